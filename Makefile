@@ -1,0 +1,165 @@
+# stance.nvim - build, test, bench, install.
+#
+#   make              the C module for Lua 5.1/LuaJIT and 5.4, and build/bin/stance
+#   make test         every suite; ends with "N passed, M failed"
+#   make deps         the Debian packages the build and the tests need
+#   make demo         Neovim on the example corpus with the plugin loaded
+#   make bench        the benchmarks, side by side with their peers
+#   make install PREFIX=DIR, make clean
+#
+# Every library is found through pkg-config; each variable below can be overridden on the
+# command line (e.g. make LUA54_CFLAGS=-I/opt/lua/include UV_LIBS=/opt/uv/lib/libuv.a).
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+NVIM       ?= nvim
+LUA54      ?= lua5.4
+BUSTED     ?= busted
+B          := build
+
+pc = $(shell $(PKG_CONFIG) $(1) 2>/dev/null)
+
+LUA51_CFLAGS  ?= $(or $(call pc,--cflags lua5.1),-I/usr/include/lua5.1)
+LUA54_CFLAGS  ?= $(or $(call pc,--cflags lua5.4),-I/usr/include/lua5.4)
+LUA54_LIBS    ?= $(or $(call pc,--libs lua5.4),-llua5.4)
+UV_CFLAGS     ?= $(call pc,--cflags libuv)
+UV_LIBS       ?= $(or $(call pc,--libs libuv-static),-luv_a -lpthread -ldl)
+TS_CFLAGS     ?= $(call pc,--cflags tree-sitter)
+TS_LIBS       ?= $(or $(call pc,--variable=libdir tree-sitter),/usr/lib)/libtree-sitter.a
+CRYPTO_CFLAGS ?= $(call pc,--cflags libcrypto)
+CRYPTO_LIBS   ?= $(or $(call pc,--libs libcrypto),-lcrypto)
+
+WARN     := -std=c99 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_DARWIN_C_SOURCE
+OPT      ?= -O2 -g
+CFLAGS   ?= $(OPT)
+ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP \
+             $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS)
+
+ifeq ($(shell uname -s),Darwin)
+  SHARED := -bundle -undefined dynamic_lookup
+  HIDE   :=
+  MOD_UV_LIBS ?= $(UV_LIBS)
+else
+  SHARED := -shared -Wl,--exclude-libs,ALL -Wl,-Bsymbolic
+  HIDE   := -Wl,--exclude-libs,ALL
+  # Debian's libuv_a.a is built for executables: see src/uvshim.c. Set MOD_UV_LIBS to
+  # link a libuv built with -fPIC instead.
+  UV_ARCHIVE  ?= $(or $(call pc,--variable=libdir libuv),/usr/lib)/libuv_a.a
+  MOD_UV_LIBS ?= $(B)/libuv_pic.a -lpthread -ldl -lrt
+  MOD_DEFS    := -DSTANCE_UV_SHIM
+endif
+STATIC_LIBS = $(TS_LIBS) $(UV_LIBS) $(CRYPTO_LIBS) -lm
+MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LIBS) -lm
+
+# The library proper (no Lua) and its Lua binding.
+LIB_SRC  := src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c
+LUA_SRC  := src/core.c src/lworker.c
+MOD_SRC  := $(LIB_SRC) $(LUA_SRC) src/uvshim.c
+MOD51    := $(B)/5.1/stance/core.so
+MOD54    := $(B)/5.4/stance/core.so
+HOST     := $(B)/bin/stance
+LUA_FILES = $(shell find lua -name '*.lua' | sort)
+
+obj = $(patsubst src/%.c,$(B)/$(1)/obj/%.o,$(2))
+
+.PHONY: all deps test test-c test-lua test-nvim check-tags demo bench install uninstall clean
+all: $(MOD51) $(MOD54) $(HOST) doc/tags
+
+$(B)/5.1/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MOD_DEFS) $(LUA51_CFLAGS) -c $< -o $@
+
+$(B)/5.4/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MOD_DEFS) $(LUA54_CFLAGS) -c $< -o $@
+
+# Never link liblua into the module: the host process provides the Lua API.
+$(MOD51): $(call obj,5.1,$(MOD_SRC)) $(filter $(B)/%,$(MOD_UV_LIBS))
+	@mkdir -p $(@D)
+	$(CC) $(SHARED) -o $@ $(call obj,5.1,$(MOD_SRC)) $(MOD_LIBS) $(LDFLAGS)
+
+$(MOD54): $(call obj,5.4,$(MOD_SRC)) $(filter $(B)/%,$(MOD_UV_LIBS))
+	@mkdir -p $(@D)
+	$(CC) $(SHARED) -o $@ $(call obj,5.4,$(MOD_SRC)) $(MOD_LIBS) $(LDFLAGS)
+
+$(B)/libuv_pic.a: $(UV_ARCHIVE)
+	@mkdir -p $(@D)
+	objcopy --redefine-sym environ=stance__uv_environ --redefine-sym stderr=stance__uv_stderr \
+	  --redefine-sym in6addr_any=stance__uv_in6addr_any $< $@
+
+# The executable links the same objects and the untouched archives (no shim needed).
+$(HOST): $(call obj,host,$(LIB_SRC) $(LUA_SRC) src/host.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HIDE) $(STATIC_LIBS) $(LUA54_LIBS) $(LDFLAGS)
+
+$(B)/host/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LUA54_CFLAGS) -c $< -o $@
+
+doc/tags: doc/stance.txt
+	$(NVIM) --headless -u NONE -i NONE -n -c 'helptags doc' -c 'quitall!' >/dev/null 2>&1
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- tests -------------------------------------------------------------------------------
+
+C_TESTS  := $(wildcard tests/c/test_*.c)
+TEST_BIN := $(B)/test/unit
+SAN_BIN  := $(B)/test-san/unit
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(TEST_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c $(LIB_SRC) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(DEFS) $(OPT) -Isrc $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(STATIC_LIBS) -lpthread
+
+$(SAN_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c $(LIB_SRC) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) -Isrc $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(STATIC_LIBS) -lpthread
+
+test: all $(TEST_BIN) $(SAN_BIN)
+	@tests/run all
+
+test-c: $(TEST_BIN) $(SAN_BIN)
+	@tests/run c
+
+test-lua: all
+	@tests/run lua
+
+test-nvim: all
+	@tests/run nvim
+
+deps:
+	@tests/deps.sh
+
+demo: all
+	$(NVIM) -u doc/example/demo.lua doc/example/corpus/*.txt
+
+bench: all
+	@tests/bench/run
+
+# ---- install -----------------------------------------------------------------------------
+
+LUADIR  = $(DESTDIR)$(PREFIX)/share/lua/5.4
+LIBDIR  = $(DESTDIR)$(PREFIX)/lib/lua/5.4
+BINDIR  = $(DESTDIR)$(PREFIX)/bin
+
+install: all
+	install -d $(BINDIR) $(LIBDIR)/stance
+	install -m 755 $(HOST) $(BINDIR)/stance
+	install -m 755 $(MOD54) $(LIBDIR)/stance/core.so
+	for f in $(LUA_FILES); do \
+	  d=$(LUADIR)/$$(dirname $${f#lua/}); install -d $$d && install -m 644 $$f $$d/; done
+
+uninstall:
+	rm -f $(BINDIR)/stance $(LIBDIR)/stance/core.so
+	rm -rf $(LUADIR)/stance
+	-rmdir $(LIBDIR)/stance 2>/dev/null
+
+clean:
+	rm -rf $(B)

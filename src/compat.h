@@ -1,0 +1,72 @@
+/*
+ * compat.h - every difference between the Lua 5.1 ABI (PUC 5.1, LuaJIT) and Lua 5.4
+ * that the module relies on, in one place.
+ *
+ * The 5.1 build is compiled against PUC Lua 5.1 headers so that one binary loads in
+ * LuaJIT (Neovim, luajit) and in lua5.1 alike; nothing here may use LuaJIT-only API.
+ */
+#ifndef STANCE_COMPAT_H
+#define STANCE_COMPAT_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#if LUA_VERSION_NUM < 502
+
+#define lua_rawlen(L, i) lua_objlen((L), (i))
+#define luaL_newlibtable(L, l) lua_createtable((L), 0, (int)(sizeof(l) / sizeof((l)[0]) - 1))
+#define luaL_newlib(L, l) (luaL_newlibtable((L), (l)), luaL_setfuncs((L), (l), 0))
+#define lua_absindex(L, i) \
+  (((i) > 0 || (i) <= LUA_REGISTRYINDEX) ? (i) : lua_gettop(L) + (i) + 1)
+
+/* Register the functions of `l` into the table below `nup` upvalues (5.2 semantics). */
+static inline void luaL_setfuncs(lua_State *L, const luaL_Reg *l, int nup) {
+  luaL_checkstack(L, nup + 1, "too many upvalues");
+  for (; l->name != NULL; l++) {
+    int i;
+    for (i = 0; i < nup; i++) lua_pushvalue(L, -nup);
+    lua_pushcclosure(L, l->func, nup);
+    lua_setfield(L, -(nup + 2), l->name);
+  }
+  lua_pop(L, nup);
+}
+
+static inline void *luaL_testudata(lua_State *L, int i, const char *tname) {
+  void *p = lua_touserdata(L, i);
+  if (p == NULL || !lua_getmetatable(L, i)) return NULL;
+  luaL_getmetatable(L, tname);
+  if (!lua_rawequal(L, -1, -2)) p = NULL;
+  lua_pop(L, 2);
+  return p;
+}
+
+static inline void luaL_setmetatable(lua_State *L, const char *tname) {
+  luaL_getmetatable(L, tname);
+  lua_setmetatable(L, -2);
+}
+
+#define STANCE_LUA_ABI "5.1"
+#else
+#define STANCE_LUA_ABI LUA_VERSION_MAJOR "." LUA_VERSION_MINOR
+#endif
+
+/* Userdata with a type name, a method table as __index, __gc and __tostring. */
+static inline void stance__newclass(lua_State *L, const char *tname, const luaL_Reg *meta,
+                                    const luaL_Reg *methods) {
+  luaL_newmetatable(L, tname);
+  luaL_setfuncs(L, meta, 0);
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
+
+/* The runtime-failure tuple of the C/Lua boundary: nil, message, code. */
+static inline int stance__fail(lua_State *L, const char *msg, const char *code) {
+  lua_pushnil(L);
+  lua_pushstring(L, msg);
+  lua_pushstring(L, code);
+  return 3;
+}
+
+#endif

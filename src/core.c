@@ -1,0 +1,69 @@
+/*
+ * core.c - luaopen_stance_core: the module table, version() and small system helpers.
+ */
+#include <unistd.h>
+
+#include <tree_sitter/api.h>
+#include <uv.h>
+
+#include "compat.h"
+#include "hash.h"
+#include "lcore.h"
+
+#if defined(__GNUC__)
+#define STANCE_EXPORT __attribute__((visibility("default")))
+#else
+#define STANCE_EXPORT
+#endif
+
+/* version() -> { stance, libuv, treesitter_abi, treesitter_min_abi, lua, lua_abi } */
+static int l_version(lua_State *L) {
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, STANCE_VERSION);
+  lua_setfield(L, -2, "stance");
+  lua_pushstring(L, uv_version_string());
+  lua_setfield(L, -2, "libuv");
+  lua_pushinteger(L, TREE_SITTER_LANGUAGE_VERSION);
+  lua_setfield(L, -2, "treesitter_abi");
+  lua_pushinteger(L, TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION);
+  lua_setfield(L, -2, "treesitter_min_abi");
+  lua_pushstring(L, LUA_VERSION);
+  lua_setfield(L, -2, "lua");
+  lua_pushstring(L, STANCE_LUA_ABI);
+  lua_setfield(L, -2, "lua_abi");
+  return 1;
+}
+
+/* isatty(fd) -> boolean: for progress bars that only a terminal should see. */
+static int l_isatty(lua_State *L) {
+  lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+  return 1;
+}
+
+/* sha256(string) -> hex: the content hash used for documents. */
+static int l_sha256(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  char hex[STANCE_HASH_HEXLEN + 1];
+  if (stance_hash_buffer(s, len, hex) != 0) return stance__fail(L, "hashing failed", "EHASH");
+  lua_pushstring(L, hex);
+  return 1;
+}
+
+/* hrtime() -> nanoseconds from an arbitrary point, for measurements. */
+static int l_hrtime(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)uv_hrtime());
+  return 1;
+}
+
+static const luaL_Reg core_funcs[] = {{"version", l_version},
+                                      {"isatty", l_isatty},
+                                      {"sha256", l_sha256},
+                                      {"hrtime", l_hrtime},
+                                      {NULL, NULL}};
+
+STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
+  luaL_newlib(L, core_funcs);
+  stance__open_worker(L);
+  return 1;
+}

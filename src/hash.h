@@ -1,0 +1,23 @@
+/*
+ * hash.h - SHA-256 content hashes (OpenSSL's libcrypto), as lowercase hex.
+ */
+#ifndef STANCE_HASH_H
+#define STANCE_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STANCE_HASH_HEXLEN 64
+
+typedef struct stance_job stance_job;
+
+/* Hash `len` bytes into `hex` (STANCE_HASH_HEXLEN + 1 bytes). 0 or -1. */
+int stance_hash_buffer(const void *data, size_t len, char *hex);
+
+/* Hash a file, reading it in `buf` (`buflen` bytes, caller's). `job` may be NULL; if not,
+ * the bytes read are reported to it as they go and a cancelled job stops the read
+ * (returns -ECANCELED). 0, or a negative errno. `size` gets the bytes hashed. */
+int stance_hash_file(const char *path, char *hex, uint64_t *size, unsigned char *buf,
+                     size_t buflen, stance_job *job);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * lworker.c - Lua binding of the worker and its jobs: stance.core.worker().
+ *
+ * A worker userdata keeps, in a registry table, the job userdata of every job still
+ * running, keyed by the job's address, so that poll() hands back the object the caller
+ * got from submitting it.
+ */
+#include <string.h>
+
+#include "compat.h"
+#include "hashjob.h"
+#include "lcore.h"
+#include "worker.h"
+
+#define WORKER_MT "stance.worker"
+#define JOB_MT "stance.job"
+#define MAX_EXTS 64
+
+typedef int (*results_fn)(lua_State *L, stance_job *job);
+
+typedef struct ljob {
+  stance_job *job;
+  results_fn results;
+} ljob;
+
+typedef struct lworker {
+  stance_worker *w;
+  int jobs_ref;                 /* registry: { [lightuserdata job] = job userdata } */
+} lworker;
+
+static lworker *check_worker(lua_State *L) {
+  lworker *lw = luaL_checkudata(L, 1, WORKER_MT);
+  if (lw->w == NULL) luaL_argerror(L, 1, "the worker is closed");
+  return lw;
+}
+
+static ljob *check_job(lua_State *L, int i) { return luaL_checkudata(L, i, JOB_MT); }
+
+/* ---- jobs ------------------------------------------------------------------------- */
+
+static void push_progress(lua_State *L, stance_job *job) {
+  stance_job_progress p;
+  stance_job_get_progress(job, &p);
+  lua_pushinteger(L, (lua_Integer)p.done);
+  lua_setfield(L, -2, "done");
+  lua_pushinteger(L, (lua_Integer)p.total);
+  lua_setfield(L, -2, "total");
+  lua_pushinteger(L, (lua_Integer)p.bytes);
+  lua_setfield(L, -2, "bytes");
+  lua_pushinteger(L, (lua_Integer)p.total_bytes);
+  lua_setfield(L, -2, "total_bytes");
+}
+
+static int job_id(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)stance_job_id(check_job(L, 1)->job));
+  return 1;
+}
+
+static int job_kind(lua_State *L) {
+  lua_pushstring(L, stance_job_kind(check_job(L, 1)->job));
+  return 1;
+}
+
+static int job_state(lua_State *L) {
+  lua_pushstring(L, stance_job_state_name(stance_job_get_state(check_job(L, 1)->job)));
+  return 1;
+}
+
+static int job_progress(lua_State *L) {
+  ljob *j = check_job(L, 1);
+  lua_newtable(L);
+  push_progress(L, j->job);
+  return 1;
+}
+
+static int job_cancel(lua_State *L) {
+  stance_job_cancel(check_job(L, 1)->job);
+  return 0;
+}
+
+static int job_error(lua_State *L) {
+  ljob *j = check_job(L, 1);
+  if (stance_job_get_state(j->job) != STANCE_JOB_FAILED) return 0;
+  lua_pushstring(L, stance_job_error(j->job));
+  return 1;
+}
+
+static int job_results(lua_State *L) {
+  ljob *j = check_job(L, 1);
+  stance_job_state s = stance_job_get_state(j->job);
+  if (s == STANCE_JOB_FAILED) return stance__fail(L, stance_job_error(j->job), "EFAILED");
+  if (s == STANCE_JOB_CANCELLED) return stance__fail(L, "the job was cancelled", "ECANCELED");
+  if (s != STANCE_JOB_DONE) return stance__fail(L, "the job has not finished", "EBUSY");
+  return j->results(L, j->job);
+}
+
+static int job_gc(lua_State *L) {
+  ljob *j = check_job(L, 1);
+  stance_job_unref(j->job);
+  j->job = NULL;
+  return 0;
+}
+
+static int job_tostring(lua_State *L) {
+  ljob *j = check_job(L, 1);
+  if (j->job == NULL) {
+    lua_pushstring(L, "stance.job (freed)");
+    return 1;
+  }
+  lua_pushfstring(L, "stance.job %s #%d (%s)", stance_job_kind(j->job),
+                  (int)stance_job_id(j->job),
+                  stance_job_state_name(stance_job_get_state(j->job)));
+  return 1;
+}
+
+/* Submit `job` (ownership passes to the function) and push its userdata. */
+static int submit(lua_State *L, lworker *lw, stance_job *job, results_fn results) {
+  ljob *j;
+  int rc;
+  if (job == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  j = lua_newuserdata(L, sizeof *j);
+  j->job = job;
+  j->results = results;
+  luaL_setmetatable(L, JOB_MT);
+  rc = stance_worker_submit(lw->w, job);
+  if (rc != 0) return stance__fail(L, "the worker cannot take the job", "ESUBMIT");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, lw->jobs_ref);
+  lua_pushlightuserdata(L, job);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* ---- the hash job ----------------------------------------------------------------- */
+
+static int hash_results(lua_State *L, stance_job *job) {
+  const stance_hash_result *r;
+  size_t n = stance_hashjob_results(job, &r), i;
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, r[i].path);
+    lua_setfield(L, -2, "path");
+    lua_pushinteger(L, (lua_Integer)r[i].size);
+    lua_setfield(L, -2, "size");
+    if (r[i].error != NULL) {
+      lua_pushstring(L, r[i].error);
+      lua_setfield(L, -2, "error");
+    } else {
+      lua_pushstring(L, r[i].hex);
+      lua_setfield(L, -2, "hash");
+    }
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  return 1;
+}
+
+/* Read opts.ext (a list of strings) into `exts`; returns `exts` or NULL for "all". */
+static const char **read_exts(lua_State *L, int opts, const char **exts) {
+  int n, i;
+  if (lua_isnoneornil(L, opts)) return NULL;
+  luaL_checktype(L, opts, LUA_TTABLE);
+  lua_getfield(L, opts, "ext");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (!lua_istable(L, -1)) luaL_argerror(L, opts, "ext should be a list of strings");
+  n = (int)lua_rawlen(L, -1);
+  if (n >= MAX_EXTS) luaL_argerror(L, opts, "too many extensions");
+  for (i = 0; i < n; i++) {
+    lua_rawgeti(L, -1, i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, opts, "ext should be a list of strings");
+    exts[i] = lua_tostring(L, -1);
+    lua_pop(L, 1);          /* the string stays alive in the table on the stack */
+  }
+  exts[n] = NULL;
+  return exts;
+}
+
+static int worker_hash(lua_State *L) {
+  lworker *lw = check_worker(L);
+  const char *root = luaL_checkstring(L, 2);
+  const char *buf[MAX_EXTS + 1];
+  const char **exts = read_exts(L, 3, buf);
+  stance_job *job = stance_hashjob_new(root, exts);
+  int n = submit(L, lw, job, hash_results);
+  return n;
+}
+
+/* ---- the worker ------------------------------------------------------------------- */
+
+static int push_events(lua_State *L, lworker *lw) {
+  stance_event ev[64];
+  size_t n, i;
+  int count = 0;
+  lua_newtable(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, lw->jobs_ref);
+  while ((n = stance_worker_drain(lw->w, ev, sizeof ev / sizeof ev[0])) > 0) {
+    for (i = 0; i < n; i++) {
+      stance_job *job = ev[i].job;
+      int done = ev[i].kind == STANCE_EVENT_DONE;
+      lua_createtable(L, 0, 8);
+      lua_pushstring(L, done ? "done" : "progress");
+      lua_setfield(L, -2, "kind");
+      lua_pushinteger(L, (lua_Integer)stance_job_id(job));
+      lua_setfield(L, -2, "id");
+      lua_pushstring(L, stance_job_state_name(stance_job_get_state(job)));
+      lua_setfield(L, -2, "state");
+      push_progress(L, job);
+      if (done && stance_job_get_state(job) == STANCE_JOB_FAILED) {
+        lua_pushstring(L, stance_job_error(job));
+        lua_setfield(L, -2, "error");
+      }
+      lua_pushlightuserdata(L, job);
+      lua_rawget(L, -3);
+      lua_setfield(L, -2, "job");
+      lua_rawseti(L, -3, ++count);
+      if (done) {
+        lua_pushlightuserdata(L, job);
+        lua_pushnil(L);
+        lua_rawset(L, -3);
+      }
+      stance_job_unref(job);
+    }
+  }
+  lua_pop(L, 1);
+  return 1;
+}
+
+static int worker_poll(lua_State *L) { return push_events(L, check_worker(L)); }
+
+static int worker_wait(lua_State *L) {
+  lworker *lw = check_worker(L);
+  int timeout = (int)luaL_optinteger(L, 2, -1);
+  stance_worker_wait(lw->w, timeout);
+  return push_events(L, lw);
+}
+
+static int worker_fd(lua_State *L) {
+  lua_pushinteger(L, stance_worker_fd(check_worker(L)->w));
+  return 1;
+}
+
+static int worker_tasks(lua_State *L) {
+  lua_pushinteger(L, stance_worker_tasks(check_worker(L)->w));
+  return 1;
+}
+
+static int worker_active(lua_State *L) {
+  lua_pushinteger(L, stance_worker_active(check_worker(L)->w));
+  return 1;
+}
+
+static int worker_close(lua_State *L) {
+  lworker *lw = luaL_checkudata(L, 1, WORKER_MT);
+  if (lw->w == NULL) return 0;
+  stance_worker_free(lw->w);
+  lw->w = NULL;
+  luaL_unref(L, LUA_REGISTRYINDEX, lw->jobs_ref);
+  lw->jobs_ref = LUA_NOREF;
+  return 0;
+}
+
+static int worker_tostring(lua_State *L) {
+  lworker *lw = luaL_checkudata(L, 1, WORKER_MT);
+  if (lw->w == NULL)
+    lua_pushstring(L, "stance.worker (closed)");
+  else
+    lua_pushfstring(L, "stance.worker (%d tasks, %d active jobs)", stance_worker_tasks(lw->w),
+                    stance_worker_active(lw->w));
+  return 1;
+}
+
+static int worker_new(lua_State *L) {
+  int tasks = 0;
+  char err[256];
+  lworker *lw;
+  if (!lua_isnoneornil(L, 1)) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, 1, "tasks");
+    tasks = (int)luaL_optinteger(L, -1, 0);
+    if (tasks < 0 || tasks > 256) luaL_argerror(L, 1, "tasks should be between 0 and 256");
+    lua_pop(L, 1);
+  }
+  lw = lua_newuserdata(L, sizeof *lw);
+  lw->w = NULL;
+  lw->jobs_ref = LUA_NOREF;
+  luaL_setmetatable(L, WORKER_MT);
+  lua_newtable(L);
+  lw->jobs_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lw->w = stance_worker_new(tasks, err, sizeof err);
+  if (lw->w == NULL) return stance__fail(L, err, "EWORKER");
+  return 1;
+}
+
+static const luaL_Reg job_meta[] = {{"__gc", job_gc}, {"__tostring", job_tostring}, {NULL, NULL}};
+static const luaL_Reg job_methods[] = {
+    {"id", job_id},           {"kind", job_kind},   {"state", job_state},
+    {"progress", job_progress}, {"cancel", job_cancel}, {"error", job_error},
+    {"results", job_results}, {NULL, NULL}};
+
+static const luaL_Reg worker_meta[] = {
+    {"__gc", worker_close}, {"__tostring", worker_tostring}, {NULL, NULL}};
+static const luaL_Reg worker_methods[] = {
+    {"hash", worker_hash}, {"poll", worker_poll},     {"wait", worker_wait},
+    {"fd", worker_fd},     {"tasks", worker_tasks},   {"active", worker_active},
+    {"close", worker_close}, {NULL, NULL}};
+
+void stance__open_worker(lua_State *L) {
+  stance__newclass(L, JOB_MT, job_meta, job_methods);
+  stance__newclass(L, WORKER_MT, worker_meta, worker_methods);
+  lua_pushcfunction(L, worker_new);
+  lua_setfield(L, -2, "worker");
+}

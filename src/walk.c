@@ -1,0 +1,182 @@
+/*
+ * walk.c - recursive, sorted listing of a corpus folder (see walk.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "walk.h"
+
+typedef struct walk_ctx {
+  stance_walk *walk;
+  const char *const *exts;
+  char root_real[PATH_MAX];
+  size_t root_len;
+} walk_ctx;
+
+static char *dup_str(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d != NULL) memcpy(d, s, n);
+  return d;
+}
+
+static int wanted(const walk_ctx *c, const char *name) {
+  const char *const *e;
+  size_t n = strlen(name);
+  if (c->exts == NULL) return 1;
+  for (e = c->exts; *e != NULL; e++) {
+    size_t k = strlen(*e);
+    if (n > k + 1 && name[n - k - 1] == '.' && strcmp(name + n - k, *e) == 0) return 1;
+  }
+  return 0;
+}
+
+static int add(stance_walk *w, const char *rel, uint64_t size, const char *error) {
+  stance_walk_entry *e;
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 256;
+    e = realloc(w->entries, cap * sizeof *e);
+    if (e == NULL) return -ENOMEM;
+    w->entries = e;
+    w->cap = cap;
+  }
+  e = &w->entries[w->n];
+  e->path = dup_str(rel);
+  e->size = size;
+  e->error = error != NULL ? dup_str(error) : NULL;
+  if (e->path == NULL || (error != NULL && e->error == NULL)) {
+    free(e->path);
+    free(e->error);
+    return -ENOMEM;
+  }
+  w->n++;
+  if (error == NULL) w->total_bytes += size;
+  return 0;
+}
+
+static int inside_root(const walk_ctx *c, const char *real) {
+  return strncmp(real, c->root_real, c->root_len) == 0 &&
+         (real[c->root_len] == '/' || real[c->root_len] == '\0' || c->root_len == 1);
+}
+
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_entries(const void *a, const void *b) {
+  return strcmp(((const stance_walk_entry *)a)->path, ((const stance_walk_entry *)b)->path);
+}
+
+/* `abs` and `rel` are buffers of PATH_MAX holding the folder; entries are appended. */
+static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t rel_len) {
+  DIR *d = opendir(abs);
+  struct dirent *de;
+  char **names = NULL;
+  size_t n = 0, cap = 0, i;
+  int rc = 0;
+  if (d == NULL) return add(c->walk, rel_len ? rel : ".", 0, strerror(errno));
+  while ((de = readdir(d)) != NULL) {
+    char *name;
+    if (de->d_name[0] == '.') continue;
+    if (n == cap) {
+      char **nn;
+      cap = cap ? cap * 2 : 64;
+      nn = realloc(names, cap * sizeof *nn);
+      if (nn == NULL) {
+        rc = -ENOMEM;
+        goto done;
+      }
+      names = nn;
+    }
+    if ((name = dup_str(de->d_name)) == NULL) {
+      rc = -ENOMEM;
+      goto done;
+    }
+    names[n++] = name;
+  }
+  qsort(names, n, sizeof *names, cmp_names);
+  for (i = 0; i < n && rc == 0; i++) {
+    size_t len = strlen(names[i]);
+    struct stat st;
+    if (abs_len + 1 + len >= PATH_MAX || rel_len + 1 + len >= PATH_MAX) {
+      rc = add(c->walk, names[i], 0, "path too long");
+      continue;
+    }
+    abs[abs_len] = '/';
+    memcpy(abs + abs_len + 1, names[i], len + 1);
+    if (rel_len > 0) rel[rel_len] = '/';
+    memcpy(rel + rel_len + (rel_len > 0), names[i], len + 1);
+    if (lstat(abs, &st) != 0) {
+      rc = add(c->walk, rel, 0, strerror(errno));
+    } else if (S_ISDIR(st.st_mode)) {
+      rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);
+    } else if (S_ISREG(st.st_mode)) {
+      if (wanted(c, names[i])) rc = add(c->walk, rel, (uint64_t)st.st_size, NULL);
+    } else if (S_ISLNK(st.st_mode) && wanted(c, names[i])) {
+      char real[PATH_MAX];
+      struct stat tst;
+      if (realpath(abs, real) == NULL)
+        rc = add(c->walk, rel, 0, "broken symbolic link");
+      else if (!inside_root(c, real))
+        rc = add(c->walk, rel, 0, "symbolic link leads outside the corpus root");
+      else if (stat(real, &tst) != 0 || !S_ISREG(tst.st_mode))
+        rc = add(c->walk, rel, 0, "symbolic link to something other than a file");
+      else
+        rc = add(c->walk, rel, (uint64_t)tst.st_size, NULL);
+    }
+    abs[abs_len] = '\0';
+    rel[rel_len] = '\0';
+  }
+done:
+  for (i = 0; i < n; i++) free(names[i]);
+  free(names);
+  closedir(d);
+  return rc;
+}
+
+int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts,
+                    char *err, size_t errlen) {
+  walk_ctx c;
+  char abs[PATH_MAX], rel[PATH_MAX];
+  struct stat st;
+  int rc;
+  memset(walk, 0, sizeof *walk);
+  c.walk = walk;
+  c.exts = exts;
+  if (realpath(root, c.root_real) == NULL || stat(c.root_real, &st) != 0) {
+    rc = -errno;
+    snprintf(err, errlen, "%s: %s", root, strerror(errno));
+    return rc;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    snprintf(err, errlen, "%s: not a directory", root);
+    return -ENOTDIR;
+  }
+  c.root_len = strlen(c.root_real);
+  memcpy(abs, c.root_real, c.root_len + 1);
+  rel[0] = '\0';
+  rc = walk_dir(&c, abs, c.root_len, rel, 0);
+  if (rc != 0) {
+    snprintf(err, errlen, "%s: %s", root, strerror(-rc));
+    stance_walk_free(walk);
+    return rc;
+  }
+  /* Folder by folder sorting is not a global order ("a/b" vs "a.txt"); sort once more. */
+  qsort(walk->entries, walk->n, sizeof *walk->entries, cmp_entries);
+  return 0;
+}
+
+void stance_walk_free(stance_walk *walk) {
+  size_t i;
+  for (i = 0; i < walk->n; i++) {
+    free(walk->entries[i].path);
+    free(walk->entries[i].error);
+  }
+  free(walk->entries);
+  memset(walk, 0, sizeof *walk);
+}

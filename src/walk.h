@@ -1,0 +1,34 @@
+/*
+ * walk.h - list the documents below a folder, deterministically and safely.
+ *
+ * Entries starting with '.' are skipped (.git, .stance, editor swap files). A symbolic
+ * link is followed only when its target is a regular file that resolves inside the root;
+ * links to folders are not followed (no cycles) and links out of the root are refused.
+ * Paths are relative to the root, '/'-separated, sorted bytewise.
+ */
+#ifndef STANCE_WALK_H
+#define STANCE_WALK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct stance_walk_entry {
+  char *path;                   /* relative to the root */
+  uint64_t size;
+  char *error;                  /* NULL, or why the entry was refused or unreadable */
+} stance_walk_entry;
+
+typedef struct stance_walk {
+  stance_walk_entry *entries;
+  size_t n, cap;
+  uint64_t total_bytes;         /* of the entries without error */
+} stance_walk;
+
+/* `exts`: NULL-terminated list of file name endings without the dot ("txt", "md"), or
+ * NULL for every regular file. 0, or a negative errno with a message in `err` when the
+ * root itself cannot be read. Unreadable entries below it are listed with an error. */
+int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts,
+                    char *err, size_t errlen);
+void stance_walk_free(stance_walk *walk);
+
+#endif

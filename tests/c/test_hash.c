@@ -1,0 +1,46 @@
+/* hash.c: SHA-256 against the FIPS 180-2 test vectors, files and buffers agreeing. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "hash.h"
+
+static void hash_matches_fips_vectors(void) {
+  char hex[STANCE_HASH_HEXLEN + 1];
+  CHECK_INT(stance_hash_buffer("abc", 3, hex), 0);
+  CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK_INT(stance_hash_buffer("", 0, hex), 0);
+  CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void hash_of_file_equals_hash_of_its_bytes(void) {
+  const char *d = tmp_dir();
+  char path[512], a[STANCE_HASH_HEXLEN + 1], b[STANCE_HASH_HEXLEN + 1];
+  unsigned char buf[7]; /* smaller than the file: the read loop must carry state */
+  size_t n = 100000, i;
+  char *data = malloc(n);
+  uint64_t size = 0;
+  CHECK(data != NULL);
+  for (i = 0; i < n; i++) data[i] = (char)(i * 31 + 7);
+  tmp_write(d, "f.bin", data, n);
+  snprintf(path, sizeof path, "%s/f.bin", d);
+  CHECK_INT(stance_hash_file(path, a, &size, buf, sizeof buf, NULL), 0);
+  CHECK_INT(size, n);
+  CHECK_INT(stance_hash_buffer(data, n, b), 0);
+  CHECK_STR(a, b);
+  free(data);
+  tmp_cleanup(d);
+}
+
+static void hash_of_missing_file_is_an_error(void) {
+  char hex[STANCE_HASH_HEXLEN + 1];
+  unsigned char buf[64];
+  uint64_t size;
+  CHECK(stance_hash_file("/nonexistent/stance", hex, &size, buf, sizeof buf, NULL) < 0);
+}
+
+const test_case hash_tests[] = {
+    {"hash_matches_fips_vectors", hash_matches_fips_vectors},
+    {"hash_of_file_equals_hash_of_its_bytes", hash_of_file_equals_hash_of_its_bytes},
+    {"hash_of_missing_file_is_an_error", hash_of_missing_file_is_an_error},
+    {NULL, NULL}};

@@ -1,0 +1,98 @@
+/* walk.c: order, filters, hidden entries, symbolic links in and out of the root. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "walk.h"
+
+static const stance_walk_entry *find(const stance_walk *w, const char *path) {
+  size_t i;
+  for (i = 0; i < w->n; i++)
+    if (strcmp(w->entries[i].path, path) == 0) return &w->entries[i];
+  return NULL;
+}
+
+static void walk_lists_files_sorted_skipping_hidden(void) {
+  const char *d = tmp_dir();
+  stance_walk w;
+  char err[256];
+  tmp_write(d, "b.txt", "bb", (size_t)-1);
+  tmp_write(d, "a/z.txt", "z", (size_t)-1);
+  tmp_write(d, "a.txt", "aaa", (size_t)-1);
+  tmp_write(d, ".stance/schema", "x", (size_t)-1);
+  tmp_write(d, ".hidden.txt", "x", (size_t)-1);
+  CHECK_INT(stance_walk_run(&w, d, NULL, err, sizeof err), 0);
+  CHECK_INT(w.n, 3);
+  if (w.n == 3) {
+    CHECK_STR(w.entries[0].path, "a.txt");
+    CHECK_STR(w.entries[1].path, "a/z.txt");
+    CHECK_STR(w.entries[2].path, "b.txt");
+    CHECK_INT(w.entries[0].size, 3);
+  }
+  CHECK_INT(w.total_bytes, 6);
+  stance_walk_free(&w);
+  tmp_cleanup(d);
+}
+
+static void walk_filters_by_extension(void) {
+  const char *d = tmp_dir();
+  const char *exts[] = {"txt", "md", NULL};
+  stance_walk w;
+  char err[256];
+  tmp_write(d, "one.txt", "1", (size_t)-1);
+  tmp_write(d, "two.md", "2", (size_t)-1);
+  tmp_write(d, "three.ann", "3", (size_t)-1);
+  tmp_write(d, "txt", "bare name is not an extension", (size_t)-1);
+  CHECK_INT(stance_walk_run(&w, d, exts, err, sizeof err), 0);
+  CHECK_INT(w.n, 2);
+  CHECK(find(&w, "one.txt") != NULL);
+  CHECK(find(&w, "two.md") != NULL);
+  stance_walk_free(&w);
+  tmp_cleanup(d);
+}
+
+static void walk_refuses_links_out_of_the_root(void) {
+  const char *d0 = tmp_dir();
+  char outside[PATH_MAX], d[256], link[PATH_MAX], target[PATH_MAX];
+  stance_walk w;
+  char err[256];
+  const stance_walk_entry *e;
+  snprintf(d, sizeof d, "%s", d0);
+  snprintf(outside, sizeof outside, "%s/outside.txt", d);
+  tmp_write(d, "outside.txt", "secret", (size_t)-1);
+  tmp_write(d, "root/in.txt", "in", (size_t)-1);
+  snprintf(link, sizeof link, "%s/root/out.txt", d);
+  CHECK_INT(symlink(outside, link), 0);
+  snprintf(link, sizeof link, "%s/root/alias.txt", d);
+  snprintf(target, sizeof target, "%s/root/in.txt", d);
+  CHECK_INT(symlink(target, link), 0);
+  snprintf(link, sizeof link, "%s/root/broken.txt", d);
+  CHECK_INT(symlink("/nonexistent/stance", link), 0);
+  snprintf(target, sizeof target, "%s/root", d);
+  CHECK_INT(stance_walk_run(&w, target, NULL, err, sizeof err), 0);
+  e = find(&w, "out.txt");
+  CHECK(e != NULL && e->error != NULL && strstr(e->error, "outside") != NULL);
+  e = find(&w, "alias.txt");
+  CHECK(e != NULL && e->error == NULL && e->size == 2);
+  e = find(&w, "broken.txt");
+  CHECK(e != NULL && e->error != NULL);
+  CHECK_INT(w.total_bytes, 4);
+  stance_walk_free(&w);
+  tmp_cleanup(d);
+}
+
+static void walk_reports_a_missing_root(void) {
+  stance_walk w;
+  char err[256];
+  CHECK(stance_walk_run(&w, "/nonexistent/stance/root", NULL, err, sizeof err) < 0);
+  CHECK(strstr(err, "/nonexistent/stance/root") != NULL);
+}
+
+const test_case walk_tests[] = {
+    {"walk_lists_files_sorted_skipping_hidden", walk_lists_files_sorted_skipping_hidden},
+    {"walk_filters_by_extension", walk_filters_by_extension},
+    {"walk_refuses_links_out_of_the_root", walk_refuses_links_out_of_the_root},
+    {"walk_reports_a_missing_root", walk_reports_a_missing_root},
+    {NULL, NULL}};
