@@ -57,7 +57,7 @@ MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LIBS) -lm
 
 # The library proper (no Lua) and its Lua binding.
 LIB_SRC  := src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c
-LUA_SRC  := src/core.c src/lworker.c
+LUA_SRC  := src/core.c src/lworker.c src/lfs.c
 MOD_SRC  := $(LIB_SRC) $(LUA_SRC) src/uvshim.c
 MOD51    := $(B)/5.1/stance/core.so
 MOD54    := $(B)/5.4/stance/core.so

@@ -65,5 +65,6 @@ static const luaL_Reg core_funcs[] = {{"version", l_version},
 STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
   luaL_newlib(L, core_funcs);
   stance__open_worker(L);
+  stance__open_fs(L);
   return 1;
 }

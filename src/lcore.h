@@ -10,5 +10,6 @@
 #define STANCE_VERSION "0.1.0"
 
 void stance__open_worker(lua_State *L);
+void stance__open_fs(lua_State *L);
 
 #endif

@@ -1,0 +1,107 @@
+--- Command-line flags: --name, --name=value, --name value, -h, and -- to end flags.
+local M = {}
+
+---@class stance.FlagSpec
+---@field arg string|nil name of the value (a flag without `arg` is a boolean)
+---@field help string
+---@field short string|nil one-letter alias
+---@field default any
+
+---@class stance.CommandSpec
+---@field flags table<string, stance.FlagSpec>|nil
+---@field args {min: integer, max: integer|nil}|nil positional arguments (max nil: any)
+---@field stop_at_positional boolean|nil everything after the first positional is positional
+
+--- Parse `argv` (a list of strings) against `spec`.
+---@param argv string[]
+---@param spec stance.CommandSpec
+---@return table|nil opts flags by name (with `help` = true for --help/-h)
+---@return string[]|string positionals, or the error message
+function M.parse(argv, spec)
+  local flags = spec.flags or {}
+  local short = { h = 'help' }
+  for name, f in pairs(flags) do
+    if f.short then short[f.short] = name end
+  end
+  local opts, pos = {}, {}
+  for name, f in pairs(flags) do
+    opts[name] = f.default
+  end
+  local i, only_pos = 1, false
+  while i <= #argv do
+    local a = argv[i]
+    if only_pos or a == '-' or a:sub(1, 1) ~= '-' then
+      pos[#pos + 1] = a
+      if spec.stop_at_positional then only_pos = true end
+    elseif a == '--' then
+      only_pos = true
+    else
+      local name, value = a:match('^%-%-([%w%-_]+)=(.*)$')
+      if not name then name = a:match('^%-%-([%w%-_]+)$') or short[a:match('^%-(%w)$') or ''] end
+      if name == 'help' then
+        opts.help = true
+      else
+        local f = name and flags[name]
+        if not f then return nil, ('unknown flag %s'):format(a) end
+        if f.arg then
+          if value == nil then
+            i = i + 1
+            value = argv[i]
+            if value == nil then return nil, ('%s needs a value (%s)'):format(a, f.arg) end
+          end
+          opts[name] = value
+        else
+          if value ~= nil then return nil, ('--%s takes no value'):format(name) end
+          opts[name] = true
+        end
+      end
+    end
+    i = i + 1
+  end
+  local range = spec.args or { min = 0, max = 0 }
+  if #pos < range.min then
+    return nil, ('missing argument (expected at least %d)'):format(range.min)
+  end
+  if range.max and #pos > range.max then
+    return nil, ('unexpected argument %s'):format(pos[range.max + 1])
+  end
+  return opts, pos
+end
+
+--- The help text of a command.
+---@param name string
+---@param cmd table command module
+---@return string
+function M.help(name, cmd)
+  local lines = { 'Usage: ' .. cmd.usage, '', cmd.summary }
+  if cmd.description then
+    lines[#lines + 1] = ''
+    lines[#lines + 1] = cmd.description
+  end
+  local names = {}
+  for flag in pairs(cmd.flags or {}) do
+    names[#names + 1] = flag
+  end
+  table.sort(names)
+  lines[#lines + 1] = ''
+  lines[#lines + 1] = 'Flags:'
+  local rows = { { '-h, --help', 'show this help' } }
+  for _, flag in ipairs(names) do
+    local f = cmd.flags[flag]
+    local left = (f.short and ('-' .. f.short .. ', ') or '') .. '--' .. flag
+    if f.arg then left = left .. ' ' .. f.arg end
+    rows[#rows + 1] = { left, f.help }
+  end
+  local width = 0
+  for _, r in ipairs(rows) do
+    width = math.max(width, #r[1])
+  end
+  for _, r in ipairs(rows) do
+    lines[#lines + 1] = ('  %-' .. width .. 's  %s'):format(r[1], r[2])
+  end
+  lines[#lines + 1] = ''
+  lines[#lines + 1] = ('See also: stance help, :help stance-cli-%s'):format(name)
+  return table.concat(lines, '\n') .. '\n'
+end
+
+return M

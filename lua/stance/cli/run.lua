@@ -1,0 +1,51 @@
+--- stance run SCRIPT [ARGS...]: run a Lua 5.4 script with `stance` loaded.
+local H = {}
+
+local cmd = {
+  summary = 'Run a Lua script against the corpus',
+  usage = 'stance run SCRIPT [ARGS...]',
+  description = table.concat({
+    'The script runs in this Lua 5.4 with the global `stance` = require("stance") and',
+    '`arg` set as for lua(1): arg[0] is SCRIPT, arg[1..] the arguments (also `...`).',
+    'An error prints the script\'s traceback and exits with status 1.',
+  }, '\n'),
+  args = { min = 1 },
+  stop_at_positional = true,
+}
+
+function cmd.run(_, args)
+  local script = args[1]
+  local chunk, err = loadfile(script)
+  if not chunk then return nil, err end
+  local script_arg = { [0] = script }
+  for i = 2, #args do
+    script_arg[i - 1] = args[i]
+  end
+  _G.arg = script_arg
+  _G.stance = require('stance')
+  local ok, res = xpcall(chunk, H.traceback, unpack(script_arg, 1, #script_arg))
+  if not ok then
+    if tostring(res):find('interrupted!', 1, true) then error(res, 0) end
+    io.stderr:write(res, '\n')
+    return 1
+  end
+  return math.type(res) == 'integer' and res or 0
+end
+
+unpack = unpack or table.unpack
+
+--- The script's own frames only: cut where the traceback enters this runner.
+function H.traceback(err)
+  if type(err) == 'string' and err:find('interrupted!', 1, true) then return err end
+  local tb = debug.traceback(tostring(err), 2)
+  local lines = {}
+  for line in tb:gmatch('[^\n]+') do
+    if line:find("in function 'xpcall'", 1, true) or line:find('stance/cli/run.lua', 1, true) then
+      break
+    end
+    lines[#lines + 1] = line
+  end
+  return table.concat(lines, '\n')
+end
+
+return cmd

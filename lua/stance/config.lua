@@ -1,0 +1,73 @@
+--- Configuration: one commented table of defaults, deep-merged with what setup() gets
+--- and validated field by field. See :help stance-config.
+local M = {}
+local H = {}
+
+--- The defaults. Every option is documented in doc/stance.txt (stance-config).
+M.defaults = {
+  -- Name written as the author of your annotations; nil: `git config user.name`, else $USER.
+  annotator = nil,
+
+  worker = {
+    -- Pieces of one background job run at once (0: the number of CPUs, at most 4).
+    tasks = 0,
+  },
+
+  progress = {
+    -- Report the progress of background jobs (indexing, hashing) in the command line.
+    enabled = true,
+  },
+}
+
+--- Types of options whose default is nil, and extra checks, by dotted name.
+H.types = { annotator = 'string' }
+H.checks = {
+  ['worker.tasks'] = function(v)
+    return v >= 0 and v <= 256 and v == math.floor(v), 'a whole number from 0 to 256'
+  end,
+}
+
+---@type table
+M.options = nil
+
+--- Validate `opts` and merge it over the defaults; raises on misuse.
+---@param opts table|nil
+---@return table config the merged configuration
+function M.setup(opts)
+  if opts ~= nil and type(opts) ~= 'table' then
+    error(('(stance) setup() takes a table, got %s'):format(type(opts)), 0)
+  end
+  M.options = H.merge(M.defaults, opts or {}, '')
+  return M.options
+end
+
+--- The configuration in force (the defaults until setup() is called).
+---@return table
+function M.get()
+  return M.options or M.setup({})
+end
+
+function H.merge(defaults, user, prefix)
+  local out = {}
+  for k, v in pairs(defaults) do
+    out[k] = type(v) == 'table' and H.merge(v, {}, prefix .. k .. '.') or v
+  end
+  for k, v in pairs(user) do
+    local name = prefix .. tostring(k)
+    local default = defaults[k]
+    local want = default ~= nil and type(default) or H.types[name]
+    if want == nil then error(('(stance) unknown option %s'):format(name), 0) end
+    if type(v) ~= want then
+      error(('(stance) %s should be a %s, got %s'):format(name, want, type(v)), 0)
+    end
+    local check = H.checks[name]
+    if check then
+      local ok, what = check(v)
+      if not ok then error(('(stance) %s should be %s, got %s'):format(name, what, tostring(v)), 0) end
+    end
+    out[k] = want == 'table' and H.merge(default or {}, v, name .. '.') or v
+  end
+  return out
+end
+
+return M

@@ -1,0 +1,41 @@
+--- stance.nvim: annotate a corpus for stance. The public Lua API, the same in Neovim and
+--- in the `stance` host (see :help stance-api). Heavy modules load on first use.
+local M = {}
+
+--- Configure the plugin (Neovim). Optional; may be called again; only configures.
+---@param opts table|nil see :help stance-config
+function M.setup(opts)
+  require('stance.config').setup(opts)
+end
+
+--- Versions of the plugin and of what the C module was built with.
+---@return table|nil versions { stance, libuv, treesitter_abi, treesitter_min_abi, lua, lua_abi }
+---@return string|nil err when the C module cannot be loaded
+function M.version()
+  local ok, core = pcall(require, 'stance.core')
+  if not ok then return nil, core end
+  return core.version()
+end
+
+--- SHA-256 of every document below `dir` on the worker threads.
+---@param dir string
+---@param opts table|nil { ext = {'txt', 'md'} } to keep only those extensions
+---@param handlers stance.JobHandlers|nil
+---@return userdata|nil job
+---@return string|nil err
+function M.hash(dir, opts, handlers)
+  local worker = require('stance.worker')
+  local w, err = worker.get()
+  if not w then return nil, err end
+  local job, jerr = w:hash(dir, opts)
+  if not job then return nil, jerr end
+  return worker.track(job, handlers or {})
+end
+
+--- The statusline component: empty when the buffer is not being annotated.
+---@return string
+function M.status()
+  return ''
+end
+
+return M

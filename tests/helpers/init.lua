@@ -1,0 +1,116 @@
+-- Shared by the Lua specs of both hosts (plain Lua and Neovim): paths, temp folders,
+-- running commands.
+local M = {}
+
+local function dirname(p)
+  return p:match('^(.*)/[^/]*$') or '.'
+end
+
+local src = debug.getinfo(1, 'S').source:sub(2)
+if src:sub(1, 1) ~= '/' then src = (os.getenv('PWD') or '.') .. '/' .. src end
+--- The checkout's root.
+M.root = os.getenv('STANCE_ROOT') or dirname(dirname(dirname(src)))
+M.stance = M.root .. '/build/bin/stance'
+--- The project's shared test material (../shared), or nil when it is not there.
+M.shared = os.getenv('STANCE_SHARED') or (M.root .. '/../shared')
+
+--- Shell-quote a string.
+function M.q(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+function M.exists(path)
+  local f = io.open(path, 'rb')
+  if f then f:close() end
+  return f ~= nil
+end
+
+if not M.exists(M.shared .. '/corpus/000_6358a7516b2472dd.txt') then M.shared = nil end
+
+function M.read(path)
+  local f = assert(io.open(path, 'rb'))
+  local s = f:read('*a')
+  f:close()
+  return s
+end
+
+function M.write(path, data)
+  os.execute('mkdir -p ' .. M.q(dirname(path)))
+  local f = assert(io.open(path, 'wb'))
+  f:write(data)
+  f:close()
+end
+
+local tmp_count = 0
+--- A new empty folder, removed by M.cleanup().
+function M.tmpdir()
+  tmp_count = tmp_count + 1
+  local base = os.getenv('TMPDIR') or '/tmp'
+  local p = io.popen('mktemp -d ' .. M.q(base .. '/stance-spec-XXXXXX'))
+  local dir = p:read('*l')
+  p:close()
+  M.tmps = M.tmps or {}
+  M.tmps[#M.tmps + 1] = dir
+  return dir
+end
+
+function M.cleanup()
+  for _, d in ipairs(M.tmps or {}) do
+    os.execute('rm -rf ' .. M.q(d))
+  end
+  M.tmps = {}
+end
+
+--- Run a shell command; returns stdout, stderr, exit status.
+---@param cmd string
+---@param input string|nil fed on stdin
+function M.run(cmd, input)
+  local dir = M.tmpdir()
+  local err, inp = dir .. '/stderr', dir .. '/stdin'
+  M.write(inp, input or '')
+  local p = io.popen(('(%s) <%s 2>%s; echo "exit:$?"'):format(cmd, M.q(inp), M.q(err)))
+  local out = p:read('*a')
+  p:close()
+  local code = tonumber(out:match('exit:(%d+)\n?$'))
+  out = out:gsub('exit:%d+\n?$', '')
+  local stderr = M.read(err)
+  os.execute('rm -rf ' .. M.q(dir))
+  return out, stderr, code
+end
+
+--- Run the stance executable with shell-quoted arguments.
+function M.stance_run(args, input, cwd)
+  local parts = {}
+  for i, a in ipairs(args) do
+    parts[i] = M.q(a)
+  end
+  local cmd = M.q(M.stance) .. ' ' .. table.concat(parts, ' ')
+  if cwd then cmd = 'cd ' .. M.q(cwd) .. ' && ' .. cmd end
+  return M.run(cmd, input)
+end
+
+--- sha256sum's view of a folder: "HASH  PATH" lines for every non-hidden file, PATH
+--- relative, sorted bytewise.
+function M.sha256sum(dir)
+  local out = M.run(('cd %s && find . -type f ! -path "*/.*" | sed "s|^\\./||" | LC_ALL=C sort | tr "\\n" "\\0" | xargs -0 -r sha256sum'):format(M.q(dir)))
+  return out
+end
+
+--- Make `n` files of `size` bytes of varied text below `dir`.
+function M.make_files(dir, n, size)
+  local words = { 'engagement', 'sanctions', 'diplomacy', 'the', 'of', 'policy', 'rights',
+    'talks', 'must', 'should', 'north', 'korea', 'and', 'pressure', 'summit' }
+  local parts, len, i = {}, 0, 0
+  while len < size do
+    i = i + 1
+    local w = words[(i * 7919) % #words + 1]
+    parts[#parts + 1] = w
+    len = len + #w + 1
+  end
+  local body = table.concat(parts, ' '):sub(1, size)
+  for k = 1, n do
+    M.write(('%s/doc%05d.txt'):format(dir, k), ('%05d '):format(k) .. body:sub(7))
+  end
+end
+
+return M

@@ -1,0 +1,177 @@
+-- The C module in plain Lua (5.4 and LuaJIT): versions, hashing, file helpers, the worker.
+local T = require('helpers')
+local core = require('stance.core')
+
+local function run_job(w, job)
+  local events = {}
+  while job:state() == 'pending' or job:state() == 'running' or #events == 0
+    or events[#events].kind ~= 'done' do
+    for _, ev in ipairs(w:wait(1000)) do
+      events[#events + 1] = ev
+    end
+  end
+  return events
+end
+
+describe('stance.core', function()
+  after_each(T.cleanup)
+
+  it('reports the versions it was built with', function()
+    local v = core.version()
+    assert.are.equal('0.1.0', v.stance)
+    assert.truthy(v.libuv:match('^%d+%.%d+%.%d+$'))
+    assert.are.equal(14, v.treesitter_abi)
+    assert.are.equal(13, v.treesitter_min_abi)
+    local abi = (jit or _VERSION == 'Lua 5.1') and '5.1' or _VERSION:match('%d+%.%d+')
+    assert.are.equal(abi, v.lua_abi)
+  end)
+
+  it('hashes strings with SHA-256', function()
+    assert.are.equal('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', core.sha256('abc'))
+    assert.are.equal('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', core.sha256(''))
+  end)
+
+  it('stats, resolves and makes folders', function()
+    local d = T.tmpdir()
+    T.write(d .. '/a.txt', 'hello')
+    local st = core.stat(d .. '/a.txt')
+    assert.are.equal('file', st.type)
+    assert.are.equal(5, st.size)
+    assert.are.equal('directory', core.stat(d).type)
+    local none, err, code = core.stat(d .. '/missing')
+    assert.is_nil(none)
+    assert.truthy(err:find('No such file'))
+    assert.are.equal('ESTAT', code)
+    assert.are.equal(core.realpath(d), core.realpath(d .. '/./sub/..') or core.realpath(d))
+    assert.is_true(core.mkdir(d .. '/sub'))
+    assert.is_true(core.mkdir(d .. '/sub'))
+    assert.are.equal('directory', core.stat(d .. '/sub').type)
+  end)
+
+  describe('worker', function()
+    it('hashes a folder like sha256sum, with progress', function()
+      local d = T.tmpdir()
+      T.make_files(d, 30, 20000)
+      T.write(d .. '/sub/deeper/note.md', 'a note\n')
+      T.write(d .. '/.hidden/skip.txt', 'not listed')
+      local w = assert(core.worker({ tasks = 2 }))
+      local job = assert(w:hash(d))
+      assert.are.equal('hash', job:kind())
+      local events = run_job(w, job)
+      local last = events[#events]
+      assert.are.equal('done', last.kind)
+      assert.are.equal('done', last.state)
+      assert.are.equal(job, last.job)
+      assert.are.equal(31, last.total)
+      assert.are.equal(31, last.done)
+      assert.are.equal(last.total_bytes, last.bytes)
+      local lines = {}
+      for _, r in ipairs(job:results()) do
+        lines[#lines + 1] = r.hash .. '  ' .. r.path .. '\n'
+      end
+      assert.are.equal(T.sha256sum(d), table.concat(lines))
+      w:close()
+    end)
+
+    it('keeps only the extensions asked for', function()
+      local d = T.tmpdir()
+      T.write(d .. '/a.txt', 'a')
+      T.write(d .. '/b.md', 'b')
+      T.write(d .. '/c.ann', 'c')
+      local w = core.worker()
+      local job = w:hash(d, { ext = { 'txt', 'md' } })
+      run_job(w, job)
+      local paths = {}
+      for _, r in ipairs(job:results()) do
+        paths[#paths + 1] = r.path
+      end
+      assert.are.same({ 'a.txt', 'b.md' }, paths)
+      w:close()
+    end)
+
+    it('reports a failed job with its reason', function()
+      local w = core.worker()
+      local job = w:hash('/nonexistent/stance-corpus')
+      local events = run_job(w, job)
+      assert.are.equal('failed', events[#events].state)
+      assert.truthy(events[#events].error:find('/nonexistent/stance-corpus', 1, true))
+      assert.truthy(job:error():find('No such file'))
+      local res, err, code = job:results()
+      assert.is_nil(res)
+      assert.truthy(err:find('No such file'))
+      assert.are.equal('EFAILED', code)
+      w:close()
+    end)
+
+    it('cancels a running job', function()
+      local d = T.tmpdir()
+      T.make_files(d, 20, 2000000)
+      local w = core.worker({ tasks = 2 })
+      local job = w:hash(d)
+      job:cancel()
+      local events = run_job(w, job)
+      assert.are.equal('cancelled', events[#events].state)
+      assert.are.equal('cancelled', job:state())
+      local res, err = job:results()
+      assert.is_nil(res)
+      assert.truthy(err:find('cancelled'))
+      w:close()
+    end)
+
+    it('runs several jobs at once, each reporting once', function()
+      local d = T.tmpdir()
+      T.make_files(d, 5, 1000)
+      local w = core.worker()
+      local jobs, seen = {}, {}
+      for i = 1, 8 do
+        jobs[i] = w:hash(d)
+      end
+      local done = 0
+      while done < 8 do
+        for _, ev in ipairs(w:wait(1000)) do
+          if ev.kind == 'done' then
+            assert.is_nil(seen[ev.id])
+            seen[ev.id] = true
+            done = done + 1
+          end
+        end
+      end
+      assert.are.equal(0, w:active())
+      w:close()
+    end)
+
+    it('wait() returns nothing when idle after the timeout', function()
+      local w = core.worker()
+      local t0 = core.hrtime()
+      assert.are.same({}, w:wait(20))
+      assert.is_true(core.hrtime() - t0 >= 15e6)
+      w:close()
+    end)
+
+    it('closes idempotently and refuses use after close', function()
+      local w = core.worker()
+      assert.truthy(tostring(w):find('stance.worker'))
+      w:close()
+      w:close()
+      assert.truthy(tostring(w):find('closed'))
+      assert.has_error(function() w:hash('.') end)
+    end)
+
+    it('closing with a job running cancels it', function()
+      local d = T.tmpdir()
+      T.make_files(d, 20, 2000000)
+      local w = core.worker()
+      local job = w:hash(d)
+      w:close()
+      assert.are.equal('cancelled', job:state())
+    end)
+
+    it('raises on misuse', function()
+      local w = core.worker()
+      assert.has_error(function() w:hash({}) end)
+      assert.has_error(function() w:hash('.', { ext = 'txt' }) end)
+      assert.has_error(function() core.worker({ tasks = -1 }) end)
+      w:close()
+    end)
+  end)
+end)
