@@ -21,6 +21,8 @@ BUSTED     ?= busted
 B          := build
 
 pc = $(shell $(PKG_CONFIG) $(1) 2>/dev/null)
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+SYSLIB    := /usr/lib$(if $(MULTIARCH),/$(MULTIARCH))
 
 LUA51_CFLAGS  ?= $(or $(call pc,--cflags lua5.1),-I/usr/include/lua5.1)
 LUA54_CFLAGS  ?= $(or $(call pc,--cflags lua5.4),-I/usr/include/lua5.4)
@@ -28,7 +30,7 @@ LUA54_LIBS    ?= $(or $(call pc,--libs lua5.4),-llua5.4)
 UV_CFLAGS     ?= $(call pc,--cflags libuv)
 UV_LIBS       ?= $(or $(call pc,--libs libuv-static),-luv_a -lpthread -ldl)
 TS_CFLAGS     ?= $(call pc,--cflags tree-sitter)
-TS_LIBS       ?= $(or $(call pc,--variable=libdir tree-sitter),/usr/lib)/libtree-sitter.a
+TS_LIBS       ?= $(or $(call pc,--variable=libdir tree-sitter),$(SYSLIB))/libtree-sitter.a
 CRYPTO_CFLAGS ?= $(call pc,--cflags libcrypto)
 CRYPTO_LIBS   ?= $(or $(call pc,--libs libcrypto),-lcrypto)
 
@@ -48,7 +50,7 @@ else
   HIDE   := -Wl,--exclude-libs,ALL
   # Debian's libuv_a.a is built for executables: see src/uvshim.c. Set MOD_UV_LIBS to
   # link a libuv built with -fPIC instead.
-  UV_ARCHIVE  ?= $(or $(call pc,--variable=libdir libuv),/usr/lib)/libuv_a.a
+  UV_ARCHIVE  ?= $(or $(call pc,--variable=libdir libuv),$(SYSLIB))/libuv_a.a
   MOD_UV_LIBS ?= $(B)/libuv_pic.a -lpthread -ldl -lrt
   MOD_DEFS    := -DSTANCE_UV_SHIM
 endif
@@ -122,7 +124,11 @@ $(SAN_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c $(LIB_SRC) $(wildcard src/
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) -Isrc $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
 	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(STATIC_LIBS) -lpthread
 
-test: all $(TEST_BIN) $(SAN_BIN)
+# test and demo first install what is missing, then build in a new make (which finds the
+# libraries that deps just installed).
+test:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(SAN_BIN)
 	@tests/run all
 
 test-c: $(TEST_BIN) $(SAN_BIN)
@@ -137,7 +143,9 @@ test-nvim: all
 deps:
 	@tests/deps.sh
 
-demo: all
+demo:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory all
 	$(NVIM) -u doc/example/demo.lua doc/example/corpus/*.txt
 
 bench: all
@@ -145,9 +153,10 @@ bench: all
 
 # ---- install -----------------------------------------------------------------------------
 
-LUADIR  = $(DESTDIR)$(PREFIX)/share/lua/5.4
-LIBDIR  = $(DESTDIR)$(PREFIX)/lib/lua/5.4
-BINDIR  = $(DESTDIR)$(PREFIX)/bin
+# luarocks sets these three itself (see stance-scm-1.rockspec).
+LUADIR  ?= $(DESTDIR)$(PREFIX)/share/lua/5.4
+LIBDIR  ?= $(DESTDIR)$(PREFIX)/lib/lua/5.4
+BINDIR  ?= $(DESTDIR)$(PREFIX)/bin
 
 install: all
 	install -d $(BINDIR) $(LIBDIR)/stance

@@ -79,7 +79,11 @@ function H.main(argv)
   local cmd = M.command(name)
   if not cmd then return M.usage_error(("unknown command '%s'"):format(name)) end
   local args = require('stance.cli.args')
-  local opts, pos = args.parse({ select(2, unpack(argv)) }, cmd)
+  local rest = {}
+  for i = 2, #argv do
+    rest[#rest + 1] = argv[i]
+  end
+  local opts, pos = args.parse(rest, cmd)
   if not opts then return M.usage_error(pos, name) end
   if opts.help then
     io.stdout:write(args.help(name, cmd))
@@ -92,8 +96,6 @@ function H.main(argv)
   end
   return status
 end
-
-unpack = unpack or table.unpack
 
 function H.traceback(err)
   if type(err) == 'string' and err:find('interrupted!', 1, true) then return err end

@@ -92,7 +92,8 @@ end
 --- sha256sum's view of a folder: "HASH  PATH" lines for every non-hidden file, PATH
 --- relative, sorted bytewise.
 function M.sha256sum(dir)
-  local out = M.run(('cd %s && find . -type f ! -path "*/.*" | sed "s|^\\./||" | LC_ALL=C sort | tr "\\n" "\\0" | xargs -0 -r sha256sum'):format(M.q(dir)))
+  local out = M.run(('cd %s && find . -type f ! -path "*/.*" | sed "s|^\\./||" | LC_ALL=C sort'
+    .. ' | tr "\\n" "\\0" | xargs -0 -r sha256sum'):format(M.q(dir)))
   return out
 end
 
@@ -111,6 +112,12 @@ function M.make_files(dir, n, size)
   for k = 1, n do
     M.write(('%s/doc%05d.txt'):format(dir, k), ('%05d '):format(k) .. body:sub(7))
   end
+end
+
+--- Print a measured figure on its own line under the test's name.
+function M.report(fmt, ...)
+  io.stdout:write('        ', fmt:format(...), '\n')
+  io.stdout:flush()
 end
 
 return M

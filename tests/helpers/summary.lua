@@ -1,7 +1,7 @@
 -- A busted output handler: one line per test, failures with their message and place,
 -- and a last line "N passed, M failed" that tests/run adds up. Pending tests (skipped
 -- because a fixture is missing) are listed and counted apart.
-return function(options)
+return function()
   local busted = require('busted')
   local handler = require('busted.outputHandlers.base')()
   local suite = os.getenv('STANCE_SUITE') or 'lua'

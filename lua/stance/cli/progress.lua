@@ -45,7 +45,7 @@ function M:update(ev)
 end
 
 --- Erase the bar.
-function M:finish()
+function M.finish(_)
   io.stderr:write('\r\027[K')
   io.stderr:flush()
 end

@@ -23,7 +23,7 @@ function cmd.run(_, args)
   end
   _G.arg = script_arg
   _G.stance = require('stance')
-  local ok, res = xpcall(chunk, H.traceback, unpack(script_arg, 1, #script_arg))
+  local ok, res = xpcall(chunk, H.traceback, table.unpack(script_arg, 1, #script_arg))
   if not ok then
     if tostring(res):find('interrupted!', 1, true) then error(res, 0) end
     io.stderr:write(res, '\n')
@@ -31,8 +31,6 @@ function cmd.run(_, args)
   end
   return math.type(res) == 'integer' and res or 0
 end
-
-unpack = unpack or table.unpack
 
 --- The script's own frames only: cut where the traceback enters this runner.
 function H.traceback(err)

@@ -1,0 +1,25 @@
+-- Event-loop lag in Neovim while a background job runs: a 1 ms repeating timer records
+-- how late each tick is. Prints the figures and quits.
+local uv = vim.uv or vim.loop
+local dir = os.getenv('STANCE_BENCH_DIR')
+local period = 1
+local lags, last = {}, nil
+local timer = uv.new_timer()
+timer:start(period, period, function()
+  local now = uv.hrtime()
+  if last then lags[#lags + 1] = (now - last) / 1e6 - period end
+  last = now
+end)
+local t0 = uv.hrtime()
+local done
+require('stance').hash(dir, { ext = { 'txt' } }, { on_done = function(ev) done = ev end })
+vim.wait(600000, function() return done ~= nil end, 1)
+local ms = (uv.hrtime() - t0) / 1e6
+timer:stop()
+timer:close()
+table.sort(lags)
+local function pct(p) return lags[math.max(1, math.floor(#lags * p))] or 0 end
+io.stdout:write(('   hashed %d files (%.0f MB) in %.0f ms; %d ticks\n'):format(done.total, done.bytes / 1e6, ms, #lags))
+io.stdout:write(('   event-loop lag: median %.2f ms, p99 %.2f ms, max %.2f ms (target <= 10 ms)\n'):format(
+  pct(0.5), pct(0.99), lags[#lags] or 0))
+vim.cmd('qall!')
