@@ -58,9 +58,14 @@ STATIC_LIBS = $(TS_LIBS) $(UV_LIBS) $(CRYPTO_LIBS) -lm
 MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LIBS) -lm
 
 # The library proper (no Lua) and its Lua binding.
-LIB_SRC  := src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c
+LIB_SRC  := src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
+            src/syntaxdump.c
 LUA_SRC  := src/core.c src/lworker.c src/lfs.c
 MOD_SRC  := $(LIB_SRC) $(LUA_SRC) src/uvshim.c
+GRAMMAR  := grammars/tree-sitter-stance
+TS_SRC   := $(GRAMMAR)/src/parser.c $(GRAMMAR)/src/scanner.c
+TS_OBJ   := $(B)/grammar/parser.o $(B)/grammar/scanner.o
+PARSER   := $(B)/parser/stance.so
 MOD51    := $(B)/5.1/stance/core.so
 MOD54    := $(B)/5.4/stance/core.so
 HOST     := $(B)/bin/stance
@@ -69,7 +74,7 @@ LUA_FILES = $(shell find lua -name '*.lua' | sort)
 obj = $(patsubst src/%.c,$(B)/$(1)/obj/%.o,$(2))
 
 .PHONY: all deps test test-c test-lua test-nvim check-tags demo bench install uninstall clean
-all: $(MOD51) $(MOD54) $(HOST) doc/tags
+all: $(MOD51) $(MOD54) $(HOST) $(PARSER) doc/tags
 
 $(B)/5.1/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -80,13 +85,27 @@ $(B)/5.4/obj/%.o: src/%.c
 	$(CC) $(ALL_CFLAGS) $(MOD_DEFS) $(LUA54_CFLAGS) -c $< -o $@
 
 # Never link liblua into the module: the host process provides the Lua API.
-$(MOD51): $(call obj,5.1,$(MOD_SRC)) $(filter $(B)/%,$(MOD_UV_LIBS))
+$(MOD51): $(call obj,5.1,$(MOD_SRC)) $(TS_OBJ) $(filter $(B)/%,$(MOD_UV_LIBS))
 	@mkdir -p $(@D)
-	$(CC) $(SHARED) -o $@ $(call obj,5.1,$(MOD_SRC)) $(MOD_LIBS) $(LDFLAGS)
+	$(CC) $(SHARED) -o $@ $(call obj,5.1,$(MOD_SRC)) $(TS_OBJ) $(MOD_LIBS) $(LDFLAGS)
 
-$(MOD54): $(call obj,5.4,$(MOD_SRC)) $(filter $(B)/%,$(MOD_UV_LIBS))
+$(MOD54): $(call obj,5.4,$(MOD_SRC)) $(TS_OBJ) $(filter $(B)/%,$(MOD_UV_LIBS))
 	@mkdir -p $(@D)
-	$(CC) $(SHARED) -o $@ $(call obj,5.4,$(MOD_SRC)) $(MOD_LIBS) $(LDFLAGS)
+	$(CC) $(SHARED) -o $@ $(call obj,5.4,$(MOD_SRC)) $(TS_OBJ) $(MOD_LIBS) $(LDFLAGS)
+
+# The generated parser: hidden inside the module (for tests and the agreement check), and
+# on its own as the parser Neovim loads (which must export tree_sitter_stance).
+$(B)/grammar/%.o: $(GRAMMAR)/src/%.c $(GRAMMAR)/src/tree_sitter/parser.h
+	@mkdir -p $(@D)
+	$(CC) -std=c99 $(CFLAGS) -fPIC -fvisibility=hidden -w -I$(GRAMMAR)/src -c $< -o $@
+
+$(B)/parser/obj/%.o: $(GRAMMAR)/src/%.c $(GRAMMAR)/src/tree_sitter/parser.h
+	@mkdir -p $(@D)
+	$(CC) -std=c99 $(CFLAGS) -fPIC -w -I$(GRAMMAR)/src -c $< -o $@
+
+$(PARSER): $(B)/parser/obj/parser.o $(B)/parser/obj/scanner.o
+	@mkdir -p $(@D)
+	$(CC) $(if $(filter Darwin,$(shell uname -s)),-bundle -undefined dynamic_lookup,-shared) -o $@ $^
 
 $(B)/libuv_pic.a: $(UV_ARCHIVE)
 	@mkdir -p $(@D)
@@ -94,7 +113,7 @@ $(B)/libuv_pic.a: $(UV_ARCHIVE)
 	  --redefine-sym in6addr_any=stance__uv_in6addr_any $< $@
 
 # The executable links the same objects and the untouched archives (no shim needed).
-$(HOST): $(call obj,host,$(LIB_SRC) $(LUA_SRC) src/host.c)
+$(HOST): $(call obj,host,$(LIB_SRC) $(LUA_SRC) src/host.c) $(TS_OBJ)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HIDE) $(STATIC_LIBS) $(LUA54_LIBS) $(LDFLAGS)
 
@@ -114,15 +133,19 @@ TEST_BIN := $(B)/test/unit
 SAN_BIN  := $(B)/test-san/unit
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-$(TEST_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c $(LIB_SRC) $(wildcard src/*.h)
+$(TEST_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c $(LIB_SRC) $(wildcard src/*.h) $(TS_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(DEFS) $(OPT) -Isrc $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
-	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(STATIC_LIBS) -lpthread
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(TS_OBJ) $(STATIC_LIBS) -lpthread
 
-$(SAN_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c $(LIB_SRC) $(wildcard src/*.h)
+# The sanitized build compiles the generated parser too, so that it is checked as well.
+$(SAN_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c $(LIB_SRC) $(wildcard src/*.h) $(TS_SRC)
 	@mkdir -p $(@D)
+	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(B)/test-san/parser.o
+	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(B)/test-san/scanner.o
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) -Isrc $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
-	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(STATIC_LIBS) -lpthread
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(B)/test-san/parser.o $(B)/test-san/scanner.o \
+	  $(STATIC_LIBS) -lpthread
 
 # test and demo first install what is missing, then build in a new make (which finds the
 # libraries that deps just installed).

@@ -15,8 +15,8 @@
 
 #include "check.h"
 
-extern const test_case walk_tests[], hash_tests[], worker_tests[];
-static const test_case *const suites[] = {walk_tests, hash_tests, worker_tests, NULL};
+extern const test_case walk_tests[], hash_tests[], worker_tests[], markup_tests[];
+static const test_case *const suites[] = {walk_tests, hash_tests, worker_tests, markup_tests, NULL};
 
 static int failed_checks;
 

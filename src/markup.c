@@ -1,0 +1,483 @@
+/*
+ * markup.c - the line reader of the annotation markup (see markup.h and doc/format.md).
+ *
+ * Every rule here mirrors one in grammars/tree-sitter-stance/grammar.js:
+ *   line end    [ \t]*\r?\n, or the end of the input
+ *   record      [a-z][a-z0-9_-]* at column 1, then ([ \t]+ value)*
+ *   attribute   [ \t]+ [a-z][a-z0-9_-]* ([ \t]+ value)*, inside a record
+ *   text        [ \t]+ '|' text, inside a record (trailing blanks are not text)
+ *   comment     [ \t]* '#' [^\r\n]*
+ *   value       word [^ \t\r\n"]+ | string "..." with \" \\ \n \r \t \xHH \u{H..}
+ * A NUL byte is never valid (tree-sitter reads it as the end of input); bytes that are not
+ * UTF-8 are accepted like any other.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "markup.h"
+
+typedef struct parser {
+  const stance_markup_handler *h;
+  stance_value *values;
+  uint32_t nvalues, cap;
+  char *scratch;                /* decoded strings of the current line */
+  size_t scratch_cap, scratch_used;
+  uint32_t line;
+  enum { OUTSIDE, INSIDE, BROKEN } record;
+} parser;
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
+static int is_name_char(char c) {
+  return is_lower(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+static int is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static unsigned hex_value(char c) {
+  if (c <= '9') return (unsigned)(c - '0');
+  if (c >= 'a') return (unsigned)(c - 'a' + 10);
+  return (unsigned)(c - 'A' + 10);
+}
+
+static void problem(parser *p, stance_problem_kind kind, size_t col0, const char *fmt,
+                    const char *arg) {
+  char msg[160];
+  if (p->h->problem == NULL) return;
+  snprintf(msg, sizeof msg, fmt, arg);
+  p->h->problem(p->h->ud, kind, p->line, (uint32_t)col0 + 1, msg);
+}
+
+static void syntax(parser *p, size_t col0, const char *fmt, const char *arg) {
+  problem(p, STANCE_PROBLEM_SYNTAX, col0, fmt, arg);
+}
+
+/* A printable rendering of the byte at s, for messages. */
+static const char *show(char c, char *buf) {
+  if (c == '"') return "'\"'";
+  if ((unsigned char)c < 0x20 || c == 0x7f) {
+    snprintf(buf, 8, "0x%02x", (unsigned)(unsigned char)c);
+  } else if ((unsigned char)c >= 0x80) {
+    snprintf(buf, 8, "0x%02x", (unsigned)(unsigned char)c);
+  } else {
+    snprintf(buf, 8, "'%c'", c);
+  }
+  return buf;
+}
+
+static size_t put_utf8(unsigned cp, char *out) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+size_t stance_markup_unescape(const char *s, size_t len, char *out, int *bad_cp) {
+  size_t i = 0, o = 0;
+  while (i < len) {
+    const char *bs = memchr(s + i, '\\', len - i);
+    size_t run = bs ? (size_t)(bs - (s + i)) : len - i;
+    memcpy(out + o, s + i, run);
+    o += run;
+    i += run;
+    if (i >= len) break;
+    i++; /* the backslash; the escape was validated by the reader */
+    switch (s[i]) {
+      case 'n': out[o++] = '\n'; i++; break;
+      case 'r': out[o++] = '\r'; i++; break;
+      case 't': out[o++] = '\t'; i++; break;
+      case 'x':
+        if (i + 2 >= len) return o;
+        out[o++] = (char)(hex_value(s[i + 1]) << 4 | hex_value(s[i + 2]));
+        i += 3;
+        break;
+      case 'u': {
+        unsigned cp = 0;
+        i += 2; /* u{ */
+        while (i < len && s[i] != '}') cp = (cp << 4 | hex_value(s[i++])) & 0xFFFFFFF;
+        i++;
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+          cp = 0xFFFD;
+          if (bad_cp) *bad_cp = 1;
+        }
+        o += put_utf8(cp, out + o);
+        break;
+      }
+      default: out[o++] = s[i++]; break; /* \" and \\ */
+    }
+  }
+  return o;
+}
+
+/* Length of a valid escape at s[0] == '\\', or 0. */
+static size_t escape_len(const char *s, const char *end) {
+  if (s + 1 >= end) return 0;
+  switch (s[1]) {
+    case '"': case '\\': case 'n': case 'r': case 't': return 2;
+    case 'x': return (s + 3 < end && is_hex(s[2]) && is_hex(s[3])) ? 4 : 0;
+    case 'u': {
+      const char *q = s + 3;
+      if (s + 2 >= end || s[2] != '{') return 0;
+      while (q < end && is_hex(*q) && q - (s + 3) < 6) q++;
+      if (q == s + 3 || q >= end || *q != '}') return 0;
+      return (size_t)(q + 1 - s);
+    }
+    default: return 0;
+  }
+}
+
+static int push_value(parser *p, const char *text, size_t len, size_t col0,
+                      stance_value_kind kind) {
+  if (p->nvalues == p->cap) {
+    uint32_t cap = p->cap ? p->cap * 2 : 16;
+    stance_value *v = realloc(p->values, cap * sizeof *v);
+    if (v == NULL) return -1;
+    p->values = v;
+    p->cap = cap;
+  }
+  p->values[p->nvalues].text = text;
+  p->values[p->nvalues].len = (uint32_t)len;
+  p->values[p->nvalues].col = (uint32_t)col0 + 1;
+  p->values[p->nvalues].kind = kind;
+  p->nvalues++;
+  return 0;
+}
+
+/* Read `([ \t]+ value)* [ \t]*` from s to end. 1 if the line is well formed, 0 after a
+ * syntax problem, -1 when out of memory. */
+static int read_values(parser *p, const char *line, const char *s, const char *end) {
+  char buf[8];
+  p->nvalues = 0;
+  while (s < end) {
+    const char *v;
+    if (!is_blank(*s)) {
+      if (*s == '\0')
+        syntax(p, (size_t)(s - line), "a NUL byte is not allowed here", NULL);
+      else
+        syntax(p, (size_t)(s - line), "unexpected %s: separate values with a space",
+               show(*s, buf));
+      return 0;
+    }
+    while (s < end && is_blank(*s)) s++;
+    if (s == end) break;
+    v = s;
+    if (*s == '"') {
+      int escapes = 0;
+      s++;
+      for (;;) {
+        const char *q = s;
+        while (q < end && *q != '"' && *q != '\\' && *q != '\0' && *q != '\r') q++;
+        s = q;
+        if (s == end || *s == '\r') {
+          syntax(p, (size_t)(v - line), "unterminated string (a string ends on its line)",
+                 NULL);
+          return 0;
+        }
+        if (*s == '\0') {
+          syntax(p, (size_t)(s - line), "a NUL byte is not allowed here (write \\x00)", NULL);
+          return 0;
+        }
+        if (*s == '"') break;
+        {
+          size_t n = escape_len(s, end);
+          if (n == 0) {
+            char esc[3] = {'\\', s + 1 < end ? s[1] : ' ', '\0'};
+            syntax(p, (size_t)(s - line),
+                   "unknown escape %s (use \\\\, \\\", \\n, \\r, \\t, \\xHH or \\u{HHHH})",
+                   esc);
+            return 0;
+          }
+          escapes = 1;
+          s += n;
+        }
+      }
+      /* s is at the closing quote */
+      if (!escapes) {
+        if (push_value(p, v + 1, (size_t)(s - v - 1), (size_t)(v - line), STANCE_VALUE_STRING))
+          return -1;
+      } else {
+        int bad = 0;
+        char *out = p->scratch + p->scratch_used;
+        size_t n = stance_markup_unescape(v + 1, (size_t)(s - v - 1), out, &bad);
+        p->scratch_used += n;
+        if (bad)
+          problem(p, STANCE_PROBLEM_VALUE, (size_t)(v - line),
+                  "invalid code point in \\u{...} (replaced by U+FFFD)", NULL);
+        if (push_value(p, out, n, (size_t)(v - line), STANCE_VALUE_STRING)) return -1;
+      }
+      s++;
+    } else {
+      while (s < end && !is_blank(*s) && *s != '"' && *s != '\0' && *s != '\r') s++;
+      if (push_value(p, v, (size_t)(s - v), (size_t)(v - line), STANCE_VALUE_WORD)) return -1;
+    }
+  }
+  return 1;
+}
+
+static int emit(parser *p, stance_line *l) {
+  l->line = p->line;
+  l->values = p->values;
+  l->nvalues = p->nvalues;
+  return p->h->line ? p->h->line(p->h->ud, l) : 0;
+}
+
+/* One line, without its end ("\n" or "\r\n"). */
+static int parse_line(parser *p, const char *line, const char *end) {
+  stance_line l;
+  const char *s = line, *name;
+  char buf[8];
+  int rc;
+  memset(&l, 0, sizeof l);
+  p->nvalues = 0;
+  p->scratch_used = 0;
+  {
+    /* Only the \r of a \r\n line end is allowed, and that one is gone already. */
+    const char *cr = memchr(line, '\r', (size_t)(end - line));
+    if (cr != NULL) {
+      const char *q = line;
+      while (q < cr && is_blank(*q)) q++;
+      syntax(p, (size_t)(cr - line), "a carriage return must be followed by a newline", NULL);
+      if (q == line)
+        p->record = *q == '#' ? OUTSIDE : BROKEN;
+      else if (q < cr && *q != '#' && p->record == INSIDE)
+        p->record = BROKEN;
+      return 0;
+    }
+  }
+  while (s < end && is_blank(*s)) s++;
+  if (s == end) { /* blank line: ends a record */
+    p->record = OUTSIDE;
+    l.kind = STANCE_LINE_BLANK;
+    return emit(p, &l);
+  }
+  if (*s == '#') {
+    const char *nul = memchr(s, '\0', (size_t)(end - s));
+    if (s == line) p->record = OUTSIDE; /* a comment at column 1 ends a record */
+    if (nul != NULL) {
+      syntax(p, (size_t)(nul - line), "a NUL byte is not allowed here", NULL);
+      return 0;
+    }
+    l.kind = STANCE_LINE_COMMENT;
+    l.col = (uint32_t)(s - line) + 1;
+    l.name = s + 1;
+    l.name_len = (uint32_t)(end - s - 1);
+    l.in_record = p->record == INSIDE && s > line;
+    if (p->record == BROKEN && s > line) return 0;
+    return emit(p, &l);
+  }
+  if (s == line) { /* a record's header */
+    if (!is_lower(*s)) {
+      p->record = BROKEN;
+      if (*s == '\0')
+        syntax(p, 0, "a NUL byte is not allowed here", NULL);
+      else
+        syntax(p, 0, "unexpected %s: a record starts with a lowercase keyword at column 1",
+               show(*s, buf));
+      return 0;
+    }
+    name = s;
+    while (s < end && is_name_char(*s)) s++;
+    l.kind = STANCE_LINE_RECORD;
+    l.col = 1;
+    l.name = name;
+    l.name_len = (uint32_t)(s - name);
+    rc = read_values(p, line, s, end);
+    if (rc < 0) return -1;
+    if (rc == 0) {
+      p->record = BROKEN;
+      return 0;
+    }
+    p->record = INSIDE;
+    return emit(p, &l);
+  }
+  /* An indented line: an attribute or a text line of the record above. */
+  if (p->record == BROKEN) return 0;
+  if (p->record == OUTSIDE) {
+    syntax(p, (size_t)(s - line),
+           "indented line outside a record (a blank line or a comment at column 1 ends a "
+           "record)",
+           NULL);
+    return 0;
+  }
+  if (*s == '|') {
+    const char *t = s + 1, *e = end, *nul;
+    while (e > t && is_blank(e[-1])) e--;
+    nul = memchr(t, '\0', (size_t)(e - t));
+    if (nul != NULL) {
+      syntax(p, (size_t)(nul - line), "a NUL byte is not allowed here", NULL);
+      p->record = BROKEN;
+      return 0;
+    }
+    l.kind = STANCE_LINE_TEXT;
+    l.col = (uint32_t)(s - line) + 1;
+    l.name = t;
+    l.name_len = (uint32_t)(e - t);
+    return emit(p, &l);
+  }
+  if (!is_lower(*s)) {
+    p->record = BROKEN;
+    if (*s == '\0')
+      syntax(p, (size_t)(s - line), "a NUL byte is not allowed here", NULL);
+    else
+      syntax(p, (size_t)(s - line),
+             "unexpected %s: an attribute name starts with a lowercase letter",
+             show(*s, buf));
+    return 0;
+  }
+  name = s;
+  while (s < end && is_name_char(*s)) s++;
+  l.kind = STANCE_LINE_ATTRIBUTE;
+  l.col = (uint32_t)(name - line) + 1;
+  l.name = name;
+  l.name_len = (uint32_t)(s - name);
+  rc = read_values(p, line, s, end);
+  if (rc < 0) return -1;
+  if (rc == 0) {
+    p->record = BROKEN;
+    return 0;
+  }
+  return emit(p, &l);
+}
+
+int stance_markup_parse(const char *buf, size_t len, const stance_markup_handler *h) {
+  parser p;
+  const char *s = buf, *end = buf + len;
+  int rc = 0;
+  memset(&p, 0, sizeof p);
+  p.h = h;
+  p.record = OUTSIDE;
+  /* A byte order mark is skipped, as tree-sitter and Vim do. */
+  if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) s += 3;
+  while (s < end && rc == 0) {
+    const char *nl = memchr(s, '\n', (size_t)(end - s));
+    const char *e = nl ? nl : end;
+    size_t n;
+    p.line++;
+    if (nl != NULL && e > s && e[-1] == '\r') e--;
+    n = (size_t)(e - s);
+    /* Decoded strings are never longer than their source: one line's worth suffices. */
+    if (n > p.scratch_cap) {
+      size_t cap = p.scratch_cap ? p.scratch_cap : 256;
+      char *sc;
+      while (cap < n) cap *= 2;
+      sc = realloc(p.scratch, cap);
+      if (sc == NULL) {
+        rc = -1;
+        break;
+      }
+      p.scratch = sc;
+      p.scratch_cap = cap;
+    }
+    rc = parse_line(&p, s, e);
+    s = nl ? nl + 1 : end;
+  }
+  free(p.values);
+  free(p.scratch);
+  return rc;
+}
+
+int stance_utf8_valid_at(const unsigned char *s, size_t len) {
+  unsigned c = s[0];
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return (len >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (len < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+    if (c == 0xE0 && s[1] < 0xA0) return 0;      /* overlong */
+    if (c == 0xED && s[1] >= 0xA0) return 0;     /* surrogates */
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (len < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+      return 0;
+    if (c == 0xF0 && s[1] < 0x90) return 0;      /* overlong */
+    if (c == 0xF4 && s[1] >= 0x90) return 0;     /* above U+10FFFF */
+    return 4;
+  }
+  return 0;
+}
+
+size_t stance_markup_quote(const char *s, size_t len, char *out) {
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0, o = 0;
+  out[o++] = '"';
+  while (i < len) {
+    unsigned char c = u[i];
+    if (c == '"' || c == '\\') {
+      out[o++] = '\\';
+      out[o++] = (char)c;
+      i++;
+    } else if (c == '\n') {
+      out[o++] = '\\';
+      out[o++] = 'n';
+      i++;
+    } else if (c == '\r') {
+      out[o++] = '\\';
+      out[o++] = 'r';
+      i++;
+    } else if (c == '\t') {
+      out[o++] = '\\';
+      out[o++] = 't';
+      i++;
+    } else if (c < 0x20 || c == 0x7f) {
+      out[o++] = '\\';
+      out[o++] = 'x';
+      out[o++] = hex[c >> 4];
+      out[o++] = hex[c & 15];
+      i++;
+    } else if (c < 0x80) {
+      out[o++] = (char)c;
+      i++;
+    } else {
+      int n = stance_utf8_valid_at(u + i, len - i);
+      if (n == 0) {
+        out[o++] = '\\';
+        out[o++] = 'x';
+        out[o++] = hex[c >> 4];
+        out[o++] = hex[c & 15];
+        i++;
+      } else {
+        memcpy(out + o, u + i, (size_t)n);
+        o += (size_t)n;
+        i += (size_t)n;
+      }
+    }
+  }
+  out[o++] = '"';
+  return o;
+}
+
+int stance_markup_is_word(const char *s, size_t len) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0;
+  if (len == 0) return 0;
+  while (i < len) {
+    unsigned char c = u[i];
+    if (c <= 0x20 || c == '"' || c == 0x7f) return 0;
+    if (c < 0x80) {
+      i++;
+    } else {
+      int n = stance_utf8_valid_at(u + i, len - i);
+      if (n == 0) return 0;
+      i += (size_t)n;
+    }
+  }
+  return 1;
+}
