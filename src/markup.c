@@ -25,6 +25,7 @@ typedef struct parser {
   size_t scratch_cap, scratch_used;
   uint32_t line;
   enum { OUTSIDE, INSIDE, BROKEN } record;
+  stance_problem_scope scope;   /* of the line being read */
 } parser;
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -46,7 +47,7 @@ static void problem(parser *p, stance_problem_kind kind, size_t col0, const char
   char msg[160];
   if (p->h->problem == NULL) return;
   snprintf(msg, sizeof msg, fmt, arg);
-  p->h->problem(p->h->ud, kind, p->line, (uint32_t)col0 + 1, msg);
+  p->h->problem(p->h->ud, kind, p->scope, p->line, (uint32_t)col0 + 1, msg);
 }
 
 static void syntax(parser *p, size_t col0, const char *fmt, const char *arg) {
@@ -253,6 +254,12 @@ static int parse_line(parser *p, const char *line, const char *end) {
     if (cr != NULL) {
       const char *q = line;
       while (q < cr && is_blank(*q)) q++;
+      if (q == line && *q != '#')
+        p->scope = STANCE_SCOPE_HEADER;
+      else if (q > line && q < cr && *q != '#' && p->record == INSIDE)
+        p->scope = STANCE_SCOPE_INSIDE;
+      else
+        p->scope = STANCE_SCOPE_OUTSIDE;
       syntax(p, (size_t)(cr - line), "a carriage return must be followed by a newline", NULL);
       if (q == line)
         p->record = *q == '#' ? OUTSIDE : BROKEN;
@@ -262,6 +269,7 @@ static int parse_line(parser *p, const char *line, const char *end) {
     }
   }
   while (s < end && is_blank(*s)) s++;
+  p->scope = STANCE_SCOPE_OUTSIDE;
   if (s == end) { /* blank line: ends a record */
     p->record = OUTSIDE;
     l.kind = STANCE_LINE_BLANK;
@@ -283,6 +291,7 @@ static int parse_line(parser *p, const char *line, const char *end) {
     return emit(p, &l);
   }
   if (s == line) { /* a record's header */
+    p->scope = STANCE_SCOPE_HEADER;
     if (!is_lower(*s)) {
       p->record = BROKEN;
       if (*s == '\0')
@@ -309,6 +318,7 @@ static int parse_line(parser *p, const char *line, const char *end) {
   }
   /* An indented line: an attribute or a text line of the record above. */
   if (p->record == BROKEN) return 0;
+  if (p->record == INSIDE) p->scope = STANCE_SCOPE_INSIDE;
   if (p->record == OUTSIDE) {
     syntax(p, (size_t)(s - line),
            "indented line outside a record (a blank line or a comment at column 1 ends a "

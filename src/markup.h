@@ -47,11 +47,18 @@ typedef enum {
   STANCE_PROBLEM_VALUE          /* the line parses, but a value is wrong (e.g. \u{D800}) */
 } stance_problem_kind;
 
+/* Where a problem is, for whoever builds records from the lines. */
+typedef enum {
+  STANCE_SCOPE_OUTSIDE = 0,     /* a line outside any record (comment, stray indented line) */
+  STANCE_SCOPE_HEADER,          /* a record's first line: the record ends there, broken */
+  STANCE_SCOPE_INSIDE           /* a line of the current record: the record is broken */
+} stance_problem_scope;
+
 typedef struct stance_markup_handler {
   /* Return non-zero to stop the parse (stance_markup_parse then returns that value). */
   int (*line)(void *ud, const stance_line *line);
-  void (*problem)(void *ud, stance_problem_kind kind, uint32_t line, uint32_t col,
-                  const char *message);
+  void (*problem)(void *ud, stance_problem_kind kind, stance_problem_scope scope, uint32_t line,
+                  uint32_t col, const char *message);
   void *ud;
 } stance_markup_handler;
 

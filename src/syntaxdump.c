@@ -55,8 +55,9 @@ static int on_line(void *ud, const stance_line *l) {
   return 0;
 }
 
-static void on_problem(void *ud, stance_problem_kind kind, uint32_t line, uint32_t col,
-                       const char *msg) {
+static void on_problem(void *ud, stance_problem_kind kind, stance_problem_scope scope,
+                       uint32_t line, uint32_t col, const char *msg) {
+  (void)scope;
   dump_ctx *c = ud;
   (void)line;
   (void)col;

@@ -15,8 +15,10 @@
 
 #include "check.h"
 
-extern const test_case walk_tests[], hash_tests[], worker_tests[], markup_tests[];
-static const test_case *const suites[] = {walk_tests, hash_tests, worker_tests, markup_tests, NULL};
+extern const test_case walk_tests[], hash_tests[], worker_tests[], markup_tests[], store_tests[],
+    reader_tests[];
+static const test_case *const suites[] = {walk_tests,   hash_tests,  worker_tests,
+                                                markup_tests, store_tests, reader_tests, NULL};
 
 static int failed_checks;
 

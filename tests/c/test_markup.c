@@ -20,8 +20,9 @@ static collected *parse(const char *text) {
   return &c;
 }
 
-static void on_problem(void *ud, stance_problem_kind kind, uint32_t line, uint32_t col,
-                       const char *msg) {
+static void on_problem(void *ud, stance_problem_kind kind, stance_problem_scope scope,
+                       uint32_t line, uint32_t col, const char *msg) {
+  (void)scope;
   collected *c = ud;
   size_t n = strlen(c->problems);
   snprintf(c->problems + n, sizeof c->problems - n, "%u:%u:%s:%s\n", line, col,

@@ -1,0 +1,63 @@
+/*
+ * arena.c - bump allocator in blocks of at least 64 KiB (see arena.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+
+#define BLOCK_SIZE (64u * 1024u)
+#define ALIGN 16u
+
+struct stance_arena_block {
+  stance_arena_block *next;
+  size_t size, used;
+  /* then the bytes, aligned */
+};
+
+#define HEADER ((sizeof(stance_arena_block) + ALIGN - 1) / ALIGN * ALIGN)
+
+void stance_arena_init(stance_arena *a) { memset(a, 0, sizeof *a); }
+
+void stance_arena_free(stance_arena *a) {
+  stance_arena_block *b = a->head;
+  while (b != NULL) {
+    stance_arena_block *next = b->next;
+    free(b);
+    b = next;
+  }
+  stance_arena_init(a);
+}
+
+void *stance_arena_alloc(stance_arena *a, size_t n) {
+  stance_arena_block *b = a->head;
+  size_t need = (n + ALIGN - 1) / ALIGN * ALIGN;
+  if (need < n) return NULL;
+  if (b == NULL || b->size - b->used < need) {
+    size_t size = need > BLOCK_SIZE ? need : BLOCK_SIZE;
+    b = malloc(HEADER + size);
+    if (b == NULL) return NULL;
+    b->size = size;
+    b->used = 0;
+    /* A big single allocation goes behind the current block so that the rest of the
+     * current block stays usable. */
+    if (a->head != NULL && need > BLOCK_SIZE) {
+      b->next = a->head->next;
+      a->head->next = b;
+    } else {
+      b->next = a->head;
+      a->head = b;
+    }
+  }
+  b->used += need;
+  a->used += need;
+  return (char *)b + HEADER + b->used - need;
+}
+
+char *stance_arena_strndup(stance_arena *a, const char *s, size_t len) {
+  char *d = stance_arena_alloc(a, len + 1);
+  if (d == NULL) return NULL;
+  memcpy(d, s, len);
+  d[len] = '\0';
+  return d;
+}

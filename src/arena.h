@@ -1,0 +1,23 @@
+/*
+ * arena.h - a bump allocator for the many small strings of an annotation store. Memory
+ * is released all at once by stance_arena_free().
+ */
+#ifndef STANCE_ARENA_H
+#define STANCE_ARENA_H
+
+#include <stddef.h>
+
+typedef struct stance_arena_block stance_arena_block;
+typedef struct stance_arena {
+  stance_arena_block *head;
+  size_t used;                  /* bytes handed out, for statistics */
+} stance_arena;
+
+void stance_arena_init(stance_arena *a);
+void stance_arena_free(stance_arena *a);
+/* `n` bytes aligned for any type, or NULL. */
+void *stance_arena_alloc(stance_arena *a, size_t n);
+/* A NUL-terminated copy of `len` bytes of `s`, or NULL. */
+char *stance_arena_strndup(stance_arena *a, const char *s, size_t len);
+
+#endif

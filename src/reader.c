@@ -1,0 +1,728 @@
+/*
+ * reader.c - build a store from the lines of an annotation file (see reader.h).
+ *
+ * The markup reader (markup.c) hands over one decoded line at a time; a record is
+ * collected until the next record, a blank line or the end, then checked and added.
+ * Strings of the record being collected live in one buffer, addressed by offsets (the
+ * buffer may move while it grows).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "markup.h"
+#include "reader.h"
+
+/* ---- vocabulary ------------------------------------------------------------------------ */
+
+#define VOCAB_FIELDS 5
+struct stance_vocab {
+  char **values[VOCAB_FIELDS];
+  size_t n[VOCAB_FIELDS], cap[VOCAB_FIELDS];
+};
+
+static int vocab_slot(stance_field f) {
+  switch (f) {
+    case STANCE_F_LABEL: return 0;
+    case STANCE_F_TARGET: return 1;
+    case STANCE_F_STANCE: return 2;
+    case STANCE_F_ROLE: return 3;
+    case STANCE_F_TYPE: return 4;
+    default: return -1;
+  }
+}
+
+stance_vocab *stance_vocab_new(void) { return calloc(1, sizeof(stance_vocab)); }
+
+void stance_vocab_free(stance_vocab *v) {
+  int k;
+  size_t i;
+  if (v == NULL) return;
+  for (k = 0; k < VOCAB_FIELDS; k++) {
+    for (i = 0; i < v->n[k]; i++) free(v->values[k][i]);
+    free(v->values[k]);
+  }
+  free(v);
+}
+
+int stance_vocab_add(stance_vocab *v, stance_field f, const char *value) {
+  int k = vocab_slot(f);
+  char *d;
+  if (k < 0) return STANCE_EINVAL;
+  if (v->n[k] == v->cap[k]) {
+    size_t cap = v->cap[k] ? v->cap[k] * 2 : 8;
+    char **nv = realloc(v->values[k], cap * sizeof *nv);
+    if (nv == NULL) return STANCE_ENOMEM;
+    v->values[k] = nv;
+    v->cap[k] = cap;
+  }
+  d = malloc(strlen(value) + 1);
+  if (d == NULL) return STANCE_ENOMEM;
+  memcpy(d, value, strlen(value) + 1);
+  v->values[k][v->n[k]++] = d;
+  return STANCE_OK;
+}
+
+int stance_vocab_has(const stance_vocab *v, stance_field f, const char *value) {
+  int k = vocab_slot(f);
+  size_t i;
+  if (v == NULL || k < 0 || v->n[k] == 0) return 1;
+  for (i = 0; i < v->n[k]; i++)
+    if (strcmp(v->values[k][i], value) == 0) return 1;
+  return 0;
+}
+
+/* "a, b, c" for messages (at most ~200 bytes). */
+static void vocab_list(const stance_vocab *v, stance_field f, char *out, size_t size) {
+  int k = vocab_slot(f);
+  size_t i, o = 0;
+  out[0] = '\0';
+  for (i = 0; k >= 0 && i < v->n[k]; i++) {
+    size_t len = strlen(v->values[k][i]);
+    if (o + len + 8 >= size) {
+      strcpy(out + o, ", ...");
+      return;
+    }
+    if (i > 0) {
+      memcpy(out + o, ", ", 2);
+      o += 2;
+    }
+    memcpy(out + o, v->values[k][i], len + 1);
+    o += len;
+  }
+}
+
+/* ---- reading --------------------------------------------------------------------------- */
+
+#define NO_OFF ((size_t)-1)
+
+typedef enum { R_NONE, R_FORMAT, R_DOCUMENT, R_RECORD, R_SKIP } rstate;
+
+typedef struct pending_rel {
+  uint32_t line;
+  size_t from, to; /* offsets in `refs` */
+  size_t id;
+} pending_rel;
+
+typedef struct reader {
+  stance_store *store;
+  const stance_vocab *vocab;
+  stance_problems *pr;
+  int seen_format, stopped, oom;
+  uint32_t records;
+  rstate state;
+  /* the record being collected */
+  stance_rec_kind kind;
+  uint32_t line;
+  int broken;
+  stance_buf strs;
+  size_t id, field[STANCE_F_COUNT];
+  uint32_t field_line[STANCE_F_COUNT];
+  stance_range *spans;
+  uint32_t nspans, spans_cap;
+  int note_open;                /* text lines may continue the note */
+  int note_inline, note_lines;  /* the note had a value on its line; text lines so far */
+  int extra_open;
+  stance_buf extras, inner, pending;
+  /* relations to check once everything is read */
+  pending_rel *rels;
+  size_t nrels, rels_cap;
+  stance_buf refs;
+} reader;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static void problem(reader *r, uint32_t line, uint32_t col, stance_severity sev,
+                    const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  stance_problems_vadd(r->pr, line, col, sev, fmt, ap);
+  va_end(ap);
+}
+
+static size_t keep(reader *r, stance_buf *b, const char *s, size_t len) {
+  size_t off = b->len;
+  stance_buf_add(b, s, len);
+  stance_buf_addc(b, '\0');
+  if (b->oom) r->oom = 1;
+  return off;
+}
+
+static const char *str(const stance_buf *b, size_t off) {
+  return off == NO_OFF ? NULL : b->data + off;
+}
+
+/* Append a value in its canonical spelling (a word stays a word, a string is quoted). */
+static void add_spelled(stance_buf *b, const stance_value *v) {
+  if (v->kind == STANCE_VALUE_WORD) {
+    stance_buf_add(b, v->text, v->len);
+  } else {
+    char *p = stance_buf_reserve(b, 4 * (size_t)v->len + 2);
+    if (p == NULL) return;
+    b->len += stance_markup_quote(v->text, v->len, p);
+    b->data[b->len] = '\0';
+  }
+}
+
+static void reset_record(reader *r) {
+  int f;
+  r->strs.len = 0;
+  r->id = NO_OFF;
+  for (f = 0; f < STANCE_F_COUNT; f++) r->field[f] = NO_OFF;
+  r->nspans = 0;
+  r->broken = 0;
+  r->note_open = 0;
+  r->extra_open = 0;
+  r->extras.len = 0;
+  r->inner.len = 0;
+  if (r->extras.data) r->extras.data[0] = '\0';
+  if (r->inner.data) r->inner.data[0] = '\0';
+}
+
+static int cmp_ranges(const void *a, const void *b) {
+  const stance_range *x = a, *y = b;
+  if (x->start != y->start) return x->start < y->start ? -1 : 1;
+  return (x->end > y->end) - (x->end < y->end);
+}
+
+static int valid_id(const char *s) {
+  if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+    return 0;
+  for (; *s; s++) {
+    char c = *s;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '.' || c == '_' || c == ':' || c == '-'))
+      return 0;
+  }
+  return 1;
+}
+
+static int valid_confidence(const char *s) {
+  char *end;
+  double d = strtod(s, &end);
+  return *s != '\0' && *end == '\0' && d >= 0.0 && d <= 1.0;
+}
+
+/* 2026-11-22T10:31:07Z, optionally with fractions of a second and an offset. */
+static int valid_time(const char *s) {
+  static const char pat[] = "dddd-dd-ddTdd:dd:dd";
+  size_t i;
+  for (i = 0; pat[i]; i++) {
+    if (pat[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pat[i]) return 0;
+  }
+  s += i;
+  if (*s == '.') {
+    s++;
+    if (!(*s >= '0' && *s <= '9')) return 0;
+    while (*s >= '0' && *s <= '9') s++;
+  }
+  if (*s == 'Z') return s[1] == '\0';
+  if ((*s == '+' || *s == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' &&
+      s[3] == ':' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9')
+    return s[6] == '\0';
+  return 0;
+}
+
+static int valid_hash(const char *s) {
+  size_t i;
+  if (strncmp(s, "sha256:", 7) != 0 || strlen(s) != 7 + 64) return 0;
+  for (i = 7; s[i]; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+  return 1;
+}
+
+static void check_vocab(reader *r, stance_field f, const char *what) {
+  const char *v = str(&r->strs, r->field[f]);
+  char list[256];
+  if (v == NULL || stance_vocab_has(r->vocab, f, v)) return;
+  vocab_list(r->vocab, f, list, sizeof list);
+  {
+    char msg[512];
+    snprintf(msg, sizeof msg, "unknown %s '%s' (schema has %s)", what, v, list);
+    problem(r, r->field_line[f], 1, STANCE_SEV_WARNING, "%s", msg);
+  }
+}
+
+/* The record being collected is complete: check it and add it to the store. */
+static void finish_record(reader *r) {
+  stance_rec rec;
+  const char *id, *kind = stance_rec_kind_name(r->kind);
+  int f, rc;
+  if (r->state != R_RECORD) return;
+  r->state = R_NONE;
+  if (r->broken) return;
+  id = str(&r->strs, r->id);
+  memset(&rec, 0, sizeof rec);
+  rec.kind = r->kind;
+  rec.id = (char *)id;
+  rec.line = r->line;
+  for (f = 0; f < STANCE_F_COUNT; f++) rec.f[f] = (char *)str(&r->strs, r->field[f]);
+  if (r->kind == STANCE_REC_ANNOTATION) {
+    uint32_t i;
+    if (r->nspans == 0) {
+      problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s has no span (e.g. `span 120-245`)", kind, id);
+      return;
+    }
+    qsort(r->spans, r->nspans, sizeof *r->spans, cmp_ranges);
+    for (i = 1; i < r->nspans; i++) {
+      if (r->spans[i].start < r->spans[i - 1].end) {
+        problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s: its spans overlap", kind, id);
+        return;
+      }
+    }
+    rec.spans = r->spans;
+    rec.nspans = r->nspans;
+    if (rec.f[STANCE_F_LABEL] == NULL) {
+      problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s has no label", kind, id);
+      return;
+    }
+  } else if (r->kind == STANCE_REC_RELATION) {
+    static const stance_field need[3] = {STANCE_F_TYPE, STANCE_F_FROM, STANCE_F_TO};
+    for (f = 0; f < 3; f++) {
+      if (rec.f[need[f]] == NULL) {
+        problem(r, r->line, 1, STANCE_SEV_ERROR, "relation %s has no `%s`", id,
+                stance_field_name(need[f]));
+        return;
+      }
+    }
+  } else if (rec.f[STANCE_F_LABEL] == NULL && rec.f[STANCE_F_STANCE] == NULL) {
+    problem(r, r->line, 1, STANCE_SEV_ERROR, "doclabel %s has neither a label nor a stance", id);
+    return;
+  }
+  if (rec.f[STANCE_F_CONFIDENCE] && !valid_confidence(rec.f[STANCE_F_CONFIDENCE])) {
+    problem(r, r->field_line[STANCE_F_CONFIDENCE], 1, STANCE_SEV_ERROR,
+            "confidence '%s' should be a number from 0 to 1", rec.f[STANCE_F_CONFIDENCE]);
+    return;
+  }
+  if (r->extras.len > 0) rec.extras = r->extras.data;
+  if (r->inner.len > 0) rec.inner = r->inner.data;
+  if (r->pending.len > 0) rec.comments = r->pending.data;
+  rc = stance_store_add(r->store, &rec, NULL);
+  if (rc == STANCE_EDUP) {
+    const stance_rec *first = stance_store_get_conflict(r->store, id, rec.f[STANCE_F_CONFLICT]);
+    char at[32];
+    snprintf(at, sizeof at, "%u", first ? first->line : 0);
+    problem(r, r->line, 1, STANCE_SEV_ERROR, "duplicate id %s (first at line %s)", id, at);
+    return;
+  }
+  if (rc != STANCE_OK) {
+    r->oom = 1;
+    return;
+  }
+  r->pending.len = 0;
+  check_vocab(r, STANCE_F_LABEL, "label");
+  check_vocab(r, STANCE_F_TARGET, "target");
+  check_vocab(r, STANCE_F_STANCE, "stance");
+  check_vocab(r, STANCE_F_ROLE, "role");
+  check_vocab(r, STANCE_F_TYPE, "relation type");
+  {
+    static const stance_field times[2] = {STANCE_F_CREATED, STANCE_F_MODIFIED};
+    for (f = 0; f < 2; f++) {
+      const char *t = rec.f[times[f]];
+      if (t != NULL && !valid_time(t))
+        problem(r, r->field_line[times[f]], 1, STANCE_SEV_WARNING,
+                "%s '%s' is not a time like 2026-11-22T10:31:07Z", stance_field_name(times[f]), t);
+    }
+  }
+  if (r->kind == STANCE_REC_RELATION) {
+    pending_rel *p;
+    if (r->nrels == r->rels_cap) {
+      size_t cap = r->rels_cap ? r->rels_cap * 2 : 16;
+      pending_rel *nr = realloc(r->rels, cap * sizeof *nr);
+      if (nr == NULL) {
+        r->oom = 1;
+        return;
+      }
+      r->rels = nr;
+      r->rels_cap = cap;
+    }
+    p = &r->rels[r->nrels++];
+    p->line = r->line;
+    p->id = keep(r, &r->refs, id, strlen(id));
+    p->from = keep(r, &r->refs, rec.f[STANCE_F_FROM], strlen(rec.f[STANCE_F_FROM]));
+    p->to = keep(r, &r->refs, rec.f[STANCE_F_TO], strlen(rec.f[STANCE_F_TO]));
+  }
+}
+
+static void set_text(reader *r, stance_text t, stance_buf *b) {
+  if (b->len == 0) return;
+  if (stance_store_set_text(r->store, t, b->data) != STANCE_OK) r->oom = 1;
+  b->len = 0;
+}
+
+static void finish_document(reader *r) {
+  if (r->state != R_DOCUMENT) return;
+  r->state = R_NONE;
+  set_text(r, STANCE_T_DOC_EXTRAS, &r->extras);
+  set_text(r, STANCE_T_DOC_INNER, &r->inner);
+}
+
+static void finish_any(reader *r) {
+  finish_record(r);
+  finish_document(r);
+  if (r->state == R_FORMAT || r->state == R_SKIP) r->state = R_NONE;
+}
+
+static void add_comment(stance_buf *b, const stance_line *l) {
+  stance_buf_addc(b, '#');
+  stance_buf_add(b, l->name, l->name_len);
+  stance_buf_addc(b, '\n');
+}
+
+static int expect_values(reader *r, const stance_line *l, uint32_t n, const char *what) {
+  char count[16];
+  if (l->nvalues == n) return 1;
+  snprintf(count, sizeof count, "%u", n);
+  problem(r, l->line, l->col, STANCE_SEV_ERROR, "`%s` takes %s value(s)", what, count);
+  return 0;
+}
+
+static void start_record(reader *r, const stance_line *l) {
+  char name[64];
+  int kind;
+  size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
+  memcpy(name, l->name, n);
+  name[n] = '\0';
+  finish_any(r);
+  if (r->stopped) return;
+  r->records++;
+  if (strcmp(name, "format") == 0) {
+    if (r->seen_format || r->records > 1) {
+      problem(r, l->line, 1, STANCE_SEV_ERROR, "`format` must be the first line");
+      r->state = R_SKIP;
+      return;
+    }
+    r->seen_format = 1;
+    r->state = R_FORMAT;
+    set_text(r, STANCE_T_HEAD, &r->pending);
+    if (l->nvalues != 2 || l->values[0].len != 6 || memcmp(l->values[0].text, "stance", 6) != 0) {
+      problem(r, l->line, 1, STANCE_SEV_ERROR,
+              "not a stance annotation file (the first line should be `format stance 1`)");
+      r->stopped = 1;
+      return;
+    }
+    {
+      char v[16];
+      size_t k = l->values[1].len < sizeof v - 1 ? l->values[1].len : sizeof v - 1;
+      long version;
+      char *end;
+      memcpy(v, l->values[1].text, k);
+      v[k] = '\0';
+      version = strtol(v, &end, 10);
+      if (*end != '\0' || version < 1) {
+        problem(r, l->line, l->values[1].col, STANCE_SEV_ERROR, "bad format version '%s'", v);
+        r->stopped = 1;
+      } else if (version > STANCE_FORMAT_VERSION) {
+        problem(r, l->line, l->values[1].col, STANCE_SEV_ERROR,
+                "this file is in format version %s, newer than this stance reads (%d): upgrade "
+                "stance",
+                v, STANCE_FORMAT_VERSION);
+        r->stopped = 1;
+      }
+    }
+    return;
+  }
+  if (!r->seen_format && r->records == 1)
+    problem(r, l->line, 1, STANCE_SEV_ERROR, "missing `format stance 1` at the top of the file");
+  if (strcmp(name, "document") == 0) {
+    if (stance_store_get_header(r->store, STANCE_H_DOCUMENT) != NULL) {
+      problem(r, l->line, 1, STANCE_SEV_ERROR, "a file has one `document` record");
+      r->state = R_SKIP;
+      return;
+    }
+    r->state = R_DOCUMENT;
+    set_text(r, STANCE_T_DOC_COMMENTS, &r->pending);
+    r->extras.len = r->inner.len = 0;
+    r->extra_open = 0;
+    if (!expect_values(r, l, 1, "document")) return;
+    {
+      char *path = malloc((size_t)l->values[0].len + 1);
+      if (path == NULL) {
+        r->oom = 1;
+        return;
+      }
+      memcpy(path, l->values[0].text, l->values[0].len);
+      path[l->values[0].len] = '\0';
+      if (stance_store_set_header(r->store, STANCE_H_DOCUMENT, path) != STANCE_OK) r->oom = 1;
+      free(path);
+    }
+    return;
+  }
+  kind = stance_rec_kind_from_name(l->name, l->name_len);
+  if (kind < 0) {
+    problem(r, l->line, 1, STANCE_SEV_ERROR,
+            "unknown record '%s' (an annotation file has document, annotation, relation and "
+            "doclabel records)",
+            name);
+    r->state = R_SKIP;
+    return;
+  }
+  reset_record(r);
+  r->state = R_RECORD;
+  r->kind = (stance_rec_kind)kind;
+  r->line = l->line;
+  if (l->nvalues != 1) {
+    problem(r, l->line, 1, STANCE_SEV_ERROR, "`%s` takes one value: its id", name);
+    r->broken = 1;
+    return;
+  }
+  r->id = keep(r, &r->strs, l->values[0].text, l->values[0].len);
+  if (!valid_id(str(&r->strs, r->id))) {
+    problem(r, l->line, l->values[0].col, STANCE_SEV_ERROR,
+            "bad id '%s' (letters, digits and . _ : - only)", str(&r->strs, r->id));
+    r->broken = 1;
+  }
+}
+
+static void add_extra(reader *r, stance_buf *b, const stance_line *l, int warn, const char *kind) {
+  uint32_t i;
+  char name[64];
+  size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
+  memcpy(name, l->name, n);
+  name[n] = '\0';
+  if (warn)
+    problem(r, l->line, l->col, STANCE_SEV_WARNING, "unknown attribute '%s' in %s (kept as written)",
+            name, kind);
+  stance_buf_add(b, l->name, l->name_len);
+  for (i = 0; i < l->nvalues; i++) {
+    stance_buf_addc(b, ' ');
+    add_spelled(b, &l->values[i]);
+  }
+  stance_buf_addc(b, '\n');
+}
+
+static int parse_range(const stance_value *v, stance_range *out) {
+  const char *s = v->text, *end = v->text + v->len;
+  unsigned long long a = 0, b = 0;
+  int digits = 0;
+  while (s < end && *s >= '0' && *s <= '9' && digits < 11) a = a * 10 + (unsigned)(*s++ - '0'), digits++;
+  if (digits == 0 || s >= end || *s != '-') return 0;
+  s++;
+  digits = 0;
+  while (s < end && *s >= '0' && *s <= '9' && digits < 11) b = b * 10 + (unsigned)(*s++ - '0'), digits++;
+  if (digits == 0 || s != end || a > 0xFFFFFFFFull || b > 0xFFFFFFFFull) return 0;
+  out->start = (uint32_t)a;
+  out->end = (uint32_t)b;
+  return 1;
+}
+
+static void record_attribute(reader *r, const stance_line *l) {
+  int f;
+  char name[64];
+  size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
+  const char *kind = stance_rec_kind_name(r->kind);
+  memcpy(name, l->name, n);
+  name[n] = '\0';
+  r->note_open = 0;
+  r->extra_open = 0;
+  if (strcmp(name, "span") == 0 && r->kind == STANCE_REC_ANNOTATION) {
+    uint32_t i;
+    if (l->nvalues == 0) {
+      problem(r, l->line, l->col, STANCE_SEV_ERROR, "`span` needs at least one START-END");
+      r->broken = 1;
+    }
+    for (i = 0; i < l->nvalues; i++) {
+      stance_range rg;
+      if (!parse_range(&l->values[i], &rg) || rg.start >= rg.end) {
+        char v[64];
+        size_t k = l->values[i].len < sizeof v - 1 ? l->values[i].len : sizeof v - 1;
+        memcpy(v, l->values[i].text, k);
+        v[k] = '\0';
+        problem(r, l->line, l->values[i].col, STANCE_SEV_ERROR,
+                "bad span '%s' (expected START-END with START < END, e.g. 120-245)", v);
+        r->broken = 1;
+        continue;
+      }
+      if (r->nspans == r->spans_cap) {
+        uint32_t cap = r->spans_cap ? r->spans_cap * 2 : 8;
+        stance_range *ns = realloc(r->spans, cap * sizeof *ns);
+        if (ns == NULL) {
+          r->oom = 1;
+          return;
+        }
+        r->spans = ns;
+        r->spans_cap = cap;
+      }
+      r->spans[r->nspans++] = rg;
+    }
+    return;
+  }
+  f = stance_field_from_name(l->name, l->name_len);
+  if (f < 0 || !stance_field_allowed(r->kind, (stance_field)f)) {
+    add_extra(r, &r->extras, l, 1, kind);
+    r->extra_open = 1;
+    return;
+  }
+  if (r->field[f] != NO_OFF) {
+    char at[16];
+    snprintf(at, sizeof at, "%u", r->field_line[f]);
+    problem(r, l->line, l->col, STANCE_SEV_ERROR, "`%s` given twice (first at line %s)", name, at);
+    r->broken = 1;
+    return;
+  }
+  if (f == STANCE_F_NOTE && l->nvalues == 0) {
+    r->field[f] = keep(r, &r->strs, "", 0);
+  } else {
+    if (!expect_values(r, l, 1, name)) {
+      r->broken = 1;
+      return;
+    }
+    r->field[f] = keep(r, &r->strs, l->values[0].text, l->values[0].len);
+  }
+  r->field_line[f] = l->line;
+  if (f == STANCE_F_NOTE) {
+    r->note_open = 1;
+    r->note_inline = l->nvalues > 0;
+    r->note_lines = 0;
+  }
+}
+
+/* A `| text` line: one more line of the note above, or of an attribute kept as written.
+ * The space after '|' is not part of the text. */
+static void record_text(reader *r, const stance_line *l) {
+  const char *t = l->name;
+  uint32_t n = l->name_len;
+  if (n > 0 && *t == ' ') t++, n--;
+  if (r->state == R_RECORD && r->note_open) {
+    /* The note is the last string kept (text lines follow it directly): extend it. */
+    r->strs.len--; /* its NUL */
+    if (r->note_lines > 0 || r->note_inline) stance_buf_addc(&r->strs, '\n');
+    stance_buf_add(&r->strs, t, n);
+    stance_buf_addc(&r->strs, '\0');
+    r->note_lines++;
+    if (r->strs.oom) r->oom = 1;
+    return;
+  }
+  if (r->extra_open) {
+    stance_buf_adds(&r->extras, "  |");
+    stance_buf_add(&r->extras, l->name, l->name_len);
+    stance_buf_addc(&r->extras, '\n');
+    return;
+  }
+  problem(r, l->line, l->col, STANCE_SEV_ERROR,
+          "a `|` line continues a `note` (or an attribute stance does not know)");
+  if (r->state == R_RECORD) r->broken = 1;
+}
+
+static int on_line(void *ud, const stance_line *l) {
+  reader *r = ud;
+  if (r->oom) return -1;
+  if (r->stopped) return 0;
+  switch (l->kind) {
+    case STANCE_LINE_BLANK:
+      finish_any(r);
+      break;
+    case STANCE_LINE_COMMENT:
+      if (l->in_record && r->state == R_RECORD)
+        add_comment(&r->inner, l);
+      else if (l->in_record && r->state == R_DOCUMENT)
+        add_comment(&r->inner, l);
+      else {
+        if (!l->in_record) finish_any(r);
+        add_comment(&r->pending, l);
+      }
+      break;
+    case STANCE_LINE_RECORD:
+      start_record(r, l);
+      break;
+    case STANCE_LINE_ATTRIBUTE:
+      if (r->state == R_RECORD) {
+        record_attribute(r, l);
+      } else if (r->state == R_DOCUMENT) {
+        int which = -1;
+        if (l->name_len == 4 && memcmp(l->name, "hash", 4) == 0) which = STANCE_H_HASH;
+        if (l->name_len == 9 && memcmp(l->name, "annotator", 9) == 0) which = STANCE_H_ANNOTATOR;
+        r->extra_open = 0;
+        if (which < 0) {
+          add_extra(r, &r->extras, l, 1, "document");
+          r->extra_open = 1;
+        } else if (stance_store_get_header(r->store, (stance_header)which) != NULL) {
+          problem(r, l->line, l->col, STANCE_SEV_ERROR, "`%s` given twice",
+                  stance_header_name((stance_header)which));
+        } else if (expect_values(r, l, 1, stance_header_name((stance_header)which))) {
+          char *v = malloc((size_t)l->values[0].len + 1);
+          if (v == NULL) return -1;
+          memcpy(v, l->values[0].text, l->values[0].len);
+          v[l->values[0].len] = '\0';
+          if (which == STANCE_H_HASH && !valid_hash(v))
+            problem(r, l->line, l->values[0].col, STANCE_SEV_WARNING,
+                    "hash '%s' should be sha256: and 64 lowercase hex digits", v);
+          if (stance_store_set_header(r->store, (stance_header)which, v) != STANCE_OK) r->oom = 1;
+          free(v);
+        }
+      } else if (r->state == R_FORMAT) {
+        problem(r, l->line, l->col, STANCE_SEV_ERROR, "`format` has no attributes");
+      }
+      break;
+    case STANCE_LINE_TEXT:
+      if (r->state == R_RECORD || r->state == R_DOCUMENT) record_text(r, l);
+      break;
+  }
+  return r->oom ? -1 : 0;
+}
+
+static void on_problem(void *ud, stance_problem_kind kind, stance_problem_scope scope,
+                       uint32_t line, uint32_t col, const char *msg) {
+  reader *r = ud;
+  if (r->stopped) return;
+  stance_problems_add(r->pr, line, col, STANCE_SEV_ERROR, "%s", msg);
+  if (kind != STANCE_PROBLEM_SYNTAX) return;
+  if (scope == STANCE_SCOPE_HEADER) {
+    finish_any(r);
+    r->state = R_SKIP;
+  } else if (scope == STANCE_SCOPE_INSIDE && r->state == R_RECORD) {
+    r->broken = 1;
+  }
+}
+
+stance_store *stance_read(const char *text, size_t len, const stance_vocab *vocab,
+                          stance_problems *problems) {
+  reader r;
+  stance_markup_handler h;
+  size_t i;
+  memset(&r, 0, sizeof r);
+  r.store = stance_store_new();
+  if (r.store == NULL) return NULL;
+  r.vocab = vocab;
+  r.pr = problems;
+  stance_buf_init(&r.strs);
+  stance_buf_init(&r.extras);
+  stance_buf_init(&r.inner);
+  stance_buf_init(&r.pending);
+  stance_buf_init(&r.refs);
+  h.line = on_line;
+  h.problem = on_problem;
+  h.ud = &r;
+  if (stance_markup_parse(text, len, &h) < 0) r.oom = 1;
+  if (!r.oom) {
+    finish_any(&r);
+    if (!r.seen_format && r.records == 0 && !r.stopped)
+      problem(&r, 1, 1, STANCE_SEV_ERROR, "missing `format stance 1` at the top of the file");
+    set_text(&r, STANCE_T_TAIL, &r.pending);
+    for (i = 0; i < r.nrels; i++) {
+      const char *ends[2] = {r.refs.data + r.rels[i].from, r.refs.data + r.rels[i].to};
+      int k;
+      for (k = 0; k < 2; k++) {
+        const stance_rec *t = stance_store_get(r.store, ends[k]);
+        if (t == NULL || t->kind == STANCE_REC_RELATION)
+          problem(&r, r.rels[i].line, 1, STANCE_SEV_WARNING, "relation %s: no annotation with id %s",
+                  r.refs.data + r.rels[i].id, ends[k]);
+      }
+    }
+  }
+  stance_buf_free(&r.strs);
+  stance_buf_free(&r.extras);
+  stance_buf_free(&r.inner);
+  stance_buf_free(&r.pending);
+  stance_buf_free(&r.refs);
+  free(r.spans);
+  free(r.rels);
+  if (r.oom || problems->oom) {
+    stance_store_free(r.store);
+    return NULL;
+  }
+  stance_problems_sort(problems);
+  return r.store;
+}

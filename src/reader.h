@@ -1,0 +1,38 @@
+/*
+ * reader.h - annotation files (doc/format.md) into a store, and a store back into the
+ * canonical text of its file.
+ *
+ * Reading never stops at the first problem: every record that is valid loads, and every
+ * problem is listed with its line and column (see problems.h for what errors and
+ * warnings mean). Writing produces the canonical form: the same store always gives the
+ * same bytes, and reading a canonical file then writing it gives the file back.
+ */
+#ifndef STANCE_READER_H
+#define STANCE_READER_H
+
+#include "buf.h"
+#include "problems.h"
+#include "store.h"
+
+#define STANCE_FORMAT_VERSION 1
+
+/* The values a schema allows for label, target, stance, role and relation type. A field
+ * without any value added is not checked. */
+typedef struct stance_vocab stance_vocab;
+
+stance_vocab *stance_vocab_new(void);
+void stance_vocab_free(stance_vocab *v);
+/* f is one of STANCE_F_LABEL, _TARGET, _STANCE, _ROLE, _TYPE. 0, or STANCE_ENOMEM /
+ * STANCE_EINVAL. */
+int stance_vocab_add(stance_vocab *v, stance_field f, const char *value);
+int stance_vocab_has(const stance_vocab *v, stance_field f, const char *value);
+
+/* Read an annotation file. `vocab` may be NULL. Problems are appended to `problems`,
+ * sorted by position. NULL only when out of memory. */
+stance_store *stance_read(const char *text, size_t len, const stance_vocab *vocab,
+                          stance_problems *problems);
+
+/* Append the canonical text of `store` to `out`. 0, or STANCE_ENOMEM. */
+int stance_write(const stance_store *store, stance_buf *out);
+
+#endif

@@ -1,0 +1,645 @@
+/*
+ * store.c - records in an array, an ID hash map, and a treap over the spans augmented with
+ * the largest end in each subtree (see store.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "store.h"
+
+/* ---- names ------------------------------------------------------------------------- */
+
+static const char *const kind_names[STANCE_REC_KINDS] = {"annotation", "relation", "doclabel"};
+static const char *const field_names[STANCE_F_COUNT] = {
+    "type",   "from",   "to",     "label", "target", "stance",  "role",     "confidence",
+    "quote",  "prefix", "suffix", "note",  "author", "created", "modified", "conflict"};
+static const char *const header_names[STANCE_H_COUNT] = {"document", "hash", "annotator"};
+
+/* Which fields each kind has (bit per field). */
+#define BIT(f) (1u << (f))
+static const unsigned kind_fields[STANCE_REC_KINDS] = {
+    /* annotation */
+    BIT(STANCE_F_LABEL) | BIT(STANCE_F_TARGET) | BIT(STANCE_F_STANCE) | BIT(STANCE_F_ROLE) |
+        BIT(STANCE_F_CONFIDENCE) | BIT(STANCE_F_QUOTE) | BIT(STANCE_F_PREFIX) |
+        BIT(STANCE_F_SUFFIX) | BIT(STANCE_F_NOTE) | BIT(STANCE_F_AUTHOR) | BIT(STANCE_F_CREATED) |
+        BIT(STANCE_F_MODIFIED) | BIT(STANCE_F_CONFLICT),
+    /* relation */
+    BIT(STANCE_F_TYPE) | BIT(STANCE_F_FROM) | BIT(STANCE_F_TO) | BIT(STANCE_F_NOTE) |
+        BIT(STANCE_F_AUTHOR) | BIT(STANCE_F_CREATED) | BIT(STANCE_F_MODIFIED) |
+        BIT(STANCE_F_CONFLICT),
+    /* doclabel */
+    BIT(STANCE_F_LABEL) | BIT(STANCE_F_TARGET) | BIT(STANCE_F_STANCE) | BIT(STANCE_F_NOTE) |
+        BIT(STANCE_F_AUTHOR) | BIT(STANCE_F_CREATED) | BIT(STANCE_F_MODIFIED) |
+        BIT(STANCE_F_CONFLICT)};
+
+const char *stance_rec_kind_name(stance_rec_kind kind) {
+  return kind < STANCE_REC_KINDS ? kind_names[kind] : "?";
+}
+const char *stance_field_name(stance_field f) { return f < STANCE_F_COUNT ? field_names[f] : "?"; }
+const char *stance_header_name(stance_header h) { return h < STANCE_H_COUNT ? header_names[h] : "?"; }
+
+static int lookup(const char *const *names, int n, const char *name, size_t len) {
+  int i;
+  for (i = 0; i < n; i++)
+    if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0) return i;
+  return -1;
+}
+int stance_field_from_name(const char *name, size_t len) {
+  return lookup(field_names, STANCE_F_COUNT, name, len);
+}
+int stance_rec_kind_from_name(const char *name, size_t len) {
+  return lookup(kind_names, STANCE_REC_KINDS, name, len);
+}
+int stance_field_allowed(stance_rec_kind kind, stance_field f) {
+  return kind < STANCE_REC_KINDS && f < STANCE_F_COUNT && (kind_fields[kind] & BIT(f)) != 0;
+}
+
+/* ---- the store ----------------------------------------------------------------------- */
+
+typedef struct tnode {
+  uint32_t start, end, maxend;
+  uint32_t rec, span;
+  uint32_t left, right, prio;
+} tnode;
+
+struct stance_store {
+  stance_arena arena;
+  char *header[STANCE_H_COUNT];
+  char *text[STANCE_T_COUNT];
+  stance_rec *recs;
+  uint32_t nrecs, recs_cap;
+  uint32_t count[STANCE_REC_KINDS];
+  /* ID map: open addressing, linear probing; slot = record index + 1, 0 empty,
+   * TOMB removed. */
+  uint32_t *map;
+  uint32_t map_cap, map_used;
+  /* interval index */
+  tnode *nodes;                 /* nodes[0] is the null node */
+  uint32_t nnodes, nodes_cap, root, free_list;
+  int indexed;
+  uint64_t rng;
+};
+
+#define TOMB 0xFFFFFFFFu
+
+stance_store *stance_store_new(void) {
+  stance_store *s = calloc(1, sizeof *s);
+  if (s == NULL) return NULL;
+  stance_arena_init(&s->arena);
+  s->rng = 0x9E3779B97F4A7C15ull;
+  return s;
+}
+
+void stance_store_free(stance_store *s) {
+  if (s == NULL) return;
+  stance_arena_free(&s->arena);
+  free(s->recs);
+  free(s->map);
+  free(s->nodes);
+  free(s);
+}
+
+static char *dup(stance_store *s, const char *v) {
+  return v == NULL ? NULL : stance_arena_strndup(&s->arena, v, strlen(v));
+}
+
+const char *stance_store_get_header(const stance_store *s, stance_header h) {
+  return h < STANCE_H_COUNT ? s->header[h] : NULL;
+}
+
+int stance_store_set_header(stance_store *s, stance_header h, const char *value) {
+  char *v;
+  if (h >= STANCE_H_COUNT) return STANCE_EINVAL;
+  v = dup(s, value);
+  if (value != NULL && v == NULL) return STANCE_ENOMEM;
+  s->header[h] = v;
+  return STANCE_OK;
+}
+
+const char *stance_store_get_text(const stance_store *s, stance_text t) {
+  return t < STANCE_T_COUNT ? s->text[t] : NULL;
+}
+
+int stance_store_set_text(stance_store *s, stance_text t, const char *value) {
+  char *v;
+  if (t >= STANCE_T_COUNT) return STANCE_EINVAL;
+  v = dup(s, value);
+  if (value != NULL && v == NULL) return STANCE_ENOMEM;
+  s->text[t] = v;
+  return STANCE_OK;
+}
+
+/* ---- ID map -------------------------------------------------------------------------- */
+
+static uint32_t hash_key(const char *id, const char *side) {
+  uint32_t h = 2166136261u;
+  for (; *id; id++) h = (h ^ (unsigned char)*id) * 16777619u;
+  if (side != NULL) {
+    h = (h ^ 0x1f) * 16777619u;
+    for (; *side; side++) h = (h ^ (unsigned char)*side) * 16777619u;
+  }
+  return h;
+}
+
+static int same_side(const char *a, const char *b) {
+  if (a == NULL || b == NULL) return a == b;
+  return strcmp(a, b) == 0;
+}
+
+/* The slot holding (id, side), or the first free slot for it when absent (*found = 0). */
+static uint32_t map_find(const stance_store *s, const char *id, const char *side, int *found) {
+  uint32_t mask = s->map_cap - 1, i = hash_key(id, side) & mask, tomb = TOMB;
+  for (;;) {
+    uint32_t v = s->map[i];
+    if (v == 0) {
+      *found = 0;
+      return tomb != TOMB ? tomb : i;
+    }
+    if (v == TOMB) {
+      if (tomb == TOMB) tomb = i;
+    } else {
+      const stance_rec *r = &s->recs[v - 1];
+      if (strcmp(r->id, id) == 0 && same_side(r->f[STANCE_F_CONFLICT], side)) {
+        *found = 1;
+        return i;
+      }
+    }
+    i = (i + 1) & mask;
+  }
+}
+
+static int map_grow(stance_store *s) {
+  uint32_t cap = s->map_cap ? s->map_cap * 2 : 64, i;
+  uint32_t *old = s->map, old_cap = s->map_cap;
+  uint32_t *m = calloc(cap, sizeof *m);
+  if (m == NULL) return STANCE_ENOMEM;
+  s->map = m;
+  s->map_cap = cap;
+  s->map_used = 0;
+  for (i = 0; i < old_cap; i++) {
+    if (old[i] != 0 && old[i] != TOMB) {
+      const stance_rec *r = &s->recs[old[i] - 1];
+      int found;
+      uint32_t slot = map_find(s, r->id, r->f[STANCE_F_CONFLICT], &found);
+      m[slot] = old[i];
+      s->map_used++;
+    }
+  }
+  free(old);
+  return STANCE_OK;
+}
+
+static stance_rec *find_rec(const stance_store *s, const char *id, const char *side) {
+  int found;
+  uint32_t slot;
+  if (s->map_cap == 0) return NULL;
+  slot = map_find(s, id, side, &found);
+  return found ? &s->recs[s->map[slot] - 1] : NULL;
+}
+
+stance_rec *stance_store_get(const stance_store *s, const char *id) {
+  return find_rec(s, id, NULL);
+}
+
+stance_rec *stance_store_get_conflict(const stance_store *s, const char *id, const char *side) {
+  return find_rec(s, id, side);
+}
+
+/* ---- interval index: a treap keyed by (start, end, rec, span) ---------------------- */
+
+static uint32_t next_prio(stance_store *s) {
+  s->rng ^= s->rng << 13;
+  s->rng ^= s->rng >> 7;
+  s->rng ^= s->rng << 17;
+  return (uint32_t)(s->rng >> 32) | 1u;
+}
+
+static int key_less(const tnode *a, const tnode *b) {
+  if (a->start != b->start) return a->start < b->start;
+  if (a->end != b->end) return a->end < b->end;
+  if (a->rec != b->rec) return a->rec < b->rec;
+  return a->span < b->span;
+}
+
+static void pull(tnode *n, uint32_t t) {
+  uint32_t m = n[t].end;
+  if (n[t].left && n[n[t].left].maxend > m) m = n[n[t].left].maxend;
+  if (n[t].right && n[n[t].right].maxend > m) m = n[n[t].right].maxend;
+  n[t].maxend = m;
+}
+
+/* Split t into keys < k (*l) and keys >= k (*r). */
+static void split(tnode *n, uint32_t t, const tnode *k, uint32_t *l, uint32_t *r) {
+  if (t == 0) {
+    *l = *r = 0;
+  } else if (key_less(&n[t], k)) {
+    split(n, n[t].right, k, &n[t].right, r);
+    pull(n, t);
+    *l = t;
+  } else {
+    split(n, n[t].left, k, l, &n[t].left);
+    pull(n, t);
+    *r = t;
+  }
+}
+
+static uint32_t merge(tnode *n, uint32_t l, uint32_t r) {
+  if (l == 0) return r;
+  if (r == 0) return l;
+  if (n[l].prio > n[r].prio) {
+    n[l].right = merge(n, n[l].right, r);
+    pull(n, l);
+    return l;
+  }
+  n[r].left = merge(n, l, n[r].left);
+  pull(n, r);
+  return r;
+}
+
+static uint32_t insert(tnode *n, uint32_t t, uint32_t x) {
+  if (t == 0) return x;
+  if (n[x].prio > n[t].prio) {
+    split(n, t, &n[x], &n[x].left, &n[x].right);
+    pull(n, x);
+    return x;
+  }
+  if (key_less(&n[x], &n[t]))
+    n[t].left = insert(n, n[t].left, x);
+  else
+    n[t].right = insert(n, n[t].right, x);
+  pull(n, t);
+  return t;
+}
+
+/* Remove the node with the key of `k` from t; *gone receives its index (0 if absent). */
+static uint32_t erase(tnode *n, uint32_t t, const tnode *k, uint32_t *gone) {
+  if (t == 0) return 0;
+  if (!key_less(&n[t], k) && !key_less(k, &n[t])) {
+    uint32_t m = merge(n, n[t].left, n[t].right);
+    *gone = t;
+    return m;
+  }
+  if (key_less(k, &n[t]))
+    n[t].left = erase(n, n[t].left, k, gone);
+  else
+    n[t].right = erase(n, n[t].right, k, gone);
+  pull(n, t);
+  return t;
+}
+
+static uint32_t new_node(stance_store *s) {
+  uint32_t i;
+  if (s->free_list != 0) {
+    i = s->free_list;
+    s->free_list = s->nodes[i].left;
+    return i;
+  }
+  if (s->nnodes == s->nodes_cap) {
+    uint32_t cap = s->nodes_cap ? s->nodes_cap * 2 : 256;
+    tnode *nn = realloc(s->nodes, (size_t)cap * sizeof *nn);
+    if (nn == NULL) return 0;
+    s->nodes = nn;
+    s->nodes_cap = cap;
+    if (s->nnodes == 0) {
+      memset(&s->nodes[0], 0, sizeof s->nodes[0]);
+      s->nnodes = 1;
+    }
+  }
+  return s->nnodes++;
+}
+
+static int index_rec(stance_store *s, uint32_t rec) {
+  const stance_rec *r = &s->recs[rec];
+  uint32_t k;
+  for (k = 0; k < r->nspans; k++) {
+    uint32_t x = new_node(s);
+    tnode *n;
+    if (x == 0) return STANCE_ENOMEM;
+    n = &s->nodes[x];
+    n->start = r->spans[k].start;
+    n->end = n->maxend = r->spans[k].end;
+    n->rec = rec;
+    n->span = k;
+    n->left = n->right = 0;
+    n->prio = next_prio(s);
+    s->root = insert(s->nodes, s->root, x);
+  }
+  return STANCE_OK;
+}
+
+static void unindex_rec(stance_store *s, uint32_t rec) {
+  const stance_rec *r = &s->recs[rec];
+  uint32_t k;
+  for (k = 0; k < r->nspans; k++) {
+    tnode key;
+    uint32_t gone = 0;
+    key.start = r->spans[k].start;
+    key.end = r->spans[k].end;
+    key.rec = rec;
+    key.span = k;
+    s->root = erase(s->nodes, s->root, &key, &gone);
+    if (gone != 0) {
+      s->nodes[gone].left = s->free_list;
+      s->free_list = gone;
+    }
+  }
+}
+
+static int cmp_nodes(const void *a, const void *b) {
+  const tnode *x = a, *y = b;
+  return key_less(x, y) ? -1 : key_less(y, x) ? 1 : 0;
+}
+
+static uint32_t compute_max(tnode *n, uint32_t t) {
+  if (t == 0) return 0;
+  compute_max(n, n[t].left);
+  compute_max(n, n[t].right);
+  pull(n, t);
+  return n[t].maxend;
+}
+
+/* Build the whole index at once: sort the spans, then a Cartesian tree on random
+ * priorities with a stack (linear time). */
+static int build_index(stance_store *s) {
+  uint32_t total = 0, i, k, m = 1, *stack, top = 0;
+  for (i = 0; i < s->nrecs; i++)
+    if (!s->recs[i].dead && s->recs[i].kind == STANCE_REC_ANNOTATION) total += s->recs[i].nspans;
+  free(s->nodes);
+  s->nodes = malloc(((size_t)total + 1) * sizeof *s->nodes);
+  stack = malloc(((size_t)total + 1) * sizeof *stack);
+  if (s->nodes == NULL || stack == NULL) {
+    free(stack);
+    free(s->nodes);
+    s->nodes = NULL;
+    s->nnodes = s->nodes_cap = s->root = s->free_list = 0;
+    return STANCE_ENOMEM;
+  }
+  s->nodes_cap = total + 1;
+  memset(&s->nodes[0], 0, sizeof s->nodes[0]);
+  for (i = 0; i < s->nrecs; i++) {
+    const stance_rec *r = &s->recs[i];
+    if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
+    for (k = 0; k < r->nspans; k++, m++) {
+      tnode *n = &s->nodes[m];
+      n->start = r->spans[k].start;
+      n->end = n->maxend = r->spans[k].end;
+      n->rec = i;
+      n->span = k;
+    }
+  }
+  qsort(s->nodes + 1, total, sizeof *s->nodes, cmp_nodes);
+  for (m = 1; m <= total; m++) {
+    uint32_t last = 0;
+    s->nodes[m].prio = next_prio(s);
+    s->nodes[m].left = s->nodes[m].right = 0;
+    while (top > 0 && s->nodes[stack[top - 1]].prio < s->nodes[m].prio) last = stack[--top];
+    s->nodes[m].left = last;
+    if (top > 0) s->nodes[stack[top - 1]].right = m;
+    stack[top++] = m;
+  }
+  s->root = top > 0 ? stack[0] : 0;
+  free(stack);
+  s->nnodes = total + 1;
+  s->free_list = 0;
+  compute_max(s->nodes, s->root);
+  s->indexed = 1;
+  return STANCE_OK;
+}
+
+typedef struct query_ctx {
+  stance_store *s;
+  uint32_t a, b;
+  stance_span_cb cb;
+  void *ud;
+  int calls, stop;
+} query_ctx;
+
+static void visit(query_ctx *q, uint32_t t) {
+  const tnode *n;
+  if (t == 0 || q->stop) return;
+  n = &q->s->nodes[t];
+  if (n->maxend <= q->a) return;
+  visit(q, n->left);
+  if (q->stop || n->start >= q->b) return;
+  if (n->end > q->a) {
+    q->calls++;
+    if (q->cb(q->ud, &q->s->recs[n->rec], n->span)) {
+      q->stop = 1;
+      return;
+    }
+  }
+  visit(q, n->right);
+}
+
+int stance_store_query(stance_store *s, uint32_t a, uint32_t b, stance_span_cb cb, void *ud) {
+  query_ctx q;
+  if (!s->indexed && build_index(s) != STANCE_OK) return STANCE_ENOMEM;
+  q.s = s;
+  q.a = a;
+  q.b = b > a ? b : a + 1;
+  q.cb = cb;
+  q.ud = ud;
+  q.calls = 0;
+  q.stop = 0;
+  visit(&q, s->root);
+  return q.calls;
+}
+
+/* ---- records ------------------------------------------------------------------------- */
+
+static int spans_valid(const stance_range *r, uint32_t n) {
+  uint32_t i;
+  for (i = 0; i < n; i++) {
+    if (r[i].start >= r[i].end) return 0;
+    if (i > 0 && r[i].start < r[i - 1].end) return 0;
+  }
+  return 1;
+}
+
+static int copy_spans(stance_store *s, stance_rec *r, const stance_range *src, uint32_t n) {
+  stance_range *d = NULL;
+  if (n > 0) {
+    d = stance_arena_alloc(&s->arena, n * sizeof *d);
+    if (d == NULL) return STANCE_ENOMEM;
+    memcpy(d, src, n * sizeof *d);
+  }
+  r->spans = d;
+  r->nspans = n;
+  return STANCE_OK;
+}
+
+int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_out) {
+  stance_rec *r;
+  uint32_t slot, f;
+  int found;
+  if (tmpl->id == NULL || tmpl->kind >= STANCE_REC_KINDS) return STANCE_EINVAL;
+  if (tmpl->kind == STANCE_REC_ANNOTATION && !spans_valid(tmpl->spans, tmpl->nspans))
+    return STANCE_EINVAL;
+  for (f = 0; f < STANCE_F_COUNT; f++)
+    if (tmpl->f[f] != NULL && !stance_field_allowed(tmpl->kind, (stance_field)f)) return STANCE_EINVAL;
+  if ((s->map_used + 1) * 4 > s->map_cap * 3 && map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
+  slot = map_find(s, tmpl->id, tmpl->f[STANCE_F_CONFLICT], &found);
+  if (found) return STANCE_EDUP;
+  if (s->nrecs == s->recs_cap) {
+    uint32_t cap = s->recs_cap ? s->recs_cap * 2 : 64;
+    stance_rec *nr = realloc(s->recs, (size_t)cap * sizeof *nr);
+    if (nr == NULL) return STANCE_ENOMEM;
+    s->recs = nr;
+    s->recs_cap = cap;
+  }
+  r = &s->recs[s->nrecs];
+  memset(r, 0, sizeof *r);
+  r->kind = tmpl->kind;
+  r->line = tmpl->line;
+  if ((r->id = dup(s, tmpl->id)) == NULL) return STANCE_ENOMEM;
+  for (f = 0; f < STANCE_F_COUNT; f++) {
+    if (tmpl->f[f] != NULL && (r->f[f] = dup(s, tmpl->f[f])) == NULL) return STANCE_ENOMEM;
+  }
+  if ((tmpl->extras && (r->extras = dup(s, tmpl->extras)) == NULL) ||
+      (tmpl->comments && (r->comments = dup(s, tmpl->comments)) == NULL) ||
+      (tmpl->inner && (r->inner = dup(s, tmpl->inner)) == NULL))
+    return STANCE_ENOMEM;
+  if (tmpl->kind == STANCE_REC_ANNOTATION && copy_spans(s, r, tmpl->spans, tmpl->nspans) != STANCE_OK)
+    return STANCE_ENOMEM;
+  if (s->indexed && index_rec(s, s->nrecs) != STANCE_OK) {
+    unindex_rec(s, s->nrecs); /* whatever part went in */
+    return STANCE_ENOMEM;
+  }
+  if (s->map[slot] == 0) s->map_used++;
+  s->map[slot] = s->nrecs + 1;
+  s->count[r->kind]++;
+  if (index_out) *index_out = s->nrecs;
+  s->nrecs++;
+  return STANCE_OK;
+}
+
+static stance_rec *find_slot(stance_store *s, const char *id, uint32_t *slot_out) {
+  int found;
+  uint32_t slot;
+  if (s->map_cap == 0) return NULL;
+  slot = map_find(s, id, NULL, &found);
+  if (!found) return NULL;
+  if (slot_out) *slot_out = slot;
+  return &s->recs[s->map[slot] - 1];
+}
+
+int stance_store_remove(stance_store *s, const char *id) {
+  uint32_t slot;
+  stance_rec *r = find_slot(s, id, &slot);
+  if (r == NULL) return STANCE_ENOENT;
+  if (s->indexed && r->kind == STANCE_REC_ANNOTATION) unindex_rec(s, (uint32_t)(r - s->recs));
+  r->dead = 1;
+  s->map[slot] = TOMB;
+  s->count[r->kind]--;
+  return STANCE_OK;
+}
+
+int stance_store_set_field(stance_store *s, const char *id, stance_field f, const char *value) {
+  stance_rec *r = find_slot(s, id, NULL);
+  char *v;
+  if (r == NULL) return STANCE_ENOENT;
+  if (!stance_field_allowed(r->kind, f) || f == STANCE_F_CONFLICT) return STANCE_EINVAL;
+  v = dup(s, value);
+  if (value != NULL && v == NULL) return STANCE_ENOMEM;
+  r->f[f] = v;
+  return STANCE_OK;
+}
+
+int stance_store_set_spans(stance_store *s, const char *id, const stance_range *rg, uint32_t n) {
+  stance_rec *r = find_slot(s, id, NULL);
+  uint32_t i;
+  stance_range *old;
+  uint32_t old_n;
+  if (r == NULL) return STANCE_ENOENT;
+  if (r->kind != STANCE_REC_ANNOTATION || n == 0 || !spans_valid(rg, n)) return STANCE_EINVAL;
+  i = (uint32_t)(r - s->recs);
+  old = r->spans;
+  old_n = r->nspans;
+  if (s->indexed) unindex_rec(s, i);
+  if (copy_spans(s, r, rg, n) != STANCE_OK) {
+    r->spans = old;
+    r->nspans = old_n;
+    if (s->indexed) index_rec(s, i);
+    return STANCE_ENOMEM;
+  }
+  if (s->indexed && index_rec(s, i) != STANCE_OK) {
+    s->indexed = 0; /* rebuilt in bulk at the next query */
+  }
+  return STANCE_OK;
+}
+
+int stance_store_rename(stance_store *s, const char *id, const char *new_id) {
+  uint32_t slot, nslot;
+  int found;
+  stance_rec *r = find_slot(s, id, &slot);
+  char *v;
+  if (r == NULL) return STANCE_ENOENT;
+  nslot = map_find(s, new_id, NULL, &found);
+  if (found) return STANCE_EDUP;
+  if ((v = dup(s, new_id)) == NULL) return STANCE_ENOMEM;
+  s->map[slot] = TOMB;
+  nslot = map_find(s, new_id, NULL, &found);
+  r->id = v;
+  s->map[nslot] = (uint32_t)(r - s->recs) + 1;
+  return STANCE_OK;
+}
+
+uint32_t stance_store_slots(const stance_store *s) { return s->nrecs; }
+stance_rec *stance_store_at(const stance_store *s, uint32_t index) {
+  return index < s->nrecs ? &s->recs[index] : NULL;
+}
+uint32_t stance_store_count(const stance_store *s, stance_rec_kind kind) {
+  return kind < STANCE_REC_KINDS ? s->count[kind] : 0;
+}
+
+/* Sort keys carry everything the comparison needs, so that qsort needs no context. */
+typedef struct sort_key {
+  int order;
+  uint32_t start, end, index;
+  const char *id, *side;
+} sort_key;
+
+static int cmp_keys(const void *pa, const void *pb) {
+  const sort_key *a = pa, *b = pb;
+  int c;
+  if (a->order != b->order) return a->order - b->order;
+  if (a->start != b->start) return a->start < b->start ? -1 : 1;
+  if (a->end != b->end) return a->end < b->end ? -1 : 1;
+  c = strcmp(a->id, b->id);
+  if (c != 0) return c;
+  if (a->side == NULL || b->side == NULL) return (a->side != NULL) - (b->side != NULL);
+  return strcmp(a->side, b->side);
+}
+
+uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
+  static const int order[STANCE_REC_KINDS] = {1, 2, 0}; /* doclabels, annotations, relations */
+  uint32_t i, k = 0, *idx = malloc(((size_t)s->nrecs + 1) * sizeof *idx);
+  sort_key *keys = malloc(((size_t)s->nrecs + 1) * sizeof *keys);
+  if (idx == NULL || keys == NULL) {
+    free(idx);
+    free(keys);
+    return NULL;
+  }
+  for (i = 0; i < s->nrecs; i++) {
+    const stance_rec *r = &s->recs[i];
+    if (r->dead) continue;
+    keys[k].order = order[r->kind];
+    keys[k].start = r->nspans ? r->spans[0].start : 0;
+    keys[k].end = r->nspans ? r->spans[0].end : 0;
+    keys[k].index = i;
+    keys[k].id = r->id;
+    keys[k].side = r->f[STANCE_F_CONFLICT];
+    k++;
+  }
+  qsort(keys, k, sizeof *keys, cmp_keys);
+  for (i = 0; i < k; i++) idx[i] = keys[i].index;
+  free(keys);
+  *n = k;
+  return idx;
+}
+
+size_t stance_store_memory(const stance_store *s) {
+  return sizeof *s + s->arena.used + (size_t)s->recs_cap * sizeof *s->recs +
+         (size_t)s->map_cap * sizeof *s->map + (size_t)s->nodes_cap * sizeof *s->nodes;
+}

@@ -1,0 +1,141 @@
+/*
+ * store.h - the annotations of one annotation file (one document, one annotator) in
+ * memory: records by ID, and an interval index over the annotations' spans.
+ *
+ * Offsets are whatever unit the caller puts in (the file format uses Unicode code
+ * points; the editor may rebase to bytes). A span is [start, end), start < end.
+ * The interval index answers "which spans overlap [a, b)" in O(log n + k); it is built
+ * in bulk on the first query and kept up to date by every change after that.
+ *
+ * Strings given to the store are copied; strings it returns live as long as the store.
+ */
+#ifndef STANCE_STORE_H
+#define STANCE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+  STANCE_REC_ANNOTATION = 0,
+  STANCE_REC_RELATION,
+  STANCE_REC_DOCLABEL,
+  STANCE_REC_KINDS
+} stance_rec_kind;
+
+/* The fields of a record, in the order the writer puts them. */
+typedef enum {
+  STANCE_F_TYPE = 0,
+  STANCE_F_FROM,
+  STANCE_F_TO,
+  STANCE_F_LABEL,
+  STANCE_F_TARGET,
+  STANCE_F_STANCE,
+  STANCE_F_ROLE,
+  STANCE_F_CONFIDENCE,
+  STANCE_F_QUOTE,
+  STANCE_F_PREFIX,
+  STANCE_F_SUFFIX,
+  STANCE_F_NOTE,
+  STANCE_F_AUTHOR,
+  STANCE_F_CREATED,
+  STANCE_F_MODIFIED,
+  STANCE_F_CONFLICT,
+  STANCE_F_COUNT
+} stance_field;
+
+/* The header of the file. */
+typedef enum {
+  STANCE_H_DOCUMENT = 0,        /* path of the document, relative to the corpus root */
+  STANCE_H_HASH,                /* "sha256:<hex>" of the document's content */
+  STANCE_H_ANNOTATOR,
+  STANCE_H_COUNT
+} stance_header;
+
+typedef struct stance_range {
+  uint32_t start, end;
+} stance_range;
+
+typedef struct stance_rec {
+  char *id;
+  char *f[STANCE_F_COUNT];      /* NULL when absent */
+  stance_range *spans;          /* annotations: sorted, non-overlapping */
+  uint32_t nspans;
+  stance_rec_kind kind;
+  uint32_t line;                /* line it was read from, 0 if made since */
+  char *extras;                 /* attributes the reader did not know, canonical lines */
+  char *comments;               /* comment lines before the record ("# ...\n"...) */
+  char *inner;                  /* indented comment lines inside it */
+  int dead;
+} stance_rec;
+
+typedef struct stance_store stance_store;
+
+enum {
+  STANCE_OK = 0,
+  STANCE_ENOMEM = -1,
+  STANCE_EDUP = -2,             /* the ID is taken */
+  STANCE_ENOENT = -3,           /* no record with that ID */
+  STANCE_EINVAL = -4            /* an invalid span or field for the kind */
+};
+
+stance_store *stance_store_new(void);
+void stance_store_free(stance_store *s);
+
+/* Names of kinds and fields as written in files ("annotation", "label", ...). */
+const char *stance_rec_kind_name(stance_rec_kind kind);
+const char *stance_field_name(stance_field f);
+const char *stance_header_name(stance_header h);
+/* -1 when unknown. */
+int stance_field_from_name(const char *name, size_t len);
+int stance_rec_kind_from_name(const char *name, size_t len);
+/* Whether records of `kind` have field `f`. */
+int stance_field_allowed(stance_rec_kind kind, stance_field f);
+
+/* Text of the file kept as written, as whole lines (comments with their "#"). */
+typedef enum {
+  STANCE_T_HEAD = 0,            /* comments before the `format` line */
+  STANCE_T_DOC_COMMENTS,        /* comments before the `document` record */
+  STANCE_T_DOC_EXTRAS,          /* attributes of `document` the reader did not know */
+  STANCE_T_DOC_INNER,           /* indented comments inside `document` */
+  STANCE_T_TAIL,                /* comments after the last record */
+  STANCE_T_COUNT
+} stance_text;
+
+const char *stance_store_get_header(const stance_store *s, stance_header h);
+int stance_store_set_header(stance_store *s, stance_header h, const char *value);
+const char *stance_store_get_text(const stance_store *s, stance_text t);
+int stance_store_set_text(stance_store *s, stance_text t, const char *value);
+
+/* Copy `tmpl` (its strings, spans, extras and comments) into the store. `index_out`, if
+ * not NULL, receives the record's index. STANCE_EDUP if the ID (with its conflict side)
+ * is taken. */
+int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_out);
+int stance_store_remove(stance_store *s, const char *id);
+stance_rec *stance_store_get(const stance_store *s, const char *id);
+/* The record that holds `id` on conflict side `side` ("ours", "theirs", ...). */
+stance_rec *stance_store_get_conflict(const stance_store *s, const char *id, const char *side);
+/* Set a field (NULL removes it). STANCE_EINVAL if the kind has no such field. */
+int stance_store_set_field(stance_store *s, const char *id, stance_field f, const char *value);
+int stance_store_set_spans(stance_store *s, const char *id, const stance_range *r, uint32_t n);
+/* Change the ID of a record (STANCE_EDUP if taken). */
+int stance_store_rename(stance_store *s, const char *id, const char *new_id);
+
+/* Record slots, including removed ones (check ->dead). */
+uint32_t stance_store_slots(const stance_store *s);
+stance_rec *stance_store_at(const stance_store *s, uint32_t index);
+uint32_t stance_store_count(const stance_store *s, stance_rec_kind kind);
+
+/* Call `cb` for every span overlapping [a, b) (a == b: the spans containing a), in order of
+ * span start. Returns the number of calls, or STANCE_ENOMEM if the index could not be
+ * built. A non-zero return from `cb` stops the walk. */
+typedef int (*stance_span_cb)(void *ud, stance_rec *rec, uint32_t span);
+int stance_store_query(stance_store *s, uint32_t a, uint32_t b, stance_span_cb cb, void *ud);
+
+/* Record indexes in the writer's order: document labels by ID, annotations by (first span
+ * start, end, ID), relations by ID. The caller frees the array. NULL when out of memory. */
+uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n);
+
+/* Memory in use by the store, in bytes. */
+size_t stance_store_memory(const stance_store *s);
+
+#endif

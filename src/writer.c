@@ -1,0 +1,167 @@
+/*
+ * writer.c - the canonical text of an annotation file (see reader.h, doc/format.md).
+ *
+ *   [comments]
+ *   format stance 1
+ *
+ *   document "path"           hash, annotator, then attributes kept as written
+ *
+ *   doclabel ID ...           by ID
+ *   annotation ID ...         by first span (start, end), then ID
+ *   relation ID ...           by ID
+ *   [comments]
+ *
+ * One blank line between records; fields in the order of stance_field; names as bare
+ * words when they can be, texts (paths, quotes, notes) always quoted; a note with several
+ * lines as `| ` lines when that spells it exactly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "markup.h"
+#include "reader.h"
+
+static void quoted(stance_buf *b, const char *s) {
+  size_t len = strlen(s);
+  char *p = stance_buf_reserve(b, 4 * len + 2);
+  if (p == NULL) return;
+  b->len += stance_markup_quote(s, len, p);
+  b->data[b->len] = '\0';
+}
+
+static void word_or_quoted(stance_buf *b, const char *s) {
+  if (stance_markup_is_word(s, strlen(s)))
+    stance_buf_adds(b, s);
+  else
+    quoted(b, s);
+}
+
+/* Lines of `text`, each prefixed with `indent`. */
+static void indented(stance_buf *b, const char *text, const char *indent) {
+  while (text != NULL && *text) {
+    const char *nl = strchr(text, '\n');
+    size_t n = nl ? (size_t)(nl - text) : strlen(text);
+    stance_buf_adds(b, indent);
+    stance_buf_add(b, text, n);
+    stance_buf_addc(b, '\n');
+    text += n + (nl != NULL);
+  }
+}
+
+/* Whether a multi-line note reads back exactly from `| ` lines: no line may end in a
+ * blank, and nothing may need an escape. */
+static int note_as_lines(const char *s) {
+  const char *line = s;
+  if (strchr(s, '\n') == NULL) return 0;
+  for (;; s++) {
+    if (*s == '\n' || *s == '\0') {
+      if (s > line && (s[-1] == ' ' || s[-1] == '\t')) return 0;
+      if (*s == '\0') return 1;
+      line = s + 1;
+      continue;
+    }
+    if ((unsigned char)*s < 0x20 && *s != '\t') return 0;
+    if (*s == 0x7f) return 0;
+    if ((unsigned char)*s >= 0x80) {
+      int n = stance_utf8_valid_at((const unsigned char *)s, strlen(s));
+      if (n == 0) return 0;
+      s += n - 1;
+    }
+  }
+}
+
+static void write_note(stance_buf *b, const char *note) {
+  if (!note_as_lines(note)) {
+    stance_buf_adds(b, "  note ");
+    quoted(b, note);
+    stance_buf_addc(b, '\n');
+    return;
+  }
+  stance_buf_adds(b, "  note\n");
+  for (;;) {
+    const char *nl = strchr(note, '\n');
+    size_t n = nl ? (size_t)(nl - note) : strlen(note);
+    stance_buf_adds(b, n ? "    | " : "    |");
+    stance_buf_add(b, note, n);
+    stance_buf_addc(b, '\n');
+    if (nl == NULL) break;
+    note = nl + 1;
+  }
+}
+
+static void write_record(stance_buf *b, const stance_rec *r) {
+  int f;
+  stance_buf_addc(b, '\n');
+  if (r->comments) stance_buf_adds(b, r->comments);
+  stance_buf_adds(b, stance_rec_kind_name(r->kind));
+  stance_buf_addc(b, ' ');
+  word_or_quoted(b, r->id);
+  stance_buf_addc(b, '\n');
+  if (r->kind == STANCE_REC_ANNOTATION) {
+    uint32_t i;
+    stance_buf_adds(b, "  span");
+    for (i = 0; i < r->nspans; i++) {
+      stance_buf_addc(b, ' ');
+      stance_buf_addu(b, r->spans[i].start);
+      stance_buf_addc(b, '-');
+      stance_buf_addu(b, r->spans[i].end);
+    }
+    stance_buf_addc(b, '\n');
+  }
+  for (f = 0; f < STANCE_F_COUNT; f++) {
+    const char *v = r->f[f];
+    if (v == NULL) continue;
+    if (f == STANCE_F_NOTE) {
+      write_note(b, v);
+      continue;
+    }
+    stance_buf_adds(b, "  ");
+    stance_buf_adds(b, stance_field_name((stance_field)f));
+    stance_buf_addc(b, ' ');
+    if (f == STANCE_F_QUOTE || f == STANCE_F_PREFIX || f == STANCE_F_SUFFIX)
+      quoted(b, v);
+    else
+      word_or_quoted(b, v);
+    stance_buf_addc(b, '\n');
+  }
+  indented(b, r->extras, "  ");
+  indented(b, r->inner, "  ");
+}
+
+int stance_write(const stance_store *s, stance_buf *out) {
+  const char *doc = stance_store_get_header(s, STANCE_H_DOCUMENT);
+  uint32_t n, i, *order;
+  const char *t;
+  if ((t = stance_store_get_text(s, STANCE_T_HEAD)) != NULL) stance_buf_adds(out, t);
+  stance_buf_adds(out, "format stance 1\n");
+  if (doc != NULL) {
+    const char *hash = stance_store_get_header(s, STANCE_H_HASH);
+    const char *who = stance_store_get_header(s, STANCE_H_ANNOTATOR);
+    stance_buf_addc(out, '\n');
+    if ((t = stance_store_get_text(s, STANCE_T_DOC_COMMENTS)) != NULL) stance_buf_adds(out, t);
+    stance_buf_adds(out, "document ");
+    quoted(out, doc);
+    stance_buf_addc(out, '\n');
+    if (hash) {
+      stance_buf_adds(out, "  hash ");
+      word_or_quoted(out, hash);
+      stance_buf_addc(out, '\n');
+    }
+    if (who) {
+      stance_buf_adds(out, "  annotator ");
+      word_or_quoted(out, who);
+      stance_buf_addc(out, '\n');
+    }
+    indented(out, stance_store_get_text(s, STANCE_T_DOC_EXTRAS), "  ");
+    indented(out, stance_store_get_text(s, STANCE_T_DOC_INNER), "  ");
+  }
+  order = stance_store_sorted(s, &n);
+  if (order == NULL) return STANCE_ENOMEM;
+  for (i = 0; i < n; i++) write_record(out, stance_store_at(s, order[i]));
+  free(order);
+  if ((t = stance_store_get_text(s, STANCE_T_TAIL)) != NULL) {
+    stance_buf_addc(out, '\n');
+    stance_buf_adds(out, t);
+  }
+  return out->oom ? STANCE_ENOMEM : STANCE_OK;
+}

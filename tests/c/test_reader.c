@@ -1,0 +1,304 @@
+/* reader.c and writer.c: loading, problems, the canonical form and its round trips. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "reader.h"
+
+static const char canonical[] =
+    "# Ana's stance annotations\n"
+    "format stance 1\n"
+    "\n"
+    "document \"articles/001 engagement.txt\"\n"
+    "  hash sha256:95c4391f95a5ad4ac3e582507b3f956b01f71e4f1e2d0cae9c690965e705e5d1\n"
+    "  annotator ana\n"
+    "\n"
+    "doclabel d1\n"
+    "  target engagement\n"
+    "  stance favor\n"
+    "\n"
+    "annotation k7m2q9\n"
+    "  span 0-88\n"
+    "  label stance\n"
+    "  target engagement\n"
+    "  stance favor\n"
+    "  role claim\n"
+    "  quote \"Trump Should Offer Diplomatic Ties to North Korea\\u{2014}\"\n"
+    "  prefix \"\"\n"
+    "  suffix \"But Insist\"\n"
+    "  note\n"
+    "    | The headline states the thesis.\n"
+    "    |\n"
+    "    |   indented \"quote\" line\n"
+    "  author ana\n"
+    "  created 2026-11-22T10:31:07Z\n"
+    "\n"
+    "# the second claim\n"
+    "annotation zz01\n"
+    "  span 120-130 140-150\n"
+    "  label premise\n"
+    "  confidence 0.75\n"
+    "  quote \"caf\xc3\xa9 \\\"x\\\"\\n\\x01\"\n"
+    "  note \"one line\"\n"
+    "  colour red\n"
+    "  # checked twice\n"
+    "\n"
+    "relation r1\n"
+    "  type supports\n"
+    "  from zz01\n"
+    "  to k7m2q9\n"
+    "\n"
+    "# end of file\n";
+
+static stance_store *read_str(const char *text, stance_problems *p) {
+  stance_problems_init(p);
+  return stance_read(text, strlen(text), NULL, p);
+}
+
+static char *write_str(const stance_store *s) {
+  stance_buf b;
+  stance_buf_init(&b);
+  CHECK_INT(stance_write(s, &b), STANCE_OK);
+  return b.data;
+}
+
+static const char *first_problem(const stance_problems *p) {
+  static char buf[600];
+  if (p->n == 0) return "";
+  snprintf(buf, sizeof buf, "%u:%u: %s: %s", p->items[0].line, p->items[0].col,
+           p->items[0].severity == STANCE_SEV_ERROR ? "error" : "warning", p->items[0].message);
+  return buf;
+}
+
+static void reader_round_trips_a_canonical_file_byte_for_byte(void) {
+  stance_problems p;
+  stance_store *s = read_str(canonical, &p);
+  char *out;
+  stance_rec *r;
+  CHECK(s != NULL);
+  CHECK_INT(p.errors, 0);
+  CHECK_INT(p.n, 1); /* the unknown attribute `colour` */
+  CHECK_STR(first_problem(&p), "35:3: warning: unknown attribute 'colour' in annotation (kept as written)");
+  r = stance_store_get(s, "k7m2q9");
+  CHECK(r != NULL);
+  CHECK_STR(r->f[STANCE_F_NOTE], "The headline states the thesis.\n\n  indented \"quote\" line");
+  CHECK_STR(r->f[STANCE_F_QUOTE], "Trump Should Offer Diplomatic Ties to North Korea\xe2\x80\x94");
+  CHECK_STR(stance_store_get(s, "zz01")->f[STANCE_F_QUOTE], "caf\xc3\xa9 \"x\"\n\x01");
+  CHECK_STR(stance_store_get_header(s, STANCE_H_DOCUMENT), "articles/001 engagement.txt");
+  out = write_str(s);
+  /* \u{2014} is written as the character itself: that is the only difference. */
+  {
+    const char *want_from = "\\u{2014}";
+    char expect[sizeof canonical + 8];
+    const char *at = strstr(canonical, want_from);
+    size_t k = (size_t)(at - canonical);
+    memcpy(expect, canonical, k);
+    memcpy(expect + k, "\xe2\x80\x94", 3);
+    strcpy(expect + k + 3, at + strlen(want_from));
+    CHECK_STR(out, expect);
+    /* and that text is a fixed point */
+    stance_problems_free(&p);
+    stance_store_free(s);
+    s = read_str(expect, &p);
+    free(out);
+    out = write_str(s);
+    CHECK_STR(out, expect);
+  }
+  free(out);
+  stance_problems_free(&p);
+  stance_store_free(s);
+}
+
+static void reader_canonicalizes_any_valid_spelling(void) {
+  const char *messy =
+      "format stance 1\r\n"
+      "relation r1\r\n"
+      "\ttype   supports\r\n"
+      "\tfrom \"b\"\r\n"
+      "\tto a   \r\n"
+      "annotation b\n  label \"claim\"\n  span 30-40 10-20\n"
+      "annotation a\n  note\n  |first\n  | second\n  span 5-6\n  label x\n"
+      "document d.txt\n  annotator \"Ana Lee\"";
+  const char *expect =
+      "format stance 1\n"
+      "\n"
+      "document \"d.txt\"\n"
+      "  annotator \"Ana Lee\"\n"
+      "\n"
+      "annotation a\n"
+      "  span 5-6\n"
+      "  label x\n"
+      "  note\n"
+      "    | first\n"
+      "    | second\n"
+      "\n"
+      "annotation b\n"
+      "  span 10-20 30-40\n"
+      "  label claim\n"
+      "\n"
+      "relation r1\n"
+      "  type supports\n"
+      "  from b\n"
+      "  to a\n";
+  stance_problems p;
+  stance_store *s = read_str(messy, &p);
+  char *out = write_str(s);
+  CHECK_INT(p.n, 0);
+  CHECK_STR(out, expect);
+  free(out);
+  stance_problems_free(&p);
+  stance_store_free(s);
+}
+
+static void reader_loads_valid_records_around_broken_ones(void) {
+  const char *text =
+      "format stance 1\n\n"
+      "annotation ok1\n  span 1-2\n  label a\n\n"
+      "annotation broken\n  span 3-4\n  label \"unterminated\n\n"
+      "annotation nolabel\n  span 5-6\n\n"
+      "annotation badspan\n  span 9-7\n  label a\n\n"
+      "annotation ok1\n  span 7-8\n  label b\n\n"
+      "annotation twice\n  span 7-8\n  label a\n  label b\n\n"
+      "frobnicate x\n  y z\n\n"
+      "annotation ok2\n  span 10-12\n  label a\n  bogus\n    | kept too\n";
+  const char *expect[] = {
+      "9:9: error: unterminated string (a string ends on its line)",
+      "11:1: error: annotation nolabel has no label",
+      "15:8: error: bad span '9-7' (expected START-END with START < END, e.g. 120-245)",
+      "18:1: error: duplicate id ok1 (first at line 3)",
+      "25:3: error: `label` given twice (first at line 24)",
+      "27:1: error: unknown record 'frobnicate' (an annotation file has document, annotation, "
+      "relation and doclabel records)",
+      "33:3: warning: unknown attribute 'bogus' in annotation (kept as written)",
+  };
+  stance_problems p;
+  stance_store *s = read_str(text, &p);
+  size_t i;
+  char *out;
+  CHECK_INT(p.n, sizeof expect / sizeof expect[0]);
+  for (i = 0; i < p.n && i < sizeof expect / sizeof expect[0]; i++) {
+    char buf[600];
+    snprintf(buf, sizeof buf, "%u:%u: %s: %s", p.items[i].line, p.items[i].col,
+             p.items[i].severity == STANCE_SEV_ERROR ? "error" : "warning", p.items[i].message);
+    CHECK_STR(buf, expect[i]);
+  }
+  CHECK_INT(stance_store_count(s, STANCE_REC_ANNOTATION), 2);
+  CHECK(stance_store_get(s, "ok1") != NULL && stance_store_get(s, "ok2") != NULL);
+  out = write_str(s);
+  CHECK(strstr(out, "  bogus\n    | kept too\n") != NULL);
+  free(out);
+  stance_problems_free(&p);
+  stance_store_free(s);
+}
+
+static void reader_checks_values_against_the_schema(void) {
+  const char *text =
+      "format stance 1\n\n"
+      "annotation a\n  span 1-2\n  label stance\n  stance favour\n  target sanctions\n"
+      "  created yesterday\n\n"
+      "relation r\n  type supports\n  from a\n  to nowhere\n";
+  stance_vocab *v = stance_vocab_new();
+  stance_problems p;
+  stance_store *s;
+  stance_vocab_add(v, STANCE_F_STANCE, "favor");
+  stance_vocab_add(v, STANCE_F_STANCE, "against");
+  stance_vocab_add(v, STANCE_F_STANCE, "neutral");
+  stance_vocab_add(v, STANCE_F_LABEL, "stance");
+  stance_problems_init(&p);
+  s = stance_read(text, strlen(text), v, &p);
+  CHECK_INT(p.errors, 0);
+  CHECK_INT(p.n, 3);
+  CHECK_STR(p.items[0].message, "unknown stance 'favour' (schema has favor, against, neutral)");
+  CHECK_INT(p.items[0].line, 6);
+  CHECK_STR(p.items[1].message, "created 'yesterday' is not a time like 2026-11-22T10:31:07Z");
+  CHECK_STR(p.items[2].message, "relation r: no annotation with id nowhere");
+  CHECK_INT(stance_store_count(s, STANCE_REC_ANNOTATION), 1); /* warnings still load */
+  stance_problems_free(&p);
+  stance_store_free(s);
+  stance_vocab_free(v);
+}
+
+static void reader_refuses_newer_formats_and_other_files(void) {
+  stance_problems p;
+  stance_store *s = read_str("format stance 2\n\nannotation a\n  span 1-2\n  label x\n", &p);
+  CHECK_STR(first_problem(&p), "1:15: error: this file is in format version 2, newer than this stance "
+                               "reads (1): upgrade stance");
+  CHECK_INT(stance_store_count(s, STANCE_REC_ANNOTATION), 0);
+  stance_problems_free(&p);
+  stance_store_free(s);
+  s = read_str("annotation a\n  span 1-2\n  label x\n", &p);
+  CHECK_STR(first_problem(&p), "1:1: error: missing `format stance 1` at the top of the file");
+  CHECK_INT(stance_store_count(s, STANCE_REC_ANNOTATION), 1);
+  stance_problems_free(&p);
+  stance_store_free(s);
+  s = read_str("", &p);
+  CHECK_STR(first_problem(&p), "1:1: error: missing `format stance 1` at the top of the file");
+  stance_problems_free(&p);
+  stance_store_free(s);
+}
+
+static uint64_t rng = 7;
+static uint64_t next(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+/* For any input: reading never fails, and canonical text is a fixed point. */
+static void reader_canonical_form_is_a_fixed_point_under_mutation(void) {
+  static const char alphabet[] = " \n\"\\#|-0123456789abzAN\t\xc3";
+  char buf[2048];
+  size_t base = strlen(canonical);
+  int round, bad = 0, clean = 0;
+  for (round = 0; round < 3000; round++) {
+    size_t len = base, e, edits = 1 + next() % 3;
+    stance_problems p1, p2;
+    stance_store *s1, *s2;
+    char *w1, *w2;
+    memcpy(buf, canonical, base);
+    for (e = 0; e < edits; e++) {
+      size_t pos = next() % len;
+      char c = alphabet[next() % (sizeof alphabet - 1)];
+      if (next() % 2) {
+        buf[pos] = c;
+      } else if (len > 1) {
+        memmove(buf + pos, buf + pos + 1, len - pos - 1);
+        len--;
+      }
+    }
+    stance_problems_init(&p1);
+    s1 = stance_read(buf, len, NULL, &p1);
+    if (s1 == NULL) {
+      bad++;
+      continue;
+    }
+    w1 = write_str(s1);
+    stance_problems_init(&p2);
+    s2 = stance_read(w1, strlen(w1), NULL, &p2);
+    w2 = write_str(s2);
+    if (strcmp(w1, w2) != 0 || p2.errors != 0) {
+      if (bad < 2) fprintf(stderr, "    not a fixed point:\n%s\n----\n%s\n", w1, w2);
+      bad++;
+    }
+    if (p1.errors == 0) clean++;
+    free(w1);
+    free(w2);
+    stance_store_free(s1);
+    stance_store_free(s2);
+    stance_problems_free(&p1);
+    stance_problems_free(&p2);
+  }
+  CHECK_INT(bad, 0);
+  CHECK(clean > 100);
+}
+
+const test_case reader_tests[] = {
+    {"reader_round_trips_a_canonical_file_byte_for_byte", reader_round_trips_a_canonical_file_byte_for_byte},
+    {"reader_canonicalizes_any_valid_spelling", reader_canonicalizes_any_valid_spelling},
+    {"reader_loads_valid_records_around_broken_ones", reader_loads_valid_records_around_broken_ones},
+    {"reader_checks_values_against_the_schema", reader_checks_values_against_the_schema},
+    {"reader_refuses_newer_formats_and_other_files", reader_refuses_newer_formats_and_other_files},
+    {"reader_canonical_form_is_a_fixed_point_under_mutation",
+     reader_canonical_form_is_a_fixed_point_under_mutation},
+    {NULL, NULL}};
