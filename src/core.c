@@ -66,5 +66,6 @@ STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
   luaL_newlib(L, core_funcs);
   stance__open_worker(L);
   stance__open_fs(L);
+  stance__open_store(L);
   return 1;
 }

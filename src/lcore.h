@@ -11,5 +11,6 @@
 
 void stance__open_worker(lua_State *L);
 void stance__open_fs(lua_State *L);
+void stance__open_store(lua_State *L);
 
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atomic.h"
+#include "walk.h"
 #include "compat.h"
 #include "lcore.h"
 
@@ -61,7 +63,71 @@ static int l_mkdir(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg fs_funcs[] = {
-    {"stat", l_stat}, {"realpath", l_realpath}, {"mkdir", l_mkdir}, {NULL, NULL}};
+/* write_atomic(path, data[, expect_hash]) -> true | nil, err, code
+ * expect_hash: the SHA-256 hex the file must still have ("" = must not exist); on a
+ * mismatch nothing is written and the code is "ECHANGED". */
+static int l_write_atomic(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checkstring(L, 1);
+  const char *data = luaL_checklstring(L, 2, &len);
+  const char *expect = luaL_optstring(L, 3, NULL);
+  char err[512];
+  int rc = stance_write_atomic(path, data, len, expect, err, sizeof err);
+  if (rc == 1) return stance__fail(L, err, "ECHANGED");
+  if (rc != 0) return stance__fail(L, err, "EWRITE");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* list(dir[, {ext = {...}}]) -> { {path=, size=, error=}, ... } sorted | nil, err, code
+ * The listing rules of walk.h: dot names skipped, links out of `dir` refused. */
+static int l_list(lua_State *L) {
+  const char *dir = luaL_checkstring(L, 1);
+  const char *exts[65];
+  const char *const *use = NULL;
+  stance_walk w;
+  char err[512];
+  size_t i;
+  if (!lua_isnoneornil(L, 2)) {
+    int n, k;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_getfield(L, 2, "ext");
+    if (lua_istable(L, -1)) {
+      n = (int)lua_rawlen(L, -1);
+      if (n > 64) return luaL_argerror(L, 2, "too many extensions");
+      for (k = 0; k < n; k++) {
+        lua_rawgeti(L, -1, k + 1);
+        exts[k] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+        if (exts[k] == NULL) return luaL_argerror(L, 2, "ext should be a list of strings");
+      }
+      exts[n] = NULL;
+      use = exts;
+    }
+  }
+  if (stance_walk_run(&w, dir, use, err, sizeof err) != 0) return stance__fail(L, err, "ELIST");
+  lua_createtable(L, (int)w.n, 0);
+  for (i = 0; i < w.n; i++) {
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, w.entries[i].path);
+    lua_setfield(L, -2, "path");
+    lua_pushinteger(L, (lua_Integer)w.entries[i].size);
+    lua_setfield(L, -2, "size");
+    if (w.entries[i].error) {
+      lua_pushstring(L, w.entries[i].error);
+      lua_setfield(L, -2, "error");
+    }
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  stance_walk_free(&w);
+  return 1;
+}
+
+static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
+                                    {"list", l_list},
+                                    {"realpath", l_realpath},
+                                    {"mkdir", l_mkdir},
+                                    {"write_atomic", l_write_atomic},
+                                    {NULL, NULL}};
 
 void stance__open_fs(lua_State *L) { luaL_setfuncs(L, fs_funcs, 0); }

@@ -7,7 +7,7 @@ local M = {}
 local H = {}
 
 --- Commands in the order `stance --help` lists them.
-M.commands = { 'hash', 'run', 'version', 'help' }
+M.commands = { 'check', 'fmt', 'hash', 'run', 'version', 'help' }
 
 --- Run the command line `argv` (arg[1..n]); returns the exit status.
 ---@param argv string[]

@@ -4,6 +4,38 @@ local M = {}
 
 --- The marker folder's name.
 M.marker = '.stance'
+--- Where annotation files live below the root: one folder per annotator, then the
+--- document's own path with ".stance" added.
+M.annotations = '.stance/annotations'
+
+--- A name safe as one folder name (annotators are free text).
+---@param name string
+---@return string
+function M.slug(name)
+  local s = name:gsub('[/\\%c]', '_'):gsub('^%.+', '_')
+  return s ~= '' and s or '_'
+end
+
+--- The annotation file of `annotator` for the document at `doc` (relative to `root`).
+---@param root string
+---@param annotator string
+---@param doc string
+---@return string
+function M.annotation_path(root, annotator, doc)
+  return ('%s/%s/%s/%s.stance'):format(root, M.annotations, M.slug(annotator), doc)
+end
+
+--- Every annotation file of the corpus at `root`, as absolute paths, sorted.
+---@param root string
+---@return string[]
+function M.annotation_files(root)
+  local dir = root .. '/' .. M.annotations
+  local out = {}
+  for _, e in ipairs(require('stance.fs').list(dir, { 'stance' }) or {}) do
+    out[#out + 1] = dir .. '/' .. e.path
+  end
+  return out
+end
 
 local function is_dir(path)
   local st = require('stance.core').stat(path)

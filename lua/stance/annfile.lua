@@ -1,0 +1,67 @@
+--- One annotation file on disk: read it into a store (with its problems), and save it
+--- back atomically — never over a file that could not be read completely, nor over one
+--- that changed on disk since it was read.
+local M = {}
+
+---@class stance.AnnFile
+---@field path string
+---@field store userdata the stance.store
+---@field problems table[] {line, col, severity, message}
+---@field errors integer problems of severity "error"
+---@field hash string SHA-256 of the bytes read ("" when the file did not exist)
+---@field text string|nil the bytes read
+
+local function count_errors(problems)
+  local n = 0
+  for _, p in ipairs(problems) do
+    if p.severity == 'error' then n = n + 1 end
+  end
+  return n
+end
+
+--- Read `path` (a missing file reads as an empty one, ready to be created).
+---@param path string
+---@param vocab table|nil see stance.schema.vocab
+---@return stance.AnnFile|nil
+---@return string|nil err
+function M.read(path, vocab)
+  local core = require('stance.core')
+  local text = require('stance.fs').read(path)
+  if text == nil then
+    if require('stance.fs').exists(path) then return nil, ('cannot read %s'):format(path) end
+    local store = core.store()
+    return { path = path, store = store, problems = {}, errors = 0, hash = '', text = nil }
+  end
+  local store, problems = core.read(text, { vocab = vocab })
+  if not store then return nil, problems end
+  return {
+    path = path, store = store, problems = problems, errors = count_errors(problems),
+    hash = core.sha256(text), text = text,
+  }
+end
+
+--- Write the store back in canonical form, atomically.
+---@param file stance.AnnFile
+---@param opts {force: boolean|nil}|nil force: write even over a file read with errors
+---@return boolean|nil ok true, or false when the content was already canonical
+---@return string|nil err
+---@return string|nil code "EPROBLEMS", "ECHANGED", "EWRITE"
+function M.save(file, opts)
+  opts = opts or {}
+  local core = require('stance.core')
+  if file.errors > 0 and not opts.force then
+    return nil, ('%s has %d error(s); not overwritten (fix it, or force)'):format(file.path,
+      file.errors), 'EPROBLEMS'
+  end
+  local text = file.store:write()
+  if text == file.text then return false end
+  local ok, err = require('stance.fs').mkdir_p(require('stance.fs').dirname(file.path))
+  if not ok then return nil, err, 'EWRITE' end
+  local code
+  ok, err, code = core.write_atomic(file.path, text, file.hash)
+  if not ok then return nil, err, code end
+  file.text, file.hash, file.errors = text, core.sha256(text), 0
+  return true
+end
+
+return M

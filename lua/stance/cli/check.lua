@@ -1,0 +1,96 @@
+--- stance check [PATH...]: lint annotation files and the schema.
+local H = {}
+
+local cmd = {
+  summary = 'Check annotation files and the schema; print problems as path:line:col',
+  usage = 'stance check [--quiet] [PATH...]',
+  description = table.concat({
+    'PATH is an annotation file, a schema, or a folder (its *.stance files). Without PATH:',
+    'the schema and every annotation file of the corpus around the current directory.',
+    'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
+    'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
+    'their corpus. Exit status 1 when anything is found.',
+  }, '\n'),
+  flags = { quiet = { help = 'no summary line on stderr' } },
+  args = { min = 0 },
+}
+
+function cmd.run(opts, args)
+  local fs = require('stance.fs')
+  local root_mod = require('stance.root')
+  local files = {}
+  if #args == 0 then
+    local root = root_mod.find('.')
+    if not root then
+      return nil, 'not inside a corpus (no .stance/ folder here or above); give paths, or run `stance init`'
+    end
+    local schema_path = root .. '/' .. require('stance.schema').path
+    if fs.exists(schema_path) then files[#files + 1] = schema_path end
+    for _, f in ipairs(root_mod.annotation_files(root)) do
+      files[#files + 1] = f
+    end
+  else
+    for _, a in ipairs(args) do
+      if fs.is_dir(a) then
+        for _, e in ipairs(fs.list(a, { 'stance' }) or {}) do
+          files[#files + 1] = a:gsub('/$', '') .. '/' .. e.path
+        end
+      elseif fs.exists(a) then
+        files[#files + 1] = a
+      else
+        return nil, ('%s: no such file or folder'):format(a)
+      end
+    end
+  end
+  local errors, warnings, out = 0, 0, {}
+  local schemas = {}
+  for _, path in ipairs(files) do
+    local problems, err = H.check_file(path, schemas)
+    if not problems then return nil, err end
+    local shown = H.display(path)
+    for _, p in ipairs(problems) do
+      out[#out + 1] = ('%s:%d:%d: %s: %s\n'):format(shown, p.line, p.col, p.severity, p.message)
+      if p.severity == 'error' then errors = errors + 1 else warnings = warnings + 1 end
+    end
+  end
+  io.stdout:write(table.concat(out))
+  if not opts.quiet then
+    io.stderr:write(('stance check: %d file%s, %d error%s, %d warning%s\n'):format(#files,
+      #files == 1 and '' or 's', errors, errors == 1 and '' or 's', warnings, warnings == 1 and '' or 's'))
+  end
+  return (errors + warnings) > 0 and 1 or 0
+end
+
+--- Problems of one file: a schema is parsed as a schema, anything else as annotations
+--- checked against the schema of the corpus it is in.
+function H.check_file(path, schemas)
+  local fs = require('stance.fs')
+  local schema = require('stance.schema')
+  local text, err = fs.read(path)
+  if not text then return nil, err end
+  if path:match('schema%.stance$') then
+    local _, problems = schema.parse(text)
+    return problems
+  end
+  local root = require('stance.root').find(path)
+  local vocab
+  if root then
+    if schemas[root] == nil then
+      local s = schema.load(root)
+      schemas[root] = s and schema.vocab(s) or false
+    end
+    vocab = schemas[root] or nil
+  end
+  local _, problems = require('stance.core').read(text, { vocab = vocab })
+  return problems
+end
+
+--- Paths below the current directory are shown relative to it.
+function H.display(path)
+  local fs = require('stance.fs')
+  local abs = fs.absolute(path)
+  local cwd = fs.absolute('.')
+  return fs.relative(abs, cwd)
+end
+
+return cmd

@@ -1,0 +1,82 @@
+--- File helpers for both hosts (plain Lua has no folders): reading, making folders,
+--- listing, relative paths. Runtime failures return nil, err.
+local M = {}
+
+--- The whole content of a file.
+---@param path string
+---@return string|nil content
+---@return string|nil err
+function M.read(path)
+  local f, err = io.open(path, 'rb')
+  if not f then return nil, err end
+  local s = f:read('*a')
+  f:close()
+  return s
+end
+
+---@param path string
+---@return boolean
+function M.exists(path)
+  return require('stance.core').stat(path) ~= nil
+end
+
+---@param path string
+---@return boolean
+function M.is_dir(path)
+  local st = require('stance.core').stat(path)
+  return st ~= nil and st.type == 'directory'
+end
+
+--- Make `path` and its missing parents.
+---@param path string
+---@return boolean|nil ok
+---@return string|nil err
+function M.mkdir_p(path)
+  local core = require('stance.core')
+  local acc = path:sub(1, 1) == '/' and '' or '.'
+  for part in path:gmatch('[^/]+') do
+    acc = acc .. '/' .. part
+    local ok, err = core.mkdir(acc)
+    if not ok then return nil, ('cannot make %s: %s'):format(acc, err) end
+  end
+  return true
+end
+
+---@param path string
+---@return string
+function M.dirname(path)
+  return path:match('^(.*)/[^/]*$') or '.'
+end
+
+--- `path` relative to `base` when it is below it, else `path` unchanged.
+---@param path string
+---@param base string
+---@return string
+function M.relative(path, base)
+  if base:sub(-1) ~= '/' then base = base .. '/' end
+  if path:sub(1, #base) == base then return path:sub(#base + 1) end
+  return path
+end
+
+--- Absolute form of `path` (without resolving links), against the current directory.
+---@param path string
+---@return string
+function M.absolute(path)
+  if path:sub(1, 1) == '/' then return path end
+  local cwd = os.getenv('PWD') or require('stance.core').realpath('.') or '.'
+  local out = cwd .. '/' .. path
+  out = out:gsub('/%./', '/'):gsub('/%.$', ''):gsub('//+', '/')
+  return out
+end
+
+--- Files below `dir` with one of the endings in `ext` (nil: all), sorted: a list of
+--- {path = relative path, size = bytes, error = message|nil}.
+---@param dir string
+---@param ext string[]|nil
+---@return table[]|nil
+---@return string|nil err
+function M.list(dir, ext)
+  return require('stance.core').list(dir, ext and { ext = ext } or nil)
+end
+
+return M

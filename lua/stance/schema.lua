@@ -1,0 +1,200 @@
+--- The schema of a corpus (.stance/schema.stance): what can be annotated — targets, stance
+--- values, roles, relation types and the labels annotators pick with one key — written in
+--- the annotation markup (doc/format.md, "The schema"). Works in both hosts.
+local M = {}
+local H = {}
+
+--- Where a corpus keeps its schema, relative to the root.
+M.path = '.stance/schema.stance'
+
+---@class stance.SchemaEntry
+---@field name string
+---@field title string|nil
+---@field key string|nil one character
+---@field color string|nil "#rrggbb"
+---@field description string|nil
+---@field target string|nil label defaults
+---@field stance string|nil
+---@field role string|nil
+---@field ask string[]|nil labels: what to ask after the key ("target", "stance", "role")
+---@field line integer
+
+---@class stance.Schema
+---@field targets stance.SchemaEntry[]
+---@field stances stance.SchemaEntry[]
+---@field roles stance.SchemaEntry[]
+---@field relations stance.SchemaEntry[]
+---@field labels stance.SchemaEntry[]
+---@field by table<string, table<string, stance.SchemaEntry>> kind -> name -> entry
+---@field corpus {include: string[], exclude: string[]}
+
+--- Record kinds of a schema and the list each fills.
+H.kinds = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels' }
+H.attrs = {
+  title = true, key = true, color = true, description = true,
+  target = 'label', stance = 'label', role = 'label', ask = 'label',
+}
+
+--- Parse a schema. Never fails: problems are listed ({line, col, severity, message}).
+---@param text string
+---@return stance.Schema schema
+---@return table[] problems
+function M.parse(text)
+  local core = require('stance.core')
+  local lines, problems = core.markup_lines(text)
+  local s = {
+    targets = {}, stances = {}, roles = {}, relations = {}, labels = {},
+    by = { target = {}, stance = {}, role = {}, relation = {}, label = {} },
+    corpus = { include = {}, exclude = {} },
+  }
+  local function problem(l, col, severity, msg)
+    problems[#problems + 1] = { line = l.line, col = col or l.col, severity = severity, message = msg }
+  end
+  local cur, kind, seen_format, records = nil, nil, false, 0
+  for _, l in ipairs(lines) do
+    if l.kind == 'record' then
+      records = records + 1
+      cur, kind = nil, l.name
+      if l.name == 'format' then
+        if records ~= 1 then problem(l, 1, 'error', '`format` must be the first line') end
+        seen_format = true
+        if l.values[1] ~= 'stance' or l.values[2] ~= '1' then
+          problem(l, 1, 'error', 'a schema starts with `format stance 1`')
+        end
+      elseif l.name == 'corpus' then
+        cur = s.corpus
+      elseif H.kinds[l.name] then
+        local name = l.values[1]
+        if #l.values ~= 1 then
+          problem(l, 1, 'error', ('`%s` takes one value: its name'):format(l.name))
+        elseif s.by[l.name][name] then
+          problem(l, 1, 'error', ('%s %s is defined twice (first at line %d)'):format(l.name, name,
+            s.by[l.name][name].line))
+        else
+          cur = { name = name, line = l.line }
+          local list = s[H.kinds[l.name]]
+          list[#list + 1] = cur
+          s.by[l.name][name] = cur
+        end
+      else
+        problem(l, 1, 'error', ("unknown record '%s' (a schema has target, stance, role, relation, "
+          .. 'label and corpus records)'):format(l.name))
+      end
+      if records == 1 and l.name ~= 'format' then
+        problem(l, 1, 'error', 'missing `format stance 1` at the top of the file')
+      end
+    elseif l.kind == 'attribute' and cur ~= nil then
+      H.attribute(cur, kind, l, problem)
+    end
+  end
+  if not seen_format and records == 0 then
+    problems[#problems + 1] = { line = 1, col = 1, severity = 'error',
+      message = 'missing `format stance 1` at the top of the file' }
+  end
+  H.check(s, problem)
+  table.sort(problems, function(a, b)
+    if a.line ~= b.line then return a.line < b.line end
+    return a.col < b.col
+  end)
+  for _, p in ipairs(problems) do
+    p.scope = nil
+  end
+  return s, problems
+end
+
+function H.attribute(cur, kind, l, problem)
+  local key, v = l.name, l.values
+  if kind == 'corpus' then
+    if key ~= 'include' and key ~= 'exclude' then
+      return problem(l, nil, 'warning', ("unknown attribute '%s' in corpus (include, exclude)"):format(key))
+    end
+    for _, g in ipairs(v) do
+      cur[key][#cur[key] + 1] = g
+    end
+    return
+  end
+  local allowed = H.attrs[key]
+  if not allowed or (allowed == 'label' and kind ~= 'label') then
+    return problem(l, nil, 'warning', ("unknown attribute '%s' in %s (kept, not used)"):format(key, kind))
+  end
+  if cur[key] ~= nil then return problem(l, nil, 'error', ('`%s` given twice'):format(key)) end
+  if key == 'ask' then
+    for _, a in ipairs(v) do
+      if a ~= 'target' and a ~= 'stance' and a ~= 'role' then
+        return problem(l, nil, 'error', ("`ask` takes target, stance or role, not '%s'"):format(a))
+      end
+    end
+    cur.ask = v
+    return
+  end
+  if #v ~= 1 then return problem(l, nil, 'error', ('`%s` takes one value'):format(key)) end
+  if key == 'key' and (#v[1] ~= 1 or not v[1]:match('^[%w%p]$')) then
+    return problem(l, nil, 'error', ("key '%s' should be one letter, digit or sign"):format(v[1]))
+  end
+  if key == 'color' and not v[1]:match('^#%x%x%x%x%x%x$') then
+    return problem(l, nil, 'error', ("color '%s' should be #rrggbb"):format(v[1]))
+  end
+  cur[key] = v[1]
+  cur[key .. '_line'] = l.line
+end
+
+-- Keys unique within a kind; label defaults known to the schema.
+function H.check(s, problem)
+  for kind, list in pairs(H.kinds) do
+    local keys = {}
+    for _, e in ipairs(s[list]) do
+      if e.key then
+        if keys[e.key] then
+          problem({ line = e.key_line, col = 1 }, 1, 'error', ("key '%s' of %s %s is taken by %s %s"):format(
+            e.key, kind, e.name, kind, keys[e.key].name))
+        else
+          keys[e.key] = e
+        end
+      end
+    end
+  end
+  for _, label in ipairs(s.labels) do
+    for _, field in ipairs({ 'target', 'stance', 'role' }) do
+      local v = label[field]
+      if v and next(s.by[field]) ~= nil and not s.by[field][v] then
+        problem({ line = label[field .. '_line'], col = 1 }, 1, 'error',
+          ("label %s: unknown %s '%s'"):format(label.name, field, v))
+      end
+    end
+  end
+end
+
+--- The values the reader checks annotation files against (see core.read).
+---@param s stance.Schema|nil
+---@return table|nil
+function M.vocab(s)
+  if not s then return nil end
+  local function names(list)
+    local out = {}
+    for _, e in ipairs(list) do
+      out[#out + 1] = e.name
+    end
+    return out
+  end
+  return {
+    label = names(s.labels), target = names(s.targets), stance = names(s.stances),
+    role = names(s.roles), type = names(s.relations),
+  }
+end
+
+--- Read the schema of the corpus at `root`: schema, problems; nil when there is none.
+---@param root string
+---@return stance.Schema|nil
+---@return table[]|nil problems
+---@return string path
+function M.load(root)
+  local path = root .. '/' .. M.path
+  local f = io.open(path, 'rb')
+  if not f then return nil, nil, path end
+  local text = f:read('*a')
+  f:close()
+  local s, problems = M.parse(text)
+  return s, problems, path
+end
+
+return M

@@ -1,0 +1,651 @@
+/*
+ * lstore.c - Lua binding of the annotation store, the reader and the writer:
+ * stance.core.read(text, opts), stance.core.store(), and the markup line reader.
+ *
+ * Records cross the boundary as tables:
+ *   { kind = "annotation", id = "k7m2", spans = { {10, 20}, {30, 40} }, label = "claim",
+ *     target = ..., ..., line = 12, extras = "...", comments = "...", inner = "..." }
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "lcore.h"
+#include "markup.h"
+#include "reader.h"
+#include "syntaxdump.h"
+
+#define STORE_MT "stance.store"
+
+typedef struct lstore {
+  stance_store *s;
+} lstore;
+
+static stance_store *check_store(lua_State *L) {
+  lstore *ls = luaL_checkudata(L, 1, STORE_MT);
+  if (ls->s == NULL) luaL_argerror(L, 1, "the store is closed");
+  return ls->s;
+}
+
+static void push_store(lua_State *L, stance_store *s) {
+  lstore *ls = lua_newuserdata(L, sizeof *ls);
+  ls->s = s;
+  luaL_setmetatable(L, STORE_MT);
+}
+
+static int fail_code(lua_State *L, int rc, const char *what) {
+  switch (rc) {
+    case STANCE_EDUP: return stance__fail(L, lua_pushfstring(L, "id %s is taken", what), "EDUP");
+    case STANCE_ENOENT: return stance__fail(L, lua_pushfstring(L, "no record with id %s", what), "ENOENT");
+    case STANCE_EINVAL: return stance__fail(L, lua_pushfstring(L, "invalid %s", what), "EINVAL");
+    default: return stance__fail(L, "out of memory", "ENOMEM");
+  }
+}
+
+/* ---- records as tables ------------------------------------------------------------- */
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  if (v == NULL) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void push_rec(lua_State *L, const stance_rec *r) {
+  int f;
+  lua_createtable(L, 0, 8);
+  set_str(L, "kind", stance_rec_kind_name(r->kind));
+  set_str(L, "id", r->id);
+  if (r->kind == STANCE_REC_ANNOTATION) {
+    uint32_t i;
+    lua_createtable(L, (int)r->nspans, 0);
+    for (i = 0; i < r->nspans; i++) {
+      lua_createtable(L, 2, 0);
+      lua_pushinteger(L, r->spans[i].start);
+      lua_rawseti(L, -2, 1);
+      lua_pushinteger(L, r->spans[i].end);
+      lua_rawseti(L, -2, 2);
+      lua_rawseti(L, -2, (int)i + 1);
+    }
+    lua_setfield(L, -2, "spans");
+  }
+  for (f = 0; f < STANCE_F_COUNT; f++) set_str(L, stance_field_name((stance_field)f), r->f[f]);
+  if (r->line) {
+    lua_pushinteger(L, r->line);
+    lua_setfield(L, -2, "line");
+  }
+  set_str(L, "extras", r->extras);
+  set_str(L, "comments", r->comments);
+  set_str(L, "inner", r->inner);
+}
+
+/* Read spans = { {s, e}, ... } at index `t` into a malloc'd array; *n gets the count.
+ * Raises on misuse. */
+static stance_range *read_spans(lua_State *L, int t, uint32_t *n) {
+  int i, count;
+  stance_range *r;
+  luaL_checktype(L, t, LUA_TTABLE);
+  count = (int)lua_rawlen(L, t);
+  *n = (uint32_t)count;
+  if (count == 0) return NULL;
+  r = malloc((size_t)count * sizeof *r);
+  if (r == NULL) luaL_error(L, "out of memory");
+  for (i = 0; i < count; i++) {
+    lua_Number a, b;
+    lua_rawgeti(L, t, i + 1);
+    if (!lua_istable(L, -1)) {
+      free(r);
+      luaL_error(L, "spans[%d] should be a {start, stop} pair", i + 1);
+    }
+    lua_rawgeti(L, -1, 1);
+    lua_rawgeti(L, -2, 2);
+    if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1)) {
+      free(r);
+      luaL_error(L, "spans[%d] should be a {start, stop} pair of numbers", i + 1);
+    }
+    a = lua_tonumber(L, -2);
+    b = lua_tonumber(L, -1);
+    if (a < 0 || b > 4294967295.0 || a != (lua_Number)(uint32_t)a || b != (lua_Number)(uint32_t)b) {
+      free(r);
+      luaL_error(L, "spans[%d]: offsets should be whole numbers from 0 to 2^32-1", i + 1);
+    }
+    r[i].start = (uint32_t)a;
+    r[i].end = (uint32_t)b;
+    lua_pop(L, 3);
+  }
+  return r;
+}
+
+static int cmp_ranges(const void *a, const void *b) {
+  const stance_range *x = a, *y = b;
+  return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Fill `r` from the table at index `t` (strings stay on the Lua stack: the table holds
+ * them). Returns an error message or NULL. */
+static const char *rec_from_table(lua_State *L, int t, stance_rec *r, stance_range **spans) {
+  int f, kind;
+  memset(r, 0, sizeof *r);
+  *spans = NULL;
+  lua_getfield(L, t, "kind");
+  if (lua_isnil(L, -1)) {
+    kind = STANCE_REC_ANNOTATION;
+  } else {
+    size_t kl;
+    const char *ks = lua_tolstring(L, -1, &kl);
+    kind = ks ? stance_rec_kind_from_name(ks, kl) : -1;
+  }
+  lua_pop(L, 1);
+  if (kind < 0) return "kind should be annotation, relation or doclabel";
+  r->kind = (stance_rec_kind)kind;
+  lua_getfield(L, t, "id");
+  r->id = (char *)lua_tostring(L, -1);
+  lua_pop(L, 1);
+  if (r->id == NULL) return "a record needs an id";
+  for (f = 0; f < STANCE_F_COUNT; f++) {
+    lua_getfield(L, t, stance_field_name((stance_field)f));
+    if (!lua_isnil(L, -1)) {
+      if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+        lua_pop(L, 1);
+        return lua_pushfstring(L, "%s should be a string", stance_field_name((stance_field)f));
+      }
+      if (!stance_field_allowed(r->kind, (stance_field)f)) {
+        lua_pop(L, 1);
+        return lua_pushfstring(L, "a %s has no %s", stance_rec_kind_name(r->kind),
+                               stance_field_name((stance_field)f));
+      }
+      r->f[f] = (char *)lua_tostring(L, -1);
+    }
+    lua_pop(L, 1);
+  }
+  lua_getfield(L, t, "extras");
+  r->extras = (char *)lua_tostring(L, -1);
+  lua_pop(L, 1);
+  lua_getfield(L, t, "comments");
+  r->comments = (char *)lua_tostring(L, -1);
+  lua_pop(L, 1);
+  lua_getfield(L, t, "inner");
+  r->inner = (char *)lua_tostring(L, -1);
+  lua_pop(L, 1);
+  if (r->kind == STANCE_REC_ANNOTATION) {
+    lua_getfield(L, t, "spans");
+    if (!lua_istable(L, -1)) {
+      lua_pop(L, 1);
+      return "an annotation needs spans = { {start, stop}, ... }";
+    }
+    *spans = read_spans(L, lua_gettop(L), &r->nspans);
+    lua_pop(L, 1);
+    if (r->nspans == 0) return "an annotation needs at least one span";
+    qsort(*spans, r->nspans, sizeof **spans, cmp_ranges);
+    r->spans = *spans;
+  }
+  return NULL;
+}
+
+/* ---- the store ----------------------------------------------------------------------- */
+
+static int l_store_new(lua_State *L) {
+  stance_store *s = stance_store_new();
+  if (s == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  push_store(L, s);
+  return 1;
+}
+
+static int s_add(lua_State *L) {
+  stance_store *s = check_store(L);
+  stance_rec r;
+  stance_range *spans;
+  const char *err;
+  int rc;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  err = rec_from_table(L, 2, &r, &spans);
+  if (err != NULL) {
+    free(spans);
+    return stance__fail(L, err, "EINVAL");
+  }
+  rc = stance_store_add(s, &r, NULL);
+  free(spans);
+  if (rc == STANCE_EINVAL) return stance__fail(L, "spans should be non-empty and not overlap", "EINVAL");
+  if (rc != STANCE_OK) return fail_code(L, rc, r.id);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int s_get(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *id = luaL_checkstring(L, 2);
+  const char *side = luaL_optstring(L, 3, NULL);
+  const stance_rec *r = side ? stance_store_get_conflict(s, id, side) : stance_store_get(s, id);
+  if (r == NULL) return 0;
+  push_rec(L, r);
+  return 1;
+}
+
+/* update(id, { field = value | false, spans = {...} }) */
+static int s_update(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *id = luaL_checkstring(L, 2);
+  int rc = STANCE_OK;
+  luaL_checktype(L, 3, LUA_TTABLE);
+  if (stance_store_get(s, id) == NULL) return fail_code(L, STANCE_ENOENT, id);
+  lua_pushnil(L);
+  while (lua_next(L, 3) != 0 && rc == STANCE_OK) {
+    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+    int f;
+    if (k == NULL) return luaL_argerror(L, 3, "field names should be strings");
+    if (strcmp(k, "spans") == 0) {
+      uint32_t n;
+      stance_range *sp = read_spans(L, lua_gettop(L), &n);
+      if (n > 0) qsort(sp, n, sizeof *sp, cmp_ranges);
+      rc = n == 0 ? STANCE_EINVAL : stance_store_set_spans(s, id, sp, n);
+      free(sp);
+      if (rc == STANCE_EINVAL) {
+        lua_pop(L, 2);
+        return stance__fail(L, "spans should be non-empty and not overlap", "EINVAL");
+      }
+    } else if (strcmp(k, "id") == 0) {
+      rc = stance_store_rename(s, id, luaL_checkstring(L, -1));
+      if (rc == STANCE_OK) id = lua_tostring(L, -1); /* the table keeps the string alive */
+      else {
+        const char *nid = lua_tostring(L, -1);
+        lua_pop(L, 2);
+        return fail_code(L, rc, nid);
+      }
+    } else if ((f = stance_field_from_name(k, strlen(k))) >= 0) {
+      const char *v = NULL;
+      if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
+        v = lua_tostring(L, -1);
+      else if (!(lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)))
+        return luaL_argerror(L, 3, lua_pushfstring(L, "%s should be a string or false", k));
+      rc = stance_store_set_field(s, id, (stance_field)f, v);
+      if (rc == STANCE_EINVAL) {
+        lua_pop(L, 2);
+        return stance__fail(L, lua_pushfstring(L, "this record has no field %s", k), "EINVAL");
+      }
+    } else {
+      lua_pop(L, 2);
+      return stance__fail(L, lua_pushfstring(L, "unknown field %s", k), "EINVAL");
+    }
+    lua_pop(L, 1);
+  }
+  if (rc != STANCE_OK) return fail_code(L, rc, id);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int s_remove(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *id = luaL_checkstring(L, 2);
+  int rc = stance_store_remove(s, id);
+  if (rc != STANCE_OK) return fail_code(L, rc, id);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+typedef struct query_out {
+  lua_State *L;
+  int n;
+} query_out;
+
+static int query_cb(void *ud, stance_rec *rec, uint32_t span) {
+  query_out *q = ud;
+  lua_State *L = q->L;
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, rec->id);
+  lua_setfield(L, -2, "id");
+  lua_pushinteger(L, (lua_Integer)span + 1);
+  lua_setfield(L, -2, "span");
+  lua_pushinteger(L, rec->spans[span].start);
+  lua_setfield(L, -2, "start");
+  lua_pushinteger(L, rec->spans[span].end);
+  lua_setfield(L, -2, "stop");
+  lua_rawseti(L, -2, ++q->n);
+  return 0;
+}
+
+/* query(a, b) -> { {id, span, start, stop}, ... } for spans overlapping [a, b) */
+static int s_query(lua_State *L) {
+  stance_store *s = check_store(L);
+  lua_Integer a = luaL_checkinteger(L, 2), b = luaL_optinteger(L, 3, a);
+  query_out q;
+  if (a < 0 || b < a || b > 4294967295LL) return luaL_argerror(L, 2, "need 0 <= a <= b < 2^32");
+  lua_newtable(L);
+  q.L = L;
+  q.n = 0;
+  if (stance_store_query(s, (uint32_t)a, (uint32_t)b, query_cb, &q) < 0)
+    return stance__fail(L, "out of memory", "ENOMEM");
+  return 1;
+}
+
+/* records([kind]) -> records in the order of the file */
+static int s_records(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *kind = luaL_optstring(L, 2, NULL);
+  int want = kind ? stance_rec_kind_from_name(kind, strlen(kind)) : -1;
+  uint32_t n, i, k = 0, *order;
+  if (kind && want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
+  order = stance_store_sorted(s, &n);
+  if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    const stance_rec *r = stance_store_at(s, order[i]);
+    if (want >= 0 && (int)r->kind != want) continue;
+    push_rec(L, r);
+    lua_rawseti(L, -2, (int)++k);
+  }
+  free(order);
+  return 1;
+}
+
+/* find{ field = value, ... } -> records matching every given field */
+static int s_find(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *want[STANCE_F_COUNT];
+  int f, kind = -1, k = 0;
+  uint32_t n, i, *order;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  for (f = 0; f < STANCE_F_COUNT; f++) {
+    lua_getfield(L, 2, stance_field_name((stance_field)f));
+    want[f] = lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_getfield(L, 2, "kind");
+  if (!lua_isnil(L, -1)) {
+    kind = stance_rec_kind_from_name(luaL_checkstring(L, -1), lua_rawlen(L, -1));
+    if (kind < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
+  }
+  lua_pop(L, 1);
+  order = stance_store_sorted(s, &n);
+  if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  lua_newtable(L);
+  for (i = 0; i < n; i++) {
+    const stance_rec *r = stance_store_at(s, order[i]);
+    int ok = kind < 0 || (int)r->kind == kind;
+    for (f = 0; ok && f < STANCE_F_COUNT; f++)
+      if (want[f] != NULL && (r->f[f] == NULL || strcmp(r->f[f], want[f]) != 0)) ok = 0;
+    if (!ok) continue;
+    push_rec(L, r);
+    lua_rawseti(L, -2, ++k);
+  }
+  free(order);
+  return 1;
+}
+
+static int s_count(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *kind = luaL_optstring(L, 2, "annotation");
+  int k = stance_rec_kind_from_name(kind, strlen(kind));
+  if (k < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
+  lua_pushinteger(L, stance_store_count(s, (stance_rec_kind)k));
+  return 1;
+}
+
+static int s_header(lua_State *L) {
+  stance_store *s = check_store(L);
+  int h;
+  lua_createtable(L, 0, STANCE_H_COUNT);
+  for (h = 0; h < STANCE_H_COUNT; h++)
+    set_str(L, stance_header_name((stance_header)h), stance_store_get_header(s, (stance_header)h));
+  return 1;
+}
+
+static int s_set_header(lua_State *L) {
+  stance_store *s = check_store(L);
+  static const char *const names[] = {"document", "hash", "annotator", NULL};
+  int h = luaL_checkoption(L, 2, NULL, names);
+  const char *v = luaL_optstring(L, 3, NULL);
+  if (stance_store_set_header(s, (stance_header)h, v) != STANCE_OK)
+    return stance__fail(L, "out of memory", "ENOMEM");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int s_write(lua_State *L) {
+  stance_store *s = check_store(L);
+  stance_buf b;
+  stance_buf_init(&b);
+  if (stance_write(s, &b) != STANCE_OK) {
+    stance_buf_free(&b);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  lua_pushlstring(L, b.data, b.len);
+  stance_buf_free(&b);
+  return 1;
+}
+
+static int s_memory(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)stance_store_memory(check_store(L)));
+  return 1;
+}
+
+static int s_close(lua_State *L) {
+  lstore *ls = luaL_checkudata(L, 1, STORE_MT);
+  stance_store_free(ls->s);
+  ls->s = NULL;
+  return 0;
+}
+
+static int s_tostring(lua_State *L) {
+  lstore *ls = luaL_checkudata(L, 1, STORE_MT);
+  if (ls->s == NULL)
+    lua_pushstring(L, "stance.store (closed)");
+  else
+    lua_pushfstring(L, "stance.store (%d annotations)",
+                    (int)stance_store_count(ls->s, STANCE_REC_ANNOTATION));
+  return 1;
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+static void push_problems(lua_State *L, const stance_problems *p) {
+  size_t i;
+  lua_createtable(L, (int)p->n, 0);
+  for (i = 0; i < p->n; i++) {
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, p->items[i].line);
+    lua_setfield(L, -2, "line");
+    lua_pushinteger(L, p->items[i].col);
+    lua_setfield(L, -2, "col");
+    lua_pushstring(L, p->items[i].severity == STANCE_SEV_ERROR ? "error" : "warning");
+    lua_setfield(L, -2, "severity");
+    lua_pushstring(L, p->items[i].message);
+    lua_setfield(L, -2, "message");
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+}
+
+/* opts.vocab = { label = {...}, target = {...}, stance = {...}, role = {...}, type = {...} } */
+static stance_vocab *read_vocab(lua_State *L, int opts) {
+  static const stance_field fields[] = {STANCE_F_LABEL, STANCE_F_TARGET, STANCE_F_STANCE,
+                                        STANCE_F_ROLE, STANCE_F_TYPE};
+  stance_vocab *v;
+  size_t k;
+  if (lua_isnoneornil(L, opts)) return NULL;
+  luaL_checktype(L, opts, LUA_TTABLE);
+  lua_getfield(L, opts, "vocab");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  luaL_checktype(L, -1, LUA_TTABLE);
+  v = stance_vocab_new();
+  if (v == NULL) luaL_error(L, "out of memory");
+  for (k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+    int i, n;
+    lua_getfield(L, -1, stance_field_name(fields[k]));
+    if (lua_istable(L, -1)) {
+      n = (int)lua_rawlen(L, -1);
+      for (i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        if (lua_type(L, -1) == LUA_TSTRING && stance_vocab_add(v, fields[k], lua_tostring(L, -1)) != 0) {
+          stance_vocab_free(v);
+          luaL_error(L, "out of memory");
+        }
+        lua_pop(L, 1);
+      }
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+/* read(text[, opts]) -> store, problems */
+static int l_read(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  stance_vocab *v = read_vocab(L, 2);
+  stance_problems p;
+  stance_store *s;
+  stance_problems_init(&p);
+  s = stance_read(text, len, v, &p);
+  stance_vocab_free(v);
+  if (s == NULL) {
+    stance_problems_free(&p);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  push_store(L, s);
+  push_problems(L, &p);
+  stance_problems_free(&p);
+  return 2;
+}
+
+/* ---- the markup itself, for the schema and lexicon readers in Lua ------------------- */
+
+typedef struct lines_ctx {
+  lua_State *L;
+  int n, np;
+} lines_ctx;
+
+static int lines_on_line(void *ud, const stance_line *l) {
+  static const char *const kinds[] = {"record", "attribute", "text", "comment", "blank"};
+  lines_ctx *c = ud;
+  lua_State *L = c->L;
+  uint32_t i;
+  if (l->kind == STANCE_LINE_BLANK) return 0;
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, kinds[l->kind]);
+  lua_setfield(L, -2, "kind");
+  lua_pushinteger(L, l->line);
+  lua_setfield(L, -2, "line");
+  lua_pushinteger(L, l->col);
+  lua_setfield(L, -2, "col");
+  lua_pushlstring(L, l->name, l->name_len);
+  lua_setfield(L, -2, "name");
+  if (l->kind == STANCE_LINE_COMMENT) {
+    lua_pushboolean(L, l->in_record);
+    lua_setfield(L, -2, "in_record");
+  }
+  lua_createtable(L, (int)l->nvalues, 0);
+  for (i = 0; i < l->nvalues; i++) {
+    lua_pushlstring(L, l->values[i].text, l->values[i].len);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  lua_setfield(L, -2, "values");
+  lua_rawseti(L, -3, ++c->n); /* lines table is below the problems table */
+  return 0;
+}
+
+static void lines_on_problem(void *ud, stance_problem_kind kind, stance_problem_scope scope,
+                             uint32_t line, uint32_t col, const char *msg) {
+  lines_ctx *c = ud;
+  lua_State *L = c->L;
+  (void)kind;
+  lua_createtable(L, 0, 5);
+  lua_pushinteger(L, line);
+  lua_setfield(L, -2, "line");
+  lua_pushinteger(L, col);
+  lua_setfield(L, -2, "col");
+  lua_pushstring(L, "error");
+  lua_setfield(L, -2, "severity");
+  lua_pushstring(L, msg);
+  lua_setfield(L, -2, "message");
+  lua_pushstring(L, scope == STANCE_SCOPE_HEADER ? "header" : scope == STANCE_SCOPE_INSIDE ? "inside" : "outside");
+  lua_setfield(L, -2, "scope");
+  lua_rawseti(L, -2, ++c->np);
+}
+
+/* markup_lines(text) -> lines, problems: the syntax of any markup file, line by line. */
+static int l_markup_lines(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  lines_ctx c;
+  stance_markup_handler h;
+  c.L = L;
+  c.n = c.np = 0;
+  h.line = lines_on_line;
+  h.problem = lines_on_problem;
+  h.ud = &c;
+  lua_newtable(L); /* lines */
+  lua_newtable(L); /* problems */
+  if (stance_markup_parse(text, len, &h) < 0) return stance__fail(L, "out of memory", "ENOMEM");
+  return 2;
+}
+
+/* syntax_dump(text) -> markup dump, syntax problems, tree-sitter dump, has_error, sexp */
+static int l_syntax_dump(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  stance_buf a, b, sexp;
+  int problems, has_error;
+  stance_buf_init(&a);
+  stance_buf_init(&b);
+  stance_buf_init(&sexp);
+  problems = stance_dump_markup(text, len, &a);
+  has_error = stance_dump_treesitter(text, len, &b, &sexp);
+  if (problems < 0 || has_error < 0) {
+    stance_buf_free(&a);
+    stance_buf_free(&b);
+    stance_buf_free(&sexp);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  lua_pushlstring(L, a.data ? a.data : "", a.len);
+  lua_pushinteger(L, problems);
+  lua_pushlstring(L, b.data ? b.data : "", b.len);
+  lua_pushboolean(L, has_error);
+  lua_pushlstring(L, sexp.data ? sexp.data : "", sexp.len);
+  stance_buf_free(&a);
+  stance_buf_free(&b);
+  stance_buf_free(&sexp);
+  return 5;
+}
+
+/* quote(s) -> s as a markup string literal */
+static int l_quote(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  char *out = malloc(4 * len + 2);
+  size_t n;
+  if (out == NULL) return luaL_error(L, "out of memory");
+  n = stance_markup_quote(s, len, out);
+  lua_pushlstring(L, out, n);
+  free(out);
+  return 1;
+}
+
+static int l_is_word(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_pushboolean(L, stance_markup_is_word(s, len));
+  return 1;
+}
+
+static const luaL_Reg store_meta[] = {{"__gc", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
+static const luaL_Reg store_methods[] = {
+    {"add", s_add},         {"get", s_get},       {"update", s_update},
+    {"remove", s_remove},   {"query", s_query},   {"records", s_records},
+    {"find", s_find},       {"count", s_count},   {"header", s_header},
+    {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
+    {"close", s_close},     {NULL, NULL}};
+
+static const luaL_Reg funcs[] = {{"read", l_read},
+                                 {"store", l_store_new},
+                                 {"markup_lines", l_markup_lines},
+                                 {"syntax_dump", l_syntax_dump},
+                                 {"quote", l_quote},
+                                 {"is_word", l_is_word},
+                                 {NULL, NULL}};
+
+void stance__open_store(lua_State *L) {
+  stance__newclass(L, STORE_MT, store_meta, store_methods);
+  luaL_setfuncs(L, funcs, 0);
+}
