@@ -74,7 +74,8 @@ LUA_FILES = $(shell find lua -name '*.lua' | sort)
 
 obj = $(patsubst src/%.c,$(B)/$(1)/obj/%.o,$(2))
 
-.PHONY: all deps test test-c test-lua test-nvim check-tags demo bench install uninstall clean
+.PHONY: all deps test test-c test-lua test-nvim demo bench install uninstall clean grammar \
+        tree-sitter-cli test-fuzz
 all: $(MOD51) $(MOD54) $(HOST) $(PARSER) doc/tags
 
 $(B)/5.1/obj/%.o: src/%.c
@@ -129,7 +130,7 @@ doc/tags: doc/stance.txt
 
 # ---- tests -------------------------------------------------------------------------------
 
-C_TESTS  := $(wildcard tests/c/test_*.c)
+C_TESTS  := $(wildcard tests/c/test_*.c) tests/fuzz/reader.c
 TEST_BIN := $(B)/test/unit
 SAN_BIN  := $(B)/test-san/unit
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -174,6 +175,42 @@ demo:
 
 bench: all
 	@tests/bench/run
+
+# ---- grammar ------------------------------------------------------------------------------
+
+# The tree-sitter CLI: built from Debian's source package by grammars/build-cli.sh.
+TREE_SITTER ?= $(firstword $(wildcard $(CURDIR)/.tools/bin/tree-sitter) $(shell command -v tree-sitter 2>/dev/null))
+
+tree-sitter-cli:
+	grammars/build-cli.sh
+
+# Regenerate the parser from grammar.js (ABI 13: Neovim 0.7 reads no other) and fail if the
+# committed one differed.
+grammar:
+	@test -n "$(TREE_SITTER)" || { echo "make grammar: no tree-sitter CLI (make tree-sitter-cli builds one)"; exit 1; }
+	@rm -rf $(B)/grammar-before && mkdir -p $(B) && cp -r $(GRAMMAR)/src $(B)/grammar-before
+	cd $(GRAMMAR) && $(TREE_SITTER) generate --abi 13 --no-bindings
+	@diff -r $(B)/grammar-before $(GRAMMAR)/src >/dev/null || \
+	  { echo "make grammar: the committed parser was stale; commit the regenerated $(GRAMMAR)/src"; exit 1; }
+	@echo "make grammar: $(GRAMMAR)/src is up to date"
+
+# ---- fuzzing --------------------------------------------------------------------------------
+
+FUZZ_SECONDS ?= 60
+FUZZ_BIN := $(B)/fuzz/reader
+$(FUZZ_BIN): tests/fuzz/reader.c $(LIB_SRC) $(TS_SRC) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	clang -std=c99 -O1 -g -fsanitize=fuzzer,address,undefined -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(B)/fuzz/parser.o
+	clang -std=c99 -O1 -g -fsanitize=fuzzer,address,undefined -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(B)/fuzz/scanner.o
+	clang $(WARN) $(DEFS) -O1 -g -fsanitize=fuzzer,address,undefined -Isrc $(UV_CFLAGS) $(TS_CFLAGS) \
+	  $(CRYPTO_CFLAGS) -o $@ tests/fuzz/reader.c $(LIB_SRC) $(B)/fuzz/parser.o $(B)/fuzz/scanner.o \
+	  $(STATIC_LIBS) -lpthread
+
+# A short run from the seed corpus; a crash leaves its input in $(B)/fuzz/ to become a test.
+test-fuzz: $(FUZZ_BIN)
+	@mkdir -p $(B)/fuzz/corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=$(B)/fuzz/ \
+	  $(B)/fuzz/corpus tests/fuzz/seeds
 
 # ---- install -----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 /*
  * core.c - luaopen_stance_core: the module table, version() and small system helpers.
  */
+#include <stdint.h>
 #include <unistd.h>
 
 #include <tree_sitter/api.h>
@@ -56,7 +57,27 @@ static int l_hrtime(lua_State *L) {
   return 1;
 }
 
+/* new_id() -> 12 characters of base32 (60 random bits from the system's generator): IDs
+ * that two annotators never mint alike (doc/format.md, 4.5). */
+static int l_new_id(lua_State *L) {
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  unsigned char r[8];
+  uint64_t v = 0;
+  char id[13];
+  int i, rc = uv_random(NULL, NULL, r, sizeof r, 0, NULL);
+  if (rc != 0) return stance__fail(L, uv_strerror(rc), "ERANDOM");
+  for (i = 0; i < 8; i++) v = v << 8 | r[i];
+  for (i = 0; i < 12; i++) {
+    id[i] = alphabet[v & 31];
+    v >>= 5;
+  }
+  id[12] = '\0';
+  lua_pushstring(L, id);
+  return 1;
+}
+
 static const luaL_Reg core_funcs[] = {{"version", l_version},
+                                      {"new_id", l_new_id},
                                       {"isatty", l_isatty},
                                       {"sha256", l_sha256},
                                       {"hrtime", l_hrtime},

@@ -29,7 +29,7 @@ int stance_hash_buffer(const void *data, size_t len, char *hex) {
 }
 
 int stance_hash_file(const char *path, char *hex, uint64_t *size, unsigned char *buf,
-                     size_t buflen, stance_job *job) {
+                     size_t buflen, struct stance_job *job) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
   EVP_MD_CTX *ctx;

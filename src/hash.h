@@ -9,7 +9,7 @@
 
 #define STANCE_HASH_HEXLEN 64
 
-typedef struct stance_job stance_job;
+struct stance_job;
 
 /* Hash `len` bytes into `hex` (STANCE_HASH_HEXLEN + 1 bytes). 0 or -1. */
 int stance_hash_buffer(const void *data, size_t len, char *hex);
@@ -18,6 +18,6 @@ int stance_hash_buffer(const void *data, size_t len, char *hex);
  * the bytes read are reported to it as they go and a cancelled job stops the read
  * (returns -ECANCELED). 0, or a negative errno. `size` gets the bytes hashed. */
 int stance_hash_file(const char *path, char *hex, uint64_t *size, unsigned char *buf,
-                     size_t buflen, stance_job *job);
+                     size_t buflen, struct stance_job *job);
 
 #endif

@@ -114,6 +114,34 @@ function M.make_files(dir, n, size)
   end
 end
 
+--- The text of code points [a, b) of the UTF-8 string s (0-based, end exclusive), in any
+--- Lua: the offsets of annotation files count code points.
+function M.cp_sub(s, a, b)
+  local i, cp, start, stop = 1, 0, nil, nil
+  while i <= #s + 1 do
+    if cp == a and not start then start = i end
+    if cp == b then
+      stop = i
+      break
+    end
+    if i > #s then break end
+    local c = s:byte(i)
+    i = i + (c < 0x80 and 1 or c < 0xE0 and 2 or c < 0xF0 and 3 or 4)
+    cp = cp + 1
+  end
+  if not start or not stop then return nil end
+  return s:sub(start, stop - 1)
+end
+
+--- Every line of `text` in a list.
+function M.lines(text)
+  local out = {}
+  for l in (text .. '\n'):gmatch('(.-)\n') do
+    out[#out + 1] = l
+  end
+  return out
+end
+
 --- Print a measured figure on its own line under the test's name.
 function M.report(fmt, ...)
   io.stdout:write('        ', fmt:format(...), '\n')

@@ -1,0 +1,2 @@
+; A record folds under its first line.
+(record) @fold

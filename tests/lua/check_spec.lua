@@ -1,0 +1,83 @@
+-- stance check and stance fmt on real folders.
+local T = require('helpers')
+
+local function corpus()
+  local d = T.tmpdir()
+  os.execute(('cp -r %s/doc/example/corpus/. %s'):format(T.q(T.root), T.q(d)))
+  return d
+end
+
+describe('stance check', function()
+  after_each(T.cleanup)
+
+  it('finds nothing wrong with the example corpus', function()
+    local out, err, code = T.stance_run({ 'check' }, nil, T.root .. '/doc/example/corpus')
+    assert.are.equal('', out)
+    assert.are.equal('stance check: 7 files, 0 errors, 0 warnings\n', err)
+    assert.are.equal(0, code)
+  end)
+
+  it('prints problems as path:line:col for quickfix, and exits 1', function()
+    local d = corpus()
+    local f = d .. '/.stance/annotations/ana/04_letter.txt.stance'
+    local text = T.read(f):gsub('stance favor', 'stance favour'):gsub('label evidence', 'label "evidence')
+    T.write(f, text)
+    local out, err, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code)
+    local lines = T.lines(out)
+    assert.are.equal(".stance/annotations/ana/04_letter.txt.stance:9:9: error: unterminated string (a string ends on its line)", lines[1])
+    assert.truthy(lines[2]:match("^%.stance/annotations/ana/04_letter%.txt%.stance:%d+:1: warning: unknown stance 'favour' %(schema has favor, against, neutral%)$"), lines[2])
+    assert.are.equal('stance check: 7 files, 1 error, 1 warning\n', err)
+  end)
+
+  it('checks the schema and single files given as arguments', function()
+    local d = corpus()
+    T.write(d .. '/.stance/schema.stance', T.read(d .. '/.stance/schema.stance') .. 'label dup\n  key f\n')
+    local out, _, code = T.stance_run({ 'check', '--quiet', '.stance/schema.stance' }, nil, d)
+    assert.are.equal(1, code)
+    assert.truthy(out:find("^%.stance/schema%.stance:%d+:1: error: key 'f' of label dup is taken by label favor\n$"), out)
+  end)
+
+  it('says so outside a corpus', function()
+    local d = T.tmpdir()
+    local _, err, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code)
+    assert.truthy(err:find('not inside a corpus', 1, true))
+  end)
+end)
+
+describe('stance fmt', function()
+  after_each(T.cleanup)
+
+  it('rewrites files in canonical form, and --check lists them first', function()
+    local d = corpus()
+    local f = d .. '/.stance/annotations/ben/02_charge_unfair.txt.stance'
+    local canonical = T.read(f)
+    T.write(f, canonical:gsub('\n  ', '\n\t'):gsub('\n\nannotation', '\nannotation'))
+    local out, _, code = T.stance_run({ 'fmt', '--check' }, nil, d)
+    assert.are.equal(1, code)
+    assert.are.equal(f, out:gsub('\n$', ''))
+    out, _, code = T.stance_run({ 'fmt' }, nil, d)
+    assert.are.equal(0, code)
+    assert.are.equal(f .. '\n', out)
+    assert.are.equal(canonical, T.read(f))
+    out, _, code = T.stance_run({ 'fmt', '--check' }, nil, d)
+    assert.are.equal(0, code)
+    assert.are.equal('', out)
+  end)
+
+  it('leaves files with errors alone unless forced', function()
+    local d = corpus()
+    local f = d .. '/.stance/annotations/ana/04_letter.txt.stance'
+    local broken = T.read(f):gsub('label evidence', 'label "evidence')
+    T.write(f, broken)
+    local _, err, code = T.stance_run({ 'fmt', f })
+    assert.are.equal(1, code)
+    assert.truthy(err:find('1 error(s), left alone', 1, true))
+    assert.are.equal(broken, T.read(f))
+    _, _, code = T.stance_run({ 'fmt', '--force', f })
+    assert.are.equal(0, code)
+    local _, problems = require('stance.core').read(T.read(f))
+    assert.are.same({}, problems)
+  end)
+end)

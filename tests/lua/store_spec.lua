@@ -1,0 +1,200 @@
+-- The store from Lua: reading, records, queries, edits, writing; annotation files on disk.
+local T = require('helpers')
+local core = require('stance.core')
+
+local sample = [[
+format stance 1
+
+document "a.txt"
+  annotator ana
+
+annotation x2
+  span 30-40
+  label claim
+  target sanctions
+
+annotation x1
+  span 10-20 25-28
+  label premise
+  note
+    | two
+    | lines
+
+relation r1
+  type supports
+  from x1
+  to x2
+]]
+
+describe('store', function()
+  after_each(T.cleanup)
+
+  it('reads records into tables and writes them back canonically', function()
+    local s, problems = core.read(sample)
+    assert.are.same({}, problems)
+    assert.are.equal(2, s:count())
+    assert.are.equal(1, s:count('relation'))
+    local x1 = s:get('x1')
+    assert.are.same({ { 10, 20 }, { 25, 28 } }, x1.spans)
+    assert.are.equal('two\nlines', x1.note)
+    assert.are.equal(11, x1.line)
+    assert.are.same({ document = 'a.txt', annotator = 'ana' }, s:header())
+    local ids = {}
+    for _, r in ipairs(s:records()) do
+      ids[#ids + 1] = r.id
+    end
+    assert.are.same({ 'x1', 'x2', 'r1' }, ids)
+    -- canonical order: x1 (starts at 10) before x2 (at 30)
+    assert.are.equal(table.concat({
+      'format stance 1', '', 'document "a.txt"', '  annotator ana', '',
+      'annotation x1', '  span 10-20 25-28', '  label premise', '  note', '    | two', '    | lines', '',
+      'annotation x2', '  span 30-40', '  label claim', '  target sanctions', '',
+      'relation r1', '  type supports', '  from x1', '  to x2', '',
+    }, '\n'), s:write())
+  end)
+
+  it('answers overlap queries, including discontinuous spans', function()
+    local s = core.read(sample)
+    local function ids(list)
+      local out = {}
+      for _, h in ipairs(list) do
+        out[#out + 1] = h.id .. ':' .. h.span
+      end
+      return table.concat(out, ' ')
+    end
+    assert.are.equal('x1:1', ids(s:query(0, 11)))
+    assert.are.equal('', ids(s:query(20, 25)))
+    assert.are.equal('x1:2 x2:1', ids(s:query(27, 31)))
+    assert.are.equal('x2:1', ids(s:query(39)))
+    assert.are.equal('', ids(s:query(40)))
+  end)
+
+  it('adds, updates, renames and removes records', function()
+    local s = core.store()
+    assert.is_true(s:add({ id = 'a', spans = { { 5, 9 } }, label = 'claim', stance = 'favor' }))
+    local ok, err, code = s:add({ id = 'a', spans = { { 1, 2 } }, label = 'x' })
+    assert.is_nil(ok)
+    assert.are.equal('id a is taken', err)
+    assert.are.equal('EDUP', code)
+    ok, err = s:add({ id = 'b', spans = { { 5, 5 } }, label = 'x' })
+    assert.is_nil(ok)
+    assert.truthy(err:find('non%-empty'))
+    ok, err = s:add({ id = 'c', kind = 'relation', spans = { { 1, 2 } }, type = 'supports', label = 'x' })
+    assert.is_nil(ok)
+    assert.are.equal('a relation has no label', err)
+    assert.is_true(s:update('a', { stance = 'against', note = 'why', spans = { { 1, 3 }, { 7, 8 } } }))
+    assert.are.equal('against', s:get('a').stance)
+    assert.is_true(s:update('a', { note = false }))
+    assert.is_nil(s:get('a').note)
+    assert.are.equal('a', s:query(2)[1].id)
+    assert.is_true(s:update('a', { id = 'z' }))
+    assert.is_nil(s:get('a'))
+    assert.are.equal('z', s:query(7)[1].id)
+    _, _, code = s:update('nope', { label = 'x' })
+    assert.are.equal('ENOENT', code)
+    _, err = s:update('z', { type = 'supports' })
+    assert.are.equal('this record has no field type', err)
+    assert.is_true(s:remove('z'))
+    assert.are.same({}, s:query(0, 100))
+    assert.are.equal(0, s:count())
+    assert.has_error(function() s:add('nope') end)
+  end)
+
+  it('finds records by field', function()
+    local s = core.read(sample)
+    assert.are.equal('x2', s:find({ target = 'sanctions' })[1].id)
+    assert.are.equal(0, #s:find({ target = 'engagement' }))
+    assert.are.equal('r1', s:find({ kind = 'relation' })[1].id)
+  end)
+
+  it('checks values against a vocabulary', function()
+    local _, problems = core.read(sample, { vocab = { label = { 'claim' }, target = { 'engagement' } } })
+    assert.are.equal(2, #problems)
+    assert.are.equal("unknown target 'sanctions' (schema has engagement)", problems[1].message)
+    assert.are.equal('warning', problems[1].severity)
+    assert.are.equal("unknown label 'premise' (schema has claim)", problems[2].message)
+  end)
+
+  it('mints ids that do not repeat', function()
+    local seen = {}
+    for _ = 1, 10000 do
+      local id = core.new_id()
+      assert.truthy(id:match('^[a-z2-7]+$') and #id == 12)
+      assert.is_nil(seen[id])
+      seen[id] = true
+    end
+  end)
+end)
+
+describe('annotation files', function()
+  local annfile = require('stance.annfile')
+  after_each(T.cleanup)
+
+  it('saves atomically, keeping permissions, and only when something changed', function()
+    local d = T.tmpdir()
+    local path = d .. '/sub/dir/a.txt.stance'
+    local f = assert(annfile.read(path))
+    assert.are.equal('', f.hash)
+    f.store:set_header('document', 'a.txt')
+    assert.is_true(f.store:add({ id = 'a1', spans = { { 1, 4 } }, label = 'claim' }))
+    assert.is_true(annfile.save(f))
+    assert.are.equal(f.store:write(), T.read(path))
+    os.execute('chmod 640 ' .. T.q(path))
+    f.store:update('a1', { note = 'n' })
+    assert.is_true(annfile.save(f))
+    assert.are.equal(tonumber('640', 8), core.stat(path).mode)
+    assert.is_false(annfile.save(f)) -- nothing changed: not written
+    local leftovers = core.list(d .. '/sub/dir')
+    assert.are.equal(1, #leftovers) -- no temporary file left behind
+  end)
+
+  it('refuses to overwrite a file that changed on disk since it was read', function()
+    local d = T.tmpdir()
+    local path = d .. '/a.stance'
+    T.write(path, 'format stance 1\n')
+    local f = assert(annfile.read(path))
+    T.write(path, 'format stance 1\n\n# someone else wrote this\n')
+    f.store:set_header('document', 'x.txt')
+    local ok, err, code = annfile.save(f)
+    assert.is_nil(ok)
+    assert.are.equal('ECHANGED', code)
+    assert.truthy(err:find('changed on disk'))
+    assert.truthy(T.read(path):find('someone else'))
+  end)
+
+  it('refuses to overwrite a file it could not read completely', function()
+    local d = T.tmpdir()
+    local path = d .. '/a.stance'
+    local broken = 'format stance 1\n\nannotation a\n  span 1-2\n  label "oops\n\nannotation b\n  span 3-4\n  label x\n'
+    T.write(path, broken)
+    local f = assert(annfile.read(path))
+    assert.are.equal(1, f.errors)
+    assert.are.equal(1, f.store:count())
+    local ok, err, code = annfile.save(f)
+    assert.is_nil(ok)
+    assert.are.equal('EPROBLEMS', code)
+    assert.truthy(err:find('not overwritten'))
+    assert.are.equal(broken, T.read(path))
+    assert.is_true(annfile.save(f, { force = true }))
+    assert.falsy(T.read(path):find('oops'))
+  end)
+end)
+
+describe('schema', function()
+  local schema = require('stance.schema')
+  for _, case in ipairs({
+    { 'format stance 1\nstance favor\nstance favor\n', '3:1: stance favor is defined twice (first at line 2)' },
+    { 'format stance 1\nlabel a\n  key ab\n', "3:3: key 'ab' should be one letter, digit or sign" },
+    { 'format stance 1\nlabel a\n  key x\nlabel b\n  key x\n', "5:1: key 'x' of label b is taken by label a" },
+    { 'format stance 1\ntarget t\n  color red\n', "3:3: color 'red' should be #rrggbb" },
+    { 'format stance 1\nstance favor\nlabel l\n  stance favour\n', "4:1: label l: unknown stance 'favour'" },
+    { 'format stance 1\nlabel l\n  ask colour\n', "3:3: `ask` takes target, stance or role, not 'colour'" },
+    { 'format stance 1\nwidget w\n', "2:1: unknown record 'widget' (a schema has target, stance, role, relation, label and corpus records)" },
+    { 'stance favor\n', '1:1: missing `format stance 1` at the top of the file' },
+  }) do
+    it('reports ' .. case[2], function()
+      local _, problems = schema.parse(case[1])
+      assert.are.equal(case[2], ('%d:%d: %s'):format(problems[1].line, problems[1].col, problems[1].message))
+    end)
+  end
+end)
