@@ -15,6 +15,20 @@ end, {
 })
 
 local group = vim.api.nvim_create_augroup('stance', { clear = true })
+
+-- Annotation files, the schema and the lexicon are in the stance markup (*.stance).
+vim.api.nvim_create_autocmd({ 'BufRead', 'BufNewFile' }, {
+  group = group,
+  pattern = '*.stance',
+  command = 'setfiletype stance',
+})
+vim.api.nvim_create_autocmd('FileType', {
+  group = group,
+  pattern = 'stance',
+  callback = function(args)
+    require('stance.syntax').attach(args.buf)
+  end,
+})
 vim.api.nvim_create_autocmd('VimLeavePre', {
   group = group,
   callback = function()

@@ -7,6 +7,7 @@ vim.opt.number = true
 vim.opt.wrap = true
 vim.opt.linebreak = true
 vim.opt.laststatus = 2
+vim.opt.foldlevelstart = 99
 vim.opt.statusline = "%f %h%m%r%=%{v:lua.require'stance'.status()}  %l:%c "
 require('stance').setup({})
 vim.api.nvim_create_autocmd('VimEnter', {

@@ -31,4 +31,48 @@ function M.echo(text)
   vim.api.nvim_echo({ { text } }, false, {})
 end
 
+--- Tree-sitter, across versions.
+M.ts = {}
+
+--- Load the parser at `path` for `lang` (0.7-0.8: require_language; 0.9+: language.add).
+---@return boolean ok
+---@return string|nil err
+function M.ts.add_language(lang, path)
+  local ts = vim.treesitter
+  local ok, err
+  if ts.language and ts.language.add then
+    ok, err = pcall(ts.language.add, lang, { path = path })
+  else
+    ok, err = pcall(ts.require_language, lang, path)
+  end
+  return ok, not ok and tostring(err) or nil
+end
+
+--- Install the text of a query (0.9+: query.set; before: set_query).
+function M.ts.set_query(lang, name, text)
+  local q = vim.treesitter.query
+  if q.set then return q.set(lang, name, text) end
+  return q.set_query(lang, name, text)
+end
+
+--- The query `name` of `lang` (0.9+: query.get; before: get_query).
+function M.ts.get_query(lang, name)
+  local q = vim.treesitter.query
+  if q.get then return q.get(lang, name) end
+  return q.get_query(lang, name)
+end
+
+--- Start tree-sitter highlighting in `buf` (0.8+: vim.treesitter.start).
+function M.ts.start(buf, lang)
+  if vim.treesitter.start then return vim.treesitter.start(buf, lang) end
+  return vim.treesitter.highlighter.new(vim.treesitter.get_parser(buf, lang))
+end
+
+--- Whether tree-sitter highlighting runs in `buf`.
+function M.ts.highlighting(buf)
+  if buf == 0 then buf = vim.api.nvim_get_current_buf() end
+  local hl = vim.treesitter.highlighter
+  return hl ~= nil and hl.active ~= nil and hl.active[buf] ~= nil
+end
+
 return M

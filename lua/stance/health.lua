@@ -21,6 +21,22 @@ function M.check()
     h.error('the background worker cannot start: ' .. tostring(err))
   end
 
+  h.start('stance.nvim: annotation markup')
+  local syntax = require('stance.syntax')
+  local path = syntax.parser_path()
+  if not path then
+    h.error('the tree-sitter parser is not built', { 'Run `make` in the plugin directory' })
+  else
+    local ok, err = syntax.register()
+    if ok then
+      h.ok(('tree-sitter parser loaded from %s'):format(path))
+      local query = require('stance.compat').ts.get_query(syntax.lang, 'highlights')
+      if query then h.ok('highlight and fold queries installed') else h.warn('no highlight query for stance') end
+    else
+      h.error(err)
+    end
+  end
+
   h.start('stance.nvim: corpus')
   local start = vim.api.nvim_buf_get_name(0)
   if start == '' then start = vim.fn.getcwd() end

@@ -142,6 +142,41 @@ function M.lines(text)
   return out
 end
 
+--- Run Neovim with this checkout on 'runtimepath' in a tmux session of 100x30, send it
+--- `keys` (tmux send-keys words), and return the screen with its colors
+--- (capture-pane -e). `args` are more nvim arguments (files to open).
+function M.tmux_screen(args, keys, opts)
+  opts = opts or {}
+  local name = ('stance-test-%d'):format(math.random(1, 1e9))
+  local init = M.tmpdir() .. '/init.lua'
+  M.write(init, ([[
+vim.opt.rtp:prepend(%q)
+vim.opt.swapfile = false
+vim.opt.shortmess:append('I')
+%s
+]]):format(M.root, opts.init or ''))
+  local cmd = { 'nvim', '-u', init, '-i', 'NONE' }
+  for _, a in ipairs(args or {}) do
+    cmd[#cmd + 1] = a
+  end
+  local quoted = {}
+  for i, a in ipairs(cmd) do
+    quoted[i] = M.q(a)
+  end
+  os.execute(('tmux -L stance-tests new-session -d -s %s -x 100 -y 30 %s'):format(name,
+    M.q('cd ' .. M.q(opts.cwd or M.root) .. ' && TERM=xterm-256color ' .. table.concat(quoted, ' '))))
+  os.execute('sleep ' .. (opts.wait or 1.5))
+  for _, k in ipairs(keys or {}) do
+    os.execute(('tmux -L stance-tests send-keys -t %s %s'):format(name, k))
+    os.execute('sleep ' .. (opts.key_wait or 0.3))
+  end
+  local p = io.popen(('tmux -L stance-tests capture-pane -e -p -t %s'):format(name))
+  local screen = p:read('*a')
+  p:close()
+  os.execute(('tmux -L stance-tests kill-session -t %s 2>/dev/null'):format(name))
+  return screen
+end
+
 --- Print a measured figure on its own line under the test's name.
 function M.report(fmt, ...)
   io.stdout:write('        ', fmt:format(...), '\n')
