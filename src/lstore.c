@@ -73,6 +73,8 @@ static void push_rec(lua_State *L, const stance_rec *r) {
     lua_pushinteger(L, r->line);
     lua_setfield(L, -2, "line");
   }
+  lua_pushinteger(L, (lua_Integer)r->index + 1);
+  lua_setfield(L, -2, "slot");
   set_str(L, "extras", r->extras);
   set_str(L, "comments", r->comments);
   set_str(L, "inner", r->inner);
@@ -313,6 +315,75 @@ static int s_query(lua_State *L) {
   q.n = 0;
   if (stance_store_query(s, (uint32_t)a, (uint32_t)b, query_cb, &q) < 0)
     return stance__fail(L, "out of memory", "ENOMEM");
+  return 1;
+}
+
+typedef struct flat_out {
+  lua_State *L;
+  int n, base; /* stack index of the ids table; starts and stops follow */
+} flat_out;
+
+static int flat_cb(void *ud, stance_rec *rec, uint32_t span) {
+  flat_out *q = ud;
+  lua_State *L = q->L;
+  q->n++;
+  lua_pushinteger(L, (lua_Integer)rec->index + 1);
+  lua_rawseti(L, q->base, q->n);
+  lua_pushinteger(L, rec->spans[span].start);
+  lua_rawseti(L, q->base + 1, q->n);
+  lua_pushinteger(L, rec->spans[span].end);
+  lua_rawseti(L, q->base + 2, q->n);
+  return 0;
+}
+
+/* spans(a, b) -> n, slots, starts, stops: the same hits as query(), as three flat lists of
+ * integers (no table, no string per hit): what a redraw asks for. A slot names a record
+ * for as long as the record lives; see at(). */
+static int s_spans(lua_State *L) {
+  stance_store *s = check_store(L);
+  lua_Integer a = luaL_checkinteger(L, 2), b = luaL_optinteger(L, 3, a);
+  flat_out q;
+  if (a < 0 || b < a || b > 4294967295LL) return luaL_argerror(L, 2, "need 0 <= a <= b < 2^32");
+  lua_pushinteger(L, 0);
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_newtable(L);
+  q.L = L;
+  q.n = 0;
+  q.base = lua_gettop(L) - 2;
+  if (stance_store_query(s, (uint32_t)a, (uint32_t)b, flat_cb, &q) < 0)
+    return stance__fail(L, "out of memory", "ENOMEM");
+  lua_pushinteger(L, q.n);
+  lua_replace(L, q.base - 1);
+  return 4;
+}
+
+/* at(slot) -> the record in that slot, or nil if it was removed */
+static int s_at(lua_State *L) {
+  stance_store *s = check_store(L);
+  lua_Integer i = luaL_checkinteger(L, 2);
+  const stance_rec *r = i >= 1 && i <= (lua_Integer)stance_store_slots(s) ? stance_store_at(s, (uint32_t)(i - 1)) : NULL;
+  if (r == NULL || r->dead) return 0;
+  push_rec(L, r);
+  return 1;
+}
+
+static int count_cb(void *ud, stance_rec *rec, uint32_t span) {
+  (void)ud;
+  (void)rec;
+  (void)span;
+  return 0;
+}
+
+/* overlaps(a, b) -> how many spans overlap [a, b) */
+static int s_overlaps(lua_State *L) {
+  stance_store *s = check_store(L);
+  lua_Integer a = luaL_checkinteger(L, 2), b = luaL_optinteger(L, 3, a);
+  int n;
+  if (a < 0 || b < a || b > 4294967295LL) return luaL_argerror(L, 2, "need 0 <= a <= b < 2^32");
+  n = stance_store_query(s, (uint32_t)a, (uint32_t)b, count_cb, NULL);
+  if (n < 0) return stance__fail(L, "out of memory", "ENOMEM");
+  lua_pushinteger(L, n);
   return 1;
 }
 
@@ -632,7 +703,8 @@ static int l_is_word(lua_State *L) {
 static const luaL_Reg store_meta[] = {{"__gc", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
 static const luaL_Reg store_methods[] = {
     {"add", s_add},         {"get", s_get},       {"update", s_update},
-    {"remove", s_remove},   {"query", s_query},   {"records", s_records},
+    {"remove", s_remove},   {"query", s_query},   {"spans", s_spans},
+    {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
     {"find", s_find},       {"count", s_count},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
     {"close", s_close},     {NULL, NULL}};

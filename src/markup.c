@@ -29,6 +29,12 @@ typedef struct parser {
 } parser;
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* Bytes that end a run of plain string characters, and a word. */
+static const unsigned char string_stop[256] = {
+    [0] = 1, ['"'] = 1, ['\\'] = 1, ['\r'] = 1};
+static const unsigned char word_stop[256] = {
+    [0] = 1, [' '] = 1, ['\t'] = 1, ['"'] = 1, ['\r'] = 1};
 static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static int is_name_char(char c) {
   return is_lower(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -184,7 +190,7 @@ static int read_values(parser *p, const char *line, const char *s, const char *e
       s++;
       for (;;) {
         const char *q = s;
-        while (q < end && *q != '"' && *q != '\\' && *q != '\0' && *q != '\r') q++;
+        while (q < end && !string_stop[(unsigned char)*q]) q++;
         s = q;
         if (s == end || *s == '\r') {
           syntax(p, (size_t)(v - line), "unterminated string (a string ends on its line)",
@@ -225,7 +231,7 @@ static int read_values(parser *p, const char *line, const char *s, const char *e
       }
       s++;
     } else {
-      while (s < end && !is_blank(*s) && *s != '"' && *s != '\0' && *s != '\r') s++;
+      while (s < end && !word_stop[(unsigned char)*s]) s++;
       if (push_value(p, v, (size_t)(s - v), (size_t)(v - line), STANCE_VALUE_WORD)) return -1;
     }
   }

@@ -299,7 +299,7 @@ static void finish_record(reader *r) {
   if (r->extras.len > 0) rec.extras = r->extras.data;
   if (r->inner.len > 0) rec.inner = r->inner.data;
   if (r->pending.len > 0) rec.comments = r->pending.data;
-  rc = stance_store_add(r->store, &rec, NULL);
+  rc = stance_store_add_packed(r->store, &rec, r->strs.data, r->strs.len, NULL);
   if (rc == STANCE_EDUP) {
     const stance_rec *first = stance_store_get_conflict(r->store, id, rec.f[STANCE_F_CONFLICT]);
     char at[32];

@@ -14,6 +14,8 @@ static const char *const kind_names[STANCE_REC_KINDS] = {"annotation", "relation
 static const char *const field_names[STANCE_F_COUNT] = {
     "type",   "from",   "to",     "label", "target", "stance",  "role",     "confidence",
     "quote",  "prefix", "suffix", "note",  "author", "created", "modified", "conflict"};
+static const unsigned char field_lens[STANCE_F_COUNT] = {4, 4, 2, 5, 6, 6, 4, 10,
+                                                         5, 6, 6, 4, 6, 7, 8, 8};
 static const char *const header_names[STANCE_H_COUNT] = {"document", "hash", "annotator"};
 
 /* Which fields each kind has (bit per field). */
@@ -46,7 +48,12 @@ static int lookup(const char *const *names, int n, const char *name, size_t len)
   return -1;
 }
 int stance_field_from_name(const char *name, size_t len) {
-  return lookup(field_names, STANCE_F_COUNT, name, len);
+  int f;
+  /* Called for every attribute line read: compare only names of the right length. */
+  for (f = 0; f < STANCE_F_COUNT; f++)
+    if (field_names[f][0] == name[0] && field_lens[f] == len && memcmp(field_names[f], name, len) == 0)
+      return f;
+  return -1;
 }
 int stance_rec_kind_from_name(const char *name, size_t len) {
   return lookup(kind_names, STANCE_REC_KINDS, name, len);
@@ -56,6 +63,10 @@ int stance_field_allowed(stance_rec_kind kind, stance_field f) {
 }
 
 /* ---- the store ----------------------------------------------------------------------- */
+
+typedef struct map_entry {
+  uint32_t hash, slot;
+} map_entry;
 
 typedef struct tnode {
   uint32_t start, end, maxend;
@@ -67,12 +78,13 @@ struct stance_store {
   stance_arena arena;
   char *header[STANCE_H_COUNT];
   char *text[STANCE_T_COUNT];
-  stance_rec *recs;
-  uint32_t nrecs, recs_cap;
+  /* Records in chunks of RECS_CHUNK, which never move: no copying as the store grows. */
+  stance_rec **chunks;
+  uint32_t nrecs, nchunks, chunks_cap;
   uint32_t count[STANCE_REC_KINDS];
-  /* ID map: open addressing, linear probing; slot = record index + 1, 0 empty,
-   * TOMB removed. */
-  uint32_t *map;
+  /* ID map: open addressing, linear probing; slot = record index + 1, 0 empty, TOMB
+   * removed. The hash is kept beside it so that probing rarely touches a record. */
+  map_entry *map;
   uint32_t map_cap, map_used;
   /* interval index */
   tnode *nodes;                 /* nodes[0] is the null node */
@@ -82,6 +94,12 @@ struct stance_store {
 };
 
 #define TOMB 0xFFFFFFFFu
+#define RECS_BITS 12
+#define RECS_CHUNK (1u << RECS_BITS)
+
+static stance_rec *rec_at(const stance_store *s, uint32_t i) {
+  return &s->chunks[i >> RECS_BITS][i & (RECS_CHUNK - 1)];
+}
 
 stance_store *stance_store_new(void) {
   stance_store *s = calloc(1, sizeof *s);
@@ -94,7 +112,11 @@ stance_store *stance_store_new(void) {
 void stance_store_free(stance_store *s) {
   if (s == NULL) return;
   stance_arena_free(&s->arena);
-  free(s->recs);
+  {
+    uint32_t c;
+    for (c = 0; c < s->nchunks; c++) free(s->chunks[c]);
+    free(s->chunks);
+  }
   free(s->map);
   free(s->nodes);
   free(s);
@@ -149,17 +171,17 @@ static int same_side(const char *a, const char *b) {
 
 /* The slot holding (id, side), or the first free slot for it when absent (*found = 0). */
 static uint32_t map_find(const stance_store *s, const char *id, const char *side, int *found) {
-  uint32_t mask = s->map_cap - 1, i = hash_key(id, side) & mask, tomb = TOMB;
+  uint32_t mask = s->map_cap - 1, h = hash_key(id, side), i = h & mask, tomb = TOMB;
   for (;;) {
-    uint32_t v = s->map[i];
-    if (v == 0) {
+    const map_entry *e = &s->map[i];
+    if (e->slot == 0) {
       *found = 0;
       return tomb != TOMB ? tomb : i;
     }
-    if (v == TOMB) {
+    if (e->slot == TOMB) {
       if (tomb == TOMB) tomb = i;
-    } else {
-      const stance_rec *r = &s->recs[v - 1];
+    } else if (e->hash == h) {
+      const stance_rec *r = rec_at(s, e->slot - 1);
       if (strcmp(r->id, id) == 0 && same_side(r->f[STANCE_F_CONFLICT], side)) {
         *found = 1;
         return i;
@@ -169,20 +191,25 @@ static uint32_t map_find(const stance_store *s, const char *id, const char *side
   }
 }
 
+static void map_put(stance_store *s, uint32_t i, const stance_rec *r, uint32_t slot) {
+  s->map[i].hash = hash_key(r->id, r->f[STANCE_F_CONFLICT]);
+  s->map[i].slot = slot;
+}
+
 static int map_grow(stance_store *s) {
   uint32_t cap = s->map_cap ? s->map_cap * 2 : 64, i;
-  uint32_t *old = s->map, old_cap = s->map_cap;
-  uint32_t *m = calloc(cap, sizeof *m);
+  map_entry *old = s->map;
+  uint32_t old_cap = s->map_cap;
+  map_entry *m = calloc(cap, sizeof *m);
   if (m == NULL) return STANCE_ENOMEM;
   s->map = m;
   s->map_cap = cap;
   s->map_used = 0;
   for (i = 0; i < old_cap; i++) {
-    if (old[i] != 0 && old[i] != TOMB) {
-      const stance_rec *r = &s->recs[old[i] - 1];
-      int found;
-      uint32_t slot = map_find(s, r->id, r->f[STANCE_F_CONFLICT], &found);
-      m[slot] = old[i];
+    if (old[i].slot != 0 && old[i].slot != TOMB) {
+      uint32_t j = old[i].hash & (cap - 1);
+      while (m[j].slot != 0) j = (j + 1) & (cap - 1);
+      m[j] = old[i];
       s->map_used++;
     }
   }
@@ -195,7 +222,7 @@ static stance_rec *find_rec(const stance_store *s, const char *id, const char *s
   uint32_t slot;
   if (s->map_cap == 0) return NULL;
   slot = map_find(s, id, side, &found);
-  return found ? &s->recs[s->map[slot] - 1] : NULL;
+  return found ? rec_at(s, s->map[slot].slot - 1) : NULL;
 }
 
 stance_rec *stance_store_get(const stance_store *s, const char *id) {
@@ -310,7 +337,7 @@ static uint32_t new_node(stance_store *s) {
 }
 
 static int index_rec(stance_store *s, uint32_t rec) {
-  const stance_rec *r = &s->recs[rec];
+  const stance_rec *r = rec_at(s, rec);
   uint32_t k;
   for (k = 0; k < r->nspans; k++) {
     uint32_t x = new_node(s);
@@ -329,7 +356,7 @@ static int index_rec(stance_store *s, uint32_t rec) {
 }
 
 static void unindex_rec(stance_store *s, uint32_t rec) {
-  const stance_rec *r = &s->recs[rec];
+  const stance_rec *r = rec_at(s, rec);
   uint32_t k;
   for (k = 0; k < r->nspans; k++) {
     tnode key;
@@ -364,7 +391,7 @@ static uint32_t compute_max(tnode *n, uint32_t t) {
 static int build_index(stance_store *s) {
   uint32_t total = 0, i, k, m = 1, *stack, top = 0;
   for (i = 0; i < s->nrecs; i++)
-    if (!s->recs[i].dead && s->recs[i].kind == STANCE_REC_ANNOTATION) total += s->recs[i].nspans;
+    if (!rec_at(s, i)->dead && rec_at(s, i)->kind == STANCE_REC_ANNOTATION) total += rec_at(s, i)->nspans;
   free(s->nodes);
   s->nodes = malloc(((size_t)total + 1) * sizeof *s->nodes);
   stack = malloc(((size_t)total + 1) * sizeof *stack);
@@ -378,7 +405,7 @@ static int build_index(stance_store *s) {
   s->nodes_cap = total + 1;
   memset(&s->nodes[0], 0, sizeof s->nodes[0]);
   for (i = 0; i < s->nrecs; i++) {
-    const stance_rec *r = &s->recs[i];
+    const stance_rec *r = rec_at(s, i);
     if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
     for (k = 0; k < r->nspans; k++, m++) {
       tnode *n = &s->nodes[m];
@@ -424,7 +451,7 @@ static void visit(query_ctx *q, uint32_t t) {
   if (q->stop || n->start >= q->b) return;
   if (n->end > q->a) {
     q->calls++;
-    if (q->cb(q->ud, &q->s->recs[n->rec], n->span)) {
+    if (q->cb(q->ud, rec_at(q->s, n->rec), n->span)) {
       q->stop = 1;
       return;
     }
@@ -469,8 +496,21 @@ static int copy_spans(stance_store *s, stance_rec *r, const stance_range *src, u
   return STANCE_OK;
 }
 
+/* A string of the template: rebased into `copy` when it lies in `blob`, else duplicated. */
+static char *take(stance_store *s, const char *v, const char *blob, size_t bloblen, char *copy) {
+  if (v == NULL) return NULL;
+  if (blob != NULL && v >= blob && v < blob + bloblen) return copy + (v - blob);
+  return dup(s, v);
+}
+
 int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_out) {
+  return stance_store_add_packed(s, tmpl, NULL, 0, index_out);
+}
+
+int stance_store_add_packed(stance_store *s, const stance_rec *tmpl, const char *blob,
+                            size_t bloblen, uint32_t *index_out) {
   stance_rec *r;
+  char *copy = NULL;
   uint32_t slot, f;
   int found;
   if (tmpl->id == NULL || tmpl->kind >= STANCE_REC_KINDS) return STANCE_EINVAL;
@@ -478,27 +518,38 @@ int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_ou
     return STANCE_EINVAL;
   for (f = 0; f < STANCE_F_COUNT; f++)
     if (tmpl->f[f] != NULL && !stance_field_allowed(tmpl->kind, (stance_field)f)) return STANCE_EINVAL;
-  if ((s->map_used + 1) * 4 > s->map_cap * 3 && map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
+  if ((s->map_used + 1) * 2 > s->map_cap && map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
   slot = map_find(s, tmpl->id, tmpl->f[STANCE_F_CONFLICT], &found);
   if (found) return STANCE_EDUP;
-  if (s->nrecs == s->recs_cap) {
-    uint32_t cap = s->recs_cap ? s->recs_cap * 2 : 64;
-    stance_rec *nr = realloc(s->recs, (size_t)cap * sizeof *nr);
-    if (nr == NULL) return STANCE_ENOMEM;
-    s->recs = nr;
-    s->recs_cap = cap;
+  if ((s->nrecs & (RECS_CHUNK - 1)) == 0 && (s->nrecs >> RECS_BITS) == s->nchunks) {
+    stance_rec *chunk;
+    if (s->nchunks == s->chunks_cap) {
+      uint32_t cap = s->chunks_cap ? s->chunks_cap * 2 : 8;
+      stance_rec **nc = realloc(s->chunks, (size_t)cap * sizeof *nc);
+      if (nc == NULL) return STANCE_ENOMEM;
+      s->chunks = nc;
+      s->chunks_cap = cap;
+    }
+    chunk = malloc((size_t)RECS_CHUNK * sizeof *chunk);
+    if (chunk == NULL) return STANCE_ENOMEM;
+    s->chunks[s->nchunks++] = chunk;
   }
-  r = &s->recs[s->nrecs];
+  r = rec_at(s, s->nrecs);
   memset(r, 0, sizeof *r);
+  r->index = s->nrecs;
   r->kind = tmpl->kind;
   r->line = tmpl->line;
-  if ((r->id = dup(s, tmpl->id)) == NULL) return STANCE_ENOMEM;
+  /* One copy of the blob holding the template's strings, instead of one per string. */
+  if (blob != NULL && (copy = stance_arena_alloc(&s->arena, bloblen)) == NULL) return STANCE_ENOMEM;
+  if (copy != NULL) memcpy(copy, blob, bloblen);
+  if ((r->id = take(s, tmpl->id, blob, bloblen, copy)) == NULL) return STANCE_ENOMEM;
   for (f = 0; f < STANCE_F_COUNT; f++) {
-    if (tmpl->f[f] != NULL && (r->f[f] = dup(s, tmpl->f[f])) == NULL) return STANCE_ENOMEM;
+    if (tmpl->f[f] != NULL && (r->f[f] = take(s, tmpl->f[f], blob, bloblen, copy)) == NULL)
+      return STANCE_ENOMEM;
   }
-  if ((tmpl->extras && (r->extras = dup(s, tmpl->extras)) == NULL) ||
-      (tmpl->comments && (r->comments = dup(s, tmpl->comments)) == NULL) ||
-      (tmpl->inner && (r->inner = dup(s, tmpl->inner)) == NULL))
+  if ((tmpl->extras && (r->extras = take(s, tmpl->extras, blob, bloblen, copy)) == NULL) ||
+      (tmpl->comments && (r->comments = take(s, tmpl->comments, blob, bloblen, copy)) == NULL) ||
+      (tmpl->inner && (r->inner = take(s, tmpl->inner, blob, bloblen, copy)) == NULL))
     return STANCE_ENOMEM;
   if (tmpl->kind == STANCE_REC_ANNOTATION && copy_spans(s, r, tmpl->spans, tmpl->nspans) != STANCE_OK)
     return STANCE_ENOMEM;
@@ -506,8 +557,8 @@ int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_ou
     unindex_rec(s, s->nrecs); /* whatever part went in */
     return STANCE_ENOMEM;
   }
-  if (s->map[slot] == 0) s->map_used++;
-  s->map[slot] = s->nrecs + 1;
+  if (s->map[slot].slot == 0) s->map_used++;
+  map_put(s, slot, r, s->nrecs + 1);
   s->count[r->kind]++;
   if (index_out) *index_out = s->nrecs;
   s->nrecs++;
@@ -521,16 +572,16 @@ static stance_rec *find_slot(stance_store *s, const char *id, uint32_t *slot_out
   slot = map_find(s, id, NULL, &found);
   if (!found) return NULL;
   if (slot_out) *slot_out = slot;
-  return &s->recs[s->map[slot] - 1];
+  return rec_at(s, s->map[slot].slot - 1);
 }
 
 int stance_store_remove(stance_store *s, const char *id) {
   uint32_t slot;
   stance_rec *r = find_slot(s, id, &slot);
   if (r == NULL) return STANCE_ENOENT;
-  if (s->indexed && r->kind == STANCE_REC_ANNOTATION) unindex_rec(s, (uint32_t)(r - s->recs));
+  if (s->indexed && r->kind == STANCE_REC_ANNOTATION) unindex_rec(s, r->index);
   r->dead = 1;
-  s->map[slot] = TOMB;
+  s->map[slot].slot = TOMB;
   s->count[r->kind]--;
   return STANCE_OK;
 }
@@ -553,7 +604,7 @@ int stance_store_set_spans(stance_store *s, const char *id, const stance_range *
   uint32_t old_n;
   if (r == NULL) return STANCE_ENOENT;
   if (r->kind != STANCE_REC_ANNOTATION || n == 0 || !spans_valid(rg, n)) return STANCE_EINVAL;
-  i = (uint32_t)(r - s->recs);
+  i = r->index;
   old = r->spans;
   old_n = r->nspans;
   if (s->indexed) unindex_rec(s, i);
@@ -578,16 +629,17 @@ int stance_store_rename(stance_store *s, const char *id, const char *new_id) {
   nslot = map_find(s, new_id, NULL, &found);
   if (found) return STANCE_EDUP;
   if ((v = dup(s, new_id)) == NULL) return STANCE_ENOMEM;
-  s->map[slot] = TOMB;
+  s->map[slot].slot = TOMB;
   nslot = map_find(s, new_id, NULL, &found);
   r->id = v;
-  s->map[nslot] = (uint32_t)(r - s->recs) + 1;
+  if (s->map[nslot].slot == 0) s->map_used++;
+  map_put(s, nslot, r, r->index + 1);
   return STANCE_OK;
 }
 
 uint32_t stance_store_slots(const stance_store *s) { return s->nrecs; }
 stance_rec *stance_store_at(const stance_store *s, uint32_t index) {
-  return index < s->nrecs ? &s->recs[index] : NULL;
+  return index < s->nrecs ? rec_at(s, index) : NULL;
 }
 uint32_t stance_store_count(const stance_store *s, stance_rec_kind kind) {
   return kind < STANCE_REC_KINDS ? s->count[kind] : 0;
@@ -622,7 +674,7 @@ uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
     return NULL;
   }
   for (i = 0; i < s->nrecs; i++) {
-    const stance_rec *r = &s->recs[i];
+    const stance_rec *r = rec_at(s, i);
     if (r->dead) continue;
     keys[k].order = order[r->kind];
     keys[k].start = r->nspans ? r->spans[0].start : 0;
@@ -640,6 +692,6 @@ uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
 }
 
 size_t stance_store_memory(const stance_store *s) {
-  return sizeof *s + s->arena.used + (size_t)s->recs_cap * sizeof *s->recs +
+  return sizeof *s + s->arena.used + (size_t)s->nchunks * RECS_CHUNK * sizeof(stance_rec) +
          (size_t)s->map_cap * sizeof *s->map + (size_t)s->nodes_cap * sizeof *s->nodes;
 }

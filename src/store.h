@@ -65,6 +65,7 @@ typedef struct stance_rec {
   char *extras;                 /* attributes the reader did not know, canonical lines */
   char *comments;               /* comment lines before the record ("# ...\n"...) */
   char *inner;                  /* indented comment lines inside it */
+  uint32_t index;               /* its slot in the store (stance_store_at) */
   int dead;
 } stance_rec;
 
@@ -110,6 +111,11 @@ int stance_store_set_text(stance_store *s, stance_text t, const char *value);
  * not NULL, receives the record's index. STANCE_EDUP if the ID (with its conflict side)
  * is taken. */
 int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_out);
+/* The same, for a template whose strings lie (NUL-terminated) in `blob`: the blob is
+ * copied once, which is how the reader adds records fast. Strings outside it are copied
+ * one by one. */
+int stance_store_add_packed(stance_store *s, const stance_rec *tmpl, const char *blob,
+                            size_t bloblen, uint32_t *index_out);
 int stance_store_remove(stance_store *s, const char *id);
 stance_rec *stance_store_get(const stance_store *s, const char *id);
 /* The record that holds `id` on conflict side `side` ("ours", "theirs", ...). */

@@ -132,6 +132,8 @@ int stance_write(const stance_store *s, stance_buf *out) {
   const char *doc = stance_store_get_header(s, STANCE_H_DOCUMENT);
   uint32_t n, i, *order;
   const char *t;
+  /* The text is about the size of the strings held, plus the syntax around them. */
+  stance_buf_reserve(out, stance_store_memory(s) + 4096);
   if ((t = stance_store_get_text(s, STANCE_T_HEAD)) != NULL) stance_buf_adds(out, t);
   stance_buf_adds(out, "format stance 1\n");
   if (doc != NULL) {

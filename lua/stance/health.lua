@@ -27,13 +27,13 @@ function M.check()
   if not path then
     h.error('the tree-sitter parser is not built', { 'Run `make` in the plugin directory' })
   else
-    local ok, err = syntax.register()
-    if ok then
+    local registered, why = syntax.register()
+    if registered then
       h.ok(('tree-sitter parser loaded from %s'):format(path))
       local query = require('stance.compat').ts.get_query(syntax.lang, 'highlights')
       if query then h.ok('highlight and fold queries installed') else h.warn('no highlight query for stance') end
     else
-      h.error(err)
+      h.error(why)
     end
   end
 

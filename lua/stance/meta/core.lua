@@ -1,0 +1,239 @@
+---@meta stance.core
+-- LuaLS type stubs for the C module (require('stance.core')); never loaded at run time.
+-- The implementation is src/*.c; :help stance-core documents every function.
+error('stance.meta.core is a type stub: require("stance.core") instead')
+
+---@class stance.core
+local core = {}
+
+---@class stance.Versions
+---@field stance string
+---@field libuv string
+---@field treesitter_abi integer
+---@field treesitter_min_abi integer
+---@field lua string
+---@field lua_abi string "5.1" or "5.4"
+
+---@return stance.Versions
+function core.version() end
+
+---@param s string
+---@return string hex SHA-256
+function core.sha256(s) end
+
+---@return string id 12 characters of base32, 60 random bits
+function core.new_id() end
+
+---@param fd integer
+---@return boolean
+function core.isatty(fd) end
+
+---@return integer nanoseconds, monotonic
+function core.hrtime() end
+
+---@class stance.Stat
+---@field type "file"|"directory"|"link"|"other"
+---@field size integer
+---@field mtime integer
+---@field mtime_ns integer
+---@field mode integer permission bits
+
+---@param path string
+---@return stance.Stat|nil
+---@return string|nil err
+---@return string|nil code
+function core.stat(path) end
+
+---@param path string
+---@return string|nil
+---@return string|nil err
+function core.realpath(path) end
+
+---@param path string
+---@return boolean|nil
+---@return string|nil err
+function core.mkdir(path) end
+
+---@param dir string
+---@param opts {ext: string[]}|nil
+---@return {path: string, size: integer, error: string|nil}[]|nil
+---@return string|nil err
+function core.list(dir, opts) end
+
+---@param path string
+---@param data string
+---@param expect_hash string|nil SHA-256 hex the file must still have ("" = must not exist)
+---@return boolean|nil ok
+---@return string|nil err
+---@return string|nil code "ECHANGED" | "EWRITE"
+function core.write_atomic(path, data, expect_hash) end
+
+---@class stance.Problem
+---@field line integer
+---@field col integer
+---@field severity "error"|"warning"
+---@field message string
+
+---@class stance.Record
+---@field kind "annotation"|"relation"|"doclabel"
+---@field id string
+---@field slot integer
+---@field spans integer[][]|nil { {start, stop}, ... } annotations
+---@field label string|nil
+---@field target string|nil
+---@field stance string|nil
+---@field role string|nil
+---@field confidence string|nil
+---@field quote string|nil
+---@field prefix string|nil
+---@field suffix string|nil
+---@field note string|nil
+---@field author string|nil
+---@field created string|nil
+---@field modified string|nil
+---@field conflict string|nil
+---@field type string|nil relations
+---@field from string|nil
+---@field to string|nil
+---@field line integer|nil where it was read
+---@field extras string|nil attributes kept as written
+---@field comments string|nil
+---@field inner string|nil
+
+---@class stance.Hit
+---@field id string
+---@field span integer which span of the record (1-based)
+---@field start integer
+---@field stop integer
+
+---@class stance.Store
+local Store = {}
+---@param rec stance.Record
+---@return boolean|nil ok
+---@return string|nil err
+---@return string|nil code "EDUP" | "EINVAL" | "ENOMEM"
+function Store:add(rec) end
+---@param id string
+---@param side string|nil conflict side
+---@return stance.Record|nil
+function Store:get(id, side) end
+---@param id string
+---@param fields table field = value, or false to remove; `spans`, `id` too
+---@return boolean|nil ok
+---@return string|nil err
+---@return string|nil code
+function Store:update(id, fields) end
+---@param id string
+---@return boolean|nil ok
+---@return string|nil err
+function Store:remove(id) end
+---@param a integer
+---@param b integer|nil
+---@return stance.Hit[]
+function Store:query(a, b) end
+---@param a integer
+---@param b integer|nil
+---@return integer n
+---@return integer[] slots
+---@return integer[] starts
+---@return integer[] stops
+function Store:spans(a, b) end
+---@param a integer
+---@param b integer|nil
+---@return integer
+function Store:overlaps(a, b) end
+---@param slot integer
+---@return stance.Record|nil
+function Store:at(slot) end
+---@param kind string|nil
+---@return stance.Record[]
+function Store:records(kind) end
+---@param fields table
+---@return stance.Record[]
+function Store:find(fields) end
+---@param kind string|nil default "annotation"
+---@return integer
+function Store:count(kind) end
+---@return {document: string|nil, hash: string|nil, annotator: string|nil}
+function Store:header() end
+---@param name "document"|"hash"|"annotator"
+---@param value string|nil
+function Store:set_header(name, value) end
+---@return string canonical text
+function Store:write() end
+---@return integer bytes
+function Store:memory() end
+function Store:close() end
+
+---@param text string
+---@param opts {vocab: table|nil}|nil
+---@return stance.Store store
+---@return stance.Problem[] problems
+function core.read(text, opts) end
+
+---@return stance.Store
+function core.store() end
+
+---@param text string
+---@return table[] lines
+---@return stance.Problem[] problems
+function core.markup_lines(text) end
+
+---@param s string
+---@return string literal
+function core.quote(s) end
+
+---@param s string
+---@return boolean
+function core.is_word(s) end
+
+---@param text string
+---@return string markup_dump
+---@return integer syntax_problems
+---@return string treesitter_dump
+---@return boolean has_error
+---@return string sexp
+function core.syntax_dump(text) end
+
+---@class stance.Job
+local Job = {}
+---@return integer
+function Job:id() end
+---@return string
+function Job:kind() end
+---@return "pending"|"running"|"done"|"failed"|"cancelled"
+function Job:state() end
+---@return {done: integer, total: integer, bytes: integer, total_bytes: integer}
+function Job:progress() end
+function Job:cancel() end
+---@return string|nil
+function Job:error() end
+---@return table|nil results
+---@return string|nil err
+function Job:results() end
+
+---@class stance.Worker
+local Worker = {}
+---@param dir string
+---@param opts {ext: string[]}|nil
+---@return stance.Job|nil
+function Worker:hash(dir, opts) end
+---@return table[] events
+function Worker:poll() end
+---@param timeout_ms integer|nil
+---@return table[] events
+function Worker:wait(timeout_ms) end
+---@return integer
+function Worker:fd() end
+---@return integer
+function Worker:tasks() end
+---@return integer
+function Worker:active() end
+function Worker:close() end
+
+---@param opts {tasks: integer|nil}|nil
+---@return stance.Worker|nil
+---@return string|nil err
+function core.worker(opts) end
+
+return core
