@@ -429,52 +429,53 @@ int stance_utf8_valid_at(const unsigned char *s, size_t len) {
   return 0;
 }
 
+/* 0: copied as is; 1: needs an escape; 2: first byte of a multi-byte sequence. */
+static const unsigned char quote_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+
 size_t stance_markup_quote(const char *s, size_t len, char *out) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0, o = 0;
   out[o++] = '"';
   while (i < len) {
-    unsigned char c = u[i];
-    if (c == '"' || c == '\\') {
-      out[o++] = '\\';
-      out[o++] = (char)c;
-      i++;
-    } else if (c == '\n') {
-      out[o++] = '\\';
-      out[o++] = 'n';
-      i++;
-    } else if (c == '\r') {
-      out[o++] = '\\';
-      out[o++] = 'r';
-      i++;
-    } else if (c == '\t') {
-      out[o++] = '\\';
-      out[o++] = 't';
-      i++;
-    } else if (c < 0x20 || c == 0x7f) {
-      out[o++] = '\\';
-      out[o++] = 'x';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-      i++;
-    } else if (c < 0x80) {
-      out[o++] = (char)c;
-      i++;
-    } else {
+    size_t run = i;
+    unsigned char c;
+    while (run < len && quote_class[u[run]] == 0) run++;
+    memcpy(out + o, u + i, run - i);
+    o += run - i;
+    i = run;
+    if (i >= len) break;
+    c = u[i];
+    if (quote_class[c] == 2) {
       int n = stance_utf8_valid_at(u + i, len - i);
-      if (n == 0) {
-        out[o++] = '\\';
-        out[o++] = 'x';
-        out[o++] = hex[c >> 4];
-        out[o++] = hex[c & 15];
-        i++;
-      } else {
+      if (n > 0) {
         memcpy(out + o, u + i, (size_t)n);
         o += (size_t)n;
         i += (size_t)n;
+        continue;
       }
     }
+    out[o++] = '\\';
+    switch (c) {
+      case '"': out[o++] = '"'; break;
+      case '\\': out[o++] = '\\'; break;
+      case '\n': out[o++] = 'n'; break;
+      case '\r': out[o++] = 'r'; break;
+      case '\t': out[o++] = 't'; break;
+      default:
+        out[o++] = 'x';
+        out[o++] = hex[c >> 4];
+        out[o++] = hex[c & 15];
+    }
+    i++;
   }
   out[o++] = '"';
   return o;

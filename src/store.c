@@ -684,7 +684,10 @@ uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
     keys[k].side = r->f[STANCE_F_CONFLICT];
     k++;
   }
-  qsort(keys, k, sizeof *keys, cmp_keys);
+  /* A store read from a canonical file is in order already: check before sorting. */
+  for (i = 1; i < k && cmp_keys(&keys[i - 1], &keys[i]) <= 0; i++) {
+  }
+  if (i < k) qsort(keys, k, sizeof *keys, cmp_keys);
   for (i = 0; i < k; i++) idx[i] = keys[i].index;
   free(keys);
   *n = k;
