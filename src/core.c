@@ -88,5 +88,7 @@ STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
   stance__open_worker(L);
   stance__open_fs(L);
   stance__open_store(L);
+  stance__open_text(L);
+  stance__open_index(L);
   return 1;
 }

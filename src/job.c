@@ -103,10 +103,26 @@ void stance_job_set_total(stance_job *job, uint64_t items, uint64_t bytes) {
   uv_mutex_unlock(&job->lock);
 }
 
+void stance_job_set_claims(stance_job *job, uint64_t claims) {
+  uv_mutex_lock(&job->lock);
+  job->claims = claims;
+  job->has_claims = 1;
+  uv_mutex_unlock(&job->lock);
+}
+
+uint64_t stance_job_claims(stance_job *job) {
+  uint64_t n;
+  uv_mutex_lock(&job->lock);
+  n = job->has_claims ? job->claims : job->progress.total;
+  uv_mutex_unlock(&job->lock);
+  return n;
+}
+
 int64_t stance_job_next(stance_job *job) {
   int64_t item = -1;
   uv_mutex_lock(&job->lock);
-  if (!job->cancel && !job->failed && (uint64_t)job->next_item < job->progress.total)
+  if (!job->cancel && !job->failed &&
+      (uint64_t)job->next_item < (job->has_claims ? job->claims : job->progress.total))
     item = job->next_item++;
   uv_mutex_unlock(&job->lock);
   return item;

@@ -61,6 +61,10 @@ int stance_job_cancelled(stance_job *job);
 
 /* For the phases. */
 void stance_job_set_total(stance_job *job, uint64_t items, uint64_t bytes);
+/* Items are what run() claims; by default as many as the progress total. A job whose
+ * progress counts something else (documents) sets its claimable items (segments) here. */
+void stance_job_set_claims(stance_job *job, uint64_t claims);
+uint64_t stance_job_claims(stance_job *job);
 /* The next unclaimed item index, or -1 when all are claimed or the job was cancelled. */
 int64_t stance_job_next(stance_job *job);
 void stance_job_advance(stance_job *job, uint64_t items, uint64_t bytes);

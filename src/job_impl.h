@@ -20,6 +20,8 @@ struct stance_job {
   stance_job_state state;
   int cancel;
   int64_t next_item;
+  uint64_t claims;
+  int has_claims;
   stance_job_progress progress;
   char error[STANCE__ERRLEN];
   int failed;

@@ -12,5 +12,14 @@
 void stance__open_worker(lua_State *L);
 void stance__open_fs(lua_State *L);
 void stance__open_store(lua_State *L);
+void stance__open_text(lua_State *L);
+void stance__open_index(lua_State *L);
+
+/* The index userdata at stack index i (raises otherwise), its root, and replacing its
+ * content with a loaded index. */
+struct stance_index;
+struct stance_index *stance__check_index(lua_State *L, int i);
+const char *stance__index_root(lua_State *L, int i);
+void stance__index_replace(lua_State *L, int i, struct stance_index *ix);
 
 #endif

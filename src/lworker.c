@@ -5,10 +5,14 @@
  * running, keyed by the job's address, so that poll() hands back the object the caller
  * got from submitting it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compat.h"
 #include "hashjob.h"
+#include "index.h"
+#include "indexfile.h"
+#include "indexjob.h"
 #include "lcore.h"
 #include "worker.h"
 
@@ -189,6 +193,154 @@ static int worker_hash(lua_State *L) {
   return n;
 }
 
+/* ---- index jobs --------------------------------------------------------------------- */
+
+static int index_results(lua_State *L, stance_job *job) {
+  stance_indexjob_stats st;
+  const char *const *paths, *const *msgs;
+  size_t n = stance_indexjob_errors(job, &paths, &msgs), i;
+  stance_indexjob_stats_get(job, &st);
+  lua_createtable(L, 0, 7);
+  lua_pushinteger(L, st.seen);
+  lua_setfield(L, -2, "seen");
+  lua_pushinteger(L, st.unchanged);
+  lua_setfield(L, -2, "unchanged");
+  lua_pushinteger(L, st.indexed);
+  lua_setfield(L, -2, "indexed");
+  lua_pushinteger(L, st.removed);
+  lua_setfield(L, -2, "removed");
+  lua_pushinteger(L, st.failed);
+  lua_setfield(L, -2, "failed");
+  lua_pushinteger(L, (lua_Integer)st.bytes);
+  lua_setfield(L, -2, "bytes");
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, paths[i]);
+    lua_setfield(L, -2, "path");
+    lua_pushstring(L, msgs[i]);
+    lua_setfield(L, -2, "error");
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  lua_setfield(L, -2, "errors");
+  return 1;
+}
+
+static int simple_results(lua_State *L, stance_job *job) {
+  stance_job_progress p;
+  stance_job_get_progress(job, &p);
+  lua_createtable(L, 0, 1);
+  lua_pushinteger(L, (lua_Integer)p.bytes);
+  lua_setfield(L, -2, "bytes");
+  return 1;
+}
+
+/* A NULL-terminated list from opts[key] (a list of strings), or NULL. */
+static const char **read_list(lua_State *L, int opts, const char *key, const char **buf, int max) {
+  int n, i;
+  if (lua_isnoneornil(L, opts)) return NULL;
+  lua_getfield(L, opts, key);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (!lua_istable(L, -1)) luaL_argerror(L, opts, lua_pushfstring(L, "%s should be a list", key));
+  n = (int)lua_rawlen(L, -1);
+  if (n > max) luaL_argerror(L, opts, lua_pushfstring(L, "%s has too many entries", key));
+  for (i = 0; i < n; i++) {
+    lua_rawgeti(L, -1, i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+      luaL_argerror(L, opts, lua_pushfstring(L, "%s should be a list of strings", key));
+    buf[i] = lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  buf[n] = NULL;
+  lua_pop(L, 1); /* the opts table keeps the strings alive */
+  return buf;
+}
+
+/* index(idx[, {include, exclude, only}]) -> job: (re)index what changed in idx's corpus */
+static int worker_index(lua_State *L) {
+  lworker *lw = check_worker(L);
+  stance_index *ix = stance__check_index(L, 2);
+  const char *inc[65], *exc[65];
+  const char **include = read_list(L, 3, "include", inc, 64);
+  const char **exclude = read_list(L, 3, "exclude", exc, 64);
+  const char **only = NULL;
+  int n;
+  if (!lua_isnoneornil(L, 3)) {
+    lua_getfield(L, 3, "only");
+    if (lua_istable(L, -1)) {
+      int k, m = (int)lua_rawlen(L, -1);
+      only = lua_newuserdata(L, ((size_t)m + 1) * sizeof *only); /* freed with the stack */
+      for (k = 0; k < m; k++) {
+        lua_rawgeti(L, -2, k + 1);
+        only[k] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+        if (only[k] == NULL) return luaL_argerror(L, 3, "only should be a list of paths");
+      }
+      only[m] = NULL;
+      lua_insert(L, -2);
+    }
+    lua_pop(L, 1);
+  }
+  n = submit(L, lw,
+             stance_indexjob_new(stance__index_root(L, 2), include, exclude, only, ix),
+             index_results);
+  return n;
+}
+
+/* save_index(idx, path) -> job */
+static int worker_save_index(lua_State *L) {
+  lworker *lw = check_worker(L);
+  stance_index *ix = stance__check_index(L, 2);
+  const char *path = luaL_checkstring(L, 3);
+  return submit(L, lw, stance_savejob_new(ix, path), simple_results);
+}
+
+/* load_index(path) -> job; idx:apply(job) takes the loaded index */
+static int worker_load_index(lua_State *L) {
+  lworker *lw = check_worker(L);
+  const char *path = luaL_checkstring(L, 2);
+  return submit(L, lw, stance_loadjob_new(path), simple_results);
+}
+
+/* watch(dir[, rel]) -> true | nil, err */
+static int worker_watch(lua_State *L) {
+  lworker *lw = check_worker(L);
+  int rc = stance_worker_watch(lw->w, luaL_checkstring(L, 2), luaL_optstring(L, 3, ""));
+  if (rc != 0) return stance__fail(L, "cannot watch the folder", "EWATCH");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int worker_unwatch(lua_State *L) {
+  stance_worker_unwatch(check_worker(L)->w);
+  return 0;
+}
+
+/* ---- applying jobs to an index -------------------------------------------------------- */
+
+/* apply_to(job, idx): bring a done index or load job's result into idx. */
+static int job_apply(lua_State *L) {
+  ljob *j = check_job(L, 1);
+  stance_index *ix = stance__check_index(L, 2);
+  const char *kind = stance_job_kind(j->job);
+  if (stance_job_get_state(j->job) != STANCE_JOB_DONE)
+    return stance__fail(L, "the job has not finished well", "EBUSY");
+  if (strcmp(kind, "index") == 0) {
+    if (stance_indexjob_apply(j->job, ix) != 0) return stance__fail(L, "out of memory", "ENOMEM");
+  } else if (strcmp(kind, "load-index") == 0) {
+    stance_index *loaded = stance_loadjob_take(j->job);
+    if (loaded == NULL) return stance__fail(L, "the loaded index was taken already", "EINVAL");
+    stance__index_replace(L, 2, loaded);
+  } else {
+    return luaL_argerror(L, 1, "not an index or load job");
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* ---- the worker ------------------------------------------------------------------- */
 
 static int push_events(lua_State *L, lworker *lw) {
@@ -196,6 +348,27 @@ static int push_events(lua_State *L, lworker *lw) {
   size_t n, i;
   int count = 0;
   lua_newtable(L);
+  {
+    char **paths;
+    int overflow;
+    size_t nc = stance_worker_changes(lw->w, &paths, &overflow);
+    if (nc > 0 || overflow) {
+      lua_createtable(L, 0, 3);
+      lua_pushstring(L, "changed");
+      lua_setfield(L, -2, "kind");
+      lua_pushboolean(L, overflow);
+      lua_setfield(L, -2, "overflow");
+      lua_createtable(L, (int)nc, 0);
+      for (i = 0; i < nc; i++) {
+        lua_pushstring(L, paths[i]);
+        lua_rawseti(L, -2, (int)i + 1);
+        free(paths[i]);
+      }
+      free(paths);
+      lua_setfield(L, -2, "paths");
+      lua_rawseti(L, -2, ++count);
+    }
+  }
   lua_rawgeti(L, LUA_REGISTRYINDEX, lw->jobs_ref);
   while ((n = stance_worker_drain(lw->w, ev, sizeof ev / sizeof ev[0])) > 0) {
     for (i = 0; i < n; i++) {
@@ -299,12 +472,14 @@ static const luaL_Reg job_meta[] = {{"__gc", job_gc}, {"__tostring", job_tostrin
 static const luaL_Reg job_methods[] = {
     {"id", job_id},           {"kind", job_kind},   {"state", job_state},
     {"progress", job_progress}, {"cancel", job_cancel}, {"error", job_error},
-    {"results", job_results}, {NULL, NULL}};
+    {"results", job_results}, {"apply_to", job_apply}, {NULL, NULL}};
 
 static const luaL_Reg worker_meta[] = {
     {"__gc", worker_close}, {"__tostring", worker_tostring}, {NULL, NULL}};
 static const luaL_Reg worker_methods[] = {
-    {"hash", worker_hash}, {"poll", worker_poll},     {"wait", worker_wait},
+    {"hash", worker_hash}, {"index", worker_index}, {"save_index", worker_save_index},
+    {"load_index", worker_load_index}, {"watch", worker_watch}, {"unwatch", worker_unwatch},
+    {"poll", worker_poll},     {"wait", worker_wait},
     {"fd", worker_fd},     {"tasks", worker_tasks},   {"active", worker_active},
     {"close", worker_close}, {NULL, NULL}};
 

@@ -36,7 +36,15 @@ static int wanted(const walk_ctx *c, const char *name) {
   return 0;
 }
 
-static int add(stance_walk *w, const char *rel, uint64_t size, const char *error) {
+static int64_t mtime_of(const struct stat *st) {
+#if defined(__APPLE__)
+  return (int64_t)st->st_mtimespec.tv_sec * 1000000000 + st->st_mtimespec.tv_nsec;
+#else
+  return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+#endif
+}
+
+static int add(stance_walk *w, const char *rel, uint64_t size, int64_t mtime, const char *error) {
   stance_walk_entry *e;
   if (w->n == w->cap) {
     size_t cap = w->cap ? w->cap * 2 : 256;
@@ -48,6 +56,7 @@ static int add(stance_walk *w, const char *rel, uint64_t size, const char *error
   e = &w->entries[w->n];
   e->path = dup_str(rel);
   e->size = size;
+  e->mtime_ns = mtime;
   e->error = error != NULL ? dup_str(error) : NULL;
   if (e->path == NULL || (error != NULL && e->error == NULL)) {
     free(e->path);
@@ -79,7 +88,7 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
   char **names = NULL;
   size_t n = 0, cap = 0, i;
   int rc = 0;
-  if (d == NULL) return add(c->walk, rel_len ? rel : ".", 0, strerror(errno));
+  if (d == NULL) return add(c->walk, rel_len ? rel : ".", 0, 0, strerror(errno));
   while ((de = readdir(d)) != NULL) {
     char *name;
     if (de->d_name[0] == '.') continue;
@@ -104,7 +113,7 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
     size_t len = strlen(names[i]);
     struct stat st;
     if (abs_len + 1 + len >= PATH_MAX || rel_len + 1 + len >= PATH_MAX) {
-      rc = add(c->walk, names[i], 0, "path too long");
+      rc = add(c->walk, names[i], 0, 0, "path too long");
       continue;
     }
     abs[abs_len] = '/';
@@ -112,22 +121,22 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
     if (rel_len > 0) rel[rel_len] = '/';
     memcpy(rel + rel_len + (rel_len > 0), names[i], len + 1);
     if (lstat(abs, &st) != 0) {
-      rc = add(c->walk, rel, 0, strerror(errno));
+      rc = add(c->walk, rel, 0, 0, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
       rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);
     } else if (S_ISREG(st.st_mode)) {
-      if (wanted(c, names[i])) rc = add(c->walk, rel, (uint64_t)st.st_size, NULL);
+      if (wanted(c, names[i])) rc = add(c->walk, rel, (uint64_t)st.st_size, mtime_of(&st), NULL);
     } else if (S_ISLNK(st.st_mode) && wanted(c, names[i])) {
       char real[PATH_MAX];
       struct stat tst;
       if (realpath(abs, real) == NULL)
-        rc = add(c->walk, rel, 0, "broken symbolic link");
+        rc = add(c->walk, rel, 0, 0, "broken symbolic link");
       else if (!inside_root(c, real))
-        rc = add(c->walk, rel, 0, "symbolic link leads outside the corpus root");
+        rc = add(c->walk, rel, 0, 0, "symbolic link leads outside the corpus root");
       else if (stat(real, &tst) != 0 || !S_ISREG(tst.st_mode))
-        rc = add(c->walk, rel, 0, "symbolic link to something other than a file");
+        rc = add(c->walk, rel, 0, 0, "symbolic link to something other than a file");
       else
-        rc = add(c->walk, rel, (uint64_t)tst.st_size, NULL);
+        rc = add(c->walk, rel, (uint64_t)tst.st_size, mtime_of(&tst), NULL);
     }
     abs[abs_len] = '\0';
     rel[rel_len] = '\0';

@@ -15,6 +15,7 @@
 typedef struct stance_walk_entry {
   char *path;                   /* relative to the root */
   uint64_t size;
+  int64_t mtime_ns;             /* modification time, nanoseconds since the epoch */
   char *error;                  /* NULL, or why the entry was refused or unreadable */
 } stance_walk_entry;
 

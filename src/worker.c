@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "job_impl.h"
@@ -19,6 +20,15 @@
 
 /* libuv's pool has 4 threads unless UV_THREADPOOL_SIZE says otherwise. */
 #define MAX_DEFAULT_TASKS 4
+/* Changed paths kept between two drains before the owner is told to rescan instead. */
+#define MAX_CHANGES 10000
+
+typedef struct watch {
+  uv_fs_event_t handle;
+  struct stance_worker *w;
+  char *dir, *rel;
+  struct watch *next;           /* requests, then the live list */
+} watch;
 
 struct stance_worker {
   uv_loop_t loop;
@@ -36,6 +46,13 @@ struct stance_worker {
   stance_event *events;         /* FIFO: events[head .. nevents) */
   size_t head, nevents, events_cap;
   size_t reserved;              /* jobs that may still put events in the queue */
+  watch *watch_requests;        /* to start on the loop thread */
+  int unwatch_requested;
+  char **changes;               /* changed paths not yet taken */
+  size_t nchanges, changes_cap;
+  int overflow;
+  /* owned by the loop thread */
+  watch *watches;
 };
 
 static void signal_owner(stance_worker *w) {
@@ -134,15 +151,14 @@ static void after_run(uv_work_t *req, int status) {
 
 static void start_run(stance_job *job) {
   stance_worker *w = worker_of(job);
-  stance_job_progress p;
+  uint64_t claims = stance_job_claims(job);
   int n, i, rc;
-  stance_job_get_progress(job, &p);
-  if (p.total == 0) {
+  if (claims == 0) {
     start_finish(job);
     return;
   }
   n = w->tasks;
-  if ((uint64_t)n > p.total) n = (int)p.total;
+  if ((uint64_t)n > claims) n = (int)claims;
   job->tasks = calloc((size_t)n, sizeof *job->tasks);
   if (job->tasks == NULL) {
     stance_job_fail(job, UV_ENOMEM, "out of memory");
@@ -178,15 +194,138 @@ static void after_prepare(uv_work_t *req, int status) {
     start_run(job);
 }
 
+static void free_watch(watch *wt) {
+  free(wt->dir);
+  free(wt->rel);
+  free(wt);
+}
+
+static void on_watch_closed(uv_handle_t *h) { free_watch(h->data); }
+
+static void note_change(stance_worker *w, const char *rel, const char *name) {
+  size_t n = strlen(rel) + strlen(name) + 2, i;
+  char *path;
+  int was_empty;
+  uv_mutex_lock(&w->lock);
+  if (w->overflow) {
+    uv_mutex_unlock(&w->lock);
+    return;
+  }
+  path = malloc(n);
+  if (path == NULL) {
+    w->overflow = 1;
+  } else {
+    snprintf(path, n, "%s%s%s", rel, *rel ? "/" : "", name);
+    for (i = 0; i < w->nchanges; i++) {
+      if (strcmp(w->changes[i], path) == 0) break;
+    }
+    if (i < w->nchanges) {
+      free(path);
+    } else if (w->nchanges >= MAX_CHANGES) {
+      free(path);
+      w->overflow = 1;
+    } else {
+      if (w->nchanges == w->changes_cap) {
+        size_t cap = w->changes_cap ? w->changes_cap * 2 : 16;
+        char **c = realloc(w->changes, cap * sizeof *c);
+        if (c == NULL) {
+          free(path);
+          w->overflow = 1;
+          path = NULL;
+        } else {
+          w->changes = c;
+          w->changes_cap = cap;
+        }
+      }
+      if (path != NULL) w->changes[w->nchanges++] = path;
+    }
+  }
+  was_empty = w->head == w->nevents;
+  uv_mutex_unlock(&w->lock);
+  if (was_empty) signal_owner(w);
+}
+
+static int start_watch(stance_worker *w, watch *wt);
+
+static void on_fs_event(uv_fs_event_t *h, const char *name, int events, int status) {
+  watch *wt = h->data;
+  (void)events;
+  if (status != 0 || name == NULL) {
+    note_change(wt->w, wt->rel, "");
+    return;
+  }
+  if (name[0] == '.') return;
+  note_change(wt->w, wt->rel, name);
+  /* A new folder gets a watch of its own (inotify does not recurse). */
+  {
+    char path[4096];
+    uv_fs_t req;
+    snprintf(path, sizeof path, "%s/%s", wt->dir, name);
+    if (uv_fs_stat(&wt->w->loop, &req, path, NULL) == 0 && S_ISDIR(req.statbuf.st_mode)) {
+      watch *nw = calloc(1, sizeof *nw);
+      size_t rn = strlen(wt->rel) + strlen(name) + 2;
+      if (nw != NULL && (nw->dir = malloc(strlen(path) + 1)) != NULL &&
+          (nw->rel = malloc(rn)) != NULL) {
+        strcpy(nw->dir, path);
+        snprintf(nw->rel, rn, "%s%s%s", wt->rel, *wt->rel ? "/" : "", name);
+        nw->w = wt->w;
+        if (start_watch(wt->w, nw) != 0) free_watch(nw);
+      } else if (nw != NULL) {
+        free_watch(nw);
+      }
+    }
+    uv_fs_req_cleanup(&req);
+  }
+}
+
+static int start_watch(stance_worker *w, watch *wt) {
+  int rc;
+  watch *it;
+  for (it = w->watches; it != NULL; it = it->next)
+    if (strcmp(it->dir, wt->dir) == 0) return -1; /* already watched */
+  if ((rc = uv_fs_event_init(&w->loop, &wt->handle)) != 0) return rc;
+  wt->handle.data = wt;
+  if ((rc = uv_fs_event_start(&wt->handle, on_fs_event, wt->dir, 0)) != 0) {
+    /* init'ed handles must be closed: the close callback frees it */
+    uv_close((uv_handle_t *)&wt->handle, on_watch_closed);
+    return 0;
+  }
+  wt->next = w->watches;
+  w->watches = wt;
+  return 0;
+}
+
+static void close_watches(stance_worker *w) {
+  watch *wt = w->watches, *next;
+  for (; wt != NULL; wt = next) {
+    next = wt->next;
+    uv_close((uv_handle_t *)&wt->handle, on_watch_closed);
+  }
+  w->watches = NULL;
+}
+
 static void on_wake(uv_async_t *handle) {
   stance_worker *w = handle->data;
   stance_job *job, *next;
   int stopping, rc;
+  watch *requests;
+  int unwatch;
   uv_mutex_lock(&w->lock);
   job = w->submitted;
   w->submitted = w->submitted_tail = NULL;
   stopping = w->stopping;
+  requests = w->watch_requests;
+  w->watch_requests = NULL;
+  unwatch = w->unwatch_requested;
+  w->unwatch_requested = 0;
   uv_mutex_unlock(&w->lock);
+  if (unwatch || stopping) close_watches(w);
+  while (requests != NULL) {
+    watch *after = requests->next;
+    requests->next = NULL;
+    if (stopping || start_watch(w, requests) != 0) free_watch(requests);
+    requests = after;
+  }
   for (; job != NULL; job = next) {
     next = job->next;
     job->next = NULL;
@@ -274,6 +413,13 @@ void stance_worker_free(stance_worker *w) {
   uv_loop_close(&w->loop);
   for (i = w->head; i < w->nevents; i++) stance_job_unref(w->events[i].job);
   free(w->events);
+  for (i = 0; i < w->nchanges; i++) free(w->changes[i]);
+  free(w->changes);
+  while (w->watch_requests != NULL) {
+    watch *next = w->watch_requests->next;
+    free_watch(w->watch_requests);
+    w->watch_requests = next;
+  }
   free(w->active);
   uv_mutex_destroy(&w->lock);
   close(w->fds[0]);
@@ -359,7 +505,7 @@ int stance_worker_wait(stance_worker *w, int timeout_ms) {
     char buf[64];
     int waiting, wait_ms = timeout_ms;
     uv_mutex_lock(&w->lock);
-    waiting = w->head < w->nevents;
+    waiting = w->head < w->nevents || w->nchanges > 0 || w->overflow;
     /* A stale wake-up byte would make poll() return at once, again and again. */
     if (!waiting)
       while (read(w->fds[0], buf, sizeof buf) > 0) {
@@ -376,6 +522,55 @@ int stance_worker_wait(stance_worker *w, int timeout_ms) {
     p.revents = 0;
     if (poll(&p, 1, wait_ms) <= 0) return 0;
   }
+}
+
+int stance_worker_watch(stance_worker *w, const char *dir, const char *rel) {
+  watch *wt = calloc(1, sizeof *wt);
+  if (wt == NULL) return UV_ENOMEM;
+  wt->w = w;
+  wt->dir = malloc(strlen(dir) + 1);
+  wt->rel = malloc(strlen(rel) + 1);
+  if (wt->dir == NULL || wt->rel == NULL) {
+    free_watch(wt);
+    return UV_ENOMEM;
+  }
+  strcpy(wt->dir, dir);
+  strcpy(wt->rel, rel);
+  uv_mutex_lock(&w->lock);
+  if (w->stopping) {
+    uv_mutex_unlock(&w->lock);
+    free_watch(wt);
+    return UV_ECANCELED;
+  }
+  wt->next = w->watch_requests;
+  w->watch_requests = wt;
+  uv_mutex_unlock(&w->lock);
+  return uv_async_send(&w->wake);
+}
+
+void stance_worker_unwatch(stance_worker *w) {
+  uv_mutex_lock(&w->lock);
+  w->unwatch_requested = 1;
+  while (w->watch_requests != NULL) {
+    watch *next = w->watch_requests->next;
+    free_watch(w->watch_requests);
+    w->watch_requests = next;
+  }
+  uv_mutex_unlock(&w->lock);
+  uv_async_send(&w->wake);
+}
+
+size_t stance_worker_changes(stance_worker *w, char ***paths, int *overflow) {
+  size_t n;
+  uv_mutex_lock(&w->lock);
+  *paths = w->changes;
+  n = w->nchanges;
+  *overflow = w->overflow;
+  w->changes = NULL;
+  w->nchanges = w->changes_cap = 0;
+  w->overflow = 0;
+  uv_mutex_unlock(&w->lock);
+  return n;
 }
 
 int stance_worker_active(stance_worker *w) {

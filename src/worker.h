@@ -49,4 +49,14 @@ int stance_worker_wait(stance_worker *w, int timeout_ms);
 /* How many submitted jobs have not yet delivered their DONE event to the queue. */
 int stance_worker_active(stance_worker *w);
 
+/* Watch the folder `dir` for changes (libuv fs events on the worker's loop). Changed
+ * names are reported as `rel`/name (`rel` "" for the root); new subfolders are watched
+ * too. Names starting with a dot are ignored. 0, or a negative libuv error code. */
+int stance_worker_watch(stance_worker *w, const char *dir, const char *rel);
+/* Stop watching everything. */
+void stance_worker_unwatch(stance_worker *w);
+/* Take the changed paths reported since the last call (each once): the caller frees each
+ * string and the array. *overflow is set when too many changed to list (rescan all). */
+size_t stance_worker_changes(stance_worker *w, char ***paths, int *overflow);
+
 #endif

@@ -7,7 +7,10 @@ local M = {}
 local H = {}
 
 --- Commands in the order `stance --help` lists them.
-M.commands = { 'check', 'fmt', 'hash', 'run', 'version', 'help' }
+M.commands = { 'init', 'index', 'search', 'check', 'fmt', 'hash', 'run', 'version', 'help' }
+
+--- Commands whose module is not named after them.
+H.modules = { init = 'stance.cli.initcorpus' }
 
 --- Run the command line `argv` (arg[1..n]); returns the exit status.
 ---@param argv string[]
@@ -34,7 +37,7 @@ end
 ---@return table|nil
 function M.command(name)
   for _, known in ipairs(M.commands) do
-    if known == name then return require('stance.cli.' .. name) end
+    if known == name then return require(H.modules[name] or ('stance.cli.' .. name)) end
   end
   return nil
 end

@@ -19,6 +19,24 @@ M.subcommands = {
       vim.cmd('checkhealth stance')
     end,
   },
+  search = {
+    desc = 'search the corpus; hits in the quickfix list',
+    run = function(args)
+      require('stance.search_ui').search(table.concat(args, ' '))
+    end,
+  },
+  kwic = {
+    desc = 'a keyword-in-context concordance of a search',
+    run = function(args)
+      require('stance.search_ui').kwic(table.concat(args, ' '))
+    end,
+  },
+  index = {
+    desc = 'bring the corpus index up to date (with ! everything again)',
+    run = function(_, cmd)
+      require('stance.search_ui').index(cmd.bang)
+    end,
+  },
   hash = {
     desc = 'SHA-256 of every file below DIR (default: the current directory), in a new buffer',
     run = function(args)

@@ -17,6 +17,14 @@ function M.version()
   return core.version()
 end
 
+--- Open the corpus at or above `path` (default: the current directory).
+---@param path string|nil
+---@return stance.Corpus|nil
+---@return string|nil err
+function M.open(path)
+  return require('stance.corpus').open(path)
+end
+
 --- SHA-256 of every document below `dir` on the worker threads.
 ---@param dir string
 ---@param opts table|nil { ext = {'txt', 'md'} } to keep only those extensions

@@ -62,6 +62,21 @@ function M.wait(job)
   end
 end
 
+--- Host only: dispatch events until `done()` returns true (for chains of jobs).
+---@param done fun(): boolean
+function M.run_until(done)
+  local w = assert(H.worker, 'no worker')
+  while not done() do
+    H.dispatch(w:wait(200))
+  end
+end
+
+--- Route "changed" events (file watching) to `fn(paths, overflow)`; nil stops.
+---@param fn fun(paths: string[], overflow: boolean)|nil
+function M.on_change(fn)
+  H.on_change = fn
+end
+
 --- Stop every job and the worker (idempotent). The next M.get() starts a new one.
 function M.shutdown()
   if H.poll then
@@ -74,19 +89,33 @@ function M.shutdown()
     H.worker = nil
   end
   H.handlers = {}
+  H.on_change = nil
 end
 
 function H.dispatch(events)
   for _, ev in ipairs(events) do
-    local handlers = H.handlers[ev.id]
-    if handlers then
-      if ev.kind == 'done' then H.handlers[ev.id] = nil end
-      local cb = ev.kind == 'done' and handlers.on_done or handlers.on_progress
-      if cb then
-        local ok, err = pcall(cb, ev)
-        if not ok then require('stance.notify').error('job callback failed: ' .. tostring(err)) end
-      end
+    if ev.kind == 'changed' then
+      H.changed(ev)
+    else
+      H.job_event(ev)
     end
+  end
+end
+
+function H.changed(ev)
+  if not H.on_change then return end
+  local ok, err = pcall(H.on_change, ev.paths, ev.overflow)
+  if not ok then require('stance.notify').error('file watcher: ' .. tostring(err)) end
+end
+
+function H.job_event(ev)
+  local handlers = H.handlers[ev.id]
+  if not handlers then return end
+  if ev.kind == 'done' then H.handlers[ev.id] = nil end
+  local cb = ev.kind == 'done' and handlers.on_done or handlers.on_progress
+  if cb then
+    local ok, err = pcall(cb, ev)
+    if not ok then require('stance.notify').error('job callback failed: ' .. tostring(err)) end
   end
 end
 

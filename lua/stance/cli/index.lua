@@ -1,0 +1,49 @@
+--- stance index [DIR]: bring the corpus's search index up to date.
+local cmd = {
+  summary = 'Index the corpus (only what changed since the last time)',
+  usage = 'stance index [--rebuild] [--json] [DIR]',
+  description = table.concat({
+    'Indexes the documents of the corpus at or above DIR (default: the current directory)',
+    'on background threads, reusing .stance/index.bin for what did not change. A progress',
+    'bar is drawn on stderr when it is a terminal; a summary line follows.',
+  }, '\n'),
+  flags = {
+    rebuild = { help = 'ignore the saved index and index everything again' },
+    json = { help = 'print the summary as JSON' },
+  },
+  args = { min = 0, max = 1 },
+}
+
+function cmd.run(opts, args)
+  local core = require('stance.core')
+  local c, err = require('stance').open(args[1] or '.')
+  if not c then return nil, err end
+  local bar = require('stance.cli.progress').new('indexing')
+  local t0 = core.hrtime()
+  local stats, ierr = c:index({
+    rebuild = opts.rebuild,
+    on_progress = bar and function(ev) bar:update(ev) end,
+  })
+  if bar then bar:finish() end
+  if not stats then return nil, ierr end
+  local secs = (core.hrtime() - t0) / 1e9
+  local st = c.idx:stats()
+  for _, e in ipairs(stats.errors or {}) do
+    io.stderr:write(('stance index: %s: %s\n'):format(e.path, e.error))
+  end
+  if stats.note then io.stderr:write('stance index: ', stats.note, '\n') end
+  if stats.save_error then io.stderr:write('stance index: not saved: ', stats.save_error, '\n') end
+  if opts.json then
+    io.stdout:write(require('stance.json').encode({
+      documents = st.docs, indexed = stats.indexed, unchanged = stats.unchanged, removed = stats.removed,
+      failed = stats.failed, bytes = stats.bytes, words = st.words, terms = st.terms,
+      seconds = secs,
+    }), '\n')
+  else
+    io.stdout:write(('%d documents (%d indexed, %d unchanged, %d removed, %d failed), %d words, %.2f s\n'):format(
+      st.docs, stats.indexed, stats.unchanged, stats.removed, stats.failed, st.words, secs))
+  end
+  return stats.failed > 0 and 1 or 0
+end
+
+return cmd

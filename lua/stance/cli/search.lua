@@ -1,0 +1,93 @@
+--- stance search QUERY: search the corpus.
+local H = {}
+
+local cmd = {
+  summary = 'Search the corpus: words, "phrases", prefix*, AND OR NOT',
+  usage = 'stance search [--count] [--json] [--kwic] [--glob GLOB] [--limit N] [--corpus DIR] QUERY',
+  description = table.concat({
+    'Prints one line per hit, "path:line:col: the line" (the format of grep -n and of Vim\'s',
+    'quickfix). Words match whole words, case-insensitively, as `grep -iw` does; a',
+    '"phrase" matches its words separated only by blanks and line ends; sanction* matches',
+    'words starting with sanction; AND (implied), OR, NOT and parentheses combine.',
+    'The index is brought up to date first.',
+  }, '\n'),
+  flags = {
+    count = { help = 'print only the number of hits' },
+    json = { help = 'one JSON object per hit: path, line, col, start, stop, match, left, right' },
+    kwic = { help = 'a keyword-in-context concordance: left context, keyword, right context' },
+    glob = { arg = 'GLOB', help = 'only documents matching GLOB (comma-separated for several)' },
+    limit = { arg = 'N', help = 'at most N hits' },
+    corpus = { arg = 'DIR', help = 'the corpus (default: around the current directory)' },
+    width = { arg = 'N', help = 'context width of --kwic in characters (default 40)' },
+  },
+  args = { min = 1 },
+}
+
+function cmd.run(opts, args)
+  local query = table.concat(args, ' ')
+  local core = require('stance.core')
+  local ok, qerr = core.query_check(query)
+  if not ok then
+    io.stderr:write(('stance search: %s\n'):format(qerr))
+    return 2
+  end
+  local c, err = require('stance').open(opts.corpus or '.')
+  if not c then return nil, err end
+  local st, ierr = c:index()
+  if not st then return nil, ierr end
+  local globs
+  if opts.glob then
+    globs = {}
+    for g in opts.glob:gmatch('[^,]+') do
+      globs[#globs + 1] = g
+    end
+  end
+  local limit = opts.limit and tonumber(opts.limit)
+  if opts.limit and not limit then return H.usage('--limit takes a number') end
+  local width = tonumber(opts.width or '40') or 40
+  if opts.count then
+    local n = c:search(query, { glob = globs, count = true })
+    io.stdout:write(n, '\n')
+    return 0
+  end
+  local hits = c:search(query, { glob = globs, limit = limit, context = width })
+  local out = {}
+  local json = opts.json and require('stance.json')
+  for _, h in ipairs(hits) do
+    if json then
+      out[#out + 1] = json.encode(json.ordered({
+        path = h.path, line = h.line, col = h.col, start = h.start, stop = h.stop,
+        match = h.match, left = h.left, right = h.right,
+      }, { 'path', 'line', 'col', 'start', 'stop', 'match', 'left', 'right' })) .. '\n'
+    elseif opts.kwic then
+      out[#out + 1] = H.kwic_line(h, width)
+    else
+      out[#out + 1] = ('%s:%d:%d: %s\n'):format(h.path, h.line, h.col, h.line_text or '')
+    end
+  end
+  io.stdout:write(table.concat(out))
+  return 0
+end
+
+--- "left ... [KEYWORD] right ..." aligned on the keyword, with the place.
+function H.kwic_line(h, width)
+  local left = (h.left or ''):gsub('%s+', ' ')
+  local right = (h.right or ''):gsub('%s+', ' ')
+  return ('%s%s  %s  %s  (%s:%d)\n'):format(H.pad(left, width), '', h.match or '', right, h.path, h.line)
+end
+
+--- Right-align `s` in `width` display cells (counting code points).
+function H.pad(s, width)
+  local n = 0
+  for _ in s:gmatch('[^\128-\191]') do
+    n = n + 1
+  end
+  if n >= width then return s end
+  return (' '):rep(width - n) .. s
+end
+
+function H.usage(msg)
+  return require('stance.cli').usage_error(msg, 'search')
+end
+
+return cmd

@@ -1,0 +1,157 @@
+--- A corpus: a folder of documents with a `.stance/` marker at its root (schema,
+--- annotations, index). The same API in Neovim and in the `stance` host.
+local M = {}
+M.__index = M
+local H = {}
+
+---@class stance.Corpus
+---@field root string absolute path
+---@field idx userdata the stance.index
+---@field loaded boolean the persisted index was looked at
+
+--- Open the corpus at or above `path` (default: the current directory).
+---@param path string|nil
+---@return stance.Corpus|nil
+---@return string|nil err
+function M.open(path)
+  path = path or '.'
+  local root = require('stance.root').find(path)
+  if not root then
+    return nil, ('%s is not inside a corpus (no .stance/ folder there or above); `stance init` makes one'):format(path)
+  end
+  local idx, err = require('stance.core').index(root)
+  if not idx then return nil, err end
+  return setmetatable({ root = root, idx = idx, loaded = false, docs_cache = {} }, M)
+end
+
+--- The corpus's schema (nil when it has none) and its problems.
+function M:schema()
+  if self._schema == nil then
+    local s, problems = require('stance.schema').load(self.root)
+    self._schema = s or false
+    self._schema_problems = problems or {}
+  end
+  return self._schema or nil, self._schema_problems
+end
+
+--- Which documents belong: the schema's corpus include/exclude globs.
+---@return {include: string[]|nil, exclude: string[]|nil}
+function M:globs()
+  local s = self:schema()
+  local c = s and s.corpus or {}
+  return {
+    include = c.include and #c.include > 0 and c.include or nil,
+    exclude = c.exclude and #c.exclude > 0 and c.exclude or nil,
+  }
+end
+
+--- Bring the index up to date (see stance.indexer.update).
+---@param opts stance.IndexOptions|nil
+function M:index(opts)
+  return require('stance.indexer').update(self, opts)
+end
+
+--- Whether the index has been built or loaded at least once.
+function M:indexed()
+  return self.loaded and self.idx:stats().docs > 0 or self.loaded
+end
+
+--- Search the corpus (the index is brought up to date first if it never was; in Neovim
+--- that must have been done with index()). See :help stance-search for the syntax.
+---@param query string
+---@param opts {glob: string|string[]|nil, limit: integer|nil, count: boolean|nil, context: integer|nil}|nil
+---@return table[]|integer|nil hits (or their number with opts.count)
+---@return integer|string|nil total, or the error
+function M:search(query, opts)
+  if not self.loaded then
+    if vim then return nil, 'the corpus is not indexed yet (:Stance index)' end
+    local ok, err = self:index()
+    if not ok then return nil, err end
+  end
+  return self.idx:search(query, opts)
+end
+
+--- Documents of the corpus, in path order, one at a time (nothing is read until asked).
+---@return fun(): stance.Document|nil
+function M:documents()
+  local list = H.paths(self)
+  local i = 0
+  return function()
+    i = i + 1
+    local p = list[i]
+    if p then return self:document(p) end
+  end
+end
+
+--- The paths of the documents (relative), in order.
+---@return string[]
+function M:paths()
+  return H.paths(self)
+end
+
+--- The document at `path` (relative to the root, or absolute inside it).
+---@param path string
+---@return stance.Document|nil
+---@return string|nil err
+function M:document(path)
+  local rel = H.relative(self, path)
+  if not rel then return nil, ('%s is outside the corpus at %s'):format(path, self.root) end
+  local d = self.docs_cache[rel]
+  if not d then
+    d = require('stance.document').new(self, rel, self.idx:doc(rel))
+    self.docs_cache[rel] = d
+  end
+  return d
+end
+
+function H.paths(c)
+  if c.loaded then
+    local out = {}
+    for i, d in ipairs(c.idx:docs()) do
+      out[i] = d.path
+    end
+    return out
+  end
+  local globs = c:globs()
+  local core = require('stance.core')
+  local out = {}
+  for _, e in ipairs(require('stance.fs').list(c.root) or {}) do
+    if not e.error and H.wanted(core, globs, e.path) then out[#out + 1] = e.path end
+  end
+  return out
+end
+
+function H.wanted(core, globs, path)
+  local inc = globs.include or { '*.txt', '*.md' }
+  local ok = false
+  for _, g in ipairs(inc) do
+    if core.glob_match(g, path) then ok = true end
+  end
+  for _, g in ipairs(globs.exclude or {}) do
+    if core.glob_match(g, path) then ok = false end
+  end
+  return ok
+end
+
+--- `path` relative to the root, refusing anything that leaves it (.., links out).
+function H.relative(c, path)
+  local core = require('stance.core')
+  if path:sub(1, 1) ~= '/' then path = c.root .. '/' .. path end
+  local real = core.realpath(path)
+  if not real then
+    -- a file that does not exist yet: check its folder
+    local dir, base = path:match('^(.*)/([^/]+)$')
+    local rdir = dir and core.realpath(dir)
+    if not rdir then return nil end
+    real = rdir .. '/' .. base
+  end
+  local root = core.realpath(c.root) or c.root
+  if real:sub(1, #root + 1) ~= root .. '/' then return nil end
+  return real:sub(#root + 2)
+end
+
+function M:__tostring()
+  return ('stance.Corpus %s'):format(self.root)
+end
+
+return M

@@ -1,0 +1,133 @@
+--- Keeping a corpus's index up to date on the worker: load the persisted index, re-index
+--- what changed, save it back; and, in Neovim, re-index documents as they change on disk.
+--- In the `stance` host every call blocks until done; in Neovim it returns at once and
+--- reports through callbacks (the editor never waits).
+local M = {}
+local H = {}
+
+--- Where the index is kept, below the corpus root (ignored by git: see stance init).
+M.file = '.stance/index.bin'
+
+---@class stance.IndexOptions
+---@field on_progress fun(ev: table)|nil job progress (stance.JobEvent)
+---@field on_done fun(stats: table|nil, err: string|nil)|nil
+---@field rebuild boolean|nil ignore the persisted index
+---@field only string[]|nil re-check these paths only (relative to the root)
+
+--- Update the index of corpus `c` (a stance.Corpus). Host: blocks, returns stats or nil,
+--- err. Neovim: returns true at once; opts.on_done(stats, err) follows.
+---@param c table
+---@param opts stance.IndexOptions|nil
+---@return table|boolean|nil
+---@return string|nil err
+function M.update(c, opts)
+  opts = opts or {}
+  local worker = require('stance.worker')
+  local w, err = worker.get()
+  if not w then return nil, err end
+  local state = { done = false }
+  local function finish(stats, e)
+    state.done, state.stats, state.err = true, stats, e
+    if opts.on_done then opts.on_done(stats, e) end
+  end
+  local path = c.root .. '/' .. M.file
+  local function refresh(note)
+    local globs = c:globs()
+    local job, jerr = w:index(c.idx, { include = globs.include, exclude = globs.exclude, only = opts.only })
+    if not job then return finish(nil, jerr) end
+    worker.track(job, {
+      on_progress = opts.on_progress,
+      on_done = function(ev)
+        if ev.state ~= 'done' then return finish(nil, ev.error or ev.state) end
+        job:apply_to(c.idx)
+        local stats = job:results()
+        stats.note = note
+        if stats.indexed > 0 or stats.removed > 0 or stats.failed > 0 or note then
+          H.save(w, c, path, stats, finish)
+        else
+          finish(stats)
+        end
+      end,
+    })
+  end
+  if not c.loaded and not opts.rebuild and require('stance.fs').exists(path) then
+    c.loaded = true
+    local job, jerr = w:load_index(path)
+    if not job then return nil, jerr end
+    worker.track(job, {
+      on_done = function(ev)
+        if ev.state == 'done' then
+          job:apply_to(c.idx)
+          refresh()
+        else
+          -- A stale or corrupt index file is never trusted: rebuild, and say why.
+          refresh('rebuilt: ' .. tostring(ev.error))
+        end
+      end,
+    })
+  else
+    c.loaded = true
+    refresh()
+  end
+  if vim then return true end
+  worker.run_until(function() return state.done end)
+  if state.err then return nil, state.err end
+  return state.stats
+end
+
+function H.save(w, c, path, stats, finish)
+  local job = w:save_index(c.idx, path)
+  if not job then return finish(stats) end
+  require('stance.worker').track(job, {
+    on_done = function(ev)
+      if ev.state ~= 'done' then stats.save_error = ev.error end
+      finish(stats)
+    end,
+  })
+end
+
+--- Neovim: watch the corpus folders and re-index what changes (debounced).
+---@param c table stance.Corpus
+---@param on_update fun(stats: table|nil, err: string|nil)|nil
+function M.watch(c, on_update)
+  local worker = require('stance.worker')
+  local w = worker.get()
+  if not w then return end
+  local dirs = { '' }
+  for _, e in ipairs(require('stance.fs').list(c.root) or {}) do
+    local d = e.path:match('^(.*)/[^/]*$')
+    while d and not dirs[d] do
+      dirs[d] = true
+      dirs[#dirs + 1] = d
+      d = d:match('^(.*)/[^/]*$')
+    end
+  end
+  for _, d in ipairs(dirs) do
+    w:watch(d == '' and c.root or (c.root .. '/' .. d), d)
+  end
+  local pending, timer = {}, nil
+  worker.on_change(function(paths, overflow)
+    for _, p in ipairs(paths) do
+      pending[p] = true
+    end
+    if overflow then pending = { ['*'] = true } end
+    if timer then return end
+    local uv = require('stance.compat').uv
+    timer = uv.new_timer()
+    timer:start(200, 0, function()
+      timer:close()
+      timer = nil
+      vim.schedule(function()
+        local only = {}
+        for p in pairs(pending) do
+          if p ~= '*' then only[#only + 1] = p end
+        end
+        local all = pending['*']
+        pending = {}
+        M.update(c, { only = not all and only or nil, on_done = on_update })
+      end)
+    end)
+  end)
+end
+
+return M

@@ -1,0 +1,91 @@
+--- :Stance search (quickfix), :Stance kwic (a concordance buffer), :Stance index.
+local M = {}
+local H = {}
+
+--- Fill the quickfix list with the hits of `query` in the corpus around the buffer.
+---@param query string
+function M.search(query)
+  H.with_corpus(query, function(c)
+    local hits, total = c:search(query)
+    if not hits then return require('stance.notify').error(total) end
+    local items = {}
+    for i, h in ipairs(hits) do
+      items[i] = { filename = c.root .. '/' .. h.path, lnum = h.line, col = h.col, text = h.line_text or '' }
+    end
+    vim.fn.setqflist({}, ' ', { title = 'stance search ' .. query, items = items })
+    if #items > 0 then
+      vim.cmd('copen')
+    else
+      require('stance.notify').notify(('no hit for %s'):format(query))
+    end
+    return total
+  end)
+end
+
+--- A concordance of `query`: one line per hit, keywords aligned; <CR> opens the hit.
+---@param query string
+---@param width integer|nil context in characters (default 40)
+function M.kwic(query, width)
+  width = width or 40
+  H.with_corpus(query, function(c)
+    local hits = c:search(query, { context = width })
+    if not hits then return end
+    local lines, targets, keyword_at = {}, {}, {}
+    for i, h in ipairs(hits) do
+      local left = (h.left or ''):gsub('%s+', ' ')
+      local prefix = (' '):rep(math.max(0, width - vim.fn.strchars(left))) .. left .. '  '
+      keyword_at[i] = #prefix
+      lines[i] = prefix .. (h.match or '') .. '  ' .. ((h.right or ''):gsub('%s+', ' ')) .. '  ' ..
+        h.path .. ':' .. h.line
+      targets[i] = { path = c.root .. '/' .. h.path, line = h.line, col = h.col }
+    end
+    vim.cmd('botright new')
+    local buf = vim.api.nvim_get_current_buf()
+    vim.bo[buf].buftype = 'nofile'
+    vim.bo[buf].bufhidden = 'wipe'
+    vim.bo[buf].swapfile = false
+    vim.api.nvim_buf_set_lines(buf, 0, -1, false, #lines > 0 and lines or { '(no hit for ' .. query .. ')' })
+    vim.bo[buf].modifiable = false
+    vim.bo[buf].filetype = 'stancekwic'
+    pcall(vim.api.nvim_buf_set_name, buf, 'stance kwic: ' .. query)
+    vim.b[buf].stance_kwic = targets
+    vim.wo.wrap = false
+    vim.wo.cursorline = true
+    vim.keymap.set('n', '<CR>', function() M.jump(buf) end, { buffer = buf, desc = 'stance: open the hit' })
+    -- the keywords, highlighted where they are
+    vim.cmd('highlight default link StanceKwicKeyword Search')
+    local ns = vim.api.nvim_create_namespace('stance_kwic')
+    for i, h in ipairs(hits) do
+      vim.api.nvim_buf_add_highlight(buf, ns, 'StanceKwicKeyword', i - 1, keyword_at[i],
+        keyword_at[i] + #(h.match or ''))
+    end
+  end)
+end
+
+--- Open the hit on the concordance line under the cursor (in the window above).
+function M.jump(buf)
+  local t = vim.b[buf].stance_kwic and vim.b[buf].stance_kwic[vim.fn.line('.')]
+  if not t then return end
+  vim.cmd('wincmd p')
+  vim.cmd('edit ' .. vim.fn.fnameescape(t.path))
+  vim.api.nvim_win_set_cursor(0, { t.line, t.col - 1 })
+end
+
+--- Re-index the corpus around the buffer (everything with `rebuild`).
+function M.index(rebuild)
+  local c, err = require('stance.corpora').get()
+  if not c then return require('stance.notify').error(err) end
+  require('stance.corpora').index(c, { rebuild = rebuild })
+end
+
+function H.with_corpus(query, fn)
+  local notify = require('stance.notify')
+  if not query or query:match('^%s*$') then return notify.error('search what? :Stance search {query}') end
+  local ok, qerr = require('stance.core').query_check(query)
+  if not ok then return notify.error(qerr) end
+  local c, err = require('stance.corpora').get()
+  if not c then return notify.error(err) end
+  require('stance.corpora').ready(c, fn)
+end
+
+return M

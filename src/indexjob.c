@@ -1,0 +1,454 @@
+/*
+ * indexjob.c - prepare: list the folder and compare with the snapshot; run: each task
+ * claims a segment's worth of changed documents, reads, hashes and indexes them.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "indexjob.h"
+#include "query.h"
+#include "walk.h"
+
+/* Segments hold about this many bytes of text: small enough that a task's working memory
+ * stays small and both cores stay busy, large enough that searches visit few segments. */
+#define SEGMENT_BYTES (8u * 1024u * 1024u)
+
+typedef struct known {
+  char *path;
+  uint64_t size;
+  int64_t mtime_ns;
+} known;
+
+typedef struct todo {
+  char *path;
+  uint64_t size;
+  int64_t mtime_ns;
+} todo;
+
+typedef struct seg_result {
+  uint32_t first, count;        /* range of `docs` it indexes */
+  stance_segment *seg;
+} seg_result;
+
+typedef struct indexjob {
+  char *root;
+  char **include, **exclude, **only;
+  known *known;
+  size_t nknown;
+  /* prepare's result */
+  todo *todo;
+  size_t ntodo;
+  char **removed;
+  size_t nremoved;
+  seg_result *segs;
+  size_t nsegs;
+  /* run's result: one entry per todo */
+  stance_doc *docs;
+  int *ok;
+  char **errors;                /* per todo: NULL or the message */
+  const char **err_paths, **err_msgs;
+  stance_indexjob_stats stats;
+  int applied;
+} indexjob;
+
+static char *dup_str(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d != NULL) memcpy(d, s, n);
+  return d;
+}
+
+static void free_list(char **l) {
+  size_t i;
+  if (l == NULL) return;
+  for (i = 0; l[i] != NULL; i++) free(l[i]);
+  free(l);
+}
+
+static char **copy_list(const char *const *l, int *oom) {
+  size_t n = 0, i;
+  char **c;
+  if (l == NULL) return NULL;
+  while (l[n] != NULL) n++;
+  c = calloc(n + 1, sizeof *c);
+  if (c == NULL) {
+    *oom = 1;
+    return NULL;
+  }
+  for (i = 0; i < n; i++)
+    if ((c[i] = dup_str(l[i])) == NULL) *oom = 1;
+  return c;
+}
+
+static void destroy(void *data) {
+  indexjob *j = data;
+  size_t i;
+  if (j == NULL) return;
+  free(j->root);
+  free_list(j->include);
+  free_list(j->exclude);
+  free_list(j->only);
+  for (i = 0; i < j->nknown; i++) free(j->known[i].path);
+  free(j->known);
+  for (i = 0; i < j->ntodo; i++) {
+    free(j->todo[i].path);
+    if (j->errors) free(j->errors[i]);
+  }
+  free(j->todo);
+  for (i = 0; i < j->nremoved; i++) free(j->removed[i]);
+  free(j->removed);
+  for (i = 0; i < j->nsegs; i++) stance_segment_unref(j->segs[i].seg);
+  free(j->segs);
+  free(j->docs);
+  free(j->ok);
+  free(j->errors);
+  free(j->err_paths);
+  free(j->err_msgs);
+  free(j);
+}
+
+static int cmp_known(const void *a, const void *b) {
+  return strcmp(((const known *)a)->path, ((const known *)b)->path);
+}
+
+static const known *find_known(const indexjob *j, const char *path) {
+  known key;
+  key.path = (char *)path;
+  return bsearch(&key, j->known, j->nknown, sizeof *j->known, cmp_known);
+}
+
+static int included(const indexjob *j, const char *path) {
+  static const char *const defaults[] = {"*.txt", "*.md", NULL};
+  const char *const *inc = j->include ? (const char *const *)j->include : defaults;
+  char **e;
+  int in = 0;
+  for (; *inc && !in; inc++) in = stance_glob_match(*inc, path);
+  if (!in) return 0;
+  for (e = j->exclude; e != NULL && *e != NULL; e++)
+    if (stance_glob_match(*e, path)) return 0;
+  return 1;
+}
+
+static int add_todo(indexjob *j, size_t *cap, const char *path, uint64_t size, int64_t mtime) {
+  if (j->ntodo == *cap) {
+    size_t c = *cap ? *cap * 2 : 64;
+    todo *t = realloc(j->todo, c * sizeof *t);
+    if (t == NULL) return -1;
+    j->todo = t;
+    *cap = c;
+  }
+  j->todo[j->ntodo].path = dup_str(path);
+  if (j->todo[j->ntodo].path == NULL) return -1;
+  j->todo[j->ntodo].size = size;
+  j->todo[j->ntodo].mtime_ns = mtime;
+  j->ntodo++;
+  return 0;
+}
+
+static int add_removed(indexjob *j, size_t *cap, const char *path) {
+  if (j->nremoved == *cap) {
+    size_t c = *cap ? *cap * 2 : 16;
+    char **r = realloc(j->removed, c * sizeof *r);
+    if (r == NULL) return -1;
+    j->removed = r;
+    *cap = c;
+  }
+  if ((j->removed[j->nremoved] = dup_str(path)) == NULL) return -1;
+  j->nremoved++;
+  return 0;
+}
+
+static int64_t mtime_ns(const struct stat *st) {
+#if defined(__APPLE__)
+  return (int64_t)st->st_mtimespec.tv_sec * 1000000000 + st->st_mtimespec.tv_nsec;
+#else
+  return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+#endif
+}
+
+/* Is `rel` (from a watcher) a safe path below the root: no "..", no absolute path? */
+static int safe_rel(const char *rel) {
+  const char *p = rel;
+  if (*rel == '/' || *rel == '\0') return 0;
+  while (*p) {
+    const char *seg = p;
+    size_t n;
+    while (*p && *p != '/') p++;
+    n = (size_t)(p - seg);
+    if (n == 0 || (n == 2 && seg[0] == '.' && seg[1] == '.') || seg[0] == '.') return 0;
+    if (*p == '/') p++;
+  }
+  return 1;
+}
+
+static int prepare(stance_job *job) {
+  indexjob *j = stance_job_data(job);
+  size_t todo_cap = 0, removed_cap = 0, i;
+  uint64_t total = 0, acc = 0;
+  char err[512];
+  if (j->only == NULL) {
+    stance_walk w;
+    int rc = stance_walk_run(&w, j->root, NULL, err, sizeof err);
+    char *seen;
+    if (rc != 0) return stance_job_fail(job, rc, "%s", err);
+    seen = calloc(j->nknown + 1, 1);
+    if (seen == NULL) {
+      stance_walk_free(&w);
+      return stance_job_fail(job, -ENOMEM, "out of memory");
+    }
+    for (i = 0; i < w.n; i++) {
+      const stance_walk_entry *e = &w.entries[i];
+      const known *k;
+      if (e->error != NULL || !included(j, e->path)) continue;
+      j->stats.seen++;
+      k = find_known(j, e->path);
+      if (k != NULL) seen[k - j->known] = 1;
+      if (k != NULL && k->size == e->size && k->mtime_ns == e->mtime_ns) {
+        j->stats.unchanged++;
+        continue;
+      }
+      if (add_todo(j, &todo_cap, e->path, e->size, e->mtime_ns) != 0) {
+        free(seen);
+        stance_walk_free(&w);
+        return stance_job_fail(job, -ENOMEM, "out of memory");
+      }
+    }
+    for (i = 0; i < j->nknown; i++)
+      if (!seen[i] && add_removed(j, &removed_cap, j->known[i].path) != 0) {
+        free(seen);
+        stance_walk_free(&w);
+        return stance_job_fail(job, -ENOMEM, "out of memory");
+      }
+    free(seen);
+    stance_walk_free(&w);
+  } else {
+    for (i = 0; j->only[i] != NULL; i++) {
+      const char *rel = j->only[i];
+      char path[PATH_MAX];
+      struct stat st;
+      const known *k = find_known(j, rel);
+      if (!safe_rel(rel) || !included(j, rel)) continue;
+      snprintf(path, sizeof path, "%s/%s", j->root, rel);
+      if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (k != NULL && add_removed(j, &removed_cap, rel) != 0)
+          return stance_job_fail(job, -ENOMEM, "out of memory");
+        continue;
+      }
+      j->stats.seen++;
+      if (k != NULL && k->size == (uint64_t)st.st_size && k->mtime_ns == mtime_ns(&st)) {
+        j->stats.unchanged++;
+        continue;
+      }
+      if (add_todo(j, &todo_cap, rel, (uint64_t)st.st_size, mtime_ns(&st)) != 0)
+        return stance_job_fail(job, -ENOMEM, "out of memory");
+    }
+  }
+  j->stats.removed = (uint32_t)j->nremoved;
+  /* group the documents to index into segments of about SEGMENT_BYTES */
+  j->docs = calloc(j->ntodo + 1, sizeof *j->docs);
+  j->ok = calloc(j->ntodo + 1, sizeof *j->ok);
+  j->errors = calloc(j->ntodo + 1, sizeof *j->errors);
+  j->segs = calloc(j->ntodo + 1, sizeof *j->segs);
+  if (j->docs == NULL || j->ok == NULL || j->errors == NULL || j->segs == NULL)
+    return stance_job_fail(job, -ENOMEM, "out of memory");
+  for (i = 0; i < j->ntodo; i++) {
+    if (acc == 0 || acc >= SEGMENT_BYTES) {
+      j->segs[j->nsegs].first = (uint32_t)i;
+      j->nsegs++;
+      acc = 0;
+    }
+    j->segs[j->nsegs - 1].count++;
+    acc += j->todo[i].size + 1;
+    total += j->todo[i].size;
+  }
+  stance_job_set_total(job, j->ntodo, total);
+  stance_job_set_claims(job, j->nsegs);
+  return 0;
+}
+
+static char *read_file(const char *path, size_t *len, int *err) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  size_t cap = 0, n = 0;
+  if (f == NULL) {
+    *err = errno;
+    return NULL;
+  }
+  for (;;) {
+    size_t got;
+    if (n == cap) {
+      char *nb;
+      cap = cap ? cap * 2 : 65536;
+      nb = realloc(buf, cap);
+      if (nb == NULL) {
+        free(buf);
+        fclose(f);
+        *err = ENOMEM;
+        return NULL;
+      }
+      buf = nb;
+    }
+    got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  if (ferror(f)) {
+    *err = errno ? errno : EIO;
+    free(buf);
+    fclose(f);
+    return NULL;
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+static int run(stance_job *job) {
+  indexjob *j = stance_job_data(job);
+  stance_segment_builder *b = stance_builder_new();
+  int64_t s;
+  if (b == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+  while ((s = stance_job_next(job)) >= 0) {
+    seg_result *r = &j->segs[s];
+    uint32_t i;
+    for (i = r->first; i < r->first + r->count; i++) {
+      char path[PATH_MAX];
+      size_t len = 0;
+      int err = 0;
+      char *text;
+      long words;
+      stance_doc *d = &j->docs[i];
+      if (stance_job_cancelled(job)) break;
+      snprintf(path, sizeof path, "%s/%s", j->root, j->todo[i].path);
+      text = read_file(path, &len, &err);
+      if (text == NULL) {
+        if (err == ENOMEM) {
+          stance_builder_free(b);
+          return stance_job_fail(job, -ENOMEM, "out of memory");
+        }
+        j->errors[i] = dup_str(strerror(err));
+        stance_job_advance(job, 1, j->todo[i].size);
+        continue;
+      }
+      /* provisional number: the position in `todo`; apply() makes it a document id */
+      words = stance_builder_add(b, i, text, len);
+      if (words < 0) {
+        free(text);
+        stance_builder_free(b);
+        return stance_job_fail(job, -ENOMEM, "out of memory");
+      }
+      d->path = j->todo[i].path;
+      d->size = len;
+      d->mtime_ns = j->todo[i].mtime_ns;
+      d->words = (uint32_t)words;
+      stance_hash_buffer(text, len, d->hash);
+      j->ok[i] = 1;
+      free(text);
+      stance_job_advance(job, 1, len);
+    }
+    r->seg = stance_builder_finish(b);
+    if (r->seg == NULL) {
+      stance_builder_free(b);
+      return stance_job_fail(job, -ENOMEM, "out of memory");
+    }
+  }
+  stance_builder_free(b);
+  return 0;
+}
+
+static int finish(stance_job *job) {
+  indexjob *j = stance_job_data(job);
+  size_t i, k = 0;
+  for (i = 0; i < j->ntodo; i++) {
+    if (j->ok[i]) {
+      j->stats.indexed++;
+      j->stats.bytes += j->docs[i].size;
+    } else {
+      j->stats.failed++;
+    }
+  }
+  j->err_paths = calloc(j->stats.failed + 1, sizeof *j->err_paths);
+  j->err_msgs = calloc(j->stats.failed + 1, sizeof *j->err_msgs);
+  if (j->err_paths == NULL || j->err_msgs == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+  for (i = 0; i < j->ntodo; i++) {
+    if (j->errors[i] != NULL) {
+      j->err_paths[k] = j->todo[i].path;
+      j->err_msgs[k] = j->errors[i];
+      k++;
+    }
+  }
+  return 0;
+}
+
+static const stance_job_ops index_ops = {"index", prepare, run, finish, destroy};
+
+stance_job *stance_indexjob_new(const char *root, const char *const *include,
+                                const char *const *exclude, const char *const *only,
+                                const stance_index *current) {
+  indexjob *j = calloc(1, sizeof *j);
+  int oom = 0;
+  uint32_t i, n;
+  stance_job *job;
+  if (j == NULL) return NULL;
+  j->root = dup_str(root);
+  j->include = copy_list(include, &oom);
+  j->exclude = copy_list(exclude, &oom);
+  j->only = copy_list(only, &oom);
+  n = current ? stance_index_ndocs(current) : 0;
+  j->known = calloc(n + 1, sizeof *j->known);
+  if (j->root == NULL || j->known == NULL || oom) goto fail;
+  for (i = 0; i < n; i++) {
+    const stance_doc *d = stance_index_doc(current, i);
+    if (d->deleted) continue;
+    j->known[j->nknown].path = dup_str(d->path);
+    if (j->known[j->nknown].path == NULL) goto fail;
+    j->known[j->nknown].size = d->size;
+    j->known[j->nknown].mtime_ns = d->mtime_ns;
+    j->nknown++;
+  }
+  qsort(j->known, j->nknown, sizeof *j->known, cmp_known);
+  if ((job = stance_job_new(&index_ops, j)) == NULL) goto fail;
+  return job;
+fail:
+  destroy(j);
+  return NULL;
+}
+
+int stance_indexjob_apply(stance_job *job, stance_index *ix) {
+  indexjob *j = stance_job_data(job);
+  size_t i;
+  if (strcmp(stance_job_kind(job), "index") != 0 || j->applied) return 0;
+  j->applied = 1;
+  for (i = 0; i < j->nremoved; i++) stance_index_delete(ix, j->removed[i]);
+  for (i = 0; i < j->ntodo; i++)
+    if (!j->ok[i]) stance_index_delete(ix, j->todo[i].path);
+  for (i = 0; i < j->nsegs; i++) {
+    stance_segment *seg = j->segs[i].seg;
+    uint32_t k;
+    if (seg == NULL) continue;
+    for (k = 0; k < seg->ndocs; k++) {
+      int64_t id = stance_index_add_doc(ix, &j->docs[seg->docs[k]]);
+      if (id < 0) return -1;
+      seg->docs[k] = (uint32_t)id;
+    }
+    if (seg->ndocs > 0 && stance_index_add_segment(ix, seg) != 0) return -1;
+  }
+  return 0;
+}
+
+void stance_indexjob_stats_get(stance_job *job, stance_indexjob_stats *out) {
+  indexjob *j = stance_job_data(job);
+  *out = j->stats;
+}
+
+size_t stance_indexjob_errors(stance_job *job, const char *const **paths,
+                              const char *const **messages) {
+  indexjob *j = stance_job_data(job);
+  *paths = j->err_paths;
+  *messages = j->err_msgs;
+  return j->err_paths ? j->stats.failed : 0;
+}

@@ -1,0 +1,452 @@
+/*
+ * lindex.c - Lua binding of the corpus index: stance.core.index(root), search with
+ * rendered hits (line, column, match, keyword-in-context), documents and statistics.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "index.h"
+#include "indexfile.h"
+#include "lcore.h"
+#include "query.h"
+#include "text.h"
+
+#define INDEX_MT "stance.index"
+#define MAX_GLOBS 64
+
+typedef struct lindex {
+  stance_index *ix;
+  char *root;
+} lindex;
+
+static lindex *check_lindex(lua_State *L, int i) {
+  lindex *li = luaL_checkudata(L, i, INDEX_MT);
+  if (li->ix == NULL) luaL_argerror(L, i, "the index is closed");
+  return li;
+}
+
+stance_index *stance__check_index(lua_State *L, int i) { return check_lindex(L, i)->ix; }
+
+const char *stance__index_root(lua_State *L, int i) { return check_lindex(L, i)->root; }
+
+/* Replace the index's content with `ix` (from a load job). */
+void stance__index_replace(lua_State *L, int i, stance_index *ix) {
+  lindex *li = check_lindex(L, i);
+  stance_index_free(li->ix);
+  li->ix = ix;
+}
+
+static void push_doc(lua_State *L, const stance_doc *d, uint32_t id) {
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, d->path);
+  lua_setfield(L, -2, "path");
+  lua_pushinteger(L, (lua_Integer)d->size);
+  lua_setfield(L, -2, "size");
+  lua_pushstring(L, d->hash);
+  lua_setfield(L, -2, "hash");
+  lua_pushinteger(L, (lua_Integer)d->words);
+  lua_setfield(L, -2, "words");
+  lua_pushinteger(L, (lua_Integer)d->mtime_ns);
+  lua_setfield(L, -2, "mtime_ns");
+  lua_pushinteger(L, (lua_Integer)id + 1);
+  lua_setfield(L, -2, "id");
+}
+
+typedef struct doc_ref {
+  const char *path;
+  uint32_t id;
+} doc_ref;
+
+static int cmp_doc_refs(const void *a, const void *b) {
+  return strcmp(((const doc_ref *)a)->path, ((const doc_ref *)b)->path);
+}
+
+/* docs() -> live documents sorted by path (updates add segments out of path order) */
+static int x_docs(lua_State *L) {
+  stance_index *ix = check_lindex(L, 1)->ix;
+  uint32_t i, n = stance_index_ndocs(ix), k = 0;
+  doc_ref *refs = malloc(((size_t)n + 1) * sizeof *refs);
+  if (refs == NULL) return luaL_error(L, "out of memory");
+  for (i = 0; i < n; i++) {
+    const stance_doc *d = stance_index_doc(ix, i);
+    if (d->deleted) continue;
+    refs[k].path = d->path;
+    refs[k].id = i;
+    k++;
+  }
+  qsort(refs, k, sizeof *refs, cmp_doc_refs);
+  lua_createtable(L, (int)k, 0);
+  for (i = 0; i < k; i++) {
+    push_doc(L, stance_index_doc(ix, refs[i].id), refs[i].id);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  free(refs);
+  return 1;
+}
+
+/* doc(path) -> the live document, or nil */
+static int x_doc(lua_State *L) {
+  stance_index *ix = check_lindex(L, 1)->ix;
+  int64_t id = stance_index_find(ix, luaL_checkstring(L, 2));
+  if (id < 0) return 0;
+  push_doc(L, stance_index_doc(ix, (uint32_t)id), (uint32_t)id);
+  return 1;
+}
+
+static int x_stats(lua_State *L) {
+  lindex *li = check_lindex(L, 1);
+  uint64_t bytes, words, terms = 0;
+  uint32_t i, live = stance_index_live(li->ix, &bytes, &words), nseg = stance_index_nsegments(li->ix);
+  for (i = 0; i < nseg; i++) terms += stance_index_segment(li->ix, i)->nterms;
+  lua_createtable(L, 0, 7);
+  lua_pushinteger(L, live);
+  lua_setfield(L, -2, "docs");
+  lua_pushinteger(L, (lua_Integer)(stance_index_ndocs(li->ix) - live));
+  lua_setfield(L, -2, "stale");
+  lua_pushinteger(L, (lua_Integer)bytes);
+  lua_setfield(L, -2, "bytes");
+  lua_pushinteger(L, (lua_Integer)words);
+  lua_setfield(L, -2, "words");
+  lua_pushinteger(L, nseg);
+  lua_setfield(L, -2, "segments");
+  lua_pushinteger(L, (lua_Integer)terms);
+  lua_setfield(L, -2, "terms");
+  lua_pushinteger(L, (lua_Integer)stance_index_memory(li->ix));
+  lua_setfield(L, -2, "memory");
+  return 1;
+}
+
+/* ---- search ---------------------------------------------------------------------------- */
+
+typedef struct tok {
+  size_t start, end;
+  uint32_t pos;
+} tok;
+
+typedef struct toks {
+  tok *t;
+  size_t n, cap;
+  uint32_t pos;
+  int oom;
+} toks;
+
+static int collect_tok(void *ud, size_t start, size_t end, const char *folded, size_t n, int broken) {
+  toks *ts = ud;
+  (void)folded;
+  (void)n;
+  if (ts->n > 0) ts->pos += broken ? 2 : 1;
+  if (ts->n == ts->cap) {
+    size_t cap = ts->cap ? ts->cap * 2 : 1024;
+    tok *nt = realloc(ts->t, cap * sizeof *nt);
+    if (nt == NULL) {
+      ts->oom = 1;
+      return 1;
+    }
+    ts->t = nt;
+    ts->cap = cap;
+  }
+  ts->t[ts->n].start = start;
+  ts->t[ts->n].end = end;
+  ts->t[ts->n].pos = ts->pos;
+  ts->n++;
+  return 0;
+}
+
+static long find_tok(const toks *ts, uint32_t pos) {
+  size_t lo = 0, hi = ts->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (ts->t[mid].pos == pos) return (long)mid;
+    if (ts->t[mid].pos < pos)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return -1;
+}
+
+/* Bytes [a, b) with line ends and tabs made spaces, for contexts on one line. */
+static void push_flat(lua_State *L, const char *s, size_t a, size_t b) {
+  luaL_Buffer buf;
+  size_t i;
+  luaL_buffinit(L, &buf);
+  for (i = a; i < b; i++) {
+    char c = s[i];
+    luaL_addchar(&buf, (c == '\n' || c == '\r' || c == '\t') ? ' ' : c);
+  }
+  luaL_pushresult(&buf);
+}
+
+typedef struct render_ctx {
+  lua_State *L;
+  const char *root;
+  size_t context;               /* code points of context on each side */
+  int n;                        /* hits pushed */
+} render_ctx;
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  size_t cap = 0, n = 0;
+  if (f == NULL) return NULL;
+  for (;;) {
+    size_t got;
+    if (n == cap) {
+      char *nb;
+      cap = cap ? cap * 2 : 65536;
+      nb = realloc(buf, cap);
+      if (nb == NULL) {
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      buf = nb;
+    }
+    got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+/* Push the rendered hits [from, to) of one document. */
+static void render_doc(render_ctx *c, const stance_index *ix, const stance_hit *h, size_t count) {
+  lua_State *L = c->L;
+  const stance_doc *d = stance_index_doc(ix, h[0].doc);
+  char path[4096];
+  size_t len = 0, i;
+  char *data;
+  stance_text *t = NULL;
+  toks ts;
+  memset(&ts, 0, sizeof ts);
+  snprintf(path, sizeof path, "%s/%s", c->root, d->path);
+  data = read_all(path, &len);
+  if (data != NULL) {
+    t = stance_text_new(data, len);
+    stance_tokenize(data, len, collect_tok, &ts);
+  }
+  for (i = 0; i < count; i++) {
+    long k = -1, k2 = -1;
+    lua_createtable(L, 0, 12);
+    lua_pushstring(L, d->path);
+    lua_setfield(L, -2, "path");
+    if (t != NULL && h[i].words > 0 && !ts.oom) {
+      k = find_tok(&ts, h[i].pos);
+      k2 = find_tok(&ts, h[i].pos + h[i].words - 1);
+    }
+    if (k >= 0 && k2 >= 0) {
+      size_t a = ts.t[k].start, b = ts.t[k2].end, cb, cc, la, lb, ca, cz;
+      uint32_t line;
+      stance_text_pos(t, a, &line, &cb, &cc);
+      la = stance_text_line_start(t, line);
+      lb = stance_text_line_end(t, line);
+      lua_pushinteger(L, (lua_Integer)line + 1);
+      lua_setfield(L, -2, "line");
+      lua_pushinteger(L, (lua_Integer)cb + 1);
+      lua_setfield(L, -2, "col");
+      lua_pushinteger(L, (lua_Integer)cc + 1);
+      lua_setfield(L, -2, "vcol");
+      lua_pushinteger(L, (lua_Integer)stance_text_byte_to_cp(t, a));
+      lua_setfield(L, -2, "start");
+      lua_pushinteger(L, (lua_Integer)stance_text_byte_to_cp(t, b));
+      lua_setfield(L, -2, "stop");
+      lua_pushinteger(L, (lua_Integer)a);
+      lua_setfield(L, -2, "byte_start");
+      lua_pushinteger(L, (lua_Integer)b);
+      lua_setfield(L, -2, "byte_stop");
+      lua_pushlstring(L, data + a, b - a);
+      lua_setfield(L, -2, "match");
+      lua_pushlstring(L, data + la, lb - la);
+      lua_setfield(L, -2, "line_text");
+      ca = stance_text_byte_to_cp(t, a);
+      cz = stance_text_byte_to_cp(t, b);
+      push_flat(L, data, stance_text_cp_to_byte(t, ca > c->context ? ca - c->context : 0), a);
+      lua_setfield(L, -2, "left");
+      push_flat(L, data, b, stance_text_cp_to_byte(t, cz + c->context));
+      lua_setfield(L, -2, "right");
+    } else {
+      lua_pushinteger(L, 1);
+      lua_setfield(L, -2, "line");
+      lua_pushinteger(L, 1);
+      lua_setfield(L, -2, "col");
+      if (data == NULL) {
+        lua_pushstring(L, strerror(errno));
+        lua_setfield(L, -2, "error");
+      }
+    }
+    lua_rawseti(L, -2, ++c->n);
+  }
+  free(ts.t);
+  stance_text_free(t);
+  free(data);
+}
+
+/* Read opts.glob: a string or a list of strings, into globs (NULL-terminated). */
+static const char **read_globs(lua_State *L, int opts, const char **globs) {
+  int n = 0, i;
+  if (lua_isnoneornil(L, opts)) return NULL;
+  lua_getfield(L, opts, "glob");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    globs[n++] = lua_tostring(L, -1);
+  } else if (lua_istable(L, -1)) {
+    int m = (int)lua_rawlen(L, -1);
+    if (m > MAX_GLOBS) luaL_argerror(L, opts, "too many globs");
+    for (i = 1; i <= m; i++) {
+      lua_rawgeti(L, -1, i);
+      if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, opts, "glob should be strings");
+      globs[n++] = lua_tostring(L, -1);
+      lua_pop(L, 1);
+    }
+  } else {
+    luaL_argerror(L, opts, "glob should be a string or a list of strings");
+  }
+  globs[n] = NULL;
+  /* the strings stay referenced by the opts table */
+  lua_pop(L, 1);
+  return globs;
+}
+
+/* search(query[, {glob, limit, count, context}]) -> hits, total | total (count) |
+ * nil, message, "EQUERY" */
+static int x_search(lua_State *L) {
+  lindex *li = check_lindex(L, 1);
+  size_t qlen, col, i, limit = (size_t)-1, context = 40;
+  const char *qs = luaL_checklstring(L, 2, &qlen);
+  const char *gbuf[MAX_GLOBS + 1];
+  const char **globs;
+  int count_only = 0;
+  char err[256];
+  stance_query *q;
+  stance_hits hits;
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_getfield(L, 3, "count");
+    count_only = lua_toboolean(L, -1);
+    lua_getfield(L, 3, "limit");
+    if (!lua_isnil(L, -1)) limit = (size_t)luaL_checkinteger(L, -1);
+    lua_getfield(L, 3, "context");
+    if (!lua_isnil(L, -1)) context = (size_t)luaL_checkinteger(L, -1);
+    lua_pop(L, 3);
+  }
+  globs = read_globs(L, 3, gbuf);
+  q = stance_query_parse(qs, qlen, err, sizeof err, &col);
+  if (q == NULL) {
+    if (err[0] == '\0') return stance__fail(L, "out of memory", "ENOMEM");
+    return stance__fail(L, lua_pushfstring(L, "column %d: %s", (int)col, err), "EQUERY");
+  }
+  memset(&hits, 0, sizeof hits);
+  if (stance_query_run(q, li->ix, (const char *const *)globs, &hits) != 0) {
+    stance_query_free(q);
+    stance_hits_free(&hits);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  stance_query_free(q);
+  if (count_only) {
+    lua_pushinteger(L, (lua_Integer)hits.n);
+    stance_hits_free(&hits);
+    return 1;
+  }
+  {
+    render_ctx c;
+    size_t shown = hits.n < limit ? hits.n : limit;
+    c.L = L;
+    c.root = li->root;
+    c.context = context;
+    c.n = 0;
+    lua_createtable(L, (int)shown, 0);
+    for (i = 0; i < shown;) {
+      size_t j = i;
+      while (j < shown && hits.items[j].doc == hits.items[i].doc) j++;
+      render_doc(&c, li->ix, hits.items + i, j - i);
+      i = j;
+    }
+  }
+  lua_pushinteger(L, (lua_Integer)hits.n);
+  stance_hits_free(&hits);
+  return 2;
+}
+
+static int x_memory(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)stance_index_memory(check_lindex(L, 1)->ix));
+  return 1;
+}
+
+static int x_root(lua_State *L) {
+  lua_pushstring(L, check_lindex(L, 1)->root);
+  return 1;
+}
+
+static int x_close(lua_State *L) {
+  lindex *li = luaL_checkudata(L, 1, INDEX_MT);
+  stance_index_free(li->ix);
+  li->ix = NULL;
+  free(li->root);
+  li->root = NULL;
+  return 0;
+}
+
+static int x_tostring(lua_State *L) {
+  lindex *li = luaL_checkudata(L, 1, INDEX_MT);
+  if (li->ix == NULL)
+    lua_pushstring(L, "stance.index (closed)");
+  else
+    lua_pushfstring(L, "stance.index of %s (%d documents, %d segments)", li->root,
+                    (int)stance_index_live(li->ix, NULL, NULL), (int)stance_index_nsegments(li->ix));
+  return 1;
+}
+
+/* index(root) -> an empty index of the corpus at root */
+static int l_index(lua_State *L) {
+  size_t n;
+  const char *root = luaL_checklstring(L, 1, &n);
+  lindex *li = lua_newuserdata(L, sizeof *li);
+  li->ix = stance_index_new();
+  li->root = malloc(n + 1);
+  luaL_setmetatable(L, INDEX_MT);
+  if (li->ix == NULL || li->root == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  memcpy(li->root, root, n + 1);
+  return 1;
+}
+
+/* query_check(q) -> true | nil, message: parse a query without running it */
+static int l_query_check(lua_State *L) {
+  size_t len, col;
+  const char *qs = luaL_checklstring(L, 1, &len);
+  char err[256];
+  stance_query *q = stance_query_parse(qs, len, err, sizeof err, &col);
+  if (q == NULL) {
+    if (err[0] == '\0') return stance__fail(L, "out of memory", "ENOMEM");
+    return stance__fail(L, lua_pushfstring(L, "column %d: %s", (int)col, err), "EQUERY");
+  }
+  stance_query_free(q);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int l_glob_match(lua_State *L) {
+  lua_pushboolean(L, stance_glob_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+  return 1;
+}
+
+static const luaL_Reg index_meta[] = {{"__gc", x_close}, {"__tostring", x_tostring}, {NULL, NULL}};
+static const luaL_Reg index_methods[] = {
+    {"search", x_search}, {"docs", x_docs},     {"doc", x_doc},       {"stats", x_stats},
+    {"memory", x_memory}, {"root", x_root},     {"close", x_close},   {NULL, NULL}};
+static const luaL_Reg funcs[] = {{"index", l_index},
+                                 {"query_check", l_query_check},
+                                 {"glob_match", l_glob_match},
+                                 {NULL, NULL}};
+
+void stance__open_index(lua_State *L) {
+  stance__newclass(L, INDEX_MT, index_meta, index_methods);
+  luaL_setfuncs(L, funcs, 0);
+}

@@ -1,0 +1,669 @@
+/*
+ * query.c - parse and run search queries (see query.h).
+ *
+ * Per segment, each leaf (word, prefix, phrase) becomes a list of documents with the
+ * positions of its matches; AND, OR and NOT combine those lists document by document.
+ */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query.h"
+#include "text.h"
+
+/* ---- the query tree ------------------------------------------------------------------ */
+
+typedef enum { Q_WORD, Q_PREFIX, Q_PHRASE, Q_AND, Q_OR, Q_NOT, Q_ALL } qkind;
+
+typedef struct qnode {
+  qkind kind;
+  struct qnode *a, *b;          /* operands */
+  char **words;                 /* folded words of a leaf */
+  size_t *lens;
+  size_t nwords;
+} qnode;
+
+struct stance_query {
+  qnode *root;
+};
+
+static void free_node(qnode *n) {
+  size_t i;
+  if (n == NULL) return;
+  free_node(n->a);
+  free_node(n->b);
+  for (i = 0; i < n->nwords; i++) free(n->words[i]);
+  free(n->words);
+  free(n->lens);
+  free(n);
+}
+
+void stance_query_free(stance_query *q) {
+  if (q == NULL) return;
+  free_node(q->root);
+  free(q);
+}
+
+typedef struct parser {
+  const char *s;
+  size_t len, i;
+  char *err;
+  size_t errlen, *col;
+  int failed, oom;
+} parser;
+
+static void fail(parser *p, size_t at, const char *msg) {
+  if (p->failed) return;
+  p->failed = 1;
+  snprintf(p->err, p->errlen, "%s", msg);
+  *p->col = at + 1;
+}
+
+static qnode *node(parser *p, qkind kind, qnode *a, qnode *b) {
+  qnode *n = calloc(1, sizeof *n);
+  if (n == NULL) {
+    p->oom = 1;
+    free_node(a);
+    free_node(b);
+    return NULL;
+  }
+  n->kind = kind;
+  n->a = a;
+  n->b = b;
+  return n;
+}
+
+static void skip_blanks(parser *p) {
+  while (p->i < p->len && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' ||
+                           p->s[p->i] == '\r'))
+    p->i++;
+}
+
+/* Is the next bare token exactly `kw` (an operator)? */
+static int keyword(parser *p, const char *kw) {
+  size_t n = strlen(kw), e = p->i + n;
+  if (p->i + n > p->len || memcmp(p->s + p->i, kw, n) != 0) return 0;
+  if (e < p->len && p->s[e] != ' ' && p->s[e] != '\t' && p->s[e] != '\n' && p->s[e] != '(' &&
+      p->s[e] != '"')
+    return 0;
+  return 1;
+}
+
+typedef struct collect {
+  qnode *n;
+  int oom;
+} collect;
+
+static int collect_word(void *ud, size_t start, size_t end, const char *folded, size_t n,
+                        int broken) {
+  collect *c = ud;
+  char **w;
+  size_t *l;
+  (void)start;
+  (void)end;
+  (void)broken;
+  w = realloc(c->n->words, (c->n->nwords + 1) * sizeof *w);
+  if (w == NULL) goto oom;
+  c->n->words = w;
+  l = realloc(c->n->lens, (c->n->nwords + 1) * sizeof *l);
+  if (l == NULL) goto oom;
+  c->n->lens = l;
+  w[c->n->nwords] = malloc(n + 1);
+  if (w[c->n->nwords] == NULL) goto oom;
+  memcpy(w[c->n->nwords], folded, n);
+  w[c->n->nwords][n] = '\0';
+  l[c->n->nwords] = n;
+  c->n->nwords++;
+  return 0;
+oom:
+  c->oom = 1;
+  return 1;
+}
+
+/* A leaf from text: its words; one word is a word (or a prefix), several a phrase. */
+static qnode *leaf(parser *p, const char *text, size_t n, size_t at, int quoted) {
+  qnode *q = node(p, Q_WORD, NULL, NULL);
+  collect c;
+  int prefix = 0;
+  if (q == NULL) return NULL;
+  if (!quoted && n > 1 && text[n - 1] == '*') {
+    prefix = 1;
+    n--;
+  }
+  c.n = q;
+  c.oom = 0;
+  if (stance_tokenize(text, n, collect_word, &c) < 0 || c.oom) {
+    p->oom = 1;
+    free_node(q);
+    return NULL;
+  }
+  if (q->nwords == 0) {
+    fail(p, at, quoted ? "an empty phrase" : "a search term needs a letter or a digit");
+    free_node(q);
+    return NULL;
+  }
+  if (q->nwords > 1)
+    q->kind = Q_PHRASE;
+  else if (prefix)
+    q->kind = Q_PREFIX;
+  return q;
+}
+
+static qnode *parse_or(parser *p);
+
+static qnode *parse_primary(parser *p) {
+  size_t start;
+  skip_blanks(p);
+  if (p->i >= p->len) {
+    fail(p, p->i, "the query ends where a term was expected");
+    return NULL;
+  }
+  start = p->i;
+  if (p->s[p->i] == '(') {
+    qnode *n;
+    p->i++;
+    n = parse_or(p);
+    if (n == NULL) return NULL;
+    skip_blanks(p);
+    if (p->i >= p->len || p->s[p->i] != ')') {
+      fail(p, start, "unbalanced parenthesis");
+      free_node(n);
+      return NULL;
+    }
+    p->i++;
+    return n;
+  }
+  if (p->s[p->i] == ')') {
+    fail(p, p->i, "unbalanced parenthesis");
+    return NULL;
+  }
+  if (p->s[p->i] == '"') {
+    const char *q = memchr(p->s + p->i + 1, '"', p->len - p->i - 1);
+    size_t a = p->i + 1;
+    if (q == NULL) {
+      fail(p, start, "unterminated phrase (a closing \" is missing)");
+      return NULL;
+    }
+    p->i = (size_t)(q - p->s) + 1;
+    return leaf(p, p->s + a, (size_t)(q - p->s) - a, start, 1);
+  }
+  while (p->i < p->len && p->s[p->i] != ' ' && p->s[p->i] != '\t' && p->s[p->i] != '\n' &&
+         p->s[p->i] != '\r' && p->s[p->i] != '(' && p->s[p->i] != ')' && p->s[p->i] != '"')
+    p->i++;
+  return leaf(p, p->s + start, p->i - start, start, 0);
+}
+
+static qnode *parse_unary(parser *p) {
+  skip_blanks(p);
+  if (keyword(p, "NOT")) {
+    qnode *a;
+    p->i += 3;
+    a = parse_unary(p);
+    if (a == NULL) return NULL;
+    return node(p, Q_NOT, node(p, Q_ALL, NULL, NULL), a);
+  }
+  return parse_primary(p);
+}
+
+static qnode *parse_and(parser *p) {
+  qnode *left = parse_unary(p);
+  while (left != NULL) {
+    qnode *right;
+    skip_blanks(p);
+    if (p->i >= p->len || p->s[p->i] == ')' || keyword(p, "OR")) break;
+    if (keyword(p, "AND")) p->i += 3;
+    skip_blanks(p);
+    if (keyword(p, "NOT")) {
+      p->i += 3;
+      right = parse_unary(p);
+      if (right == NULL) {
+        free_node(left);
+        return NULL;
+      }
+      left = node(p, Q_NOT, left, right);
+      continue;
+    }
+    right = parse_unary(p);
+    if (right == NULL) {
+      free_node(left);
+      return NULL;
+    }
+    left = node(p, Q_AND, left, right);
+  }
+  return left;
+}
+
+static qnode *parse_or(parser *p) {
+  qnode *left = parse_and(p);
+  while (left != NULL) {
+    qnode *right;
+    skip_blanks(p);
+    if (!keyword(p, "OR")) break;
+    p->i += 2;
+    right = parse_and(p);
+    if (right == NULL) {
+      free_node(left);
+      return NULL;
+    }
+    left = node(p, Q_OR, left, right);
+  }
+  return left;
+}
+
+stance_query *stance_query_parse(const char *text, size_t len, char *err, size_t errlen,
+                                 size_t *col) {
+  parser p;
+  stance_query *q;
+  qnode *root;
+  memset(&p, 0, sizeof p);
+  p.s = text;
+  p.len = len;
+  p.err = err;
+  p.errlen = errlen;
+  p.col = col;
+  err[0] = '\0';
+  *col = 0;
+  skip_blanks(&p);
+  if (p.i >= len) {
+    fail(&p, 0, "the query is empty");
+    return NULL;
+  }
+  root = parse_or(&p);
+  if (root != NULL) {
+    skip_blanks(&p);
+    if (p.i < len) {
+      fail(&p, p.i, p.s[p.i] == ')' ? "unbalanced parenthesis" : "unexpected text");
+      free_node(root);
+      root = NULL;
+    }
+  }
+  if (root == NULL) {
+    if (p.oom) err[0] = '\0';
+    return NULL;
+  }
+  q = malloc(sizeof *q);
+  if (q == NULL) {
+    free_node(root);
+    err[0] = '\0';
+    return NULL;
+  }
+  q->root = root;
+  return q;
+}
+
+/* ---- running ----------------------------------------------------------------------------- */
+
+typedef struct occ {
+  uint32_t pos, words;
+} occ;
+
+/* Documents (local numbers, ascending) with their occurrences. */
+typedef struct plist {
+  uint32_t *docs;
+  uint32_t *start;              /* ndocs + 1 offsets into occ */
+  occ *occ;
+  uint32_t ndocs, nocc, docs_cap, occ_cap;
+  int oom;
+} plist;
+
+static void plist_free(plist *l) {
+  free(l->docs);
+  free(l->start);
+  free(l->occ);
+  memset(l, 0, sizeof *l);
+}
+
+static void plist_doc(plist *l, uint32_t doc) {
+  if (l->oom) return;
+  if (l->ndocs + 2 > l->docs_cap) {
+    uint32_t cap = l->docs_cap ? l->docs_cap * 2 : 64;
+    uint32_t *d = realloc(l->docs, cap * sizeof *d), *s;
+    if (d == NULL) {
+      l->oom = 1;
+      return;
+    }
+    l->docs = d;
+    s = realloc(l->start, (cap + 1) * sizeof *s);
+    if (s == NULL) {
+      l->oom = 1;
+      return;
+    }
+    l->start = s;
+    l->docs_cap = cap;
+  }
+  l->docs[l->ndocs] = doc;
+  l->start[l->ndocs] = l->nocc;
+  l->ndocs++;
+  l->start[l->ndocs] = l->nocc;
+}
+
+static void plist_occ(plist *l, uint32_t pos, uint32_t words) {
+  if (l->oom) return;
+  if (l->nocc == l->occ_cap) {
+    uint32_t cap = l->occ_cap ? l->occ_cap * 2 : 256;
+    occ *o = realloc(l->occ, cap * sizeof *o);
+    if (o == NULL) {
+      l->oom = 1;
+      return;
+    }
+    l->occ = o;
+    l->occ_cap = cap;
+  }
+  l->occ[l->nocc].pos = pos;
+  l->occ[l->nocc].words = words;
+  l->nocc++;
+  l->start[l->ndocs] = l->nocc;
+}
+
+/* Decode the postings of dictionary entry t, keeping documents not deleted. */
+static void decode_term(const stance_segment *seg, const stance_index *ix, uint32_t t, plist *out) {
+  const uint8_t *p = seg->postings + seg->post_off[t], *end = seg->postings + seg->post_off[t + 1];
+  uint64_t cur = 0, v;
+  while (p < end) {
+    uint64_t pos = 0;
+    int live;
+    if ((p = stance_varint_get(p, end, &v)) == NULL) return;
+    cur += v;
+    live = cur >= 1 && cur <= seg->ndocs && !stance_index_doc(ix, seg->docs[cur - 1])->deleted;
+    if (live) plist_doc(out, (uint32_t)(cur - 1));
+    for (;;) {
+      if ((p = stance_varint_get(p, end, &v)) == NULL) return;
+      if (v == 0) break;
+      pos += v - 1;
+      if (live) plist_occ(out, (uint32_t)pos, 1);
+    }
+  }
+}
+
+static int cmp_occ(const void *a, const void *b) {
+  const occ *x = a, *y = b;
+  if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+  return (x->words > y->words) - (x->words < y->words);
+}
+
+/* Union of two lists (both documents and occurrences). */
+static void plist_union(const plist *a, const plist *b, plist *out) {
+  uint32_t i = 0, j = 0, k;
+  while (i < a->ndocs || j < b->ndocs) {
+    uint32_t d;
+    int ta, tb;
+    if (j >= b->ndocs || (i < a->ndocs && a->docs[i] < b->docs[j])) {
+      d = a->docs[i];
+    } else {
+      d = b->docs[j];
+    }
+    ta = i < a->ndocs && a->docs[i] == d;
+    tb = j < b->ndocs && b->docs[j] == d;
+    plist_doc(out, d);
+    if (ta)
+      for (k = a->start[i]; k < a->start[i + 1]; k++) plist_occ(out, a->occ[k].pos, a->occ[k].words);
+    if (tb)
+      for (k = b->start[j]; k < b->start[j + 1]; k++) plist_occ(out, b->occ[k].pos, b->occ[k].words);
+    if (ta && tb && !out->oom)
+      qsort(out->occ + out->start[out->ndocs - 1], out->nocc - out->start[out->ndocs - 1],
+            sizeof *out->occ, cmp_occ);
+    i += (uint32_t)ta;
+    j += (uint32_t)tb;
+  }
+}
+
+/* Documents in both; occurrences of both. */
+static void plist_and(const plist *a, const plist *b, plist *out) {
+  uint32_t i = 0, j = 0, k;
+  while (i < a->ndocs && j < b->ndocs) {
+    if (a->docs[i] < b->docs[j]) {
+      i++;
+    } else if (a->docs[i] > b->docs[j]) {
+      j++;
+    } else {
+      plist_doc(out, a->docs[i]);
+      for (k = a->start[i]; k < a->start[i + 1]; k++) plist_occ(out, a->occ[k].pos, a->occ[k].words);
+      for (k = b->start[j]; k < b->start[j + 1]; k++) plist_occ(out, b->occ[k].pos, b->occ[k].words);
+      if (!out->oom)
+        qsort(out->occ + out->start[out->ndocs - 1], out->nocc - out->start[out->ndocs - 1],
+              sizeof *out->occ, cmp_occ);
+      i++;
+      j++;
+    }
+  }
+}
+
+/* Documents of a not in b; a's occurrences. */
+static void plist_not(const plist *a, const plist *b, plist *out) {
+  uint32_t i = 0, j = 0, k;
+  while (i < a->ndocs) {
+    while (j < b->ndocs && b->docs[j] < a->docs[i]) j++;
+    if (j >= b->ndocs || b->docs[j] != a->docs[i]) {
+      plist_doc(out, a->docs[i]);
+      for (k = a->start[i]; k < a->start[i + 1]; k++) plist_occ(out, a->occ[k].pos, a->occ[k].words);
+    }
+    i++;
+  }
+}
+
+static int has_pos(const plist *l, uint32_t di, uint32_t pos) {
+  uint32_t lo = l->start[di], hi = l->start[di + 1];
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (l->occ[mid].pos == pos) return 1;
+    if (l->occ[mid].pos < pos)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return 0;
+}
+
+static void eval(const qnode *n, const stance_segment *seg, const stance_index *ix, plist *out);
+
+static void eval_phrase(const qnode *n, const stance_segment *seg, const stance_index *ix,
+                        plist *out) {
+  plist *parts = calloc(n->nwords, sizeof *parts);
+  size_t w;
+  uint32_t *at;
+  if (parts == NULL) {
+    out->oom = 1;
+    return;
+  }
+  for (w = 0; w < n->nwords; w++) {
+    int64_t t = stance_segment_find(seg, n->words[w], n->lens[w]);
+    if (t < 0) goto done; /* a word the segment lacks: no match here */
+    decode_term(seg, ix, (uint32_t)t, &parts[w]);
+    if (parts[w].oom) {
+      out->oom = 1;
+      goto done;
+    }
+  }
+  at = calloc(n->nwords, sizeof *at);
+  if (at == NULL) {
+    out->oom = 1;
+    goto done;
+  }
+  /* walk the documents of the first word; find each in the others */
+  {
+    uint32_t i;
+    for (i = 0; i < parts[0].ndocs; i++) {
+      uint32_t d = parts[0].docs[i], k;
+      int in_all = 1, opened = 0;
+      for (w = 1; w < n->nwords && in_all; w++) {
+        while (at[w] < parts[w].ndocs && parts[w].docs[at[w]] < d) at[w]++;
+        in_all = at[w] < parts[w].ndocs && parts[w].docs[at[w]] == d;
+      }
+      if (!in_all) continue;
+      for (k = parts[0].start[i]; k < parts[0].start[i + 1]; k++) {
+        uint32_t p0 = parts[0].occ[k].pos;
+        int ok = 1;
+        for (w = 1; w < n->nwords && ok; w++) ok = has_pos(&parts[w], at[w], p0 + (uint32_t)w);
+        if (!ok) continue;
+        if (!opened) {
+          plist_doc(out, d);
+          opened = 1;
+        }
+        plist_occ(out, p0, (uint32_t)n->nwords);
+      }
+    }
+  }
+  free(at);
+done:
+  for (w = 0; w < n->nwords; w++) plist_free(&parts[w]);
+  free(parts);
+}
+
+static void eval(const qnode *n, const stance_segment *seg, const stance_index *ix, plist *out) {
+  switch (n->kind) {
+    case Q_WORD: {
+      int64_t t = stance_segment_find(seg, n->words[0], n->lens[0]);
+      if (t >= 0) decode_term(seg, ix, (uint32_t)t, out);
+      return;
+    }
+    case Q_PREFIX: {
+      uint32_t lo, hi, t;
+      plist acc;
+      memset(&acc, 0, sizeof acc);
+      stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi);
+      for (t = lo; t < hi; t++) {
+        plist one, merged;
+        memset(&one, 0, sizeof one);
+        memset(&merged, 0, sizeof merged);
+        decode_term(seg, ix, t, &one);
+        plist_union(&acc, &one, &merged);
+        if (one.oom || merged.oom) out->oom = 1;
+        plist_free(&one);
+        plist_free(&acc);
+        acc = merged;
+      }
+      plist_free(out);
+      *out = acc;
+      return;
+    }
+    case Q_PHRASE:
+      eval_phrase(n, seg, ix, out);
+      return;
+    case Q_ALL: {
+      uint32_t d;
+      for (d = 0; d < seg->ndocs; d++)
+        if (!stance_index_doc(ix, seg->docs[d])->deleted) plist_doc(out, d);
+      return;
+    }
+    default: {
+      plist a, b;
+      memset(&a, 0, sizeof a);
+      memset(&b, 0, sizeof b);
+      eval(n->a, seg, ix, &a);
+      eval(n->b, seg, ix, &b);
+      if (n->kind == Q_AND)
+        plist_and(&a, &b, out);
+      else if (n->kind == Q_OR)
+        plist_union(&a, &b, out);
+      else
+        plist_not(&a, &b, out);
+      if (a.oom || b.oom) out->oom = 1;
+      plist_free(&a);
+      plist_free(&b);
+    }
+  }
+}
+
+int stance_glob_match(const char *glob, const char *path) {
+  if (strchr(glob, '/') == NULL) {
+    const char *base = strrchr(path, '/');
+    return fnmatch(glob, base ? base + 1 : path, 0) == 0;
+  }
+  return fnmatch(glob, path, FNM_PATHNAME) == 0;
+}
+
+static int wanted(const char *const *globs, const char *path) {
+  if (globs == NULL || globs[0] == NULL) return 1;
+  for (; *globs; globs++)
+    if (stance_glob_match(*globs, path)) return 1;
+  return 0;
+}
+
+static int push_hit(stance_hits *h, uint32_t doc, uint32_t pos, uint32_t words) {
+  if (h->n == h->cap) {
+    size_t cap = h->cap ? h->cap * 2 : 256;
+    stance_hit *ni = realloc(h->items, cap * sizeof *ni);
+    if (ni == NULL) return -1;
+    h->items = ni;
+    h->cap = cap;
+  }
+  h->items[h->n].doc = doc;
+  h->items[h->n].pos = pos;
+  h->items[h->n].words = words;
+  h->n++;
+  return 0;
+}
+
+/* Hits sorted by document path, then position (segments added by updates hold documents
+ * out of path order). The keys carry the path so that qsort needs no context. */
+typedef struct hit_key {
+  const char *path;
+  stance_hit hit;
+} hit_key;
+
+static int cmp_hit_keys(const void *pa, const void *pb) {
+  const hit_key *a = pa, *b = pb;
+  int c = a->hit.doc == b->hit.doc ? 0 : strcmp(a->path, b->path);
+  if (c != 0) return c;
+  if (a->hit.pos != b->hit.pos) return a->hit.pos < b->hit.pos ? -1 : 1;
+  return (a->hit.words > b->hit.words) - (a->hit.words < b->hit.words);
+}
+
+static int sort_hits(const stance_index *ix, stance_hits *h, size_t from) {
+  size_t i, n = h->n - from;
+  hit_key *keys;
+  for (i = from + 1; i < h->n; i++) {
+    const stance_hit *a = &h->items[i - 1], *b = &h->items[i];
+    if (a->doc != b->doc && strcmp(stance_index_doc(ix, a->doc)->path, stance_index_doc(ix, b->doc)->path) > 0)
+      break;
+  }
+  if (i >= h->n) return 0; /* in order already */
+  keys = malloc(n * sizeof *keys);
+  if (keys == NULL) return -1;
+  for (i = 0; i < n; i++) {
+    keys[i].hit = h->items[from + i];
+    keys[i].path = stance_index_doc(ix, keys[i].hit.doc)->path;
+  }
+  qsort(keys, n, sizeof *keys, cmp_hit_keys);
+  for (i = 0; i < n; i++) h->items[from + i] = keys[i].hit;
+  free(keys);
+  return 0;
+}
+
+int stance_query_run(const stance_query *q, const stance_index *ix, const char *const *globs,
+                     stance_hits *out) {
+  uint32_t s, nseg = stance_index_nsegments(ix);
+  size_t from = out->n;
+  for (s = 0; s < nseg; s++) {
+    const stance_segment *seg = stance_index_segment(ix, s);
+    plist l;
+    uint32_t i, k;
+    memset(&l, 0, sizeof l);
+    eval(q->root, seg, ix, &l);
+    if (l.oom) {
+      plist_free(&l);
+      return -1;
+    }
+    for (i = 0; i < l.ndocs; i++) {
+      uint32_t doc = seg->docs[l.docs[i]];
+      if (!wanted(globs, stance_index_doc(ix, doc)->path)) continue;
+      if (l.start[i] == l.start[i + 1]) {
+        if (push_hit(out, doc, 0, 0) != 0) goto oom;
+      }
+      for (k = l.start[i]; k < l.start[i + 1]; k++)
+        if (push_hit(out, doc, l.occ[k].pos, l.occ[k].words) != 0) goto oom;
+    }
+    plist_free(&l);
+    continue;
+  oom:
+    plist_free(&l);
+    return -1;
+  }
+  return sort_hits(ix, out, from);
+}
+
+void stance_hits_free(stance_hits *h) {
+  free(h->items);
+  memset(h, 0, sizeof *h);
+}

@@ -1,0 +1,283 @@
+/*
+ * segment.c - words, paragraphs and sentences of a text (see text.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+/* ---- words ---------------------------------------------------------------------------- */
+
+/* ASCII: 1 word character, 2 blank (space, tab, line end), 0 anything else. */
+static const unsigned char ascii_class[128] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0};
+
+long stance_tokenize(const char *s, size_t len, stance_token_cb cb, void *ud) {
+  const unsigned char *u = (const unsigned char *)s;
+  char small[256];
+  char *buf = small;
+  size_t cap = sizeof small, i = 0;
+  long count = 0;
+  int broken = 0;
+  while (i < len) {
+    size_t start, o = 0;
+    int n;
+    uint32_t cp;
+    /* the gap before the next word */
+    while (i < len) {
+      if (u[i] < 0x80) {
+        unsigned char c = ascii_class[u[i]];
+        if (c == 1) break;
+        if (c == 0) broken = 1;
+        i++;
+        continue;
+      }
+      cp = stance_utf8_decode(u + i, len - i, &n, NULL);
+      if (stance_is_word_cp(cp)) break;
+      /* Unicode blanks (no-break space, ideographic space...) do not break a phrase */
+      if (!(cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+            cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0x85))
+        broken = 1;
+      i += (size_t)n;
+    }
+    if (i >= len) break;
+    start = i;
+    /* the word, folded as it goes */
+    while (i < len) {
+      if (o + 8 > cap) {
+        char *nb;
+        cap *= 2;
+        nb = buf == small ? malloc(cap) : realloc(buf, cap);
+        if (nb == NULL) {
+          if (buf != small) free(buf);
+          return -1;
+        }
+        if (buf == small) memcpy(nb, small, o);
+        buf = nb;
+      }
+      if (u[i] < 0x80) {
+        if (ascii_class[u[i]] != 1) break;
+        buf[o++] = (char)((u[i] >= 'A' && u[i] <= 'Z') ? u[i] + 32 : u[i]);
+        i++;
+        continue;
+      }
+      cp = stance_utf8_decode(u + i, len - i, &n, NULL);
+      if (!stance_is_word_cp(cp)) break;
+      o += stance_fold((const char *)u + i, (size_t)n, buf + o);
+      i += (size_t)n;
+    }
+    count++;
+    if (cb != NULL && cb(ud, start, i, buf, o, broken)) break;
+    broken = 0;
+  }
+  if (buf != small) free(buf);
+  return count;
+}
+
+/* ---- paragraphs --------------------------------------------------------------------------- */
+
+static int blank_line(const char *s, size_t a, size_t b) {
+  size_t i;
+  for (i = a; i < b; i++)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
+  return 1;
+}
+
+static void trim(const char *s, size_t *a, size_t *b) {
+  while (*a < *b && (s[*a] == ' ' || s[*a] == '\t' || s[*a] == '\r' || s[*a] == '\n')) (*a)++;
+  while (*b > *a && (s[*b - 1] == ' ' || s[*b - 1] == '\t' || s[*b - 1] == '\r' || s[*b - 1] == '\n'))
+    (*b)--;
+}
+
+int stance_paragraphs(const char *s, size_t len, stance_span_fn cb, void *ud) {
+  size_t i = 0, start = 0;
+  int in = 0, count = 0;
+  while (i <= len) {
+    const char *nl = i < len ? memchr(s + i, '\n', len - i) : NULL;
+    size_t end = nl ? (size_t)(nl - s) : len;
+    int blank = blank_line(s, i, end);
+    if (!blank && !in) {
+      start = i;
+      in = 1;
+    } else if (blank && in) {
+      size_t a = start, b = i;
+      trim(s, &a, &b);
+      count++;
+      if (cb(ud, a, b)) return count;
+      in = 0;
+    }
+    if (nl == NULL) break;
+    i = end + 1;
+  }
+  if (in) {
+    size_t a = start, b = len;
+    trim(s, &a, &b);
+    count++;
+    cb(ud, a, b);
+  }
+  return count;
+}
+
+/* ---- sentences ----------------------------------------------------------------------------- */
+
+/* Never the end of a sentence: titles and other words that introduce what follows. */
+static const char *const titles[] = {
+    "Mr", "Mrs", "Ms", "Mx", "Dr", "Prof", "Sen", "Rep", "Gov", "Gen", "Col", "Lt", "Sgt",
+    "Capt", "Cmdr", "Adm", "Maj", "Rev", "Hon", "Pres", "Amb", "Sec", "St", "Mt", "Ft", "No",
+    "Nos", "vs", "v", "cf", "e.g", "i.e", "viz", "approx", "ca", "Fig", "fig", "Vol", "vol",
+    "pp", "p", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov",
+    "Dec", NULL};
+/* May end a sentence, but usually do not: end it only before a clear sentence start. */
+static const char *const abbreviations[] = {"Jr", "Sr", "Inc", "Ltd", "Co", "Corp", "Bros",
+                                            "etc", "al", "Esq", "Ph.D", "a.m", "p.m", NULL};
+/* Words that clearly start a sentence after an abbreviation or acronym. */
+static const char *const starters[] = {
+    "The", "A", "An", "This", "That", "These", "Those", "It", "Its", "He", "She", "We", "They",
+    "I", "You", "His", "Her", "Our", "Their", "In", "On", "At", "For", "But", "And", "Yet", "So",
+    "Or", "If", "When", "While", "Although", "Though", "However", "Still", "Meanwhile", "There",
+    "Here", "What", "Why", "How", "Who", "Such", "Many", "Most", "Some", "Nor", "As", "After",
+    "Before", "Since", "Instead", "Indeed", "Yes", "No", "Not", NULL};
+
+static int in_list(const char *const *list, const char *w, size_t n) {
+  for (; *list; list++)
+    if (strlen(*list) == n && memcmp(*list, w, n) == 0) return 1;
+  return 0;
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* A closing quote or bracket: ' " ) ] and the curly quotes ’ ” (UTF-8). Returns its length. */
+static int closer_at(const char *s, size_t i, size_t end) {
+  if (s[i] == '"' || s[i] == '\'' || s[i] == ')' || s[i] == ']') return 1;
+  if (i + 2 < end && (unsigned char)s[i] == 0xE2 && (unsigned char)s[i + 1] == 0x80 &&
+      ((unsigned char)s[i + 2] == 0x99 || (unsigned char)s[i + 2] == 0x9D))
+    return 3;
+  return 0;
+}
+
+/* Does the text at i begin like a sentence: an upper-case letter, a digit, or an opening
+ * quote or bracket? Returns 1 and the first word's extent in *w, *wn. */
+static int sentence_start(const char *s, size_t i, size_t end, const char **w, size_t *wn) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t j = i;
+  int n;
+  uint32_t cp;
+  /* opening quotes and brackets */
+  while (j < end) {
+    if (s[j] == '"' || s[j] == '\'' || s[j] == '(' || s[j] == '[') {
+      j++;
+    } else if (j + 2 < end && u[j] == 0xE2 && u[j + 1] == 0x80 && (u[j + 2] == 0x98 || u[j + 2] == 0x9C)) {
+      j += 3;
+    } else {
+      break;
+    }
+  }
+  if (j >= end) return 0;
+  cp = stance_utf8_decode(u + j, end - j, &n, NULL);
+  *w = s + j;
+  *wn = 0;
+  while (j + *wn < end && stance_is_word_cp(stance_utf8_decode(u + j + *wn, end - j - *wn, &n, NULL)))
+    *wn += (size_t)n;
+  if (cp >= '0' && cp <= '9') return 1;
+  return stance_fold_cp(cp) != cp || j > i; /* upper case, or after an opening quote */
+}
+
+/* Should the '.' at `dot` end the sentence, given the word before it [wa, dot) and what
+ * follows? */
+static int period_ends(const char *s, size_t wa, size_t dot, const char *next, size_t next_n) {
+  size_t n = dot - wa;
+  const char *w = s + wa;
+  int internal_dot = memchr(w, '.', n) != NULL;
+  if (n == 0) return 1;
+  if (in_list(titles, w, n)) return 0;
+  /* an initial: one upper-case letter (J. R. Haines) */
+  if (n == 1 && w[0] >= 'A' && w[0] <= 'Z') return in_list(starters, next, next_n) && next_n > 1;
+  if (in_list(abbreviations, w, n) || internal_dot) return in_list(starters, next, next_n);
+  return 1;
+}
+
+typedef struct sent_ctx {
+  const char *s;
+  stance_span_fn cb;
+  void *ud;
+  int count, stop;
+} sent_ctx;
+
+static int emit(sent_ctx *c, size_t a, size_t b) {
+  trim(c->s, &a, &b);
+  if (a >= b) return 0;
+  c->count++;
+  if (c->cb(c->ud, a, b)) c->stop = 1;
+  return c->stop;
+}
+
+/* Where the word ending at `term` begins, without opening quotes or brackets. */
+static size_t word_before(const char *s, size_t pa, size_t term) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t wa = term;
+  while (wa > pa && !is_space(s[wa - 1])) wa--;
+  for (;;) {
+    if (wa < term && (s[wa] == '"' || s[wa] == '\'' || s[wa] == '(' || s[wa] == '[')) {
+      wa++;
+    } else if (wa + 2 < term && u[wa] == 0xE2 && u[wa + 1] == 0x80 &&
+               (u[wa + 2] == 0x98 || u[wa + 2] == 0x9C)) {
+      wa += 3;
+    } else {
+      return wa;
+    }
+  }
+}
+
+static int paragraph_sentences(void *ud, size_t pa, size_t pb) {
+  sent_ctx *c = ud;
+  const char *s = c->s;
+  size_t i = pa, start = pa;
+  while (i < pb) {
+    size_t term = i, tend, after, j;
+    const char *next;
+    size_t next_n;
+    if (s[i] != '.' && s[i] != '!' && s[i] != '?') {
+      i++;
+      continue;
+    }
+    /* the run of terminators (?!, ...), then closing quotes and brackets */
+    tend = term;
+    while (tend < pb && (s[tend] == '.' || s[tend] == '!' || s[tend] == '?')) tend++;
+    after = tend;
+    for (;;) {
+      int k = after < pb ? closer_at(s, after, pb) : 0;
+      if (k == 0) break;
+      after += (size_t)k;
+    }
+    i = after;
+    /* only before a blank (4.2, U.S.A and e.g. inside a word are not ends) */
+    if (after < pb && !is_space(s[after])) continue;
+    j = after;
+    while (j < pb && is_space(s[j])) j++;
+    if (j >= pb) break; /* the paragraph's end is a sentence end anyway */
+    if (!sentence_start(s, j, pb, &next, &next_n)) continue;
+    if (s[term] == '.' && tend - term > 1) {
+      /* an ellipsis ends a sentence only before a clear start */
+      if (!in_list(starters, next, next_n)) continue;
+    } else if (s[term] == '.' && tend - term == 1) {
+      if (!period_ends(s, word_before(s, pa, term), term, next, next_n)) continue;
+    }
+    if (emit(c, start, after)) return 1;
+    start = after;
+  }
+  return emit(c, start, pb);
+}
+
+int stance_sentences(const char *s, size_t len, stance_span_fn cb, void *ud) {
+  sent_ctx c;
+  c.s = s;
+  c.cb = cb;
+  c.ud = ud;
+  c.count = 0;
+  c.stop = 0;
+  stance_paragraphs(s, len, paragraph_sentences, &c);
+  return c.count;
+}

@@ -1,0 +1,289 @@
+/*
+ * text.c - the text model (see text.h).
+ *
+ * Positions: line starts (for lines) and, every CP_STEP bytes, the code point index of
+ * that byte (for code points): byte -> code point is a table lookup plus a scan of at
+ * most CP_STEP bytes; code point -> byte is a binary search over the same table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "markup.h"
+#include "text.h"
+#include "unicode_data.h"
+
+#define CP_STEP 64
+
+/* ---- characters ------------------------------------------------------------------------ */
+
+uint32_t stance_utf8_decode(const unsigned char *s, size_t len, int *n, int *invalid) {
+  int k = s[0] < 0x80 ? 1 : stance_utf8_valid_at(s, len);
+  if (k == 0) {
+    *n = 1;
+    if (invalid) *invalid = 1;
+    return 0xFFFD;
+  }
+  *n = k;
+  switch (k) {
+    case 1: return s[0];
+    case 2: return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+    case 3: return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    default:
+      return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
+             (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+  }
+}
+
+int stance_is_word_cp(uint32_t cp) {
+  size_t lo = 0, hi = STANCE_WORD_RANGES;
+  if (cp < 0x80)
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+           cp == '_';
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (cp < stance_word_ranges[mid][0])
+      hi = mid;
+    else if (cp > stance_word_ranges[mid][1])
+      lo = mid + 1;
+    else
+      return 1;
+  }
+  return 0;
+}
+
+uint32_t stance_fold_cp(uint32_t cp) {
+  size_t lo = 0, hi = STANCE_LOWER_RUNS;
+  if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const int32_t *r = stance_lower_runs[mid];
+    if (cp < (uint32_t)r[0]) {
+      hi = mid;
+    } else if (cp > (uint32_t)r[1]) {
+      lo = mid + 1;
+    } else {
+      if ((cp - (uint32_t)r[0]) % (uint32_t)r[3] == 0) return (uint32_t)((int32_t)cp + r[2]);
+      return cp;
+    }
+  }
+  return cp;
+}
+
+static size_t put_utf8(uint32_t cp, char *out) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+size_t stance_fold(const char *s, size_t len, char *out) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0, o = 0;
+  while (i < len) {
+    int n;
+    if (u[i] < 0x80) {
+      out[o++] = (char)((u[i] >= 'A' && u[i] <= 'Z') ? u[i] + 32 : u[i]);
+      i++;
+      continue;
+    }
+    o += put_utf8(stance_fold_cp(stance_utf8_decode(u + i, len - i, &n, NULL)), out + o);
+    i += (size_t)n;
+  }
+  return o;
+}
+
+/* ---- the document ------------------------------------------------------------------------ */
+
+struct stance_text {
+  char *s;
+  size_t len, cps, invalid, first_invalid;
+  size_t *lines;                /* start byte of each line, then len (a sentinel) */
+  uint32_t nlines;
+  uint32_t *cp_at;              /* cp_at[k] = code point index of byte k * CP_STEP */
+  size_t ncp;
+};
+
+/* Bytes that do not begin a code point: continuation bytes of a valid sequence. */
+static int starts_cp(const unsigned char *s, size_t len, size_t i) {
+  size_t back;
+  if ((s[i] & 0xC0) != 0x80) return 1;
+  /* A continuation byte starts a code point only if no valid sequence covers it. */
+  for (back = 1; back <= 3 && back <= i; back++) {
+    int n = stance_utf8_valid_at(s + i - back, len - (i - back));
+    if (n > (int)back) return 0;
+    if ((s[i - back] & 0xC0) != 0x80) break;
+  }
+  return 1;
+}
+
+stance_text *stance_text_new(const char *s, size_t len) {
+  stance_text *t = calloc(1, sizeof *t);
+  const unsigned char *u;
+  size_t i = 0, cap = 64, cp = 0, k;
+  if (t == NULL) return NULL;
+  t->s = malloc(len + 1);
+  t->ncp = len / CP_STEP + 1;
+  t->cp_at = malloc(t->ncp * sizeof *t->cp_at);
+  t->lines = malloc(cap * sizeof *t->lines);
+  if (t->s == NULL || t->cp_at == NULL || t->lines == NULL) {
+    stance_text_free(t);
+    return NULL;
+  }
+  memcpy(t->s, s, len);
+  t->s[len] = '\0';
+  t->len = len;
+  u = (const unsigned char *)t->s;
+  t->lines[t->nlines++] = 0;
+  k = 0;
+  while (i < len) {
+    int n = 1, bad = 0;
+    /* record the code point index of each CP_STEP boundary this character covers */
+    if (u[i] >= 0x80) stance_utf8_decode(u + i, len - i, &n, &bad);
+    while (k * CP_STEP < i + (size_t)n && k < t->ncp) {
+      t->cp_at[k] = (uint32_t)cp;
+      k++;
+    }
+    if (bad) {
+      if (t->invalid == 0) t->first_invalid = i;
+      t->invalid++;
+    }
+    if (u[i] == '\n' && i + 1 <= len) {
+      if (t->nlines + 1 >= cap) {
+        size_t *nl;
+        cap *= 2;
+        nl = realloc(t->lines, cap * sizeof *nl);
+        if (nl == NULL) {
+          stance_text_free(t);
+          return NULL;
+        }
+        t->lines = nl;
+      }
+      t->lines[t->nlines++] = i + 1;
+    }
+    i += (size_t)n;
+    cp++;
+  }
+  while (k < t->ncp) t->cp_at[k++] = (uint32_t)cp;
+  t->cps = cp;
+  /* A final "\n" does not open a line of its own. */
+  if (t->nlines > 1 && t->lines[t->nlines - 1] == len) t->nlines--;
+  t->lines[t->nlines] = len;
+  return t;
+}
+
+void stance_text_free(stance_text *t) {
+  if (t == NULL) return;
+  free(t->s);
+  free(t->cp_at);
+  free(t->lines);
+  free(t);
+}
+
+const char *stance_text_bytes(const stance_text *t, size_t *len) {
+  if (len) *len = t->len;
+  return t->s;
+}
+size_t stance_text_cps(const stance_text *t) { return t->cps; }
+uint32_t stance_text_lines(const stance_text *t) { return t->len == 0 ? 0 : t->nlines; }
+size_t stance_text_invalid(const stance_text *t, size_t *first) {
+  if (first) *first = t->first_invalid;
+  return t->invalid;
+}
+
+/* The first byte of the character that contains byte i. */
+static size_t char_start(const stance_text *t, size_t i) {
+  const unsigned char *u = (const unsigned char *)t->s;
+  size_t back = 0;
+  while (i > 0 && back < 3 && !starts_cp(u, t->len, i)) i--, back++;
+  return i;
+}
+
+size_t stance_text_byte_to_cp(const stance_text *t, size_t b) {
+  const unsigned char *u = (const unsigned char *)t->s;
+  size_t k, i, cp;
+  if (b >= t->len) return t->cps;
+  k = b / CP_STEP;
+  cp = t->cp_at[k]; /* the character that contains byte k * CP_STEP */
+  i = char_start(t, k * CP_STEP);
+  for (;;) {
+    int n = 1;
+    if (u[i] >= 0x80) stance_utf8_decode(u + i, t->len - i, &n, NULL);
+    if (i + (size_t)n > b) return cp;
+    i += (size_t)n;
+    cp++;
+  }
+}
+
+size_t stance_text_cp_to_byte(const stance_text *t, size_t c) {
+  const unsigned char *u = (const unsigned char *)t->s;
+  size_t lo = 0, hi = t->ncp, i, cp;
+  if (c >= t->cps) return t->len;
+  /* the last boundary whose character index is <= c */
+  while (hi - lo > 1) {
+    size_t mid = (lo + hi) / 2;
+    if (t->cp_at[mid] <= c)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  cp = t->cp_at[lo];
+  i = char_start(t, lo * CP_STEP);
+  while (cp < c && i < t->len) {
+    int n = 1;
+    if (u[i] >= 0x80) stance_utf8_decode(u + i, t->len - i, &n, NULL);
+    i += (size_t)n;
+    cp++;
+  }
+  return i;
+}
+
+static uint32_t line_of(const stance_text *t, size_t b) {
+  uint32_t lo = 0, hi = t->nlines;
+  while (hi - lo > 1) {
+    uint32_t mid = (lo + hi) / 2;
+    if (t->lines[mid] <= b)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+void stance_text_pos(const stance_text *t, size_t b, uint32_t *line, size_t *col_bytes,
+                     size_t *col_cps) {
+  uint32_t l;
+  if (b > t->len) b = t->len;
+  l = line_of(t, b);
+  if (line) *line = l;
+  if (col_bytes) *col_bytes = b - t->lines[l];
+  if (col_cps) *col_cps = stance_text_byte_to_cp(t, b) - stance_text_byte_to_cp(t, t->lines[l]);
+}
+
+size_t stance_text_line_start(const stance_text *t, uint32_t line) {
+  return line <= t->nlines ? t->lines[line] : t->len;
+}
+
+size_t stance_text_line_end(const stance_text *t, uint32_t line) {
+  size_t e;
+  if (line >= t->nlines) return t->len;
+  e = t->lines[line + 1];
+  if (e > t->lines[line] && t->s[e - 1] == '\n') e--;
+  if (e > t->lines[line] && t->s[e - 1] == '\r') e--;
+  return e;
+}
