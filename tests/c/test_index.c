@@ -1,0 +1,248 @@
+/* index.c, query.c, indexfile.c: search results against a brute-force scan, the file
+ * format round trip, and corrupt files refused. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "indexfile.h"
+#include "query.h"
+#include "text.h"
+
+#define NDOCS 60
+
+static const char *vocab[] = {"Human", "rights", "sanctions", "talks", "Kim", "engagement",
+                              "the", "of", "sanction", "sanctioning", "North", "Korea"};
+static const char *seps[] = {" ", "  ", "\n", ", ", ". ", " — ", "\r\n"};
+
+static uint64_t rng = 1234;
+static uint32_t rnd(uint32_t n) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (uint32_t)(rng % n);
+}
+
+typedef struct corpus {
+  char text[NDOCS][2048];
+  size_t len[NDOCS];
+} corpus;
+
+static void make_corpus(corpus *c) {
+  int d;
+  for (d = 0; d < NDOCS; d++) {
+    int w, n = 5 + (int)rnd(60);
+    c->text[d][0] = '\0';
+    for (w = 0; w < n; w++) {
+      strcat(c->text[d], vocab[rnd(sizeof vocab / sizeof vocab[0])]);
+      strcat(c->text[d], seps[rnd(sizeof seps / sizeof seps[0])]);
+    }
+    c->len[d] = strlen(c->text[d]);
+  }
+}
+
+/* Brute force: the words of each document with their positions. */
+typedef struct bword {
+  char w[32];
+  uint32_t pos;
+} bword;
+
+typedef struct bdoc {
+  bword words[256];
+  int n;
+  uint32_t pos;
+} bdoc;
+
+static int bcollect(void *ud, size_t s, size_t e, const char *f, size_t n, int broken) {
+  bdoc *b = ud;
+  (void)s;
+  (void)e;
+  if (b->n > 0) b->pos += broken ? 2 : 1;
+  memcpy(b->words[b->n].w, f, n);
+  b->words[b->n].w[n] = '\0';
+  b->words[b->n].pos = b->pos;
+  b->n++;
+  return 0;
+}
+
+static stance_index *build(corpus *c, int per_segment) {
+  stance_index *ix = stance_index_new();
+  stance_segment_builder *b = stance_builder_new();
+  int d;
+  for (d = 0; d < NDOCS; d++) {
+    stance_doc doc;
+    char path[32];
+    long words;
+    memset(&doc, 0, sizeof doc);
+    snprintf(path, sizeof path, "doc%02d.txt", d);
+    doc.path = path;
+    doc.size = c->len[d];
+    strcpy(doc.hash, "0000000000000000000000000000000000000000000000000000000000000000");
+    words = stance_builder_add(b, (uint32_t)stance_index_add_doc(ix, &doc), c->text[d], c->len[d]);
+    CHECK(words > 0);
+    if ((d + 1) % per_segment == 0 || d == NDOCS - 1) {
+      stance_segment *seg = stance_builder_finish(b);
+      CHECK(seg != NULL);
+      stance_index_add_segment(ix, seg);
+      stance_segment_unref(seg);
+    }
+  }
+  stance_builder_free(b);
+  return ix;
+}
+
+/* Count the hits the brute force finds for a word, a prefix, or a 2-word phrase. */
+static size_t brute(corpus *c, const char *a, const char *b2, int prefix) {
+  size_t hits = 0;
+  int d, i;
+  for (d = 0; d < NDOCS; d++) {
+    bdoc bd;
+    memset(&bd, 0, sizeof bd);
+    stance_tokenize(c->text[d], c->len[d], bcollect, &bd);
+    for (i = 0; i < bd.n; i++) {
+      if (prefix ? strncmp(bd.words[i].w, a, strlen(a)) != 0 : strcmp(bd.words[i].w, a) != 0) continue;
+      if (b2 != NULL) {
+        if (i + 1 >= bd.n || strcmp(bd.words[i + 1].w, b2) != 0 || bd.words[i + 1].pos != bd.words[i].pos + 1)
+          continue;
+      }
+      hits++;
+    }
+  }
+  return hits;
+}
+
+static size_t run(stance_index *ix, const char *q) {
+  char err[128];
+  size_t col;
+  stance_hits h;
+  stance_query *query = stance_query_parse(q, strlen(q), err, sizeof err, &col);
+  size_t n;
+  CHECK(query != NULL);
+  if (query == NULL) return (size_t)-1;
+  memset(&h, 0, sizeof h);
+  CHECK_INT(stance_query_run(query, ix, NULL, &h), 0);
+  n = h.n;
+  stance_hits_free(&h);
+  stance_query_free(query);
+  return n;
+}
+
+static void index_matches_a_brute_force_search(void) {
+  corpus *c = malloc(sizeof *c);
+  stance_index *ix;
+  size_t i;
+  make_corpus(c);
+  ix = build(c, 7);
+  for (i = 0; i < sizeof vocab / sizeof vocab[0]; i++) {
+    char f[32];
+    size_t n = stance_fold(vocab[i], strlen(vocab[i]), f);
+    f[n] = '\0';
+    CHECK_INT(run(ix, vocab[i]), brute(c, f, NULL, 0));
+  }
+  CHECK_INT(run(ix, "\"human rights\""), brute(c, "human", "rights", 0));
+  CHECK_INT(run(ix, "\"North Korea\""), brute(c, "north", "korea", 0));
+  CHECK_INT(run(ix, "sanction*"), brute(c, "sanction", NULL, 1));
+  CHECK(run(ix, "sanctions") > 0);
+  stance_index_free(ix);
+  free(c);
+}
+
+static void queries_combine_documents(void) {
+  const char *docs[] = {"alpha beta", "alpha gamma", "beta gamma", "delta"};
+  stance_index *ix = stance_index_new();
+  stance_segment_builder *b = stance_builder_new();
+  stance_segment *seg;
+  int d;
+  for (d = 0; d < 4; d++) {
+    stance_doc doc;
+    char path[16];
+    memset(&doc, 0, sizeof doc);
+    snprintf(path, sizeof path, "%c.txt", 'a' + d);
+    doc.path = path;
+    stance_builder_add(b, (uint32_t)stance_index_add_doc(ix, &doc), docs[d], strlen(docs[d]));
+  }
+  seg = stance_builder_finish(b);
+  stance_index_add_segment(ix, seg);
+  stance_segment_unref(seg);
+  CHECK_INT(run(ix, "alpha beta"), 2);          /* one document, both words */
+  CHECK_INT(run(ix, "alpha AND beta"), 2);
+  CHECK_INT(run(ix, "alpha OR delta"), 3);
+  CHECK_INT(run(ix, "alpha NOT beta"), 1);
+  CHECK_INT(run(ix, "NOT alpha"), 2);            /* two documents, as a whole */
+  CHECK_INT(run(ix, "(alpha OR beta) NOT gamma"), 2);
+  CHECK_INT(run(ix, "\"beta gamma\""), 1);
+  CHECK_INT(run(ix, "\"gamma beta\""), 0);
+  stance_index_delete(ix, "a.txt");
+  CHECK_INT(run(ix, "alpha"), 1);                /* deleted documents are gone */
+  stance_builder_free(b);
+  stance_index_free(ix);
+}
+
+static void queries_report_syntax_errors(void) {
+  static const struct {
+    const char *q, *err;
+    size_t col;
+  } cases[] = {{"(a", "unbalanced parenthesis", 1},
+               {"a)", "unbalanced parenthesis", 2},
+               {"\"a b", "unterminated phrase (a closing \" is missing)", 1},
+               {"", "the query is empty", 1},
+               {"a OR", "the query ends where a term was expected", 5},
+               {"—", "a search term needs a letter or a digit", 1}};
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[128];
+    size_t col;
+    stance_query *q = stance_query_parse(cases[i].q, strlen(cases[i].q), err, sizeof err, &col);
+    CHECK(q == NULL);
+    CHECK_STR(err, cases[i].err);
+    CHECK_INT(col, cases[i].col);
+  }
+}
+
+static void index_file_round_trips_and_refuses_corruption(void) {
+  corpus *c = malloc(sizeof *c);
+  stance_index *ix, *back;
+  stance_buf b;
+  char err[256];
+  size_t i;
+  int refused = 0;
+  make_corpus(c);
+  ix = build(c, 16);
+  stance_index_delete(ix, "doc03.txt");
+  stance_buf_init(&b);
+  CHECK_INT(stance_index_serialize(ix, &b), 0);
+  back = stance_index_deserialize(b.data, b.len, err, sizeof err);
+  CHECK(back != NULL);
+  if (back != NULL) {
+    CHECK_INT(run(back, "sanctions"), run(ix, "sanctions"));
+    CHECK_INT(run(back, "\"human rights\""), run(ix, "\"human rights\""));
+    CHECK_INT(stance_index_nsegments(back), stance_index_nsegments(ix));
+    CHECK(stance_index_find(back, "doc03.txt") < 0);
+    stance_index_free(back);
+  }
+  /* every truncation, and flipped bytes all over: refused, never a crash */
+  for (i = 0; i < b.len; i += 1 + b.len / 300) {
+    back = stance_index_deserialize(b.data, i, err, sizeof err);
+    if (back == NULL) refused++;
+    stance_index_free(back);
+  }
+  for (i = 8; i < b.len; i += 1 + b.len / 300) {
+    b.data[i] ^= 0x5A;
+    back = stance_index_deserialize(b.data, b.len, err, sizeof err);
+    if (back == NULL) refused++;
+    stance_index_free(back);
+    b.data[i] ^= 0x5A;
+  }
+  CHECK(refused >= 500);
+  back = stance_index_deserialize("STANCEIX\x02\0\0\0", 12, err, sizeof err);
+  CHECK(back == NULL);
+  stance_buf_free(&b);
+  stance_index_free(ix);
+  free(c);
+}
+
+const test_case index_tests[] = {
+    {"index_matches_a_brute_force_search", index_matches_a_brute_force_search},
+    {"queries_combine_documents", queries_combine_documents},
+    {"queries_report_syntax_errors", queries_report_syntax_errors},
+    {"index_file_round_trips_and_refuses_corruption", index_file_round_trips_and_refuses_corruption},
+    {NULL, NULL}};

@@ -1,0 +1,176 @@
+/* text.c and segment.c: offsets against a naive scan, invalid bytes, words, sentences. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "text.h"
+
+/* The naive model: code point index of each byte, by walking the whole text. */
+static void naive(const char *s, size_t len, size_t *cp_of_byte, size_t *byte_of_cp, size_t *ncp) {
+  size_t i = 0, cp = 0;
+  while (i < len) {
+    int n;
+    size_t k;
+    stance_utf8_decode((const unsigned char *)s + i, len - i, &n, NULL);
+    for (k = 0; k < (size_t)n; k++) cp_of_byte[i + k] = cp;
+    byte_of_cp[cp] = i;
+    i += (size_t)n;
+    cp++;
+  }
+  cp_of_byte[len] = cp;
+  byte_of_cp[cp] = len;
+  *ncp = cp;
+}
+
+static uint64_t rng = 99;
+static uint32_t rnd(uint32_t n) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (uint32_t)(rng % n);
+}
+
+static void text_offsets_match_a_naive_scan(void) {
+  static const char *pieces[] = {"a", "é", "—", "🙂", "\n", "\r\n", "\xff", "\xc3", "\xe2\x80", "Z", " "};
+  int round, bad = 0;
+  for (round = 0; round < 200; round++) {
+    char s[2048];
+    size_t len = 0, k, ncp;
+    size_t cob[2049], boc[2049];
+    stance_text *t;
+    int parts = (int)rnd(400);
+    for (k = 0; k < (size_t)parts && len < 2000; k++) {
+      const char *p = pieces[rnd(sizeof pieces / sizeof pieces[0])];
+      memcpy(s + len, p, strlen(p));
+      len += strlen(p);
+    }
+    naive(s, len, cob, boc, &ncp);
+    t = stance_text_new(s, len);
+    if (stance_text_cps(t) != ncp) bad++;
+    for (k = 0; k <= len; k++)
+      if (stance_text_byte_to_cp(t, k) != cob[k]) bad++;
+    for (k = 0; k <= ncp; k++)
+      if (stance_text_cp_to_byte(t, k) != boc[k]) bad++;
+    stance_text_free(t);
+  }
+  CHECK_INT(bad, 0);
+}
+
+static void text_lines_and_columns(void) {
+  const char *s = "ab\r\né x\n\nlast";
+  stance_text *t = stance_text_new(s, strlen(s));
+  uint32_t line;
+  size_t cb, cc;
+  CHECK_INT(stance_text_lines(t), 4);
+  stance_text_pos(t, 7, &line, &cb, &cc); /* the x */
+  CHECK_INT(line, 1);
+  CHECK_INT(cb, 3);
+  CHECK_INT(cc, 2);
+  CHECK_INT(stance_text_line_start(t, 1), 4);
+  CHECK_INT(stance_text_line_end(t, 0), 2); /* before \r\n */
+  CHECK_INT(stance_text_line_end(t, 2), 9);
+  CHECK_INT(stance_text_line_start(t, 3), 10);
+  stance_text_free(t);
+  t = stance_text_new("one\n", 4);
+  CHECK_INT(stance_text_lines(t), 1);
+  stance_text_free(t);
+}
+
+static void text_reports_invalid_bytes(void) {
+  const char *s = "ok \xff\xfe then \xc3";
+  size_t first;
+  stance_text *t = stance_text_new(s, strlen(s));
+  CHECK_INT(stance_text_invalid(t, &first), 3);
+  CHECK_INT(first, 3);
+  CHECK_INT(stance_text_cps(t), strlen(s));
+  stance_text_free(t);
+}
+
+typedef struct words {
+  char buf[1024];
+  int broken[64], n;
+} words;
+
+static int collect(void *ud, size_t start, size_t end, const char *folded, size_t n, int broken) {
+  words *w = ud;
+  (void)start;
+  (void)end;
+  strncat(w->buf, folded, n);
+  strcat(w->buf, "|");
+  w->broken[w->n++] = broken;
+  return 0;
+}
+
+static void words_follow_grep_and_fold_case(void) {
+  words w;
+  const char *a = "Kim Jong-un’s ÉTÉ, naïve_x 4.2 İ ²x", *b = "human  rights\nwatch, then";
+  memset(&w, 0, sizeof w);
+  stance_tokenize(a, strlen(a), collect, &w);
+  CHECK_STR(w.buf, "kim|jong|un|s|été|naïve_x|4|2|i|x|");
+  memset(&w, 0, sizeof w);
+  stance_tokenize(b, strlen(b), collect, &w);
+  CHECK_INT(w.n, 4);
+  CHECK_INT(w.broken[1], 0); /* blanks and line ends keep a phrase */
+  CHECK_INT(w.broken[2], 0);
+  CHECK_INT(w.broken[3], 1); /* the comma breaks it */
+}
+
+typedef struct sents {
+  const char *s;
+  char out[4096];
+} sents;
+
+static int collect_sentence(void *ud, size_t a, size_t b) {
+  sents *c = ud;
+  strcat(c->out, "[");
+  strncat(c->out, c->s + a, b - a);
+  strcat(c->out, "]");
+  return 0;
+}
+
+static void sentences_handle_abbreviations_quotes_and_decimals(void) {
+  static const struct {
+    const char *in, *out;
+  } cases[] = {
+      {"The U.S. also came under fire. Pyongyang warned.",
+       "[The U.S. also came under fire.][Pyongyang warned.]"},
+      {"Mr. Okafor said so. Dr. J. R. Haines agreed.", "[Mr. Okafor said so.][Dr. J. R. Haines agreed.]"},
+      {"It rose 4.2 percent. Then it fell.", "[It rose 4.2 percent.][Then it fell.]"},
+      {"He called it \xe2\x80\x9c" "a tax.\xe2\x80\x9d But most disagreed.",
+       "[He called it \xe2\x80\x9c" "a tax.\xe2\x80\x9d][But most disagreed.]"},
+      {"Martin Luther King Jr. The dream lives.", "[Martin Luther King Jr.][The dream lives.]"},
+      {"Martin Luther King Jr. said so.", "[Martin Luther King Jr. said so.]"},
+      {"Why? he asked. Nobody knew!", "[Why? he asked.][Nobody knew!]"},
+      {"Headline Without Period\n\nBody text here. More.",
+       "[Headline Without Period][Body text here.][More.]"},
+      {"It spans\nlines. Next one.", "[It spans\nlines.][Next one.]"},
+      {"Wait... what happened? Nothing.", "[Wait... what happened?][Nothing.]"},
+      {"At 5 a.m. the bus left.", "[At 5 a.m. the bus left.]"},
+  };
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    sents c;
+    c.s = cases[i].in;
+    c.out[0] = '\0';
+    stance_sentences(c.s, strlen(c.s), collect_sentence, &c);
+    CHECK_STR(c.out, cases[i].out);
+  }
+}
+
+static void paragraphs_are_separated_by_blank_lines(void) {
+  sents c;
+  c.s = "  one\ntwo\n \t\nthree\n\n\n";
+  c.out[0] = '\0';
+  CHECK_INT(stance_paragraphs(c.s, strlen(c.s), collect_sentence, &c), 2);
+  CHECK_STR(c.out, "[one\ntwo][three]");
+}
+
+const test_case text_tests[] = {
+    {"text_offsets_match_a_naive_scan", text_offsets_match_a_naive_scan},
+    {"text_lines_and_columns", text_lines_and_columns},
+    {"text_reports_invalid_bytes", text_reports_invalid_bytes},
+    {"words_follow_grep_and_fold_case", words_follow_grep_and_fold_case},
+    {"sentences_handle_abbreviations_quotes_and_decimals",
+     sentences_handle_abbreviations_quotes_and_decimals},
+    {"paragraphs_are_separated_by_blank_lines", paragraphs_are_separated_by_blank_lines},
+    {NULL, NULL}};

@@ -1,0 +1,201 @@
+-- The corpus: discovery, documents, sentences, the index and its persistence, and search
+-- results that equal a case-insensitive whole-word grep.
+local T = require('helpers')
+local core = require('stance.core')
+local stance_open = require('stance').open
+
+local function new_corpus(files)
+  local d = T.tmpdir()
+  local _, err, code = T.stance_run({ 'init', d })
+  assert(code == 0, err)
+  for name, text in pairs(files or {}) do
+    T.write(d .. '/' .. name, text)
+  end
+  return d
+end
+
+local function shared_corpus()
+  local d = new_corpus()
+  os.execute(('cp %s/corpus/*.txt %s/'):format(T.q(T.shared), T.q(d)))
+  return d
+end
+
+--- grep's answer: "path:byteoffset" of every match, sorted. `pattern` is an ERE.
+local function grep(dir, pattern, multiline)
+  local cmd = ('cd %s && LC_ALL=C.UTF-8 grep -r %s -o -b -i -w -E %s --include=*.txt --include=*.md . | '
+    .. 'tr "\\0" "\\n" | sed "s|^\\./||"'):format(T.q(dir), multiline and '-z' or '', T.q(pattern))
+  local out = T.run(cmd)
+  local list = {}
+  for path, off in out:gmatch('([^:\n]+):(%d+):[^\n]*') do
+    list[#list + 1] = path .. ':' .. off
+  end
+  table.sort(list)
+  return list
+end
+
+local function ours(c, query)
+  local hits = assert(c:search(query))
+  local list = {}
+  for _, h in ipairs(hits) do
+    list[#list + 1] = h.path .. ':' .. h.byte_start
+  end
+  table.sort(list)
+  return list
+end
+
+describe('corpus', function()
+  after_each(T.cleanup)
+
+  it('is found from any folder or file inside it, and refuses paths out of it', function()
+    local d = new_corpus({ ['sub/a.txt'] = 'text' })
+    local c = assert(stance_open(d .. '/sub'))
+    assert.are.equal(core.realpath(d), c.root)
+    assert.truthy(require('stance').open(d .. '/sub/a.txt'))
+    local _, err = c:document('../outside.txt')
+    assert.truthy(err:find('outside the corpus', 1, true))
+    T.write(d .. '/../secret.txt', 'secret words')
+    os.execute(('ln -s %s %s'):format(T.q(d .. '/../secret.txt'), T.q(d .. '/link.txt')))
+    assert.is_nil(c:document('link.txt'))
+    assert.truthy(c:index())
+    assert.are.same({ 'sub/a.txt' }, c:paths())
+    assert.are.equal(0, c:search('secret', { count = true }))
+    local none, nerr = require('stance').open(T.tmpdir())
+    assert.is_nil(none)
+    assert.truthy(nerr:find('not inside a corpus', 1, true))
+  end)
+
+  it('lists documents by the schema globs, lazily', function()
+    local d = new_corpus({ ['a.txt'] = 'a', ['b.md'] = 'b', ['c.ann'] = 'c', ['drafts/d.txt'] = 'd' })
+    local c = assert(stance_open(d))
+    assert.are.same({ 'a.txt', 'b.md', 'drafts/d.txt' }, c:paths())
+    T.write(d .. '/.stance/schema.stance', T.read(d .. '/.stance/schema.stance'):gsub('include "%*%.txt" "%*%.md"',
+      'include "*.txt"\n  exclude "drafts/*"'))
+    c = assert(stance_open(d))
+    local seen = {}
+    for doc in c:documents() do
+      seen[#seen + 1] = doc.path
+    end
+    assert.are.same({ 'a.txt' }, seen)
+  end)
+
+  it('gives documents their text, hash, sentences and paragraphs', function()
+    local d = new_corpus({ ['a.txt'] = 'Title Line\n\nMr. Okafor spoke. The U.S. listened — “a tax.” Then é.\n' })
+    local doc = assert(stance_open(d)):document('a.txt')
+    assert.are.equal('sha256:' .. core.sha256(T.read(d .. '/a.txt')), doc:hash())
+    local s = doc:sentences()
+    assert.are.same({ 'Title Line', 'Mr. Okafor spoke.', 'The U.S. listened — “a tax.”', 'Then é.' },
+      { s[1].text, s[2].text, s[3].text, s[4].text })
+    assert.are.equal(3, s[2].line)
+    assert.are.equal(T.cp_sub(doc:text(), s[4].start, s[4].stop), 'Then é.')
+    assert.are.equal(2, #doc:paragraphs())
+  end)
+
+  it('finds the sentences of the sample corpus', function()
+    if not T.shared then return pending('../shared/corpus is not here') end
+    local c = assert(stance_open(shared_corpus()))
+    local all = {}
+    for doc in c:documents() do
+      for _, s in ipairs(doc:sentences()) do
+        all[s.text] = true
+      end
+    end
+    for _, want in ipairs({
+      'The U.S. also came under fire.',
+      'Kim Jong-un poses a serious challenge to U.S. policy, mixing security and humanitarian concerns.',
+      'To focus on the first seems callous.',
+      'Before Christmas, the North’s UN ambassador denounced a critical resolution as the product of “hostile forces that obsess with inveterate hatred against us.”',
+      'Where U.S. relations with North Korea go is unclear whatever the election returns.',
+    }) do
+      assert.is_true(all[want] ~= nil, want)
+    end
+  end)
+
+  describe('search', function()
+    it('equals grep -iw on the sample corpus', function()
+      if not T.shared then return pending('../shared/corpus is not here') end
+      local d = shared_corpus()
+      local c = assert(stance_open(d))
+      assert.truthy(c:index())
+      for _, term in ipairs({ 'sanctions', 'Kim', 'PYONGYANG', 'u', 's', 'rights', 'the', 'denuclearization' }) do
+        assert.are.same(grep(d, term), ours(c, term), term)
+      end
+      assert.are.same(grep(d, 'human[[:space:]]+rights', true), ours(c, '"human rights"'))
+      assert.are.same(grep(d, 'north[[:space:]]+korea', true), ours(c, '"North Korea"'))
+      assert.are.same(grep(d, 'sanction[[:alnum:]_]*'), ours(c, 'sanction*'))
+    end)
+
+    it('equals grep -iw on a generated corpus with non-ASCII names', function()
+      local d = new_corpus()
+      T.run(('lua5.4 %s/tests/bench/gen_corpus.lua %s 2 300 7 2>/dev/null'):format(T.q(T.root), T.q(d .. '/gen')))
+      local c = assert(stance_open(d))
+      local st = assert(c:index())
+      assert.are.equal(300, st.indexed)
+      for _, term in ipairs({ 'Müller', 'MÜLLER', 'dvořák', 'zoë', 'søren', 'sanctions', 'percent', 'the' }) do
+        assert.are.same(grep(d, term), ours(c, term), term)
+      end
+      assert.are.same(grep(d, 'north[[:space:]]+korea', true), ours(c, '"north korea"'))
+    end)
+
+    it('combines terms, filters by glob, and renders hits', function()
+      local d = new_corpus({ ['a/one.txt'] = 'Sanctions failed.\nEngagement works.\n', ['b/two.txt'] = 'Sanctions work.\n' })
+      local c = assert(stance_open(d))
+      assert.are.equal(3, c:search('sanctions OR engagement', { count = true }))
+      assert.are.equal(2, c:search('sanctions engagement', { count = true }))
+      assert.are.equal(1, c:search('sanctions NOT engagement', { count = true }))
+      local hits = c:search('sanctions', { glob = 'b/*' })
+      assert.are.equal(1, #hits)
+      local h = c:search('engagement')[1]
+      assert.are.same({ 'a/one.txt', 2, 1, 'Engagement', 'Engagement works.', 18, 28 },
+        { h.path, h.line, h.col, h.match, h.line_text, h.start, h.stop })
+      assert.are.equal('Sanctions failed. ', h.left)
+      local _, err = c:search('(sanctions')
+      assert.are.equal('column 1: unbalanced parenthesis', err)
+    end)
+  end)
+
+  describe('index', function()
+    it('re-indexes only what changed, and removes what is gone', function()
+      local d = new_corpus({ ['a.txt'] = 'alpha', ['b.txt'] = 'beta', ['c.txt'] = 'gamma' })
+      local c = assert(stance_open(d))
+      local st = assert(c:index())
+      assert.are.same({ 3, 0 }, { st.indexed, st.unchanged })
+      T.write(d .. '/b.txt', 'beta changed to delta')
+      os.remove(d .. '/c.txt')
+      T.write(d .. '/e.txt', 'epsilon')
+      st = assert(c:index())
+      assert.are.same({ 2, 1, 1 }, { st.indexed, st.unchanged, st.removed })
+      assert.are.equal(1, c:search('delta', { count = true }))
+      assert.are.equal(0, c:search('gamma', { count = true }))
+      assert.are.same({ 'a.txt', 'b.txt', 'e.txt' }, c:paths())
+    end)
+
+    it('is saved, reused when nothing changed, and rebuilt when corrupt', function()
+      local d = new_corpus({ ['a.txt'] = 'alpha beta', ['b.txt'] = 'beta' })
+      assert.truthy(assert(stance_open(d)):index())
+      assert.truthy(core.stat(d .. '/.stance/index.bin'))
+      local st = assert(assert(stance_open(d)):index())
+      assert.are.same({ 0, 2 }, { st.indexed, st.unchanged })
+      local bin = T.read(d .. '/.stance/index.bin')
+      T.write(d .. '/.stance/index.bin', bin:sub(1, 100) .. 'X' .. bin:sub(102))
+      local c = assert(stance_open(d))
+      st = assert(c:index())
+      assert.truthy(st.note:find('checksum', 1, true), st.note)
+      assert.are.equal(2, st.indexed)
+      assert.are.equal(2, c:search('beta', { count = true }))
+      T.write(d .. '/.stance/index.bin', 'garbage')
+      st = assert(assert(stance_open(d)):index())
+      assert.truthy(st.note:find('not a stance index file', 1, true))
+    end)
+
+    it('reports unreadable documents and goes on', function()
+      local d = new_corpus({ ['a.txt'] = 'alpha', ['b.txt'] = 'beta' })
+      os.execute('chmod 000 ' .. T.q(d .. '/b.txt'))
+      local c = assert(stance_open(d))
+      local st = assert(c:index())
+      os.execute('chmod 644 ' .. T.q(d .. '/b.txt'))
+      if st.failed == 0 then return pending('running as root: every file is readable') end
+      assert.are.equal(1, st.failed)
+      assert.are.equal('b.txt', st.errors[1].path)
+    end)
+  end)
+end)

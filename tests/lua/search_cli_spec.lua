@@ -1,0 +1,93 @@
+-- stance init, stance index and stance search from the command line.
+local T = require('helpers')
+
+local function corpus()
+  local d = T.tmpdir()
+  T.stance_run({ 'init', d })
+  T.write(d .. '/one.txt', 'Sanctions failed.\nThe human\nrights record matters.\n')
+  T.write(d .. '/sub/two.md', 'Engagement, not sanctions.\n')
+  return d
+end
+
+describe('stance init', function()
+  after_each(T.cleanup)
+
+  it('makes a corpus with a schema, an annotations folder and a .gitignore', function()
+    local d = T.tmpdir() .. '/new corpus'
+    local out, _, code = T.stance_run({ 'init', d })
+    assert.are.equal(0, code)
+    assert.truthy(out:find('initialized a corpus in', 1, true))
+    assert.are.equal(require('stance.templates').schema, T.read(d .. '/.stance/schema.stance'))
+    assert.truthy(T.read(d .. '/.stance/.gitignore'):find('index.bin', 1, true))
+    assert.are.equal('directory', require('stance.core').stat(d .. '/.stance/annotations').type)
+    local _, err
+    _, err, code = T.stance_run({ 'init', d })
+    assert.are.equal(0, code)
+    assert.truthy(err:find('is a corpus already', 1, true))
+  end)
+end)
+
+describe('stance index', function()
+  after_each(T.cleanup)
+
+  it('prints a summary line, and reuses the saved index', function()
+    local d = corpus()
+    local out, err, code = T.stance_run({ 'index' }, nil, d)
+    assert.are.equal(0, code, err)
+    assert.truthy(out:match('^2 documents %(2 indexed, 0 unchanged, 0 removed, 0 failed%), 10 words, [%d.]+ s\n$'), out)
+    out = T.stance_run({ 'index', '--json', d })
+    local j = require('stance.json').decode(out)
+    assert.are.same({ 2, 0, 2 }, { j.documents, j.indexed, j.unchanged })
+  end)
+
+  it('draws progress only on a terminal', function()
+    local d = corpus()
+    T.run(('lua5.4 %s/tests/bench/gen_corpus.lua %s 20 2000 3 2>/dev/null'):format(T.q(T.root), T.q(d .. '/gen')))
+    local screen = T.run(('cd %s && script -qec %s /dev/null'):format(T.q(d), T.q(T.q(T.stance) .. ' index --rebuild')))
+    assert.truthy(screen:find('indexing [', 1, true), screen)
+    local _, err = T.stance_run({ 'index', '--rebuild' }, nil, d)
+    assert.are.equal('', err)
+  end)
+
+  it('fails outside a corpus', function()
+    local _, err, code = T.stance_run({ 'index' }, nil, T.tmpdir())
+    assert.are.equal(1, code)
+    assert.truthy(err:find('not inside a corpus', 1, true))
+  end)
+end)
+
+describe('stance search', function()
+  after_each(T.cleanup)
+
+  it('prints path:line:col: line, like grep -n', function()
+    local out, _, code = T.stance_run({ 'search', 'sanctions' }, nil, corpus())
+    assert.are.equal(0, code)
+    assert.are.equal('one.txt:1:1: Sanctions failed.\nsub/two.md:1:17: Engagement, not sanctions.\n', out)
+  end)
+
+  it('finds phrases across line ends, and counts', function()
+    local d = corpus()
+    local out = T.stance_run({ 'search', '"human rights"' }, nil, d)
+    assert.are.equal('one.txt:2:5: The human\n', out)
+    assert.are.equal('3\n', T.stance_run({ 'search', '--count', 'sanctions', 'OR', 'human' }, nil, d))
+    assert.are.equal('1\n', T.stance_run({ 'search', '--count', '--glob', '*.md', 'sanctions' }, nil, d))
+  end)
+
+  it('prints JSON lines and a concordance', function()
+    local d = corpus()
+    local out = T.stance_run({ 'search', '--json', 'engagement' }, nil, d)
+    assert.are.equal('{"path":"sub/two.md","line":1,"col":1,"start":0,"stop":10,"match":"Engagement",'
+      .. '"left":"","right":", not sanctions. "}\n', out)
+    out = T.stance_run({ 'search', '--kwic', '--width', '10', 'sanctions' }, nil, d)
+    -- ten code points each side, line ends shown as spaces, keywords aligned
+    assert.are.equal('            Sanctions   failed. T  (one.txt:1)\n'
+      .. 'ment, not   sanctions  .   (sub/two.md:1)\n', out)
+  end)
+
+  it('rejects a bad query in one line with status 2', function()
+    local out, err, code = T.stance_run({ 'search', '"human' }, nil, corpus())
+    assert.are.equal(2, code)
+    assert.are.equal('', out)
+    assert.are.equal('stance search: column 1: unterminated phrase (a closing " is missing)\n', err)
+  end)
+end)
