@@ -38,8 +38,21 @@ static int current_hash(const char *path, char *hex) {
   return rc;
 }
 
+static int write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
+                        int durable, char *err, size_t errlen);
+
 int stance_write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
                         char *err, size_t errlen) {
+  return write_atomic(path, data, len, expect_hex, 1, err, errlen);
+}
+
+int stance_write_atomic_cache(const char *path, const char *data, size_t len, char *err,
+                              size_t errlen) {
+  return write_atomic(path, data, len, NULL, 0, err, errlen);
+}
+
+static int write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
+                        int durable, char *err, size_t errlen) {
   char tmp[PATH_MAX], dir[PATH_MAX];
   const char *slash = strrchr(path, '/');
   struct stat st;
@@ -86,7 +99,8 @@ int stance_write_atomic(const char *path, const char *data, size_t len, const ch
     snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(errno));
     return -1;
   }
-  if (write_all(fd, data, len) != 0 || fsync(fd) != 0 || (have_old && fchmod(fd, mode) != 0)) {
+  if (write_all(fd, data, len) != 0 || (durable && fsync(fd) != 0) ||
+      (have_old && fchmod(fd, mode) != 0)) {
     snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
     close(fd);
     unlink(tmp);
@@ -103,7 +117,7 @@ int stance_write_atomic(const char *path, const char *data, size_t len, const ch
     return -1;
   }
   /* The rename itself must reach the disk too. */
-  fd = open(dir, O_RDONLY | O_CLOEXEC);
+  fd = durable ? open(dir, O_RDONLY | O_CLOEXEC) : -1;
   if (fd >= 0) {
     fsync(fd);
     close(fd);

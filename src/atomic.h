@@ -13,5 +13,9 @@
  * written and 1 is returned. 0 on success; -1 with a message in `err` on failure. */
 int stance_write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
                         char *err, size_t errlen);
+/* The same without the fsyncs, for caches that can be rebuilt: still all or nothing for
+ * readers, but after a crash the file may be missing or damaged (its reader must check). */
+int stance_write_atomic_cache(const char *path, const char *data, size_t len, char *err,
+                              size_t errlen);
 
 #endif

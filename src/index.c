@@ -1,17 +1,16 @@
 /*
  * index.c - segments, their builder, and the index of a corpus (see index.h).
  *
- * Postings of one word in a segment, for each document holding it:
- *   varint(doc delta)                   local document number + 1, minus the previous one's
- *   varint(position delta + 1) ...      the first relative to 0; never 0
- *   varint(0)                           end of this document's positions
+ * Postings of one word in a segment, for each document holding it (stance_posting_*):
+ *   varint(doc delta << 2 | min(count, 4) - 1)   doc delta: local number + 1, minus the
+ *                                                previous document's; count: occurrences
+ *   [varint(count - 4)]                          when count >= 4
+ *   varint(first position), varint(delta)...     positions, ascending
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "index.h"
-#include "text.h"
 
 /* ---- segments ------------------------------------------------------------------------- */
 
@@ -23,10 +22,16 @@ stance_segment *stance_segment_ref(stance_segment *seg) {
 void stance_segment_unref(stance_segment *seg) {
   if (seg == NULL || --seg->refs > 0) return;
   free(seg->block);
+  if (seg->shared != NULL && --seg->shared->refs == 0) {
+    free(seg->shared->data);
+    free(seg->shared);
+  }
   free(seg);
 }
 
-size_t stance_segment_memory(const stance_segment *seg) { return sizeof *seg + seg->block_size; }
+size_t stance_segment_memory(const stance_segment *seg) {
+  return sizeof *seg + seg->block_size + (seg->shared ? seg->block_size : 0);
+}
 
 static int cmp_word(const stance_segment *seg, uint32_t i, const char *w, size_t len) {
   uint32_t a = seg->term_off[i], n = seg->term_off[i + 1] - a;
@@ -75,243 +80,160 @@ void stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t
   *hi_out = lo;
 }
 
-/* ---- the builder ------------------------------------------------------------------------- */
-
-typedef struct term_entry {
-  uint32_t hash, word_off, word_len;
-  uint32_t last_doc;            /* local document + 1 of the open document, 0: none yet */
-  uint32_t last_pos;
-  uint32_t freq;
-  uint8_t *post;
-  uint32_t post_len, post_cap;
-  int open;
-} term_entry;
-
-struct stance_segment_builder {
-  term_entry *tab;              /* open addressing; word_len == 0 marks an empty slot */
-  uint32_t cap, n;
-  stance_buf words;
-  uint32_t *docs;
-  uint32_t ndocs, docs_cap;
-  /* the document being added */
-  uint32_t local, pos;
-  int first, oom;
-};
-
-stance_segment_builder *stance_builder_new(void) {
-  stance_segment_builder *b = calloc(1, sizeof *b);
-  if (b == NULL) return NULL;
-  b->cap = 4096;
-  b->tab = calloc(b->cap, sizeof *b->tab);
-  if (b->tab == NULL) {
-    free(b);
+/* A segment's layout in one block: docs | term_off | freq | post_off (8-aligned) | terms |
+ * postings. */
+stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t words_len,
+                                      size_t post_len) {
+  stance_segment *seg = calloc(1, sizeof *seg);
+  size_t size = (size_t)ndocs * 4 + ((size_t)nterms + 1) * 4 + (size_t)nterms * 4, off;
+  char *block;
+  if (seg == NULL) return NULL;
+  size = (size + 7) & ~(size_t)7;
+  off = size;
+  size += ((size_t)nterms + 1) * 8 + words_len + post_len;
+  block = malloc(size ? size : 1);
+  if (block == NULL) {
+    free(seg);
     return NULL;
   }
-  stance_buf_init(&b->words);
-  return b;
+  seg->refs = 1;
+  seg->block = block;
+  seg->block_size = size;
+  seg->ndocs = ndocs;
+  seg->nterms = nterms;
+  seg->docs = (uint32_t *)block;
+  seg->term_off = seg->docs + ndocs;
+  seg->freq = seg->term_off + nterms + 1;
+  seg->post_off = (uint64_t *)(block + off);
+  seg->terms = (char *)(seg->post_off + nterms + 1);
+  seg->postings = (uint8_t *)seg->terms + words_len;
+  return seg;
 }
 
-static void builder_clear(stance_segment_builder *b) {
-  uint32_t i;
-  for (i = 0; i < b->cap; i++) free(b->tab[i].post);
-  memset(b->tab, 0, b->cap * sizeof *b->tab);
-  b->n = 0;
-  b->words.len = 0;
-  b->ndocs = 0;
+/* ---- merging segments ------------------------------------------------------------------------ */
+
+stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
+                                      int (*keep)(void *ud, uint32_t doc), void *ud) {
+  uint32_t **remap = calloc(n + 1, sizeof *remap), *at = calloc(n + 1, sizeof *at);
+  uint32_t i, d, ndocs = 0, nterms = 0, k;
+  size_t words_len = 0, post_len = 0;
+  stance_segment *out = NULL;
+  uint8_t *post = NULL;
+  char *words = NULL;
+  uint32_t *term_off = NULL, *freq = NULL;
+  uint64_t *post_off = NULL;
+  size_t pl = 0, wl = 0;
+  if (remap == NULL || at == NULL) goto done;
+  /* new local numbers; UINT32_MAX for documents dropped */
+  for (i = 0; i < n; i++) {
+    remap[i] = malloc(((size_t)segs[i]->ndocs + 1) * sizeof **remap);
+    if (remap[i] == NULL) goto done;
+    for (d = 0; d < segs[i]->ndocs; d++)
+      remap[i][d] = (keep == NULL || keep(ud, segs[i]->docs[d])) ? ndocs++ : UINT32_MAX;
+    nterms += segs[i]->nterms;
+    words_len += segs[i]->term_off[segs[i]->nterms];
+    post_len += segs[i]->post_off[segs[i]->nterms] + (size_t)segs[i]->nterms * 10;
+  }
+  /* worst case sizes; the result is copied into an exact block at the end */
+  words = malloc(words_len + 1);
+  post = malloc(post_len + 1);
+  term_off = malloc(((size_t)nterms + 1) * sizeof *term_off);
+  freq = malloc(((size_t)nterms + 1) * sizeof *freq);
+  post_off = malloc(((size_t)nterms + 1) * sizeof *post_off);
+  if (words == NULL || post == NULL || term_off == NULL || freq == NULL || post_off == NULL) goto done;
+  k = 0;
+  for (;;) {
+    /* the smallest word among the segments' next entries */
+    const char *w = NULL;
+    uint32_t wn = 0, f = 0;
+    uint64_t last = 0; /* local + 1 of the last document written for this word */
+    int any = 0;
+    for (i = 0; i < n; i++) {
+      const stance_segment *s = segs[i];
+      const char *c;
+      uint32_t cn;
+      int cmp;
+      if (at[i] >= s->nterms) continue;
+      c = s->terms + s->term_off[at[i]];
+      cn = s->term_off[at[i] + 1] - s->term_off[at[i]];
+      if (w != NULL) {
+        cmp = memcmp(c, w, cn < wn ? cn : wn);
+        if (cmp == 0) cmp = (cn > wn) - (cn < wn);
+        if (cmp >= 0) continue;
+      }
+      w = c;
+      wn = cn;
+    }
+    if (w == NULL) break;
+    term_off[k] = (uint32_t)wl;
+    post_off[k] = pl;
+    for (i = 0; i < n; i++) {
+      const stance_segment *s = segs[i];
+      stance_postings it;
+      uint32_t local, count;
+      const char *c;
+      uint32_t cn;
+      if (at[i] >= s->nterms) continue;
+      c = s->terms + s->term_off[at[i]];
+      cn = s->term_off[at[i] + 1] - s->term_off[at[i]];
+      if (cn != wn || memcmp(c, w, wn) != 0) continue;
+      stance_postings_init(&it, s, at[i]);
+      while (stance_postings_doc(&it, &local, &count)) {
+        const uint8_t *from = it.p;
+        uint32_t pos, nl;
+        while (stance_postings_pos(&it, &pos)) {
+        }
+        if (local >= s->ndocs || (nl = remap[i][local]) == UINT32_MAX) continue;
+        pl += stance_varint_put(post + pl, (uint64_t)(nl + 1 - last) << 2 | (count < 4 ? count - 1 : 3));
+        if (count >= 4) pl += stance_varint_put(post + pl, count - 4);
+        memcpy(post + pl, from, (size_t)(it.p - from)); /* positions do not change */
+        pl += (size_t)(it.p - from);
+        last = nl + 1;
+        f += count;
+      }
+      at[i]++;
+      any = 1;
+    }
+    if (!any) break;
+    if (post_off[k] == pl) continue; /* every document of the word was dropped */
+    memcpy(words + wl, w, wn);
+    wl += wn;
+    freq[k] = f;
+    k++;
+  }
+  term_off[k] = (uint32_t)wl;
+  post_off[k] = pl;
+  out = stance__segment_alloc(ndocs, k, wl, pl);
+  if (out == NULL) goto done;
+  for (i = 0; i < n; i++)
+    for (d = 0; d < segs[i]->ndocs; d++)
+      if (remap[i][d] != UINT32_MAX) out->docs[remap[i][d]] = segs[i]->docs[d];
+  memcpy(out->term_off, term_off, ((size_t)k + 1) * sizeof *term_off);
+  memcpy(out->freq, freq, (size_t)k * sizeof *freq);
+  memcpy(out->post_off, post_off, ((size_t)k + 1) * sizeof *post_off);
+  memcpy(out->terms, words, wl);
+  memcpy(out->postings, post, pl);
+done:
+  if (remap != NULL)
+    for (i = 0; i < n; i++) free(remap[i]);
+  free(remap);
+  free(at);
+  free(words);
+  free(post);
+  free(term_off);
+  free(freq);
+  free(post_off);
+  return out;
 }
 
-void stance_builder_free(stance_segment_builder *b) {
-  if (b == NULL) return;
-  builder_clear(b);
-  free(b->tab);
-  free(b->docs);
-  stance_buf_free(&b->words);
-  free(b);
-}
+/* ---- the index ---------------------------------------------------------------------------- */
 
 static uint32_t hash_bytes(const char *s, size_t n) {
   uint32_t h = 2166136261u;
   size_t i;
   for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-  return h | 1u;
+  return h;
 }
-
-static int grow_table(stance_segment_builder *b) {
-  uint32_t cap = b->cap * 2, i;
-  term_entry *t = calloc(cap, sizeof *t);
-  if (t == NULL) return -1;
-  for (i = 0; i < b->cap; i++) {
-    if (b->tab[i].word_len != 0) {
-      uint32_t j = b->tab[i].hash & (cap - 1);
-      while (t[j].word_len != 0) j = (j + 1) & (cap - 1);
-      t[j] = b->tab[i];
-    }
-  }
-  free(b->tab);
-  b->tab = t;
-  b->cap = cap;
-  return 0;
-}
-
-static term_entry *lookup(stance_segment_builder *b, const char *w, size_t n) {
-  uint32_t h = hash_bytes(w, n), i;
-  term_entry *e;
-  if ((b->n + 1) * 2 > b->cap && grow_table(b) != 0) return NULL;
-  for (i = h & (b->cap - 1);; i = (i + 1) & (b->cap - 1)) {
-    e = &b->tab[i];
-    if (e->word_len == 0) break;
-    if (e->hash == h && e->word_len == n && memcmp(b->words.data + e->word_off, w, n) == 0)
-      return e;
-  }
-  e->hash = h;
-  e->word_off = (uint32_t)b->words.len;
-  e->word_len = (uint32_t)n;
-  stance_buf_add(&b->words, w, n);
-  if (b->words.oom) return NULL;
-  b->n++;
-  return e;
-}
-
-static int put(term_entry *e, uint64_t v) {
-  if (e->post_len + 10 > e->post_cap) {
-    uint32_t cap = e->post_cap ? e->post_cap * 2 : 16;
-    uint8_t *p = realloc(e->post, cap);
-    if (p == NULL) return -1;
-    e->post = p;
-    e->post_cap = cap;
-  }
-  e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, v);
-  return 0;
-}
-
-static int on_word(void *ud, size_t start, size_t end, const char *folded, size_t n, int broken) {
-  stance_segment_builder *b = ud;
-  term_entry *e;
-  (void)start;
-  (void)end;
-  if (b->first)
-    b->first = 0;
-  else
-    b->pos += broken ? 2 : 1;
-  if (n == 0) return 0;
-  e = lookup(b, folded, n);
-  if (e == NULL) {
-    b->oom = 1;
-    return 1;
-  }
-  if (e->last_doc != b->local + 1) {
-    if (e->open && put(e, 0) != 0) goto oom;
-    if (put(e, (uint64_t)(b->local + 1 - e->last_doc)) != 0) goto oom;
-    e->last_doc = b->local + 1;
-    e->last_pos = 0;
-    e->open = 1;
-  }
-  if (put(e, (uint64_t)(b->pos - e->last_pos) + 1) != 0) goto oom;
-  e->last_pos = b->pos;
-  e->freq++;
-  return 0;
-oom:
-  b->oom = 1;
-  return 1;
-}
-
-long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *text, size_t len) {
-  long words;
-  if (b->ndocs == b->docs_cap) {
-    uint32_t cap = b->docs_cap ? b->docs_cap * 2 : 64;
-    uint32_t *d = realloc(b->docs, cap * sizeof *d);
-    if (d == NULL) return -1;
-    b->docs = d;
-    b->docs_cap = cap;
-  }
-  b->local = b->ndocs;
-  b->docs[b->ndocs++] = doc;
-  b->pos = 0;
-  b->first = 1;
-  words = stance_tokenize(text, len, on_word, b);
-  if (words < 0 || b->oom) return -1;
-  return words;
-}
-
-typedef struct word_ref {
-  const char *w;
-  uint32_t n;
-  term_entry *e;
-} word_ref;
-
-static int cmp_refs(const void *pa, const void *pb) {
-  const word_ref *a = pa, *b = pb;
-  int c = memcmp(a->w, b->w, a->n < b->n ? a->n : b->n);
-  if (c != 0) return c;
-  return (a->n > b->n) - (a->n < b->n);
-}
-
-stance_segment *stance_builder_finish(stance_segment_builder *b) {
-  stance_segment *seg;
-  word_ref *refs;
-  uint32_t i, k = 0;
-  size_t words_len = 0, post_len = 0, size, off;
-  char *block;
-  refs = malloc(((size_t)b->n + 1) * sizeof *refs);
-  seg = calloc(1, sizeof *seg);
-  if (refs == NULL || seg == NULL) goto oom;
-  for (i = 0; i < b->cap; i++) {
-    term_entry *e = &b->tab[i];
-    if (e->word_len == 0) continue;
-    if (e->open && put(e, 0) != 0) goto oom;
-    e->open = 0;
-    refs[k].w = b->words.data + e->word_off;
-    refs[k].n = e->word_len;
-    refs[k].e = e;
-    words_len += e->word_len;
-    post_len += e->post_len;
-    k++;
-  }
-  qsort(refs, k, sizeof *refs, cmp_refs);
-  /* one block: docs | term_off | freq | post_off (8-aligned) | terms | postings */
-  size = (size_t)b->ndocs * 4 + ((size_t)k + 1) * 4 + (size_t)k * 4;
-  size = (size + 7) & ~(size_t)7;
-  off = size;
-  size += ((size_t)k + 1) * 8 + words_len + post_len;
-  block = malloc(size ? size : 1);
-  if (block == NULL) goto oom;
-  seg->refs = 1;
-  seg->block = block;
-  seg->block_size = size;
-  seg->ndocs = b->ndocs;
-  seg->nterms = k;
-  seg->docs = (uint32_t *)block;
-  seg->term_off = seg->docs + b->ndocs;
-  seg->freq = seg->term_off + k + 1;
-  seg->post_off = (uint64_t *)(block + off);
-  seg->terms = (char *)(seg->post_off + k + 1);
-  seg->postings = (uint8_t *)seg->terms + words_len;
-  memcpy(seg->docs, b->docs, (size_t)b->ndocs * 4);
-  {
-    uint32_t w = 0;
-    uint64_t p = 0;
-    for (i = 0; i < k; i++) {
-      seg->term_off[i] = w;
-      memcpy(seg->terms + w, refs[i].w, refs[i].n);
-      w += refs[i].n;
-      seg->post_off[i] = p;
-      memcpy(seg->postings + p, refs[i].e->post, refs[i].e->post_len);
-      p += refs[i].e->post_len;
-      seg->freq[i] = refs[i].e->freq;
-    }
-    seg->term_off[k] = w;
-    seg->post_off[k] = p;
-  }
-  free(refs);
-  builder_clear(b);
-  return seg;
-oom:
-  free(refs);
-  free(seg);
-  return NULL;
-}
-
-/* ---- the index ---------------------------------------------------------------------------- */
 
 struct stance_index {
   stance_doc *docs;

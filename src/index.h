@@ -41,7 +41,16 @@ typedef struct stance_segment {
   uint8_t *postings;
   void *block;                  /* one allocation holding everything above, or NULL */
   size_t block_size;
+  struct stance_shared *shared; /* or: a buffer shared with other segments (a loaded file) */
 } stance_segment;
+
+/* A buffer that segments loaded from one file point into; freed with the last of them.
+ * Segment references are taken and dropped on one thread only (the owner's). */
+typedef struct stance_shared {
+  int refs;
+  void *data;
+  size_t size;
+} stance_shared;
 
 /* Frees the segment when the last reference goes. */
 void stance_segment_unref(stance_segment *seg);
@@ -52,6 +61,10 @@ int64_t stance_segment_find(const stance_segment *seg, const char *word, size_t 
 /* The range [*lo, *hi) of dictionary entries starting with `prefix`. */
 void stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t len,
                            uint32_t *lo, uint32_t *hi);
+
+/* An empty segment with room for the given sizes (internal: builder.c, merge). */
+stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t words_len,
+                                      size_t post_len);
 
 /* Builds one segment, document by document (positions as described above). */
 typedef struct stance_segment_builder stance_segment_builder;
@@ -64,6 +77,11 @@ long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *tex
 stance_segment *stance_builder_finish(stance_segment_builder *b);
 
 typedef struct stance_index stance_index;
+
+/* Merge segments, in order, into one (documents keep their global ids; `keep`, if not
+ * NULL, says which to keep by global id). NULL when out of memory. */
+stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
+                                      int (*keep)(void *ud, uint32_t doc), void *ud);
 
 stance_index *stance_index_new(void);
 void stance_index_free(stance_index *ix);
@@ -114,6 +132,56 @@ static inline const uint8_t *stance_varint_get(const uint8_t *p, const uint8_t *
     shift += 7;
   }
   return NULL;
+}
+
+/* Walking one word's postings (the format is in index.c). */
+typedef struct stance_postings {
+  const uint8_t *p, *end;
+  uint64_t cur;                 /* local document number + 1 */
+  uint32_t left;                /* positions of the current document not yet read */
+  uint32_t pos;
+} stance_postings;
+
+static inline void stance_postings_init(stance_postings *it, const stance_segment *seg, uint32_t t) {
+  it->p = seg->postings + seg->post_off[t];
+  it->end = seg->postings + seg->post_off[t + 1];
+  it->cur = 0;
+  it->left = 0;
+  it->pos = 0;
+}
+
+/* The next document (skipping positions not read): its local number and number of
+ * positions. 0 at the end or on broken data. */
+static inline int stance_postings_doc(stance_postings *it, uint32_t *local, uint32_t *count) {
+  uint64_t v, c;
+  while (it->left > 0) {
+    if ((it->p = stance_varint_get(it->p, it->end, &v)) == NULL) return 0;
+    it->left--;
+  }
+  if (it->p >= it->end || (it->p = stance_varint_get(it->p, it->end, &v)) == NULL) return 0;
+  it->cur += v >> 2;
+  c = (v & 3) + 1;
+  if (c == 4) {
+    uint64_t more;
+    if ((it->p = stance_varint_get(it->p, it->end, &more)) == NULL) return 0;
+    c += more;
+  }
+  if (it->cur == 0 || c > 0xFFFFFFFFu) return 0;
+  *local = (uint32_t)(it->cur - 1);
+  *count = (uint32_t)c;
+  it->left = (uint32_t)c;
+  it->pos = 0;
+  return 1;
+}
+
+/* The next position of the current document. 0 when there is none left. */
+static inline int stance_postings_pos(stance_postings *it, uint32_t *pos) {
+  uint64_t v;
+  if (it->left == 0 || (it->p = stance_varint_get(it->p, it->end, &v)) == NULL) return 0;
+  it->pos += (uint32_t)v; /* the first is absolute: pos starts at 0 for each document */
+  *pos = it->pos;
+  it->left--;
+  return 1;
 }
 
 #endif

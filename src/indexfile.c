@@ -1,14 +1,15 @@
 /*
  * indexfile.c - the index file format and the jobs that save and load it.
  *
- *   "STANCEIX" | u32 version | u32 0 | u64 body length | body | SHA-256(body)
- *   body: u32 ndocs, docs..., u32 nsegments, segments...
- *   doc: u16 path length, path, u64 size, i64 mtime_ns, 32 bytes hash, u32 words,
- *        u32 segment, u8 deleted
+ *   "STANCEIX" | u32 version | u32 0 | u64 body length | u64 0 | body | SHA-256(body)
+ *   body: u32 ndocs, u32 0, docs..., (pad to 8) u32 nsegments, u32 0, segments...
+ *   doc: u64 size, i64 mtime_ns, 32 bytes hash, u32 words, u32 segment, u8 deleted,
+ *        u16 path length, path
  *   segment: u32 ndocs, u32 nterms, u64 terms length, u64 postings length,
  *            u32 docs[ndocs], u32 term_off[nterms+1], u32 freq[nterms],
- *            u64 post_off[nterms+1], terms, postings
- * All integers little-endian.
+ *            u64 post_off[nterms+1], terms, postings (each array 8-aligned in the file)
+ * All integers little-endian. On a little-endian machine the segments of a loaded file
+ * point into the file's bytes: loading is reading, checking, and no copying.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,13 @@
 #include "indexfile.h"
 
 #include <openssl/evp.h>
+
+#define HEADER 32
+
+static int little_endian(void) {
+  uint16_t x = 1;
+  return *(const uint8_t *)&x == 1;
+}
 
 static void put_u16(stance_buf *b, uint16_t v) {
   char c[2] = {(char)(v & 0xFF), (char)(v >> 8)};
@@ -73,50 +81,84 @@ static int sha256_raw(const void *data, size_t len, unsigned char *out) {
   return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == 32 ? 0 : -1;
 }
 
+static void pad8(stance_buf *b) {
+  static const char zeros[8] = {0};
+  if (b->len % 8) stance_buf_add(b, zeros, 8 - b->len % 8);
+}
+
+/* Arrays of little-endian integers: copied as they are where the machine agrees. */
+static void put_u32s(stance_buf *b, const uint32_t *v, size_t n) {
+  size_t i;
+  if (little_endian()) {
+    stance_buf_add(b, (const char *)v, n * 4);
+    return;
+  }
+  for (i = 0; i < n; i++) put_u32(b, v[i]);
+}
+
+static void put_u64s(stance_buf *b, const uint64_t *v, size_t n) {
+  size_t i;
+  if (little_endian()) {
+    stance_buf_add(b, (const char *)v, n * 8);
+    return;
+  }
+  for (i = 0; i < n; i++) put_u64(b, v[i]);
+}
+
 int stance_index_serialize(const stance_index *ix, stance_buf *out) {
-  uint32_t i, k, ndocs = stance_index_ndocs(ix), nsegs = stance_index_nsegments(ix);
-  size_t body_at;
+  uint32_t i, ndocs = stance_index_ndocs(ix), nsegs = stance_index_nsegments(ix);
+  size_t body_at, base = out->len;
   unsigned char digest[32];
-  stance_buf_reserve(out, stance_index_memory(ix) + 64);
+  stance_buf_reserve(out, stance_index_memory(ix) + 4096);
   stance_buf_add(out, "STANCEIX", 8);
   put_u32(out, STANCE_INDEX_FILE_VERSION);
   put_u32(out, 0);
   put_u64(out, 0); /* body length, patched below */
+  put_u64(out, 0);
   body_at = out->len;
   put_u32(out, ndocs);
+  put_u32(out, 0);
   for (i = 0; i < ndocs; i++) {
     const stance_doc *d = stance_index_doc(ix, i);
     unsigned char raw[32];
     size_t n = strlen(d->path);
-    if (n > 0xFFFF || hex_to_raw(d->hash, raw) != 0) memset(raw, 0, sizeof raw);
-    put_u16(out, (uint16_t)(n > 0xFFFF ? 0xFFFF : n));
-    stance_buf_add(out, d->path, n > 0xFFFF ? 0xFFFF : n);
+    if (n > 0xFFFF) n = 0xFFFF;
+    if (hex_to_raw(d->hash, raw) != 0) memset(raw, 0, sizeof raw);
     put_u64(out, d->size);
     put_u64(out, (uint64_t)d->mtime_ns);
     stance_buf_add(out, (const char *)raw, 32);
     put_u32(out, d->words);
     put_u32(out, d->segment);
     stance_buf_addc(out, (char)(d->deleted ? 1 : 0));
+    put_u16(out, (uint16_t)n);
+    stance_buf_add(out, d->path, n);
   }
+  pad8(out);
   put_u32(out, nsegs);
+  put_u32(out, 0);
   for (i = 0; i < nsegs; i++) {
-    const stance_segment *s = stance_index_segment(ix, i);
-    put_u32(out, s->ndocs);
-    put_u32(out, s->nterms);
-    put_u64(out, s->term_off[s->nterms]);
-    put_u64(out, s->post_off[s->nterms]);
-    for (k = 0; k < s->ndocs; k++) put_u32(out, s->docs[k]);
-    for (k = 0; k <= s->nterms; k++) put_u32(out, s->term_off[k]);
-    for (k = 0; k < s->nterms; k++) put_u32(out, s->freq[k]);
-    for (k = 0; k <= s->nterms; k++) put_u64(out, s->post_off[k]);
-    stance_buf_add(out, s->terms, s->term_off[s->nterms]);
-    stance_buf_add(out, (const char *)s->postings, (size_t)s->post_off[s->nterms]);
+    const stance_segment *g = stance_index_segment(ix, i);
+    put_u32(out, g->ndocs);
+    put_u32(out, g->nterms);
+    put_u64(out, g->term_off[g->nterms]);
+    put_u64(out, g->post_off[g->nterms]);
+    put_u32s(out, g->docs, g->ndocs);
+    pad8(out);
+    put_u32s(out, g->term_off, (size_t)g->nterms + 1);
+    pad8(out);
+    put_u32s(out, g->freq, g->nterms);
+    pad8(out);
+    put_u64s(out, g->post_off, (size_t)g->nterms + 1);
+    stance_buf_add(out, g->terms, g->term_off[g->nterms]);
+    pad8(out);
+    stance_buf_add(out, (const char *)g->postings, (size_t)g->post_off[g->nterms]);
+    pad8(out);
   }
   if (out->oom) return -1;
   {
     uint64_t body = out->len - body_at;
     int b;
-    for (b = 0; b < 8; b++) out->data[body_at - 8 + b] = (char)((body >> (8 * b)) & 0xFF);
+    for (b = 0; b < 8; b++) out->data[base + 16 + b] = (char)((body >> (8 * b)) & 0xFF);
     if (sha256_raw(out->data + body_at, (size_t)body, digest) != 0) return -1;
   }
   stance_buf_add(out, (const char *)digest, 32);
@@ -126,7 +168,7 @@ int stance_index_serialize(const stance_index *ix, stance_buf *out) {
 /* ---- reading, every length checked -------------------------------------------------------- */
 
 typedef struct reader {
-  const unsigned char *p, *end;
+  const unsigned char *base, *p, *end;
   int bad;
 } reader;
 
@@ -161,65 +203,113 @@ static uint64_t get_u64(reader *r) {
   return v;
 }
 
-static stance_segment *read_segment(reader *r, uint32_t ndocs_total, char *err, size_t errlen) {
+static void skip_pad(reader *r) {
+  size_t off = (size_t)(r->p - r->base);
+  if (off % 8 && need(r, 8 - off % 8)) r->p += 8 - off % 8;
+}
+
+/* A pointer to `n` bytes here, or NULL (and r->bad). */
+static const unsigned char *take(reader *r, size_t n) {
+  const unsigned char *at = r->p;
+  if (!need(r, n)) return NULL;
+  r->p += n;
+  return at;
+}
+
+/* One segment. Zero copy: its arrays point into the file (shared) when the machine is
+ * little-endian; otherwise they are decoded into a block of its own. */
+static stance_segment *read_segment(reader *r, uint32_t ndocs_total, stance_shared *shared,
+                                    char *err, size_t errlen) {
   uint32_t ndocs = get_u32(r), nterms = get_u32(r), k;
   uint64_t terms_len = get_u64(r), post_len = get_u64(r);
-  size_t size, off;
+  const unsigned char *docs, *term_off, *freq, *post_off, *terms, *postings;
   stance_segment *seg;
-  char *block;
+  const unsigned char *start = r->p;
   if (r->bad) return NULL;
-  /* every array must fit in what is left of the file */
   if ((uint64_t)ndocs * 4 + (uint64_t)nterms * 16 + 12 + terms_len + post_len >
       (uint64_t)(r->end - r->p)) {
     snprintf(err, errlen, "a segment is longer than the file");
     r->bad = 1;
     return NULL;
   }
-  size = (size_t)ndocs * 4 + ((size_t)nterms + 1) * 4 + (size_t)nterms * 4;
-  size = (size + 7) & ~(size_t)7;
-  off = size;
-  size += ((size_t)nterms + 1) * 8 + (size_t)terms_len + (size_t)post_len;
+  docs = take(r, (size_t)ndocs * 4);
+  skip_pad(r);
+  term_off = take(r, ((size_t)nterms + 1) * 4);
+  skip_pad(r);
+  freq = take(r, (size_t)nterms * 4);
+  skip_pad(r);
+  post_off = take(r, ((size_t)nterms + 1) * 8);
+  terms = take(r, (size_t)terms_len);
+  skip_pad(r);
+  postings = take(r, (size_t)post_len);
+  skip_pad(r);
+  if (r->bad) {
+    snprintf(err, errlen, "a segment is longer than the file");
+    return NULL;
+  }
   seg = calloc(1, sizeof *seg);
-  block = malloc(size ? size : 1);
-  if (seg == NULL || block == NULL) {
-    free(seg);
-    free(block);
+  if (seg == NULL) {
     snprintf(err, errlen, "out of memory");
     r->bad = 1;
     return NULL;
   }
   seg->refs = 1;
-  seg->block = block;
-  seg->block_size = size;
   seg->ndocs = ndocs;
   seg->nterms = nterms;
-  seg->docs = (uint32_t *)block;
-  seg->term_off = seg->docs + ndocs;
-  seg->freq = seg->term_off + nterms + 1;
-  seg->post_off = (uint64_t *)(block + off);
-  seg->terms = (char *)(seg->post_off + nterms + 1);
-  seg->postings = (uint8_t *)seg->terms + terms_len;
-  for (k = 0; k < ndocs; k++) {
-    seg->docs[k] = get_u32(r);
+  if (little_endian()) {
+    seg->docs = (uint32_t *)(void *)docs;
+    seg->term_off = (uint32_t *)(void *)term_off;
+    seg->freq = (uint32_t *)(void *)freq;
+    seg->post_off = (uint64_t *)(void *)post_off;
+    seg->terms = (char *)(void *)terms;
+    seg->postings = (uint8_t *)(void *)postings;
+    seg->shared = shared;
+    seg->block_size = (size_t)(r->p - start);
+    shared->refs++;
+  } else {
+    size_t size = (size_t)ndocs * 4 + ((size_t)nterms + 1) * 4 + (size_t)nterms * 4, off;
+    char *block;
+    reader a;
+    size = (size + 7) & ~(size_t)7;
+    off = size;
+    size += ((size_t)nterms + 1) * 8 + (size_t)terms_len + (size_t)post_len;
+    block = malloc(size ? size : 1);
+    if (block == NULL) {
+      free(seg);
+      snprintf(err, errlen, "out of memory");
+      r->bad = 1;
+      return NULL;
+    }
+    seg->block = block;
+    seg->block_size = size;
+    seg->docs = (uint32_t *)block;
+    seg->term_off = seg->docs + ndocs;
+    seg->freq = seg->term_off + nterms + 1;
+    seg->post_off = (uint64_t *)(block + off);
+    seg->terms = (char *)(seg->post_off + nterms + 1);
+    seg->postings = (uint8_t *)seg->terms + terms_len;
+    a = *r;
+    a.p = docs;
+    for (k = 0; k < ndocs; k++) seg->docs[k] = get_u32(&a);
+    a.p = term_off;
+    for (k = 0; k <= nterms; k++) seg->term_off[k] = get_u32(&a);
+    a.p = freq;
+    for (k = 0; k < nterms; k++) seg->freq[k] = get_u32(&a);
+    a.p = post_off;
+    for (k = 0; k <= nterms; k++) seg->post_off[k] = get_u64(&a);
+    memcpy(seg->terms, terms, (size_t)terms_len);
+    memcpy(seg->postings, postings, (size_t)post_len);
+  }
+  /* every offset checked before any search trusts it */
+  for (k = 0; k < ndocs && !r->bad; k++)
     if (seg->docs[k] >= ndocs_total) r->bad = 1;
-  }
-  for (k = 0; k <= nterms; k++) {
-    seg->term_off[k] = get_u32(r);
+  for (k = 0; k <= nterms && !r->bad; k++) {
     if ((k > 0 && seg->term_off[k] < seg->term_off[k - 1]) || seg->term_off[k] > terms_len) r->bad = 1;
-  }
-  for (k = 0; k < nterms; k++) seg->freq[k] = get_u32(r);
-  for (k = 0; k <= nterms; k++) {
-    seg->post_off[k] = get_u64(r);
     if ((k > 0 && seg->post_off[k] < seg->post_off[k - 1]) || seg->post_off[k] > post_len) r->bad = 1;
   }
   if (!r->bad && (seg->term_off[0] != 0 || seg->term_off[nterms] != terms_len ||
                   seg->post_off[0] != 0 || seg->post_off[nterms] != post_len))
     r->bad = 1;
-  if (!r->bad && need(r, (size_t)terms_len + (size_t)post_len)) {
-    memcpy(seg->terms, r->p, (size_t)terms_len);
-    memcpy(seg->postings, r->p + terms_len, (size_t)post_len);
-    r->p += terms_len + post_len;
-  }
   if (r->bad) {
     snprintf(err, errlen, "a segment's tables are inconsistent");
     stance_segment_unref(seg);
@@ -228,62 +318,68 @@ static stance_segment *read_segment(reader *r, uint32_t ndocs_total, char *err, 
   return seg;
 }
 
-stance_index *stance_index_deserialize(const char *data, size_t len, char *err, size_t errlen) {
+/* Read an index from `data` (malloc'd), which the index takes over: it is freed when no
+ * segment points into it any more, or at once on failure. */
+static stance_index *deserialize_owned(char *data, size_t len, char *err, size_t errlen) {
   reader r;
   uint64_t body_len;
   uint32_t version, ndocs, nsegs, i;
   unsigned char digest[32];
   stance_index *ix;
-  const unsigned char *body;
+  stance_shared *shared;
   char *path;
-  r.p = (const unsigned char *)data;
+  r.base = (const unsigned char *)data;
+  r.p = r.base;
   r.end = r.p + len;
   r.bad = 0;
-  if (len < 24 + 32 || memcmp(data, "STANCEIX", 8) != 0) {
+  if (len < HEADER + 32 || memcmp(data, "STANCEIX", 8) != 0) {
     snprintf(err, errlen, "not a stance index file");
+    free(data);
     return NULL;
   }
   r.p += 8;
   version = get_u32(&r);
   get_u32(&r);
   body_len = get_u64(&r);
+  get_u64(&r);
   if (version != STANCE_INDEX_FILE_VERSION) {
     snprintf(err, errlen, "index file version %u, this stance reads version %d", version,
              STANCE_INDEX_FILE_VERSION);
+    free(data);
     return NULL;
   }
-  if (body_len != len - 24 - 32) {
+  if (body_len != len - HEADER - 32) {
     snprintf(err, errlen, "index file truncated or padded (%llu bytes of body, %llu expected)",
-             (unsigned long long)(len - 24 - 32), (unsigned long long)body_len);
+             (unsigned long long)(len - HEADER - 32), (unsigned long long)body_len);
+    free(data);
     return NULL;
   }
-  body = r.p;
-  if (sha256_raw(body, (size_t)body_len, digest) != 0 || memcmp(digest, body + body_len, 32) != 0) {
+  if (sha256_raw(r.p, (size_t)body_len, digest) != 0 || memcmp(digest, r.p + body_len, 32) != 0) {
     snprintf(err, errlen, "index file checksum mismatch (corrupt)");
+    free(data);
     return NULL;
   }
-  r.end = body + body_len;
+  r.end = r.p + body_len;
   ix = stance_index_new();
-  if (ix == NULL) {
-    snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
-  ndocs = get_u32(&r);
+  shared = calloc(1, sizeof *shared);
   path = malloc(65536);
-  if (path == NULL) {
+  if (ix == NULL || shared == NULL || path == NULL) {
     snprintf(err, errlen, "out of memory");
     stance_index_free(ix);
+    free(shared);
+    free(path);
+    free(data);
     return NULL;
   }
+  shared->data = data;
+  shared->size = len;
+  shared->refs = 1; /* ours, dropped at the end */
+  ndocs = get_u32(&r);
+  get_u32(&r);
   for (i = 0; i < ndocs && !r.bad; i++) {
     stance_doc d;
-    uint32_t n = get_u16(&r);
+    uint32_t n;
     memset(&d, 0, sizeof d);
-    if (!need(&r, n)) break;
-    memcpy(path, r.p, n);
-    path[n] = '\0';
-    r.p += n;
-    d.path = path;
     d.size = get_u64(&r);
     d.mtime_ns = (int64_t)get_u64(&r);
     if (!need(&r, 32)) break;
@@ -293,20 +389,30 @@ stance_index *stance_index_deserialize(const char *data, size_t len, char *err, 
     d.segment = get_u32(&r);
     if (!need(&r, 1)) break;
     d.deleted = *r.p++ != 0;
+    n = get_u16(&r);
+    if (!need(&r, n)) break;
+    memcpy(path, r.p, n);
+    path[n] = '\0';
+    r.p += n;
+    d.path = path;
     if (stance_index_add_doc(ix, &d) < 0) {
       snprintf(err, errlen, "out of memory");
-      free(path);
-      stance_index_free(ix);
-      return NULL;
+      r.bad = 1;
     }
   }
   free(path);
+  skip_pad(&r);
   nsegs = get_u32(&r);
+  get_u32(&r);
   for (i = 0; i < nsegs && !r.bad; i++) {
-    stance_segment *seg = read_segment(&r, ndocs, err, errlen);
+    stance_segment *seg = read_segment(&r, ndocs, shared, err, errlen);
     if (seg == NULL) break;
     if (stance_index_add_segment(ix, seg) != 0) r.bad = 1;
     stance_segment_unref(seg);
+  }
+  if (--shared->refs == 0) {
+    free(shared->data);
+    free(shared);
   }
   if (r.bad || r.p != r.end) {
     if (err[0] == '\0' || !r.bad) snprintf(err, errlen, "index file tables are inconsistent");
@@ -314,6 +420,17 @@ stance_index *stance_index_deserialize(const char *data, size_t len, char *err, 
     return NULL;
   }
   return ix;
+}
+
+stance_index *stance_index_deserialize(const char *data, size_t len, char *err, size_t errlen) {
+  char *copy = malloc(len ? len : 1);
+  if (copy == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  memcpy(copy, data, len);
+  err[0] = '\0';
+  return deserialize_owned(copy, len, err, errlen);
 }
 
 /* ---- jobs ------------------------------------------------------------------------------------ */
@@ -341,7 +458,8 @@ static int save_prepare(stance_job *job) {
     stance_buf_free(&b);
     return stance_job_fail(job, -ENOMEM, "out of memory");
   }
-  rc = stance_write_atomic(s->path, b.data, b.len, NULL, err, sizeof err);
+  /* The index is a cache: a damaged file is detected (checksum) and rebuilt. */
+  rc = stance_write_atomic_cache(s->path, b.data, b.len, err, sizeof err);
   stance_job_set_total(job, 1, b.len);
   stance_job_advance(job, 1, b.len);
   stance_buf_free(&b);
@@ -420,8 +538,7 @@ static int load_prepare(stance_job *job) {
   fclose(f);
   stance_job_set_total(job, 1, (uint64_t)n);
   err[0] = '\0';
-  l->loaded = stance_index_deserialize(data, (size_t)n, err, sizeof err);
-  free(data);
+  l->loaded = deserialize_owned(data, (size_t)n, err, sizeof err);
   if (l->loaded == NULL) return stance_job_fail(job, -EINVAL, "%s: %s", l->path, err);
   stance_job_advance(job, 1, (uint64_t)n);
   return 0;

@@ -13,7 +13,7 @@
 #include "index.h"
 #include "job.h"
 
-#define STANCE_INDEX_FILE_VERSION 1
+#define STANCE_INDEX_FILE_VERSION 2
 
 /* Serialize `ix` into `out`. 0, or -1 when out of memory. */
 int stance_index_serialize(const stance_index *ix, stance_buf *out);

@@ -363,6 +363,24 @@ static int run(stance_job *job) {
 static int finish(stance_job *job) {
   indexjob *j = stance_job_data(job);
   size_t i, k = 0;
+  /* One segment rather than many: one dictionary, fewer lookups per search. */
+  if (j->nsegs > 1) {
+    stance_segment **list = malloc(j->nsegs * sizeof *list);
+    stance_segment *merged;
+    size_t n = 0;
+    if (list == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+    for (i = 0; i < j->nsegs; i++)
+      if (j->segs[i].seg != NULL) list[n++] = j->segs[i].seg;
+    merged = stance_segments_merge(list, (uint32_t)n, NULL, NULL);
+    free(list);
+    if (merged == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+    for (i = 0; i < j->nsegs; i++) {
+      stance_segment_unref(j->segs[i].seg);
+      j->segs[i].seg = NULL;
+    }
+    j->segs[0].seg = merged;
+    j->nsegs = 1;
+  }
   for (i = 0; i < j->ntodo; i++) {
     if (j->ok[i]) {
       j->stats.indexed++;

@@ -356,23 +356,60 @@ static void plist_occ(plist *l, uint32_t pos, uint32_t words) {
   l->start[l->ndocs] = l->nocc;
 }
 
-/* Decode the postings of dictionary entry t, keeping documents not deleted. */
-static void decode_term(const stance_segment *seg, const stance_index *ix, uint32_t t, plist *out) {
-  const uint8_t *p = seg->postings + seg->post_off[t], *end = seg->postings + seg->post_off[t + 1];
-  uint64_t cur = 0, v;
-  while (p < end) {
-    uint64_t pos = 0;
-    int live;
-    if ((p = stance_varint_get(p, end, &v)) == NULL) return;
-    cur += v;
-    live = cur >= 1 && cur <= seg->ndocs && !stance_index_doc(ix, seg->docs[cur - 1])->deleted;
-    if (live) plist_doc(out, (uint32_t)(cur - 1));
-    for (;;) {
-      if ((p = stance_varint_get(p, end, &v)) == NULL) return;
-      if (v == 0) break;
-      pos += v - 1;
-      if (live) plist_occ(out, (uint32_t)pos, 1);
+/* Reserve room for `docs` more documents and `occs` more occurrences. */
+static void plist_reserve(plist *l, uint32_t docs, uint32_t occs) {
+  if (l->oom) return;
+  if (l->ndocs + docs + 2 > l->docs_cap) {
+    uint32_t cap = l->ndocs + docs + 2;
+    uint32_t *d = realloc(l->docs, cap * sizeof *d), *s;
+    if (d == NULL) {
+      l->oom = 1;
+      return;
     }
+    l->docs = d;
+    s = realloc(l->start, (cap + 1) * sizeof *s);
+    if (s == NULL) {
+      l->oom = 1;
+      return;
+    }
+    l->start = s;
+    l->docs_cap = cap;
+  }
+  if (l->nocc + occs > l->occ_cap) {
+    uint32_t cap = l->nocc + occs;
+    occ *o = realloc(l->occ, cap * sizeof *o);
+    if (o == NULL) {
+      l->oom = 1;
+      return;
+    }
+    l->occ = o;
+    l->occ_cap = cap;
+  }
+}
+
+/* Decode the postings of dictionary entry t, keeping documents not deleted. The word's
+ * frequency bounds what is needed, so nothing grows while decoding. */
+static void decode_term(const stance_segment *seg, const stance_index *ix, uint32_t t, plist *out) {
+  stance_postings it;
+  uint32_t local, count, pos;
+  plist_reserve(out, seg->freq[t], seg->freq[t]);
+  if (out->oom) return;
+  stance_postings_init(&it, seg, t);
+  while (stance_postings_doc(&it, &local, &count)) {
+    if (local >= seg->ndocs || stance_index_doc(ix, seg->docs[local])->deleted) continue;
+    if (out->ndocs + 1 > out->docs_cap || out->nocc + count > out->occ_cap) {
+      plist_reserve(out, 1, count);
+      if (out->oom) return;
+    }
+    out->docs[out->ndocs] = local;
+    out->start[out->ndocs] = out->nocc;
+    while (stance_postings_pos(&it, &pos)) {
+      out->occ[out->nocc].pos = pos;
+      out->occ[out->nocc].words = 1;
+      out->nocc++;
+    }
+    out->ndocs++;
+    out->start[out->ndocs] = out->nocc;
   }
 }
 

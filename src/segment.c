@@ -15,6 +15,16 @@ static const unsigned char ascii_class[128] = {
     0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
     0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0};
 
+/* ASCII lowercase. */
+static const unsigned char lower[128] = {
+    0,   1,   2,   3,   4,   5,   6,   7,   8,   9,   10,  11,  12,  13,  14,  15,  16,  17,  18,
+    19,  20,  21,  22,  23,  24,  25,  26,  27,  28,  29,  30,  31,  32,  33,  34,  35,  36,  37,
+    38,  39,  40,  41,  42,  43,  44,  45,  46,  47,  48,  49,  50,  51,  52,  53,  54,  55,  56,
+    57,  58,  59,  60,  61,  62,  63,  64,  'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k',
+    'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 91,  92,  93,  94,
+    95,  96,  97,  98,  99,  100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113,
+    114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127};
+
 long stance_tokenize(const char *s, size_t len, stance_token_cb cb, void *ud) {
   const unsigned char *u = (const unsigned char *)s;
   char small[256];
@@ -45,11 +55,13 @@ long stance_tokenize(const char *s, size_t len, stance_token_cb cb, void *ud) {
     }
     if (i >= len) break;
     start = i;
-    /* the word, folded as it goes */
-    while (i < len) {
-      if (o + 8 > cap) {
+    /* the word, folded as it goes: runs of ASCII at once, the rest character by character */
+    for (;;) {
+      size_t j = i;
+      while (j < len && u[j] < 0x80 && ascii_class[u[j]] == 1) j++;
+      if (o + (j - i) + 8 > cap) {
         char *nb;
-        cap *= 2;
+        while (o + (j - i) + 8 > cap) cap *= 2;
         nb = buf == small ? malloc(cap) : realloc(buf, cap);
         if (nb == NULL) {
           if (buf != small) free(buf);
@@ -58,12 +70,8 @@ long stance_tokenize(const char *s, size_t len, stance_token_cb cb, void *ud) {
         if (buf == small) memcpy(nb, small, o);
         buf = nb;
       }
-      if (u[i] < 0x80) {
-        if (ascii_class[u[i]] != 1) break;
-        buf[o++] = (char)((u[i] >= 'A' && u[i] <= 'Z') ? u[i] + 32 : u[i]);
-        i++;
-        continue;
-      }
+      for (; i < j; i++) buf[o++] = (char)lower[u[i]];
+      if (i >= len || u[i] < 0x80) break;
       cp = stance_utf8_decode(u + i, len - i, &n, NULL);
       if (!stance_is_word_cp(cp)) break;
       o += stance_fold((const char *)u + i, (size_t)n, buf + o);

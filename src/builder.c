@@ -1,0 +1,385 @@
+/*
+ * builder.c - builds a segment of the index from documents (see index.h).
+ *
+ * Words are first gathered per document in a small table that stays in the CPU's caches
+ * (a document has a few hundred distinct words); the segment's dictionary, which is large
+ * and so slow to reach, is then visited once per distinct word of the document, not once
+ * per occurrence. A document's positions are grouped by word with a counting sort.
+ *
+ * Postings (stance_postings reads them), per document holding the word:
+ *   varint(doc delta << 2 | min(count, 4) - 1)   doc delta: local number + 1, minus the
+ *   [varint(count - 4)]                          previous one's; count: occurrences
+ *   varint(first position), varint(delta)...     positions, ascending
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "index.h"
+#include "text.h"
+
+typedef struct term_entry {
+  uint32_t word_off, word_len;
+  uint32_t last_doc;            /* local number + 1 of the last document written */
+  uint32_t freq;
+  uint8_t *post;
+  uint32_t post_len, post_cap;
+} term_entry;
+
+/* A dictionary slot: enough to recognise a word of up to 8 bytes without touching its
+ * entry (words have no NUL byte, so zero-padded heads are unique to their length). */
+typedef struct slot {
+  uint64_t head;
+  uint32_t hash;
+  uint32_t id;                  /* entry id + 1; 0: empty */
+} slot;
+
+/* A word of the current document. */
+typedef struct local_word {
+  uint64_t head;
+  uint32_t hash, len, off;      /* off: in the document's word bytes */
+  uint32_t count, fill, at;     /* occurrences; filled so far; start in `pos` */
+} local_word;
+
+struct stance_segment_builder {
+  term_entry *entries;          /* dense; ids never change */
+  uint32_t n, entries_cap;
+  slot *tab;
+  uint32_t cap;
+  stance_buf words;             /* the segment's words */
+  uint32_t *docs;
+  uint32_t ndocs, docs_cap;
+  /* the current document */
+  local_word *lw;
+  uint32_t nlw, lw_cap;
+  uint32_t *ltab;               /* local word index + 1; 0 empty */
+  uint32_t lcap;
+  stance_buf lwords;
+  uint32_t *toks;               /* local word index of each occurrence, in order */
+  uint32_t *tokpos;             /* and its position */
+  uint32_t ntoks, toks_cap;
+  uint32_t *pos;                /* positions grouped by word */
+  uint32_t pos_cap;
+  uint32_t local, at;
+  int first, oom;
+};
+
+stance_segment_builder *stance_builder_new(void) {
+  stance_segment_builder *b = calloc(1, sizeof *b);
+  if (b == NULL) return NULL;
+  b->cap = 4096;
+  b->lcap = 1024;
+  b->tab = calloc(b->cap, sizeof *b->tab);
+  b->ltab = calloc(b->lcap, sizeof *b->ltab);
+  if (b->tab == NULL || b->ltab == NULL) {
+    free(b->tab);
+    free(b->ltab);
+    free(b);
+    return NULL;
+  }
+  stance_buf_init(&b->words);
+  stance_buf_init(&b->lwords);
+  return b;
+}
+
+static void builder_clear(stance_segment_builder *b) {
+  uint32_t i;
+  for (i = 0; i < b->n; i++) free(b->entries[i].post);
+  memset(b->tab, 0, b->cap * sizeof *b->tab);
+  b->n = 0;
+  b->words.len = 0;
+  b->ndocs = 0;
+}
+
+void stance_builder_free(stance_segment_builder *b) {
+  if (b == NULL) return;
+  builder_clear(b);
+  free(b->entries);
+  free(b->tab);
+  free(b->docs);
+  free(b->lw);
+  free(b->ltab);
+  free(b->toks);
+  free(b->tokpos);
+  free(b->pos);
+  stance_buf_free(&b->words);
+  stance_buf_free(&b->lwords);
+  free(b);
+}
+
+static uint32_t hash_bytes(const char *s, size_t n) {
+  uint32_t h = 2166136261u;
+  size_t i;
+  for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h | 1u;
+}
+
+static uint64_t head_of(const char *w, size_t n) {
+  uint64_t h = 0;
+  memcpy(&h, w, n < 8 ? n : 8);
+  return h;
+}
+
+/* ---- the segment's dictionary ------------------------------------------------------------ */
+
+static int grow_table(stance_segment_builder *b) {
+  uint32_t cap = b->cap * 2, i;
+  slot *t = calloc(cap, sizeof *t);
+  if (t == NULL) return -1;
+  for (i = 0; i < b->cap; i++) {
+    uint32_t j;
+    if (b->tab[i].id == 0) continue;
+    j = b->tab[i].hash & (cap - 1);
+    while (t[j].id != 0) j = (j + 1) & (cap - 1);
+    t[j] = b->tab[i];
+  }
+  free(b->tab);
+  b->tab = t;
+  b->cap = cap;
+  return 0;
+}
+
+/* The entry of word w (hash h, head), made if new; UINT32_MAX when out of memory. */
+static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uint32_t h, uint64_t head) {
+  uint32_t i;
+  term_entry *e;
+  for (i = h & (b->cap - 1); b->tab[i].id != 0; i = (i + 1) & (b->cap - 1)) {
+    const slot *sl = &b->tab[i];
+    if (sl->hash != h || sl->head != head) continue;
+    e = &b->entries[sl->id - 1];
+    if (n < 8 || (e->word_len == n && memcmp(b->words.data + e->word_off + 8, w + 8, n - 8) == 0))
+      return sl->id - 1;
+  }
+  if (b->n == b->entries_cap) {
+    uint32_t ncap = b->entries_cap ? b->entries_cap * 2 : 1024;
+    term_entry *ne = realloc(b->entries, ncap * sizeof *ne);
+    if (ne == NULL) return UINT32_MAX;
+    b->entries = ne;
+    b->entries_cap = ncap;
+  }
+  e = &b->entries[b->n];
+  memset(e, 0, sizeof *e);
+  e->word_off = (uint32_t)b->words.len;
+  e->word_len = n;
+  stance_buf_add(&b->words, w, n);
+  if (b->words.oom) return UINT32_MAX;
+  b->tab[i].head = head;
+  b->tab[i].hash = h;
+  b->tab[i].id = ++b->n;
+  if (b->n * 2 > b->cap && grow_table(b) != 0) return UINT32_MAX;
+  return b->n - 1;
+}
+
+/* ---- the current document ----------------------------------------------------------------- */
+
+static int grow_local(stance_segment_builder *b) {
+  uint32_t cap = b->lcap * 2, i;
+  uint32_t *t = calloc(cap, sizeof *t);
+  if (t == NULL) return -1;
+  for (i = 0; i < b->nlw; i++) {
+    uint32_t j = b->lw[i].hash & (cap - 1);
+    while (t[j] != 0) j = (j + 1) & (cap - 1);
+    t[j] = i + 1;
+  }
+  free(b->ltab);
+  b->ltab = t;
+  b->lcap = cap;
+  return 0;
+}
+
+static int on_word(void *ud, size_t start, size_t end, const char *folded, size_t n, int broken) {
+  stance_segment_builder *b = ud;
+  uint32_t h, i, id;
+  uint64_t head;
+  local_word *w;
+  (void)start;
+  (void)end;
+  if (b->first)
+    b->first = 0;
+  else
+    b->at += broken ? 2 : 1;
+  if (n == 0) return 0;
+  h = hash_bytes(folded, n);
+  head = head_of(folded, n);
+  for (i = h & (b->lcap - 1); (id = b->ltab[i]) != 0; i = (i + 1) & (b->lcap - 1)) {
+    w = &b->lw[id - 1];
+    if (w->hash == h && w->head == head && w->len == n &&
+        (n <= 8 || memcmp(b->lwords.data + w->off + 8, folded + 8, n - 8) == 0))
+      break;
+  }
+  if (id == 0) {
+    if (b->nlw == b->lw_cap) {
+      uint32_t cap = b->lw_cap ? b->lw_cap * 2 : 512;
+      local_word *nl = realloc(b->lw, cap * sizeof *nl);
+      if (nl == NULL) goto oom;
+      b->lw = nl;
+      b->lw_cap = cap;
+    }
+    w = &b->lw[b->nlw];
+    w->head = head;
+    w->hash = h;
+    w->len = (uint32_t)n;
+    w->off = (uint32_t)b->lwords.len;
+    w->count = 0;
+    stance_buf_add(&b->lwords, folded, n);
+    if (b->lwords.oom) goto oom;
+    b->ltab[i] = id = ++b->nlw;
+    if (b->nlw * 2 > b->lcap && grow_local(b) != 0) goto oom;
+  }
+  if (b->ntoks == b->toks_cap) {
+    uint32_t cap = b->toks_cap ? b->toks_cap * 2 : 4096;
+    uint32_t *nt = realloc(b->toks, cap * sizeof *nt), *np;
+    if (nt == NULL) goto oom;
+    b->toks = nt;
+    np = realloc(b->tokpos, cap * sizeof *np);
+    if (np == NULL) goto oom;
+    b->tokpos = np;
+    b->toks_cap = cap;
+  }
+  b->toks[b->ntoks] = id - 1;
+  b->tokpos[b->ntoks] = b->at;
+  b->ntoks++;
+  b->lw[id - 1].count++;
+  return 0;
+oom:
+  b->oom = 1;
+  return 1;
+}
+
+static int reserve_post(term_entry *e, uint32_t more) {
+  if (e->post_len + more > e->post_cap) {
+    uint32_t cap = e->post_cap ? e->post_cap : 16;
+    uint8_t *p;
+    while (cap < e->post_len + more) cap *= 2;
+    p = realloc(e->post, cap);
+    if (p == NULL) return -1;
+    e->post = p;
+    e->post_cap = cap;
+  }
+  return 0;
+}
+
+/* Write the document's postings: positions grouped by word (counting sort), then each
+ * distinct word looked up once in the segment's dictionary. */
+static int flush_doc(stance_segment_builder *b) {
+  uint32_t t, off = 0;
+  if (b->ntoks > b->pos_cap) {
+    uint32_t *np = realloc(b->pos, b->ntoks * sizeof *np);
+    if (np == NULL) return -1;
+    b->pos = np;
+    b->pos_cap = b->ntoks;
+  }
+  for (t = 0; t < b->nlw; t++) {
+    b->lw[t].at = off;
+    b->lw[t].fill = 0;
+    off += b->lw[t].count;
+  }
+  for (t = 0; t < b->ntoks; t++) {
+    local_word *w = &b->lw[b->toks[t]];
+    b->pos[w->at + w->fill++] = b->tokpos[t];
+  }
+  for (t = 0; t < b->nlw; t++) {
+    local_word *w = &b->lw[t];
+    uint32_t id = lookup(b, b->lwords.data + w->off, w->len, w->hash, w->head), k, count = w->count;
+    uint32_t *p = b->pos + w->at;
+    term_entry *e;
+    uint64_t delta;
+    if (id == UINT32_MAX) return -1;
+    e = &b->entries[id];
+    delta = (uint64_t)(b->local + 1 - e->last_doc);
+    if (reserve_post(e, 20 + 5 * count) != 0) return -1;
+    e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, delta << 2 | (count < 4 ? count - 1 : 3));
+    if (count >= 4) e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, count - 4);
+    e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, p[0]);
+    for (k = 1; k < count; k++)
+      e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, p[k] - p[k - 1]);
+    e->last_doc = b->local + 1;
+    e->freq += count;
+  }
+  /* empty the document's table for the next one: slot by slot when it is sparse (a long
+   * document made it large), whole otherwise */
+  if (b->nlw * 8 < b->lcap) {
+    for (t = 0; t < b->nlw; t++) {
+      uint32_t i = b->lw[t].hash & (b->lcap - 1);
+      while (b->ltab[i] != t + 1) i = (i + 1) & (b->lcap - 1);
+      b->ltab[i] = 0;
+    }
+  } else {
+    memset(b->ltab, 0, b->lcap * sizeof *b->ltab);
+  }
+  b->nlw = 0;
+  b->ntoks = 0;
+  b->lwords.len = 0;
+  return 0;
+}
+
+long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *text, size_t len) {
+  long words;
+  if (b->ndocs == b->docs_cap) {
+    uint32_t cap = b->docs_cap ? b->docs_cap * 2 : 64;
+    uint32_t *d = realloc(b->docs, cap * sizeof *d);
+    if (d == NULL) return -1;
+    b->docs = d;
+    b->docs_cap = cap;
+  }
+  b->local = b->ndocs;
+  b->docs[b->ndocs++] = doc;
+  b->at = 0;
+  b->first = 1;
+  words = stance_tokenize(text, len, on_word, b);
+  if (words < 0 || b->oom || flush_doc(b) != 0) return -1;
+  return words;
+}
+
+/* ---- the finished segment -------------------------------------------------------------------- */
+
+typedef struct word_ref {
+  const char *w;
+  uint32_t n;
+  term_entry *e;
+} word_ref;
+
+static int cmp_refs(const void *pa, const void *pb) {
+  const word_ref *a = pa, *b = pb;
+  int c = memcmp(a->w, b->w, a->n < b->n ? a->n : b->n);
+  if (c != 0) return c;
+  return (a->n > b->n) - (a->n < b->n);
+}
+
+stance_segment *stance_builder_finish(stance_segment_builder *b) {
+  stance_segment *seg;
+  word_ref *refs = malloc(((size_t)b->n + 1) * sizeof *refs);
+  uint32_t i, w = 0;
+  size_t words_len = 0, post_len = 0;
+  uint64_t p = 0;
+  if (refs == NULL) return NULL;
+  for (i = 0; i < b->n; i++) {
+    term_entry *e = &b->entries[i];
+    refs[i].w = b->words.data + e->word_off;
+    refs[i].n = e->word_len;
+    refs[i].e = e;
+    words_len += e->word_len;
+    post_len += e->post_len;
+  }
+  qsort(refs, b->n, sizeof *refs, cmp_refs);
+  seg = stance__segment_alloc(b->ndocs, b->n, words_len, post_len);
+  if (seg == NULL) {
+    free(refs);
+    return NULL;
+  }
+  memcpy(seg->docs, b->docs, (size_t)b->ndocs * 4);
+  for (i = 0; i < b->n; i++) {
+    seg->term_off[i] = w;
+    memcpy(seg->terms + w, refs[i].w, refs[i].n);
+    w += refs[i].n;
+    seg->post_off[i] = p;
+    memcpy(seg->postings + p, refs[i].e->post, refs[i].e->post_len);
+    p += refs[i].e->post_len;
+    seg->freq[i] = refs[i].e->freq;
+  }
+  seg->term_off[b->n] = w;
+  seg->post_off[b->n] = p;
+  free(refs);
+  builder_clear(b);
+  return seg;
+}

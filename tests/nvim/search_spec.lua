@@ -1,0 +1,84 @@
+-- The corpus in Neovim: indexing without blocking, :Stance search, :Stance kwic, and
+-- re-indexing when a document changes on disk.
+local T = require('helpers')
+
+local function corpus()
+  local d = T.tmpdir()
+  T.stance_run({ 'init', d })
+  T.write(d .. '/one.txt', 'Sanctions failed.\nThe human\nrights record matters.\n')
+  T.write(d .. '/sub/two.txt', 'Engagement, not sanctions.\n')
+  return d
+end
+
+describe('search in Neovim', function()
+  after_each(function()
+    vim.cmd('silent! cclose')
+    vim.cmd('silent! %bwipeout!')
+    T.cleanup()
+  end)
+
+  it(':Stance search fills the quickfix list', function()
+    local d = corpus()
+    vim.cmd('edit ' .. d .. '/one.txt')
+    vim.cmd('Stance search sanctions')
+    assert.is_true(vim.wait(10000, function() return #vim.fn.getqflist() == 2 end, 10))
+    local qf = vim.fn.getqflist()
+    assert.are.equal(d .. '/one.txt', vim.fn.fnamemodify(vim.fn.bufname(qf[1].bufnr), ':p'))
+    assert.are.same({ 1, 1 }, { qf[1].lnum, qf[1].col })
+    assert.are.same({ 1, 17, 'Engagement, not sanctions.' }, { qf[2].lnum, qf[2].col, qf[2].text })
+    assert.are.equal('stance search sanctions', vim.fn.getqflist({ title = 1 }).title)
+  end)
+
+  it(':Stance kwic opens a concordance where <CR> jumps to the hit', function()
+    local d = corpus()
+    vim.cmd('edit ' .. d .. '/one.txt')
+    vim.cmd('Stance kwic sanctions')
+    assert.is_true(vim.wait(10000, function() return vim.b.stance_kwic ~= nil end, 10))
+    local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+    assert.are.equal(2, #lines)
+    assert.truthy(lines[2]:find('Engagement, not   sanctions  .', 1, true), lines[2])
+    vim.api.nvim_win_set_cursor(0, { 2, 0 })
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
+    assert.are.equal(d .. '/sub/two.txt', vim.api.nvim_buf_get_name(0))
+    assert.are.same({ 1, 16 }, vim.api.nvim_win_get_cursor(0))
+  end)
+
+  it('re-indexes a document that changes on disk', function()
+    local d = corpus()
+    vim.cmd('edit ' .. d .. '/one.txt')
+    local c = require('stance.corpora').get()
+    local ready = false
+    require('stance.corpora').ready(c, function() ready = true end)
+    assert.is_true(vim.wait(10000, function() return ready end, 10))
+    assert.are.equal(0, c:search('zeppelin', { count = true }))
+    T.write(d .. '/sub/two.txt', 'A zeppelin appears.\n')
+    T.write(d .. '/sub/deeper/three.txt', 'Another zeppelin.\n')
+    assert.is_true(vim.wait(10000, function() return c:search('zeppelin', { count = true }) == 2 end, 20))
+    assert.are.equal(0, c:search('engagement', { count = true }))
+  end)
+
+  it('keeps the event loop turning while a corpus is indexed', function()
+    local d = T.tmpdir()
+    T.stance_run({ 'init', d })
+    T.run(('lua5.4 %s/tests/bench/gen_corpus.lua %s 40 4000 5 2>/dev/null'):format(T.q(T.root), T.q(d .. '/gen')))
+    local uv = vim.uv or vim.loop
+    local ticks, max_lag, last = 0, 0, nil
+    local timer = uv.new_timer()
+    timer:start(2, 2, function()
+      local now = uv.hrtime()
+      if last then max_lag = math.max(max_lag, (now - last) / 1e6 - 2) end
+      last, ticks = now, ticks + 1
+    end)
+    local c = assert(require('stance').open(d))
+    local done, t0 = nil, uv.hrtime()
+    c:index({ on_done = function(stats) done = stats end })
+    assert.is_true(vim.wait(60000, function() return done ~= nil end, 1))
+    local ms = (uv.hrtime() - t0) / 1e6
+    timer:stop()
+    timer:close()
+    assert.are.equal(4000, done.indexed)
+    T.report('40 MB indexed in %.0f ms; %d timer ticks; worst event-loop lag %.1f ms', ms, ticks, max_lag)
+    assert.is_true(ticks >= 5)
+    assert.is_true(max_lag < ms / 2)
+  end)
+end)
