@@ -38,26 +38,100 @@ static int current_hash(const char *path, char *hex) {
   return rc;
 }
 
-static int write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
-                        int durable, char *err, size_t errlen);
-
-int stance_write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
-                        char *err, size_t errlen) {
-  return write_atomic(path, data, len, expect_hex, 1, err, errlen);
+int stance_atomic_open(stance_atomic *f, const char *path, char *err, size_t errlen) {
+  const char *slash = strrchr(path, '/');
+  struct stat st;
+  int attempt;
+  memset(f, 0, sizeof *f);
+  f->fd = -1;
+  if (strlen(path) >= sizeof f->path) {
+    snprintf(err, errlen, "%s: path too long", path);
+    return -1;
+  }
+  strcpy(f->path, path);
+  f->have_old = stat(path, &st) == 0;
+  f->mode = f->have_old ? (unsigned)(st.st_mode & 07777) : 0666;
+  if (slash == NULL) {
+    strcpy(f->dir, ".");
+  } else {
+    size_t n = (size_t)(slash - path);
+    if (n == 0) n = 1;
+    memcpy(f->dir, path, n);
+    f->dir[n] = '\0';
+  }
+  for (attempt = 0; attempt < 100 && f->fd < 0; attempt++) {
+    int n = snprintf(f->tmp, sizeof f->tmp, "%s/.%s.tmp-%d-%u", f->dir, slash ? slash + 1 : path,
+                     (int)getpid(), (unsigned)(uv_hrtime() % 1000000u) + (unsigned)attempt);
+    if (n < 0 || (size_t)n >= sizeof f->tmp) {
+      snprintf(err, errlen, "%s: path too long", path);
+      return -1;
+    }
+    /* O_EXCL with 0666: a new file gets the umask applied, as any other new file would. */
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, f->have_old ? 0600 : 0666);
+    if (f->fd < 0 && errno != EEXIST) break;
+  }
+  if (f->fd < 0) {
+    snprintf(err, errlen, "cannot create a temporary file in %s: %s", f->dir, strerror(errno));
+    return -1;
+  }
+  return 0;
 }
 
-int stance_write_atomic_cache(const char *path, const char *data, size_t len, char *err,
-                              size_t errlen) {
-  return write_atomic(path, data, len, NULL, 0, err, errlen);
+int stance_atomic_write(stance_atomic *f, const void *data, size_t len) {
+  if (f->failed) return -1;
+  if (write_all(f->fd, data, len) != 0) {
+    f->failed = errno ? errno : EIO;
+    return -1;
+  }
+  return 0;
+}
+
+int stance_atomic_pwrite(stance_atomic *f, const void *data, size_t len, uint64_t offset) {
+  if (f->failed) return -1;
+  if (pwrite(f->fd, data, len, (off_t)offset) != (ssize_t)len) {
+    f->failed = errno ? errno : EIO;
+    return -1;
+  }
+  return 0;
+}
+
+void stance_atomic_abort(stance_atomic *f) {
+  if (f->fd >= 0) close(f->fd);
+  f->fd = -1;
+  if (f->tmp[0]) unlink(f->tmp);
+}
+
+int stance_atomic_commit(stance_atomic *f, int durable, char *err, size_t errlen) {
+  int fd;
+  if (f->failed || (durable && fsync(f->fd) != 0) || (f->have_old && fchmod(f->fd, (mode_t)f->mode) != 0)) {
+    snprintf(err, errlen, "cannot write %s: %s", f->tmp, strerror(f->failed ? f->failed : errno));
+    stance_atomic_abort(f);
+    return -1;
+  }
+  if (close(f->fd) != 0) {
+    f->fd = -1;
+    snprintf(err, errlen, "cannot write %s: %s", f->tmp, strerror(errno));
+    stance_atomic_abort(f);
+    return -1;
+  }
+  f->fd = -1;
+  if (rename(f->tmp, f->path) != 0) {
+    snprintf(err, errlen, "cannot replace %s: %s", f->path, strerror(errno));
+    unlink(f->tmp);
+    return -1;
+  }
+  /* The rename itself must reach the disk too. */
+  fd = durable ? open(f->dir, O_RDONLY | O_CLOEXEC) : -1;
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  return 0;
 }
 
 static int write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
                         int durable, char *err, size_t errlen) {
-  char tmp[PATH_MAX], dir[PATH_MAX];
-  const char *slash = strrchr(path, '/');
-  struct stat st;
-  int fd = -1, have_old, attempt;
-  mode_t mode = 0666;
+  stance_atomic f;
   if (expect_hex != NULL) {
     char now[STANCE_HASH_HEXLEN + 1];
     int rc = current_hash(path, now);
@@ -70,57 +144,17 @@ static int write_atomic(const char *path, const char *data, size_t len, const ch
       return 1;
     }
   }
-  have_old = stat(path, &st) == 0;
-  if (have_old) mode = st.st_mode & 07777;
-  if (slash == NULL) {
-    strcpy(dir, ".");
-  } else {
-    size_t n = (size_t)(slash - path);
-    if (n == 0) n = 1;
-    if (n >= sizeof dir) {
-      snprintf(err, errlen, "%s: path too long", path);
-      return -1;
-    }
-    memcpy(dir, path, n);
-    dir[n] = '\0';
-  }
-  for (attempt = 0; attempt < 100 && fd < 0; attempt++) {
-    int n = snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%d-%u", dir, slash ? slash + 1 : path, (int)getpid(),
-                     (unsigned)(uv_hrtime() % 1000000u) + (unsigned)attempt);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-      snprintf(err, errlen, "%s: path too long", path);
-      return -1;
-    }
-    /* O_EXCL with 0666: a new file gets the umask applied, as any other new file would. */
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, have_old ? 0600 : 0666);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) {
-    snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(errno));
-    return -1;
-  }
-  if (write_all(fd, data, len) != 0 || (durable && fsync(fd) != 0) ||
-      (have_old && fchmod(fd, mode) != 0)) {
-    snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-    close(fd);
-    unlink(tmp);
-    return -1;
-  }
-  if (close(fd) != 0) {
-    snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-    unlink(tmp);
-    return -1;
-  }
-  if (rename(tmp, path) != 0) {
-    snprintf(err, errlen, "cannot replace %s: %s", path, strerror(errno));
-    unlink(tmp);
-    return -1;
-  }
-  /* The rename itself must reach the disk too. */
-  fd = durable ? open(dir, O_RDONLY | O_CLOEXEC) : -1;
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-  return 0;
+  if (stance_atomic_open(&f, path, err, errlen) != 0) return -1;
+  stance_atomic_write(&f, data, len);
+  return stance_atomic_commit(&f, durable, err, errlen);
+}
+
+int stance_write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
+                        char *err, size_t errlen) {
+  return write_atomic(path, data, len, expect_hex, 1, err, errlen);
+}
+
+int stance_write_atomic_cache(const char *path, const char *data, size_t len, char *err,
+                              size_t errlen) {
+  return write_atomic(path, data, len, NULL, 0, err, errlen);
 }

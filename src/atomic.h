@@ -5,6 +5,7 @@
 #define STANCE_ATOMIC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Write `data` to `path` through a temporary file in the same folder: write, fsync,
  * rename over `path`, fsync the folder. An existing file keeps its permission bits; a new
@@ -17,5 +18,21 @@ int stance_write_atomic(const char *path, const char *data, size_t len, const ch
  * readers, but after a crash the file may be missing or damaged (its reader must check). */
 int stance_write_atomic_cache(const char *path, const char *data, size_t len, char *err,
                               size_t errlen);
+
+/* The same as a stream, for content too large to build in memory first:
+ * open, write (any number of times), then commit (or abort). */
+typedef struct stance_atomic {
+  int fd, have_old, failed;
+  unsigned mode;
+  char tmp[4096], path[4096], dir[4096];
+} stance_atomic;
+
+int stance_atomic_open(stance_atomic *f, const char *path, char *err, size_t errlen);
+int stance_atomic_write(stance_atomic *f, const void *data, size_t len);
+/* Write `len` bytes at `offset` (to patch a header). */
+int stance_atomic_pwrite(stance_atomic *f, const void *data, size_t len, uint64_t offset);
+/* Make the file replace `path` (with fsyncs when `durable`). 0, or -1 with a message. */
+int stance_atomic_commit(stance_atomic *f, int durable, char *err, size_t errlen);
+void stance_atomic_abort(stance_atomic *f);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * indexfile.c - the index file format and the jobs that save and load it.
  *
- *   "STANCEIX" | u32 version | u32 0 | u64 body length | u64 0 | body | SHA-256(body)
+ *   "STANCEIX" | u32 version | u32 0 | u64 body length | u64 0 | body | XXH3-64(body)
  *   body: u32 ndocs, u32 0, docs..., (pad to 8) u32 nsegments, u32 0, segments...
  *   doc: u64 size, i64 mtime_ns, 32 bytes hash, u32 words, u32 segment, u8 deleted,
  *        u16 path length, path
@@ -20,30 +20,64 @@
 #include "hash.h"
 #include "indexfile.h"
 
-#include <openssl/evp.h>
+/* The checksum only guards a cache against damage, so a fast one (xxHash, from Debian's
+ * libxxhash-dev, compiled in) rather than a cryptographic one. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #define HEADER 32
+#define DIGEST 8
 
 static int little_endian(void) {
   uint16_t x = 1;
   return *(const uint8_t *)&x == 1;
 }
 
-static void put_u16(stance_buf *b, uint16_t v) {
-  char c[2] = {(char)(v & 0xFF), (char)(v >> 8)};
-  stance_buf_add(b, c, 2);
+/* Where serialized bytes go: a buffer (kept whole), or a file (the buffer is flushed to
+ * it as it fills; large arrays go straight from memory). The body is hashed on the way. */
+typedef struct sink {
+  stance_buf *buf;
+  stance_atomic *file;
+  XXH3_state_t *sum;
+  uint64_t written;
+  int hashing, failed;
+} sink;
+
+static void sink_flush(sink *s) {
+  if (s->file == NULL || s->buf->len == 0) return;
+  if (stance_atomic_write(s->file, s->buf->data, s->buf->len) != 0) s->failed = 1;
+  s->buf->len = 0;
 }
-static void put_u32(stance_buf *b, uint32_t v) {
+
+static void sink_add(sink *s, const void *data, size_t len) {
+  if (len == 0) return;
+  if (s->hashing && XXH3_64bits_update(s->sum, data, len) != XXH_OK) s->failed = 1;
+  s->written += len;
+  if (s->file != NULL && len >= 65536) {
+    sink_flush(s);
+    if (stance_atomic_write(s->file, data, len) != 0) s->failed = 1;
+    return;
+  }
+  stance_buf_add(s->buf, data, len);
+  if (s->buf->oom) s->failed = 1;
+  if (s->file != NULL && s->buf->len >= (1u << 20)) sink_flush(s);
+}
+
+static void put_u16(sink *s, uint16_t v) {
+  char c[2] = {(char)(v & 0xFF), (char)(v >> 8)};
+  sink_add(s, c, 2);
+}
+static void put_u32(sink *s, uint32_t v) {
   char c[4];
   int i;
   for (i = 0; i < 4; i++) c[i] = (char)((v >> (8 * i)) & 0xFF);
-  stance_buf_add(b, c, 4);
+  sink_add(s, c, 4);
 }
-static void put_u64(stance_buf *b, uint64_t v) {
+static void put_u64(sink *s, uint64_t v) {
   char c[8];
   int i;
   for (i = 0; i < 8; i++) c[i] = (char)((v >> (8 * i)) & 0xFF);
-  stance_buf_add(b, c, 8);
+  sink_add(s, c, 8);
 }
 
 static int hex_to_raw(const char *hex, unsigned char *raw) {
@@ -76,93 +110,143 @@ static void raw_to_hex(const unsigned char *raw, char *hex) {
   hex[64] = '\0';
 }
 
-static int sha256_raw(const void *data, size_t len, unsigned char *out) {
-  unsigned int n = 0;
-  return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == 32 ? 0 : -1;
+static void put_digest(uint64_t v, unsigned char *out) {
+  int b;
+  for (b = 0; b < 8; b++) out[b] = (unsigned char)((v >> (8 * b)) & 0xFF);
 }
 
-static void pad8(stance_buf *b) {
+static void pad8(sink *s) {
   static const char zeros[8] = {0};
-  if (b->len % 8) stance_buf_add(b, zeros, 8 - b->len % 8);
+  if (s->written % 8) sink_add(s, zeros, 8 - s->written % 8);
 }
 
-/* Arrays of little-endian integers: copied as they are where the machine agrees. */
-static void put_u32s(stance_buf *b, const uint32_t *v, size_t n) {
+/* Arrays of little-endian integers: as they are in memory where the machine agrees. */
+static void put_u32s(sink *s, const uint32_t *v, size_t n) {
   size_t i;
   if (little_endian()) {
-    stance_buf_add(b, (const char *)v, n * 4);
+    sink_add(s, v, n * 4);
     return;
   }
-  for (i = 0; i < n; i++) put_u32(b, v[i]);
+  for (i = 0; i < n; i++) put_u32(s, v[i]);
 }
 
-static void put_u64s(stance_buf *b, const uint64_t *v, size_t n) {
+static void put_u64s(sink *s, const uint64_t *v, size_t n) {
   size_t i;
   if (little_endian()) {
-    stance_buf_add(b, (const char *)v, n * 8);
+    sink_add(s, v, n * 8);
     return;
   }
-  for (i = 0; i < n; i++) put_u64(b, v[i]);
+  for (i = 0; i < n; i++) put_u64(s, v[i]);
 }
 
-int stance_index_serialize(const stance_index *ix, stance_buf *out) {
+/* Everything but the header's body length and the final digest (the caller patches and
+ * appends those). */
+static void serialize(const stance_index *ix, sink *s) {
   uint32_t i, ndocs = stance_index_ndocs(ix), nsegs = stance_index_nsegments(ix);
-  size_t body_at, base = out->len;
-  unsigned char digest[32];
-  stance_buf_reserve(out, stance_index_memory(ix) + 4096);
-  stance_buf_add(out, "STANCEIX", 8);
-  put_u32(out, STANCE_INDEX_FILE_VERSION);
-  put_u32(out, 0);
-  put_u64(out, 0); /* body length, patched below */
-  put_u64(out, 0);
-  body_at = out->len;
-  put_u32(out, ndocs);
-  put_u32(out, 0);
+  sink_add(s, "STANCEIX", 8);
+  put_u32(s, STANCE_INDEX_FILE_VERSION);
+  put_u32(s, 0);
+  put_u64(s, 0); /* body length */
+  put_u64(s, 0);
+  s->hashing = 1;
+  put_u32(s, ndocs);
+  put_u32(s, 0);
   for (i = 0; i < ndocs; i++) {
     const stance_doc *d = stance_index_doc(ix, i);
     unsigned char raw[32];
     size_t n = strlen(d->path);
     if (n > 0xFFFF) n = 0xFFFF;
     if (hex_to_raw(d->hash, raw) != 0) memset(raw, 0, sizeof raw);
-    put_u64(out, d->size);
-    put_u64(out, (uint64_t)d->mtime_ns);
-    stance_buf_add(out, (const char *)raw, 32);
-    put_u32(out, d->words);
-    put_u32(out, d->segment);
-    stance_buf_addc(out, (char)(d->deleted ? 1 : 0));
-    put_u16(out, (uint16_t)n);
-    stance_buf_add(out, d->path, n);
+    put_u64(s, d->size);
+    put_u64(s, (uint64_t)d->mtime_ns);
+    sink_add(s, raw, 32);
+    put_u32(s, d->words);
+    put_u32(s, d->segment);
+    sink_add(s, d->deleted ? "\1" : "\0", 1);
+    put_u16(s, (uint16_t)n);
+    sink_add(s, d->path, n);
   }
-  pad8(out);
-  put_u32(out, nsegs);
-  put_u32(out, 0);
+  pad8(s);
+  put_u32(s, nsegs);
+  put_u32(s, 0);
   for (i = 0; i < nsegs; i++) {
     const stance_segment *g = stance_index_segment(ix, i);
-    put_u32(out, g->ndocs);
-    put_u32(out, g->nterms);
-    put_u64(out, g->term_off[g->nterms]);
-    put_u64(out, g->post_off[g->nterms]);
-    put_u32s(out, g->docs, g->ndocs);
-    pad8(out);
-    put_u32s(out, g->term_off, (size_t)g->nterms + 1);
-    pad8(out);
-    put_u32s(out, g->freq, g->nterms);
-    pad8(out);
-    put_u64s(out, g->post_off, (size_t)g->nterms + 1);
-    stance_buf_add(out, g->terms, g->term_off[g->nterms]);
-    pad8(out);
-    stance_buf_add(out, (const char *)g->postings, (size_t)g->post_off[g->nterms]);
-    pad8(out);
+    put_u32(s, g->ndocs);
+    put_u32(s, g->nterms);
+    put_u64(s, g->term_off[g->nterms]);
+    put_u64(s, g->post_off[g->nterms]);
+    put_u32s(s, g->docs, g->ndocs);
+    pad8(s);
+    put_u32s(s, g->term_off, (size_t)g->nterms + 1);
+    pad8(s);
+    put_u32s(s, g->freq, g->nterms);
+    pad8(s);
+    put_u64s(s, g->post_off, (size_t)g->nterms + 1);
+    sink_add(s, g->terms, g->term_off[g->nterms]);
+    pad8(s);
+    sink_add(s, g->postings, (size_t)g->post_off[g->nterms]);
+    pad8(s);
   }
-  if (out->oom) return -1;
-  {
-    uint64_t body = out->len - body_at;
-    int b;
-    for (b = 0; b < 8; b++) out->data[base + 16 + b] = (char)((body >> (8 * b)) & 0xFF);
-    if (sha256_raw(out->data + body_at, (size_t)body, digest) != 0) return -1;
+  s->hashing = 0;
+}
+
+static void le64(uint64_t v, unsigned char *out) {
+  int b;
+  for (b = 0; b < 8; b++) out[b] = (unsigned char)((v >> (8 * b)) & 0xFF);
+}
+
+int stance_index_serialize(const stance_index *ix, stance_buf *out) {
+  sink s;
+  unsigned char digest[DIGEST], len[8];
+  size_t base = out->len;
+  memset(&s, 0, sizeof s);
+  s.buf = out;
+  s.sum = XXH3_createState();
+  if (s.sum == NULL || XXH3_64bits_reset(s.sum) != XXH_OK) {
+    XXH3_freeState(s.sum);
+    return -1;
   }
-  stance_buf_add(out, (const char *)digest, 32);
+  stance_buf_reserve(out, stance_index_memory(ix) + 4096);
+  serialize(ix, &s);
+  put_digest(XXH3_64bits_digest(s.sum), digest);
+  XXH3_freeState(s.sum);
+  if (s.failed || out->oom) return -1;
+  le64(s.written - HEADER, len);
+  memcpy(out->data + base + 16, len, 8);
+  stance_buf_add(out, (const char *)digest, DIGEST);
   return out->oom ? -1 : 0;
+}
+
+/* Write `ix` to `path` atomically, streaming (no copy of the index in memory). The index
+ * is a cache: no fsync; a damaged file fails its checksum and is rebuilt. */
+static int save_streaming(const stance_index *ix, const char *path, char *err, size_t errlen) {
+  stance_atomic f;
+  stance_buf buf;
+  sink s;
+  unsigned char digest[DIGEST], len[8];
+  if (stance_atomic_open(&f, path, err, errlen) != 0) return -1;
+  stance_buf_init(&buf);
+  memset(&s, 0, sizeof s);
+  s.buf = &buf;
+  s.file = &f;
+  s.sum = XXH3_createState();
+  if (s.sum == NULL || XXH3_64bits_reset(s.sum) != XXH_OK) s.failed = 1;
+  if (!s.failed) serialize(ix, &s);
+  if (!s.failed) put_digest(XXH3_64bits_digest(s.sum), digest);
+  XXH3_freeState(s.sum);
+  if (!s.failed) {
+    sink_add(&s, digest, DIGEST);
+    sink_flush(&s);
+    le64(s.written - HEADER - DIGEST, len);
+    if (stance_atomic_pwrite(&f, len, 8, 16) != 0) s.failed = 1;
+  }
+  stance_buf_free(&buf);
+  if (s.failed) {
+    snprintf(err, errlen, "cannot write %s", path);
+    stance_atomic_abort(&f);
+    return -1;
+  }
+  return stance_atomic_commit(&f, 0, err, errlen);
 }
 
 /* ---- reading, every length checked -------------------------------------------------------- */
@@ -324,7 +408,7 @@ static stance_index *deserialize_owned(char *data, size_t len, char *err, size_t
   reader r;
   uint64_t body_len;
   uint32_t version, ndocs, nsegs, i;
-  unsigned char digest[32];
+  unsigned char digest[DIGEST];
   stance_index *ix;
   stance_shared *shared;
   char *path;
@@ -332,7 +416,7 @@ static stance_index *deserialize_owned(char *data, size_t len, char *err, size_t
   r.p = r.base;
   r.end = r.p + len;
   r.bad = 0;
-  if (len < HEADER + 32 || memcmp(data, "STANCEIX", 8) != 0) {
+  if (len < HEADER + DIGEST || memcmp(data, "STANCEIX", 8) != 0) {
     snprintf(err, errlen, "not a stance index file");
     free(data);
     return NULL;
@@ -348,13 +432,14 @@ static stance_index *deserialize_owned(char *data, size_t len, char *err, size_t
     free(data);
     return NULL;
   }
-  if (body_len != len - HEADER - 32) {
+  if (body_len != len - HEADER - DIGEST) {
     snprintf(err, errlen, "index file truncated or padded (%llu bytes of body, %llu expected)",
-             (unsigned long long)(len - HEADER - 32), (unsigned long long)body_len);
+             (unsigned long long)(len - HEADER - DIGEST), (unsigned long long)body_len);
     free(data);
     return NULL;
   }
-  if (sha256_raw(r.p, (size_t)body_len, digest) != 0 || memcmp(digest, r.p + body_len, 32) != 0) {
+  put_digest(XXH3_64bits(r.p, (size_t)body_len), digest);
+  if (memcmp(digest, r.p + body_len, DIGEST) != 0) {
     snprintf(err, errlen, "index file checksum mismatch (corrupt)");
     free(data);
     return NULL;
@@ -450,20 +535,11 @@ static void save_destroy(void *data) {
 
 static int save_prepare(stance_job *job) {
   savejob *s = stance_job_data(job);
-  stance_buf b;
   char err[512];
-  int rc;
-  stance_buf_init(&b);
-  if (stance_index_serialize(s->snapshot, &b) != 0) {
-    stance_buf_free(&b);
-    return stance_job_fail(job, -ENOMEM, "out of memory");
-  }
-  /* The index is a cache: a damaged file is detected (checksum) and rebuilt. */
-  rc = stance_write_atomic_cache(s->path, b.data, b.len, err, sizeof err);
-  stance_job_set_total(job, 1, b.len);
-  stance_job_advance(job, 1, b.len);
-  stance_buf_free(&b);
-  if (rc != 0) return stance_job_fail(job, -EIO, "%s", err);
+  stance_job_set_total(job, 1, 0);
+  if (save_streaming(s->snapshot, s->path, err, sizeof err) != 0)
+    return stance_job_fail(job, -EIO, "%s", err);
+  stance_job_advance(job, 1, 0);
   return 0;
 }
 

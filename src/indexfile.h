@@ -2,7 +2,7 @@
  * indexfile.h - the index on disk (.stance/index.bin), so that opening an unchanged
  * corpus costs a read, not a rebuild.
  *
- * The file is versioned and checksummed (SHA-256 of its body); every offset in it is
+ * The file is versioned and checksummed (XXH3-64 of its body); every offset in it is
  * checked before use. A file that is stale, of another version, truncated or corrupt is
  * refused with a message, never trusted: the caller rebuilds.
  */
@@ -13,7 +13,7 @@
 #include "index.h"
 #include "job.h"
 
-#define STANCE_INDEX_FILE_VERSION 2
+#define STANCE_INDEX_FILE_VERSION 3
 
 /* Serialize `ix` into `out`. 0, or -1 when out of memory. */
 int stance_index_serialize(const stance_index *ix, stance_buf *out);

@@ -3,19 +3,24 @@
  * claims a segment's worth of changed documents, reads, hashes and indexes them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "indexjob.h"
 #include "query.h"
 #include "walk.h"
 
-/* Segments hold about this many bytes of text: small enough that a task's working memory
- * stays small and both cores stay busy, large enough that searches visit few segments. */
-#define SEGMENT_BYTES (8u * 1024u * 1024u)
+/* A big job is cut into one segment per task, of about equal bytes: every core builds one,
+ * and nothing needs merging. Small jobs (updates) make one segment. */
+#define MIN_SEGMENT_BYTES (4u * 1024u * 1024u)
 
 typedef struct known {
   char *path;
@@ -52,6 +57,7 @@ typedef struct indexjob {
   char **errors;                /* per todo: NULL or the message */
   const char **err_paths, **err_msgs;
   stance_indexjob_stats stats;
+  int tasks;
   int applied;
 } indexjob;
 
@@ -84,6 +90,32 @@ static char **copy_list(const char *const *l, int *oom) {
   return c;
 }
 
+/* What only prepare, run and apply need: freed once the result is in the index. */
+static void release_work(indexjob *j) {
+  size_t i;
+  for (i = 0; i < j->ntodo; i++) {
+    free(j->todo[i].path);
+    if (j->errors) free(j->errors[i]);
+  }
+  free(j->todo);
+  j->todo = NULL;
+  j->ntodo = 0;
+  for (i = 0; i < j->nsegs; i++) stance_segment_unref(j->segs[i].seg);
+  free(j->segs);
+  j->segs = NULL;
+  j->nsegs = 0;
+  free(j->docs);
+  free(j->ok);
+  free(j->errors);
+  j->docs = NULL;
+  j->ok = NULL;
+  j->errors = NULL;
+  for (i = 0; i < j->nknown; i++) free(j->known[i].path);
+  free(j->known);
+  j->known = NULL;
+  j->nknown = 0;
+}
+
 static void destroy(void *data) {
   indexjob *j = data;
   size_t i;
@@ -92,20 +124,14 @@ static void destroy(void *data) {
   free_list(j->include);
   free_list(j->exclude);
   free_list(j->only);
-  for (i = 0; i < j->nknown; i++) free(j->known[i].path);
-  free(j->known);
-  for (i = 0; i < j->ntodo; i++) {
-    free(j->todo[i].path);
-    if (j->errors) free(j->errors[i]);
-  }
-  free(j->todo);
+  release_work(j);
   for (i = 0; i < j->nremoved; i++) free(j->removed[i]);
   free(j->removed);
-  for (i = 0; i < j->nsegs; i++) stance_segment_unref(j->segs[i].seg);
-  free(j->segs);
-  free(j->docs);
-  free(j->ok);
-  free(j->errors);
+  if (j->err_paths != NULL)
+    for (i = 0; i < j->stats.failed; i++) {
+      free((char *)j->err_paths[i]);
+      free((char *)j->err_msgs[i]);
+    }
   free(j->err_paths);
   free(j->err_msgs);
   free(j);
@@ -188,7 +214,7 @@ static int safe_rel(const char *rel) {
 static int prepare(stance_job *job) {
   indexjob *j = stance_job_data(job);
   size_t todo_cap = 0, removed_cap = 0, i;
-  uint64_t total = 0, acc = 0;
+  uint64_t total = 0, acc = 0, seg_bytes;
   char err[512];
   if (j->only == NULL) {
     stance_walk w;
@@ -255,61 +281,63 @@ static int prepare(stance_job *job) {
   j->segs = calloc(j->ntodo + 1, sizeof *j->segs);
   if (j->docs == NULL || j->ok == NULL || j->errors == NULL || j->segs == NULL)
     return stance_job_fail(job, -ENOMEM, "out of memory");
+  for (i = 0; i < j->ntodo; i++) total += j->todo[i].size;
+  {
+    uint64_t per = total / (uint64_t)(j->tasks > 0 ? j->tasks : 1) + 1;
+    seg_bytes = per > MIN_SEGMENT_BYTES ? per : MIN_SEGMENT_BYTES;
+  }
   for (i = 0; i < j->ntodo; i++) {
-    if (acc == 0 || acc >= SEGMENT_BYTES) {
+    /* a new segment every seg_bytes, but never more segments than tasks */
+    if (j->nsegs == 0 || (acc >= seg_bytes && j->nsegs < (size_t)(j->tasks > 0 ? j->tasks : 1))) {
       j->segs[j->nsegs].first = (uint32_t)i;
       j->nsegs++;
       acc = 0;
     }
     j->segs[j->nsegs - 1].count++;
-    acc += j->todo[i].size + 1;
-    total += j->todo[i].size;
+    acc += j->todo[i].size;
   }
   stance_job_set_total(job, j->ntodo, total);
   stance_job_set_claims(job, j->nsegs);
   return 0;
 }
 
-static char *read_file(const char *path, size_t *len, int *err) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  size_t cap = 0, n = 0;
-  if (f == NULL) {
-    *err = errno;
-    return NULL;
-  }
+/* Read a whole file into *buf (grown as needed, kept for the next file). 0 or an errno. */
+static int read_file(const char *path, char **buf, size_t *cap, size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+  size_t n = 0;
+  if (fd < 0) return errno;
   for (;;) {
-    size_t got;
-    if (n == cap) {
-      char *nb;
-      cap = cap ? cap * 2 : 65536;
-      nb = realloc(buf, cap);
+    ssize_t got;
+    if (n == *cap) {
+      size_t ncap = *cap ? *cap * 2 : 65536;
+      char *nb = realloc(*buf, ncap);
       if (nb == NULL) {
-        free(buf);
-        fclose(f);
-        *err = ENOMEM;
-        return NULL;
+        close(fd);
+        return ENOMEM;
       }
-      buf = nb;
+      *buf = nb;
+      *cap = ncap;
     }
-    got = fread(buf + n, 1, cap - n, f);
-    n += got;
+    got = read(fd, *buf + n, *cap - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      e = errno;
+      close(fd);
+      return e;
+    }
     if (got == 0) break;
+    n += (size_t)got;
   }
-  if (ferror(f)) {
-    *err = errno ? errno : EIO;
-    free(buf);
-    fclose(f);
-    return NULL;
-  }
-  fclose(f);
+  close(fd);
   *len = n;
-  return buf;
+  return 0;
 }
 
 static int run(stance_job *job) {
   indexjob *j = stance_job_data(job);
   stance_segment_builder *b = stance_builder_new();
+  char *text = NULL;
+  size_t cap = 0;
   int64_t s;
   if (b == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
   while ((s = stance_job_next(job)) >= 0) {
@@ -318,15 +346,15 @@ static int run(stance_job *job) {
     for (i = r->first; i < r->first + r->count; i++) {
       char path[PATH_MAX];
       size_t len = 0;
-      int err = 0;
-      char *text;
+      int err;
       long words;
       stance_doc *d = &j->docs[i];
       if (stance_job_cancelled(job)) break;
       snprintf(path, sizeof path, "%s/%s", j->root, j->todo[i].path);
-      text = read_file(path, &len, &err);
-      if (text == NULL) {
+      err = read_file(path, &text, &cap, &len);
+      if (err != 0) {
         if (err == ENOMEM) {
+          free(text);
           stance_builder_free(b);
           return stance_job_fail(job, -ENOMEM, "out of memory");
         }
@@ -347,15 +375,16 @@ static int run(stance_job *job) {
       d->words = (uint32_t)words;
       stance_hash_buffer(text, len, d->hash);
       j->ok[i] = 1;
-      free(text);
       stance_job_advance(job, 1, len);
     }
     r->seg = stance_builder_finish(b);
     if (r->seg == NULL) {
+      free(text);
       stance_builder_free(b);
       return stance_job_fail(job, -ENOMEM, "out of memory");
     }
   }
+  free(text);
   stance_builder_free(b);
   return 0;
 }
@@ -363,8 +392,8 @@ static int run(stance_job *job) {
 static int finish(stance_job *job) {
   indexjob *j = stance_job_data(job);
   size_t i, k = 0;
-  /* One segment rather than many: one dictionary, fewer lookups per search. */
-  if (j->nsegs > 1) {
+  /* Rounding can leave one more segment than tasks: fold the extras into one. */
+  if (j->nsegs > (size_t)(j->tasks > 0 ? j->tasks : 1)) {
     stance_segment **list = malloc(j->nsegs * sizeof *list);
     stance_segment *merged;
     size_t n = 0;
@@ -389,13 +418,21 @@ static int finish(stance_job *job) {
       j->stats.failed++;
     }
   }
+#if defined(__GLIBC__)
+  /* The builders' memory is free now; give it back, so that the process keeps only the
+   * index (glibc keeps freed memory of its threads' arenas otherwise). */
+  malloc_trim(0);
+#endif
   j->err_paths = calloc(j->stats.failed + 1, sizeof *j->err_paths);
   j->err_msgs = calloc(j->stats.failed + 1, sizeof *j->err_msgs);
   if (j->err_paths == NULL || j->err_msgs == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
   for (i = 0; i < j->ntodo; i++) {
     if (j->errors[i] != NULL) {
-      j->err_paths[k] = j->todo[i].path;
+      /* the messages move to the list; the paths are copied, as apply() frees `todo` */
+      j->err_paths[k] = dup_str(j->todo[i].path);
       j->err_msgs[k] = j->errors[i];
+      j->errors[i] = NULL;
+      if (j->err_paths[k] == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
       k++;
     }
   }
@@ -406,12 +443,13 @@ static const stance_job_ops index_ops = {"index", prepare, run, finish, destroy}
 
 stance_job *stance_indexjob_new(const char *root, const char *const *include,
                                 const char *const *exclude, const char *const *only,
-                                const stance_index *current) {
+                                const stance_index *current, int tasks) {
   indexjob *j = calloc(1, sizeof *j);
   int oom = 0;
   uint32_t i, n;
   stance_job *job;
   if (j == NULL) return NULL;
+  j->tasks = tasks;
   j->root = dup_str(root);
   j->include = copy_list(include, &oom);
   j->exclude = copy_list(exclude, &oom);
@@ -455,6 +493,7 @@ int stance_indexjob_apply(stance_job *job, stance_index *ix) {
     }
     if (seg->ndocs > 0 && stance_index_add_segment(ix, seg) != 0) return -1;
   }
+  release_work(j);
   return 0;
 }
 

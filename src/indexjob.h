@@ -23,10 +23,11 @@ typedef struct stance_indexjob_stats {
 
 /* Index the documents below `root` matching one of `include` (globs; NULL: "*.txt" and
  * "*.md") and none of `exclude`. With `only` (NULL-terminated relative paths), look at
- * those paths alone (a file watcher's news) instead of walking the folder. */
+ * those paths alone (a file watcher's news) instead of walking the folder. `tasks`: how
+ * many pieces the worker runs at once (the work is cut into as many segments). */
 stance_job *stance_indexjob_new(const char *root, const char *const *include,
                                 const char *const *exclude, const char *const *only,
-                                const stance_index *current);
+                                const stance_index *current, int tasks);
 
 /* Bring a done job's result into `ix` (the index the job was made from). 0, or -1 when
  * out of memory. Applying twice does nothing the second time. */

@@ -315,15 +315,15 @@ static const char **read_globs(lua_State *L, int opts, const char **globs) {
   return globs;
 }
 
-/* search(query[, {glob, limit, count, context}]) -> hits, total | total (count) |
- * nil, message, "EQUERY" */
+/* search(query[, {glob, limit, count, context, render}]) -> hits, total | total (count, or
+ * render = false: every hit found, none read from its file) | nil, message, "EQUERY" */
 static int x_search(lua_State *L) {
   lindex *li = check_lindex(L, 1);
   size_t qlen, col, i, limit = (size_t)-1, context = 40;
   const char *qs = luaL_checklstring(L, 2, &qlen);
   const char *gbuf[MAX_GLOBS + 1];
   const char **globs;
-  int count_only = 0;
+  int count_only = 0, render = 1;
   char err[256];
   stance_query *q;
   stance_hits hits;
@@ -335,13 +335,23 @@ static int x_search(lua_State *L) {
     if (!lua_isnil(L, -1)) limit = (size_t)luaL_checkinteger(L, -1);
     lua_getfield(L, 3, "context");
     if (!lua_isnil(L, -1)) context = (size_t)luaL_checkinteger(L, -1);
-    lua_pop(L, 3);
+    lua_getfield(L, 3, "render");
+    if (lua_isboolean(L, -1)) render = lua_toboolean(L, -1);
+    lua_pop(L, 4);
   }
   globs = read_globs(L, 3, gbuf);
   q = stance_query_parse(qs, qlen, err, sizeof err, &col);
   if (q == NULL) {
     if (err[0] == '\0') return stance__fail(L, "out of memory", "ENOMEM");
     return stance__fail(L, lua_pushfstring(L, "column %d: %s", (int)col, err), "EQUERY");
+  }
+  if (count_only) {
+    size_t n;
+    int rc = stance_query_count(q, li->ix, (const char *const *)globs, &n);
+    stance_query_free(q);
+    if (rc != 0) return stance__fail(L, "out of memory", "ENOMEM");
+    lua_pushinteger(L, (lua_Integer)n);
+    return 1;
   }
   memset(&hits, 0, sizeof hits);
   if (stance_query_run(q, li->ix, (const char *const *)globs, &hits) != 0) {
@@ -350,7 +360,7 @@ static int x_search(lua_State *L) {
     return stance__fail(L, "out of memory", "ENOMEM");
   }
   stance_query_free(q);
-  if (count_only) {
+  if (!render) {
     lua_pushinteger(L, (lua_Integer)hits.n);
     stance_hits_free(&hits);
     return 1;

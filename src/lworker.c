@@ -285,7 +285,8 @@ static int worker_index(lua_State *L) {
     lua_pop(L, 1);
   }
   n = submit(L, lw,
-             stance_indexjob_new(stance__index_root(L, 2), include, exclude, only, ix),
+             stance_indexjob_new(stance__index_root(L, 2), include, exclude, only, ix,
+                                 stance_worker_tasks(lw->w)),
              index_results);
   return n;
 }

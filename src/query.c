@@ -682,6 +682,12 @@ int stance_query_run(const stance_query *q, const stance_index *ix, const char *
       plist_free(&l);
       return -1;
     }
+    if (out->cap < out->n + l.nocc + l.ndocs) {
+      stance_hit *ni = realloc(out->items, (out->n + l.nocc + l.ndocs + 1) * sizeof *ni);
+      if (ni == NULL) goto oom;
+      out->items = ni;
+      out->cap = out->n + l.nocc + l.ndocs + 1;
+    }
     for (i = 0; i < l.ndocs; i++) {
       uint32_t doc = seg->docs[l.docs[i]];
       if (!wanted(globs, stance_index_doc(ix, doc)->path)) continue;
@@ -703,4 +709,51 @@ int stance_query_run(const stance_query *q, const stance_index *ix, const char *
 void stance_hits_free(stance_hits *h) {
   free(h->items);
   memset(h, 0, sizeof *h);
+}
+
+/* Occurrences of dictionary entry t in live documents of `seg`. */
+static size_t live_count(const stance_segment *seg, const stance_index *ix, uint32_t t, int any_deleted) {
+  stance_postings it;
+  uint32_t local, count;
+  size_t n = 0;
+  if (!any_deleted) return seg->freq[t];
+  stance_postings_init(&it, seg, t);
+  while (stance_postings_doc(&it, &local, &count))
+    if (local < seg->ndocs && !stance_index_doc(ix, seg->docs[local])->deleted) n += count;
+  return n;
+}
+
+int stance_query_count(const stance_query *q, const stance_index *ix, const char *const *globs,
+                       size_t *count) {
+  const qnode *n = q->root;
+  uint32_t s, nseg = stance_index_nsegments(ix);
+  *count = 0;
+  if ((n->kind == Q_WORD || n->kind == Q_PREFIX) && (globs == NULL || globs[0] == NULL)) {
+    for (s = 0; s < nseg; s++) {
+      const stance_segment *seg = stance_index_segment(ix, s);
+      uint32_t d, lo, hi, t;
+      int any_deleted = 0;
+      for (d = 0; d < seg->ndocs && !any_deleted; d++)
+        any_deleted = stance_index_doc(ix, seg->docs[d])->deleted;
+      if (n->kind == Q_WORD) {
+        int64_t f = stance_segment_find(seg, n->words[0], n->lens[0]);
+        if (f >= 0) *count += live_count(seg, ix, (uint32_t)f, any_deleted);
+      } else {
+        stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi);
+        for (t = lo; t < hi; t++) *count += live_count(seg, ix, t, any_deleted);
+      }
+    }
+    return 0;
+  }
+  {
+    stance_hits h;
+    memset(&h, 0, sizeof h);
+    if (stance_query_run(q, ix, globs, &h) != 0) {
+      stance_hits_free(&h);
+      return -1;
+    }
+    *count = h.n;
+    stance_hits_free(&h);
+    return 0;
+  }
 }

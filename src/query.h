@@ -45,6 +45,12 @@ int stance_query_run(const stance_query *q, const stance_index *ix, const char *
                      stance_hits *out);
 void stance_hits_free(stance_hits *h);
 
+/* The number of hits stance_query_run would give, without listing them: a single word or
+ * prefix is counted from the dictionary's frequencies, in constant time per segment when
+ * no document of it was deleted. 0, or -1 when out of memory. */
+int stance_query_count(const stance_query *q, const stance_index *ix, const char *const *globs,
+                       size_t *count);
+
 /* Whether `path` matches the glob (the rule above). */
 int stance_glob_match(const char *glob, const char *path);
 

@@ -2,6 +2,7 @@
  * walk.c - recursive, sorted listing of a corpus folder (see walk.h).
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -120,7 +121,8 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
     memcpy(abs + abs_len + 1, names[i], len + 1);
     if (rel_len > 0) rel[rel_len] = '/';
     memcpy(rel + rel_len + (rel_len > 0), names[i], len + 1);
-    if (lstat(abs, &st) != 0) {
+    /* relative to the open folder: no path lookup from the root for each entry */
+    if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
       rc = add(c->walk, rel, 0, 0, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
       rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);

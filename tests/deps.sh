@@ -3,7 +3,7 @@
 # through sudo; otherwise print the exact apt-get line. Installs only what is missing.
 set -u
 PKGS="make gcc libc6-dev pkg-config binutils git
-liblua5.1-0-dev liblua5.4-dev libuv1-dev libtree-sitter-dev libssl-dev
+liblua5.1-0-dev liblua5.4-dev libuv1-dev libtree-sitter-dev libssl-dev libxxhash-dev
 lua5.1 lua5.4 luajit neovim lua-busted lua-check luarocks
 tmux sqlite3 ripgrep bsdutils clang"
 
