@@ -238,6 +238,7 @@ static uint32_t hash_bytes(const char *s, size_t n) {
 struct stance_index {
   stance_doc *docs;
   uint32_t ndocs, docs_cap;
+  char *path_block;             /* a snapshot keeps all its paths in one block */
   uint32_t *map;                /* path -> live doc id + 1; 0 empty, TOMB removed */
   uint32_t map_cap, map_used;
   stance_segment **segs;
@@ -251,7 +252,10 @@ stance_index *stance_index_new(void) { return calloc(1, sizeof(stance_index)); }
 void stance_index_free(stance_index *ix) {
   uint32_t i;
   if (ix == NULL) return;
-  for (i = 0; i < ix->ndocs; i++) free(ix->docs[i].path);
+  if (ix->path_block != NULL)
+    free(ix->path_block);
+  else
+    for (i = 0; i < ix->ndocs; i++) free(ix->docs[i].path);
   for (i = 0; i < ix->nsegs; i++) stance_segment_unref(ix->segs[i]);
   free(ix->docs);
   free(ix->map);
@@ -326,11 +330,57 @@ void stance_index_delete(stance_index *ix, const char *path) {
   ix->map[s] = TOMB;
 }
 
+int stance_index_reserve(stance_index *ix, uint32_t more) {
+  if (ix->path_block != NULL) return -1;
+  if (ix->ndocs + more > ix->docs_cap) {
+    uint32_t cap = ix->docs_cap ? ix->docs_cap : 256;
+    stance_doc *nd;
+    while (cap < ix->ndocs + more) cap *= 2;
+    nd = realloc(ix->docs, cap * sizeof *nd);
+    if (nd == NULL) return -1;
+    ix->docs = nd;
+    ix->docs_cap = cap;
+  }
+  while ((ix->map_used + more) * 2 > ix->map_cap)
+    if (map_grow(ix) != 0) return -1;
+  return 0;
+}
+
+stance_index *stance_index_snapshot(const stance_index *ix) {
+  stance_index *c = calloc(1, sizeof *c);
+  size_t total = 0, at = 0;
+  uint32_t i;
+  if (c == NULL) return NULL;
+  for (i = 0; i < ix->ndocs; i++) total += strlen(ix->docs[i].path) + 1;
+  c->docs = malloc(((size_t)ix->ndocs + 1) * sizeof *c->docs);
+  c->path_block = malloc(total + 1);
+  c->segs = malloc(((size_t)ix->nsegs + 1) * sizeof *c->segs);
+  if (c->docs == NULL || c->path_block == NULL || c->segs == NULL) {
+    free(c->docs);
+    free(c->path_block);
+    free(c->segs);
+    free(c);
+    return NULL;
+  }
+  memcpy(c->docs, ix->docs, (size_t)ix->ndocs * sizeof *c->docs);
+  for (i = 0; i < ix->ndocs; i++) {
+    size_t n = strlen(ix->docs[i].path) + 1;
+    memcpy(c->path_block + at, ix->docs[i].path, n);
+    c->docs[i].path = c->path_block + at;
+    at += n;
+  }
+  c->ndocs = c->docs_cap = ix->ndocs;
+  for (i = 0; i < ix->nsegs; i++) c->segs[i] = stance_segment_ref(ix->segs[i]);
+  c->nsegs = c->segs_cap = ix->nsegs;
+  return c;
+}
+
 int64_t stance_index_add_doc(stance_index *ix, const stance_doc *doc) {
   stance_doc *d;
   uint32_t s;
   int found;
   size_t n = strlen(doc->path) + 1;
+  if (ix->path_block != NULL) return -1; /* snapshots are read-only */
   if ((ix->map_used + 1) * 2 > ix->map_cap && map_grow(ix) != 0) return -1;
   if (ix->ndocs == ix->docs_cap) {
     uint32_t cap = ix->docs_cap ? ix->docs_cap * 2 : 256;

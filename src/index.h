@@ -94,6 +94,12 @@ uint32_t stance_index_nsegments(const stance_index *ix);
 stance_segment *stance_index_segment(const stance_index *ix, uint32_t i);
 size_t stance_index_memory(const stance_index *ix);
 
+/* Room for `more` documents, so that adding them does not grow tables one by one. */
+int stance_index_reserve(stance_index *ix, uint32_t more);
+/* A read-only copy sharing the segments (for a save on the worker while the index lives
+ * on). Only for reading docs and segments; NULL when out of memory. */
+stance_index *stance_index_snapshot(const stance_index *ix);
+
 /* Add a document entry (copied); its segment is set by stance_index_add_segment. Returns
  * its id, or -1 when out of memory. An older live entry for the same path is marked
  * deleted. */

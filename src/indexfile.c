@@ -545,28 +545,11 @@ static int save_prepare(stance_job *job) {
 
 static const stance_job_ops save_ops = {"save-index", save_prepare, NULL, NULL, save_destroy};
 
-/* A snapshot shares the (immutable) segments and copies the document table. */
-static stance_index *snapshot(const stance_index *ix) {
-  stance_index *c = stance_index_new();
-  uint32_t i;
-  if (c == NULL) return NULL;
-  for (i = 0; i < stance_index_ndocs(ix); i++) {
-    if (stance_index_add_doc(c, stance_index_doc(ix, i)) < 0) goto fail;
-  }
-  for (i = 0; i < stance_index_nsegments(ix); i++) {
-    if (stance_index_add_segment(c, stance_index_segment(ix, i)) != 0) goto fail;
-  }
-  return c;
-fail:
-  stance_index_free(c);
-  return NULL;
-}
-
 stance_job *stance_savejob_new(const stance_index *ix, const char *path) {
   savejob *s = calloc(1, sizeof *s);
   stance_job *job;
   if (s == NULL) return NULL;
-  s->snapshot = snapshot(ix);
+  s->snapshot = stance_index_snapshot(ix);
   s->path = malloc(strlen(path) + 1);
   if (s->snapshot == NULL || s->path == NULL) goto fail;
   strcpy(s->path, path);

@@ -482,6 +482,7 @@ int stance_indexjob_apply(stance_job *job, stance_index *ix) {
   for (i = 0; i < j->nremoved; i++) stance_index_delete(ix, j->removed[i]);
   for (i = 0; i < j->ntodo; i++)
     if (!j->ok[i]) stance_index_delete(ix, j->todo[i].path);
+  if (stance_index_reserve(ix, (uint32_t)j->ntodo) != 0) return -1;
   for (i = 0; i < j->nsegs; i++) {
     stance_segment *seg = j->segs[i].seg;
     uint32_t k;

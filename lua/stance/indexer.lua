@@ -43,7 +43,12 @@ function M.update(c, opts)
         local stats = job:results()
         stats.note = note
         if stats.indexed > 0 or stats.removed > 0 or stats.failed > 0 or note then
-          H.save(w, c, path, stats, finish)
+          -- in Neovim, the save starts on the next turn of the loop: no long stretch in one
+          if vim then
+            vim.schedule(function() H.save(w, c, path, stats, finish) end)
+          else
+            H.save(w, c, path, stats, finish)
+          end
         else
           finish(stats)
         end
