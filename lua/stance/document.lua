@@ -76,6 +76,16 @@ function M:words()
   return t:words()
 end
 
+--- Bytes of the document that are not valid UTF-8 (each counts as one code point, U+FFFD):
+--- how many, and the byte offset (0-based) of the first.
+---@return integer count
+---@return integer|nil first
+function M:invalid_utf8()
+  local t = self:model()
+  if not t then return 0 end
+  return t:invalid()
+end
+
 --- The text of line n (1-based), without its end.
 ---@param n integer
 ---@return string|nil

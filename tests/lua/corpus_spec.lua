@@ -199,3 +199,38 @@ describe('corpus', function()
     end)
   end)
 end)
+
+describe('index jobs', function()
+  after_each(T.cleanup)
+
+  it('can be cancelled, leaving the index as it was', function()
+    local d = T.tmpdir()
+    T.stance_run({ 'init', d })
+    T.run(('lua5.4 %s/tests/bench/gen_corpus.lua %s 20 2000 9 2>/dev/null'):format(T.q(T.root), T.q(d .. '/gen')))
+    local core = require('stance.core')
+    local w = core.worker()
+    local idx = core.index(d)
+    local job = w:index(idx)
+    job:cancel()
+    while job:state() == 'pending' or job:state() == 'running' do w:wait(100) end
+    assert.are.equal('cancelled', job:state())
+    local ok, err = job:apply_to(idx)
+    assert.is_nil(ok)
+    assert.truthy(err:find('not finished', 1, true))
+    assert.are.equal(0, idx:stats().docs)
+    w:close()
+  end)
+
+  it('reports progress while indexing', function()
+    local d = T.tmpdir()
+    T.stance_run({ 'init', d })
+    T.run(('lua5.4 %s/tests/bench/gen_corpus.lua %s 20 2000 9 2>/dev/null'):format(T.q(T.root), T.q(d .. '/gen')))
+    local c = assert(require('stance').open(d))
+    local seen = {}
+    assert.truthy(c:index({ on_progress = function(ev) seen[#seen + 1] = ev.done end }))
+    assert.is_true(#seen >= 1)
+    for i = 2, #seen do
+      assert.is_true(seen[i] >= seen[i - 1])
+    end
+  end)
+end)

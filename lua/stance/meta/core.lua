@@ -195,6 +195,93 @@ function core.is_word(s) end
 ---@return string sexp
 function core.syntax_dump(text) end
 
+---@class stance.Text the text model of a document (0-based offsets, ends exclusive)
+local Text = {}
+---@return integer bytes
+function Text:len() end
+---@return integer code points
+function Text:cps() end
+---@return integer
+function Text:lines() end
+---@return integer count of bytes that are not UTF-8
+---@return integer|nil first such byte
+function Text:invalid() end
+---@param byte integer
+---@return integer code point
+function Text:byte_to_cp(byte) end
+---@param cp integer
+---@return integer byte
+function Text:cp_to_byte(cp) end
+---@param byte integer
+---@return integer line, integer col_bytes, integer col_cps (0-based)
+function Text:pos(byte) end
+---@param line integer 0-based
+---@return integer start, integer stop, string content
+function Text:line(line) end
+---@param a integer
+---@param b integer
+---@return string
+function Text:sub(a, b) end
+---@return {start: integer, stop: integer, cp_start: integer, cp_stop: integer}[]
+function Text:sentences() end
+---@return {start: integer, stop: integer, cp_start: integer, cp_stop: integer}[]
+function Text:paragraphs() end
+---@return {start: integer, stop: integer, word: string, pos: integer}[]
+function Text:words() end
+
+---@param s string
+---@return stance.Text
+function core.text(s) end
+---@param s string
+---@return {start: integer, stop: integer, word: string, pos: integer}[]
+function core.tokenize(s) end
+---@param s string
+---@return string lower case, as search folds
+function core.fold(s) end
+
+---@class stance.SearchHit
+---@field path string
+---@field line integer 1-based
+---@field col integer 1-based byte column
+---@field vcol integer 1-based character column
+---@field start integer code points, 0-based
+---@field stop integer
+---@field byte_start integer
+---@field byte_stop integer
+---@field match string
+---@field line_text string
+---@field left string context before (line ends as spaces)
+---@field right string context after
+
+---@class stance.Index
+local Index = {}
+---@param query string
+---@param opts {glob: string|string[]|nil, limit: integer|nil, count: boolean|nil, context: integer|nil, render: boolean|nil}|nil
+---@return stance.SearchHit[]|integer|nil hits, or their number
+---@return integer|string|nil total, or the error
+function Index:search(query, opts) end
+---@return {path: string, size: integer, hash: string, words: integer, mtime_ns: integer, id: integer}[]
+function Index:docs() end
+---@param path string
+---@return table|nil
+function Index:doc(path) end
+---@return {docs: integer, stale: integer, bytes: integer, words: integer, segments: integer, terms: integer, memory: integer}
+function Index:stats() end
+---@return string
+function Index:root() end
+
+---@param root string
+---@return stance.Index
+function core.index(root) end
+---@param query string
+---@return boolean|nil ok
+---@return string|nil err "column N: message"
+function core.query_check(query) end
+---@param glob string
+---@param path string
+---@return boolean
+function core.glob_match(glob, path) end
+
 ---@class stance.Job
 local Job = {}
 ---@return integer
@@ -211,6 +298,10 @@ function Job:error() end
 ---@return table|nil results
 ---@return string|nil err
 function Job:results() end
+---@param idx stance.Index
+---@return boolean|nil ok
+---@return string|nil err
+function Job:apply_to(idx) end
 
 ---@class stance.Worker
 local Worker = {}
@@ -218,6 +309,21 @@ local Worker = {}
 ---@param opts {ext: string[]}|nil
 ---@return stance.Job|nil
 function Worker:hash(dir, opts) end
+---@param idx stance.Index
+---@param opts {include: string[]|nil, exclude: string[]|nil, only: string[]|nil}|nil
+---@return stance.Job|nil
+function Worker:index(idx, opts) end
+---@param idx stance.Index
+---@param path string
+---@return stance.Job|nil
+function Worker:save_index(idx, path) end
+---@param path string
+---@return stance.Job|nil
+function Worker:load_index(path) end
+---@param dir string
+---@param rel string|nil how changed paths are reported
+function Worker:watch(dir, rel) end
+function Worker:unwatch() end
 ---@return table[] events
 function Worker:poll() end
 ---@param timeout_ms integer|nil
