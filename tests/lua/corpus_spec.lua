@@ -207,7 +207,7 @@ describe('index jobs', function()
     local d = T.tmpdir()
     T.stance_run({ 'init', d })
     T.run(('lua5.4 %s/tests/bench/gen_corpus.lua %s 20 2000 9 2>/dev/null'):format(T.q(T.root), T.q(d .. '/gen')))
-    local core = require('stance.core')
+
     local w = core.worker()
     local idx = core.index(d)
     local job = w:index(idx)
