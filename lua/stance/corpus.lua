@@ -21,7 +21,13 @@ function M.open(path)
   end
   local idx, err = require('stance.core').index(root)
   if not idx then return nil, err end
-  return setmetatable({ root = root, idx = idx, loaded = false, docs_cache = {} }, M)
+  return setmetatable({
+    root = root, idx = idx, loaded = false, layers = {},
+    -- documents are cached weakly: iterating over 40k of them keeps only those in use
+    -- (and those with unsaved changes, which `layers` holds)
+    docs_cache = setmetatable({}, { __mode = 'v' }),
+    annotator = require('stance.whoami').name(),
+  }, M)
 end
 
 --- The corpus's schema (nil when it has none) and its problems.
@@ -148,6 +154,55 @@ function H.relative(c, path)
   local root = core.realpath(c.root) or c.root
   if real:sub(1, #root + 1) ~= root .. '/' then return nil end
   return real:sub(#root + 2)
+end
+
+--- Annotators who have annotation files in the corpus (and those with unsaved layers).
+---@return string[]
+function M:annotators()
+  if self._annotators then return self._annotators end
+  local seen, out = {}, {}
+  local dir = self.root .. '/' .. require('stance.root').annotations
+  for _, e in ipairs(require('stance.fs').list(dir, { 'stance' }) or {}) do
+    local name = e.path:match('^([^/]+)/')
+    if name and not seen[name] then
+      seen[name] = true
+      out[#out + 1] = name
+    end
+  end
+  for _, layer in ipairs(self.layers) do
+    if layer.dirty and not seen[layer.annotator] then
+      seen[layer.annotator] = true
+      out[#out + 1] = layer.annotator
+    end
+  end
+  table.sort(out)
+  self._annotators = out
+  return out
+end
+
+--- Remember a changed layer, so that save() finds it.
+function M:track_layer(layer)
+  self.layers[#self.layers + 1] = layer
+  self._annotators = nil
+end
+
+--- Write every changed layer (atomically; a file read with errors, or changed on disk
+--- since it was read, is not overwritten). Returns true, or nil and the problems (one per
+--- line).
+---@return boolean|nil ok
+---@return string|nil err
+function M:save()
+  local errors, keep = {}, {}
+  for _, layer in ipairs(self.layers) do
+    local ok, err = layer:save()
+    if not ok then
+      errors[#errors + 1] = err
+      keep[#keep + 1] = layer
+    end
+  end
+  self.layers = keep
+  if #errors > 0 then return nil, table.concat(errors, '\n') end
+  return true
 end
 
 function M:__tostring()

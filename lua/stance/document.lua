@@ -106,6 +106,142 @@ end
 function M:cp_to_byte(c) return self:model():cp_to_byte(c) end
 function M:byte_to_cp(b) return self:model():byte_to_cp(b) end
 
+-- ---- annotations ------------------------------------------------------------------------
+
+--- The layer of `annotator` (default: the corpus's annotator) on this document.
+---@param annotator string|nil
+---@return table|nil stance.Layer
+---@return string|nil err
+function M:layer(annotator)
+  annotator = annotator or self.corpus.annotator
+  self._layers = self._layers or {}
+  if not self._layers[annotator] then
+    local layer, err = require('stance.layer').open(self.corpus, annotator, self)
+    if not layer then return nil, err end
+    self._layers[annotator] = layer
+  end
+  return self._layers[annotator]
+end
+
+--- Annotators with a layer on this document (a file, or changes not yet saved).
+---@return string[]
+function M:annotators()
+  local out = {}
+  for _, name in ipairs(self.corpus:annotators()) do
+    local path = require('stance.root').annotation_path(self.corpus.root, name, self.path)
+    local open = self._layers and self._layers[name]
+    if require('stance.fs').exists(path) or (open and open.dirty) then out[#out + 1] = name end
+  end
+  return out
+end
+
+local function matches(rec, filter)
+  for _, f in ipairs({ 'label', 'target', 'stance', 'role', 'type' }) do
+    if filter[f] ~= nil and rec[f] ~= filter[f] then return false end
+  end
+  if filter.range and rec.spans then
+    local a, b = filter.range[1], filter.range[2]
+    local hit = false
+    for _, sp in ipairs(rec.spans) do
+      if sp[1] < b and sp[2] > a then hit = true end
+    end
+    if not hit then return false end
+  end
+  return true
+end
+
+local function collect(self, kind, filter)
+  filter = filter or {}
+  local names = filter.annotator
+  if type(names) == 'string' then names = { names } end
+  names = names or self:annotators()
+  local Annotation = require('stance.annotation')
+  local out = {}
+  for _, name in ipairs(names) do
+    local layer = self:layer(name)
+    if layer then
+      for _, rec in ipairs(layer:records(kind)) do
+        if matches(rec, filter) then out[#out + 1] = Annotation.new(layer, rec) end
+      end
+    end
+  end
+  return out
+end
+
+--- Annotations of the document, of every annotator or those in filter.annotator (a name
+--- or a list), optionally only those with the given label, target, stance, role, or
+--- overlapping filter.range = {start, stop} (code points).
+---@param filter table|nil
+---@return stance.Annotation[]
+function M:annotations(filter) return collect(self, 'annotation', filter) end
+
+--- Relations (filter: annotator, type).
+---@return stance.Annotation[]
+function M:relations(filter) return collect(self, 'relation', filter) end
+
+--- Document-level labels (filter: annotator, target, stance, label).
+---@return stance.Annotation[]
+function M:labels(filter) return collect(self, 'doclabel', filter) end
+
+--- Annotate: spec = { start, stop } or { spans = {{start, stop}, ...} } (code points), label,
+--- and target, stance, role, note, confidence as the schema allows; annotator (default:
+--- the corpus's). The schema is enforced: what it forbids is refused with nil, err.
+---@param spec table
+---@return stance.Annotation|nil
+---@return string|nil err
+function M:annotate(spec)
+  if type(spec) ~= 'table' then error('annotate takes a table', 2) end
+  local fields = {}
+  for k, v in pairs(spec) do
+    if k ~= 'start' and k ~= 'stop' then fields[k] = v end
+  end
+  if not fields.spans then
+    if type(spec.start) ~= 'number' or type(spec.stop) ~= 'number' then
+      error('annotate needs start and stop (code points) or spans', 2)
+    end
+    fields.spans = { { spec.start, spec.stop } }
+  end
+  local layer, err = self:layer(spec.annotator)
+  if not layer then return nil, err end
+  local rec
+  rec, err = layer:add('annotation', fields)
+  if not rec then return nil, err end
+  return require('stance.annotation').new(layer, rec)
+end
+
+--- Link two annotations of one layer: relate(from_id, to_id, type[, {note, annotator}]).
+---@return stance.Annotation|nil
+---@return string|nil err
+function M:relate(from, to, type_, opts)
+  opts = opts or {}
+  local layer, err = self:layer(opts.annotator)
+  if not layer then return nil, err end
+  local rec
+  rec, err = layer:add('relation', { from = from, to = to, type = type_, note = opts.note })
+  if not rec then return nil, err end
+  return require('stance.annotation').new(layer, rec)
+end
+
+--- Set the document's overall stance: set_label{target, stance[, label, note, annotator]}.
+--- Replaces the annotator's document label for the same target.
+---@return stance.Annotation|nil
+---@return string|nil err
+function M:set_label(spec)
+  local layer, err = self:layer(spec.annotator)
+  if not layer then return nil, err end
+  for _, rec in ipairs(layer:records('doclabel')) do
+    if rec.target == spec.target then layer:remove(rec.id) end
+  end
+  local fields = {}
+  for k, v in pairs(spec) do
+    if k ~= 'annotator' then fields[k] = v end
+  end
+  local rec
+  rec, err = layer:add('doclabel', fields)
+  if not rec then return nil, err end
+  return require('stance.annotation').new(layer, rec)
+end
+
 function M:__tostring()
   return ('stance.Document %s'):format(self.path)
 end

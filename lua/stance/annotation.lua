@@ -1,0 +1,96 @@
+--- An annotation (or relation, or document label) as scripts see it: its fields, where it
+--- is in the document, and ways to change it. A snapshot: after update(), use what it
+--- returns.
+local M = {}
+M.__index = M
+
+---@class stance.Annotation
+---@field id string
+---@field kind "annotation"|"relation"|"doclabel"
+---@field annotator string
+---@field document string path of the document
+---@field label string|nil
+---@field target string|nil
+---@field stance string|nil
+---@field role string|nil
+---@field quote string|nil
+---@field note string|nil
+---@field start integer|nil first code point (annotations)
+---@field stop integer|nil end of the last span, code points
+
+---@param layer table stance.Layer
+---@param rec table a store record
+---@return stance.Annotation
+function M.new(layer, rec)
+  local self = setmetatable({}, M)
+  for k, v in pairs(rec) do
+    self[k] = v
+  end
+  self.annotator = layer.annotator
+  self.document = layer.doc.path
+  self._layer = layer
+  if rec.spans then
+    self.start, self.stop = rec.spans[1][1], rec.spans[#rec.spans][2]
+  end
+  return self
+end
+
+--- Spans with every unit: { {start, stop (code points), byte_start, byte_stop, line, col
+--- (1-based, bytes), text}, ... }
+---@return table[]
+function M:spans_full()
+  local doc = self._layer.doc
+  local t = doc:model()
+  local s = doc:text()
+  local out = {}
+  for i, sp in ipairs(self.spans or {}) do
+    local b1, b2 = t:cp_to_byte(sp[1]), t:cp_to_byte(sp[2])
+    local line, col = t:pos(b1)
+    out[i] = { start = sp[1], stop = sp[2], byte_start = b1, byte_stop = b2, line = line + 1, col = col + 1,
+      text = s:sub(b1 + 1, b2) }
+  end
+  return out
+end
+
+--- The document's text at the annotation's spans now (joined by a space), which is its
+--- quote unless the document changed.
+---@return string
+function M:text()
+  local parts = {}
+  for i, sp in ipairs(self:spans_full()) do
+    parts[i] = sp.text
+  end
+  return table.concat(parts, ' ')
+end
+
+--- Line and column (1-based) of the start.
+---@return integer line
+---@return integer col
+function M:position()
+  local sp = self:spans_full()[1]
+  if not sp then return 1, 1 end
+  return sp.line, sp.col
+end
+
+--- Change fields (see stance.Layer.update); returns the updated annotation.
+---@param fields table
+---@return stance.Annotation|nil
+---@return string|nil err
+function M:update(fields)
+  local rec, err = self._layer:update(self.id, fields)
+  if not rec then return nil, err end
+  return M.new(self._layer, rec)
+end
+
+--- Remove it from its layer (saved with corpus:save()).
+---@return boolean|nil ok
+---@return string|nil err
+function M:delete()
+  return self._layer:remove(self.id)
+end
+
+function M:__tostring()
+  return ('stance.Annotation %s %s %s'):format(self.id, self.label or self.type or '', self.document)
+end
+
+return M

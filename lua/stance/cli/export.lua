@@ -1,0 +1,50 @@
+--- stance export --to FORMAT: annotations for statistics, training, other tools.
+local cmd = {
+  summary = 'Export annotations: JSON Lines or CSV, per annotation or per sentence',
+  usage = 'stance export --to jsonl|csv [--unit annotation|sentence] [--annotator A,B] [--output FILE] [DIR]',
+  description = table.concat({
+    'One record per annotation (document, annotator, id, label, target, stance, role,',
+    'offsets in code points and bytes, line, col, spans, quote, note, author, created,',
+    'confidence), or with --unit sentence one record per sentence with the labels of the',
+    'annotations over it: ready for training a classifier. Fields keep a fixed order',
+    '(doc/format.md, "Exports"). Writes to stdout unless --output.',
+  }, '\n'),
+  flags = {
+    to = { arg = 'FORMAT', help = 'jsonl or csv' },
+    unit = { arg = 'UNIT', help = 'annotation (default) or sentence' },
+    annotator = { arg = 'A,B', help = 'only these annotators' },
+    output = { arg = 'FILE', help = 'write there (atomically) instead of stdout' },
+  },
+  args = { min = 0, max = 1 },
+  formats = { jsonl = 'stance.export.jsonl', csv = 'stance.export.csv' },
+}
+
+function cmd.run(opts, args)
+  local cli = require('stance.cli')
+  if not opts.to then return cli.usage_error('--to is needed (jsonl or csv)', 'export') end
+  local module = cmd.formats[opts.to]
+  if not module then return cli.usage_error(("unknown format '%s' (jsonl or csv)"):format(opts.to), 'export') end
+  local unit = opts.unit or 'annotation'
+  if unit ~= 'annotation' and unit ~= 'sentence' then
+    return cli.usage_error(("unknown unit '%s' (annotation or sentence)"):format(unit), 'export')
+  end
+  local c, err = require('stance').open(args[1] or '.')
+  if not c then return nil, err end
+  -- stdout is written as rows come; a file is written whole and atomically at the end
+  local chunks = {}
+  local sink = opts.output and { write = function(_, ...)
+    for _, s in ipairs({ ... }) do
+      chunks[#chunks + 1] = s
+    end
+  end } or io.stdout
+  local emit = require(module).writer(sink, unit)
+  local rows = require('stance.export.rows')
+  if unit == 'sentence' then rows.sentences(c, opts, emit) else rows.annotations(c, opts, emit) end
+  if opts.output then
+    local ok, werr = require('stance.core').write_atomic(opts.output, table.concat(chunks))
+    if not ok then return nil, werr end
+  end
+  return 0
+end
+
+return cmd

@@ -1,0 +1,180 @@
+--- One annotator's layer of one document: the annotation file behind it, read on first
+--- use, validated writes (schema, spans), and saving through the atomic writer.
+local M = {}
+M.__index = M
+
+local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
+
+---@class stance.Layer
+---@field corpus table
+---@field doc table stance.Document
+---@field annotator string
+---@field file table stance.AnnFile
+---@field dirty boolean
+
+--- The layer of `annotator` on `doc` (the file need not exist yet).
+---@return stance.Layer|nil
+---@return string|nil err
+function M.open(corpus, annotator, doc)
+  local path = require('stance.root').annotation_path(corpus.root, annotator, doc.path)
+  local file, err = require('stance.annfile').read(path, require('stance.schema').vocab(corpus:schema()))
+  if not file then return nil, err end
+  local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
+  if file.store:header().document == nil then
+    file.store:set_header('document', doc.path)
+    file.store:set_header('annotator', annotator)
+    local hash = doc:hash()
+    if hash then file.store:set_header('hash', hash) end
+  end
+  return self
+end
+
+--- Mark the layer changed; the corpus keeps it (and so its document) until it is saved.
+function M:touch()
+  if not self.dirty then
+    self.dirty = true
+    self.corpus:track_layer(self)
+  end
+end
+
+--- Whether the layer has an annotation file on disk.
+function M:exists()
+  return self.file.text ~= nil
+end
+
+---@param kind string|nil "annotation" (default), "relation" or "doclabel"
+---@return table[] records
+function M:records(kind)
+  return self.file.store:records(kind or 'annotation')
+end
+
+local function now()
+  return os.date('!%Y-%m-%dT%H:%M:%SZ')
+end
+
+--- quote, prefix and suffix of spans (code points) in the document's text.
+function M:context(spans)
+  local t = assert(self.doc:model())
+  local s = self.doc:text()
+  local parts = {}
+  for i, sp in ipairs(spans) do
+    parts[i] = s:sub(t:cp_to_byte(sp[1]) + 1, t:cp_to_byte(sp[2]))
+  end
+  local first, last = spans[1][1], spans[#spans][2]
+  local cps = t:cps()
+  return table.concat(parts, ' '),
+    s:sub(t:cp_to_byte(math.max(0, first - CONTEXT)) + 1, t:cp_to_byte(first)),
+    s:sub(t:cp_to_byte(last) + 1, t:cp_to_byte(math.min(cps, last + CONTEXT)))
+end
+
+local function sorted_spans(spans)
+  local copy = {}
+  for i, s in ipairs(spans) do
+    copy[i] = { s[1], s[2] }
+  end
+  table.sort(copy, function(a, b) return a[1] < b[1] end)
+  return copy
+end
+
+--- Add a record; fields as in the file format; annotations need `spans` (code points).
+---@param kind "annotation"|"relation"|"doclabel"
+---@param fields table
+---@return table|nil record
+---@return string|nil err
+function M:add(kind, fields)
+  local validate = require('stance.validate')
+  local schema = self.corpus:schema()
+  local ok, err = validate.record(kind, fields, schema)
+  if not ok then return nil, err end
+  local rec = { kind = kind, id = fields.id or require('stance.core').new_id() }
+  for k, v in pairs(fields) do
+    if k ~= 'spans' and k ~= 'id' and k ~= 'annotator' and v ~= false then rec[k] = v end
+  end
+  if rec.confidence then rec.confidence = tostring(rec.confidence) end
+  if kind == 'annotation' then
+    local spans = sorted_spans(fields.spans or {})
+    local t, terr = self.doc:model()
+    if not t then return nil, terr end
+    ok, err = validate.spans(spans, t:cps())
+    if not ok then return nil, err end
+    rec.spans = spans
+    rec.quote, rec.prefix, rec.suffix = self:context(spans)
+  elseif kind == 'relation' then
+    for _, which in ipairs({ 'from', 'to' }) do
+      local target = fields[which]
+      if type(target) ~= 'string' then error(which .. ' should be an annotation id', 2) end
+      if not self.file.store:get(target) then
+        return nil, ('no annotation %s in %s\'s layer of %s'):format(target, self.annotator, self.doc.path)
+      end
+    end
+  end
+  rec.created = rec.created or now()
+  local added, aerr = self.file.store:add(rec)
+  if not added then return nil, aerr end
+  self:touch()
+  return self.file.store:get(rec.id)
+end
+
+--- Change fields of record `id` (false removes a field; `spans` moves an annotation).
+---@return table|nil record
+---@return string|nil err
+function M:update(id, fields)
+  local store = self.file.store
+  local rec = store:get(id)
+  if not rec then return nil, ('no record %s'):format(id) end
+  local merged = {}
+  for k, v in pairs(rec) do
+    merged[k] = v
+  end
+  for k, v in pairs(fields) do
+    merged[k] = v
+  end
+  local ok, err = require('stance.validate').record(rec.kind, merged, self.corpus:schema())
+  if not ok then return nil, err end
+  local change = {}
+  for k, v in pairs(fields) do
+    change[k] = v
+  end
+  if fields.spans then
+    local spans = sorted_spans(fields.spans)
+    ok, err = require('stance.validate').spans(spans, self.doc:model():cps())
+    if not ok then return nil, err end
+    change.spans = spans
+    change.quote, change.prefix, change.suffix = self:context(spans)
+  end
+  if change.confidence then change.confidence = tostring(change.confidence) end
+  change.modified = now()
+  ok, err = store:update(id, change)
+  if not ok then return nil, err end
+  self:touch()
+  return store:get(fields.id or id)
+end
+
+--- Remove record `id` (and relations that point to it).
+---@return boolean|nil ok
+---@return string|nil err
+function M:remove(id)
+  local store = self.file.store
+  local ok, err = store:remove(id)
+  if not ok then return nil, err end
+  for _, rel in ipairs(store:records('relation')) do
+    if rel.from == id or rel.to == id then store:remove(rel.id) end
+  end
+  self:touch()
+  return true
+end
+
+--- Write the layer if it changed (atomic; refused over a file read with errors or changed
+--- on disk since it was read).
+---@return boolean|nil ok
+---@return string|nil err
+---@return string|nil code
+function M:save()
+  if not self.dirty then return true end
+  local ok, err, code = require('stance.annfile').save(self.file)
+  if ok == nil then return nil, err, code end
+  self.dirty = false
+  return true
+end
+
+return M
