@@ -90,6 +90,10 @@ function M:add(kind, fields)
   for k, v in pairs(fields) do
     if k ~= 'spans' and k ~= 'id' and k ~= 'annotator' and v ~= false then rec[k] = v end
   end
+  if kind ~= 'relation' then
+    ok, err = validate.apply_label(rec, schema)
+    if not ok then return nil, err end
+  end
   if rec.confidence then rec.confidence = tostring(rec.confidence) end
   if kind == 'annotation' then
     local spans = sorted_spans(fields.spans or {})
@@ -129,11 +133,34 @@ function M:update(id, fields)
   for k, v in pairs(fields) do
     merged[k] = v
   end
-  local ok, err = require('stance.validate').record(rec.kind, merged, self.corpus:schema())
+  local validate = require('stance.validate')
+  local schema = self.corpus:schema()
+  local ok, err = validate.record(rec.kind, merged, schema)
   if not ok then return nil, err end
   local change = {}
   for k, v in pairs(fields) do
     change[k] = v
+  end
+  if fields.label and rec.kind ~= 'relation' then
+    -- a new label brings its stance and role; what the old label brought goes with it,
+    -- unless the change names them
+    local before = schema and schema.by.label[rec.label] or {}
+    local check = { label = fields.label }
+    for _, f in ipairs({ 'stance', 'role' }) do
+      if fields[f] ~= nil then
+        check[f] = fields[f]
+      elseif merged[f] ~= before[f] then
+        check[f] = merged[f]
+      end
+    end
+    ok, err = validate.apply_label(check, schema)
+    if not ok then return nil, err end
+    for _, f in ipairs({ 'stance', 'role' }) do
+      change[f] = check[f] or false
+    end
+  elseif rec.kind ~= 'relation' then
+    ok, err = validate.apply_label({ label = merged.label, stance = merged.stance, role = merged.role }, schema)
+    if not ok then return nil, err end
   end
   if fields.spans then
     local spans = sorted_spans(fields.spans)

@@ -67,6 +67,29 @@ function M.record(kind, rec, schema)
   return true
 end
 
+--- Fill in what the record's label sets in the schema (its stance, its role), as the
+--- editor does when the label's key is pressed; a record that contradicts its label is
+--- refused. Changes `rec` in place.
+---@param rec table
+---@param schema table|nil
+---@return boolean|nil ok
+---@return string|nil err
+function M.apply_label(rec, schema)
+  local entry = schema and type(rec.label) == 'string' and schema.by.label[rec.label]
+  if not entry then return true end
+  for _, field in ipairs({ 'stance', 'role' }) do
+    local want = entry[field]
+    if want then
+      if rec[field] == nil or rec[field] == false then
+        rec[field] = want
+      elseif rec[field] ~= want then
+        return nil, ("label '%s' sets %s %s, not %s"):format(rec.label, field, want, tostring(rec[field]))
+      end
+    end
+  end
+  return true
+end
+
 --- Check spans against a document of `cps` code points: non-empty, inside, not overlapping.
 ---@param spans integer[][]
 ---@param cps integer
