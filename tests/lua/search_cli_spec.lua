@@ -49,6 +49,26 @@ describe('stance index', function()
     assert.are.equal('', err)
   end)
 
+  it('stops on Ctrl-C with status 130, leaving no partial index behind', function()
+    local d = T.tmpdir()
+    T.stance_run({ 'init', d })
+    T.make_files(d .. '/docs', 400, 500000)
+    local cmd = ('cd %s && %s index & pid=$!; sleep 0.15; kill -INT $pid; wait $pid'):format(T.q(d), T.q(T.stance))
+    local out, err, code = T.run(cmd)
+    -- Either Ctrl-C landed while indexing (130), or the machine indexed 200 MB in 150 ms.
+    if code ~= 0 then
+      assert.are.equal(130, code)
+      assert.are.equal('', out)
+      assert.are.equal('stance: interrupted\n', err)
+    end
+    local left = T.run(('ls -A %s/.stance'):format(T.q(d)))
+    assert.falsy(left:find('tmp', 1, true), left)
+    -- the next run finds a consistent state and indexes everything
+    out, err, code = T.stance_run({ 'index' }, nil, d)
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find('^400 documents'), out)
+  end)
+
   it('fails outside a corpus', function()
     local _, err, code = T.stance_run({ 'index' }, nil, T.tmpdir())
     assert.are.equal(1, code)

@@ -1,0 +1,248 @@
+-- The example scripts of doc/example/scripts, run with `stance run` on the example corpus
+-- and on the sample corpus, their output checked against what the files and grep say.
+local T = require('helpers')
+
+local scripts = T.root .. '/doc/example/scripts/'
+
+local function run(script, args, cwd)
+  local argv = { 'run', scripts .. script }
+  for _, a in ipairs(args or {}) do
+    argv[#argv + 1] = a
+  end
+  local out, err, code = T.stance_run(argv, nil, cwd)
+  assert(code == 0, ('%s exited %s: %s'):format(script, tostring(code), err))
+  assert(err == '', err)
+  return out
+end
+
+--- The example corpus, copied (scripts may write to it).
+local function example()
+  local d = T.tmpdir()
+  os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+  return d
+end
+
+--- The sample corpus with its schema, ana's annotations of one article, and a second
+--- annotator (ben) who reads its headline the other way.
+local function sample()
+  local d = T.tmpdir()
+  local _, err, code = T.stance_run({ 'init', d })
+  assert(code == 0, err)
+  os.execute(('cp %s/corpus/*.txt %s/'):format(T.q(T.shared), T.q(d)))
+  local ex = T.root .. '/doc/example/shared-corpus/'
+  T.write(d .. '/.stance/schema.stance', T.read(ex .. 'schema.stance'))
+  T.write(d .. '/.stance/annotations/ana/000_6358a7516b2472dd.txt.stance', T.read(ex .. '000_6358a7516b2472dd.txt.stance'))
+  local c = assert(require('stance').open(d))
+  local doc = c:document('000_6358a7516b2472dd.txt')
+  assert(doc:annotate({ start = 0, stop = 49, label = 'against', target = 'engagement', annotator = 'ben' }))
+  assert(doc:annotate({ start = 50, stop = 90, label = 'favor', target = 'human-rights', annotator = 'ben' }))
+  assert(c:save())
+  return d
+end
+
+--- Annotation records of every file below .stance/annotations, read with patterns (not
+--- with stance's reader): { {annotator, document, target, stance, span}, ... }
+local function records(d)
+  local out = {}
+  local p = io.popen(('cd %s/.stance/annotations && find . -name "*.stance" | sort'):format(T.q(d)))
+  for f in p:lines() do
+    local who, docpath = f:match('^%./([^/]+)/(.*)%.stance$')
+    local text = T.read(d .. '/.stance/annotations/' .. f:sub(3)):gsub('\n\n+', '\0')
+    for block in (text .. '\0'):gmatch('([^%z]*)%z') do
+      local kind = block:match('^(%a+) %w+\n')
+      out[#out + 1] = { kind = kind, annotator = who, document = docpath, target = block:match('\n?%s+target (%S+)'),
+        stance = block:match('\n?%s+stance (%S+)'), span = block:match('span ([%d%- ]+)'),
+        quote = block:match('quote "(.-)"\n') }
+      if not kind then out[#out] = nil end
+    end
+  end
+  p:close()
+  return out
+end
+
+--- grep -iowz's count of matches of an ERE in the corpus's .txt files.
+local function grep_count(d, ere)
+  local out = T.run(('cd %s && LC_ALL=C.UTF-8 grep -iowzE %s *.txt | tr "\\0" "\\n" | wc -l'):format(T.q(d), T.q(ere)))
+  return tonumber(out)
+end
+
+local function stance_table_rows(out)
+  local rows = {}
+  for line in out:gmatch('[^\n]+') do
+    local doc, target, f, a, n, overall = line:match('^(%S+)%s+(%S+)%s+(%d+)%s+(%d+)%s+(%d+)%s+(.-)%s*$')
+    if doc then rows[doc .. ' ' .. target] = { tonumber(f), tonumber(a), tonumber(n), overall } end
+  end
+  return rows
+end
+
+local function expected_counts(d)
+  local want = {}
+  for _, r in ipairs(records(d)) do
+    if r.kind == 'annotation' and r.target and r.stance then
+      local key = r.document .. ' ' .. r.target
+      want[key] = want[key] or { 0, 0, 0 }
+      local i = ({ favor = 1, against = 2, neutral = 3 })[r.stance]
+      want[key][i] = want[key][i] + 1
+    end
+  end
+  return want
+end
+
+describe('example scripts', function()
+  after_each(T.cleanup)
+
+  describe('on the example corpus', function()
+    it('stance_table.lua counts every annotation by document, target and stance', function()
+      local d = example()
+      local out = run('stance_table.lua', { d })
+      assert.truthy(out:find('^document%s+target%s+favor%s+against%s+neutral%s+overall\n'))
+      local rows = stance_table_rows(out)
+      local want = expected_counts(d)
+      local n = 0
+      for key, counts in pairs(want) do
+        n = n + 1
+        assert.are.same(counts, { rows[key][1], rows[key][2], rows[key][3] }, key)
+      end
+      for key in pairs(rows) do
+        assert.truthy(want[key], key)
+      end
+      assert.is_true(n >= 6)
+      assert.are.equal('against', rows['02_charge_unfair.txt congestion-charge'][4])
+      -- one annotator only
+      local ana = stance_table_rows(run('stance_table.lua', { d, '--annotator', 'ben' }))
+      assert.is_nil(ana['03_charge_evidence.txt public-transport'])
+    end)
+
+    it('concordance.lua finds what grep finds, with the stance of each sentence', function()
+      local d = example()
+      local out = run('concordance.lua', { 'charge', d, '--width', '25' })
+      local lines = T.lines(out:gsub('\n$', ''))
+      local total = tonumber(lines[#lines]:match('^(%d+) hits$'))
+      assert.are.equal(grep_count(d, 'charge'), total)
+      assert.are.equal(total, #lines - 1)
+      local keep = out:match('\n(01_charge_works.txt:14:%d+ [^\n]*)')
+      assert.truthy(keep:find('the charge and extend', 1, true) or keep:find('[charge]', 1, true))
+      assert.truthy(keep:find('congestion%-charge:favor$'), keep)
+      assert.truthy(out:find('\n03_charge_evidence.txt:8:%d+ .-%[charge%].-  %-\n'), out)
+      -- a phrase across a line end
+      out = run('concordance.lua', { '"new tram"', d })
+      assert.truthy(out:find(('%d hits\n'):format(grep_count(d, 'new\\s+tram')), 1, true), out)
+    end)
+
+    it('preannotate.lua writes suggestions to their own layer once, within the schema', function()
+      local d = example()
+      local before = {}
+      for _, f in ipairs({ 'ana/01_charge_works.txt.stance', 'ben/01_charge_works.txt.stance' }) do
+        before[f] = T.read(d .. '/.stance/annotations/' .. f)
+      end
+      local out = run('preannotate.lua', { scripts .. 'lexicon-charge.txt', d })
+      local n, docs = out:match('^(%d+) suggestions in (%d+) documents %(layer lexicon%)\n$')
+      assert.truthy(n, out)
+      assert.is_true(tonumber(n) >= 5)
+      local sug = {}
+      for _, r in ipairs(records(d)) do
+        if r.annotator == 'lexicon' then sug[#sug + 1] = r end
+      end
+      assert.are.equal(tonumber(n), #sug)
+      local docset = {}
+      for _, r in ipairs(sug) do
+        docset[r.document] = true
+        local q = r.quote:lower():gsub('\\n', ' ')
+        assert.truthy(q:find('keep the charge', 1, true) or q:find('should go', 1, true) or q:find('exempt', 1, true)
+          or q:find('tram', 1, true), q)
+      end
+      local nd = 0
+      for _ in pairs(docset) do
+        nd = nd + 1
+      end
+      assert.are.equal(tonumber(docs), nd)
+      for f, text in pairs(before) do
+        assert.are.equal(text, T.read(d .. '/.stance/annotations/' .. f), f .. ' is not touched')
+      end
+      assert.are.equal('0 suggestions in 0 documents (layer lexicon)\n',
+        run('preannotate.lua', { scripts .. 'lexicon-charge.txt', d }))
+      local _, err, code = T.stance_run({ 'check', d })
+      assert.are.equal(0, code, err)
+      -- a cue whose label the schema does not know is refused, and nothing is written
+      T.write(d .. '/bad.lex', 'tram = loves public-transport\n')
+      local _, berr, bcode = T.stance_run({ 'run', scripts .. 'preannotate.lua', d .. '/bad.lex', d, '--as', 'bad' })
+      assert.are.equal(1, bcode)
+      assert.truthy(berr:find("bad.lex:1: .*unknown label 'loves'"), berr)
+      assert.falsy(T.exists(d .. '/.stance/annotations/bad'))
+    end)
+
+    it('disagreements.lua prints the sentences two annotators read differently', function()
+      local d = example()
+      local out = run('disagreements.lua', { 'ana', 'ben', d })
+      local lines = T.lines(out:gsub('\n$', ''))
+      local differ, total, docs = lines[#lines]:match('^(%d+) of (%d+) sentences differ in (%d+) documents')
+      assert.are.equal(#lines - 1, tonumber(differ))
+      assert.are.equal('2', docs)
+      assert.is_true(tonumber(total) > tonumber(differ))
+      assert.truthy(out:find('02_charge_unfair.txt:9:%d+: ana: %- | ben: congestion%-charge:against | It should be reformed'),
+        out)
+      -- each reported position is where that sentence starts
+      for i = 1, #lines - 1 do
+        local path, line, col, text = lines[i]:match('^(.-):(%d+):(%d+): .* | (.-)$')
+        local src = T.lines(T.read(d .. '/' .. path))[tonumber(line)]
+        local head = text:gsub('%.%.%.$', ''):sub(1, 10)
+        assert.are.equal(head, src:sub(tonumber(col), tonumber(col) + #head - 1))
+      end
+    end)
+  end)
+
+  describe('on the sample corpus', function()
+    it('stance_table.lua: document labels win, counts match the files', function()
+      if not T.shared then return pending('../shared/corpus is not here') end
+      local d = sample()
+      local rows = stance_table_rows(run('stance_table.lua', { d }))
+      local want = expected_counts(d)
+      for key, counts in pairs(want) do
+        assert.are.same(counts, { rows[key][1], rows[key][2], rows[key][3] }, key)
+      end
+      assert.are.same({ 1, 1, 0, 'favor (label)' }, rows['000_6358a7516b2472dd.txt engagement'])
+      assert.are.same({ 3, 1, 0, 'favor' }, rows['000_6358a7516b2472dd.txt human-rights'])
+    end)
+
+    it('concordance.lua: every "human rights" of the five articles, with stances', function()
+      if not T.shared then return pending('../shared/corpus is not here') end
+      local d = sample()
+      local out = run('concordance.lua', { '"human rights"', d })
+      local total = tonumber(out:match('(%d+) hits\n$'))
+      assert.are.equal(grep_count(d, 'human\\s+rights'), total)
+      assert.is_true(total > 5)
+      local first = out:match('^(000_6358a7516b2472dd.txt:1:%d+ [^\n]*)')
+      assert.truthy(first and first:find('human%-rights:favor'), out)
+    end)
+
+    it('preannotate.lua: suggestions for every article that has a cue', function()
+      if not T.shared then return pending('../shared/corpus is not here') end
+      local d = sample()
+      local out = run('preannotate.lua', { scripts .. 'lexicon-dprk.txt', d, '--as', 'cues' })
+      local n, docs = out:match('^(%d+) suggestions in (%d+) documents %(layer cues%)\n$')
+      assert.truthy(n, out)
+      local with_cue = T.run(('cd %s && LC_ALL=C.UTF-8 grep -liwzE %s *.txt | wc -l'):format(T.q(d),
+        T.q('diplomatic\\s+ties|engage\\w*|sanction\\w*|human\\s+rights|denucleariz\\w*')))
+      assert.are.equal(tonumber(with_cue), tonumber(docs))
+      local count = 0
+      for _, r in ipairs(records(d)) do
+        if r.annotator == 'cues' then
+          count = count + 1
+          assert.truthy(r.target, 'every cue names a target')
+        end
+      end
+      assert.are.equal(tonumber(n), count)
+      assert.are.equal('0 suggestions in 0 documents (layer cues)\n',
+        run('preannotate.lua', { scripts .. 'lexicon-dprk.txt', d, '--as', 'cues' }))
+    end)
+
+    it('disagreements.lua: the headline ana and ben read the other way', function()
+      if not T.shared then return pending('../shared/corpus is not here') end
+      local d = sample()
+      local out = run('disagreements.lua', { 'ana', 'ben', d })
+      assert.truthy(out:find('^000_6358a7516b2472dd.txt:1:1: ana: engagement:favor human%-rights:favor | '
+        .. 'ben: engagement:against human%-rights:favor | Trump Should'), out)
+      assert.truthy(out:find('\n%d+ of %d+ sentences differ in 1 documents annotated by both ana and ben\n$'), out)
+    end)
+  end)
+end)

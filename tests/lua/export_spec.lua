@@ -1,0 +1,196 @@
+-- stance stats and stance export on the example corpus: numbers and records that match
+-- the annotation files, formats that other tools read, errors in one line.
+local T = require('helpers')
+local json = require('stance.json')
+
+local function example()
+  local d = T.tmpdir()
+  os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+  return d
+end
+
+--- Count annotation records per annotator straight from the files.
+local function file_counts(d)
+  local out = T.run(('cd %s/.stance/annotations && grep -c "^annotation " */*.stance'):format(T.q(d)))
+  local per, total = {}, 0
+  for who, n in out:gmatch('([^/\n]+)/[^:]+:(%d+)') do
+    per[who] = (per[who] or 0) + tonumber(n)
+    total = total + tonumber(n)
+  end
+  return per, total
+end
+
+--- A minimal RFC 4180 reader (quoted fields may hold commas, quotes and line ends).
+local function csv_rows(s)
+  local rows, row, field, i, quoted = {}, {}, {}, 1, false
+  while i <= #s do
+    local c = s:sub(i, i)
+    if quoted then
+      if c == '"' and s:sub(i + 1, i + 1) == '"' then
+        field[#field + 1] = '"'
+        i = i + 1
+      elseif c == '"' then
+        quoted = false
+      else
+        field[#field + 1] = c
+      end
+    elseif c == '"' then
+      quoted = true
+    elseif c == ',' then
+      row[#row + 1] = table.concat(field)
+      field = {}
+    elseif c == '\r' and s:sub(i + 1, i + 1) == '\n' then
+      row[#row + 1] = table.concat(field)
+      rows[#rows + 1] = row
+      row, field = {}, {}
+      i = i + 1
+    else
+      field[#field + 1] = c
+    end
+    i = i + 1
+  end
+  return rows
+end
+
+describe('stance stats', function()
+  after_each(T.cleanup)
+
+  it('counts documents, words and annotations per annotator, label, target, stance', function()
+    local d = example()
+    local out, err, code = T.stance_run({ 'stats', d })
+    assert.are.equal(0, code, err)
+    local per, total = file_counts(d)
+    assert.truthy(out:find(('annotations  %d\n'):format(total), 1, true), out)
+    assert.truthy(out:find('documents    4 (4 annotated)', 1, true), out)
+    for who, n in pairs(per) do
+      assert.truthy(out:find(('\n%s%%s+%d\n'):format(who, n)), who)
+    end
+    -- words as the index counts them: what the tokenizer finds in each document
+    local words = 0
+    for _, f in ipairs({ '01_charge_works.txt', '02_charge_unfair.txt', '03_charge_evidence.txt', '04_letter.txt' }) do
+      words = words + #require('stance.core').tokenize(T.read(d .. '/' .. f))
+    end
+    assert.truthy(out:find(('words        %d\n'):format(words), 1, true), out)
+
+    local js = assert(json.decode((T.stance_run({ 'stats', '--json', d }))))
+    assert.are.equal(total, js.annotations)
+    assert.are.equal(4, js.documents)
+    assert.are.equal(words, js.words)
+    assert.are.same(per, js.by.annotator)
+    local sum = 0
+    for _, n in pairs(js.by.label) do
+      sum = sum + n
+    end
+    assert.are.equal(total, sum)
+
+    js = assert(json.decode((T.stance_run({ 'stats', '--json', '--annotator', 'ben', d }))))
+    assert.are.same({ ben = per.ben }, js.by.annotator)
+  end)
+
+  it('fails in one line outside a corpus', function()
+    local d = T.tmpdir()
+    local out, err, code = T.stance_run({ 'stats', d })
+    assert.are.equal(1, code)
+    assert.are.equal('', out)
+    assert.truthy(err:find('^stance stats: .* is not inside a corpus [^\n]*\n$'), err)
+  end)
+end)
+
+describe('stance export', function()
+  after_each(T.cleanup)
+
+  it('writes one JSON line per annotation, fields in order, offsets that hold the quote', function()
+    local d = example()
+    local out, err, code = T.stance_run({ 'export', '--to', 'jsonl', d })
+    assert.are.equal(0, code, err)
+    local _, total = file_counts(d)
+    local lines = T.lines(out:gsub('\n$', ''))
+    assert.are.equal(total, #lines)
+    local order = require('stance.export.rows').annotation_fields
+    for _, line in ipairs(lines) do
+      local r = assert(json.decode(line))
+      -- keys appear in the documented order
+      local last = 0
+      for key in line:gmatch('"([%w_]+)":') do
+        local pos
+        for i, f in ipairs(order) do
+          if f == key then pos = i end
+        end
+        if pos then
+          assert.is_true(pos > last, key)
+          last = pos
+        end
+      end
+      local text = T.read(d .. '/' .. r.document)
+      local parts = {}
+      for i, sp in ipairs(r.spans) do
+        parts[i] = T.cp_sub(text, sp[1], sp[2])
+      end
+      assert.are.equal(r.quote, table.concat(parts, ' '))
+      assert.are.equal(r.quote:sub(1, 8), text:sub(r.byte_start + 1, r.byte_start + 8))
+      local line_text = T.lines(text)[r.line]
+      assert.are.equal(r.quote:sub(1, 5), line_text:sub(r.col, r.col + 4))
+    end
+  end)
+
+  it('writes CSV that a CSV reader reads back, to a file with --output', function()
+    local d = example()
+    local out, err, code = T.stance_run({ 'export', '--to', 'csv', '--output', d .. '/out.csv', d })
+    assert.are.equal(0, code, err)
+    assert.are.equal('', out)
+    local rows = csv_rows(T.read(d .. '/out.csv'))
+    assert.are.same(require('stance.export.rows').annotation_fields, rows[1])
+    local _, total = file_counts(d)
+    assert.are.equal(total + 1, #rows)
+    local jsonl = T.lines((T.stance_run({ 'export', '--to', 'jsonl', d })):gsub('\n$', ''))
+    for i = 2, #rows do
+      local r = json.decode(jsonl[i - 1])
+      assert.are.equal(r.quote, rows[i][15])
+      assert.are.equal(r.id, rows[i][3])
+      assert.are.equal(tostring(r.start), rows[i][8])
+    end
+  end)
+
+  it('writes one record per sentence with the labels over it', function()
+    local d = example()
+    local out, err, code = T.stance_run({ 'export', '--to', 'jsonl', '--unit', 'sentence', d })
+    assert.are.equal(0, code, err)
+    local c = assert(require('stance').open(d))
+    local n = 0
+    for doc in c:documents() do
+      n = n + #doc:sentences()
+    end
+    local lines = T.lines(out:gsub('\n$', ''))
+    assert.are.equal(n, #lines)
+    local found = false
+    for _, line in ipairs(lines) do
+      local r = json.decode(line)
+      assert.are.equal(r.text, T.cp_sub(T.read(d .. '/' .. r.document), r.start, r.stop))
+      if r.text == 'It should be reformed, or it should go.' then
+        found = true
+        assert.are.equal(1, #r.labels)
+        assert.are.same({ annotator = 'ben', label = 'against', target = 'congestion-charge', stance = 'against',
+          role = 'claim' }, r.labels[1])
+      end
+    end
+    assert.is_true(found)
+    local csv = csv_rows((T.stance_run({ 'export', '--to', 'csv', '--unit', 'sentence', d })))
+    assert.are.same({ 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels' }, csv[1])
+    assert.are.equal(n + 1, #csv)
+  end)
+
+  it('rejects bad flags in one line with status 2', function()
+    local d = example()
+    for _, case in ipairs({
+      { { 'export', d }, '--to is needed' },
+      { { 'export', '--to', 'xml', d }, "unknown format 'xml'" },
+      { { 'export', '--to', 'csv', '--unit', 'word', d }, "unknown unit 'word'" },
+    }) do
+      local out, err, code = T.stance_run(case[1])
+      assert.are.equal(2, code)
+      assert.are.equal('', out)
+      assert.truthy(err:find(case[2], 1, true), err)
+      assert.are.equal(1, #T.lines(err:gsub('\n$', '')))
+    end
+  end)
+end)
