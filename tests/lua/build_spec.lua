@@ -59,4 +59,23 @@ describe('build', function()
     out, err = T.run(('cd / && %s lua5.4 -e %s'):format(env, T.q("io.write(require('stance').version().lua_abi, require('stance.core').sha256('abc'):sub(1,6))")))
     assert.are.equal('5.4ba7816', out, err)
   end)
+
+  it('builds and installs with luarocks make (stance-scm-1.rockspec, Lua 5.4)', function()
+    local src, tree = T.tmpdir(), T.tmpdir()
+    -- a clean copy of the checkout: what a user who cloned it has
+    local _, err, code = T.run(('cd %s && git ls-files -z | xargs -0 tar -cf - | tar -xf - -C %s'):format(
+      T.q(T.root), T.q(src)))
+    assert.are.equal(0, code, err)
+    _, err, code = T.run(('cd %s && luarocks --lua-version 5.4 --tree %s make stance-scm-1.rockspec'):format(
+      T.q(src), T.q(tree)))
+    assert.are.equal(0, code, err)
+    local out = T.run(('cd / && %s --version'):format(T.q(tree .. '/bin/stance')))
+    assert.truthy(out:find('^stance 0%.1%.0 .*Lua 5%.4'), out)
+    out, err = T.run(('cd %s && eval "$(luarocks --lua-version 5.4 --tree %s path)" && lua5.4 -e %s'):format(
+      T.q(T.root .. '/doc/example/corpus'), T.q(tree),
+      T.q("local c = require('stance').open('.') io.write(#c:paths(), ' ', c:document('04_letter.txt'):hash():sub(1, 7))")))
+    assert.are.equal('4 sha256:', out, err)
+    local list = T.run(('luarocks --lua-version 5.4 --tree %s list --porcelain'):format(T.q(tree)))
+    assert.truthy(list:find('^stance\tscm%-1\tinstalled'), list)
+  end)
 end)

@@ -36,6 +36,14 @@ describe('stance CLI', function()
     assert.truthy(a:find('--ext LIST', 1, true))
   end)
 
+  it('has --help for every command, even one that needs arguments', function()
+    for _, name in ipairs(require('stance.cli').commands) do
+      local out, err, code = T.stance_run({ name, '--help' })
+      assert.are.equal(0, code, name .. ': ' .. err)
+      assert.truthy(out:find('^Usage: stance ' .. name), out)
+    end
+  end)
+
   for _, case in ipairs({
     { args = { 'frobnicate' }, msg = "stance: unknown command 'frobnicate' (see 'stance --help')\n" },
     { args = { '--frob' }, msg = "stance: unknown flag --frob (see 'stance --help')\n" },

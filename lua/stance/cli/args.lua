@@ -58,6 +58,7 @@ function M.parse(argv, spec)
     end
     i = i + 1
   end
+  if opts.help then return opts, pos end
   local range = spec.args or { min = 0, max = 0 }
   if #pos < range.min then
     return nil, ('missing argument (expected at least %d)'):format(range.min)

@@ -3,15 +3,19 @@ local H = {}
 
 local cmd = {
   summary = 'Check annotation files and the schema; print problems as path:line:col',
-  usage = 'stance check [--quiet] [PATH...]',
+  usage = 'stance check [--quiet] [--json] [PATH...]',
   description = table.concat({
     'PATH is an annotation file, a schema, or a folder (its *.stance files). Without PATH:',
     'the schema and every annotation file of the corpus around the current directory.',
     'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
-    'their corpus. Exit status 1 when anything is found.',
+    'their corpus. With --json, one object per line: {path, line, col, severity, message}.',
+    'Exit status 1 when anything is found.',
   }, '\n'),
-  flags = { quiet = { help = 'no summary line on stderr' } },
+  flags = {
+    quiet = { help = 'no summary line on stderr' },
+    json = { help = 'print each problem as a line of JSON' },
+  },
   args = { min = 0 },
 }
 
@@ -49,7 +53,13 @@ function cmd.run(opts, args)
     if not problems then return nil, err end
     local shown = H.display(path)
     for _, p in ipairs(problems) do
-      out[#out + 1] = ('%s:%d:%d: %s: %s\n'):format(shown, p.line, p.col, p.severity, p.message)
+      if opts.json then
+        local json = require('stance.json')
+        out[#out + 1] = json.encode(json.ordered({ path = shown, line = p.line, col = p.col, severity = p.severity,
+          message = p.message }, { 'path', 'line', 'col', 'severity', 'message' })) .. '\n'
+      else
+        out[#out + 1] = ('%s:%d:%d: %s: %s\n'):format(shown, p.line, p.col, p.severity, p.message)
+      end
       if p.severity == 'error' then errors = errors + 1 else warnings = warnings + 1 end
     end
   end
