@@ -1,9 +1,6 @@
 --- An annotation (or relation, or document label) as scripts see it: its fields, where it
 --- is in the document, and ways to change it. A snapshot: after update(), use what it
 --- returns.
-local M = {}
-M.__index = M
-
 ---@class stance.Annotation
 ---@field id string
 ---@field kind "annotation"|"relation"|"doclabel"
@@ -17,6 +14,16 @@ M.__index = M
 ---@field note string|nil
 ---@field start integer|nil first code point (annotations)
 ---@field stop integer|nil end of the last span, code points
+---@field spans integer[][]|nil { {start, stop}, ... } in code points (annotations)
+---@field confidence string|nil
+---@field author string|nil
+---@field created string|nil ISO 8601, UTC
+---@field modified string|nil
+---@field type string|nil relation type (relations)
+---@field from string|nil id of the relation's source annotation
+---@field to string|nil id of its target annotation
+local M = {}
+M.__index = M
 
 ---@param layer table stance.Layer
 ---@param rec table a store record

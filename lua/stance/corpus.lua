@@ -1,13 +1,13 @@
 --- A corpus: a folder of documents with a `.stance/` marker at its root (schema,
 --- annotations, index). The same API in Neovim and in the `stance` host.
-local M = {}
-M.__index = M
-local H = {}
-
 ---@class stance.Corpus
 ---@field root string absolute path
 ---@field idx userdata the stance.index
 ---@field loaded boolean the persisted index was looked at
+---@field annotator string who writes by default (see stance.whoami)
+local M = {}
+M.__index = M
+local H = {}
 
 --- Open the corpus at or above `path` (default: the current directory).
 ---@param path string|nil

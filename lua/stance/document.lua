@@ -1,13 +1,12 @@
 --- A document of a corpus: its path, hash and text, and its words, sentences and
 --- paragraphs from the C text model. Offsets are code points of the text (as in
 --- annotation files), 0-based, ends exclusive; lines are 1-based.
-local M = {}
-M.__index = M
-
 ---@class stance.Document
 ---@field corpus table
 ---@field path string relative to the corpus root
 ---@field abspath string
+local M = {}
+M.__index = M
 
 --- A document of corpus `c` at `path` (relative); see stance.Corpus:document().
 ---@return stance.Document

@@ -1,16 +1,15 @@
 --- One annotator's layer of one document: the annotation file behind it, read on first
 --- use, validated writes (schema, spans), and saving through the atomic writer.
-local M = {}
-M.__index = M
-
-local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
-
 ---@class stance.Layer
 ---@field corpus table
 ---@field doc table stance.Document
 ---@field annotator string
 ---@field file table stance.AnnFile
 ---@field dirty boolean
+local M = {}
+M.__index = M
+
+local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
 
 --- The layer of `annotator` on `doc` (the file need not exist yet).
 ---@return stance.Layer|nil

@@ -29,6 +29,7 @@ describe('stance check', function()
     assert.truthy(lines[2]:match("^%.stance/annotations/ana/04_letter%.txt%.stance:%d+:1: warning: unknown stance 'favour' %(schema has favor, against, neutral%)$"), lines[2])
     assert.are.equal('stance check: 7 files, 1 error, 1 warning\n', err)
     local js
+    local _
     js, _, code = T.stance_run({ 'check', '--json', '--quiet' }, nil, d)
     assert.are.equal(1, code)
     local first = require('stance.json').decode(T.lines(js)[1])
