@@ -1,0 +1,27 @@
+-- The scripting API inside Neovim: the same calls as in the host, on the example corpus.
+local T = require('helpers')
+
+describe('scripting API in Neovim', function()
+  after_each(T.cleanup)
+
+  it('reads, writes and saves annotations as the host does', function()
+    local d = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+    require('stance').setup({ annotator = 'nvim-user' })
+    local c = assert(require('stance').open(d))
+    assert.are.equal('nvim-user', c.annotator)
+    local doc = assert(c:document('04_letter.txt'))
+    assert.are.same({ 'ana' }, doc:annotators())
+    local before = #doc:annotations()
+    local s = doc:sentences()[1]
+    local a = assert(doc:annotate({ start = s.start, stop = s.stop, label = 'neutral', target = 'exemptions' }))
+    assert.are.equal('neutral', a.stance)
+    local _, err = doc:annotate({ start = s.start, stop = s.stop, label = 'neutral', target = 'bread' })
+    assert.truthy(err:find("unknown target 'bread'", 1, true))
+    assert.is_true(c:save())
+    local again = assert(require('stance').open(d)):document('04_letter.txt')
+    assert.are.equal(before + 1, #again:annotations())
+    assert.are.same({ 'ana', 'nvim-user' }, again:annotators())
+    assert.are.equal(s.text, again:annotations({ annotator = 'nvim-user' })[1].quote)
+  end)
+end)
