@@ -14,6 +14,11 @@ void stance__open_fs(lua_State *L);
 void stance__open_store(lua_State *L);
 void stance__open_text(lua_State *L);
 void stance__open_index(lua_State *L);
+void stance__open_frame(lua_State *L);
+
+/* The store userdata at stack index i (raises otherwise). */
+struct stance_store;
+struct stance_store *stance__check_store(lua_State *L, int i);
 
 /* The index userdata at stack index i (raises otherwise), its root, and replacing its
  * content with a loaded index. */

@@ -21,11 +21,13 @@ typedef struct lstore {
   stance_store *s;
 } lstore;
 
-static stance_store *check_store(lua_State *L) {
-  lstore *ls = luaL_checkudata(L, 1, STORE_MT);
-  if (ls->s == NULL) luaL_argerror(L, 1, "the store is closed");
+stance_store *stance__check_store(lua_State *L, int i) {
+  lstore *ls = luaL_checkudata(L, i, STORE_MT);
+  if (ls->s == NULL) luaL_argerror(L, i, "the store is closed");
   return ls->s;
 }
+
+static stance_store *check_store(lua_State *L) { return stance__check_store(L, 1); }
 
 static void push_store(lua_State *L, stance_store *s) {
   lstore *ls = lua_newuserdata(L, sizeof *ls);
@@ -75,6 +77,14 @@ static void push_rec(lua_State *L, const stance_rec *r) {
   }
   lua_pushinteger(L, (lua_Integer)r->index + 1);
   lua_setfield(L, -2, "slot");
+  if (r->orphan) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "orphan");
+  }
+  if (r->touched) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "touched");
+  }
   set_str(L, "extras", r->extras);
   set_str(L, "comments", r->comments);
   set_str(L, "inner", r->inner);
@@ -483,6 +493,82 @@ static int s_write(lua_State *L) {
   return 1;
 }
 
+static void push_ranges(lua_State *L, const stance_range *r, uint32_t n) {
+  uint32_t i;
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    lua_createtable(L, 2, 0);
+    lua_pushinteger(L, r[i].start);
+    lua_rawseti(L, -2, 1);
+    lua_pushinteger(L, r[i].end);
+    lua_rawseti(L, -2, 2);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+}
+
+typedef struct shift_out {
+  lua_State *L;
+  int t, n;
+} shift_out;
+
+static void shift_cb(void *ud, const stance_rec *r, const stance_range *before) {
+  shift_out *o = ud;
+  lua_State *L = o->L;
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, r->id);
+  lua_setfield(L, -2, "id");
+  lua_pushinteger(L, (lua_Integer)r->index + 1);
+  lua_setfield(L, -2, "slot");
+  push_ranges(L, before, r->nspans);
+  lua_setfield(L, -2, "before");
+  push_ranges(L, r->spans, r->nspans);
+  lua_setfield(L, -2, "after");
+  lua_rawseti(L, o->t, ++o->n);
+}
+
+/* shift(pos, old_end, new_end[, context[, details]]) -> n[, { {id, slot, before, after},
+ * ... }]: bytes [pos, old_end) of the text became [pos, new_end); see stance_store_shift. */
+static int s_shift(lua_State *L) {
+  stance_store *s = check_store(L);
+  lua_Integer pos = luaL_checkinteger(L, 2), old_end = luaL_checkinteger(L, 3);
+  lua_Integer new_end = luaL_checkinteger(L, 4), context = luaL_optinteger(L, 5, 0);
+  int details = lua_toboolean(L, 6), rc;
+  shift_out o;
+  if (pos < 0 || old_end < pos || new_end < pos || old_end > 4294967295LL || new_end > 4294967295LL ||
+      context < 0)
+    return luaL_argerror(L, 2, "need 0 <= pos <= old_end, new_end < 2^32");
+  o.L = L;
+  o.n = 0;
+  if (details) lua_newtable(L);
+  o.t = lua_gettop(L);
+  rc = stance_store_shift(s, (uint32_t)pos, (uint32_t)old_end, (uint32_t)new_end, (uint32_t)context,
+                          details ? shift_cb : NULL, &o);
+  if (rc < 0) return fail_code(L, rc, "shift");
+  lua_pushinteger(L, rc);
+  if (details) {
+    lua_insert(L, -2);
+    return 2;
+  }
+  return 1;
+}
+
+/* mark(id, "orphan"|"touched", on): the editor's marks on an annotation. */
+static int s_mark(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *id = luaL_checkstring(L, 2);
+  static const char *const what[] = {"orphan", "touched", NULL};
+  int w = luaL_checkoption(L, 3, NULL, what), on = lua_toboolean(L, 4), rc = STANCE_OK;
+  stance_rec *r = stance_store_get(s, id);
+  if (r == NULL) return fail_code(L, STANCE_ENOENT, id);
+  if (w == 0)
+    rc = stance_store_set_orphan(s, id, on);
+  else
+    r->touched = on != 0;
+  if (rc != STANCE_OK) return fail_code(L, rc, id);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int s_memory(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)stance_store_memory(check_store(L)));
   return 1;
@@ -707,6 +793,7 @@ static const luaL_Reg store_methods[] = {
     {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
     {"find", s_find},       {"count", s_count},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
+    {"shift", s_shift},     {"mark", s_mark},
     {"close", s_close},     {NULL, NULL}};
 
 static const luaL_Reg funcs[] = {{"read", l_read},

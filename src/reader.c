@@ -346,7 +346,7 @@ static void finish_record(reader *r) {
   }
 }
 
-static void set_text(reader *r, stance_text t, stance_buf *b) {
+static void set_text(reader *r, stance_kept t, stance_buf *b) {
   if (b->len == 0) return;
   if (stance_store_set_text(r->store, t, b->data) != STANCE_OK) r->oom = 1;
   b->len = 0;

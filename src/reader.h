@@ -34,5 +34,7 @@ stance_store *stance_read(const char *text, size_t len, const stance_vocab *voca
 
 /* Append the canonical text of `store` to `out`. 0, or STANCE_ENOMEM. */
 int stance_write(const stance_store *store, stance_buf *out);
+/* The same, each span offset converted by `conv` (orphans are written as they are). */
+int stance_write_conv(const stance_store *store, stance_buf *out, stance_conv conv, void *ud);
 
 #endif

@@ -139,11 +139,11 @@ int stance_store_set_header(stance_store *s, stance_header h, const char *value)
   return STANCE_OK;
 }
 
-const char *stance_store_get_text(const stance_store *s, stance_text t) {
+const char *stance_store_get_text(const stance_store *s, stance_kept t) {
   return t < STANCE_T_COUNT ? s->text[t] : NULL;
 }
 
-int stance_store_set_text(stance_store *s, stance_text t, const char *value) {
+int stance_store_set_text(stance_store *s, stance_kept t, const char *value) {
   char *v;
   if (t >= STANCE_T_COUNT) return STANCE_EINVAL;
   v = dup(s, value);
@@ -339,6 +339,7 @@ static uint32_t new_node(stance_store *s) {
 static int index_rec(stance_store *s, uint32_t rec) {
   const stance_rec *r = rec_at(s, rec);
   uint32_t k;
+  if (r->orphan) return STANCE_OK;
   for (k = 0; k < r->nspans; k++) {
     uint32_t x = new_node(s);
     tnode *n;
@@ -358,6 +359,7 @@ static int index_rec(stance_store *s, uint32_t rec) {
 static void unindex_rec(stance_store *s, uint32_t rec) {
   const stance_rec *r = rec_at(s, rec);
   uint32_t k;
+  if (r->orphan) return;
   for (k = 0; k < r->nspans; k++) {
     tnode key;
     uint32_t gone = 0;
@@ -390,8 +392,10 @@ static uint32_t compute_max(tnode *n, uint32_t t) {
  * priorities with a stack (linear time). */
 static int build_index(stance_store *s) {
   uint32_t total = 0, i, k, m = 1, *stack, top = 0;
-  for (i = 0; i < s->nrecs; i++)
-    if (!rec_at(s, i)->dead && rec_at(s, i)->kind == STANCE_REC_ANNOTATION) total += rec_at(s, i)->nspans;
+  for (i = 0; i < s->nrecs; i++) {
+    const stance_rec *r = rec_at(s, i);
+    if (!r->dead && !r->orphan && r->kind == STANCE_REC_ANNOTATION) total += r->nspans;
+  }
   free(s->nodes);
   s->nodes = malloc(((size_t)total + 1) * sizeof *s->nodes);
   stack = malloc(((size_t)total + 1) * sizeof *stack);
@@ -406,7 +410,7 @@ static int build_index(stance_store *s) {
   memset(&s->nodes[0], 0, sizeof s->nodes[0]);
   for (i = 0; i < s->nrecs; i++) {
     const stance_rec *r = rec_at(s, i);
-    if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
+    if (r->dead || r->orphan || r->kind != STANCE_REC_ANNOTATION) continue;
     for (k = 0; k < r->nspans; k++, m++) {
       tnode *n = &s->nodes[m];
       n->start = r->spans[k].start;
@@ -665,6 +669,10 @@ static int cmp_keys(const void *pa, const void *pb) {
 }
 
 uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
+  return stance_store_sorted_conv(s, n, NULL, NULL);
+}
+
+uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_conv conv, void *ud) {
   static const int order[STANCE_REC_KINDS] = {1, 2, 0}; /* doclabels, annotations, relations */
   uint32_t i, k = 0, *idx = malloc(((size_t)s->nrecs + 1) * sizeof *idx);
   sort_key *keys = malloc(((size_t)s->nrecs + 1) * sizeof *keys);
@@ -679,6 +687,10 @@ uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
     keys[k].order = order[r->kind];
     keys[k].start = r->nspans ? r->spans[0].start : 0;
     keys[k].end = r->nspans ? r->spans[0].end : 0;
+    if (conv != NULL && r->nspans && !r->orphan) {
+      keys[k].start = conv(ud, keys[k].start);
+      keys[k].end = conv(ud, keys[k].end);
+    }
     keys[k].index = i;
     keys[k].id = r->id;
     keys[k].side = r->f[STANCE_F_CONFLICT];
@@ -692,6 +704,150 @@ uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
   free(keys);
   *n = k;
   return idx;
+}
+
+void stance_store_reindex(stance_store *s) { s->indexed = 0; }
+
+int stance_store_set_orphan(stance_store *s, const char *id, int orphan) {
+  stance_rec *r = find_slot(s, id, NULL);
+  if (r == NULL) return STANCE_ENOENT;
+  if (r->kind != STANCE_REC_ANNOTATION) return STANCE_EINVAL;
+  if ((r->orphan != 0) == (orphan != 0)) return STANCE_OK;
+  if (s->indexed) unindex_rec(s, r->index);
+  r->orphan = orphan != 0;
+  if (s->indexed && index_rec(s, r->index) != STANCE_OK) s->indexed = 0;
+  return STANCE_OK;
+}
+
+/* ---- following edits of the text -------------------------------------------------------- */
+
+typedef struct edit {
+  uint32_t pos, old_end, new_end;
+} edit;
+
+/* Where a span's start goes: it stays before the edit, moves with the text after it, and
+ * inside replaced text it stays at pos (the span keeps the new text). Inserting right at
+ * the start pushes it along (the inserted text is not the annotation's). */
+static uint32_t map_start(const edit *e, uint32_t x) {
+  if (e->pos == e->old_end) return x >= e->pos ? x + (e->new_end - e->pos) : x;
+  if (x <= e->pos) return x;
+  if (x >= e->old_end) return x - e->old_end + e->new_end;
+  return e->pos;
+}
+
+/* Where a span's end goes: inserting right at the end does not extend it; inside
+ * replaced text it moves to the end of the new text. */
+static uint32_t map_end(const edit *e, uint32_t x) {
+  if (e->pos == e->old_end) return x > e->pos ? x + (e->new_end - e->pos) : x;
+  if (x <= e->pos) return x;
+  if (x >= e->old_end) return x - e->old_end + e->new_end;
+  return e->new_end;
+}
+
+typedef struct hit_list {
+  uint32_t *recs;
+  uint32_t n, cap;
+  int oom;
+} hit_list;
+
+static int collect_hit(void *ud, stance_rec *rec, uint32_t span) {
+  hit_list *h = ud;
+  (void)span;
+  if (h->n > 0 && h->recs[h->n - 1] == rec->index) return 0;
+  if (h->n == h->cap) {
+    uint32_t cap = h->cap ? h->cap * 2 : 64;
+    uint32_t *nr = realloc(h->recs, (size_t)cap * sizeof *nr);
+    if (nr == NULL) {
+      h->oom = 1;
+      return 1;
+    }
+    h->recs = nr;
+    h->cap = cap;
+  }
+  h->recs[h->n++] = rec->index;
+  return 0;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+int stance_store_shift(stance_store *s, uint32_t pos, uint32_t old_end, uint32_t new_end,
+                       uint32_t context, stance_shift_cb cb, void *ud) {
+  edit e;
+  hit_list h;
+  uint32_t i, k, j, lo, hi, touched = 0;
+  stance_range before[64], *bp;
+  int64_t delta = (int64_t)new_end - (int64_t)old_end;
+  if (old_end < pos || new_end < pos) return STANCE_EINVAL;
+  e.pos = pos;
+  e.old_end = old_end;
+  e.new_end = new_end;
+  if (!s->indexed && build_index(s) != STANCE_OK) return STANCE_ENOMEM;
+  /* 1. The records whose spans meet the edit (or lie within `context` of it) leave the
+   * index; the spans that do not meet it keep their order when shifted. */
+  memset(&h, 0, sizeof h);
+  /* One byte wider on both sides, so that empty (collapsed) spans at lo and hi are met
+   * too: every span starting in [pos, old_end] leaves the index, and the shifted ones
+   * cannot overtake the ones that stay. */
+  lo = pos > context ? pos - context : 0;
+  hi = old_end > UINT32_MAX - context - 2 ? UINT32_MAX : old_end + context + 2;
+  if (stance_store_query(s, lo > 0 ? lo - 1 : 0, hi, collect_hit, &h) < 0 || h.oom) {
+    free(h.recs);
+    return STANCE_ENOMEM;
+  }
+  if (h.n > 1) qsort(h.recs, h.n, sizeof *h.recs, cmp_u32);
+  for (i = 0, j = 0; i < h.n; i++)
+    if (j == 0 || h.recs[j - 1] != h.recs[i]) h.recs[j++] = h.recs[i];
+  h.n = j;
+  for (i = 0; i < h.n; i++) unindex_rec(s, h.recs[i]);
+  /* 2. Every other span after the edit shifts by delta: in the records, and in place in
+   * the tree (their order does not change), whose maxima are then recomputed. */
+  if (delta != 0) {
+    for (i = 0, j = 0; i < s->nrecs; i++) {
+      stance_rec *r = rec_at(s, i);
+      if (r->dead || r->orphan || r->kind != STANCE_REC_ANNOTATION) continue;
+      if (j < h.n && h.recs[j] == i) {
+        j++;
+        continue;
+      }
+      for (k = 0; k < r->nspans; k++) {
+        if (r->spans[k].start >= old_end) {
+          r->spans[k].start = (uint32_t)((int64_t)r->spans[k].start + delta);
+          r->spans[k].end = (uint32_t)((int64_t)r->spans[k].end + delta);
+        }
+      }
+    }
+    for (i = 1; i < s->nnodes; i++) {
+      tnode *n = &s->nodes[i];
+      if (n->start >= old_end) { /* free nodes too: harmless, they are not in the tree */
+        n->start = (uint32_t)((int64_t)n->start + delta);
+        n->end = (uint32_t)((int64_t)n->end + delta);
+      }
+    }
+    compute_max(s->nodes, s->root);
+  }
+  /* 3. The records that met the edit: map their spans and put them back. */
+  for (i = 0; i < h.n; i++) {
+    stance_rec *r = rec_at(s, h.recs[i]);
+    bp = before;
+    if (cb != NULL && r->nspans > 64 && (bp = malloc(r->nspans * sizeof *bp)) == NULL) bp = NULL;
+    if (cb != NULL && bp != NULL) memcpy(bp, r->spans, r->nspans * sizeof *bp);
+    for (k = 0; k < r->nspans; k++) {
+      uint32_t a = map_start(&e, r->spans[k].start), b = map_end(&e, r->spans[k].end);
+      if (b < a) b = a;
+      r->spans[k].start = a;
+      r->spans[k].end = b;
+    }
+    r->touched = 1;
+    touched++;
+    if (index_rec(s, h.recs[i]) != STANCE_OK) s->indexed = 0;
+    if (cb != NULL && bp != NULL) cb(ud, r, bp);
+    if (bp != before) free(bp);
+  }
+  free(h.recs);
+  return (int)touched;
 }
 
 size_t stance_store_memory(const stance_store *s) {

@@ -67,6 +67,10 @@ typedef struct stance_rec {
   char *inner;                  /* indented comment lines inside it */
   uint32_t index;               /* its slot in the store (stance_store_at) */
   int dead;
+  /* The editor's marks. An orphan could not be placed in the document's text: its spans
+   * stay in the file's units, out of the interval index, and are written as they are. A
+   * touched annotation had its text or its context edited (stance_store_shift). */
+  unsigned char orphan, touched;
 } stance_rec;
 
 typedef struct stance_store stance_store;
@@ -100,12 +104,12 @@ typedef enum {
   STANCE_T_DOC_INNER,           /* indented comments inside `document` */
   STANCE_T_TAIL,                /* comments after the last record */
   STANCE_T_COUNT
-} stance_text;
+} stance_kept;
 
 const char *stance_store_get_header(const stance_store *s, stance_header h);
 int stance_store_set_header(stance_store *s, stance_header h, const char *value);
-const char *stance_store_get_text(const stance_store *s, stance_text t);
-int stance_store_set_text(stance_store *s, stance_text t, const char *value);
+const char *stance_store_get_text(const stance_store *s, stance_kept t);
+int stance_store_set_text(stance_store *s, stance_kept t, const char *value);
 
 /* Copy `tmpl` (its strings, spans, extras and comments) into the store. `index_out`, if
  * not NULL, receives the record's index. STANCE_EDUP if the ID (with its conflict side)
@@ -140,6 +144,29 @@ int stance_store_query(stance_store *s, uint32_t a, uint32_t b, stance_span_cb c
 /* Record indexes in the writer's order: document labels by ID, annotations by (first span
  * start, end, ID), relations by ID. The caller frees the array. NULL when out of memory. */
 uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n);
+
+/* Offsets as written: the writer may convert each span offset it writes (the editor keeps
+ * buffer bytes and writes code points). Must be monotonic; orphans are not converted. */
+typedef uint32_t (*stance_conv)(void *ud, uint32_t off);
+/* stance_store_sorted with the keys converted by `conv` (NULL: as they are). */
+uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_conv conv, void *ud);
+
+/* Spans were changed in place (r->spans): rebuild the interval index at the next query. */
+void stance_store_reindex(stance_store *s);
+
+/* Mark a record as an orphan (1) or not (0): out of the interval index or back in. */
+int stance_store_set_orphan(stance_store *s, const char *id, int orphan);
+
+/* The text of the document changed: bytes [pos, old_end) became [pos, new_end). Every
+ * span moves with the text: spans after it shift, spans over it grow or shrink, a span
+ * whose text was deleted collapses to an empty span at pos (it is not dropped). Inserting
+ * at a span's start or end leaves the span as it was. Annotations whose text or whose
+ * `context` bytes around it were touched get ->touched = 1. Returns how many were
+ * touched, or STANCE_ENOMEM. `cb`, if not NULL, is called for each touched annotation
+ * after it moved, with its spans before (r->nspans of them). O(n), a small constant. */
+typedef void (*stance_shift_cb)(void *ud, const stance_rec *r, const stance_range *before);
+int stance_store_shift(stance_store *s, uint32_t pos, uint32_t old_end, uint32_t new_end,
+                       uint32_t context, stance_shift_cb cb, void *ud);
 
 /* Memory in use by the store, in bytes. */
 size_t stance_store_memory(const stance_store *s);

@@ -89,7 +89,7 @@ static void write_note(stance_buf *b, const char *note) {
   }
 }
 
-static void write_record(stance_buf *b, const stance_rec *r) {
+static void write_record(stance_buf *b, const stance_rec *r, stance_conv conv, void *ud) {
   int f;
   stance_buf_addc(b, '\n');
   if (r->comments) stance_buf_adds(b, r->comments);
@@ -102,9 +102,10 @@ static void write_record(stance_buf *b, const stance_rec *r) {
     stance_buf_adds(b, "  span");
     for (i = 0; i < r->nspans; i++) {
       stance_buf_addc(b, ' ');
-      stance_buf_addu(b, r->spans[i].start);
+      int as_is = conv == NULL || r->orphan;
+      stance_buf_addu(b, as_is ? r->spans[i].start : conv(ud, r->spans[i].start));
       stance_buf_addc(b, '-');
-      stance_buf_addu(b, r->spans[i].end);
+      stance_buf_addu(b, as_is ? r->spans[i].end : conv(ud, r->spans[i].end));
     }
     stance_buf_addc(b, '\n');
   }
@@ -129,6 +130,10 @@ static void write_record(stance_buf *b, const stance_rec *r) {
 }
 
 int stance_write(const stance_store *s, stance_buf *out) {
+  return stance_write_conv(s, out, NULL, NULL);
+}
+
+int stance_write_conv(const stance_store *s, stance_buf *out, stance_conv conv, void *ud) {
   const char *doc = stance_store_get_header(s, STANCE_H_DOCUMENT);
   uint32_t n, i, *order;
   const char *t;
@@ -157,9 +162,9 @@ int stance_write(const stance_store *s, stance_buf *out) {
     indented(out, stance_store_get_text(s, STANCE_T_DOC_EXTRAS), "  ");
     indented(out, stance_store_get_text(s, STANCE_T_DOC_INNER), "  ");
   }
-  order = stance_store_sorted(s, &n);
+  order = stance_store_sorted_conv(s, &n, conv, ud);
   if (order == NULL) return STANCE_ENOMEM;
-  for (i = 0; i < n; i++) write_record(out, stance_store_at(s, order[i]));
+  for (i = 0; i < n; i++) write_record(out, stance_store_at(s, order[i]), conv, ud);
   free(order);
   if ((t = stance_store_get_text(s, STANCE_T_TAIL)) != NULL) {
     stance_buf_addc(out, '\n');

@@ -1,0 +1,62 @@
+/*
+ * frame.h - the frame of reference between an editor and an annotation file.
+ *
+ * Annotation files count code points of the document's file (a byte order mark and the
+ * "\r" of "\r\n" line ends included). An editor counts bytes of its buffer: lines joined
+ * by one "\n", no byte order mark. A frame holds the file's text (as the editor would
+ * write it) and converts between the two, and places the annotations of a file in the
+ * text: where they were if their quote is still there, else at the occurrence of their
+ * quote that best fits (nearest, with the most of prefix and suffix around it), else they
+ * are orphans, kept as they are.
+ */
+#ifndef STANCE_FRAME_H
+#define STANCE_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "text.h"
+
+typedef struct stance_frame stance_frame;
+
+/* The file's text (copied). `crlf`: the buffer's lines end in "\r\n" in the file. A
+ * byte order mark at the start is detected. NULL when out of memory. */
+stance_frame *stance_frame_new(const char *file_text, size_t len, int crlf);
+void stance_frame_free(stance_frame *f);
+const stance_text *stance_frame_text(const stance_frame *f);
+
+/* Buffer byte <-> file byte <-> file code point. Offsets past the end are clamped. */
+size_t stance_frame_to_file(const stance_frame *f, size_t buf_byte);
+size_t stance_frame_to_buf(const stance_frame *f, size_t file_byte);
+size_t stance_frame_buf_to_cp(const stance_frame *f, size_t buf_byte);
+size_t stance_frame_cp_to_buf(const stance_frame *f, size_t cp);
+/* Length of the buffer text in bytes. */
+size_t stance_frame_buf_len(const stance_frame *f);
+
+typedef struct stance_anchor_result {
+  uint32_t placed, moved, orphaned; /* moved: found again elsewhere */
+} stance_anchor_result;
+
+/* Called for each annotation that moved (orphan = 0) or was made an orphan (1). */
+typedef void (*stance_anchor_cb)(void *ud, const stance_rec *r, int orphan);
+
+/* Place every annotation of `s` (spans in file code points) in the text and convert its
+ * spans to buffer bytes; those that cannot be placed become orphans (their spans stay in
+ * code points). 0 or STANCE_ENOMEM. */
+int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_result *res,
+                        stance_anchor_cb cb, void *ud);
+
+/* Set quote, prefix and suffix (`context` code points each) of the annotations marked
+ * touched from the text, and clear the mark. An annotation whose spans are all empty (its
+ * text was deleted) keeps its fields and its mark; `cb` is called for it (orphan = 1).
+ * Returns how many were refreshed, or STANCE_ENOMEM. */
+int stance_frame_refresh(const stance_frame *f, stance_store *s, uint32_t context,
+                         stance_anchor_cb cb, void *ud);
+
+/* quote/prefix/suffix of spans (buffer bytes) into `out` strings (malloc'd, caller frees).
+ * STANCE_ENOMEM or 0. */
+int stance_frame_context(const stance_frame *f, const stance_range *spans, uint32_t n,
+                         uint32_t context, char **quote, char **prefix, char **suffix);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * lframe.c - Lua binding of frames (frame.h): core.frame(file_text, {crlf = bool}).
+ *
+ *   f:to_file(b), f:to_buf(fb), f:buf_to_cp(b), f:cp_to_buf(c), f:buf_len(), f:cps()
+ *   f:anchor(store) -> { placed, moved, orphaned, moved_ids = {...}, orphan_ids = {...} }
+ *   f:refresh(store, context) -> n, { ids of annotations whose text is all gone }
+ *   f:context(spans, context) -> quote, prefix, suffix      (spans in buffer bytes)
+ *   f:write(store) -> the file's text, spans converted to code points
+ *   f:close()
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "frame.h"
+#include "lcore.h"
+#include "reader.h"
+
+#define FRAME_MT "stance.frame"
+
+typedef struct lframe {
+  stance_frame *f;
+} lframe;
+
+static stance_frame *check_frame(lua_State *L) {
+  lframe *lf = luaL_checkudata(L, 1, FRAME_MT);
+  if (lf->f == NULL) luaL_argerror(L, 1, "the frame is closed");
+  return lf->f;
+}
+
+static size_t check_off(lua_State *L, int i) {
+  lua_Integer v = luaL_checkinteger(L, i);
+  if (v < 0) luaL_argerror(L, i, "offset out of range");
+  return (size_t)v;
+}
+
+static int l_frame(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  int crlf = 0;
+  lframe *lf;
+  if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "crlf");
+    crlf = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
+  if (len > 0xFFFFFFF0u) return stance__fail(L, "text too large (4 GiB at most)", "EINVAL");
+  lf = lua_newuserdata(L, sizeof *lf);
+  lf->f = NULL;
+  luaL_setmetatable(L, FRAME_MT);
+  if ((lf->f = stance_frame_new(s, len, crlf)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  return 1;
+}
+
+#define CONVERSION(name, fn)                                              \
+  static int name(lua_State *L) {                                          \
+    stance_frame *f = check_frame(L);                                      \
+    lua_pushinteger(L, (lua_Integer)fn(f, check_off(L, 2)));               \
+    return 1;                                                              \
+  }
+CONVERSION(f_to_file, stance_frame_to_file)
+CONVERSION(f_to_buf, stance_frame_to_buf)
+CONVERSION(f_buf_to_cp, stance_frame_buf_to_cp)
+CONVERSION(f_cp_to_buf, stance_frame_cp_to_buf)
+
+static int f_buf_len(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)stance_frame_buf_len(check_frame(L)));
+  return 1;
+}
+
+static int f_cps(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)stance_text_cps(stance_frame_text(check_frame(L))));
+  return 1;
+}
+
+typedef struct ids_out {
+  lua_State *L;
+  int moved, orphans, nm, no;
+} ids_out;
+
+static void anchor_cb(void *ud, const stance_rec *r, int orphan) {
+  ids_out *o = ud;
+  lua_pushstring(o->L, r->id);
+  if (orphan)
+    lua_rawseti(o->L, o->orphans, ++o->no);
+  else
+    lua_rawseti(o->L, o->moved, ++o->nm);
+}
+
+static int f_anchor(lua_State *L) {
+  stance_frame *f = check_frame(L);
+  stance_store *s = stance__check_store(L, 2);
+  stance_anchor_result res;
+  ids_out o;
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_newtable(L);
+  o.L = L;
+  o.orphans = lua_gettop(L);
+  o.moved = o.orphans - 1;
+  o.nm = o.no = 0;
+  if (stance_frame_anchor(f, s, &res, anchor_cb, &o) != STANCE_OK)
+    return stance__fail(L, "out of memory", "ENOMEM");
+  lua_setfield(L, -3, "orphan_ids");
+  lua_setfield(L, -2, "moved_ids");
+  lua_pushinteger(L, res.placed);
+  lua_setfield(L, -2, "placed");
+  lua_pushinteger(L, res.moved);
+  lua_setfield(L, -2, "moved");
+  lua_pushinteger(L, res.orphaned);
+  lua_setfield(L, -2, "orphaned");
+  return 1;
+}
+
+static int f_refresh(lua_State *L) {
+  stance_frame *f = check_frame(L);
+  stance_store *s = stance__check_store(L, 2);
+  lua_Integer context = luaL_optinteger(L, 3, 32);
+  ids_out o;
+  int n;
+  if (context < 0 || context > 100000) return luaL_argerror(L, 3, "context out of range");
+  lua_newtable(L);
+  o.L = L;
+  o.orphans = lua_gettop(L);
+  o.moved = o.orphans; /* not used: refresh reports only collapsed annotations */
+  o.nm = o.no = 0;
+  n = stance_frame_refresh(f, s, (uint32_t)context, anchor_cb, &o);
+  if (n < 0) return stance__fail(L, "out of memory", "ENOMEM");
+  lua_pushinteger(L, n);
+  lua_insert(L, -2);
+  return 2;
+}
+
+static int f_context(lua_State *L) {
+  stance_frame *f = check_frame(L);
+  lua_Integer context = luaL_optinteger(L, 3, 32);
+  size_t n, i, len = stance_frame_buf_len(f);
+  stance_range *sp;
+  char *quote, *prefix, *suffix;
+  int rc;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  n = lua_rawlen(L, 2);
+  if (n == 0 || n > 100000) return luaL_argerror(L, 2, "spans should be a list of {start, stop}");
+  if (context < 0 || context > 100000) return luaL_argerror(L, 3, "context out of range");
+  if ((sp = malloc(n * sizeof *sp)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  for (i = 0; i < n; i++) {
+    lua_Integer a, b;
+    lua_rawgeti(L, 2, (int)i + 1);
+    if (!lua_istable(L, -1)) {
+      free(sp);
+      return luaL_argerror(L, 2, "spans should be a list of {start, stop}");
+    }
+    lua_rawgeti(L, -1, 1);
+    lua_rawgeti(L, -2, 2);
+    a = lua_tointeger(L, -2);
+    b = lua_tointeger(L, -1);
+    lua_pop(L, 3);
+    if (a < 0 || b < a || (size_t)b > len) {
+      free(sp);
+      return luaL_argerror(L, 2, "span out of range");
+    }
+    sp[i].start = (uint32_t)a;
+    sp[i].end = (uint32_t)b;
+  }
+  rc = stance_frame_context(f, sp, (uint32_t)n, (uint32_t)context, &quote, &prefix, &suffix);
+  free(sp);
+  if (rc != STANCE_OK) return stance__fail(L, "out of memory", "ENOMEM");
+  lua_pushstring(L, quote);
+  lua_pushstring(L, prefix);
+  lua_pushstring(L, suffix);
+  free(quote);
+  free(prefix);
+  free(suffix);
+  return 3;
+}
+
+static uint32_t conv_cp(void *ud, uint32_t off) {
+  return (uint32_t)stance_frame_buf_to_cp(ud, off);
+}
+
+static int f_write(lua_State *L) {
+  stance_frame *f = check_frame(L);
+  stance_store *s = stance__check_store(L, 2);
+  stance_buf b;
+  stance_buf_init(&b);
+  if (stance_write_conv(s, &b, conv_cp, f) != STANCE_OK) {
+    stance_buf_free(&b);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  lua_pushlstring(L, b.data, b.len);
+  stance_buf_free(&b);
+  return 1;
+}
+
+static int f_close(lua_State *L) {
+  lframe *lf = luaL_checkudata(L, 1, FRAME_MT);
+  stance_frame_free(lf->f);
+  lf->f = NULL;
+  return 0;
+}
+
+static const luaL_Reg frame_meta[] = {{"__gc", f_close}, {NULL, NULL}};
+static const luaL_Reg frame_methods[] = {
+    {"to_file", f_to_file}, {"to_buf", f_to_buf},   {"buf_to_cp", f_buf_to_cp},
+    {"cp_to_buf", f_cp_to_buf}, {"buf_len", f_buf_len}, {"cps", f_cps},
+    {"anchor", f_anchor},   {"refresh", f_refresh}, {"context", f_context},
+    {"write", f_write},     {"close", f_close},     {NULL, NULL}};
+
+void stance__open_frame(lua_State *L) {
+  stance__newclass(L, FRAME_MT, frame_meta, frame_methods);
+  lua_pushcfunction(L, l_frame);
+  lua_setfield(L, -2, "frame");
+}

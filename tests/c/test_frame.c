@@ -1,0 +1,235 @@
+/* frame.c and stance_store_shift: conversions between buffer bytes and file code points,
+ * spans that follow edits (checked against a brute-force model, with the interval index
+ * queried after every edit), anchoring by quote, and refreshing quotes. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "buf.h"
+#include "check.h"
+#include "frame.h"
+#include "reader.h"
+#include "store.h"
+
+static int add_span(stance_store *s, const char *id, const stance_range *rg, uint32_t n, const char *quote,
+                    const char *prefix, const char *suffix) {
+  stance_rec r;
+  memset(&r, 0, sizeof r);
+  r.kind = STANCE_REC_ANNOTATION;
+  r.id = (char *)id;
+  r.spans = (stance_range *)rg;
+  r.nspans = n;
+  r.f[STANCE_F_LABEL] = "claim";
+  r.f[STANCE_F_QUOTE] = (char *)quote;
+  r.f[STANCE_F_PREFIX] = (char *)prefix;
+  r.f[STANCE_F_SUFFIX] = (char *)suffix;
+  return stance_store_add(s, &r, NULL);
+}
+
+static void frame_converts_bom_crlf_and_utf8(void) {
+  /* file: BOM, "é\r\nab\r\n" ; buffer: "é\nab\n" */
+  const char file[] = "\xEF\xBB\xBF\xC3\xA9\r\nab\r\n";
+  stance_frame *f = stance_frame_new(file, sizeof file - 1, 1);
+  CHECK(f != NULL);
+  CHECK_INT(stance_frame_buf_len(f), 6);
+  CHECK_INT(stance_frame_to_file(f, 0), 3);    /* é */
+  CHECK_INT(stance_frame_to_file(f, 2), 5);    /* the line end: "\r" */
+  CHECK_INT(stance_frame_to_file(f, 3), 7);    /* a */
+  CHECK_INT(stance_frame_to_file(f, 6), 11);   /* the end */
+  CHECK_INT(stance_frame_to_buf(f, 0), 0);     /* inside the BOM */
+  CHECK_INT(stance_frame_to_buf(f, 5), 2);
+  CHECK_INT(stance_frame_to_buf(f, 6), 2);     /* the "\n" of "\r\n" */
+  CHECK_INT(stance_frame_to_buf(f, 7), 3);
+  /* code points of the file: BOM 0, é 1, \r 2, \n 3, a 4 */
+  CHECK_INT(stance_frame_buf_to_cp(f, 0), 1);
+  CHECK_INT(stance_frame_buf_to_cp(f, 3), 4);
+  CHECK_INT(stance_frame_cp_to_buf(f, 4), 3);
+  CHECK_INT(stance_frame_cp_to_buf(f, 1), 0);
+  stance_frame_free(f);
+  f = stance_frame_new("plain\ntext\n", 11, 0);
+  CHECK_INT(stance_frame_to_file(f, 7), 7);
+  CHECK_INT(stance_frame_buf_to_cp(f, 7), 7);
+  stance_frame_free(f);
+}
+
+/* The brute-force model of a span following an edit, as documented in store.h. */
+static uint32_t model_map(uint32_t x, int is_end, uint32_t pos, uint32_t old_end, uint32_t new_end) {
+  if (pos == old_end) return (is_end ? x > pos : x >= pos) ? x + (new_end - pos) : x;
+  if (x <= pos) return x;
+  if (x >= old_end) return x - old_end + new_end;
+  return is_end ? new_end : pos;
+}
+
+typedef struct seen {
+  uint32_t n;
+  uint32_t recs[4096];
+} seen;
+
+static int note(void *ud, stance_rec *r, uint32_t span) {
+  seen *s = ud;
+  (void)span;
+  if (s->n < 4096) s->recs[s->n++] = r->index;
+  return 0;
+}
+
+static void shift_follows_edits_like_the_model(void) {
+  enum { N = 400, EDITS = 3000 };
+  stance_store *s = stance_store_new();
+  static stance_range model[N];
+  char id[16];
+  uint32_t i, e, len = 20000;
+  unsigned seed = 12345;
+  for (i = 0; i < N; i++) {
+    uint32_t a = (uint32_t)(rand_r(&seed) % (len - 50)), b = a + 1 + (uint32_t)(rand_r(&seed) % 40);
+    model[i].start = a;
+    model[i].end = b;
+    snprintf(id, sizeof id, "a%u", i);
+    CHECK_INT(add_span(s, id, &model[i], 1, NULL, NULL, NULL), STANCE_OK);
+  }
+  for (e = 0; e < EDITS; e++) {
+    uint32_t pos = (uint32_t)(rand_r(&seed) % len), kind = (uint32_t)rand_r(&seed) % 3, old_end, new_end;
+    uint32_t del = (uint32_t)(rand_r(&seed) % 30), ins = 1 + (uint32_t)(rand_r(&seed) % 30);
+    if (kind == 0) { /* insert */
+      old_end = pos;
+      new_end = pos + ins;
+    } else if (kind == 1) { /* delete */
+      old_end = pos + del > len ? len : pos + del;
+      new_end = pos;
+    } else { /* replace */
+      old_end = pos + del > len ? len : pos + del;
+      new_end = pos + ins;
+    }
+    CHECK(stance_store_shift(s, pos, old_end, new_end, 8, NULL, NULL) >= 0);
+    len = len - (old_end - pos) + (new_end - pos);
+    for (i = 0; i < N; i++) {
+      uint32_t a = model_map(model[i].start, 0, pos, old_end, new_end);
+      uint32_t b = model_map(model[i].end, 1, pos, old_end, new_end);
+      if (b < a) b = a;
+      model[i].start = a;
+      model[i].end = b;
+    }
+    if (e % 50 == 0 || e == EDITS - 1) {
+      uint32_t q;
+      for (i = 0; i < N; i++) {
+        const stance_rec *r = stance_store_at(s, i);
+        if (r->spans[0].start != model[i].start || r->spans[0].end != model[i].end) {
+          CHECK(0 && "a span differs from the model");
+          fprintf(stderr, "    edit %u: a%u is %u-%u, model %u-%u\n", e, i, r->spans[0].start, r->spans[0].end,
+                  model[i].start, model[i].end);
+          break;
+        }
+      }
+      for (q = 0; q < 40; q++) {
+        seen got;
+        uint32_t a = (uint32_t)(rand_r(&seed) % (len + 1)), b = a + (uint32_t)(rand_r(&seed) % 200), want = 0;
+        got.n = 0;
+        stance_store_query(s, a, b, note, &got);
+        for (i = 0; i < N; i++) {
+          uint32_t qb = b > a ? b : a + 1;
+          if (model[i].start < qb && model[i].end > a) want++;
+        }
+        CHECK_INT(got.n, want);
+      }
+    }
+  }
+  stance_store_free(s);
+}
+
+static void shift_reports_touched_spans(void) {
+  stance_store *s = stance_store_new();
+  stance_range a = {10, 20}, b = {100, 110};
+  add_span(s, "a", &a, 1, NULL, NULL, NULL);
+  add_span(s, "b", &b, 1, NULL, NULL, NULL);
+  CHECK_INT(stance_store_shift(s, 12, 15, 12, 4, NULL, NULL), 1); /* delete inside a */
+  CHECK(stance_store_get(s, "a")->touched && !stance_store_get(s, "b")->touched);
+  CHECK_INT(stance_store_get(s, "a")->spans[0].end, 17);
+  CHECK_INT(stance_store_get(s, "b")->spans[0].start, 97);
+  CHECK_INT(stance_store_shift(s, 5, 30, 5, 0, NULL, NULL), 1); /* delete all of a */
+  CHECK_INT(stance_store_get(s, "a")->spans[0].start, 5);
+  CHECK_INT(stance_store_get(s, "a")->spans[0].end, 5);
+  CHECK_INT(stance_store_shift(s, 72, 72, 75, 0, NULL, NULL), 1); /* insert at b's start */
+  CHECK_INT(stance_store_get(s, "b")->spans[0].start, 75);
+  CHECK_INT(stance_store_get(s, "b")->spans[0].end, 85);
+  CHECK_INT(stance_store_shift(s, 85, 85, 90, 0, NULL, NULL), 1); /* insert at b's end */
+  CHECK_INT(stance_store_get(s, "b")->spans[0].end, 85);
+  stance_store_free(s);
+}
+
+static void anchor_finds_annotations_again(void) {
+  /* the document changed: "Preface. " was inserted, "The dog ran." removed */
+  const char *text = "Preface. The cat sat. The fox ran. The cat sat again.";
+  stance_frame *f = stance_frame_new(text, strlen(text), 0);
+  stance_store *s = stance_store_new();
+  stance_anchor_result res;
+  stance_range same = {0, 8}, moved = {13, 25}, second = {26, 37}, gone = {0, 12}, two[2] = {{0, 3}, {4, 7}};
+  /* "Preface." still at 0-8 */
+  CHECK_INT(add_span(s, "same", &same, 1, "Preface.", "", " The"), STANCE_OK);
+  /* "The fox ran." was at 13-25 before the insert; now at 22 */
+  CHECK_INT(add_span(s, "moved", &moved, 1, "The fox ran.", "sat. ", " The"), STANCE_OK);
+  /* the second "The cat sat" (followed by " again") */
+  CHECK_INT(add_span(s, "second", &second, 1, "The cat sat", "ran. ", " again."), STANCE_OK);
+  CHECK_INT(add_span(s, "gone", &gone, 1, "The dog ran.", "", ""), STANCE_OK);
+  /* two parts, "The" and "fox", moved together */
+  CHECK_INT(add_span(s, "two", two, 2, "The fox", "", ""), STANCE_OK);
+  CHECK_INT(stance_frame_anchor(f, s, &res, NULL, NULL), STANCE_OK);
+  CHECK_INT(res.placed, 1);
+  CHECK_INT(res.moved, 3);
+  CHECK_INT(res.orphaned, 1);
+  CHECK_INT(stance_store_get(s, "moved")->spans[0].start, 22);
+  CHECK_INT(stance_store_get(s, "second")->spans[0].start, 35);
+  CHECK_INT(stance_store_get(s, "two")->spans[0].start, 22);
+  CHECK_INT(stance_store_get(s, "two")->spans[1].start, 26);
+  CHECK(stance_store_get(s, "gone")->orphan);
+  CHECK_INT(stance_store_get(s, "gone")->spans[0].start, 0); /* kept as it was */
+  {
+    seen got;
+    got.n = 0;
+    stance_store_query(s, 0, 100, note, &got);
+    CHECK_INT(got.n, 5); /* 4 placed annotations (one with two spans); not the orphan */
+  }
+  stance_frame_free(f);
+  stance_store_free(s);
+}
+
+static void refresh_and_write_in_code_points(void) {
+  const char *text = "Ça va. Non, ça ne va pas.\n";
+  stance_frame *f = stance_frame_new(text, strlen(text), 0);
+  stance_store *s = stance_store_new();
+  stance_buf b;
+  stance_range r = {8, 27}; /* buffer bytes of "Non, ça ne va pas." */
+  char *out;
+  CHECK_INT(add_span(s, "x", &r, 1, NULL, NULL, NULL), STANCE_OK);
+  stance_store_get(s, "x")->touched = 1;
+  CHECK_INT(stance_frame_refresh(f, s, 4, NULL, NULL), 1);
+  CHECK_STR(stance_store_get(s, "x")->f[STANCE_F_QUOTE], "Non, ça ne va pas.");
+  CHECK_STR(stance_store_get(s, "x")->f[STANCE_F_PREFIX], "va. ");
+  CHECK_STR(stance_store_get(s, "x")->f[STANCE_F_SUFFIX], "\n");
+  stance_buf_init(&b);
+  CHECK_INT(stance_write_conv(s, &b, (stance_conv)NULL, NULL), STANCE_OK);
+  stance_buf_free(&b);
+  {
+    extern uint32_t test_frame_conv(void *ud, uint32_t off);
+    stance_buf_init(&b);
+    CHECK_INT(stance_write_conv(s, &b, test_frame_conv, f), STANCE_OK);
+    stance_buf_addc(&b, '\0');
+    out = b.data;
+    CHECK(strstr(out, "span 7-25\n") != NULL); /* "Ç" is 2 bytes, 1 code point; "ç" too */
+    stance_buf_free(&b);
+  }
+  /* deleting all its text leaves it collapsed: refresh reports it and keeps the quote */
+  CHECK_INT(stance_store_shift(s, 8, 27, 8, 0, NULL, NULL), 1);
+  CHECK_INT(stance_frame_refresh(f, s, 4, NULL, NULL), 0);
+  CHECK_STR(stance_store_get(s, "x")->f[STANCE_F_QUOTE], "Non, ça ne va pas.");
+  stance_frame_free(f);
+  stance_store_free(s);
+}
+
+uint32_t test_frame_conv(void *ud, uint32_t off);
+uint32_t test_frame_conv(void *ud, uint32_t off) { return (uint32_t)stance_frame_buf_to_cp(ud, off); }
+
+const test_case frame_tests[] = {
+    {"frame_converts_bom_crlf_and_utf8", frame_converts_bom_crlf_and_utf8},
+    {"shift_follows_edits_like_the_model", shift_follows_edits_like_the_model},
+    {"shift_reports_touched_spans", shift_reports_touched_spans},
+    {"anchor_finds_annotations_again", anchor_finds_annotations_again},
+    {"refresh_and_write_in_code_points", refresh_and_write_in_code_points},
+    {NULL, NULL}};
