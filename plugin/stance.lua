@@ -29,9 +29,53 @@ vim.api.nvim_create_autocmd('FileType', {
     require('stance.syntax').attach(args.buf)
   end,
 })
+-- Documents inside a corpus (a folder with .stance/ at or above them) are annotated.
+-- The test is a builtin search; nothing of stance loads for other files.
+vim.api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile' }, {
+  group = group,
+  callback = function(args)
+    if vim.bo[args.buf].buftype ~= '' or args.file == '' then return end
+    local dir = vim.fn.fnamemodify(args.file, ':p:h')
+    if vim.fn.finddir('.stance', vim.fn.fnameescape(dir) .. ';') == '' then return end
+    local ok, err = require('stance.editor.session').attach(args.buf)
+    if not ok and err then require('stance.notify').error(err) end
+  end,
+})
+vim.api.nvim_create_autocmd('BufWritePost', {
+  group = group,
+  callback = function(args)
+    local session = package.loaded['stance.editor.session']
+    local s = session and session.by_buf[args.buf]
+    if s then
+      s.edited = false
+      s.frame = nil
+      require('stance.editor.persist').save(s, { force = true })
+    end
+  end,
+})
+vim.api.nvim_create_autocmd({ 'FocusGained', 'BufEnter' }, {
+  group = group,
+  callback = function(args)
+    local session = package.loaded['stance.editor.session']
+    local s = session and session.by_buf[args.buf]
+    if s then require('stance.editor.persist').check_disk(s) end
+  end,
+})
+vim.api.nvim_create_autocmd('ColorScheme', {
+  group = group,
+  callback = function()
+    if package.loaded['stance.editor.render'] then require('stance.editor.render').colors() end
+  end,
+})
 vim.api.nvim_create_autocmd('VimLeavePre', {
   group = group,
   callback = function()
+    local session = package.loaded['stance.editor.session']
+    if session then
+      for buf in pairs(session.by_buf) do
+        session.detach(buf)
+      end
+    end
     if package.loaded['stance.worker'] then require('stance.worker').shutdown() end
   end,
 })

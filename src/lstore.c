@@ -460,6 +460,35 @@ static int s_count(lua_State *L) {
   return 1;
 }
 
+/* tally(field[, kind]) -> { value = count, ... }, plus [""] for records without the field
+ * and `orphans` (for annotations): how many records of `kind` (default "annotation") have
+ * each value of `field`. */
+static int s_tally(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *field = luaL_checkstring(L, 2), *kind = luaL_optstring(L, 3, "annotation");
+  int f = stance_field_from_name(field, strlen(field)), k = stance_rec_kind_from_name(kind, strlen(kind));
+  uint32_t i, slots = stance_store_slots(s), orphans = 0;
+  if (f < 0) return luaL_argerror(L, 2, "unknown field");
+  if (k < 0) return luaL_argerror(L, 3, "kind should be annotation, relation or doclabel");
+  lua_newtable(L);
+  for (i = 0; i < slots; i++) {
+    const stance_rec *r = stance_store_at(s, i);
+    const char *v;
+    if (r->dead || r->kind != (stance_rec_kind)k) continue;
+    if (r->orphan) orphans++;
+    v = r->f[f] ? r->f[f] : "";
+    lua_getfield(L, -1, v);
+    lua_pushinteger(L, lua_tointeger(L, -1) + 1);
+    lua_setfield(L, -3, v);
+    lua_pop(L, 1);
+  }
+  if (k == STANCE_REC_ANNOTATION) {
+    lua_pushinteger(L, orphans);
+    lua_setfield(L, -2, "orphans");
+  }
+  return 1;
+}
+
 static int s_header(lua_State *L) {
   stance_store *s = check_store(L);
   int h;
@@ -791,7 +820,7 @@ static const luaL_Reg store_methods[] = {
     {"add", s_add},         {"get", s_get},       {"update", s_update},
     {"remove", s_remove},   {"query", s_query},   {"spans", s_spans},
     {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
-    {"find", s_find},       {"count", s_count},   {"header", s_header},
+    {"find", s_find},       {"count", s_count}, {"tally", s_tally},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
     {"shift", s_shift},     {"mark", s_mark},
     {"close", s_close},     {NULL, NULL}};

@@ -48,6 +48,10 @@ M.subcommands = {
   },
 }
 
+for name, sub in pairs(require('stance.editor.commands').subcommands) do
+  M.subcommands[name] = sub
+end
+
 --- Run the :Stance command described by `cmd` (the table nvim_create_user_command gives).
 ---@param cmd table
 function M.run(cmd)

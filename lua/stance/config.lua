@@ -17,6 +17,44 @@ M.defaults = {
     -- Report the progress of background jobs (indexing, hashing) in the command line.
     enabled = true,
   },
+
+  autosave = {
+    -- Write annotations by themselves after each change (also on :w and on quitting).
+    enabled = true,
+    -- Milliseconds without a change before writing.
+    delay = 1000,
+  },
+
+  -- Code points of text kept before and after each annotation (its prefix and suffix), to
+  -- find it again when the document changes.
+  context = 32,
+
+  highlight = {
+    -- The labels of the annotations ending on a line, after the line's end.
+    virt_text = false,
+    -- A mark in the sign column on lines with annotations (colored by stance).
+    signs = true,
+    sign_text = '▎',
+    -- Where spans overlap, bold and underlined on top of their colors.
+    overlap = true,
+  },
+
+  -- Keys set on annotated buffers ('' leaves one out; enabled = false leaves all out and
+  -- the <Plug>(stance-...) mappings are yours to map). See :help stance-mappings.
+  mappings = {
+    enabled = true,
+    annotate = 'gs',
+    annotate_line = 'gss',
+    inner = 'ia',
+    around = 'aa',
+    next = ']a',
+    prev = '[a',
+    inspect = 'gK',
+    edit = 'gS',
+    delete = 'gX',
+    undo = 'u',
+    redo = '<C-r>',
+  },
 }
 
 --- Types of options whose default is nil, and extra checks, by dotted name.
@@ -24,6 +62,12 @@ H.types = { annotator = 'string' }
 H.checks = {
   ['worker.tasks'] = function(v)
     return v >= 0 and v <= 256 and v == math.floor(v), 'a whole number from 0 to 256'
+  end,
+  ['autosave.delay'] = function(v)
+    return v >= 0 and v == math.floor(v), 'a whole number of milliseconds'
+  end,
+  context = function(v)
+    return v >= 0 and v <= 10000 and v == math.floor(v), 'a whole number from 0 to 10000'
   end,
 }
 

@@ -40,10 +40,13 @@ function M.hash(dir, opts, handlers)
   return worker.track(job, handlers or {})
 end
 
---- The statusline component: empty when the buffer is not being annotated.
+--- The statusline component: annotations of the buffer per stance ("favor 3 against 1"),
+--- orphans and conflicts, "+" while unsaved; empty when the buffer is not being annotated.
+---@param buf integer|nil default: the current buffer
 ---@return string
-function M.status()
-  return ''
+function M.status(buf)
+  if not package.loaded['stance.editor.session'] then return '' end
+  return require('stance.editor.commands').status(buf)
 end
 
 return M

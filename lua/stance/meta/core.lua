@@ -163,7 +163,77 @@ function Store:set_header(name, value) end
 function Store:write() end
 ---@return integer bytes
 function Store:memory() end
+--- How many records of `kind` (default "annotation") have each value of `field` ("" for
+--- none), and for annotations `orphans`: how many could not be placed in the text.
+---@param field string
+---@param kind string|nil
+---@return table<string, integer>
+function Store:tally(field, kind) end
+--- The text changed: bytes [pos, old_end) became [pos, new_end); spans follow it.
+--- With `details`, also a list of the touched annotations { id, slot, before, after }.
+---@param pos integer
+---@param old_end integer
+---@param new_end integer
+---@param context integer|nil bytes around the edit that count as touching an annotation
+---@param details boolean|nil
+---@return integer touched
+---@return table[]|nil details
+function Store:shift(pos, old_end, new_end, context, details) end
+--- Set or clear the editor's marks on an annotation: an orphan is out of the interval index.
+---@param id string
+---@param what "orphan"|"touched"
+---@param on boolean
+function Store:mark(id, what, on) end
 function Store:close() end
+
+---@class stance.Frame
+--- A document's text as a file (BOM, CRLF, code points) against the buffer that shows it
+--- (bytes, "\n" line ends): conversions, anchoring, quotes.
+local Frame = {}
+---@param b integer buffer byte
+---@return integer file byte
+function Frame:to_file(b) end
+---@param fb integer file byte
+---@return integer buffer byte
+function Frame:to_buf(fb) end
+---@param b integer
+---@return integer code point
+function Frame:buf_to_cp(b) end
+---@param cp integer
+---@return integer buffer byte
+function Frame:cp_to_buf(cp) end
+---@return integer bytes of the buffer's text
+function Frame:buf_len() end
+---@return integer code points of the file
+function Frame:cps() end
+--- Place a store read from a file (code points) in the buffer (bytes): by position when the
+--- quote is there, else at the best occurrence of the quote; else the annotation is an orphan.
+---@param store stance.Store
+---@return {placed: integer, moved: integer, orphaned: integer, moved_ids: string[], orphan_ids: string[]}
+function Frame:anchor(store) end
+--- New quote, prefix and suffix for every touched annotation; the ones whose text is all
+--- gone are listed, not changed.
+---@param store stance.Store
+---@param context integer|nil code points of prefix and suffix (default 32)
+---@return integer refreshed
+---@return string[] collapsed_ids
+function Frame:refresh(store, context) end
+---@param spans integer[][] buffer bytes
+---@param context integer|nil
+---@return string quote
+---@return string prefix
+---@return string suffix
+function Frame:context(spans, context) end
+--- The store (buffer bytes) written in canonical form with code-point spans.
+---@param store stance.Store
+---@return string
+function Frame:write(store) end
+function Frame:close() end
+
+---@param text string the file's bytes
+---@param opts {crlf: boolean|nil}|nil crlf: the buffer shows "\r\n" as "\n"
+---@return stance.Frame
+function core.frame(text, opts) end
 
 ---@param text string
 ---@param opts {vocab: table|nil}|nil

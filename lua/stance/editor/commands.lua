@@ -1,0 +1,205 @@
+--- The :Stance subcommands of the editor (annotate, edit, delete, note, link, doc, undo,
+--- redo, list, inspect, layers, side, save, next, prev), registered into stance.command.
+local M = {}
+
+local function notify() return require('stance.notify') end
+local function current()
+  local s, err = require('stance.editor.session').current()
+  if not s then notify().error(err) end
+  return s
+end
+
+--- :Stance edit [field value ...]: change the annotation under the cursor. Without
+--- arguments: pick a new label (and what it asks for).
+function M.edit(args)
+  local s, rec = require('stance.editor.where').annotation_here()
+  if not s then return notify().error(rec) end
+  local fields = {}
+  if #args == 0 then
+    fields = require('stance.editor.prompt').label(s.corpus:schema())
+    if not fields then return end
+  else
+    if #args % 2 ~= 0 then return notify().error('usage: :Stance edit [label|target|stance|role VALUE|-] ...') end
+    for i = 1, #args, 2 do
+      local f, v = args[i], args[i + 1]
+      if not ({ label = true, target = true, stance = true, role = true })[f] then
+        return notify().error(("cannot edit '%s' (label, target, stance, role; :Stance note for notes)"):format(f))
+      end
+      fields[f] = v ~= '-' and v or false
+    end
+  end
+  local ok, err = require('stance.editor.ops').update(s, rec.id, fields)
+  if not ok then return notify().error(err) end
+  return ok
+end
+
+--- :Stance delete: remove the annotation under the cursor (and its relations).
+function M.delete()
+  local s, rec = require('stance.editor.where').annotation_here()
+  if not s then return notify().error(rec) end
+  local ok, err = require('stance.editor.ops').remove(s, rec.id)
+  if not ok then return notify().error(err) end
+  require('stance.compat').echo(('deleted %s (u brings it back)'):format(rec.label or rec.id))
+  return ok
+end
+
+local link_from = nil
+
+--- :Stance link [TYPE]: first on the source annotation, then on the target one.
+function M.link(args)
+  local s, rec = require('stance.editor.where').annotation_here()
+  if not s then return notify().error(rec) end
+  if not link_from or link_from.buf ~= s.buf or not s.store:get(link_from.id) then
+    link_from = { buf = s.buf, id = rec.id, type = args[1] }
+    require('stance.compat').echo(('link from "%s": go to the other annotation and :Stance link again')
+      :format(require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
+    return 'pending'
+  end
+  local from = link_from
+  link_from = nil
+  if from.id == rec.id then return notify().warn('an annotation cannot be linked to itself') end
+  local type_ = args[1] or from.type or require('stance.editor.prompt').one(s.corpus:schema(), 'relation')
+  if not type_ then return end
+  local ok, err = require('stance.editor.ops').add(s, 'relation', { from = from.id, to = rec.id, type = type_ })
+  if not ok then return notify().error(err) end
+  require('stance.compat').echo(('linked: %s %s %s'):format(from.id, type_, rec.id))
+  return ok
+end
+
+--- :Stance doc STANCE [TARGET]: the document's overall stance (towards TARGET).
+function M.doc(args)
+  local s = current()
+  if not s then return end
+  local stance = args[1] or require('stance.editor.prompt').one(s.corpus:schema(), 'stance')
+  if not stance then return end
+  local target = args[2]
+  local ops = require('stance.editor.ops')
+  for _, d in ipairs(s.store:records('doclabel')) do
+    if d.target == target then
+      local ok, err = ops.update(s, d.id, { stance = stance, label = d.label or false })
+      if not ok then return notify().error(err) end
+      return ok
+    end
+  end
+  local ok, err = ops.add(s, 'doclabel', { stance = stance, target = target })
+  if not ok then return notify().error(err) end
+  return ok
+end
+
+local function undo_redo(redo)
+  local s = current()
+  if not s then return end
+  local ops = require('stance.editor.ops')
+  local what = redo and ops.redo(s) or ops.undo(s)
+  if not what then return notify().warn(redo and 'nothing to redo' or 'no annotation change to undo') end
+  require('stance.compat').echo(('%s: %s'):format(redo and 'redone' or 'undone', what))
+end
+
+local function names(kind)
+  return function(arglead)
+    local s = require('stance.editor.session').get()
+    local schema = s and s.corpus:schema()
+    local out = {}
+    for _, e in ipairs(schema and schema[kind] or {}) do
+      if e.name:sub(1, #arglead) == arglead then out[#out + 1] = e.name end
+    end
+    return out
+  end
+end
+
+local function complete_annotate(arglead, words)
+  if #words <= 2 then return names('labels')(arglead) end
+  return names('targets')(arglead)
+end
+
+M.subcommands = {
+  annotate = {
+    desc = 'annotate the range (or the visual selection) with LABEL [TARGET]',
+    run = function(args, cmd) require('stance.editor.operator').command(args, cmd) end,
+    complete = complete_annotate,
+  },
+  edit = { desc = 'change the annotation under the cursor: a new label, or FIELD VALUE pairs', run = M.edit },
+  delete = { desc = 'delete the annotation under the cursor', run = M.delete },
+  note = {
+    desc = 'edit the note of the annotation under the cursor (:w stores it)',
+    run = function() require('stance.editor.note').edit() end,
+  },
+  link = {
+    desc = 'link two annotations (run on each): TYPE supports, attacks, ...',
+    run = M.link,
+    complete = names('relations'),
+  },
+  doc = { desc = 'the document\'s overall STANCE [TARGET]', run = M.doc, complete = names('stances') },
+  undo = { desc = 'undo the last annotation change (never the text)', run = function() undo_redo(false) end },
+  redo = { desc = 'redo an annotation change', run = function() undo_redo(true) end },
+  list = {
+    desc = 'the annotations of this document in the location list [LABEL|orphans|conflicts]',
+    run = function(args) require('stance.editor.nav').list(args[1]) end,
+    complete = function(arglead) return require('stance.editor.nav').complete_filter(arglead) end,
+  },
+  inspect = {
+    desc = 'show the annotation under the cursor',
+    run = function() require('stance.editor.inspect').show() end,
+  },
+  layers = {
+    desc = 'list other annotators\' layers, or toggle NAME\'s over yours',
+    run = function(args) require('stance.editor.layers').toggle(args[1]) end,
+    complete = function(arglead) return require('stance.editor.layers').complete(arglead) end,
+  },
+  side = {
+    desc = 'NAME\'s layer side by side (a scroll-bound split)',
+    run = function(args) require('stance.editor.layers').side(args[1]) end,
+    complete = function(arglead) return require('stance.editor.layers').complete(arglead) end,
+  },
+  save = {
+    desc = 'write the annotations of this document now',
+    run = function()
+      local s = current()
+      if not s then return end
+      local ok, err = require('stance.editor.persist').save(s, { force = true })
+      if not ok then return notify().error(err) end
+      require('stance.compat').echo('annotations saved: ' .. vim.fn.fnamemodify(s.path, ':~:.'))
+    end,
+  },
+  next = {
+    desc = 'go to the next annotation',
+    run = function(_, cmd) require('stance.editor.nav').jump(false, cmd.count) end,
+  },
+  prev = {
+    desc = 'go to the previous annotation',
+    run = function(_, cmd) require('stance.editor.nav').jump(true, cmd.count) end,
+  },
+}
+
+--- The statusline component: counts per stance ("favor 3 against 1"), orphans and
+--- conflicts; empty when the buffer is not annotated.
+---@param buf integer|nil
+---@return string
+function M.status(buf)
+  local s = require('stance.editor.session').get(buf)
+  if not s then return '' end
+  if not s.counts then
+    local t = s.store:tally('stance')
+    local parts = {}
+    local schema = s.corpus:schema()
+    local seen = { orphans = true, [''] = true }
+    for _, st in ipairs(schema and schema.stances or {}) do
+      if t[st.name] then parts[#parts + 1] = ('%s %d'):format(st.name, t[st.name]) end
+      seen[st.name] = true
+    end
+    local rest = {}
+    for k, v in pairs(t) do
+      if not seen[k] then rest[#rest + 1] = ('%s %d'):format(k, v) end
+    end
+    table.sort(rest)
+    vim.list_extend(parts, rest)
+    if (t[''] or 0) > 0 then parts[#parts + 1] = ('other %d'):format(t['']) end
+    if (t.orphans or 0) > 0 then parts[#parts + 1] = ('orphans %d'):format(t.orphans) end
+    local conflicts = #s.store:find({ conflict = 'ours' })
+    if conflicts > 0 then parts[#parts + 1] = ('conflicts %d'):format(conflicts) end
+    s.counts = #parts > 0 and table.concat(parts, ' ') or 'no annotations'
+  end
+  return s.counts .. (s.dirty and ' +' or '')
+end
+
+return M

@@ -1,0 +1,85 @@
+--- Mappings: <Plug> mappings for everything (defined once), and the default keys set on
+--- each annotated buffer (buffer-local, only where no mapping of yours exists; change or
+--- switch them off with setup{ mappings = ... }, :help stance-mappings).
+local M = {}
+local H = { plugs = false }
+
+local function op() return require('stance.editor.operator') end
+
+--- The <Plug> mappings: { modes, name, rhs, opts }.
+H.plug_list = {
+  { 'n', 'annotate', function() return op().start() end, { expr = true } },
+  { 'n', 'annotate-line', function() return op().line() end, { expr = true } },
+  { 'x', 'annotate', function() op().visual() end, {} },
+  { { 'o', 'x' }, 'inner-annotation', function() require('stance.editor.textobj').select(false) end, {} },
+  { { 'o', 'x' }, 'an-annotation', function() require('stance.editor.textobj').select(true) end, {} },
+  { 'n', 'next', function() require('stance.editor.nav').jump(false) end, {} },
+  { 'n', 'prev', function() require('stance.editor.nav').jump(true) end, {} },
+  { 'n', 'inspect', function() require('stance.editor.inspect').show() end, {} },
+  { 'n', 'edit', function() require('stance.editor.commands').edit({}) end, {} },
+  { 'n', 'delete', function() require('stance.editor.commands').delete() end, {} },
+  { 'n', 'undo', function() return M.undo_key('u') end, { expr = true } },
+  { 'n', 'redo', function() return M.undo_key('<C-r>') end, { expr = true } },
+}
+
+--- `u` / <C-r>: the annotations' undo when an annotation operation came last, else the
+--- text's (with its count).
+function M.undo_key(key)
+  local s = require('stance.editor.session').get()
+  local ops = require('stance.editor.ops')
+  local redo = key ~= 'u'
+  if s and ((not redo and ops.undo_is_ours(s)) or (redo and ops.redo_is_ours(s))) then
+    vim.schedule(function()
+      local what = redo and ops.redo(s) or ops.undo(s)
+      if what then require('stance.compat').echo(('%s: %s'):format(redo and 'redone' or 'undone', what)) end
+    end)
+    return ''
+  end
+  return (vim.v.count > 0 and tostring(vim.v.count) or '') .. vim.api.nvim_replace_termcodes(key, true, false, true)
+end
+
+function M.define_plugs()
+  if H.plugs then return end
+  H.plugs = true
+  for _, p in ipairs(H.plug_list) do
+    local opts = vim.tbl_extend('force', { silent = true }, p[4])
+    vim.keymap.set(p[1], '<Plug>(stance-' .. p[2] .. ')', p[3], opts)
+  end
+end
+
+--- Default keys: option name in `mappings` -> { modes, plug }.
+H.defaults = {
+  { 'annotate', 'n', 'annotate' },
+  { 'annotate_line', 'n', 'annotate-line' },
+  { 'annotate', 'x', 'annotate' },
+  { 'inner', { 'o', 'x' }, 'inner-annotation' },
+  { 'around', { 'o', 'x' }, 'an-annotation' },
+  { 'next', 'n', 'next' },
+  { 'prev', 'n', 'prev' },
+  { 'inspect', 'n', 'inspect' },
+  { 'edit', 'n', 'edit' },
+  { 'delete', 'n', 'delete' },
+  { 'undo', 'n', 'undo' },
+  { 'redo', 'n', 'redo' },
+}
+
+--- Set the default keys on the session's buffer.
+---@param s stance.Session
+function M.attach(s)
+  M.define_plugs()
+  local cfg = require('stance.config').get().mappings
+  if cfg == false or cfg.enabled == false then return end
+  for _, d in ipairs(H.defaults) do
+    local lhs = cfg[d[1]]
+    if lhs and lhs ~= '' then
+      local modes = type(d[2]) == 'table' and d[2] or { d[2] }
+      for _, mode in ipairs(modes) do
+        if vim.fn.maparg(lhs, mode, false, false) == '' or vim.fn.maparg(lhs, mode):match('stance') then
+          vim.api.nvim_buf_set_keymap(s.buf, mode, lhs, '<Plug>(stance-' .. d[3] .. ')', { desc = 'stance: ' .. d[3] })
+        end
+      end
+    end
+  end
+end
+
+return M

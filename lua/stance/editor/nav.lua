@@ -1,0 +1,132 @@
+--- Moving between annotations (`]a`, `[a`, with counts) and listing them (:Stance list, in
+--- the location list: all, one label, the orphans, the conflicts).
+local M = {}
+
+local where = require('stance.editor.where')
+
+--- The first span start after byte `off` (or the last before it, `back`), or nil. Looks in
+--- growing windows around `off`, so that it costs the same on any size of document.
+local function neighbour(store, off, back, total)
+  local w = 4096
+  while true do
+    local best
+    if back then
+      local a = math.max(0, off - w)
+      local n, _, ss = store:spans(a, off)
+      for i = 1, n do
+        if ss[i] < off and (not best or ss[i] > best) then best = ss[i] end
+      end
+      if best or a == 0 then return best end
+    else
+      local b = math.min(total + 1, off + 1 + w)
+      local n, _, ss = store:spans(off + 1, b)
+      for i = 1, n do
+        if ss[i] > off and (not best or ss[i] < best) then best = ss[i] end
+      end
+      if best or b > total then return best end
+    end
+    w = w * 16
+  end
+end
+
+--- Jump `count` annotations forward (or back).
+---@param back boolean
+---@param count integer|nil
+function M.jump(back, count)
+  local s, err = require('stance.editor.session').current()
+  if not s then return require('stance.notify').error(err) end
+  local off = where.cursor()
+  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  local moved = false
+  for _ = 1, math.max(count or vim.v.count1, 1) do
+    local nxt = neighbour(s.store, off, back, total)
+    if not nxt then break end
+    off, moved = nxt, true
+  end
+  if not moved then
+    return require('stance.notify').warn(back and 'no annotation before the cursor' or 'no annotation after the cursor')
+  end
+  vim.cmd("normal! m'")
+  where.jump(off)
+end
+
+--- The buffer text of spans, one line, shortened.
+function M.quote(buf, spans, max)
+  local parts = {}
+  for i, sp in ipairs(spans) do
+    local r1, c1 = where.pos(buf, sp[1])
+    local r2, c2 = where.pos(buf, sp[2])
+    local ok, text = pcall(vim.api.nvim_buf_get_text, buf, r1, c1, r2, c2, {})
+    parts[i] = ok and table.concat(text, ' ') or ''
+  end
+  local q = table.concat(parts, ' … '):gsub('%s+', ' ')
+  max = max or 80
+  if vim.fn.strchars(q) > max then q = vim.fn.strcharpart(q, 0, max - 1) .. '…' end
+  return q
+end
+
+local function describe(rec)
+  local bits = { rec.label or '?' }
+  if rec.target then bits[#bits + 1] = '→ ' .. rec.target end
+  if rec.stance and rec.stance ~= rec.label then bits[#bits + 1] = rec.stance end
+  if rec.role and rec.role ~= rec.label then bits[#bits + 1] = rec.role end
+  if rec.conflict then bits[#bits + 1] = '[conflict ' .. rec.conflict .. ']' end
+  return table.concat(bits, ' ')
+end
+M.describe = describe
+
+--- Fill the location list with the document's annotations (`filter`: a label, "orphans" or
+--- "conflicts"); open it. Returns the number of items.
+---@param filter string|nil
+---@return integer|nil
+function M.list(filter)
+  local s, err = require('stance.editor.session').current()
+  if not s then return require('stance.notify').error(err) end
+  local items = {}
+  local recs = s.store:records('annotation')
+  table.sort(recs, function(a, b)
+    if (a.orphan or false) ~= (b.orphan or false) then return not a.orphan end
+    return a.spans[1][1] < b.spans[1][1]
+  end)
+  for _, rec in ipairs(recs) do
+    local keep = filter == nil or filter == ''
+      or (filter == 'orphans' and rec.orphan)
+      or (filter == 'conflicts' and rec.conflict ~= nil)
+      or rec.label == filter or rec.stance == filter or rec.target == filter
+    if keep then
+      if rec.orphan then
+        items[#items + 1] = { bufnr = s.buf, text = ('orphan: %s: "%s" (text not found; id %s)'):format(
+          describe(rec), rec.quote or '', rec.id), valid = 0 }
+      else
+        local r1, c1 = where.pos(s.buf, rec.spans[1][1])
+        local r2, c2 = where.pos(s.buf, rec.spans[#rec.spans][2])
+        items[#items + 1] = { bufnr = s.buf, lnum = r1 + 1, col = c1 + 1, end_lnum = r2 + 1, end_col = c2 + 1,
+          text = ('%s: %s'):format(describe(rec), M.quote(s.buf, rec.spans)) }
+      end
+    end
+  end
+  local what = filter and filter ~= '' and (' (' .. filter .. ')') or ''
+  vim.fn.setloclist(0, {}, ' ', { title = ('stance: %s%s'):format(s.rel, what), items = items })
+  if #items == 0 then
+    require('stance.notify').warn(what ~= '' and ('no annotation matches %s'):format(filter)
+      or 'no annotations in this document')
+  else
+    vim.cmd('lopen')
+  end
+  return #items
+end
+
+--- Completion for :Stance list: labels of the schema, orphans, conflicts.
+function M.complete_filter(arglead)
+  local out = { 'orphans', 'conflicts' }
+  local s = require('stance.editor.session').get()
+  local schema = s and s.corpus:schema()
+  for _, kind in ipairs({ 'labels', 'stances', 'targets' }) do
+    for _, e in ipairs(schema and schema[kind] or {}) do
+      out[#out + 1] = e.name
+    end
+  end
+  return vim.tbl_filter(function(x) return x:sub(1, #arglead) == arglead end, out)
+end
+
+return M

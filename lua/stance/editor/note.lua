@@ -1,0 +1,41 @@
+--- Notes: `:Stance note` opens the note of the annotation under the cursor in a scratch
+--- buffer (markdown); `:w` there stores it (undoable like any annotation change), an empty
+--- buffer removes it.
+local M = {}
+
+--- Open the note of the annotation under the cursor.
+---@return integer|nil buf
+function M.edit()
+  local s, rec = require('stance.editor.where').annotation_here()
+  if not s then return require('stance.notify').error(rec) end
+  local name = ('stance://note/%s/%s'):format(s.rel, rec.id)
+  local existing = vim.fn.bufnr(name)
+  if existing > 0 then vim.api.nvim_buf_delete(existing, { force = true }) end
+  vim.cmd(('belowright %dsplit'):format(math.max(5, math.min(12, vim.o.lines / 4))))
+  local buf = vim.api.nvim_create_buf(false, false)
+  vim.api.nvim_win_set_buf(0, buf)
+  vim.api.nvim_buf_set_name(buf, name)
+  vim.bo[buf].buftype = 'acwrite'
+  vim.bo[buf].bufhidden = 'wipe'
+  vim.bo[buf].swapfile = false
+  vim.bo[buf].filetype = 'markdown'
+  local lines = rec.note and vim.split(rec.note, '\n', { plain = true }) or {}
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  vim.bo[buf].modified = false
+  local id, sbuf = rec.id, s.buf
+  vim.api.nvim_create_autocmd('BufWriteCmd', {
+    buffer = buf,
+    callback = function()
+      local session = require('stance.editor.session').by_buf[sbuf]
+      if not session then return require('stance.notify').error('the document is no longer open') end
+      local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n'):gsub('%s+$', '')
+      local ok, err = require('stance.editor.ops').update(session, id, { note = text ~= '' and text or false })
+      if not ok then return require('stance.notify').error(err) end
+      vim.bo[buf].modified = false
+      require('stance.notify').notify(text ~= '' and 'note saved' or 'note removed')
+    end,
+  })
+  return buf
+end
+
+return M

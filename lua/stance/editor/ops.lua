@@ -1,0 +1,242 @@
+--- Every change the annotator makes to annotations (never to the text) goes through here:
+--- checked against the schema, applied to the session's store, recorded for undo and redo,
+--- then drawn and saved. Removed annotations wait in the session's trash store, which
+--- follows the text like the live one, so undo puts them back where their text is now.
+local M = {}
+local H = {}
+
+local function now()
+  return os.date('!%Y-%m-%dT%H:%M:%SZ')
+end
+
+--- The text's place in its undo tree (:help changenr()): annotation operations are
+--- stamped with it, so that `u` and <C-r> know whether the text or the annotations changed
+--- last.
+function H.seq(s)
+  return vim.api.nvim_buf_call(s.buf, vim.fn.changenr)
+end
+
+--- Record an operation: `undo` and `redo` are lists of steps ({op, id, ...}).
+function H.record(s, what, undo, redo)
+  s.undo[#s.undo + 1] = { what = what, undo = undo, redo = redo, seq = H.seq(s) }
+  if #s.undo > 1000 then table.remove(s.undo, 1) end
+  s.redo = {}
+end
+
+--- Move record `id` between the live store and the trash (with its relations).
+function H.move(from, to, id)
+  local rec = from:get(id)
+  if not rec then return nil end
+  rec.slot, rec.line, rec.touched, rec.orphan = nil, nil, nil, nil
+  from:remove(id)
+  local ok, err = to:add(rec)
+  if not ok then error(err, 0) end
+  return rec
+end
+
+--- Apply steps (undo or redo) to the session.
+function H.apply(s, steps)
+  for _, st in ipairs(steps) do
+    if st.op == 'restore' then
+      H.move(s.trash, s.store, st.id)
+      s.store:mark(st.id, 'touched', true)
+    elseif st.op == 'trash' then
+      H.move(s.store, s.trash, st.id)
+    elseif st.op == 'set' then
+      local ok, err = s.store:update(st.id, st.fields)
+      if not ok then error(err, 0) end
+    end
+  end
+end
+
+local function changed(s)
+  s:forget()
+  s:changed()
+end
+
+--- The text of the buffer's byte range [a, b) with leading and trailing white space left
+--- out: where an annotation of that range starts and ends.
+function M.trim(buf, a, b)
+  local total = vim.api.nvim_buf_get_offset(buf, vim.api.nvim_buf_line_count(buf))
+  if b > total then b = total end
+  if a >= b then return a, b end
+  local r1 = vim.fn.byte2line(a + 1) - 1
+  local r2 = vim.fn.byte2line(b) - 1
+  local lines = vim.api.nvim_buf_get_lines(buf, r1, r2 + 1, false)
+  local text = table.concat(lines, '\n') .. '\n'
+  local base = vim.api.nvim_buf_get_offset(buf, r1)
+  local sub = text:sub(a - base + 1, b - base)
+  local lead = #sub:match('^%s*')
+  local trail = #sub:match('%s*$')
+  if lead == #sub then return a, a end
+  return a + lead, b - trail
+end
+
+--- Create an annotation over `spans` (buffer bytes) with `fields` (label, target, ...).
+---@param s stance.Session
+---@param spans integer[][]
+---@param fields table
+---@return table|nil record
+---@return string|nil err
+function M.create(s, spans, fields)
+  if s.readonly then return nil, s.readonly end
+  local validate = require('stance.validate')
+  local schema = s.corpus:schema()
+  local rec = { kind = 'annotation', id = fields.id or require('stance.core').new_id() }
+  for k, v in pairs(fields) do
+    rec[k] = v
+  end
+  local ok, err = validate.record('annotation', rec, schema)
+  if not ok then return nil, err end
+  ok, err = validate.apply_label(rec, schema)
+  if not ok then return nil, err end
+  table.sort(spans, function(x, y) return x[1] < y[1] end)
+  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  ok, err = validate.spans(spans, total)
+  if not ok then return nil, err end
+  rec.spans = spans
+  rec.author = rec.author or (s.annotator ~= s.store:header().annotator and s.annotator or nil)
+  rec.created = now()
+  ok, err = s.store:add(rec)
+  if not ok then return nil, err end
+  s.store:mark(rec.id, 'touched', true)
+  H.record(s, 'annotate', { { op = 'trash', id = rec.id } }, { { op = 'restore', id = rec.id } })
+  changed(s)
+  return s.store:get(rec.id)
+end
+
+--- Change fields of annotation (or relation) `id`: label (which brings its stance and role),
+--- target, stance, role, note, type; false removes a field.
+---@return table|nil record
+---@return string|nil err
+function M.update(s, id, fields)
+  if s.readonly then return nil, s.readonly end
+  local rec = s.store:get(id)
+  if not rec then return nil, ('no annotation %s'):format(id) end
+  local validate = require('stance.validate')
+  local schema = s.corpus:schema()
+  local merged = {}
+  for k, v in pairs(rec) do
+    merged[k] = v
+  end
+  local change = {}
+  for k, v in pairs(fields) do
+    merged[k] = v ~= false and v or nil
+    change[k] = v
+  end
+  if fields.label and rec.kind == 'annotation' then
+    -- a new label brings its stance and role, replacing what the old one brought
+    local before = schema and schema.by.label[rec.label] or {}
+    for _, f in ipairs({ 'stance', 'role' }) do
+      if fields[f] == nil and merged[f] == before[f] then merged[f] = nil end
+    end
+  end
+  local ok, err = validate.record(rec.kind, merged, schema)
+  if not ok then return nil, err end
+  if rec.kind ~= 'relation' then
+    ok, err = validate.apply_label(merged, schema)
+    if not ok then return nil, err end
+    for _, f in ipairs({ 'stance', 'role' }) do
+      change[f] = merged[f] or false
+    end
+  end
+  change.modified = now()
+  local back = {}
+  for k in pairs(change) do
+    if rec[k] == nil then back[k] = false else back[k] = rec[k] end
+  end
+  ok, err = s.store:update(id, change)
+  if not ok then return nil, err end
+  H.record(s, 'edit', { { op = 'set', id = id, fields = back } }, { { op = 'set', id = id, fields = change } })
+  changed(s)
+  return s.store:get(id)
+end
+
+--- Remove annotation `id` and the relations that point to it.
+---@return boolean|nil ok
+---@return string|nil err
+function M.remove(s, id)
+  if s.readonly then return nil, s.readonly end
+  local rec = s.store:get(id)
+  if not rec then return nil, ('no annotation %s'):format(id) end
+  local undo, redo = {}, {}
+  for _, rel in ipairs(s.store:records('relation')) do
+    if rel.from == id or rel.to == id then
+      H.move(s.store, s.trash, rel.id)
+      undo[#undo + 1] = { op = 'restore', id = rel.id }
+      redo[#redo + 1] = { op = 'trash', id = rel.id }
+    end
+  end
+  H.move(s.store, s.trash, id)
+  table.insert(undo, 1, { op = 'restore', id = id })
+  table.insert(redo, 1, { op = 'trash', id = id })
+  H.record(s, 'delete', undo, redo)
+  changed(s)
+  return true
+end
+
+--- Add a record that is not a span: a relation or the document's own label.
+---@param kind "relation"|"doclabel"
+---@return table|nil record
+---@return string|nil err
+function M.add(s, kind, fields)
+  if s.readonly then return nil, s.readonly end
+  local validate = require('stance.validate')
+  local schema = s.corpus:schema()
+  local rec = { kind = kind, id = require('stance.core').new_id() }
+  for k, v in pairs(fields) do
+    rec[k] = v
+  end
+  local ok, err = validate.record(kind, rec, schema)
+  if not ok then return nil, err end
+  if kind == 'doclabel' then
+    ok, err = validate.apply_label(rec, schema)
+    if not ok then return nil, err end
+  end
+  rec.created = now()
+  ok, err = s.store:add(rec)
+  if not ok then return nil, err end
+  H.record(s, kind == 'relation' and 'link' or 'document stance', { { op = 'trash', id = rec.id } },
+    { { op = 'restore', id = rec.id } })
+  changed(s)
+  return s.store:get(rec.id)
+end
+
+--- Undo the last annotation operation. Returns what was undone, or nil.
+---@return string|nil what
+function M.undo(s)
+  local e = table.remove(s.undo)
+  if not e then return nil end
+  H.apply(s, e.undo)
+  s.redo[#s.redo + 1] = e
+  e.seq = H.seq(s)
+  changed(s)
+  return e.what
+end
+
+--- Redo the last undone annotation operation. Returns what was redone, or nil.
+---@return string|nil what
+function M.redo(s)
+  local e = table.remove(s.redo)
+  if not e then return nil end
+  H.apply(s, e.redo)
+  e.seq = H.seq(s)
+  s.undo[#s.undo + 1] = e
+  changed(s)
+  return e.what
+end
+
+--- Whether `u` should undo an annotation operation rather than text: the last annotation
+--- operation came after the last change of the text.
+function M.undo_is_ours(s)
+  local e = s.undo[#s.undo]
+  return e ~= nil and e.seq == H.seq(s)
+end
+
+--- Whether <C-r> should redo an annotation operation.
+function M.redo_is_ours(s)
+  local e = s.redo[#s.redo]
+  return e ~= nil and e.seq == H.seq(s)
+end
+
+return M

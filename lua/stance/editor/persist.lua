@@ -1,0 +1,172 @@
+--- Saving a session's annotations: debounced after every change, on :w of the document, and
+--- when Neovim quits or the buffer goes away. The store (buffer bytes) is written in code
+--- points through the C writer, with fresh quotes, prefixes and suffixes for what was edited,
+--- atomically, and never over a file that changed on disk since it was read: that one is
+--- merged record by record (conflicts kept as both versions) and the user is told.
+local M = {}
+local H = {}
+
+local uv = require('stance.compat').uv
+
+--- Save `s` after the configured delay (restarted by every change).
+---@param s stance.Session
+function M.schedule(s)
+  local cfg = require('stance.config').get().autosave
+  if not cfg.enabled or s.readonly then return end
+  if not s.timer then s.timer = uv.new_timer() end
+  s.timer:stop()
+  s.timer:start(cfg.delay, 0, function()
+    vim.schedule(function()
+      if not s.detached and s.dirty then M.save(s) end
+    end)
+  end)
+end
+
+--- Stop the pending save of `s`.
+function M.cancel(s)
+  if s.timer then
+    s.timer:stop()
+    if not s.timer:is_closing() then s.timer:close() end
+    s.timer = nil
+  end
+end
+
+--- Collapsed annotations (all their text deleted) are written as orphans: where they were
+--- when last saved (else where their text was), with the quote they had. Nothing is dropped.
+function H.orphan(s, ids, frame)
+  if #ids == 0 then return end
+  local base = s.file.text and require('stance.core').read(s.file.text) or nil
+  for _, id in ipairs(ids) do
+    local rec = s.store:get(id)
+    local was = base and base:get(id)
+    local spans
+    if was and was.spans then
+      spans = was.spans
+    else
+      local at = frame:buf_to_cp(rec.spans[1][1])
+      local n = 0
+      for _ in (rec.quote or 'x'):gmatch('[^\128-\191]') do
+        n = n + 1
+      end
+      spans = { { at, at + math.max(n, 1) } }
+    end
+    s.store:update(id, { spans = spans })
+    s.store:mark(id, 'orphan', true)
+  end
+  require('stance.notify').warn(('%d annotation(s) lost all their text; kept as orphans '
+    .. '(:Stance list orphans; u brings the text back)'):format(#ids))
+end
+
+--- Write `s` now if anything changed. Returns true, or nil and why.
+---@param s stance.Session
+---@param opts {force: boolean|nil}|nil
+---@return boolean|nil ok
+---@return string|nil err
+function M.save(s, opts)
+  opts = opts or {}
+  if s.readonly then return nil, s.readonly end
+  if not s.dirty and not opts.force then return true end
+  local core = require('stance.core')
+  local fs = require('stance.fs')
+  local frame, text = s:get_frame()
+  local _, collapsed = frame:refresh(s.store, require('stance.config').get().context)
+  H.orphan(s, collapsed, frame)
+  s.store:set_header('document', s.rel)
+  s.store:set_header('annotator', s.annotator)
+  s.store:set_header('hash', core.sha256(text))
+  local out = frame:write(s.store)
+  if out == s.file.text then
+    s.dirty = false
+    return true
+  end
+  local records = s.store:count('annotation') + s.store:count('relation') + s.store:count('doclabel')
+  if s.file.text == nil and records == 0 then
+    s.dirty = false -- nothing to write, and no file yet: do not create an empty one
+    return true
+  end
+  local ok, err = fs.mkdir_p(fs.dirname(s.path))
+  if not ok then return H.failed(s, err) end
+  local code
+  ok, err, code = core.write_atomic(s.path, out, s.file.hash)
+  if not ok and code == 'ECHANGED' then return M.merge(s, frame, out) end
+  if not ok then return H.failed(s, err) end
+  s.file = { text = out, hash = core.sha256(out), errors = 0 }
+  s.dirty = false
+  s.saves = (s.saves or 0) + 1
+  vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
+  return true
+end
+
+function H.failed(s, err)
+  local msg = ('could not save the annotations of %s: %s'):format(s.rel, err)
+  require('stance.notify').error(msg)
+  return nil, msg
+end
+
+--- The file changed on disk since it was read (a `git pull`, another Neovim): merge what
+--- is there with what changed here since, write the result, and show it.
+---@param s stance.Session
+---@param frame stance.Frame the buffer's text
+---@param ours_text string what this session would have written
+function M.merge(s, frame, ours_text)
+  local core = require('stance.core')
+  local vocab = require('stance.schema').vocab(s.corpus:schema())
+  local disk = require('stance.fs').read(s.path)
+  local theirs, problems
+  if disk then
+    theirs, problems = core.read(disk, { vocab = vocab })
+  else
+    theirs, problems = core.store(), {}
+  end
+  for _, p in ipairs(problems or {}) do
+    if p.severity == 'error' then
+      s.readonly = ('%s changed on disk and now has errors (line %d: %s); not overwritten, '
+        .. 'your changes are kept in this session'):format(s.path, p.line, p.message)
+      require('stance.notify').error(s.readonly)
+      return nil, s.readonly
+    end
+  end
+  local base = s.file.text and core.read(s.file.text, { vocab = vocab }) or nil
+  local ours = core.read(ours_text, { vocab = vocab })
+  local res, err = require('stance.merge').stores(base, ours, theirs)
+  if not res then return H.failed(s, err) end
+  local out = res.store:write()
+  local ok, werr = core.write_atomic(s.path, out, disk and core.sha256(disk) or '')
+  if not ok then return H.failed(s, werr) end
+  frame:anchor(res.store)
+  s.store = res.store
+  s.file = { text = out, hash = core.sha256(out), errors = 0 }
+  s.dirty = false
+  s:forget()
+  require('stance.editor.render').redraw(s.buf)
+  local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
+    vim.fn.fnamemodify(s.path, ':~:.'), res.theirs, res.ours)
+  if res.conflicts > 0 then
+    require('stance.notify').warn(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
+      :format(res.conflicts, table.concat(res.conflict_ids, ', ')))
+  else
+    require('stance.notify').notify(msg)
+  end
+  return true
+end
+
+--- The annotation file may have changed on disk (focus came back, the buffer was entered):
+--- take the new version if nothing is pending here, else merge at the next save.
+---@param s stance.Session
+function M.check_disk(s)
+  local disk = require('stance.fs').read(s.path)
+  local core = require('stance.core')
+  local hash = disk and core.sha256(disk) or ''
+  if hash == s.file.hash then return end
+  if s.dirty then return M.save(s) end
+  local store, file = s:read_layer(s.annotator)
+  if not store then return end
+  s.store = store
+  s.file = { text = file.text, hash = file.hash, errors = file.errors }
+  s.readonly = file.errors > 0 and ('%s has errors; not saved'):format(s.path) or nil
+  s:forget()
+  require('stance.editor.render').redraw(s.buf)
+  require('stance.notify').notify(('%s changed on disk: reloaded'):format(vim.fn.fnamemodify(s.path, ':~:.')))
+end
+
+return M

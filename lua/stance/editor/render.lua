@@ -1,0 +1,221 @@
+--- Stance highlighting through one decoration provider: for each window about to be drawn,
+--- the C interval index gives the spans of the visible lines only (nothing is stored per
+--- annotation in Neovim), and each drawn line gets ephemeral extmarks: the stance's
+--- background, the target's underline, a bold underline where spans overlap, and the labels
+--- at the end of the line. Lines with annotations get a mark in the sign column (real
+--- extmarks, only for the visible lines: Neovim 0.7 draws no ephemeral signs).
+local M = {}
+local H = { rows = {}, attached = false }
+
+M.ns = vim.api.nvim_create_namespace('stance')
+M.sign_ns = vim.api.nvim_create_namespace('stance_signs')
+
+--- What drawing needs of a record, cached per slot until it changes.
+local function info(s, store, slot, own)
+  if not own and not s.cache_other then s.cache_other = {} end
+  local cache = own and s.cache or s.cache_other
+  local key = own and slot or (tostring(store) .. slot)
+  local i = cache[key]
+  if i == nil then
+    local rec = store:at(slot)
+    if not rec then return nil end
+    local span, target, sign = require('stance.editor.highlight').for_record(rec)
+    i = { span = own and span or 'StanceOther', target = own and target or nil, sign = sign,
+      label = rec.label or rec.stance or rec.role or '' }
+    cache[key] = i
+  end
+  return i
+end
+
+--- The stores drawn in window `win`: its own layer, or the one `:Stance side` put there,
+--- plus the layers shown on top.
+local function stores_for(s, win)
+  local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
+  if ok and who and s.others[who] then return { { s.others[who].store, true } } end
+  local list = { { s.store, true } }
+  for _, o in pairs(s.others) do
+    if o.shown then list[#list + 1] = { o.store, false } end
+  end
+  return list
+end
+
+--- Per visible row: the marks to set when Neovim draws it.
+local function plan(s, win, buf, top, bot)
+  local lines = vim.api.nvim_buf_line_count(buf)
+  if bot >= lines then bot = lines - 1 end
+  local starts = {}
+  for r = top, bot + 1 do
+    starts[r] = vim.api.nvim_buf_get_offset(buf, r)
+  end
+  local a, b = starts[top], starts[bot + 1]
+  local rows = {}
+  local cfg = require('stance.config').get().highlight
+  local function row_of(off)
+    local lo, hi = top, bot + 1
+    if off < starts[top] then return top - 1 end
+    while hi - lo > 1 do
+      local mid = math.floor((lo + hi) / 2)
+      if starts[mid] <= off then lo = mid else hi = mid end
+    end
+    return lo
+  end
+  local signed = {}
+  for _, pair in ipairs(stores_for(s, win)) do
+    local store, own = pair[1], pair[2]
+    local n, slots, ss, es = store:spans(a, b)
+    for i = 1, n do
+      local it = info(s, store, slots[i], own)
+      if it then
+        local sr, er = row_of(ss[i]), row_of(math.max(ss[i], es[i] - 1))
+        for r = math.max(sr, top), math.min(er, bot) do
+          local row_len = starts[r + 1] - starts[r] - 1
+          local c1 = r == sr and ss[i] - starts[r] or 0
+          local c2 = r == er and es[i] - starts[r] or row_len
+          if c2 > row_len then c2 = row_len end
+          local list = rows[r]
+          if not list then
+            list = {}
+            rows[r] = list
+          end
+          list[#list + 1] = { c1, c2, it }
+          if own and not signed[r] then signed[r] = it.sign end
+        end
+        if cfg.virt_text and er <= bot and er >= top then
+          local list = rows[er]
+          list.labels = list.labels or {}
+          list.labels[#list.labels + 1] = it.label
+        end
+      end
+    end
+  end
+  if cfg.overlap then
+    for _, list in pairs(rows) do
+      if #list > 1 then H.overlaps(list) end
+    end
+  end
+  return rows, signed, bot
+end
+
+--- Where two or more spans of a row overlap: extra segments drawn bold and underlined.
+function H.overlaps(list)
+  local ev = {}
+  for _, m in ipairs(list) do
+    if m[2] > m[1] then
+      ev[#ev + 1] = { m[1], 1 }
+      ev[#ev + 1] = { m[2], -1 }
+    end
+  end
+  table.sort(ev, function(x, y)
+    if x[1] ~= y[1] then return x[1] < y[1] end
+    return x[2] < y[2]
+  end)
+  local depth, from = 0, nil
+  local over = {}
+  for _, e in ipairs(ev) do
+    local before = depth
+    depth = depth + e[2]
+    if before < 2 and depth >= 2 then
+      from = e[1]
+    elseif before >= 2 and depth < 2 and from and e[1] > from then
+      over[#over + 1] = { from, e[1] }
+    end
+  end
+  list.over = over
+end
+
+local function on_win(_, win, buf, top, bot)
+  local s = require('stance.editor.session').by_buf[buf]
+  if not s or s.hidden then
+    H.rows[win] = nil
+    return false
+  end
+  local rows, signed, last = plan(s, win, buf, top, bot)
+  H.rows[win] = rows
+  if require('stance.config').get().highlight.signs then
+    local key = top .. ':' .. last .. ':' .. (s.version or 0)
+    s.sign_keys = s.sign_keys or {}
+    if s.sign_keys[win] ~= key then
+      s.sign_keys[win] = key
+      vim.schedule(function() H.place_signs(buf, top, last, signed) end)
+    end
+  end
+end
+
+local function on_line(_, win, buf, row)
+  local rows = H.rows[win]
+  local list = rows and rows[row]
+  if not list then return end
+  for _, m in ipairs(list) do
+    local it = m[3]
+    if m[2] > m[1] then
+      vim.api.nvim_buf_set_extmark(buf, M.ns, row, m[1], {
+        end_row = row, end_col = m[2], hl_group = it.span, ephemeral = true, priority = 150,
+      })
+      if it.target then
+        vim.api.nvim_buf_set_extmark(buf, M.ns, row, m[1], {
+          end_row = row, end_col = m[2], hl_group = it.target, ephemeral = true, priority = 151,
+        })
+      end
+    end
+  end
+  for _, o in ipairs(list.over or {}) do
+    vim.api.nvim_buf_set_extmark(buf, M.ns, row, o[1], {
+      end_row = row, end_col = o[2], hl_group = 'StanceOverlap', ephemeral = true, priority = 152,
+    })
+  end
+  if list.labels then
+    vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, {
+      virt_text = { { '  ' .. table.concat(list.labels, ' · '), 'StanceVirtText' } },
+      virt_text_pos = 'eol', ephemeral = true,
+    })
+  end
+end
+
+--- Sign-column marks for the annotated rows of [top, bot] (only those: cheap on any size).
+function H.place_signs(buf, top, bot, signed)
+  if not vim.api.nvim_buf_is_valid(buf) then return end
+  vim.api.nvim_buf_clear_namespace(buf, M.sign_ns, 0, -1)
+  local text = require('stance.config').get().highlight.sign_text
+  for r = top, bot do
+    if signed[r] then
+      pcall(vim.api.nvim_buf_set_extmark, buf, M.sign_ns, r, 0, { sign_text = text, sign_hl_group = signed[r] })
+    end
+  end
+end
+
+--- Start drawing `s` (the provider is set once for all buffers).
+---@param s stance.Session
+function M.attach(s)
+  H.defined = H.defined or {}
+  if not H.defined[s.corpus.root] then
+    H.defined[s.corpus.root] = true
+    require('stance.editor.highlight').define(s.corpus:schema())
+  end
+  if not H.attached then
+    H.attached = true
+    vim.api.nvim_set_decoration_provider(M.ns, { on_win = on_win, on_line = on_line })
+  end
+end
+
+--- Draw `buf` again (after the annotations changed).
+---@param buf integer
+function M.redraw(buf)
+  local s = require('stance.editor.session').by_buf[buf]
+  if s then s.version = (s.version or 0) + 1 end
+  if vim.api.nvim__buf_redraw_range then
+    pcall(vim.api.nvim__buf_redraw_range, buf, 0, -1)
+  else
+    vim.cmd('redraw!')
+  end
+end
+
+--- Define the highlight groups again (after :colorscheme).
+function M.colors()
+  local session = require('stance.editor.session')
+  for _, s in pairs(session.by_buf) do
+    require('stance.editor.highlight').define(s.corpus:schema())
+    s:forget()
+  end
+end
+
+return M

@@ -1,0 +1,194 @@
+--- One buffer being annotated: the document inside a corpus, the annotator's layer read into
+--- a store whose spans are buffer bytes (they follow every edit of the text), and what the
+--- other modules of the editor keep about it. A document outside any corpus is left alone.
+---@class stance.Session
+---@field buf integer
+---@field corpus stance.Corpus
+---@field rel string the document's path relative to the corpus root
+---@field annotator string
+---@field path string the annotation file
+---@field file {text: string|nil, hash: string, errors: integer} what is on disk, as last read or written
+---@field store stance.Store spans in buffer bytes
+---@field trash stance.Store removed annotations, kept in step with the text for undo
+---@field frame stance.Frame|nil the buffer's text as a file, while the text is unchanged
+---@field readonly string|nil why the layer cannot be written
+---@field dirty boolean the store differs from the file
+---@field undo table[] annotation operations, newest last
+---@field redo table[]
+---@field others table<string, table> other annotators' layers { store, shown }
+---@field cache table<integer, table> per slot: what rendering needs
+local M = {}
+M.__index = M
+
+---@type table<integer, stance.Session>
+M.by_buf = {}
+
+local CONTEXT_BYTES = 128 -- bytes around an edit that touch an annotation's prefix or suffix
+
+--- The session of `buf` (default: the current buffer), or nil.
+---@param buf integer|nil
+---@return stance.Session|nil
+function M.get(buf)
+  if buf == nil or buf == 0 then buf = vim.api.nvim_get_current_buf() end
+  return M.by_buf[buf]
+end
+
+--- The session of the current buffer, or nil and a message that says why there is none.
+---@return stance.Session|nil
+---@return string|nil err
+function M.current()
+  local s = M.get()
+  if s then return s end
+  local name = vim.api.nvim_buf_get_name(0)
+  if name == '' then return nil, 'this buffer has no file' end
+  return nil, ('%s is not a document of a corpus (:help stance-corpus)'):format(vim.fn.fnamemodify(name, ':~:.'))
+end
+
+--- The buffer's text exactly as it is (or would be) written to its file: BOM, line ends,
+--- final line end.
+---@param buf integer
+---@return string
+function M.file_text(buf)
+  local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  local bo = vim.bo[buf]
+  local sep = bo.fileformat == 'dos' and '\r\n' or (bo.fileformat == 'mac' and '\r' or '\n')
+  local text = table.concat(lines, sep)
+  if bo.endofline or bo.fixendofline then
+    if not (#lines == 1 and lines[1] == '') then text = text .. sep end
+  end
+  if bo.bomb then text = '\239\187\191' .. text end
+  return text
+end
+
+--- The document's text as the file on disk holds it, when the buffer shows it unchanged
+--- (cheaper than joining the lines), else from the buffer.
+function M:text()
+  local bo = vim.bo[self.buf]
+  if not bo.modified and not self.edited and (bo.fileencoding == '' or bo.fileencoding == 'utf-8') then
+    local disk = require('stance.fs').read(vim.api.nvim_buf_get_name(self.buf))
+    if disk then return disk end
+  end
+  return M.file_text(self.buf)
+end
+
+--- A frame for the buffer's current text (cached until the text changes).
+---@return stance.Frame
+function M:get_frame()
+  if not self.frame then
+    self.frame_text = self:text()
+    self.frame = require('stance.core').frame(self.frame_text, { crlf = vim.bo[self.buf].fileformat == 'dos' })
+  end
+  return self.frame, self.frame_text
+end
+
+--- Whether `path` is a document of corpus `c` (its include/exclude globs, not its own files).
+local function is_document(c, rel)
+  if rel:match('^%.stance/') or rel:match('%.stance$') then return false end
+  local core = require('stance.core')
+  local globs = c:globs()
+  local ok = false
+  for _, g in ipairs(globs.include or { '*.txt', '*.md' }) do
+    if core.glob_match(g, rel) then ok = true end
+  end
+  for _, g in ipairs(globs.exclude or {}) do
+    if core.glob_match(g, rel) then ok = false end
+  end
+  return ok
+end
+
+--- Read the layer of `annotator` for the session's document into a store placed in the
+--- buffer's text. Returns the store, the file as read, and the anchoring result.
+---@return stance.Store|nil store
+---@return table|nil file
+---@return table|nil anchored
+function M:read_layer(annotator)
+  local path = require('stance.root').annotation_path(self.corpus.root, annotator, self.rel)
+  local file, err = require('stance.annfile').read(path, require('stance.schema').vocab(self.corpus:schema()))
+  if not file then return nil, err end
+  local res = self:get_frame():anchor(file.store)
+  file.path = path
+  return file.store, file, res
+end
+
+--- Start annotating `buf` if it shows a document of a corpus. Idempotent.
+---@param buf integer
+---@return stance.Session|nil
+---@return string|nil err why not (nil when the buffer is simply not a document)
+function M.attach(buf)
+  if M.by_buf[buf] then return M.by_buf[buf] end
+  if not vim.api.nvim_buf_is_loaded(buf) or vim.bo[buf].buftype ~= '' then return nil end
+  local name = vim.api.nvim_buf_get_name(buf)
+  if name == '' then return nil end
+  local root = require('stance.root').find(name)
+  if not root then return nil end
+  local corpus, cerr = require('stance.corpora').get(name)
+  if not corpus then return nil, cerr end
+  local rel = require('stance.fs').relative(require('stance.core').realpath(name) or name,
+    require('stance.core').realpath(corpus.root) or corpus.root)
+  if rel:sub(1, 1) == '/' or not is_document(corpus, rel) then return nil end
+  local self = setmetatable({
+    buf = buf, corpus = corpus, rel = rel, annotator = require('stance.whoami').name(),
+    undo = {}, redo = {}, others = {}, cache = {}, dirty = false, collapsed = {},
+    trash = require('stance.core').store(),
+  }, M)
+  local store, file, res = self:read_layer(self.annotator)
+  if not store then return nil, file end
+  self.store, self.path = store, file.path
+  if store:header().document == nil then
+    store:set_header('document', rel)
+    store:set_header('annotator', self.annotator)
+  end
+  self.file = { text = file.text, hash = file.hash, errors = file.errors }
+  if file.errors > 0 then
+    self.readonly = ('%s has %d error(s) (`stance check` lists them); annotations are shown but not saved')
+      :format(vim.fn.fnamemodify(file.path, ':~:.'), file.errors)
+    require('stance.notify').warn(self.readonly)
+  end
+  M.by_buf[buf] = self
+  require('stance.editor.track').attach(self)
+  require('stance.editor.render').attach(self)
+  require('stance.editor.keys').attach(self)
+  if res.moved > 0 or res.orphaned > 0 then
+    require('stance.notify').warn(('%s: the text changed since the annotations were saved: '
+      .. '%d kept, %d moved, %d orphaned%s'):format(rel, res.placed, res.moved, res.orphaned, res.orphaned > 0 and ' (kept; :Stance list orphans)' or ''))
+    if res.moved > 0 then self:changed() end
+  end
+  vim.api.nvim_exec_autocmds('User', { pattern = 'StanceAttach', modeline = false })
+  return self
+end
+
+--- Stop annotating the buffer (after saving what is not saved).
+---@param buf integer
+function M.detach(buf)
+  local self = M.by_buf[buf]
+  if not self then return end
+  if self.dirty then require('stance.editor.persist').save(self) end
+  require('stance.editor.persist').cancel(self)
+  M.by_buf[buf] = nil
+  self.detached = true
+end
+
+--- The annotations changed (an operation, or the text moved them): save later, and redraw
+--- unless `quiet` (an edit of the text redraws anyway).
+---@param quiet boolean|nil
+function M:changed(quiet)
+  self.dirty = true
+  self.counts = nil
+  require('stance.editor.persist').schedule(self)
+  if not quiet then require('stance.editor.render').redraw(self.buf) end
+end
+
+--- Forget what rendering cached about `slot` (all slots when nil).
+function M:forget(slot)
+  if slot then
+    self.cache[slot] = nil
+  else
+    self.cache = {}
+  end
+  self.cache_other = nil
+  self.counts = nil
+end
+
+M.CONTEXT_BYTES = CONTEXT_BYTES
+
+return M
