@@ -18,8 +18,8 @@ H.plug_list = {
   { 'n', 'inspect', function() require('stance.editor.inspect').show() end, {} },
   { 'n', 'edit', function() require('stance.editor.commands').edit({}) end, {} },
   { 'n', 'delete', function() require('stance.editor.commands').delete() end, {} },
-  { 'n', 'undo', function() return M.undo_key('u') end, { expr = true } },
-  { 'n', 'redo', function() return M.undo_key('<C-r>') end, { expr = true } },
+  { 'n', 'undo', function() M.undo_key('u') end, {} },
+  { 'n', 'redo', function() M.undo_key('<C-r>') end, {} },
 }
 
 --- `u` / <C-r>: the annotations' undo when an annotation operation came last, else the
@@ -28,14 +28,15 @@ function M.undo_key(key)
   local s = require('stance.editor.session').get()
   local ops = require('stance.editor.ops')
   local redo = key ~= 'u'
-  if s and ((not redo and ops.undo_is_ours(s)) or (redo and ops.redo_is_ours(s))) then
-    vim.schedule(function()
+  local count = vim.v.count1
+  for _ = 1, count do
+    if s and ((not redo and ops.undo_is_ours(s)) or (redo and ops.redo_is_ours(s))) then
       local what = redo and ops.redo(s) or ops.undo(s)
       if what then require('stance.compat').echo(('%s: %s'):format(redo and 'redone' or 'undone', what)) end
-    end)
-    return ''
+    else
+      vim.cmd('normal! ' .. vim.api.nvim_replace_termcodes(key, true, false, true))
+    end
   end
-  return (vim.v.count > 0 and tostring(vim.v.count) or '') .. vim.api.nvim_replace_termcodes(key, true, false, true)
 end
 
 function M.define_plugs()

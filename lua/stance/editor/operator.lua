@@ -90,7 +90,7 @@ end
 --- `gs` in visual mode.
 function M.visual()
   local mode = vim.fn.mode()
-  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<Esc>', true, false, true), 'nx', false)
+  vim.cmd('normal! \27') -- leave visual mode: sets '< and '>
   H.fresh = false
   H.preset = nil
   local rec = annotate(M.region(0, '<', '>', mode), nil)

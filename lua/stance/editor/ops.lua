@@ -136,7 +136,7 @@ function M.update(s, id, fields)
   if rec.kind ~= 'relation' then
     ok, err = validate.apply_label(merged, schema)
     if not ok then return nil, err end
-    for _, f in ipairs({ 'stance', 'role' }) do
+    for _, f in ipairs(rec.kind == 'annotation' and { 'stance', 'role' } or { 'stance' }) do
       change[f] = merged[f] or false
     end
   end

@@ -4,6 +4,7 @@
 local M = {}
 
 local function echo(chunks)
+  if #vim.api.nvim_list_uis() == 0 then return end -- headless: nobody to show it to
   vim.api.nvim_echo(chunks, false, {})
   vim.cmd('redraw')
 end

@@ -39,8 +39,10 @@ local function stores_for(s, win)
   return list
 end
 
---- Per visible row: the marks to set when Neovim draws it.
-local function plan(s, win, buf, top, bot)
+--- Per visible row (0-based, top to bot): the marks to set when Neovim draws it
+--- ({start_col, end_col, info}, plus `over`: overlap segments, `labels`), and per row the
+--- sign group of the annotated rows. Returns rows, signed, and the last row.
+function M.plan(s, win, buf, top, bot)
   local lines = vim.api.nvim_buf_line_count(buf)
   if bot >= lines then bot = lines - 1 end
   local starts = {}
@@ -129,14 +131,14 @@ local function on_win(_, win, buf, top, bot)
     H.rows[win] = nil
     return false
   end
-  local rows, signed, last = plan(s, win, buf, top, bot)
+  local rows, signed, last = M.plan(s, win, buf, top, bot)
   H.rows[win] = rows
   if require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
     s.sign_keys = s.sign_keys or {}
     if s.sign_keys[win] ~= key then
       s.sign_keys[win] = key
-      vim.schedule(function() H.place_signs(buf, top, last, signed) end)
+      vim.schedule(function() M.place_signs(buf, top, last, signed) end)
     end
   end
 end
@@ -172,7 +174,7 @@ local function on_line(_, win, buf, row)
 end
 
 --- Sign-column marks for the annotated rows of [top, bot] (only those: cheap on any size).
-function H.place_signs(buf, top, bot, signed)
+function M.place_signs(buf, top, bot, signed)
   if not vim.api.nvim_buf_is_valid(buf) then return end
   vim.api.nvim_buf_clear_namespace(buf, M.sign_ns, 0, -1)
   local text = require('stance.config').get().highlight.sign_text

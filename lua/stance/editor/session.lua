@@ -150,7 +150,8 @@ function M.attach(buf)
   require('stance.editor.keys').attach(self)
   if res.moved > 0 or res.orphaned > 0 then
     require('stance.notify').warn(('%s: the text changed since the annotations were saved: '
-      .. '%d kept, %d moved, %d orphaned%s'):format(rel, res.placed, res.moved, res.orphaned, res.orphaned > 0 and ' (kept; :Stance list orphans)' or ''))
+      .. '%d kept, %d moved, %d orphaned%s'):format(rel, res.placed, res.moved, res.orphaned,
+      res.orphaned > 0 and ' (kept; :Stance list orphans)' or ''))
     if res.moved > 0 then self:changed() end
   end
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceAttach', modeline = false })
