@@ -173,6 +173,20 @@ vim.opt.shortmess:append('I')
   local p = io.popen(('tmux -L stance-tests capture-pane -e -p -t %s'):format(name))
   local screen = p:read('*a')
   p:close()
+  -- opts.after: keys that end Neovim (e.g. ":qa" Enter); wait up to 10 s for it to exit
+  for _, k in ipairs(opts.after or {}) do
+    os.execute(('tmux -L stance-tests send-keys -t %s %s'):format(name, k))
+    os.execute('sleep ' .. (opts.key_wait or 0.3))
+  end
+  if opts.after then
+    for _ = 1, 100 do
+      if os.execute(('tmux -L stance-tests has-session -t %s 2>/dev/null'):format(name)) ~= true
+        and os.execute(('tmux -L stance-tests has-session -t %s 2>/dev/null'):format(name)) ~= 0 then
+        break
+      end
+      os.execute('sleep 0.1')
+    end
+  end
   os.execute(('tmux -L stance-tests kill-session -t %s 2>/dev/null'):format(name))
   return screen
 end
