@@ -21,12 +21,12 @@ static const char *type_name(mode_t m) {
   return "other";
 }
 
-/* stat(path) -> { type, size, mtime, mtime_ns, mode } | nil, err, code */
+/* stat(path) -> { type, size, mtime, mtime_ns, mode, ino } | nil, err, code */
 static int l_stat(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   struct stat st;
   if (stat(path, &st) != 0) return stance__fail(L, strerror(errno), "ESTAT");
-  lua_createtable(L, 0, 5);
+  lua_createtable(L, 0, 6);
   lua_pushstring(L, type_name(st.st_mode));
   lua_setfield(L, -2, "type");
   lua_pushinteger(L, (lua_Integer)st.st_size);
@@ -41,6 +41,8 @@ static int l_stat(lua_State *L) {
   lua_setfield(L, -2, "mtime_ns");
   lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
   lua_setfield(L, -2, "mode");
+  lua_pushinteger(L, (lua_Integer)st.st_ino);
+  lua_setfield(L, -2, "ino");
   return 1;
 }
 

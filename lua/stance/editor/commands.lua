@@ -179,24 +179,24 @@ function M.status(buf)
   local s = require('stance.editor.session').get(buf)
   if not s then return '' end
   if not s.counts then
-    local t = s.store:tally('stance')
+    if not s.tally then s.tally = s.store:tally('stance') end
+    local t = s.tally
     local parts = {}
     local schema = s.corpus:schema()
-    local seen = { orphans = true, [''] = true }
+    local seen = { orphans = true, conflicts = true, [''] = true }
     for _, st in ipairs(schema and schema.stances or {}) do
-      if t[st.name] then parts[#parts + 1] = ('%s %d'):format(st.name, t[st.name]) end
+      if (t[st.name] or 0) > 0 then parts[#parts + 1] = ('%s %d'):format(st.name, t[st.name]) end
       seen[st.name] = true
     end
     local rest = {}
     for k, v in pairs(t) do
-      if not seen[k] then rest[#rest + 1] = ('%s %d'):format(k, v) end
+      if not seen[k] and v > 0 then rest[#rest + 1] = ('%s %d'):format(k, v) end
     end
     table.sort(rest)
     vim.list_extend(parts, rest)
     if (t[''] or 0) > 0 then parts[#parts + 1] = ('other %d'):format(t['']) end
     if (t.orphans or 0) > 0 then parts[#parts + 1] = ('orphans %d'):format(t.orphans) end
-    local conflicts = #s.store:find({ conflict = 'ours' })
-    if conflicts > 0 then parts[#parts + 1] = ('conflicts %d'):format(conflicts) end
+    if (t.conflicts or 0) > 0 then parts[#parts + 1] = ('conflicts %d'):format(t.conflicts) end
     s.counts = #parts > 0 and table.concat(parts, ' ') or 'no annotations'
   end
   return s.counts .. (s.dirty and ' +' or '')

@@ -34,23 +34,44 @@ function H.move(from, to, id)
   return rec
 end
 
+--- Take record `id` of the live store out of the drawing cache and the counts.
+function H.leave(s, id)
+  local rec = s.store:get(id)
+  if rec then
+    s:count(rec, -1)
+    s:forget(rec.slot)
+  end
+end
+
+--- Put record `id` of the live store (back) into the counts; its slot is drawn afresh.
+function H.enter(s, id)
+  local rec = s.store:get(id)
+  if rec then
+    s:count(rec, 1)
+    s:forget(rec.slot)
+  end
+end
+
 --- Apply steps (undo or redo) to the session.
 function H.apply(s, steps)
   for _, st in ipairs(steps) do
     if st.op == 'restore' then
       H.move(s.trash, s.store, st.id)
       s.store:mark(st.id, 'touched', true)
+      H.enter(s, st.id)
     elseif st.op == 'trash' then
+      H.leave(s, st.id)
       H.move(s.store, s.trash, st.id)
     elseif st.op == 'set' then
+      H.leave(s, st.id)
       local ok, err = s.store:update(st.id, st.fields)
       if not ok then error(err, 0) end
+      H.enter(s, st.id)
     end
   end
 end
 
 local function changed(s)
-  s:forget()
   s:changed()
 end
 
@@ -100,6 +121,7 @@ function M.create(s, spans, fields)
   ok, err = s.store:add(rec)
   if not ok then return nil, err end
   s.store:mark(rec.id, 'touched', true)
+  H.enter(s, rec.id)
   H.record(s, 'annotate', { { op = 'trash', id = rec.id } }, { { op = 'restore', id = rec.id } })
   changed(s)
   return s.store:get(rec.id)
@@ -145,7 +167,9 @@ function M.update(s, id, fields)
   for k in pairs(change) do
     if rec[k] == nil then back[k] = false else back[k] = rec[k] end
   end
+  H.leave(s, id)
   ok, err = s.store:update(id, change)
+  H.enter(s, id)
   if not ok then return nil, err end
   H.record(s, 'edit', { { op = 'set', id = id, fields = back } }, { { op = 'set', id = id, fields = change } })
   changed(s)
@@ -167,6 +191,7 @@ function M.remove(s, id)
       redo[#redo + 1] = { op = 'trash', id = rel.id }
     end
   end
+  H.leave(s, id)
   H.move(s.store, s.trash, id)
   table.insert(undo, 1, { op = 'restore', id = id })
   table.insert(redo, 1, { op = 'trash', id = id })

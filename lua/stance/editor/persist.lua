@@ -53,6 +53,7 @@ function H.orphan(s, ids, frame)
     s.store:update(id, { spans = spans })
     s.store:mark(id, 'orphan', true)
   end
+  s:forget(nil, true)
   require('stance.notify').warn(('%d annotation(s) lost all their text; kept as orphans '
     .. '(:Stance list orphans; u brings the text back)'):format(#ids))
 end
@@ -68,12 +69,12 @@ function M.save(s, opts)
   if not s.dirty and not opts.force then return true end
   local core = require('stance.core')
   local fs = require('stance.fs')
-  local frame, text = s:get_frame()
+  local frame = s:get_frame()
   local _, collapsed = frame:refresh(s.store, require('stance.config').get().context)
   H.orphan(s, collapsed, frame)
   s.store:set_header('document', s.rel)
   s.store:set_header('annotator', s.annotator)
-  s.store:set_header('hash', core.sha256(text))
+  s.store:set_header('hash', s:doc_hash())
   local out = frame:write(s.store)
   if out == s.file.text then
     s.dirty = false
@@ -86,11 +87,16 @@ function M.save(s, opts)
   end
   local ok, err = fs.mkdir_p(fs.dirname(s.path))
   if not ok then return H.failed(s, err) end
-  local code
-  ok, err, code = core.write_atomic(s.path, out, s.file.hash)
-  if not ok and code == 'ECHANGED' then return M.merge(s, frame, out) end
+  -- changed on disk since read or written? (a stamp first: hashing tens of megabytes at
+  -- each write would cost more than the write)
+  local session = require('stance.editor.session')
+  if session.stamp(s.path) ~= s.file.stamp then
+    local disk = fs.read(s.path)
+    if disk ~= s.file.text then return M.merge(s, frame, out, disk) end
+  end
+  ok, err = core.write_atomic(s.path, out)
   if not ok then return H.failed(s, err) end
-  s.file = { text = out, hash = core.sha256(out), errors = 0 }
+  s.file = { text = out, stamp = session.stamp(s.path), errors = 0 }
   s.dirty = false
   s.saves = (s.saves or 0) + 1
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
@@ -108,10 +114,10 @@ end
 ---@param s stance.Session
 ---@param frame stance.Frame the buffer's text
 ---@param ours_text string what this session would have written
-function M.merge(s, frame, ours_text)
+---@param disk string|nil what the file holds now
+function M.merge(s, frame, ours_text, disk)
   local core = require('stance.core')
   local vocab = require('stance.schema').vocab(s.corpus:schema())
-  local disk = require('stance.fs').read(s.path)
   local theirs, problems
   if disk then
     theirs, problems = core.read(disk, { vocab = vocab })
@@ -135,7 +141,7 @@ function M.merge(s, frame, ours_text)
   if not ok then return H.failed(s, werr) end
   frame:anchor(res.store)
   s.store = res.store
-  s.file = { text = out, hash = core.sha256(out), errors = 0 }
+  s.file = { text = out, stamp = require('stance.editor.session').stamp(s.path), errors = 0 }
   s.dirty = false
   s:forget()
   require('stance.editor.render').redraw(s.buf)
@@ -154,15 +160,17 @@ end
 --- take the new version if nothing is pending here, else merge at the next save.
 ---@param s stance.Session
 function M.check_disk(s)
-  local disk = require('stance.fs').read(s.path)
-  local core = require('stance.core')
-  local hash = disk and core.sha256(disk) or ''
-  if hash == s.file.hash then return end
+  local stamp = require('stance.editor.session').stamp(s.path)
+  if stamp == s.file.stamp then return end
+  if require('stance.fs').read(s.path) == s.file.text then
+    s.file.stamp = stamp
+    return
+  end
   if s.dirty then return M.save(s) end
   local store, file = s:read_layer(s.annotator)
   if not store then return end
   s.store = store
-  s.file = { text = file.text, hash = file.hash, errors = file.errors }
+  s.file = { text = file.text, stamp = file.stamp, errors = file.errors }
   s.readonly = file.errors > 0 and ('%s has errors; not saved'):format(s.path) or nil
   s:forget()
   require('stance.editor.render').redraw(s.buf)

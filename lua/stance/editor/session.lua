@@ -7,7 +7,7 @@
 ---@field rel string the document's path relative to the corpus root
 ---@field annotator string
 ---@field path string the annotation file
----@field file {text: string|nil, hash: string, errors: integer} what is on disk, as last read or written
+---@field file {text: string|nil, stamp: string, errors: integer} what is on disk, as last read or written
 ---@field store stance.Store spans in buffer bytes
 ---@field trash stance.Store removed annotations, kept in step with the text for undo
 ---@field frame stance.Frame|nil the buffer's text as a file, while the text is unchanged
@@ -75,7 +75,7 @@ end
 ---@return stance.Frame
 function M:get_frame()
   if not self.frame then
-    self.frame_text = self:text()
+    self.frame_text, self.frame_hash = self:text(), nil
     self.frame = require('stance.core').frame(self.frame_text, { crlf = vim.bo[self.buf].fileformat == 'dos' })
   end
   return self.frame, self.frame_text
@@ -102,12 +102,42 @@ end
 ---@return table|nil file
 ---@return table|nil anchored
 function M:read_layer(annotator)
+  local core = require('stance.core')
   local path = require('stance.root').annotation_path(self.corpus.root, annotator, self.rel)
-  local file, err = require('stance.annfile').read(path, require('stance.schema').vocab(self.corpus:schema()))
-  if not file then return nil, err end
-  local res = self:get_frame():anchor(file.store)
-  file.path = path
-  return file.store, file, res
+  local stamp = M.stamp(path)
+  local text = require('stance.fs').read(path)
+  local store, problems
+  if text then
+    store, problems = core.read(text, { vocab = require('stance.schema').vocab(self.corpus:schema()) })
+    if not store then return nil, problems end
+  elseif stamp ~= '' then
+    return nil, ('cannot read %s'):format(path)
+  else
+    store, problems = core.store(), {}
+  end
+  local errors = 0
+  for _, p in ipairs(problems) do
+    if p.severity == 'error' then errors = errors + 1 end
+  end
+  local res = self:get_frame():anchor(store)
+  return store, { path = path, text = text, stamp = stamp, errors = errors, problems = problems }, res
+end
+
+--- What tells whether a file changed: size, time, inode ("" when there is none). Cheaper
+--- than hashing annotation files of tens of megabytes at each write.
+---@param path string
+---@return string
+function M.stamp(path)
+  local st = require('stance.core').stat(path)
+  if not st then return '' end
+  return ('%d:%d.%d:%d'):format(st.size, st.mtime, st.mtime_ns, st.ino or 0)
+end
+
+--- SHA-256 of the document's text as a file (cached with the frame).
+function M:doc_hash()
+  local _, text = self:get_frame()
+  if not self.frame_hash then self.frame_hash = require('stance.core').sha256(text) end
+  return self.frame_hash
 end
 
 --- Start annotating `buf` if it shows a document of a corpus. Idempotent.
@@ -138,7 +168,7 @@ function M.attach(buf)
     store:set_header('document', rel)
     store:set_header('annotator', self.annotator)
   end
-  self.file = { text = file.text, hash = file.hash, errors = file.errors }
+  self.file = { text = file.text, stamp = file.stamp, errors = file.errors }
   if file.errors > 0 then
     self.readonly = ('%s has %d error(s) (`stance check` lists them); annotations are shown but not saved')
       :format(vim.fn.fnamemodify(file.path, ':~:.'), file.errors)
@@ -174,19 +204,32 @@ end
 ---@param quiet boolean|nil
 function M:changed(quiet)
   self.dirty = true
-  self.counts = nil
   require('stance.editor.persist').schedule(self)
   if not quiet then require('stance.editor.render').redraw(self.buf) end
 end
 
---- Forget what rendering cached about `slot` (all slots when nil).
-function M:forget(slot)
+--- Forget what rendering cached about `slot` (all slots when nil), and the counts of the
+--- statusline (all of them with `recount`).
+function M:forget(slot, recount)
   if slot then
     self.cache[slot] = nil
   else
     self.cache = {}
+    self.cache_other = nil
   end
-  self.cache_other = nil
+  self.counts = nil
+  if recount or not slot then self.tally = nil end
+end
+
+--- Count record `rec` in (delta 1) or out (-1) of the statusline's counts, when they are
+--- kept (they are made once from the store, then followed).
+function M:count(rec, delta)
+  local t = self.tally
+  if not t or rec.kind ~= 'annotation' then return end
+  local k = rec.stance or ''
+  t[k] = (t[k] or 0) + delta
+  if rec.orphan then t.orphans = (t.orphans or 0) + delta end
+  if rec.conflict == 'ours' then t.conflicts = (t.conflicts or 0) + delta end
   self.counts = nil
 end
 

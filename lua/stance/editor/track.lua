@@ -49,7 +49,10 @@ local function restore_collapsed(s, pos, len)
         spans[i] = { pos + sp[1], pos + sp[2] }
       end
       s.store:update(c.id, { spans = spans })
-      if rec.orphan then s.store:mark(c.id, 'orphan', false) end
+      if rec.orphan then
+        s.store:mark(c.id, 'orphan', false)
+        s:forget(nil, true)
+      end
       s.store:mark(c.id, 'touched', true)
     else
       keep[#keep + 1] = c
@@ -78,7 +81,6 @@ function M.attach(s)
       follow(s, pos, old_end, new_end)
     end
     if old_len > 0 and n > 0 then remember_collapse(s, d, pos, old_end) end
-    s:forget()
     if n > 0 or s.store:count('annotation') > 0 then s:changed(true) end
   end
   vim.api.nvim_buf_attach(s.buf, false, {

@@ -37,6 +37,7 @@ function core.hrtime() end
 ---@field mtime integer
 ---@field mtime_ns integer
 ---@field mode integer permission bits
+---@field ino integer inode number
 
 ---@param path string
 ---@return stance.Stat|nil
@@ -164,7 +165,8 @@ function Store:write() end
 ---@return integer bytes
 function Store:memory() end
 --- How many records of `kind` (default "annotation") have each value of `field` ("" for
---- none), and for annotations `orphans`: how many could not be placed in the text.
+--- none), and for annotations `orphans` (not placed in the text) and `conflicts` (marked
+--- `conflict ours`).
 ---@param field string
 ---@param kind string|nil
 ---@return table<string, integer>

@@ -1,0 +1,245 @@
+-- The editor's figures, measured in a Neovim with a real screen (tests/bench/run starts it
+-- in tmux): opening a document with its annotations against a plain open, the time the
+-- plugin spends per redraw and per page scroll, and creating one annotation from the
+-- operator to the file written. On a generated 10 MB document with 100k annotations, and on
+-- the sample corpus. Writes its lines to $STANCE_BENCH_OUT, then quits.
+local uv = vim.uv or vim.loop
+local out = assert(io.open(assert(os.getenv('STANCE_BENCH_OUT')), 'w'))
+local dir = assert(os.getenv('STANCE_BENCH_DIR'))
+local root = assert(os.getenv('STANCE_ROOT'))
+local core = require('stance.core')
+
+local function say(fmt, ...)
+  out:write(fmt:format(...), '\n')
+  out:flush()
+end
+
+local function ms(t0) return (uv.hrtime() - t0) / 1e6 end
+
+local function median(t)
+  table.sort(t)
+  return t[math.floor((#t + 1) / 2)]
+end
+
+local function sh(cmd) assert(os.execute(cmd)) end
+
+-- ---- the generated document -------------------------------------------------------------
+
+local WORDS = { 'the', 'policy', 'sanctions', 'talks', 'regime', 'must', 'should', 'never', 'engagement',
+  'pressure', 'Pyongyang', 'Washington', 'human', 'rights', 'nuclear', 'weapons', 'deal', 'failed',
+  'clearly', 'perhaps', 'economic', 'diplomatic', 'summit', 'envoy', 'treaty', 'allies', 'Seoul', 'Beijing',
+  'missile', 'tests', 'dialogue', 'café', 'naïve', 'régime' }
+
+local function generate(path, target_bytes, seed)
+  local rnd = seed
+  local function rand(n)
+    rnd = (rnd * 1103515245 + 12345) % 2147483648
+    return rnd % n + 1
+  end
+  local parts, size, sentences = {}, 0, {}
+  while size < target_bytes do
+    local para = {}
+    for _ = 1, 3 + rand(5) do
+      local w = {}
+      for i = 1, 8 + rand(14) do
+        w[i] = WORDS[rand(#WORDS)]
+      end
+      w[1] = w[1]:sub(1, 1):upper() .. w[1]:sub(2)
+      para[#para + 1] = table.concat(w, ' ') .. '.'
+    end
+    -- lines of at most ~100 bytes, as articles are wrapped
+    local text = table.concat(para, ' ')
+    local lines, line = {}, ''
+    for word in text:gmatch('%S+') do
+      if #line + #word + 1 > 100 then
+        lines[#lines + 1] = line
+        line = word
+      else
+        line = line == '' and word or (line .. ' ' .. word)
+      end
+    end
+    lines[#lines + 1] = line
+    local chunk = table.concat(lines, '\n') .. '\n\n'
+    -- sentence spans (bytes) within this chunk, for the annotations
+    local pos = 1
+    while true do
+      local a, b = chunk:find('[A-Z][^.]*%.', pos)
+      if not a then break end
+      sentences[#sentences + 1] = { size + a - 1, size + b }
+      pos = b + 1
+    end
+    parts[#parts + 1] = chunk
+    size = size + #chunk
+  end
+  local text = table.concat(parts)
+  local f = assert(io.open(path, 'wb'))
+  f:write(text)
+  f:close()
+  return text, sentences
+end
+
+local function annotate_file(text, sentences, n, path, rel)
+  local model = core.text(text)
+  local store = core.store()
+  store:set_header('document', rel)
+  store:set_header('annotator', 'bench')
+  store:set_header('hash', core.sha256(text))
+  local labels = { { 'favor', 'favor', 'engagement' }, { 'against', 'against', 'sanctions' },
+    { 'neutral', 'neutral', 'human-rights' }, { 'premise' }, { 'claim', 'favor', 'denuclearization' } }
+  local step = #sentences / n
+  for i = 1, n do
+    local sp = sentences[math.floor((i - 1) * step) + 1]
+    local a, b = sp[1], sp[2]
+    if i % 7 == 0 then -- some are parts of sentences (cut between characters)
+      b = a + math.floor((b - a) / 2)
+      while b > a + 1 and text:byte(b + 1) and text:byte(b + 1) >= 0x80 and text:byte(b + 1) < 0xC0 do
+        b = b - 1
+      end
+    end
+    local l = labels[i % #labels + 1]
+    local ca, cb = model:byte_to_cp(a), model:byte_to_cp(b)
+    assert(store:add({
+      kind = 'annotation', id = ('b%07d'):format(i), spans = { { ca, cb } }, label = l[1], stance = l[2],
+      role = l[1] == 'premise' and 'premise' or (l[1] == 'claim' and 'claim' or nil), target = l[3],
+      quote = text:sub(a + 1, b),
+      prefix = text:sub(math.max(1, a - 31), a), suffix = text:sub(b + 1, b + 32),
+      created = '2026-11-22T10:00:00Z',
+    }))
+  end
+  sh(('mkdir -p %q'):format(path:match('^(.*)/')))
+  local f = assert(io.open(path, 'wb'))
+  f:write(store:write())
+  f:close()
+end
+
+-- ---- measuring ----------------------------------------------------------------------------
+
+-- Time spent in the plugin's decoration provider, wrapped around its callbacks.
+local spent, spent_hooked = 0, false
+local render = require('stance.editor.render')
+local function instrument()
+  if spent_hooked then return end
+  spent_hooked = true
+  local ns = render.ns
+  -- the provider is set once at the first attach: set it again around the same functions
+  local i = 1
+  local on_win, on_line
+  while true do
+    local name, value = debug.getupvalue(render.attach, i)
+    if not name then break end
+    if name == 'on_win' then on_win = value end
+    if name == 'on_line' then on_line = value end
+    i = i + 1
+  end
+  assert(on_win and on_line)
+  vim.api.nvim_set_decoration_provider(ns, {
+    on_win = function(...)
+      local t0 = uv.hrtime()
+      local r = on_win(...)
+      spent = spent + (uv.hrtime() - t0)
+      return r
+    end,
+    on_line = function(...)
+      local t0 = uv.hrtime()
+      on_line(...)
+      spent = spent + (uv.hrtime() - t0)
+    end,
+  })
+end
+
+local function open_ms(path)
+  vim.cmd('silent! %bwipeout!')
+  collectgarbage()
+  local t0 = uv.hrtime()
+  vim.cmd('edit ' .. vim.fn.fnameescape(path))
+  vim.cmd('redraw')
+  return ms(t0)
+end
+
+local function redraw_figures(label)
+  -- full redraws at 20 places, and page scrolls (<C-f>) from each
+  local lines = vim.api.nvim_buf_line_count(0)
+  local full, scroll = {}, {}
+  for i = 1, 20 do
+    vim.api.nvim_win_set_cursor(0, { math.max(1, math.floor(lines * (i - 0.5) / 20)), 0 })
+    vim.cmd('normal! zt')
+    spent = 0
+    vim.cmd('redraw!')
+    full[#full + 1] = spent / 1e6
+    spent = 0
+    vim.cmd('execute "normal! \\<C-f>"')
+    vim.cmd('redraw')
+    scroll[#scroll + 1] = spent / 1e6
+  end
+  local unpack_ = table.unpack or unpack -- luacheck: ignore
+  local maxf, maxs = math.max(unpack_(full)), math.max(unpack_(scroll))
+  say('   %s: full redraw %.3f ms (max %.3f), page scroll %.3f ms (max %.3f) in the plugin (target <= 1 ms)',
+    label, median(full), maxf, median(scroll), maxs)
+end
+
+local function create_figures(label)
+  local s = require('stance.editor.session').get()
+  local persist = require('stance.editor.persist')
+  local lines = vim.api.nvim_buf_line_count(0)
+  local op, save = {}, {}
+  for i = 1, 15 do
+    vim.api.nvim_win_set_cursor(0, { math.max(1, math.floor(lines * i / 16)), 0 })
+    local t0 = uv.hrtime()
+    vim.api.nvim_feedkeys('gsiwp', 'xt', false) -- a word, label premise (one key)
+    vim.cmd('redraw')
+    op[#op + 1] = ms(t0)
+    t0 = uv.hrtime()
+    assert(persist.save(s))
+    save[#save + 1] = ms(t0)
+  end
+  local o, w = median(op), median(save)
+  say('   %s: create one annotation: operator to drawn %.2f ms + written %.2f ms = %.2f ms (target <= 5 ms)',
+    label, o, w, o + w)
+  return o, w
+end
+
+local function bench(label, doc, plain)
+  -- open: plain copy outside any corpus, then the document with its annotations
+  local plain_t, ann_t = {}, {}
+  for _ = 1, 5 do
+    plain_t[#plain_t + 1] = open_ms(plain)
+    ann_t[#ann_t + 1] = open_ms(doc)
+  end
+  local s = assert(require('stance.editor.session').get(), 'not attached: ' .. doc)
+  instrument()
+  local p, a = median(plain_t), median(ann_t)
+  say('   %s: %d annotations, %.1f MB; open %.1f ms plain, %.1f ms with annotations drawn: +%.1f ms (target <= 100 ms)',
+    label, s.store:count('annotation'), vim.api.nvim_buf_get_offset(0, vim.api.nvim_buf_line_count(0)) / 1e6,
+    p, a, a - p)
+  redraw_figures(label)
+  create_figures(label)
+end
+
+local ok, err = xpcall(function()
+  require('stance').setup({ annotator = 'bench', autosave = { enabled = false } })
+  -- the generated document
+  local big = dir .. '/editor'
+  sh(('rm -rf %q %q-plain && mkdir -p %q/.stance %q-plain'):format(big, big, big, big))
+  sh(('cp %q %q/.stance/schema.stance'):format(root .. '/doc/example/shared-corpus/schema.stance', big))
+  local t0 = uv.hrtime()
+  local text, sentences = generate(big .. '/big.txt', 10e6, 42)
+  annotate_file(text, sentences, 100000, big .. '/.stance/annotations/bench/big.txt.stance', 'big.txt')
+  sh(('cp %q %q'):format(big .. '/big.txt', big .. '-plain/big.txt'))
+  say('== editor (Neovim %s, a real screen in tmux of %dx%d; generated in %.1f s)',
+    tostring(vim.version().major) .. '.' .. vim.version().minor .. '.' .. vim.version().patch,
+    vim.o.columns, vim.o.lines, ms(t0) / 1000)
+  bench('10 MB document', big .. '/big.txt', big .. '-plain/big.txt')
+  -- the sample corpus, with the example annotations
+  local sample = dir .. '/editor-sample'
+  sh(('rm -rf %q %q-plain && mkdir -p %q/.stance/annotations/bench %q-plain'):format(sample, sample, sample, sample))
+  sh(('cp %q/*.txt %q/ && cp %q/*.txt %q-plain/'):format(root .. '/../shared/corpus', sample,
+    root .. '/../shared/corpus', sample))
+  sh(('cp %q %q/.stance/schema.stance'):format(root .. '/doc/example/shared-corpus/schema.stance', sample))
+  local doc = '000_6358a7516b2472dd.txt'
+  sh(('cp %q %q'):format(root .. '/doc/example/shared-corpus/' .. doc .. '.stance',
+    sample .. '/.stance/annotations/bench/' .. doc .. '.stance'))
+  bench('sample article', sample .. '/' .. doc, sample .. '-plain/' .. doc)
+end, debug.traceback)
+if not ok then say('   FAILED: %s', err) end
+out:close()
+vim.cmd('qall!')
