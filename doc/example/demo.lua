@@ -9,10 +9,12 @@ vim.opt.linebreak = true
 vim.opt.laststatus = 2
 vim.opt.foldlevelstart = 99
 vim.opt.statusline = "%f %h%m%r%=%{v:lua.require'stance'.status()}  %l:%c "
-require('stance').setup({})
+-- your annotations go to doc/example/corpus/.stance/annotations/demo/ (ignored by git)
+require('stance').setup({ annotator = 'demo', highlight = { virt_text = true } })
 vim.api.nvim_create_autocmd('VimEnter', {
   once = true,
   callback = function()
-    vim.notify('stance.nvim demo: try :Stance <Tab>, :checkhealth stance, :help stance')
+    vim.notify('stance.nvim demo: gsis then a label key annotates a sentence; ]a next annotation; '
+      .. 'gK inspects; :Stance layers ana shows ana\'s; :help stance-editor')
   end,
 })
