@@ -229,15 +229,21 @@ local ok, err = xpcall(function()
     tostring(vim.version().major) .. '.' .. vim.version().minor .. '.' .. vim.version().patch,
     vim.o.columns, vim.o.lines, ms(t0) / 1000)
   bench('10 MB document', big .. '/big.txt', big .. '-plain/big.txt')
-  -- the sample corpus, with the example annotations
+  -- the sample corpus with the example annotations (else the bundled example corpus)
   local sample = dir .. '/editor-sample'
+  local shared = root .. '/../shared/corpus'
+  local doc, files, schema, ann = '000_6358a7516b2472dd.txt', shared, root .. '/doc/example/shared-corpus/schema.stance', nil
+  if vim.fn.isdirectory(shared) == 1 then
+    ann = root .. '/doc/example/shared-corpus/' .. doc .. '.stance'
+  else
+    doc, files = '01_charge_works.txt', root .. '/doc/example/corpus'
+    schema = files .. '/.stance/schema.stance'
+    ann = files .. '/.stance/annotations/ana/' .. doc .. '.stance'
+  end
   sh(('rm -rf %q %q-plain && mkdir -p %q/.stance/annotations/bench %q-plain'):format(sample, sample, sample, sample))
-  sh(('cp %q/*.txt %q/ && cp %q/*.txt %q-plain/'):format(root .. '/../shared/corpus', sample,
-    root .. '/../shared/corpus', sample))
-  sh(('cp %q %q/.stance/schema.stance'):format(root .. '/doc/example/shared-corpus/schema.stance', sample))
-  local doc = '000_6358a7516b2472dd.txt'
-  sh(('cp %q %q'):format(root .. '/doc/example/shared-corpus/' .. doc .. '.stance',
-    sample .. '/.stance/annotations/bench/' .. doc .. '.stance'))
+  sh(('cp %q/*.txt %q/ && cp %q/*.txt %q-plain/'):format(files, sample, files, sample))
+  sh(('cp %q %q/.stance/schema.stance'):format(schema, sample))
+  sh(('cp %q %q'):format(ann, sample .. '/.stance/annotations/bench/' .. doc .. '.stance'))
   bench('sample article', sample .. '/' .. doc, sample .. '-plain/' .. doc)
 end, debug.traceback)
 if not ok then say('   FAILED: %s', err) end
