@@ -232,7 +232,8 @@ local ok, err = xpcall(function()
   -- the sample corpus with the example annotations (else the bundled example corpus)
   local sample = dir .. '/editor-sample'
   local shared = root .. '/../shared/corpus'
-  local doc, files, schema, ann = '000_6358a7516b2472dd.txt', shared, root .. '/doc/example/shared-corpus/schema.stance', nil
+  local doc, files, schema = '000_6358a7516b2472dd.txt', shared, root .. '/doc/example/shared-corpus/schema.stance'
+  local ann
   if vim.fn.isdirectory(shared) == 1 then
     ann = root .. '/doc/example/shared-corpus/' .. doc .. '.stance'
   else
