@@ -312,6 +312,10 @@ static void finish_record(reader *r) {
     return;
   }
   r->pending.len = 0;
+  if (rec.f[STANCE_F_CONFLICT] != NULL)
+    problem(r, r->field_line[STANCE_F_CONFLICT] ? r->field_line[STANCE_F_CONFLICT] : r->line, 1, STANCE_SEV_WARNING,
+            "%s %s is in conflict (the '%s' version of a merge): keep one version, delete the other",
+            stance_rec_kind_name(r->kind), id, rec.f[STANCE_F_CONFLICT]);
   check_vocab(r, STANCE_F_LABEL, "label");
   check_vocab(r, STANCE_F_TARGET, "target");
   check_vocab(r, STANCE_F_STANCE, "stance");

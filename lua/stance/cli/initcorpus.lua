@@ -1,16 +1,54 @@
 --- stance init [DIR]: make DIR (default: the current directory) a corpus.
 local cmd = {
   summary = 'Make a folder a corpus: .stance/ with a schema',
-  usage = 'stance init [DIR]',
+  usage = 'stance init [--git] [DIR]',
   description = table.concat({
     'Creates DIR/.stance/ with schema.stance (stance values, roles, relations and labels;',
-    'add your targets), annotations/ for the annotators\' files, and a .gitignore that keeps',
-    'the index out of git. A folder that is a corpus already is left as it is.',
+    'add your targets), annotations/ for the annotators\' files, a .gitignore that keeps',
+    'the index out of git, and DIR/.gitattributes that gives annotation files the stance',
+    'merge and diff drivers. Git needs them registered once per clone: init prints the',
+    '`git config` lines, and with --git runs them. A corpus is left as it is (--git still',
+    'registers the drivers).',
   }, '\n'),
+  flags = { git = { help = 'register the merge and diff drivers in the git repository of DIR' } },
   args = { min = 0, max = 1 },
 }
 
-function cmd.run(_, args)
+cmd.attributes = table.concat({
+  '# stance: annotation files merge and diff record by record (`stance init --git` registers',
+  '# the drivers in a clone; without them git merges these files line by line).',
+  '.stance/annotations/**/*.stance merge=stance diff=stance',
+  '',
+}, '\n')
+
+--- The `git config` settings of the drivers, with the path of this stance when known.
+function cmd.git_settings()
+  local exe = require('stance.core').realpath('/proc/self/exe') or ''
+  if not exe:match('/stance$') then exe = 'stance' end
+  local q = exe:find('[%s\'"]') and ("'" .. exe:gsub("'", "'\\''") .. "'") or exe
+  return {
+    { 'merge.stance.name', 'stance annotations, record by record' },
+    { 'merge.stance.driver', q .. ' merge %O %A %B %P' },
+    { 'diff.stance.command', q .. ' diff' },
+  }
+end
+
+local function register(dir)
+  local lines = {}
+  for _, kv in ipairs(cmd.git_settings()) do
+    local c = ("git -C '%s' config '%s' '%s'"):format(dir:gsub("'", "'\\''"), kv[1], kv[2]:gsub("'", "'\\''"))
+    local ok = os.execute(c .. ' 2>/dev/null')
+    if ok ~= true and ok ~= 0 then
+      return nil, ('%s is not in a git repository (git init first), or git config failed'):format(dir)
+    end
+    lines[#lines + 1] = kv[1]
+  end
+  io.stdout:write(('registered the stance merge and diff drivers in %s (git config %s)\n'):format(dir,
+    table.concat(lines, ', ')))
+  return true
+end
+
+function cmd.run(opts, args)
   local fs = require('stance.fs')
   local core = require('stance.core')
   local dir = args[1] or '.'
@@ -21,6 +59,10 @@ function cmd.run(_, args)
   local marker = dir .. '/.stance'
   if fs.exists(marker .. '/schema.stance') then
     io.stderr:write(('stance init: %s is a corpus already\n'):format(core.realpath(dir)))
+    if opts.git then
+      local ok, err = register(dir)
+      if not ok then return nil, err end
+    end
     return 0
   end
   local ok, err = fs.mkdir_p(marker .. '/annotations')
@@ -34,7 +76,25 @@ function cmd.run(_, args)
     local w, werr = core.write_atomic(marker .. '/' .. name, text, '')
     if not w then return nil, werr end
   end
+  if not fs.exists(dir .. '/.gitattributes') then
+    local w, werr = core.write_atomic(dir .. '/.gitattributes', cmd.attributes, '')
+    if not w then return nil, werr end
+  elseif not (fs.read(dir .. '/.gitattributes') or ''):find('merge=stance', 1, true) then
+    local w, werr = core.write_atomic(dir .. '/.gitattributes', fs.read(dir .. '/.gitattributes') .. '\n'
+      .. cmd.attributes)
+    if not w then return nil, werr end
+  end
   io.stdout:write(('initialized a corpus in %s\n'):format(core.realpath(dir)))
+  if opts.git then
+    local r, rerr = register(dir)
+    if not r then return nil, rerr end
+  else
+    io.stdout:write('to merge and diff annotation files record by record, run in each clone:\n')
+    for _, kv in ipairs(cmd.git_settings()) do
+      io.stdout:write(("  git config %s '%s'\n"):format(kv[1], kv[2]))
+    end
+    io.stdout:write('(or: stance init --git)\n')
+  end
   return 0
 end
 

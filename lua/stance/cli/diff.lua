@@ -1,0 +1,115 @@
+--- stance diff A B: what changed between two annotation files, as annotations (added,
+--- removed, changed: by quote, label and the fields that changed), not as lines. Also a git
+--- diff driver (`diff.stance.command`), which passes seven arguments.
+local cmd = {
+  summary = 'Semantic diff of two annotation files (also a git diff driver)',
+  usage = 'stance diff A B',
+  description = table.concat({
+    'Prints one line per annotation, relation or document label that was added (+),',
+    'removed (-) or changed (~), with its label, target and quote, and for changes the',
+    'fields that changed (old -> new); moves of a span are shown as a field change. A',
+    'missing file counts as empty. Exit status 0 when they say the same, 1 when they differ',
+    '(always 0 under git, which stops at a diff driver that fails).',
+    'As a git diff driver: git config diff.stance.command "stance diff" (git passes',
+    'PATH OLD-FILE OLD-HEX OLD-MODE NEW-FILE NEW-HEX NEW-MODE).',
+  }, '\n'),
+  args = { min = 2, max = 7 },
+}
+
+local SHOWN = { 'spans', 'label', 'target', 'stance', 'role', 'type', 'from', 'to', 'confidence', 'note',
+  'author', 'conflict', 'quote' }
+
+local function load(path)
+  local text = require('stance.fs').read(path)
+  if not text then return require('stance.core').store() end
+  local store, problems = require('stance.core').read(text)
+  if not store then return nil, problems end
+  return store
+end
+
+local function show(v)
+  if type(v) == 'table' then
+    local parts = {}
+    for i, sp in ipairs(v) do
+      parts[i] = sp[1] .. '-' .. sp[2]
+    end
+    return table.concat(parts, ',')
+  end
+  if v == nil then return '(none)' end
+  v = tostring(v):gsub('\n', '\\n')
+  if #v > 60 then v = v:sub(1, 57) .. '...' end
+  return v
+end
+
+local function what(r)
+  local bits = { r.kind, r.id }
+  if r.conflict then bits[#bits + 1] = '[conflict ' .. r.conflict .. ']' end
+  if r.kind == 'relation' then
+    bits[#bits + 1] = ('%s %s -> %s'):format(r.type or '?', r.from or '?', r.to or '?')
+  else
+    bits[#bits + 1] = r.label or r.stance or '?'
+    if r.target then bits[#bits + 1] = '-> ' .. r.target end
+  end
+  if r.quote then bits[#bits + 1] = '"' .. show(r.quote) .. '"' end
+  return table.concat(bits, ' ')
+end
+
+--- The differences between stores `a` and `b`: lines, in file order of `a` then `b`.
+---@return string[]
+function cmd.lines(a, b)
+  local merge = require('stance.merge')
+  local out = {}
+  local function key(r) return r.kind .. '\0' .. r.id .. '\0' .. (r.conflict or '') end
+  local ka, kb, order = {}, {}, {}
+  for _, kind in ipairs({ 'doclabel', 'annotation', 'relation' }) do
+    for _, r in ipairs(a:records(kind)) do
+      ka[key(r)] = r
+      order[#order + 1] = key(r)
+    end
+    for _, r in ipairs(b:records(kind)) do
+      kb[key(r)] = r
+      if not ka[key(r)] then order[#order + 1] = key(r) end
+    end
+  end
+  for _, k in ipairs(order) do
+    local ra, rb = ka[k], kb[k]
+    if ra and not rb then
+      out[#out + 1] = '- ' .. what(ra)
+    elseif rb and not ra then
+      out[#out + 1] = '+ ' .. what(rb)
+    elseif not merge.same(ra, rb) then
+      local changes = {}
+      for _, f in ipairs(SHOWN) do
+        if not merge.same({ v = ra[f] }, { v = rb[f] }) then
+          changes[#changes + 1] = ('%s %s -> %s'):format(f, show(ra[f]), show(rb[f]))
+        end
+      end
+      if #changes == 0 then changes[1] = 'other fields' end
+      out[#out + 1] = '~ ' .. what(rb) .. ': ' .. table.concat(changes, '; ')
+    end
+  end
+  return out
+end
+
+function cmd.run(_, args)
+  local pa, pb, name = args[1], args[2], nil
+  if #args == 7 then name, pa, pb = args[1], args[2], args[5] end
+  if #args ~= 2 and #args ~= 7 then
+    return require('stance.cli').usage_error('give two files (or git\'s seven arguments)', 'diff')
+  end
+  local a, aerr = load(pa)
+  local b, berr = load(pb)
+  if not a or not b then
+    io.stderr:write('stance diff: ', aerr or berr, '\n')
+    return 2
+  end
+  local lines = cmd.lines(a, b)
+  if name and #lines > 0 then io.stdout:write('stance diff ', name, '\n') end
+  for _, l in ipairs(lines) do
+    io.stdout:write(l, '\n')
+  end
+  if name then return 0 end -- git stops at an external diff that exits non-zero
+  return #lines > 0 and 1 or 0
+end
+
+return cmd

@@ -1,0 +1,65 @@
+--- stance merge BASE OURS THEIRS [PATH]: three-way merge of annotation files, record by
+--- record; a git merge driver (`stance merge %O %A %B %P`).
+local cmd = {
+  summary = 'Merge annotation files record by record (a git merge driver)',
+  usage = 'stance merge BASE OURS THEIRS [PATH]',
+  description = table.concat({
+    'Merges the changes from BASE to THEIRS into OURS, by record ID: what changed on one',
+    'side only is taken, the same record changed differently on both sides is kept twice,',
+    'marked `conflict ours` and `conflict theirs` (the file stays valid; `stance check` and',
+    'the editor show the conflict until one version is deleted). The result replaces OURS,',
+    'atomically. Exit status: 0 merged cleanly, 1 conflicts (git then reports the file as',
+    'conflicted), 2 a file could not be read completely (OURS is left as it was). PATH is',
+    'the name shown in messages. As a git merge driver (`stance init --git` sets it up):',
+    '  git config merge.stance.driver "stance merge %O %A %B %P"',
+  }, '\n'),
+  args = { min = 3, max = 4 },
+}
+
+local function read(path, label)
+  local fs = require('stance.fs')
+  local text = fs.read(path)
+  if text == nil then
+    if fs.exists(path) then return nil, ('%s: cannot read %s'):format(label, path) end
+    return require('stance.core').store(), ''
+  end
+  local store, problems = require('stance.core').read(text)
+  if not store then return nil, ('%s: %s'):format(label, problems) end
+  for _, p in ipairs(problems) do
+    if p.severity == 'error' then
+      return nil, ('%s:%d:%d: %s (%s side); not merged'):format(label, p.line, p.col, p.message, label)
+    end
+  end
+  return store, text
+end
+
+function cmd.run(_, args)
+  local base_path, ours_path, theirs_path = args[1], args[2], args[3]
+  local name = args[4] or ours_path
+  local base, berr = read(base_path, name .. ' (base)')
+  local ours, oerr = read(ours_path, name .. ' (ours)')
+  local theirs, terr = read(theirs_path, name .. ' (theirs)')
+  local err = berr and not base and berr or (oerr and not ours and oerr) or (terr and not theirs and terr)
+  if not base or not ours or not theirs then
+    io.stderr:write('stance merge: ', err, '\n')
+    return 2
+  end
+  local res, merr = require('stance.merge').stores(base, ours, theirs)
+  if not res then
+    io.stderr:write('stance merge: ', name, ': ', merr, '\n')
+    return 2
+  end
+  local ok, werr = require('stance.core').write_atomic(ours_path, res.store:write())
+  if not ok then
+    io.stderr:write('stance merge: ', werr, '\n')
+    return 2
+  end
+  if res.conflicts > 0 then
+    io.stderr:write(('stance merge: %s: %d conflict(s), both versions kept (conflict ours/theirs): %s\n'):format(
+      name, res.conflicts, table.concat(res.conflict_ids, ', ')))
+    return 1
+  end
+  return 0
+end
+
+return cmd

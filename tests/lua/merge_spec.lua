@@ -1,0 +1,172 @@
+-- Sharing through git: `stance merge` as git's merge driver in real repositories (both add,
+-- both edit different records, both edit the same record, one deletes what the other
+-- edits), `stance diff` alone and as git's diff driver, and `stance init --git`.
+local T = require('helpers')
+local core = require('stance.core')
+
+local DOC = 'The charge works. Traffic fell by a fifth. Buses run on time. Shops did not empty.\n'
+local ANN = '.stance/annotations/ana/doc.txt.stance'
+
+local function git(dir, args)
+  local out, err, code = T.run(('git -C %s %s'):format(T.q(dir), args))
+  return out, err, code
+end
+
+local function ann(id, a, b, label, stance, target)
+  return { kind = 'annotation', id = id, spans = { { a, b } }, label = label, stance = stance, target = target,
+    quote = DOC:sub(a + 1, b), created = '2026-11-22T10:00:00Z' }
+end
+
+local function write_layer(dir, recs)
+  local s = core.store()
+  s:set_header('document', 'doc.txt')
+  s:set_header('annotator', 'ana')
+  for _, r in ipairs(recs) do
+    assert(s:add(r))
+  end
+  T.write(dir .. '/' .. ANN, s:write())
+end
+
+local function layer(dir)
+  local s, problems = core.read(assert(T.read(dir .. '/' .. ANN)))
+  return assert(s), problems
+end
+
+--- A repository with a corpus, the drivers registered, `doc.txt` and ana's two annotations
+--- committed on main, and a branch `other`.
+local function repo()
+  local d = T.tmpdir()
+  git(d, 'init -q -b main')
+  git(d, 'config user.email t@example.org')
+  git(d, 'config user.name tester')
+  local out, err, code = T.run(('cd %s && %s init --git .'):format(T.q(d), T.q(T.stance)))
+  assert.are.equal(0, code, err)
+  assert.truthy(out:find('registered the stance merge and diff drivers', 1, true))
+  T.write(d .. '/doc.txt', DOC)
+  os.execute('mkdir -p ' .. T.q(d .. '/.stance/annotations/ana'))
+  write_layer(d, { ann('a1', 0, 17, 'favor', 'favor'), ann('a2', 18, 42, 'premise') })
+  git(d, 'add -A')
+  git(d, 'commit -q -m base')
+  git(d, 'branch other')
+  return d
+end
+
+--- Change ana's layer on `branch` with `fn(store)`, and commit.
+local function change(d, branch, fn)
+  git(d, 'checkout -q ' .. branch)
+  local s = layer(d)
+  fn(s)
+  T.write(d .. '/' .. ANN, s:write())
+  git(d, 'commit -q -am ' .. branch)
+end
+
+describe('sharing through git', function()
+  after_each(T.cleanup)
+
+  it('init writes .gitattributes and prints the git config lines', function()
+    local d = T.tmpdir()
+    local out, _, code = T.run(('%s init %s'):format(T.q(T.stance), T.q(d)))
+    assert.are.equal(0, code)
+    assert.truthy(T.read(d .. '/.gitattributes'):find('.stance/annotations/**/*.stance merge=stance diff=stance', 1, true))
+    assert.truthy(out:find("git config merge.stance.driver '", 1, true))
+    assert.truthy(out:find(' merge %O %A %B %P', 1, true))
+  end)
+
+  it('merges additions on both sides without a conflict', function()
+    local d = repo()
+    change(d, 'main', function(s) assert(s:add(ann('m1', 43, 61, 'premise'))) end)
+    change(d, 'other', function(s) assert(s:add(ann('o1', 62, 82, 'against', 'against'))) end)
+    git(d, 'checkout -q main')
+    local _, err, code = git(d, 'merge -q --no-edit other')
+    assert.are.equal(0, code, err)
+    local s, problems = layer(d)
+    assert.are.same({}, problems)
+    assert.are.equal(4, s:count('annotation'))
+    assert.truthy(s:get('m1') and s:get('o1'))
+    assert.are.equal(s:write(), T.read(d .. '/' .. ANN)) -- canonical
+  end)
+
+  it('merges edits of different records', function()
+    local d = repo()
+    change(d, 'main', function(s) assert(s:update('a1', { label = 'against', stance = 'against' })) end)
+    change(d, 'other', function(s) assert(s:update('a2', { note = 'weak evidence' })) end)
+    git(d, 'checkout -q main')
+    local _, err, code = git(d, 'merge -q --no-edit other')
+    assert.are.equal(0, code, err)
+    local s = layer(d)
+    assert.are.equal('against', s:get('a1').label)
+    assert.are.equal('weak evidence', s:get('a2').note)
+  end)
+
+  it('keeps both versions of a record edited differently, and git reports the conflict', function()
+    local d = repo()
+    change(d, 'main', function(s) assert(s:update('a1', { label = 'against', stance = 'against' })) end)
+    change(d, 'other', function(s) assert(s:update('a1', { label = 'neutral', stance = 'neutral' })) end)
+    git(d, 'checkout -q main')
+    local out, err, code = git(d, 'merge --no-edit other')
+    assert.are_not.equal(0, code)
+    assert.truthy((out .. err):find('CONFLICT', 1, true), out .. err)
+    local status = git(d, 'status --porcelain')
+    assert.truthy(status:find('UU ' .. ANN, 1, true), status)
+    local s, problems = layer(d)
+    assert.are.equal('against', s:get('a1', 'ours').label)
+    assert.are.equal('neutral', s:get('a1', 'theirs').label)
+    assert.are.equal('premise', s:get('a2').label)
+    -- the file is valid; check reports the conflict as a warning until one version goes
+    for _, p in ipairs(problems) do
+      assert.are.equal('warning', p.severity)
+    end
+    assert.truthy(problems[1].message:find('a1 is in conflict', 1, true))
+    local cout, _, ccode = T.run(('cd %s && %s check'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(1, ccode)
+    assert.truthy(cout:find('warning: annotation a1 is in conflict', 1, true), cout)
+  end)
+
+  it('keeps an edit that the other side deleted, as a conflict', function()
+    local d = repo()
+    change(d, 'main', function(s) assert(s:remove('a1')) end)
+    change(d, 'other', function(s) assert(s:update('a1', { target = 'buses' })) end)
+    git(d, 'checkout -q main')
+    local _, _, code = git(d, 'merge --no-edit other')
+    assert.are_not.equal(0, code)
+    local s = layer(d)
+    assert.is_nil(s:get('a1', 'ours'))
+    assert.are.equal('buses', s:get('a1', 'theirs').target)
+    assert.are.equal(2, s:count('annotation'))
+  end)
+
+  it('refuses to merge a file it cannot read, leaving ours as it was', function()
+    local d = T.tmpdir()
+    T.write(d .. '/base', 'format stance 1\n')
+    T.write(d .. '/ours', 'format stance 1\nannotation x\n  span 1-\n')
+    T.write(d .. '/theirs', 'format stance 1\n')
+    local _, err, code = T.run(('%s merge %s %s %s doc.stance'):format(T.q(T.stance), T.q(d .. '/base'),
+      T.q(d .. '/ours'), T.q(d .. '/theirs')))
+    assert.are.equal(2, code)
+    assert.truthy(err:find('doc.stance (ours):3:', 1, true), err)
+    assert.are.equal('format stance 1\nannotation x\n  span 1-\n', T.read(d .. '/ours'))
+  end)
+
+  it('diffs annotation files by annotation, alone and as git\'s diff driver', function()
+    local d = repo()
+    local before = d .. '/before.stance'
+    T.write(before, T.read(d .. '/' .. ANN))
+    local s = layer(d)
+    assert(s:update('a1', { label = 'against', stance = 'against' }))
+    assert(s:remove('a2'))
+    assert(s:add(ann('n1', 43, 61, 'evidence')))
+    T.write(d .. '/' .. ANN, s:write())
+    local out, _, code = T.run(('%s diff %s %s'):format(T.q(T.stance), T.q(before), T.q(d .. '/' .. ANN)))
+    assert.are.equal(1, code)
+    assert.truthy(out:find('~ annotation a1 against "The charge works.": label favor -> against; stance favor -> against',
+      1, true), out)
+    assert.truthy(out:find('- annotation a2 premise "Traffic fell by a fifth."', 1, true), out)
+    assert.truthy(out:find('+ annotation n1 evidence "Buses run on time."', 1, true), out)
+    local _, _, same = T.run(('%s diff %s %s'):format(T.q(T.stance), T.q(before), T.q(before)))
+    assert.are.equal(0, same)
+    local gout, gerr, gcode = git(d, 'diff')
+    assert.are.equal(0, gcode, gerr)
+    assert.truthy(gout:find('stance diff ' .. ANN, 1, true), gout)
+    assert.truthy(gout:find('+ annotation n1 evidence', 1, true), gout)
+  end)
+end)
