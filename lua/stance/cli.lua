@@ -7,8 +7,10 @@ local M = {}
 local H = {}
 
 --- Commands in the order `stance --help` lists them.
-M.commands = { 'init', 'index', 'search', 'stats', 'export', 'check', 'fmt', 'merge', 'diff', 'run', 'hash', 'version',
-  'help' }
+M.commands = {
+  'init', 'index', 'search', 'stats', 'export', 'check', 'fmt', 'merge', 'diff', 'agree', 'run', 'hash', 'version',
+  'help',
+}
 
 --- Commands whose module is not named after them.
 H.modules = { init = 'stance.cli.initcorpus' }

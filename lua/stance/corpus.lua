@@ -180,6 +180,14 @@ function M:annotators()
   return out
 end
 
+--- Agreement between annotators (see stance.agree and :help stance-agreement).
+---@param opts stance.AgreeOptions|nil
+---@return table|nil report
+---@return string|nil err
+function M:agreement(opts)
+  return require('stance.agree').compute(self, opts)
+end
+
 --- Remember a changed layer, so that save() finds it.
 function M:track_layer(layer)
   self.layers[#self.layers + 1] = layer

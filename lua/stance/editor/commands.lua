@@ -151,6 +151,14 @@ M.subcommands = {
     run = function(args) require('stance.editor.layers').side(args[1]) end,
     complete = function(arglead) return require('stance.editor.layers').complete(arglead) end,
   },
+  agree = {
+    desc = 'agreement between annotators in a new buffer [unit token|sentence|span] [field F] [label L]',
+    run = function(args) M.agree(args) end,
+    complete = function(arglead)
+      return vim.tbl_filter(function(x) return x:sub(1, #arglead) == arglead end,
+        { 'unit', 'token', 'sentence', 'span', 'field', 'label', 'stance', 'target', 'role', 'annotators' })
+    end,
+  },
   save = {
     desc = 'write the annotations of this document now',
     run = function()
@@ -170,6 +178,39 @@ M.subcommands = {
     run = function(_, cmd) require('stance.editor.nav').jump(true, cmd.count) end,
   },
 }
+
+--- :Stance agree [unit U] [field F] [label L] [annotators A,B]: the report of `stance agree`
+--- for the corpus of the current buffer (or directory), in a scratch buffer.
+function M.agree(args)
+  local opts = {}
+  for i = 1, #args, 2 do
+    local k, v = args[i], args[i + 1]
+    if not v or not ({ unit = true, field = true, label = true, annotators = true })[k] then
+      return notify().error('usage: :Stance agree [unit token|sentence|span] [field F] [label L] [annotators A,B]')
+    end
+    if k == 'annotators' then
+      opts.annotators = vim.split(v, ',', { trimempty = true })
+    else
+      opts[k] = v
+    end
+  end
+  if opts.unit and not ({ token = true, sentence = true, span = true })[opts.unit] then
+    return notify().error(("unknown unit '%s' (token, sentence or span)"):format(opts.unit))
+  end
+  local c, err = require('stance.corpora').get()
+  if not c then return notify().error(err) end
+  local report, rerr = c:agreement(opts)
+  if not report then return notify().error(rerr) end
+  vim.cmd('botright new')
+  local buf = vim.api.nvim_get_current_buf()
+  vim.bo[buf].buftype = 'nofile'
+  vim.bo[buf].bufhidden = 'wipe'
+  vim.bo[buf].swapfile = false
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, require('stance.agree').lines(report))
+  vim.bo[buf].modifiable = false
+  pcall(vim.api.nvim_buf_set_name, buf, 'stance://agreement')
+  return buf, report
+end
 
 --- The statusline component: counts per stance ("favor 3 against 1"), orphans and
 --- conflicts; empty when the buffer is not annotated.
