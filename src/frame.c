@@ -179,6 +179,144 @@ static int best_occurrence(const stance_frame *f, const stance_rec *r, const cha
   return found;
 }
 
+/* ---- approximate matching ----------------------------------------------------------------- */
+
+/* The substring of text[lo, hi) closest to q (edit distance over bytes, free start and end
+ * in the text): its start and end. prev, cur, pstart, cstart hold qlen + 1 cells each.
+ * Returns the distance, or SIZE_MAX if none is within max. The leftmost best end wins. */
+static size_t best_substring(const char *text, size_t lo, size_t hi, const char *q, size_t qlen, size_t max,
+                             size_t *out_start, size_t *out_end, size_t *prev, size_t *cur, size_t *pstart,
+                             size_t *cstart) {
+  size_t best = SIZE_MAX, i, j;
+  /* column j = bytes of q consumed; rows walk the text */
+  for (j = 0; j <= qlen; j++) {
+    prev[j] = j;
+    pstart[j] = lo;
+  }
+  if (prev[qlen] <= max) {
+    best = prev[qlen];
+    *out_start = lo;
+    *out_end = lo;
+  }
+  for (i = lo; i < hi; i++) {
+    cur[0] = 0;
+    cstart[0] = i + 1;
+    for (j = 1; j <= qlen; j++) {
+      size_t sub = prev[j - 1] + (text[i] == q[j - 1] ? 0 : 1), del = prev[j] + 1, ins = cur[j - 1] + 1;
+      size_t v = sub, st = pstart[j - 1];
+      if (del < v) {
+        v = del;
+        st = pstart[j];
+      }
+      if (ins < v) {
+        v = ins;
+        st = cstart[j - 1];
+      }
+      cur[j] = v;
+      cstart[j] = st;
+    }
+    if (cur[qlen] < best) {
+      best = cur[qlen];
+      *out_start = cstart[qlen];
+      *out_end = i + 1;
+    }
+    {
+      size_t *t = prev;
+      prev = cur;
+      cur = t;
+      t = pstart;
+      pstart = cstart;
+      cstart = t;
+    }
+  }
+  return best <= max ? best : SIZE_MAX;
+}
+
+static int wordish(unsigned char c) {
+  return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* A fuzzy match does not start or end inside a word unless the quote did: the start moves
+ * back to the word's start, the end on to the word's end (and over the quote's final
+ * punctuation when the text has it there). */
+static void word_bounds(const stance_frame *f, const char *q, size_t qlen, size_t *a, size_t *b) {
+  unsigned char first = (unsigned char)q[0], last = (unsigned char)q[qlen - 1];
+  if (wordish(first))
+    while (*a > 0 && wordish((unsigned char)f->s[*a - 1]) && wordish((unsigned char)f->s[*a])) (*a)--;
+  if (*b < f->len && wordish((unsigned char)f->s[*b - 1]) && wordish((unsigned char)f->s[*b])) {
+    while (*b < f->len && wordish((unsigned char)f->s[*b])) (*b)++;
+  }
+  if (!wordish(last) && *b < f->len && (unsigned char)f->s[*b] == last && (unsigned char)f->s[*b - 1] != last) (*b)++;
+}
+
+/* Snap a byte offset to the start of its UTF-8 character. */
+static size_t char_start(const stance_frame *f, size_t b) {
+  while (b > 0 && b < f->len && ((unsigned char)f->s[b] & 0xC0) == 0x80) b--;
+  return b;
+}
+
+/* Find the one-span annotation `r` approximately (see stance_frame_anchor): on success its
+ * new spans in file code points [*a, *b) and 1; 0 when not found; -1 out of memory. */
+static int fuzzy_find(const stance_frame *f, const stance_rec *r, const char *q, size_t qlen, size_t *a, size_t *b) {
+  size_t k = qlen / STANCE_FUZZY_DIVISOR, pieces, plen, p, best = SIZE_MAX, best_score = 0, best_dist = 0;
+  size_t near = stance_text_cp_to_byte(f->t, r->spans[0].start > stance_text_cps(f->t) ? stance_text_cps(f->t)
+                                                                                        : r->spans[0].start);
+  size_t *cells, seen = 0, checked[64], nchecked = 0;
+  size_t found_a = 0, found_b = 0;
+  if (k > STANCE_FUZZY_MAX_EDITS) k = STANCE_FUZZY_MAX_EDITS;
+  if (qlen < STANCE_FUZZY_MIN_QUOTE) return 0;
+  pieces = k + 1;
+  plen = qlen / pieces;
+  if (plen < 3) {
+    pieces = qlen / 3;
+    plen = 3;
+    if (pieces < k + 1) return 0; /* too short to allow that many edits */
+  }
+  if ((cells = malloc(4 * (qlen + 1) * sizeof *cells)) == NULL) return -1;
+  for (p = 0; p < pieces && seen < MAX_OCCURRENCES; p++) {
+    const char *piece = q + p * plen, *at = f->s, *end = f->s + f->len;
+    while (at < end && seen < MAX_OCCURRENCES) {
+      const char *hit = memmem(at, (size_t)(end - at), piece, plen);
+      size_t cand, lo, hi, s0 = 0, e0 = 0, d;
+      if (hit == NULL) break;
+      seen++;
+      at = hit + 1;
+      cand = (size_t)(hit - f->s);
+      cand = cand > p * plen ? cand - p * plen : 0;
+      lo = cand > k ? cand - k : 0;
+      hi = cand + qlen + k < f->len ? cand + qlen + k : f->len;
+      {
+        size_t c, dup = 0;
+        for (c = 0; c < nchecked && !dup; c++) dup = cand <= checked[c] + k && cand + k >= checked[c];
+        if (dup) continue;
+        checked[nchecked < 64 ? nchecked++ : (size_t)(seen % 64)] = cand;
+      }
+      d = best_substring(f->s, lo, hi, q, qlen, k, &s0, &e0, cells, cells + (qlen + 1), cells + 2 * (qlen + 1),
+                         cells + 3 * (qlen + 1));
+      if (d != SIZE_MAX && e0 > s0) {
+        size_t score = match_before(f, s0, r->f[STANCE_F_PREFIX]) + match_after(f, e0, r->f[STANCE_F_SUFFIX]);
+        size_t dist = s0 > near ? s0 - near : near - s0;
+        if (best == SIZE_MAX || d < best || (d == best && (score > best_score || (score == best_score && dist < best_dist)))) {
+          best = d;
+          best_score = score;
+          best_dist = dist;
+          found_a = s0;
+          found_b = e0;
+        }
+      }
+    }
+  }
+  free(cells);
+  if (best == SIZE_MAX) return 0;
+  word_bounds(f, q, qlen, &found_a, &found_b);
+  found_a = char_start(f, found_a);
+  if (found_b < f->len) found_b = char_start(f, found_b);
+  if (found_b <= found_a) return 0;
+  *a = stance_text_byte_to_cp(f->t, found_a);
+  *b = stance_text_byte_to_cp(f->t, found_b);
+  return 1;
+}
+
 static void to_buf_spans(const stance_frame *f, stance_rec *r, int64_t delta) {
   uint32_t i;
   for (i = 0; i < r->nspans; i++) {
@@ -197,7 +335,7 @@ int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_re
   for (i = 0; i < slots; i++) {
     stance_rec *r = stance_store_at(s, i);
     const char *quote;
-    size_t qlen, first_len;
+    size_t qlen, first_len, delta_a, delta_b;
     int64_t delta;
     if (r->dead || r->orphan || r->kind != STANCE_REC_ANNOTATION || r->nspans == 0) continue;
     quote = r->f[STANCE_F_QUOTE];
@@ -224,9 +362,25 @@ int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_re
     first_len = cp_prefix_len(quote, qlen, r->spans[0].end - r->spans[0].start);
     if (best_occurrence(f, r, quote, qlen, first_len, &delta)) {
       to_buf_spans(f, r, delta);
+      r->touched = 1;
       res->moved++;
       if (cb) cb(ud, r, 0);
       continue;
+    }
+    if (r->nspans == 1) {
+      int fz = fuzzy_find(f, r, quote, qlen, &delta_a, &delta_b);
+      if (fz < 0) return STANCE_ENOMEM;
+      if (fz > 0) {
+        size_t a = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_a));
+        size_t b = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_b));
+        r->spans[0].start = (uint32_t)a;
+        r->spans[0].end = (uint32_t)b;
+        r->touched = 1;
+        res->moved++;
+        res->fuzzy++;
+        if (cb) cb(ud, r, 2);
+        continue;
+      }
     }
     r->orphan = 1;
     res->orphaned++;

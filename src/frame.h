@@ -36,14 +36,29 @@ size_t stance_frame_buf_len(const stance_frame *f);
 
 typedef struct stance_anchor_result {
   uint32_t placed, moved, orphaned; /* moved: found again elsewhere */
+  uint32_t fuzzy;                   /* of the moved: found with a changed quote */
 } stance_anchor_result;
 
-/* Called for each annotation that moved (orphan = 0) or was made an orphan (1). */
+/* At most a fifth of a quote's bytes may differ (edits: insert, delete, replace a byte)
+ * for a fuzzy match, and never more than STANCE_FUZZY_MAX_EDITS. */
+#define STANCE_FUZZY_DIVISOR 5
+#define STANCE_FUZZY_MAX_EDITS 64
+/* Shorter quotes are only found exactly: a few edits can turn them into other words. */
+#define STANCE_FUZZY_MIN_QUOTE 16
+
+/* Called for each annotation that moved (orphan = 0; 2 when found with a changed quote) or
+ * was made an orphan (1). */
 typedef void (*stance_anchor_cb)(void *ud, const stance_rec *r, int orphan);
 
 /* Place every annotation of `s` (spans in file code points) in the text and convert its
- * spans to buffer bytes; those that cannot be placed become orphans (their spans stay in
- * code points). 0 or STANCE_ENOMEM. */
+ * spans to buffer bytes: where it was if its quote is still there; else at the occurrence
+ * of its quote with the most matching prefix and suffix, then the nearest; else (one span
+ * only) at the best approximate occurrence: the substring with the fewest byte edits from
+ * the quote, at most a fifth of its length (STANCE_FUZZY_*), found from exact pieces of
+ * the quote (with k edits, one of k + 1 pieces is intact) and checked by dynamic
+ * programming, ties broken by prefix/suffix and distance. Those that moved are marked
+ * touched (their quote and context are refreshed at the next write). Those that cannot be
+ * placed become orphans (their spans stay in code points). 0 or STANCE_ENOMEM. */
 int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_result *res,
                         stance_anchor_cb cb, void *ud);
 

@@ -76,13 +76,17 @@ static int f_cps(lua_State *L) {
 
 typedef struct ids_out {
   lua_State *L;
-  int moved, orphans, nm, no;
+  int moved, orphans, fuzzy, nm, no, nf;
 } ids_out;
 
 static void anchor_cb(void *ud, const stance_rec *r, int orphan) {
   ids_out *o = ud;
+  if (orphan == 2 && o->fuzzy > 0) {
+    lua_pushstring(o->L, r->id);
+    lua_rawseti(o->L, o->fuzzy, ++o->nf);
+  }
   lua_pushstring(o->L, r->id);
-  if (orphan)
+  if (orphan == 1)
     lua_rawseti(o->L, o->orphans, ++o->no);
   else
     lua_rawseti(o->L, o->moved, ++o->nm);
@@ -96,14 +100,19 @@ static int f_anchor(lua_State *L) {
   lua_newtable(L);
   lua_newtable(L);
   lua_newtable(L);
+  lua_newtable(L);
   o.L = L;
-  o.orphans = lua_gettop(L);
-  o.moved = o.orphans - 1;
-  o.nm = o.no = 0;
+  o.fuzzy = lua_gettop(L);
+  o.orphans = o.fuzzy - 1;
+  o.moved = o.fuzzy - 2;
+  o.nm = o.no = o.nf = 0;
   if (stance_frame_anchor(f, s, &res, anchor_cb, &o) != STANCE_OK)
     return stance__fail(L, "out of memory", "ENOMEM");
+  lua_setfield(L, -4, "fuzzy_ids");
   lua_setfield(L, -3, "orphan_ids");
   lua_setfield(L, -2, "moved_ids");
+  lua_pushinteger(L, res.fuzzy);
+  lua_setfield(L, -2, "fuzzy");
   lua_pushinteger(L, res.placed);
   lua_setfield(L, -2, "placed");
   lua_pushinteger(L, res.moved);
@@ -124,7 +133,8 @@ static int f_refresh(lua_State *L) {
   o.L = L;
   o.orphans = lua_gettop(L);
   o.moved = o.orphans; /* not used: refresh reports only collapsed annotations */
-  o.nm = o.no = 0;
+  o.fuzzy = 0;
+  o.nm = o.no = o.nf = 0;
   n = stance_frame_refresh(f, s, (uint32_t)context, anchor_cb, &o);
   if (n < 0) return stance__fail(L, "out of memory", "ENOMEM");
   lua_pushinteger(L, n);

@@ -190,6 +190,30 @@ static void anchor_finds_annotations_again(void) {
   stance_store_free(s);
 }
 
+static void anchor_finds_changed_quotes_fuzzily(void) {
+  /* "The quick brown fox ran very fast over the hill." became "... quite fast ..." and moved;
+   * a quote with too many changes, and a two-part one, are orphans */
+  const char *text = "Intro. The quick brown fox ran quite fast over the hill. Then the fox slept. Later.";
+  stance_frame *f = stance_frame_new(text, strlen(text), 0);
+  stance_store *s = stance_store_new();
+  stance_anchor_result res;
+  stance_range one = {0, 48}, far = {30, 50}, two[2] = {{0, 3}, {4, 7}};
+  CHECK_INT(add_span(s, "edited", &one, 1, "The quick brown fox ran very fast over the hill.", "", " Then"), STANCE_OK);
+  CHECK_INT(add_span(s, "rewritten", &far, 1, "A cat sat on the mat all day.", "", ""), STANCE_OK);
+  CHECK_INT(add_span(s, "parts", two, 2, "The dog", "", ""), STANCE_OK);
+  CHECK_INT(stance_frame_anchor(f, s, &res, NULL, NULL), STANCE_OK);
+  CHECK_INT(res.moved, 1);
+  CHECK_INT(res.fuzzy, 1);
+  CHECK_INT(res.orphaned, 2);
+  CHECK_INT(stance_store_get(s, "edited")->spans[0].start, 7);
+  CHECK_INT(stance_store_get(s, "edited")->spans[0].end, 56);
+  CHECK(stance_store_get(s, "edited")->touched);
+  CHECK(stance_store_get(s, "rewritten")->orphan);
+  CHECK(stance_store_get(s, "parts")->orphan);
+  stance_frame_free(f);
+  stance_store_free(s);
+}
+
 static void refresh_and_write_in_code_points(void) {
   const char *text = "Ça va. Non, ça ne va pas.\n";
   stance_frame *f = stance_frame_new(text, strlen(text), 0);
@@ -231,5 +255,6 @@ const test_case frame_tests[] = {
     {"shift_follows_edits_like_the_model", shift_follows_edits_like_the_model},
     {"shift_reports_touched_spans", shift_reports_touched_spans},
     {"anchor_finds_annotations_again", anchor_finds_annotations_again},
+    {"anchor_finds_changed_quotes_fuzzily", anchor_finds_changed_quotes_fuzzily},
     {"refresh_and_write_in_code_points", refresh_and_write_in_code_points},
     {NULL, NULL}};

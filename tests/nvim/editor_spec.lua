@@ -291,7 +291,7 @@ describe('the editor', function()
     local disk, recs = on_disk(s)
     assert.are.same({ { 44 + 6, 62 + 6 } }, recs[1].spans) -- 6 code points
     assert.are.equal('By Marta Lindqvist', recs[1].quote)
-    assert.are.equal(require('stance.core').sha256(require('stance.editor.session').file_text(s.buf)),
+    assert.are.equal('sha256:' .. require('stance.core').sha256(require('stance.editor.session').file_text(s.buf)),
       disk:header().hash)
     -- an edit inside the span: the quote follows
     vim.api.nvim_win_set_cursor(0, { 3, 3 })

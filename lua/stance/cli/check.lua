@@ -20,6 +20,7 @@ local cmd = {
 }
 
 function cmd.run(opts, args)
+  H.anchored = {}
   local fs = require('stance.fs')
   local root_mod = require('stance.root')
   local files = {}
@@ -65,6 +66,18 @@ function cmd.run(opts, args)
   end
   io.stdout:write(table.concat(out))
   if not opts.quiet then
+    local changed, kept, moved, fuzzy, orphaned = 0, 0, 0, 0, 0
+    for _, r in ipairs(H.anchored) do
+      if r.checked and (r.changed or r.moved + r.orphaned > 0) then
+        changed = changed + (r.changed and 1 or 0)
+        kept, moved, fuzzy, orphaned = kept + r.kept, moved + r.moved, fuzzy + r.fuzzy, orphaned + r.orphaned
+      end
+    end
+    if changed > 0 then
+      io.stderr:write(('stance check: %d document%s changed since annotated; %d annotation%s kept, %d moved '
+        .. '(%d with a changed text), %d orphaned\n'):format(changed, changed == 1 and '' or 's', kept,
+        kept == 1 and '' or 's', moved, fuzzy, orphaned))
+    end
     io.stderr:write(('stance check: %d file%s, %d error%s, %d warning%s\n'):format(#files,
       #files == 1 and '' or 's', errors, errors == 1 and '' or 's', warnings, warnings == 1 and '' or 's'))
   end
@@ -91,7 +104,20 @@ function H.check_file(path, schemas)
     end
     vocab = schemas[root] or nil
   end
-  local _, problems = require('stance.core').read(text, { vocab = vocab })
+  local store, problems = require('stance.core').read(text, { vocab = vocab })
+  if store and root then
+    -- the document changed since the file was written: where is each annotation now?
+    -- (always checked: orphans written back after a re-anchoring stay listed)
+    local res = require('stance.reanchor').run(root, store, { force = true })
+    H.anchored[#H.anchored + 1] = res
+    for _, p in ipairs(require('stance.reanchor').problems(res)) do
+      problems[#problems + 1] = p
+    end
+    table.sort(problems, function(a, b)
+      if a.line ~= b.line then return a.line < b.line end
+      return a.col < b.col
+    end)
+  end
   return problems
 end
 

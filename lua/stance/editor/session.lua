@@ -133,10 +133,11 @@ function M.stamp(path)
   return ('%d:%d.%d:%d'):format(st.size, st.mtime, st.mtime_ns, st.ino or 0)
 end
 
---- SHA-256 of the document's text as a file (cached with the frame).
+--- "sha256:" and the SHA-256 of the document's text as a file (cached with the frame), as
+--- annotation files record it.
 function M:doc_hash()
   local _, text = self:get_frame()
-  if not self.frame_hash then self.frame_hash = require('stance.core').sha256(text) end
+  if not self.frame_hash then self.frame_hash = 'sha256:' .. require('stance.core').sha256(text) end
   return self.frame_hash
 end
 
@@ -180,7 +181,8 @@ function M.attach(buf)
   require('stance.editor.keys').attach(self)
   if res.moved > 0 or res.orphaned > 0 then
     require('stance.notify').warn(('%s: the text changed since the annotations were saved: '
-      .. '%d kept, %d moved, %d orphaned%s'):format(rel, res.placed, res.moved, res.orphaned,
+      .. '%d kept, %d moved (%d with a changed text), %d orphaned%s'):format(rel, res.placed, res.moved,
+      res.fuzzy or 0, res.orphaned,
       res.orphaned > 0 and ' (kept; :Stance list orphans)' or ''))
     if res.moved > 0 then self:changed() end
   end

@@ -211,7 +211,8 @@ function Frame:cps() end
 --- Place a store read from a file (code points) in the buffer (bytes): by position when the
 --- quote is there, else at the best occurrence of the quote; else the annotation is an orphan.
 ---@param store stance.Store
----@return {placed: integer, moved: integer, orphaned: integer, moved_ids: string[], orphan_ids: string[]}
+---@return {placed: integer, moved: integer, fuzzy: integer, orphaned: integer, moved_ids: string[],
+---  orphan_ids: string[], fuzzy_ids: string[]}
 function Frame:anchor(store) end
 --- New quote, prefix and suffix for every touched annotation; the ones whose text is all
 --- gone are listed, not changed.

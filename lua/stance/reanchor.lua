@@ -1,0 +1,106 @@
+--- Finding annotations again in a document that changed since they were written (its hash
+--- differs from the one the file recorded): each one is kept (its quote is where it was),
+--- moved (found elsewhere: the exact quote nearest with the best context, or approximately,
+--- see :help stance-reanchor) or orphaned (kept in the file, never dropped). Both hosts.
+local M = {}
+
+---@class stance.ReanchorResult
+---@field checked boolean false when the document has the recorded hash (nothing to do)
+---@field document string|nil path of the document, relative to the root
+---@field missing boolean|nil the document is not there
+---@field kept integer
+---@field moved integer
+---@field fuzzy integer of the moved, found with a changed quote
+---@field orphaned integer
+---@field outcomes table[] { id, line, outcome = "moved"|"fuzzy"|"orphan", from = {a, b}, to = {a, b} }
+---@field store stance.Store the annotations placed in the text (buffer bytes), when checked
+---@field frame stance.Frame
+---@field text string the document
+
+--- Re-anchor the annotation file `store` (read from a file below corpus `root`).
+---@param root string
+---@param store stance.Store
+---@param opts {force: boolean|nil}|nil force: check even when the hash matches
+---@return stance.ReanchorResult
+function M.run(root, store, opts)
+  opts = opts or {}
+  local core = require('stance.core')
+  local h = store:header()
+  local res = { checked = false, document = h.document, kept = 0, moved = 0, fuzzy = 0, orphaned = 0, outcomes = {} }
+  if not h.document then return res end
+  local text = require('stance.fs').read(root .. '/' .. h.document)
+  if not text then
+    res.missing = true
+    return res
+  end
+  local hash = core.sha256(text)
+  local recorded = h.hash and h.hash:gsub('^sha256:', '') or nil
+  if recorded == hash and not opts.force then return res end
+  res.checked = true
+  res.changed = recorded ~= hash
+  local before = {}
+  for _, r in ipairs(store:records('annotation')) do
+    before[r.id] = { spans = r.spans, line = r.line }
+  end
+  local frame = core.frame(text)
+  local a = frame:anchor(store)
+  res.kept, res.moved, res.orphaned, res.fuzzy = a.placed, a.moved, a.orphaned, a.fuzzy or 0
+  local fuzzy = {}
+  for _, id in ipairs(a.fuzzy_ids or {}) do
+    fuzzy[id] = true
+  end
+  for _, id in ipairs(a.moved_ids) do
+    local r = store:get(id)
+    local was = before[id]
+    res.outcomes[#res.outcomes + 1] = {
+      id = id, line = was.line, outcome = fuzzy[id] and 'fuzzy' or 'moved',
+      from = { was.spans[1][1], was.spans[#was.spans][2] },
+      to = { frame:buf_to_cp(r.spans[1][1]), frame:buf_to_cp(r.spans[#r.spans][2]) },
+    }
+  end
+  for _, id in ipairs(a.orphan_ids) do
+    local was = before[id]
+    res.outcomes[#res.outcomes + 1] = { id = id, line = was.line, outcome = 'orphan',
+      from = { was.spans[1][1], was.spans[#was.spans][2] } }
+  end
+  table.sort(res.outcomes, function(x, y) return (x.line or 0) < (y.line or 0) end)
+  res.store, res.frame, res.text, res.hash = store, frame, text, 'sha256:' .. hash
+  return res
+end
+
+--- The outcomes as problems of the annotation file ({line, col, severity, message}).
+---@param res stance.ReanchorResult
+---@return table[]
+function M.problems(res)
+  local out = {}
+  if res.missing then
+    out[1] = { line = 1, col = 1, severity = 'warning',
+      message = ('document %s is not there: its annotations cannot be checked'):format(res.document) }
+    return out
+  end
+  for _, o in ipairs(res.outcomes) do
+    local msg
+    if o.outcome == 'orphan' then
+      msg = ('annotation %s: its text (%d-%d) is no longer in %s; kept as an orphan'):format(o.id, o.from[1],
+        o.from[2], res.document)
+    else
+      msg = ('annotation %s moved%s: %d-%d is now %d-%d (stance fmt --reanchor writes it)'):format(o.id,
+        o.outcome == 'fuzzy' and ' (its text changed)' or '', o.from[1], o.from[2], o.to[1], o.to[2])
+    end
+    out[#out + 1] = { line = o.line or 1, col = 1, severity = 'warning', message = msg }
+  end
+  return out
+end
+
+--- The file's new text after re-anchoring: moved annotations at their new place with
+--- fresh quote and context, orphans as they were, the document's hash.
+---@param res stance.ReanchorResult
+---@param context integer|nil code points of prefix and suffix (default 32)
+---@return string
+function M.write(res, context)
+  res.frame:refresh(res.store, context or 32)
+  res.store:set_header('hash', res.hash)
+  return res.frame:write(res.store)
+end
+
+return M

@@ -1,0 +1,257 @@
+-- Re-anchoring: copies of the example articles edited (an insertion before the spans, an
+-- edit inside one, a deleted paragraph, paragraphs swapped), then every annotation's fate
+-- checked through the API, `stance check` and `stance fmt --reanchor`.
+local T = require('helpers')
+local core = require('stance.core')
+local reanchor = require('stance.reanchor')
+
+local DOC = '01_charge_works.txt'
+local ANA = '.stance/annotations/ana/' .. DOC .. '.stance'
+
+local function corpus()
+  local d = T.tmpdir()
+  os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+  os.execute('rm -f ' .. T.q(d .. '/.stance/index.bin'))
+  return d
+end
+
+local function paragraphs(text)
+  local out = {}
+  for p in (text .. '\n\n'):gmatch('(.-)\n\n+') do
+    out[#out + 1] = p
+  end
+  return out
+end
+
+--- Edit the document with `fn(text)`, re-anchor ana's layer; returns outcomes by ID, the
+--- result, and the store as read before.
+local function edit(d, fn)
+  local path = d .. '/' .. DOC
+  local text = fn(assert(T.read(path)))
+  T.write(path, text)
+  local store = assert(core.read(assert(T.read(d .. '/' .. ANA))))
+  local before = {}
+  for _, r in ipairs(store:records('annotation')) do
+    before[r.id] = r
+  end
+  local res = reanchor.run(d, store)
+  local fate = {}
+  for id in pairs(before) do
+    fate[id] = 'kept'
+  end
+  for _, o in ipairs(res.outcomes) do
+    fate[o.id] = o.outcome
+  end
+  return fate, res, before, text
+end
+
+--- After `stance fmt --reanchor`: every placed annotation's quote is the text at its span.
+local function check_written(d, text, orphans, doc)
+  doc = doc or DOC
+  local out, err, code = T.run(('cd %s && %s fmt --reanchor'):format(T.q(d), T.q(T.stance)))
+  assert.are.equal(0, code, err)
+  assert.truthy(out:find('ana/' .. doc .. '.stance: ', 1, true), out)
+  local store = assert(core.read(assert(T.read(d .. '/.stance/annotations/ana/' .. doc .. '.stance'))))
+  local model = core.text(text)
+  for _, r in ipairs(store:records('annotation')) do
+    if not orphans[r.id] then
+      local parts = {}
+      for i, sp in ipairs(r.spans) do
+        parts[i] = text:sub(model:cp_to_byte(sp[1]) + 1, model:cp_to_byte(sp[2]))
+      end
+      assert.are.equal(r.quote, table.concat(parts, ' '), r.id)
+    end
+  end
+  assert.are.equal('sha256:' .. core.sha256(text), store:header().hash)
+  -- and the check is clean again, but for orphans
+  local cout = T.run(('cd %s && %s check'):format(T.q(d), T.q(T.stance)))
+  local n, want = 0, 0
+  for _ in cout:gmatch('kept as an orphan') do
+    n = n + 1
+  end
+  for _ in pairs(orphans) do
+    want = want + 1
+  end
+  assert.are.equal(want, n, cout)
+  assert.falsy(cout:find(' moved', 1, true), cout)
+  return store
+end
+
+describe('re-anchoring', function()
+  after_each(T.cleanup)
+
+  it('moves every annotation after text inserted before them, by the same number of code points', function()
+    local d = corpus()
+    local fate, res, before = edit(d, function(t) return 'Éditorial — a note added later.\n\n' .. t end)
+    assert.is_true(res.checked)
+    for id, f in pairs(fate) do
+      assert.are.equal('moved', f, id)
+    end
+    for _, o in ipairs(res.outcomes) do
+      assert.are.equal(before[o.id].spans[1][1] + 33, o.to[1])
+    end
+    check_written(d, T.read(d .. '/' .. DOC), {})
+  end)
+
+  it('finds an annotation whose text was edited, approximately, and keeps the others', function()
+    local d = corpus()
+    local fate, res = edit(d, function(t)
+      return (t:gsub('The council should keep the charge and extend it to weekends%.',
+        'The council should keep the charge and also extend it to Sundays.'))
+    end)
+    local edited
+    for id, f in pairs(fate) do
+      if f == 'fuzzy' then edited = id end
+    end
+    assert.truthy(edited, 'one annotation found with a changed text')
+    assert.are.equal(1, res.fuzzy)
+    assert.are.equal(0, res.orphaned)
+    local o
+    for _, x in ipairs(res.outcomes) do
+      if x.id == edited then o = x end
+    end
+    local text = T.read(d .. '/' .. DOC)
+    local model = core.text(text)
+    assert.are.equal('The council should keep the charge and also extend it to Sundays.',
+      text:sub(model:cp_to_byte(o.to[1]) + 1, model:cp_to_byte(o.to[2])))
+    local store = check_written(d, text, {})
+    assert.are.equal('The council should keep the charge and also extend it to Sundays.', store:get(edited).quote)
+  end)
+
+  it('keeps the annotations of a deleted paragraph as orphans, listed and written back unchanged', function()
+    local d = corpus()
+    local fate, res, before = edit(d, function(t)
+      local ps = paragraphs(t)
+      table.remove(ps, 4) -- "Critics said the charge would empty the shops. ..."
+      return table.concat(ps, '\n\n') .. '\n'
+    end)
+    assert.is_true(res.orphaned >= 1)
+    local orphans = {}
+    for id, f in pairs(fate) do
+      if f == 'orphan' then
+        orphans[id] = true
+        assert.truthy(before[id].quote:find('Retail footfall', 1, true) or before[id].quote:find('shops', 1, true), id)
+      else
+        assert.truthy(f == 'moved' or f == 'kept', id .. ' ' .. tostring(before[id].quote))
+      end
+    end
+    local out = T.run(('cd %s && %s check'):format(T.q(d), T.q(T.stance)))
+    assert.truthy(out:find('kept as an orphan', 1, true), out)
+    local store = check_written(d, T.read(d .. '/' .. DOC), orphans)
+    for id in pairs(orphans) do
+      local r = store:get(id)
+      assert.truthy(r, 'the orphan is still in the file')
+      assert.are.equal(before[id].quote, r.quote)
+      assert.are.same(before[id].spans, r.spans)
+    end
+  end)
+
+  it('follows paragraphs that were swapped', function()
+    local d = corpus()
+    local fate, res, before, text = edit(d, function(t)
+      local ps = paragraphs(t)
+      ps[3], ps[5] = ps[5], ps[3]
+      return table.concat(ps, '\n\n') .. '\n'
+    end)
+    assert.are.equal(0, res.orphaned)
+    local model = core.text(text)
+    for _, o in ipairs(res.outcomes) do
+      assert.are.equal('moved', o.outcome)
+      local q = text:sub(model:cp_to_byte(o.to[1]) + 1, model:cp_to_byte(o.to[2]))
+      assert.are.equal(before[o.id].quote, q)
+    end
+    local moved = 0
+    for _, f in pairs(fate) do
+      if f == 'moved' then moved = moved + 1 end
+    end
+    assert.is_true(moved >= 2)
+    check_written(d, text, {})
+  end)
+
+  it('does nothing when the document has the hash the file recorded', function()
+    local d = corpus()
+    local store = assert(core.read(assert(T.read(d .. '/' .. ANA))))
+    local text = T.read(d .. '/' .. DOC)
+    store:set_header('hash', 'sha256:' .. core.sha256(text))
+    local res = reanchor.run(d, store)
+    assert.is_false(res.checked)
+    assert.are.equal(0, #res.outcomes)
+  end)
+end)
+
+-- The same edits, made generically, on an article of the project's sample corpus (US policy
+-- toward North Korea) with ana's annotations, when the sample corpus is there.
+describe('re-anchoring on the sample corpus', function()
+  after_each(T.cleanup)
+  local doc = '000_6358a7516b2472dd.txt'
+  local ann_file = T.root .. '/doc/example/shared-corpus/' .. doc .. '.stance'
+  local run = T.shared and it or pending
+
+  local function setup(edit_fn)
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance/annotations/ana && cp %s %s/ && cp %s %s/.stance/annotations/ana/'):format(
+      T.q(d), T.q(T.shared .. '/corpus/' .. doc), T.q(d), T.q(ann_file), T.q(d)))
+    local store = assert(core.read(assert(T.read(ann_file))))
+    local recs = store:records('annotation')
+    table.sort(recs, function(a, b) return a.spans[1][1] < b.spans[1][1] end)
+    local text = edit_fn(assert(T.read(d .. '/' .. doc)), recs)
+    T.write(d .. '/' .. doc, text)
+    local res = reanchor.run(d, store)
+    local fate = {}
+    for _, r in ipairs(recs) do
+      fate[r.id] = 'kept'
+    end
+    for _, o in ipairs(res.outcomes) do
+      fate[o.id] = o.outcome
+    end
+    return d, text, recs, fate, res
+  end
+
+  run('an insertion, an edit inside a span, a deleted paragraph, swapped paragraphs: every fate', function()
+    -- insertion at the top: all move by its length
+    local _, _, recs, fate = setup(function(t) return 'Editor\'s note.\n\n' .. t end)
+    for _, r in ipairs(recs) do
+      assert.are.equal('moved', fate[r.id], r.id)
+    end
+    -- a word changed inside the longest annotation: found approximately; the rest kept
+    local longest
+    local d, text, _, fate2 = setup(function(t, rs)
+      for _, r in ipairs(rs) do
+        if not longest or #r.quote > #longest.quote then longest = r end
+      end
+      local a, b = t:find(longest.quote, 1, true)
+      local changed = longest.quote:gsub('(%a%a%a%a+)', function(w) return w:upper() end, 1)
+      return t:sub(1, a - 1) .. changed .. t:sub(b + 1)
+    end)
+    for _, r in ipairs(recs) do
+      assert.are.equal(r.id == longest.id and 'fuzzy' or 'kept', fate2[r.id], r.id)
+    end
+    check_written(d, text, {}, doc)
+    -- the paragraph of the last annotation deleted: it is an orphan, kept in the file
+    local last = recs[#recs]
+    local d3, text3, _, fate3 = setup(function(t)
+      local ps = paragraphs(t)
+      for i, p in ipairs(ps) do
+        if p:find(last.quote, 1, true) then table.remove(ps, i) break end
+      end
+      return table.concat(ps, '\n\n') .. '\n'
+    end)
+    assert.are.equal('orphan', fate3[last.id])
+    local store = check_written(d3, text3, { [last.id] = true }, doc)
+    assert.are.equal(last.quote, store:get(last.id).quote)
+    -- the paragraphs of the first and last annotations swapped: both move, quotes intact
+    local d4, text4, _, fate4 = setup(function(t)
+      local ps = paragraphs(t)
+      local i1, i2
+      for i, p in ipairs(ps) do
+        if not i1 and p:find(recs[2].quote, 1, true) then i1 = i end
+        if p:find(last.quote, 1, true) then i2 = i end
+      end
+      ps[i1], ps[i2] = ps[i2], ps[i1]
+      return table.concat(ps, '\n\n') .. '\n'
+    end)
+    assert.are.equal('moved', fate4[last.id])
+    assert.are_not.equal('orphan', fate4[recs[2].id])
+    check_written(d4, text4, {}, doc)
+  end)
+end)
