@@ -470,6 +470,54 @@ describe('the editor', function()
     assert.truthy(vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]:find('unit sentence', 1, true))
   end)
 
+  it(':Stance curate walks the disagreements and writes the gold layer', function()
+    local d = corpus()
+    local s = assert(open(d, '01_charge_works.txt'))
+    local doc_win = vim.api.nvim_get_current_win()
+    vim.cmd('Stance curate')
+    local curate = require('stance.editor.curate')
+    local st = curate.current
+    assert.are.same({ 'ana', 'ben' }, st.names)
+    local total = #st.todo
+    assert.is_true(total >= 1)
+    assert.is_true(#st.agreed >= 1)
+    local panel = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+    assert.truthy(panel:find(('0 of %d disagreements resolved'):format(total), 1, true), panel)
+    assert.truthy(panel:find('[1] ana:', 1, true), panel)
+    assert.truthy(panel:find('[2] ben:', 1, true), panel)
+    -- the document window shows the place
+    local p = st.todo[st.index]
+    local row = vim.api.nvim_win_get_cursor(doc_win)[1]
+    assert.are.equal(require('stance.editor.where').pos(s.buf, s:get_frame():cp_to_buf(p.start)) + 1, row)
+    keys('1') -- ana's version
+    local gold_path = d .. '/.stance/annotations/gold/01_charge_works.txt.stance'
+    local gold = assert(require('stance.core').read(assert(T.read(gold_path))))
+    local first = p.versions.ana and p.versions.ana[1]
+    if first then
+      assert.are.equal(first.label, gold:records('annotation')[1].label)
+      assert.are.equal('ana', gold:records('annotation')[1].author)
+    end
+    assert.are.equal(1, (curate.counts(st)))
+    if total >= 2 then
+      keys('x') -- reject the next one
+      assert.are.equal(2, (curate.counts(st)))
+    end
+    keys('a') -- accept what everybody agrees on
+    gold = assert(require('stance.core').read(assert(T.read(gold_path))))
+    assert.is_true(gold:count('annotation') >= #st.agreed)
+    vim.cmd('close')
+    -- decisions stay: a new curation starts where this one stopped
+    vim.api.nvim_set_current_win(doc_win)
+    vim.cmd('Stance curate')
+    local again = curate.current
+    assert.are.equal(math.min(total, 2), (curate.counts(again)))
+    if total >= 3 then
+      vim.api.nvim_feedkeys('eccf', 'xt', false) -- your own: claim, congestion-charge, favor
+      gold = assert(require('stance.core').read(assert(T.read(gold_path))))
+      assert.are.equal(1, #gold:find({ label = 'claim', target = 'congestion-charge' }))
+    end
+  end)
+
   it('works on CRLF documents with a BOM', function()
     local d = corpus()
     T.write(d .. '/crlf.txt', '\239\187\191Ça va.\r\nNon, ça ne va pas.\r\n')

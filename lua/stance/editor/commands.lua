@@ -151,6 +151,12 @@ M.subcommands = {
     run = function(args) require('stance.editor.layers').side(args[1]) end,
     complete = function(arglead) return require('stance.editor.layers').complete(arglead) end,
   },
+  curate = {
+    desc = 'resolve the annotators\' disagreements one by one into the gold layer [A,B,...]',
+    run = function(args)
+      require('stance.editor.curate').start(args[1] and vim.split(args[1], ',', { trimempty = true }) or nil)
+    end,
+  },
   agree = {
     desc = 'agreement between annotators in a new buffer [unit token|sentence|span] [field F] [label L]',
     run = function(args) M.agree(args) end,
