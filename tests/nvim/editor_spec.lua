@@ -335,10 +335,18 @@ describe('the editor', function()
     vim.cmd('bwipeout!')
     local path = d .. '/01_charge_works.txt'
     local text = T.read(path)
-    T.write(path, 'A new first line.\n\n' .. text:gsub('Two years after', 'Three years after'))
+    -- a line inserted above both; a word of the second changed, a sentence of it removed
+    text = text:gsub('Two years after', 'Three years after'):gsub(' Buses run on time again%.', '')
+    T.write(path, 'A new first line.\n\n' .. text)
     s = assert(open(d, '01_charge_works.txt'))
     local placed = s.store:find({ label = 'favor' })[1]
     assert.are.equal(5, line_of(s, placed))
+    local edited = s.store:find({ label = 'against' })[1]
+    assert.is_nil(edited.orphan) -- found again although its text changed
+    assert.are.equal(7, line_of(s, edited))
+    assert.truthy(require('stance.editor.nav').quote(s.buf, edited.spans, 1000):find('^Three years after'))
+    vim.cmd('7delete') -- its text goes: an orphan, kept
+    save(s)
     assert.is_true(s.store:find({ label = 'against' })[1].orphan)
     assert.are.equal(2, s.store:count('annotation'))
   end)
