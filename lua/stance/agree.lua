@@ -233,15 +233,31 @@ local function fmt(v)
   return ('%6.3f'):format(v)
 end
 
---- The report as text lines (what `stance agree` prints).
+--- The report as text lines (what `stance agree` prints); `metrics` limits the columns
+--- (agreement, kappa, fleiss, alpha; alpha_u, f1).
 ---@param report table
+---@param metrics string[]|nil
 ---@return string[]
-function M.lines(report)
+function M.lines(report, metrics)
   local out = {}
   out[#out + 1] = ('agreement on %s, unit %s, annotators %s; %d document(s) with two or more of them'):format(
     report.field, report.unit, table.concat(report.annotators, ', '), #report.documents)
   local cols = report.unit == 'span' and { 'alpha_u', 'f1_exact', 'f1_overlap' }
     or { 'items', 'agreement', 'kappa', 'fleiss', 'alpha' }
+  local function keep(list)
+    if not metrics then return list end
+    local want = {}
+    for _, m in ipairs(metrics) do
+      want[m] = true
+      if m == 'f1' then want.f1_exact, want.f1_overlap = true, true end
+    end
+    local out2 = {}
+    for _, c in ipairs(list) do
+      if want[c] or c == 'items' then out2[#out2 + 1] = c end
+    end
+    return out2
+  end
+  cols = keep(cols)
   local heads = { items = ' items', agreement = 'agree', kappa = ' kappa', fleiss = 'fleiss', alpha = ' alpha',
     alpha_u = 'alphaU', f1_exact = 'F1 exact', f1_overlap = 'F1 overlap' }
   local function row(name, e)
@@ -272,7 +288,8 @@ function M.lines(report)
   table.sort(labels)
   if #labels > 0 then
     out[#out + 1] = ''
-    local lcols = report.unit == 'span' and { 'alpha_u', 'f1_exact', 'f1_overlap' } or { 'kappa', 'fleiss', 'alpha' }
+    local lcols = keep(report.unit == 'span' and { 'alpha_u', 'f1_exact', 'f1_overlap' }
+      or { 'kappa', 'fleiss', 'alpha' })
     local h = { ('%-34s'):format('per ' .. report.field .. ' (corpus)') }
     for _, c in ipairs(lcols) do
       h[#h + 1] = ('%' .. math.max(6, #heads[c]) .. 's'):format(heads[c]:gsub('^%s+', ''))

@@ -1,7 +1,8 @@
 --- stance agree: agreement between annotators, per document and corpus-wide.
 local cmd = {
   summary = 'Agreement between annotators: κ, Fleiss κ, Krippendorff α and αU, span F1',
-  usage = 'stance agree [--annotators A,B,...] [--unit token|sentence|span] [--field F] [--label L] [--json] [DIR]',
+  usage = 'stance agree [--annotators A,B] [--unit token|sentence|span] [--metric M,N] [--field F] [--label L]'
+    .. ' [--json] [DIR]',
   description = table.concat({
     'Compares the annotators\' layers of every document that two or more of them annotated.',
     'With --unit token (default) or sentence, each token or sentence gets from each annotator',
@@ -19,6 +20,7 @@ local cmd = {
     unit = { arg = 'UNIT', help = 'token (default), sentence or span' },
     field = { arg = 'F', help = 'label (default), stance, target or role' },
     label = { arg = 'L', help = 'only this label in the per-label figures' },
+    metric = { arg = 'M,N', help = 'only these: agreement, kappa, fleiss, alpha (items); alpha_u, f1 (spans)' },
     json = { help = 'print the report as one JSON object' },
   },
   args = { min = 0, max = 1 },
@@ -33,6 +35,24 @@ function cmd.run(opts, args)
   local field = opts.field or 'label'
   if not ({ label = true, stance = true, target = true, role = true })[field] then
     return cli.usage_error(("unknown field '%s' (label, stance, target or role)"):format(field), 'agree')
+  end
+  local metrics
+  if opts.metric then
+    metrics = {}
+    local known = unit == 'span' and { alpha_u = true, f1 = true }
+      or { agreement = true, kappa = true, fleiss = true, alpha = true }
+    for m in opts.metric:gmatch('[^,]+') do
+      if not known[m] then
+        local names = {}
+        for k in pairs(known) do
+          names[#names + 1] = k
+        end
+        table.sort(names)
+        return cli.usage_error(("unknown metric '%s' for unit %s (%s)"):format(m, unit, table.concat(names, ', ')),
+          'agree')
+      end
+      metrics[#metrics + 1] = m
+    end
   end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
@@ -49,7 +69,7 @@ function cmd.run(opts, args)
   if opts.json then
     io.stdout:write(require('stance.json').encode(report), '\n')
   else
-    for _, l in ipairs(require('stance.agree').lines(report)) do
+    for _, l in ipairs(require('stance.agree').lines(report, metrics)) do
       io.stdout:write(l, '\n')
     end
   end
