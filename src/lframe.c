@@ -203,6 +203,35 @@ static int f_write(lua_State *L) {
   return 1;
 }
 
+/* write_records(store, ids) -> the text of those records, to append to the file; nil when
+ * the file ends with comments (then write the whole file). */
+static int f_write_records(lua_State *L) {
+  stance_frame *f = check_frame(L);
+  stance_store *s = stance__check_store(L, 2);
+  stance_buf b;
+  size_t i, n;
+  luaL_checktype(L, 3, LUA_TTABLE);
+  n = lua_rawlen(L, 3);
+  stance_buf_init(&b);
+  for (i = 1; i <= n; i++) {
+    const stance_rec *r;
+    int rc;
+    lua_rawgeti(L, 3, (int)i);
+    r = stance_store_get(s, luaL_checkstring(L, -1));
+    lua_pop(L, 1);
+    if (r == NULL) continue;
+    rc = stance_write_one(s, r, &b, conv_cp, f);
+    if (rc != STANCE_OK) {
+      stance_buf_free(&b);
+      if (rc == STANCE_EINVAL) return 0;
+      return stance__fail(L, "out of memory", "ENOMEM");
+    }
+  }
+  lua_pushlstring(L, b.data ? b.data : "", b.len);
+  stance_buf_free(&b);
+  return 1;
+}
+
 static int f_close(lua_State *L) {
   lframe *lf = luaL_checkudata(L, 1, FRAME_MT);
   stance_frame_free(lf->f);
@@ -215,7 +244,7 @@ static const luaL_Reg frame_methods[] = {
     {"to_file", f_to_file}, {"to_buf", f_to_buf},   {"buf_to_cp", f_buf_to_cp},
     {"cp_to_buf", f_cp_to_buf}, {"buf_len", f_buf_len}, {"cps", f_cps},
     {"anchor", f_anchor},   {"refresh", f_refresh}, {"context", f_context},
-    {"write", f_write},     {"close", f_close},     {NULL, NULL}};
+    {"write", f_write},     {"write_records", f_write_records}, {"close", f_close}, {NULL, NULL}};
 
 void stance__open_frame(lua_State *L) {
   stance__newclass(L, FRAME_MT, frame_meta, frame_methods);

@@ -4,10 +4,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic.h"
 #include "walk.h"
@@ -81,6 +83,43 @@ static int l_write_atomic(lua_State *L) {
   return 1;
 }
 
+/* append_file(path, data, size) -> true | nil, err, code: append `data` to an existing file
+ * that must still have `size` bytes (else "ECHANGED": someone else wrote it), in one
+ * write, then fdatasync. What a small addition to a large file costs instead of a rewrite. */
+static int l_append_file(lua_State *L) {
+  size_t len, done = 0;
+  const char *path = luaL_checkstring(L, 1);
+  const char *data = luaL_checklstring(L, 2, &len);
+  lua_Integer size = luaL_checkinteger(L, 3);
+  struct stat st;
+  int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return stance__fail(L, strerror(errno), "EWRITE");
+  if (fstat(fd, &st) != 0 || (lua_Integer)st.st_size != size) {
+    close(fd);
+    return stance__fail(L, "the file changed since it was written", "ECHANGED");
+  }
+  while (done < len) {
+    ssize_t n = write(fd, data + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = errno;
+      /* take the partial record back off: the file stays as it was */
+      (void)!ftruncate(fd, (off_t)size);
+      close(fd);
+      return stance__fail(L, strerror(e), "EWRITE");
+    }
+    done += (size_t)n;
+  }
+  if (fdatasync(fd) != 0) {
+    int e = errno;
+    close(fd);
+    return stance__fail(L, strerror(e), "EWRITE");
+  }
+  if (close(fd) != 0) return stance__fail(L, strerror(errno), "EWRITE");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* list(dir[, {ext = {...}}]) -> { {path=, size=, error=}, ... } sorted | nil, err, code
  * The listing rules of walk.h: dot names skipped, links out of `dir` refused. */
 static int l_list(lua_State *L) {
@@ -130,6 +169,7 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"realpath", l_realpath},
                                     {"mkdir", l_mkdir},
                                     {"write_atomic", l_write_atomic},
+                                    {"append_file", l_append_file},
                                     {NULL, NULL}};
 
 void stance__open_fs(lua_State *L) { luaL_setfuncs(L, fs_funcs, 0); }

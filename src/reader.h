@@ -36,5 +36,10 @@ stance_store *stance_read(const char *text, size_t len, const stance_vocab *voca
 int stance_write(const stance_store *store, stance_buf *out);
 /* The same, each span offset converted by `conv` (orphans are written as they are). */
 int stance_write_conv(const stance_store *store, stance_buf *out, stance_conv conv, void *ud);
+/* Append the text of record `r` of `store` alone, as it would follow the others (what an
+ * append to the end of the file needs); STANCE_EINVAL when the file ends with comments of
+ * its own, which the record would then take as its own. */
+int stance_write_one(const stance_store *store, const stance_rec *r, stance_buf *out, stance_conv conv,
+                     void *ud);
 
 #endif

@@ -129,6 +129,12 @@ static void write_record(stance_buf *b, const stance_rec *r, stance_conv conv, v
   indented(b, r->inner, "  ");
 }
 
+int stance_write_one(const stance_store *s, const stance_rec *r, stance_buf *out, stance_conv conv, void *ud) {
+  if (stance_store_get_text(s, STANCE_T_TAIL) != NULL) return STANCE_EINVAL;
+  write_record(out, r, conv, ud);
+  return out->oom ? STANCE_ENOMEM : STANCE_OK;
+}
+
 int stance_write(const stance_store *s, stance_buf *out) {
   return stance_write_conv(s, out, NULL, NULL);
 }

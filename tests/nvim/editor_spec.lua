@@ -366,6 +366,36 @@ describe('the editor', function()
     assert.are.equal(2, #select(2, on_disk(s)))
   end)
 
+  it('appends new annotations to the file, and writes it whole in canonical order when leaving', function()
+    local d = corpus()
+    local s = assert(open(d, '01_charge_works.txt'))
+    vim.cmd('8Stance annotate premise')
+    save(s) -- no file yet: written whole
+    local first = T.read(s.path)
+    vim.cmd('3Stance annotate favor congestion-charge')
+    save(s)
+    local text = T.read(s.path)
+    assert.are.equal(first, text:sub(1, #first)) -- appended after what was there
+    assert.is_true(s.appended)
+    local store, problems = require('stance.core').read(text)
+    assert.are.same({}, problems)
+    assert.are.equal(2, store:count('annotation'))
+    assert.are_not.equal(store:write(), text) -- valid, but not in canonical order yet
+    -- an edit of an annotation writes it whole
+    require('stance.editor.ops').update(s, s.store:find({ label = 'premise' })[1].id, { note = 'n' })
+    save(s)
+    text = T.read(s.path)
+    assert.are.equal(require('stance.core').read(text):write(), text)
+    -- appending again, then leaving the buffer: canonical
+    vim.cmd('5Stance annotate against exemptions')
+    save(s)
+    assert.is_true(s.appended)
+    vim.cmd('bwipeout')
+    text = T.read(s.path)
+    assert.are.equal(3, require('stance.core').read(text):count('annotation'))
+    assert.are.equal(require('stance.core').read(text):write(), text)
+  end)
+
   it('merges when the annotation file changed on disk, and keeps both sides of a conflict', function()
     local d = corpus()
     local core = require('stance.core')

@@ -16,8 +16,16 @@ function H.seq(s)
   return vim.api.nvim_buf_call(s.buf, vim.fn.changenr)
 end
 
---- Record an operation: `undo` and `redo` are lists of steps ({op, id, ...}).
+--- A record was added and nothing else changed: it can be appended to the file.
+function H.added(s, id)
+  s.added = s.added or {}
+  s.added[#s.added + 1] = id
+end
+
+--- Record an operation: `undo` and `redo` are lists of steps ({op, id, ...}). Anything but
+--- an addition needs the whole file written again.
 function H.record(s, what, undo, redo)
+  if what ~= 'annotate' and what ~= 'link' and what ~= 'document stance' then s.rewrite = true end
   s.undo[#s.undo + 1] = { what = what, undo = undo, redo = redo, seq = H.seq(s) }
   if #s.undo > 1000 then table.remove(s.undo, 1) end
   s.redo = {}
@@ -122,6 +130,7 @@ function M.create(s, spans, fields)
   if not ok then return nil, err end
   s.store:mark(rec.id, 'touched', true)
   H.enter(s, rec.id)
+  H.added(s, rec.id)
   H.record(s, 'annotate', { { op = 'trash', id = rec.id } }, { { op = 'restore', id = rec.id } })
   changed(s)
   return s.store:get(rec.id)
@@ -221,6 +230,7 @@ function M.add(s, kind, fields)
   rec.created = now()
   ok, err = s.store:add(rec)
   if not ok then return nil, err end
+  H.added(s, rec.id)
   H.record(s, kind == 'relation' and 'link' or 'document stance', { { op = 'trash', id = rec.id } },
     { { op = 'restore', id = rec.id } })
   changed(s)
@@ -232,6 +242,7 @@ end
 function M.undo(s)
   local e = table.remove(s.undo)
   if not e then return nil end
+  s.rewrite = true
   H.apply(s, e.undo)
   s.redo[#s.redo + 1] = e
   e.seq = H.seq(s)
@@ -244,6 +255,7 @@ end
 function M.redo(s)
   local e = table.remove(s.redo)
   if not e then return nil end
+  s.rewrite = true
   H.apply(s, e.redo)
   e.seq = H.seq(s)
   s.undo[#s.undo + 1] = e

@@ -31,11 +31,56 @@ function M.cancel(s)
   end
 end
 
+--- What the file holds, as last read or written (appended records joined on demand).
+function H.file_text(s)
+  local f = s.file
+  if f.tail and #f.tail > 0 then
+    f.text = f.text .. table.concat(f.tail)
+    f.tail = {}
+  end
+  return f.text
+end
+M.file_text = H.file_text
+
+--- The new file state after writing `text` whole.
+function H.written(s, text)
+  s.file = { text = text, stamp = require('stance.editor.session').stamp(s.path), errors = 0, size = #text, tail = {} }
+  s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
+end
+
+--- Only additions since the last write: append them to the file (one write and fdatasync)
+--- instead of writing it whole. The file is then valid but not in canonical order until the
+--- next whole write (any other change, :w, leaving the buffer or Neovim). Returns true, or
+--- nil when the whole file must be written.
+function H.append(s)
+  local session = require('stance.editor.session')
+  if s.rewrite or not s.added or #s.added == 0 or not s.file.text or not s.file.size then return nil end
+  local frame = s:get_frame()
+  local _, collapsed = frame:refresh(s.store, require('stance.config').get().context)
+  if #collapsed > 0 then return nil end
+  local chunk = frame:write_records(s.store, s.added)
+  if not chunk then return nil end
+  if session.stamp(s.path) ~= s.file.stamp then return nil end
+  local ok, err, code = require('stance.core').append_file(s.path, chunk, s.file.size)
+  if not ok then
+    if code == 'ECHANGED' then return nil end
+    return H.failed(s, err)
+  end
+  s.file.tail = s.file.tail or {}
+  s.file.tail[#s.file.tail + 1] = chunk
+  s.file.size = s.file.size + #chunk
+  s.file.stamp = session.stamp(s.path)
+  s.added, s.dirty, s.appended = {}, false, true
+  s.saves = (s.saves or 0) + 1
+  vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
+  return true
+end
+
 --- Collapsed annotations (all their text deleted) are written as orphans: where they were
 --- when last saved (else where their text was), with the quote they had. Nothing is dropped.
 function H.orphan(s, ids, frame)
   if #ids == 0 then return end
-  local base = s.file.text and require('stance.core').read(s.file.text) or nil
+  local base = s.file.text and require('stance.core').read(H.file_text(s)) or nil
   for _, id in ipairs(ids) do
     local rec = s.store:get(id)
     local was = base and base:get(id)
@@ -67,6 +112,7 @@ function M.save(s, opts)
   opts = opts or {}
   if s.readonly then return nil, s.readonly end
   if not s.dirty and not opts.force then return true end
+  if not opts.force and H.append(s) then return true end
   local core = require('stance.core')
   local fs = require('stance.fs')
   local frame = s:get_frame()
@@ -76,8 +122,8 @@ function M.save(s, opts)
   s.store:set_header('annotator', s.annotator)
   s.store:set_header('hash', s:doc_hash())
   local out = frame:write(s.store)
-  if out == s.file.text then
-    s.dirty = false
+  if out == H.file_text(s) then
+    s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
     return true
   end
   local records = s.store:count('annotation') + s.store:count('relation') + s.store:count('doclabel')
@@ -92,12 +138,11 @@ function M.save(s, opts)
   local session = require('stance.editor.session')
   if session.stamp(s.path) ~= s.file.stamp then
     local disk = fs.read(s.path)
-    if disk ~= s.file.text then return M.merge(s, frame, out, disk) end
+    if disk ~= H.file_text(s) then return M.merge(s, frame, out, disk) end
   end
   ok, err = core.write_atomic(s.path, out)
   if not ok then return H.failed(s, err) end
-  s.file = { text = out, stamp = session.stamp(s.path), errors = 0 }
-  s.dirty = false
+  H.written(s, out)
   s.saves = (s.saves or 0) + 1
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
   return true
@@ -132,7 +177,7 @@ function M.merge(s, frame, ours_text, disk)
       return nil, s.readonly
     end
   end
-  local base = s.file.text and core.read(s.file.text, { vocab = vocab }) or nil
+  local base = s.file.text and core.read(H.file_text(s), { vocab = vocab }) or nil
   local ours = core.read(ours_text, { vocab = vocab })
   local res, err = require('stance.merge').stores(base, ours, theirs)
   if not res then return H.failed(s, err) end
@@ -141,8 +186,7 @@ function M.merge(s, frame, ours_text, disk)
   if not ok then return H.failed(s, werr) end
   frame:anchor(res.store)
   s.store = res.store
-  s.file = { text = out, stamp = require('stance.editor.session').stamp(s.path), errors = 0 }
-  s.dirty = false
+  H.written(s, out)
   s:forget()
   require('stance.editor.render').redraw(s.buf)
   local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
@@ -162,7 +206,7 @@ end
 function M.check_disk(s)
   local stamp = require('stance.editor.session').stamp(s.path)
   if stamp == s.file.stamp then return end
-  if require('stance.fs').read(s.path) == s.file.text then
+  if require('stance.fs').read(s.path) == H.file_text(s) then
     s.file.stamp = stamp
     return
   end
@@ -170,7 +214,8 @@ function M.check_disk(s)
   local store, file = s:read_layer(s.annotator)
   if not store then return end
   s.store = store
-  s.file = { text = file.text, stamp = file.stamp, errors = file.errors }
+  s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.text and #file.text, tail = {} }
+  s.added, s.rewrite, s.appended = {}, false, false
   s.readonly = file.errors > 0 and ('%s has errors; not saved'):format(s.path) or nil
   s:forget()
   require('stance.editor.render').redraw(s.buf)

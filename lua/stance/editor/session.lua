@@ -169,7 +169,7 @@ function M.attach(buf)
     store:set_header('document', rel)
     store:set_header('annotator', self.annotator)
   end
-  self.file = { text = file.text, stamp = file.stamp, errors = file.errors }
+  self.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.text and #file.text }
   if file.errors > 0 then
     self.readonly = ('%s has %d error(s) (`stance check` lists them); annotations are shown but not saved')
       :format(vim.fn.fnamemodify(file.path, ':~:.'), file.errors)
@@ -184,6 +184,7 @@ function M.attach(buf)
       .. '%d kept, %d moved (%d with a changed text), %d orphaned%s'):format(rel, res.placed, res.moved,
       res.fuzzy or 0, res.orphaned,
       res.orphaned > 0 and ' (kept; :Stance list orphans)' or ''))
+    self.rewrite = true -- the file's offsets are out of date: the next write is a whole one
     if res.moved > 0 then self:changed() end
   end
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceAttach', modeline = false })
@@ -195,7 +196,7 @@ end
 function M.detach(buf)
   local self = M.by_buf[buf]
   if not self then return end
-  if self.dirty then require('stance.editor.persist').save(self) end
+  if self.dirty or self.appended then require('stance.editor.persist').save(self, { force = true }) end
   require('stance.editor.persist').cancel(self)
   M.by_buf[buf] = nil
   self.detached = true

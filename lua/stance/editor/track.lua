@@ -67,6 +67,7 @@ function M.attach(s)
     if s.detached or require('stance.editor.session').by_buf[buf] ~= s then return true end
     s.frame, s.frame_text = nil, nil
     s.edited = true
+    s.rewrite = true -- offsets of what is in the file may have moved: no appending
     local old_end, new_end = pos + old_len, pos + new_len
     local stores = { s.store, s.trash }
     for _, o in pairs(s.others) do

@@ -69,6 +69,16 @@ function core.list(dir, opts) end
 ---@return string|nil code "ECHANGED" | "EWRITE"
 function core.write_atomic(path, data, expect_hash) end
 
+--- Append `data` to the file at `path`, which must still have `size` bytes; one write, then
+--- fdatasync (a failed write is truncated away).
+---@param path string
+---@param data string
+---@param size integer
+---@return boolean|nil ok
+---@return string|nil err
+---@return string|nil code "ECHANGED" | "EWRITE"
+function core.append_file(path, data, size) end
+
 ---@class stance.Problem
 ---@field line integer
 ---@field col integer
@@ -227,6 +237,12 @@ function Frame:refresh(store, context) end
 ---@return string prefix
 ---@return string suffix
 function Frame:context(spans, context) end
+--- The text of the records `ids` alone, to append to the file (nil when the file ends with
+--- comments of its own).
+---@param store stance.Store
+---@param ids string[]
+---@return string|nil
+function Frame:write_records(store, ids) end
 --- The store (buffer bytes) written in canonical form with code-point spans.
 ---@param store stance.Store
 ---@return string
