@@ -329,6 +329,11 @@ static void to_buf_spans(const stance_frame *f, stance_rec *r, int64_t delta) {
 
 int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_result *res,
                         stance_anchor_cb cb, void *ud) {
+  return stance_frame_anchor_ex(f, s, 0, res, cb, ud);
+}
+
+int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, int trust, stance_anchor_result *res,
+                           stance_anchor_cb cb, void *ud) {
   uint32_t i, slots = stance_store_slots(s);
   size_t cps = stance_text_cps(f->t);
   memset(res, 0, sizeof *res);
@@ -339,7 +344,7 @@ int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_re
     int64_t delta;
     if (r->dead || r->orphan || r->kind != STANCE_REC_ANNOTATION || r->nspans == 0) continue;
     quote = r->f[STANCE_F_QUOTE];
-    if (quote == NULL) {
+    if (quote == NULL || trust) {
       /* nothing to check against: trust the offsets if they fit */
       if (r->spans[r->nspans - 1].end <= cps) {
         to_buf_spans(f, r, 0);

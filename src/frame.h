@@ -61,6 +61,10 @@ typedef void (*stance_anchor_cb)(void *ud, const stance_rec *r, int orphan);
  * placed become orphans (their spans stay in code points). 0 or STANCE_ENOMEM. */
 int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_result *res,
                         stance_anchor_cb cb, void *ud);
+/* The same; with `trust`, the offsets are known to be right (the text has the hash the
+ * file recorded): quotes are not checked, only spans past the end become orphans. */
+int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, int trust, stance_anchor_result *res,
+                           stance_anchor_cb cb, void *ud);
 
 /* Set quote, prefix and suffix (`context` code points each) of the annotations marked
  * touched from the text, and clear the mark. An annotation whose spans are all empty (its

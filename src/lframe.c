@@ -97,6 +97,12 @@ static int f_anchor(lua_State *L) {
   stance_store *s = stance__check_store(L, 2);
   stance_anchor_result res;
   ids_out o;
+  int trust = 0;
+  if (lua_istable(L, 3)) {
+    lua_getfield(L, 3, "trust");
+    trust = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
   lua_newtable(L);
   lua_newtable(L);
   lua_newtable(L);
@@ -106,7 +112,7 @@ static int f_anchor(lua_State *L) {
   o.orphans = o.fuzzy - 1;
   o.moved = o.fuzzy - 2;
   o.nm = o.no = o.nf = 0;
-  if (stance_frame_anchor(f, s, &res, anchor_cb, &o) != STANCE_OK)
+  if (stance_frame_anchor_ex(f, s, trust, &res, anchor_cb, &o) != STANCE_OK)
     return stance__fail(L, "out of memory", "ENOMEM");
   lua_setfield(L, -4, "fuzzy_ids");
   lua_setfield(L, -3, "orphan_ids");

@@ -419,7 +419,10 @@ static int build_index(stance_store *s) {
       n->span = k;
     }
   }
-  qsort(s->nodes + 1, total, sizeof *s->nodes, cmp_nodes);
+  /* a file read in canonical order is sorted already */
+  for (m = 2; m <= total && cmp_nodes(&s->nodes[m - 1], &s->nodes[m]) <= 0; m++) {
+  }
+  if (m <= total) qsort(s->nodes + 1, total, sizeof *s->nodes, cmp_nodes);
   for (m = 1; m <= total; m++) {
     uint32_t last = 0;
     s->nodes[m].prio = next_prio(s);

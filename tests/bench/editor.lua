@@ -83,7 +83,7 @@ local function annotate_file(text, sentences, n, path, rel)
   local store = core.store()
   store:set_header('document', rel)
   store:set_header('annotator', 'bench')
-  store:set_header('hash', core.sha256(text))
+  store:set_header('hash', 'sha256:' .. core.sha256(text))
   local labels = { { 'favor', 'favor', 'engagement' }, { 'against', 'against', 'sanctions' },
     { 'neutral', 'neutral', 'human-rights' }, { 'premise' }, { 'claim', 'favor', 'denuclearization' } }
   local step = #sentences / n

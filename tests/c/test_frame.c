@@ -214,6 +214,23 @@ static void anchor_finds_changed_quotes_fuzzily(void) {
   stance_store_free(s);
 }
 
+static void anchor_trusts_offsets_when_told(void) {
+  const char *text = "Préface. The cat sat.";
+  stance_frame *f = stance_frame_new(text, strlen(text), 0);
+  stance_store *s = stance_store_new();
+  stance_anchor_result res;
+  stance_range r = {9, 21}, past = {15, 40};
+  CHECK_INT(add_span(s, "x", &r, 1, "something else", "", ""), STANCE_OK); /* a stale quote */
+  CHECK_INT(add_span(s, "y", &past, 1, "", "", ""), STANCE_OK);
+  CHECK_INT(stance_frame_anchor_ex(f, s, 1, &res, NULL, NULL), STANCE_OK);
+  CHECK_INT(res.placed, 1);
+  CHECK_INT(res.orphaned, 1);
+  CHECK_INT(stance_store_get(s, "x")->spans[0].start, 10); /* bytes: "é" is two */
+  CHECK(stance_store_get(s, "y")->orphan);
+  stance_frame_free(f);
+  stance_store_free(s);
+}
+
 static void refresh_and_write_in_code_points(void) {
   const char *text = "Ça va. Non, ça ne va pas.\n";
   stance_frame *f = stance_frame_new(text, strlen(text), 0);
@@ -256,5 +273,6 @@ const test_case frame_tests[] = {
     {"shift_reports_touched_spans", shift_reports_touched_spans},
     {"anchor_finds_annotations_again", anchor_finds_annotations_again},
     {"anchor_finds_changed_quotes_fuzzily", anchor_finds_changed_quotes_fuzzily},
+    {"anchor_trusts_offsets_when_told", anchor_trusts_offsets_when_told},
     {"refresh_and_write_in_code_points", refresh_and_write_in_code_points},
     {NULL, NULL}};

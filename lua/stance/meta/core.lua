@@ -221,6 +221,7 @@ function Frame:cps() end
 --- Place a store read from a file (code points) in the buffer (bytes): by position when the
 --- quote is there, else at the best occurrence of the quote; else the annotation is an orphan.
 ---@param store stance.Store
+---@param opts {trust: boolean|nil}|nil trust: the text has the hash the file recorded (no quote checks)
 ---@return {placed: integer, moved: integer, fuzzy: integer, orphaned: integer, moved_ids: string[],
 ---  orphan_ids: string[], fuzzy_ids: string[]}
 function Frame:anchor(store) end
