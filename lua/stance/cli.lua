@@ -8,7 +8,7 @@ local H = {}
 
 --- Commands in the order `stance --help` lists them.
 M.commands = {
-  'init', 'index', 'search', 'stats', 'export', 'check', 'fmt', 'merge', 'diff', 'agree', 'run', 'hash', 'version',
+  'init', 'index', 'search', 'stats', 'export', 'check', 'fmt', 'merge', 'diff', 'agree', 'import', 'run', 'hash', 'version',
   'help',
 }
 

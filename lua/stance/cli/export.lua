@@ -1,13 +1,16 @@
 --- stance export --to FORMAT: annotations for statistics, training, other tools.
 local cmd = {
   summary = 'Export annotations: JSON Lines or CSV, per annotation or per sentence',
-  usage = 'stance export --to jsonl|csv [--unit annotation|sentence] [--annotator A,B] [--output FILE] [DIR]',
+  usage = 'stance export --to jsonl|csv|brat [--unit annotation|sentence] [--annotator A,B] [--output FILE] [DIR]',
   description = table.concat({
     'One record per annotation (document, annotator, id, label, target, stance, role,',
     'offsets in code points and bytes, line, col, spans, quote, note, author, created,',
     'confidence), or with --unit sentence one record per sentence with the labels of the',
     'annotations over it: ready for training a classifier. Fields keep a fixed order',
-    '(doc/format.md, "Exports"). Writes to stdout unless --output.',
+    '(doc/format.md, "Exports"). Writes to stdout unless --output. With --to brat, DIR is',
+    'the folder that receives DOC.txt, DOC.ann (brat standoff, offsets in code points) and',
+    'annotation.conf, for the corpus around the current directory: one layer per document,',
+    'the first of --annotator (default: all) that has one.',
   }, '\n'),
   flags = {
     to = { arg = 'FORMAT', help = 'jsonl or csv' },
@@ -21,9 +24,25 @@ local cmd = {
 
 function cmd.run(opts, args)
   local cli = require('stance.cli')
-  if not opts.to then return cli.usage_error('--to is needed (jsonl or csv)', 'export') end
+  if not opts.to then return cli.usage_error('--to is needed (jsonl, csv or brat)', 'export') end
+  if opts.to == 'brat' then
+    -- a folder of .txt/.ann pairs: DIR is where they go; the corpus is the current one
+    if not args[1] then return cli.usage_error('--to brat needs the folder to write into', 'export') end
+    local c, err = require('stance').open('.')
+    if not c then return nil, err end
+    local names
+    if opts.annotator then
+      names = {}
+      for n in opts.annotator:gmatch('[^,]+') do
+        names[#names + 1] = n
+      end
+    end
+    return require('stance.interop.brat_io').export(c, args[1]:gsub('/$', ''), names)
+  end
   local module = cmd.formats[opts.to]
-  if not module then return cli.usage_error(("unknown format '%s' (jsonl or csv)"):format(opts.to), 'export') end
+  if not module then
+    return cli.usage_error(("unknown format '%s' (jsonl, csv or brat)"):format(opts.to), 'export')
+  end
   local unit = opts.unit or 'annotation'
   if unit ~= 'annotation' and unit ~= 'sentence' then
     return cli.usage_error(("unknown unit '%s' (annotation or sentence)"):format(unit), 'export')

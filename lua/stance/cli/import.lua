@@ -1,0 +1,35 @@
+--- stance import --from FORMAT SOURCE: annotations made with other tools into the corpus.
+local cmd = {
+  summary = 'Import annotations from brat (and their documents) into the corpus',
+  usage = 'stance import --from brat [--annotator NAME] DIR',
+  description = table.concat({
+    'Reads every .ann file below DIR with its .txt (brat standoff) into the corpus around',
+    'the current directory: the document is copied in when the corpus has none at that',
+    'path, the annotations become the layer of NAME (default: brat). T lines become',
+    'annotations (the type is the label; discontinuous spans kept), R lines relations,',
+    '#AnnotatorNotes notes; A/M attributes, N normalizations, E events and * equivalences',
+    'are kept (as brat-* attributes and relations) so that `stance export --to brat` writes',
+    'them back. Labels and relation types the schema lacks (from the data and',
+    'annotation.conf) are added to it. A line that cannot be read, or a T whose text is not',
+    'the document\'s at its offsets, is reported as path:line:col and skipped; the rest is',
+    'imported; a summary says how many. Exit status 1 when something was skipped.',
+  }, '\n'),
+  flags = {
+    from = { arg = 'FORMAT', help = 'brat' },
+    annotator = { arg = 'NAME', help = 'whose layer the annotations become (default: brat)' },
+  },
+  args = { min = 1, max = 1 },
+}
+
+function cmd.run(opts, args)
+  local cli = require('stance.cli')
+  if opts.from ~= 'brat' then
+    return cli.usage_error(("--from should be brat, got '%s'"):format(tostring(opts.from)), 'import')
+  end
+  if not require('stance.fs').is_dir(args[1]) then return nil, ('%s is not a folder'):format(args[1]) end
+  local c, err = require('stance').open('.')
+  if not c then return nil, err end
+  return require('stance.interop.brat_io').import(c, args[1]:gsub('/$', ''), opts.annotator or 'brat')
+end
+
+return cmd
