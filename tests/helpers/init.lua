@@ -26,6 +26,9 @@ function M.exists(path)
 end
 
 if not M.exists(M.shared .. '/corpus/000_6358a7516b2472dd.txt') then M.shared = nil end
+--- Interop test data (brat, W3C): the shared copy, else the one in tests/fixtures.
+M.interop = M.shared and M.exists(M.shared .. '/interop/w3c/license.md') and (M.shared .. '/interop')
+  or (M.root .. '/tests/fixtures')
 
 function M.read(path)
   local f = assert(io.open(path, 'rb'))

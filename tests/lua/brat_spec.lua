@@ -89,10 +89,8 @@ end
 
 describe('brat', function()
   after_each(T.cleanup)
-  local run = T.shared and it or pending
-
-  run('round-trips the SciArg papers (T, R) and the brat fixture (valued and valueless attributes)', function()
-    local src = T.shared .. '/interop/brat/sciarg'
+  it('round-trips the SciArg papers (T, R) and the brat fixture (valued and valueless attributes)', function()
+    local src = T.interop .. '/brat/sciarg'
     local d, dst, out, code = round_trip(src)
     assert.are.equal(0, code, out)
     assert.truthy(out:find('imported 3 document(s), 1567 record(s)', 1, true), out)
@@ -103,7 +101,7 @@ describe('brat', function()
     local schema = T.read(d .. '/.stance/schema.stance')
     assert.truthy(schema:find('label background_claim', 1, true))
     assert.truthy(schema:find('relation parts_of_same', 1, true))
-    local fx = T.shared .. '/interop/brat/pie_brat_fixture'
+    local fx = T.interop .. '/brat/pie_brat_fixture'
     local _, dst2, out2, code2 = round_trip(fx)
     assert.are.equal(0, code2, out2)
     compare(fx, dst2, { '1', '2' })

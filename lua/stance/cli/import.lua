@@ -1,7 +1,7 @@
 --- stance import --from FORMAT SOURCE: annotations made with other tools into the corpus.
 local cmd = {
   summary = 'Import annotations from brat (and their documents) into the corpus',
-  usage = 'stance import --from brat [--annotator NAME] DIR',
+  usage = 'stance import --from brat|w3c [--annotator NAME] DIR|FILE',
   description = table.concat({
     'Reads every .ann file below DIR with its .txt (brat standoff) into the corpus around',
     'the current directory: the document is copied in when the corpus has none at that',
@@ -13,9 +13,15 @@ local cmd = {
     'annotation.conf) are added to it. A line that cannot be read, or a T whose text is not',
     'the document\'s at its offsets, is reported as path:line:col and skipped; the rest is',
     'imported; a summary says how many. Exit status 1 when something was skipped.',
+    'With --from w3c, FILE holds Web Annotations (one, an array, a page, a collection, or',
+    'JSON Lines) as `stance export --to w3c` writes them: each goes to the layer of NAME,',
+    'else of its creator; it is placed by its TextPositionSelector when the quote is there,',
+    'else found by its TextQuoteSelector (as re-anchoring does), else kept as an orphan.',
+    'Malformed JSON is reported with its line and byte offset.',
   }, '\n'),
   flags = {
-    from = { arg = 'FORMAT', help = 'brat' },
+    from = { arg = 'FORMAT', help = 'brat or w3c' },
+    base = { arg = 'IRI', help = 'with w3c: the IRI prefix of documents and annotations (default urn:stance:)' },
     annotator = { arg = 'NAME', help = 'whose layer the annotations become (default: brat)' },
   },
   args = { min = 1, max = 1 },
@@ -23,12 +29,13 @@ local cmd = {
 
 function cmd.run(opts, args)
   local cli = require('stance.cli')
-  if opts.from ~= 'brat' then
-    return cli.usage_error(("--from should be brat, got '%s'"):format(tostring(opts.from)), 'import')
+  if opts.from ~= 'brat' and opts.from ~= 'w3c' then
+    return cli.usage_error(("--from should be brat or w3c, got '%s'"):format(tostring(opts.from)), 'import')
   end
-  if not require('stance.fs').is_dir(args[1]) then return nil, ('%s is not a folder'):format(args[1]) end
   local c, err = require('stance').open('.')
   if not c then return nil, err end
+  if opts.from == 'w3c' then return require('stance.interop.w3c_io').import(c, args[1], opts.annotator, opts.base) end
+  if not require('stance.fs').is_dir(args[1]) then return nil, ('%s is not a folder'):format(args[1]) end
   return require('stance.interop.brat_io').import(c, args[1]:gsub('/$', ''), opts.annotator or 'brat')
 end
 

@@ -1,0 +1,315 @@
+--- W3C Web Annotation (JSON-LD) out and in. Each annotation targets its document with a
+--- TextQuoteSelector (exact, prefix, suffix) and a TextPositionSelector (code points, end
+--- exclusive), one target per span; its bodies are TextualBody values with a purpose:
+--- label `tagging`, target `identifying`, stance `assessing`, role `classifying`, note
+--- `commenting`. Relations are linking annotations (target: the source annotation; body:
+--- the other annotation and the type as `tagging`); a document's own stance is an
+--- annotation of the whole document (motivation `classifying`).
+local M = {}
+local H = {}
+
+M.CONTEXT = 'http://www.w3.org/ns/anno.jsonld'
+
+local PURPOSE = { label = 'tagging', target = 'identifying', stance = 'assessing', role = 'classifying',
+  note = 'commenting' }
+local FIELD = {}
+for f, p in pairs(PURPOSE) do
+  FIELD[p] = f
+end
+
+--- Percent-encode what is not allowed as is in an IRI path.
+local function enc(s)
+  return (s:gsub('[^%w%-%._~/]', function(c) return ('%%%02X'):format(c:byte()) end))
+end
+local function dec(s)
+  return (s:gsub('%%(%x%x)', function(h) return string.char(tonumber(h, 16)) end))
+end
+
+function H.iris(base)
+  base = base or 'urn:stance:'
+  return {
+    doc = function(path) return base .. 'document:' .. enc(path) end,
+    ann = function(id) return base .. 'annotation:' .. enc(id) end,
+    path_of = function(iri)
+      local p = iri:match('^' .. base:gsub('%p', '%%%0') .. 'document:(.*)$')
+      return p and dec(p)
+    end,
+    id_of = function(iri)
+      local p = iri:match('^' .. base:gsub('%p', '%%%0') .. 'annotation:(.*)$')
+      return p and dec(p)
+    end,
+  }
+end
+
+local function bodies(rec)
+  local out = {}
+  for _, f in ipairs({ 'label', 'target', 'stance', 'role', 'note' }) do
+    if rec[f] then
+      out[#out + 1] = { type = 'TextualBody', purpose = PURPOSE[f], value = rec[f], format = 'text/plain' }
+    end
+  end
+  return out
+end
+
+local function common(obj, rec, who)
+  obj['@context'] = M.CONTEXT
+  obj.type = 'Annotation'
+  obj.creator = { type = 'Person', name = rec.author or who }
+  obj.created = rec.created
+  obj.modified = rec.modified
+  return obj
+end
+
+--- The Web Annotations of one layer (records of a store, spans in code points of `text`).
+---@param store stance.Store
+---@param text string
+---@param path string the document, relative to the corpus
+---@param who string the annotator
+---@param base string|nil IRI prefix (default "urn:stance:")
+---@return table[]
+function M.annotations(store, text, path, who, base)
+  local core = require('stance.core')
+  local model = core.text(text)
+  local iri = H.iris(base)
+  local out = {}
+  for _, rec in ipairs(store:records('annotation')) do
+    if not rec.orphan then
+      local targets = {}
+      for _, sp in ipairs(rec.spans) do
+        local a, b = model:cp_to_byte(sp[1]), model:cp_to_byte(sp[2])
+        targets[#targets + 1] = {
+          source = iri.doc(path),
+          selector = {
+            { type = 'TextQuoteSelector', exact = text:sub(a + 1, b),
+              prefix = text:sub(model:cp_to_byte(math.max(0, sp[1] - 32)) + 1, a),
+              suffix = text:sub(b + 1, model:cp_to_byte(math.min(model:cps(), sp[2] + 32))) },
+            { type = 'TextPositionSelector', start = sp[1], ['end'] = sp[2] },
+          },
+        }
+      end
+      out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'classifying', body = bodies(rec),
+        target = #targets == 1 and targets[1] or targets }, rec, who)
+    end
+  end
+  for _, rec in ipairs(store:records('relation')) do
+    out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'linking', target = iri.ann(rec.from),
+      body = { iri.ann(rec.to),
+        { type = 'TextualBody', purpose = 'tagging', value = rec.type, format = 'text/plain' } },
+    }, rec, who)
+    if rec.note then
+      table.insert(out[#out].body,
+        { type = 'TextualBody', purpose = 'commenting', value = rec.note, format = 'text/plain' })
+    end
+  end
+  for _, rec in ipairs(store:records('doclabel')) do
+    out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'classifying', body = bodies(rec),
+      target = iri.doc(path) }, rec, who)
+  end
+  return out
+end
+
+--- Ordered keys for readable JSON-LD.
+local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', 'created', 'modified', 'body', 'target', 'source',
+  'selector', 'exact', 'prefix', 'suffix', 'start', 'end', 'purpose', 'value', 'format', 'name', 'label', 'total',
+  'first', 'items', 'partOf', 'startIndex' }
+
+local function ordered(v)
+  local json = require('stance.json')
+  if type(v) ~= 'table' then return v end
+  if #v > 0 then
+    local a = {}
+    for i, x in ipairs(v) do
+      a[i] = ordered(x)
+    end
+    return json.array(a)
+  end
+  local t = {}
+  for k, x in pairs(v) do
+    t[k] = ordered(x)
+  end
+  return json.ordered(t, ORDER)
+end
+
+--- JSON text of one annotation.
+function M.encode(a) return require('stance.json').encode(ordered(a)) end
+
+--- An AnnotationCollection holding `items` in one page.
+function M.collection(items, label, base)
+  base = base or 'urn:stance:'
+  local page = { id = base .. 'page:1', type = 'AnnotationPage', partOf = base .. 'collection', startIndex = 0,
+    items = items }
+  return { ['@context'] = M.CONTEXT, id = base .. 'collection', type = 'AnnotationCollection', label = label,
+    total = #items, first = page }
+end
+
+--- Annotations found in a parsed JSON document: one, an array, a page or a collection.
+function H.flatten(doc)
+  if type(doc) ~= 'table' then return {} end
+  if doc.type == 'AnnotationCollection' then return H.flatten(doc.first) end
+  if doc.type == 'AnnotationPage' then return doc.items or {} end
+  if doc.type then return { doc } end
+  return doc
+end
+
+--- Read Web Annotations (`text`: JSON, or JSON Lines) into records per document.
+---@param text string
+---@param base string|nil
+---@return table|nil by_doc { [path] = { {rec...}, ... } }
+---@return table[] problems { line, col, byte, message }
+function M.read(text, base)
+  local json = require('stance.json')
+  local iri = H.iris(base)
+  local problems, items = {}, {}
+  local doc, err, pos = json.decode(text)
+  if doc == nil and err then
+    -- JSON Lines: one annotation per line
+    local line_no, offset, ok_lines = 0, 0, 0
+    for line in (text .. '\n'):gmatch('(.-)\n') do
+      line_no = line_no + 1
+      if line:match('%S') then
+        local one, lerr, lpos = json.decode(line)
+        if one == nil and lerr then
+          problems[#problems + 1] = { line = line_no, col = lpos or 1, byte = offset + (lpos or 1) - 1,
+            message = lerr }
+        else
+          ok_lines = ok_lines + 1
+          for _, a in ipairs(H.flatten(one)) do
+            a._line = line_no
+            items[#items + 1] = a
+          end
+        end
+      end
+      offset = offset + #line + 1
+    end
+    if ok_lines == 0 then
+      local l = select(2, text:sub(1, (pos or 1) - 1):gsub('\n', '')) + 1
+      problems = { { line = l, col = 1, byte = (pos or 1) - 1, message = err } }
+    end
+  else
+    items = H.flatten(doc)
+  end
+  local by_doc = {}
+  for i, a in ipairs(items) do
+    local ok, why = pcall(H.item, a, iri, by_doc)
+    if not ok or why then
+      problems[#problems + 1] = { line = a._line or 1, col = 1, message = ('annotation %d (%s) skipped: %s'):format(i,
+        tostring(type(a) == 'table' and a.id or '?'), tostring(why or 'not an annotation')) }
+    end
+  end
+  return by_doc, problems
+end
+
+local function as_list(v)
+  if type(v) ~= 'table' then return { v } end
+  if #v > 0 or next(v) == nil then return v end
+  return { v }
+end
+
+--- One Web Annotation into `by_doc`; returns a reason when it cannot be read.
+function H.item(a, iri, by_doc)
+  if type(a) ~= 'table' or a.type ~= 'Annotation' then return 'not an Annotation' end
+  local id = iri.id_of(a.id or '') or require('stance.core').new_id()
+  local who = type(a.creator) == 'table' and a.creator.name or (type(a.creator) == 'string' and a.creator) or nil
+  local rec = { id = id, created = a.created, modified = a.modified, author = who }
+  local body = as_list(a.body or {})
+  if a.motivation == 'linking' then
+    local to, typ
+    for _, b in ipairs(body) do
+      if type(b) == 'string' then to = iri.id_of(b) end
+      if type(b) == 'table' and b.purpose == 'tagging' then typ = b.value end
+      if type(b) == 'table' and b.purpose == 'commenting' then rec.note = b.value end
+    end
+    local from = type(a.target) == 'string' and iri.id_of(a.target)
+    if not from or not to or not typ then
+      return 'a linking annotation needs our IRIs as target and body, and a type'
+    end
+    rec.kind, rec.type, rec.from, rec.to = 'relation', typ, from, to
+    rec._doc = nil
+    by_doc._relations = by_doc._relations or {}
+    table.insert(by_doc._relations, rec)
+    return nil
+  end
+  for _, b in ipairs(body) do
+    if type(b) == 'table' and b.type == 'TextualBody' and FIELD[b.purpose] then rec[FIELD[b.purpose]] = b.value end
+  end
+  if type(a.target) == 'string' then
+    local path = iri.path_of(a.target)
+    if not path then return ('its target %s is not a document of ours'):format(a.target) end
+    rec.kind = 'doclabel'
+    by_doc[path] = by_doc[path] or {}
+    table.insert(by_doc[path], rec)
+    return nil
+  end
+  local spans, quotes, path = {}, {}, nil
+  for _, t in ipairs(as_list(a.target)) do
+    if type(t) ~= 'table' or type(t.source) ~= 'string' then return 'a target without a source' end
+    local p = iri.path_of(t.source)
+    if not p then return ('its target %s is not a document of ours'):format(t.source) end
+    if path and p ~= path then return 'targets in several documents' end
+    path = p
+    local q, pos
+    for _, s in ipairs(as_list(t.selector or {})) do
+      if type(s) == 'table' and s.type == 'TextQuoteSelector' then q = s end
+      if type(s) == 'table' and s.type == 'TextPositionSelector' then pos = s end
+    end
+    if not q and not pos then return 'a target without a TextQuoteSelector or TextPositionSelector' end
+    spans[#spans + 1] = pos and { tonumber(pos.start), tonumber(pos['end']) } or false
+    quotes[#quotes + 1] = q
+  end
+  rec.kind = 'annotation'
+  rec._spans, rec._quotes = spans, quotes
+  by_doc[path] = by_doc[path] or {}
+  table.insert(by_doc[path], rec)
+  return nil
+end
+
+--- Records of one document from M.read, placed in `text`: by position when the quote is
+--- there, else by the quote (and its prefix and suffix), as re-anchoring does. Returns a
+--- store, and problems for what could not be placed (kept as orphans).
+function M.place(recs, text)
+  local core = require('stance.core')
+  local store = core.store()
+  for _, r in ipairs(recs) do
+    local rec = {}
+    for k, v in pairs(r) do
+      if k:sub(1, 1) ~= '_' then rec[k] = v end
+    end
+    if r.kind == 'annotation' then
+      local parts, spans = {}, {}
+      for i, sp in ipairs(r._spans) do
+        local q = r._quotes[i]
+        parts[i] = q and q.exact or ''
+        if sp and sp[1] and sp[2] and sp[2] > sp[1] then
+          spans[i] = sp
+        else
+          local len = select(2, (q and q.exact or 'x'):gsub('[^\128-\191]', ''))
+          spans[i] = { 0, math.max(1, len) } -- no position: found by its quote
+        end
+      end
+      rec.spans = spans
+      if #r._quotes == #r._spans and #r._quotes > 0 then
+        rec.quote = table.concat(parts, ' ')
+        rec.prefix = r._quotes[1].prefix
+        rec.suffix = r._quotes[#r._quotes].suffix
+      end
+      local ok, err = store:add(rec)
+      if not ok then r._error = err end
+    end
+  end
+  local frame = core.frame(text)
+  local res = frame:anchor(store)
+  -- back to code points, written as a file would hold them
+  local out = core.read(frame:write(store))
+  for _, r in ipairs(recs) do
+    if r.kind == 'doclabel' then
+      local rec = {}
+      for k, v in pairs(r) do
+        if k:sub(1, 1) ~= '_' then rec[k] = v end
+      end
+      out:add(rec)
+    end
+  end
+  return out, res
+end
+
+return M
