@@ -12,6 +12,7 @@
 #include "compat.h"
 #include "lcore.h"
 #include "markup.h"
+#include "snapshot.h"
 #include "reader.h"
 #include "syntaxdump.h"
 
@@ -601,6 +602,33 @@ static int s_mark(lua_State *L) {
   return 1;
 }
 
+/* snapshot(key) -> the store saved as it is (snapshot.h), to load without parsing */
+static int s_snapshot(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *key = luaL_checkstring(L, 2);
+  stance_buf b;
+  stance_buf_init(&b);
+  if (stance_store_snapshot(s, key, &b) != STANCE_OK) {
+    stance_buf_free(&b);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  lua_pushlstring(L, b.data, b.len);
+  stance_buf_free(&b);
+  return 1;
+}
+
+/* from_snapshot(data, key) -> store | nil, why ("stale", "damaged"), code */
+static int l_from_snapshot(lua_State *L) {
+  size_t len;
+  const char *data = luaL_checklstring(L, 1, &len);
+  const char *key = luaL_checkstring(L, 2);
+  const char *why = NULL;
+  stance_store *s = stance_store_from_snapshot(data, len, key, &why);
+  if (s == NULL) return stance__fail(L, why ? why : "damaged", why && strcmp(why, "memory") == 0 ? "ENOMEM" : "ESNAPSHOT");
+  push_store(L, s);
+  return 1;
+}
+
 static int s_memory(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)stance_store_memory(check_store(L)));
   return 1;
@@ -825,11 +853,12 @@ static const luaL_Reg store_methods[] = {
     {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
     {"find", s_find},       {"count", s_count}, {"tally", s_tally},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
-    {"shift", s_shift},     {"mark", s_mark},
+    {"shift", s_shift},     {"mark", s_mark},       {"snapshot", s_snapshot},
     {"close", s_close},     {NULL, NULL}};
 
 static const luaL_Reg funcs[] = {{"read", l_read},
                                  {"store", l_store_new},
+                                 {"from_snapshot", l_from_snapshot},
                                  {"markup_lines", l_markup_lines},
                                  {"syntax_dump", l_syntax_dump},
                                  {"quote", l_quote},

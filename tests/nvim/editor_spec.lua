@@ -396,6 +396,43 @@ describe('the editor', function()
     assert.are.equal(require('stance.core').read(text):write(), text)
   end)
 
+  it('opens again from its cache, and reads the file when either file changed', function()
+    local d = corpus()
+    require('stance.editor.cache').delay = 1
+    local s = assert(open(d, '01_charge_works.txt'))
+    vim.cmd('3Stance annotate favor congestion-charge')
+    vim.cmd('5Stance annotate premise')
+    save(s)
+    local cache = require('stance.editor.cache').path(s, 'tester')
+    assert.is_true(vim.wait(2000, function() return T.exists(cache) end, 5))
+    local before = s.store:write()
+    vim.cmd('bwipeout!')
+    s = assert(open(d, '01_charge_works.txt'))
+    assert.is_true(s.file.lazy) -- loaded from the cache: the file was not parsed
+    assert.are.equal(before, s.store:write())
+    assert.are.equal('favor 1 other 1', require('stance').status())
+    -- the cached store saves like one read from the file
+    vim.cmd('8Stance annotate against exemptions')
+    save(s)
+    assert.are.equal(3, #select(2, on_disk(s)))
+    assert.is_true(vim.wait(2000, function() return require('stance.editor.cache').write(s) end, 5))
+    vim.cmd('bwipeout!')
+    -- another program changes the annotation file: the cache is not used
+    local store = on_disk(s)
+    assert(store:remove(store:records('annotation')[1].id))
+    require('stance.core').write_atomic(s.path, store:write())
+    s = assert(open(d, '01_charge_works.txt'))
+    assert.is_falsy(s.file.lazy)
+    assert.are.equal(2, s.store:count('annotation'))
+    vim.cmd('bwipeout!')
+    -- or the document
+    T.write(d .. '/01_charge_works.txt', 'New first line.\n' .. T.read(d .. '/01_charge_works.txt'))
+    s = assert(open(d, '01_charge_works.txt'))
+    assert.is_falsy(s.file.lazy)
+    assert.are.equal(2, s.store:count('annotation'))
+    require('stance.editor.cache').delay = 3000
+  end)
+
   it('merges when the annotation file changed on disk, and keeps both sides of a conflict', function()
     local d = corpus()
     local core = require('stance.core')

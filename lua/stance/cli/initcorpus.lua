@@ -69,8 +69,8 @@ function cmd.run(opts, args)
   if not ok then return nil, err end
   local files = {
     ['schema.stance'] = require('stance.templates').schema,
-    ['.gitignore'] = '# The search index is rebuilt from the documents: keep it out of git.\n'
-      .. require('stance.indexer').file:gsub('^%.stance/', '') .. '\n',
+    ['.gitignore'] = '# The search index and the editor\'s cache are rebuilt from the files: keep them out of git.\n'
+      .. require('stance.indexer').file:gsub('^%.stance/', '') .. '\ncache/\n',
   }
   for name, text in pairs(files) do
     local w, werr = core.write_atomic(marker .. '/' .. name, text, '')

@@ -24,6 +24,11 @@ end
 
 --- Stop the pending save of `s`.
 function M.cancel(s)
+  if s.cache_timer then
+    s.cache_timer:stop()
+    if not s.cache_timer:is_closing() then s.cache_timer:close() end
+    s.cache_timer = nil
+  end
   if s.timer then
     s.timer:stop()
     if not s.timer:is_closing() then s.timer:close() end
@@ -34,6 +39,11 @@ end
 --- What the file holds, as last read or written (appended records joined on demand).
 function H.file_text(s)
   local f = s.file
+  if f.lazy then
+    -- loaded from the cache: the file is read when (rarely) its text is needed
+    f.lazy = false
+    f.text = require('stance.fs').read(s.path)
+  end
   if f.tail and #f.tail > 0 then
     f.text = f.text .. table.concat(f.tail)
     f.tail = {}
@@ -44,8 +54,10 @@ M.file_text = H.file_text
 
 --- The new file state after writing `text` whole.
 function H.written(s, text)
-  s.file = { text = text, stamp = require('stance.editor.session').stamp(s.path), errors = 0, size = #text, tail = {} }
+  s.file = { text = text, stamp = require('stance.editor.session').stamp(s.path), errors = 0, size = #text, tail = {},
+    exists = true }
   s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
+  require('stance.editor.cache').later(s)
 end
 
 --- Only additions since the last write: append them to the file (one write and fdatasync)
@@ -54,7 +66,7 @@ end
 --- nil when the whole file must be written.
 function H.append(s)
   local session = require('stance.editor.session')
-  if s.rewrite or not s.added or #s.added == 0 or not s.file.text or not s.file.size then return nil end
+  if s.rewrite or not s.added or #s.added == 0 or not s.file.exists or not s.file.size then return nil end
   local frame = s:get_frame()
   local _, collapsed = frame:refresh(s.store, require('stance.config').get().context)
   if #collapsed > 0 then return nil end
@@ -80,7 +92,7 @@ end
 --- when last saved (else where their text was), with the quote they had. Nothing is dropped.
 function H.orphan(s, ids, frame)
   if #ids == 0 then return end
-  local base = s.file.text and require('stance.core').read(H.file_text(s)) or nil
+  local base = s.file.exists and require('stance.core').read(H.file_text(s) or '') or nil
   for _, id in ipairs(ids) do
     local rec = s.store:get(id)
     local was = base and base:get(id)
@@ -127,7 +139,7 @@ function M.save(s, opts)
     return true
   end
   local records = s.store:count('annotation') + s.store:count('relation') + s.store:count('doclabel')
-  if s.file.text == nil and records == 0 then
+  if not s.file.exists and records == 0 then
     s.dirty = false -- nothing to write, and no file yet: do not create an empty one
     return true
   end
@@ -177,7 +189,7 @@ function M.merge(s, frame, ours_text, disk)
       return nil, s.readonly
     end
   end
-  local base = s.file.text and core.read(H.file_text(s), { vocab = vocab }) or nil
+  local base = s.file.exists and core.read(H.file_text(s) or '', { vocab = vocab }) or nil
   local ours = core.read(ours_text, { vocab = vocab })
   local res, err = require('stance.merge').stores(base, ours, theirs)
   if not res then return H.failed(s, err) end
@@ -214,7 +226,8 @@ function M.check_disk(s)
   local store, file = s:read_layer(s.annotator)
   if not store then return end
   s.store = store
-  s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.text and #file.text, tail = {} }
+  s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, tail = {},
+    exists = file.exists, lazy = file.lazy }
   s.added, s.rewrite, s.appended = {}, false, false
   s.readonly = file.errors > 0 and ('%s has errors; not saved'):format(s.path) or nil
   s:forget()

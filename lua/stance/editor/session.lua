@@ -105,6 +105,14 @@ function M:read_layer(annotator)
   local core = require('stance.core')
   local path = require('stance.root').annotation_path(self.corpus.root, annotator, self.rel)
   local stamp = M.stamp(path)
+  local cached = require('stance.editor.cache').load(self, annotator, stamp)
+  if cached then
+    local t = cached:tally('stance')
+    local n = cached:count('annotation')
+    return cached, { path = path, stamp = stamp, errors = 0, problems = {}, size = tonumber(stamp:match('^(%d+)')),
+      exists = stamp ~= '', lazy = true, cached = true },
+      { placed = n - (t.orphans or 0), moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
+  end
   local text = require('stance.fs').read(path)
   local store, problems
   if text then
@@ -122,7 +130,8 @@ function M:read_layer(annotator)
   -- the text has the hash the file recorded: the offsets are right, the quotes need no check
   local trust = store:header().hash ~= nil and store:header().hash == self:doc_hash()
   local res = self:get_frame():anchor(store, { trust = trust })
-  return store, { path = path, text = text, stamp = stamp, errors = errors, problems = problems }, res
+  return store, { path = path, text = text, stamp = stamp, errors = errors, problems = problems,
+    size = text and #text, exists = text ~= nil }, res
 end
 
 --- What tells whether a file changed: size, time, inode ("" when there is none). Cheaper
@@ -171,7 +180,9 @@ function M.attach(buf)
     store:set_header('document', rel)
     store:set_header('annotator', self.annotator)
   end
-  self.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.text and #file.text }
+  self.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, exists = file.exists,
+    lazy = file.lazy, tail = {} }
+  if not file.cached then require('stance.editor.cache').later(self) end
   if file.errors > 0 then
     self.readonly = ('%s has %d error(s) (`stance check` lists them); annotations are shown but not saved')
       :format(vim.fn.fnamemodify(file.path, ':~:.'), file.errors)

@@ -1,0 +1,64 @@
+--- A cache of each open layer, beside the corpus (`.stance/cache/`): the store as it is in
+--- memory once placed in the document (snapshot.h), keyed by the stamps (size, time, inode)
+--- of the annotation file and of the document. Opening the document again loads it without
+--- parsing the annotation file or checking quotes; any change of either file makes the key
+--- differ and the file is read as usual. It is written when Neovim is idle, never in the
+--- way of typing, and can be deleted at any time.
+local M = {}
+
+local VERSION = 1
+
+--- Where the cache of `annotator`'s layer of the session's document lives.
+function M.path(s, annotator)
+  local root = require('stance.root')
+  return ('%s/.stance/cache/%s/%s.snap'):format(s.corpus.root, root.slug(annotator), s.rel)
+end
+
+--- The key the cache must carry: both files as they are now, and how the buffer shows the
+--- document; nil when the buffer does not show the file as it is on disk.
+function M.key(s, ann_stamp)
+  local bo = vim.bo[s.buf]
+  if bo.modified or s.edited or not (bo.fileencoding == '' or bo.fileencoding == 'utf-8') then return nil end
+  local doc = require('stance.editor.session').stamp(vim.api.nvim_buf_get_name(s.buf))
+  if doc == '' or ann_stamp == '' then return nil end
+  return ('v%d|%s|%s|%s|%s'):format(VERSION, ann_stamp, doc, bo.fileformat, bo.bomb and 'bom' or '')
+end
+
+--- The layer from the cache, or nil (no cache, or made from other files).
+---@return stance.Store|nil
+function M.load(s, annotator, ann_stamp)
+  local key = M.key(s, ann_stamp)
+  if not key then return nil end
+  local data = require('stance.fs').read(M.path(s, annotator))
+  if not data then return nil end
+  local store = require('stance.core').from_snapshot(data, key)
+  return store
+end
+
+--- Write the cache of the session's own layer now, if the store is what the file says.
+function M.write(s)
+  if s.detached or s.dirty or s.readonly or not s.file.exists then return false end
+  local stamp = require('stance.editor.session').stamp(s.path)
+  if stamp ~= s.file.stamp then return false end
+  local key = M.key(s, stamp)
+  if not key then return false end
+  local fs = require('stance.fs')
+  local path = M.path(s, s.annotator)
+  if not fs.mkdir_p(fs.dirname(path)) then return false end
+  return require('stance.core').write_atomic(path, s.store:snapshot(key)) == true
+end
+
+--- Write the cache when Neovim has been idle for a while.
+function M.later(s)
+  if s.detached then return end
+  if s.cache_timer then s.cache_timer:stop() end
+  local uv = require('stance.compat').uv
+  s.cache_timer = s.cache_timer or uv.new_timer()
+  s.cache_timer:start(M.delay, 0, function()
+    vim.schedule(function() M.write(s) end)
+  end)
+end
+
+M.delay = 3000
+
+return M

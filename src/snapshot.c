@@ -1,0 +1,229 @@
+/*
+ * snapshot.c - saving a store as it is and loading it again without parsing. See snapshot.h.
+ */
+#include "snapshot.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#define MAGIC "STSNAP01"
+#define NONE 0xFFFFFFFFu
+#define EXTRA_BITS 3 /* extras, comments, inner after the fields */
+
+static void put32(stance_buf *b, uint32_t v) { stance_buf_add(b, (const char *)&v, 4); }
+static void put64(stance_buf *b, uint64_t v) { stance_buf_add(b, (const char *)&v, 8); }
+
+static void put_str(stance_buf *b, const char *s) {
+  if (s == NULL) {
+    put32(b, NONE);
+    return;
+  }
+  put32(b, (uint32_t)strlen(s));
+  stance_buf_adds(b, s);
+}
+
+int stance_store_snapshot(const stance_store *s, const char *key, stance_buf *out) {
+  stance_buf p;
+  uint32_t i, slots = stance_store_slots(s), n = 0;
+  int h, t;
+  stance_buf_init(&p);
+  stance_buf_reserve(&p, stance_store_memory(s) + 4096);
+  put_str(&p, key);
+  for (h = 0; h < STANCE_H_COUNT; h++) put_str(&p, stance_store_get_header(s, (stance_header)h));
+  for (t = 0; t < STANCE_T_COUNT; t++) put_str(&p, stance_store_get_text(s, (stance_kept)t));
+  for (i = 0; i < slots; i++)
+    if (!stance_store_at(s, i)->dead) n++;
+  put32(&p, n);
+  for (i = 0; i < slots; i++) {
+    const stance_rec *r = stance_store_at(s, i);
+    const char *strs[1 + STANCE_F_COUNT + EXTRA_BITS];
+    uint32_t present = 0, bloblen = 0, k, nstr = 0;
+    unsigned char head[4];
+    if (r->dead) continue;
+    strs[nstr++] = r->id;
+    for (k = 0; k < STANCE_F_COUNT; k++) strs[nstr++] = r->f[k];
+    strs[nstr++] = r->extras;
+    strs[nstr++] = r->comments;
+    strs[nstr++] = r->inner;
+    for (k = 0; k < nstr; k++)
+      if (strs[k] != NULL) {
+        present |= 1u << k;
+        bloblen += (uint32_t)strlen(strs[k]) + 1;
+      }
+    head[0] = (unsigned char)r->kind;
+    head[1] = (unsigned char)((r->orphan ? 1 : 0) | (r->touched ? 2 : 0));
+    head[2] = head[3] = 0;
+    stance_buf_add(&p, (const char *)head, 4);
+    put32(&p, r->line);
+    put32(&p, r->nspans);
+    put32(&p, present);
+    put32(&p, bloblen);
+    for (k = 0; k < r->nspans; k++) {
+      put32(&p, r->spans[k].start);
+      put32(&p, r->spans[k].end);
+    }
+    for (k = 0; k < nstr; k++)
+      if (strs[k] != NULL) stance_buf_add(&p, strs[k], strlen(strs[k]) + 1);
+  }
+  if (p.oom) {
+    stance_buf_free(&p);
+    return STANCE_ENOMEM;
+  }
+  stance_buf_add(out, MAGIC, 8);
+  put64(out, (uint64_t)p.len);
+  put64(out, (uint64_t)XXH3_64bits(p.data, p.len));
+  stance_buf_add(out, p.data, p.len);
+  stance_buf_free(&p);
+  return out->oom ? STANCE_ENOMEM : STANCE_OK;
+}
+
+typedef struct reader {
+  const char *p, *end;
+  int bad;
+} reader;
+
+static uint32_t get32(reader *r) {
+  uint32_t v = 0;
+  if (r->end - r->p < 4) {
+    r->bad = 1;
+    return 0;
+  }
+  memcpy(&v, r->p, 4);
+  r->p += 4;
+  return v;
+}
+
+/* A string of the payload, copied NUL-terminated into `tmp` (NULL for none). */
+static char *get_str(reader *r, stance_buf *tmp) {
+  uint32_t n = get32(r);
+  if (r->bad || n == NONE) return NULL;
+  if ((uint32_t)(r->end - r->p) < n) {
+    r->bad = 1;
+    return NULL;
+  }
+  tmp->len = 0;
+  stance_buf_add(tmp, r->p, n);
+  stance_buf_addc(tmp, '\0');
+  r->p += n;
+  return tmp->oom ? NULL : tmp->data;
+}
+
+stance_store *stance_store_from_snapshot(const char *data, size_t len, const char *key, const char **why) {
+  uint64_t plen, sum;
+  reader r;
+  stance_store *s;
+  stance_buf tmp;
+  stance_range *spans = NULL;
+  uint32_t spans_cap = 0, n, i;
+  const char *k;
+  int h, t;
+  *why = "damaged";
+  if (len < 24 || memcmp(data, MAGIC, 8) != 0) return NULL;
+  memcpy(&plen, data + 8, 8);
+  memcpy(&sum, data + 16, 8);
+  if (plen != len - 24 || XXH3_64bits(data + 24, (size_t)plen) != sum) return NULL;
+  r.p = data + 24;
+  r.end = data + len;
+  r.bad = 0;
+  stance_buf_init(&tmp);
+  k = get_str(&r, &tmp);
+  if (r.bad || k == NULL || key == NULL || strcmp(k, key) != 0) {
+    stance_buf_free(&tmp);
+    if (!r.bad) *why = "stale";
+    return NULL;
+  }
+  if ((s = stance_store_new()) == NULL) {
+    stance_buf_free(&tmp);
+    *why = "memory";
+    return NULL;
+  }
+  for (h = 0; h < STANCE_H_COUNT && !r.bad; h++) {
+    const char *v = get_str(&r, &tmp);
+    if (v != NULL && stance_store_set_header(s, (stance_header)h, v) != STANCE_OK) r.bad = 2;
+  }
+  for (t = 0; t < STANCE_T_COUNT && !r.bad; t++) {
+    const char *v = get_str(&r, &tmp);
+    if (v != NULL && stance_store_set_text(s, (stance_kept)t, v) != STANCE_OK) r.bad = 2;
+  }
+  n = get32(&r);
+  for (i = 0; i < n && !r.bad; i++) {
+    stance_rec tmpl;
+    uint32_t present, bloblen, nspans, j, bit;
+    unsigned char kind, flags;
+    const char *blob, *q;
+    const char **slot[1 + STANCE_F_COUNT + EXTRA_BITS];
+    uint32_t index;
+    if (r.end - r.p < 4) {
+      r.bad = 1;
+      break;
+    }
+    kind = (unsigned char)r.p[0];
+    flags = (unsigned char)r.p[1];
+    r.p += 4;
+    memset(&tmpl, 0, sizeof tmpl);
+    tmpl.kind = (stance_rec_kind)kind;
+    tmpl.line = get32(&r);
+    nspans = get32(&r);
+    present = get32(&r);
+    bloblen = get32(&r);
+    if (r.bad || kind >= STANCE_REC_KINDS || (uint64_t)(r.end - r.p) < (uint64_t)nspans * 8 + bloblen) {
+      r.bad = 1;
+      break;
+    }
+    if (nspans > spans_cap) {
+      stance_range *ns = realloc(spans, (size_t)nspans * sizeof *ns);
+      if (ns == NULL) {
+        r.bad = 2;
+        break;
+      }
+      spans = ns;
+      spans_cap = nspans;
+    }
+    for (j = 0; j < nspans; j++) {
+      memcpy(&spans[j].start, r.p, 4);
+      memcpy(&spans[j].end, r.p + 4, 4);
+      r.p += 8;
+    }
+    tmpl.spans = spans;
+    tmpl.nspans = nspans;
+    blob = r.p;
+    r.p += bloblen;
+    slot[0] = (const char **)&tmpl.id;
+    for (j = 0; j < STANCE_F_COUNT; j++) slot[1 + j] = (const char **)&tmpl.f[j];
+    slot[1 + STANCE_F_COUNT] = (const char **)&tmpl.extras;
+    slot[2 + STANCE_F_COUNT] = (const char **)&tmpl.comments;
+    slot[3 + STANCE_F_COUNT] = (const char **)&tmpl.inner;
+    q = blob;
+    for (bit = 0; bit < 1 + STANCE_F_COUNT + EXTRA_BITS; bit++) {
+      const char *nul;
+      if (!(present & (1u << bit))) continue;
+      nul = q < blob + bloblen ? memchr(q, '\0', (size_t)(blob + bloblen - q)) : NULL;
+      if (nul == NULL) {
+        r.bad = 1;
+        break;
+      }
+      *slot[bit] = q;
+      q = nul + 1;
+    }
+    if (r.bad) break;
+    if (stance_store_add_packed(s, &tmpl, blob, bloblen, &index) != STANCE_OK) {
+      r.bad = 1;
+      break;
+    }
+    if (flags & 1) stance_store_at(s, index)->orphan = 1;
+    if (flags & 2) stance_store_at(s, index)->touched = 1;
+  }
+  free(spans);
+  stance_buf_free(&tmp);
+  if (r.bad || r.p != r.end) {
+    *why = r.bad == 2 ? "memory" : "damaged";
+    stance_store_free(s);
+    return NULL;
+  }
+  stance_store_reindex(s);
+  *why = NULL;
+  return s;
+}

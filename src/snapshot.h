@@ -1,0 +1,30 @@
+/*
+ * snapshot.h - a store saved as it is in memory, to be loaded again without parsing: what
+ * the editor keeps beside an annotation file (in .stance/cache/) so that opening a document
+ * with 100k annotations does not parse 30 MB of markup each time. The snapshot carries a
+ * key (what it was made from: the caller's stamps of the annotation file and the document)
+ * and a checksum; a snapshot with another key, or damaged, is refused. Numbers are in the
+ * machine's byte order: a snapshot is a cache of this machine, never shared.
+ *
+ *   "STSNAP01" | u64 payload length | u64 XXH3-64(payload) | payload
+ *   payload: key | headers | kept texts | u32 records | records
+ *   string: u32 length (0xFFFFFFFF: none) | bytes
+ *   record: u8 kind | u8 flags (1 orphan, 2 touched) | u16 0 | u32 line | u32 spans |
+ *           u32 present (bit 0 id, 1 + f field f, then extras, comments, inner) |
+ *           u32 blob length | spans (u32 start, u32 end) | blob (NUL-terminated strings)
+ */
+#ifndef STANCE_SNAPSHOT_H
+#define STANCE_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "store.h"
+
+/* Append the snapshot of `s` made under `key` to `out`. 0 or STANCE_ENOMEM. */
+int stance_store_snapshot(const stance_store *s, const char *key, stance_buf *out);
+
+/* The store saved in `data`, or NULL: *why is "stale" (another key), "damaged" or "memory". */
+stance_store *stance_store_from_snapshot(const char *data, size_t len, const char *key, const char **why);
+
+#endif
