@@ -8,6 +8,7 @@
 #include "check.h"
 #include "frame.h"
 #include "reader.h"
+#include "snapshot.h"
 #include "store.h"
 
 static int add_span(stance_store *s, const char *id, const stance_range *rg, uint32_t n, const char *quote,
@@ -231,6 +232,50 @@ static void anchor_trusts_offsets_when_told(void) {
   stance_store_free(s);
 }
 
+static void snapshot_round_trips_and_refuses_damage(void) {
+  const char *file = "# head\nformat stance 1\n\ndocument \"d.txt\"\n  hash sha256:00\n  annotator ana\n\n"
+                     "annotation a1\n  span 0-5 7-9\n  label favor\n  quote \"Hello wo\"\n  note \"x\\ny\"\n"
+                     "  custom thing\n\nrelation r1\n  type supports\n  from a1\n  to a1\n\n# tail\n";
+  stance_problems probs;
+  stance_store *s, *t;
+  stance_buf snap, w1, w2;
+  const char *why;
+  size_t i;
+  unsigned seed = 7;
+  stance_problems_init(&probs);
+  s = stance_read(file, strlen(file), NULL, &probs);
+  CHECK(s != NULL);
+  stance_store_get(s, "a1")->touched = 1;
+  stance_buf_init(&snap);
+  CHECK_INT(stance_store_snapshot(s, "key1", &snap), STANCE_OK);
+  t = stance_store_from_snapshot(snap.data, snap.len, "key1", &why);
+  CHECK(t != NULL);
+  stance_buf_init(&w1);
+  stance_buf_init(&w2);
+  stance_write(s, &w1);
+  stance_write(t, &w2);
+  CHECK(w1.len == w2.len && memcmp(w1.data, w2.data, w1.len) == 0);
+  CHECK(stance_store_get(t, "a1")->touched);
+  CHECK(stance_store_from_snapshot(snap.data, snap.len, "key2", &why) == NULL);
+  CHECK_STR(why, "stale");
+  for (i = 0; i < 2000; i++) { /* damaged copies are refused, never read past their end */
+    stance_store *u;
+    char *copy = malloc(snap.len);
+    size_t cut = (size_t)rand_r(&seed) % snap.len;
+    memcpy(copy, snap.data, snap.len);
+    copy[(size_t)rand_r(&seed) % snap.len] ^= (char)(1 + rand_r(&seed) % 255);
+    u = stance_store_from_snapshot(copy, i % 2 ? cut : snap.len, "key1", &why);
+    CHECK(u == NULL);
+    free(copy);
+  }
+  stance_buf_free(&w1);
+  stance_buf_free(&w2);
+  stance_buf_free(&snap);
+  stance_store_free(s);
+  stance_store_free(t);
+  stance_problems_free(&probs);
+}
+
 static void refresh_and_write_in_code_points(void) {
   const char *text = "Ça va. Non, ça ne va pas.\n";
   stance_frame *f = stance_frame_new(text, strlen(text), 0);
@@ -274,5 +319,6 @@ const test_case frame_tests[] = {
     {"anchor_finds_annotations_again", anchor_finds_annotations_again},
     {"anchor_finds_changed_quotes_fuzzily", anchor_finds_changed_quotes_fuzzily},
     {"anchor_trusts_offsets_when_told", anchor_trusts_offsets_when_told},
+    {"snapshot_round_trips_and_refuses_damage", snapshot_round_trips_and_refuses_damage},
     {"refresh_and_write_in_code_points", refresh_and_write_in_code_points},
     {NULL, NULL}};
