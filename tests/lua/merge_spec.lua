@@ -84,6 +84,8 @@ describe('sharing through git', function()
     assert.are.equal(4, s:count('annotation'))
     assert.truthy(s:get('m1') and s:get('o1'))
     assert.are.equal(s:write(), T.read(d .. '/' .. ANN)) -- canonical
+    -- the post-merge hook of `stance init --git` prepared the editor's cache
+    assert.is_true(T.exists(d .. '/.stance/cache/ana/doc.txt.snap'))
   end)
 
   it('merges edits of different records', function()

@@ -33,7 +33,38 @@ function cmd.git_settings()
   }
 end
 
+--- git hooks that warm the editor's cache after a merge (pull) or a checkout.
+local function hooks(dir)
+  local function git(args)
+    local p = io.popen(("git -C '%s' %s 2>/dev/null"):format(dir:gsub("'", "'\\''"), args))
+    local out = p and p:read('*l')
+    if p then p:close() end
+    return out
+  end
+  local top, hookdir = git('rev-parse --show-toplevel'), git('rev-parse --git-path hooks')
+  if not top or not hookdir then return end
+  if hookdir:sub(1, 1) ~= '/' then hookdir = dir .. '/' .. hookdir end -- relative to where git ran
+  local core = require('stance.core')
+  local here = core.realpath(dir) or dir
+  local rel = here:sub(1, #top) == top and here:sub(#top + 2) or ''
+  local exe = cmd.git_settings()[2][2]:match('^(.-) merge ')
+  local body = ('#!/bin/sh\n# stance: prepare the editor\'s cache of the annotation files that changed\n'
+    .. "cd \"$(git rev-parse --show-toplevel)\"/'%s' 2>/dev/null && %s warm --quiet || true\n"):format(rel, exe)
+  require('stance.fs').mkdir_p(hookdir)
+  for _, name in ipairs({ 'post-merge', 'post-checkout' }) do
+    local path = hookdir .. '/' .. name
+    local old = require('stance.fs').read(path)
+    if old and not old:find('stance warm', 1, true) then
+      io.stdout:write(('%s exists: add `%s warm --quiet` to it for fast opening after a pull\n'):format(path, exe))
+    elseif not old then
+      local ok = core.write_atomic(path, body)
+      if ok then os.execute(("chmod +x '%s'"):format(path:gsub("'", "'\\''"))) end
+    end
+  end
+end
+
 local function register(dir)
+  hooks(dir)
   local lines = {}
   for _, kv in ipairs(cmd.git_settings()) do
     local c = ("git -C '%s' config '%s' '%s'"):format(dir:gsub("'", "'\\''"), kv[1], kv[2]:gsub("'", "'\\''"))

@@ -6,12 +6,11 @@
 --- way of typing, and can be deleted at any time.
 local M = {}
 
-local VERSION = 1
+local K = require('stance.cachekey')
 
 --- Where the cache of `annotator`'s layer of the session's document lives.
 function M.path(s, annotator)
-  local root = require('stance.root')
-  return ('%s/.stance/cache/%s/%s.snap'):format(s.corpus.root, root.slug(annotator), s.rel)
+  return K.path(s.corpus.root, annotator, s.rel)
 end
 
 --- The key the cache must carry: both files as they are now, and how the buffer shows the
@@ -19,9 +18,7 @@ end
 function M.key(s, ann_stamp)
   local bo = vim.bo[s.buf]
   if bo.modified or s.edited or not (bo.fileencoding == '' or bo.fileencoding == 'utf-8') then return nil end
-  local doc = require('stance.editor.session').stamp(vim.api.nvim_buf_get_name(s.buf))
-  if doc == '' or ann_stamp == '' then return nil end
-  return ('v%d|%s|%s|%s|%s'):format(VERSION, ann_stamp, doc, bo.fileformat, bo.bomb and 'bom' or '')
+  return K.key(ann_stamp, K.stamp(vim.api.nvim_buf_get_name(s.buf)), bo.fileformat, bo.bomb)
 end
 
 --- The layer from the cache, or nil (no cache, or made from other files).

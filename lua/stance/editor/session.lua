@@ -139,9 +139,7 @@ end
 ---@param path string
 ---@return string
 function M.stamp(path)
-  local st = require('stance.core').stat(path)
-  if not st then return '' end
-  return ('%d:%d.%d:%d'):format(st.size, st.mtime, st.mtime_ns, st.ino or 0)
+  return require('stance.cachekey').stamp(path)
 end
 
 --- "sha256:" and the SHA-256 of the document's text as a file (cached with the frame), as

@@ -1,0 +1,35 @@
+--- The editor's layer cache (see :help stance-cache): where it lives and the key it must
+--- carry, the same from Neovim and from `stance warm`. Both hosts.
+local M = {}
+
+M.VERSION = 1
+
+--- Stamp of a file: size, time, inode ("" when there is none).
+---@param path string
+---@return string
+function M.stamp(path)
+  local st = require('stance.core').stat(path)
+  if not st then return '' end
+  return ('%d:%d.%d:%d'):format(st.size, st.mtime, st.mtime_ns, st.ino or 0)
+end
+
+--- Where the cache of `annotator`'s layer of document `rel` lives.
+function M.path(root, annotator, rel)
+  return ('%s/.stance/cache/%s/%s.snap'):format(root, require('stance.root').slug(annotator), rel)
+end
+
+--- The key: both files' stamps and how the document is shown ("unix" or "dos", BOM).
+function M.key(ann_stamp, doc_stamp, fileformat, bomb)
+  if ann_stamp == '' or doc_stamp == '' then return nil end
+  return ('v%d|%s|%s|%s|%s'):format(M.VERSION, ann_stamp, doc_stamp, fileformat, bomb and 'bom' or '')
+end
+
+--- How Neovim shows a file's text with its default 'fileformats' ("unix,dos"): "dos" when
+--- every line ends in CR LF; and whether it starts with a UTF-8 BOM.
+function M.format_of(text)
+  local lf = select(2, text:gsub('\n', ''))
+  local crlf = select(2, text:gsub('\r\n', ''))
+  return (lf > 0 and crlf == lf) and 'dos' or 'unix', text:sub(1, 3) == '\239\187\191'
+end
+
+return M
