@@ -219,7 +219,7 @@ local function bench(label, doc, plain)
     assert(cache.write(s), 'cache written')
     local t = open_ms(doc)
     s = require('stance.editor.session').get()
-    assert(s.file.lazy, 'opened from the cache')
+    assert(s.file.cached, 'opened from the cache')
     warm_t[#warm_t + 1] = t
   end
   instrument()

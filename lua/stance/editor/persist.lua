@@ -39,11 +39,6 @@ end
 --- What the file holds, as last read or written (appended records joined on demand).
 function H.file_text(s)
   local f = s.file
-  if f.lazy then
-    -- loaded from the cache: the file is read when (rarely) its text is needed
-    f.lazy = false
-    f.text = require('stance.fs').read(s.path)
-  end
   if f.tail and #f.tail > 0 then
     f.text = f.text .. table.concat(f.tail)
     f.tail = {}
@@ -227,7 +222,7 @@ function M.check_disk(s)
   if not store then return end
   s.store = store
   s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, tail = {},
-    exists = file.exists, lazy = file.lazy }
+    exists = file.exists, cached = file.cached }
   s.added, s.rewrite, s.appended = {}, false, false
   s.readonly = file.errors > 0 and ('%s has errors; not saved'):format(s.path) or nil
   s:forget()

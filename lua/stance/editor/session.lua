@@ -106,11 +106,14 @@ function M:read_layer(annotator)
   local path = require('stance.root').annotation_path(self.corpus.root, annotator, self.rel)
   local stamp = M.stamp(path)
   local cached = require('stance.editor.cache').load(self, annotator, stamp)
-  if cached then
+  -- the file's bytes are still kept (not parsed): they are what a merge starts from if the
+  -- file changes on disk later
+  local raw = cached and require('stance.fs').read(path)
+  if cached and raw and M.stamp(path) == stamp then
     local t = cached:tally('stance')
     local n = cached:count('annotation')
-    return cached, { path = path, stamp = stamp, errors = 0, problems = {}, size = tonumber(stamp:match('^(%d+)')),
-      exists = stamp ~= '', lazy = true, cached = true },
+    return cached, { path = path, text = raw, stamp = stamp, errors = 0, problems = {}, size = #raw,
+      exists = true, cached = true },
       { placed = n - (t.orphans or 0), moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
   end
   local text = require('stance.fs').read(path)
@@ -179,7 +182,7 @@ function M.attach(buf)
     store:set_header('annotator', self.annotator)
   end
   self.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, exists = file.exists,
-    lazy = file.lazy, tail = {} }
+    cached = file.cached, tail = {} }
   if not file.cached then require('stance.editor.cache').later(self) end
   if file.errors > 0 then
     self.readonly = ('%s has %d error(s) (`stance check` lists them); annotations are shown but not saved')
