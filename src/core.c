@@ -91,5 +91,6 @@ STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
   stance__open_text(L);
   stance__open_index(L);
   stance__open_frame(L);
+  stance__open_cues(L);
   return 1;
 }

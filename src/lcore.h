@@ -15,6 +15,7 @@ void stance__open_store(lua_State *L);
 void stance__open_text(lua_State *L);
 void stance__open_index(lua_State *L);
 void stance__open_frame(lua_State *L);
+void stance__open_cues(lua_State *L);
 
 /* The store userdata at stack index i (raises otherwise). */
 struct stance_store;
