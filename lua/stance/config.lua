@@ -37,6 +37,9 @@ M.defaults = {
     sign_text = '▎',
     -- Where spans overlap, bold and underlined on top of their colors.
     overlap = true,
+    -- Stance cues of the lexicon ("should", "clearly", "failed") in a subtle style; :Stance
+    -- cues toggles them.
+    cues = false,
   },
 
   -- Keys set on annotated buffers ('' leaves one out; enabled = false leaves all out and

@@ -75,4 +75,38 @@ label rebuttal
   role rebuttal
 ]]
 
+--- The stance cues shipped by default (.stance/lexicon.stance overrides them): words and
+--- phrases that signal a position, by category. A word ending in * matches every word that
+--- starts with it; cues do not run over punctuation.
+M.lexicon = [[
+# Stance cues: words and phrases that signal a position. Copy this file to
+# .stance/lexicon.stance and edit it; `fail*` matches every word starting with "fail".
+format stance 1
+
+category deontic
+  title "Deontic modals: what should (not) be done"
+  cues should "should not" must "must not" "ought to" "has to" "have to" "need to" "needs to" "cannot" "can't"
+  cues "it is time" "it is time to" "we should" "we must" urge* demand*
+
+category evaluation
+  title "Evaluations: judged good or bad"
+  cues fail* ineffective effective success* worthy unworthy disastr* catastroph* reckless wise unwise
+  cues "a mistake" misguided sensible absurd naive naïve dangerous counterproductive productive
+  cues "does not work" works wrong right flawed
+
+category hedge
+  title "Hedges: less than certain"
+  cues perhaps maybe might may possibly probably arguably "it seems" seemingly likely unlikely
+  cues "to some extent" somewhat suggest*
+
+category booster
+  title "Boosters: more than certain"
+  cues clearly "no doubt" certainly obviously undoubtedly "of course" indeed definitely surely
+  cues "there is no question" plainly evident*
+
+category negation
+  title "Negations"
+  cues not no never none neither nor nobody nothing "don't" "doesn't" "didn't" "won't" "isn't"
+]]
+
 return M

@@ -630,6 +630,39 @@ describe('the editor', function()
     end
   end)
 
+  it(':Stance cues shows the lexicon\'s cues through the same provider', function()
+    local d = corpus()
+    local s = assert(open(d, '02_charge_unfair.txt'))
+    local render = require('stance.editor.render')
+    local function cue_marks()
+      local rows = render.plan(s, vim.api.nvim_get_current_win(), s.buf, 0, 40)
+      local found = {}
+      for r, list in pairs(rows) do
+        for _, m in ipairs(list) do
+          if m.cue then
+            local line = vim.api.nvim_buf_get_lines(s.buf, r, r + 1, false)[1]
+            found[#found + 1] = m[3].span .. ':' .. line:sub(m[1] + 1, m[2])
+          end
+        end
+      end
+      table.sort(found)
+      return found
+    end
+    assert.are.same({}, cue_marks())
+    vim.cmd('Stance cues')
+    local marks = cue_marks()
+    assert.truthy(vim.tbl_contains(marks, 'StanceCue_deontic:should not'), vim.inspect(marks))
+    assert.truthy(vim.tbl_contains(marks, 'StanceCue_booster:plainly'), vim.inspect(marks))
+    assert.are.equal(1, vim.fn.hlexists('StanceCue_deontic'))
+    -- a lexicon of the corpus replaces the default one
+    T.write(d .. '/.stance/lexicon.stance', 'format stance 1\ncategory mine\n  cues "congestion charge"\n')
+    s.corpus._lexicon = nil
+    marks = cue_marks()
+    assert.truthy(marks[1] and marks[1]:find('^StanceCue_mine:'), vim.inspect(marks))
+    vim.cmd('Stance cues')
+    assert.are.same({}, cue_marks())
+  end)
+
   it('works on CRLF documents with a BOM', function()
     local d = corpus()
     T.write(d .. '/crlf.txt', '\239\187\191Ça va.\r\nNon, ça ne va pas.\r\n')

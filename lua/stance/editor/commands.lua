@@ -151,6 +151,13 @@ M.subcommands = {
     run = function(args) require('stance.editor.layers').side(args[1]) end,
     complete = function(arglead) return require('stance.editor.layers').complete(arglead) end,
   },
+  cues = {
+    desc = 'show or hide the stance cues of the lexicon (should, clearly, failed, ...)',
+    run = function()
+      local on = require('stance.editor.render').toggle_cues()
+      require('stance.compat').echo(on and 'stance cues shown' or 'stance cues hidden')
+    end,
+  },
   curate = {
     desc = 'resolve the annotators\' disagreements one by one into the gold layer [A,B,...]',
     run = function(args)

@@ -95,14 +95,59 @@ function M.plan(s, win, buf, top, bot)
       if #list > 1 then H.overlaps(list) end
     end
   end
+  if M.cues_shown() then H.cues(s, buf, top, bot, starts, rows, row_of) end
   return rows, signed, bot
+end
+
+--- Whether stance cues are drawn (`:Stance cues` toggles; highlight.cues sets the default).
+function M.cues_shown()
+  if H.cues_on == nil then H.cues_on = require('stance.config').get().highlight.cues end
+  return H.cues_on
+end
+
+--- Show or hide stance cues; returns whether they are shown.
+function M.toggle_cues()
+  H.cues_on = not M.cues_shown()
+  for buf in pairs(require('stance.editor.session').by_buf) do
+    M.redraw(buf)
+  end
+  return H.cues_on
+end
+
+--- The cue lexicon of the session's corpus, compiled once.
+function H.lexicon(s)
+  local c = s.corpus
+  if not c._lexicon then c._lexicon = require('stance.lexicon').load(c.root) end
+  return c._lexicon
+end
+
+--- Cues of the visible lines, matched now in C (a screen of text takes microseconds).
+function H.cues(s, buf, top, bot, starts, rows, row_of)
+  local lex = H.lexicon(s)
+  local text = table.concat(vim.api.nvim_buf_get_lines(buf, top, bot + 1, false), '\n')
+  local n, ss, es, cs = lex.matcher:match(text)
+  local base = starts[top]
+  for i = 1, n do
+    local a, b = base + ss[i], base + es[i]
+    local group = 'StanceCue_' .. lex.categories[cs[i]].name:gsub('[^%w_]', '_')
+    if vim.fn.hlexists(group) == 0 then vim.api.nvim_set_hl(0, group, { link = 'StanceCue', default = true }) end
+    local it = { span = group }
+    local sr, er = row_of(a), row_of(math.max(a, b - 1))
+    for r = math.max(sr, top), math.min(er, bot) do
+      local row_len = starts[r + 1] - starts[r] - 1
+      local c1 = r == sr and a - starts[r] or 0
+      local c2 = r == er and b - starts[r] or row_len
+      rows[r] = rows[r] or {}
+      table.insert(rows[r], { c1, math.min(c2, row_len), it, cue = true })
+    end
+  end
 end
 
 --- Where two or more spans of a row overlap: extra segments drawn bold and underlined.
 function H.overlaps(list)
   local ev = {}
   for _, m in ipairs(list) do
-    if m[2] > m[1] then
+    if m[2] > m[1] and not m.cue then
       ev[#ev + 1] = { m[1], 1 }
       ev[#ev + 1] = { m[2], -1 }
     end
