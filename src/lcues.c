@@ -3,7 +3,7 @@
  *
  *   m:add(phrase, category) -> number of the cue | nil, err   (category: a number >= 1)
  *   m:match(text) -> n, starts, stops, categories, cues       (flat lists, bytes of text)
- *   m:count() -> cues; m:close()
+ *   m:tally(text) -> how many matches; m:count() -> cues; m:close()
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +91,17 @@ static int c_match(lua_State *L) {
   return 5;
 }
 
+/* tally(text) -> matches: how many, without the lists (for whole documents) */
+static int c_tally(lua_State *L) {
+  lcues *lc = check_cues(L);
+  size_t len;
+  const char *text = luaL_checklstring(L, 2, &len);
+  long n = stance_cues_match(lc->c, text, len, NULL, NULL);
+  if (n < 0) return stance__fail(L, "out of memory", "ENOMEM");
+  lua_pushinteger(L, (lua_Integer)n);
+  return 1;
+}
+
 static int c_count(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)check_cues(L)->n);
   return 1;
@@ -105,7 +116,7 @@ static int c_close(lua_State *L) {
 
 static const luaL_Reg cues_meta[] = {{"__gc", c_close}, {NULL, NULL}};
 static const luaL_Reg cues_methods[] = {
-    {"add", c_add}, {"match", c_match}, {"count", c_count}, {"close", c_close}, {NULL, NULL}};
+    {"add", c_add}, {"match", c_match}, {"tally", c_tally}, {"count", c_count}, {"close", c_close}, {NULL, NULL}};
 
 void stance__open_cues(lua_State *L) {
   stance__newclass(L, CUES_MT, cues_meta, cues_methods);
