@@ -1,0 +1,162 @@
+--- Stance classification from the corpus's own annotations: sentences labelled with the
+--- stance of the annotation covering most of them, a multinomial naive Bayes model in C
+--- (core.nb: words, word pairs and cue categories; see src/nb.h for why this model), and
+--- k-fold cross-validation against a majority-class baseline. Both hosts.
+local M = {}
+
+M.CLASSES = { 'favor', 'against', 'neutral' }
+
+---@class stance.Example
+---@field text string
+---@field label string favor, against or neutral
+---@field document string
+---@field sentence integer
+
+--- Labelled sentences of corpus `c`: for each sentence, the stance (towards `opts.target`
+--- when given) of the annotation of `opts.annotators` (default: all but "model") that covers
+--- most of it; sentences without one are left out.
+---@param c stance.Corpus
+---@param opts {target: string|nil, annotators: string[]|nil}|nil
+---@return stance.Example[]
+function M.examples(c, opts)
+  opts = opts or {}
+  local want = {}
+  for _, k in ipairs(M.CLASSES) do
+    want[k] = true
+  end
+  local out = {}
+  for _, path in ipairs(c:paths()) do
+    local doc = assert(c:document(path))
+    local names = opts.annotators
+    if not names then
+      names = {}
+      for _, n in ipairs(doc:annotators()) do
+        if n ~= 'model' then names[#names + 1] = n end
+      end
+    end
+    if #names > 0 then
+      local anns = doc:annotations({ annotator = names, target = opts.target })
+      for i, s in ipairs(doc:sentences() or {}) do
+        local best, best_len
+        for _, a in ipairs(anns) do
+          if a.stance and want[a.stance] then
+            for _, sp in ipairs(a.spans) do
+              local len = math.min(s.stop, sp[2]) - math.max(s.start, sp[1])
+              if len > 0 and (not best_len or len > best_len) then best, best_len = a, len end
+            end
+          end
+        end
+        if best then
+          out[#out + 1] = { text = s.text, label = best.stance, document = path, sentence = i }
+        end
+      end
+    end
+  end
+  return out
+end
+
+--- A deterministic shuffle (a linear congruential generator seeded with `seed`).
+local function shuffle(list, seed)
+  local x = seed % 2147483647
+  if x <= 0 then x = x + 2147483646 end
+  for i = #list, 2, -1 do
+    x = (x * 48271) % 2147483647
+    local j = x % i + 1
+    list[i], list[j] = list[j], list[i]
+  end
+end
+
+local function prf(conf, classes)
+  local per, macro, n = {}, 0, 0
+  for _, c in ipairs(classes) do
+    local tp, fp, fn = 0, 0, 0
+    for _, g in ipairs(classes) do
+      for _, p in ipairs(classes) do
+        local k = conf[g][p]
+        if g == c and p == c then tp = tp + k end
+        if g ~= c and p == c then fp = fp + k end
+        if g == c and p ~= c then fn = fn + k end
+      end
+    end
+    local precision = tp + fp > 0 and tp / (tp + fp) or 0
+    local recall = tp + fn > 0 and tp / (tp + fn) or 0
+    local f1 = precision + recall > 0 and 2 * precision * recall / (precision + recall) or 0
+    per[c] = { precision = precision, recall = recall, f1 = f1, support = tp + fn }
+    if tp + fn > 0 then
+      macro = macro + f1
+      n = n + 1
+    end
+  end
+  return per, n > 0 and macro / n or 0
+end
+
+--- K-fold cross-validation of the model and of the majority-class baseline.
+---@param examples stance.Example[]
+---@param opts {folds: integer|nil, seed: integer|nil, lexicon: table|nil}|nil
+---@return table { examples, folds, classes, model = {per, macro_f1, accuracy}, baseline = {...} }
+function M.evaluate(examples, opts)
+  opts = opts or {}
+  local k = opts.folds or 5
+  local core = require('stance.core')
+  local order = {}
+  for i = 1, #examples do
+    order[i] = i
+  end
+  shuffle(order, opts.seed or 1)
+  local classes = M.CLASSES
+  local index = {}
+  for i, c in ipairs(classes) do
+    index[c] = i
+  end
+  local function new_conf()
+    local t = {}
+    for _, g in ipairs(classes) do
+      t[g] = {}
+      for _, p in ipairs(classes) do
+        t[g][p] = 0
+      end
+    end
+    return t
+  end
+  local mconf, bconf = new_conf(), new_conf()
+  local right, bright = 0, 0
+  for f = 1, k do
+    local model = core.nb(#classes, opts.lexicon and opts.lexicon.matcher or nil)
+    local counts = {}
+    for pos, i in ipairs(order) do
+      if (pos - 1) % k ~= f - 1 then
+        local e = examples[i]
+        model:add(e.text, index[e.label])
+        counts[e.label] = (counts[e.label] or 0) + 1
+      end
+    end
+    local majority, most = classes[1], -1
+    for _, c in ipairs(classes) do
+      if (counts[c] or 0) > most then majority, most = c, counts[c] or 0 end
+    end
+    for pos, i in ipairs(order) do
+      if (pos - 1) % k == f - 1 then
+        local e = examples[i]
+        local p = model:predict(e.text)
+        local best = 1
+        for c = 2, #classes do
+          if p[c] > p[best] then best = c end
+        end
+        local guess = classes[best]
+        mconf[e.label][guess] = mconf[e.label][guess] + 1
+        bconf[e.label][majority] = bconf[e.label][majority] + 1
+        if guess == e.label then right = right + 1 end
+        if majority == e.label then bright = bright + 1 end
+      end
+    end
+    model:close()
+  end
+  local mper, mmacro = prf(mconf, classes)
+  local bper, bmacro = prf(bconf, classes)
+  local n = math.max(#examples, 1)
+  return { examples = #examples, folds = k, classes = classes,
+    model = { per = mper, macro_f1 = mmacro, accuracy = right / n },
+    baseline = { per = bper, macro_f1 = bmacro, accuracy = bright / n } }
+end
+
+return M

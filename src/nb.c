@@ -1,0 +1,144 @@
+/*
+ * nb.c - multinomial naive Bayes over hashed words, word pairs and cue categories. See nb.h.
+ */
+#include "nb.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#define BUCKETS (1u << STANCE_NB_BITS)
+
+struct stance_nb {
+  int classes;
+  const stance_cues *cues;
+  uint32_t *counts;                       /* [class][bucket] */
+  uint64_t total[STANCE_NB_MAX_CLASSES];  /* features counted per class */
+  uint32_t docs[STANCE_NB_MAX_CLASSES];   /* examples per class */
+  uint32_t used;                          /* buckets seen at all (the vocabulary size) */
+  unsigned char *seen;
+};
+
+stance_nb *stance_nb_new(int classes, const stance_cues *cues) {
+  stance_nb *m;
+  if (classes < 2 || classes > STANCE_NB_MAX_CLASSES) return NULL;
+  if ((m = calloc(1, sizeof *m)) == NULL) return NULL;
+  m->classes = classes;
+  m->cues = cues;
+  m->counts = calloc((size_t)classes * BUCKETS, sizeof *m->counts);
+  m->seen = calloc(BUCKETS, 1);
+  if (m->counts == NULL || m->seen == NULL) {
+    stance_nb_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+void stance_nb_free(stance_nb *m) {
+  if (m == NULL) return;
+  free(m->counts);
+  free(m->seen);
+  free(m);
+}
+
+/* The features of a text, as bucket numbers, into a growing array. */
+typedef struct feats {
+  uint32_t *b;
+  size_t n, cap;
+  uint64_t prev;
+  int have_prev, oom;
+} feats;
+
+static void push(feats *f, uint64_t h) {
+  if (f->n == f->cap) {
+    size_t cap = f->cap ? f->cap * 2 : 64;
+    uint32_t *nb = realloc(f->b, cap * sizeof *nb);
+    if (nb == NULL) {
+      f->oom = 1;
+      return;
+    }
+    f->b = nb;
+    f->cap = cap;
+  }
+  f->b[f->n++] = (uint32_t)(h & (BUCKETS - 1));
+}
+
+static int on_word(void *ud, size_t start, size_t end, const char *w, size_t n, int broken) {
+  feats *f = ud;
+  uint64_t h = XXH3_64bits_withSeed(w, n, 1);
+  (void)start;
+  (void)end;
+  push(f, h);
+  if (f->have_prev && !broken) push(f, XXH3_64bits_withSeed(&f->prev, sizeof f->prev, h)); /* word pair */
+  f->prev = h;
+  f->have_prev = 1;
+  return f->oom;
+}
+
+static int on_cue(void *ud, size_t start, size_t end, uint32_t category, uint32_t cue) {
+  feats *f = ud;
+  (void)start;
+  (void)end;
+  (void)cue;
+  push(f, XXH3_64bits_withSeed(&category, sizeof category, 7)); /* the category of a cue */
+  return f->oom;
+}
+
+static int features(const stance_nb *m, const char *text, size_t len, feats *f) {
+  memset(f, 0, sizeof *f);
+  if (stance_tokenize(text, len, on_word, f) < 0) f->oom = 1;
+  if (!f->oom && m->cues != NULL && stance_cues_match(m->cues, text, len, on_cue, f) < 0) f->oom = 1;
+  if (f->oom) {
+    free(f->b);
+    return -1;
+  }
+  return 0;
+}
+
+int stance_nb_add(stance_nb *m, const char *text, size_t len, int cls) {
+  feats f;
+  size_t i;
+  if (cls < 0 || cls >= m->classes) return -1;
+  if (features(m, text, len, &f) != 0) return -1;
+  for (i = 0; i < f.n; i++) {
+    m->counts[(size_t)cls * BUCKETS + f.b[i]]++;
+    if (!m->seen[f.b[i]]) {
+      m->seen[f.b[i]] = 1;
+      m->used++;
+    }
+  }
+  m->total[cls] += f.n;
+  m->docs[cls]++;
+  free(f.b);
+  return 0;
+}
+
+int stance_nb_predict(const stance_nb *m, const char *text, size_t len, double *probs) {
+  feats f;
+  double logp[STANCE_NB_MAX_CLASSES], best = -INFINITY, sum = 0;
+  uint32_t ndocs = 0;
+  int c;
+  size_t i;
+  if (features(m, text, len, &f) != 0) return -1;
+  for (c = 0; c < m->classes; c++) ndocs += m->docs[c];
+  for (c = 0; c < m->classes; c++) {
+    double denom = (double)m->total[c] + (double)(m->used + 1);
+    double lp = log(((double)m->docs[c] + 1.0) / ((double)ndocs + (double)m->classes));
+    for (i = 0; i < f.n; i++) lp += log(((double)m->counts[(size_t)c * BUCKETS + f.b[i]] + 1.0) / denom);
+    logp[c] = lp;
+    if (lp > best) best = lp;
+  }
+  for (c = 0; c < m->classes; c++) sum += exp(logp[c] - best);
+  for (c = 0; c < m->classes; c++) probs[c] = exp(logp[c] - best) / sum;
+  free(f.b);
+  return 0;
+}
+
+uint32_t stance_nb_count(const stance_nb *m, int cls) {
+  return cls >= 0 && cls < m->classes ? m->docs[cls] : 0;
+}

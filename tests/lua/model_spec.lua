@@ -1,0 +1,79 @@
+-- The stance model and `stance eval`: a labelled set written here for the example corpus
+-- (every sentence labelled by what it says), cross-validated: the model beats the majority
+-- baseline on macro-F1, and the same data and seed give the same figures.
+local T = require('helpers')
+local json = require('stance.json')
+
+local FAVOR = { 'work', 'fallen', 'fell', 'time', 'cleaner', 'paid', 'tram', 'fair', 'keep', 'extend', 'rose',
+  'standard', 'patience' }
+local AGAINST = { 'unfair', 'tax', 'hurt', 'poor', 'cost', 'wage', 'empty', 'reform', 'go', 'cannot', 'nurse',
+  'shift', 'pay' }
+
+--- favor / against / neutral by the words of a sentence: the annotations "we write".
+local function label(text)
+  local t = text:lower()
+  local f, a = 0, 0
+  for _, w in ipairs(FAVOR) do
+    if t:find('%f[%w]' .. w) then f = f + 1 end
+  end
+  for _, w in ipairs(AGAINST) do
+    if t:find('%f[%w]' .. w) then a = a + 1 end
+  end
+  if f > a then return 'favor' end
+  if a > f then return 'against' end
+  return 'neutral'
+end
+
+describe('the stance model', function()
+  after_each(T.cleanup)
+
+  it('beats the majority baseline in cross-validation, with the same figures for the same seed', function()
+    local d = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+    local c = assert(require('stance').open(d))
+    local n = 0
+    for _, p in ipairs(c:paths()) do
+      local doc = assert(c:document(p))
+      for _, s in ipairs(doc:sentences()) do
+        local l = label(s.text)
+        assert(doc:annotate({ start = s.start, stop = s.stop, label = l, target = 'congestion-charge',
+          annotator = 'rules' }))
+        n = n + 1
+      end
+    end
+    assert(c:save())
+    assert.is_true(n >= 30, n)
+    local cmd = ('cd %s && %s eval --annotators rules --folds 5 --seed 7 --json'):format(T.q(d), T.q(T.stance))
+    local out, err, code = T.run(cmd)
+    assert.are.equal(0, code, err)
+    local r = json.decode(out)
+    assert.are.equal(n, r.examples)
+    assert.is_true(r.model.macro_f1 > r.baseline.macro_f1,
+      ('model %.3f, baseline %.3f'):format(r.model.macro_f1, r.baseline.macro_f1))
+    T.report('%d sentences: model macro-F1 %.3f (accuracy %.3f), majority baseline %.3f (%.3f)', n,
+      r.model.macro_f1, r.model.accuracy, r.baseline.macro_f1, r.baseline.accuracy)
+    local again = T.run(cmd)
+    assert.are.equal(out, again)
+    local other = T.run(cmd:gsub('%-%-seed 7', '--seed 8'))
+    assert.are_not.equal(out, other)
+    -- the text report has the model and the baseline side by side
+    local text = T.run(('cd %s && %s eval --annotators rules --target congestion-charge'):format(T.q(d), T.q(T.stance)))
+    assert.truthy(text:find('macro%-F1%s+%d%.%d+%s+%d%.%d+'), text)
+    assert.truthy(text:find('towards congestion-charge', 1, true), text)
+    local _, e2, c2 = T.run(('cd %s && %s eval --folds 1'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(2, c2)
+    assert.truthy(e2:find('--folds', 1, true))
+  end)
+
+  it('core.nb learns from examples and gives probabilities', function()
+    local core = require('stance.core')
+    local m = core.nb(2)
+    m:add('the charge works and traffic fell', 1)
+    m:add('the charge is unfair to workers', 2)
+    local p = m:predict('traffic fell')
+    assert.is_true(p[1] > p[2])
+    assert.is_true(math.abs(p[1] + p[2] - 1) < 1e-9)
+    assert.are.equal(1, m:count(1))
+    assert.has_error(function() m:add('x', 3) end)
+  end)
+end)
