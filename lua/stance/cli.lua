@@ -9,7 +9,7 @@ local H = {}
 --- Commands in the order `stance --help` lists them.
 M.commands = {
   'init', 'index', 'search', 'stats', 'export', 'import', 'check', 'fmt', 'merge', 'diff', 'agree', 'eval',
-  'warm', 'run', 'hash', 'version', 'help',
+  'suggest', 'warm', 'run', 'hash', 'version', 'help',
 }
 
 --- Commands whose module is not named after them.

@@ -55,6 +55,52 @@ function M.examples(c, opts)
   return out
 end
 
+--- A model trained on `examples`.
+---@param examples stance.Example[]
+---@param lexicon table|nil
+---@return userdata core.nb
+function M.train(examples, lexicon)
+  local index = {}
+  for i, c in ipairs(M.CLASSES) do
+    index[c] = i
+  end
+  local model = require('stance.core').nb(#M.CLASSES, lexicon and lexicon.matcher or nil)
+  for _, e in ipairs(examples) do
+    model:add(e.text, index[e.label])
+  end
+  return model
+end
+
+--- The most likely class of `text`, its probability, and all of them.
+---@return string class
+---@return number probability
+---@return number[] probabilities
+function M.predict(model, text)
+  local p = model:predict(text)
+  local best = 1
+  for c = 2, #M.CLASSES do
+    if p[c] > p[best] then best = c end
+  end
+  return M.CLASSES[best], p[best], p
+end
+
+--- Sentences of `doc` that no annotation of `names` (with a stance) covers: the ones to
+--- suggest for. Each: { start, stop, text, sentence }.
+function M.unlabelled(doc, names, target)
+  local anns = doc:annotations({ annotator = names, target = target })
+  local out = {}
+  for i, s in ipairs(doc:sentences() or {}) do
+    local covered = false
+    for _, a in ipairs(anns) do
+      for _, sp in ipairs(a.spans) do
+        if a.stance and sp[1] < s.stop and s.start < sp[2] then covered = true end
+      end
+    end
+    if not covered then out[#out + 1] = { start = s.start, stop = s.stop, text = s.text, sentence = i } end
+  end
+  return out
+end
+
 --- A deterministic shuffle (a linear congruential generator seeded with `seed`).
 local function shuffle(list, seed)
   local x = seed % 2147483647

@@ -65,6 +65,40 @@ describe('the stance model', function()
     assert.truthy(e2:find('--folds', 1, true))
   end)
 
+  it('stance suggest writes predictions for unannotated sentences as the model layer only', function()
+    local d = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+    local c = assert(require('stance').open(d))
+    for _, p in ipairs({ '01_charge_works.txt', '02_charge_unfair.txt' }) do
+      local doc = assert(c:document(p))
+      for _, s in ipairs(doc:sentences()) do
+        assert(doc:annotate({ start = s.start, stop = s.stop, label = label(s.text), target = 'congestion-charge',
+          annotator = 'rules' }))
+      end
+    end
+    assert(c:save())
+    local before = T.read(d .. '/.stance/annotations/rules/01_charge_works.txt.stance')
+    local cmd = ('cd %s && %s suggest --annotators rules --target congestion-charge --min-prob 0.4'):format(T.q(d),
+      T.q(T.stance))
+    local out, err, code = T.run(cmd)
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find('written as the layer "model"', 1, true), out)
+    local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/model/04_letter.txt.stance'))))
+    local recs = store:records('annotation')
+    assert.is_true(#recs > 0)
+    for _, r in ipairs(recs) do
+      assert.are.equal('congestion-charge', r.target)
+      assert.is_true(tonumber(r.confidence) >= 0.4)
+      assert.are.equal(r.label, r.stance)
+    end
+    -- annotated sentences get no suggestion; persons' files are untouched; a new run replaces
+    assert.is_false(T.exists(d .. '/.stance/annotations/model/01_charge_works.txt.stance'))
+    assert.are.equal(before, T.read(d .. '/.stance/annotations/rules/01_charge_works.txt.stance'))
+    T.run(cmd)
+    local again = assert(require('stance.core').read(T.read(d .. '/.stance/annotations/model/04_letter.txt.stance')))
+    assert.are.equal(#recs, again:count('annotation'))
+  end)
+
   it('core.nb learns from examples and gives probabilities', function()
     local core = require('stance.core')
     local m = core.nb(2)
