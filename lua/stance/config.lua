@@ -55,6 +55,8 @@ M.defaults = {
     inspect = 'gK',
     edit = 'gS',
     delete = 'gX',
+    accept = 'g+',
+    reject = 'g-',
     undo = 'u',
     redo = '<C-r>',
   },

@@ -663,6 +663,58 @@ describe('the editor', function()
     assert.are.same({}, cue_marks())
   end)
 
+  it('suggests stances, accepts and rejects them, goes to the least sure, and sums up', function()
+    local d = corpus()
+    -- labelled sentences to learn from: every sentence of two articles, by ana
+    local c = assert(require('stance').open(d))
+    for _, p in ipairs({ '01_charge_works.txt', '02_charge_unfair.txt' }) do
+      local doc = assert(c:document(p))
+      for _, sen in ipairs(doc:sentences()) do
+        local t = sen.text:lower()
+        local lbl = (t:find('unfair') or t:find('tax') or t:find('poor') or t:find('cost')) and 'against'
+          or ((t:find('work') or t:find('fell') or t:find('time')) and 'favor' or 'neutral')
+        doc:annotate({ start = sen.start, stop = sen.stop, label = lbl, target = 'congestion-charge', annotator = 'ana' })
+      end
+    end
+    assert(c:save())
+    local s = assert(open(d, '03_charge_evidence.txt'))
+    local n = require('stance.editor.suggest').run('congestion-charge', 0)
+    assert.is_true(n > 0)
+    local rows = require('stance.editor.render').plan(s, vim.api.nvim_get_current_win(), s.buf, 0, 60)
+    local ghost = 0
+    for _, list in pairs(rows) do
+      if list.ghost then ghost = ghost + 1 end
+    end
+    assert.is_true(ghost > 0)
+    -- the least sure sentence, then accept it: an annotation of yours, undoable
+    local least = require('stance.editor.suggest').next()
+    for _, it in ipairs(s.predictions) do
+      assert.is_true(least.p <= it.p)
+    end
+    local rec = require('stance.editor.suggest').accept()
+    assert.are.equal(least.class, rec.stance)
+    assert.are.equal('congestion-charge', rec.target)
+    assert.are.equal(1, s.store:count('annotation'))
+    keys('u')
+    assert.are.equal(0, s.store:count('annotation'))
+    -- reject another: kept in the model layer, and not suggested again
+    local it = s.suggestions[1]
+    require('stance.editor.where').jump(it.start)
+    assert.is_true(require('stance.editor.suggest').reject())
+    local model = assert(require('stance.core').read(T.read(d .. '/.stance/annotations/model/03_charge_evidence.txt.stance')))
+    assert.truthy(model:records('annotation')[1].note:find('^rejected by tester'))
+    require('stance.editor.suggest').run('congestion-charge', 0)
+    for _, x in ipairs(s.suggestions) do
+      assert.is_false(x.start == it.start and x.class == it.class)
+    end
+    -- the summary: counts per target and a strip of the paragraphs
+    vim.cmd('3Stance annotate favor congestion-charge')
+    local buf = require('stance.editor.summary').show()
+    local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+    assert.truthy(text:find('congestion-charge: favor 1 (100%)', 1, true), text)
+    assert.truthy(text:find('▲', 1, true), text)
+  end)
+
   it('works on CRLF documents with a BOM', function()
     local d = corpus()
     T.write(d .. '/crlf.txt', '\239\187\191Ça va.\r\nNon, ça ne va pas.\r\n')

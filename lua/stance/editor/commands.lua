@@ -151,6 +151,27 @@ M.subcommands = {
     run = function(args) require('stance.editor.layers').side(args[1]) end,
     complete = function(arglead) return require('stance.editor.layers').complete(arglead) end,
   },
+  suggest = {
+    desc = 'the model\'s suggestions for the unannotated sentences [TARGET] [MIN-PROB]',
+    run = function(args) require('stance.editor.suggest').run(args[1], tonumber(args[2] or '')) end,
+    complete = names('targets'),
+  },
+  accept = {
+    desc = 'accept the suggestion under the cursor (it becomes your annotation)',
+    run = function() require('stance.editor.suggest').accept() end,
+  },
+  reject = {
+    desc = 'reject the suggestion under the cursor (kept as a negative example)',
+    run = function() require('stance.editor.suggest').reject() end,
+  },
+  ['next-suggestion'] = {
+    desc = 'go to the sentence the model is least sure about',
+    run = function() require('stance.editor.suggest').next() end,
+  },
+  summary = {
+    desc = 'stance per target and paragraph, with a strip, in a side window',
+    run = function() require('stance.editor.summary').show() end,
+  },
   cues = {
     desc = 'show or hide the stance cues of the lexicon (should, clearly, failed, ...)',
     run = function()

@@ -99,6 +99,8 @@ function M.define(schema)
   define('StanceVirtText', { link = 'Comment' })
   define('StanceSign', { link = 'SignColumn' })
   define('StanceCue', { italic = true, cterm = { italic = true } })
+  define('StanceSuggestion', { link = 'Comment' })
+  define('StanceSuggestionText', { link = 'NonText' })
 end
 
 --- The groups of an annotation record: its span's, and its target underline (or nil).

@@ -18,6 +18,9 @@ H.plug_list = {
   { 'n', 'inspect', function() require('stance.editor.inspect').show() end, {} },
   { 'n', 'edit', function() require('stance.editor.commands').edit({}) end, {} },
   { 'n', 'delete', function() require('stance.editor.commands').delete() end, {} },
+  { 'n', 'accept', function() require('stance.editor.suggest').accept() end, {} },
+  { 'n', 'reject', function() require('stance.editor.suggest').reject() end, {} },
+  { 'n', 'next-suggestion', function() require('stance.editor.suggest').next() end, {} },
   { 'n', 'undo', function() M.undo_key('u') end, {} },
   { 'n', 'redo', function() M.undo_key('<C-r>') end, {} },
 }
@@ -60,6 +63,8 @@ H.defaults = {
   { 'inspect', 'n', 'inspect' },
   { 'edit', 'n', 'edit' },
   { 'delete', 'n', 'delete' },
+  { 'accept', 'n', 'accept' },
+  { 'reject', 'n', 'reject' },
   { 'undo', 'n', 'undo' },
   { 'redo', 'n', 'redo' },
 }

@@ -96,6 +96,9 @@ function M.plan(s, win, buf, top, bot)
     end
   end
   if M.cues_shown() then H.cues(s, buf, top, bot, starts, rows, row_of) end
+  if s.suggestions and #s.suggestions > 0 then
+    require('stance.editor.suggest').plan(s, top, bot, starts, rows, row_of)
+  end
   return rows, signed, bot
 end
 
@@ -210,11 +213,11 @@ local function on_line(_, win, buf, row)
       end_row = row, end_col = o[2], hl_group = 'StanceOverlap', ephemeral = true, priority = 152,
     })
   end
-  if list.labels then
-    vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, {
-      virt_text = { { '  ' .. table.concat(list.labels, ' · '), 'StanceVirtText' } },
-      virt_text_pos = 'eol', ephemeral = true,
-    })
+  if list.labels or list.ghost then
+    local chunks = {}
+    if list.labels then chunks[#chunks + 1] = { '  ' .. table.concat(list.labels, ' · '), 'StanceVirtText' } end
+    if list.ghost then chunks[#chunks + 1] = { '  ' .. list.ghost, 'StanceSuggestionText' } end
+    vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, { virt_text = chunks, virt_text_pos = 'eol', ephemeral = true })
   end
 end
 
