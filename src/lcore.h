@@ -16,6 +16,9 @@ void stance__open_text(lua_State *L);
 void stance__open_index(lua_State *L);
 void stance__open_frame(lua_State *L);
 void stance__open_cues(lua_State *L);
+/* The cue matcher at index i (raises on misuse). */
+struct stance_cues;
+const struct stance_cues *stance__check_cues(lua_State *L, int i);
 
 /* The store userdata at stack index i (raises otherwise). */
 struct stance_store;

@@ -118,6 +118,12 @@ static int c_close(lua_State *L) {
   return 0;
 }
 
+const stance_cues *stance__check_cues(lua_State *L, int i) {
+  lcues *lc = luaL_checkudata(L, i, CUES_MT);
+  if (lc->c == NULL) luaL_argerror(L, i, "the matcher is closed");
+  return lc->c;
+}
+
 static const luaL_Reg cues_meta[] = {{"__gc", c_close}, {NULL, NULL}};
 static const luaL_Reg cues_methods[] = {
     {"add", c_add}, {"match", c_match}, {"tally", c_tally}, {"count", c_count}, {"close", c_close}, {NULL, NULL}};

@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "hashjob.h"
+#include "cuejob.h"
 #include "index.h"
 #include "indexfile.h"
 #include "indexjob.h"
@@ -25,6 +26,7 @@ typedef int (*results_fn)(lua_State *L, stance_job *job);
 typedef struct ljob {
   stance_job *job;
   results_fn results;
+  int keep_ref; /* registry: a Lua value the job reads (a cue matcher), kept alive with it */
 } ljob;
 
 typedef struct lworker {
@@ -102,6 +104,10 @@ static int job_gc(lua_State *L) {
   ljob *j = check_job(L, 1);
   stance_job_unref(j->job);
   j->job = NULL;
+  if (j->keep_ref != LUA_NOREF) {
+    luaL_unref(L, LUA_REGISTRYINDEX, j->keep_ref);
+    j->keep_ref = LUA_NOREF;
+  }
   return 0;
 }
 
@@ -125,6 +131,7 @@ static int submit(lua_State *L, lworker *lw, stance_job *job, results_fn results
   j = lua_newuserdata(L, sizeof *j);
   j->job = job;
   j->results = results;
+  j->keep_ref = LUA_NOREF;
   luaL_setmetatable(L, JOB_MT);
   rc = stance_worker_submit(lw->w, job);
   if (rc != 0) return stance__fail(L, "the worker cannot take the job", "ESUBMIT");
@@ -190,6 +197,54 @@ static int worker_hash(lua_State *L) {
   const char **exts = read_exts(L, 3, buf);
   stance_job *job = stance_hashjob_new(root, exts);
   int n = submit(L, lw, job, hash_results);
+  return n;
+}
+
+/* ---- the cue job -------------------------------------------------------------------- */
+
+static int cue_results(lua_State *L, stance_job *job) {
+  const stance_cue_result *r;
+  size_t n = stance_cuejob_results(job, &r), i;
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    uint32_t c;
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, r[i].path);
+    lua_setfield(L, -2, "path");
+    lua_pushinteger(L, (lua_Integer)r[i].size);
+    lua_setfield(L, -2, "size");
+    if (r[i].error != NULL) {
+      lua_pushstring(L, r[i].error);
+      lua_setfield(L, -2, "error");
+    } else {
+      lua_pushinteger(L, (lua_Integer)r[i].matches);
+      lua_setfield(L, -2, "matches");
+      lua_newtable(L);
+      for (c = 0; c < STANCE_CUEJOB_MAX_CATEGORIES; c++) {
+        if (r[i].counts[c] == 0) continue;
+        lua_pushinteger(L, (lua_Integer)r[i].counts[c]);
+        lua_rawseti(L, -2, (int)c + 1);
+      }
+      lua_setfield(L, -2, "counts");
+    }
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  return 1;
+}
+
+/* worker:cues(dir, matcher[, {ext = {...}}]) -> job: cue counts per document and category */
+static int worker_cues(lua_State *L) {
+  lworker *lw = check_worker(L);
+  const char *root = luaL_checkstring(L, 2);
+  const stance_cues *cues = stance__check_cues(L, 3);
+  const char *buf[MAX_EXTS + 1];
+  const char **exts = read_exts(L, 4, buf);
+  int n = submit(L, lw, stance_cuejob_new(root, exts, cues), cue_results);
+  if (n == 1 && lua_isuserdata(L, -1)) {
+    ljob *j = lua_touserdata(L, -1);
+    lua_pushvalue(L, 3);
+    j->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
   return n;
 }
 
@@ -478,7 +533,7 @@ static const luaL_Reg job_methods[] = {
 static const luaL_Reg worker_meta[] = {
     {"__gc", worker_close}, {"__tostring", worker_tostring}, {NULL, NULL}};
 static const luaL_Reg worker_methods[] = {
-    {"hash", worker_hash}, {"index", worker_index}, {"save_index", worker_save_index},
+    {"hash", worker_hash}, {"cues", worker_cues}, {"index", worker_index}, {"save_index", worker_save_index},
     {"load_index", worker_load_index}, {"watch", worker_watch}, {"unwatch", worker_unwatch},
     {"poll", worker_poll},     {"wait", worker_wait},
     {"fd", worker_fd},     {"tasks", worker_tasks},   {"active", worker_active},

@@ -180,6 +180,35 @@ function M:annotators()
   return out
 end
 
+--- Count the stance cues of every document on the worker threads: `handlers.on_done`
+--- receives { { path, size, matches, counts = { [category name] = n } }, ... }.
+---@param handlers stance.JobHandlers|nil
+---@return userdata|nil job
+---@return string|nil err
+function M:cues(handlers)
+  local worker = require('stance.worker')
+  local w, err = worker.get()
+  if not w then return nil, err end
+  local lex = require('stance.lexicon').load(self.root)
+  local job, jerr = w:cues(self.root, lex.matcher, { ext = { 'txt', 'md' } })
+  if not job then return nil, jerr end
+  handlers = handlers or {}
+  local done = handlers.on_done
+  handlers.on_done = function()
+    local out = {}
+    local ok, results = pcall(job.results, job)
+    for _, r in ipairs(ok and results or {}) do
+      local named = {}
+      for i, n in pairs(r.counts or {}) do
+        named[lex.categories[i].name] = n
+      end
+      out[#out + 1] = { path = r.path, size = r.size, matches = r.matches, counts = named, error = r.error }
+    end
+    if done then done(out) end
+  end
+  return worker.track(job, handlers)
+end
+
 --- Agreement between annotators (see stance.agree and :help stance-agreement).
 ---@param opts stance.AgreeOptions|nil
 ---@return table|nil report

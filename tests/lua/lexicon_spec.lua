@@ -44,6 +44,26 @@ describe('cue lexicon', function()
       'deontic:31-39', 'evaluation:41-49', 'booster:51-58' }, seen)
   end)
 
+  it('counts the cues of every document on the worker, as the matcher finds them one by one', function()
+    local d = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+    local c = assert(require('stance').open(d))
+    local got
+    local job = assert(c:cues({ on_done = function(results) got = results end }))
+    assert.are.equal('done', require('stance.worker').wait(job))
+    assert.are.equal(4, #got)
+    local lex = lexicon.load(d)
+    for _, r in ipairs(got) do
+      local want, total = {}, 0
+      for _, m in ipairs(lexicon.find(lex, T.read(d .. '/' .. r.path))) do
+        want[m.category] = (want[m.category] or 0) + 1
+        total = total + 1
+      end
+      assert.are.same(want, r.counts, r.path)
+      assert.are.equal(total, r.matches)
+    end
+  end)
+
   it("reads a corpus's own lexicon and reports what it cannot use", function()
     local d = T.tmpdir()
     os.execute('mkdir -p ' .. T.q(d .. '/.stance'))

@@ -1,0 +1,164 @@
+/*
+ * cuejob.c - prepare lists the folder; run reads one document at a time per pool thread and
+ * counts its cues by category. See cuejob.h.
+ */
+#include "cuejob.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "walk.h"
+
+typedef struct cuejob {
+  char *root;
+  char **exts;
+  const stance_cues *cues;
+  stance_walk walk;
+  stance_cue_result *results;
+} cuejob;
+
+static char *dup_str(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d != NULL) memcpy(d, s, n);
+  return d;
+}
+
+static void destroy(void *data) {
+  cuejob *c = data;
+  size_t i;
+  if (c == NULL) return;
+  free(c->results);
+  stance_walk_free(&c->walk);
+  if (c->exts != NULL)
+    for (i = 0; c->exts[i] != NULL; i++) free(c->exts[i]);
+  free(c->exts);
+  free(c->root);
+  free(c);
+}
+
+static int prepare(stance_job *job) {
+  cuejob *c = stance_job_data(job);
+  char err[512];
+  size_t i;
+  int rc = stance_walk_run(&c->walk, c->root, (const char *const *)c->exts, err, sizeof err);
+  if (rc != 0) return stance_job_fail(job, rc, "%s", err);
+  c->results = calloc(c->walk.n ? c->walk.n : 1, sizeof *c->results);
+  if (c->results == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+  for (i = 0; i < c->walk.n; i++) {
+    c->results[i].path = c->walk.entries[i].path;
+    c->results[i].size = c->walk.entries[i].size;
+    c->results[i].error = c->walk.entries[i].error;
+  }
+  stance_job_set_total(job, c->walk.n, c->walk.total_bytes);
+  return 0;
+}
+
+static int count(void *ud, size_t start, size_t end, uint32_t category, uint32_t cue) {
+  stance_cue_result *r = ud;
+  (void)start;
+  (void)end;
+  (void)cue;
+  if (category >= 1 && category <= STANCE_CUEJOB_MAX_CATEGORIES) r->counts[category - 1]++;
+  r->matches++;
+  return 0;
+}
+
+/* The whole file into a malloc'd buffer (*len bytes), sized by `size` from the listing;
+ * NULL with *why on failure. */
+static char *slurp(const char *path, uint64_t size, size_t *len, const char **why) {
+  FILE *f = fopen(path, "rb");
+  size_t cap = (size_t)size + 1, n = 0;
+  char *buf;
+  if (f == NULL) {
+    *why = "cannot open";
+    return NULL;
+  }
+  if ((buf = malloc(cap)) == NULL) {
+    fclose(f);
+    *why = "out of memory";
+    return NULL;
+  }
+  for (;;) {
+    size_t got;
+    if (n == cap) { /* it grew since it was listed */
+      char *nb = realloc(buf, cap * 2);
+      if (nb == NULL) {
+        free(buf);
+        fclose(f);
+        *why = "out of memory";
+        return NULL;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  if (ferror(f)) {
+    free(buf);
+    fclose(f);
+    *why = "read error";
+    return NULL;
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+static int run(stance_job *job) {
+  cuejob *c = stance_job_data(job);
+  char path[PATH_MAX];
+  int64_t i;
+  while ((i = stance_job_next(job)) >= 0) {
+    stance_cue_result *r = &c->results[i];
+    size_t len = 0;
+    if (r->error == NULL) {
+      if (snprintf(path, sizeof path, "%s/%s", c->root, r->path) >= (int)sizeof path) {
+        r->error = "path too long";
+      } else {
+        const char *why = NULL;
+        char *text = slurp(path, r->size, &len, &why);
+        if (text == NULL) {
+          r->error = why;
+        } else {
+          if (stance_cues_match(c->cues, text, len, count, r) < 0) r->error = "out of memory";
+          free(text);
+        }
+      }
+    }
+    stance_job_advance(job, 1, len);
+  }
+  return 0;
+}
+
+static const stance_job_ops cue_ops = {"cues", prepare, run, NULL, destroy};
+
+stance_job *stance_cuejob_new(const char *root, const char *const *exts, const stance_cues *cues) {
+  cuejob *c = calloc(1, sizeof *c);
+  stance_job *job;
+  size_t n = 0, i;
+  if (c == NULL || (c->root = dup_str(root)) == NULL) goto fail;
+  c->cues = cues;
+  if (exts != NULL) {
+    while (exts[n] != NULL) n++;
+    if ((c->exts = calloc(n + 1, sizeof *c->exts)) == NULL) goto fail;
+    for (i = 0; i < n; i++)
+      if ((c->exts[i] = dup_str(exts[i])) == NULL) goto fail;
+  }
+  if ((job = stance_job_new(&cue_ops, c)) == NULL) goto fail;
+  return job;
+fail:
+  destroy(c);
+  return NULL;
+}
+
+size_t stance_cuejob_results(stance_job *job, const stance_cue_result **out) {
+  cuejob *c = stance_job_data(job);
+  *out = c->results;
+  return c->results != NULL ? c->walk.n : 0;
+}
