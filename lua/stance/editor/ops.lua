@@ -81,6 +81,7 @@ end
 
 local function changed(s)
   s:changed()
+  if s.suggestions then require('stance.editor.suggest').relearn(s) end
 end
 
 --- The text of the buffer's byte range [a, b) with leading and trailing white space left

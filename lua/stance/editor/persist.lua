@@ -24,6 +24,11 @@ end
 
 --- Stop the pending save of `s`.
 function M.cancel(s)
+  if s.relearn_timer then
+    s.relearn_timer:stop()
+    if not s.relearn_timer:is_closing() then s.relearn_timer:close() end
+    s.relearn_timer = nil
+  end
   if s.cache_timer then
     s.cache_timer:stop()
     if not s.cache_timer:is_closing() then s.cache_timer:close() end

@@ -23,10 +23,11 @@ end
 ---@param target string|nil
 ---@param min number|nil
 ---@return integer|nil shown
-function M.run(target, min)
+function M.run(target, min, quiet)
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
   min = min or 0.6
+  s.suggest_min = min
   if s.dirty then require('stance.editor.persist').save(s, { force = true }) end
   if vim.bo[s.buf].modified then
     return require('stance.notify').error('write the document first: suggestions are made for the text as saved')
@@ -63,10 +64,28 @@ function M.run(target, min)
   nb:close()
   s.suggest_target = target
   require('stance.editor.render').redraw(s.buf)
+  if quiet then return #s.suggestions end
   require('stance.compat').echo(('%d suggestion(s) at or above %.2f (of %d sentences predicted; learnt from %d)')
     :format(#s.suggestions, min, #s.predictions, #ex))
   return #s.suggestions
 end
+
+--- After an annotation changed, learn again and suggest again (debounced), while
+--- suggestions are shown: the model learns from what you annotate as you go.
+function M.relearn(s)
+  if not s.suggestions then return end
+  local uv = require('stance.compat').uv
+  s.relearn_timer = s.relearn_timer or uv.new_timer()
+  s.relearn_timer:stop()
+  s.relearn_timer:start(M.delay, 0, function()
+    vim.schedule(function()
+      if s.detached or vim.api.nvim_get_current_buf() ~= s.buf then return end
+      M.run(s.suggest_target, s.suggest_min, true)
+    end)
+  end)
+end
+
+M.delay = 800
 
 --- The suggestion under the cursor (or nil).
 function H.here(s)
@@ -136,8 +155,17 @@ end
 
 --- Marks for the visible rows: ghost spans and the label with its probability.
 function M.plan(s, top, bot, starts, rows, row_of)
-  for _, it in ipairs(s.suggestions or {}) do
-    if it.stop > starts[top] and it.start < starts[bot + 1] then
+  local list = s.suggestions or {}
+  -- sentences are in text order and do not overlap: find the first visible one by halving
+  local lo, hi = 1, #list + 1
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if list[mid].stop <= starts[top] then lo = mid + 1 else hi = mid end
+  end
+  for i = lo, #list do
+    local it = list[i]
+    if it.start >= starts[bot + 1] then break end
+    if it.stop > starts[top] then
       local sr, er = row_of(it.start), row_of(math.max(it.start, it.stop - 1))
       for r = math.max(sr, top), math.min(er, bot) do
         local row_len = starts[r + 1] - starts[r] - 1
