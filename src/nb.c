@@ -22,6 +22,9 @@ struct stance_nb {
   uint32_t docs[STANCE_NB_MAX_CLASSES];   /* examples per class */
   uint32_t used;                          /* buckets seen at all (the vocabulary size) */
   unsigned char *seen;
+  /* log P(feature | class), made on the first prediction after training (NULL: not yet) */
+  float *logp;
+  double logprior[STANCE_NB_MAX_CLASSES];
 };
 
 stance_nb *stance_nb_new(int classes, const stance_cues *cues) {
@@ -41,6 +44,7 @@ stance_nb *stance_nb_new(int classes, const stance_cues *cues) {
 
 void stance_nb_free(stance_nb *m) {
   if (m == NULL) return;
+  free(m->logp);
   free(m->counts);
   free(m->seen);
   free(m);
@@ -114,22 +118,41 @@ int stance_nb_add(stance_nb *m, const char *text, size_t len, int cls) {
   }
   m->total[cls] += f.n;
   m->docs[cls]++;
+  free(m->logp); /* the table is made again at the next prediction */
+  m->logp = NULL;
   free(f.b);
   return 0;
 }
 
-int stance_nb_predict(const stance_nb *m, const char *text, size_t len, double *probs) {
-  feats f;
-  double logp[STANCE_NB_MAX_CLASSES], best = -INFINITY, sum = 0;
-  uint32_t ndocs = 0;
+/* The table of log-probabilities: one lookup per feature and class when predicting. */
+static int prepare(stance_nb *m) {
+  uint32_t ndocs = 0, b;
   int c;
-  size_t i;
-  if (features(m, text, len, &f) != 0) return -1;
+  if (m->logp != NULL) return 0;
+  if ((m->logp = malloc((size_t)m->classes * BUCKETS * sizeof *m->logp)) == NULL) return -1;
   for (c = 0; c < m->classes; c++) ndocs += m->docs[c];
   for (c = 0; c < m->classes; c++) {
     double denom = (double)m->total[c] + (double)(m->used + 1);
-    double lp = log(((double)m->docs[c] + 1.0) / ((double)ndocs + (double)m->classes));
-    for (i = 0; i < f.n; i++) lp += log(((double)m->counts[(size_t)c * BUCKETS + f.b[i]] + 1.0) / denom);
+    const uint32_t *cnt = m->counts + (size_t)c * BUCKETS;
+    float *lp = m->logp + (size_t)c * BUCKETS;
+    float unseen = (float)log(1.0 / denom);
+    m->logprior[c] = log(((double)m->docs[c] + 1.0) / ((double)ndocs + (double)m->classes));
+    for (b = 0; b < BUCKETS; b++) lp[b] = cnt[b] ? (float)log(((double)cnt[b] + 1.0) / denom) : unseen;
+  }
+  return 0;
+}
+
+int stance_nb_predict(stance_nb *m, const char *text, size_t len, double *probs) {
+  feats f;
+  double logp[STANCE_NB_MAX_CLASSES], best = -INFINITY, sum = 0;
+  int c;
+  size_t i;
+  if (prepare(m) != 0) return -1;
+  if (features(m, text, len, &f) != 0) return -1;
+  for (c = 0; c < m->classes; c++) {
+    const float *lpc = m->logp + (size_t)c * BUCKETS;
+    double lp = m->logprior[c];
+    for (i = 0; i < f.n; i++) lp += lpc[f.b[i]];
     logp[c] = lp;
     if (lp > best) best = lp;
   }

@@ -27,8 +27,10 @@ void stance_nb_free(stance_nb *m);
 /* Count the features of `text` for class `cls`. 0, or -1 out of memory / bad class. */
 int stance_nb_add(stance_nb *m, const char *text, size_t len, int cls);
 
-/* P(class | text) for each class into probs[0..classes), with add-one smoothing. 0 or -1. */
-int stance_nb_predict(const stance_nb *m, const char *text, size_t len, double *probs);
+/* P(class | text) for each class into probs[0..classes), with add-one smoothing. 0 or -1.
+ * The first prediction after training makes a table of log-probabilities (classes x 2^18
+ * floats), so that each feature costs one lookup per class. */
+int stance_nb_predict(stance_nb *m, const char *text, size_t len, double *probs);
 
 /* Examples counted per class. */
 uint32_t stance_nb_count(const stance_nb *m, int cls);
