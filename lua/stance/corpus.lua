@@ -139,6 +139,15 @@ function H.wanted(core, globs, path)
   return ok
 end
 
+--- Whether `rel` (relative to the root) is a document of the corpus: its include and
+--- exclude globs take it, and it is not one of the corpus's own files (.stance/, *.stance).
+---@param rel string
+---@return boolean
+function M:is_document(rel)
+  if rel:match('^%.stance/') or rel:match('%.stance$') then return false end
+  return H.wanted(require('stance.core'), self:globs(), rel)
+end
+
 --- `path` relative to the root, refusing anything that leaves it (.., links out).
 function H.relative(c, path)
   local core = require('stance.core')

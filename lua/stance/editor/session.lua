@@ -81,21 +81,6 @@ function M:get_frame()
   return self.frame, self.frame_text
 end
 
---- Whether `path` is a document of corpus `c` (its include/exclude globs, not its own files).
-local function is_document(c, rel)
-  if rel:match('^%.stance/') or rel:match('%.stance$') then return false end
-  local core = require('stance.core')
-  local globs = c:globs()
-  local ok = false
-  for _, g in ipairs(globs.include or { '*.txt', '*.md' }) do
-    if core.glob_match(g, rel) then ok = true end
-  end
-  for _, g in ipairs(globs.exclude or {}) do
-    if core.glob_match(g, rel) then ok = false end
-  end
-  return ok
-end
-
 --- Read the layer of `annotator` for the session's document into a store placed in the
 --- buffer's text. Returns the store, the file as read, and the anchoring result.
 ---@return stance.Store|nil store
@@ -168,7 +153,7 @@ function M.attach(buf)
   if not corpus then return nil, cerr end
   local rel = require('stance.fs').relative(require('stance.core').realpath(name) or name,
     require('stance.core').realpath(corpus.root) or corpus.root)
-  if rel:sub(1, 1) == '/' or not is_document(corpus, rel) then return nil end
+  if rel:sub(1, 1) == '/' or not corpus:is_document(rel) then return nil end
   local self = setmetatable({
     buf = buf, corpus = corpus, rel = rel, annotator = require('stance.whoami').name(),
     undo = {}, redo = {}, others = {}, cache = {}, dirty = false, collapsed = {},
