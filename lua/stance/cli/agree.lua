@@ -36,12 +36,11 @@ function cmd.run(opts, args)
   if not ({ label = true, stance = true, target = true, role = true })[field] then
     return cli.usage_error(("unknown field '%s' (label, stance, target or role)"):format(field), 'agree')
   end
-  local metrics
-  if opts.metric then
-    metrics = {}
+  local metrics = require('stance.cli.args').list(opts.metric)
+  if metrics then
     local known = unit == 'span' and { alpha_u = true, f1 = true }
       or { agreement = true, kappa = true, fleiss = true, alpha = true }
-    for m in opts.metric:gmatch('[^,]+') do
+    for _, m in ipairs(metrics) do
       if not known[m] then
         local names = {}
         for k in pairs(known) do
@@ -51,18 +50,11 @@ function cmd.run(opts, args)
         return cli.usage_error(("unknown metric '%s' for unit %s (%s)"):format(m, unit, table.concat(names, ', ')),
           'agree')
       end
-      metrics[#metrics + 1] = m
     end
   end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
-  local names
-  if opts.annotators then
-    names = {}
-    for n in opts.annotators:gmatch('[^,]+') do
-      names[#names + 1] = n
-    end
-  end
+  local names = require('stance.cli.args').list(opts.annotators)
   local report, rerr = require('stance.agree').compute(c, { annotators = names, unit = unit, field = field,
     label = opts.label })
   if not report then return nil, rerr end

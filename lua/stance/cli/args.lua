@@ -105,4 +105,16 @@ function M.help(name, cmd)
   return table.concat(lines, '\n') .. '\n'
 end
 
+--- The items of a comma-separated flag value ("ana,ben"), or nil when the flag was not given.
+---@param value string|nil
+---@return string[]|nil
+function M.list(value)
+  if value == nil then return nil end
+  local out = {}
+  for item in value:gmatch('[^,]+') do
+    out[#out + 1] = item
+  end
+  return out
+end
+
 return M

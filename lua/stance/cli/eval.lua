@@ -31,13 +31,7 @@ function cmd.run(opts, args)
   if not seed or seed ~= math.floor(seed) then return cli.usage_error('--seed should be a whole number', 'eval') end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
-  local names
-  if opts.annotators then
-    names = {}
-    for n in opts.annotators:gmatch('[^,]+') do
-      names[#names + 1] = n
-    end
-  end
+  local names = require('stance.cli.args').list(opts.annotators)
   local model = require('stance.model')
   local ex = model.examples(c, { target = opts.target, annotators = names })
   if #ex < folds then

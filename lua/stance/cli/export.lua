@@ -31,13 +31,7 @@ function cmd.run(opts, args)
   if opts.to == 'w3c' then
     local c, err = require('stance').open(args[1] or '.')
     if not c then return nil, err end
-    local names
-    if opts.annotator then
-      names = {}
-      for n in opts.annotator:gmatch('[^,]+') do
-        names[#names + 1] = n
-      end
-    end
+    local names = require('stance.cli.args').list(opts.annotator)
     local unit = opts.unit or 'collection'
     if unit ~= 'collection' and unit ~= 'annotation' then
       return cli.usage_error(("with --to w3c, --unit is collection or annotation, got '%s'"):format(unit), 'export')
@@ -56,13 +50,7 @@ function cmd.run(opts, args)
     if not args[1] then return cli.usage_error('--to brat needs the folder to write into', 'export') end
     local c, err = require('stance').open('.')
     if not c then return nil, err end
-    local names
-    if opts.annotator then
-      names = {}
-      for n in opts.annotator:gmatch('[^,]+') do
-        names[#names + 1] = n
-      end
-    end
+    local names = require('stance.cli.args').list(opts.annotator)
     return require('stance.interop.brat_io').export(c, args[1]:gsub('/$', ''), names)
   end
   local module = cmd.formats[opts.to]

@@ -16,12 +16,9 @@ return {
   run = function(opts, args)
     local stance = require('stance')
     local dir = args[1] or '.'
-    local ext
-    if opts.ext then
-      ext = {}
-      for e in opts.ext:gmatch('[^,]+') do
-        ext[#ext + 1] = e:gsub('^%.', '')
-      end
+    local ext = require('stance.cli.args').list(opts.ext)
+    for i, e in ipairs(ext or {}) do
+      ext[i] = e:gsub('^%.', '')
     end
     local bar = require('stance.cli.progress').new('hashing')
     local job, err = stance.hash(dir, { ext = ext }, {

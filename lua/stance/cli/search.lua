@@ -35,13 +35,7 @@ function cmd.run(opts, args)
   if not c then return nil, err end
   local st, ierr = c:index()
   if not st then return nil, ierr end
-  local globs
-  if opts.glob then
-    globs = {}
-    for g in opts.glob:gmatch('[^,]+') do
-      globs[#globs + 1] = g
-    end
-  end
+  local globs = require('stance.cli.args').list(opts.glob)
   local limit = opts.limit and tonumber(opts.limit)
   if opts.limit and not limit then return H.usage('--limit takes a number') end
   local width = tonumber(opts.width or '40') or 40

@@ -19,13 +19,7 @@ function cmd.run(opts, args)
   local ist = c.idx:stats()
   local counts = { label = {}, target = {}, stance = {}, role = {}, annotator = {} }
   local total, docs_annotated = 0, 0
-  local names
-  if opts.annotator then
-    names = {}
-    for n in opts.annotator:gmatch('[^,]+') do
-      names[#names + 1] = n
-    end
-  end
+  local names = require('stance.cli.args').list(opts.annotator)
   for doc in c:documents() do
     local anns = doc:annotations({ annotator = names })
     if #anns > 0 then docs_annotated = docs_annotated + 1 end

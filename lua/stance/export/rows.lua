@@ -12,12 +12,7 @@ M.annotation_fields = { 'document', 'annotator', 'id', 'label', 'target', 'stanc
 M.sentence_fields = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels' }
 
 local function annotators_filter(opts)
-  if opts.annotator == nil then return nil end
-  local list = {}
-  for name in opts.annotator:gmatch('[^,]+') do
-    list[#list + 1] = name
-  end
-  return list
+  return require('stance.cli.args').list(opts.annotator)
 end
 
 --- Call emit(row) for each annotation of the corpus (documents in path order, then
