@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "markup.h"
+#include "text.h"
 
 typedef struct parser {
   const stance_markup_handler *h;
@@ -73,29 +74,6 @@ static const char *show(char c, char *buf) {
   return buf;
 }
 
-static size_t put_utf8(unsigned cp, char *out) {
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xC0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = (char)(0xF0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 size_t stance_markup_unescape(const char *s, size_t len, char *out, int *bad_cp) {
   size_t i = 0, o = 0;
   while (i < len) {
@@ -124,7 +102,7 @@ size_t stance_markup_unescape(const char *s, size_t len, char *out, int *bad_cp)
           cp = 0xFFFD;
           if (bad_cp) *bad_cp = 1;
         }
-        o += put_utf8(cp, out + o);
+        o += stance_utf8_encode(cp, out + o);
         break;
       }
       default: out[o++] = s[i++]; break; /* \" and \\ */

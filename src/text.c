@@ -69,7 +69,7 @@ uint32_t stance_fold_cp(uint32_t cp) {
   return cp;
 }
 
-static size_t put_utf8(uint32_t cp, char *out) {
+size_t stance_utf8_encode(uint32_t cp, char *out) {
   if (cp < 0x80) {
     out[0] = (char)cp;
     return 1;
@@ -102,7 +102,7 @@ size_t stance_fold(const char *s, size_t len, char *out) {
       i++;
       continue;
     }
-    o += put_utf8(stance_fold_cp(stance_utf8_decode(u + i, len - i, &n, NULL)), out + o);
+    o += stance_utf8_encode(stance_fold_cp(stance_utf8_decode(u + i, len - i, &n, NULL)), out + o);
     i += (size_t)n;
   }
   return o;

@@ -18,6 +18,8 @@
 /* Decode the code point at s (len > 0). *n gets its length in bytes (1 for an invalid
  * byte, whose code point is 0xFFFD and *invalid is set). */
 uint32_t stance_utf8_decode(const unsigned char *s, size_t len, int *n, int *invalid);
+/* Encode code point cp (< 0x110000) into out (4 bytes of room); returns its length. */
+size_t stance_utf8_encode(uint32_t cp, char *out);
 /* Word characters are what `grep -w` counts as such in a UTF-8 locale: letters, digits
  * and '_' (glibc's iswalnum; tables in unicode_data.h). */
 int stance_is_word_cp(uint32_t cp);
