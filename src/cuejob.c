@@ -20,22 +20,12 @@ typedef struct cuejob {
   stance_cue_result *results;
 } cuejob;
 
-static char *dup_str(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d != NULL) memcpy(d, s, n);
-  return d;
-}
-
 static void destroy(void *data) {
   cuejob *c = data;
-  size_t i;
   if (c == NULL) return;
   free(c->results);
   stance_walk_free(&c->walk);
-  if (c->exts != NULL)
-    for (i = 0; c->exts[i] != NULL; i++) free(c->exts[i]);
-  free(c->exts);
+  stance_strv_free(c->exts);
   free(c->root);
   free(c);
 }
@@ -141,15 +131,11 @@ static const stance_job_ops cue_ops = {"cues", prepare, run, NULL, destroy};
 stance_job *stance_cuejob_new(const char *root, const char *const *exts, const stance_cues *cues) {
   cuejob *c = calloc(1, sizeof *c);
   stance_job *job;
-  size_t n = 0, i;
-  if (c == NULL || (c->root = dup_str(root)) == NULL) goto fail;
+  int oom = 0;
+  if (c == NULL || (c->root = stance_strdup(root)) == NULL) goto fail;
   c->cues = cues;
-  if (exts != NULL) {
-    while (exts[n] != NULL) n++;
-    if ((c->exts = calloc(n + 1, sizeof *c->exts)) == NULL) goto fail;
-    for (i = 0; i < n; i++)
-      if ((c->exts[i] = dup_str(exts[i])) == NULL) goto fail;
-  }
+  c->exts = stance_strv_dup(exts, &oom);
+  if (oom) goto fail;
   if ((job = stance_job_new(&cue_ops, c)) == NULL) goto fail;
   return job;
 fail:

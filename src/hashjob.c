@@ -19,13 +19,6 @@ typedef struct hashjob {
   char **errors;                /* per entry, owned */
 } hashjob;
 
-static char *dup_str(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d != NULL) memcpy(d, s, n);
-  return d;
-}
-
 static void destroy(void *data) {
   hashjob *h = data;
   size_t i;
@@ -35,9 +28,7 @@ static void destroy(void *data) {
   free(h->errors);
   free(h->results);
   stance_walk_free(&h->walk);
-  if (h->exts != NULL)
-    for (i = 0; h->exts[i] != NULL; i++) free(h->exts[i]);
-  free(h->exts);
+  stance_strv_free(h->exts);
   free(h->root);
   free(h);
 }
@@ -77,7 +68,7 @@ static int run(stance_job *job) {
         rc = stance_hash_file(path, r->hex, &r->size, buf, READ_BUFFER, job);
         if (rc == -ECANCELED) break;
         if (rc != 0) {
-          h->errors[i] = dup_str(strerror(-rc));
+          h->errors[i] = stance_strdup(strerror(-rc));
           r->error = h->errors[i] != NULL ? h->errors[i] : "out of memory";
         }
       }
@@ -93,14 +84,10 @@ static const stance_job_ops hash_ops = {"hash", prepare, run, NULL, destroy};
 stance_job *stance_hashjob_new(const char *root, const char *const *exts) {
   hashjob *h = calloc(1, sizeof *h);
   stance_job *job;
-  size_t n = 0, i;
-  if (h == NULL || (h->root = dup_str(root)) == NULL) goto fail;
-  if (exts != NULL) {
-    while (exts[n] != NULL) n++;
-    if ((h->exts = calloc(n + 1, sizeof *h->exts)) == NULL) goto fail;
-    for (i = 0; i < n; i++)
-      if ((h->exts[i] = dup_str(exts[i])) == NULL) goto fail;
-  }
+  int oom = 0;
+  if (h == NULL || (h->root = stance_strdup(root)) == NULL) goto fail;
+  h->exts = stance_strv_dup(exts, &oom);
+  if (oom) goto fail;
   if ((job = stance_job_new(&hash_ops, h)) == NULL) goto fail;
   return job;
 fail:

@@ -61,35 +61,6 @@ typedef struct indexjob {
   int applied;
 } indexjob;
 
-static char *dup_str(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d != NULL) memcpy(d, s, n);
-  return d;
-}
-
-static void free_list(char **l) {
-  size_t i;
-  if (l == NULL) return;
-  for (i = 0; l[i] != NULL; i++) free(l[i]);
-  free(l);
-}
-
-static char **copy_list(const char *const *l, int *oom) {
-  size_t n = 0, i;
-  char **c;
-  if (l == NULL) return NULL;
-  while (l[n] != NULL) n++;
-  c = calloc(n + 1, sizeof *c);
-  if (c == NULL) {
-    *oom = 1;
-    return NULL;
-  }
-  for (i = 0; i < n; i++)
-    if ((c[i] = dup_str(l[i])) == NULL) *oom = 1;
-  return c;
-}
-
 /* What only prepare, run and apply need: freed once the result is in the index. */
 static void release_work(indexjob *j) {
   size_t i;
@@ -121,9 +92,9 @@ static void destroy(void *data) {
   size_t i;
   if (j == NULL) return;
   free(j->root);
-  free_list(j->include);
-  free_list(j->exclude);
-  free_list(j->only);
+  stance_strv_free(j->include);
+  stance_strv_free(j->exclude);
+  stance_strv_free(j->only);
   release_work(j);
   for (i = 0; i < j->nremoved; i++) free(j->removed[i]);
   free(j->removed);
@@ -167,7 +138,7 @@ static int add_todo(indexjob *j, size_t *cap, const char *path, uint64_t size, i
     j->todo = t;
     *cap = c;
   }
-  j->todo[j->ntodo].path = dup_str(path);
+  j->todo[j->ntodo].path = stance_strdup(path);
   if (j->todo[j->ntodo].path == NULL) return -1;
   j->todo[j->ntodo].size = size;
   j->todo[j->ntodo].mtime_ns = mtime;
@@ -183,7 +154,7 @@ static int add_removed(indexjob *j, size_t *cap, const char *path) {
     j->removed = r;
     *cap = c;
   }
-  if ((j->removed[j->nremoved] = dup_str(path)) == NULL) return -1;
+  if ((j->removed[j->nremoved] = stance_strdup(path)) == NULL) return -1;
   j->nremoved++;
   return 0;
 }
@@ -358,7 +329,7 @@ static int run(stance_job *job) {
           stance_builder_free(b);
           return stance_job_fail(job, -ENOMEM, "out of memory");
         }
-        j->errors[i] = dup_str(strerror(err));
+        j->errors[i] = stance_strdup(strerror(err));
         stance_job_advance(job, 1, j->todo[i].size);
         continue;
       }
@@ -429,7 +400,7 @@ static int finish(stance_job *job) {
   for (i = 0; i < j->ntodo; i++) {
     if (j->errors[i] != NULL) {
       /* the messages move to the list; the paths are copied, as apply() frees `todo` */
-      j->err_paths[k] = dup_str(j->todo[i].path);
+      j->err_paths[k] = stance_strdup(j->todo[i].path);
       j->err_msgs[k] = j->errors[i];
       j->errors[i] = NULL;
       if (j->err_paths[k] == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
@@ -450,17 +421,17 @@ stance_job *stance_indexjob_new(const char *root, const char *const *include,
   stance_job *job;
   if (j == NULL) return NULL;
   j->tasks = tasks;
-  j->root = dup_str(root);
-  j->include = copy_list(include, &oom);
-  j->exclude = copy_list(exclude, &oom);
-  j->only = copy_list(only, &oom);
+  j->root = stance_strdup(root);
+  j->include = stance_strv_dup(include, &oom);
+  j->exclude = stance_strv_dup(exclude, &oom);
+  j->only = stance_strv_dup(only, &oom);
   n = current ? stance_index_ndocs(current) : 0;
   j->known = calloc(n + 1, sizeof *j->known);
   if (j->root == NULL || j->known == NULL || oom) goto fail;
   for (i = 0; i < n; i++) {
     const stance_doc *d = stance_index_doc(current, i);
     if (d->deleted) continue;
-    j->known[j->nknown].path = dup_str(d->path);
+    j->known[j->nknown].path = stance_strdup(d->path);
     if (j->known[j->nknown].path == NULL) goto fail;
     j->known[j->nknown].size = d->size;
     j->known[j->nknown].mtime_ns = d->mtime_ns;

@@ -191,3 +191,36 @@ void stance_walk_free(stance_walk *walk) {
   free(walk->entries);
   memset(walk, 0, sizeof *walk);
 }
+
+char *stance_strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d != NULL) memcpy(d, s, n);
+  return d;
+}
+
+void stance_strv_free(char **v) {
+  size_t i;
+  if (v == NULL) return;
+  for (i = 0; v[i] != NULL; i++) free(v[i]);
+  free(v);
+}
+
+char **stance_strv_dup(const char *const *v, int *oom) {
+  size_t n = 0, i;
+  char **c;
+  if (v == NULL) return NULL;
+  while (v[n] != NULL) n++;
+  if ((c = calloc(n + 1, sizeof *c)) == NULL) {
+    *oom = 1;
+    return NULL;
+  }
+  for (i = 0; i < n; i++) {
+    if ((c[i] = stance_strdup(v[i])) == NULL) {
+      stance_strv_free(c);
+      *oom = 1;
+      return NULL;
+    }
+  }
+  return c;
+}

@@ -32,4 +32,11 @@ int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts
                     char *err, size_t errlen);
 void stance_walk_free(stance_walk *walk);
 
+/* Copies of a string, and of a NULL-terminated list of strings (file name endings, globs),
+ * as jobs keep what they were given. stance_strdup: NULL when out of memory.
+ * stance_strv_dup: NULL for a NULL list; when out of memory NULL with *oom set. */
+char *stance_strdup(const char *s);
+char **stance_strv_dup(const char *const *v, int *oom);
+void stance_strv_free(char **v);
+
 #endif
