@@ -314,23 +314,39 @@ static void plist_free(plist *l) {
   memset(l, 0, sizeof *l);
 }
 
+/* Room for `cap` documents (and their start offsets); sets oom on failure. */
+static void plist_grow_docs(plist *l, uint32_t cap) {
+  uint32_t *d = realloc(l->docs, cap * sizeof *d), *s;
+  if (d == NULL) {
+    l->oom = 1;
+    return;
+  }
+  l->docs = d;
+  s = realloc(l->start, (cap + 1) * sizeof *s);
+  if (s == NULL) {
+    l->oom = 1;
+    return;
+  }
+  l->start = s;
+  l->docs_cap = cap;
+}
+
+/* Room for `cap` occurrences; sets oom on failure. */
+static void plist_grow_occ(plist *l, uint32_t cap) {
+  occ *o = realloc(l->occ, cap * sizeof *o);
+  if (o == NULL) {
+    l->oom = 1;
+    return;
+  }
+  l->occ = o;
+  l->occ_cap = cap;
+}
+
 static void plist_doc(plist *l, uint32_t doc) {
   if (l->oom) return;
   if (l->ndocs + 2 > l->docs_cap) {
-    uint32_t cap = l->docs_cap ? l->docs_cap * 2 : 64;
-    uint32_t *d = realloc(l->docs, cap * sizeof *d), *s;
-    if (d == NULL) {
-      l->oom = 1;
-      return;
-    }
-    l->docs = d;
-    s = realloc(l->start, (cap + 1) * sizeof *s);
-    if (s == NULL) {
-      l->oom = 1;
-      return;
-    }
-    l->start = s;
-    l->docs_cap = cap;
+    plist_grow_docs(l, l->docs_cap ? l->docs_cap * 2 : 64);
+    if (l->oom) return;
   }
   l->docs[l->ndocs] = doc;
   l->start[l->ndocs] = l->nocc;
@@ -341,14 +357,8 @@ static void plist_doc(plist *l, uint32_t doc) {
 static void plist_occ(plist *l, uint32_t pos, uint32_t words) {
   if (l->oom) return;
   if (l->nocc == l->occ_cap) {
-    uint32_t cap = l->occ_cap ? l->occ_cap * 2 : 256;
-    occ *o = realloc(l->occ, cap * sizeof *o);
-    if (o == NULL) {
-      l->oom = 1;
-      return;
-    }
-    l->occ = o;
-    l->occ_cap = cap;
+    plist_grow_occ(l, l->occ_cap ? l->occ_cap * 2 : 256);
+    if (l->oom) return;
   }
   l->occ[l->nocc].pos = pos;
   l->occ[l->nocc].words = words;
@@ -359,32 +369,8 @@ static void plist_occ(plist *l, uint32_t pos, uint32_t words) {
 /* Reserve room for `docs` more documents and `occs` more occurrences. */
 static void plist_reserve(plist *l, uint32_t docs, uint32_t occs) {
   if (l->oom) return;
-  if (l->ndocs + docs + 2 > l->docs_cap) {
-    uint32_t cap = l->ndocs + docs + 2;
-    uint32_t *d = realloc(l->docs, cap * sizeof *d), *s;
-    if (d == NULL) {
-      l->oom = 1;
-      return;
-    }
-    l->docs = d;
-    s = realloc(l->start, (cap + 1) * sizeof *s);
-    if (s == NULL) {
-      l->oom = 1;
-      return;
-    }
-    l->start = s;
-    l->docs_cap = cap;
-  }
-  if (l->nocc + occs > l->occ_cap) {
-    uint32_t cap = l->nocc + occs;
-    occ *o = realloc(l->occ, cap * sizeof *o);
-    if (o == NULL) {
-      l->oom = 1;
-      return;
-    }
-    l->occ = o;
-    l->occ_cap = cap;
-  }
+  if (l->ndocs + docs + 2 > l->docs_cap) plist_grow_docs(l, l->ndocs + docs + 2);
+  if (!l->oom && l->nocc + occs > l->occ_cap) plist_grow_occ(l, l->nocc + occs);
 }
 
 /* Decode the postings of dictionary entry t, keeping documents not deleted. The word's
