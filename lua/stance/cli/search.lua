@@ -72,10 +72,7 @@ end
 
 --- Right-align `s` in `width` display cells (counting code points).
 function H.pad(s, width)
-  local n = 0
-  for _ in s:gmatch('[^\128-\191]') do
-    n = n + 1
-  end
+  local n = require('stance.utf8').len(s)
   if n >= width then return s end
   return (' '):rep(width - n) .. s
 end

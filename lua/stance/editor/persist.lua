@@ -101,11 +101,7 @@ function H.orphan(s, ids, frame)
       spans = was.spans
     else
       local at = frame:buf_to_cp(rec.spans[1][1])
-      local n = 0
-      for _ in (rec.quote or 'x'):gmatch('[^\128-\191]') do
-        n = n + 1
-      end
-      spans = { { at, at + math.max(n, 1) } }
+      spans = { { at, at + math.max(require('stance.utf8').len(rec.quote or 'x'), 1) } }
     end
     s.store:update(id, { spans = spans })
     s.store:mark(id, 'orphan', true)

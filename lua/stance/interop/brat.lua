@@ -103,11 +103,7 @@ end
 
 local function q(s) return require('stance.core').quote(s) end
 
---- Code points of a UTF-8 string (invalid bytes count one each, as in the text model).
-local function utf8_len(s)
-  local _, n = s:gsub('[^\128-\191]', '')
-  return n
-end
+local utf8_len = require('stance.utf8').len
 local function word(s)
   local core = require('stance.core')
   return core.is_word(s) and s or core.quote(s)

@@ -282,7 +282,7 @@ function M.place(recs, text)
         if sp and sp[1] and sp[2] and sp[2] > sp[1] then
           spans[i] = sp
         else
-          local len = select(2, (q and q.exact or 'x'):gsub('[^\128-\191]', ''))
+          local len = require('stance.utf8').len(q and q.exact or 'x')
           spans[i] = { 0, math.max(1, len) } -- no position: found by its quote
         end
       end
