@@ -39,6 +39,21 @@ local function stores_for(s, win)
   return list
 end
 
+--- Place bytes [a, b) on the visible rows of grid `g` ({top, bot, starts, rows, row_of}):
+--- one mark {start_col, end_col, info} on each row it covers (`cue` marks take no part in
+--- the overlaps). Returns its first and last rows.
+function M.place(g, a, b, it, cue)
+  local sr, er = g.row_of(a), g.row_of(math.max(a, b - 1))
+  for r = math.max(sr, g.top), math.min(er, g.bot) do
+    local row_len = g.starts[r + 1] - g.starts[r] - 1
+    local c1 = r == sr and a - g.starts[r] or 0
+    local c2 = math.min(r == er and b - g.starts[r] or row_len, row_len)
+    g.rows[r] = g.rows[r] or {}
+    table.insert(g.rows[r], { c1, c2, it, cue = cue })
+  end
+  return sr, er
+end
+
 --- Per visible row (0-based, top to bot): the marks to set when Neovim draws it
 --- ({start_col, end_col, info}, plus `over`: overlap segments, `labels`), and per row the
 --- sign group of the annotated rows. Returns rows, signed, and the last row.
@@ -61,6 +76,7 @@ function M.plan(s, win, buf, top, bot)
     end
     return lo
   end
+  local g = { top = top, bot = bot, starts = starts, rows = rows, row_of = row_of }
   local signed = {}
   for _, pair in ipairs(stores_for(s, win)) do
     local store, own = pair[1], pair[2]
@@ -68,19 +84,11 @@ function M.plan(s, win, buf, top, bot)
     for i = 1, n do
       local it = info(s, store, slots[i], own)
       if it then
-        local sr, er = row_of(ss[i]), row_of(math.max(ss[i], es[i] - 1))
-        for r = math.max(sr, top), math.min(er, bot) do
-          local row_len = starts[r + 1] - starts[r] - 1
-          local c1 = r == sr and ss[i] - starts[r] or 0
-          local c2 = r == er and es[i] - starts[r] or row_len
-          if c2 > row_len then c2 = row_len end
-          local list = rows[r]
-          if not list then
-            list = {}
-            rows[r] = list
+        local sr, er = M.place(g, ss[i], es[i], it)
+        if own then
+          for r = math.max(sr, top), math.min(er, bot) do
+            if not signed[r] then signed[r] = it.sign end
           end
-          list[#list + 1] = { c1, c2, it }
-          if own and not signed[r] then signed[r] = it.sign end
         end
         if cfg.virt_text and er <= bot and er >= top then
           local list = rows[er]
@@ -95,9 +103,9 @@ function M.plan(s, win, buf, top, bot)
       if #list > 1 then H.overlaps(list) end
     end
   end
-  if M.cues_shown() then H.cues(s, buf, top, bot, starts, rows, row_of) end
+  if M.cues_shown() then H.cues(s, buf, g) end
   if s.suggestions and #s.suggestions > 0 then
-    require('stance.editor.suggest').plan(s, top, bot, starts, rows, row_of)
+    require('stance.editor.suggest').plan(s, g)
   end
   return rows, signed, bot
 end
@@ -125,24 +133,16 @@ function H.lexicon(s)
 end
 
 --- Cues of the visible lines, matched now in C (a screen of text takes microseconds).
-function H.cues(s, buf, top, bot, starts, rows, row_of)
+function H.cues(s, buf, g)
   local lex = H.lexicon(s)
-  local text = table.concat(vim.api.nvim_buf_get_lines(buf, top, bot + 1, false), '\n')
+  local text = table.concat(vim.api.nvim_buf_get_lines(buf, g.top, g.bot + 1, false), '\n')
   local n, ss, es, cs = lex.matcher:match(text)
-  local base = starts[top]
+  local base = g.starts[g.top]
   for i = 1, n do
     local a, b = base + ss[i], base + es[i]
     local group = 'StanceCue_' .. lex.categories[cs[i]].name:gsub('[^%w_]', '_')
     if vim.fn.hlexists(group) == 0 then vim.api.nvim_set_hl(0, group, { link = 'StanceCue', default = true }) end
-    local it = { span = group }
-    local sr, er = row_of(a), row_of(math.max(a, b - 1))
-    for r = math.max(sr, top), math.min(er, bot) do
-      local row_len = starts[r + 1] - starts[r] - 1
-      local c1 = r == sr and a - starts[r] or 0
-      local c2 = r == er and b - starts[r] or row_len
-      rows[r] = rows[r] or {}
-      table.insert(rows[r], { c1, math.min(c2, row_len), it, cue = true })
-    end
+    M.place(g, a, b, { span = group }, true)
   end
 end
 

@@ -154,7 +154,9 @@ function M.next()
 end
 
 --- Marks for the visible rows: ghost spans and the label with its probability.
-function M.plan(s, top, bot, starts, rows, row_of)
+---@param g table the grid of stance.editor.render (top, bot, starts, rows, row_of)
+function M.plan(s, g)
+  local top, bot, starts, rows = g.top, g.bot, g.starts, g.rows
   local list = s.suggestions or {}
   -- sentences are in text order and do not overlap: find the first visible one by halving
   local lo, hi = 1, #list + 1
@@ -166,13 +168,7 @@ function M.plan(s, top, bot, starts, rows, row_of)
     local it = list[i]
     if it.start >= starts[bot + 1] then break end
     if it.stop > starts[top] then
-      local sr, er = row_of(it.start), row_of(math.max(it.start, it.stop - 1))
-      for r = math.max(sr, top), math.min(er, bot) do
-        local row_len = starts[r + 1] - starts[r] - 1
-        rows[r] = rows[r] or {}
-        table.insert(rows[r], { r == sr and it.start - starts[r] or 0,
-          math.min(r == er and it.stop - starts[r] or row_len, row_len), { span = 'StanceSuggestion' }, cue = true })
-      end
+      local _, er = require('stance.editor.render').place(g, it.start, it.stop, { span = 'StanceSuggestion' }, true)
       if er >= top and er <= bot then
         rows[er] = rows[er] or {}
         rows[er].ghost = ('%s %.2f?'):format(it.class, it.p)
