@@ -64,4 +64,25 @@ function M.save(file, opts)
   return true
 end
 
+--- Write `store` as a new annotation file of `annotator` on the document `document` (path
+--- relative to the corpus) whose text is `text`: headers set, folders made, written
+--- atomically, refused when the file exists already.
+---@param path string
+---@param store userdata the stance.store
+---@param document string
+---@param annotator string
+---@param text string the document's text (for its hash)
+---@return boolean|nil ok
+---@return string|nil err
+function M.create(path, store, document, annotator, text)
+  local core = require('stance.core')
+  local fs = require('stance.fs')
+  store:set_header('document', document)
+  store:set_header('annotator', annotator)
+  store:set_header('hash', 'sha256:' .. core.sha256(text))
+  local ok, err = fs.mkdir_p(fs.dirname(path))
+  if not ok then return nil, err end
+  return core.write_atomic(path, store:write(), '')
+end
+
 return M

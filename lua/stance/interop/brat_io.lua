@@ -100,9 +100,6 @@ function M.import(c, dir, who)
         skipped = skipped + 1
       end
       local store = core.store()
-      store:set_header('document', p.rel)
-      store:set_header('annotator', who)
-      store:set_header('hash', 'sha256:' .. core.sha256(text))
       local model = core.text(text)
       for _, r in ipairs(recs) do
         if r.kind == 'annotation' then
@@ -126,8 +123,7 @@ function M.import(c, dir, who)
         local ok, err = core.write_atomic(target, text, '')
         if not ok then return nil, err end
       end
-      fs.mkdir_p(fs.dirname(layer_path))
-      local ok, err = core.write_atomic(layer_path, store:write(), '')
+      local ok, err = require('stance.annfile').create(layer_path, store, p.rel, who, text)
       if not ok then return nil, err end
       docs = docs + 1
     end

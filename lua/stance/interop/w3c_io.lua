@@ -40,7 +40,6 @@ end
 --- Import the Web Annotations of `path` into corpus `c`: each into the layer of `who` (else
 --- its creator, else "w3c"). Returns the exit status.
 function M.import(c, path, who, base)
-  local core = require('stance.core')
   local fs = require('stance.fs')
   local w3c = require('stance.interop.w3c')
   local text, err = fs.read(path)
@@ -117,11 +116,7 @@ function M.import(c, path, who, base)
             io.stderr:write(('%s: warning: %s: its text is not in %s; kept as an orphan\n'):format(path, id, dpath))
           end
           orphans = orphans + res.orphaned
-          store:set_header('document', dpath)
-          store:set_header('annotator', name)
-          store:set_header('hash', 'sha256:' .. core.sha256(doc_text))
-          fs.mkdir_p(fs.dirname(layer_path))
-          local ok, werr = core.write_atomic(layer_path, store:write(), '')
+          local ok, werr = require('stance.annfile').create(layer_path, store, dpath, name, doc_text)
           if not ok then return nil, werr end
           imported = imported + store:count('annotation') + store:count('relation') + store:count('doclabel')
           docs = docs + 1
