@@ -54,6 +54,21 @@ void *stance_arena_alloc(stance_arena *a, size_t n) {
   return (char *)b + HEADER + b->used - need;
 }
 
+void stance_arena_absorb(stance_arena *a, stance_arena *from) {
+  stance_arena_block *last = from->head;
+  if (last == NULL) return;
+  while (last->next != NULL) last = last->next;
+  /* behind a's current block, which stays the one that serves the next allocations */
+  if (a->head != NULL) {
+    last->next = a->head->next;
+    a->head->next = from->head;
+  } else {
+    a->head = from->head;
+  }
+  a->used += from->used;
+  stance_arena_init(from);
+}
+
 char *stance_arena_strndup(stance_arena *a, const char *s, size_t len) {
   char *d = stance_arena_alloc(a, len + 1);
   if (d == NULL) return NULL;

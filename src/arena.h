@@ -17,6 +17,9 @@ void stance_arena_init(stance_arena *a);
 void stance_arena_free(stance_arena *a);
 /* `n` bytes aligned for any type, or NULL. */
 void *stance_arena_alloc(stance_arena *a, size_t n);
+/* Move every block of `from` into `a` (what `from` handed out stays valid, now owned by
+ * `a`); `from` is left empty. */
+void stance_arena_absorb(stance_arena *a, stance_arena *from);
 /* A NUL-terminated copy of `len` bytes of `s`, or NULL. */
 char *stance_arena_strndup(stance_arena *a, const char *s, size_t len);
 

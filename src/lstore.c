@@ -706,15 +706,22 @@ static stance_vocab *read_vocab(lua_State *L, int opts) {
   return v;
 }
 
-/* read(text[, opts]) -> store, problems */
+/* read(text[, opts]) -> store, problems; opts.vocab, opts.parts (0: by size, 1: one thread) */
 static int l_read(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
-  stance_vocab *v = read_vocab(L, 2);
+  int parts = 0;
+  stance_vocab *v;
   stance_problems p;
   stance_store *s;
+  if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "parts");
+    parts = (int)luaL_optinteger(L, -1, 0);
+    lua_pop(L, 1);
+  }
+  v = read_vocab(L, 2);
   stance_problems_init(&p);
-  s = stance_read(text, len, v, &p);
+  s = stance_read_parts(text, len, v, &p, parts, NULL);
   stance_vocab_free(v);
   if (s == NULL) {
     stance_problems_free(&p);

@@ -351,14 +351,20 @@ static int parse_line(parser *p, const char *line, const char *end) {
 }
 
 int stance_markup_parse(const char *buf, size_t len, const stance_markup_handler *h) {
+  return stance_markup_parse_from(buf, len, 1, h, NULL);
+}
+
+int stance_markup_parse_from(const char *buf, size_t len, uint32_t first_line,
+                             const stance_markup_handler *h, uint32_t *last_line) {
   parser p;
   const char *s = buf, *end = buf + len;
   int rc = 0;
   memset(&p, 0, sizeof p);
   p.h = h;
   p.record = OUTSIDE;
+  p.line = first_line - 1;
   /* A byte order mark is skipped, as tree-sitter and Vim do. */
-  if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) s += 3;
+  if (first_line == 1 && len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) s += 3;
   while (s < end && rc == 0) {
     const char *nl = memchr(s, '\n', (size_t)(end - s));
     const char *e = nl ? nl : end;
@@ -384,6 +390,7 @@ int stance_markup_parse(const char *buf, size_t len, const stance_markup_handler
   }
   free(p.values);
   free(p.scratch);
+  if (last_line) *last_line = p.line;
   return rc;
 }
 

@@ -66,6 +66,11 @@ typedef struct stance_markup_handler {
  * out of memory. A line with a syntax problem is reported and not passed to `line`; the
  * lines of a record whose header is broken are skipped silently. */
 int stance_markup_parse(const char *buf, size_t len, const stance_markup_handler *h);
+/* The same for a part of a file that starts at line `first_line` (1-based) and at the start
+ * of a line outside any record. `last_line` (if not NULL) receives the number of the last
+ * line read. */
+int stance_markup_parse_from(const char *buf, size_t len, uint32_t first_line,
+                             const stance_markup_handler *h, uint32_t *last_line);
 
 /* Decode the body of a string literal (between the quotes, escapes valid) into `out`
  * (at least `len` bytes). Returns the decoded length; invalid code points become U+FFFD

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uv.h>
+
 #include "markup.h"
 #include "reader.h"
 
@@ -110,6 +112,7 @@ typedef struct reader {
   const stance_vocab *vocab;
   stance_problems *pr;
   int seen_format, stopped, oom;
+  int later_part, unusual;      /* a part after the first; it met `format` or `document` */
   uint32_t records;
   rstate state;
   /* the record being collected */
@@ -128,6 +131,9 @@ typedef struct reader {
   /* relations to check once everything is read */
   pending_rel *rels;
   size_t nrels, rels_cap;
+  /* a later part's duplicate IDs (`to`: the conflict side), said once the parts are one */
+  pending_rel *dups;
+  size_t ndups, dups_cap;
   stance_buf refs;
 } reader;
 
@@ -246,6 +252,20 @@ static void check_vocab(reader *r, stance_field f, const char *what) {
 }
 
 /* The record being collected is complete: check it and add it to the store. */
+static pending_rel *add_pending(reader *r, pending_rel **list, size_t *n, size_t *cap) {
+  if (*n == *cap) {
+    size_t c = *cap ? *cap * 2 : 16;
+    pending_rel *nl = realloc(*list, c * sizeof *nl);
+    if (nl == NULL) {
+      r->oom = 1;
+      return NULL;
+    }
+    *list = nl;
+    *cap = c;
+  }
+  return &(*list)[(*n)++];
+}
+
 static void finish_record(reader *r) {
   stance_rec rec;
   const char *id, *kind = stance_rec_kind_name(r->kind);
@@ -302,9 +322,18 @@ static void finish_record(reader *r) {
   rc = stance_store_add_packed(r->store, &rec, r->strs.data, r->strs.len, NULL);
   if (rc == STANCE_EDUP) {
     const stance_rec *first = stance_store_get_conflict(r->store, id, rec.f[STANCE_F_CONFLICT]);
-    char at[32];
-    snprintf(at, sizeof at, "%u", first ? first->line : 0);
-    problem(r, r->line, 1, STANCE_SEV_ERROR, "duplicate id %s (first at line %s)", id, at);
+    uint32_t at = first ? first->line : 0;
+    if (r->later_part) {
+      /* its lines are numbered when the parts are put together: say it then */
+      pending_rel *d = add_pending(r, &r->dups, &r->ndups, &r->dups_cap);
+      if (d == NULL) return;
+      d->line = r->line;
+      d->id = keep(r, &r->refs, id, strlen(id));
+      d->to = rec.f[STANCE_F_CONFLICT] ? keep(r, &r->refs, rec.f[STANCE_F_CONFLICT], strlen(rec.f[STANCE_F_CONFLICT]))
+                                       : NO_OFF;
+      return;
+    }
+    problem(r, r->line, 1, STANCE_SEV_ERROR, "duplicate id %s (first at line %u)", id, at);
     return;
   }
   if (rc != STANCE_OK) {
@@ -331,18 +360,8 @@ static void finish_record(reader *r) {
     }
   }
   if (r->kind == STANCE_REC_RELATION) {
-    pending_rel *p;
-    if (r->nrels == r->rels_cap) {
-      size_t cap = r->rels_cap ? r->rels_cap * 2 : 16;
-      pending_rel *nr = realloc(r->rels, cap * sizeof *nr);
-      if (nr == NULL) {
-        r->oom = 1;
-        return;
-      }
-      r->rels = nr;
-      r->rels_cap = cap;
-    }
-    p = &r->rels[r->nrels++];
+    pending_rel *p = add_pending(r, &r->rels, &r->nrels, &r->rels_cap);
+    if (p == NULL) return;
     p->line = r->line;
     p->id = keep(r, &r->refs, id, strlen(id));
     p->from = keep(r, &r->refs, rec.f[STANCE_F_FROM], strlen(rec.f[STANCE_F_FROM]));
@@ -392,6 +411,11 @@ static void start_record(reader *r, const stance_line *l) {
   finish_any(r);
   if (r->stopped) return;
   r->records++;
+  if (r->later_part && (strcmp(name, "format") == 0 || strcmp(name, "document") == 0)) {
+    r->unusual = 1; /* the file is read again in one part */
+    r->stopped = 1;
+    return;
+  }
   if (strcmp(name, "format") == 0) {
     if (r->seen_format || r->records > 1) {
       problem(r, l->line, 1, STANCE_SEV_ERROR, "`format` must be the first line");
@@ -681,52 +705,216 @@ static void on_problem(void *ud, stance_problem_kind kind, stance_problem_scope 
   }
 }
 
-stance_store *stance_read(const char *text, size_t len, const stance_vocab *vocab,
-                          stance_problems *problems) {
+/* ---- one part of a file ----------------------------------------------------------------
+
+   A file is read in one part, or, when it is big, in parts read at the same time on threads
+   of their own: each part starts at a record that follows a blank line, so every part but
+   the first starts outside any record, with no comment waiting for it. The parts' records are
+   then moved into the first part's store in order, and the relations are checked on the whole. */
+
+static int reader_init(reader *r, const stance_vocab *vocab, stance_problems *pr) {
+  memset(r, 0, sizeof *r);
+  r->store = stance_store_new();
+  r->vocab = vocab;
+  r->pr = pr;
+  stance_buf_init(&r->strs);
+  stance_buf_init(&r->extras);
+  stance_buf_init(&r->inner);
+  stance_buf_init(&r->pending);
+  stance_buf_init(&r->refs);
+  return r->store != NULL;
+}
+
+static void reader_free(reader *r) {
+  stance_buf_free(&r->strs);
+  stance_buf_free(&r->extras);
+  stance_buf_free(&r->inner);
+  stance_buf_free(&r->pending);
+  stance_buf_free(&r->refs);
+  free(r->spans);
+  free(r->rels);
+  free(r->dups);
+  stance_store_free(r->store);
+  r->store = NULL;
+}
+
+typedef struct part {
   reader r;
+  stance_problems pr;
+  const char *text;
+  size_t len;
+  uint32_t lines;               /* read from line 1 of the part: how many it has */
+  int started;                  /* on a thread of its own */
+  uv_thread_t thread;
+} part;
+
+static void read_part(void *arg) {
+  part *p = arg;
+  reader *r = &p->r;
   stance_markup_handler h;
-  size_t i;
-  memset(&r, 0, sizeof r);
-  r.store = stance_store_new();
-  if (r.store == NULL) return NULL;
-  r.vocab = vocab;
-  r.pr = problems;
-  stance_buf_init(&r.strs);
-  stance_buf_init(&r.extras);
-  stance_buf_init(&r.inner);
-  stance_buf_init(&r.pending);
-  stance_buf_init(&r.refs);
   h.line = on_line;
   h.problem = on_problem;
-  h.ud = &r;
-  if (stance_markup_parse(text, len, &h) < 0) r.oom = 1;
-  if (!r.oom) {
-    finish_any(&r);
-    if (!r.seen_format && r.records == 0 && !r.stopped)
-      problem(&r, 1, 1, STANCE_SEV_ERROR, "missing `format stance 1` at the top of the file");
-    set_text(&r, STANCE_T_TAIL, &r.pending);
-    for (i = 0; i < r.nrels; i++) {
-      const char *ends[2] = {r.refs.data + r.rels[i].from, r.refs.data + r.rels[i].to};
-      int k;
-      for (k = 0; k < 2; k++) {
-        const stance_rec *t = stance_store_get(r.store, ends[k]);
-        if (t == NULL || t->kind == STANCE_REC_RELATION)
-          problem(&r, r.rels[i].line, 1, STANCE_SEV_WARNING, "relation %s: no annotation with id %s",
-                  r.refs.data + r.rels[i].id, ends[k]);
-      }
+  h.ud = r;
+  if (stance_markup_parse_from(p->text, p->len, 1, &h, &p->lines) < 0) r->oom = 1;
+  if (!r->oom) finish_any(r);
+}
+
+/* Where the part that begins near `from` starts: the start of a record line that follows a
+ * blank line, itself after an indented line (inside a record, so no comment waits for the
+ * record); NULL when there is none before `end`. */
+static const char *part_start(const char *text, const char *from, const char *end) {
+  const char *s = from;
+  while (s < end) {
+    const char *q = memchr(s, '\n', (size_t)(end - s));
+    const char *prev;
+    if (q == NULL || q + 2 >= end) return NULL;
+    s = q + 1;
+    if (q[1] != '\n' || q[2] < 'a' || q[2] > 'z') continue;
+    prev = q;
+    while (prev > text && prev[-1] != '\n') prev--;
+    if (prev < q && (*prev == ' ' || *prev == '\t')) return q + 2;
+  }
+  return NULL;
+}
+
+/* A record of a later part has the ID of one before it: reading in one part says which
+ * record is then left out and where its comments go. */
+static void on_dup(void *ud, const stance_rec *rec, const stance_rec *first) {
+  (void)rec;
+  (void)first;
+  *(int *)ud = 1;
+}
+
+/* Number the lines of a later part from `offset` + 1 on: its records, relations, problems. */
+static void renumber(part *p, uint32_t offset) {
+  uint32_t i, n = stance_store_slots(p->r.store);
+  size_t k;
+  for (i = 0; i < n; i++) stance_store_at(p->r.store, i)->line += offset;
+  for (k = 0; k < p->r.nrels; k++) p->r.rels[k].line += offset;
+  for (k = 0; k < p->r.ndups; k++) p->r.dups[k].line += offset;
+  for (k = 0; k < p->pr.n; k++) p->pr.items[k].line += offset;
+}
+
+static void check_relations(reader *r, const reader *of) {
+  size_t i;
+  for (i = 0; i < of->nrels; i++) {
+    const char *ends[2] = {of->refs.data + of->rels[i].from, of->refs.data + of->rels[i].to};
+    int k;
+    for (k = 0; k < 2; k++) {
+      const stance_rec *t = stance_store_get(r->store, ends[k]);
+      if (t == NULL || t->kind == STANCE_REC_RELATION)
+        problem(r, of->rels[i].line, 1, STANCE_SEV_WARNING, "relation %s: no annotation with id %s",
+                of->refs.data + of->rels[i].id, ends[k]);
     }
   }
-  stance_buf_free(&r.strs);
-  stance_buf_free(&r.extras);
-  stance_buf_free(&r.inner);
-  stance_buf_free(&r.pending);
-  stance_buf_free(&r.refs);
-  free(r.spans);
-  free(r.rels);
-  if (r.oom || problems->oom) {
-    stance_store_free(r.store);
-    return NULL;
+}
+
+#define MAX_PARTS 8
+#define MIN_PART (2u << 20) /* bytes: below this, a thread costs more than it saves */
+
+static int default_parts(size_t len) {
+  size_t n = len / MIN_PART;
+  unsigned cpus = uv_available_parallelism();
+  if (n > cpus) n = cpus;
+  if (n > MAX_PARTS) n = MAX_PARTS;
+  return n < 1 ? 1 : (int)n;
+}
+
+stance_store *stance_read(const char *text, size_t len, const stance_vocab *vocab,
+                          stance_problems *problems) {
+  return stance_read_parts(text, len, vocab, problems, 0, NULL);
+}
+
+stance_store *stance_read_parts(const char *text, size_t len, const stance_vocab *vocab,
+                                stance_problems *problems, int nparts, int *used) {
+  part parts[MAX_PARTS];
+  int n = 0, k, ok = 1, whole;
+  const char *s = text, *end = text + len;
+  uint32_t line = 0;
+  stance_store *store;
+  size_t problems0 = problems->n, errors0 = problems->errors;
+  if (nparts <= 0) nparts = default_parts(len);
+  if (nparts > MAX_PARTS) nparts = MAX_PARTS;
+  memset(parts, 0, sizeof parts);
+  /* cut the text */
+  while (n < nparts) {
+    part *p = &parts[n];
+    const char *next = n + 1 < nparts ? part_start(text, text + len / (size_t)nparts * (size_t)(n + 1), end) : NULL;
+    if (next != NULL && next <= s) next = NULL;
+    p->text = s;
+    p->len = (size_t)((next ? next : end) - s);
+    n++;
+    if (next == NULL) break;
+    s = next;
   }
+  for (k = 0; k < n; k++) {
+    stance_problems_init(&parts[k].pr);
+    if (!reader_init(&parts[k].r, vocab, k == 0 ? problems : &parts[k].pr)) ok = 0;
+    if (k > 0) {
+      parts[k].r.seen_format = 1; /* read after the first part */
+      parts[k].r.records = 1;
+      parts[k].r.later_part = 1;
+    }
+  }
+  for (k = 1; ok && k < n; k++)
+    parts[k].started = uv_thread_create(&parts[k].thread, read_part, &parts[k]) == 0;
+  if (ok) read_part(&parts[0]);
+  for (k = 1; k < n; k++) {
+    if (parts[k].started)
+      uv_thread_join(&parts[k].thread);
+    else if (ok)
+      read_part(&parts[k]);
+  }
+  /* a `format` or `document` record past the first part, comments left waiting at the end
+   * of a part, or an ID given in two parts: read the file again in one part, which reports
+   * them in the usual way */
+  whole = !ok;
+  for (k = 0; k < n; k++) {
+    if (parts[k].r.oom || parts[k].pr.oom) ok = 0;
+    if (parts[k].r.unusual || (k + 1 < n && parts[k].r.pending.len > 0)) whole = 1;
+  }
+  if (parts[0].r.stopped) n = 1; /* the file is not read past a bad `format` line */
+  for (k = 1; ok && !whole && k < n; k++) {
+    size_t i;
+    line += parts[k - 1].lines; /* every part but the last ends with a line end */
+    renumber(&parts[k], line);
+    for (i = 0; i < parts[k].pr.n; i++) {
+      const stance_problem *q = &parts[k].pr.items[i];
+      stance_problems_add(problems, q->line, q->col, q->severity, "%s", q->message);
+    }
+    if (stance_store_absorb(parts[0].r.store, parts[k].r.store, on_dup, &whole) != STANCE_OK) ok = 0;
+    for (i = 0; ok && !whole && i < parts[k].r.ndups; i++) {
+      const pending_rel *d = &parts[k].r.dups[i];
+      const char *refs = parts[k].r.refs.data;
+      const stance_rec *first =
+          stance_store_get_conflict(parts[0].r.store, refs + d->id, d->to == NO_OFF ? NULL : refs + d->to);
+      problem(&parts[0].r, d->line, 1, STANCE_SEV_ERROR, "duplicate id %s (first at line %u)", refs + d->id,
+              first ? first->line : 0);
+    }
+    if (k + 1 == n) set_text(&parts[0].r, STANCE_T_TAIL, &parts[k].r.pending);
+  }
+  if (n == 1) set_text(&parts[0].r, STANCE_T_TAIL, &parts[0].r.pending);
+  if (ok && !whole) {
+    reader *r = &parts[0].r;
+    if (!r->seen_format && r->records == 0 && !r->stopped)
+      problem(r, 1, 1, STANCE_SEV_ERROR, "missing `format stance 1` at the top of the file");
+    for (k = 0; k < n; k++) check_relations(r, &parts[k].r);
+  }
+  store = ok && !whole && !problems->oom && !parts[0].r.oom ? parts[0].r.store : NULL;
+  if (store) parts[0].r.store = NULL;
+  for (k = 0; k < MAX_PARTS; k++) {
+    if (parts[k].r.store || k < n) reader_free(&parts[k].r);
+    stance_problems_free(&parts[k].pr);
+  }
+  if (whole && ok) {
+    size_t i;
+    for (i = problems0; i < problems->n; i++) free(problems->items[i].message);
+    problems->n = problems0;
+    problems->errors = errors0;
+    return stance_read_parts(text, len, vocab, problems, 1, used);
+  }
+  if (store == NULL) return NULL;
+  if (used) *used = n;
   stance_problems_sort(problems);
-  return r.store;
+  return store;
 }

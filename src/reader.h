@@ -32,6 +32,13 @@ int stance_vocab_has(const stance_vocab *v, stance_field f, const char *value);
 stance_store *stance_read(const char *text, size_t len, const stance_vocab *vocab,
                           stance_problems *problems);
 
+/* The same, read in `parts` parts at once on threads (0: as many as the text's size and
+ * the processors make worth it; 1: in one). The result is the same whatever the parts.
+ * `used` (if not NULL) receives the number of parts read (1 when the file had to be read
+ * whole: an ID or a `document` record in two parts, or too few places to cut). */
+stance_store *stance_read_parts(const char *text, size_t len, const stance_vocab *vocab,
+                                stance_problems *problems, int parts, int *used);
+
 /* Append the canonical text of `store` to `out`. 0, or STANCE_ENOMEM. */
 int stance_write(const stance_store *store, stance_buf *out);
 /* The same, each span offset converted by `conv` (orphans are written as they are). */

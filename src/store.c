@@ -510,6 +510,64 @@ static char *take(stance_store *s, const char *v, const char *blob, size_t blobl
   return dup(s, v);
 }
 
+/* A chunk for record s->nrecs. */
+static int room_for_one(stance_store *s) {
+  stance_rec *chunk;
+  if ((s->nrecs & (RECS_CHUNK - 1)) != 0 || (s->nrecs >> RECS_BITS) < s->nchunks) return STANCE_OK;
+  if (s->nchunks == s->chunks_cap) {
+    uint32_t cap = s->chunks_cap ? s->chunks_cap * 2 : 8;
+    stance_rec **nc = realloc(s->chunks, (size_t)cap * sizeof *nc);
+    if (nc == NULL) return STANCE_ENOMEM;
+    s->chunks = nc;
+    s->chunks_cap = cap;
+  }
+  chunk = malloc((size_t)RECS_CHUNK * sizeof *chunk);
+  if (chunk == NULL) return STANCE_ENOMEM;
+  s->chunks[s->nchunks++] = chunk;
+  return STANCE_OK;
+}
+
+int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb on_dup, void *ud) {
+  uint32_t i, n = from->nrecs;
+  while ((uint64_t)(s->map_used + n + 1) * 2 > s->map_cap)
+    if (map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
+  /* first the strings: every record of `from` points into its arena */
+  stance_arena_absorb(&s->arena, &from->arena);
+  for (i = 0; i < n; i++) {
+    const stance_rec *r = rec_at(from, i);
+    stance_rec *d;
+    uint32_t slot;
+    int found;
+    if (r->dead) continue;
+    slot = map_find(s, r->id, r->f[STANCE_F_CONFLICT], &found);
+    if (found) {
+      if (on_dup) on_dup(ud, r, rec_at(s, s->map[slot].slot - 1));
+      continue;
+    }
+    if (room_for_one(s) != STANCE_OK) return STANCE_ENOMEM;
+    d = rec_at(s, s->nrecs);
+    *d = *r;
+    d->index = s->nrecs;
+    if (s->indexed && index_rec(s, s->nrecs) != STANCE_OK) {
+      unindex_rec(s, s->nrecs);
+      return STANCE_ENOMEM;
+    }
+    if (s->map[slot].slot == 0) s->map_used++;
+    map_put(s, slot, d, s->nrecs + 1);
+    s->count[d->kind]++;
+    s->nrecs++;
+  }
+  /* `from` keeps no record: what it held is now the store's */
+  from->nrecs = 0;
+  memset(from->count, 0, sizeof from->count);
+  if (from->map) memset(from->map, 0, (size_t)from->map_cap * sizeof *from->map);
+  from->map_used = 0;
+  from->root = 0;
+  from->nnodes = from->nodes ? 1 : 0;
+  from->free_list = 0;
+  return STANCE_OK;
+}
+
 int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_out) {
   return stance_store_add_packed(s, tmpl, NULL, 0, index_out);
 }
@@ -528,19 +586,7 @@ int stance_store_add_packed(stance_store *s, const stance_rec *tmpl, const char 
   if ((s->map_used + 1) * 2 > s->map_cap && map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
   slot = map_find(s, tmpl->id, tmpl->f[STANCE_F_CONFLICT], &found);
   if (found) return STANCE_EDUP;
-  if ((s->nrecs & (RECS_CHUNK - 1)) == 0 && (s->nrecs >> RECS_BITS) == s->nchunks) {
-    stance_rec *chunk;
-    if (s->nchunks == s->chunks_cap) {
-      uint32_t cap = s->chunks_cap ? s->chunks_cap * 2 : 8;
-      stance_rec **nc = realloc(s->chunks, (size_t)cap * sizeof *nc);
-      if (nc == NULL) return STANCE_ENOMEM;
-      s->chunks = nc;
-      s->chunks_cap = cap;
-    }
-    chunk = malloc((size_t)RECS_CHUNK * sizeof *chunk);
-    if (chunk == NULL) return STANCE_ENOMEM;
-    s->chunks[s->nchunks++] = chunk;
-  }
+  if (room_for_one(s) != STANCE_OK) return STANCE_ENOMEM;
   r = rec_at(s, s->nrecs);
   memset(r, 0, sizeof *r);
   r->index = s->nrecs;

@@ -120,6 +120,12 @@ int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_ou
  * one by one. */
 int stance_store_add_packed(stance_store *s, const stance_rec *tmpl, const char *blob,
                             size_t bloblen, uint32_t *index_out);
+/* Move every record of `from` behind the store's, in order, with their strings; `from` is
+ * left without records (headers and kept texts stay; free it as usual). A record whose ID
+ * (with its conflict side) the store already holds is left out, after `dup` (if not NULL)
+ * is called with it and the record that holds the ID. 0, or STANCE_ENOMEM (then free both). */
+typedef void (*stance_absorb_cb)(void *ud, const stance_rec *r, const stance_rec *first);
+int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb dup, void *ud);
 int stance_store_remove(stance_store *s, const char *id);
 stance_rec *stance_store_get(const stance_store *s, const char *id);
 /* The record that holds `id` on conflict side `side` ("ours", "theirs", ...). */

@@ -237,6 +237,42 @@ static void reader_refuses_newer_formats_and_other_files(void) {
   stance_store_free(s);
 }
 
+/* The same store (its canonical text and every record's line) and the same problems, read
+ * in one part or in `parts`; 0 when they differ. */
+static int same_in_parts(const char *text, size_t len, int parts, const stance_vocab *v, int *used) {
+  stance_problems p1, p2;
+  stance_store *s1, *s2;
+  char *w1, *w2;
+  int same;
+  size_t i;
+  stance_problems_init(&p1);
+  stance_problems_init(&p2);
+  s1 = stance_read_parts(text, len, v, &p1, 1, NULL);
+  s2 = stance_read_parts(text, len, v, &p2, parts, used);
+  CHECK(s1 != NULL && s2 != NULL);
+  w1 = write_str(s1);
+  w2 = write_str(s2);
+  same = strcmp(w1, w2) == 0 && p1.n == p2.n && p1.errors == p2.errors &&
+         stance_store_slots(s1) == stance_store_slots(s2);
+  for (i = 0; same && i < stance_store_slots(s1); i++)
+    same = stance_store_at(s1, (uint32_t)i)->line == stance_store_at(s2, (uint32_t)i)->line;
+  for (i = 0; same && i < p1.n; i++)
+    same = p1.items[i].line == p2.items[i].line && p1.items[i].col == p2.items[i].col &&
+           p1.items[i].severity == p2.items[i].severity &&
+           strcmp(p1.items[i].message, p2.items[i].message) == 0;
+  if (!same) {
+    fprintf(stderr, "    in %d parts: %zu problems (%s), in one: %zu (%s)\n", parts, p2.n,
+            first_problem(&p2), p1.n, first_problem(&p1));
+  }
+  free(w1);
+  free(w2);
+  stance_store_free(s1);
+  stance_store_free(s2);
+  stance_problems_free(&p1);
+  stance_problems_free(&p2);
+  return same;
+}
+
 static uint64_t rng = 7;
 static uint64_t next(void) {
   rng ^= rng << 13;
@@ -282,6 +318,7 @@ static void reader_canonical_form_is_a_fixed_point_under_mutation(void) {
       bad++;
     }
     if (p1.errors == 0) clean++;
+    if (!same_in_parts(buf, len, 2 + round % 3, NULL, NULL)) bad++;
     free(w1);
     free(w2);
     stance_store_free(s1);
@@ -293,7 +330,71 @@ static void reader_canonical_form_is_a_fixed_point_under_mutation(void) {
   CHECK(clean > 100);
 }
 
+/* A big file is read in parts on threads: the result is the one of reading it whole,
+ * whatever falls near the cuts (problems, duplicates and relations across parts, comments
+ * before records, a second `document`, comments at the end). */
+static void reader_reads_in_parts_as_it_reads_whole(void) {
+  stance_buf b;
+  stance_vocab *v = stance_vocab_new();
+  int i, parts, bad = 0;
+  CHECK_INT(stance_vocab_add(v, STANCE_F_LABEL, "claim"), STANCE_OK);
+  CHECK_INT(stance_vocab_add(v, STANCE_F_LABEL, "premise"), STANCE_OK);
+  stance_buf_init(&b);
+  stance_buf_adds(&b, "# head\nformat stance 1\n\ndocument d.txt\n  annotator ana\n\n");
+  for (i = 0; i < 400; i++) {
+    char rec[512];
+    int k = i % 17;
+    if (k == 3) stance_buf_adds(&b, "# before a record\n");
+    if (k == 5) stance_buf_adds(&b, "# waits across a blank line\n\n");
+    if (k == 7 && i > 100) /* the same ID again, then a third time; a label not in the schema */
+      snprintf(rec, sizeof rec, "annotation a%d\n  span %d-%d\n  label %s\n\n", i - (i % 2 ? 90 : 107),
+               i * 10, i * 10 + 5, i % 3 ? "claim" : "opinion");
+    else if (k == 9)
+      snprintf(rec, sizeof rec, "relation r%d\n  type supports\n  from a%d\n  to a%d\n\n", i, (i * 7) % 400,
+               i % 3 ? (i * 13) % 400 : 9999);
+    else if (k == 11)
+      snprintf(rec, sizeof rec, "annotation a%d\n  span %d-%d\n  label opinion\n  stance ?\n\n", i, i * 10,
+               i * 10 + 5);
+    else if (k == 13)
+      snprintf(rec, sizeof rec, "annotation a%d\n  span x\n  label claim\n  # inner\n\n", i);
+    else
+      snprintf(rec, sizeof rec,
+               "annotation a%d\n  span %d-%d\n  label %s\n  quote \"q\\u{E9} %d\"\n  note\n    | line\n\n", i,
+               i * 10, i * 10 + 5, i % 2 ? "claim" : "premise", i);
+    stance_buf_adds(&b, rec);
+  }
+  stance_buf_adds(&b, "# the end\n");
+  CHECK(!b.oom);
+  for (parts = 2; parts <= 8; parts++)
+    if (!same_in_parts(b.data, b.len, parts, v, NULL)) bad++;
+  /* no ID twice: read in parts without reading whole again */
+  {
+    stance_buf u;
+    stance_buf_init(&u);
+    stance_buf_adds(&u, "format stance 1\n\n");
+    for (i = 0; i < 300; i++)
+      stance_buf_addf(&u, "%sannotation u%d\n  span 1-%d\n  label %s\n  quote \"x\"\n  modified 2026\n\n",
+                      i % 5 ? "" : "# c\n", i, i + 2, i % 7 ? "claim" : "opinion");
+    for (i = 0; i < 300; i += 10) /* relations across parts, and to nothing */
+      stance_buf_addf(&u, "relation r%d\n  type supports\n  from u%d\n  to u%d\n\n", i, i, i % 50 ? (i * 37) % 300 : 999);
+    for (parts = 2; parts <= 8; parts++) {
+      int used = 0;
+      if (!same_in_parts(u.data, u.len, parts, v, &used)) bad++;
+      CHECK_INT(used, parts);
+    }
+    stance_buf_free(&u);
+  }
+  /* a second document record in a later part: read whole again, same problems */
+  stance_buf_adds(&b, "\ndocument other.txt\n  annotator ben\n\nannotation z1\n  span 1-2\n  label claim\n");
+  for (parts = 2; parts <= 4; parts++)
+    if (!same_in_parts(b.data, b.len, parts, v, NULL)) bad++;
+  CHECK_INT(bad, 0);
+  stance_buf_free(&b);
+  stance_vocab_free(v);
+}
+
 const test_case reader_tests[] = {
+    {"reader_reads_in_parts_as_it_reads_whole", reader_reads_in_parts_as_it_reads_whole},
     {"reader_round_trips_a_canonical_file_byte_for_byte", reader_round_trips_a_canonical_file_byte_for_byte},
     {"reader_canonicalizes_any_valid_spelling", reader_canonicalizes_any_valid_spelling},
     {"reader_loads_valid_records_around_broken_ones", reader_loads_valid_records_around_broken_ones},
