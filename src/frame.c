@@ -317,11 +317,16 @@ static int fuzzy_find(const stance_frame *f, const stance_rec *r, const char *q,
   return 1;
 }
 
-static void to_buf_spans(const stance_frame *f, stance_rec *r, int64_t delta) {
+/* Code points to buffer bytes; `h` (may be NULL) follows a series of spans in order. */
+static size_t cp_to_byte(const stance_frame *f, size_t cp, stance_text_hint *h) {
+  return h ? stance_text_cp_to_byte_hint(f->t, cp, h) : stance_text_cp_to_byte(f->t, cp);
+}
+
+static void to_buf_spans(const stance_frame *f, stance_rec *r, int64_t delta, stance_text_hint *h) {
   uint32_t i;
   for (i = 0; i < r->nspans; i++) {
-    size_t a = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[i].start + delta));
-    size_t b = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[i].end + delta));
+    size_t a = cp_to_byte(f, (size_t)((int64_t)r->spans[i].start + delta), h);
+    size_t b = cp_to_byte(f, (size_t)((int64_t)r->spans[i].end + delta), h);
     r->spans[i].start = (uint32_t)stance_frame_to_buf(f, a);
     r->spans[i].end = (uint32_t)stance_frame_to_buf(f, b);
   }
@@ -336,6 +341,8 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, int trust, st
                            stance_anchor_cb cb, void *ud) {
   uint32_t i, slots = stance_store_slots(s);
   size_t cps = stance_text_cps(f->t);
+  stance_text_hint hint;
+  memset(&hint, 0, sizeof hint);
   memset(res, 0, sizeof *res);
   for (i = 0; i < slots; i++) {
     stance_rec *r = stance_store_at(s, i);
@@ -347,7 +354,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, int trust, st
     if (quote == NULL || trust) {
       /* nothing to check against: trust the offsets if they fit */
       if (r->spans[r->nspans - 1].end <= cps) {
-        to_buf_spans(f, r, 0);
+        to_buf_spans(f, r, 0, &hint);
         res->placed++;
       } else {
         r->orphan = 1;
@@ -358,7 +365,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, int trust, st
     }
     qlen = strlen(quote);
     if (quote_matches(f, r->spans, r->nspans, 0, quote, qlen)) {
-      to_buf_spans(f, r, 0);
+      to_buf_spans(f, r, 0, &hint);
       res->placed++;
       continue;
     }
@@ -366,7 +373,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, int trust, st
      * with every other part at the same distance. */
     first_len = cp_prefix_len(quote, qlen, r->spans[0].end - r->spans[0].start);
     if (best_occurrence(f, r, quote, qlen, first_len, &delta)) {
-      to_buf_spans(f, r, delta);
+      to_buf_spans(f, r, delta, NULL);
       r->touched = 1;
       res->moved++;
       if (cb) cb(ud, r, 0);

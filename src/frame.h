@@ -22,6 +22,7 @@ typedef struct stance_frame stance_frame;
 
 /* The file's text (copied). `crlf`: the buffer's lines end in "\r\n" in the file. A
  * byte order mark at the start is detected. NULL when out of memory. */
+#define STANCE_FRAME_MAX 0xFFFFFFF0u /* bytes: spans are 32-bit */
 stance_frame *stance_frame_new(const char *file_text, size_t len, int crlf);
 void stance_frame_free(stance_frame *f);
 const stance_text *stance_frame_text(const stance_frame *f);

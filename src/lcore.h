@@ -23,6 +23,9 @@ const struct stance_cues *stance__check_cues(lua_State *L, int i);
 /* The store userdata at stack index i (raises otherwise). */
 struct stance_store;
 struct stance_store *stance__check_store(lua_State *L, int i);
+struct stance_frame;
+/* A frame userdata that owns `f` (the caller has checked it is not NULL). */
+void stance__push_frame(lua_State *L, struct stance_frame *f);
 
 /* The index userdata at stack index i (raises otherwise), its root, and replacing its
  * content with a loaded index. */

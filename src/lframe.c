@@ -35,21 +35,26 @@ static size_t check_off(lua_State *L, int i) {
   return (size_t)v;
 }
 
+void stance__push_frame(lua_State *L, stance_frame *f) {
+  lframe *lf = lua_newuserdata(L, sizeof *lf);
+  lf->f = NULL;
+  luaL_setmetatable(L, FRAME_MT);
+  lf->f = f;
+}
+
 static int l_frame(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   int crlf = 0;
-  lframe *lf;
+  stance_frame *f;
   if (lua_istable(L, 2)) {
     lua_getfield(L, 2, "crlf");
     crlf = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
-  if (len > 0xFFFFFFF0u) return stance__fail(L, "text too large (4 GiB at most)", "EINVAL");
-  lf = lua_newuserdata(L, sizeof *lf);
-  lf->f = NULL;
-  luaL_setmetatable(L, FRAME_MT);
-  if ((lf->f = stance_frame_new(s, len, crlf)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  if (len > STANCE_FRAME_MAX) return stance__fail(L, "text too large (4 GiB at most)", "EINVAL");
+  if ((f = stance_frame_new(s, len, crlf)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  stance__push_frame(L, f);
   return 1;
 }
 

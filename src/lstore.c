@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uv.h>
+
 #include "compat.h"
+#include "frame.h"
+#include "hash.h"
 #include "lcore.h"
 #include "markup.h"
 #include "snapshot.h"
@@ -706,31 +710,72 @@ static stance_vocab *read_vocab(lua_State *L, int opts) {
   return v;
 }
 
-/* read(text[, opts]) -> store, problems; opts.vocab, opts.parts (0: by size, 1: one thread) */
+/* The document an annotation file belongs to, made ready while the file is read: its frame
+ * and its SHA-256, on a thread of their own. */
+typedef struct doc_work {
+  const char *text;
+  size_t len;
+  int crlf, hashed;
+  stance_frame *frame;
+  char hex[STANCE_HASH_HEXLEN + 1];
+} doc_work;
+
+static void doc_prepare(void *arg) {
+  doc_work *w = arg;
+  w->frame = stance_frame_new(w->text, w->len, w->crlf);
+  w->hashed = stance_hash_buffer(w->text, w->len, w->hex) == 0;
+}
+
+/* read(text[, opts]) -> store, problems[, frame, hash]
+ *   opts.vocab     the schema's values
+ *   opts.parts     0 (default): in parts on threads when the text is big; 1: in one
+ *   opts.document  the document's text as a file: its frame (opts.crlf) and SHA-256 (hex) are
+ *                  made at the same time, on another thread, and returned after the problems */
 static int l_read(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
-  int parts = 0;
+  int parts = 0, started = 0;
   stance_vocab *v;
   stance_problems p;
   stance_store *s;
+  doc_work w;
+  uv_thread_t thread;
+  memset(&w, 0, sizeof w);
   if (lua_istable(L, 2)) {
     lua_getfield(L, 2, "parts");
     parts = (int)luaL_optinteger(L, -1, 0);
-    lua_pop(L, 1);
+    lua_getfield(L, 2, "document");
+    if (!lua_isnil(L, -1)) {
+      if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, 2, "opts.document must be a string");
+      w.text = lua_tolstring(L, -1, &w.len); /* kept alive by opts */
+      if (w.len > STANCE_FRAME_MAX) luaL_argerror(L, 2, "opts.document too large (4 GiB at most)");
+    }
+    lua_getfield(L, 2, "crlf");
+    w.crlf = lua_toboolean(L, -1);
+    lua_pop(L, 3);
   }
   v = read_vocab(L, 2);
+  if (w.text) started = uv_thread_create(&thread, doc_prepare, &w) == 0;
   stance_problems_init(&p);
   s = stance_read_parts(text, len, v, &p, parts, NULL);
   stance_vocab_free(v);
-  if (s == NULL) {
+  if (started)
+    uv_thread_join(&thread);
+  else if (w.text)
+    doc_prepare(&w);
+  if (s == NULL || (w.text && (w.frame == NULL || !w.hashed))) {
+    stance_store_free(s);
+    stance_frame_free(w.frame);
     stance_problems_free(&p);
     return stance__fail(L, "out of memory", "ENOMEM");
   }
   push_store(L, s);
   push_problems(L, &p);
   stance_problems_free(&p);
-  return 2;
+  if (!w.text) return 2;
+  stance__push_frame(L, w.frame);
+  lua_pushstring(L, w.hex);
+  return 4;
 }
 
 /* ---- the markup itself, for the schema and lexicon readers in Lua ------------------- */

@@ -27,6 +27,8 @@ typedef struct parser {
   uint32_t line;
   enum { OUTSIDE, INSIDE, BROKEN } record;
   stance_problem_scope scope;   /* of the line being read */
+  const char *next_cr;          /* the first "\r" not before the line being read, or NULL */
+  const char *end;
 } parser;
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -36,6 +38,23 @@ static const unsigned char string_stop[256] = {
     [0] = 1, ['"'] = 1, ['\\'] = 1, ['\r'] = 1};
 static const unsigned char word_stop[256] = {
     [0] = 1, [' '] = 1, ['\t'] = 1, ['"'] = 1, ['\r'] = 1};
+/* The first byte from s on that ends a run of plain string characters (or end): eight
+ * bytes at a time, strings being most of an annotation file. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+#define HAS_ZERO(v) (((v) - ONES) & ~(v) & HIGHS)
+static const char *plain_run(const char *s, const char *end) {
+  while (end - s >= 8) {
+    uint64_t v;
+    memcpy(&v, s, 8);
+    if (HAS_ZERO(v) | HAS_ZERO(v ^ (ONES * '"')) | HAS_ZERO(v ^ (ONES * '\\')) | HAS_ZERO(v ^ (ONES * '\r')))
+      break;
+    s += 8;
+  }
+  while (s < end && !string_stop[(unsigned char)*s]) s++;
+  return s;
+}
+
 static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static int is_name_char(char c) {
   return is_lower(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -167,9 +186,7 @@ static int read_values(parser *p, const char *line, const char *s, const char *e
       int escapes = 0;
       s++;
       for (;;) {
-        const char *q = s;
-        while (q < end && !string_stop[(unsigned char)*q]) q++;
-        s = q;
+        s = plain_run(s, end);
         if (s == end || *s == '\r') {
           syntax(p, (size_t)(v - line), "unterminated string (a string ends on its line)",
                  NULL);
@@ -232,10 +249,12 @@ static int parse_line(parser *p, const char *line, const char *end) {
   memset(&l, 0, sizeof l);
   p->nvalues = 0;
   p->scratch_used = 0;
-  {
+  if (p->next_cr != NULL && p->next_cr < line) /* one search for the next, not one per line */
+    p->next_cr = memchr(line, '\r', (size_t)(p->end - line));
+  if (p->next_cr != NULL && p->next_cr < end) {
     /* Only the \r of a \r\n line end is allowed, and that one is gone already. */
-    const char *cr = memchr(line, '\r', (size_t)(end - line));
-    if (cr != NULL) {
+    const char *cr = p->next_cr;
+    {
       const char *q = line;
       while (q < cr && is_blank(*q)) q++;
       if (q == line && *q != '#')
@@ -365,6 +384,8 @@ int stance_markup_parse_from(const char *buf, size_t len, uint32_t first_line,
   p.line = first_line - 1;
   /* A byte order mark is skipped, as tree-sitter and Vim do. */
   if (first_line == 1 && len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) s += 3;
+  p.end = end;
+  p.next_cr = memchr(s, '\r', (size_t)(end - s));
   while (s < end && rc == 0) {
     const char *nl = memchr(s, '\n', (size_t)(end - s));
     const char *e = nl ? nl : end;

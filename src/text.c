@@ -132,6 +132,26 @@ static int starts_cp(const unsigned char *s, size_t len, size_t i) {
   return 1;
 }
 
+/* The CP_STEP bytes at u are all ASCII. */
+static int ascii_block(const unsigned char *u) {
+  unsigned char any = 0;
+  int j;
+  for (j = 0; j < CP_STEP; j++) any |= u[j];
+  return any < 0x80;
+}
+
+/* A line starts at byte `at`. 0, or -1 when out of memory. */
+static int add_line(stance_text *t, size_t *cap, size_t at) {
+  if (t->nlines + 1 >= *cap) {
+    size_t *nl = realloc(t->lines, *cap * 2 * sizeof *nl);
+    if (nl == NULL) return -1;
+    t->lines = nl;
+    *cap *= 2;
+  }
+  t->lines[t->nlines++] = at;
+  return 0;
+}
+
 stance_text *stance_text_new(const char *s, size_t len) {
   stance_text *t = calloc(1, sizeof *t);
   const unsigned char *u;
@@ -153,6 +173,20 @@ stance_text *stance_text_new(const char *s, size_t len) {
   k = 0;
   while (i < len) {
     int n = 1, bad = 0;
+    if (i == k * CP_STEP && i + CP_STEP <= len && ascii_block(u + i)) {
+      /* a block of ASCII: a code point per byte, only the line ends to find */
+      size_t j;
+      t->cp_at[k++] = (uint32_t)cp;
+      for (j = 0; j < CP_STEP; j++) {
+        if (u[i + j] == '\n' && add_line(t, &cap, i + j + 1) != 0) {
+          stance_text_free(t);
+          return NULL;
+        }
+      }
+      i += CP_STEP;
+      cp += CP_STEP;
+      continue;
+    }
     /* record the code point index of each CP_STEP boundary this character covers */
     if (u[i] >= 0x80) stance_utf8_decode(u + i, len - i, &n, &bad);
     while (k * CP_STEP < i + (size_t)n && k < t->ncp) {
@@ -163,18 +197,9 @@ stance_text *stance_text_new(const char *s, size_t len) {
       if (t->invalid == 0) t->first_invalid = i;
       t->invalid++;
     }
-    if (u[i] == '\n' && i + 1 <= len) {
-      if (t->nlines + 1 >= cap) {
-        size_t *nl;
-        cap *= 2;
-        nl = realloc(t->lines, cap * sizeof *nl);
-        if (nl == NULL) {
-          stance_text_free(t);
-          return NULL;
-        }
-        t->lines = nl;
-      }
-      t->lines[t->nlines++] = i + 1;
+    if (u[i] == '\n' && add_line(t, &cap, i + 1) != 0) {
+      stance_text_free(t);
+      return NULL;
     }
     i += (size_t)n;
     cp++;
@@ -250,6 +275,57 @@ size_t stance_text_cp_to_byte(const stance_text *t, size_t c) {
     i += (size_t)n;
     cp++;
   }
+  return i;
+}
+
+size_t stance_text_cp_to_byte_hint(const stance_text *t, size_t c, stance_text_hint *h) {
+  const unsigned char *u = (const unsigned char *)t->s;
+  size_t k, i, cp;
+  if (c >= t->cps) return t->len;
+  if (!h->valid || t->cp_at[h->k] > c) {
+    i = stance_text_cp_to_byte(t, c);
+  } else {
+    /* forward from the last block: a few steps, else a binary search over the rest */
+    size_t lo = h->k, hi, steps = 0;
+    while (lo + 1 < t->ncp && t->cp_at[lo + 1] <= c && steps < 8) lo++, steps++;
+    if (lo + 1 < t->ncp && t->cp_at[lo + 1] <= c) {
+      hi = t->ncp;
+      while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (t->cp_at[mid] <= c)
+          lo = mid;
+        else
+          hi = mid;
+      }
+    }
+    if (lo == h->k && h->cp <= c) { /* the same block, after the last place */
+      cp = h->cp;
+      i = h->byte;
+    } else {
+      cp = t->cp_at[lo];
+      i = char_start(t, lo * CP_STEP);
+    }
+    if (t->invalid == 0) {
+      while (cp < c) { /* valid UTF-8: a code point is a byte that is no continuation byte */
+        i++;
+        while ((u[i] & 0xC0) == 0x80) i++;
+        cp++;
+      }
+    } else {
+      while (cp < c && i < t->len) {
+        int n = 1;
+        if (u[i] >= 0x80) stance_utf8_decode(u + i, t->len - i, &n, NULL);
+        i += (size_t)n;
+        cp++;
+      }
+    }
+  }
+  k = i / CP_STEP;
+  while (k > 0 && t->cp_at[k] > c) k--; /* the block holding i: its first code point may start before */
+  h->valid = 1;
+  h->k = k;
+  h->cp = c;
+  h->byte = i;
   return i;
 }
 

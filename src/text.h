@@ -44,6 +44,13 @@ size_t stance_text_invalid(const stance_text *t, size_t *first);
 size_t stance_text_byte_to_cp(const stance_text *t, size_t b);
 /* O(log n): the first byte of code point c (c <= cps; cps gives len). */
 size_t stance_text_cp_to_byte(const stance_text *t, size_t c);
+/* The same, faster for a series of nearby code points in increasing order (the spans of a
+ * file, read in order): `h` remembers the last one (zero it before the first call). */
+typedef struct stance_text_hint {
+  size_t k, cp, byte;
+  int valid;
+} stance_text_hint;
+size_t stance_text_cp_to_byte_hint(const stance_text *t, size_t c, stance_text_hint *h);
 /* O(log n): the line holding byte b, and b's column in bytes and in code points. The
  * column of a line's end is the length of its content. */
 void stance_text_pos(const stance_text *t, size_t b, uint32_t *line, size_t *col_bytes,

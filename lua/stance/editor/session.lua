@@ -104,8 +104,15 @@ function M:read_layer(annotator)
   local text = require('stance.fs').read(path)
   local store, problems
   if text then
-    store, problems = core.read(text, { vocab = require('stance.schema').vocab(self.corpus:schema()) })
+    local opts = { vocab = require('stance.schema').vocab(self.corpus:schema()) }
+    if not self.frame then
+      -- the document's frame and hash are made on another thread while the file is read
+      opts.document, opts.crlf = self:text(), vim.bo[self.buf].fileformat == 'dos'
+    end
+    local frame, hash
+    store, problems, frame, hash = core.read(text, opts)
     if not store then return nil, problems end
+    if frame then self.frame, self.frame_text, self.frame_hash = frame, opts.document, 'sha256:' .. hash end
   elseif stamp ~= '' then
     return nil, ('cannot read %s'):format(path)
   else
