@@ -30,13 +30,23 @@ vim.api.nvim_create_autocmd('FileType', {
   end,
 })
 -- Documents inside a corpus (a folder with .stance/ at or above them) are annotated.
--- The test is a builtin search; nothing of stance loads for other files.
+-- The test is a builtin search; nothing of stance loads for other files. Their annotations
+-- start loading on threads before Neovim reads the document, and are taken after.
+local function in_corpus(args)
+  if vim.bo[args.buf].buftype ~= '' or args.file == '' then return false end
+  local dir = vim.fn.fnamemodify(args.file, ':p:h')
+  return vim.fn.finddir('.stance', vim.fn.fnameescape(dir) .. ';') ~= ''
+end
+vim.api.nvim_create_autocmd('BufReadPre', {
+  group = group,
+  callback = function(args)
+    if in_corpus(args) then require('stance.editor.preload').start(args.buf, args.file) end
+  end,
+})
 vim.api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile' }, {
   group = group,
   callback = function(args)
-    if vim.bo[args.buf].buftype ~= '' or args.file == '' then return end
-    local dir = vim.fn.fnamemodify(args.file, ':p:h')
-    if vim.fn.finddir('.stance', vim.fn.fnameescape(dir) .. ';') == '' then return end
+    if not in_corpus(args) then return end
     local ok, err = require('stance.editor.session').attach(args.buf)
     if not ok and err then require('stance.notify').error(err) end
   end,

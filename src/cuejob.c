@@ -57,49 +57,6 @@ static int count(void *ud, size_t start, size_t end, uint32_t category, uint32_t
   return 0;
 }
 
-/* The whole file into a malloc'd buffer (*len bytes), sized by `size` from the listing;
- * NULL with *why on failure. */
-static char *slurp(const char *path, uint64_t size, size_t *len, const char **why) {
-  FILE *f = fopen(path, "rb");
-  size_t cap = (size_t)size + 1, n = 0;
-  char *buf;
-  if (f == NULL) {
-    *why = "cannot open";
-    return NULL;
-  }
-  if ((buf = malloc(cap)) == NULL) {
-    fclose(f);
-    *why = "out of memory";
-    return NULL;
-  }
-  for (;;) {
-    size_t got;
-    if (n == cap) { /* it grew since it was listed */
-      char *nb = realloc(buf, cap * 2);
-      if (nb == NULL) {
-        free(buf);
-        fclose(f);
-        *why = "out of memory";
-        return NULL;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) break;
-  }
-  if (ferror(f)) {
-    free(buf);
-    fclose(f);
-    *why = "read error";
-    return NULL;
-  }
-  fclose(f);
-  *len = n;
-  return buf;
-}
-
 static int run(stance_job *job) {
   cuejob *c = stance_job_data(job);
   char path[PATH_MAX];
@@ -111,14 +68,14 @@ static int run(stance_job *job) {
       if (snprintf(path, sizeof path, "%s/%s", c->root, r->path) >= (int)sizeof path) {
         r->error = "path too long";
       } else {
-        const char *why = NULL;
-        char *text = slurp(path, r->size, &len, &why);
-        if (text == NULL) {
-          r->error = why;
-        } else {
-          if (stance_cues_match(c->cues, text, len, count, r) < 0) r->error = "out of memory";
-          free(text);
-        }
+        char *text = NULL;
+        size_t cap = 0;
+        int e = stance_read_path(path, &text, &cap, &len);
+        if (e != 0)
+          r->error = e == ENOMEM ? "out of memory" : "cannot read";
+        else if (stance_cues_match(c->cues, text, len, count, r) < 0)
+          r->error = "out of memory";
+        free(text);
       }
     }
     stance_job_advance(job, 1, len);

@@ -272,38 +272,6 @@ static int prepare(stance_job *job) {
   return 0;
 }
 
-/* Read a whole file into *buf (grown as needed, kept for the next file). 0 or an errno. */
-static int read_file(const char *path, char **buf, size_t *cap, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC), e;
-  size_t n = 0;
-  if (fd < 0) return errno;
-  for (;;) {
-    ssize_t got;
-    if (n == *cap) {
-      size_t ncap = *cap ? *cap * 2 : 65536;
-      char *nb = realloc(*buf, ncap);
-      if (nb == NULL) {
-        close(fd);
-        return ENOMEM;
-      }
-      *buf = nb;
-      *cap = ncap;
-    }
-    got = read(fd, *buf + n, *cap - n);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      e = errno;
-      close(fd);
-      return e;
-    }
-    if (got == 0) break;
-    n += (size_t)got;
-  }
-  close(fd);
-  *len = n;
-  return 0;
-}
-
 static int run(stance_job *job) {
   indexjob *j = stance_job_data(job);
   stance_segment_builder *b = stance_builder_new();
@@ -322,7 +290,7 @@ static int run(stance_job *job) {
       stance_doc *d = &j->docs[i];
       if (stance_job_cancelled(job)) break;
       snprintf(path, sizeof path, "%s/%s", j->root, j->todo[i].path);
-      err = read_file(path, &text, &cap, &len);
+      err = stance_read_path(path, &text, &cap, &len);
       if (err != 0) {
         if (err == ENOMEM) {
           free(text);

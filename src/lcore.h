@@ -23,6 +23,14 @@ const struct stance_cues *stance__check_cues(lua_State *L, int i);
 /* The store userdata at stack index i (raises otherwise). */
 struct stance_store;
 struct stance_store *stance__check_store(lua_State *L, int i);
+/* A store userdata that owns `s`; problems as a list of {line, col, severity, message}; the
+ * schema's values from opts.vocab of the table at `opts` (NULL when none). */
+void stance__push_store(lua_State *L, struct stance_store *s);
+struct stance_problems;
+void stance__push_problems(lua_State *L, const struct stance_problems *p);
+struct stance_vocab;
+struct stance_vocab *stance__read_vocab(lua_State *L, int opts);
+void stance__open_load(lua_State *L);
 struct stance_frame;
 /* A frame userdata that owns `f` (the caller has checked it is not NULL). */
 void stance__push_frame(lua_State *L, struct stance_frame *f);

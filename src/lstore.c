@@ -34,7 +34,7 @@ stance_store *stance__check_store(lua_State *L, int i) {
 
 static stance_store *check_store(lua_State *L) { return stance__check_store(L, 1); }
 
-static void push_store(lua_State *L, stance_store *s) {
+void stance__push_store(lua_State *L, stance_store *s) {
   lstore *ls = lua_newuserdata(L, sizeof *ls);
   ls->s = s;
   luaL_setmetatable(L, STORE_MT);
@@ -203,7 +203,7 @@ static const char *rec_from_table(lua_State *L, int t, stance_rec *r, stance_ran
 static int l_store_new(lua_State *L) {
   stance_store *s = stance_store_new();
   if (s == NULL) return stance__fail(L, "out of memory", "ENOMEM");
-  push_store(L, s);
+  stance__push_store(L, s);
   return 1;
 }
 
@@ -629,7 +629,7 @@ static int l_from_snapshot(lua_State *L) {
   const char *why = NULL;
   stance_store *s = stance_store_from_snapshot(data, len, key, &why);
   if (s == NULL) return stance__fail(L, why ? why : "damaged", why && strcmp(why, "memory") == 0 ? "ENOMEM" : "ESNAPSHOT");
-  push_store(L, s);
+  stance__push_store(L, s);
   return 1;
 }
 
@@ -657,7 +657,7 @@ static int s_tostring(lua_State *L) {
 
 /* ---- reading ------------------------------------------------------------------------- */
 
-static void push_problems(lua_State *L, const stance_problems *p) {
+void stance__push_problems(lua_State *L, const stance_problems *p) {
   size_t i;
   lua_createtable(L, (int)p->n, 0);
   for (i = 0; i < p->n; i++) {
@@ -675,7 +675,7 @@ static void push_problems(lua_State *L, const stance_problems *p) {
 }
 
 /* opts.vocab = { label = {...}, target = {...}, stance = {...}, role = {...}, type = {...} } */
-static stance_vocab *read_vocab(lua_State *L, int opts) {
+stance_vocab *stance__read_vocab(lua_State *L, int opts) {
   static const stance_field fields[] = {STANCE_F_LABEL, STANCE_F_TARGET, STANCE_F_STANCE,
                                         STANCE_F_ROLE, STANCE_F_TYPE};
   stance_vocab *v;
@@ -754,7 +754,7 @@ static int l_read(lua_State *L) {
     w.crlf = lua_toboolean(L, -1);
     lua_pop(L, 3);
   }
-  v = read_vocab(L, 2);
+  v = stance__read_vocab(L, 2);
   if (w.text) started = uv_thread_create(&thread, doc_prepare, &w) == 0;
   stance_problems_init(&p);
   s = stance_read_parts(text, len, v, &p, parts, NULL);
@@ -769,8 +769,8 @@ static int l_read(lua_State *L) {
     stance_problems_free(&p);
     return stance__fail(L, "out of memory", "ENOMEM");
   }
-  push_store(L, s);
-  push_problems(L, &p);
+  stance__push_store(L, s);
+  stance__push_problems(L, &p);
   stance_problems_free(&p);
   if (!w.text) return 2;
   stance__push_frame(L, w.frame);

@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "walk.h"
 
@@ -223,4 +225,47 @@ char **stance_strv_dup(const char *const *v, int *oom) {
     }
   }
   return c;
+}
+
+int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+  size_t n = 0;
+  struct stat st;
+  if (fd < 0) return errno;
+  /* room for the whole file and one byte more (to see the end without growing) */
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size + 1 > *cap &&
+      (uint64_t)st.st_size < SIZE_MAX) {
+    char *nb = realloc(*buf, (size_t)st.st_size + 1);
+    if (nb == NULL) {
+      close(fd);
+      return ENOMEM;
+    }
+    *buf = nb;
+    *cap = (size_t)st.st_size + 1;
+  }
+  for (;;) {
+    ssize_t got;
+    if (n == *cap) {
+      size_t ncap = *cap ? *cap * 2 : 65536;
+      char *nb = realloc(*buf, ncap);
+      if (nb == NULL) {
+        close(fd);
+        return ENOMEM;
+      }
+      *buf = nb;
+      *cap = ncap;
+    }
+    got = read(fd, *buf + n, *cap - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      e = errno;
+      close(fd);
+      return e;
+    }
+    if (got == 0) break;
+    n += (size_t)got;
+  }
+  close(fd);
+  *len = n;
+  return 0;
 }

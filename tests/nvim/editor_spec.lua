@@ -735,7 +735,45 @@ describe('the editor', function()
     assert.are.equal('Non, ça ne va pas.', recs[1].quote)
     vim.cmd('bwipeout!')
     s = assert(open(d, 'crlf.txt'))
+    assert.is_true(s.preloaded) -- read on threads during the open, frame made for CR LF
+    assert.is_nil(s.frame_text) -- the frame made on the thread serves the buffer
     assert.are.equal('Non, ça ne va pas.', require('stance.editor.nav').quote(s.buf, s.store:records('annotation')[1].spans))
+  end)
+
+  it('reads the layer on threads while Neovim reads the document, as a read after would', function()
+    local d = corpus()
+    require('stance').setup({ annotator = 'ana' })
+    local s = assert(open(d, '01_charge_works.txt'))
+    assert.is_true(s.preloaded)
+    assert.is_nil(require('stance.editor.preload').pending[s.buf])
+    local function spans(store)
+      local out = {}
+      for _, r in ipairs(store:records('annotation')) do out[r.id] = r.spans end
+      return out
+    end
+    local got = spans(s.store)
+    -- the same layer read by the session itself, after the open
+    require('stance.editor.preload').cancel(s.buf)
+    s.frame = nil
+    local store = assert(s:read_layer('ana'))
+    assert.are.same(spans(store), got)
+    assert.is_true(next(got) ~= nil)
+    assert.are.equal('sha256:' .. require('stance.core').sha256(T.read(d .. '/01_charge_works.txt')), s:doc_hash())
+    -- the file changed between the start of the read and the attach: read again
+    vim.cmd('bwipeout!')
+    local path = d .. '/.stance/annotations/ana/01_charge_works.txt.stance'
+    local group = vim.api.nvim_create_augroup('stance-test-preload', { clear = true })
+    vim.api.nvim_create_autocmd('BufReadPre', { group = group, once = true, callback = function()
+      T.write(path, T.read(path):gsub('label favor', 'label against', 1))
+    end })
+    s = assert(open(d, '01_charge_works.txt'))
+    vim.api.nvim_del_augroup_by_id(group)
+    assert.is_nil(s.preloaded)
+    local n = 0
+    for _, r in ipairs(s.store:records('annotation')) do
+      if r.label == 'against' then n = n + 1 end
+    end
+    assert.is_true(n > 0)
   end)
 
   it('refuses to write over an annotation file it could not read', function()

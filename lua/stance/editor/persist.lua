@@ -44,6 +44,7 @@ end
 --- What the file holds, as last read or written (appended records joined on demand).
 function H.file_text(s)
   local f = s.file
+  if type(f.text) == 'userdata' then f.text = f.text:string() end -- kept in C until needed
   if f.tail and #f.tail > 0 then
     f.text = f.text .. table.concat(f.tail)
     f.tail = {}

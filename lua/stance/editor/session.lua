@@ -71,6 +71,22 @@ function M:text()
   return M.file_text(self.buf)
 end
 
+--- Whether a frame made from the document's file is the buffer's text: the buffer is
+--- unchanged, shows the file's bytes as UTF-8 with the same line ends, and is as long.
+---@param frame stance.Frame
+---@param crlf boolean the frame's line ends
+---@return boolean
+function M:shows_file(frame, crlf)
+  local bo = vim.bo[self.buf]
+  if bo.modified or self.edited or not (bo.fileencoding == '' or bo.fileencoding == 'utf-8')
+    or crlf ~= (bo.fileformat == 'dos') then
+    return false
+  end
+  local len = vim.api.nvim_buf_get_offset(self.buf, vim.api.nvim_buf_line_count(self.buf))
+  local flen = frame:buf_len()
+  return flen == len or (flen == len - 1 and not bo.endofline)
+end
+
 --- A frame for the buffer's current text (cached until the text changes).
 ---@return stance.Frame
 function M:get_frame()
@@ -95,15 +111,22 @@ function M:read_layer(annotator)
   -- file changes on disk later
   local raw = cached and require('stance.fs').read(path)
   if cached and raw and M.stamp(path) == stamp then
+    if annotator == self.annotator then require('stance.editor.preload').cancel(self.buf) end
     local t = cached:tally('stance')
     local n = cached:count('annotation')
     return cached, { path = path, text = raw, stamp = stamp, errors = 0, problems = {}, size = #raw,
       exists = true, cached = true },
       { placed = n - (t.orphans or 0), moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
   end
-  local text = require('stance.fs').read(path)
+  local pre = require('stance.editor.preload').take(self.buf, annotator, path, stamp)
+  local text = pre and pre.text or require('stance.fs').read(path)
   local store, problems
-  if text then
+  if pre then
+    store, problems, self.preloaded = pre.store, pre.problems, true
+    if pre.frame and not self.frame and self:shows_file(pre.frame, pre.crlf) then
+      self.frame, self.frame_text, self.frame_hash = pre.frame, nil, 'sha256:' .. pre.hash
+    end
+  elseif text then
     local opts = { vocab = require('stance.schema').vocab(self.corpus:schema()) }
     if not self.frame then
       -- the document's frame and hash are made on another thread while the file is read
@@ -126,7 +149,7 @@ function M:read_layer(annotator)
   local trust = store:header().hash ~= nil and store:header().hash == self:doc_hash()
   local res = self:get_frame():anchor(store, { trust = trust })
   return store, { path = path, text = text, stamp = stamp, errors = errors, problems = problems,
-    size = text and #text, exists = text ~= nil }, res
+    size = text and (type(text) == 'string' and #text or text:len()), exists = text ~= nil }, res
 end
 
 --- What tells whether a file changed: size, time, inode ("" when there is none). Cheaper
@@ -145,22 +168,35 @@ function M:doc_hash()
   return self.frame_hash
 end
 
---- Start annotating `buf` if it shows a document of a corpus. Idempotent.
----@param buf integer
----@return stance.Session|nil
----@return string|nil err why not (nil when the buffer is simply not a document)
-function M.attach(buf)
-  if M.by_buf[buf] then return M.by_buf[buf] end
-  if not vim.api.nvim_buf_is_loaded(buf) or vim.bo[buf].buftype ~= '' then return nil end
-  local name = vim.api.nvim_buf_get_name(buf)
-  if name == '' then return nil end
-  local root = require('stance.root').find(name)
-  if not root then return nil end
+--- The corpus whose document `name` (a full path) is, and its path relative to the root; nil
+--- when it is none (with a message when the corpus cannot be read).
+---@param name string
+---@return stance.Corpus|nil
+---@return string|nil rel_or_err
+function M.locate(name)
+  if not require('stance.root').find(name) then return nil end
   local corpus, cerr = require('stance.corpora').get(name)
   if not corpus then return nil, cerr end
   local rel = require('stance.fs').relative(require('stance.core').realpath(name) or name,
     require('stance.core').realpath(corpus.root) or corpus.root)
   if rel:sub(1, 1) == '/' or not corpus:is_document(rel) then return nil end
+  return corpus, rel
+end
+
+--- Start annotating `buf` if it shows a document of a corpus. Idempotent.
+---@param buf integer
+---@return stance.Session|nil
+---@return string|nil err why not (nil when the buffer is simply not a document)
+function M.attach(buf)
+  if M.by_buf[buf] then
+    require('stance.editor.preload').cancel(buf) -- read again: the session keeps its layer
+    return M.by_buf[buf]
+  end
+  if not vim.api.nvim_buf_is_loaded(buf) or vim.bo[buf].buftype ~= '' then return nil end
+  local name = vim.api.nvim_buf_get_name(buf)
+  if name == '' then return nil end
+  local corpus, rel = M.locate(name)
+  if not corpus then return nil, rel end
   local self = setmetatable({
     buf = buf, corpus = corpus, rel = rel, annotator = require('stance.whoami').name(),
     undo = {}, redo = {}, others = {}, cache = {}, dirty = false, collapsed = {},

@@ -1,0 +1,54 @@
+--- A document's annotations loaded on threads while Neovim reads the document itself: at
+--- BufReadPre the annotation file and the document are read, the file parsed and the
+--- document's frame and hash made (core.load); the session takes the result when it attaches
+--- at BufReadPost. Nothing is started when the layer cache will serve the open.
+local M = {}
+
+---@type table<integer, {load: userdata, path: string, stamp: string, annotator: string}>
+M.pending = {}
+
+--- The cache of this version of the annotation file exists: it is faster than any parse.
+local function cached(root, annotator, rel, stamp)
+  local K = require('stance.cachekey')
+  local f = io.open(K.path(root, annotator, rel), 'rb')
+  if not f then return false end
+  local head = f:read(512) or ''
+  f:close()
+  return head:find('v' .. K.VERSION .. '|' .. stamp .. '|', 1, true) ~= nil
+end
+
+--- Start loading the layer of the buffer's document, if it is a document of a corpus.
+---@param buf integer
+---@param file string the file about to be read
+function M.start(buf, file)
+  M.cancel(buf)
+  local name = vim.fn.fnamemodify(file, ':p')
+  local corpus, rel = require('stance.editor.session').locate(name)
+  if not corpus then return end
+  local annotator = require('stance.whoami').name()
+  local path = require('stance.root').annotation_path(corpus.root, annotator, rel)
+  local stamp = require('stance.cachekey').stamp(path)
+  if stamp == '' or cached(corpus.root, annotator, rel, stamp) then return end
+  local load = require('stance.core').load(path, name,
+    { vocab = require('stance.schema').vocab(corpus:schema()) })
+  if load then M.pending[buf] = { load = load, path = path, stamp = stamp, annotator = annotator } end
+end
+
+--- What was loaded for `buf`, if it is `annotator`'s file at `path`, still as it was (stamp):
+--- the table load:wait() gives; else nil (the caller reads the file itself).
+---@return table|nil
+function M.take(buf, annotator, path, stamp)
+  local p = M.pending[buf]
+  M.pending[buf] = nil
+  if not p or p.annotator ~= annotator or p.path ~= path or p.stamp ~= stamp then return nil end
+  local r = p.load:wait()
+  if not r or not r.store then return nil end
+  return r
+end
+
+--- Forget a load nobody will take (its threads finish and free what they made).
+function M.cancel(buf)
+  M.pending[buf] = nil
+end
+
+return M

@@ -1,0 +1,151 @@
+/*
+ * lload.c - Lua binding of loads (load.h):
+ *
+ *   core.load(annotation_path, document_path[, {vocab = ...}]) -> load (started)
+ *   load:wait() -> { store, problems, text, frame, hash, crlf, error, doc_error }
+ *       store, problems: as core.read gives them (nil store: `error` says why: the file is
+ *       missing (code "ENOENT") or unreadable); text: the annotation file's bytes, kept in C
+ *       until text:string() (text:len() is their number); frame and
+ *       hash (hex) of the document's bytes as read, crlf: whether all its lines end with
+ *       "\r\n" (the frame's conversions assume it); doc_error when the document was not read.
+ *       A second wait returns nil.
+ *   core.read_bytes(path) -> bytes | nil, err, code     bytes:string(), bytes:len()
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "lcore.h"
+#include "load.h"
+#include "walk.h"
+
+#define LOAD_MT "stance.load"
+#define BYTES_MT "stance.bytes"
+
+/* Bytes kept in C until Lua needs them as a string (the annotation file a session keeps as
+ * the base of a later merge, which most sessions never make): bytes:string(), bytes:len(). */
+typedef struct lbytes {
+  char *data;
+  size_t len;
+} lbytes;
+
+static int b_string(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  lua_pushlstring(L, b->data ? b->data : "", b->len);
+  return 1;
+}
+
+static int b_len(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  lua_pushinteger(L, (lua_Integer)b->len);
+  return 1;
+}
+
+static int b_gc(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  free(b->data);
+  b->data = NULL;
+  return 0;
+}
+
+/* read_bytes(path) -> bytes | nil, err, code: a file's bytes, kept in C */
+static int l_read_bytes(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lbytes *b = lua_newuserdata(L, sizeof *b);
+  size_t cap = 0;
+  int e;
+  b->data = NULL;
+  b->len = 0;
+  luaL_setmetatable(L, BYTES_MT);
+  if ((e = stance_read_path(path, &b->data, &cap, &b->len)) != 0)
+    return stance__fail(L, lua_pushfstring(L, "%s: %s", path, strerror(e)), e == ENOENT ? "ENOENT" : "EREAD");
+  return 1;
+}
+
+static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
+static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
+
+typedef struct lload {
+  stance_load *l;
+} lload;
+
+static int l_load(lua_State *L) {
+  const char *ann = luaL_checkstring(L, 1), *doc = luaL_checkstring(L, 2);
+  stance_vocab *v = stance__read_vocab(L, 3);
+  lload *ll = lua_newuserdata(L, sizeof *ll);
+  ll->l = NULL;
+  luaL_setmetatable(L, LOAD_MT);
+  if ((ll->l = stance_load_start(ann, doc, v)) == NULL) return stance__fail(L, "cannot start a thread", "ENOMEM");
+  return 1;
+}
+
+/* t[key] = the reason, t[code_key] = "ENOENT" or "EREAD" */
+static void set_errno(lua_State *L, const char *key, const char *code_key, int e) {
+  if (e == 0) return;
+  lua_pushstring(L, strerror(e));
+  lua_setfield(L, -2, key);
+  lua_pushstring(L, e == ENOENT ? "ENOENT" : "EREAD");
+  lua_setfield(L, -2, code_key);
+}
+
+static int m_wait(lua_State *L) {
+  lload *ll = luaL_checkudata(L, 1, LOAD_MT);
+  stance_load_result *r;
+  if (ll->l == NULL) return 0;
+  r = stance_load_wait(ll->l);
+  if (r->oom) {
+    stance_load_free(ll->l);
+    ll->l = NULL;
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  lua_createtable(L, 0, 8);
+  set_errno(L, "error", "code", r->ann_errno);
+  set_errno(L, "doc_error", "doc_code", r->doc_errno);
+  if (r->ann != NULL) {
+    lbytes *b = lua_newuserdata(L, sizeof *b);
+    b->data = r->ann;
+    b->len = r->ann_len;
+    r->ann = NULL;
+    luaL_setmetatable(L, BYTES_MT);
+    lua_setfield(L, -2, "text");
+  }
+  if (r->store != NULL) {
+    stance__push_store(L, r->store);
+    r->store = NULL;
+    lua_setfield(L, -2, "store");
+    stance__push_problems(L, &r->problems);
+    lua_setfield(L, -2, "problems");
+  }
+  if (r->frame != NULL) {
+    stance__push_frame(L, r->frame);
+    r->frame = NULL;
+    lua_setfield(L, -2, "frame");
+    lua_pushstring(L, r->hash);
+    lua_setfield(L, -2, "hash");
+    lua_pushboolean(L, r->crlf);
+    lua_setfield(L, -2, "crlf");
+  }
+  stance_load_free(ll->l);
+  ll->l = NULL;
+  return 1;
+}
+
+static int m_gc(lua_State *L) {
+  lload *ll = luaL_checkudata(L, 1, LOAD_MT);
+  stance_load_free(ll->l);
+  ll->l = NULL;
+  return 0;
+}
+
+static const luaL_Reg load_meta[] = {{"__gc", m_gc}, {NULL, NULL}};
+static const luaL_Reg load_methods[] = {{"wait", m_wait}, {NULL, NULL}};
+
+void stance__open_load(lua_State *L) {
+  stance__newclass(L, LOAD_MT, load_meta, load_methods);
+  stance__newclass(L, BYTES_MT, bytes_meta, bytes_methods);
+  lua_pushcfunction(L, l_load);
+  lua_setfield(L, -2, "load");
+  lua_pushcfunction(L, l_read_bytes);
+  lua_setfield(L, -2, "read_bytes");
+}

@@ -1,0 +1,109 @@
+/*
+ * load.c - loading an annotation file and its document on threads (see load.h).
+ *
+ * One thread reads the document and hands it to a second one (frame and hash), then reads
+ * and parses the annotation file, itself in parts on threads when it is big.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "load.h"
+#include "walk.h"
+
+struct stance_load {
+  char *ann_path, *doc_path;
+  stance_vocab *vocab;
+  uv_thread_t thread;
+  int joined;
+  char *doc;
+  size_t doc_len;
+  stance_load_result res;
+};
+
+/* Every line ends with "\r\n" (and there is at least one): what Neovim reads as 'dos'. */
+static int all_crlf(const char *s, size_t len) {
+  const char *p = s, *end = s + len;
+  int any = 0;
+  while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+    if (p == s || p[-1] != '\r') return 0;
+    any = 1;
+    p++;
+  }
+  return any;
+}
+
+static void prepare_doc(void *arg) {
+  stance_load *l = arg;
+  l->res.crlf = all_crlf(l->doc, l->doc_len);
+  l->res.frame = stance_frame_new(l->doc, l->doc_len, l->res.crlf);
+  if (l->res.frame == NULL || stance_hash_buffer(l->doc, l->doc_len, l->res.hash) != 0) {
+    l->res.oom = 1;
+    l->res.hash[0] = '\0';
+  }
+}
+
+static void run(void *arg) {
+  stance_load *l = arg;
+  size_t cap = 0, acap = 0;
+  uv_thread_t doc_thread;
+  int doc_started = 0;
+  l->res.doc_errno = stance_read_path(l->doc_path, &l->doc, &cap, &l->doc_len);
+  if (l->res.doc_errno == 0 && l->doc_len > STANCE_FRAME_MAX) l->res.doc_errno = EFBIG;
+  if (l->res.doc_errno == 0) {
+    doc_started = uv_thread_create(&doc_thread, prepare_doc, l) == 0;
+    if (!doc_started) prepare_doc(l);
+  }
+  l->res.ann_errno = stance_read_path(l->ann_path, &l->res.ann, &acap, &l->res.ann_len);
+  if (l->res.ann_errno == 0) {
+    l->res.store = stance_read(l->res.ann, l->res.ann_len, l->vocab, &l->res.problems);
+    if (l->res.store == NULL) l->res.oom = 1;
+  }
+  if (doc_started) uv_thread_join(&doc_thread);
+  free(l->doc); /* the frame has its own copy */
+  l->doc = NULL;
+}
+
+static void free_fields(stance_load *l) {
+  free(l->ann_path);
+  free(l->doc_path);
+  stance_vocab_free(l->vocab);
+  free(l->doc);
+  free(l->res.ann);
+  stance_store_free(l->res.store);
+  stance_problems_free(&l->res.problems);
+  stance_frame_free(l->res.frame);
+  free(l);
+}
+
+stance_load *stance_load_start(const char *ann_path, const char *doc_path, stance_vocab *vocab) {
+  stance_load *l = calloc(1, sizeof *l);
+  if (l == NULL) {
+    stance_vocab_free(vocab);
+    return NULL;
+  }
+  l->vocab = vocab;
+  stance_problems_init(&l->res.problems);
+  l->ann_path = stance_strdup(ann_path);
+  l->doc_path = stance_strdup(doc_path);
+  if (l->ann_path == NULL || l->doc_path == NULL || uv_thread_create(&l->thread, run, l) != 0) {
+    free_fields(l);
+    return NULL;
+  }
+  return l;
+}
+
+stance_load_result *stance_load_wait(stance_load *l) {
+  if (!l->joined) {
+    uv_thread_join(&l->thread);
+    l->joined = 1;
+  }
+  return &l->res;
+}
+
+void stance_load_free(stance_load *l) {
+  if (l == NULL) return;
+  stance_load_wait(l);
+  free_fields(l);
+}
