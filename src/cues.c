@@ -232,7 +232,7 @@ typedef struct live {
   size_t start;
 } live;
 
-typedef struct match_state {
+struct stance_cue_stream {
   const stance_cues *c;
   const char *text;
   size_t prev_end;
@@ -242,7 +242,8 @@ typedef struct match_state {
   int ncur;
   long matches;
   int stop;
-} match_state;
+};
+typedef stance_cue_stream match_state;
 
 static void step(match_state *m, uint32_t sym, size_t start, size_t end, int *nn) {
   int i;
@@ -265,8 +266,7 @@ static void step(match_state *m, uint32_t sym, size_t start, size_t end, int *nn
   }
 }
 
-static int on_word(void *ud, size_t start, size_t end, const char *w, size_t n, int broken) {
-  match_state *m = ud;
+int stance_cue_stream_word(stance_cue_stream *m, size_t start, size_t end, const char *w, size_t n, int broken) {
   const stance_cues *c = m->c;
   const entry *e;
   int nn = 0;
@@ -291,10 +291,9 @@ static int on_word(void *ud, size_t start, size_t end, const char *w, size_t n, 
   return m->stop;
 }
 
-long stance_cues_match(const stance_cues *c, const char *text, size_t len, stance_cue_cb cb, void *ud) {
+stance_cue_stream *stance_cue_stream_new(const stance_cues *c, const char *text, stance_cue_cb cb, void *ud) {
   match_state *m = malloc(sizeof *m);
-  long r;
-  if (m == NULL) return -1;
+  if (m == NULL) return NULL;
   m->c = c;
   m->text = text;
   m->prev_end = 0;
@@ -303,6 +302,23 @@ long stance_cues_match(const stance_cues *c, const char *text, size_t len, stanc
   m->ncur = 0;
   m->matches = 0;
   m->stop = 0;
+  return m;
+}
+
+void stance_cue_stream_reset(stance_cue_stream *m) { m->ncur = 0; }
+
+long stance_cue_stream_matches(const stance_cue_stream *m) { return m->matches; }
+
+void stance_cue_stream_free(stance_cue_stream *m) { free(m); }
+
+static int on_word(void *ud, size_t start, size_t end, const char *w, size_t n, int broken) {
+  return stance_cue_stream_word(ud, start, end, w, n, broken);
+}
+
+long stance_cues_match(const stance_cues *c, const char *text, size_t len, stance_cue_cb cb, void *ud) {
+  match_state *m = stance_cue_stream_new(c, text, cb, ud);
+  long r;
+  if (m == NULL) return -1;
   r = stance_tokenize(text, len, on_word, m) < 0 ? -1 : m->matches;
   free(m);
   return r;

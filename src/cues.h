@@ -32,4 +32,16 @@ typedef int (*stance_cue_cb)(void *ud, size_t start, size_t end, uint32_t catego
  * out of memory. */
 long stance_cues_match(const stance_cues *c, const char *text, size_t len, stance_cue_cb cb, void *ud);
 
+/* The same, fed word by word by a caller that walks the words itself (stance_tokenize's
+ * callback arguments; `text` is what start and end count from): one walk over a text then
+ * serves the cues and other uses of its words. _reset forgets the cues under way (a new
+ * sentence). _word returns non-zero when the callback asked to stop. */
+typedef struct stance_cue_stream stance_cue_stream;
+stance_cue_stream *stance_cue_stream_new(const stance_cues *c, const char *text, stance_cue_cb cb, void *ud);
+int stance_cue_stream_word(stance_cue_stream *m, size_t start, size_t end, const char *folded, size_t n,
+                           int broken);
+void stance_cue_stream_reset(stance_cue_stream *m);
+long stance_cue_stream_matches(const stance_cue_stream *m);
+void stance_cue_stream_free(stance_cue_stream *m);
+
 #endif

@@ -125,7 +125,7 @@ int stance_nb_add(stance_nb *m, const char *text, size_t len, int cls) {
 }
 
 /* The table of log-probabilities: one lookup per feature and class when predicting. */
-static int prepare(stance_nb *m) {
+int stance_nb_prepare(stance_nb *m) {
   uint32_t ndocs = 0, b;
   int c;
   if (m->logp != NULL) return 0;
@@ -147,7 +147,7 @@ int stance_nb_predict(stance_nb *m, const char *text, size_t len, double *probs)
   double logp[STANCE_NB_MAX_CLASSES], best = -INFINITY, sum = 0;
   int c;
   size_t i;
-  if (prepare(m) != 0) return -1;
+  if (stance_nb_prepare(m) != 0) return -1;
   if (features(m, text, len, &f) != 0) return -1;
   for (c = 0; c < m->classes; c++) {
     const float *lpc = m->logp + (size_t)c * BUCKETS;
@@ -159,6 +159,89 @@ int stance_nb_predict(stance_nb *m, const char *text, size_t len, double *probs)
   for (c = 0; c < m->classes; c++) sum += exp(logp[c] - best);
   for (c = 0; c < m->classes; c++) probs[c] = exp(logp[c] - best) / sum;
   free(f.b);
+  return 0;
+}
+
+/* ---- many spans of one text in one walk ----------------------------------------------- */
+
+typedef struct spans_walk {
+  const stance_nb *m;
+  const size_t *spans;
+  size_t n, k;                  /* the span the last word was in (n: none yet) */
+  double *acc;                  /* log-probabilities per span and class */
+  uint64_t prev;
+  int have_prev;
+  size_t base;                  /* where the walk started in the text */
+  stance_cue_stream *cues;
+} spans_walk;
+
+static void add_feature(spans_walk *w, size_t k, uint64_t h) {
+  const stance_nb *m = w->m;
+  uint32_t b = (uint32_t)(h & (BUCKETS - 1));
+  int c;
+  for (c = 0; c < m->classes; c++) w->acc[k * (size_t)m->classes + (size_t)c] += m->logp[(size_t)c * BUCKETS + b];
+}
+
+static int spans_cue(void *ud, size_t start, size_t end, uint32_t category, uint32_t cue) {
+  spans_walk *w = ud;
+  (void)start;
+  (void)end;
+  (void)cue;
+  add_feature(w, w->k, XXH3_64bits_withSeed(&category, sizeof category, 7));
+  return 0;
+}
+
+static int spans_word(void *ud, size_t rstart, size_t rend, const char *word, size_t n, int broken) {
+  spans_walk *w = ud;
+  uint64_t h;
+  size_t start = rstart + w->base, end = rend + w->base, k = w->k == w->n ? 0 : w->k;
+  while (k < w->n && start >= w->spans[2 * k + 1]) k++;
+  if (k == w->n) return 1; /* past the last span */
+  if (start < w->spans[2 * k] || end > w->spans[2 * k + 1]) return 0; /* between spans */
+  if (k != w->k) { /* the first word of a span: nothing before it counts */
+    w->k = k;
+    w->have_prev = 0;
+    if (w->cues) stance_cue_stream_reset(w->cues);
+  }
+  h = XXH3_64bits_withSeed(word, n, 1);
+  add_feature(w, k, h);
+  if (w->have_prev && !broken) add_feature(w, k, XXH3_64bits_withSeed(&w->prev, sizeof w->prev, h));
+  w->prev = h;
+  w->have_prev = 1;
+  if (w->cues) stance_cue_stream_word(w->cues, rstart, rend, word, n, broken);
+  return 0;
+}
+
+int stance_nb_predict_spans(stance_nb *m, const char *text, size_t len, const size_t *spans, size_t n,
+                            double *probs) {
+  spans_walk w;
+  size_t k, from, to;
+  int c, rc = 0;
+  if (n == 0) return 0;
+  if (stance_nb_prepare(m) != 0) return -1;
+  memset(&w, 0, sizeof w);
+  w.m = m;
+  w.spans = spans;
+  w.n = n;
+  w.k = n;
+  w.acc = probs;
+  for (k = 0; k < n; k++)
+    for (c = 0; c < m->classes; c++) probs[k * (size_t)m->classes + (size_t)c] = m->logprior[c];
+  /* the words from the first span's start to the last one's end (offsets from `from`) */
+  from = spans[0] < len ? spans[0] : len;
+  to = spans[2 * n - 1] < len ? spans[2 * n - 1] : len;
+  w.base = from;
+  if (m->cues != NULL && (w.cues = stance_cue_stream_new(m->cues, text + from, spans_cue, &w)) == NULL) return -1;
+  if (to > from && stance_tokenize(text + from, to - from, spans_word, &w) < 0) rc = -1;
+  stance_cue_stream_free(w.cues);
+  if (rc != 0) return rc;
+  for (k = 0; k < n; k++) { /* log-probabilities to probabilities */
+    double *p = probs + k * (size_t)m->classes, best = -INFINITY, sum = 0;
+    for (c = 0; c < m->classes; c++)
+      if (p[c] > best) best = p[c];
+    for (c = 0; c < m->classes; c++) sum += (p[c] = exp(p[c] - best));
+    for (c = 0; c < m->classes; c++) p[c] /= sum;
+  }
   return 0;
 }
 

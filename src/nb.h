@@ -32,6 +32,17 @@ int stance_nb_add(stance_nb *m, const char *text, size_t len, int cls);
  * floats), so that each feature costs one lookup per class. */
 int stance_nb_predict(stance_nb *m, const char *text, size_t len, double *probs);
 
+/* Make the table of log-probabilities now (predictions make it when it is missing; a model
+ * predicting on several threads at once must have it made first). 0 or -1. */
+int stance_nb_prepare(stance_nb *m);
+
+/* P(class | span) for `n` spans of one text, given as byte offsets [start, end) in
+ * spans[2k], spans[2k + 1], in order and not overlapping (sentences): probs[k * classes + c].
+ * The text is walked once, its words feeding the features and the cue matcher together;
+ * each span gets what stance_nb_predict gives for its text alone. 0 or -1. */
+int stance_nb_predict_spans(stance_nb *m, const char *text, size_t len, const size_t *spans, size_t n,
+                            double *probs);
+
 /* Examples counted per class. */
 uint32_t stance_nb_count(const stance_nb *m, int cls);
 
