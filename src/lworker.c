@@ -11,6 +11,7 @@
 #include "compat.h"
 #include "hashjob.h"
 #include "cuejob.h"
+#include "modeljob.h"
 #include "index.h"
 #include "indexfile.h"
 #include "indexjob.h"
@@ -246,6 +247,138 @@ static int worker_cues(lua_State *L) {
     j->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   return n;
+}
+
+/* ---- the model job -------------------------------------------------------------------- */
+
+/* job:results() -> { examples = { per class }, documents = { { path, sentences, predicted,
+ * error }, ... } }; job:results(i) -> { start = {...}, stop = {...}, probs = { n x classes } }
+ * for document i (code points; probabilities class by class for each sentence). */
+static int model_results(lua_State *L, stance_job *job) {
+  const stance_model_result *r;
+  uint32_t examples[STANCE_NB_MAX_CLASSES];
+  size_t n = stance_modeljob_results(job, &r, examples), i, k;
+  int classes = stance_modeljob_classes(job), c;
+  if (!lua_isnoneornil(L, 2)) {
+    lua_Integer d = luaL_checkinteger(L, 2);
+    const stance_model_result *x;
+    if (d < 1 || (size_t)d > n) return luaL_argerror(L, 2, "no such document");
+    x = &r[d - 1];
+    lua_createtable(L, 0, 3);
+    lua_createtable(L, (int)x->n, 0);
+    for (k = 0; k < x->n; k++) {
+      lua_pushinteger(L, (lua_Integer)x->start[k]);
+      lua_rawseti(L, -2, (int)k + 1);
+    }
+    lua_setfield(L, -2, "start");
+    lua_createtable(L, (int)x->n, 0);
+    for (k = 0; k < x->n; k++) {
+      lua_pushinteger(L, (lua_Integer)x->end[k]);
+      lua_rawseti(L, -2, (int)k + 1);
+    }
+    lua_setfield(L, -2, "stop");
+    lua_createtable(L, (int)(x->n * (size_t)classes), 0);
+    for (k = 0; k < x->n * (size_t)classes; k++) {
+      lua_pushnumber(L, x->probs[k]);
+      lua_rawseti(L, -2, (int)k + 1);
+    }
+    lua_setfield(L, -2, "probs");
+    return 1;
+  }
+  lua_createtable(L, 0, 2);
+  lua_createtable(L, classes, 0);
+  for (c = 0; c < classes; c++) {
+    lua_pushinteger(L, (lua_Integer)examples[c]);
+    lua_rawseti(L, -2, c + 1);
+  }
+  lua_setfield(L, -2, "examples");
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, r[i].path);
+    lua_setfield(L, -2, "path");
+    lua_pushinteger(L, (lua_Integer)r[i].sentences);
+    lua_setfield(L, -2, "sentences");
+    lua_pushinteger(L, (lua_Integer)r[i].n);
+    lua_setfield(L, -2, "predicted");
+    if (r[i].error != NULL) {
+      lua_pushstring(L, r[i].error);
+      lua_setfield(L, -2, "error");
+    }
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  lua_setfield(L, -2, "documents");
+  return 1;
+}
+
+/* worker:model(root, docs, classes[, matcher]) -> job. docs: { { path, labels = { start, stop,
+ * class, ... } (code points; class 1..classes, or 0: covers without teaching), train = bool,
+ * predict = bool }, ... } */
+static int worker_model(lua_State *L) {
+  lworker *lw = check_worker(L);
+  const char *root = luaL_checkstring(L, 2);
+  lua_Integer classes = luaL_checkinteger(L, 4);
+  const stance_cues *cues = lua_isnoneornil(L, 5) ? NULL : stance__check_cues(L, 5);
+  size_t n, i, k;
+  stance_model_doc *docs;
+  stance_model_label **labels;
+  stance_job *job;
+  int rc, oom = 0;
+  luaL_checktype(L, 3, LUA_TTABLE);
+  if (classes < 2 || classes > STANCE_NB_MAX_CLASSES) return luaL_argerror(L, 4, "2 to 16 classes");
+  n = lua_rawlen(L, 3);
+  docs = calloc(n ? n : 1, sizeof *docs);
+  labels = calloc(n ? n : 1, sizeof *labels);
+  if (docs == NULL || labels == NULL) oom = 1;
+  for (i = 0; !oom && i < n; i++) {
+    size_t nl;
+    lua_rawgeti(L, 3, (int)i + 1);
+    if (!lua_istable(L, -1)) {
+      free(docs);
+      free(labels);
+      return luaL_argerror(L, 3, "a list of documents");
+    }
+    lua_getfield(L, -1, "path");
+    docs[i].path = lua_tostring(L, -1); /* kept alive by the table until the job copies it */
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "train");
+    docs[i].train = lua_toboolean(L, -1);
+    lua_getfield(L, -2, "predict");
+    docs[i].predict = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    lua_getfield(L, -1, "labels");
+    nl = lua_istable(L, -1) ? lua_rawlen(L, -1) / 3 : 0;
+    if (nl > 0 && (labels[i] = malloc(nl * sizeof **labels)) == NULL) oom = 1;
+    for (k = 0; !oom && k < nl; k++) {
+      lua_rawgeti(L, -1, (int)(3 * k + 1));
+      lua_rawgeti(L, -2, (int)(3 * k + 2));
+      lua_rawgeti(L, -3, (int)(3 * k + 3));
+      labels[i][k].start = (uint32_t)lua_tointeger(L, -3);
+      labels[i][k].end = (uint32_t)lua_tointeger(L, -2);
+      labels[i][k].cls = (int)lua_tointeger(L, -1) - 1;
+      lua_pop(L, 3);
+    }
+    docs[i].labels = labels[i];
+    docs[i].nlabels = nl;
+    lua_pop(L, 2);
+    if (docs[i].path == NULL) {
+      for (k = 0; k <= i; k++) free(labels[k]);
+      free(docs);
+      free(labels);
+      return luaL_argerror(L, 3, "a document without a path");
+    }
+  }
+  job = oom ? NULL : stance_modeljob_new(root, docs, n, (int)classes, cues);
+  for (i = 0; i < n && labels; i++) free(labels[i]);
+  free(docs);
+  free(labels);
+  rc = submit(L, lw, job, model_results);
+  if (rc == 1 && cues != NULL && lua_isuserdata(L, -1)) {
+    ljob *j = lua_touserdata(L, -1);
+    lua_pushvalue(L, 5);
+    j->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  return rc;
 }
 
 /* ---- index jobs --------------------------------------------------------------------- */
@@ -533,7 +666,7 @@ static const luaL_Reg job_methods[] = {
 static const luaL_Reg worker_meta[] = {
     {"__gc", worker_close}, {"__tostring", worker_tostring}, {NULL, NULL}};
 static const luaL_Reg worker_methods[] = {
-    {"hash", worker_hash}, {"cues", worker_cues}, {"index", worker_index}, {"save_index", worker_save_index},
+    {"hash", worker_hash}, {"cues", worker_cues}, {"model", worker_model}, {"index", worker_index}, {"save_index", worker_save_index},
     {"load_index", worker_load_index}, {"watch", worker_watch}, {"unwatch", worker_unwatch},
     {"poll", worker_poll},     {"wait", worker_wait},
     {"fd", worker_fd},     {"tasks", worker_tasks},   {"active", worker_active},

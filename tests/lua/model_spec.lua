@@ -99,6 +99,57 @@ describe('the stance model', function()
     assert.are.equal(#recs, again:count('annotation'))
   end)
 
+  it('learns and predicts on the worker threads what the same model does sentence by sentence', function()
+    local d = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+    local c = assert(require('stance').open(d))
+    for _, p in ipairs({ '01_charge_works.txt', '02_charge_unfair.txt', '03_charge_evidence.txt' }) do
+      local doc = assert(c:document(p))
+      for i, s in ipairs(doc:sentences()) do
+        if i % 3 ~= 0 then -- some left to predict in the annotated documents too
+          assert(doc:annotate({ start = s.start, stop = s.stop, label = label(s.text), target = 'congestion-charge',
+            annotator = 'rules' }))
+        end
+      end
+    end
+    assert(c:save())
+    local model = require('stance.model')
+    -- the reference: examples and unannotated sentences in Lua, one prediction per sentence
+    local ex = model.examples(c, { target = 'congestion-charge' })
+    local nb = model.train(ex, require('stance.lexicon').load(d))
+    local result
+    local job = assert(model.start(c, { target = 'congestion-charge' }, { on_done = function(r) result = r end }))
+    assert.are.equal('done', require('stance.worker').wait(job))
+    assert(result)
+    local learnt = 0
+    for _, n in pairs(result.examples) do
+      learnt = learnt + n
+    end
+    assert.are.equal(#ex, learnt)
+    local compared = 0
+    for i, info in ipairs(result.documents) do
+      local doc = assert(c:document(info.path))
+      local humans = {}
+      for _, n in ipairs(doc:annotators()) do
+        if n ~= 'model' then humans[#humans + 1] = n end
+      end
+      local want = model.unlabelled(doc, humans, 'congestion-charge')
+      local got = result.predictions(i)
+      assert.are.equal(#want, #got, info.path)
+      assert.are.equal(#doc:sentences(), info.sentences)
+      for k, w in ipairs(want) do
+        local cls, p, probs = model.predict(nb, w.text)
+        assert.are.same({ w.start, w.stop, cls }, { got[k].start, got[k].stop, got[k].class })
+        assert.is_true(math.abs(p - got[k].p) < 1e-9)
+        for cl = 1, #probs do
+          assert.is_true(math.abs(probs[cl] - got[k].probs[cl]) < 1e-9)
+        end
+        compared = compared + 1
+      end
+    end
+    assert.is_true(compared >= 20, compared)
+  end)
+
   it('core.nb learns from examples and gives probabilities', function()
     local core = require('stance.core')
     local m = core.nb(2)

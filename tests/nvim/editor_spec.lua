@@ -678,7 +678,7 @@ describe('the editor', function()
     end
     assert(c:save())
     local s = assert(open(d, '03_charge_evidence.txt'))
-    local n = require('stance.editor.suggest').run('congestion-charge', 0)
+    local n = require('stance.editor.suggest').run('congestion-charge', 0, { wait = true })
     assert.is_true(n > 0)
     local rows = require('stance.editor.render').plan(s, vim.api.nvim_get_current_win(), s.buf, 0, 60)
     local ghost = 0
@@ -703,7 +703,7 @@ describe('the editor', function()
     assert.is_true(require('stance.editor.suggest').reject())
     local model = assert(require('stance.core').read(T.read(d .. '/.stance/annotations/model/03_charge_evidence.txt.stance')))
     assert.truthy(model:records('annotation')[1].note:find('^rejected by tester'))
-    require('stance.editor.suggest').run('congestion-charge', 0)
+    require('stance.editor.suggest').run('congestion-charge', 0, { wait = true })
     for _, x in ipairs(s.suggestions) do
       assert.is_false(x.start == it.start and x.class == it.class)
     end

@@ -26,30 +26,27 @@ function cmd.run(opts, args)
   if not c then return nil, err end
   local names = require('stance.cli.args').list(opts.annotators)
   local model = require('stance.model')
-  local ex = model.examples(c, { target = opts.target, annotators = names })
-  local seen = {}
-  for _, e in ipairs(ex) do
-    seen[e.label] = true
-  end
-  local nclasses = 0
-  for _ in pairs(seen) do
-    nclasses = nclasses + 1
+  -- trained and predicted on the worker's threads (src/modeljob.c)
+  local result, why
+  local job, jerr = model.start(c, { target = opts.target, annotators = names }, {
+    on_done = function(res, e) result, why = res, e end,
+  })
+  if not job then return nil, jerr end
+  require('stance.worker').wait(job)
+  if not result then return nil, why end
+  local learnt, nclasses = 0, 0
+  for _, n in pairs(result.examples) do
+    learnt = learnt + n
+    if n > 0 then nclasses = nclasses + 1 end
   end
   if nclasses < 2 then
-    return nil, ('%d labelled sentence(s) with %d stance(s): the model needs two stances or more'):format(#ex,
+    return nil, ('%d labelled sentence(s) with %d stance(s): the model needs two stances or more'):format(learnt,
       nclasses)
   end
-  local nb = model.train(ex, require('stance.lexicon').load(c.root))
   local written, docs = 0, 0
-  for _, path in ipairs(c:paths()) do
-    local doc = assert(c:document(path))
-    local humans = names
-    if not humans then
-      humans = {}
-      for _, n in ipairs(doc:annotators()) do
-        if n ~= 'model' then humans[#humans + 1] = n end
-      end
-    end
+  for i, d in ipairs(result.documents) do
+    if d.error then return nil, ('%s: %s'):format(d.path, d.error) end
+    local doc = assert(c:document(d.path))
     local layer = assert(doc:layer('model'))
     for _, r in ipairs(layer:records('annotation')) do
       layer:remove(r.id)
@@ -58,12 +55,11 @@ function cmd.run(opts, args)
       layer:remove(r.id)
     end
     local n = 0
-    for _, s in ipairs(model.unlabelled(doc, humans, opts.target)) do
-      local cls, p = model.predict(nb, s.text)
-      if p >= min then
-        local ok, aerr = layer:add('annotation', { spans = { { s.start, s.stop } }, label = cls, stance = cls,
-          target = opts.target, confidence = ('%.3f'):format(p) })
-        if not ok then return nil, ('%s: %s'):format(path, aerr) end
+    for _, it in ipairs(d.predicted > 0 and result.predictions(i) or {}) do
+      if it.p >= min then
+        local ok, aerr = layer:add('annotation', { spans = { { it.start, it.stop } }, label = it.class,
+          stance = it.class, target = opts.target, confidence = ('%.3f'):format(it.p) })
+        if not ok then return nil, ('%s: %s'):format(d.path, aerr) end
         n = n + 1
       end
     end
@@ -75,7 +71,7 @@ function cmd.run(opts, args)
     written = written + n
   end
   io.stdout:write(('stance suggest: %d suggestion(s) at or above %.2f in %d document(s), learnt from %d labelled'
-    .. ' sentence(s); written as the layer "model"\n'):format(written, min, docs, #ex))
+    .. ' sentence(s); written as the layer "model"\n'):format(written, min, docs, learnt))
   return 0
 end
 

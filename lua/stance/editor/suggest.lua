@@ -19,11 +19,54 @@ function H.rejected(doc)
   return out
 end
 
---- :Stance suggest [TARGET] [MIN-PROB]: predict the document's unannotated sentences.
+--- Show what the model job predicted for the session's document.
+function H.show(s, res, rejected, min, target, quiet)
+  local classes = 0
+  local learnt = 0
+  for _, n in pairs(res.examples) do
+    if n > 0 then classes = classes + 1 end
+    learnt = learnt + n
+  end
+  if classes < 2 then
+    s.predictions, s.suggestions = nil, nil
+    require('stance.editor.render').redraw(s.buf)
+    return nil, ('%d labelled sentence(s): the model needs two stances or more'):format(learnt)
+  end
+  if vim.bo[s.buf].modified then
+    return nil, 'the document changed while the model ran: write it and suggest again'
+  end
+  local at
+  for i, d in ipairs(res.documents) do
+    if d.path == s.rel then at = i end
+  end
+  local frame = s:get_frame()
+  s.predictions, s.suggestions = {}, {}
+  for _, it in ipairs(at and res.predictions(at) or {}) do
+    if not rejected[it.start .. ':' .. it.class] then
+      it.cp, it.target = { it.start, it.stop }, target
+      it.start, it.stop = frame:cp_to_buf(it.cp[1]), frame:cp_to_buf(it.cp[2])
+      s.predictions[#s.predictions + 1] = it
+      if it.p >= min then s.suggestions[#s.suggestions + 1] = it end
+    end
+  end
+  s.suggest_target = target
+  require('stance.editor.render').redraw(s.buf)
+  if not quiet then
+    require('stance.compat').echo(('%d suggestion(s) at or above %.2f (of %d sentences predicted; learnt from %d)')
+      :format(#s.suggestions, min, #s.predictions, learnt))
+  end
+  return #s.suggestions
+end
+
+--- :Stance suggest [TARGET] [MIN-PROB]: train on the corpus's annotations and predict the
+--- document's unannotated sentences, on the worker's threads; the suggestions appear when
+--- the job is done. `opts.wait` waits for it (tests); `opts.quiet` says nothing.
 ---@param target string|nil
 ---@param min number|nil
----@return integer|nil shown
-function M.run(target, min, quiet)
+---@param opts {quiet: boolean|nil, wait: boolean|nil}|nil
+---@return integer|nil shown with opts.wait: the suggestions shown
+function M.run(target, min, opts)
+  opts = opts or {}
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
   min = min or 0.6
@@ -32,42 +75,30 @@ function M.run(target, min, quiet)
   if vim.bo[s.buf].modified then
     return require('stance.notify').error('write the document first: suggestions are made for the text as saved')
   end
-  local model = require('stance.model')
-  local c = s.corpus
-  local ex = model.examples(c, { target = target })
-  local classes = {}
-  for _, e in ipairs(ex) do
-    classes[e.label] = true
+  if s.suggest_job then s.suggest_job:cancel() end -- a newer run replaces it
+  local rejected = H.rejected(assert(s.corpus:document(s.rel)))
+  local shown, done = nil, false
+  local job
+  job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel } }, {
+    on_done = function(res, why)
+      if s.suggest_job ~= job then return end -- replaced by a newer run
+      s.suggest_job, done = nil, true
+      if s.detached then return end
+      if not res then
+        if why ~= 'cancelled' then require('stance.notify').error('suggestions: ' .. tostring(why)) end
+        return
+      end
+      local serr
+      shown, serr = H.show(s, res, rejected, min, target, opts.quiet)
+      if not shown then require('stance.notify').error(serr) end
+    end,
+  })
+  if not job then return require('stance.notify').error(err) end
+  s.suggest_job = job
+  if opts.wait then
+    vim.wait(60000, function() return done end, 5)
+    return shown
   end
-  if vim.tbl_count(classes) < 2 then
-    return require('stance.notify').error(('%d labelled sentence(s): the model needs two stances or more'):format(#ex))
-  end
-  local nb = model.train(ex, require('stance.lexicon').load(c.root))
-  local doc = assert(c:document(s.rel))
-  local humans = {}
-  for _, n in ipairs(doc:annotators()) do
-    if n ~= 'model' then humans[#humans + 1] = n end
-  end
-  if #humans == 0 then humans = { s.annotator } end
-  local rejected = H.rejected(doc)
-  local frame = s:get_frame()
-  s.predictions, s.suggestions = {}, {}
-  for _, sen in ipairs(model.unlabelled(doc, humans, target)) do
-    local cls, p, probs = model.predict(nb, sen.text)
-    if not rejected[sen.start .. ':' .. cls] then
-      local it = { start = frame:cp_to_buf(sen.start), stop = frame:cp_to_buf(sen.stop), cp = { sen.start, sen.stop },
-        class = cls, p = p, probs = probs, target = target }
-      s.predictions[#s.predictions + 1] = it
-      if p >= min then s.suggestions[#s.suggestions + 1] = it end
-    end
-  end
-  nb:close()
-  s.suggest_target = target
-  require('stance.editor.render').redraw(s.buf)
-  if quiet then return #s.suggestions end
-  require('stance.compat').echo(('%d suggestion(s) at or above %.2f (of %d sentences predicted; learnt from %d)')
-    :format(#s.suggestions, min, #s.predictions, #ex))
-  return #s.suggestions
 end
 
 --- After an annotation changed, learn again and suggest again (debounced), while
@@ -80,7 +111,7 @@ function M.relearn(s)
   s.relearn_timer:start(M.delay, 0, function()
     vim.schedule(function()
       if s.detached or vim.api.nvim_get_current_buf() ~= s.buf then return end
-      M.run(s.suggest_target, s.suggest_min, true)
+      M.run(s.suggest_target, s.suggest_min, { quiet = true })
     end)
   end)
 end
