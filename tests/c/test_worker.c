@@ -4,7 +4,11 @@
 #include <uv.h>
 
 #include "check.h"
+#include <math.h>
+#include <string.h>
+
 #include "hashjob.h"
+#include "modeljob.h"
 #include "worker.h"
 
 /* Drain until `job` delivers its DONE event; counts the progress events seen on the way. */
@@ -61,6 +65,75 @@ static void worker_hashes_a_folder(void) {
   CHECK_INT(p.total, 50);
   CHECK_INT(p.bytes, p.total_bytes);
   stance_job_unref(job);
+  stance_worker_free(w);
+  tmp_cleanup(d);
+}
+
+/* The model job: trains on the labelled documents, then predicts the sentences no label
+ * covers, on several pool threads, as a model trained and applied sentence by sentence. */
+static void worker_trains_and_predicts_a_model(void) {
+  const char *d = tmp_dir();
+  char err[256], name[64];
+  static const char *texts[3] = {"We should talk. Talks work. Sanctions failed.\n\nThey must not fail. Perhaps.",
+                                 "Sanctions failed clearly. We should not talk. Talks never work.",
+                                 "Caf\xc3\xa9 talks work. Sanctions must not fail. Perhaps we should. Never."};
+  stance_model_label l0[] = {{0, 15, 0}, {16, 27, 0}, {28, 45, 1}}, l1[] = {{26, 45, 1}, {0, 25, 2}};
+  stance_model_doc docs[3];
+  stance_worker *w = stance_worker_new(2, err, sizeof err);
+  stance_cues *cues = stance_cues_new();
+  stance_nb *ref;
+  stance_job *job;
+  const stance_model_result *r;
+  uint32_t ex[3];
+  int k;
+  CHECK(w != NULL && cues != NULL);
+  CHECK(stance_cues_add(cues, "should", 6, 1) >= 0);
+  CHECK(stance_cues_add(cues, "fail*", 5, 2) >= 0);
+  for (k = 0; k < 3; k++) {
+    snprintf(name, sizeof name, "d%d.txt", k);
+    tmp_write(d, name, texts[k], (size_t)-1);
+  }
+  memset(docs, 0, sizeof docs);
+  docs[0].path = "d0.txt", docs[0].labels = l0, docs[0].nlabels = 3, docs[0].train = 1, docs[0].predict = 1;
+  docs[1].path = "d1.txt", docs[1].labels = l1, docs[1].nlabels = 2, docs[1].train = 1, docs[1].predict = 1;
+  docs[2].path = "d2.txt", docs[2].predict = 1;
+  job = stance_modeljob_new(d, docs, 3, 3, cues);
+  CHECK(job != NULL);
+  CHECK_INT(stance_worker_submit(w, job), 0);
+  CHECK(run_to_end(w, job, NULL));
+  CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
+  CHECK_INT(stance_modeljob_results(job, &r, ex), 3);
+  CHECK_INT(ex[0], 2);
+  CHECK_INT(ex[1], 2); /* "Sanctions failed." in d0, "We should not talk." in d1 */
+  CHECK_INT(ex[2], 1);
+  /* the same model, sentence by sentence */
+  ref = stance_nb_new(3, cues);
+  CHECK(stance_nb_add(ref, "We should talk.", 15, 0) == 0);
+  CHECK(stance_nb_add(ref, "Talks work.", 11, 0) == 0);
+  CHECK(stance_nb_add(ref, "Sanctions failed.", 17, 1) == 0);
+  CHECK(stance_nb_add(ref, "Sanctions failed clearly.", 25, 2) == 0);
+  CHECK(stance_nb_add(ref, "We should not talk.", 19, 1) == 0);
+  CHECK_INT(r[0].sentences, 5);
+  CHECK_INT(r[0].n, 2); /* "They must not fail." and "Perhaps." */
+  CHECK_INT(r[0].start[0], 47);
+  CHECK_INT(r[0].end[1], 75);
+  CHECK_INT(r[1].n, 1);
+  CHECK_INT(r[2].n, 4);
+  CHECK_INT(r[2].start[1], 17); /* after "Café talks work. ": code points, not bytes */
+  for (k = 0; k < 3; k++) {
+    size_t i;
+    for (i = 0; i < r[k].n; i++) {
+      double p[3];
+      int c;
+      size_t a = r[k].start[i], b = r[k].end[i];
+      if (k == 2) a += a > 3, b += b > 3; /* after the one two-byte character */
+      CHECK(stance_nb_predict(ref, texts[k] + a, b - a, p) == 0);
+      for (c = 0; c < 3; c++) CHECK(fabs(p[c] - r[k].probs[i * 3 + (size_t)c]) < 1e-9);
+    }
+  }
+  stance_nb_free(ref);
+  stance_job_unref(job);
+  stance_cues_free(cues);
   stance_worker_free(w);
   tmp_cleanup(d);
 }
@@ -189,6 +262,7 @@ static void worker_wait_times_out_when_idle(void) {
 }
 
 const test_case worker_tests[] = {
+    {"worker_trains_and_predicts_a_model", worker_trains_and_predicts_a_model},
     {"worker_hashes_a_folder", worker_hashes_a_folder},
     {"worker_cancels_a_running_job", worker_cancels_a_running_job},
     {"worker_reports_failure_with_a_message", worker_reports_failure_with_a_message},
