@@ -39,7 +39,32 @@ struct stance_cues {
   uint32_t ncues;
   size_t max_prefix;
   unsigned char prefix_lens[256]; /* which prefix lengths (< 256) are in use */
+  /* The first two bytes of every word and prefix of the lexicon (one bit each), and every
+   * first byte of a one-byte word or prefix: most words of a text start otherwise, and are
+   * then no cue without any lookup. */
+  uint64_t first2[65536 / 64];
+  unsigned char first1[256];
 };
+
+static int may_be_cue(const stance_cues *c, const char *w, size_t n) {
+  const unsigned char *u = (const unsigned char *)w;
+  unsigned k;
+  if (c->first1[u[0]]) return 1;
+  if (n < 2) return 0;
+  k = (unsigned)u[0] << 8 | u[1];
+  return (c->first2[k >> 6] >> (k & 63)) & 1;
+}
+
+static void mark_first(stance_cues *c, const char *w, size_t n) {
+  const unsigned char *u = (const unsigned char *)w;
+  unsigned k;
+  if (n < 2) {
+    c->first1[u[0]] = 1;
+    return;
+  }
+  k = (unsigned)u[0] << 8 | u[1];
+  c->first2[k >> 6] |= 1ull << (k & 63);
+}
 
 static uint64_t hash_bytes(const char *s, size_t n) { return XXH3_64bits(s, n) | 1; }
 
@@ -174,6 +199,7 @@ long stance_cues_add(stance_cues *c, const char *phrase, size_t len, uint32_t ca
       int prefix = a.end[i] < len && phrase[a.end[i]] == '*';
       uint32_t sym = symbol(c, prefix ? &c->prefixes : &c->words, a.w[i], a.n[i]);
       entry *e;
+      mark_first(c, a.w[i], a.n[i]);
       if (sym == 0) {
         rc = -1;
         break;
@@ -281,6 +307,10 @@ int stance_cue_stream_word(stance_cue_stream *m, size_t start, size_t end, const
     if (!joined) m->ncur = 0;
   }
   m->prev_end = end;
+  if (n == 0 || !may_be_cue(c, w, n)) { /* no cue has this word, nor any under way */
+    m->ncur = 0;
+    return m->stop;
+  }
   if ((e = map_find(&c->words, hash_bytes(w, n), w, n)) != NULL) step(m, e->value, start, end, &nn);
   for (l = 1; l <= n && l <= c->max_prefix && !m->stop; l++) {
     if (l < sizeof c->prefix_lens && !c->prefix_lens[l]) continue;

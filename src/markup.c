@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "markup.h"
+#include "swar.h"
 #include "text.h"
 
 typedef struct parser {
@@ -40,15 +41,10 @@ static const unsigned char word_stop[256] = {
     [0] = 1, [' '] = 1, ['\t'] = 1, ['"'] = 1, ['\r'] = 1};
 /* The first byte from s on that ends a run of plain string characters (or end): eight
  * bytes at a time, strings being most of an annotation file. */
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-#define HAS_ZERO(v) (((v) - ONES) & ~(v) & HIGHS)
 static const char *plain_run(const char *s, const char *end) {
   while (end - s >= 8) {
-    uint64_t v;
-    memcpy(&v, s, 8);
-    if (HAS_ZERO(v) | HAS_ZERO(v ^ (ONES * '"')) | HAS_ZERO(v ^ (ONES * '\\')) | HAS_ZERO(v ^ (ONES * '\r')))
-      break;
+    uint64_t v = stance_load8(s);
+    if (STANCE_HAS_ZERO(v) | STANCE_HAS_BYTE(v, '"') | STANCE_HAS_BYTE(v, '\\') | STANCE_HAS_BYTE(v, '\r')) break;
     s += 8;
   }
   while (s < end && !string_stop[(unsigned char)*s]) s++;

@@ -131,13 +131,14 @@ int stance_nb_prepare(stance_nb *m) {
   if (m->logp != NULL) return 0;
   if ((m->logp = malloc((size_t)m->classes * BUCKETS * sizeof *m->logp)) == NULL) return -1;
   for (c = 0; c < m->classes; c++) ndocs += m->docs[c];
+  /* bucket by bucket, the classes side by side: a feature's lookups share a cache line */
   for (c = 0; c < m->classes; c++) {
     double denom = (double)m->total[c] + (double)(m->used + 1);
     const uint32_t *cnt = m->counts + (size_t)c * BUCKETS;
-    float *lp = m->logp + (size_t)c * BUCKETS;
     float unseen = (float)log(1.0 / denom);
     m->logprior[c] = log(((double)m->docs[c] + 1.0) / ((double)ndocs + (double)m->classes));
-    for (b = 0; b < BUCKETS; b++) lp[b] = cnt[b] ? (float)log(((double)cnt[b] + 1.0) / denom) : unseen;
+    for (b = 0; b < BUCKETS; b++)
+      m->logp[(size_t)b * (size_t)m->classes + (size_t)c] = cnt[b] ? (float)log(((double)cnt[b] + 1.0) / denom) : unseen;
   }
   return 0;
 }
@@ -150,9 +151,9 @@ int stance_nb_predict(stance_nb *m, const char *text, size_t len, double *probs)
   if (stance_nb_prepare(m) != 0) return -1;
   if (features(m, text, len, &f) != 0) return -1;
   for (c = 0; c < m->classes; c++) {
-    const float *lpc = m->logp + (size_t)c * BUCKETS;
+    const float *lpc = m->logp + c;
     double lp = m->logprior[c];
-    for (i = 0; i < f.n; i++) lp += lpc[f.b[i]];
+    for (i = 0; i < f.n; i++) lp += lpc[(size_t)f.b[i] * (size_t)m->classes];
     logp[c] = lp;
     if (lp > best) best = lp;
   }
@@ -173,13 +174,37 @@ typedef struct spans_walk {
   int have_prev;
   size_t base;                  /* where the walk started in the text */
   stance_cue_stream *cues;
+  uint32_t feat[256];           /* features of span k not summed yet */
+  size_t nfeat;
 } spans_walk;
+#define FEATS 256
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+#define AHEAD 16 /* features looked up ahead: the table is bigger than the caches */
+
+/* Sum the features of span w->k gathered so far (the table's rows fetched ahead). */
+static void flush(spans_walk *w) {
+  const stance_nb *m = w->m;
+  size_t i, n = w->nfeat, classes = (size_t)m->classes;
+  double *acc = w->acc + w->k * classes;
+  int c;
+  for (i = 0; i < n && i < AHEAD; i++) PREFETCH(m->logp + (size_t)w->feat[i] * classes);
+  for (i = 0; i < n; i++) {
+    const float *lp = m->logp + (size_t)w->feat[i] * classes;
+    if (i + AHEAD < n) PREFETCH(m->logp + (size_t)w->feat[i + AHEAD] * classes);
+    for (c = 0; c < m->classes; c++) acc[c] += lp[c];
+  }
+  w->nfeat = 0;
+}
 
 static void add_feature(spans_walk *w, size_t k, uint64_t h) {
-  const stance_nb *m = w->m;
-  uint32_t b = (uint32_t)(h & (BUCKETS - 1));
-  int c;
-  for (c = 0; c < m->classes; c++) w->acc[k * (size_t)m->classes + (size_t)c] += m->logp[(size_t)c * BUCKETS + b];
+  (void)k;
+  if (w->nfeat == FEATS) flush(w);
+  w->feat[w->nfeat++] = (uint32_t)(h & (BUCKETS - 1));
 }
 
 static int spans_cue(void *ud, size_t start, size_t end, uint32_t category, uint32_t cue) {
@@ -199,6 +224,7 @@ static int spans_word(void *ud, size_t rstart, size_t rend, const char *word, si
   if (k == w->n) return 1; /* past the last span */
   if (start < w->spans[2 * k] || end > w->spans[2 * k + 1]) return 0; /* between spans */
   if (k != w->k) { /* the first word of a span: nothing before it counts */
+    if (w->k != w->n) flush(w);
     w->k = k;
     w->have_prev = 0;
     if (w->cues) stance_cue_stream_reset(w->cues);
@@ -233,6 +259,7 @@ int stance_nb_predict_spans(stance_nb *m, const char *text, size_t len, const si
   w.base = from;
   if (m->cues != NULL && (w.cues = stance_cue_stream_new(m->cues, text + from, spans_cue, &w)) == NULL) return -1;
   if (to > from && stance_tokenize(text + from, to - from, spans_word, &w) < 0) rc = -1;
+  if (w.k != n) flush(&w);
   stance_cue_stream_free(w.cues);
   if (rc != 0) return rc;
   for (k = 0; k < n; k++) { /* log-probabilities to probabilities */

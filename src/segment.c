@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "swar.h"
 #include "text.h"
 
 /* ---- words ---------------------------------------------------------------------------- */
@@ -239,6 +240,17 @@ static size_t word_before(const char *s, size_t pa, size_t term) {
   }
 }
 
+/* The first '.', '!' or '?' from i on (or pb). */
+static size_t next_terminator(const char *s, size_t i, size_t pb) {
+  while (pb - i >= 8) {
+    uint64_t v = stance_load8(s + i);
+    if (STANCE_HAS_BYTE(v, '.') | STANCE_HAS_BYTE(v, '!') | STANCE_HAS_BYTE(v, '?')) break;
+    i += 8;
+  }
+  while (i < pb && s[i] != '.' && s[i] != '!' && s[i] != '?') i++;
+  return i;
+}
+
 static int paragraph_sentences(void *ud, size_t pa, size_t pb) {
   sent_ctx *c = ud;
   const char *s = c->s;
@@ -248,7 +260,7 @@ static int paragraph_sentences(void *ud, size_t pa, size_t pb) {
     const char *next;
     size_t next_n;
     if (s[i] != '.' && s[i] != '!' && s[i] != '?') {
-      i++;
+      i = next_terminator(s, i, pb);
       continue;
     }
     /* the run of terminators (?!, ...), then closing quotes and brackets */

@@ -1,30 +1,47 @@
--- Predicting every sentence of the generated corpus with a model trained on 10k sentences
--- (stance run tests/bench/predict.lua DIR), one core, for comparison with the index build.
+-- make bench (section "predict"): train the stance model on 10k labelled sentences and
+-- predict every other sentence of the generated corpus on the worker's threads (the model
+-- job the editor and `stance suggest` use), side by side with building the corpus's index.
+--   stance run tests/bench/predict.lua CORPUS
 local core = require('stance.core')
-local dir = assert(arg and arg[1], 'usage: predict.lua DIR')
+local worker = require('stance.worker')
+local dir = assert(arg and arg[1], 'usage: predict.lua CORPUS')
+local function now() return core.hrtime() / 1e9 end
+
+local c = assert(stance.open(dir))
+local t0 = now()
+assert(c:index({ rebuild = true }))
+print(('index_s %.3f'):format(now() - t0))
+
+-- labels: the first 10k sentences, by position (the figures are about speed)
+local docs, labelled = {}, 0
+for i, path in ipairs(c:paths()) do
+  local labels = {}
+  if labelled < 10000 then
+    for _, s in ipairs(core.text(assert(require('stance.fs').read(dir .. '/' .. path))):sentences()) do
+      if labelled == 10000 then break end
+      labelled = labelled + 1
+      labels[#labels + 1], labels[#labels + 2], labels[#labels + 3] = s.cp_start, s.cp_stop, labelled % 3 + 1
+    end
+  end
+  docs[i] = { path = path, labels = labels, train = #labels > 0, predict = true }
+end
+local w = assert(worker.get())
 local lex = require('stance.lexicon').load(dir)
-local model = core.nb(3, lex.matcher)
-local files = require('stance.fs').list(dir, { 'txt' })
-local texts, bytes = {}, 0
-for i, e in ipairs(files) do
-  texts[i] = require('stance.fs').read(dir .. '/' .. e.path)
-  bytes = bytes + #texts[i]
+t0 = now()
+local job = assert(w:model(dir, docs, 3, lex.matcher))
+assert(worker.wait(job) == 'done', job:error())
+local secs = now() - t0
+local res = assert(job:results())
+local sentences, predicted, bytes = 0, 0, 0
+for _, d in ipairs(res.documents) do
+  assert(not d.error, d.error)
+  sentences, predicted = sentences + d.sentences, predicted + d.predicted
 end
--- train on the first 10k sentences, labelled by position (the figures are about speed)
-local n = 0
-for _, t in ipairs(texts) do
-  for _, s in ipairs(core.text(t):sentences()) do
-    n = n + 1
-    model:add(t:sub(s.start + 1, s.stop), n % 3 + 1)
-    if n == 10000 then break end
-  end
-  if n == 10000 then break end
+for _, e in ipairs(require('stance.fs').list(dir, { 'txt' })) do
+  bytes = bytes + e.size
 end
-local t0, sentences = core.hrtime(), 0
-for _, t in ipairs(texts) do
-  for _, s in ipairs(core.text(t):sentences()) do
-    model:predict(t:sub(s.start + 1, s.stop))
-    sentences = sentences + 1
-  end
-end
-print(('bytes %d\nsentences %d\nseconds %.3f'):format(bytes, sentences, (core.hrtime() - t0) / 1e9))
+print(('examples %d'):format(res.examples[1] + res.examples[2] + res.examples[3]))
+print(('sentences %d'):format(sentences))
+print(('predicted %d'):format(predicted))
+print(('bytes %d'):format(bytes))
+print(('predict_s %.3f'):format(secs))
