@@ -13,6 +13,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "swar.h"
 #include "text.h"
 #include "walk.h"
 
@@ -88,6 +89,11 @@ static int on_sentence(void *ud, size_t a, size_t b) {
 static size_t advance_cp(const unsigned char *u, size_t len, size_t from, size_t to, size_t cp) {
   while (from < to) {
     int n = 1;
+    if (to - from >= 8 && !(stance_load8((const char *)u + from) & STANCE_HIGHS)) { /* eight ASCII */
+      from += 8;
+      cp += 8;
+      continue;
+    }
     if (u[from] >= 0x80) stance_utf8_decode(u + from, len - from, &n, NULL);
     from += (size_t)n;
     cp++;

@@ -58,6 +58,15 @@ typedef struct feats {
   int have_prev, oom;
 } feats;
 
+/* The feature of two adjacent words from their hashes (a multiply-xorshift mix: cheaper
+ * than hashing the pair again). */
+static uint64_t pair_hash(uint64_t prev, uint64_t h) {
+  uint64_t x = prev ^ (h * 0x9E3779B97F4A7C15ull);
+  x ^= x >> 32;
+  x *= 0xD6E8FEB86659FD93ull;
+  return x ^ (x >> 32);
+}
+
 static void push(feats *f, uint64_t h) {
   if (f->n == f->cap) {
     size_t cap = f->cap ? f->cap * 2 : 64;
@@ -78,7 +87,7 @@ static int on_word(void *ud, size_t start, size_t end, const char *w, size_t n, 
   (void)start;
   (void)end;
   push(f, h);
-  if (f->have_prev && !broken) push(f, XXH3_64bits_withSeed(&f->prev, sizeof f->prev, h)); /* word pair */
+  if (f->have_prev && !broken) push(f, pair_hash(f->prev, h)); /* word pair */
   f->prev = h;
   f->have_prev = 1;
   return f->oom;
@@ -231,7 +240,7 @@ static int spans_word(void *ud, size_t rstart, size_t rend, const char *word, si
   }
   h = XXH3_64bits_withSeed(word, n, 1);
   add_feature(w, k, h);
-  if (w->have_prev && !broken) add_feature(w, k, XXH3_64bits_withSeed(&w->prev, sizeof w->prev, h));
+  if (w->have_prev && !broken) add_feature(w, k, pair_hash(w->prev, h));
   w->prev = h;
   w->have_prev = 1;
   if (w->cues) stance_cue_stream_word(w->cues, rstart, rend, word, n, broken);
