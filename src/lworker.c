@@ -311,21 +311,56 @@ static int model_results(lua_State *L, stance_job *job) {
   return 1;
 }
 
-/* worker:model(root, docs, classes[, matcher]) -> job. docs: { { path, labels = { start, stop,
- * class, ... } (code points; class 1..classes, or 0: covers without teaching), train = bool,
- * predict = bool }, ... } */
+/* A list of strings at opts[key] into a NULL-terminated array of at most `max` (the strings
+ * stay alive in opts); NULL when absent. */
+static const char **string_list(lua_State *L, int opts, const char *key, const char **out, int max) {
+  int n = 0, i;
+  lua_getfield(L, opts, key);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (lua_istable(L, -1)) n = (int)lua_rawlen(L, -1);
+  if (!lua_istable(L, -1) || n >= max)
+    luaL_argerror(L, opts, lua_pushfstring(L, "%s should be a list of strings", key));
+  for (i = 0; i < n; i++) {
+    lua_rawgeti(L, -1, i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, opts, lua_pushfstring(L, "%s should be a list of strings", key));
+    out[i] = lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  out[n] = NULL;
+  lua_pop(L, 1);
+  return out;
+}
+
+/* worker:model(root, docs, opts) -> job. docs: { { path, predict = bool, labels = { start, stop,
+ * class, ... } (optional: code points; class 1..n, or 0: covers without teaching) }, ... };
+ * opts: classes = { stance names }, layers = { folders of .stance/annotations to learn from },
+ * target = name or nil, matcher = cue matcher or nil */
 static int worker_model(lua_State *L) {
   lworker *lw = check_worker(L);
   const char *root = luaL_checkstring(L, 2);
-  lua_Integer classes = luaL_checkinteger(L, 4);
-  const stance_cues *cues = lua_isnoneornil(L, 5) ? NULL : stance__check_cues(L, 5);
+  const char *names_buf[STANCE_NB_MAX_CLASSES + 1], *layers_buf[256];
+  stance_model_opts o;
   size_t n, i, k;
   stance_model_doc *docs;
   stance_model_label **labels;
   stance_job *job;
-  int rc, oom = 0;
+  int rc, oom = 0, cues_at;
   luaL_checktype(L, 3, LUA_TTABLE);
-  if (classes < 2 || classes > STANCE_NB_MAX_CLASSES) return luaL_argerror(L, 4, "2 to 16 classes");
+  luaL_checktype(L, 4, LUA_TTABLE);
+  memset(&o, 0, sizeof o);
+  o.class_names = string_list(L, 4, "classes", names_buf, STANCE_NB_MAX_CLASSES + 1);
+  o.layers = string_list(L, 4, "layers", layers_buf, 256);
+  for (o.classes = 0; o.class_names && o.class_names[o.classes]; o.classes++) {
+  }
+  if (o.classes < 2) return luaL_argerror(L, 4, "classes: 2 to 16 stances");
+  lua_getfield(L, 4, "target");
+  o.target = lua_tostring(L, -1); /* alive in opts */
+  lua_getfield(L, 4, "matcher");
+  cues_at = lua_gettop(L);
+  if (!lua_isnil(L, -1)) o.cues = stance__check_cues(L, cues_at);
   n = lua_rawlen(L, 3);
   docs = calloc(n ? n : 1, sizeof *docs);
   labels = calloc(n ? n : 1, sizeof *labels);
@@ -340,9 +375,6 @@ static int worker_model(lua_State *L) {
     }
     lua_getfield(L, -1, "path");
     docs[i].path = lua_tostring(L, -1); /* kept alive by the table until the job copies it */
-    lua_pop(L, 1);
-    lua_getfield(L, -1, "train");
-    docs[i].train = lua_toboolean(L, -1);
     lua_getfield(L, -2, "predict");
     docs[i].predict = lua_toboolean(L, -1);
     lua_pop(L, 2);
@@ -368,14 +400,14 @@ static int worker_model(lua_State *L) {
       return luaL_argerror(L, 3, "a document without a path");
     }
   }
-  job = oom ? NULL : stance_modeljob_new(root, docs, n, (int)classes, cues);
+  job = oom ? NULL : stance_modeljob_new(root, docs, n, &o);
   for (i = 0; i < n && labels; i++) free(labels[i]);
   free(docs);
   free(labels);
   rc = submit(L, lw, job, model_results);
-  if (rc == 1 && cues != NULL && lua_isuserdata(L, -1)) {
+  if (rc == 1 && o.cues != NULL && lua_isuserdata(L, -1)) {
     ljob *j = lua_touserdata(L, -1);
-    lua_pushvalue(L, 5);
+    lua_pushvalue(L, cues_at);
     j->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   return rc;

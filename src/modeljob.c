@@ -1,8 +1,8 @@
 /*
- * modeljob.c - training and prediction on the pool (see modeljob.h). Items are the training
- * documents first, then the documents to predict: every training item is claimed before any
- * prediction item, so a thread that must wait for the training to end only waits for
- * documents other threads are reading.
+ * modeljob.c - training and prediction on the pool (see modeljob.h). Items are every document
+ * first (its labels read, its sentences learnt), then the documents to predict: every
+ * training item is claimed before any prediction item, so a thread that must wait for the
+ * training to end only waits for documents other threads are reading.
  */
 #include "modeljob.h"
 
@@ -14,15 +14,17 @@
 #include <uv.h>
 
 #include "swar.h"
+#include "reader.h"
 #include "text.h"
 #include "walk.h"
 
 typedef struct modeljob {
   char *root;
-  stance_model_doc *docs;
+  stance_model_doc *docs;       /* labels: owned, then grown with the layers' */
   stance_model_result *res;
-  size_t ndocs, *train, ntrain, *pred, npred;
+  size_t ndocs, *pred, npred;
   int classes;
+  char **class_names, **layers, *target;
   stance_nb *nb;
   uint32_t examples[STANCE_NB_MAX_CLASSES];
   uv_mutex_t lock;
@@ -46,8 +48,10 @@ static void destroy(void *data) {
   }
   free(j->docs);
   free(j->res);
-  free(j->train);
   free(j->pred);
+  stance_strv_free(j->class_names);
+  stance_strv_free(j->layers);
+  free(j->target);
   stance_nb_free(j->nb);
   if (j->sync) {
     uv_cond_destroy(&j->ready_cond);
@@ -137,6 +141,62 @@ static int cmp_labels(const void *x, const void *y) {
   return (a->end > b->end) - (a->end < b->end);
 }
 
+/* Add the labels of the layers' annotation files of document d (a missing file has none).
+ * 0, or -1 when out of memory. */
+static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap) {
+  stance_model_doc *doc = &j->docs[d];
+  size_t k, have = doc->nlabels, room = doc->nlabels;
+  for (k = 0; j->layers && j->layers[k]; k++) {
+    char path[PATH_MAX];
+    size_t len, slot;
+    stance_problems pr;
+    stance_store *st;
+    int e;
+    uint32_t i, n;
+    if (snprintf(path, sizeof path, "%s/.stance/annotations/%s/%s.stance", j->root, j->layers[k], doc->path) >=
+        (int)sizeof path)
+      continue;
+    if ((e = stance_read_path(path, buf, cap, &len)) != 0) {
+      if (e == ENOMEM) return -1;
+      continue;
+    }
+    stance_problems_init(&pr);
+    st = stance_read(*buf, len, NULL, &pr);
+    stance_problems_free(&pr);
+    if (st == NULL) return -1;
+    n = stance_store_slots(st);
+    for (i = 0; i < n; i++) {
+      const stance_rec *r = stance_store_at(st, i);
+      const char *stance = r->f[STANCE_F_STANCE];
+      int cls = -1, c;
+      uint32_t sp;
+      if (r->dead || r->kind != STANCE_REC_ANNOTATION || stance == NULL) continue;
+      if (j->target && (r->f[STANCE_F_TARGET] == NULL || strcmp(r->f[STANCE_F_TARGET], j->target) != 0)) continue;
+      for (c = 0; c < j->classes; c++)
+        if (strcmp(stance, j->class_names[c]) == 0) cls = c;
+      for (sp = 0; sp < r->nspans; sp++) {
+        stance_model_label *l = (stance_model_label *)doc->labels;
+        if (have == room) {
+          room = room ? room * 2 : 64;
+          if ((l = realloc(l, room * sizeof *l)) == NULL) {
+            stance_store_free(st);
+            return -1;
+          }
+          doc->labels = l;
+        }
+        slot = have++;
+        l[slot].start = r->spans[sp].start;
+        l[slot].end = r->spans[sp].end;
+        l[slot].cls = cls;
+      }
+    }
+    stance_store_free(st);
+  }
+  doc->nlabels = have;
+  qsort((stance_model_label *)doc->labels, doc->nlabels, sizeof *doc->labels, cmp_labels);
+  return 0;
+}
+
 static int read_doc(modeljob *j, size_t d, char **text, size_t *cap, size_t *len) {
   char path[PATH_MAX];
   int e;
@@ -155,6 +215,11 @@ static int train_doc(modeljob *j, size_t d, char **text, size_t *cap, sents *s, 
   const stance_model_doc *doc = &j->docs[d];
   size_t len, k, *active;
   sweep w;
+  int teaches = 0;
+  if (read_labels(j, d, text, cap) != 0) return -1;
+  for (k = 0; k < doc->nlabels; k++)
+    if (doc->labels[k].cls >= 0) teaches = 1;
+  if (!teaches) return 0;
   if (read_doc(j, d, text, cap, &len) != 0) return 0;
   *bytes = len;
   if (sentences_of(*text, len, s) != 0) return -1;
@@ -232,7 +297,7 @@ static int predict_doc(modeljob *j, size_t d, char **text, size_t *cap, sents *s
 static int trained_one(modeljob *j) {
   int rc = 0;
   uv_mutex_lock(&j->lock);
-  if (++j->trained == j->ntrain) {
+  if (++j->trained == j->ndocs) {
     rc = stance_nb_prepare(j->nb);
     j->ready = 1;
     uv_cond_broadcast(&j->ready_cond);
@@ -249,8 +314,8 @@ static void wait_ready(modeljob *j) {
 
 static int prepare(stance_job *job) {
   modeljob *j = stance_job_data(job);
-  stance_job_set_total(job, j->ntrain + j->npred, 0);
-  if (j->ntrain == 0) {
+  stance_job_set_total(job, j->ndocs + j->npred, 0);
+  if (j->ndocs == 0) {
     if (stance_nb_prepare(j->nb) != 0) return stance_job_fail(job, -ENOMEM, "out of memory");
     j->ready = 1;
   }
@@ -267,12 +332,12 @@ static int run(stance_job *job) {
   memset(&s, 0, sizeof s);
   while (rc == 0 && (i = stance_job_next(job)) >= 0) {
     size_t bytes = 0;
-    if ((size_t)i < j->ntrain) {
-      rc = train_doc(j, j->train[i], &text, &cap, &s, &bytes);
+    if ((size_t)i < j->ndocs) {
+      rc = train_doc(j, (size_t)i, &text, &cap, &s, &bytes);
       if (trained_one(j) != 0) rc = -1;
     } else {
       wait_ready(j);
-      rc = predict_doc(j, j->pred[(size_t)i - j->ntrain], &text, &cap, &s, &bytes);
+      rc = predict_doc(j, j->pred[(size_t)i - j->ndocs], &text, &cap, &s, &bytes);
     }
     stance_job_advance(job, 1, bytes);
   }
@@ -284,23 +349,26 @@ static int run(stance_job *job) {
 
 static const stance_job_ops model_ops = {"model", prepare, run, NULL, destroy};
 
-stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, size_t ndocs, int classes,
-                                const stance_cues *cues) {
+stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, size_t ndocs,
+                                const stance_model_opts *o) {
   modeljob *j;
   stance_job *job;
   size_t i;
-  if (classes < 2 || classes > STANCE_NB_MAX_CLASSES) return NULL;
+  int oom = 0;
+  if (o->classes < 2 || o->classes > STANCE_NB_MAX_CLASSES || o->class_names == NULL) return NULL;
   if ((j = calloc(1, sizeof *j)) == NULL) return NULL;
-  j->classes = classes;
+  j->classes = o->classes;
   j->ndocs = ndocs;
   j->root = stance_strdup(root);
   j->docs = calloc(ndocs ? ndocs : 1, sizeof *j->docs);
   j->res = calloc(ndocs ? ndocs : 1, sizeof *j->res);
-  j->train = malloc((ndocs ? ndocs : 1) * sizeof *j->train);
   j->pred = malloc((ndocs ? ndocs : 1) * sizeof *j->pred);
-  j->nb = stance_nb_new(classes, cues);
-  if (j->root == NULL || j->docs == NULL || j->res == NULL || j->train == NULL || j->pred == NULL ||
-      j->nb == NULL)
+  j->nb = stance_nb_new(o->classes, o->cues);
+  j->class_names = stance_strv_dup(o->class_names, &oom);
+  j->layers = stance_strv_dup(o->layers, &oom);
+  if (o->target != NULL && (j->target = stance_strdup(o->target)) == NULL) oom = 1;
+  if (j->root == NULL || j->docs == NULL || j->res == NULL || j->pred == NULL || j->nb == NULL ||
+      j->class_names == NULL || oom)
     goto fail;
   if (uv_mutex_init(&j->lock) != 0) goto fail;
   if (uv_cond_init(&j->ready_cond) != 0) {
@@ -320,11 +388,9 @@ stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, 
     if (l == NULL) goto fail;
     if (docs[i].nlabels) memcpy(l, docs[i].labels, docs[i].nlabels * sizeof *l);
     for (k = 0; k < docs[i].nlabels; k++)
-      if (l[k].cls >= classes) l[k].cls = -1;
-    qsort(l, docs[i].nlabels, sizeof *l, cmp_labels);
+      if (l[k].cls >= o->classes) l[k].cls = -1;
     d->labels = l;
     j->res[i].path = d->path;
-    if (d->train) j->train[j->ntrain++] = i;
     if (d->predict) j->pred[j->npred++] = i;
   }
   if ((job = stance_job_new(&model_ops, j)) == NULL) goto fail;

@@ -101,51 +101,6 @@ function M.unlabelled(doc, names, target)
   return out
 end
 
---- What the model job needs of each document: its labelled stretches (code points; the
---- class number, or 0 for a stance the model does not learn, which still marks the sentence
---- as annotated), whether it teaches (labels with a class), whether it is predicted.
----@param c stance.Corpus
----@param opts {target: string|nil, annotators: string[]|nil, predict: string[]|nil}
----@return table[] docs for worker:model
-function M.job_docs(c, opts)
-  local index = {}
-  for i, k in ipairs(M.CLASSES) do
-    index[k] = i
-  end
-  local predict
-  if opts.predict then
-    predict = {}
-    for _, p in ipairs(opts.predict) do
-      predict[p] = true
-    end
-  end
-  local docs = {}
-  for _, path in ipairs(c:paths()) do
-    local doc = assert(c:document(path))
-    local names = opts.annotators
-    if not names then
-      names = {}
-      for _, n in ipairs(doc:annotators()) do
-        if n ~= 'model' then names[#names + 1] = n end
-      end
-    end
-    local labels, teaches = {}, false
-    if #names > 0 then
-      for _, a in ipairs(doc:annotations({ annotator = names, target = opts.target })) do
-        if a.stance then
-          local cls = index[a.stance] or 0
-          if cls > 0 then teaches = true end
-          for _, sp in ipairs(a.spans) do
-            labels[#labels + 1], labels[#labels + 2], labels[#labels + 3] = sp[1], sp[2], cls
-          end
-        end
-      end
-    end
-    docs[#docs + 1] = { path = path, labels = labels, train = teaches, predict = not predict or predict[path] == true }
-  end
-  return docs
-end
-
 --- Train on the corpus's annotations and predict the sentences nobody annotated, on the
 --- worker's threads (see src/modeljob.h): `handlers.on_done(result)` (or nil and why) receives
 --- { examples = { [class] = n }, documents = { { path, sentences, predicted, error }, ... },
@@ -161,7 +116,24 @@ function M.start(c, opts, handlers)
   local w, err = worker.get()
   if not w then return nil, err end
   local lex = require('stance.lexicon').load(c.root)
-  local job, jerr = w:model(c.root, M.job_docs(c, opts), #M.CLASSES, lex.matcher)
+  -- the documents and the layers to learn from; the job reads the annotation files itself
+  local predict
+  if opts.predict then
+    predict = {}
+    for _, p in ipairs(opts.predict) do
+      predict[p] = true
+    end
+  end
+  local docs = {}
+  for i, path in ipairs(c:paths()) do
+    docs[i] = { path = path, predict = not predict or predict[path] == true }
+  end
+  local layers, slug = {}, require('stance.root').slug
+  for _, name in ipairs(opts.annotators or c:annotators()) do
+    if opts.annotators or name ~= 'model' then layers[#layers + 1] = slug(name) end
+  end
+  local job, jerr = w:model(c.root, docs, { classes = M.CLASSES, layers = layers, target = opts.target,
+    matcher = lex.matcher })
   if not job then return nil, jerr end
   handlers = handlers or {}
   local done = handlers.on_done

@@ -198,6 +198,23 @@ local function create_figures(label)
   return o, w
 end
 
+-- Suggestions on every sentence of a second 10 MB document nobody annotated: the model
+-- learns from the first one's 100k annotations and predicts on the worker; then the time
+-- the plugin spends per redraw with the ghost spans and labels drawn.
+local function suggestion_figures(doc)
+  vim.cmd('silent! %bwipeout!')
+  vim.cmd('edit ' .. vim.fn.fnameescape(doc))
+  local s = assert(require('stance.editor.session').get(), 'not attached: ' .. doc)
+  local t0 = uv.hrtime()
+  local n = require('stance.editor.suggest').run(nil, 0, { wait = true, quiet = true })
+  local job_ms = ms(t0)
+  assert(n and n > 0, 'no suggestion')
+  say('   suggestions: learnt from %d annotations, %d sentences of a second 10 MB document predicted in %.0f ms '
+    .. '(worker threads)', require('stance.core').read(require('stance.fs').read(
+      s.corpus.root .. '/.stance/annotations/bench/big.txt.stance')):count('annotation'), #s.predictions, job_ms)
+  redraw_figures('with a suggestion on every sentence')
+end
+
 local function bench(label, doc, plain)
   -- open: plain copy outside any corpus, then the document with its annotations, first
   -- reading the annotation file (cold: no cache), then from the cache the editor writes
@@ -246,6 +263,8 @@ local ok, err = xpcall(function()
     tostring(vim.version().major) .. '.' .. vim.version().minor .. '.' .. vim.version().patch,
     vim.o.columns, vim.o.lines, ms(t0) / 1000)
   bench('10 MB document', big .. '/big.txt', big .. '-plain/big.txt')
+  generate(big .. '/big2.txt', 10e6, 7)
+  suggestion_figures(big .. '/big2.txt')
   -- the sample corpus with the example annotations (else the bundled example corpus)
   local sample = dir .. '/editor-sample'
   local shared = root .. '/../shared/corpus'

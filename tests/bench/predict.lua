@@ -23,12 +23,13 @@ for i, path in ipairs(c:paths()) do
       labels[#labels + 1], labels[#labels + 2], labels[#labels + 3] = s.cp_start, s.cp_stop, labelled % 3 + 1
     end
   end
-  docs[i] = { path = path, labels = labels, train = #labels > 0, predict = true }
+  docs[i] = { path = path, labels = labels, predict = true }
 end
 local w = assert(worker.get())
 local lex = require('stance.lexicon').load(dir)
 t0 = now()
-local job = assert(w:model(dir, docs, 3, lex.matcher))
+local job = assert(w:model(dir, docs, { classes = { 'favor', 'against', 'neutral' }, layers = {},
+  matcher = lex.matcher }))
 assert(worker.wait(job) == 'done', job:error())
 local secs = now() - t0
 local res = assert(job:results())

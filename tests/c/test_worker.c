@@ -79,6 +79,8 @@ static void worker_trains_and_predicts_a_model(void) {
                                  "Caf\xc3\xa9 talks work. Sanctions must not fail. Perhaps we should. Never."};
   stance_model_label l0[] = {{0, 15, 0}, {16, 27, 0}, {28, 45, 1}}, l1[] = {{26, 45, 1}, {0, 25, 2}};
   stance_model_doc docs[3];
+  stance_model_opts o;
+  static const char *names[] = {"a", "b", "c", NULL}, *layers[] = {"x", NULL};
   stance_worker *w = stance_worker_new(2, err, sizeof err);
   stance_cues *cues = stance_cues_new();
   stance_nb *ref;
@@ -93,18 +95,29 @@ static void worker_trains_and_predicts_a_model(void) {
     snprintf(name, sizeof name, "d%d.txt", k);
     tmp_write(d, name, texts[k], (size_t)-1);
   }
+  /* d2's labels are in an annotation file of the layer "x" (and one of another target) */
+  tmp_write(d, ".stance/annotations/x/d2.txt.stance",
+            "format stance 1\n\ndocument d2.txt\n\nannotation a1\n  span 17-41\n  label l\n  target t\n"
+            "  stance b\n\nannotation a2\n  span 42-60\n  label l\n  target other\n  stance a\n",
+            (size_t)-1);
   memset(docs, 0, sizeof docs);
-  docs[0].path = "d0.txt", docs[0].labels = l0, docs[0].nlabels = 3, docs[0].train = 1, docs[0].predict = 1;
-  docs[1].path = "d1.txt", docs[1].labels = l1, docs[1].nlabels = 2, docs[1].train = 1, docs[1].predict = 1;
+  docs[0].path = "d0.txt", docs[0].labels = l0, docs[0].nlabels = 3, docs[0].predict = 1;
+  docs[1].path = "d1.txt", docs[1].labels = l1, docs[1].nlabels = 2, docs[1].predict = 1;
   docs[2].path = "d2.txt", docs[2].predict = 1;
-  job = stance_modeljob_new(d, docs, 3, 3, cues);
+  memset(&o, 0, sizeof o);
+  o.classes = 3;
+  o.class_names = names;
+  o.layers = layers;
+  o.target = "t";
+  o.cues = cues;
+  job = stance_modeljob_new(d, docs, 3, &o);
   CHECK(job != NULL);
   CHECK_INT(stance_worker_submit(w, job), 0);
   CHECK(run_to_end(w, job, NULL));
   CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
   CHECK_INT(stance_modeljob_results(job, &r, ex), 3);
   CHECK_INT(ex[0], 2);
-  CHECK_INT(ex[1], 2); /* "Sanctions failed." in d0, "We should not talk." in d1 */
+  CHECK_INT(ex[1], 3); /* "Sanctions failed." in d0, "We should not talk." in d1, d2's from its file */
   CHECK_INT(ex[2], 1);
   /* the same model, sentence by sentence */
   ref = stance_nb_new(3, cues);
@@ -113,13 +126,14 @@ static void worker_trains_and_predicts_a_model(void) {
   CHECK(stance_nb_add(ref, "Sanctions failed.", 17, 1) == 0);
   CHECK(stance_nb_add(ref, "Sanctions failed clearly.", 25, 2) == 0);
   CHECK(stance_nb_add(ref, "We should not talk.", 19, 1) == 0);
+  CHECK(stance_nb_add(ref, "Sanctions must not fail.", 24, 1) == 0);
   CHECK_INT(r[0].sentences, 5);
   CHECK_INT(r[0].n, 2); /* "They must not fail." and "Perhaps." */
   CHECK_INT(r[0].start[0], 47);
   CHECK_INT(r[0].end[1], 75);
   CHECK_INT(r[1].n, 1);
-  CHECK_INT(r[2].n, 4);
-  CHECK_INT(r[2].start[1], 17); /* after "Café talks work. ": code points, not bytes */
+  CHECK_INT(r[2].n, 3); /* not the sentence of the file's label; the other target's does not count */
+  CHECK_INT(r[2].start[1], 42); /* code points, not bytes */
   for (k = 0; k < 3; k++) {
     size_t i;
     for (i = 0; i < r[k].n; i++) {
