@@ -759,6 +759,13 @@ describe('the editor', function()
     assert.are.same(spans(store), got)
     assert.is_true(next(got) ~= nil)
     assert.are.equal('sha256:' .. require('stance.core').sha256(T.read(d .. '/01_charge_works.txt')), s:doc_hash())
+    -- with the layer cache written, the cache serves the next open and nothing is read on threads
+    assert.is_true(require('stance.editor.cache').write(s))
+    vim.cmd('bwipeout!')
+    s = assert(open(d, '01_charge_works.txt'))
+    assert.is_true(s.file.cached)
+    assert.is_nil(s.preloaded)
+    assert.are.same(got, spans(s.store))
     -- the file changed between the start of the read and the attach: read again
     vim.cmd('bwipeout!')
     local path = d .. '/.stance/annotations/ana/01_charge_works.txt.stance'

@@ -22,8 +22,10 @@ end
 ---@param file string the file about to be read
 function M.start(buf, file)
   M.cancel(buf)
+  local session = require('stance.editor.session')
+  if session.by_buf[buf] then return end -- read again (:edit!): the session keeps its layer
   local name = vim.fn.fnamemodify(file, ':p')
-  local corpus, rel = require('stance.editor.session').locate(name)
+  local corpus, rel = session.locate(name)
   if not corpus then return end
   local annotator = require('stance.whoami').name()
   local path = require('stance.root').annotation_path(corpus.root, annotator, rel)
