@@ -71,6 +71,13 @@ vim.api.nvim_create_autocmd({ 'FocusGained', 'BufEnter' }, {
     if s then require('stance.editor.persist').check_disk(s) end
   end,
 })
+vim.api.nvim_create_autocmd('BufWipeout', {
+  group = group,
+  callback = function(args)
+    local preload = package.loaded['stance.editor.preload']
+    if preload then preload.cancel(args.buf) end -- a load its buffer will never take
+  end,
+})
 vim.api.nvim_create_autocmd('ColorScheme', {
   group = group,
   callback = function()

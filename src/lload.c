@@ -9,6 +9,8 @@
  *       hash (hex) of the document's bytes as read, crlf: whether all its lines end with
  *       "\r\n" (the frame's conversions assume it); doc_error when the document was not read.
  *       A second wait returns nil.
+ *   load:finished() -> whether wait() would return at once (a load nobody takes is kept
+ *       until then: collecting it earlier would wait for its threads)
  *   core.read_bytes(path) -> bytes | nil, err, code     bytes:string(), bytes:len()
  */
 #include <errno.h>
@@ -131,6 +133,12 @@ static int m_wait(lua_State *L) {
   return 1;
 }
 
+static int m_finished(lua_State *L) {
+  lload *ll = luaL_checkudata(L, 1, LOAD_MT);
+  lua_pushboolean(L, ll->l == NULL || stance_load_finished(ll->l));
+  return 1;
+}
+
 static int m_gc(lua_State *L) {
   lload *ll = luaL_checkudata(L, 1, LOAD_MT);
   stance_load_free(ll->l);
@@ -139,7 +147,7 @@ static int m_gc(lua_State *L) {
 }
 
 static const luaL_Reg load_meta[] = {{"__gc", m_gc}, {NULL, NULL}};
-static const luaL_Reg load_methods[] = {{"wait", m_wait}, {NULL, NULL}};
+static const luaL_Reg load_methods[] = {{"wait", m_wait}, {"finished", m_finished}, {NULL, NULL}};
 
 void stance__open_load(lua_State *L) {
   stance__newclass(L, LOAD_MT, load_meta, load_methods);

@@ -17,6 +17,8 @@ struct stance_load {
   stance_vocab *vocab;
   uv_thread_t thread;
   int joined;
+  uv_mutex_t lock;              /* guards finished */
+  int finished;
   char *doc;
   size_t doc_len;
   stance_load_result res;
@@ -63,9 +65,12 @@ static void run(void *arg) {
   if (doc_started) uv_thread_join(&doc_thread);
   free(l->doc); /* the frame has its own copy */
   l->doc = NULL;
+  uv_mutex_lock(&l->lock);
+  l->finished = 1;
+  uv_mutex_unlock(&l->lock);
 }
 
-static void free_fields(stance_load *l) {
+static void free_fields(stance_load *l, int with_lock) {
   free(l->ann_path);
   free(l->doc_path);
   stance_vocab_free(l->vocab);
@@ -74,6 +79,7 @@ static void free_fields(stance_load *l) {
   stance_store_free(l->res.store);
   stance_problems_free(&l->res.problems);
   stance_frame_free(l->res.frame);
+  if (with_lock) uv_mutex_destroy(&l->lock);
   free(l);
 }
 
@@ -87,11 +93,23 @@ stance_load *stance_load_start(const char *ann_path, const char *doc_path, stanc
   stance_problems_init(&l->res.problems);
   l->ann_path = stance_strdup(ann_path);
   l->doc_path = stance_strdup(doc_path);
-  if (l->ann_path == NULL || l->doc_path == NULL || uv_thread_create(&l->thread, run, l) != 0) {
-    free_fields(l);
+  if (l->ann_path == NULL || l->doc_path == NULL || uv_mutex_init(&l->lock) != 0) {
+    free_fields(l, 0);
+    return NULL;
+  }
+  if (uv_thread_create(&l->thread, run, l) != 0) {
+    free_fields(l, 1);
     return NULL;
   }
   return l;
+}
+
+int stance_load_finished(stance_load *l) {
+  int done;
+  uv_mutex_lock(&l->lock);
+  done = l->finished;
+  uv_mutex_unlock(&l->lock);
+  return done;
 }
 
 stance_load_result *stance_load_wait(stance_load *l) {
@@ -105,5 +123,5 @@ stance_load_result *stance_load_wait(stance_load *l) {
 void stance_load_free(stance_load *l) {
   if (l == NULL) return;
   stance_load_wait(l);
-  free_fields(l);
+  free_fields(l, 1);
 }

@@ -31,6 +31,8 @@ typedef struct stance_load_result {
 /* Start loading. `vocab` (may be NULL) is taken. NULL when out of memory or when no thread
  * could be started. */
 stance_load *stance_load_start(const char *ann_path, const char *doc_path, stance_vocab *vocab);
+/* Whether the load has finished (then waiting costs nothing). */
+int stance_load_finished(stance_load *l);
 /* Wait for the load to finish (at once if it has); the result stays the load's. */
 stance_load_result *stance_load_wait(stance_load *l);
 /* Wait, then free whatever was not taken. */

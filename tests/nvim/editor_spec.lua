@@ -766,6 +766,15 @@ describe('the editor', function()
     assert.is_true(s.file.cached)
     assert.is_nil(s.preloaded)
     assert.are.same(got, spans(s.store))
+    -- a load nobody takes is kept until its threads are done, then let go
+    local preload = require('stance.editor.preload')
+    local buf = vim.api.nvim_create_buf(true, false)
+    preload.start(buf, d .. '/02_charge_unfair.txt')
+    assert.truthy(preload.pending[buf])
+    vim.api.nvim_buf_delete(buf, { force = true })
+    assert.is_nil(preload.pending[buf])
+    assert.are.equal(1, #preload.draining)
+    assert.is_true(vim.wait(5000, function() return #preload.draining == 0 end, 10))
     -- the file changed between the start of the read and the attach: read again
     vim.cmd('bwipeout!')
     local path = d .. '/.stance/annotations/ana/01_charge_works.txt.stance'

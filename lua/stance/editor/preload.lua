@@ -41,16 +41,35 @@ end
 ---@return table|nil
 function M.take(buf, annotator, path, stamp)
   local p = M.pending[buf]
+  if not p then return nil end
+  if p.annotator ~= annotator or p.path ~= path or p.stamp ~= stamp then
+    M.cancel(buf)
+    return nil
+  end
   M.pending[buf] = nil
-  if not p or p.annotator ~= annotator or p.path ~= path or p.stamp ~= stamp then return nil end
   local r = p.load:wait()
   if not r or not r.store then return nil end
   return r
 end
 
---- Forget a load nobody will take (its threads finish and free what they made).
+--- Loads nobody will take, kept until their threads have finished: collecting one
+--- earlier would make Neovim wait for them.
+M.draining = {}
+
+local function drain()
+  for i = #M.draining, 1, -1 do
+    if M.draining[i]:finished() then table.remove(M.draining, i) end
+  end
+  if #M.draining > 0 then vim.defer_fn(drain, 50) end
+end
+
+--- Forget the load of `buf`, if any (its threads finish, then what they made is freed).
 function M.cancel(buf)
+  local p = M.pending[buf]
   M.pending[buf] = nil
+  if not p then return end
+  M.draining[#M.draining + 1] = p.load
+  if #M.draining == 1 then vim.defer_fn(drain, 50) end
 end
 
 return M
