@@ -81,9 +81,13 @@ static void push(feats *f, uint64_t h) {
   f->b[f->n++] = (uint32_t)(h & (BUCKETS - 1));
 }
 
+/* The features: a word (folded), and the category of a cue. */
+static uint64_t word_hash(const char *w, size_t n) { return XXH3_64bits_withSeed(w, n, 1); }
+static uint64_t cue_hash(uint32_t category) { return XXH3_64bits_withSeed(&category, sizeof category, 7); }
+
 static int on_word(void *ud, size_t start, size_t end, const char *w, size_t n, int broken) {
   feats *f = ud;
-  uint64_t h = XXH3_64bits_withSeed(w, n, 1);
+  uint64_t h = word_hash(w, n);
   (void)start;
   (void)end;
   push(f, h);
@@ -98,7 +102,7 @@ static int on_cue(void *ud, size_t start, size_t end, uint32_t category, uint32_
   (void)start;
   (void)end;
   (void)cue;
-  push(f, XXH3_64bits_withSeed(&category, sizeof category, 7)); /* the category of a cue */
+  push(f, cue_hash(category));
   return f->oom;
 }
 
@@ -152,26 +156,6 @@ int stance_nb_prepare(stance_nb *m) {
   return 0;
 }
 
-int stance_nb_predict(stance_nb *m, const char *text, size_t len, double *probs) {
-  feats f;
-  double logp[STANCE_NB_MAX_CLASSES], best = -INFINITY, sum = 0;
-  int c;
-  size_t i;
-  if (stance_nb_prepare(m) != 0) return -1;
-  if (features(m, text, len, &f) != 0) return -1;
-  for (c = 0; c < m->classes; c++) {
-    const float *lpc = m->logp + c;
-    double lp = m->logprior[c];
-    for (i = 0; i < f.n; i++) lp += lpc[(size_t)f.b[i] * (size_t)m->classes];
-    logp[c] = lp;
-    if (lp > best) best = lp;
-  }
-  for (c = 0; c < m->classes; c++) sum += exp(logp[c] - best);
-  for (c = 0; c < m->classes; c++) probs[c] = exp(logp[c] - best) / sum;
-  free(f.b);
-  return 0;
-}
-
 /* ---- many spans of one text in one walk ----------------------------------------------- */
 
 typedef struct spans_walk {
@@ -210,8 +194,7 @@ static void flush(spans_walk *w) {
   w->nfeat = 0;
 }
 
-static void add_feature(spans_walk *w, size_t k, uint64_t h) {
-  (void)k;
+static void add_feature(spans_walk *w, uint64_t h) {
   if (w->nfeat == FEATS) flush(w);
   w->feat[w->nfeat++] = (uint32_t)(h & (BUCKETS - 1));
 }
@@ -221,7 +204,7 @@ static int spans_cue(void *ud, size_t start, size_t end, uint32_t category, uint
   (void)start;
   (void)end;
   (void)cue;
-  add_feature(w, w->k, XXH3_64bits_withSeed(&category, sizeof category, 7));
+  add_feature(w, cue_hash(category));
   return 0;
 }
 
@@ -238,9 +221,9 @@ static int spans_word(void *ud, size_t rstart, size_t rend, const char *word, si
     w->have_prev = 0;
     if (w->cues) stance_cue_stream_reset(w->cues);
   }
-  h = XXH3_64bits_withSeed(word, n, 1);
-  add_feature(w, k, h);
-  if (w->have_prev && !broken) add_feature(w, k, pair_hash(w->prev, h));
+  h = word_hash(word, n);
+  add_feature(w, h);
+  if (w->have_prev && !broken) add_feature(w, pair_hash(w->prev, h));
   w->prev = h;
   w->have_prev = 1;
   if (w->cues) stance_cue_stream_word(w->cues, rstart, rend, word, n, broken);
@@ -283,4 +266,11 @@ int stance_nb_predict_spans(stance_nb *m, const char *text, size_t len, const si
 
 uint32_t stance_nb_count(const stance_nb *m, int cls) {
   return cls >= 0 && cls < m->classes ? m->docs[cls] : 0;
+}
+
+int stance_nb_predict(stance_nb *m, const char *text, size_t len, double *probs) {
+  size_t whole[2];
+  whole[0] = 0;
+  whole[1] = len;
+  return stance_nb_predict_spans(m, text, len, whole, 1, probs);
 }

@@ -71,17 +71,27 @@ function M.train(examples, lexicon)
   return model
 end
 
+--- The most likely of M.CLASSES given their probabilities (the first on a tie), and its
+--- probability.
+---@param probs number[]
+---@return string class
+---@return number probability
+local function most_likely(probs)
+  local best = 1
+  for c = 2, #M.CLASSES do
+    if probs[c] > probs[best] then best = c end
+  end
+  return M.CLASSES[best], probs[best]
+end
+
 --- The most likely class of `text`, its probability, and all of them.
 ---@return string class
 ---@return number probability
 ---@return number[] probabilities
 function M.predict(model, text)
   local p = model:predict(text)
-  local best = 1
-  for c = 2, #M.CLASSES do
-    if p[c] > p[best] then best = c end
-  end
-  return M.CLASSES[best], p[best], p
+  local cls, prob = most_likely(p)
+  return cls, prob, p
 end
 
 --- Sentences of `doc` that no annotation of `names` (with a stance) covers: the ones to
@@ -103,7 +113,8 @@ end
 
 --- Train on the corpus's annotations and predict the sentences nobody annotated, on the
 --- worker's threads (see src/modeljob.h): `handlers.on_done(result)` (or nil and why) receives
---- { examples = { [class] = n }, documents = { { path, sentences, predicted, error }, ... },
+--- { examples = { [class] = n }, learnt = sentences learnt, stances = classes learnt (the model
+--- needs two), documents = { { path, sentences, predicted, error }, ... },
 --- predictions = function(i) -> { { start, stop, class, p, probs }, ... } }.
 ---@param c stance.Corpus
 ---@param opts {target: string|nil, annotators: string[]|nil, predict: string[]|nil}|nil
@@ -144,20 +155,23 @@ function M.start(c, opts, handlers)
       return
     end
     local examples = {}
+    res.learnt, res.stances = 0, 0
     for i, k in ipairs(M.CLASSES) do
       examples[k] = res.examples[i]
+      res.learnt = res.learnt + res.examples[i]
+      if res.examples[i] > 0 then res.stances = res.stances + 1 end
     end
     res.examples = examples
     res.predictions = function(i)
       local r = job:results(i)
       local out, n = {}, #M.CLASSES
       for k = 1, #r.start do
-        local probs, best = {}, 1
+        local probs = {}
         for cl = 1, n do
           probs[cl] = r.probs[(k - 1) * n + cl]
-          if probs[cl] > probs[best] then best = cl end
         end
-        out[k] = { start = r.start[k], stop = r.stop[k], class = M.CLASSES[best], p = probs[best], probs = probs }
+        local cls, p = most_likely(probs)
+        out[k] = { start = r.start[k], stop = r.stop[k], class = cls, p = p, probs = probs }
       end
       return out
     end
@@ -248,12 +262,7 @@ function M.evaluate(examples, opts)
     for pos, i in ipairs(order) do
       if (pos - 1) % k == f - 1 then
         local e = examples[i]
-        local p = model:predict(e.text)
-        local best = 1
-        for c = 2, #classes do
-          if p[c] > p[best] then best = c end
-        end
-        local guess = classes[best]
+        local guess = most_likely(model:predict(e.text))
         mconf[e.label][guess] = mconf[e.label][guess] + 1
         bconf[e.label][majority] = bconf[e.label][majority] + 1
         if guess == e.label then right = right + 1 end

@@ -34,14 +34,9 @@ function cmd.run(opts, args)
   if not job then return nil, jerr end
   require('stance.worker').wait(job)
   if not result then return nil, why end
-  local learnt, nclasses = 0, 0
-  for _, n in pairs(result.examples) do
-    learnt = learnt + n
-    if n > 0 then nclasses = nclasses + 1 end
-  end
-  if nclasses < 2 then
-    return nil, ('%d labelled sentence(s) with %d stance(s): the model needs two stances or more'):format(learnt,
-      nclasses)
+  if result.stances < 2 then
+    return nil, ('%d labelled sentence(s) with %d stance(s): the model needs two stances or more'):format(
+      result.learnt, result.stances)
   end
   local written, docs = 0, 0
   for i, d in ipairs(result.documents) do
@@ -71,7 +66,7 @@ function cmd.run(opts, args)
     written = written + n
   end
   io.stdout:write(('stance suggest: %d suggestion(s) at or above %.2f in %d document(s), learnt from %d labelled'
-    .. ' sentence(s); written as the layer "model"\n'):format(written, min, docs, learnt))
+    .. ' sentence(s); written as the layer "model"\n'):format(written, min, docs, result.learnt))
   return 0
 end
 

@@ -21,16 +21,10 @@ end
 
 --- Show what the model job predicted for the session's document.
 function H.show(s, res, rejected, min, target, quiet)
-  local classes = 0
-  local learnt = 0
-  for _, n in pairs(res.examples) do
-    if n > 0 then classes = classes + 1 end
-    learnt = learnt + n
-  end
-  if classes < 2 then
+  if res.stances < 2 then
     s.predictions, s.suggestions = nil, nil
     require('stance.editor.render').redraw(s.buf)
-    return nil, ('%d labelled sentence(s): the model needs two stances or more'):format(learnt)
+    return nil, ('%d labelled sentence(s): the model needs two stances or more'):format(res.learnt)
   end
   if vim.bo[s.buf].modified then
     return nil, 'the document changed while the model ran: write it and suggest again'
@@ -53,7 +47,7 @@ function H.show(s, res, rejected, min, target, quiet)
   require('stance.editor.render').redraw(s.buf)
   if not quiet then
     require('stance.compat').echo(('%d suggestion(s) at or above %.2f (of %d sentences predicted; learnt from %d)')
-      :format(#s.suggestions, min, #s.predictions, learnt))
+      :format(#s.suggestions, min, #s.predictions, res.learnt))
   end
   return #s.suggestions
 end
