@@ -255,11 +255,9 @@ size_t stance_text_byte_to_cp(const stance_text *t, size_t b) {
   }
 }
 
-size_t stance_text_cp_to_byte(const stance_text *t, size_t c) {
-  const unsigned char *u = (const unsigned char *)t->s;
-  size_t lo = 0, hi = t->ncp, i, cp;
-  if (c >= t->cps) return t->len;
-  /* the last boundary whose character index is <= c */
+/* The last block from `lo` on whose first code point is at or before c (cp_at[lo] <= c). */
+static size_t block_of(const stance_text *t, size_t c, size_t lo) {
+  size_t hi = t->ncp;
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
     if (t->cp_at[mid] <= c)
@@ -267,8 +265,20 @@ size_t stance_text_cp_to_byte(const stance_text *t, size_t c) {
     else
       hi = mid;
   }
-  cp = t->cp_at[lo];
-  i = char_start(t, lo * CP_STEP);
+  return lo;
+}
+
+/* From byte i, at code point cp, to the byte of code point c (cp <= c < t->cps). */
+static size_t scan_to(const stance_text *t, size_t i, size_t cp, size_t c) {
+  const unsigned char *u = (const unsigned char *)t->s;
+  if (t->invalid == 0) {
+    while (cp < c) { /* valid UTF-8: a code point is a byte that is no continuation byte */
+      i++;
+      while ((u[i] & 0xC0) == 0x80) i++;
+      cp++;
+    }
+    return i;
+  }
   while (cp < c && i < t->len) {
     int n = 1;
     if (u[i] >= 0x80) stance_utf8_decode(u + i, t->len - i, &n, NULL);
@@ -278,47 +288,27 @@ size_t stance_text_cp_to_byte(const stance_text *t, size_t c) {
   return i;
 }
 
+size_t stance_text_cp_to_byte(const stance_text *t, size_t c) {
+  size_t k;
+  if (c >= t->cps) return t->len;
+  k = block_of(t, c, 0);
+  return scan_to(t, char_start(t, k * CP_STEP), t->cp_at[k], c);
+}
+
 size_t stance_text_cp_to_byte_hint(const stance_text *t, size_t c, stance_text_hint *h) {
-  const unsigned char *u = (const unsigned char *)t->s;
-  size_t k, i, cp;
+  size_t k, i;
   if (c >= t->cps) return t->len;
   if (!h->valid || t->cp_at[h->k] > c) {
     i = stance_text_cp_to_byte(t, c);
   } else {
     /* forward from the last block: a few steps, else a binary search over the rest */
-    size_t lo = h->k, hi, steps = 0;
+    size_t lo = h->k, steps = 0;
     while (lo + 1 < t->ncp && t->cp_at[lo + 1] <= c && steps < 8) lo++, steps++;
-    if (lo + 1 < t->ncp && t->cp_at[lo + 1] <= c) {
-      hi = t->ncp;
-      while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (t->cp_at[mid] <= c)
-          lo = mid;
-        else
-          hi = mid;
-      }
-    }
-    if (lo == h->k && h->cp <= c) { /* the same block, after the last place */
-      cp = h->cp;
-      i = h->byte;
-    } else {
-      cp = t->cp_at[lo];
-      i = char_start(t, lo * CP_STEP);
-    }
-    if (t->invalid == 0) {
-      while (cp < c) { /* valid UTF-8: a code point is a byte that is no continuation byte */
-        i++;
-        while ((u[i] & 0xC0) == 0x80) i++;
-        cp++;
-      }
-    } else {
-      while (cp < c && i < t->len) {
-        int n = 1;
-        if (u[i] >= 0x80) stance_utf8_decode(u + i, t->len - i, &n, NULL);
-        i += (size_t)n;
-        cp++;
-      }
-    }
+    if (lo + 1 < t->ncp && t->cp_at[lo + 1] <= c) lo = block_of(t, c, lo);
+    if (lo == h->k && h->cp <= c) /* the same block, after the last place */
+      i = scan_to(t, h->byte, h->cp, c);
+    else
+      i = scan_to(t, char_start(t, lo * CP_STEP), t->cp_at[lo], c);
   }
   k = i / CP_STEP;
   while (k > 0 && t->cp_at[k] > c) k--; /* the block holding i: its first code point may start before */
