@@ -11,7 +11,6 @@
  *       A second wait returns nil.
  *   load:finished() -> whether wait() would return at once (a load nobody takes is kept
  *       until then: collecting it earlier would wait for its threads)
- *   core.read_bytes(path) -> bytes | nil, err, code     bytes:string(), bytes:len()
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,7 +19,6 @@
 #include "compat.h"
 #include "lcore.h"
 #include "load.h"
-#include "walk.h"
 
 #define LOAD_MT "stance.load"
 #define BYTES_MT "stance.bytes"
@@ -49,20 +47,6 @@ static int b_gc(lua_State *L) {
   free(b->data);
   b->data = NULL;
   return 0;
-}
-
-/* read_bytes(path) -> bytes | nil, err, code: a file's bytes, kept in C */
-static int l_read_bytes(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  lbytes *b = lua_newuserdata(L, sizeof *b);
-  size_t cap = 0;
-  int e;
-  b->data = NULL;
-  b->len = 0;
-  luaL_setmetatable(L, BYTES_MT);
-  if ((e = stance_read_path(path, &b->data, &cap, &b->len)) != 0)
-    return stance__fail(L, lua_pushfstring(L, "%s: %s", path, strerror(e)), e == ENOENT ? "ENOENT" : "EREAD");
-  return 1;
 }
 
 static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
@@ -154,6 +138,4 @@ void stance__open_load(lua_State *L) {
   stance__newclass(L, BYTES_MT, bytes_meta, bytes_methods);
   lua_pushcfunction(L, l_load);
   lua_setfield(L, -2, "load");
-  lua_pushcfunction(L, l_read_bytes);
-  lua_setfield(L, -2, "read_bytes");
 }

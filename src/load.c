@@ -36,14 +36,21 @@ static int all_crlf(const char *s, size_t len) {
   return any;
 }
 
+int stance_load_document(const char *text, size_t len, int crlf, stance_frame **frame, char *hex) {
+  *frame = stance_frame_new(text, len, crlf);
+  if (*frame == NULL || stance_hash_buffer(text, len, hex) != 0) {
+    stance_frame_free(*frame);
+    *frame = NULL;
+    hex[0] = '\0';
+    return -1;
+  }
+  return 0;
+}
+
 static void prepare_doc(void *arg) {
   stance_load *l = arg;
   l->res.crlf = all_crlf(l->doc, l->doc_len);
-  l->res.frame = stance_frame_new(l->doc, l->doc_len, l->res.crlf);
-  if (l->res.frame == NULL || stance_hash_buffer(l->doc, l->doc_len, l->res.hash) != 0) {
-    l->res.oom = 1;
-    l->res.hash[0] = '\0';
-  }
+  if (stance_load_document(l->doc, l->doc_len, l->res.crlf, &l->res.frame, l->res.hash) != 0) l->res.oom = 1;
 }
 
 static void run(void *arg) {

@@ -28,6 +28,11 @@ typedef struct stance_load_result {
   int oom;
 } stance_load_result;
 
+/* What is made of the document: the frame of its bytes (as a file, with "\r\n" line ends
+ * when `crlf`) and their SHA-256 in hex (STANCE_HASH_HEXLEN + 1 bytes). 0, or -1 when out
+ * of memory (*frame NULL). */
+int stance_load_document(const char *text, size_t len, int crlf, stance_frame **frame, char *hex);
+
 /* Start loading. `vocab` (may be NULL) is taken. NULL when out of memory or when no thread
  * could be started. */
 stance_load *stance_load_start(const char *ann_path, const char *doc_path, stance_vocab *vocab);

@@ -12,9 +12,8 @@
 #include <uv.h>
 
 #include "compat.h"
-#include "frame.h"
-#include "hash.h"
 #include "lcore.h"
+#include "load.h"
 #include "markup.h"
 #include "snapshot.h"
 #include "reader.h"
@@ -715,26 +714,24 @@ stance_vocab *stance__read_vocab(lua_State *L, int opts) {
 typedef struct doc_work {
   const char *text;
   size_t len;
-  int crlf, hashed;
+  int crlf, failed;
   stance_frame *frame;
   char hex[STANCE_HASH_HEXLEN + 1];
 } doc_work;
 
 static void doc_prepare(void *arg) {
   doc_work *w = arg;
-  w->frame = stance_frame_new(w->text, w->len, w->crlf);
-  w->hashed = stance_hash_buffer(w->text, w->len, w->hex) == 0;
+  w->failed = stance_load_document(w->text, w->len, w->crlf, &w->frame, w->hex) != 0;
 }
 
 /* read(text[, opts]) -> store, problems[, frame, hash]
  *   opts.vocab     the schema's values
- *   opts.parts     0 (default): in parts on threads when the text is big; 1: in one
  *   opts.document  the document's text as a file: its frame (opts.crlf) and SHA-256 (hex) are
  *                  made at the same time, on another thread, and returned after the problems */
 static int l_read(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
-  int parts = 0, started = 0;
+  int started = 0;
   stance_vocab *v;
   stance_problems p;
   stance_store *s;
@@ -742,8 +739,6 @@ static int l_read(lua_State *L) {
   uv_thread_t thread;
   memset(&w, 0, sizeof w);
   if (lua_istable(L, 2)) {
-    lua_getfield(L, 2, "parts");
-    parts = (int)luaL_optinteger(L, -1, 0);
     lua_getfield(L, 2, "document");
     if (!lua_isnil(L, -1)) {
       if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, 2, "opts.document must be a string");
@@ -752,18 +747,18 @@ static int l_read(lua_State *L) {
     }
     lua_getfield(L, 2, "crlf");
     w.crlf = lua_toboolean(L, -1);
-    lua_pop(L, 3);
+    lua_pop(L, 2);
   }
   v = stance__read_vocab(L, 2);
   if (w.text) started = uv_thread_create(&thread, doc_prepare, &w) == 0;
   stance_problems_init(&p);
-  s = stance_read_parts(text, len, v, &p, parts, NULL);
+  s = stance_read(text, len, v, &p);
   stance_vocab_free(v);
   if (started)
     uv_thread_join(&thread);
   else if (w.text)
     doc_prepare(&w);
-  if (s == NULL || (w.text && (w.frame == NULL || !w.hashed))) {
+  if (s == NULL || (w.text && w.failed)) {
     stance_store_free(s);
     stance_frame_free(w.frame);
     stance_problems_free(&p);
