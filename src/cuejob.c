@@ -59,7 +59,8 @@ static int count(void *ud, size_t start, size_t end, uint32_t category, uint32_t
 
 static int run(stance_job *job) {
   cuejob *c = stance_job_data(job);
-  char path[PATH_MAX];
+  char path[PATH_MAX], *text = NULL; /* one buffer for every file this thread reads */
+  size_t cap = 0;
   int64_t i;
   while ((i = stance_job_next(job)) >= 0) {
     stance_cue_result *r = &c->results[i];
@@ -68,18 +69,16 @@ static int run(stance_job *job) {
       if (snprintf(path, sizeof path, "%s/%s", c->root, r->path) >= (int)sizeof path) {
         r->error = "path too long";
       } else {
-        char *text = NULL;
-        size_t cap = 0;
         int e = stance_read_path(path, &text, &cap, &len);
         if (e != 0)
           r->error = e == ENOMEM ? "out of memory" : "cannot read";
         else if (stance_cues_match(c->cues, text, len, count, r) < 0)
           r->error = "out of memory";
-        free(text);
       }
     }
     stance_job_advance(job, 1, len);
   }
+  free(text);
   return 0;
 }
 

@@ -30,7 +30,7 @@ typedef struct modeljob {
   uv_mutex_t lock;
   uv_cond_t ready_cond;
   size_t trained;
-  int ready, sync;
+  int ready, sync;              /* ready: 0 not yet, 1 the model is made, -1 it could not be */
 } modeljob;
 
 static void destroy(void *data) {
@@ -299,17 +299,21 @@ static int trained_one(modeljob *j) {
   uv_mutex_lock(&j->lock);
   if (++j->trained == j->ndocs) {
     rc = stance_nb_prepare(j->nb);
-    j->ready = 1;
+    j->ready = rc == 0 ? 1 : -1;
     uv_cond_broadcast(&j->ready_cond);
   }
   uv_mutex_unlock(&j->lock);
   return rc;
 }
 
-static void wait_ready(modeljob *j) {
+/* Wait for the model: 1 ready, -1 it could not be made (out of memory). */
+static int wait_ready(modeljob *j) {
+  int ready;
   uv_mutex_lock(&j->lock);
   while (!j->ready) uv_cond_wait(&j->ready_cond, &j->lock);
+  ready = j->ready;
   uv_mutex_unlock(&j->lock);
+  return ready;
 }
 
 static int prepare(stance_job *job) {
@@ -336,8 +340,7 @@ static int run(stance_job *job) {
       rc = train_doc(j, (size_t)i, &text, &cap, &s, &bytes);
       if (trained_one(j) != 0) rc = -1;
     } else {
-      wait_ready(j);
-      rc = predict_doc(j, j->pred[(size_t)i - j->ndocs], &text, &cap, &s, &bytes);
+      rc = wait_ready(j) == 1 ? predict_doc(j, j->pred[(size_t)i - j->ndocs], &text, &cap, &s, &bytes) : -1;
     }
     stance_job_advance(job, 1, bytes);
   }

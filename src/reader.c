@@ -251,7 +251,7 @@ static void check_vocab(reader *r, stance_field f, const char *what) {
   }
 }
 
-/* The record being collected is complete: check it and add it to the store. */
+/* A new entry at the end of a list of pending checks (NULL when out of memory). */
 static pending_rel *add_pending(reader *r, pending_rel **list, size_t *n, size_t *cap) {
   if (*n == *cap) {
     size_t c = *cap ? *cap * 2 : 16;
@@ -266,6 +266,7 @@ static pending_rel *add_pending(reader *r, pending_rel **list, size_t *n, size_t
   return &(*list)[(*n)++];
 }
 
+/* The record being collected is complete: check it and add it to the store. */
 static void finish_record(reader *r) {
   stance_rec rec;
   const char *id, *kind = stance_rec_kind_name(r->kind);
@@ -321,8 +322,7 @@ static void finish_record(reader *r) {
   if (r->pending.len > 0) rec.comments = r->pending.data;
   rc = stance_store_add_packed(r->store, &rec, r->strs.data, r->strs.len, NULL);
   if (rc == STANCE_EDUP) {
-    const stance_rec *first = stance_store_get_conflict(r->store, id, rec.f[STANCE_F_CONFLICT]);
-    uint32_t at = first ? first->line : 0;
+    const stance_rec *first;
     if (r->later_part) {
       /* its lines are numbered when the parts are put together: say it then */
       pending_rel *d = add_pending(r, &r->dups, &r->ndups, &r->dups_cap);
@@ -333,7 +333,8 @@ static void finish_record(reader *r) {
                                        : NO_OFF;
       return;
     }
-    problem(r, r->line, 1, STANCE_SEV_ERROR, "duplicate id %s (first at line %u)", id, at);
+    first = stance_store_get_conflict(r->store, id, rec.f[STANCE_F_CONFLICT]);
+    problem(r, r->line, 1, STANCE_SEV_ERROR, "duplicate id %s (first at line %u)", id, first ? first->line : 0);
     return;
   }
   if (rc != STANCE_OK) {
@@ -902,8 +903,8 @@ stance_store *stance_read_parts(const char *text, size_t len, const stance_vocab
   }
   store = ok && !whole && !problems->oom && !parts[0].r.oom ? parts[0].r.store : NULL;
   if (store) parts[0].r.store = NULL;
-  for (k = 0; k < MAX_PARTS; k++) {
-    if (parts[k].r.store || k < n) reader_free(&parts[k].r);
+  for (k = 0; k < MAX_PARTS; k++) { /* parts never used are zeroed: freeing them is a no-op */
+    reader_free(&parts[k].r);
     stance_problems_free(&parts[k].pr);
   }
   if (whole && ok) {

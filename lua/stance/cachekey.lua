@@ -21,7 +21,14 @@ end
 --- The key: both files' stamps and how the document is shown ("unix" or "dos", BOM).
 function M.key(ann_stamp, doc_stamp, fileformat, bomb)
   if ann_stamp == '' or doc_stamp == '' then return nil end
-  return ('v%d|%s|%s|%s|%s'):format(M.VERSION, ann_stamp, doc_stamp, fileformat, bomb and 'bom' or '')
+  return ('%s%s|%s|%s'):format(M.key_start(ann_stamp), doc_stamp, fileformat, bomb and 'bom' or '')
+end
+
+--- How every key made for the annotation file at `ann_stamp` starts.
+---@param ann_stamp string
+---@return string
+function M.key_start(ann_stamp)
+  return ('v%d|%s|'):format(M.VERSION, ann_stamp)
 end
 
 --- How Neovim shows a file's text with its default 'fileformats' ("unix,dos"): "dos" when

@@ -14,7 +14,7 @@ local function cached(root, annotator, rel, stamp)
   if not f then return false end
   local head = f:read(512) or ''
   f:close()
-  return head:find('v' .. K.VERSION .. '|' .. stamp .. '|', 1, true) ~= nil
+  return head:find(K.key_start(stamp), 1, true) ~= nil
 end
 
 --- Start loading the layer of the buffer's document, if it is a document of a corpus.
