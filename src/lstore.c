@@ -507,7 +507,7 @@ static int s_header(lua_State *L) {
 
 static int s_set_header(lua_State *L) {
   stance_store *s = check_store(L);
-  static const char *const names[] = {"document", "hash", "annotator", NULL};
+  static const char *const names[] = {"document", "hash", "annotator", "status", NULL};
   int h = luaL_checkoption(L, 2, NULL, names);
   const char *v = luaL_optstring(L, 3, NULL);
   if (stance_store_set_header(s, (stance_header)h, v) != STANCE_OK)

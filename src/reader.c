@@ -663,6 +663,7 @@ static int on_line(void *ud, const stance_line *l) {
         int which = -1;
         if (l->name_len == 4 && memcmp(l->name, "hash", 4) == 0) which = STANCE_H_HASH;
         if (l->name_len == 9 && memcmp(l->name, "annotator", 9) == 0) which = STANCE_H_ANNOTATOR;
+        if (l->name_len == 6 && memcmp(l->name, "status", 6) == 0) which = STANCE_H_STATUS;
         r->extra_open = 0;
         if (which < 0) {
           add_extra(r, &r->extras, l, 1, "document");
@@ -678,6 +679,9 @@ static int on_line(void *ud, const stance_line *l) {
           if (which == STANCE_H_HASH && !valid_hash(v))
             problem(r, l->line, l->values[0].col, STANCE_SEV_WARNING,
                     "hash '%s' should be sha256: and 64 lowercase hex digits", v);
+          if (which == STANCE_H_STATUS && strcmp(v, "done") != 0 && strcmp(v, "in-progress") != 0)
+            problem(r, l->line, l->values[0].col, STANCE_SEV_WARNING,
+                    "status '%s' should be done or in-progress", v);
           if (stance_store_set_header(r->store, (stance_header)which, v) != STANCE_OK) r->oom = 1;
           free(v);
         }

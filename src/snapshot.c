@@ -9,7 +9,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#define MAGIC "STSNAP01"
+#define MAGIC "STSNAP02" /* 02: the status header */
 #define NONE 0xFFFFFFFFu
 #define EXTRA_BITS 3 /* extras, comments, inner after the fields */
 

@@ -16,7 +16,7 @@ static const char *const field_names[STANCE_F_COUNT] = {
     "quote",  "prefix", "suffix", "note",  "author", "created", "modified", "conflict"};
 static const unsigned char field_lens[STANCE_F_COUNT] = {4, 4, 2, 5, 6, 6, 4, 10,
                                                          5, 6, 6, 4, 6, 7, 8, 8};
-static const char *const header_names[STANCE_H_COUNT] = {"document", "hash", "annotator"};
+static const char *const header_names[STANCE_H_COUNT] = {"document", "hash", "annotator", "status"};
 
 /* Which fields each kind has (bit per field). */
 #define BIT(f) (1u << (f))

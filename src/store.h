@@ -48,6 +48,7 @@ typedef enum {
   STANCE_H_DOCUMENT = 0,        /* path of the document, relative to the corpus root */
   STANCE_H_HASH,                /* "sha256:<hex>" of the document's content */
   STANCE_H_ANNOTATOR,
+  STANCE_H_STATUS,              /* the annotator's progress on the document: "done" or "in-progress" */
   STANCE_H_COUNT
 } stance_header;
 

@@ -4,7 +4,7 @@
  *   [comments]
  *   format stance 1
  *
- *   document "path"           hash, annotator, then attributes kept as written
+ *   document "path"           hash, annotator, status, then attributes kept as written
  *
  *   doclabel ID ...           by ID
  *   annotation ID ...         by first span (start, end), then ID
@@ -150,6 +150,7 @@ int stance_write_conv(const stance_store *s, stance_buf *out, stance_conv conv, 
   if (doc != NULL) {
     const char *hash = stance_store_get_header(s, STANCE_H_HASH);
     const char *who = stance_store_get_header(s, STANCE_H_ANNOTATOR);
+    const char *status = stance_store_get_header(s, STANCE_H_STATUS);
     stance_buf_addc(out, '\n');
     if ((t = stance_store_get_text(s, STANCE_T_DOC_COMMENTS)) != NULL) stance_buf_adds(out, t);
     stance_buf_adds(out, "document ");
@@ -163,6 +164,11 @@ int stance_write_conv(const stance_store *s, stance_buf *out, stance_conv conv, 
     if (who) {
       stance_buf_adds(out, "  annotator ");
       word_or_quoted(out, who);
+      stance_buf_addc(out, '\n');
+    }
+    if (status) {
+      stance_buf_adds(out, "  status ");
+      word_or_quoted(out, status);
       stance_buf_addc(out, '\n');
     }
     indented(out, stance_store_get_text(s, STANCE_T_DOC_EXTRAS), "  ");

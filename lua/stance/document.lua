@@ -122,6 +122,29 @@ function M:layer(annotator)
   return self._layers[annotator]
 end
 
+--- The progress of `annotator` (default: the corpus's) on this document: "not-started",
+--- "in-progress" or "done" (see stance.Layer.status).
+---@param annotator string|nil
+---@return string|nil status
+---@return string|nil err
+function M:status(annotator)
+  local layer, err = self:layer(annotator)
+  if not layer then return nil, err end
+  return layer:status()
+end
+
+--- Mark the progress of `annotator` (default: the corpus's) on this document; saved with
+--- the corpus (`corpus:save()`).
+---@param status string "done", "in-progress" or "not-started"
+---@param annotator string|nil
+---@return boolean|nil ok
+---@return string|nil err
+function M:set_status(status, annotator)
+  local layer, err = self:layer(annotator)
+  if not layer then return nil, err end
+  return layer:set_status(status)
+end
+
 --- Annotators with a layer on this document (a file, or changes not yet saved).
 ---@return string[]
 function M:annotators()

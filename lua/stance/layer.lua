@@ -190,6 +190,39 @@ function M:remove(id)
   return true
 end
 
+---@alias stance.Status "not-started"|"in-progress"|"done"
+
+--- The annotator's progress on the document: "done" when marked so (`status done` in the
+--- file), "in-progress" when marked so or when the layer has any record, else "not-started".
+---@return stance.Status
+function M:status()
+  local st = self.file.store:header().status
+  if st == 'done' or st == 'in-progress' then return st end
+  local store = self.file.store
+  if st ~= nil or store:count('annotation') + store:count('relation') + store:count('doclabel') > 0 then
+    return 'in-progress'
+  end
+  return 'not-started'
+end
+
+--- Mark the annotator's progress on the document. "done" says: every unit without an
+--- annotation was read and has no stance (agreement and the model rely on it); the file is
+--- written even when it holds no record. "not-started" removes the mark.
+---@param status stance.Status
+---@return boolean|nil ok
+---@return string|nil err
+function M:set_status(status)
+  if status ~= 'done' and status ~= 'in-progress' and status ~= 'not-started' then
+    error(('status should be done, in-progress or not-started, got %s'):format(tostring(status)), 2)
+  end
+  local value = status ~= 'not-started' and status or nil
+  if self.file.store:header().status ~= value then
+    self.file.store:set_header('status', value)
+    self:touch()
+  end
+  return true
+end
+
 --- Write the layer if it changed (atomic; refused over a file read with errors or changed
 --- on disk since it was read).
 ---@return boolean|nil ok

@@ -116,6 +116,16 @@ function M.stores(base, ours, theirs)
     local v = h[name] or th[name]
     if v then out:set_header(name, v) end
   end
+  -- The status, three-way: the side that changed it wins; changed on both, "done" only when
+  -- both say so (a document someone still works on is not finished).
+  local bs = base and base:header().status
+  local status = h.status
+  if h.status == bs then
+    status = th.status
+  elseif th.status ~= bs and h.status ~= th.status then
+    status = 'in-progress'
+  end
+  if status then out:set_header('status', status) end
   return res
 end
 

@@ -150,7 +150,10 @@ end
 --- (capture-pane -e). `args` are more nvim arguments (files to open).
 function M.tmux_screen(args, keys, opts)
   opts = opts or {}
-  local name = ('stance-test-%d'):format(math.random(1, 1e9))
+  -- Unique across concurrent test runs on one machine (Lua's random is not seeded per process).
+  local rnd = io.open('/dev/urandom', 'rb')
+  local name = 'stance-test-' .. rnd:read(6):gsub('.', function(c) return ('%02x'):format(c:byte()) end)
+  rnd:close()
   local init = M.tmpdir() .. '/init.lua'
   M.write(init, ([[
 vim.opt.rtp:prepend(%q)

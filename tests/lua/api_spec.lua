@@ -208,6 +208,43 @@ describe('scripting API', function()
     assert.are.equal(2, #again:labels())
   end)
 
+  it('keeps each annotator\'s status of a document in its file, written even when empty', function()
+    local c = corpus()
+    local doc = c:document('a.txt')
+    assert.are.equal('not-started', doc:status())
+    assert(doc:set_status('done'))
+    assert.is_true(c:save())
+    local path = c.root .. '/.stance/annotations/ana/a.txt.stance'
+    local text = T.read(path)
+    assert.truthy(text:find('\n  annotator ana\n  status done\n', 1, true))
+    local again = assert(stance.open(c.root))
+    again.annotator = 'ana'
+    assert.are.equal('done', again:document('a.txt'):status())
+    assert.are.equal('not-started', again:document('a.txt'):status('ben'))
+    assert(again:document('a.txt'):annotate({ start = 0, stop = 5, label = 'favor', annotator = 'ben' }))
+    assert.are.equal('in-progress', again:document('a.txt'):status('ben'))
+    assert.has_error(function() doc:set_status('finished') end)
+  end)
+
+  it('merges the status three-way: the side that changed it, in progress when both did', function()
+    local core = require('stance.core')
+    local function store(status)
+      local s = core.store()
+      s:set_header('document', 'a.txt')
+      if status then s:set_header('status', status) end
+      return s
+    end
+    local merge = require('stance.merge')
+    local function merged(b, o, t)
+      return merge.stores(b and store(b) or nil, store(o), store(t)).store:header().status
+    end
+    assert.are.equal('done', merged(nil, nil, 'done'))
+    assert.are.equal('done', merged('in-progress', 'in-progress', 'done'))
+    assert.are.equal('done', merged('in-progress', 'done', 'in-progress'))
+    assert.are.equal('in-progress', merged(nil, 'done', 'in-progress'))
+    assert.are.equal('done', merged(nil, 'done', 'done'))
+  end)
+
   it('writes what any schema allows when the corpus has none', function()
     local c = corpus(nil, false)
     local doc = c:document('a.txt')

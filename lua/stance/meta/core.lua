@@ -165,9 +165,9 @@ function Store:find(fields) end
 ---@param kind string|nil default "annotation"
 ---@return integer
 function Store:count(kind) end
----@return {document: string|nil, hash: string|nil, annotator: string|nil}
+---@return {document: string|nil, hash: string|nil, annotator: string|nil, status: string|nil}
 function Store:header() end
----@param name "document"|"hash"|"annotator"
+---@param name "document"|"hash"|"annotator"|"status"
 ---@param value string|nil
 function Store:set_header(name, value) end
 ---@return string canonical text
