@@ -11,6 +11,7 @@
 
 void stance__open_worker(lua_State *L);
 void stance__open_fs(lua_State *L);
+void stance__open_proc(lua_State *L);
 void stance__open_store(lua_State *L);
 void stance__open_text(lua_State *L);
 void stance__open_index(lua_State *L);

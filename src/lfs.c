@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "contain.h"
+#include "hash.h"
 #include "walk.h"
 #include "compat.h"
 #include "lcore.h"
@@ -67,56 +69,127 @@ static int l_mkdir(lua_State *L) {
   return 1;
 }
 
-/* write_atomic(path, data[, expect_hash]) -> true | nil, err, code
- * expect_hash: the SHA-256 hex the file must still have ("" = must not exist); on a
- * mismatch nothing is written and the code is "ECHANGED". */
+/* Field `name` of the options table at `opts` as a string, or NULL. */
+static const char *opt_string(lua_State *L, int opts, const char *name) {
+  const char *v = NULL;
+  if (lua_isnoneornil(L, opts)) return NULL;
+  luaL_checktype(L, opts, LUA_TTABLE);
+  lua_getfield(L, opts, name);
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "option %s should be a string", name);
+    v = lua_tostring(L, -1);
+  }
+  lua_pop(L, 1); /* the string stays alive in the options table */
+  return v;
+}
+
+static int opt_bool(lua_State *L, int opts, const char *name) {
+  int v;
+  if (lua_isnoneornil(L, opts)) return 0;
+  lua_getfield(L, opts, name);
+  v = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+/* write_atomic(path, data[, expect_hash[, opts]]) -> true, {stamp, hash} | nil, err, code
+ * Replaces the file under its lock (atomic.h). expect_hash: the SHA-256 hex the file must
+ * still have ("" = must not exist); on a mismatch nothing is written and the code is
+ * "ECHANGED". opts.stamp: the same with the file's stamp (when expect_hash is nil).
+ * opts.root: the file must be inside that folder (links resolved), else "EOUTSIDE".
+ * opts.cache: no fsync (a cache that can be rebuilt). The result has the file's new stamp
+ * and the SHA-256 of the data. */
 static int l_write_atomic(lua_State *L) {
   size_t len;
   const char *path = luaL_checkstring(L, 1);
   const char *data = luaL_checklstring(L, 2, &len);
-  const char *expect = luaL_optstring(L, 3, NULL);
-  char err[512];
-  int rc = stance_write_atomic(path, data, len, expect, err, sizeof err);
+  stance_write_opts o;
+  char err[1024], hex[STANCE_HASH_HEXLEN + 1], stamp[128];
+  int rc;
+  memset(&o, 0, sizeof o);
+  o.expect_hex = luaL_optstring(L, 3, NULL);
+  o.expect_stamp = opt_string(L, 4, "stamp");
+  o.root = opt_string(L, 4, "root");
+  o.durable = !opt_bool(L, 4, "cache");
+  o.new_hex = hex;
+  o.new_stamp = stamp;
+  o.new_stamp_len = sizeof stamp;
+  rc = stance_write_file(path, data, len, &o, err, sizeof err);
   if (rc == 1) return stance__fail(L, err, "ECHANGED");
-  if (rc != 0) return stance__fail(L, err, "EWRITE");
+  if (rc != 0) return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE" : "EWRITE");
   lua_pushboolean(L, 1);
-  return 1;
+  lua_createtable(L, 0, 2);
+  lua_pushstring(L, stamp);
+  lua_setfield(L, -2, "stamp");
+  lua_pushstring(L, hex);
+  lua_setfield(L, -2, "hash");
+  return 2;
 }
 
-/* append_file(path, data, size) -> true | nil, err, code: append `data` to an existing file
- * that must still have `size` bytes (else "ECHANGED": someone else wrote it), in one
- * write, then fdatasync. What a small addition to a large file costs instead of a rewrite. */
+/* append_file(path, data, size[, opts]) -> true, stamp | nil, err, code: append `data` to an
+ * existing file that must still have `size` bytes and (opts.stamp) that stamp, under its
+ * lock, in one write, then fdatasync (else "ECHANGED": someone else wrote it). What a small
+ * addition to a large file costs instead of a rewrite. opts.root as for write_atomic. */
 static int l_append_file(lua_State *L) {
-  size_t len, done = 0;
+  size_t len;
   const char *path = luaL_checkstring(L, 1);
   const char *data = luaL_checklstring(L, 2, &len);
   lua_Integer size = luaL_checkinteger(L, 3);
-  struct stat st;
-  int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) return stance__fail(L, strerror(errno), "EWRITE");
-  if (fstat(fd, &st) != 0 || (lua_Integer)st.st_size != size) {
-    close(fd);
-    return stance__fail(L, "the file changed since it was written", "ECHANGED");
-  }
-  while (done < len) {
-    ssize_t n = write(fd, data + done, len - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int e = errno;
-      /* take the partial record back off: the file stays as it was */
-      (void)!ftruncate(fd, (off_t)size);
-      close(fd);
-      return stance__fail(L, strerror(e), "EWRITE");
-    }
-    done += (size_t)n;
-  }
-  if (fdatasync(fd) != 0) {
-    int e = errno;
-    close(fd);
-    return stance__fail(L, strerror(e), "EWRITE");
-  }
-  if (close(fd) != 0) return stance__fail(L, strerror(errno), "EWRITE");
+  const char *expect = opt_string(L, 4, "stamp"), *root = opt_string(L, 4, "root");
+  char err[1024], stamp[128];
+  int rc;
+  if (size < 0) return luaL_argerror(L, 3, "a size");
+  rc = stance_append_file(path, data, len, (uint64_t)size, expect, root, stamp, sizeof stamp, err, sizeof err);
+  if (rc == 1) return stance__fail(L, err, "ECHANGED");
+  if (rc != 0) return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE" : "EWRITE");
   lua_pushboolean(L, 1);
+  lua_pushstring(L, stamp);
+  return 2;
+}
+
+/* read_file(path[, opts]) -> data | nil, err, code: the whole content of a regular file
+ * (never a FIFO, a device or a folder: "ENOTREG", "EISDIR"). opts.root: the file must
+ * resolve inside that folder ("EOUTSIDE"); opts.max: at most that many bytes ("ETOOBIG").
+ * A missing file is "ENOENT". */
+static int l_read_file(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  const char *root = opt_string(L, 2, "root");
+  lua_Integer max = 0;
+  char *data;
+  size_t len;
+  char err[1024];
+  int rc;
+  if (!lua_isnoneornil(L, 2)) {
+    lua_getfield(L, 2, "max");
+    max = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+  }
+  rc = stance_read_file(path, root, max > 0 ? (size_t)max : 0, &data, &len, err, sizeof err);
+  if (rc != 0) {
+    const char *code = rc == STANCE_EOUTSIDE  ? "EOUTSIDE"
+                       : rc == STANCE_ENOTREG ? "ENOTREG"
+                       : rc == STANCE_ETOOBIG ? "ETOOBIG"
+                       : rc == -ENOENT        ? "ENOENT"
+                       : rc == -EISDIR        ? "EISDIR"
+                                              : "EREAD";
+    return stance__fail(L, err, code);
+  }
+  lua_pushlstring(L, data, len);
+  free(data);
+  return 1;
+}
+
+/* stamp(path) -> "size:mtime.ns:inode", or "" when there is no such file: what changes when
+ * the file is rewritten (the editor's cheap "changed on disk?"). */
+static int l_stamp(lua_State *L) {
+  struct stat st;
+  char out[128];
+  if (stat(luaL_checkstring(L, 1), &st) != 0) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  stance_stamp_of(&st, out, sizeof out);
+  lua_pushstring(L, out);
   return 1;
 }
 
@@ -170,6 +243,8 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"mkdir", l_mkdir},
                                     {"write_atomic", l_write_atomic},
                                     {"append_file", l_append_file},
+                                    {"read_file", l_read_file},
+                                    {"stamp", l_stamp},
                                     {NULL, NULL}};
 
 void stance__open_fs(lua_State *L) { luaL_setfuncs(L, fs_funcs, 0); }

@@ -12,9 +12,8 @@ function M.name()
     if configured and configured ~= '' then return configured end
   end
   if H.cached then return H.cached end
-  local p = io.popen('git config user.name 2>/dev/null')
-  local name = p and p:read('*l') or nil
-  if p then p:close() end
+  local status, out = require('stance.core').run({ 'git', 'config', 'user.name' })
+  local name = status == 0 and out:match('^([^\n]*)') or nil
   if not name or name == '' then name = os.getenv('USER') or os.getenv('USERNAME') or 'anonymous' end
   H.cached = name
   return name

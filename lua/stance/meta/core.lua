@@ -61,23 +61,57 @@ function core.mkdir(path) end
 ---@return string|nil err
 function core.list(dir, opts) end
 
+--- Replace the file at `path` with `data` all at once, under its lock (".NAME.lock" beside
+--- it, held around the check, the write to ".NAME.tmp" and the rename: two writers take
+--- turns, and the second sees the first's change). See :help stance-security.
 ---@param path string
 ---@param data string
 ---@param expect_hash string|nil SHA-256 hex the file must still have ("" = must not exist)
+---@param opts {root: string|nil, stamp: string|nil, cache: boolean|nil}|nil root: the file
+--- must be inside that folder (links resolved); stamp: the file's stamp must be this (when
+--- expect_hash is nil); cache: no fsync
 ---@return boolean|nil ok
----@return string|nil err
----@return string|nil code "ECHANGED" | "EWRITE"
-function core.write_atomic(path, data, expect_hash) end
+---@return {stamp: string, hash: string}|string|nil info the new stamp and the data's SHA-256, or the error
+---@return string|nil code "ECHANGED" | "EOUTSIDE" | "EWRITE"
+function core.write_atomic(path, data, expect_hash, opts) end
 
---- Append `data` to the file at `path`, which must still have `size` bytes; one write, then
---- fdatasync (a failed write is truncated away).
+--- Append `data` to the file at `path`, which must still have `size` bytes (and opts.stamp),
+--- under its lock; one write, then fdatasync (a failed write is truncated away).
 ---@param path string
 ---@param data string
 ---@param size integer
+---@param opts {stamp: string|nil, root: string|nil}|nil
+---@return boolean|nil ok
+---@return string|nil stamp the file's new stamp, or the error
+---@return string|nil code "ECHANGED" | "EOUTSIDE" | "EWRITE"
+function core.append_file(path, data, size, opts) end
+
+--- The whole content of a regular file (never a FIFO, a device or a folder).
+---@param path string
+---@param opts {root: string|nil, max: integer|nil}|nil root: the file must resolve inside it
+---@return string|nil data
+---@return string|nil err
+---@return string|nil code "ENOENT" | "EOUTSIDE" | "ENOTREG" | "EISDIR" | "ETOOBIG" | "EREAD"
+function core.read_file(path, opts) end
+
+--- Run a program without a shell (argv[1] found on PATH), stdin from /dev/null, stderr
+--- discarded unless opts.stderr; wait for it.
+---@param argv string[]
+---@param opts {stderr: boolean|nil}|nil
+---@return integer|nil status exit status (128 + signal when killed)
+---@return string out its standard output, or the error
+function core.run(argv, opts) end
+
+---@param path string
+---@param mode integer
 ---@return boolean|nil ok
 ---@return string|nil err
----@return string|nil code "ECHANGED" | "EWRITE"
-function core.append_file(path, data, size) end
+function core.chmod(path, mode) end
+
+--- "size:mtime.ns:inode" of a file, "" when there is none: what changes when it is rewritten.
+---@param path string
+---@return string
+function core.stamp(path) end
 
 ---@class stance.Problem
 ---@field line integer
