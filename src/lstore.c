@@ -465,13 +465,14 @@ static int s_count(lua_State *L) {
 }
 
 /* tally(field[, kind]) -> { value = count, ... }, plus [""] for records without the field,
- * and for annotations `orphans` and `conflicts` (versions marked `conflict ours`): how many
- * records of `kind` (default "annotation") have each value of `field`. */
+ * and for annotations `orphans`, `conflicts` (versions marked `conflict ours`) and `touched`
+ * (moved since read, to be written): how many records of `kind` (default "annotation") have
+ * each value of `field`. */
 static int s_tally(lua_State *L) {
   stance_store *s = check_store(L);
   const char *field = luaL_checkstring(L, 2), *kind = luaL_optstring(L, 3, "annotation");
   int f = stance_field_from_name(field, strlen(field)), k = stance_rec_kind_from_name(kind, strlen(kind));
-  uint32_t i, slots = stance_store_slots(s), orphans = 0, conflicts = 0;
+  uint32_t i, slots = stance_store_slots(s), orphans = 0, conflicts = 0, touched = 0;
   if (f < 0) return luaL_argerror(L, 2, "unknown field");
   if (k < 0) return luaL_argerror(L, 3, "kind should be annotation, relation or doclabel");
   lua_newtable(L);
@@ -480,6 +481,7 @@ static int s_tally(lua_State *L) {
     const char *v;
     if (r->dead || r->kind != (stance_rec_kind)k) continue;
     if (r->orphan) orphans++;
+    if (r->touched && !r->orphan) touched++;
     if (r->f[STANCE_F_CONFLICT] && strcmp(r->f[STANCE_F_CONFLICT], "ours") == 0) conflicts++;
     v = r->f[f] ? r->f[f] : "";
     lua_getfield(L, -1, v);
@@ -492,6 +494,8 @@ static int s_tally(lua_State *L) {
     lua_setfield(L, -2, "orphans");
     lua_pushinteger(L, conflicts);
     lua_setfield(L, -2, "conflicts");
+    lua_pushinteger(L, touched);
+    lua_setfield(L, -2, "touched");
   }
   return 1;
 }

@@ -35,8 +35,10 @@ void stance_walk_free(stance_walk *walk);
 /* Copies of a string, and of a NULL-terminated list of strings (file name endings, globs),
  * as jobs keep what they were given. stance_strdup: NULL when out of memory.
  * stance_strv_dup: NULL for a NULL list; when out of memory NULL with *oom set. */
-/* Read the file at `path` whole into *buf (*cap bytes, grown as needed: a buffer can serve
- * file after file; free it after). *len gets the bytes read. 0, or an errno value. */
+/* Read the regular file at `path` whole into *buf (*cap bytes, grown as needed: a buffer can
+ * serve file after file; free it after). *len gets the bytes read. 0, or an errno value
+ * (EISDIR for a folder, EINVAL for anything else that is not a regular file: a FIFO or a
+ * device is never read). */
 int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len);
 
 char *stance_strdup(const char *s);

@@ -20,6 +20,19 @@ function M.exists(path)
   return require('stance.core').stat(path) ~= nil
 end
 
+--- Whether `path` is a regular file that resolves inside `root` (links and .. resolved).
+---@param path string
+---@param root string
+---@return boolean
+function M.is_file_inside(path, root)
+  local core = require('stance.core')
+  local real, real_root = core.realpath(path), core.realpath(root)
+  if not real or not real_root then return false end
+  if real_root ~= '/' and real:sub(1, #real_root + 1) ~= real_root .. '/' then return false end
+  local st = core.stat(real)
+  return st ~= nil and st.type == 'file'
+end
+
 ---@param path string
 ---@return boolean
 function M.is_dir(path)

@@ -8,6 +8,8 @@ local M = {}
 ---@field checked boolean false when the document has the recorded hash (nothing to do)
 ---@field document string|nil path of the document, relative to the root
 ---@field missing boolean|nil the document is not there
+---@field refused string|nil why the document was not read: it resolves outside the corpus, or
+--- is not a regular file (a device, a FIFO, a folder)
 ---@field kept integer
 ---@field moved integer
 ---@field fuzzy integer of the moved, found with a changed quote
@@ -28,9 +30,14 @@ function M.run(root, store, opts)
   local h = store:header()
   local res = { checked = false, document = h.document, kept = 0, moved = 0, fuzzy = 0, orphaned = 0, outcomes = {} }
   if not h.document then return res end
-  local text = require('stance.fs').read(root .. '/' .. h.document)
+  -- the header is the file's word, not ours: only a regular file inside the corpus is read
+  local text, err, code = require('stance.fs').read(root .. '/' .. h.document, root)
   if not text then
-    res.missing = true
+    if code == 'ENOENT' then
+      res.missing = true
+    else
+      res.refused = err
+    end
     return res
   end
   local hash = core.sha256(text)
@@ -68,13 +75,28 @@ function M.run(root, store, opts)
   return res
 end
 
+--- The line of the `document` record in an annotation file's text (1 when unknown).
+local function document_line(text)
+  if not text then return 1 end
+  local at = text:find('\ndocument[ \t]') or (text:find('^document[ \t]') and 0)
+  if not at then return 1 end
+  return select(2, text:sub(1, at):gsub('\n', '')) + 1
+end
+
 --- The outcomes as problems of the annotation file ({line, col, severity, message}).
 ---@param res stance.ReanchorResult
+---@param text string|nil the annotation file's text (for the line of its `document` record)
 ---@return table[]
-function M.problems(res)
+function M.problems(res, text)
   local out = {}
+  if res.refused then
+    out[1] = { line = document_line(text), col = 1, severity = 'error',
+      message = ('document %q is not read: %s (a document is a regular file inside the corpus)'):format(res.document,
+        res.refused) }
+    return out
+  end
   if res.missing then
-    out[1] = { line = 1, col = 1, severity = 'warning',
+    out[1] = { line = document_line(text), col = 1, severity = 'warning',
       message = ('document %s is not there: its annotations cannot be checked'):format(res.document) }
     return out
   end

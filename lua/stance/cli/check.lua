@@ -110,7 +110,7 @@ function H.check_file(path, schemas)
     -- (always checked: orphans written back after a re-anchoring stay listed)
     local res = require('stance.reanchor').run(root, store, { force = true })
     H.anchored[#H.anchored + 1] = res
-    for _, p in ipairs(require('stance.reanchor').problems(res)) do
+    for _, p in ipairs(require('stance.reanchor').problems(res, text)) do
       problems[#problems + 1] = p
     end
     table.sort(problems, function(a, b)

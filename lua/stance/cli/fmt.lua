@@ -43,18 +43,21 @@ function cmd.run(opts, args)
   local changed, refused = 0, 0
   for _, path in ipairs(files) do
     if not path:match('schema%.stance$') then
-      local file, err = annfile.read(path)
+      local root = require('stance.root').find(path)
+      local file, err = annfile.read(path, nil, root)
       if not file then return nil, err end
       if file.errors > 0 and not opts.force then
         refused = refused + 1
         io.stderr:write(('stance fmt: %s: %d error(s), left alone (see stance check)\n'):format(path, file.errors))
       elseif opts.reanchor and not opts.check then
-        local root = require('stance.root').find(path)
         local res = root and require('stance.reanchor').run(root, file.store)
-        if res and res.checked then
+        if res and res.refused then
+          refused = refused + 1
+          io.stderr:write(('stance fmt: %s: document %q is not read: %s\n'):format(path, res.document, res.refused))
+        elseif res and res.checked then
           local text = require('stance.reanchor').write(res)
           if text ~= file.text then
-            local ok, werr = require('stance.core').write_atomic(path, text, require('stance.core').sha256(file.text))
+            local ok, werr = require('stance.fs').write_inside(root, path, text, file.hash)
             if not ok then return nil, werr end
             changed = changed + 1
             io.stdout:write(('%s: %d kept, %d moved, %d orphaned\n'):format(path, res.kept, res.moved, res.orphaned))

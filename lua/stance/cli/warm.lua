@@ -37,7 +37,7 @@ function cmd.run(opts, args)
     local rel = path:sub(1, #base) == base and path:sub(#base + 1) or nil
     local who, doc = (rel or ''):match('^([^/]+)/(.+)%.stance$')
     local doc_path = doc and root .. '/' .. doc
-    local text = doc_path and fs.read(doc_path)
+    local text = doc_path and fs.read(doc_path, root)
     if not text then
       left = left + 1
     else
@@ -45,11 +45,11 @@ function cmd.run(opts, args)
       local ff, bomb = K.format_of(text)
       local key = K.key(ann_stamp, K.stamp(doc_path), ff, bomb)
       local cache = K.path(root, who, doc)
-      local old = fs.read(cache)
+      local old = fs.read(cache, root)
       if old and key and core.from_snapshot(old, key) then
         fresh = fresh + 1
       else
-        local ann = fs.read(path)
+        local ann = fs.read(path, root)
         local store, problems = core.read(ann or '')
         local errors = false
         for _, p in ipairs(problems or {}) do
@@ -60,15 +60,12 @@ function cmd.run(opts, args)
         else
           local frame = core.frame(text, { crlf = ff == 'dos' })
           local trust = store:header().hash == 'sha256:' .. core.sha256(text)
-          local res = frame:anchor(store, { trust = trust })
-          if res.moved > 0 or res.orphaned > 0 then
-            left = left + 1 -- the editor will tell the user, and save the new places
-          else
-            fs.mkdir_p(fs.dirname(cache))
-            local ok, err = core.write_atomic(cache, store:snapshot(key))
-            if not ok then return nil, err end
-            written = written + 1
-          end
+          frame:anchor(store, { trust = trust })
+          -- saved even when annotations moved or were orphaned (marked so in the cache): the
+          -- editor tells the user and writes the new places; the work is never done twice
+          local ok, err = fs.write_inside(root, cache, store:snapshot(key), nil, { cache = true })
+          if not ok then return nil, err end
+          written = written + 1
         end
       end
     end

@@ -77,16 +77,14 @@ function H.state_path(c, rel)
 end
 
 function H.load_state(c, rel)
-  local text = require('stance.fs').read(H.state_path(c, rel))
+  local text = require('stance.fs').read(H.state_path(c, rel), c.root)
   local ok, t = pcall(function() return text and require('stance.json').decode(text) end)
   return ok and type(t) == 'table' and t or { rejected = {} }
 end
 
 function H.save_state(st)
-  local fs = require('stance.fs')
-  local path = H.state_path(st.corpus, st.rel)
-  local ok, err = fs.mkdir_p(fs.dirname(path))
-  if ok then ok, err = require('stance.core').write_atomic(path, require('stance.json').encode(st.state) .. '\n') end
+  local ok, err = require('stance.fs').write_inside(st.corpus.root, H.state_path(st.corpus, st.rel),
+    require('stance.json').encode(st.state) .. '\n')
   if not ok then require('stance.notify').error(err) end
 end
 

@@ -10,7 +10,9 @@ M.pending = {}
 --- The cache of this version of the annotation file exists: it is faster than any parse.
 local function cached(root, annotator, rel, stamp)
   local K = require('stance.cachekey')
-  local f = io.open(K.path(root, annotator, rel), 'rb')
+  local path = K.path(root, annotator, rel)
+  if not require('stance.fs').is_file_inside(path, root) then return false end
+  local f = io.open(path, 'rb')
   if not f then return false end
   local head = f:read(512) or ''
   f:close()
@@ -31,6 +33,8 @@ function M.start(buf, file)
   local path = require('stance.root').annotation_path(corpus.root, annotator, rel)
   local stamp = require('stance.cachekey').stamp(path)
   if stamp == '' or cached(corpus.root, annotator, rel, stamp) then return end
+  -- a file that is not a regular file inside the corpus is left to the session (which says why)
+  if not require('stance.fs').is_file_inside(path, corpus.root) then return end
   local load = require('stance.core').load(path, name,
     { vocab = require('stance.schema').vocab(corpus:schema()) })
   if load then M.pending[buf] = { load = load, path = path, stamp = stamp, annotator = annotator } end

@@ -109,17 +109,26 @@ function M:read_layer(annotator)
   local cached = require('stance.editor.cache').load(self, annotator, stamp)
   -- the file's bytes are still kept (not parsed): they are what a merge starts from if the
   -- file changes on disk later
-  local raw = cached and require('stance.fs').read(path)
+  local raw = cached and require('stance.fs').read(path, self.corpus.root)
   if cached and raw and M.stamp(path) == stamp then
     if annotator == self.annotator then require('stance.editor.preload').cancel(self.buf) end
     local t = cached:tally('stance')
     local n = cached:count('annotation')
+    -- `stance warm` saves what it placed even when annotations moved or were orphaned: the
+    -- editor says so and writes their new places, as when it places them itself
+    local moved, orphans = t.touched or 0, t.orphans or 0
     return cached, { path = path, text = raw, stamp = stamp, errors = 0, problems = {}, size = #raw,
       exists = true, cached = true },
-      { placed = n - (t.orphans or 0), moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
+      { placed = n - orphans - moved, moved = moved, fuzzy = 0, orphaned = orphans, moved_ids = {}, orphan_ids = {} }
   end
   local pre = require('stance.editor.preload').take(self.buf, annotator, path, stamp)
-  local text = pre and pre.text or require('stance.fs').read(path)
+  local text, rerr, rcode
+  if pre then
+    text = pre.text
+  else
+    text, rerr, rcode = require('stance.fs').read(path, self.corpus.root)
+    if not text and rcode ~= 'ENOENT' then return nil, rerr end
+  end
   local store, problems
   if pre then
     store, problems, self.preloaded = pre.store, pre.problems, true

@@ -209,8 +209,8 @@ function Store:write() end
 ---@return integer bytes
 function Store:memory() end
 --- How many records of `kind` (default "annotation") have each value of `field` ("" for
---- none), and for annotations `orphans` (not placed in the text) and `conflicts` (marked
---- `conflict ours`).
+--- none), and for annotations `orphans` (not placed in the text), `conflicts` (marked
+--- `conflict ours`) and `touched` (moved when placed, not written yet).
 ---@param field string
 ---@param kind string|nil
 ---@return table<string, integer>
