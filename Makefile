@@ -59,7 +59,7 @@ STATIC_LIBS = $(TS_LIBS) $(UV_LIBS) $(CRYPTO_LIBS) -lm
 MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LIBS) -lm
 
 # The library proper (no Lua) and its Lua binding.
-LIB_SRC  := src/modeljob.c src/load.c src/cuejob.c src/nb.c src/cues.c src/snapshot.c src/frame.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
+LIB_SRC  := src/modeljob.c src/load.c src/cuejob.c src/nb.c src/cues.c src/snapshot.c src/frame.c src/qgram.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
             src/syntaxdump.c src/arena.c src/store.c src/problems.c src/reader.c src/writer.c \
             src/atomic.c src/contain.c src/text.c src/segment.c src/index.c src/builder.c src/query.c src/indexjob.c \
             src/indexfile.c
@@ -135,7 +135,7 @@ doc/tags: doc/stance.txt
 # Fuzz targets: one per file of tests/fuzz/ (see tests/fuzz/README.md). Each is also linked
 # into the unit tests, which run it over its seeds (tests/fuzz/seeds/NAME/); the list of
 # targets is generated from the file names, so adding a target is adding its file.
-FUZZ_SRC   := $(sort $(filter-out tests/fuzz/fuzz.h,$(wildcard tests/fuzz/*.c)))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_NAMES := $(basename $(notdir $(FUZZ_SRC)))
 FUZZ_REG   := $(B)/gen/fuzz_targets.c
 
@@ -143,21 +143,24 @@ C_TESTS  := $(wildcard tests/c/test_*.c) $(FUZZ_SRC) $(FUZZ_REG)
 TEST_BIN := $(B)/test/unit
 SAN_BIN  := $(B)/test-san/unit
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-TEST_INC := -Isrc -Itests/fuzz
+# The fuzz targets of readers written in Lua run the real lua/ modules: the tests link Lua
+# 5.4 and the binding.
+TEST_INC := -Isrc -Itests/fuzz $(LUA54_CFLAGS)
+TEST_HDR := tests/c/check.h tests/c/main.c $(wildcard tests/fuzz/*.h) $(wildcard src/*.h)
 
-$(TEST_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c tests/fuzz/fuzz.h $(LIB_SRC) $(wildcard src/*.h) $(TS_OBJ)
+$(TEST_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(TS_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(DEFS) $(OPT) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
-	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(TS_OBJ) $(STATIC_LIBS) -lpthread
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(TS_OBJ) $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
 
 # The sanitized build compiles the generated parser too, so that it is checked as well.
-$(SAN_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c tests/fuzz/fuzz.h $(LIB_SRC) $(wildcard src/*.h) $(TS_SRC)
+$(SAN_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(TS_SRC)
 	@mkdir -p $(@D)
 	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(B)/test-san/parser.o
 	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(B)/test-san/scanner.o
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
-	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(B)/test-san/parser.o $(B)/test-san/scanner.o \
-	  $(STATIC_LIBS) -lpthread
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(B)/test-san/parser.o $(B)/test-san/scanner.o \
+	  $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
 
 # The table of fuzz targets for the unit tests, rewritten only when the list changed.
 $(FUZZ_REG): FORCE
@@ -232,22 +235,22 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -DSTANCE_LIBFUZZER
-FUZZ_OBJ     := $(call obj,fuzz,$(LIB_SRC)) $(B)/fuzz/obj/ts-parser.o $(B)/fuzz/obj/ts-scanner.o
+FUZZ_OBJ     := $(call obj,fuzz,$(LIB_SRC) $(LUA_SRC)) $(B)/fuzz/obj/ts-parser.o $(B)/fuzz/obj/ts-scanner.o
 FUZZ_BINS    := $(addprefix $(B)/fuzz/bin/,$(FUZZ_NAMES))
 
 $(B)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(UV_CFLAGS) $(TS_CFLAGS) \
-	  $(CRYPTO_CFLAGS) -MMD -MP -c $< -o $@
+	  $(CRYPTO_CFLAGS) $(LUA54_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/fuzz/obj/ts-%.o: $(GRAMMAR)/src/%.c $(GRAMMAR)/src/tree_sitter/parser.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c99 $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -w -I$(GRAMMAR)/src -c $< -o $@
 
-$(B)/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+$(B)/fuzz/bin/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) \
-	  $(CRYPTO_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(STATIC_LIBS) -lpthread
+	  $(CRYPTO_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
 
 .SECONDARY: $(FUZZ_OBJ)
 fuzz: $(FUZZ_BINS)

@@ -465,14 +465,13 @@ static int s_count(lua_State *L) {
 }
 
 /* tally(field[, kind]) -> { value = count, ... }, plus [""] for records without the field,
- * and for annotations `orphans`, `conflicts` (versions marked `conflict ours`) and `touched`
- * (moved since read, to be written): how many records of `kind` (default "annotation") have
- * each value of `field`. */
+ * and for annotations `orphans` and `conflicts` (versions marked `conflict ours`): how many
+ * records of `kind` (default "annotation") have each value of `field`. */
 static int s_tally(lua_State *L) {
   stance_store *s = check_store(L);
   const char *field = luaL_checkstring(L, 2), *kind = luaL_optstring(L, 3, "annotation");
   int f = stance_field_from_name(field, strlen(field)), k = stance_rec_kind_from_name(kind, strlen(kind));
-  uint32_t i, slots = stance_store_slots(s), orphans = 0, conflicts = 0, touched = 0;
+  uint32_t i, slots = stance_store_slots(s), orphans = 0, conflicts = 0;
   if (f < 0) return luaL_argerror(L, 2, "unknown field");
   if (k < 0) return luaL_argerror(L, 3, "kind should be annotation, relation or doclabel");
   lua_newtable(L);
@@ -481,7 +480,6 @@ static int s_tally(lua_State *L) {
     const char *v;
     if (r->dead || r->kind != (stance_rec_kind)k) continue;
     if (r->orphan) orphans++;
-    if (r->touched && !r->orphan) touched++;
     if (r->f[STANCE_F_CONFLICT] && strcmp(r->f[STANCE_F_CONFLICT], "ours") == 0) conflicts++;
     v = r->f[f] ? r->f[f] : "";
     lua_getfield(L, -1, v);
@@ -494,8 +492,6 @@ static int s_tally(lua_State *L) {
     lua_setfield(L, -2, "orphans");
     lua_pushinteger(L, conflicts);
     lua_setfield(L, -2, "conflicts");
-    lua_pushinteger(L, touched);
-    lua_setfield(L, -2, "touched");
   }
   return 1;
 }
@@ -589,6 +585,22 @@ static int s_shift(lua_State *L) {
     lua_insert(L, -2);
     return 2;
   }
+  return 1;
+}
+
+/* marked("orphan"|"touched") -> how many annotations have that mark (touched: placed
+ * elsewhere than the file said, not written yet; an orphan is not counted as touched). */
+static int s_marked(lua_State *L) {
+  stance_store *s = check_store(L);
+  static const char *const what[] = {"orphan", "touched", NULL};
+  int w = luaL_checkoption(L, 2, NULL, what);
+  uint32_t i, slots = stance_store_slots(s), n = 0;
+  for (i = 0; i < slots; i++) {
+    const stance_rec *r = stance_store_at(s, i);
+    if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
+    if (w == 0 ? r->orphan != 0 : (r->touched && !r->orphan)) n++;
+  }
+  lua_pushinteger(L, (lua_Integer)n);
   return 1;
 }
 
@@ -904,7 +916,7 @@ static const luaL_Reg store_methods[] = {
     {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
     {"find", s_find},       {"count", s_count}, {"tally", s_tally},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
-    {"shift", s_shift},     {"mark", s_mark},       {"snapshot", s_snapshot},
+    {"shift", s_shift},     {"mark", s_mark}, {"marked", s_marked},       {"snapshot", s_snapshot},
     {"close", s_close},     {NULL, NULL}};
 
 static const luaL_Reg funcs[] = {{"read", l_read},

@@ -14,6 +14,8 @@ local M = {}
 ---@field moved integer
 ---@field fuzzy integer of the moved, found with a changed quote
 ---@field orphaned integer
+---@field unsearched integer of the orphans, those not searched for: the work budget of the
+--- document ran out (see :help stance-reanchor)
 ---@field outcomes table[] { id, line, outcome = "moved"|"fuzzy"|"orphan", from = {a, b}, to = {a, b} }
 ---@field store stance.Store the annotations placed in the text (buffer bytes), when checked
 ---@field frame stance.Frame
@@ -22,7 +24,8 @@ local M = {}
 --- Re-anchor the annotation file `store` (read from a file below corpus `root`).
 ---@param root string
 ---@param store stance.Store
----@param opts {force: boolean|nil}|nil force: check even when the hash matches
+---@param opts {force: boolean|nil, progress: fun(done: integer, total: integer)|nil}|nil force:
+--- check even when the hash matches; progress: called as the annotations are gone through
 ---@return stance.ReanchorResult
 function M.run(root, store, opts)
   opts = opts or {}
@@ -50,8 +53,9 @@ function M.run(root, store, opts)
     before[r.id] = { spans = r.spans, line = r.line }
   end
   local frame = core.frame(text)
-  local a = frame:anchor(store)
+  local a = frame:anchor(store, { progress = opts.progress })
   res.kept, res.moved, res.orphaned, res.fuzzy = a.placed, a.moved, a.orphaned, a.fuzzy or 0
+  res.unsearched = a.unsearched or 0
   local fuzzy = {}
   for _, id in ipairs(a.fuzzy_ids or {}) do
     fuzzy[id] = true
@@ -110,6 +114,11 @@ function M.problems(res, text)
         o.outcome == 'fuzzy' and ' (its text changed)' or '', o.from[1], o.from[2], o.to[1], o.to[2])
     end
     out[#out + 1] = { line = o.line or 1, col = 1, severity = 'warning', message = msg }
+  end
+  if (res.unsearched or 0) > 0 then
+    out[#out + 1] = { line = document_line(text), col = 1, severity = 'warning',
+      message = ('%d annotation(s) not searched for in %s: the work budget of re-anchoring ran out '
+        .. '(a very large or repetitive document); kept as orphans'):format(res.unsearched, res.document) }
   end
   return out
 end

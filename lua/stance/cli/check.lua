@@ -10,6 +10,7 @@ local cmd = {
     'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
     'their corpus. With --json, one object per line: {path, line, col, severity, message}.',
+    'A progress bar is drawn on stderr when it is a terminal.',
     'Exit status 1 when anything is found.',
   }, '\n'),
   flags = {
@@ -49,7 +50,9 @@ function cmd.run(opts, args)
   end
   local errors, warnings, out = 0, 0, {}
   local schemas = {}
-  for _, path in ipairs(files) do
+  H.bar = not opts.quiet and require('stance.cli.progress').files('stance check') or nil
+  for i, path in ipairs(files) do
+    if H.bar then H.bar:file(i, #files, H.display(path)) end
     local problems, err = H.check_file(path, schemas)
     if not problems then return nil, err end
     local shown = H.display(path)
@@ -64,6 +67,7 @@ function cmd.run(opts, args)
       if p.severity == 'error' then errors = errors + 1 else warnings = warnings + 1 end
     end
   end
+  if H.bar then H.bar:finish() end
   io.stdout:write(table.concat(out))
   if not opts.quiet then
     local changed, kept, moved, fuzzy, orphaned = 0, 0, 0, 0, 0
@@ -108,7 +112,8 @@ function H.check_file(path, schemas)
   if store and root then
     -- the document changed since the file was written: where is each annotation now?
     -- (always checked: orphans written back after a re-anchoring stay listed)
-    local res = require('stance.reanchor').run(root, store, { force = true })
+    local res = require('stance.reanchor').run(root, store, { force = true,
+      progress = H.bar and function(done, total) H.bar:within(done, total) end })
     H.anchored[#H.anchored + 1] = res
     for _, p in ipairs(require('stance.reanchor').problems(res, text)) do
       problems[#problems + 1] = p

@@ -126,10 +126,11 @@ local function update_ignores(marker)
     if not have[line] and not line:match('^#') then add[#add + 1] = line end
   end
   if #add == 0 then return true end
-  if text == '' then return require('stance.core').write_atomic(path, table.concat(cmd.ignores(), '\n') .. '\n', '') end
+  local core = require('stance.core')
+  if text == '' then return core.write_atomic(path, table.concat(cmd.ignores(), '\n') .. '\n', '') end
+  local expect = core.sha256(text)
   if text:sub(-1) ~= '\n' then text = text .. '\n' end
-  return require('stance.core').write_atomic(path, text .. table.concat(add, '\n') .. '\n', require('stance.core').sha256(
-    fs.read(path) or ''))
+  return core.write_atomic(path, text .. table.concat(add, '\n') .. '\n', expect)
 end
 
 function cmd.run(opts, args)

@@ -116,7 +116,7 @@ function M:read_layer(annotator)
     local n = cached:count('annotation')
     -- `stance warm` saves what it placed even when annotations moved or were orphaned: the
     -- editor says so and writes their new places, as when it places them itself
-    local moved, orphans = t.touched or 0, t.orphans or 0
+    local moved, orphans = cached:marked('touched'), t.orphans or 0
     return cached, { path = path, text = raw, stamp = stamp, errors = 0, problems = {}, size = #raw,
       exists = true, cached = true },
       { placed = n - orphans - moved, moved = moved, fuzzy = 0, orphaned = orphans, moved_ids = {}, orphan_ids = {} }
@@ -154,9 +154,9 @@ function M:read_layer(annotator)
   for _, p in ipairs(problems) do
     if p.severity == 'error' then errors = errors + 1 end
   end
-  -- the text has the hash the file recorded: the offsets are right, the quotes need no check
-  local trust = store:header().hash ~= nil and store:header().hash == self:doc_hash()
-  local res = self:get_frame():anchor(store, { trust = trust })
+  -- every quote is checked where the file says (cheap), whatever hash it records: a clean
+  -- git merge, a tool or a collaborator may have written offsets of another text
+  local res = self:get_frame():anchor(store)
   return store, { path = path, text = text, stamp = stamp, errors = errors, problems = problems,
     size = text and (type(text) == 'string' and #text or text:len()), exists = text ~= nil }, res
 end
@@ -234,7 +234,8 @@ function M.attach(buf)
     require('stance.notify').warn(('%s: the text changed since the annotations were saved: '
       .. '%d kept, %d moved (%d with a changed text), %d orphaned%s'):format(rel, res.placed, res.moved,
       res.fuzzy or 0, res.orphaned,
-      res.orphaned > 0 and ' (kept; :Stance list orphans)' or ''))
+      res.orphaned > 0 and ' (kept; :Stance list orphans)' or '')
+      .. ((res.unsearched or 0) > 0 and ('; %d not searched for (too costly a document)'):format(res.unsearched) or ''))
     self.rewrite = true -- the file's offsets are out of date: the next write is a whole one
     if res.moved > 0 then self:changed() end
   end

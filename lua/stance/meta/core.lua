@@ -209,8 +209,8 @@ function Store:write() end
 ---@return integer bytes
 function Store:memory() end
 --- How many records of `kind` (default "annotation") have each value of `field` ("" for
---- none), and for annotations `orphans` (not placed in the text), `conflicts` (marked
---- `conflict ours`) and `touched` (moved when placed, not written yet).
+--- none), and for annotations `orphans` (not placed in the text) and `conflicts` (marked
+--- `conflict ours`).
 ---@param field string
 ---@param kind string|nil
 ---@return table<string, integer>
@@ -230,6 +230,10 @@ function Store:shift(pos, old_end, new_end, context, details) end
 ---@param what "orphan"|"touched"
 ---@param on boolean
 function Store:mark(id, what, on) end
+--- How many annotations have the mark (touched: placed elsewhere than the file said).
+---@param what "orphan"|"touched"
+---@return integer
+function Store:marked(what) end
 function Store:close() end
 
 ---@class stance.Frame
@@ -253,12 +257,14 @@ function Frame:buf_len() end
 ---@return integer code points of the file
 function Frame:cps() end
 --- Place a store read from a file (code points) in the buffer (bytes): by position when the
---- quote is there, else at the best occurrence of the quote; else the annotation is an orphan.
+--- quote is there (always checked), else at the best occurrence of the quote, else at the
+--- best approximate one (src/qgram.c); else the annotation is an orphan. Searches stop when
+--- the work budget is used up (the rest are orphans, counted as unsearched).
 ---@param store stance.Store
----@param opts {trust: boolean|nil}|nil trust: the text has the hash the file recorded (no quote checks)
----@return {placed: integer, moved: integer, fuzzy: integer, orphaned: integer, moved_ids: string[],
----  orphan_ids: string[], fuzzy_ids: string[]}
-function Frame:anchor(store) end
+---@param opts {budget: integer|nil, progress: fun(done: integer, total: integer)|nil}|nil
+---@return {placed: integer, moved: integer, fuzzy: integer, orphaned: integer, unsearched: integer,
+---  moved_ids: string[], orphan_ids: string[], fuzzy_ids: string[]}
+function Frame:anchor(store, opts) end
 --- New quote, prefix and suffix for every touched annotation; the ones whose text is all
 --- gone are listed, not changed.
 ---@param store stance.Store
