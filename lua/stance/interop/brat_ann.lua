@@ -31,22 +31,25 @@ local H = {}
 --- offsets are code points of a document; 15 digits is far beyond any document).
 M.MAX_DIGITS = 15
 
--- The line boundaries of Python's str.splitlines, as Lua patterns of their bytes.
-H.breaks = { '\r\n', '[\n\r\v\f\28\29\30]', '\194\133', '\226\128[\168\169]' }
-
---- Where the first line boundary (as brat sees them) is in `s` from byte `init`: its first
---- and last byte, or nil.
+--- Where the first line boundary brat sees (those of Python's str.splitlines: LF, CR LF,
+--- CR, VT, FF, FS, GS, RS, NEL, LS, PS) is in `s` from byte `init`: its first and last
+--- byte, or nil.
 ---@param s string
 ---@param init integer|nil
 ---@return integer|nil first
 ---@return integer|nil last
 function M.find_break(s, init)
-  local best, best_e
-  for _, p in ipairs(H.breaks) do
-    local a, e = s:find(p, init or 1)
-    if a and (not best or a < best or (a == best and e > best_e)) then best, best_e = a, e end
+  local pos = init or 1
+  while true do
+    local a = s:find('[\n\r\v\f\28\29\30\194\226]', pos)
+    if not a then return nil end
+    local b = s:byte(a)
+    if b == 13 then return a, s:byte(a + 1) == 10 and a + 1 or a end
+    if b < 128 then return a, a end
+    if b == 194 and s:byte(a + 1) == 133 then return a, a + 1 end
+    if b == 226 and s:byte(a + 1) == 128 and (s:byte(a + 2) == 168 or s:byte(a + 2) == 169) then return a, a + 2 end
+    pos = a + 1
   end
-  return best, best_e
 end
 
 --- `s` cut at every line boundary brat sees: the pieces (empty ones too) and the

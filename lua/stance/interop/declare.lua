@@ -23,10 +23,11 @@ end
 ---@param wanted table from M.new()
 ---@param rec table a record (as for store:add)
 function M.record(wanted, rec)
-  for _, k in ipairs(M.KINDS) do
-    local v = k[2] and rec[k[2]]
-    if v then wanted[k[1]][v] = true end
-  end
+  if rec.label then wanted.label[rec.label] = true end
+  if rec.target then wanted.target[rec.target] = true end
+  if rec.stance then wanted.stance[rec.stance] = true end
+  if rec.role then wanted.role[rec.role] = true end
+  if rec.type then wanted.relation[rec.type] = true end
   if rec.extras then
     for name in rec.extras:gmatch('%f[^\n%z]([%w_%-]+)') do
       wanted.attribute[name] = true
