@@ -168,6 +168,11 @@ local CONSTRUCTS = {
     '#1\tAnnotatorNotes T1\tfirst line', '#2\tAnnotatorNotes T1\tsecond line\twith a tab',
     '#3\tAnnotatorNotes E1\ton an event', '#4\tAnnotatorNotes R1\ton a relation', '#5\tFlag T3\tcheck this',
   },
+  -- (found by the fuzzer: their order followed our random IDs)
+  ['identical annotations told apart by their links'] = {
+    ENTITIES[3], tb('T9', 'Protein', 'Beta'), ENTITIES[4], tb('T8', 'Protein', 'Gamma'),
+    'R1\tPart-of Arg1:T3 Arg2:T9\t', 'R2\tPart-of Arg1:T8 Arg2:T4\t', 'A1\tFlag T8',
+  },
   -- (brat merges groups that share a member: they never do in its files)
   ['equivalences of two and three members'] = {
     ENTITIES[1], ENTITIES[3], ENTITIES[4], ENTITIES[5], ENTITIES[8], '*\tEquiv T8 T1', '*\tSame T3 T5 T4',

@@ -52,6 +52,7 @@ end
 ---@param s string
 ---@return string
 function M.storage(s)
+  if s:match('^[%w_%-]+$') then return s end
   local out = each_cp(s, function(c) return c:match('^[%w_%-]$') and c or '_' end)
   return out ~= '' and out or '_'
 end
@@ -60,6 +61,7 @@ end
 ---@param s string
 ---@return string
 function M.value(s)
+  if s ~= '' and not s:find('[%s%c,|<>\128-\255]') then return s end
   local out = each_cp(s, function(c)
     if c:match('^[%s,|<>]$') or require('stance.interop.brat_ann').has_break(c) then return '_' end
     return c

@@ -105,7 +105,7 @@ function H.carrier(st)
   return st.carrier or nil
 end
 
-local FIELDS = { 'label', 'target', 'stance', 'role', 'confidence', 'note', 'extras', 'id' }
+local FIELDS = { 'label', 'target', 'stance', 'role', 'confidence', 'note' }
 
 --- Text-bound annotations in document order (ties broken by everything they say).
 function H.before(x, y)
@@ -118,11 +118,66 @@ function H.before(x, y)
     if fx[i][2] ~= fy[i][2] then return fx[i][2] < fy[i][2] end
   end
   if x.type ~= y.type then return x.type < y.type end
+  if x.sig ~= y.sig then return x.sig < y.sig end
+  return x.rec.id < y.rec.id
+end
+
+--- What a record says, for ordering equal spans: its fields and attributes, without IDs
+--- (brat's event and equivalence keys are IDs of another file: left out too).
+function H.content(rec)
+  local parts = {}
   for _, f in ipairs(FIELDS) do
-    local a, b = tostring(x.rec[f] or ''), tostring(y.rec[f] or '')
-    if a ~= b then return a < b end
+    parts[#parts + 1] = tostring(rec[f] or '')
   end
-  return false
+  for _, x in ipairs(brat.extras(rec)) do
+    local v = x[2]
+    if x[1] == 'brat-event' or x[1] == 'brat-equiv' then
+      v = { rec.kind == 'relation' and v[2] or '', rec.kind ~= 'relation' and v[2] or '' }
+    elseif x[1]:match('^brat%-event%-') or x[1] == 'brat-from-event' or x[1] == 'brat-to-event' then
+      local rest = {}
+      for i = 2, #v do
+        rest[i - 1] = v[i]
+      end
+      v = rest
+    end
+    parts[#parts + 1] = x[1] .. ' ' .. table.concat(v, ' ')
+  end
+  return table.concat(parts, '\1')
+end
+
+--- Signatures that tell apart annotations of the same spans and content by what links
+--- them to others (two rounds of refinement: their links, then their neighbours' links),
+--- so that the order of brat IDs never depends on our record IDs.
+function H.link_signatures(list, relations)
+  local by_id, links = {}, {}
+  for _, t in ipairs(list) do
+    by_id[t.rec.id] = t
+    t.sig = H.content(t.rec)
+    links[t] = {}
+  end
+  for _, rel in ipairs(relations) do
+    local a, b = by_id[rel.from], by_id[rel.to]
+    if a and b then
+      local c = H.content(rel)
+      table.insert(links[a], { '>' .. c, b })
+      table.insert(links[b], { '<' .. c, a })
+    end
+  end
+  for _ = 1, 2 do
+    local next_sig = {}
+    for _, t in ipairs(list) do
+      local parts = {}
+      for i, l in ipairs(links[t]) do
+        local o = l[2]
+        parts[i] = ('%s %d-%d %s %s'):format(l[1], o.frags[1][1], o.frags[#o.frags][2], o.type, o.sig)
+      end
+      table.sort(parts)
+      next_sig[t] = H.content(t.rec) .. '\2' .. table.concat(parts, '\3')
+    end
+    for _, t in ipairs(list) do
+      t.sig = next_sig[t]
+    end
+  end
 end
 
 function H.textbounds(st, store)
@@ -147,6 +202,7 @@ function H.textbounds(st, store)
       list[#list + 1] = { rec = rec, frags = { c }, type = brat.DOCUMENT_TYPE }
     end
   end
+  H.link_signatures(list, H.records(st, store, 'relation'))
   table.sort(list, H.before)
   st.textbounds = list
   for i, t in ipairs(list) do
