@@ -7,14 +7,7 @@ local H = {}
 
 local brat = require('stance.interop.brat')
 
-local function sorted(set)
-  local out = {}
-  for k in pairs(set or {}) do
-    out[#out + 1] = k
-  end
-  table.sort(out)
-  return out
-end
+local sorted = require('stance.interop.declare').sorted
 
 local function names(list)
   local out = {}

@@ -35,14 +35,18 @@ function M.record(wanted, rec)
   end
 end
 
-local function sorted(set)
+--- The keys of a set, sorted.
+---@param set table|nil
+---@return string[]
+function M.sorted(set)
   local out = {}
-  for k in pairs(set) do
+  for k in pairs(set or {}) do
     out[#out + 1] = k
   end
   table.sort(out)
   return out
 end
+local sorted = M.sorted
 
 --- The schema's new text with what `wanted` adds, or nil when it adds nothing; and the
 --- number added of each kind.

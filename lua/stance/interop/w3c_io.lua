@@ -24,7 +24,7 @@ function M.export(c, names, lines, base, report)
       elseif layer and layer:exists() then
         local ok, got = pcall(function()
           local placed = require('stance.export.placed').layer(layer, text)
-          for _, id in ipairs(H.sorted(placed.orphans)) do
+          for _, id in ipairs(require('stance.interop.declare').sorted(placed.orphans)) do
             local rec = layer.file.store:get(id)
             report:warn(layer.file.path, rec and rec.line, 1, 'annotation %s is an orphan (its text is no longer in '
               .. '%s): exported with its TextQuoteSelector only', id, path)
@@ -49,15 +49,6 @@ function M.export(c, names, lines, base, report)
     return table.concat(out, '\n') .. (#out > 0 and '\n' or ''), #items
   end
   return w3c.encode(w3c.collection(items, 'stance annotations of ' .. c.root, base)) .. '\n', #items
-end
-
-function H.sorted(set)
-  local out = {}
-  for k in pairs(set) do
-    out[#out + 1] = k
-  end
-  table.sort(out)
-  return out
 end
 
 --- The document `dpath` names (from an IRI: data), as a path of the corpus: a regular file
@@ -109,7 +100,7 @@ function M.import(c, path, who, base)
   local wanted = declare.new()
   local batch = require('stance.interop.batch').new(c.root)
   local imported, orphans, layers = 0, 0, 0
-  for _, dpath in ipairs(H.sorted(by_doc)) do
+  for _, dpath in ipairs(require('stance.interop.declare').sorted(by_doc)) do
     local n, o, s, l = H.document_layers(c, path, dpath, by_doc[dpath], who, report, wanted, batch)
     imported, orphans, skipped, layers = imported + n, orphans + o, skipped + s, layers + l
   end
@@ -143,7 +134,7 @@ function H.document_layers(c, path, dpath, recs, who, report, wanted, batch)
     table.insert(groups[name], r)
   end
   local imported, orphans, skipped, layers = 0, 0, 0, 0
-  for _, name in ipairs(H.sorted(groups)) do
+  for _, name in ipairs(require('stance.interop.declare').sorted(groups)) do
     local group = groups[name]
     local layer_rel = require('stance.root').annotations .. '/' .. require('stance.root').slug(name) .. '/' .. rel
       .. '.stance'
