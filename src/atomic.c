@@ -135,10 +135,14 @@ static int excl_try(stance_lock *l) {
   return 1;
 }
 
+static int lock_files_only;
+
+void stance_lock_use_files(int on) { lock_files_only = on != 0; }
+
 int stance_lock_acquire(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen) {
   unsigned long long deadline = now_ms() + wait_ms;
   unsigned pause = 1;
-  int use_excl = 0;
+  int use_excl = lock_files_only;
   l->fd = -1;
   l->excl = 0;
   if (stance_side_path(target, ".lock", l->path, sizeof l->path) != 0) {

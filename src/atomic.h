@@ -35,6 +35,9 @@ typedef struct stance_lock {
  * the folder cannot be written). */
 int stance_lock_acquire(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen);
 void stance_lock_release(stance_lock *l);
+/* Lock with exclusive lock files even where flock works (what a file system without flock
+ * gets): for tests of that way. Process-wide; 0 goes back to flock. */
+void stance_lock_use_files(int on);
 
 /* The names beside `path` of its lock (".NAME.lock") and temporary file (".NAME.tmp"), or a
  * shorter name derived from NAME's hash when those would be too long for the file system.

@@ -261,7 +261,7 @@ function M.lines(report, metrics)
   local heads = { items = ' items', agreement = 'agree', kappa = ' kappa', fleiss = 'fleiss', alpha = ' alpha',
     alpha_u = 'alphaU', f1_exact = 'F1 exact', f1_overlap = 'F1 overlap' }
   local function row(name, e)
-    local parts = { ('%-34s'):format(name) }
+    local parts = { require('stance.utf8').pad(name, 34) }
     for _, c in ipairs(cols) do
       local v = e[c]
       if c == 'items' then
@@ -290,14 +290,14 @@ function M.lines(report, metrics)
     out[#out + 1] = ''
     local lcols = keep(report.unit == 'span' and { 'alpha_u', 'f1_exact', 'f1_overlap' }
       or { 'kappa', 'fleiss', 'alpha' })
-    local h = { ('%-34s'):format('per ' .. report.field .. ' (corpus)') }
+    local h = { require('stance.utf8').pad('per ' .. report.field .. ' (corpus)', 34) }
     for _, c in ipairs(lcols) do
       h[#h + 1] = ('%' .. math.max(6, #heads[c]) .. 's'):format(heads[c]:gsub('^%s+', ''))
     end
     out[#out + 1] = table.concat(h, ' ')
     for _, l in ipairs(labels) do
       local e = report.corpus.labels[l]
-      local parts = { ('%-34s'):format(l) }
+      local parts = { require('stance.utf8').pad(l, 34) }
       for _, c in ipairs(lcols) do
         parts[#parts + 1] = ('%' .. math.max(6, #heads[c]) .. 's'):format(fmt(e[c]):gsub('^%s+', ''))
       end

@@ -55,7 +55,8 @@ function M.update(c, opts)
       end,
     })
   end
-  if not c.loaded and not opts.rebuild and require('stance.fs').exists(path) then
+  -- only a regular file inside the corpus is loaded (a link out, a FIFO: rebuilt instead)
+  if not c.loaded and not opts.rebuild and require('stance.fs').is_file_inside(path, c.root) then
     c.loaded = true
     local job, jerr = w:load_index(path)
     if not job then return nil, jerr end

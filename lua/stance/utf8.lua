@@ -10,4 +10,24 @@ function M.len(s)
   return n
 end
 
+--- `s` as one line of a terminal: control characters (NUL, line ends, escapes) shown as
+--- \n, \t, \x1b... instead of acting. Labels, targets and paths come from files.
+---@param s string
+---@return string
+function M.printable(s)
+  local named = { ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
+  return (s:gsub('[%c\127]', function(c) return named[c] or ('\\x%02x'):format(c:byte()) end))
+end
+
+--- `s` (printable) padded with spaces to `width` characters, or left as it is when longer:
+--- string.format's widths stop at 99 and refuse strings with NUL bytes.
+---@param s string
+---@param width integer
+---@return string
+function M.pad(s, width)
+  s = M.printable(s)
+  local n = M.len(s)
+  return n < width and s .. (' '):rep(width - n) or s
+end
+
 return M

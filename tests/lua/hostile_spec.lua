@@ -155,3 +155,29 @@ describe('a hostile corpus cannot make stance write outside it', function()
     assert.is_nil(c)
   end)
 end)
+
+describe('a hostile corpus cannot crash or garble the command line', function()
+  after_each(T.cleanup)
+
+  it('stance stats shows labels of any length and characters, escaped', function()
+    local root = setup()
+    local s = core.store()
+    s:set_header('document', 'doc.txt')
+    s:set_header('annotator', 'ana')
+    local long = ('x'):rep(100)
+    local longer = ('é'):rep(300)
+    local nasty = 'b\nc\27[31mred\1'
+    for i, label in ipairs({ long, longer, nasty }) do
+      assert(s:add({ kind = 'annotation', id = 'a' .. i, spans = { { 0, 3 } }, label = label }))
+    end
+    T.write(root .. '/.stance/annotations/ana/doc.txt.stance', s:write())
+    local out, err, code = run(root, { 'stats' })
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find(long .. '  ', 1, true), out)
+    assert.truthy(out:find(longer, 1, true), out)
+    assert.truthy(out:find('b\\nc\\x1b[31mred\\x01', 1, true), out)
+    assert.falsy(out:find('\27', 1, true)) -- no escape sequence reaches the terminal
+    local cout = run(root, { 'check' })
+    assert.falsy(cout:find('\27', 1, true))
+  end)
+end)

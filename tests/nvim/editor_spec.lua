@@ -550,6 +550,46 @@ describe('the editor', function()
     assert.is_true(s.rewrite)
   end)
 
+  it('loses no save while another process saves the same file at the same time', function()
+    local d = corpus()
+    require('stance').setup({ annotator = 'shared', autosave = { delay = 60000 } })
+    local s = assert(open(d, '01_charge_works.txt'))
+    local log = d .. '/.other.log'
+    local rounds = 60
+    os.execute(('lua5.4 %s %s %s other %d %s keep 01_charge_works.txt >/dev/null 2>&1 &'):format(
+      T.q(T.root .. '/tests/helpers/saver.lua'), T.q(T.root), T.q(d), rounds, T.q(log)))
+    local ops, persist = require('stance.editor.ops'), require('stance.editor.persist')
+    local mine = {}
+    for i = 1, rounds do
+      local a = (i * 7) % 400
+      assert(ops.create(s, { { a, a + 5 } }, { label = 'claim', id = 'ed' .. i }))
+      if persist.save(s) then mine[#mine + 1] = 'ed' .. i end
+      vim.wait(3)
+    end
+    local function acked()
+      local f = io.open(log, 'rb')
+      if not f then return {} end
+      local ids = {}
+      for id in f:read('*a'):gmatch('[^\n]+') do
+        ids[#ids + 1] = id
+      end
+      f:close()
+      return ids
+    end
+    assert.is_true(vim.wait(60000, function() return #acked() == rounds end, 50), 'the other process ends')
+    assert(persist.save(s, { force = true }))
+    local disk = on_disk(s)
+    local missing = {}
+    for _, id in ipairs(mine) do
+      if not disk:get(id) then missing[#missing + 1] = id end
+    end
+    for _, id in ipairs(acked()) do
+      if not disk:get(id) then missing[#missing + 1] = id end
+    end
+    assert.are.equal(rounds, #mine)
+    assert.are.same({}, missing)
+  end)
+
   it('merges when the annotation file changed on disk, and keeps both sides of a conflict', function()
     local d = corpus()
     local core = require('stance.core')

@@ -43,6 +43,28 @@ describe('search in Neovim', function()
     assert.are.same({ 1, 16 }, vim.api.nvim_win_get_cursor(0))
   end)
 
+  it(':Stance kwic and :Stance search take documents with a line end in their name, and phrases across lines', function()
+    local d = corpus()
+    T.write(d .. '/odd\nname.txt', 'First line.\nThe human\nrights of sanctions.\n')
+    vim.cmd('edit ' .. d .. '/one.txt')
+    vim.cmd('Stance kwic "human rights"')
+    assert.is_true(vim.wait(10000, function() return vim.b.stance_kwic ~= nil end, 10))
+    local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+    assert.are.equal(2, #lines)
+    local odd
+    for i, l in ipairs(lines) do
+      if l:find('odd\\nname.txt:2', 1, true) then odd = i end
+      assert.truthy(l:find('human rights', 1, true), l) -- the phrase on one line
+    end
+    assert.truthy(odd, table.concat(lines, '|'))
+    vim.api.nvim_win_set_cursor(0, { odd, 0 })
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
+    assert.are.equal(d .. '/odd\nname.txt', vim.api.nvim_buf_get_name(0))
+    assert.are.same({ 2, 4 }, vim.api.nvim_win_get_cursor(0))
+    vim.cmd('Stance search sanctions')
+    assert.is_true(vim.wait(10000, function() return #vim.fn.getqflist() == 3 end, 10))
+  end)
+
   it('re-indexes a document that changes on disk', function()
     local d = corpus()
     vim.cmd('edit ' .. d .. '/one.txt')

@@ -62,7 +62,10 @@ function cmd.run(opts, args)
         out[#out + 1] = json.encode(json.ordered({ path = shown, line = p.line, col = p.col, severity = p.severity,
           message = p.message }, { 'path', 'line', 'col', 'severity', 'message' })) .. '\n'
       else
-        out[#out + 1] = ('%s:%d:%d: %s: %s\n'):format(shown, p.line, p.col, p.severity, p.message)
+        -- what files say (labels, paths) is shown, never acting on the terminal
+        local u = require('stance.utf8')
+        out[#out + 1] = ('%s:%d:%d: %s: %s\n'):format(u.printable(shown), p.line, p.col, p.severity,
+          u.printable(p.message))
       end
       if p.severity == 'error' then errors = errors + 1 else warnings = warnings + 1 end
     end

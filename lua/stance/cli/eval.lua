@@ -48,7 +48,8 @@ function cmd.run(opts, args)
     'base R', 'base F1'))
   for _, k in ipairs(r.classes) do
     local m, b = r.model.per[k], r.baseline.per[k]
-    io.stdout:write(('%-10s %7.3f %7.3f %7.3f %8d   %7.3f %7.3f %7.3f\n'):format(k, m.precision, m.recall, m.f1,
+    io.stdout:write(('%s %7.3f %7.3f %7.3f %8d   %7.3f %7.3f %7.3f\n'):format(require('stance.utf8').pad(k, 10),
+      m.precision, m.recall, m.f1,
       m.support, b.precision, b.recall, b.f1))
   end
   io.stdout:write(('%-10s %23.3f %8s   %23.3f\n'):format('macro-F1', r.model.macro_f1, '', r.baseline.macro_f1))

@@ -7,7 +7,7 @@ local lexicon = require('stance.lexicon')
 return function(text)
   local lex = lexicon.parse(text)
   for _, p in ipairs(lex.problems) do
-    assert(math.type(p.line) == 'integer' and p.line >= 1, 'a problem has its line')
+    assert(p.line == math.floor(p.line) and p.line >= 1, 'a problem has its line')
     assert(type(p.message) == 'string', 'a problem has a message')
   end
   for _, m in ipairs(lexicon.find(lex, text)) do

@@ -10,8 +10,9 @@ return function(text)
   assert(type(s) == 'table' and type(problems) == 'table', 'a schema and its problems')
   local lines = select(2, text:gsub('\n', '')) + 1
   for _, p in ipairs(problems) do
-    assert(math.type(p.line) == 'integer' and p.line >= 1 and p.line <= lines, 'a problem has its line')
-    assert(math.type(p.col) == 'integer' and p.col >= 1, 'a problem has its column')
+    assert(type(p.line) == 'number' and p.line == math.floor(p.line) and p.line >= 1 and p.line <= lines,
+      'a problem has its line')
+    assert(p.col == math.floor(p.col) and p.col >= 1, 'a problem has its column')
     assert(type(p.message) == 'string' and #p.message > 0, 'a problem has a message')
     assert(p.severity == 'error' or p.severity == 'warning', 'a problem has a severity')
   end
