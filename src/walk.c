@@ -19,6 +19,7 @@ typedef struct walk_ctx {
   const char *const *exts;
   char root_real[PATH_MAX];
   size_t root_len;
+  char real[PATH_MAX]; /* where a link leads: one buffer, not one per level of folders */
 } walk_ctx;
 
 static char *dup_str(const char *s) {
@@ -84,13 +85,17 @@ static int cmp_entries(const void *a, const void *b) {
   return strcmp(((const stance_walk_entry *)a)->path, ((const stance_walk_entry *)b)->path);
 }
 
-/* `abs` and `rel` are buffers of PATH_MAX holding the folder; entries are appended. */
-static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t rel_len) {
-  DIR *d = opendir(abs);
+/* `abs` and `rel` are buffers of PATH_MAX holding the folder; entries are appended.
+ * `depth`: folders above this one below the root (a corpus cannot nest them deep enough to
+ * overflow the stack: past STANCE_WALK_MAX_DEPTH a folder is listed as an error). */
+static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t rel_len, unsigned depth) {
+  DIR *d;
   struct dirent *de;
   char **names = NULL;
   size_t n = 0, cap = 0, i;
   int rc = 0;
+  if (depth > STANCE_WALK_MAX_DEPTH) return add(c->walk, rel, 0, 0, "folders nested too deep: not listed");
+  d = opendir(abs);
   if (d == NULL) return add(c->walk, rel_len ? rel : ".", 0, 0, strerror(errno));
   while ((de = readdir(d)) != NULL) {
     char *name;
@@ -127,17 +132,16 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
     if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
       rc = add(c->walk, rel, 0, 0, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
-      rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);
+      rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len, depth + 1);
     } else if (S_ISREG(st.st_mode)) {
       if (wanted(c, names[i])) rc = add(c->walk, rel, (uint64_t)st.st_size, mtime_of(&st), NULL);
     } else if (S_ISLNK(st.st_mode) && wanted(c, names[i])) {
-      char real[PATH_MAX];
       struct stat tst;
-      if (realpath(abs, real) == NULL)
+      if (realpath(abs, c->real) == NULL)
         rc = add(c->walk, rel, 0, 0, "broken symbolic link");
-      else if (!inside_root(c, real))
+      else if (!inside_root(c, c->real))
         rc = add(c->walk, rel, 0, 0, "symbolic link leads outside the corpus root");
-      else if (stat(real, &tst) != 0 || !S_ISREG(tst.st_mode))
+      else if (stat(c->real, &tst) != 0 || !S_ISREG(tst.st_mode))
         rc = add(c->walk, rel, 0, 0, "symbolic link to something other than a file");
       else
         rc = add(c->walk, rel, (uint64_t)tst.st_size, mtime_of(&tst), NULL);
@@ -173,7 +177,7 @@ int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts
   c.root_len = strlen(c.root_real);
   memcpy(abs, c.root_real, c.root_len + 1);
   rel[0] = '\0';
-  rc = walk_dir(&c, abs, c.root_len, rel, 0);
+  rc = walk_dir(&c, abs, c.root_len, rel, 0, 0);
   if (rc != 0) {
     snprintf(err, errlen, "%s: %s", root, strerror(-rc));
     stance_walk_free(walk);

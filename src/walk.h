@@ -4,13 +4,16 @@
  * Entries starting with '.' are skipped (.git, .stance, editor swap files). A symbolic
  * link is followed only when its target is a regular file that resolves inside the root;
  * links to folders are not followed (no cycles) and links out of the root are refused.
- * Paths are relative to the root, '/'-separated, sorted bytewise.
+ * Paths are relative to the root, '/'-separated, sorted bytewise. Folders nested more than
+ * STANCE_WALK_MAX_DEPTH deep are listed as an error, not entered.
  */
 #ifndef STANCE_WALK_H
 #define STANCE_WALK_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define STANCE_WALK_MAX_DEPTH 256
 
 typedef struct stance_walk_entry {
   char *path;                   /* relative to the root */
