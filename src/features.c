@@ -99,7 +99,7 @@ static int on_term(void *ud, size_t start, size_t end, uint32_t category, uint32
 
 /* The end of span w->k: the conjunctions of its targets and cue categories. */
 static void end_span(walk *w) {
-  uint64_t t = w->term_bits, c;
+  uint64_t t = (w->f->set & STANCE_FEAT_TERMS) ? w->term_bits : 0, c;
   for (; t && !w->stop; t &= t - 1) {
     uint64_t target = (uint64_t)__builtin_ctzll(t);
     for (c = w->cue_bits; c && !w->stop; c &= c - 1) emit(w, mix(target, (uint64_t)__builtin_ctzll(c)), SP_TERM_CUE, STANCE_BLOCK_MARKS);
@@ -169,7 +169,7 @@ int stance_features_walk(const stance_features *f, const char *text, size_t len,
   if ((f->set & STANCE_FEAT_CUES) && f->cues != NULL &&
       (w.cues = stance_cue_stream_new(f->cues, text + from, on_cue, &w)) == NULL)
     return -1;
-  if ((f->set & STANCE_FEAT_TERMS) && f->terms != NULL &&
+  if (f->terms != NULL && /* the targets a span mentions are told even when not features */
       (w.terms = stance_cue_stream_new(f->terms, text + from, on_term, &w)) == NULL) {
     stance_cue_stream_free(w.cues);
     return -1;

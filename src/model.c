@@ -110,10 +110,10 @@ void stance_train_opts_default(stance_train_opts *o) {
   o->learner = STANCE_LEARN_LR;
   o->c = 1.0;
   o->balanced = 1;
-  o->folds = 5;
+  o->folds = 3;
   o->weights[STANCE_BLOCK_WORDS] = 1;
   o->weights[STANCE_BLOCK_CHARS] = 1;
-  o->weights[STANCE_BLOCK_MARKS] = 1;
+  o->weights[STANCE_BLOCK_MARKS] = 2;
 }
 
 stance_dataset *stance_dataset_new(const stance_features *f, int targets, int classes) {
@@ -310,6 +310,9 @@ size_t stance_dataset_count(const stance_dataset *d, int t, int cls, int with_te
 /* ---- models -------------------------------------------------------------------------- */
 
 #define BITMAP_BITS 20
+#ifndef MAX_ITER
+#define MAX_ITER 50
+#endif
 
 struct stance_model {
   stance_features f;
@@ -371,8 +374,8 @@ static int train_clf(const stance_csr *x, const uint32_t *idx, size_t m, const i
   /* two classes: one problem, the first class scoring 0; more: one class against the rest */
   for (c = k == 2 ? 1 : 0; c < k && rc == 0; c++) {
     for (j = 0; j < m; j++) yy[j] = y[j] == c ? 1 : -1;
-    rc = o->learner == STANCE_LEARN_SVM ? stance_linear_svm(x, idx, m, yy, cost, 0.1, 1000, w1)
-                                        : stance_linear_lr(x, idx, m, yy, cost, 0.1, 1000, w1);
+    rc = o->learner == STANCE_LEARN_SVM ? stance_linear_svm(x, idx, m, yy, cost, 0.1, MAX_ITER, w1)
+                                        : stance_linear_lr(x, idx, m, yy, cost, 0.1, MAX_ITER, w1);
     memcpy(out->w + (size_t)c * nf, w1, nf * sizeof *w1);
   }
   out->k = k;

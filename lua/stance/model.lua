@@ -87,6 +87,36 @@ function H.used_stances(c)
   return out
 end
 
+--- A sentence that is not prose (a byline, a dateline, a credit line): fewer than five words,
+--- or fewer than two words in lower case. Nothing is suggested for it.
+---@param text string
+---@return boolean
+function M.is_prose(text)
+  local words, lower = 0, 0
+  for w in text:gmatch('[%w\128-\255]+') do
+    words = words + 1
+    if w:match('^%l+$') then lower = lower + 1 end
+  end
+  return words >= 5 and lower >= 2
+end
+
+--- The label that records `stance` toward `target` (''; no target): the schema's label that
+--- sets both, else one that sets the stance and no target (the target is then set too), else
+--- one named like the stance; a label named like the stance when the schema has no labels;
+--- nil when the schema has labels and none fits.
+---@return table|nil label { name, ... }
+function M.label_for(schema, target, stance)
+  local labels = schema and schema.labels or {}
+  if #labels == 0 then return { name = stance } end
+  local loose, named
+  for _, l in ipairs(labels) do
+    if l.stance == stance and (l.target == target or (target == '' and not l.target)) then return l end
+    if l.stance == stance and not l.target and not loose then loose = l end
+    if l.name == stance and not l.stance and not named then named = l end
+  end
+  return loose or named
+end
+
 --- The model's options for the worker (stance.core: worker:model) from a setup.
 function H.job_opts(st, layers, opts)
   local o = { stances = st.stances, targets = st.named and st.targets or nil, layers = layers,
