@@ -311,7 +311,7 @@ size_t stance_dataset_count(const stance_dataset *d, int t, int cls, int with_te
 
 #define BITMAP_BITS 20
 #ifndef MAX_ITER
-#define MAX_ITER 50
+#define MAX_ITER 15
 #endif
 
 struct stance_model {

@@ -2,7 +2,7 @@
  * model.h - the stance model: for each target, the probability of each of its classes
  * (class 0: no stance toward the target; 1..k-1: the schema's stances) given a sentence.
  *
- * A dataset holds labelled sentences as features (features.h), each with a class per target
+ * A dataset holds labelled sentences as features (textfeat.h), each with a class per target
  * (or none known) and a group (its document). Training makes, for each target, a linear
  * classifier over the classes seen for it (linear.h: logistic regression by default), its
  * scores calibrated on held-out folds (by document when there are several): a class never
@@ -10,7 +10,7 @@
  * with fewer than two classes seen gets no model (its probabilities are 0). Training is
  * deterministic: the same examples in the same order give the same model.
  *
- * Example values, by block of features (features.h): each occurrence of a feature of the words
+ * Example values, by block of features (textfeat.h): each occurrence of a feature of the words
  * or chars block counts its block's weight divided by the square root of the sentence's
  * occurrences of features of that block (each block's vector has the length of its weight when
  * no feature repeats); a mark (a cue's category, a target's terms) counts its block's weight
@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "features.h"
+#include "textfeat.h"
 
 #define STANCE_MODEL_MAX_TARGETS 64
 #define STANCE_MODEL_MAX_CLASSES 16 /* per target, no stance included */

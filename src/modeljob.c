@@ -209,14 +209,17 @@ static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t 
       for (sp = 0; sp < r->nspans; sp++)
         if (r->spans[sp].end > last) last = r->spans[sp].end;
       if (stance == NULL) continue;
+      for (c = 1; c < j->classes; c++)
+        if (strcmp(stance, j->stance_names[c - 1]) == 0) cls = c;
       if (j->target_names == NULL) {
         t = 0;
       } else if (target != NULL) {
         for (c = 0; c < j->targets; c++)
           if (strcmp(target, j->target_names[c]) == 0) t = c;
+        if (t < 0) continue; /* a target not learnt here */
+      } else {
+        cls = -1; /* a stance toward no target: it only covers, for every target */
       }
-      for (c = 1; c < j->classes; c++)
-        if (strcmp(stance, j->stance_names[c - 1]) == 0) cls = c;
       for (sp = 0; sp < r->nspans; sp++)
         if (push_label(doc, &room, r->spans[sp].start, r->spans[sp].end, t, cls) != 0) {
           stance_store_free(st);

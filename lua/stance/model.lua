@@ -7,14 +7,23 @@
 local M = {}
 local H = {}
 
---- The class of a sentence without a stance toward a target (class 1 of the model).
-M.NONE = 'none'
+--- The name of the class of a sentence without a stance toward a target (class 1 of the
+--- model): "none", or "(no stance)" when a stance of the schema is called "none".
+---@param stances string[]
+---@return string
+function M.none_name(stances)
+  for _, s in ipairs(stances) do
+    if s == 'none' then return '(no stance)' end
+  end
+  return 'none'
+end
 
 ---@class stance.ModelSetup
 ---@field targets string[] target names (one '' when the schema has none: any annotation's)
 ---@field named boolean whether the targets are the schema's (else one target, any annotation's)
 ---@field stances string[] stance names (the model's classes 2..)
----@field classes string[] M.NONE, then the stances
+---@field none string the name of the class without a stance (M.none_name)
+---@field classes string[] none, then the stances
 ---@field terms table<string, string[]> per target its terms (the schema's, or made from its name)
 ---@field term_matcher userdata core.cues(): categories are target numbers
 ---@field lexicon stance.Lexicon
@@ -58,7 +67,8 @@ function M.setup(c, opts)
       st.term_matcher:add(term, t) -- a term without a word is left out
     end
   end
-  st.classes = { M.NONE }
+  st.none = M.none_name(st.stances)
+  st.classes = { st.none }
   for _, s in ipairs(st.stances) do
     st.classes[#st.classes + 1] = s
   end
@@ -66,7 +76,7 @@ function M.setup(c, opts)
 end
 
 --- The term made from a target's name when the schema gives none: its words as a phrase,
---- the last one a prefix ("human-rights" -> "human right*").
+--- the last one a prefix ("human-rights" -> "human rights*").
 function H.name_term(name)
   return (name:gsub('[-_]+', ' ')) .. '*'
 end
@@ -152,7 +162,7 @@ end
 --- function(i) -> stance.Prediction[] }.
 --- opts: target (only that one), annotators (whose layers; default all but "model"), predict
 --- (paths; default all), all (predict every sentence, not only those of unknown class),
---- learn (paths to learn from; default all), labels ({ [path] = { {start, stop, target,
+--- learn (paths to learn from; default all), setup (M.setup's, when made already), labels ({ [path] = { {start, stop, target,
 --- class}, ... } }, class names), and the model's options (learner, c, balanced, folds,
 --- features).
 ---@param c stance.Corpus
@@ -165,9 +175,11 @@ function M.start(c, opts, handlers)
   local worker = require('stance.worker')
   local w, err = worker.get()
   if not w then return nil, err end
-  local st
-  st, err = M.setup(c, { target = opts.target })
-  if not st then return nil, err end
+  local st = opts.setup
+  if not st then
+    st, err = M.setup(c, { target = opts.target })
+    if not st then return nil, err end
+  end
   local set = function(list)
     if not list then return nil end
     local s = {}

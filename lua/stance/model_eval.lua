@@ -97,7 +97,7 @@ M.BINS = 10
 ---@param opts table|nil
 ---@return table|nil report { documents, folds, classes, targets = { { name, support, model,
 --- majority, keyword, trained_folds } }, calibration = { bins = { { from, to, n, confidence,
---- accuracy } }, ece, n }, seconds }
+--- accuracy } }, ece, n } }
 ---@return string|nil err
 function M.evaluate(c, opts)
   opts = opts or {}
@@ -125,7 +125,6 @@ function M.evaluate(c, opts)
   for b = 1, M.BINS do
     bins[b] = { from = (b - 1) / M.BINS, to = b / M.BINS, n = 0, confidence = 0, right = 0 }
   end
-  local t0 = os.clock()
   for f = 1, k do
     local held, learn = {}, {}
     for i, p in ipairs(order) do
@@ -139,7 +138,7 @@ function M.evaluate(c, opts)
     if not res then return nil, rerr end
     H.score_fold(st, res, held, acc, bins)
   end
-  local report = { documents = #docs, folds = k, classes = classes, targets = {}, seconds = os.clock() - t0 }
+  local report = { documents = #docs, folds = k, classes = classes, targets = {} }
   for _, t in ipairs(st.targets) do
     local a = acc[t]
     local support = {}

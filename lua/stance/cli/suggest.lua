@@ -53,7 +53,7 @@ function cmd.run(opts, args)
     local n, sentences = 0, nil
     for _, it in ipairs(d.predicted > 0 and result.predictions(i) or {}) do
       for target, p in pairs(it.targets) do
-        if not p.known and p.class and p.class ~= model.NONE and p.p >= min then
+        if not p.known and p.class and p.class ~= result.setup.none and p.p >= min then
           sentences = sentences or doc:sentences()
           local text
           for _, s in ipairs(sentences) do

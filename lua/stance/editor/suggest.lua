@@ -17,14 +17,14 @@ M.delay = 800
 
 --- Rejected suggestions of the document: the set { [start .. ':' .. target .. ':' .. stance] }
 --- (code points), and the labels they teach ({ start, stop, target, class = none }).
-function H.rejected(doc)
+function H.rejected(doc, none)
   local set, labels = {}, {}
   local layer = doc:layer('model')
   for _, r in ipairs(layer and layer:records('annotation') or {}) do
     if r.note and r.note:match('^rejected') then
       set[r.spans[1][1] .. ':' .. (r.target or '') .. ':' .. (r.stance or '')] = true
       labels[#labels + 1] = { start = r.spans[1][1], stop = r.spans[#r.spans][2], target = r.target or '',
-        class = require('stance.model').NONE }
+        class = none }
     end
   end
   return set, labels
@@ -54,7 +54,7 @@ function H.show(s, res, rejected, min, quiet)
     s.predictions[#s.predictions + 1] = it
     local here = {}
     for target, p in pairs(it.targets) do
-      if it.prose and not p.known and p.class and p.class ~= require('stance.model').NONE and p.p >= min
+      if it.prose and not p.known and p.class and p.class ~= res.setup.none and p.p >= min
         and not rejected[it.cp[1] .. ':' .. target .. ':' .. p.class] then
         here[#here + 1] = { start = it.start, stop = it.stop, cp = it.cp, target = target, class = p.class, p = p.p,
           sentence = it }
@@ -129,10 +129,12 @@ function M.run(target, min, opts)
     return require('stance.notify').error('write the document first: suggestions are made for the text as saved')
   end
   if s.suggest_job then s.suggest_job:cancel() end -- a newer run replaces it
-  local rejected, labels = H.rejected(assert(s.corpus:document(s.rel)))
+  local st, serr = require('stance.model').setup(s.corpus, { target = target })
+  if not st then return require('stance.notify').error(serr) end
+  local rejected, labels = H.rejected(assert(s.corpus:document(s.rel)), st.none)
   local shown, done = nil, false
   local job
-  job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel },
+  job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel }, setup = st,
     labels = { [s.rel] = labels } }, {
     on_done = function(res, why)
       if s.suggest_job ~= job then return end -- replaced by a newer run

@@ -1,7 +1,7 @@
 /*
- * features.c - the features of sentences for the stance model. See features.h.
+ * textfeat.c - the features of sentences for the stance model. See textfeat.h.
  */
-#include "features.h"
+#include "textfeat.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * features.h - the features of a sentence for the stance model (model.h), as 32-bit ids:
+ * textfeat.h - the features of a sentence for the stance model (model.h), as 32-bit ids:
  *
  *   words      each word, folded as the index folds them (stance_tokenize);
  *   pairs      two adjacent words of a phrase (punctuation between them breaks it);
@@ -17,8 +17,8 @@
  * (words, pairs, triples), chars, or marks (cues and terms), which the model weighs apart. One walk over a text serves many sentences (spans):
  * its words feed the n-grams and both cue matchers together.
  */
-#ifndef STANCE_FEATURES_H
-#define STANCE_FEATURES_H
+#ifndef STANCE_TEXTFEAT_H
+#define STANCE_TEXTFEAT_H
 
 #include <stddef.h>
 #include <stdint.h>
