@@ -138,11 +138,22 @@ function H.job_opts(st, layers, opts)
   return o
 end
 
---- The layers to learn from: `annotators` (folder names), or every annotator's but "model".
-function M.layers(c, annotators)
-  local layers, slug = {}, require('stance.root').slug
+--- The layers to learn from: `annotators` (folder names), or every annotator's but "model",
+--- and the annotators of `also` (the editor's own, whose file may be new).
+function M.layers(c, annotators, also)
+  local layers, seen, slug = {}, {}, require('stance.root').slug
+  local function add(name)
+    local l = slug(name)
+    if not seen[l] then
+      seen[l] = true
+      layers[#layers + 1] = l
+    end
+  end
   for _, name in ipairs(annotators or c:annotators()) do
-    if annotators or name ~= 'model' then layers[#layers + 1] = slug(name) end
+    if annotators or name ~= 'model' then add(name) end
+  end
+  for _, name in ipairs(also or {}) do
+    add(name)
   end
   return layers
 end
@@ -160,7 +171,8 @@ end
 --- trained = { [target] = boolean }, learnt = sentences learnt (with a class for some
 --- target), documents = { { path, sentences, predicted, error }, ... }, predictions =
 --- function(i) -> stance.Prediction[] }.
---- opts: target (only that one), annotators (whose layers; default all but "model"), predict
+--- opts: target (only that one), annotators (whose layers; default all but "model"), also
+--- (more annotators, e.g. the editor's own), predict
 --- (paths; default all), all (predict every sentence, not only those of unknown class),
 --- learn (paths to learn from; default all), setup (M.setup's, when made already), labels ({ [path] = { {start, stop, target,
 --- class}, ... } }, class names), and the model's options (learner, c, balanced, folds,
@@ -210,7 +222,7 @@ function M.start(c, opts, handlers)
     docs[i] = { path = path, predict = p and (opts.all and 'all' or true), learn = not learn or learn[path] == true,
       labels = labels }
   end
-  local job, jerr = w:model(c.root, docs, H.job_opts(st, M.layers(c, opts.annotators), opts))
+  local job, jerr = w:model(c.root, docs, H.job_opts(st, M.layers(c, opts.annotators, opts.also), opts))
   if not job then return nil, jerr end
   handlers = handlers or {}
   local done = handlers.on_done

@@ -14,6 +14,8 @@ local where = require('stance.editor.where')
 
 M.ns = vim.api.nvim_create_namespace('stance_suggestions')
 M.delay = 800
+--- The lowest probability of a suggestion shown by default: more likely right than wrong.
+M.min = 0.5
 
 --- Rejected suggestions of the document: the set { [start .. ':' .. target .. ':' .. stance] }
 --- (code points), and the labels they teach ({ start, stop, target, class = none }).
@@ -112,8 +114,8 @@ end
 
 --- :Stance suggest [TARGET] [MIN-PROB]: train on the corpus's annotations and predict the
 --- document's sentences nobody has read, on the worker's threads; the suggestions appear when
---- the job is done. MIN-PROB (default 0): the lowest probability shown of the stances the
---- model predicts. `opts.wait` waits for it (tests); `opts.quiet` says nothing.
+--- the job is done. MIN-PROB (default 0.5): the lowest probability shown of the stances the
+--- model predicts (0: every one it predicts). `opts.wait` waits for it (tests); `opts.quiet` says nothing.
 ---@param target string|nil
 ---@param min number|nil
 ---@param opts {quiet: boolean|nil, wait: boolean|nil}|nil
@@ -122,7 +124,7 @@ function M.run(target, min, opts)
   opts = opts or {}
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  min = min or 0
+  min = min or M.min
   s.suggest_min, s.suggest_target = min, target
   if s.dirty then require('stance.editor.persist').save(s, { force = true }) end
   if vim.bo[s.buf].modified then
@@ -134,7 +136,7 @@ function M.run(target, min, opts)
   local rejected, labels = H.rejected(assert(s.corpus:document(s.rel)), st.none)
   local shown, done = nil, false
   local job
-  job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel }, setup = st,
+  job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel }, setup = st, also = { s.annotator },
     labels = { [s.rel] = labels } }, {
     on_done = function(res, why)
       if s.suggest_job ~= job then return end -- replaced by a newer run
