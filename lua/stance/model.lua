@@ -161,9 +161,15 @@ end
 ---@class stance.Prediction
 ---@field start integer code points
 ---@field stop integer
----@field targets table<string, {class: string, p: number, probs: table<string, number>, known: string|nil, term: boolean}>
---- per target with a model: the most likely class, its probability, every class's, the class
---- the annotations give it (nil: unknown), whether it mentions a term of the target
+---@field targets table<string, stance.TargetPrediction>
+--- per target
+
+---@class stance.TargetPrediction
+---@field class string|nil the model's decision (nil: the target has no model)
+---@field p number|nil its probability
+---@field probs table<string, number>|nil every class's
+---@field known string|nil the class the annotations give the sentence (nil: unknown)
+---@field term boolean whether it mentions a term of the target
 
 --- Train on the corpus's annotations and predict the documents' sentences on the worker's
 --- threads: `handlers.on_done(result)` (or nil and why) receives { setup, examples = {
@@ -172,11 +178,12 @@ end
 --- target), documents = { { path, sentences, predicted, error }, ... }, predictions =
 --- function(i) -> stance.Prediction[] }.
 --- opts: target (only that one), annotators (whose layers; default all but "model"), also
---- (more annotators, e.g. the editor's own), predict
---- (paths; default all), all (predict every sentence, not only those of unknown class),
---- learn (paths to learn from; default all), setup (M.setup's, when made already), labels ({ [path] = { {start, stop, target,
---- class}, ... } }, class names), and the model's options (learner, c, balanced, folds,
---- features).
+--- (more annotators, e.g. the editor's own), predict (paths; default all), all (predict every
+--- sentence, not only those of unknown class), learn (paths to learn from; default all), setup
+--- (M.setup's, when made already), labels ({ [path] = { {start, stop, target, class}, ... } },
+--- class names), decision ('threshold', the default, or 'argmax': the likeliest class, as a
+--- plain classifier decides), and the model's options (learner, c,
+--- balanced, folds, features, char_weight, mark_weight).
 ---@param c stance.Corpus
 ---@param opts table|nil
 ---@param handlers stance.JobHandlers|nil
@@ -232,13 +239,13 @@ function M.start(c, opts, handlers)
       if done then done(nil, (ev and ev.state == 'cancelled') and 'cancelled' or tostring(rerr or res)) end
       return
     end
-    if done then done(H.result(st, job, res)) end
+    if done then done(H.result(st, job, res, opts.decision)) end
   end
   return worker.track(job, handlers)
 end
 
 --- The job's results in names.
-function H.result(st, job, res)
+function H.result(st, job, res, decision)
   local out = { setup = st, examples = {}, term_examples = {}, trained = {}, thresholds = {},
     documents = res.documents, learnt = 0 }
   for t, name in ipairs(st.targets) do
@@ -275,8 +282,13 @@ function H.result(st, job, res)
             probs[st.classes[k]] = r.probs[base + k]
             if k > 2 and r.probs[base + k] > r.probs[base + best] then best = k end
           end
-          -- the likeliest stance when it reaches the target's threshold, else no stance
-          if r.probs[base + best] < res.thresholds[t] and r.probs[base + 1] > 0 then best = 1 end
+          -- the likeliest stance when it reaches the target's threshold, else no stance; or
+          -- (opts.decision 'argmax') the likeliest class
+          if decision == 'argmax' then
+            if r.probs[base + 1] > r.probs[base + best] then best = 1 end
+          elseif r.probs[base + best] < res.thresholds[t] and r.probs[base + 1] > 0 then
+            best = 1
+          end
           item.class, item.p, item.probs = st.classes[best], r.probs[base + best], probs
           item.stance, item.stance_p = st.classes[best > 1 and best or H.likeliest(r.probs, base, nk)], nil
           item.stance_p = probs[item.stance]

@@ -28,7 +28,8 @@ function cmd.run(opts, args)
   if not c then return nil, err end
   local model = require('stance.model')
   -- trained and predicted on the worker's threads (src/modeljob.c)
-  local result, why = model.run(c, { target = opts.target, annotators = require('stance.cli.args').list(opts.annotators) })
+  local names = require('stance.cli.args').list(opts.annotators)
+  local result, why = model.run(c, { target = opts.target, annotators = names })
   if not result then return nil, why end
   local trained = {}
   for t, ok in pairs(result.trained) do

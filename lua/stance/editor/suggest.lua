@@ -136,8 +136,8 @@ function M.run(target, min, opts)
   local rejected, labels = H.rejected(assert(s.corpus:document(s.rel)), st.none)
   local shown, done = nil, false
   local job
-  job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel }, setup = st, also = { s.annotator },
-    labels = { [s.rel] = labels } }, {
+  job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel }, setup = st,
+    also = { s.annotator }, labels = { [s.rel] = labels } }, {
     on_done = function(res, why)
       if s.suggest_job ~= job then return end -- replaced by a newer run
       s.suggest_job, done = nil, true
@@ -146,9 +146,9 @@ function M.run(target, min, opts)
         if why ~= 'cancelled' then require('stance.notify').error('suggestions: ' .. tostring(why)) end
         return
       end
-      local serr
-      shown, serr = H.show(s, res, rejected, min, opts.quiet)
-      if not shown and not opts.quiet then require('stance.notify').warn(serr) end
+      local why_none
+      shown, why_none = H.show(s, res, rejected, min, opts.quiet)
+      if not shown and not opts.quiet then require('stance.notify').warn(why_none) end
     end,
   })
   if not job then return require('stance.notify').error(err) end
