@@ -93,17 +93,17 @@ struct stance_dataset {
   idmap ids;
   size_t n, cap;                /* examples */
   size_t *row;                  /* n + 1 */
-  uint32_t *col;                /* dense feature numbers, sorted within a row */
+  uint32_t *col;                /* dense feature numbers, each once in a row */
   uint16_t *cnt;                /* occurrences of each */
   size_t nnz, nnz_cap;
   uint32_t *occ;                /* occurrences per example and block (n x STANCE_BLOCKS) */
-  unsigned char *block;         /* per dense feature: its block */
-  size_t block_cap;
+  unsigned char *block;         /* per dense feature: its block, */
+  uint32_t *last;               /* the last row it was in (from 1), */
+  size_t *pos;                  /* and where in col */
+  size_t feat_cap;
   signed char *labels;          /* n x targets */
   uint32_t *group;
   uint64_t *terms;
-  uint32_t *tmp;                /* a row being added */
-  size_t tmp_cap;
 };
 
 void stance_train_opts_default(stance_train_opts *o) {
@@ -140,11 +140,31 @@ void stance_dataset_free(stance_dataset *d) {
   free(d->cnt);
   free(d->occ);
   free(d->block);
+  free(d->last);
+  free(d->pos);
   free(d->labels);
   free(d->group);
   free(d->terms);
-  free(d->tmp);
   free(d);
+}
+
+/* Room for `need` features in every per-feature array. */
+static int grow_features(stance_dataset *d, size_t need) {
+  size_t cap = d->feat_cap ? d->feat_cap : 1024, old = d->feat_cap;
+  void *p;
+  while (cap < need) {
+    if (cap > SIZE_MAX / 2 / sizeof(size_t)) return -1;
+    cap *= 2;
+  }
+  if ((p = realloc(d->block, cap)) == NULL) return -1;
+  d->block = p;
+  if ((p = realloc(d->last, cap * sizeof *d->last)) == NULL) return -1;
+  d->last = p;
+  if ((p = realloc(d->pos, cap * sizeof *d->pos)) == NULL) return -1;
+  d->pos = p;
+  memset(d->last + old, 0, (cap - old) * sizeof *d->last);
+  d->feat_cap = cap;
+  return 0;
 }
 
 /* Room for `need` examples in every per-example array. */
@@ -169,37 +189,35 @@ static int grow_examples(stance_dataset *d, size_t need) {
   return 0;
 }
 
-static int cmp_u32(const void *x, const void *y) {
-  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-  return (a > b) - (a < b);
-}
 
 int stance_dataset_add(stance_dataset *d, const uint32_t *ids, size_t n, const int *labels, uint32_t group,
                        uint64_t terms) {
   size_t i, k = 0, cap;
-  uint32_t occ[STANCE_BLOCKS] = {0};
+  uint32_t occ[STANCE_BLOCKS] = {0}, row;
   int t;
-  if (grow((void **)&d->tmp, &d->tmp_cap, n ? n : 1, sizeof *d->tmp) != 0) return -1;
-  for (i = 0; i < n; i++) {
-    uint32_t b = STANCE_BLOCK_OF(ids[i]) < STANCE_BLOCKS ? STANCE_BLOCK_OF(ids[i]) : STANCE_BLOCK_MARKS;
-    if ((d->tmp[i] = idmap_put(&d->ids, ids[i])) == EMPTY) return -1;
-    if (d->tmp[i] >= d->block_cap && grow((void **)&d->block, &d->block_cap, (size_t)d->tmp[i] + 1, 1) != 0) return -1;
-    d->block[d->tmp[i]] = (unsigned char)b;
-    if (occ[b] < UINT32_MAX) occ[b]++;
-  }
-  qsort(d->tmp, n, sizeof *d->tmp, cmp_u32);
   cap = d->nnz_cap;
-  if (grow((void **)&d->col, &cap, d->nnz + n, sizeof *d->col) != 0) return -1;
+  if (grow((void **)&d->col, &cap, d->nnz + n + 1, sizeof *d->col) != 0) return -1;
   cap = d->nnz_cap;
-  if (grow((void **)&d->cnt, &cap, d->nnz + n, sizeof *d->cnt) != 0) return -1;
+  if (grow((void **)&d->cnt, &cap, d->nnz + n + 1, sizeof *d->cnt) != 0) return -1;
   d->nnz_cap = cap;
   if (d->n + 2 > d->cap && grow_examples(d, d->n + 2) != 0) return -1;
+  if (d->n >= UINT32_MAX - 1) return -1;
+  row = (uint32_t)d->n + 1;
+  /* each feature once in the row, with its count, in the order of first occurrence: `last`
+   * says in which row a feature was last seen, `pos` where */
   for (i = 0; i < n; i++) {
-    if (k > 0 && d->col[d->nnz + k - 1] == d->tmp[i]) {
-      if (d->cnt[d->nnz + k - 1] < UINT16_MAX) d->cnt[d->nnz + k - 1]++;
+    uint32_t b = STANCE_BLOCK_OF(ids[i]) < STANCE_BLOCKS ? STANCE_BLOCK_OF(ids[i]) : STANCE_BLOCK_MARKS, f;
+    if ((f = idmap_put(&d->ids, ids[i])) == EMPTY) return -1;
+    if (f >= d->feat_cap && grow_features(d, (size_t)f + 1) != 0) return -1;
+    if (occ[b] < UINT32_MAX) occ[b]++;
+    if (d->last[f] == row) {
+      if (d->cnt[d->pos[f]] < UINT16_MAX) d->cnt[d->pos[f]]++;
       continue;
     }
-    d->col[d->nnz + k] = d->tmp[i];
+    d->last[f] = row;
+    d->pos[f] = d->nnz + k;
+    d->block[f] = (unsigned char)b;
+    d->col[d->nnz + k] = f;
     d->cnt[d->nnz + k] = 1;
     k++;
   }

@@ -78,8 +78,8 @@ function H.show(s, res, rejected, min, quiet)
       .. ' one)'):format(res.learnt)
   end
   if not quiet then
-    require('stance.compat').echo(('%d suggestion(s) (of %d sentences predicted; learnt from %d; targets: %s)')
-      :format(#s.suggestions, #s.predictions, res.learnt, table.concat(trained, ', ')))
+    H.echo(('stance: %d suggestion(s), learnt from %d sentences (targets: %s)'):format(#s.suggestions, res.learnt,
+      table.concat(trained, ', ')))
   end
   return #s.suggestions
 end
@@ -89,6 +89,13 @@ function H.text(s, it)
   local r1, c1 = where.pos(s.buf, it.start)
   local r2, c2 = where.pos(s.buf, it.stop)
   return table.concat(vim.api.nvim_buf_get_text(s.buf, r1, c1, r2, c2, {}), ' ')
+end
+
+--- Say `msg` on the command line, cut to fit it (no "Press ENTER").
+function H.echo(msg)
+  local room = (vim.v.echospace or (vim.o.columns - 12)) - 1
+  if vim.fn.strdisplaywidth(msg) > room then msg = vim.fn.strcharpart(msg, 0, math.max(room - 1, 1)) .. '…' end
+  require('stance.compat').echo(msg)
 end
 
 --- The ghosts: real extmarks at the end of each suggested sentence (Neovim draws ephemeral
@@ -275,7 +282,7 @@ function M.next()
     end
   end
   table.sort(parts)
-  require('stance.compat').echo(('most to learn here: %s'):format(table.concat(parts, ', ')))
+  H.echo(('most to learn here: %s'):format(table.concat(parts, ', ')))
   return best
 end
 
