@@ -114,7 +114,7 @@ function M.show()
     for pos, mark in l:gmatch('()([▲▼◆])') do
       local group = marks[mark] and hl.sign_group(marks[mark]) or 'StanceOverlap'
       if vim.fn.hlexists(group) == 0 then group = 'StanceOverlap' end
-      vim.api.nvim_buf_add_highlight(buf, ns, group, i - 1, pos - 1, pos - 1 + #mark)
+      require('stance.compat').add_highlight(buf, ns, group, i - 1, pos - 1, pos - 1 + #mark)
     end
   end
   return buf
