@@ -47,7 +47,7 @@ describe('suggestions in a terminal', function()
       assert.truthy(row:find('38;5;%d+m[^\27]*' .. it.target:gsub('%-', '%%-') .. ' ' .. it.class), row)
       assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
       -- g+: the role this label asks for, with one key
-      screen = nv:key('g', nil)
+      nv:key('g', nil)
       screen = nv:key('+', 'role:', 'the role prompt')
       assert.truthy(tmux.plain(screen):find('c claim', 1, true), tmux.plain(screen))
       screen = nv:key('c', function(s) return not tmux.plain(s):find('role:', 1, true) end, 'the annotation')
