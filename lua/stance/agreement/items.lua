@@ -1,0 +1,592 @@
+--- The items of agreement on a corpus (:help stance-agreement says the same in prose, for a
+--- methods section): which layers are compared, which documents count, the units, and the
+--- value each annotator gives each item. The items go into tallies
+--- (stance.agreement.coefficients); stance.agreement turns them into the report.
+---
+--- Fields compared:
+---   stance    items (unit, target), value the stance toward the target or "no stance"
+---   role      items (unit), value the role or "no role"
+---   label     items (unit), value the label of annotations that set no target, stance or
+---             role (plain categories), or "no label"
+---   document  items (document, target), value the document's stance toward the target
+--- "No value" is `false` in the tallies: it never equals a value of the schema, whatever
+--- its name (a stance called `none` is a stance).
+local M = {}
+local H = {}
+
+local C = require('stance.agreement.coefficients')
+
+M.FIELDS = { 'stance', 'role', 'label', 'document' }
+M.UNITS = { sentence = true, token = true }
+
+---@class stance.AgreementOptions
+---@field annotators string[]|nil layers compared (default: every layer that is a person's)
+---@field unit "sentence"|"token"|"span"|nil default "sentence"
+---@field fields string[]|nil some of stance, role, label, document (default: those the corpus has)
+---@field targets string[]|nil only these targets
+---@field documents string[]|nil only these documents (paths relative to the root)
+---@field in_progress boolean|nil count documents in progress as if done
+---@field disagreements boolean|nil list the items annotators disagree on, with their text
+
+-- ---- layers and documents -----------------------------------------------------------------
+
+--- The layers compared (two or more) and those left out (each {layer, reason}).
+---@return string[]|nil names
+---@return table[]|string left_out, or the error
+function M.layers(corpus, opts)
+  local names, left = H.layers(corpus, opts)
+  if names and #names < 2 then
+    local why = {}
+    for _, l in ipairs(left) do
+      why[#why + 1] = l.layer .. ': ' .. l.reason
+    end
+    return nil, ('agreement needs two annotators or more (%s: %s%s)'):format(
+      opts.annotators and 'asked for' or 'people here', #names == 0 and 'none' or table.concat(names, ', '),
+      #why > 0 and ('; not counted: ' .. table.concat(why, '; ')) or '')
+  end
+  return names, left
+end
+
+function H.layers(corpus, opts)
+  local all = corpus:annotators()
+  local left = {}
+  if opts.annotators then
+    local have = {}
+    for _, n in ipairs(all) do
+      have[n] = true
+    end
+    local names, seen = {}, {}
+    for _, n in ipairs(opts.annotators) do
+      if not have[n] then
+        return nil, ("no layer '%s' in the corpus (it has %s)"):format(n,
+          #all > 0 and table.concat(all, ', ') or 'none')
+      end
+      if not seen[n] then
+        seen[n] = true
+        names[#names + 1] = n
+      end
+    end
+    for _, n in ipairs(all) do
+      if not seen[n] then left[#left + 1] = { layer = n, reason = 'not asked for' } end
+    end
+    return names, left
+  end
+  local names = {}
+  for _, n in ipairs(all) do
+    local person, what = corpus:is_person(n)
+    if person then
+      names[#names + 1] = n
+    else
+      left[#left + 1] = { layer = n, reason = 'not a person: ' .. what }
+    end
+  end
+  return names, left
+end
+
+--- Whether each annotator counts on the document: its status, and why it does not count.
+function M.statuses(doc, names, in_progress)
+  local has = {}
+  for _, n in ipairs(doc:annotators()) do
+    has[n] = true
+  end
+  local status, counted, layers = {}, {}, {}
+  for r, name in ipairs(names) do
+    local st = 'not-started'
+    if has[name] then
+      local layer, err = doc:layer(name)
+      if not layer then return nil, err end
+      st = layer:status()
+      layers[r] = layer
+    end
+    status[name] = st
+    counted[r] = st == 'done' or (in_progress and st == 'in-progress') or false
+  end
+  return status, counted, layers
+end
+
+--- Why a document is left out: fewer than two annotators count on it.
+function M.left_out_reason(names, status, in_progress)
+  local parts = {}
+  for _, name in ipairs(names) do
+    local st = status[name]
+    if st == 'not-started' then
+      parts[#parts + 1] = name .. ' not started'
+    elseif st == 'in-progress' and not in_progress then
+      parts[#parts + 1] = name .. ' in progress'
+    end
+  end
+  return 'fewer than two annotators done (' .. table.concat(parts, ', ') .. ')'
+end
+
+-- ---- units --------------------------------------------------------------------------------
+
+--- The units of a document: parallel arrays of starts and stops (code points, sorted, not
+--- overlapping) and a function giving a unit's place and text.
+function H.units(doc, unit)
+  local starts, stops = {}, {}
+  if unit == 'sentence' then
+    local list, err = doc:sentences()
+    if not list then return nil, err end
+    for i, s in ipairs(list) do
+      starts[i], stops[i] = s.start, s.stop
+    end
+    return { starts = starts, stops = stops, where = function(i)
+      local s = list[i]
+      return { start = s.start, stop = s.stop, line = s.line, col = s.col, text = s.text }
+    end }
+  end
+  local t, err = doc:model()
+  if not t then return nil, err end
+  local words = t:words()
+  for i, w in ipairs(words) do
+    starts[i], stops[i] = t:byte_to_cp(w.start), t:byte_to_cp(w.stop)
+  end
+  local text = doc:text()
+  return { starts = starts, stops = stops, where = function(i)
+    local w = words[i]
+    local line, col = t:pos(w.start)
+    return { start = starts[i], stop = stops[i], line = line + 1, col = col + 1, text = text:sub(w.start + 1, w.stop) }
+  end }
+end
+
+--- The first unit whose stop is after `a` (binary search), or #stops + 1.
+function H.first_after(stops, a)
+  local lo, hi = 1, #stops + 1
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if stops[mid] > a then hi = mid else lo = mid + 1 end
+  end
+  return lo
+end
+
+--- The units an annotation counts toward, each with the parts of it inside the unit: those
+--- it overlaps by at least half of the shorter of the two (in code points).
+function H.units_of(units, spans)
+  local len, over, parts, order = 0, {}, {}, {}
+  for _, sp in ipairs(spans) do
+    local a, b = sp[1], sp[2]
+    len = len + (b - a)
+    local i = H.first_after(units.stops, a)
+    while i <= #units.starts and units.starts[i] < b do
+      local lo, hi = math.max(a, units.starts[i]), math.min(b, units.stops[i])
+      if hi > lo then
+        if not over[i] then
+          over[i], parts[i] = 0, {}
+          order[#order + 1] = i
+        end
+        over[i] = over[i] + (hi - lo)
+        parts[i][#parts[i] + 1] = { lo, hi }
+      end
+      i = i + 1
+    end
+  end
+  local out = {}
+  for _, i in ipairs(order) do
+    local ulen = units.stops[i] - units.starts[i]
+    if 2 * over[i] >= math.min(len, ulen) then out[#out + 1] = { i, parts[i] } end
+  end
+  return out
+end
+
+--- Code points covered by a list of {lo, hi} (overlaps counted once).
+function H.covered(parts)
+  table.sort(parts, function(x, y) return x[1] < y[1] end)
+  local n, at = 0, nil
+  for _, p in ipairs(parts) do
+    local lo = at and math.max(p[1], at) or p[1]
+    if p[2] > lo then
+      n = n + (p[2] - lo)
+      at = p[2]
+    end
+  end
+  return n
+end
+
+-- ---- fields -------------------------------------------------------------------------------
+
+--- The value order of a field: the schema's names, then others sorted; `rank` of a value.
+function M.ranker(entries)
+  local rank = {}
+  for i, e in ipairs(entries or {}) do
+    rank[e.name] = i
+  end
+  return function(v) return rank[v] end
+end
+
+function M.before(rank)
+  return function(x, y)
+    local rx, ry = rank(x), rank(y)
+    if rx and ry then return rx < ry end
+    if rx or ry then return rx ~= nil end
+    return x < y
+  end
+end
+
+--- A field being tallied.
+function H.field(name, raters, schema_values, schema_groups, per_target)
+  return {
+    name = name, raters = raters, per_target = per_target,
+    value_rank = M.ranker(schema_values), group_rank = M.ranker(schema_groups),
+    groups = {}, group_list = {}, values = {}, value_list = {},
+    pooled = C.tally(raters), docs = {}, several = {}, not_counted = {}, disagreements = {},
+  }
+end
+
+--- The group (target, or `false` for none) of a field, made on first use: the items of the
+--- documents seen before (nobody gave a value there) are added to it then.
+function H.group(f, key)
+  local g = f.groups[key]
+  if g then return g end
+  g = { key = key, tally = C.tally(f.raters) }
+  f.groups[key] = g
+  f.group_list[#f.group_list + 1] = key
+  for _, d in ipairs(f.docs) do
+    if d.empty_row and d.units > 0 then
+      g.tally:add(d.empty_row, d.units)
+      f.pooled:add(d.empty_row, d.units)
+      d.tally:add(d.empty_row, d.units)
+    end
+  end
+  return g
+end
+
+function H.value(f, v)
+  if not f.values[v] then
+    f.values[v] = true
+    f.value_list[#f.value_list + 1] = v
+  end
+end
+
+function H.count(t, key, n)
+  t[key] = (t[key] or 0) + (n or 1)
+end
+
+--- What record `rec` says for each field: the value and the group (target) it goes to, or
+--- why it is not counted.
+function M.says(rec, targets_in_schema)
+  local out = {}
+  if rec.stance then
+    if rec.target then
+      out.stance = { rec.target, rec.stance }
+    elseif targets_in_schema then
+      out.stance = 'without_target'
+    else
+      out.stance = { false, rec.stance }
+    end
+  end
+  if rec.role then out.role = { false, rec.role } end
+  if not rec.target and not rec.stance and not rec.role and rec.label then out.label = { false, rec.label } end
+  return out
+end
+
+--- One annotator's values on a document: per field, [group][unit] = value (only where an
+--- annotation counts). Several values for one (unit, group): the value covering the most of
+--- the unit, then the first in the schema (then by name); counted in f.several.
+function H.winners(fields, units, records, name, targets_in_schema, only_targets)
+  local cover = {} -- field -> group -> unit -> value -> parts
+  for _, rec in ipairs(records) do
+    local says = M.says(rec, targets_in_schema)
+    for fname, what in pairs(says) do
+      local f = fields[fname]
+      if f and fname ~= 'document' then
+        if rec.conflict then
+          H.count(f.not_counted, 'in_conflict')
+        elseif type(what) == 'string' then
+          H.count(f.not_counted, what)
+        elseif only_targets and f.per_target and not only_targets[what[1]] then
+          H.count(f.not_counted, 'other_target')
+        else
+          local hits = rec.spans and #rec.spans > 0 and H.units_of(units, rec.spans) or {}
+          if #hits == 0 then H.count(f.not_counted, 'outside_units') end
+          local g = what[1]
+          for _, hit in ipairs(hits) do
+            local by_f = cover[fname] or {}
+            cover[fname] = by_f
+            local by_g = by_f[g] or {}
+            by_f[g] = by_g
+            local by_u = by_g[hit[1]] or {}
+            by_g[hit[1]] = by_u
+            local parts = by_u[what[2]] or {}
+            by_u[what[2]] = parts
+            for _, p in ipairs(hit[2]) do
+              parts[#parts + 1] = p
+            end
+          end
+        end
+      end
+    end
+  end
+  local out = {}
+  for fname, by_g in pairs(cover) do
+    local f = fields[fname]
+    local before = M.before(f.value_rank)
+    out[fname] = {}
+    for g, by_u in pairs(by_g) do
+      local win = {}
+      out[fname][g] = win
+      for u, by_v in pairs(by_u) do
+        local best, best_n, n_values = nil, -1, 0
+        local vals = {}
+        for v in pairs(by_v) do
+          vals[#vals + 1] = v
+        end
+        table.sort(vals, before)
+        for _, v in ipairs(vals) do
+          n_values = n_values + 1
+          local n = H.covered(by_v[v])
+          if n > best_n then best, best_n = v, n end
+        end
+        if n_values > 1 then H.count(f.several, name) end
+        win[u] = best
+      end
+    end
+  end
+  return out
+end
+
+--- Document stances of one annotator: [target] = stance (several for one target: the first
+--- in the schema, then by name).
+function H.doc_stances(f, records, targets_in_schema, only_targets, name)
+  local by = {}
+  for _, rec in ipairs(records) do
+    if rec.stance then
+      local t = rec.target or (not targets_in_schema and false) or nil
+      if rec.conflict then
+        H.count(f.not_counted, 'in_conflict')
+      elseif t == nil then
+        H.count(f.not_counted, 'without_target')
+      elseif only_targets and not only_targets[t] then
+        H.count(f.not_counted, 'other_target')
+      else
+        by[t] = by[t] or {}
+        by[t][#by[t] + 1] = rec.stance
+      end
+    end
+  end
+  local before = M.before(f.value_rank)
+  local out = {}
+  for t, list in pairs(by) do
+    table.sort(list, before)
+    out[t] = list[1]
+    for i = 2, #list do
+      if list[i] ~= list[1] then
+        H.count(f.several, name)
+        break
+      end
+    end
+  end
+  return out
+end
+
+--- Add the items of one document to a field: every unit of every group, from the winners of
+--- the annotators who count (`counted[r]`), nil (missing) for the others.
+function H.add_document(f, path, nunits, where, counted, winners, names, want_disagreements)
+  local m = f.raters
+  local empty = {}
+  for r = 1, m do
+    if counted[r] then empty[r] = false end
+  end
+  -- groups the annotators of this document use, made before its items are added (in the
+  -- schema's order, then by name: the order of the report does not depend on a hash table)
+  local new, seen = {}, {}
+  for r = 1, m do
+    for g in pairs(winners[r] or {}) do
+      if not f.groups[g] and not seen[g] then
+        seen[g] = true
+        new[#new + 1] = g
+      end
+    end
+  end
+  table.sort(new, H.group_before(f))
+  for _, g in ipairs(new) do
+    H.group(f, g)
+  end
+  if not f.per_target then H.group(f, false) end
+  local d = { path = path, units = nunits, empty_row = empty, tally = C.tally(m) }
+  f.docs[#f.docs + 1] = d
+  for _, g in ipairs(f.group_list) do
+    local group = f.groups[g]
+    local touched, list = {}, {}
+    for r = 1, m do
+      for u, v in pairs(winners[r] and winners[r][g] or {}) do
+        H.value(f, v)
+        if not touched[u] then
+          touched[u] = true
+          list[#list + 1] = u
+        end
+      end
+    end
+    table.sort(list)
+    local rest = nunits - #list
+    if rest > 0 then
+      group.tally:add(empty, rest)
+      f.pooled:add(empty, rest)
+      d.tally:add(empty, rest)
+    end
+    for _, u in ipairs(list) do
+      local row = {}
+      local first, differ = nil, false
+      for r = 1, m do
+        if counted[r] then
+          local v = winners[r] and winners[r][g] and winners[r][g][u] or false
+          row[r] = v
+          if first == nil then first = v elseif v ~= first then differ = true end
+        end
+      end
+      group.tally:add(row)
+      f.pooled:add(row)
+      d.tally:add(row)
+      if differ and want_disagreements then
+        local values = {}
+        for r = 1, m do
+          if counted[r] then values[names[r]] = row[r] end
+        end
+        local place = where(u)
+        place.path, place.field, place.target, place.values = path, f.name, g, values
+        f.disagreements[#f.disagreements + 1] = place
+      end
+    end
+  end
+end
+
+-- ---- orders -----------------------------------------------------------------------------
+
+--- Order of groups: the schema's targets, then others by name, then "no target" (false).
+function H.group_before(f)
+  local by_name = M.before(f.group_rank)
+  return function(x, y)
+    if x == false or y == false then return y == false and x ~= false end
+    return by_name(x, y)
+  end
+end
+
+--- The groups (targets; `false` for none) of a field in the order of the report.
+---@return (string|false)[]
+function M.groups(f)
+  local list = {}
+  for i, g in ipairs(f.group_list) do
+    list[i] = g
+  end
+  table.sort(list, H.group_before(f))
+  return list
+end
+
+--- The values of a field in the order of the report: the schema's, then others by name,
+--- then `false` (no value).
+---@return (string|false)[]
+function M.values(f)
+  local list = {}
+  for i, v in ipairs(f.value_list) do
+    list[i] = v
+  end
+  table.sort(list, M.before(f.value_rank))
+  list[#list + 1] = false
+  return list
+end
+
+-- ---- the whole corpus ---------------------------------------------------------------------
+
+--- Build the items of `corpus`: the tallies of every field, per group (target) and pooled,
+--- and the documents with the status of each annotator.
+---@param corpus stance.Corpus
+---@param opts stance.AgreementOptions
+---@return table|nil items
+---@return string|nil err
+function M.build(corpus, opts)
+  local unit = opts.unit or 'sentence'
+  if not M.UNITS[unit] then error(("unit should be sentence or token, got '%s'"):format(tostring(unit)), 2) end
+  local names, left = M.layers(corpus, opts)
+  if not names then return nil, left end
+  local schema = corpus:schema()
+  local targets_in_schema = schema and #schema.targets > 0
+  local only_targets
+  if opts.targets then
+    only_targets = {}
+    for _, t in ipairs(opts.targets) do
+      if targets_in_schema and not schema.by.target[t] then
+        local known = {}
+        for _, e in ipairs(schema.targets) do
+          known[#known + 1] = e.name
+        end
+        return nil, ("unknown target '%s' (the schema has %s)"):format(t, table.concat(known, ', '))
+      end
+      only_targets[t] = true
+    end
+  end
+  local m = #names
+  local fields = {
+    stance = H.field('stance', m, schema and schema.stances, schema and schema.targets, true),
+    role = H.field('role', m, schema and schema.roles, nil, false),
+    label = H.field('label', m, schema and schema.labels, nil, false),
+    document = H.field('document', m, schema and schema.stances, schema and schema.targets, true),
+  }
+  -- the schema's targets are groups from the start, in its order
+  if targets_in_schema then
+    for _, e in ipairs(schema.targets) do
+      if not only_targets or only_targets[e.name] then
+        H.group(fields.stance, e.name)
+        H.group(fields.document, e.name)
+      end
+    end
+  end
+  local out = { unit = unit, annotators = names, not_counted = left, in_progress = opts.in_progress and true or false,
+    documents = {}, fields = fields, targets_in_schema = targets_in_schema and true or false }
+  local paths = {}
+  for i, p in ipairs(opts.documents or corpus:paths()) do
+    paths[i] = p
+  end
+  table.sort(paths)
+  for _, path in ipairs(paths) do
+    local doc, derr = corpus:document(path)
+    if not doc then return nil, derr end
+    local status, counted, layers = M.statuses(doc, names, opts.in_progress)
+    if not status then return nil, counted end
+    local entry = { path = path, status = status, counted = require('stance.json').array() }
+    out.documents[#out.documents + 1] = entry
+    for r, name in ipairs(names) do
+      if counted[r] then entry.counted[#entry.counted + 1] = name end
+    end
+    if #entry.counted < 2 then
+      entry.left_out = M.left_out_reason(names, status, opts.in_progress)
+    else
+      local units, uerr = H.units(doc, unit)
+      if not units then return nil, uerr end
+      entry.units = #units.starts
+      local hash = doc:hash()
+      local winners, doc_winners = {}, {}
+      for r, name in ipairs(names) do
+        if counted[r] then
+          local layer = layers[r]
+          local recorded = layer.file.store:header().hash
+          if recorded and hash and recorded ~= hash then
+            entry.warnings = entry.warnings or {}
+            entry.warnings[#entry.warnings + 1] = ('%s annotated another version of the text (its spans may be off:'
+              .. ' open the document in Neovim, or run stance check, to re-anchor them)'):format(name)
+          end
+          winners[r] = H.winners(fields, units, layer:records('annotation'), name, targets_in_schema, only_targets)
+          doc_winners[r] = H.doc_stances(fields.document, layer:records('doclabel'), targets_in_schema, only_targets,
+            name)
+        end
+      end
+      for _, fname in ipairs({ 'stance', 'role', 'label' }) do
+        local per = {}
+        for r = 1, m do
+          per[r] = winners[r] and winners[r][fname]
+        end
+        H.add_document(fields[fname], path, #units.starts, units.where, counted, per, names, opts.disagreements)
+      end
+      local per = {}
+      for r = 1, m do
+        per[r] = doc_winners[r] and {}
+        for t, v in pairs(doc_winners[r] or {}) do
+          per[r][t] = { v }
+        end
+      end
+      H.add_document(fields.document, path, 1, function() return { line = 1, col = 1 } end, counted, per, names,
+        opts.disagreements)
+    end
+  end
+  return out
+end
+
+return M
