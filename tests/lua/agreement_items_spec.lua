@@ -313,7 +313,7 @@ end)
 
 describe('agreement on the study of ../shared', function()
   after_each(T.cleanup)
-  local study = require('helpers.study')
+  local study = require('helpers.study_layers')
 
   --- Cohen's κ, Scott's π (Fleiss' κ of two) and Krippendorff's α of two coders without
   --- missing values, from pairs of values, the textbook way.

@@ -584,7 +584,7 @@ describe('the editor', function()
   end)
 
   it(':Stance agree on the study: the same per-target report as stance agree', function()
-    local d, paths = require('helpers.study').make()
+    local d, paths = require('helpers.study_layers').make()
     if not d then return pending('../shared is absent: the study cannot be tried') end
     assert(open(d, paths[1]))
     vim.cmd('Stance agree')
