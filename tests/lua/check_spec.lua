@@ -33,7 +33,7 @@ describe('stance check', function()
     js, _, code = T.stance_run({ 'check', '--json', '--quiet' }, nil, d)
     assert.are.equal(1, code)
     local first = require('stance.json').decode(T.lines(js)[1])
-    assert.are.same({ path = '.stance/annotations/ana/04_letter.txt.stance', line = 9, col = 9, severity = 'error',
+    assert.are.same({ path = '.stance/annotations/ana/04_letter.txt.stance', line = 10, col = 9, severity = 'error',
       message = 'unterminated string (a string ends on its line)' }, first)
     assert.truthy(js:find('^{"path":', 1))
   end)
