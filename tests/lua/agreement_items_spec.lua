@@ -298,6 +298,18 @@ describe('agreement on a corpus', function()
     assert.truthy(out:find('layers not counted: baseline', 1, true), out)
   end)
 
+  it('gives in this host, again and again, the bytes the stance command gives', function()
+    -- under LuaJIT (Neovim's Lua), pairs() can drop entries once a loop is compiled
+    -- (LuaJIT issues 827, 1510): many runs in one process make the loops hot
+    local d = corpus()
+    local want = T.stance_run({ 'agree', '--json', '--disagreements' }, nil, d)
+    local c = assert(require('stance').open(d))
+    for _ = 1, 60 do
+      local r = assert(c:agreement({ disagreements = true }))
+      assert.are.equal(want, json.encode(r) .. '\n')
+    end
+  end)
+
   it('compares the spans per target and stance', function()
     local d = corpus()
     local r = assert(assert(require('stance').open(d)):agreement({ unit = 'span', fields = { 'stance' } }))

@@ -85,14 +85,28 @@ function Tally:add(row, weight)
     end
   end
   if n < 2 then return end
-  local counts = {}
+  -- the item's categories and how many raters chose each, as two lists (walked with
+  -- numeric loops: nested pairs() over one table went wrong under LuaJIT's compiler)
+  local cats, cnt = {}, {}
   for x = 1, n do
     local c = idx[x][2]
-    counts[c] = (counts[c] or 0) + 1
+    local found = false
+    for y = 1, #cats do
+      if cats[y] == c then
+        cnt[y] = cnt[y] + 1
+        found = true
+        break
+      end
+    end
+    if not found then
+      cats[#cats + 1] = c
+      cnt[#cnt + 1] = 1
+    end
   end
   if n == m then
     self.full = self.full + w
-    for c, k in pairs(counts) do -- integer sums: their order does not matter
+    for y = 1, #cats do
+      local c, k = cats[y], cnt[y]
       self.sq = self.sq + w * k * k
       self.total[c] = (self.total[c] or 0) + w * k
       self.dis[c] = (self.dis[c] or 0) + w * k * (m - k)
@@ -104,11 +118,17 @@ function Tally:add(row, weight)
     co = {}
     self.coin[n] = co
   end
-  for c, kc in pairs(counts) do
-    co[c] = co[c] or {}
-    for k, kk in pairs(counts) do
-      local p = c == k and kc * (kc - 1) or kc * kk
-      if p > 0 then co[c][k] = (co[c][k] or 0) + w * p end
+  for y = 1, #cats do
+    local c, kc = cats[y], cnt[y]
+    local crow = co[c]
+    if not crow then
+      crow = {}
+      co[c] = crow
+    end
+    for z = 1, #cats do
+      local k, kk = cats[z], cnt[z]
+      local p = y == z and kc * (kc - 1) or kc * kk
+      if p > 0 then crow[k] = (crow[k] or 0) + w * p end
     end
     self.agree_pairs = self.agree_pairs + w * kc * (kc - 1)
   end
@@ -267,13 +287,8 @@ function Tally:alpha(metric, order)
       o[i][j] = 0
     end
   end
-  local sizes = {}
-  for mu in pairs(self.coin) do
-    sizes[#sizes + 1] = mu
-  end
-  table.sort(sizes)
-  for _, mu in ipairs(sizes) do
-    local co = self.coin[mu]
+  for mu = 2, self.raters do
+    local co = self.coin[mu] or {}
     for i, ki in ipairs(keys) do
       local ci = self.index[ki]
       local row = ci and co[ci]

@@ -102,8 +102,8 @@ function H.field_report(f, built, asked)
     end
     for _, p in ipairs(f.disagreements) do
       local values = {}
-      for k, v in pairs(p.values) do
-        values[k] = H.out(v)
+      for _, name in ipairs(names) do
+        if p.values[name] ~= nil then values[name] = H.out(p.values[name]) end
       end
       list[#list + 1] = { path = p.path, start = p.start, stop = p.stop, line = p.line, col = p.col, text = p.text,
         target = f.per_target and H.out(p.target) or nil, values = values, rank = rank[p.target] or 0 }

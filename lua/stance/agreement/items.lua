@@ -261,34 +261,53 @@ function H.count(t, key, n)
   t[key] = (t[key] or 0) + (n or 1)
 end
 
---- What record `rec` says for each field: the value and the group (target) it goes to, or
---- why it is not counted.
+--- What record `rec` says, field by field in a fixed order: a list of {field, what}, `what`
+--- being {group (target, or false), value} or why it is not counted.
 function M.says(rec, targets_in_schema)
   local out = {}
   if rec.stance then
     if rec.target then
-      out.stance = { rec.target, rec.stance }
+      out[#out + 1] = { 'stance', { rec.target, rec.stance } }
     elseif targets_in_schema then
-      out.stance = 'without_target'
+      out[#out + 1] = { 'stance', 'without_target' }
     else
-      out.stance = { false, rec.stance }
+      out[#out + 1] = { 'stance', { false, rec.stance } }
     end
   end
-  if rec.role then out.role = { false, rec.role } end
-  if not rec.target and not rec.stance and not rec.role and rec.label then out.label = { false, rec.label } end
+  if rec.role then out[#out + 1] = { 'role', { false, rec.role } } end
+  if not rec.target and not rec.stance and not rec.role and rec.label then
+    out[#out + 1] = { 'label', { false, rec.label } }
+  end
   return out
 end
 
---- One annotator's values on a document: per field, [group][unit] = value (only where an
---- annotation counts). Several values for one (unit, group): the value covering the most of
---- the unit, then the first in the schema (then by name); counted in f.several.
+--- A map that remembers the order its keys came in (`keys`), so that it is walked with
+--- ipairs: pairs() can drop entries under LuaJIT's compiler (LuaJIT issues 827, 1510).
+function H.ordered()
+  return { keys = {}, map = {} }
+end
+
+function H.at(o, key, make)
+  local v = o.map[key]
+  if v == nil then
+    v = make()
+    o.map[key] = v
+    o.keys[#o.keys + 1] = key
+  end
+  return v
+end
+
+--- One annotator's values on a document: per field an ordered map group -> ordered map unit
+--- -> value (only where an annotation counts). Several values for one (unit, group): the
+--- value covering the most of the unit, then the first in the schema (then by name);
+--- counted in f.several.
 function H.winners(fields, units, records, name, targets_in_schema, only_targets)
   local cover = {} -- field -> group -> unit -> value -> parts
   for _, rec in ipairs(records) do
-    local says = M.says(rec, targets_in_schema)
-    for fname, what in pairs(says) do
+    for _, said in ipairs(M.says(rec, targets_in_schema)) do
+      local fname, what = said[1], said[2]
       local f = fields[fname]
-      if f and fname ~= 'document' then
+      if f then
         if rec.conflict then
           H.count(f.not_counted, 'in_conflict')
         elseif type(what) == 'string' then
@@ -298,16 +317,11 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
         else
           local hits = rec.spans and #rec.spans > 0 and H.units_of(units, rec.spans) or {}
           if #hits == 0 then H.count(f.not_counted, 'outside_units') end
-          local g = what[1]
           for _, hit in ipairs(hits) do
-            local by_f = cover[fname] or {}
-            cover[fname] = by_f
-            local by_g = by_f[g] or {}
-            by_f[g] = by_g
-            local by_u = by_g[hit[1]] or {}
-            by_g[hit[1]] = by_u
-            local parts = by_u[what[2]] or {}
-            by_u[what[2]] = parts
+            cover[fname] = cover[fname] or H.ordered()
+            local by_u = H.at(cover[fname], what[1], H.ordered)
+            local by_v = H.at(by_u, hit[1], H.ordered)
+            local parts = H.at(by_v, what[2], function() return {} end)
             for _, p in ipairs(hit[2]) do
               parts[#parts + 1] = p
             end
@@ -317,37 +331,40 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
     end
   end
   local out = {}
-  for fname, by_g in pairs(cover) do
-    local f = fields[fname]
-    local before = M.before(f.value_rank)
-    out[fname] = {}
-    for g, by_u in pairs(by_g) do
-      local win = {}
-      out[fname][g] = win
-      for u, by_v in pairs(by_u) do
-        local best, best_n, n_values = nil, -1, 0
-        local vals = {}
-        for v in pairs(by_v) do
-          vals[#vals + 1] = v
+  for _, fname in ipairs(M.FIELDS) do
+    local f, by_g = fields[fname], cover[fname]
+    if by_g then
+      local before = M.before(f.value_rank)
+      local groups = H.ordered()
+      out[fname] = groups
+      for _, g in ipairs(by_g.keys) do
+        local by_u = by_g.map[g]
+        local win = H.at(groups, g, H.ordered)
+        for _, u in ipairs(by_u.keys) do
+          local by_v = by_u.map[u]
+          local vals = {}
+          for i, v in ipairs(by_v.keys) do
+            vals[i] = v
+          end
+          table.sort(vals, before)
+          local best, best_n = nil, -1
+          for _, v in ipairs(vals) do
+            local n = H.covered(by_v.map[v])
+            if n > best_n then best, best_n = v, n end
+          end
+          if #vals > 1 then H.count(f.several, name) end
+          H.at(win, u, function() return best end)
         end
-        table.sort(vals, before)
-        for _, v in ipairs(vals) do
-          n_values = n_values + 1
-          local n = H.covered(by_v[v])
-          if n > best_n then best, best_n = v, n end
-        end
-        if n_values > 1 then H.count(f.several, name) end
-        win[u] = best
       end
     end
   end
   return out
 end
 
---- Document stances of one annotator: [target] = stance (several for one target: the first
---- in the schema, then by name).
+--- Document stances of one annotator: an ordered map target -> {[1] = stance} (one unit:
+--- the document); several for one target: the first in the schema, then by name.
 function H.doc_stances(f, records, targets_in_schema, only_targets, name)
-  local by = {}
+  local by = H.ordered()
   for _, rec in ipairs(records) do
     if rec.stance then
       local t = rec.target or (not targets_in_schema and false) or nil
@@ -358,16 +375,18 @@ function H.doc_stances(f, records, targets_in_schema, only_targets, name)
       elseif only_targets and not only_targets[t] then
         H.count(f.not_counted, 'other_target')
       else
-        by[t] = by[t] or {}
-        by[t][#by[t] + 1] = rec.stance
+        local list = H.at(by, t, function() return {} end)
+        list[#list + 1] = rec.stance
       end
     end
   end
   local before = M.before(f.value_rank)
-  local out = {}
-  for t, list in pairs(by) do
+  local out = H.ordered()
+  for _, t in ipairs(by.keys) do
+    local list = by.map[t]
     table.sort(list, before)
-    out[t] = list[1]
+    local one = H.at(out, t, H.ordered)
+    H.at(one, 1, function() return list[1] end)
     for i = 2, #list do
       if list[i] ~= list[1] then
         H.count(f.several, name)
@@ -379,7 +398,8 @@ function H.doc_stances(f, records, targets_in_schema, only_targets, name)
 end
 
 --- Add the items of one document to a field: every unit of every group, from the winners of
---- the annotators who count (`counted[r]`), nil (missing) for the others.
+--- the annotators who count (`counted[r]`: ordered maps group -> unit -> value), nil
+--- (missing) for the others.
 function H.add_document(f, path, nunits, where, counted, winners, names, want_disagreements)
   local m = f.raters
   local empty = {}
@@ -390,7 +410,7 @@ function H.add_document(f, path, nunits, where, counted, winners, names, want_di
   -- schema's order, then by name: the order of the report does not depend on a hash table)
   local new, seen = {}, {}
   for r = 1, m do
-    for g in pairs(winners[r] or {}) do
+    for _, g in ipairs(winners[r] and winners[r].keys or {}) do
       if not f.groups[g] and not seen[g] then
         seen[g] = true
         new[#new + 1] = g
@@ -406,10 +426,12 @@ function H.add_document(f, path, nunits, where, counted, winners, names, want_di
   f.docs[#f.docs + 1] = d
   for _, g in ipairs(f.group_list) do
     local group = f.groups[g]
-    local touched, list = {}, {}
+    local touched, list, by_r = {}, {}, {}
     for r = 1, m do
-      for u, v in pairs(winners[r] and winners[r][g] or {}) do
-        H.value(f, v)
+      local win = winners[r] and winners[r].map[g]
+      by_r[r] = win and win.map or {}
+      for _, u in ipairs(win and win.keys or {}) do
+        H.value(f, win.map[u])
         if not touched[u] then
           touched[u] = true
           list[#list + 1] = u
@@ -428,7 +450,7 @@ function H.add_document(f, path, nunits, where, counted, winners, names, want_di
       local first, differ = nil, false
       for r = 1, m do
         if counted[r] then
-          local v = winners[r] and winners[r][g] and winners[r][g][u] or false
+          local v = by_r[r][u] or false
           row[r] = v
           if first == nil then first = v elseif v ~= first then differ = true end
         end
@@ -575,15 +597,8 @@ function M.build(corpus, opts)
         end
         H.add_document(fields[fname], path, #units.starts, units.where, counted, per, names, opts.disagreements)
       end
-      local per = {}
-      for r = 1, m do
-        per[r] = doc_winners[r] and {}
-        for t, v in pairs(doc_winners[r] or {}) do
-          per[r][t] = { v }
-        end
-      end
-      H.add_document(fields.document, path, 1, function() return { line = 1, col = 1 } end, counted, per, names,
-        opts.disagreements)
+      H.add_document(fields.document, path, 1, function() return { line = 1, col = 1 } end, counted, doc_winners,
+        names, opts.disagreements)
     end
   end
   return out

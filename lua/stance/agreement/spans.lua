@@ -94,7 +94,8 @@ function M.compute(corpus, opts, asked)
       for r = 1, m do
         if counted[r] then
           for _, rec in ipairs(layers[r]:records('annotation')) do
-            for fname, what in pairs(Items.says(rec, targets_in_schema)) do
+            for _, said in ipairs(Items.says(rec, targets_in_schema)) do
+              local fname, what = said[1], said[2]
               local f = fields[fname]
               if f then
                 if rec.conflict then
@@ -124,7 +125,8 @@ function M.compute(corpus, opts, asked)
           end
         end
       end
-      for fname, f in pairs(fields) do
+      for _, fname in ipairs(H.FIELDS) do
+        local f = fields[fname]
         for _, p in ipairs(f.pairs) do
           if counted[p.a] and counted[p.b] then
             for _, sp in ipairs(per[fname] and per[fname][p.a] or {}) do
