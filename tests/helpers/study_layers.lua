@@ -80,4 +80,46 @@ function M.make(reverse)
   return d, paths
 end
 
+--- A corpus of the study where ana and ben meet on the first article, for curation: on
+--- sentence 1 they agree on engagement (favor, claim) and on sanctions (against, premise),
+--- with a relation sanctions -> engagement (supports) both made; on sentence 2 only ana
+--- has human rights (favor); on sentence 3 engagement is favor/claim for ana and
+--- against/premise for ben, and both link it to sentence 1 (supports: an agreed relation
+--- whose end is disputed); on sentence 4 only ben has denuclearization-first; ana links
+--- sentence 2 to 3; the document's stance toward engagement is favor for ana, against for
+--- ben. Returns the folder, the article's path and its sentences.
+function M.curation()
+  if not T.shared then return nil end
+  local d = T.tmpdir()
+  os.execute(('mkdir -p %s/.stance && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(
+    T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+  local c = assert(require('stance').open(d))
+  local path = '000_6358a7516b2472dd.txt'
+  local doc = assert(c:document(path))
+  local s = doc:sentences()
+  local function add(who, i, target, stance, role, note)
+    return assert(doc:annotate({ start = s[i].start, stop = s[i].stop, label = target .. '-' .. stance, target = target,
+      stance = stance, role = role, note = note, annotator = who })).id
+  end
+  local a1 = add('ana', 1, 'engagement', 'favor', 'claim', 'the headline')
+  local a2 = add('ana', 1, 'sanctions', 'against', 'premise')
+  local a3 = add('ana', 2, 'human-rights', 'favor', 'premise')
+  local a4 = add('ana', 3, 'engagement', 'favor', 'claim')
+  assert(doc:relate(a2, a1, 'supports', { annotator = 'ana' }))
+  assert(doc:relate(a4, a1, 'supports', { annotator = 'ana' }))
+  assert(doc:relate(a3, a4, 'supports', { annotator = 'ana' }))
+  assert(doc:set_label({ target = 'engagement', stance = 'favor', annotator = 'ana' }))
+  local b1 = add('ben', 1, 'engagement', 'favor', 'claim', 'the headline')
+  local b2 = add('ben', 1, 'sanctions', 'against', 'premise')
+  local b4 = add('ben', 3, 'engagement', 'against', 'premise', 'ben thinks so')
+  add('ben', 4, 'denuclearization-first', 'favor', 'premise')
+  assert(doc:relate(b2, b1, 'supports', { annotator = 'ben' }))
+  assert(doc:relate(b4, b1, 'supports', { annotator = 'ben' }))
+  assert(doc:set_label({ target = 'engagement', stance = 'against', annotator = 'ben' }))
+  assert(doc:set_status('done', 'ana'))
+  assert(doc:set_status('done', 'ben'))
+  assert(c:save())
+  return d, path, s
+end
+
 return M
