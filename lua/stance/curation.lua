@@ -258,14 +258,21 @@ function M:statuses()
   return out
 end
 
---- Gold's annotations in place `p` (same target, overlapping).
-function H.gold_in(cur, p)
+--- The records of `kind` in gold for which `keep(rec)` holds.
+function H.gold(cur, kind, keep)
   local out = {}
-  for _, rec in ipairs(cur.gold:records('annotation')) do
-    local a, b = H.first(rec)
-    if (rec.target or false) == p.target and H.overlaps(a, b, p.start, p.stop) then out[#out + 1] = rec end
+  for _, rec in ipairs(cur.gold:records(kind)) do
+    if keep(rec) then out[#out + 1] = rec end
   end
   return out
+end
+
+--- Gold's annotations in place `p` (same target, overlapping).
+function H.gold_in(cur, p)
+  return H.gold(cur, 'annotation', function(rec)
+    local a, b = H.first(rec)
+    return (rec.target or false) == p.target and H.overlaps(a, b, p.start, p.stop)
+  end)
 end
 
 --- The gold annotation standing for annotator's annotation `rec` in place `p`: the one
@@ -293,19 +300,11 @@ function H.gold_relations(cur, p)
   for _, g in ipairs(H.gold_in(cur, p.to)) do
     to[g.id] = true
   end
-  local out = {}
-  for _, rel in ipairs(cur.gold:records('relation')) do
-    if from[rel.from] and to[rel.to] then out[#out + 1] = rel end
-  end
-  return out
+  return H.gold(cur, 'relation', function(rel) return from[rel.from] and to[rel.to] end)
 end
 
 function H.gold_doclabels(cur, p)
-  local out = {}
-  for _, rec in ipairs(cur.gold:records('doclabel')) do
-    if (rec.target or false) == p.target then out[#out + 1] = rec end
-  end
-  return out
+  return H.gold(cur, 'doclabel', function(rec) return (rec.target or false) == p.target end)
 end
 
 --- How place `p` stands: "accepted" (gold has something there), "rejected" (decided: gold

@@ -482,28 +482,57 @@ function H.group_before(f)
   end
 end
 
+--- A sorted copy of `list`.
+function H.sorted(list, before)
+  local out = {}
+  for i, v in ipairs(list) do
+    out[i] = v
+  end
+  table.sort(out, before)
+  return out
+end
+
 --- The groups (targets; `false` for none) of a field in the order of the report.
 ---@return (string|false)[]
 function M.groups(f)
-  local list = {}
-  for i, g in ipairs(f.group_list) do
-    list[i] = g
-  end
-  table.sort(list, H.group_before(f))
-  return list
+  return H.sorted(f.group_list, H.group_before(f))
 end
 
 --- The values of a field in the order of the report: the schema's, then others by name,
 --- then `false` (no value).
 ---@return (string|false)[]
 function M.values(f)
-  local list = {}
-  for i, v in ipairs(f.value_list) do
-    list[i] = v
-  end
-  table.sort(list, M.before(f.value_rank))
+  local list = H.sorted(f.value_list, M.before(f.value_rank))
   list[#list + 1] = false
   return list
+end
+
+--- Walk the documents (`opts.documents` or the corpus's, sorted by path) with the status
+--- of each annotator: `each(doc, entry, counted, layers)` for those on which two annotators
+--- or more count. Returns the entries of every document ({path, status, counted, left_out}).
+---@return table[]|nil entries
+---@return string|nil err
+function M.walk(corpus, names, opts, each)
+  local paths = H.sorted(opts.documents or corpus:paths())
+  local entries = require('stance.json').array()
+  for _, path in ipairs(paths) do
+    local doc, derr = corpus:document(path)
+    if not doc then return nil, derr end
+    local status, counted, layers = M.statuses(doc, names, opts.in_progress)
+    if not status then return nil, counted end
+    local entry = { path = path, status = status, counted = require('stance.json').array() }
+    entries[#entries + 1] = entry
+    for r, name in ipairs(names) do
+      if counted[r] then entry.counted[#entry.counted + 1] = name end
+    end
+    if #entry.counted < 2 then
+      entry.left_out = M.left_out_reason(names, status, opts.in_progress)
+    else
+      local ok, err = each(doc, entry, counted, layers)
+      if not ok then return nil, err end
+    end
+  end
+  return entries
 end
 
 -- ---- the whole corpus ---------------------------------------------------------------------
@@ -552,55 +581,40 @@ function M.build(corpus, opts)
     end
   end
   local out = { unit = unit, annotators = names, not_counted = left, in_progress = opts.in_progress and true or false,
-    documents = {}, fields = fields, targets_in_schema = targets_in_schema and true or false }
-  local paths = {}
-  for i, p in ipairs(opts.documents or corpus:paths()) do
-    paths[i] = p
-  end
-  table.sort(paths)
-  for _, path in ipairs(paths) do
-    local doc, derr = corpus:document(path)
-    if not doc then return nil, derr end
-    local status, counted, layers = M.statuses(doc, names, opts.in_progress)
-    if not status then return nil, counted end
-    local entry = { path = path, status = status, counted = require('stance.json').array() }
-    out.documents[#out.documents + 1] = entry
+    fields = fields, targets_in_schema = targets_in_schema and true or false }
+  local entries, err = M.walk(corpus, names, opts, function(doc, entry, counted, layers)
+    local units, uerr = H.units(doc, unit)
+    if not units then return nil, uerr end
+    entry.units = #units.starts
+    local hash = doc:hash()
+    local winners, doc_winners = {}, {}
     for r, name in ipairs(names) do
-      if counted[r] then entry.counted[#entry.counted + 1] = name end
-    end
-    if #entry.counted < 2 then
-      entry.left_out = M.left_out_reason(names, status, opts.in_progress)
-    else
-      local units, uerr = H.units(doc, unit)
-      if not units then return nil, uerr end
-      entry.units = #units.starts
-      local hash = doc:hash()
-      local winners, doc_winners = {}, {}
-      for r, name in ipairs(names) do
-        if counted[r] then
-          local layer = layers[r]
-          local recorded = layer.file.store:header().hash
-          if recorded and hash and recorded ~= hash then
-            entry.warnings = entry.warnings or {}
-            entry.warnings[#entry.warnings + 1] = ('%s annotated another version of the text (its spans may be off:'
-              .. ' open the document in Neovim, or run stance check, to re-anchor them)'):format(name)
-          end
-          winners[r] = H.winners(fields, units, layer:records('annotation'), name, targets_in_schema, only_targets)
-          doc_winners[r] = H.doc_stances(fields.document, layer:records('doclabel'), targets_in_schema, only_targets,
-            name)
+      if counted[r] then
+        local layer = layers[r]
+        local recorded = layer.file.store:header().hash
+        if recorded and hash and recorded ~= hash then
+          entry.warnings = entry.warnings or {}
+          entry.warnings[#entry.warnings + 1] = ('%s annotated another version of the text (its spans may be off:'
+            .. ' open the document in Neovim, or run stance check, to re-anchor them)'):format(name)
         end
+        winners[r] = H.winners(fields, units, layer:records('annotation'), name, targets_in_schema, only_targets)
+        doc_winners[r] = H.doc_stances(fields.document, layer:records('doclabel'), targets_in_schema, only_targets,
+          name)
       end
-      for _, fname in ipairs({ 'stance', 'role', 'label' }) do
-        local per = {}
-        for r = 1, m do
-          per[r] = winners[r] and winners[r][fname]
-        end
-        H.add_document(fields[fname], path, #units.starts, units.where, counted, per, names, opts.disagreements)
-      end
-      H.add_document(fields.document, path, 1, function() return { line = 1, col = 1 } end, counted, doc_winners,
-        names, opts.disagreements)
     end
-  end
+    for _, fname in ipairs({ 'stance', 'role', 'label' }) do
+      local per = {}
+      for r = 1, m do
+        per[r] = winners[r] and winners[r][fname]
+      end
+      H.add_document(fields[fname], doc.path, #units.starts, units.where, counted, per, names, opts.disagreements)
+    end
+    H.add_document(fields.document, doc.path, 1, function() return { line = 1, col = 1 } end, counted, doc_winners,
+      names, opts.disagreements)
+    return true
+  end)
+  if not entries then return nil, err end
+  out.documents = entries
   return out
 end
 

@@ -68,81 +68,41 @@ function M.compute(corpus, opts, asked)
     end
   end
   local report = { unit = 'span', annotators = names, in_progress = opts.in_progress and 'counted' or 'left out',
-    not_counted = json.array(left), documents = json.array(), fields = json.array() }
-  local paths = {}
-  for i, p in ipairs(opts.documents or corpus:paths()) do
-    paths[i] = p
-  end
-  table.sort(paths)
+    not_counted = json.array(left), fields = json.array() }
   local offset, all_offset = 0, 0
-  for _, path in ipairs(paths) do
-    local doc, derr = corpus:document(path)
-    if not doc then return nil, derr end
-    local status, counted, layers = Items.statuses(doc, names, opts.in_progress)
-    if not status then return nil, counted end
-    local entry = { path = path, status = status, counted = json.array() }
-    report.documents[#report.documents + 1] = entry
-    for r, name in ipairs(names) do
-      if counted[r] then entry.counted[#entry.counted + 1] = name end
-    end
-    if #entry.counted < 2 then
-      entry.left_out = Items.left_out_reason(names, status, opts.in_progress)
-    else
-      local cps = doc:model():cps()
-      local everyone = #entry.counted == m
-      local per = {} -- field -> rater -> spans
-      for r = 1, m do
-        if counted[r] then
-          for _, rec in ipairs(layers[r]:records('annotation')) do
-            for _, said in ipairs(Items.says(rec, targets_in_schema)) do
-              local fname, what = said[1], said[2]
-              local f = fields[fname]
-              if f then
-                if rec.conflict then
-                  f.not_counted.in_conflict = (f.not_counted.in_conflict or 0) + 1
-                elseif type(what) == 'string' then
-                  f.not_counted[what] = (f.not_counted[what] or 0) + 1
-                elseif opts.targets and fname == 'stance' and not H.wanted(opts.targets, what[1]) then
-                  f.not_counted.other_target = (f.not_counted.other_target or 0) + 1
-                else
-                  local cat = H.category(fname, what)
-                  if not f.seen[cat] then
-                    f.seen[cat] = true
-                    f.categories[#f.categories + 1] = { cat, what[1], what[2] }
-                  end
-                  per[fname] = per[fname] or {}
-                  per[fname][r] = per[fname][r] or {}
-                  for _, sp in ipairs(rec.spans or {}) do
-                    if everyone then
-                      f.units[#f.units + 1] = { rater = r, offset = all_offset + sp[1], length = sp[2] - sp[1],
-                        category = cat }
-                    end
-                    table.insert(per[fname][r], { offset + sp[1], offset + sp[2], cat })
-                  end
-                end
-              end
-            end
+  local entries, err = Items.walk(corpus, names, opts, function(doc, entry, counted, layers)
+    local cps = doc:model():cps()
+    local everyone = #entry.counted == m
+    local per = {} -- field -> rater -> spans
+    for r = 1, m do
+      if counted[r] then
+        for _, rec in ipairs(layers[r]:records('annotation')) do
+          for _, said in ipairs(Items.says(rec, targets_in_schema)) do
+            H.add(fields[said[1]], said[1], said[2], rec, r, per, opts, everyone and all_offset, offset)
           end
         end
       end
-      for _, fname in ipairs(H.FIELDS) do
-        local f = fields[fname]
-        for _, p in ipairs(f.pairs) do
-          if counted[p.a] and counted[p.b] then
-            for _, sp in ipairs(per[fname] and per[fname][p.a] or {}) do
-              p[1][#p[1] + 1] = sp
-            end
-            for _, sp in ipairs(per[fname] and per[fname][p.b] or {}) do
-              p[2][#p[2] + 1] = sp
-            end
+    end
+    for _, fname in ipairs(H.FIELDS) do
+      local f = fields[fname]
+      for _, p in ipairs(f.pairs) do
+        if counted[p.a] and counted[p.b] then
+          for _, sp in ipairs(per[fname] and per[fname][p.a] or {}) do
+            p[1][#p[1] + 1] = sp
+          end
+          for _, sp in ipairs(per[fname] and per[fname][p.b] or {}) do
+            p[2][#p[2] + 1] = sp
           end
         end
       end
-      offset = offset + cps
-      if everyone then all_offset = all_offset + cps end
-      entry.in_alpha_u = everyone
     end
-  end
+    offset = offset + cps
+    if everyone then all_offset = all_offset + cps end
+    entry.in_alpha_u = everyone
+    return true
+  end)
+  if not entries then return nil, err end
+  report.documents = entries
   for _, fname in ipairs(H.FIELDS) do
     local f = fields[fname]
     if (asked and asked[fname]) or (not asked and #f.categories > 0) then
@@ -168,6 +128,35 @@ function M.compute(corpus, opts, asked)
     end
   end
   return report
+end
+
+--- Add what record `rec` of rater `r` says for field `fname` (`what`: see Items.says): its
+--- spans, as units of αU at `at` (nil: not every annotator counts on this document) and as
+--- spans for F1 at `offset`.
+function H.add(f, fname, what, rec, r, per, opts, at, offset)
+  if rec.conflict then
+    f.not_counted.in_conflict = (f.not_counted.in_conflict or 0) + 1
+    return
+  elseif type(what) == 'string' then
+    f.not_counted[what] = (f.not_counted[what] or 0) + 1
+    return
+  elseif opts.targets and fname == 'stance' and not H.wanted(opts.targets, what[1]) then
+    f.not_counted.other_target = (f.not_counted.other_target or 0) + 1
+    return
+  end
+  local cat = H.category(fname, what)
+  if not f.seen[cat] then
+    f.seen[cat] = true
+    f.categories[#f.categories + 1] = { cat, what[1], what[2] }
+  end
+  per[fname] = per[fname] or {}
+  per[fname][r] = per[fname][r] or {}
+  for _, sp in ipairs(rec.spans or {}) do
+    if at then
+      f.units[#f.units + 1] = { rater = r, offset = at + sp[1], length = sp[2] - sp[1], category = cat }
+    end
+    table.insert(per[fname][r], { offset + sp[1], offset + sp[2], cat })
+  end
 end
 
 function H.wanted(list, target)
