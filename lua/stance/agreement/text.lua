@@ -225,7 +225,15 @@ function M.lines(report, metrics)
       H.field(out, f, report, metrics)
     end
   end
-  if #report.fields == 0 then
+  local counted = 0
+  for _, d in ipairs(report.documents) do
+    if not d.left_out then counted = counted + 1 end
+  end
+  if counted == 0 then
+    out[#out + 1] = ''
+    out[#out + 1] = 'no document counts: a document counts once two annotators or more mark it done (status done'
+      .. ' in their annotation files); --in-progress counts documents in progress'
+  elseif #report.fields == 0 then
     out[#out + 1] = ''
     out[#out + 1] = 'nothing to compare: no stance, role or label in the documents compared'
   end
