@@ -448,6 +448,11 @@ function M:own(p, base, changes)
   self.state.rejected[p.key] = nil
   local ok, err = H.write(self, p, recs, base, changes)
   if not ok then return nil, err end
+  -- another target: this place keeps nothing for its own (the new one belongs to the
+  -- other target's place, if there is one)
+  if p.kind ~= 'relation' and changes.target ~= nil and (changes.target or false) ~= p.target then
+    self.state.rejected[p.key] = true
+  end
   self:apply_agreed()
   return true
 end

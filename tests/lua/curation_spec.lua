@@ -60,6 +60,10 @@ describe('curation', function()
     -- ana's relation from sentence 2 lost its start (rejected): dropped, so decided
     n = cur:counts()
     assert.are.same({ 4, 0 }, { n.resolved, n.pending })
+    -- denuclearization-first on sentence 4, as sanctions instead: that place keeps nothing
+    assert(cur:own(p[4], 'ben', { label = 'sanctions-favor', target = 'sanctions' }))
+    assert.are.equal('rejected', cur:resolved(p[4]))
+    assert.are.equal(1, #cur.gold.file.store:find({ target = 'sanctions', stance = 'favor', role = 'premise' }))
     assert(cur:accept(p[4], 'ben'))
     assert.are.equal('dropped', cur:resolved(p[5]))
     n = cur:counts()
