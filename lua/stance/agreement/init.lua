@@ -62,7 +62,7 @@ function H.figures(t, names, order, with_pairs)
   return out
 end
 
-function H.field_report(f, built, asked)
+function H.field_report(f, built, with_disagreements)
   local names = built.annotators
   local order = Items.values(f)
   local d = M.DESCRIBE[f.name]
@@ -71,7 +71,6 @@ function H.field_report(f, built, asked)
     item = (d.item):format(f.name == 'document' and 'document' or built.unit),
     value = d.value,
     values = json.array(),
-    groups = json.array(),
     several = f.several,
     not_counted = f.not_counted,
     documents = json.array(),
@@ -94,7 +93,7 @@ function H.field_report(f, built, asked)
     fig.path = doc.path
     out.documents[#out.documents + 1] = fig
   end
-  if asked then
+  if with_disagreements then
     local list = json.array()
     local rank = {}
     for i, g in ipairs(groups) do

@@ -171,7 +171,7 @@ function H.what(st, p)
     return 'a relation', ('from "%s" to "%s"'):format(H.oneline(H.slice(st, p.from.start, p.from.stop), 50),
       H.oneline(H.slice(st, p.to.start, p.to.stop), 50))
   end
-  return 'the stance' .. (p.target and t or ' (no target)'), H.slice(st, p.start, p.stop)
+  return p.target and ('the stance' .. t) or 'annotations without a target', H.slice(st, p.start, p.stop)
 end
 
 --- The progress lines: never "all resolved" while gold lacks something agreed.
