@@ -640,7 +640,7 @@ describe('the editor', function()
     local s = assert(open(d, path))
     local doc_win = vim.api.nvim_get_current_win()
     vim.cmd('Stance curate')
-    local curate = require('stance.editor.curate')
+    local curate = require('stance.editor.curation_panel')
     local st = curate.current
     assert.are.same({ 'ana', 'ben' }, st.cur.names)
     local gold_path = d .. '/.stance/annotations/gold/' .. path .. '.stance'
@@ -692,7 +692,7 @@ describe('the editor', function()
     local d = corpus()
     assert(open(d, '01_charge_works.txt'))
     vim.cmd('Stance curate')
-    local st = require('stance.editor.curate').current
+    local st = require('stance.editor.curation_panel').current
     local p, at
     for i, q in ipairs(st.cur.disputed) do
       local v = q.versions.ana and q.versions.ana[1]
@@ -700,7 +700,7 @@ describe('the editor', function()
     end
     assert.truthy(p, 'a disputed place where ana gave a role')
     st.index = at
-    require('stance.editor.curate').render(st)
+    require('stance.editor.curation_panel').render(st)
     vim.api.nvim_win_set_cursor(0, { 1, 0 }) -- not on a version: the first (ana's)
     keys('efx') -- label favor (sets the stance), its target asked: exemptions
     local gold = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/gold/01_charge_works.txt.stance'))))

@@ -182,7 +182,7 @@ M.subcommands = {
   curate = {
     desc = 'resolve the annotators\' disagreements one by one into the gold layer [A,B,...]',
     run = function(args)
-      require('stance.editor.curate').start(args[1] and vim.split(args[1], ',', { trimempty = true }) or nil)
+      require('stance.editor.curation_panel').start(args[1] and vim.split(args[1], ',', { trimempty = true }) or nil)
     end,
   },
   agree = {
