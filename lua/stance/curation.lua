@@ -5,7 +5,7 @@
 --- waits until its ends are there); disputed ones take one annotator's version, the
 --- curator's own (a version with some fields changed), or nothing. Rejections are kept in
 --- .stance/curation/, so that they stay decided. No Neovim here: `:Stance curate`
---- (stance.editor.curate) is the panel over it; scripts can use it as well.
+--- (stance.editor.curation_panel) is the panel over it; scripts can use it as well.
 local M = {}
 local H = {}
 
