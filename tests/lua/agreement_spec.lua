@@ -104,6 +104,19 @@ describe('agreement coefficients (published worked examples)', function()
     assert.are.same(t1:alpha(), t2:alpha())
     assert.are.same(t1:cohen(1, 2), t2:cohen(1, 2))
     assert.are.same({ { 1, 0 }, { 5, 0 } }, t1:confusion(2, 1).counts) -- rows: rater 2
+    -- two tallies merged are the tally of all their items
+    local all, a1, a2 = A.tally(3), A.tally(3), A.tally(3)
+    for i, row in ipairs(items) do
+      all:add(row)
+      if i % 3 == 0 then a1:add(row) else a2:add(row) end
+    end
+    local merged = A.tally(3)
+    merged:merge(a2)
+    merged:merge(a1)
+    assert.are.same(all:alpha(), merged:alpha())
+    assert.are.same(all:fleiss(), merged:fleiss())
+    assert.are.same(all:cohen(1, 3), merged:cohen(1, 3))
+    assert.are.same(all:confusion(2, 3), merged:confusion(2, 3))
   end)
 
   it("Cohen's κ and span F1 on small cases worked by hand", function()

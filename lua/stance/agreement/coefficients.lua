@@ -51,6 +51,10 @@ function H.index(t, key)
   return i
 end
 
+-- Scratch lists of Tally:add (a tally adds one item at a time): the raters who gave a
+-- value, their categories, and the item's distinct categories with their counts.
+local RATER, CAT, CATS, CNT = {}, {}, {}, {}
+
 --- Add an item: `row[r]` is rater r's category, nil when missing; `weight` (default 1)
 --- adds it that many times.
 ---@param row table
@@ -58,58 +62,57 @@ end
 function Tally:add(row, weight)
   local w = weight or 1
   local m = self.raters
-  local idx, n = {}, 0
+  local n = 0
   for r = 1, m do
     local v = row[r]
     if v ~= nil then
       n = n + 1
-      idx[n] = { r, H.index(self, v) }
+      RATER[n], CAT[n] = r, H.index(self, v)
     end
   end
   self.added = self.added + w
   for x = 1, n do
     for y = x + 1, n do
-      local a, b = idx[x], idx[y]
-      local key = a[1] * m + b[1]
+      local key = RATER[x] * m + RATER[y]
       local p = self.pairs[key]
       if not p then
         p = {}
         self.pairs[key] = p
       end
-      local row_a = p[a[2]]
+      local row_a = p[CAT[x]]
       if not row_a then
         row_a = {}
-        p[a[2]] = row_a
+        p[CAT[x]] = row_a
       end
-      row_a[b[2]] = (row_a[b[2]] or 0) + w
+      row_a[CAT[y]] = (row_a[CAT[y]] or 0) + w
     end
   end
   if n < 2 then return end
   -- the item's categories and how many raters chose each, as two lists (walked with
   -- numeric loops: nested pairs() over one table went wrong under LuaJIT's compiler)
-  local cats, cnt = {}, {}
+  local k = 0
   for x = 1, n do
-    local c = idx[x][2]
+    local c = CAT[x]
     local found = false
-    for y = 1, #cats do
-      if cats[y] == c then
-        cnt[y] = cnt[y] + 1
+    for y = 1, k do
+      if CATS[y] == c then
+        CNT[y] = CNT[y] + 1
         found = true
         break
       end
     end
     if not found then
-      cats[#cats + 1] = c
-      cnt[#cnt + 1] = 1
+      k = k + 1
+      CATS[k], CNT[k] = c, 1
     end
   end
   if n == m then
     self.full = self.full + w
-    for y = 1, #cats do
-      local c, k = cats[y], cnt[y]
-      self.sq = self.sq + w * k * k
-      self.total[c] = (self.total[c] or 0) + w * k
-      self.dis[c] = (self.dis[c] or 0) + w * k * (m - k)
+    for y = 1, k do
+      local c, kc = CATS[y], CNT[y]
+      self.sq = self.sq + w * kc * kc
+      self.total[c] = (self.total[c] or 0) + w * kc
+      self.dis[c] = (self.dis[c] or 0) + w * kc * (m - kc)
     end
   end
   self.pairable = self.pairable + w
@@ -118,21 +121,72 @@ function Tally:add(row, weight)
     co = {}
     self.coin[n] = co
   end
-  for y = 1, #cats do
-    local c, kc = cats[y], cnt[y]
+  for y = 1, k do
+    local c, kc = CATS[y], CNT[y]
     local crow = co[c]
     if not crow then
       crow = {}
       co[c] = crow
     end
-    for z = 1, #cats do
-      local k, kk = cats[z], cnt[z]
-      local p = y == z and kc * (kc - 1) or kc * kk
-      if p > 0 then crow[k] = (crow[k] or 0) + w * p end
+    for z = 1, k do
+      local kz = CNT[z]
+      local p = y == z and kc * (kc - 1) or kc * kz
+      if p > 0 then crow[CATS[z]] = (crow[CATS[z]] or 0) + w * p end
     end
     self.agree_pairs = self.agree_pairs + w * kc * (kc - 1)
   end
   self.all_pairs = self.all_pairs + w * n * (n - 1)
+end
+
+--- Add every item of tally `other` (same number of raters) to this one: counts add up.
+---@param other stance.Tally
+function Tally:merge(other)
+  if other.raters ~= self.raters then error('tallies of different numbers of raters', 2) end
+  local map = {}
+  for i, key in ipairs(other.keys) do
+    map[i] = H.index(self, key)
+  end
+  local function add_matrix(into, from)
+    for i = 1, #other.keys do
+      local row = from[i]
+      if row then
+        local target = into[map[i]]
+        if not target then
+          target = {}
+          into[map[i]] = target
+        end
+        for j = 1, #other.keys do
+          local v = row[j]
+          if v then target[map[j]] = (target[map[j]] or 0) + v end
+        end
+      end
+    end
+  end
+  local m = self.raters
+  for a = 1, m do
+    for b = a + 1, m do
+      local p = other.pairs[a * m + b]
+      if p then
+        self.pairs[a * m + b] = self.pairs[a * m + b] or {}
+        add_matrix(self.pairs[a * m + b], p)
+      end
+    end
+  end
+  for mu = 2, m do
+    local co = other.coin[mu]
+    if co then
+      self.coin[mu] = self.coin[mu] or {}
+      add_matrix(self.coin[mu], co)
+    end
+  end
+  for i = 1, #other.keys do
+    local c = map[i]
+    if other.total[i] then self.total[c] = (self.total[c] or 0) + other.total[i] end
+    if other.dis[i] then self.dis[c] = (self.dis[c] or 0) + other.dis[i] end
+  end
+  self.full, self.sq = self.full + other.full, self.sq + other.sq
+  self.pairable, self.added = self.pairable + other.pairable, self.added + other.added
+  self.agree_pairs, self.all_pairs = self.agree_pairs + other.agree_pairs, self.all_pairs + other.all_pairs
 end
 
 --- Sort order of categories: numbers, then strings, then booleans, each ascending.

@@ -439,12 +439,11 @@ function H.add_document(f, path, nunits, where, counted, winners, names, want_di
       end
     end
     table.sort(list)
+    -- the document's items of the group, then added to the group's, the field's and the
+    -- document's tallies at once
+    local t = C.tally(m)
     local rest = nunits - #list
-    if rest > 0 then
-      group.tally:add(empty, rest)
-      f.pooled:add(empty, rest)
-      d.tally:add(empty, rest)
-    end
+    if rest > 0 then t:add(empty, rest) end
     for _, u in ipairs(list) do
       local row = {}
       local first, differ = nil, false
@@ -455,9 +454,7 @@ function H.add_document(f, path, nunits, where, counted, winners, names, want_di
           if first == nil then first = v elseif v ~= first then differ = true end
         end
       end
-      group.tally:add(row)
-      f.pooled:add(row)
-      d.tally:add(row)
+      t:add(row)
       if differ and want_disagreements then
         local values = {}
         for r = 1, m do
@@ -468,6 +465,9 @@ function H.add_document(f, path, nunits, where, counted, winners, names, want_di
         f.disagreements[#f.disagreements + 1] = place
       end
     end
+    group.tally:merge(t)
+    f.pooled:merge(t)
+    d.tally:merge(t)
   end
 end
 
