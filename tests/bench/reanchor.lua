@@ -1,12 +1,14 @@
 -- make bench (section "reanchor"): a 1.6 MB document whose N annotations were all edited
 -- after they were made (a paragraph inserted at the start moves every one, and a word inside
 -- each quote changed: each must be found approximately), written as a corpus in DIR/cN.
---   stance run tests/bench/reanchor.lua DIR N [SIZE_BYTES]
--- Prints the time of the re-anchoring itself (frame:anchor, in process, best of 3) and how
--- many annotations were found; `tests/bench/run reanchor` times `stance check` and
--- `stance warm` on the corpus beside it.
+--   stance run tests/bench/reanchor.lua DIR N [SIZE_BYTES [STANCE]]
+-- With STANCE (the executable), the figures: the re-anchoring itself (frame:anchor, in this
+-- process), `stance check` and `stance warm` (fresh processes), each next to ripgrep finding
+-- the same N quotes exactly in the text they were taken from (`rg -F -f`: a multi-pattern
+-- search of as many strings in as much text). Without, it prints what it found (the tests use
+-- it to make a corpus).
 local core = require('stance.core')
-local dir, n, size = arg[1], tonumber(arg[2] or '100'), tonumber(arg[3] or '1600000')
+local dir, n, size, stance = arg[1], tonumber(arg[2] or '100'), tonumber(arg[3] or '1600000'), arg[4]
 
 -- A vocabulary shaped like English: frequent short words, and many rarer ones of random
 -- letters with a Zipf-like use (what makes grams of a real text varied or common).
@@ -91,18 +93,51 @@ local quotes = {}
 for _, r in ipairs(store:records('annotation')) do quotes[#quotes + 1] = r.quote end
 write(root .. '/quotes.txt', table.concat(quotes, '\n') .. '\n')
 
+write(dir .. '/old-' .. n .. '.txt', old) -- beside the corpus, for the peer
 local text = store:write()
-local best, res = math.huge, nil
-for _ = 1, 3 do
+local function anchor()
   local s = core.read(text)
-  local frame = core.frame(new)
   local t0 = core.hrtime()
-  res = frame:anchor(s)
-  best = math.min(best, (core.hrtime() - t0) / 1e9)
+  local r = core.frame(new):anchor(s)
+  return (core.hrtime() - t0) / 1e9, r
 end
-print(('anchor_s %.4f'):format(best))
-print(('bytes %d'):format(#new))
-print(('annotations %d'):format(n))
-print(('moved %d'):format(res.moved))
-print(('fuzzy %d'):format(res.fuzzy or 0))
-print(('orphaned %d'):format(res.orphaned))
+if not stance then
+  local t, res = anchor()
+  print(('anchor_s %.4f'):format(t))
+  print(('bytes %d'):format(#new))
+  print(('annotations %d'):format(n))
+  print(('moved %d'):format(res.moved))
+  print(('fuzzy %d'):format(res.fuzzy or 0))
+  print(('orphaned %d'):format(res.orphaned))
+  return
+end
+local report = require('bench.report')
+report.section('reanchor')
+local times, res = {}, nil
+for i = 1, 3 do
+  times[i], res = anchor()
+end
+table.sort(times)
+local rg = report.median(3, function()
+  return report.run({ 'rg', '-F', '-c', '-f', root .. '/quotes.txt', dir .. '/old-' .. n .. '.txt' })
+end)
+local peer = ('rg -F -f: the %d quotes, exact, in the old text'):format(n)
+print(('   %d of %d annotations found again (%d approximately), %d orphans'):format(res.moved, n, res.fuzzy or 0,
+  res.orphaned))
+report.figure({ name = ('re-anchor %d edited annotations'):format(n), time = times[2], bytes = #new, peer = peer,
+  peer_time = rg, target = '<= 10x' })
+local function in_corpus(argv)
+  return function()
+    local words = {}
+    for i, a in ipairs(argv) do words[i] = report.quote(a) end
+    local t0 = report.now()
+    os.execute('cd ' .. report.quote(root) .. ' && ' .. table.concat(words, ' ') .. ' >/dev/null 2>&1')
+    return report.now() - t0
+  end
+end
+local check = report.median(3, in_corpus({ stance, 'check', '--quiet' })) -- exits 1: it reports what moved
+report.figure({ name = ('stance check, %d edited annotations'):format(n), time = check, bytes = #new, peer = peer,
+  peer_time = rg, target = '<= 20x' })
+local warm = report.median(3, in_corpus({ 'sh', '-c', 'rm -rf .stance/cache && "$0" warm --quiet', stance }))
+report.figure({ name = ('stance warm, %d edited annotations'):format(n), time = warm, bytes = #new, peer = peer,
+  peer_time = rg, target = '<= 20x' })
