@@ -27,18 +27,16 @@ function H.user_buffer()
   return nil
 end
 
---- The corpus of the user's document (else of the current directory), its schema, the
---- document and who annotates it.
+--- The corpus of the user's document (else of the current directory), its schema, and the
+--- document's layer.
 function H.corpus(h)
   h.start('stance.nvim: corpus')
   local buf = H.user_buffer()
   local start = buf and vim.api.nvim_buf_get_name(buf) or vim.fn.getcwd()
-  local name, source = require('stance.whoami').name()
   local root = require('stance.root').find(start)
   if not root then
     h.info(('no corpus here (no %s/ folder at or above %s); `stance init` creates one'):format(
       require('stance.root').marker, start))
-    h.info(('you annotate as %s (from %s; :help stance-config)'):format(name, source))
     return
   end
   h.ok('corpus root: ' .. root)
@@ -57,7 +55,6 @@ function H.corpus(h)
     h.ok(('schema: %d stance(s), %d target(s), %d label(s)'):format(#(schema.stances or {}), #(schema.targets or {}),
       #(schema.labels or {})))
   end
-  h.ok(('you annotate as %s (from %s)'):format(name, source))
   if not buf then return end
   local session = package.loaded['stance.editor.session']
   local s = session and session.by_buf[buf]
@@ -109,6 +106,15 @@ function M.check()
   end
 
   H.corpus(h)
+
+  h.start('stance.nvim: annotator')
+  local name, source = require('stance.whoami').source()
+  local line = ('you annotate as %s (from %s)'):format(name, source)
+  if source == '$USER' or source == 'nothing set' then
+    h.warn(line, { 'Say who you are: setup{ annotator = "name" }, $STANCE_ANNOTATOR or `git config user.name`' })
+  else
+    h.ok(line)
+  end
 
   h.start('stance.nvim: configuration')
   local cok, cerr = pcall(require('stance.config').get)

@@ -3,28 +3,34 @@
 local M = {}
 local H = { cached = nil }
 
----@return string name
----@return string source where the name comes from: "$STANCE_ANNOTATOR", "setup()",
---- "git config user.name", "$USER" (or "$USERNAME", "default")
+---@return string
 function M.name()
+  return (M.source())
+end
+
+--- The name, and where it comes from: "$STANCE_ANNOTATOR", "setup{annotator}",
+--- "git config user.name", "$USER" (or "nothing set").
+---@return string name
+---@return string source
+function M.source()
   local env = os.getenv('STANCE_ANNOTATOR')
   if env and env ~= '' then return env, '$STANCE_ANNOTATOR' end
   if vim then
     local configured = require('stance.config').get().annotator
-    if configured and configured ~= '' then return configured, 'setup()' end
+    if configured and configured ~= '' then return configured, 'setup{annotator}' end
   end
-  if H.cached then return H.cached, H.source end
-  local p = io.popen('git config user.name 2>/dev/null')
-  local name = p and p:read('*l') or nil
-  if p then p:close() end
-  local source = 'git config user.name'
-  if not name or name == '' then
-    name, source = os.getenv('USER'), '$USER'
-    if not name or name == '' then name, source = os.getenv('USERNAME'), '$USERNAME' end
-    if not name or name == '' then name, source = 'anonymous', 'default' end
+  if not H.cached then
+    local p = io.popen('git config user.name 2>/dev/null')
+    local name = p and p:read('*l') or nil
+    if p then p:close() end
+    if name and name ~= '' then
+      H.cached = { name, 'git config user.name' }
+    else
+      local user = os.getenv('USER') or os.getenv('USERNAME')
+      H.cached = user and { user, '$USER' } or { 'anonymous', 'nothing set' }
+    end
   end
-  H.cached, H.source = name, source
-  return name, source
+  return H.cached[1], H.cached[2]
 end
 
 --- Forget what was looked up (tests).

@@ -93,7 +93,7 @@ describe('plugin', function()
       local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
       assert.truthy(text:find('corpus root: ' .. d, 1, true), how .. '\n' .. text)
       assert.truthy(text:find('schema: 3 stance(s), 3 target(s)', 1, true), text)
-      assert.truthy(text:find('you annotate as tester (from setup())', 1, true), text)
+      assert.truthy(text:find('you annotate as tester (from setup{annotator})', 1, true), text)
       assert.truthy(text:find('01_charge_works.txt: annotated by tester, 0 annotation(s) in ', 1, true), text)
       vim.cmd('silent! %bwipeout!')
     end
