@@ -15,6 +15,7 @@
 
 #include "markup.h"
 #include "reader.h"
+#include "worker.h"
 
 /* ---- vocabulary ------------------------------------------------------------------------ */
 
@@ -838,7 +839,7 @@ static void check_relations(reader *r, const reader *of) {
 
 static int default_parts(size_t len) {
   size_t n = len / MIN_PART;
-  unsigned cpus = uv_available_parallelism();
+  unsigned cpus = stance_cpus();
   if (n > cpus) n = cpus;
   if (n > MAX_PARTS) n = MAX_PARTS;
   return n < 1 ? 1 : (int)n;
