@@ -21,37 +21,6 @@
 #include "load.h"
 
 #define LOAD_MT "stance.load"
-#define BYTES_MT "stance.bytes"
-
-/* Bytes kept in C until Lua needs them as a string (the annotation file a session keeps as
- * the base of a later merge, which most sessions never make): bytes:string(), bytes:len(). */
-typedef struct lbytes {
-  char *data;
-  size_t len;
-} lbytes;
-
-static int b_string(lua_State *L) {
-  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
-  lua_pushlstring(L, b->data ? b->data : "", b->len);
-  return 1;
-}
-
-static int b_len(lua_State *L) {
-  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
-  lua_pushinteger(L, (lua_Integer)b->len);
-  return 1;
-}
-
-static int b_gc(lua_State *L) {
-  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
-  free(b->data);
-  b->data = NULL;
-  return 0;
-}
-
-static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
-static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
-
 typedef struct lload {
   stance_load *l;
 } lload;
@@ -89,11 +58,8 @@ static int m_wait(lua_State *L) {
   set_errno(L, "error", "code", r->ann_errno);
   set_errno(L, "doc_error", "doc_code", r->doc_errno);
   if (r->ann != NULL) {
-    lbytes *b = lua_newuserdata(L, sizeof *b);
-    b->data = r->ann;
-    b->len = r->ann_len;
+    stance__push_bytes(L, r->ann, r->ann_len);
     r->ann = NULL;
-    luaL_setmetatable(L, BYTES_MT);
     lua_setfield(L, -2, "text");
   }
   if (r->store != NULL) {
@@ -135,7 +101,6 @@ static const luaL_Reg load_methods[] = {{"wait", m_wait}, {"finished", m_finishe
 
 void stance__open_load(lua_State *L) {
   stance__newclass(L, LOAD_MT, load_meta, load_methods);
-  stance__newclass(L, BYTES_MT, bytes_meta, bytes_methods);
   lua_pushcfunction(L, l_load);
   lua_setfield(L, -2, "load");
 }

@@ -8,7 +8,8 @@ local M = {}
 ---@field store userdata the stance.store
 ---@field problems table[] {line, col, severity, message}
 ---@field errors integer problems of severity "error"
----@field hash string SHA-256 of the bytes read ("" when the file did not exist)
+---@field hash string|nil SHA-256 of the bytes read ("" when the file did not exist; nil: not
+---   computed yet, see M.hash)
 ---@field text string|nil the bytes read
 
 local function count_errors(problems)
@@ -34,10 +35,16 @@ function M.read(path, vocab)
   end
   local store, problems = core.read(text, { vocab = vocab })
   if not store then return nil, problems end
-  return {
-    path = path, store = store, problems = problems, errors = count_errors(problems),
-    hash = core.sha256(text), text = text,
-  }
+  -- the hash is computed when a save needs it (hashing a big file costs more than reading it)
+  return { path = path, store = store, problems = problems, errors = count_errors(problems), text = text }
+end
+
+--- SHA-256 of the bytes read ("" when the file did not exist).
+---@param file stance.AnnFile
+---@return string
+function M.hash(file)
+  if not file.hash then file.hash = require('stance.core').sha256(file.text or '') end
+  return file.hash
 end
 
 --- Write the store back in canonical form, atomically.
@@ -58,9 +65,9 @@ function M.save(file, opts)
   local ok, err = require('stance.fs').mkdir_p(require('stance.fs').dirname(file.path))
   if not ok then return nil, err, 'EWRITE' end
   local code
-  ok, err, code = core.write_atomic(file.path, text, file.hash)
+  ok, err, code = core.write_atomic(file.path, text, M.hash(file))
   if not ok then return nil, err, code end
-  file.text, file.hash, file.errors = text, core.sha256(text), 0
+  file.text, file.hash, file.errors = text, nil, 0
   return true
 end
 
