@@ -69,6 +69,7 @@ static int from_cache(stance_load *l) {
   if (l->snap_path == NULL) return 0;
   l->res.store = stance_store_from_snapshot_file(l->snap_path, l->key_prefix, &l->res.key, &why);
   if (l->res.store == NULL) return 0;
+  if (stance_store_index(l->res.store) != STANCE_OK) l->res.oom = 1; /* not left to the first redraw */
   l->res.ann_errno = stance_read_path(l->ann_path, &l->res.ann, &acap, &l->res.ann_len);
   if (l->res.ann_errno == 0) return 1;
   stance_store_free(l->res.store); /* the file went: it is read as usual */
@@ -103,7 +104,7 @@ static void run(void *arg) {
     const char *h = stance_store_get_header(l->res.store, STANCE_H_HASH);
     int trust = h != NULL && strncmp(h, "sha256:", 7) == 0 && strcmp(h + 7, l->res.hash) == 0;
     if (stance_frame_anchor_ex(l->res.frame, l->res.store, trust, &l->res.anchor, keep_id, &l->res) != STANCE_OK ||
-        l->res.moved.oom || l->res.fuzzy.oom || l->res.orphaned.oom)
+        l->res.moved.oom || l->res.fuzzy.oom || l->res.orphaned.oom || stance_store_index(l->res.store) != STANCE_OK)
       l->res.oom = 1;
     else
       l->res.anchored = 1;

@@ -1,11 +1,13 @@
 /*
  * lstore.c - Lua binding of the annotation store, the reader and the writer:
- * stance.core.read(text, opts), stance.core.store(), and the markup line reader.
+ * stance.core.read(text, opts), stance.core.read_file(path, opts), stance.core.store(), and the
+ * markup line reader.
  *
  * Records cross the boundary as tables:
  *   { kind = "annotation", id = "k7m2", spans = { {10, 20}, {30, 40} }, label = "claim",
  *     target = ..., ..., line = 12, extras = "...", comments = "...", inner = "..." }
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@
 #include "snapshot.h"
 #include "reader.h"
 #include "syntaxdump.h"
+#include "walk.h"
 
 #define STORE_MT "stance.store"
 
@@ -844,6 +847,38 @@ static int l_read(lua_State *L) {
   return 4;
 }
 
+/* read_file(path[, {vocab = ...}]) -> store, problems, bytes | nil, err, code ("ENOENT",
+ * "EREAD", "ENOMEM"): an annotation file read and parsed in C, its bytes kept in C
+ * (bytes:string() when Lua needs them): no Lua string of a file of hundreds of megabytes. */
+static int l_read_file(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  stance_vocab *v = stance__read_vocab(L, 2);
+  char *buf = NULL;
+  size_t cap = 0, len = 0;
+  stance_problems p;
+  stance_store *s;
+  int e = stance_read_path(path, &buf, &cap, &len), bytes;
+  if (e != 0) {
+    free(buf);
+    stance_vocab_free(v);
+    return stance__fail(L, strerror(e), e == ENOENT ? "ENOENT" : "EREAD");
+  }
+  stance__push_bytes(L, buf, len); /* freed with it if anything below fails */
+  bytes = lua_gettop(L);
+  stance_problems_init(&p);
+  s = stance_read(buf ? buf : "", len, v, &p);
+  stance_vocab_free(v);
+  if (s == NULL) {
+    stance_problems_free(&p);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  stance__push_store(L, s);
+  stance__push_problems(L, &p);
+  stance_problems_free(&p);
+  lua_pushvalue(L, bytes);
+  return 3;
+}
+
 /* ---- the markup itself, for the schema and lexicon readers in Lua ------------------- */
 
 typedef struct lines_ctx {
@@ -974,7 +1009,7 @@ static const luaL_Reg store_methods[] = {
     {"shift", s_shift},     {"mark", s_mark},       {"snapshot", s_snapshot},
     {"close", s_close},     {NULL, NULL}};
 
-static const luaL_Reg funcs[] = {{"read", l_read},
+static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file},
                                  {"store", l_store_new},
                                  {"from_snapshot", l_from_snapshot},
                                  {"markup_lines", l_markup_lines},

@@ -816,6 +816,8 @@ uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_co
 
 void stance_store_reindex(stance_store *s) { s->indexed = 0; }
 
+int stance_store_index(stance_store *s) { return s->indexed ? STANCE_OK : build_index(s); }
+
 int stance_store_set_orphan(stance_store *s, const char *id, int orphan) {
   stance_rec *r = find_slot(s, id, NULL);
   if (r == NULL) return STANCE_ENOENT;

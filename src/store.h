@@ -172,6 +172,9 @@ uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_co
 
 /* Spans were changed in place (r->spans): rebuild the interval index at the next query. */
 void stance_store_reindex(stance_store *s);
+/* Build the interval index now if it is not built (the first query would): for a store made
+ * ready on another thread. STANCE_OK or STANCE_ENOMEM. */
+int stance_store_index(stance_store *s);
 
 /* Mark a record as an orphan (1) or not (0): out of the interval index or back in. */
 int stance_store_set_orphan(stance_store *s, const char *id, int orphan);

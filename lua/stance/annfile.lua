@@ -10,7 +10,8 @@ local M = {}
 ---@field errors integer problems of severity "error"
 ---@field hash string|nil SHA-256 of the bytes read ("" when the file did not exist; nil: not
 ---   computed yet, see M.hash)
----@field text string|nil the bytes read
+---@field text string|nil the bytes read (made from `bytes` when first wanted)
+---@field bytes userdata|nil the bytes read, kept in C (core.read_file)
 
 local function count_errors(problems)
   local n = 0
@@ -20,6 +21,16 @@ local function count_errors(problems)
   return n
 end
 
+-- The bytes of a file read are kept in C until `file.text` is wanted (a save, stance fmt):
+-- reading a big file makes no Lua string of it.
+local File = {}
+function File.__index(file, k)
+  if k ~= 'text' or rawget(file, 'bytes') == nil then return nil end
+  local text = file.bytes:string()
+  rawset(file, 'text', text)
+  return text
+end
+
 --- Read `path` (a missing file reads as an empty one, ready to be created).
 ---@param path string
 ---@param vocab table|nil see stance.schema.vocab
@@ -27,16 +38,16 @@ end
 ---@return string|nil err
 function M.read(path, vocab)
   local core = require('stance.core')
-  local text = require('stance.fs').read(path)
-  if text == nil then
-    if require('stance.fs').exists(path) then return nil, ('cannot read %s'):format(path) end
-    local store = core.store()
-    return { path = path, store = store, problems = {}, errors = 0, hash = '', text = nil }
+  local store, problems, bytes = core.read_file(path, { vocab = vocab })
+  if not store then
+    if bytes == 'ENOENT' and not require('stance.fs').exists(path) then
+      return { path = path, store = core.store(), problems = {}, errors = 0, hash = '', text = nil }
+    end
+    return nil, ('cannot read %s: %s'):format(path, problems)
   end
-  local store, problems = core.read(text, { vocab = vocab })
-  if not store then return nil, problems end
   -- the hash is computed when a save needs it (hashing a big file costs more than reading it)
-  return { path = path, store = store, problems = problems, errors = count_errors(problems), text = text }
+  return setmetatable({ path = path, store = store, problems = problems, errors = count_errors(problems),
+    bytes = bytes }, File)
 end
 
 --- SHA-256 of the bytes read ("" when the file did not exist).
@@ -67,7 +78,7 @@ function M.save(file, opts)
   local code
   ok, err, code = core.write_atomic(file.path, text, M.hash(file))
   if not ok then return nil, err, code end
-  file.text, file.hash, file.errors = text, nil, 0
+  file.text, file.bytes, file.hash, file.errors = text, nil, nil, 0
   return true
 end
 

@@ -271,6 +271,22 @@ function core.frame(text, opts) end
 ---@return stance.Problem[] problems
 function core.read(text, opts) end
 
+---@class stance.Bytes
+--- A file's bytes kept in C.
+local Bytes = {}
+---@return string
+function Bytes:string() end
+---@return integer
+function Bytes:len() end
+
+--- An annotation file read and parsed in C (its bytes stay in C until bytes:string()).
+---@param path string
+---@param opts {vocab: table|nil}|nil
+---@return stance.Store|nil store
+---@return stance.Problem[]|string problems, or why it could not be read
+---@return stance.Bytes|string|nil bytes, or "ENOENT", "EREAD", "ENOMEM"
+function core.read_file(path, opts) end
+
 ---@return stance.Store
 function core.store() end
 
