@@ -1,6 +1,6 @@
 /*
  * lfs.c - the few file-system calls the Lua side needs in both hosts (plain Lua has none):
- * stat, realpath, and listing a folder.
+ * stat, realpath, listing a folder, reading a file whole; and files' bytes kept in C.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -187,11 +187,12 @@ static int l_append_file(lua_State *L) {
   return 2;
 }
 
-/* read_file(path[, opts]) -> data | nil, err, code: the whole content of a regular file
- * (never a FIFO, a device or a folder: "ENOTREG", "EISDIR"). opts.root: the file must
- * resolve inside that folder ("EOUTSIDE"); opts.max: at most that many bytes ("ETOOBIG").
- * A missing file is "ENOENT". */
-static int l_read_file(lua_State *L) {
+/* readfile(path[, opts]) -> data | nil, err, code: the whole content of a regular file
+ * (never a FIFO, a device or a folder: "ENOTREG", "EISDIR"), in one read into a buffer of
+ * its size and one copy into the string (Lua's io.read("a") copies as its buffer grows).
+ * opts.root: the file must resolve inside that folder ("EOUTSIDE"); opts.max: at most that
+ * many bytes ("ETOOBIG"). A missing file is "ENOENT". */
+static int l_readfile(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   const char *root = opt_string(L, 2, "root");
   lua_Integer max = 0;
@@ -277,15 +278,62 @@ static int l_list(lua_State *L) {
   return 1;
 }
 
+/* ---- bytes kept in C ----------------------------------------------------------------- */
+
+#define BYTES_MT "stance.bytes"
+
+/* A file's bytes kept in C until Lua needs them as a string (the annotation file a session
+ * keeps as the base of a later merge, which most sessions never make): bytes:string(),
+ * bytes:len(). */
+typedef struct lbytes {
+  char *data;
+  size_t len;
+} lbytes;
+
+static int b_string(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  lua_pushlstring(L, b->data ? b->data : "", b->len);
+  return 1;
+}
+
+static int b_len(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  lua_pushinteger(L, (lua_Integer)b->len);
+  return 1;
+}
+
+static int b_gc(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  free(b->data);
+  b->data = NULL;
+  return 0;
+}
+
+static lbytes *push_bytes(lua_State *L, char *data, size_t len) {
+  lbytes *b = lua_newuserdata(L, sizeof *b);
+  b->data = data;
+  b->len = len;
+  luaL_setmetatable(L, BYTES_MT);
+  return b;
+}
+
+void stance__push_bytes(lua_State *L, char *data, size_t len) { push_bytes(L, data, len); }
+
+static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
+static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
+
 static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
+                                    {"readfile", l_readfile},
                                     {"list", l_list},
                                     {"realpath", l_realpath},
                                     {"mkdir", l_mkdir},
                                     {"write_atomic", l_write_atomic},
                                     {"write_files", l_write_files},
                                     {"append_file", l_append_file},
-                                    {"read_file", l_read_file},
                                     {"stamp", l_stamp},
                                     {NULL, NULL}};
 
-void stance__open_fs(lua_State *L) { luaL_setfuncs(L, fs_funcs, 0); }
+void stance__open_fs(lua_State *L) {
+  stance__newclass(L, BYTES_MT, bytes_meta, bytes_methods);
+  luaL_setfuncs(L, fs_funcs, 0);
+}

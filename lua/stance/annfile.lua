@@ -11,8 +11,10 @@ local M = {}
 ---@field store userdata the stance.store
 ---@field problems table[] {line, col, severity, message}
 ---@field errors integer problems of severity "error"
----@field hash string SHA-256 of the bytes read or last written ("" when the file did not exist)
----@field text string|nil the bytes read or last written
+---@field hash string|nil SHA-256 of the bytes read or last written ("" when the file did not
+---   exist; nil: not computed yet, see M.hash)
+---@field text string|nil the bytes read or last written (made from `bytes` when first wanted)
+---@field bytes userdata|nil the bytes read, kept in C (core.read_file)
 ---@field merged stance.MergeResult|nil what the last save merged from the disk, if it had to
 
 local MAX_TRIES = 8 -- merges in a row before a save gives up (others keep writing the file)
@@ -23,6 +25,16 @@ local function count_errors(problems)
     if p.severity == 'error' then n = n + 1 end
   end
   return n
+end
+
+-- The bytes of a file read are kept in C until `file.text` is wanted (a save, stance fmt):
+-- reading a big file makes no Lua string of it.
+local File = {}
+function File.__index(file, k)
+  if k ~= 'text' or rawget(file, 'bytes') == nil then return nil end
+  local text = file.bytes:string()
+  rawset(file, 'text', text)
+  return text
 end
 
 local function first_error(problems)
@@ -39,26 +51,33 @@ end
 ---@return string|nil err
 function M.read(path, vocab, root)
   local core = require('stance.core')
-  local text, err, code = require('stance.fs').read(path, root)
-  if text == nil then
-    if code ~= 'ENOENT' then return nil, err end
-    local store = core.store()
-    return { path = path, root = root, vocab = vocab, store = store, problems = {}, errors = 0, hash = '', text = nil }
+  local store, problems, bytes = core.read_file(path, { vocab = vocab, root = root })
+  if not store then
+    if bytes == 'ENOENT' and require('stance.core').stamp(path) == '' then
+      return setmetatable({ path = path, root = root, vocab = vocab, store = core.store(), problems = {}, errors = 0,
+        hash = '', text = nil }, File)
+    end
+    return nil, ('cannot read %s: %s'):format(path, problems)
   end
-  local store, problems = core.read(text, { vocab = vocab })
-  if not store then return nil, problems end
-  return {
-    path = path, root = root, vocab = vocab, store = store, problems = problems, errors = count_errors(problems),
-    hash = core.sha256(text), text = text,
-  }
+  -- the hash is computed when a save needs it (hashing a big file costs more than reading it)
+  return setmetatable({ path = path, root = root, vocab = vocab, store = store, problems = problems,
+    errors = count_errors(problems), bytes = bytes }, File)
+end
+
+--- SHA-256 of the bytes read or last written ("" when the file did not exist).
+---@param file stance.AnnFile
+---@return string
+function M.hash(file)
+  if not file.hash then file.hash = require('stance.core').sha256(file.text or '') end
+  return file.hash
 end
 
 local function write(file, text)
   local fs = require('stance.fs')
-  if file.root then return fs.write_inside(file.root, file.path, text, file.hash) end
+  if file.root then return fs.write_inside(file.root, file.path, text, M.hash(file)) end
   local ok, err = fs.mkdir_p(fs.dirname(file.path))
   if not ok then return nil, err, 'EWRITE' end
-  return require('stance.core').write_atomic(file.path, text, file.hash)
+  return require('stance.core').write_atomic(file.path, text, M.hash(file))
 end
 
 --- The file changed on disk since it was read or written: merge what is there with what
@@ -78,7 +97,7 @@ local function merge_disk(file)
   local base = file.text and core.read(file.text, { vocab = file.vocab }) or nil
   local res, merr = require('stance.merge').stores(base, file.store, theirs)
   if not res then return nil, merr end
-  file.store, file.text, file.hash = res.store, disk, disk and core.sha256(disk) or ''
+  file.store, file.text, file.bytes, file.hash = res.store, disk, nil, disk and core.sha256(disk) or ''
   local m = file.merged or { theirs = 0, ours = 0, conflicts = 0, conflict_ids = {} }
   m.theirs, m.ours, m.conflicts = m.theirs + res.theirs, m.ours + res.ours, m.conflicts + res.conflicts
   for _, id in ipairs(res.conflict_ids) do
@@ -110,7 +129,7 @@ function M.save(file, opts)
   for _ = 1, MAX_TRIES do
     local ok, info, code = write(file, text)
     if ok then
-      file.text, file.hash, file.errors = text, info.hash, 0
+      file.text, file.bytes, file.hash, file.errors = text, nil, info.hash, 0
       return true
     end
     if code ~= 'ECHANGED' or opts.merge == false then return nil, info, code end

@@ -11,7 +11,8 @@ local M = {}
 ---@return string|nil err
 ---@return string|nil code "ENOENT", "EOUTSIDE", "ENOTREG", "EISDIR", "EREAD"
 function M.read(path, root)
-  return require('stance.core').read_file(path, root and { root = root } or nil)
+  -- in C: one read into a buffer of the file's size (io.read('a') copies as it grows)
+  return require('stance.core').readfile(path, root and { root = root } or nil)
 end
 
 ---@param path string

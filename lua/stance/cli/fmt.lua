@@ -64,7 +64,7 @@ function cmd.run(opts, args)
         elseif res and res.checked then
           local text = require('stance.reanchor').write(res)
           if text ~= file.text then
-            local ok, werr = require('stance.fs').write_inside(root, path, text, file.hash)
+            local ok, werr = require('stance.fs').write_inside(root, path, text, annfile.hash(file))
             if not ok then return nil, werr end
             changed = changed + 1
             say(io.stdout, ('%s: %d kept, %d moved, %d orphaned\n'):format(path, res.kept, res.moved, res.orphaned))

@@ -45,6 +45,14 @@ function core.hrtime() end
 ---@return string|nil code
 function core.stat(path) end
 
+--- The whole content of a regular file (never a FIFO, a device or a folder), read at once.
+---@param path string
+---@param opts {root: string|nil, max: integer|nil}|nil root: the file must resolve inside it
+---@return string|nil content
+---@return string|nil err
+---@return string|nil code "ENOENT" | "EOUTSIDE" | "ENOTREG" | "EISDIR" | "ETOOBIG" | "EREAD"
+function core.readfile(path, opts) end
+
 ---@param path string
 ---@return string|nil
 ---@return string|nil err
@@ -85,14 +93,6 @@ function core.write_atomic(path, data, expect_hash, opts) end
 ---@return string|nil stamp the file's new stamp, or the error
 ---@return string|nil code "ECHANGED" | "EOUTSIDE" | "EWRITE"
 function core.append_file(path, data, size, opts) end
-
---- The whole content of a regular file (never a FIFO, a device or a folder).
----@param path string
----@param opts {root: string|nil, max: integer|nil}|nil root: the file must resolve inside it
----@return string|nil data
----@return string|nil err
----@return string|nil code "ENOENT" | "EOUTSIDE" | "ENOTREG" | "EISDIR" | "ETOOBIG" | "EREAD"
-function core.read_file(path, opts) end
 
 --- Run a program without a shell (argv[1] found on PATH), stdin from /dev/null, stderr
 --- discarded unless opts.stderr; wait for it.
@@ -215,6 +215,9 @@ function Store:memory() end
 ---@param kind string|nil
 ---@return table<string, integer>
 function Store:tally(field, kind) end
+--- How many annotations could not be placed in the text (orphans).
+---@return integer
+function Store:orphans() end
 --- The text changed: bytes [pos, old_end) became [pos, new_end); spans follow it.
 --- With `details`, also a list of the touched annotations { id, slot, before, after }.
 ---@param pos integer
@@ -300,6 +303,22 @@ function core.frame(text, opts) end
 ---@return stance.Store store
 ---@return stance.Problem[] problems
 function core.read(text, opts) end
+
+---@class stance.Bytes
+--- A file's bytes kept in C.
+local Bytes = {}
+---@return string
+function Bytes:string() end
+---@return integer
+function Bytes:len() end
+
+--- An annotation file read and parsed in C (its bytes stay in C until bytes:string()).
+---@param path string
+---@param opts {vocab: table|nil, root: string|nil}|nil root: the file must resolve inside it
+---@return stance.Store|nil store
+---@return stance.Problem[]|string problems, or why it could not be read
+---@return stance.Bytes|string|nil bytes, or "ENOENT", "EOUTSIDE", "ENOTREG", "EREAD", "ENOMEM"
+function core.read_file(path, opts) end
 
 ---@return stance.Store
 function core.store() end
@@ -470,6 +489,11 @@ function Worker:tasks() end
 ---@return integer
 function Worker:active() end
 function Worker:close() end
+
+--- How many threads stance's work may keep busy at once: the cores this process may run on,
+--- or $STANCE_THREADS (1 to 256) when set.
+---@return integer
+function core.cpus() end
 
 ---@param opts {tasks: integer|nil}|nil
 ---@return stance.Worker|nil
