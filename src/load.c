@@ -88,7 +88,8 @@ static void run(void *arg) {
   l->res.doc_errno = stance_read_path(l->doc_path, &l->doc, &cap, &l->doc_len);
   if (l->res.doc_errno == 0 && l->doc_len > STANCE_FRAME_MAX) l->res.doc_errno = EFBIG;
   if (l->res.doc_errno == 0) {
-    doc_started = uv_thread_create(&doc_thread, prepare_doc, l) == 0;
+    /* a small document is made ready here: a thread would cost more than it saves */
+    doc_started = l->doc_len >= STANCE_DOC_THREAD_MIN && uv_thread_create(&doc_thread, prepare_doc, l) == 0;
     if (!doc_started) prepare_doc(l);
   }
   l->res.ann_errno = stance_read_path(l->ann_path, &l->res.ann, &acap, &l->res.ann_len);
