@@ -56,14 +56,47 @@ local function name_part(name)
   return (name:gsub('[^%w_]', '_'))
 end
 
---- The group of spans with stance `name`, of the underline of target `name`, of the sign.
+--- The group of spans with stance `name`, of the underline of target `name`, of the sign,
+--- of spans of another annotator's layer shown over yours.
 function M.stance_group(name) return 'StanceStance_' .. name_part(name) end
 function M.target_group(name) return 'StanceTarget_' .. name_part(name) end
 function M.sign_group(name) return 'StanceSign_' .. name_part(name) end
+function M.other_group(name)
+  local group = name and 'StanceOther_' .. name_part(name)
+  if group and vim.fn.hlexists(group) == 1 then return group end
+  return 'StanceOther'
+end
 
 local function define(group, spec)
   spec.default = true
   vim.api.nvim_set_hl(0, group, spec)
+end
+
+--- The color of each stance and target of `schema`, in the schema's order: its own, else
+--- (stances) the usual one for its name, else the palette's next; always the same for the
+--- same schema. Also the usual stances, for files that use them without a schema.
+---@param schema table|nil
+---@return table stances { {name, color}, ... }
+---@return table targets { {name, color}, ... }
+function M.colors(schema)
+  local stances, seen, used = {}, {}, 0
+  local function next_color()
+    used = used + 1
+    return H.palette[(used - 1) % #H.palette + 1]
+  end
+  for _, st in ipairs(schema and schema.stances or {}) do
+    local color = st.color or H.fallback[st.name] or next_color()
+    stances[#stances + 1] = { name = st.name, color = color }
+    seen[st.name] = true
+  end
+  for _, name in ipairs({ 'favor', 'against', 'neutral' }) do
+    if not seen[name] then stances[#stances + 1] = { name = name, color = H.fallback[name] } end
+  end
+  local targets = {}
+  for j, t in ipairs(schema and schema.targets or {}) do
+    targets[j] = { name = t.name, color = t.color or H.palette[(j - 1) % #H.palette + 1] }
+  end
+  return stances, targets
 end
 
 --- (Re)define every group for `schema` (may be nil).
@@ -72,24 +105,16 @@ function M.define(schema)
   local bg = background()
   local dark = vim.o.background == 'dark'
   local alpha = dark and 0.35 or 0.25
-  local stances = {}
-  for _, st in ipairs(schema and schema.stances or {}) do
-    stances[st.name] = st.color or H.fallback[st.name]
+  local stances, targets = M.colors(schema)
+  for _, st in ipairs(stances) do
+    local mixed = M.blend(st.color, bg, alpha)
+    define(M.stance_group(st.name), { bg = mixed, ctermbg = M.to_256(mixed) })
+    define(M.sign_group(st.name), { fg = st.color, ctermfg = M.to_256(st.color), bold = true })
+    define('StanceOther_' .. name_part(st.name), { undercurl = true, sp = st.color, ctermfg = M.to_256(st.color),
+      cterm = { underline = true } })
   end
-  for name, color in pairs(H.fallback) do
-    if stances[name] == nil then stances[name] = color end
-  end
-  local i = 0
-  for name, color in pairs(stances) do
-    i = i + 1
-    color = color or H.palette[(i - 1) % #H.palette + 1]
-    local mixed = M.blend(color, bg, alpha)
-    define(M.stance_group(name), { bg = mixed, ctermbg = M.to_256(mixed) })
-    define(M.sign_group(name), { fg = color, ctermfg = M.to_256(color), bold = true })
-  end
-  for j, t in ipairs(schema and schema.targets or {}) do
-    local color = t.color or H.palette[(j - 1) % #H.palette + 1]
-    define(M.target_group(t.name), { sp = color, underline = true, cterm = { underline = true } })
+  for _, t in ipairs(targets) do
+    define(M.target_group(t.name), { sp = t.color, underline = true, cterm = { underline = true } })
   end
   local plain = M.blend(dark and '#ffffff' or '#000000', bg, dark and 0.14 or 0.08)
   define('StanceLabel', { bg = plain, ctermbg = M.to_256(plain) })
@@ -97,6 +122,7 @@ function M.define(schema)
   define('StanceOther', { undercurl = true, sp = dark and '#b39ddb' or '#5e35b1', cterm = { underline = true } })
   define('StanceConflict', { link = 'DiffText' })
   define('StanceVirtText', { link = 'Comment' })
+  define('StanceRelation', { link = 'Special' })
   define('StanceSign', { link = 'SignColumn' })
   define('StanceCue', { italic = true, cterm = { italic = true } })
   define('StanceSuggestion', { link = 'Comment' })

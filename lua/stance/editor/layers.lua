@@ -1,6 +1,8 @@
 --- Other annotators' layers of the same document: shown over your own (`:Stance layers
---- NAME` toggles), or side by side (`:Stance side NAME`: a split of the same buffer, scroll-
---- bound, that draws NAME's layer). They follow edits of the text; they are never written.
+--- NAME` toggles: each of NAME's spans underlined in its stance's color, with NAME and its
+--- label after it), or side by side (`:Stance side NAME`: a split of the same buffer,
+--- scroll-bound, that draws NAME's layer in full colors; gK there inspects NAME's
+--- annotations). They follow edits of the text; they are never written.
 local M = {}
 
 --- The annotators who have a layer for the session's document, but the session's own.
@@ -58,7 +60,14 @@ function M.side(name)
   local win = vim.api.nvim_get_current_win()
   vim.api.nvim_win_set_var(win, 'stance_layer', name)
   vim.wo[win].scrollbind = true
-  if vim.fn.exists('+winbar') == 1 then vim.wo[win].winbar = 'layer of ' .. name end
+  -- the sign column holds the marks of your own layer (the buffer's): none here
+  vim.wo[win].signcolumn = 'no'
+  local title = ('layer of %s (read only)'):format(name:gsub('%%', '%%%%'))
+  if vim.fn.exists('+winbar') == 1 then
+    vim.wo[win].winbar = title
+  else
+    vim.wo[win].statusline = title
+  end
   vim.cmd('syncbind')
   vim.api.nvim_set_current_win(here)
   s:forget()

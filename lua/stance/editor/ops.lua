@@ -74,6 +74,7 @@ function H.apply(s, steps)
       H.leave(s, st.id)
       local ok, err = s.store:update(st.id, st.fields)
       if not ok then error(err, 0) end
+      if st.fields.spans then s.store:mark(st.id, 'touched', true) end
       H.enter(s, st.id)
     end
   end
@@ -118,7 +119,7 @@ function M.create(s, spans, fields)
   end
   local ok, err = validate.record('annotation', rec, schema)
   if not ok then return nil, err end
-  ok, err = validate.apply_label(rec, schema)
+  ok, err = validate.apply_label(rec, schema, 'annotation')
   if not ok then return nil, err end
   table.sort(spans, function(x, y) return x[1] < y[1] end)
   local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
@@ -137,7 +138,7 @@ function M.create(s, spans, fields)
   return s.store:get(rec.id)
 end
 
---- Change fields of annotation (or relation) `id`: label (which brings its stance and role),
+--- Change fields of annotation (or relation) `id`: label (which brings its target, stance and role),
 --- target, stance, role, note, type; false removes a field.
 ---@return table|nil record
 ---@return string|nil err
@@ -156,20 +157,23 @@ function M.update(s, id, fields)
     merged[k] = v ~= false and v or nil
     change[k] = v
   end
-  if fields.label and rec.kind == 'annotation' then
-    -- a new label brings its stance and role, replacing what the old one brought
-    local before = schema and schema.by.label[rec.label] or {}
-    for _, f in ipairs({ 'stance', 'role' }) do
-      if fields[f] == nil and merged[f] == before[f] then merged[f] = nil end
-    end
-  end
   local ok, err = validate.record(rec.kind, merged, schema)
   if not ok then return nil, err end
   if rec.kind ~= 'relation' then
-    ok, err = validate.apply_label(merged, schema)
+    local label_fields = validate.label_fields(rec.kind)
+    if fields.label then
+      -- a new label brings its target, stance and role (see validate.relabel)
+      local check
+      check, err = validate.relabel(rec, fields, schema, rec.kind)
+      if not check then return nil, err end
+      for _, f in ipairs(label_fields) do
+        merged[f] = check[f]
+      end
+    end
+    ok, err = validate.apply_label(merged, schema, rec.kind)
     if not ok then return nil, err end
-    for _, f in ipairs(rec.kind == 'annotation' and { 'stance', 'role' } or { 'stance' }) do
-      change[f] = merged[f] or false
+    for _, f in ipairs(label_fields) do
+      if merged[f] ~= rec[f] then change[f] = merged[f] or false end
     end
   end
   change.modified = now()
@@ -182,6 +186,37 @@ function M.update(s, id, fields)
   H.enter(s, id)
   if not ok then return nil, err end
   H.record(s, 'edit', { { op = 'set', id = id, fields = back } }, { { op = 'set', id = id, fields = change } })
+  changed(s)
+  return s.store:get(id)
+end
+
+--- Give annotation `id` new spans (buffer bytes): its ID, fields, note, relations and
+--- creation time stay; its quote follows at the next save.
+---@param s stance.Session
+---@param id string
+---@param spans integer[][]
+---@return table|nil record
+---@return string|nil err
+function M.resize(s, id, spans)
+  if s.readonly then return nil, s.readonly end
+  local rec = s.store:get(id)
+  if not rec or rec.kind ~= 'annotation' then return nil, ('no annotation %s'):format(id) end
+  local copy = {}
+  for i, sp in ipairs(spans) do
+    copy[i] = { sp[1], sp[2] }
+  end
+  table.sort(copy, function(x, y) return x[1] < y[1] end)
+  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  local ok, err = require('stance.validate').spans(copy, total)
+  if not ok then return nil, err end
+  local change = { spans = copy, modified = now() }
+  local back = { spans = rec.spans, modified = rec.modified or false }
+  H.leave(s, id)
+  ok, err = s.store:update(id, change)
+  s.store:mark(id, 'touched', true)
+  H.enter(s, id)
+  if not ok then return nil, err end
+  H.record(s, 'resize', { { op = 'set', id = id, fields = back } }, { { op = 'set', id = id, fields = change } })
   changed(s)
   return s.store:get(id)
 end
@@ -225,7 +260,7 @@ function M.add(s, kind, fields)
   local ok, err = validate.record(kind, rec, schema)
   if not ok then return nil, err end
   if kind == 'doclabel' then
-    ok, err = validate.apply_label(rec, schema)
+    ok, err = validate.apply_label(rec, schema, kind)
     if not ok then return nil, err end
   end
   rec.created = now()

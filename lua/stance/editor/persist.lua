@@ -136,7 +136,7 @@ function M.save(s, opts)
     return true
   end
   local records = s.store:count('annotation') + s.store:count('relation') + s.store:count('doclabel')
-  if not s.file.exists and records == 0 then
+  if not s.file.exists and records == 0 and s.store:header().status == nil then
     s.dirty = false -- nothing to write, and no file yet: do not create an empty one
     return true
   end
