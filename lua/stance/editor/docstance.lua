@@ -1,7 +1,8 @@
 --- The stance of the whole document (doclabel records, one per target): `:Stance doc` (and
 --- `gD`) asks for the target, showing the stance each has now, then for the stance (or
 --- <BS> to remove it); `:Stance doc STANCE [TARGET]` and `:Stance doc - [TARGET]` say it at
---- once. The document's stances are shown after its first line, in their colors.
+--- once. The document's stances are shown in a virtual line under its first line, in their
+--- colors (stance.editor.render.doc_line).
 local M = {}
 local H = {}
 
@@ -25,13 +26,14 @@ function M.describe(store)
   return table.concat(parts, ', ')
 end
 
---- Virtual text chunks for them (after the document's first line), or nil.
+--- Virtual text chunks for them ("document (ana): sanctions against"), or nil.
 ---@param store stance.Store
+---@param who string the annotator whose they are
 ---@return table[]|nil
-function M.chunks(store)
+function M.chunks(store, who)
   if store:count('doclabel') == 0 then return nil end
   local hl = require('stance.editor.highlight')
-  local chunks = { { 'document:', 'StanceVirtText' } }
+  local chunks = { { ('document (%s):'):format(who), 'StanceVirtText' } }
   for _, d in ipairs(M.list(store)) do
     local group = d.stance and hl.stance_group(d.stance)
     if not group or vim.fn.hlexists(group) == 0 then group = 'StanceLabel' end

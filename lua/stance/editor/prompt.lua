@@ -114,8 +114,12 @@ function H.float(head, items, tail)
   end
   vim.bo[buf].bufhidden = 'wipe'
   local height = math.min(#lines, math.max(1, vim.o.lines - vim.o.cmdheight - 3))
+  -- at the bottom of the screen, or at the top when the cursor (the text being annotated)
+  -- is in the lower half
+  local row = vim.o.lines - vim.o.cmdheight - height - 2
+  if vim.fn.screenrow() > vim.o.lines / 2 then row = 0 end
   return vim.api.nvim_open_win(buf, false, {
-    relative = 'editor', row = vim.o.lines - vim.o.cmdheight - height - 2, col = 0, width = width,
+    relative = 'editor', row = row, col = 0, width = width,
     height = height, style = 'minimal', border = 'single', focusable = false, zindex = 250,
   })
 end

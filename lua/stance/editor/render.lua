@@ -5,7 +5,7 @@
 --- at the end of the line. Lines with annotations get a mark in the sign column (real
 --- extmarks, only for the visible lines: Neovim 0.7 draws no ephemeral signs).
 local M = {}
-local H = { rows = {}, doc = {}, attached = false }
+local H = { rows = {}, attached = false }
 
 -- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
 H.inline = vim.fn.has('nvim-0.10') == 1
@@ -273,7 +273,6 @@ local function on_win(_, win, buf, top, bot)
   end
   local rows, signed, last, layers = M.plan(s, win, buf, top, bot)
   H.rows[win] = rows
-  H.doc[win] = top == 0 and require('stance.editor.docstance').chunks(layers[1].store) or nil
   if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
     s.sign_keys = s.sign_keys or {}
@@ -287,9 +286,7 @@ end
 local function on_line(_, win, buf, row)
   local rows = H.rows[win]
   local list = rows and rows[row]
-  local doc = row == 0 and H.doc[win] or nil
-  if not list and not doc then return end
-  list = list or {}
+  if not list then return end
   for _, m in ipairs(list) do
     local it = m[3]
     if m[2] > m[1] then
@@ -309,7 +306,6 @@ local function on_line(_, win, buf, row)
     })
   end
   local eol = {}
-  if doc then vim.list_extend(eol, doc) end
   for _, e in ipairs(list.ends or {}) do
     if H.inline then
       vim.api.nvim_buf_set_extmark(buf, M.ns, row, e.col, {
@@ -350,13 +346,57 @@ function M.attach(s)
     H.attached = true
     vim.api.nvim_set_decoration_provider(M.ns, { on_win = on_win, on_line = on_line })
   end
+  if H.inline then
+    -- Neovim draws ephemeral inline virtual text only in buffers that hold a lasting inline
+    -- mark (neovim#24797): one, empty, at the start
+    local primer = vim.api.nvim_create_namespace('stance_inline')
+    pcall(vim.api.nvim_buf_set_extmark, s.buf, primer, 0, 0, { id = 1, virt_text = { { '' } },
+      virt_text_pos = 'inline' })
+  end
+  M.doc_line(s)
+end
+
+--- The document's stances (yours, and those of the layers shown over yours or beside) as a
+--- virtual line under the document's first line.
+function M.doc_line(s)
+  local ns = vim.api.nvim_create_namespace('stance_document')
+  local names = { s.annotator }
+  local stores = { s.store }
+  local seen = { [s.annotator] = true }
+  local sides = {}
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_buf(win) == s.buf then
+      local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
+      if ok and who then sides[who] = true end
+    end
+  end
+  local others = vim.tbl_keys(s.others)
+  table.sort(others)
+  for _, name in ipairs(others) do
+    if (s.others[name].shown or sides[name]) and not seen[name] then
+      seen[name] = true
+      names[#names + 1], stores[#stores + 1] = name, s.others[name].store
+    end
+  end
+  local lines = {}
+  for i, store in ipairs(stores) do
+    lines[#lines + 1] = require('stance.editor.docstance').chunks(store, names[i])
+  end
+  if #lines == 0 then
+    vim.api.nvim_buf_clear_namespace(s.buf, ns, 0, -1)
+    return
+  end
+  pcall(vim.api.nvim_buf_set_extmark, s.buf, ns, 0, 0, { id = 1, virt_lines = lines })
 end
 
 --- Draw `buf` again (after the annotations changed).
 ---@param buf integer
 function M.redraw(buf)
   local s = require('stance.editor.session').by_buf[buf]
-  if s then s.version = (s.version or 0) + 1 end
+  if s then
+    s.version = (s.version or 0) + 1
+    M.doc_line(s)
+  end
   if vim.api.nvim__buf_redraw_range then
     pcall(vim.api.nvim__buf_redraw_range, buf, 0, -1)
   else
