@@ -40,8 +40,11 @@ local function info(s, layer, slot)
     if layer.primary then
       i = { span = span, target = target, sign = sign, label = label }
     else
-      i = { span = hl.other_group(rec.stance), label = layer.name .. ': ' .. label
-        .. (rec.target and rec.target ~= rec.label and (' → ' .. rec.target) or ''), label_group = sign }
+      -- whose and what: the label, and the target when the label does not say it
+      local schema = s.corpus:schema()
+      local entry = schema and rec.label and schema.by.label[rec.label]
+      local target = rec.target and not (entry and entry.target == rec.target) and (' → ' .. rec.target) or ''
+      i = { span = hl.other_group(rec.stance), label = layer.name .. ': ' .. label .. target, label_group = sign }
     end
     i.id, i.nspans = rec.id, rec.spans and #rec.spans or 1
     cache[key] = i
