@@ -66,7 +66,9 @@ function M.side(name)
   if vim.fn.exists('+winbar') == 1 then
     vim.wo[win].winbar = title
     -- yours says whose it is too, and keeps the rows of both windows level
-    if vim.wo[here].winbar == '' then vim.wo[here].winbar = ('your layer (%s)'):format(s.annotator:gsub('%%', '%%%%')) end
+    if vim.wo[here].winbar == '' then
+      vim.wo[here].winbar = ('your layer (%s)'):format(s.annotator:gsub('%%', '%%%%'))
+    end
   else
     vim.wo[win].statusline = title
   end

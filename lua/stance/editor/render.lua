@@ -43,8 +43,8 @@ local function info(s, layer, slot)
       -- whose and what: the label, and the target when the label does not say it
       local schema = s.corpus:schema()
       local entry = schema and rec.label and schema.by.label[rec.label]
-      local target = rec.target and not (entry and entry.target == rec.target) and (' → ' .. rec.target) or ''
-      i = { span = hl.other_group(rec.stance), label = layer.name .. ': ' .. label .. target, label_group = sign }
+      local toward = rec.target and not (entry and entry.target == rec.target) and (' → ' .. rec.target) or ''
+      i = { span = hl.other_group(rec.stance), label = layer.name .. ': ' .. label .. toward, label_group = sign }
     end
     i.id, i.nspans = rec.id, rec.spans and #rec.spans or 1
     cache[key] = i
