@@ -67,7 +67,14 @@ function M.side(name)
     vim.wo[win].winbar = title
     -- yours says whose it is too, and keeps the rows of both windows level
     if vim.wo[here].winbar == '' then
-      vim.wo[here].winbar = ('your layer (%s)'):format(s.annotator:gsub('%%', '%%%%'))
+      local mine = ('your layer (%s)'):format(s.annotator:gsub('%%', '%%%%'))
+      vim.wo[here].winbar = mine
+      vim.api.nvim_create_autocmd('WinClosed', {
+        pattern = tostring(win), once = true,
+        callback = function()
+          if vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
+        end,
+      })
     end
   else
     vim.wo[win].statusline = title

@@ -66,13 +66,11 @@ function H.resizable(s, spans, origin)
   return out
 end
 
---- The choice offered with the labels when the region can resize annotations: <Tab>.
-function H.resize_choice(s, recs)
+--- The choice offered with the labels when the region can resize annotations: <Tab> (short,
+--- so that the prompt still fits on the command line when the labels do).
+function H.resize_choice(recs)
   if #recs == 0 then return nil end
-  local nav = require('stance.editor.nav')
-  local text = #recs == 1 and ('resize %s "%s"'):format(nav.describe(recs[1]), nav.quote(s.buf, recs[1].spans, 30))
-    or ('resize one of %d annotations here'):format(#recs)
-  return { { key = '<Tab>', text = text, value = { resize = recs } } }
+  return { { key = '<Tab>', text = #recs == 1 and 'resize it' or 'resize one', value = { resize = recs } } }
 end
 
 --- Which of `recs` to resize: the only one, or the one picked by number.
@@ -107,7 +105,7 @@ local function annotate(spans, fields, origin)
   local trimmed = H.trimmed(s, spans)
   if #trimmed == 0 then return require('stance.notify').warn('nothing to annotate there (only white space)') end
   if not fields then
-    local extra = not H.preset and H.resize_choice(s, H.resizable(s, trimmed, origin)) or nil
+    local extra = not H.preset and H.resize_choice(H.resizable(s, trimmed, origin)) or nil
     fields = require('stance.editor.prompt').label(s.corpus:schema(), H.preset, extra)
     if not fields then return end
     if fields.resize then

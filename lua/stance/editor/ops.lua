@@ -26,6 +26,8 @@ end
 --- an addition needs the whole file written again.
 function H.record(s, what, undo, redo)
   if what ~= 'annotate' and what ~= 'link' and what ~= 'document stance' then s.rewrite = true end
+  -- what is drawn from relations and document stances is made again only after this
+  if what ~= 'annotate' then s.meta_version = (s.meta_version or 0) + 1 end
   s.undo[#s.undo + 1] = { what = what, undo = undo, redo = redo, seq = H.seq(s) }
   if #s.undo > 1000 then table.remove(s.undo, 1) end
   s.redo = {}
@@ -279,6 +281,7 @@ function M.undo(s)
   local e = table.remove(s.undo)
   if not e then return nil end
   s.rewrite = true
+  s.meta_version = (s.meta_version or 0) + 1
   H.apply(s, e.undo)
   s.redo[#s.redo + 1] = e
   e.seq = H.seq(s)
@@ -292,6 +295,7 @@ function M.redo(s)
   local e = table.remove(s.redo)
   if not e then return nil end
   s.rewrite = true
+  s.meta_version = (s.meta_version or 0) + 1
   H.apply(s, e.redo)
   e.seq = H.seq(s)
   s.undo[#s.undo + 1] = e
