@@ -102,8 +102,13 @@ describe('the study in the editor: the task', function()
     assert.truthy(shown:find('layer of ben', 1, true), shown)
     assert.truthy(shown:find('stance    favor', 1, true), shown)
     assert.falsy(shown:find('stance    against', 1, true), shown)
-    -- and nothing of it can be changed there
+    -- ]a there goes to ben's next annotation (one that is not yours)
+    keys(']a')
+    assert.are.equal(list[3][1], require('stance.editor.where').cursor())
+    -- and nothing can be changed there: not his layer, not yours
     assert.is_nil(require('stance.editor.where').annotation_here())
+    keys('gsis2c')
+    assert.are.equal(1, s.store:count('annotation'))
     -- both document stances, whose each is
     assert.are.same({ 'document (ana): sanctions against', 'document (ben): sanctions favor' }, S.doc_lines(s))
     -- over yours: ben's spans underlined in his stance's color, with his name and label after them

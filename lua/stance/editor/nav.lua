@@ -38,8 +38,9 @@ function M.jump(back, count)
   local off = where.cursor()
   local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
   local moved = false
+  local store = require('stance.editor.render').layer_of(s).store -- the side view's, there
   for _ = 1, math.max(count or vim.v.count1, 1) do
-    local nxt = neighbour(s.store, off, back, total)
+    local nxt = neighbour(store, off, back, total)
     if not nxt then break end
     off, moved = nxt, true
   end

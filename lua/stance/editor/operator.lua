@@ -102,6 +102,10 @@ local function annotate(spans, fields, origin)
   local session = require('stance.editor.session')
   local s, err = session.current()
   if not s then return require('stance.notify').error(err) end
+  local layer = require('stance.editor.render').layer_of(s)
+  if not layer.own then
+    return require('stance.notify').error(("this window shows %s's layer: annotate in yours"):format(layer.name))
+  end
   local trimmed = H.trimmed(s, spans)
   if #trimmed == 0 then return require('stance.notify').warn('nothing to annotate there (only white space)') end
   if not fields then

@@ -11,7 +11,8 @@ function M.select(around)
   local s = session.get()
   if not s then return end
   local count = math.max(vim.v.count1, 1)
-  local hits = where.under(s.store, where.cursor())
+  local store = require('stance.editor.render').layer_of(s).store -- the side view's, there
+  local hits = where.under(store, where.cursor())
   local hit = hits[math.min(count, #hits)]
   if not hit then
     if vim.fn.mode():match('^[vV\22]') then vim.cmd('normal! \27') end
@@ -19,7 +20,7 @@ function M.select(around)
   end
   local a, b = hit.start, hit.stop
   if around then
-    local rec = s.store:get(hit.id)
+    local rec = store:get(hit.id)
     a, b = rec.spans[1][1], rec.spans[#rec.spans][2]
     local r, c = where.pos(0, b)
     local line = vim.api.nvim_buf_get_lines(0, r, r + 1, false)[1] or ''
