@@ -3,57 +3,13 @@
 -- other. After every operation the screen is read with its colors (capture-pane -e) with
 -- no redraw key in between; at the end, the files.
 local T = require('helpers')
+local background_of = require('helpers.study').background_of
 
 local DOC = '000_6358a7516b2472dd.txt'
 local US = 'The U.S. also came under fire.'
 local KIM = 'Kim Jong-un poses a serious challenge to U.S. policy'
 local FOCUS = 'To focus on the first seems callous.'
 local CALLOUS = 'first seems callous' -- on one row of the screen
-
---- The 256-color background (48;5;N) in force at the first character of `text` (its `nth`
---- occurrence on its row, default the first) on the screen, or nil.
-local function background_of(screen, text, nth)
-  local tmux = require('helpers.tmux')
-  for _, row in ipairs(tmux.rows(screen)) do
-    local plain = tmux.plain(row)
-    local at = plain:find(text, 1, true)
-    for _ = 2, nth or 1 do
-      at = at and plain:find(text, at + 1, true)
-    end
-    if at then
-      -- walk the row, following the SGR codes, to the character at `at`
-      -- walk the row, following the SGR codes, to byte `at` of its plain text
-      local bg, i, pos = nil, 1, 0
-      while i <= #row do
-        local sgr, j = row:match('^\27%[([%d;:]*)m()', i)
-        if sgr then
-          local p = {}
-          for v in (sgr .. ';'):gmatch('([^;]*);') do
-            p[#p + 1] = tonumber(v) or 0
-          end
-          local k = 1
-          while k <= #p do
-            if p[k] == 0 or p[k] == 49 then
-              bg = nil
-            elseif (p[k] == 38 or p[k] == 48) and p[k + 1] == 5 then
-              if p[k] == 48 then bg = p[k + 2] end
-              k = k + 2
-            elseif (p[k] == 38 or p[k] == 48) and p[k + 1] == 2 then
-              k = k + 4
-            end
-            k = k + 1
-          end
-          i = j
-        else
-          pos = pos + 1
-          if pos == at then return bg end
-          i = i + 1
-        end
-      end
-    end
-  end
-  return nil
-end
 
 local function has(text)
   return function(screen) return require('helpers.tmux').plain(screen):find(text, 1, true) ~= nil end
