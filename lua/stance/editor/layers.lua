@@ -62,23 +62,26 @@ function M.side(name)
   vim.wo[win].scrollbind = true
   -- the sign column holds the marks of your own layer (the buffer's): none here
   vim.wo[win].signcolumn = 'no'
-  local title = ('layer of %s (read only)'):format(name:gsub('%%', '%%%%'))
+  local title = ('layer of %s (read only)'):format((name:gsub('%%', '%%%%')))
+  local mine = nil
   if vim.fn.exists('+winbar') == 1 then
     vim.wo[win].winbar = title
     -- yours says whose it is too, and keeps the rows of both windows level
     if vim.wo[here].winbar == '' then
-      local mine = ('your layer (%s)'):format(s.annotator:gsub('%%', '%%%%'))
+      mine = ('your layer (%s)'):format((s.annotator:gsub('%%', '%%%%')))
       vim.wo[here].winbar = mine
-      vim.api.nvim_create_autocmd('WinClosed', {
-        pattern = tostring(win), once = true,
-        callback = function()
-          if vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
-        end,
-      })
     end
   else
     vim.wo[win].statusline = title
   end
+  vim.api.nvim_create_autocmd('WinClosed', {
+    pattern = tostring(win), once = true,
+    callback = function()
+      if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
+      -- its document stances leave the line under the first one
+      vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)
+    end,
+  })
   vim.cmd('syncbind')
   vim.api.nvim_set_current_win(here)
   s:forget()
