@@ -122,6 +122,9 @@ function M.command(args)
     if not target then return end
   end
   if remove then return M.remove(s, target) end
+  if not stance and not (schema and #schema.stances > 0) then
+    return require('stance.notify').error('the schema lists no stances: say which, :Stance doc STANCE [TARGET]')
+  end
   if not stance then
     local extra = H.find(s, target) and { { key = '<BS>', text = 'remove', value = { remove = true } } } or nil
     local picked = require('stance.editor.prompt').one(schema, 'stance', extra)
