@@ -124,7 +124,7 @@ function M.show()
     for _, m in ipairs(list) do
       local group = m[3] == true and 'StanceOverlap' or (m[3] and hl.sign_group(m[3]))
       if group and vim.fn.hlexists(group) == 1 then
-        vim.api.nvim_buf_set_extmark(buf, ns, line - 1, m[1], { end_row = line - 1, end_col = m[2], hl_group = group })
+        require('stance.compat').add_highlight(buf, ns, group, line - 1, m[1], m[2])
       end
     end
   end
