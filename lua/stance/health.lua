@@ -48,6 +48,15 @@ function M.check()
       require('stance.root').marker, start))
   end
 
+  h.start('stance.nvim: annotator')
+  local name, source = require('stance.whoami').source()
+  local line = ('you annotate as %s (from %s)'):format(name, source)
+  if source == '$USER' or source == 'nothing set' then
+    h.warn(line, { 'Say who you are: setup{ annotator = "name" }, $STANCE_ANNOTATOR or `git config user.name`' })
+  else
+    h.ok(line)
+  end
+
   h.start('stance.nvim: configuration')
   local cok, cerr = pcall(require('stance.config').get)
   if cok then h.ok('options are valid') else h.error(tostring(cerr)) end
