@@ -79,6 +79,13 @@ describe('the study, end to end in a terminal', function()
       nv:key('D', has('document stance toward'), 'the target asked')
       nv:key('s', has('stance:'), 'the stance asked')
       nv:key('a', has('document (ana): sanctions against'), 'the document stance shown')
+      -- a narrower terminal: everything drawn again where the text now wraps
+      nv:tmux('resize-window', '-t', nv.name, '-x', '80', '-y', '30')
+      nv:wait(function(sc)
+        return colored('came under fire.')(sc) and has('document (ana): sanctions against')(sc)
+          and require('helpers.tmux').plain(sc):match('^[^\n]*') ~= nil
+          and #require('helpers.tmux').plain(sc):match('^[^\n]*') <= 80
+      end, 'the screen drawn again at 80 columns')
       -- done
       nv:keys(':Stance done')
       nv:key('Enter', has('done for ana'), 'marked done')
