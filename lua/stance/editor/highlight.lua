@@ -66,6 +66,8 @@ function M.other_group(name)
   if group and vim.fn.hlexists(group) == 1 then return group end
   return 'StanceOther'
 end
+--- The group of a suggestion's ghost text toward target `name` (in the target's color).
+function M.ghost_group(name) return 'StanceGhost_' .. name_part(name) end
 
 local function define(group, spec)
   spec.default = true
@@ -115,6 +117,8 @@ function M.define(schema)
   end
   for _, t in ipairs(targets) do
     define(M.target_group(t.name), { sp = t.color, underline = true, cterm = { underline = true } })
+    define(M.ghost_group(t.name), { fg = t.color, ctermfg = M.to_256(t.color), italic = true,
+      cterm = { italic = true } })
   end
   local plain = M.blend(dark and '#ffffff' or '#000000', bg, dark and 0.14 or 0.08)
   define('StanceLabel', { bg = plain, ctermbg = M.to_256(plain) })

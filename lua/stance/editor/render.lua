@@ -1,9 +1,12 @@
 --- Stance highlighting through one decoration provider: for each window about to be drawn,
 --- the C interval index gives the spans of the visible lines only (nothing is stored per
 --- annotation in Neovim), and each drawn line gets ephemeral extmarks: the stance's
---- background, the target's underline, a bold underline where spans overlap, and the labels
---- at the end of the line. Lines with annotations get a mark in the sign column (real
---- extmarks, only for the visible lines: Neovim 0.7 draws no ephemeral signs).
+--- background, the target's underline, a bold underline where spans overlap, and after an
+--- annotation (at the end of its sentence; of its line before Neovim 0.10) its label and its
+--- relations' marks; the layers of others show over yours or beside it (suggestions' ghosts
+--- are real marks: stance.editor.suggest). Lines with annotations of your own layer get a
+--- mark in the sign column (real extmarks, only for the visible lines: Neovim 0.7 draws no
+--- ephemeral signs). The document's stances are a virtual line under its first line.
 local M = {}
 local H = { rows = {}, attached = false }
 
@@ -325,7 +328,6 @@ local function on_line(_, win, buf, row)
       vim.list_extend(eol, e.chunks)
     end
   end
-  if list.ghost then eol[#eol + 1] = { '  ' .. list.ghost, 'StanceSuggestionText' } end
   if #eol > 0 then
     eol[1] = { ' ' .. eol[1][1], eol[1][2] }
     vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, { virt_text = eol, virt_text_pos = 'eol', ephemeral = true })

@@ -1,37 +1,33 @@
 --- :Stance summary: the stances of the document per target and paragraph (yours and, once
---- accepted, the model's), counts and shares for each stance of the schema, with a strip of
---- one mark per paragraph (the stance's key in its color, ◆ where several stances meet,
---- · none) in a side window.
+--- accepted, the model's), counts and shares of every stance value (the schema's, in its
+--- order, then any other the annotations use), with a strip of one mark per paragraph in a
+--- side window: the first stance ▲, the second ▼, any other ●, several ◆, none ·.
 local M = {}
+local H = {}
 
---- The stance names to report: the schema's, in its order, then any other the layer uses.
-local function stance_names(s, used)
-  local names, seen = {}, {}
-  local schema = s.corpus:schema()
-  for _, st in ipairs(schema and schema.stances or {}) do
-    names[#names + 1] = st.name
-    seen[st.name] = true
-  end
-  local rest = {}
-  for name in pairs(used) do
-    if not seen[name] then rest[#rest + 1] = name end
-  end
-  table.sort(rest)
-  vim.list_extend(names, rest)
-  return names
-end
+H.marks = { '▲', '▼' }
 
---- The mark of stance `name` in the strip: its key in the schema, else its first letter.
-local function mark_of(s, name)
-  local schema = s.corpus:schema()
-  local e = schema and schema.by.stance[name]
-  return (e and e.key) or vim.fn.strcharpart(name, 0, 1)
+--- The stance values to count: the schema's in its order, then the others found, sorted.
+function H.values(s, found)
+  local out, seen = {}, {}
+  for _, e in ipairs((s.corpus:schema() or {}).stances or {}) do
+    out[#out + 1], seen[e.name] = e.name, true
+  end
+  local extra = {}
+  for v in pairs(found) do
+    if not seen[v] then extra[#extra + 1] = v end
+  end
+  table.sort(extra)
+  for _, v in ipairs(extra) do
+    out[#out + 1] = v
+  end
+  return out
 end
 
 --- The summary lines of session `s`.
 ---@return string[] lines
 ---@return table strips { [target] = { marks per paragraph } }
----@return table marks { [line] = { {col, end, stance or false} } }: what to color
+---@return table marks { [mark] = stance } (the stance each single mark stands for)
 function M.lines(s)
   local doc = assert(s.corpus:document(s.rel))
   local frame = s:get_frame()
@@ -39,10 +35,10 @@ function M.lines(s)
   for i, p in ipairs(doc:paragraphs() or {}) do
     paras[i] = { frame:cp_to_buf(p.start), frame:cp_to_buf(p.stop) }
   end
-  local by_target, used = {}, {}
+  local by_target, found = {}, {}
   for _, r in ipairs(s.store:records('annotation')) do
     if r.stance and not r.orphan then
-      used[r.stance] = true
+      found[r.stance] = true
       local t = r.target or '(no target)'
       by_target[t] = by_target[t] or { total = {}, para = {} }
       local bt = by_target[t]
@@ -55,52 +51,46 @@ function M.lines(s)
       end
     end
   end
-  local names = stance_names(s, used)
+  local values = H.values(s, found)
+  local mark_of, marks = {}, {}
+  for i, v in ipairs(values) do
+    mark_of[v] = H.marks[i] or '●'
+    if H.marks[i] then marks[H.marks[i]] = v end
+  end
   local targets = vim.tbl_keys(by_target)
   table.sort(targets)
-  local lines, strips, marks = { ('stance of %s, %d paragraphs'):format(s.rel, #paras) }, {}, {}
+  local lines, strips = { ('stance of %s, %d paragraphs'):format(s.rel, #paras) }, {}
   if #targets == 0 then lines[#lines + 1] = 'no annotation with a stance yet' end
-  local function counts(tab, with_share)
-    local all = 0
-    for _, n in ipairs(names) do
-      all = all + (tab[n] or 0)
+  local function counts(t, shares)
+    local parts, all = {}, 0
+    for _, v in ipairs(values) do
+      all = all + (t[v] or 0)
     end
-    local parts = {}
-    for _, n in ipairs(names) do
-      local c = tab[n] or 0
-      parts[#parts + 1] = with_share and ('%s %d (%d%%)'):format(n, c, math.floor(100 * c / math.max(all, 1) + 0.5))
-        or ('%s %d'):format(n, c)
+    for _, v in ipairs(values) do
+      local n = t[v] or 0
+      if shares then
+        parts[#parts + 1] = ('%s %d (%d%%)'):format(v, n, math.floor(100 * n / math.max(all, 1) + 0.5))
+      else
+        parts[#parts + 1] = ('%s %d'):format(v, n)
+      end
     end
-    return table.concat(parts, ', '), all
+    return table.concat(parts, ', ')
   end
   for _, t in ipairs(targets) do
     local bt = by_target[t]
     lines[#lines + 1] = ''
-    lines[#lines + 1] = ('%s: %s'):format(t, (counts(bt.total, true)))
-    local strip, strip_marks = {}, {}
+    lines[#lines + 1] = ('%s: %s'):format(t, counts(bt.total, true))
+    local strip = {}
     for i = 1, #paras do
-      local p = bt.para[i] or {}
-      local present = {}
-      for _, n in ipairs(names) do
-        if (p[n] or 0) > 0 then present[#present + 1] = n end
+      local p, here = bt.para[i] or {}, {}
+      for _, v in ipairs(values) do
+        if (p[v] or 0) > 0 then here[#here + 1] = v end
       end
-      strip[i] = #present > 1 and '◆' or (#present == 1 and mark_of(s, present[1])) or '·'
-      strip_marks[i] = #present == 1 and present[1] or (#present > 1)
-      local text, all = counts(p, false)
-      if all > 0 then
-        lines[#lines + 1] = ('  ¶%-3d %s  %s'):format(i, strip[i], text)
-        local col = #('  ¶' .. ('%-3d'):format(i) .. ' ')
-        marks[#lines] = { { col, col + #strip[i], strip_marks[i] } }
-      end
+      strip[i] = #here == 0 and '·' or #here > 1 and '◆' or mark_of[here[1]]
+      if #here > 0 then lines[#lines + 1] = ('  ¶%-3d %s  %s'):format(i, strip[i], counts(p)) end
     end
     strips[t] = strip
     lines[#lines + 1] = '  ' .. table.concat(strip)
-    local col, row = 2, {}
-    for i = 1, #paras do
-      row[#row + 1] = { col, col + #strip[i], strip_marks[i] }
-      col = col + #strip[i]
-    end
-    marks[#lines] = row
   end
   return lines, strips, marks
 end
@@ -120,12 +110,11 @@ function M.show()
   pcall(vim.api.nvim_buf_set_name, buf, 'stance://summary/' .. s.rel)
   local ns = vim.api.nvim_create_namespace('stance_summary')
   local hl = require('stance.editor.highlight')
-  for line, list in pairs(marks) do
-    for _, m in ipairs(list) do
-      local group = m[3] == true and 'StanceOverlap' or (m[3] and hl.sign_group(m[3]))
-      if group and vim.fn.hlexists(group) == 1 then
-        require('stance.compat').add_highlight(buf, ns, group, line - 1, m[1], m[2])
-      end
+  for i, l in ipairs(lines) do
+    for pos, mark in l:gmatch('()([▲▼◆])') do
+      local group = marks[mark] and hl.sign_group(marks[mark]) or 'StanceOverlap'
+      if vim.fn.hlexists(group) == 0 then group = 'StanceOverlap' end
+      require('stance.compat').add_highlight(buf, ns, group, i - 1, pos - 1, pos - 1 + #mark)
     end
   end
   return buf
