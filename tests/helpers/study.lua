@@ -83,47 +83,29 @@ function M.doc_lines(s)
   return out
 end
 
---- The 256-color background (48;5;N) in force at the first character of `text` (its `nth`
---- occurrence on its row, default the first) on the screen, or nil.
+--- The background (a 256-color index) at the first character of `text` on the screen (its
+--- `nth` occurrence on its row, default the first), or nil: helpers.tmux reads the styles.
 ---@param screen string capture-pane -e
 ---@param text string
 ---@param nth integer|nil
 ---@return integer|nil
 function M.background_of(screen, text, nth)
-  for row in (screen .. '\n'):gmatch('(.-)\n') do
-    local plain = row:gsub('\27%[[%d;:]*m', '')
+  local tmux = require('helpers.tmux')
+  for _, row in ipairs(tmux.rows(screen)) do
+    local runs = tmux.styled(row)
+    local plain = ''
+    for _, r in ipairs(runs) do
+      plain = plain .. r.text
+    end
     local at = plain:find(text, 1, true)
     for _ = 2, nth or 1 do
       at = at and plain:find(text, at + 1, true)
     end
     if at then
-      -- walk the row, following the SGR codes, to byte `at` of its plain text
-      local bg, i, pos = nil, 1, 0
-      while i <= #row do
-        local sgr, j = row:match('^\27%[([%d;:]*)m()', i)
-        if sgr then
-          local p = {}
-          for v in (sgr .. ';'):gmatch('([^;]*);') do
-            p[#p + 1] = tonumber(v) or 0
-          end
-          local k = 1
-          while k <= #p do
-            if p[k] == 0 or p[k] == 49 then
-              bg = nil
-            elseif (p[k] == 38 or p[k] == 48) and p[k + 1] == 5 then
-              if p[k] == 48 then bg = p[k + 2] end
-              k = k + 2
-            elseif (p[k] == 38 or p[k] == 48) and p[k + 1] == 2 then
-              k = k + 4
-            end
-            k = k + 1
-          end
-          i = j
-        else
-          pos = pos + 1
-          if pos == at then return bg end
-          i = i + 1
-        end
+      local len = 0
+      for _, r in ipairs(runs) do
+        if at <= len + #r.text then return r.bg end
+        len = len + #r.text
       end
     end
   end

@@ -2,7 +2,7 @@
 --- `gD`) asks for the target, showing the stance each has now, then for the stance (or
 --- <BS> to remove it); `:Stance doc STANCE [TARGET]` and `:Stance doc - [TARGET]` say it at
 --- once. The document's stances are shown in a virtual line under its first line, in their
---- colors (stance.editor.render.doc_line).
+--- colors (draw).
 local M = {}
 local H = {}
 
@@ -41,6 +41,40 @@ function M.chunks(store, who)
     chunks[#chunks + 1] = { (d.target and (d.target .. ' ') or '') .. (d.stance or d.label or '?'), group }
   end
   return chunks
+end
+
+--- The document's stances (yours, and those of the layers shown over yours or beside) as a
+--- virtual line under the document's first line.
+function M.draw(s)
+  local names, stores = { s.annotator }, { s.store }
+  local sides = {}
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_buf(win) == s.buf then
+      local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
+      if ok and who then sides[who] = true end
+    end
+  end
+  local others = vim.tbl_keys(s.others)
+  table.sort(others)
+  for _, name in ipairs(others) do
+    if s.others[name].shown or sides[name] then
+      names[#names + 1], stores[#stores + 1] = name, s.others[name].store
+    end
+  end
+  -- made again only when document stances may have changed (see stance.editor.ops)
+  local key = table.concat(names, '\0') .. '\0' .. tostring(s.store) .. '\0' .. (s.meta_version or 0)
+  if s.doc_key == key then return end
+  s.doc_key = key
+  local ns = vim.api.nvim_create_namespace('stance_document')
+  local lines = {}
+  for i, store in ipairs(stores) do
+    lines[#lines + 1] = M.chunks(store, names[i])
+  end
+  if #lines == 0 then
+    vim.api.nvim_buf_clear_namespace(s.buf, ns, 0, -1)
+    return
+  end
+  pcall(vim.api.nvim_buf_set_extmark, s.buf, ns, 0, 0, { id = 1, virt_lines = lines })
 end
 
 --- The doclabel of `target` (nil: the one without a target) in the session's layer.

@@ -76,40 +76,6 @@ local function describe(rec)
 end
 M.describe = describe
 
---- Location-list items of the relations of the session's layer: one per relation, at its
---- source, with its type and the texts of both ends.
-function M.relation_items(s)
-  local items = {}
-  local function text(id, max)
-    local r = s.store:get(id)
-    if not r then return '(gone)' end
-    if r.orphan or not r.spans then return '"' .. (r.quote or '') .. '" (orphan)' end
-    return '"' .. M.quote(s.buf, r.spans, max) .. '"'
-  end
-  local rels = s.store:records('relation')
-  local function first(id)
-    local r = s.store:get(id)
-    return r and not r.orphan and r.spans and r.spans[1][1] or math.huge
-  end
-  table.sort(rels, function(a, b)
-    if first(a.from) ~= first(b.from) then return first(a.from) < first(b.from) end
-    return a.id < b.id
-  end)
-  for i, rel in ipairs(rels) do
-    local from = s.store:get(rel.from)
-    local item = { bufnr = s.buf,
-      text = ('[%d] %s %s %s'):format(i, text(rel.from, 40), rel.type or '?', text(rel.to, 40)) }
-    if from and from.spans and not from.orphan then
-      local r1, c1 = where.pos(s.buf, from.spans[1][1])
-      item.lnum, item.col = r1 + 1, c1 + 1
-    else
-      item.valid = 0
-    end
-    items[#items + 1] = item
-  end
-  return items
-end
-
 --- Fill the location list with the document's annotations (`filter`: a label, target or
 --- stance, "orphans", "conflicts"; or "relations" for the relations); open it. Returns the
 --- number of items.
@@ -119,7 +85,7 @@ function M.list(filter)
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
   if filter == 'relations' then
-    local items = M.relation_items(s)
+    local items = require('stance.editor.relations').items(s)
     vim.fn.setloclist(0, {}, ' ', { title = ('stance: %s (relations)'):format(s.rel), items = items })
     if #items == 0 then
       require('stance.notify').warn('no relations in this document (gL on one annotation, then on the other)')

@@ -44,12 +44,24 @@ function H.move(from, to, id)
   return rec
 end
 
+--- What must be drawn again when record `rec` comes or goes: its spans, or for a relation
+--- those of both of its annotations (their marks change).
+function H.damage(s, rec)
+  if rec.kind == 'relation' then
+    s:damage(s.store:get(rec.from))
+    s:damage(s.store:get(rec.to))
+  else
+    s:damage(rec)
+  end
+end
+
 --- Take record `id` of the live store out of the drawing cache and the counts.
 function H.leave(s, id)
   local rec = s.store:get(id)
   if rec then
     s:count(rec, -1)
     s:forget(rec.slot)
+    H.damage(s, rec)
   end
 end
 
@@ -59,6 +71,7 @@ function H.enter(s, id)
   if rec then
     s:count(rec, 1)
     s:forget(rec.slot)
+    H.damage(s, rec)
   end
 end
 
@@ -233,6 +246,7 @@ function M.remove(s, id)
   local undo, redo = {}, {}
   for _, rel in ipairs(s.store:records('relation')) do
     if rel.from == id or rel.to == id then
+      H.leave(s, rel.id)
       H.move(s.store, s.trash, rel.id)
       undo[#undo + 1] = { op = 'restore', id = rel.id }
       redo[#redo + 1] = { op = 'trash', id = rel.id }
@@ -268,6 +282,7 @@ function M.add(s, kind, fields)
   rec.created = now()
   ok, err = s.store:add(rec)
   if not ok then return nil, err end
+  H.enter(s, rec.id)
   H.added(s, rec.id)
   H.record(s, kind == 'relation' and 'link' or 'document stance', { { op = 'trash', id = rec.id } },
     { { op = 'restore', id = rec.id } })
