@@ -153,7 +153,7 @@ function M.save(s, opts)
     return true
   end
   local records = s.store:count('annotation') + s.store:count('relation') + s.store:count('doclabel')
-  if not s.file.exists and records == 0 then
+  if not s.file.exists and records == 0 and s.store:header().status == nil then
     s.dirty = false -- nothing to write, and no file yet: do not create an empty one
     return true
   end
@@ -231,8 +231,18 @@ function M.merge(s, frame, ours_text, disk)
       local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
         vim.fn.fnamemodify(s.path, ':~:.'), total.theirs, total.ours)
       if total.conflicts > 0 then
+        local quotes = {}
+        for i, id in ipairs(total.conflict_ids) do
+          if i > 3 then
+            quotes[#quotes + 1] = '…'
+            break
+          end
+          local rec = s.store:get(id)
+          quotes[#quotes + 1] = rec and rec.spans and not rec.orphan
+            and ('"%s"'):format(require('stance.editor.nav').quote(s.buf, rec.spans, 30)) or id
+        end
         require('stance.notify').warn(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
-          :format(total.conflicts, table.concat(total.conflict_ids, ', ')))
+          :format(total.conflicts, table.concat(quotes, ', ')))
       else
         require('stance.notify').notify(msg)
       end
