@@ -882,7 +882,10 @@ describe('the editor', function()
     assert.are.same({ { 9, 27 } }, recs[1].spans) -- BOM 1, "Ça va." 6, CR LF 2
     assert.are.equal('Non, ça ne va pas.', recs[1].quote)
     vim.cmd('bwipeout!')
+    local preload = require('stance.editor.preload')
+    preload.MIN_SIZE = 0 -- files this small are read at attach otherwise
     s = assert(open(d, 'crlf.txt'))
+    preload.MIN_SIZE = 256 * 1024
     assert.is_true(s.preloaded) -- read on threads during the open, frame made for CR LF
     assert.is_nil(s.frame_text) -- the frame made on the thread serves the buffer
     assert.are.equal('Non, ça ne va pas.', require('stance.editor.nav').quote(s.buf, s.store:records('annotation')[1].spans))
@@ -891,7 +894,16 @@ describe('the editor', function()
   it('reads the layer on threads while Neovim reads the document, as a read after would', function()
     local d = corpus()
     require('stance').setup({ annotator = 'ana' })
+    local preload = require('stance.editor.preload')
+    -- a small annotation file is read at attach: no thread is started
     local s = assert(open(d, '01_charge_works.txt'))
+    assert.is_nil(s.preloaded)
+    local small = s.store:write()
+    vim.cmd('bwipeout!')
+    preload.MIN_SIZE = 0 -- from here on, as a big one is
+    finally(function() preload.MIN_SIZE = 256 * 1024 end)
+    s = assert(open(d, '01_charge_works.txt'))
+    assert.are.equal(small, s.store:write())
     assert.is_true(s.preloaded)
     assert.is_nil(require('stance.editor.preload').pending[s.buf])
     local function spans(store)
@@ -928,7 +940,6 @@ describe('the editor', function()
     s = assert(open(d, '01_charge_works.txt'))
     assert.is_true(s.file.cached)
     -- a load nobody takes is kept until its threads are done, then let go
-    local preload = require('stance.editor.preload')
     local buf = vim.api.nvim_create_buf(true, false)
     preload.start(buf, d .. '/02_charge_unfair.txt')
     assert.truthy(preload.pending[buf])
