@@ -16,23 +16,31 @@
 
 typedef enum { Q_WORD, Q_PREFIX, Q_PHRASE, Q_AND, Q_OR, Q_NOT, Q_ALL } qkind;
 
+/* AND and OR take any number of operands (a chain of terms is one node, not a deep tree);
+ * NOT takes what it keeps first, then what it removes. */
 typedef struct qnode {
   qkind kind;
-  struct qnode *a, *b;          /* operands */
+  struct qnode **kids;
+  size_t nkids, kids_cap;
   char **words;                 /* folded words of a leaf */
   size_t *lens;
-  size_t nwords;
+  size_t nwords, words_cap;
+  int depth;                    /* of the tree below, this node included */
 } qnode;
 
 struct stance_query {
   qnode *root;
 };
 
+/* Every recursion over a query (parsing, running, freeing) is bounded by this depth:
+ * parentheses and NOT nest, a chain of AND or OR does not. */
+#define MAX_DEPTH 64
+
 static void free_node(qnode *n) {
   size_t i;
   if (n == NULL) return;
-  free_node(n->a);
-  free_node(n->b);
+  for (i = 0; i < n->nkids; i++) free_node(n->kids[i]);
+  free(n->kids);
   for (i = 0; i < n->nwords; i++) free(n->words[i]);
   free(n->words);
   free(n->lens);
@@ -51,6 +59,7 @@ typedef struct parser {
   char *err;
   size_t errlen, *col;
   int failed, oom;
+  int nesting;                  /* open parentheses and NOTs around the current term */
 } parser;
 
 static void fail(parser *p, size_t at, const char *msg) {
@@ -60,6 +69,26 @@ static void fail(parser *p, size_t at, const char *msg) {
   *p->col = at + 1;
 }
 
+/* Add `kid` to n's operands (n takes it, or frees it on failure). 0 or -1. */
+static int adopt(parser *p, qnode *n, qnode *kid) {
+  if (n->nkids == n->kids_cap) {
+    size_t cap = n->kids_cap ? n->kids_cap * 2 : 2;
+    qnode **k = cap <= SIZE_MAX / sizeof *k ? realloc(n->kids, cap * sizeof *k) : NULL;
+    if (k == NULL) {
+      p->oom = 1;
+      free_node(kid);
+      return -1;
+    }
+    n->kids = k;
+    n->kids_cap = cap;
+  }
+  n->kids[n->nkids++] = kid;
+  if (kid->depth + 1 > n->depth) n->depth = kid->depth + 1;
+  return 0;
+}
+
+/* A node of `kind` over a and b (either may be NULL); it takes them, or frees them when it
+ * cannot be made. */
 static qnode *node(parser *p, qkind kind, qnode *a, qnode *b) {
   qnode *n = calloc(1, sizeof *n);
   if (n == NULL) {
@@ -69,8 +98,37 @@ static qnode *node(parser *p, qkind kind, qnode *a, qnode *b) {
     return NULL;
   }
   n->kind = kind;
-  n->a = a;
-  n->b = b;
+  n->depth = 1;
+  if (a != NULL && adopt(p, n, a) != 0) {
+    free_node(b);
+    free_node(n);
+    return NULL;
+  }
+  if (b != NULL && adopt(p, n, b) != 0) {
+    free_node(n);
+    return NULL;
+  }
+  return n;
+}
+
+/* `left op right`: right joins left's operands when left is already such a chain (AND and
+ * OR are associative, and (a NOT b) NOT c is a NOT b NOT c: what is kept comes first). */
+static qnode *chain(parser *p, qkind kind, qnode *left, qnode *right, size_t at) {
+  qnode *n;
+  if (left->kind == kind) {
+    n = left;
+    if (adopt(p, n, right) != 0) {
+      free_node(n);
+      return NULL;
+    }
+  } else if ((n = node(p, kind, left, right)) == NULL) {
+    return NULL;
+  }
+  if (n->depth > MAX_DEPTH) {
+    fail(p, at, "the query nests too deeply (parentheses and NOT, more than 64 levels)");
+    free_node(n);
+    return NULL;
+  }
   return n;
 }
 
@@ -84,8 +142,8 @@ static void skip_blanks(parser *p) {
 static int keyword(parser *p, const char *kw) {
   size_t n = strlen(kw), e = p->i + n;
   if (p->i + n > p->len || memcmp(p->s + p->i, kw, n) != 0) return 0;
-  if (e < p->len && p->s[e] != ' ' && p->s[e] != '\t' && p->s[e] != '\n' && p->s[e] != '(' &&
-      p->s[e] != '"')
+  if (e < p->len && p->s[e] != ' ' && p->s[e] != '\t' && p->s[e] != '\n' && p->s[e] != '\r' &&
+      p->s[e] != '(' && p->s[e] != '"')
     return 0;
   return 1;
 }
@@ -98,23 +156,27 @@ typedef struct collect {
 static int collect_word(void *ud, size_t start, size_t end, const char *folded, size_t n,
                         int broken) {
   collect *c = ud;
-  char **w;
-  size_t *l;
+  qnode *q = c->n;
   (void)start;
   (void)end;
   (void)broken;
-  w = realloc(c->n->words, (c->n->nwords + 1) * sizeof *w);
-  if (w == NULL) goto oom;
-  c->n->words = w;
-  l = realloc(c->n->lens, (c->n->nwords + 1) * sizeof *l);
-  if (l == NULL) goto oom;
-  c->n->lens = l;
-  w[c->n->nwords] = malloc(n + 1);
-  if (w[c->n->nwords] == NULL) goto oom;
-  memcpy(w[c->n->nwords], folded, n);
-  w[c->n->nwords][n] = '\0';
-  l[c->n->nwords] = n;
-  c->n->nwords++;
+  if (q->nwords == q->words_cap) {
+    size_t cap = q->words_cap ? q->words_cap * 2 : 4;
+    char **w;
+    size_t *l;
+    if (cap > SIZE_MAX / sizeof *w) goto oom;
+    if ((w = realloc(q->words, cap * sizeof *w)) == NULL) goto oom;
+    q->words = w;
+    if ((l = realloc(q->lens, cap * sizeof *l)) == NULL) goto oom;
+    q->lens = l;
+    q->words_cap = cap;
+  }
+  q->words[q->nwords] = malloc(n + 1);
+  if (q->words[q->nwords] == NULL) goto oom;
+  memcpy(q->words[q->nwords], folded, n);
+  q->words[q->nwords][n] = '\0';
+  q->lens[q->nwords] = n;
+  q->nwords++;
   return 0;
 oom:
   c->oom = 1;
@@ -152,6 +214,15 @@ static qnode *leaf(parser *p, const char *text, size_t n, size_t at, int quoted)
 
 static qnode *parse_or(parser *p);
 
+/* Entering a parenthesis or a NOT: refused beyond MAX_DEPTH, before any recursion. */
+static int nest(parser *p, size_t at) {
+  if (++p->nesting > MAX_DEPTH) {
+    fail(p, at, "the query nests too deeply (parentheses and NOT, more than 64 levels)");
+    return -1;
+  }
+  return 0;
+}
+
 static qnode *parse_primary(parser *p) {
   size_t start;
   skip_blanks(p);
@@ -162,8 +233,10 @@ static qnode *parse_primary(parser *p) {
   start = p->i;
   if (p->s[p->i] == '(') {
     qnode *n;
+    if (nest(p, start) != 0) return NULL;
     p->i++;
     n = parse_or(p);
+    p->nesting--;
     if (n == NULL) return NULL;
     skip_blanks(p);
     if (p->i >= p->len || p->s[p->i] != ')') {
@@ -197,56 +270,102 @@ static qnode *parse_primary(parser *p) {
 static qnode *parse_unary(parser *p) {
   skip_blanks(p);
   if (keyword(p, "NOT")) {
-    qnode *a;
+    size_t at = p->i;
+    qnode *a, *all;
+    if (nest(p, at) != 0) return NULL;
     p->i += 3;
     a = parse_unary(p);
+    p->nesting--;
     if (a == NULL) return NULL;
-    return node(p, Q_NOT, node(p, Q_ALL, NULL, NULL), a);
+    all = node(p, Q_ALL, NULL, NULL);
+    if (all == NULL) {
+      free_node(a);
+      return NULL;
+    }
+    return chain(p, Q_NOT, all, a, at);
   }
   return parse_primary(p);
 }
 
+/* Terms joined by AND (said or implied) and NOT: `a NOT b c NOT d` is (a AND c) NOT (b, d),
+ * one node whatever the number of terms. */
 static qnode *parse_and(parser *p) {
-  qnode *left = parse_unary(p);
+  qnode *left = parse_unary(p), *removed = NULL, *n;
+  size_t i, not_at = 0;
   while (left != NULL) {
     qnode *right;
+    size_t at;
+    int negated = 0;
     skip_blanks(p);
     if (p->i >= p->len || p->s[p->i] == ')' || keyword(p, "OR")) break;
     if (keyword(p, "AND")) p->i += 3;
     skip_blanks(p);
+    at = p->i;
     if (keyword(p, "NOT")) {
       p->i += 3;
-      right = parse_unary(p);
-      if (right == NULL) {
-        free_node(left);
-        return NULL;
-      }
-      left = node(p, Q_NOT, left, right);
-      continue;
+      negated = 1;
     }
     right = parse_unary(p);
     if (right == NULL) {
       free_node(left);
-      return NULL;
+      left = NULL;
+      break;
     }
-    left = node(p, Q_AND, left, right);
+    if (!negated) {
+      left = chain(p, Q_AND, left, right, at);
+      continue;
+    }
+    if (removed == NULL && (removed = node(p, Q_NOT, NULL, NULL)) == NULL) {
+      free_node(right);
+      free_node(left);
+      left = NULL;
+      break;
+    }
+    if (adopt(p, removed, right) != 0) {
+      free_node(left);
+      left = NULL;
+      break;
+    }
+    not_at = at;
   }
-  return left;
+  if (removed == NULL) return left;
+  if (left == NULL || (n = node(p, Q_NOT, left, NULL)) == NULL) {
+    free_node(removed);
+    return NULL;
+  }
+  for (i = 0; i < removed->nkids; i++) {
+    qnode *kid = removed->kids[i];
+    removed->kids[i] = NULL;
+    if (adopt(p, n, kid) != 0) break;
+  }
+  free_node(removed); /* its operands moved to n (or are NULL) */
+  if (p->oom) {
+    free_node(n);
+    return NULL;
+  }
+  if (n->depth > MAX_DEPTH) {
+    fail(p, not_at, "the query nests too deeply (parentheses and NOT, more than 64 levels)");
+    free_node(n);
+    return NULL;
+  }
+  return n;
 }
 
 static qnode *parse_or(parser *p) {
   qnode *left = parse_and(p);
   while (left != NULL) {
     qnode *right;
+    size_t at;
     skip_blanks(p);
     if (!keyword(p, "OR")) break;
+    at = p->i;
     p->i += 2;
     right = parse_and(p);
     if (right == NULL) {
       free_node(left);
       return NULL;
     }
-    left = node(p, Q_OR, left, right);
+    left = chain(p, Q_OR, left, right, at);
   }
   return left;
 }
@@ -405,6 +524,20 @@ static int cmp_occ(const void *a, const void *b) {
   return (x->words > y->words) - (x->words < y->words);
 }
 
+/* The last document's occurrences in order, each once (a word the query names twice
+ * matches the same places twice). */
+static void sort_last_doc(plist *l) {
+  uint32_t from, i, k;
+  if (l->oom || l->ndocs == 0) return;
+  from = l->start[l->ndocs - 1];
+  qsort(l->occ + from, l->nocc - from, sizeof *l->occ, cmp_occ);
+  for (i = k = from; i < l->nocc; i++)
+    if (k == from || l->occ[i].pos != l->occ[k - 1].pos || l->occ[i].words != l->occ[k - 1].words)
+      l->occ[k++] = l->occ[i];
+  l->nocc = k;
+  l->start[l->ndocs] = k;
+}
+
 /* Union of two lists (both documents and occurrences). */
 static void plist_union(const plist *a, const plist *b, plist *out) {
   uint32_t i = 0, j = 0, k;
@@ -423,9 +556,7 @@ static void plist_union(const plist *a, const plist *b, plist *out) {
       for (k = a->start[i]; k < a->start[i + 1]; k++) plist_occ(out, a->occ[k].pos, a->occ[k].words);
     if (tb)
       for (k = b->start[j]; k < b->start[j + 1]; k++) plist_occ(out, b->occ[k].pos, b->occ[k].words);
-    if (ta && tb && !out->oom)
-      qsort(out->occ + out->start[out->ndocs - 1], out->nocc - out->start[out->ndocs - 1],
-            sizeof *out->occ, cmp_occ);
+    if (ta && tb) sort_last_doc(out);
     i += (uint32_t)ta;
     j += (uint32_t)tb;
   }
@@ -443,9 +574,7 @@ static void plist_and(const plist *a, const plist *b, plist *out) {
       plist_doc(out, a->docs[i]);
       for (k = a->start[i]; k < a->start[i + 1]; k++) plist_occ(out, a->occ[k].pos, a->occ[k].words);
       for (k = b->start[j]; k < b->start[j + 1]; k++) plist_occ(out, b->occ[k].pos, b->occ[k].words);
-      if (!out->oom)
-        qsort(out->occ + out->start[out->ndocs - 1], out->nocc - out->start[out->ndocs - 1],
-              sizeof *out->occ, cmp_occ);
+      sort_last_doc(out);
       i++;
       j++;
     }
@@ -570,20 +699,28 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
       return;
     }
     default: {
-      plist a, b;
-      memset(&a, 0, sizeof a);
-      memset(&b, 0, sizeof b);
-      eval(n->a, seg, ix, &a);
-      eval(n->b, seg, ix, &b);
-      if (n->kind == Q_AND)
-        plist_and(&a, &b, out);
-      else if (n->kind == Q_OR)
-        plist_union(&a, &b, out);
-      else
-        plist_not(&a, &b, out);
-      if (a.oom || b.oom) out->oom = 1;
-      plist_free(&a);
-      plist_free(&b);
+      /* AND, OR, NOT: the first operand, then each of the others in turn */
+      plist acc, k, out2;
+      size_t i;
+      memset(&acc, 0, sizeof acc);
+      eval(n->kids[0], seg, ix, &acc);
+      for (i = 1; i < n->nkids && !acc.oom; i++) {
+        memset(&k, 0, sizeof k);
+        memset(&out2, 0, sizeof out2);
+        eval(n->kids[i], seg, ix, &k);
+        if (n->kind == Q_AND)
+          plist_and(&acc, &k, &out2);
+        else if (n->kind == Q_OR)
+          plist_union(&acc, &k, &out2);
+        else
+          plist_not(&acc, &k, &out2);
+        if (k.oom) out2.oom = 1;
+        plist_free(&k);
+        plist_free(&acc);
+        acc = out2;
+      }
+      plist_free(out);
+      *out = acc;
     }
   }
 }

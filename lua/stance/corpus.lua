@@ -4,10 +4,19 @@
 ---@field root string absolute path
 ---@field idx userdata the stance.index
 ---@field loaded boolean the persisted index was looked at
----@field annotator string who writes by default (see stance.whoami)
+---@field annotator string who writes by default (see stance.whoami; looked up on first use,
+--- so that what needs no annotator, e.g. a search, starts no `git config`)
 local M = {}
-M.__index = M
 local H = {}
+
+function M.__index(self, key)
+  if key == 'annotator' then
+    local name = require('stance.whoami').name()
+    rawset(self, 'annotator', name)
+    return name
+  end
+  return M[key]
+end
 
 --- Open the corpus at or above `path` (default: the current directory).
 ---@param path string|nil
@@ -26,7 +35,6 @@ function M.open(path)
     -- documents are cached weakly: iterating over 40k of them keeps only those in use
     -- (and those with unsaved changes, which `layers` holds)
     docs_cache = setmetatable({}, { __mode = 'v' }),
-    annotator = require('stance.whoami').name(),
   }, M)
 end
 

@@ -198,6 +198,64 @@ static void queries_report_syntax_errors(void) {
   }
 }
 
+/* Hostile sizes: nesting is refused with a message, before any deep recursion; long flat
+ * queries (a chain of AND, OR or NOT) are one node and run. */
+static void queries_refuse_deep_nesting_and_run_long_chains(void) {
+  const char *docs[] = {"alpha beta", "alpha gamma", "beta gamma", "delta"};
+  stance_index *ix = stance_index_new();
+  stance_segment_builder *b = stance_builder_new();
+  stance_segment *seg;
+  size_t n = 200000, i, col;
+  char *q = malloc(10 * n + 16), err[128];
+  stance_query *query;
+  int d;
+  for (d = 0; d < 4; d++) {
+    stance_doc doc;
+    char path[16];
+    memset(&doc, 0, sizeof doc);
+    snprintf(path, sizeof path, "%c.txt", 'a' + d);
+    doc.path = path;
+    stance_builder_add(b, (uint32_t)stance_index_add_doc(ix, &doc), docs[d], strlen(docs[d]));
+  }
+  seg = stance_builder_finish(b);
+  stance_index_add_segment(ix, seg);
+  stance_segment_unref(seg);
+  /* 200,000 parentheses, and as many NOTs: refused at the 65th level */
+  for (i = 0; i < n; i++) q[i] = '(';
+  q[n] = 'a';
+  for (i = 0; i < n; i++) q[n + 1 + i] = ')';
+  query = stance_query_parse(q, 2 * n + 1, err, sizeof err, &col);
+  CHECK(query == NULL);
+  CHECK_STR(err, "the query nests too deeply (parentheses and NOT, more than 64 levels)");
+  CHECK_INT(col, 65);
+  for (i = 0; i < n; i++) memcpy(q + 4 * i, "NOT ", 4);
+  memcpy(q + 4 * n, "a", 2);
+  query = stance_query_parse(q, strlen(q), err, sizeof err, &col);
+  CHECK(query == NULL);
+  CHECK_INT(col, 4 * 64 + 1);
+  /* 64 levels are fine */
+  for (i = 0; i < 63; i++) q[i] = '(';
+  memcpy(q + 63, "alpha", 5);
+  for (i = 0; i < 63; i++) q[68 + i] = ')';
+  q[131] = '\0';
+  CHECK_INT(run(ix, q), 2);
+  /* long chains: 200,000 terms ANDed, ORed, and alternating with NOT */
+  for (i = 0; i < n; i++) memcpy(q + 6 * i, "alpha ", 6);
+  q[6 * n - 1] = '\0';
+  CHECK_INT(run(ix, q), 2); /* an occurrence is one hit, however often the query names it */
+  for (i = 0; i < n; i++) memcpy(q + 6 * i, i % 2 ? "OR be " : "alpha ", 6);
+  memcpy(q + 6 * n - 6, "delta", 6);
+  query = stance_query_parse(q, strlen(q), err, sizeof err, &col);
+  CHECK(query != NULL);
+  stance_query_free(query);
+  for (i = 0; i < n; i++) memcpy(q + 10 * i, i % 2 ? "NOT delta " : "alpha     ", 10);
+  q[10 * n - 1] = '\0';
+  CHECK_INT(run(ix, q), 2);
+  free(q);
+  stance_builder_free(b);
+  stance_index_free(ix);
+}
+
 static void index_file_round_trips_and_refuses_corruption(void) {
   corpus *c = malloc(sizeof *c);
   stance_index *ix, *back;
@@ -244,5 +302,6 @@ const test_case index_tests[] = {
     {"index_matches_a_brute_force_search", index_matches_a_brute_force_search},
     {"queries_combine_documents", queries_combine_documents},
     {"queries_report_syntax_errors", queries_report_syntax_errors},
+    {"queries_refuse_deep_nesting_and_run_long_chains", queries_refuse_deep_nesting_and_run_long_chains},
     {"index_file_round_trips_and_refuses_corruption", index_file_round_trips_and_refuses_corruption},
     {NULL, NULL}};
