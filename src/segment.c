@@ -158,6 +158,65 @@ static int in_list(const char *const *list, const char *w, size_t n) {
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+/* The length of the blank at s[i] (before `end`): ASCII white space, or a Unicode space
+ * (no-break space, the spaces of U+2000 to U+200A, narrow no-break space, ideographic
+ * space, line and paragraph separators, next line); 0 when there is none. A no-break space
+ * after a full stop separates sentences like a space: typesetters put one after "Mr." to
+ * keep it with the name, and the abbreviation rules keep those together. */
+static size_t blank_at(const char *s, size_t i, size_t end) {
+  const unsigned char *u = (const unsigned char *)s;
+  if (i >= end) return 0;
+  if (is_space(s[i])) return 1;
+  if (u[i] < 0xC2) return 0;
+  if (u[i] == 0xC2 && i + 1 < end) return (u[i + 1] == 0xA0 || u[i + 1] == 0x85) ? 2 : 0;
+  if (i + 2 >= end) return 0;
+  if (u[i] == 0xE2 && u[i + 1] == 0x80)
+    return (u[i + 2] >= 0x80 && u[i + 2] <= 0x8A) || u[i + 2] == 0xA8 || u[i + 2] == 0xA9 ||
+                   u[i + 2] == 0xAF
+               ? 3
+               : 0;
+  if (u[i] == 0xE2 && u[i + 1] == 0x81 && u[i + 2] == 0x9F) return 3;
+  if (u[i] == 0xE3 && u[i + 1] == 0x80 && u[i + 2] == 0x80) return 3;
+  if (u[i] == 0xE1 && u[i + 1] == 0x9A && u[i + 2] == 0x80) return 3;
+  return 0;
+}
+
+/* The length of the blank that ends at s[i - 1] (not before `start`), 0 when none. */
+static size_t blank_before(const char *s, size_t start, size_t i) {
+  size_t k;
+  if (i > start && is_space(s[i - 1])) return 1;
+  for (k = 2; k <= 3; k++)
+    if (i >= start + k && blank_at(s, i - k, i) == k) return k;
+  return 0;
+}
+
+/* [*a, *b) without blanks at either end. */
+static void trim_blanks(const char *s, size_t *a, size_t *b) {
+  size_t k;
+  while ((k = blank_at(s, *a, *b)) > 0) *a += k;
+  while ((k = blank_before(s, *a, *b)) > 0) *b -= k;
+}
+
+/* Is the word w (n bytes, with a dot inside) an abbreviation written with dots, like
+ * U.S, U.N, e.g, Ph.D or a.m: letters in groups of one or two? A domain name or an
+ * address (www.example.com, 38north.org/2014/x/, bbc.co.uk) is not one: the full stop
+ * after it ends a sentence like after any word. */
+static int dotted_abbreviation(const char *w, size_t n) {
+  size_t i, run = 0;
+  for (i = 0; i < n; i++) {
+    char c = w[i];
+    if (c == '.') {
+      if (run == 0 || run > 2) return 0;
+      run = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      run++;
+    } else {
+      return 0;
+    }
+  }
+  return run >= 1 && run <= 2;
+}
+
 /* A closing quote or bracket: ' " ) ] and the curly quotes ’ ” (UTF-8). Returns its length. */
 static int closer_at(const char *s, size_t i, size_t end) {
   if (s[i] == '"' || s[i] == '\'' || s[i] == ')' || s[i] == ']') return 1;
@@ -199,12 +258,12 @@ static int sentence_start(const char *s, size_t i, size_t end, const char **w, s
 static int period_ends(const char *s, size_t wa, size_t dot, const char *next, size_t next_n) {
   size_t n = dot - wa;
   const char *w = s + wa;
-  int internal_dot = memchr(w, '.', n) != NULL;
   if (n == 0) return 1;
   if (in_list(titles, w, n)) return 0;
   /* an initial: one upper-case letter (J. R. Haines) */
   if (n == 1 && w[0] >= 'A' && w[0] <= 'Z') return in_list(starters, next, next_n) && next_n > 1;
-  if (in_list(abbreviations, w, n) || internal_dot) return in_list(starters, next, next_n);
+  if (in_list(abbreviations, w, n) || (memchr(w, '.', n) != NULL && dotted_abbreviation(w, n)))
+    return in_list(starters, next, next_n);
   return 1;
 }
 
@@ -216,7 +275,7 @@ typedef struct sent_ctx {
 } sent_ctx;
 
 static int emit(sent_ctx *c, size_t a, size_t b) {
-  trim(c->s, &a, &b);
+  trim_blanks(c->s, &a, &b);
   if (a >= b) return 0;
   c->count++;
   if (c->cb(c->ud, a, b)) c->stop = 1;
@@ -227,7 +286,7 @@ static int emit(sent_ctx *c, size_t a, size_t b) {
 static size_t word_before(const char *s, size_t pa, size_t term) {
   const unsigned char *u = (const unsigned char *)s;
   size_t wa = term;
-  while (wa > pa && !is_space(s[wa - 1])) wa--;
+  while (wa > pa && blank_before(s, pa, wa) == 0) wa--;
   for (;;) {
     if (wa < term && (s[wa] == '"' || s[wa] == '\'' || s[wa] == '(' || s[wa] == '[')) {
       wa++;
@@ -274,9 +333,13 @@ static int paragraph_sentences(void *ud, size_t pa, size_t pb) {
     }
     i = after;
     /* only before a blank (4.2, U.S.A and e.g. inside a word are not ends) */
-    if (after < pb && !is_space(s[after])) continue;
+    if (after < pb && blank_at(s, after, pb) == 0) continue;
     j = after;
-    while (j < pb && is_space(s[j])) j++;
+    while (j < pb) {
+      size_t k = blank_at(s, j, pb);
+      if (k == 0) break;
+      j += k;
+    }
     if (j >= pb) break; /* the paragraph's end is a sentence end anyway */
     if (!sentence_start(s, j, pb, &next, &next_n)) continue;
     if (s[term] == '.' && tend - term > 1) {

@@ -161,6 +161,24 @@ static void sentences_handle_abbreviations_quotes_and_decimals(void) {
       {"It spans\nlines. Next one.", "[It spans\nlines.][Next one.]"},
       {"Wait... what happened? Nothing.", "[Wait... what happened?][Nothing.]"},
       {"At 5 a.m. the bus left.", "[At 5 a.m. the bus left.]"},
+      /* acronyms with dots: no break inside or after them before a word that goes on */
+      {"Six months after sanctions under U.N. Security Council Resolution 2270, it held.",
+       "[Six months after sanctions under U.N. Security Council Resolution 2270, it held.]"},
+      {"The U.S.-led talks and the U.S.\xe2\x80\x99 position. Then.",
+       "[The U.S.-led talks and the U.S.\xe2\x80\x99 position.][Then.]"},
+      {"The U. S. Senate voted. U.N. envoys agreed.", "[The U. S. Senate voted.][U.N. envoys agreed.]"},
+      {"The U.S.\xc2\xa0Senate voted.", "[The U.S.\xc2\xa0Senate voted.]"},
+      {"He moved to the U.S. He likes it.", "[He moved to the U.S.][He likes it.]"},
+      /* a no-break space (or another Unicode space) after a full stop ends a sentence */
+      {"It is wrong.\xc2\xa0They are nonsensical.", "[It is wrong.][They are nonsensical.]"},
+      {"It is wrong.\xe2\x80\xaf\xc2\xa0They are.\xe3\x80\x80Yes.",
+       "[It is wrong.][They are.][Yes.]"},
+      {"Ask Mr.\xc2\xa0Kim. He knows.", "[Ask Mr.\xc2\xa0Kim.][He knows.]"},
+      /* a domain name or an address before the full stop does not hide the end */
+      {"(See www.example.com/a?b=c&d=buffer.) Cuba is next.", "[(See www.example.com/a?b=c&d=buffer.)][Cuba is next.]"},
+      {"(See http://38north.org/2014/11/x/.) Cuba is next.", "[(See http://38north.org/2014/11/x/.)][Cuba is next.]"},
+      {"Read it at bbc.co.uk. Cuba is next.", "[Read it at bbc.co.uk.][Cuba is next.]"},
+      {"Served in the House (D-Calif.) from 1993.", "[Served in the House (D-Calif.) from 1993.]"},
   };
   size_t i;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {

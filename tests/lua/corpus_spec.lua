@@ -108,6 +108,18 @@ describe('corpus', function()
     }) do
       assert.is_true(all[want] ~= nil, want)
     end
+    -- no sentence ends inside an acronym; a no-break space after a full stop and an address
+    -- before ".)" end one
+    local ends_in_acronym, after_nbsp, after_address = {}, false, false
+    for text in pairs(all) do
+      if text:match('U%.[SN]%.$') then ends_in_acronym[#ends_in_acronym + 1] = text end
+      if text:match('\194\160') and text:match('%.\194\160%u') then after_nbsp = text end
+      if text:match('^Cuba is another opportunity') then after_address = true end
+    end
+    assert.are.same({}, ends_in_acronym)
+    assert.is_false(after_nbsp)
+    assert.is_true(all['They are nonsensical.'] ~= nil)
+    assert.is_true(after_address)
   end)
 
   describe('search', function()
