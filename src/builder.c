@@ -70,6 +70,7 @@ struct stance_segment_builder {
   uint32_t *pos;                /* positions grouped by word */
   uint32_t pos_cap;
   uint32_t local, at;
+  size_t post_bytes;            /* capacity of the entries' postings */
   int first, oom;
 };
 
@@ -98,6 +99,7 @@ static void builder_clear(stance_segment_builder *b) {
   b->n = 0;
   b->words.len = 0;
   b->ndocs = 0;
+  b->post_bytes = 0;
 }
 
 void stance_builder_free(stance_segment_builder *b) {
@@ -260,13 +262,15 @@ oom:
   return 1;
 }
 
-static int reserve_post(term_entry *e, uint32_t more) {
+static int reserve_post(stance_segment_builder *b, term_entry *e, uint64_t more) {
   if (e->post_len + more > e->post_cap) {
     uint32_t cap = e->post_cap ? e->post_cap : 16;
     uint8_t *p;
+    if (more > UINT32_MAX / 4 - e->post_len) return -1;
     while (cap < e->post_len + more) cap *= 2;
     p = realloc(e->post, cap);
     if (p == NULL) return -1;
+    b->post_bytes += cap - e->post_cap;
     e->post = p;
     e->post_cap = cap;
   }
@@ -308,7 +312,7 @@ static int flush_doc(stance_segment_builder *b) {
     if (t + AHEAD < b->nlw) PREFETCH(&b->entries[b->lw[t + AHEAD].id]);
     e = &b->entries[w->id];
     delta = (uint64_t)(b->local + 1 - e->last_doc);
-    if (reserve_post(e, 20 + 5 * count) != 0) return -1;
+    if (reserve_post(b, e, 20 + 5 * (uint64_t)count) != 0) return -1;
     e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, delta << 2 | (count < 4 ? count - 1 : 3));
     if (count >= 4) e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, count - 4);
     e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, p[0]);
@@ -367,6 +371,12 @@ static int cmp_refs(const void *pa, const void *pb) {
   return (a->n > b->n) - (a->n < b->n);
 }
 
+size_t stance_builder_memory(const stance_segment_builder *b) {
+  size_t m = sizeof *b + (size_t)b->entries_cap * sizeof *b->entries + (size_t)b->cap * sizeof *b->tab +
+             b->words.cap + (size_t)b->docs_cap * 4;
+  return m + b->post_bytes;
+}
+
 stance_segment *stance_builder_finish(stance_segment_builder *b) {
   stance_segment *seg;
   word_ref *refs = malloc(((size_t)b->n + 1) * sizeof *refs);
@@ -390,16 +400,16 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
   }
   memcpy(seg->docs, b->docs, (size_t)b->ndocs * 4);
   for (i = 0; i < b->n; i++) {
-    seg->term_off[i] = w;
-    memcpy(seg->terms + w, refs[i].w, refs[i].n);
+    stance_put32(STANCE__W(seg->term_off) + (size_t)i * 4, w);
+    memcpy(STANCE__W(seg->terms) + w, refs[i].w, refs[i].n);
     w += refs[i].n;
-    seg->post_off[i] = p;
-    memcpy(seg->postings + p, refs[i].e->post, refs[i].e->post_len);
+    stance_put64(STANCE__W(seg->post_off) + (size_t)i * 8, p);
+    memcpy(STANCE__W(seg->postings) + p, refs[i].e->post, refs[i].e->post_len);
     p += refs[i].e->post_len;
-    seg->freq[i] = refs[i].e->freq;
+    stance_put32(STANCE__W(seg->freq) + (size_t)i * 4, refs[i].e->freq);
   }
-  seg->term_off[b->n] = w;
-  seg->post_off[b->n] = p;
+  stance_put32(STANCE__W(seg->term_off) + (size_t)b->n * 4, w);
+  stance_put64(STANCE__W(seg->post_off) + (size_t)b->n * 8, p);
   free(refs);
   builder_clear(b);
   return seg;

@@ -423,7 +423,8 @@ typedef struct plist {
   uint32_t *start;              /* ndocs + 1 offsets into occ */
   occ *occ;
   uint32_t ndocs, nocc, docs_cap, occ_cap;
-  int oom;
+  int oom;                      /* out of memory, or (bad) a damaged segment */
+  int bad;
 } plist;
 
 static void plist_free(plist *l) {
@@ -433,38 +434,42 @@ static void plist_free(plist *l) {
   memset(l, 0, sizeof *l);
 }
 
+/* Lists never hold more than this many documents or occurrences (a segment's numbers are
+ * 32-bit); asking for more is running out of memory. */
+#define PLIST_MAX (UINT32_MAX / 2)
+
 /* Room for `cap` documents (and their start offsets); sets oom on failure. */
-static void plist_grow_docs(plist *l, uint32_t cap) {
-  uint32_t *d = realloc(l->docs, cap * sizeof *d), *s;
-  if (d == NULL) {
+static void plist_grow_docs(plist *l, uint64_t cap) {
+  uint32_t *d, *s;
+  if (cap > PLIST_MAX || (d = realloc(l->docs, (size_t)cap * sizeof *d)) == NULL) {
     l->oom = 1;
     return;
   }
   l->docs = d;
-  s = realloc(l->start, (cap + 1) * sizeof *s);
+  s = realloc(l->start, ((size_t)cap + 1) * sizeof *s);
   if (s == NULL) {
     l->oom = 1;
     return;
   }
   l->start = s;
-  l->docs_cap = cap;
+  l->docs_cap = (uint32_t)cap;
 }
 
 /* Room for `cap` occurrences; sets oom on failure. */
-static void plist_grow_occ(plist *l, uint32_t cap) {
-  occ *o = realloc(l->occ, cap * sizeof *o);
-  if (o == NULL) {
+static void plist_grow_occ(plist *l, uint64_t cap) {
+  occ *o;
+  if (cap > PLIST_MAX || (o = realloc(l->occ, (size_t)cap * sizeof *o)) == NULL) {
     l->oom = 1;
     return;
   }
   l->occ = o;
-  l->occ_cap = cap;
+  l->occ_cap = (uint32_t)cap;
 }
 
 static void plist_doc(plist *l, uint32_t doc) {
   if (l->oom) return;
-  if (l->ndocs + 2 > l->docs_cap) {
-    plist_grow_docs(l, l->docs_cap ? l->docs_cap * 2 : 64);
+  if ((uint64_t)l->ndocs + 2 > l->docs_cap) {
+    plist_grow_docs(l, l->docs_cap ? (uint64_t)l->docs_cap * 2 : 64);
     if (l->oom) return;
   }
   l->docs[l->ndocs] = doc;
@@ -476,7 +481,7 @@ static void plist_doc(plist *l, uint32_t doc) {
 static void plist_occ(plist *l, uint32_t pos, uint32_t words) {
   if (l->oom) return;
   if (l->nocc == l->occ_cap) {
-    plist_grow_occ(l, l->occ_cap ? l->occ_cap * 2 : 256);
+    plist_grow_occ(l, l->occ_cap ? (uint64_t)l->occ_cap * 2 : 256);
     if (l->oom) return;
   }
   l->occ[l->nocc].pos = pos;
@@ -486,22 +491,32 @@ static void plist_occ(plist *l, uint32_t pos, uint32_t words) {
 }
 
 /* Reserve room for `docs` more documents and `occs` more occurrences. */
-static void plist_reserve(plist *l, uint32_t docs, uint32_t occs) {
+static void plist_reserve(plist *l, uint64_t docs, uint64_t occs) {
   if (l->oom) return;
   if (l->ndocs + docs + 2 > l->docs_cap) plist_grow_docs(l, l->ndocs + docs + 2);
   if (!l->oom && l->nocc + occs > l->occ_cap) plist_grow_occ(l, l->nocc + occs);
 }
 
+/* Is global document `id` (from a segment's table) live? */
+static int live(const stance_index *ix, uint32_t id) {
+  const stance_doc *d = stance_index_doc(ix, id);
+  return d != NULL && !d->deleted;
+}
+
 /* Decode the postings of dictionary entry t, keeping documents not deleted. The word's
- * frequency bounds what is needed, so nothing grows while decoding. */
+ * frequency (checked against its bytes) bounds what is needed, so nothing grows while
+ * decoding. */
 static void decode_term(const stance_segment *seg, const stance_index *ix, uint32_t t, plist *out) {
   stance_postings it;
-  uint32_t local, count, pos;
-  plist_reserve(out, seg->freq[t], seg->freq[t]);
+  uint32_t local, count, pos, freq;
+  if (stance_postings_init(&it, seg, t, &freq) != 0) {
+    out->bad = out->oom = 1;
+    return;
+  }
+  plist_reserve(out, freq, freq);
   if (out->oom) return;
-  stance_postings_init(&it, seg, t);
   while (stance_postings_doc(&it, &local, &count)) {
-    if (local >= seg->ndocs || stance_index_doc(ix, seg->docs[local])->deleted) continue;
+    if (local >= seg->ndocs || !live(ix, seg->docs[local])) continue;
     if (out->ndocs + 1 > out->docs_cap || out->nocc + count > out->occ_cap) {
       plist_reserve(out, 1, count);
       if (out->oom) return;
@@ -516,6 +531,7 @@ static void decode_term(const stance_segment *seg, const stance_index *ix, uint3
     out->ndocs++;
     out->start[out->ndocs] = out->nocc;
   }
+  if (it.broken) out->bad = out->oom = 1;
 }
 
 static int cmp_occ(const void *a, const void *b) {
@@ -620,10 +636,12 @@ static void eval_phrase(const qnode *n, const stance_segment *seg, const stance_
   }
   for (w = 0; w < n->nwords; w++) {
     int64_t t = stance_segment_find(seg, n->words[w], n->lens[w]);
+    if (t == STANCE_INDEX_DAMAGED) out->bad = out->oom = 1;
     if (t < 0) goto done; /* a word the segment lacks: no match here */
     decode_term(seg, ix, (uint32_t)t, &parts[w]);
     if (parts[w].oom) {
       out->oom = 1;
+      out->bad = parts[w].bad;
       goto done;
     }
   }
@@ -662,31 +680,86 @@ done:
   free(parts);
 }
 
+/* Words [lo, hi) of the dictionary (a prefix) as one list: occurrences counted per document,
+ * then placed (a counting sort: linear, whatever the number of words). */
+static void eval_words(const stance_segment *seg, const stance_index *ix, uint32_t lo, uint32_t hi,
+                       plist *out) {
+  uint32_t *at, t, local, count, pos, d, k;
+  uint64_t total = 0, ndocs = 0;
+  stance_postings it;
+  if (hi - lo == 1) {
+    decode_term(seg, ix, lo, out);
+    return;
+  }
+  if ((at = calloc((size_t)seg->ndocs + 1, sizeof *at)) == NULL) {
+    out->oom = 1;
+    return;
+  }
+  for (t = lo; t < hi; t++) {
+    if (stance_postings_init(&it, seg, t, NULL) != 0) goto bad;
+    while (stance_postings_doc(&it, &local, &count)) {
+      if (local >= seg->ndocs || !live(ix, seg->docs[local])) continue;
+      if (at[local] == 0) ndocs++;
+      if (count > PLIST_MAX - at[local]) goto oom;
+      at[local] += count;
+      total += count;
+    }
+    if (it.broken) goto bad;
+  }
+  plist_reserve(out, ndocs, total);
+  if (out->oom) goto oom;
+  /* at[d]: where document d's occurrences go next */
+  for (d = 0, k = 0; d < seg->ndocs; d++) {
+    uint32_t c = at[d];
+    if (c == 0) continue;
+    out->docs[out->ndocs] = d;
+    out->start[out->ndocs] = k;
+    out->ndocs++;
+    at[d] = k;
+    k += c;
+  }
+  out->start[out->ndocs] = k;
+  out->nocc = k;
+  for (t = lo; t < hi; t++) {
+    if (stance_postings_init(&it, seg, t, NULL) != 0) goto bad;
+    while (stance_postings_doc(&it, &local, &count)) {
+      if (local >= seg->ndocs || !live(ix, seg->docs[local])) continue;
+      while (stance_postings_pos(&it, &pos)) {
+        out->occ[at[local]].pos = pos;
+        out->occ[at[local]].words = 1;
+        at[local]++;
+      }
+    }
+  }
+  for (d = 0; d < out->ndocs; d++) {
+    uint32_t a = out->start[d], b = out->start[d + 1];
+    if (b - a > 1) qsort(out->occ + a, b - a, sizeof *out->occ, cmp_occ);
+  }
+  free(at);
+  return;
+bad:
+  out->bad = 1;
+oom:
+  out->oom = 1;
+  free(at);
+}
+
 static void eval(const qnode *n, const stance_segment *seg, const stance_index *ix, plist *out) {
   switch (n->kind) {
     case Q_WORD: {
       int64_t t = stance_segment_find(seg, n->words[0], n->lens[0]);
-      if (t >= 0) decode_term(seg, ix, (uint32_t)t, out);
+      if (t >= 0)
+        decode_term(seg, ix, (uint32_t)t, out);
+      else if (t == STANCE_INDEX_DAMAGED)
+        out->bad = out->oom = 1;
       return;
     }
     case Q_PREFIX: {
-      uint32_t lo, hi, t;
-      plist acc;
-      memset(&acc, 0, sizeof acc);
-      stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi);
-      for (t = lo; t < hi; t++) {
-        plist one, merged;
-        memset(&one, 0, sizeof one);
-        memset(&merged, 0, sizeof merged);
-        decode_term(seg, ix, t, &one);
-        plist_union(&acc, &one, &merged);
-        if (one.oom || merged.oom) out->oom = 1;
-        plist_free(&one);
-        plist_free(&acc);
-        acc = merged;
-      }
-      plist_free(out);
-      *out = acc;
+      uint32_t lo, hi;
+      if (stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi) != 0)
+        out->bad = out->oom = 1;
+      else if (lo < hi)
+        eval_words(seg, ix, lo, hi, out);
       return;
     }
     case Q_PHRASE:
@@ -695,7 +768,7 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
     case Q_ALL: {
       uint32_t d;
       for (d = 0; d < seg->ndocs; d++)
-        if (!stance_index_doc(ix, seg->docs[d])->deleted) plist_doc(out, d);
+        if (live(ix, seg->docs[d])) plist_doc(out, d);
       return;
     }
     default: {
@@ -715,6 +788,7 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
         else
           plist_not(&acc, &k, &out2);
         if (k.oom) out2.oom = 1;
+        if (k.bad) out2.bad = 1;
         plist_free(&k);
         plist_free(&acc);
         acc = out2;
@@ -791,6 +865,20 @@ static int sort_hits(const stance_index *ix, stance_hits *h, size_t from) {
   return 0;
 }
 
+/* The query over one segment: its documents with their occurrences, in `l`. 0, -1 (out of
+ * memory) or STANCE_INDEX_DAMAGED. */
+static int run_segment(const stance_query *q, const stance_segment *seg, const stance_index *ix,
+                       plist *l) {
+  memset(l, 0, sizeof *l);
+  eval(q->root, seg, ix, l);
+  if (l->oom) {
+    int rc = l->bad ? STANCE_INDEX_DAMAGED : -1;
+    plist_free(l);
+    return rc;
+  }
+  return 0;
+}
+
 int stance_query_run(const stance_query *q, const stance_index *ix, const char *const *globs,
                      stance_hits *out) {
   uint32_t s, nseg = stance_index_nsegments(ix);
@@ -799,12 +887,8 @@ int stance_query_run(const stance_query *q, const stance_index *ix, const char *
     const stance_segment *seg = stance_index_segment(ix, s);
     plist l;
     uint32_t i, k;
-    memset(&l, 0, sizeof l);
-    eval(q->root, seg, ix, &l);
-    if (l.oom) {
-      plist_free(&l);
-      return -1;
-    }
+    int rc = run_segment(q, seg, ix, &l);
+    if (rc != 0) return rc;
     if (out->cap < out->n + l.nocc + l.ndocs) {
       stance_hit *ni = realloc(out->items, (out->n + l.nocc + l.ndocs + 1) * sizeof *ni);
       if (ni == NULL) goto oom;
@@ -834,49 +918,57 @@ void stance_hits_free(stance_hits *h) {
   memset(h, 0, sizeof *h);
 }
 
-/* Occurrences of dictionary entry t in live documents of `seg`. */
-static size_t live_count(const stance_segment *seg, const stance_index *ix, uint32_t t, int any_deleted) {
+/* Occurrences of dictionary entry t in live documents of `seg`; -1 when damaged. */
+static int64_t live_count(const stance_segment *seg, const stance_index *ix, uint32_t t, int any_deleted) {
   stance_postings it;
-  uint32_t local, count;
-  size_t n = 0;
-  if (!any_deleted) return seg->freq[t];
-  stance_postings_init(&it, seg, t);
+  uint32_t local, count, freq;
+  int64_t n = 0;
+  if (stance_postings_init(&it, seg, t, &freq) != 0) return -1;
+  if (!any_deleted) return freq;
   while (stance_postings_doc(&it, &local, &count))
-    if (local < seg->ndocs && !stance_index_doc(ix, seg->docs[local])->deleted) n += count;
-  return n;
+    if (local < seg->ndocs && live(ix, seg->docs[local])) n += count;
+  return it.broken ? -1 : n;
 }
 
 int stance_query_count(const stance_query *q, const stance_index *ix, const char *const *globs,
                        size_t *count) {
   const qnode *n = q->root;
   uint32_t s, nseg = stance_index_nsegments(ix);
+  int all = globs == NULL || globs[0] == NULL;
   *count = 0;
-  if ((n->kind == Q_WORD || n->kind == Q_PREFIX) && (globs == NULL || globs[0] == NULL)) {
-    for (s = 0; s < nseg; s++) {
-      const stance_segment *seg = stance_index_segment(ix, s);
-      uint32_t d, lo, hi, t;
-      int any_deleted = 0;
-      for (d = 0; d < seg->ndocs && !any_deleted; d++)
-        any_deleted = stance_index_doc(ix, seg->docs[d])->deleted;
+  for (s = 0; s < nseg; s++) {
+    const stance_segment *seg = stance_index_segment(ix, s);
+    uint32_t d, lo, hi, t, i;
+    int any_deleted = 0, rc;
+    plist l;
+    if ((n->kind == Q_WORD || n->kind == Q_PREFIX) && all) {
+      /* from the dictionary's counts, unless the segment lost documents since */
+      for (d = 0; d < seg->ndocs && !any_deleted; d++) any_deleted = !live(ix, seg->docs[d]);
       if (n->kind == Q_WORD) {
-        int64_t f = stance_segment_find(seg, n->words[0], n->lens[0]);
-        if (f >= 0) *count += live_count(seg, ix, (uint32_t)f, any_deleted);
+        int64_t f = stance_segment_find(seg, n->words[0], n->lens[0]), c;
+        if (f == STANCE_INDEX_DAMAGED) return STANCE_INDEX_DAMAGED;
+        if (f >= 0) {
+          if ((c = live_count(seg, ix, (uint32_t)f, any_deleted)) < 0) return STANCE_INDEX_DAMAGED;
+          *count += (size_t)c;
+        }
       } else {
-        stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi);
-        for (t = lo; t < hi; t++) *count += live_count(seg, ix, t, any_deleted);
+        if (stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi) != 0) return STANCE_INDEX_DAMAGED;
+        for (t = lo; t < hi; t++) {
+          int64_t c = live_count(seg, ix, t, any_deleted);
+          if (c < 0) return STANCE_INDEX_DAMAGED;
+          *count += (size_t)c;
+        }
       }
+      continue;
     }
-    return 0;
-  }
-  {
-    stance_hits h;
-    memset(&h, 0, sizeof h);
-    if (stance_query_run(q, ix, globs, &h) != 0) {
-      stance_hits_free(&h);
-      return -1;
+    /* the hits counted, neither kept nor sorted */
+    if ((rc = run_segment(q, seg, ix, &l)) != 0) return rc;
+    for (i = 0; i < l.ndocs; i++) {
+      uint32_t c = l.start[i + 1] - l.start[i];
+      if (!all && !wanted(globs, stance_index_doc(ix, seg->docs[l.docs[i]])->path)) continue;
+      *count += c > 0 ? c : 1;
     }
-    *count = h.n;
-    stance_hits_free(&h);
-    return 0;
+    plist_free(&l);
   }
+  return 0;
 }

@@ -82,7 +82,14 @@ function M:search(query, opts)
     local ok, err = self:index()
     if not ok then return nil, err end
   end
-  return self.idx:search(query, opts)
+  local res, total, code = self.idx:search(query, opts)
+  if res == nil and code == 'EDAMAGED' and not vim then
+    -- the saved index went bad under us (a damaged page): build it again, search again
+    local ok, err = self:index({ rebuild = true })
+    if not ok then return nil, err end
+    return self.idx:search(query, opts)
+  end
+  return res, total, code
 end
 
 --- Documents of the corpus, in path order, one at a time (nothing is read until asked).
@@ -119,13 +126,7 @@ function M:document(path)
 end
 
 function H.paths(c)
-  if c.loaded then
-    local out = {}
-    for i, d in ipairs(c.idx:docs()) do
-      out[i] = d.path
-    end
-    return out
-  end
+  if c.loaded then return c.idx:paths() end
   local globs = c:globs()
   local core = require('stance.core')
   local out = {}
