@@ -835,7 +835,7 @@ int stance_indexjob_apply(stance_job *job, stance_index *ix) {
       if (id >= 0) stance_index_touch(ix, (uint32_t)id, &j->docs[i]);
     }
   }
-  if (stance_index_reserve(ix, (uint32_t)j->ntodo) != 0) return -1;
+  if (j->nsegs > 0 && stance_index_reserve(ix, (uint32_t)j->ntodo) != 0) return -1;
   for (i = 0; i < j->nsegs; i++) {
     stance_segment *seg = j->segs[i];
     uint32_t k;

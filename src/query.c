@@ -546,6 +546,7 @@ static void sort_last_doc(plist *l) {
   uint32_t from, i, k;
   if (l->oom || l->ndocs == 0) return;
   from = l->start[l->ndocs - 1];
+  if (l->nocc - from < 2) return; /* nothing to sort (and maybe no array yet) */
   qsort(l->occ + from, l->nocc - from, sizeof *l->occ, cmp_occ);
   for (i = k = from; i < l->nocc; i++)
     if (k == from || l->occ[i].pos != l->occ[k - 1].pos || l->occ[i].words != l->occ[k - 1].words)

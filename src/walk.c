@@ -17,6 +17,7 @@
 typedef struct walk_ctx {
   stance_walk *walk;
   const char *const *exts;
+  int names_only;
   char root_real[PATH_MAX];
   size_t root_len;
 } walk_ctx;
@@ -105,8 +106,14 @@ static int inside_root(const walk_ctx *c, const char *real) {
          (real[c->root_len] == '/' || real[c->root_len] == '\0' || c->root_len == 1);
 }
 
+/* A name read from a folder, with the type readdir() gave (DT_UNKNOWN when it gave none). */
+typedef struct dname {
+  char *name;
+  unsigned char type;
+} dname;
+
 static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+  return strcmp(((const dname *)a)->name, ((const dname *)b)->name);
 }
 
 static int cmp_entries(const void *a, const void *b) {
@@ -117,7 +124,7 @@ static int cmp_entries(const void *a, const void *b) {
 static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t rel_len) {
   DIR *d = opendir(abs);
   struct dirent *de;
-  char **names = NULL;
+  dname *names = NULL;
   size_t n = 0, cap = 0, i;
   int rc = 0;
   struct stat dst;
@@ -131,7 +138,7 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
     char *name;
     if (de->d_name[0] == '.') continue;
     if (n == cap) {
-      char **nn;
+      dname *nn;
       cap = cap ? cap * 2 : 64;
       nn = realloc(names, cap * sizeof *nn);
       if (nn == NULL) {
@@ -144,28 +151,47 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
       rc = -ENOMEM;
       goto done;
     }
-    names[n++] = name;
+    names[n].name = name;
+#if defined(DT_UNKNOWN)
+    names[n].type = de->d_type;
+#else
+    names[n].type = 0;
+#endif
+    n++;
   }
   qsort(names, n, sizeof *names, cmp_names);
   for (i = 0; i < n && rc == 0; i++) {
-    size_t len = strlen(names[i]);
+    const char *nm = names[i].name;
+    size_t len = strlen(nm);
     struct stat st;
     if (abs_len + 1 + len >= PATH_MAX || rel_len + 1 + len >= PATH_MAX) {
-      rc = add(c->walk, names[i], NULL, 0, "path too long");
+      rc = add(c->walk, nm, NULL, 0, "path too long");
       continue;
     }
     abs[abs_len] = '/';
-    memcpy(abs + abs_len + 1, names[i], len + 1);
+    memcpy(abs + abs_len + 1, nm, len + 1);
     if (rel_len > 0) rel[rel_len] = '/';
-    memcpy(rel + rel_len + (rel_len > 0), names[i], len + 1);
+    memcpy(rel + rel_len + (rel_len > 0), nm, len + 1);
+#if defined(DT_REG)
+    /* names only: a regular file as readdir() says needs no stat */
+    if (c->names_only && (names[i].type == DT_REG || names[i].type == DT_DIR)) {
+      if (names[i].type == DT_DIR)
+        rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);
+      else if (wanted(c, nm))
+        rc = add(c->walk, rel, NULL, 0, NULL);
+      abs[abs_len] = '\0';
+      rel[rel_len] = '\0';
+      continue;
+    }
+#endif
     /* relative to the open folder: no path lookup from the root for each entry */
-    if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       rc = add(c->walk, rel, NULL, 0, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
       rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);
     } else if (S_ISREG(st.st_mode)) {
-      if (wanted(c, names[i])) rc = add(c->walk, rel, &st, 0, NULL);
-    } else if (S_ISLNK(st.st_mode) && wanted(c, names[i])) {
+      if (wanted(c, nm)) rc = add(c->walk, rel, &st, 0, NULL);
+    } else if (S_ISLNK(st.st_mode) && wanted(c, nm)) {
       char real[PATH_MAX];
       struct stat tst;
       if (realpath(abs, real) == NULL)
@@ -181,7 +207,7 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
     rel[rel_len] = '\0';
   }
 done:
-  for (i = 0; i < n; i++) free(names[i]);
+  for (i = 0; i < n; i++) free(names[i].name);
   free(names);
   closedir(d);
   return rc;
@@ -220,17 +246,29 @@ static int walk_from(walk_ctx *c, const char *root, const char *rel, char *err, 
 
 int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts,
                     char *err, size_t errlen) {
+  return stance_walk_run_names(walk, root, exts, 0, err, errlen);
+}
+
+int stance_walk_run_names(stance_walk *walk, const char *root, const char *const *exts,
+                          int names_only, char *err, size_t errlen) {
   walk_ctx c;
   int rc;
   memset(walk, 0, sizeof *walk);
   c.walk = walk;
   c.exts = exts;
+  c.names_only = names_only;
   if ((rc = walk_from(&c, root, "", err, errlen)) != 0) {
     stance_walk_free(walk);
     return rc;
   }
-  /* Folder by folder sorting is not a global order ("a/b" vs "a.txt"); sort once more. */
-  qsort(walk->entries, walk->n, sizeof *walk->entries, cmp_entries);
+  /* Folder by folder sorting is not always a global order ("a/b" vs "a.txt"): sort once
+   * more, when needed. */
+  {
+    size_t i;
+    for (i = 1; i < walk->n && strcmp(walk->entries[i - 1].path, walk->entries[i].path) < 0; i++) {
+    }
+    if (i < walk->n) qsort(walk->entries, walk->n, sizeof *walk->entries, cmp_entries);
+  }
   return 0;
 }
 
@@ -239,6 +277,7 @@ int stance_walk_below(stance_walk *walk, const char *root, const char *rel,
   walk_ctx c;
   c.walk = walk;
   c.exts = exts;
+  c.names_only = 0;
   return walk_from(&c, root, rel, err, errlen);
 }
 

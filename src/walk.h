@@ -41,6 +41,10 @@ typedef struct stance_walk {
  * root itself cannot be read. Unreadable entries below it are listed with an error. */
 int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts,
                     char *err, size_t errlen);
+/* The same, names only when `names_only`: a regular file (as the folder's listing says)
+ * gets no stat, so its size and times are 0. */
+int stance_walk_run_names(stance_walk *walk, const char *root, const char *const *exts,
+                          int names_only, char *err, size_t errlen);
 void stance_walk_free(stance_walk *walk);
 /* List the folder `rel` below `root` (and what is below it) into `walk` (initialized, or
  * holding entries already), with paths relative to the root, unsorted. 0, or a negative

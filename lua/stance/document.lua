@@ -149,10 +149,12 @@ end
 ---@return string[]
 function M:annotators()
   local out = {}
+  local root, exists = require('stance.root'), require('stance.core').exists
   for _, name in ipairs(self.corpus:annotators()) do
-    local path = require('stance.root').annotation_path(self.corpus.root, name, self.path)
     local open = self._layers and self._layers[name]
-    if require('stance.fs').exists(path) or (open and open.dirty) then out[#out + 1] = name end
+    if (open and open.dirty) or exists(root.annotation_path(self.corpus.root, name, self.path)) then
+      out[#out + 1] = name
+    end
   end
   return out
 end

@@ -16,10 +16,11 @@ local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
 ---@return string|nil err
 function M.open(corpus, annotator, doc)
   local path = require('stance.root').annotation_path(corpus.root, annotator, doc.path)
-  local file, err = require('stance.annfile').read(path, require('stance.schema').vocab(corpus:schema()))
+  local vocab = corpus.vocab and corpus:vocab() or require('stance.schema').vocab(corpus:schema())
+  local file, err = require('stance.annfile').read(path, vocab)
   if not file then return nil, err end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
-  if file.store:header().document == nil then
+  if file.text == nil and file.store:header().document == nil then
     file.store:set_header('document', doc.path)
     file.store:set_header('annotator', annotator)
     local hash = doc:hash()

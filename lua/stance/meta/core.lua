@@ -55,11 +55,24 @@ function core.realpath(path) end
 ---@return string|nil err
 function core.mkdir(path) end
 
+--- Every file below `dir`, sorted; with opts.names the paths alone (regular files get no
+--- stat), only those matching opts.include and not opts.exclude (globs), none in error.
 ---@param dir string
----@param opts {ext: string[]}|nil
----@return {path: string, size: integer, error: string|nil}[]|nil
+---@param opts {ext: string[]|nil, names: boolean|nil, include: string[]|nil, exclude: string[]|nil}|nil
+---@return {path: string, size: integer, error: string|nil}[]|string[]|nil
 ---@return string|nil err
 function core.list(dir, opts) end
+
+--- Whether something is at `path` (following links).
+---@param path string
+---@return boolean
+function core.exists(path) end
+
+--- The entries of one folder (not those starting with '.'), sorted.
+---@param dir string
+---@return {name: string, type: "file"|"directory"|"link"|"other"}[]|nil
+---@return string|nil err
+function core.listdir(dir) end
 
 ---@param path string
 ---@param data string
