@@ -98,9 +98,45 @@ static int cmp_word(const stance_segment *seg, uint32_t i, const char *w, size_t
   return (n > len) - (n < len);
 }
 
+/* The range of entries [*lo, *hi) that can hold words with `key`: from the last block whose
+ * first key is below it to the first whose first key is above it (equal keys may span
+ * blocks). Key tables are only hints: a wrong one (crafted)
+ * gives a wrong range, never a read out of bounds. */
+static void key_range(const stance_segment *seg, uint64_t key, uint32_t *lo_out, uint32_t *hi_out) {
+  uint64_t nkeys = STANCE_NKEYS(seg->nterms);
+  uint32_t lo = 0, hi = (uint32_t)nkeys, a, b;
+  if (seg->keys == NULL || nkeys < 2 || readable(seg, seg->keys, (size_t)nkeys * 8) != 0) {
+    *lo_out = 0;
+    *hi_out = seg->nterms;
+    return;
+  }
+  /* a: the first block whose key is >= key */
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (stance_get64be(seg->keys + (size_t)mid * 8) < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  a = lo;
+  /* b: the first block whose key is > key */
+  hi = (uint32_t)nkeys;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (stance_get64be(seg->keys + (size_t)mid * 8) <= key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  b = lo;
+  *lo_out = a > 0 ? (a - 1) * STANCE_KEY_EVERY : 0;
+  *hi_out = (uint64_t)b * STANCE_KEY_EVERY < seg->nterms ? b * STANCE_KEY_EVERY : seg->nterms;
+}
+
 int64_t stance_segment_find(const stance_segment *seg, const char *word, size_t len) {
-  uint32_t lo = 0, hi = seg->nterms;
+  uint32_t lo, hi;
   int bad = 0;
+  key_range(seg, stance_word_key(word, len), &lo, &hi);
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     int c = cmp_word(seg, mid, word, len, &bad);
@@ -116,8 +152,16 @@ int64_t stance_segment_find(const stance_segment *seg, const char *word, size_t 
 
 int stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t len,
                           uint32_t *lo_out, uint32_t *hi_out) {
-  uint32_t lo = 0, hi = seg->nterms, start;
+  uint64_t kmin = stance_word_key(prefix, len), kmax = kmin;
+  uint32_t lo, hi, start, unused;
+  size_t i;
   int bad = 0;
+  /* the words starting with prefix have keys from the prefix padded with zeros to the
+   * prefix padded with 0xFF bytes */
+  for (i = len; i < 8; i++) kmax |= (uint64_t)0xFF << (8 * (7 - i));
+  key_range(seg, kmin, &lo, &unused);
+  key_range(seg, kmax, &unused, &hi);
+  if (hi < lo) hi = lo;
   /* first entry >= prefix */
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
@@ -130,7 +174,8 @@ int stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t 
   }
   start = lo;
   /* first entry that does not start with prefix */
-  hi = seg->nterms;
+  key_range(seg, kmax, &unused, &hi);
+  if (hi < lo) hi = lo;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     const char *s;
@@ -144,6 +189,17 @@ int stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t 
   *lo_out = start;
   *hi_out = lo;
   return 0;
+}
+
+void stance__segment_keys(stance_segment *seg) {
+  uint32_t b;
+  for (b = 0; (uint64_t)b * STANCE_KEY_EVERY < seg->nterms; b++) {
+    uint32_t t = b * STANCE_KEY_EVERY, a = stance_get32(seg->term_off + (size_t)t * 4),
+             e = stance_get32(seg->term_off + (size_t)t * 4 + 4);
+    uint64_t k = stance_word_key(seg->terms + a, e - a), i;
+    uint8_t *out = STANCE__W(seg->keys) + (size_t)b * 8;
+    for (i = 0; i < 8; i++) out[i] = (uint8_t)(k >> (8 * (7 - i)));
+  }
 }
 
 /* A built segment's tables in one block: term_off | freq | post_off (8-aligned) | terms |
@@ -161,7 +217,7 @@ stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t wo
   size = ((size_t)nterms + 1) * 4 + (size_t)nterms * 4;
   size = (size + 7) & ~(size_t)7;
   off = size;
-  size += ((size_t)nterms + 1) * 8;
+  size += ((size_t)nterms + 1) * 8 + (size_t)STANCE_NKEYS(nterms) * 8;
   if (size > SIZE_MAX - words_len - post_len - 1) {
     free(seg);
     return NULL;
@@ -183,7 +239,8 @@ stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t wo
   seg->term_off = block;
   seg->freq = block + ((size_t)nterms + 1) * 4;
   seg->post_off = block + off;
-  seg->terms = (const char *)(block + off + ((size_t)nterms + 1) * 8);
+  seg->keys = block + off + ((size_t)nterms + 1) * 8;
+  seg->terms = (const char *)(seg->keys + (size_t)STANCE_NKEYS(nterms) * 8);
   seg->terms_len = words_len;
   seg->postings = (const uint8_t *)seg->terms + words_len;
   seg->post_len = post_len;
@@ -321,6 +378,7 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
   memcpy(STANCE__W(out->post_off), post_off, ((size_t)k + 1) * 8);
   memcpy(STANCE__W(out->terms), words, wl);
   memcpy(STANCE__W(out->postings), post, pl);
+  stance__segment_keys(out);
 done:
   if (bad && damaged != NULL) *damaged = 1;
   if (in != NULL)

@@ -25,6 +25,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Dictionary entries per block of the key table (see stance_segment.keys). */
+#define STANCE_KEY_EVERY 64
+#define STANCE_NKEYS(nterms) (((uint64_t)(nterms) + STANCE_KEY_EVERY - 1) / STANCE_KEY_EVERY)
+
 /* In a segment's document table: a document deleted before the segment was saved. */
 #define STANCE_DOC_GONE 0xFFFFFFFFu
 /* What reading a damaged or inconsistent segment returns (searches, counts). */
@@ -74,6 +78,9 @@ typedef struct stance_segment {
   const uint8_t *term_off;      /* nterms + 1 LE u32: offsets into terms */
   const uint8_t *freq;          /* nterms LE u32: occurrences of each word */
   const uint8_t *post_off;      /* nterms + 1 LE u64: offsets into postings */
+  const uint8_t *keys;          /* per block of STANCE_KEY_EVERY entries, the first 8 bytes of
+                                   its first word (BE u64): a lookup reads one block, not a
+                                   binary search's worth of pages */
   const char *terms;            /* folded words, sorted bytewise, not NUL-terminated */
   uint64_t terms_len;
   const uint8_t *postings;
@@ -90,6 +97,10 @@ static inline uint32_t stance_get32(const uint8_t *p) {
 }
 static inline uint64_t stance_get64(const uint8_t *p) {
   return (uint64_t)stance_get32(p) | (uint64_t)stance_get32(p + 4) << 32;
+}
+static inline uint64_t stance_get64be(const uint8_t *p) {
+  return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+         (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | (uint64_t)p[7];
 }
 static inline void stance_put32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v;
@@ -136,6 +147,16 @@ stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t wo
                                       size_t post_len);
 /* Writable views of a built segment's tables (internal). */
 #define STANCE__W(p) ((uint8_t *)(uintptr_t)(p))
+/* Fill a built segment's key table from its words (internal: after the words are in). */
+void stance__segment_keys(stance_segment *seg);
+/* The first 8 bytes of a word as a big-endian number (zeros past its end): their order is
+ * memcmp's. */
+static inline uint64_t stance_word_key(const char *w, size_t n) {
+  uint64_t k = 0;
+  size_t i;
+  for (i = 0; i < 8; i++) k = k << 8 | (i < n ? (unsigned char)w[i] : 0);
+  return k;
+}
 
 /* Builds one segment, document by document (positions as described above). */
 typedef struct stance_segment_builder stance_segment_builder;

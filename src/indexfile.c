@@ -22,7 +22,9 @@
  *                u64 XXH3-64(page sums) | u64 XXH3-64(header before this field)
  *   page sums:   u32 per 4096 bytes of data (the low half of XXH3-64 of the page)
  *   data (at the next multiple of 4096): term_off[nterms + 1] u32 | freq[nterms] u32 |
- *                (pad to 8) post_off[nterms + 1] u64 | terms | (pad to 8) postings
+ *                (pad to 8) post_off[nterms + 1] u64 | keys[ceil(nterms / 64)] (the first 8
+ *                bytes of every 64th word, big-endian u64: where a lookup starts) | terms |
+ *                (pad to 8) postings
  *
  * Checksums only guard against damage (a crafted file can have right ones): safety comes
  * from checking every count, offset and length before it is used.
@@ -58,9 +60,12 @@
 #define SEG_BYTES 24
 #define SEG_VERSION 1
 #define GONE STANCE_DOC_GONE
-/* A save merges segments so that at most this many remain... */
-#define MAX_SEGMENTS 8
-/* ...and rewrites a segment that lost more than half its documents. */
+/* A save merges small segments (of updates) once there are a few of them, rewrites a
+ * segment that lost more than half its documents, and keeps at most MAX_SEGMENTS; large
+ * segments are otherwise left alone (a save costs what changed, not the whole index). */
+#define SMALL_SEGMENT (4u * 1024u * 1024u)
+#define SMALL_SEGMENTS 4
+#define MAX_SEGMENTS 32
 #define LOCK_WAIT_MS 30000
 
 static uint64_t pad8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
@@ -128,23 +133,39 @@ typedef struct sink {
   int failed;
 } sink;
 
+/* Segment files are written 64 KiB at a time: the page cache then holds them in folios of
+ * that size at most, and a search that maps them and reads a few places has only those
+ * places resident (a kernel maps a large folio whole on the first touch: 2 MB for a read
+ * of a few bytes; 64 KiB is what it maps around a fault anyway). */
+#define WRITE_CHUNK (64u * 1024u)
+static int write_pages(stance_atomic *f, const void *data, size_t len) {
+  const char *p = data;
+  while (len > 0) {
+    size_t n = len < WRITE_CHUNK ? len : WRITE_CHUNK;
+    if (stance_atomic_write(f, p, n) != 0) return -1;
+    p += n;
+    len -= n;
+  }
+  return 0;
+}
+
 static void sink_flush(sink *s) {
   if (s->file == NULL || s->buf->len == 0) return;
-  if (stance_atomic_write(s->file, s->buf->data, s->buf->len) != 0) s->failed = 1;
+  if (write_pages(s->file, s->buf->data, s->buf->len) != 0) s->failed = 1;
   s->buf->len = 0;
 }
 
 static void sink_add(sink *s, const void *data, size_t len) {
   if (len == 0) return;
   s->written += len;
-  if (s->file != NULL && len >= 65536) {
+  if (s->file != NULL && len >= WRITE_CHUNK) {
     sink_flush(s);
-    if (stance_atomic_write(s->file, data, len) != 0) s->failed = 1;
+    if (write_pages(s->file, data, len) != 0) s->failed = 1;
     return;
   }
   stance_buf_add(s->buf, data, len);
   if (s->buf->oom) s->failed = 1;
-  if (s->file != NULL && s->buf->len >= (1u << 20)) sink_flush(s);
+  if (s->file != NULL && s->buf->len >= WRITE_CHUNK) sink_flush(s);
 }
 
 static void sink_zeros(sink *s, uint64_t n) {
@@ -158,7 +179,7 @@ static void sink_zeros(sink *s, uint64_t n) {
 
 /* The layout of a segment's data: offsets from the data's start. */
 typedef struct seg_layout {
-  uint64_t freq, post_off, terms, postings, len;
+  uint64_t freq, post_off, keys, terms, postings, len;
 } seg_layout;
 
 /* 0, or -1 when the sizes do not fit in 64 bits. */
@@ -166,7 +187,8 @@ static int layout(uint32_t nterms, uint64_t terms_len, uint64_t post_len, seg_la
   uint64_t n = nterms;
   l->freq = (n + 1) * 4;
   l->post_off = pad8(l->freq + n * 4);
-  l->terms = l->post_off + (n + 1) * 8;
+  l->keys = l->post_off + (n + 1) * 8;
+  l->terms = l->keys + STANCE_NKEYS(n) * 8;
   if (terms_len > UINT64_MAX / 4 || post_len > UINT64_MAX / 4) return -1;
   l->postings = pad8(l->terms + terms_len);
   l->len = l->postings + post_len;
@@ -183,6 +205,7 @@ static int segment_data(const stance_segment *g, stance_buf *out) {
   memcpy(p, g->term_off, ((size_t)g->nterms + 1) * 4);
   memcpy(p + l.freq, g->freq, (size_t)g->nterms * 4);
   memcpy(p + l.post_off, g->post_off, ((size_t)g->nterms + 1) * 8);
+  memcpy(p + l.keys, g->keys, (size_t)STANCE_NKEYS(g->nterms) * 8);
   memcpy(p + l.terms, g->terms, (size_t)g->terms_len);
   memcpy(p + l.postings, g->postings, (size_t)g->post_len);
   out->len += (size_t)l.len;
@@ -301,11 +324,9 @@ static int cmp_size(const void *a, const void *b) {
   return (sx > sy) - (sx < sy);
 }
 
-/* Choose the segments to save: empty ones dropped; those that lost more than half their
- * documents, and the smallest ones beyond MAX_SEGMENTS, merged into one (big segments are
- * left alone: a save costs what changed). */
+/* Choose the segments to save (see SMALL_SEGMENT and MAX_SEGMENTS); empty ones dropped. */
 static int make_plan(const stance_index *ix, plan *p, stance_index_saved *res, char *err, size_t errlen) {
-  uint32_t n = stance_index_nsegments(ix), i, nmerge = 0, nkeep = 0, nd = stance_index_ndocs(ix);
+  uint32_t n = stance_index_nsegments(ix), i, nmerge = 0, nkeep = 0, nsmall = 0, nd = stance_index_ndocs(ix);
   stance_segment **merge = calloc((size_t)n + 1, sizeof *merge), **keep = calloc((size_t)n + 2, sizeof *keep);
   memset(p, 0, sizeof *p);
   if (merge == NULL || keep == NULL) goto oom;
@@ -317,14 +338,21 @@ static int make_plan(const stance_index *ix, plan *p, stance_index_saved *res, c
       merge[nmerge++] = g;
     else
       keep[nkeep++] = g;
+    if (g->terms_len + g->post_len < SMALL_SEGMENT) nsmall++;
   }
-  if (nkeep + (nmerge > 0) > MAX_SEGMENTS) {
-    qsort(keep, nkeep, sizeof *keep, cmp_size);
-    while (nkeep > 0 && nkeep + 1 > MAX_SEGMENTS) {
+  qsort(keep, nkeep, sizeof *keep, cmp_size);
+  /* the small ones together, once there are a few (or something is merged anyway) */
+  if (nsmall >= SMALL_SEGMENTS || nmerge > 0)
+    while (nkeep > 0 && keep[0]->terms_len + keep[0]->post_len < SMALL_SEGMENT) {
       merge[nmerge++] = keep[0];
       memmove(keep, keep + 1, (size_t)(--nkeep) * sizeof *keep);
     }
+  /* never more than MAX_SEGMENTS: the smallest join the merge */
+  while (nkeep > 0 && nkeep + (nmerge > 0) > MAX_SEGMENTS) {
+    merge[nmerge++] = keep[0];
+    memmove(keep, keep + 1, (size_t)(--nkeep) * sizeof *keep);
   }
+  if (nmerge == 1 && dead_docs(ix, merge[0]) == 0) keep[nkeep++] = merge[--nmerge];
   for (i = 0; i < nkeep; i++) stance_segment_ref(keep[i]);
   if (nmerge > 0) {
     int damaged = 0;
@@ -536,7 +564,18 @@ static int write_segment(const char *dir, const stance_segment *g, uint64_t id, 
   stance_buf_init(&b);
   if (g->file != NULL) {
     /* a loaded segment whose file went (another save removed it): its bytes as they are */
-    rc = write_file(dir, name, g->file->data, g->file->size, err, errlen);
+    stance_atomic f;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+      snprintf(err, errlen, "%s: path too long", dir);
+      return -1;
+    }
+    if (stance_atomic_open(&f, path, err, errlen) != 0) return -1;
+    if (write_pages(&f, g->file->data, g->file->size) != 0) {
+      snprintf(err, errlen, "cannot write %s", path);
+      stance_atomic_abort(&f);
+      return -1;
+    }
+    rc = stance_atomic_commit(&f, 0, err, errlen);
     return rc;
   }
   {
@@ -569,15 +608,16 @@ static int write_segment(const char *dir, const stance_segment *g, uint64_t id, 
         struct {
           uint64_t at, len;
           const void *src;
-        } parts[5];
+        } parts[6];
         int i;
         parts[0].at = 0, parts[0].len = ((uint64_t)g->nterms + 1) * 4, parts[0].src = g->term_off;
         parts[1].at = l.freq, parts[1].len = (uint64_t)g->nterms * 4, parts[1].src = g->freq;
         parts[2].at = l.post_off, parts[2].len = ((uint64_t)g->nterms + 1) * 8, parts[2].src = g->post_off;
         parts[3].at = l.terms, parts[3].len = g->terms_len, parts[3].src = g->terms;
         parts[4].at = l.postings, parts[4].len = g->post_len, parts[4].src = g->postings;
+        parts[5].at = l.keys, parts[5].len = STANCE_NKEYS(g->nterms) * 8, parts[5].src = g->keys;
         memset(page, 0, (size_t)n);
-        for (i = 0; i < 5; i++) {
+        for (i = 0; i < 6; i++) {
           uint64_t s0 = parts[i].at > a ? parts[i].at : a;
           uint64_t e0 = parts[i].at + parts[i].len < a + n ? parts[i].at + parts[i].len : a + n;
           if (s0 < e0) memcpy(page + (s0 - a), (const uint8_t *)parts[i].src + (s0 - parts[i].at), (size_t)(e0 - s0));
@@ -613,6 +653,7 @@ static int write_segment(const char *dir, const stance_segment *g, uint64_t id, 
     sink_add(&s, g->freq, (size_t)g->nterms * 4);
     sink_zeros(&s, data_off + l.post_off - s.written);
     sink_add(&s, g->post_off, ((size_t)g->nterms + 1) * 8);
+    sink_add(&s, g->keys, (size_t)STANCE_NKEYS(g->nterms) * 8);
     sink_add(&s, g->terms, (size_t)g->terms_len);
     sink_zeros(&s, data_off + l.postings - s.written);
     sink_add(&s, g->postings, (size_t)g->post_len);
@@ -763,6 +804,13 @@ int stance_index_save(const stance_index *ix, const char *dir, stance_index_save
   }
   if (write_file(dir, "meta", meta.data, meta.len, err, errlen) != 0) goto done;
   collect_garbage(dfd, dir, ids, p.nsegs);
+  /* the files of segments merged away that no save had taken yet */
+  for (i = 0; i < res->nfrom; i++)
+    if (res->merged_from[i]->file_id != 0) {
+      char name[64];
+      new_name(res->merged_from[i]->file_id, name, sizeof name);
+      unlinkat(dfd, name, 0);
+    }
   rc = 0;
 done:
   if (lock >= 0) close(lock);
@@ -825,6 +873,14 @@ static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errl
     snprintf(err, errlen, "%s: %s", name, strerror(errno));
     return NULL;
   }
+  /* a search reads a few pages here and there: map only those (not the 2 MB around each, as
+   * a kernel mapping the page cache's large folios whole would), read ahead nothing */
+#if defined(MADV_NOHUGEPAGE)
+  madvise(p, (size_t)st.st_size, MADV_NOHUGEPAGE);
+#endif
+#if defined(MADV_RANDOM)
+  madvise(p, (size_t)st.st_size, MADV_RANDOM);
+#endif
   if ((m = mapped_new(p, (size_t)st.st_size, 1)) == NULL) {
     munmap(p, (size_t)st.st_size);
     snprintf(err, errlen, "out of memory");
@@ -880,6 +936,7 @@ static stance_segment *open_segment(stance_mapped *m, uint32_t ndocs, uint32_t n
   g->term_off = m->data + data_off;
   g->freq = g->term_off + l.freq;
   g->post_off = g->term_off + l.post_off;
+  g->keys = g->term_off + l.keys;
   g->terms = (const char *)(g->term_off + l.terms);
   g->terms_len = stance_get64(h + 24);
   g->postings = g->term_off + l.postings;
@@ -1159,6 +1216,7 @@ int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size
   seg->term_off = g->term_off;
   seg->freq = g->freq;
   seg->post_off = g->post_off;
+  seg->keys = g->keys;
   seg->terms = g->terms;
   seg->postings = g->postings;
   seg->file = g->file;
