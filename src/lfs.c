@@ -91,6 +91,46 @@ static int l_write_atomic(lua_State *L) {
   return 1;
 }
 
+/* write_files({ {path, data[, expect_hash]}, ... }) -> true | nil, err, code, index
+ * Each file replaced atomically as write_atomic does, all of them with one flush of the disk
+ * (stance_write_atomic_many): what an import of many files needs. index: the file at fault
+ * (1-based); code "ECHANGED" when a file's expectation failed, else "EWRITE". */
+static int l_write_files(lua_State *L) {
+  stance_atomic_file *files;
+  size_t n, i, failed = 0;
+  char err[512];
+  int rc;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  n = (size_t)lua_rawlen(L, 1);
+  if (n == 0) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  if (n > SIZE_MAX / sizeof *files) return luaL_argerror(L, 1, "too many files");
+  files = lua_newuserdata(L, n * sizeof *files); /* freed with the state; the strings stay in the list */
+  for (i = 0; i < n; i++) {
+    lua_rawgeti(L, 1, (lua_Integer)i + 1);
+    if (!lua_istable(L, -1)) return luaL_argerror(L, 1, "each file should be {path, data[, expect_hash]}");
+    lua_rawgeti(L, -1, 1);
+    lua_rawgeti(L, -2, 2);
+    lua_rawgeti(L, -3, 3);
+    files[i].path = lua_tostring(L, -3);
+    files[i].data = lua_tolstring(L, -2, &files[i].len);
+    files[i].expect_hex = lua_tostring(L, -1);
+    if (files[i].path == NULL || files[i].data == NULL)
+      return luaL_argerror(L, 1, "each file should be {path, data[, expect_hash]}");
+    lua_pop(L, 4);
+  }
+  rc = stance_write_atomic_many(files, n, 16, &failed, err, sizeof err);
+  if (rc != 0) {
+    stance__fail(L, err, rc == 1 ? "ECHANGED" : "EWRITE");
+    lua_pushinteger(L, (lua_Integer)failed + 1);
+    return 4;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* append_file(path, data, size) -> true | nil, err, code: append `data` to an existing file
  * that must still have `size` bytes (else "ECHANGED": someone else wrote it), in one
  * write, then fdatasync. What a small addition to a large file costs instead of a rewrite. */
@@ -258,6 +298,7 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"realpath", l_realpath},
                                     {"mkdir", l_mkdir},
                                     {"write_atomic", l_write_atomic},
+                                    {"write_files", l_write_files},
                                     {"append_file", l_append_file},
                                     {NULL, NULL}};
 

@@ -673,7 +673,8 @@ void stance__push_problems(lua_State *L, const stance_problems *p) {
   }
 }
 
-/* opts.vocab = { label = {...}, target = {...}, stance = {...}, role = {...}, type = {...} } */
+/* opts.vocab = { label = {...}, target = {...}, stance = {...}, role = {...}, type = {...},
+ *                attribute = {...} (attributes the schema declares) } */
 stance_vocab *stance__read_vocab(lua_State *L, int opts) {
   static const stance_field fields[] = {STANCE_F_LABEL, STANCE_F_TARGET, STANCE_F_STANCE,
                                         STANCE_F_ROLE, STANCE_F_TYPE};
@@ -705,7 +706,19 @@ stance_vocab *stance__read_vocab(lua_State *L, int opts) {
     }
     lua_pop(L, 1);
   }
-  lua_pop(L, 1);
+  lua_getfield(L, -1, "attribute");
+  if (lua_istable(L, -1)) {
+    int i, n = (int)lua_rawlen(L, -1);
+    for (i = 1; i <= n; i++) {
+      lua_rawgeti(L, -1, i);
+      if (lua_type(L, -1) == LUA_TSTRING && stance_vocab_add_attribute(v, lua_tostring(L, -1)) != 0) {
+        stance_vocab_free(v);
+        luaL_error(L, "out of memory");
+      }
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 2);
   return v;
 }
 

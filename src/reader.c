@@ -18,7 +18,8 @@
 
 /* ---- vocabulary ------------------------------------------------------------------------ */
 
-#define VOCAB_FIELDS 5
+#define VOCAB_FIELDS 6 /* the five fields, then the attributes the schema declares */
+#define VOCAB_ATTRIBUTES 5
 struct stance_vocab {
   char **values[VOCAB_FIELDS];
   size_t n[VOCAB_FIELDS], cap[VOCAB_FIELDS];
@@ -48,10 +49,8 @@ void stance_vocab_free(stance_vocab *v) {
   free(v);
 }
 
-int stance_vocab_add(stance_vocab *v, stance_field f, const char *value) {
-  int k = vocab_slot(f);
+static int vocab_add_slot(stance_vocab *v, int k, const char *value) {
   char *d;
-  if (k < 0) return STANCE_EINVAL;
   if (v->n[k] == v->cap[k]) {
     size_t cap = v->cap[k] ? v->cap[k] * 2 : 8;
     char **nv = realloc(v->values[k], cap * sizeof *nv);
@@ -64,6 +63,26 @@ int stance_vocab_add(stance_vocab *v, stance_field f, const char *value) {
   memcpy(d, value, strlen(value) + 1);
   v->values[k][v->n[k]++] = d;
   return STANCE_OK;
+}
+
+int stance_vocab_add(stance_vocab *v, stance_field f, const char *value) {
+  int k = vocab_slot(f);
+  if (k < 0) return STANCE_EINVAL;
+  return vocab_add_slot(v, k, value);
+}
+
+int stance_vocab_add_attribute(stance_vocab *v, const char *name) {
+  return vocab_add_slot(v, VOCAB_ATTRIBUTES, name);
+}
+
+/* Whether the schema declares the attribute `name` (`len` bytes): no warning for it. */
+static int vocab_declares(const stance_vocab *v, const char *name, size_t len) {
+  size_t i;
+  if (v == NULL) return 0;
+  for (i = 0; i < v->n[VOCAB_ATTRIBUTES]; i++)
+    if (strlen(v->values[VOCAB_ATTRIBUTES][i]) == len && memcmp(v->values[VOCAB_ATTRIBUTES][i], name, len) == 0)
+      return 1;
+  return 0;
 }
 
 int stance_vocab_has(const stance_vocab *v, stance_field f, const char *value) {
@@ -511,7 +530,7 @@ static void add_extra(reader *r, stance_buf *b, const stance_line *l, int warn, 
   size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
   memcpy(name, l->name, n);
   name[n] = '\0';
-  if (warn)
+  if (warn && !vocab_declares(r->vocab, l->name, l->name_len))
     problem(r, l->line, l->col, STANCE_SEV_WARNING, "unknown attribute '%s' in %s (kept as written)",
             name, kind);
   stance_buf_add(b, l->name, l->name_len);

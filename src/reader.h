@@ -26,6 +26,9 @@ void stance_vocab_free(stance_vocab *v);
  * STANCE_EINVAL. */
 int stance_vocab_add(stance_vocab *v, stance_field f, const char *value);
 int stance_vocab_has(const stance_vocab *v, stance_field f, const char *value);
+/* Declare an attribute of records beyond the format's own (the schema's `attribute NAME`):
+ * the reader keeps it as it keeps any unknown attribute, without a warning. */
+int stance_vocab_add_attribute(stance_vocab *v, const char *name);
 
 /* Read an annotation file. `vocab` may be NULL. Problems are appended to `problems`,
  * sorted by position. NULL only when out of memory. */

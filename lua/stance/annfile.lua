@@ -75,14 +75,24 @@ end
 ---@return boolean|nil ok
 ---@return string|nil err
 function M.create(path, store, document, annotator, text)
-  local core = require('stance.core')
   local fs = require('stance.fs')
-  store:set_header('document', document)
-  store:set_header('annotator', annotator)
-  store:set_header('hash', 'sha256:' .. core.sha256(text))
   local ok, err = fs.mkdir_p(fs.dirname(path))
   if not ok then return nil, err end
-  return core.write_atomic(path, store:write(), '')
+  return require('stance.core').write_atomic(path, M.render(store, document, annotator, text), '')
+end
+
+--- The text of a new annotation file of `annotator` on `document` (headers set in
+--- `store`), for writing with others at once (core.write_files).
+---@param store userdata the stance.store
+---@param document string path of the document, relative to the corpus
+---@param annotator string
+---@param text string the document's text (for its hash)
+---@return string
+function M.render(store, document, annotator, text)
+  store:set_header('document', document)
+  store:set_header('annotator', annotator)
+  store:set_header('hash', 'sha256:' .. require('stance.core').sha256(text))
+  return store:write()
 end
 
 return M

@@ -25,10 +25,65 @@ M.health = (function()
   }
 end)()
 
+--- The colors of highlight group `name`, links followed: { fg, bg, sp } as 0xRRGGBB numbers
+--- and { ctermfg, ctermbg } as palette indexes, each nil when unset (0.9+: nvim_get_hl;
+--- before: nvim_get_hl_by_name, deprecated in 0.11).
+---@param name string
+---@return table
+function M.hl_colors(name)
+  local api = vim.api
+  if api.nvim_get_hl then
+    local ok, h = pcall(api.nvim_get_hl, 0, { name = name, link = false })
+    if ok and type(h) == 'table' then
+      return { fg = h.fg, bg = h.bg, sp = h.sp, ctermfg = h.ctermfg, ctermbg = h.ctermbg }
+    end
+    return {}
+  end
+  local ok, rgb = pcall(api.nvim_get_hl_by_name, name, true)
+  local okc, cterm = pcall(api.nvim_get_hl_by_name, name, false)
+  rgb, cterm = ok and rgb or {}, okc and cterm or {}
+  return { fg = rgb.foreground, bg = rgb.background, sp = rgb.special, ctermfg = cterm.foreground,
+    ctermbg = cterm.background }
+end
+
+--- Highlight columns [col_start, col_end) of row `row` (0-based; col_end -1: to the end of
+--- the line) with `group` in namespace `ns` (an extmark: nvim_buf_add_highlight is
+--- deprecated in 0.11).
+---@param buf integer
+---@param ns integer
+---@param group string
+---@param row integer
+---@param col_start integer
+---@param col_end integer
+function M.add_highlight(buf, ns, group, row, col_start, col_end)
+  if col_end < 0 then
+    col_end = #(vim.api.nvim_buf_get_lines(buf, row, row + 1, false)[1] or '')
+  end
+  vim.api.nvim_buf_set_extmark(buf, ns, row, col_start, { end_row = row, end_col = col_end, hl_group = group })
+end
+
 --- Echo a line in the command line without adding it to the message history.
 ---@param text string
 function M.echo(text)
   vim.api.nvim_echo({ { text } }, false, {})
+end
+
+--- Whether mapping `m` (a maparg() dictionary) is one of Neovim's own default mappings
+--- (0.10+ sets them in vim/_defaults.lua: `]a`, `gc`, `Y`, ...), not the user's: its Lua
+--- function comes from Neovim's runtime, or it is documented as a default (":help Y-default").
+---@param m table
+---@return boolean
+function M.default_mapping(m)
+  if m.callback then
+    local ok, info = pcall(debug.getinfo, m.callback, 'S')
+    local src = ok and info and info.source or ''
+    if src == '@vim/_defaults.lua' then return true end
+    local rt = vim.env.VIMRUNTIME
+    if rt and rt ~= '' and src:sub(1, #rt + 2) == '@' .. rt .. '/' and src:find('/lua/vim/_defaults%.lua$') then
+      return true
+    end
+  end
+  return (m.desc or ''):find('^:help [^ ]+%-default$') ~= nil
 end
 
 --- Tree-sitter, across versions.
@@ -66,6 +121,16 @@ end
 function M.ts.start(buf, lang)
   if vim.treesitter.start then return vim.treesitter.start(buf, lang) end
   return vim.treesitter.highlighter.new(vim.treesitter.get_parser(buf, lang))
+end
+
+--- The text of a node (0.9+: vim.treesitter.get_node_text; before: query.get_node_text,
+--- removed in 0.10).
+---@param node userdata
+---@param source integer|string a buffer or a string
+---@return string
+function M.ts.node_text(node, source)
+  local get = vim.treesitter.get_node_text or vim.treesitter.query.get_node_text
+  return get(node, source)
 end
 
 --- Whether tree-sitter highlighting runs in `buf`.

@@ -53,7 +53,7 @@ function M.index(c, opts, after)
   local compat = require('stance.compat')
   local notify = require('stance.notify')
   local show = require('stance.config').get().progress.enabled
-  local t0 = vim.loop.hrtime()
+  local t0 = compat.uv.hrtime()
   c:index({
     rebuild = opts and opts.rebuild,
     on_progress = show and function(ev)
@@ -67,7 +67,7 @@ function M.index(c, opts, after)
         local st = c.idx:stats()
         if stats.indexed > 0 or stats.removed > 0 or (opts and opts.rebuild) then
           notify.notify(('indexed %d documents (%d changed) in %.0f ms'):format(st.docs, stats.indexed,
-            (vim.loop.hrtime() - t0) / 1e6))
+            (compat.uv.hrtime() - t0) / 1e6))
         end
         if stats.note then notify.warn(stats.note) end
         if not c.watching then

@@ -69,6 +69,37 @@ function M.absolute(path)
   return out
 end
 
+--- Whether `rel` (a path relative to the folder `root`) stays inside `root` once links are
+--- resolved: it has no empty, `.` or `..` part, and the deepest part of it that exists
+--- (itself, when it exists) resolves inside `root`; folders made below that part are then
+--- inside too. For every path that comes from data (an import, a file's header).
+---@param root string
+---@param rel string
+---@return boolean|nil ok
+---@return string|nil err why not
+function M.inside(root, rel)
+  local core = require('stance.core')
+  if rel == '' or rel:sub(1, 1) == '/' then return nil, ('%s is not a relative path'):format(rel) end
+  for part in (rel .. '/'):gmatch('([^/]*)/') do
+    if part == '' or part == '.' or part == '..' then
+      return nil, ("%s has a part '%s'"):format(rel, part)
+    end
+  end
+  local rroot = core.realpath(root)
+  if not rroot then return nil, ('%s does not exist'):format(root) end
+  local existing, p = root, root
+  for part in rel:gmatch('[^/]+') do
+    p = p .. '/' .. part
+    if not core.stat(p) then break end
+    existing = p
+  end
+  local real = core.realpath(existing)
+  if not real or (real ~= rroot and real:sub(1, #rroot + 1) ~= rroot .. '/') then
+    return nil, ('%s leads out of %s (a link?)'):format(rel, root)
+  end
+  return true
+end
+
 --- Files below `dir` with one of the endings in `ext` (nil: all), sorted: a list of
 --- {path = relative path, size = bytes, error = message|nil}.
 ---@param dir string

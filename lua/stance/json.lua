@@ -3,6 +3,9 @@
 local M = {}
 local H = {}
 
+--- How deep arrays and objects may nest, for decoding and encoding alike.
+M.MAX_DEPTH = 200
+
 --- The JSON null (decode returns it for null; encode writes it).
 M.null = setmetatable({}, { __tostring = function() return 'null' end })
 
@@ -62,7 +65,7 @@ function H.encode(v, out, depth)
   elseif t == 'string' then
     out[#out + 1] = H.string(v)
   elseif t == 'table' then
-    if depth > 100 then error('json: nesting too deep') end
+    if depth > M.MAX_DEPTH then error('json: nesting too deep') end
     if H.is_array(v) then
       out[#out + 1] = '['
       for i = 1, #v do
@@ -124,7 +127,7 @@ function Decoder:ws()
 end
 
 function Decoder:value(depth)
-  if depth > 200 then self:fail('nesting too deep') end
+  if depth > M.MAX_DEPTH then self:fail('nesting too deep') end
   self:ws()
   local c = self.s:sub(self.pos, self.pos)
   if c == '{' then return self:object(depth) end
@@ -143,6 +146,8 @@ function Decoder:value(depth)
     if v == nil or not num:match('^-?0[%.eE]') and num:match('^-?0%d') then
       self:fail('bad number ' .. num)
     end
+    -- what decodes must encode again: no infinity from 1e999
+    if v ~= v or v == math.huge or v == -math.huge then self:fail('number out of range ' .. num) end
     self.pos = self.pos + #num
     return v
   end

@@ -25,11 +25,13 @@ M.path = '.stance/schema.stance'
 ---@field roles stance.SchemaEntry[]
 ---@field relations stance.SchemaEntry[]
 ---@field labels stance.SchemaEntry[]
+---@field attributes stance.SchemaEntry[] attributes records may carry beyond the format's own
 ---@field by table<string, table<string, stance.SchemaEntry>> kind -> name -> entry
 ---@field corpus {include: string[], exclude: string[]}
 
 --- Record kinds of a schema and the list each fills.
-H.kinds = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels' }
+H.kinds = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels',
+  attribute = 'attributes' }
 H.attrs = {
   title = true, key = true, color = true, description = true,
   target = 'label', stance = 'label', role = 'label', ask = 'label',
@@ -43,8 +45,8 @@ function M.parse(text)
   local core = require('stance.core')
   local lines, problems = core.markup_lines(text)
   local s = {
-    targets = {}, stances = {}, roles = {}, relations = {}, labels = {},
-    by = { target = {}, stance = {}, role = {}, relation = {}, label = {} },
+    targets = {}, stances = {}, roles = {}, relations = {}, labels = {}, attributes = {},
+    by = { target = {}, stance = {}, role = {}, relation = {}, label = {}, attribute = {} },
     corpus = { include = {}, exclude = {} },
   }
   local function problem(l, col, severity, msg)
@@ -78,7 +80,7 @@ function M.parse(text)
         end
       else
         problem(l, 1, 'error', ("unknown record '%s' (a schema has target, stance, role, relation, "
-          .. 'label and corpus records)'):format(l.name))
+          .. 'label, attribute and corpus records)'):format(l.name))
       end
       if records == 1 and l.name ~= 'format' then
         problem(l, 1, 'error', 'missing `format stance 1` at the top of the file')
@@ -178,7 +180,7 @@ function M.vocab(s)
   end
   return {
     label = names(s.labels), target = names(s.targets), stance = names(s.stances),
-    role = names(s.roles), type = names(s.relations),
+    role = names(s.roles), type = names(s.relations), attribute = names(s.attributes),
   }
 end
 

@@ -56,7 +56,7 @@ function M.kwic(query, width)
     vim.cmd('highlight default link StanceKwicKeyword Search')
     local ns = vim.api.nvim_create_namespace('stance_kwic')
     for i, h in ipairs(hits) do
-      vim.api.nvim_buf_add_highlight(buf, ns, 'StanceKwicKeyword', i - 1, keyword_at[i],
+      require('stance.compat').add_highlight(buf, ns, 'StanceKwicKeyword', i - 1, keyword_at[i],
         keyword_at[i] + #(h.match or ''))
     end
   end)

@@ -17,7 +17,7 @@ end
 ---@return string|nil
 function M.parser_path()
   local built = H.root() .. '/build/parser/stance.so'
-  if vim.loop.fs_stat(built) then return built end
+  if require('stance.compat').uv.fs_stat(built) then return built end
   return vim.api.nvim_get_runtime_file('parser/stance.so', false)[1]
 end
 

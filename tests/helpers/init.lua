@@ -145,55 +145,45 @@ function M.lines(text)
   return out
 end
 
---- Run Neovim with this checkout on 'runtimepath' in a tmux session of 100x30, send it
---- `keys` (tmux send-keys words), and return the screen with its colors
---- (capture-pane -e). `args` are more nvim arguments (files to open).
+--- The Neovim under test: tests/run sets STANCE_NVIM for each version of the matrix; inside
+--- Neovim it is the running one. Every child process and the tmux helper start this one,
+--- never whatever `nvim` is first on PATH.
+M.nvim = os.getenv('STANCE_NVIM')
+if not M.nvim or M.nvim == '' then
+  M.nvim = (vim and vim.v and vim.v.progpath ~= '' and vim.v.progpath) or 'nvim'
+end
+
+--- Neovim in a real terminal (tmux): see tests/helpers/tmux.lua.
+function M.tmux(args, opts)
+  return require('helpers.tmux').open(args, opts)
+end
+
+--- Run Neovim with this checkout on 'runtimepath' in tmux (100x30), type `keys` (send-keys
+--- words) one after the other, each once the screen has settled, and return the screen with
+--- its colors (capture-pane -e). `args` are more nvim arguments (files to open); `opts` those
+--- of helpers.tmux.open, plus `after`: keys that end Neovim (e.g. ":qa" Enter), awaited, and
+--- `each`: function(screen, i, key) called with the screen after each key.
 function M.tmux_screen(args, keys, opts)
   opts = opts or {}
-  -- Unique across concurrent test runs on one machine (Lua's random is not seeded per process).
-  local rnd = io.open('/dev/urandom', 'rb')
-  local name = 'stance-test-' .. rnd:read(6):gsub('.', function(c) return ('%02x'):format(c:byte()) end)
-  rnd:close()
-  local init = M.tmpdir() .. '/init.lua'
-  M.write(init, ([[
-vim.opt.rtp:prepend(%q)
-vim.opt.swapfile = false
-vim.opt.shortmess:append('I')
-%s
-]]):format(M.root, opts.init or ''))
-  local cmd = { 'nvim', '-u', init, '-i', 'NONE' }
-  for _, a in ipairs(args or {}) do
-    cmd[#cmd + 1] = a
-  end
-  local quoted = {}
-  for i, a in ipairs(cmd) do
-    quoted[i] = M.q(a)
-  end
-  os.execute(('tmux -L stance-tests new-session -d -s %s -x 100 -y 30 %s'):format(name,
-    M.q('cd ' .. M.q(opts.cwd or M.root) .. ' && TERM=xterm-256color ' .. table.concat(quoted, ' '))))
-  os.execute('sleep ' .. (opts.wait or 1.5))
-  for _, k in ipairs(keys or {}) do
-    os.execute(('tmux -L stance-tests send-keys -t %s %s'):format(name, k))
-    os.execute('sleep ' .. (opts.key_wait or 0.3))
-  end
-  local p = io.popen(('tmux -L stance-tests capture-pane -e -p -t %s'):format(name))
-  local screen = p:read('*a')
-  p:close()
-  -- opts.after: keys that end Neovim (e.g. ":qa" Enter); wait up to 10 s for it to exit
-  for _, k in ipairs(opts.after or {}) do
-    os.execute(('tmux -L stance-tests send-keys -t %s %s'):format(name, k))
-    os.execute('sleep ' .. (opts.key_wait or 0.3))
+  local nv = M.tmux(args, opts)
+  local ok, screen = pcall(function()
+    local screen = nv:screen()
+    for i, k in ipairs(keys or {}) do
+      screen = nv:keys(k)
+      if opts.each then opts.each(screen, i, k) end
+    end
+    if opts.ready_after then screen = nv:wait(opts.ready_after) end
+    return screen
+  end)
+  if not ok then
+    nv:close()
+    error(screen, 0)
   end
   if opts.after then
-    for _ = 1, 100 do
-      if os.execute(('tmux -L stance-tests has-session -t %s 2>/dev/null'):format(name)) ~= true
-        and os.execute(('tmux -L stance-tests has-session -t %s 2>/dev/null'):format(name)) ~= 0 then
-        break
-      end
-      os.execute('sleep 0.1')
-    end
+    nv:quit((rawget(_G, "unpack") or rawget(table, "unpack"))(opts.after))
+  else
+    nv:close()
   end
-  os.execute(('tmux -L stance-tests kill-session -t %s 2>/dev/null'):format(name))
   return screen
 end
 

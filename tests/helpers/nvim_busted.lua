@@ -6,6 +6,9 @@
 package.path = '/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua;' .. package.path
 package.cpath = '/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;' .. package.cpath
 
+-- every call of a deprecated Neovim function by our code is reported as a failing test
+dofile('tests/helpers/deprecated.lua').watch()
+
 local args = {}
 for word in (os.getenv('STANCE_BUSTED_ARGS') or 'tests/nvim'):gmatch('%S+') do
   args[#args + 1] = word

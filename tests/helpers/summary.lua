@@ -36,10 +36,22 @@ return function()
 
   handler.suiteEnd = function()
     local failed = #handler.failures + #handler.errors
+    local passed = #handler.successes
+    local dep = rawget(_G, 'STANCE_DEPRECATED')
+    if dep then
+      local name = ('no deprecated Neovim function called (%d watched)'):format(dep.watched)
+      if #dep.calls == 0 then
+        io.write(('  ok    %s\n'):format(name))
+        passed = passed + 1
+      else
+        io.write(('  FAIL  %s\n        %s\n'):format(name, table.concat(dep.calls, '\n        ')))
+        failed = failed + 1
+      end
+    end
     if #handler.pendings > 0 then
       io.write(('%s: %d skipped\n'):format(suite, #handler.pendings))
     end
-    io.write(('%d passed, %d failed\n'):format(#handler.successes, failed))
+    io.write(('%d passed, %d failed\n'):format(passed, failed))
     io.flush()
     _G.STANCE_TEST_FAILED = failed
     return nil, true

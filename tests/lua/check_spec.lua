@@ -38,6 +38,21 @@ describe('stance check', function()
     assert.truthy(js:find('^{"path":', 1))
   end)
 
+  it('warns about an attribute it does not know, unless the schema declares it', function()
+    local d = corpus()
+    local f = d .. '/.stance/annotations/ana/04_letter.txt.stance'
+    T.write(f, T.read(f):gsub('\n  quote ', '\n  sarcasm yes\n  quote ', 1))
+    local out, _, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code)
+    assert.truthy(out:find("warning: unknown attribute 'sarcasm' in annotation", 1, true), out)
+    local schema = d .. '/.stance/schema.stance'
+    T.write(schema, T.read(schema) .. '\nattribute sarcasm\n  title "the author is being sarcastic"\n')
+    local out2, err2, code2 = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(0, code2, out2 .. err2)
+    -- kept as written
+    assert.truthy(T.read(f):find('\n  sarcasm yes\n', 1, true))
+  end)
+
   it('checks the schema and single files given as arguments', function()
     local d = corpus()
     T.write(d .. '/.stance/schema.stance', T.read(d .. '/.stance/schema.stance') .. 'label dup\n  key f\n')

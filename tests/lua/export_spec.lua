@@ -179,6 +179,143 @@ describe('stance export', function()
     assert.are.equal(n + 1, #csv)
   end)
 
+  --- The example corpus with relations and document labels of two annotators.
+  local function with_links()
+    local d = example()
+    local c = assert(require('stance').open(d))
+    for doc in c:documents() do
+      for _, who in ipairs(doc:annotators()) do
+        local anns = doc:annotations({ annotator = who })
+        for i = 2, #anns, 2 do
+          assert(doc:relate(anns[i].id, anns[i - 1].id, 'supports', { annotator = who,
+            note = i == 2 and 'a note, with "quotes"\nand a line end' or nil }))
+        end
+        assert(doc:set_label({ target = 'congestion-charge', stance = 'favor', annotator = who,
+          note = 'overall' }))
+      end
+    end
+    assert(c:save())
+    return d, c
+  end
+
+  it('writes relations and document labels too: JSON Lines with a kind each, CSV by unit', function()
+    local d, c = with_links()
+    local nrel, ndoc = 0, 0
+    for doc in c:documents() do
+      nrel = nrel + #doc:relations()
+      ndoc = ndoc + #doc:labels()
+    end
+    assert.is_true(nrel > 0 and ndoc > 0)
+    local out, err, code = T.stance_run({ 'export', '--to', 'jsonl', d })
+    assert.are.equal(0, code, err)
+    local kinds, fields = {}, require('stance.export.rows').fields
+    for _, line in ipairs(T.lines(out:gsub('\n$', ''))) do
+      local r = assert(json.decode(line))
+      kinds[r.kind] = (kinds[r.kind] or 0) + 1
+      local last = 0
+      for key in line:gmatch('"([%w_]+)":') do
+        for i, f in ipairs(fields[r.kind]) do
+          if f == key then
+            assert.is_true(i > last, key)
+            last = i
+          end
+        end
+      end
+      if r.kind == 'relation' then
+        assert.truthy(r.from and r.to and r.type == 'supports' and r.from_quote and r.to_label, line)
+      end
+      if r.kind == 'doclabel' then
+        assert.are.same({ 'congestion-charge', 'favor', 'overall' }, { r.target, r.stance, r.note })
+      end
+    end
+    local _, total = file_counts(d)
+    assert.are.same({ annotation = total, relation = nrel, doclabel = ndoc }, kinds)
+    -- one kind with --unit
+    local rel = T.lines((T.stance_run({ 'export', '--to', 'jsonl', '--unit', 'relation', d })):gsub('\n$', ''))
+    assert.are.equal(nrel, #rel)
+    local csv = csv_rows((T.stance_run({ 'export', '--to', 'csv', '--unit', 'relation', d })))
+    assert.are.same(fields.relation, csv[1])
+    assert.are.equal(nrel + 1, #csv)
+    local notes = 0
+    for i = 2, #csv do
+      if csv[i][11] == 'a note, with "quotes"\nand a line end' then notes = notes + 1 end
+    end
+    assert.is_true(notes > 0)
+    csv = csv_rows((T.stance_run({ 'export', '--to', 'csv', '--unit', 'doclabel', d })))
+    assert.are.same(fields.doclabel, csv[1])
+    assert.are.equal(ndoc + 1, #csv)
+    assert.are.same(csv, csv_rows((T.stance_run({ 'export', '--to', 'csv', '--unit', 'document', d }))))
+    -- a CSV file holds one kind of row
+    local _, aerr, acode = T.stance_run({ 'export', '--to', 'csv', '--unit', 'all', d })
+    assert.are.equal(2, acode)
+    assert.truthy(aerr:find('one kind of row', 1, true))
+  end)
+
+  it('gives the same bytes every time, in every format', function()
+    local d = with_links()
+    for _, args in ipairs({ { '--to', 'jsonl' }, { '--to', 'csv' }, { '--to', 'csv', '--unit', 'relation' },
+      { '--to', 'w3c' }, { '--to', 'w3c', '--unit', 'annotation' }, { '--to', 'jsonl', '--unit', 'sentence' } }) do
+      local cmd = { 'export' }
+      for _, a in ipairs(args) do
+        cmd[#cmd + 1] = a
+      end
+      cmd[#cmd + 1] = d
+      local first = T.stance_run(cmd)
+      assert.truthy(#first > 100)
+      for _ = 1, 3 do
+        assert.are.equal(first, (T.stance_run(cmd)), table.concat(args, ' '))
+      end
+    end
+  end)
+
+  it('exports an orphan as one and goes on: one bad record never stops an export', function()
+    local d = example()
+    -- shortened: annotations of the end of the first document now lie past its end
+    local first = d .. '/01_charge_works.txt'
+    T.write(first, T.read(first):sub(1, 120))
+    for _, fmt in ipairs({ 'jsonl', 'csv', 'w3c' }) do
+      local out, err, code = T.stance_run({ 'export', '--to', fmt, d })
+      assert.are.equal(1, code, fmt .. ': ' .. err)
+      assert.truthy(err:find('is an orphan', 1, true), err)
+      if fmt == 'jsonl' then
+        local orphans, others = 0, 0
+        for _, line in ipairs(T.lines(out:gsub('\n$', ''))) do
+          local r = assert(json.decode(line))
+          if r.orphan then
+            orphans = orphans + 1
+            assert.is_nil(r.line)
+            assert.truthy(r.quote)
+          elseif r.document ~= '01_charge_works.txt' then
+            others = others + 1
+          end
+        end
+        assert.is_true(orphans > 0 and others > 0)
+      elseif fmt == 'csv' then
+        local rows = csv_rows(out)
+        local _, total = file_counts(d)
+        assert.are.equal(total + 1, #rows)
+        for i = 2, #rows do
+          assert.are.equal(#rows[1], #rows[i])
+        end
+      else
+        assert.truthy(json.decode(out))
+      end
+    end
+    local dst = T.tmpdir() .. '/brat'
+    local _, berr, bcode = T.stance_run({ 'export', '--to', 'brat', dst }, nil, d)
+    assert.are.equal(1, bcode)
+    assert.truthy(berr:find('is an orphan', 1, true), berr)
+    assert.truthy(T.exists(dst .. '/04_letter.ann'))
+  end)
+
+  it('lists every format in its help', function()
+    local out, _, code = T.stance_run({ 'export', '--help' })
+    assert.are.equal(0, code)
+    for _, f in ipairs({ 'jsonl', 'csv', 'w3c', 'brat' }) do
+      assert.truthy(out:find('--to ' .. f, 1, true), f)
+    end
+  end)
+
   it('rejects bad flags in one line with status 2', function()
     local d = example()
     for _, case in ipairs({

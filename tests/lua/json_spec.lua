@@ -17,6 +17,11 @@ describe('json', function()
     assert.are.same(v, json.decode(json.encode(v)))
   end)
 
+  it('encodes whatever it decodes, as deep as it reads', function()
+    local deep = ('['):rep(150) .. (']'):rep(150)
+    assert.are.equal(deep, json.encode(json.decode(deep)))
+  end)
+
   it('decodes escapes and surrogate pairs', function()
     assert.are.equal('é🙂/', json.decode('"\\u00e9\\ud83d\\ude42\\/"'))
   end)
@@ -30,6 +35,9 @@ describe('json', function()
     { 'tru', "unexpected character 't' at byte 0" },
     { '{} x', 'trailing characters at byte 3' },
     { '', 'unexpected end of input at byte 0' },
+    -- found by the fuzzer: what decodes must encode again
+    { '[1e999]', 'number out of range 1e999 at byte 1' },
+    { ('['):rep(202) .. (']'):rep(202), 'nesting too deep at byte 201' },
   }) do
     it('reports ' .. case[2], function()
       local v, err, off = json.decode(case[1])

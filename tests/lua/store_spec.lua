@@ -189,7 +189,7 @@ describe('schema', function()
     { 'format stance 1\ntarget t\n  color red\n', "3:3: color 'red' should be #rrggbb" },
     { 'format stance 1\nstance favor\nlabel l\n  stance favour\n', "4:1: label l: unknown stance 'favour'" },
     { 'format stance 1\nlabel l\n  ask colour\n', "3:3: `ask` takes target, stance or role, not 'colour'" },
-    { 'format stance 1\nwidget w\n', "2:1: unknown record 'widget' (a schema has target, stance, role, relation, label and corpus records)" },
+    { 'format stance 1\nwidget w\n', "2:1: unknown record 'widget' (a schema has target, stance, role, relation, label, attribute and corpus records)" },
     { 'stance favor\n', '1:1: missing `format stance 1` at the top of the file' },
   }) do
     it('reports ' .. case[2], function()

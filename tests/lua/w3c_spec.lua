@@ -145,6 +145,75 @@ describe('W3C Web Annotation', function()
     T.write(d .. '/bad.json', '{"type": "AnnotationCollection",\n  "first": [}')
     local _, err2, code2 = stance(e, 'import --from w3c ' .. T.q(d .. '/bad.json'))
     assert.are.equal(1, code2)
-    assert.truthy(err2:find('bad.json:2:1: warning: ', 1, true), err2)
+    assert.truthy(err2:find("bad.json:2:13: warning: unexpected character '}' (byte 45)", 1, true), err2)
+  end)
+
+  it('gives each annotation of a collection its own @context: each one alone passes the suite', function()
+    local d = corpus()
+    stance(d, 'export --to w3c --output ' .. T.q(d .. '/all.json'))
+    local json = require('stance.json')
+    local col = json.decode(T.read(d .. '/all.json'))
+    local files = {}
+    for i, item in ipairs(col.first.items) do
+      assert.are.equal('http://www.w3.org/ns/anno.jsonld', item['@context'])
+      if i <= 12 then
+        files[#files + 1] = d .. '/item' .. i .. '.json'
+        T.write(files[#files], json.encode(item))
+      end
+    end
+    for _, f in ipairs(files) do
+      local code, out = validate(f)
+      assert.are.equal(0, code, f .. ': ' .. out)
+    end
+  end)
+
+  it('declares in the schema what it imports: the corpus checks clean', function()
+    local d = corpus()
+    stance(d, 'export --to w3c --output ' .. T.q(d .. '/all.json'))
+    local e = corpus()
+    os.execute('rm -rf ' .. T.q(e .. '/.stance/annotations'))
+    T.write(e .. '/.stance/schema.stance', 'format stance 1\n')
+    local out, err, code = stance(e, 'import --from w3c ' .. T.q(d .. '/all.json'))
+    assert.are.equal(0, code, out .. err)
+    assert.truthy(out:find('schema: ', 1, true) and not out:find('schema: nothing', 1, true), out)
+    local schema = T.read(e .. '/.stance/schema.stance')
+    assert.truthy(schema:find('\nlabel favor\n', 1, true), schema)
+    assert.truthy(schema:find('\ntarget congestion-charge\n', 1, true), schema)
+    local cout, cerr, ccode = stance(e, 'check')
+    assert.are.equal(0, ccode, cout .. cerr)
+  end)
+
+  it('never writes outside the corpus, and takes no offset it cannot hold', function()
+    local d = corpus()
+    os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations'))
+    local json = require('stance.json')
+    local function ann(source, start, stop, exact)
+      return json.encode({ ['@context'] = 'http://www.w3.org/ns/anno.jsonld', type = 'Annotation',
+        id = 'urn:stance:annotation:a' .. tostring(start):gsub('%W', ''), motivation = 'classifying',
+        body = { { type = 'TextualBody', purpose = 'tagging', value = 'claim' } },
+        target = { source = source, selector = { { type = 'TextQuoteSelector', exact = exact },
+          { type = 'TextPositionSelector', start = start, ['end'] = stop } } } })
+    end
+    local outside = T.tmpdir()
+    local lines = {
+      ann('urn:stance:document:../../' .. outside:gsub('^/', '') .. '/x.txt', 0, 3, 'The'),
+      ann('urn:stance:document:..%2Fx.txt', 0, 3, 'The'),
+      ann('urn:stance:document:/etc/passwd', 0, 3, 'The'),
+      ann('urn:stance:document:.stance/schema.stance', 0, 3, 'for'),
+      ann('urn:stance:document:01_charge_works.txt', 1e300, 1e301, 'Congestion'),
+      ann('urn:stance:document:01_charge_works.txt', -5, 2 ^ 63, 'Charge'),
+      ann('urn:stance:document:01_charge_works.txt', 4, 14, 'Congestion'),
+    }
+    T.write(d .. '/evil.jsonl', table.concat(lines, '\n') .. '\n')
+    local out, err, code = stance(d, 'import --from w3c --annotator eve ' .. T.q(d .. '/evil.jsonl'))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find("has a part '..'", 1, true), err)
+    assert.truthy(err:find('not a document of the corpus', 1, true), err)
+    assert.are.equal('', (T.run('ls -A ' .. T.q(outside))))
+    assert.falsy(T.exists(d .. '/.stance/annotations/eve/.stance'))
+    -- the three on a real document are placed by their quotes
+    local store = assert(require('stance.core').read(T.read(d .. '/.stance/annotations/eve/01_charge_works.txt.stance')))
+    assert.are.equal(3, store:count('annotation'))
+    assert.truthy(out:find('imported 3 record(s) into 1 layer(s)', 1, true), out)
   end)
 end)

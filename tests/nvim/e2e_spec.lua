@@ -29,7 +29,7 @@ describe('annotating in a terminal', function()
     local screen = T.tmux_screen({ doc }, {
       sample.line, 'g', 's', 'i', 's', 'f', sample.target_key, -- the first sentence of the line: favor, the target
       'g', 'g', ']', 'a', -- back to the top, then to the annotation
-      "')'", '.', -- the next sentence, the same label and target
+      ')', '.', -- the next sentence, the same label and target
     }, init)
     local path = d .. '/.stance/annotations/e2e/' .. doc .. '.stance'
     local plain = screen:gsub('\27%[[%d;]*m', '')

@@ -4,7 +4,7 @@ local T = require('helpers')
 --- Run a child Neovim with `rtp` first on its runtimepath and the given -c commands;
 --- returns its output (messages go to stderr in headless mode).
 local function child(rtp, cmds, extra)
-  local args = { 'nvim', '--headless', '-u', 'NONE', '-i', 'NONE', '-n', '--cmd', 'set rtp^=' .. rtp,
+  local args = { T.nvim, '--headless', '-u', 'NONE', '-i', 'NONE', '-n', '--cmd', 'set rtp^=' .. rtp,
     '--cmd', 'runtime plugin/stance.lua' }
   for _, a in ipairs(extra or {}) do
     args[#args + 1] = a
@@ -94,6 +94,11 @@ describe('plugin', function()
     os.execute(('cp %s %s'):format(T.q(T.root .. '/doc/stance.txt'), T.q(d)))
     vim.cmd('helptags ' .. vim.fn.fnameescape(d))
     assert.are.equal(T.read(d .. '/tags'), T.read(T.root .. '/doc/tags'))
+  end)
+
+  it('reaches libuv through vim.uv where there is one (vim.loop is deprecated in 0.10)', function()
+    local out = T.run('cd ' .. T.q(T.root) .. [[ && grep -rn 'vim\.loop' lua plugin | grep -v 'vim\.uv or vim\.loop' || true]])
+    assert.are.equal('', out)
   end)
 
   it('loads nothing heavy at startup', function()

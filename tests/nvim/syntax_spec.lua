@@ -23,7 +23,7 @@ describe('annotation markup in Neovim', function()
     local tree = vim.treesitter.get_parser(0, 'stance'):parse()[1]
     local seen = {}
     for id, node in query:iter_captures(tree:root(), 0, 0, -1) do
-      local text = vim.treesitter.query.get_node_text(node, 0)
+      local text = compat.ts.node_text(node, 0)
       seen[query.captures[id] .. ' ' .. text] = true
     end
     for _, want in ipairs({ 'keyword annotation', 'keyword relation', 'property span', 'property quote',

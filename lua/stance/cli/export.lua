@@ -1,22 +1,43 @@
 --- stance export --to FORMAT: annotations for statistics, training, other tools.
 local cmd = {
-  summary = 'Export annotations: JSON Lines or CSV, per annotation or per sentence',
-  usage = 'stance export --to jsonl|csv|w3c|brat [--unit U] [--annotator A,B] [--output FILE] [DIR]',
+  summary = 'Export annotations: JSON Lines, CSV, W3C Web Annotation or brat standoff',
+  usage = table.concat({
+    'stance export --to jsonl [--unit all|annotation|relation|doclabel|sentence] [--annotator A,B]',
+    '                         [--output FILE] [DIR]',
+    '       stance export --to csv [--unit annotation|relation|doclabel|sentence] [--annotator A,B]',
+    '                         [--output FILE] [DIR]',
+    '       stance export --to w3c [--unit collection|annotation] [--annotator A,B] [--base IRI] [--output FILE] [DIR]',
+    '       stance export --to brat [--annotator A,B] DIR',
+  }, '\n'),
   description = table.concat({
-    'One record per annotation (document, annotator, id, label, target, stance, role,',
-    'offsets in code points and bytes, line, col, spans, quote, note, author, created,',
-    'confidence), or with --unit sentence one record per sentence with the labels of the',
-    'annotations over it: ready for training a classifier. Fields keep a fixed order',
-    '(doc/format.md, "Exports"). Writes to stdout unless --output. With --to brat, DIR is',
-    'the folder that receives DOC.txt, DOC.ann (brat standoff, offsets in code points) and',
-    'annotation.conf, for the corpus around the current directory: one layer per document,',
-    'the first of --annotator (default: all) that has one. With --to w3c: W3C Web',
-    'Annotations (JSON-LD), one AnnotationCollection, or with --unit annotation one',
-    'annotation per line; TextQuoteSelector and TextPositionSelector (code points).',
+    'Formats (--to):',
+    '  jsonl  JSON Lines: every annotation, relation and document label of the corpus, one',
+    '         object per line with its `kind` (annotation, relation, doclabel); --unit picks',
+    '         one kind, or sentence: one object per sentence with the labels over it.',
+    '  csv    CSV (RFC 4180): one table of one kind of row, --unit annotation (default),',
+    '         relation, doclabel (or document: the document labels, its stance toward each',
+    '         target) or sentence (the input of a sentence-level stance classifier).',
+    '  w3c    W3C Web Annotations (JSON-LD): one AnnotationCollection, or with --unit',
+    '         annotation one annotation per line; each with its own @context.',
+    '  brat   brat standoff: DIR/DOC.txt and DIR/DOC.ann for each document (the layer of the',
+    '         first of --annotator that has one), annotation.conf and visual.conf; target,',
+    '         stance and role as brat attributes. DIR is where they go; the corpus is the one',
+    '         around the current directory.',
+    'Rows of an annotation: document, annotator, id, label, target, stance, role, start, stop',
+    '(code points), byte_start, byte_stop, line, col, spans, quote, note, author, created,',
+    'confidence, kind, orphan. Of a relation: document, annotator, id, type, from, to,',
+    'from_label, to_label, from_quote, to_quote, note, author, created, kind. Of a document',
+    'label: document, annotator, id, label, target, stance, note, author, created, status,',
+    'kind. Fields keep a fixed order (doc/format.md, "Exports"); the same annotations give',
+    'the same bytes. An annotation whose text is no longer in its document is exported with',
+    'orphan = true and reported; a record or document that cannot be exported is reported',
+    'and left out, the rest is exported (exit status 1 when something was reported).',
+    'Writes to stdout a document at a time unless --output (written atomically at the end).',
   }, '\n'),
   flags = {
-    to = { arg = 'FORMAT', help = 'jsonl or csv' },
-    unit = { arg = 'UNIT', help = 'annotation (default) or sentence' },
+    to = { arg = 'FORMAT', help = 'jsonl, csv, w3c or brat' },
+    unit = { arg = 'UNIT', help = 'jsonl: all (default), annotation, relation, doclabel, sentence; csv: annotation '
+      .. '(default), relation, doclabel, sentence; w3c: collection (default), annotation' },
     annotator = { arg = 'A,B', help = 'only these annotators' },
     output = { arg = 'FILE', help = 'write there (atomically) instead of stdout' },
     base = { arg = 'IRI', help = 'with --to w3c: prefix of document and annotation IRIs (default urn:stance:)' },
@@ -25,29 +46,47 @@ local cmd = {
   formats = { jsonl = 'stance.export.jsonl', csv = 'stance.export.csv' },
 }
 
+local H = {}
+
+--- Where the export goes: stdout as it comes, or a file written whole at the end.
+function H.sink(opts)
+  if not opts.output then return io.stdout, function() return true end end
+  local chunks = {}
+  local sink = { write = function(_, ...)
+    for _, s in ipairs({ ... }) do
+      chunks[#chunks + 1] = s
+    end
+  end }
+  return sink, function()
+    return require('stance.core').write_atomic(opts.output, table.concat(chunks))
+  end
+end
+
+function H.w3c(opts, args)
+  local cli = require('stance.cli')
+  local unit = opts.unit or 'collection'
+  if unit ~= 'collection' and unit ~= 'annotation' then
+    return cli.usage_error(("with --to w3c, --unit is collection or annotation, got '%s'"):format(unit), 'export')
+  end
+  local c, err = require('stance').open(args[1] or '.')
+  if not c then return nil, err end
+  local report = require('stance.interop.report').new()
+  local names = require('stance.cli.args').list(opts.annotator)
+  local text = require('stance.interop.w3c_io').export(c, names, unit == 'annotation', opts.base, report)
+  local sink, finish = H.sink(opts)
+  sink:write(text)
+  local ok, werr = finish()
+  if not ok then return nil, werr end
+  return report.warnings > 0 and 1 or 0
+end
+
 function cmd.run(opts, args)
   local cli = require('stance.cli')
-  if not opts.to then return cli.usage_error('--to is needed (jsonl, csv or brat)', 'export') end
-  if opts.to == 'w3c' then
-    local c, err = require('stance').open(args[1] or '.')
-    if not c then return nil, err end
-    local names = require('stance.cli.args').list(opts.annotator)
-    local unit = opts.unit or 'collection'
-    if unit ~= 'collection' and unit ~= 'annotation' then
-      return cli.usage_error(("with --to w3c, --unit is collection or annotation, got '%s'"):format(unit), 'export')
-    end
-    local text = require('stance.interop.w3c_io').export(c, names, unit == 'annotation', opts.base)
-    if opts.output then
-      local ok, werr = require('stance.core').write_atomic(opts.output, text)
-      if not ok then return nil, werr end
-    else
-      io.stdout:write(text)
-    end
-    return 0
-  end
+  if not opts.to then return cli.usage_error('--to is needed (jsonl, csv, w3c or brat)', 'export') end
+  if opts.to == 'w3c' then return H.w3c(opts, args) end
   if opts.to == 'brat' then
-    -- a folder of .txt/.ann pairs: DIR is where they go; the corpus is the current one
     if not args[1] then return cli.usage_error('--to brat needs the folder to write into', 'export') end
+    if opts.unit then return cli.usage_error('--to brat takes no --unit', 'export') end
     local c, err = require('stance').open('.')
     if not c then return nil, err end
     local names = require('stance.cli.args').list(opts.annotator)
@@ -55,29 +94,50 @@ function cmd.run(opts, args)
   end
   local module = cmd.formats[opts.to]
   if not module then
-    return cli.usage_error(("unknown format '%s' (jsonl, csv or brat)"):format(opts.to), 'export')
+    return cli.usage_error(("unknown format '%s' (jsonl, csv, w3c or brat)"):format(opts.to), 'export')
   end
-  local unit = opts.unit or 'annotation'
-  if unit ~= 'annotation' and unit ~= 'sentence' then
-    return cli.usage_error(("unknown unit '%s' (annotation or sentence)"):format(unit), 'export')
+  local rows = require('stance.export.rows')
+  local unit = opts.unit or (opts.to == 'jsonl' and 'all' or 'annotation')
+  if not rows.units[unit] or (opts.to == 'csv' and unit == 'all') then
+    return cli.usage_error(("unknown unit '%s' (%s)"):format(unit, opts.to == 'csv'
+      and 'annotation, relation, doclabel or sentence: a CSV file holds one kind of row'
+      or 'all, annotation, relation, doclabel or sentence'), 'export')
   end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
-  -- stdout is written as rows come; a file is written whole and atomically at the end
-  local chunks = {}
-  local sink = opts.output and { write = function(_, ...)
+  local report = require('stance.interop.report').new()
+  local sink, finish = H.sink(opts)
+  -- each document's rows are made whole in `buf`, then written: never half a document
+  local buf = { parts = {} }
+  function buf.write(_, ...)
     for _, s in ipairs({ ... }) do
-      chunks[#chunks + 1] = s
+      buf.parts[#buf.parts + 1] = s
     end
-  end } or io.stdout
-  local emit = require(module).writer(sink, unit)
-  local rows = require('stance.export.rows')
-  if unit == 'sentence' then rows.sentences(c, opts, emit) else rows.annotations(c, opts, emit) end
-  if opts.output then
-    local ok, werr = require('stance.core').write_atomic(opts.output, table.concat(chunks))
-    if not ok then return nil, werr end
   end
-  return 0
+  local emit = require(module).writer(buf, unit)
+  local function flush()
+    sink:write(table.concat(buf.parts))
+    buf.parts = {}
+  end
+  flush() -- the header
+  rows.each(c, { annotator = opts.annotator, unit = unit }, function(list, path)
+    local ok, eerr = pcall(function()
+      for _, row in ipairs(list) do
+        emit(row)
+      end
+    end)
+    if ok then
+      flush()
+    else
+      buf.parts = {}
+      report:warn(path, nil, nil, '%s; its rows are left out', tostring(eerr))
+    end
+  end, function(path, line, message)
+    report:warn(path, line, line and 1, '%s', message)
+  end)
+  local ok, werr = finish()
+  if not ok then return nil, werr end
+  return report.warnings > 0 and 1 or 0
 end
 
 return cmd

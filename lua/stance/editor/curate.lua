@@ -261,7 +261,7 @@ function M.render(st)
   local ns = vim.api.nvim_create_namespace('stance_curate')
   vim.api.nvim_buf_clear_namespace(st.buf, ns, 0, -1)
   for _, h in ipairs(hls) do
-    vim.api.nvim_buf_add_highlight(st.buf, ns, h[2], h[1], 0, -1)
+    require('stance.compat').add_highlight(st.buf, ns, h[2], h[1], 0, -1)
   end
   if p and vim.api.nvim_win_is_valid(st.doc_win) then
     local s = require('stance.editor.session').by_buf[st.doc_buf]

@@ -47,8 +47,8 @@ function M.to_256(color)
 end
 
 local function background()
-  local ok, normal = pcall(vim.api.nvim_get_hl_by_name, 'Normal', true)
-  if ok and normal.background then return ('#%06x'):format(normal.background) end
+  local normal = require('stance.compat').hl_colors('Normal')
+  if normal.bg then return ('#%06x'):format(normal.bg) end
   return vim.o.background == 'dark' and '#000000' or '#ffffff'
 end
 

@@ -69,6 +69,16 @@ H.defaults = {
   { 'redo', 'n', 'redo' },
 }
 
+--- Whether `lhs` in `mode` may get our buffer-local mapping in `buf`: nothing is mapped
+--- there, or only by us, or only by Neovim itself (0.10+ maps keys such as `]a` globally:
+--- a buffer-local mapping wins over those). A mapping of yours, global or local, stays.
+function H.free(buf, lhs, mode)
+  local m = vim.api.nvim_buf_call(buf, function() return vim.fn.maparg(lhs, mode, false, true) end)
+  if type(m) ~= 'table' or m.lhs == nil then return true end
+  if (m.rhs or ''):find('<Plug>(stance-', 1, true) or (m.desc or ''):find('^stance: ') then return true end
+  return m.buffer ~= 1 and require('stance.compat').default_mapping(m)
+end
+
 --- Set the default keys on the session's buffer.
 ---@param s stance.Session
 function M.attach(s)
@@ -80,7 +90,7 @@ function M.attach(s)
     if lhs and lhs ~= '' then
       local modes = type(d[2]) == 'table' and d[2] or { d[2] }
       for _, mode in ipairs(modes) do
-        if vim.fn.maparg(lhs, mode, false, false) == '' or vim.fn.maparg(lhs, mode):match('stance') then
+        if H.free(s.buf, lhs, mode) then
           vim.api.nvim_buf_set_keymap(s.buf, mode, lhs, '<Plug>(stance-' .. d[3] .. ')', { desc = 'stance: ' .. d[3] })
         end
       end

@@ -71,7 +71,7 @@ function M.show()
   for i, l in ipairs(lines) do
     for pos, mark in l:gmatch('()([▲▼◆])') do
       local group = mark == '▲' and 'StanceSign_favor' or (mark == '▼' and 'StanceSign_against' or 'StanceOverlap')
-      vim.api.nvim_buf_add_highlight(buf, ns, group, i - 1, pos - 1, pos - 1 + #mark)
+      require('stance.compat').add_highlight(buf, ns, group, i - 1, pos - 1, pos - 1 + #mark)
     end
   end
   return buf

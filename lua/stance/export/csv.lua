@@ -1,6 +1,7 @@
---- CSV (RFC 4180): a header line, then one line per row; fields quoted when they hold a
---- comma, quote or line end. Spans are "start-stop start-stop"; a sentence's labels are
---- "annotator:label:target:stance:role" joined by ";".
+--- CSV (RFC 4180): a header line, then one line per row, every column present (empty when
+--- without a value); fields quoted when they hold a comma, quote or line end. One kind of
+--- row per file. Spans are "start-stop start-stop"; a sentence's labels are
+--- "annotator:label:target:stance:role" joined by ";"; true is `true`.
 local M = {}
 
 local function field(v)
@@ -11,11 +12,11 @@ local function field(v)
 end
 
 ---@param out file*
----@param unit "annotation"|"sentence"
+---@param unit string a unit of stance.export.rows with one kind of row
 ---@return fun(row: table)
 function M.writer(out, unit)
-  local fields = unit == 'sentence' and require('stance.export.rows').sentence_fields
-    or require('stance.export.rows').annotation_fields
+  local rows = require('stance.export.rows')
+  local fields = rows.fields[rows.units[unit][1]]
   out:write(table.concat(fields, ','), '\r\n')
   return function(row)
     local cells = {}

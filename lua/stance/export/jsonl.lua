@@ -1,13 +1,16 @@
---- JSON Lines: one object per row, fields in the documented order.
+--- JSON Lines: one object per row, fields in the documented order, those without a value
+--- left out; each object says its `kind` (annotation, relation, doclabel), sentences
+--- aside.
 local M = {}
 
 ---@param out file* where to write
----@param unit "annotation"|"sentence"
+---@param unit string a unit of stance.export.rows (its kinds of rows)
 ---@return fun(row: table)
 function M.writer(out, unit)
   local json = require('stance.json')
-  local fields = unit == 'sentence' and require('stance.export.rows').sentence_fields
-    or require('stance.export.rows').annotation_fields
+  local rows = require('stance.export.rows')
+  local fields = rows.fields
+  unit = rows.units[unit][1]
   return function(row)
     if row.labels then
       for i, l in ipairs(row.labels) do
@@ -16,7 +19,7 @@ function M.writer(out, unit)
       row.labels = json.array(row.labels)
     end
     if row.spans then row.spans = json.array(row.spans) end
-    out:write(json.encode(json.ordered(row, fields)), '\n')
+    out:write(json.encode(json.ordered(row, fields[row.kind or unit])), '\n')
   end
 end
 

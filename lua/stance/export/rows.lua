@@ -1,79 +1,180 @@
---- The rows that exports write: one per annotation, or one per sentence with the stance
---- labels of the annotations over it (for training classifiers). Field order is fixed
---- (doc/format.md, "Exports").
+--- The rows that exports write (doc/format.md section 10): one per annotation, relation or
+--- document label (doclabel), or one per sentence with the labels of the annotations over it (for
+--- training classifiers). Field order is fixed. Rows come a document at a time, made
+--- whole before any is written: a record that cannot be placed (an orphan whose text is
+--- gone) is exported as an orphan and reported, and a document that fails is reported and
+--- left out, so that one bad record never stops an export nor leaves it half-written.
 local M = {}
+local H = {}
 
---- Fields of an annotation row, in order.
-M.annotation_fields = { 'document', 'annotator', 'id', 'label', 'target', 'stance', 'role', 'start',
-  'stop', 'byte_start', 'byte_stop', 'line', 'col', 'spans', 'quote', 'note', 'author', 'created',
-  'confidence' }
+--- Fields of each kind of row, in order (a new field is only ever added at the end).
+M.fields = {
+  annotation = { 'document', 'annotator', 'id', 'label', 'target', 'stance', 'role', 'start', 'stop', 'byte_start',
+    'byte_stop', 'line', 'col', 'spans', 'quote', 'note', 'author', 'created', 'confidence', 'kind', 'orphan' },
+  relation = { 'document', 'annotator', 'id', 'type', 'from', 'to', 'from_label', 'to_label', 'from_quote',
+    'to_quote', 'note', 'author', 'created', 'kind' },
+  doclabel = { 'document', 'annotator', 'id', 'label', 'target', 'stance', 'note', 'author', 'created', 'status',
+    'kind' },
+  sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels' },
+}
+M.annotation_fields = M.fields.annotation
+M.sentence_fields = M.fields.sentence
 
---- Fields of a sentence row, in order.
-M.sentence_fields = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels' }
+--- The units of `stance export --unit`: which kinds of rows each holds.
+M.units = {
+  all = { 'doclabel', 'annotation', 'relation' },
+  annotation = { 'annotation' },
+  relation = { 'relation' },
+  doclabel = { 'doclabel' },
+  document = { 'doclabel' },
+  sentence = { 'sentence' },
+}
 
-local function annotators_filter(opts)
-  return require('stance.cli.args').list(opts.annotator)
-end
+---@class stance.RowsOptions
+---@field annotator string|nil "A,B": only these annotators
+---@field unit string|nil a key of M.units (default "annotation")
 
---- Call emit(row) for each annotation of the corpus (documents in path order, then
---- annotators, then position).
+--- Call emit(rows, path) for each document of the corpus (in path order; annotators in name
+--- order, then document labels, annotations in document order and relations, as in the
+--- files), and warn(path, line, message) for each problem.
 ---@param c table stance.Corpus
----@param opts {annotator: string|nil}
----@param emit fun(row: table)
-function M.annotations(c, opts, emit)
-  local names = annotators_filter(opts)
-  for doc in c:documents() do
-    for _, a in ipairs(doc:annotations({ annotator = names })) do
-      local spans = a:spans_full()
-      local list = {}
-      for i, sp in ipairs(spans) do
-        list[i] = { sp.start, sp.stop }
-      end
-      emit({
-        document = doc.path, annotator = a.annotator, id = a.id, label = a.label, target = a.target,
-        stance = a.stance, role = a.role, start = a.start, stop = a.stop,
-        byte_start = spans[1].byte_start, byte_stop = spans[#spans].byte_stop, line = spans[1].line,
-        col = spans[1].col, spans = list, quote = a.quote, note = a.note, author = a.author or a.annotator,
-        created = a.created, confidence = a.confidence and tonumber(a.confidence) or nil,
-      })
+---@param opts stance.RowsOptions
+---@param emit fun(rows: table[], path: string)
+---@param warn fun(path: string, line: integer|nil, message: string)
+function M.each(c, opts, emit, warn)
+  local names = require('stance.cli.args').list(opts.annotator)
+  local kinds = M.units[opts.unit or 'annotation']
+  for _, path in ipairs(c:paths()) do
+    local ok, rows = pcall(H.rows, c, path, names, kinds, warn)
+    if ok then
+      emit(rows, path)
+    else
+      warn(path, nil, ('%s; its rows are left out'):format(tostring(rows):gsub('^.-:%d+: ', '')))
     end
   end
 end
 
---- Call emit(row) for each sentence of the corpus, with labels = the annotations that
---- overlap it: { {annotator, label, target, stance, role}, ... }.
-function M.sentences(c, opts, emit)
-  local names = annotators_filter(opts)
-  for doc in c:documents() do
-    local sentences = doc:sentences() or {}
-    local labels = {}
-    for i = 1, #sentences do
-      labels[i] = {}
-    end
-    for _, a in ipairs(doc:annotations({ annotator = names })) do
-      local seen = {}
-      for _, sp in ipairs(a.spans) do
-        -- the first sentence that ends after the span starts, then those it reaches into
-        local lo, hi = 1, #sentences + 1
-        while lo < hi do
-          local mid = math.floor((lo + hi) / 2)
-          if sentences[mid].stop > sp[1] then hi = mid else lo = mid + 1 end
-        end
-        local i = lo
-        while sentences[i] and sentences[i].start < sp[2] do
-          if not seen[i] then
-            seen[i] = true
-            local l = labels[i]
-            l[#l + 1] = { annotator = a.annotator, label = a.label, target = a.target, stance = a.stance,
-              role = a.role }
-          end
-          i = i + 1
+--- The rows of one document.
+function H.rows(c, path, names, kinds, warn)
+  local doc = assert(c:document(path))
+  local text, err = doc:text()
+  if not text then error(err, 0) end
+  local rows = {}
+  if kinds[1] == 'sentence' then return H.sentences(doc, names, warn) end
+  for _, who in ipairs(names or doc:annotators()) do
+    local layer = doc:layer(who)
+    if layer and layer:exists() then
+      local placed = require('stance.export.placed').layer(layer, text)
+      local ctx = { doc = doc, text = text, model = assert(doc:model()), who = who, layer = layer, placed = placed }
+      for _, kind in ipairs(kinds) do
+        for _, rec in ipairs(placed.store:records(kind)) do
+          rows[#rows + 1] = H.row[kind](ctx, rec, warn)
         end
       end
     end
-    for i, s in ipairs(sentences) do
-      emit({ document = doc.path, sentence = i, start = s.start, stop = s.stop, line = s.line,
-        text = s.text, labels = labels[i] })
+  end
+  return rows
+end
+
+--- A finite number, or nil.
+function H.number(s)
+  local n = tonumber(s or '')
+  if n and n == n and n ~= math.huge and n ~= -math.huge then return n end
+  return nil
+end
+
+function H.annotation(ctx, rec, warn)
+  local row = { kind = 'annotation', document = ctx.doc.path, annotator = ctx.who, id = rec.id, label = rec.label,
+    target = rec.target, stance = rec.stance, role = rec.role, start = rec.spans[1][1],
+    stop = rec.spans[#rec.spans][2], note = rec.note, author = rec.author or ctx.who, created = rec.created,
+    confidence = H.number(rec.confidence) }
+  local spans = {}
+  for i, sp in ipairs(rec.spans) do
+    spans[i] = { sp[1], sp[2] }
+  end
+  row.spans = spans
+  if ctx.placed.orphans[rec.id] then
+    -- its text is gone: the offsets and quote are those the file records
+    local was = ctx.layer.file.store:get(rec.id)
+    warn(ctx.layer.file.path, was and was.line, ('annotation %s is an orphan (its text is no longer in %s): exported '
+      .. 'with orphan = true'):format(rec.id, ctx.doc.path))
+    row.orphan, row.quote = true, rec.quote
+    return row
+  end
+  local m, parts = ctx.model, {}
+  for i, sp in ipairs(rec.spans) do
+    parts[i] = ctx.text:sub(m:cp_to_byte(sp[1]) + 1, m:cp_to_byte(sp[2]))
+  end
+  row.byte_start, row.byte_stop = m:cp_to_byte(row.start), m:cp_to_byte(row.stop)
+  local line, col = m:pos(row.byte_start)
+  row.line, row.col, row.quote = line + 1, col + 1, table.concat(parts, ' ')
+  return row
+end
+
+function H.relation(ctx, rec)
+  local store = ctx.placed.store
+  local from, to = store:get(rec.from) or {}, store:get(rec.to) or {}
+  return { kind = 'relation', document = ctx.doc.path, annotator = ctx.who, id = rec.id, type = rec.type,
+    from = rec.from, to = rec.to, from_label = from.label, to_label = to.label, from_quote = from.quote,
+    to_quote = to.quote, note = rec.note, author = rec.author or ctx.who, created = rec.created }
+end
+
+function H.doclabel(ctx, rec)
+  return { kind = 'doclabel', document = ctx.doc.path, annotator = ctx.who, id = rec.id, label = rec.label,
+    target = rec.target, stance = rec.stance, note = rec.note, author = rec.author or ctx.who, created = rec.created,
+    status = ctx.layer:status() }
+end
+H.row = { annotation = H.annotation, relation = H.relation, doclabel = H.doclabel }
+
+--- Rows of one sentence each, with labels = the annotations that overlap it:
+--- { {annotator, label, target, stance, role}, ... } (orphans are reported and left out).
+function H.sentences(doc, names, warn)
+  local sentences = doc:sentences() or {}
+  local labels = {}
+  for i = 1, #sentences do
+    labels[i] = {}
+  end
+  local text = doc:text()
+  for _, who in ipairs(names or doc:annotators()) do
+    local layer = doc:layer(who)
+    if layer and layer:exists() then
+      local placed = require('stance.export.placed').layer(layer, text)
+      for _, a in ipairs(placed.store:records('annotation')) do
+        if placed.orphans[a.id] then
+          local was = layer.file.store:get(a.id)
+          warn(layer.file.path, was and was.line, ('annotation %s is an orphan (its text is no longer in %s): left '
+            .. 'out'):format(a.id, doc.path))
+        else
+          H.overlaps(sentences, labels, a, who)
+        end
+      end
+    end
+  end
+  local rows = {}
+  for i, s in ipairs(sentences) do
+    rows[i] = { document = doc.path, sentence = i, start = s.start, stop = s.stop, line = s.line, text = s.text,
+      labels = labels[i] }
+  end
+  return rows
+end
+
+function H.overlaps(sentences, labels, a, who)
+  local seen = {}
+  for _, sp in ipairs(a.spans) do
+    -- the first sentence that ends after the span starts, then those it reaches into
+    local lo, hi = 1, #sentences + 1
+    while lo < hi do
+      local mid = math.floor((lo + hi) / 2)
+      if sentences[mid].stop > sp[1] then hi = mid else lo = mid + 1 end
+    end
+    local i = lo
+    while sentences[i] and sentences[i].start < sp[2] do
+      if not seen[i] then
+        seen[i] = true
+        local l = labels[i]
+        l[#l + 1] = { annotator = who, label = a.label, target = a.target, stance = a.stance, role = a.role }
+      end
+      i = i + 1
     end
   end
 end

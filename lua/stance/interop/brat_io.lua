@@ -1,176 +1,245 @@
 --- brat folders in and out of a corpus: `stance import --from brat DIR` and
---- `stance export --to brat DIR`.
+--- `stance export --to brat DIR`. Everything is read and checked before anything is
+--- written; then the schema (import) and every file are written at once, atomically.
 local M = {}
 local H = {}
 
 local function out(fmt, ...) io.stdout:write(fmt:format(...), '\n') end
-local function warn(fmt, ...) io.stderr:write(fmt:format(...), '\n') end
 
---- .ann files below `dir` with their .txt: list of { ann, txt, rel } (rel: the .txt's path
---- relative to `dir`).
-function H.pairs(dir)
-  local fs = require('stance.fs')
-  local list = {}
-  for _, e in ipairs(fs.list(dir, { 'ann' }) or {}) do
-    local rel = e.path:gsub('%.ann$', '.txt')
-    list[#list + 1] = { ann = dir .. '/' .. e.path, txt = dir .. '/' .. rel, rel = rel }
-  end
-  return list
+--- The file `rel` below `dir` (real path `rdir`): a regular file inside the folder once
+--- links are resolved, else nil and why.
+function H.read_inside(dir, rdir, rel)
+  local core = require('stance.core')
+  local path = dir .. '/' .. rel
+  local real = core.realpath(path)
+  if not real then return nil, 'no such file' end
+  if real:sub(1, #rdir + 1) ~= rdir .. '/' then return nil, 'a link out of ' .. dir .. ': not followed' end
+  local st = core.stat(real)
+  if not st or st.type ~= 'file' then return nil, 'not a regular file' end
+  return require('stance.fs').read(real)
 end
 
---- Add the labels and relation types the corpus's schema does not know (from the data and
---- annotation.conf) at the end of its schema file. Returns how many of each were added.
-function H.extend_schema(c, labels, relations)
-  local core = require('stance.core')
+--- .ann files below `dir` with their .txt: list of { ann, rel, error } (rel: the .txt's
+--- path relative to `dir`; links out of `dir` are refused by the listing).
+function H.pairs(dir)
+  local list, err = require('stance.fs').list(dir, { 'ann' })
+  if not list then return nil, err end
+  local out_ = {}
+  for _, e in ipairs(list) do
+    out_[#out_ + 1] = { ann = e.path, rel = e.path:gsub('%.ann$', '.txt'), error = e.error }
+  end
+  return out_
+end
+
+--- Where the document of a .txt goes in the corpus: its own path, or the path without
+--- `.txt` when the corpus has that document with the same text (`x.md` exported as
+--- `x.md.txt` comes back to `x.md`).
+function H.corpus_path(c, rel, text)
   local fs = require('stance.fs')
-  local schema = c:schema()
-  local path = c.root .. '/' .. require('stance.schema').path
-  local text = fs.read(path) or 'format stance 1\n'
-  local add, nl, nr = {}, 0, 0
-  local function sorted(t)
-    local o = {}
-    for k in pairs(t) do
-      o[#o + 1] = k
+  local bare = rel:match('^(.+%.[^./]+)%.txt$')
+  if bare and not fs.exists(c.root .. '/' .. rel) and fs.inside(c.root, bare)
+    and fs.read(c.root .. '/' .. bare) == text then
+    return bare
+  end
+  return rel
+end
+
+--- What annotation.conf declares, into the names an import adds to the schema.
+function H.declare_conf(wanted, cf, rename)
+  local brat = require('stance.interop.brat')
+  for _, e in ipairs(cf.entities) do
+    if e ~= brat.DOCUMENT_TYPE then wanted.label[rename('label', e)] = true end
+  end
+  for _, e in ipairs(cf.events) do
+    wanted.label[rename('label', e)] = true
+  end
+  for _, r in ipairs(cf.relations) do
+    wanted.relation[rename('relation', r)] = true
+  end
+  for name, field in pairs(brat.FIELD_OF) do
+    for _, v in ipairs(cf.attributes[name] or {}) do
+      wanted[field][rename(field, v)] = true
     end
-    table.sort(o)
-    return o
   end
-  for _, l in ipairs(sorted(labels)) do
-    if not (schema and schema.by.label[l]) then
-      add[#add + 1] = 'label ' .. (core.is_word(l) and l or core.quote(l))
-      nl = nl + 1
-    end
-  end
-  for _, r in ipairs(sorted(relations)) do
-    if not (schema and schema.by.relation[r]) then
-      add[#add + 1] = 'relation ' .. (core.is_word(r) and r or core.quote(r))
-      nr = nr + 1
-    end
-  end
-  if #add > 0 then
-    local new = text .. (text:sub(-1) == '\n' and '' or '\n') .. '\n# imported from brat\n' .. table.concat(add, '\n')
-      .. '\n'
-    local ok, err = core.write_atomic(path, new, core.sha256(text))
-    if not ok then return nil, err end
-    c._schema = nil
-  end
-  return nl, nr
 end
 
 --- Import the brat folder `dir` into corpus `c` as annotator `who`.
----@return integer status
+---@return integer|nil status
+---@return string|nil err
 function M.import(c, dir, who)
   local core = require('stance.core')
   local fs = require('stance.fs')
   local brat = require('stance.interop.brat')
-  local root = require('stance.root')
-  local labels, relations = {}, {}
-  local conf = fs.read(dir .. '/annotation.conf')
-  if conf then
-    local cf = brat.parse_conf(conf)
-    for _, e in ipairs(cf.entities) do labels[e] = true end
-    for _, r in ipairs(cf.relations) do relations[r] = true end
-    for _, e in ipairs(cf.events) do labels[e] = true end
+  local declare = require('stance.interop.declare')
+  local report = require('stance.interop.report').new()
+  local rdir = core.realpath(dir)
+  if not rdir then return nil, ('%s: no such folder'):format(dir) end
+  local schema_text = fs.read(c.root .. '/' .. require('stance.schema').path)
+  local schema = c:schema()
+  local wanted = declare.new()
+  local conf_text = H.read_inside(dir, rdir, 'annotation.conf')
+  local cf = conf_text and require('stance.interop.brat_conf').parse(conf_text) or nil
+  local rename = brat.renamer(schema, cf and cf.names)
+  if cf then H.declare_conf(wanted, cf, rename) end
+  local declared = {}
+  for _, a in ipairs(schema and schema.attributes or {}) do
+    declared[a.name] = true
   end
-  local docs, records, skipped = 0, 0, 0
-  local list = H.pairs(dir)
+  local list, lerr = H.pairs(dir)
+  if not list then return nil, lerr end
+  local batch = require('stance.interop.batch').new(c.root)
+  local docs, records, skipped, taken = 0, 0, 0, {}
   for _, p in ipairs(list) do
-    local text = fs.read(p.txt)
-    local ann, aerr = fs.read(p.ann)
-    local target = c.root .. '/' .. p.rel
-    local layer_path = root.annotation_path(c.root, who, p.rel)
-    local why
-    if not text then
-      why = ('%s: no %s next to it; skipped'):format(p.ann, p.rel)
-    elseif not ann then
-      why = ('%s: %s; skipped'):format(p.ann, aerr)
-    elseif fs.exists(layer_path) then
-      why = ('%s: %s already has a layer of %s; skipped (import with another --annotator)'):format(p.ann, p.rel, who)
-    elseif fs.exists(target) and fs.read(target) ~= text then
-      why = ('%s: the corpus has a different %s; skipped'):format(p.ann, p.rel)
-    end
-    if why then
-      warn('stance import: %s', why)
-      skipped = skipped + 1
+    local n = H.import_one(c, dir, rdir, p, who, { report = report, rename = rename, declared = declared,
+      wanted = wanted, batch = batch, taken = taken })
+    if n then
+      docs, records = docs + 1, records + n.records
+      skipped = skipped + n.skipped
     else
-      local d = brat.parse(ann)
-      local recs, problems = brat.records(d, text)
-      for _, pr in ipairs(problems) do
-        warn('%s:%d:%d: warning: %s', p.ann, pr.line, pr.col, pr.message)
-        skipped = skipped + 1
-      end
-      local store = core.store()
-      local model = core.text(text)
-      for _, r in ipairs(recs) do
-        if r.kind == 'annotation' then
-          labels[r.label] = true
-          local first, last = r.spans[1][1], r.spans[#r.spans][2]
-          r.prefix = text:sub(model:cp_to_byte(math.max(0, first - 32)) + 1, model:cp_to_byte(first))
-          r.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(math.min(model:cps(), last + 32)))
-        else
-          relations[r.type] = true
-        end
-        local ok, err = store:add(r)
-        if not ok then
-          warn('%s: warning: %s skipped: %s', p.ann, r.id, err)
-          skipped = skipped + 1
-        else
-          records = records + 1
-        end
-      end
-      if not fs.exists(target) then
-        fs.mkdir_p(fs.dirname(target))
-        local ok, err = core.write_atomic(target, text, '')
-        if not ok then return nil, err end
-      end
-      local ok, err = require('stance.annfile').create(layer_path, store, p.rel, who, text)
-      if not ok then return nil, err end
-      docs = docs + 1
+      skipped = skipped + 1
     end
   end
-  local nl, nr = H.extend_schema(c, labels, relations)
-  if not nl then return nil, nr end
-  out('imported %d document(s), %d record(s) as %s from %s; %d skipped%s; schema: %d label(s), %d relation type(s)'
-    .. ' added', docs, records, who, dir, skipped, skipped > 0 and ' (reasons above)' or '', nl, nr)
+  -- nothing was written so far: the schema first, then every file at once
+  local new_schema, counts = declare.plan(schema_text, wanted, 'brat ' .. dir, brat.ATTRIBUTES)
+  local ok, err = declare.write(c, schema_text, new_schema)
+  if ok then ok, err = batch:commit() end
+  if not ok then return nil, err end
+  out('imported %d document(s), %d record(s) as %s from %s; %d skipped%s; schema: %s added', docs, records, who, dir,
+    skipped, skipped > 0 and ' (reasons above)' or '', declare.summary(counts))
   return (skipped > 0 or #list == 0) and 1 or 0
 end
 
---- Export the layers of `who` (default: every annotator but one file per document: the
---- first) to `dir`: DOC.txt, DOC.ann and annotation.conf.
----@return integer status
-function M.export(c, dir, names)
+--- One .ann and its .txt, planned into `ctx.batch`: { records, skipped }, or nil when the
+--- document is skipped (reported).
+function H.import_one(c, dir, rdir, p, who, ctx)
   local core = require('stance.core')
   local fs = require('stance.fs')
-  local brat = require('stance.interop.brat')
-  local used = { entities = {}, relations = {}, attributes = {}, events = {} }
+  local report = ctx.report
+  local shown = dir .. '/' .. p.ann
+  local function skip(fmt, ...)
+    report:warn(shown, nil, nil, fmt .. '; skipped', ...)
+    return nil
+  end
+  if p.error then return skip('%s', p.error) end
+  local ann, aerr = H.read_inside(dir, rdir, p.ann)
+  if not ann then return skip('%s', aerr) end
+  local text, terr = H.read_inside(dir, rdir, p.rel)
+  if not text then return skip('%s: %s', p.rel, terr) end
+  local rel = H.corpus_path(c, p.rel, text)
+  local ok, why = fs.inside(c.root, rel)
+  if not ok then return skip('%s', why) end
+  local layer_rel = require('stance.root').annotations .. '/' .. require('stance.root').slug(who) .. '/' .. rel
+    .. '.stance'
+  if fs.exists(c.root .. '/' .. layer_rel) or ctx.taken[layer_rel] then
+    return skip('%s already has a layer of %s (import with another --annotator)', rel, who)
+  end
+  local target = c.root .. '/' .. rel
+  local new_doc = not fs.exists(target)
+  if not new_doc then
+    local have = H.read_inside(c.root, core.realpath(c.root), rel)
+    if have ~= text then return skip('the corpus has a different %s', rel) end
+  end
+  local d = require('stance.interop.brat_ann').parse(ann)
+  local recs, problems = require('stance.interop.brat_read').records(d, text,
+    { rename = ctx.rename, declared = ctx.declared })
+  local skipped = 0
+  for _, pr in ipairs(problems) do
+    report:warn(shown, pr.line, pr.col, '%s', pr.message)
+    if pr.skipped then skipped = skipped + 1 end
+  end
+  local store = core.store()
+  local model = core.text(text)
   local n = 0
-  local ok, err = fs.mkdir_p(dir)
-  if not ok then return nil, err end
-  for _, path in ipairs(c:paths()) do
-    local doc = assert(c:document(path))
-    local have = doc:annotators()
-    local who
-    for _, a in ipairs(names or have) do
-      for _, h in ipairs(have) do
-        if h == a and not who then who = a end
-      end
+  for _, r in ipairs(recs) do
+    if r.kind == 'annotation' then
+      local first, last = r.spans[1][1], r.spans[#r.spans][2]
+      r.prefix = text:sub(model:cp_to_byte(math.max(0, first - 32)) + 1, model:cp_to_byte(first))
+      r.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(math.min(model:cps(), last + 32)))
     end
-    if who then
-      local text = doc:text()
-      local layer = assert(doc:layer(who))
-      local ann = brat.write(layer.file.store, text, used)
-      local base = dir .. '/' .. path:gsub('%.[^./]*$', '')
-      fs.mkdir_p(fs.dirname(base .. '.txt'))
-      ok, err = core.write_atomic(base .. '.txt', text)
-      if ok then ok, err = core.write_atomic(base .. '.ann', ann) end
-      if not ok then return nil, err end
+    local added, err = store:add(r)
+    if not added then
+      report:warn(shown, nil, nil, '%s %s skipped: %s', r.kind, r.id, err)
+      skipped = skipped + 1
+    else
+      require('stance.interop.declare').record(ctx.wanted, r)
       n = n + 1
     end
   end
-  ok, err = core.write_atomic(dir .. '/annotation.conf', brat.conf(used))
+  if new_doc then
+    ok, why = ctx.batch:add(rel, text, '')
+    if not ok then return skip('%s', why) end
+  end
+  ok, why = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, who, text), '')
+  if not ok then return skip('%s', why) end
+  ctx.taken[layer_rel] = true
+  return { records = n, skipped = skipped }
+end
+
+--- The layer a document is exported from: the first of `names` (default: every annotator)
+--- that has one.
+function H.chosen(doc, names)
+  local have = {}
+  for _, a in ipairs(doc:annotators()) do
+    have[a] = true
+  end
+  for _, a in ipairs(names or doc:annotators()) do
+    if have[a] then return a end
+  end
+  return nil
+end
+
+--- Export a layer of each document of corpus `c` (the first of `names` that has one) to
+--- `dir`: DOC.txt, DOC.ann, annotation.conf and visual.conf. A record that cannot be
+--- written is reported and left out; the rest is exported.
+---@return integer|nil status
+---@return string|nil err
+function M.export(c, dir, names)
+  local fs = require('stance.fs')
+  local bw = require('stance.interop.brat_write')
+  local conf = require('stance.interop.brat_conf')
+  local report = require('stance.interop.report').new()
+  local ok, err = fs.mkdir_p(dir)
   if not ok then return nil, err end
-  out('exported %d document(s) to %s (with annotation.conf)', n, dir)
-  return 0
+  local batch = require('stance.interop.batch').new(dir)
+  local used = bw.new_used()
+  local n, left = 0, 0
+  for _, path in ipairs(c:paths()) do
+    local doc = assert(c:document(path))
+    local who = H.chosen(doc, names)
+    local text, terr = doc:text()
+    local layer, lerr
+    if who and text then layer, lerr = doc:layer(who) end
+    if who and not text then
+      report:warn(path, nil, nil, '%s; not exported', terr)
+    elseif who and not layer then
+      report:warn(path, nil, nil, '%s; not exported', lerr)
+    elseif who then
+      local placed = require('stance.export.placed').layer(layer, text)
+      local ann, problems = bw.write(placed.store, text, { used = used, orphans = placed.orphans })
+      for _, pr in ipairs(problems) do
+        local rec = layer.file.store:get(pr.id)
+        report:warn(layer.file.path, rec and rec.line, rec and 1, '%s', pr.message)
+        left = left + 1
+      end
+      -- a .txt keeps its name; another document keeps its whole name (x.md -> x.md.txt)
+      local base = path:gsub('%.txt$', '')
+      ok, err = batch:add(base .. '.txt', text)
+      if ok then ok, err = batch:add(base .. '.ann', ann) end
+      if not ok then
+        report:warn(path, nil, nil, '%s; not exported', err)
+      else
+        n = n + 1
+      end
+    end
+  end
+  local schema = c:schema()
+  batch:add('annotation.conf', conf.annotation(used, schema))
+  batch:add('visual.conf', conf.visual(used, schema))
+  ok, err = batch:commit()
+  if not ok then return nil, err end
+  out('exported %d document(s) to %s (with annotation.conf and visual.conf)%s', n, dir,
+    left > 0 and ('; %d record(s) left out (reasons above)'):format(left) or '')
+  return report.warnings > 0 and 1 or 0
 end
 
 return M

@@ -61,20 +61,25 @@ local function common(obj, rec, who)
 end
 
 --- The Web Annotations of one layer (records of a store, spans in code points of `text`).
+--- An orphan (its text is no longer in the document) keeps only its TextQuoteSelector.
 ---@param store stance.Store
 ---@param text string
 ---@param path string the document, relative to the corpus
 ---@param who string the annotator
 ---@param base string|nil IRI prefix (default "urn:stance:")
+---@param orphans table<string, boolean>|nil IDs of orphans
 ---@return table[]
-function M.annotations(store, text, path, who, base)
+function M.annotations(store, text, path, who, base, orphans)
   local core = require('stance.core')
   local model = core.text(text)
   local iri = H.iris(base)
   local out = {}
   for _, rec in ipairs(store:records('annotation')) do
-    if not rec.orphan then
-      local targets = {}
+    local targets = {}
+    if orphans and orphans[rec.id] then
+      targets[1] = { source = iri.doc(path), selector = { type = 'TextQuoteSelector', exact = rec.quote or '',
+        prefix = rec.prefix, suffix = rec.suffix } }
+    else
       for _, sp in ipairs(rec.spans) do
         local a, b = model:cp_to_byte(sp[1]), model:cp_to_byte(sp[2])
         targets[#targets + 1] = {
@@ -87,9 +92,9 @@ function M.annotations(store, text, path, who, base)
           },
         }
       end
-      out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'classifying', body = bodies(rec),
-        target = #targets == 1 and targets[1] or targets }, rec, who)
     end
+    out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'classifying', body = bodies(rec),
+      target = #targets == 1 and targets[1] or targets }, rec, who)
   end
   for _, rec in ipairs(store:records('relation')) do
     out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'linking', target = iri.ann(rec.from),
@@ -151,10 +156,16 @@ function H.flatten(doc)
   return doc
 end
 
+--- A decoder's message with the byte offset of the whole file (0-based).
+function H.at_byte(msg, byte)
+  return ('%s (byte %d)'):format(tostring(msg):gsub(' at byte %d+$', ''), byte)
+end
+
 --- Read Web Annotations (`text`: JSON, or JSON Lines) into records per document.
 ---@param text string
 ---@param base string|nil
----@return table|nil by_doc { [path] = { {rec...}, ... } }
+---@return table by_doc { [path] = { {rec...}, ... } }
+---@return table[] relations records of linking annotations (placed by their source later)
 ---@return table[] problems { line, col, byte, message }
 function M.read(text, base)
   local json = require('stance.json')
@@ -169,12 +180,12 @@ function M.read(text, base)
       if line:match('%S') then
         local one, lerr, lpos = json.decode(line)
         if one == nil and lerr then
-          problems[#problems + 1] = { line = line_no, col = lpos or 1, byte = offset + (lpos or 1) - 1,
-            message = lerr }
+          problems[#problems + 1] = { line = line_no, col = (lpos or 0) + 1, byte = offset + (lpos or 0),
+            message = H.at_byte(lerr, offset + (lpos or 0)) }
         else
           ok_lines = ok_lines + 1
           for _, a in ipairs(H.flatten(one)) do
-            a._line = line_no
+            if type(a) == 'table' then a._line = line_no end
             items[#items + 1] = a
           end
         end
@@ -182,21 +193,24 @@ function M.read(text, base)
       offset = offset + #line + 1
     end
     if ok_lines == 0 then
-      local l = select(2, text:sub(1, (pos or 1) - 1):gsub('\n', '')) + 1
-      problems = { { line = l, col = 1, byte = (pos or 1) - 1, message = err } }
+      local before = text:sub(1, pos or 0)
+      local l = select(2, before:gsub('\n', '')) + 1
+      problems = { { line = l, col = #before - (before:match('.*\n()') or 1) + 2, byte = pos or 0,
+        message = H.at_byte(err, pos or 0) } }
     end
   else
     items = H.flatten(doc)
   end
-  local by_doc = {}
+  local by_doc, relations = {}, {}
   for i, a in ipairs(items) do
-    local ok, why = pcall(H.item, a, iri, by_doc)
+    local ok, why = pcall(H.item, a, iri, by_doc, relations)
     if not ok or why then
-      problems[#problems + 1] = { line = a._line or 1, col = 1, message = ('annotation %d (%s) skipped: %s'):format(i,
-        tostring(type(a) == 'table' and a.id or '?'), tostring(why or 'not an annotation')) }
+      problems[#problems + 1] = { line = type(a) == 'table' and a._line or 1, col = 1,
+        message = ('annotation %d (%s) skipped: %s'):format(i, tostring(type(a) == 'table' and a.id or '?'),
+          tostring(why or 'not an annotation')) }
     end
   end
-  return by_doc, problems
+  return by_doc, relations, problems
 end
 
 local function as_list(v)
@@ -206,31 +220,42 @@ local function as_list(v)
 end
 
 --- One Web Annotation into `by_doc`; returns a reason when it cannot be read.
-function H.item(a, iri, by_doc)
+--- A string, or nil (JSON gives any type where a string belongs).
+local function str(v) return type(v) == 'string' and v or nil end
+
+--- A TextPositionSelector offset: a whole number a span can hold, or nil.
+local function offset(v)
+  v = tonumber(v)
+  if v and v >= 0 and v <= 4294967295 and v == math.floor(v) then return math.floor(v) end
+  return nil
+end
+
+function H.item(a, iri, by_doc, relations)
   if type(a) ~= 'table' or a.type ~= 'Annotation' then return 'not an Annotation' end
-  local id = iri.id_of(a.id or '') or require('stance.core').new_id()
-  local who = type(a.creator) == 'table' and a.creator.name or (type(a.creator) == 'string' and a.creator) or nil
-  local rec = { id = id, created = a.created, modified = a.modified, author = who }
+  local id = iri.id_of(str(a.id) or '') or require('stance.core').new_id()
+  if id == '' or id:find('[^%w%._:%-]') then id = require('stance.core').new_id() end
+  local who = type(a.creator) == 'table' and str(a.creator.name) or str(a.creator)
+  local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who }
   local body = as_list(a.body or {})
   if a.motivation == 'linking' then
     local to, typ
     for _, b in ipairs(body) do
       if type(b) == 'string' then to = iri.id_of(b) end
-      if type(b) == 'table' and b.purpose == 'tagging' then typ = b.value end
-      if type(b) == 'table' and b.purpose == 'commenting' then rec.note = b.value end
+      if type(b) == 'table' and b.purpose == 'tagging' then typ = str(b.value) end
+      if type(b) == 'table' and b.purpose == 'commenting' then rec.note = str(b.value) end
     end
     local from = type(a.target) == 'string' and iri.id_of(a.target)
     if not from or not to or not typ then
       return 'a linking annotation needs our IRIs as target and body, and a type'
     end
     rec.kind, rec.type, rec.from, rec.to = 'relation', typ, from, to
-    rec._doc = nil
-    by_doc._relations = by_doc._relations or {}
-    table.insert(by_doc._relations, rec)
+    relations[#relations + 1] = rec
     return nil
   end
   for _, b in ipairs(body) do
-    if type(b) == 'table' and b.type == 'TextualBody' and FIELD[b.purpose] then rec[FIELD[b.purpose]] = b.value end
+    if type(b) == 'table' and b.type == 'TextualBody' and FIELD[b.purpose] then
+      rec[FIELD[b.purpose]] = str(b.value)
+    end
   end
   if type(a.target) == 'string' then
     local path = iri.path_of(a.target)
@@ -253,7 +278,8 @@ function H.item(a, iri, by_doc)
       if type(s) == 'table' and s.type == 'TextPositionSelector' then pos = s end
     end
     if not q and not pos then return 'a target without a TextQuoteSelector or TextPositionSelector' end
-    spans[#spans + 1] = pos and { tonumber(pos.start), tonumber(pos['end']) } or false
+    local a0, b0 = pos and offset(pos.start), pos and offset(pos['end'])
+    spans[#spans + 1] = a0 and b0 and { a0, b0 } or false
     quotes[#quotes + 1] = q
   end
   rec.kind = 'annotation'

@@ -1,0 +1,50 @@
+--- A layer's records as an export sees them: placed in its document's text as it is now.
+--- When the document changed since the annotation file was written (its hash differs), or a
+--- span lies past its end, every annotation is re-anchored as `stance check` does, in
+--- memory (the file is not touched); those that cannot be found again are orphans, which an
+--- export reports and still accounts for, instead of failing on them.
+local M = {}
+
+---@class stance.Placed
+---@field store userdata records with spans in code points of the text now
+---@field orphans table<string, boolean> IDs of annotations whose text is no longer there
+---@field moved integer annotations found at another place
+---@field problems table[] { id, line, message }
+
+--- Place the records of `layer` in the text of its document.
+---@param layer stance.Layer
+---@param text string the document's text now
+---@return stance.Placed
+function M.layer(layer, text)
+  local core = require('stance.core')
+  local store = layer.file.store
+  local out = { store = store, orphans = {}, moved = 0, problems = {} }
+  local recorded = (store:header().hash or ''):gsub('^sha256:', '')
+  local cps = core.text(text):cps()
+  local fits = true
+  for _, r in ipairs(store:records('annotation')) do
+    if r.spans[#r.spans][2] > cps then fits = false end
+  end
+  if fits and recorded == core.sha256(text) then return out end
+  -- a copy, re-anchored in the text now
+  local copy = core.read(store:write())
+  local frame = core.frame(text)
+  local res = frame:anchor(copy)
+  local orphan = {}
+  for _, id in ipairs(res.orphan_ids or {}) do
+    orphan[id] = true
+  end
+  -- back to code points (orphans keep their old place, clamped to the text)
+  local placed = core.read(frame:write(copy))
+  out.store, out.moved = placed, res.moved or 0
+  for _, r in ipairs(store:records('annotation')) do
+    if orphan[r.id] then
+      out.orphans[r.id] = true
+      out.problems[#out.problems + 1] = { id = r.id, line = r.line, message = ('annotation %s: its text is no longer '
+        .. 'in the document (an orphan; `stance check` lists it)'):format(r.id) }
+    end
+  end
+  return out
+end
+
+return M

@@ -1,0 +1,58 @@
+--- Files an import or export writes below one folder, all at once: each path is checked
+--- when it is added (it stays inside the folder: no `..`, no link leading out), nothing
+--- is written until commit(), which writes every file atomically with one flush of the
+--- disk for all (core.write_files) instead of one per file.
+local M = {}
+M.__index = M
+
+--- A new batch of files below `root`.
+---@param root string
+---@return table
+function M.new(root)
+  return setmetatable({ root = root, files = {}, dirs = {}, dir_list = {} }, M)
+end
+
+--- Add the file `rel` (relative to the root) with `data`; `expect` as for
+--- core.write_atomic ("" = must not exist yet). Returns true, or nil and why the path is
+--- refused.
+---@param rel string
+---@param data string
+---@param expect string|nil
+---@return boolean|nil ok
+---@return string|nil err
+function M:add(rel, data, expect)
+  local fs = require('stance.fs')
+  local ok, err = fs.inside(self.root, rel)
+  if not ok then return nil, err end
+  local dir = rel:match('^(.*)/[^/]*$')
+  if dir and not self.dirs[dir] then
+    self.dirs[dir] = true
+    self.dir_list[#self.dir_list + 1] = dir
+  end
+  self.files[#self.files + 1] = { self.root .. '/' .. rel, data, expect }
+  return true
+end
+
+--- How many files are waiting.
+---@return integer
+function M:count() return #self.files end
+
+--- Make the folders (checked again once made) and write every file. Returns true, or nil
+--- and the error.
+---@return boolean|nil ok
+---@return string|nil err
+function M:commit()
+  local fs = require('stance.fs')
+  table.sort(self.dir_list)
+  for _, dir in ipairs(self.dir_list) do
+    local ok, err = fs.inside(self.root, dir)
+    if ok then ok, err = fs.mkdir_p(self.root .. '/' .. dir) end
+    if ok then ok, err = fs.inside(self.root, dir) end
+    if not ok then return nil, err end
+  end
+  local ok, err = require('stance.core').write_files(self.files)
+  if not ok then return nil, err end
+  return true
+end
+
+return M

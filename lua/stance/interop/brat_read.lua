@@ -1,0 +1,305 @@
+--- A parsed .ann file (stance.interop.brat_ann) as records of one layer: what each brat
+--- line becomes is in stance.interop.brat. Nothing is written here: the records are
+--- checked against the document first, and what cannot be placed is reported, not lost
+--- silently.
+local M = {}
+local H = {}
+
+local brat = require('stance.interop.brat')
+local ann = require('stance.interop.brat_ann')
+
+---@class stance.BratReadOptions
+---@field rename fun(kind: string, name: string): string|nil see brat.renamer
+---@field declared table<string, boolean>|nil attributes the schema declares (kept as themselves)
+
+--- Records for our store from a parsed .ann against the document's text. Returns the
+--- records (with fresh IDs, quote, prefix and suffix) and problems ({line, col, message,
+--- skipped = true when something was left out}).
+---@param d stance.BratDoc
+---@param text string the document
+---@param opts stance.BratReadOptions|nil
+---@return table[] records
+---@return table[] problems
+function M.records(d, text, opts)
+  opts = opts or {}
+  local core = require('stance.core')
+  local st = {
+    text = text, model = core.text(text), rename = opts.rename or function(_, n) return n end,
+    declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, extras = {},
+  }
+  st.cps = st.model:cps()
+  for _, p in ipairs(d.problems) do
+    st.problems[#st.problems + 1] = { line = p.line, col = p.col, message = p.message .. '; line skipped',
+      skipped = true }
+  end
+  H.entities(st, d)
+  H.events(st, d)
+  H.relations(st, d)
+  H.equivs(st, d)
+  H.attributes(st, d)
+  H.notes(st, d)
+  H.norms(st, d)
+  for _, rec in ipairs(st.recs) do
+    local lines = st.extras[rec]
+    if lines then rec.extras = table.concat(lines, '\n') .. '\n' end
+  end
+  table.sort(st.problems, function(a, b)
+    if a.line ~= b.line then return a.line < b.line end
+    return a.col < b.col
+  end)
+  return st.recs, st.problems
+end
+
+function H.problem(st, obj, col, skipped, fmt, ...)
+  st.problems[#st.problems + 1] = { line = obj.line, col = obj.col + (col or 1) - 1, message = fmt:format(...),
+    skipped = skipped }
+end
+
+function H.extra(st, rec, name, ...)
+  st.extras[rec] = st.extras[rec] or {}
+  table.insert(st.extras[rec], brat.extra_line(name, ...))
+end
+
+--- The document's text at code points [a, b).
+function H.slice(st, a, b)
+  return st.text:sub(st.model:cp_to_byte(a) + 1, st.model:cp_to_byte(b))
+end
+
+--- Check a T's fragments and text as brat does; returns the sorted spans and the quote,
+--- or nil and why.
+function H.place(st, e)
+  local parts = {}
+  for i, sp in ipairs(e.spans) do
+    if sp[2] > st.cps then
+      return nil, ('offsets %d %d are past the end of the document (%d characters)'):format(sp[1], sp[2], st.cps)
+    end
+    if sp[1] == sp[2] then
+      return nil, ('offsets %d %d cover no character (a stance annotation covers at least one)'):format(sp[1], sp[2])
+    end
+    parts[i] = H.slice(st, sp[1], sp[2])
+  end
+  local spans = {}
+  for i, sp in ipairs(e.spans) do
+    spans[i] = { sp[1], sp[2] }
+  end
+  table.sort(spans, function(a, b) return a[1] < b[1] end)
+  for i = 2, #spans do
+    if spans[i][1] < spans[i - 1][2] then return nil, 'its fragments overlap' end
+  end
+  local ref = table.concat(parts, ' ')
+  local given = e.text
+  -- brat takes as many characters as the spans cover and ignores what follows (a blank,
+  -- often); an old-style discontinuous text (parts not separated) is accepted too
+  local ok = given ~= nil and (given:sub(1, #ref) == ref or (#parts > 1 and given:sub(1, #ref - #parts + 1)
+    == table.concat(parts)))
+  if given ~= nil and given:match('%S') and not ok then
+    return nil, ("its text '%s' is not the document's at those offsets ('%s')"):format(given, ref)
+  end
+  -- fragments that only line ends separate are one span (brat cuts a selection at each
+  -- line end, and so does the export)
+  local merged = { spans[1] }
+  for i = 2, #spans do
+    local gap = H.slice(st, merged[#merged][2], spans[i][1])
+    if gap ~= '' and table.concat((ann.split_breaks(gap))) == '' then
+      merged[#merged] = { merged[#merged][1], spans[i][2] }
+    else
+      merged[#merged + 1] = spans[i]
+    end
+  end
+  local sorted = {}
+  for i, sp in ipairs(merged) do
+    sorted[i] = H.slice(st, sp[1], sp[2])
+  end
+  return merged, table.concat(sorted, ' '), not ok
+end
+
+function H.entities(st, d)
+  local core = require('stance.core')
+  -- a Document_label T linked by nothing is a document label; linked, an annotation
+  local linked = {}
+  for _, r in ipairs(d.relations) do
+    linked[r.args[1][2]], linked[r.args[2][2]] = true, true
+  end
+  for _, ev in ipairs(d.events) do
+    linked[ev.trigger] = true
+    for _, a in ipairs(ev.args) do
+      linked[a[2]] = true
+    end
+  end
+  for _, q in ipairs(d.equivs) do
+    for _, m in ipairs(q.members) do
+      linked[m] = true
+    end
+  end
+  for _, e in ipairs(d.entities) do
+    local spans, quote, filled = H.place(st, e)
+    if not spans then
+      H.problem(st, e, 1, true, '%s skipped: %s', e.id, quote)
+    else
+      if filled then H.problem(st, e, 1, false, '%s has no text after its offsets; taken from the document', e.id) end
+      local rec
+      if e.type == brat.DOCUMENT_TYPE and not linked[e.id] then
+        rec = { kind = 'doclabel', id = core.new_id() }
+      else
+        rec = { kind = 'annotation', id = core.new_id(), spans = spans, label = st.rename('label', e.type),
+          quote = quote }
+      end
+      st.recs[#st.recs + 1] = rec
+      st.ref[e.id] = { rec = rec }
+    end
+  end
+end
+
+--- The record (and event key) an ID names, or nil after reporting the problem.
+function H.resolve(st, obj, id, col, what)
+  local r = st.ref[id]
+  if r and r.rec.kind == 'annotation' then return r end
+  H.problem(st, obj, col, true, '%s: %s names %s, which is %s', obj.id or ('* ' .. obj.type), what, id,
+    r and 'not an annotation' or 'not in this file (or was skipped)')
+  return nil
+end
+
+function H.col(obj, c) return c and (c - obj.col + 1) or 1 end
+
+function H.events(st, d)
+  -- every event first (an argument may be another event), then their arguments
+  local ok = {}
+  for _, ev in ipairs(d.events) do
+    local r = st.ref[ev.trigger]
+    if r and r.rec.kind == 'annotation' and not r.event then
+      st.ref[ev.id] = { rec = r.rec, event = ev.id }
+      ok[#ok + 1] = ev
+    else
+      H.problem(st, ev, H.col(ev, ev.trigger_col), true, '%s skipped: its trigger %s is %s', ev.id, ev.trigger,
+        r and 'not a text annotation' or 'not in this file (or was skipped)')
+    end
+  end
+  local core = require('stance.core')
+  for _, ev in ipairs(ok) do
+    local trig = st.ref[ev.id].rec
+    if #ev.args == 0 then H.extra(st, trig, 'brat-event', ev.id, ev.type) end
+    for i, a in ipairs(ev.args) do
+      local to = H.resolve(st, ev, a[2], H.col(ev, a[3]), 'argument ' .. a[1])
+      if to then
+        local rec = { kind = 'relation', id = core.new_id(), type = ev.type .. ':' .. a[1], from = trig.id,
+          to = to.rec.id }
+        st.recs[#st.recs + 1] = rec
+        H.extra(st, rec, 'brat-event', ev.id, i)
+        if to.event then H.extra(st, rec, 'brat-to-event', to.event) end
+      end
+    end
+  end
+end
+
+function H.relations(st, d)
+  local core = require('stance.core')
+  for _, r in ipairs(d.relations) do
+    local a = H.resolve(st, r, r.args[1][2], H.col(r, r.args[1][3]), r.args[1][1])
+    local b = a and H.resolve(st, r, r.args[2][2], H.col(r, r.args[2][3]), r.args[2][1])
+    if a and b then
+      local rec = { kind = 'relation', id = core.new_id(), type = st.rename('relation', r.type), from = a.rec.id,
+        to = b.rec.id }
+      st.recs[#st.recs + 1] = rec
+      if r.args[1][1] ~= 'Arg1' or r.args[2][1] ~= 'Arg2' then
+        H.extra(st, rec, 'brat-args', r.args[1][1], r.args[2][1])
+      end
+      if a.event then H.extra(st, rec, 'brat-from-event', a.event) end
+      if b.event then H.extra(st, rec, 'brat-to-event', b.event) end
+      st.ref[r.id] = { rec = rec }
+    end
+  end
+end
+
+function H.equivs(st, d)
+  local core = require('stance.core')
+  for g, q in ipairs(d.equivs) do
+    local members = {}
+    for i, m in ipairs(q.members) do
+      local r = H.resolve(st, q, m, H.col(q, q.cols[i]), 'member')
+      if r then members[#members + 1] = r end
+    end
+    if #members < 2 then
+      H.problem(st, q, 1, true, '* %s skipped: fewer than two of its members are imported', q.type)
+    else
+      local first = members[1]
+      for i = 2, #members do
+        local rec = { kind = 'relation', id = core.new_id(), type = st.rename('relation', q.type), from = first.rec.id,
+          to = members[i].rec.id }
+        st.recs[#st.recs + 1] = rec
+        H.extra(st, rec, 'brat-equiv', g, i)
+        if first.event then H.extra(st, rec, 'brat-from-event', first.event) end
+        if members[i].event then H.extra(st, rec, 'brat-to-event', members[i].event) end
+      end
+    end
+  end
+end
+
+--- The record an attribute, note or normalization is on, or nil after the problem.
+function H.target(st, obj)
+  local r = st.ref[obj.target]
+  if not r then
+    H.problem(st, obj, H.col(obj, obj.target_col), true, '%s skipped: its target %s is not in this file (or was '
+      .. 'skipped)', obj.id, obj.target)
+  end
+  return r
+end
+
+-- Attribute names of records in the format (section 4): never taken for a brat attribute.
+H.FIELDS = { span = true, type = true, from = true, to = true, label = true, target = true, stance = true,
+  role = true, confidence = true, quote = true, prefix = true, suffix = true, note = true, author = true,
+  created = true, modified = true, conflict = true }
+
+function H.attributes(st, d)
+  for _, a in ipairs(d.attributes) do
+    local t = H.target(st, a)
+    if t then
+      local rec, field = t.rec, brat.FIELD_OF[a.name]
+      if t.event then
+        H.extra(st, rec, 'brat-event-attr', t.event, a.name, a.value)
+      elseif field and a.value and rec.kind ~= 'relation' and rec[field] == nil then
+        rec[field] = st.rename(field, a.value)
+      elseif a.name == 'Label' and a.value and rec.kind == 'doclabel' and rec.label == nil then
+        rec.label = st.rename('label', a.value)
+      elseif a.name == 'Confidence' and rec.kind == 'annotation' and rec.confidence == nil
+        and tonumber(a.value or '') and tonumber(a.value) >= 0 and tonumber(a.value) <= 1 then
+        rec.confidence = a.value
+      elseif st.declared[a.name] and a.name:match('^[a-z][a-z0-9_-]*$') and not a.name:match('^brat%-')
+        and not H.FIELDS[a.name] then
+        H.extra(st, rec, a.name, a.value)
+      else
+        H.extra(st, rec, 'brat-attr', a.name, a.value)
+      end
+    end
+  end
+end
+
+function H.notes(st, d)
+  for _, nt in ipairs(d.notes) do
+    local t = H.target(st, nt)
+    if t then
+      if t.event then
+        H.extra(st, t.rec, 'brat-event-note', t.event, nt.kind, nt.text)
+      elseif nt.kind == 'AnnotatorNotes' then
+        -- several notes on one annotation are the lines of its note
+        t.rec.note = t.rec.note and (t.rec.note .. '\n' .. nt.text) or nt.text
+      else
+        H.extra(st, t.rec, 'brat-note', nt.kind, nt.text)
+      end
+    end
+  end
+end
+
+function H.norms(st, d)
+  for _, nm in ipairs(d.norms) do
+    local t = H.target(st, nm)
+    if t then
+      if t.event then
+        H.extra(st, t.rec, 'brat-event-norm', t.event, nm.type, nm.ref, nm.text or '')
+      else
+        H.extra(st, t.rec, 'brat-norm', nm.type, nm.ref, nm.text or '')
+      end
+    end
+  end
+end
+
+return M

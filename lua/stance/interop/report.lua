@@ -1,0 +1,38 @@
+--- What imports and exports tell on stderr: one problem per line, `path:line:col: warning:
+--- message` (quickfix-ready), whatever the data holds: tabs, line ends and other control
+--- characters in paths and messages are escaped (\t, \n, \r, \xHH).
+local M = {}
+
+local ESC = { ['\t'] = '\\t', ['\n'] = '\\n', ['\r'] = '\\r', ['\\'] = '\\\\' }
+
+--- `s` with its control characters escaped (and backslashes doubled), on one line.
+---@param s string
+---@return string
+function M.escape(s)
+  return (tostring(s):gsub('[%c\\]', function(c) return ESC[c] or ('\\x%02X'):format(c:byte()) end))
+end
+
+---@class stance.Report
+---@field warnings integer lines written
+---@field out file*
+
+--- A report writing to `out` (default stderr).
+---@param out file*|nil
+---@return stance.Report
+function M.new(out)
+  return setmetatable({ warnings = 0, out = out or io.stderr }, { __index = M })
+end
+
+--- One warning: at path:line:col when line is given, else at path.
+---@param path string
+---@param line integer|nil
+---@param col integer|nil
+---@param fmt string
+---@param ... any
+function M:warn(path, line, col, fmt, ...)
+  local where = M.escape(path) .. (line and (':%d:%d'):format(line, col or 1) or '')
+  self.out:write(where, ': warning: ', M.escape(fmt:format(...)), '\n')
+  self.warnings = self.warnings + 1
+end
+
+return M

@@ -1,0 +1,158 @@
+-- make bench (section "interop"): import and export of a generated brat corpus of 400
+-- argumentative essays (the shape of the public corpus of 402: ~15 spans, ~10 relations and
+-- ~4 attributes each), next to `cp -r` of the same files, fresh processes, median of 3.
+--   stance run tests/bench/interop.lua DIR STANCE
+local core = require('stance.core')
+local dir = (arg[1] or '/tmp/stance-bench') .. '/interop'
+local stance = arg[2] or 'stance'
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local function sh(cmd)
+  local ok = os.execute(cmd)
+  assert(ok, cmd)
+end
+local function now() return core.hrtime() / 1e9 end
+
+local WORDS = { 'students', 'should', 'learn', 'because', 'technology', 'society', 'however', 'the', 'of', 'and',
+  'important', 'argue', 'that', 'many', 'people', 'believe', 'school', 'university', 'life', 'work', 'public',
+  'benefit', 'therefore', 'evidence', 'clearly', 'government', 'money', 'time', 'family', 'children' }
+
+-- One essay: paragraphs of sentences; every sentence a span, claims with a Stance, premises
+-- supporting or attacking them.
+local function essay(k)
+  local sentences, text, pos = {}, {}, 0
+  local seed = k * 7919
+  local function rnd(n)
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % n + 1
+  end
+  for p = 1, 5 do
+    for _ = 1, 3 + rnd(2) do
+      local w = {}
+      for i = 1, 12 + rnd(14) do
+        w[i] = WORDS[rnd(#WORDS)]
+      end
+      w[1] = w[1]:sub(1, 1):upper() .. w[1]:sub(2)
+      local s = table.concat(w, ' ') .. '.'
+      sentences[#sentences + 1] = { pos, pos + #s, s }
+      text[#text + 1] = s
+      pos = pos + #s + 1
+      text[#text + 1] = ' '
+    end
+    text[#text] = p < 5 and '\n\n' or '\n'
+    pos = pos + (p < 5 and 1 or 0)
+  end
+  local ann, t, r, a = {}, 0, 0, 0
+  local claims = {}
+  for i, s in ipairs(sentences) do
+    if i % 5 ~= 0 then
+      t = t + 1
+      local typ = i == 1 and 'MajorClaim' or (i % 4 == 1 and 'Claim' or 'Premise')
+      ann[#ann + 1] = ('T%d\t%s %d %d\t%s'):format(t, typ, s[1], s[2], s[3])
+      if typ ~= 'Premise' then
+        claims[#claims + 1] = t
+        if typ == 'Claim' then
+          a = a + 1
+          ann[#ann + 1] = ('A%d\tStance T%d %s'):format(a, t, i % 3 == 0 and 'Against' or 'For')
+        end
+      elseif #claims > 0 then
+        r = r + 1
+        ann[#ann + 1] = ('R%d\t%s Arg1:T%d Arg2:T%d\t'):format(r, i % 7 == 0 and 'attacks' or 'supports', t,
+          claims[#claims])
+      end
+    end
+  end
+  return table.concat(text), table.concat(ann, '\n') .. '\n', t, r, a
+end
+
+local src = dir .. '/brat-400'
+local totals = { t = 0, r = 0, a = 0, bytes = 0 }
+if not io.open(src .. '/.complete') then
+  sh('rm -rf ' .. q(src) .. ' && mkdir -p ' .. q(src))
+  for k = 1, 400 do
+    local text, ann = essay(k)
+    local name = ('%s/essay%03d'):format(src, k)
+    local f = assert(io.open(name .. '.txt', 'wb'))
+    f:write(text)
+    f:close()
+    f = assert(io.open(name .. '.ann', 'wb'))
+    f:write(ann)
+    f:close()
+  end
+  local f = assert(io.open(src .. '/annotation.conf', 'wb'))
+  f:write('[entities]\nMajorClaim\nClaim\nPremise\n[relations]\nsupports\tArg1:Premise, Arg2:Claim|MajorClaim\n'
+    .. 'attacks\tArg1:Premise, Arg2:Claim|MajorClaim\n[events]\n[attributes]\nStance\tArg:Claim, Value:For|Against\n')
+  f:close()
+  io.open(src .. '/.complete', 'wb'):close()
+end
+for k = 1, 400 do
+  local text, ann, t, r, a = essay(k)
+  totals.t, totals.r, totals.a = totals.t + t, totals.r + r, totals.a + a
+  totals.bytes = totals.bytes + #text + #ann
+end
+
+local function median3(f)
+  local t = {}
+  for i = 1, 3 do
+    t[i] = f()
+  end
+  table.sort(t)
+  return t[2]
+end
+
+local function timed(cmd)
+  local t0 = now()
+  sh(cmd .. ' >/dev/null 2>&1')
+  return now() - t0
+end
+
+local work = dir .. '/work'
+local t_cp = median3(function()
+  sh('rm -rf ' .. q(work) .. ' && mkdir -p ' .. q(work))
+  return timed('cp -r ' .. q(src) .. ' ' .. q(work .. '/copy'))
+end)
+local t_import = median3(function()
+  sh('rm -rf ' .. q(work) .. ' && mkdir -p ' .. q(work) .. ' && ' .. q(stance) .. ' init ' .. q(work)
+    .. ' >/dev/null')
+  return timed('cd ' .. q(work) .. ' && ' .. q(stance) .. ' import --from brat ' .. q(src))
+end)
+local t_export = median3(function()
+  sh('rm -rf ' .. q(dir .. '/out'))
+  return timed('cd ' .. q(work) .. ' && ' .. q(stance) .. ' export --to brat ' .. q(dir .. '/out'))
+end)
+-- the way files were written before: one write_atomic (and its fsyncs) after the other
+local files = {}
+for k = 1, 400 do
+  local text, ann = essay(k)
+  files[#files + 1] = { ('%s/seq/essay%03d.txt'):format(work, k), text }
+  files[#files + 1] = { ('%s/seq/essay%03d.ann'):format(work, k), ann }
+end
+local t_seq = median3(function()
+  sh('rm -rf ' .. q(work .. '/seq') .. ' && mkdir -p ' .. q(work .. '/seq'))
+  local t0 = now()
+  for _, f in ipairs(files) do
+    assert(core.write_atomic(f[1], f[2]))
+  end
+  return now() - t0
+end)
+local t_batch = median3(function()
+  sh('rm -rf ' .. q(work .. '/seq') .. ' && mkdir -p ' .. q(work .. '/seq'))
+  local t0 = now()
+  assert(core.write_files(files))
+  return now() - t0
+end)
+-- what came out is what went in
+local same = os.execute(('cd %s && for f in *.txt; do cmp -s "$f" %s/"$f" || exit 1; done'):format(q(src),
+  q(dir .. '/out')))
+
+local mb = totals.bytes / 1e6
+print(('== interop: brat import and export of 400 generated essays (%.1f MB, %d spans, %d relations, %d attributes;'
+  .. ' fresh processes, median of 3)'):format(mb, totals.t, totals.r, totals.a))
+print(('   cp -r of the folder:           %7.0f ms'):format(t_cp * 1e3))
+print(('   stance import --from brat:     %7.0f ms  %6.0f docs/s  %5.1fx cp -r'):format(t_import * 1e3, 400 / t_import,
+  t_import / t_cp))
+print(('   stance export --to brat:       %7.0f ms  %6.0f docs/s  %5.1fx cp -r'):format(t_export * 1e3, 400 / t_export,
+  t_export / t_cp))
+print(('   writing the 800 files durably: %7.0f ms at once (core.write_files) | %.0f ms one after the other'
+  .. ' (write_atomic): %.1fx'):format(t_batch * 1e3, t_seq * 1e3, t_seq / t_batch))
+print(('   documents out identical to those in: %s'):format(same and 'yes' or 'NO'))
