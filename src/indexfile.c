@@ -195,54 +195,48 @@ static int layout(uint32_t nterms, uint64_t terms_len, uint64_t post_len, seg_la
   return l->len < l->postings ? -1 : 0;
 }
 
-/* The data of a segment as it is in its file (tables, terms, postings), in `out`. */
-static int segment_data(const stance_segment *g, stance_buf *out) {
-  seg_layout l;
-  char *p;
-  if (layout(g->nterms, g->terms_len, g->post_len, &l) != 0 || l.len > SIZE_MAX) return -1;
-  if ((p = stance_buf_reserve(out, (size_t)l.len)) == NULL) return -1;
-  memset(p, 0, (size_t)l.len);
-  memcpy(p, g->term_off, ((size_t)g->nterms + 1) * 4);
-  memcpy(p + l.freq, g->freq, (size_t)g->nterms * 4);
-  memcpy(p + l.post_off, g->post_off, ((size_t)g->nterms + 1) * 8);
-  memcpy(p + l.keys, g->keys, (size_t)STANCE_NKEYS(g->nterms) * 8);
-  memcpy(p + l.terms, g->terms, (size_t)g->terms_len);
-  memcpy(p + l.postings, g->postings, (size_t)g->post_len);
-  out->len += (size_t)l.len;
-  return 0;
-}
-
 static void put_u32(uint8_t *p, uint32_t v) { stance_put32(p, v); }
 static void put_u64(uint8_t *p, uint64_t v) { stance_put64(p, v); }
 
-/* A segment file's bytes, from a segment built in memory (its data assembled first, then
- * its page sums). Or from a loaded one, whose file bytes are copied as they are (with their
- * checksums: damage is never laundered into good sums). */
-static int segment_file(const stance_segment *g, stance_buf *out) {
-  stance_buf data;
-  uint8_t h[HEADER];
+/* A built segment's file into `s`: header, page sums, then the data (tables laid out as in
+ * the file, with their gaps). The sums are made first, page by page, from the parts each
+ * page overlaps: no copy of the whole segment is needed. 0, or -1 when out of memory. */
+static int emit_segment(const stance_segment *g, sink *s) {
+  seg_layout l;
   uint64_t npages, k, data_off;
-  uint8_t *sums;
-  if (g->file != NULL) {
-    stance_buf_add(out, (const char *)g->file->data, g->file->size);
-    return out->oom ? -1 : 0;
-  }
-  stance_buf_init(&data);
-  if (segment_data(g, &data) != 0) {
-    stance_buf_free(&data);
-    return -1;
-  }
-  npages = (data.len + PAGE - 1) >> PAGE_BITS;
+  uint8_t h[HEADER], *sums, *page;
+  struct {
+    uint64_t at, len;
+    const void *src;
+  } parts[6];
+  int i;
+  if (layout(g->nterms, g->terms_len, g->post_len, &l) != 0) return -1;
+  npages = (l.len + PAGE - 1) >> PAGE_BITS;
   data_off = (HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1);
   sums = calloc((size_t)npages + 1, 4);
-  if (sums == NULL) {
-    stance_buf_free(&data);
+  page = malloc(PAGE);
+  if (sums == NULL || page == NULL) {
+    free(sums);
+    free(page);
     return -1;
   }
+  parts[0].at = 0, parts[0].len = ((uint64_t)g->nterms + 1) * 4, parts[0].src = g->term_off;
+  parts[1].at = l.freq, parts[1].len = (uint64_t)g->nterms * 4, parts[1].src = g->freq;
+  parts[2].at = l.post_off, parts[2].len = ((uint64_t)g->nterms + 1) * 8, parts[2].src = g->post_off;
+  parts[3].at = l.keys, parts[3].len = STANCE_NKEYS(g->nterms) * 8, parts[3].src = g->keys;
+  parts[4].at = l.terms, parts[4].len = g->terms_len, parts[4].src = g->terms;
+  parts[5].at = l.postings, parts[5].len = g->post_len, parts[5].src = g->postings;
   for (k = 0; k < npages; k++) {
-    uint64_t at = k << PAGE_BITS, n = data.len - at < PAGE ? data.len - at : PAGE;
-    put_u32(sums + k * 4, page_sum((const uint8_t *)data.data + at, (size_t)n));
+    uint64_t a = k << PAGE_BITS, n = l.len - a < PAGE ? l.len - a : PAGE;
+    memset(page, 0, (size_t)n);
+    for (i = 0; i < 6; i++) {
+      uint64_t s0 = parts[i].at > a ? parts[i].at : a;
+      uint64_t e0 = parts[i].at + parts[i].len < a + n ? parts[i].at + parts[i].len : a + n;
+      if (s0 < e0) memcpy(page + (s0 - a), (const uint8_t *)parts[i].src + (s0 - parts[i].at), (size_t)(e0 - s0));
+    }
+    put_u32(sums + k * 4, page_sum(page, (size_t)n));
   }
+  free(page);
   memset(h, 0, sizeof h);
   memcpy(h, "STANCESG", 8);
   put_u32(h + 8, SEG_VERSION);
@@ -251,23 +245,33 @@ static int segment_file(const stance_segment *g, stance_buf *out) {
   put_u32(h + 20, g->ndocs);
   put_u64(h + 24, g->terms_len);
   put_u64(h + 32, g->post_len);
-  put_u64(h + 40, data.len);
+  put_u64(h + 40, l.len);
   put_u64(h + 48, XXH3_64bits(sums, (size_t)npages * 4));
   put_u64(h + 56, XXH3_64bits(h, 56));
-  stance_buf_add(out, (const char *)h, HEADER);
-  stance_buf_add(out, (const char *)sums, (size_t)npages * 4);
-  if (!out->oom) {
-    size_t gap = (size_t)(data_off - HEADER - npages * 4);
-    char *z = stance_buf_reserve(out, gap);
-    if (z != NULL) {
-      memset(z, 0, gap);
-      out->len += gap;
-    }
-  }
-  stance_buf_add(out, data.data, data.len);
+  sink_add(s, h, HEADER);
+  sink_add(s, sums, (size_t)npages * 4);
   free(sums);
-  stance_buf_free(&data);
-  return out->oom ? -1 : 0;
+  sink_zeros(s, data_off - s->written);
+  for (i = 0; i < 6; i++) {
+    sink_zeros(s, data_off + parts[i].at - s->written); /* the gaps: zeros, as summed */
+    sink_add(s, parts[i].src, (size_t)parts[i].len);
+  }
+  sink_flush(s);
+  return s->failed ? -1 : 0;
+}
+
+/* A segment file's bytes, in `out`: from a built segment; or from a loaded one, its file's
+ * bytes as they are (with their checksums: damage is never laundered into good sums). */
+static int segment_file(const stance_segment *g, stance_buf *out) {
+  sink s;
+  if (g->file != NULL) {
+    stance_buf_add(out, (const char *)g->file->data, g->file->size);
+    return out->oom ? -1 : 0;
+  }
+  memset(&s, 0, sizeof s);
+  s.buf = out;
+  s.written = 0;
+  return emit_segment(g, &s);
 }
 
 /* What a save decided, before writing: the segments of the new meta (merged ones among
@@ -555,118 +559,38 @@ static int write_file(const char *dir, const char *name, const void *data, size_
 static int write_segment(const char *dir, const stance_segment *g, uint64_t id, int fresh, char *err,
                          size_t errlen) {
   char name[64], path[4096];
+  stance_atomic f;
   stance_buf b;
-  int rc;
+  sink s;
+  int failed;
   if (fresh)
     new_name(id, name, sizeof name);
   else
     seg_name(id, name, sizeof name);
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+    snprintf(err, errlen, "%s: path too long", dir);
+    return -1;
+  }
+  if (stance_atomic_open(&f, path, err, errlen) != 0) return -1;
   stance_buf_init(&b);
+  memset(&s, 0, sizeof s);
+  s.buf = &b;
+  s.file = &f;
   if (g->file != NULL) {
     /* a loaded segment whose file went (another save removed it): its bytes as they are */
-    stance_atomic f;
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
-      snprintf(err, errlen, "%s: path too long", dir);
-      return -1;
-    }
-    if (stance_atomic_open(&f, path, err, errlen) != 0) return -1;
-    if (write_pages(&f, g->file->data, g->file->size) != 0) {
-      snprintf(err, errlen, "cannot write %s", path);
-      stance_atomic_abort(&f);
-      return -1;
-    }
-    rc = stance_atomic_commit(&f, 0, err, errlen);
-    return rc;
-  }
-  {
-    stance_atomic f;
-    sink s;
-    seg_layout l;
-    uint64_t npages, k, data_off;
-    uint8_t h[HEADER], *sums;
-    if (layout(g->nterms, g->terms_len, g->post_len, &l) != 0) {
-      snprintf(err, errlen, "a segment is too large");
-      return -1;
-    }
-    npages = (l.len + PAGE - 1) >> PAGE_BITS;
-    data_off = (HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1);
-    if ((sums = calloc((size_t)npages + 1, 4)) == NULL) {
-      snprintf(err, errlen, "out of memory");
-      return -1;
-    }
-    /* the page sums, from the data as it will be written (tables and gaps laid out) */
-    {
-      uint8_t *page = malloc(PAGE);
-      if (page == NULL) {
-        free(sums);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-      }
-      for (k = 0; k < npages; k++) {
-        uint64_t a = k << PAGE_BITS, n = l.len - a < PAGE ? l.len - a : PAGE;
-        /* assemble the page from the parts it overlaps */
-        struct {
-          uint64_t at, len;
-          const void *src;
-        } parts[6];
-        int i;
-        parts[0].at = 0, parts[0].len = ((uint64_t)g->nterms + 1) * 4, parts[0].src = g->term_off;
-        parts[1].at = l.freq, parts[1].len = (uint64_t)g->nterms * 4, parts[1].src = g->freq;
-        parts[2].at = l.post_off, parts[2].len = ((uint64_t)g->nterms + 1) * 8, parts[2].src = g->post_off;
-        parts[3].at = l.terms, parts[3].len = g->terms_len, parts[3].src = g->terms;
-        parts[4].at = l.postings, parts[4].len = g->post_len, parts[4].src = g->postings;
-        parts[5].at = l.keys, parts[5].len = STANCE_NKEYS(g->nterms) * 8, parts[5].src = g->keys;
-        memset(page, 0, (size_t)n);
-        for (i = 0; i < 6; i++) {
-          uint64_t s0 = parts[i].at > a ? parts[i].at : a;
-          uint64_t e0 = parts[i].at + parts[i].len < a + n ? parts[i].at + parts[i].len : a + n;
-          if (s0 < e0) memcpy(page + (s0 - a), (const uint8_t *)parts[i].src + (s0 - parts[i].at), (size_t)(e0 - s0));
-        }
-        put_u32(sums + k * 4, page_sum(page, (size_t)n));
-      }
-      free(page);
-    }
-    memset(h, 0, sizeof h);
-    memcpy(h, "STANCESG", 8);
-    put_u32(h + 8, SEG_VERSION);
-    put_u32(h + 12, PAGE_BITS);
-    put_u32(h + 16, g->nterms);
-    put_u32(h + 20, g->ndocs);
-    put_u64(h + 24, g->terms_len);
-    put_u64(h + 32, g->post_len);
-    put_u64(h + 40, l.len);
-    put_u64(h + 48, XXH3_64bits(sums, (size_t)npages * 4));
-    put_u64(h + 56, XXH3_64bits(h, 56));
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path ||
-        stance_atomic_open(&f, path, err, errlen) != 0) {
-      free(sums);
-      if (err[0] == '\0') snprintf(err, errlen, "%s: path too long", dir);
-      return -1;
-    }
-    memset(&s, 0, sizeof s);
-    s.buf = &b;
-    s.file = &f;
-    sink_add(&s, h, HEADER);
-    sink_add(&s, sums, (size_t)npages * 4);
-    sink_zeros(&s, data_off - s.written);
-    sink_add(&s, g->term_off, ((size_t)g->nterms + 1) * 4);
-    sink_add(&s, g->freq, (size_t)g->nterms * 4);
-    sink_zeros(&s, data_off + l.post_off - s.written);
-    sink_add(&s, g->post_off, ((size_t)g->nterms + 1) * 8);
-    sink_add(&s, g->keys, (size_t)STANCE_NKEYS(g->nterms) * 8);
-    sink_add(&s, g->terms, (size_t)g->terms_len);
-    sink_zeros(&s, data_off + l.postings - s.written);
-    sink_add(&s, g->postings, (size_t)g->post_len);
+    sink_add(&s, g->file->data, g->file->size);
     sink_flush(&s);
-    free(sums);
-    stance_buf_free(&b);
-    if (s.failed) {
-      snprintf(err, errlen, "cannot write %s", path);
-      stance_atomic_abort(&f);
-      return -1;
-    }
-    return stance_atomic_commit(&f, 0, err, errlen);
+    failed = s.failed;
+  } else {
+    failed = emit_segment(g, &s) != 0;
   }
+  stance_buf_free(&b);
+  if (failed) {
+    snprintf(err, errlen, "cannot write %s", path);
+    stance_atomic_abort(&f);
+    return -1;
+  }
+  return stance_atomic_commit(&f, 0, err, errlen);
 }
 
 /* The index folder, made if missing; whatever else is at its place (a file of an older

@@ -58,33 +58,28 @@ static void push_doc(lua_State *L, const stance_doc *d, uint32_t id) {
   lua_setfield(L, -2, "id");
 }
 
-/* docs() -> live documents sorted by path */
-static int x_docs(lua_State *L) {
+/* The live documents in path order: their tables (docs()) or their paths (paths()). */
+static int push_docs(lua_State *L, int paths_only) {
   stance_index *ix = check_lindex(L, 1)->ix;
   uint32_t i, n;
   const uint32_t *order = stance_index_by_path(ix, &n);
   if (order == NULL) return luaL_error(L, "out of memory");
   lua_createtable(L, (int)n, 0);
   for (i = 0; i < n; i++) {
-    push_doc(L, stance_index_doc(ix, order[i]), order[i]);
+    if (paths_only)
+      lua_pushstring(L, stance_index_doc(ix, order[i])->path);
+    else
+      push_doc(L, stance_index_doc(ix, order[i]), order[i]);
     lua_rawseti(L, -2, (int)i + 1);
   }
   return 1;
 }
 
+/* docs() -> live documents sorted by path */
+static int x_docs(lua_State *L) { return push_docs(L, 0); }
+
 /* paths() -> the live documents' paths, sorted (what docs() gives, without the tables) */
-static int x_paths(lua_State *L) {
-  stance_index *ix = check_lindex(L, 1)->ix;
-  uint32_t i, n;
-  const uint32_t *order = stance_index_by_path(ix, &n);
-  if (order == NULL) return luaL_error(L, "out of memory");
-  lua_createtable(L, (int)n, 0);
-  for (i = 0; i < n; i++) {
-    lua_pushstring(L, stance_index_doc(ix, order[i])->path);
-    lua_rawseti(L, -2, (int)i + 1);
-  }
-  return 1;
-}
+static int x_paths(lua_State *L) { return push_docs(L, 1); }
 
 /* doc(path) -> the live document, or nil */
 static int x_doc(lua_State *L) {

@@ -145,7 +145,8 @@ static void index_matches_a_brute_force_search(void) {
   free(c);
 }
 
-static void queries_combine_documents(void) {
+/* An index of four small documents a.txt to d.txt, in one segment. */
+static stance_index *four_docs(void) {
   const char *docs[] = {"alpha beta", "alpha gamma", "beta gamma", "delta"};
   stance_index *ix = stance_index_new();
   stance_segment_builder *b = stance_builder_new();
@@ -162,6 +163,12 @@ static void queries_combine_documents(void) {
   seg = stance_builder_finish(b);
   stance_index_add_segment(ix, seg);
   stance_segment_unref(seg);
+  stance_builder_free(b);
+  return ix;
+}
+
+static void queries_combine_documents(void) {
+  stance_index *ix = four_docs();
   CHECK_INT(run(ix, "alpha beta"), 2);          /* one document, both words */
   CHECK_INT(run(ix, "alpha AND beta"), 2);
   CHECK_INT(run(ix, "alpha OR delta"), 3);
@@ -172,7 +179,6 @@ static void queries_combine_documents(void) {
   CHECK_INT(run(ix, "\"gamma beta\""), 0);
   stance_index_delete(ix, "a.txt");
   CHECK_INT(run(ix, "alpha"), 1);                /* deleted documents are gone */
-  stance_builder_free(b);
   stance_index_free(ix);
 }
 
@@ -200,25 +206,10 @@ static void queries_report_syntax_errors(void) {
 /* Hostile sizes: nesting is refused with a message, before any deep recursion; long flat
  * queries (a chain of AND, OR or NOT) are one node and run. */
 static void queries_refuse_deep_nesting_and_run_long_chains(void) {
-  const char *docs[] = {"alpha beta", "alpha gamma", "beta gamma", "delta"};
-  stance_index *ix = stance_index_new();
-  stance_segment_builder *b = stance_builder_new();
-  stance_segment *seg;
+  stance_index *ix = four_docs();
   size_t n = 200000, i, col;
   char *q = malloc(10 * n + 16), err[128];
   stance_query *query;
-  int d;
-  for (d = 0; d < 4; d++) {
-    stance_doc doc;
-    char path[16];
-    memset(&doc, 0, sizeof doc);
-    snprintf(path, sizeof path, "%c.txt", 'a' + d);
-    doc.path = path;
-    stance_builder_add(b, (uint32_t)stance_index_add_doc(ix, &doc), docs[d], strlen(docs[d]));
-  }
-  seg = stance_builder_finish(b);
-  stance_index_add_segment(ix, seg);
-  stance_segment_unref(seg);
   /* 200,000 parentheses, and as many NOTs: refused at the 65th level */
   for (i = 0; i < n; i++) q[i] = '(';
   q[n] = 'a';
@@ -251,7 +242,6 @@ static void queries_refuse_deep_nesting_and_run_long_chains(void) {
   q[10 * n - 1] = '\0';
   CHECK_INT(run(ix, q), 2);
   free(q);
-  stance_builder_free(b);
   stance_index_free(ix);
 }
 
