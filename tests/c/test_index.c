@@ -264,6 +264,19 @@ static const void *saved_segment(void *ud, uint64_t id, size_t *len) {
   return NULL;
 }
 
+/* `ix` saved into `sv` (freed by the caller) and loaded back (NULL on failure, checked). */
+static stance_index *round_trip(stance_index *ix, saved *sv) {
+  char err[128];
+  stance_index *back;
+  memset(sv, 0, sizeof *sv);
+  stance_buf_init(&sv->meta);
+  stance_buf_init(&sv->segs);
+  CHECK_INT(stance_index_save_mem(ix, &sv->meta, &sv->segs, &sv->ids, &sv->offs, &sv->n), 0);
+  back = stance_index_load_mem(sv->meta.data, sv->meta.len, saved_segment, sv, err, sizeof err);
+  CHECK(back != NULL);
+  return back;
+}
+
 static void saved_free(saved *sv) {
   stance_buf_free(&sv->meta);
   stance_buf_free(&sv->segs);
@@ -327,14 +340,7 @@ static void dictionary_lookups_through_the_key_table(void) {
     if (pass == 0) {
       /* the same after a save and a load */
       saved sv;
-      stance_index *back;
-      char err[128];
-      memset(&sv, 0, sizeof sv);
-      stance_buf_init(&sv.meta);
-      stance_buf_init(&sv.segs);
-      CHECK_INT(stance_index_save_mem(ix, &sv.meta, &sv.segs, &sv.ids, &sv.offs, &sv.n), 0);
-      back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
-      CHECK(back != NULL);
+      stance_index *back = round_trip(ix, &sv);
       saved_free(&sv);
       if (back == NULL) break;
       stance_index_free(ix);
@@ -377,12 +383,7 @@ static void index_file_round_trips_and_refuses_corruption(void) {
   make_corpus(c);
   ix = build(c, 16);
   stance_index_delete(ix, "doc03.txt");
-  memset(&sv, 0, sizeof sv);
-  stance_buf_init(&sv.meta);
-  stance_buf_init(&sv.segs);
-  CHECK_INT(stance_index_save_mem(ix, &sv.meta, &sv.segs, &sv.ids, &sv.offs, &sv.n), 0);
-  back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
-  CHECK(back != NULL);
+  back = round_trip(ix, &sv);
   if (back != NULL) {
     CHECK_INT(run(back, "sanctions"), run(ix, "sanctions"));
     CHECK_INT(run(back, "\"human rights\""), run(ix, "\"human rights\""));
