@@ -22,11 +22,12 @@ end
 --- Read `path` (a missing file reads as an empty one, ready to be created).
 ---@param path string
 ---@param vocab table|nil see stance.schema.vocab
+---@param text string|nil the file's content when the caller read it already
 ---@return stance.AnnFile|nil
 ---@return string|nil err
-function M.read(path, vocab)
+function M.read(path, vocab, text)
   local core = require('stance.core')
-  local text = require('stance.fs').read(path)
+  text = text or require('stance.fs').read(path)
   if text == nil then
     if require('stance.fs').exists(path) then return nil, ('cannot read %s'):format(path) end
     local store = core.store()

@@ -11,13 +11,14 @@ M.__index = M
 
 local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
 
---- The layer of `annotator` on `doc` (the file need not exist yet).
+--- The layer of `annotator` on `doc` (the file need not exist yet; `text`, if given, is its
+--- content, read already).
 ---@return stance.Layer|nil
 ---@return string|nil err
-function M.open(corpus, annotator, doc)
+function M.open(corpus, annotator, doc, text)
   local path = require('stance.root').annotation_path(corpus.root, annotator, doc.path)
   local vocab = corpus.vocab and corpus:vocab() or require('stance.schema').vocab(corpus:schema())
-  local file, err = require('stance.annfile').read(path, vocab)
+  local file, err = require('stance.annfile').read(path, vocab, text)
   if not file then return nil, err end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
   if file.text == nil and file.store:header().document == nil then
