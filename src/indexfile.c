@@ -647,9 +647,10 @@ static int listed(const uint64_t *ids, uint32_t n, const char *name) {
   return 0;
 }
 
-/* Remove what the new meta does not list: segments of before, and temporary files of
- * writers that died (the lock is ours: no other writer is at work); segments that index
- * jobs wrote ("new-") once they are an hour old (their job's save never came). */
+/* Remove what the new meta does not list: segments of before; segments that index jobs
+ * wrote ("new-") once they are an hour old (their job's save never came); temporary and
+ * lock files (names starting with '.') of writers that died, once ten minutes old (an index
+ * job may be writing a segment now, without the folder's lock). */
 static void collect_garbage(int dfd, const char *dir, const uint64_t *ids, uint32_t n) {
   DIR *d = opendir(dir);
   struct dirent *de;
@@ -661,10 +662,13 @@ static void collect_garbage(int dfd, const char *dir, const uint64_t *ids, uint3
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, "meta") == 0 ||
         strcmp(name, "lock") == 0 || listed(ids, n, name))
       continue;
-    if ((strncmp(name, "seg-", 4) == 0 && strlen(name) == 24) || strstr(name, ".tmp-") != NULL)
+    if (strncmp(name, "seg-", 4) == 0 && strlen(name) == 24)
       unlinkat(dfd, name, 0);
     else if (strncmp(name, "new-", 4) == 0 && strlen(name) == 24 &&
              fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime + 3600 < now)
+      unlinkat(dfd, name, 0);
+    else if (name[0] == '.' && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+             st.st_mtime + 600 < now)
       unlinkat(dfd, name, 0);
   }
   closedir(d);
