@@ -1,6 +1,6 @@
 /*
  * lfs.c - the few file-system calls the Lua side needs in both hosts (plain Lua has none):
- * stat, realpath, and listing a folder.
+ * stat, realpath, listing a folder, reading a file whole; and files' bytes kept in C.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -244,56 +244,68 @@ static int l_list(lua_State *L) {
   return 1;
 }
 
-static int cmp_strs(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+/* ---- bytes kept in C ----------------------------------------------------------------- */
 
-/* listdir(dir) -> { {name, type}, ... } the entries of one folder (not those starting with
- * '.'), sorted; type is "file", "directory", "link" or "other" (of the entry itself) */
-static int l_listdir(lua_State *L) {
-  const char *dir = luaL_checkstring(L, 1);
-  DIR *d = opendir(dir);
-  struct dirent *de;
-  char **names = NULL;
-  size_t n = 0, cap = 0, i;
-  int fd;
-  if (d == NULL) return stance__fail(L, strerror(errno), "ELIST");
-  fd = dirfd(d);
-  while ((de = readdir(d)) != NULL) {
-    if (de->d_name[0] == '.') continue;
-    if (n == cap) {
-      char **nn;
-      cap = cap ? cap * 2 : 16;
-      nn = realloc(names, cap * sizeof *nn);
-      if (nn == NULL) goto oom;
-      names = nn;
-    }
-    if ((names[n] = malloc(strlen(de->d_name) + 1)) == NULL) goto oom;
-    strcpy(names[n++], de->d_name);
-  }
-  qsort(names, n, sizeof *names, cmp_strs);
-  lua_createtable(L, (int)n, 0);
-  for (i = 0; i < n; i++) {
-    struct stat st;
-    lua_createtable(L, 0, 2);
-    lua_pushstring(L, names[i]);
-    lua_setfield(L, -2, "name");
-    lua_pushstring(L, fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 ? type_name(st.st_mode) : "other");
-    lua_setfield(L, -2, "type");
-    lua_rawseti(L, -2, (int)i + 1);
-  }
-  for (i = 0; i < n; i++) free(names[i]);
-  free(names);
-  closedir(d);
+#define BYTES_MT "stance.bytes"
+
+/* A file's bytes kept in C until Lua needs them as a string (the annotation file a session
+ * keeps as the base of a later merge, which most sessions never make): bytes:string(),
+ * bytes:len(). */
+typedef struct lbytes {
+  char *data;
+  size_t len;
+} lbytes;
+
+static int b_string(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  lua_pushlstring(L, b->data ? b->data : "", b->len);
   return 1;
-oom:
-  for (i = 0; i < n; i++) free(names[i]);
-  free(names);
-  closedir(d);
-  return luaL_error(L, "out of memory");
 }
 
+static int b_len(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  lua_pushinteger(L, (lua_Integer)b->len);
+  return 1;
+}
+
+static int b_gc(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  free(b->data);
+  b->data = NULL;
+  return 0;
+}
+
+static lbytes *push_bytes(lua_State *L, char *data, size_t len) {
+  lbytes *b = lua_newuserdata(L, sizeof *b);
+  b->data = data;
+  b->len = len;
+  luaL_setmetatable(L, BYTES_MT);
+  return b;
+}
+
+void stance__push_bytes(lua_State *L, char *data, size_t len) { push_bytes(L, data, len); }
+
+/* readfile(path) -> the file's bytes | nil, err, code ("ENOENT", "EREAD"): one read into a
+ * buffer of the file's size, then one copy into the string (Lua's io.read("a") grows its
+ * buffer as it goes, copying it again each time: several times slower on big files). */
+static int l_readfile(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lbytes *b = push_bytes(L, NULL, 0); /* frees the buffer if making the string fails */
+  size_t cap = 0;
+  int e = stance_read_path(path, &b->data, &cap, &b->len);
+  if (e != 0) return stance__fail(L, strerror(e), e == ENOENT ? "ENOENT" : "EREAD");
+  lua_pushlstring(L, b->data ? b->data : "", b->len);
+  free(b->data);
+  b->data = NULL;
+  return 1;
+}
+
+static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
+static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
+
 static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
+                                    {"readfile", l_readfile},
                                     {"list", l_list},
-                                    {"listdir", l_listdir},
                                     {"exists", l_exists},
                                     {"realpath", l_realpath},
                                     {"mkdir", l_mkdir},
@@ -302,4 +314,7 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"append_file", l_append_file},
                                     {NULL, NULL}};
 
-void stance__open_fs(lua_State *L) { luaL_setfuncs(L, fs_funcs, 0); }
+void stance__open_fs(lua_State *L) {
+  stance__newclass(L, BYTES_MT, bytes_meta, bytes_methods);
+  luaL_setfuncs(L, fs_funcs, 0);
+}

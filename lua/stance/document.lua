@@ -182,10 +182,7 @@ end
 local function existing_layer(self, name)
   local layer = self._layers and self._layers[name]
   if layer then return layer end
-  local path = require('stance.root').annotation_path(self.corpus.root, name, self.path)
-  local text = require('stance.fs').read(path)
-  if text == nil then return nil end
-  layer = require('stance.layer').open(self.corpus, name, self, text)
+  layer = require('stance.layer').open(self.corpus, name, self, true)
   if layer then
     self._layers = self._layers or {}
     self._layers[name] = layer
