@@ -43,17 +43,20 @@ local function first_error(problems)
   end
 end
 
---- Read `path` (a missing file reads as an empty one, ready to be created).
+--- Read `path` (a missing file reads as an empty one, ready to be created; or, with
+--- `existing`, as false: no empty one is made).
 ---@param path string
 ---@param vocab table|nil see stance.schema.vocab
 ---@param root string|nil the corpus root: a file that resolves outside it is refused
----@return stance.AnnFile|nil
+---@param existing boolean|nil
+---@return stance.AnnFile|false|nil
 ---@return string|nil err
-function M.read(path, vocab, root)
+function M.read(path, vocab, root, existing)
   local core = require('stance.core')
   local store, problems, bytes = core.read_file(path, { vocab = vocab, root = root })
   if not store then
     if bytes == 'ENOENT' and require('stance.core').stamp(path) == '' then
+      if existing then return false end
       return setmetatable({ path = path, root = root, vocab = vocab, store = core.store(), problems = {}, errors = 0,
         hash = '', text = nil }, File)
     end

@@ -18,7 +18,7 @@ end
 ---@param path string
 ---@return boolean
 function M.exists(path)
-  return require('stance.core').stat(path) ~= nil
+  return require('stance.core').exists(path)
 end
 
 --- Whether `path` is a regular file that resolves inside `root` (links and .. resolved).

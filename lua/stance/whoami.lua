@@ -1,5 +1,6 @@
 --- Who is annotating: $STANCE_ANNOTATOR, else setup{annotator} (Neovim), else
---- `git config user.name`, else $USER.
+--- `git config user.name`, else $USER. Asked only when something is written or needs the
+--- annotator's own layer (a search or a report starts no process), then remembered.
 local M = {}
 local H = { cached = nil }
 
