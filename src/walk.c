@@ -332,13 +332,19 @@ char **stance_strv_dup(const char *const *v, int *oom) {
 }
 
 int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+  /* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), e, flags;
   size_t n = 0;
   struct stat st;
   if (fd < 0) return errno;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* a device, a FIFO, a folder: never read */
+    e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    close(fd);
+    return e;
+  }
+  if ((flags = fcntl(fd, F_GETFL)) != -1) (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   /* room for the whole file and one byte more (to see the end without growing) */
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size + 1 > *cap &&
-      (uint64_t)st.st_size < SIZE_MAX) {
+  if ((uint64_t)st.st_size + 1 > *cap && (uint64_t)st.st_size < SIZE_MAX) {
     char *nb = realloc(*buf, (size_t)st.st_size + 1);
     if (nb == NULL) {
       close(fd);

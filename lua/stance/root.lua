@@ -66,4 +66,15 @@ function M.find(path)
   return nil
 end
 
+--- The corpus root of the folder that holds the file `path`, the file itself not resolved:
+--- a file that is a link out of its corpus still belongs to it (and is then refused by
+--- every read confined to the root), instead of to wherever the link leads.
+---@param path string
+---@return string|nil root absolute path
+function M.of_file(path)
+  local dir = path:match('^(.*)/[^/]*$')
+  if dir == nil then dir = '.' elseif dir == '' then dir = '/' end
+  return M.find(dir)
+end
+
 return M

@@ -101,6 +101,66 @@ describe('a hostile corpus cannot make stance read outside it', function()
   end)
 end)
 
+describe('a hostile annotation file stops only itself', function()
+  after_each(T.cleanup)
+
+  it('check and fmt report one that is a link out of the corpus or a FIFO, never read it, and do the others', function()
+    local root, d = setup()
+    local dir = root .. '/.stance/annotations'
+    -- a valid annotation file outside, whose note a reader that followed the link would show
+    local s = core.store()
+    s:set_header('document', 'doc.txt')
+    s:set_header('annotator', 'bob')
+    assert(s:add({ kind = 'annotation', id = 'b1', spans = { { 0, 3 } }, label = 'nolabel', note = 'do-not-leak' }))
+    T.write(d .. '/layer.stance', s:write())
+    os.execute(('mkdir -p %s %s && ln -s %s %s && mkfifo %s'):format(T.q(dir .. '/bob'), T.q(dir .. '/carl'),
+      T.q(d .. '/layer.stance'), T.q(dir .. '/bob/doc.txt.stance'), T.q(dir .. '/carl/doc.txt.stance')))
+    -- ana's file is fine but not in canonical form (blank lines), with a label the schema lacks
+    T.write(dir .. '/ana/doc.txt.stance', 'format stance 1\n\n\ndocument "doc.txt"\n  annotator ana\n\n\n'
+      .. 'annotation a1\n  span 0-3\n  label nolabel\n')
+    local out, err, code = run(root, { 'check' })
+    assert.are.equal(1, code, err)
+    assert.truthy(out:find('.stance/annotations/bob/doc.txt.stance:1:1: error: not read: ', 1, true), out)
+    assert.truthy(out:find('leads outside the corpus', 1, true), out)
+    assert.truthy(out:find('.stance/annotations/ana/doc.txt.stance:10:1: warning: ', 1, true), out)
+    assert.falsy(out:find('do-not-leak', 1, true))
+    -- a FIFO is not listed as a file of the corpus; named, it is refused without being opened
+    local cout, cerr, ccode = run(root, { 'check', '.stance/annotations/carl/doc.txt.stance', '.stance/annotations/ana' })
+    assert.are.equal(1, ccode, cerr)
+    assert.truthy(cout:find('.stance/annotations/carl/doc.txt.stance:1:1: error: not read: ', 1, true), cout)
+    assert.truthy(cout:find('not a regular file', 1, true), cout)
+    assert.truthy(cout:find('.stance/annotations/ana/doc.txt.stance:10:1: warning: ', 1, true), cout)
+    local fout, ferr, fcode = run(root, { 'fmt', '.stance/annotations/carl/doc.txt.stance', '.stance/annotations' })
+    assert.are.equal(1, fcode, fout .. ferr)
+    assert.truthy(ferr:find('bob/doc.txt.stance', 1, true), ferr)
+    assert.truthy(ferr:find('carl/doc.txt.stance', 1, true), ferr)
+    assert.falsy((fout .. ferr):find('do-not-leak', 1, true))
+    -- ana's file was formatted all the same; the link and what it leads to are as they were
+    assert.are.equal('format stance 1\n\ndocument "doc.txt"\n  annotator ana\n\nannotation a1\n  span 0-3\n'
+      .. '  label nolabel\n', T.read(dir .. '/ana/doc.txt.stance'))
+    assert.are.equal(s:write(), T.read(d .. '/layer.stance'))
+    local _, _, linked = T.run('test -L ' .. T.q(dir .. '/bob/doc.txt.stance'))
+    assert.are.equal(0, linked)
+  end)
+end)
+
+describe('stance init in a cloned corpus', function()
+  after_each(T.cleanup)
+
+  it('copies nothing into it through a .gitignore or .gitattributes that is a link out of it', function()
+    local root, d = setup()
+    os.execute(('rm -f %s %s && ln -s %s %s && ln -s %s %s'):format(T.q(root .. '/.stance/.gitignore'),
+      T.q(root .. '/.gitattributes'), T.q(d .. '/secret.txt'), T.q(root .. '/.stance/.gitignore'),
+      T.q(d .. '/secret.txt'), T.q(root .. '/.gitattributes')))
+    local _, err, code = T.run(('cd %s && git init -q && timeout 60 %s init --git .'):format(T.q(root), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    assert.truthy(err:find('not updated', 1, true), err)
+    assert.are.equal(SECRET, T.read(d .. '/secret.txt'))
+    local found = T.run(('grep -rl do-not-leak %s || true'):format(T.q(root)))
+    assert.are.equal('', found)
+  end)
+end)
+
 describe('a hostile corpus cannot make stance write outside it', function()
   after_each(T.cleanup)
 
@@ -179,5 +239,34 @@ describe('a hostile corpus cannot crash or garble the command line', function()
     assert.falsy(out:find('\27', 1, true)) -- no escape sequence reaches the terminal
     local cout = run(root, { 'check' })
     assert.falsy(cout:find('\27', 1, true))
+  end)
+
+  it('search, agree and hash show a document named with escapes and line ends escaped', function()
+    local root = setup()
+    local name = 'evil\27[31m\nname\194\155x.txt'
+    T.write(root .. '/' .. name, DOC)
+    for _, who in ipairs({ 'ana', 'bob' }) do
+      local s = core.store()
+      s:set_header('document', name)
+      s:set_header('annotator', who)
+      assert(s:add({ kind = 'annotation', id = 'a1', spans = { { 0, 17 } }, label = 'claim', target = 't\27[5m',
+        stance = who == 'ana' and 'favor' or 'against', quote = 'The charge works.' }))
+      T.write(root .. '/.stance/annotations/' .. who .. '/' .. name .. '.stance', s:write())
+    end
+    local escaped = 'evil\\x1b[31m\\nname\\u009bx.txt'
+    for _, args in ipairs({ { 'search', 'charge' }, { 'search', '--kwic', 'charge' }, { 'agree' } }) do
+      local out, err, code = run(root, args)
+      assert.are.equal(0, code, err)
+      assert.falsy(out:find('\27', 1, true), table.concat(args, ' ') .. ': ' .. out)
+      assert.falsy(out:find('\194\155', 1, true), out)
+      if args[1] == 'search' then assert.truthy(out:find(escaped, 1, true), out) end
+    end
+    -- stance hash writes names as sha256sum does (and sha256sum -c reads them back)
+    local out, err, code = run(root, { 'hash', '.' })
+    assert.are.equal(0, code, err)
+    assert.truthy(('\n' .. out):find('\n\\%x+  evil\27%[31m\\nname'), out)
+    T.write(root .. '/../sums', out)
+    local _, cerr, ccode = T.run(('cd %s && sha256sum --quiet -c ../sums'):format(T.q(root)))
+    assert.are.equal(0, ccode, cerr)
   end)
 end)

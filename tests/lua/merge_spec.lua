@@ -263,6 +263,37 @@ describe('git hooks of stance init --git', function()
     end)
   end
 
+  it('registers a merge driver that git runs from a stance installed in a folder named with % and quotes', function()
+    -- git replaces %A, %O, %B and %P in the driver's line, even inside the executable's path
+    local d = T.tmpdir()
+    local bindir = d .. "/tools 50%A 'q'"
+    local exe = bindir .. '/stance'
+    os.execute(('mkdir -p %s && cp %s %s'):format(T.q(bindir), T.q(T.stance), T.q(exe)))
+    local env = 'STANCE_LUADIR=' .. T.q(T.root .. '/lua') .. ' '
+    local repo_dir = d .. '/repo'
+    git(d, 'init -q -b main repo')
+    git(repo_dir, 'config user.email t@example.org')
+    git(repo_dir, 'config user.name tester')
+    local _, err, code = T.run(('cd %s && %s%s init --git .'):format(T.q(repo_dir), env, T.q(exe)))
+    assert.are.equal(0, code, err)
+    local driver = git(repo_dir, 'config merge.stance.driver')
+    assert.truthy(driver:find("50%%A '", 1, true), driver)
+    T.write(repo_dir .. '/doc.txt', DOC)
+    os.execute('mkdir -p ' .. T.q(repo_dir .. '/.stance/annotations/ana'))
+    write_layer(repo_dir, { ann('a1', 0, 17, 'favor', 'favor') })
+    git(repo_dir, 'add -A')
+    git(repo_dir, 'commit -q -m base')
+    git(repo_dir, 'branch other')
+    -- both sides add a record at the same place: line by line a conflict, record by record none
+    change(repo_dir, 'main', function(st) assert(st:add(ann('m1', 43, 61, 'premise'))) end)
+    change(repo_dir, 'other', function(st) assert(st:add(ann('o1', 62, 82, 'against', 'against'))) end)
+    git(repo_dir, 'checkout -q main')
+    local out, merr, mcode = T.run(('cd %s && %sgit merge -q --no-edit other'):format(T.q(repo_dir), env))
+    assert.are.equal(0, mcode, out .. merr)
+    local st = layer(repo_dir)
+    assert.truthy(st:get('m1') and st:get('o1') and st:get('a1'))
+  end)
+
   it('rewrites a hook written by an older stance, and leaves a user\'s own hook alone', function()
     local d = T.tmpdir()
     git(d, 'init -q -b main')

@@ -65,6 +65,45 @@ describe('search in Neovim', function()
     assert.is_true(vim.wait(10000, function() return #vim.fn.getqflist() == 3 end, 10))
   end)
 
+  it(':Stance progress, :Stance agree and :Stance hash show a document with a line end in its name', function()
+    local d = corpus()
+    local odd = 'odd\nname\27[31m.txt'
+    T.write(d .. '/' .. odd, 'First line.\nThe human\nrights of sanctions.\n')
+    local core = require('stance.core')
+    for _, who in ipairs({ 'ana', 'bob' }) do
+      local s = core.store()
+      s:set_header('document', odd)
+      s:set_header('annotator', who)
+      s:set_header('status', 'done')
+      assert(s:add({ kind = 'annotation', id = 'a1', spans = { { 0, 11 } }, label = 'claim', target = 'sanctions',
+        stance = who == 'ana' and 'favor' or 'against', quote = 'First line.' }))
+      T.write(d .. '/.stance/annotations/' .. who .. '/' .. odd .. '.stance', s:write())
+    end
+    vim.cmd('edit ' .. d .. '/one.txt')
+    local function no_line_end(buf)
+      for _, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+        assert.falsy(l:find('[\n\27]'), l)
+      end
+      return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+    end
+    local buf = require('stance.editor.status').show()
+    local text = no_line_end(buf)
+    assert.truthy(text:find('odd\\nname\\x1b[31m.txt', 1, true), text)
+    for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+      if l:find('odd\\nname', 1, true) then vim.api.nvim_win_set_cursor(0, { i, 0 }) end
+    end
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
+    assert.are.equal(d .. '/' .. odd, vim.api.nvim_buf_get_name(0))
+    assert.are.equal('First line.', vim.api.nvim_buf_get_lines(0, 0, 1, false)[1])
+    vim.cmd('Stance agree disagreements')
+    text = no_line_end(0)
+    assert.truthy(text:find('odd\\nname', 1, true), text)
+    vim.cmd('Stance hash ' .. vim.fn.fnameescape(d))
+    assert.is_true(vim.wait(10000, function() return vim.bo.buftype == 'nofile' and vim.fn.line('$') > 3 end, 10))
+    text = no_line_end(0)
+    assert.truthy(text:find('odd\\nname', 1, true), text)
+  end)
+
   it(":Stance kwic shows every hit, whatever the document window's folds (tmux)", function()
     local d = corpus()
     -- the document folds by indent, all folds closed: the concordance must not inherit that

@@ -53,8 +53,10 @@ function cmd.run(opts, args)
   H.bar = not opts.quiet and require('stance.cli.progress').files('stance check') or nil
   for i, path in ipairs(files) do
     if H.bar then H.bar:file(i, #files, H.display(path)) end
+    -- a file that cannot be read (a link out of the corpus, a FIFO) is one problem of its
+    -- own: the others are still checked
     local problems, err = H.check_file(path, schemas)
-    if not problems then return nil, err end
+    if not problems then problems = { { line = 1, col = 1, severity = 'error', message = err } } end
     local shown = H.display(path)
     for _, p in ipairs(problems) do
       if opts.json then
@@ -96,13 +98,14 @@ end
 function H.check_file(path, schemas)
   local fs = require('stance.fs')
   local schema = require('stance.schema')
-  local text, err = fs.read(path)
-  if not text then return nil, err end
+  -- a file of a corpus is read only when it is a regular file inside it (links resolved)
+  local root = require('stance.root').of_file(path)
+  local text, err = fs.read(path, root)
+  if not text then return nil, ('not read: %s'):format(err) end
   if path:match('schema%.stance$') then
     local _, problems = schema.parse(text)
     return problems
   end
-  local root = require('stance.root').find(path)
   local vocab
   if root then
     if schemas[root] == nil then

@@ -49,10 +49,14 @@ function cmd.run(opts, args)
   for i, path in ipairs(files) do
     if bar then bar:file(i, #files, path) end
     if not path:match('schema%.stance$') then
-      local root = require('stance.root').find(path)
+      -- read only when it is a regular file inside its corpus (a link out of it is refused)
+      local root = require('stance.root').of_file(path)
       local file, err = annfile.read(path, nil, root)
-      if not file then return nil, err end
-      if file.errors > 0 and not opts.force then
+      if not file then
+        -- one file that cannot be read or written stops only itself: the others are done
+        refused = refused + 1
+        say(io.stderr, ('stance fmt: %s\n'):format(err))
+      elseif file.errors > 0 and not opts.force then
         refused = refused + 1
         say(io.stderr, ('stance fmt: %s: %d error(s), left alone (see stance check)\n'):format(path, file.errors))
       elseif opts.reanchor and not opts.check then
@@ -65,14 +69,20 @@ function cmd.run(opts, args)
           local text = require('stance.reanchor').write(res)
           if text ~= file.text then
             local ok, werr = require('stance.fs').write_inside(root, path, text, annfile.hash(file))
-            if not ok then return nil, werr end
-            changed = changed + 1
-            say(io.stdout, ('%s: %d kept, %d moved, %d orphaned\n'):format(path, res.kept, res.moved, res.orphaned))
+            if ok then
+              changed = changed + 1
+              say(io.stdout, ('%s: %d kept, %d moved, %d orphaned\n'):format(path, res.kept, res.moved, res.orphaned))
+            else
+              refused = refused + 1
+              say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
+            end
           end
         else
           local ok, werr = annfile.save(file, { force = opts.force })
-          if ok == nil then return nil, werr end
-          if ok then
+          if ok == nil then
+            refused = refused + 1
+            say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
+          elseif ok then
             changed = changed + 1
             say(io.stdout, path, '\n')
           end
@@ -84,8 +94,10 @@ function cmd.run(opts, args)
         end
       else
         local ok, werr = annfile.save(file, { force = opts.force })
-        if ok == nil then return nil, werr end
-        if ok then
+        if ok == nil then
+          refused = refused + 1
+          say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
+        elseif ok then
           changed = changed + 1
           say(io.stdout, path, '\n')
         end

@@ -37,7 +37,8 @@ function cmd.git_settings()
   local q = cmd.shell_quote(exe)
   return {
     { 'merge.stance.name', 'stance annotations, record by record' },
-    { 'merge.stance.driver', q .. ' merge %O %A %B %P' },
+    -- git replaces %O, %A, %B, %P (quoted) and %% in the driver's line: a % of the path is %%
+    { 'merge.stance.driver', q:gsub('%%', '%%%%') .. ' merge %O %A %B %P' },
     { 'diff.stance.command', q .. ' diff' },
   }, exe
 end
@@ -112,11 +113,15 @@ function cmd.ignores()
   }
 end
 
---- Add to the .gitignore of `marker` (.stance/) the lines of cmd.ignores() it lacks.
-local function update_ignores(marker)
+--- Add to the .gitignore of `marker` (.stance/ of the corpus `dir`) the lines of
+--- cmd.ignores() it lacks. The file is read and written only inside the corpus: a cloned
+--- corpus whose .gitignore is a link out of it (to a key, say) is not copied into it.
+local function update_ignores(marker, dir)
   local fs = require('stance.fs')
   local path = marker .. '/.gitignore'
-  local text = fs.read(path) or ''
+  local text, err, code = fs.read(path, dir)
+  if not text and code ~= 'ENOENT' then return nil, ('%s not updated: %s'):format(path, err) end
+  text = text or ''
   local have = {}
   for line in text:gmatch('[^\n]+') do
     have[line] = true
@@ -127,10 +132,24 @@ local function update_ignores(marker)
   end
   if #add == 0 then return true end
   local core = require('stance.core')
-  if text == '' then return core.write_atomic(path, table.concat(cmd.ignores(), '\n') .. '\n', '') end
+  if text == '' then return fs.write_inside(dir, path, table.concat(cmd.ignores(), '\n') .. '\n', '') end
   local expect = core.sha256(text)
   if text:sub(-1) ~= '\n' then text = text .. '\n' end
-  return core.write_atomic(path, text .. table.concat(add, '\n') .. '\n', expect)
+  return fs.write_inside(dir, path, text .. table.concat(add, '\n') .. '\n', expect)
+end
+
+--- Give the corpus `dir` a .gitattributes that sets the drivers for annotation files (added to
+--- one that does not yet), read and written only inside `dir`.
+local function update_attributes(dir)
+  local fs = require('stance.fs')
+  local path = dir .. '/.gitattributes'
+  local text, err, code = fs.read(path, dir)
+  if not text then
+    if code ~= 'ENOENT' then return nil, ('%s not updated: %s'):format(path, err) end
+    return fs.write_inside(dir, path, cmd.attributes, '')
+  end
+  if text:find('merge=stance', 1, true) then return true end
+  return fs.write_inside(dir, path, text .. '\n' .. cmd.attributes, require('stance.core').sha256(text))
 end
 
 function cmd.run(opts, args)
@@ -141,31 +160,28 @@ function cmd.run(opts, args)
     local ok, err = fs.mkdir_p(dir)
     if not ok then return nil, err end
   end
-  local marker = dir .. '/.stance'
+  -- everything below is written inside the folder (a cloned corpus's links are not followed)
+  local rdir = core.realpath(dir) or dir
+  local marker = rdir .. '/.stance'
   if fs.exists(marker .. '/schema.stance') then
-    io.stderr:write(('stance init: %s is a corpus already\n'):format(core.realpath(dir)))
-    update_ignores(marker)
+    io.stderr:write(('stance init: %s is a corpus already\n'):format(rdir))
+    local done, uerr = update_ignores(marker, rdir)
+    if not done then io.stderr:write('stance init: ', uerr, '\n') end
     if opts.git then
       local ok, err = register(dir)
       if not ok then return nil, err end
     end
     return 0
   end
-  local ok, err = fs.mkdir_p(marker .. '/annotations')
+  local ok, err = fs.mkdir_p(marker .. '/annotations', rdir)
   if not ok then return nil, err end
-  local w, werr = core.write_atomic(marker .. '/schema.stance', require('stance.templates').schema, '')
+  local w, werr = fs.write_inside(rdir, marker .. '/schema.stance', require('stance.templates').schema, '')
   if not w then return nil, werr end
-  w, werr = update_ignores(marker)
+  w, werr = update_ignores(marker, rdir)
   if not w then return nil, werr end
-  if not fs.exists(dir .. '/.gitattributes') then
-    w, werr = core.write_atomic(dir .. '/.gitattributes', cmd.attributes, '')
-    if not w then return nil, werr end
-  elseif not (fs.read(dir .. '/.gitattributes') or ''):find('merge=stance', 1, true) then
-    w, werr = core.write_atomic(dir .. '/.gitattributes', fs.read(dir .. '/.gitattributes') .. '\n'
-      .. cmd.attributes)
-    if not w then return nil, werr end
-  end
-  io.stdout:write(('initialized a corpus in %s\n'):format(core.realpath(dir)))
+  w, werr = update_attributes(rdir)
+  if not w then return nil, werr end
+  io.stdout:write(('initialized a corpus in %s\n'):format(rdir))
   if opts.git then
     local r, rerr = register(dir)
     if not r then return nil, rerr end
