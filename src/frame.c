@@ -290,7 +290,7 @@ static int approx_cb(void *ud, size_t a, size_t b, size_t edits) {
  * new spans in file code points [*a, *b) and 1; 0 when not found; NO_BUDGET; STANCE_ENOMEM. */
 static int fuzzy_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t qlen, size_t *a, size_t *b) {
   const stance_frame *f = c->f;
-  size_t k = qlen / STANCE_FUZZY_DIVISOR, start_cp;
+  size_t k = qlen / STANCE_FUZZY_DIVISOR, start_cp, kk;
   best_place p;
   long n;
   if (k > STANCE_FUZZY_MAX_EDITS) k = STANCE_FUZZY_MAX_EDITS;
@@ -303,9 +303,17 @@ static int fuzzy_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t 
   p.qlen = qlen;
   start_cp = r->spans[0].start > stance_text_cps(f->t) ? stance_text_cps(f->t) : r->spans[0].start;
   p.near = stance_text_cp_to_byte(f->t, start_cp);
-  n = stance_qgrams_approx(c->g, q, qlen, k, &c->budget, approx_cb, &p);
-  if (n == -2) return STANCE_ENOMEM;
-  if (n < 0) return NO_BUDGET;
+  /* With 1, 2, 4... edits allowed, up to k: the fewest edits win, and a search that allows
+   * few is far cheaper (its filter counts only the rarest grams of the quote, and lets few
+   * places through), so an annotation whose text changed a little is found at the cost of
+   * an exact search, and only one not found so gets the search of k edits. Each search
+   * loses no place within its edits: the first that finds any has found the best. */
+  for (kk = 1;; kk = kk * 2 < k ? kk * 2 : k) {
+    n = stance_qgrams_approx(c->g, q, qlen, kk, &c->budget, approx_cb, &p);
+    if (n == -2) return STANCE_ENOMEM;
+    if (n < 0) return NO_BUDGET;
+    if (p.found || kk >= k) break;
+  }
   if (!p.found) return 0;
   word_bounds(f, q, qlen, &p.a, &p.b);
   p.a = char_start(f, p.a);
