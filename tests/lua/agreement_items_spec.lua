@@ -310,6 +310,33 @@ describe('agreement on a corpus', function()
     end
   end)
 
+  it('keeps hostile files apart: a stance spelled "(no stance)", spans outside the text, conflicts', function()
+    local d = T.tmpdir()
+    T.write(d .. '/.stance/schema.stance', SCHEMA)
+    T.write(d .. '/a.txt', 'One sentence here. Two sentences here.\n')
+    local head = 'format stance 1\n\ndocument "a.txt"\n  annotator %s\n  status done\n\n'
+    T.write(d .. '/.stance/annotations/ana/a.txt.stance', head:format('ana') .. table.concat({
+      'annotation x1\n  span 0-18\n  label favor\n  target t1\n  stance "(no stance)"\n',
+      'annotation x2\n  span 99990-100000\n  label favor\n  target t1\n  stance favor\n',
+      'annotation x3\n  span 5-10 12-18 19-25\n  label against\n  target t2\n  stance against\n',
+    }, '\n'))
+    T.write(d .. '/.stance/annotations/ben/a.txt.stance', head:format('ben')
+      .. 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n')
+    local out, err, code = T.stance_run({ 'agree', '--disagreements', '--field', 'stance' }, nil, d)
+    assert.are.equal(0, code, err)
+    -- a value that is not a name is quoted, never read as no stance
+    assert.truthy(out:find('a.txt:1:1: t1: ana "(no stance)" | ben (no stance) | One sentence here.', 1, true), out)
+    -- x3 covers 11 of the first sentence's 18 code points (of its 17): it counts there only
+    assert.truthy(out:find('a.txt:1:1: t2: ana against | ben (no stance)', 1, true), out)
+    assert.falsy(out:find('a.txt:1:20: t2', 1, true), out)
+    assert.truthy(out:find('not counted: 1 annotation(s) in an unresolved merge conflict', 1, true), out)
+    assert.truthy(out:find('not counted: 1 annotation(s) covering no sentence by half', 1, true), out)
+    local r = json.decode((T.stance_run({ 'agree', '--json', '--field', 'stance' }, nil, d)))
+    assert.are.same({ 'favor', 'against', 'none', '(no stance)', json.null }, r.fields[1].values)
+    out = T.stance_run({ 'agree', '--unit', 'span', '--field', 'stance' }, nil, d)
+    assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
+  end)
+
   it('compares the spans per target and stance', function()
     local d = corpus()
     local r = assert(assert(require('stance').open(d)):agreement({ unit = 'span', fields = { 'stance' } }))

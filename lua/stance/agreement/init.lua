@@ -123,7 +123,7 @@ end
 --- Whether a field goes into the default report: someone gave it a value, or (stance) the
 --- schema has stances.
 function H.present(f, schema)
-  if #f.value_list > 0 then return true end
+  if f.given then return true end
   return f.name == 'stance' and schema ~= nil and #schema.stances > 0
 end
 

@@ -222,14 +222,32 @@ function M.before(rank)
   end
 end
 
---- A field being tallied.
+--- A field being tallied. Its values are the schema's (`schema_values`, so that every
+--- confusion matrix has the same rows) and those found in the files; `given` says whether
+--- anyone gave one.
 function H.field(name, raters, schema_values, schema_groups, per_target)
-  return {
-    name = name, raters = raters, per_target = per_target,
+  local f = {
+    name = name, raters = raters, per_target = per_target, given = false,
     value_rank = M.ranker(schema_values), group_rank = M.ranker(schema_groups),
     groups = {}, group_list = {}, values = {}, value_list = {},
     pooled = C.tally(raters), docs = {}, several = {}, not_counted = {}, disagreements = {},
   }
+  for _, e in ipairs(schema_values or {}) do
+    if not f.values[e.name] then
+      f.values[e.name] = true
+      f.value_list[#f.value_list + 1] = e.name
+    end
+  end
+  return f
+end
+
+--- The schema's plain labels: those that set no target, stance or role and ask nothing.
+function H.plain_labels(schema)
+  local out = {}
+  for _, e in ipairs(schema and schema.labels or {}) do
+    if not e.target and not e.stance and not e.role and not (e.ask and #e.ask > 0) then out[#out + 1] = e end
+  end
+  return out
 end
 
 --- The group (target, or `false` for none) of a field, made on first use: the items of the
@@ -251,6 +269,7 @@ function H.group(f, key)
 end
 
 function H.value(f, v)
+  f.given = true
   if not f.values[v] then
     f.values[v] = true
     f.value_list[#f.value_list + 1] = v
@@ -568,7 +587,7 @@ function M.build(corpus, opts)
   local fields = {
     stance = H.field('stance', m, schema and schema.stances, schema and schema.targets, true),
     role = H.field('role', m, schema and schema.roles, nil, false),
-    label = H.field('label', m, schema and schema.labels, nil, false),
+    label = H.field('label', m, H.plain_labels(schema), nil, false),
     document = H.field('document', m, schema and schema.stances, schema and schema.targets, true),
   }
   -- the schema's targets are groups from the start, in its order

@@ -78,7 +78,7 @@ function M.compute(corpus, opts, asked)
       if counted[r] then
         for _, rec in ipairs(layers[r]:records('annotation')) do
           for _, said in ipairs(Items.says(rec, targets_in_schema)) do
-            H.add(fields[said[1]], said[1], said[2], rec, r, per, opts, everyone and all_offset, offset)
+            H.add(fields[said[1]], said[1], said[2], rec, r, per, opts, everyone and all_offset, offset, cps)
           end
         end
       end
@@ -132,8 +132,14 @@ end
 
 --- Add what record `rec` of rater `r` says for field `fname` (`what`: see Items.says): its
 --- spans, as units of αU at `at` (nil: not every annotator counts on this document) and as
---- spans for F1 at `offset`.
-function H.add(f, fname, what, rec, r, per, opts, at, offset)
+--- spans for F1 at `offset`; not when a span is outside the document's `cps` code points.
+function H.add(f, fname, what, rec, r, per, opts, at, offset, cps)
+  for _, sp in ipairs(rec.spans or {}) do
+    if sp[1] < 0 or sp[2] > cps or sp[1] >= sp[2] then
+      f.not_counted.outside_text = (f.not_counted.outside_text or 0) + 1
+      return
+    end
+  end
   if rec.conflict then
     f.not_counted.in_conflict = (f.not_counted.in_conflict or 0) + 1
     return

@@ -51,8 +51,11 @@ function H.head(width, name, cols)
   return table.concat(parts, ' ')
 end
 
+--- A value as text; one that is not a plain name (a file may hold any string) is quoted,
+--- so that it never reads as "(no stance)".
 function H.value(field, v)
   if v == nil or v == json.null or v == false then return H.NO_VALUE[field] or '(none)' end
+  if not v:match('^[%w][%w_.:-]*$') then return (('%q'):format(v):gsub('\\\n', '\\n')) end
   return v
 end
 
@@ -80,7 +83,7 @@ function H.preamble(out, report)
     or 'a document counts for an annotator who marked it done; documents in progress are left out'
       .. ' (--in-progress counts them)'
   -- documents x annotators
-  local width = 8
+  local width = 10
   for _, d in ipairs(report.documents) do
     width = math.max(width, #d.path + 2)
   end
@@ -125,6 +128,7 @@ function H.notes(out, f, unit)
     without_target = 'with a stance but no target',
     in_conflict = 'in an unresolved merge conflict',
     outside_units = ('covering no %s by half'):format(unit),
+    outside_text = 'with a span outside the text',
     other_target = 'on targets not asked for',
   }
   local keys = {}
