@@ -74,7 +74,9 @@ function H.changes(st, p, base)
   local schema = st.cur.corpus:schema()
   local prompt = require('stance.editor.prompt')
   if p.kind == 'annotation' then
-    local fields = prompt.label(schema)
+    -- what the new label asks for and the version had (its role, say) is offered as it was
+    local rec = p.versions[base][1]
+    local fields = prompt.label(schema, nil, nil, { target = rec.target, stance = rec.stance, role = rec.role })
     if not fields then return nil end
     local entry = schema and schema.by.label[fields.label]
     local changes = { label = fields.label }

@@ -185,12 +185,15 @@ function M.pick(what, entries, extra)
 end
 
 --- Ask for a label (unless `preset` names one), then for each field the label asks for
---- (its `ask`) that `preset` does not give. `preset` fields are kept.
+--- (its `ask`) that `preset` does not give. `preset` fields are kept. A field of `keep`
+--- the label asks for is offered as it is: <Space> keeps it (the curator's own version
+--- keeps the role it had when the new label asks for one).
 ---@param schema table|nil
 ---@param preset table|nil
 ---@param extra table[]|nil more choices for the label question (see pick)
+---@param keep table|nil current values { target, stance, role } that <Space> keeps
 ---@return table|nil fields { label, target, stance, role } or an extra choice's value; nil when cancelled
-function M.label(schema, preset, extra)
+function M.label(schema, preset, extra, keep)
   local fields = {}
   for k, v in pairs(preset or {}) do
     fields[k] = v
@@ -211,7 +214,8 @@ function M.label(schema, preset, extra)
   for _, ask in ipairs(entry and entry.ask or {}) do
     local list = schema[lists[ask] or '']
     if list and #list > 0 and fields[ask] == nil then
-      local e = M.pick(ask, list)
+      local now = keep and keep[ask]
+      local e = M.pick(ask, list, now and { { key = '<Space>', text = 'keep ' .. now, value = { name = now } } } or nil)
       if not e then return nil end
       fields[ask] = e.name
     end
