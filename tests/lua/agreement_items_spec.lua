@@ -337,6 +337,35 @@ describe('agreement on a corpus', function()
     assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
   end)
 
+  it('refuses a target that is neither the schema\'s nor, without targets in the schema, any annotation\'s',
+    function()
+      local d = corpus()
+      local c = assert(require('stance').open(d))
+      local _, err = c:agreement({ unit = 'span', targets = { 'nope' } })
+      assert.truthy(err:find("unknown target 'nope' (the schema has t1, t2)", 1, true), err)
+      -- a schema without targets: the targets are those the annotations name
+      local e = T.tmpdir()
+      T.write(e .. '/.stance/schema.stance', 'format stance 1\n\nstance favor\n  key f\nstance against\n  key a\n\n'
+        .. 'label favor\n  key f\n  stance favor\nlabel against\n  key a\n  stance against\n')
+      T.write(e .. '/a.txt', 'One sentence here. Two sentences here.\n')
+      local head = 'format stance 1\n\ndocument "a.txt"\n  annotator %s\n  status done\n\n'
+      for who, v in pairs({ ana = 'favor', ben = 'against' }) do
+        T.write(e .. '/.stance/annotations/' .. who .. '/a.txt.stance', head:format(who)
+          .. ('annotation x1\n  span 0-18\n  label %s\n  target tax\n  stance %s\n'):format(v, v))
+      end
+      local ce = assert(require('stance').open(e))
+      for _, unit in ipairs({ 'sentence', 'span' }) do
+        _, err = ce:agreement({ unit = unit, targets = { 'nope' } })
+        assert.truthy(err and err:find("unknown target 'nope' (the schema lists no targets", 1, true), unit)
+        assert(ce:agreement({ unit = unit, targets = { 'tax' } }))
+      end
+      local r = assert(ce:agreement({ targets = { 'tax' }, fields = { 'stance' } }))
+      -- (favor, against) (-, -): Po = 1/2, Pe = (1/2)(0) + (0)(1/2) + (1/2)(1/2) = 1/4, κ = 1/3
+      local tax = r.fields[1].targets[1]
+      assert.are.same({ 'tax', 2 }, { tax.target, tax.items })
+      near(1 / 3, tax.kappa)
+    end)
+
   it('compares the spans per target and stance', function()
     local d = corpus()
     local r = assert(assert(require('stance').open(d)):agreement({ unit = 'span', fields = { 'stance' } }))

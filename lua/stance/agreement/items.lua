@@ -556,6 +556,36 @@ end
 
 -- ---- the whole corpus ---------------------------------------------------------------------
 
+--- The targets asked for (`list`, nil: every one) as a set, checked against the schema's
+--- when it has targets (else they are checked against the annotations, see no_target).
+---@param schema table|nil
+---@param list string[]|nil
+---@return table<string, boolean>|nil wanted nil: every target
+---@return string|nil err a target the schema does not have
+function M.wanted_targets(schema, list)
+  if not list then return nil end
+  local set = {}
+  for _, t in ipairs(list) do
+    if schema and #schema.targets > 0 and not schema.by.target[t] then
+      local known = {}
+      for _, e in ipairs(schema.targets) do
+        known[#known + 1] = e.name
+      end
+      return nil, ("unknown target '%s' (the schema has %s)"):format(t, table.concat(known, ', '))
+    end
+    set[t] = true
+  end
+  return set
+end
+
+--- The error for target `t` asked for when the schema has no targets and no annotation
+--- counted names it.
+---@param t string
+---@return string
+function M.no_target(t)
+  return ("unknown target '%s' (the schema lists no targets, and no annotation counted names it)"):format(t)
+end
+
 --- Build the items of `corpus`: the tallies of every field, per group (target) and pooled,
 --- and the documents with the status of each annotator.
 ---@param corpus stance.Corpus
@@ -569,20 +599,8 @@ function M.build(corpus, opts)
   if not names then return nil, left end
   local schema = corpus:schema()
   local targets_in_schema = schema and #schema.targets > 0
-  local only_targets
-  if opts.targets then
-    only_targets = {}
-    for _, t in ipairs(opts.targets) do
-      if targets_in_schema and not schema.by.target[t] then
-        local known = {}
-        for _, e in ipairs(schema.targets) do
-          known[#known + 1] = e.name
-        end
-        return nil, ("unknown target '%s' (the schema has %s)"):format(t, table.concat(known, ', '))
-      end
-      only_targets[t] = true
-    end
-  end
+  local only_targets, terr = M.wanted_targets(schema, opts.targets)
+  if terr then return nil, terr end
   local m = #names
   local fields = {
     stance = H.field('stance', m, schema and schema.stances, schema and schema.targets, true),
@@ -633,6 +651,12 @@ function M.build(corpus, opts)
     return true
   end)
   if not entries then return nil, err end
+  -- without targets in the schema, a target asked for must be one the annotations name
+  if only_targets and not targets_in_schema then
+    for _, t in ipairs(opts.targets) do
+      if not fields.stance.groups[t] and not fields.document.groups[t] then return nil, M.no_target(t) end
+    end
+  end
   out.documents = entries
   return out
 end

@@ -53,6 +53,8 @@ function M.compute(corpus, opts, asked)
   local m = #names
   local schema = corpus:schema()
   local targets_in_schema = schema and #schema.targets > 0
+  local _, terr = Items.wanted_targets(schema, opts.targets)
+  if terr then return nil, terr end
   local target_rank = Items.ranker(schema and schema.targets)
   local rank = {
     stance = Items.ranker(schema and schema.stances), role = Items.ranker(schema and schema.roles),
@@ -102,6 +104,15 @@ function M.compute(corpus, opts, asked)
     return true
   end)
   if not entries then return nil, err end
+  if opts.targets and not targets_in_schema then
+    for _, t in ipairs(opts.targets) do
+      local found = false
+      for _, c in ipairs(fields.stance.categories) do
+        if c[2] == t then found = true end
+      end
+      if not found then return nil, Items.no_target(t) end
+    end
+  end
   report.documents = entries
   for _, fname in ipairs(H.FIELDS) do
     local f = fields[fname]
