@@ -23,6 +23,23 @@ local Items = require('stance.agreement.items')
 ---@field documents stance.AgreementDocument[] every document, sorted by path
 ---@field fields stance.AgreementField[] stance, role, label, document (those reported)
 
+---@class stance.SpanAgreementReport
+---@field unit "span"
+---@field annotators string[]
+---@field in_progress "left out"|"counted"
+---@field not_counted {layer: string, reason: string}[]
+---@field documents stance.AgreementDocument[] each with `in_alpha_u` (every annotator counts on it)
+---@field fields stance.SpanAgreementField[]
+
+---@class stance.SpanAgreementField
+---@field field "stance"|"role"|"label"
+---@field category string what a category is ("target and stance", "role", "label")
+---@field alpha_u number|nil Krippendorff's unitizing αU, all categories
+---@field f1_exact number|nil F1 of spans (same start, end, category), mean over the pairs
+---@field f1_overlap number|nil F1 of spans (overlapping, same category)
+---@field categories {category: string, alpha_u: number|nil, f1_exact: number|nil, f1_overlap: number|nil}[]
+---@field not_counted table<string, integer> annotations not counted, by reason
+
 ---@class stance.AgreementDocument
 ---@field path string relative to the corpus's root
 ---@field status table<string, "done"|"in-progress"|"not-started"> per annotator
