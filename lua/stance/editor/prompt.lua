@@ -185,9 +185,10 @@ function M.pick(what, entries, extra)
 end
 
 --- Ask for a label (unless `preset` names one), then for each field the label asks for
---- (its `ask`) that `preset` does not give. `preset` fields are kept. A field of `keep`
---- the label asks for is offered as it is: <Space> keeps it (the curator's own version
---- keeps the role it had when the new label asks for one).
+--- (its `ask`) that `preset` does not give, and for the stance when there is a target but
+--- neither the label nor `preset` gives a stance. `preset` fields are kept. A field of
+--- `keep` that is asked for is offered as it is: <Space> keeps it (the curator's own
+--- version keeps the role it had when the new label asks for one).
 ---@param schema table|nil
 ---@param preset table|nil
 ---@param extra table[]|nil more choices for the label question (see pick)
@@ -211,14 +212,26 @@ function M.label(schema, preset, extra, keep)
     fields.label = e.name
   end
   local entry = schema and schema.by.label[fields.label]
+  --- The choice that keeps `keep[what]`, if there is one.
+  local function keeping(what)
+    local now = keep and keep[what]
+    return now and { { key = '<Space>', text = 'keep ' .. now, value = { name = now } } } or nil
+  end
   for _, ask in ipairs(entry and entry.ask or {}) do
     local list = schema[lists[ask] or '']
     if list and #list > 0 and fields[ask] == nil then
-      local now = keep and keep[ask]
-      local e = M.pick(ask, list, now and { { key = '<Space>', text = 'keep ' .. now, value = { name = now } } } or nil)
+      local e = M.pick(ask, list, keeping(ask))
       if not e then return nil end
       fields[ask] = e.name
     end
+  end
+  -- a target given with a label that sets no stance (`:Stance annotate premise sanctions`):
+  -- a stance toward it is meant, so it is asked rather than saved without one
+  local stances = schema and schema.stances or {}
+  if fields.target and fields.stance == nil and not (entry and entry.stance) and #stances > 0 then
+    local e = M.pick('stance', stances, keeping('stance'))
+    if not e then return nil end
+    fields.stance = e.name
   end
   return fields
 end
