@@ -321,7 +321,8 @@ describe('agreement on a corpus', function()
       'annotation x3\n  span 5-10 12-18 19-25\n  label against\n  target t2\n  stance against\n',
     }, '\n'))
     T.write(d .. '/.stance/annotations/ben/a.txt.stance', head:format('ben')
-      .. 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n')
+      .. 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n\n'
+      .. 'annotation y2\n  span 19-38\n  target t1\n  stance favor\n')
     local out, err, code = T.stance_run({ 'agree', '--disagreements', '--field', 'stance' }, nil, d)
     assert.are.equal(0, code, err)
     -- a value that is not a name is quoted, never read as no stance
@@ -330,7 +331,13 @@ describe('agreement on a corpus', function()
     assert.truthy(out:find('a.txt:1:1: t2: ana against | ben (no stance)', 1, true), out)
     assert.falsy(out:find('a.txt:1:20: t2', 1, true), out)
     assert.truthy(out:find('not counted: 1 annotation(s) in an unresolved merge conflict', 1, true), out)
-    assert.truthy(out:find('not counted: 1 annotation(s) covering no sentence by half', 1, true), out)
+    -- y2 has no label: the reader does not keep it, and the report says so where it is
+    assert.truthy(out:find("warning: ben's file has 1 error(s), and what they are in is not counted (stance check lists"
+      .. ' them): .stance/annotations/ben/a.txt.stance:14:1: annotation y2 has no label', 1, true), out)
+    assert.falsy(out:find('a.txt:1:20: t1', 1, true), out)
+    -- x2 is past the end of the text (its text is gone): not counted, and said
+    assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
+    assert.falsy(out:find('covering no sentence', 1, true), out)
     local r = json.decode((T.stance_run({ 'agree', '--json', '--field', 'stance' }, nil, d)))
     assert.are.same({ 'favor', 'against', 'none', '(no stance)', json.null }, r.fields[1].values)
     out = T.stance_run({ 'agree', '--unit', 'span', '--field', 'stance' }, nil, d)

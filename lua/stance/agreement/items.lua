@@ -124,25 +124,26 @@ end
 --- overlapping) and a function giving a unit's place and text.
 function H.units(doc, unit)
   local starts, stops = {}, {}
+  local model, merr = doc:model()
+  if not model then return nil, merr end
   if unit == 'sentence' then
     local list, err = doc:sentences()
     if not list then return nil, err end
     for i, s in ipairs(list) do
       starts[i], stops[i] = s.start, s.stop
     end
-    return { starts = starts, stops = stops, where = function(i)
+    return { starts = starts, stops = stops, cps = model:cps(), where = function(i)
       local s = list[i]
       return { start = s.start, stop = s.stop, line = s.line, col = s.col, text = s.text }
     end }
   end
-  local t, err = doc:model()
-  if not t then return nil, err end
+  local t = model
   local words = t:words()
   for i, w in ipairs(words) do
     starts[i], stops[i] = t:byte_to_cp(w.start), t:byte_to_cp(w.stop)
   end
   local text = doc:text()
-  return { starts = starts, stops = stops, where = function(i)
+  return { starts = starts, stops = stops, cps = t:cps(), where = function(i)
     local w = words[i]
     local line, col = t:pos(w.start)
     return { start = starts[i], stop = stops[i], line = line + 1, col = col + 1, text = text:sub(w.start + 1, w.stop) }
@@ -186,6 +187,15 @@ function H.units_of(units, spans)
     if 2 * over[i] >= math.min(len, ulen) then out[#out + 1] = { i, parts[i] } end
   end
   return out
+end
+
+--- Whether a span of `spans` is not within the text's `cps` code points (an orphan whose
+--- text is gone, a hostile file): such an annotation is not counted.
+function H.outside(spans, cps)
+  for _, sp in ipairs(spans or {}) do
+    if sp[1] < 0 or sp[2] > cps or sp[1] >= sp[2] then return true end
+  end
+  return false
 end
 
 --- Code points covered by a list of {lo, hi} (overlaps counted once).
@@ -333,6 +343,8 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
           H.count(f.not_counted, what)
         elseif only_targets and f.per_target and not only_targets[what[1]] then
           H.count(f.not_counted, 'other_target')
+        elseif H.outside(rec.spans, units.cps) then
+          H.count(f.not_counted, 'outside_text')
         else
           local hits = rec.spans and #rec.spans > 0 and H.units_of(units, rec.spans) or {}
           if #hits == 0 then H.count(f.not_counted, 'outside_units') end
@@ -526,6 +538,33 @@ function M.values(f)
   return list
 end
 
+--- What the report says about the layers counted on a document: one annotated another
+--- version of the text; one's file has records that could not be read (not counted).
+function H.warnings(doc, entry, names, counted, layers)
+  local hash = doc:hash()
+  local list = {}
+  for r, name in ipairs(names) do
+    local file = counted[r] and layers[r] and layers[r].file
+    if file then
+      local recorded = file.store:header().hash
+      if recorded and hash and recorded ~= hash then
+        list[#list + 1] = ('%s annotated another version of the text (its spans may be off:'
+          .. ' open the document in Neovim, or run stance check, to re-anchor them)'):format(name)
+      end
+      if (file.errors or 0) > 0 then
+        local first
+        for _, p in ipairs(file.problems or {}) do
+          if p.severity == 'error' and not first then first = p end
+        end
+        list[#list + 1] = ('%s\'s file has %d error(s), and what they are in is not counted (stance check lists'
+          .. ' them): %s:%d:%d: %s'):format(name, file.errors, require('stance.fs').relative(file.path,
+            doc.corpus.root), first and first.line or 0, first and first.col or 0, first and first.message or '?')
+      end
+    end
+  end
+  if #list > 0 then entry.warnings = list end
+end
+
 --- Walk the documents (`opts.documents` or the corpus's, sorted by path) with the status
 --- of each annotator: `each(doc, entry, counted, layers)` for those on which two annotators
 --- or more count. Returns the entries of every document ({path, status, counted, left_out}).
@@ -547,6 +586,7 @@ function M.walk(corpus, names, opts, each)
     if #entry.counted < 2 then
       entry.left_out = M.left_out_reason(names, status, opts.in_progress)
     else
+      H.warnings(doc, entry, names, counted, layers)
       local ok, err = each(doc, entry, counted, layers)
       if not ok then return nil, err end
     end
@@ -623,17 +663,10 @@ function M.build(corpus, opts)
     local units, uerr = H.units(doc, unit)
     if not units then return nil, uerr end
     entry.units = #units.starts
-    local hash = doc:hash()
     local winners, doc_winners = {}, {}
     for r, name in ipairs(names) do
       if counted[r] then
         local layer = layers[r]
-        local recorded = layer.file.store:header().hash
-        if recorded and hash and recorded ~= hash then
-          entry.warnings = entry.warnings or {}
-          entry.warnings[#entry.warnings + 1] = ('%s annotated another version of the text (its spans may be off:'
-            .. ' open the document in Neovim, or run stance check, to re-anchor them)'):format(name)
-        end
         winners[r] = H.winners(fields, units, layer:records('annotation'), name, targets_in_schema, only_targets)
         doc_winners[r] = H.doc_stances(fields.document, layer:records('doclabel'), targets_in_schema, only_targets,
           name)
