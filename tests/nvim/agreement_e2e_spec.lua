@@ -64,6 +64,8 @@ describe('agreement and curation in a terminal', function()
       assert.truthy(X.plain(screen):find('agreed: 3 of 4 in gold, 1 waiting for their ends', 1, true),
         X.plain(screen))
       assert.truthy(X.plain(screen):find("the document's stance toward engagement", 1, true), X.plain(screen))
+      assert.truthy(X.plain(screen):gsub('%s+', ' '):find('1 annotation(s) with a span outside the text not curated',
+        1, true), X.plain(screen))
       -- ben's document stance; then human rights on "Doug Bandow", highlighted
       screen = nv:key('2', 'disputed 2 of 5')
       assert.truthy(highlighted(screen, 'Doug Bandow'), X.plain(screen))

@@ -226,6 +226,10 @@ function M.render(st)
   for _, l in ipairs(progress) do
     lines[#lines + 1] = l
   end
+  if cur.outside > 0 then
+    lines[#lines + 1] = ('%d annotation(s) with a span outside the text not curated (:Stance list orphans)'):format(
+      cur.outside)
+  end
   lines[#lines + 1] = ''
   local hls = {}
   st.line_version = {}
