@@ -338,6 +338,12 @@ describe('agreement on a corpus', function()
     -- x2 is past the end of the text (its text is gone): not counted, and said
     assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
     assert.falsy(out:find('covering no sentence', 1, true), out)
+    -- a layer whose folder's name holds a line end: quoted, one line still
+    T.write(d .. '/.stance/annotations/c\nd/a.txt.stance', 'format stance 1\n\ndocument "a.txt"\n  status done\n')
+    out = T.stance_run({ 'agree', '--field', 'stance' }, nil, d)
+    assert.truthy(out:find('agreement of ana, ben, "c\\nd" on 1 of 1', 1, true), out)
+    assert.truthy(out:find('\ndocument%s+ana%s+ben%s+"c\\nd"\n'), out)
+    os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations/c\nd'))
     local r = json.decode((T.stance_run({ 'agree', '--json', '--field', 'stance' }, nil, d)))
     assert.are.same({ 'favor', 'against', 'none', '(no stance)', json.null }, r.fields[1].values)
     out = T.stance_run({ 'agree', '--unit', 'span', '--field', 'stance' }, nil, d)

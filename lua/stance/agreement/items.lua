@@ -543,8 +543,10 @@ end
 function H.warnings(doc, entry, names, counted, layers)
   local hash = doc:hash()
   local list = {}
-  for r, name in ipairs(names) do
+  for r, who in ipairs(names) do
     local file = counted[r] and layers[r] and layers[r].file
+    -- a folder's name may hold a line end: quoted then, to stay on the warning's line
+    local name = who:find('%c') and ('%q'):format(who):gsub('\\\n', '\\n') or who
     if file then
       local recorded = file.store:header().hash
       if recorded and hash and recorded ~= hash then
