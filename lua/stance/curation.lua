@@ -56,23 +56,15 @@ function H.overlaps(a1, b1, a2, b2)
   return a1 < b2 and a2 < b1
 end
 
---- Whether a span of `rec` is not within the text's `cps` code points (an orphan whose
---- text is gone, a hostile file): it cannot be shown or placed, so it is not curated.
-function H.outside(rec, cps)
-  for _, sp in ipairs(rec.spans) do
-    if sp[1] < 0 or sp[2] > cps or sp[1] >= sp[2] then return true end
-  end
-  return false
-end
-
 --- Annotation places: per target (false: none), the clusters of overlapping annotations
 --- across the layers; also, per layer, which place each annotation is in, and how many
 --- annotations were left out (a span outside the text).
 function H.annotation_places(layers, names, target_rank, cps)
+  local inside = require('stance.validate').inside
   local all, outside = {}, 0
   for _, name in ipairs(names) do
     for _, rec in ipairs(layers[name] and layers[name]:records('annotation') or {}) do
-      if rec.spans and #rec.spans > 0 and not rec.conflict and H.outside(rec, cps) then
+      if rec.spans and #rec.spans > 0 and not rec.conflict and not inside(rec.spans, cps) then
         outside = outside + 1
       elseif rec.spans and #rec.spans > 0 and not rec.conflict then
         local a, b = H.first(rec)

@@ -189,15 +189,6 @@ function H.units_of(units, spans)
   return out
 end
 
---- Whether a span of `spans` is not within the text's `cps` code points (an orphan whose
---- text is gone, a hostile file): such an annotation is not counted.
-function H.outside(spans, cps)
-  for _, sp in ipairs(spans or {}) do
-    if sp[1] < 0 or sp[2] > cps or sp[1] >= sp[2] then return true end
-  end
-  return false
-end
-
 --- Code points covered by a list of {lo, hi} (overlaps counted once).
 function H.covered(parts)
   table.sort(parts, function(x, y) return x[1] < y[1] end)
@@ -343,7 +334,7 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
           H.count(f.not_counted, what)
         elseif only_targets and f.per_target and not only_targets[what[1]] then
           H.count(f.not_counted, 'other_target')
-        elseif H.outside(rec.spans, units.cps) then
+        elseif not require('stance.validate').inside(rec.spans, units.cps) then
           H.count(f.not_counted, 'outside_text')
         else
           local hits = rec.spans and #rec.spans > 0 and H.units_of(units, rec.spans) or {}

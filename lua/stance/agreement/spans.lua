@@ -145,11 +145,9 @@ end
 --- spans, as units of αU at `at` (nil: not every annotator counts on this document) and as
 --- spans for F1 at `offset`; not when a span is outside the document's `cps` code points.
 function H.add(f, fname, what, rec, r, per, opts, at, offset, cps)
-  for _, sp in ipairs(rec.spans or {}) do
-    if sp[1] < 0 or sp[2] > cps or sp[1] >= sp[2] then
-      f.not_counted.outside_text = (f.not_counted.outside_text or 0) + 1
-      return
-    end
+  if not require('stance.validate').inside(rec.spans, cps) then
+    f.not_counted.outside_text = (f.not_counted.outside_text or 0) + 1
+    return
   end
   if rec.conflict then
     f.not_counted.in_conflict = (f.not_counted.in_conflict or 0) + 1
