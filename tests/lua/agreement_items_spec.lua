@@ -379,6 +379,57 @@ describe('agreement on a corpus', function()
       near(1 / 3, tax.kappa)
     end)
 
+  it('three annotators, one missing on a document: figures worked by hand', function()
+    local d = T.tmpdir()
+    T.write(d .. '/.stance/schema.stance', 'format stance 1\n\nlabel irony\n  key i\nlabel sarcasm\n  key s\n')
+    T.write(d .. '/a.txt', 'One here. Two there. Three now.\n')
+    T.write(d .. '/b.txt', 'Four here. Five there.\n')
+    local function layer(who, doc, spans)
+      local recs = {}
+      for i, sp in ipairs(spans) do
+        recs[i] = ('annotation %s%d\n  span %d-%d\n  label %s\n'):format(who, i, sp[1], sp[2], sp[3])
+      end
+      T.write(('%s/.stance/annotations/%s/%s.stance'):format(d, who, doc), ('format stance 1\n\ndocument "%s"\n'
+        .. '  annotator %s\n  status done\n\n'):format(doc, who) .. table.concat(recs, '\n'))
+    end
+    -- a: (irony, sarcasm, -) (-, irony, -) (-, -, -); b, cy not started: (irony, irony) (-, -)
+    layer('ann', 'a.txt', { { 0, 9, 'irony' } })
+    layer('bob', 'a.txt', { { 0, 9, 'sarcasm' }, { 10, 20, 'irony' } })
+    layer('cy', 'a.txt', {})
+    layer('ann', 'b.txt', { { 0, 10, 'irony' } })
+    layer('bob', 'b.txt', { { 0, 10, 'irony' } })
+    local r = assert(assert(require('stance').open(d)):agreement())
+    assert.are.same({ 'ann', 'bob', 'cy' }, r.annotators)
+    local f = field(r, 'label')
+    local all = f.pooled
+    assert.are.equal(5, all.items)
+    -- equal pairs over all pairs: 0 + 1 + 3 (a) + 1 + 1 (b) of 3 + 3 + 3 + 1 + 1
+    near(6 / 11, all.agreement)
+    -- Fleiss over the items all three rated (a's): P̄ = 4/9, Pe = (2² + 1 + 6²)/81 = 41/81
+    assert.are.equal(3, all.fleiss_items)
+    near((4 / 9 - 41 / 81) / (1 - 41 / 81), all.fleiss)
+    -- Krippendorff over the 13 values: o(I,S) = o(S,I) = o(S,N) = o(N,S) = 1/2, o(I,N) = o(N,I)
+    -- = 3/2; n = (I 4, S 1, N 8): Do = 5/13, De = 2(4 + 32 + 8)/156: α = 7/22
+    assert.are.equal(5, all.alpha_items)
+    near(7 / 22, all.alpha)
+    near(5 / 13, all.alpha_observed)
+    near(88 / 156, all.alpha_expected)
+    assert.is_nil(all.kappa) -- Cohen's κ is per pair with three annotators
+    local pairs = {}
+    for _, p in ipairs(all.pairs) do
+      pairs[p.a .. '-' .. p.b] = p
+    end
+    -- ann-bob on 5 items: Po = 3/5, Pe = .4 * .4 + .6 * .4 = .4: κ = 1/3; ann-cy and bob-cy
+    -- on a's 3: κ = 0 (cy has no stance anywhere: Pe = Po)
+    assert.are.same({ 5, 3, 3 }, { pairs['ann-bob'].items, pairs['ann-cy'].items, pairs['bob-cy'].items })
+    near(1 / 3, pairs['ann-bob'].kappa)
+    near(0, pairs['ann-cy'].kappa)
+    near(0, pairs['bob-cy'].kappa)
+    -- the documents: b counted for ann and bob, cy not started there
+    assert.are.same({ 'ann', 'bob' }, r.documents[2].counted)
+    assert.are.equal('not-started', r.documents[2].status.cy)
+  end)
+
   it('compares the spans per target and stance', function()
     local d = corpus()
     local r = assert(assert(require('stance').open(d)):agreement({ unit = 'span', fields = { 'stance' } }))
