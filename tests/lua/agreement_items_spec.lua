@@ -379,6 +379,29 @@ describe('agreement on a corpus', function()
       near(1 / 3, tax.kappa)
     end)
 
+  it('without any target: the items are the sentences, and there is no per-target table', function()
+    local d = T.tmpdir()
+    T.write(d .. '/.stance/schema.stance', 'format stance 1\n\nstance favor\n  key f\nstance against\n  key a\n\n'
+      .. 'label favor\n  key f\n  stance favor\nlabel against\n  key a\n  stance against\n')
+    T.write(d .. '/a.txt', 'One sentence here. Two sentences here.\n')
+    for who, v in pairs({ ana = 'favor', ben = 'against' }) do
+      T.write(d .. '/.stance/annotations/' .. who .. '/a.txt.stance', ('format stance 1\n\ndocument "a.txt"\n'
+        .. '  annotator %s\n  status done\n\nannotation x1\n  span 0-18\n  label %s\n  stance %s\n'):format(who, v, v))
+    end
+    local r = assert(assert(require('stance').open(d)):agreement({ disagreements = true }))
+    local st = field(r, 'stance')
+    assert.are.same({ 'sentence', 'the stance, or no stance' }, { st.item, st.value })
+    assert.is_nil(st.targets)
+    -- (favor, against) (-, -): Po = 1/2, Pe = 1/4: κ = 1/3
+    assert.are.equal(2, st.pooled.items)
+    near(1 / 3, st.pooled.kappa)
+    assert.is_nil(st.disagreements[1].target)
+    local out = T.stance_run({ 'agree', '--disagreements' }, nil, d)
+    assert.truthy(out:find('stance: items sentence; value the stance, or no stance\n%s+items', 1), out)
+    assert.truthy(out:find('\n%(all%)%s+2%s+0%.500%s+0%.333'), out)
+    assert.truthy(out:find('a.txt:1:1: ana favor | ben against | One sentence here.', 1, true), out)
+  end)
+
   it('three annotators, one missing on a document: figures worked by hand', function()
     local d = T.tmpdir()
     T.write(d .. '/.stance/schema.stance', 'format stance 1\n\nlabel irony\n  key i\nlabel sarcasm\n  key s\n')
