@@ -153,6 +153,27 @@ local function target(f, name)
   end
 end
 
+--- Write `who`'s annotation file of `doc` in corpus `d` by hand (marked done): `body` is
+--- its records, as the format has them.
+local function done_file(d, who, doc, body)
+  T.write(('%s/.stance/annotations/%s/%s.stance'):format(d, who, doc),
+    ('format stance 1\n\ndocument "%s"\n  annotator %s\n  status done\n\n'):format(doc, who) .. (body or ''))
+end
+
+--- A corpus whose schema has stances and no targets: ana favors the first of two sentences,
+--- ben is against it, toward `toward` (nil: no target).
+local function no_targets(toward)
+  local d = T.tmpdir()
+  T.write(d .. '/.stance/schema.stance', 'format stance 1\n\nstance favor\n  key f\nstance against\n  key a\n\n'
+    .. 'label favor\n  key f\n  stance favor\nlabel against\n  key a\n  stance against\n')
+  T.write(d .. '/a.txt', 'One sentence here. Two sentences here.\n')
+  for who, v in pairs({ ana = 'favor', ben = 'against' }) do
+    done_file(d, who, 'a.txt', ('annotation x1\n  span 0-18\n  label %s\n%s  stance %s\n'):format(v,
+      toward and ('  target ' .. toward .. '\n') or '', v))
+  end
+  return d
+end
+
 describe('agreement on a corpus', function()
   after_each(T.cleanup)
 
@@ -314,14 +335,12 @@ describe('agreement on a corpus', function()
     local d = T.tmpdir()
     T.write(d .. '/.stance/schema.stance', SCHEMA)
     T.write(d .. '/a.txt', 'One sentence here. Two sentences here.\n')
-    local head = 'format stance 1\n\ndocument "a.txt"\n  annotator %s\n  status done\n\n'
-    T.write(d .. '/.stance/annotations/ana/a.txt.stance', head:format('ana') .. table.concat({
+    done_file(d, 'ana', 'a.txt', table.concat({
       'annotation x1\n  span 0-18\n  label favor\n  target t1\n  stance "(no stance)"\n',
       'annotation x2\n  span 99990-100000\n  label favor\n  target t1\n  stance favor\n',
       'annotation x3\n  span 5-10 12-18 19-25\n  label against\n  target t2\n  stance against\n',
     }, '\n'))
-    T.write(d .. '/.stance/annotations/ben/a.txt.stance', head:format('ben')
-      .. 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n\n'
+    done_file(d, 'ben', 'a.txt', 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n\n'
       .. 'annotation y2\n  span 19-38\n  target t1\n  stance favor\n')
     local out, err, code = T.stance_run({ 'agree', '--disagreements', '--field', 'stance' }, nil, d)
     assert.are.equal(0, code, err)
@@ -339,7 +358,7 @@ describe('agreement on a corpus', function()
     assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
     assert.falsy(out:find('covering no sentence', 1, true), out)
     -- a layer whose folder's name holds a line end: quoted, one line still
-    T.write(d .. '/.stance/annotations/c\nd/a.txt.stance', 'format stance 1\n\ndocument "a.txt"\n  status done\n')
+    done_file(d, 'c\nd', 'a.txt')
     out = T.stance_run({ 'agree', '--field', 'stance' }, nil, d)
     assert.truthy(out:find('agreement of ana, ben, "c\\nd" on 1 of 1', 1, true), out)
     assert.truthy(out:find('\ndocument%s+ana%s+ben%s+"c\\nd"\n'), out)
@@ -357,16 +376,7 @@ describe('agreement on a corpus', function()
       local _, err = c:agreement({ unit = 'span', targets = { 'nope' } })
       assert.truthy(err:find("unknown target 'nope' (the schema has t1, t2)", 1, true), err)
       -- a schema without targets: the targets are those the annotations name
-      local e = T.tmpdir()
-      T.write(e .. '/.stance/schema.stance', 'format stance 1\n\nstance favor\n  key f\nstance against\n  key a\n\n'
-        .. 'label favor\n  key f\n  stance favor\nlabel against\n  key a\n  stance against\n')
-      T.write(e .. '/a.txt', 'One sentence here. Two sentences here.\n')
-      local head = 'format stance 1\n\ndocument "a.txt"\n  annotator %s\n  status done\n\n'
-      for who, v in pairs({ ana = 'favor', ben = 'against' }) do
-        T.write(e .. '/.stance/annotations/' .. who .. '/a.txt.stance', head:format(who)
-          .. ('annotation x1\n  span 0-18\n  label %s\n  target tax\n  stance %s\n'):format(v, v))
-      end
-      local ce = assert(require('stance').open(e))
+      local ce = assert(require('stance').open(no_targets('tax')))
       for _, unit in ipairs({ 'sentence', 'span' }) do
         _, err = ce:agreement({ unit = unit, targets = { 'nope' } })
         assert.truthy(err and err:find("unknown target 'nope' (the schema lists no targets", 1, true), unit)
@@ -380,14 +390,7 @@ describe('agreement on a corpus', function()
     end)
 
   it('without any target: the items are the sentences, and there is no per-target table', function()
-    local d = T.tmpdir()
-    T.write(d .. '/.stance/schema.stance', 'format stance 1\n\nstance favor\n  key f\nstance against\n  key a\n\n'
-      .. 'label favor\n  key f\n  stance favor\nlabel against\n  key a\n  stance against\n')
-    T.write(d .. '/a.txt', 'One sentence here. Two sentences here.\n')
-    for who, v in pairs({ ana = 'favor', ben = 'against' }) do
-      T.write(d .. '/.stance/annotations/' .. who .. '/a.txt.stance', ('format stance 1\n\ndocument "a.txt"\n'
-        .. '  annotator %s\n  status done\n\nannotation x1\n  span 0-18\n  label %s\n  stance %s\n'):format(who, v, v))
-    end
+    local d = no_targets()
     local r = assert(assert(require('stance').open(d)):agreement({ disagreements = true }))
     local st = field(r, 'stance')
     assert.are.same({ 'sentence', 'the stance, or no stance' }, { st.item, st.value })
@@ -412,8 +415,7 @@ describe('agreement on a corpus', function()
       for i, sp in ipairs(spans) do
         recs[i] = ('annotation %s%d\n  span %d-%d\n  label %s\n'):format(who, i, sp[1], sp[2], sp[3])
       end
-      T.write(('%s/.stance/annotations/%s/%s.stance'):format(d, who, doc), ('format stance 1\n\ndocument "%s"\n'
-        .. '  annotator %s\n  status done\n\n'):format(doc, who) .. table.concat(recs, '\n'))
+      done_file(d, who, doc, table.concat(recs, '\n'))
     end
     -- a: (irony, sarcasm, -) (-, irony, -) (-, -, -); b, cy not started: (irony, irony) (-, -)
     layer('ann', 'a.txt', { { 0, 9, 'irony' } })
