@@ -278,6 +278,17 @@ describe('agreement on a corpus', function()
     assert.truthy(err:find("unknown target 'nope'", 1, true), err)
   end)
 
+  it('warns when a layer was made on another version of the text, and says how to place it again', function()
+    local d = corpus()
+    T.write(d .. '/b.txt', 'Epsilon five. Zeta six, and more.\n')
+    local out = T.stance_run({ 'agree', '--field', 'stance' }, nil, d)
+    assert.truthy(out:find('\nb.txt%s+done%s+done\n  warning: ana annotated another version of the text %(its spans'
+      .. ' may be off: stance check says which moved, stance fmt %-%-reanchor places them again%)\n  warning: ben'), out)
+    local _, err, code = T.stance_run({ 'fmt', '--reanchor' }, nil, d)
+    assert.are.equal(0, code, err)
+    assert.falsy((T.stance_run({ 'agree', '--field', 'stance' }, nil, d)):find('warning', 1, true))
+  end)
+
   it('lists the disagreements with their text', function()
     local d = corpus()
     local r = assert(assert(require('stance').open(d)):agreement({ disagreements = true, fields = { 'stance' } }))
