@@ -197,6 +197,22 @@ describe('the study, end to end in a terminal', function()
         return row ~= nil and row:find('Doug Bandow%s+engagement%-against') ~= nil and not row:find('⤷', 1, true)
       end, 'a whole line\'s label after it')
       assert.truthy(shown('came under fire.', 'sanctions-against [→ 1 supports]')(screen))
+      -- two windows of other widths on the buffer, in one of which the title's label fits
+      -- after it and not in the other: the screen settles (the windows agree on which rows
+      -- take a line under them), and nothing is drawn once it has
+      nv:keys('1G0gss1')
+      nv:key('c', function(sc)
+        local row = require('helpers.tmux').row(require('helpers.tmux').plain(sc), 'Human Rights')
+        return row ~= nil and row:find('Human Rights%s+engagement%-favor') ~= nil
+      end, 'the title\'s label after it')
+      screen = nv:keys(':vsplit', 'Enter', ':vertical resize 48', 'Enter') -- 46 columns of text: no room
+      if under then -- in each window, under the line in both (0.10+: inside the line, wrapped)
+        local _, seen = require('helpers.tmux').plain(screen):gsub('Human Rights engagement', '')
+        assert.are.equal(2, seen, 'the label in each window:\n' .. require('helpers.tmux').plain(screen))
+      end
+      nv:mark()
+      nv:settle(300)
+      assert.are.equal('', nv:output(), 'drawn again and again')
       nv:quit()
     end)
   end)

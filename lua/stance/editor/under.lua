@@ -29,26 +29,47 @@ function H.width(chunks)
   return w
 end
 
---- Whether `chunks`, drawn after row `row` of window `win` (a space, then the chunks), show
---- whole. Conservative where a row's width is not simply the window's ('linebreak',
---- 'showbreak', 'breakindent'): a line that wraps then takes the virtual line.
----@param win integer
----@param line string the row's text
+--- How the windows that show `buf` lay its lines out: one entry per window ({width of its
+--- text, wrap, strict}: strict where a wrapped row's width is not simply the window's, with
+--- 'linebreak', 'breakindent' or 'showbreak'), and a key that changes with any of them.
+---@param buf integer
+---@return table[] geometry
+---@return string key
+function M.geometry(buf)
+  local out, parts = {}, {}
+  for _, w in ipairs(vim.fn.win_findbuf(buf)) do
+    local info = vim.fn.getwininfo(w)[1]
+    if info then
+      local wo = vim.wo[w]
+      local g = { width = info.width - (info.textoff or 0), wrap = wo.wrap,
+        strict = wo.linebreak or wo.breakindent or vim.o.showbreak ~= '' }
+      out[#out + 1] = g
+      parts[#parts + 1] = ('%d%s%s'):format(g.width, g.wrap and 'w' or '', g.strict and 's' or '')
+    end
+  end
+  return out, table.concat(parts, ',')
+end
+
+--- Whether `chunks`, drawn after a line of text `line` (a space, then the chunks), show whole
+--- in every window of `geometry` (M.geometry: every window of the buffer decides alike, as
+--- the virtual lines belong to the buffer). Conservative with 'linebreak' and the like: a
+--- line that wraps there takes the virtual line.
+---@param geometry table[]
+---@param line string
 ---@param chunks table[] {text, group} pairs
 ---@return boolean
-function M.fits(win, line, chunks)
-  local info = vim.fn.getwininfo(win)[1]
-  if not info then return true end
-  local width = info.width - (info.textoff or 0)
+function M.fits(geometry, line, chunks)
   local dw = vim.fn.strdisplaywidth(line)
   local need = H.width(chunks) + 1
-  local wo = vim.wo[win]
-  if dw + need <= width then return true end
-  if not wo.wrap then return false end
-  if wo.linebreak or wo.breakindent or vim.o.showbreak ~= '' then return false end
-  local used = dw % width
-  if used == 0 then used = width end
-  return used + need <= width
+  for _, g in ipairs(geometry) do
+    if dw + need > g.width then
+      if not g.wrap or g.strict or g.width <= 0 then return false end
+      local used = dw % g.width
+      if used == 0 then used = g.width end
+      if used + need > g.width then return false end
+    end
+  end
+  return true
 end
 
 --- The last words of `line` before byte `col` (at most H.WORDS words and H.CELLS cells).
@@ -95,6 +116,7 @@ function M.plan(win, buf, top, last, rows, version)
   end
   local want = {}
   local lines = nil
+  local geometry, gkey = M.geometry(buf)
   for r = top, last do
     local list = rows[r]
     if list and list.ends and #list.ends > 0 then
@@ -108,7 +130,7 @@ function M.plan(win, buf, top, last, rows, version)
       for _, e in ipairs(list.ends) do
         if line:sub(e.col + 1):find('%S') then inside = true end
       end
-      if inside or not M.fits(win, line, all) then
+      if inside or not M.fits(geometry, line, all) then
         list.under = true
         local vl = {}
         for _, e in ipairs(list.ends) do
@@ -120,9 +142,7 @@ function M.plan(win, buf, top, last, rows, version)
       end
     end
   end
-  local info = vim.fn.getwininfo(win)[1] or {}
-  local key = table.concat({ top, last, version, info.width or 0, info.textoff or 0, tostring(vim.wo[win].wrap) },
-    ':')
+  local key = table.concat({ top, last, version, gkey }, ':')
   H.keys[buf] = H.keys[buf] or {}
   if H.keys[buf][win] == key then return end
   H.keys[buf][win] = key
@@ -143,7 +163,7 @@ end
 --- Make the virtual lines of rows [top, last] of `buf` those of `want` (row -> lines): marks
 --- already right stay, so that Neovim draws no other row again.
 function M.place(buf, top, last, want)
-  if not vim.api.nvim_buf_is_valid(buf) then return end
+  if not vim.api.nvim_buf_is_valid(buf) then return M.clear(buf) end
   local sigs = H.sigs[buf] or {}
   H.sigs[buf] = sigs
   local have = {}
