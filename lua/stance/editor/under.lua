@@ -116,10 +116,11 @@ function M.plan(win, buf, top, last, rows, version)
   end
   local want = {}
   local lines = nil
-  local geometry, gkey = M.geometry(buf)
+  local geometry, gkey = nil, nil
   for r = top, last do
     local list = rows[r]
     if list and list.ends and #list.ends > 0 then
+      if not geometry then geometry, gkey = M.geometry(buf) end
       lines = lines or vim.api.nvim_buf_get_lines(buf, top, last + 1, false)
       local line = lines[r - top + 1] or ''
       local all = {}
@@ -142,6 +143,8 @@ function M.plan(win, buf, top, last, rows, version)
       end
     end
   end
+  if not geometry and not M.any(buf) then return end -- nothing after any row: nothing to do
+  if not gkey then gkey = select(2, M.geometry(buf)) end
   local key = table.concat({ top, last, version, gkey }, ':')
   H.keys[buf] = H.keys[buf] or {}
   if H.keys[buf][win] == key then return end
