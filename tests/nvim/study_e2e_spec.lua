@@ -158,6 +158,31 @@ describe('the study, end to end in a terminal', function()
     assert.are.equal(0, scode, out .. serr)
   end)
 
+  it('shows every choice of the label prompt in a small terminal, names shortened in the middle', function()
+    local d = study()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local nv = T.tmux({ '002_c6bce5e05bd0fd45.txt' }, { cwd = d, ready = 'Survive', width = 40, height = 12,
+      init = "require('stance').setup({ annotator = 'ana' })" })
+    driving(nv, function()
+      nv:keys('11G0')
+      local screen = nv:keys('gsis')
+      local plain = require('helpers.tmux').plain(screen)
+      for _, choice in ipairs({ '1 engage', '2 engage', '7 denucl', '8 denucl', 'f favor', 'a against', 'c claim',
+        'p premise' }) do
+        assert.truthy(plain:find(choice, 1, true), choice .. ' not shown:\n' .. plain)
+      end
+      assert.truthy(plain:find('…gainst', 1, true), plain) -- the ends tell favor from against
+      assert.falsy(plain:find('Press ENTER', 1, true))
+      nv:key('8', has('role:'), 'the role asked')
+      nv:key('c', colored('Where U.S.'), 'the annotation drawn')
+      nv:quit()
+    end)
+    local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/ana/'
+      .. '002_c6bce5e05bd0fd45.txt.stance'))))
+    local r = store:records('annotation')[1]
+    assert.are.same({ 'denuclearization-first', 'against', 'claim' }, { r.target, r.stance, r.role })
+  end)
+
   it('says after which sentence of a paragraph each mark stands, on every version, with or without wrap', function()
     local d = study()
     if not d then return pending('../shared/study and ../shared/corpus are not here') end
