@@ -175,6 +175,21 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   return { records = n, skipped = skipped }
 end
 
+--- Whether the folder `path` (absolute; it need not exist) is `root` or below it, once
+--- the links of the part that exists are resolved.
+function H.within(path, root)
+  local core = require('stance.core')
+  local rroot = core.realpath(root) or root
+  local existing, rest = path, ''
+  while not core.realpath(existing) and existing:match('/[^/]+$') do
+    rest = existing:match('(/[^/]+)$') .. rest
+    existing = existing:match('^(.*)/[^/]+$')
+    if existing == '' then existing = '/' end
+  end
+  local real = (core.realpath(existing) or existing) .. rest
+  return real == rroot or real:sub(1, #rroot + 1) == rroot .. '/'
+end
+
 --- The layer a document is exported from: the first of `names` (default: every annotator)
 --- that has one.
 function H.chosen(doc, names)
@@ -198,6 +213,10 @@ function M.export(c, dir, names)
   local bw = require('stance.interop.brat_write')
   local conf = require('stance.interop.brat_conf')
   local report = require('stance.interop.report').new()
+  if H.within(fs.absolute(dir), c.root) then
+    return nil, ('%s is inside the corpus at %s: its .txt files would become documents of the corpus; export '
+      .. 'elsewhere'):format(dir, c.root)
+  end
   local ok, err = fs.mkdir_p(dir)
   if not ok then return nil, err end
   local batch = require('stance.interop.batch').new(dir)

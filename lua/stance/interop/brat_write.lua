@@ -147,12 +147,14 @@ end
 
 --- Signatures that tell apart annotations of the same spans and content by what links
 --- them to others (two rounds of refinement: their links, then their neighbours' links),
---- so that the order of brat IDs never depends on our record IDs.
+--- so that the order of brat IDs never depends on our record IDs. Hashed: a signature
+--- stays small however many links an annotation has.
 function H.link_signatures(list, relations)
+  local sha = require('stance.core').sha256
   local by_id, links = {}, {}
   for _, t in ipairs(list) do
     by_id[t.rec.id] = t
-    t.sig = H.content(t.rec)
+    t.sig = sha(H.content(t.rec))
     links[t] = {}
   end
   for _, rel in ipairs(relations) do
@@ -172,7 +174,7 @@ function H.link_signatures(list, relations)
         parts[i] = ('%s %d-%d %s %s'):format(l[1], o.frags[1][1], o.frags[#o.frags][2], o.type, o.sig)
       end
       table.sort(parts)
-      next_sig[t] = H.content(t.rec) .. '\2' .. table.concat(parts, '\3')
+      next_sig[t] = sha(H.content(t.rec) .. '\2' .. table.concat(parts, '\3'))
     end
     for _, t in ipairs(list) do
       t.sig = next_sig[t]
