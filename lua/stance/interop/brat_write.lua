@@ -105,7 +105,7 @@ function H.carrier(st)
   return st.carrier or nil
 end
 
-local FIELDS = { 'label', 'target', 'stance', 'role', 'confidence', 'note' }
+local FIELDS = { 'type', 'label', 'target', 'stance', 'role', 'confidence', 'note' }
 
 --- Text-bound annotations in document order (ties broken by everything they say).
 function H.before(x, y)
@@ -122,8 +122,8 @@ function H.before(x, y)
   return x.rec.id < y.rec.id
 end
 
---- What a record says, for ordering equal spans: its fields and attributes, without IDs
---- (brat's event and equivalence keys are IDs of another file: left out too).
+--- What a record says, for ordering equal spans: its fields and attributes, without what
+--- an export renumbers (record IDs; brat's event and equivalence keys and indexes).
 function H.content(rec)
   local parts = {}
   for _, f in ipairs(FIELDS) do
@@ -131,9 +131,11 @@ function H.content(rec)
   end
   for _, x in ipairs(brat.extras(rec)) do
     local v = x[2]
-    if x[1] == 'brat-event' or x[1] == 'brat-equiv' then
-      v = { rec.kind == 'relation' and v[2] or '', rec.kind ~= 'relation' and v[2] or '' }
-    elseif x[1]:match('^brat%-event%-') or x[1] == 'brat-from-event' or x[1] == 'brat-to-event' then
+    if x[1] == 'brat-event' then
+      v = { rec.kind == 'relation' and '' or tostring(v[2] or '') } -- the type of an event without arguments
+    elseif x[1] == 'brat-equiv' or x[1] == 'brat-from-event' or x[1] == 'brat-to-event' then
+      v = {}
+    elseif x[1]:match('^brat%-event%-') then
       local rest = {}
       for i = 2, #v do
         rest[i - 1] = v[i]
