@@ -105,7 +105,11 @@ function H.carrier(st)
   return st.carrier or nil
 end
 
-local FIELDS = { 'type', 'label', 'target', 'stance', 'role', 'confidence', 'note' }
+--- A text for the end of an N or # line: line ends become blanks.
+local function flat(s)
+  local pieces = ann.split_breaks(s or '')
+  return table.concat(pieces, ' ')
+end
 
 --- Text-bound annotations in document order (ties broken by everything they say).
 function H.before(x, y)
@@ -122,27 +126,42 @@ function H.before(x, y)
   return x.rec.id < y.rec.id
 end
 
---- What a record says, for ordering equal spans: its fields and attributes, without what
---- an export renumbers (record IDs; brat's event and equivalence keys and indexes).
+--- A note as brat holds it: its lines (brat cuts lines at more characters than LF).
+local function note_lines(s)
+  return table.concat((ann.split_breaks(s)), '\n')
+end
+
+--- What a record says in brat, for ordering equal spans: its type, values, notes and
+--- attributes as the export writes them (and the import reads them back), without what an
+--- export renumbers (record IDs; brat's event and equivalence keys and indexes). So the
+--- order depends only on the output, and exporting what an import of it reads gives it
+--- again.
 function H.content(rec)
-  local parts = {}
-  for _, f in ipairs(FIELDS) do
-    parts[#parts + 1] = tostring(rec[f] or '')
+  local parts = { rec.type and brat.storage(rec.type) or '' }
+  if rec.kind ~= 'relation' then
+    for _, f in ipairs({ 'target', 'stance', 'role', 'confidence' }) do
+      parts[#parts + 1] = rec[f] and brat.value(rec[f]) or ''
+    end
+    parts[#parts + 1] = rec.kind == 'doclabel' and rec.label and brat.value(rec.label) or ''
   end
+  parts[#parts + 1] = rec.note and note_lines(rec.note) or ''
   for _, x in ipairs(brat.extras(rec)) do
-    local v = x[2]
-    if x[1] == 'brat-event' then
+    local name, v = x[1], x[2]
+    if name == 'brat-event' then
       v = { rec.kind == 'relation' and '' or tostring(v[2] or '') } -- the type of an event without arguments
-    elseif x[1] == 'brat-equiv' or x[1] == 'brat-from-event' or x[1] == 'brat-to-event' then
+    elseif name == 'brat-equiv' or name == 'brat-from-event' or name == 'brat-to-event' then
       v = {}
-    elseif x[1]:match('^brat%-event%-') then
+    elseif name:match('^brat%-event%-') then
       local rest = {}
       for i = 2, #v do
         rest[i - 1] = v[i]
       end
       v = rest
+    elseif not name:match('^brat%-') then
+      name, v = 'brat-attr', { name, v[1] and brat.value(v[1]) }
     end
-    parts[#parts + 1] = x[1] .. ' ' .. table.concat(v, ' ')
+    if name:match('note$') or name:match('norm$') then v[#v] = v[#v] and flat(v[#v]) end
+    parts[#parts + 1] = name .. ' ' .. table.concat(v, ' ')
   end
   return table.concat(parts, '\1')
 end
@@ -474,11 +493,6 @@ function H.attributes(st, store)
   end
 end
 
---- A text for the end of an N or # line: line ends become blanks.
-local function flat(s)
-  local pieces = ann.split_breaks(s or '')
-  return table.concat(pieces, ' ')
-end
 
 function H.notes(st, store)
   local notes, norms, seq = {}, {}, 0
@@ -501,9 +515,9 @@ function H.notes(st, store)
     for _, x in ipairs(brat.extras(c.rec)) do
       local v = x[2]
       if x[1] == 'brat-note' and v[1] then
-        note(c.bid, v[1], v[2] or '')
+        note(c.bid, v[1], flat(v[2]))
       elseif x[1] == 'brat-event-note' and v[1] and v[2] then
-        note(st.eid[v[1]], v[2], v[3] or '')
+        note(st.eid[v[1]], v[2], flat(v[3]))
       elseif x[1] == 'brat-norm' then
         norm(c.bid, v[1], v[2], v[3])
       elseif x[1] == 'brat-event-norm' and v[1] then
