@@ -60,10 +60,12 @@ local function meaning(text)
     add(('N %s %s %s %s'):format(n.type, ref(n.target), n.ref, n.text or ''))
   end
   for _, eq in ipairs(d.equivs) do
+    -- an equivalence is a set (brat merges those that share a member)
     local m = {}
     for i, x in ipairs(eq.members) do
       m[i] = ref(x)
     end
+    table.sort(m)
     add(('* %s %s'):format(eq.type, table.concat(m, ' ')))
   end
   return set
