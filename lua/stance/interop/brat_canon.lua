@@ -57,7 +57,7 @@ function M.order(doc)
   for i, r in ipairs(doc.relations) do
     bid[r.pid], order[r.pid] = 'R' .. i, #ents + #doc.events + i
   end
-  -- an equivalence is a set: its members in order
+  -- an equivalence is a set: its members in document order
   for _, q in ipairs(doc.equivs) do
     table.sort(q.members, function(a, b) return order[a] < order[b] end)
   end
