@@ -58,11 +58,11 @@ STATIC_LIBS = $(TS_LIBS) $(UV_LIBS) $(CRYPTO_LIBS) -lm
 MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LIBS) -lm
 
 # The library proper (no Lua) and its Lua binding.
-LIB_SRC  := src/modeljob.c src/load.c src/cuejob.c src/nb.c src/cues.c src/snapshot.c src/frame.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
+LIB_SRC  := src/modeljob.c src/load.c src/cuejob.c src/textfeat.c src/linear.c src/model.c src/cues.c src/snapshot.c src/frame.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
             src/syntaxdump.c src/arena.c src/store.c src/problems.c src/reader.c src/writer.c \
             src/atomic.c src/text.c src/segment.c src/index.c src/builder.c src/query.c src/indexjob.c \
             src/indexfile.c
-LUA_SRC  := src/lload.c src/core.c src/lworker.c src/lfs.c src/lstore.c src/ltext.c src/lindex.c src/lframe.c src/lcues.c
+LUA_SRC  := src/lload.c src/core.c src/lworker.c src/lfs.c src/lstore.c src/ltext.c src/lindex.c src/lframe.c src/lcues.c src/lmodel.c
 MOD_SRC  := $(LIB_SRC) $(LUA_SRC) src/uvshim.c
 GRAMMAR  := grammars/tree-sitter-stance
 TS_SRC   := $(GRAMMAR)/src/parser.c $(GRAMMAR)/src/scanner.c
@@ -199,6 +199,7 @@ grammar:
 
 FUZZ_SECONDS ?= 60
 FUZZ_BIN := $(B)/fuzz/reader
+FUZZ_MODEL := $(B)/fuzz/model
 $(FUZZ_BIN): tests/fuzz/reader.c $(LIB_SRC) $(TS_SRC) $(wildcard src/*.h)
 	@mkdir -p $(@D)
 	clang -std=c99 -O1 -g -fsanitize=fuzzer,address,undefined -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(B)/fuzz/parser.o
@@ -207,11 +208,20 @@ $(FUZZ_BIN): tests/fuzz/reader.c $(LIB_SRC) $(TS_SRC) $(wildcard src/*.h)
 	  $(CRYPTO_CFLAGS) -o $@ tests/fuzz/reader.c $(LIB_SRC) $(B)/fuzz/parser.o $(B)/fuzz/scanner.o \
 	  $(STATIC_LIBS) -lpthread
 
-# A short run from the seed corpus; a crash leaves its input in $(B)/fuzz/ to become a test.
-test-fuzz: $(FUZZ_BIN)
-	@mkdir -p $(B)/fuzz/corpus
+# The model's reading of any text (features, sentences, predictions): no grammar needed.
+$(FUZZ_MODEL): tests/fuzz/model.c $(LIB_SRC) $(TS_SRC) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	clang $(WARN) $(DEFS) -O1 -g -fsanitize=fuzzer,address,undefined -Isrc $(UV_CFLAGS) $(TS_CFLAGS) \
+	  $(CRYPTO_CFLAGS) -o $@ tests/fuzz/model.c $(LIB_SRC) $(TS_OBJ) $(STATIC_LIBS) -lpthread
+
+# A short run of each target from its seeds; a crash leaves its input in $(B)/fuzz/ to become a
+# test.
+test-fuzz: $(FUZZ_BIN) $(FUZZ_MODEL)
+	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/corpus-model
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=$(B)/fuzz/ \
 	  $(B)/fuzz/corpus tests/fuzz/seeds
+	$(FUZZ_MODEL) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=$(B)/fuzz/model- \
+	  $(B)/fuzz/corpus-model tests/fuzz/seeds
 
 # ---- install -----------------------------------------------------------------------------
 

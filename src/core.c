@@ -92,6 +92,7 @@ STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
   stance__open_index(L);
   stance__open_frame(L);
   stance__open_cues(L);
+  stance__open_model(L);
   stance__open_load(L);
   return 1;
 }

@@ -16,6 +16,12 @@ void stance__open_text(lua_State *L);
 void stance__open_index(lua_State *L);
 void stance__open_frame(lua_State *L);
 void stance__open_cues(lua_State *L);
+void stance__open_model(lua_State *L);
+/* The features and training options of a model from the table at `opts` (lmodel.c's
+ * header lists them; nil: the defaults). Raises on misuse. */
+struct stance_features;
+struct stance_train_opts;
+void stance__read_model_opts(lua_State *L, int opts, struct stance_features *f, struct stance_train_opts *o);
 /* The cue matcher at index i (raises on misuse). */
 struct stance_cues;
 const struct stance_cues *stance__check_cues(lua_State *L, int i);

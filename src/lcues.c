@@ -4,9 +4,6 @@
  *   m:add(phrase, category) -> number of the cue | nil, err   (category: a number >= 1)
  *   m:match(text) -> n, starts, stops, categories, cues       (flat lists, bytes of text)
  *   m:tally(text) -> how many matches; m:count() -> cues; m:close()
- *
- * and of the naive Bayes model (nb.h): core.nb(classes[, cues])
- *   b:add(text, class) (class from 1); b:predict(text) -> { p1, p2, ... }; b:count(class)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +11,6 @@
 #include "compat.h"
 #include "cues.h"
 #include "lcore.h"
-#include "nb.h"
 
 #define CUES_MT "stance.cues"
 
@@ -128,97 +124,8 @@ static const luaL_Reg cues_meta[] = {{"__gc", c_close}, {NULL, NULL}};
 static const luaL_Reg cues_methods[] = {
     {"add", c_add}, {"match", c_match}, {"tally", c_tally}, {"count", c_count}, {"close", c_close}, {NULL, NULL}};
 
-/* ---- naive Bayes ------------------------------------------------------------------------ */
-
-#define NB_MT "stance.nb"
-
-typedef struct lnb {
-  stance_nb *m;
-  int classes, cues_ref; /* the cue matcher is kept alive through the registry */
-} lnb;
-
-static lnb *check_nb(lua_State *L) {
-  lnb *b = luaL_checkudata(L, 1, NB_MT);
-  if (b->m == NULL) luaL_argerror(L, 1, "the model is closed");
-  return b;
-}
-
-static int l_nb(lua_State *L) {
-  lua_Integer classes = luaL_checkinteger(L, 1);
-  const stance_cues *cues = NULL;
-  lnb *b;
-  if (classes < 2 || classes > STANCE_NB_MAX_CLASSES) return luaL_argerror(L, 1, "2 to 16 classes");
-  if (!lua_isnoneornil(L, 2)) {
-    lcues *lc = luaL_checkudata(L, 2, CUES_MT);
-    if (lc->c == NULL) return luaL_argerror(L, 2, "the matcher is closed");
-    cues = lc->c;
-  }
-  b = lua_newuserdata(L, sizeof *b);
-  b->m = NULL;
-  b->classes = (int)classes;
-  b->cues_ref = LUA_NOREF;
-  luaL_setmetatable(L, NB_MT);
-  if (cues != NULL) {
-    lua_pushvalue(L, 2);
-    b->cues_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  }
-  if ((b->m = stance_nb_new((int)classes, cues)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
-  return 1;
-}
-
-static int b_add(lua_State *L) {
-  lnb *b = check_nb(L);
-  size_t len;
-  const char *text = luaL_checklstring(L, 2, &len);
-  lua_Integer cls = luaL_checkinteger(L, 3);
-  if (cls < 1 || cls > b->classes) return luaL_argerror(L, 3, "class out of range");
-  if (stance_nb_add(b->m, text, len, (int)cls - 1) != 0) return stance__fail(L, "out of memory", "ENOMEM");
-  lua_pushboolean(L, 1);
-  return 1;
-}
-
-static int b_predict(lua_State *L) {
-  lnb *b = check_nb(L);
-  size_t len;
-  const char *text = luaL_checklstring(L, 2, &len);
-  double p[STANCE_NB_MAX_CLASSES];
-  int c;
-  if (stance_nb_predict(b->m, text, len, p) != 0) return stance__fail(L, "out of memory", "ENOMEM");
-  lua_createtable(L, b->classes, 0);
-  for (c = 0; c < b->classes; c++) {
-    lua_pushnumber(L, p[c]);
-    lua_rawseti(L, -2, c + 1);
-  }
-  return 1;
-}
-
-static int b_count(lua_State *L) {
-  lnb *b = check_nb(L);
-  lua_Integer cls = luaL_checkinteger(L, 2);
-  lua_pushinteger(L, (lua_Integer)stance_nb_count(b->m, (int)cls - 1));
-  return 1;
-}
-
-static int b_close(lua_State *L) {
-  lnb *b = luaL_checkudata(L, 1, NB_MT);
-  stance_nb_free(b->m);
-  b->m = NULL;
-  if (b->cues_ref != LUA_NOREF) {
-    luaL_unref(L, LUA_REGISTRYINDEX, b->cues_ref);
-    b->cues_ref = LUA_NOREF;
-  }
-  return 0;
-}
-
-static const luaL_Reg nb_meta[] = {{"__gc", b_close}, {NULL, NULL}};
-static const luaL_Reg nb_methods[] = {
-    {"add", b_add}, {"predict", b_predict}, {"count", b_count}, {"close", b_close}, {NULL, NULL}};
-
 void stance__open_cues(lua_State *L) {
   stance__newclass(L, CUES_MT, cues_meta, cues_methods);
   lua_pushcfunction(L, l_cues);
   lua_setfield(L, -2, "cues");
-  stance__newclass(L, NB_MT, nb_meta, nb_methods);
-  lua_pushcfunction(L, l_nb);
-  lua_setfield(L, -2, "nb");
 }

@@ -251,47 +251,96 @@ static int worker_cues(lua_State *L) {
 
 /* ---- the model job -------------------------------------------------------------------- */
 
-/* job:results() -> { examples = { per class }, documents = { { path, sentences, predicted,
- * error }, ... } }; job:results(i) -> { start = {...}, stop = {...}, probs = { n x classes } }
- * for document i (code points; probabilities class by class for each sentence). */
+static void push_counts(lua_State *L, stance_job *job, int targets, int classes, int with_term) {
+  int t, c;
+  lua_createtable(L, targets, 0);
+  for (t = 0; t < targets; t++) {
+    lua_createtable(L, classes, 0);
+    for (c = 0; c < classes; c++) {
+      lua_pushinteger(L, (lua_Integer)stance_modeljob_examples(job, t, c, with_term));
+      lua_rawseti(L, -2, c + 1);
+    }
+    lua_rawseti(L, -2, t + 1);
+  }
+}
+
+static void push_numbers(lua_State *L, const char *key, const double *v, size_t n) {
+  size_t k;
+  lua_createtable(L, (int)n, 0);
+  for (k = 0; k < n; k++) {
+    lua_pushnumber(L, v[k]);
+    lua_rawseti(L, -2, (int)k + 1);
+  }
+  lua_setfield(L, -2, key);
+}
+
+static void push_cps(lua_State *L, const char *key, const uint32_t *v, size_t n) {
+  size_t k;
+  lua_createtable(L, (int)n, 0);
+  for (k = 0; k < n; k++) {
+    lua_pushinteger(L, (lua_Integer)v[k]);
+    lua_rawseti(L, -2, (int)k + 1);
+  }
+  lua_setfield(L, -2, key);
+}
+
+/* job:results() -> { targets, classes, examples = { [t] = { per class } }, term_examples (the
+ * same, of the sentences mentioning a term of t), trained = { [t] = boolean }, thresholds = { [t] = the decision's }, documents = {
+ * { path, sentences, predicted, error }, ... } }; job:results(i) -> { start = {...}, stop =
+ * {...}, probs = { n x targets x classes }, known = { n x targets: class from 1, 0 unknown },
+ * terms = { n x targets: 1 when the sentence mentions a term of the target, else 0 } } for
+ * document i (code points). Classes: 1 is no stance, then the stances in the order given. */
 static int model_results(lua_State *L, stance_job *job) {
   const stance_model_result *r;
-  uint32_t examples[STANCE_NB_MAX_CLASSES];
-  size_t n = stance_modeljob_results(job, &r, examples), i, k;
-  int classes = stance_modeljob_classes(job), c;
+  size_t n = stance_modeljob_results(job, &r), i, k;
+  const stance_model *m = stance_modeljob_model(job);
+  int targets, classes, t;
+  stance_modeljob_shape(job, &targets, &classes);
   if (!lua_isnoneornil(L, 2)) {
     lua_Integer d = luaL_checkinteger(L, 2);
     const stance_model_result *x;
     if (d < 1 || (size_t)d > n) return luaL_argerror(L, 2, "no such document");
     x = &r[d - 1];
-    lua_createtable(L, 0, 3);
-    lua_createtable(L, (int)x->n, 0);
-    for (k = 0; k < x->n; k++) {
-      lua_pushinteger(L, (lua_Integer)x->start[k]);
+    lua_createtable(L, 0, 5);
+    push_cps(L, "start", x->start, x->n);
+    push_cps(L, "stop", x->end, x->n);
+    push_numbers(L, "probs", x->probs, x->n * (size_t)targets * (size_t)classes);
+    lua_createtable(L, (int)(x->n * (size_t)targets), 0);
+    for (k = 0; k < x->n * (size_t)targets; k++) {
+      lua_pushinteger(L, (lua_Integer)x->known[k] + 1);
       lua_rawseti(L, -2, (int)k + 1);
     }
-    lua_setfield(L, -2, "start");
-    lua_createtable(L, (int)x->n, 0);
-    for (k = 0; k < x->n; k++) {
-      lua_pushinteger(L, (lua_Integer)x->end[k]);
-      lua_rawseti(L, -2, (int)k + 1);
-    }
-    lua_setfield(L, -2, "stop");
-    lua_createtable(L, (int)(x->n * (size_t)classes), 0);
-    for (k = 0; k < x->n * (size_t)classes; k++) {
-      lua_pushnumber(L, x->probs[k]);
-      lua_rawseti(L, -2, (int)k + 1);
-    }
-    lua_setfield(L, -2, "probs");
+    lua_setfield(L, -2, "known");
+    lua_createtable(L, (int)(x->n * (size_t)targets), 0);
+    for (k = 0; k < x->n; k++)
+      for (t = 0; t < targets; t++) {
+        lua_pushinteger(L, t < 64 ? (lua_Integer)(x->terms[k] >> t & 1) : 0);
+        lua_rawseti(L, -2, (int)(k * (size_t)targets) + t + 1);
+      }
+    lua_setfield(L, -2, "terms");
     return 1;
   }
-  lua_createtable(L, 0, 2);
-  lua_createtable(L, classes, 0);
-  for (c = 0; c < classes; c++) {
-    lua_pushinteger(L, (lua_Integer)examples[c]);
-    lua_rawseti(L, -2, c + 1);
-  }
+  lua_createtable(L, 0, 7);
+  lua_pushinteger(L, targets);
+  lua_setfield(L, -2, "targets");
+  lua_pushinteger(L, classes);
+  lua_setfield(L, -2, "classes");
+  push_counts(L, job, targets, classes, 0);
   lua_setfield(L, -2, "examples");
+  push_counts(L, job, targets, classes, 1);
+  lua_setfield(L, -2, "term_examples");
+  lua_createtable(L, targets, 0);
+  for (t = 0; t < targets; t++) {
+    lua_pushboolean(L, m != NULL && stance_model_trained(m, t));
+    lua_rawseti(L, -2, t + 1);
+  }
+  lua_setfield(L, -2, "trained");
+  lua_createtable(L, targets, 0);
+  for (t = 0; t < targets; t++) {
+    lua_pushnumber(L, m != NULL ? stance_model_threshold(m, t) : 0.5);
+    lua_rawseti(L, -2, t + 1);
+  }
+  lua_setfield(L, -2, "thresholds");
   lua_createtable(L, (int)n, 0);
   for (i = 0; i < n; i++) {
     lua_createtable(L, 0, 4);
@@ -322,7 +371,7 @@ static const char **string_list(lua_State *L, int opts, const char *key, const c
   }
   if (lua_istable(L, -1)) n = (int)lua_rawlen(L, -1);
   if (!lua_istable(L, -1) || n >= max)
-    luaL_argerror(L, opts, lua_pushfstring(L, "%s should be a list of strings", key));
+    luaL_argerror(L, opts, lua_pushfstring(L, "%s should be a list of at most %d strings", key, max - 1));
   for (i = 0; i < n; i++) {
     lua_rawgeti(L, -1, i + 1);
     if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, opts, lua_pushfstring(L, "%s should be a list of strings", key));
@@ -334,33 +383,40 @@ static const char **string_list(lua_State *L, int opts, const char *key, const c
   return out;
 }
 
-/* worker:model(root, docs, opts) -> job. docs: { { path, predict = bool, labels = { start, stop,
- * class, ... } (optional: code points; class 1..n, or 0: covers without teaching) }, ... };
- * opts: classes = { stance names }, layers = { folders of .stance/annotations to learn from },
- * target = name or nil, matcher = cue matcher or nil */
+/* worker:model(root, docs, opts) -> job. docs: { { path, predict = true | 'all' | false,
+ * learn = boolean (default true), labels = { start, stop, target, class, ... } (optional:
+ * code points; target from 1; class 1: no stance, 2..: the stances, 0: covers without
+ * teaching) }, ... }; opts: stances = { names }, targets = { names } (nil: one target, any
+ * annotation's), layers = { folders of .stance/annotations to learn from }, and the model's
+ * options (lmodel.c: matcher, terms, features, learner, c, balanced, folds) */
 static int worker_model(lua_State *L) {
   lworker *lw = check_worker(L);
   const char *root = luaL_checkstring(L, 2);
-  const char *names_buf[STANCE_NB_MAX_CLASSES + 1], *layers_buf[256];
+  const char *stances_buf[STANCE_MODEL_MAX_CLASSES], *targets_buf[STANCE_MODEL_MAX_TARGETS + 1], *layers_buf[256];
   stance_model_opts o;
   size_t n, i, k;
   stance_model_doc *docs;
   stance_model_label **labels;
   stance_job *job;
-  int rc, oom = 0, cues_at;
+  int rc, oom = 0;
   luaL_checktype(L, 3, LUA_TTABLE);
   luaL_checktype(L, 4, LUA_TTABLE);
   memset(&o, 0, sizeof o);
-  o.class_names = string_list(L, 4, "classes", names_buf, STANCE_NB_MAX_CLASSES + 1);
+  stance__read_model_opts(L, 4, &o.features, &o.train);
+  o.stance_names = string_list(L, 4, "stances", stances_buf, STANCE_MODEL_MAX_CLASSES);
+  o.target_names = string_list(L, 4, "targets", targets_buf, STANCE_MODEL_MAX_TARGETS + 1);
   o.layers = string_list(L, 4, "layers", layers_buf, 256);
-  for (o.classes = 0; o.class_names && o.class_names[o.classes]; o.classes++) {
+  for (k = 0; o.stance_names && o.stance_names[k]; k++) {
   }
-  if (o.classes < 2) return luaL_argerror(L, 4, "classes: 2 to 16 stances");
-  lua_getfield(L, 4, "target");
-  o.target = lua_tostring(L, -1); /* alive in opts */
-  lua_getfield(L, 4, "matcher");
-  cues_at = lua_gettop(L);
-  if (!lua_isnil(L, -1)) o.cues = stance__check_cues(L, cues_at);
+  if (k < 1) return luaL_argerror(L, 4, "stances: 1 to 15 names");
+  o.classes = (int)k + 1;
+  o.targets = 1;
+  if (o.target_names) {
+    for (k = 0; o.target_names[k]; k++) {
+    }
+    if (k < 1) return luaL_argerror(L, 4, "targets: 1 to 64 names, or nil");
+    o.targets = (int)k;
+  }
   n = lua_rawlen(L, 3);
   docs = calloc(n ? n : 1, sizeof *docs);
   labels = calloc(n ? n : 1, sizeof *labels);
@@ -376,19 +432,27 @@ static int worker_model(lua_State *L) {
     lua_getfield(L, -1, "path");
     docs[i].path = lua_tostring(L, -1); /* kept alive by the table until the job copies it */
     lua_getfield(L, -2, "predict");
-    docs[i].predict = lua_toboolean(L, -1);
-    lua_pop(L, 2);
+    docs[i].predict = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "all") == 0 ? STANCE_PREDICT_ALL
+                      : lua_toboolean(L, -1)                                                     ? STANCE_PREDICT_UNKNOWN
+                                                                                                 : STANCE_PREDICT_NONE;
+    lua_getfield(L, -3, "learn");
+    docs[i].learn = lua_isnil(L, -1) || lua_toboolean(L, -1);
+    lua_pop(L, 3);
     lua_getfield(L, -1, "labels");
-    nl = lua_istable(L, -1) ? lua_rawlen(L, -1) / 3 : 0;
+    nl = lua_istable(L, -1) ? lua_rawlen(L, -1) / 4 : 0;
     if (nl > 0 && (labels[i] = malloc(nl * sizeof **labels)) == NULL) oom = 1;
     for (k = 0; !oom && k < nl; k++) {
-      lua_rawgeti(L, -1, (int)(3 * k + 1));
-      lua_rawgeti(L, -2, (int)(3 * k + 2));
-      lua_rawgeti(L, -3, (int)(3 * k + 3));
-      labels[i][k].start = (uint32_t)lua_tointeger(L, -3);
-      labels[i][k].end = (uint32_t)lua_tointeger(L, -2);
-      labels[i][k].cls = (int)lua_tointeger(L, -1) - 1;
-      lua_pop(L, 3);
+      lua_Integer v[4];
+      int f;
+      for (f = 0; f < 4; f++) {
+        lua_rawgeti(L, -1 - f, (int)(4 * k) + f + 1);
+        v[f] = lua_tointeger(L, -1);
+      }
+      lua_pop(L, 4);
+      labels[i][k].start = (uint32_t)(v[0] < 0 ? 0 : v[0] > UINT32_MAX ? UINT32_MAX : v[0]);
+      labels[i][k].end = (uint32_t)(v[1] < 0 ? 0 : v[1] > UINT32_MAX ? UINT32_MAX : v[1]);
+      labels[i][k].target = v[2] < 1 || v[2] > o.targets ? STANCE_MODEL_MAX_TARGETS : (int)v[2] - 1;
+      labels[i][k].cls = v[3] < 0 || v[3] > o.classes ? STANCE_MODEL_MAX_CLASSES : (int)v[3] - 1;
     }
     docs[i].labels = labels[i];
     docs[i].nlabels = nl;
@@ -405,9 +469,13 @@ static int worker_model(lua_State *L) {
   free(docs);
   free(labels);
   rc = submit(L, lw, job, model_results);
-  if (rc == 1 && o.cues != NULL && lua_isuserdata(L, -1)) {
+  if (rc == 1 && lua_isuserdata(L, -1)) { /* the matchers live as long as the job */
     ljob *j = lua_touserdata(L, -1);
-    lua_pushvalue(L, cues_at);
+    lua_createtable(L, 2, 0);
+    lua_getfield(L, 4, "matcher");
+    lua_rawseti(L, -2, 1);
+    lua_getfield(L, 4, "terms");
+    lua_rawseti(L, -2, 2);
     j->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   return rc;

@@ -1,8 +1,10 @@
 /*
  * modeljob.c - training and prediction on the pool (see modeljob.h). Items are every document
- * first (its labels read, its sentences learnt), then the documents to predict: every
- * training item is claimed before any prediction item, so a thread that must wait for the
- * training to end only waits for documents other threads are reading.
+ * first (its labels read, the features of its labelled sentences extracted), then the
+ * documents to predict: every reading item is claimed before any prediction item, so a
+ * thread that must wait for the training only waits for documents other threads are reading.
+ * The thread that reads the last document adds every document's examples to the dataset, in
+ * the documents' order, and trains.
  */
 #include "modeljob.h"
 
@@ -13,25 +15,48 @@
 #include <string.h>
 #include <uv.h>
 
-#include "swar.h"
 #include "reader.h"
+#include "swar.h"
 #include "text.h"
 #include "walk.h"
+
+/* The examples of one document, waiting to be added in order. */
+typedef struct doc_examples {
+  size_t n;
+  uint32_t **ids;
+  size_t *nids;
+  uint64_t *terms;
+  signed char *labels;          /* n x targets */
+} doc_examples;
 
 typedef struct modeljob {
   char *root;
   stance_model_doc *docs;       /* labels: owned, then grown with the layers' */
   stance_model_result *res;
+  doc_examples *ex;
+  uint32_t *upto;                /* per document: how far its annotators read it (code points) */
   size_t ndocs, *pred, npred;
-  int classes;
-  char **class_names, **layers, *target;
-  stance_nb *nb;
-  uint32_t examples[STANCE_NB_MAX_CLASSES];
+  int targets, classes;
+  char **target_names, **stance_names, **layers;
+  stance_features features;
+  stance_train_opts train;
+  stance_dataset *data;
+  stance_model *model;
   uv_mutex_t lock;
   uv_cond_t ready_cond;
-  size_t trained;
-  int ready, sync;              /* ready: 0 not yet, 1 the model is made, -1 it could not be */
+  size_t read;
+  int ready, sync;              /* ready: 0 not yet, 1 the model is made (or nothing to learn), -1 failed */
 } modeljob;
+
+static void free_examples(doc_examples *e) {
+  size_t k;
+  for (k = 0; k < e->n; k++) free(e->ids[k]);
+  free(e->ids);
+  free(e->nids);
+  free(e->terms);
+  free(e->labels);
+  memset(e, 0, sizeof *e);
+}
 
 static void destroy(void *data) {
   modeljob *j = data;
@@ -44,15 +69,21 @@ static void destroy(void *data) {
       free(j->res[i].start);
       free(j->res[i].end);
       free(j->res[i].probs);
+      free(j->res[i].known);
+      free(j->res[i].terms);
     }
+    if (j->ex) free_examples(&j->ex[i]);
   }
   free(j->docs);
   free(j->res);
+  free(j->ex);
   free(j->pred);
-  stance_strv_free(j->class_names);
+  free(j->upto);
+  stance_strv_free(j->target_names);
+  stance_strv_free(j->stance_names);
   stance_strv_free(j->layers);
-  free(j->target);
-  stance_nb_free(j->nb);
+  stance_dataset_free(j->data);
+  stance_model_free(j->model);
   if (j->sync) {
     uv_cond_destroy(&j->ready_cond);
     uv_mutex_destroy(&j->lock);
@@ -118,22 +149,7 @@ static int sentences_of(const char *text, size_t len, sents *s) {
   return 0;
 }
 
-/* ---- training and prediction --------------------------------------------------------- */
-
-/* Labels overlapping sentence [a, b), followed in order: labels are sorted by start. */
-typedef struct sweep {
-  const stance_model_label *l;
-  size_t n, next;
-  size_t *active, nactive;
-} sweep;
-
-static void sweep_to(sweep *w, uint32_t a, uint32_t b) {
-  size_t i, o = 0;
-  while (w->next < w->n && w->l[w->next].start < b) w->active[w->nactive++] = w->next++;
-  for (i = 0; i < w->nactive; i++)
-    if (w->l[w->active[i]].end > a) w->active[o++] = w->active[i];
-  w->nactive = o;
-}
+/* ---- labels --------------------------------------------------------------------------- */
 
 static int cmp_labels(const void *x, const void *y) {
   const stance_model_label *a = x, *b = y;
@@ -141,18 +157,37 @@ static int cmp_labels(const void *x, const void *y) {
   return (a->end > b->end) - (a->end < b->end);
 }
 
-/* Add the labels of the layers' annotation files of document d (a missing file has none).
- * 0, or -1 when out of memory. */
-static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap) {
+static int push_label(stance_model_doc *doc, size_t *room, uint32_t start, uint32_t end, int target, int cls) {
+  stance_model_label *l = (stance_model_label *)doc->labels;
+  if (doc->nlabels == *room) {
+    size_t r = *room ? *room * 2 : 64;
+    if ((l = realloc(l, r * sizeof *l)) == NULL) return -1;
+    doc->labels = l;
+    *room = r;
+  }
+  l[doc->nlabels].start = start;
+  l[doc->nlabels].end = end;
+  l[doc->nlabels].target = target;
+  l[doc->nlabels].cls = cls;
+  doc->nlabels++;
+  return 0;
+}
+
+/* Add the labels of the layers' annotation files of document d (a missing file has none),
+ * and into *read how far the annotators read it (code points; UINT32_MAX: all). 0, or -1
+ * when out of memory. */
+static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t *read) {
   stance_model_doc *doc = &j->docs[d];
-  size_t k, have = doc->nlabels, room = doc->nlabels;
+  size_t k, room = doc->nlabels;
+  *read = 0;
   for (k = 0; j->layers && j->layers[k]; k++) {
     char path[PATH_MAX];
-    size_t len, slot;
+    size_t len;
     stance_problems pr;
     stance_store *st;
+    const char *status;
     int e;
-    uint32_t i, n;
+    uint32_t i, n, last = 0;
     if (snprintf(path, sizeof path, "%s/.stance/annotations/%s/%s.stance", j->root, j->layers[k], doc->path) >=
         (int)sizeof path)
       continue;
@@ -167,33 +202,72 @@ static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap) {
     n = stance_store_slots(st);
     for (i = 0; i < n; i++) {
       const stance_rec *r = stance_store_at(st, i);
-      const char *stance = r->f[STANCE_F_STANCE];
-      int cls = -1, c;
+      const char *stance = r->f[STANCE_F_STANCE], *target = r->f[STANCE_F_TARGET];
+      int cls = -1, t = -1, c;
       uint32_t sp;
-      if (r->dead || r->kind != STANCE_REC_ANNOTATION || stance == NULL) continue;
-      if (j->target && (r->f[STANCE_F_TARGET] == NULL || strcmp(r->f[STANCE_F_TARGET], j->target) != 0)) continue;
-      for (c = 0; c < j->classes; c++)
-        if (strcmp(stance, j->class_names[c]) == 0) cls = c;
-      for (sp = 0; sp < r->nspans; sp++) {
-        stance_model_label *l = (stance_model_label *)doc->labels;
-        if (have == room) {
-          room = room ? room * 2 : 64;
-          if ((l = realloc(l, room * sizeof *l)) == NULL) {
-            stance_store_free(st);
-            return -1;
-          }
-          doc->labels = l;
-        }
-        slot = have++;
-        l[slot].start = r->spans[sp].start;
-        l[slot].end = r->spans[sp].end;
-        l[slot].cls = cls;
+      if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
+      for (sp = 0; sp < r->nspans; sp++)
+        if (r->spans[sp].end > last) last = r->spans[sp].end;
+      if (stance == NULL) continue;
+      for (c = 1; c < j->classes; c++)
+        if (strcmp(stance, j->stance_names[c - 1]) == 0) cls = c;
+      if (j->target_names == NULL) {
+        t = 0;
+      } else if (target != NULL) {
+        for (c = 0; c < j->targets; c++)
+          if (strcmp(target, j->target_names[c]) == 0) t = c;
+        if (t < 0) continue; /* a target not learnt here */
+      } else {
+        cls = -1; /* a stance toward no target: it only covers, for every target */
       }
+      for (sp = 0; sp < r->nspans; sp++)
+        if (push_label(doc, &room, r->spans[sp].start, r->spans[sp].end, t, cls) != 0) {
+          stance_store_free(st);
+          return -1;
+        }
     }
+    status = stance_store_get_header(st, STANCE_H_STATUS);
+    if (status != NULL && strcmp(status, "done") == 0) last = UINT32_MAX;
+    if (last > *read) *read = last;
     stance_store_free(st);
   }
-  doc->nlabels = have;
   qsort((stance_model_label *)doc->labels, doc->nlabels, sizeof *doc->labels, cmp_labels);
+  return 0;
+}
+
+/* The class of each target in each sentence (known[k * targets + t], -1 unknown). */
+static int classes_of(modeljob *j, const stance_model_doc *doc, const sents *s, uint32_t read, signed char *known) {
+  size_t k, next = 0, nactive = 0, i;
+  size_t *active = malloc((doc->nlabels ? doc->nlabels : 1) * sizeof *active);
+  int t;
+  if (active == NULL) return -1;
+  for (k = 0; k < s->n; k++) {
+    uint32_t a = s->cp[2 * k], b = s->cp[2 * k + 1], best_len[STANCE_MODEL_MAX_TARGETS];
+    int best[STANCE_MODEL_MAX_TARGETS], covered[STANCE_MODEL_MAX_TARGETS];
+    size_t o = 0;
+    /* the labels overlapping [a, b): labels are sorted by start */
+    while (next < doc->nlabels && doc->labels[next].start < b) active[nactive++] = next++;
+    for (i = 0; i < nactive; i++)
+      if (doc->labels[active[i]].end > a) active[o++] = active[i];
+    nactive = o;
+    for (t = 0; t < j->targets; t++) best[t] = -1, best_len[t] = 0, covered[t] = 0;
+    for (i = 0; i < nactive; i++) {
+      const stance_model_label *l = &doc->labels[active[i]];
+      uint32_t from = l->start > a ? l->start : a, to = l->end < b ? l->end : b;
+      int t0 = l->target < 0 ? 0 : l->target, t1 = l->target < 0 ? j->targets : l->target + 1;
+      if (to <= from) continue;
+      for (t = t0; t < t1 && t < j->targets; t++) {
+        if (l->cls < 0) covered[t] = 1;
+        else if (l->cls == 0 && best[t] < 0) best[t] = 0; /* no stance, said outright */
+        else if (l->cls > 0 && (best[t] <= 0 || to - from > best_len[t])) best[t] = l->cls, best_len[t] = to - from;
+      }
+    }
+    for (t = 0; t < j->targets; t++) {
+      int c = best[t] > 0 ? best[t] : covered[t] ? -1 : best[t] == 0 ? 0 : a < read ? 0 : -1;
+      known[k * (size_t)j->targets + (size_t)t] = (signed char)c;
+    }
+  }
+  free(active);
   return 0;
 }
 
@@ -211,80 +285,107 @@ static int read_doc(modeljob *j, size_t d, char **text, size_t *cap, size_t *len
   return 0;
 }
 
-static int train_doc(modeljob *j, size_t d, char **text, size_t *cap, sents *s, size_t *bytes) {
-  const stance_model_doc *doc = &j->docs[d];
-  size_t len, k, *active;
-  sweep w;
-  int teaches = 0;
-  if (read_labels(j, d, text, cap) != 0) return -1;
-  for (k = 0; k < doc->nlabels; k++)
-    if (doc->labels[k].cls >= 0) teaches = 1;
-  if (!teaches) return 0;
+/* ---- reading, training, predicting ---------------------------------------------------- */
+
+/* Read document d's labels, and the features of its labelled sentences when it teaches. */
+static int read_item(modeljob *j, size_t d, char **text, size_t *cap, sents *s, size_t *bytes) {
+  stance_model_doc *doc = &j->docs[d];
+  doc_examples *e = &j->ex[d];
+  size_t len, k, n = 0, targets = (size_t)j->targets;
+  signed char *known;
+  size_t *spans;
+  uint32_t read;
+  int t, rc = -1;
+  if (read_labels(j, d, text, cap, &j->upto[d]) != 0) return -1;
+  read = j->upto[d];
+  if (!doc->learn || (doc->nlabels == 0 && read == 0)) return 0;
   if (read_doc(j, d, text, cap, &len) != 0) return 0;
   *bytes = len;
   if (sentences_of(*text, len, s) != 0) return -1;
-  if ((active = malloc((doc->nlabels ? doc->nlabels : 1) * sizeof *active)) == NULL) return -1;
-  memset(&w, 0, sizeof w);
-  w.l = doc->labels;
-  w.n = doc->nlabels;
-  w.active = active;
-  for (k = 0; k < s->n; k++) {
-    uint32_t a = s->cp[2 * k], b = s->cp[2 * k + 1], best_len = 0;
-    int best = -1;
-    size_t i;
-    sweep_to(&w, a, b);
-    for (i = 0; i < w.nactive; i++) { /* the label covering most of the sentence */
-      const stance_model_label *l = &w.l[w.active[i]];
-      uint32_t from = l->start > a ? l->start : a, to = l->end < b ? l->end : b;
-      if (l->cls >= 0 && to > from && to - from > best_len) best = l->cls, best_len = to - from;
-    }
-    if (best >= 0) {
-      int rc;
-      uv_mutex_lock(&j->lock);
-      rc = stance_nb_add(j->nb, *text + s->b[2 * k], s->b[2 * k + 1] - s->b[2 * k], best);
-      if (rc == 0) j->examples[best]++;
-      uv_mutex_unlock(&j->lock);
-      if (rc != 0) {
-        free(active);
-        return -1;
-      }
-    }
-  }
   j->res[d].sentences = s->n;
-  free(active);
-  return 0;
+  known = malloc((s->n ? s->n : 1) * targets);
+  spans = malloc((s->n ? s->n : 1) * 2 * sizeof *spans);
+  if (known == NULL || spans == NULL) goto done;
+  if (classes_of(j, doc, s, read, known) != 0) goto done;
+  /* the sentences with a class for some target */
+  for (k = 0; k < s->n; k++) {
+    int any = 0;
+    for (t = 0; t < j->targets; t++) any |= known[k * targets + (size_t)t] >= 0;
+    if (!any) continue;
+    spans[2 * n] = s->b[2 * k];
+    spans[2 * n + 1] = s->b[2 * k + 1];
+    memmove(known + n * targets, known + k * targets, targets);
+    n++;
+  }
+  rc = 0;
+  if (n == 0) goto done;
+  rc = -1;
+  e->ids = calloc(n, sizeof *e->ids);
+  e->nids = calloc(n, sizeof *e->nids);
+  e->terms = calloc(n, sizeof *e->terms);
+  if (e->ids == NULL || e->nids == NULL || e->terms == NULL) goto done;
+  if (stance_features_extract(&j->features, *text, len, spans, n, e->ids, e->nids, e->terms) != 0) goto done;
+  e->n = n;
+  e->labels = known;
+  known = NULL;
+  rc = 0;
+done:
+  free(known);
+  free(spans);
+  return rc;
 }
 
-static int predict_doc(modeljob *j, size_t d, char **text, size_t *cap, sents *s, size_t *bytes) {
-  const stance_model_doc *doc = &j->docs[d];
+/* The last document is read: the examples in order, then the model. 0 or -1. */
+static int train_all(modeljob *j) {
+  size_t d, k;
+  int labels[STANCE_MODEL_MAX_TARGETS], t, any = 0;
+  if ((j->data = stance_dataset_new(&j->features, j->targets, j->classes)) == NULL) return -1;
+  for (d = 0; d < j->ndocs; d++) {
+    doc_examples *e = &j->ex[d];
+    for (k = 0; k < e->n; k++) {
+      for (t = 0; t < j->targets; t++) labels[t] = e->labels[k * (size_t)j->targets + (size_t)t];
+      if (stance_dataset_add(j->data, e->ids[k], e->nids[k], labels, (uint32_t)d, e->terms[k]) != 0) return -1;
+      any = 1;
+    }
+    free_examples(e);
+  }
+  if (!any) return 0;
+  return (j->model = stance_model_train(j->data, &j->train)) == NULL ? -1 : 0;
+}
+
+static int predict_item(modeljob *j, size_t d, stance_model_scratch *scratch, char **text, size_t *cap, sents *s,
+                        size_t *bytes) {
+  stance_model_doc *doc = &j->docs[d];
   stance_model_result *r = &j->res[d];
-  size_t len, k, n = 0;
-  uint32_t max_end = 0;
-  size_t next = 0;
+  size_t len, k, n = 0, targets = (size_t)j->targets, outputs = targets * (size_t)j->classes;
+  int t;
   if (read_doc(j, d, text, cap, &len) != 0) return 0;
   *bytes = len;
   if (sentences_of(*text, len, s) != 0) return -1;
   r->sentences = s->n;
-  /* the sentences no label covers, kept in place at the front of the lists */
+  if (s->n == 0) return 0;
+  if ((r->known = malloc(s->n * targets)) == NULL) return -1;
+  if (classes_of(j, doc, s, j->upto[d], r->known) != 0) return -1;
+  /* the sentences to predict, kept in place at the front of the lists */
   for (k = 0; k < s->n; k++) {
-    uint32_t a = s->cp[2 * k], b = s->cp[2 * k + 1];
-    while (next < doc->nlabels && doc->labels[next].start < b) {
-      if (doc->labels[next].end > max_end) max_end = doc->labels[next].end;
-      next++;
-    }
-    if (max_end > a) continue; /* a label starting before the end reaches past the start */
+    int unknown = 0;
+    for (t = 0; t < j->targets; t++) unknown |= r->known[k * targets + (size_t)t] < 0;
+    if (doc->predict != STANCE_PREDICT_ALL && !unknown) continue;
     s->b[2 * n] = s->b[2 * k];
     s->b[2 * n + 1] = s->b[2 * k + 1];
-    s->cp[2 * n] = a;
-    s->cp[2 * n + 1] = b;
+    s->cp[2 * n] = s->cp[2 * k];
+    s->cp[2 * n + 1] = s->cp[2 * k + 1];
+    memmove(r->known + n * targets, r->known + k * targets, targets);
     n++;
   }
   if (n == 0) return 0;
   r->start = malloc(n * sizeof *r->start);
   r->end = malloc(n * sizeof *r->end);
-  r->probs = malloc(n * (size_t)j->classes * sizeof *r->probs);
-  if (r->start == NULL || r->end == NULL || r->probs == NULL) return -1;
-  if (stance_nb_predict_spans(j->nb, *text, len, s->b, n, r->probs) != 0) return -1;
+  r->probs = calloc(n * outputs, sizeof *r->probs);
+  r->terms = calloc(n, sizeof *r->terms);
+  if (r->start == NULL || r->end == NULL || r->probs == NULL || r->terms == NULL) return -1;
+  if (j->model != NULL && stance_model_predict_spans(j->model, scratch, *text, len, s->b, n, r->probs, r->terms) != 0)
+    return -1;
   for (k = 0; k < n; k++) {
     r->start[k] = s->cp[2 * k];
     r->end[k] = s->cp[2 * k + 1];
@@ -293,15 +394,17 @@ static int predict_doc(modeljob *j, size_t d, char **text, size_t *cap, sents *s
   return 0;
 }
 
-/* The last training document is counted: the model is made ready for predictions. */
-static int trained_one(modeljob *j) {
-  int rc = 0;
+/* Document i is read; the last one trains. */
+static int read_one(modeljob *j) {
+  int last, rc = 0;
   uv_mutex_lock(&j->lock);
-  if (++j->trained == j->ndocs) {
-    rc = stance_nb_prepare(j->nb);
-    j->ready = rc == 0 ? 1 : -1;
-    uv_cond_broadcast(&j->ready_cond);
-  }
+  last = ++j->read == j->ndocs;
+  uv_mutex_unlock(&j->lock);
+  if (!last) return 0;
+  rc = train_all(j); /* every document is read: nobody else touches the examples */
+  uv_mutex_lock(&j->lock);
+  j->ready = rc == 0 ? 1 : -1;
+  uv_cond_broadcast(&j->ready_cond);
   uv_mutex_unlock(&j->lock);
   return rc;
 }
@@ -319,10 +422,7 @@ static int wait_ready(modeljob *j) {
 static int prepare(stance_job *job) {
   modeljob *j = stance_job_data(job);
   stance_job_set_total(job, j->ndocs + j->npred, 0);
-  if (j->ndocs == 0) {
-    if (stance_nb_prepare(j->nb) != 0) return stance_job_fail(job, -ENOMEM, "out of memory");
-    j->ready = 1;
-  }
+  if (j->ndocs == 0) j->ready = 1;
   return 0;
 }
 
@@ -331,19 +431,25 @@ static int run(stance_job *job) {
   char *text = NULL;
   size_t cap = 0;
   sents s;
+  stance_model_scratch *scratch = NULL;
   int64_t i;
   int rc = 0;
   memset(&s, 0, sizeof s);
   while (rc == 0 && (i = stance_job_next(job)) >= 0) {
     size_t bytes = 0;
     if ((size_t)i < j->ndocs) {
-      rc = train_doc(j, (size_t)i, &text, &cap, &s, &bytes);
-      if (trained_one(j) != 0) rc = -1;
+      rc = read_item(j, (size_t)i, &text, &cap, &s, &bytes);
+      if (read_one(j) != 0) rc = -1;
+    } else if (wait_ready(j) != 1) {
+      rc = -1;
+    } else if (j->model != NULL && scratch == NULL && (scratch = stance_model_scratch_new(j->model)) == NULL) {
+      rc = -1;
     } else {
-      rc = wait_ready(j) == 1 ? predict_doc(j, j->pred[(size_t)i - j->ndocs], &text, &cap, &s, &bytes) : -1;
+      rc = predict_item(j, j->pred[(size_t)i - j->ndocs], scratch, &text, &cap, &s, &bytes);
     }
     stance_job_advance(job, 1, bytes);
   }
+  stance_model_scratch_free(scratch);
   free(text);
   free(s.b);
   free(s.cp);
@@ -357,21 +463,31 @@ stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, 
   modeljob *j;
   stance_job *job;
   size_t i;
-  int oom = 0;
-  if (o->classes < 2 || o->classes > STANCE_NB_MAX_CLASSES || o->class_names == NULL) return NULL;
+  int oom = 0, k;
+  if (o->targets < 1 || o->targets > STANCE_MODEL_MAX_TARGETS || o->classes < 2 ||
+      o->classes > STANCE_MODEL_MAX_CLASSES || o->stance_names == NULL)
+    return NULL;
+  for (k = 0; k < o->classes - 1; k++)
+    if (o->stance_names[k] == NULL) return NULL;
+  for (k = 0; o->target_names && k < o->targets; k++)
+    if (o->target_names[k] == NULL) return NULL;
   if ((j = calloc(1, sizeof *j)) == NULL) return NULL;
+  j->targets = o->targets;
   j->classes = o->classes;
+  j->features = o->features;
+  j->train = o->train;
   j->ndocs = ndocs;
   j->root = stance_strdup(root);
   j->docs = calloc(ndocs ? ndocs : 1, sizeof *j->docs);
   j->res = calloc(ndocs ? ndocs : 1, sizeof *j->res);
+  j->ex = calloc(ndocs ? ndocs : 1, sizeof *j->ex);
   j->pred = malloc((ndocs ? ndocs : 1) * sizeof *j->pred);
-  j->nb = stance_nb_new(o->classes, o->cues);
-  j->class_names = stance_strv_dup(o->class_names, &oom);
+  j->upto = calloc(ndocs ? ndocs : 1, sizeof *j->upto);
+  j->stance_names = stance_strv_dup(o->stance_names, &oom);
+  j->target_names = stance_strv_dup(o->target_names, &oom);
   j->layers = stance_strv_dup(o->layers, &oom);
-  if (o->target != NULL && (j->target = stance_strdup(o->target)) == NULL) oom = 1;
-  if (j->root == NULL || j->docs == NULL || j->res == NULL || j->pred == NULL || j->nb == NULL ||
-      j->class_names == NULL || oom)
+  if (j->root == NULL || j->docs == NULL || j->res == NULL || j->ex == NULL || j->pred == NULL || j->upto == NULL ||
+      j->stance_names == NULL || oom)
     goto fail;
   if (uv_mutex_init(&j->lock) != 0) goto fail;
   if (uv_cond_init(&j->ready_cond) != 0) {
@@ -382,17 +498,19 @@ stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, 
   for (i = 0; i < ndocs; i++) {
     stance_model_doc *d = &j->docs[i];
     stance_model_label *l;
-    size_t k;
+    size_t n;
     *d = docs[i];
     d->path = NULL;
     d->labels = NULL;
     if ((d->path = stance_strdup(docs[i].path)) == NULL) goto fail;
     l = malloc((docs[i].nlabels ? docs[i].nlabels : 1) * sizeof *l);
     if (l == NULL) goto fail;
-    if (docs[i].nlabels) memcpy(l, docs[i].labels, docs[i].nlabels * sizeof *l);
-    for (k = 0; k < docs[i].nlabels; k++)
-      if (l[k].cls >= o->classes) l[k].cls = -1;
     d->labels = l;
+    d->nlabels = 0;
+    for (n = 0; n < docs[i].nlabels; n++) { /* labels of other targets and classes are not ours */
+      stance_model_label x = docs[i].labels[n];
+      if (x.target < o->targets && x.cls < o->classes && x.cls >= -1) l[d->nlabels++] = x;
+    }
     j->res[i].path = d->path;
     if (d->predict) j->pred[j->npred++] = i;
   }
@@ -403,11 +521,21 @@ fail:
   return NULL;
 }
 
-size_t stance_modeljob_results(stance_job *job, const stance_model_result **out, uint32_t *examples) {
+size_t stance_modeljob_results(stance_job *job, const stance_model_result **out) {
   modeljob *j = stance_job_data(job);
-  if (examples) memcpy(examples, j->examples, (size_t)j->classes * sizeof *examples);
   *out = j->res;
   return j->ndocs;
 }
 
-int stance_modeljob_classes(stance_job *job) { return ((modeljob *)stance_job_data(job))->classes; }
+const stance_model *stance_modeljob_model(stance_job *job) { return ((modeljob *)stance_job_data(job))->model; }
+
+void stance_modeljob_shape(stance_job *job, int *targets, int *classes) {
+  modeljob *j = stance_job_data(job);
+  *targets = j->targets;
+  *classes = j->classes;
+}
+
+size_t stance_modeljob_examples(stance_job *job, int t, int c, int with_term) {
+  modeljob *j = stance_job_data(job);
+  return j->data ? stance_dataset_count(j->data, t, c, with_term) : 0;
+}

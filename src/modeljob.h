@@ -1,40 +1,51 @@
 /*
- * modeljob.h - the stance model (nb.h) trained and applied on the worker's pool: the
- * annotation files of every document are read for labels, the sentences of the documents with
- * labels are counted (each sentence takes the class of the label that covers most of it), then
- * every sentence of the documents to predict that no label covers gets P(class | sentence). Documents are read on as many pool threads as
- * there are; prediction starts when training is done.
+ * modeljob.h - the stance model (model.h) trained and applied on the worker's pool.
+ *
+ * Every document is read for its labels: the annotation files of the given layers, and labels
+ * given here. A sentence's class for a target is the stance of the annotation toward that
+ * target covering most of it; "no stance" (class 0) when no annotation gives that target a
+ * stance in a sentence the annotator has read: every sentence of a document whose file says
+ * `status done`, otherwise the sentences that start before the end of the file's last
+ * annotation; unknown otherwise (not an example). An annotation whose stance is not one of
+ * the classes, or that has no target while targets are named, only covers: the sentence is
+ * unknown for it. The sentences of the documents to learn from are made into examples, in
+ * the order of the documents (training is deterministic), then one thread trains while the
+ * others wait; then the documents to predict are predicted on every thread.
  */
 #ifndef STANCE_MODELJOB_H
 #define STANCE_MODELJOB_H
 
-#include "cues.h"
 #include "job.h"
-#include "nb.h"
+#include "model.h"
 
-/* A labelled stretch of a document in code points; class -1 covers sentences (they are not
- * predicted) without teaching anything (a stance the model does not learn). */
+/* A labelled stretch of a document in code points: class cls (0: no stance; -1: covers
+ * without teaching) for target `target` (0-based). */
 typedef struct stance_model_label {
   uint32_t start, end;
-  int cls;
+  int target, cls;
 } stance_model_label;
+
+enum { STANCE_PREDICT_NONE = 0, STANCE_PREDICT_UNKNOWN = 1, STANCE_PREDICT_ALL = 2 };
 
 typedef struct stance_model_doc {
   const char *path;             /* relative to the root (copied) */
   const stance_model_label *labels; /* given here (copied); more are read from the layers */
   size_t nlabels;
-  int predict;
+  int predict;                  /* STANCE_PREDICT_*: none, the sentences with a target of
+                                   unknown class, or all */
+  int learn;                    /* learn from its labels (else they are only reported) */
 } stance_model_doc;
 
-/* What to learn from: the annotations of the layers (folders under .stance/annotations/, a
- * NULL-terminated list; NULL: none) whose stance is one of `classes` names (the class is
- * its position; another stance only covers), towards `target` (NULL: any target). */
 typedef struct stance_model_opts {
-  int classes;
-  const char *const *class_names;
-  const char *const *layers;
-  const char *target;
-  const stance_cues *cues;      /* may be NULL; only read, from several threads; must outlive the job */
+  int targets;                  /* 1..STANCE_MODEL_MAX_TARGETS */
+  const char *const *target_names; /* targets names as annotation files write them; NULL:
+                                      one target, any annotation's (its target is ignored) */
+  int classes;                  /* 2..STANCE_MODEL_MAX_CLASSES, no stance included */
+  const char *const *stance_names; /* classes - 1 names: the stances of classes 1.. */
+  const char *const *layers;    /* folders under .stance/annotations/; NULL-terminated; NULL: none */
+  stance_features features;     /* its matchers are only read, from several threads; they
+                                   must outlive the job */
+  stance_train_opts train;
 } stance_model_opts;
 
 /* What a document gave. */
@@ -44,17 +55,22 @@ typedef struct stance_model_result {
   size_t sentences;             /* all of its sentences */
   size_t n;                     /* predicted sentences: */
   uint32_t *start, *end;        /* code points */
-  double *probs;                /* n x classes */
+  double *probs;                /* n x targets x classes */
+  signed char *known;           /* n x targets: the class from the labels, -1 unknown */
+  uint64_t *terms;              /* n: the targets whose terms it mentions (bit t) */
 } stance_model_result;
 
-/* NULL when out of memory or for a bad number of classes. Every document is read for its
- * labels (and its text when it has some to learn from), then the ones to predict. */
+/* NULL when out of memory or misused. */
 stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, size_t ndocs,
                                 const stance_model_opts *opts);
 
-/* Per document, in the order given; valid once the job is done, while it lives. `examples`
- * (classes entries) gets the sentences learnt per class. */
-size_t stance_modeljob_results(stance_job *job, const stance_model_result **out, uint32_t *examples);
-int stance_modeljob_classes(stance_job *job);
+/* Per document, in the order given; valid once the job is done, while it lives. */
+size_t stance_modeljob_results(stance_job *job, const stance_model_result **out);
+/* The model (NULL before training or when no document taught anything), and the number of
+ * targets and classes. */
+const stance_model *stance_modeljob_model(stance_job *job);
+void stance_modeljob_shape(stance_job *job, int *targets, int *classes);
+/* Examples learnt for target t of class c; with_term: those mentioning a term of t. */
+size_t stance_modeljob_examples(stance_job *job, int t, int c, int with_term);
 
 #endif

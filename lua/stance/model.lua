@@ -1,123 +1,191 @@
---- Stance classification from the corpus's own annotations: sentences labelled with the
---- stance of the annotation covering most of them, a multinomial naive Bayes model in C
---- (core.nb: words, word pairs and cue categories; see src/nb.h for why this model), and
---- k-fold cross-validation against a majority-class baseline. Both hosts.
+--- The stance model of a corpus: for each target of the schema, the probability that a
+--- sentence takes each of the schema's stances toward it, or none. Trained from the corpus's
+--- annotations on the worker's threads (src/modeljob.h says which sentence gets which class:
+--- the stance of the annotation covering most of it, "no stance" where an annotator read the
+--- sentence and gave that target no stance), by a calibrated linear model in C (src/model.h).
+--- Both hosts. Held-out evaluation: stance.model_eval.
 local M = {}
+local H = {}
 
-M.CLASSES = { 'favor', 'against', 'neutral' }
+--- The name of the class of a sentence without a stance toward a target (class 1 of the
+--- model): "none", or "(no stance)" when a stance of the schema is called "none".
+---@param stances string[]
+---@return string
+function M.none_name(stances)
+  for _, s in ipairs(stances) do
+    if s == 'none' then return '(no stance)' end
+  end
+  return 'none'
+end
 
----@class stance.Example
----@field text string
----@field label string favor, against or neutral
----@field document string
----@field sentence integer
+---@class stance.ModelSetup
+---@field targets string[] target names (one '' when the schema has none: any annotation's)
+---@field named boolean whether the targets are the schema's (else one target, any annotation's)
+---@field stances string[] stance names (the model's classes 2..)
+---@field none string the name of the class without a stance (M.none_name)
+---@field classes string[] none, then the stances
+---@field terms table<string, string[]> per target its terms (the schema's, or made from its name)
+---@field term_matcher userdata core.cues(): categories are target numbers
+---@field lexicon stance.Lexicon
 
---- Labelled sentences of corpus `c`: for each sentence, the stance (towards `opts.target`
---- when given) of the annotation of `opts.annotators` (default: all but "model") that covers
---- most of it; sentences without one are left out.
+--- The targets, stances and terms of corpus `c`, and its matchers. Stances come from the
+--- schema (any names, any number); without one, from the stances its annotations use.
 ---@param c stance.Corpus
----@param opts {target: string|nil, annotators: string[]|nil}|nil
----@return stance.Example[]
-function M.examples(c, opts)
+---@param opts {target: string|nil}|nil only that target
+---@return stance.ModelSetup|nil
+---@return string|nil err
+function M.setup(c, opts)
   opts = opts or {}
-  local want = {}
-  for _, k in ipairs(M.CLASSES) do
-    want[k] = true
+  local schema = c:schema()
+  local core = require('stance.core')
+  local st = { targets = {}, stances = {}, terms = {}, named = true, term_matcher = core.cues(),
+    lexicon = require('stance.lexicon').load(c.root) }
+  for _, e in ipairs(schema and schema.stances or {}) do
+    st.stances[#st.stances + 1] = e.name
   end
-  local out = {}
+  if #st.stances == 0 then st.stances = H.used_stances(c) end
+  if #st.stances == 0 then return nil, 'no stance values: the schema names none and no annotation has one' end
+  if #st.stances > 15 then return nil, ('%d stance values: the model takes 15 at most'):format(#st.stances) end
+  for _, e in ipairs(schema and schema.targets or {}) do
+    if not opts.target or opts.target == e.name then
+      st.targets[#st.targets + 1] = e.name
+      st.terms[e.name] = e.terms or { H.name_term(e.name) }
+    end
+  end
+  if opts.target and #st.targets == 0 then
+    if schema and #schema.targets > 0 then return nil, ("no target '%s' in the schema"):format(opts.target) end
+    st.targets[1] = opts.target
+    st.terms[opts.target] = { H.name_term(opts.target) }
+  end
+  if #st.targets == 0 then
+    st.targets, st.named = { '' }, false
+    st.terms[''] = {}
+  end
+  if #st.targets > 64 then return nil, ('%d targets: the model takes 64 at most'):format(#st.targets) end
+  for t, name in ipairs(st.targets) do
+    for _, term in ipairs(st.terms[name]) do
+      st.term_matcher:add(term, t) -- a term without a word is left out
+    end
+  end
+  st.none = M.none_name(st.stances)
+  st.classes = { st.none }
+  for _, s in ipairs(st.stances) do
+    st.classes[#st.classes + 1] = s
+  end
+  return st
+end
+
+--- The term made from a target's name when the schema gives none: its words as a phrase,
+--- the last one a prefix ("human-rights" -> "human rights*").
+function H.name_term(name)
+  return (name:gsub('[-_]+', ' ')) .. '*'
+end
+
+--- The stances the corpus's annotations use, sorted (when the schema names none).
+function H.used_stances(c)
+  local seen, out = {}, {}
   for _, path in ipairs(c:paths()) do
-    local doc = assert(c:document(path))
-    local names = opts.annotators
-    if not names then
-      names = {}
-      for _, n in ipairs(doc:annotators()) do
-        if n ~= 'model' then names[#names + 1] = n end
-      end
-    end
-    if #names > 0 then
-      local anns = doc:annotations({ annotator = names, target = opts.target })
-      for i, s in ipairs(doc:sentences() or {}) do
-        local best, best_len
-        for _, a in ipairs(anns) do
-          if a.stance and want[a.stance] then
-            for _, sp in ipairs(a.spans) do
-              local len = math.min(s.stop, sp[2]) - math.max(s.start, sp[1])
-              if len > 0 and (not best_len or len > best_len) then best, best_len = a, len end
-            end
-          end
-        end
-        if best then
-          out[#out + 1] = { text = s.text, label = best.stance, document = path, sentence = i }
-        end
+    local doc = c:document(path)
+    for _, a in ipairs(doc and doc:annotations() or {}) do
+      if a.stance and not seen[a.stance] then
+        seen[a.stance] = true
+        out[#out + 1] = a.stance
       end
     end
   end
+  table.sort(out)
   return out
 end
 
---- A model trained on `examples`.
----@param examples stance.Example[]
----@param lexicon table|nil
----@return userdata core.nb
-function M.train(examples, lexicon)
-  local index = {}
-  for i, c in ipairs(M.CLASSES) do
-    index[c] = i
+--- A sentence that is not prose (a byline, a dateline, a credit line): fewer than five words,
+--- or fewer than two words in lower case. Nothing is suggested for it.
+---@param text string
+---@return boolean
+function M.is_prose(text)
+  local words, lower = 0, 0
+  for w in text:gmatch('[%w\128-\255]+') do
+    words = words + 1
+    if w:match('^%l+$') then lower = lower + 1 end
   end
-  local model = require('stance.core').nb(#M.CLASSES, lexicon and lexicon.matcher or nil)
-  for _, e in ipairs(examples) do
-    model:add(e.text, index[e.label])
-  end
-  return model
+  return words >= 5 and lower >= 2
 end
 
---- The most likely of M.CLASSES given their probabilities (the first on a tie), and its
---- probability.
----@param probs number[]
----@return string class
----@return number probability
-local function most_likely(probs)
-  local best = 1
-  for c = 2, #M.CLASSES do
-    if probs[c] > probs[best] then best = c end
+--- The label that records `stance` toward `target` (''; no target): the schema's label that
+--- sets both, else one that sets the stance and no target (the target is then set too), else
+--- one named like the stance; a label named like the stance when the schema has no labels;
+--- nil when the schema has labels and none fits.
+---@return table|nil label { name, ... }
+function M.label_for(schema, target, stance)
+  local labels = schema and schema.labels or {}
+  if #labels == 0 then return { name = stance } end
+  local loose, named
+  for _, l in ipairs(labels) do
+    if l.stance == stance and (l.target == target or (target == '' and not l.target)) then return l end
+    if l.stance == stance and not l.target and not loose then loose = l end
+    if l.name == stance and not l.stance and not named then named = l end
   end
-  return M.CLASSES[best], probs[best]
+  return loose or named
 end
 
---- The most likely class of `text`, its probability, and all of them.
----@return string class
----@return number probability
----@return number[] probabilities
-function M.predict(model, text)
-  local p = model:predict(text)
-  local cls, prob = most_likely(p)
-  return cls, prob, p
+--- The model's options for the worker (stance.core: worker:model) from a setup.
+function H.job_opts(st, layers, opts)
+  local o = { stances = st.stances, targets = st.named and st.targets or nil, layers = layers,
+    matcher = st.lexicon.matcher, terms = st.term_matcher }
+  for _, k in ipairs({ 'learner', 'c', 'balanced', 'folds', 'features', 'char_min', 'char_max', 'char_weight',
+    'mark_weight' }) do
+    if opts[k] ~= nil then o[k] = opts[k] end
+  end
+  return o
 end
 
---- Sentences of `doc` that no annotation of `names` (with a stance) covers: the ones to
---- suggest for. Each: { start, stop, text, sentence }.
-function M.unlabelled(doc, names, target)
-  local anns = doc:annotations({ annotator = names, target = target })
-  local out = {}
-  for i, s in ipairs(doc:sentences() or {}) do
-    local covered = false
-    for _, a in ipairs(anns) do
-      for _, sp in ipairs(a.spans) do
-        if a.stance and sp[1] < s.stop and s.start < sp[2] then covered = true end
-      end
+--- The layers to learn from: `annotators` (folder names), or every annotator's but "model",
+--- and the annotators of `also` (the editor's own, whose file may be new).
+function M.layers(c, annotators, also)
+  local layers, seen, slug = {}, {}, require('stance.root').slug
+  local function add(name)
+    local l = slug(name)
+    if not seen[l] then
+      seen[l] = true
+      layers[#layers + 1] = l
     end
-    if not covered then out[#out + 1] = { start = s.start, stop = s.stop, text = s.text, sentence = i } end
   end
-  return out
+  for _, name in ipairs(annotators or c:annotators()) do
+    if annotators or name ~= 'model' then add(name) end
+  end
+  for _, name in ipairs(also or {}) do
+    add(name)
+  end
+  return layers
 end
 
---- Train on the corpus's annotations and predict the sentences nobody annotated, on the
---- worker's threads (see src/modeljob.h): `handlers.on_done(result)` (or nil and why) receives
---- { examples = { [class] = n }, learnt = sentences learnt, stances = classes learnt (the model
---- needs two), documents = { { path, sentences, predicted, error }, ... },
---- predictions = function(i) -> { { start, stop, class, p, probs }, ... } }.
+---@class stance.Prediction
+---@field start integer code points
+---@field stop integer
+---@field targets table<string, stance.TargetPrediction>
+--- per target
+
+---@class stance.TargetPrediction
+---@field class string|nil the model's decision (nil: the target has no model)
+---@field p number|nil its probability
+---@field probs table<string, number>|nil every class's
+---@field known string|nil the class the annotations give the sentence (nil: unknown)
+---@field term boolean whether it mentions a term of the target
+
+--- Train on the corpus's annotations and predict the documents' sentences on the worker's
+--- threads: `handlers.on_done(result)` (or nil and why) receives { setup, examples = {
+--- [target] = { [class] = n } }, term_examples (the same, of sentences mentioning a term),
+--- trained = { [target] = boolean }, learnt = sentences learnt (with a class for some
+--- target), documents = { { path, sentences, predicted, error }, ... }, predictions =
+--- function(i) -> stance.Prediction[] }.
+--- opts: target (only that one), annotators (whose layers; default all but "model"), also
+--- (more annotators, e.g. the editor's own), predict (paths; default all), all (predict every
+--- sentence, not only those of unknown class), learn (paths to learn from; default all), setup
+--- (M.setup's, when made already), labels ({ [path] = { {start, stop, target, class}, ... } },
+--- class names), decision ('threshold', the default, or 'argmax': the likeliest class, as a
+--- plain classifier decides), and the model's options (learner, c,
+--- balanced, folds, features, char_weight, mark_weight).
 ---@param c stance.Corpus
----@param opts {target: string|nil, annotators: string[]|nil, predict: string[]|nil}|nil
+---@param opts table|nil
 ---@param handlers stance.JobHandlers|nil
 ---@return userdata|nil job
 ---@return string|nil err
@@ -126,25 +194,42 @@ function M.start(c, opts, handlers)
   local worker = require('stance.worker')
   local w, err = worker.get()
   if not w then return nil, err end
-  local lex = require('stance.lexicon').load(c.root)
-  -- the documents and the layers to learn from; the job reads the annotation files itself
-  local predict
-  if opts.predict then
-    predict = {}
-    for _, p in ipairs(opts.predict) do
-      predict[p] = true
+  local st = opts.setup
+  if not st then
+    st, err = M.setup(c, { target = opts.target })
+    if not st then return nil, err end
+  end
+  local set = function(list)
+    if not list then return nil end
+    local s = {}
+    for _, p in ipairs(list) do
+      s[p] = true
     end
+    return s
+  end
+  local predict, learn = set(opts.predict), set(opts.learn)
+  local tindex, cindex = {}, {}
+  for i, t in ipairs(st.targets) do
+    tindex[t] = i
+  end
+  for i, k in ipairs(st.classes) do
+    cindex[k] = i
   end
   local docs = {}
   for i, path in ipairs(c:paths()) do
-    docs[i] = { path = path, predict = not predict or predict[path] == true }
+    local labels
+    for _, l in ipairs((opts.labels or {})[path] or {}) do
+      local t, k = st.named and tindex[l.target] or (not st.named and 1), cindex[l.class]
+      if t and k then
+        labels = labels or {}
+        labels[#labels + 1], labels[#labels + 2], labels[#labels + 3], labels[#labels + 4] = l.start, l.stop, t, k
+      end
+    end
+    local p = not predict or predict[path] == true
+    docs[i] = { path = path, predict = p and (opts.all and 'all' or true), learn = not learn or learn[path] == true,
+      labels = labels }
   end
-  local layers, slug = {}, require('stance.root').slug
-  for _, name in ipairs(opts.annotators or c:annotators()) do
-    if opts.annotators or name ~= 'model' then layers[#layers + 1] = slug(name) end
-  end
-  local job, jerr = w:model(c.root, docs, { classes = M.CLASSES, layers = layers, target = opts.target,
-    matcher = lex.matcher })
+  local job, jerr = w:model(c.root, docs, H.job_opts(st, M.layers(c, opts.annotators, opts.also), opts))
   if not job then return nil, jerr end
   handlers = handlers or {}
   local done = handlers.on_done
@@ -154,129 +239,92 @@ function M.start(c, opts, handlers)
       if done then done(nil, (ev and ev.state == 'cancelled') and 'cancelled' or tostring(rerr or res)) end
       return
     end
-    local examples = {}
-    res.learnt, res.stances = 0, 0
-    for i, k in ipairs(M.CLASSES) do
-      examples[k] = res.examples[i]
-      res.learnt = res.learnt + res.examples[i]
-      if res.examples[i] > 0 then res.stances = res.stances + 1 end
-    end
-    res.examples = examples
-    res.predictions = function(i)
-      local r = job:results(i)
-      local out, n = {}, #M.CLASSES
-      for k = 1, #r.start do
-        local probs = {}
-        for cl = 1, n do
-          probs[cl] = r.probs[(k - 1) * n + cl]
-        end
-        local cls, p = most_likely(probs)
-        out[k] = { start = r.start[k], stop = r.stop[k], class = cls, p = p, probs = probs }
-      end
-      return out
-    end
-    if done then done(res) end
+    if done then done(H.result(st, job, res, opts.decision)) end
   end
   return worker.track(job, handlers)
 end
 
---- A deterministic shuffle (a linear congruential generator seeded with `seed`).
-local function shuffle(list, seed)
-  local x = seed % 2147483647
-  if x <= 0 then x = x + 2147483646 end
-  for i = #list, 2, -1 do
-    x = (x * 48271) % 2147483647
-    local j = x % i + 1
-    list[i], list[j] = list[j], list[i]
+--- The job's results in names.
+function H.result(st, job, res, decision)
+  local out = { setup = st, examples = {}, term_examples = {}, trained = {}, thresholds = {},
+    documents = res.documents, learnt = 0 }
+  for t, name in ipairs(st.targets) do
+    out.examples[name], out.term_examples[name] = {}, {}
+    out.trained[name] = res.trained[t]
+    out.thresholds[name] = res.thresholds[t]
+    for k, cls in ipairs(st.classes) do
+      out.examples[name][cls] = res.examples[t][k]
+      out.term_examples[name][cls] = res.term_examples[t][k]
+    end
   end
+  -- sentences learnt: the most examples of any target (every labelled sentence counts for
+  -- each target it has a class for)
+  for _, name in ipairs(st.targets) do
+    local n = 0
+    for _, v in pairs(out.examples[name]) do
+      n = n + v
+    end
+    if n > out.learnt then out.learnt = n end
+  end
+  local nt, nk = #st.targets, #st.classes
+  out.predictions = function(i)
+    local r = job:results(i)
+    local list = {}
+    for s = 1, #r.start do
+      local per = {}
+      for t, name in ipairs(st.targets) do
+        local kn = r.known[(s - 1) * nt + t]
+        local item = { known = kn > 0 and st.classes[kn] or nil, term = r.terms[(s - 1) * nt + t] == 1 }
+        if res.trained[t] then
+          local probs, best = {}, 2
+          local base = ((s - 1) * nt + (t - 1)) * nk
+          for k = 1, nk do
+            probs[st.classes[k]] = r.probs[base + k]
+            if k > 2 and r.probs[base + k] > r.probs[base + best] then best = k end
+          end
+          -- the likeliest stance when it reaches the target's threshold, else no stance; or
+          -- (opts.decision 'argmax') the likeliest class
+          if decision == 'argmax' then
+            if r.probs[base + 1] > r.probs[base + best] then best = 1 end
+          elseif r.probs[base + best] < res.thresholds[t] and r.probs[base + 1] > 0 then
+            best = 1
+          end
+          item.class, item.p, item.probs = st.classes[best], r.probs[base + best], probs
+          item.stance, item.stance_p = st.classes[best > 1 and best or H.likeliest(r.probs, base, nk)], nil
+          item.stance_p = probs[item.stance]
+        end
+        per[name] = item
+      end
+      list[s] = { start = r.start[s], stop = r.stop[s], targets = per }
+    end
+    return list
+  end
+  return out
 end
 
-local function prf(conf, classes)
-  local per, macro, n = {}, 0, 0
-  for _, c in ipairs(classes) do
-    local tp, fp, fn = 0, 0, 0
-    for _, g in ipairs(classes) do
-      for _, p in ipairs(classes) do
-        local k = conf[g][p]
-        if g == c and p == c then tp = tp + k end
-        if g ~= c and p == c then fp = fp + k end
-        if g == c and p ~= c then fn = fn + k end
-      end
-    end
-    local precision = tp + fp > 0 and tp / (tp + fp) or 0
-    local recall = tp + fn > 0 and tp / (tp + fn) or 0
-    local f1 = precision + recall > 0 and 2 * precision * recall / (precision + recall) or 0
-    per[c] = { precision = precision, recall = recall, f1 = f1, support = tp + fn }
-    if tp + fn > 0 then
-      macro = macro + f1
-      n = n + 1
-    end
+--- The likeliest stance (class 2..nk) at `base` of probs.
+function H.likeliest(probs, base, nk)
+  local best = 2
+  for k = 3, nk do
+    if probs[base + k] > probs[base + best] then best = k end
   end
-  return per, n > 0 and macro / n or 0
+  return best
 end
 
---- K-fold cross-validation of the model and of the majority-class baseline.
----@param examples stance.Example[]
----@param opts {folds: integer|nil, seed: integer|nil, lexicon: table|nil}|nil
----@return table { examples, folds, classes, model = {per, macro_f1, accuracy}, baseline = {...} }
-function M.evaluate(examples, opts)
-  opts = opts or {}
-  local k = opts.folds or 5
-  local core = require('stance.core')
-  local order = {}
-  for i = 1, #examples do
-    order[i] = i
+--- Train and predict, waiting for the result (stance suggest, stance eval, tests).
+---@return table|nil result see M.start
+---@return string|nil err
+function M.run(c, opts)
+  local result, why
+  local job, err = M.start(c, opts, { on_done = function(res, e) result, why = res, e end })
+  if not job then return nil, err end
+  if vim then
+    vim.wait(600000, function() return result ~= nil or why ~= nil end, 5)
+  else
+    require('stance.worker').wait(job)
   end
-  shuffle(order, opts.seed or 1)
-  local classes = M.CLASSES
-  local index = {}
-  for i, c in ipairs(classes) do
-    index[c] = i
-  end
-  local function new_conf()
-    local t = {}
-    for _, g in ipairs(classes) do
-      t[g] = {}
-      for _, p in ipairs(classes) do
-        t[g][p] = 0
-      end
-    end
-    return t
-  end
-  local mconf, bconf = new_conf(), new_conf()
-  local right, bright = 0, 0
-  for f = 1, k do
-    local model = core.nb(#classes, opts.lexicon and opts.lexicon.matcher or nil)
-    local counts = {}
-    for pos, i in ipairs(order) do
-      if (pos - 1) % k ~= f - 1 then
-        local e = examples[i]
-        model:add(e.text, index[e.label])
-        counts[e.label] = (counts[e.label] or 0) + 1
-      end
-    end
-    local majority, most = classes[1], -1
-    for _, c in ipairs(classes) do
-      if (counts[c] or 0) > most then majority, most = c, counts[c] or 0 end
-    end
-    for pos, i in ipairs(order) do
-      if (pos - 1) % k == f - 1 then
-        local e = examples[i]
-        local guess = most_likely(model:predict(e.text))
-        mconf[e.label][guess] = mconf[e.label][guess] + 1
-        bconf[e.label][majority] = bconf[e.label][majority] + 1
-        if guess == e.label then right = right + 1 end
-        if majority == e.label then bright = bright + 1 end
-      end
-    end
-    model:close()
-  end
-  local mper, mmacro = prf(mconf, classes)
-  local bper, bmacro = prf(bconf, classes)
-  local n = math.max(#examples, 1)
-  return { examples = #examples, folds = k, classes = classes,
-    model = { per = mper, macro_f1 = mmacro, accuracy = right / n },
-    baseline = { per = bper, macro_f1 = bmacro, accuracy = bright / n } }
+  if not result then return nil, why or job:error() end
+  return result
 end
 
 return M

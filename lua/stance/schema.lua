@@ -17,6 +17,7 @@ M.path = '.stance/schema.stance'
 ---@field stance string|nil
 ---@field role string|nil
 ---@field ask string[]|nil labels: what to ask after the key ("target", "stance", "role")
+---@field terms string[]|nil targets: words and phrases that name it (a final `*`: a prefix)
 ---@field line integer
 
 ---@class stance.Schema
@@ -34,7 +35,7 @@ H.kinds = { target = 'targets', stance = 'stances', role = 'roles', relation = '
   attribute = 'attributes' }
 H.attrs = {
   title = true, key = true, color = true, description = true,
-  target = 'label', stance = 'label', role = 'label', ask = 'label',
+  target = 'label', stance = 'label', role = 'label', ask = 'label', terms = 'target',
 }
 
 --- Parse a schema. Never fails: problems are listed ({line, col, severity, message}).
@@ -116,7 +117,7 @@ function H.attribute(cur, kind, l, problem)
     return
   end
   local allowed = H.attrs[key]
-  if not allowed or (allowed == 'label' and kind ~= 'label') then
+  if not allowed or (type(allowed) == 'string' and kind ~= allowed) then
     return problem(l, nil, 'warning', ("unknown attribute '%s' in %s (kept, not used)"):format(key, kind))
   end
   if cur[key] ~= nil then return problem(l, nil, 'error', ('`%s` given twice'):format(key)) end
@@ -129,6 +130,7 @@ function H.attribute(cur, kind, l, problem)
     cur.ask = v
     return
   end
+  if key == 'terms' then return H.terms(cur, l, problem) end
   if #v ~= 1 then return problem(l, nil, 'error', ('`%s` takes one value'):format(key)) end
   if key == 'key' and (#v[1] ~= 1 or not v[1]:match('^[%w%p]$')) then
     return problem(l, nil, 'error', ("key '%s' should be one letter, digit or sign"):format(v[1]))
@@ -138,6 +140,25 @@ function H.attribute(cur, kind, l, problem)
   end
   cur[key] = v[1]
   cur[key .. '_line'] = l.line
+end
+
+--- A target's terms: words and phrases of words (as the cue lexicon's: folded like search,
+--- a final `*` makes a prefix), matched in the sentences the model reads.
+function H.terms(cur, l, problem)
+  if #l.values == 0 then return problem(l, nil, 'error', '`terms` takes one or more words or "phrases"') end
+  for _, t in ipairs(l.values) do
+    local words = 0
+    for w in t:gmatch('[^%s%p]+') do
+      words = words + (#w > 0 and 1 or 0)
+    end
+    if words == 0 then return problem(l, nil, 'error', ("term '%s' has no word"):format(t)) end
+    if words > 8 then return problem(l, nil, 'error', ("term '%s' has more than 8 words"):format(t)) end
+    if t:find('%*.') then
+      return problem(l, nil, 'error', ("term '%s': `*` only ends a term (a prefix of its last word)"):format(t))
+    end
+  end
+  cur.terms = l.values
+  cur.terms_line = l.line
 end
 
 -- Keys unique within a kind; label defaults known to the schema.

@@ -1,17 +1,159 @@
--- The stance model: training on 10k labelled sentences and predicting them (core.nb with
--- the default cue lexicon), one core. Prints the times.
+-- make bench (section "model"): the stance model, measured.
+--   stance run tests/bench/model.lua ROOT [SHARED]
+-- 1. Speed, one core: training on 10k generated sentences and predicting them, per learner.
+-- 2. Our annotation of the study (tests/fixtures/study, on SHARED/corpus), held out by document:
+--    per target F_avg and macro-F1 of the model next to the majority class and the keyword rule;
+--    the candidates compared (the model, a linear SVM, naive Bayes, and the classical SemEval
+--    bar: a linear SVM over word 1-3-grams and char 2-5-grams, argmax decision); the
+--    reliability table; training and prediction times.
+-- 3. A generated data set in the shape of SemEval-2016 (tests/bench/gen_stance.lua): the same
+--    comparison, held out by document.
 local core = require('stance.core')
-local lex = require('stance.lexicon').load(arg and arg[1] or '.')
-local words = {'the','policy','sanctions','talks','regime','must','should','never','engagement','pressure','failed','clearly','perhaps','works','unfair'}
+local root = assert(arg and arg[1], 'usage: model.lua ROOT [SHARED]')
+local shared = arg[2]
+local function ms(t0) return (core.hrtime() - t0) / 1e6 end
+
+-- 1. speed ---------------------------------------------------------------------------------
+local lex = require('stance.lexicon').load(root)
+local words = { 'the', 'policy', 'sanctions', 'talks', 'regime', 'must', 'should', 'never', 'engagement', 'pressure',
+  'failed', 'clearly', 'perhaps', 'works', 'unfair' }
 local rnd = 1
-local function r(n) rnd = (rnd * 1103515245 + 12345) % 2147483648; return rnd % n + 1 end
+local function r(n)
+  rnd = (rnd * 1103515245 + 12345) % 2147483648
+  return rnd % n + 1
+end
 local sents = {}
-for i = 1, 10000 do local w = {} for j = 1, 18 do w[j] = words[r(#words)] end sents[i] = table.concat(w, ' ') .. '.' end
-local t0 = core.hrtime()
-local m = core.nb(3, lex.matcher)
-for i, s in ipairs(sents) do m:add(s, i % 3 + 1) end
-local t1 = core.hrtime()
-for i = 1, 10000 do m:predict(sents[i]) end
-local t2 = core.hrtime()
-print(('   training on 10k sentences: %.1f ms (target <= 50 ms); predicting 10k: %.1f ms'):format((t1 - t0) / 1e6,
-  (t2 - t1) / 1e6))
+for i = 1, 10000 do
+  local w = {}
+  for j = 1, 18 do
+    w[j] = words[r(#words)]
+  end
+  sents[i] = table.concat(w, ' ') .. '.'
+end
+print('   speed, one core, 10k sentences of 18 words, 3 stances + none (labels at random: the worst case)')
+for _, learner in ipairs({ 'lr', 'svm', 'nb' }) do
+  local t0 = core.hrtime()
+  local d = core.dataset({ classes = 4, matcher = lex.matcher })
+  for i, s in ipairs(sents) do
+    d:add(s, { i % 3 + 2 }, i // 50)
+  end
+  local t1 = core.hrtime()
+  local m = d:train({ learner = learner })
+  local t2 = core.hrtime()
+  for i = 1, 10000 do
+    m:predict(sents[i])
+  end
+  print(('   %-4s features %6.1f ms, training %7.1f ms (3 calibration folds + the model), predicting 10k %6.1f ms')
+    :format(learner, (t1 - t0) / 1e6, (t2 - t1) / 1e6, ms(t2)))
+end
+
+-- the candidates compared, held out by document
+local BAR = { learner = 'svm', features = { 'words', 'pairs', 'triples', 'chars' }, balanced = false,
+  decision = 'argmax' }
+local CANDIDATES = {
+  { name = 'model (lr)', opts = {} },
+  { name = 'svm', opts = { learner = 'svm' } },
+  { name = 'nb', opts = { learner = 'nb' } },
+  { name = 'svm bar', opts = BAR },
+}
+
+local function evaluate(c, opts)
+  local t0 = core.hrtime()
+  local rep = assert(require('stance.model_eval').evaluate(c, opts))
+  return rep, ms(t0)
+end
+
+local function comparison(c, folds)
+  local header = ('   %-12s %7s'):format('candidate', 'mean')
+  local first
+  for i, cand in ipairs(CANDIDATES) do
+    local o = { folds = folds }
+    for k, v in pairs(cand.opts) do
+      o[k] = v
+    end
+    local rep, t = evaluate(c, o)
+    if i == 1 then
+      first = rep
+      for _, tg in ipairs(rep.targets) do
+        header = header .. (' %14s'):format(tg.name:sub(1, 14))
+      end
+      print(header .. '   (F_avg held out by document)')
+      for _, base in ipairs({ 'majority', 'keyword' }) do
+        local line, mean = '', 0
+        for _, tg in ipairs(rep.targets) do
+          line = line .. (' %14.3f'):format(tg[base].f_avg)
+          mean = mean + tg[base].f_avg / #rep.targets
+        end
+        print(('   %-12s %7.3f%s'):format(base, mean, line))
+      end
+    end
+    local line, mean = '', 0
+    for _, tg in ipairs(rep.targets) do
+      line = line .. (' %14.3f'):format(tg.model.f_avg)
+      mean = mean + tg.model.f_avg / #rep.targets
+    end
+    print(('   %-12s %7.3f%s   %.0f ms, ECE %.3f'):format(cand.name, mean, line, t, rep.calibration.ece))
+  end
+  return first
+end
+
+local function details(rep)
+  print(('   %-24s %8s %8s %8s | %8s %8s %8s   (the model; macro-F1 over none + stances)')
+    :format('target', 'F_avg', 'major.', 'keyword', 'macro', 'major.', 'keyword'))
+  for _, t in ipairs(rep.targets) do
+    local sup = {}
+    for _, k in ipairs(rep.classes) do
+      sup[#sup + 1] = ('%s %d'):format(k, t.support[k])
+    end
+    print(('   %-24s %8.3f %8.3f %8.3f | %8.3f %8.3f %8.3f   %s'):format(t.name, t.model.f_avg, t.majority.f_avg,
+      t.keyword.f_avg, t.model.macro_f1, t.majority.macro_f1, t.keyword.macro_f1, table.concat(sup, ', ')))
+  end
+  print(('   reliability of the likeliest stance (%d sentence-target pairs, expected calibration error %.3f):')
+    :format(rep.calibration.n, rep.calibration.ece))
+  for _, b in ipairs(rep.calibration.bins) do
+    if b.n > 0 then
+      print(('     %.1f-%.1f  n %5d  mean probability %.3f  right %.3f'):format(b.from, b.to, b.n, b.confidence,
+        b.accuracy))
+    end
+  end
+end
+
+local function tmpdir()
+  local p = io.popen('mktemp -d')
+  local d = p:read('*l')
+  p:close()
+  return d
+end
+
+-- 2. the study ------------------------------------------------------------------------------
+if shared and require('stance.fs').exists(shared .. '/corpus/000_6358a7516b2472dd.txt') then
+  local d = tmpdir()
+  os.execute(("mkdir -p '%s/.stance/annotations' && cp '%s'/corpus/*.txt '%s/' && cp '%s/tests/fixtures/study/schema.stance'"
+    .. " '%s/.stance/' && cp -r '%s/tests/fixtures/study/annotations/fixture' '%s/.stance/annotations/'")
+    :format(d, shared, d, root, d, root, d))
+  local c = assert(stance.open(d))
+  print('   the study: our annotation of the 5 sample articles (267 sentences x 4 targets), 5 folds by document')
+  local rep = comparison(c, 10)
+  details(rep)
+  local t0 = core.hrtime()
+  local res = assert(require('stance.model').run(c, { all = true }))
+  local n = 0
+  for _, doc in ipairs(res.documents) do
+    n = n + doc.sentences
+  end
+  print(('   train on all 5 documents and predict their %d sentences for 4 targets (worker): %.0f ms'):format(n,
+    ms(t0)))
+  os.execute(("rm -rf '%s'"):format(d))
+else
+  print('   the study: ../shared/corpus is not here (skipped)')
+end
+
+-- 3. a generated data set in the shape of SemEval-2016 ------------------------------------------
+local g = tmpdir()
+os.execute(("lua5.4 '%s/tests/bench/gen_stance.lua' '%s' 3000 1 >/dev/null"):format(root, g))
+local c = assert(stance.open(g))
+print('   generated (tests/bench/gen_stance.lua): 3000 posts, 5 targets, favor/against/none, 8% wrong labels,'
+  .. ' 100 documents in 5 folds')
+local rep = comparison(c, 5)
+details(rep)
+os.execute(("rm -rf '%s'"):format(g))

@@ -20,7 +20,9 @@ for i, path in ipairs(c:paths()) do
     for _, s in ipairs(core.text(assert(require('stance.fs').read(dir .. '/' .. path))):sentences()) do
       if labelled == 10000 then break end
       labelled = labelled + 1
-      labels[#labels + 1], labels[#labels + 2], labels[#labels + 3] = s.cp_start, s.cp_stop, labelled % 3 + 1
+      -- target 1, class 2..4 (class 1 is no stance)
+      labels[#labels + 1], labels[#labels + 2], labels[#labels + 3], labels[#labels + 4] = s.cp_start, s.cp_stop, 1,
+        labelled % 3 + 2
     end
   end
   docs[i] = { path = path, labels = labels, predict = true }
@@ -28,7 +30,7 @@ end
 local w = assert(worker.get())
 local lex = require('stance.lexicon').load(dir)
 t0 = now()
-local job = assert(w:model(dir, docs, { classes = { 'favor', 'against', 'neutral' }, layers = {},
+local job = assert(w:model(dir, docs, { stances = { 'favor', 'against', 'neutral' }, layers = {},
   matcher = lex.matcher }))
 assert(worker.wait(job) == 'done', job:error())
 local secs = now() - t0
@@ -41,7 +43,7 @@ end
 for _, e in ipairs(require('stance.fs').list(dir, { 'txt' })) do
   bytes = bytes + e.size
 end
-print(('examples %d'):format(res.examples[1] + res.examples[2] + res.examples[3]))
+print(('examples %d'):format(res.examples[1][2] + res.examples[1][3] + res.examples[1][4]))
 print(('sentences %d'):format(sentences))
 print(('predicted %d'):format(predicted))
 print(('bytes %d'):format(bytes))

@@ -6,7 +6,6 @@
 
 #include "check.h"
 #include "cues.h"
-#include "nb.h"
 #include "text.h"
 
 typedef struct got {
@@ -101,88 +100,7 @@ static void cues_equal_brute_force(void) {
   }
 }
 
-typedef struct sentences {
-  size_t spans[2 * 512];
-  size_t n;
-} sentences;
-
-static int on_sentence(void *ud, size_t a, size_t b) {
-  sentences *s = ud;
-  if (s->n < 512) {
-    s->spans[2 * s->n] = a;
-    s->spans[2 * s->n + 1] = b;
-    s->n++;
-  }
-  return 0;
-}
-
-/* Predicting every sentence of a text in one walk gives what predicting each alone gives,
- * cues and word pairs included, with some sentences left out. */
-static void nb_predicts_spans_as_each_alone(void) {
-  static const char *words[] = {"we", "should", "not", "talk", "must", "never", "failed", "clearly",
-                                "sanctions", "Talks", "perhaps", "don't", "well-founded", "Caf\xc3\xa9"};
-  static const char *seps[] = {" ", " ", " ", ", ", "-", "\n", "'"};
-  stance_cues *c = stance_cues_new();
-  stance_nb *m;
-  char text[8192];
-  size_t len = 0, k, kept;
-  sentences all, some;
-  uint64_t r = 11;
-  int i, bad = 0;
-  double *pr, want[STANCE_NB_MAX_CLASSES];
-  CHECK(stance_cues_add(c, "should", 6, 1) >= 0);
-  CHECK(stance_cues_add(c, "must not", 8, 1) >= 0);
-  CHECK(stance_cues_add(c, "fail*", 5, 2) >= 0);
-  CHECK(stance_cues_add(c, "clearly", 7, 3) >= 0);
-  CHECK(stance_cues_add(c, "don't talk", 10, 4) >= 0);
-  m = stance_nb_new(3, c);
-  CHECK(stance_nb_add(m, "We should talk.", 15, 0) == 0);
-  CHECK(stance_nb_add(m, "Sanctions failed, clearly.", 26, 1) == 0);
-  CHECK(stance_nb_add(m, "Perhaps talks.", 14, 2) == 0);
-  CHECK(stance_nb_add(m, "must not talk never", 19, 1) == 0);
-  while (len < sizeof text - 64) {
-    int nw = 1 + (int)(((r = r * 6364136223846793005ull + 1442695040888963407ull) >> 56) % 12);
-    for (i = 0; i < nw; i++) {
-      const char *w = words[((r = r * 6364136223846793005ull + 1) >> 56) % 14];
-      const char *sep = i + 1 < nw ? seps[((r = r * 6364136223846793005ull + 7) >> 61) % 7] : ". ";
-      size_t wl = strlen(w), sl = strlen(sep);
-      if (len + wl + sl >= sizeof text - 8) break;
-      memcpy(text + len, w, wl);
-      len += wl;
-      memcpy(text + len, sep, sl);
-      len += sl;
-    }
-    if ((r >> 40) % 5 == 0) text[len++] = '\n', text[len++] = '\n';
-  }
-  memset(&all, 0, sizeof all);
-  stance_sentences(text, len, on_sentence, &all);
-  CHECK(all.n > 20);
-  memset(&some, 0, sizeof some);
-  for (k = 0; k < all.n; k++) {
-    if (k % 3 == 1) continue;
-    some.spans[2 * some.n] = all.spans[2 * k];
-    some.spans[2 * some.n + 1] = all.spans[2 * k + 1];
-    some.n++;
-  }
-  for (kept = 0; kept < 2; kept++) {
-    sentences *set = kept ? &some : &all;
-    pr = malloc(set->n * 3 * sizeof *pr);
-    CHECK(stance_nb_predict_spans(m, text, len, set->spans, set->n, pr) == 0);
-    for (k = 0; k < set->n; k++) {
-      int cl;
-      CHECK(stance_nb_predict(m, text + set->spans[2 * k], set->spans[2 * k + 1] - set->spans[2 * k], want) == 0);
-      for (cl = 0; cl < 3; cl++)
-        if (pr[k * 3 + (size_t)cl] - want[cl] > 1e-9 || want[cl] - pr[k * 3 + (size_t)cl] > 1e-9) bad++;
-    }
-    free(pr);
-  }
-  CHECK_INT(bad, 0);
-  stance_nb_free(m);
-  stance_cues_free(c);
-}
-
 const test_case cues_tests[] = {
-    {"nb_predicts_spans_as_each_alone", nb_predicts_spans_as_each_alone},
     {"cues_match_phrases_and_prefixes", cues_match_phrases_and_prefixes},
     {"cues_equal_brute_force", cues_equal_brute_force},
     {NULL, NULL}};

@@ -69,85 +69,122 @@ static void worker_hashes_a_folder(void) {
   tmp_cleanup(d);
 }
 
-/* The model job: trains on the labelled documents, then predicts the sentences no label
- * covers, on several pool threads, as a model trained and applied sentence by sentence. */
+/* The model job: reads the classes of the sentences (given labels; a layer's file marked done,
+ * where a sentence without a stance is "no stance"; unknown elsewhere), trains, then predicts
+ * the sentences of unknown class (all of them for a document asked so), on several pool
+ * threads, as a model trained on the same examples in the same order and applied sentence by
+ * sentence. */
 static void worker_trains_and_predicts_a_model(void) {
   const char *d = tmp_dir();
   char err[256], name[64];
   static const char *texts[3] = {"We should talk. Talks work. Sanctions failed.\n\nThey must not fail. Perhaps.",
                                  "Sanctions failed clearly. We should not talk. Talks never work.",
                                  "Caf\xc3\xa9 talks work. Sanctions must not fail. Perhaps we should. Never."};
-  stance_model_label l0[] = {{0, 15, 0}, {16, 27, 0}, {28, 45, 1}}, l1[] = {{26, 45, 1}, {0, 25, 2}};
+  /* target 0 ("t"): classes 0 none, 1 "a", 2 "b" */
+  stance_model_label l0[] = {{0, 15, 0, 1}, {16, 27, 0, 1}, {28, 45, 0, 2}}, l1[] = {{26, 45, 0, 2}, {0, 25, 0, 0}};
+  static const struct {
+    int doc;
+    size_t a, b;
+    int labels[2];
+  } ref_ex[] = {{0, 0, 15, {1, -1}},  {0, 16, 27, {1, -1}}, {0, 28, 45, {2, -1}}, {1, 0, 25, {0, -1}},
+                {1, 26, 45, {2, -1}}, {2, 0, 17, {0, 0}},   {2, 18, 42, {2, 0}},  {2, 43, 61, {0, 1}},
+                {2, 62, 68, {0, 0}}};
   stance_model_doc docs[3];
   stance_model_opts o;
-  static const char *names[] = {"a", "b", "c", NULL}, *layers[] = {"x", NULL};
+  static const char *stances[] = {"a", "b", NULL}, *targets[] = {"t", "u", NULL}, *layers[] = {"x", NULL};
   stance_worker *w = stance_worker_new(2, err, sizeof err);
-  stance_cues *cues = stance_cues_new();
-  stance_nb *ref;
+  stance_cues *cues = stance_cues_new(), *terms = stance_cues_new();
+  stance_dataset *data;
+  stance_model *ref;
+  stance_model_scratch *sc;
   stance_job *job;
   const stance_model_result *r;
-  uint32_t ex[3];
-  int k;
-  CHECK(w != NULL && cues != NULL);
+  size_t k;
+  CHECK(w != NULL && cues != NULL && terms != NULL);
   CHECK(stance_cues_add(cues, "should", 6, 1) >= 0);
   CHECK(stance_cues_add(cues, "fail*", 5, 2) >= 0);
+  CHECK(stance_cues_add(terms, "talk*", 5, 1) >= 0);
+  CHECK(stance_cues_add(terms, "sanction*", 9, 2) >= 0);
   for (k = 0; k < 3; k++) {
-    snprintf(name, sizeof name, "d%d.txt", k);
+    snprintf(name, sizeof name, "d%d.txt", (int)k);
     tmp_write(d, name, texts[k], (size_t)-1);
   }
-  /* d2's labels are in an annotation file of the layer "x" (and one of another target) */
+  /* d2's classes come from an annotation file of the layer "x", marked done */
   tmp_write(d, ".stance/annotations/x/d2.txt.stance",
-            "format stance 1\n\ndocument d2.txt\n\nannotation a1\n  span 17-41\n  label l\n  target t\n"
-            "  stance b\n\nannotation a2\n  span 42-60\n  label l\n  target other\n  stance a\n",
+            "format stance 1\n\ndocument d2.txt\n  status done\n\nannotation a1\n  span 17-41\n  label l\n"
+            "  target t\n  stance b\n\nannotation a2\n  span 42-60\n  label l\n  target u\n  stance a\n\n"
+            "annotation a3\n  span 0-4\n  label l\n  target other\n  stance a\n",
             (size_t)-1);
   memset(docs, 0, sizeof docs);
-  docs[0].path = "d0.txt", docs[0].labels = l0, docs[0].nlabels = 3, docs[0].predict = 1;
-  docs[1].path = "d1.txt", docs[1].labels = l1, docs[1].nlabels = 2, docs[1].predict = 1;
-  docs[2].path = "d2.txt", docs[2].predict = 1;
+  docs[0].path = "d0.txt", docs[0].labels = l0, docs[0].nlabels = 3, docs[0].predict = STANCE_PREDICT_UNKNOWN;
+  docs[1].path = "d1.txt", docs[1].labels = l1, docs[1].nlabels = 2, docs[1].predict = STANCE_PREDICT_UNKNOWN;
+  docs[2].path = "d2.txt", docs[2].predict = STANCE_PREDICT_ALL;
+  docs[0].learn = docs[1].learn = docs[2].learn = 1;
   memset(&o, 0, sizeof o);
+  o.targets = 2;
+  o.target_names = targets;
   o.classes = 3;
-  o.class_names = names;
+  o.stance_names = stances;
   o.layers = layers;
-  o.target = "t";
-  o.cues = cues;
+  o.features.set = STANCE_FEAT_ALL;
+  o.features.char_min = 2;
+  o.features.char_max = 5;
+  o.features.cues = cues;
+  o.features.terms = terms;
+  stance_train_opts_default(&o.train);
   job = stance_modeljob_new(d, docs, 3, &o);
   CHECK(job != NULL);
   CHECK_INT(stance_worker_submit(w, job), 0);
   CHECK(run_to_end(w, job, NULL));
   CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
-  CHECK_INT(stance_modeljob_results(job, &r, ex), 3);
-  CHECK_INT(ex[0], 2);
-  CHECK_INT(ex[1], 3); /* "Sanctions failed." in d0, "We should not talk." in d1, d2's from its file */
-  CHECK_INT(ex[2], 1);
-  /* the same model, sentence by sentence */
-  ref = stance_nb_new(3, cues);
-  CHECK(stance_nb_add(ref, "We should talk.", 15, 0) == 0);
-  CHECK(stance_nb_add(ref, "Talks work.", 11, 0) == 0);
-  CHECK(stance_nb_add(ref, "Sanctions failed.", 17, 1) == 0);
-  CHECK(stance_nb_add(ref, "Sanctions failed clearly.", 25, 2) == 0);
-  CHECK(stance_nb_add(ref, "We should not talk.", 19, 1) == 0);
-  CHECK(stance_nb_add(ref, "Sanctions must not fail.", 24, 1) == 0);
+  CHECK_INT(stance_modeljob_results(job, &r), 3);
+  CHECK_INT(stance_modeljob_examples(job, 0, 0, 0), 4);
+  CHECK_INT(stance_modeljob_examples(job, 0, 1, 0), 2);
+  CHECK_INT(stance_modeljob_examples(job, 0, 2, 0), 3);
+  CHECK_INT(stance_modeljob_examples(job, 1, 0, 0), 3);
+  CHECK_INT(stance_modeljob_examples(job, 1, 1, 0), 1);
+  CHECK_INT(stance_modeljob_examples(job, 1, 2, 0), 0);
+  CHECK(stance_model_trained(stance_modeljob_model(job), 0) && stance_model_trained(stance_modeljob_model(job), 1));
   CHECK_INT(r[0].sentences, 5);
-  CHECK_INT(r[0].n, 2); /* "They must not fail." and "Perhaps." */
-  CHECK_INT(r[0].start[0], 47);
-  CHECK_INT(r[0].end[1], 75);
-  CHECK_INT(r[1].n, 1);
-  CHECK_INT(r[2].n, 3); /* not the sentence of the file's label; the other target's does not count */
-  CHECK_INT(r[2].start[1], 42); /* code points, not bytes */
+  CHECK_INT(r[0].n, 5); /* target u is unknown in every sentence of d0 */
+  CHECK_INT(r[0].known[0 * 2 + 0], 1);
+  CHECK_INT(r[0].known[0 * 2 + 1], -1);
+  CHECK_INT(r[0].known[3 * 2 + 0], -1); /* not read: unknown, not "no stance" */
+  CHECK_INT(r[1].n, 3);
+  CHECK_INT(r[1].known[0], 0);
+  CHECK_INT(r[2].n, 4);
+  CHECK_INT(r[2].start[1], 17); /* code points, not bytes */
+  CHECK_INT(r[2].known[1 * 2 + 0], 2);
+  CHECK_INT(r[2].known[2 * 2 + 1], 1);
+  CHECK_INT(r[2].known[0 * 2 + 0], 0); /* done: read without a stance */
+  CHECK(r[2].terms[0] == 1 && r[2].terms[1] == 2);
+  /* the same model, trained here on the same examples in the same order */
+  data = stance_dataset_new(&o.features, 2, 3);
+  for (k = 0; k < sizeof ref_ex / sizeof *ref_ex; k++)
+    CHECK(stance_dataset_add_text(data, texts[ref_ex[k].doc] + ref_ex[k].a, ref_ex[k].b - ref_ex[k].a, ref_ex[k].labels,
+                                  (uint32_t)ref_ex[k].doc) == 0);
+  ref = stance_model_train(data, &o.train);
+  sc = stance_model_scratch_new(ref);
+  CHECK(ref != NULL && sc != NULL);
   for (k = 0; k < 3; k++) {
     size_t i;
     for (i = 0; i < r[k].n; i++) {
-      double p[3];
+      double p[6];
       int c;
-      size_t a = r[k].start[i], b = r[k].end[i];
+      size_t a = r[k].start[i], b = r[k].end[i], whole[2];
       if (k == 2) a += a > 3, b += b > 3; /* after the one two-byte character */
-      CHECK(stance_nb_predict(ref, texts[k] + a, b - a, p) == 0);
-      for (c = 0; c < 3; c++) CHECK(fabs(p[c] - r[k].probs[i * 3 + (size_t)c]) < 1e-9);
+      whole[0] = 0;
+      whole[1] = b - a;
+      CHECK(stance_model_predict_spans(ref, sc, texts[k] + a, b - a, whole, 1, p, NULL) == 0);
+      for (c = 0; c < 6; c++) CHECK(fabs(p[c] - r[k].probs[i * 6 + (size_t)c]) < 1e-9);
     }
   }
-  stance_nb_free(ref);
+  stance_model_scratch_free(sc);
+  stance_model_free(ref);
+  stance_dataset_free(data);
   stance_job_unref(job);
   stance_cues_free(cues);
+  stance_cues_free(terms);
   stance_worker_free(w);
   tmp_cleanup(d);
 }

@@ -1,58 +1,85 @@
---- stance eval: k-fold cross-validation of the stance model on the corpus's annotations.
+--- stance eval: the stance model held out by document, per target, next to the majority
+--- class and a keyword rule, and the reliability of its probabilities.
 local cmd = {
-  summary = 'Cross-validate the stance model on the annotations, next to a majority baseline',
-  usage = 'stance eval [--target T] [--folds K] [--seed S] [--annotators A,B] [--json] [DIR]',
+  summary = 'Evaluate the stance model held out by document, per target, next to two baselines',
+  usage = 'stance eval [--target T] [--folds K] [--seed S] [--annotators A,B] [--learner L] [--json] [DIR]',
   description = table.concat({
-    'Each sentence covered by an annotation with a stance (favor, against, neutral; towards',
-    'T with --target) is an example, labelled with the stance of the annotation covering most',
-    'of it. The examples are shuffled with seed S (default 1) and split into K folds (default',
-    '5); for each fold a multinomial naive Bayes model (words, word pairs, cue categories of',
-    'the lexicon) is trained on the others and predicts it. Prints per-class precision,',
-    'recall, F1, macro-F1 and accuracy, and the same for always predicting the class most',
-    'frequent in the training folds. The same data and seed give the same figures.',
+    'The documents the annotators have read (those with an annotation file) are split into K folds',
+    '(default 10; one document per fold when there are K or fewer), shuffled with seed S (default',
+    '1). For each fold the model learns from the other documents (see `stance suggest`) and',
+    'predicts every sentence of the fold\'s; a sentence\'s class toward a target is the stance of',
+    'the annotation covering most of it, or "none" where an annotator read it and gave that target',
+    'no stance. Per target (only T with --target): precision, recall and F1 of each class, macro-F1',
+    'over the classes, and F_avg, the mean F1 of the stances (SemEval-2016\'s (F favor + F',
+    'against) / 2 when those are the stances), for the model and two baselines learnt from the same',
+    'documents: the majority class, and a keyword rule (a sentence mentioning one of the target\'s',
+    '`terms` takes the stance most often seen with them, else none). Then the reliability of the',
+    'probabilities: for each sentence and target, the likeliest stance and its probability, binned,',
+    'with how often it was right. --learner lr (default), svm or nb compares learners. The same',
+    'data and seed give the same figures.',
   }, '\n'),
   flags = {
-    target = { arg = 'T', help = 'only annotations with this target' },
-    folds = { arg = 'K', help = 'number of folds (default 5)' },
-    seed = { arg = 'S', help = 'shuffling seed (default 1)' },
+    target = { arg = 'T', help = 'only this target' },
+    folds = { arg = 'K', help = 'most folds of documents (default 10)' },
+    seed = { arg = 'S', help = 'shuffling seed of the documents (default 1)' },
     annotators = { arg = 'A,B', help = 'whose annotations (default: all but model)' },
+    learner = { arg = 'L', help = 'lr (logistic regression, default), svm (linear SVM) or nb (naive Bayes)' },
     json = { help = 'print the figures as one JSON object' },
   },
   args = { min = 0, max = 1 },
 }
 
+local function row(name, r)
+  return ('  %-9s %7.3f %8.3f %9.3f'):format(name, r.f_avg, r.macro_f1, r.accuracy)
+end
+
 function cmd.run(opts, args)
   local cli = require('stance.cli')
-  local folds = tonumber(opts.folds or 5)
+  local folds = tonumber(opts.folds or 10)
   local seed = tonumber(opts.seed or 1)
   if not folds or folds < 2 or folds ~= math.floor(folds) then
     return cli.usage_error('--folds should be a whole number of 2 or more', 'eval')
   end
   if not seed or seed ~= math.floor(seed) then return cli.usage_error('--seed should be a whole number', 'eval') end
+  if opts.learner and not ({ lr = true, svm = true, nb = true })[opts.learner] then
+    return cli.usage_error('--learner should be lr, svm or nb', 'eval')
+  end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
-  local names = require('stance.cli.args').list(opts.annotators)
-  local model = require('stance.model')
-  local ex = model.examples(c, { target = opts.target, annotators = names })
-  if #ex < folds then
-    return nil, ('%d labelled sentence(s): too few for %d folds'):format(#ex, folds)
-  end
-  local r = model.evaluate(ex, { folds = folds, seed = seed, lexicon = require('stance.lexicon').load(c.root) })
+  local r, rerr = require('stance.model_eval').evaluate(c, { target = opts.target, folds = folds, seed = seed,
+    annotators = require('stance.cli.args').list(opts.annotators), learner = opts.learner })
+  if not r then return nil, rerr end
   if opts.json then
     io.stdout:write(require('stance.json').encode(r), '\n')
     return 0
   end
-  io.stdout:write(('%d labelled sentences%s, %d folds, seed %d\n'):format(r.examples,
-    opts.target and (' towards ' .. opts.target) or '', folds, seed))
-  io.stdout:write(('%-10s %7s %7s %7s %8s   %7s %7s %7s\n'):format('class', 'P', 'R', 'F1', 'support', 'base P',
-    'base R', 'base F1'))
-  for _, k in ipairs(r.classes) do
-    local m, b = r.model.per[k], r.baseline.per[k]
-    io.stdout:write(('%-10s %7.3f %7.3f %7.3f %8d   %7.3f %7.3f %7.3f\n'):format(k, m.precision, m.recall, m.f1,
-      m.support, b.precision, b.recall, b.f1))
+  local out = io.stdout
+  out:write(('%d documents held out in %d folds (seed %d); classes: %s\n'):format(r.documents, r.folds, seed,
+    table.concat(r.classes, ', ')))
+  for _, t in ipairs(r.targets) do
+    local sup = {}
+    for _, k in ipairs(r.classes) do
+      sup[#sup + 1] = ('%s %d'):format(k, t.support[k])
+    end
+    out:write(('\n%s (%s; a model in %d of %d folds)\n'):format(t.name == '' and '(any target)' or t.name,
+      table.concat(sup, ', '), t.trained_folds, r.folds))
+    out:write(('  %-9s %7s %8s %9s   %s\n'):format('', 'F_avg', 'macro-F1', 'accuracy', 'F1 per class (model)'))
+    local per = {}
+    for _, k in ipairs(r.classes) do
+      per[#per + 1] = ('%s %.3f'):format(k, t.model.per[k].f1)
+    end
+    out:write(row('model', t.model) .. '   ' .. table.concat(per, ', ') .. '\n')
+    out:write(row('majority', t.majority) .. '\n')
+    out:write(row('keyword', t.keyword) .. '\n')
   end
-  io.stdout:write(('%-10s %23.3f %8s   %23.3f\n'):format('macro-F1', r.model.macro_f1, '', r.baseline.macro_f1))
-  io.stdout:write(('%-10s %23.3f %8s   %23.3f\n'):format('accuracy', r.model.accuracy, '', r.baseline.accuracy))
+  out:write(('\nreliability of the model\'s likeliest stance (%d sentence-target pairs; expected calibration'
+    .. ' error %.3f)\n'):format(r.calibration.n, r.calibration.ece))
+  out:write(('  %-11s %6s %11s %9s\n'):format('probability', 'n', 'mean prob.', 'right'))
+  for _, b in ipairs(r.calibration.bins) do
+    if b.n > 0 then
+      out:write(('  %.1f-%.1f %9d %11.3f %9.3f\n'):format(b.from, b.to, b.n, b.confidence, b.accuracy))
+    end
+  end
   return 0
 end
 

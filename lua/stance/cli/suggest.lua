@@ -1,18 +1,20 @@
---- stance suggest: the model's predictions for the sentences nobody has annotated, written
---- as the layer of the annotator `model` (never into a person's file).
+--- stance suggest: the model's predictions for the sentences nobody has read, written as the
+--- layer of the annotator `model` (never into a person's file).
 local cmd = {
-  summary = 'Write the model\'s stance predictions for unannotated sentences as the "model" layer',
+  summary = 'Write the model\'s stance predictions for unread sentences as the "model" layer',
   usage = 'stance suggest [--target T] [--min-prob P] [--annotators A,B] [DIR]',
   description = table.concat({
-    'Trains the stance model (see `stance eval`) on every sentence the annotators labelled',
-    '(towards T with --target), predicts favor, against or neutral for every sentence none of',
-    'them annotated, and writes the predictions at or above probability P (default 0.6) as',
-    'annotations of the layer "model", with their probability as `confidence`. The model',
-    'layer is written again from scratch each time; persons\' files are never touched.',
+    'Trains the stance model (see `stance eval`) on the annotators\' files, one model per target of',
+    'the schema (only T with --target), and predicts every sentence of prose none of them has read',
+    '(a document marked done is read; one in progress is read up to its last annotation). Where the',
+    'model predicts a stance toward a target with probability P or more (default 0: every stance it',
+    'predicts), it is written as an annotation of the layer "model": the schema\'s label for that',
+    'target and stance, the probability as `confidence`. The model layer is written again from',
+    'scratch each time; persons\' files are never touched.',
   }, '\n'),
   flags = {
-    target = { arg = 'T', help = 'the target the stances are towards' },
-    ['min-prob'] = { arg = 'P', help = 'lowest probability written (default 0.6)' },
+    target = { arg = 'T', help = 'only this target' },
+    ['min-prob'] = { arg = 'P', help = 'lowest probability written (default 0: the model\'s decisions)' },
     annotators = { arg = 'A,B', help = 'whose annotations to learn from (default: all but model)' },
   },
   args = { min = 0, max = 1 },
@@ -20,42 +22,52 @@ local cmd = {
 
 function cmd.run(opts, args)
   local cli = require('stance.cli')
-  local min = tonumber(opts['min-prob'] or 0.6)
+  local min = tonumber(opts['min-prob'] or 0)
   if not min or min < 0 or min > 1 then return cli.usage_error('--min-prob should be from 0 to 1', 'suggest') end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
-  local names = require('stance.cli.args').list(opts.annotators)
   local model = require('stance.model')
   -- trained and predicted on the worker's threads (src/modeljob.c)
-  local result, why
-  local job, jerr = model.start(c, { target = opts.target, annotators = names }, {
-    on_done = function(res, e) result, why = res, e end,
-  })
-  if not job then return nil, jerr end
-  require('stance.worker').wait(job)
+  local names = require('stance.cli.args').list(opts.annotators)
+  local result, why = model.run(c, { target = opts.target, annotators = names })
   if not result then return nil, why end
-  if result.stances < 2 then
-    return nil, ('%d labelled sentence(s) with %d stance(s): the model needs two stances or more'):format(
-      result.learnt, result.stances)
+  local trained = {}
+  for t, ok in pairs(result.trained) do
+    if ok then trained[#trained + 1] = t == '' and '(any target)' or t end
   end
+  table.sort(trained)
+  if #trained == 0 then
+    return nil, ('%d labelled sentence(s): no target has both a stance and sentences read without one'):format(
+      result.learnt)
+  end
+  local schema, named = c:schema(), result.setup.named
   local written, docs = 0, 0
   for i, d in ipairs(result.documents) do
     if d.error then return nil, ('%s: %s'):format(d.path, d.error) end
     local doc = assert(c:document(d.path))
     local layer = assert(doc:layer('model'))
-    for _, r in ipairs(layer:records('annotation')) do
-      layer:remove(r.id)
+    for _, kind in ipairs({ 'annotation', 'relation' }) do
+      for _, r in ipairs(layer:records(kind)) do
+        layer:remove(r.id)
+      end
     end
-    for _, r in ipairs(layer:records('relation')) do
-      layer:remove(r.id)
-    end
-    local n = 0
+    local n, sentences = 0, nil
     for _, it in ipairs(d.predicted > 0 and result.predictions(i) or {}) do
-      if it.p >= min then
-        local ok, aerr = layer:add('annotation', { spans = { { it.start, it.stop } }, label = it.class,
-          stance = it.class, target = opts.target, confidence = ('%.3f'):format(it.p) })
-        if not ok then return nil, ('%s: %s'):format(d.path, aerr) end
-        n = n + 1
+      for target, p in pairs(it.targets) do
+        if not p.known and p.class and p.class ~= result.setup.none and p.p >= min then
+          sentences = sentences or doc:sentences()
+          local text
+          for _, s in ipairs(sentences) do
+            if s.start == it.start then text = s.text end
+          end
+          local label = model.label_for(schema, target, p.class)
+          if label and model.is_prose(text or '') then
+            local ok, aerr = layer:add('annotation', { spans = { { it.start, it.stop } }, label = label.name,
+              stance = p.class, target = named and target or nil, confidence = ('%.3f'):format(p.p) })
+            if not ok then return nil, ('%s: %s'):format(d.path, aerr) end
+            n = n + 1
+          end
+        end
       end
     end
     if n > 0 or layer:exists() then
@@ -65,8 +77,9 @@ function cmd.run(opts, args)
     if n > 0 then docs = docs + 1 end
     written = written + n
   end
-  io.stdout:write(('stance suggest: %d suggestion(s) at or above %.2f in %d document(s), learnt from %d labelled'
-    .. ' sentence(s); written as the layer "model"\n'):format(written, min, docs, result.learnt))
+  io.stdout:write(('stance suggest: %d suggestion(s) in %d document(s), learnt from %d labelled sentence(s) (targets'
+    .. ' with a model: %s); written as the layer "model"\n'):format(written, docs, result.learnt,
+    table.concat(trained, ', ')))
   return 0
 end
 

@@ -60,6 +60,8 @@ end
 function M.stance_group(name) return 'StanceStance_' .. name_part(name) end
 function M.target_group(name) return 'StanceTarget_' .. name_part(name) end
 function M.sign_group(name) return 'StanceSign_' .. name_part(name) end
+--- The group of a suggestion's ghost text toward target `name` (in the target's color).
+function M.ghost_group(name) return 'StanceGhost_' .. name_part(name) end
 
 local function define(group, spec)
   spec.default = true
@@ -90,6 +92,7 @@ function M.define(schema)
   for j, t in ipairs(schema and schema.targets or {}) do
     local color = t.color or H.palette[(j - 1) % #H.palette + 1]
     define(M.target_group(t.name), { sp = color, underline = true, cterm = { underline = true } })
+    define(M.ghost_group(t.name), { fg = color, ctermfg = M.to_256(color), italic = true, cterm = { italic = true } })
   end
   local plain = M.blend(dark and '#ffffff' or '#000000', bg, dark and 0.14 or 0.08)
   define('StanceLabel', { bg = plain, ctermbg = M.to_256(plain) })

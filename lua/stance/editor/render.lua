@@ -2,8 +2,9 @@
 --- the C interval index gives the spans of the visible lines only (nothing is stored per
 --- annotation in Neovim), and each drawn line gets ephemeral extmarks: the stance's
 --- background, the target's underline, a bold underline where spans overlap, and the labels
---- at the end of the line. Lines with annotations get a mark in the sign column (real
---- extmarks, only for the visible lines: Neovim 0.7 draws no ephemeral signs).
+--- at the end of the line (suggestions' ghosts are real marks: stance.editor.suggest). Lines
+--- with annotations get a mark in the sign column (real extmarks, only for the visible lines:
+--- Neovim 0.7 draws no ephemeral signs).
 local M = {}
 local H = { rows = {}, attached = false }
 
@@ -213,11 +214,10 @@ local function on_line(_, win, buf, row)
       end_row = row, end_col = o[2], hl_group = 'StanceOverlap', ephemeral = true, priority = 152,
     })
   end
-  if list.labels or list.ghost then
-    local chunks = {}
-    if list.labels then chunks[#chunks + 1] = { '  ' .. table.concat(list.labels, ' · '), 'StanceVirtText' } end
-    if list.ghost then chunks[#chunks + 1] = { '  ' .. list.ghost, 'StanceSuggestionText' } end
-    vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, { virt_text = chunks, virt_text_pos = 'eol', ephemeral = true })
+  if list.labels then
+    vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, {
+      virt_text = { { '  ' .. table.concat(list.labels, ' · '), 'StanceVirtText' } }, virt_text_pos = 'eol',
+      ephemeral = true })
   end
 end
 

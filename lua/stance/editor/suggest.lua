@@ -1,31 +1,40 @@
---- Suggestions in the editor: the stance model (stance.model) trained on the corpus's
---- annotations predicts a stance for every sentence of the document that nobody annotated;
---- those at or above the threshold are drawn in a ghost style with their label and
---- probability. Accepting one makes it an annotation (undoable); rejecting one keeps it as
---- a negative example in the `model` layer, so that it is not suggested again.
---- `:Stance next-suggestion` goes to the sentence the model is least sure about.
+--- Suggestions in the editor: the stance model (stance.model), trained on the corpus's
+--- annotations, predicts for each target the stance of every sentence of the document that
+--- no annotator has read yet; where it predicts a stance, a ghost at the end of the sentence
+--- says the target, the stance and its probability, in the target's color (its sentence is
+--- drawn in the suggestion style). Accepting one (`g+`) makes it a complete annotation: the
+--- schema's label for that target and stance, and what the label asks for (a role); rejecting
+--- one (`g-`) keeps it in the `model` layer, where the model learns that the sentence has no
+--- such stance, and it is not suggested again. Both retrain in the background.
+--- `:Stance next-suggestion` goes to the sentence whose label would teach the model most.
 local M = {}
 local H = {}
 
 local where = require('stance.editor.where')
 
---- Rejected suggestions of the document: { [start .. ':' .. class] = true } (code points).
-function H.rejected(doc)
-  local out = {}
+M.ns = vim.api.nvim_create_namespace('stance_suggestions')
+M.delay = 800
+--- The lowest probability of a suggestion shown by default: more likely right than wrong.
+M.min = 0.5
+
+--- Rejected suggestions of the document: the set { [start .. ':' .. target .. ':' .. stance] }
+--- (code points), and the labels they teach ({ start, stop, target, class = none }).
+function H.rejected(doc, none)
+  local set, labels = {}, {}
   local layer = doc:layer('model')
   for _, r in ipairs(layer and layer:records('annotation') or {}) do
-    if r.note and r.note:match('^rejected') then out[r.spans[1][1] .. ':' .. (r.stance or '')] = true end
+    if r.note and r.note:match('^rejected') then
+      set[r.spans[1][1] .. ':' .. (r.target or '') .. ':' .. (r.stance or '')] = true
+      labels[#labels + 1] = { start = r.spans[1][1], stop = r.spans[#r.spans][2], target = r.target or '',
+        class = none }
+    end
   end
-  return out
+  return set, labels
 end
 
---- Show what the model job predicted for the session's document.
-function H.show(s, res, rejected, min, target, quiet)
-  if res.stances < 2 then
-    s.predictions, s.suggestions = nil, nil
-    require('stance.editor.render').redraw(s.buf)
-    return nil, ('%d labelled sentence(s): the model needs two stances or more'):format(res.learnt)
-  end
+--- What the model job predicted for the session's document: s.predictions (sentences, bytes)
+--- and s.suggestions (per sentence and target with a stance predicted, in text order).
+function H.show(s, res, rejected, min, quiet)
   if vim.bo[s.buf].modified then
     return nil, 'the document changed while the model ran: write it and suggest again'
   end
@@ -33,28 +42,87 @@ function H.show(s, res, rejected, min, target, quiet)
   for i, d in ipairs(res.documents) do
     if d.path == s.rel then at = i end
   end
+  local trained = {}
+  for t, ok in pairs(res.trained) do
+    if ok then trained[#trained + 1] = t end
+  end
+  table.sort(trained)
   local frame = s:get_frame()
   s.predictions, s.suggestions = {}, {}
   for _, it in ipairs(at and res.predictions(at) or {}) do
-    if not rejected[it.start .. ':' .. it.class] then
-      it.cp, it.target = { it.start, it.stop }, target
-      it.start, it.stop = frame:cp_to_buf(it.cp[1]), frame:cp_to_buf(it.cp[2])
-      s.predictions[#s.predictions + 1] = it
-      if it.p >= min then s.suggestions[#s.suggestions + 1] = it end
+    it.cp = { it.start, it.stop }
+    it.start, it.stop = frame:cp_to_buf(it.cp[1]), frame:cp_to_buf(it.cp[2])
+    it.prose = require('stance.model').is_prose(H.text(s, it))
+    s.predictions[#s.predictions + 1] = it
+    local here = {}
+    for target, p in pairs(it.targets) do
+      if it.prose and not p.known and p.class and p.class ~= res.setup.none and p.p >= min
+        and not rejected[it.cp[1] .. ':' .. target .. ':' .. p.class] then
+        here[#here + 1] = { start = it.start, stop = it.stop, cp = it.cp, target = target, class = p.class, p = p.p,
+          sentence = it }
+      end
+    end
+    table.sort(here, function(a, b)
+      if a.p ~= b.p then return a.p > b.p end
+      return a.target < b.target
+    end)
+    for _, g in ipairs(here) do
+      s.suggestions[#s.suggestions + 1] = g
     end
   end
-  s.suggest_target = target
+  s.suggest_res = res
+  M.draw(s)
   require('stance.editor.render').redraw(s.buf)
+  if #trained == 0 then
+    return nil, ('%d labelled sentence(s): no target has two classes yet (a stance, and sentences read without'
+      .. ' one)'):format(res.learnt)
+  end
   if not quiet then
-    require('stance.compat').echo(('%d suggestion(s) at or above %.2f (of %d sentences predicted; learnt from %d)')
-      :format(#s.suggestions, min, #s.predictions, res.learnt))
+    H.echo(('stance: %d suggestion(s), learnt from %d sentences (targets: %s)'):format(#s.suggestions, res.learnt,
+      table.concat(trained, ', ')))
   end
   return #s.suggestions
 end
 
+--- The text of a prediction's sentence (buffer bytes).
+function H.text(s, it)
+  local r1, c1 = where.pos(s.buf, it.start)
+  local r2, c2 = where.pos(s.buf, it.stop)
+  return table.concat(vim.api.nvim_buf_get_text(s.buf, r1, c1, r2, c2, {}), ' ')
+end
+
+--- Say `msg` on the command line, cut to fit it (no "Press ENTER").
+function H.echo(msg)
+  local room = (vim.v.echospace or (vim.o.columns - 12)) - 1
+  if vim.fn.strdisplaywidth(msg) > room then msg = vim.fn.strcharpart(msg, 0, math.max(room - 1, 1)) .. '…' end
+  require('stance.compat').echo(msg)
+end
+
+--- The ghosts: real extmarks at the end of each suggested sentence (Neovim draws ephemeral
+--- inline text on no version), inline on Neovim 0.10 and later, at the end of the line
+--- before (where the sentence is highlighted as a suggestion).
+function M.draw(s)
+  if not vim.api.nvim_buf_is_valid(s.buf) then return end
+  vim.api.nvim_buf_clear_namespace(s.buf, M.ns, 0, -1)
+  local inline = vim.fn.has('nvim-0.10') == 1
+  local hl = require('stance.editor.highlight')
+  local named = s.suggest_res and s.suggest_res.setup.named
+  for _, g in ipairs(s.suggestions or {}) do
+    local row, col = where.pos(s.buf, g.stop)
+    local label = (named and (g.target .. ' ') or '') .. ('%s %.2f?'):format(g.class, g.p)
+    local group = named and hl.ghost_group(g.target) or 'StanceSuggestionText'
+    if vim.fn.hlexists(group) == 0 then group = 'StanceSuggestionText' end
+    pcall(vim.api.nvim_buf_set_extmark, s.buf, M.ns, row, col, {
+      virt_text = { { ' ' .. label .. (inline and ' ' or ''), group } },
+      virt_text_pos = inline and 'inline' or 'eol', right_gravity = false,
+    })
+  end
+end
+
 --- :Stance suggest [TARGET] [MIN-PROB]: train on the corpus's annotations and predict the
---- document's unannotated sentences, on the worker's threads; the suggestions appear when
---- the job is done. `opts.wait` waits for it (tests); `opts.quiet` says nothing.
+--- document's sentences nobody has read, on the worker's threads; the suggestions appear when
+--- the job is done. MIN-PROB (default 0.5): the lowest probability shown of the stances the
+--- model predicts (0: every one it predicts). `opts.wait` waits for it (tests); `opts.quiet` says nothing.
 ---@param target string|nil
 ---@param min number|nil
 ---@param opts {quiet: boolean|nil, wait: boolean|nil}|nil
@@ -63,17 +131,20 @@ function M.run(target, min, opts)
   opts = opts or {}
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  min = min or 0.6
-  s.suggest_min = min
+  min = min or M.min
+  s.suggest_min, s.suggest_target = min, target
   if s.dirty then require('stance.editor.persist').save(s, { force = true }) end
   if vim.bo[s.buf].modified then
     return require('stance.notify').error('write the document first: suggestions are made for the text as saved')
   end
   if s.suggest_job then s.suggest_job:cancel() end -- a newer run replaces it
-  local rejected = H.rejected(assert(s.corpus:document(s.rel)))
+  local st, serr = require('stance.model').setup(s.corpus, { target = target })
+  if not st then return require('stance.notify').error(serr) end
+  local rejected, labels = H.rejected(assert(s.corpus:document(s.rel)), st.none)
   local shown, done = nil, false
   local job
-  job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel } }, {
+  job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel }, setup = st,
+    also = { s.annotator }, labels = { [s.rel] = labels } }, {
     on_done = function(res, why)
       if s.suggest_job ~= job then return end -- replaced by a newer run
       s.suggest_job, done = nil, true
@@ -82,9 +153,9 @@ function M.run(target, min, opts)
         if why ~= 'cancelled' then require('stance.notify').error('suggestions: ' .. tostring(why)) end
         return
       end
-      local serr
-      shown, serr = H.show(s, res, rejected, min, target, opts.quiet)
-      if not shown then require('stance.notify').error(serr) end
+      local why_none
+      shown, why_none = H.show(s, res, rejected, min, opts.quiet)
+      if not shown and not opts.quiet then require('stance.notify').warn(why_none) end
     end,
   })
   if not job then return require('stance.notify').error(err) end
@@ -104,84 +175,121 @@ function M.relearn(s)
   s.relearn_timer:stop()
   s.relearn_timer:start(M.delay, 0, function()
     vim.schedule(function()
-      if s.detached or vim.api.nvim_get_current_buf() ~= s.buf then return end
+      if s.detached or not vim.api.nvim_buf_is_valid(s.buf) then return end
+      if vim.api.nvim_get_current_buf() ~= s.buf then return end
       M.run(s.suggest_target, s.suggest_min, { quiet = true })
     end)
   end)
 end
 
-M.delay = 800
-
---- The suggestion under the cursor (or nil).
+--- The suggestions of the sentence under the cursor, likeliest first (or an empty list).
 function H.here(s)
-  local off = where.cursor()
-  for i, it in ipairs(s.suggestions or {}) do
-    if it.start <= off and off < it.stop then return it, i end
+  local off, out = where.cursor(), {}
+  for _, it in ipairs(s.suggestions or {}) do
+    if it.start <= off and off < it.stop then out[#out + 1] = it end
   end
+  return out
 end
 
 local function forget(s, it)
-  for _, list in ipairs({ s.suggestions or {}, s.predictions or {} }) do
-    for i = #list, 1, -1 do
-      if list[i] == it then table.remove(list, i) end
-    end
+  for i = #(s.suggestions or {}), 1, -1 do
+    if s.suggestions[i] == it then table.remove(s.suggestions, i) end
   end
+  M.draw(s)
   require('stance.editor.render').redraw(s.buf)
 end
 
---- Accept the suggestion under the cursor: it becomes an annotation of yours (undoable).
+--- Accept the suggestion under the cursor (the likeliest when the sentence has several): it
+--- becomes an annotation of yours (undoable), with what its label asks for.
 function M.accept()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  local it = H.here(s)
+  local it = H.here(s)[1]
   if not it then return require('stance.notify').warn('no suggestion under the cursor') end
+  local schema = s.corpus:schema()
+  local named = s.suggest_res and s.suggest_res.setup.named
+  local target = named and it.target or nil
+  local label = require('stance.model').label_for(schema, it.target, it.class)
+  if not label then
+    return require('stance.notify').error(("no label of the schema sets stance '%s'"):format(it.class))
+  end
+  local preset = { label = label.name, stance = it.class, target = target }
+  local fields = require('stance.editor.prompt').label(schema, preset)
+  if not fields then return end
   local a, b = require('stance.editor.ops').trim(s.buf, it.start, it.stop)
-  local rec, aerr = require('stance.editor.ops').create(s, { { a, b } },
-    { label = it.class, target = it.target, stance = it.class })
+  local rec, aerr = require('stance.editor.ops').create(s, { { a, b } }, fields)
   if not rec then return require('stance.notify').error(aerr) end
   forget(s, it)
+  M.relearn(s)
   return rec
 end
 
---- Reject the suggestion under the cursor: kept in the model layer as a negative example.
+--- Reject the suggestion under the cursor: kept in the model layer, where it teaches that the
+--- sentence takes no such stance toward the target.
 function M.reject()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  local it = H.here(s)
+  local it = H.here(s)[1]
   if not it then return require('stance.notify').warn('no suggestion under the cursor') end
   local doc = assert(s.corpus:document(s.rel))
   local layer = assert(doc:layer('model'))
-  local ok, lerr = layer:add('annotation', { spans = { it.cp }, label = it.class, stance = it.class, target = it.target,
-    confidence = ('%.3f'):format(it.p), note = 'rejected by ' .. s.annotator })
+  local named = s.suggest_res and s.suggest_res.setup.named
+  local label = require('stance.model').label_for(s.corpus:schema(), it.target, it.class) or { name = it.class }
+  local ok, lerr = layer:add('annotation', { spans = { it.cp }, label = label.name, stance = it.class,
+    target = named and it.target or nil, confidence = ('%.3f'):format(it.p), note = 'rejected by ' .. s.annotator })
   if not ok then return require('stance.notify').error(lerr) end
   local saved, serr = layer:save()
   if not saved then return require('stance.notify').error(serr) end
   forget(s, it)
+  M.relearn(s)
   return true
 end
 
---- Go to the sentence the model is least sure about (the smallest top probability).
+--- How much a sentence's label would teach the model: the entropy of its classes, summed
+--- over the targets the annotators have not labelled it for (the model is least sure where
+--- its probabilities are spread).
+function M.information(it)
+  local total = 0
+  for _, p in pairs(it.targets) do
+    if not p.known and p.probs then
+      for _, q in pairs(p.probs) do
+        if q > 0 then total = total - q * math.log(q) end
+      end
+    end
+  end
+  return total
+end
+
+--- Go to the sentence whose label would teach the model most (not a byline or a dateline).
 function M.next()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
   if not s.predictions or #s.predictions == 0 then
     return require('stance.notify').warn('no predictions: run :Stance suggest first')
   end
-  local best
+  local best, most
   for _, it in ipairs(s.predictions) do
-    if not best or it.p < best.p then best = it end
+    local info = it.prose and M.information(it) or 0
+    if info > 0 and (not most or info > most) then best, most = it, info end
   end
+  if not best then return require('stance.notify').warn('every sentence is labelled or is not prose') end
   vim.cmd("normal! m'")
   where.jump(best.start)
-  require('stance.compat').echo(('least sure: %s %.2f (%s)'):format(best.class, best.p, table.concat(vim.tbl_map(
-    function(x) return ('%.2f'):format(x) end, best.probs), ' / ')))
+  local parts = {}
+  for target, p in pairs(best.targets) do
+    if not p.known and p.probs then
+      parts[#parts + 1] = ('%s%s %.2f'):format(s.suggest_res.setup.named and (target .. ' ') or '', p.class, p.p)
+    end
+  end
+  table.sort(parts)
+  H.echo(('most to learn here: %s'):format(table.concat(parts, ', ')))
   return best
 end
 
---- Marks for the visible rows: ghost spans and the label with its probability.
+--- Marks for the visible rows: the suggested sentences in the suggestion style.
 ---@param g table the grid of stance.editor.render (top, bot, starts, rows, row_of)
 function M.plan(s, g)
-  local top, bot, starts, rows = g.top, g.bot, g.starts, g.rows
+  local top, bot, starts = g.top, g.bot, g.starts
   local list = s.suggestions or {}
   -- sentences are in text order and do not overlap: find the first visible one by halving
   local lo, hi = 1, #list + 1
@@ -189,15 +297,13 @@ function M.plan(s, g)
     local mid = math.floor((lo + hi) / 2)
     if list[mid].stop <= starts[top] then lo = mid + 1 else hi = mid end
   end
+  local last
   for i = lo, #list do
     local it = list[i]
     if it.start >= starts[bot + 1] then break end
-    if it.stop > starts[top] then
-      local _, er = require('stance.editor.render').place(g, it.start, it.stop, { span = 'StanceSuggestion' }, true)
-      if er >= top and er <= bot then
-        rows[er] = rows[er] or {}
-        rows[er].ghost = ('%s %.2f?'):format(it.class, it.p)
-      end
+    if it.stop > starts[top] and it.sentence ~= last then
+      require('stance.editor.render').place(g, it.start, it.stop, { span = 'StanceSuggestion' }, true)
+      last = it.sentence
     end
   end
 end

@@ -1,11 +1,33 @@
 --- :Stance summary: the stances of the document per target and paragraph (yours and, once
---- accepted, the model's), counts and shares, with a strip of one mark per paragraph
---- (▲ favor, ▼ against, ◆ both, · none) in a side window.
+--- accepted, the model's), counts and shares of every stance value (the schema's, in its
+--- order, then any other the annotations use), with a strip of one mark per paragraph in a
+--- side window: the first stance ▲, the second ▼, any other ●, several ◆, none ·.
 local M = {}
+local H = {}
+
+H.marks = { '▲', '▼' }
+
+--- The stance values to count: the schema's in its order, then the others found, sorted.
+function H.values(s, found)
+  local out, seen = {}, {}
+  for _, e in ipairs((s.corpus:schema() or {}).stances or {}) do
+    out[#out + 1], seen[e.name] = e.name, true
+  end
+  local extra = {}
+  for v in pairs(found) do
+    if not seen[v] then extra[#extra + 1] = v end
+  end
+  table.sort(extra)
+  for _, v in ipairs(extra) do
+    out[#out + 1] = v
+  end
+  return out
+end
 
 --- The summary lines of session `s`.
 ---@return string[] lines
 ---@return table strips { [target] = { marks per paragraph } }
+---@return table marks { [mark] = stance } (the stance each single mark stands for)
 function M.lines(s)
   local doc = assert(s.corpus:document(s.rel))
   local frame = s:get_frame()
@@ -13,9 +35,10 @@ function M.lines(s)
   for i, p in ipairs(doc:paragraphs() or {}) do
     paras[i] = { frame:cp_to_buf(p.start), frame:cp_to_buf(p.stop) }
   end
-  local by_target = {}
+  local by_target, found = {}, {}
   for _, r in ipairs(s.store:records('annotation')) do
     if r.stance and not r.orphan then
+      found[r.stance] = true
       local t = r.target or '(no target)'
       by_target[t] = by_target[t] or { total = {}, para = {} }
       local bt = by_target[t]
@@ -28,37 +51,55 @@ function M.lines(s)
       end
     end
   end
+  local values = H.values(s, found)
+  local mark_of, marks = {}, {}
+  for i, v in ipairs(values) do
+    mark_of[v] = H.marks[i] or '●'
+    if H.marks[i] then marks[H.marks[i]] = v end
+  end
   local targets = vim.tbl_keys(by_target)
   table.sort(targets)
   local lines, strips = { ('stance of %s, %d paragraphs'):format(s.rel, #paras) }, {}
   if #targets == 0 then lines[#lines + 1] = 'no annotation with a stance yet' end
+  local function counts(t, shares)
+    local parts, all = {}, 0
+    for _, v in ipairs(values) do
+      all = all + (t[v] or 0)
+    end
+    for _, v in ipairs(values) do
+      local n = t[v] or 0
+      if shares then
+        parts[#parts + 1] = ('%s %d (%d%%)'):format(v, n, math.floor(100 * n / math.max(all, 1) + 0.5))
+      else
+        parts[#parts + 1] = ('%s %d'):format(v, n)
+      end
+    end
+    return table.concat(parts, ', ')
+  end
   for _, t in ipairs(targets) do
     local bt = by_target[t]
-    local f, a, n = bt.total.favor or 0, bt.total.against or 0, bt.total.neutral or 0
-    local all = math.max(f + a + n, 1)
     lines[#lines + 1] = ''
-    lines[#lines + 1] = ('%s: favor %d (%d%%), against %d (%d%%), neutral %d'):format(t, f,
-      math.floor(100 * f / all + 0.5), a, math.floor(100 * a / all + 0.5), n)
+    lines[#lines + 1] = ('%s: %s'):format(t, counts(bt.total, true))
     local strip = {}
     for i = 1, #paras do
-      local p = bt.para[i] or {}
-      local pf, pa = p.favor or 0, p.against or 0
-      strip[i] = (pf > 0 and pa > 0) and '◆' or (pf > 0 and '▲') or (pa > 0 and '▼') or '·'
-      if pf + pa + (p.neutral or 0) > 0 then
-        lines[#lines + 1] = ('  ¶%-3d %s  favor %d, against %d, neutral %d'):format(i, strip[i], pf, pa, p.neutral or 0)
+      local p, here = bt.para[i] or {}, {}
+      for _, v in ipairs(values) do
+        if (p[v] or 0) > 0 then here[#here + 1] = v end
       end
+      strip[i] = #here == 0 and '·' or #here > 1 and '◆' or mark_of[here[1]]
+      if #here > 0 then lines[#lines + 1] = ('  ¶%-3d %s  %s'):format(i, strip[i], counts(p)) end
     end
     strips[t] = strip
     lines[#lines + 1] = '  ' .. table.concat(strip)
   end
-  return lines, strips
+  return lines, strips, marks
 end
 
 --- Show the summary in a side window. Returns its buffer.
 function M.show()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  local lines = M.lines(s)
+  local lines, _, marks = M.lines(s)
   vim.cmd('botright vsplit')
   vim.cmd('vertical resize 48')
   local buf = vim.api.nvim_create_buf(false, true)
@@ -68,9 +109,11 @@ function M.show()
   vim.bo[buf].bufhidden = 'wipe'
   pcall(vim.api.nvim_buf_set_name, buf, 'stance://summary/' .. s.rel)
   local ns = vim.api.nvim_create_namespace('stance_summary')
+  local hl = require('stance.editor.highlight')
   for i, l in ipairs(lines) do
     for pos, mark in l:gmatch('()([▲▼◆])') do
-      local group = mark == '▲' and 'StanceSign_favor' or (mark == '▼' and 'StanceSign_against' or 'StanceOverlap')
+      local group = marks[mark] and hl.sign_group(marks[mark]) or 'StanceOverlap'
+      if vim.fn.hlexists(group) == 0 then group = 'StanceOverlap' end
       require('stance.compat').add_highlight(buf, ns, group, i - 1, pos - 1, pos - 1 + #mark)
     end
   end

@@ -1,0 +1,219 @@
+--- Held-out evaluation of the stance model, the way a team uses it: the documents annotators
+--- have read are split into folds (one document per fold when there are few); for each fold
+--- the model learns from the others and predicts its sentences; per target, its predictions
+--- are scored against the annotations next to two baselines made from the same training
+--- documents: the majority class, and a keyword rule (a sentence that mentions one of the
+--- target's terms takes the stance most often seen in training sentences mentioning one;
+--- other sentences, no stance). Scores: per class precision, recall and F1; macro-F1 over the
+--- classes (no stance included); F_avg, the mean F1 of the stances (SemEval-2016's stance
+--- metric, (F1 favor + F1 against) / 2 when those are the stances); and a reliability table of
+--- the model's probabilities. Both hosts.
+local M = {}
+local H = {}
+
+--- A deterministic shuffle (a linear congruential generator seeded with `seed`).
+function H.shuffle(list, seed)
+  local x = seed % 2147483647
+  if x <= 0 then x = x + 2147483646 end
+  for i = #list, 2, -1 do
+    x = (x * 48271) % 2147483647
+    local j = x % i + 1
+    list[i], list[j] = list[j], list[i]
+  end
+end
+
+--- The documents some layer of `layers` has a file for (what the annotators read).
+function H.labelled(c, layers)
+  local fs, out = require('stance.fs'), {}
+  for _, path in ipairs(c:paths()) do
+    for _, l in ipairs(layers) do
+      if fs.exists(('%s/.stance/annotations/%s/%s.stance'):format(c.root, l, path)) then
+        out[#out + 1] = path
+        break
+      end
+    end
+  end
+  return out
+end
+
+function H.confusion(classes)
+  local t = {}
+  for _, g in ipairs(classes) do
+    t[g] = {}
+    for _, p in ipairs(classes) do
+      t[g][p] = 0
+    end
+  end
+  return t
+end
+
+--- Precision, recall and F1 per class of confusion `conf`; macro-F1 over the classes with
+--- examples or predictions; F_avg over the stances (all classes but the first) likewise;
+--- accuracy.
+function M.scores(conf, classes)
+  local per, macro, nm, favg, nf, right, total = {}, 0, 0, 0, 0, 0, 0
+  for ci, c in ipairs(classes) do
+    local tp, fp, fn = conf[c][c], 0, 0
+    for _, o in ipairs(classes) do
+      if o ~= c then
+        fp = fp + conf[o][c]
+        fn = fn + conf[c][o]
+      end
+      total = total + conf[c][o]
+    end
+    right = right + tp
+    local precision = tp + fp > 0 and tp / (tp + fp) or 0
+    local recall = tp + fn > 0 and tp / (tp + fn) or 0
+    local f1 = precision + recall > 0 and 2 * precision * recall / (precision + recall) or 0
+    per[c] = { precision = precision, recall = recall, f1 = f1, support = tp + fn, predicted = tp + fp }
+    if tp + fn + fp > 0 then
+      macro, nm = macro + f1, nm + 1
+      if ci > 1 then favg, nf = favg + f1, nf + 1 end
+    end
+  end
+  return { per = per, macro_f1 = nm > 0 and macro / nm or 0, f_avg = nf > 0 and favg / nf or 0,
+    accuracy = total > 0 and right / total or 0, n = total }
+end
+
+--- The class with the most examples in `counts` ({ [class] = n }), the first of `classes` on
+--- a tie.
+function H.most(counts, classes, from)
+  local best, most = nil, 0
+  for i = from or 1, #classes do
+    local n = counts[classes[i]] or 0
+    if n > most then best, most = classes[i], n end
+  end
+  return best
+end
+
+M.BINS = 10
+
+--- Evaluate the model of corpus `c` held out by document.
+--- opts: target (only that one), annotators, folds (most folds; default 10: one document per
+--- fold up to 10 documents), seed (the split of documents into folds; default 1), and the
+--- model's options (learner, c, balanced, folds for calibration as calibration_folds,
+--- features, char_weight, mark_weight, decision: see stance.model.start).
+---@param c stance.Corpus
+---@param opts table|nil
+---@return table|nil report { documents, folds, classes, targets = { { name, support, model,
+--- majority, keyword, trained_folds } }, calibration = { bins = { { from, to, n, confidence,
+--- accuracy } }, ece, n } }
+---@return string|nil err
+function M.evaluate(c, opts)
+  opts = opts or {}
+  local model = require('stance.model')
+  local st, err = model.setup(c, { target = opts.target })
+  if not st then return nil, err end
+  local layers = model.layers(c, opts.annotators)
+  local docs = H.labelled(c, layers)
+  if #docs < 2 then
+    return nil, ('%d annotated document(s): held-out evaluation needs two or more'):format(#docs)
+  end
+  local k = math.min(opts.folds or 10, #docs)
+  local order = {}
+  for i, p in ipairs(docs) do
+    order[i] = p
+  end
+  H.shuffle(order, opts.seed or 1)
+  local classes = st.classes
+  local acc = {}
+  for _, t in ipairs(st.targets) do
+    acc[t] = { model = H.confusion(classes), majority = H.confusion(classes), keyword = H.confusion(classes),
+      trained = 0 }
+  end
+  local bins = {}
+  for b = 1, M.BINS do
+    bins[b] = { from = (b - 1) / M.BINS, to = b / M.BINS, n = 0, confidence = 0, right = 0 }
+  end
+  for f = 1, k do
+    local held, learn = {}, {}
+    for i, p in ipairs(order) do
+      if (i - 1) % k == f - 1 then held[#held + 1] = p else learn[#learn + 1] = p end
+    end
+    local run = { target = opts.target, annotators = opts.annotators, predict = held, learn = learn, all = true,
+      learner = opts.learner, c = opts.c, balanced = opts.balanced, folds = opts.calibration_folds,
+      features = opts.features, char_min = opts.char_min, char_max = opts.char_max,
+      char_weight = opts.char_weight, mark_weight = opts.mark_weight, decision = opts.decision }
+    local res, rerr = model.run(c, run)
+    if not res then return nil, rerr end
+    H.score_fold(st, res, held, acc, bins)
+  end
+  local report = { documents = #docs, folds = k, classes = classes, targets = {} }
+  for _, t in ipairs(st.targets) do
+    local a = acc[t]
+    local support = {}
+    for _, g in ipairs(classes) do
+      local n = 0
+      for _, p in ipairs(classes) do
+        n = n + a.model[g][p]
+      end
+      support[g] = n
+    end
+    report.targets[#report.targets + 1] = { name = t, support = support, trained_folds = a.trained,
+      model = M.scores(a.model, classes), majority = M.scores(a.majority, classes),
+      keyword = M.scores(a.keyword, classes), terms = st.terms[t] }
+  end
+  local ece, n = 0, 0
+  for _, b in ipairs(bins) do
+    n = n + b.n
+  end
+  for _, b in ipairs(bins) do
+    if b.n > 0 then
+      b.accuracy = b.right / b.n
+      b.confidence = b.confidence / b.n
+      ece = ece + b.n / n * math.abs(b.accuracy - b.confidence)
+    end
+    b.right = nil
+  end
+  report.calibration = { bins = bins, ece = ece, n = n }
+  return report
+end
+
+--- Score the held-out documents of one fold.
+function H.score_fold(st, res, held, acc, bins)
+  local classes = st.classes
+  local is_held = {}
+  for _, p in ipairs(held) do
+    is_held[p] = true
+  end
+  for _, t in ipairs(st.targets) do
+    if res.trained[t] then acc[t].trained = acc[t].trained + 1 end
+  end
+  for i, d in ipairs(res.documents) do
+    if is_held[d.path] and d.predicted > 0 then
+      for _, s in ipairs(res.predictions(i)) do
+        for _, t in ipairs(st.targets) do
+          local it = s.targets[t]
+          local gold = it.known
+          if gold then
+            local ex, tex = res.examples[t], res.term_examples[t]
+            local majority = H.most(ex, classes) or classes[1]
+            local rule = H.most(tex, classes, 2) or H.most(ex, classes, 2) or classes[1]
+            local guess = it.class or majority -- a target without a model: its one class seen
+            local a = acc[t]
+            a.model[gold][guess] = a.model[gold][guess] + 1
+            a.majority[gold][majority] = a.majority[gold][majority] + 1
+            local kw = it.term and rule or classes[1]
+            a.keyword[gold][kw] = a.keyword[gold][kw] + 1
+            if it.probs then H.bin(bins, it, gold, classes) end
+          end
+        end
+      end
+    end
+  end
+end
+
+--- The stance the model finds likeliest for a sentence and target, in its probability's bin.
+function H.bin(bins, it, gold, classes)
+  local best, p = nil, -1
+  for i = 2, #classes do
+    local q = it.probs[classes[i]] or 0
+    if q > p then best, p = classes[i], q end
+  end
+  local b = bins[math.min(math.floor(p * M.BINS) + 1, M.BINS)]
+  b.n = b.n + 1
+  b.confidence = b.confidence + p
+  if gold == best then b.right = b.right + 1 end
+end
+
+return M

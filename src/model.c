@@ -1,0 +1,839 @@
+/*
+ * model.c - the stance model: datasets of labelled sentences, training per target with
+ * calibration on held-out folds, and prediction of many sentences in one walk. See model.h.
+ */
+#include "model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linear.h"
+
+#define EMPTY UINT32_MAX
+
+/* ---- feature ids to dense numbers -------------------------------------------------- */
+
+typedef struct idmap {
+  uint32_t *keys, *vals;        /* vals[i] == EMPTY: a free slot */
+  size_t cap, n;
+} idmap;
+
+static size_t slot_of(uint32_t key, size_t cap) { return (size_t)((key * 0x9E3779B1u) ^ (key >> 15)) & (cap - 1); }
+
+static int idmap_grow(idmap *m) {
+  size_t cap = m->cap ? m->cap * 2 : 1024, i;
+  uint32_t *keys = malloc(cap * sizeof *keys), *vals = malloc(cap * sizeof *vals);
+  if (keys == NULL || vals == NULL || cap > SIZE_MAX / 2 / sizeof *keys) {
+    free(keys);
+    free(vals);
+    return -1;
+  }
+  for (i = 0; i < cap; i++) vals[i] = EMPTY;
+  for (i = 0; i < m->cap; i++)
+    if (m->vals[i] != EMPTY) {
+      size_t s = slot_of(m->keys[i], cap);
+      while (vals[s] != EMPTY) s = (s + 1) & (cap - 1);
+      keys[s] = m->keys[i];
+      vals[s] = m->vals[i];
+    }
+  free(m->keys);
+  free(m->vals);
+  m->keys = keys;
+  m->vals = vals;
+  m->cap = cap;
+  return 0;
+}
+
+/* The number of `key`, given the next number when it is new. EMPTY when out of memory. */
+static uint32_t idmap_put(idmap *m, uint32_t key) {
+  size_t s;
+  if ((m->n + 1) * 2 > m->cap && idmap_grow(m) != 0) return EMPTY;
+  if (m->n >= EMPTY - 1) return EMPTY;
+  for (s = slot_of(key, m->cap); m->vals[s] != EMPTY; s = (s + 1) & (m->cap - 1))
+    if (m->keys[s] == key) return m->vals[s];
+  m->keys[s] = key;
+  return m->vals[s] = (uint32_t)m->n++;
+}
+
+static uint32_t idmap_get(const idmap *m, uint32_t key) {
+  size_t s;
+  if (m->cap == 0) return EMPTY;
+  for (s = slot_of(key, m->cap); m->vals[s] != EMPTY; s = (s + 1) & (m->cap - 1))
+    if (m->keys[s] == key) return m->vals[s];
+  return EMPTY;
+}
+
+static void idmap_free(idmap *m) {
+  free(m->keys);
+  free(m->vals);
+}
+
+/* ---- growing arrays ------------------------------------------------------------------ */
+
+static int grow(void **p, size_t *cap, size_t need, size_t size) {
+  size_t c = *cap ? *cap : 64;
+  void *q;
+  if (need <= *cap) return 0;
+  while (c < need) {
+    if (c > SIZE_MAX / 2 / size) return -1;
+    c *= 2;
+  }
+  if ((q = realloc(*p, c * size)) == NULL) return -1;
+  *p = q;
+  *cap = c;
+  return 0;
+}
+
+/* ---- datasets ------------------------------------------------------------------------ */
+
+struct stance_dataset {
+  stance_features f;
+  int targets, classes;
+  idmap ids;
+  size_t n, cap;                /* examples */
+  size_t *row;                  /* n + 1 */
+  uint32_t *col;                /* dense feature numbers, each once in a row */
+  uint16_t *cnt;                /* occurrences of each */
+  size_t nnz, nnz_cap;
+  uint32_t *occ;                /* occurrences per example and block (n x STANCE_BLOCKS) */
+  unsigned char *block;         /* per dense feature: its block, */
+  uint32_t *last;               /* the last row it was in (from 1), */
+  size_t *pos;                  /* and where in col */
+  size_t feat_cap;
+  signed char *labels;          /* n x targets */
+  uint32_t *group;
+  uint64_t *terms;
+};
+
+void stance_train_opts_default(stance_train_opts *o) {
+  o->learner = STANCE_LEARN_LR;
+  o->c = 1.0;
+  o->balanced = 1;
+  o->folds = 3;
+  o->weights[STANCE_BLOCK_WORDS] = 1;
+  o->weights[STANCE_BLOCK_CHARS] = 1;
+  o->weights[STANCE_BLOCK_MARKS] = 2;
+}
+
+stance_dataset *stance_dataset_new(const stance_features *f, int targets, int classes) {
+  stance_dataset *d;
+  if (targets < 1 || targets > STANCE_MODEL_MAX_TARGETS || classes < 2 || classes > STANCE_MODEL_MAX_CLASSES)
+    return NULL;
+  if ((d = calloc(1, sizeof *d)) == NULL) return NULL;
+  d->f = *f;
+  d->targets = targets;
+  d->classes = classes;
+  if ((d->row = malloc(sizeof *d->row)) == NULL) {
+    free(d);
+    return NULL;
+  }
+  d->row[0] = 0;
+  return d;
+}
+
+void stance_dataset_free(stance_dataset *d) {
+  if (d == NULL) return;
+  idmap_free(&d->ids);
+  free(d->row);
+  free(d->col);
+  free(d->cnt);
+  free(d->occ);
+  free(d->block);
+  free(d->last);
+  free(d->pos);
+  free(d->labels);
+  free(d->group);
+  free(d->terms);
+  free(d);
+}
+
+/* Room for `need` features in every per-feature array. */
+static int grow_features(stance_dataset *d, size_t need) {
+  size_t cap = d->feat_cap ? d->feat_cap : 1024, old = d->feat_cap;
+  void *p;
+  while (cap < need) {
+    if (cap > SIZE_MAX / 2 / sizeof(size_t)) return -1;
+    cap *= 2;
+  }
+  if ((p = realloc(d->block, cap)) == NULL) return -1;
+  d->block = p;
+  if ((p = realloc(d->last, cap * sizeof *d->last)) == NULL) return -1;
+  d->last = p;
+  if ((p = realloc(d->pos, cap * sizeof *d->pos)) == NULL) return -1;
+  d->pos = p;
+  memset(d->last + old, 0, (cap - old) * sizeof *d->last);
+  d->feat_cap = cap;
+  return 0;
+}
+
+/* Room for `need` examples in every per-example array. */
+static int grow_examples(stance_dataset *d, size_t need) {
+  size_t cap = d->cap ? d->cap : 64;
+  void *p;
+  while (cap < need) {
+    if (cap > SIZE_MAX / 4 / (sizeof(uint64_t) * (size_t)d->targets)) return -1;
+    cap *= 2;
+  }
+  if ((p = realloc(d->occ, cap * STANCE_BLOCKS * sizeof *d->occ)) == NULL) return -1;
+  d->occ = p;
+  if ((p = realloc(d->group, cap * sizeof *d->group)) == NULL) return -1;
+  d->group = p;
+  if ((p = realloc(d->terms, cap * sizeof *d->terms)) == NULL) return -1;
+  d->terms = p;
+  if ((p = realloc(d->row, (cap + 1) * sizeof *d->row)) == NULL) return -1;
+  d->row = p;
+  if ((p = realloc(d->labels, cap * (size_t)d->targets)) == NULL) return -1;
+  d->labels = p;
+  d->cap = cap;
+  return 0;
+}
+
+
+int stance_dataset_add(stance_dataset *d, const uint32_t *ids, size_t n, const int *labels, uint32_t group,
+                       uint64_t terms) {
+  size_t i, k = 0, cap;
+  uint32_t occ[STANCE_BLOCKS] = {0}, row;
+  int t;
+  cap = d->nnz_cap;
+  if (grow((void **)&d->col, &cap, d->nnz + n + 1, sizeof *d->col) != 0) return -1;
+  cap = d->nnz_cap;
+  if (grow((void **)&d->cnt, &cap, d->nnz + n + 1, sizeof *d->cnt) != 0) return -1;
+  d->nnz_cap = cap;
+  if (d->n + 2 > d->cap && grow_examples(d, d->n + 2) != 0) return -1;
+  if (d->n >= UINT32_MAX - 1) return -1;
+  row = (uint32_t)d->n + 1;
+  /* each feature once in the row, with its count, in the order of first occurrence: `last`
+   * says in which row a feature was last seen, `pos` where */
+  for (i = 0; i < n; i++) {
+    uint32_t b = STANCE_BLOCK_OF(ids[i]) < STANCE_BLOCKS ? STANCE_BLOCK_OF(ids[i]) : STANCE_BLOCK_MARKS, f;
+    if ((f = idmap_put(&d->ids, ids[i])) == EMPTY) return -1;
+    if (f >= d->feat_cap && grow_features(d, (size_t)f + 1) != 0) return -1;
+    if (occ[b] < UINT32_MAX) occ[b]++;
+    if (d->last[f] == row) {
+      if (d->cnt[d->pos[f]] < UINT16_MAX) d->cnt[d->pos[f]]++;
+      continue;
+    }
+    d->last[f] = row;
+    d->pos[f] = d->nnz + k;
+    d->block[f] = (unsigned char)b;
+    d->col[d->nnz + k] = f;
+    d->cnt[d->nnz + k] = 1;
+    k++;
+  }
+  d->nnz += k;
+  memcpy(d->occ + d->n * STANCE_BLOCKS, occ, sizeof occ);
+  d->group[d->n] = group;
+  d->terms[d->n] = terms;
+  for (t = 0; t < d->targets; t++) {
+    int l = labels ? labels[t] : -1;
+    d->labels[d->n * (size_t)d->targets + (size_t)t] = (signed char)(l >= 0 && l < d->classes ? l : -1);
+  }
+  d->n++;
+  d->row[d->n] = d->nnz;
+  return 0;
+}
+
+/* ---- extracting features ------------------------------------------------------------- */
+
+typedef struct collect {
+  const stance_features *f;
+  uint32_t **ids;
+  size_t *nids, *caps;
+  uint64_t *terms;
+  int oom;
+} collect;
+
+static int push_id(collect *c, size_t k, uint32_t id) {
+  if (grow((void **)&c->ids[k], &c->caps[k], c->nids[k] + 1, sizeof **c->ids) != 0) return c->oom = 1;
+  c->ids[k][c->nids[k]++] = id;
+  return 0;
+}
+
+static int collect_feature(void *ud, size_t k, uint32_t id) { return push_id(ud, k, id); }
+
+static int collect_word(void *ud, size_t k, uint64_t hash, const char *w, size_t n) {
+  collect *c = ud;
+  uint32_t buf[STANCE_FEAT_WORD_MAX];
+  size_t i, m = stance_features_word(c->f, hash, w, n, buf);
+  for (i = 0; i < m; i++)
+    if (push_id(c, k, buf[i])) return 1;
+  return 0;
+}
+
+static int collect_end(void *ud, size_t k, uint64_t terms) {
+  collect *c = ud;
+  c->terms[k] = terms;
+  return 0;
+}
+
+int stance_features_extract(const stance_features *f, const char *text, size_t len, const size_t *spans, size_t n,
+                            uint32_t **ids, size_t *nids, uint64_t *terms) {
+  collect c;
+  stance_feature_sink sink;
+  size_t *caps = calloc(n ? n : 1, sizeof *caps), k;
+  int rc;
+  if (caps == NULL) return -1;
+  for (k = 0; k < n; k++) {
+    ids[k] = NULL;
+    nids[k] = 0;
+    terms[k] = 0;
+  }
+  c.f = f;
+  c.ids = ids;
+  c.nids = nids;
+  c.caps = caps;
+  c.terms = terms;
+  c.oom = 0;
+  sink.feature = collect_feature;
+  sink.word = collect_word;
+  sink.end = collect_end;
+  sink.ud = &c;
+  rc = stance_features_walk(f, text, len, spans, n, &sink);
+  free(caps);
+  if (rc != 0 || c.oom) {
+    for (k = 0; k < n; k++) {
+      free(ids[k]);
+      ids[k] = NULL;
+      nids[k] = 0;
+    }
+    return -1;
+  }
+  return 0;
+}
+
+int stance_dataset_add_text(stance_dataset *d, const char *text, size_t len, const int *labels, uint32_t group) {
+  size_t whole[2], nids;
+  uint32_t *ids;
+  uint64_t terms;
+  int rc;
+  whole[0] = 0;
+  whole[1] = len;
+  if (stance_features_extract(&d->f, text, len, whole, 1, &ids, &nids, &terms) != 0) return -1;
+  rc = stance_dataset_add(d, ids, nids, labels, group, terms);
+  free(ids);
+  return rc;
+}
+
+size_t stance_dataset_size(const stance_dataset *d) { return d->n; }
+
+size_t stance_dataset_count(const stance_dataset *d, int t, int cls, int with_term) {
+  size_t i, n = 0;
+  if (t < 0 || t >= d->targets) return 0;
+  for (i = 0; i < d->n; i++)
+    if (d->labels[i * (size_t)d->targets + (size_t)t] == cls && (!with_term || (d->terms[i] >> t & 1))) n++;
+  return n;
+}
+
+/* ---- models -------------------------------------------------------------------------- */
+
+#define BITMAP_BITS 20
+/* Passes of the solvers over a problem's examples: at most MAX_PASSES, fewer on big problems
+ * (at most PASS_BUDGET nonzero values visited in all, and at least MIN_PASSES): on real data
+ * the dual coordinate descent is close to its optimum after a few passes, and training stays
+ * within a fraction of a second on tens of thousands of sentences. */
+#define MAX_PASSES 15
+#define MIN_PASSES 3
+#define PASS_BUDGET 20e6
+
+struct stance_model {
+  stance_features f;
+  int targets, classes;
+  size_t outputs;               /* targets x classes */
+  idmap ids;                    /* feature id -> row of w */
+  uint32_t features;
+  float *w;                     /* features x outputs */
+  double *bias, *per_occ;       /* outputs: the bias, and the weight of the occurrences (NB) */
+  double *scale, *offset;       /* targets; outputs: the calibration */
+  double *threshold;            /* targets: of the decision (best_threshold) */
+  unsigned char *seen;          /* outputs: a class seen in training */
+  unsigned char *trained;       /* targets */
+  uint64_t *bitmap;             /* feature ids that have a row, by their low bits */
+  double weights[STANCE_BLOCKS]; /* of the blocks' values */
+};
+
+/* A target's classifier: k columns of (features + 1) weights (the bias last) and the
+ * weight of the occurrences per column. */
+typedef struct clf {
+  int k;                        /* columns: the seen classes */
+  int cls[STANCE_MODEL_MAX_CLASSES];
+  double *w, per_occ[STANCE_MODEL_MAX_CLASSES];
+} clf;
+
+/* Train a classifier of target t on the examples idx[0..m) (their classes in y[]). */
+static int train_clf(const stance_csr *x, const uint32_t *idx, size_t m, const int *y, const int *cls, int k,
+                     const stance_train_opts *o, clf *out) {
+  size_t nf = (size_t)x->features + 1, j;
+  size_t count[STANCE_MODEL_MAX_CLASSES] = {0};
+  int c, cols = o->learner == STANCE_LEARN_NB || k > 2 ? k : 2, passes;
+  double *cost = NULL, *w1 = NULL;
+  signed char *yy = NULL;
+  int rc = 0;
+  out->k = k;
+  memcpy(out->cls, cls, (size_t)k * sizeof *cls);
+  memset(out->per_occ, 0, sizeof out->per_occ);
+  if ((out->w = calloc(nf * (size_t)cols, sizeof *out->w)) == NULL) return -1;
+  for (j = 0; j < m; j++) count[y[j]]++;
+  {
+    double nnz = 0;
+    for (j = 0; j < m; j++) nnz += (double)(x->row[idx[j] + 1] - x->row[idx[j]]);
+    passes = nnz > 0 ? (int)(PASS_BUDGET / nnz) : MAX_PASSES;
+    passes = passes > MAX_PASSES ? MAX_PASSES : passes < MIN_PASSES ? MIN_PASSES : passes;
+  }
+  if (o->learner == STANCE_LEARN_NB) {
+    double *w = malloc(nf * (size_t)k * sizeof *w);
+    if (w == NULL) return -1;
+    rc = stance_linear_nb(x, idx, m, y, k, o->c > 0 ? o->c : 1.0, w, out->per_occ);
+    for (j = 0; rc == 0 && j < nf * (size_t)k; j++) out->w[(j % (size_t)k) * nf + j / (size_t)k] = w[j];
+    free(w);
+    return rc;
+  }
+  cost = malloc((m ? m : 1) * sizeof *cost);
+  yy = malloc(m ? m : 1);
+  w1 = malloc(nf * sizeof *w1);
+  if (cost == NULL || yy == NULL || w1 == NULL) {
+    rc = -1;
+    goto done;
+  }
+  for (j = 0; j < m; j++) {
+    double weight = o->balanced && count[y[j]] ? (double)m / ((double)k * (double)count[y[j]]) : 1.0;
+    cost[j] = o->c * weight;
+  }
+  /* two classes: one problem, the first class scoring 0; more: one class against the rest */
+  for (c = k == 2 ? 1 : 0; c < k && rc == 0; c++) {
+    for (j = 0; j < m; j++) yy[j] = y[j] == c ? 1 : -1;
+    rc = o->learner == STANCE_LEARN_SVM ? stance_linear_svm(x, idx, m, yy, cost, 0.1, passes, w1)
+                                        : stance_linear_lr(x, idx, m, yy, cost, 0.1, passes, w1);
+    memcpy(out->w + (size_t)c * nf, w1, nf * sizeof *w1);
+  }
+  out->k = k;
+done:
+  free(cost);
+  free(yy);
+  free(w1);
+  return rc;
+}
+
+/* The k scores of example i. */
+static void clf_scores(const clf *c, const stance_csr *x, size_t i, double *s) {
+  size_t nf = (size_t)x->features + 1, p;
+  int j;
+  double sum = 0;
+  for (p = x->row[i]; p < x->row[i + 1]; p++) sum += x->val[p];
+  for (j = 0; j < c->k; j++) {
+    const double *w = c->w + (size_t)j * nf;
+    double v = w[nf - 1] + c->per_occ[j] * sum;
+    for (p = x->row[i]; p < x->row[i + 1]; p++) v += w[x->col[p]] * (double)x->val[p];
+    s[j] = v;
+  }
+}
+
+/* The decision threshold of a target whose class 0 (no stance) was seen: the likeliest stance
+ * is predicted when its calibrated probability reaches it, else no stance. The threshold
+ * that gives the held-out scores (n x k, classes y) the best mean F1 over the stances; a
+ * probability is right for the decision only when it is calibrated, so the threshold that
+ * maximizes F1 is about half the best F1 (Lipton et al. 2014), well below 0.5 for rare
+ * stances. */
+static double best_threshold(const double *s, const int *y, size_t n, int k, double a, const double *b) {
+  double best = 0.5, best_f = -1, th;
+  double *p = malloc((n ? n : 1) * sizeof *p);
+  int *guess = malloc((n ? n : 1) * sizeof *guess), c;
+  size_t i;
+  if (p == NULL || guess == NULL) {
+    free(p);
+    free(guess);
+    return best;
+  }
+  for (i = 0; i < n; i++) { /* the likeliest stance and its probability */
+    double z[STANCE_MODEL_MAX_CLASSES], mx = -HUGE_VAL, sum = 0;
+    int g = 1;
+    for (c = 0; c < k; c++) {
+      z[c] = a * s[i * (size_t)k + (size_t)c] + b[c];
+      if (z[c] > mx) mx = z[c];
+    }
+    for (c = 0; c < k; c++) sum += (z[c] = exp(z[c] - mx));
+    for (c = 2; c < k; c++)
+      if (z[c] > z[g]) g = c;
+    p[i] = z[g] / sum;
+    guess[i] = g;
+  }
+  for (th = 0.05; th < 0.951; th += 0.05) {
+    size_t tp[STANCE_MODEL_MAX_CLASSES] = {0}, fp[STANCE_MODEL_MAX_CLASSES] = {0}, fn[STANCE_MODEL_MAX_CLASSES] = {0};
+    double f = 0;
+    int nf = 0;
+    for (i = 0; i < n; i++) {
+      int g = p[i] >= th ? guess[i] : 0;
+      if (g == y[i]) tp[g]++;
+      else fp[g]++, fn[y[i]]++;
+    }
+    for (c = 1; c < k; c++)
+      if (tp[c] + fp[c] + fn[c] > 0) {
+        f += 2.0 * (double)tp[c] / (double)(2 * tp[c] + fp[c] + fn[c]);
+        nf++;
+      }
+    if (nf > 0 && f / nf > best_f + 1e-12) best_f = f / nf, best = th;
+  }
+  free(p);
+  free(guess);
+  return best;
+}
+
+/* Train target t: calibration on held-out folds, then the classifier on all its examples. */
+static int train_target(stance_model *m, const stance_dataset *d, const stance_csr *x, int t,
+                        const stance_train_opts *o) {
+  size_t n = 0, i, j, count[STANCE_MODEL_MAX_CLASSES] = {0};
+  int cls[STANCE_MODEL_MAX_CLASSES], remap[STANCE_MODEL_MAX_CLASSES], k = 0, c, folds, f, rc = -1;
+  uint32_t *idx = NULL, *fold = NULL, *sub = NULL, *groups = NULL;
+  int *y = NULL, *suby = NULL, *oofy = NULL;
+  double *oof = NULL, a = 1, b[STANCE_MODEL_MAX_CLASSES] = {0}, threshold = 0.5;
+  size_t ngroups = 0, nf = (size_t)x->features + 1;
+  clf model;
+  memset(&model, 0, sizeof model);
+  for (i = 0; i < d->n; i++) {
+    int l = d->labels[i * (size_t)d->targets + (size_t)t];
+    if (l >= 0) count[l]++, n++;
+  }
+  for (c = 0; c < d->classes; c++) {
+    remap[c] = -1;
+    if (count[c]) remap[c] = k, cls[k++] = c;
+  }
+  if (k < 2) return 0; /* nothing to tell apart */
+  idx = malloc(n * sizeof *idx);
+  y = malloc(n * sizeof *y);
+  fold = malloc(n * sizeof *fold);
+  sub = malloc(n * sizeof *sub);
+  suby = malloc(n * sizeof *suby);
+  oofy = malloc(n * sizeof *oofy);
+  groups = malloc(n * sizeof *groups);
+  oof = malloc(n * (size_t)k * sizeof *oof);
+  if (!idx || !y || !fold || !sub || !suby || !oofy || !groups || !oof) goto done;
+  for (i = 0, j = 0; i < d->n; i++) {
+    int l = d->labels[i * (size_t)d->targets + (size_t)t];
+    if (l < 0) continue;
+    idx[j] = (uint32_t)i;
+    y[j] = remap[l];
+    j++;
+  }
+  /* folds by document (the groups in the order they come), or by example */
+  for (j = 0; j < n; j++) {
+    size_t g = ngroups;
+    if (ngroups > 0 && groups[ngroups - 1] == d->group[idx[j]]) g = ngroups - 1; /* examples come by document */
+    else
+      for (g = 0; g < ngroups && groups[g] != d->group[idx[j]]; g++) {
+      }
+    if (g == ngroups) groups[ngroups++] = d->group[idx[j]];
+    fold[j] = (uint32_t)g;
+  }
+  folds = o->folds;
+  if (ngroups >= 2) {
+    if ((size_t)folds > ngroups) folds = (int)ngroups;
+    for (j = 0; j < n; j++) fold[j] %= (uint32_t)(folds > 0 ? folds : 1);
+  } else {
+    if ((size_t)folds > n) folds = (int)n;
+    for (j = 0; j < n; j++) fold[j] = (uint32_t)(j % (size_t)(folds > 0 ? folds : 1));
+  }
+  if (folds >= 2) {
+    size_t have = 0;
+    for (f = 0; f < folds; f++) {
+      size_t ns = 0;
+      clf part;
+      for (j = 0; j < n; j++)
+        if (fold[j] != (uint32_t)f) sub[ns] = idx[j], suby[ns] = y[j], ns++;
+      if (ns == 0 || ns == n) continue;
+      if (train_clf(x, sub, ns, suby, cls, k, o, &part) != 0) {
+        free(part.w);
+        goto done;
+      }
+      for (j = 0; j < n; j++)
+        if (fold[j] == (uint32_t)f) {
+          clf_scores(&part, x, idx[j], oof + have * (size_t)k);
+          oofy[have++] = y[j];
+        }
+      free(part.w);
+    }
+    stance_calibrate(oof, oofy, have, k, &a, b);
+    if (cls[0] == 0) threshold = best_threshold(oof, oofy, have, k, a, b);
+  }
+  if (train_clf(x, idx, n, y, cls, k, o, &model) != 0) goto done;
+  /* into the model's table: the target's columns */
+  {
+    size_t base = (size_t)t * (size_t)m->classes;
+    for (c = 0; c < k; c++) {
+      size_t out = base + (size_t)cls[c];
+      const double *w = model.w + (size_t)c * nf;
+      uint32_t fe;
+      for (fe = 0; fe < x->features; fe++) m->w[(size_t)fe * m->outputs + out] = (float)w[fe];
+      m->bias[out] = w[nf - 1];
+      m->per_occ[out] = model.per_occ[c];
+      m->offset[out] = b[c];
+      m->seen[out] = 1;
+    }
+    m->scale[t] = a;
+    m->threshold[t] = threshold;
+    m->trained[t] = 1;
+  }
+  rc = 0;
+done:
+  free(model.w);
+  free(idx);
+  free(y);
+  free(fold);
+  free(sub);
+  free(suby);
+  free(oofy);
+  free(groups);
+  free(oof);
+  return rc;
+}
+
+/* What one occurrence of a feature of each block is worth in an example with occ[b]
+ * occurrences of the block's features: words and chars are normalized per block (their
+ * vector has length weight), marks count as they are (times weight). */
+static void block_scales(const double *weights, const uint32_t *occ, float *scale) {
+  int b;
+  for (b = 0; b < STANCE_BLOCKS; b++)
+    scale[b] = b == STANCE_BLOCK_MARKS ? (float)weights[b] : occ[b] ? (float)(weights[b] / sqrt((double)occ[b])) : 0;
+}
+
+stance_model *stance_model_train(const stance_dataset *d, const stance_train_opts *o) {
+  stance_model *m = calloc(1, sizeof *m);
+  stance_csr x;
+  float *val = NULL;
+  size_t i, p, nb = (size_t)1 << BITMAP_BITS >> 6;
+  int t;
+  if (m == NULL) return NULL;
+  m->f = d->f;
+  m->targets = d->targets;
+  m->classes = d->classes;
+  m->outputs = (size_t)d->targets * (size_t)d->classes;
+  m->features = (uint32_t)d->ids.n;
+  m->w = calloc(((size_t)m->features ? m->features : 1) * m->outputs, sizeof *m->w);
+  m->bias = calloc(m->outputs, sizeof *m->bias);
+  m->per_occ = calloc(m->outputs, sizeof *m->per_occ);
+  m->offset = calloc(m->outputs, sizeof *m->offset);
+  m->seen = calloc(m->outputs, 1);
+  m->scale = calloc((size_t)m->targets, sizeof *m->scale);
+  m->threshold = calloc((size_t)m->targets, sizeof *m->threshold);
+  m->trained = calloc((size_t)m->targets, 1);
+  m->bitmap = calloc(nb, sizeof *m->bitmap);
+  val = malloc((d->nnz ? d->nnz : 1) * sizeof *val);
+  if (!m->w || !m->bias || !m->per_occ || !m->offset || !m->seen || !m->scale || !m->threshold || !m->trained || !m->bitmap || !val)
+    goto fail;
+  /* the ids: a copy of the dataset's map */
+  m->ids.cap = d->ids.cap;
+  m->ids.n = d->ids.n;
+  if (d->ids.cap) {
+    m->ids.keys = malloc(d->ids.cap * sizeof *m->ids.keys);
+    m->ids.vals = malloc(d->ids.cap * sizeof *m->ids.vals);
+    if (m->ids.keys == NULL || m->ids.vals == NULL) goto fail;
+    memcpy(m->ids.keys, d->ids.keys, d->ids.cap * sizeof *m->ids.keys);
+    memcpy(m->ids.vals, d->ids.vals, d->ids.cap * sizeof *m->ids.vals);
+    for (i = 0; i < d->ids.cap; i++)
+      if (d->ids.vals[i] != EMPTY) {
+        uint32_t b = d->ids.keys[i] & ((1u << BITMAP_BITS) - 1);
+        m->bitmap[b >> 6] |= 1ull << (b & 63);
+      }
+  }
+  memcpy(m->weights, o->weights, sizeof m->weights);
+  for (i = 0; i < d->n; i++) {
+    float scale[STANCE_BLOCKS];
+    block_scales(m->weights, d->occ + i * STANCE_BLOCKS, scale);
+    for (p = d->row[i]; p < d->row[i + 1]; p++) val[p] = (float)d->cnt[p] * scale[d->block[d->col[p]]];
+  }
+  x.n = d->n;
+  x.row = d->row;
+  x.col = d->col;
+  x.val = val;
+  x.features = m->features;
+  for (t = 0; t < d->targets; t++) {
+    m->scale[t] = 1;
+    m->threshold[t] = 0.5;
+    if (train_target(m, d, &x, t, o) != 0) goto fail;
+  }
+  free(val);
+  return m;
+fail:
+  free(val);
+  stance_model_free(m);
+  return NULL;
+}
+
+void stance_model_free(stance_model *m) {
+  if (m == NULL) return;
+  idmap_free(&m->ids);
+  free(m->w);
+  free(m->bias);
+  free(m->per_occ);
+  free(m->offset);
+  free(m->seen);
+  free(m->scale);
+  free(m->threshold);
+  free(m->trained);
+  free(m->bitmap);
+  free(m);
+}
+
+int stance_model_targets(const stance_model *m) { return m->targets; }
+int stance_model_classes(const stance_model *m) { return m->classes; }
+int stance_model_trained(const stance_model *m, int t) { return t >= 0 && t < m->targets && m->trained[t]; }
+double stance_model_scale(const stance_model *m, int t) { return t >= 0 && t < m->targets ? m->scale[t] : 0; }
+double stance_model_threshold(const stance_model *m, int t) {
+  return t >= 0 && t < m->targets ? m->threshold[t] : 0.5;
+}
+
+/* ---- prediction ---------------------------------------------------------------------- */
+
+#define CACHE 4096 /* words whose features' weights are kept summed */
+
+struct stance_model_scratch {
+  size_t outputs;
+  uint64_t *key;                /* a word's hash | 1; 0: empty */
+  uint32_t *occ;                /* CACHE x 2: its words and chars features */
+  float *sum;                   /* CACHE x 2 x outputs: their weights, summed */
+};
+
+stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
+  stance_model_scratch *s = calloc(1, sizeof *s);
+  if (s == NULL) return NULL;
+  s->outputs = m->outputs;
+  s->key = calloc(CACHE, sizeof *s->key);
+  s->occ = calloc(CACHE * 2, sizeof *s->occ);
+  s->sum = calloc(CACHE * 2 * m->outputs, sizeof *s->sum);
+  if (s->key == NULL || s->occ == NULL || s->sum == NULL) {
+    stance_model_scratch_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void stance_model_scratch_free(stance_model_scratch *s) {
+  if (s == NULL) return;
+  free(s->key);
+  free(s->occ);
+  free(s->sum);
+  free(s);
+}
+
+static const float *row_of(const stance_model *m, uint32_t id) {
+  uint32_t b = id & ((1u << BITMAP_BITS) - 1), r;
+  if (!(m->bitmap[b >> 6] >> (b & 63) & 1)) return NULL;
+  r = idmap_get(&m->ids, id);
+  return r == EMPTY ? NULL : m->w + (size_t)r * m->outputs;
+}
+
+typedef struct pwalk {
+  const stance_model *m;
+  stance_model_scratch *s;
+  double *acc;                  /* STANCE_BLOCKS x outputs */
+  double *probs;
+  uint32_t occ[STANCE_BLOCKS];
+  uint64_t *terms;
+} pwalk;
+
+static void add_row(pwalk *w, uint32_t id) {
+  uint32_t b = STANCE_BLOCK_OF(id) < STANCE_BLOCKS ? STANCE_BLOCK_OF(id) : STANCE_BLOCK_MARKS;
+  const float *r = row_of(w->m, id);
+  double *acc = w->acc + (size_t)b * w->m->outputs;
+  size_t o;
+  w->occ[b]++;
+  if (r)
+    for (o = 0; o < w->m->outputs; o++) acc[o] += r[o];
+}
+
+static int p_feature(void *ud, size_t k, uint32_t id) {
+  (void)k;
+  add_row(ud, id);
+  return 0;
+}
+
+static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n) {
+  pwalk *w = ud;
+  const stance_model *m = w->m;
+  stance_model_scratch *s = w->s;
+  uint64_t key = hash | 1;
+  size_t slot = (size_t)(hash >> 40) & (CACHE - 1), o, outs = m->outputs;
+  float *sum = s->sum + slot * 2 * outs;
+  uint32_t *occ = s->occ + slot * 2;
+  int b;
+  (void)k;
+  if (s->key[slot] != key) { /* the sums of the word's own features' weights, kept */
+    uint32_t ids[STANCE_FEAT_WORD_MAX];
+    size_t i, nid = stance_features_word(&m->f, hash, word, n, ids);
+    for (o = 0; o < 2 * outs; o++) sum[o] = 0;
+    occ[0] = occ[1] = 0;
+    for (i = 0; i < nid; i++) {
+      const float *r = row_of(m, ids[i]);
+      b = STANCE_BLOCK_OF(ids[i]) == STANCE_BLOCK_CHARS;
+      occ[b]++;
+      if (r)
+        for (o = 0; o < outs; o++) sum[(size_t)b * outs + o] += r[o];
+    }
+    s->key[slot] = key;
+  }
+  for (b = 0; b < 2; b++) {
+    double *acc = w->acc + (size_t)b * outs;
+    w->occ[b] += occ[b];
+    for (o = 0; o < outs; o++) acc[o] += sum[(size_t)b * outs + o];
+  }
+  return 0;
+}
+
+static int p_end(void *ud, size_t k, uint64_t terms) {
+  pwalk *w = ud;
+  const stance_model *m = w->m;
+  double *p = w->probs + k * m->outputs, total = 0;
+  float scale[STANCE_BLOCKS];
+  int t, c, b;
+  if (w->terms) w->terms[k] = terms;
+  block_scales(m->weights, w->occ, scale);
+  for (b = 0; b < STANCE_BLOCKS; b++) total += (double)scale[b] * w->occ[b]; /* the sum of the values */
+  for (t = 0; t < m->targets; t++) {
+    size_t base = (size_t)t * (size_t)m->classes;
+    double best = -HUGE_VAL, sum = 0;
+    if (!m->trained[t]) {
+      for (c = 0; c < m->classes; c++) p[base + (size_t)c] = 0;
+      continue;
+    }
+    for (c = 0; c < m->classes; c++) {
+      size_t o = base + (size_t)c;
+      double z = m->bias[o] + m->per_occ[o] * total;
+      if (!m->seen[o]) continue;
+      for (b = 0; b < STANCE_BLOCKS; b++) z += w->acc[(size_t)b * m->outputs + o] * scale[b];
+      z = m->scale[t] * z + m->offset[o];
+      p[o] = z;
+      if (z > best) best = z;
+    }
+    for (c = 0; c < m->classes; c++) {
+      size_t o = base + (size_t)c;
+      if (m->seen[o]) sum += (p[o] = exp(p[o] - best));
+    }
+    for (c = 0; c < m->classes; c++) {
+      size_t o = base + (size_t)c;
+      p[o] = m->seen[o] ? p[o] / sum : 0;
+    }
+  }
+  for (c = 0; (size_t)c < STANCE_BLOCKS * m->outputs; c++) w->acc[c] = 0;
+  for (b = 0; b < STANCE_BLOCKS; b++) w->occ[b] = 0;
+  return 0;
+}
+
+int stance_model_predict_spans(const stance_model *m, stance_model_scratch *s, const char *text, size_t len,
+                               const size_t *spans, size_t n, double *probs, uint64_t *terms) {
+  pwalk w;
+  stance_feature_sink sink;
+  double acc[STANCE_BLOCKS * STANCE_MODEL_MAX_TARGETS * STANCE_MODEL_MAX_CLASSES];
+  size_t o;
+  if (n == 0) return 0;
+  for (o = 0; o < STANCE_BLOCKS * m->outputs; o++) acc[o] = 0;
+  memset(&w, 0, sizeof w);
+  w.m = m;
+  w.s = s;
+  w.acc = acc;
+  w.probs = probs;
+  w.terms = terms;
+  sink.feature = p_feature;
+  sink.word = p_word;
+  sink.end = p_end;
+  sink.ud = &w;
+  return stance_features_walk(&m->f, text, len, spans, n, &sink);
+}

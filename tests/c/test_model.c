@@ -1,0 +1,338 @@
+/*
+ * test_model.c - the stance model (model.h): predictions of many sentences in one walk equal
+ * each sentence's alone; training is deterministic; a class never seen gets probability 0; a
+ * target with one stance seen gets stance vs no stance; a target with one class seen gets no
+ * model; the calibration fits known scales; features are what textfeat.h says.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "textfeat.h"
+#include "linear.h"
+#include "model.h"
+#include "text.h"
+
+typedef struct spans {
+  size_t s[1024];
+  size_t n;
+} spans;
+
+static int on_sentence(void *ud, size_t a, size_t b) {
+  spans *s = ud;
+  if (s->n < 512) {
+    s->s[2 * s->n] = a;
+    s->s[2 * s->n + 1] = b;
+    s->n++;
+  }
+  return 0;
+}
+
+/* A matcher of cues and one of terms (targets 1 "talks" and 2 "sanctions"). */
+static void matchers(stance_cues **cues, stance_cues **terms) {
+  *cues = stance_cues_new();
+  *terms = stance_cues_new();
+  CHECK(*cues != NULL && *terms != NULL);
+  CHECK(stance_cues_add(*cues, "should", 6, 1) >= 0);
+  CHECK(stance_cues_add(*cues, "must not", 8, 1) >= 0);
+  CHECK(stance_cues_add(*cues, "fail*", 5, 2) >= 0);
+  CHECK(stance_cues_add(*cues, "clearly", 7, 3) >= 0);
+  CHECK(stance_cues_add(*cues, "not", 3, 4) >= 0);
+  CHECK(stance_cues_add(*terms, "talk*", 5, 1) >= 0);
+  CHECK(stance_cues_add(*terms, "sanction*", 9, 2) >= 0);
+  CHECK(stance_cues_add(*terms, "maximum pressure", 16, 2) >= 0);
+}
+
+static void features_all(stance_features *f, const stance_cues *cues, const stance_cues *terms) {
+  memset(f, 0, sizeof *f);
+  f->set = STANCE_FEAT_ALL;
+  f->char_min = 2;
+  f->char_max = 5;
+  f->cues = cues;
+  f->terms = terms;
+}
+
+/* Two targets, classes none / favor / against: talks favored, sanctions opposed. */
+static stance_dataset *toy_dataset(const stance_features *f, int third) {
+  static const struct {
+    const char *text;
+    int labels[2];
+  } ex[] = {
+      {"We should talk with them.", {1, 0}},         {"Talks clearly work.", {1, 0}},
+      {"Sanctions failed, clearly.", {0, 2}},        {"Maximum pressure must not go on.", {0, 2}},
+      {"The weather was fine.", {0, 0}},             {"We must not talk to them.", {2, 0}},
+      {"Sanctions should stay.", {0, 1}},            {"Lunch was served at noon.", {0, 0}},
+      {"Talking works better than sanctions.", {1, 2}}, {"The meeting ended late.", {0, 0}},
+      {"Dialogue and talks should go on.", {1, 0}},  {"Pressure failed again.", {0, 2}},
+  };
+  stance_dataset *d = stance_dataset_new(f, 2, third ? 4 : 3);
+  size_t i;
+  CHECK(d != NULL);
+  for (i = 0; i < sizeof ex / sizeof *ex; i++)
+    CHECK(stance_dataset_add_text(d, ex[i].text, strlen(ex[i].text), ex[i].labels, (uint32_t)(i % 4)) == 0);
+  return d;
+}
+
+/* Predicting every sentence of a text in one walk gives what predicting each alone gives,
+ * cues, terms and word n-grams included, with some sentences left out. */
+static void model_predicts_spans_as_each_alone(void) {
+  static const char *words[] = {"we", "should", "not", "talk", "must", "never", "failed", "clearly",
+                                "sanctions", "Talks", "perhaps", "don't", "well-founded", "Caf\xc3\xa9", "maximum", "pressure"};
+  static const char *seps[] = {" ", " ", " ", ", ", "-", "\n", "'"};
+  stance_cues *cues, *terms;
+  stance_features f;
+  stance_dataset *d;
+  stance_model *m;
+  stance_model_scratch *sc;
+  stance_train_opts o;
+  char text[8192];
+  size_t len = 0, k, kept;
+  spans all, some;
+  uint64_t r = 11;
+  int i, bad = 0, learner;
+  matchers(&cues, &terms);
+  features_all(&f, cues, terms);
+  while (len < sizeof text - 64) {
+    int nw = 1 + (int)(((r = r * 6364136223846793005ull + 1442695040888963407ull) >> 56) % 12);
+    for (i = 0; i < nw; i++) {
+      const char *w = words[((r = r * 6364136223846793005ull + 1) >> 56) % 16];
+      const char *sep = i + 1 < nw ? seps[((r = r * 6364136223846793005ull + 7) >> 61) % 7] : ". ";
+      size_t wl = strlen(w), sl = strlen(sep);
+      if (len + wl + sl >= sizeof text - 8) break;
+      memcpy(text + len, w, wl);
+      len += wl;
+      memcpy(text + len, sep, sl);
+      len += sl;
+    }
+    if ((r >> 40) % 5 == 0) text[len++] = '\n', text[len++] = '\n';
+  }
+  memset(&all, 0, sizeof all);
+  stance_sentences(text, len, on_sentence, &all);
+  CHECK(all.n > 20);
+  memset(&some, 0, sizeof some);
+  for (k = 0; k < all.n; k++) {
+    if (k % 3 == 1) continue;
+    some.s[2 * some.n] = all.s[2 * k];
+    some.s[2 * some.n + 1] = all.s[2 * k + 1];
+    some.n++;
+  }
+  for (learner = 0; learner < 3; learner++) {
+    d = toy_dataset(&f, 0);
+    stance_train_opts_default(&o);
+    o.learner = learner;
+    m = stance_model_train(d, &o);
+    sc = stance_model_scratch_new(m);
+    CHECK(m != NULL && sc != NULL);
+    for (kept = 0; kept < 2; kept++) {
+      spans *set = kept ? &some : &all;
+      double *pr = malloc(set->n * 6 * sizeof *pr), want[6];
+      uint64_t *tm = malloc(set->n * sizeof *tm), tw;
+      CHECK(stance_model_predict_spans(m, sc, text, len, set->s, set->n, pr, tm) == 0);
+      for (k = 0; k < set->n; k++) {
+        size_t whole[2];
+        int c;
+        whole[0] = 0;
+        whole[1] = set->s[2 * k + 1] - set->s[2 * k];
+        CHECK(stance_model_predict_spans(m, sc, text + set->s[2 * k], whole[1], whole, 1, want, &tw) == 0);
+        for (c = 0; c < 6; c++)
+          if (fabs(pr[k * 6 + (size_t)c] - want[c]) > 1e-9) bad++;
+        if (tw != tm[k]) bad++;
+      }
+      free(pr);
+      free(tm);
+    }
+    stance_model_scratch_free(sc);
+    stance_model_free(m);
+    stance_dataset_free(d);
+  }
+  CHECK_INT(bad, 0);
+  stance_cues_free(cues);
+  stance_cues_free(terms);
+}
+
+/* The same examples give the same model: every probability equal, bit for bit. */
+static void model_training_is_deterministic(void) {
+  stance_cues *cues, *terms;
+  stance_features f;
+  stance_train_opts o;
+  static const char *probe = "Should we talk about sanctions, or not?";
+  double p[2][8];
+  int run, c, learner;
+  matchers(&cues, &terms);
+  features_all(&f, cues, terms);
+  for (learner = 0; learner < 3; learner++) {
+    for (run = 0; run < 2; run++) {
+      stance_dataset *d = toy_dataset(&f, 0);
+      stance_model *m;
+      stance_model_scratch *sc;
+      size_t whole[2] = {0, 0};
+      stance_train_opts_default(&o);
+      o.learner = learner;
+      m = stance_model_train(d, &o);
+      sc = stance_model_scratch_new(m);
+      whole[1] = strlen(probe);
+      CHECK(stance_model_predict_spans(m, sc, probe, whole[1], whole, 1, p[run], NULL) == 0);
+      stance_model_scratch_free(sc);
+      stance_model_free(m);
+      stance_dataset_free(d);
+    }
+    for (c = 0; c < 6; c++) CHECK(memcmp(&p[0][c], &p[1][c], sizeof(double)) == 0);
+  }
+  stance_cues_free(cues);
+  stance_cues_free(terms);
+}
+
+/* Classes: a fourth class that no example has gets 0; a target whose examples have one
+ * stance and no stance is trained (stance vs none); one with a single class has no model. */
+static void model_invents_no_class(void) {
+  stance_cues *cues, *terms;
+  stance_features f;
+  stance_train_opts o;
+  stance_dataset *d;
+  stance_model *m;
+  stance_model_scratch *sc;
+  static const char *probe = "Sanctions failed and talks should go on.";
+  double p[8];
+  size_t whole[2];
+  int labels[2] = {0, 1}, t;
+  matchers(&cues, &terms);
+  features_all(&f, cues, terms);
+  d = toy_dataset(&f, 1); /* 4 classes: class 3 never seen */
+  stance_train_opts_default(&o);
+  m = stance_model_train(d, &o);
+  sc = stance_model_scratch_new(m);
+  whole[0] = 0;
+  whole[1] = strlen(probe);
+  CHECK(stance_model_predict_spans(m, sc, probe, whole[1], whole, 1, p, NULL) == 0);
+  for (t = 0; t < 2; t++) {
+    CHECK(stance_model_trained(m, t));
+    CHECK(p[t * 4 + 3] == 0.0);
+    CHECK(fabs(p[t * 4] + p[t * 4 + 1] + p[t * 4 + 2] - 1) < 1e-9);
+  }
+  stance_model_scratch_free(sc);
+  stance_model_free(m);
+  stance_dataset_free(d);
+  /* target 0: only "against" (2) and none; target 1: only none */
+  d = stance_dataset_new(&f, 2, 3);
+  labels[0] = 2, labels[1] = 0;
+  CHECK(stance_dataset_add_text(d, "Sanctions failed.", 17, labels, 0) == 0);
+  CHECK(stance_dataset_add_text(d, "Sanctions must not go on.", 25, labels, 1) == 0);
+  labels[0] = 0;
+  CHECK(stance_dataset_add_text(d, "Lunch at noon.", 14, labels, 0) == 0);
+  CHECK(stance_dataset_add_text(d, "The weather was fine.", 21, labels, 1) == 0);
+  labels[0] = -1; /* unknown: not an example */
+  CHECK(stance_dataset_add_text(d, "Talks.", 6, labels, 1) == 0);
+  CHECK_INT(stance_dataset_count(d, 0, 2, 0), 2);
+  CHECK_INT(stance_dataset_count(d, 0, 0, 0), 2);
+  CHECK_INT(stance_dataset_count(d, 0, 2, 1), 0); /* target 0's terms are "talk*": none mentions one */
+  CHECK_INT(stance_dataset_count(d, 1, 0, 1), 2); /* target 1's ("sanction*"): two with none */
+  m = stance_model_train(d, &o);
+  sc = stance_model_scratch_new(m);
+  CHECK(stance_model_trained(m, 0));
+  CHECK(!stance_model_trained(m, 1));
+  CHECK(stance_model_predict_spans(m, sc, probe, whole[1], whole, 1, p, NULL) == 0);
+  CHECK(p[1] == 0.0);             /* favor was never seen */
+  CHECK(p[0] > 0 && p[2] > 0);    /* none and against */
+  CHECK(p[3] == 0 && p[4] == 0 && p[5] == 0); /* no model for target 1 */
+  stance_model_scratch_free(sc);
+  stance_model_free(m);
+  stance_dataset_free(d);
+  stance_cues_free(cues);
+  stance_cues_free(terms);
+}
+
+/* Calibration recovers the scale and offsets that generated the classes. */
+static void calibration_fits_scale_and_offsets(void) {
+  size_t n = 4000, i;
+  double *s = malloc(n * 2 * sizeof *s), a, b[2];
+  int *y = malloc(n * sizeof *y);
+  uint64_t r = 5;
+  for (i = 0; i < n; i++) {
+    double score = ((double)((r = r * 6364136223846793005ull + 1) >> 11) / 9007199254740992.0) * 8 - 4;
+    double p1 = 1 / (1 + exp(-(0.5 * score - 1))); /* true scale 0.5, offset -1 */
+    double u = (double)((r = r * 6364136223846793005ull + 1) >> 11) / 9007199254740992.0;
+    s[2 * i] = 0;
+    s[2 * i + 1] = score;
+    y[i] = u < p1;
+  }
+  stance_calibrate(s, y, n, 2, &a, b);
+  CHECK(fabs(a - 0.5) < 0.1);
+  CHECK(fabs(b[1] + 1) < 0.2);
+  CHECK(b[0] == 0);
+  stance_calibrate(s, y, 3, 2, &a, b); /* too few: left alone */
+  CHECK(a == 1 && b[1] == 0);
+  free(s);
+  free(y);
+}
+
+typedef struct seen {
+  uint32_t ids[512];
+  size_t n;
+  uint64_t terms;
+  size_t words;
+} seen;
+
+static int s_feature(void *ud, size_t k, uint32_t id) {
+  seen *s = ud;
+  (void)k;
+  if (s->n < 512) s->ids[s->n++] = id;
+  return 0;
+}
+static int s_word(void *ud, size_t k, uint64_t h, const char *w, size_t n) {
+  seen *s = ud;
+  (void)k, (void)h, (void)w, (void)n;
+  s->words++;
+  return 0;
+}
+static int s_end(void *ud, size_t k, uint64_t terms) {
+  seen *s = ud;
+  (void)k;
+  s->terms = terms;
+  return 0;
+}
+
+/* The features of a sentence: pairs and triples within phrases, marks, terms told even when
+ * they are not features, character n-grams of each word. */
+static void features_of_a_sentence(void) {
+  stance_cues *cues, *terms;
+  stance_features f;
+  stance_feature_sink sink = {s_feature, s_word, s_end, NULL};
+  seen s;
+  static const char *t = "We should talk, not impose maximum pressure.";
+  size_t whole[2] = {0, 0}, i, marks = 0, k;
+  uint32_t out[STANCE_FEAT_WORD_MAX];
+  matchers(&cues, &terms);
+  features_all(&f, cues, terms);
+  whole[1] = strlen(t);
+  memset(&s, 0, sizeof s);
+  sink.ud = &s;
+  CHECK(stance_features_walk(&f, t, whole[1], whole, 1, &sink) == 0);
+  CHECK_INT(s.words, 7);
+  CHECK(s.terms == 3); /* talks (1) and sanctions (2, by "maximum pressure") */
+  for (i = 0; i < s.n; i++) marks += STANCE_BLOCK_OF(s.ids[i]) == STANCE_BLOCK_MARKS;
+  /* cues: should (1), not (4); terms 2; term x cue 2 x 2 */
+  CHECK_INT(marks, 2 + 2 + 4);
+  /* pairs: we-should, should-talk | not-impose, impose-maximum, maximum-pressure: 5;
+   * triples: 1 + 2 */
+  CHECK_INT(s.n - marks, 5 + 3);
+  f.set = STANCE_FEAT_ALL & ~STANCE_FEAT_TERMS;
+  memset(&s, 0, sizeof s);
+  CHECK(stance_features_walk(&f, t, whole[1], whole, 1, &sink) == 0);
+  CHECK(s.terms == 3);
+  /* "talk": the word and its n-grams of 2..5 bytes in "<talk>" (6 bytes): 5 + 4 + 3 + 2 */
+  k = stance_features_word(&f, stance_features_hash("talk", 4), "talk", 4, out);
+  CHECK_INT(k, 1 + 14);
+  CHECK_INT(STANCE_BLOCK_OF(out[0]), STANCE_BLOCK_WORDS);
+  CHECK_INT(STANCE_BLOCK_OF(out[1]), STANCE_BLOCK_CHARS);
+  stance_cues_free(cues);
+  stance_cues_free(terms);
+}
+
+const test_case model_tests[] = {
+    {"model_predicts_spans_as_each_alone", model_predicts_spans_as_each_alone},
+    {"model_training_is_deterministic", model_training_is_deterministic},
+    {"model_invents_no_class", model_invents_no_class},
+    {"calibration_fits_scale_and_offsets", calibration_fits_scale_and_offsets},
+    {"features_of_a_sentence", features_of_a_sentence},
+    {NULL, NULL}};

@@ -1,0 +1,83 @@
+-- Suggestions as an annotator sees them: Neovim in tmux on the study (../shared/study's schema,
+-- our annotation of four of the five articles, tests/fixtures/study), the fifth article
+-- opened, `:Stance suggest`, then g+ and g- on ghosts; the screen read (with its colors) right
+-- after each key, with no redraw key in between; then the files on disk.
+local T = require('helpers')
+local tmux = require('helpers.tmux')
+
+--- How many times `text` is on the plain screen.
+local function count(screen, text)
+  local plain, n, at = tmux.plain(screen), 0, 1
+  while true do
+    local i = plain:find(text, at, true)
+    if not i then return n end
+    n, at = n + 1, i + 1
+  end
+end
+
+describe('suggestions in a terminal', function()
+  after_each(T.cleanup)
+
+  local run = T.shared and it or pending
+  run('show ghosts for the study schema, and g+ makes a complete annotation, g- a rejection', function()
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/ && cp -r %s %s/.stance/annotations/')
+      :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.root .. '/tests/fixtures/study/schema.stance'), T.q(d),
+        T.q(T.root .. '/tests/fixtures/study/annotations/fixture'), T.q(d)))
+    local doc = '004_e35aa5ebcc029514.txt'
+    os.remove(d .. '/.stance/annotations/fixture/' .. doc .. '.stance') -- nobody has read it
+    local nv = tmux.open({ doc }, { cwd = d, width = 120, ready = 'Washington Post',
+      init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
+    local ok, err = pcall(function()
+      nv:keys(':Stance suggest', 'Enter')
+      nv:wait('suggestion(s)', 'the suggestions', 60)
+      -- next-suggestion: the model's guesses where it would learn most
+      nv:key(':Stance next-suggestion', nil)
+      nv:key('Enter', 'most to learn here:', 'next-suggestion')
+      -- to the first suggestion (as a motion would): its ghost, target, stance and probability,
+      -- in the target's color, with no "Press ENTER"
+      local it = nv:lua([[
+        local x = require('stance.editor.session').get().suggestions[1]
+        require('stance.editor.where').jump(x.start)
+        return { target = x.target, class = x.class, label = ('%s %s %.2f?'):format(x.target, x.class, x.p) }]])
+      local screen = nv:keys(':echo ""', 'Enter')
+      local shown = count(screen, it.label)
+      assert.is_true(shown >= 1, tmux.plain(screen))
+      local row = tmux.row(screen, it.label)
+      assert.truthy(row:find('38;5;%d+m[^\27]*' .. it.target:gsub('%-', '%%-') .. ' ' .. it.class), row)
+      assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
+      -- g+: the role this label asks for, with one key
+      nv:key('g', nil)
+      screen = nv:key('+', 'role:', 'the role prompt')
+      assert.truthy(tmux.plain(screen):find('c claim', 1, true), tmux.plain(screen))
+      screen = nv:key('c', function(s) return not tmux.plain(s):find('role:', 1, true) end, 'the annotation')
+      -- right after the key: the annotation drawn in its stance's color, its ghost gone
+      assert.truthy(screen:find('48;5;%d+m'), tmux.plain(screen))
+      assert.are.equal(shown - 1, count(screen, it.label))
+      -- g- on another suggestion: its ghost goes at once
+      local other = nv:lua([[
+        local x = require('stance.editor.session').get().suggestions[1]
+        require('stance.editor.where').jump(x.start)
+        return ('%s %s %.2f?'):format(x.target, x.class, x.p)]])
+      screen = nv:keys(':echo ""', 'Enter')
+      local before = count(screen, other)
+      assert.is_true(before >= 1, tmux.plain(screen))
+      nv:key('g', nil)
+      screen = nv:key('-', function(s) return count(s, other) == before - 1 end, 'the ghost to go')
+      assert.are.equal(before - 1, count(screen, other))
+      nv:keys(':wa', 'Enter')
+      nv:quit()
+      -- the files: a complete annotation of the study schema, and the rejection in the model layer
+      local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/tester/' .. doc .. '.stance'))))
+      local rec = store:records('annotation')[1]
+      assert.are.same({ it.target .. '-' .. it.class, it.target, it.class, 'claim' },
+        { rec.label, rec.target, rec.stance, rec.role })
+      local model = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/model/' .. doc .. '.stance'))))
+      local rej = model:records('annotation')[1]
+      assert.truthy(rej.note:find('^rejected by tester'))
+      assert.truthy(rej.target and rej.stance)
+    end)
+    nv:close()
+    assert(ok, err)
+  end)
+end)
