@@ -128,6 +128,11 @@ describe('plugin', function()
     assert.are.equal('', out)
   end)
 
+  it('names no function this Neovim deprecates (outside the fallbacks of compat.lua)', function()
+    local found = dofile(T.root .. '/tests/helpers/deprecated.lua').named_in_code()
+    assert.are.equal('', table.concat(found, '\n'))
+  end)
+
   it('loads nothing heavy at startup', function()
     local d = T.tmpdir()
     local out = child(T.root, {
