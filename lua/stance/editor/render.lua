@@ -6,7 +6,7 @@
 --- with annotations get a mark in the sign column (real extmarks, only for the visible lines:
 --- Neovim 0.7 draws no ephemeral signs).
 local M = {}
-local H = { rows = {}, attached = false, sign_groups = {}, pending = {}, scheduled = false }
+local H = { rows = {}, attached = false, sign_groups = {}, marked = {} }
 
 M.ns = vim.api.nvim_create_namespace('stance')
 M.sign_ns = vim.api.nvim_create_namespace('stance_signs')
@@ -175,6 +175,7 @@ function H.overlaps(list)
 end
 
 local function on_win(_, win, buf, top, bot)
+  H.marked[buf] = nil -- what M.redraw marked is being drawn
   local s = require('stance.editor.session').by_buf[buf]
   if not s or s.hidden then
     H.rows[win] = nil
@@ -346,8 +347,10 @@ H.MAX_GROUPS = 8
 
 --- Draw again what changed in `buf`: the rows of `ranges` ({a, b} in buffer bytes), else
 --- those the session noted (Session:damage), else the rows its windows show. Only those
---- rows (no full redraw, nothing cleared), once the current event is done: the changes of
---- one command are drawn together.
+--- rows, with their sign-column marks (no full redraw, nothing cleared). Neovim draws one
+--- range of rows of a window per screen update: the rows are marked for its next update,
+--- and rows apart from those already marked (by this change or an earlier one not drawn
+--- yet) are drawn first by an update of their own.
 ---@param buf integer
 ---@param ranges integer[][]|nil
 function M.redraw(buf, ranges)
@@ -358,8 +361,7 @@ function M.redraw(buf, ranges)
     s.damaged = nil
   end
   if not vim.api.nvim_buf_is_valid(buf) then return end
-  local rows = H.pending[buf] or {}
-  H.pending[buf] = rows
+  local rows = {}
   if not ranges then
     for _, win in ipairs(vim.fn.win_findbuf(buf)) do
       local top, bot = H.visible(win)
@@ -374,10 +376,37 @@ function M.redraw(buf, ranges)
       rows[#rows + 1] = { (where.pos(buf, a)), (where.pos(buf, math.max(a, b - 1))) + 1 }
     end
   end
-  if not H.scheduled then
-    H.scheduled = true
-    vim.schedule(H.flush)
+  if #rows == 0 then return end
+  table.sort(rows, function(x, y) return x[1] < y[1] end)
+  local groups = {}
+  for _, r in ipairs(rows) do
+    local g = groups[#groups]
+    if g and r[1] <= g[2] then
+      g[2] = math.max(g[2], r[2])
+    else
+      groups[#groups + 1] = { r[1], r[2] }
+    end
   end
+  local mode = vim.api.nvim_get_mode()
+  -- no screen update of ours while Neovim waits for a key (a prompt, "Press ENTER"): the
+  -- rows from the first to the last are marked, and drawn after it
+  local now_ok = not mode.blocking and not mode.mode:find('^r')
+  if #groups > H.MAX_GROUPS or not now_ok then
+    groups = { { groups[1][1], groups[#groups][2] } }
+  end
+  local compat = require('stance.compat')
+  local signs = H.signs_now(buf)
+  local marked = H.marked[buf]
+  for _, g in ipairs(groups) do
+    if marked and now_ok and (g[1] > marked[2] or g[2] < marked[1]) then
+      compat.redraw_rows(buf, marked[1], marked[2], true)
+      marked = nil
+    end
+    if signs then M.place_signs(buf, signs[1], signs[2], signs[3], g) end
+    compat.redraw_rows(buf, g[1], g[2], false)
+    marked = marked and { math.min(marked[1], g[1]), math.max(marked[2], g[2]) } or { g[1], g[2] }
+  end
+  H.marked[buf] = marked
 end
 
 --- The signs of the rows that the current window (else the first window of `buf`) shows:
@@ -391,41 +420,6 @@ function H.signs_now(buf)
   local top, bot = H.visible(win)
   local _, signed, last = M.plan(s, win, buf, top, bot)
   return { top, last, signed }
-end
-
---- Draw the rows waiting in H.pending now, each group of adjacent rows in a screen update of
---- its own (a window draws one range of rows per update).
-function H.flush()
-  H.scheduled = false
-  local pending = H.pending
-  H.pending = {}
-  local mode = vim.api.nvim_get_mode()
-  -- not while Neovim waits for a key (a prompt, "Press ENTER"): marked, drawn after it
-  local now_ok = not mode.blocking and not mode.mode:find('^r')
-  local compat = require('stance.compat')
-  for buf, rows in pairs(pending) do
-    if vim.api.nvim_buf_is_valid(buf) and #rows > 0 then
-      table.sort(rows, function(x, y) return x[1] < y[1] end)
-      local groups = {}
-      for _, r in ipairs(rows) do
-        local g = groups[#groups]
-        if g and r[1] <= g[2] then
-          g[2] = math.max(g[2], r[2])
-        else
-          groups[#groups + 1] = { r[1], r[2] }
-        end
-      end
-      if #groups > H.MAX_GROUPS or not now_ok then
-        groups = { { groups[1][1], groups[#groups][2] } }
-      end
-      -- the sign column changes with the rows, in the same screen update
-      local signs = H.signs_now(buf)
-      for _, g in ipairs(groups) do
-        if signs then M.place_signs(buf, signs[1], signs[2], signs[3], g) end
-        compat.redraw_rows(buf, g[1], g[2], now_ok)
-      end
-    end
-  end
 end
 
 --- Define the highlight groups again (after :colorscheme).
