@@ -251,6 +251,21 @@ describe('stance export', function()
     assert.truthy(aerr:find('one kind of row', 1, true))
   end)
 
+  it("quotes a relation's ends from the document, also when their file records no quote", function()
+    local d = example()
+    T.write(d .. '/t.txt', 'We should act now. Because it burns.\n')
+    T.run(('mkdir -p %s'):format(T.q(d .. '/.stance/annotations/zoe')))
+    T.write(d .. '/.stance/annotations/zoe/t.txt.stance', table.concat({ 'format stance 1', '',
+      'document "t.txt"', '  annotator zoe', '', 'annotation a', '  span 0-18', '  label favor', '',
+      'annotation b', '  span 19-36', '  label favor', '', 'relation r', '  type supports', '  from b', '  to a', '',
+    }, '\n'))
+    local out, err, code = T.stance_run({ 'export', '--to', 'jsonl', '--unit', 'relation', '--annotator', 'zoe', d })
+    assert.are.equal(0, code, err)
+    local r = assert(json.decode(out))
+    assert.are.same({ 'Because it burns.', 'We should act now.', 'favor', 'favor' },
+      { r.from_quote, r.to_quote, r.from_label, r.to_label })
+  end)
+
   it('gives the same bytes every time, in every format', function()
     local d = with_links()
     for _, args in ipairs({ { '--to', 'jsonl' }, { '--to', 'csv' }, { '--to', 'csv', '--unit', 'relation' },
