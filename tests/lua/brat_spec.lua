@@ -456,6 +456,43 @@ describe('stance -> brat -> stance', function()
     assert.are.equal(T.sha256sum(dst), T.sha256sum(dst2))
   end)
 
+  it("gives a collaborator without the schema its order, colors and titles back (visual.conf)", function()
+    if not T.shared then return pending('../shared (the study and its corpus) is not there') end
+    local d = annotated_study()
+    local schema = T.read(d .. '/.stance/schema.stance')
+    T.write(d .. '/.stance/schema.stance', schema:gsub('relation supports\n', 'relation supports\n  color #2e7d32\n'
+      .. '  title "gives a reason for"\n'))
+    local dst = T.tmpdir() .. '/brat'
+    stance_cmd(d, 'export --to brat --annotator ana ' .. T.q(dst))
+    -- brat offers the labels in the schema's order
+    local conf = T.read(dst .. '/annotation.conf')
+    assert.truthy(conf:find('[entities]\nengagement-favor\nengagement-against\nsanctions-favor\n', 1, true), conf)
+    -- back into a corpus whose schema is empty
+    local back = corpus('format stance 1\n')
+    local out, err, code = stance_cmd(back, 'import --from brat --annotator ana ' .. T.q(dst))
+    assert.are.equal(0, code, out .. err)
+    local s = require('stance.schema').parse(T.read(back .. '/.stance/schema.stance'))
+    local function names(list)
+      local o = {}
+      for i, e in ipairs(list) do
+        o[i] = e.name
+      end
+      return o
+    end
+    assert.are.same({ 'engagement', 'sanctions', 'human-rights', 'denuclearization-first' }, names(s.targets))
+    assert.are.same({ 'favor', 'against' }, names(s.stances))
+    assert.are.same({ '#1565c0', '#c62828' }, { s.by.target.engagement.color, s.by.stance.against.color })
+    assert.are.same({ '#2e7d32', '#c62828' }, { s.by.label['engagement-favor'].color,
+      s.by.label['sanctions-against'].color })
+    assert.are.same({ '#2e7d32', 'gives a reason for' }, { s.by.relation.supports.color, s.by.relation.supports.title })
+    local cout, cerr, ccode = stance_cmd(back, 'check')
+    assert.are.equal(0, ccode, cout .. cerr)
+    -- and out again: every file the same, the configuration too
+    local dst2 = T.tmpdir() .. '/brat2'
+    stance_cmd(back, 'export --to brat ' .. T.q(dst2))
+    assert.are.equal(T.sha256sum(dst), T.sha256sum(dst2))
+  end)
+
   it('brings names brat cannot store back (blanks, accents) through annotation.conf', function()
     local d = corpus(table.concat({
       'format stance 1', 'target "Klima politik"', 'stance für', 'stance gegen', 'relation "stützt"',

@@ -92,17 +92,20 @@ function M.annotation(used, schema)
     events[t] = true
   end
   lines[#lines + 1] = '[entities]'
-  local entities = {}
+  -- the schema's labels in its order (brat offers them so), then the others by name
+  local entities, listed = {}, {}
+  for _, l in ipairs(schema and schema.labels or {}) do
+    local t = brat.storage(l.name)
+    if not listed[t] and not events[t] then
+      listed[t] = true
+      lines[#lines + 1] = t
+    end
+  end
   for t in pairs(used.entities) do
     entities[t] = true
   end
-  if schema then
-    for _, l in ipairs(schema.labels) do
-      entities[brat.storage(l.name)] = true
-    end
-  end
   for _, t in ipairs(sorted(entities)) do
-    if not events[t] then lines[#lines + 1] = t end
+    if not events[t] and not listed[t] then lines[#lines + 1] = t end
   end
   lines[#lines + 1] = '[relations]'
   H.relations(lines, used, schema, events)
@@ -287,6 +290,51 @@ function M.parse(text)
           out.attributes[name] = values
         else
           table.insert(out[section], name)
+        end
+      end
+    end
+  end
+  return out
+end
+
+--- How a visual.conf shows types and attribute values: { titles = { [type] = full name },
+--- colors = { [type] = color } (a span's bgColor, an arc's color), values = { [attribute] =
+--- { [value] = glyph color } } }. Colors as written (the caller keeps those it can use).
+---@param text string
+---@return table
+function M.parse_visual(text)
+  local out = { titles = {}, colors = {}, values = {} }
+  local section
+  for line in (text .. '\n'):gmatch('(.-)\r?\n') do
+    local s = line:match('^%s*%[(%w+)%]%s*$')
+    if s then
+      section = s
+    elseif not line:match('^%s*#') and line:match('%S') then
+      if section == 'labels' then
+        local name, full = line:match('^%s*([^|]-)%s*|%s*([^|]-)%s*|')
+        if not name then name, full = line:match('^%s*([^|]-)%s*|%s*([^|]-)%s*$') end
+        if name and name ~= '' and full ~= '' then out.titles[name] = out.titles[name] or full end
+      elseif section == 'drawing' then
+        local name, rest = line:match('^%s*(%S+)%s+(.*)$')
+        if name then
+          local glyphs, gcolors = rest:match('glyph:([^,]*)'), rest:match('glyphColor:([^,%s]*)')
+          local color = rest:match('bgColor:([^,%s]+)') or rest:match('%f[%w]color:([^,%s]+)')
+          if color then out.colors[name] = color end
+          if glyphs and gcolors then
+            local vs, cs = {}, {}
+            for v in glyphs:gmatch('[^|]+') do
+              -- (an export writes a value's hyphens as non-breaking ones)
+              vs[#vs + 1] = (v:gsub('^%s+', ''):gsub('%s+$', ''):gsub('\226\128\145', '-'))
+            end
+            for c in gcolors:gmatch('[^|]+') do
+              cs[#cs + 1] = c
+            end
+            local map = {}
+            for i, v in ipairs(vs) do
+              map[v] = cs[i]
+            end
+            out.values[name] = map
+          end
         end
       end
     end

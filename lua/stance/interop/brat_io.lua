@@ -44,23 +44,58 @@ function H.corpus_path(c, rel, text)
   return rel
 end
 
---- What annotation.conf declares, into the names an import adds to the schema.
+--- What annotation.conf declares, into the names an import adds to the schema, in the
+--- order it declares them (the values of Target, Stance and Role in particular: the order
+--- of the schema an export came from).
 function H.declare_conf(wanted, cf, rename)
   local brat = require('stance.interop.brat')
-  for _, e in ipairs(cf.entities) do
-    if e ~= brat.DOCUMENT_TYPE then wanted.label[rename('label', e)] = true end
+  local declare = require('stance.interop.declare')
+  for i, e in ipairs(cf.entities) do
+    if e ~= brat.DOCUMENT_TYPE then declare.rank(wanted, 'label', rename('label', e), i) end
   end
-  for _, e in ipairs(cf.events) do
-    wanted.label[rename('label', e)] = true
+  for i, e in ipairs(cf.events) do
+    declare.rank(wanted, 'label', rename('label', e), #cf.entities + i)
   end
-  for _, r in ipairs(cf.relations) do
-    wanted.relation[rename('relation', r)] = true
+  for i, r in ipairs(cf.relations) do
+    declare.rank(wanted, 'relation', rename('relation', r), i)
   end
   for name, field in pairs(brat.FIELD_OF) do
-    for _, v in ipairs(cf.attributes[name] or {}) do
-      wanted[field][rename(field, v)] = true
+    for i, v in ipairs(cf.attributes[name] or {}) do
+      declare.rank(wanted, field, rename(field, v), i)
     end
   end
+end
+
+--- How visual.conf shows what the import declares, as the schema says it: { [kind] = {
+--- [name] = { title, color } } } for labels and relation types (their full names and
+--- colors) and for targets, stances and roles (the glyph colors of Target, Stance, Role).
+function H.looks(vis, rename)
+  local brat = require('stance.interop.brat')
+  local looks = { label = {}, relation = {}, target = {}, stance = {}, role = {} }
+  local function title(b, name)
+    local t = vis.titles[b]
+    -- (an export shows a name brat cannot store under its own name: not a title)
+    if t and t ~= name and t ~= b then return t end
+    return nil
+  end
+  for b in pairs(vis.titles) do
+    for _, kind in ipairs({ 'label', 'relation' }) do
+      local name = rename(kind, b)
+      looks[kind][name] = { title = title(b, name), color = vis.colors[b] }
+    end
+  end
+  for b, color in pairs(vis.colors) do
+    for _, kind in ipairs({ 'label', 'relation' }) do
+      local name = rename(kind, b)
+      looks[kind][name] = looks[kind][name] or { color = color }
+    end
+  end
+  for attr, field in pairs(brat.FIELD_OF) do
+    for v, color in pairs(vis.values[attr] or {}) do
+      looks[field][rename(field, v)] = { color = color }
+    end
+  end
+  return looks
 end
 
 --- Import the brat folder `dir` into corpus `c` as annotator `who`.
@@ -81,6 +116,8 @@ function M.import(c, dir, who)
   local cf = conf_text and require('stance.interop.brat_conf').parse(conf_text) or nil
   local rename = brat.renamer(schema, cf and cf.names)
   if cf then H.declare_conf(wanted, cf, rename) end
+  local vis_text = H.read_inside(dir, rdir, 'visual.conf')
+  local looks = vis_text and H.looks(require('stance.interop.brat_conf').parse_visual(vis_text), rename) or nil
   local declared = {}
   for _, a in ipairs(schema and schema.attributes or {}) do
     declared[a.name] = true
@@ -100,7 +137,7 @@ function M.import(c, dir, who)
     end
   end
   -- nothing was written so far: the schema first, then every file at once
-  local new_schema, counts = declare.plan(schema_text, wanted, 'brat ' .. dir, brat.ATTRIBUTES)
+  local new_schema, counts = declare.plan(schema_text, wanted, 'brat ' .. dir, brat.ATTRIBUTES, looks)
   local ok, err = declare.write(c, schema_text, new_schema)
   if ok then ok, err = batch:commit() end
   if not ok then return nil, err end
