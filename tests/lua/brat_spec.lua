@@ -420,6 +420,16 @@ describe('stance -> brat -> stance', function()
     return out
   end
 
+  --- The corpus `back` (imported from `dst`) checks clean, and exports `dst` again, byte for
+  --- byte (the configuration files too).
+  local function clean_and_same(back, dst)
+    local cout, cerr, ccode = stance_cmd(back, 'check')
+    assert.are.equal(0, ccode, cout .. cerr)
+    local dst2 = T.tmpdir() .. '/brat2'
+    stance_cmd(back, 'export --to brat ' .. T.q(dst2))
+    assert.are.equal(T.sha256sum(dst), T.sha256sum(dst2))
+  end
+
   it('keeps target, stance, role, notes, relations and document stances (the study)', function()
     if not T.shared then return pending('../shared (the study and its corpus) is not there') end
     local d = annotated_study()
@@ -448,12 +458,7 @@ describe('stance -> brat -> stance', function()
     assert.are.equal(0, icode, iout .. ierr)
     assert.truthy(iout:find('schema: nothing added', 1, true), iout)
     assert.are.same(says(d, 'ana'), says(back, 'ana'))
-    local cout, cerr, ccode = stance_cmd(back, 'check')
-    assert.are.equal(0, ccode, cout .. cerr)
-    -- and out again: the same bytes
-    local dst2 = T.tmpdir() .. '/brat2'
-    stance_cmd(back, 'export --to brat ' .. T.q(dst2))
-    assert.are.equal(T.sha256sum(dst), T.sha256sum(dst2))
+    clean_and_same(back, dst)
   end)
 
   it("gives a collaborator without the schema its order, colors and titles back (visual.conf)", function()
@@ -485,12 +490,7 @@ describe('stance -> brat -> stance', function()
     assert.are.same({ '#2e7d32', '#c62828' }, { s.by.label['engagement-favor'].color,
       s.by.label['sanctions-against'].color })
     assert.are.same({ '#2e7d32', 'gives a reason for' }, { s.by.relation.supports.color, s.by.relation.supports.title })
-    local cout, cerr, ccode = stance_cmd(back, 'check')
-    assert.are.equal(0, ccode, cout .. cerr)
-    -- and out again: every file the same, the configuration too
-    local dst2 = T.tmpdir() .. '/brat2'
-    stance_cmd(back, 'export --to brat ' .. T.q(dst2))
-    assert.are.equal(T.sha256sum(dst), T.sha256sum(dst2))
+    clean_and_same(back, dst)
   end)
 
   it('brings names brat cannot store back (blanks, accents) through annotation.conf', function()
