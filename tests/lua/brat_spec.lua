@@ -493,6 +493,34 @@ describe('stance -> brat -> stance', function()
     clean_and_same(back, dst)
   end)
 
+  it('never stores two names as one: names brat would store alike come back apart', function()
+    local d = corpus(table.concat({
+      'format stance 1', 'target "x y"', 'target x_y', 'stance pro', 'label "a b"', 'label a_b', 'label a.b',
+      'label Document_label', 'relation "r s"', 'relation r_s', '',
+    }, '\n'))
+    T.write(d .. '/t.txt', 'Alpha beta gamma delta.\n')
+    local c = assert(require('stance').open(d))
+    local doc = assert(c:document('t.txt'))
+    local made = {}
+    for i, l in ipairs({ 'a b', 'a_b', 'a.b', 'Document_label' }) do
+      made[i] = assert(doc:annotate({ start = (i - 1) * 6, stop = (i - 1) * 6 + 5, label = l,
+        target = i % 2 == 0 and 'x y' or 'x_y', stance = 'pro', annotator = 'x' }))
+    end
+    assert(doc:relate(made[1].id, made[2].id, 'r s', { annotator = 'x' }))
+    assert(doc:relate(made[3].id, made[4].id, 'r_s', { annotator = 'x' }))
+    assert(doc:set_label({ label = 'a b', target = 'x y', stance = 'pro', annotator = 'x' }))
+    assert(c:save())
+    local dst = T.tmpdir() .. '/brat'
+    local out, err, code = stance_cmd(d, 'export --to brat ' .. T.q(dst))
+    assert.are.equal(0, code, out .. err)
+    brat_accepts(dst)
+    -- into a corpus without the schema: every name as it was
+    local back = corpus('format stance 1\n')
+    stance_cmd(back, 'import --from brat --annotator x ' .. T.q(dst))
+    assert.are.same(says(d, 'x'), says(back, 'x'))
+    clean_and_same(back, dst)
+  end)
+
   it('brings names brat cannot store back (blanks, accents) through annotation.conf', function()
     local d = corpus(table.concat({
       'format stance 1', 'target "Klima politik"', 'stance für', 'stance gegen', 'relation "stützt"',

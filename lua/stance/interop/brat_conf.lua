@@ -34,7 +34,7 @@ function M.values(used, schema, name)
   end
   if field and schema then
     for _, n in ipairs(names(schema[field .. 's'])) do
-      add(brat.value(n))
+      add(brat.brat_name(used, field, n))
     end
   end
   local u = used.attributes[name]
@@ -95,7 +95,7 @@ function M.annotation(used, schema)
   -- the schema's labels in its order (brat offers them so), then the others by name
   local entities, listed = {}, {}
   for _, l in ipairs(schema and schema.labels or {}) do
-    local t = brat.storage(l.name)
+    local t = brat.brat_name(used, 'label', l.name)
     if not listed[t] and not events[t] then
       listed[t] = true
       lines[#lines + 1] = t
@@ -136,7 +136,7 @@ end
 function H.plain_relations(used, schema)
   local out = {}
   for _, r in ipairs(schema and schema.relations or {}) do
-    local b = brat.storage(r.name)
+    local b = brat.brat_name(used, 'relation', r.name)
     if not r.name:find(':', 1, true) and not used.equivs[b] then out[b] = r end
   end
   return out
@@ -214,7 +214,7 @@ function M.visual(used, schema)
   for _, kind in ipairs({ 'label', 'relation' }) do
     local list = kind == 'label' and (schema and schema.labels or {}) or plain
     for _, e in ipairs(list) do
-      local b = brat.storage(e.name)
+      local b = brat.brat_name(used, kind, e.name)
       local shown = e.title or (b ~= e.name and e.name) or nil
       if shown then labels[#labels + 1] = ('%s | %s'):format(b, display(shown)) end
       local color = kind == 'label' and H.label_color(schema, e) or e.color
@@ -243,7 +243,7 @@ function M.visual(used, schema)
         glyphs[i] = glyph(v)
         local e
         for _, x in ipairs(schema and schema[field .. 's'] or {}) do
-          if brat.value(x.name) == v then e = x end
+          if brat.brat_name(used, field, x.name) == v then e = x end
         end
         colors[i] = e and e.color or 'black'
       end

@@ -258,6 +258,16 @@ function M.export(c, dir, names)
   if not ok then return nil, err end
   local batch = require('stance.interop.batch').new(dir)
   local used = bw.new_used()
+  local schema = c:schema()
+  -- every name the export writes first, so that no two share a brat name
+  local seen = {}
+  for _, path in ipairs(c:paths()) do
+    local doc = assert(c:document(path))
+    local who = H.chosen(doc, names)
+    local layer = who and doc:layer(who)
+    if layer and layer.file and layer.file.store then bw.names_used(layer.file.store, seen) end
+  end
+  bw.plan_names(used, schema, seen)
   local n, left = 0, 0
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))
@@ -288,7 +298,6 @@ function M.export(c, dir, names)
       end
     end
   end
-  local schema = c:schema()
   batch:add('annotation.conf', conf.annotation(used, schema))
   batch:add('visual.conf', conf.visual(used, schema))
   ok, err = batch:commit()

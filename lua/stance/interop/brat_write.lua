@@ -58,9 +58,42 @@ function H.records(st, store, kind)
   return out
 end
 
---- A name in brat's storage form (or `form`), remembered for #stance-name when it changed.
-function H.name(st, kind, name, form)
-  local b = (form or brat.storage)(name)
+--- The names a layer's records use, added to `seen` (by kind: label, relation, target,
+--- stance, role), for brat.brat_names.
+---@param store userdata
+---@param seen table
+function M.names_used(store, seen)
+  for kind in pairs(brat.FORM) do
+    seen[kind] = seen[kind] or {}
+  end
+  for _, rkind in ipairs({ 'annotation', 'doclabel', 'relation' }) do
+    for _, r in ipairs(store:records(rkind)) do
+      if r.label then seen.label[r.label] = true end
+      if r.type then seen.relation[r.type] = true end
+      for _, f in ipairs({ 'target', 'stance', 'role' }) do
+        if r[f] then seen[f][r[f]] = true end
+      end
+    end
+  end
+end
+
+--- Give `used` the brat names of the export (brat.brat_names), remembering for
+--- #stance-name those that changed.
+---@param used table from M.new_used()
+---@param schema stance.Schema|nil
+---@param seen table from M.names_used
+function M.plan_names(used, schema, seen)
+  used.brat = brat.brat_names(schema, seen)
+  for kind, map in pairs(used.brat) do
+    for name, b in pairs(map) do
+      if b ~= name then used.names[kind][b] = name end
+    end
+  end
+end
+
+--- A name as brat stores it, remembered for #stance-name when it changed.
+function H.name(st, kind, name)
+  local b = brat.brat_name(st.used, kind, name)
   if b ~= name then st.used.names[kind][b] = name end
   return b
 end
@@ -280,9 +313,9 @@ function H.attributes_and_notes(st, store)
     local rec, pid = c.rec, c.pid
     if rec.kind ~= 'relation' then
       for _, f in ipairs({ 'target', 'stance', 'role' }) do
-        if rec[f] then attr(pid, brat.NAME_OF[f], H.name(st, f, rec[f], brat.value)) end
+        if rec[f] then attr(pid, brat.NAME_OF[f], H.name(st, f, rec[f])) end
       end
-      if rec.kind == 'doclabel' and rec.label then attr(pid, 'Label', H.name(st, 'label', rec.label, brat.value)) end
+      if rec.kind == 'doclabel' and rec.label then attr(pid, 'Label', H.name(st, 'label', rec.label)) end
       if rec.confidence then attr(pid, 'Confidence', brat.value(rec.confidence)) end
     end
     if rec.note then note(pid, 'AnnotatorNotes', rec.note, true) end
