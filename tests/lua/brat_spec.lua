@@ -175,6 +175,13 @@ local CONSTRUCTS = {
     ENTITIES[3], tb('T9', 'Protein', 'Beta'), ENTITIES[4], tb('T8', 'Protein', 'Gamma'),
     'R1\tPart-of Arg1:T3 Arg2:T9\t', 'R2\tPart-of Arg1:T8 Arg2:T4\t', 'A1\tFlag T8',
   },
+  -- (a T of type Document_label is a document label only with a Stance or a Label: found by
+  -- the fuzzer, the others made document labels without either, which the file refused)
+  ['Document_label: a document label, and annotations of that type'] = {
+    'T1\tDocument_label 0 27\tAlpha binds Beta and Gamma.', 'A1\tStance T1 For', 'A2\tTarget T1 Alpha',
+    tb('T2', 'Document_label', 'Delta'), 'A3\tTarget T2 Beta', tb('T3', 'Document_label', 'Zeta'),
+    tb('T4', 'Document_label', 'Gamma'), 'A4\tStance T4 Against', 'R1\tPart-of Arg1:T4 Arg2:T3\t',
+  },
   -- (brat merges groups that share a member: they never do in its files)
   ['equivalences of two and three members'] = {
     ENTITIES[1], ENTITIES[3], ENTITIES[4], ENTITIES[5], ENTITIES[8], '*\tEquiv T8 T1', '*\tSame T3 T5 T4',
@@ -498,7 +505,7 @@ describe('stance -> brat -> stance', function()
       'format stance 1', 'target "x y"', 'target x_y', 'stance pro', 'label "a b"', 'label a_b', 'label a.b',
       'label Document_label', 'relation "r s"', 'relation r_s', '',
     }, '\n'))
-    T.write(d .. '/t.txt', 'Alpha beta gamma delta.\n')
+    T.write(d .. '/t.txt', 'Alpha beta. gamma delta.\n')
     local c = assert(require('stance').open(d))
     local doc = assert(c:document('t.txt'))
     local made = {}

@@ -76,10 +76,11 @@ M.FORM = { label = M.storage, relation = M.storage, target = M.value, stance = M
 --- The brat name of every name an export writes, never the same for two names (`a b` and
 --- `a_b` would both be stored as `a_b`): a name brat can store as it is keeps it; another
 --- takes its storage form, with `-2`, `-3`, ... when a name before it has that already (the
---- schema's names first, in its order, then the others by name); no label takes
---- `Document_label`, which carries the document labels.
+--- schema's names first, in its order, then the others by name). A label `Document_label`
+--- keeps it unless an annotation of it has a stance and no link (`seen.document_type`): an
+--- import would take it for a document label.
 ---@param schema stance.Schema|nil
----@param seen table<string, table<string, boolean>> the names the records use, by kind
+---@param seen table the names the records use, by kind ({ [kind] = { [name] = true } })
 ---@return table<string, table<string, string>> by kind: name -> brat name
 function M.brat_names(schema, seen)
   local out = {}
@@ -98,7 +99,7 @@ function M.brat_names(schema, seen)
     for _, n in ipairs(rest) do
       list[#list + 1] = n
     end
-    local taken, map = { [kind == 'label' and M.DOCUMENT_TYPE or ''] = true }, {}
+    local taken, map = { [kind == 'label' and seen.document_type and M.DOCUMENT_TYPE or ''] = true }, {}
     for _, n in ipairs(list) do
       if form(n) == n and not taken[n] then
         taken[n], map[n] = true, n

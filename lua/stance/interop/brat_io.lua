@@ -78,6 +78,8 @@ function H.looks(vis, rename)
     if t and t ~= name and t ~= b then return t end
     return nil
   end
+  -- (the full name of Document_label is the export's own, for the document labels)
+  vis.titles[brat.DOCUMENT_TYPE] = nil
   for b in pairs(vis.titles) do
     for _, kind in ipairs({ 'label', 'relation' }) do
       local name = rename(kind, b)

@@ -115,8 +115,12 @@ end
 
 function H.entities(st, d)
   local core = require('stance.core')
-  -- a Document_label T linked by nothing is a document label; linked, an annotation
-  local linked = {}
+  -- a Document_label T linked by nothing, with a Stance or a Label (what a document label
+  -- needs), is a document label; else an annotation
+  local linked, carries = {}, {}
+  for _, a in ipairs(d.attributes) do
+    if (a.name == 'Stance' or a.name == 'Label') and a.value then carries[a.target] = true end
+  end
   for _, r in ipairs(d.relations) do
     linked[r.args[1][2]], linked[r.args[2][2]] = true, true
   end
@@ -138,7 +142,7 @@ function H.entities(st, d)
     else
       if filled then H.problem(st, e, 1, false, '%s has no text after its offsets; taken from the document', e.id) end
       local rec
-      if e.type == brat.DOCUMENT_TYPE and not linked[e.id] then
+      if e.type == brat.DOCUMENT_TYPE and not linked[e.id] and carries[e.id] then
         rec = { kind = 'doclabel', id = core.new_id() }
       else
         rec = { kind = 'annotation', id = core.new_id(), spans = spans, label = st.rename('label', e.type),

@@ -66,9 +66,17 @@ function M.names_used(store, seen)
   for kind in pairs(brat.FORM) do
     seen[kind] = seen[kind] or {}
   end
+  local linked = {}
+  for _, r in ipairs(store:records('relation')) do
+    linked[r.from], linked[r.to] = true, true
+  end
   for _, rkind in ipairs({ 'annotation', 'doclabel', 'relation' }) do
     for _, r in ipairs(store:records(rkind)) do
       if r.label then seen.label[r.label] = true end
+      -- an annotation that an import would take for a document label
+      if rkind == 'annotation' and r.label == brat.DOCUMENT_TYPE and r.stance and not linked[r.id] then
+        seen.document_type = true
+      end
       if r.type then seen.relation[r.type] = true end
       for _, f in ipairs({ 'target', 'stance', 'role' }) do
         if r[f] then seen[f][r[f]] = true end
