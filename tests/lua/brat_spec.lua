@@ -182,6 +182,9 @@ local CONSTRUCTS = {
     tb('T2', 'Document_label', 'Delta'), 'A3\tTarget T2 Beta', tb('T3', 'Document_label', 'Zeta'),
     tb('T4', 'Document_label', 'Gamma'), 'A4\tStance T4 Against', 'R1\tPart-of Arg1:T4 Arg2:T3\t',
   },
+  ['the status of the layer (the annotator is done), on a Document_label of its own'] = {
+    ENTITIES[1], 'T2\tDocument_label 0 27\tAlpha binds Beta and Gamma.', 'A1\tStatus T2 done',
+  },
   -- (brat merges groups that share a member: they never do in its files)
   ['equivalences of two and three members'] = {
     ENTITIES[1], ENTITIES[3], ENTITIES[4], ENTITIES[5], ENTITIES[8], '*\tEquiv T8 T1', '*\tSame T3 T5 T4',
@@ -394,6 +397,8 @@ describe('stance -> brat -> stance', function()
       end
       assert(doc:set_label({ target = 'engagement', stance = 'favor', note = 'the whole piece', annotator = 'ana' }))
       assert(doc:set_label({ target = 'sanctions', stance = 'against', annotator = 'ana' }))
+      -- the annotator's progress: done with the first documents, in progress with the others
+      assert(doc:set_status(doc.path < '002' and 'done' or 'in-progress', 'ana'))
     end
     assert(c:save())
     return d
@@ -422,6 +427,7 @@ describe('stance -> brat -> stance', function()
         out[#out + 1] = table.concat({ doc.path, 'document', l.label or '', l.target or '', l.stance or '',
           l.note or '' }, '|')
       end
+      out[#out + 1] = table.concat({ doc.path, 'status', doc:status(who) or '' }, '|')
     end
     table.sort(out)
     return out
@@ -459,6 +465,7 @@ describe('stance -> brat -> stance', function()
     assert.truthy(first:find('\tTarget T%d+ engagement\n'), first)
     assert.truthy(first:find('\tRole T%d+ claim\n'), first)
     assert.truthy(first:find('\tDocument_label ', 1, true), first)
+    assert.truthy(first:find('\tStatus T%d+ done\n'), first)
     -- back, into a corpus with the same schema and documents
     local back = corpus(T.read(T.shared .. '/study/schema.stance'))
     local iout, ierr, icode = stance_cmd(back, 'import --from brat --annotator ana ' .. T.q(dst))

@@ -151,8 +151,21 @@ describe('stance export', function()
     end
   end)
 
-  it('writes one record per sentence with the labels over it', function()
+  it('writes one record per sentence with the labels over it, and who is done with it', function()
     local d = example()
+    -- ben has finished the first document: its sentences without his labels have no stance
+    local first = assert(require('stance').open(d))
+    local firstdoc = assert(first:document(first:paths()[1]))
+    assert(firstdoc:set_status('done', 'ben'))
+    assert(first:save())
+    local done = {}
+    for doc in first:documents() do
+      done[doc.path] = {}
+      for _, who in ipairs(doc:annotators()) do
+        if doc:status(who) == 'done' then table.insert(done[doc.path], who) end
+      end
+    end
+    assert.truthy(table.concat(done[firstdoc.path], ' '):find('ben', 1, true))
     local out, err, code = T.stance_run({ 'export', '--to', 'jsonl', '--unit', 'sentence', d })
     assert.are.equal(0, code, err)
     local c = assert(require('stance').open(d))
@@ -166,6 +179,7 @@ describe('stance export', function()
     for _, line in ipairs(lines) do
       local r = json.decode(line)
       assert.are.equal(r.text, T.cp_sub(T.read(d .. '/' .. r.document), r.start, r.stop))
+      assert.are.same(done[r.document], r.done)
       if r.text == 'It should be reformed, or it should go.' then
         found = true
         assert.are.equal(1, #r.labels)
@@ -175,8 +189,11 @@ describe('stance export', function()
     end
     assert.is_true(found)
     local csv = csv_rows((T.stance_run({ 'export', '--to', 'csv', '--unit', 'sentence', d })))
-    assert.are.same({ 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels' }, csv[1])
+    assert.are.same({ 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done' }, csv[1])
     assert.are.equal(n + 1, #csv)
+    for i = 2, #csv do
+      assert.are.equal(table.concat(done[csv[i][1]], ';'), csv[i][8])
+    end
   end)
 
   --- The example corpus with relations and document labels of two annotators.

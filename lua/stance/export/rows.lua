@@ -15,7 +15,7 @@ M.fields = {
     'to_quote', 'note', 'author', 'created', 'kind' },
   doclabel = { 'document', 'annotator', 'id', 'label', 'target', 'stance', 'note', 'author', 'created', 'status',
     'kind' },
-  sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels' },
+  sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done' },
 }
 M.annotation_fields = M.fields.annotation
 M.sentence_fields = M.fields.sentence
@@ -137,7 +137,9 @@ end
 H.row = { annotation = H.annotation, relation = H.relation, doclabel = H.doclabel }
 
 --- Rows of one sentence each, with labels = the annotations that overlap it:
---- { {annotator, label, target, stance, role}, ... } (orphans are reported and left out).
+--- { {annotator, label, target, stance, role}, ... } (orphans are reported and left out), and
+--- done = the annotators who marked the document done (a sentence without a label of theirs
+--- has no stance for them; one not done has said nothing).
 function H.sentences(doc, names, warn)
   local sentences = doc:sentences() or {}
   local labels = {}
@@ -145,9 +147,11 @@ function H.sentences(doc, names, warn)
     labels[i] = {}
   end
   local text = doc:text()
+  local done = {}
   for _, who in ipairs(names or doc:annotators()) do
     local layer = doc:layer(who)
     if layer and layer:exists() then
+      if layer:status() == 'done' then done[#done + 1] = who end
       local placed = require('stance.export.placed').layer(layer, text)
       for _, a in ipairs(placed.store:records('annotation')) do
         if placed.orphans[a.id] then
@@ -162,8 +166,12 @@ function H.sentences(doc, names, warn)
   end
   local rows = {}
   for i, s in ipairs(sentences) do
+    local who_done = {}
+    for k, who in ipairs(done) do
+      who_done[k] = who
+    end
     rows[i] = { document = doc.path, sentence = i, start = s.start, stop = s.stop, line = s.line, text = s.text,
-      labels = labels[i] }
+      labels = labels[i], done = who_done }
   end
   return rows
 end

@@ -24,6 +24,10 @@ local M = {}
 --- annotation: as brat's authors advise, a text-bound annotation at the start stands in).
 M.DOCUMENT_TYPE = 'Document_label'
 
+--- The values of the attribute `Status` that carries the layer's status (the annotator's
+--- progress on the document) on a `Document_label` T of its own.
+M.STATUS = { done = true, ['in-progress'] = true }
+
 --- brat attribute names for record fields (both ways).
 M.FIELD_OF = { Target = 'target', Stance = 'stance', Role = 'role' }
 M.NAME_OF = { target = 'Target', stance = 'Stance', role = 'Role', label = 'Label', confidence = 'Confidence' }

@@ -37,6 +37,11 @@ function M.values(used, schema, name)
       add(brat.brat_name(used, field, n))
     end
   end
+  if name == 'Status' then
+    -- (both, so that brat's annotators can set either)
+    add('done')
+    add('in-progress')
+  end
   local u = used.attributes[name]
   for _, v in ipairs(sorted(u and u.values)) do
     add(v)

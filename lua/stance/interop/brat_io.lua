@@ -179,7 +179,7 @@ function H.import_one(c, dir, rdir, p, who, ctx)
     if have ~= text then return skip('the corpus has a different %s', rel) end
   end
   local d = require('stance.interop.brat_ann').parse(ann)
-  local recs, problems = require('stance.interop.brat_read').records(d, text,
+  local recs, problems, layer = require('stance.interop.brat_read').records(d, text,
     { rename = ctx.rename, declared = ctx.declared })
   local skipped = 0
   for _, pr in ipairs(problems) do
@@ -187,6 +187,7 @@ function H.import_one(c, dir, rdir, p, who, ctx)
     if pr.skipped then skipped = skipped + 1 end
   end
   local store = core.store()
+  if layer.status then store:set_header('status', layer.status) end
   local model = core.text(text)
   local n = 0
   for _, r in ipairs(recs) do
@@ -285,7 +286,7 @@ function M.export(c, dir, names)
       local placed = require('stance.export.placed').layer(layer, text)
       local ann, problems = bw.write(placed.store, text, { used = used, orphans = placed.orphans })
       for _, pr in ipairs(problems) do
-        local rec = layer.file.store:get(pr.id)
+        local rec = pr.id and layer.file.store:get(pr.id)
         report:warn(layer.file.path, rec and rec.line, rec and 1, '%s', pr.message)
         left = left + 1
       end

@@ -20,12 +20,13 @@ local ann = require('stance.interop.brat_ann')
 ---@param opts stance.BratReadOptions|nil
 ---@return table[] records
 ---@return table[] problems
+---@return table layer { status = "done"|"in-progress"|nil }: what the file says of the layer
 function M.records(d, text, opts)
   opts = opts or {}
   local core = require('stance.core')
   local st = {
     text = text, model = core.text(text), rename = opts.rename or function(_, n) return n end,
-    declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, extras = {},
+    declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, extras = {}, status_t = {},
   }
   st.cps = st.model:cps()
   for _, p in ipairs(d.problems) do
@@ -47,7 +48,7 @@ function M.records(d, text, opts)
     if a.line ~= b.line then return a.line < b.line end
     return a.col < b.col
   end)
-  return st.recs, st.problems
+  return st.recs, st.problems, { status = st.status }
 end
 
 function H.problem(st, obj, col, skipped, fmt, ...)
@@ -128,15 +129,35 @@ function H.entities(st, d)
   -- a Document_label T that nothing imported links to, with a Stance or a Label (what a
   -- document label needs), is a document label; else an annotation
   local linked = H.linked(d, placed)
-  local carries = {}
+  -- the layer's status is a Status (done, in-progress) on such a T; one that carries nothing
+  -- else is no record
+  local carries, status_of, attached = {}, {}, {}
   for _, a in ipairs(d.attributes) do
     if (a.name == 'Stance' or a.name == 'Label') and a.value then carries[a.target] = true end
+    if a.name == 'Status' and brat.STATUS[a.value or ''] then
+      status_of[a.target] = a.value
+    else
+      attached[a.target] = true
+    end
+  end
+  for _, list in ipairs({ d.notes, d.norms }) do
+    for _, n in ipairs(list) do
+      attached[n.target] = true
+    end
   end
   for _, e in ipairs(d.entities) do
     local p = placed[e.id]
+    local free = p and e.type == brat.DOCUMENT_TYPE and not linked[e.id]
+    if free and status_of[e.id] then
+      st.status_t[e.id] = true
+      if st.status == nil or status_of[e.id] < st.status then st.status = status_of[e.id] end
+    end
+    if free and status_of[e.id] and not carries[e.id] and not attached[e.id] then
+      p = nil
+    end
     if p then
       local rec
-      if e.type == brat.DOCUMENT_TYPE and not linked[e.id] and carries[e.id] then
+      if free and carries[e.id] then
         rec = { kind = 'doclabel', id = core.new_id() }
       else
         rec = { kind = 'annotation', id = core.new_id(), spans = p[1], label = st.rename('label', e.type),
@@ -304,7 +325,8 @@ function H.attributes(st, d)
     if a.value and (least[key] == nil or a.value < least[key]) then least[key] = a.value end
   end
   for _, a in ipairs(d.attributes) do
-    local t = H.target(st, a)
+    -- (the layer's status, taken by H.entities)
+    local t = not (a.name == 'Status' and st.status_t[a.target] and brat.STATUS[a.value or '']) and H.target(st, a)
     local first = a.value ~= nil and least[a.target .. ' ' .. a.name] == a.value
     if t then
       local rec, field = t.rec, brat.FIELD_OF[a.name]

@@ -27,11 +27,12 @@ local function import(text, doc)
   for _, p in ipairs(d.problems) do
     assert(p.line >= 1 and p.line <= last and p.col >= 1, 'a problem without its place')
   end
-  local recs, problems = read.records(d, doc)
+  local recs, problems, layer = read.records(d, doc)
   for _, p in ipairs(problems) do
     assert(p.line >= 1 and p.line <= last and p.col >= 1 and type(p.message) == 'string', 'a problem without its place')
   end
   local store = core.store()
+  if layer.status then store:set_header('status', layer.status) end
   for _, r in ipairs(recs) do
     assert(store:add(r))
   end
