@@ -161,4 +161,19 @@ report.figure({ name = 'stance export --to brat, 400 essays', time = t_export, b
 report.figure({ name = '800 files written durably at once (core.write_files)', time = t_batch,
   peer = 'one write_atomic after the other', peer_time = t_seq, target = '>= 3x' })
 report.say(('   documents out identical to those in: %s'):format(same and 'yes' or 'NO'))
+-- what brat itself says of what went in and what came out (../shared/interop/brat-tools)
+local tools = (os.getenv('ROOT') or '.') .. '/../shared/interop/brat-tools'
+if io.open(tools .. '/brat-verify') then
+  local function said(tool, folder)
+    local p = io.popen(('python3 %s %s 2>&1'):format(q(tools .. '/' .. tool), q(folder)))
+    local text = p:read('a')
+    p:close()
+    return text:match('(%d+ of %d+ documents [^\n]*)') or text:gsub('\n', ' ')
+  end
+  report.say(('   brat checker on the essays in: %s'):format(said('brat-verify', src)))
+  report.say(('   brat parser on the export: %s'):format(said('brat-load', dir .. '/out')))
+  report.say(('   brat checker on the export: %s'):format(said('brat-verify', dir .. '/out')))
+else
+  report.say('   (brat\'s parser and checker not run: ../shared/interop/brat-tools is not there)')
+end
 assert(same, 'the exported documents differ from those imported')
