@@ -37,7 +37,8 @@ typedef struct stance_train_opts {
   int learner;                  /* STANCE_LEARN_* */
   double c;                     /* the cost of errors (LR, SVM; larger: less regularized); NB: alpha */
   int balanced;                 /* weight the classes of a target inversely to their frequency */
-  int folds;                    /* calibration folds (< 2: scores are not calibrated) */
+  int folds;                    /* calibration folds (< 2: scores are not calibrated; at most 2
+                                   for a target of more than 4000 examples) */
   double weights[STANCE_BLOCKS]; /* what each block of features weighs (see below) */
 } stance_train_opts;
 
