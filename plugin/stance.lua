@@ -71,6 +71,16 @@ vim.api.nvim_create_autocmd({ 'FocusGained', 'BufEnter' }, {
     if s then require('stance.editor.persist').check_disk(s) end
   end,
 })
+-- Unloading a buffer (:bwipeout, :bdelete, :bunload, leaving it without 'hidden') frees its
+-- text: the session is written and detached while the text is still there, as the spans of an
+-- annotation file are made from it.
+vim.api.nvim_create_autocmd('BufUnload', {
+  group = group,
+  callback = function(args)
+    local session = package.loaded['stance.editor.session']
+    if session and session.by_buf[args.buf] then session.detach(args.buf) end
+  end,
+})
 vim.api.nvim_create_autocmd('BufWipeout', {
   group = group,
   callback = function(args)

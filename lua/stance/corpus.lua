@@ -189,6 +189,35 @@ function M:annotators()
   return out
 end
 
+--- The layers stance writes itself, which are never a person's, and what they are.
+M.NOT_PEOPLE = { gold = 'curation (the gold standard)', model = 'the model\'s suggestions' }
+
+--- Whether the layer `name` is a person's. It is not when stance writes it itself (`gold`:
+--- curation; `model`: suggestions) or when the schema's `corpus` record names it in
+--- `not-annotators` (e.g. a system's output imported from brat). Agreement and curation
+--- compare people only, unless their layers are named.
+---@param name string
+---@return boolean person
+---@return string|nil what what the layer is, when not a person's
+function M:is_person(name)
+  if M.NOT_PEOPLE[name] then return false, M.NOT_PEOPLE[name] end
+  local schema = self:schema()
+  for _, n in ipairs(schema and schema.corpus.not_annotators or {}) do
+    if n == name then return false, 'named in the schema\'s not-annotators' end
+  end
+  return true
+end
+
+--- The annotators who are people (see is_person), sorted.
+---@return string[]
+function M:people()
+  local out = {}
+  for _, name in ipairs(self:annotators()) do
+    if self:is_person(name) then out[#out + 1] = name end
+  end
+  return out
+end
+
 --- Count the stance cues of every document on the worker threads: `handlers.on_done`
 --- receives { { path, size, matches, counts = { [category name] = n } }, ... }.
 ---@param handlers stance.JobHandlers|nil
@@ -218,12 +247,13 @@ function M:cues(handlers)
   return worker.track(job, handlers)
 end
 
---- Agreement between annotators (see stance.agree and :help stance-agreement).
----@param opts stance.AgreeOptions|nil
+--- Agreement between annotators: per field and target, pooled, per document, with the
+--- documents left out and why (see stance.agreement and :help stance-agreement).
+---@param opts stance.AgreementOptions|nil
 ---@return table|nil report
 ---@return string|nil err
 function M:agreement(opts)
-  return require('stance.agree').compute(self, opts)
+  return require('stance.agreement').compute(self, opts)
 end
 
 --- Remember a changed layer, so that save() finds it.

@@ -28,11 +28,12 @@ M.path = '.stance/schema.stance'
 ---@field labels stance.SchemaEntry[]
 ---@field attributes stance.SchemaEntry[] attributes records may carry beyond the format's own
 ---@field by table<string, table<string, stance.SchemaEntry>> kind -> name -> entry
----@field corpus {include: string[], exclude: string[]}
+---@field corpus {include: string[], exclude: string[], not_annotators: string[]}
 
 --- Record kinds of a schema and the list each fills.
 H.kinds = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels',
   attribute = 'attributes' }
+H.corpus_attrs = { include = 'include', exclude = 'exclude', ['not-annotators'] = 'not_annotators' }
 H.attrs = {
   title = true, key = true, color = true, description = true,
   target = 'label', stance = 'label', role = 'label', ask = 'label', terms = 'target',
@@ -48,7 +49,7 @@ function M.parse(text)
   local s = {
     targets = {}, stances = {}, roles = {}, relations = {}, labels = {}, attributes = {},
     by = { target = {}, stance = {}, role = {}, relation = {}, label = {}, attribute = {} },
-    corpus = { include = {}, exclude = {} },
+    corpus = { include = {}, exclude = {}, not_annotators = {} },
   }
   local function problem(l, col, severity, msg)
     problems[#problems + 1] = { line = l.line, col = col or l.col, severity = severity, message = msg }
@@ -108,11 +109,13 @@ end
 function H.attribute(cur, kind, l, problem)
   local key, v = l.name, l.values
   if kind == 'corpus' then
-    if key ~= 'include' and key ~= 'exclude' then
-      return problem(l, nil, 'warning', ("unknown attribute '%s' in corpus (include, exclude)"):format(key))
+    local list = H.corpus_attrs[key]
+    if not list then
+      return problem(l, nil, 'warning', ("unknown attribute '%s' in corpus (include, exclude, not-annotators)")
+        :format(key))
     end
     for _, g in ipairs(v) do
-      cur[key][#cur[key] + 1] = g
+      cur[list][#cur[list] + 1] = g
     end
     return
   end

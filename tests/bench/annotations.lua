@@ -1,11 +1,11 @@
 -- make bench (section "annotations"): read and write annotation files of 10k, 100k and 1M
--- annotations, and query one screen of a 100k-annotation document.
+-- annotations, next to `wc -l` and `cp` of the same files (run again pinned to one core).
 --   stance run tests/bench/annotations.lua DIR
 local core = require('stance.core')
+local fs = require('stance.fs')
+local report = require('bench.report')
 local dir = arg[1] or '/tmp/stance-bench'
 core.mkdir(dir)
-
-local function now() return core.hrtime() / 1e9 end
 
 local words = { 'the', 'sanctions', 'regime', 'has', 'failed', 'to', 'change', 'Pyongyang’s',
   'behavior', 'and', 'diplomacy', 'should', 'come', 'first', 'human', 'rights', 'matter' }
@@ -33,67 +33,49 @@ local function make_store(n, step)
   return s
 end
 
-local function wc_seconds(path)
-  local best = math.huge
-  for _ = 1, 3 do
-    local t0 = now()
-    local p = io.popen('wc -l < ' .. path)
-    p:read('*a')
-    p:close()
-    best = math.min(best, now() - t0)
-  end
-  return best
-end
-
-print('== annotations: read, write, query (best of 3)')
-print(('   %-10s %9s %12s %12s %12s %14s'):format('file', 'MB', 'read', 'read MB/s', 'write', 'wc -l MB/s'))
+local one = report.one_core()
+local cores = one and ' on one core' or ''
+report.section('annotations')
+report.say('== annotations%s: files of 10k, 100k and 1M annotations read and written (median of 3)',
+  one and ' (pinned to one core, STANCE_THREADS=1)' or '')
+report.say('   %-10s %9s %12s %12s %12s', 'file', 'MB', 'read', 'write', 'wc -l')
 for _, n in ipairs({ 10000, 100000, 1000000 }) do
   local store = make_store(n, 100)
   local text = store:write()
+  store:close()
   local path = ('%s/annotations-%d.stance'):format(dir, n)
   local f = assert(io.open(path, 'wb'))
   f:write(text)
   f:close()
-  local best_read, best_write = math.huge, math.huge
-  for _ = 1, 3 do
-    local t0 = now()
-    local s, problems = core.read(text)
-    local t1 = now()
+  text = nil -- luacheck: ignore 311
+  collectgarbage()
+  -- reading as a user's command does: the file's bytes, then parsed into a store
+  local s
+  local read = report.median(3, function()
+    if s then s:close() end
+    collectgarbage()
+    local problems
+    s, problems = core.read(assert(fs.read(path)))
     assert(#problems == 0 and s:count() == n)
-    local again = s:write()
-    local t2 = now()
-    assert(#again == #text)
-    best_read, best_write = math.min(best_read, t1 - t0), math.min(best_write, t2 - t1)
-    s:close()
-  end
-  local mb = #text / 1e6
-  local wc = wc_seconds(path)
-  print(('   %-10s %9.1f %10.1f ms %12.0f %10.1f ms %14.0f'):format(n // 1000 .. 'k', mb,
-    best_read * 1e3, mb / best_read, best_write * 1e3, mb / wc))
+  end)
+  local again
+  local write = report.median(3, function()
+    again = nil
+    again = s:write()
+  end)
+  s:close()
+  local bytes = #again
+  again = nil -- luacheck: ignore 311
+  collectgarbage()
+  local wc = report.median(3, function() return report.run({ 'wc', '-l' }, path) end)
+  local cp = report.median(3, function() return report.run({ 'cp', path, path .. '.copy' }) end)
+  os.remove(path .. '.copy')
+  report.say('   %-10s %9.1f %12s %12s %12s', (n // 1000) .. 'k', bytes / 1e6, report.time(read), report.time(write),
+    report.time(wc))
   if n == 1000000 then
-    print(('   1M annotations: read in %.0f ms (target <= 1000 ms), %.0f MB/s (target >= 100 MB/s);'
-      .. ' write %.0f MB/s'):format(best_read * 1e3, mb / best_read, mb / best_write))
+    report.figure({ name = 'read 1M annotations (file to store)' .. cores, time = read, bytes = bytes,
+      peer = 'wc -l, same file', peer_time = wc, target = one and '>= 6%' or '>= 10%' })
+    report.figure({ name = 'write 1M annotations (store to text)' .. cores, time = write, bytes = bytes,
+      peer = 'cp, same file', peer_time = cp, target = '<= 10x' })
   end
-  store:close()
 end
-
--- One screen of a 10 MB document with 100k annotations: 60 lines of ~80 code points.
-local s = make_store(100000, 100)
-s:query(0, 1) -- builds the index once
-local screen = 60 * 80
-local function per_query(f)
-  local rounds, hits = 20000, 0
-  local t0 = now()
-  for i = 1, rounds do
-    local a = (i * 7919 * 100) % (100000 * 100 - screen)
-    hits = hits + f(a, a + screen)
-  end
-  return (now() - t0) / rounds * 1e6, hits // rounds
-end
-local c_us, hits = per_query(function(a, b) return s:overlaps(a, b) end)
-local flat_us = per_query(function(a, b) return (s:spans(a, b)) end)
-local tbl_us = per_query(function(a, b) return #s:query(a, b) end)
-print(('   one screen (%d cps, %d annotations) of a 100k-annotation document:'):format(screen, hits))
-print(('     interval index (C):          %6.2f us per query (target <= 10 us)'):format(c_us))
-print(('     spans() to Lua, flat lists:  %6.2f us'):format(flat_us))
-print(('     query() to Lua, a table each: %5.2f us'):format(tbl_us))

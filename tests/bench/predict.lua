@@ -3,6 +3,7 @@
 -- job the editor and `stance suggest` use), side by side with building the corpus's index.
 --   stance run tests/bench/predict.lua CORPUS
 local core = require('stance.core')
+local report = require('bench.report')
 local worker = require('stance.worker')
 local dir = assert(arg and arg[1], 'usage: predict.lua CORPUS')
 local function now() return core.hrtime() / 1e9 end
@@ -10,7 +11,7 @@ local function now() return core.hrtime() / 1e9 end
 local c = assert(stance.open(dir))
 local t0 = now()
 assert(c:index({ rebuild = true }))
-print(('index_s %.3f'):format(now() - t0))
+local index_s = now() - t0
 
 -- labels: the first 10k sentences, by position (the figures are about speed)
 local docs, labelled = {}, 0
@@ -43,8 +44,8 @@ end
 for _, e in ipairs(require('stance.fs').list(dir, { 'txt' })) do
   bytes = bytes + e.size
 end
-print(('examples %d'):format(res.examples[1][2] + res.examples[1][3] + res.examples[1][4]))
-print(('sentences %d'):format(sentences))
-print(('predicted %d'):format(predicted))
-print(('bytes %d'):format(bytes))
-print(('predict_s %.3f'):format(secs))
+local examples = res.examples[1][2] + res.examples[1][3] + res.examples[1][4]
+report.say('   %d sentences, %d learnt, %d predicted', sentences, examples, predicted)
+assert(predicted > 0 and examples > 0, 'nothing learnt or predicted')
+report.figure({ name = 'prediction of every sentence (worker threads)', time = secs, bytes = bytes,
+  peer = 'index build of the same corpus', peer_time = index_s, target = '<= 1x' })

@@ -1,7 +1,7 @@
--- Agreement coefficients against their published worked examples, then on corpora: figures
--- computed by hand for a small one, and the CLI on the example corpus.
+-- Agreement coefficients against their published worked examples (the items of a corpus:
+-- agreement_items_spec.lua).
 local T = require('helpers')
-local A = require('stance.agreement')
+local A = require('stance.agreement.coefficients')
 local json = require('stance.json')
 
 local function fixtures()
@@ -80,6 +80,45 @@ describe('agreement coefficients (published worked examples)', function()
     end
   end)
 
+  it('gives the same bits whatever the order of the items', function()
+    local items = {}
+    for i = 1, 200 do
+      items[i] = { (i * 7) % 5, (i * 11) % 5 == 0 and (i * 7) % 5 or (i * 3) % 4, i % 9 == 0 and nil or (i * 13) % 5 }
+    end
+    local rev = {}
+    for i = #items, 1, -1 do
+      rev[#rev + 1] = items[i]
+    end
+    local a, b = A.alpha(items, 'nominal', 3), A.alpha(rev, 'nominal', 3)
+    assert.are.equal(('%.17g'):format(a.value), ('%.17g'):format(b.value))
+    local fa, fb = A.fleiss(items, 3), A.fleiss(rev, 3)
+    assert.are.equal(('%.17g'):format(fa.value), ('%.17g'):format(fb.value))
+    -- one item added 5 times weighs as 5 items
+    local t1, t2 = A.tally(2), A.tally(2)
+    t1:add({ 'x', 'y' }, 5)
+    t1:add({ 'x', 'x' })
+    for _ = 1, 5 do
+      t2:add({ 'x', 'y' })
+    end
+    t2:add({ 'x', 'x' })
+    assert.are.same(t1:alpha(), t2:alpha())
+    assert.are.same(t1:cohen(1, 2), t2:cohen(1, 2))
+    assert.are.same({ { 1, 0 }, { 5, 0 } }, t1:confusion(2, 1).counts) -- rows: rater 2
+    -- two tallies merged are the tally of all their items
+    local all, a1, a2 = A.tally(3), A.tally(3), A.tally(3)
+    for i, row in ipairs(items) do
+      all:add(row)
+      if i % 3 == 0 then a1:add(row) else a2:add(row) end
+    end
+    local merged = A.tally(3)
+    merged:merge(a2)
+    merged:merge(a1)
+    assert.are.same(all:alpha(), merged:alpha())
+    assert.are.same(all:fleiss(), merged:fleiss())
+    assert.are.same(all:cohen(1, 3), merged:cohen(1, 3))
+    assert.are.same(all:confusion(2, 3), merged:confusion(2, 3))
+  end)
+
   it("Cohen's κ and span F1 on small cases worked by hand", function()
     -- po = 3/4; pe = .5 * .25 + .5 * .75 = .5; κ = .5
     local k = A.cohen({ { 'f', 'f' }, { 'f', 'n' }, { 'n', 'n' }, { 'n', 'n' } })
@@ -96,62 +135,5 @@ describe('agreement coefficients (published worked examples)', function()
     near(1, over.recall, 1e-12)
     near(1, over.labels.against.f1, 1e-12)
     near(2 / 3, over.labels.favor.f1, 1e-12)
-  end)
-end)
-
-describe('stance agree', function()
-  after_each(T.cleanup)
-
-  local function small()
-    local d = T.tmpdir()
-    T.run(('%s init %s'):format(T.q(T.stance), T.q(d)))
-    T.write(d .. '/a.txt', 'one two three four\n')
-    local c = assert(require('stance').open(d))
-    local doc = assert(c:document('a.txt'))
-    assert(doc:annotate({ start = 0, stop = 7, label = 'claim', annotator = 'ana' })) -- "one two"
-    assert(doc:annotate({ start = 0, stop = 3, label = 'claim', annotator = 'ben' })) -- "one"
-    assert(c:save())
-    return d
-  end
-
-  it('gives the figures worked by hand on a small corpus', function()
-    local d = small()
-    local out, err, code = T.run(('%s agree --json %s'):format(T.q(T.stance), T.q(d)))
-    assert.are.equal(0, code, err)
-    local r = json.decode(out)
-    -- tokens: one (claim, claim), two (claim, none), three and four (none, none)
-    near(0.5, r.corpus.kappa, 1e-9)
-    near(0.75, r.corpus.agreement, 1e-9)
-    assert.are.equal(4, r.corpus.items)
-    out = T.run(('%s agree --unit span --json %s'):format(T.q(T.stance), T.q(d)))
-    r = json.decode(out)
-    near(0, r.corpus.f1_exact, 1e-9)
-    near(1, r.corpus.f1_overlap, 1e-9)
-    assert.is_number(r.corpus.alpha_u)
-    assert.is_true(r.corpus.alpha_u < 1)
-  end)
-
-  it('prints a table per document and per label on the example corpus, and refuses bad use', function()
-    local dir = T.root .. '/doc/example/corpus'
-    local out, err, code = T.run(('cd %s && %s agree'):format(T.q(dir), T.q(T.stance)))
-    assert.are.equal(0, code, err)
-    assert.truthy(out:find('annotators ana, ben; 2 document%(s%)'), out)
-    assert.truthy(out:find('01_charge_works.txt%s+%d+%s+0%.%d+'), out)
-    assert.truthy(out:find('\nfavor%s+0%.%d+'), out)
-    out = T.run(('cd %s && %s agree --unit sentence --label favor'):format(T.q(dir), T.q(T.stance)))
-    assert.truthy(out:find('\nfavor%s'), out)
-    assert.falsy(out:find('\nagainst%s'), out)
-    local _, e2, c2 = T.run(('cd %s && %s agree --annotators ana'):format(T.q(dir), T.q(T.stance)))
-    assert.are.equal(1, c2)
-    assert.truthy(e2:find('two annotators or more', 1, true), e2)
-    out = T.run(('cd %s && %s agree --metric kappa,alpha'):format(T.q(dir), T.q(T.stance)))
-    assert.truthy(out:find('items%s+kappa%s+alpha\n'), out)
-    assert.falsy(out:find('fleiss', 1, true), out)
-    local _, e4, c4 = T.run(('cd %s && %s agree --unit span --metric kappa'):format(T.q(dir), T.q(T.stance)))
-    assert.are.equal(2, c4)
-    assert.truthy(e4:find("unknown metric 'kappa' for unit span (alpha_u, f1)", 1, true), e4)
-    local _, e3, c3 = T.run(('cd %s && %s agree --unit word'):format(T.q(dir), T.q(T.stance)))
-    assert.are.equal(2, c3)
-    assert.truthy(e3:find("unknown unit 'word'", 1, true), e3)
   end)
 end)

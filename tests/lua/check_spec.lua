@@ -25,7 +25,7 @@ describe('stance check', function()
     local out, err, code = T.stance_run({ 'check' }, nil, d)
     assert.are.equal(1, code)
     local lines = T.lines(out)
-    assert.are.equal(".stance/annotations/ana/04_letter.txt.stance:9:9: error: unterminated string (a string ends on its line)", lines[1])
+    assert.are.equal(".stance/annotations/ana/04_letter.txt.stance:10:9: error: unterminated string (a string ends on its line)", lines[1])
     assert.truthy(lines[2]:match("^%.stance/annotations/ana/04_letter%.txt%.stance:%d+:1: warning: unknown stance 'favour' %(schema has favor, against, neutral%)$"), lines[2])
     assert.are.equal('stance check: 7 files, 1 error, 1 warning\n', err)
     local js
@@ -33,7 +33,7 @@ describe('stance check', function()
     js, _, code = T.stance_run({ 'check', '--json', '--quiet' }, nil, d)
     assert.are.equal(1, code)
     local first = require('stance.json').decode(T.lines(js)[1])
-    assert.are.same({ path = '.stance/annotations/ana/04_letter.txt.stance', line = 9, col = 9, severity = 'error',
+    assert.are.same({ path = '.stance/annotations/ana/04_letter.txt.stance', line = 10, col = 9, severity = 'error',
       message = 'unterminated string (a string ends on its line)' }, first)
     assert.truthy(js:find('^{"path":', 1))
   end)

@@ -1,26 +1,30 @@
---- stance agree: agreement between annotators, per document and corpus-wide.
+--- stance agree: agreement between annotators, per field and target, and per document.
 local cmd = {
-  summary = 'Agreement between annotators: κ, Fleiss κ, Krippendorff α and αU, span F1',
-  usage = 'stance agree [--annotators A,B] [--unit token|sentence|span] [--metric M,N] [--field F] [--label L]'
-    .. ' [--json] [DIR]',
+  summary = 'Agreement between annotators: Cohen\'s κ, Fleiss\' κ, Krippendorff\'s α per target; αU, span F1',
+  usage = 'stance agree [--annotators A,B] [--unit sentence|token|span] [--field F,G] [--target T,U]'
+    .. ' [--metric M,N] [--in-progress] [--disagreements] [--json] [DIR]',
   description = table.concat({
-    'Compares the annotators\' layers of every document that two or more of them annotated.',
-    'With --unit token (default) or sentence, each token or sentence gets from each annotator',
-    'the label of the annotation covering most of it ("none" outside annotations); printed:',
-    'percent agreement, Cohen\'s κ (two annotators), Fleiss\' κ, Krippendorff\'s α (nominal;',
-    'an annotator without a layer for a document counts as missing data), and per label the',
-    'κ and α of that label against the rest and Fleiss\' κ of the category. With --unit span:',
-    'Krippendorff\'s unitizing αU over the code points (overall and per label) and F1 of',
-    'spans, exact and overlapping, averaged over the pairs of annotators. --field compares',
-    'stance, target or role instead of label; --label shows one label only. See',
-    ':help stance-agreement for the formulas and their references.',
+    'Compares the people\'s layers (not gold, model, nor the schema\'s not-annotators) on the',
+    'documents they marked done. With --unit sentence (default) or token, the items of the',
+    'stance are (unit, target), valued with the stance toward the target or "no stance"; the',
+    'role, the plain labels and the document stances are reported on their own. Printed per',
+    'target and pooled: items, percent agreement, Cohen\'s κ (two annotators; each pair with',
+    'more), Fleiss\' κ and Krippendorff\'s α (nominal), with the documents left out and why.',
+    'A document an annotator has not marked done counts as missing for that annotator;',
+    '--in-progress counts documents in progress as if done. --disagreements lists every',
+    'item annotators disagree on (path:line:col, for the quickfix list). With --unit span:',
+    'Krippendorff\'s unitizing αU and F1 of spans, exact and overlapping. --json prints all',
+    'of it (confusion matrices too) as one object. :help stance-agreement says exactly how',
+    'items are built.',
   }, '\n'),
   flags = {
-    annotators = { arg = 'A,B', help = 'these annotators (default: all)' },
-    unit = { arg = 'UNIT', help = 'token (default), sentence or span' },
-    field = { arg = 'F', help = 'label (default), stance, target or role' },
-    label = { arg = 'L', help = 'only this label in the per-label figures' },
-    metric = { arg = 'M,N', help = 'only these: agreement, kappa, fleiss, alpha (items); alpha_u, f1 (spans)' },
+    annotators = { arg = 'A,B', help = 'these layers (default: every person\'s)' },
+    unit = { arg = 'UNIT', help = 'sentence (default), token or span' },
+    field = { arg = 'F,G', help = 'only these: stance, role, label, document' },
+    target = { arg = 'T,U', help = 'only these targets' },
+    metric = { arg = 'M,N', help = 'only these columns: agreement, kappa, fleiss, alpha (items); alpha_u, f1 (spans)' },
+    ['in-progress'] = { help = 'count documents in progress as if done' },
+    disagreements = { help = 'list the items annotators disagree on, with their text' },
     json = { help = 'print the report as one JSON object' },
   },
   args = { min = 0, max = 1 },
@@ -28,15 +32,22 @@ local cmd = {
 
 function cmd.run(opts, args)
   local cli = require('stance.cli')
-  local unit = opts.unit or 'token'
+  local list = require('stance.cli.args').list
+  local unit = opts.unit or 'sentence'
   if unit ~= 'token' and unit ~= 'sentence' and unit ~= 'span' then
-    return cli.usage_error(("unknown unit '%s' (token, sentence or span)"):format(unit), 'agree')
+    return cli.usage_error(("unknown unit '%s' (sentence, token or span)"):format(unit), 'agree')
   end
-  local field = opts.field or 'label'
-  if not ({ label = true, stance = true, target = true, role = true })[field] then
-    return cli.usage_error(("unknown field '%s' (label, stance, target or role)"):format(field), 'agree')
+  local fields = list(opts.field)
+  for _, f in ipairs(fields or {}) do
+    if not ({ stance = true, role = true, label = true, document = true })[f] then
+      return cli.usage_error(("unknown field '%s' (stance, role, label or document)"):format(f), 'agree')
+    end
+    if unit == 'span' and f == 'document' then
+      return cli.usage_error('document stances have no spans: --field document goes with --unit sentence or token',
+        'agree')
+    end
   end
-  local metrics = require('stance.cli.args').list(opts.metric)
+  local metrics = list(opts.metric)
   if metrics then
     local known = unit == 'span' and { alpha_u = true, f1 = true }
       or { agreement = true, kappa = true, fleiss = true, alpha = true }
@@ -54,14 +65,14 @@ function cmd.run(opts, args)
   end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
-  local names = require('stance.cli.args').list(opts.annotators)
-  local report, rerr = require('stance.agree').compute(c, { annotators = names, unit = unit, field = field,
-    label = opts.label })
+  local report, rerr = c:agreement({ annotators = list(opts.annotators), unit = unit, fields = fields,
+    targets = list(opts.target), in_progress = opts['in-progress'] and true or nil,
+    disagreements = opts.disagreements and true or nil })
   if not report then return nil, rerr end
   if opts.json then
     io.stdout:write(require('stance.json').encode(report), '\n')
   else
-    for _, l in ipairs(require('stance.agree').lines(report, metrics)) do
+    for _, l in ipairs(require('stance.agreement').lines(report, metrics)) do
       io.stdout:write(l, '\n')
     end
   end

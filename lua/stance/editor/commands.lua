@@ -182,15 +182,17 @@ M.subcommands = {
   curate = {
     desc = 'resolve the annotators\' disagreements one by one into the gold layer [A,B,...]',
     run = function(args)
-      require('stance.editor.curate').start(args[1] and vim.split(args[1], ',', { trimempty = true }) or nil)
+      require('stance.editor.curation_panel').start(args[1] and vim.split(args[1], ',', { trimempty = true }) or nil)
     end,
   },
   agree = {
-    desc = 'agreement between annotators in a new buffer [unit token|sentence|span] [field F] [label L]',
+    desc = 'agreement between annotators in a new buffer [unit U] [field F,G] [target T,U] [annotators A,B]'
+      .. ' [in-progress] [disagreements]',
     run = function(args) M.agree(args) end,
     complete = function(arglead)
       return vim.tbl_filter(function(x) return x:sub(1, #arglead) == arglead end,
-        { 'unit', 'token', 'sentence', 'span', 'field', 'label', 'stance', 'target', 'role', 'annotators' })
+        { 'unit', 'sentence', 'token', 'span', 'field', 'stance', 'role', 'label', 'document', 'target',
+          'annotators', 'in-progress', 'disagreements' })
     end,
   },
   save = {
@@ -213,23 +215,33 @@ M.subcommands = {
   },
 }
 
---- :Stance agree [unit U] [field F] [label L] [annotators A,B]: the report of `stance agree`
---- for the corpus of the current buffer (or directory), in a scratch buffer.
+--- :Stance agree [unit U] [field F,G] [target T,U] [annotators A,B] [in-progress]
+--- [disagreements]: the report of `stance agree` for the corpus of the current buffer (or
+--- directory), the same lines, in a scratch buffer.
 function M.agree(args)
-  local opts = {}
-  for i = 1, #args, 2 do
+  local usage = 'usage: :Stance agree [unit sentence|token|span] [field F,G] [target T,U] [annotators A,B]'
+    .. ' [in-progress] [disagreements]'
+  local opts, i = {}, 1
+  local lists = { field = 'fields', target = 'targets', annotators = 'annotators' }
+  while i <= #args do
     local k, v = args[i], args[i + 1]
-    if not v or not ({ unit = true, field = true, label = true, annotators = true })[k] then
-      return notify().error('usage: :Stance agree [unit token|sentence|span] [field F] [label L] [annotators A,B]')
-    end
-    if k == 'annotators' then
-      opts.annotators = vim.split(v, ',', { trimempty = true })
+    if k == 'in-progress' or k == 'disagreements' then
+      opts[k == 'in-progress' and 'in_progress' or k] = true
+      i = i + 1
+    elseif (k == 'unit' or lists[k]) and v then
+      if lists[k] then opts[lists[k]] = vim.split(v, ',', { trimempty = true }) else opts.unit = v end
+      i = i + 2
     else
-      opts[k] = v
+      return notify().error(usage)
     end
   end
-  if opts.unit and not ({ token = true, sentence = true, span = true })[opts.unit] then
-    return notify().error(("unknown unit '%s' (token, sentence or span)"):format(opts.unit))
+  if opts.unit and not ({ sentence = true, token = true, span = true })[opts.unit] then
+    return notify().error(("unknown unit '%s' (sentence, token or span)"):format(opts.unit))
+  end
+  for _, f in ipairs(opts.fields or {}) do
+    if not ({ stance = true, role = true, label = true, document = true })[f] then
+      return notify().error(("unknown field '%s' (stance, role, label or document)"):format(f))
+    end
   end
   local c, err = require('stance.corpora').get()
   if not c then return notify().error(err) end
@@ -240,7 +252,7 @@ function M.agree(args)
   vim.bo[buf].buftype = 'nofile'
   vim.bo[buf].bufhidden = 'wipe'
   vim.bo[buf].swapfile = false
-  vim.api.nvim_buf_set_lines(buf, 0, -1, false, require('stance.agree').lines(report))
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, require('stance.agreement').lines(report))
   vim.bo[buf].modifiable = false
   pcall(vim.api.nvim_buf_set_name, buf, 'stance://agreement')
   return buf, report

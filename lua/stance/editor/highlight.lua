@@ -104,6 +104,7 @@ function M.define(schema)
   define('StanceCue', { italic = true, cterm = { italic = true } })
   define('StanceSuggestion', { link = 'Comment' })
   define('StanceSuggestionText', { link = 'NonText' })
+  define('StanceCurate', { link = 'IncSearch' })
 end
 
 --- The groups of an annotation record: its span's, and its target underline (or nil).

@@ -122,6 +122,10 @@ function M.save(s, opts)
   if s.readonly then return nil, s.readonly end
   if not s.dirty and not opts.force then return true end
   if not opts.force and H.append(s) then return true end
+  if not s.frame and not vim.api.nvim_buf_is_loaded(s.buf) then
+    -- its text is gone: spans and quotes made from it would be empty
+    return H.failed(s, 'the buffer was unloaded before its annotations were written')
+  end
   local core = require('stance.core')
   local fs = require('stance.fs')
   local frame = s:get_frame()

@@ -1,0 +1,621 @@
+--- The items of agreement on a corpus (:help stance-agreement says the same in prose, for a
+--- methods section): which layers are compared, which documents count, the units, and the
+--- value each annotator gives each item. The items go into tallies
+--- (stance.agreement.coefficients); stance.agreement turns them into the report.
+---
+--- Fields compared:
+---   stance    items (unit, target), value the stance toward the target or "no stance"
+---   role      items (unit), value the role or "no role"
+---   label     items (unit), value the label of annotations that set no target, stance or
+---             role (plain categories), or "no label"
+---   document  items (document, target), value the document's stance toward the target
+--- "No value" is `false` in the tallies: it never equals a value of the schema, whatever
+--- its name (a stance called `none` is a stance).
+local M = {}
+local H = {}
+
+local C = require('stance.agreement.coefficients')
+
+M.FIELDS = { 'stance', 'role', 'label', 'document' }
+M.UNITS = { sentence = true, token = true }
+
+---@class stance.AgreementOptions
+---@field annotators string[]|nil layers compared (default: every layer that is a person's)
+---@field unit "sentence"|"token"|"span"|nil default "sentence"
+---@field fields string[]|nil some of stance, role, label, document (default: those the corpus has)
+---@field targets string[]|nil only these targets
+---@field documents string[]|nil only these documents (paths relative to the root)
+---@field in_progress boolean|nil count documents in progress as if done
+---@field disagreements boolean|nil list the items annotators disagree on, with their text
+
+-- ---- layers and documents -----------------------------------------------------------------
+
+--- The layers compared (two or more) and those left out (each {layer, reason}).
+---@return string[]|nil names
+---@return table[]|string left_out, or the error
+function M.layers(corpus, opts)
+  local names, left = H.layers(corpus, opts)
+  if names and #names < 2 then
+    local why = {}
+    for _, l in ipairs(left) do
+      why[#why + 1] = l.layer .. ': ' .. l.reason
+    end
+    return nil, ('agreement needs two annotators or more (%s: %s%s)'):format(
+      opts.annotators and 'asked for' or 'people here', #names == 0 and 'none' or table.concat(names, ', '),
+      #why > 0 and ('; not counted: ' .. table.concat(why, '; ')) or '')
+  end
+  return names, left
+end
+
+function H.layers(corpus, opts)
+  local all = corpus:annotators()
+  local left = {}
+  if opts.annotators then
+    local have = {}
+    for _, n in ipairs(all) do
+      have[n] = true
+    end
+    local names, seen = {}, {}
+    for _, n in ipairs(opts.annotators) do
+      if not have[n] then
+        return nil, ("no layer '%s' in the corpus (it has %s)"):format(n,
+          #all > 0 and table.concat(all, ', ') or 'none')
+      end
+      if not seen[n] then
+        seen[n] = true
+        names[#names + 1] = n
+      end
+    end
+    for _, n in ipairs(all) do
+      if not seen[n] then left[#left + 1] = { layer = n, reason = 'not asked for' } end
+    end
+    return names, left
+  end
+  local names = {}
+  for _, n in ipairs(all) do
+    local person, what = corpus:is_person(n)
+    if person then
+      names[#names + 1] = n
+    else
+      left[#left + 1] = { layer = n, reason = 'not a person: ' .. what }
+    end
+  end
+  return names, left
+end
+
+--- Whether each annotator counts on the document: its status, and why it does not count.
+function M.statuses(doc, names, in_progress)
+  local has = {}
+  for _, n in ipairs(doc:annotators()) do
+    has[n] = true
+  end
+  local status, counted, layers = {}, {}, {}
+  for r, name in ipairs(names) do
+    local st = 'not-started'
+    if has[name] then
+      local layer, err = doc:layer(name)
+      if not layer then return nil, err end
+      st = layer:status()
+      layers[r] = layer
+    end
+    status[name] = st
+    counted[r] = st == 'done' or (in_progress and st == 'in-progress') or false
+  end
+  return status, counted, layers
+end
+
+--- Why a document is left out: fewer than two annotators count on it.
+function M.left_out_reason(names, status, in_progress)
+  local parts = {}
+  for _, name in ipairs(names) do
+    local st = status[name]
+    if st == 'not-started' then
+      parts[#parts + 1] = name .. ' not started'
+    elseif st == 'in-progress' and not in_progress then
+      parts[#parts + 1] = name .. ' in progress'
+    end
+  end
+  return 'fewer than two annotators done (' .. table.concat(parts, ', ') .. ')'
+end
+
+-- ---- units --------------------------------------------------------------------------------
+
+--- The units of a document: parallel arrays of starts and stops (code points, sorted, not
+--- overlapping) and a function giving a unit's place and text.
+function H.units(doc, unit)
+  local starts, stops = {}, {}
+  if unit == 'sentence' then
+    local list, err = doc:sentences()
+    if not list then return nil, err end
+    for i, s in ipairs(list) do
+      starts[i], stops[i] = s.start, s.stop
+    end
+    return { starts = starts, stops = stops, where = function(i)
+      local s = list[i]
+      return { start = s.start, stop = s.stop, line = s.line, col = s.col, text = s.text }
+    end }
+  end
+  local t, err = doc:model()
+  if not t then return nil, err end
+  local words = t:words()
+  for i, w in ipairs(words) do
+    starts[i], stops[i] = t:byte_to_cp(w.start), t:byte_to_cp(w.stop)
+  end
+  local text = doc:text()
+  return { starts = starts, stops = stops, where = function(i)
+    local w = words[i]
+    local line, col = t:pos(w.start)
+    return { start = starts[i], stop = stops[i], line = line + 1, col = col + 1, text = text:sub(w.start + 1, w.stop) }
+  end }
+end
+
+--- The first unit whose stop is after `a` (binary search), or #stops + 1.
+function H.first_after(stops, a)
+  local lo, hi = 1, #stops + 1
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if stops[mid] > a then hi = mid else lo = mid + 1 end
+  end
+  return lo
+end
+
+--- The units an annotation counts toward, each with the parts of it inside the unit: those
+--- it overlaps by at least half of the shorter of the two (in code points).
+function H.units_of(units, spans)
+  local len, over, parts, order = 0, {}, {}, {}
+  for _, sp in ipairs(spans) do
+    local a, b = sp[1], sp[2]
+    len = len + (b - a)
+    local i = H.first_after(units.stops, a)
+    while i <= #units.starts and units.starts[i] < b do
+      local lo, hi = math.max(a, units.starts[i]), math.min(b, units.stops[i])
+      if hi > lo then
+        if not over[i] then
+          over[i], parts[i] = 0, {}
+          order[#order + 1] = i
+        end
+        over[i] = over[i] + (hi - lo)
+        parts[i][#parts[i] + 1] = { lo, hi }
+      end
+      i = i + 1
+    end
+  end
+  local out = {}
+  for _, i in ipairs(order) do
+    local ulen = units.stops[i] - units.starts[i]
+    if 2 * over[i] >= math.min(len, ulen) then out[#out + 1] = { i, parts[i] } end
+  end
+  return out
+end
+
+--- Code points covered by a list of {lo, hi} (overlaps counted once).
+function H.covered(parts)
+  table.sort(parts, function(x, y) return x[1] < y[1] end)
+  local n, at = 0, nil
+  for _, p in ipairs(parts) do
+    local lo = at and math.max(p[1], at) or p[1]
+    if p[2] > lo then
+      n = n + (p[2] - lo)
+      at = p[2]
+    end
+  end
+  return n
+end
+
+-- ---- fields -------------------------------------------------------------------------------
+
+--- The value order of a field: the schema's names, then others sorted; `rank` of a value.
+function M.ranker(entries)
+  local rank = {}
+  for i, e in ipairs(entries or {}) do
+    rank[e.name] = i
+  end
+  return function(v) return rank[v] end
+end
+
+function M.before(rank)
+  return function(x, y)
+    local rx, ry = rank(x), rank(y)
+    if rx and ry then return rx < ry end
+    if rx or ry then return rx ~= nil end
+    return x < y
+  end
+end
+
+--- A field being tallied.
+function H.field(name, raters, schema_values, schema_groups, per_target)
+  return {
+    name = name, raters = raters, per_target = per_target,
+    value_rank = M.ranker(schema_values), group_rank = M.ranker(schema_groups),
+    groups = {}, group_list = {}, values = {}, value_list = {},
+    pooled = C.tally(raters), docs = {}, several = {}, not_counted = {}, disagreements = {},
+  }
+end
+
+--- The group (target, or `false` for none) of a field, made on first use: the items of the
+--- documents seen before (nobody gave a value there) are added to it then.
+function H.group(f, key)
+  local g = f.groups[key]
+  if g then return g end
+  g = { key = key, tally = C.tally(f.raters) }
+  f.groups[key] = g
+  f.group_list[#f.group_list + 1] = key
+  for _, d in ipairs(f.docs) do
+    if d.empty_row and d.units > 0 then
+      g.tally:add(d.empty_row, d.units)
+      f.pooled:add(d.empty_row, d.units)
+      d.tally:add(d.empty_row, d.units)
+    end
+  end
+  return g
+end
+
+function H.value(f, v)
+  if not f.values[v] then
+    f.values[v] = true
+    f.value_list[#f.value_list + 1] = v
+  end
+end
+
+function H.count(t, key, n)
+  t[key] = (t[key] or 0) + (n or 1)
+end
+
+--- What record `rec` says, field by field in a fixed order: a list of {field, what}, `what`
+--- being {group (target, or false), value} or why it is not counted.
+function M.says(rec, targets_in_schema)
+  local out = {}
+  if rec.stance then
+    if rec.target then
+      out[#out + 1] = { 'stance', { rec.target, rec.stance } }
+    elseif targets_in_schema then
+      out[#out + 1] = { 'stance', 'without_target' }
+    else
+      out[#out + 1] = { 'stance', { false, rec.stance } }
+    end
+  end
+  if rec.role then out[#out + 1] = { 'role', { false, rec.role } } end
+  if not rec.target and not rec.stance and not rec.role and rec.label then
+    out[#out + 1] = { 'label', { false, rec.label } }
+  end
+  return out
+end
+
+--- A map that remembers the order its keys came in (`keys`), so that it is walked with
+--- ipairs: pairs() can drop entries under LuaJIT's compiler (LuaJIT issues 827, 1510).
+function H.ordered()
+  return { keys = {}, map = {} }
+end
+
+function H.at(o, key, make)
+  local v = o.map[key]
+  if v == nil then
+    v = make()
+    o.map[key] = v
+    o.keys[#o.keys + 1] = key
+  end
+  return v
+end
+
+--- One annotator's values on a document: per field an ordered map group -> ordered map unit
+--- -> value (only where an annotation counts). Several values for one (unit, group): the
+--- value covering the most of the unit, then the first in the schema (then by name);
+--- counted in f.several.
+function H.winners(fields, units, records, name, targets_in_schema, only_targets)
+  local cover = {} -- field -> group -> unit -> value -> parts
+  for _, rec in ipairs(records) do
+    for _, said in ipairs(M.says(rec, targets_in_schema)) do
+      local fname, what = said[1], said[2]
+      local f = fields[fname]
+      if f then
+        if rec.conflict then
+          H.count(f.not_counted, 'in_conflict')
+        elseif type(what) == 'string' then
+          H.count(f.not_counted, what)
+        elseif only_targets and f.per_target and not only_targets[what[1]] then
+          H.count(f.not_counted, 'other_target')
+        else
+          local hits = rec.spans and #rec.spans > 0 and H.units_of(units, rec.spans) or {}
+          if #hits == 0 then H.count(f.not_counted, 'outside_units') end
+          for _, hit in ipairs(hits) do
+            cover[fname] = cover[fname] or H.ordered()
+            local by_u = H.at(cover[fname], what[1], H.ordered)
+            local by_v = H.at(by_u, hit[1], H.ordered)
+            local parts = H.at(by_v, what[2], function() return {} end)
+            for _, p in ipairs(hit[2]) do
+              parts[#parts + 1] = p
+            end
+          end
+        end
+      end
+    end
+  end
+  local out = {}
+  for _, fname in ipairs(M.FIELDS) do
+    local f, by_g = fields[fname], cover[fname]
+    if by_g then
+      local before = M.before(f.value_rank)
+      local groups = H.ordered()
+      out[fname] = groups
+      for _, g in ipairs(by_g.keys) do
+        local by_u = by_g.map[g]
+        local win = H.at(groups, g, H.ordered)
+        for _, u in ipairs(by_u.keys) do
+          local by_v = by_u.map[u]
+          local vals = {}
+          for i, v in ipairs(by_v.keys) do
+            vals[i] = v
+          end
+          table.sort(vals, before)
+          local best, best_n = nil, -1
+          for _, v in ipairs(vals) do
+            local n = H.covered(by_v.map[v])
+            if n > best_n then best, best_n = v, n end
+          end
+          if #vals > 1 then H.count(f.several, name) end
+          H.at(win, u, function() return best end)
+        end
+      end
+    end
+  end
+  return out
+end
+
+--- Document stances of one annotator: an ordered map target -> {[1] = stance} (one unit:
+--- the document); several for one target: the first in the schema, then by name.
+function H.doc_stances(f, records, targets_in_schema, only_targets, name)
+  local by = H.ordered()
+  for _, rec in ipairs(records) do
+    if rec.stance then
+      local t = rec.target or (not targets_in_schema and false) or nil
+      if rec.conflict then
+        H.count(f.not_counted, 'in_conflict')
+      elseif t == nil then
+        H.count(f.not_counted, 'without_target')
+      elseif only_targets and not only_targets[t] then
+        H.count(f.not_counted, 'other_target')
+      else
+        local list = H.at(by, t, function() return {} end)
+        list[#list + 1] = rec.stance
+      end
+    end
+  end
+  local before = M.before(f.value_rank)
+  local out = H.ordered()
+  for _, t in ipairs(by.keys) do
+    local list = by.map[t]
+    table.sort(list, before)
+    local one = H.at(out, t, H.ordered)
+    H.at(one, 1, function() return list[1] end)
+    for i = 2, #list do
+      if list[i] ~= list[1] then
+        H.count(f.several, name)
+        break
+      end
+    end
+  end
+  return out
+end
+
+--- Add the items of one document to a field: every unit of every group, from the winners of
+--- the annotators who count (`counted[r]`: ordered maps group -> unit -> value), nil
+--- (missing) for the others.
+function H.add_document(f, path, nunits, where, counted, winners, names, want_disagreements)
+  local m = f.raters
+  local empty = {}
+  for r = 1, m do
+    if counted[r] then empty[r] = false end
+  end
+  -- groups the annotators of this document use, made before its items are added (in the
+  -- schema's order, then by name: the order of the report does not depend on a hash table)
+  local new, seen = {}, {}
+  for r = 1, m do
+    for _, g in ipairs(winners[r] and winners[r].keys or {}) do
+      if not f.groups[g] and not seen[g] then
+        seen[g] = true
+        new[#new + 1] = g
+      end
+    end
+  end
+  table.sort(new, H.group_before(f))
+  for _, g in ipairs(new) do
+    H.group(f, g)
+  end
+  if not f.per_target then H.group(f, false) end
+  local d = { path = path, units = nunits, empty_row = empty, tally = C.tally(m) }
+  f.docs[#f.docs + 1] = d
+  for _, g in ipairs(f.group_list) do
+    local group = f.groups[g]
+    local touched, list, by_r = {}, {}, {}
+    for r = 1, m do
+      local win = winners[r] and winners[r].map[g]
+      by_r[r] = win and win.map or {}
+      for _, u in ipairs(win and win.keys or {}) do
+        H.value(f, win.map[u])
+        if not touched[u] then
+          touched[u] = true
+          list[#list + 1] = u
+        end
+      end
+    end
+    table.sort(list)
+    -- the document's items of the group, then added to the group's, the field's and the
+    -- document's tallies at once
+    local t = C.tally(m)
+    local rest = nunits - #list
+    if rest > 0 then t:add(empty, rest) end
+    for _, u in ipairs(list) do
+      local row = {}
+      local first, differ = nil, false
+      for r = 1, m do
+        if counted[r] then
+          local v = by_r[r][u] or false
+          row[r] = v
+          if first == nil then first = v elseif v ~= first then differ = true end
+        end
+      end
+      t:add(row)
+      if differ and want_disagreements then
+        local values = {}
+        for r = 1, m do
+          if counted[r] then values[names[r]] = row[r] end
+        end
+        local place = where(u)
+        place.path, place.field, place.target, place.values = path, f.name, g, values
+        f.disagreements[#f.disagreements + 1] = place
+      end
+    end
+    group.tally:merge(t)
+    f.pooled:merge(t)
+    d.tally:merge(t)
+  end
+end
+
+-- ---- orders -----------------------------------------------------------------------------
+
+--- Order of groups: the schema's targets, then others by name, then "no target" (false).
+function H.group_before(f)
+  local by_name = M.before(f.group_rank)
+  return function(x, y)
+    if x == false or y == false then return y == false and x ~= false end
+    return by_name(x, y)
+  end
+end
+
+--- A sorted copy of `list`.
+function H.sorted(list, before)
+  local out = {}
+  for i, v in ipairs(list) do
+    out[i] = v
+  end
+  table.sort(out, before)
+  return out
+end
+
+--- The groups (targets; `false` for none) of a field in the order of the report.
+---@return (string|false)[]
+function M.groups(f)
+  return H.sorted(f.group_list, H.group_before(f))
+end
+
+--- The values of a field in the order of the report: the schema's, then others by name,
+--- then `false` (no value).
+---@return (string|false)[]
+function M.values(f)
+  local list = H.sorted(f.value_list, M.before(f.value_rank))
+  list[#list + 1] = false
+  return list
+end
+
+--- Walk the documents (`opts.documents` or the corpus's, sorted by path) with the status
+--- of each annotator: `each(doc, entry, counted, layers)` for those on which two annotators
+--- or more count. Returns the entries of every document ({path, status, counted, left_out}).
+---@return table[]|nil entries
+---@return string|nil err
+function M.walk(corpus, names, opts, each)
+  local paths = H.sorted(opts.documents or corpus:paths())
+  local entries = require('stance.json').array()
+  for _, path in ipairs(paths) do
+    local doc, derr = corpus:document(path)
+    if not doc then return nil, derr end
+    local status, counted, layers = M.statuses(doc, names, opts.in_progress)
+    if not status then return nil, counted end
+    local entry = { path = path, status = status, counted = require('stance.json').array() }
+    entries[#entries + 1] = entry
+    for r, name in ipairs(names) do
+      if counted[r] then entry.counted[#entry.counted + 1] = name end
+    end
+    if #entry.counted < 2 then
+      entry.left_out = M.left_out_reason(names, status, opts.in_progress)
+    else
+      local ok, err = each(doc, entry, counted, layers)
+      if not ok then return nil, err end
+    end
+  end
+  return entries
+end
+
+-- ---- the whole corpus ---------------------------------------------------------------------
+
+--- Build the items of `corpus`: the tallies of every field, per group (target) and pooled,
+--- and the documents with the status of each annotator.
+---@param corpus stance.Corpus
+---@param opts stance.AgreementOptions
+---@return table|nil items
+---@return string|nil err
+function M.build(corpus, opts)
+  local unit = opts.unit or 'sentence'
+  if not M.UNITS[unit] then error(("unit should be sentence or token, got '%s'"):format(tostring(unit)), 2) end
+  local names, left = M.layers(corpus, opts)
+  if not names then return nil, left end
+  local schema = corpus:schema()
+  local targets_in_schema = schema and #schema.targets > 0
+  local only_targets
+  if opts.targets then
+    only_targets = {}
+    for _, t in ipairs(opts.targets) do
+      if targets_in_schema and not schema.by.target[t] then
+        local known = {}
+        for _, e in ipairs(schema.targets) do
+          known[#known + 1] = e.name
+        end
+        return nil, ("unknown target '%s' (the schema has %s)"):format(t, table.concat(known, ', '))
+      end
+      only_targets[t] = true
+    end
+  end
+  local m = #names
+  local fields = {
+    stance = H.field('stance', m, schema and schema.stances, schema and schema.targets, true),
+    role = H.field('role', m, schema and schema.roles, nil, false),
+    label = H.field('label', m, schema and schema.labels, nil, false),
+    document = H.field('document', m, schema and schema.stances, schema and schema.targets, true),
+  }
+  -- the schema's targets are groups from the start, in its order
+  if targets_in_schema then
+    for _, e in ipairs(schema.targets) do
+      if not only_targets or only_targets[e.name] then
+        H.group(fields.stance, e.name)
+        H.group(fields.document, e.name)
+      end
+    end
+  end
+  local out = { unit = unit, annotators = names, not_counted = left, in_progress = opts.in_progress and true or false,
+    fields = fields, targets_in_schema = targets_in_schema and true or false }
+  local entries, err = M.walk(corpus, names, opts, function(doc, entry, counted, layers)
+    local units, uerr = H.units(doc, unit)
+    if not units then return nil, uerr end
+    entry.units = #units.starts
+    local hash = doc:hash()
+    local winners, doc_winners = {}, {}
+    for r, name in ipairs(names) do
+      if counted[r] then
+        local layer = layers[r]
+        local recorded = layer.file.store:header().hash
+        if recorded and hash and recorded ~= hash then
+          entry.warnings = entry.warnings or {}
+          entry.warnings[#entry.warnings + 1] = ('%s annotated another version of the text (its spans may be off:'
+            .. ' open the document in Neovim, or run stance check, to re-anchor them)'):format(name)
+        end
+        winners[r] = H.winners(fields, units, layer:records('annotation'), name, targets_in_schema, only_targets)
+        doc_winners[r] = H.doc_stances(fields.document, layer:records('doclabel'), targets_in_schema, only_targets,
+          name)
+      end
+    end
+    for _, fname in ipairs({ 'stance', 'role', 'label' }) do
+      local per = {}
+      for r = 1, m do
+        per[r] = winners[r] and winners[r][fname]
+      end
+      H.add_document(fields[fname], doc.path, #units.starts, units.where, counted, per, names, opts.disagreements)
+    end
+    H.add_document(fields.document, doc.path, 1, function() return { line = 1, col = 1 } end, counted, doc_winners,
+      names, opts.disagreements)
+    return true
+  end)
+  if not entries then return nil, err end
+  out.documents = entries
+  return out
+end
+
+return M

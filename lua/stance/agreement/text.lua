@@ -1,0 +1,243 @@
+--- The agreement report as text: what `stance agree` prints and `:Stance agree` shows (the
+--- same lines in both).
+local M = {}
+local H = {}
+
+local json = require('stance.json')
+
+H.heads = { items = 'items', agreement = 'agree', kappa = 'kappa', fleiss = 'fleiss', alpha = 'alpha',
+  alpha_u = 'alphaU', f1_exact = 'F1 exact', f1_overlap = 'F1 overlap' }
+
+H.NO_VALUE = { stance = '(no stance)', role = '(no role)', label = '(no label)', document = '(no stance)' }
+
+function H.num(v)
+  if v == nil or v == json.null then return '-' end
+  return ('%.3f'):format(v)
+end
+
+--- Columns kept: `metrics` (nil: all of `cols`); items always.
+function H.keep(cols, metrics)
+  if not metrics then return cols end
+  local want = {}
+  for _, m in ipairs(metrics) do
+    want[m] = true
+    if m == 'f1' then want.f1_exact, want.f1_overlap = true, true end
+  end
+  local out = {}
+  for _, c in ipairs(cols) do
+    if want[c] or c == 'items' then out[#out + 1] = c end
+  end
+  return out
+end
+
+--- One row: the name padded to `width`, then the columns right-aligned.
+function H.row(width, name, cols, e)
+  local parts = { name .. (' '):rep(math.max(1, width - #name)) }
+  for _, c in ipairs(cols) do
+    local w = math.max(6, #H.heads[c])
+    local v = e[c]
+    local s = c == 'items' and tostring(v or 0) or H.num(v)
+    parts[#parts + 1] = (' '):rep(w - #s) .. s
+  end
+  return table.concat(parts, ' ')
+end
+
+function H.head(width, name, cols)
+  local parts = { name .. (' '):rep(math.max(1, width - #name)) }
+  for _, c in ipairs(cols) do
+    local h = H.heads[c]
+    parts[#parts + 1] = (' '):rep(math.max(6, #h) - #h) .. h
+  end
+  return table.concat(parts, ' ')
+end
+
+function H.value(field, v)
+  if v == nil or v == json.null or v == false then return H.NO_VALUE[field] or '(none)' end
+  return v
+end
+
+function H.status(st)
+  return (st or 'not-started'):gsub('-', ' ')
+end
+
+--- The heading lines: who, what, which documents, what was left out.
+function H.preamble(out, report)
+  local counted = 0
+  for _, d in ipairs(report.documents) do
+    if not d.left_out then counted = counted + 1 end
+  end
+  out[#out + 1] = ('agreement of %s on %d of %d document(s), unit %s'):format(
+    table.concat(report.annotators, ', '), counted, #report.documents, report.unit)
+  if #report.not_counted > 0 then
+    local parts = {}
+    for _, l in ipairs(report.not_counted) do
+      parts[#parts + 1] = ('%s (%s)'):format(l.layer, l.reason)
+    end
+    out[#out + 1] = 'layers not counted: ' .. table.concat(parts, ', ')
+  end
+  out[#out + 1] = report.in_progress == 'counted'
+    and 'documents in progress are counted as if done (--in-progress)'
+    or 'a document counts for an annotator who marked it done; documents in progress are left out'
+      .. ' (--in-progress counts them)'
+  -- documents x annotators
+  local width = 8
+  for _, d in ipairs(report.documents) do
+    width = math.max(width, #d.path + 2)
+  end
+  local colw = {}
+  local head = { 'document' .. (' '):rep(width - 8) }
+  for i, name in ipairs(report.annotators) do
+    colw[i] = math.max(#name, 11) + 2
+    head[#head + 1] = name .. (' '):rep(colw[i] - #name)
+  end
+  out[#out + 1] = ''
+  out[#out + 1] = table.concat(head):gsub('%s+$', '')
+  for _, d in ipairs(report.documents) do
+    local parts = { d.path .. (' '):rep(width - #d.path) }
+    for i, name in ipairs(report.annotators) do
+      local s = H.status(d.status[name])
+      parts[#parts + 1] = s .. (' '):rep(colw[i] - #s)
+    end
+    if d.left_out then parts[#parts + 1] = 'left out: ' .. d.left_out end
+    out[#out + 1] = table.concat(parts):gsub('%s+$', '')
+    for _, w in ipairs(d.warnings or {}) do
+      out[#out + 1] = '  warning: ' .. w
+    end
+  end
+end
+
+--- The notes under a field's table: several values, annotations not counted.
+function H.notes(out, f, unit)
+  local names = {}
+  for name in pairs(f.several or {}) do
+    names[#names + 1] = name
+  end
+  table.sort(names)
+  if #names > 0 then
+    local parts = {}
+    for _, n in ipairs(names) do
+      parts[#parts + 1] = ('%s %d'):format(n, f.several[n])
+    end
+    out[#out + 1] = ('several values for one item from one annotator (the value covering more of the %s counts): %s')
+      :format(f.field == 'document' and 'document' or unit, table.concat(parts, ', '))
+  end
+  local why = {
+    without_target = 'with a stance but no target',
+    in_conflict = 'in an unresolved merge conflict',
+    outside_units = ('covering no %s by half'):format(unit),
+    other_target = 'on targets not asked for',
+  }
+  local keys = {}
+  for k in pairs(f.not_counted or {}) do
+    keys[#keys + 1] = k
+  end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    out[#out + 1] = ('not counted: %d annotation(s) %s'):format(f.not_counted[k], why[k] or k)
+  end
+end
+
+function H.field(out, f, report, metrics)
+  local m = #report.annotators
+  out[#out + 1] = ''
+  out[#out + 1] = ('%s: items %s; value %s'):format(f.field, f.item, f.value)
+  local cols = H.keep(m == 2 and { 'items', 'agreement', 'kappa', 'fleiss', 'alpha' }
+    or { 'items', 'agreement', 'fleiss', 'alpha' }, metrics)
+  local rows = {}
+  for _, t in ipairs(f.targets or {}) do
+    rows[#rows + 1] = { t.target == json.null and '(no target)' or t.target, t }
+  end
+  if #rows ~= 1 or rows[1][2].target ~= json.null then
+    rows[#rows + 1] = { f.targets and '(pooled)' or '(all)', f.pooled }
+  end
+  local width = 24
+  for _, r in ipairs(rows) do
+    width = math.max(width, #r[1] + 2)
+  end
+  out[#out + 1] = H.head(width, f.targets and 'target' or '', cols)
+  for _, r in ipairs(rows) do
+    out[#out + 1] = H.row(width, r[1], cols, r[2])
+  end
+  if m > 2 and (not metrics or H.keep({ 'kappa' }, metrics)[1]) then
+    out[#out + 1] = ''
+    out[#out + 1] = "Cohen's kappa of each pair"
+    local pcols = { 'items', 'agreement', 'kappa' }
+    local pw = width
+    for _, r in ipairs(rows) do
+      for _, p in ipairs(r[2].pairs or {}) do
+        pw = math.max(pw, #r[1] + #p.a + #p.b + 5)
+      end
+    end
+    out[#out + 1] = H.head(pw, '', pcols)
+    for _, r in ipairs(rows) do
+      for _, p in ipairs(r[2].pairs or {}) do
+        out[#out + 1] = H.row(pw, ('%s %s-%s'):format(r[1], p.a, p.b), pcols, p)
+      end
+    end
+  end
+  H.notes(out, f, report.unit)
+  if f.disagreements then
+    out[#out + 1] = ''
+    out[#out + 1] = ('disagreements (%s): %d'):format(f.field, #f.disagreements)
+    for _, d in ipairs(f.disagreements) do
+      local vals = {}
+      for _, name in ipairs(report.annotators) do
+        if d.values[name] ~= nil then vals[#vals + 1] = ('%s %s'):format(name, H.value(f.field, d.values[name])) end
+      end
+      local text = (d.text or ''):gsub('%s+', ' ')
+      out[#out + 1] = ('%s:%d:%d: %s%s | %s'):format(d.path, d.line or 1, d.col or 1,
+        d.target and d.target ~= json.null and (d.target .. ': ') or '', table.concat(vals, ' | '), text)
+    end
+  end
+end
+
+--- The span report: αU and F1 per field and category.
+function H.spans(out, report, metrics)
+  local cols = H.keep({ 'alpha_u', 'f1_exact', 'f1_overlap' }, metrics)
+  for _, f in ipairs(report.fields) do
+    out[#out + 1] = ''
+    out[#out + 1] = ('%s: the annotations\' spans, category %s'):format(f.field, f.category)
+    local width = 24
+    for _, c in ipairs(f.categories) do
+      width = math.max(width, #c.category + 2)
+    end
+    out[#out + 1] = H.head(width, 'category', cols)
+    for _, c in ipairs(f.categories) do
+      out[#out + 1] = H.row(width, c.category, cols, c)
+    end
+    out[#out + 1] = H.row(width, '(all)', cols, f)
+    H.notes(out, f, 'span')
+  end
+end
+
+--- The report as lines.
+---@param report table from stance.agreement.compute
+---@param metrics string[]|nil only these columns: agreement, kappa, fleiss, alpha (items);
+---  alpha_u, f1 (spans)
+---@return string[]
+function M.lines(report, metrics)
+  local out = {}
+  H.preamble(out, report)
+  if report.unit == 'span' then
+    H.spans(out, report, metrics)
+  else
+    for _, f in ipairs(report.fields) do
+      H.field(out, f, report, metrics)
+    end
+  end
+  local counted = 0
+  for _, d in ipairs(report.documents) do
+    if not d.left_out then counted = counted + 1 end
+  end
+  if counted == 0 then
+    out[#out + 1] = ''
+    out[#out + 1] = 'no document counts: a document counts once two annotators or more mark it done (status done'
+      .. ' in their annotation files); --in-progress counts documents in progress'
+  elseif #report.fields == 0 then
+    out[#out + 1] = ''
+    out[#out + 1] = 'nothing to compare: no stance, role or label in the documents compared'
+  end
+  return out
+end
+
+return M

@@ -1,0 +1,510 @@
+--- Curation of one document into the `gold` layer: the places where annotators' layers
+--- meet (annotations per target where they overlap, document stances per target, relations
+--- between those places), which of them every annotator agrees on and which are disputed,
+--- and the decisions. Agreed places go into gold as soon as a curation opens (a relation
+--- waits until its ends are there); disputed ones take one annotator's version, the
+--- curator's own (a version with some fields changed), or nothing. Rejections are kept in
+--- .stance/curation/, so that they stay decided. No Neovim here: `:Stance curate`
+--- (stance.editor.curation_panel) is the panel over it; scripts can use it as well.
+local M = {}
+local H = {}
+
+M.GOLD = 'gold'
+
+--- What an annotation, a document stance or a relation says, for comparing versions.
+H.FIELDS = { 'label', 'target', 'stance', 'role' }
+
+--- Attributes never copied into gold: the store's own, where a record was, merge marks,
+--- the quote and context (made again from the text).
+H.NOT_COPIED = { kind = true, id = true, spans = true, line = true, slot = true, touched = true, orphan = true,
+  conflict = true, quote = true, prefix = true, suffix = true, from = true, to = true }
+
+function H.signature(rec)
+  local parts = {}
+  for _, sp in ipairs(rec.spans or {}) do
+    parts[#parts + 1] = sp[1] .. '-' .. sp[2]
+  end
+  for _, f in ipairs(H.FIELDS) do
+    parts[#parts + 1] = rec[f] or ''
+  end
+  return table.concat(parts, '|')
+end
+
+--- Whether every annotator has a version and all are the same; the place's key.
+function H.compare(p, names, prefix, sig)
+  local sigs = {}
+  for _, name in ipairs(names) do
+    local list = {}
+    for _, rec in ipairs(p.versions[name] or {}) do
+      list[#list + 1] = sig(rec)
+    end
+    table.sort(list)
+    sigs[#sigs + 1] = table.concat(list, ';')
+  end
+  p.unanimous = sigs[1] ~= ''
+  for i = 2, #sigs do
+    if sigs[i] ~= sigs[1] then p.unanimous = false end
+  end
+  p.key = prefix .. table.concat(sigs, '/')
+end
+
+function H.first(rec)
+  return rec.spans[1][1], rec.spans[#rec.spans][2]
+end
+
+function H.overlaps(a1, b1, a2, b2)
+  return a1 < b2 and a2 < b1
+end
+
+--- Annotation places: per target (false: none), the clusters of overlapping annotations
+--- across the layers; also, per layer, which place each annotation is in.
+function H.annotation_places(layers, names, target_rank)
+  local all = {}
+  for _, name in ipairs(names) do
+    for _, rec in ipairs(layers[name] and layers[name]:records('annotation') or {}) do
+      if rec.spans and #rec.spans > 0 and not rec.conflict then
+        local a, b = H.first(rec)
+        all[#all + 1] = { a = a, b = b, t = rec.target or false, name = name, rec = rec }
+      end
+    end
+  end
+  local function trank(t)
+    if t == false then return math.huge end
+    return target_rank[t] or (#target_rank + 1)
+  end
+  table.sort(all, function(x, y)
+    if x.t ~= y.t then
+      local rx, ry = trank(x.t), trank(y.t)
+      if rx ~= ry then return rx < ry end
+      return tostring(x.t) < tostring(y.t)
+    end
+    if x.a ~= y.a then return x.a < y.a end
+    if x.b ~= y.b then return x.b < y.b end
+    return H.signature(x.rec) < H.signature(y.rec)
+  end)
+  local places, cur, where = {}, nil, {}
+  for _, e in ipairs(all) do
+    if cur and cur.target == e.t and e.a < cur.stop then
+      if e.b > cur.stop then cur.stop = e.b end
+    else
+      cur = { kind = 'annotation', target = e.t, start = e.a, stop = e.b, versions = {} }
+      places[#places + 1] = cur
+    end
+    cur.versions[e.name] = cur.versions[e.name] or {}
+    table.insert(cur.versions[e.name], e.rec)
+    where[e.name .. '\0' .. e.rec.id] = cur
+  end
+  for _, p in ipairs(places) do
+    H.compare(p, names, 'annotation:' .. tostring(p.target) .. ':', H.signature)
+  end
+  return places, where
+end
+
+--- Document stance places: one per target any annotator gave the document a stance toward.
+function H.doclabel_places(layers, names, target_rank)
+  local by, order = {}, {}
+  for _, name in ipairs(names) do
+    for _, rec in ipairs(layers[name] and layers[name]:records('doclabel') or {}) do
+      if not rec.conflict then
+        local t = rec.target or false
+        if not by[t] then
+          by[t] = { kind = 'doclabel', target = t, versions = {} }
+          order[#order + 1] = t
+        end
+        by[t].versions[name] = by[t].versions[name] or {}
+        table.insert(by[t].versions[name], rec)
+      end
+    end
+  end
+  table.sort(order, function(x, y)
+    local rx, ry = x and target_rank[x] or math.huge, y and target_rank[y] or math.huge
+    if rx ~= ry then return rx < ry end
+    return tostring(x) < tostring(y)
+  end)
+  local out = {}
+  for i, t in ipairs(order) do
+    out[i] = by[t]
+    H.compare(by[t], names, 'doclabel:' .. tostring(t) .. ':', H.signature)
+  end
+  return out
+end
+
+--- Relation places: the relations between the same two annotation places.
+function H.relation_places(layers, names, where, index)
+  local by, order = {}, {}
+  for _, name in ipairs(names) do
+    for _, rel in ipairs(layers[name] and layers[name]:records('relation') or {}) do
+      local from, to = where[name .. '\0' .. tostring(rel.from)], where[name .. '\0' .. tostring(rel.to)]
+      if from and to and not rel.conflict then
+        local k = index[from] .. '>' .. index[to]
+        if not by[k] then
+          by[k] = { kind = 'relation', from = from, to = to, versions = {} }
+          order[#order + 1] = by[k]
+        end
+        by[k].versions[name] = by[k].versions[name] or {}
+        table.insert(by[k].versions[name], rel)
+      end
+    end
+  end
+  table.sort(order, function(x, y)
+    if index[x.from] ~= index[y.from] then return index[x.from] < index[y.from] end
+    return index[x.to] < index[y.to]
+  end)
+  for _, p in ipairs(order) do
+    H.compare(p, names, 'relation:' .. p.from.key .. '>' .. p.to.key .. ':', function(rel) return rel.type or '' end)
+  end
+  return order
+end
+
+--- Every place of the document across `names`' layers, in the order they are curated:
+--- document stances, annotations by position, relations.
+---@param doc stance.Document
+---@param names string[]
+---@return table[] places { kind, target, start, stop, from, to, versions = {[name] = {rec, ...}}, key, unanimous }
+function M.places(doc, names)
+  local layers = {}
+  for _, name in ipairs(names) do
+    layers[name] = doc:layer(name)
+  end
+  local schema = doc.corpus:schema()
+  local target_rank = {}
+  for i, t in ipairs(schema and schema.targets or {}) do
+    target_rank[t.name] = i
+  end
+  local ann, where = H.annotation_places(layers, names, target_rank)
+  -- annotations in the order of the text (then of targets)
+  local index = {}
+  for i, p in ipairs(ann) do
+    index[p] = i
+  end
+  table.sort(ann, function(x, y)
+    if x.start ~= y.start then return x.start < y.start end
+    if x.stop ~= y.stop then return x.stop < y.stop end
+    return index[x] < index[y]
+  end)
+  for i, p in ipairs(ann) do
+    index[p] = i
+  end
+  local out = H.doclabel_places(layers, names, target_rank)
+  for _, p in ipairs(ann) do
+    out[#out + 1] = p
+  end
+  for _, p in ipairs(H.relation_places(layers, names, where, index)) do
+    out[#out + 1] = p
+  end
+  return out
+end
+
+-- ---- the curation of a document -----------------------------------------------------------
+
+--- The curation state file of a document: the rejections, which leave nothing in gold.
+function H.state_path(c, rel)
+  return ('%s/.stance/curation/%s.json'):format(c.root, rel)
+end
+
+function H.load_state(c, rel)
+  local text = require('stance.fs').read(H.state_path(c, rel))
+  local ok, t = pcall(function() return text and require('stance.json').decode(text) end)
+  t = ok and type(t) == 'table' and t or {}
+  if type(t.rejected) ~= 'table' then t.rejected = {} end
+  return t
+end
+
+---@class stance.Curation
+---@field corpus stance.Corpus
+---@field doc stance.Document
+---@field names string[] the annotators compared
+---@field gold table stance.Layer
+---@field places table[] every place (see M.places)
+---@field disputed table[] the places annotators disagree on, in order
+---@field agreed table[] the places every annotator agrees on
+
+--- Open the curation of document `path` among `names` (default: every person with a layer
+--- on it, see corpus:is_person): its places; nothing is written yet (see apply_agreed).
+---@param corpus stance.Corpus
+---@param path string
+---@param names string[]|nil
+---@return stance.Curation|nil
+---@return string|nil err
+function M.open(corpus, path, names)
+  local doc, err = corpus:document(path)
+  if not doc then return nil, err end
+  if not names or #names == 0 then
+    names = {}
+    for _, n in ipairs(doc:annotators()) do
+      if corpus:is_person(n) then names[#names + 1] = n end
+    end
+  end
+  if #names < 2 then
+    return nil, ('curation needs two annotators or more on %s (it has %s)'):format(path,
+      #names == 0 and 'none' or table.concat(names, ', '))
+  end
+  local gold, gerr = doc:layer(M.GOLD)
+  if not gold then return nil, gerr end
+  local cur = { corpus = corpus, doc = doc, rel = doc.path, names = names, gold = gold, places = M.places(doc, names),
+    disputed = {}, agreed = {}, state = H.load_state(corpus, doc.path) }
+  for _, p in ipairs(cur.places) do
+    table.insert(p.unanimous and cur.agreed or cur.disputed, p)
+  end
+  return setmetatable(cur, { __index = M })
+end
+
+--- The status of each annotator on the document ("done", "in-progress", "not-started").
+function M:statuses()
+  local out = {}
+  for _, name in ipairs(self.names) do
+    out[name] = self.doc:status(name) or 'not-started'
+  end
+  return out
+end
+
+--- The records of `kind` in gold for which `keep(rec)` holds.
+function H.gold(cur, kind, keep)
+  local out = {}
+  for _, rec in ipairs(cur.gold:records(kind)) do
+    if keep(rec) then out[#out + 1] = rec end
+  end
+  return out
+end
+
+--- Gold's annotations in place `p` (same target, overlapping).
+function H.gold_in(cur, p)
+  return H.gold(cur, 'annotation', function(rec)
+    local a, b = H.first(rec)
+    return (rec.target or false) == p.target and H.overlaps(a, b, p.start, p.stop)
+  end)
+end
+
+--- The gold annotation standing for annotator's annotation `rec` in place `p`: the one
+--- overlapping it the most (then the first).
+function H.gold_end(cur, p, rec)
+  local best, best_n = nil, 0
+  for _, g in ipairs(H.gold_in(cur, p)) do
+    local n = 0
+    for _, s in ipairs(g.spans) do
+      for _, t in ipairs(rec.spans) do
+        n = n + math.max(0, math.min(s[2], t[2]) - math.max(s[1], t[1]))
+      end
+    end
+    if n > best_n or not best then best, best_n = g, n end
+  end
+  return best
+end
+
+--- Gold's relations between places `p.from` and `p.to`.
+function H.gold_relations(cur, p)
+  local from, to = {}, {}
+  for _, g in ipairs(H.gold_in(cur, p.from)) do
+    from[g.id] = true
+  end
+  for _, g in ipairs(H.gold_in(cur, p.to)) do
+    to[g.id] = true
+  end
+  return H.gold(cur, 'relation', function(rel) return from[rel.from] and to[rel.to] end)
+end
+
+function H.gold_doclabels(cur, p)
+  return H.gold(cur, 'doclabel', function(rec) return (rec.target or false) == p.target end)
+end
+
+--- How place `p` stands: "accepted" (gold has something there), "rejected" (decided: gold
+--- keeps nothing), or nil (open). A relation whose end was rejected is "dropped".
+---@return string|nil
+function M:resolved(p)
+  if self.state.rejected[p.key] then return 'rejected' end
+  if p.kind == 'annotation' then
+    return #H.gold_in(self, p) > 0 and 'accepted' or nil
+  elseif p.kind == 'doclabel' then
+    return #H.gold_doclabels(self, p) > 0 and 'accepted' or nil
+  end
+  if #H.gold_relations(self, p) > 0 then return 'accepted' end
+  for _, e in ipairs({ p.from, p.to }) do
+    if self:resolved(e) == 'rejected' then return 'dropped' end
+  end
+  return nil
+end
+
+--- Whether the ends of relation place `p` are in gold.
+function H.ends_in_gold(cur, p)
+  return #H.gold_in(cur, p.from) > 0 and #H.gold_in(cur, p.to) > 0
+end
+
+--- The fields of `rec` to copy into gold.
+function H.copy(rec, author)
+  local out = {}
+  for k, v in pairs(rec) do
+    if not H.NOT_COPIED[k] then out[k] = v end
+  end
+  if author and not out.author then out.author = author end
+  return out
+end
+
+--- Remove what gold has in place `p`.
+function H.clear(cur, p)
+  local list
+  if p.kind == 'annotation' then
+    list = H.gold_in(cur, p)
+  elseif p.kind == 'doclabel' then
+    list = H.gold_doclabels(cur, p)
+  else
+    list = H.gold_relations(cur, p)
+  end
+  for _, rec in ipairs(list) do
+    cur.gold:remove(rec.id)
+  end
+end
+
+--- Write records `recs` (a version of place `p`, from `author`) into gold, with `changes`
+--- over each (the curator's own version).
+function H.write(cur, p, recs, author, changes)
+  for _, rec in ipairs(recs) do
+    local fields = H.copy(rec, author)
+    for k, v in pairs(changes or {}) do
+      if v == false then fields[k] = nil else fields[k] = v end
+    end
+    local ok, err
+    if p.kind == 'annotation' then
+      fields.spans = rec.spans
+      ok, err = cur.gold:add('annotation', fields)
+    elseif p.kind == 'doclabel' then
+      ok, err = cur.gold:add('doclabel', fields)
+    else
+      local ann = H.annotation_of(cur, author, rec)
+      local from = ann.from and H.gold_end(cur, p.from, ann.from)
+      local to = ann.to and H.gold_end(cur, p.to, ann.to)
+      if not from or not to then
+        return nil, 'the ends of this relation are not in gold: decide them first'
+      end
+      fields.from, fields.to = from.id, to.id
+      ok, err = cur.gold:add('relation', fields)
+    end
+    if not ok then return nil, err end
+  end
+  return true
+end
+
+--- The annotations a relation of `name` links.
+function H.annotation_of(cur, name, rel)
+  local layer = cur.doc:layer(name)
+  return { from = layer and layer.file.store:get(rel.from), to = layer and layer.file.store:get(rel.to) }
+end
+
+--- Write every agreed place gold does not have yet (relations once their ends are there).
+---@return integer added places written
+function M:apply_agreed()
+  local n = 0
+  for _, p in ipairs(self.agreed) do
+    if not self:resolved(p) and (p.kind ~= 'relation' or H.ends_in_gold(self, p)) then
+      if H.write(self, p, p.versions[self.names[1]], self.names[1]) then n = n + 1 end
+    end
+  end
+  return n
+end
+
+--- Accept annotator `name`'s version of place `p` (no version: gold keeps nothing there).
+---@return boolean|nil ok
+---@return string|nil err
+function M:accept(p, name)
+  local recs = p.versions[name]
+  if p.kind == 'relation' and recs and not H.ends_in_gold(self, p) then
+    return nil, 'the ends of this relation are not in gold: decide them first'
+  end
+  H.clear(self, p)
+  self.state.rejected[p.key] = nil
+  if not recs then
+    self.state.rejected[p.key] = true
+    return true
+  end
+  local ok, err = H.write(self, p, recs, name)
+  if not ok then return nil, err end
+  self:apply_agreed()
+  return true
+end
+
+--- Your own version of place `p`: annotator `base`'s version with `changes` (fields; false
+--- removes one); every attribute not in `changes` is kept (spans, role, note, ...).
+---@return boolean|nil ok
+---@return string|nil err
+function M:own(p, base, changes)
+  local recs = p.versions[base]
+  if not recs then return nil, ('%s has no version here'):format(base) end
+  if p.kind == 'relation' and not H.ends_in_gold(self, p) then
+    return nil, 'the ends of this relation are not in gold: decide them first'
+  end
+  -- checked on copies first, so that gold is not cleared for a version the schema refuses
+  local validate = require('stance.validate')
+  local schema = self.corpus:schema()
+  for _, rec in ipairs(recs) do
+    local fields = H.copy(rec, base)
+    for k, v in pairs(changes) do
+      if v == false then fields[k] = nil else fields[k] = v end
+    end
+    local kind = p.kind
+    local ok, err = validate.record(kind, fields, schema)
+    if ok and kind ~= 'relation' then ok, err = validate.apply_label(fields, schema) end
+    if not ok then return nil, err end
+  end
+  H.clear(self, p)
+  self.state.rejected[p.key] = nil
+  local ok, err = H.write(self, p, recs, base, changes)
+  if not ok then return nil, err end
+  -- another target: this place keeps nothing for its own (the new one belongs to the
+  -- other target's place, if there is one)
+  if p.kind ~= 'relation' and changes.target ~= nil and (changes.target or false) ~= p.target then
+    self.state.rejected[p.key] = true
+  end
+  self:apply_agreed()
+  return true
+end
+
+--- Reject every version of place `p`: gold keeps nothing there.
+function M:reject(p)
+  H.clear(self, p)
+  self.state.rejected[p.key] = true
+end
+
+---@class stance.CurationCounts
+---@field disputed integer places annotators disagree on
+---@field resolved integer of them, decided
+---@field agreed integer places every annotator agrees on
+---@field in_gold integer of them, in gold
+---@field pending integer agreed relations waiting for their ends
+---@field dropped integer agreed relations whose end was rejected
+---@field done boolean nothing left to decide or to write
+
+---@return stance.CurationCounts
+function M:counts()
+  local c = { disputed = #self.disputed, resolved = 0, agreed = #self.agreed, in_gold = 0, pending = 0, dropped = 0 }
+  for _, p in ipairs(self.disputed) do
+    if self:resolved(p) then c.resolved = c.resolved + 1 end
+  end
+  for _, p in ipairs(self.agreed) do
+    local r = self:resolved(p)
+    if r == 'accepted' then
+      c.in_gold = c.in_gold + 1
+    elseif r == 'dropped' or r == 'rejected' then
+      c.dropped = c.dropped + 1
+    else
+      c.pending = c.pending + 1
+    end
+  end
+  c.done = c.resolved == c.disputed and c.pending == 0
+  return c
+end
+
+--- Write gold (marked done when nothing is left, else in progress) and the rejections.
+---@return boolean|nil ok
+---@return string|nil err
+function M:save()
+  local counts = self:counts()
+  self.gold:set_status(counts.done and 'done' or 'in-progress')
+  local ok, err = self.gold:save()
+  if not ok then return nil, err end
+  local fs = require('stance.fs')
+  local path = H.state_path(self.corpus, self.rel)
+  ok, err = fs.mkdir_p(fs.dirname(path))
+  if not ok then return nil, err end
+  return require('stance.core').write_atomic(path, require('stance.json').encode(self.state) .. '\n')
+end
+
+return M

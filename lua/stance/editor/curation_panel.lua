@@ -1,0 +1,324 @@
+--- `:Stance curate`: the panel over a curation (stance.curation) of the current document.
+--- Places every annotator agrees on go into `gold` when it opens; the panel walks the
+--- disputed ones (annotations per target, document stances, relations) with the text, each
+--- annotator's version and the progress, while the document's window shows and highlights
+--- the passage. The curator accepts a version, makes their own from one, or rejects them all.
+local M = {}
+local H = {}
+
+M.GOLD = 'gold'
+
+H.ns = vim.api.nvim_create_namespace('stance_curate')
+H.place_ns = vim.api.nvim_create_namespace('stance_curate_place')
+
+--- The current place of the panel.
+function H.place(st)
+  return st.cur.disputed[st.index]
+end
+
+function H.notify_err(err)
+  require('stance.notify').error(err)
+end
+
+--- Write gold and the rejections, then show gold again where the document shows it.
+function H.save(st)
+  local ok, err = st.cur:save()
+  if not ok then return H.notify_err(err) end
+  local s = require('stance.editor.session').by_buf[st.doc_buf]
+  if s and s.others[M.GOLD] then
+    local shown = s.others[M.GOLD].shown
+    s.others[M.GOLD] = nil
+    local layer = require('stance.editor.layers').load(s, M.GOLD)
+    if layer then layer.shown = shown end
+    s:forget()
+    require('stance.editor.render').redraw(s.buf)
+  end
+end
+
+--- After a decision: save, then go to the next open place.
+function H.decided(st, ok, err)
+  if not ok then return H.notify_err(err) end
+  H.save(st)
+  M.next(st)
+end
+
+--- Accept the version of annotator `name` for the current place.
+function M.accept(st, name)
+  local p = H.place(st)
+  if not p then return end
+  H.decided(st, st.cur:accept(p, name))
+end
+
+--- Reject every version: gold keeps nothing at the current place.
+function M.reject(st)
+  local p = H.place(st)
+  if not p then return end
+  st.cur:reject(p)
+  H.decided(st, true)
+end
+
+--- The annotator whose version the cursor is on in the panel, else the first with one.
+function H.base(st, p)
+  local row = vim.api.nvim_win_get_cursor(0)[1]
+  local name = vim.api.nvim_get_current_buf() == st.buf and st.line_version[row]
+  if name and p.versions[name] then return name end
+  for _, n in ipairs(st.cur.names) do
+    if p.versions[n] then return n end
+  end
+end
+
+--- What the curator changes for their own version of place `p`, from `base` (asked with
+--- the prompts of the editor): for an annotation a label and what it sets and asks; for a
+--- document stance the stance; for a relation its type. Nil when cancelled.
+function H.changes(st, p, base)
+  local schema = st.cur.corpus:schema()
+  local prompt = require('stance.editor.prompt')
+  if p.kind == 'annotation' then
+    local fields = prompt.label(schema)
+    if not fields then return nil end
+    local entry = schema and schema.by.label[fields.label]
+    local changes = { label = fields.label }
+    for _, f in ipairs({ 'target', 'stance', 'role' }) do
+      if entry and entry[f] then changes[f] = entry[f] end
+      if fields[f] ~= nil then changes[f] = fields[f] end
+    end
+    return changes
+  elseif p.kind == 'doclabel' then
+    local stance = prompt.one(schema, 'stance')
+    if not stance then return nil end
+    local changes = { stance = stance }
+    local rec = p.versions[base][1]
+    local entry = schema and rec.label and schema.by.label[rec.label]
+    if entry and entry.stance and entry.stance ~= stance then changes.label = false end
+    return changes
+  end
+  local type_ = prompt.one(schema, 'relation')
+  return type_ and { type = type_ } or nil
+end
+
+--- Make the curator's own version of the current place, from the version under the cursor
+--- (or the first): what they change is asked, everything else is kept.
+function M.edit(st)
+  local p = H.place(st)
+  if not p then return end
+  local base = H.base(st, p)
+  if not base then return end
+  local changes = H.changes(st, p, base)
+  if not changes then return end
+  H.decided(st, st.cur:own(p, base, changes))
+end
+
+--- Go to the next (or previous) open place; stay when there is none.
+function M.next(st, back)
+  local list = st.cur.disputed
+  local n = #list
+  for step = 1, n do
+    local i = back and ((st.index - 1 - step) % n) + 1 or ((st.index - 1 + step) % n) + 1
+    if not st.cur:resolved(list[i]) then
+      st.index = i
+      break
+    end
+  end
+  M.render(st)
+end
+
+-- ---- drawing ------------------------------------------------------------------------------
+
+--- The text of code points [a, b) of the document.
+function H.slice(st, a, b)
+  local text, model = st.cur.doc:text(), st.cur.doc:model()
+  return text:sub(model:cp_to_byte(a) + 1, model:cp_to_byte(b))
+end
+
+function H.oneline(s, max)
+  s = s:gsub('%s+', ' ')
+  if #s > max then
+    local cut = max
+    while cut > 1 and s:byte(cut + 1) and s:byte(cut + 1) >= 0x80 and s:byte(cut + 1) < 0xC0 do
+      cut = cut - 1
+    end
+    s = s:sub(1, cut) .. '…'
+  end
+  return s
+end
+
+--- What a version says, in words.
+function H.describe(st, p, rec)
+  if p.kind == 'relation' then
+    return rec.type or '?'
+  end
+  local bits = {}
+  if rec.label then bits[#bits + 1] = rec.label end
+  -- the target is the place's (said in its heading)
+  for _, f in ipairs({ 'stance', 'role' }) do
+    if rec[f] and rec[f] ~= rec.label then bits[#bits + 1] = f .. ' ' .. rec[f] end
+  end
+  if rec.note then bits[#bits + 1] = 'note "' .. H.oneline(rec.note, 30) .. '"' end
+  local s = table.concat(bits, ', ')
+  -- the annotation's text, when it is not the whole passage shown above
+  local a, b = rec.spans and rec.spans[1][1], rec.spans and rec.spans[#rec.spans][2]
+  if p.kind == 'annotation' and (a ~= p.start or b ~= p.stop or #rec.spans > 1) then
+    s = s .. '  "' .. H.oneline(H.slice(st, a, b), 60) .. '"'
+  end
+  return s
+end
+
+--- What the place is, in words, and its text.
+function H.what(st, p)
+  local t = p.target and (' toward ' .. p.target) or ''
+  if p.kind == 'doclabel' then return 'the document\'s stance' .. t, nil end
+  if p.kind == 'relation' then
+    return 'a relation', ('from "%s" to "%s"'):format(H.oneline(H.slice(st, p.from.start, p.from.stop), 50),
+      H.oneline(H.slice(st, p.to.start, p.to.stop), 50))
+  end
+  return p.target and ('the stance' .. t) or 'annotations without a target', H.slice(st, p.start, p.stop)
+end
+
+--- The progress lines: never "all resolved" while gold lacks something agreed.
+function H.progress(cur)
+  local c = cur:counts()
+  if c.done then
+    return { ('all resolved: %d disputed decided, %d agreed in gold'):format(c.disputed, c.in_gold) }, c
+  end
+  local agreed = ('agreed: %d of %d in gold'):format(c.in_gold, c.agreed)
+  if c.pending > 0 then agreed = agreed .. (', %d waiting for their ends'):format(c.pending) end
+  if c.dropped > 0 then agreed = agreed .. (', %d dropped with an end'):format(c.dropped) end
+  return { ('disputed: %d of %d resolved'):format(c.resolved, c.disputed), agreed }, c
+end
+
+--- Highlight place `p` in the document's window and show it there.
+function H.show_in_document(st, p)
+  if not vim.api.nvim_buf_is_valid(st.doc_buf) then return end
+  vim.api.nvim_buf_clear_namespace(st.doc_buf, H.place_ns, 0, -1)
+  if not p or p.kind == 'doclabel' then return end
+  local s = require('stance.editor.session').by_buf[st.doc_buf]
+  if not s then return end
+  local frame = s:get_frame()
+  local where = require('stance.editor.where')
+  local first
+  for _, q in ipairs(p.kind == 'relation' and { p.from, p.to } or { p }) do
+    local r1, c1 = where.pos(st.doc_buf, frame:cp_to_buf(q.start))
+    local r2, c2 = where.pos(st.doc_buf, frame:cp_to_buf(q.stop))
+    vim.api.nvim_buf_set_extmark(st.doc_buf, H.place_ns, r1, c1, { end_row = r2, end_col = c2,
+      hl_group = 'StanceCurate', priority = 200 })
+    first = first or { r1, c1 }
+  end
+  if first and vim.api.nvim_win_is_valid(st.doc_win) then
+    vim.api.nvim_win_set_cursor(st.doc_win, { first[1] + 1, first[2] })
+    vim.api.nvim_win_call(st.doc_win, function() vim.cmd('normal! zz') end)
+  end
+end
+
+--- Draw the panel and show the place in the document's window.
+function M.render(st)
+  if not vim.api.nvim_buf_is_valid(st.buf) then return end
+  local cur = st.cur
+  local p = H.place(st)
+  local statuses = cur:statuses()
+  local who = {}
+  for _, n in ipairs(cur.names) do
+    who[#who + 1] = n .. ' ' .. statuses[n]:gsub('-', ' ')
+  end
+  local progress, counts = H.progress(cur)
+  local lines = { ('curation of %s (%s)'):format(cur.rel, table.concat(who, ', ')) }
+  for _, l in ipairs(progress) do
+    lines[#lines + 1] = l
+  end
+  lines[#lines + 1] = ''
+  local hls = {}
+  st.line_version = {}
+  if counts.disputed == 0 then
+    lines[#lines + 1] = 'nothing disputed: the annotators agree everywhere'
+  elseif p then
+    local state = cur:resolved(p)
+    local what, text = H.what(st, p)
+    lines[#lines + 1] = ('disputed %d of %d: %s%s'):format(st.index, counts.disputed, what,
+      state and (' (' .. state .. ')') or '')
+    if text then
+      lines[#lines + 1] = ''
+      for _, l in ipairs(vim.split(text, '\n', { plain = true })) do
+        lines[#lines + 1] = '  ' .. l
+      end
+    end
+    lines[#lines + 1] = ''
+    for i, name in ipairs(cur.names) do
+      local vs = p.versions[name]
+      local tag = i <= 9 and ('[' .. i .. ']') or '   '
+      if not vs then
+        lines[#lines + 1] = ('%s %s: (no %s)'):format(tag, name, p.kind == 'annotation' and 'annotation'
+          or p.kind == 'doclabel' and 'stance' or 'relation')
+        st.line_version[#lines] = name
+      else
+        for j, rec in ipairs(vs) do
+          lines[#lines + 1] = ('%s %s: %s'):format(j == 1 and tag or '   ', name, H.describe(st, p, rec))
+          st.line_version[#lines] = name
+          if p.kind ~= 'relation' then
+            hls[#hls + 1] = { #lines - 1, (require('stance.editor.highlight').for_record(rec)) }
+          end
+        end
+      end
+    end
+  end
+  lines[#lines + 1] = ''
+  lines[#lines + 1] = '1-9 accept a version   x reject all'
+  lines[#lines + 1] = 'e your own, from the version under the cursor'
+  lines[#lines + 1] = 'n/p next/previous open one   q quit'
+  vim.bo[st.buf].modifiable = true
+  vim.api.nvim_buf_set_lines(st.buf, 0, -1, false, lines)
+  vim.bo[st.buf].modifiable = false
+  vim.api.nvim_buf_clear_namespace(st.buf, H.ns, 0, -1)
+  for _, h in ipairs(hls) do
+    vim.api.nvim_buf_set_extmark(st.buf, H.ns, h[1], 0, { end_row = h[1] + 1, end_col = 0, hl_group = h[2],
+      hl_eol = false })
+  end
+  H.show_in_document(st, p)
+end
+
+--- :Stance curate [A,B,...]: start curating the current document.
+---@param names string[]|nil annotators (default: every person with a layer on it)
+---@return table|nil state
+function M.start(names)
+  local s, err = require('stance.editor.session').current()
+  if not s then return require('stance.notify').error(err) end
+  if vim.bo[s.buf].modified then
+    return require('stance.notify').error('write the document first: curation works on the text as saved')
+  end
+  -- the document's own layer may have unsaved annotations: they are part of the curation
+  require('stance.editor.persist').save(s)
+  local cur, cerr = require('stance.curation').open(s.corpus, s.rel, names)
+  if not cur then return require('stance.notify').error(cerr) end
+  local added = cur:apply_agreed()
+  local st = { cur = cur, doc_buf = s.buf, doc_win = vim.api.nvim_get_current_win(), index = 1, added = added,
+    line_version = {} }
+  vim.cmd('botright vsplit')
+  vim.cmd('vertical resize ' .. math.max(50, math.floor(vim.o.columns * 0.4)))
+  st.buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_win_set_buf(0, st.buf)
+  pcall(vim.api.nvim_buf_set_name, st.buf, 'stance://curate/' .. s.rel)
+  vim.bo[st.buf].bufhidden = 'wipe'
+  vim.wo.wrap = true
+  local function map(lhs, fn)
+    vim.keymap.set('n', lhs, fn, { buffer = st.buf, nowait = true, silent = true })
+  end
+  for i, name in ipairs(cur.names) do
+    if i <= 9 then map(tostring(i), function() M.accept(st, name) end) end
+  end
+  map('e', function() M.edit(st) end)
+  map('x', function() M.reject(st) end)
+  map('n', function() M.next(st) end)
+  map('p', function() M.next(st, true) end)
+  map('q', function() vim.cmd('close') end)
+  vim.api.nvim_create_autocmd('BufWipeout', { buffer = st.buf, once = true, callback = function()
+    if vim.api.nvim_buf_is_valid(st.doc_buf) then vim.api.nvim_buf_clear_namespace(st.doc_buf, H.place_ns, 0, -1) end
+    if M.current == st then M.current = nil end
+  end })
+  H.save(st)
+  M.current = st
+  if #cur.disputed > 0 and cur:resolved(cur.disputed[1]) then M.next(st) else M.render(st) end
+  if added > 0 then
+    require('stance.compat').echo(('%d place(s) all annotators agree on written to gold'):format(added))
+  end
+  return st
+end
+
+return M

@@ -1,0 +1,416 @@
+-- The items of agreement on a corpus (:help stance-agreement): figures worked by hand on a
+-- small corpus made with the scripting API (several targets in one sentence, a stance named
+-- `none`, done documents without annotations, documents not started or in progress, gold
+-- and model layers), the same bytes whatever the IDs, and the study of ../shared on its
+-- five articles.
+local T = require('helpers')
+local json = require('stance.json')
+
+local function near(want, got, tol)
+  assert.is_number(got)
+  assert.is_true(math.abs(want - got) <= (tol or 1e-12), ('expected %.6f, got %.6f'):format(want, got))
+end
+
+local SCHEMA = [[
+format stance 1
+
+corpus
+  include "*.txt"
+  not-annotators baseline
+
+target t1
+  key 1
+target t2
+  key 2
+
+stance favor
+  key f
+stance against
+  key a
+stance none
+  key n
+
+role claim
+  key c
+role premise
+  key p
+
+label favor
+  key f
+  stance favor
+  ask target role
+label against
+  key a
+  stance against
+  ask target role
+label none
+  key n
+  stance none
+  ask target role
+label claim
+  key c
+  role claim
+label irony
+  key i
+]]
+
+-- Document A: four sentences; B: two (done by both, never annotated); C: ana done, ben never
+-- opened it; D: ana done, ben in progress.
+local TEXTS = {
+  ['a.txt'] = 'Alpha one. Beta two. Gamma three. Delta four.\n',
+  ['b.txt'] = 'Epsilon five. Zeta six.\n',
+  ['c.txt'] = 'Eta seven. Theta eight.\n',
+  ['d.txt'] = 'Iota nine. Kappa ten.\n',
+}
+
+--- What each layer says, sentence by sentence: {doc, sentence, fields...}; `part` = "first
+--- word" annotates the sentence's first word only; `spill` starts the annotation two code
+--- points before the sentence (in the one before it).
+local PLAN = {
+  ana = {
+    { 'a.txt', 1, label = 'favor', target = 't1', stance = 'favor', role = 'claim' },
+    { 'a.txt', 1, label = 'against', target = 't2', stance = 'against', role = 'claim' },
+    { 'a.txt', 2, label = 'none', target = 't1', stance = 'none', role = 'premise' },
+    { 'a.txt', 3, label = 'irony' },
+    { 'a.txt', 4, label = 'favor', target = 't2', stance = 'favor', role = 'claim', spill = true },
+    { 'c.txt', 1, label = 'favor', target = 't1', stance = 'favor', role = 'claim' },
+    { 'd.txt', 1, label = 'favor', target = 't1', stance = 'favor', role = 'claim' },
+  },
+  ben = {
+    { 'a.txt', 1, label = 'favor', target = 't1', stance = 'favor', role = 'claim' },
+    { 'a.txt', 1, label = 'favor', target = 't2', stance = 'favor', role = 'premise' },
+    { 'a.txt', 3, label = 'against', target = 't1', stance = 'against', role = 'premise' },
+    { 'a.txt', 3, label = 'favor', target = 't1', stance = 'favor', role = 'premise', part = 'first word' },
+    { 'a.txt', 3, label = 'irony' },
+    { 'a.txt', 4, label = 'favor', target = 't2', stance = 'favor', role = 'claim' },
+    { 'd.txt', 1, label = 'against', target = 't1', stance = 'against', role = 'claim' },
+  },
+  gold = {
+    { 'a.txt', 1, label = 'against', target = 't1', stance = 'against', role = 'claim' },
+  },
+  model = {
+    { 'a.txt', 2, label = 'favor', target = 't2', stance = 'favor' },
+  },
+  baseline = {
+    { 'a.txt', 3, label = 'favor', target = 't2', stance = 'favor' },
+  },
+}
+
+local DONE = {
+  ana = { 'a.txt', 'b.txt', 'c.txt', 'd.txt' },
+  ben = { 'a.txt', 'b.txt' }, -- d.txt stays in progress (it has an annotation)
+  gold = { 'a.txt', 'b.txt' },
+  model = { 'a.txt', 'b.txt' },
+  baseline = { 'a.txt', 'b.txt' },
+}
+
+--- A corpus with the plan; `order` "reversed" adds everything the other way round (other
+--- IDs, other order of records).
+local function corpus(order)
+  local d = T.tmpdir()
+  T.write(d .. '/.stance/schema.stance', SCHEMA)
+  for name, text in pairs(TEXTS) do
+    T.write(d .. '/' .. name, text)
+  end
+  local c = assert(require('stance').open(d))
+  local who = { 'ana', 'ben', 'gold', 'model', 'baseline' }
+  if order == 'reversed' then who = { 'baseline', 'model', 'gold', 'ben', 'ana' } end
+  for _, name in ipairs(who) do
+    local plan = PLAN[name]
+    local first, last, step = 1, #plan, 1
+    if order == 'reversed' then first, last, step = #plan, 1, -1 end
+    for i = first, last, step do
+      local p = plan[i]
+      local doc = assert(c:document(p[1]))
+      local s = doc:sentences()[p[2]]
+      local a, b = s.start, s.stop
+      if p.part == 'first word' then b = a + #s.text:match('^%S+') end
+      if p.spill then a = a - 2 end
+      assert(doc:annotate({ start = a, stop = b, label = p.label, target = p.target, stance = p.stance, role = p.role,
+        annotator = name }))
+    end
+    for _, path in ipairs(DONE[name]) do
+      assert(assert(c:document(path)):set_status('done', name))
+    end
+  end
+  local a = assert(c:document('a.txt'))
+  assert(a:set_label({ target = 't1', stance = 'favor', annotator = 'ana' }))
+  assert(a:set_label({ target = 't1', stance = 'favor', annotator = 'ben' }))
+  assert(a:set_label({ target = 't2', stance = 'against', annotator = 'ben' }))
+  assert(c:save())
+  return d
+end
+
+local function field(report, name)
+  for _, f in ipairs(report.fields) do
+    if f.field == name then return f end
+  end
+end
+
+local function target(f, name)
+  for _, t in ipairs(f.targets) do
+    if t.target == name then return t end
+  end
+end
+
+describe('agreement on a corpus', function()
+  after_each(T.cleanup)
+
+  it('builds (sentence, target) items: figures worked by hand', function()
+    local d = corpus()
+    local r = assert(assert(require('stance').open(d)):agreement())
+    assert.are.same({ 'ana', 'ben' }, r.annotators)
+    -- gold, model and the schema's not-annotators are not people
+    local nc = {}
+    for _, l in ipairs(r.not_counted) do
+      nc[l.layer] = l.reason
+    end
+    assert.truthy(nc.gold:find('curation', 1, true))
+    assert.truthy(nc.model:find('model', 1, true))
+    assert.truthy(nc.baseline:find('not-annotators', 1, true))
+    -- documents: a and b counted; c (ben not started) and d (ben in progress) left out
+    local docs = {}
+    for _, e in ipairs(r.documents) do
+      docs[e.path] = e
+    end
+    assert.is_nil(docs['a.txt'].left_out)
+    assert.is_nil(docs['b.txt'].left_out)
+    assert.truthy(docs['c.txt'].left_out:find('ben not started', 1, true))
+    assert.truthy(docs['d.txt'].left_out:find('ben in progress', 1, true))
+    assert.are.same({ ana = 'done', ben = 'in-progress' }, docs['d.txt'].status)
+
+    local st = field(r, 'stance')
+    assert.are.equal('(sentence, target)', st.item)
+    -- the stance named none is a value; null is no stance
+    assert.are.same({ 'favor', 'against', 'none', json.null }, st.values)
+    -- t1 over the 6 sentences of a and b: (favor, favor) (none, -) (-, against) (-, -) x3.
+    -- Ben's "favor" on the first word of a's third sentence covers less of it than his
+    -- "against": against counts. Po = 4/6, Pe = (1*1 + 4*4)/36 = 17/36, κ = 7/19.
+    local t1 = target(st, 't1')
+    assert.are.equal(6, t1.items)
+    near(7 / 19, t1.kappa)
+    near(4 / 6, t1.agreement)
+    -- Fleiss: P̄ = (4*4 + 2*2 - 12)/12 = 2/3, Pe = (2² + 1 + 1 + 8²)/144 = 70/144: κ = 13/37
+    near(13 / 37, t1.fleiss)
+    -- Krippendorff: Do = 4/12, De = (144 - 70)/132: α = 1 - (4/12)/(74/132) = 15/37
+    near(15 / 37, t1.alpha)
+    -- t2: (against, favor) (-,-) (-,-) (favor, favor) (-,-) x2: ana's fourth-sentence
+    -- annotation starts two code points into the third sentence and does not count there.
+    -- Po = 5/6, Pe = (1*2 + 4*4)/36 = 1/2, κ = 2/3
+    local t2 = target(st, 't2')
+    near(2 / 3, t2.kappa)
+    -- pooled over the 12 items: Po = 9/12, Pe = (2*3 + 1*1 + 8*8)/144 = 71/144, κ = 37/73
+    near(37 / 73, st.pooled.kappa)
+    assert.are.equal(12, st.pooled.items)
+    -- the confusion matrix of the pair (rows ana, columns ben)
+    local pair = t1.pairs[1]
+    assert.are.same({ 'ana', 'ben' }, { pair.a, pair.b })
+    assert.are.same({
+      { 1, 0, 0, 0 }, -- ana favor
+      { 0, 0, 0, 0 }, -- ana against
+      { 0, 0, 0, 1 }, -- ana none: ben no stance
+      { 0, 1, 0, 3 }, -- ana no stance
+    }, pair.confusion.counts)
+    assert.are.same({ ana = 0 }, { ana = st.several.ana or 0 })
+    assert.are.equal(1, st.several.ben) -- a's third sentence, t1: against over favor
+
+    -- roles on their own: (claim, claim) (premise, -) (-, premise) (claim, claim) (-, -) x2.
+    -- Ben's first sentence has claim and premise over all of it: the first in the schema
+    -- (claim) counts. Po = 4/6, Pe = (2*2 + 1*1 + 3*3)/36 = 14/36, κ = 5/11
+    local role = field(r, 'role')
+    assert.are.equal('sentence', role.item)
+    assert.is_nil(role.targets)
+    near(5 / 11, role.pooled.kappa)
+    -- plain labels only: irony on a's third sentence by both; favor/claim labels are not
+    -- compared as labels
+    local label = field(r, 'label')
+    assert.are.same({ 'irony', json.null }, label.values)
+    near(1, label.pooled.kappa)
+    -- document stances: (a, t1) (favor, favor); (a, t2) (-, against); b: (-, -) x2
+    -- Po = 3/4, Pe = (1*1 + 3*2)/16 = 7/16, κ = 5/9
+    local doc = field(r, 'document')
+    assert.are.equal('(document, target)', doc.item)
+    near(5 / 9, doc.pooled.kappa)
+  end)
+
+  it('counts documents in progress when asked, and the layers named', function()
+    local d = corpus()
+    local c = assert(require('stance').open(d))
+    local r = assert(c:agreement({ in_progress = true, fields = { 'stance' } }))
+    assert.are.equal(1, #r.fields)
+    local st = r.fields[1]
+    -- d.txt now counts: 2 more sentences x 2 targets; its first sentence, t1: favor/against
+    assert.are.equal(16, st.pooled.items)
+    assert.are.equal('counted', r.in_progress)
+    -- gold asked for: ana against gold, on a and b (gold marked them done)
+    r = assert(c:agreement({ annotators = { 'ana', 'gold' }, fields = { 'stance' }, targets = { 't1' } }))
+    assert.are.same({ 'ana', 'gold' }, r.annotators)
+    local t1 = r.fields[1].targets[1]
+    assert.are.equal(1, #r.fields[1].targets)
+    -- t1: (favor, against) (none, -) (-, -) x4: Po = 4/6, Pe = (4*5)/36, κ = (24-20)/(36-20)
+    near(4 / 16, t1.kappa)
+    local _, err = c:agreement({ annotators = { 'ana', 'nobody' } })
+    assert.truthy(err:find("no layer 'nobody'", 1, true), err)
+    _, err = c:agreement({ annotators = { 'ana' } })
+    assert.truthy(err:find('two annotators or more', 1, true), err)
+    _, err = c:agreement({ targets = { 'nope' } })
+    assert.truthy(err:find("unknown target 'nope'", 1, true), err)
+  end)
+
+  it('lists the disagreements with their text', function()
+    local d = corpus()
+    local r = assert(assert(require('stance').open(d)):agreement({ disagreements = true, fields = { 'stance' } }))
+    local list = r.fields[1].disagreements
+    -- t1: sentences 2 and 3 of a; t2: sentence 1 of a
+    assert.are.equal(3, #list)
+    assert.are.same({ 'a.txt', 1, 't2', 'Alpha one.' }, { list[1].path, list[1].line, list[1].target, list[1].text })
+    assert.are.same({ ana = 'against', ben = 'favor' }, list[1].values)
+    assert.are.same({ ana = 'none', ben = json.null }, list[2].values)
+    assert.are.equal('Beta two.', list[2].text)
+    assert.are.equal('t1', list[3].target)
+  end)
+
+  it('gives the same bytes for the same annotations, whatever their IDs and order', function()
+    local one, two = corpus(), corpus('reversed')
+    local function run(d, ...)
+      local out, err, code = T.stance_run({ 'agree', '--json', '--disagreements', ... }, nil, d)
+      assert.are.equal(0, code, err)
+      return out
+    end
+    local a, b = run(one), run(two)
+    assert.are.equal(a, b)
+    assert.are.equal(a, run(one))
+    assert.are.equal(run(one, '--unit', 'token'), run(two, '--unit', 'token'))
+    assert.are.equal(run(one, '--unit', 'span'), run(two, '--unit', 'span'))
+    -- the IDs differ
+    local fa = T.read(one .. '/.stance/annotations/ana/a.txt.stance')
+    local fb = T.read(two .. '/.stance/annotations/ana/a.txt.stance')
+    assert.are_not.equal(fa:match('annotation (%S+)'), fb:match('annotation (%S+)'))
+    -- the text report: the documents left out and why, per target
+    local out, err, code = T.stance_run({ 'agree' }, nil, one)
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find('agreement of ana, ben on 2 of 4 document(s), unit sentence', 1, true), out)
+    assert.truthy(out:find('c.txt%s+done%s+not started%s+left out: fewer than two annotators done %(ben not started%)'),
+      out)
+    assert.truthy(out:find('d.txt%s+done%s+in progress%s+left out'), out)
+    assert.truthy(out:find('\nt1%s+6%s+0%.667%s+0%.368%s+0%.351%s+0%.405\n'), out)
+    assert.truthy(out:find('\n%(pooled%)%s+12%s+0%.750%s+0%.507'), out)
+    assert.truthy(out:find('layers not counted: baseline', 1, true), out)
+  end)
+
+  it('gives in this host, again and again, the bytes the stance command gives', function()
+    -- under LuaJIT (Neovim's Lua), pairs() can drop entries once a loop is compiled
+    -- (LuaJIT issues 827, 1510): many runs in one process make the loops hot
+    local d = corpus()
+    local want = T.stance_run({ 'agree', '--json', '--disagreements' }, nil, d)
+    local c = assert(require('stance').open(d))
+    for _ = 1, 60 do
+      local r = assert(c:agreement({ disagreements = true }))
+      assert.are.equal(want, json.encode(r) .. '\n')
+    end
+  end)
+
+  it('compares the spans per target and stance', function()
+    local d = corpus()
+    local r = assert(assert(require('stance').open(d)):agreement({ unit = 'span', fields = { 'stance' } }))
+    local cats = {}
+    for _, c in ipairs(r.fields[1].categories) do
+      cats[#cats + 1] = c.category
+    end
+    assert.are.same({ 't1 favor', 't1 against', 't1 none', 't2 favor', 't2 against' }, cats)
+    assert.is_number(r.fields[1].alpha_u)
+    assert.is_true(r.fields[1].alpha_u < 1)
+  end)
+end)
+
+describe('agreement on the study of ../shared', function()
+  after_each(T.cleanup)
+  local study = require('helpers.study_layers')
+
+  --- Cohen's κ, Scott's π (Fleiss' κ of two) and Krippendorff's α of two coders without
+  --- missing values, from pairs of values, the textbook way.
+  local function two_coders(pairs_)
+    local n, agree, ca, cb, all = #pairs_, 0, {}, {}, {}
+    for _, p in ipairs(pairs_) do
+      if p[1] == p[2] then agree = agree + 1 end
+      ca[p[1]] = (ca[p[1]] or 0) + 1
+      cb[p[2]] = (cb[p[2]] or 0) + 1
+      all[p[1]] = (all[p[1]] or 0) + 1
+      all[p[2]] = (all[p[2]] or 0) + 1
+    end
+    local po, pe_c, pe_s, sq = agree / n, 0, 0, 0
+    for v, k in pairs(all) do
+      pe_c = pe_c + ((ca[v] or 0) / n) * ((cb[v] or 0) / n)
+      pe_s = pe_s + (k / (2 * n)) ^ 2
+      sq = sq + k * k
+    end
+    local m = 2 * n
+    return { kappa = (po - pe_c) / (1 - pe_c), fleiss = (po - pe_s) / (1 - pe_s),
+      alpha = 1 - (m - 1) * (2 * (n - agree)) / (m * m - sq), agreement = po, items = n }
+  end
+
+  it('gives per-target κ, Fleiss κ and α over (sentence, target) items, the same bytes every time', function()
+    local d, paths = study.make()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local c = assert(require('stance').open(d))
+    -- the expected figures, from the plan and the corpus's sentences
+    local per, pooled = {}, {}
+    for k = 0, 2 do -- documents both marked done
+      local doc = assert(c:document(paths[k + 1]))
+      for i = 1, #doc:sentences() do
+        local val = { ana = {}, ben = {} }
+        for _, who in ipairs({ 'ana', 'ben' }) do
+          for _, v in ipairs(study.says(who, k, i)) do
+            val[who][v[1]] = v[2]
+          end
+        end
+        for _, t in ipairs(study.TARGETS) do
+          local p = { val.ana[t] or '-', val.ben[t] or '-' }
+          per[t] = per[t] or {}
+          per[t][#per[t] + 1] = p
+          pooled[#pooled + 1] = p
+        end
+      end
+    end
+    local out, err, code = T.stance_run({ 'agree', '--json' }, nil, d)
+    assert.are.equal(0, code, err)
+    local r = json.decode(out)
+    assert.are.same({ 'ana', 'ben' }, r.annotators)
+    local st = r.fields[1]
+    assert.are.equal('stance', st.field)
+    assert.are.equal(4, #st.targets)
+    for i, t in ipairs(study.TARGETS) do
+      local e = st.targets[i]
+      assert.are.equal(t, e.target)
+      local want = two_coders(per[t])
+      assert.are.equal(want.items, e.items)
+      for _, m in ipairs({ 'kappa', 'fleiss', 'alpha', 'agreement' }) do
+        near(want[m], e[m], 1e-12)
+      end
+      assert.is_true(e.kappa < 1, t) -- every target has a disagreement
+    end
+    local want = two_coders(pooled)
+    for _, m in ipairs({ 'kappa', 'fleiss', 'alpha', 'agreement' }) do
+      near(want[m], st.pooled[m], 1e-12)
+    end
+    -- documents left out, and why; gold and model are not counted
+    local left = {}
+    for _, e in ipairs(r.documents) do
+      if e.left_out then left[e.path] = e.left_out end
+    end
+    assert.truthy(left[paths[4]]:find('ben in progress', 1, true))
+    assert.truthy(left[paths[5]]:find('ben not started', 1, true))
+    assert.are.equal(3, #r.documents - 2)
+    assert.are.same({ 'gold', 'model' }, { r.not_counted[1].layer, r.not_counted[2].layer })
+    -- role on its own, document stances too
+    assert.are.same({ 'stance', 'role', 'document' }, { r.fields[1].field, r.fields[2].field, r.fields[3].field })
+    -- the same bytes: again, and on the same annotations made the other way round
+    assert.are.equal(out, (T.stance_run({ 'agree', '--json' }, nil, d)))
+    local again = study.make(true)
+    local out2 = T.stance_run({ 'agree', '--json' }, nil, again)
+    assert.are.equal(out, out2)
+    local text = T.stance_run({ 'agree' }, nil, d)
+    assert.are.equal(text, (T.stance_run({ 'agree' }, nil, again)))
+    assert.truthy(text:find('\nhuman%-rights%s+%d+%s+0%.%d+'), text)
+  end)
+end)

@@ -1,0 +1,96 @@
+-- Curation of a document into gold (stance.curation, under :Stance curate): agreed places
+-- in gold as soon as it opens, disputed annotations per target, document stances and
+-- relations decided, your own version keeping what you do not change, on the study.
+local T = require('helpers')
+local study = require('helpers.study_layers')
+local C = require('stance.curation')
+
+local function kinds(list)
+  local out = {}
+  for _, p in ipairs(list) do
+    out[#out + 1] = p.kind .. ':' .. tostring(p.target or (p.from and p.from.target .. '>' .. p.to.target))
+  end
+  return out
+end
+
+describe('curation', function()
+  after_each(T.cleanup)
+
+  it('writes the agreed places at once, then each decision, and marks gold done when nothing is left', function()
+    local d, path = study.curation()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local c = assert(require('stance').open(d))
+    local cur = assert(C.open(c, path))
+    assert.are.same({ 'ana', 'ben' }, cur.names)
+    assert.are.same({ 'annotation:engagement', 'annotation:sanctions', 'relation:sanctions>engagement',
+      'relation:engagement>engagement' }, kinds(cur.agreed))
+    assert.are.same({ 'doclabel:engagement', 'annotation:human-rights', 'annotation:engagement',
+      'annotation:denuclearization-first', 'relation:human-rights>engagement' }, kinds(cur.disputed))
+    -- agreed: two annotations and one relation now; the other relation waits for its end
+    assert.are.equal(3, cur:apply_agreed())
+    local n = cur:counts()
+    assert.are.same({ 0, 5, 3, 4, 1, false }, { n.resolved, n.disputed, n.in_gold, n.agreed, n.pending, n.done })
+    assert(cur:save())
+    local gold = assert(require('stance.core').read(T.read(d .. '/.stance/annotations/gold/' .. path .. '.stance')))
+    assert.are.equal(2, gold:count('annotation'))
+    assert.are.equal(1, gold:count('relation'))
+    assert.are.equal('in-progress', gold:header().status)
+    local note = gold:find({ target = 'engagement' })[1]
+    assert.are.equal('the headline', note.note)
+    -- the document's stance: ben's
+    local p = cur.disputed
+    assert(cur:accept(p[1], 'ben'))
+    assert.are.equal('against', cur.gold:records('doclabel')[1].stance)
+    -- human rights on sentence 2: nothing
+    cur:reject(p[2])
+    assert.are.equal('rejected', cur:resolved(p[2]))
+    -- engagement on sentence 3: ben's version as a claim; target, stance, note and author
+    -- kept; the label must agree with what it sets, so a contradiction is refused first
+    local _, err = cur:own(p[3], 'ben', { label = 'engagement-favor' })
+    assert.truthy(err:find("sets stance favor", 1, true), err)
+    assert(cur:own(p[3], 'ben', { label = 'claim', role = 'claim' }))
+    local own
+    for _, r in ipairs(cur.gold:records('annotation')) do
+      if r.label == 'claim' then own = r end
+    end
+    assert.are.same({ 'engagement', 'against', 'claim', 'ben thinks so', 'ben' },
+      { own.target, own.stance, own.role, own.note, own.author })
+    -- its agreed relation to sentence 1 follows at once
+    assert.are.equal(2, #cur.gold:records('relation'))
+    -- ana's relation from sentence 2 lost its start (rejected): dropped, so decided
+    n = cur:counts()
+    assert.are.same({ 4, 0 }, { n.resolved, n.pending })
+    -- denuclearization-first on sentence 4, as sanctions instead: that place keeps nothing
+    assert(cur:own(p[4], 'ben', { label = 'sanctions-favor', target = 'sanctions' }))
+    assert.are.equal('rejected', cur:resolved(p[4]))
+    assert.are.equal(1, #cur.gold.file.store:find({ target = 'sanctions', stance = 'favor', role = 'premise' }))
+    assert(cur:accept(p[4], 'ben'))
+    assert.are.equal('dropped', cur:resolved(p[5]))
+    n = cur:counts()
+    assert.is_true(n.done)
+    assert.are.same({ 5, 5, 4 }, { n.resolved, n.disputed, n.in_gold })
+    assert(cur:save())
+    gold = assert(require('stance.core').read(T.read(d .. '/.stance/annotations/gold/' .. path .. '.stance')))
+    assert.are.equal('done', gold:header().status)
+    -- decisions stay: a new curation finds them
+    local again = assert(C.open(assert(require('stance').open(d)), path))
+    assert.are.equal(0, again:apply_agreed())
+    assert.is_true(again:counts().done)
+    -- gold is not a person: agreement leaves it out, and curation does not compare it
+    assert.are.same({ 'ana', 'ben' }, again.names)
+  end)
+
+  it('refuses a relation whose ends are not decided, and a document with one annotator', function()
+    local d, path = study.curation()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local c = assert(require('stance').open(d))
+    local cur = assert(C.open(c, path))
+    cur:apply_agreed()
+    local rel = cur.disputed[5]
+    local ok, err = cur:accept(rel, 'ana')
+    assert.is_nil(ok)
+    assert.truthy(err:find('decide them first', 1, true), err)
+    local _, e2 = C.open(c, '001_6520dcfa8ca08700.txt')
+    assert.truthy(e2:find('two annotators or more', 1, true), e2)
+  end)
+end)
