@@ -9,6 +9,8 @@
 -- 3. A generated data set in the shape of SemEval-2016 (tests/bench/gen_stance.lua): the same
 --    comparison, held out by document.
 local core = require('stance.core')
+local report = require('bench.report')
+report.section('model')
 local root = assert(arg and arg[1], 'usage: model.lua ROOT [SHARED]')
 local shared = arg[2]
 local function ms(t0) return (core.hrtime() - t0) / 1e6 end
@@ -30,7 +32,8 @@ for i = 1, 10000 do
   end
   sents[i] = table.concat(w, ' ') .. '.'
 end
-print('   speed, one core (CPU time), 10k sentences of 18 words, 3 stances + none (labels at random: the worst case)')
+report.say('   one core (CPU time), 10k sentences of 18 words, 3 stances + none, labels at random (the worst case)')
+local times = {}
 for _, learner in ipairs({ 'lr', 'svm', 'nb' }) do
   local t0 = os.clock()
   local d = core.dataset({ classes = 4, matcher = lex.matcher })
@@ -43,9 +46,15 @@ for _, learner in ipairs({ 'lr', 'svm', 'nb' }) do
   for i = 1, 10000 do
     m:predict(sents[i])
   end
-  print(('   %-4s features %6.1f ms, training %7.1f ms (2 calibration folds + the model), predicting 10k %6.1f ms')
-    :format(learner, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (os.clock() - t2) * 1e3))
+  times[learner] = { features = t1 - t0, train = t2 - t1, predict = os.clock() - t2 }
+  report.say('   %-4s features %s, training %s (calibration folds and the model), predicting 10k %s', learner,
+    report.time(t1 - t0), report.time(t2 - t1), report.time(os.clock() - t2))
 end
+report.figure({ name = 'training on 10k sentences (logistic regression, calibrated)', time = times.lr.train,
+  peer = 'naive Bayes on the same', peer_time = times.nb.train, target = '<= 10x',
+  note = 'the price of a discriminative, calibrated model; in the background' })
+report.figure({ name = 'predicting 10k sentences', time = times.lr.predict, peer = 'naive Bayes',
+  peer_time = times.nb.predict, target = '<= 1.5x' })
 
 -- the candidates compared, held out by document
 local BAR = { learner = 'svm', features = { 'words', 'pairs', 'triples', 'chars' }, balanced = false,
@@ -132,20 +141,27 @@ if shared and require('stance.fs').exists(shared .. '/corpus/000_6358a7516b2472d
     .. " '%s/.stance/' && cp -r '%s/tests/fixtures/study/annotations/fixture' '%s/.stance/annotations/'")
     :format(d, shared, d, root, d, root, d))
   local c = assert(stance.open(d))
-  print('   the study: our annotation of the 5 sample articles (267 sentences x 4 targets), 5 folds by document')
+  report.say('   the study: our annotation of the 5 sample articles (267 sentences x 4 targets), 5 folds by document')
   local rep = comparison(c, 10)
   details(rep)
+  for _, t in ipairs(rep.targets) do
+    report.figure({ name = 'study, ' .. t.name .. ': F_avg held out by document', value = t.model.f_avg,
+      peer = 'keyword rule', peer_value = math.max(t.keyword.f_avg, 1e-9), target = '>= 1x' })
+  end
   local t0 = core.hrtime()
   local res = assert(require('stance.model').run(c, { all = true }))
   local n = 0
   for _, doc in ipairs(res.documents) do
     n = n + doc.sentences
   end
-  print(('   train on all 5 documents and predict their %d sentences for 4 targets (worker): %.0f ms'):format(n,
-    ms(t0)))
+  local secs = ms(t0) / 1e3
+  t0 = core.hrtime()
+  assert(require('stance.model').run(c, { learner = 'nb', folds = 0, all = true }))
+  report.figure({ name = ('study: learn 5 documents, predict %d sentences x 4 targets (worker)'):format(n),
+    time = secs, peer = 'naive Bayes, uncalibrated', peer_time = ms(t0) / 1e3, target = '<= 500 ms' })
   os.execute(("rm -rf '%s'"):format(d))
 else
-  print('   the study: ../shared/corpus is not here (skipped)')
+  report.say('   the study: ../shared/corpus is not here (skipped)')
 end
 
 -- 3. a generated data set in the shape of SemEval-2016 ------------------------------------------
@@ -156,4 +172,12 @@ print('   generated (tests/bench/gen_stance.lua): 3000 posts, 5 targets, favor/a
   .. ' 100 documents in 5 folds')
 local rep = comparison(c, 5)
 details(rep)
+local bar = assert(require('stance.model_eval').evaluate(c, { folds = 5, learner = BAR.learner, features = BAR.features,
+  balanced = BAR.balanced, decision = BAR.decision }))
+local ours, theirs = 0, 0
+for i, t in ipairs(rep.targets) do
+  ours, theirs = ours + t.model.f_avg / #rep.targets, theirs + bar.targets[i].model.f_avg / #rep.targets
+end
+report.figure({ name = 'generated set: mean F_avg held out by document', value = ours,
+  peer = 'linear SVM, word 1-3 + char 2-5-grams (the SemEval bar)', peer_value = theirs, target = '>= 1x' })
 os.execute(("rm -rf '%s'"):format(g))
