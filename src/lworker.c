@@ -603,6 +603,14 @@ static int worker_watch(lua_State *L) {
   return 1;
 }
 
+/* watch_wait([timeout_ms]) -> boolean: the watches asked for so far are started */
+static int worker_watch_wait(lua_State *L) {
+  lua_Integer ms = luaL_optinteger(L, 2, 1000);
+  if (ms < 0 || ms > 600000) return luaL_argerror(L, 2, "a time in milliseconds from 0 to 600000");
+  lua_pushboolean(L, stance_worker_watch_wait(check_worker(L)->w, (int)ms));
+  return 1;
+}
+
 static int worker_unwatch(lua_State *L) {
   stance_worker_unwatch(check_worker(L)->w);
   return 0;
@@ -767,7 +775,7 @@ static const luaL_Reg worker_meta[] = {
     {"__gc", worker_close}, {"__tostring", worker_tostring}, {NULL, NULL}};
 static const luaL_Reg worker_methods[] = {
     {"hash", worker_hash}, {"cues", worker_cues}, {"model", worker_model}, {"index", worker_index}, {"save_index", worker_save_index},
-    {"load_index", worker_load_index}, {"watch", worker_watch}, {"unwatch", worker_unwatch},
+    {"load_index", worker_load_index}, {"watch", worker_watch}, {"watch_wait", worker_watch_wait}, {"unwatch", worker_unwatch},
     {"poll", worker_poll},     {"wait", worker_wait},
     {"fd", worker_fd},     {"tasks", worker_tasks},   {"active", worker_active},
     {"close", worker_close}, {NULL, NULL}};

@@ -47,6 +47,9 @@ struct stance_worker {
   size_t head, nevents, events_cap;
   size_t reserved;              /* jobs that may still put events in the queue */
   watch *watch_requests;        /* to start on the loop thread */
+  uint64_t watch_asked;         /* watch requests made ... */
+  uint64_t watch_started;       /* ... and handled by the loop thread (watch_wait) */
+  uv_cond_t watched;            /* signalled when watch_started grows */
   int unwatch_requested;
   char **changes;               /* changed paths not yet taken */
   size_t nchanges, changes_cap;
@@ -309,6 +312,7 @@ static void on_wake(uv_async_t *handle) {
   stance_job *job, *next;
   int stopping, rc;
   watch *requests;
+  uint64_t asked;
   int unwatch;
   uv_mutex_lock(&w->lock);
   job = w->submitted;
@@ -316,6 +320,7 @@ static void on_wake(uv_async_t *handle) {
   stopping = w->stopping;
   requests = w->watch_requests;
   w->watch_requests = NULL;
+  asked = w->watch_asked;
   unwatch = w->unwatch_requested;
   w->unwatch_requested = 0;
   uv_mutex_unlock(&w->lock);
@@ -326,6 +331,10 @@ static void on_wake(uv_async_t *handle) {
     if (stopping || start_watch(w, requests) != 0) free_watch(requests);
     requests = after;
   }
+  uv_mutex_lock(&w->lock);
+  if (asked > w->watch_started) w->watch_started = asked;
+  uv_cond_broadcast(&w->watched);
+  uv_mutex_unlock(&w->lock);
   for (; job != NULL; job = next) {
     next = job->next;
     job->next = NULL;
@@ -377,6 +386,10 @@ stance_worker *stance_worker_new(int tasks, char *err, size_t errlen) {
     goto fail;
   }
   if ((rc = uv_mutex_init(&w->lock)) != 0) goto uv_fail;
+  if ((rc = uv_cond_init(&w->watched)) != 0) {
+    uv_mutex_destroy(&w->lock);
+    goto uv_fail;
+  }
   stage = 1;
   if ((rc = uv_loop_init(&w->loop)) != 0) goto uv_fail;
   stage = 2;
@@ -394,7 +407,10 @@ fail:
     uv_run(&w->loop, UV_RUN_DEFAULT);
     uv_loop_close(&w->loop);
   }
-  if (stage >= 1) uv_mutex_destroy(&w->lock);
+  if (stage >= 1) {
+    uv_cond_destroy(&w->watched);
+    uv_mutex_destroy(&w->lock);
+  }
   if (w->fds[0] >= 0) close(w->fds[0]);
   if (w->fds[1] >= 0) close(w->fds[1]);
   free(w);
@@ -421,6 +437,7 @@ void stance_worker_free(stance_worker *w) {
     w->watch_requests = next;
   }
   free(w->active);
+  uv_cond_destroy(&w->watched);
   uv_mutex_destroy(&w->lock);
   close(w->fds[0]);
   close(w->fds[1]);
@@ -544,8 +561,22 @@ int stance_worker_watch(stance_worker *w, const char *dir, const char *rel) {
   }
   wt->next = w->watch_requests;
   w->watch_requests = wt;
+  w->watch_asked++;
   uv_mutex_unlock(&w->lock);
   return uv_async_send(&w->wake);
+}
+
+int stance_worker_watch_wait(stance_worker *w, int timeout_ms) {
+  uint64_t deadline = uv_hrtime() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
+  int started;
+  uv_mutex_lock(&w->lock);
+  while (w->watch_started < w->watch_asked && !w->stopping) {
+    uint64_t now = uv_hrtime();
+    if (now >= deadline || uv_cond_timedwait(&w->watched, &w->lock, deadline - now) != 0) break;
+  }
+  started = w->watch_started >= w->watch_asked;
+  uv_mutex_unlock(&w->lock);
+  return started;
 }
 
 void stance_worker_unwatch(stance_worker *w) {

@@ -53,6 +53,9 @@ int stance_worker_active(stance_worker *w);
  * names are reported as `rel`/name (`rel` "" for the root); new subfolders are watched
  * too. Names starting with a dot are ignored. 0, or a negative libuv error code. */
 int stance_worker_watch(stance_worker *w, const char *dir, const char *rel);
+/* Wait until the loop thread has started every watch asked for so far (a change made after
+ * that is reported), at most `timeout_ms`. 1 when they are started, 0 on time out. */
+int stance_worker_watch_wait(stance_worker *w, int timeout_ms);
 /* Stop watching everything. */
 void stance_worker_unwatch(stance_worker *w);
 /* Take the changed paths reported since the last call (each once): the caller frees each

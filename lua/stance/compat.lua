@@ -62,6 +62,31 @@ function M.add_highlight(buf, ns, group, row, col_start, col_end)
   vim.api.nvim_buf_set_extmark(buf, ns, row, col_start, { end_row = row, end_col = col_end, hl_group = group })
 end
 
+--- Have rows [first, last) (0-based) of `buf` drawn again in every window that shows them,
+--- and nothing else: at Neovim's next screen update, or at once with `now`. 0.10+:
+--- nvim__redraw; 0.7 to 0.9: nvim__buf_redraw_range with the exact rows (it ignores a last
+--- row of -1) and :redraw (without !: nothing is cleared). A window redraws one range of
+--- rows per screen update: rows apart are drawn by separate calls with `now`.
+---@param buf integer
+---@param first integer
+---@param last integer
+---@param now boolean|nil
+function M.redraw_rows(buf, first, last, now)
+  local api = vim.api
+  if last <= first then return end
+  if api.nvim__redraw and pcall(api.nvim__redraw, { buf = buf, range = { first, last }, flush = now == true }) then
+    return
+  end
+  if not (api.nvim__buf_redraw_range and pcall(api.nvim__buf_redraw_range, buf, first, last)) then
+    -- a Neovim with neither: the windows of the buffer
+    for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+      api.nvim_win_call(win, function() vim.cmd('redraw') end)
+    end
+    return
+  end
+  if now then vim.cmd('redraw') end
+end
+
 --- Echo a line in the command line without adding it to the message history.
 ---@param text string
 function M.echo(text)

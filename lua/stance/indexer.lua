@@ -110,6 +110,8 @@ function M.watch(c, on_update)
   for _, d in ipairs(dirs) do
     w:watch(d == '' and c.root or (c.root .. '/' .. d), d)
   end
+  -- the watches start on the worker's thread: once this returns, a change is seen
+  w:watch_wait(1000)
   local pending, timer = {}, nil
   worker.on_change(function(paths, overflow)
     for _, p in ipairs(paths) do

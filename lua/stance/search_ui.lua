@@ -49,8 +49,13 @@ function M.kwic(query, width)
     vim.bo[buf].filetype = 'stancekwic'
     pcall(vim.api.nvim_buf_set_name, buf, 'stance kwic: ' .. query)
     vim.b[buf].stance_kwic = targets
-    vim.wo.wrap = false
-    vim.wo.cursorline = true
+    -- a new window takes the options of the one it was split from: none of the document's
+    -- folds, spelling, concealing or list characters belong in a concordance
+    local win = vim.api.nvim_get_current_win()
+    for opt, value in pairs({ wrap = false, cursorline = true, foldenable = false, foldmethod = 'manual',
+      foldcolumn = '0', spell = false, list = false, conceallevel = 0 }) do
+      vim.wo[win][opt] = value
+    end
     vim.keymap.set('n', '<CR>', function() M.jump(buf) end, { buffer = buf, desc = 'stance: open the hit' })
     -- the keywords, highlighted where they are
     vim.cmd('highlight default link StanceKwicKeyword Search')

@@ -5,19 +5,32 @@ local H = { cached = nil }
 
 ---@return string
 function M.name()
+  return (M.source())
+end
+
+--- The name, and where it comes from: "$STANCE_ANNOTATOR", "setup{annotator}",
+--- "git config user.name", "$USER" (or "nothing set").
+---@return string name
+---@return string source
+function M.source()
   local env = os.getenv('STANCE_ANNOTATOR')
-  if env and env ~= '' then return env end
+  if env and env ~= '' then return env, '$STANCE_ANNOTATOR' end
   if vim then
     local configured = require('stance.config').get().annotator
-    if configured and configured ~= '' then return configured end
+    if configured and configured ~= '' then return configured, 'setup{annotator}' end
   end
-  if H.cached then return H.cached end
-  local p = io.popen('git config user.name 2>/dev/null')
-  local name = p and p:read('*l') or nil
-  if p then p:close() end
-  if not name or name == '' then name = os.getenv('USER') or os.getenv('USERNAME') or 'anonymous' end
-  H.cached = name
-  return name
+  if not H.cached then
+    local p = io.popen('git config user.name 2>/dev/null')
+    local name = p and p:read('*l') or nil
+    if p then p:close() end
+    if name and name ~= '' then
+      H.cached = { name, 'git config user.name' }
+    else
+      local user = os.getenv('USER') or os.getenv('USERNAME')
+      H.cached = user and { user, '$USER' } or { 'anonymous', 'nothing set' }
+    end
+  end
+  return H.cached[1], H.cached[2]
 end
 
 --- Forget what was looked up (tests).

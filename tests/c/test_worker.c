@@ -312,7 +312,38 @@ static void worker_wait_times_out_when_idle(void) {
   stance_worker_free(w);
 }
 
+/* Once watch_wait returns, a change right after is reported (no race with the loop thread
+ * starting the watch): on a loaded machine, a write made just after asking used to be lost. */
+static void worker_reports_a_change_made_right_after_watch_wait(void) {
+  char err[256];
+  int round;
+  for (round = 0; round < 20; round++) {
+    const char *d = tmp_dir();
+    stance_worker *w = stance_worker_new(1, err, sizeof err);
+    char **paths = NULL;
+    int overflow = 0, spins = 0, found = 0;
+    size_t n = 0, i;
+    CHECK(w != NULL);
+    CHECK_INT(stance_worker_watch(w, d, ""), 0);
+    CHECK_INT(stance_worker_watch_wait(w, 5000), 1);
+    tmp_write(d, "new.txt", "text\n", (size_t)-1);
+    while (!found && spins++ < 500) {
+      stance_worker_wait(w, 10);
+      n = stance_worker_changes(w, &paths, &overflow);
+      for (i = 0; i < n; i++) {
+        if (strcmp(paths[i], "new.txt") == 0) found = 1;
+        free(paths[i]);
+      }
+      free(paths);
+      paths = NULL;
+    }
+    CHECK(found || overflow);
+    stance_worker_free(w);
+  }
+}
+
 const test_case worker_tests[] = {
+    {"worker_reports_a_change_made_right_after_watch_wait", worker_reports_a_change_made_right_after_watch_wait},
     {"worker_trains_and_predicts_a_model", worker_trains_and_predicts_a_model},
     {"worker_hashes_a_folder", worker_hashes_a_folder},
     {"worker_cancels_a_running_job", worker_cancels_a_running_job},

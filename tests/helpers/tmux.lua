@@ -81,6 +81,89 @@ function M.backgrounds(row)
   return out
 end
 
+--- A row cut into runs of text of one style: { text, fg, bg (256-color indexes, or
+--- "#rrggbb"), bold, italic, underline (any underline style), reverse }, from its SGR
+--- sequences.
+---@param row string
+---@return table[]
+function M.styled(row)
+  local out = {}
+  local st = {}
+  local function apply(params)
+    local p = {}
+    for v in (params .. ';'):gmatch('([^;]*);') do
+      p[#p + 1] = v
+    end
+    local i = 1
+    while i <= #p do
+      local v = p[i]
+      local n = tonumber(v:match('^%d+') or '0')
+      if n == 0 then
+        st = {}
+      elseif n == 1 then st.bold = true
+      elseif n == 3 then st.italic = true
+      elseif n == 4 then st.underline = true -- 4:3 (curly) and the like too
+      elseif n == 7 then st.reverse = true
+      elseif n == 22 then st.bold = nil
+      elseif n == 23 then st.italic = nil
+      elseif n == 24 then st.underline = nil
+      elseif n == 27 then st.reverse = nil
+      elseif n == 38 or n == 48 or n == 58 then
+        local key = n == 38 and 'fg' or (n == 48 and 'bg' or 'sp')
+        if p[i + 1] == '5' then
+          st[key] = tonumber(p[i + 2])
+          i = i + 2
+        elseif p[i + 1] == '2' then
+          st[key] = ('#%02x%02x%02x'):format(tonumber(p[i + 2]) or 0, tonumber(p[i + 3]) or 0, tonumber(p[i + 4]) or 0)
+          i = i + 4
+        end
+      elseif n == 39 then st.fg = nil
+      elseif n == 49 then st.bg = nil
+      elseif n >= 30 and n <= 37 then st.fg = n - 30
+      elseif n >= 40 and n <= 47 then st.bg = n - 40
+      elseif n >= 90 and n <= 97 then st.fg = n - 82
+      elseif n >= 100 and n <= 107 then st.bg = n - 92
+      end
+      i = i + 1
+    end
+  end
+  local pos = 1
+  while pos <= #row do
+    local a, b, params = row:find('\27%[([%d;:]*)m', pos)
+    local text = row:sub(pos, (a or #row + 1) - 1)
+    if text ~= '' then
+      local run = { text = text }
+      for k, v in pairs(st) do
+        run[k] = v
+      end
+      out[#out + 1] = run
+    end
+    if not a then break end
+    apply(params)
+    pos = b + 1
+  end
+  return out
+end
+
+--- The style of the text `text` on `row` (the run it starts in), or nil when it is not there.
+---@param row string
+---@param text string
+---@return table|nil
+function M.style_of(row, text)
+  local runs = M.styled(row)
+  local plain = ''
+  for _, r in ipairs(runs) do
+    plain = plain .. r.text
+  end
+  local at = plain:find(text, 1, true)
+  if not at then return nil end
+  local len = 0
+  for _, r in ipairs(runs) do
+    if at <= len + #r.text then return r end
+    len = len + #r.text
+  end
+end
+
 --- Run `cmd` (a list of words, quoted here) in a shell; returns its stdout.
 local function sh(words)
   local quoted = {}
@@ -185,6 +268,14 @@ end
 ---@return string
 function S:screen()
   return self:tmux('capture-pane', '-e', '-p', '-t', self.name)
+end
+
+--- The cursor's screen row and column, 1-based.
+---@return integer row
+---@return integer col
+function S:cursor()
+  local y, x = self:tmux('display-message', '-p', '-t', self.name, '#{cursor_y} #{cursor_x}'):match('(%d+) (%d+)')
+  return tonumber(y) + 1, tonumber(x) + 1
 end
 
 --- Poll the screen until `cond` holds, for at most `timeout` seconds; returns the screen.

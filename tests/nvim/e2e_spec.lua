@@ -24,27 +24,45 @@ describe('annotating in a terminal', function()
     os.execute(('cp %s/*.txt %s/ && mkdir -p %s/.stance && cp %s %s/.stance/schema.stance'):format(
       T.q(sample.files), T.q(d), T.q(d), T.q(sample.schema), T.q(d)))
     local doc = sample.doc
-    local init = { cwd = d, init = "require('stance').setup({ annotator = 'e2e' }) vim.o.wrap = true", key_wait = 0.4,
-      after = { ':qa', 'Enter' } }
-    local screen = T.tmux_screen({ doc }, {
-      sample.line, 'g', 's', 'i', 's', 'f', sample.target_key, -- the first sentence of the line: favor, the target
-      'g', 'g', ']', 'a', -- back to the top, then to the annotation
-      ')', '.', -- the next sentence, the same label and target
-    }, init)
-    local path = d .. '/.stance/annotations/e2e/' .. doc .. '.stance'
-    local plain = screen:gsub('\27%[[%d;]*m', '')
-    local function row(word)
-      for l in screen:gmatch('[^\n]*') do
-        if l:gsub('\27%[[%d;]*m', ''):find(word, 1, true) then return l end
+    local tmux = require('helpers.tmux')
+    -- the style of the first characters of `text` on the screen (nil when not shown)
+    local function style(screen, text)
+      local r = tmux.row(screen, text)
+      return r and tmux.style_of(r, text)
+    end
+    local function colored(text)
+      return function(screen)
+        local st = style(screen, text)
+        return st and st.bg ~= nil
       end
     end
-    local annotated, other = row(sample.annotated), row(sample.plain)
-    assert.truthy(annotated, plain)
-    assert.truthy(other, plain)
-    -- a background color where the annotation is, none on a line without one
-    assert.truthy(annotated:find('\27%[[%d;]*48;5;%d+m'), annotated)
-    assert.falsy(other:find('48;5;'), other)
-    local text = assert(T.read(path), 'no annotation file after :qa\n' .. plain)
+    local nv = T.tmux({ doc }, { cwd = d, init = "require('stance').setup({ annotator = 'e2e' }) vim.o.wrap = true",
+      ready = sample.plain })
+    local ok, err = pcall(function()
+      nv:keys(sample.line)
+      nv:keys('gsis')
+      nv:keys('f')
+      -- the label and the target: the sentence is drawn at once, no redraw key
+      local screen = nv:key(sample.target_key, colored(sample.annotated), 'the new annotation drawn')
+      assert.is_nil(style(screen, sample.plain).bg, 'a line without annotation stays plain')
+      nv:mark()
+      nv:keys('gg')
+      nv:key(']a', function() return (select(2, tmux.row(nv:screen(), sample.annotated))) == nv:cursor() end,
+        ']a on the annotation')
+      nv:keys(')')
+      local second = sample.second:gsub('^%^', '')
+      screen = nv:key('.', colored(second:sub(1, 20)), 'the repeated annotation drawn')
+      assert.truthy(colored(sample.annotated)(screen), 'the first annotation still drawn')
+      local _, cleared = nv:redrawn()
+      assert.is_false(cleared, 'no cleared screen')
+    end)
+    if not ok then
+      nv:close()
+      error(err, 0)
+    end
+    nv:quit()
+    local path = d .. '/.stance/annotations/e2e/' .. doc .. '.stance'
+    local text = assert(T.read(path), 'no annotation file after :qa')
     local store = assert(require('stance.core').read(text))
     local recs = store:records('annotation')
     table.sort(recs, function(a, b) return a.spans[1][1] < b.spans[1][1] end)

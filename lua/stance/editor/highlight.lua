@@ -9,47 +9,21 @@ local H = {}
 H.fallback = { favor = '#2e7d32', against = '#c62828', neutral = '#757575' }
 H.palette = { '#1565c0', '#ef6c00', '#00838f', '#6a1b9a', '#ad1457', '#558b2f', '#4e342e', '#283593' }
 
-local function rgb(hex)
-  return tonumber(hex:sub(2, 3), 16), tonumber(hex:sub(4, 5), 16), tonumber(hex:sub(6, 7), 16)
-end
-
-local function hex(r, g, b)
-  return ('#%02x%02x%02x'):format(math.floor(r + 0.5), math.floor(g + 0.5), math.floor(b + 0.5))
-end
+local colors256 = require('stance.editor.colors256')
 
 --- `color` mixed into `bg` with weight `alpha`.
-function M.blend(color, bg, alpha)
-  local r1, g1, b1 = rgb(color)
-  local r2, g2, b2 = rgb(bg)
-  return hex(r2 + (r1 - r2) * alpha, g2 + (g1 - g2) * alpha, b2 + (b1 - b2) * alpha)
-end
+M.blend = colors256.blend
 
---- The nearest of the xterm 256 colors (the 6x6x6 cube and the gray ramp).
-function M.to_256(color)
-  local r, g, b = rgb(color)
-  local levels = { 0, 95, 135, 175, 215, 255 }
-  local function nearest_level(v)
-    local best, bi = math.huge, 1
-    for i, l in ipairs(levels) do
-      if math.abs(l - v) < best then best, bi = math.abs(l - v), i end
-    end
-    return bi - 1
-  end
-  local ri, gi, bi = nearest_level(r), nearest_level(g), nearest_level(b)
-  local cube = 16 + 36 * ri + 6 * gi + bi
-  local cr, cg, cb = levels[ri + 1], levels[gi + 1], levels[bi + 1]
-  local dcube = (cr - r) ^ 2 + (cg - g) ^ 2 + (cb - b) ^ 2
-  local gray = math.floor(((r + g + b) / 3 - 8) / 10 + 0.5)
-  gray = math.max(0, math.min(23, gray))
-  local gv = 8 + gray * 10
-  local dgray = (gv - r) ^ 2 + (gv - g) ^ 2 + (gv - b) ^ 2
-  return dgray < dcube and 232 + gray or cube
-end
-
-local function background()
+--- The background the GUI colors are blended into (Normal's), and the one of 256-color
+--- terminals (Normal's ctermbg when it is one of 16-255; else, the terminal's own, taken as
+--- black or white after 'background').
+local function backgrounds()
   local normal = require('stance.compat').hl_colors('Normal')
-  if normal.bg then return ('#%06x'):format(normal.bg) end
-  return vim.o.background == 'dark' and '#000000' or '#ffffff'
+  local dark = vim.o.background == 'dark'
+  local plain = dark and '#000000' or '#ffffff'
+  local cterm = normal.ctermbg
+  return normal.bg and ('#%06x'):format(normal.bg) or plain,
+    (cterm and cterm >= 16 and cterm <= 255) and colors256.xterm(cterm) or plain
 end
 
 local function name_part(name)
@@ -68,34 +42,79 @@ local function define(group, spec)
   vim.api.nvim_set_hl(0, group, spec)
 end
 
---- (Re)define every group for `schema` (may be nil).
+--- The color of each stance and target of `schema`, in the schema's order: its own, else
+--- (stances) the usual one for its name, else the palette's next; always the same for the
+--- same schema. Also the usual stances, for files that use them without a schema.
+---@param schema table|nil
+---@return table stances { {name, color}, ... }
+---@return table targets { {name, color}, ... }
+function M.colors(schema)
+  local stances, seen, used = {}, {}, 0
+  local function next_color()
+    used = used + 1
+    return H.palette[(used - 1) % #H.palette + 1]
+  end
+  for _, st in ipairs(schema and schema.stances or {}) do
+    local color = st.color or H.fallback[st.name] or next_color()
+    stances[#stances + 1] = { name = st.name, color = color }
+    seen[st.name] = true
+  end
+  for _, name in ipairs({ 'favor', 'against', 'neutral' }) do
+    if not seen[name] then stances[#stances + 1] = { name = name, color = H.fallback[name] } end
+  end
+  local targets = {}
+  for j, t in ipairs(schema and schema.targets or {}) do
+    targets[j] = { name = t.name, color = t.color or H.palette[(j - 1) % #H.palette + 1] }
+  end
+  return stances, targets
+end
+
+--- The 256-color entries of `schema`'s colors (stance.editor.colors256): each stance's tint
+--- and sign, each target's ink, the tint of spans without a stance.
+---@param schema table|nil
+---@param cbg string the terminal's background
+---@param dark boolean
+---@return table { tints, signs, inks, label }
+function M.colors256(schema, cbg, dark)
+  local stances, targets = M.colors(schema)
+  local sc, tc = {}, {}
+  for i, st in ipairs(stances) do
+    sc[i] = st.color
+  end
+  for j, t in ipairs(targets) do
+    tc[j] = t.color
+  end
+  local label = colors256.tints({ dark and '#ffffff' or '#000000' }, cbg, dark)[1]
+  local tints = colors256.tints(sc, cbg, dark, { label })
+  local grounds = { label }
+  for _, n in ipairs(tints) do
+    grounds[#grounds + 1] = n
+  end
+  return { tints = tints, signs = colors256.inks(sc, cbg, dark), inks = colors256.inks(tc, cbg, dark, grounds),
+    label = label }
+end
+
+--- (Re)define every group for `schema` (may be nil). In 256-color terminals the stances'
+--- tints and the targets' inks (text colors: a 256-color underline has no color) come from
+--- stance.editor.colors256.
 ---@param schema table|nil
 function M.define(schema)
-  local bg = background()
+  local bg, cbg = backgrounds()
   local dark = vim.o.background == 'dark'
   local alpha = dark and 0.35 or 0.25
-  local stances = {}
-  for _, st in ipairs(schema and schema.stances or {}) do
-    stances[st.name] = st.color or H.fallback[st.name]
+  local stances, targets = M.colors(schema)
+  local cterm = M.colors256(schema, cbg, dark)
+  for i, st in ipairs(stances) do
+    define(M.stance_group(st.name), { bg = M.blend(st.color, bg, alpha), ctermbg = cterm.tints[i] })
+    define(M.sign_group(st.name), { fg = st.color, ctermfg = cterm.signs[i], bold = true })
   end
-  for name, color in pairs(H.fallback) do
-    if stances[name] == nil then stances[name] = color end
-  end
-  local i = 0
-  for name, color in pairs(stances) do
-    i = i + 1
-    color = color or H.palette[(i - 1) % #H.palette + 1]
-    local mixed = M.blend(color, bg, alpha)
-    define(M.stance_group(name), { bg = mixed, ctermbg = M.to_256(mixed) })
-    define(M.sign_group(name), { fg = color, ctermfg = M.to_256(color), bold = true })
-  end
-  for j, t in ipairs(schema and schema.targets or {}) do
-    local color = t.color or H.palette[(j - 1) % #H.palette + 1]
-    define(M.target_group(t.name), { sp = color, underline = true, cterm = { underline = true } })
-    define(M.ghost_group(t.name), { fg = color, ctermfg = M.to_256(color), italic = true, cterm = { italic = true } })
+  for j, t in ipairs(targets) do
+    define(M.target_group(t.name), { sp = t.color, underline = true, ctermfg = cterm.inks[j],
+      cterm = { underline = true } })
+    define(M.ghost_group(t.name), { fg = t.color, ctermfg = cterm.inks[j], italic = true, cterm = { italic = true } })
   end
   local plain = M.blend(dark and '#ffffff' or '#000000', bg, dark and 0.14 or 0.08)
-  define('StanceLabel', { bg = plain, ctermbg = M.to_256(plain) })
+  define('StanceLabel', { bg = plain, ctermbg = cterm.label })
   define('StanceOverlap', { bold = true, underline = true, cterm = { bold = true, underline = true } })
   define('StanceOther', { undercurl = true, sp = dark and '#b39ddb' or '#5e35b1', cterm = { underline = true } })
   define('StanceConflict', { link = 'DiffText' })

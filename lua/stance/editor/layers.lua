@@ -41,7 +41,8 @@ function M.toggle(name)
   if not layer then return require('stance.notify').error(lerr) end
   layer.shown = not layer.shown
   s:forget()
-  require('stance.editor.render').redraw(s.buf)
+  local render = require('stance.editor.render')
+  render.redraw(s.buf, render.visible_spans(s.buf, layer.store))
   return layer.shown
 end
 

@@ -48,6 +48,7 @@ function H.leave(s, id)
   if rec then
     s:count(rec, -1)
     s:forget(rec.slot)
+    s:damage(rec)
   end
 end
 
@@ -57,6 +58,7 @@ function H.enter(s, id)
   if rec then
     s:count(rec, 1)
     s:forget(rec.slot)
+    s:damage(rec)
   end
 end
 

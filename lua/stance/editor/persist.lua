@@ -198,10 +198,12 @@ function M.merge(s, frame, ours_text, disk)
   local ok, werr = core.write_atomic(s.path, out, disk and core.sha256(disk) or '')
   if not ok then return H.failed(s, werr) end
   frame:anchor(res.store)
+  local before = s.store
   s.store = res.store
   H.written(s, out)
   s:forget()
-  require('stance.editor.render').redraw(s.buf)
+  local render = require('stance.editor.render')
+  render.redraw(s.buf, render.store_diff(s.buf, before, s.store))
   local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
     vim.fn.fnamemodify(s.path, ':~:.'), res.theirs, res.ours)
   if res.conflicts > 0 then
@@ -226,13 +228,15 @@ function M.check_disk(s)
   if s.dirty then return M.save(s) end
   local store, file = s:read_layer(s.annotator)
   if not store then return end
+  local before = s.store
   s.store = store
   s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, tail = {},
     exists = file.exists, cached = file.cached }
   s.added, s.rewrite, s.appended = {}, false, false
   s.readonly = file.errors > 0 and ('%s has errors; not saved'):format(s.path) or nil
   s:forget()
-  require('stance.editor.render').redraw(s.buf)
+  local render = require('stance.editor.render')
+  render.redraw(s.buf, render.store_diff(s.buf, before, store))
   require('stance.notify').notify(('%s changed on disk: reloaded'):format(vim.fn.fnamemodify(s.path, ':~:.')))
 end
 

@@ -6,7 +6,7 @@
 --- with annotations get a mark in the sign column (real extmarks, only for the visible lines:
 --- Neovim 0.7 draws no ephemeral signs).
 local M = {}
-local H = { rows = {}, attached = false }
+local H = { rows = {}, attached = false, sign_groups = {}, pending = {}, scheduled = false }
 
 M.ns = vim.api.nvim_create_namespace('stance')
 M.sign_ns = vim.api.nvim_create_namespace('stance_signs')
@@ -222,13 +222,32 @@ local function on_line(_, win, buf, row)
 end
 
 --- Sign-column marks for the annotated rows of [top, bot] (only those: cheap on any size).
-function M.place_signs(buf, top, bot, signed)
+--- Marks already right stay; only rows whose mark changes are touched, so that Neovim draws
+--- no other row again. With `only` ({first, last}, end exclusive), rows outside it are left.
+function M.place_signs(buf, top, bot, signed, only)
   if not vim.api.nvim_buf_is_valid(buf) then return end
-  vim.api.nvim_buf_clear_namespace(buf, M.sign_ns, 0, -1)
+  local groups = H.sign_groups[buf] or {}
+  H.sign_groups[buf] = groups
+  local lo, hi = only and only[1] or 0, only and only[2] - 1 or math.huge
+  local have = {}
+  local from, to = only and { lo, 0 } or 0, only and { hi, -1 } or -1
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, M.sign_ns, from, to, {})) do
+    local id, row = m[1], m[2]
+    if row >= lo and row <= hi then
+      if row < top or row > bot or have[row] or groups[id] ~= signed[row] then
+        vim.api.nvim_buf_del_extmark(buf, M.sign_ns, id)
+        groups[id] = nil
+      else
+        have[row] = id
+      end
+    end
+  end
   local text = require('stance.config').get().highlight.sign_text
-  for r = top, bot do
-    if signed[r] then
-      pcall(vim.api.nvim_buf_set_extmark, buf, M.sign_ns, r, 0, { sign_text = text, sign_hl_group = signed[r] })
+  for r = math.max(top, lo), math.min(bot, hi) do
+    if signed[r] and not have[r] then
+      local ok, id = pcall(vim.api.nvim_buf_set_extmark, buf, M.sign_ns, r, 0,
+        { sign_text = text, sign_hl_group = signed[r] })
+      if ok then groups[id] = signed[r] end
     end
   end
 end
@@ -247,15 +266,165 @@ function M.attach(s)
   end
 end
 
---- Draw `buf` again (after the annotations changed).
+--- The first and last rows (0-based) window `win` shows.
+function H.visible(win)
+  return vim.fn.line('w0', win) - 1, vim.fn.line('w$', win) - 1
+end
+
+--- The byte ranges of the spans of `store` on the rows that the windows of `buf` show.
 ---@param buf integer
-function M.redraw(buf)
+---@param store stance.Store
+---@return integer[][]
+function M.visible_spans(buf, store)
+  local out = {}
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    local top, bot = H.visible(win)
+    local n, _, ss, es = store:spans(vim.api.nvim_buf_get_offset(buf, top), vim.api.nvim_buf_get_offset(buf, bot + 1))
+    for i = 1, n do
+      out[#out + 1] = { ss[i], es[i] }
+    end
+  end
+  return out
+end
+
+--- The byte ranges where stores `old` and `new` (the same layer before and after it was read
+--- again or merged) draw differently, on the rows that the windows of `buf` show: the spans
+--- of every annotation that is in one only, or whose spans or drawn fields differ.
+---@param buf integer
+---@param old stance.Store
+---@param new stance.Store
+---@return integer[][]
+function M.store_diff(buf, old, new)
+  local function visible(store)
+    local by = {}
+    for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+      local top, bot = H.visible(win)
+      local n, slots, ss, es = store:spans(vim.api.nvim_buf_get_offset(buf, top),
+        vim.api.nvim_buf_get_offset(buf, bot + 1))
+      for i = 1, n do
+        local rec = store:at(slots[i])
+        if rec then
+          local e = by[rec.id]
+          if not e then
+            e = { sig = table.concat({ rec.label or '', rec.stance or '', rec.target or '', rec.role or '',
+              tostring(rec.conflict or '') }, '\0'), spans = {} }
+            by[rec.id] = e
+          end
+          e.spans[ss[i] .. ':' .. es[i]] = { ss[i], es[i] }
+        end
+      end
+    end
+    return by
+  end
+  local a, b = visible(old), visible(new)
+  local out = {}
+  local function same(x, y)
+    if not x or not y or x.sig ~= y.sig then return false end
+    for k in pairs(x.spans) do
+      if not y.spans[k] then return false end
+    end
+    for k in pairs(y.spans) do
+      if not x.spans[k] then return false end
+    end
+    return true
+  end
+  for _, pair in ipairs({ { a, b }, { b, a } }) do
+    for id, e in pairs(pair[1]) do
+      if not same(e, pair[2][id]) then
+        for _, sp in pairs(e.spans) do
+          out[#out + 1] = sp
+        end
+      end
+    end
+  end
+  return out
+end
+
+--- Groups of rows apart drawn one after the other; with more, the rows from the first group
+--- to the last are drawn together.
+H.MAX_GROUPS = 8
+
+--- Draw again what changed in `buf`: the rows of `ranges` ({a, b} in buffer bytes), else
+--- those the session noted (Session:damage), else the rows its windows show. Only those
+--- rows (no full redraw, nothing cleared), once the current event is done: the changes of
+--- one command are drawn together.
+---@param buf integer
+---@param ranges integer[][]|nil
+function M.redraw(buf, ranges)
   local s = require('stance.editor.session').by_buf[buf]
-  if s then s.version = (s.version or 0) + 1 end
-  if vim.api.nvim__buf_redraw_range then
-    pcall(vim.api.nvim__buf_redraw_range, buf, 0, -1)
+  if s then
+    s.version = (s.version or 0) + 1
+    ranges = ranges or s.damaged
+    s.damaged = nil
+  end
+  if not vim.api.nvim_buf_is_valid(buf) then return end
+  local rows = H.pending[buf] or {}
+  H.pending[buf] = rows
+  if not ranges then
+    for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+      local top, bot = H.visible(win)
+      rows[#rows + 1] = { top, bot + 1 }
+    end
   else
-    vim.cmd('redraw!')
+    local where = require('stance.editor.where')
+    local total = vim.api.nvim_buf_get_offset(buf, vim.api.nvim_buf_line_count(buf))
+    for _, r in ipairs(ranges) do
+      local a = math.max(0, math.min(r[1], total))
+      local b = math.max(a, math.min(r[2], total))
+      rows[#rows + 1] = { (where.pos(buf, a)), (where.pos(buf, math.max(a, b - 1))) + 1 }
+    end
+  end
+  if not H.scheduled then
+    H.scheduled = true
+    vim.schedule(H.flush)
+  end
+end
+
+--- The signs of the rows that the current window (else the first window of `buf`) shows:
+--- { top, bot, signed }, or nil when there is none to show.
+function H.signs_now(buf)
+  local s = require('stance.editor.session').by_buf[buf]
+  if not s or s.hidden or not require('stance.config').get().highlight.signs then return nil end
+  local win = vim.api.nvim_get_current_win()
+  if vim.api.nvim_win_get_buf(win) ~= buf then win = vim.fn.win_findbuf(buf)[1] end
+  if not win then return nil end
+  local top, bot = H.visible(win)
+  local _, signed, last = M.plan(s, win, buf, top, bot)
+  return { top, last, signed }
+end
+
+--- Draw the rows waiting in H.pending now, each group of adjacent rows in a screen update of
+--- its own (a window draws one range of rows per update).
+function H.flush()
+  H.scheduled = false
+  local pending = H.pending
+  H.pending = {}
+  local mode = vim.api.nvim_get_mode()
+  -- not while Neovim waits for a key (a prompt, "Press ENTER"): marked, drawn after it
+  local now_ok = not mode.blocking and not mode.mode:find('^r')
+  local compat = require('stance.compat')
+  for buf, rows in pairs(pending) do
+    if vim.api.nvim_buf_is_valid(buf) and #rows > 0 then
+      table.sort(rows, function(x, y) return x[1] < y[1] end)
+      local groups = {}
+      for _, r in ipairs(rows) do
+        local g = groups[#groups]
+        if g and r[1] <= g[2] then
+          g[2] = math.max(g[2], r[2])
+        else
+          groups[#groups + 1] = { r[1], r[2] }
+        end
+      end
+      if #groups > H.MAX_GROUPS or not now_ok then
+        groups = { { groups[1][1], groups[#groups][2] } }
+      end
+      -- the sign column changes with the rows, in the same screen update
+      local signs = H.signs_now(buf)
+      for _, g in ipairs(groups) do
+        if signs then M.place_signs(buf, signs[1], signs[2], signs[3], g) end
+        compat.redraw_rows(buf, g[1], g[2], now_ok)
+      end
+    end
   end
 end
 

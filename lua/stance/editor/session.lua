@@ -253,6 +253,18 @@ function M:changed(quiet)
   if not quiet then require('stance.editor.render').redraw(self.buf) end
 end
 
+--- The rows of record `rec` (its spans, in buffer bytes now) must be drawn again: noted
+--- until the next redraw (render.redraw).
+---@param rec table|nil
+function M:damage(rec)
+  if not rec or not rec.spans then return end
+  local d = self.damaged or {}
+  self.damaged = d
+  for _, sp in ipairs(rec.spans) do
+    d[#d + 1] = { sp[1], sp[2] }
+  end
+end
+
 --- Forget what rendering cached about `slot` (all slots when nil), and the counts of the
 --- statusline (all of them with `recount`).
 function M:forget(slot, recount)

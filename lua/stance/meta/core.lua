@@ -413,6 +413,10 @@ function Worker:load_index(path) end
 ---@param dir string
 ---@param rel string|nil how changed paths are reported
 function Worker:watch(dir, rel) end
+--- Wait until every watch asked for so far is started (a change after that is reported).
+---@param timeout_ms integer|nil at most (1000)
+---@return boolean started
+function Worker:watch_wait(timeout_ms) end
 function Worker:unwatch() end
 ---@return table[] events
 function Worker:poll() end
