@@ -1,6 +1,6 @@
 /*
  * lfs.c - the few file-system calls the Lua side needs in both hosts (plain Lua has none):
- * stat, realpath, and listing a folder.
+ * stat, realpath, listing a folder, reading a file whole; and files' bytes kept in C.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -204,7 +204,67 @@ static int l_list(lua_State *L) {
   return 1;
 }
 
+/* ---- bytes kept in C ----------------------------------------------------------------- */
+
+#define BYTES_MT "stance.bytes"
+
+/* A file's bytes kept in C until Lua needs them as a string (the annotation file a session
+ * keeps as the base of a later merge, which most sessions never make): bytes:string(),
+ * bytes:len(). */
+typedef struct lbytes {
+  char *data;
+  size_t len;
+} lbytes;
+
+static int b_string(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  lua_pushlstring(L, b->data ? b->data : "", b->len);
+  return 1;
+}
+
+static int b_len(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  lua_pushinteger(L, (lua_Integer)b->len);
+  return 1;
+}
+
+static int b_gc(lua_State *L) {
+  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
+  free(b->data);
+  b->data = NULL;
+  return 0;
+}
+
+static lbytes *push_bytes(lua_State *L, char *data, size_t len) {
+  lbytes *b = lua_newuserdata(L, sizeof *b);
+  b->data = data;
+  b->len = len;
+  luaL_setmetatable(L, BYTES_MT);
+  return b;
+}
+
+void stance__push_bytes(lua_State *L, char *data, size_t len) { push_bytes(L, data, len); }
+
+/* readfile(path) -> the file's bytes | nil, err, code ("ENOENT", "EREAD"): one read into a
+ * buffer of the file's size, then one copy into the string (Lua's io.read("a") grows its
+ * buffer as it goes, copying it again each time: several times slower on big files). */
+static int l_readfile(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lbytes *b = push_bytes(L, NULL, 0); /* frees the buffer if making the string fails */
+  size_t cap = 0;
+  int e = stance_read_path(path, &b->data, &cap, &b->len);
+  if (e != 0) return stance__fail(L, strerror(e), e == ENOENT ? "ENOENT" : "EREAD");
+  lua_pushlstring(L, b->data ? b->data : "", b->len);
+  free(b->data);
+  b->data = NULL;
+  return 1;
+}
+
+static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
+static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
+
 static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
+                                    {"readfile", l_readfile},
                                     {"list", l_list},
                                     {"realpath", l_realpath},
                                     {"mkdir", l_mkdir},
@@ -213,4 +273,7 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"append_file", l_append_file},
                                     {NULL, NULL}};
 
-void stance__open_fs(lua_State *L) { luaL_setfuncs(L, fs_funcs, 0); }
+void stance__open_fs(lua_State *L) {
+  stance__newclass(L, BYTES_MT, bytes_meta, bytes_methods);
+  luaL_setfuncs(L, fs_funcs, 0);
+}

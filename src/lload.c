@@ -1,13 +1,18 @@
 /*
  * lload.c - Lua binding of loads (load.h):
  *
- *   core.load(annotation_path, document_path[, {vocab = ...}]) -> load (started)
- *   load:wait() -> { store, problems, text, frame, hash, crlf, error, doc_error }
+ *   core.load(annotation_path, document_path[, {vocab = ..., snapshot = path, key = prefix}])
+ *       -> load (started); with snapshot, the layer cache is tried first (its key must start
+ *       with `key`)
+ *   load:wait() -> { store, problems, text, frame, hash, crlf, error, doc_error, key, anchored }
+ *       From the cache: store, text and key (the cache's whole key) alone. Else:
  *       store, problems: as core.read gives them (nil store: `error` says why: the file is
  *       missing (code "ENOENT") or unreadable); text: the annotation file's bytes, kept in C
  *       until text:string() (text:len() is their number); frame and
  *       hash (hex) of the document's bytes as read, crlf: whether all its lines end with
- *       "\r\n" (the frame's conversions assume it); doc_error when the document was not read.
+ *       "\r\n" (the frame's conversions assume it); doc_error when the document was not read;
+ *       anchored: the store was placed in the frame's text as frame:anchor() places it (what
+ *       it returns), trusting the offsets when the document has the hash the file recorded.
  *       A second wait returns nil.
  *   load:finished() -> whether wait() would return at once (a load nobody takes is kept
  *       until then: collecting it earlier would wait for its threads)
@@ -21,49 +26,41 @@
 #include "load.h"
 
 #define LOAD_MT "stance.load"
-#define BYTES_MT "stance.bytes"
-
-/* Bytes kept in C until Lua needs them as a string (the annotation file a session keeps as
- * the base of a later merge, which most sessions never make): bytes:string(), bytes:len(). */
-typedef struct lbytes {
-  char *data;
-  size_t len;
-} lbytes;
-
-static int b_string(lua_State *L) {
-  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
-  lua_pushlstring(L, b->data ? b->data : "", b->len);
-  return 1;
-}
-
-static int b_len(lua_State *L) {
-  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
-  lua_pushinteger(L, (lua_Integer)b->len);
-  return 1;
-}
-
-static int b_gc(lua_State *L) {
-  lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
-  free(b->data);
-  b->data = NULL;
-  return 0;
-}
-
-static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
-static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
-
 typedef struct lload {
   stance_load *l;
 } lload;
 
 static int l_load(lua_State *L) {
-  const char *ann = luaL_checkstring(L, 1), *doc = luaL_checkstring(L, 2);
-  stance_vocab *v = stance__read_vocab(L, 3);
-  lload *ll = lua_newuserdata(L, sizeof *ll);
+  const char *ann = luaL_checkstring(L, 1), *doc = luaL_checkstring(L, 2), *snap = NULL, *key = NULL;
+  stance_vocab *v;
+  lload *ll;
+  if (lua_istable(L, 3)) {
+    lua_getfield(L, 3, "snapshot");
+    lua_getfield(L, 3, "key");
+    snap = luaL_optstring(L, -2, NULL);
+    key = luaL_optstring(L, -1, NULL);
+    if ((snap == NULL) != (key == NULL)) return luaL_argerror(L, 3, "snapshot and key go together");
+  }
+  v = stance__read_vocab(L, 3);
+  ll = lua_newuserdata(L, sizeof *ll);
   ll->l = NULL;
   luaL_setmetatable(L, LOAD_MT);
-  if ((ll->l = stance_load_start(ann, doc, v)) == NULL) return stance__fail(L, "cannot start a thread", "ENOMEM");
+  if ((ll->l = stance_load_start(ann, doc, v, snap, key)) == NULL)
+    return stance__fail(L, "cannot start a thread", "ENOMEM");
   return 1;
+}
+
+/* A list of the NUL-terminated IDs in `b`. */
+static void push_ids(lua_State *L, const stance_buf *b) {
+  size_t off = 0;
+  int n = 0;
+  lua_newtable(L);
+  while (off < b->len) {
+    size_t len = strlen(b->data + off);
+    lua_pushlstring(L, b->data + off, len);
+    lua_rawseti(L, -2, ++n);
+    off += len + 1;
+  }
 }
 
 /* t[key] = the reason, t[code_key] = "ENOENT" or "EREAD" */
@@ -89,11 +86,8 @@ static int m_wait(lua_State *L) {
   set_errno(L, "error", "code", r->ann_errno);
   set_errno(L, "doc_error", "doc_code", r->doc_errno);
   if (r->ann != NULL) {
-    lbytes *b = lua_newuserdata(L, sizeof *b);
-    b->data = r->ann;
-    b->len = r->ann_len;
+    stance__push_bytes(L, r->ann, r->ann_len);
     r->ann = NULL;
-    luaL_setmetatable(L, BYTES_MT);
     lua_setfield(L, -2, "text");
   }
   if (r->store != NULL) {
@@ -102,6 +96,28 @@ static int m_wait(lua_State *L) {
     lua_setfield(L, -2, "store");
     stance__push_problems(L, &r->problems);
     lua_setfield(L, -2, "problems");
+  }
+  if (r->key != NULL) {
+    lua_pushstring(L, r->key);
+    lua_setfield(L, -2, "key");
+  }
+  if (r->anchored) {
+    lua_createtable(L, 0, 7);
+    lua_pushinteger(L, r->anchor.placed);
+    lua_setfield(L, -2, "placed");
+    lua_pushinteger(L, r->anchor.moved);
+    lua_setfield(L, -2, "moved");
+    lua_pushinteger(L, r->anchor.fuzzy);
+    lua_setfield(L, -2, "fuzzy");
+    lua_pushinteger(L, r->anchor.orphaned);
+    lua_setfield(L, -2, "orphaned");
+    push_ids(L, &r->moved);
+    lua_setfield(L, -2, "moved_ids");
+    push_ids(L, &r->fuzzy);
+    lua_setfield(L, -2, "fuzzy_ids");
+    push_ids(L, &r->orphaned);
+    lua_setfield(L, -2, "orphan_ids");
+    lua_setfield(L, -2, "anchored");
   }
   if (r->frame != NULL) {
     stance__push_frame(L, r->frame);
@@ -135,7 +151,6 @@ static const luaL_Reg load_methods[] = {{"wait", m_wait}, {"finished", m_finishe
 
 void stance__open_load(lua_State *L) {
   stance__newclass(L, LOAD_MT, load_meta, load_methods);
-  stance__newclass(L, BYTES_MT, bytes_meta, bytes_methods);
   lua_pushcfunction(L, l_load);
   lua_setfield(L, -2, "load");
 }

@@ -1,8 +1,10 @@
 /*
  * load.c - loading an annotation file and its document on threads (see load.h).
  *
- * One thread reads the document and hands it to a second one (frame and hash), then reads
- * and parses the annotation file, itself in parts on threads when it is big.
+ * One thread loads the layer cache when there is one to try (then reads the annotation
+ * file's bytes and is done). Otherwise it reads the document and hands it to a second thread
+ * (frame and hash), then reads and parses the annotation file, itself in parts on threads
+ * when it is big, and places the store in the document once both are ready.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,7 +15,7 @@
 #include "walk.h"
 
 struct stance_load {
-  char *ann_path, *doc_path;
+  char *ann_path, *doc_path, *snap_path, *key_prefix;
   stance_vocab *vocab;
   uv_thread_t thread;
   int joined;
@@ -53,11 +55,36 @@ static void prepare_doc(void *arg) {
   if (stance_load_document(l->doc, l->doc_len, l->res.crlf, &l->res.frame, l->res.hash) != 0) l->res.oom = 1;
 }
 
+static void keep_id(void *ud, const stance_rec *r, int orphan) {
+  stance_load_result *res = ud;
+  stance_buf *b = orphan == 1 ? &res->orphaned : (orphan == 2 ? &res->fuzzy : &res->moved);
+  stance_buf_add(b, r->id, strlen(r->id) + 1);
+}
+
+/* The layer cache, when it is there and made for these files: the store and the annotation
+ * file's bytes (1); else 0 (nothing kept). */
+static int from_cache(stance_load *l) {
+  size_t acap = 0;
+  const char *why;
+  if (l->snap_path == NULL) return 0;
+  l->res.store = stance_store_from_snapshot_file(l->snap_path, l->key_prefix, &l->res.key, &why);
+  if (l->res.store == NULL) return 0;
+  if (stance_store_index(l->res.store) != STANCE_OK) l->res.oom = 1; /* not left to the first redraw */
+  l->res.ann_errno = stance_read_path(l->ann_path, &l->res.ann, &acap, &l->res.ann_len);
+  if (l->res.ann_errno == 0) return 1;
+  stance_store_free(l->res.store); /* the file went: it is read as usual */
+  l->res.store = NULL;
+  free(l->res.key);
+  l->res.key = NULL;
+  return 0;
+}
+
 static void run(void *arg) {
   stance_load *l = arg;
   size_t cap = 0, acap = 0;
   uv_thread_t doc_thread;
   int doc_started = 0;
+  if (from_cache(l)) goto done;
   l->res.doc_errno = stance_read_path(l->doc_path, &l->doc, &cap, &l->doc_len);
   if (l->res.doc_errno == 0 && l->doc_len > STANCE_FRAME_MAX) l->res.doc_errno = EFBIG;
   if (l->res.doc_errno == 0) {
@@ -72,6 +99,17 @@ static void run(void *arg) {
   if (doc_started) uv_thread_join(&doc_thread);
   free(l->doc); /* the frame has its own copy */
   l->doc = NULL;
+  if (l->res.store != NULL && l->res.frame != NULL && !l->res.oom) {
+    /* the document has the hash the file recorded: its offsets are right */
+    const char *h = stance_store_get_header(l->res.store, STANCE_H_HASH);
+    int trust = h != NULL && strncmp(h, "sha256:", 7) == 0 && strcmp(h + 7, l->res.hash) == 0;
+    if (stance_frame_anchor_ex(l->res.frame, l->res.store, trust, &l->res.anchor, keep_id, &l->res) != STANCE_OK ||
+        l->res.moved.oom || l->res.fuzzy.oom || l->res.orphaned.oom || stance_store_index(l->res.store) != STANCE_OK)
+      l->res.oom = 1;
+    else
+      l->res.anchored = 1;
+  }
+done:
   uv_mutex_lock(&l->lock);
   l->finished = 1;
   uv_mutex_unlock(&l->lock);
@@ -80,6 +118,12 @@ static void run(void *arg) {
 static void free_fields(stance_load *l, int with_lock) {
   free(l->ann_path);
   free(l->doc_path);
+  free(l->snap_path);
+  free(l->key_prefix);
+  free(l->res.key);
+  stance_buf_free(&l->res.moved);
+  stance_buf_free(&l->res.fuzzy);
+  stance_buf_free(&l->res.orphaned);
   stance_vocab_free(l->vocab);
   free(l->doc);
   free(l->res.ann);
@@ -90,7 +134,8 @@ static void free_fields(stance_load *l, int with_lock) {
   free(l);
 }
 
-stance_load *stance_load_start(const char *ann_path, const char *doc_path, stance_vocab *vocab) {
+stance_load *stance_load_start(const char *ann_path, const char *doc_path, stance_vocab *vocab,
+                               const char *snapshot, const char *key_prefix) {
   stance_load *l = calloc(1, sizeof *l);
   if (l == NULL) {
     stance_vocab_free(vocab);
@@ -98,9 +143,17 @@ stance_load *stance_load_start(const char *ann_path, const char *doc_path, stanc
   }
   l->vocab = vocab;
   stance_problems_init(&l->res.problems);
+  stance_buf_init(&l->res.moved);
+  stance_buf_init(&l->res.fuzzy);
+  stance_buf_init(&l->res.orphaned);
   l->ann_path = stance_strdup(ann_path);
   l->doc_path = stance_strdup(doc_path);
-  if (l->ann_path == NULL || l->doc_path == NULL || uv_mutex_init(&l->lock) != 0) {
+  if (snapshot != NULL && key_prefix != NULL) {
+    l->snap_path = stance_strdup(snapshot);
+    l->key_prefix = stance_strdup(key_prefix);
+  }
+  if (l->ann_path == NULL || l->doc_path == NULL || (snapshot && key_prefix && (!l->snap_path || !l->key_prefix)) ||
+      uv_mutex_init(&l->lock) != 0) {
     free_fields(l, 0);
     return NULL;
   }

@@ -1,9 +1,15 @@
 /*
  * load.h - an annotation file and its document made ready on threads while the editor reads
- * the document itself: both files read, the annotation file parsed (in parts), the
- * document's frame built and its SHA-256 computed. The editor starts it when a document is
- * about to be read and takes the result when it attaches, so that the work overlaps
- * Neovim's own read of the document.
+ * the document itself, so that the work overlaps Neovim's own read of the document. The
+ * editor starts it when a document is about to be read and takes the result when it
+ * attaches. Either
+ *   - from the layer cache (a snapshot, snapshot.h) whose key starts as the caller says:
+ *     the store as it was placed in the document, and the annotation file's bytes (the base
+ *     of a later merge); the document is not read; or, when there is no such cache,
+ *   - from the files: both read, the annotation file parsed (in parts), the document's frame
+ *     built and its SHA-256 computed, then the store placed in the document (frame.h:
+ *     stance_frame_anchor_ex, trusting the offsets when the document has the hash the file
+ *     recorded), as the editor would place it in a buffer showing the document as read.
  */
 #ifndef STANCE_LOAD_H
 #define STANCE_LOAD_H
@@ -12,6 +18,7 @@
 #include "hash.h"
 #include "problems.h"
 #include "reader.h"
+#include "snapshot.h"
 
 typedef struct stance_load stance_load;
 
@@ -26,6 +33,10 @@ typedef struct stance_load_result {
   int crlf;                     /* every line of the document ends with "\r\n" */
   char hash[STANCE_HASH_HEXLEN + 1]; /* "" when the document was not read */
   int oom;
+  char *key;                    /* from the cache: its whole key (else NULL) */
+  int anchored;                 /* the store is placed in the frame's text (buffer bytes) */
+  stance_anchor_result anchor;  /* then: how, and the IDs of those that moved, moved with */
+  stance_buf moved, fuzzy, orphaned; /* a changed quote, or were orphaned (NUL after each) */
 } stance_load_result;
 
 /* What is made of the document: the frame of its bytes (as a file, with "\r\n" line ends
@@ -33,9 +44,11 @@ typedef struct stance_load_result {
  * of memory (*frame NULL). */
 int stance_load_document(const char *text, size_t len, int crlf, stance_frame **frame, char *hex);
 
-/* Start loading. `vocab` (may be NULL) is taken. NULL when out of memory or when no thread
- * could be started. */
-stance_load *stance_load_start(const char *ann_path, const char *doc_path, stance_vocab *vocab);
+/* Start loading. `vocab` (may be NULL) is taken. `snapshot` (may be NULL): the layer cache
+ * to load instead when its key starts with `key_prefix`. NULL when out of memory or when no
+ * thread could be started. */
+stance_load *stance_load_start(const char *ann_path, const char *doc_path, stance_vocab *vocab,
+                               const char *snapshot, const char *key_prefix);
 /* Whether the load has finished (then waiting costs nothing). */
 int stance_load_finished(stance_load *l);
 /* Wait for the load to finish (at once if it has); the result stays the load's. */

@@ -1,11 +1,13 @@
 /*
  * lstore.c - Lua binding of the annotation store, the reader and the writer:
- * stance.core.read(text, opts), stance.core.store(), and the markup line reader.
+ * stance.core.read(text, opts), stance.core.read_file(path, opts), stance.core.store(), and the
+ * markup line reader.
  *
  * Records cross the boundary as tables:
  *   { kind = "annotation", id = "k7m2", spans = { {10, 20}, {30, 40} }, label = "claim",
  *     target = ..., ..., line = 12, extras = "...", comments = "...", inner = "..." }
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@
 #include "snapshot.h"
 #include "reader.h"
 #include "syntaxdump.h"
+#include "walk.h"
 
 #define STORE_MT "stance.store"
 
@@ -464,6 +467,31 @@ static int s_count(lua_State *L) {
   return 1;
 }
 
+/* orphans() -> how many annotations could not be placed in the text */
+static int s_orphans(lua_State *L) {
+  stance_store *s = check_store(L);
+  uint32_t i, slots = stance_store_slots(s), n = 0;
+  for (i = 0; i < slots; i++) {
+    const stance_rec *r = stance_store_at(s, i);
+    if (!r->dead && r->orphan && r->kind == STANCE_REC_ANNOTATION) n++;
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+/* The distinct values of a field and their counts, counted in C (a Lua table per record
+ * would cost a string interning each): open addressing on the values' FNV-1a hashes. */
+typedef struct tally_slot {
+  const char *v;
+  uint32_t hash, count;
+} tally_slot;
+
+static uint32_t fnv1a(const char *v) {
+  uint32_t h = 2166136261u;
+  for (; *v; v++) h = (h ^ (unsigned char)*v) * 16777619u;
+  return h;
+}
+
 /* tally(field[, kind]) -> { value = count, ... }, plus [""] for records without the field,
  * and for annotations `orphans` and `conflicts` (versions marked `conflict ours`): how many
  * records of `kind` (default "annotation") have each value of `field`. */
@@ -471,21 +499,54 @@ static int s_tally(lua_State *L) {
   stance_store *s = check_store(L);
   const char *field = luaL_checkstring(L, 2), *kind = luaL_optstring(L, 3, "annotation");
   int f = stance_field_from_name(field, strlen(field)), k = stance_rec_kind_from_name(kind, strlen(kind));
-  uint32_t i, slots = stance_store_slots(s), orphans = 0, conflicts = 0;
+  uint32_t i, slots = stance_store_slots(s), orphans = 0, conflicts = 0, used = 0, cap = 16;
+  tally_slot *t;
+  int at;
   if (f < 0) return luaL_argerror(L, 2, "unknown field");
   if (k < 0) return luaL_argerror(L, 3, "kind should be annotation, relation or doclabel");
-  lua_newtable(L);
+  /* the table of counts lives in a userdata (on the stack at `at`): nothing leaks on an error */
+  t = memset(lua_newuserdata(L, cap * sizeof *t), 0, cap * sizeof *t);
+  at = lua_gettop(L);
   for (i = 0; i < slots; i++) {
     const stance_rec *r = stance_store_at(s, i);
     const char *v;
+    uint32_t h, j;
     if (r->dead || r->kind != (stance_rec_kind)k) continue;
     if (r->orphan) orphans++;
     if (r->f[STANCE_F_CONFLICT] && strcmp(r->f[STANCE_F_CONFLICT], "ours") == 0) conflicts++;
     v = r->f[f] ? r->f[f] : "";
-    lua_getfield(L, -1, v);
-    lua_pushinteger(L, lua_tointeger(L, -1) + 1);
-    lua_setfield(L, -3, v);
-    lua_pop(L, 1);
+    h = fnv1a(v);
+    for (j = h & (cap - 1); t[j].v != NULL; j = (j + 1) & (cap - 1))
+      if (t[j].hash == h && strcmp(t[j].v, v) == 0) break;
+    if (t[j].v == NULL) {
+      t[j].v = v;
+      t[j].hash = h;
+      if (++used * 2 > cap) { /* grow: keep it at most half full */
+        uint32_t ncap = cap * 2, a;
+        tally_slot *nt;
+        if (ncap > (1u << 28)) return stance__fail(L, "out of memory", "ENOMEM"); /* 4 GB of slots */
+        nt = memset(lua_newuserdata(L, ncap * sizeof *nt), 0, ncap * sizeof *nt);
+        lua_replace(L, at);
+        t[j].count++;
+        for (a = 0; a < cap; a++) {
+          uint32_t b;
+          if (t[a].v == NULL) continue;
+          for (b = t[a].hash & (ncap - 1); nt[b].v != NULL; b = (b + 1) & (ncap - 1)) {
+          }
+          nt[b] = t[a];
+        }
+        t = nt;
+        cap = ncap;
+        continue;
+      }
+    }
+    t[j].count++;
+  }
+  lua_createtable(L, 0, (int)used + 2);
+  for (i = 0; i < cap; i++) {
+    if (t[i].v == NULL) continue;
+    lua_pushinteger(L, t[i].count);
+    lua_setfield(L, -2, t[i].v);
   }
   if (k == STANCE_REC_ANNOTATION) {
     lua_pushinteger(L, orphans);
@@ -786,6 +847,38 @@ static int l_read(lua_State *L) {
   return 4;
 }
 
+/* read_file(path[, {vocab = ...}]) -> store, problems, bytes | nil, err, code ("ENOENT",
+ * "EREAD", "ENOMEM"): an annotation file read and parsed in C, its bytes kept in C
+ * (bytes:string() when Lua needs them): no Lua string of a file of hundreds of megabytes. */
+static int l_read_file(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  stance_vocab *v = stance__read_vocab(L, 2);
+  char *buf = NULL;
+  size_t cap = 0, len = 0;
+  stance_problems p;
+  stance_store *s;
+  int e = stance_read_path(path, &buf, &cap, &len), bytes;
+  if (e != 0) {
+    free(buf);
+    stance_vocab_free(v);
+    return stance__fail(L, strerror(e), e == ENOENT ? "ENOENT" : "EREAD");
+  }
+  stance__push_bytes(L, buf, len); /* freed with it if anything below fails */
+  bytes = lua_gettop(L);
+  stance_problems_init(&p);
+  s = stance_read(buf ? buf : "", len, v, &p);
+  stance_vocab_free(v);
+  if (s == NULL) {
+    stance_problems_free(&p);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  stance__push_store(L, s);
+  stance__push_problems(L, &p);
+  stance_problems_free(&p);
+  lua_pushvalue(L, bytes);
+  return 3;
+}
+
 /* ---- the markup itself, for the schema and lexicon readers in Lua ------------------- */
 
 typedef struct lines_ctx {
@@ -911,12 +1004,12 @@ static const luaL_Reg store_methods[] = {
     {"add", s_add},         {"get", s_get},       {"update", s_update},
     {"remove", s_remove},   {"query", s_query},   {"spans", s_spans},
     {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
-    {"find", s_find},       {"count", s_count}, {"tally", s_tally},   {"header", s_header},
+    {"find", s_find},       {"count", s_count}, {"tally", s_tally}, {"orphans", s_orphans},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
     {"shift", s_shift},     {"mark", s_mark},       {"snapshot", s_snapshot},
     {"close", s_close},     {NULL, NULL}};
 
-static const luaL_Reg funcs[] = {{"read", l_read},
+static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file},
                                  {"store", l_store_new},
                                  {"from_snapshot", l_from_snapshot},
                                  {"markup_lines", l_markup_lines},

@@ -743,6 +743,12 @@ static int worker_tostring(lua_State *L) {
   return 1;
 }
 
+/* cpus() -> how many threads stance's work may keep busy (worker.h: stance_cpus). */
+static int l_cpus(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)stance_cpus());
+  return 1;
+}
+
 static int worker_new(lua_State *L) {
   int tasks = 0;
   char err[256];
@@ -785,4 +791,6 @@ void stance__open_worker(lua_State *L) {
   stance__newclass(L, WORKER_MT, worker_meta, worker_methods);
   lua_pushcfunction(L, worker_new);
   lua_setfield(L, -2, "worker");
+  lua_pushcfunction(L, l_cpus);
+  lua_setfield(L, -2, "cpus");
 }

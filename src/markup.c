@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 #include "markup.h"
 #include "swar.h"
@@ -39,22 +42,83 @@ static const unsigned char string_stop[256] = {
     [0] = 1, ['"'] = 1, ['\\'] = 1, ['\r'] = 1};
 static const unsigned char word_stop[256] = {
     [0] = 1, [' '] = 1, ['\t'] = 1, ['"'] = 1, ['\r'] = 1};
-/* The first byte from s on that ends a run of plain string characters (or end): eight
+
+/* The first byte from s on that ends a run of plain string characters, or `end` (the end of
+ * the line: "\n", "\r" or the end of the input `limit`, which bounds what is read): 16 or 8
  * bytes at a time, strings being most of an annotation file. */
-static const char *plain_run(const char *s, const char *end) {
-  while (end - s >= 8) {
-    uint64_t v = stance_load8(s);
-    if (STANCE_HAS_ZERO(v) | STANCE_HAS_BYTE(v, '"') | STANCE_HAS_BYTE(v, '\\') | STANCE_HAS_BYTE(v, '\r')) break;
+static const char *plain_run(const char *s, const char *end, const char *limit) {
+#if defined(__SSE2__) && defined(__GNUC__)
+  const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), cr = _mm_set1_epi8('\r'),
+                nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+  while (limit - s >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bs)),
+                                           _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, nl)),
+                                                        _mm_cmpeq_epi8(v, zero))));
+    if (m != 0) {
+      s += __builtin_ctz((unsigned)m);
+      return s < end ? s : end;
+    }
+    s += 16;
+  }
+#endif
+  while (limit - s >= 8) {
+    uint64_t v = stance_load8(s), m;
+    m = STANCE_HAS_ZERO(v) | STANCE_HAS_BYTE(v, '"') | STANCE_HAS_BYTE(v, '\\') | STANCE_HAS_BYTE(v, '\r') |
+        STANCE_HAS_BYTE(v, '\n');
+    if (m != 0) {
+      int at = stance_first_set(m);
+      if (at < 0) break;
+      s += at;
+      return s < end ? s : end;
+    }
     s += 8;
   }
   while (s < end && !string_stop[(unsigned char)*s]) s++;
   return s;
 }
 
-static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
-static int is_name_char(char c) {
-  return is_lower(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
+/* The first byte from s on that ends a word, or `end` (as above). */
+static const char *word_end(const char *s, const char *end, const char *limit) {
+  while (limit - s >= 8) {
+    uint64_t v = stance_load8(s), m;
+    m = STANCE_HAS_ZERO(v) | STANCE_HAS_BYTE(v, ' ') | STANCE_HAS_BYTE(v, '\t') | STANCE_HAS_BYTE(v, '"') |
+        STANCE_HAS_BYTE(v, '\r') | STANCE_HAS_BYTE(v, '\n');
+    if (m != 0) {
+      int at = stance_first_set(m);
+      if (at < 0) break;
+      s += at;
+      return s < end ? s : end;
+    }
+    s += 8;
+  }
+  while (s < end && !word_stop[(unsigned char)*s]) s++;
+  return s;
 }
+
+/* The next "\n" from s on, or NULL: inline, lines being short (a call to memchr costs more
+ * than the search itself). */
+static const char *line_end(const char *s, const char *end) {
+#if defined(__SSE2__) && defined(__GNUC__)
+  const __m128i nl = _mm_set1_epi8('\n');
+  while (end - s >= 16) {
+    int m = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), nl));
+    if (m != 0) return s + __builtin_ctz((unsigned)m);
+    s += 16;
+  }
+#endif
+  return memchr(s, '\n', (size_t)(end - s));
+}
+
+static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
+/* [a-z0-9_-]: the bytes of a keyword or a key after its first letter */
+static const unsigned char name_char[256] = {
+    ['-'] = 1, ['_'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+    ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1};
+static int is_name_char(char c) { return name_char[(unsigned char)c]; }
 static int is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -143,15 +207,18 @@ static size_t escape_len(const char *s, const char *end) {
   }
 }
 
-static int push_value(parser *p, const char *text, size_t len, size_t col0,
-                      stance_value_kind kind) {
-  if (p->nvalues == p->cap) {
-    uint32_t cap = p->cap ? p->cap * 2 : 16;
-    stance_value *v = realloc(p->values, cap * sizeof *v);
-    if (v == NULL) return -1;
-    p->values = v;
-    p->cap = cap;
-  }
+static int grow_values(parser *p) {
+  uint32_t cap = p->cap ? p->cap * 2 : 16;
+  stance_value *v = cap > p->cap ? realloc(p->values, cap * sizeof *v) : NULL;
+  if (v == NULL) return -1;
+  p->values = v;
+  p->cap = cap;
+  return 0;
+}
+
+static inline int push_value(parser *p, const char *text, size_t len, size_t col0,
+                             stance_value_kind kind) {
+  if (p->nvalues == p->cap && grow_values(p) != 0) return -1;
   p->values[p->nvalues].text = text;
   p->values[p->nvalues].len = (uint32_t)len;
   p->values[p->nvalues].col = (uint32_t)col0 + 1;
@@ -182,7 +249,7 @@ static int read_values(parser *p, const char *line, const char *s, const char *e
       int escapes = 0;
       s++;
       for (;;) {
-        s = plain_run(s, end);
+        s = plain_run(s, end, p->end);
         if (s == end || *s == '\r') {
           syntax(p, (size_t)(v - line), "unterminated string (a string ends on its line)",
                  NULL);
@@ -222,7 +289,7 @@ static int read_values(parser *p, const char *line, const char *s, const char *e
       }
       s++;
     } else {
-      while (s < end && !word_stop[(unsigned char)*s]) s++;
+      s = word_end(s, end, p->end);
       if (push_value(p, v, (size_t)(s - v), (size_t)(v - line), STANCE_VALUE_WORD)) return -1;
     }
   }
@@ -383,7 +450,7 @@ int stance_markup_parse_from(const char *buf, size_t len, uint32_t first_line,
   p.end = end;
   p.next_cr = memchr(s, '\r', (size_t)(end - s));
   while (s < end && rc == 0) {
-    const char *nl = memchr(s, '\n', (size_t)(end - s));
+    const char *nl = line_end(s, end);
     const char *e = nl ? nl : end;
     size_t n;
     p.line++;

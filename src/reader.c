@@ -15,6 +15,7 @@
 
 #include "markup.h"
 #include "reader.h"
+#include "worker.h"
 
 /* ---- vocabulary ------------------------------------------------------------------------ */
 
@@ -169,9 +170,14 @@ static void problem(reader *r, uint32_t line, uint32_t col, stance_severity sev,
 
 static size_t keep(reader *r, stance_buf *b, const char *s, size_t len) {
   size_t off = b->len;
-  stance_buf_add(b, s, len);
-  stance_buf_addc(b, '\0');
-  if (b->oom) r->oom = 1;
+  char *p = stance_buf_reserve(b, len + 1);
+  if (p == NULL) {
+    r->oom = 1;
+    return off;
+  }
+  memcpy(p, s, len);
+  p[len] = '\0';
+  b->len += len + 1;
   return off;
 }
 
@@ -212,6 +218,20 @@ static int cmp_ranges(const void *a, const void *b) {
   return (x->end > y->end) - (x->end < y->end);
 }
 
+static int id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == ':' || c == '-';
+}
+
+/* valid_id() of `len` bytes that may not end with a NUL */
+static int valid_id_n(const char *s, size_t len) {
+  size_t i;
+  if (len == 0 || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9'))) return 0;
+  for (i = 1; i < len; i++)
+    if (!id_char(s[i])) return 0;
+  return 1;
+}
+
 static int valid_id(const char *s) {
   if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
     return 0;
@@ -230,22 +250,23 @@ static int valid_confidence(const char *s) {
   return *s != '\0' && *end == '\0' && d >= 0.0 && d <= 1.0;
 }
 
+static int digit(char c) { return (unsigned char)(c - '0') < 10; }
+
 /* 2026-11-22T10:31:07Z, optionally with fractions of a second and an offset. */
 static int valid_time(const char *s) {
-  static const char pat[] = "dddd-dd-ddTdd:dd:dd";
-  size_t i;
-  for (i = 0; pat[i]; i++) {
-    if (pat[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pat[i]) return 0;
-  }
-  s += i;
+  /* in order: a NUL stops it before anything past it is read */
+  if (!(digit(s[0]) && digit(s[1]) && digit(s[2]) && digit(s[3]) && s[4] == '-' && digit(s[5]) && digit(s[6]) &&
+        s[7] == '-' && digit(s[8]) && digit(s[9]) && s[10] == 'T' && digit(s[11]) && digit(s[12]) && s[13] == ':' &&
+        digit(s[14]) && digit(s[15]) && s[16] == ':' && digit(s[17]) && digit(s[18])))
+    return 0;
+  s += 19;
   if (*s == '.') {
     s++;
-    if (!(*s >= '0' && *s <= '9')) return 0;
-    while (*s >= '0' && *s <= '9') s++;
+    if (!digit(*s)) return 0;
+    while (digit(*s)) s++;
   }
   if (*s == 'Z') return s[1] == '\0';
-  if ((*s == '+' || *s == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' &&
-      s[3] == ':' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9')
+  if ((*s == '+' || *s == '-') && digit(s[1]) && digit(s[2]) && s[3] == ':' && digit(s[4]) && digit(s[5]))
     return s[6] == '\0';
   return 0;
 }
@@ -259,9 +280,11 @@ static int valid_hash(const char *s) {
 }
 
 static void check_vocab(reader *r, stance_field f, const char *what) {
-  const char *v = str(&r->strs, r->field[f]);
+  const char *v;
   char list[256];
-  if (v == NULL || stance_vocab_has(r->vocab, f, v)) return;
+  if (r->vocab == NULL || r->field[f] == NO_OFF) return;
+  v = str(&r->strs, r->field[f]);
+  if (stance_vocab_has(r->vocab, f, v)) return;
   vocab_list(r->vocab, f, list, sizeof list);
   {
     char msg[512];
@@ -305,7 +328,7 @@ static void finish_record(reader *r) {
       problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s has no span (e.g. `span 120-245`)", kind, id);
       return;
     }
-    qsort(r->spans, r->nspans, sizeof *r->spans, cmp_ranges);
+    if (r->nspans > 1) qsort(r->spans, r->nspans, sizeof *r->spans, cmp_ranges);
     for (i = 1; i < r->nspans; i++) {
       if (r->spans[i].start < r->spans[i - 1].end) {
         problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s: its spans overlap", kind, id);
@@ -422,15 +445,31 @@ static int expect_values(reader *r, const stance_line *l, uint32_t n, const char
   return 0;
 }
 
+static int is_name(const stance_line *l, const char *name, size_t len) {
+  return l->name_len == len && memcmp(l->name, name, len) == 0;
+}
+
 static void start_record(reader *r, const stance_line *l) {
   char name[64];
   int kind;
   size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
-  memcpy(name, l->name, n);
-  name[n] = '\0';
   finish_any(r);
   if (r->stopped) return;
   r->records++;
+  kind = stance_rec_kind_from_name(l->name, l->name_len);
+  if (kind >= 0 && r->seen_format) { /* the common case: another record */
+    reset_record(r);
+    r->state = R_RECORD;
+    r->kind = (stance_rec_kind)kind;
+    r->line = l->line;
+    if (l->nvalues == 1 && valid_id_n(l->values[0].text, l->values[0].len)) {
+      r->id = keep(r, &r->strs, l->values[0].text, l->values[0].len);
+      if (!r->oom) stance_store_prefetch(r->store, str(&r->strs, r->id));
+      return;
+    }
+  }
+  memcpy(name, l->name, n);
+  name[n] = '\0';
   if (r->later_part && (strcmp(name, "format") == 0 || strcmp(name, "document") == 0)) {
     r->unusual = 1; /* the file is read again in one part */
     r->stopped = 1;
@@ -560,12 +599,10 @@ static void record_attribute(reader *r, const stance_line *l) {
   int f;
   char name[64];
   size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
-  const char *kind = stance_rec_kind_name(r->kind);
-  memcpy(name, l->name, n);
-  name[n] = '\0';
+  const char *kind;
   r->note_open = 0;
   r->extra_open = 0;
-  if (strcmp(name, "span") == 0 && r->kind == STANCE_REC_ANNOTATION) {
+  if (r->kind == STANCE_REC_ANNOTATION && is_name(l, "span", 4)) {
     uint32_t i;
     if (l->nvalues == 0) {
       problem(r, l->line, l->col, STANCE_SEV_ERROR, "`span` needs at least one START-END");
@@ -598,6 +635,19 @@ static void record_attribute(reader *r, const stance_line *l) {
     return;
   }
   f = stance_field_from_name(l->name, l->name_len);
+  if (f >= 0 && stance_field_allowed(r->kind, (stance_field)f) && r->field[f] == NO_OFF && l->nvalues == 1) {
+    r->field[f] = keep(r, &r->strs, l->values[0].text, l->values[0].len); /* the common case */
+    r->field_line[f] = l->line;
+    if (f == STANCE_F_NOTE) {
+      r->note_open = 1;
+      r->note_inline = 1;
+      r->note_lines = 0;
+    }
+    return;
+  }
+  memcpy(name, l->name, n);
+  name[n] = '\0';
+  kind = stance_rec_kind_name(r->kind);
   if (f < 0 || !stance_field_allowed(r->kind, (stance_field)f)) {
     add_extra(r, &r->extras, l, 1, kind);
     r->extra_open = 1;
@@ -838,7 +888,7 @@ static void check_relations(reader *r, const reader *of) {
 
 static int default_parts(size_t len) {
   size_t n = len / MIN_PART;
-  unsigned cpus = uv_available_parallelism();
+  unsigned cpus = stance_cpus();
   if (n > cpus) n = cpus;
   if (n > MAX_PARTS) n = MAX_PARTS;
   return n < 1 ? 1 : (int)n;
@@ -874,6 +924,13 @@ stance_store *stance_read_parts(const char *text, size_t len, const stance_vocab
   for (k = 0; k < n; k++) {
     stance_problems_init(&parts[k].pr);
     if (!reader_init(&parts[k].r, vocab, k == 0 ? problems : &parts[k].pr)) ok = 0;
+    /* the ID map made at its size once (records of a file have a few hundred bytes), not
+     * grown record by record; the first part's takes every part's records in the end */
+    {
+      size_t guess = (k == 0 ? len : parts[k].len) / 256;
+      if (ok && stance_store_reserve(parts[k].r.store, guess < (1u << 26) ? (uint32_t)guess : 1u << 26) != STANCE_OK)
+        ok = 0;
+    }
     if (k > 0) {
       parts[k].r.seen_format = 1; /* read after the first part */
       parts[k].r.records = 1;

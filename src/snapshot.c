@@ -3,11 +3,17 @@
  */
 #include "snapshot.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include "walk.h"
 
 #define MAGIC "STSNAP02" /* 02: the status header */
 #define NONE 0xFFFFFFFFu
@@ -111,10 +117,13 @@ static char *get_str(reader *r, stance_buf *tmp) {
   return tmp->oom ? NULL : tmp->data;
 }
 
-stance_store *stance_store_from_snapshot(const char *data, size_t len, const char *key, const char **why) {
+/* `data` in the memory of `into` (stance_store_alloc) when given: its strings are kept there;
+ * else a new store, with copies of them. */
+static stance_store *from_snapshot(const char *data, size_t len, const char *key, int prefix, char **whole,
+                                   stance_store *into, const char **why) {
   uint64_t plen, sum;
   reader r;
-  stance_store *s;
+  stance_store *s = into;
   stance_buf tmp;
   stance_range *spans = NULL;
   uint32_t spans_cap = 0, n, i;
@@ -130,12 +139,17 @@ stance_store *stance_store_from_snapshot(const char *data, size_t len, const cha
   r.bad = 0;
   stance_buf_init(&tmp);
   k = get_str(&r, &tmp);
-  if (r.bad || k == NULL || key == NULL || strcmp(k, key) != 0) {
+  if (r.bad || k == NULL || key == NULL || (prefix ? strncmp(k, key, strlen(key)) : strcmp(k, key)) != 0) {
     stance_buf_free(&tmp);
     if (!r.bad) *why = "stale";
     return NULL;
   }
-  if ((s = stance_store_new()) == NULL) {
+  if (whole != NULL && (*whole = stance_strdup(k)) == NULL) {
+    stance_buf_free(&tmp);
+    *why = "memory";
+    return NULL;
+  }
+  if (s == NULL && (s = stance_store_new()) == NULL) {
     stance_buf_free(&tmp);
     *why = "memory";
     return NULL;
@@ -149,6 +163,9 @@ stance_store *stance_store_from_snapshot(const char *data, size_t len, const cha
     if (v != NULL && stance_store_set_text(s, (stance_kept)t, v) != STANCE_OK) r.bad = 2;
   }
   n = get32(&r);
+  /* the map made once, not grown record by record (at least 32 bytes a record: a bad count
+   * cannot make it huge) */
+  if (!r.bad && n <= (uint64_t)(r.end - r.p) / 32 && stance_store_reserve(s, n) != STANCE_OK) r.bad = 2;
   for (i = 0; i < n && !r.bad; i++) {
     stance_rec tmpl;
     uint32_t present, bloblen, nspans, j, bit;
@@ -209,7 +226,9 @@ stance_store *stance_store_from_snapshot(const char *data, size_t len, const cha
       q = nul + 1;
     }
     if (r.bad) break;
-    if (stance_store_add_packed(s, &tmpl, blob, bloblen, &index) != STANCE_OK) {
+    if (tmpl.id != NULL && i + 1 < n) stance_store_prefetch(s, tmpl.id);
+    if ((into ? stance_store_add_kept(s, &tmpl, blob, bloblen, &index)
+              : stance_store_add_packed(s, &tmpl, blob, bloblen, &index)) != STANCE_OK) {
       r.bad = 1;
       break;
     }
@@ -220,10 +239,50 @@ stance_store *stance_store_from_snapshot(const char *data, size_t len, const cha
   stance_buf_free(&tmp);
   if (r.bad || r.p != r.end) {
     *why = r.bad == 2 ? "memory" : "damaged";
-    stance_store_free(s);
+    if (into == NULL) stance_store_free(s);
+    if (whole != NULL) {
+      free(*whole);
+      *whole = NULL;
+    }
     return NULL;
   }
   stance_store_reindex(s);
   *why = NULL;
+  return s;
+}
+
+stance_store *stance_store_from_snapshot(const char *data, size_t len, const char *key, const char **why) {
+  return from_snapshot(data, len, key, 0, NULL, NULL, why);
+}
+
+stance_store *stance_store_from_snapshot_file(const char *path, const char *prefix, char **key, const char **why) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  stance_store *s = NULL;
+  char *data;
+  size_t got = 0;
+  *key = NULL;
+  *why = "missing";
+  if (fd < 0) return NULL;
+  *why = "memory";
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > SIZE_MAX / 2 ||
+      (s = stance_store_new()) == NULL || (data = stance_store_alloc(s, (size_t)st.st_size + 1)) == NULL) {
+    close(fd);
+    stance_store_free(s);
+    return NULL;
+  }
+  /* read straight into the store's memory: the records' strings stay there */
+  while (got < (size_t)st.st_size) {
+    ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  close(fd);
+  if (got != (size_t)st.st_size || from_snapshot(data, got, prefix, 1, key, s, why) == NULL) {
+    if (got != (size_t)st.st_size) *why = "damaged"; /* changed while read */
+    stance_store_free(s);
+    return NULL;
+  }
   return s;
 }

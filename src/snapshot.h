@@ -26,5 +26,9 @@ int stance_store_snapshot(const stance_store *s, const char *key, stance_buf *ou
 
 /* The store saved in `data`, or NULL: *why is "stale" (another key), "damaged" or "memory". */
 stance_store *stance_store_from_snapshot(const char *data, size_t len, const char *key, const char **why);
+/* The store saved in the file `path` if its key starts with `prefix`: that key in *key
+ * (malloc'd, the caller frees it; NULL when no store is returned). The file is read into the
+ * store's own memory, where its strings stay (nothing copied). *why: also "missing". */
+stance_store *stance_store_from_snapshot_file(const char *path, const char *prefix, char **key, const char **why);
 
 #endif

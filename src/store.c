@@ -14,8 +14,6 @@ static const char *const kind_names[STANCE_REC_KINDS] = {"annotation", "relation
 static const char *const field_names[STANCE_F_COUNT] = {
     "type",   "from",   "to",     "label", "target", "stance",  "role",     "confidence",
     "quote",  "prefix", "suffix", "note",  "author", "created", "modified", "conflict"};
-static const unsigned char field_lens[STANCE_F_COUNT] = {4, 4, 2, 5, 6, 6, 4, 10,
-                                                         5, 6, 6, 4, 6, 7, 8, 8};
 static const char *const header_names[STANCE_H_COUNT] = {"document", "hash", "annotator", "status"};
 
 /* Which fields each kind has (bit per field). */
@@ -47,14 +45,40 @@ static int lookup(const char *const *names, int n, const char *name, size_t len)
     if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0) return i;
   return -1;
 }
+/* name is the len bytes of `lit` (a literal: memcmp of a known size is a few loads) */
+#define IS(lit) (memcmp(name, lit, sizeof lit - 1) == 0)
+
 int stance_field_from_name(const char *name, size_t len) {
-  int f;
-  /* Called for every attribute line read: compare only names of the right length. */
-  for (f = 0; f < STANCE_F_COUNT; f++)
-    if (field_names[f][0] == name[0] && field_lens[f] == len && memcmp(field_names[f], name, len) == 0)
-      return f;
-  return -1;
+  /* Called for every attribute line read: by length, then by the first letter. */
+  switch (len) {
+    case 2: return IS("to") ? STANCE_F_TO : -1;
+    case 4:
+      if (IS("type")) return STANCE_F_TYPE;
+      if (IS("from")) return STANCE_F_FROM;
+      if (IS("role")) return STANCE_F_ROLE;
+      if (IS("note")) return STANCE_F_NOTE;
+      return -1;
+    case 5:
+      if (IS("label")) return STANCE_F_LABEL;
+      if (IS("quote")) return STANCE_F_QUOTE;
+      return -1;
+    case 6:
+      if (IS("prefix")) return STANCE_F_PREFIX;
+      if (IS("suffix")) return STANCE_F_SUFFIX;
+      if (IS("target")) return STANCE_F_TARGET;
+      if (IS("stance")) return STANCE_F_STANCE;
+      if (IS("author")) return STANCE_F_AUTHOR;
+      return -1;
+    case 7: return IS("created") ? STANCE_F_CREATED : -1;
+    case 8:
+      if (IS("modified")) return STANCE_F_MODIFIED;
+      if (IS("conflict")) return STANCE_F_CONFLICT;
+      return -1;
+    case 10: return IS("confidence") ? STANCE_F_CONFIDENCE : -1;
+    default: return -1;
+  }
 }
+#undef IS
 int stance_rec_kind_from_name(const char *name, size_t len) {
   return lookup(kind_names, STANCE_REC_KINDS, name, len);
 }
@@ -215,6 +239,15 @@ static int map_grow(stance_store *s) {
   }
   free(old);
   return STANCE_OK;
+}
+
+void stance_store_prefetch(const stance_store *s, const char *id) {
+#if defined(__GNUC__)
+  if (s->map_cap > 0) __builtin_prefetch(&s->map[hash_key(id, NULL) & (s->map_cap - 1)]);
+#else
+  (void)s;
+  (void)id;
+#endif
 }
 
 static stance_rec *find_rec(const stance_store *s, const char *id, const char *side) {
@@ -572,8 +605,29 @@ int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_ou
   return stance_store_add_packed(s, tmpl, NULL, 0, index_out);
 }
 
+static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, size_t bloblen, int kept,
+                   uint32_t *index_out);
+
 int stance_store_add_packed(stance_store *s, const stance_rec *tmpl, const char *blob,
                             size_t bloblen, uint32_t *index_out) {
+  return add_rec(s, tmpl, blob, bloblen, 0, index_out);
+}
+
+int stance_store_add_kept(stance_store *s, const stance_rec *tmpl, const char *blob, size_t bloblen,
+                          uint32_t *index_out) {
+  return add_rec(s, tmpl, blob, bloblen, 1, index_out);
+}
+
+void *stance_store_alloc(stance_store *s, size_t n) { return stance_arena_alloc(&s->arena, n); }
+
+int stance_store_reserve(stance_store *s, uint32_t n) {
+  while ((uint64_t)(s->map_used + n + 1) * 2 > s->map_cap)
+    if (s->map_cap >= 0x80000000u || map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
+  return STANCE_OK;
+}
+
+static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, size_t bloblen, int kept,
+                   uint32_t *index_out) {
   stance_rec *r;
   char *copy = NULL;
   uint32_t slot, f;
@@ -592,9 +646,14 @@ int stance_store_add_packed(stance_store *s, const stance_rec *tmpl, const char 
   r->index = s->nrecs;
   r->kind = tmpl->kind;
   r->line = tmpl->line;
-  /* One copy of the blob holding the template's strings, instead of one per string. */
-  if (blob != NULL && (copy = stance_arena_alloc(&s->arena, bloblen)) == NULL) return STANCE_ENOMEM;
-  if (copy != NULL) memcpy(copy, blob, bloblen);
+  /* One copy of the blob holding the template's strings, instead of one per string; none
+   * when it is kept in the store already. */
+  if (kept) {
+    copy = (char *)blob;
+  } else if (blob != NULL) {
+    if ((copy = stance_arena_alloc(&s->arena, bloblen)) == NULL) return STANCE_ENOMEM;
+    memcpy(copy, blob, bloblen);
+  }
   if ((r->id = take(s, tmpl->id, blob, bloblen, copy)) == NULL) return STANCE_ENOMEM;
   for (f = 0; f < STANCE_F_COUNT; f++) {
     if (tmpl->f[f] != NULL && (r->f[f] = take(s, tmpl->f[f], blob, bloblen, copy)) == NULL)
@@ -756,6 +815,8 @@ uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_co
 }
 
 void stance_store_reindex(stance_store *s) { s->indexed = 0; }
+
+int stance_store_index(stance_store *s) { return s->indexed ? STANCE_OK : build_index(s); }
 
 int stance_store_set_orphan(stance_store *s, const char *id, int orphan) {
   stance_rec *r = find_slot(s, id, NULL);

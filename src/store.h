@@ -121,6 +121,14 @@ int stance_store_add(stance_store *s, const stance_rec *tmpl, uint32_t *index_ou
  * one by one. */
 int stance_store_add_packed(stance_store *s, const stance_rec *tmpl, const char *blob,
                             size_t bloblen, uint32_t *index_out);
+/* The same for a blob in memory of the store already (stance_store_alloc): its strings are
+ * kept where they are, not copied. */
+int stance_store_add_kept(stance_store *s, const stance_rec *tmpl, const char *blob, size_t bloblen,
+                          uint32_t *index_out);
+/* `n` bytes that live as long as the store (NULL when out of memory). */
+void *stance_store_alloc(stance_store *s, size_t n);
+/* Room for `n` more records in the ID map, made at once. STANCE_OK or STANCE_ENOMEM. */
+int stance_store_reserve(stance_store *s, uint32_t n);
 /* Move every record of `from` behind the store's, in order, with their strings; `from` is
  * left without records (headers and kept texts stay; free it as usual). A record whose ID
  * (with its conflict side) the store already holds is left out, after `dup` (if not NULL)
@@ -129,6 +137,10 @@ typedef void (*stance_absorb_cb)(void *ud, const stance_rec *r, const stance_rec
 int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb dup, void *ud);
 int stance_store_remove(stance_store *s, const char *id);
 stance_rec *stance_store_get(const stance_store *s, const char *id);
+/* Start bringing into the cache where the record `id` goes in the map, for a stance_store_add
+ * of it a little later (a big store's map is much bigger than the cache: reading a file, the
+ * record's other lines are read meanwhile). */
+void stance_store_prefetch(const stance_store *s, const char *id);
 /* The record that holds `id` on conflict side `side` ("ours", "theirs", ...). */
 stance_rec *stance_store_get_conflict(const stance_store *s, const char *id, const char *side);
 /* Set a field (NULL removes it). STANCE_EINVAL if the kind has no such field. */
@@ -160,6 +172,9 @@ uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_co
 
 /* Spans were changed in place (r->spans): rebuild the interval index at the next query. */
 void stance_store_reindex(stance_store *s);
+/* Build the interval index now if it is not built (the first query would): for a store made
+ * ready on another thread. STANCE_OK or STANCE_ENOMEM. */
+int stance_store_index(stance_store *s);
 
 /* Mark a record as an orphan (1) or not (0): out of the interval index or back in. */
 int stance_store_set_orphan(stance_store *s, const char *id, int orphan);

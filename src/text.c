@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "markup.h"
+#include "swar.h"
 #include "text.h"
 #include "unicode_data.h"
 
@@ -134,10 +135,10 @@ static int starts_cp(const unsigned char *s, size_t len, size_t i) {
 
 /* The CP_STEP bytes at u are all ASCII. */
 static int ascii_block(const unsigned char *u) {
-  unsigned char any = 0;
+  uint64_t any = 0;
   int j;
-  for (j = 0; j < CP_STEP; j++) any |= u[j];
-  return any < 0x80;
+  for (j = 0; j < CP_STEP; j += 8) any |= stance_load8((const char *)u + j);
+  return (any & STANCE_HIGHS) == 0;
 }
 
 /* A line starts at byte `at`. 0, or -1 when out of memory. */
@@ -149,6 +150,20 @@ static int add_line(stance_text *t, size_t *cap, size_t at) {
     *cap *= 2;
   }
   t->lines[t->nlines++] = at;
+  return 0;
+}
+
+/* The lines that start after a "\n" among the eight bytes at u + at: a candidate for each
+ * (and maybe a false one above it), checked. 0, or -1 when out of memory. */
+static int add_lines8(stance_text *t, size_t *cap, const unsigned char *u, size_t at) {
+  uint64_t m = STANCE_HAS_BYTE(stance_load8((const char *)u + at), '\n');
+  while (m != 0) {
+    int first = stance_first_set(m);
+    size_t b, from = first < 0 ? 0 : (size_t)first, to = first < 0 ? 8 : (size_t)first + 1;
+    for (b = from; b < to; b++)
+      if (u[at + b] == '\n' && add_line(t, cap, at + b + 1) != 0) return -1;
+    m = first < 0 ? 0 : m & (m - 1);
+  }
   return 0;
 }
 
@@ -172,37 +187,61 @@ stance_text *stance_text_new(const char *s, size_t len) {
   t->lines[t->nlines++] = 0;
   k = 0;
   while (i < len) {
-    int n = 1, bad = 0;
-    if (i == k * CP_STEP && i + CP_STEP <= len && ascii_block(u + i)) {
-      /* a block of ASCII: a code point per byte, only the line ends to find */
-      size_t j;
-      t->cp_at[k++] = (uint32_t)cp;
-      for (j = 0; j < CP_STEP; j++) {
-        if (u[i + j] == '\n' && add_line(t, &cap, i + j + 1) != 0) {
+    size_t next = k * CP_STEP, stop; /* the next block boundary to record: next >= i */
+    if (i == next) {
+      if (i + CP_STEP <= len && ascii_block(u + i)) {
+        /* a block of ASCII: a code point per byte, only the line ends to find */
+        size_t j;
+        t->cp_at[k++] = (uint32_t)cp;
+        for (j = 0; j < CP_STEP; j += 8) {
+          if (add_lines8(t, &cap, u, i + j) != 0) {
+            stance_text_free(t);
+            return NULL;
+          }
+        }
+        i += CP_STEP;
+        cp += CP_STEP;
+        continue;
+      }
+      t->cp_at[k++] = (uint32_t)cp; /* a character starts at the boundary */
+      next += CP_STEP;
+    }
+    /* the characters before the next boundary: ASCII ones need only their line ends, found
+     * eight bytes at a time where there are eight of them */
+    stop = next < len ? next : len;
+    while (i < stop) {
+      int n = 1, bad = 0;
+      if (stop - i >= 8) {
+        uint64_t v = stance_load8((const char *)u + i);
+        if ((v & STANCE_HIGHS) == 0) {
+          if (add_lines8(t, &cap, u, i) != 0) {
+            stance_text_free(t);
+            return NULL;
+          }
+          i += 8;
+          cp += 8;
+          continue;
+        }
+      }
+      if (u[i] < 0x80) {
+        if (u[i] == '\n' && add_line(t, &cap, i + 1) != 0) {
           stance_text_free(t);
           return NULL;
         }
+        i++;
+        cp++;
+        continue;
       }
-      i += CP_STEP;
-      cp += CP_STEP;
-      continue;
+      stance_utf8_decode(u + i, len - i, &n, &bad);
+      if (bad) {
+        if (t->invalid == 0) t->first_invalid = i;
+        t->invalid++;
+      }
+      /* the boundaries inside this character get its index */
+      while (k * CP_STEP < i + (size_t)n && k < t->ncp) t->cp_at[k++] = (uint32_t)cp;
+      i += (size_t)n;
+      cp++;
     }
-    /* record the code point index of each CP_STEP boundary this character covers */
-    if (u[i] >= 0x80) stance_utf8_decode(u + i, len - i, &n, &bad);
-    while (k * CP_STEP < i + (size_t)n && k < t->ncp) {
-      t->cp_at[k] = (uint32_t)cp;
-      k++;
-    }
-    if (bad) {
-      if (t->invalid == 0) t->first_invalid = i;
-      t->invalid++;
-    }
-    if (u[i] == '\n' && add_line(t, &cap, i + 1) != 0) {
-      stance_text_free(t);
-      return NULL;
-    }
-    i += (size_t)n;
-    cp++;
   }
   while (k < t->ncp) t->cp_at[k++] = (uint32_t)cp;
   t->cps = cp;

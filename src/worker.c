@@ -368,6 +368,16 @@ static int set_pipe_flags(int fd) {
   return 0;
 }
 
+unsigned stance_cpus(void) {
+  const char *env = getenv("STANCE_THREADS");
+  if (env != NULL && *env != '\0') {
+    char *end;
+    long n = strtol(env, &end, 10);
+    if (*end == '\0' && n >= 1 && n <= 256) return (unsigned)n;
+  }
+  return uv_available_parallelism();
+}
+
 stance_worker *stance_worker_new(int tasks, char *err, size_t errlen) {
   stance_worker *w = calloc(1, sizeof *w);
   int rc, stage = 0;
@@ -376,7 +386,7 @@ stance_worker *stance_worker_new(int tasks, char *err, size_t errlen) {
     return NULL;
   }
   if (tasks <= 0) {
-    tasks = (int)uv_available_parallelism();
+    tasks = (int)stance_cpus();
     if (tasks > MAX_DEFAULT_TASKS) tasks = MAX_DEFAULT_TASKS;
   }
   w->tasks = tasks;

@@ -24,8 +24,13 @@ typedef struct stance_event {
   stance_job *job;              /* one reference, owned by whoever drains the event */
 } stance_event;
 
-/* A worker running up to `tasks` pieces of one job at once (0: the number of CPUs, at
- * most 4, the size of libuv's pool). NULL on failure, with a message in `err`. */
+/* How many threads stance's work may keep busy at once: the cores this process may run on
+ * (its CPU affinity, as taskset sets it), or $STANCE_THREADS when that is a number from 1 to
+ * 256 (to leave cores to other work, or to measure on one core). */
+unsigned stance_cpus(void);
+
+/* A worker running up to `tasks` pieces of one job at once (0: stance_cpus(), at most 4,
+ * the size of libuv's pool). NULL on failure, with a message in `err`. */
 stance_worker *stance_worker_new(int tasks, char *err, size_t errlen);
 
 /* Stops the worker: cancels every job, waits for the pool to let go of them, frees all.

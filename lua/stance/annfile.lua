@@ -8,8 +8,10 @@ local M = {}
 ---@field store userdata the stance.store
 ---@field problems table[] {line, col, severity, message}
 ---@field errors integer problems of severity "error"
----@field hash string SHA-256 of the bytes read ("" when the file did not exist)
----@field text string|nil the bytes read
+---@field hash string|nil SHA-256 of the bytes read ("" when the file did not exist; nil: not
+---   computed yet, see M.hash)
+---@field text string|nil the bytes read (made from `bytes` when first wanted)
+---@field bytes userdata|nil the bytes read, kept in C (core.read_file)
 
 local function count_errors(problems)
   local n = 0
@@ -19,6 +21,16 @@ local function count_errors(problems)
   return n
 end
 
+-- The bytes of a file read are kept in C until `file.text` is wanted (a save, stance fmt):
+-- reading a big file makes no Lua string of it.
+local File = {}
+function File.__index(file, k)
+  if k ~= 'text' or rawget(file, 'bytes') == nil then return nil end
+  local text = file.bytes:string()
+  rawset(file, 'text', text)
+  return text
+end
+
 --- Read `path` (a missing file reads as an empty one, ready to be created).
 ---@param path string
 ---@param vocab table|nil see stance.schema.vocab
@@ -26,18 +38,24 @@ end
 ---@return string|nil err
 function M.read(path, vocab)
   local core = require('stance.core')
-  local text = require('stance.fs').read(path)
-  if text == nil then
-    if require('stance.fs').exists(path) then return nil, ('cannot read %s'):format(path) end
-    local store = core.store()
-    return { path = path, store = store, problems = {}, errors = 0, hash = '', text = nil }
+  local store, problems, bytes = core.read_file(path, { vocab = vocab })
+  if not store then
+    if bytes == 'ENOENT' and not require('stance.fs').exists(path) then
+      return { path = path, store = core.store(), problems = {}, errors = 0, hash = '', text = nil }
+    end
+    return nil, ('cannot read %s: %s'):format(path, problems)
   end
-  local store, problems = core.read(text, { vocab = vocab })
-  if not store then return nil, problems end
-  return {
-    path = path, store = store, problems = problems, errors = count_errors(problems),
-    hash = core.sha256(text), text = text,
-  }
+  -- the hash is computed when a save needs it (hashing a big file costs more than reading it)
+  return setmetatable({ path = path, store = store, problems = problems, errors = count_errors(problems),
+    bytes = bytes }, File)
+end
+
+--- SHA-256 of the bytes read ("" when the file did not exist).
+---@param file stance.AnnFile
+---@return string
+function M.hash(file)
+  if not file.hash then file.hash = require('stance.core').sha256(file.text or '') end
+  return file.hash
 end
 
 --- Write the store back in canonical form, atomically.
@@ -58,9 +76,9 @@ function M.save(file, opts)
   local ok, err = require('stance.fs').mkdir_p(require('stance.fs').dirname(file.path))
   if not ok then return nil, err, 'EWRITE' end
   local code
-  ok, err, code = core.write_atomic(file.path, text, file.hash)
+  ok, err, code = core.write_atomic(file.path, text, M.hash(file))
   if not ok then return nil, err, code end
-  file.text, file.hash, file.errors = text, core.sha256(text), 0
+  file.text, file.bytes, file.hash, file.errors = text, nil, nil, 0
   return true
 end
 

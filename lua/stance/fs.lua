@@ -7,10 +7,9 @@ local M = {}
 ---@return string|nil content
 ---@return string|nil err
 function M.read(path)
-  local f, err = io.open(path, 'rb')
-  if not f then return nil, err end
-  local s = f:read('*a')
-  f:close()
+  -- in C: one read into a buffer of the file's size (io.read('a') copies as it grows)
+  local s, err = require('stance.core').readfile(path)
+  if not s then return nil, ('%s: %s'):format(path, err) end
   return s
 end
 

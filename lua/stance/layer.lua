@@ -38,7 +38,7 @@ end
 
 --- Whether the layer has an annotation file on disk.
 function M:exists()
-  return self.file.text ~= nil
+  return rawget(self.file, 'bytes') ~= nil or rawget(self.file, 'text') ~= nil
 end
 
 ---@param kind string|nil "annotation" (default), "relation" or "doclabel"

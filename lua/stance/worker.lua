@@ -31,7 +31,11 @@ function M.get()
   local ok, core = pcall(require, 'stance.core')
   if not ok then return nil, core end
   local tasks = 0
-  if vim then tasks = require('stance.config').get().worker.tasks end
+  if vim then
+    -- in Neovim every core but one: the editor's own thread keeps a core to itself
+    tasks = require('stance.config').get().worker.tasks
+    if tasks == 0 then tasks = math.max(1, core.cpus() - 1) end
+  end
   local w, err = core.worker({ tasks = tasks })
   if not w then return nil, err end
   H.worker = w

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "load.h"
+#include "snapshot.h"
 
 static char *write_str(const stance_store *s) {
   stance_buf b;
@@ -41,7 +42,7 @@ static void load_gives_what_reading_gives(void) {
     CHECK_INT(stance_vocab_add(v, STANCE_F_LABEL, "claim"), STANCE_OK);
     stance_problems_init(&p);
     want = stance_read_parts(ann.data, ann.len, v, &p, 1, NULL);
-    l = stance_load_start(ann_path, doc_path, v); /* takes v */
+    l = stance_load_start(ann_path, doc_path, v, NULL, NULL); /* takes v */
     CHECK(l != NULL);
     r = stance_load_wait(l);
     CHECK_INT(r->oom, 0);
@@ -67,7 +68,7 @@ static void load_gives_what_reading_gives(void) {
     stance_load_free(l);
   }
   { /* a missing annotation file: said, the document still made ready */
-    stance_load *l = stance_load_start(missing, doc_path, NULL);
+    stance_load *l = stance_load_start(missing, doc_path, NULL, NULL, NULL);
     stance_load_result *r = stance_load_wait(l);
     CHECK_INT(r->ann_errno, ENOENT);
     CHECK(r->store == NULL && r->frame != NULL);
@@ -77,4 +78,117 @@ static void load_gives_what_reading_gives(void) {
   tmp_cleanup(dir);
 }
 
-const test_case load_tests[] = {{"load_gives_what_reading_gives", load_gives_what_reading_gives}, {NULL, NULL}};
+/* The store is placed in the document as frame:anchor() places it: by offset when the
+ * document has the hash the file recorded, else by quote; the IDs that moved or went are
+ * said. */
+static void load_places_the_store(void) {
+  const char *dir = tmp_dir();
+  const char *doc = "Caf\xc3\xa9 one.\r\nTwo words.\r\n";
+  char hex[STANCE_HASH_HEXLEN + 1], ann_path[512], doc_path[512];
+  int trusted;
+  CHECK_INT(stance_hash_buffer(doc, strlen(doc), hex), 0);
+  snprintf(ann_path, sizeof ann_path, "%s/d.txt.stance", dir);
+  snprintf(doc_path, sizeof doc_path, "%s/d.txt", dir);
+  tmp_write(dir, "d.txt", doc, (size_t)-1);
+  for (trusted = 0; trusted <= 1; trusted++) {
+    stance_buf ann;
+    stance_load *l;
+    stance_load_result *r;
+    const stance_rec *two, *gone, *moved;
+    stance_buf_init(&ann);
+    /* "Two" is code points 11-14 of the file (the \r counts), bytes 11-14 of the buffer */
+    stance_buf_addf(&ann, "format stance 1\n\ndocument d.txt\n  hash sha256:%s\n\n",
+                    trusted ? hex : "0000000000000000000000000000000000000000000000000000000000000000");
+    stance_buf_adds(&ann, "annotation two\n  span 11-14\n  label claim\n  quote \"Two\"\n\n");
+    stance_buf_adds(&ann, "annotation moved\n  span 0-5\n  label claim\n  quote \"words\"\n\n");
+    stance_buf_adds(&ann, "annotation gone\n  span 30-40\n  label claim\n  quote \"nowhere\"\n\n");
+    tmp_write(dir, "d.txt.stance", ann.data, ann.len);
+    l = stance_load_start(ann_path, doc_path, NULL, NULL, NULL);
+    r = stance_load_wait(l);
+    CHECK_INT(r->oom, 0);
+    CHECK_INT(r->anchored, 1);
+    CHECK(r->key == NULL);
+    two = stance_store_get(r->store, "two");
+    moved = stance_store_get(r->store, "moved");
+    gone = stance_store_get(r->store, "gone");
+    CHECK(two && moved && gone);
+    CHECK_INT(two->spans[0].start, 11);
+    CHECK_INT(two->spans[0].end, 14);
+    CHECK_INT(gone->orphan, 1);
+    CHECK_INT(r->anchor.orphaned, 1);
+    CHECK_STR(r->orphaned.data, "gone");
+    if (trusted) { /* offsets trusted: "moved" stays where its span says */
+      CHECK_INT(r->anchor.placed, 2);
+      CHECK_INT(r->anchor.moved, 0);
+      CHECK_INT(moved->spans[0].start, 0);
+    } else { /* found by its quote */
+      CHECK_INT(r->anchor.placed, 1);
+      CHECK_INT(r->anchor.moved, 1);
+      CHECK_STR(r->moved.data, "moved");
+      CHECK_INT(moved->spans[0].start, 15);
+      CHECK_INT(moved->spans[0].end, 20);
+    }
+    stance_load_free(l);
+    stance_buf_free(&ann);
+  }
+  tmp_cleanup(dir);
+}
+
+/* From the layer cache when its key starts as said: the store saved there, the annotation
+ * file's bytes, the cache's whole key, and nothing made of the document; else from the files. */
+static void load_takes_the_cache(void) {
+  const char *dir = tmp_dir();
+  const char *ann = "format stance 1\n\ndocument d.txt\n\nannotation a1\n  span 0-3\n  label claim\n";
+  char ann_path[512], doc_path[512], snap_path[512], *want, *got;
+  stance_problems p;
+  stance_store *s;
+  stance_buf snap;
+  stance_load *l;
+  stance_load_result *r;
+  snprintf(ann_path, sizeof ann_path, "%s/d.txt.stance", dir);
+  snprintf(doc_path, sizeof doc_path, "%s/d.txt", dir);
+  snprintf(snap_path, sizeof snap_path, "%s/d.snap", dir);
+  tmp_write(dir, "d.txt", "One two.\n", (size_t)-1);
+  tmp_write(dir, "d.txt.stance", ann, (size_t)-1);
+  stance_problems_init(&p);
+  s = stance_read(ann, strlen(ann), NULL, &p);
+  CHECK(s != NULL);
+  CHECK(stance_store_set_header(s, STANCE_H_ANNOTATOR, "from the cache") == STANCE_OK);
+  stance_buf_init(&snap);
+  CHECK_INT(stance_store_snapshot(s, "v1|12:3|9:4|unix|", &snap), STANCE_OK);
+  tmp_write(dir, "d.snap", snap.data, snap.len);
+  want = write_str(s);
+  /* made for these files */
+  l = stance_load_start(ann_path, doc_path, NULL, snap_path, "v1|12:3|");
+  r = stance_load_wait(l);
+  CHECK_INT(r->oom, 0);
+  CHECK_STR(r->key, "v1|12:3|9:4|unix|");
+  got = write_str(r->store);
+  CHECK_STR(got, want);
+  free(got);
+  CHECK(r->ann_len == strlen(ann) && memcmp(r->ann, ann, r->ann_len) == 0);
+  CHECK(r->frame == NULL && r->anchored == 0);
+  stance_load_free(l);
+  /* made for other files, damaged, or missing: read from the files */
+  for (int k = 0; k < 3; k++) {
+    if (k == 1) {
+      snap.data[snap.len - 1] ^= 1;
+      tmp_write(dir, "d.snap", snap.data, snap.len);
+    }
+    l = stance_load_start(ann_path, doc_path, NULL, k == 2 ? doc_path : snap_path, k == 0 ? "v1|99:3|" : "v1|12:3|");
+    r = stance_load_wait(l);
+    CHECK(r->key == NULL && r->store != NULL && r->frame != NULL);
+    CHECK(stance_store_get_header(r->store, STANCE_H_ANNOTATOR) == NULL);
+    stance_load_free(l);
+  }
+  free(want);
+  stance_buf_free(&snap);
+  stance_store_free(s);
+  stance_problems_free(&p);
+  tmp_cleanup(dir);
+}
+
+const test_case load_tests[] = {{"load_gives_what_reading_gives", load_gives_what_reading_gives},
+                                {"load_places_the_store", load_places_the_store},
+                                {"load_takes_the_cache", load_takes_the_cache},
+                                {NULL, NULL}};

@@ -31,7 +31,9 @@ static uint32_t rnd(uint32_t n) {
 }
 
 static void text_offsets_match_a_naive_scan(void) {
-  static const char *pieces[] = {"a", "é", "—", "🙂", "\n", "\r\n", "\xff", "\xc3", "\xe2\x80", "Z", " "};
+  /* valid pieces first; long ASCII runs take the paths that read eight bytes at a time */
+  static const char *pieces[] = {"a", "é", "—", "🙂", "\n", "\r\n", "words of plain ASCII text, ",
+                                 "one line\nand another\n", "\xff", "\xc3", "\xe2\x80", "Z", " "};
   int round, bad = 0;
   for (round = 0; round < 200; round++) {
     char s[2048];
@@ -40,13 +42,21 @@ static void text_offsets_match_a_naive_scan(void) {
     stance_text *t;
     int parts = (int)rnd(400), valid = round % 2;
     for (k = 0; k < (size_t)parts && len < 2000; k++) {
-      const char *p = pieces[rnd(valid ? 6 : sizeof pieces / sizeof pieces[0])];
+      const char *p = pieces[rnd(valid ? 8 : sizeof pieces / sizeof pieces[0])];
       memcpy(s + len, p, strlen(p));
       len += strlen(p);
     }
     naive(s, len, cob, boc, &ncp);
     t = stance_text_new(s, len);
     if (stance_text_cps(t) != ncp) bad++;
+    { /* a line starts after each "\n" (a final one opens none) */
+      uint32_t line = 0;
+      for (k = 0; k < len; k++) {
+        if (s[k] != '\n' || k + 1 == len) continue;
+        if (stance_text_line_start(t, ++line) != k + 1) bad++;
+      }
+      if (len > 0 && stance_text_lines(t) != line + 1) bad++;
+    }
     for (k = 0; k <= len; k++)
       if (stance_text_byte_to_cp(t, k) != cob[k]) bad++;
     for (k = 0; k <= ncp; k++)

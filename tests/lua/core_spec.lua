@@ -26,6 +26,45 @@ describe('stance.core', function()
     assert.are.equal(abi, v.lua_abi)
   end)
 
+  it('counts the cores it may use, or as many as STANCE_THREADS says', function()
+    local n = core.cpus()
+    assert.is_true(n >= 1)
+    local function cpus(env)
+      local d = T.tmpdir()
+      T.write(d .. '/cpus.lua', "print(require('stance.core').cpus(), require('stance.core').worker():tasks())")
+      local out, err, code = T.run(('%s %s run %s'):format(env, T.q(T.stance), T.q(d .. '/cpus.lua')))
+      assert.are.equal(0, code, err)
+      return out:match('^(%d+)%s+(%d+)')
+    end
+    assert.are.same({ '3', '3' }, { cpus('STANCE_THREADS=3') })
+    assert.are.same({ '1', '1' }, { cpus('STANCE_THREADS=1') })
+    assert.are.same({ tostring(n), tostring(math.min(n, 4)) }, { cpus('STANCE_THREADS=lots') }) -- ignored
+    if os.execute('command -v taskset >/dev/null') then
+      assert.are.same({ '1', '1' }, { cpus('taskset -c 0') }) -- the cores it may run on
+    end
+  end)
+
+  it('reads a file whole, whatever its bytes, and says why it cannot', function()
+    local d = T.tmpdir()
+    local bytes = {}
+    for i = 0, 255 do bytes[#bytes + 1] = string.char(i) end
+    local data = table.concat(bytes):rep(4099) -- a little over 1 MB, every byte value
+    T.write(d .. '/f.bin', data)
+    assert.are.equal(data, core.readfile(d .. '/f.bin'))
+    T.write(d .. '/empty', '')
+    assert.are.equal('', core.readfile(d .. '/empty'))
+    local s, err, code = core.readfile(d .. '/none')
+    assert.is_nil(s)
+    assert.truthy(err:find('No such file', 1, true), err)
+    assert.are.equal('ENOENT', code)
+    s, err, code = core.readfile(d)
+    assert.is_nil(s)
+    assert.are.equal('EREAD', code, err)
+    local none, ferr = require('stance.fs').read(d .. '/none')
+    assert.is_nil(none)
+    assert.are.equal(d .. '/none: No such file or directory', ferr)
+  end)
+
   it('hashes strings with SHA-256', function()
     assert.are.equal('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', core.sha256('abc'))
     assert.are.equal('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', core.sha256(''))

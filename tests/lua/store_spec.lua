@@ -107,6 +107,27 @@ describe('store', function()
     assert.are.equal('r1', s:find({ kind = 'relation' })[1].id)
   end)
 
+  it('tallies the values of a field, however many there are, and counts orphans', function()
+    local s = core.store()
+    for i = 1, 2000 do
+      assert(s:add({ kind = 'annotation', id = 'a' .. i, spans = { { i, i + 1 } }, label = 'l' .. (i % 300),
+        stance = (i % 3 == 0) and 'favor' or nil }))
+    end
+    s:mark('a3', 'orphan', true)
+    local labels, n = s:tally('label'), 0
+    for k, v in pairs(labels) do
+      if k:sub(1, 1) == 'l' then
+        n = n + 1
+        local i = tonumber(k:sub(2))
+        assert.are.equal(math.floor((2000 - (i == 0 and 300 or i)) / 300) + 1, v, k)
+      end
+    end
+    assert.are.equal(300, n)
+    assert.are.same({ favor = 666, [''] = 1334, orphans = 1, conflicts = 0 }, s:tally('stance'))
+    assert.are.equal(1, s:orphans())
+    assert.are.same({}, s:tally('label', 'relation'))
+  end)
+
   it('checks values against a vocabulary', function()
     local _, problems = core.read(sample, { vocab = { label = { 'claim' }, target = { 'engagement' } } })
     assert.are.equal(2, #problems)

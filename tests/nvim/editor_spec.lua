@@ -906,13 +906,26 @@ describe('the editor', function()
     assert.are.same(spans(store), got)
     assert.is_true(next(got) ~= nil)
     assert.are.equal('sha256:' .. require('stance.core').sha256(T.read(d .. '/01_charge_works.txt')), s:doc_hash())
-    -- with the layer cache written, the cache serves the next open and nothing is read on threads
+    -- with the layer cache written, the cache serves the next open, loaded on a thread with
+    -- the file's bytes (kept in C), and nothing is parsed
     assert.is_true(require('stance.editor.cache').write(s))
     vim.cmd('bwipeout!')
     s = assert(open(d, '01_charge_works.txt'))
     assert.is_true(s.file.cached)
+    assert.is_true(s.preloaded)
+    assert.are.equal('userdata', type(s.file.text))
+    assert.are.equal(T.read(d .. '/.stance/annotations/ana/01_charge_works.txt.stance'), s.file.text:string())
+    assert.are.same(got, spans(s.store))
+    -- a cache made for the text shown otherwise (another 'fileencoding' here) is not taken
+    vim.cmd('bwipeout!')
+    vim.cmd('edit ++enc=latin1 ' .. vim.fn.fnameescape(d .. '/01_charge_works.txt'))
+    s = assert(require('stance.editor.session').get())
+    assert.is_falsy(s.file.cached)
     assert.is_nil(s.preloaded)
     assert.are.same(got, spans(s.store))
+    vim.cmd('bwipeout!')
+    s = assert(open(d, '01_charge_works.txt'))
+    assert.is_true(s.file.cached)
     -- a load nobody takes is kept until its threads are done, then let go
     local preload = require('stance.editor.preload')
     local buf = vim.api.nvim_create_buf(true, false)

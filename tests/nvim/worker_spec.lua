@@ -7,6 +7,12 @@ describe('worker in Neovim', function()
     vim.cmd('silent! %bwipeout!')
   end)
 
+  it('leaves a core to the editor: every core but one for background jobs', function()
+    local core = require('stance.core')
+    local w = assert(require('stance.worker').get())
+    assert.are.equal(math.max(1, math.min(core.cpus() - 1, 256)), w:tasks())
+  end)
+
   it('hashes a folder while the event loop keeps turning', function()
     local d = T.tmpdir()
     T.make_files(d, 100, 2000000) -- 200 MB

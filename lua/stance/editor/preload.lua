@@ -1,21 +1,12 @@
---- A document's annotations loaded on threads while Neovim reads the document itself: at
---- BufReadPre the annotation file and the document are read, the file parsed and the
---- document's frame and hash made (core.load); the session takes the result when it attaches
---- at BufReadPost. Nothing is started when the layer cache will serve the open.
+--- A document's annotations loaded on threads while Neovim reads the document itself
+--- (core.load): at BufReadPre, the layer cache when there is one for these files (the store
+--- as it was placed in the document, and the annotation file's bytes); else the annotation
+--- file and the document are read, the file parsed, the document's frame and hash made and
+--- the store placed in it. The session takes the result when it attaches at BufReadPost.
 local M = {}
 
 ---@type table<integer, {load: userdata, path: string, stamp: string, annotator: string}>
 M.pending = {}
-
---- The cache of this version of the annotation file exists: it is faster than any parse.
-local function cached(root, annotator, rel, stamp)
-  local K = require('stance.cachekey')
-  local f = io.open(K.path(root, annotator, rel), 'rb')
-  if not f then return false end
-  local head = f:read(512) or ''
-  f:close()
-  return head:find(K.key_start(stamp), 1, true) ~= nil
-end
 
 --- Start loading the layer of the buffer's document, if it is a document of a corpus.
 ---@param buf integer
@@ -29,10 +20,13 @@ function M.start(buf, file)
   if not corpus then return end
   local annotator = require('stance.whoami').name()
   local path = require('stance.root').annotation_path(corpus.root, annotator, rel)
-  local stamp = require('stance.cachekey').stamp(path)
-  if stamp == '' or cached(corpus.root, annotator, rel, stamp) then return end
-  local load = require('stance.core').load(path, name,
-    { vocab = require('stance.schema').vocab(corpus:schema()) })
+  local K = require('stance.cachekey')
+  local stamp, doc_stamp = K.stamp(path), K.stamp(name)
+  if stamp == '' or doc_stamp == '' then return end
+  -- the cache's key starts with both files' stamps; how the buffer shows the text (its
+  -- 'fileformat', a BOM) is known once it is read, and checked then (session.read_layer)
+  local load = require('stance.core').load(path, name, { vocab = require('stance.schema').vocab(corpus:schema()),
+    snapshot = K.path(corpus.root, annotator, rel), key = K.key_start(stamp) .. doc_stamp .. '|' })
   if load then M.pending[buf] = { load = load, path = path, stamp = stamp, annotator = annotator } end
 end
 

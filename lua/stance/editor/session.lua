@@ -104,29 +104,36 @@ end
 ---@return table|nil anchored
 function M:read_layer(annotator)
   local core = require('stance.core')
+  local cache = require('stance.editor.cache')
   local path = require('stance.root').annotation_path(self.corpus.root, annotator, self.rel)
   local stamp = M.stamp(path)
-  local cached = require('stance.editor.cache').load(self, annotator, stamp)
-  -- the file's bytes are still kept (not parsed): they are what a merge starts from if the
-  -- file changes on disk later
-  local raw = cached and require('stance.fs').read(path)
-  if cached and raw and M.stamp(path) == stamp then
-    if annotator == self.annotator then require('stance.editor.preload').cancel(self.buf) end
-    local t = cached:tally('stance')
-    local n = cached:count('annotation')
-    return cached, { path = path, text = raw, stamp = stamp, errors = 0, problems = {}, size = #raw,
-      exists = true, cached = true },
-      { placed = n - (t.orphans or 0), moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
-  end
   local pre = require('stance.editor.preload').take(self.buf, annotator, path, stamp)
+  local cached, raw
+  if pre and pre.key then
+    -- the layer cache, loaded on a thread: if it was made for the text as the buffer shows it
+    if pre.key == cache.key(self, stamp) then cached, raw, self.preloaded = pre.store, pre.text, true end
+    pre = nil
+  elseif not pre then
+    cached = cache.load(self, annotator, stamp)
+    -- the file's bytes are still kept (not parsed): they are what a merge starts from if
+    -- the file changes on disk later
+    raw = cached and require('stance.fs').read(path)
+    if M.stamp(path) ~= stamp then cached = nil end
+  end
+  if cached and raw then
+    return cached, { path = path, text = raw, stamp = stamp, errors = 0, problems = {},
+      size = type(raw) == 'string' and #raw or raw:len(), exists = true, cached = true },
+      { placed = cached:count('annotation') - cached:orphans(), moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {},
+        orphan_ids = {} }
+  end
   local text = pre and pre.text or require('stance.fs').read(path)
-  local store, problems
-  if pre then
-    store, problems, self.preloaded = pre.store, pre.problems, true
-    if pre.frame and not self.frame and self:shows_file(pre.frame, pre.crlf) then
-      self.frame, self.frame_text, self.frame_hash = pre.frame, nil, 'sha256:' .. pre.hash
-    end
+  local store, problems, anchored
+  if pre and pre.store and pre.anchored and pre.frame and not self.frame and self:shows_file(pre.frame, pre.crlf) then
+    -- read, parsed and placed in the document on threads, for the text the buffer shows
+    store, problems, anchored, self.preloaded = pre.store, pre.problems, pre.anchored, true
+    self.frame, self.frame_text, self.frame_hash = pre.frame, nil, 'sha256:' .. pre.hash
   elseif text then
+    if type(text) ~= 'string' then text = text:string() end
     local opts = { vocab = require('stance.schema').vocab(self.corpus:schema()) }
     if not self.frame then
       -- the document's frame and hash are made on another thread while the file is read
@@ -145,11 +152,13 @@ function M:read_layer(annotator)
   for _, p in ipairs(problems) do
     if p.severity == 'error' then errors = errors + 1 end
   end
-  -- the text has the hash the file recorded: the offsets are right, the quotes need no check
-  local trust = store:header().hash ~= nil and store:header().hash == self:doc_hash()
-  local res = self:get_frame():anchor(store, { trust = trust })
+  if not anchored then
+    -- the text has the hash the file recorded: the offsets are right, the quotes need no check
+    local trust = store:header().hash ~= nil and store:header().hash == self:doc_hash()
+    anchored = self:get_frame():anchor(store, { trust = trust })
+  end
   return store, { path = path, text = text, stamp = stamp, errors = errors, problems = problems,
-    size = text and (type(text) == 'string' and #text or text:len()), exists = text ~= nil }, res
+    size = text and (type(text) == 'string' and #text or text:len()), exists = text ~= nil }, anchored
 end
 
 --- What tells whether a file changed: size, time, inode ("" when there is none). Cheaper

@@ -45,6 +45,13 @@ function core.hrtime() end
 ---@return string|nil code
 function core.stat(path) end
 
+--- The whole content of a file, read at once.
+---@param path string
+---@return string|nil content
+---@return string|nil err
+---@return string|nil code "ENOENT" or "EREAD"
+function core.readfile(path) end
+
 ---@param path string
 ---@return string|nil
 ---@return string|nil err
@@ -181,6 +188,9 @@ function Store:memory() end
 ---@param kind string|nil
 ---@return table<string, integer>
 function Store:tally(field, kind) end
+--- How many annotations could not be placed in the text (orphans).
+---@return integer
+function Store:orphans() end
 --- The text changed: bytes [pos, old_end) became [pos, new_end); spans follow it.
 --- With `details`, also a list of the touched annotations { id, slot, before, after }.
 ---@param pos integer
@@ -260,6 +270,22 @@ function core.frame(text, opts) end
 ---@return stance.Store store
 ---@return stance.Problem[] problems
 function core.read(text, opts) end
+
+---@class stance.Bytes
+--- A file's bytes kept in C.
+local Bytes = {}
+---@return string
+function Bytes:string() end
+---@return integer
+function Bytes:len() end
+
+--- An annotation file read and parsed in C (its bytes stay in C until bytes:string()).
+---@param path string
+---@param opts {vocab: table|nil}|nil
+---@return stance.Store|nil store
+---@return stance.Problem[]|string problems, or why it could not be read
+---@return stance.Bytes|string|nil bytes, or "ENOENT", "EREAD", "ENOMEM"
+function core.read_file(path, opts) end
 
 ---@return stance.Store
 function core.store() end
@@ -430,6 +456,11 @@ function Worker:tasks() end
 ---@return integer
 function Worker:active() end
 function Worker:close() end
+
+--- How many threads stance's work may keep busy at once: the cores this process may run on,
+--- or $STANCE_THREADS (1 to 256) when set.
+---@return integer
+function core.cpus() end
 
 ---@param opts {tasks: integer|nil}|nil
 ---@return stance.Worker|nil
