@@ -29,6 +29,12 @@ typedef struct cue_end {
   uint32_t cue, category, next; /* next: index + 1 of the next cue ending at the node */
 } cue_end;
 
+/* The first two bytes of every word (one bit each), and every first byte of a one-byte word. */
+typedef struct first_filter {
+  uint64_t first2[65536 / 64];
+  unsigned char first1[256];
+} first_filter;
+
 struct stance_cues {
   map words, prefixes, edges;
   uint32_t nsym, nnodes;  /* node 0: the root */
@@ -39,31 +45,29 @@ struct stance_cues {
   uint32_t ncues;
   size_t max_prefix;
   unsigned char prefix_lens[256]; /* which prefix lengths (< 256) are in use */
-  /* The first two bytes of every word and prefix of the lexicon (one bit each), and every
-   * first byte of a one-byte word or prefix: most words of a text start otherwise, and are
-   * then no cue without any lookup. */
-  uint64_t first2[65536 / 64];
-  unsigned char first1[256];
+  /* How the words and, apart, the prefixes of the lexicon start: most words of a text start
+   * otherwise, and are then no cue (nor a prefix of one) without any lookup. */
+  first_filter word_starts, prefix_starts;
 };
 
-static int may_be_cue(const stance_cues *c, const char *w, size_t n) {
+static int may_start(const first_filter *f, const char *w, size_t n) {
   const unsigned char *u = (const unsigned char *)w;
   unsigned k;
-  if (c->first1[u[0]]) return 1;
+  if (f->first1[u[0]]) return 1;
   if (n < 2) return 0;
   k = (unsigned)u[0] << 8 | u[1];
-  return (c->first2[k >> 6] >> (k & 63)) & 1;
+  return (f->first2[k >> 6] >> (k & 63)) & 1;
 }
 
-static void mark_first(stance_cues *c, const char *w, size_t n) {
+static void mark_first(first_filter *f, const char *w, size_t n) {
   const unsigned char *u = (const unsigned char *)w;
   unsigned k;
   if (n < 2) {
-    c->first1[u[0]] = 1;
+    f->first1[u[0]] = 1;
     return;
   }
   k = (unsigned)u[0] << 8 | u[1];
-  c->first2[k >> 6] |= 1ull << (k & 63);
+  f->first2[k >> 6] |= 1ull << (k & 63);
 }
 
 static uint64_t hash_bytes(const char *s, size_t n) { return XXH3_64bits(s, n) | 1; }
@@ -199,7 +203,7 @@ long stance_cues_add(stance_cues *c, const char *phrase, size_t len, uint32_t ca
       int prefix = a.end[i] < len && phrase[a.end[i]] == '*';
       uint32_t sym = symbol(c, prefix ? &c->prefixes : &c->words, a.w[i], a.n[i]);
       entry *e;
-      mark_first(c, a.w[i], a.n[i]);
+      mark_first(prefix ? &c->prefix_starts : &c->word_starts, a.w[i], a.n[i]);
       if (sym == 0) {
         rc = -1;
         break;
@@ -295,7 +299,7 @@ static void step(match_state *m, uint32_t sym, size_t start, size_t end, int *nn
 int stance_cue_stream_word(stance_cue_stream *m, size_t start, size_t end, const char *w, size_t n, int broken) {
   const stance_cues *c = m->c;
   const entry *e;
-  int nn = 0;
+  int nn = 0, as_word, as_prefix;
   size_t l;
   if (broken) {
     /* cues do not run over punctuation, but an apostrophe or a hyphen inside a word
@@ -307,12 +311,14 @@ int stance_cue_stream_word(stance_cue_stream *m, size_t start, size_t end, const
     if (!joined) m->ncur = 0;
   }
   m->prev_end = end;
-  if (n == 0 || !may_be_cue(c, w, n)) { /* no cue has this word, nor any under way */
+  as_word = n > 0 && may_start(&c->word_starts, w, n);
+  as_prefix = n > 0 && may_start(&c->prefix_starts, w, n);
+  if (!as_word && !as_prefix) { /* no cue has this word, nor any under way */
     m->ncur = 0;
     return m->stop;
   }
-  if ((e = map_find(&c->words, hash_bytes(w, n), w, n)) != NULL) step(m, e->value, start, end, &nn);
-  for (l = 1; l <= n && l <= c->max_prefix && !m->stop; l++) {
+  if (as_word && (e = map_find(&c->words, hash_bytes(w, n), w, n)) != NULL) step(m, e->value, start, end, &nn);
+  for (l = 1; as_prefix && l <= n && l <= c->max_prefix && !m->stop; l++) {
     if (l < sizeof c->prefix_lens && !c->prefix_lens[l]) continue;
     if ((e = map_find(&c->prefixes, hash_bytes(w, l), w, l)) != NULL) step(m, e->value, start, end, &nn);
   }

@@ -15,18 +15,25 @@ struct stance_frame {
   int crlf;
 };
 
-stance_frame *stance_frame_new(const char *file_text, size_t len, int crlf) {
-  stance_frame *f = calloc(1, sizeof *f);
-  if (f == NULL) return NULL;
-  f->t = stance_text_new(file_text, len);
-  if (f->t == NULL) {
-    free(f);
+static stance_frame *frame_new(stance_text *t, int crlf) {
+  stance_frame *f = t ? calloc(1, sizeof *f) : NULL;
+  if (f == NULL) {
+    stance_text_free(t);
     return NULL;
   }
+  f->t = t;
   f->s = stance_text_bytes(f->t, &f->len);
   f->bom = f->len >= 3 && memcmp(f->s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
   f->crlf = crlf != 0;
   return f;
+}
+
+stance_frame *stance_frame_new(const char *file_text, size_t len, int crlf) {
+  return frame_new(stance_text_new(file_text, len), crlf);
+}
+
+stance_frame *stance_frame_new_take(char *file_text, size_t len, int crlf) {
+  return frame_new(stance_text_new_take(file_text, len), crlf);
 }
 
 void stance_frame_free(stance_frame *f) {

@@ -24,6 +24,9 @@ typedef struct stance_frame stance_frame;
  * byte order mark at the start is detected. NULL when out of memory. */
 #define STANCE_FRAME_MAX 0xFFFFFFF0u /* bytes: spans are 32-bit */
 stance_frame *stance_frame_new(const char *file_text, size_t len, int crlf);
+/* The same without a copy: `file_text` (malloc'd, with room for len + 1 bytes) is taken, and
+ * freed with the frame (or at once when NULL is returned). */
+stance_frame *stance_frame_new_take(char *file_text, size_t len, int crlf);
 void stance_frame_free(stance_frame *f);
 const stance_text *stance_frame_text(const stance_frame *f);
 

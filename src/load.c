@@ -52,7 +52,16 @@ int stance_load_document(const char *text, size_t len, int crlf, stance_frame **
 static void prepare_doc(void *arg) {
   stance_load *l = arg;
   l->res.crlf = all_crlf(l->doc, l->doc_len);
-  if (stance_load_document(l->doc, l->doc_len, l->res.crlf, &l->res.frame, l->res.hash) != 0) l->res.oom = 1;
+  /* the frame takes the bytes read (no copy of the document); hashed where they now are */
+  l->res.frame = stance_frame_new_take(l->doc, l->doc_len, l->res.crlf);
+  l->doc = NULL;
+  if (l->res.frame == NULL ||
+      stance_hash_buffer(stance_text_bytes(stance_frame_text(l->res.frame), NULL), l->doc_len, l->res.hash) != 0) {
+    stance_frame_free(l->res.frame);
+    l->res.frame = NULL;
+    l->res.hash[0] = '\0';
+    l->res.oom = 1;
+  }
 }
 
 static void keep_id(void *ud, const stance_rec *r, int orphan) {
@@ -88,7 +97,8 @@ static void run(void *arg) {
   l->res.doc_errno = stance_read_path(l->doc_path, &l->doc, &cap, &l->doc_len);
   if (l->res.doc_errno == 0 && l->doc_len > STANCE_FRAME_MAX) l->res.doc_errno = EFBIG;
   if (l->res.doc_errno == 0) {
-    doc_started = uv_thread_create(&doc_thread, prepare_doc, l) == 0;
+    /* a small document is made ready here: a thread would cost more than it saves */
+    doc_started = l->doc_len >= STANCE_DOC_THREAD_MIN && uv_thread_create(&doc_thread, prepare_doc, l) == 0;
     if (!doc_started) prepare_doc(l);
   }
   l->res.ann_errno = stance_read_path(l->ann_path, &l->res.ann, &acap, &l->res.ann_len);
@@ -97,7 +107,7 @@ static void run(void *arg) {
     if (l->res.store == NULL) l->res.oom = 1;
   }
   if (doc_started) uv_thread_join(&doc_thread);
-  free(l->doc); /* the frame has its own copy */
+  free(l->doc); /* when the frame did not take it */
   l->doc = NULL;
   if (l->res.store != NULL && l->res.frame != NULL && !l->res.oom) {
     /* the document has the hash the file recorded: its offsets are right */

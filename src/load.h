@@ -39,6 +39,10 @@ typedef struct stance_load_result {
   stance_buf moved, fuzzy, orphaned; /* a changed quote, or were orphaned (NUL after each) */
 } stance_load_result;
 
+/* Documents smaller than this (bytes) are made ready on the thread that reads them: another
+ * thread would cost more than it saves. */
+#define STANCE_DOC_THREAD_MIN (1u << 20)
+
 /* What is made of the document: the frame of its bytes (as a file, with "\r\n" line ends
  * when `crlf`) and their SHA-256 in hex (STANCE_HASH_HEXLEN + 1 bytes). 0, or -1 when out
  * of memory (*frame NULL). */

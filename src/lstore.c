@@ -824,7 +824,7 @@ static int l_read(lua_State *L) {
     lua_pop(L, 2);
   }
   v = stance__read_vocab(L, 2);
-  if (w.text) started = uv_thread_create(&thread, doc_prepare, &w) == 0;
+  if (w.text && w.len >= STANCE_DOC_THREAD_MIN) started = uv_thread_create(&thread, doc_prepare, &w) == 0;
   stance_problems_init(&p);
   s = stance_read(text, len, v, &p);
   stance_vocab_free(v);

@@ -167,20 +167,34 @@ static int add_lines8(stance_text *t, size_t *cap, const unsigned char *u, size_
   return 0;
 }
 
+static stance_text *text_build(char *owned, size_t len);
+
 stance_text *stance_text_new(const char *s, size_t len) {
+  char *copy = malloc(len + 1);
+  if (copy == NULL) return NULL;
+  memcpy(copy, s, len);
+  return text_build(copy, len);
+}
+
+stance_text *stance_text_new_take(char *s, size_t len) { return text_build(s, len); }
+
+/* The text of `owned` (len bytes and room for one more), which it takes (freed on failure). */
+static stance_text *text_build(char *owned, size_t len) {
   stance_text *t = calloc(1, sizeof *t);
   const unsigned char *u;
   size_t i = 0, cap = 64, cp = 0, k;
-  if (t == NULL) return NULL;
-  t->s = malloc(len + 1);
+  if (t == NULL) {
+    free(owned);
+    return NULL;
+  }
+  t->s = owned;
   t->ncp = len / CP_STEP + 1;
   t->cp_at = malloc(t->ncp * sizeof *t->cp_at);
   t->lines = malloc(cap * sizeof *t->lines);
-  if (t->s == NULL || t->cp_at == NULL || t->lines == NULL) {
+  if (t->cp_at == NULL || t->lines == NULL) {
     stance_text_free(t);
     return NULL;
   }
-  memcpy(t->s, s, len);
   t->s[len] = '\0';
   t->len = len;
   u = (const unsigned char *)t->s;

@@ -32,6 +32,9 @@ typedef struct stance_text stance_text;
 
 /* Index `len` bytes of `s` (copied). NULL when out of memory. */
 stance_text *stance_text_new(const char *s, size_t len);
+/* The same without a copy: `s` (malloc'd, with room for len + 1 bytes) is taken, and freed
+ * with the text (or at once when NULL is returned). */
+stance_text *stance_text_new_take(char *s, size_t len);
 void stance_text_free(stance_text *t);
 
 const char *stance_text_bytes(const stance_text *t, size_t *len);

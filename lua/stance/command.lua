@@ -60,6 +60,11 @@ function M.run(cmd)
   if not name then
     return require('stance.notify').warn('which subcommand? ' .. table.concat(H.names(), ', '))
   end
+  if name:sub(-1) == '!' and M.subcommands[name:sub(1, -2)] then
+    -- `:Stance done!` means `:Stance! done`
+    name = name:sub(1, -2)
+    cmd = vim.tbl_extend('force', cmd, { bang = true })
+  end
   local sub = M.subcommands[name]
   if not sub then
     return require('stance.notify').error(("unknown subcommand '%s' (try :Stance <Tab>)"):format(name))

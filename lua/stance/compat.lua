@@ -87,9 +87,20 @@ function M.redraw_rows(buf, first, last, now)
   if now then vim.cmd('redraw') end
 end
 
---- Echo a line in the command line without adding it to the message history.
+--- Echo a line in the command line without adding it to the message history, shortened
+--- to fit there (never a "Press ENTER" prompt).
 ---@param text string
 function M.echo(text)
+  text = text:gsub('\n', ' ')
+  local room = vim.v.echospace
+  if room == nil or room <= 0 then room = vim.o.columns - 12 end
+  if vim.fn.strdisplaywidth(text) > room then
+    text = vim.fn.strcharpart(text, 0, math.max(1, room - 1))
+    while vim.fn.strdisplaywidth(text) > room - 1 and #text > 0 do
+      text = vim.fn.strcharpart(text, 0, vim.fn.strchars(text) - 1)
+    end
+    text = text .. '…'
+  end
   vim.api.nvim_echo({ { text } }, false, {})
 end
 

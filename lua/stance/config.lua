@@ -25,13 +25,23 @@ M.defaults = {
     delay = 1000,
   },
 
+  documents = {
+    -- Open the documents of a corpus with 'modifiable' off (and 'readonly'): a stray key
+    -- cannot change the text you annotate. `:setlocal modifiable` when you mean to correct
+    -- it; annotations follow edits either way.
+    readonly = true,
+  },
+
   -- Code points of text kept before and after each annotation (its prefix and suffix), to
   -- find it again when the document changes.
   context = 32,
 
   highlight = {
-    -- The labels of the annotations ending on a line, after the line's end.
+    -- The label of each annotation after it (at the end of its sentence; on Neovim before
+    -- 0.10, at the end of its line).
     virt_text = false,
+    -- Relations as marks after both of their annotations: "[1 supports →]", "[→ 1 supports]".
+    relations = true,
     -- A mark in the sign column on lines with annotations (colored by stance).
     signs = true,
     sign_text = '▎',
@@ -59,6 +69,17 @@ M.defaults = {
     reject = 'g-',
     undo = 'u',
     redo = '<C-r>',
+    link = 'gL',
+    note = 'gC',
+    document = 'gD',
+    -- The corpus's sentences (the analysis units) as text objects and motions.
+    sentence_inner = 'is',
+    sentence_around = 'as',
+    sentence_next = ')',
+    sentence_prev = '(',
+    -- The next / previous sentence without a stance toward any target.
+    next_unannotated = ']u',
+    prev_unannotated = '[u',
   },
 }
 

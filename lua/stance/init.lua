@@ -41,12 +41,25 @@ function M.hash(dir, opts, handlers)
 end
 
 --- The statusline component: annotations of the buffer per stance ("favor 3 against 1"),
---- orphans and conflicts, "+" while unsaved; empty when the buffer is not being annotated.
+--- orphans and conflicts, "done" when you marked the document done, "+" while unsaved;
+--- empty when the buffer is not being annotated.
 ---@param buf integer|nil default: the current buffer
 ---@return string
 function M.status(buf)
   if not package.loaded['stance.editor.session'] then return '' end
   return require('stance.editor.commands').status(buf)
+end
+
+--- Who you annotate as: in a document being annotated, the annotator of its session; else
+--- who you would annotate as ($STANCE_ANNOTATOR, setup{annotator}, `git config user.name`,
+--- $USER). For the statusline: `%{v:lua.require'stance'.annotator()}`.
+---@param buf integer|nil default: the current buffer
+---@return string
+function M.annotator(buf)
+  local session = package.loaded['stance.editor.session']
+  local s = session and session.get(buf)
+  if s then return s.annotator end
+  return require('stance.whoami').name()
 end
 
 return M

@@ -90,7 +90,7 @@ function M:add(kind, fields)
     if k ~= 'spans' and k ~= 'id' and k ~= 'annotator' and v ~= false then rec[k] = v end
   end
   if kind ~= 'relation' then
-    ok, err = validate.apply_label(rec, schema)
+    ok, err = validate.apply_label(rec, schema, kind)
     if not ok then return nil, err end
   end
   if rec.confidence then rec.confidence = tostring(rec.confidence) end
@@ -141,24 +141,16 @@ function M:update(id, fields)
     change[k] = v
   end
   if fields.label and rec.kind ~= 'relation' then
-    -- a new label brings its stance and role; what the old label brought goes with it,
-    -- unless the change names them
-    local before = schema and schema.by.label[rec.label] or {}
-    local check = { label = fields.label }
-    for _, f in ipairs({ 'stance', 'role' }) do
-      if fields[f] ~= nil then
-        check[f] = fields[f]
-      elseif merged[f] ~= before[f] then
-        check[f] = merged[f]
-      end
-    end
-    ok, err = validate.apply_label(check, schema)
-    if not ok then return nil, err end
-    for _, f in ipairs({ 'stance', 'role' }) do
+    -- a new label brings its target, stance and role (see validate.relabel)
+    local check
+    check, err = validate.relabel(rec, fields, schema, rec.kind)
+    if not check then return nil, err end
+    for _, f in ipairs(validate.label_fields(rec.kind)) do
       change[f] = check[f] or false
     end
   elseif rec.kind ~= 'relation' then
-    ok, err = validate.apply_label({ label = merged.label, stance = merged.stance, role = merged.role }, schema)
+    ok, err = validate.apply_label({ label = merged.label, target = merged.target, stance = merged.stance,
+      role = merged.role }, schema, rec.kind)
     if not ok then return nil, err end
   end
   if fields.spans then

@@ -3,7 +3,7 @@
 --- the schema does not allow is a runtime failure: nil, err.
 local M = {}
 
-local fields = {
+local record_fields = {
   annotation = { 'label', 'target', 'stance', 'role', 'confidence', 'note', 'author' },
   relation = { 'type', 'note', 'author' },
   doclabel = { 'label', 'target', 'stance', 'note', 'author' },
@@ -33,9 +33,9 @@ end
 ---@return string|nil err
 function M.record(kind, rec, schema)
   for key, v in pairs(rec) do
-    if type(key) == 'string' and fields[kind] and v ~= false and v ~= nil then
+    if type(key) == 'string' and record_fields[kind] and v ~= false and v ~= nil then
       local known_field = false
-      for _, f in ipairs(fields[kind]) do
+      for _, f in ipairs(record_fields[kind]) do
         if f == key then known_field = true end
       end
       if known_field and type(v) ~= 'string' and not (key == 'confidence' and type(v) == 'number') then
@@ -67,17 +67,26 @@ function M.record(kind, rec, schema)
   return true
 end
 
---- Fill in what the record's label sets in the schema (its stance, its role), as the
---- editor does when the label's key is pressed; a record that contradicts its label is
+--- The fields a label of the schema can set on a record of `kind` (in this order).
+---@param kind "annotation"|"doclabel"|string
+---@return string[]
+function M.label_fields(kind)
+  if kind == 'doclabel' then return { 'target', 'stance' } end
+  return { 'target', 'stance', 'role' }
+end
+
+--- Fill in what the record's label sets in the schema (its target, stance and role), as
+--- the editor does when the label's key is pressed; a record that contradicts its label is
 --- refused. Changes `rec` in place.
 ---@param rec table
 ---@param schema table|nil
+---@param kind string|nil "annotation" (default) or "doclabel"
 ---@return boolean|nil ok
 ---@return string|nil err
-function M.apply_label(rec, schema)
+function M.apply_label(rec, schema, kind)
   local entry = schema and type(rec.label) == 'string' and schema.by.label[rec.label]
   if not entry then return true end
-  for _, field in ipairs({ 'stance', 'role' }) do
+  for _, field in ipairs(M.label_fields(kind or rec.kind)) do
     local want = entry[field]
     if want then
       if rec[field] == nil or rec[field] == false then
@@ -88,6 +97,42 @@ function M.apply_label(rec, schema)
     end
   end
   return true
+end
+
+--- The label fields (target, stance, role) record `rec` has after `fields` change its label.
+--- What the old label set or asked for goes with it, unless the new label asks for it too
+--- (then it stays, as the answer); the new label sets its own; what no label governed
+--- stays; `fields` may name any of them (false removes it). A record that would contradict
+--- its new label is refused.
+---@param rec table the record before the change
+---@param fields table the change, with `label`
+---@param schema table|nil
+---@param kind string "annotation" or "doclabel"
+---@return table|nil fields { label, target, stance, role } (nil: none)
+---@return string|nil err
+function M.relabel(rec, fields, schema, kind)
+  local function entry(name) return schema and type(name) == 'string' and schema.by.label[name] or {} end
+  local function asks(e)
+    local set = {}
+    for _, a in ipairs(e.ask or {}) do
+      set[a] = true
+    end
+    return set
+  end
+  local before, after = entry(rec.label), entry(fields.label)
+  local asked_before, asked_after = asks(before), asks(after)
+  local out = { label = fields.label }
+  for _, f in ipairs(M.label_fields(kind)) do
+    if fields[f] ~= nil then
+      out[f] = fields[f] or nil
+    elseif rec[f] ~= nil then
+      local governed = before[f] ~= nil or asked_before[f]
+      if not governed or asked_after[f] then out[f] = rec[f] end
+    end
+  end
+  local ok, err = M.apply_label(out, schema, kind)
+  if not ok then return nil, err end
+  return out
 end
 
 --- Check spans against a document of `cps` code points: non-empty, inside, not overlapping.

@@ -161,6 +161,48 @@ describe('scripting API', function()
     assert.falsy(text:find('relation', 1, true))
   end)
 
+  it('sets every field a label gives (target, stance, role), on any schema, and relabels by the same rule', function()
+    -- labels that fix a target and a stance at once, as in the study's schema (../shared/study)
+    local schema = SCHEMA .. [[
+label sanctions-against
+  target sanctions
+  stance against
+  ask role
+label engagement-favor
+  target engagement
+  stance favor
+  ask role
+label for
+  stance favor
+  ask target role
+]]
+    local schemas = { { 'inline', schema } }
+    if T.shared and T.exists(T.shared .. '/study/schema.stance') then
+      schemas[#schemas + 1] = { 'the study', T.read(T.shared .. '/study/schema.stance') }
+    end
+    for _, sc in ipairs(schemas) do
+      local c = corpus(nil, sc[2])
+      local doc = c:document('a.txt')
+      local a = assert(doc:annotate({ start = 17, stop = 42, label = 'sanctions-against', role = 'claim' }), sc[1])
+      assert.are.same({ 'sanctions', 'against', 'claim' }, { a.target, a.stance, a.role }, sc[1])
+      local _, err = doc:annotate({ start = 0, stop = 16, label = 'sanctions-against', target = 'engagement' })
+      assert.truthy(err and err:find("label 'sanctions-against' sets target sanctions, not engagement", 1, true), err)
+      -- a new label brings its own target and stance
+      local b = assert(a:update({ label = 'engagement-favor' }))
+      assert.are.same({ 'engagement', 'favor', 'claim' }, { b.target, b.stance, b.role }, sc[1])
+      -- a label that asks for the target keeps the one there (the answer); its stance replaces
+      local general = sc[1] == 'inline' and 'for' or 'favor'
+      local g = assert(b:update({ label = general }))
+      assert.are.same({ 'engagement', 'favor', 'claim' }, { g.target, g.stance, g.role }, sc[1])
+      local back = assert(g:update({ label = 'sanctions-against' }))
+      assert.are.same({ 'sanctions', 'against' }, { back.target, back.stance }, sc[1])
+      -- the document's stance through a label takes the label's target too
+      local dl = assert(doc:set_label({ label = 'sanctions-against' }))
+      assert.are.same({ 'sanctions', 'against' }, { dl.target, dl.stance }, sc[1])
+      assert.is_nil(dl.role)
+    end
+  end)
+
   it('filters by annotator, label, target, stance, role and range', function()
     local c, d = corpus()
     local doc = c:document('a.txt')

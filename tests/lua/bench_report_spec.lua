@@ -75,3 +75,23 @@ describe('bench report', function()
     assert.truthy(table_:find('2 figures: 1 targets met, 1 not met, 0 without a target', 1, true), table_)
   end)
 end)
+
+describe('make bench', function()
+  local T = require('helpers')
+  after_each(T.cleanup)
+
+  it('names a section that fails and exits with status 1; refuses an unknown section', function()
+    local root = os.getenv('STANCE_ROOT') or '.'
+    -- the machine section cannot make its folder where a file is
+    local d = T.tmpdir()
+    T.write(d .. '/machine', '')
+    local out, _, code = T.run(('BENCH_DIR=%s %s/tests/bench/run machine'):format(T.q(d), T.q(root)))
+    assert.are.equal(1, code, out)
+    assert.truthy(out:find('section machine FAILED', 1, true), out)
+    assert.truthy(out:find('sections that failed: machine', 1, true), out)
+    local _, err
+    _, err, code = T.run(('%s/tests/bench/run nosuch'):format(T.q(root)))
+    assert.are.equal(2, code)
+    assert.truthy(err:find('no section nosuch', 1, true), err)
+  end)
+end)

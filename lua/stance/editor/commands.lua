@@ -1,5 +1,6 @@
 --- The :Stance subcommands of the editor (annotate, edit, delete, note, link, doc, undo,
---- redo, list, inspect, layers, side, save, next, prev), registered into stance.command.
+--- redo, list, inspect, layers, side, legend, done, progress, save, next, prev, ...),
+--- registered into stance.command.
 local M = {}
 
 local function notify() return require('stance.notify') end
@@ -10,8 +11,10 @@ local function current()
 end
 
 --- :Stance edit [field value ...]: change the annotation under the cursor. Without
---- arguments: pick a new label (and what it asks for).
-function M.edit(args)
+--- arguments: pick a new label (and what it asks for). :[range]Stance edit spans: the range
+--- becomes its spans.
+function M.edit(args, cmd)
+  if args[1] == 'spans' then return require('stance.editor.operator').edit_spans(cmd or { range = 0 }) end
   local s, rec = require('stance.editor.where').annotation_here()
   if not s then return notify().error(rec) end
   local fields = {}
@@ -19,11 +22,14 @@ function M.edit(args)
     fields = require('stance.editor.prompt').label(s.corpus:schema())
     if not fields then return end
   else
-    if #args % 2 ~= 0 then return notify().error('usage: :Stance edit [label|target|stance|role VALUE|-] ...') end
+    if #args % 2 ~= 0 then
+      return notify().error('usage: :Stance edit [label|target|stance|role VALUE|-] ... or :\'<,\'>Stance edit spans')
+    end
     for i = 1, #args, 2 do
       local f, v = args[i], args[i + 1]
       if not ({ label = true, target = true, stance = true, role = true })[f] then
-        return notify().error(("cannot edit '%s' (label, target, stance, role; :Stance note for notes)"):format(f))
+        return notify().error(("cannot edit '%s' (label, target, stance, role; spans; :Stance note for notes)")
+          :format(f))
       end
       fields[f] = v ~= '-' and v or false
     end
@@ -39,50 +45,8 @@ function M.delete()
   if not s then return notify().error(rec) end
   local ok, err = require('stance.editor.ops').remove(s, rec.id)
   if not ok then return notify().error(err) end
-  require('stance.compat').echo(('deleted %s (u brings it back)'):format(rec.label or rec.id))
-  return ok
-end
-
-local link_from = nil
-
---- :Stance link [TYPE]: first on the source annotation, then on the target one.
-function M.link(args)
-  local s, rec = require('stance.editor.where').annotation_here()
-  if not s then return notify().error(rec) end
-  if not link_from or link_from.buf ~= s.buf or not s.store:get(link_from.id) then
-    link_from = { buf = s.buf, id = rec.id, type = args[1] }
-    require('stance.compat').echo(('link from "%s": go to the other annotation and :Stance link again')
-      :format(require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
-    return 'pending'
-  end
-  local from = link_from
-  link_from = nil
-  if from.id == rec.id then return notify().warn('an annotation cannot be linked to itself') end
-  local type_ = args[1] or from.type or require('stance.editor.prompt').one(s.corpus:schema(), 'relation')
-  if not type_ then return end
-  local ok, err = require('stance.editor.ops').add(s, 'relation', { from = from.id, to = rec.id, type = type_ })
-  if not ok then return notify().error(err) end
-  require('stance.compat').echo(('linked: %s %s %s'):format(from.id, type_, rec.id))
-  return ok
-end
-
---- :Stance doc STANCE [TARGET]: the document's overall stance (towards TARGET).
-function M.doc(args)
-  local s = current()
-  if not s then return end
-  local stance = args[1] or require('stance.editor.prompt').one(s.corpus:schema(), 'stance')
-  if not stance then return end
-  local target = args[2]
-  local ops = require('stance.editor.ops')
-  for _, d in ipairs(s.store:records('doclabel')) do
-    if d.target == target then
-      local ok, err = ops.update(s, d.id, { stance = stance, label = d.label or false })
-      if not ok then return notify().error(err) end
-      return ok
-    end
-  end
-  local ok, err = ops.add(s, 'doclabel', { stance = stance, target = target })
-  if not ok then return notify().error(err) end
+  require('stance.compat').echo(('deleted %s "%s" (u brings it back)'):format(rec.label or '',
+    require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
   return ok
 end
 
@@ -109,16 +73,26 @@ end
 
 local function complete_annotate(arglead, words)
   if #words <= 2 then return names('labels')(arglead) end
-  return names('targets')(arglead)
+  local out = names('targets')(arglead)
+  vim.list_extend(out, names('stances')(arglead))
+  vim.list_extend(out, names('roles')(arglead))
+  return out
 end
 
 M.subcommands = {
   annotate = {
-    desc = 'annotate the range (or the visual selection) with LABEL [TARGET]',
+    desc = 'annotate the range (or the visual selection) with LABEL [TARGET|STANCE|ROLE ...]',
     run = function(args, cmd) require('stance.editor.operator').command(args, cmd) end,
     complete = complete_annotate,
   },
-  edit = { desc = 'change the annotation under the cursor: a new label, or FIELD VALUE pairs', run = M.edit },
+  edit = {
+    desc = 'change the annotation under the cursor: a new label, FIELD VALUE pairs, or spans (the range)',
+    run = M.edit,
+    complete = function(arglead)
+      return vim.tbl_filter(function(x) return x:sub(1, #arglead) == arglead end,
+        { 'spans', 'label', 'target', 'stance', 'role' })
+    end,
+  },
   delete = { desc = 'delete the annotation under the cursor', run = M.delete },
   note = {
     desc = 'edit the note of the annotation under the cursor (:w stores it)',
@@ -126,14 +100,22 @@ M.subcommands = {
   },
   link = {
     desc = 'link two annotations (run on each): TYPE supports, attacks, ...',
-    run = M.link,
+    run = function(args) require('stance.editor.relations').link(args) end,
     complete = names('relations'),
   },
-  doc = { desc = 'the document\'s overall STANCE [TARGET]', run = M.doc, complete = names('stances') },
+  doc = {
+    desc = 'the document\'s stance: asks the target and the stance; or STANCE [TARGET]; - [TARGET] removes it',
+    run = function(args) require('stance.editor.docstance').command(args) end,
+    complete = function(arglead)
+      local out = names('stances')(arglead)
+      vim.list_extend(out, names('targets')(arglead))
+      return out
+    end,
+  },
   undo = { desc = 'undo the last annotation change (never the text)', run = function() undo_redo(false) end },
   redo = { desc = 'redo an annotation change', run = function() undo_redo(true) end },
   list = {
-    desc = 'the annotations of this document in the location list [LABEL|orphans|conflicts]',
+    desc = 'the annotations of this document in the location list [LABEL|orphans|conflicts|relations]',
     run = function(args) require('stance.editor.nav').list(args[1]) end,
     complete = function(arglead) return require('stance.editor.nav').complete_filter(arglead) end,
   },
@@ -205,6 +187,32 @@ M.subcommands = {
       require('stance.compat').echo('annotations saved: ' .. vim.fn.fnamemodify(s.path, ':~:.'))
     end,
   },
+  legend = {
+    desc = 'the schema\'s targets, stances, labels with their keys and colors, in a side window',
+    run = function() require('stance.editor.legend').toggle() end,
+  },
+  done = {
+    desc = 'mark this document done for you (every sentence without an annotation: no stance); ! undoes',
+    run = function(_, cmd) require('stance.editor.status').done(cmd.bang) end,
+  },
+  progress = {
+    desc = 'every document against every annotator: not started, in progress, done',
+    run = function() require('stance.editor.status').show() end,
+  },
+  ['next-unannotated'] = {
+    desc = 'go to the next sentence without a stance [toward TARGET]',
+    run = function(args, cmd)
+      require('stance.editor.sentences').jump_unannotated(false, args[1], cmd.count > 0 and cmd.count or 1)
+    end,
+    complete = names('targets'),
+  },
+  ['prev-unannotated'] = {
+    desc = 'go to the previous sentence without a stance [toward TARGET]',
+    run = function(args, cmd)
+      require('stance.editor.sentences').jump_unannotated(true, args[1], cmd.count > 0 and cmd.count or 1)
+    end,
+    complete = names('targets'),
+  },
   next = {
     desc = 'go to the next annotation',
     run = function(_, cmd) require('stance.editor.nav').jump(false, cmd.count) end,
@@ -258,8 +266,9 @@ function M.agree(args)
   return buf, report
 end
 
---- The statusline component: counts per stance ("favor 3 against 1"), orphans and
---- conflicts; empty when the buffer is not annotated.
+--- The statusline component: counts per stance of the schema ("favor 3 against 1"), then
+--- any other, orphans and conflicts, "done" once marked so; empty when the buffer is not
+--- annotated.
 ---@param buf integer|nil
 ---@return string
 function M.status(buf)
@@ -286,7 +295,8 @@ function M.status(buf)
     if (t.conflicts or 0) > 0 then parts[#parts + 1] = ('conflicts %d'):format(t.conflicts) end
     s.counts = #parts > 0 and table.concat(parts, ' ') or 'no annotations'
   end
-  return s.counts .. (s.dirty and ' +' or '')
+  local done = s.store:header().status == 'done' and ' done' or ''
+  return s.counts .. done .. (s.dirty and ' +' or '')
 end
 
 return M

@@ -30,10 +30,16 @@ local function name_part(name)
   return (name:gsub('[^%w_]', '_'))
 end
 
---- The group of spans with stance `name`, of the underline of target `name`, of the sign.
+--- The group of spans with stance `name`, of the underline of target `name`, of the sign,
+--- of spans of another annotator's layer shown over yours.
 function M.stance_group(name) return 'StanceStance_' .. name_part(name) end
 function M.target_group(name) return 'StanceTarget_' .. name_part(name) end
 function M.sign_group(name) return 'StanceSign_' .. name_part(name) end
+function M.other_group(name)
+  local group = name and 'StanceOther_' .. name_part(name)
+  if group and vim.fn.hlexists(group) == 1 then return group end
+  return 'StanceOther'
+end
 --- The group of a suggestion's ghost text toward target `name` (in the target's color).
 function M.ghost_group(name) return 'StanceGhost_' .. name_part(name) end
 
@@ -107,6 +113,10 @@ function M.define(schema)
   for i, st in ipairs(stances) do
     define(M.stance_group(st.name), { bg = M.blend(st.color, bg, alpha), ctermbg = cterm.tints[i] })
     define(M.sign_group(st.name), { fg = st.color, ctermfg = cterm.signs[i], bold = true })
+    -- another annotator's spans over yours: underlined in the stance's color (its text, in
+    -- 256 colors, where an underline has none)
+    define('StanceOther_' .. name_part(st.name), { undercurl = true, sp = st.color, ctermfg = cterm.signs[i],
+      cterm = { underline = true } })
   end
   for j, t in ipairs(targets) do
     define(M.target_group(t.name), { sp = t.color, underline = true, ctermfg = cterm.inks[j],
@@ -119,6 +129,7 @@ function M.define(schema)
   define('StanceOther', { undercurl = true, sp = dark and '#b39ddb' or '#5e35b1', cterm = { underline = true } })
   define('StanceConflict', { link = 'DiffText' })
   define('StanceVirtText', { link = 'Comment' })
+  define('StanceRelation', { link = 'Special' })
   define('StanceSign', { link = 'SignColumn' })
   define('StanceCue', { italic = true, cterm = { italic = true } })
   define('StanceSuggestion', { link = 'Comment' })

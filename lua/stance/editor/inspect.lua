@@ -1,14 +1,43 @@
---- A floating window with the annotations under the cursor: label, target, stance, role,
---- note, author, dates, relations (with the quotes of the other ends). Closes when the
---- cursor moves.
+--- A floating window with the annotations under the cursor (of the layer the window shows:
+--- yours, or the one `:Stance side` shows there): label, target, stance, role, the whole
+--- text of its spans, note, author, dates, relations (with the texts of the other ends).
+--- Closes when the cursor moves.
 local M = {}
+local H = {}
 
 local where = require('stance.editor.where')
 
---- The lines describing record `rec` of session `s`.
-function M.lines(s, rec)
+--- `text` cut into lines of at most `width` display cells, at spaces where it can.
+function H.wrap(text, width)
+  local out, line = {}, ''
+  for word in text:gmatch('%S+') do
+    if line ~= '' and vim.fn.strdisplaywidth(line .. ' ' .. word) > width then
+      out[#out + 1] = line
+      line = word
+    else
+      line = line == '' and word or (line .. ' ' .. word)
+    end
+    while vim.fn.strdisplaywidth(line) > width do
+      local head = vim.fn.strcharpart(line, 0, width)
+      out[#out + 1] = head
+      line = vim.fn.strcharpart(line, vim.fn.strchars(head))
+    end
+  end
+  if line ~= '' then out[#out + 1] = line end
+  return out
+end
+
+--- The lines describing record `rec` of `store` (default: the session's layer), at most
+--- `width` cells wide.
+---@param s stance.Session
+---@param rec table
+---@param store stance.Store|nil
+---@param width integer|nil
+function M.lines(s, rec, store, width)
+  store = store or s.store
+  width = width or math.max(30, math.min(vim.o.columns - 6, 78))
   local nav = require('stance.editor.nav')
-  local out = { ('%s  (%s)'):format(nav.describe(rec), rec.id) }
+  local out = { nav.describe(rec) }
   local function field(name, v)
     if v then out[#out + 1] = ('  %-9s %s'):format(name, v) end
   end
@@ -16,16 +45,22 @@ function M.lines(s, rec)
   field('target', rec.target)
   field('stance', rec.stance)
   field('role', rec.role)
-  field('author', rec.author or s.store:header().annotator or s.annotator)
+  field('author', rec.author or store:header().annotator or s.annotator)
   field('created', rec.created)
   field('modified', rec.modified)
   if rec.orphan then field('orphan', 'its text was not found; kept') end
-  if rec.spans and not rec.orphan then field('text', '"' .. nav.quote(s.buf, rec.spans, 70) .. '"') end
-  for _, rel in ipairs(s.store:records('relation')) do
+  local text = rec.spans and not rec.orphan and nav.quote(s.buf, rec.spans, math.huge) or rec.quote
+  if text then
+    out[#out + 1] = '  text'
+    for _, l in ipairs(H.wrap('"' .. text .. '"', width - 4)) do
+      out[#out + 1] = '    ' .. l
+    end
+  end
+  for _, rel in ipairs(store:records('relation')) do
     local other = rel.from == rec.id and rel.to or (rel.to == rec.id and rel.from or nil)
     if other then
-      local o = s.store:get(other)
-      local q = o and o.spans and not o.orphan and nav.quote(s.buf, o.spans, 40) or other
+      local o = store:get(other)
+      local q = o and o.spans and not o.orphan and nav.quote(s.buf, o.spans, 40) or (o and o.quote) or '?'
       field(rel.from == rec.id and rel.type .. ' →' or '← ' .. rel.type, '"' .. q .. '"')
     end
   end
@@ -35,6 +70,7 @@ function M.lines(s, rec)
       out[#out + 1] = '    ' .. line
     end
   end
+  field('id', rec.id)
   return out
 end
 
@@ -42,27 +78,33 @@ end
 function M.show()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  local hits = where.under(s.store, where.cursor())
-  if #hits == 0 then return require('stance.notify').warn('no annotation under the cursor') end
+  local layer = require('stance.editor.render').layer_of(s)
+  local hits = where.under(layer.store, where.cursor())
+  if #hits == 0 then
+    return require('stance.notify').warn(layer.own and 'no annotation under the cursor'
+      or ('no annotation of %s under the cursor'):format(layer.name))
+  end
+  local width = math.max(30, math.min(vim.o.columns - 6, 78))
   local lines, seen = {}, {}
+  if not layer.own then lines[1] = ('layer of %s'):format(layer.name) end
   for _, h in ipairs(hits) do
     if not seen[h.id] then
       seen[h.id] = true
       if #lines > 0 then lines[#lines + 1] = '' end
-      vim.list_extend(lines, M.lines(s, s.store:get(h.id)))
+      vim.list_extend(lines, M.lines(s, layer.store:get(h.id), layer.store, width))
     end
   end
-  local width = 20
+  local w = 20
   for _, l in ipairs(lines) do
-    width = math.max(width, vim.fn.strdisplaywidth(l))
+    w = math.max(w, vim.fn.strdisplaywidth(l))
   end
   local buf = vim.api.nvim_create_buf(false, true)
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   vim.bo[buf].modifiable = false
   vim.bo[buf].bufhidden = 'wipe'
   local win = vim.api.nvim_open_win(buf, false, {
-    relative = 'cursor', row = 1, col = 0, width = math.min(width + 1, vim.o.columns - 4),
-    height = math.min(#lines, 20), style = 'minimal', border = 'single',
+    relative = 'cursor', row = 1, col = 0, width = math.min(w + 1, vim.o.columns - 4),
+    height = math.max(1, math.min(#lines, vim.o.lines - 6)), style = 'minimal', border = 'single',
   })
   vim.api.nvim_create_autocmd({ 'CursorMoved', 'BufLeave', 'InsertEnter' }, {
     buffer = s.buf, once = true,

@@ -11,8 +11,10 @@ H.plug_list = {
   { 'n', 'annotate', function() return op().start() end, { expr = true } },
   { 'n', 'annotate-line', function() return op().line() end, { expr = true } },
   { 'x', 'annotate', function() op().visual() end, {} },
-  { { 'o', 'x' }, 'inner-annotation', function() require('stance.editor.textobj').select(false) end, {} },
-  { { 'o', 'x' }, 'an-annotation', function() require('stance.editor.textobj').select(true) end, {} },
+  -- text objects and motions are <Cmd> strings: `.` runs them again on Neovim 0.7 (a Lua
+  -- callback would repeat the size of the first selection instead)
+  { { 'o', 'x' }, 'inner-annotation', "<Cmd>lua require('stance.editor.textobj').select(false)<CR>", {} },
+  { { 'o', 'x' }, 'an-annotation', "<Cmd>lua require('stance.editor.textobj').select(true)<CR>", {} },
   { 'n', 'next', function() require('stance.editor.nav').jump(false) end, {} },
   { 'n', 'prev', function() require('stance.editor.nav').jump(true) end, {} },
   { 'n', 'inspect', function() require('stance.editor.inspect').show() end, {} },
@@ -23,6 +25,15 @@ H.plug_list = {
   { 'n', 'next-suggestion', function() require('stance.editor.suggest').next() end, {} },
   { 'n', 'undo', function() M.undo_key('u') end, {} },
   { 'n', 'redo', function() M.undo_key('<C-r>') end, {} },
+  { 'n', 'link', function() require('stance.editor.relations').link({}) end, {} },
+  { 'n', 'note', function() require('stance.editor.note').edit() end, {} },
+  { 'n', 'document', function() require('stance.editor.docstance').command({}) end, {} },
+  { { 'o', 'x' }, 'inner-sentence', "<Cmd>lua require('stance.editor.sentences').select(false)<CR>", {} },
+  { { 'o', 'x' }, 'a-sentence', "<Cmd>lua require('stance.editor.sentences').select(true)<CR>", {} },
+  { { 'n', 'o', 'x' }, 'next-sentence', "<Cmd>lua require('stance.editor.sentences').move(false)<CR>", {} },
+  { { 'n', 'o', 'x' }, 'prev-sentence', "<Cmd>lua require('stance.editor.sentences').move(true)<CR>", {} },
+  { 'n', 'next-unannotated', function() require('stance.editor.sentences').jump_unannotated(false) end, {} },
+  { 'n', 'prev-unannotated', function() require('stance.editor.sentences').jump_unannotated(true) end, {} },
 }
 
 --- `u` / <C-r>: the annotations' undo when an annotation operation came last, else the
@@ -67,6 +78,15 @@ H.defaults = {
   { 'reject', 'n', 'reject' },
   { 'undo', 'n', 'undo' },
   { 'redo', 'n', 'redo' },
+  { 'link', 'n', 'link' },
+  { 'note', 'n', 'note' },
+  { 'document', 'n', 'document' },
+  { 'sentence_inner', { 'o', 'x' }, 'inner-sentence' },
+  { 'sentence_around', { 'o', 'x' }, 'a-sentence' },
+  { 'sentence_next', { 'n', 'o', 'x' }, 'next-sentence' },
+  { 'sentence_prev', { 'n', 'o', 'x' }, 'prev-sentence' },
+  { 'next_unannotated', 'n', 'next-unannotated' },
+  { 'prev_unannotated', 'n', 'prev-unannotated' },
 }
 
 --- Whether `lhs` in `mode` may get our buffer-local mapping in `buf`: nothing is mapped

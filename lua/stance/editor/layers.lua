@@ -1,6 +1,8 @@
 --- Other annotators' layers of the same document: shown over your own (`:Stance layers
---- NAME` toggles), or side by side (`:Stance side NAME`: a split of the same buffer, scroll-
---- bound, that draws NAME's layer). They follow edits of the text; they are never written.
+--- NAME` toggles: each of NAME's spans underlined in its stance's color, with NAME and its
+--- label after it), or side by side (`:Stance side NAME`: a split of the same buffer,
+--- scroll-bound, that draws NAME's layer in full colors; gK there inspects NAME's
+--- annotations). They follow edits of the text; they are never written.
 local M = {}
 
 --- The annotators who have a layer for the session's document, but the session's own.
@@ -59,7 +61,28 @@ function M.side(name)
   local win = vim.api.nvim_get_current_win()
   vim.api.nvim_win_set_var(win, 'stance_layer', name)
   vim.wo[win].scrollbind = true
-  if vim.fn.exists('+winbar') == 1 then vim.wo[win].winbar = 'layer of ' .. name end
+  -- the sign column holds the marks of your own layer (the buffer's): none here
+  vim.wo[win].signcolumn = 'no'
+  local title = ('layer of %s (read only)'):format((name:gsub('%%', '%%%%')))
+  local mine = nil
+  if vim.fn.exists('+winbar') == 1 then
+    vim.wo[win].winbar = title
+    -- yours says whose it is too, and keeps the rows of both windows level
+    if vim.wo[here].winbar == '' then
+      mine = ('your layer (%s)'):format((s.annotator:gsub('%%', '%%%%')))
+      vim.wo[here].winbar = mine
+    end
+  else
+    vim.wo[win].statusline = title
+  end
+  vim.api.nvim_create_autocmd('WinClosed', {
+    pattern = tostring(win), once = true,
+    callback = function()
+      if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
+      -- its document stances leave the line under the first one
+      vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)
+    end,
+  })
   vim.cmd('syncbind')
   vim.api.nvim_set_current_win(here)
   s:forget()

@@ -38,8 +38,9 @@ function M.jump(back, count)
   local off = where.cursor()
   local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
   local moved = false
+  local store = require('stance.editor.render').layer_of(s).store -- the side view's, there
   for _ = 1, math.max(count or vim.v.count1, 1) do
-    local nxt = neighbour(s.store, off, back, total)
+    local nxt = neighbour(store, off, back, total)
     if not nxt then break end
     off, moved = nxt, true
   end
@@ -75,13 +76,24 @@ local function describe(rec)
 end
 M.describe = describe
 
---- Fill the location list with the document's annotations (`filter`: a label, "orphans" or
---- "conflicts"); open it. Returns the number of items.
+--- Fill the location list with the document's annotations (`filter`: a label, target or
+--- stance, "orphans", "conflicts"; or "relations" for the relations); open it. Returns the
+--- number of items.
 ---@param filter string|nil
 ---@return integer|nil
 function M.list(filter)
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
+  if filter == 'relations' then
+    local items = require('stance.editor.relations').items(s)
+    vim.fn.setloclist(0, {}, ' ', { title = ('stance: %s (relations)'):format(s.rel), items = items })
+    if #items == 0 then
+      require('stance.notify').warn('no relations in this document (gL on one annotation, then on the other)')
+    else
+      vim.cmd('lopen')
+    end
+    return #items
+  end
   local items = {}
   local recs = s.store:records('annotation')
   table.sort(recs, function(a, b)
@@ -116,9 +128,10 @@ function M.list(filter)
   return #items
 end
 
---- Completion for :Stance list: labels of the schema, orphans, conflicts.
+--- Completion for :Stance list: labels, stances and targets of the schema, orphans, conflicts,
+--- relations.
 function M.complete_filter(arglead)
-  local out = { 'orphans', 'conflicts' }
+  local out = { 'orphans', 'conflicts', 'relations' }
   local s = require('stance.editor.session').get()
   local schema = s and s.corpus:schema()
   for _, kind in ipairs({ 'labels', 'stances', 'targets' }) do

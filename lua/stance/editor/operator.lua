@@ -38,24 +38,88 @@ function M.region(buf, m1, m2, kind)
   return { { where.offset(buf, r1, math.min(c1, line_len(r1))), where.offset(buf, r2, e) } }
 end
 
---- Annotate `spans` (buffer bytes, trimmed of white space) in the current buffer.
-local function annotate(spans, fields)
+--- `spans` (buffer bytes) without the white space at their ends, and without the empty ones.
+function H.trimmed(s, spans)
+  local ops = require('stance.editor.ops')
+  local out = {}
+  for _, sp in ipairs(spans) do
+    local a, b = ops.trim(s.buf, sp[1], sp[2])
+    if b > a then out[#out + 1] = { a, b } end
+  end
+  return out
+end
+
+--- The annotations whose spans `spans` could replace: those under byte `origin` (where the
+--- cursor was when the operator started), else those the spans overlap; none whose spans
+--- are already these.
+function H.resizable(s, spans, origin)
+  local hits = origin and where.under(s.store, origin) or {}
+  if #hits == 0 then hits = s.store:query(spans[1][1], spans[#spans][2]) end
+  local out, seen = {}, {}
+  for _, h in ipairs(hits) do
+    local rec = not seen[h.id] and s.store:get(h.id)
+    seen[h.id] = true
+    if rec and rec.kind == 'annotation' and not rec.orphan and not vim.deep_equal(rec.spans, spans) then
+      out[#out + 1] = rec
+    end
+  end
+  return out
+end
+
+--- The choice offered with the labels when the region can resize annotations: <Tab> (short,
+--- so that the prompt still fits on the command line when the labels do).
+function H.resize_choice(recs)
+  if #recs == 0 then return nil end
+  return { { key = '<Tab>', text = #recs == 1 and 'resize it' or 'resize one', value = { resize = recs } } }
+end
+
+--- Which of `recs` to resize: the only one, or the one picked by number.
+function H.which(s, recs)
+  if #recs == 1 then return recs[1] end
+  local nav = require('stance.editor.nav')
+  local entries = {}
+  for i, rec in ipairs(recs) do
+    if i > 9 then break end
+    entries[i] = { key = tostring(i), name = ('%s "%s"'):format(nav.describe(rec), nav.quote(s.buf, rec.spans, 30)),
+      rec = rec }
+  end
+  local e = require('stance.editor.prompt').pick('resize', entries)
+  return e and e.rec
+end
+
+--- Give annotation `rec` the spans `spans` (its ID, note, relations and dates stay).
+function M.resize(s, rec, spans)
+  local ok, err = require('stance.editor.ops').resize(s, rec.id, spans)
+  if not ok then return require('stance.notify').error(err) end
+  require('stance.compat').echo(('resized %s: "%s"'):format(require('stance.editor.nav').describe(rec),
+    require('stance.editor.nav').quote(s.buf, spans, 60)))
+  return ok
+end
+
+--- Annotate `spans` (buffer bytes, trimmed of white space) in the current buffer, or, when
+--- the annotator chooses so, make them the spans of an annotation there.
+local function annotate(spans, fields, origin)
   local session = require('stance.editor.session')
   local s, err = session.current()
   if not s then return require('stance.notify').error(err) end
-  local ops = require('stance.editor.ops')
-  local trimmed = {}
-  for _, sp in ipairs(spans) do
-    local a, b = ops.trim(s.buf, sp[1], sp[2])
-    if b > a then trimmed[#trimmed + 1] = { a, b } end
+  local layer = require('stance.editor.render').layer_of(s)
+  if not layer.own then
+    return require('stance.notify').error(("this window shows %s's layer: annotate in yours"):format(layer.name))
   end
+  local trimmed = H.trimmed(s, spans)
   if #trimmed == 0 then return require('stance.notify').warn('nothing to annotate there (only white space)') end
   if not fields then
-    fields = require('stance.editor.prompt').label(s.corpus:schema(), H.preset)
+    local extra = not H.preset and H.resize_choice(H.resizable(s, trimmed, origin)) or nil
+    fields = require('stance.editor.prompt').label(s.corpus:schema(), H.preset, extra)
     if not fields then return end
+    if fields.resize then
+      H.fields = nil -- `.` asks again
+      local rec = H.which(s, fields.resize)
+      return rec and M.resize(s, rec, trimmed)
+    end
   end
   H.fields = fields
-  local rec, aerr = ops.create(s, trimmed, fields)
+  local rec, aerr = require('stance.editor.ops').create(s, trimmed, fields)
   if not rec then return require('stance.notify').error(aerr) end
   return rec
 end
@@ -65,8 +129,9 @@ end
 function M.opfunc(kind)
   local fields = nil
   if not H.fresh then fields = H.fields end -- `.`: the same label again
+  local origin = H.fresh and H.origin or nil
   H.fresh = false
-  annotate(M.region(0, '[', ']', kind), fields)
+  annotate(M.region(0, '[', ']', kind), fields, origin)
 end
 
 --- The `gs` mapping (an expression mapping): start the operator.
@@ -74,6 +139,7 @@ end
 function M.start(preset)
   H.fresh = true
   H.preset = preset
+  H.origin = where.cursor()
   vim.o.operatorfunc = OPFUNC
   return 'g@'
 end
@@ -83,6 +149,7 @@ end
 function M.line()
   H.fresh = true
   H.preset = nil
+  H.origin = where.cursor()
   vim.o.operatorfunc = OPFUNC
   return 'g@_'
 end
@@ -90,42 +157,95 @@ end
 --- `gs` in visual mode.
 function M.visual()
   local mode = vim.fn.mode()
+  local origin = where.cursor()
   vim.cmd('normal! \27') -- leave visual mode: sets '< and '>
   H.fresh = false
   H.preset = nil
-  local rec = annotate(M.region(0, '<', '>', mode), nil)
+  local rec = annotate(M.region(0, '<', '>', mode), nil, origin)
   -- `.` after a visual annotate works on a motion, with the same label
   if rec then vim.o.operatorfunc = OPFUNC end
 end
 
---- :[range]Stance annotate [label] [target]: the lines of the range, or the visual selection
---- when the command was typed from it.
+--- The fields of `:Stance annotate LABEL [VALUE ...] [FIELD=VALUE ...]`: each VALUE is the
+--- name of a target, stance or role of the schema (the first kind that has it; without a
+--- schema, the first is the target); FIELD is target, stance, role or note. Or nil and an
+--- error.
+function H.command_fields(args, schema)
+  local fields = { label = args[1] }
+  local usage = ':Stance annotate LABEL [TARGET|STANCE|ROLE ...] [FIELD=VALUE ...]'
+  for i = 2, #args do
+    local k, v = args[i]:match('^(%w+)=(.*)$')
+    if k then
+      if not ({ target = true, stance = true, role = true, note = true })[k] then
+        return nil, ("cannot set '%s' (target, stance, role, note)"):format(k)
+      end
+      fields[k] = v
+    else
+      local kind = nil
+      for _, f in ipairs({ 'target', 'stance', 'role' }) do
+        if not kind and schema and schema.by[f][args[i]] and fields[f] == nil then kind = f end
+      end
+      if not kind and not schema and fields.target == nil then kind = 'target' end
+      if not kind then return nil, ("'%s' is no target, stance or role of the schema (%s)"):format(args[i], usage) end
+      fields[kind] = args[i]
+    end
+  end
+  return fields
+end
+
+--- :[range]Stance annotate [LABEL [VALUE ...] [FIELD=VALUE ...]]: the lines of the range, or
+--- the visual selection when the command was typed from it. What the label asks for and
+--- the command does not give is asked for.
 ---@param args string[]
 ---@param cmd table
 function M.command(args, cmd)
+  local s, serr = require('stance.editor.session').current()
+  if not s then return require('stance.notify').error(serr) end
   local fields = nil
   if args[1] then
-    fields = { label = args[1], target = args[2] }
-    local s = require('stance.editor.session').get()
-    local schema = s and s.corpus:schema()
-    local entry = schema and schema.by.label[args[1]]
-    if entry and entry.ask and not args[2] then
-      fields = require('stance.editor.prompt').label(schema, { label = args[1] })
-      if not fields then return end
-    end
+    local err
+    fields, err = H.command_fields(args, s.corpus:schema())
+    if not fields then return require('stance.notify').error(err) end
+    fields = require('stance.editor.prompt').label(s.corpus:schema(), fields)
+    if not fields then return end
   end
-  local spans
+  annotate(M.command_region(cmd), fields)
+end
+
+--- The byte spans a command means: the visual selection when it was typed from one, else
+--- the lines of its range (the cursor's line without one).
+---@param cmd table
+---@return integer[][]
+function M.command_region(cmd)
   local vmode = vim.fn.visualmode()
   local vs, ve = vim.api.nvim_buf_get_mark(0, '<'), vim.api.nvim_buf_get_mark(0, '>')
   if cmd.range == 2 and vs[1] == cmd.line1 and ve[1] == cmd.line2 and vmode ~= '' and vmode ~= 'V' then
-    spans = M.region(0, '<', '>', vmode)
-  else
-    local l1, l2 = cmd.line1, cmd.line2
-    if cmd.range == 0 then l1, l2 = vim.fn.line('.'), vim.fn.line('.') end
-    local last = vim.api.nvim_buf_get_lines(0, l2 - 1, l2, false)[1] or ''
-    spans = { { where.offset(0, l1 - 1, 0), where.offset(0, l2 - 1, #last) } }
+    return M.region(0, '<', '>', vmode)
   end
-  annotate(spans, fields)
+  local l1, l2 = cmd.line1, cmd.line2
+  if cmd.range == 0 then l1, l2 = vim.fn.line('.'), vim.fn.line('.') end
+  local last = vim.api.nvim_buf_get_lines(0, l2 - 1, l2, false)[1] or ''
+  return { { where.offset(0, l1 - 1, 0), where.offset(0, l2 - 1, #last) } }
+end
+
+--- :[range]Stance edit spans: the range (or the visual selection it was typed from) becomes
+--- the spans of the annotation under the cursor, else of the one the range overlaps.
+---@param cmd table
+function M.edit_spans(cmd)
+  local s, err = require('stance.editor.session').current()
+  if not s then return require('stance.notify').error(err) end
+  if cmd.range == 0 then
+    return require('stance.notify').error(
+      'which text? select it, then :\'<,\'>Stance edit spans (or gs over a motion)')
+  end
+  local spans = H.trimmed(s, M.command_region(cmd))
+  if #spans == 0 then return require('stance.notify').warn('nothing there (only white space)') end
+  local recs = H.resizable(s, spans, where.cursor())
+  if #recs == 0 then
+    return require('stance.notify').error('no annotation under the cursor or in the range to resize')
+  end
+  local rec = H.which(s, recs)
+  return rec and M.resize(s, rec, spans)
 end
 
 return M

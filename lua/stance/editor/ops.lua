@@ -26,6 +26,8 @@ end
 --- an addition needs the whole file written again.
 function H.record(s, what, undo, redo)
   if what ~= 'annotate' and what ~= 'link' and what ~= 'document stance' then s.rewrite = true end
+  -- what is drawn from relations and document stances is made again only after this
+  if what ~= 'annotate' then s.meta_version = (s.meta_version or 0) + 1 end
   s.undo[#s.undo + 1] = { what = what, undo = undo, redo = redo, seq = H.seq(s) }
   if #s.undo > 1000 then table.remove(s.undo, 1) end
   s.redo = {}
@@ -42,13 +44,24 @@ function H.move(from, to, id)
   return rec
 end
 
+--- What must be drawn again when record `rec` comes or goes: its spans, or for a relation
+--- those of both of its annotations (their marks change).
+function H.damage(s, rec)
+  if rec.kind == 'relation' then
+    s:damage(s.store:get(rec.from))
+    s:damage(s.store:get(rec.to))
+  else
+    s:damage(rec)
+  end
+end
+
 --- Take record `id` of the live store out of the drawing cache and the counts.
 function H.leave(s, id)
   local rec = s.store:get(id)
   if rec then
     s:count(rec, -1)
     s:forget(rec.slot)
-    s:damage(rec)
+    H.damage(s, rec)
   end
 end
 
@@ -58,7 +71,7 @@ function H.enter(s, id)
   if rec then
     s:count(rec, 1)
     s:forget(rec.slot)
-    s:damage(rec)
+    H.damage(s, rec)
   end
 end
 
@@ -76,6 +89,7 @@ function H.apply(s, steps)
       H.leave(s, st.id)
       local ok, err = s.store:update(st.id, st.fields)
       if not ok then error(err, 0) end
+      if st.fields.spans then s.store:mark(st.id, 'touched', true) end
       H.enter(s, st.id)
     end
   end
@@ -120,7 +134,7 @@ function M.create(s, spans, fields)
   end
   local ok, err = validate.record('annotation', rec, schema)
   if not ok then return nil, err end
-  ok, err = validate.apply_label(rec, schema)
+  ok, err = validate.apply_label(rec, schema, 'annotation')
   if not ok then return nil, err end
   table.sort(spans, function(x, y) return x[1] < y[1] end)
   local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
@@ -139,7 +153,7 @@ function M.create(s, spans, fields)
   return s.store:get(rec.id)
 end
 
---- Change fields of annotation (or relation) `id`: label (which brings its stance and role),
+--- Change fields of annotation (or relation) `id`: label (which brings its target, stance and role),
 --- target, stance, role, note, type; false removes a field.
 ---@return table|nil record
 ---@return string|nil err
@@ -158,20 +172,23 @@ function M.update(s, id, fields)
     merged[k] = v ~= false and v or nil
     change[k] = v
   end
-  if fields.label and rec.kind == 'annotation' then
-    -- a new label brings its stance and role, replacing what the old one brought
-    local before = schema and schema.by.label[rec.label] or {}
-    for _, f in ipairs({ 'stance', 'role' }) do
-      if fields[f] == nil and merged[f] == before[f] then merged[f] = nil end
-    end
-  end
   local ok, err = validate.record(rec.kind, merged, schema)
   if not ok then return nil, err end
   if rec.kind ~= 'relation' then
-    ok, err = validate.apply_label(merged, schema)
+    local label_fields = validate.label_fields(rec.kind)
+    if fields.label then
+      -- a new label brings its target, stance and role (see validate.relabel)
+      local check
+      check, err = validate.relabel(rec, fields, schema, rec.kind)
+      if not check then return nil, err end
+      for _, f in ipairs(label_fields) do
+        merged[f] = check[f]
+      end
+    end
+    ok, err = validate.apply_label(merged, schema, rec.kind)
     if not ok then return nil, err end
-    for _, f in ipairs(rec.kind == 'annotation' and { 'stance', 'role' } or { 'stance' }) do
-      change[f] = merged[f] or false
+    for _, f in ipairs(label_fields) do
+      if merged[f] ~= rec[f] then change[f] = merged[f] or false end
     end
   end
   change.modified = now()
@@ -188,6 +205,37 @@ function M.update(s, id, fields)
   return s.store:get(id)
 end
 
+--- Give annotation `id` new spans (buffer bytes): its ID, fields, note, relations and
+--- creation time stay; its quote follows at the next save.
+---@param s stance.Session
+---@param id string
+---@param spans integer[][]
+---@return table|nil record
+---@return string|nil err
+function M.resize(s, id, spans)
+  if s.readonly then return nil, s.readonly end
+  local rec = s.store:get(id)
+  if not rec or rec.kind ~= 'annotation' then return nil, ('no annotation %s'):format(id) end
+  local copy = {}
+  for i, sp in ipairs(spans) do
+    copy[i] = { sp[1], sp[2] }
+  end
+  table.sort(copy, function(x, y) return x[1] < y[1] end)
+  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  local ok, err = require('stance.validate').spans(copy, total)
+  if not ok then return nil, err end
+  local change = { spans = copy, modified = now() }
+  local back = { spans = rec.spans, modified = rec.modified or false }
+  H.leave(s, id)
+  ok, err = s.store:update(id, change)
+  s.store:mark(id, 'touched', true)
+  H.enter(s, id)
+  if not ok then return nil, err end
+  H.record(s, 'resize', { { op = 'set', id = id, fields = back } }, { { op = 'set', id = id, fields = change } })
+  changed(s)
+  return s.store:get(id)
+end
+
 --- Remove annotation `id` and the relations that point to it.
 ---@return boolean|nil ok
 ---@return string|nil err
@@ -198,6 +246,7 @@ function M.remove(s, id)
   local undo, redo = {}, {}
   for _, rel in ipairs(s.store:records('relation')) do
     if rel.from == id or rel.to == id then
+      H.leave(s, rel.id)
       H.move(s.store, s.trash, rel.id)
       undo[#undo + 1] = { op = 'restore', id = rel.id }
       redo[#redo + 1] = { op = 'trash', id = rel.id }
@@ -227,12 +276,13 @@ function M.add(s, kind, fields)
   local ok, err = validate.record(kind, rec, schema)
   if not ok then return nil, err end
   if kind == 'doclabel' then
-    ok, err = validate.apply_label(rec, schema)
+    ok, err = validate.apply_label(rec, schema, kind)
     if not ok then return nil, err end
   end
   rec.created = now()
   ok, err = s.store:add(rec)
   if not ok then return nil, err end
+  H.enter(s, rec.id)
   H.added(s, rec.id)
   H.record(s, kind == 'relation' and 'link' or 'document stance', { { op = 'trash', id = rec.id } },
     { { op = 'restore', id = rec.id } })
@@ -246,6 +296,7 @@ function M.undo(s)
   local e = table.remove(s.undo)
   if not e then return nil end
   s.rewrite = true
+  s.meta_version = (s.meta_version or 0) + 1
   H.apply(s, e.undo)
   s.redo[#s.redo + 1] = e
   e.seq = H.seq(s)
@@ -259,6 +310,7 @@ function M.redo(s)
   local e = table.remove(s.redo)
   if not e then return nil end
   s.rewrite = true
+  s.meta_version = (s.meta_version or 0) + 1
   H.apply(s, e.redo)
   e.seq = H.seq(s)
   s.undo[#s.undo + 1] = e

@@ -140,7 +140,7 @@ function M.save(s, opts)
     return true
   end
   local records = s.store:count('annotation') + s.store:count('relation') + s.store:count('doclabel')
-  if not s.file.exists and records == 0 then
+  if not s.file.exists and records == 0 and s.store:header().status == nil then
     s.dirty = false -- nothing to write, and no file yet: do not create an empty one
     return true
   end
@@ -207,8 +207,18 @@ function M.merge(s, frame, ours_text, disk)
   local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
     vim.fn.fnamemodify(s.path, ':~:.'), res.theirs, res.ours)
   if res.conflicts > 0 then
+    local quotes = {}
+    for i, id in ipairs(res.conflict_ids) do
+      if i > 3 then
+        quotes[#quotes + 1] = '…'
+        break
+      end
+      local rec = s.store:get(id)
+      quotes[#quotes + 1] = rec and rec.spans and not rec.orphan
+        and ('"%s"'):format(require('stance.editor.nav').quote(s.buf, rec.spans, 30)) or id
+    end
     require('stance.notify').warn(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
-      :format(res.conflicts, table.concat(res.conflict_ids, ', ')))
+      :format(res.conflicts, table.concat(quotes, ', ')))
   else
     require('stance.notify').notify(msg)
   end

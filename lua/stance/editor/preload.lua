@@ -8,6 +8,9 @@ local M = {}
 ---@type table<integer, {load: userdata, path: string, stamp: string, annotator: string}>
 M.pending = {}
 
+--- Annotation files smaller than this (bytes) are read at attach, not on threads.
+M.MIN_SIZE = 256 * 1024
+
 --- Start loading the layer of the buffer's document, if it is a document of a corpus.
 ---@param buf integer
 ---@param file string the file about to be read
@@ -23,6 +26,8 @@ function M.start(buf, file)
   local K = require('stance.cachekey')
   local stamp, doc_stamp = K.stamp(path), K.stamp(name)
   if stamp == '' or doc_stamp == '' then return end
+  -- a small file is read at attach: starting threads would cost more than they save
+  if (tonumber(stamp:match('^(%d+):')) or 0) < M.MIN_SIZE then return end
   -- the cache's key starts with both files' stamps; how the buffer shows the text (its
   -- 'fileformat', a BOM) is known once it is read, and checked then (session.read_layer)
   local load = require('stance.core').load(path, name, { vocab = require('stance.schema').vocab(corpus:schema()),

@@ -1,62 +1,196 @@
---- Asking the annotator with one key: the command line shows the schema's keys and names
---- (`f favor  a against  …`), one key picks, <Esc> cancels, <CR> lets you type a name that has
---- no key. Then what the label asks for (target, stance, role), the same way.
+--- Asking the annotator with one key: the schema's keys and names (`1 engagement-favor  f
+--- favor  …`) on the command line when they fit in it, else in a floating window above it
+--- (never a "Press ENTER" prompt); one key picks, <Esc> cancels, <CR> lets you type a name
+--- that has no key, and a key that picks nothing asks again. Then what the label asks for
+--- (target, stance, role), the same way.
 local M = {}
+local H = {}
 
-local function echo(chunks)
-  if #vim.api.nvim_list_uis() == 0 then return end -- headless: nobody to show it to
-  vim.api.nvim_echo(chunks, false, {})
-  vim.cmd('redraw')
-end
+local lists = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels' }
 
-local function getkey()
+--- The key the user pressed, as a string ("\27" for <Esc>); nil when interrupted.
+function H.getkey()
   local ok, c = pcall(vim.fn.getchar)
   if not ok then return nil end
   if type(c) == 'number' then return vim.fn.nr2char(c) end
   return c
 end
 
---- Pick one of `entries` (schema entries: name, key, title) with its key.
----@param what string "label", "target", ...
----@param entries table[]
----@return table|nil entry nil when cancelled
-function M.pick(what, entries)
-  if #entries == 0 then return nil end
-  local chunks = { { what .. ': ', 'Question' } }
-  local by_key = {}
-  for _, e in ipairs(entries) do
-    if e.key then
-      by_key[e.key] = e
-      chunks[#chunks + 1] = { e.key, 'Special' }
-      chunks[#chunks + 1] = { ' ' .. e.name .. '  ' }
-    end
-  end
-  chunks[#chunks + 1] = { '<CR> name  <Esc> cancel', 'Comment' }
-  echo(chunks)
-  local k = getkey()
-  echo({ { '' } })
-  if k == nil or k == '\27' or k == '\3' then return nil end
-  if k == '\r' then
-    local ok, name = pcall(vim.fn.input, what .. ' name: ')
-    if not ok then return nil end
-    for _, e in ipairs(entries) do
-      if e.name == name then return e end
-    end
-    if name ~= '' then require('stance.notify').warn(("no %s '%s'"):format(what, name)) end
-    return nil
-  end
-  local e = by_key[k]
-  if not e then require('stance.notify').warn(("no %s on key '%s'"):format(what, vim.fn.strtrans(k))) end
-  return e
+--- How a key is shown: itself, or <Tab>, <Space>, ... for the ones that print nothing.
+function H.key_name(k)
+  local names = { ['\t'] = '<Tab>', [' '] = '<Space>', ['\r'] = '<CR>' }
+  if names[k] then return names[k] end
+  if vim.fn.exists('*keytrans') == 1 then return vim.fn.keytrans(k) end
+  return vim.fn.strtrans(k)
 end
 
-local lists = { target = 'targets', stance = 'stances', role = 'roles' }
+--- The highlight group that shows entry `e` of a schema list `what` in its color.
+function H.group(what, e)
+  local hl = require('stance.editor.highlight')
+  local group
+  if what == 'stance' then
+    group = hl.stance_group(e.name)
+  elseif what == 'target' then
+    group = hl.target_group(e.name)
+  elseif what == 'label' then
+    group = e.stance and hl.stance_group(e.stance) or (e.target and hl.target_group(e.target))
+  end
+  if group and vim.fn.hlexists(group) == 1 then return group end
+  return nil
+end
 
---- Ask for a label, then what it asks for. `preset` fields (e.g. target) are not asked.
+--- The pieces of the question: a heading, then one item per choice { key, text, group }.
+function H.items(what, entries, extra)
+  local items = {}
+  for _, e in ipairs(entries) do
+    if e.key then items[#items + 1] = { key = e.key, text = e.display or e.name, group = H.group(what, e) } end
+  end
+  for _, x in ipairs(extra or {}) do
+    items[#items + 1] = { key = x.key:match('^<.*>$') and x.key or H.key_name(x.key), text = x.text, group = 'Title' }
+  end
+  return items
+end
+
+--- The question on one line of the command line, if it fits there.
+function H.echo_line(head, items, tail)
+  local chunks = { { head, 'Question' } }
+  local width = vim.fn.strdisplaywidth(head)
+  for _, it in ipairs(items) do
+    chunks[#chunks + 1] = { it.key, 'Special' }
+    chunks[#chunks + 1] = { ' ' }
+    chunks[#chunks + 1] = { it.text, it.group }
+    chunks[#chunks + 1] = { '  ' }
+    width = width + vim.fn.strdisplaywidth(it.key .. ' ' .. it.text .. '  ')
+  end
+  chunks[#chunks + 1] = { tail, 'Comment' }
+  width = width + vim.fn.strdisplaywidth(tail)
+  local room = vim.v.echospace
+  if room == nil or room <= 0 then room = vim.o.columns - 12 end
+  if width > room then return nil end
+  return chunks
+end
+
+--- The question in a floating window at the bottom of the screen: the heading, then the
+--- choices in columns. Returns its window.
+function H.float(head, items, tail)
+  local cell = 0
+  for _, it in ipairs(items) do
+    cell = math.max(cell, vim.fn.strdisplaywidth(it.key .. ' ' .. it.text))
+  end
+  cell = cell + 3
+  local avail = math.max(20, vim.o.columns - 4)
+  local cols = math.max(1, math.min(#items, math.floor(avail / cell)))
+  local rows = math.ceil(#items / cols)
+  local lines, marks = { head }, {}
+  for r = 1, rows do
+    local line = ''
+    for c = 1, cols do
+      local it = items[(c - 1) * rows + r]
+      if it then
+        local start = #line
+        marks[#marks + 1] = { #lines, start, start + #it.key, 'Special' }
+        if it.group then
+          marks[#marks + 1] = { #lines, start + #it.key + 1, start + #it.key + 1 + #it.text, it.group }
+        end
+        local piece = it.key .. ' ' .. it.text
+        line = line .. piece .. (' '):rep(cell - vim.fn.strdisplaywidth(piece))
+      end
+    end
+    lines[#lines + 1] = (line:gsub('%s+$', ''))
+  end
+  lines[#lines + 1] = tail
+  local width = 0
+  for _, l in ipairs(lines) do
+    width = math.max(width, vim.fn.strdisplaywidth(l))
+  end
+  width = math.min(width, vim.o.columns - 2)
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  local ns = vim.api.nvim_create_namespace('stance_prompt')
+  vim.api.nvim_buf_set_extmark(buf, ns, 0, 0, { end_row = 0, end_col = #head, hl_group = 'Question' })
+  vim.api.nvim_buf_set_extmark(buf, ns, #lines - 1, 0, { end_row = #lines - 1, end_col = #tail, hl_group = 'Comment' })
+  for _, m in ipairs(marks) do
+    vim.api.nvim_buf_set_extmark(buf, ns, m[1], m[2], { end_row = m[1], end_col = m[3], hl_group = m[4] })
+  end
+  vim.bo[buf].bufhidden = 'wipe'
+  local height = math.min(#lines, math.max(1, vim.o.lines - vim.o.cmdheight - 3))
+  -- at the bottom of the screen, or at the top when the cursor (the text being annotated)
+  -- is in the lower half
+  local row = vim.o.lines - vim.o.cmdheight - height - 2
+  if vim.fn.screenrow() > vim.o.lines / 2 then row = 0 end
+  return vim.api.nvim_open_win(buf, false, {
+    relative = 'editor', row = row, col = 0, width = width,
+    height = height, style = 'minimal', border = 'single', focusable = false, zindex = 250,
+  })
+end
+
+--- Show the question; returns a function that takes it away.
+function H.show(head, items, tail)
+  if #vim.api.nvim_list_uis() == 0 then return function() end end -- headless: nobody to show it to
+  local chunks = H.echo_line(head, items, tail)
+  if chunks then
+    vim.api.nvim_echo(chunks, false, {})
+    vim.cmd('redraw')
+    return function()
+      vim.api.nvim_echo({ { '' } }, false, {})
+      vim.cmd('redraw')
+    end
+  end
+  local win = H.float(head, items, tail)
+  vim.api.nvim_echo({ { head, 'Question' } }, false, {})
+  vim.cmd('redraw')
+  return function()
+    if vim.api.nvim_win_is_valid(win) then vim.api.nvim_win_close(win, true) end
+    vim.api.nvim_echo({ { '' } }, false, {})
+    vim.cmd('redraw')
+  end
+end
+
+--- Pick one of `entries` (schema entries: name, key; shown as `display` or name) with its key. A key that picks
+--- nothing asks again, saying so.
+---@param what string "label", "target", ...
+---@param entries table[]
+---@param extra table[]|nil more choices { key ("x", "<BS>"), text, value }: picking one returns its value
+---@return table|nil entry nil when cancelled
+function M.pick(what, entries, extra)
+  if #entries == 0 and not extra then return nil end
+  local by_key = {}
+  for _, e in ipairs(entries) do
+    if e.key then by_key[e.key] = e end
+  end
+  for _, x in ipairs(extra or {}) do
+    by_key[vim.api.nvim_replace_termcodes(x.key, true, false, true)] = x.value
+  end
+  local items = H.items(what, entries, extra)
+  local problem = nil
+  while true do
+    local head = what .. ': ' .. (problem and ('(' .. problem .. ') ') or '')
+    local hide = H.show(head, items, '<CR> name  <Esc> cancel')
+    local k = H.getkey()
+    hide()
+    if k == nil or k == '\27' or k == '\3' then return nil end
+    if k == '\r' then
+      local ok, name = pcall(vim.fn.input, what .. ' name: ')
+      if not ok or name == '' then return nil end
+      for _, e in ipairs(entries) do
+        if e.name == name then return e end
+      end
+      problem = ("no %s '%s'"):format(what, name)
+    elseif by_key[k] then
+      return by_key[k]
+    else
+      problem = ("no %s on %s"):format(what, H.key_name(k))
+    end
+  end
+end
+
+--- Ask for a label (unless `preset` names one), then for each field the label asks for
+--- (its `ask`) that `preset` does not give. `preset` fields are kept.
 ---@param schema table|nil
 ---@param preset table|nil
----@return table|nil fields { label, target, stance, role }; nil when cancelled
-function M.label(schema, preset)
+---@param extra table[]|nil more choices for the label question (see pick)
+---@return table|nil fields { label, target, stance, role } or an extra choice's value; nil when cancelled
+function M.label(schema, preset, extra)
   local fields = {}
   for k, v in pairs(preset or {}) do
     fields[k] = v
@@ -68,8 +202,9 @@ function M.label(schema, preset)
       fields.label = name
       return fields
     end
-    local e = M.pick('label', schema.labels)
+    local e = M.pick('label', schema.labels, extra)
     if not e then return nil end
+    if not e.name then return e end -- an extra choice
     fields.label = e.name
   end
   local entry = schema and schema.by.label[fields.label]
@@ -84,11 +219,16 @@ function M.label(schema, preset)
   return fields
 end
 
---- Ask for one of the names of a schema kind ("relation", "stance", ...).
-function M.one(schema, kind)
-  local list = schema and schema[kind == 'relation' and 'relations' or lists[kind] or ''] or {}
-  local e = M.pick(kind, list)
-  return e and e.name or nil
+--- Ask for one of the names of a schema kind ("relation", "stance", "target", ...).
+---@param schema table|nil
+---@param kind string
+---@param extra table[]|nil more choices (see pick)
+---@return string|table|nil name, or an extra choice's value
+function M.one(schema, kind, extra)
+  local list = schema and schema[lists[kind] or ''] or {}
+  local e = M.pick(kind, list, extra)
+  if e == nil then return nil end
+  return e.name or e
 end
 
 return M

@@ -1,43 +1,82 @@
 --- Stance highlighting through one decoration provider: for each window about to be drawn,
 --- the C interval index gives the spans of the visible lines only (nothing is stored per
 --- annotation in Neovim), and each drawn line gets ephemeral extmarks: the stance's
---- background, the target's underline, a bold underline where spans overlap, and the labels
---- at the end of the line (suggestions' ghosts are real marks: stance.editor.suggest). Lines
---- with annotations get a mark in the sign column (real extmarks, only for the visible lines:
---- Neovim 0.7 draws no ephemeral signs).
+--- background, the target's underline, a bold underline where spans overlap, and after an
+--- annotation (at the end of its sentence; of its line before Neovim 0.10) its label and its
+--- relations' marks; the layers of others show over yours or beside it (suggestions' ghosts
+--- are real marks: stance.editor.suggest). Lines with annotations of your own layer get a
+--- mark in the sign column (real extmarks, only for the visible lines: Neovim 0.7 draws no
+--- ephemeral signs). The document's stances are a virtual line under its first line.
 local M = {}
-local H = { rows = {}, attached = false, sign_groups = {}, pending = {}, scheduled = false }
+local H = { rows = {}, attached = false, sign_groups = {}, marked = {} }
+
+-- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
+H.inline = vim.fn.has('nvim-0.10') == 1
 
 M.ns = vim.api.nvim_create_namespace('stance')
 M.sign_ns = vim.api.nvim_create_namespace('stance_signs')
 
---- What drawing needs of a record, cached per slot until it changes.
-local function info(s, store, slot, own)
-  if not own and not s.cache_other then s.cache_other = {} end
-  local cache = own and s.cache or s.cache_other
-  local key = own and slot or (tostring(store) .. slot)
+--- What drawing needs of record `slot` of `layer` ({store, name, primary, own}), cached per
+--- layer and slot until it changes: its groups (the primary layer of a window in full
+--- colors, a layer shown over it as an underline in its stance's color), its label, the
+--- number of its spans.
+local function info(s, layer, slot)
+  local cache
+  if layer.own then
+    cache = s.cache
+  else
+    s.cache_other = s.cache_other or {}
+    cache = s.cache_other[layer.name]
+    if not cache then
+      cache = {}
+      s.cache_other[layer.name] = cache
+    end
+  end
+  local key = layer.primary and slot or -1 - slot -- a layer drawn both ways keeps both
   local i = cache[key]
   if i == nil then
-    local rec = store:at(slot)
+    local rec = layer.store:at(slot)
     if not rec then return nil end
-    local span, target, sign = require('stance.editor.highlight').for_record(rec)
-    i = { span = own and span or 'StanceOther', target = own and target or nil, sign = sign,
-      label = rec.label or rec.stance or rec.role or '' }
+    local hl = require('stance.editor.highlight')
+    local span, target, sign = hl.for_record(rec)
+    local label = rec.label or rec.stance or rec.role or ''
+    if layer.primary then
+      i = { span = span, target = target, sign = sign, label = label }
+    else
+      -- whose and what: the label, and the target when the label does not say it
+      local schema = s.corpus:schema()
+      local entry = schema and rec.label and schema.by.label[rec.label]
+      local toward = rec.target and not (entry and entry.target == rec.target) and (' → ' .. rec.target) or ''
+      i = { span = hl.other_group(rec.stance), label = layer.name .. ': ' .. label .. toward, label_group = sign }
+    end
+    i.id, i.nspans = rec.id, rec.spans and #rec.spans or 1
     cache[key] = i
   end
   return i
 end
 
---- The stores drawn in window `win`: its own layer, or the one `:Stance side` put there,
---- plus the layers shown on top.
-local function stores_for(s, win)
+--- The layers drawn in window `win`: first its primary layer (the annotator's own, or the one
+--- `:Stance side` put there), then the layers shown over it.
+---@return table[] { store, name, primary, own }
+function M.layers_for(s, win)
   local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
-  if ok and who and s.others[who] then return { { s.others[who].store, true } } end
-  local list = { { s.store, true } }
-  for _, o in pairs(s.others) do
-    if o.shown then list[#list + 1] = { o.store, false } end
+  if ok and who and s.others[who] then
+    return { { store = s.others[who].store, name = who, primary = true, own = false } }
+  end
+  local list = { { store = s.store, name = s.annotator, primary = true, own = true } }
+  local names = vim.tbl_keys(s.others)
+  table.sort(names)
+  for _, name in ipairs(names) do
+    if s.others[name].shown then
+      list[#list + 1] = { store = s.others[name].store, name = name, primary = false, own = false }
+    end
   end
   return list
+end
+
+--- The window's primary layer: { store, name, own }.
+function M.layer_of(s, win)
+  return M.layers_for(s, win or vim.api.nvim_get_current_win())[1]
 end
 
 --- Place bytes [a, b) on the visible rows of grid `g` ({top, bot, starts, rows, row_of}):
@@ -55,9 +94,30 @@ function M.place(g, a, b, it, cue)
   return sr, er
 end
 
+--- Virtual text `chunks` ({text, group} pairs) right after byte `b` (the end of a span, a
+--- sentence), when it is on a visible row: inline there on Neovim 0.10+, at the end of the
+--- row before.
+function M.place_end(g, b, chunks)
+  local r = g.row_of(math.max(b - 1, g.starts[g.top]))
+  if r < g.top or r > g.bot then return end
+  g.rows[r] = g.rows[r] or {}
+  local list = g.rows[r]
+  list.ends = list.ends or {}
+  local col = math.min(b - g.starts[r], g.starts[r + 1] - g.starts[r] - 1)
+  list.ends[#list.ends + 1] = { col = col, chunks = chunks }
+end
+
+--- Whether the span ending at `stop` is the last span of the annotation of `layer` at `slot`.
+function H.last_span(layer, slot, it, stop)
+  if it.nspans <= 1 then return true end
+  local rec = layer.store:at(slot)
+  return rec ~= nil and rec.spans[#rec.spans][2] == stop
+end
+
 --- Per visible row (0-based, top to bot): the marks to set when Neovim draws it
---- ({start_col, end_col, info}, plus `over`: overlap segments, `labels`), and per row the
---- sign group of the annotated rows. Returns rows, signed, and the last row.
+--- ({start_col, end_col, info}, plus `over`: overlap segments, `ends`: virtual texts after
+--- spans), and per row the sign group of the annotated rows of the annotator's own layer.
+--- Returns rows, signed, the last row and the window's layers.
 function M.plan(s, win, buf, top, bot)
   local lines = vim.api.nvim_buf_line_count(buf)
   if bot >= lines then bot = lines - 1 end
@@ -79,22 +139,28 @@ function M.plan(s, win, buf, top, bot)
   end
   local g = { top = top, bot = bot, starts = starts, rows = rows, row_of = row_of }
   local signed = {}
-  for _, pair in ipairs(stores_for(s, win)) do
-    local store, own = pair[1], pair[2]
-    local n, slots, ss, es = store:spans(a, b)
+  local layers = M.layers_for(s, win)
+  for _, layer in ipairs(layers) do
+    local n, slots, ss, es = layer.store:spans(a, b)
+    local rel = cfg.relations and require('stance.editor.relations').marks(s, layer) or {}
     for i = 1, n do
-      local it = info(s, store, slots[i], own)
+      local it = info(s, layer, slots[i])
       if it then
         local sr, er = M.place(g, ss[i], es[i], it)
-        if own then
+        if layer.own then
           for r = math.max(sr, top), math.min(er, bot) do
             if not signed[r] then signed[r] = it.sign end
           end
         end
-        if cfg.virt_text and er <= bot and er >= top then
-          local list = rows[er]
-          list.labels = list.labels or {}
-          list.labels[#list.labels + 1] = it.label
+        local marks = rel[it.id]
+        local labelled = not layer.primary or cfg.virt_text
+        if (labelled or marks) and H.last_span(layer, slots[i], it, es[i]) then
+          local chunks = {}
+          if labelled then chunks[1] = { ' ' .. it.label, it.label_group or 'StanceVirtText' } end
+          for _, m in ipairs(marks or {}) do
+            chunks[#chunks + 1] = m
+          end
+          M.place_end(g, es[i], chunks)
         end
       end
     end
@@ -108,7 +174,7 @@ function M.plan(s, win, buf, top, bot)
   if s.suggestions and #s.suggestions > 0 then
     require('stance.editor.suggest').plan(s, g)
   end
-  return rows, signed, bot
+  return rows, signed, bot, layers
 end
 
 --- Whether stance cues are drawn (`:Stance cues` toggles; highlight.cues sets the default).
@@ -175,14 +241,15 @@ function H.overlaps(list)
 end
 
 local function on_win(_, win, buf, top, bot)
+  H.marked[buf] = nil -- what M.redraw marked is being drawn
   local s = require('stance.editor.session').by_buf[buf]
   if not s or s.hidden then
     H.rows[win] = nil
     return false
   end
-  local rows, signed, last = M.plan(s, win, buf, top, bot)
+  local rows, signed, last, layers = M.plan(s, win, buf, top, bot)
   H.rows[win] = rows
-  if require('stance.config').get().highlight.signs then
+  if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
     s.sign_keys = s.sign_keys or {}
     if s.sign_keys[win] ~= key then
@@ -214,10 +281,19 @@ local function on_line(_, win, buf, row)
       end_row = row, end_col = o[2], hl_group = 'StanceOverlap', ephemeral = true, priority = 152,
     })
   end
-  if list.labels then
-    vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, {
-      virt_text = { { '  ' .. table.concat(list.labels, ' · '), 'StanceVirtText' } }, virt_text_pos = 'eol',
-      ephemeral = true })
+  local eol = {}
+  for _, e in ipairs(list.ends or {}) do
+    if H.inline then
+      vim.api.nvim_buf_set_extmark(buf, M.ns, row, e.col, {
+        virt_text = e.chunks, virt_text_pos = 'inline', ephemeral = true, priority = 153,
+      })
+    else
+      vim.list_extend(eol, e.chunks)
+    end
+  end
+  if #eol > 0 then
+    eol[1] = { ' ' .. eol[1][1], eol[1][2] }
+    vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, { virt_text = eol, virt_text_pos = 'eol', ephemeral = true })
   end
 end
 
@@ -264,6 +340,14 @@ function M.attach(s)
     H.attached = true
     vim.api.nvim_set_decoration_provider(M.ns, { on_win = on_win, on_line = on_line })
   end
+  if H.inline then
+    -- Neovim draws ephemeral inline virtual text only in buffers that hold a lasting inline
+    -- mark (neovim#24797): one, empty, at the start
+    local primer = vim.api.nvim_create_namespace('stance_inline')
+    pcall(vim.api.nvim_buf_set_extmark, s.buf, primer, 0, 0, { id = 1, virt_text = { { '' } },
+      virt_text_pos = 'inline' })
+  end
+  require('stance.editor.docstance').draw(s)
 end
 
 --- The first and last rows (0-based) window `win` shows.
@@ -346,8 +430,10 @@ H.MAX_GROUPS = 8
 
 --- Draw again what changed in `buf`: the rows of `ranges` ({a, b} in buffer bytes), else
 --- those the session noted (Session:damage), else the rows its windows show. Only those
---- rows (no full redraw, nothing cleared), once the current event is done: the changes of
---- one command are drawn together.
+--- rows, with their sign-column marks (no full redraw, nothing cleared). Neovim draws one
+--- range of rows of a window per screen update: the rows are marked for its next update,
+--- and rows apart from those already marked (by this change or an earlier one not drawn
+--- yet) are drawn first by an update of their own.
 ---@param buf integer
 ---@param ranges integer[][]|nil
 function M.redraw(buf, ranges)
@@ -356,10 +442,10 @@ function M.redraw(buf, ranges)
     s.version = (s.version or 0) + 1
     ranges = ranges or s.damaged
     s.damaged = nil
+    require('stance.editor.docstance').draw(s)
   end
   if not vim.api.nvim_buf_is_valid(buf) then return end
-  local rows = H.pending[buf] or {}
-  H.pending[buf] = rows
+  local rows = {}
   if not ranges then
     for _, win in ipairs(vim.fn.win_findbuf(buf)) do
       local top, bot = H.visible(win)
@@ -374,10 +460,37 @@ function M.redraw(buf, ranges)
       rows[#rows + 1] = { (where.pos(buf, a)), (where.pos(buf, math.max(a, b - 1))) + 1 }
     end
   end
-  if not H.scheduled then
-    H.scheduled = true
-    vim.schedule(H.flush)
+  if #rows == 0 then return end
+  table.sort(rows, function(x, y) return x[1] < y[1] end)
+  local groups = {}
+  for _, r in ipairs(rows) do
+    local g = groups[#groups]
+    if g and r[1] <= g[2] then
+      g[2] = math.max(g[2], r[2])
+    else
+      groups[#groups + 1] = { r[1], r[2] }
+    end
   end
+  local mode = vim.api.nvim_get_mode()
+  -- no screen update of ours while Neovim waits for a key (a prompt, "Press ENTER"): the
+  -- rows from the first to the last are marked, and drawn after it
+  local now_ok = not mode.blocking and not mode.mode:find('^r')
+  if #groups > H.MAX_GROUPS or not now_ok then
+    groups = { { groups[1][1], groups[#groups][2] } }
+  end
+  local compat = require('stance.compat')
+  local signs = H.signs_now(buf)
+  local marked = H.marked[buf]
+  for _, g in ipairs(groups) do
+    if marked and now_ok and (g[1] > marked[2] or g[2] < marked[1]) then
+      compat.redraw_rows(buf, marked[1], marked[2], true)
+      marked = nil
+    end
+    if signs then M.place_signs(buf, signs[1], signs[2], signs[3], g) end
+    compat.redraw_rows(buf, g[1], g[2], false)
+    marked = marked and { math.min(marked[1], g[1]), math.max(marked[2], g[2]) } or { g[1], g[2] }
+  end
+  H.marked[buf] = marked
 end
 
 --- The signs of the rows that the current window (else the first window of `buf`) shows:
@@ -391,41 +504,6 @@ function H.signs_now(buf)
   local top, bot = H.visible(win)
   local _, signed, last = M.plan(s, win, buf, top, bot)
   return { top, last, signed }
-end
-
---- Draw the rows waiting in H.pending now, each group of adjacent rows in a screen update of
---- its own (a window draws one range of rows per update).
-function H.flush()
-  H.scheduled = false
-  local pending = H.pending
-  H.pending = {}
-  local mode = vim.api.nvim_get_mode()
-  -- not while Neovim waits for a key (a prompt, "Press ENTER"): marked, drawn after it
-  local now_ok = not mode.blocking and not mode.mode:find('^r')
-  local compat = require('stance.compat')
-  for buf, rows in pairs(pending) do
-    if vim.api.nvim_buf_is_valid(buf) and #rows > 0 then
-      table.sort(rows, function(x, y) return x[1] < y[1] end)
-      local groups = {}
-      for _, r in ipairs(rows) do
-        local g = groups[#groups]
-        if g and r[1] <= g[2] then
-          g[2] = math.max(g[2], r[2])
-        else
-          groups[#groups + 1] = { r[1], r[2] }
-        end
-      end
-      if #groups > H.MAX_GROUPS or not now_ok then
-        groups = { { groups[1][1], groups[#groups][2] } }
-      end
-      -- the sign column changes with the rows, in the same screen update
-      local signs = H.signs_now(buf)
-      for _, g in ipairs(groups) do
-        if signs then M.place_signs(buf, signs[1], signs[2], signs[3], g) end
-        compat.redraw_rows(buf, g[1], g[2], now_ok)
-      end
-    end
-  end
 end
 
 --- Define the highlight groups again (after :colorscheme).

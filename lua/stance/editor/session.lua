@@ -60,13 +60,23 @@ function M.file_text(buf)
   return text
 end
 
---- The document's text as the file on disk holds it, when the buffer shows it unchanged
---- (cheaper than joining the lines), else from the buffer.
+--- The document's text: the file's bytes as stored when the buffer shows them unchanged
+--- (also after an edit undone, `x` then `u`: the hash recorded is always that of the file's
+--- bytes, final line end or not), else what writing the buffer would store.
 function M:text()
   local bo = vim.bo[self.buf]
-  if not bo.modified and not self.edited and (bo.fileencoding == '' or bo.fileencoding == 'utf-8') then
+  if not bo.modified and (bo.fileencoding == '' or bo.fileencoding == 'utf-8') then
     local disk = require('stance.fs').read(vim.api.nvim_buf_get_name(self.buf))
-    if disk then return disk end
+    if disk and not self.edited then return disk end
+    if disk then
+      -- edited since read or written, then changed back: the same lines, and a final line
+      -- end only where the file has one
+      local text = M.file_text(self.buf)
+      if text == disk then return disk end
+      local sep = bo.fileformat == 'dos' and '\r\n' or (bo.fileformat == 'mac' and '\r' or '\n')
+      if not bo.endofline and text == disk .. sep then return disk end
+      return text
+    end
   end
   return M.file_text(self.buf)
 end
@@ -227,6 +237,11 @@ function M.attach(buf)
     require('stance.notify').warn(self.readonly)
   end
   M.by_buf[buf] = self
+  vim.b[buf].stance_annotator = self.annotator
+  if require('stance.config').get().documents.readonly and vim.fn.filereadable(name) == 1 then
+    vim.bo[buf].modifiable = false
+    vim.bo[buf].readonly = true
+  end
   require('stance.editor.track').attach(self)
   require('stance.editor.render').attach(self)
   require('stance.editor.keys').attach(self)

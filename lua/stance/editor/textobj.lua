@@ -5,29 +5,14 @@ local M = {}
 
 local where = require('stance.editor.where')
 
---- Select [a, b) (buffer bytes) in characterwise visual mode.
-local function select(a, b)
-  local buf = vim.api.nvim_get_current_buf()
-  local r1, c1 = where.pos(buf, a)
-  local r2, c2 = where.pos(buf, b - 1)
-  local line = vim.api.nvim_buf_get_lines(buf, r2, r2 + 1, false)[1] or ''
-  -- the last character's first byte
-  while c2 > 0 and (line:byte(c2 + 1) or 0) >= 0x80 and (line:byte(c2 + 1) or 0) < 0xC0 do
-    c2 = c2 - 1
-  end
-  if vim.fn.mode():match('^[vV\22]') then vim.cmd('normal! \27') end
-  vim.api.nvim_win_set_cursor(0, { r1 + 1, c1 })
-  vim.cmd('normal! v')
-  vim.api.nvim_win_set_cursor(0, { r2 + 1, c2 })
-end
-
 ---@param around boolean `aa` rather than `ia`
 function M.select(around)
   local session = require('stance.editor.session')
   local s = session.get()
   if not s then return end
   local count = math.max(vim.v.count1, 1)
-  local hits = where.under(s.store, where.cursor())
+  local store = require('stance.editor.render').layer_of(s).store -- the side view's, there
+  local hits = where.under(store, where.cursor())
   local hit = hits[math.min(count, #hits)]
   if not hit then
     if vim.fn.mode():match('^[vV\22]') then vim.cmd('normal! \27') end
@@ -35,14 +20,14 @@ function M.select(around)
   end
   local a, b = hit.start, hit.stop
   if around then
-    local rec = s.store:get(hit.id)
+    local rec = store:get(hit.id)
     a, b = rec.spans[1][1], rec.spans[#rec.spans][2]
     local r, c = where.pos(0, b)
     local line = vim.api.nvim_buf_get_lines(0, r, r + 1, false)[1] or ''
     local ws = #(line:sub(c + 1):match('^[ \t]*'))
     b = b + ws
   end
-  select(a, b)
+  where.select(a, b)
 end
 
 return M

@@ -34,6 +34,23 @@ function M.jump(off)
   vim.api.nvim_win_set_cursor(0, { row + 1, col })
 end
 
+--- Select bytes [a, b) of the current buffer in characterwise visual mode (from any mode:
+--- in operator-pending mode, the operator then works on it).
+function M.select(a, b)
+  local buf = vim.api.nvim_get_current_buf()
+  local r1, c1 = M.pos(buf, a)
+  local r2, c2 = M.pos(buf, b - 1)
+  local line = vim.api.nvim_buf_get_lines(buf, r2, r2 + 1, false)[1] or ''
+  -- the last character's first byte
+  while c2 > 0 and (line:byte(c2 + 1) or 0) >= 0x80 and (line:byte(c2 + 1) or 0) < 0xC0 do
+    c2 = c2 - 1
+  end
+  if vim.fn.mode():match('^[vV\22]') then vim.cmd('normal! \27') end
+  vim.api.nvim_win_set_cursor(0, { r1 + 1, c1 })
+  vim.cmd('normal! v')
+  vim.api.nvim_win_set_cursor(0, { r2 + 1, c2 })
+end
+
 --- Bytes of the character that starts at byte `col` of `line` (1 at the end).
 function M.char_len(line, col)
   local c = line:byte(col + 1)
@@ -62,6 +79,10 @@ function M.annotation_here()
   local session = require('stance.editor.session')
   local s, err = session.current()
   if not s then return nil, err end
+  local layer = require('stance.editor.render').layer_of(s)
+  if not layer.own then
+    return nil, ("this window shows %s's layer, which is read, never written here (gK inspects it)"):format(layer.name)
+  end
   local hits = M.under(s.store, M.cursor())
   if #hits == 0 then return nil, 'no annotation under the cursor' end
   return s, s.store:get(hits[1].id)

@@ -1,0 +1,172 @@
+--- The stance of the whole document (doclabel records, one per target): `:Stance doc` (and
+--- `gD`) asks for the target, showing the stance each has now, then for the stance (or
+--- <BS> to remove it); `:Stance doc STANCE [TARGET]` and `:Stance doc - [TARGET]` say it at
+--- once. The document's stances are shown in a virtual line under its first line, in their
+--- colors (draw).
+local M = {}
+local H = {}
+
+--- The document stances of `store`, sorted by target: { {target, stance, label, id}, ... }.
+function M.list(store)
+  local out = {}
+  for _, d in ipairs(store:records('doclabel')) do
+    out[#out + 1] = { target = d.target, stance = d.stance, label = d.label, id = d.id }
+  end
+  table.sort(out, function(a, b) return (a.target or '') < (b.target or '') end)
+  return out
+end
+
+--- One line of them: "engagement favor, sanctions against" (or nil when there is none).
+function M.describe(store)
+  local parts = {}
+  for _, d in ipairs(M.list(store)) do
+    parts[#parts + 1] = (d.target and (d.target .. ' ') or '') .. (d.stance or d.label or '?')
+  end
+  if #parts == 0 then return nil end
+  return table.concat(parts, ', ')
+end
+
+--- Virtual text chunks for them ("document (ana): sanctions against"), or nil.
+---@param store stance.Store
+---@param who string the annotator whose they are
+---@return table[]|nil
+function M.chunks(store, who)
+  if store:count('doclabel') == 0 then return nil end
+  local hl = require('stance.editor.highlight')
+  local chunks = { { ('document (%s):'):format(who), 'StanceVirtText' } }
+  for _, d in ipairs(M.list(store)) do
+    local group = d.stance and hl.stance_group(d.stance)
+    if not group or vim.fn.hlexists(group) == 0 then group = 'StanceLabel' end
+    chunks[#chunks + 1] = { ' ' }
+    chunks[#chunks + 1] = { (d.target and (d.target .. ' ') or '') .. (d.stance or d.label or '?'), group }
+  end
+  return chunks
+end
+
+--- The document's stances (yours, and those of the layers shown over yours or beside) as a
+--- virtual line under the document's first line.
+function M.draw(s)
+  local names, stores = { s.annotator }, { s.store }
+  local sides = {}
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_buf(win) == s.buf then
+      local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
+      if ok and who then sides[who] = true end
+    end
+  end
+  local others = vim.tbl_keys(s.others)
+  table.sort(others)
+  for _, name in ipairs(others) do
+    if s.others[name].shown or sides[name] then
+      names[#names + 1], stores[#stores + 1] = name, s.others[name].store
+    end
+  end
+  -- made again only when document stances may have changed (see stance.editor.ops)
+  local key = table.concat(names, '\0') .. '\0' .. tostring(s.store) .. '\0' .. (s.meta_version or 0)
+  if s.doc_key == key then return end
+  s.doc_key = key
+  local ns = vim.api.nvim_create_namespace('stance_document')
+  local lines = {}
+  for i, store in ipairs(stores) do
+    lines[#lines + 1] = M.chunks(store, names[i])
+  end
+  if #lines == 0 then
+    vim.api.nvim_buf_clear_namespace(s.buf, ns, 0, -1)
+    return
+  end
+  pcall(vim.api.nvim_buf_set_extmark, s.buf, ns, 0, 0, { id = 1, virt_lines = lines })
+end
+
+--- The doclabel of `target` (nil: the one without a target) in the session's layer.
+function H.find(s, target)
+  for _, d in ipairs(s.store:records('doclabel')) do
+    if d.target == target then return d end
+  end
+  return nil
+end
+
+--- Set the document's stance toward `target` (nil when the schema has no targets).
+function M.set(s, target, stance)
+  local ops = require('stance.editor.ops')
+  local d = H.find(s, target)
+  local ok, err
+  if d then
+    ok, err = ops.update(s, d.id, { stance = stance, label = d.label or false })
+  else
+    ok, err = ops.add(s, 'doclabel', { stance = stance, target = target })
+  end
+  if not ok then return require('stance.notify').error(err) end
+  require('stance.compat').echo(('document stance%s: %s'):format(target and (' toward ' .. target) or '', stance))
+  return ok
+end
+
+--- Remove the document's stance toward `target`.
+function M.remove(s, target)
+  local d = H.find(s, target)
+  if not d then
+    return require('stance.notify').warn(('the document has no stance%s'):format(
+      target and (' toward ' .. target) or ''))
+  end
+  local ok, err = require('stance.editor.ops').remove(s, d.id)
+  if not ok then return require('stance.notify').error(err) end
+  require('stance.compat').echo(('document stance%s removed (u brings it back)'):format(
+    target and (' toward ' .. target) or ''))
+  return ok
+end
+
+--- Ask for the target, each shown with the document's stance toward it now.
+function H.ask_target(s, schema)
+  local entries = {}
+  for i, t in ipairs(schema.targets) do
+    local d = H.find(s, t.name)
+    entries[i] = { name = t.name, key = t.key, color = t.color,
+      display = t.name .. (d and (' = ' .. (d.stance or d.label or '?')) or '') }
+  end
+  local e = require('stance.editor.prompt').pick('document stance toward', entries)
+  return e and e.name
+end
+
+--- :Stance doc [STANCE [TARGET] | TARGET STANCE | - [TARGET]]: set or remove the document's
+--- stance; what is not given is asked for.
+---@param args string[]
+function M.command(args)
+  local s, err = require('stance.editor.session').current()
+  if not s then return require('stance.notify').error(err) end
+  local schema = s.corpus:schema()
+  local has_targets = schema and #schema.targets > 0
+  local stance, target, remove = nil, nil, false
+  for _, a in ipairs(args) do
+    if a == '-' then
+      remove = true
+    elseif not stance and schema and schema.by.stance[a] and not remove then
+      stance = a
+    elseif not target and schema and schema.by.target[a] then
+      target = a
+    elseif not stance and not remove and not (schema and next(schema.by.stance)) then
+      stance = a
+    elseif not target and not (schema and next(schema.by.target)) then
+      target = a
+    else
+      return require('stance.notify').error(("what is '%s'? (:Stance doc [STANCE] [TARGET], :Stance doc - [TARGET])")
+        :format(a))
+    end
+  end
+  if not target and has_targets then
+    target = H.ask_target(s, schema)
+    if not target then return end
+  end
+  if remove then return M.remove(s, target) end
+  if not stance and not (schema and #schema.stances > 0) then
+    return require('stance.notify').error('the schema lists no stances: say which, :Stance doc STANCE [TARGET]')
+  end
+  if not stance then
+    local extra = H.find(s, target) and { { key = '<BS>', text = 'remove', value = { remove = true } } } or nil
+    local picked = require('stance.editor.prompt').one(schema, 'stance', extra)
+    if not picked then return end
+    if type(picked) == 'table' then return M.remove(s, target) end
+    stance = picked
+  end
+  return M.set(s, target, stance)
+end
+
+return M

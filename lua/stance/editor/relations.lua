@@ -1,0 +1,106 @@
+--- Relations between annotations: `gL` (`:Stance link`) on one annotation, then on the other;
+--- their marks after both ends ("[1 supports →]", "[→ 1 supports]"), for whatever layer a
+--- window draws; their list (`:Stance list relations`). Messages quote the texts, not IDs.
+local M = {}
+local H = {}
+
+H.link_from = nil
+
+--- :Stance link [TYPE]: first on the source annotation, then on the target one.
+function M.link(args)
+  local s, rec = require('stance.editor.where').annotation_here()
+  if not s then return require('stance.notify').error(rec) end
+  if not H.link_from or H.link_from.buf ~= s.buf or not s.store:get(H.link_from.id) then
+    H.link_from = { buf = s.buf, id = rec.id, type = args[1] }
+    require('stance.compat').echo(('link from "%s": go to the other annotation and link again (gL)')
+      :format(require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
+    return 'pending'
+  end
+  local from = H.link_from
+  H.link_from = nil
+  if from.id == rec.id then return require('stance.notify').warn('an annotation cannot be linked to itself') end
+  local type_ = args[1] or from.type or require('stance.editor.prompt').one(s.corpus:schema(), 'relation')
+  if not type_ then return end
+  local ok, err = require('stance.editor.ops').add(s, 'relation', { from = from.id, to = rec.id, type = type_ })
+  if not ok then return require('stance.notify').error(err) end
+  local nav = require('stance.editor.nav')
+  local src = s.store:get(from.id)
+  require('stance.compat').echo(('linked: "%s" %s "%s"'):format(nav.quote(s.buf, src.spans, 30), type_,
+    nav.quote(s.buf, rec.spans, 30)))
+  return ok
+end
+
+--- Per annotation ID of `layer`: the marks of its relations ({text, group} chunks), made
+--- again only when relations or document stances may have changed (not at each new
+--- annotation: listing the records of a 100k-annotation layer takes milliseconds). A
+--- relation shows at both ends: "[1 supports →]" after its source, "[→ 1 supports]" after
+--- its target, numbered in the order of the sources.
+function M.marks(s, layer)
+  s.rel_cache = s.rel_cache or {}
+  local c = s.rel_cache[layer.name]
+  local n = layer.store:count('relation')
+  if c and c.version == (s.meta_version or 0) and c.store == layer.store and c.n == n then return c.marks end
+  if n == 0 then
+    s.rel_cache[layer.name] = { version = s.meta_version or 0, store = layer.store, n = 0, marks = {} }
+    return s.rel_cache[layer.name].marks
+  end
+  local rels = layer.store:records('relation')
+  local store = layer.store
+  local function first(id)
+    local r = store:get(id)
+    return r and r.spans and r.spans[1] and r.spans[1][1] or math.huge
+  end
+  table.sort(rels, function(x, y)
+    local fx, fy = first(x.from), first(y.from)
+    if fx ~= fy then return fx < fy end
+    return x.id < y.id
+  end)
+  local marks = {}
+  local function add(id, text)
+    marks[id] = marks[id] or {}
+    table.insert(marks[id], { ' ' .. text, 'StanceRelation' })
+  end
+  for i, rel in ipairs(rels) do
+    add(rel.from, ('[%d %s →]'):format(i, rel.type or '?'))
+    add(rel.to, ('[→ %d %s]'):format(i, rel.type or '?'))
+  end
+  s.rel_cache[layer.name] = { version = s.meta_version or 0, store = layer.store, n = n, marks = marks }
+  return marks
+end
+
+--- Location-list items of the relations of the session's layer: one per relation, at its
+--- source, with its type and the texts of both ends.
+function M.items(s)
+  local nav = require('stance.editor.nav')
+  local items = {}
+  local function text(id, max)
+    local r = s.store:get(id)
+    if not r then return '(gone)' end
+    if r.orphan or not r.spans then return '"' .. (r.quote or '') .. '" (orphan)' end
+    return '"' .. nav.quote(s.buf, r.spans, max) .. '"'
+  end
+  local rels = s.store:records('relation')
+  local function first(id)
+    local r = s.store:get(id)
+    return r and not r.orphan and r.spans and r.spans[1][1] or math.huge
+  end
+  table.sort(rels, function(a, b)
+    if first(a.from) ~= first(b.from) then return first(a.from) < first(b.from) end
+    return a.id < b.id
+  end)
+  for i, rel in ipairs(rels) do
+    local from = s.store:get(rel.from)
+    local item = { bufnr = s.buf,
+      text = ('[%d] %s %s %s'):format(i, text(rel.from, 40), rel.type or '?', text(rel.to, 40)) }
+    if from and from.spans and not from.orphan then
+      local r1, c1 = require('stance.editor.where').pos(s.buf, from.spans[1][1])
+      item.lnum, item.col = r1 + 1, c1 + 1
+    else
+      item.valid = 0
+    end
+    items[#items + 1] = item
+  end
+  return items
+end
+
+return M

@@ -1,0 +1,168 @@
+--- The annotator's progress: `:Stance done` marks the document done in your annotation file
+--- (written even when it holds no annotation: "done" says every sentence without one was
+--- read and has no stance; agreement and the model rely on it), `:Stance done!` takes the
+--- mark back; `:Stance progress` shows every document against every annotator (not started,
+--- in progress, done) in a scratch buffer where <CR> opens the document.
+local M = {}
+local H = {}
+
+--- The session's status ("not-started", "in-progress", "done"), as stance.Layer.status says.
+---@param s stance.Session
+---@return string
+function M.of(s)
+  local st = s.store:header().status
+  if st == 'done' or st == 'in-progress' then return st end
+  local n = s.store:count('annotation') + s.store:count('relation') + s.store:count('doclabel')
+  if st ~= nil or n > 0 then return 'in-progress' end
+  return 'not-started'
+end
+
+--- :Stance done[!]: mark the document done (with !: in progress again), and write it now.
+---@param undo boolean
+function M.done(undo)
+  local session = require('stance.editor.session')
+  local s, err = session.current()
+  if not s then return require('stance.notify').error(err) end
+  if s.readonly then return require('stance.notify').error(s.readonly) end
+  local want = undo and 'in-progress' or 'done'
+  local before = s.store:header().status
+  if before ~= want then
+    s.store:set_header('status', want)
+    s.rewrite = true
+    s:changed(true)
+  end
+  local ok, serr = require('stance.editor.persist').save(s, { force = true })
+  if not ok then return require('stance.notify').error(serr) end
+  local n = s.store:count('annotation')
+  require('stance.compat').echo(undo and ('%s: in progress again (%s)'):format(s.rel, s.annotator)
+    or ('%s: done for %s (%d annotation%s; every other sentence: no stance)'):format(s.rel, s.annotator, n,
+      n == 1 and '' or 's'))
+  require('stance.editor.render').redraw(s.buf)
+  return want
+end
+
+--- Every document of the corpus at `root` against every annotator (but the model's layer):
+--- { annotators = {...}, rows = { {path, cells = { [annotator] = {status, count} }} } }.
+---@param root string
+---@return table|nil
+---@return string|nil err
+function M.table(root)
+  -- what the open buffers have not written yet goes to disk first
+  local session = require('stance.editor.session')
+  for _, s in pairs(session.by_buf) do
+    if s.corpus.root == root and s.dirty and not s.readonly then require('stance.editor.persist').save(s) end
+  end
+  local c, err = require('stance').open(root)
+  if not c then return nil, err end
+  local names = {}
+  for _, n in ipairs(c:annotators()) do
+    if n ~= 'model' then names[#names + 1] = n end
+  end
+  local me = require('stance.whoami').name()
+  if not vim.tbl_contains(names, me) then
+    names[#names + 1] = me
+    table.sort(names)
+  end
+  local rows = {}
+  for _, path in ipairs(c:paths()) do
+    local doc = c:document(path)
+    local row = { path = path, cells = {} }
+    for _, n in ipairs(names) do
+      local file = require('stance.root').annotation_path(root, n, path)
+      local cell = { status = 'not-started', count = 0 }
+      if require('stance.fs').exists(file) then
+        local layer = doc and doc:layer(n)
+        if layer then cell = { status = layer:status(), count = #layer:records('annotation') } end
+      end
+      row.cells[n] = cell
+    end
+    rows[#rows + 1] = row
+  end
+  return { annotators = names, rows = rows }
+end
+
+H.marks = { done = 'done', ['in-progress'] = 'in progress', ['not-started'] = '·' }
+H.groups = { done = 'StanceDone', ['in-progress'] = 'StanceInProgress', ['not-started'] = 'StanceNotStarted' }
+
+--- The lines of the progress view, and per line the highlights { line, col, end, group }.
+function M.lines(t)
+  local width = #'document'
+  for _, r in ipairs(t.rows) do
+    width = math.max(width, vim.fn.strdisplaywidth(r.path))
+  end
+  local cols = {}
+  for i, n in ipairs(t.annotators) do
+    cols[i] = math.max(vim.fn.strdisplaywidth(n), #'in progress (000)') + 2
+  end
+  local function pad(text, w) return text .. (' '):rep(math.max(0, w - vim.fn.strdisplaywidth(text))) end
+  local lines, hls = {}, {}
+  lines[1] = ('%d documents, %d annotators: done, in progress, · not started  (<CR> opens a document)'):format(#t.rows,
+    #t.annotators)
+  lines[2] = ''
+  local head = pad('document', width + 2)
+  for i, n in ipairs(t.annotators) do
+    head = head .. pad(n, cols[i])
+  end
+  lines[3] = head
+  local done = {}
+  for _, r in ipairs(t.rows) do
+    local line = pad(r.path, width + 2)
+    for i, n in ipairs(t.annotators) do
+      local cell = r.cells[n]
+      local text = H.marks[cell.status] .. (cell.status ~= 'not-started' and (' (%d)'):format(cell.count) or '')
+      hls[#hls + 1] = { #lines, #line, #line + #text, H.groups[cell.status] }
+      line = line .. pad(text, cols[i])
+      if cell.status == 'done' then done[n] = (done[n] or 0) + 1 end
+    end
+    lines[#lines + 1] = line
+  end
+  local foot = pad('done', width + 2)
+  for i, n in ipairs(t.annotators) do
+    foot = foot .. pad(('%d/%d'):format(done[n] or 0, #t.rows), cols[i])
+  end
+  lines[#lines + 1] = ''
+  lines[#lines + 1] = foot
+  return lines, hls
+end
+
+--- :Stance progress: the view of the corpus of the current buffer (or directory).
+---@return integer|nil buf
+function M.show()
+  local s = require('stance.editor.session').get()
+  local root = s and s.corpus.root or require('stance.root').find(vim.fn.getcwd())
+  if not root then return require('stance.notify').error('no corpus here (:help stance-corpus)') end
+  local t, err = M.table(root)
+  if not t then return require('stance.notify').error(err) end
+  local lines, hls = M.lines(t)
+  for group, link in pairs({ StanceDone = 'String', StanceInProgress = 'Special', StanceNotStarted = 'Comment' }) do
+    vim.api.nvim_set_hl(0, group, { link = link, default = true })
+  end
+  local name = 'stance://progress'
+  local old = vim.fn.bufnr(name)
+  if old > 0 then vim.api.nvim_buf_delete(old, { force = true }) end
+  vim.cmd(('botright %dsplit'):format(math.min(#lines + 1, math.max(5, math.floor(vim.o.lines / 2)))))
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_win_set_buf(0, buf)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  pcall(vim.api.nvim_buf_set_name, buf, name)
+  vim.bo[buf].bufhidden = 'wipe'
+  vim.bo[buf].modifiable = false
+  local ns = vim.api.nvim_create_namespace('stance_progress')
+  for _, h in ipairs(hls) do
+    vim.api.nvim_buf_set_extmark(buf, ns, h[1], h[2], { end_row = h[1], end_col = h[3], hl_group = h[4] })
+  end
+  local paths = {}
+  for i, r in ipairs(t.rows) do
+    paths[i + 3] = root .. '/' .. r.path
+  end
+  vim.keymap.set('n', '<CR>', function()
+    local p = paths[vim.fn.line('.')]
+    if not p then return end
+    vim.cmd('wincmd p')
+    vim.cmd('edit ' .. vim.fn.fnameescape(p))
+  end, { buffer = buf, desc = 'stance: open the document of this row' })
+  vim.keymap.set('n', 'q', '<Cmd>close<CR>', { buffer = buf, desc = 'stance: close' })
+  return buf, t
+end
+
+return M

@@ -1,0 +1,147 @@
+-- The whole study, end to end, as a team does it: Neovim in tmux on the five articles of
+-- ../shared/corpus with the study's schema (../shared/study), two annotators one after the
+-- other. After every operation the screen is read with its colors (capture-pane -e) with
+-- no redraw key in between; at the end, the files.
+local T = require('helpers')
+local background_of = require('helpers.study').background_of
+
+local DOC = '000_6358a7516b2472dd.txt'
+local US = 'The U.S. also came under fire.'
+local KIM = 'Kim Jong-un poses a serious challenge to U.S. policy'
+local FOCUS = 'To focus on the first seems callous.'
+local CALLOUS = 'first seems callous' -- on one row of the screen
+
+local function has(text)
+  return function(screen) return require('helpers.tmux').plain(screen):find(text, 1, true) ~= nil end
+end
+
+local function colored(text)
+  return function(screen) return background_of(screen, text) ~= nil end
+end
+
+describe('the study, end to end in a terminal', function()
+  after_each(T.cleanup)
+
+  it('two annotators annotate, resize, link, set the document stance, mark done; side view and progress', function()
+    if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then
+      return pending('../shared/study and ../shared/corpus are not here')
+    end
+    local d = T.tmpdir()
+    local _, err, code = T.stance_run({ 'init', d })
+    assert(code == 0, err)
+    os.execute(('cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(T.q(T.shared), T.q(d),
+      T.q(T.shared), T.q(d)))
+    local function start(who)
+      return T.tmux({ DOC }, { cwd = d, init = ("require('stance').setup({ annotator = %q }) vim.o.wrap = true")
+        :format(who), ready = DOC })
+    end
+
+    -- ana: the sentence with "U.S." whole, with one key for the label and one for the role
+    local nv = start('ana')
+    local ok, e = pcall(function()
+      nv:keys('7G0')
+      nv:key('g')
+      local screen = nv:keys('sis')
+      assert.truthy(has('label:')(screen), 'the label prompt')
+      assert.falsy(has('Press ENTER')(screen))
+      assert.is_nil(background_of(screen, US))
+      nv:key('q', has('(no label on q)'), 'asked again') -- a key that picks nothing asks again
+      nv:key('4', has('role:'), 'the role asked')
+      screen = nv:key('c', colored(US), 'the annotation drawn')
+      local against = background_of(screen, US)
+      assert.is_nil(background_of(screen, 'A foreign ministry spokesman'), 'only the sentence')
+      -- another sentence, in favor of engagement, as a premise
+      nv:keys('11G0')
+      screen = nv:keys('gsis1')
+      assert.falsy(has('Press ENTER')(screen))
+      screen = nv:key('p', colored(KIM), 'the second annotation drawn')
+      local favor = background_of(screen, KIM)
+      assert.are_not.equal(against, favor, 'favor and against in two colors')
+      assert.is_nil(background_of(screen, CALLOUS))
+      -- resized over two sentences: <Tab> in the prompt
+      nv:keys('11G0w')
+      screen = nv:keys('gs2is')
+      assert.truthy(has('<Tab>')(screen), 'the resize offered')
+      screen = nv:key('Tab', colored(CALLOUS), 'the resized annotation drawn')
+      assert.are.equal(favor, background_of(screen, CALLOUS))
+      -- a relation: the premise supports the claim, marked at both ends
+      nv:keys('11G0')
+      nv:key('g')
+      nv:key('L', has('link from'), 'the link started')
+      nv:keys('7G0')
+      nv:key('g')
+      nv:key('L', has('relation:'), 'the relation type asked')
+      screen = nv:key('s', has('[→ 1 supports]'), 'the relation drawn')
+      assert.truthy(has('[1 supports →]')(screen))
+      -- the document's stance toward sanctions
+      nv:keys('gg')
+      nv:key('g')
+      nv:key('D', has('document stance toward'), 'the target asked')
+      nv:key('s', has('stance:'), 'the stance asked')
+      nv:key('a', has('document (ana): sanctions against'), 'the document stance shown')
+      -- a narrower terminal: everything drawn again where the text now wraps
+      nv:tmux('resize-window', '-t', nv.name, '-x', '80', '-y', '30')
+      nv:wait(function(sc)
+        local first = require('helpers.tmux').plain(sc):match('^[^\n]*')
+        return colored('came under fire.')(sc) and has('document (ana): sanctions against')(sc)
+          and #first:gsub('[\128-\191]', '') <= 80 and first:find('Talking about', 1, true) ~= nil
+      end, 'the screen drawn again at 80 columns')
+      -- done
+      nv:keys(':Stance done')
+      nv:key('Enter', has('done for ana'), 'marked done')
+      nv:quit()
+    end)
+    if not ok then
+      nv:close()
+      error(e, 0)
+    end
+
+    local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/ana/' .. DOC
+      .. '.stance'))))
+    assert.are.equal('done', store:header().status)
+    local claim = store:find({ label = 'sanctions-against' })[1]
+    assert.are.same({ 'sanctions', 'against', 'claim', US }, { claim.target, claim.stance, claim.role, claim.quote })
+    local premise = store:find({ label = 'engagement-favor' })[1]
+    assert.truthy(premise.quote:find('^' .. KIM:gsub('%p', '%%%0')), premise.quote)
+    assert.truthy(premise.quote:find(FOCUS, 1, true), premise.quote)
+    local rel = store:records('relation')[1]
+    assert.are.same({ 'supports', premise.id, claim.id }, { rel.type, rel.from, rel.to })
+    local dl = store:records('doclabel')[1]
+    assert.are.same({ 'sanctions', 'against' }, { dl.target, dl.stance })
+
+    -- ben: the same sentence in favor of sanctions; ana's layer beside his
+    nv = start('ben')
+    ok, e = pcall(function()
+      nv:keys('7G0gsis3')
+      local screen = nv:key('c', colored(US), 'ben\'s annotation drawn')
+      local bens = background_of(screen, US)
+      nv:keys(':Stance side ana')
+      screen = nv:key('Enter', has('layer of ana'), 'the side view')
+      -- one row holds the sentence twice: ben's color on the left, ana's on the right
+      local tmux = require('helpers.tmux')
+      local left, right = background_of(screen, US), background_of(screen, US, 2)
+      assert.are.equal(bens, left)
+      assert.truthy(right, 'ana\'s annotation in the side view')
+      assert.are_not.equal(left, right, 'each layer in its own stance color')
+      assert.truthy(has('document (ana): sanctions against')(screen))
+      -- progress: ana done, ben in progress
+      nv:keys(':Stance progress')
+      screen = nv:key('Enter', has('in progress (1)'), 'the progress view')
+      assert.truthy(tmux.plain(screen):find(DOC:gsub('%p', '%%%0') .. '%s+done %(2%)%s+in progress %(1%)'),
+        tmux.plain(screen))
+      nv:quit()
+    end)
+    if not ok then
+      nv:close()
+      error(e, 0)
+    end
+    local bstore = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/ben/' .. DOC
+      .. '.stance'))))
+    local b = bstore:records('annotation')[1]
+    assert.are.same({ 'sanctions-favor', 'sanctions', 'favor', 'claim', US }, { b.label, b.target, b.stance, b.role,
+      b.quote })
+    assert.is_nil(bstore:header().status)
+    local out, serr, scode = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(0, scode, out .. serr)
+  end)
+end)
