@@ -104,6 +104,7 @@ void stance_train_opts_default(stance_train_opts *o) {
   o->c = 1.0;
   o->balanced = 1;
   o->folds = 3;
+  o->term_offsets = 1;
   o->weights[STANCE_BLOCK_WORDS] = 1;
   o->weights[STANCE_BLOCK_CHARS] = 1;
   o->weights[STANCE_BLOCK_MARKS] = 2;
@@ -344,6 +345,7 @@ struct stance_model {
   float *w;                     /* features x outputs */
   double *bias, *per_occ;       /* outputs: the bias, and the weight of the occurrences (NB) */
   double *scale, *offset;       /* targets; outputs: the calibration */
+  double *term_offset;          /* outputs: the calibration's offset when the target is named */
   double *threshold;            /* targets: of the decision (best_threshold) */
   unsigned char *seen;          /* outputs: a class seen in training */
   unsigned char *trained;       /* targets */
@@ -438,7 +440,8 @@ static void clf_scores(const clf *c, const stance_csr *x, size_t i, double *s) {
  * probability is right for the decision only when it is calibrated, so the threshold that
  * maximizes F1 is about half the best F1 (Lipton et al. 2014), well below 0.5 for rare
  * stances. */
-static double best_threshold(const double *s, const int *y, size_t n, int k, double a, const double *b) {
+static double best_threshold(const double *s, const unsigned char *x, const int *y, size_t n, int k, double a,
+                             const double *b, const double *toff) {
   double best = 0.5, best_f = -1, th;
   double *p = malloc((n ? n : 1) * sizeof *p);
   int *guess = malloc((n ? n : 1) * sizeof *guess), c;
@@ -452,7 +455,7 @@ static double best_threshold(const double *s, const int *y, size_t n, int k, dou
     double z[STANCE_MODEL_MAX_CLASSES], mx = -HUGE_VAL, sum = 0;
     int g = 1;
     for (c = 0; c < k; c++) {
-      z[c] = a * s[i * (size_t)k + (size_t)c] + b[c];
+      z[c] = a * s[i * (size_t)k + (size_t)c] + b[c] + (x[i] ? toff[c] : 0);
       if (z[c] > mx) mx = z[c];
     }
     for (c = 0; c < k; c++) sum += (z[c] = exp(z[c] - mx));
@@ -489,7 +492,8 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
   int cls[STANCE_MODEL_MAX_CLASSES], remap[STANCE_MODEL_MAX_CLASSES], k = 0, c, folds, f, rc = -1;
   uint32_t *idx = NULL, *fold = NULL, *sub = NULL, *groups = NULL;
   int *y = NULL, *suby = NULL, *oofy = NULL;
-  double *oof = NULL, a = 1, b[STANCE_MODEL_MAX_CLASSES] = {0}, threshold = 0.5;
+  unsigned char *oofx = NULL;
+  double *oof = NULL, a = 1, b[STANCE_MODEL_MAX_CLASSES] = {0}, toff[STANCE_MODEL_MAX_CLASSES] = {0}, threshold = 0.5;
   size_t ngroups = 0, nf = (size_t)x->features + 1;
   clf model;
   memset(&model, 0, sizeof model);
@@ -510,7 +514,8 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
   oofy = malloc(n * sizeof *oofy);
   groups = malloc(n * sizeof *groups);
   oof = malloc(n * (size_t)k * sizeof *oof);
-  if (!idx || !y || !fold || !sub || !suby || !oofy || !groups || !oof) goto done;
+  oofx = malloc(n ? n : 1);
+  if (!idx || !y || !fold || !sub || !suby || !oofy || !groups || !oof || !oofx) goto done;
   for (i = 0, j = 0; i < d->n; i++) {
     int l = d->labels[i * (size_t)d->targets + (size_t)t];
     if (l < 0) continue;
@@ -552,12 +557,13 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
       for (j = 0; j < n; j++)
         if (fold[j] == (uint32_t)f) {
           clf_scores(&part, x, idx[j], oof + have * (size_t)k);
+          oofx[have] = (unsigned char)(t < 64 && (d->terms[idx[j]] >> t & 1));
           oofy[have++] = y[j];
         }
       free(part.w);
     }
-    stance_calibrate(oof, oofy, have, k, &a, b);
-    if (cls[0] == 0) threshold = best_threshold(oof, oofy, have, k, a, b);
+    stance_calibrate(oof, oofx, oofy, have, k, &a, b, o->term_offsets ? toff : NULL);
+    if (cls[0] == 0) threshold = best_threshold(oof, oofx, oofy, have, k, a, b, toff);
   }
   if (train_clf(x, idx, n, y, cls, k, o, &model) != 0) goto done;
   /* into the model's table: the target's columns */
@@ -571,6 +577,7 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
       m->bias[out] = w[nf - 1];
       m->per_occ[out] = model.per_occ[c];
       m->offset[out] = b[c];
+      m->term_offset[out] = toff[c];
       m->seen[out] = 1;
     }
     m->scale[t] = a;
@@ -588,6 +595,7 @@ done:
   free(oofy);
   free(groups);
   free(oof);
+  free(oofx);
   return rc;
 }
 
@@ -647,6 +655,7 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
   m->bias = calloc(m->outputs, sizeof *m->bias);
   m->per_occ = calloc(m->outputs, sizeof *m->per_occ);
   m->offset = calloc(m->outputs, sizeof *m->offset);
+  m->term_offset = calloc(m->outputs, sizeof *m->term_offset);
   m->seen = calloc(m->outputs, 1);
   m->scale = calloc((size_t)m->targets, sizeof *m->scale);
   m->threshold = calloc((size_t)m->targets, sizeof *m->threshold);
@@ -659,7 +668,7 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
   }
   m->bitmap = calloc(nb, sizeof *m->bitmap);
   val = malloc((d->nnz ? d->nnz : 1) * sizeof *val);
-  if (!m->w || !m->bias || !m->per_occ || !m->offset || !m->seen || !m->scale || !m->threshold || !m->trained || !m->bitmap || !val)
+  if (!m->w || !m->bias || !m->per_occ || !m->offset || !m->term_offset || !m->seen || !m->scale || !m->threshold || !m->trained || !m->bitmap || !val)
     goto fail;
   /* the ids: a copy of the dataset's map */
   m->ids.cap = d->ids.cap;
@@ -710,6 +719,7 @@ void stance_model_free(stance_model *m) {
   free(m->bias);
   free(m->per_occ);
   free(m->offset);
+  free(m->term_offset);
   free(m->seen);
   free(m->scale);
   free(m->threshold);
@@ -890,7 +900,7 @@ static int p_end(void *ud, size_t k, uint64_t terms) {
       double z = m->bias[o] + m->per_occ[o] * total;
       if (!m->seen[o]) continue;
       for (b = 0; b < STANCE_BLOCKS; b++) z += w->acc[(size_t)b * m->outputs + o] * scale[b];
-      z = m->scale[t] * z + m->offset[o];
+      z = m->scale[t] * z + m->offset[o] + (t < 64 && (terms >> t & 1) ? m->term_offset[o] : 0);
       p[o] = z;
       if (z > best) best = z;
     }

@@ -40,6 +40,8 @@ typedef struct stance_train_opts {
   int folds;                    /* calibration folds (< 2: scores are not calibrated; at most 2
                                    for a target of more than 4000 examples) */
   double weights[STANCE_BLOCKS]; /* what each block of features weighs (see below) */
+  int term_offsets;             /* calibrate with, besides the score, whether the sentence
+                                   names the target (linear.h: stance_calibrate's x) */
 } stance_train_opts;
 
 /* The defaults, chosen by measurement (tests/bench/model.lua, on the study's annotations and
