@@ -100,9 +100,9 @@ struct stance_dataset {
 };
 
 void stance_train_opts_default(stance_train_opts *o) {
-  o->learner = STANCE_LEARN_LR;
+  o->learner = STANCE_LEARN_SVM;
   o->c = 1.0;
-  o->balanced = 1;
+  o->balanced = 0;
   o->folds = 3;
   o->term_offsets = 1;
   o->weights[STANCE_BLOCK_WORDS] = 1;
