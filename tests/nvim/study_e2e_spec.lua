@@ -73,6 +73,13 @@ describe('the study, end to end in a terminal', function()
       nv:key('L', has('relation:'), 'the relation type asked')
       screen = nv:key('s', has('[→ 1 supports]'), 'the relation drawn')
       assert.truthy(has('[1 supports →]')(screen))
+      -- the claim deleted: its relation goes, and its mark at the premise too; u brings both
+      nv:keys('7G0')
+      nv:key('g')
+      nv:key('X', function(sc) return not has('supports')(sc) and background_of(sc, US) == nil end,
+        'the claim and both marks of its relation gone')
+      nv:key('u', function(sc) return has('[1 supports →]')(sc) and has('[→ 1 supports]')(sc) end,
+        'both marks back')
       -- the document's stance toward sanctions
       nv:keys('gg')
       nv:key('g')

@@ -185,7 +185,8 @@ function M.pick(what, entries, extra)
 end
 
 --- Ask for a label (unless `preset` names one), then for each field the label asks for
---- (its `ask`) that `preset` does not give. `preset` fields are kept.
+--- (its `ask`) that `preset` does not give, and for the stance when there is a target but
+--- neither the label nor `preset` gives a stance. `preset` fields are kept.
 ---@param schema table|nil
 ---@param preset table|nil
 ---@param extra table[]|nil more choices for the label question (see pick)
@@ -215,6 +216,14 @@ function M.label(schema, preset, extra)
       if not e then return nil end
       fields[ask] = e.name
     end
+  end
+  -- a target given with a label that sets no stance (`:Stance annotate premise sanctions`):
+  -- a stance toward it is meant, so it is asked rather than saved without one
+  local stances = schema and schema.stances or {}
+  if fields.target and fields.stance == nil and not (entry and entry.stance) and #stances > 0 then
+    local e = M.pick('stance', stances)
+    if not e then return nil end
+    fields.stance = e.name
   end
   return fields
 end
