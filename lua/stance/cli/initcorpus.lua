@@ -101,7 +101,7 @@ function cmd.run(opts, args)
   local files = {
     ['schema.stance'] = require('stance.templates').schema,
     ['.gitignore'] = '# The search index and the editor\'s cache are rebuilt from the files: keep them out of git.\n'
-      .. require('stance.indexer').file:gsub('^%.stance/', '') .. '\ncache/\n',
+      .. require('stance.indexer').dir:gsub('^%.stance/', '') .. '\ncache/\n',
   }
   for name, text in pairs(files) do
     local w, werr = core.write_atomic(marker .. '/' .. name, text, '')
