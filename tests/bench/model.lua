@@ -10,6 +10,8 @@
 --    training and prediction times.
 -- 3. Generated data sets in the shape of SemEval-2016 (tests/bench/gen_stance.lua), 3000 and
 --    600 posts: the same comparison, held out by document.
+-- 4. Active learning: labelling the posts the model is least sure of first (what
+--    :Stance next-suggestion offers) against labelling in reading order.
 local core = require('stance.core')
 local report = require('bench.report')
 report.section('model')
@@ -191,5 +193,151 @@ for _, set in ipairs({ { posts = 3000, seed = 1, docs = 100 }, { posts = 600, se
   report.figure({ name = ('generated set of %d posts: mean F_avg held out by document'):format(set.posts),
     value = ours, peer = 'linear SVM, word 1-3 + char 2-5-grams (the SemEval bar)', peer_value = theirs,
     target = '>= 1x' })
+  os.execute(("rm -rf '%s'"):format(g))
+end
+
+-- 4. active learning -------------------------------------------------------------------------
+-- Does :Stance next-suggestion's choice save work? It offers the sentence whose predicted
+-- classes have the most entropy, summed over the targets. Simulated on the generated set of
+-- 3000 posts: the annotator labels 50 posts in reading order, then 50 at a time, either the
+-- next ones in reading order or the 50 the model is least sure of (retrained each time), up
+-- to 400; after each step, the model is scored on documents held out (the last fifth).
+local function posts_of(dir)
+  local c = assert(stance.open(dir))
+  local st = assert(require('stance.model').setup(c))
+  local tindex = {}
+  for i, t in ipairs(st.targets) do
+    tindex[t] = i
+  end
+  local out = {}
+  for di, path in ipairs(c:paths()) do
+    local f = assert(io.open(dir .. '/' .. path, 'rb'))
+    local body = f:read('a')
+    f:close()
+    f = assert(io.open(dir .. '/.stance/annotations/gen/' .. path .. '.stance', 'rb'))
+    local store = assert(core.read(f:read('a')))
+    f:close()
+    local at = {}
+    for _, rec in ipairs(store:records('annotation')) do
+      at[rec.spans[1][1]] = { tindex[rec.target], rec.stance == 'favor' and 2 or 3 }
+    end
+    local cp = 0
+    for text in (body:gsub('\n$', '') .. '\n\n'):gmatch('(.-)\n\n') do
+      local labels = {}
+      for t = 1, #st.targets do
+        labels[t] = 1
+      end
+      local a = at[cp]
+      if a then labels[a[1]] = a[2] end
+      out[#out + 1] = { text = text, labels = labels, doc = di }
+      cp = cp + utf8.len(text) + 2
+    end
+  end
+  return out, #st.targets, st.term_matcher, #c:paths()
+end
+
+local function active_learning(dir)
+  local posts, nt, terms, ndocs = posts_of(dir)
+  local pool, test = {}, {}
+  for _, p in ipairs(posts) do
+    if p.doc <= ndocs * 0.8 then pool[#pool + 1] = p else test[#test + 1] = p end
+  end
+  local classes = { 'none', 'favor', 'against' }
+  local function train(chosen)
+    local d = core.dataset({ targets = nt, classes = 3, terms = terms })
+    for _, p in ipairs(chosen) do
+      d:add(p.text, p.labels, p.doc)
+    end
+    return d:train()
+  end
+  local function score(m)
+    local mean = 0
+    for t = 1, nt do
+      local conf = {}
+      for _, g in ipairs(classes) do
+        conf[g] = { none = 0, favor = 0, against = 0 }
+      end
+      for _, p in ipairs(test) do
+        local probs = m:predict(p.text)[t]
+        local guess = 1
+        if m:trained(t) then
+          guess = probs[2] >= probs[3] and 2 or 3
+          if probs[guess] < m:threshold(t) then guess = 1 end
+        end
+        local g = classes[p.labels[t]]
+        conf[g][classes[guess]] = conf[g][classes[guess]] + 1
+      end
+      mean = mean + require('stance.model_eval').scores(conf, classes).f_avg / nt
+    end
+    return mean
+  end
+  local function entropy(m, p)
+    local probs, h = m:predict(p.text), 0
+    for t = 1, nt do
+      if m:trained(t) then
+        for _, q in ipairs(probs[t]) do
+          if q > 0 then h = h - q * math.log(q) end
+        end
+      end
+    end
+    return h
+  end
+  local curves = {}
+  for _, strategy in ipairs({ 'reading order', 'least sure' }) do
+    local chosen, taken, curve = {}, {}, {}
+    for i = 1, 50 do
+      chosen[i], taken[i] = pool[i], true
+    end
+    while true do
+      local m = train(chosen)
+      curve[#curve + 1] = { n = #chosen, f_avg = score(m) }
+      if #chosen >= 400 then break end
+      local next = {}
+      for i, p in ipairs(pool) do
+        if not taken[i] then next[#next + 1] = { i = i, h = strategy == 'least sure' and entropy(m, p) or -i } end
+      end
+      table.sort(next, function(a, b)
+        if a.h ~= b.h then return a.h > b.h end
+        return a.i < b.i
+      end)
+      for k = 1, 50 do
+        chosen[#chosen + 1], taken[next[k].i] = pool[next[k].i], true
+      end
+    end
+    curves[strategy] = curve
+  end
+  local head = ('   %-16s'):format('labels')
+  for _, pt in ipairs(curves['reading order']) do
+    head = head .. ('%7d'):format(pt.n)
+  end
+  print(head .. '   (mean F_avg on held-out documents)')
+  for _, strategy in ipairs({ 'reading order', 'least sure' }) do
+    local line = ('   %-16s'):format(strategy)
+    for _, pt in ipairs(curves[strategy]) do
+      line = line .. ('%7.3f'):format(pt.f_avg)
+    end
+    print(line)
+  end
+  -- the work saved: the labels the least-sure order needs to reach what reading order reaches with 400
+  local goal, need = curves['reading order'][#curves['reading order']].f_avg, nil
+  for _, pt in ipairs(curves['least sure']) do
+    if not need and pt.f_avg >= goal then need = pt.n end
+  end
+  -- from how many labels on the least-sure order stays ahead
+  local ahead
+  for i = #curves['least sure'], 1, -1 do
+    if curves['least sure'][i].f_avg < curves['reading order'][i].f_avg then break end
+    ahead = curves['least sure'][i].n
+  end
+  report.figure({ name = ('active learning: labels to reach F_avg %.3f, least sure first'):format(goal),
+    value = need or math.huge, peer = 'reading order', peer_value = 400, target = '<= 1x',
+    note = ('least sure first is ahead from %s labels on'):format(ahead and tostring(ahead) or 'none') })
+end
+
+do
+  local g = tmpdir()
+  os.execute(("lua5.4 '%s/tests/bench/gen_stance.lua' '%s' 3000 1 >/dev/null"):format(root, g))
+  print('   active learning on the generated set of 3000 posts (seed 1): 50 posts in reading order, then 50 at a time')
+  active_learning(g)
   os.execute(("rm -rf '%s'"):format(g))
 end
