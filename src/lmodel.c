@@ -6,7 +6,7 @@
  *     features = { 'words', 'pairs', 'triples', 'chars', 'cues', 'terms' } (default: the first
  *     four),
  *     char_min, char_max (default 2, 5); for training: learner = 'svm' | 'lr' | 'nb'
- *     (default 'svm'), c (default 1), balanced (default false), folds (default 5), char_weight,
+ *     (default 'svm'), c (default 1), balanced (default false), folds (default 3), char_weight,
  *     mark_weight (the weights of those blocks of features, model.h; words weigh 1),
  *     term_offsets (default true: the calibration weighs whether a sentence names the target)
  *   d:add(text, labels[, group]) labels: per target a class 1..k (1: no stance) or 0 (unknown)
