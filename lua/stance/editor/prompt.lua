@@ -124,7 +124,10 @@ function H.float(head, items, tail)
   })
 end
 
---- Show the question; returns a function that takes it away.
+--- Show the question; returns a function that takes it away. Taking it away draws nothing:
+--- the screen update that clears it is Neovim's next one, the same that draws what the answer
+--- changed (an annotation made, a ghost gone), so that no screen shows the question gone and
+--- its answer not yet drawn.
 function H.show(head, items, tail)
   if #vim.api.nvim_list_uis() == 0 then return function() end end -- headless: nobody to show it to
   local chunks = H.echo_line(head, items, tail)
@@ -133,7 +136,6 @@ function H.show(head, items, tail)
     vim.cmd('redraw')
     return function()
       vim.api.nvim_echo({ { '' } }, false, {})
-      vim.cmd('redraw')
     end
   end
   local win = H.float(head, items, tail)
@@ -142,7 +144,6 @@ function H.show(head, items, tail)
   return function()
     if vim.api.nvim_win_is_valid(win) then vim.api.nvim_win_close(win, true) end
     vim.api.nvim_echo({ { '' } }, false, {})
-    vim.cmd('redraw')
   end
 end
 
