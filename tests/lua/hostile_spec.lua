@@ -144,6 +144,26 @@ describe('a hostile annotation file stops only itself', function()
   end)
 end)
 
+describe('an import into a corpus whose schema is a link out of it', function()
+  after_each(T.cleanup)
+
+  it('copies nothing of what the link leads to into the corpus, and writes nothing', function()
+    local root, d = setup()
+    T.write(d .. '/theirs.stance', 'format stance 1\n# do-not-leak\nlabel claim\n')
+    os.execute(('rm -f %s && ln -s %s %s'):format(T.q(root .. '/.stance/schema.stance'), T.q(d .. '/theirs.stance'),
+      T.q(root .. '/.stance/schema.stance')))
+    T.write(d .. '/brat/a.txt', 'Some text here.\n')
+    T.write(d .. '/brat/a.ann', 'T1\tPremise 0 4\tSome\n')
+    local _, err, code = run(root, { 'import', '--from', 'brat', d .. '/brat' })
+    assert.are.equal(1, code, err)
+    assert.truthy(err:find('leads outside the corpus', 1, true), err)
+    assert.are.equal('format stance 1\n# do-not-leak\nlabel claim\n', T.read(d .. '/theirs.stance'))
+    assert.are.equal('', T.run(('find %s -type f -newer %s ! -path "*/.git/*"'):format(T.q(root), T.q(d .. '/theirs.stance'))))
+    local _, _, linked = T.run('test -L ' .. T.q(root .. '/.stance/schema.stance'))
+    assert.are.equal(0, linked)
+  end)
+end)
+
 describe('stance init in a cloned corpus', function()
   after_each(T.cleanup)
 
