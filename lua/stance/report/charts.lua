@@ -171,7 +171,9 @@ end
 -- ---- confusion matrices -------------------------------------------------------------------
 
 --- Confusion matrices of two annotators, one per target, side by side in rows.
----@param spec {id: string, title: string, matrices: {target: string, a: string, b: string, values: table, counts: integer[][], kappa: number|nil}[]}
+--- spec: id, title, matrices = { { target, a, b (the two annotators), values (false: no
+--- stance), counts (counts[i][j]: a said values[i], b values[j]), kappa }, ... }
+---@param spec table
 ---@return string svg
 function M.confusion(spec)
   local cell, pad = 34, 10
@@ -238,32 +240,53 @@ end
 
 --- The reliability diagram of the model's probabilities (stance.model_eval's calibration):
 --- mean probability of each bin against how often the likeliest stance was right, the
---- diagonal of perfect calibration, the number of pairs in each bin beside its point.
+--- diagonal of perfect calibration, and under it a bar of the number of pairs in each bin.
 ---@param spec {id: string, title: string, calibration: {bins: table[], ece: number, n: integer}}
 ---@return string svg
 function M.calibration(spec)
-  local left, top, size, pad = 56, 30, 300, 14
+  local left, top, size, pad, strip = 56, 34, 300, 14, 40
   local function px(v) return left + size * v end
   local function py(v) return top + size * (1 - v) end
   local out = {}
-  out[#out + 1] = svg.text(left, 18, ('expected calibration error %.3f over %d sentence-target pairs')
-    :format(spec.calibration.ece or 0, spec.calibration.n or 0), { size = 11, class = 'caption' })
+  local caption = ('expected calibration error %.3f over %d sentence-target pairs'):format(spec.calibration.ece or 0,
+    spec.calibration.n or 0)
+  out[#out + 1] = svg.text(pad, 16, caption, { size = 11, class = 'caption' })
   for i = 0, 5 do
     local v = i / 5
     out[#out + 1] = svg.line(px(v), top, px(v), top + size, { stroke = '#eee' })
     out[#out + 1] = svg.line(left, py(v), left + size, py(v), { stroke = '#eee' })
-    out[#out + 1] = svg.text(px(v), top + size + 15, ('%.1f'):format(v), { size = 10, anchor = 'middle',
-      class = 'axis x' })
     out[#out + 1] = svg.text(left - 6, py(v) + 4, ('%.1f'):format(v), { size = 10, anchor = 'end', class = 'axis y' })
   end
   out[#out + 1] = svg.rect(left, top, size, size, { stroke = '#444' })
   out[#out + 1] = svg.line(px(0), py(0), px(1), py(1), { stroke = '#888', dash = '5 4' })
-  out[#out + 1] = svg.text(left + size / 2, top + size + 32, 'mean predicted probability of the likeliest stance',
-    { size = 11, anchor = 'middle', class = 'axis' })
   out[#out + 1] = svg.text(16, top + size / 2, 'fraction right', { size = 11, anchor = 'middle', rotate = -90,
     class = 'axis' })
+  -- under the plot: how many pairs each bin holds (a bar each), then the x axis
+  local bins, most = spec.calibration.bins or {}, 1
+  for _, b in ipairs(bins) do
+    most = math.max(most, b.n)
+  end
+  local s0 = top + size + 6
+  for _, b in ipairs(bins) do
+    if b.n > 0 then
+      local h = (strip - 4) * b.n / most
+      out[#out + 1] = svg.rect(px(b.from) + 1, s0 + strip - h, size * (b.to - b.from) - 2, h, { fill = '#9bb7cc',
+        stroke = '#4a6f8a', stroke_width = 0.5, class = 'bin', title = ('%.1f-%.1f: %d pairs'):format(b.from, b.to,
+        b.n) })
+    end
+  end
+  out[#out + 1] = svg.line(left, s0 + strip, left + size, s0 + strip, { stroke = '#444' })
+  out[#out + 1] = svg.text(left - 6, s0 + strip - 2, 'pairs', { size = 9, anchor = 'end', fill = '#555',
+    class = 'axis' })
+  for i = 0, 5 do
+    local v = i / 5
+    out[#out + 1] = svg.text(px(v), s0 + strip + 14, ('%.1f'):format(v), { size = 10, anchor = 'middle',
+      class = 'axis x' })
+  end
+  out[#out + 1] = svg.text(left + size / 2, s0 + strip + 32, 'mean predicted probability of the likeliest stance',
+    { size = 11, anchor = 'middle', class = 'axis' })
   local coords, pts = {}, {}
-  for _, b in ipairs(spec.calibration.bins or {}) do
+  for _, b in ipairs(bins) do
     if b.n > 0 then
       pts[#pts + 1] = b
       coords[#coords + 1] = svg.n(px(b.confidence)) .. ',' .. svg.n(py(b.accuracy))
@@ -274,12 +297,12 @@ function M.calibration(spec)
       table.concat(coords, ' '))
   end
   for _, b in ipairs(pts) do
-    local x, y = px(b.confidence), py(b.accuracy)
-    out[#out + 1] = svg.marker('circle', x, y, 4.5, { fill = '#0072b2', stroke = '#111', title = ('%.1f-%.1f: %d '
-      .. 'pairs, mean probability %.3f, right %.3f'):format(b.from, b.to, b.n, b.confidence, b.accuracy) })
-    out[#out + 1] = svg.text(x + 7, y - 6, ('n=%d'):format(b.n), { size = 9, fill = '#333' })
+    out[#out + 1] = svg.marker('circle', px(b.confidence), py(b.accuracy), 4.5, { fill = '#0072b2', stroke = '#111',
+      title = ('%.1f-%.1f: %d pairs, mean probability %.3f, right %.3f'):format(b.from, b.to, b.n, b.confidence,
+        b.accuracy) })
   end
-  return svg.document(left + size + pad + 20, top + size + 44, table.concat(out), spec.title, spec.id)
+  return svg.document(math.max(left + size + pad + 10, svg.width(caption, 11) + 2 * pad), s0 + strip + 42,
+    table.concat(out), spec.title, spec.id)
 end
 
 return M

@@ -102,7 +102,9 @@ function H.add(into, counts)
 end
 
 --- The figure: an SVG document.
----@param spec {id: string, title: string, rows: stance.MatrixRow[], targets: string[], styles: table[], row_head: string, note_head: string|nil}
+--- spec: id, title, rows (stance.MatrixRow[]), targets, styles (stance.report.svg.stances),
+--- row_head (the first column's heading), note_head (the second's, when rows have notes).
+---@param spec table
 ---@return string svg
 ---@return {width: number, height: number, cells: integer}
 function M.figure(spec)
