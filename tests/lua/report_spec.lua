@@ -80,6 +80,14 @@ describe('stance report', function()
     assert.truthy(a < b and b < c)
   end)
 
+  it('draws the README\'s figure as committed (make doc draws it again)', function()
+    local d = T.tmpdir()
+    local _, err, code = T.stance_run({ 'report', '--no-model', '--output', d, T.root .. '/doc/example/corpus' })
+    assert.are.equal(0, code, err)
+    assert.are.equal(T.read(T.root .. '/doc/figures/example-heatmap.svg'), T.read(d .. '/figures/heatmap.svg'),
+      'doc/figures/example-heatmap.svg is stale: run make doc and commit it')
+  end)
+
   it('draws stances of any name, the schema\'s first, each with its own pattern and marker', function()
     local d = T.tmpdir()
     T.write(d .. '/a.txt', 'One sentence here. Another one there. A third.\n')
