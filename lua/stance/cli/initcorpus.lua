@@ -101,7 +101,8 @@ function cmd.run(opts, args)
   local files = {
     ['schema.stance'] = require('stance.templates').schema,
     ['.gitignore'] = '# The search index, the editor\'s cache and the report (stance report) are made from the '
-      .. 'files: keep them out of git.\n' .. require('stance.indexer').file:gsub('^%.stance/', '') .. '\ncache/\nreport/\n',
+      .. 'files: keep them out of git.\n' .. require('stance.indexer').file:gsub('^%.stance/', '')
+      .. '\ncache/\nreport/\n',
   }
   for name, text in pairs(files) do
     local w, werr = core.write_atomic(marker .. '/' .. name, text, '')
