@@ -271,11 +271,8 @@ function H.model(ctx)
     if n == 'model' then has = true end
   end
   if not has then return end
-  local people = {}
-  for _, n in ipairs(c:annotators()) do
-    if n ~= 'model' then people[#people + 1] = n end
-  end
-  local ok, r, err = pcall(require('stance.model_eval').evaluate, c, { annotators = people })
+  -- the layers `stance eval` learns from by default
+  local ok, r, err = pcall(require('stance.model_eval').evaluate, c, {})
   if not ok or not r then
     H.section(ctx, 'model', 'The model', { html.p('No evaluation of the model: ' .. tostring(ok and err or r),
       'note') })
