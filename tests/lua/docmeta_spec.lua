@@ -4,11 +4,7 @@ local T = require('helpers')
 local csv = require('stance.csv_reader')
 local docmeta = require('stance.docmeta')
 
-local function corpus()
-  local d = T.tmpdir()
-  os.execute(('cp -r %s/doc/example/corpus/. %s'):format(T.q(T.root), T.q(d)))
-  return d
-end
+local corpus = T.example_corpus
 
 local function messages(meta)
   local out = {}

@@ -4,11 +4,7 @@
 -- figures, their cells and axes, no text outside its figure or over another, no overflow.
 local T = require('helpers')
 
-local function example()
-  local d = T.tmpdir()
-  os.execute(('cp -r %s/doc/example/corpus/. %s'):format(T.q(T.root), T.q(d)))
-  return d
-end
+local example = T.example_corpus
 
 --- The study on its five articles with the fixture annotations and metadata; with `model`,
 --- the last document left to the model (`stance suggest` writes the model layer there).

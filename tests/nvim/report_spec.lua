@@ -8,8 +8,7 @@ local DOC = '01_charge_works.txt'
 --- The example corpus, where ana's first annotation of 01 (the headline, favor of the
 --- congestion charge) says against instead: two stances toward one target in her layer.
 local function example()
-  local d = T.tmpdir()
-  os.execute(('cp -r %s/doc/example/corpus/. %s'):format(T.q(T.root), T.q(d)))
+  local d = T.example_corpus()
   local f = d .. '/.stance/annotations/ana/' .. DOC .. '.stance'
   T.write(f, (T.read(f):gsub('stance favor', 'stance against', 1)))
   return d

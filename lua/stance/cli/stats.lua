@@ -95,7 +95,7 @@ function H.by(c, opts)
     end
     return a < b
   end)
-  local values = H.stance_order(c, stances)
+  local values = require('stance.schema').ordered((c:schema() or {}).stances, stances)
   local list = {}
   for i, v in ipairs(order) do
     list[i] = groups[v]
@@ -127,23 +127,6 @@ function H.by(c, opts)
   end
   io.stdout:write(H.align(rows))
   return 0
-end
-
---- The stance values: the schema's in its order, then the others found, sorted.
-function H.stance_order(c, found)
-  local out, seen = {}, {}
-  for _, e in ipairs((c:schema() or {}).stances or {}) do
-    out[#out + 1], seen[e.name] = e.name, true
-  end
-  local extra = {}
-  for v in pairs(found) do
-    if not seen[v] then extra[#extra + 1] = v end
-  end
-  table.sort(extra)
-  for _, v in ipairs(extra) do
-    out[#out + 1] = v
-  end
-  return out
 end
 
 --- Rows of cells as aligned text: the first two columns to the left, numbers to the right.

@@ -17,19 +17,7 @@ M.HEAT_WIDTH = 24
 
 --- The stance values to count: the schema's in its order, then the others found, sorted.
 function H.values(s, found)
-  local out, seen = {}, {}
-  for _, e in ipairs((s.corpus:schema() or {}).stances or {}) do
-    out[#out + 1], seen[e.name] = e.name, true
-  end
-  local extra = {}
-  for v in pairs(found) do
-    if not seen[v] then extra[#extra + 1] = v end
-  end
-  table.sort(extra)
-  for _, v in ipairs(extra) do
-    out[#out + 1] = v
-  end
-  return out
+  return require('stance.schema').ordered((s.corpus:schema() or {}).stances, found)
 end
 
 --- The summary lines of session `s`.

@@ -76,8 +76,8 @@ function M.collect(c, opts)
     end
   end
   local schema = c:schema()
-  d.targets = H.names(schema and schema.targets, targets_found)
-  d.stances = H.names(schema and schema.stances, stances_found)
+  d.targets = require('stance.schema').ordered(schema and schema.targets, targets_found)
+  d.stances = require('stance.schema').ordered(schema and schema.stances, stances_found)
   table.sort(d.docs, function(a, b)
     if (a.date ~= nil) ~= (b.date ~= nil) then return a.date ~= nil end
     if a.date and a.date ~= b.date then return a.date < b.date end
@@ -106,26 +106,6 @@ function H.count(d, doc, store, targets_found, stances_found)
       end
     end
   end
-end
-
---- The schema's names in its order, then the others found, sorted ("" — no target — last).
-function H.names(entries, found)
-  local out, seen = {}, {}
-  for _, e in ipairs(entries or {}) do
-    out[#out + 1], seen[e.name] = e.name, true
-  end
-  local extra = {}
-  for n in pairs(found) do
-    if not seen[n] then extra[#extra + 1] = n end
-  end
-  table.sort(extra, function(a, b)
-    if (a == '') ~= (b == '') then return b == '' end
-    return a < b
-  end)
-  for _, n in ipairs(extra) do
-    out[#out + 1] = n
-  end
-  return out
 end
 
 --- How a document is named in a figure: its title when the metadata has one, else its path.
