@@ -80,7 +80,7 @@ local function build()
     local na = double and math.max(1, want - 3) or want
     for _, who in ipairs(double and { 'a', 'b' } or { 'a' }) do
       local out = ('%s/.stance/annotations/%s/%s.stance'):format(dir, who, p)
-      core.mkdir(out:match('^(.*)/'))
+      assert(require('stance.fs').mkdir_p(out:match('^(.*)/')))
       assert(core.write_atomic(out, layer(p, text, who, who == 'a' and na or 3, who == 'a' and i or i + 1)))
     end
     made = made + want

@@ -169,7 +169,9 @@ function H.agreement(ctx)
       :format(#people == 0 and 'none' or ('only ' .. people[1])), 'note') })
     return
   end
-  local report, err = c:agreement({ annotators = people, fields = { 'stance' }, disagreements = true })
+  -- only the documents two of them have a file for can count: the others are not opened
+  local report, err = c:agreement({ annotators = people, fields = { 'stance' }, disagreements = true,
+    documents = H.shared_documents(c, people) })
   if not report then
     H.section(ctx, 'agreement', 'Agreement', { html.p('No agreement figures: ' .. tostring(err), 'note') })
     return
@@ -218,6 +220,22 @@ function H.agreement(ctx)
   end
   parts[#parts + 1] = H.disagreements(field, report.annotators)
   H.section(ctx, 'agreement', 'Agreement', parts)
+end
+
+--- The documents (paths) that two or more of `names` have an annotation file for.
+function H.shared_documents(c, names)
+  local root_mod, fs = require('stance.root'), require('stance.fs')
+  local seen, out = {}, {}
+  for _, name in ipairs(names) do
+    local dir = ('%s/%s/%s'):format(c.root, root_mod.annotations, root_mod.slug(name))
+    for _, e in ipairs(fs.list(dir, { 'stance' }) or {}) do
+      local p = e.path:sub(1, -8)
+      seen[p] = (seen[p] or 0) + 1
+      if seen[p] == 2 then out[#out + 1] = p end
+    end
+  end
+  table.sort(out)
+  return out
 end
 
 function H.disagreements(field, names)
