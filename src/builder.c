@@ -13,17 +13,62 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "buf.h"
 #include "index.h"
 #include "text.h"
 
+/* The entries' postings are chains of slices cut from big blocks: a word's postings go to
+ * its last slice, and a new slice (twice the size, up to SLICE_MAX) is linked when it is
+ * full. Nothing is allocated per word nor copied while building; the blocks go at once
+ * when the segment is finished. */
+typedef struct post_block {
+  struct post_block *next;
+  size_t used, cap;
+  uint8_t data[];
+} post_block;
+
+#define POST_BLOCK (1u << 20)
+
+/* Blocks straight from the system, returned to it when the segment is done (malloc would
+ * keep them in its arenas once its threshold for mapping has grown). */
+static post_block *block_new(size_t cap) {
+  size_t size = sizeof(post_block) + cap;
+  post_block *b;
+#if defined(MAP_ANONYMOUS)
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  b = p == MAP_FAILED ? NULL : p;
+#else
+  b = malloc(size);
+#endif
+  if (b != NULL) b->cap = cap;
+  return b;
+}
+
+static void block_free(post_block *b) {
+#if defined(MAP_ANONYMOUS)
+  munmap(b, sizeof(post_block) + b->cap);
+#else
+  free(b);
+#endif
+}
+
+typedef struct slice {
+  struct slice *next;
+  uint32_t len, cap;
+  uint8_t data[];
+} slice;
+
+#define SLICE_MIN 16u
+#define SLICE_MAX (64u * 1024u)
+
 typedef struct term_entry {
   uint32_t word_off, word_len;
   uint32_t last_doc;            /* local number + 1 of the last document written */
   uint32_t freq;
-  uint8_t *post;
-  uint32_t post_len, post_cap;
+  slice *head, *tail;           /* the postings */
+  uint32_t post_len;
 } term_entry;
 
 /* A dictionary slot: enough to recognise a word of up to 8 bytes without touching its
@@ -70,6 +115,8 @@ struct stance_segment_builder {
   uint32_t *pos;                /* positions grouped by word */
   uint32_t pos_cap;
   uint32_t local, at;
+  size_t post_bytes;            /* bytes of the postings' blocks */
+  struct post_block *blocks;    /* where the entries' postings live (see post_alloc) */
   int first, oom;
 };
 
@@ -92,12 +139,16 @@ stance_segment_builder *stance_builder_new(void) {
 }
 
 static void builder_clear(stance_segment_builder *b) {
-  uint32_t i;
-  for (i = 0; i < b->n; i++) free(b->entries[i].post);
+  while (b->blocks != NULL) {
+    post_block *next = b->blocks->next;
+    block_free(b->blocks);
+    b->blocks = next;
+  }
   memset(b->tab, 0, b->cap * sizeof *b->tab);
   b->n = 0;
   b->words.len = 0;
   b->ndocs = 0;
+  b->post_bytes = 0;
 }
 
 void stance_builder_free(stance_segment_builder *b) {
@@ -235,8 +286,13 @@ static int on_word(void *ud, size_t start, size_t end, const char *folded, size_
     w->len = (uint32_t)n;
     w->off = (uint32_t)b->lwords.len;
     w->count = 0;
-    stance_buf_add(&b->lwords, folded, n);
-    if (b->lwords.oom) goto oom;
+    if (b->lwords.len + n <= b->lwords.cap) { /* the common case, without a call */
+      memcpy(b->lwords.data + b->lwords.len, folded, n);
+      b->lwords.len += n;
+    } else {
+      stance_buf_add(&b->lwords, folded, n);
+      if (b->lwords.oom) goto oom;
+    }
     b->ltab[i] = id = ++b->nlw;
     if (b->nlw * 2 > b->lcap && grow_local(b) != 0) goto oom;
   }
@@ -260,17 +316,43 @@ oom:
   return 1;
 }
 
-static int reserve_post(term_entry *e, uint32_t more) {
-  if (e->post_len + more > e->post_cap) {
-    uint32_t cap = e->post_cap ? e->post_cap : 16;
-    uint8_t *p;
-    while (cap < e->post_len + more) cap *= 2;
-    p = realloc(e->post, cap);
-    if (p == NULL) return -1;
-    e->post = p;
-    e->post_cap = cap;
+/* `size` bytes from the current block (a new one when it is full); NULL when out of memory. */
+static uint8_t *post_alloc(stance_segment_builder *b, size_t size) {
+  post_block *blk = b->blocks;
+  uint8_t *p;
+  if (blk == NULL || blk->cap - blk->used < size) {
+    size_t cap = size > POST_BLOCK ? size : POST_BLOCK;
+    if ((blk = block_new(cap)) == NULL) return NULL;
+    blk->next = b->blocks;
+    blk->used = 0;
+    b->blocks = blk;
+    b->post_bytes += cap;
   }
-  return 0;
+  p = blk->data + blk->used;
+  blk->used += (size + 7) & ~(size_t)7;
+  if (blk->used > blk->cap) blk->used = blk->cap;
+  return p;
+}
+
+/* Room for `more` bytes at the end of e's last slice; its position, or NULL. */
+static uint8_t *reserve_post(stance_segment_builder *b, term_entry *e, uint64_t more) {
+  slice *t = e->tail;
+  if (t == NULL || t->cap - t->len < more) {
+    uint64_t cap = t == NULL ? SLICE_MIN : (t->cap * 2 < SLICE_MAX ? t->cap * 2 : SLICE_MAX);
+    slice *n;
+    if (cap < more) cap = more;
+    if (cap > UINT32_MAX / 2 || (uint64_t)e->post_len + more > UINT32_MAX / 2) return NULL;
+    if ((n = (slice *)(void *)post_alloc(b, sizeof *n + (size_t)cap)) == NULL) return NULL;
+    n->next = NULL;
+    n->len = 0;
+    n->cap = (uint32_t)cap;
+    if (t == NULL)
+      e->head = n;
+    else
+      t->next = n;
+    e->tail = t = n;
+  }
+  return t->data + t->len;
 }
 
 /* Write the document's postings: positions grouped by word (counting sort), then each
@@ -305,15 +387,18 @@ static int flush_doc(stance_segment_builder *b) {
     uint32_t *p = b->pos + w->at;
     term_entry *e;
     uint64_t delta;
+    uint8_t *out;
+    size_t n;
     if (t + AHEAD < b->nlw) PREFETCH(&b->entries[b->lw[t + AHEAD].id]);
     e = &b->entries[w->id];
     delta = (uint64_t)(b->local + 1 - e->last_doc);
-    if (reserve_post(e, 20 + 5 * count) != 0) return -1;
-    e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, delta << 2 | (count < 4 ? count - 1 : 3));
-    if (count >= 4) e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, count - 4);
-    e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, p[0]);
-    for (k = 1; k < count; k++)
-      e->post_len += (uint32_t)stance_varint_put(e->post + e->post_len, p[k] - p[k - 1]);
+    if ((out = reserve_post(b, e, 20 + 5 * (uint64_t)count)) == NULL) return -1;
+    n = stance_varint_put(out, delta << 2 | (count < 4 ? count - 1 : 3));
+    if (count >= 4) n += stance_varint_put(out + n, count - 4);
+    n += stance_varint_put(out + n, p[0]);
+    for (k = 1; k < count; k++) n += stance_varint_put(out + n, p[k] - p[k - 1]);
+    e->tail->len += (uint32_t)n;
+    e->post_len += (uint32_t)n;
     e->last_doc = b->local + 1;
     e->freq += count;
   }
@@ -355,16 +440,59 @@ long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *tex
 /* ---- the finished segment -------------------------------------------------------------------- */
 
 typedef struct word_ref {
+  uint64_t key;                 /* the first 8 bytes, big-endian: their order is memcmp's */
   const char *w;
   uint32_t n;
   term_entry *e;
 } word_ref;
+
+static uint64_t sort_key(const char *w, uint32_t n) { return stance_word_key(w, n); }
 
 static int cmp_refs(const void *pa, const void *pb) {
   const word_ref *a = pa, *b = pb;
   int c = memcmp(a->w, b->w, a->n < b->n ? a->n : b->n);
   if (c != 0) return c;
   return (a->n > b->n) - (a->n < b->n);
+}
+
+/* Words in memcmp order: a radix sort on the keys (words have no NUL byte, so a key padded
+ * with zeros sorts a short word before its extensions), then words sharing a key (longer
+ * than 8 bytes) by the rest. -1 when out of memory. */
+static int sort_refs(word_ref *refs, uint32_t n) {
+  word_ref *tmp = malloc(((size_t)n + 1) * sizeof *tmp), *from = refs, *to = tmp;
+  uint32_t i, shift;
+  if (tmp == NULL) return -1;
+  for (shift = 0; shift < 64; shift += 8) {
+    uint32_t count[257];
+    int same = 1;
+    memset(count, 0, sizeof count);
+    for (i = 0; i < n; i++) count[((from[i].key >> shift) & 0xFF) + 1]++;
+    for (i = 0; i < 256 && same; i++) same = count[i + 1] == n || count[i + 1] == 0;
+    if (same) continue; /* every key has the same byte here */
+    for (i = 0; i < 256; i++) count[i + 1] += count[i];
+    for (i = 0; i < n; i++) to[count[(from[i].key >> shift) & 0xFF]++] = from[i];
+    {
+      word_ref *t = from;
+      from = to;
+      to = t;
+    }
+  }
+  if (from != refs) memcpy(refs, from, (size_t)n * sizeof *refs);
+  free(tmp);
+  for (i = 0; i < n;) {
+    uint32_t j = i + 1;
+    while (j < n && refs[j].key == refs[i].key) j++;
+    if (j - i > 1) qsort(refs + i, j - i, sizeof *refs, cmp_refs);
+    i = j;
+  }
+  return 0;
+}
+
+
+size_t stance_builder_memory(const stance_segment_builder *b) {
+  size_t m = sizeof *b + (size_t)b->entries_cap * sizeof *b->entries + (size_t)b->cap * sizeof *b->tab +
+             b->words.cap + (size_t)b->docs_cap * 4;
+  return m + b->post_bytes;
 }
 
 stance_segment *stance_builder_finish(stance_segment_builder *b) {
@@ -379,10 +507,14 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
     refs[i].w = b->words.data + e->word_off;
     refs[i].n = e->word_len;
     refs[i].e = e;
+    refs[i].key = sort_key(refs[i].w, refs[i].n);
     words_len += e->word_len;
     post_len += e->post_len;
   }
-  qsort(refs, b->n, sizeof *refs, cmp_refs);
+  if (sort_refs(refs, b->n) != 0) {
+    free(refs);
+    return NULL;
+  }
   seg = stance__segment_alloc(b->ndocs, b->n, words_len, post_len);
   if (seg == NULL) {
     free(refs);
@@ -390,16 +522,22 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
   }
   memcpy(seg->docs, b->docs, (size_t)b->ndocs * 4);
   for (i = 0; i < b->n; i++) {
-    seg->term_off[i] = w;
-    memcpy(seg->terms + w, refs[i].w, refs[i].n);
+    stance_put32(STANCE__W(seg->term_off) + (size_t)i * 4, w);
+    memcpy(STANCE__W(seg->terms) + w, refs[i].w, refs[i].n);
     w += refs[i].n;
-    seg->post_off[i] = p;
-    memcpy(seg->postings + p, refs[i].e->post, refs[i].e->post_len);
-    p += refs[i].e->post_len;
-    seg->freq[i] = refs[i].e->freq;
+    stance_put64(STANCE__W(seg->post_off) + (size_t)i * 8, p);
+    {
+      const slice *sl;
+      for (sl = refs[i].e->head; sl != NULL; sl = sl->next) {
+        memcpy(STANCE__W(seg->postings) + p, sl->data, sl->len);
+        p += sl->len;
+      }
+    }
+    stance_put32(STANCE__W(seg->freq) + (size_t)i * 4, refs[i].e->freq);
   }
-  seg->term_off[b->n] = w;
-  seg->post_off[b->n] = p;
+  stance_put32(STANCE__W(seg->term_off) + (size_t)b->n * 4, w);
+  stance_put64(STANCE__W(seg->post_off) + (size_t)b->n * 8, p);
+  stance__segment_keys(seg);
   free(refs);
   builder_clear(b);
   return seg;

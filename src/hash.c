@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -18,6 +19,16 @@ static void to_hex(const unsigned char *md, char *hex) {
     hex[2 * i + 1] = digits[md[i] & 15];
   }
   hex[STANCE_HASH_HEXLEN] = '\0';
+}
+
+void stance_hash_hex(const unsigned char *raw, char *hex) { to_hex(raw, hex); }
+
+int stance_hash_raw(const void *data, size_t len, unsigned char *raw) {
+  unsigned int mdlen = 0;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) return -1;
+  memcpy(raw, md, 32);
+  return 0;
 }
 
 int stance_hash_buffer(const void *data, size_t len, char *hex) {

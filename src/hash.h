@@ -14,6 +14,10 @@ struct stance_job;
 /* Hash `len` bytes into `hex` (STANCE_HASH_HEXLEN + 1 bytes). 0 or -1. */
 int stance_hash_buffer(const void *data, size_t len, char *hex);
 
+/* The same, as the 32 bytes of the digest; and digest bytes as hex. */
+int stance_hash_raw(const void *data, size_t len, unsigned char *raw);
+void stance_hash_hex(const unsigned char *raw, char *hex);
+
 /* Hash a file, reading it in `buf` (`buflen` bytes, caller's). `job` may be NULL; if not,
  * the bytes read are reported to it as they go and a cancelled job stops the read
  * (returns -ECANCELED). 0, or a negative errno. `size` gets the bytes hashed. */

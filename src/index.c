@@ -1,50 +1,146 @@
 /*
- * index.c - segments, their builder, and the index of a corpus (see index.h).
- *
- * Postings of one word in a segment, for each document holding it (stance_posting_*):
- *   varint(doc delta << 2 | min(count, 4) - 1)   doc delta: local number + 1, minus the
- *                                                previous document's; count: occurrences
- *   [varint(count - 4)]                          when count >= 4
- *   varint(first position), varint(delta)...     positions, ascending
+ * index.c - segments (checked access to their tables), merging them, and the index of a
+ * corpus (see index.h).
  */
 #include <stdlib.h>
 #include <string.h>
+#if !defined(_WIN32)
+#include <sys/mman.h>
+#endif
 
 #include "index.h"
 
 /* ---- segments ------------------------------------------------------------------------- */
 
 stance_segment *stance_segment_ref(stance_segment *seg) {
-  seg->refs++;
+  STANCE_REF_INC(seg->refs);
   return seg;
 }
 
+void stance_mapped_unref(stance_mapped *m) {
+  if (m == NULL || STANCE_REF_DEC(m->refs) > 0) return;
+#if !defined(_WIN32)
+  if (m->mmapped)
+    munmap((void *)(uintptr_t)m->data, m->size);
+  else
+#endif
+    free((void *)(uintptr_t)m->data);
+  free(m->verified);
+  free(m);
+}
+
 void stance_segment_unref(stance_segment *seg) {
-  if (seg == NULL || --seg->refs > 0) return;
+  if (seg == NULL || STANCE_REF_DEC(seg->refs) > 0) return;
   free(seg->block);
-  if (seg->shared != NULL && --seg->shared->refs == 0) {
-    free(seg->shared->data);
-    free(seg->shared);
-  }
+  free(seg->docs);
+  stance_mapped_unref(seg->file);
   free(seg);
 }
 
 size_t stance_segment_memory(const stance_segment *seg) {
-  return sizeof *seg + seg->block_size + (seg->shared ? seg->block_size : 0);
+  return sizeof *seg + seg->block_size + (size_t)seg->ndocs * 4 +
+         (seg->file ? (size_t)seg->file->npages : 0);
 }
 
-static int cmp_word(const stance_segment *seg, uint32_t i, const char *w, size_t len) {
-  uint32_t a = seg->term_off[i], n = seg->term_off[i + 1] - a;
-  int c = memcmp(seg->terms + a, w, n < len ? n : len);
+/* Bytes of the segment's tables that are about to be read: checked against the file's
+ * page checksums when the segment was loaded (nothing to check when it was built). */
+static int readable(const stance_segment *seg, const void *p, size_t len) {
+  if (seg->file == NULL) return 0;
+  return stance_mapped_check(seg->file, p, len);
+}
+
+int stance_segment_word(const stance_segment *seg, uint32_t t, const char **word, uint32_t *len) {
+  const uint8_t *at;
+  uint32_t a, b;
+  if (t >= seg->nterms) return -1;
+  at = seg->term_off + (size_t)t * 4;
+  if (readable(seg, at, 8) != 0) return -1;
+  a = stance_get32(at);
+  b = stance_get32(at + 4);
+  if (a > b || b > seg->terms_len) return -1;
+  if (readable(seg, seg->terms + a, b - a) != 0) return -1;
+  *word = seg->terms + a;
+  *len = b - a;
+  return 0;
+}
+
+int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
+                            const uint8_t **end, uint32_t *freq) {
+  const uint8_t *at;
+  uint64_t a, b;
+  uint32_t f;
+  if (t >= seg->nterms) return -1;
+  at = seg->post_off + (size_t)t * 8;
+  if (readable(seg, at, 16) != 0 || readable(seg, seg->freq + (size_t)t * 4, 4) != 0) return -1;
+  a = stance_get64(at);
+  b = stance_get64(at + 8);
+  f = stance_get32(seg->freq + (size_t)t * 4);
+  /* every occurrence takes a byte at least: a count beyond the bytes is a lie */
+  if (a > b || b > seg->post_len || f > b - a) return -1;
+  if (readable(seg, seg->postings + a, (size_t)(b - a)) != 0) return -1;
+  *p = seg->postings + a;
+  *end = seg->postings + b;
+  *freq = f;
+  return 0;
+}
+
+/* memcmp order of entry i against w; *bad on a damaged entry. */
+static int cmp_word(const stance_segment *seg, uint32_t i, const char *w, size_t len, int *bad) {
+  const char *s;
+  uint32_t n;
+  int c;
+  if (stance_segment_word(seg, i, &s, &n) != 0) {
+    *bad = 1;
+    return 0;
+  }
+  c = memcmp(s, w, n < len ? n : len);
   if (c != 0) return c;
   return (n > len) - (n < len);
 }
 
-int64_t stance_segment_find(const stance_segment *seg, const char *word, size_t len) {
-  uint32_t lo = 0, hi = seg->nterms;
+/* The range of entries [*lo, *hi) that can hold words with `key`: from the last block whose
+ * first key is below it to the first whose first key is above it (equal keys may span
+ * blocks). Key tables are only hints: a wrong one (crafted)
+ * gives a wrong range, never a read out of bounds. */
+static void key_range(const stance_segment *seg, uint64_t key, uint32_t *lo_out, uint32_t *hi_out) {
+  uint64_t nkeys = STANCE_NKEYS(seg->nterms);
+  uint32_t lo = 0, hi = (uint32_t)nkeys, a, b;
+  if (seg->keys == NULL || nkeys < 2 || readable(seg, seg->keys, (size_t)nkeys * 8) != 0) {
+    *lo_out = 0;
+    *hi_out = seg->nterms;
+    return;
+  }
+  /* a: the first block whose key is >= key */
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    int c = cmp_word(seg, mid, word, len);
+    if (stance_get64be(seg->keys + (size_t)mid * 8) < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  a = lo;
+  /* b: the first block whose key is > key */
+  hi = (uint32_t)nkeys;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (stance_get64be(seg->keys + (size_t)mid * 8) <= key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  b = lo;
+  *lo_out = a > 0 ? (a - 1) * STANCE_KEY_EVERY : 0;
+  *hi_out = (uint64_t)b * STANCE_KEY_EVERY < seg->nterms ? b * STANCE_KEY_EVERY : seg->nterms;
+}
+
+int64_t stance_segment_find(const stance_segment *seg, const char *word, size_t len) {
+  uint32_t lo, hi;
+  int bad = 0;
+  key_range(seg, stance_word_key(word, len), &lo, &hi);
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = cmp_word(seg, mid, word, len, &bad);
+    if (bad) return STANCE_INDEX_DAMAGED;
     if (c == 0) return mid;
     if (c < 0)
       lo = mid + 1;
@@ -54,45 +150,84 @@ int64_t stance_segment_find(const stance_segment *seg, const char *word, size_t 
   return -1;
 }
 
-void stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t len,
-                           uint32_t *lo_out, uint32_t *hi_out) {
-  uint32_t lo = 0, hi = seg->nterms, start;
+int stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t len,
+                          uint32_t *lo_out, uint32_t *hi_out) {
+  uint64_t kmin = stance_word_key(prefix, len), kmax = kmin;
+  uint32_t lo, hi, start, unused;
+  size_t i;
+  int bad = 0;
+  /* the words starting with prefix have keys from the prefix padded with zeros to the
+   * prefix padded with 0xFF bytes */
+  for (i = len; i < 8; i++) kmax |= (uint64_t)0xFF << (8 * (7 - i));
+  key_range(seg, kmin, &lo, &unused);
+  key_range(seg, kmax, &unused, &hi);
+  if (hi < lo) hi = lo;
   /* first entry >= prefix */
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (cmp_word(seg, mid, prefix, len) < 0)
+    int c = cmp_word(seg, mid, prefix, len, &bad);
+    if (bad) return -1;
+    if (c < 0)
       lo = mid + 1;
     else
       hi = mid;
   }
   start = lo;
   /* first entry that does not start with prefix */
-  hi = seg->nterms;
+  key_range(seg, kmax, &unused, &hi);
+  if (hi < lo) hi = lo;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    uint32_t a = seg->term_off[mid], n = seg->term_off[mid + 1] - a;
-    if (n >= len && memcmp(seg->terms + a, prefix, len) == 0)
+    const char *s;
+    uint32_t n;
+    if (stance_segment_word(seg, mid, &s, &n) != 0) return -1;
+    if (n >= len && memcmp(s, prefix, len) == 0)
       lo = mid + 1;
     else
       hi = mid;
   }
   *lo_out = start;
   *hi_out = lo;
+  return 0;
 }
 
-/* A segment's layout in one block: docs | term_off | freq | post_off (8-aligned) | terms |
- * postings. */
+void stance__segment_keys(stance_segment *seg) {
+  uint32_t b;
+  for (b = 0; (uint64_t)b * STANCE_KEY_EVERY < seg->nterms; b++) {
+    uint32_t t = b * STANCE_KEY_EVERY, a = stance_get32(seg->term_off + (size_t)t * 4),
+             e = stance_get32(seg->term_off + (size_t)t * 4 + 4);
+    uint64_t k = stance_word_key(seg->terms + a, e - a), i;
+    uint8_t *out = STANCE__W(seg->keys) + (size_t)b * 8;
+    for (i = 0; i < 8; i++) out[i] = (uint8_t)(k >> (8 * (7 - i)));
+  }
+}
+
+/* A built segment's tables in one block: term_off | freq | post_off (8-aligned) | terms |
+ * postings; its documents apart (native, as the index renumbers them). */
 stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t words_len,
                                       size_t post_len) {
   stance_segment *seg = calloc(1, sizeof *seg);
-  size_t size = (size_t)ndocs * 4 + ((size_t)nterms + 1) * 4 + (size_t)nterms * 4, off;
-  char *block;
+  size_t size, off;
+  uint8_t *block;
   if (seg == NULL) return NULL;
+  if ((uint64_t)nterms + 1 > SIZE_MAX / 16 || words_len > SIZE_MAX / 2 || post_len > SIZE_MAX / 4) {
+    free(seg);
+    return NULL;
+  }
+  size = ((size_t)nterms + 1) * 4 + (size_t)nterms * 4;
   size = (size + 7) & ~(size_t)7;
   off = size;
-  size += ((size_t)nterms + 1) * 8 + words_len + post_len;
+  size += ((size_t)nterms + 1) * 8 + (size_t)STANCE_NKEYS(nterms) * 8;
+  if (size > SIZE_MAX - words_len - post_len - 1) {
+    free(seg);
+    return NULL;
+  }
+  size += words_len + post_len;
   block = malloc(size ? size : 1);
-  if (block == NULL) {
+  seg->docs = malloc(((size_t)ndocs + 1) * sizeof *seg->docs);
+  if (block == NULL || seg->docs == NULL) {
+    free(block);
+    free(seg->docs);
     free(seg);
     return NULL;
   }
@@ -101,89 +236,111 @@ stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t wo
   seg->block_size = size;
   seg->ndocs = ndocs;
   seg->nterms = nterms;
-  seg->docs = (uint32_t *)block;
-  seg->term_off = seg->docs + ndocs;
-  seg->freq = seg->term_off + nterms + 1;
-  seg->post_off = (uint64_t *)(block + off);
-  seg->terms = (char *)(seg->post_off + nterms + 1);
-  seg->postings = (uint8_t *)seg->terms + words_len;
+  seg->term_off = block;
+  seg->freq = block + ((size_t)nterms + 1) * 4;
+  seg->post_off = block + off;
+  seg->keys = block + off + ((size_t)nterms + 1) * 8;
+  seg->terms = (const char *)(seg->keys + (size_t)STANCE_NKEYS(nterms) * 8);
+  seg->terms_len = words_len;
+  seg->postings = (const uint8_t *)seg->terms + words_len;
+  seg->post_len = post_len;
   return seg;
 }
 
 /* ---- merging segments ------------------------------------------------------------------------ */
 
+typedef struct merge_in {
+  const stance_segment *seg;
+  uint32_t at;                  /* next dictionary entry */
+  const char *w;                /* its word */
+  uint32_t wn;
+  uint32_t *remap;              /* local -> new local, UINT32_MAX when dropped */
+} merge_in;
+
+/* Load input i's next word; 0, or -1 when its entry is damaged. */
+static int merge_next(merge_in *in) {
+  if (in->at >= in->seg->nterms) {
+    in->w = NULL;
+    return 0;
+  }
+  return stance_segment_word(in->seg, in->at, &in->w, &in->wn);
+}
+
+static int word_cmp(const char *a, uint32_t an, const char *b, uint32_t bn) {
+  int c = memcmp(a, b, an < bn ? an : bn);
+  return c != 0 ? c : (an > bn) - (an < bn);
+}
+
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
-                                      int (*keep)(void *ud, uint32_t doc), void *ud) {
-  uint32_t **remap = calloc(n + 1, sizeof *remap), *at = calloc(n + 1, sizeof *at);
+                                      int (*keep)(void *ud, uint32_t doc), void *ud,
+                                      int *damaged) {
+  merge_in *in = calloc((size_t)n + 1, sizeof *in);
   uint32_t i, d, ndocs = 0, nterms = 0, k;
-  size_t words_len = 0, post_len = 0;
+  uint64_t words_len = 0, post_len = 0;
   stance_segment *out = NULL;
-  uint8_t *post = NULL;
+  uint8_t *post = NULL, *term_off = NULL, *freq = NULL, *post_off = NULL;
   char *words = NULL;
-  uint32_t *term_off = NULL, *freq = NULL;
-  uint64_t *post_off = NULL;
   size_t pl = 0, wl = 0;
-  if (remap == NULL || at == NULL) goto done;
+  int bad = 0;
+  if (damaged != NULL) *damaged = 0;
+  if (in == NULL) goto done;
   /* new local numbers; UINT32_MAX for documents dropped */
   for (i = 0; i < n; i++) {
-    remap[i] = malloc(((size_t)segs[i]->ndocs + 1) * sizeof **remap);
-    if (remap[i] == NULL) goto done;
-    for (d = 0; d < segs[i]->ndocs; d++)
-      remap[i][d] = (keep == NULL || keep(ud, segs[i]->docs[d])) ? ndocs++ : UINT32_MAX;
+    in[i].seg = segs[i];
+    in[i].remap = malloc(((size_t)segs[i]->ndocs + 1) * sizeof *in[i].remap);
+    if (in[i].remap == NULL) goto done;
+    for (d = 0; d < segs[i]->ndocs; d++) {
+      uint32_t g = segs[i]->docs[d];
+      in[i].remap[d] = (g != STANCE_DOC_GONE && (keep == NULL || keep(ud, g))) ? ndocs++ : UINT32_MAX;
+    }
+    if (nterms > UINT32_MAX - segs[i]->nterms) goto done;
     nterms += segs[i]->nterms;
-    words_len += segs[i]->term_off[segs[i]->nterms];
-    post_len += segs[i]->post_off[segs[i]->nterms] + (size_t)segs[i]->nterms * 10;
+    words_len += segs[i]->terms_len;
+    /* a document's header can grow by a byte or two when its number changes */
+    post_len += segs[i]->post_len + (uint64_t)segs[i]->post_len / 2 + 16;
+    if (merge_next(&in[i]) != 0) bad = 1;
   }
+  if (bad || words_len > SIZE_MAX / 2 || post_len > SIZE_MAX / 2) goto done;
   /* worst case sizes; the result is copied into an exact block at the end */
-  words = malloc(words_len + 1);
-  post = malloc(post_len + 1);
-  term_off = malloc(((size_t)nterms + 1) * sizeof *term_off);
-  freq = malloc(((size_t)nterms + 1) * sizeof *freq);
-  post_off = malloc(((size_t)nterms + 1) * sizeof *post_off);
+  words = malloc((size_t)words_len + 1);
+  post = malloc((size_t)post_len + 1);
+  term_off = malloc(((size_t)nterms + 1) * 4);
+  freq = malloc(((size_t)nterms + 1) * 4);
+  post_off = malloc(((size_t)nterms + 1) * 8);
   if (words == NULL || post == NULL || term_off == NULL || freq == NULL || post_off == NULL) goto done;
   k = 0;
   for (;;) {
     /* the smallest word among the segments' next entries */
     const char *w = NULL;
-    uint32_t wn = 0, f = 0;
-    uint64_t last = 0; /* local + 1 of the last document written for this word */
-    int any = 0;
-    for (i = 0; i < n; i++) {
-      const stance_segment *s = segs[i];
-      const char *c;
-      uint32_t cn;
-      int cmp;
-      if (at[i] >= s->nterms) continue;
-      c = s->terms + s->term_off[at[i]];
-      cn = s->term_off[at[i] + 1] - s->term_off[at[i]];
-      if (w != NULL) {
-        cmp = memcmp(c, w, cn < wn ? cn : wn);
-        if (cmp == 0) cmp = (cn > wn) - (cn < wn);
-        if (cmp >= 0) continue;
+    uint32_t wn = 0;
+    uint64_t f = 0, last = 0; /* local + 1 of the last document written for this word */
+    for (i = 0; i < n; i++)
+      if (in[i].w != NULL && (w == NULL || word_cmp(in[i].w, in[i].wn, w, wn) < 0)) {
+        w = in[i].w;
+        wn = in[i].wn;
       }
-      w = c;
-      wn = cn;
-    }
     if (w == NULL) break;
-    term_off[k] = (uint32_t)wl;
-    post_off[k] = pl;
+    stance_put32(term_off + (size_t)k * 4, (uint32_t)wl);
+    stance_put64(post_off + (size_t)k * 8, pl);
     for (i = 0; i < n; i++) {
-      const stance_segment *s = segs[i];
       stance_postings it;
       uint32_t local, count;
-      const char *c;
-      uint32_t cn;
-      if (at[i] >= s->nterms) continue;
-      c = s->terms + s->term_off[at[i]];
-      cn = s->term_off[at[i] + 1] - s->term_off[at[i]];
-      if (cn != wn || memcmp(c, w, wn) != 0) continue;
-      stance_postings_init(&it, s, at[i]);
+      if (in[i].w == NULL || word_cmp(in[i].w, in[i].wn, w, wn) != 0) continue;
+      if (stance_postings_init(&it, in[i].seg, in[i].at, NULL) != 0) {
+        bad = 1;
+        goto done;
+      }
       while (stance_postings_doc(&it, &local, &count)) {
         const uint8_t *from = it.p;
         uint32_t pos, nl;
         while (stance_postings_pos(&it, &pos)) {
         }
-        if (local >= s->ndocs || (nl = remap[i][local]) == UINT32_MAX) continue;
+        if (local >= in[i].seg->ndocs || (nl = in[i].remap[local]) == UINT32_MAX) continue;
+        if (nl + 1 <= last) continue; /* out of order: not from a segment we made */
+        if (pl + 20 + (size_t)(it.p - from) > post_len) {
+          bad = 1;
+          goto done;
+        }
         pl += stance_varint_put(post + pl, (uint64_t)(nl + 1 - last) << 2 | (count < 4 ? count - 1 : 3));
         if (count >= 4) pl += stance_varint_put(post + pl, count - 4);
         memcpy(post + pl, from, (size_t)(it.p - from)); /* positions do not change */
@@ -191,39 +348,48 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
         last = nl + 1;
         f += count;
       }
-      at[i]++;
-      any = 1;
+      if (it.broken) {
+        bad = 1;
+        goto done;
+      }
+      in[i].at++;
+      if (merge_next(&in[i]) != 0) {
+        bad = 1;
+        goto done;
+      }
     }
-    if (!any) break;
-    if (post_off[k] == pl) continue; /* every document of the word was dropped */
+    /* w points into an input, whose next word may now differ: wn bytes are still there */
+    if (stance_get64(post_off + (size_t)k * 8) == pl) continue; /* every document dropped */
     memcpy(words + wl, w, wn);
     wl += wn;
-    freq[k] = f;
+    stance_put32(freq + (size_t)k * 4, f > UINT32_MAX ? UINT32_MAX : (uint32_t)f);
     k++;
   }
-  term_off[k] = (uint32_t)wl;
-  post_off[k] = pl;
+  stance_put32(term_off + (size_t)k * 4, (uint32_t)wl);
+  stance_put64(post_off + (size_t)k * 8, pl);
+  if (wl > UINT32_MAX) goto done;
   out = stance__segment_alloc(ndocs, k, wl, pl);
   if (out == NULL) goto done;
   for (i = 0; i < n; i++)
     for (d = 0; d < segs[i]->ndocs; d++)
-      if (remap[i][d] != UINT32_MAX) out->docs[remap[i][d]] = segs[i]->docs[d];
-  memcpy(out->term_off, term_off, ((size_t)k + 1) * sizeof *term_off);
-  memcpy(out->freq, freq, (size_t)k * sizeof *freq);
-  memcpy(out->post_off, post_off, ((size_t)k + 1) * sizeof *post_off);
-  memcpy(out->terms, words, wl);
-  memcpy(out->postings, post, pl);
+      if (in[i].remap[d] != UINT32_MAX) out->docs[in[i].remap[d]] = segs[i]->docs[d];
+  memcpy(STANCE__W(out->term_off), term_off, ((size_t)k + 1) * 4);
+  memcpy(STANCE__W(out->freq), freq, (size_t)k * 4);
+  memcpy(STANCE__W(out->post_off), post_off, ((size_t)k + 1) * 8);
+  memcpy(STANCE__W(out->terms), words, wl);
+  memcpy(STANCE__W(out->postings), post, pl);
+  stance__segment_keys(out);
 done:
-  if (remap != NULL)
-    for (i = 0; i < n; i++) free(remap[i]);
-  free(remap);
-  free(at);
+  if (bad && damaged != NULL) *damaged = 1;
+  if (in != NULL)
+    for (i = 0; i < n; i++) free(in[i].remap);
+  free(in);
   free(words);
   free(post);
   free(term_off);
   free(freq);
   free(post_off);
-  return out;
+  return bad ? (stance_segment_unref(out), NULL) : out;
 }
 
 /* ---- the index ---------------------------------------------------------------------------- */
@@ -238,28 +404,45 @@ static uint32_t hash_bytes(const char *s, size_t n) {
 struct stance_index {
   stance_doc *docs;
   uint32_t ndocs, docs_cap;
-  char *path_block;             /* a snapshot keeps all its paths in one block */
-  uint32_t *map;                /* path -> live doc id + 1; 0 empty, TOMB removed */
+  stance_mapped *names;         /* the loaded file the first documents' paths point into */
+  char *path_block;             /* a snapshot's copies of the other paths */
+  uint32_t *map;                /* path -> live doc id + 1; 0 empty, TOMB removed; built on
+                                   first use (a search never needs it) */
   uint32_t map_cap, map_used;
   stance_segment **segs;
   uint32_t nsegs, segs_cap;
+  stance_dir *dirs;
+  uint32_t ndirs;
+  uint64_t rule;
+  uint32_t *by_path;            /* live ids in path order, or NULL when to be made */
+  uint32_t nby_path;
+  int snapshot;
 };
 
 #define TOMB 0xFFFFFFFFu
 
 stance_index *stance_index_new(void) { return calloc(1, sizeof(stance_index)); }
 
+static void free_dirs(stance_dir *dirs, uint32_t n) {
+  uint32_t i;
+  for (i = 0; i < n; i++)
+    if (dirs[i].path_owned) free((char *)(uintptr_t)dirs[i].path);
+  free(dirs);
+}
+
 void stance_index_free(stance_index *ix) {
   uint32_t i;
   if (ix == NULL) return;
-  if (ix->path_block != NULL)
-    free(ix->path_block);
-  else
-    for (i = 0; i < ix->ndocs; i++) free(ix->docs[i].path);
+  for (i = 0; i < ix->ndocs; i++)
+    if (ix->docs[i].path_owned) free((char *)(uintptr_t)ix->docs[i].path);
+  free(ix->path_block);
   for (i = 0; i < ix->nsegs; i++) stance_segment_unref(ix->segs[i]);
+  free_dirs(ix->dirs, ix->ndirs);
+  stance_mapped_unref(ix->names);
   free(ix->docs);
   free(ix->map);
   free(ix->segs);
+  free(ix->by_path);
   free(ix);
 }
 
@@ -267,9 +450,22 @@ uint32_t stance_index_ndocs(const stance_index *ix) { return ix->ndocs; }
 const stance_doc *stance_index_doc(const stance_index *ix, uint32_t id) {
   return id < ix->ndocs ? &ix->docs[id] : NULL;
 }
+const stance_doc *stance_index_docs(const stance_index *ix) { return ix->docs; }
 uint32_t stance_index_nsegments(const stance_index *ix) { return ix->nsegs; }
 stance_segment *stance_index_segment(const stance_index *ix, uint32_t i) {
   return i < ix->nsegs ? ix->segs[i] : NULL;
+}
+const stance_dir *stance_index_dirs(const stance_index *ix, uint32_t *n) {
+  *n = ix->ndirs;
+  return ix->dirs;
+}
+uint64_t stance_index_rule(const stance_index *ix) { return ix->rule; }
+
+void stance_index_set_dirs(stance_index *ix, stance_dir *dirs, uint32_t n, uint64_t rule) {
+  free_dirs(ix->dirs, ix->ndirs);
+  ix->dirs = dirs;
+  ix->ndirs = n;
+  ix->rule = rule;
 }
 
 static uint32_t map_slot(const stance_index *ix, const char *path, int *found) {
@@ -290,32 +486,41 @@ static uint32_t map_slot(const stance_index *ix, const char *path, int *found) {
   }
 }
 
-static int map_grow(stance_index *ix) {
-  uint32_t cap = ix->map_cap ? ix->map_cap * 2 : 256, i;
-  uint32_t *old = ix->map, old_cap = ix->map_cap;
-  ix->map = calloc(cap, sizeof *ix->map);
-  if (ix->map == NULL) {
-    ix->map = old;
-    return -1;
+/* A table for at least `want` live entries, filled from the documents. */
+static int map_build(stance_index *ix, uint32_t want) {
+  uint32_t cap = 256, i;
+  uint32_t *m;
+  while (cap < (uint64_t)want * 2 + 2) {
+    if (cap > UINT32_MAX / 4) return -1;
+    cap *= 2;
   }
+  if ((m = calloc(cap, sizeof *m)) == NULL) return -1;
+  free(ix->map);
+  ix->map = m;
   ix->map_cap = cap;
   ix->map_used = 0;
-  for (i = 0; i < old_cap; i++) {
-    if (old[i] != 0 && old[i] != TOMB) {
-      int found;
-      uint32_t s = map_slot(ix, ix->docs[old[i] - 1].path, &found);
-      ix->map[s] = old[i];
-      ix->map_used++;
-    }
+  for (i = 0; i < ix->ndocs; i++) {
+    int found;
+    uint32_t s;
+    if (ix->docs[i].deleted) continue;
+    s = map_slot(ix, ix->docs[i].path, &found);
+    if (found) ix->docs[ix->map[s] - 1].deleted = 1; /* the later entry wins */
+    if (ix->map[s] == 0) ix->map_used++;
+    ix->map[s] = i + 1;
   }
-  free(old);
   return 0;
 }
 
-int64_t stance_index_find(const stance_index *ix, const char *path) {
+/* The map, made when first needed, with room for `more` entries. */
+static int map_ready(stance_index *ix, uint32_t more) {
+  if (ix->map != NULL && (uint64_t)(ix->map_used + more) * 2 <= ix->map_cap) return 0;
+  return map_build(ix, ix->ndocs + more);
+}
+
+int64_t stance_index_find(stance_index *ix, const char *path) {
   int found;
   uint32_t s;
-  if (ix->map_cap == 0) return -1;
+  if (ix->ndocs == 0 || map_ready(ix, 0) != 0) return -1;
   s = map_slot(ix, path, &found);
   return found ? (int64_t)ix->map[s] - 1 : -1;
 }
@@ -323,27 +528,27 @@ int64_t stance_index_find(const stance_index *ix, const char *path) {
 void stance_index_delete(stance_index *ix, const char *path) {
   int found;
   uint32_t s;
-  if (ix->map_cap == 0) return;
+  if (ix->ndocs == 0 || map_ready(ix, 0) != 0) return;
   s = map_slot(ix, path, &found);
   if (!found) return;
   ix->docs[ix->map[s] - 1].deleted = 1;
   ix->map[s] = TOMB;
+  free(ix->by_path);
+  ix->by_path = NULL;
 }
 
 int stance_index_reserve(stance_index *ix, uint32_t more) {
-  if (ix->path_block != NULL) return -1;
+  if (ix->snapshot || more > UINT32_MAX - ix->ndocs) return -1;
   if (ix->ndocs + more > ix->docs_cap) {
     uint32_t cap = ix->docs_cap ? ix->docs_cap : 256;
     stance_doc *nd;
-    while (cap < ix->ndocs + more) cap *= 2;
-    nd = realloc(ix->docs, cap * sizeof *nd);
+    while (cap < ix->ndocs + more) cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
+    nd = realloc(ix->docs, (size_t)cap * sizeof *nd);
     if (nd == NULL) return -1;
     ix->docs = nd;
     ix->docs_cap = cap;
   }
-  while ((ix->map_used + more) * 2 > ix->map_cap)
-    if (map_grow(ix) != 0) return -1;
-  return 0;
+  return map_ready(ix, more);
 }
 
 stance_index *stance_index_snapshot(const stance_index *ix) {
@@ -351,27 +556,59 @@ stance_index *stance_index_snapshot(const stance_index *ix) {
   size_t total = 0, at = 0;
   uint32_t i;
   if (c == NULL) return NULL;
-  for (i = 0; i < ix->ndocs; i++) total += strlen(ix->docs[i].path) + 1;
+  for (i = 0; i < ix->ndocs; i++)
+    if (ix->docs[i].path_owned) total += strlen(ix->docs[i].path) + 1;
+  for (i = 0; i < ix->ndirs; i++)
+    if (ix->dirs[i].path_owned) total += strlen(ix->dirs[i].path) + 1;
   c->docs = malloc(((size_t)ix->ndocs + 1) * sizeof *c->docs);
+  c->dirs = malloc(((size_t)ix->ndirs + 1) * sizeof *c->dirs);
   c->path_block = malloc(total + 1);
   c->segs = malloc(((size_t)ix->nsegs + 1) * sizeof *c->segs);
-  if (c->docs == NULL || c->path_block == NULL || c->segs == NULL) {
+  if (c->docs == NULL || c->dirs == NULL || c->path_block == NULL || c->segs == NULL) {
     free(c->docs);
+    free(c->dirs);
     free(c->path_block);
     free(c->segs);
     free(c);
     return NULL;
   }
   memcpy(c->docs, ix->docs, (size_t)ix->ndocs * sizeof *c->docs);
+  memcpy(c->dirs, ix->dirs, (size_t)ix->ndirs * sizeof *c->dirs);
   for (i = 0; i < ix->ndocs; i++) {
-    size_t n = strlen(ix->docs[i].path) + 1;
+    size_t n;
+    if (!c->docs[i].path_owned) continue;
+    n = strlen(ix->docs[i].path) + 1;
     memcpy(c->path_block + at, ix->docs[i].path, n);
     c->docs[i].path = c->path_block + at;
+    c->docs[i].path_owned = 0;
+    at += n;
+  }
+  for (i = 0; i < ix->ndirs; i++) {
+    size_t n;
+    if (!c->dirs[i].path_owned) continue;
+    n = strlen(ix->dirs[i].path) + 1;
+    memcpy(c->path_block + at, ix->dirs[i].path, n);
+    c->dirs[i].path = c->path_block + at;
+    c->dirs[i].path_owned = 0;
     at += n;
   }
   c->ndocs = c->docs_cap = ix->ndocs;
+  c->ndirs = ix->ndirs;
+  c->rule = ix->rule;
   for (i = 0; i < ix->nsegs; i++) c->segs[i] = stance_segment_ref(ix->segs[i]);
   c->nsegs = c->segs_cap = ix->nsegs;
+  if (ix->names != NULL) {
+    c->names = ix->names;
+    STANCE_REF_INC(c->names->refs);
+  }
+  if (ix->by_path != NULL) {
+    c->by_path = malloc(((size_t)ix->nby_path + 1) * sizeof *c->by_path);
+    if (c->by_path != NULL) {
+      memcpy(c->by_path, ix->by_path, (size_t)ix->nby_path * sizeof *c->by_path);
+      c->nby_path = ix->nby_path;
+    }
+  }
+  c->snapshot = 1;
   return c;
 }
 
@@ -380,32 +617,38 @@ int64_t stance_index_add_doc(stance_index *ix, const stance_doc *doc) {
   uint32_t s;
   int found;
   size_t n = strlen(doc->path) + 1;
-  if (ix->path_block != NULL) return -1; /* snapshots are read-only */
-  if ((ix->map_used + 1) * 2 > ix->map_cap && map_grow(ix) != 0) return -1;
-  if (ix->ndocs == ix->docs_cap) {
-    uint32_t cap = ix->docs_cap ? ix->docs_cap * 2 : 256;
-    stance_doc *nd = realloc(ix->docs, cap * sizeof *nd);
-    if (nd == NULL) return -1;
-    ix->docs = nd;
-    ix->docs_cap = cap;
-  }
+  char *path;
+  if (stance_index_reserve(ix, 1) != 0) return -1;
+  if ((path = malloc(n)) == NULL) return -1;
+  memcpy(path, doc->path, n);
   d = &ix->docs[ix->ndocs];
   *d = *doc;
-  d->path = malloc(n);
-  if (d->path == NULL) return -1;
-  memcpy(d->path, doc->path, n);
-  d->deleted = doc->deleted;
+  d->path = path;
+  d->path_owned = 1;
   s = map_slot(ix, d->path, &found);
   if (!d->deleted) {
     if (found) ix->docs[ix->map[s] - 1].deleted = 1;
     if (ix->map[s] == 0) ix->map_used++;
     ix->map[s] = ix->ndocs + 1;
   }
+  free(ix->by_path);
+  ix->by_path = NULL;
   return ix->ndocs++;
 }
 
+void stance_index_touch(stance_index *ix, uint32_t id, const stance_doc *st) {
+  stance_doc *d;
+  if (id >= ix->ndocs || ix->snapshot) return;
+  d = &ix->docs[id];
+  d->size = st->size;
+  d->mtime_ns = st->mtime_ns;
+  d->ctime_ns = st->ctime_ns;
+  d->ino = st->ino;
+  d->racy = st->racy;
+  d->link = st->link;
+}
+
 int stance_index_add_segment(stance_index *ix, stance_segment *seg) {
-  uint32_t i;
   if (ix->nsegs == ix->segs_cap) {
     uint32_t cap = ix->segs_cap ? ix->segs_cap * 2 : 16;
     stance_segment **ns = realloc(ix->segs, cap * sizeof *ns);
@@ -413,9 +656,30 @@ int stance_index_add_segment(stance_index *ix, stance_segment *seg) {
     ix->segs = ns;
     ix->segs_cap = cap;
   }
-  for (i = 0; i < seg->ndocs; i++)
-    if (seg->docs[i] < ix->ndocs) ix->docs[seg->docs[i]].segment = ix->nsegs;
   ix->segs[ix->nsegs++] = stance_segment_ref(seg);
+  return 0;
+}
+
+int stance_index_replace_segments(stance_index *ix, stance_segment *const *old, uint32_t n,
+                                  stance_segment *by) {
+  uint32_t i, k, at = UINT32_MAX;
+  for (i = 0; i < n; i++) {
+    for (k = 0; k < ix->nsegs && ix->segs[k] != old[i]; k++) {
+    }
+    if (k == ix->nsegs) return -1;
+    if (k < at) at = k;
+  }
+  /* the merged segment takes the place of the first; the others go */
+  for (i = 0; i < n; i++) {
+    for (k = 0; ix->segs[k] != old[i]; k++) {
+    }
+    stance_segment_unref(ix->segs[k]);
+    ix->segs[k] = NULL;
+  }
+  ix->segs[at] = stance_segment_ref(by);
+  for (i = k = 0; i < ix->nsegs; i++)
+    if (ix->segs[i] != NULL) ix->segs[k++] = ix->segs[i];
+  ix->nsegs = k;
   return 0;
 }
 
@@ -435,9 +699,78 @@ uint32_t stance_index_live(const stance_index *ix, uint64_t *bytes, uint64_t *wo
 
 size_t stance_index_memory(const stance_index *ix) {
   size_t m = sizeof *ix + (size_t)ix->docs_cap * sizeof *ix->docs + (size_t)ix->map_cap * 4 +
-             (size_t)ix->segs_cap * sizeof *ix->segs;
+             (size_t)ix->segs_cap * sizeof *ix->segs + (size_t)ix->ndirs * sizeof *ix->dirs;
   uint32_t i;
   for (i = 0; i < ix->ndocs; i++) m += strlen(ix->docs[i].path) + 1;
   for (i = 0; i < ix->nsegs; i++) m += stance_segment_memory(ix->segs[i]);
   return m;
+}
+
+/* ---- documents in path order --------------------------------------------------------------- */
+
+/* Sort ids by path: a merge sort (stable, n log n, no shared state between threads). */
+static void sort_ids(const stance_doc *docs, uint32_t *ids, uint32_t *tmp, uint32_t n) {
+  uint64_t width, i;
+  for (width = 1; width < n; width *= 2) {
+    for (i = 0; i < n; i += 2 * width) {
+      uint64_t mid = i + width < n ? i + width : n, hi = i + 2 * width < n ? i + 2 * width : n;
+      uint64_t a = i, b = mid, k = i;
+      while (a < mid && b < hi) tmp[k++] = strcmp(docs[ids[a]].path, docs[ids[b]].path) <= 0 ? ids[a++] : ids[b++];
+      while (a < mid) tmp[k++] = ids[a++];
+      while (b < hi) tmp[k++] = ids[b++];
+    }
+    memcpy(ids, tmp, (size_t)n * sizeof *ids);
+  }
+}
+
+const uint32_t *stance_index_by_path(stance_index *ix, uint32_t *n) {
+  uint32_t i, k = 0;
+  int sorted = 1;
+  if (ix->by_path != NULL) {
+    *n = ix->nby_path;
+    return ix->by_path;
+  }
+  if ((ix->by_path = malloc(((size_t)ix->ndocs + 1) * sizeof *ix->by_path)) == NULL) return NULL;
+  for (i = 0; i < ix->ndocs; i++) {
+    if (ix->docs[i].deleted) continue;
+    if (k > 0 && sorted && strcmp(ix->docs[ix->by_path[k - 1]].path, ix->docs[i].path) > 0) sorted = 0;
+    ix->by_path[k++] = i;
+  }
+  /* a loaded index is in path order already; only updates (new entries) need sorting */
+  if (!sorted) {
+    uint32_t *tmp = malloc(((size_t)k + 1) * sizeof *tmp);
+    if (tmp == NULL) {
+      free(ix->by_path);
+      ix->by_path = NULL;
+      return NULL;
+    }
+    sort_ids(ix->docs, ix->by_path, tmp, k);
+    free(tmp);
+  }
+  ix->nby_path = k;
+  *n = k;
+  return ix->by_path;
+}
+
+stance_index *stance__index_adopt(stance_doc *docs, uint32_t ndocs, stance_dir *dirs,
+                                  uint32_t ndirs, uint64_t rule, stance_segment **segs,
+                                  uint32_t nsegs, stance_mapped *names) {
+  stance_index *ix = calloc(1, sizeof *ix);
+  uint32_t i;
+  if (ix == NULL) return NULL;
+  ix->segs = malloc(((size_t)nsegs + 1) * sizeof *ix->segs);
+  if (ix->segs == NULL) {
+    free(ix);
+    return NULL;
+  }
+  for (i = 0; i < nsegs; i++) ix->segs[i] = stance_segment_ref(segs[i]);
+  ix->nsegs = ix->segs_cap = nsegs;
+  ix->docs = docs;
+  ix->ndocs = ix->docs_cap = ndocs;
+  ix->dirs = dirs;
+  ix->ndirs = ndirs;
+  ix->rule = rule;
+  ix->names = names;
+  if (names != NULL) STANCE_REF_INC(names->refs);
+  return ix;
 }

@@ -8,6 +8,13 @@
  * that changes is marked deleted in its old segment and indexed again into a new one. So
  * building never blocks searching, and an update costs what the changed documents cost.
  *
+ * A segment's tables are little-endian byte arrays, the same in memory and in a saved
+ * segment file (indexfile.c), which is mapped, not read: a search reads only the parts of
+ * the dictionary and the postings it needs. Nothing read from a file is trusted: every
+ * offset and length is checked when it is used (stance_segment_word, _postings), and the
+ * pages of a file are checked against their checksums when first touched; a segment that
+ * fails either is damaged, and what reads it fails with STANCE_INDEX_DAMAGED.
+ *
  * Word positions count words, plus one more whenever something other than blanks and line
  * ends separates two words: a phrase matches words at consecutive positions.
  */
@@ -16,55 +23,140 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#include "hash.h"
+/* Dictionary entries per block of the key table (see stance_segment.keys). */
+#define STANCE_KEY_EVERY 64
+#define STANCE_NKEYS(nterms) (((uint64_t)(nterms) + STANCE_KEY_EVERY - 1) / STANCE_KEY_EVERY)
+
+/* In a segment's document table: a document deleted before the segment was saved. */
+#define STANCE_DOC_GONE 0xFFFFFFFFu
+/* What reading a damaged or inconsistent segment returns (searches, counts). */
+#define STANCE_INDEX_DAMAGED (-2)
 
 typedef struct stance_doc {
-  char *path;                   /* relative to the corpus root, '/'-separated */
+  const char *path;             /* relative to the corpus root, '/'-separated */
   uint64_t size;
-  int64_t mtime_ns;
-  char hash[STANCE_HASH_HEXLEN + 1];
+  int64_t mtime_ns, ctime_ns;   /* as stat(2) said when the bytes were read */
+  uint64_t ino;
+  uint8_t hash[32];             /* SHA-256 of the bytes indexed */
   uint32_t words;
-  uint32_t segment;             /* index of the segment holding it */
-  int deleted;                  /* changed or gone since: its segment entry is stale */
+  uint8_t deleted;              /* changed or gone since: its segment entry is stale */
+  uint8_t racy;                 /* changed so close to when it was read that its stat may
+                                   not show a later change: compare its bytes next time */
+  uint8_t link;                 /* a symbolic link to a file inside the corpus */
+  uint8_t path_owned;           /* (internal) path is the index's own copy */
 } stance_doc;
+
+/* A folder of the corpus as last listed: unchanged since (same mtime), it holds the same
+ * names, so only its documents need a stat. */
+typedef struct stance_dir {
+  const char *path;             /* relative to the root; "" for the root */
+  int64_t mtime_ns;
+  uint8_t racy;                 /* listed within the clock's resolution of a change */
+  uint8_t path_owned;
+} stance_dir;
+
+/* A mapped (or read) segment file that segments point into. Its pages are checked against
+ * their checksums when first read; `bad` once one failed. */
+typedef struct stance_mapped {
+  int refs;
+  const uint8_t *data;
+  size_t size;
+  int mmapped;                  /* else malloc'd */
+  const uint8_t *sums;          /* npages little-endian u32 checksums of the pages from
+                                   data_off, or NULL (nothing to check) */
+  uint64_t npages, data_off;
+  uint8_t *verified;            /* per page: 0 unchecked, 1 good, 2 bad */
+  int bad;
+} stance_mapped;
 
 typedef struct stance_segment {
   int refs;
-  uint32_t ndocs;
-  uint32_t *docs;               /* global document ids, ascending */
-  uint32_t nterms;
-  uint32_t *term_off;           /* nterms + 1 offsets into `terms` */
-  char *terms;                  /* folded words, sorted bytewise, not NUL-terminated */
-  uint64_t *post_off;           /* nterms + 1 offsets into `postings` */
-  uint32_t *freq;               /* occurrences of each word */
-  uint8_t *postings;
-  void *block;                  /* one allocation holding everything above, or NULL */
+  uint32_t ndocs, nterms;
+  uint32_t *docs;               /* global document ids (or STANCE_DOC_GONE), native */
+  const uint8_t *term_off;      /* nterms + 1 LE u32: offsets into terms */
+  const uint8_t *freq;          /* nterms LE u32: occurrences of each word */
+  const uint8_t *post_off;      /* nterms + 1 LE u64: offsets into postings */
+  const uint8_t *keys;          /* per block of STANCE_KEY_EVERY entries, the first 8 bytes of
+                                   its first word (BE u64): a lookup reads one block, not a
+                                   binary search's worth of pages */
+  const char *terms;            /* folded words, sorted bytewise, not NUL-terminated */
+  uint64_t terms_len;
+  const uint8_t *postings;
+  uint64_t post_len;
+  void *block;                  /* the tables of a built segment: one allocation */
   size_t block_size;
-  struct stance_shared *shared; /* or: a buffer shared with other segments (a loaded file) */
+  stance_mapped *file;          /* or those of a loaded one */
+  uint64_t file_id;             /* its file in the index folder; 0: not saved yet */
 } stance_segment;
 
-/* A buffer that segments loaded from one file point into; freed with the last of them.
- * Segment references are taken and dropped on one thread only (the owner's). */
-typedef struct stance_shared {
-  int refs;
-  void *data;
-  size_t size;
-} stance_shared;
+/* Little-endian integers at any address (a plain load on little-endian machines). */
+static inline uint32_t stance_get32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t stance_get64(const uint8_t *p) {
+  return (uint64_t)stance_get32(p) | (uint64_t)stance_get32(p + 4) << 32;
+}
+static inline uint64_t stance_get64be(const uint8_t *p) {
+  return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+         (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+static inline void stance_put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+static inline void stance_put64(uint8_t *p, uint64_t v) {
+  stance_put32(p, (uint32_t)v);
+  stance_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Reference counts that any thread may take and drop. */
+#if defined(__GNUC__) || defined(__clang__)
+#define STANCE_REF_INC(x) __atomic_add_fetch(&(x), 1, __ATOMIC_RELAXED)
+#define STANCE_REF_DEC(x) __atomic_sub_fetch(&(x), 1, __ATOMIC_ACQ_REL)
+#else
+#define STANCE_REF_INC(x) (++(x))
+#define STANCE_REF_DEC(x) (--(x))
+#endif
 
 /* Frees the segment when the last reference goes. */
 void stance_segment_unref(stance_segment *seg);
 stance_segment *stance_segment_ref(stance_segment *seg);
+void stance_mapped_unref(stance_mapped *m);
 size_t stance_segment_memory(const stance_segment *seg);
-/* The index of `word` in the dictionary, or -1. */
+/* Check that the bytes [p, p + len) of a segment's file match their page checksums (each
+ * page once). 0, or -1 when one does not (the file is then marked bad). indexfile.c. */
+int stance_mapped_check(stance_mapped *m, const void *p, size_t len);
+/* The word of dictionary entry t. 0, or -1 when the segment is damaged. */
+int stance_segment_word(const stance_segment *seg, uint32_t t, const char **word, uint32_t *len);
+/* The postings of entry t, [*p, *end), and its number of occurrences (never more than its
+ * bytes). 0, or -1 when the segment is damaged. */
+int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
+                            const uint8_t **end, uint32_t *freq);
+/* The index of `word` in the dictionary; -1 when absent, STANCE_INDEX_DAMAGED. */
 int64_t stance_segment_find(const stance_segment *seg, const char *word, size_t len);
-/* The range [*lo, *hi) of dictionary entries starting with `prefix`. */
-void stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t len,
-                           uint32_t *lo, uint32_t *hi);
+/* The range [*lo, *hi) of dictionary entries starting with `prefix`. 0 or -1 (damaged). */
+int stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t len,
+                          uint32_t *lo, uint32_t *hi);
 
 /* An empty segment with room for the given sizes (internal: builder.c, merge). */
 stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t words_len,
                                       size_t post_len);
+/* Writable views of a built segment's tables (internal). */
+#define STANCE__W(p) ((uint8_t *)(uintptr_t)(p))
+/* Fill a built segment's key table from its words (internal: after the words are in). */
+void stance__segment_keys(stance_segment *seg);
+/* The first 8 bytes of a word as a big-endian number (zeros past its end): their order is
+ * memcmp's. */
+static inline uint64_t stance_word_key(const char *w, size_t n) {
+  uint64_t k = 0;
+  size_t i;
+  for (i = 0; i < 8; i++) k = k << 8 | (i < n ? (unsigned char)w[i] : 0);
+  return k;
+}
 
 /* Builds one segment, document by document (positions as described above). */
 typedef struct stance_segment_builder stance_segment_builder;
@@ -73,43 +165,74 @@ void stance_builder_free(stance_segment_builder *b);
 /* Add the words of one document, known as `doc` (global id, ascending across calls).
  * Returns its number of words, or -1 when out of memory. */
 long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *text, size_t len);
+/* Bytes the builder holds now (to decide when to finish a segment). */
+size_t stance_builder_memory(const stance_segment_builder *b);
 /* The finished segment (the builder is emptied); NULL when out of memory. */
 stance_segment *stance_builder_finish(stance_segment_builder *b);
 
 typedef struct stance_index stance_index;
 
 /* Merge segments, in order, into one (documents keep their global ids; `keep`, if not
- * NULL, says which to keep by global id). NULL when out of memory. */
+ * NULL, says which to keep by global id). NULL when out of memory or when an input is
+ * damaged (*damaged is then set, if not NULL). */
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
-                                      int (*keep)(void *ud, uint32_t doc), void *ud);
+                                      int (*keep)(void *ud, uint32_t doc), void *ud,
+                                      int *damaged);
 
 stance_index *stance_index_new(void);
 void stance_index_free(stance_index *ix);
 
 uint32_t stance_index_ndocs(const stance_index *ix); /* including deleted ones */
 const stance_doc *stance_index_doc(const stance_index *ix, uint32_t id);
+/* Whether document `id` (a segment's entry) is live: not deleted, not STANCE_DOC_GONE. */
+static inline int stance_index_live_doc(const stance_doc *docs, uint32_t ndocs, uint32_t id) {
+  return id < ndocs && !docs[id].deleted;
+}
+const stance_doc *stance_index_docs(const stance_index *ix);
 /* The live document at `path`, or -1. */
-int64_t stance_index_find(const stance_index *ix, const char *path);
+int64_t stance_index_find(stance_index *ix, const char *path);
 uint32_t stance_index_nsegments(const stance_index *ix);
 stance_segment *stance_index_segment(const stance_index *ix, uint32_t i);
 size_t stance_index_memory(const stance_index *ix);
+/* Live documents in path order (ids), computed on first use after a change; NULL when out
+ * of memory. *n gets their number. */
+const uint32_t *stance_index_by_path(stance_index *ix, uint32_t *n);
+
+/* The folders as last listed (sorted by path), and the include/exclude rule the documents
+ * were chosen with (a hash: a different rule means listing everything again). */
+const stance_dir *stance_index_dirs(const stance_index *ix, uint32_t *n);
+uint64_t stance_index_rule(const stance_index *ix);
+/* Replace them (the index takes `dirs` and their paths, malloc'd). */
+void stance_index_set_dirs(stance_index *ix, stance_dir *dirs, uint32_t n, uint64_t rule);
 
 /* Room for `more` documents, so that adding them does not grow tables one by one. */
 int stance_index_reserve(stance_index *ix, uint32_t more);
-/* A read-only copy sharing the segments (for a save on the worker while the index lives
- * on). Only for reading docs and segments; NULL when out of memory. */
+/* A read-only copy sharing the segments and the loaded paths (for a job on the worker
+ * while the index lives on). Only for reading; NULL when out of memory. */
 stance_index *stance_index_snapshot(const stance_index *ix);
 
-/* Add a document entry (copied); its segment is set by stance_index_add_segment. Returns
- * its id, or -1 when out of memory. An older live entry for the same path is marked
- * deleted. */
+/* Add a document entry (copied, path too). Returns its id, or -1 when out of memory. An
+ * older live entry for the same path is marked deleted. */
 int64_t stance_index_add_doc(stance_index *ix, const stance_doc *doc);
 /* Mark the live document at `path` deleted (it is gone or changed). */
 void stance_index_delete(stance_index *ix, const char *path);
+/* Record a new stat of document `id` whose bytes were found unchanged. */
+void stance_index_touch(stance_index *ix, uint32_t id, const stance_doc *st);
 /* Take a reference to `seg`, whose documents must be entries of this index. 0 or -1. */
 int stance_index_add_segment(stance_index *ix, stance_segment *seg);
+/* Replace segments `old` (n of them, all in the index) by `by` (which holds their live
+ * documents): 0, or -1 when one of them is no longer there (nothing changes then). */
+int stance_index_replace_segments(stance_index *ix, stance_segment *const *old, uint32_t n,
+                                  stance_segment *by);
 /* Live documents, and live bytes, for statistics. */
 uint32_t stance_index_live(const stance_index *ix, uint64_t *bytes, uint64_t *words);
+
+/* (internal: indexfile.c) Build an index from loaded parts: it takes `docs` (ndocs
+ * entries whose paths point into `names`, which it keeps a reference to), the dirs, and
+ * the segments. */
+stance_index *stance__index_adopt(stance_doc *docs, uint32_t ndocs, stance_dir *dirs,
+                                  uint32_t ndirs, uint64_t rule, stance_segment **segs,
+                                  uint32_t nsegs, stance_mapped *names);
 
 /* ---- varints ---------------------------------------------------------------------------- */
 
@@ -140,20 +263,24 @@ static inline const uint8_t *stance_varint_get(const uint8_t *p, const uint8_t *
   return NULL;
 }
 
-/* Walking one word's postings (the format is in index.c). */
+/* Walking one word's postings (the format is in builder.c). Broken bytes end the walk
+ * (and set `broken`): a document's count is never more than the bytes left. */
 typedef struct stance_postings {
   const uint8_t *p, *end;
   uint64_t cur;                 /* local document number + 1 */
   uint32_t left;                /* positions of the current document not yet read */
   uint32_t pos;
+  int broken;
 } stance_postings;
 
-static inline void stance_postings_init(stance_postings *it, const stance_segment *seg, uint32_t t) {
-  it->p = seg->postings + seg->post_off[t];
-  it->end = seg->postings + seg->post_off[t + 1];
-  it->cur = 0;
-  it->left = 0;
-  it->pos = 0;
+/* 0, or -1 when the segment is damaged. *freq (if not NULL) gets the word's occurrences. */
+static inline int stance_postings_init(stance_postings *it, const stance_segment *seg,
+                                       uint32_t t, uint32_t *freq) {
+  uint32_t f;
+  memset(it, 0, sizeof *it);
+  if (stance_segment_postings(seg, t, &it->p, &it->end, &f) != 0) return -1;
+  if (freq != NULL) *freq = f;
+  return 0;
 }
 
 /* The next document (skipping positions not read): its local number and number of
@@ -161,29 +288,41 @@ static inline void stance_postings_init(stance_postings *it, const stance_segmen
 static inline int stance_postings_doc(stance_postings *it, uint32_t *local, uint32_t *count) {
   uint64_t v, c;
   while (it->left > 0) {
-    if ((it->p = stance_varint_get(it->p, it->end, &v)) == NULL) return 0;
+    if ((it->p = stance_varint_get(it->p, it->end, &v)) == NULL) goto broken;
     it->left--;
   }
-  if (it->p >= it->end || (it->p = stance_varint_get(it->p, it->end, &v)) == NULL) return 0;
+  if (it->p >= it->end) return 0;
+  if ((it->p = stance_varint_get(it->p, it->end, &v)) == NULL) goto broken;
   it->cur += v >> 2;
   c = (v & 3) + 1;
   if (c == 4) {
     uint64_t more;
-    if ((it->p = stance_varint_get(it->p, it->end, &more)) == NULL) return 0;
+    if ((it->p = stance_varint_get(it->p, it->end, &more)) == NULL) goto broken;
     c += more;
   }
-  if (it->cur == 0 || c > 0xFFFFFFFFu) return 0;
+  if (it->cur == 0 || it->cur > 0xFFFFFFFFu || c > (uint64_t)(it->end - it->p)) goto broken;
   *local = (uint32_t)(it->cur - 1);
   *count = (uint32_t)c;
   it->left = (uint32_t)c;
   it->pos = 0;
   return 1;
+broken:
+  it->p = it->end;
+  it->left = 0;
+  it->broken = 1;
+  return 0;
 }
 
 /* The next position of the current document. 0 when there is none left. */
 static inline int stance_postings_pos(stance_postings *it, uint32_t *pos) {
   uint64_t v;
-  if (it->left == 0 || (it->p = stance_varint_get(it->p, it->end, &v)) == NULL) return 0;
+  if (it->left == 0) return 0;
+  if ((it->p = stance_varint_get(it->p, it->end, &v)) == NULL) {
+    it->p = it->end;
+    it->left = 0;
+    it->broken = 1;
+    return 0;
+  }
   it->pos += (uint32_t)v; /* the first is absolute: pos starts at 0 for each document */
   *pos = it->pos;
   it->left--;

@@ -1,247 +1,591 @@
 /*
- * indexfile.c - the index file format and the jobs that save and load it.
+ * indexfile.c - the index folder's formats, saving and loading, and their jobs.
  *
- *   "STANCEIX" | u32 version | u32 0 | u64 body length | u64 0 | body | XXH3-64(body)
- *   body: u32 ndocs, u32 0, docs..., (pad to 8) u32 nsegments, u32 0, segments...
- *   doc: u64 size, i64 mtime_ns, 32 bytes hash, u32 words, u32 segment, u8 deleted,
- *        u16 path length, path
- *   segment: u32 ndocs, u32 nterms, u64 terms length, u64 postings length,
- *            u32 docs[ndocs], u32 term_off[nterms+1], u32 freq[nterms],
- *            u64 post_off[nterms+1], terms, postings (each array 8-aligned in the file)
- * All integers little-endian. On a little-endian machine the segments of a loaded file
- * point into the file's bytes: loading is reading, checking, and no copying.
+ * All integers little-endian; every table 8-aligned in its file.
+ *
+ * meta (read and checked whole when loaded):
+ *   header (64): "STANCEIX" | u32 version | u32 0 | u64 body length | u64 XXH3-64(body) |
+ *                u64 rule | u32 ndocs | u32 ndirs | u32 nsegs | u32 0 | u64 XXH3-64(header
+ *                before this field)
+ *   body:        docs[ndocs] (48 bytes: u64 size, i64 mtime_ns, i64 ctime_ns, u64 inode,
+ *                u32 words, u32 path offset, u32 path length, u8 flags (1 racy, 2 link),
+ *                3 zero bytes), hashes[ndocs] (32 bytes each), dirs[ndirs] (24 bytes: i64
+ *                mtime_ns, u32 path offset, u32 path length, u8 flags (1 racy), 7 zero
+ *                bytes), segs[nsegs] (24 bytes: u64 id, u32 ndocs, u32 nterms, u64 file
+ *                size), each segment's document numbers (u32 each; 0xFFFFFFFF: gone),
+ *                (pad to 8) strings (paths, each followed by a NUL byte).
+ *   Documents are live and sorted by path (strictly); folders sorted by path.
+ *
+ * seg-<id as 16 hex digits>.bin (its header checked when loaded, its pages when read):
+ *   header (64): "STANCESG" | u32 version | u32 12 (page bits) | u32 nterms | u32 ndocs |
+ *                u64 terms length | u64 postings length | u64 data length |
+ *                u64 XXH3-64(page sums) | u64 XXH3-64(header before this field)
+ *   page sums:   u32 per 4096 bytes of data (the low half of XXH3-64 of the page)
+ *   data (at the next multiple of 4096): term_off[nterms + 1] u32 | freq[nterms] u32 |
+ *                (pad to 8) post_off[nterms + 1] u64 | keys[ceil(nterms / 64)] (the first 8
+ *                bytes of every 64th word, big-endian u64: where a lookup starts) | terms |
+ *                (pad to 8) postings
+ *
+ * Checksums only guard against damage (a crafted file can have right ones): safety comes
+ * from checking every count, offset and length before it is used.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
 
 #include "atomic.h"
 #include "hash.h"
 #include "indexfile.h"
+#include "indexjob.h"
 
 /* The checksum only guards a cache against damage, so a fast one (xxHash, from Debian's
  * libxxhash-dev, compiled in) rather than a cryptographic one. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#define HEADER 32
-#define DIGEST 8
+#define HEADER 64
+#define PAGE_BITS 12
+#define PAGE ((uint64_t)1 << PAGE_BITS)
+#define DOC_BYTES 48
+#define DIR_BYTES 24
+#define SEG_BYTES 24
+#define SEG_VERSION 1
+#define GONE STANCE_DOC_GONE
+/* A save merges small segments (of updates) once there are a few of them, rewrites a
+ * segment that lost more than half its documents, and keeps at most MAX_SEGMENTS; large
+ * segments are otherwise left alone (a save costs what changed, not the whole index). */
+#define SMALL_SEGMENT (4u * 1024u * 1024u)
+#define SMALL_SEGMENTS 4
+#define MAX_SEGMENTS 32
+#define LOCK_WAIT_MS 30000
 
-static int little_endian(void) {
-  uint16_t x = 1;
-  return *(const uint8_t *)&x == 1;
+static uint64_t pad8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
+
+int stance_index_path_ok(const char *path, size_t n, int root_ok) {
+  size_t i = 0;
+  if (n == 0) return root_ok;
+  if (memchr(path, '\0', n) != NULL || path[0] == '/') return 0;
+  while (i < n) {
+    size_t start = i;
+    while (i < n && path[i] != '/') i++;
+    if (i == start || path[start] == '.') return 0; /* empty, ".", "..", hidden */
+    if (i < n) {
+      i++;
+      if (i == n) return 0; /* a trailing slash */
+    }
+  }
+  return 1;
 }
 
-/* Where serialized bytes go: a buffer (kept whole), or a file (the buffer is flushed to
- * it as it fills; large arrays go straight from memory). The body is hashed on the way. */
+/* ---- page checksums ------------------------------------------------------------------------- */
+
+static uint32_t page_sum(const uint8_t *p, size_t n) { return (uint32_t)XXH3_64bits(p, n); }
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LOAD8(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STORE8(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#else
+#define LOAD8(x) (x)
+#define STORE8(x, v) ((x) = (v))
+#endif
+
+int stance_mapped_check(stance_mapped *m, const void *p, size_t len) {
+  const uint8_t *b = p;
+  uint64_t off, end, k;
+  if (b < m->data || (size_t)(b - m->data) > m->size || len > m->size - (size_t)(b - m->data)) return -1;
+  if (m->sums == NULL || len == 0) return 0;
+  off = (uint64_t)(b - m->data);
+  end = off + len;
+  if (end <= m->data_off) return 0; /* the header, checked when loaded */
+  if (off < m->data_off) off = m->data_off;
+  for (k = (off - m->data_off) >> PAGE_BITS; k <= (end - 1 - m->data_off) >> PAGE_BITS; k++) {
+    uint8_t v = LOAD8(m->verified[k]);
+    if (v == 0) {
+      uint64_t at = m->data_off + (k << PAGE_BITS), n = m->size - at < PAGE ? m->size - at : PAGE;
+      v = page_sum(m->data + at, (size_t)n) == stance_get32(m->sums + k * 4) ? 1 : 2;
+      STORE8(m->verified[k], v);
+    }
+    if (v != 1) {
+      m->bad = 1;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- writing ---------------------------------------------------------------------------------- */
+
+/* Where bytes go: a buffer (kept whole), or an atomic file (flushed as the buffer fills;
+ * large arrays straight from memory). */
 typedef struct sink {
   stance_buf *buf;
   stance_atomic *file;
-  XXH3_state_t *sum;
   uint64_t written;
-  int hashing, failed;
+  int failed;
 } sink;
+
+/* Segment files are written 64 KiB at a time: the page cache then holds them in folios of
+ * that size at most, and a search that maps them and reads a few places has only those
+ * places resident (a kernel maps a large folio whole on the first touch: 2 MB for a read
+ * of a few bytes; 64 KiB is what it maps around a fault anyway). */
+#define WRITE_CHUNK (64u * 1024u)
+static int write_pages(stance_atomic *f, const void *data, size_t len) {
+  const char *p = data;
+  while (len > 0) {
+    size_t n = len < WRITE_CHUNK ? len : WRITE_CHUNK;
+    if (stance_atomic_write(f, p, n) != 0) return -1;
+    p += n;
+    len -= n;
+  }
+  return 0;
+}
 
 static void sink_flush(sink *s) {
   if (s->file == NULL || s->buf->len == 0) return;
-  if (stance_atomic_write(s->file, s->buf->data, s->buf->len) != 0) s->failed = 1;
+  if (write_pages(s->file, s->buf->data, s->buf->len) != 0) s->failed = 1;
   s->buf->len = 0;
 }
 
 static void sink_add(sink *s, const void *data, size_t len) {
   if (len == 0) return;
-  if (s->hashing && XXH3_64bits_update(s->sum, data, len) != XXH_OK) s->failed = 1;
   s->written += len;
-  if (s->file != NULL && len >= 65536) {
+  if (s->file != NULL && len >= WRITE_CHUNK) {
     sink_flush(s);
-    if (stance_atomic_write(s->file, data, len) != 0) s->failed = 1;
+    if (write_pages(s->file, data, len) != 0) s->failed = 1;
     return;
   }
   stance_buf_add(s->buf, data, len);
   if (s->buf->oom) s->failed = 1;
-  if (s->file != NULL && s->buf->len >= (1u << 20)) sink_flush(s);
+  if (s->file != NULL && s->buf->len >= WRITE_CHUNK) sink_flush(s);
 }
 
-static void put_u16(sink *s, uint16_t v) {
-  char c[2] = {(char)(v & 0xFF), (char)(v >> 8)};
-  sink_add(s, c, 2);
+static void sink_zeros(sink *s, uint64_t n) {
+  static const uint8_t zeros[4096];
+  while (n > 0) {
+    size_t k = n < sizeof zeros ? (size_t)n : sizeof zeros;
+    sink_add(s, zeros, k);
+    n -= k;
+  }
 }
-static void put_u32(sink *s, uint32_t v) {
-  char c[4];
+
+/* The layout of a segment's data: offsets from the data's start. */
+typedef struct seg_layout {
+  uint64_t freq, post_off, keys, terms, postings, len;
+} seg_layout;
+
+/* 0, or -1 when the sizes do not fit in 64 bits. */
+static int layout(uint32_t nterms, uint64_t terms_len, uint64_t post_len, seg_layout *l) {
+  uint64_t n = nterms;
+  l->freq = (n + 1) * 4;
+  l->post_off = pad8(l->freq + n * 4);
+  l->keys = l->post_off + (n + 1) * 8;
+  l->terms = l->keys + STANCE_NKEYS(n) * 8;
+  if (terms_len > UINT64_MAX / 4 || post_len > UINT64_MAX / 4) return -1;
+  l->postings = pad8(l->terms + terms_len);
+  l->len = l->postings + post_len;
+  return l->len < l->postings ? -1 : 0;
+}
+
+static void put_u32(uint8_t *p, uint32_t v) { stance_put32(p, v); }
+static void put_u64(uint8_t *p, uint64_t v) { stance_put64(p, v); }
+
+/* A built segment's file into `s`: header, page sums, then the data (tables laid out as in
+ * the file, with their gaps). The sums are made first, page by page, from the parts each
+ * page overlaps: no copy of the whole segment is needed. 0, or -1 when out of memory. */
+static int emit_segment(const stance_segment *g, sink *s) {
+  seg_layout l;
+  uint64_t npages, k, data_off;
+  uint8_t h[HEADER], *sums, *page;
+  struct {
+    uint64_t at, len;
+    const void *src;
+  } parts[6];
   int i;
-  for (i = 0; i < 4; i++) c[i] = (char)((v >> (8 * i)) & 0xFF);
-  sink_add(s, c, 4);
-}
-static void put_u64(sink *s, uint64_t v) {
-  char c[8];
-  int i;
-  for (i = 0; i < 8; i++) c[i] = (char)((v >> (8 * i)) & 0xFF);
-  sink_add(s, c, 8);
-}
-
-static int hex_to_raw(const char *hex, unsigned char *raw) {
-  int i;
-  for (i = 0; i < 32; i++) {
-    unsigned v = 0;
-    int k;
-    for (k = 0; k < 2; k++) {
-      char c = hex[2 * i + k];
-      v <<= 4;
-      if (c >= '0' && c <= '9')
-        v |= (unsigned)(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        v |= (unsigned)(c - 'a' + 10);
-      else
-        return -1;
-    }
-    raw[i] = (unsigned char)v;
-  }
-  return 0;
-}
-
-static void raw_to_hex(const unsigned char *raw, char *hex) {
-  static const char d[] = "0123456789abcdef";
-  int i;
-  for (i = 0; i < 32; i++) {
-    hex[2 * i] = d[raw[i] >> 4];
-    hex[2 * i + 1] = d[raw[i] & 15];
-  }
-  hex[64] = '\0';
-}
-
-static void put_digest(uint64_t v, unsigned char *out) {
-  int b;
-  for (b = 0; b < 8; b++) out[b] = (unsigned char)((v >> (8 * b)) & 0xFF);
-}
-
-static void pad8(sink *s) {
-  static const char zeros[8] = {0};
-  if (s->written % 8) sink_add(s, zeros, 8 - s->written % 8);
-}
-
-/* Arrays of little-endian integers: as they are in memory where the machine agrees. */
-static void put_u32s(sink *s, const uint32_t *v, size_t n) {
-  size_t i;
-  if (little_endian()) {
-    sink_add(s, v, n * 4);
-    return;
-  }
-  for (i = 0; i < n; i++) put_u32(s, v[i]);
-}
-
-static void put_u64s(sink *s, const uint64_t *v, size_t n) {
-  size_t i;
-  if (little_endian()) {
-    sink_add(s, v, n * 8);
-    return;
-  }
-  for (i = 0; i < n; i++) put_u64(s, v[i]);
-}
-
-/* Everything but the header's body length and the final digest (the caller patches and
- * appends those). */
-static void serialize(const stance_index *ix, sink *s) {
-  uint32_t i, ndocs = stance_index_ndocs(ix), nsegs = stance_index_nsegments(ix);
-  sink_add(s, "STANCEIX", 8);
-  put_u32(s, STANCE_INDEX_FILE_VERSION);
-  put_u32(s, 0);
-  put_u64(s, 0); /* body length */
-  put_u64(s, 0);
-  s->hashing = 1;
-  put_u32(s, ndocs);
-  put_u32(s, 0);
-  for (i = 0; i < ndocs; i++) {
-    const stance_doc *d = stance_index_doc(ix, i);
-    unsigned char raw[32];
-    size_t n = strlen(d->path);
-    if (n > 0xFFFF) n = 0xFFFF;
-    if (hex_to_raw(d->hash, raw) != 0) memset(raw, 0, sizeof raw);
-    put_u64(s, d->size);
-    put_u64(s, (uint64_t)d->mtime_ns);
-    sink_add(s, raw, 32);
-    put_u32(s, d->words);
-    put_u32(s, d->segment);
-    sink_add(s, d->deleted ? "\1" : "\0", 1);
-    put_u16(s, (uint16_t)n);
-    sink_add(s, d->path, n);
-  }
-  pad8(s);
-  put_u32(s, nsegs);
-  put_u32(s, 0);
-  for (i = 0; i < nsegs; i++) {
-    const stance_segment *g = stance_index_segment(ix, i);
-    put_u32(s, g->ndocs);
-    put_u32(s, g->nterms);
-    put_u64(s, g->term_off[g->nterms]);
-    put_u64(s, g->post_off[g->nterms]);
-    put_u32s(s, g->docs, g->ndocs);
-    pad8(s);
-    put_u32s(s, g->term_off, (size_t)g->nterms + 1);
-    pad8(s);
-    put_u32s(s, g->freq, g->nterms);
-    pad8(s);
-    put_u64s(s, g->post_off, (size_t)g->nterms + 1);
-    sink_add(s, g->terms, g->term_off[g->nterms]);
-    pad8(s);
-    sink_add(s, g->postings, (size_t)g->post_off[g->nterms]);
-    pad8(s);
-  }
-  s->hashing = 0;
-}
-
-static void le64(uint64_t v, unsigned char *out) {
-  int b;
-  for (b = 0; b < 8; b++) out[b] = (unsigned char)((v >> (8 * b)) & 0xFF);
-}
-
-int stance_index_serialize(const stance_index *ix, stance_buf *out) {
-  sink s;
-  unsigned char digest[DIGEST], len[8];
-  size_t base = out->len;
-  memset(&s, 0, sizeof s);
-  s.buf = out;
-  s.sum = XXH3_createState();
-  if (s.sum == NULL || XXH3_64bits_reset(s.sum) != XXH_OK) {
-    XXH3_freeState(s.sum);
+  if (layout(g->nterms, g->terms_len, g->post_len, &l) != 0) return -1;
+  npages = (l.len + PAGE - 1) >> PAGE_BITS;
+  data_off = (HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1);
+  sums = calloc((size_t)npages + 1, 4);
+  page = malloc(PAGE);
+  if (sums == NULL || page == NULL) {
+    free(sums);
+    free(page);
     return -1;
   }
-  stance_buf_reserve(out, stance_index_memory(ix) + 4096);
-  serialize(ix, &s);
-  put_digest(XXH3_64bits_digest(s.sum), digest);
-  XXH3_freeState(s.sum);
-  if (s.failed || out->oom) return -1;
-  le64(s.written - HEADER, len);
-  memcpy(out->data + base + 16, len, 8);
-  stance_buf_add(out, (const char *)digest, DIGEST);
+  parts[0].at = 0, parts[0].len = ((uint64_t)g->nterms + 1) * 4, parts[0].src = g->term_off;
+  parts[1].at = l.freq, parts[1].len = (uint64_t)g->nterms * 4, parts[1].src = g->freq;
+  parts[2].at = l.post_off, parts[2].len = ((uint64_t)g->nterms + 1) * 8, parts[2].src = g->post_off;
+  parts[3].at = l.keys, parts[3].len = STANCE_NKEYS(g->nterms) * 8, parts[3].src = g->keys;
+  parts[4].at = l.terms, parts[4].len = g->terms_len, parts[4].src = g->terms;
+  parts[5].at = l.postings, parts[5].len = g->post_len, parts[5].src = g->postings;
+  for (k = 0; k < npages; k++) {
+    uint64_t a = k << PAGE_BITS, n = l.len - a < PAGE ? l.len - a : PAGE;
+    memset(page, 0, (size_t)n);
+    for (i = 0; i < 6; i++) {
+      uint64_t s0 = parts[i].at > a ? parts[i].at : a;
+      uint64_t e0 = parts[i].at + parts[i].len < a + n ? parts[i].at + parts[i].len : a + n;
+      if (s0 < e0) memcpy(page + (s0 - a), (const uint8_t *)parts[i].src + (s0 - parts[i].at), (size_t)(e0 - s0));
+    }
+    put_u32(sums + k * 4, page_sum(page, (size_t)n));
+  }
+  free(page);
+  memset(h, 0, sizeof h);
+  memcpy(h, "STANCESG", 8);
+  put_u32(h + 8, SEG_VERSION);
+  put_u32(h + 12, PAGE_BITS);
+  put_u32(h + 16, g->nterms);
+  put_u32(h + 20, g->ndocs);
+  put_u64(h + 24, g->terms_len);
+  put_u64(h + 32, g->post_len);
+  put_u64(h + 40, l.len);
+  put_u64(h + 48, XXH3_64bits(sums, (size_t)npages * 4));
+  put_u64(h + 56, XXH3_64bits(h, 56));
+  sink_add(s, h, HEADER);
+  sink_add(s, sums, (size_t)npages * 4);
+  free(sums);
+  sink_zeros(s, data_off - s->written);
+  for (i = 0; i < 6; i++) {
+    sink_zeros(s, data_off + parts[i].at - s->written); /* the gaps: zeros, as summed */
+    sink_add(s, parts[i].src, (size_t)parts[i].len);
+  }
+  sink_flush(s);
+  return s->failed ? -1 : 0;
+}
+
+/* A segment file's bytes, in `out`: from a built segment; or from a loaded one, its file's
+ * bytes as they are (with their checksums: damage is never laundered into good sums). */
+static int segment_file(const stance_segment *g, stance_buf *out) {
+  sink s;
+  if (g->file != NULL) {
+    stance_buf_add(out, (const char *)g->file->data, g->file->size);
+    return out->oom ? -1 : 0;
+  }
+  memset(&s, 0, sizeof s);
+  s.buf = out;
+  s.written = 0;
+  return emit_segment(g, &s);
+}
+
+/* What a save decided, before writing: the segments of the new meta (merged ones among
+ * them) and the new numbers of the documents. */
+typedef struct plan {
+  stance_segment **segs;        /* as saved (references held) */
+  uint32_t nsegs;
+  uint32_t *newid;              /* snapshot id -> saved id, GONE for deleted */
+  const uint32_t *order;        /* saved id -> snapshot id */
+  uint32_t nlive;
+} plan;
+
+struct stance_index_saved {
+  stance_segment **saved;       /* segments that got a file, and their ids */
+  uint64_t *ids;
+  uint32_t nsaved;
+  stance_segment **merged_from; /* merges: `merged_to[i]` replaces its nparts[i] inputs */
+  uint32_t *nparts;
+  stance_segment **merged_to;
+  uint32_t nmerged, nfrom;
+};
+
+void stance_index_saved_free(stance_index_saved *s) {
+  uint32_t i;
+  if (s == NULL) return;
+  for (i = 0; i < s->nsaved; i++) stance_segment_unref(s->saved[i]);
+  for (i = 0; i < s->nfrom; i++) stance_segment_unref(s->merged_from[i]);
+  for (i = 0; i < s->nmerged; i++) stance_segment_unref(s->merged_to[i]);
+  free(s->saved);
+  free(s->ids);
+  free(s->merged_from);
+  free(s->nparts);
+  free(s->merged_to);
+  free(s);
+}
+
+static uint32_t dead_docs(const stance_index *ix, const stance_segment *g) {
+  uint32_t d, n = 0;
+  for (d = 0; d < g->ndocs; d++) {
+    const stance_doc *doc = stance_index_doc(ix, g->docs[d]);
+    if (doc == NULL || doc->deleted) n++;
+  }
+  return n;
+}
+
+static int keep_live(void *ud, uint32_t id) {
+  const stance_doc *d = stance_index_doc(ud, id);
+  return d != NULL && !d->deleted;
+}
+
+static int cmp_size(const void *a, const void *b) {
+  const stance_segment *x = *(stance_segment *const *)a, *y = *(stance_segment *const *)b;
+  uint64_t sx = x->post_len + x->terms_len, sy = y->post_len + y->terms_len;
+  return (sx > sy) - (sx < sy);
+}
+
+/* Choose the segments to save (see SMALL_SEGMENT and MAX_SEGMENTS); empty ones dropped. */
+static int make_plan(const stance_index *ix, plan *p, stance_index_saved *res, char *err, size_t errlen) {
+  uint32_t n = stance_index_nsegments(ix), i, nmerge = 0, nkeep = 0, nsmall = 0, nd = stance_index_ndocs(ix);
+  stance_segment **merge = calloc((size_t)n + 1, sizeof *merge), **keep = calloc((size_t)n + 2, sizeof *keep);
+  memset(p, 0, sizeof *p);
+  if (merge == NULL || keep == NULL) goto oom;
+  for (i = 0; i < n; i++) {
+    stance_segment *g = stance_index_segment(ix, i);
+    uint32_t dead = dead_docs(ix, g);
+    if (dead == g->ndocs) continue;
+    if (dead > g->ndocs / 2)
+      merge[nmerge++] = g;
+    else
+      keep[nkeep++] = g;
+    if (g->terms_len + g->post_len < SMALL_SEGMENT) nsmall++;
+  }
+  qsort(keep, nkeep, sizeof *keep, cmp_size);
+  /* the small ones together, once there are a few (or something is merged anyway) */
+  if (nsmall >= SMALL_SEGMENTS || nmerge > 0)
+    while (nkeep > 0 && keep[0]->terms_len + keep[0]->post_len < SMALL_SEGMENT) {
+      merge[nmerge++] = keep[0];
+      memmove(keep, keep + 1, (size_t)(--nkeep) * sizeof *keep);
+    }
+  /* never more than MAX_SEGMENTS: the smallest join the merge */
+  while (nkeep > 0 && nkeep + (nmerge > 0) > MAX_SEGMENTS) {
+    merge[nmerge++] = keep[0];
+    memmove(keep, keep + 1, (size_t)(--nkeep) * sizeof *keep);
+  }
+  if (nmerge == 1 && dead_docs(ix, merge[0]) == 0) keep[nkeep++] = merge[--nmerge];
+  for (i = 0; i < nkeep; i++) stance_segment_ref(keep[i]);
+  if (nmerge > 0) {
+    int damaged = 0;
+    stance_segment *m = stance_segments_merge(merge, nmerge, keep_live, (void *)(uintptr_t)ix, &damaged);
+    res->merged_from = malloc((size_t)nmerge * sizeof *res->merged_from);
+    res->nparts = malloc(sizeof *res->nparts);
+    res->merged_to = malloc(sizeof *res->merged_to);
+    if (m == NULL || res->merged_from == NULL || res->nparts == NULL || res->merged_to == NULL) {
+      for (i = 0; i < nkeep; i++) stance_segment_unref(keep[i]);
+      stance_segment_unref(m);
+      free(merge);
+      free(keep);
+      snprintf(err, errlen, damaged ? "a segment of the index is damaged" : "out of memory");
+      return -1;
+    }
+    for (i = 0; i < nmerge; i++) res->merged_from[i] = stance_segment_ref(merge[i]);
+    res->nfrom = nmerge;
+    res->nparts[0] = nmerge;
+    res->merged_to[0] = stance_segment_ref(m);
+    res->nmerged = 1;
+    keep[nkeep++] = m; /* the plan's reference */
+  }
+  free(merge);
+  p->segs = keep;
+  p->nsegs = nkeep;
+  /* the saved numbering: live documents in path order */
+  p->order = stance_index_by_path((stance_index *)(uintptr_t)ix, &p->nlive);
+  p->newid = malloc(((size_t)nd + 1) * sizeof *p->newid);
+  if (p->order == NULL || p->newid == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (i = 0; i < nd; i++) p->newid[i] = GONE;
+  for (i = 0; i < p->nlive; i++) p->newid[p->order[i]] = i;
+  return 0;
+oom:
+  free(merge);
+  free(keep);
+  snprintf(err, errlen, "out of memory");
+  return -1;
+}
+
+static void plan_free(plan *p) {
+  uint32_t i;
+  for (i = 0; i < p->nsegs; i++) stance_segment_unref(p->segs[i]);
+  free(p->segs);
+  free(p->newid);
+  memset(p, 0, sizeof *p);
+}
+
+/* The meta file's bytes for the plan, with the segment ids given. */
+static int meta_bytes(const stance_index *ix, const plan *p, const uint64_t *ids, stance_buf *out) {
+  const stance_doc *docs = stance_index_docs(ix);
+  uint32_t ndirs, i, d;
+  const stance_dir *dirs = stance_index_dirs(ix, &ndirs);
+  uint64_t strings = 0, segdocs = 0, at;
+  uint8_t h[HEADER], *body, *q;
+  size_t body_len;
+  for (i = 0; i < p->nlive; i++) strings += strlen(docs[p->order[i]].path) + 1;
+  for (i = 0; i < ndirs; i++) strings += strlen(dirs[i].path) + 1;
+  for (i = 0; i < p->nsegs; i++) segdocs += p->segs[i]->ndocs;
+  if (strings > UINT32_MAX) return -1;
+  at = (uint64_t)p->nlive * (DOC_BYTES + 32) + (uint64_t)ndirs * DIR_BYTES + (uint64_t)p->nsegs * SEG_BYTES;
+  at = pad8(at + segdocs * 4);
+  body_len = (size_t)(at + strings);
+  if ((body = calloc(body_len + 1, 1)) == NULL) return -1;
+  q = body;
+  at = 0; /* string offsets */
+  {
+    uint8_t *hashes = body + (size_t)p->nlive * DOC_BYTES;
+    uint8_t *strs = body + (body_len - (size_t)strings);
+    for (i = 0; i < p->nlive; i++) {
+      const stance_doc *doc = &docs[p->order[i]];
+      size_t n = strlen(doc->path);
+      put_u64(q, doc->size);
+      put_u64(q + 8, (uint64_t)doc->mtime_ns);
+      put_u64(q + 16, (uint64_t)doc->ctime_ns);
+      put_u64(q + 24, doc->ino);
+      put_u32(q + 32, doc->words);
+      put_u32(q + 36, (uint32_t)at);
+      put_u32(q + 40, (uint32_t)n);
+      q[44] = (uint8_t)((doc->racy ? 1 : 0) | (doc->link ? 2 : 0));
+      memcpy(hashes + (size_t)i * 32, doc->hash, 32);
+      memcpy(strs + at, doc->path, n + 1);
+      at += n + 1;
+      q += DOC_BYTES;
+    }
+    q = hashes + (size_t)p->nlive * 32;
+    for (i = 0; i < ndirs; i++) {
+      size_t n = strlen(dirs[i].path);
+      put_u64(q, (uint64_t)dirs[i].mtime_ns);
+      put_u32(q + 8, (uint32_t)at);
+      put_u32(q + 12, (uint32_t)n);
+      q[16] = dirs[i].racy ? 1 : 0;
+      memcpy(strs + at, dirs[i].path, n + 1);
+      at += n + 1;
+      q += DIR_BYTES;
+    }
+    for (i = 0; i < p->nsegs; i++) {
+      const stance_segment *g = p->segs[i];
+      seg_layout l;
+      uint64_t npages, size;
+      memset(&l, 0, sizeof l);
+      layout(g->nterms, g->terms_len, g->post_len, &l);
+      npages = (l.len + PAGE - 1) >> PAGE_BITS;
+      size = ((HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1)) + l.len;
+      if (g->file != NULL) size = g->file->size;
+      put_u64(q, ids[i]);
+      put_u32(q + 8, g->ndocs);
+      put_u32(q + 12, g->nterms);
+      put_u64(q + 16, size);
+      q += SEG_BYTES;
+    }
+    for (i = 0; i < p->nsegs; i++)
+      for (d = 0; d < p->segs[i]->ndocs; d++) {
+        uint32_t g = p->segs[i]->docs[d];
+        put_u32(q, g < stance_index_ndocs(ix) ? p->newid[g] : GONE);
+        q += 4;
+      }
+  }
+  memset(h, 0, sizeof h);
+  memcpy(h, "STANCEIX", 8);
+  put_u32(h + 8, STANCE_INDEX_FILE_VERSION);
+  put_u64(h + 16, body_len);
+  put_u64(h + 24, XXH3_64bits(body, body_len));
+  put_u64(h + 32, stance_index_rule(ix));
+  put_u32(h + 40, p->nlive);
+  put_u32(h + 44, ndirs);
+  put_u32(h + 48, p->nsegs);
+  put_u64(h + 56, XXH3_64bits(h, 56));
+  stance_buf_add(out, (const char *)h, HEADER);
+  stance_buf_add(out, (const char *)body, body_len);
+  free(body);
   return out->oom ? -1 : 0;
 }
 
-/* Write `ix` to `path` atomically, streaming (no copy of the index in memory). The index
- * is a cache: no fsync; a damaged file fails its checksum and is rebuilt. */
-static int save_streaming(const stance_index *ix, const char *path, char *err, size_t errlen) {
-  stance_atomic f;
-  stance_buf buf;
-  sink s;
-  unsigned char digest[DIGEST], len[8];
-  if (stance_atomic_open(&f, path, err, errlen) != 0) return -1;
-  stance_buf_init(&buf);
-  memset(&s, 0, sizeof s);
-  s.buf = &buf;
-  s.file = &f;
-  s.sum = XXH3_createState();
-  if (s.sum == NULL || XXH3_64bits_reset(s.sum) != XXH_OK) s.failed = 1;
-  if (!s.failed) serialize(ix, &s);
-  if (!s.failed) put_digest(XXH3_64bits_digest(s.sum), digest);
-  XXH3_freeState(s.sum);
-  if (!s.failed) {
-    sink_add(&s, digest, DIGEST);
-    sink_flush(&s);
-    le64(s.written - HEADER - DIGEST, len);
-    if (stance_atomic_pwrite(&f, len, 8, 16) != 0) s.failed = 1;
+/* A fresh segment id, never 0. */
+static uint64_t new_id(void) {
+  uint64_t id = 0;
+  while (id == 0) {
+    if (uv_random(NULL, NULL, &id, sizeof id, 0, NULL) != 0) id = uv_hrtime() ^ ((uint64_t)getpid() << 40);
   }
-  stance_buf_free(&buf);
-  if (s.failed) {
+  return id;
+}
+
+/* A segment's file: "seg-" once a meta lists it; "new-" when an index job wrote it and no
+ * save took it yet (a save renames it; left over for an hour, it is removed). */
+static void seg_name(uint64_t id, char *out, size_t n) { snprintf(out, n, "seg-%016llx.bin", (unsigned long long)id); }
+static void new_name(uint64_t id, char *out, size_t n) { snprintf(out, n, "new-%016llx.bin", (unsigned long long)id); }
+
+int stance_index_save_mem(const stance_index *ix, stance_buf *meta, stance_buf *segments,
+                          uint64_t **ids_out, size_t **offsets, uint32_t *nsegs) {
+  plan p;
+  stance_index_saved *res = calloc(1, sizeof *res);
+  uint64_t *ids = NULL;
+  size_t *offs = NULL;
+  char err[128];
+  uint32_t i;
+  int rc = -1;
+  if (res == NULL || make_plan(ix, &p, res, err, sizeof err) != 0) {
+    stance_index_saved_free(res);
+    return -1;
+  }
+  ids = calloc((size_t)p.nsegs + 1, sizeof *ids);
+  offs = calloc((size_t)p.nsegs + 2, sizeof *offs);
+  if (ids == NULL || offs == NULL) goto done;
+  for (i = 0; i < p.nsegs; i++) {
+    ids[i] = i + 1;
+    offs[i] = segments->len;
+    if (segment_file(p.segs[i], segments) != 0) goto done;
+  }
+  offs[p.nsegs] = segments->len;
+  if (meta_bytes(ix, &p, ids, meta) != 0) goto done;
+  *ids_out = ids;
+  *offsets = offs;
+  *nsegs = p.nsegs;
+  ids = NULL;
+  offs = NULL;
+  rc = 0;
+done:
+  free(ids);
+  free(offs);
+  plan_free(&p);
+  stance_index_saved_free(res);
+  return rc;
+}
+
+/* Write `data` as `name` in the folder (through a temporary file, no fsync: a cache). */
+static int write_file(const char *dir, const char *name, const void *data, size_t len, char *err, size_t errlen) {
+  char path[4096];
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+    snprintf(err, errlen, "%s: path too long", dir);
+    return -1;
+  }
+  return stance_write_atomic_cache(path, data, len, err, errlen);
+}
+
+/* Write a segment straight to its file, streaming (no copy of a large segment in memory
+ * beyond its page sums). */
+static int write_segment(const char *dir, const stance_segment *g, uint64_t id, int fresh, char *err,
+                         size_t errlen) {
+  char name[64], path[4096];
+  stance_atomic f;
+  stance_buf b;
+  sink s;
+  int failed;
+  if (fresh)
+    new_name(id, name, sizeof name);
+  else
+    seg_name(id, name, sizeof name);
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+    snprintf(err, errlen, "%s: path too long", dir);
+    return -1;
+  }
+  if (stance_atomic_open(&f, path, err, errlen) != 0) return -1;
+  stance_buf_init(&b);
+  memset(&s, 0, sizeof s);
+  s.buf = &b;
+  s.file = &f;
+  if (g->file != NULL) {
+    /* a loaded segment whose file went (another save removed it): its bytes as they are */
+    sink_add(&s, g->file->data, g->file->size);
+    sink_flush(&s);
+    failed = s.failed;
+  } else {
+    failed = emit_segment(g, &s) != 0;
+  }
+  stance_buf_free(&b);
+  if (failed) {
     snprintf(err, errlen, "cannot write %s", path);
     stance_atomic_abort(&f);
     return -1;
@@ -249,287 +593,605 @@ static int save_streaming(const stance_index *ix, const char *path, char *err, s
   return stance_atomic_commit(&f, 0, err, errlen);
 }
 
-/* ---- reading, every length checked -------------------------------------------------------- */
-
-typedef struct reader {
-  const unsigned char *base, *p, *end;
-  int bad;
-} reader;
-
-static int need(reader *r, size_t n) {
-  if (r->bad || (size_t)(r->end - r->p) < n) {
-    r->bad = 1;
-    return 0;
+/* The index folder, made if missing; whatever else is at its place (a file of an older
+ * version, a symbolic link) is removed first: it is a cache, and never followed. */
+static int open_dir(const char *dir, int create, char *err, size_t errlen) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0 || !create) {
+    if (fd < 0) snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+    return fd;
   }
-  return 1;
-}
-static uint32_t get_u16(reader *r) {
-  uint32_t v;
-  if (!need(r, 2)) return 0;
-  v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8;
-  r->p += 2;
-  return v;
-}
-static uint32_t get_u32(reader *r) {
-  uint32_t v = 0;
-  int i;
-  if (!need(r, 4)) return 0;
-  for (i = 3; i >= 0; i--) v = v << 8 | r->p[i];
-  r->p += 4;
-  return v;
-}
-static uint64_t get_u64(reader *r) {
-  uint64_t v = 0;
-  int i;
-  if (!need(r, 8)) return 0;
-  for (i = 7; i >= 0; i--) v = v << 8 | r->p[i];
-  r->p += 8;
-  return v;
-}
-
-static void skip_pad(reader *r) {
-  size_t off = (size_t)(r->p - r->base);
-  if (off % 8 && need(r, 8 - off % 8)) r->p += 8 - off % 8;
-}
-
-/* A pointer to `n` bytes here, or NULL (and r->bad). */
-static const unsigned char *take(reader *r, size_t n) {
-  const unsigned char *at = r->p;
-  if (!need(r, n)) return NULL;
-  r->p += n;
-  return at;
-}
-
-/* One segment. Zero copy: its arrays point into the file (shared) when the machine is
- * little-endian; otherwise they are decoded into a block of its own. */
-static stance_segment *read_segment(reader *r, uint32_t ndocs_total, stance_shared *shared,
-                                    char *err, size_t errlen) {
-  uint32_t ndocs = get_u32(r), nterms = get_u32(r), k;
-  uint64_t terms_len = get_u64(r), post_len = get_u64(r);
-  const unsigned char *docs, *term_off, *freq, *post_off, *terms, *postings;
-  stance_segment *seg;
-  const unsigned char *start = r->p;
-  if (r->bad) return NULL;
-  if ((uint64_t)ndocs * 4 + (uint64_t)nterms * 16 + 12 + terms_len + post_len >
-      (uint64_t)(r->end - r->p)) {
-    snprintf(err, errlen, "a segment is longer than the file");
-    r->bad = 1;
-    return NULL;
+  if (errno != ENOENT) {
+    struct stat st;
+    if (lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode) && unlink(dir) != 0) {
+      snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+      return -1;
+    }
   }
-  docs = take(r, (size_t)ndocs * 4);
-  skip_pad(r);
-  term_off = take(r, ((size_t)nterms + 1) * 4);
-  skip_pad(r);
-  freq = take(r, (size_t)nterms * 4);
-  skip_pad(r);
-  post_off = take(r, ((size_t)nterms + 1) * 8);
-  terms = take(r, (size_t)terms_len);
-  skip_pad(r);
-  postings = take(r, (size_t)post_len);
-  skip_pad(r);
-  if (r->bad) {
-    snprintf(err, errlen, "a segment is longer than the file");
-    return NULL;
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+    return -1;
   }
-  seg = calloc(1, sizeof *seg);
-  if (seg == NULL) {
+  fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+  return fd;
+}
+
+/* Hold the folder's lock (one writer at a time). The descriptor, or -1. */
+static int take_lock(int dfd, const char *dir, char *err, size_t errlen) {
+  int fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666), waited = 0;
+  if (fd < 0) {
+    snprintf(err, errlen, "%s/lock: %s", dir, strerror(errno));
+    return -1;
+  }
+  while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= LOCK_WAIT_MS) {
+      snprintf(err, errlen, "%s is being saved by another process", dir);
+      close(fd);
+      return -1;
+    }
+    nanosleep(&ts, NULL);
+    waited += 20;
+  }
+  return fd;
+}
+
+static int listed(const uint64_t *ids, uint32_t n, const char *name) {
+  uint32_t i;
+  char want[64];
+  for (i = 0; i < n; i++) {
+    seg_name(ids[i], want, sizeof want);
+    if (strcmp(want, name) == 0) return 1;
+  }
+  return 0;
+}
+
+/* Remove what the new meta does not list: segments of before; segments that index jobs
+ * wrote ("new-") once they are an hour old (their job's save never came); temporary and
+ * lock files (names starting with '.') of writers that died, once ten minutes old (an index
+ * job may be writing a segment now, without the folder's lock). */
+static void collect_garbage(int dfd, const char *dir, const uint64_t *ids, uint32_t n) {
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  time_t now = time(NULL);
+  if (d == NULL) return;
+  while ((de = readdir(d)) != NULL) {
+    const char *name = de->d_name;
+    struct stat st;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, "meta") == 0 ||
+        strcmp(name, "lock") == 0 || listed(ids, n, name))
+      continue;
+    if (strncmp(name, "seg-", 4) == 0 && strlen(name) == 24)
+      unlinkat(dfd, name, 0);
+    else if (strncmp(name, "new-", 4) == 0 && strlen(name) == 24 &&
+             fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime + 3600 < now)
+      unlinkat(dfd, name, 0);
+    else if (name[0] == '.' && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+             st.st_mtime + 600 < now)
+      unlinkat(dfd, name, 0);
+  }
+  closedir(d);
+}
+
+int stance_index_save(const stance_index *ix, const char *dir, stance_index_saved **out,
+                      char *err, size_t errlen) {
+  plan p;
+  stance_index_saved *res = calloc(1, sizeof *res);
+  uint64_t *ids = NULL;
+  stance_buf meta;
+  int dfd = -1, lock = -1, rc = -1;
+  uint32_t i;
+  err[0] = '\0';
+  stance_buf_init(&meta);
+  memset(&p, 0, sizeof p);
+  if (out != NULL) *out = NULL;
+  if (res == NULL) {
     snprintf(err, errlen, "out of memory");
-    r->bad = 1;
+    return -1;
+  }
+  if ((dfd = open_dir(dir, 1, err, errlen)) < 0 || (lock = take_lock(dfd, dir, err, errlen)) < 0) goto done;
+  if (make_plan(ix, &p, res, err, errlen) != 0) goto done;
+  ids = calloc((size_t)p.nsegs + 1, sizeof *ids);
+  res->saved = calloc((size_t)p.nsegs + 1, sizeof *res->saved);
+  res->ids = calloc((size_t)p.nsegs + 1, sizeof *res->ids);
+  if (ids == NULL || res->saved == NULL || res->ids == NULL) {
+    snprintf(err, errlen, "out of memory");
+    goto done;
+  }
+  for (i = 0; i < p.nsegs; i++) {
+    stance_segment *g = p.segs[i];
+    char name[64], fresh[64];
+    struct stat st;
+    if (g->file_id != 0) {
+      /* on disk already (or written by the index job that made it), unless another save
+       * removed it since */
+      seg_name(g->file_id, name, sizeof name);
+      if (g->file != NULL && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+          (uint64_t)st.st_size == g->file->size) {
+        ids[i] = g->file_id;
+        continue;
+      }
+      new_name(g->file_id, fresh, sizeof fresh);
+      if (g->file != NULL && fstatat(dfd, fresh, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+          (uint64_t)st.st_size == g->file->size && renameat(dfd, fresh, dfd, name) == 0) {
+        ids[i] = g->file_id;
+        res->saved[res->nsaved] = stance_segment_ref(g);
+        res->ids[res->nsaved++] = ids[i];
+        continue;
+      }
+    }
+    ids[i] = new_id();
+    if (write_segment(dir, g, ids[i], 0, err, errlen) != 0) goto done;
+    res->saved[res->nsaved] = stance_segment_ref(g);
+    res->ids[res->nsaved++] = ids[i];
+  }
+  if (meta_bytes(ix, &p, ids, &meta) != 0) {
+    snprintf(err, errlen, "out of memory");
+    goto done;
+  }
+  if (write_file(dir, "meta", meta.data, meta.len, err, errlen) != 0) goto done;
+  collect_garbage(dfd, dir, ids, p.nsegs);
+  /* the files of segments merged away that no save had taken yet */
+  for (i = 0; i < res->nfrom; i++)
+    if (res->merged_from[i]->file_id != 0) {
+      char name[64];
+      new_name(res->merged_from[i]->file_id, name, sizeof name);
+      unlinkat(dfd, name, 0);
+    }
+  rc = 0;
+done:
+  if (lock >= 0) close(lock);
+  if (dfd >= 0) close(dfd);
+  stance_buf_free(&meta);
+  free(ids);
+  plan_free(&p);
+  if (rc == 0 && out != NULL)
+    *out = res;
+  else
+    stance_index_saved_free(res);
+  return rc;
+}
+
+void stance_index_saved_apply(const stance_index_saved *s, stance_index *ix) {
+  uint32_t i, at = 0;
+  if (s == NULL) return;
+  for (i = 0; i < s->nmerged; i++) {
+    stance_index_replace_segments(ix, s->merged_from + at, s->nparts[i], s->merged_to[i]);
+    at += s->nparts[i];
+  }
+  for (i = 0; i < s->nsaved; i++) {
+    uint32_t k, n = stance_index_nsegments(ix);
+    for (k = 0; k < n; k++)
+      if (stance_index_segment(ix, k) == s->saved[i]) s->saved[i]->file_id = s->ids[i];
+  }
+}
+
+/* ---- reading ----------------------------------------------------------------------------------- */
+
+static stance_mapped *mapped_new(const uint8_t *data, size_t size, int mmapped) {
+  stance_mapped *m = calloc(1, sizeof *m);
+  if (m == NULL) return NULL;
+  m->refs = 1;
+  m->data = data;
+  m->size = size;
+  m->mmapped = mmapped;
+  return m;
+}
+
+/* The bytes of a file: mapped (or read, where mapping fails, e.g. an empty file). */
+static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errlen, int *missing) {
+  int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  void *p;
+  stance_mapped *m;
+  if (fd < 0) {
+    if (missing != NULL) *missing = errno == ENOENT;
+    snprintf(err, errlen, "%s: %s", name, strerror(errno));
     return NULL;
   }
-  seg->refs = 1;
-  seg->ndocs = ndocs;
-  seg->nterms = nterms;
-  if (little_endian()) {
-    seg->docs = (uint32_t *)(void *)docs;
-    seg->term_off = (uint32_t *)(void *)term_off;
-    seg->freq = (uint32_t *)(void *)freq;
-    seg->post_off = (uint64_t *)(void *)post_off;
-    seg->terms = (char *)(void *)terms;
-    seg->postings = (uint8_t *)(void *)postings;
-    seg->shared = shared;
-    seg->block_size = (size_t)(r->p - start);
-    shared->refs++;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < HEADER || (uint64_t)st.st_size > SIZE_MAX) {
+    snprintf(err, errlen, "%s: not an index file", name);
+    close(fd);
+    return NULL;
+  }
+  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) {
+    snprintf(err, errlen, "%s: %s", name, strerror(errno));
+    return NULL;
+  }
+  /* a search reads a few pages here and there: map only those (not the 2 MB around each, as
+   * a kernel mapping the page cache's large folios whole would), read ahead nothing */
+#if defined(MADV_NOHUGEPAGE)
+  madvise(p, (size_t)st.st_size, MADV_NOHUGEPAGE);
+#endif
+#if defined(MADV_RANDOM)
+  madvise(p, (size_t)st.st_size, MADV_RANDOM);
+#endif
+  if ((m = mapped_new(p, (size_t)st.st_size, 1)) == NULL) {
+    munmap(p, (size_t)st.st_size);
+    snprintf(err, errlen, "out of memory");
+  }
+  return m;
+}
+
+/* A segment from its file's bytes, the header and the sums checked (the pages are checked
+ * as they are read). Takes the reference to `m`. */
+static stance_segment *open_segment(stance_mapped *m, uint32_t ndocs, uint32_t nterms, char *err, size_t errlen) {
+  const uint8_t *h = m->data;
+  stance_segment *g;
+  seg_layout l;
+  uint64_t npages, data_off, data_len;
+  if (m->size < HEADER || memcmp(h, "STANCESG", 8) != 0 || stance_get64(h + 56) != XXH3_64bits(h, 56)) {
+    snprintf(err, errlen, "a segment file is damaged");
+    goto bad;
+  }
+  if (stance_get32(h + 8) != SEG_VERSION || stance_get32(h + 12) != PAGE_BITS) {
+    snprintf(err, errlen, "a segment file of another version");
+    goto bad;
+  }
+  if (stance_get32(h + 16) != nterms || stance_get32(h + 20) != ndocs) {
+    snprintf(err, errlen, "a segment file does not match the index");
+    goto bad;
+  }
+  data_len = stance_get64(h + 40);
+  if (layout(nterms, stance_get64(h + 24), stance_get64(h + 32), &l) != 0 || l.len != data_len ||
+      data_len > m->size) {
+    snprintf(err, errlen, "a segment file's sizes are inconsistent");
+    goto bad;
+  }
+  npages = (data_len + PAGE - 1) >> PAGE_BITS;
+  data_off = (HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1);
+  if (data_off > m->size || m->size - data_off != data_len) {
+    snprintf(err, errlen, "a segment file is truncated or padded");
+    goto bad;
+  }
+  if (XXH3_64bits(h + HEADER, (size_t)npages * 4) != stance_get64(h + 48)) {
+    snprintf(err, errlen, "a segment file is damaged");
+    goto bad;
+  }
+  if ((m->verified = calloc((size_t)npages + 1, 1)) == NULL || (g = calloc(1, sizeof *g)) == NULL) {
+    snprintf(err, errlen, "out of memory");
+    goto bad;
+  }
+  m->sums = h + HEADER;
+  m->npages = npages;
+  m->data_off = data_off;
+  g->refs = 1;
+  g->ndocs = ndocs;
+  g->nterms = nterms;
+  g->term_off = m->data + data_off;
+  g->freq = g->term_off + l.freq;
+  g->post_off = g->term_off + l.post_off;
+  g->keys = g->term_off + l.keys;
+  g->terms = (const char *)(g->term_off + l.terms);
+  g->terms_len = stance_get64(h + 24);
+  g->postings = g->term_off + l.postings;
+  g->post_len = stance_get64(h + 32);
+  g->file = m;
+  return g;
+bad:
+  stance_mapped_unref(m);
+  return NULL;
+}
+
+/* Where a load finds its segment files. */
+typedef struct seg_source {
+  int dfd;                      /* a folder, or -1 */
+  const void *(*mem)(void *ud, uint64_t id, size_t *len);
+  void *ud;
+} seg_source;
+
+static stance_mapped *segment_bytes(const seg_source *src, uint64_t id, char *err, size_t errlen) {
+  if (src->dfd >= 0) {
+    char name[64];
+    seg_name(id, name, sizeof name);
+    return map_file(src->dfd, name, err, errlen, NULL);
   } else {
-    size_t size = (size_t)ndocs * 4 + ((size_t)nterms + 1) * 4 + (size_t)nterms * 4, off;
-    char *block;
-    reader a;
-    size = (size + 7) & ~(size_t)7;
-    off = size;
-    size += ((size_t)nterms + 1) * 8 + (size_t)terms_len + (size_t)post_len;
-    block = malloc(size ? size : 1);
-    if (block == NULL) {
-      free(seg);
-      snprintf(err, errlen, "out of memory");
-      r->bad = 1;
+    size_t len = 0;
+    const void *p = src->mem(src->ud, id, &len);
+    uint8_t *copy;
+    stance_mapped *m;
+    if (p == NULL) {
+      snprintf(err, errlen, "a segment file is missing");
       return NULL;
     }
-    seg->block = block;
-    seg->block_size = size;
-    seg->docs = (uint32_t *)block;
-    seg->term_off = seg->docs + ndocs;
-    seg->freq = seg->term_off + nterms + 1;
-    seg->post_off = (uint64_t *)(block + off);
-    seg->terms = (char *)(seg->post_off + nterms + 1);
-    seg->postings = (uint8_t *)seg->terms + terms_len;
-    a = *r;
-    a.p = docs;
-    for (k = 0; k < ndocs; k++) seg->docs[k] = get_u32(&a);
-    a.p = term_off;
-    for (k = 0; k <= nterms; k++) seg->term_off[k] = get_u32(&a);
-    a.p = freq;
-    for (k = 0; k < nterms; k++) seg->freq[k] = get_u32(&a);
-    a.p = post_off;
-    for (k = 0; k <= nterms; k++) seg->post_off[k] = get_u64(&a);
-    memcpy(seg->terms, terms, (size_t)terms_len);
-    memcpy(seg->postings, postings, (size_t)post_len);
+    m = NULL;
+    if ((copy = malloc(len ? len : 1)) != NULL) {
+      memcpy(copy, p, len);
+      m = mapped_new(copy, len, 0);
+    }
+    if (m == NULL) {
+      free(copy);
+      snprintf(err, errlen, "out of memory");
+    }
+    return m;
   }
-  /* every offset checked before any search trusts it */
-  for (k = 0; k < ndocs && !r->bad; k++)
-    if (seg->docs[k] >= ndocs_total) r->bad = 1;
-  for (k = 0; k <= nterms && !r->bad; k++) {
-    if ((k > 0 && seg->term_off[k] < seg->term_off[k - 1]) || seg->term_off[k] > terms_len) r->bad = 1;
-    if ((k > 0 && seg->post_off[k] < seg->post_off[k - 1]) || seg->post_off[k] > post_len) r->bad = 1;
-  }
-  if (!r->bad && (seg->term_off[0] != 0 || seg->term_off[nterms] != terms_len ||
-                  seg->post_off[0] != 0 || seg->post_off[nterms] != post_len))
-    r->bad = 1;
-  if (r->bad) {
-    snprintf(err, errlen, "a segment's tables are inconsistent");
-    stance_segment_unref(seg);
-    return NULL;
-  }
-  return seg;
 }
 
-/* Read an index from `data` (malloc'd), which the index takes over: it is freed when no
- * segment points into it any more, or at once on failure. */
-static stance_index *deserialize_owned(char *data, size_t len, char *err, size_t errlen) {
-  reader r;
-  uint64_t body_len;
-  uint32_t version, ndocs, nsegs, i;
-  unsigned char digest[DIGEST];
-  stance_index *ix;
-  stance_shared *shared;
-  char *path;
-  r.base = (const unsigned char *)data;
-  r.p = r.base;
-  r.end = r.p + len;
-  r.bad = 0;
-  if (len < HEADER + DIGEST || memcmp(data, "STANCEIX", 8) != 0) {
-    snprintf(err, errlen, "not a stance index file");
-    free(data);
-    return NULL;
+/* The index from its meta file's bytes (checked whole) and its segments. Takes `m`. */
+static stance_index *open_meta(stance_mapped *m, const seg_source *src, char *err, size_t errlen) {
+  const uint8_t *h = m->data, *body, *docs_at, *hashes, *dirs_at, *segs_at, *segdocs, *strs;
+  uint64_t body_len, need, strings, total_segdocs = 0;
+  uint32_t ndocs, ndirs, nsegs, i, k, version;
+  stance_doc *docs = NULL;
+  stance_dir *dirs = NULL;
+  stance_segment **segs = NULL;
+  stance_index *ix = NULL;
+  if (m->size < HEADER || memcmp(h, "STANCEIX", 8) != 0) {
+    snprintf(err, errlen, "not a stance index");
+    goto done;
   }
-  r.p += 8;
-  version = get_u32(&r);
-  get_u32(&r);
-  body_len = get_u64(&r);
-  get_u64(&r);
+  version = stance_get32(h + 8);
   if (version != STANCE_INDEX_FILE_VERSION) {
-    snprintf(err, errlen, "index file version %u, this stance reads version %d", version,
+    snprintf(err, errlen, "an index of version %u, this stance reads version %d", version,
              STANCE_INDEX_FILE_VERSION);
-    free(data);
-    return NULL;
+    goto done;
   }
-  if (body_len != len - HEADER - DIGEST) {
-    snprintf(err, errlen, "index file truncated or padded (%llu bytes of body, %llu expected)",
-             (unsigned long long)(len - HEADER - DIGEST), (unsigned long long)body_len);
-    free(data);
-    return NULL;
+  if (stance_get64(h + 56) != XXH3_64bits(h, 56)) {
+    snprintf(err, errlen, "the index's header is damaged");
+    goto done;
   }
-  put_digest(XXH3_64bits(r.p, (size_t)body_len), digest);
-  if (memcmp(digest, r.p + body_len, DIGEST) != 0) {
-    snprintf(err, errlen, "index file checksum mismatch (corrupt)");
-    free(data);
-    return NULL;
+  body_len = stance_get64(h + 16);
+  if (body_len != m->size - HEADER) {
+    snprintf(err, errlen, "the index is truncated or padded (%llu bytes of body, %llu expected)",
+             (unsigned long long)(m->size - HEADER), (unsigned long long)body_len);
+    goto done;
   }
-  r.end = r.p + body_len;
-  ix = stance_index_new();
-  shared = calloc(1, sizeof *shared);
-  path = malloc(65536);
-  if (ix == NULL || shared == NULL || path == NULL) {
+  body = h + HEADER;
+  if (XXH3_64bits(body, (size_t)body_len) != stance_get64(h + 24)) {
+    snprintf(err, errlen, "the index is damaged (checksum)");
+    goto done;
+  }
+  ndocs = stance_get32(h + 40);
+  ndirs = stance_get32(h + 44);
+  nsegs = stance_get32(h + 48);
+  need = (uint64_t)ndocs * (DOC_BYTES + 32) + (uint64_t)ndirs * DIR_BYTES + (uint64_t)nsegs * SEG_BYTES;
+  if (need > body_len || ndocs == GONE) {
+    snprintf(err, errlen, "the index's tables are longer than the file");
+    goto done;
+  }
+  docs_at = body;
+  hashes = docs_at + (size_t)ndocs * DOC_BYTES;
+  dirs_at = hashes + (size_t)ndocs * 32;
+  segs_at = dirs_at + (size_t)ndirs * DIR_BYTES;
+  segdocs = segs_at + (size_t)nsegs * SEG_BYTES;
+  for (i = 0; i < nsegs; i++) total_segdocs += stance_get32(segs_at + (size_t)i * SEG_BYTES + 8);
+  need = pad8(need + total_segdocs * 4);
+  if (need > body_len) {
+    snprintf(err, errlen, "the index's tables are longer than the file");
+    goto done;
+  }
+  strs = body + need;
+  strings = body_len - need;
+  docs = calloc((size_t)ndocs + 1, sizeof *docs);
+  dirs = calloc((size_t)ndirs + 1, sizeof *dirs);
+  segs = calloc((size_t)nsegs + 1, sizeof *segs);
+  if (docs == NULL || dirs == NULL || segs == NULL) {
     snprintf(err, errlen, "out of memory");
-    stance_index_free(ix);
-    free(shared);
-    free(path);
-    free(data);
-    return NULL;
+    goto done;
   }
-  shared->data = data;
-  shared->size = len;
-  shared->refs = 1; /* ours, dropped at the end */
-  ndocs = get_u32(&r);
-  get_u32(&r);
-  for (i = 0; i < ndocs && !r.bad; i++) {
-    stance_doc d;
-    uint32_t n;
-    memset(&d, 0, sizeof d);
-    d.size = get_u64(&r);
-    d.mtime_ns = (int64_t)get_u64(&r);
-    if (!need(&r, 32)) break;
-    raw_to_hex(r.p, d.hash);
-    r.p += 32;
-    d.words = get_u32(&r);
-    d.segment = get_u32(&r);
-    if (!need(&r, 1)) break;
-    d.deleted = *r.p++ != 0;
-    n = get_u16(&r);
-    if (!need(&r, n)) break;
-    memcpy(path, r.p, n);
-    path[n] = '\0';
-    r.p += n;
-    d.path = path;
-    if (stance_index_add_doc(ix, &d) < 0) {
-      snprintf(err, errlen, "out of memory");
-      r.bad = 1;
+  for (i = 0; i < ndocs; i++) {
+    const uint8_t *q = docs_at + (size_t)i * DOC_BYTES;
+    uint32_t off = stance_get32(q + 36), n = stance_get32(q + 40);
+    stance_doc *d = &docs[i];
+    if ((uint64_t)off + n >= strings || strs[off + n] != '\0' ||
+        !stance_index_path_ok((const char *)strs + off, n, 0)) {
+      snprintf(err, errlen, "a document's path in the index is not a corpus path");
+      goto done;
     }
+    d->path = (const char *)strs + off;
+    if (i > 0 && strcmp(docs[i - 1].path, d->path) >= 0) {
+      snprintf(err, errlen, "the index's documents are not in order");
+      goto done;
+    }
+    d->size = stance_get64(q);
+    d->mtime_ns = (int64_t)stance_get64(q + 8);
+    d->ctime_ns = (int64_t)stance_get64(q + 16);
+    d->ino = stance_get64(q + 24);
+    d->words = stance_get32(q + 32);
+    d->racy = (q[44] & 1) != 0;
+    d->link = (q[44] & 2) != 0;
+    memcpy(d->hash, hashes + (size_t)i * 32, 32);
   }
-  free(path);
-  skip_pad(&r);
-  nsegs = get_u32(&r);
-  get_u32(&r);
-  for (i = 0; i < nsegs && !r.bad; i++) {
-    stance_segment *seg = read_segment(&r, ndocs, shared, err, errlen);
-    if (seg == NULL) break;
-    if (stance_index_add_segment(ix, seg) != 0) r.bad = 1;
-    stance_segment_unref(seg);
+  for (i = 0; i < ndirs; i++) {
+    const uint8_t *q = dirs_at + (size_t)i * DIR_BYTES;
+    uint32_t off = stance_get32(q + 8), n = stance_get32(q + 12);
+    if ((uint64_t)off + n >= strings || strs[off + n] != '\0' ||
+        !stance_index_path_ok((const char *)strs + off, n, 1)) {
+      snprintf(err, errlen, "a folder's path in the index is not a corpus path");
+      goto done;
+    }
+    dirs[i].path = (const char *)strs + off;
+    if (i > 0 && strcmp(dirs[i - 1].path, dirs[i].path) >= 0) {
+      snprintf(err, errlen, "the index's folders are not in order");
+      goto done;
+    }
+    dirs[i].mtime_ns = (int64_t)stance_get64(q);
+    dirs[i].racy = (q[16] & 1) != 0;
   }
-  if (--shared->refs == 0) {
-    free(shared->data);
-    free(shared);
+  for (i = 0; i < nsegs; i++) {
+    const uint8_t *q = segs_at + (size_t)i * SEG_BYTES;
+    uint64_t id = stance_get64(q), size = stance_get64(q + 16);
+    uint32_t nd = stance_get32(q + 8), nt = stance_get32(q + 12);
+    stance_mapped *f;
+    if (id == 0) {
+      snprintf(err, errlen, "a segment of the index has no file");
+      goto done;
+    }
+    for (k = 0; k < i; k++)
+      if (segs[k]->file_id == id) {
+        snprintf(err, errlen, "a segment is listed twice");
+        goto done;
+      }
+    if ((f = segment_bytes(src, id, err, errlen)) == NULL) goto done;
+    if (f->size != size) {
+      stance_mapped_unref(f);
+      snprintf(err, errlen, "a segment file is not the one listed");
+      goto done;
+    }
+    if ((segs[i] = open_segment(f, nd, nt, err, errlen)) == NULL) goto done;
+    segs[i]->file_id = id;
+    if ((segs[i]->docs = malloc(((size_t)nd + 1) * sizeof *segs[i]->docs)) == NULL) {
+      snprintf(err, errlen, "out of memory");
+      goto done;
+    }
+    for (k = 0; k < nd; k++) {
+      uint32_t g = stance_get32(segdocs + (size_t)k * 4);
+      if (g >= ndocs && g != GONE) {
+        snprintf(err, errlen, "a segment names a document the index does not have");
+        goto done;
+      }
+      segs[i]->docs[k] = g;
+    }
+    segdocs += (size_t)nd * 4;
   }
-  if (r.bad || r.p != r.end) {
-    if (err[0] == '\0' || !r.bad) snprintf(err, errlen, "index file tables are inconsistent");
-    stance_index_free(ix);
-    return NULL;
+  ix = stance__index_adopt(docs, ndocs, dirs, ndirs, stance_get64(h + 32), segs, nsegs, m);
+  if (ix == NULL) {
+    snprintf(err, errlen, "out of memory");
+    goto done;
   }
+  docs = NULL;
+  dirs = NULL;
+done:
+  if (segs != NULL)
+    for (i = 0; i < nsegs; i++) stance_segment_unref(segs[i]);
+  free(segs);
+  free(docs);
+  free(dirs);
+  stance_mapped_unref(m); /* the index holds its own reference */
   return ix;
 }
 
-stance_index *stance_index_deserialize(const char *data, size_t len, char *err, size_t errlen) {
-  char *copy = malloc(len ? len : 1);
-  if (copy == NULL) {
+stance_index *stance_index_load(const char *dir, int *missing, char *err, size_t errlen) {
+  seg_source src;
+  stance_mapped *m;
+  stance_index *ix = NULL;
+  int attempt, gone = 0;
+  struct stat st;
+  err[0] = '\0';
+  *missing = 0;
+  if (lstat(dir, &st) != 0) {
+    *missing = errno == ENOENT;
+    snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+    return NULL;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    snprintf(err, errlen, "%s is not an index of this version", dir);
+    return NULL;
+  }
+  memset(&src, 0, sizeof src);
+  if ((src.dfd = open_dir(dir, 0, err, errlen)) < 0) return NULL;
+  /* a save may replace the meta file and remove the segments it named between our reading
+   * the one and opening the others: read again then */
+  for (attempt = 0; attempt < 3 && ix == NULL; attempt++) {
+    if ((m = map_file(src.dfd, "meta", err, errlen, &gone)) == NULL) {
+      *missing = gone;
+      break;
+    }
+    ix = open_meta(m, &src, err, errlen);
+    if (ix == NULL && strstr(err, "No such file") == NULL) break;
+  }
+  close(src.dfd);
+  return ix;
+}
+
+stance_index *stance_index_load_mem(const void *meta, size_t meta_len,
+                                    const void *(*segment)(void *ud, uint64_t id, size_t *len),
+                                    void *ud, char *err, size_t errlen) {
+  seg_source src;
+  uint8_t *copy = malloc(meta_len ? meta_len : 1);
+  stance_mapped *m = NULL;
+  err[0] = '\0';
+  if (copy != NULL) {
+    memcpy(copy, meta, meta_len);
+    m = mapped_new(copy, meta_len, 0);
+  }
+  if (m == NULL) {
+    free(copy);
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  memcpy(copy, data, len);
-  err[0] = '\0';
-  return deserialize_owned(copy, len, err, errlen);
+  src.dfd = -1;
+  src.mem = segment;
+  src.ud = ud;
+  return open_meta(m, &src, err, errlen);
+}
+
+int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size_t errlen) {
+  uint64_t id = new_id();
+  char name[64];
+  int dfd;
+  stance_mapped *m;
+  stance_segment *g;
+  uint32_t *docs;
+  if (seg->file != NULL) return 0;
+  if ((dfd = open_dir(dir, 1, err, errlen)) < 0) return -1;
+  if (write_segment(dir, seg, id, 1, err, errlen) != 0) {
+    close(dfd);
+    return -1;
+  }
+  new_name(id, name, sizeof name);
+  m = map_file(dfd, name, err, errlen, NULL);
+  close(dfd);
+  if (m == NULL || (g = open_segment(m, seg->ndocs, seg->nterms, err, errlen)) == NULL) return -1;
+  /* the segment takes the mapped tables; its documents stay its own */
+  docs = seg->docs;
+  free(seg->block);
+  seg->block = NULL;
+  seg->block_size = 0;
+  seg->term_off = g->term_off;
+  seg->freq = g->freq;
+  seg->post_off = g->post_off;
+  seg->keys = g->keys;
+  seg->terms = g->terms;
+  seg->postings = g->postings;
+  seg->file = g->file;
+  seg->file_id = id;
+  seg->docs = docs;
+  g->file = NULL;
+  stance_segment_unref(g);
+  return 0;
+}
+
+void stance__reseal_meta(uint8_t *m, size_t len) {
+  if (len < HEADER) return;
+  put_u64(m + 24, XXH3_64bits(m + HEADER, len - HEADER));
+  put_u64(m + 56, XXH3_64bits(m, 56));
+}
+
+void stance__reseal_segment(uint8_t *g, size_t len) {
+  uint64_t data_len, npages, data_off, k;
+  if (len < HEADER) return;
+  data_len = stance_get64(g + 40);
+  if (data_len > len) data_len = len;
+  npages = (data_len + PAGE - 1) >> PAGE_BITS;
+  data_off = (HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1);
+  if (HEADER + npages * 4 <= len) {
+    for (k = 0; k < npages && data_off + (k << PAGE_BITS) < len; k++) {
+      uint64_t at = data_off + (k << PAGE_BITS), n = len - at < PAGE ? len - at : PAGE;
+      put_u32(g + HEADER + k * 4, page_sum(g + at, (size_t)n));
+    }
+    put_u64(g + 48, XXH3_64bits(g + HEADER, (size_t)npages * 4));
+  }
+  put_u64(g + 56, XXH3_64bits(g, 56));
 }
 
 /* ---- jobs ------------------------------------------------------------------------------------ */
 
 typedef struct savejob {
   stance_index *snapshot;
-  char *path;
+  char *dir;
+  stance_index_saved *saved;
 } savejob;
 
 static void save_destroy(void *data) {
   savejob *s = data;
   if (s == NULL) return;
   stance_index_free(s->snapshot);
-  free(s->path);
+  stance_index_saved_free(s->saved);
+  free(s->dir);
   free(s);
 }
 
@@ -537,7 +1199,7 @@ static int save_prepare(stance_job *job) {
   savejob *s = stance_job_data(job);
   char err[512];
   stance_job_set_total(job, 1, 0);
-  if (save_streaming(s->snapshot, s->path, err, sizeof err) != 0)
+  if (stance_index_save(s->snapshot, s->dir, &s->saved, err, sizeof err) != 0)
     return stance_job_fail(job, -EIO, "%s", err);
   stance_job_advance(job, 1, 0);
   return 0;
@@ -545,14 +1207,14 @@ static int save_prepare(stance_job *job) {
 
 static const stance_job_ops save_ops = {"save-index", save_prepare, NULL, NULL, save_destroy};
 
-stance_job *stance_savejob_new(const stance_index *ix, const char *path) {
+stance_job *stance_savejob_new(const stance_index *ix, const char *dir) {
   savejob *s = calloc(1, sizeof *s);
   stance_job *job;
   if (s == NULL) return NULL;
   s->snapshot = stance_index_snapshot(ix);
-  s->path = malloc(strlen(path) + 1);
-  if (s->snapshot == NULL || s->path == NULL) goto fail;
-  strcpy(s->path, path);
+  s->dir = malloc(strlen(dir) + 1);
+  if (s->snapshot == NULL || s->dir == NULL) goto fail;
+  strcpy(s->dir, dir);
   if ((job = stance_job_new(&save_ops, s)) == NULL) goto fail;
   return job;
 fail:
@@ -560,58 +1222,49 @@ fail:
   return NULL;
 }
 
+void stance_savejob_apply(stance_job *job, stance_index *ix) {
+  savejob *s;
+  if (strcmp(stance_job_kind(job), "save-index") != 0) return;
+  s = stance_job_data(job);
+  stance_index_saved_apply(s->saved, ix);
+  stance_index_saved_free(s->saved);
+  s->saved = NULL;
+}
+
 typedef struct loadjob {
-  char *path;
+  char *dir;
   stance_index *loaded;
+  int missing;
 } loadjob;
 
 static void load_destroy(void *data) {
   loadjob *l = data;
   if (l == NULL) return;
-  free(l->path);
+  free(l->dir);
   stance_index_free(l->loaded);
   free(l);
 }
 
 static int load_prepare(stance_job *job) {
   loadjob *l = stance_job_data(job);
-  FILE *f = fopen(l->path, "rb");
-  char *data;
-  long n;
   char err[512];
-  if (f == NULL) return stance_job_fail(job, -errno, "%s: %s", l->path, strerror(errno));
-  if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-    fclose(f);
-    return stance_job_fail(job, -EIO, "%s: cannot read", l->path);
-  }
-  data = malloc((size_t)n + 1);
-  if (data == NULL) {
-    fclose(f);
-    return stance_job_fail(job, -ENOMEM, "out of memory");
-  }
-  if (fread(data, 1, (size_t)n, f) != (size_t)n) {
-    free(data);
-    fclose(f);
-    return stance_job_fail(job, -EIO, "%s: cannot read", l->path);
-  }
-  fclose(f);
-  stance_job_set_total(job, 1, (uint64_t)n);
-  err[0] = '\0';
-  l->loaded = deserialize_owned(data, (size_t)n, err, sizeof err);
-  if (l->loaded == NULL) return stance_job_fail(job, -EINVAL, "%s: %s", l->path, err);
-  stance_job_advance(job, 1, (uint64_t)n);
+  stance_job_set_total(job, 1, 0);
+  l->loaded = stance_index_load(l->dir, &l->missing, err, sizeof err);
+  /* no index at all is not a failure: the job is done, with nothing loaded */
+  if (l->loaded == NULL && !l->missing) return stance_job_fail(job, -EINVAL, "%s", err);
+  stance_job_advance(job, 1, 0);
   return 0;
 }
 
 static const stance_job_ops load_ops = {"load-index", load_prepare, NULL, NULL, load_destroy};
 
-stance_job *stance_loadjob_new(const char *path) {
+stance_job *stance_loadjob_new(const char *dir) {
   loadjob *l = calloc(1, sizeof *l);
   stance_job *job;
   if (l == NULL) return NULL;
-  l->path = malloc(strlen(path) + 1);
-  if (l->path == NULL) goto fail;
-  strcpy(l->path, path);
+  l->dir = malloc(strlen(dir) + 1);
+  if (l->dir == NULL) goto fail;
+  strcpy(l->dir, dir);
   if ((job = stance_job_new(&load_ops, l)) == NULL) goto fail;
   return job;
 fail:
@@ -627,4 +1280,9 @@ stance_index *stance_loadjob_take(stance_job *job) {
   ix = l->loaded;
   l->loaded = NULL;
   return ix;
+}
+
+int stance_loadjob_missing(stance_job *job) {
+  if (strcmp(stance_job_kind(job), "load-index") != 0) return 0;
+  return ((loadjob *)stance_job_data(job))->missing;
 }

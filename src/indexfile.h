@@ -1,10 +1,23 @@
 /*
- * indexfile.h - the index on disk (.stance/index.bin), so that opening an unchanged
- * corpus costs a read, not a rebuild.
+ * indexfile.h - the index on disk, so that opening an unchanged corpus costs almost
+ * nothing: a folder (.stance/index.bin/) holding
  *
- * The file is versioned and checksummed (XXH3-64 of its body); every offset in it is
- * checked before use. A file that is stale, of another version, truncated or corrupt is
- * refused with a message, never trusted: the caller rebuilds.
+ *   meta             the documents (path, size, times, hash), the folders as last listed,
+ *                    and the list of segments, with each segment's document numbers;
+ *   seg-<id>.bin     one file per segment: its dictionary and postings, never changed once
+ *                    written, with a checksum per 4 KiB page;
+ *   lock             held (flock) by whoever saves.
+ *
+ * Loading maps the files: it reads and checks `meta` whole (a few MB) and only the headers
+ * of the segments; a search then touches the pages of the dictionary and of the postings
+ * it needs, each checked against its checksum the first time, and every offset checked
+ * before use. A save writes only the segments not yet on disk, then `meta` (atomically),
+ * and removes the files no longer listed. The formats are in indexfile.c and
+ * doc/format.md.
+ *
+ * Nothing in these files is trusted: a file that is damaged, crafted, of another version or
+ * of another machine's making is refused (or, found damaged later, makes its readers fail
+ * with STANCE_INDEX_DAMAGED), never followed outside its bounds.
  */
 #ifndef STANCE_INDEXFILE_H
 #define STANCE_INDEXFILE_H
@@ -13,18 +26,53 @@
 #include "index.h"
 #include "job.h"
 
-#define STANCE_INDEX_FILE_VERSION 3
+#define STANCE_INDEX_FILE_VERSION 4
 
-/* Serialize `ix` into `out`. 0, or -1 when out of memory. */
-int stance_index_serialize(const stance_index *ix, stance_buf *out);
-/* Read an index from `len` bytes. NULL with a message in `err` when the bytes are not a
- * valid index file of this version. */
-stance_index *stance_index_deserialize(const char *data, size_t len, char *err, size_t errlen);
+/* Save `ix` into the folder `dir` (made if missing). Segments that were loaded from (or
+ * saved to) that folder are not written again; small segments are merged (see
+ * indexfile.c). `out`, if not NULL, receives what the save did for stance_index_saved_apply.
+ * 0, or -1 with a message. */
+typedef struct stance_index_saved stance_index_saved;
+int stance_index_save(const stance_index *ix, const char *dir, stance_index_saved **out,
+                      char *err, size_t errlen);
+/* Bring what a save did into `ix` (the index the saved snapshot was taken from): which
+ * segments now have files, and merged segments in place of their parts. */
+void stance_index_saved_apply(const stance_index_saved *s, stance_index *ix);
+void stance_index_saved_free(stance_index_saved *s);
 
-/* Jobs: save a snapshot of `ix` to `path` atomically; load `path` into a new index. */
-stance_job *stance_savejob_new(const stance_index *ix, const char *path);
-stance_job *stance_loadjob_new(const char *path);
+/* Load the index saved in `dir`. NULL with a message when there is none, or it is of
+ * another version, or damaged. *missing is set when there is no index at all. */
+stance_index *stance_index_load(const char *dir, int *missing, char *err, size_t errlen);
+
+/* Load an index from bytes in memory (tests, fuzzing): `meta`, and the bytes of each
+ * segment file by id from `segment` (NULL when there is none). Copies what it keeps. */
+stance_index *stance_index_load_mem(const void *meta, size_t meta_len,
+                                    const void *(*segment)(void *ud, uint64_t id, size_t *len),
+                                    void *ud, char *err, size_t errlen);
+/* The bytes of a saved index in memory (tests, fuzzing): `meta`, then the segment files in
+ * the order they are listed, each with its id. 0, or -1 when out of memory. */
+int stance_index_save_mem(const stance_index *ix, stance_buf *meta, stance_buf *segments,
+                          uint64_t **ids, size_t **offsets, uint32_t *nsegs);
+
+/* (tests, fuzzing) Make the checksums of a meta file's or a segment file's bytes right
+ * again after they were changed, so that what is behind the checksums gets tested. */
+void stance__reseal_meta(uint8_t *meta, size_t len);
+void stance__reseal_segment(uint8_t *seg, size_t len);
+
+/* Jobs: save a snapshot of `ix` into `dir`; load `dir` into a new index. */
+stance_job *stance_savejob_new(const stance_index *ix, const char *dir);
+stance_job *stance_loadjob_new(const char *dir);
 /* The loaded index of a done load job (the caller owns it; a second call returns NULL). */
 stance_index *stance_loadjob_take(stance_job *job);
+/* Whether a done load job found no index at all (it then loaded nothing; a bad index
+ * fails the job instead). */
+int stance_loadjob_missing(stance_job *job);
+/* Bring a done save job's result into `ix` (see stance_index_saved_apply). */
+void stance_savejob_apply(stance_job *job, stance_index *ix);
+
+/* Is `path` (n bytes) a path a corpus document or folder may have: relative, no empty, "."
+ * or ".." component, no component starting with '.', no NUL? ("" is the root folder,
+ * allowed when `root_ok`.) */
+int stance_index_path_ok(const char *path, size_t n, int root_ok);
 
 #endif

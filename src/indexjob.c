@@ -1,6 +1,7 @@
 /*
- * indexjob.c - prepare: list the folder and compare with the snapshot; run: each task
- * claims a segment's worth of changed documents, reads, hashes and indexes them.
+ * indexjob.c - prepare: find what changed (see indexjob.h); run: each thread claims pieces
+ * of the documents to read, reads and hashes them, indexes those whose bytes changed, and
+ * turns its builder into a segment whenever it holds enough; finish: statistics.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,59 +10,94 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <uv.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
+#include "hash.h"
+#include "indexfile.h"
 #include "indexjob.h"
 #include "query.h"
 #include "walk.h"
 
-/* A big job is cut into one segment per task, of about equal bytes: every core builds one,
- * and nothing needs merging. Small jobs (updates) make one segment. */
-#define MIN_SEGMENT_BYTES (4u * 1024u * 1024u)
+/* A builder turns into a segment when it holds this much: what a thread holds at most. */
+#define FLUSH_BYTES (24u * 1024u * 1024u)
+/* Documents are claimed in pieces of about this many bytes (a thread that finishes early
+ * takes more: the threads end together). */
+#define CLAIM_BYTES (1024u * 1024u)
+/* A stat within this much of the check's start may hide a change made in the same tick of
+ * the file system's clock (some keep times to 1 or 2 s): read such a document again next
+ * time, and list such a folder again. */
+#define RACY_NS (2000000000ll)
+/* Documents stat'ed per thread at least (fewer are not worth a thread). */
+#define STATS_PER_THREAD 4096
 
-typedef struct known {
-  char *path;
-  uint64_t size;
-  int64_t mtime_ns;
-} known;
+/* What a stat says of a document, as the index records it. */
+typedef struct dstat {
+  uint64_t size, ino;
+  int64_t mtime_ns, ctime_ns;
+} dstat;
+
+static void to_dstat(const struct stat *st, dstat *d) {
+  d->size = (uint64_t)st->st_size;
+  d->ino = (uint64_t)st->st_ino;
+  d->mtime_ns = stance_mtime_ns(st);
+  d->ctime_ns = stance_ctime_ns(st);
+}
 
 typedef struct todo {
   char *path;
   uint64_t size;
-  int64_t mtime_ns;
+  int64_t mtime_ns, ctime_ns;
+  uint64_t ino;
+  int link;
+  int64_t known;                /* the snapshot's id of the document, or -1 when new */
 } todo;
 
-typedef struct seg_result {
-  uint32_t first, count;        /* range of `docs` it indexes */
-  stance_segment *seg;
-} seg_result;
+typedef enum { T_FAILED = 0, T_INDEXED, T_SAME } todo_state;
 
 typedef struct indexjob {
-  char *root;
+  char *root, *dir;
   char **include, **exclude, **only;
-  known *known;
-  size_t nknown;
+  uint64_t rule;
+  stance_index *snap;           /* the index when the job was made */
+  int tasks;
+  int64_t scan_ns;
   /* prepare's result */
   todo *todo;
-  size_t ntodo;
+  size_t ntodo, todo_cap;
   char **removed;
-  size_t nremoved;
-  seg_result *segs;
-  size_t nsegs;
-  /* run's result: one entry per todo */
-  stance_doc *docs;
-  int *ok;
-  char **errors;                /* per todo: NULL or the message */
+  size_t nremoved, removed_cap;
+  stance_dir *dirs;             /* the folders as listed now, when they were looked at */
+  uint32_t ndirs, dirs_cap;
+  int have_dirs;
+  uint32_t *claim_start;        /* piece k: todo [claim_start[k], claim_start[k + 1]) */
+  uint32_t nclaims;
+  /* run's result */
+  uv_mutex_t lock;              /* guards segs */
+  stance_segment **segs;
+  size_t nsegs, segs_cap;
+  stance_doc *docs;             /* per todo */
+  uint8_t *state;
+  char **errors;
   const char **err_paths, **err_msgs;
   stance_indexjob_stats stats;
-  int tasks;
   int applied;
 } indexjob;
 
-/* What only prepare, run and apply need: freed once the result is in the index. */
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int is_racy(const indexjob *j, int64_t mtime, int64_t ctime) {
+  return mtime >= j->scan_ns - RACY_NS || ctime >= j->scan_ns - RACY_NS;
+}
+
 static void release_work(indexjob *j) {
   size_t i;
   for (i = 0; i < j->ntodo; i++) {
@@ -71,20 +107,20 @@ static void release_work(indexjob *j) {
   free(j->todo);
   j->todo = NULL;
   j->ntodo = 0;
-  for (i = 0; i < j->nsegs; i++) stance_segment_unref(j->segs[i].seg);
+  for (i = 0; i < j->nsegs; i++) stance_segment_unref(j->segs[i]);
   free(j->segs);
   j->segs = NULL;
   j->nsegs = 0;
   free(j->docs);
-  free(j->ok);
+  free(j->state);
   free(j->errors);
+  free(j->claim_start);
   j->docs = NULL;
-  j->ok = NULL;
+  j->state = NULL;
   j->errors = NULL;
-  for (i = 0; i < j->nknown; i++) free(j->known[i].path);
-  free(j->known);
-  j->known = NULL;
-  j->nknown = 0;
+  j->claim_start = NULL;
+  stance_index_free(j->snap);
+  j->snap = NULL;
 }
 
 static void destroy(void *data) {
@@ -92,12 +128,15 @@ static void destroy(void *data) {
   size_t i;
   if (j == NULL) return;
   free(j->root);
+  free(j->dir);
   stance_strv_free(j->include);
   stance_strv_free(j->exclude);
   stance_strv_free(j->only);
   release_work(j);
   for (i = 0; i < j->nremoved; i++) free(j->removed[i]);
   free(j->removed);
+  for (i = 0; i < j->ndirs; i++) free((char *)(uintptr_t)j->dirs[i].path);
+  free(j->dirs);
   if (j->err_paths != NULL)
     for (i = 0; i < j->stats.failed; i++) {
       free((char *)j->err_paths[i]);
@@ -105,17 +144,8 @@ static void destroy(void *data) {
     }
   free(j->err_paths);
   free(j->err_msgs);
+  uv_mutex_destroy(&j->lock);
   free(j);
-}
-
-static int cmp_known(const void *a, const void *b) {
-  return strcmp(((const known *)a)->path, ((const known *)b)->path);
-}
-
-static const known *find_known(const indexjob *j, const char *path) {
-  known key;
-  key.path = (char *)path;
-  return bsearch(&key, j->known, j->nknown, sizeof *j->known, cmp_known);
 }
 
 static int included(const indexjob *j, const char *path) {
@@ -130,229 +160,612 @@ static int included(const indexjob *j, const char *path) {
   return 1;
 }
 
-static int add_todo(indexjob *j, size_t *cap, const char *path, uint64_t size, int64_t mtime) {
-  if (j->ntodo == *cap) {
-    size_t c = *cap ? *cap * 2 : 64;
-    todo *t = realloc(j->todo, c * sizeof *t);
+/* The include/exclude rule as a number: documents chosen by another rule are listed again. */
+static uint64_t rule_hash(char **include, char **exclude) {
+  uint64_t h = 1469598103934665603ull;
+  char **lists[2];
+  int k;
+  lists[0] = include;
+  lists[1] = exclude;
+  for (k = 0; k < 2; k++) {
+    char **v;
+    for (v = lists[k]; v != NULL && *v != NULL; v++) {
+      const unsigned char *c;
+      for (c = (const unsigned char *)*v; *c; c++) h = (h ^ *c) * 1099511628211ull;
+      h = (h ^ 0xFF) * 1099511628211ull;
+    }
+    h = (h ^ 0xFE) * 1099511628211ull;
+  }
+  return h;
+}
+
+static int add_todo(indexjob *j, const char *path, const dstat *st, int link, int64_t known) {
+  todo *t;
+  if (j->ntodo == j->todo_cap) {
+    size_t c = j->todo_cap ? j->todo_cap * 2 : 64;
+    t = realloc(j->todo, c * sizeof *t);
     if (t == NULL) return -1;
     j->todo = t;
-    *cap = c;
+    j->todo_cap = c;
   }
-  j->todo[j->ntodo].path = stance_strdup(path);
-  if (j->todo[j->ntodo].path == NULL) return -1;
-  j->todo[j->ntodo].size = size;
-  j->todo[j->ntodo].mtime_ns = mtime;
+  t = &j->todo[j->ntodo];
+  if ((t->path = stance_strdup(path)) == NULL) return -1;
+  t->size = st->size;
+  t->mtime_ns = st->mtime_ns;
+  t->ctime_ns = st->ctime_ns;
+  t->ino = st->ino;
+  t->link = link;
+  t->known = known;
   j->ntodo++;
   return 0;
 }
 
-static int add_removed(indexjob *j, size_t *cap, const char *path) {
-  if (j->nremoved == *cap) {
-    size_t c = *cap ? *cap * 2 : 16;
+static int add_todo_entry(indexjob *j, const stance_walk_entry *e, int64_t known) {
+  dstat st;
+  st.size = e->size;
+  st.ino = e->ino;
+  st.mtime_ns = e->mtime_ns;
+  st.ctime_ns = e->ctime_ns;
+  return add_todo(j, e->path, &st, e->link, known);
+}
+
+static int add_removed(indexjob *j, const char *path) {
+  if (j->nremoved == j->removed_cap) {
+    size_t c = j->removed_cap ? j->removed_cap * 2 : 16;
     char **r = realloc(j->removed, c * sizeof *r);
     if (r == NULL) return -1;
     j->removed = r;
-    *cap = c;
+    j->removed_cap = c;
   }
   if ((j->removed[j->nremoved] = stance_strdup(path)) == NULL) return -1;
   j->nremoved++;
   return 0;
 }
 
-static int64_t mtime_ns(const struct stat *st) {
-#if defined(__APPLE__)
-  return (int64_t)st->st_mtimespec.tv_sec * 1000000000 + st->st_mtimespec.tv_nsec;
-#else
-  return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-#endif
+static int add_dir(indexjob *j, const char *path, int64_t mtime) {
+  if (j->ndirs == j->dirs_cap) {
+    uint32_t c = j->dirs_cap ? j->dirs_cap * 2 : 64;
+    stance_dir *d = realloc(j->dirs, (size_t)c * sizeof *d);
+    if (d == NULL) return -1;
+    j->dirs = d;
+    j->dirs_cap = c;
+  }
+  memset(&j->dirs[j->ndirs], 0, sizeof *j->dirs);
+  if ((j->dirs[j->ndirs].path = stance_strdup(path)) == NULL) return -1;
+  j->dirs[j->ndirs].mtime_ns = mtime;
+  j->dirs[j->ndirs].racy = mtime >= j->scan_ns - RACY_NS;
+  j->dirs[j->ndirs].path_owned = 1;
+  j->ndirs++;
+  return 0;
 }
 
-/* Is `rel` (from a watcher) a safe path below the root: no "..", no absolute path? */
-static int safe_rel(const char *rel) {
-  const char *p = rel;
-  if (*rel == '/' || *rel == '\0') return 0;
-  while (*p) {
-    const char *seg = p;
-    size_t n;
-    while (*p && *p != '/') p++;
-    n = (size_t)(p - seg);
-    if (n == 0 || (n == 2 && seg[0] == '.' && seg[1] == '.') || seg[0] == '.') return 0;
-    if (*p == '/') p++;
+/* Does the stat still describe what the index holds? */
+static int same_stat(const stance_doc *d, const dstat *st) {
+  return st->size == d->size && st->mtime_ns == d->mtime_ns && st->ctime_ns == d->ctime_ns && st->ino == d->ino;
+}
+
+/* The stat of document `rel`: of the file itself, or of the file a symbolic link leads to
+ * when that is inside the root (*link set). 0, or -1 (gone, or not a document any more). */
+static int doc_stat(int rootfd, const char *root_real, const char *rel, dstat *out, int *link) {
+  struct stat st;
+  *link = 0;
+  if (fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0) return -1;
+  if (S_ISLNK(st.st_mode)) {
+    char abs[PATH_MAX], real[PATH_MAX];
+    size_t n = strlen(root_real);
+    if ((size_t)snprintf(abs, sizeof abs, "%s/%s", root_real, rel) >= sizeof abs || realpath(abs, real) == NULL)
+      return -1;
+    if (strncmp(real, root_real, n) != 0 || (real[n] != '/' && n > 1)) return -1;
+    if (stat(real, &st) != 0) return -1;
+    *link = 1;
   }
-  return 1;
+  if (!S_ISREG(st.st_mode)) return -1;
+  to_dstat(&st, out);
+  return 0;
+}
+
+/* ---- the whole corpus listed (no folders known, or another rule) --------------------------- */
+
+static int prepare_walk(stance_job *job, indexjob *j, const uint32_t *order, uint32_t nknown) {
+  const stance_doc *docs = stance_index_docs(j->snap);
+  stance_walk w;
+  char err[512];
+  size_t i, k = 0;
+  int rc = stance_walk_run(&w, j->root, NULL, err, sizeof err);
+  if (rc != 0) return stance_job_fail(job, rc, "%s", err);
+  for (i = 0; i < w.ndirs; i++)
+    if (add_dir(j, w.dirs[i].path, w.dirs[i].mtime_ns) != 0) goto oom;
+  j->have_dirs = 1;
+  j->stats.listed = (uint32_t)w.ndirs;
+  /* both lists are in path order: walk them side by side */
+  for (i = 0; i < w.n; i++) {
+    const stance_walk_entry *e = &w.entries[i];
+    int64_t known = -1;
+    if (e->error != NULL || !included(j, e->path)) continue;
+    j->stats.seen++;
+    while (k < nknown && strcmp(docs[order[k]].path, e->path) < 0) {
+      if (add_removed(j, docs[order[k]].path) != 0) goto oom;
+      k++;
+    }
+    if (k < nknown && strcmp(docs[order[k]].path, e->path) == 0) known = order[k++];
+    if (known >= 0) {
+      const stance_doc *d = &docs[known];
+      if (!d->racy && e->size == d->size && e->mtime_ns == d->mtime_ns && e->ctime_ns == d->ctime_ns &&
+          e->ino == d->ino) {
+        j->stats.unchanged++;
+        continue;
+      }
+    }
+    if (add_todo_entry(j, e, known) != 0) goto oom;
+  }
+  for (; k < nknown; k++)
+    if (add_removed(j, docs[order[k]].path) != 0) goto oom;
+  stance_walk_free(&w);
+  return 0;
+oom:
+  stance_walk_free(&w);
+  return stance_job_fail(job, -ENOMEM, "out of memory");
+}
+
+/* ---- the quick check: folders first, then one stat per document ------------------------------- */
+
+typedef struct stat_part {
+  const indexjob *j;
+  const uint32_t *order;
+  uint32_t from, to;
+  int rootfd;
+  const char *root_real;
+  uint8_t *verdict;             /* per order index: 0 same, 1 changed, 2 gone */
+  dstat *st;                    /* per order index, for changed ones */
+  uint8_t *link;
+  const uint8_t *checked;       /* looked at while listing folders already */
+} stat_part;
+
+static void stat_range(void *arg) {
+  stat_part *p = arg;
+  const stance_doc *docs = stance_index_docs(p->j->snap);
+  uint32_t i;
+  for (i = p->from; i < p->to; i++) {
+    const stance_doc *d = &docs[p->order[i]];
+    int link;
+    if (p->checked[i]) continue;
+    if (doc_stat(p->rootfd, p->root_real, d->path, &p->st[i], &link) != 0) {
+      p->verdict[i] = 2;
+    } else {
+      p->link[i] = (uint8_t)link;
+      p->verdict[i] = d->racy || link != d->link || !same_stat(d, &p->st[i]);
+    }
+  }
+}
+
+/* The known documents directly in folder `path` ("" the root): [*lo, *hi) of `order`. */
+static void docs_in(const stance_doc *docs, const uint32_t *order, uint32_t n, const char *path,
+                    uint32_t *lo_out, uint32_t *hi_out) {
+  size_t plen = strlen(path);
+  uint32_t lo = 0, hi = n;
+  if (plen == 0) {
+    *lo_out = 0;
+    *hi_out = n;
+    return;
+  }
+  /* every path starting with "path/" is in one run of the sorted list */
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = strncmp(docs[order[mid]].path, path, plen);
+    if (c < 0 || (c == 0 && docs[order[mid]].path[plen] < '/'))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *lo_out = lo;
+  hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    const char *p = docs[order[mid]].path;
+    if (strncmp(p, path, plen) == 0 && p[plen] == '/')
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *hi_out = lo;
+}
+
+static int known_dir(const stance_dir *dirs, uint32_t n, const char *path) {
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(dirs[mid].path, path);
+    if (c == 0) return 1;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return 0;
+}
+
+static int cmp_dirs(const void *a, const void *b) {
+  return strcmp(((const stance_dir *)a)->path, ((const stance_dir *)b)->path);
+}
+
+/* List folder `rel` again (its time changed): new entries become todo (new documents,
+ * whole new subfolders), known documents in it are compared now. */
+static int relist(indexjob *j, int rootfd, const char *root_real, const char *rel, const stance_dir *old,
+                  uint32_t nold, const uint32_t *order, uint32_t nknown, uint8_t *checked, uint8_t *verdict,
+                  dstat *sts, uint8_t *links, char *err, size_t errlen) {
+  const stance_doc *docs = stance_index_docs(j->snap);
+  stance_walk w;
+  uint32_t lo, hi;
+  size_t i;
+  int rc;
+  memset(&w, 0, sizeof w);
+  /* this folder only: subfolders already known have their own entry */
+  {
+    char path[PATH_MAX];
+    int fd;
+    DIR *d;
+    struct dirent *de;
+    struct stat dst;
+    size_t rl = strlen(rel);
+    fd = rl ? openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : dup(rootfd);
+    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+      if (fd >= 0) close(fd);
+      return 0; /* gone since: its documents will be found gone */
+    }
+    if (fstat(dirfd(d), &dst) != 0 || add_dir(j, rel, stance_mtime_ns(&dst)) != 0) {
+      closedir(d);
+      snprintf(err, errlen, "out of memory");
+      return -ENOMEM;
+    }
+    j->stats.listed++;
+    docs_in(docs, order, nknown, rel, &lo, &hi);
+    while ((de = readdir(d)) != NULL) {
+      struct stat st;
+      dstat ds;
+      const char *name = de->d_name;
+      int link;
+      if (name[0] == '.') continue;
+      if ((size_t)snprintf(path, sizeof path, "%s%s%s", rel, rl ? "/" : "", name) >= sizeof path) continue;
+      if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (S_ISDIR(st.st_mode)) {
+        if (!known_dir(old, nold, path)) {
+          rc = stance_walk_below(&w, j->root, path, NULL, err, errlen);
+          if (rc != 0 && rc != -ENOENT && rc != -ENOTDIR) {
+            closedir(d);
+            stance_walk_free(&w);
+            return rc;
+          }
+        }
+        continue;
+      }
+      if (!included(j, path)) continue;
+      if (doc_stat(rootfd, root_real, path, &ds, &link) != 0) continue;
+      {
+        /* known? (a direct child of rel, among [lo, hi)) */
+        uint32_t a = lo, b = hi;
+        int64_t found = -1;
+        while (a < b) {
+          uint32_t mid = a + (b - a) / 2;
+          int c = strcmp(docs[order[mid]].path, path);
+          if (c == 0) {
+            found = mid;
+            break;
+          }
+          if (c < 0)
+            a = mid + 1;
+          else
+            b = mid;
+        }
+        if (found >= 0) {
+          const stance_doc *kd = &docs[order[found]];
+          checked[found] = 1;
+          sts[found] = ds;
+          links[found] = (uint8_t)link;
+          verdict[found] = kd->racy || link != kd->link || !same_stat(kd, &ds);
+          continue;
+        }
+        j->stats.seen++;
+        if (add_todo(j, path, &ds, link, -1) != 0) {
+          closedir(d);
+          stance_walk_free(&w);
+          snprintf(err, errlen, "out of memory");
+          return -ENOMEM;
+        }
+      }
+    }
+    closedir(d);
+  }
+  /* new subfolders, whole */
+  for (i = 0; i < w.ndirs; i++)
+    if (add_dir(j, w.dirs[i].path, w.dirs[i].mtime_ns) != 0) goto oom;
+  j->stats.listed += (uint32_t)w.ndirs;
+  for (i = 0; i < w.n; i++) {
+    const stance_walk_entry *e = &w.entries[i];
+    if (e->error != NULL || !included(j, e->path)) continue;
+    j->stats.seen++;
+    if (add_todo_entry(j, e, -1) != 0) goto oom;
+  }
+  stance_walk_free(&w);
+  return 0;
+oom:
+  stance_walk_free(&w);
+  snprintf(err, errlen, "out of memory");
+  return -ENOMEM;
+}
+
+static int prepare_check(stance_job *job, indexjob *j, const uint32_t *order, uint32_t nknown) {
+  const stance_doc *docs = stance_index_docs(j->snap);
+  uint32_t nold, i;
+  const stance_dir *old = stance_index_dirs(j->snap, &nold);
+  char root_real[PATH_MAX], err[512];
+  uint8_t *verdict = NULL, *checked = NULL, *links = NULL;
+  dstat *sts = NULL;
+  int rootfd, rc = 0;
+  if (realpath(j->root, root_real) == NULL || (rootfd = open(root_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return stance_job_fail(job, -errno, "%s: %s", j->root, strerror(errno));
+  verdict = calloc((size_t)nknown + 1, 1);
+  checked = calloc((size_t)nknown + 1, 1);
+  links = calloc((size_t)nknown + 1, 1);
+  sts = malloc(((size_t)nknown + 1) * sizeof *sts);
+  if (verdict == NULL || checked == NULL || links == NULL || sts == NULL) {
+    rc = stance_job_fail(job, -ENOMEM, "out of memory");
+    goto done;
+  }
+  j->have_dirs = 1;
+  /* folders: unchanged ones hold the same names; changed (or racy) ones are listed again */
+  for (i = 0; i < nold; i++) {
+    struct stat st;
+    const char *p = old[i].path;
+    if (fstatat(rootfd, p[0] ? p : ".", &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) continue;
+    if (!old[i].racy && stance_mtime_ns(&st) == old[i].mtime_ns) {
+      if (add_dir(j, p, old[i].mtime_ns) != 0) {
+        rc = stance_job_fail(job, -ENOMEM, "out of memory");
+        goto done;
+      }
+      j->dirs[j->ndirs - 1].racy = 0; /* seen unchanged across two checks */
+      continue;
+    }
+    rc = relist(j, rootfd, root_real, p, old, nold, order, nknown, checked, verdict, sts, links, err, sizeof err);
+    if (rc != 0) {
+      rc = stance_job_fail(job, rc, "%s", err);
+      goto done;
+    }
+  }
+  qsort(j->dirs, j->ndirs, sizeof *j->dirs, cmp_dirs);
+  /* documents: one stat each, on several threads when there are many */
+  {
+    uint32_t nt = (uint32_t)(j->tasks > 0 ? j->tasks : 1), t;
+    stat_part parts[16];
+    uv_thread_t threads[16];
+    int started[16];
+    if (nt > 16) nt = 16;
+    if (nt > nknown / STATS_PER_THREAD + 1) nt = nknown / STATS_PER_THREAD + 1;
+    for (t = 0; t < nt; t++) {
+      parts[t].j = j;
+      parts[t].order = order;
+      parts[t].from = (uint32_t)((uint64_t)nknown * t / nt);
+      parts[t].to = (uint32_t)((uint64_t)nknown * (t + 1) / nt);
+      parts[t].rootfd = rootfd;
+      parts[t].root_real = root_real;
+      parts[t].verdict = verdict;
+      parts[t].st = sts;
+      parts[t].link = links;
+      parts[t].checked = checked;
+      started[t] = t > 0 && uv_thread_create(&threads[t], stat_range, &parts[t]) == 0;
+    }
+    stat_range(&parts[0]);
+    for (t = 1; t < nt; t++) {
+      if (started[t])
+        uv_thread_join(&threads[t]);
+      else
+        stat_range(&parts[t]);
+    }
+  }
+  for (i = 0; i < nknown && rc == 0; i++) {
+    const stance_doc *d = &docs[order[i]];
+    if (verdict[i] == 2) {
+      if (add_removed(j, d->path) != 0) rc = -1;
+      continue;
+    }
+    j->stats.seen++;
+    if (verdict[i] == 0) {
+      j->stats.unchanged++;
+      continue;
+    }
+    if (add_todo(j, d->path, &sts[i], links[i], order[i]) != 0) rc = -1;
+  }
+  if (rc != 0) rc = stance_job_fail(job, -ENOMEM, "out of memory");
+done:
+  close(rootfd);
+  free(verdict);
+  free(checked);
+  free(links);
+  free(sts);
+  return rc;
+}
+
+/* ---- the paths a watcher reported ------------------------------------------------------------ */
+
+static int prepare_only(stance_job *job, indexjob *j) {
+  char root_real[PATH_MAX];
+  size_t i;
+  int rootfd;
+  if (realpath(j->root, root_real) == NULL || (rootfd = open(root_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return stance_job_fail(job, -errno, "%s: %s", j->root, strerror(errno));
+  for (i = 0; j->only[i] != NULL; i++) {
+    const char *rel = j->only[i];
+    dstat st;
+    int link;
+    int64_t k;
+    if (!stance_index_path_ok(rel, strlen(rel), 0) || !included(j, rel)) continue;
+    k = stance_index_find(j->snap, rel);
+    if (doc_stat(rootfd, root_real, rel, &st, &link) != 0) {
+      if (k >= 0 && add_removed(j, rel) != 0) goto oom;
+      continue;
+    }
+    j->stats.seen++;
+    if (k >= 0) {
+      const stance_doc *d = stance_index_doc(j->snap, (uint32_t)k);
+      if (!d->racy && link == d->link && same_stat(d, &st)) {
+        j->stats.unchanged++;
+        continue;
+      }
+    }
+    if (add_todo(j, rel, &st, link, k) != 0) goto oom;
+  }
+  close(rootfd);
+  return 0;
+oom:
+  close(rootfd);
+  return stance_job_fail(job, -ENOMEM, "out of memory");
 }
 
 static int prepare(stance_job *job) {
   indexjob *j = stance_job_data(job);
-  size_t todo_cap = 0, removed_cap = 0, i;
-  uint64_t total = 0, acc = 0, seg_bytes;
-  char err[512];
-  if (j->only == NULL) {
-    stance_walk w;
-    int rc = stance_walk_run(&w, j->root, NULL, err, sizeof err);
-    char *seen;
-    if (rc != 0) return stance_job_fail(job, rc, "%s", err);
-    seen = calloc(j->nknown + 1, 1);
-    if (seen == NULL) {
-      stance_walk_free(&w);
-      return stance_job_fail(job, -ENOMEM, "out of memory");
-    }
-    for (i = 0; i < w.n; i++) {
-      const stance_walk_entry *e = &w.entries[i];
-      const known *k;
-      if (e->error != NULL || !included(j, e->path)) continue;
-      j->stats.seen++;
-      k = find_known(j, e->path);
-      if (k != NULL) seen[k - j->known] = 1;
-      if (k != NULL && k->size == e->size && k->mtime_ns == e->mtime_ns) {
-        j->stats.unchanged++;
-        continue;
-      }
-      if (add_todo(j, &todo_cap, e->path, e->size, e->mtime_ns) != 0) {
-        free(seen);
-        stance_walk_free(&w);
-        return stance_job_fail(job, -ENOMEM, "out of memory");
-      }
-    }
-    for (i = 0; i < j->nknown; i++)
-      if (!seen[i] && add_removed(j, &removed_cap, j->known[i].path) != 0) {
-        free(seen);
-        stance_walk_free(&w);
-        return stance_job_fail(job, -ENOMEM, "out of memory");
-      }
-    free(seen);
-    stance_walk_free(&w);
-  } else {
-    for (i = 0; j->only[i] != NULL; i++) {
-      const char *rel = j->only[i];
-      char path[PATH_MAX];
-      struct stat st;
-      const known *k = find_known(j, rel);
-      if (!safe_rel(rel) || !included(j, rel)) continue;
-      snprintf(path, sizeof path, "%s/%s", j->root, rel);
-      if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (k != NULL && add_removed(j, &removed_cap, rel) != 0)
-          return stance_job_fail(job, -ENOMEM, "out of memory");
-        continue;
-      }
-      j->stats.seen++;
-      if (k != NULL && k->size == (uint64_t)st.st_size && k->mtime_ns == mtime_ns(&st)) {
-        j->stats.unchanged++;
-        continue;
-      }
-      if (add_todo(j, &todo_cap, rel, (uint64_t)st.st_size, mtime_ns(&st)) != 0)
-        return stance_job_fail(job, -ENOMEM, "out of memory");
-    }
-  }
-  j->stats.removed = (uint32_t)j->nremoved;
-  /* group the documents to index into segments of about SEGMENT_BYTES */
-  j->docs = calloc(j->ntodo + 1, sizeof *j->docs);
-  j->ok = calloc(j->ntodo + 1, sizeof *j->ok);
-  j->errors = calloc(j->ntodo + 1, sizeof *j->errors);
-  j->segs = calloc(j->ntodo + 1, sizeof *j->segs);
-  if (j->docs == NULL || j->ok == NULL || j->errors == NULL || j->segs == NULL)
+  uint32_t nknown = 0, i, ndirs;
+  const uint32_t *order = NULL;
+  uint64_t total = 0, acc = 0;
+  int rc;
+  j->scan_ns = now_ns();
+  stance_index_dirs(j->snap, &ndirs);
+  if (j->only == NULL && (order = stance_index_by_path(j->snap, &nknown)) == NULL)
     return stance_job_fail(job, -ENOMEM, "out of memory");
-  for (i = 0; i < j->ntodo; i++) total += j->todo[i].size;
-  {
-    uint64_t per = total / (uint64_t)(j->tasks > 0 ? j->tasks : 1) + 1;
-    seg_bytes = per > MIN_SEGMENT_BYTES ? per : MIN_SEGMENT_BYTES;
-  }
+  if (j->only != NULL)
+    rc = prepare_only(job, j);
+  else if (ndirs > 0 && stance_index_rule(j->snap) == j->rule)
+    rc = prepare_check(job, j, order, nknown);
+  else
+    rc = prepare_walk(job, j, order, nknown);
+  if (rc != 0) return rc;
+  j->stats.removed = (uint32_t)j->nremoved;
+  j->docs = calloc(j->ntodo + 1, sizeof *j->docs);
+  j->state = calloc(j->ntodo + 1, 1);
+  j->errors = calloc(j->ntodo + 1, sizeof *j->errors);
+  j->claim_start = calloc(j->ntodo + 2, sizeof *j->claim_start);
+  if (j->docs == NULL || j->state == NULL || j->errors == NULL || j->claim_start == NULL)
+    return stance_job_fail(job, -ENOMEM, "out of memory");
+  /* pieces of about CLAIM_BYTES, in path order */
   for (i = 0; i < j->ntodo; i++) {
-    /* a new segment every seg_bytes, but never more segments than tasks */
-    if (j->nsegs == 0 || (acc >= seg_bytes && j->nsegs < (size_t)(j->tasks > 0 ? j->tasks : 1))) {
-      j->segs[j->nsegs].first = (uint32_t)i;
-      j->nsegs++;
+    if (i == 0 || acc >= CLAIM_BYTES) {
+      j->claim_start[j->nclaims++] = i;
       acc = 0;
     }
-    j->segs[j->nsegs - 1].count++;
     acc += j->todo[i].size;
+    total += j->todo[i].size;
   }
+  j->claim_start[j->nclaims] = (uint32_t)j->ntodo;
   stance_job_set_total(job, j->ntodo, total);
-  stance_job_set_claims(job, j->nsegs);
+  stance_job_set_claims(job, j->nclaims);
+  return 0;
+}
+
+/* ---- reading and indexing ---------------------------------------------------------------------- */
+
+/* The builder's documents as a segment, written to the index's folder when there is one. */
+static int flush(stance_job *job, indexjob *j, stance_segment_builder *b, int any) {
+  stance_segment *seg;
+  char err[512];
+  if (!any) return 0;
+  if ((seg = stance_builder_finish(b)) == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+  /* a folder that cannot be written (a read-only corpus): the segment stays in memory */
+  if (j->dir != NULL) stance_segment_to_file(seg, j->dir, err, sizeof err);
+  uv_mutex_lock(&j->lock);
+  if (j->nsegs == j->segs_cap) {
+    size_t cap = j->segs_cap ? j->segs_cap * 2 : 16;
+    stance_segment **ns = realloc(j->segs, cap * sizeof *ns);
+    if (ns == NULL) {
+      uv_mutex_unlock(&j->lock);
+      stance_segment_unref(seg);
+      return stance_job_fail(job, -ENOMEM, "out of memory");
+    }
+    j->segs = ns;
+    j->segs_cap = cap;
+  }
+  j->segs[j->nsegs++] = seg;
+  uv_mutex_unlock(&j->lock);
   return 0;
 }
 
 static int run(stance_job *job) {
   indexjob *j = stance_job_data(job);
   stance_segment_builder *b = stance_builder_new();
+  const stance_doc *known = stance_index_docs(j->snap);
   char *text = NULL;
   size_t cap = 0;
-  int64_t s;
+  int64_t c;
+  int any = 0, rc = 0;
   if (b == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
-  while ((s = stance_job_next(job)) >= 0) {
-    seg_result *r = &j->segs[s];
+  while (rc == 0 && (c = stance_job_next(job)) >= 0) {
     uint32_t i;
-    for (i = r->first; i < r->first + r->count; i++) {
+    for (i = j->claim_start[c]; i < j->claim_start[c + 1]; i++) {
       char path[PATH_MAX];
       size_t len = 0;
       int err;
       long words;
       stance_doc *d = &j->docs[i];
+      const todo *t = &j->todo[i];
       if (stance_job_cancelled(job)) break;
-      snprintf(path, sizeof path, "%s/%s", j->root, j->todo[i].path);
+      snprintf(path, sizeof path, "%s/%s", j->root, t->path);
       err = stance_read_path(path, &text, &cap, &len);
       if (err != 0) {
         if (err == ENOMEM) {
-          free(text);
-          stance_builder_free(b);
-          return stance_job_fail(job, -ENOMEM, "out of memory");
+          rc = stance_job_fail(job, -ENOMEM, "out of memory");
+          break;
         }
         j->errors[i] = stance_strdup(strerror(err));
-        stance_job_advance(job, 1, j->todo[i].size);
+        stance_job_advance(job, 1, t->size);
+        continue;
+      }
+      d->path = t->path;
+      d->size = len;
+      d->mtime_ns = t->mtime_ns;
+      d->ctime_ns = t->ctime_ns;
+      d->ino = t->ino;
+      d->link = (uint8_t)t->link;
+      d->racy = (uint8_t)is_racy(j, t->mtime_ns, t->ctime_ns);
+      if (stance_hash_raw(text, len, d->hash) != 0) {
+        rc = stance_job_fail(job, -ENOMEM, "out of memory");
+        break;
+      }
+      /* a document whose stat changed but not its bytes is not indexed again */
+      if (t->known >= 0 && memcmp(known[t->known].hash, d->hash, 32) == 0 && known[t->known].size == len) {
+        d->words = known[t->known].words;
+        j->state[i] = T_SAME;
+        stance_job_advance(job, 1, len);
         continue;
       }
       /* provisional number: the position in `todo`; apply() makes it a document id */
       words = stance_builder_add(b, i, text, len);
       if (words < 0) {
-        free(text);
-        stance_builder_free(b);
-        return stance_job_fail(job, -ENOMEM, "out of memory");
+        rc = stance_job_fail(job, -ENOMEM, "out of memory");
+        break;
       }
-      d->path = j->todo[i].path;
-      d->size = len;
-      d->mtime_ns = j->todo[i].mtime_ns;
+      any = 1;
       d->words = (uint32_t)words;
-      stance_hash_buffer(text, len, d->hash);
-      j->ok[i] = 1;
+      j->state[i] = T_INDEXED;
       stance_job_advance(job, 1, len);
-    }
-    r->seg = stance_builder_finish(b);
-    if (r->seg == NULL) {
-      free(text);
-      stance_builder_free(b);
-      return stance_job_fail(job, -ENOMEM, "out of memory");
+      if (stance_builder_memory(b) >= FLUSH_BYTES) {
+        rc = flush(job, j, b, any);
+        any = 0;
+      }
     }
   }
+  if (rc == 0) rc = flush(job, j, b, any);
   free(text);
   stance_builder_free(b);
-  return 0;
+  return rc;
 }
 
 static int finish(stance_job *job) {
   indexjob *j = stance_job_data(job);
   size_t i, k = 0;
-  /* Rounding can leave one more segment than tasks: fold the extras into one. */
-  if (j->nsegs > (size_t)(j->tasks > 0 ? j->tasks : 1)) {
-    stance_segment **list = malloc(j->nsegs * sizeof *list);
-    stance_segment *merged;
-    size_t n = 0;
-    if (list == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
-    for (i = 0; i < j->nsegs; i++)
-      if (j->segs[i].seg != NULL) list[n++] = j->segs[i].seg;
-    merged = stance_segments_merge(list, (uint32_t)n, NULL, NULL);
-    free(list);
-    if (merged == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
-    for (i = 0; i < j->nsegs; i++) {
-      stance_segment_unref(j->segs[i].seg);
-      j->segs[i].seg = NULL;
-    }
-    j->segs[0].seg = merged;
-    j->nsegs = 1;
-  }
   for (i = 0; i < j->ntodo; i++) {
-    if (j->ok[i]) {
+    if (j->state[i] == T_INDEXED) {
       j->stats.indexed++;
       j->stats.bytes += j->docs[i].size;
+    } else if (j->state[i] == T_SAME) {
+      j->stats.verified++;
+      j->stats.unchanged++;
     } else {
       j->stats.failed++;
     }
@@ -366,7 +779,7 @@ static int finish(stance_job *job) {
   j->err_msgs = calloc(j->stats.failed + 1, sizeof *j->err_msgs);
   if (j->err_paths == NULL || j->err_msgs == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
   for (i = 0; i < j->ntodo; i++) {
-    if (j->errors[i] != NULL) {
+    if (j->state[i] == T_FAILED && j->errors[i] != NULL) {
       /* the messages move to the list; the paths are copied, as apply() frees `todo` */
       j->err_paths[k] = stance_strdup(j->todo[i].path);
       j->err_msgs[k] = j->errors[i];
@@ -375,6 +788,7 @@ static int finish(stance_job *job) {
       k++;
     }
   }
+  j->stats.failed = (uint32_t)k;
   return 0;
 }
 
@@ -382,30 +796,24 @@ static const stance_job_ops index_ops = {"index", prepare, run, finish, destroy}
 
 stance_job *stance_indexjob_new(const char *root, const char *const *include,
                                 const char *const *exclude, const char *const *only,
-                                const stance_index *current, int tasks) {
+                                const stance_index *current, int tasks, const char *dir) {
   indexjob *j = calloc(1, sizeof *j);
   int oom = 0;
-  uint32_t i, n;
   stance_job *job;
   if (j == NULL) return NULL;
+  if (uv_mutex_init(&j->lock) != 0) {
+    free(j);
+    return NULL;
+  }
   j->tasks = tasks;
   j->root = stance_strdup(root);
+  j->dir = dir != NULL ? stance_strdup(dir) : NULL;
   j->include = stance_strv_dup(include, &oom);
   j->exclude = stance_strv_dup(exclude, &oom);
   j->only = stance_strv_dup(only, &oom);
-  n = current ? stance_index_ndocs(current) : 0;
-  j->known = calloc(n + 1, sizeof *j->known);
-  if (j->root == NULL || j->known == NULL || oom) goto fail;
-  for (i = 0; i < n; i++) {
-    const stance_doc *d = stance_index_doc(current, i);
-    if (d->deleted) continue;
-    j->known[j->nknown].path = stance_strdup(d->path);
-    if (j->known[j->nknown].path == NULL) goto fail;
-    j->known[j->nknown].size = d->size;
-    j->known[j->nknown].mtime_ns = d->mtime_ns;
-    j->nknown++;
-  }
-  qsort(j->known, j->nknown, sizeof *j->known, cmp_known);
+  j->rule = rule_hash(j->include, j->exclude);
+  j->snap = current != NULL ? stance_index_snapshot(current) : stance_index_new();
+  if (j->root == NULL || (dir != NULL && j->dir == NULL) || j->snap == NULL || oom) goto fail;
   if ((job = stance_job_new(&index_ops, j)) == NULL) goto fail;
   return job;
 fail:
@@ -419,19 +827,29 @@ int stance_indexjob_apply(stance_job *job, stance_index *ix) {
   if (strcmp(stance_job_kind(job), "index") != 0 || j->applied) return 0;
   j->applied = 1;
   for (i = 0; i < j->nremoved; i++) stance_index_delete(ix, j->removed[i]);
-  for (i = 0; i < j->ntodo; i++)
-    if (!j->ok[i]) stance_index_delete(ix, j->todo[i].path);
-  if (stance_index_reserve(ix, (uint32_t)j->ntodo) != 0) return -1;
+  for (i = 0; i < j->ntodo; i++) {
+    if (j->state[i] == T_FAILED) {
+      stance_index_delete(ix, j->todo[i].path);
+    } else if (j->state[i] == T_SAME) {
+      int64_t id = stance_index_find(ix, j->todo[i].path);
+      if (id >= 0) stance_index_touch(ix, (uint32_t)id, &j->docs[i]);
+    }
+  }
+  if (j->nsegs > 0 && stance_index_reserve(ix, (uint32_t)j->ntodo) != 0) return -1;
   for (i = 0; i < j->nsegs; i++) {
-    stance_segment *seg = j->segs[i].seg;
+    stance_segment *seg = j->segs[i];
     uint32_t k;
-    if (seg == NULL) continue;
     for (k = 0; k < seg->ndocs; k++) {
       int64_t id = stance_index_add_doc(ix, &j->docs[seg->docs[k]]);
       if (id < 0) return -1;
       seg->docs[k] = (uint32_t)id;
     }
     if (seg->ndocs > 0 && stance_index_add_segment(ix, seg) != 0) return -1;
+  }
+  if (j->have_dirs) {
+    stance_index_set_dirs(ix, j->dirs, j->ndirs, j->rule);
+    j->dirs = NULL;
+    j->ndirs = 0;
   }
   release_work(j);
   return 0;

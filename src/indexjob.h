@@ -1,6 +1,17 @@
 /*
- * indexjob.h - (re)index a corpus on the worker: find what changed since the index was
- * last updated, index only that, in parallel, in segments of a few megabytes.
+ * indexjob.h - bring a corpus's index up to date on the worker: find what changed since
+ * the index was last updated, index only that, in parallel.
+ *
+ * Finding what changed costs what `git status` costs, not a read of the corpus: folders
+ * whose modification time did not change hold the same names, so only their documents
+ * are looked at (one stat each, spread over threads) and compared with what the index
+ * recorded (size, times, inode). A document whose stat changed is read and hashed; only
+ * if its bytes changed is it indexed again. A document or folder changed within the
+ * clock's resolution of being recorded is "racy" and read again next time (as git does).
+ *
+ * New segments are built in pieces of bounded memory and, when the index has a folder,
+ * written there as they are done and mapped back, so that indexing a corpus holds little
+ * more than one piece per thread in memory.
  *
  * The job works from a snapshot of the index taken when it is created, so it never
  * touches the live index; stance_indexjob_apply() brings its result in, on the owner's
@@ -15,19 +26,22 @@
 typedef struct stance_indexjob_stats {
   uint32_t seen;                /* documents found */
   uint32_t unchanged;           /* reused from the index */
+  uint32_t verified;            /* read again (their stat changed) but the same bytes */
   uint32_t indexed;             /* read and indexed */
   uint32_t removed;             /* in the index, gone from the folder */
   uint32_t failed;              /* could not be read */
+  uint32_t listed;              /* folders listed (the others were unchanged) */
   uint64_t bytes;               /* bytes indexed */
 } stance_indexjob_stats;
 
 /* Index the documents below `root` matching one of `include` (globs; NULL: "*.txt" and
  * "*.md") and none of `exclude`. With `only` (NULL-terminated relative paths), look at
- * those paths alone (a file watcher's news) instead of walking the folder. `tasks`: how
- * many pieces the worker runs at once (the work is cut into as many segments). */
+ * those paths alone (a file watcher's news) instead of the whole corpus. `tasks`: how
+ * many threads the worker runs at once. `dir` (or NULL): the index's folder, where new
+ * segments are written as they are made (see indexfile.h). */
 stance_job *stance_indexjob_new(const char *root, const char *const *include,
                                 const char *const *exclude, const char *const *only,
-                                const stance_index *current, int tasks);
+                                const stance_index *current, int tasks, const char *dir);
 
 /* Bring a done job's result into `ix` (the index the job was made from). 0, or -1 when
  * out of memory. Applying twice does nothing the second time. */
@@ -37,5 +51,10 @@ void stance_indexjob_stats_get(stance_job *job, stance_indexjob_stats *out);
 /* Documents that could not be read: paths and messages (valid while the job lives). */
 size_t stance_indexjob_errors(stance_job *job, const char *const **paths,
                               const char *const **messages);
+
+/* Write a built segment into the index folder `dir` as a new file and map it back: the
+ * segment then points into the file (its memory freed) and knows its file. 0 or -1 (the
+ * segment is left as it was). indexfile.c. */
+int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size_t errlen);
 
 #endif

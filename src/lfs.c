@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "query.h"
 #include "walk.h"
 #include "compat.h"
 #include "lcore.h"
@@ -45,6 +46,13 @@ static int l_stat(lua_State *L) {
   lua_setfield(L, -2, "mode");
   lua_pushinteger(L, (lua_Integer)st.st_ino);
   lua_setfield(L, -2, "ino");
+  return 1;
+}
+
+/* exists(path) -> whether something is there (following links): stat() without a table */
+static int l_exists(lua_State *L) {
+  struct stat st;
+  lua_pushboolean(L, stat(luaL_checkstring(L, 1), &st) == 0);
   return 1;
 }
 
@@ -162,43 +170,75 @@ static int l_append_file(lua_State *L) {
 
 /* list(dir[, {ext = {...}}]) -> { {path=, size=, error=}, ... } sorted | nil, err, code
  * The listing rules of walk.h: dot names skipped, links out of `dir` refused. */
+/* A NULL-terminated list from opts[key] (strings, at most 64), into buf; NULL when absent. */
+static const char **string_list(lua_State *L, int opts, const char *key, const char **buf) {
+  int n, k;
+  lua_getfield(L, opts, key);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  n = (int)lua_rawlen(L, -1);
+  if (n > 64) luaL_argerror(L, opts, lua_pushfstring(L, "too many %s", key));
+  for (k = 0; k < n; k++) {
+    lua_rawgeti(L, -1, k + 1);
+    buf[k] = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    if (buf[k] == NULL) luaL_argerror(L, opts, lua_pushfstring(L, "%s should be a list of strings", key));
+  }
+  buf[n] = NULL;
+  lua_pop(L, 1); /* the opts table keeps the strings */
+  return buf;
+}
+
+static int any_glob(const char *const *globs, const char *path) {
+  for (; globs != NULL && *globs != NULL; globs++)
+    if (stance_glob_match(*globs, path)) return 1;
+  return 0;
+}
+
+/* list(dir[, {ext, names, include, exclude}]) -> { {path, size[, error]}, ... } sorted, or
+ * with names = true the paths alone (no stat of regular files: cheap), those matching one
+ * of `include` (globs) and none of `exclude`, without the entries in error */
 static int l_list(lua_State *L) {
   const char *dir = luaL_checkstring(L, 1);
-  const char *exts[65];
-  const char *const *use = NULL;
+  const char *exts[65], *inc[65], *exc[65];
+  const char *const *use = NULL, *const *include = NULL, *const *exclude = NULL;
+  int names = 0;
   stance_walk w;
   char err[512];
   size_t i;
+  int k = 0;
   if (!lua_isnoneornil(L, 2)) {
-    int n, k;
     luaL_checktype(L, 2, LUA_TTABLE);
-    lua_getfield(L, 2, "ext");
-    if (lua_istable(L, -1)) {
-      n = (int)lua_rawlen(L, -1);
-      if (n > 64) return luaL_argerror(L, 2, "too many extensions");
-      for (k = 0; k < n; k++) {
-        lua_rawgeti(L, -1, k + 1);
-        exts[k] = lua_tostring(L, -1);
-        lua_pop(L, 1);
-        if (exts[k] == NULL) return luaL_argerror(L, 2, "ext should be a list of strings");
-      }
-      exts[n] = NULL;
-      use = exts;
-    }
+    use = string_list(L, 2, "ext", exts);
+    include = string_list(L, 2, "include", inc);
+    exclude = string_list(L, 2, "exclude", exc);
+    lua_getfield(L, 2, "names");
+    names = lua_toboolean(L, -1);
+    lua_pop(L, 1);
   }
-  if (stance_walk_run(&w, dir, use, err, sizeof err) != 0) return stance__fail(L, err, "ELIST");
+  if (stance_walk_run_names(&w, dir, use, names, err, sizeof err) != 0) return stance__fail(L, err, "ELIST");
   lua_createtable(L, (int)w.n, 0);
   for (i = 0; i < w.n; i++) {
+    const stance_walk_entry *e = &w.entries[i];
+    if (names) {
+      if (e->error != NULL || (include != NULL && !any_glob(include, e->path)) || any_glob(exclude, e->path))
+        continue;
+      lua_pushstring(L, e->path);
+      lua_rawseti(L, -2, ++k);
+      continue;
+    }
     lua_createtable(L, 0, 3);
-    lua_pushstring(L, w.entries[i].path);
+    lua_pushstring(L, e->path);
     lua_setfield(L, -2, "path");
-    lua_pushinteger(L, (lua_Integer)w.entries[i].size);
+    lua_pushinteger(L, (lua_Integer)e->size);
     lua_setfield(L, -2, "size");
-    if (w.entries[i].error) {
-      lua_pushstring(L, w.entries[i].error);
+    if (e->error) {
+      lua_pushstring(L, e->error);
       lua_setfield(L, -2, "error");
     }
-    lua_rawseti(L, -2, (int)i + 1);
+    lua_rawseti(L, -2, ++k);
   }
   stance_walk_free(&w);
   return 1;
@@ -266,6 +306,7 @@ static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {
 static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"readfile", l_readfile},
                                     {"list", l_list},
+                                    {"exists", l_exists},
                                     {"realpath", l_realpath},
                                     {"mkdir", l_mkdir},
                                     {"write_atomic", l_write_atomic},

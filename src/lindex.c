@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "hash.h"
 #include "index.h"
 #include "indexfile.h"
 #include "lcore.h"
@@ -40,12 +41,14 @@ void stance__index_replace(lua_State *L, int i, stance_index *ix) {
 }
 
 static void push_doc(lua_State *L, const stance_doc *d, uint32_t id) {
+  char hex[STANCE_HASH_HEXLEN + 1];
+  stance_hash_hex(d->hash, hex);
   lua_createtable(L, 0, 6);
   lua_pushstring(L, d->path);
   lua_setfield(L, -2, "path");
   lua_pushinteger(L, (lua_Integer)d->size);
   lua_setfield(L, -2, "size");
-  lua_pushstring(L, d->hash);
+  lua_pushstring(L, hex);
   lua_setfield(L, -2, "hash");
   lua_pushinteger(L, (lua_Integer)d->words);
   lua_setfield(L, -2, "words");
@@ -55,37 +58,28 @@ static void push_doc(lua_State *L, const stance_doc *d, uint32_t id) {
   lua_setfield(L, -2, "id");
 }
 
-typedef struct doc_ref {
-  const char *path;
-  uint32_t id;
-} doc_ref;
-
-static int cmp_doc_refs(const void *a, const void *b) {
-  return strcmp(((const doc_ref *)a)->path, ((const doc_ref *)b)->path);
-}
-
-/* docs() -> live documents sorted by path (updates add segments out of path order) */
-static int x_docs(lua_State *L) {
+/* The live documents in path order: their tables (docs()) or their paths (paths()). */
+static int push_docs(lua_State *L, int paths_only) {
   stance_index *ix = check_lindex(L, 1)->ix;
-  uint32_t i, n = stance_index_ndocs(ix), k = 0;
-  doc_ref *refs = malloc(((size_t)n + 1) * sizeof *refs);
-  if (refs == NULL) return luaL_error(L, "out of memory");
+  uint32_t i, n;
+  const uint32_t *order = stance_index_by_path(ix, &n);
+  if (order == NULL) return luaL_error(L, "out of memory");
+  lua_createtable(L, (int)n, 0);
   for (i = 0; i < n; i++) {
-    const stance_doc *d = stance_index_doc(ix, i);
-    if (d->deleted) continue;
-    refs[k].path = d->path;
-    refs[k].id = i;
-    k++;
-  }
-  qsort(refs, k, sizeof *refs, cmp_doc_refs);
-  lua_createtable(L, (int)k, 0);
-  for (i = 0; i < k; i++) {
-    push_doc(L, stance_index_doc(ix, refs[i].id), refs[i].id);
+    if (paths_only)
+      lua_pushstring(L, stance_index_doc(ix, order[i])->path);
+    else
+      push_doc(L, stance_index_doc(ix, order[i]), order[i]);
     lua_rawseti(L, -2, (int)i + 1);
   }
-  free(refs);
   return 1;
 }
+
+/* docs() -> live documents sorted by path */
+static int x_docs(lua_State *L) { return push_docs(L, 0); }
+
+/* paths() -> the live documents' paths, sorted (what docs() gives, without the tables) */
+static int x_paths(lua_State *L) { return push_docs(L, 1); }
 
 /* doc(path) -> the live document, or nil */
 static int x_doc(lua_State *L) {
@@ -315,8 +309,15 @@ static const char **read_globs(lua_State *L, int opts, const char **globs) {
   return globs;
 }
 
+static int search_failed(lua_State *L, int rc) {
+  if (rc == STANCE_INDEX_DAMAGED)
+    return stance__fail(L, "the saved index is damaged (a page or a table does not check)", "EDAMAGED");
+  return stance__fail(L, "out of memory", "ENOMEM");
+}
+
 /* search(query[, {glob, limit, count, context, render}]) -> hits, total | total (count, or
- * render = false: every hit found, none read from its file) | nil, message, "EQUERY" */
+ * render = false: every hit found, none read from its file) | nil, message, "EQUERY" (a
+ * bad query) or "EDAMAGED" (the saved index is damaged: rebuild it) */
 static int x_search(lua_State *L) {
   lindex *li = check_lindex(L, 1);
   size_t qlen, col, i, limit = (size_t)-1, context = 40;
@@ -349,15 +350,18 @@ static int x_search(lua_State *L) {
     size_t n;
     int rc = stance_query_count(q, li->ix, (const char *const *)globs, &n);
     stance_query_free(q);
-    if (rc != 0) return stance__fail(L, "out of memory", "ENOMEM");
+    if (rc != 0) return search_failed(L, rc);
     lua_pushinteger(L, (lua_Integer)n);
     return 1;
   }
   memset(&hits, 0, sizeof hits);
-  if (stance_query_run(q, li->ix, (const char *const *)globs, &hits) != 0) {
-    stance_query_free(q);
-    stance_hits_free(&hits);
-    return stance__fail(L, "out of memory", "ENOMEM");
+  {
+    int rc = stance_query_run(q, li->ix, (const char *const *)globs, &hits);
+    if (rc != 0) {
+      stance_query_free(q);
+      stance_hits_free(&hits);
+      return search_failed(L, rc);
+    }
   }
   stance_query_free(q);
   if (!render) {
@@ -387,6 +391,17 @@ static int x_search(lua_State *L) {
 
 static int x_memory(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)stance_index_memory(check_lindex(L, 1)->ix));
+  return 1;
+}
+
+/* reset(): empty the index (to build it again from nothing) */
+static int x_reset(lua_State *L) {
+  lindex *li = check_lindex(L, 1);
+  stance_index *fresh = stance_index_new();
+  if (fresh == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  stance_index_free(li->ix);
+  li->ix = fresh;
+  lua_pushboolean(L, 1);
   return 1;
 }
 
@@ -449,8 +464,10 @@ static int l_glob_match(lua_State *L) {
 
 static const luaL_Reg index_meta[] = {{"__gc", x_close}, {"__tostring", x_tostring}, {NULL, NULL}};
 static const luaL_Reg index_methods[] = {
-    {"search", x_search}, {"docs", x_docs},     {"doc", x_doc},       {"stats", x_stats},
-    {"memory", x_memory}, {"root", x_root},     {"close", x_close},   {NULL, NULL}};
+    {"search", x_search}, {"docs", x_docs},     {"paths", x_paths},   {"doc", x_doc},
+    {"stats", x_stats},
+    {"memory", x_memory}, {"root", x_root},     {"close", x_close},   {"reset", x_reset},
+    {NULL, NULL}};
 static const luaL_Reg funcs[] = {{"index", l_index},
                                  {"query_check", l_query_check},
                                  {"glob_match", l_glob_match},

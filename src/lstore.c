@@ -61,7 +61,7 @@ static void set_str(lua_State *L, const char *k, const char *v) {
 
 static void push_rec(lua_State *L, const stance_rec *r) {
   int f;
-  lua_createtable(L, 0, 8);
+  lua_createtable(L, 0, 16); /* kind, id, spans, line, slot and a dozen fields at most */
   set_str(L, "kind", stance_rec_kind_name(r->kind));
   set_str(L, "id", r->id);
   if (r->kind == STANCE_REC_ANNOTATION) {

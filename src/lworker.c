@@ -493,6 +493,10 @@ static int index_results(lua_State *L, stance_job *job) {
   lua_setfield(L, -2, "seen");
   lua_pushinteger(L, st.unchanged);
   lua_setfield(L, -2, "unchanged");
+  lua_pushinteger(L, st.verified);
+  lua_setfield(L, -2, "verified");
+  lua_pushinteger(L, st.listed);
+  lua_setfield(L, -2, "listed");
   lua_pushinteger(L, st.indexed);
   lua_setfield(L, -2, "indexed");
   lua_pushinteger(L, st.removed);
@@ -523,6 +527,13 @@ static int simple_results(lua_State *L, stance_job *job) {
   return 1;
 }
 
+static int load_results(lua_State *L, stance_job *job) {
+  lua_createtable(L, 0, 1);
+  lua_pushboolean(L, stance_loadjob_missing(job));
+  lua_setfield(L, -2, "missing");
+  return 1;
+}
+
 /* A NULL-terminated list from opts[key] (a list of strings), or NULL. */
 static const char **read_list(lua_State *L, int opts, const char *key, const char **buf, int max) {
   int n, i;
@@ -547,16 +558,20 @@ static const char **read_list(lua_State *L, int opts, const char *key, const cha
   return buf;
 }
 
-/* index(idx[, {include, exclude, only}]) -> job: (re)index what changed in idx's corpus */
+/* index(idx[, {include, exclude, only, dir}]) -> job: (re)index what changed in idx's
+ * corpus; new segments are written into the index folder `dir` as they are made */
 static int worker_index(lua_State *L) {
   lworker *lw = check_worker(L);
   stance_index *ix = stance__check_index(L, 2);
   const char *inc[65], *exc[65];
   const char **include = read_list(L, 3, "include", inc, 64);
   const char **exclude = read_list(L, 3, "exclude", exc, 64);
-  const char **only = NULL;
+  const char **only = NULL, *dir = NULL;
   int n;
   if (!lua_isnoneornil(L, 3)) {
+    lua_getfield(L, 3, "dir");
+    dir = lua_tostring(L, -1); /* kept alive by the opts table */
+    lua_pop(L, 1);
     lua_getfield(L, 3, "only");
     if (lua_istable(L, -1)) {
       int k, m = (int)lua_rawlen(L, -1);
@@ -574,12 +589,13 @@ static int worker_index(lua_State *L) {
   }
   n = submit(L, lw,
              stance_indexjob_new(stance__index_root(L, 2), include, exclude, only, ix,
-                                 stance_worker_tasks(lw->w)),
+                                 stance_worker_tasks(lw->w), dir),
              index_results);
   return n;
 }
 
-/* save_index(idx, path) -> job */
+/* save_index(idx, dir) -> job: save into the index folder; job:apply_to(idx) afterwards
+ * records what was saved (so that it is not written again) */
 static int worker_save_index(lua_State *L) {
   lworker *lw = check_worker(L);
   stance_index *ix = stance__check_index(L, 2);
@@ -587,11 +603,12 @@ static int worker_save_index(lua_State *L) {
   return submit(L, lw, stance_savejob_new(ix, path), simple_results);
 }
 
-/* load_index(path) -> job; idx:apply(job) takes the loaded index */
+/* load_index(dir) -> job; job:apply_to(idx) takes the loaded index; a done job's results
+ * say { missing = true } when there was no index at all (nothing to apply) */
 static int worker_load_index(lua_State *L) {
   lworker *lw = check_worker(L);
   const char *path = luaL_checkstring(L, 2);
-  return submit(L, lw, stance_loadjob_new(path), simple_results);
+  return submit(L, lw, stance_loadjob_new(path), load_results);
 }
 
 /* watch(dir[, rel]) -> true | nil, err */
@@ -618,7 +635,7 @@ static int worker_unwatch(lua_State *L) {
 
 /* ---- applying jobs to an index -------------------------------------------------------- */
 
-/* apply_to(job, idx): bring a done index or load job's result into idx. */
+/* apply_to(job, idx): bring a done index, load or save job's result into idx. */
 static int job_apply(lua_State *L) {
   ljob *j = check_job(L, 1);
   stance_index *ix = stance__check_index(L, 2);
@@ -631,8 +648,10 @@ static int job_apply(lua_State *L) {
     stance_index *loaded = stance_loadjob_take(j->job);
     if (loaded == NULL) return stance__fail(L, "the loaded index was taken already", "EINVAL");
     stance__index_replace(L, 2, loaded);
+  } else if (strcmp(kind, "save-index") == 0) {
+    stance_savejob_apply(j->job, ix);
   } else {
-    return luaL_argerror(L, 1, "not an index or load job");
+    return luaL_argerror(L, 1, "not an index, load or save job");
   }
   lua_pushboolean(L, 1);
   return 1;

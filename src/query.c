@@ -16,23 +16,31 @@
 
 typedef enum { Q_WORD, Q_PREFIX, Q_PHRASE, Q_AND, Q_OR, Q_NOT, Q_ALL } qkind;
 
+/* AND and OR take any number of operands (a chain of terms is one node, not a deep tree);
+ * NOT takes what it keeps first, then what it removes. */
 typedef struct qnode {
   qkind kind;
-  struct qnode *a, *b;          /* operands */
+  struct qnode **kids;
+  size_t nkids, kids_cap;
   char **words;                 /* folded words of a leaf */
   size_t *lens;
-  size_t nwords;
+  size_t nwords, words_cap;
+  int depth;                    /* of the tree below, this node included */
 } qnode;
 
 struct stance_query {
   qnode *root;
 };
 
+/* Every recursion over a query (parsing, running, freeing) is bounded by this depth:
+ * parentheses and NOT nest, a chain of AND or OR does not. */
+#define MAX_DEPTH 64
+
 static void free_node(qnode *n) {
   size_t i;
   if (n == NULL) return;
-  free_node(n->a);
-  free_node(n->b);
+  for (i = 0; i < n->nkids; i++) free_node(n->kids[i]);
+  free(n->kids);
   for (i = 0; i < n->nwords; i++) free(n->words[i]);
   free(n->words);
   free(n->lens);
@@ -51,6 +59,7 @@ typedef struct parser {
   char *err;
   size_t errlen, *col;
   int failed, oom;
+  int nesting;                  /* open parentheses and NOTs around the current term */
 } parser;
 
 static void fail(parser *p, size_t at, const char *msg) {
@@ -60,6 +69,26 @@ static void fail(parser *p, size_t at, const char *msg) {
   *p->col = at + 1;
 }
 
+/* Add `kid` to n's operands (n takes it, or frees it on failure). 0 or -1. */
+static int adopt(parser *p, qnode *n, qnode *kid) {
+  if (n->nkids == n->kids_cap) {
+    size_t cap = n->kids_cap ? n->kids_cap * 2 : 2;
+    qnode **k = cap <= SIZE_MAX / sizeof *k ? realloc(n->kids, cap * sizeof *k) : NULL;
+    if (k == NULL) {
+      p->oom = 1;
+      free_node(kid);
+      return -1;
+    }
+    n->kids = k;
+    n->kids_cap = cap;
+  }
+  n->kids[n->nkids++] = kid;
+  if (kid->depth + 1 > n->depth) n->depth = kid->depth + 1;
+  return 0;
+}
+
+/* A node of `kind` over a and b (either may be NULL); it takes them, or frees them when it
+ * cannot be made. */
 static qnode *node(parser *p, qkind kind, qnode *a, qnode *b) {
   qnode *n = calloc(1, sizeof *n);
   if (n == NULL) {
@@ -69,8 +98,37 @@ static qnode *node(parser *p, qkind kind, qnode *a, qnode *b) {
     return NULL;
   }
   n->kind = kind;
-  n->a = a;
-  n->b = b;
+  n->depth = 1;
+  if (a != NULL && adopt(p, n, a) != 0) {
+    free_node(b);
+    free_node(n);
+    return NULL;
+  }
+  if (b != NULL && adopt(p, n, b) != 0) {
+    free_node(n);
+    return NULL;
+  }
+  return n;
+}
+
+/* `left op right`: right joins left's operands when left is already such a chain (AND and
+ * OR are associative, and (a NOT b) NOT c is a NOT b NOT c: what is kept comes first). */
+static qnode *chain(parser *p, qkind kind, qnode *left, qnode *right, size_t at) {
+  qnode *n;
+  if (left->kind == kind) {
+    n = left;
+    if (adopt(p, n, right) != 0) {
+      free_node(n);
+      return NULL;
+    }
+  } else if ((n = node(p, kind, left, right)) == NULL) {
+    return NULL;
+  }
+  if (n->depth > MAX_DEPTH) {
+    fail(p, at, "the query nests too deeply (parentheses and NOT, more than 64 levels)");
+    free_node(n);
+    return NULL;
+  }
   return n;
 }
 
@@ -84,8 +142,8 @@ static void skip_blanks(parser *p) {
 static int keyword(parser *p, const char *kw) {
   size_t n = strlen(kw), e = p->i + n;
   if (p->i + n > p->len || memcmp(p->s + p->i, kw, n) != 0) return 0;
-  if (e < p->len && p->s[e] != ' ' && p->s[e] != '\t' && p->s[e] != '\n' && p->s[e] != '(' &&
-      p->s[e] != '"')
+  if (e < p->len && p->s[e] != ' ' && p->s[e] != '\t' && p->s[e] != '\n' && p->s[e] != '\r' &&
+      p->s[e] != '(' && p->s[e] != '"')
     return 0;
   return 1;
 }
@@ -98,23 +156,27 @@ typedef struct collect {
 static int collect_word(void *ud, size_t start, size_t end, const char *folded, size_t n,
                         int broken) {
   collect *c = ud;
-  char **w;
-  size_t *l;
+  qnode *q = c->n;
   (void)start;
   (void)end;
   (void)broken;
-  w = realloc(c->n->words, (c->n->nwords + 1) * sizeof *w);
-  if (w == NULL) goto oom;
-  c->n->words = w;
-  l = realloc(c->n->lens, (c->n->nwords + 1) * sizeof *l);
-  if (l == NULL) goto oom;
-  c->n->lens = l;
-  w[c->n->nwords] = malloc(n + 1);
-  if (w[c->n->nwords] == NULL) goto oom;
-  memcpy(w[c->n->nwords], folded, n);
-  w[c->n->nwords][n] = '\0';
-  l[c->n->nwords] = n;
-  c->n->nwords++;
+  if (q->nwords == q->words_cap) {
+    size_t cap = q->words_cap ? q->words_cap * 2 : 4;
+    char **w;
+    size_t *l;
+    if (cap > SIZE_MAX / sizeof *w) goto oom;
+    if ((w = realloc(q->words, cap * sizeof *w)) == NULL) goto oom;
+    q->words = w;
+    if ((l = realloc(q->lens, cap * sizeof *l)) == NULL) goto oom;
+    q->lens = l;
+    q->words_cap = cap;
+  }
+  q->words[q->nwords] = malloc(n + 1);
+  if (q->words[q->nwords] == NULL) goto oom;
+  memcpy(q->words[q->nwords], folded, n);
+  q->words[q->nwords][n] = '\0';
+  q->lens[q->nwords] = n;
+  q->nwords++;
   return 0;
 oom:
   c->oom = 1;
@@ -152,6 +214,15 @@ static qnode *leaf(parser *p, const char *text, size_t n, size_t at, int quoted)
 
 static qnode *parse_or(parser *p);
 
+/* Entering a parenthesis or a NOT: refused beyond MAX_DEPTH, before any recursion. */
+static int nest(parser *p, size_t at) {
+  if (++p->nesting > MAX_DEPTH) {
+    fail(p, at, "the query nests too deeply (parentheses and NOT, more than 64 levels)");
+    return -1;
+  }
+  return 0;
+}
+
 static qnode *parse_primary(parser *p) {
   size_t start;
   skip_blanks(p);
@@ -162,8 +233,10 @@ static qnode *parse_primary(parser *p) {
   start = p->i;
   if (p->s[p->i] == '(') {
     qnode *n;
+    if (nest(p, start) != 0) return NULL;
     p->i++;
     n = parse_or(p);
+    p->nesting--;
     if (n == NULL) return NULL;
     skip_blanks(p);
     if (p->i >= p->len || p->s[p->i] != ')') {
@@ -197,56 +270,102 @@ static qnode *parse_primary(parser *p) {
 static qnode *parse_unary(parser *p) {
   skip_blanks(p);
   if (keyword(p, "NOT")) {
-    qnode *a;
+    size_t at = p->i;
+    qnode *a, *all;
+    if (nest(p, at) != 0) return NULL;
     p->i += 3;
     a = parse_unary(p);
+    p->nesting--;
     if (a == NULL) return NULL;
-    return node(p, Q_NOT, node(p, Q_ALL, NULL, NULL), a);
+    all = node(p, Q_ALL, NULL, NULL);
+    if (all == NULL) {
+      free_node(a);
+      return NULL;
+    }
+    return chain(p, Q_NOT, all, a, at);
   }
   return parse_primary(p);
 }
 
+/* Terms joined by AND (said or implied) and NOT: `a NOT b c NOT d` is (a AND c) NOT (b, d),
+ * one node whatever the number of terms. */
 static qnode *parse_and(parser *p) {
-  qnode *left = parse_unary(p);
+  qnode *left = parse_unary(p), *removed = NULL, *n;
+  size_t i, not_at = 0;
   while (left != NULL) {
     qnode *right;
+    size_t at;
+    int negated = 0;
     skip_blanks(p);
     if (p->i >= p->len || p->s[p->i] == ')' || keyword(p, "OR")) break;
     if (keyword(p, "AND")) p->i += 3;
     skip_blanks(p);
+    at = p->i;
     if (keyword(p, "NOT")) {
       p->i += 3;
-      right = parse_unary(p);
-      if (right == NULL) {
-        free_node(left);
-        return NULL;
-      }
-      left = node(p, Q_NOT, left, right);
-      continue;
+      negated = 1;
     }
     right = parse_unary(p);
     if (right == NULL) {
       free_node(left);
-      return NULL;
+      left = NULL;
+      break;
     }
-    left = node(p, Q_AND, left, right);
+    if (!negated) {
+      left = chain(p, Q_AND, left, right, at);
+      continue;
+    }
+    if (removed == NULL && (removed = node(p, Q_NOT, NULL, NULL)) == NULL) {
+      free_node(right);
+      free_node(left);
+      left = NULL;
+      break;
+    }
+    if (adopt(p, removed, right) != 0) {
+      free_node(left);
+      left = NULL;
+      break;
+    }
+    not_at = at;
   }
-  return left;
+  if (removed == NULL) return left;
+  if (left == NULL || (n = node(p, Q_NOT, left, NULL)) == NULL) {
+    free_node(removed);
+    return NULL;
+  }
+  for (i = 0; i < removed->nkids; i++) {
+    qnode *kid = removed->kids[i];
+    removed->kids[i] = NULL;
+    if (adopt(p, n, kid) != 0) break;
+  }
+  free_node(removed); /* its operands moved to n (or are NULL) */
+  if (p->oom) {
+    free_node(n);
+    return NULL;
+  }
+  if (n->depth > MAX_DEPTH) {
+    fail(p, not_at, "the query nests too deeply (parentheses and NOT, more than 64 levels)");
+    free_node(n);
+    return NULL;
+  }
+  return n;
 }
 
 static qnode *parse_or(parser *p) {
   qnode *left = parse_and(p);
   while (left != NULL) {
     qnode *right;
+    size_t at;
     skip_blanks(p);
     if (!keyword(p, "OR")) break;
+    at = p->i;
     p->i += 2;
     right = parse_and(p);
     if (right == NULL) {
       free_node(left);
       return NULL;
     }
-    left = node(p, Q_OR, left, right);
+    left = chain(p, Q_OR, left, right, at);
   }
   return left;
 }
@@ -304,7 +423,8 @@ typedef struct plist {
   uint32_t *start;              /* ndocs + 1 offsets into occ */
   occ *occ;
   uint32_t ndocs, nocc, docs_cap, occ_cap;
-  int oom;
+  int oom;                      /* out of memory, or (bad) a damaged segment */
+  int bad;
 } plist;
 
 static void plist_free(plist *l) {
@@ -314,38 +434,42 @@ static void plist_free(plist *l) {
   memset(l, 0, sizeof *l);
 }
 
+/* Lists never hold more than this many documents or occurrences (a segment's numbers are
+ * 32-bit); asking for more is running out of memory. */
+#define PLIST_MAX (UINT32_MAX / 2)
+
 /* Room for `cap` documents (and their start offsets); sets oom on failure. */
-static void plist_grow_docs(plist *l, uint32_t cap) {
-  uint32_t *d = realloc(l->docs, cap * sizeof *d), *s;
-  if (d == NULL) {
+static void plist_grow_docs(plist *l, uint64_t cap) {
+  uint32_t *d, *s;
+  if (cap > PLIST_MAX || (d = realloc(l->docs, (size_t)cap * sizeof *d)) == NULL) {
     l->oom = 1;
     return;
   }
   l->docs = d;
-  s = realloc(l->start, (cap + 1) * sizeof *s);
+  s = realloc(l->start, ((size_t)cap + 1) * sizeof *s);
   if (s == NULL) {
     l->oom = 1;
     return;
   }
   l->start = s;
-  l->docs_cap = cap;
+  l->docs_cap = (uint32_t)cap;
 }
 
 /* Room for `cap` occurrences; sets oom on failure. */
-static void plist_grow_occ(plist *l, uint32_t cap) {
-  occ *o = realloc(l->occ, cap * sizeof *o);
-  if (o == NULL) {
+static void plist_grow_occ(plist *l, uint64_t cap) {
+  occ *o;
+  if (cap > PLIST_MAX || (o = realloc(l->occ, (size_t)cap * sizeof *o)) == NULL) {
     l->oom = 1;
     return;
   }
   l->occ = o;
-  l->occ_cap = cap;
+  l->occ_cap = (uint32_t)cap;
 }
 
 static void plist_doc(plist *l, uint32_t doc) {
   if (l->oom) return;
-  if (l->ndocs + 2 > l->docs_cap) {
-    plist_grow_docs(l, l->docs_cap ? l->docs_cap * 2 : 64);
+  if ((uint64_t)l->ndocs + 2 > l->docs_cap) {
+    plist_grow_docs(l, l->docs_cap ? (uint64_t)l->docs_cap * 2 : 64);
     if (l->oom) return;
   }
   l->docs[l->ndocs] = doc;
@@ -357,7 +481,7 @@ static void plist_doc(plist *l, uint32_t doc) {
 static void plist_occ(plist *l, uint32_t pos, uint32_t words) {
   if (l->oom) return;
   if (l->nocc == l->occ_cap) {
-    plist_grow_occ(l, l->occ_cap ? l->occ_cap * 2 : 256);
+    plist_grow_occ(l, l->occ_cap ? (uint64_t)l->occ_cap * 2 : 256);
     if (l->oom) return;
   }
   l->occ[l->nocc].pos = pos;
@@ -367,22 +491,32 @@ static void plist_occ(plist *l, uint32_t pos, uint32_t words) {
 }
 
 /* Reserve room for `docs` more documents and `occs` more occurrences. */
-static void plist_reserve(plist *l, uint32_t docs, uint32_t occs) {
+static void plist_reserve(plist *l, uint64_t docs, uint64_t occs) {
   if (l->oom) return;
   if (l->ndocs + docs + 2 > l->docs_cap) plist_grow_docs(l, l->ndocs + docs + 2);
   if (!l->oom && l->nocc + occs > l->occ_cap) plist_grow_occ(l, l->nocc + occs);
 }
 
+/* Is global document `id` (from a segment's table) live? */
+static int live(const stance_index *ix, uint32_t id) {
+  const stance_doc *d = stance_index_doc(ix, id);
+  return d != NULL && !d->deleted;
+}
+
 /* Decode the postings of dictionary entry t, keeping documents not deleted. The word's
- * frequency bounds what is needed, so nothing grows while decoding. */
+ * frequency (checked against its bytes) bounds what is needed, so nothing grows while
+ * decoding. */
 static void decode_term(const stance_segment *seg, const stance_index *ix, uint32_t t, plist *out) {
   stance_postings it;
-  uint32_t local, count, pos;
-  plist_reserve(out, seg->freq[t], seg->freq[t]);
+  uint32_t local, count, pos, freq;
+  if (stance_postings_init(&it, seg, t, &freq) != 0) {
+    out->bad = out->oom = 1;
+    return;
+  }
+  plist_reserve(out, freq, freq);
   if (out->oom) return;
-  stance_postings_init(&it, seg, t);
   while (stance_postings_doc(&it, &local, &count)) {
-    if (local >= seg->ndocs || stance_index_doc(ix, seg->docs[local])->deleted) continue;
+    if (local >= seg->ndocs || !live(ix, seg->docs[local])) continue;
     if (out->ndocs + 1 > out->docs_cap || out->nocc + count > out->occ_cap) {
       plist_reserve(out, 1, count);
       if (out->oom) return;
@@ -397,12 +531,28 @@ static void decode_term(const stance_segment *seg, const stance_index *ix, uint3
     out->ndocs++;
     out->start[out->ndocs] = out->nocc;
   }
+  if (it.broken) out->bad = out->oom = 1;
 }
 
 static int cmp_occ(const void *a, const void *b) {
   const occ *x = a, *y = b;
   if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
   return (x->words > y->words) - (x->words < y->words);
+}
+
+/* The last document's occurrences in order, each once (a word the query names twice
+ * matches the same places twice). */
+static void sort_last_doc(plist *l) {
+  uint32_t from, i, k;
+  if (l->oom || l->ndocs == 0) return;
+  from = l->start[l->ndocs - 1];
+  if (l->nocc - from < 2) return; /* nothing to sort (and maybe no array yet) */
+  qsort(l->occ + from, l->nocc - from, sizeof *l->occ, cmp_occ);
+  for (i = k = from; i < l->nocc; i++)
+    if (k == from || l->occ[i].pos != l->occ[k - 1].pos || l->occ[i].words != l->occ[k - 1].words)
+      l->occ[k++] = l->occ[i];
+  l->nocc = k;
+  l->start[l->ndocs] = k;
 }
 
 /* Union of two lists (both documents and occurrences). */
@@ -423,9 +573,7 @@ static void plist_union(const plist *a, const plist *b, plist *out) {
       for (k = a->start[i]; k < a->start[i + 1]; k++) plist_occ(out, a->occ[k].pos, a->occ[k].words);
     if (tb)
       for (k = b->start[j]; k < b->start[j + 1]; k++) plist_occ(out, b->occ[k].pos, b->occ[k].words);
-    if (ta && tb && !out->oom)
-      qsort(out->occ + out->start[out->ndocs - 1], out->nocc - out->start[out->ndocs - 1],
-            sizeof *out->occ, cmp_occ);
+    if (ta && tb) sort_last_doc(out);
     i += (uint32_t)ta;
     j += (uint32_t)tb;
   }
@@ -443,9 +591,7 @@ static void plist_and(const plist *a, const plist *b, plist *out) {
       plist_doc(out, a->docs[i]);
       for (k = a->start[i]; k < a->start[i + 1]; k++) plist_occ(out, a->occ[k].pos, a->occ[k].words);
       for (k = b->start[j]; k < b->start[j + 1]; k++) plist_occ(out, b->occ[k].pos, b->occ[k].words);
-      if (!out->oom)
-        qsort(out->occ + out->start[out->ndocs - 1], out->nocc - out->start[out->ndocs - 1],
-              sizeof *out->occ, cmp_occ);
+      sort_last_doc(out);
       i++;
       j++;
     }
@@ -491,10 +637,12 @@ static void eval_phrase(const qnode *n, const stance_segment *seg, const stance_
   }
   for (w = 0; w < n->nwords; w++) {
     int64_t t = stance_segment_find(seg, n->words[w], n->lens[w]);
+    if (t == STANCE_INDEX_DAMAGED) out->bad = out->oom = 1;
     if (t < 0) goto done; /* a word the segment lacks: no match here */
     decode_term(seg, ix, (uint32_t)t, &parts[w]);
     if (parts[w].oom) {
       out->oom = 1;
+      out->bad = parts[w].bad;
       goto done;
     }
   }
@@ -533,31 +681,86 @@ done:
   free(parts);
 }
 
+/* Words [lo, hi) of the dictionary (a prefix) as one list: occurrences counted per document,
+ * then placed (a counting sort: linear, whatever the number of words). */
+static void eval_words(const stance_segment *seg, const stance_index *ix, uint32_t lo, uint32_t hi,
+                       plist *out) {
+  uint32_t *at, t, local, count, pos, d, k;
+  uint64_t total = 0, ndocs = 0;
+  stance_postings it;
+  if (hi - lo == 1) {
+    decode_term(seg, ix, lo, out);
+    return;
+  }
+  if ((at = calloc((size_t)seg->ndocs + 1, sizeof *at)) == NULL) {
+    out->oom = 1;
+    return;
+  }
+  for (t = lo; t < hi; t++) {
+    if (stance_postings_init(&it, seg, t, NULL) != 0) goto bad;
+    while (stance_postings_doc(&it, &local, &count)) {
+      if (local >= seg->ndocs || !live(ix, seg->docs[local])) continue;
+      if (at[local] == 0) ndocs++;
+      if (count > PLIST_MAX - at[local]) goto oom;
+      at[local] += count;
+      total += count;
+    }
+    if (it.broken) goto bad;
+  }
+  plist_reserve(out, ndocs, total);
+  if (out->oom) goto oom;
+  /* at[d]: where document d's occurrences go next */
+  for (d = 0, k = 0; d < seg->ndocs; d++) {
+    uint32_t c = at[d];
+    if (c == 0) continue;
+    out->docs[out->ndocs] = d;
+    out->start[out->ndocs] = k;
+    out->ndocs++;
+    at[d] = k;
+    k += c;
+  }
+  out->start[out->ndocs] = k;
+  out->nocc = k;
+  for (t = lo; t < hi; t++) {
+    if (stance_postings_init(&it, seg, t, NULL) != 0) goto bad;
+    while (stance_postings_doc(&it, &local, &count)) {
+      if (local >= seg->ndocs || !live(ix, seg->docs[local])) continue;
+      while (stance_postings_pos(&it, &pos)) {
+        out->occ[at[local]].pos = pos;
+        out->occ[at[local]].words = 1;
+        at[local]++;
+      }
+    }
+  }
+  for (d = 0; d < out->ndocs; d++) {
+    uint32_t a = out->start[d], b = out->start[d + 1];
+    if (b - a > 1) qsort(out->occ + a, b - a, sizeof *out->occ, cmp_occ);
+  }
+  free(at);
+  return;
+bad:
+  out->bad = 1;
+oom:
+  out->oom = 1;
+  free(at);
+}
+
 static void eval(const qnode *n, const stance_segment *seg, const stance_index *ix, plist *out) {
   switch (n->kind) {
     case Q_WORD: {
       int64_t t = stance_segment_find(seg, n->words[0], n->lens[0]);
-      if (t >= 0) decode_term(seg, ix, (uint32_t)t, out);
+      if (t >= 0)
+        decode_term(seg, ix, (uint32_t)t, out);
+      else if (t == STANCE_INDEX_DAMAGED)
+        out->bad = out->oom = 1;
       return;
     }
     case Q_PREFIX: {
-      uint32_t lo, hi, t;
-      plist acc;
-      memset(&acc, 0, sizeof acc);
-      stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi);
-      for (t = lo; t < hi; t++) {
-        plist one, merged;
-        memset(&one, 0, sizeof one);
-        memset(&merged, 0, sizeof merged);
-        decode_term(seg, ix, t, &one);
-        plist_union(&acc, &one, &merged);
-        if (one.oom || merged.oom) out->oom = 1;
-        plist_free(&one);
-        plist_free(&acc);
-        acc = merged;
-      }
-      plist_free(out);
-      *out = acc;
+      uint32_t lo, hi;
+      if (stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi) != 0)
+        out->bad = out->oom = 1;
+      else if (lo < hi)
+        eval_words(seg, ix, lo, hi, out);
       return;
     }
     case Q_PHRASE:
@@ -566,24 +769,33 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
     case Q_ALL: {
       uint32_t d;
       for (d = 0; d < seg->ndocs; d++)
-        if (!stance_index_doc(ix, seg->docs[d])->deleted) plist_doc(out, d);
+        if (live(ix, seg->docs[d])) plist_doc(out, d);
       return;
     }
     default: {
-      plist a, b;
-      memset(&a, 0, sizeof a);
-      memset(&b, 0, sizeof b);
-      eval(n->a, seg, ix, &a);
-      eval(n->b, seg, ix, &b);
-      if (n->kind == Q_AND)
-        plist_and(&a, &b, out);
-      else if (n->kind == Q_OR)
-        plist_union(&a, &b, out);
-      else
-        plist_not(&a, &b, out);
-      if (a.oom || b.oom) out->oom = 1;
-      plist_free(&a);
-      plist_free(&b);
+      /* AND, OR, NOT: the first operand, then each of the others in turn */
+      plist acc, k, out2;
+      size_t i;
+      memset(&acc, 0, sizeof acc);
+      eval(n->kids[0], seg, ix, &acc);
+      for (i = 1; i < n->nkids && !acc.oom; i++) {
+        memset(&k, 0, sizeof k);
+        memset(&out2, 0, sizeof out2);
+        eval(n->kids[i], seg, ix, &k);
+        if (n->kind == Q_AND)
+          plist_and(&acc, &k, &out2);
+        else if (n->kind == Q_OR)
+          plist_union(&acc, &k, &out2);
+        else
+          plist_not(&acc, &k, &out2);
+        if (k.oom) out2.oom = 1;
+        if (k.bad) out2.bad = 1;
+        plist_free(&k);
+        plist_free(&acc);
+        acc = out2;
+      }
+      plist_free(out);
+      *out = acc;
     }
   }
 }
@@ -654,6 +866,20 @@ static int sort_hits(const stance_index *ix, stance_hits *h, size_t from) {
   return 0;
 }
 
+/* The query over one segment: its documents with their occurrences, in `l`. 0, -1 (out of
+ * memory) or STANCE_INDEX_DAMAGED. */
+static int run_segment(const stance_query *q, const stance_segment *seg, const stance_index *ix,
+                       plist *l) {
+  memset(l, 0, sizeof *l);
+  eval(q->root, seg, ix, l);
+  if (l->oom) {
+    int rc = l->bad ? STANCE_INDEX_DAMAGED : -1;
+    plist_free(l);
+    return rc;
+  }
+  return 0;
+}
+
 int stance_query_run(const stance_query *q, const stance_index *ix, const char *const *globs,
                      stance_hits *out) {
   uint32_t s, nseg = stance_index_nsegments(ix);
@@ -662,12 +888,8 @@ int stance_query_run(const stance_query *q, const stance_index *ix, const char *
     const stance_segment *seg = stance_index_segment(ix, s);
     plist l;
     uint32_t i, k;
-    memset(&l, 0, sizeof l);
-    eval(q->root, seg, ix, &l);
-    if (l.oom) {
-      plist_free(&l);
-      return -1;
-    }
+    int rc = run_segment(q, seg, ix, &l);
+    if (rc != 0) return rc;
     if (out->cap < out->n + l.nocc + l.ndocs) {
       stance_hit *ni = realloc(out->items, (out->n + l.nocc + l.ndocs + 1) * sizeof *ni);
       if (ni == NULL) goto oom;
@@ -697,49 +919,57 @@ void stance_hits_free(stance_hits *h) {
   memset(h, 0, sizeof *h);
 }
 
-/* Occurrences of dictionary entry t in live documents of `seg`. */
-static size_t live_count(const stance_segment *seg, const stance_index *ix, uint32_t t, int any_deleted) {
+/* Occurrences of dictionary entry t in live documents of `seg`; -1 when damaged. */
+static int64_t live_count(const stance_segment *seg, const stance_index *ix, uint32_t t, int any_deleted) {
   stance_postings it;
-  uint32_t local, count;
-  size_t n = 0;
-  if (!any_deleted) return seg->freq[t];
-  stance_postings_init(&it, seg, t);
+  uint32_t local, count, freq;
+  int64_t n = 0;
+  if (stance_postings_init(&it, seg, t, &freq) != 0) return -1;
+  if (!any_deleted) return freq;
   while (stance_postings_doc(&it, &local, &count))
-    if (local < seg->ndocs && !stance_index_doc(ix, seg->docs[local])->deleted) n += count;
-  return n;
+    if (local < seg->ndocs && live(ix, seg->docs[local])) n += count;
+  return it.broken ? -1 : n;
 }
 
 int stance_query_count(const stance_query *q, const stance_index *ix, const char *const *globs,
                        size_t *count) {
   const qnode *n = q->root;
   uint32_t s, nseg = stance_index_nsegments(ix);
+  int all = globs == NULL || globs[0] == NULL;
   *count = 0;
-  if ((n->kind == Q_WORD || n->kind == Q_PREFIX) && (globs == NULL || globs[0] == NULL)) {
-    for (s = 0; s < nseg; s++) {
-      const stance_segment *seg = stance_index_segment(ix, s);
-      uint32_t d, lo, hi, t;
-      int any_deleted = 0;
-      for (d = 0; d < seg->ndocs && !any_deleted; d++)
-        any_deleted = stance_index_doc(ix, seg->docs[d])->deleted;
+  for (s = 0; s < nseg; s++) {
+    const stance_segment *seg = stance_index_segment(ix, s);
+    uint32_t d, lo, hi, t, i;
+    int any_deleted = 0, rc;
+    plist l;
+    if ((n->kind == Q_WORD || n->kind == Q_PREFIX) && all) {
+      /* from the dictionary's counts, unless the segment lost documents since */
+      for (d = 0; d < seg->ndocs && !any_deleted; d++) any_deleted = !live(ix, seg->docs[d]);
       if (n->kind == Q_WORD) {
-        int64_t f = stance_segment_find(seg, n->words[0], n->lens[0]);
-        if (f >= 0) *count += live_count(seg, ix, (uint32_t)f, any_deleted);
+        int64_t f = stance_segment_find(seg, n->words[0], n->lens[0]), c;
+        if (f == STANCE_INDEX_DAMAGED) return STANCE_INDEX_DAMAGED;
+        if (f >= 0) {
+          if ((c = live_count(seg, ix, (uint32_t)f, any_deleted)) < 0) return STANCE_INDEX_DAMAGED;
+          *count += (size_t)c;
+        }
       } else {
-        stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi);
-        for (t = lo; t < hi; t++) *count += live_count(seg, ix, t, any_deleted);
+        if (stance_segment_prefix(seg, n->words[0], n->lens[0], &lo, &hi) != 0) return STANCE_INDEX_DAMAGED;
+        for (t = lo; t < hi; t++) {
+          int64_t c = live_count(seg, ix, t, any_deleted);
+          if (c < 0) return STANCE_INDEX_DAMAGED;
+          *count += (size_t)c;
+        }
       }
+      continue;
     }
-    return 0;
-  }
-  {
-    stance_hits h;
-    memset(&h, 0, sizeof h);
-    if (stance_query_run(q, ix, globs, &h) != 0) {
-      stance_hits_free(&h);
-      return -1;
+    /* the hits counted, neither kept nor sorted */
+    if ((rc = run_segment(q, seg, ix, &l)) != 0) return rc;
+    for (i = 0; i < l.ndocs; i++) {
+      uint32_t c = l.start[i + 1] - l.start[i];
+      if (!all && !wanted(globs, stance_index_doc(ix, seg->docs[l.docs[i]])->path)) continue;
+      *count += c > 0 ? c : 1;
     }
-    *count = h.n;
-    stance_hits_free(&h);
-    return 0;
+    plist_free(&l);
   }
+  return 0;
 }

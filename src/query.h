@@ -9,7 +9,9 @@
  *   a NOT b, NOT b       documents holding a but not b / not holding b
  *   ( ... )              grouping
  * AND, OR and NOT are operators only in upper case. Hits are the occurrences of the
- * positive words and phrases in the documents that match.
+ * positive words and phrases in the documents that match; an occurrence is one hit however
+ * often the query names it. Nesting (parentheses, NOT) is limited to 64 levels; chains of
+ * AND and OR are not nesting.
  */
 #ifndef STANCE_QUERY_H
 #define STANCE_QUERY_H
@@ -40,14 +42,16 @@ typedef struct stance_hits {
 
 /* Run the query; hits are appended in document order, then position. `globs` (NULL-
  * terminated, or NULL) keep only documents whose path matches one: a glob without '/'
- * matches the file name in any folder. 0, or -1 when out of memory. */
+ * matches the file name in any folder. 0, -1 when out of memory, or STANCE_INDEX_DAMAGED
+ * when a segment read from disk is damaged (the index must be rebuilt). */
 int stance_query_run(const stance_query *q, const stance_index *ix, const char *const *globs,
                      stance_hits *out);
 void stance_hits_free(stance_hits *h);
 
 /* The number of hits stance_query_run would give, without listing them: a single word or
  * prefix is counted from the dictionary's frequencies, in constant time per segment when
- * no document of it was deleted. 0, or -1 when out of memory. */
+ * no document of it was deleted; other queries are run without keeping or sorting their
+ * hits. 0, -1 when out of memory, or STANCE_INDEX_DAMAGED. */
 int stance_query_count(const stance_query *q, const stance_index *ix, const char *const *globs,
                        size_t *count);
 

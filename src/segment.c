@@ -9,6 +9,48 @@
 
 /* ---- words ---------------------------------------------------------------------------- */
 
+static int little_endian(void) {
+  uint16_t x = 1;
+  return *(const uint8_t *)&x == 1;
+}
+
+/* Eight bytes as a little-endian number (byte 0 lowest, whatever the machine). */
+static inline uint64_t le64(const unsigned char *p) {
+  return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+         (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+/* The high bit of each byte of x (bytes below 0x80 only) in [lo, hi]. */
+static inline uint64_t bytes_between(uint64_t x, unsigned lo, unsigned hi) {
+  uint64_t above_hi = x + STANCE_ONES * (127 - hi), from_lo = x + STANCE_ONES * (128 - lo);
+  return from_lo & ~above_hi & STANCE_HIGHS;
+}
+
+static inline uint64_t upper_bytes(uint64_t x) { return bytes_between(x & ~STANCE_HIGHS, 'A', 'Z'); }
+
+/* The high bit of each byte that is an ASCII word character (letter, digit, '_'). */
+static inline uint64_t ascii_word_bytes(uint64_t x) {
+  uint64_t a = x & ~STANCE_HIGHS, ascii = ~x & STANCE_HIGHS;
+  return (bytes_between(a, 'a', 'z') | bytes_between(a, 'A', 'Z') | bytes_between(a, '0', '9') |
+          bytes_between(a, '_', '_')) &
+         ascii;
+}
+
+/* The index of the first byte whose high bit is clear in m (m not all set). */
+static inline size_t first_clear(uint64_t m) {
+  uint64_t c = ~m & STANCE_HIGHS;
+#if defined(__GNUC__) || defined(__clang__)
+  return (size_t)__builtin_ctzll(c) >> 3;
+#else
+  size_t k = 0;
+  while (!(c & 0x80)) {
+    c >>= 8;
+    k++;
+  }
+  return k;
+#endif
+}
+
 /* ASCII: 1 word character, 2 blank (space, tab, line end), 0 anything else. */
 static const unsigned char ascii_class[128] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -56,22 +98,42 @@ long stance_tokenize(const char *s, size_t len, stance_token_cb cb, void *ud) {
     }
     if (i >= len) break;
     start = i;
-    /* the word, folded as it goes: runs of ASCII at once, the rest character by character */
+    /* the word, folded as it goes: runs of ASCII eight bytes at a time, the rest character
+     * by character */
     for (;;) {
       size_t j = i;
-      while (j < len && u[j] < 0x80 && ascii_class[u[j]] == 1) j++;
-      if (o + (j - i) + 8 > cap) {
-        char *nb;
-        while (o + (j - i) + 8 > cap) cap *= 2;
-        nb = buf == small ? malloc(cap) : realloc(buf, cap);
-        if (nb == NULL) {
-          if (buf != small) free(buf);
-          return -1;
+      /* room for the run, and for an 8-byte store past it */
+      for (;;) {
+        if (o + 16 > cap) {
+          char *nb;
+          cap *= 2;
+          nb = buf == small ? malloc(cap) : realloc(buf, cap);
+          if (nb == NULL) {
+            if (buf != small) free(buf);
+            return -1;
+          }
+          if (buf == small) memcpy(nb, small, o);
+          buf = nb;
         }
-        if (buf == small) memcpy(nb, small, o);
-        buf = nb;
+        if (j + 8 <= len) {
+          uint64_t x = le64(u + j), m = ascii_word_bytes(x), lowered;
+          size_t k = m == STANCE_HIGHS ? 8 : first_clear(m);
+          lowered = x | ((m & upper_bytes(x)) >> 2); /* 'A'..'Z' + 0x20 */
+          memcpy(buf + o, &lowered, 8);
+          if (!little_endian()) {
+            size_t b;
+            for (b = 0; b < k; b++) buf[o + b] = (char)lower[u[j + b]];
+          }
+          o += k;
+          j += k;
+          if (k < 8) break;
+          continue;
+        }
+        while (j < len && u[j] < 0x80 && ascii_class[u[j]] == 1 && o + 8 <= cap) buf[o++] = (char)lower[u[j++]];
+        if (j < len && u[j] < 0x80 && ascii_class[u[j]] == 1) continue; /* the buffer is full */
+        break;
       }
-      for (; i < j; i++) buf[o++] = (char)lower[u[i]];
+      i = j;
       if (i >= len || u[i] < 0x80) break;
       cp = stance_utf8_decode(u + i, len - i, &n, NULL);
       if (!stance_is_word_cp(cp)) break;

@@ -17,6 +17,7 @@
 typedef struct walk_ctx {
   stance_walk *walk;
   const char *const *exts;
+  int names_only;
   char root_real[PATH_MAX];
   size_t root_len;
 } walk_ctx;
@@ -39,7 +40,7 @@ static int wanted(const walk_ctx *c, const char *name) {
   return 0;
 }
 
-static int64_t mtime_of(const struct stat *st) {
+int64_t stance_mtime_ns(const struct stat *st) {
 #if defined(__APPLE__)
   return (int64_t)st->st_mtimespec.tv_sec * 1000000000 + st->st_mtimespec.tv_nsec;
 #else
@@ -47,7 +48,30 @@ static int64_t mtime_of(const struct stat *st) {
 #endif
 }
 
-static int add(stance_walk *w, const char *rel, uint64_t size, int64_t mtime, const char *error) {
+int64_t stance_ctime_ns(const struct stat *st) {
+#if defined(__APPLE__)
+  return (int64_t)st->st_ctimespec.tv_sec * 1000000000 + st->st_ctimespec.tv_nsec;
+#else
+  return (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+#endif
+}
+
+static int add_dir(stance_walk *w, const char *rel, const struct stat *st) {
+  if (w->ndirs == w->dirs_cap) {
+    size_t cap = w->dirs_cap ? w->dirs_cap * 2 : 64;
+    stance_walk_dir *d = realloc(w->dirs, cap * sizeof *d);
+    if (d == NULL) return -ENOMEM;
+    w->dirs = d;
+    w->dirs_cap = cap;
+  }
+  if ((w->dirs[w->ndirs].path = dup_str(rel)) == NULL) return -ENOMEM;
+  w->dirs[w->ndirs].mtime_ns = stance_mtime_ns(st);
+  w->ndirs++;
+  return 0;
+}
+
+/* An entry; `st` its stat (of the link's target for a link), NULL with an error. */
+static int add(stance_walk *w, const char *rel, const struct stat *st, int link, const char *error) {
   stance_walk_entry *e;
   if (w->n == w->cap) {
     size_t cap = w->cap ? w->cap * 2 : 256;
@@ -57,9 +81,15 @@ static int add(stance_walk *w, const char *rel, uint64_t size, int64_t mtime, co
     w->cap = cap;
   }
   e = &w->entries[w->n];
+  memset(e, 0, sizeof *e);
   e->path = dup_str(rel);
-  e->size = size;
-  e->mtime_ns = mtime;
+  if (st != NULL) {
+    e->size = (uint64_t)st->st_size;
+    e->mtime_ns = stance_mtime_ns(st);
+    e->ctime_ns = stance_ctime_ns(st);
+    e->ino = (uint64_t)st->st_ino;
+  }
+  e->link = link;
   e->error = error != NULL ? dup_str(error) : NULL;
   if (e->path == NULL || (error != NULL && e->error == NULL)) {
     free(e->path);
@@ -67,7 +97,7 @@ static int add(stance_walk *w, const char *rel, uint64_t size, int64_t mtime, co
     return -ENOMEM;
   }
   w->n++;
-  if (error == NULL) w->total_bytes += size;
+  if (error == NULL) w->total_bytes += e->size;
   return 0;
 }
 
@@ -76,8 +106,14 @@ static int inside_root(const walk_ctx *c, const char *real) {
          (real[c->root_len] == '/' || real[c->root_len] == '\0' || c->root_len == 1);
 }
 
+/* A name read from a folder, with the type readdir() gave (DT_UNKNOWN when it gave none). */
+typedef struct dname {
+  char *name;
+  unsigned char type;
+} dname;
+
 static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+  return strcmp(((const dname *)a)->name, ((const dname *)b)->name);
 }
 
 static int cmp_entries(const void *a, const void *b) {
@@ -88,15 +124,21 @@ static int cmp_entries(const void *a, const void *b) {
 static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t rel_len) {
   DIR *d = opendir(abs);
   struct dirent *de;
-  char **names = NULL;
+  dname *names = NULL;
   size_t n = 0, cap = 0, i;
   int rc = 0;
-  if (d == NULL) return add(c->walk, rel_len ? rel : ".", 0, 0, strerror(errno));
+  struct stat dst;
+  if (d == NULL) return add(c->walk, rel_len ? rel : ".", NULL, 0, strerror(errno));
+  /* the folder's time before its names are read: a change while listing shows next time */
+  if (fstat(dirfd(d), &dst) == 0 && (rc = add_dir(c->walk, rel, &dst)) != 0) {
+    closedir(d);
+    return rc;
+  }
   while ((de = readdir(d)) != NULL) {
     char *name;
     if (de->d_name[0] == '.') continue;
     if (n == cap) {
-      char **nn;
+      dname *nn;
       cap = cap ? cap * 2 : 64;
       nn = realloc(names, cap * sizeof *nn);
       if (nn == NULL) {
@@ -109,59 +151,75 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
       rc = -ENOMEM;
       goto done;
     }
-    names[n++] = name;
+    names[n].name = name;
+#if defined(DT_UNKNOWN)
+    names[n].type = de->d_type;
+#else
+    names[n].type = 0;
+#endif
+    n++;
   }
   qsort(names, n, sizeof *names, cmp_names);
   for (i = 0; i < n && rc == 0; i++) {
-    size_t len = strlen(names[i]);
+    const char *nm = names[i].name;
+    size_t len = strlen(nm);
     struct stat st;
     if (abs_len + 1 + len >= PATH_MAX || rel_len + 1 + len >= PATH_MAX) {
-      rc = add(c->walk, names[i], 0, 0, "path too long");
+      rc = add(c->walk, nm, NULL, 0, "path too long");
       continue;
     }
     abs[abs_len] = '/';
-    memcpy(abs + abs_len + 1, names[i], len + 1);
+    memcpy(abs + abs_len + 1, nm, len + 1);
     if (rel_len > 0) rel[rel_len] = '/';
-    memcpy(rel + rel_len + (rel_len > 0), names[i], len + 1);
+    memcpy(rel + rel_len + (rel_len > 0), nm, len + 1);
+#if defined(DT_REG)
+    /* names only: a regular file as readdir() says needs no stat */
+    if (c->names_only && (names[i].type == DT_REG || names[i].type == DT_DIR)) {
+      if (names[i].type == DT_DIR)
+        rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);
+      else if (wanted(c, nm))
+        rc = add(c->walk, rel, NULL, 0, NULL);
+      abs[abs_len] = '\0';
+      rel[rel_len] = '\0';
+      continue;
+    }
+#endif
     /* relative to the open folder: no path lookup from the root for each entry */
-    if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      rc = add(c->walk, rel, 0, 0, strerror(errno));
+    if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      rc = add(c->walk, rel, NULL, 0, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
       rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);
     } else if (S_ISREG(st.st_mode)) {
-      if (wanted(c, names[i])) rc = add(c->walk, rel, (uint64_t)st.st_size, mtime_of(&st), NULL);
-    } else if (S_ISLNK(st.st_mode) && wanted(c, names[i])) {
+      if (wanted(c, nm)) rc = add(c->walk, rel, &st, 0, NULL);
+    } else if (S_ISLNK(st.st_mode) && wanted(c, nm)) {
       char real[PATH_MAX];
       struct stat tst;
       if (realpath(abs, real) == NULL)
-        rc = add(c->walk, rel, 0, 0, "broken symbolic link");
+        rc = add(c->walk, rel, NULL, 1, "broken symbolic link");
       else if (!inside_root(c, real))
-        rc = add(c->walk, rel, 0, 0, "symbolic link leads outside the corpus root");
+        rc = add(c->walk, rel, NULL, 1, "symbolic link leads outside the corpus root");
       else if (stat(real, &tst) != 0 || !S_ISREG(tst.st_mode))
-        rc = add(c->walk, rel, 0, 0, "symbolic link to something other than a file");
+        rc = add(c->walk, rel, NULL, 1, "symbolic link to something other than a file");
       else
-        rc = add(c->walk, rel, (uint64_t)tst.st_size, mtime_of(&tst), NULL);
+        rc = add(c->walk, rel, &tst, 1, NULL);
     }
     abs[abs_len] = '\0';
     rel[rel_len] = '\0';
   }
 done:
-  for (i = 0; i < n; i++) free(names[i]);
+  for (i = 0; i < n; i++) free(names[i].name);
   free(names);
   closedir(d);
   return rc;
 }
 
-int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts,
-                    char *err, size_t errlen) {
-  walk_ctx c;
-  char abs[PATH_MAX], rel[PATH_MAX];
+/* Walk root/rel (rel "" for the root itself) into c->walk. */
+static int walk_from(walk_ctx *c, const char *root, const char *rel, char *err, size_t errlen) {
+  char abs[PATH_MAX], relbuf[PATH_MAX];
   struct stat st;
   int rc;
-  memset(walk, 0, sizeof *walk);
-  c.walk = walk;
-  c.exts = exts;
-  if (realpath(root, c.root_real) == NULL || stat(c.root_real, &st) != 0) {
+  size_t rl = strlen(rel);
+  if (realpath(root, c->root_real) == NULL || stat(c->root_real, &st) != 0) {
     rc = -errno;
     snprintf(err, errlen, "%s: %s", root, strerror(errno));
     return rc;
@@ -170,18 +228,57 @@ int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts
     snprintf(err, errlen, "%s: not a directory", root);
     return -ENOTDIR;
   }
-  c.root_len = strlen(c.root_real);
-  memcpy(abs, c.root_real, c.root_len + 1);
-  rel[0] = '\0';
-  rc = walk_dir(&c, abs, c.root_len, rel, 0);
-  if (rc != 0) {
-    snprintf(err, errlen, "%s: %s", root, strerror(-rc));
+  c->root_len = strlen(c->root_real);
+  if (c->root_len + 1 + rl >= PATH_MAX) {
+    snprintf(err, errlen, "%s/%s: path too long", root, rel);
+    return -ENAMETOOLONG;
+  }
+  memcpy(abs, c->root_real, c->root_len + 1);
+  if (rl > 0) {
+    abs[c->root_len] = '/';
+    memcpy(abs + c->root_len + 1, rel, rl + 1);
+  }
+  memcpy(relbuf, rel, rl + 1);
+  rc = walk_dir(c, abs, rl > 0 ? c->root_len + 1 + rl : c->root_len, relbuf, rl);
+  if (rc != 0) snprintf(err, errlen, "%s: %s", root, strerror(-rc));
+  return rc;
+}
+
+int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts,
+                    char *err, size_t errlen) {
+  return stance_walk_run_names(walk, root, exts, 0, err, errlen);
+}
+
+int stance_walk_run_names(stance_walk *walk, const char *root, const char *const *exts,
+                          int names_only, char *err, size_t errlen) {
+  walk_ctx c;
+  int rc;
+  memset(walk, 0, sizeof *walk);
+  c.walk = walk;
+  c.exts = exts;
+  c.names_only = names_only;
+  if ((rc = walk_from(&c, root, "", err, errlen)) != 0) {
     stance_walk_free(walk);
     return rc;
   }
-  /* Folder by folder sorting is not a global order ("a/b" vs "a.txt"); sort once more. */
-  qsort(walk->entries, walk->n, sizeof *walk->entries, cmp_entries);
+  /* Folder by folder sorting is not always a global order ("a/b" vs "a.txt"): sort once
+   * more, when needed. */
+  {
+    size_t i;
+    for (i = 1; i < walk->n && strcmp(walk->entries[i - 1].path, walk->entries[i].path) < 0; i++) {
+    }
+    if (i < walk->n) qsort(walk->entries, walk->n, sizeof *walk->entries, cmp_entries);
+  }
   return 0;
+}
+
+int stance_walk_below(stance_walk *walk, const char *root, const char *rel,
+                      const char *const *exts, char *err, size_t errlen) {
+  walk_ctx c;
+  c.walk = walk;
+  c.exts = exts;
+  c.names_only = 0;
+  return walk_from(&c, root, rel, err, errlen);
 }
 
 void stance_walk_free(stance_walk *walk) {
@@ -190,6 +287,8 @@ void stance_walk_free(stance_walk *walk) {
     free(walk->entries[i].path);
     free(walk->entries[i].error);
   }
+  for (i = 0; i < walk->ndirs; i++) free(walk->dirs[i].path);
+  free(walk->dirs);
   free(walk->entries);
   memset(walk, 0, sizeof *walk);
 }

@@ -16,13 +16,24 @@ typedef struct stance_walk_entry {
   char *path;                   /* relative to the root */
   uint64_t size;
   int64_t mtime_ns;             /* modification time, nanoseconds since the epoch */
+  int64_t ctime_ns;             /* status change time */
+  uint64_t ino;
+  int link;                     /* a symbolic link (to a regular file inside the root) */
   char *error;                  /* NULL, or why the entry was refused or unreadable */
 } stance_walk_entry;
+
+/* A folder listed, with its modification time when it was listed. */
+typedef struct stance_walk_dir {
+  char *path;                   /* relative to the root, "" for the root */
+  int64_t mtime_ns;
+} stance_walk_dir;
 
 typedef struct stance_walk {
   stance_walk_entry *entries;
   size_t n, cap;
   uint64_t total_bytes;         /* of the entries without error */
+  stance_walk_dir *dirs;        /* every folder listed, in the order listed */
+  size_t ndirs, dirs_cap;
 } stance_walk;
 
 /* `exts`: NULL-terminated list of file name endings without the dot ("txt", "md"), or
@@ -30,7 +41,20 @@ typedef struct stance_walk {
  * root itself cannot be read. Unreadable entries below it are listed with an error. */
 int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts,
                     char *err, size_t errlen);
+/* The same, names only when `names_only`: a regular file (as the folder's listing says)
+ * gets no stat, so its size and times are 0. */
+int stance_walk_run_names(stance_walk *walk, const char *root, const char *const *exts,
+                          int names_only, char *err, size_t errlen);
 void stance_walk_free(stance_walk *walk);
+/* List the folder `rel` below `root` (and what is below it) into `walk` (initialized, or
+ * holding entries already), with paths relative to the root, unsorted. 0, or a negative
+ * errno with a message. */
+int stance_walk_below(stance_walk *walk, const char *root, const char *rel,
+                      const char *const *exts, char *err, size_t errlen);
+/* The times of a stat result, in nanoseconds. */
+struct stat;
+int64_t stance_mtime_ns(const struct stat *st);
+int64_t stance_ctime_ns(const struct stat *st);
 
 /* Copies of a string, and of a NULL-terminated list of strings (file name endings, globs),
  * as jobs keep what they were given. stance_strdup: NULL when out of memory.

@@ -31,16 +31,19 @@ function File.__index(file, k)
   return text
 end
 
---- Read `path` (a missing file reads as an empty one, ready to be created).
+--- Read `path` (a missing file reads as an empty one, ready to be created; or, with
+--- `existing`, as false: no empty one is made).
 ---@param path string
 ---@param vocab table|nil see stance.schema.vocab
----@return stance.AnnFile|nil
+---@param existing boolean|nil
+---@return stance.AnnFile|false|nil
 ---@return string|nil err
-function M.read(path, vocab)
+function M.read(path, vocab, existing)
   local core = require('stance.core')
   local store, problems, bytes = core.read_file(path, { vocab = vocab })
   if not store then
     if bytes == 'ENOENT' and not require('stance.fs').exists(path) then
+      if existing then return false end
       return { path = path, store = core.store(), problems = {}, errors = 0, hash = '', text = nil }
     end
     return nil, ('cannot read %s: %s'):format(path, problems)

@@ -29,10 +29,8 @@ M.__index = M
 ---@param rec table a store record
 ---@return stance.Annotation
 function M.new(layer, rec)
-  local self = setmetatable({}, M)
-  for k, v in pairs(rec) do
-    self[k] = v
-  end
+  -- the record's own table becomes the annotation (records() makes a fresh one each time)
+  local self = setmetatable(rec, M)
   self.annotator = layer.annotator
   self.document = layer.doc.path
   self._layer = layer

@@ -4,10 +4,19 @@
 ---@field root string absolute path
 ---@field idx userdata the stance.index
 ---@field loaded boolean the persisted index was looked at
----@field annotator string who writes by default (see stance.whoami)
+---@field annotator string who writes by default (see stance.whoami; looked up on first use,
+--- so that what needs no annotator, e.g. a search, starts no `git config`)
 local M = {}
-M.__index = M
 local H = {}
+
+function M.__index(self, key)
+  if key == 'annotator' then
+    local name = require('stance.whoami').name()
+    rawset(self, 'annotator', name)
+    return name
+  end
+  return M[key]
+end
 
 --- Open the corpus at or above `path` (default: the current directory).
 ---@param path string|nil
@@ -26,7 +35,6 @@ function M.open(path)
     -- documents are cached weakly: iterating over 40k of them keeps only those in use
     -- (and those with unsaved changes, which `layers` holds)
     docs_cache = setmetatable({}, { __mode = 'v' }),
-    annotator = require('stance.whoami').name(),
   }, M)
 end
 
@@ -38,6 +46,13 @@ function M:schema()
     self._schema_problems = problems or {}
   end
   return self._schema or nil, self._schema_problems
+end
+
+--- The values annotation files are checked against (see stance.schema.vocab), made once.
+---@return table|nil
+function M:vocab()
+  if self._vocab == nil then self._vocab = require('stance.schema').vocab(self:schema()) or false end
+  return self._vocab or nil
 end
 
 --- Which documents belong: the schema's corpus include/exclude globs.
@@ -74,7 +89,14 @@ function M:search(query, opts)
     local ok, err = self:index()
     if not ok then return nil, err end
   end
-  return self.idx:search(query, opts)
+  local res, total, code = self.idx:search(query, opts)
+  if res == nil and code == 'EDAMAGED' and not vim then
+    -- the saved index went bad under us (a damaged page): build it again, search again
+    local ok, err = self:index({ rebuild = true })
+    if not ok then return nil, err end
+    return self.idx:search(query, opts)
+  end
+  return res, total, code
 end
 
 --- Documents of the corpus, in path order, one at a time (nothing is read until asked).
@@ -85,7 +107,8 @@ function M:documents()
   return function()
     i = i + 1
     local p = list[i]
-    if p then return self:document(p) end
+    -- the listing's paths are inside the root already: no need to resolve them again
+    if p then return H.document(self, p) end
   end
 end
 
@@ -102,29 +125,25 @@ end
 function M:document(path)
   local rel = H.relative(self, path)
   if not rel then return nil, ('%s is outside the corpus at %s'):format(path, self.root) end
-  local d = self.docs_cache[rel]
+  return H.document(self, rel)
+end
+
+--- The document at `rel`, a path known to be inside the root.
+function H.document(c, rel)
+  local d = c.docs_cache[rel]
   if not d then
-    d = require('stance.document').new(self, rel, self.idx:doc(rel))
-    self.docs_cache[rel] = d
+    d = require('stance.document').new(c, rel, c.loaded and c.idx:doc(rel) or nil)
+    c.docs_cache[rel] = d
   end
   return d
 end
 
 function H.paths(c)
-  if c.loaded then
-    local out = {}
-    for i, d in ipairs(c.idx:docs()) do
-      out[i] = d.path
-    end
-    return out
-  end
+  if c.loaded then return c.idx:paths() end
   local globs = c:globs()
-  local core = require('stance.core')
-  local out = {}
-  for _, e in ipairs(require('stance.fs').list(c.root) or {}) do
-    if not e.error and H.wanted(core, globs, e.path) then out[#out + 1] = e.path end
-  end
-  return out
+  return require('stance.core').list(c.root, {
+    names = true, include = globs.include or { '*.txt', '*.md' }, exclude = globs.exclude,
+  }) or {}
 end
 
 function H.wanted(core, globs, path)
@@ -171,8 +190,9 @@ function M:annotators()
   if self._annotators then return self._annotators end
   local seen, out = {}, {}
   local dir = self.root .. '/' .. require('stance.root').annotations
-  for _, e in ipairs(require('stance.fs').list(dir, { 'stance' }) or {}) do
-    local name = e.path:match('^([^/]+)/')
+  -- names only: no stat of each annotation file
+  for _, path in ipairs(require('stance.core').list(dir, { ext = { 'stance' }, names = true }) or {}) do
+    local name = path:match('^([^/]+)/')
     if name and not seen[name] then
       seen[name] = true
       out[#out + 1] = name
@@ -250,7 +270,7 @@ end
 --- Agreement between annotators: per field and target, pooled, per document, with the
 --- documents left out and why (see stance.agreement and :help stance-agreement).
 ---@param opts stance.AgreementOptions|nil
----@return table|nil report
+---@return stance.AgreementReport|nil report
 ---@return string|nil err
 function M:agreement(opts)
   return require('stance.agreement').compute(self, opts)

@@ -167,16 +167,20 @@ end
 ---@return string[]
 function M:annotators()
   local out = {}
+  local root, exists = require('stance.root'), require('stance.core').exists
   for _, name in ipairs(self.corpus:annotators()) do
-    local path = require('stance.root').annotation_path(self.corpus.root, name, self.path)
     local open = self._layers and self._layers[name]
-    if require('stance.fs').exists(path) or (open and open.dirty) then out[#out + 1] = name end
+    if (open and open.dirty) or exists(root.annotation_path(self.corpus.root, name, self.path)) then
+      out[#out + 1] = name
+    end
   end
   return out
 end
 
+local FIELDS = { 'label', 'target', 'stance', 'role', 'type' }
+
 local function matches(rec, filter)
-  for _, f in ipairs({ 'label', 'target', 'stance', 'role', 'type' }) do
+  for _, f in ipairs(FIELDS) do
     if filter[f] ~= nil and rec[f] ~= filter[f] then return false end
   end
   if filter.range and rec.spans then
@@ -190,18 +194,33 @@ local function matches(rec, filter)
   return true
 end
 
+--- The layer of `name` if it has changes or a file, else nil: reading the file is how its
+--- existence is known (no stat first), and a layer without a file is not made (making one
+--- reads the document for its hash).
+local function existing_layer(self, name)
+  local layer = self._layers and self._layers[name]
+  if layer then return layer end
+  layer = require('stance.layer').open(self.corpus, name, self, true)
+  if layer then
+    self._layers = self._layers or {}
+    self._layers[name] = layer
+  end
+  return layer
+end
+
 local function collect(self, kind, filter)
   filter = filter or {}
   local names = filter.annotator
   if type(names) == 'string' then names = { names } end
-  names = names or self:annotators()
+  names = names or self.corpus:annotators()
+  local any = next(filter) ~= nil and not (next(filter) == 'annotator' and next(filter, 'annotator') == nil)
   local Annotation = require('stance.annotation')
   local out = {}
   for _, name in ipairs(names) do
-    local layer = self:layer(name)
+    local layer = existing_layer(self, name)
     if layer then
       for _, rec in ipairs(layer:records(kind)) do
-        if matches(rec, filter) then out[#out + 1] = Annotation.new(layer, rec) end
+        if not any or matches(rec, filter) then out[#out + 1] = Annotation.new(layer, rec) end
       end
     end
   end

@@ -16,7 +16,7 @@ end
 ---@param path string
 ---@return boolean
 function M.exists(path)
-  return require('stance.core').stat(path) ~= nil
+  return require('stance.core').exists(path)
 end
 
 ---@param path string

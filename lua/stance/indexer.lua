@@ -5,8 +5,9 @@
 local M = {}
 local H = {}
 
---- Where the index is kept, below the corpus root (ignored by git: see stance init).
-M.file = '.stance/index.bin'
+--- Where the index is kept, below the corpus root: a folder of files (see
+--- src/indexfile.h), ignored by git (see stance init).
+M.dir = '.stance/index.bin'
 
 ---@class stance.IndexOptions
 ---@field on_progress fun(ev: table)|nil job progress (stance.JobEvent)
@@ -30,10 +31,12 @@ function M.update(c, opts)
     state.done, state.stats, state.err = true, stats, e
     if opts.on_done then opts.on_done(stats, e) end
   end
-  local path = c.root .. '/' .. M.file
+  local path = c.root .. '/' .. M.dir
   local function refresh(note)
     local globs = c:globs()
-    local job, jerr = w:index(c.idx, { include = globs.include, exclude = globs.exclude, only = opts.only })
+    local job, jerr = w:index(c.idx, {
+      include = globs.include, exclude = globs.exclude, only = opts.only, dir = path,
+    })
     if not job then return finish(nil, jerr) end
     worker.track(job, {
       on_progress = opts.on_progress,
@@ -42,7 +45,8 @@ function M.update(c, opts)
         job:apply_to(c.idx)
         local stats = job:results()
         stats.note = note
-        if stats.indexed > 0 or stats.removed > 0 or stats.failed > 0 or note then
+        -- saved when anything differs from what was loaded: documents, their stats, folders
+        if stats.indexed + stats.removed + stats.failed + stats.verified + stats.listed > 0 or note then
           -- in Neovim, the save starts on the next turn of the loop: no long stretch in one
           if vim then
             vim.schedule(function() H.save(w, c, path, stats, finish) end)
@@ -55,22 +59,24 @@ function M.update(c, opts)
       end,
     })
   end
-  if not c.loaded and not opts.rebuild and require('stance.fs').exists(path) then
+  if not c.loaded and not opts.rebuild then
     c.loaded = true
     local job, jerr = w:load_index(path)
     if not job then return nil, jerr end
     worker.track(job, {
       on_done = function(ev)
         if ev.state == 'done' then
-          job:apply_to(c.idx)
+          local res = job:results()
+          if not (res and res.missing) then job:apply_to(c.idx) end
           refresh()
         else
-          -- A stale or corrupt index file is never trusted: rebuild, and say why.
+          -- An index of another version, or damaged, is never trusted: rebuild, and say why.
           refresh('rebuilt: ' .. tostring(ev.error))
         end
       end,
     })
   else
+    if opts.rebuild then c.idx:reset() end
     c.loaded = true
     refresh()
   end
@@ -85,7 +91,11 @@ function H.save(w, c, path, stats, finish)
   if not job then return finish(stats) end
   require('stance.worker').track(job, {
     on_done = function(ev)
-      if ev.state ~= 'done' then stats.save_error = ev.error end
+      if ev.state == 'done' then
+        job:apply_to(c.idx) -- what now has a file is not written again
+      else
+        stats.save_error = ev.error
+      end
       finish(stats)
     end,
   })

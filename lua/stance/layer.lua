@@ -11,15 +11,17 @@ M.__index = M
 
 local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
 
---- The layer of `annotator` on `doc` (the file need not exist yet).
----@return stance.Layer|nil
+--- The layer of `annotator` on `doc` (the file need not exist yet; with `existing`, false
+--- when it does not: no empty layer is made, nor the document read for its hash).
+---@return stance.Layer|false|nil
 ---@return string|nil err
-function M.open(corpus, annotator, doc)
+function M.open(corpus, annotator, doc, existing)
   local path = require('stance.root').annotation_path(corpus.root, annotator, doc.path)
-  local file, err = require('stance.annfile').read(path, require('stance.schema').vocab(corpus:schema()))
-  if not file then return nil, err end
+  local vocab = corpus.vocab and corpus:vocab() or require('stance.schema').vocab(corpus:schema())
+  local file, err = require('stance.annfile').read(path, vocab, existing)
+  if not file then return file, err end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
-  if file.store:header().document == nil then
+  if file.bytes == nil and file.store:header().document == nil then
     file.store:set_header('document', doc.path)
     file.store:set_header('annotator', annotator)
     local hash = doc:hash()

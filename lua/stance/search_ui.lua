@@ -6,8 +6,8 @@ local H = {}
 ---@param query string
 function M.search(query)
   H.with_corpus(query, function(c)
-    local hits, total = c:search(query)
-    if not hits then return require('stance.notify').error(total) end
+    local hits, total = H.search(c, query, nil, function() M.search(query) end)
+    if not hits then return end
     local items = {}
     for i, h in ipairs(hits) do
       items[i] = { filename = c.root .. '/' .. h.path, lnum = h.line, col = h.col, text = h.line_text or '' }
@@ -28,7 +28,7 @@ end
 function M.kwic(query, width)
   width = width or 40
   H.with_corpus(query, function(c)
-    local hits = c:search(query, { context = width })
+    local hits = H.search(c, query, { context = width }, function() M.kwic(query, width) end)
     if not hits then return end
     local lines, targets, keyword_at = {}, {}, {}
     for i, h in ipairs(hits) do
@@ -81,6 +81,21 @@ function M.index(rebuild)
   local c, err = require('stance.corpora').get()
   if not c then return require('stance.notify').error(err) end
   require('stance.corpora').index(c, { rebuild = rebuild })
+end
+
+--- c:search(query, opts), or nil after saying why; a saved index found damaged is rebuilt
+--- (on the worker), then `again()` runs the search anew.
+function H.search(c, query, opts, again)
+  local hits, total, code = c:search(query, opts)
+  if hits then return hits, total end
+  local notify = require('stance.notify')
+  if code == 'EDAMAGED' then
+    notify.warn('the saved index is damaged: building it again')
+    require('stance.corpora').index(c, { rebuild = true }, again)
+  else
+    notify.error(total)
+  end
+  return nil
 end
 
 function H.with_corpus(query, fn)

@@ -1,5 +1,6 @@
 --- Who is annotating: $STANCE_ANNOTATOR, else setup{annotator} (Neovim), else
---- `git config user.name`, else $USER.
+--- `git config user.name`, else $USER. Asked only when something is written or needs the
+--- annotator's own layer (a search or a report starts no process), then remembered.
 local M = {}
 local H = { cached = nil }
 
@@ -20,9 +21,7 @@ function M.source()
     if configured and configured ~= '' then return configured, 'setup{annotator}' end
   end
   if not H.cached then
-    local p = io.popen('git config user.name 2>/dev/null')
-    local name = p and p:read('*l') or nil
-    if p then p:close() end
+    local name = H.git_user()
     if name and name ~= '' then
       H.cached = { name, 'git config user.name' }
     else
@@ -31,6 +30,21 @@ function M.source()
     end
   end
   return H.cached[1], H.cached[2]
+end
+
+--- `git config user.name`, or nil: run directly in Neovim (no shell); the host's Lua can
+--- only run a command line through sh, which is a constant here.
+function H.git_user()
+  if vim then
+    local ok, out = pcall(vim.fn.systemlist, { 'git', 'config', 'user.name' })
+    if ok and vim.v.shell_error == 0 and type(out) == 'table' then return out[1] end
+    return nil
+  end
+  local p = io.popen('git config user.name 2>/dev/null')
+  if not p then return nil end
+  local name = p:read('*l')
+  p:close()
+  return name
 end
 
 --- Forget what was looked up (tests).

@@ -3,7 +3,11 @@
 -- Vocabulary: 60k invented words with Zipf-distributed frequencies (s = 1.07), plus the
 -- policy vocabulary of the sample corpus, personal names, numbers, years and percentages;
 -- sentences of 5 to 40 words with capitals and punctuation, paragraphs of 1 to 8
--- sentences, documents of varied length (log-normal-ish) around MEGABYTES/DOCS.
+-- sentences, documents of varied length (0.3 to 1.7 times MEGABYTES/DOCS).
+-- Shaped like a news archive: folders of 1000 articles by month and section
+-- ("2015-01-world/"), each article named by its number and first words
+-- ("00001-sanctions-failed-the.txt"); 200 MB in 37,718 documents gives articles of 1.5 to
+-- 9 kB in 38 folders, 200 MB in 400 documents a few large files of about 500 kB.
 local dir, mb, ndocs, seed = arg[1], tonumber(arg[2] or 200), tonumber(arg[3] or 40000), tonumber(arg[4] or 1)
 assert(dir, 'usage: gen_corpus.lua DIR [MEGABYTES] [DOCS] [SEED]')
 
@@ -80,6 +84,20 @@ local function sentence()
   return table.concat(w, ' ') .. (r < 0.9 and '.' or r < 0.96 and '?' or '!')
 end
 
+-- Paths are made of letters, digits and '-' only: safe to pass to mkdir in quotes.
+local sections = { 'world', 'politics', 'opinion', 'asia', 'economy', 'culture' }
+local function folder(k)
+  return ('%04d-%02d-%s'):format(2015 + k // 12, k % 12 + 1, sections[k % #sections + 1])
+end
+local function slug(text)
+  local words = {}
+  for w in text:gmatch('[%a%d]+') do
+    words[#words + 1] = w:lower()
+    if #words == 3 then break end
+  end
+  return table.concat(words, '-')
+end
+
 os.execute("mkdir -p '" .. dir .. "'")
 local target = mb * 1000000
 local avg = target / ndocs
@@ -99,9 +117,9 @@ for d = 1, ndocs do
   end
   local text = table.concat(parts)
   if #text > want and d == ndocs then text = text:sub(1, math.max(1, math.floor(want))) end
-  local sub = ('%s/%03d'):format(dir, (d - 1) // 1000)
+  local sub = ('%s/%s'):format(dir, folder((d - 1) // 1000))
   if (d - 1) % 1000 == 0 then os.execute("mkdir -p '" .. sub .. "'") end
-  local f = assert(io.open(('%s/doc%05d.txt'):format(sub, d), 'wb'))
+  local f = assert(io.open(('%s/%05d-%s.txt'):format(sub, d, slug(parts[1])), 'wb'))
   f:write(text)
   f:close()
   written = written + #text

@@ -1,56 +1,203 @@
--- make bench (section "index"): build, reload and query the index of the generated corpus.
---   stance run tests/bench/index.lua CORPUS
--- Prints "key value" lines that tests/bench/run turns into a table next to FTS5 and rg.
+-- make bench (section "index"): building, opening and searching the index, on two shapes
+-- of a 200 MB corpus made by tests/bench/gen_corpus.lua: a news archive (37,718 articles
+-- of 1.5 to 9 kB in 38 folders) and a few large files (400 of 500 kB). Every figure is
+-- measured next to its peer in the same run:
+--   building         `stance index --rebuild` next to an SQLite FTS5 build of the same files
+--                    (sqlite3, unicode61 tokenizer), and its peak memory next to the text;
+--   opening          loading the saved index and bringing it up to date, next to a rebuild;
+--   searching        a fresh `stance search --count` per query (a new process, the index
+--                    brought up to date first, as a user runs it) next to a fresh sqlite3
+--                    counting the same query with FTS5; its resident memory; its hits next
+--                    to ripgrep's (`rg -iwo`, they must be the same); and the least any
+--                    correct freshness check costs: one stat per document (`find -printf`);
+--   scripts          a `stance run` script going through every document's annotations
+--                    (tests/bench/scripts.lua), next to reading the annotation files.
+--   stance run tests/bench/index.lua BENCH_DIR [SHAPE...]   shapes: news large (default both)
+-- STANCE_BENCH_INDEX_MB (default 200) makes smaller corpora of the same shapes (a quick run).
+-- Processes are run with their arguments quoted (never a command line built from data).
 local core = require('stance.core')
-local dir = assert(arg[1], 'usage: index.lua CORPUS')
+local bench_dir = assert(arg[1], 'usage: index.lua BENCH_DIR [news|large ...]')
+local root = os.getenv('ROOT') or core.realpath('.')
+local stance_bin = root .. '/build/bin/stance'
 
-local function now() return core.hrtime() / 1e9 end
-local function rss()
-  local f = io.open('/proc/self/status')
-  if not f then return 0, 0 end
+local ok, report = pcall(require, 'bench.report')
+if not ok then
+  -- without tests/bench/report.lua: the same figures, printed plainly
+  report = {}
+  function report.now() return core.hrtime() / 1e9 end
+  function report.quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+  function report.section() end
+  function report.figure(f)
+    local ratio
+    if f.time then
+      local speed = f.target and f.target:match('^%s*>=') ~= nil
+      ratio = speed and f.peer_time / f.time or f.time / f.peer_time
+      print(('   %s: %.3f s | %s %.3f s | %.2fx (target %s)'):format(f.name, f.time, f.peer, f.peer_time, ratio, f.target))
+    else
+      ratio = f.value / f.peer_value
+      print(('   %s: %.1f %s | %s %.1f %s | %.2fx (target %s)'):format(f.name, f.value, f.unit or '', f.peer,
+        f.peer_value, f.unit or '', ratio, f.target))
+    end
+    return ratio
+  end
+end
+report.section('index')
+local q = report.quote
+
+local function shell(cmd)
+  local okx, how, code = os.execute(cmd)
+  assert(okx == true or okx == 0, ('failed (%s %s): %s'):format(tostring(how), tostring(code), cmd))
+end
+
+local function words(argv)
+  local out = {}
+  for i, a in ipairs(argv) do out[i] = q(a) end
+  return table.concat(out, ' ')
+end
+
+local function read(path)
+  local f = assert(io.open(path, 'rb'))
   local s = f:read('a')
   f:close()
-  return tonumber(s:match('VmRSS:%s*(%d+)')) or 0, tonumber(s:match('VmHWM:%s*(%d+)')) or 0
+  return s
 end
 
-local c = assert(stance.open(dir))
-local t0 = now()
-local stats = assert(c:index({ rebuild = true }))
-local build = now() - t0
-local st = c.idx:stats()
-print(('build_s %.3f'):format(build))
-print(('bytes %d'):format(st.bytes))
-print(('docs %d'):format(st.docs))
-print(('words %d'):format(st.words))
-print(('terms %d'):format(st.terms))
-print(('segments %d'):format(st.segments))
-print(('index_memory %d'):format(st.memory))
-assert(stats.indexed == st.docs)
-collectgarbage()
-collectgarbage()
-local now_rss, peak = rss()
-print(('rss_kb %d'):format(now_rss))
-print(('peak_kb %d'):format(peak))
+local tmp = bench_dir .. '/index-tmp'
+shell('rm -rf ' .. q(tmp) .. ' && mkdir -p ' .. q(tmp))
 
--- reopen: the persisted index, validated against the folder
-local c2 = assert(stance.open(dir))
-t0 = now()
-local st2 = assert(c2:index())
-print(('reload_s %.3f'):format(now() - t0))
-assert(st2.indexed == 0, 'nothing changed, nothing to index')
-
--- queries: the best of 20 runs each (the index is warm, as in an editor session)
-for _, q in ipairs({ 'sanctions', 'pyongyang', 'müller', '"north korea"', '"human rights"',
-  'sanction*', 'sanctions AND engagement', 'kim OR moon' }) do
-  local best, best_hits, n, n2 = math.huge, math.huge, 0, 0
-  for _ = 1, 20 do
-    local a = now()
-    n = c2:search(q, { count = true })
-    local b = now()
-    n2 = c2:search(q, { render = false })
-    best = math.min(best, b - a)
-    best_hits = math.min(best_hits, now() - b)
+--- Run argv `n` times (output to /dev/null, through sh as the peers are): the median wall
+--- time in seconds.
+local function timed(n, argv, stdin)
+  local cmd = ('%s >/dev/null 2>%s%s'):format(words(argv), q(tmp .. '/stderr'), stdin and (' <' .. q(stdin)) or '')
+  local runs = {}
+  for i = 1, n do
+    local t0 = report.now()
+    shell(cmd)
+    runs[i] = report.now() - t0
   end
-  assert(n == n2, 'count and hits agree')
-  print(('query %s\t%d\t%.3f\t%.3f'):format(q, n, best * 1e3, best_hits * 1e3))
+  table.sort(runs)
+  return runs[(n + 1) // 2]
 end
+
+--- The peak resident memory (KB) of one run of argv, as /usr/bin/time measures it.
+local function peak_kb(argv, stdin)
+  shell(('/usr/bin/time -f "%%M" -o %s %s >/dev/null 2>%s%s'):format(q(tmp .. '/time'), words(argv),
+    q(tmp .. '/stderr'), stdin and (' <' .. q(stdin)) or ''))
+  return tonumber(read(tmp .. '/time'):match('(%d+)'))
+end
+
+--- The output of argv (a count).
+local function output(argv)
+  local p = assert(io.popen(words(argv) .. ' 2>/dev/null'))
+  local s = p:read('a')
+  p:close()
+  return s
+end
+
+--- The corpus of a shape, made once (again when the generator changed).
+local mb = tonumber(os.getenv('STANCE_BENCH_INDEX_MB') or '200')
+
+local function corpus(shape, docs)
+  local dir = ('%s/corpus-%s%s'):format(bench_dir, shape, mb == 200 and '' or '-' .. mb)
+  local gen = root .. '/tests/bench/gen_corpus.lua'
+  local stamp = core.sha256(read(gen)):sub(1, 16) .. ' ' .. mb .. ' ' .. docs .. ' 1'
+  local have = io.open(dir .. '/.complete')
+  local got = have and have:read('a') or ''
+  if have then have:close() end
+  if got ~= stamp then
+    print(('   generating a %d MB corpus of %d documents in %s (once) ...'):format(mb, docs, dir))
+    shell('rm -rf ' .. q(dir))
+    shell(words({ 'lua5.4', gen, dir, tostring(mb), tostring(docs), '1' }) .. ' 2>/dev/null')
+    local f = assert(io.open(dir .. '/.complete', 'w'))
+    f:write(stamp)
+    f:close()
+  end
+  if not core.stat(dir .. '/.stance/schema.stance') then shell(words({ stance_bin, 'init', dir }) .. ' >/dev/null') end
+  -- the page cache warm, so that every tool reads from memory
+  shell(('find %s -name "*.txt" -print0 | xargs -0 cat >/dev/null'):format(q(dir)))
+  return dir
+end
+
+local queries = {
+  { 'sanctions', '<= 1x' }, { 'pyongyang', '<= 1x' }, { '"north korea"', '<= 2x' },
+  { '"human rights"', '<= 2x' }, { 'sanction*', '<= 2x' }, { 'sanctions AND engagement', '<= 1x' },
+}
+
+local shapes = { news = 37718, large = 400 }
+local order = #arg > 1 and { table.unpack(arg, 2) } or { 'news', 'large' }
+for _, shape in ipairs(order) do
+  local docs = math.max(1, assert(shapes[shape], 'a shape is news or large: ' .. shape) * mb // 200)
+  local dir = corpus(shape, docs)
+  local bytes = 0
+  for _, p in ipairs(core.list(dir, { names = true, include = { '*.txt' } })) do
+    bytes = bytes + core.stat(dir .. '/' .. p).size
+  end
+  print(('== index (%s: %d documents, %.0f MB), next to SQLite FTS5, ripgrep and find (warm cache)'):format(
+    shape, docs, bytes / 1e6))
+
+  -- building
+  local build = timed(1, { stance_bin, 'index', '--rebuild', dir })
+  local build_kb = peak_kb({ stance_bin, 'index', '--rebuild', dir })
+  local db = tmp .. '/fts-' .. shape .. '.db'
+  os.remove(db)
+  local sql = tmp .. '/build.sql'
+  local f = assert(io.open(sql, 'w'))
+  f:write("CREATE VIRTUAL TABLE docs USING fts5(path UNINDEXED, body, tokenize='unicode61');\n",
+    ("INSERT INTO docs SELECT name, CAST(readfile(name) AS TEXT) FROM fsdir('%s') WHERE name LIKE '%%.txt';\n")
+      :format(dir:gsub("'", "''")))
+  f:close()
+  local fts_build = timed(1, { 'sqlite3', db }, sql)
+  report.figure({ name = ('stance index --rebuild (%s)'):format(shape), time = build, bytes = bytes,
+    peer = 'SQLite FTS5 build', peer_time = fts_build, target = '>= 5x' })
+  report.figure({ name = ('peak memory of stance index (%s)'):format(shape), value = build_kb / 1000, unit = 'MB',
+    peer = 'the text', peer_value = bytes / 1e6, target = '<= 0.5x' })
+
+  -- opening: the saved index loaded and brought up to date, in a process already started
+  do
+    local c = assert(stance.open(dir))
+    local t0 = report.now()
+    local st = assert(c:index())
+    local reload = report.now() - t0
+    assert(st.indexed == 0, 'nothing changed, nothing to index')
+    report.figure({ name = ('open the saved index and check it (%s)'):format(shape), time = reload,
+      peer = 'a rebuild', peer_time = build, target = '<= 10%' })
+  end
+
+  -- searching, as a user does: a new process each time
+  local floor = timed(5, { 'find', dir, '-name', '*.txt', '-printf', '%s %T@ %C@ %i\n' })
+  for _, qt in ipairs(queries) do
+    local query, target = qt[1], qt[2]
+    local st = timed(5, { stance_bin, 'search', '--count', '--corpus', dir, query })
+    local kb = peak_kb({ stance_bin, 'search', '--count', '--corpus', dir, query })
+    local fts = timed(5, { 'sqlite3', db, ("SELECT count(*) FROM docs WHERE docs MATCH '%s'"):format(query:gsub("'", "''")) })
+    local n = tonumber(output({ stance_bin, 'search', '--count', '--corpus', dir, query }))
+    local note
+    if not query:find(' AND ', 1, true) then
+      local pat = query:gsub('"', ''):gsub(' ', '\\s+'):gsub('%*$', '\\w*')
+      local rg = tonumber((output({ 'sh', '-c', 'rg -i -w -o -U --no-filename "$1" "$2" | wc -l', 'rg', pat, dir })))
+      assert(rg == n, ('stance search %s: %s hits, rg -iwo: %s'):format(query, tostring(n), tostring(rg)))
+      note = ('%d hits, as rg -iwo'):format(n)
+    else
+      note = ('%d hits'):format(n)
+    end
+    report.figure({ name = ('stance search --count %s (%s)'):format(query, shape), time = st,
+      peer = 'sqlite3 FTS5 count', peer_time = fts, target = target, note = note })
+    report.figure({ name = ('resident memory of that search (%s)'):format(shape), value = kb / 1000, unit = 'MB',
+      peer = 'the target,', peer_value = 30, target = '<= 1x' })
+    if query == 'sanctions' then
+      report.figure({ name = ('stance search --count sanctions (%s)'):format(shape), time = st,
+        peer = 'find -printf of every document (the stats of any correct check)', peer_time = floor,
+        target = '<= 1x' })
+    end
+  end
+
+  -- scripts: open the corpus and go through every document's annotations
+  if shape == 'news' then
+    local out = output({ stance_bin, 'run', root .. '/tests/bench/scripts.lua', dir })
+    local it, rd = tonumber(out:match('iterate_s ([%d.]+)')), tonumber(out:match('read_s ([%d.]+)'))
+    report.figure({ name = 'a script: open the corpus, every document and its annotations', time = it,
+      peer = 'reading the annotation files', peer_time = rd, target = '<= 1x',
+      note = ('%s files, %s annotations'):format(out:match('files (%d+)'), out:match('annotations (%d+)')) })
+  end
+end
+shell('rm -rf ' .. q(tmp))

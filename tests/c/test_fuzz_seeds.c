@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "check.h"
 
@@ -19,8 +20,10 @@ static void fuzz_seeds_keep_the_fuzzer_properties(void) {
     FILE *f;
     long n;
     unsigned char *buf;
+    struct stat st;
     if (de->d_name[0] == '.') continue;
     snprintf(path, sizeof path, "tests/fuzz/seeds/%s", de->d_name);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue; /* other targets' seed folders */
     f = fopen(path, "rb");
     if (f == NULL) continue;
     fseek(f, 0, SEEK_END);

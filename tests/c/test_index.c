@@ -76,7 +76,6 @@ static stance_index *build(corpus *c, int per_segment) {
     snprintf(path, sizeof path, "doc%02d.txt", d);
     doc.path = path;
     doc.size = c->len[d];
-    strcpy(doc.hash, "0000000000000000000000000000000000000000000000000000000000000000");
     words = stance_builder_add(b, (uint32_t)stance_index_add_doc(ix, &doc), c->text[d], c->len[d]);
     CHECK(words > 0);
     if ((d + 1) % per_segment == 0 || d == NDOCS - 1) {
@@ -146,7 +145,8 @@ static void index_matches_a_brute_force_search(void) {
   free(c);
 }
 
-static void queries_combine_documents(void) {
+/* An index of four small documents a.txt to d.txt, in one segment. */
+static stance_index *four_docs(void) {
   const char *docs[] = {"alpha beta", "alpha gamma", "beta gamma", "delta"};
   stance_index *ix = stance_index_new();
   stance_segment_builder *b = stance_builder_new();
@@ -163,6 +163,12 @@ static void queries_combine_documents(void) {
   seg = stance_builder_finish(b);
   stance_index_add_segment(ix, seg);
   stance_segment_unref(seg);
+  stance_builder_free(b);
+  return ix;
+}
+
+static void queries_combine_documents(void) {
+  stance_index *ix = four_docs();
   CHECK_INT(run(ix, "alpha beta"), 2);          /* one document, both words */
   CHECK_INT(run(ix, "alpha AND beta"), 2);
   CHECK_INT(run(ix, "alpha OR delta"), 3);
@@ -173,7 +179,6 @@ static void queries_combine_documents(void) {
   CHECK_INT(run(ix, "\"gamma beta\""), 0);
   stance_index_delete(ix, "a.txt");
   CHECK_INT(run(ix, "alpha"), 1);                /* deleted documents are gone */
-  stance_builder_free(b);
   stance_index_free(ix);
 }
 
@@ -198,44 +203,304 @@ static void queries_report_syntax_errors(void) {
   }
 }
 
+/* Hostile sizes: nesting is refused with a message, before any deep recursion; long flat
+ * queries (a chain of AND, OR or NOT) are one node and run. */
+static void queries_refuse_deep_nesting_and_run_long_chains(void) {
+  stance_index *ix = four_docs();
+  size_t n = 200000, i, col;
+  char *q = malloc(10 * n + 16), err[128];
+  stance_query *query;
+  /* 200,000 parentheses, and as many NOTs: refused at the 65th level */
+  for (i = 0; i < n; i++) q[i] = '(';
+  q[n] = 'a';
+  for (i = 0; i < n; i++) q[n + 1 + i] = ')';
+  query = stance_query_parse(q, 2 * n + 1, err, sizeof err, &col);
+  CHECK(query == NULL);
+  CHECK_STR(err, "the query nests too deeply (parentheses and NOT, more than 64 levels)");
+  CHECK_INT(col, 65);
+  for (i = 0; i < n; i++) memcpy(q + 4 * i, "NOT ", 4);
+  memcpy(q + 4 * n, "a", 2);
+  query = stance_query_parse(q, strlen(q), err, sizeof err, &col);
+  CHECK(query == NULL);
+  CHECK_INT(col, 4 * 64 + 1);
+  /* 64 levels are fine */
+  for (i = 0; i < 63; i++) q[i] = '(';
+  memcpy(q + 63, "alpha", 5);
+  for (i = 0; i < 63; i++) q[68 + i] = ')';
+  q[131] = '\0';
+  CHECK_INT(run(ix, q), 2);
+  /* long chains: 200,000 terms ANDed, ORed, and alternating with NOT */
+  for (i = 0; i < n; i++) memcpy(q + 6 * i, "alpha ", 6);
+  q[6 * n - 1] = '\0';
+  CHECK_INT(run(ix, q), 2); /* an occurrence is one hit, however often the query names it */
+  for (i = 0; i < n; i++) memcpy(q + 6 * i, i % 2 ? "OR be " : "alpha ", 6);
+  memcpy(q + 6 * n - 6, "delta", 6);
+  query = stance_query_parse(q, strlen(q), err, sizeof err, &col);
+  CHECK(query != NULL);
+  stance_query_free(query);
+  for (i = 0; i < n; i++) memcpy(q + 10 * i, i % 2 ? "NOT delta " : "alpha     ", 10);
+  q[10 * n - 1] = '\0';
+  CHECK_INT(run(ix, q), 2);
+  free(q);
+  stance_index_free(ix);
+}
+
+/* A saved index in memory: its meta and its segment files. */
+typedef struct saved {
+  stance_buf meta, segs;
+  uint64_t *ids;
+  size_t *offs;
+  uint32_t n;
+} saved;
+
+static const void *saved_segment(void *ud, uint64_t id, size_t *len) {
+  saved *sv = ud;
+  uint32_t i;
+  for (i = 0; i < sv->n; i++)
+    if (sv->ids[i] == id) {
+      *len = sv->offs[i + 1] - sv->offs[i];
+      return sv->segs.data + sv->offs[i];
+    }
+  return NULL;
+}
+
+/* `ix` saved into `sv` (freed by the caller) and loaded back (NULL on failure, checked). */
+static stance_index *round_trip(stance_index *ix, saved *sv) {
+  char err[128];
+  stance_index *back;
+  memset(sv, 0, sizeof *sv);
+  stance_buf_init(&sv->meta);
+  stance_buf_init(&sv->segs);
+  CHECK_INT(stance_index_save_mem(ix, &sv->meta, &sv->segs, &sv->ids, &sv->offs, &sv->n), 0);
+  back = stance_index_load_mem(sv->meta.data, sv->meta.len, saved_segment, sv, err, sizeof err);
+  CHECK(back != NULL);
+  return back;
+}
+
+static void saved_free(saved *sv) {
+  stance_buf_free(&sv->meta);
+  stance_buf_free(&sv->segs);
+  free(sv->ids);
+  free(sv->offs);
+}
+
+/* A large dictionary (many blocks of its key table, words sharing their first 8 bytes
+ * across blocks): every word is found where it is, every prefix gives exactly the words
+ * that start with it, in a built segment and in one saved and loaded. */
+static void dictionary_lookups_through_the_key_table(void) {
+  static const char *stems[] = {"a", "commonprefix", "commonprefixlonger", "zz", "m", "sanction"};
+  stance_index *ix = stance_index_new();
+  stance_segment_builder *b = stance_builder_new();
+  stance_segment *seg;
+  stance_buf text;
+  char w[64];
+  int i, k, pass;
+  stance_doc doc;
+  stance_buf_init(&text);
+  for (k = 0; k < 6; k++)
+    for (i = 0; i < 700; i++) {
+      snprintf(w, sizeof w, "%s%d ", stems[k], i * 7);
+      stance_buf_adds(&text, w);
+    }
+  memset(&doc, 0, sizeof doc);
+  doc.path = "big.txt";
+  stance_builder_add(b, (uint32_t)stance_index_add_doc(ix, &doc), text.data, text.len);
+  seg = stance_builder_finish(b);
+  stance_index_add_segment(ix, seg);
+  CHECK(seg->nterms == 6 * 700);
+  for (pass = 0; pass < 2; pass++) {
+    const stance_segment *g = stance_index_segment(ix, 0);
+    uint32_t t;
+    for (t = 0; t < g->nterms; t++) {
+      const char *word;
+      uint32_t n;
+      CHECK_INT(stance_segment_word(g, t, &word, &n), 0);
+      CHECK_INT(stance_segment_find(g, word, n), t);
+    }
+    CHECK_INT(stance_segment_find(g, "commonprefix", 12), -1);
+    CHECK_INT(stance_segment_find(g, "commonprefixlonger7x", 20), -1);
+    for (k = 0; k < 6; k++) {
+      uint32_t lo, hi, expect = 0, n;
+      const char *word;
+      for (t = 0; t < g->nterms; t++) {
+        stance_segment_word(g, t, &word, &n);
+        if (n >= strlen(stems[k]) && memcmp(word, stems[k], strlen(stems[k])) == 0) expect++;
+      }
+      CHECK_INT(stance_segment_prefix(g, stems[k], strlen(stems[k]), &lo, &hi), 0);
+      CHECK_INT(hi - lo, expect);
+    }
+    {
+      int expect = 0;
+      for (i = 0; i < 700; i++) {
+        snprintf(w, sizeof w, "%d", i * 7);
+        if (w[0] == '7') expect++;
+      }
+      CHECK_INT(run(ix, "commonprefix7*"), expect);
+    }
+    if (pass == 0) {
+      /* the same after a save and a load */
+      saved sv;
+      stance_index *back = round_trip(ix, &sv);
+      saved_free(&sv);
+      if (back == NULL) break;
+      stance_index_free(ix);
+      ix = back;
+    }
+  }
+  stance_segment_unref(seg);
+  stance_buf_free(&text);
+  stance_builder_free(b);
+  stance_index_free(ix);
+}
+
+/* Every query kind over `ix`: never a crash; -2 (damaged) allowed. */
+static void query_all(stance_index *ix) {
+  static const char *qs[] = {"sanctions", "sanction*", "\"human rights\"", "kim OR talks", "NOT the",
+                             "(north AND korea) NOT sanctions", "s*"};
+  size_t i, col, n;
+  char err[64];
+  for (i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+    stance_query *q = stance_query_parse(qs[i], strlen(qs[i]), err, sizeof err, &col);
+    stance_hits h;
+    int rc;
+    memset(&h, 0, sizeof h);
+    rc = stance_query_run(q, ix, NULL, &h);
+    CHECK(rc == 0 || rc == STANCE_INDEX_DAMAGED);
+    rc = stance_query_count(q, ix, NULL, &n);
+    CHECK(rc == 0 || rc == STANCE_INDEX_DAMAGED);
+    stance_hits_free(&h);
+    stance_query_free(q);
+  }
+}
+
 static void index_file_round_trips_and_refuses_corruption(void) {
   corpus *c = malloc(sizeof *c);
   stance_index *ix, *back;
-  stance_buf b;
+  saved sv;
   char err[256];
   size_t i;
-  int refused = 0;
+  int refused = 0, damaged = 0;
   make_corpus(c);
   ix = build(c, 16);
   stance_index_delete(ix, "doc03.txt");
-  stance_buf_init(&b);
-  CHECK_INT(stance_index_serialize(ix, &b), 0);
-  back = stance_index_deserialize(b.data, b.len, err, sizeof err);
-  CHECK(back != NULL);
+  back = round_trip(ix, &sv);
   if (back != NULL) {
     CHECK_INT(run(back, "sanctions"), run(ix, "sanctions"));
     CHECK_INT(run(back, "\"human rights\""), run(ix, "\"human rights\""));
-    CHECK_INT(stance_index_nsegments(back), stance_index_nsegments(ix));
+    CHECK_INT(run(back, "sanction*"), run(ix, "sanction*"));
+    CHECK_INT(stance_index_nsegments(back), 1); /* four small segments, merged by the save */
     CHECK(stance_index_find(back, "doc03.txt") < 0);
+    CHECK(stance_index_find(back, "doc04.txt") >= 0);
+    CHECK_INT(stance_index_ndocs(back), NDOCS - 1); /* the deleted document is not saved */
     stance_index_free(back);
   }
-  /* every truncation, and flipped bytes all over: refused, never a crash */
-  for (i = 0; i < b.len; i += 1 + b.len / 300) {
-    back = stance_index_deserialize(b.data, i, err, sizeof err);
+  /* every truncation of the meta, and flipped bytes all over: refused, never a crash */
+  for (i = 0; i < sv.meta.len; i += 1 + sv.meta.len / 300) {
+    back = stance_index_load_mem(sv.meta.data, i, saved_segment, &sv, err, sizeof err);
     if (back == NULL) refused++;
     stance_index_free(back);
   }
-  for (i = 8; i < b.len; i += 1 + b.len / 300) {
-    b.data[i] ^= 0x5A;
-    back = stance_index_deserialize(b.data, b.len, err, sizeof err);
+  for (i = 8; i < sv.meta.len; i += 1 + sv.meta.len / 300) {
+    sv.meta.data[i] ^= 0x5A;
+    back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
     if (back == NULL) refused++;
     stance_index_free(back);
-    b.data[i] ^= 0x5A;
+    sv.meta.data[i] ^= 0x5A;
   }
   CHECK(refused >= 500);
-  back = stance_index_deserialize("STANCEIX\x02\0\0\0", 12, err, sizeof err);
+  /* a damaged page of a segment: found when a search reads it (or refused at once, in the
+   * header), never trusted */
+  for (i = 0; i < sv.segs.len; i += 1 + sv.segs.len / 200) {
+    sv.segs.data[i] ^= 0x21;
+    back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
+    if (back == NULL) {
+      refused++;
+    } else {
+      size_t col;
+      stance_query *q = stance_query_parse("s*", 2, err, sizeof err, &col);
+      stance_hits h;
+      memset(&h, 0, sizeof h);
+      if (stance_query_run(q, back, NULL, &h) == STANCE_INDEX_DAMAGED) damaged++;
+      stance_hits_free(&h);
+      stance_query_free(q);
+      query_all(back);
+      stance_index_free(back);
+    }
+    sv.segs.data[i] ^= 0x21;
+  }
+  CHECK(damaged > 0);
+  back = stance_index_load_mem("STANCEIX\x02\0\0\0", 12, saved_segment, &sv, err, sizeof err);
   CHECK(back == NULL);
-  stance_buf_free(&b);
+  saved_free(&sv);
+  stance_index_free(ix);
+  free(c);
+}
+
+static uint64_t rng2 = 99;
+static uint32_t rnd2(uint32_t n) {
+  rng2 ^= rng2 << 13;
+  rng2 ^= rng2 >> 7;
+  rng2 ^= rng2 << 17;
+  return (uint32_t)(rng2 % n);
+}
+
+/* Crafted files with right checksums: bytes changed, then the checksums made right again.
+ * Loading refuses them or searches fail cleanly: no crash, no huge allocation (ASan would
+ * abort on one), whatever the counts and offsets say. */
+static void crafted_index_files_are_refused_or_fail_cleanly(void) {
+  corpus *c = malloc(sizeof *c);
+  stance_index *ix, *back;
+  saved sv;
+  char err[256];
+  int round, loaded = 0;
+  static const uint32_t evil[] = {0xFFFFFFFFu, 0x7FFFFFFFu, 0x80000000u, 0x40000000u, 0, 1, 0xFFFFFFFEu};
+  make_corpus(c);
+  ix = build(c, 20);
+  memset(&sv, 0, sizeof sv);
+  stance_buf_init(&sv.meta);
+  stance_buf_init(&sv.segs);
+  CHECK_INT(stance_index_save_mem(ix, &sv.meta, &sv.segs, &sv.ids, &sv.offs, &sv.n), 0);
+  for (round = 0; round < 3000; round++) {
+    saved m = sv;
+    char *meta = malloc(sv.meta.len), *segs = malloc(sv.segs.len);
+    int k, edits = 1 + (int)rnd2(4);
+    uint32_t which;
+    memcpy(meta, sv.meta.data, sv.meta.len);
+    memcpy(segs, sv.segs.data, sv.segs.len);
+    m.meta.data = meta;
+    m.segs.data = segs;
+    for (k = 0; k < edits; k++) {
+      /* a 32-bit field of the meta or of a segment's header and tables, set to a value
+       * chosen to hurt */
+      uint32_t v = evil[rnd2(sizeof evil / sizeof evil[0])];
+      if (rnd2(2) == 0) {
+        size_t at = 8 + rnd2((uint32_t)(sv.meta.len - 12)) / 4 * 4;
+        memcpy(meta + at, &v, 4);
+      } else {
+        which = rnd2(sv.n);
+        {
+          size_t len = sv.offs[which + 1] - sv.offs[which];
+          size_t at = 8 + rnd2((uint32_t)(len < 8192 ? len - 12 : 8192)) / 4 * 4;
+          memcpy(segs + sv.offs[which] + at, &v, 4);
+        }
+      }
+    }
+    stance__reseal_meta((uint8_t *)meta, sv.meta.len);
+    for (which = 0; which < sv.n; which++)
+      stance__reseal_segment((uint8_t *)segs + sv.offs[which], sv.offs[which + 1] - sv.offs[which]);
+    back = stance_index_load_mem(meta, sv.meta.len, saved_segment, &m, err, sizeof err);
+    if (back != NULL) {
+      loaded++;
+      query_all(back);
+      stance_index_free(back);
+    } else {
+      CHECK(err[0] != '\0');
+    }
+    free(meta);
+    free(segs);
+  }
+  CHECK(loaded > 0);
+  saved_free(&sv);
   stance_index_free(ix);
   free(c);
 }
@@ -244,5 +509,8 @@ const test_case index_tests[] = {
     {"index_matches_a_brute_force_search", index_matches_a_brute_force_search},
     {"queries_combine_documents", queries_combine_documents},
     {"queries_report_syntax_errors", queries_report_syntax_errors},
+    {"queries_refuse_deep_nesting_and_run_long_chains", queries_refuse_deep_nesting_and_run_long_chains},
+    {"dictionary_lookups_through_the_key_table", dictionary_lookups_through_the_key_table},
     {"index_file_round_trips_and_refuses_corruption", index_file_round_trips_and_refuses_corruption},
+    {"crafted_index_files_are_refused_or_fail_cleanly", crafted_index_files_are_refused_or_fail_cleanly},
     {NULL, NULL}};

@@ -110,4 +110,38 @@ describe('stance search', function()
     assert.are.equal('', out)
     assert.are.equal('stance search: column 1: unterminated phrase (a closing " is missing)\n', err)
   end)
+
+  it('refuses a query nested 30,000 deep with a message, and runs a long flat one', function()
+    local d = corpus()
+    local deep = ('('):rep(30000) .. 'sanctions' .. (')'):rep(30000)
+    local out, err, code = T.stance_run({ 'search', deep }, nil, d)
+    assert.are.equal(2, code)
+    assert.are.equal('', out)
+    assert.are.equal('stance search: column 65: the query nests too deeply (parentheses and NOT, more than 64 levels)\n', err)
+    out, err, code = T.stance_run({ 'search', ('NOT '):rep(30000) .. 'sanctions' }, nil, d)
+    assert.are.same({ 2, '' }, { code, out })
+    assert.truthy(err:find('nests too deeply', 1, true))
+    out, err, code = T.stance_run({ 'search', '--count', ('sanctions OR '):rep(5000) .. 'human' }, nil, d)
+    assert.are.equal(0, code, err)
+    assert.are.equal('3\n', out)
+  end)
+
+  it('starts no other process (no git, no shell)', function()
+    local d = corpus()
+    -- a `git` and an `sh` that would leave a mark, first on PATH
+    local bin = T.tmpdir()
+    for _, name in ipairs({ 'git', 'sh' }) do
+      T.write(bin .. '/' .. name, '#!/bin/dash\necho "$0 $*" >> ' .. T.q(bin .. '/ran') .. '\n')
+      T.run('chmod +x ' .. T.q(bin .. '/' .. name))
+    end
+    local env = ('env -u STANCE_ANNOTATOR PATH=%s:"$PATH" '):format(T.q(bin))
+    for _, args in ipairs({ "search sanctions", "search --count sanctions", "index" }) do
+      local out, err, code = T.run(('cd %s && %s%s %s'):format(T.q(d), env, T.q(T.stance), args))
+      assert.are.equal(0, code, err)
+      assert.truthy(#out > 0)
+    end
+    local ran = require('stance.core').stat(bin .. '/ran') and T.read(bin .. '/ran')
+    assert.is_falsy(ran, ran)
+  end)
 end)
+

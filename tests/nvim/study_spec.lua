@@ -105,9 +105,16 @@ describe('the study in the editor', function()
     vim.cmd('9Stance annotate sanctions-favor claim')
     r = s.store:find({ label = 'sanctions-favor' })[1]
     assert.are.same({ 'sanctions', 'favor', 'claim' }, { r.target, r.stance, r.role })
+    -- a target given to a label that sets no stance: the stance toward it is asked
+    keys(':13Stance annotate premise sanctions<CR>a')
+    r = s.store:find({ label = 'premise' })[1]
+    assert.are.same({ 'sanctions', 'against', 'premise' }, { r.target, r.stance, r.role })
+    keys(':15Stance annotate premise<CR>') -- no target: nothing more to ask
+    assert.are.same({ 'premise' }, { s.store:find({ label = 'premise' })[2].role,
+      s.store:find({ label = 'premise' })[2].target })
     -- a value the schema does not have is refused, nothing is written
     vim.cmd('11Stance annotate favor trade')
-    assert.are.equal(2, s.store:count('annotation'))
+    assert.are.equal(4, s.store:count('annotation'))
   end)
 
   it('resizes an annotation with gs over a motion (<Tab>) and :Stance edit spans, keeping all the rest', function()

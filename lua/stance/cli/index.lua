@@ -4,7 +4,8 @@ local cmd = {
   usage = 'stance index [--rebuild] [--json] [DIR]',
   description = table.concat({
     'Indexes the documents of the corpus at or above DIR (default: the current directory)',
-    'on background threads, reusing .stance/index.bin for what did not change. A progress',
+    'on background threads, reusing the saved index (.stance/index.bin/) for what did not',
+    'change: unchanged folders are not listed, each document gets one stat. A progress',
     'bar is drawn on stderr when it is a terminal; a summary line follows.',
   }, '\n'),
   flags = {
@@ -35,8 +36,9 @@ function cmd.run(opts, args)
   if stats.save_error then io.stderr:write('stance index: not saved: ', stats.save_error, '\n') end
   if opts.json then
     io.stdout:write(require('stance.json').encode({
-      documents = st.docs, indexed = stats.indexed, unchanged = stats.unchanged, removed = stats.removed,
-      failed = stats.failed, bytes = stats.bytes, words = st.words, terms = st.terms,
+      documents = st.docs, indexed = stats.indexed, unchanged = stats.unchanged,
+      verified = stats.verified, removed = stats.removed, failed = stats.failed,
+      listed = stats.listed, bytes = stats.bytes, words = st.words, terms = st.terms,
       seconds = secs,
     }), '\n')
   else

@@ -101,7 +101,7 @@ function cmd.run(opts, args)
   local files = {
     ['schema.stance'] = require('stance.templates').schema,
     ['.gitignore'] = '# The search index, the editor\'s cache and the report (stance report) are made from the '
-      .. 'files: keep them out of git.\n' .. require('stance.indexer').file:gsub('^%.stance/', '')
+      .. 'files: keep them out of git.\n' .. require('stance.indexer').dir:gsub('^%.stance/', '')
       .. '\ncache/\nreport/\n',
   }
   for name, text in pairs(files) do

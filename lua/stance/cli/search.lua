@@ -9,7 +9,8 @@ local cmd = {
     'quickfix). Words match whole words, case-insensitively, as `grep -iw` does; a',
     '"phrase" matches its words separated only by blanks and line ends; sanction* matches',
     'words starting with sanction; AND (implied), OR, NOT and parentheses combine.',
-    'The index is brought up to date first.',
+    'The index is brought up to date first, as cheaply as git status: unchanged folders are',
+    'not listed, each document gets one stat, only changed bytes are indexed again.',
   }, '\n'),
   flags = {
     count = { help = 'print only the number of hits' },

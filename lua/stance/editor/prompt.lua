@@ -124,7 +124,10 @@ function H.float(head, items, tail)
   })
 end
 
---- Show the question; returns a function that takes it away.
+--- Show the question; returns a function that takes it away. Taking it away draws nothing:
+--- the screen update that clears it is Neovim's next one, the same that draws what the answer
+--- changed (an annotation made, a ghost gone), so that no screen shows the question gone and
+--- its answer not yet drawn.
 function H.show(head, items, tail)
   if #vim.api.nvim_list_uis() == 0 then return function() end end -- headless: nobody to show it to
   local chunks = H.echo_line(head, items, tail)
@@ -133,7 +136,6 @@ function H.show(head, items, tail)
     vim.cmd('redraw')
     return function()
       vim.api.nvim_echo({ { '' } }, false, {})
-      vim.cmd('redraw')
     end
   end
   local win = H.float(head, items, tail)
@@ -142,7 +144,6 @@ function H.show(head, items, tail)
   return function()
     if vim.api.nvim_win_is_valid(win) then vim.api.nvim_win_close(win, true) end
     vim.api.nvim_echo({ { '' } }, false, {})
-    vim.cmd('redraw')
   end
 end
 
@@ -185,12 +186,16 @@ function M.pick(what, entries, extra)
 end
 
 --- Ask for a label (unless `preset` names one), then for each field the label asks for
---- (its `ask`) that `preset` does not give. `preset` fields are kept.
+--- (its `ask`) that `preset` does not give, and for the stance when there is a target but
+--- neither the label nor `preset` gives a stance. `preset` fields are kept. A field of
+--- `keep` that is asked for is offered as it is: <Space> keeps it (the curator's own
+--- version keeps the role it had when the new label asks for one).
 ---@param schema table|nil
 ---@param preset table|nil
 ---@param extra table[]|nil more choices for the label question (see pick)
+---@param keep table|nil current values { target, stance, role } that <Space> keeps
 ---@return table|nil fields { label, target, stance, role } or an extra choice's value; nil when cancelled
-function M.label(schema, preset, extra)
+function M.label(schema, preset, extra, keep)
   local fields = {}
   for k, v in pairs(preset or {}) do
     fields[k] = v
@@ -208,13 +213,26 @@ function M.label(schema, preset, extra)
     fields.label = e.name
   end
   local entry = schema and schema.by.label[fields.label]
+  --- The choice that keeps `keep[what]`, if there is one.
+  local function keeping(what)
+    local now = keep and keep[what]
+    return now and { { key = '<Space>', text = 'keep ' .. now, value = { name = now } } } or nil
+  end
   for _, ask in ipairs(entry and entry.ask or {}) do
     local list = schema[lists[ask] or '']
     if list and #list > 0 and fields[ask] == nil then
-      local e = M.pick(ask, list)
+      local e = M.pick(ask, list, keeping(ask))
       if not e then return nil end
       fields[ask] = e.name
     end
+  end
+  -- a target given with a label that sets no stance (`:Stance annotate premise sanctions`):
+  -- a stance toward it is meant, so it is asked rather than saved without one
+  local stances = schema and schema.stances or {}
+  if fields.target and fields.stance == nil and not (entry and entry.stance) and #stances > 0 then
+    local e = M.pick('stance', stances, keeping('stance'))
+    if not e then return nil end
+    fields.stance = e.name
   end
   return fields
 end

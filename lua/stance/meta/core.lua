@@ -62,11 +62,19 @@ function core.realpath(path) end
 ---@return string|nil err
 function core.mkdir(path) end
 
+--- Every file below `dir`, sorted; with opts.names the paths alone (regular files get no
+--- stat), only those matching opts.include and not opts.exclude (globs), none in error.
 ---@param dir string
----@param opts {ext: string[]}|nil
----@return {path: string, size: integer, error: string|nil}[]|nil
+---@param opts {ext: string[]|nil, names: boolean|nil, include: string[]|nil, exclude: string[]|nil}|nil
+---@return {path: string, size: integer, error: string|nil}[]|string[]|nil
 ---@return string|nil err
 function core.list(dir, opts) end
+
+--- Whether something is at `path` (following links).
+---@param path string
+---@return boolean
+function core.exists(path) end
+
 
 ---@param path string
 ---@param data string
@@ -383,9 +391,14 @@ local Index = {}
 ---@param opts {glob: string|string[]|nil, limit: integer|nil, count: boolean|nil, context: integer|nil, render: boolean|nil}|nil
 ---@return stance.SearchHit[]|integer|nil hits, or their number
 ---@return integer|string|nil total, or the error
+---@return string|nil code "EQUERY" (a bad query), "EDAMAGED" (the saved index is damaged), "ENOMEM"
 function Index:search(query, opts) end
 ---@return {path: string, size: integer, hash: string, words: integer, mtime_ns: integer, id: integer}[]
 function Index:docs() end
+---@return string[] the live documents' paths, sorted
+function Index:paths() end
+--- Empty the index (to build it again from nothing).
+function Index:reset() end
 ---@param path string
 ---@return table|nil
 function Index:doc(path) end
@@ -434,16 +447,16 @@ local Worker = {}
 ---@return stance.Job|nil
 function Worker:hash(dir, opts) end
 ---@param idx stance.Index
----@param opts {include: string[]|nil, exclude: string[]|nil, only: string[]|nil}|nil
+---@param opts {include: string[]|nil, exclude: string[]|nil, only: string[]|nil, dir: string|nil}|nil
 ---@return stance.Job|nil
 function Worker:index(idx, opts) end
 ---@param idx stance.Index
----@param path string
+---@param dir string the index folder
 ---@return stance.Job|nil
-function Worker:save_index(idx, path) end
----@param path string
+function Worker:save_index(idx, dir) end
+---@param dir string the index folder
 ---@return stance.Job|nil
-function Worker:load_index(path) end
+function Worker:load_index(dir) end
 ---@param dir string
 ---@param rel string|nil how changed paths are reported
 function Worker:watch(dir, rel) end

@@ -1,0 +1,77 @@
+-- make bench (section "index"): what a `stance run` script pays to open a corpus and go
+-- through every document's annotations, next to reading the same annotation files.
+--   stance run tests/bench/scripts.lua CORPUS [ANNOTATORS=2] [PER_FILE=6]
+-- Annotation files are made once (for every document, each annotator) and kept. Prints
+-- "key value" lines.
+local core = require('stance.core')
+local dir, nann, per = arg[1], tonumber(arg[2] or 2), tonumber(arg[3] or 6)
+assert(dir, 'usage: scripts.lua CORPUS [ANNOTATORS] [PER_FILE]')
+
+local function now() return core.hrtime() / 1e9 end
+
+-- the annotation files, once
+local marker = dir .. '/.stance/annotations/.bench-complete'
+if not core.stat(marker) then
+  local c = assert(stance.open(dir))
+  local root = require('stance.root')
+  local labels, stances = { 'claim', 'premise', 'evidence' }, { 'favor', 'against' }
+  local n = 0
+  for _, p in ipairs(c:paths()) do
+    local text = assert(require('stance.fs').read(dir .. '/' .. p))
+    local hash = 'sha256:' .. core.sha256(text)
+    for a = 1, nann do
+      local who = 'annotator' .. a
+      local s = core.store()
+      s:set_header('document', p)
+      s:set_header('hash', hash)
+      s:set_header('annotator', who)
+      for k = 1, per do
+        local start = (k * 97 + a * 13) % math.max(1, #text - 40)
+        assert(s:add({
+          id = core.new_id(), spans = { { start, start + 30 } }, label = labels[k % #labels + 1],
+          target = 'sanctions', stance = stances[(k + a) % 2 + 1], quote = text:sub(start + 1, start + 30),
+          created = '2026-11-22T10:31:07Z',
+        }))
+      end
+      local path = root.annotation_path(dir, who, p)
+      assert(require('stance.fs').mkdir_p(require('stance.fs').dirname(path)))
+      assert(core.write_atomic(path, s:write()))
+      s:close()
+      n = n + 1
+    end
+  end
+  assert(core.write_atomic(marker, tostring(n)))
+  io.stderr:write(('made %d annotation files in %s\n'):format(n, dir))
+end
+
+-- the peer: read every annotation file, as a script would without stance
+local files = require('stance.root').annotation_files(dir)
+collectgarbage()
+local t0 = now()
+local bytes = 0
+for _, path in ipairs(files) do
+  local f = assert(io.open(path, 'rb'))
+  bytes = bytes + #f:read('a')
+  f:close()
+end
+local read_s = now() - t0
+
+-- stance: open the corpus, every document, its annotations (each record as an object)
+collectgarbage()
+t0 = now()
+local c = assert(stance.open(dir))
+local docs, anns = 0, 0
+for d in c:documents() do
+  docs = docs + 1
+  for _, a in ipairs(d:annotations()) do
+    if a.label then anns = anns + 1 end
+  end
+end
+local iterate_s = now() - t0
+
+print(('files %d'):format(#files))
+print(('bytes %d'):format(bytes))
+print(('docs %d'):format(docs))
+print(('annotations %d'):format(anns))
+print(('read_s %.3f'):format(read_s))
+print(('iterate_s %.3f'):format(iterate_s))

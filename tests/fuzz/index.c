@@ -1,0 +1,117 @@
+/*
+ * Fuzz target "index": the saved index (indexfile.c), as a shared corpus could bring it.
+ * The input is a meta file and segment files, cut at "\n@@segment@@\n"; its first byte
+ * says whether their checksums are made right first (odd: yes), so that what checksums
+ * guard is fuzzed too: a crafted file has right checksums. For every input:
+ *   - loading refuses it with a message, or loads it; nothing crashes, leaks, overflows or
+ *     allocates out of proportion to the input (libFuzzer's -malloc_limit_mb);
+ *   - every kind of query over a loaded index runs, or fails as damaged (-2): never more;
+ *   - every hit names a live document of the index; where the checksums were not made
+ *     right by the target (the bytes are as saved), counting gives as many hits as listing
+ *     (a crafted file may give its words counts that lie, within their bytes).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "indexfile.h"
+#include "query.h"
+
+#define SEP "\n@@segment@@\n"
+#define MAX_SEGS 16
+
+typedef struct parts {
+  const char *seg[MAX_SEGS];
+  size_t len[MAX_SEGS];
+  size_t n;
+} parts;
+
+/* Segment files are found by their place in the input, whatever their id (ids 1, 2... in
+ * the seeds: stance_index_save_mem numbers them so). */
+static const void *segment(void *ud, uint64_t id, size_t *len) {
+  parts *p = ud;
+  if (p->n == 0) return NULL;
+  *len = p->len[(id - 1) % p->n];
+  return p->seg[(id - 1) % p->n];
+}
+
+static const char *const queries[] = {"sanctions",   "sanction*", "\"human rights\"", "kim OR moon",
+                                      "NOT the",     "s*",        "a AND NOT b",      "(x OR y) z",
+                                      "\"a b c d\"", "zzzz*"};
+
+STANCE_FUZZ_TARGET(index) {
+  char *copy, *meta, *rest, err[256];
+  size_t meta_len, rest_len, i;
+  parts p;
+  int reseal;
+  stance_index *ix;
+  if (size < 1) return 0;
+  reseal = data[0] & 1;
+  copy = malloc(size);
+  if (copy == NULL) return 0;
+  memcpy(copy, data + 1, size - 1);
+  memset(&p, 0, sizeof p);
+  {
+    const char *a, *b;
+    size_t alen, blen;
+    stance_fuzz_split((const uint8_t *)copy, size - 1, SEP, strlen(SEP), &a, &alen, &b, &blen);
+    meta = (char *)(uintptr_t)a;
+    meta_len = alen;
+    rest = (char *)(uintptr_t)b;
+    rest_len = blen;
+    while (rest_len > 0 && p.n < MAX_SEGS) {
+      stance_fuzz_split((const uint8_t *)rest, rest_len, SEP, strlen(SEP), &a, &alen, &b, &blen);
+      p.seg[p.n] = a;
+      p.len[p.n] = alen;
+      p.n++;
+      rest = (char *)(uintptr_t)b;
+      rest_len = blen;
+    }
+  }
+  if (reseal) {
+    stance__reseal_meta((uint8_t *)meta, meta_len);
+    for (i = 0; i < p.n; i++) stance__reseal_segment((uint8_t *)(uintptr_t)p.seg[i], p.len[i]);
+  }
+  ix = stance_index_load_mem(meta, meta_len, segment, &p, err, sizeof err);
+  if (ix == NULL) {
+    FUZZ_CHECK(err[0] != '\0', "a refused index says why");
+    free(copy);
+    return 0;
+  }
+  for (i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+    size_t col, count = 0, k;
+    stance_query *q = stance_query_parse(queries[i], strlen(queries[i]), err, sizeof err, &col);
+    stance_hits h;
+    int rc, rc2;
+    memset(&h, 0, sizeof h);
+    rc = stance_query_run(q, ix, NULL, &h);
+    rc2 = stance_query_count(q, ix, NULL, &count);
+    stance_query_free(q);
+    if (rc != 0 || rc2 != 0) {
+      stance_hits_free(&h);
+      FUZZ_CHECK((rc == 0 || rc == STANCE_INDEX_DAMAGED) && (rc2 == 0 || rc2 == STANCE_INDEX_DAMAGED),
+                 "a query over a bad index fails as damaged, nothing else");
+      continue;
+    }
+    FUZZ_CHECK(reseal || count == h.n, "counting gives as many hits as listing");
+    for (k = 0; k < h.n; k++) {
+      const stance_doc *d = stance_index_doc(ix, h.items[k].doc);
+      if (d == NULL || d->deleted) break;
+    }
+    {
+      int all_live = k == h.n;
+      stance_hits_free(&h);
+      FUZZ_CHECK(all_live, "every hit is a live document");
+    }
+  }
+  {
+    uint32_t n;
+    const uint32_t *order = stance_index_by_path(ix, &n);
+    FUZZ_CHECK(order != NULL, "the documents can be listed");
+    for (i = 0; i < n; i++) FUZZ_CHECK(stance_index_find(ix, stance_index_doc(ix, order[i])->path) == (int64_t)order[i],
+                                       "every listed document is found by its path");
+  }
+  stance_index_free(ix);
+  free(copy);
+  return 0;
+}
