@@ -160,6 +160,31 @@ describe('the study, end to end in a terminal', function()
     assert.are.equal(0, scode, out .. serr)
   end)
 
+  it('shows every choice of the label prompt in a small terminal, names shortened in the middle', function()
+    local d = study()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local nv = T.tmux({ '002_c6bce5e05bd0fd45.txt' }, { cwd = d, ready = 'Survive', width = 40, height = 12,
+      init = "require('stance').setup({ annotator = 'ana' })" })
+    driving(nv, function()
+      nv:keys('11G0')
+      local screen = nv:keys('gsis')
+      local plain = require('helpers.tmux').plain(screen)
+      for _, choice in ipairs({ '1 engage', '2 engage', '7 denucl', '8 denucl', 'f favor', 'a against', 'c claim',
+        'p premise' }) do
+        assert.truthy(plain:find(choice, 1, true), choice .. ' not shown:\n' .. plain)
+      end
+      assert.truthy(plain:find('…gainst', 1, true), plain) -- the ends tell favor from against
+      assert.falsy(plain:find('Press ENTER', 1, true))
+      nv:key('8', has('role:'), 'the role asked')
+      nv:key('c', colored('Where U.S.'), 'the annotation drawn')
+      nv:quit()
+    end)
+    local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/ana/'
+      .. '002_c6bce5e05bd0fd45.txt.stance'))))
+    local r = store:records('annotation')[1]
+    assert.are.same({ 'denuclearization-first', 'against', 'claim' }, { r.target, r.stance, r.role })
+  end)
+
   it('says after which sentence of a paragraph each mark stands, on every version, with or without wrap', function()
     local d = study()
     if not d then return pending('../shared/study and ../shared/corpus are not here') end
@@ -182,8 +207,11 @@ describe('the study, end to end in a terminal', function()
       nv:keys('9G0gsis1')
       nv:key('p', shown('not pressed the issue.', 'engagement-favor'), 'the second label after its sentence')
       nv:keys('gL7G0gL')
-      local screen = nv:key('s', shown('came under fire.', 'sanctions-against [→ 1 supports]'), 'the relation\'s target')
-      assert.truthy(shown('not pressed the issue.', 'engagement-favor [1 supports →]')(screen), 'its source')
+      -- both ends (two annotations apart are drawn by two screen updates: wait for both)
+      nv:key('s', function(sc)
+        return shown('came under fire.', 'sanctions-against [→ 1 supports]')(sc)
+          and shown('not pressed the issue.', 'engagement-favor [1 supports →]')(sc)
+      end, 'the relation at both ends')
       -- the claim deleted: its marks go at once, the premise's mark of the relation too; u: back
       nv:key('gX', function(sc)
         return not has('came under fire. sanctions')(sc) and not has('supports')(sc)
@@ -194,7 +222,7 @@ describe('the study, end to end in a terminal', function()
       nv:keys(':set wrap')
       nv:key('Enter', shown('not pressed the issue.', 'engagement-favor [1 supports →]'), 'still there when wrapped')
       nv:keys('3G0gss2')
-      screen = nv:key('c', function(sc)
+      local screen = nv:key('c', function(sc)
         local row = require('helpers.tmux').row(require('helpers.tmux').plain(sc), 'Doug Bandow')
         return row ~= nil and row:find('Doug Bandow%s+engagement%-against') ~= nil and not row:find('⤷', 1, true)
       end, 'a whole line\'s label after it')

@@ -70,8 +70,23 @@ function H.echo_line(head, items, tail)
   return chunks
 end
 
+--- `text` in at most `width` cells: its start and its end around "…" when it is longer (the
+--- end tells `…-favor` from `…-against`).
+function H.fit(text, width)
+  if vim.fn.strdisplaywidth(text) <= width then return text end
+  if width < 3 then return vim.fn.strcharpart(text, 0, width) end
+  local n = vim.fn.strchars(text)
+  local head_n, tail_n = math.ceil((width - 1) / 2), math.floor((width - 1) / 2)
+  local a, b = vim.fn.strcharpart(text, 0, head_n), vim.fn.strcharpart(text, n - tail_n)
+  while vim.fn.strdisplaywidth(a .. '…' .. b) > width and #b > 0 do
+    b = vim.fn.strcharpart(b, 1)
+  end
+  return a .. '…' .. b
+end
+
 --- The question in a floating window at the bottom of the screen: the heading, then the
---- choices in columns. Returns its window.
+--- choices in columns; when the screen has too few rows for them all, in more and narrower
+--- columns, long names shortened in the middle. Returns its window.
 function H.float(head, items, tail)
   local cell = 0
   for _, it in ipairs(items) do
@@ -81,6 +96,18 @@ function H.float(head, items, tail)
   local avail = math.max(20, vim.o.columns - 4)
   local cols = math.max(1, math.min(#items, math.floor(avail / cell)))
   local rows = math.ceil(#items / cols)
+  local max_rows = math.max(1, vim.o.lines - vim.o.cmdheight - 5) -- the float's border, heading and tail
+  if rows > max_rows then
+    cols = math.min(#items, math.ceil(#items / max_rows))
+    rows = math.ceil(#items / cols)
+    cell = math.max(6, math.floor(avail / cols))
+    local fitted = {}
+    for i, it in ipairs(items) do
+      local room = cell - 3 - vim.fn.strdisplaywidth(it.key) - 1
+      fitted[i] = { key = it.key, text = H.fit(it.text, math.max(1, room)), group = it.group }
+    end
+    items = fitted
+  end
   local lines, marks = { head }, {}
   for r = 1, rows do
     local line = ''

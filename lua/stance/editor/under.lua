@@ -72,16 +72,19 @@ function M.fits(geometry, line, chunks)
   return true
 end
 
---- The last words of `line` before byte `col` (at most H.WORDS words and H.CELLS cells).
-function H.tail(line, col)
-  local before = line:sub(1, col):gsub('%s+$', '')
+--- The last words of `line` before byte `col` (at most H.WORDS words and H.CELLS cells), with
+--- "…" in front when there is more before them.
+function M.tail(line, col)
+  local start = math.max(1, col - 400) -- the last few hundred bytes are enough
+  local before = line:sub(start, col):gsub('%s+$', '')
   local words = {}
   for w in before:gmatch('%S+') do
     words[#words + 1] = w
   end
+  if start > 1 and #words > 1 then table.remove(words, 1) end -- perhaps a part of a word
   local from = math.max(1, #words - H.WORDS + 1)
   local text = table.concat(words, ' ', from)
-  local cut = from > 1
+  local cut = from > 1 or start > 1
   while vim.fn.strdisplaywidth(text) > H.CELLS do
     text = vim.fn.strcharpart(text, 1)
     cut = true
@@ -116,10 +119,11 @@ function M.plan(win, buf, top, last, rows, version)
   end
   local want = {}
   local lines = nil
-  local geometry, gkey = M.geometry(buf)
+  local geometry, gkey = nil, nil
   for r = top, last do
     local list = rows[r]
     if list and list.ends and #list.ends > 0 then
+      if not geometry then geometry, gkey = M.geometry(buf) end
       lines = lines or vim.api.nvim_buf_get_lines(buf, top, last + 1, false)
       local line = lines[r - top + 1] or ''
       local all = {}
@@ -128,13 +132,13 @@ function M.plan(win, buf, top, last, rows, version)
       end
       local inside = false -- a mark after text that goes on: after the line, it would not say whose
       for _, e in ipairs(list.ends) do
-        if line:sub(e.col + 1):find('%S') then inside = true end
+        if line:find('%S', e.col + 1) then inside = true end
       end
       if inside or not M.fits(geometry, line, all) then
         list.under = true
         local vl = {}
         for _, e in ipairs(list.ends) do
-          local chunks = { { '  ⤷ ', 'StanceVirtText' }, { H.tail(line, e.col), 'StanceVirtText' } }
+          local chunks = { { '  ⤷ ', 'StanceVirtText' }, { M.tail(line, e.col), 'StanceVirtText' } }
           vim.list_extend(chunks, e.chunks)
           vl[#vl + 1] = chunks
         end
@@ -142,7 +146,9 @@ function M.plan(win, buf, top, last, rows, version)
       end
     end
   end
-  local key = table.concat({ top, last, version, gkey }, ':')
+  if not geometry and not M.any(buf) then return end -- nothing after any row: nothing to do
+  if not gkey then gkey = select(2, M.geometry(buf)) end
+  local key = table.concat({ top, last, version, vim.api.nvim_buf_get_changedtick(buf), gkey }, ':')
   H.keys[buf] = H.keys[buf] or {}
   if H.keys[buf][win] == key then return end
   H.keys[buf][win] = key
