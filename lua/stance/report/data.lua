@@ -71,6 +71,8 @@ function M.collect(c, opts)
           d.problems[#d.problems + 1] = ('%s/%s: %s'):format(dir, e.path, tostring(problems))
         else
           H.count(d, doc, store, targets_found, stances_found)
+          -- its memory is C's, which the collector does not see: freed now, not at some later cycle
+          store:close()
         end
       end
     end
