@@ -109,7 +109,7 @@ function cmd.ignores()
   return {
     '# Rebuilt from the files (the search index, the editor\'s cache), or a save\'s own',
     '# (its lock, its temporary file): kept out of git.',
-    (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', '.*.lock', '.*.tmp',
+    (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
   }
 end
 
