@@ -107,7 +107,7 @@ end
 --- only by a writer killed while saving, and removed by the next save) are its own.
 function cmd.ignores()
   return {
-    '# Rebuilt from the files (the search index, the editor\'s cache), or a save\'s own',
+    '# Made from the files (the search index, the editor\'s cache, the report), or a save\'s own',
     '# (its lock, its temporary file): kept out of git.',
     (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
   }
