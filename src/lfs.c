@@ -1,14 +1,17 @@
 /*
  * lfs.c - the few file-system calls the Lua side needs in both hosts (plain Lua has none):
- * stat, realpath, listing a folder, reading a file whole; and files' bytes kept in C.
+ * stat, realpath, listing a folder, reading a file whole, starting a program without a
+ * shell; and files' bytes kept in C.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "atomic.h"

@@ -19,13 +19,14 @@ extern char **environ;
 
 #define MAX_ARGS 256
 
-/* run(argv[, {stderr = true}]) -> status, stdout | nil, err, code
+/* run(argv[, {stderr = true, output = false}]) -> status, stdout | nil, err, code
  * Runs argv[1] (found on PATH when it has no slash) with the arguments argv[2..], stdin from
- * /dev/null, stderr discarded unless opts.stderr; waits for it. status: the exit status
- * (128 + the signal's number when killed by one). */
+ * /dev/null, stderr discarded unless opts.stderr, stdout returned (or discarded with
+ * output = false: what a desktop opener needs, whose program may keep it open); waits for
+ * it. status: the exit status (128 + the signal's number when killed by one). */
 static int l_run(lua_State *L) {
   const char *argv[MAX_ARGS + 1];
-  int n, i, out[2], status = 0, keep_stderr = 0, rc;
+  int n, i, out[2], status = 0, keep_stderr = 0, keep_stdout = 1, rc;
   posix_spawn_file_actions_t fa;
   pid_t pid;
   luaL_Buffer b;
@@ -34,8 +35,10 @@ static int l_run(lua_State *L) {
   if (n < 1 || n > MAX_ARGS) return luaL_argerror(L, 1, "a list of 1 to 256 strings");
   for (i = 0; i < n; i++) {
     lua_rawgeti(L, 1, i + 1);
+    size_t len;
     if (lua_type(L, -1) != LUA_TSTRING) return luaL_argerror(L, 1, "a list of strings");
-    argv[i] = lua_tostring(L, -1);
+    argv[i] = lua_tolstring(L, -1, &len);
+    if (strlen(argv[i]) != len) return luaL_argerror(L, 1, "a string holds a NUL byte");
     lua_pop(L, 1); /* stays alive in the table */
   }
   argv[n] = NULL;
@@ -43,12 +46,18 @@ static int l_run(lua_State *L) {
     lua_getfield(L, 2, "stderr");
     keep_stderr = lua_toboolean(L, -1);
     lua_pop(L, 1);
+    lua_getfield(L, 2, "output");
+    keep_stdout = lua_isnil(L, -1) || lua_toboolean(L, -1);
+    lua_pop(L, 1);
   }
   if (pipe(out) != 0) return stance__fail(L, strerror(errno), "ESPAWN");
   (void)fcntl(out[0], F_SETFD, FD_CLOEXEC);
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  if (keep_stdout)
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  else
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   if (!keep_stderr) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addclose(&fa, out[1]);
   rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);

@@ -101,12 +101,15 @@ function core.write_atomic(path, data, expect_hash, opts) end
 ---@return string|nil code "ECHANGED" | "EOUTSIDE" | "EWRITE"
 function core.append_file(path, data, size, opts) end
 
---- Run a program without a shell (argv[1] found on PATH), stdin from /dev/null, stderr
---- discarded unless opts.stderr; wait for it.
+--- Run a program without a shell (argv[1] found on PATH; no byte of an argument is read as
+--- syntax), stdin from /dev/null, stderr discarded unless opts.stderr, stdout returned
+--- (discarded with opts.output = false: a desktop opener's program may keep it open); wait
+--- for it. Misuse (no strings, over 256, a NUL byte) is an error.
 ---@param argv string[]
----@param opts {stderr: boolean|nil}|nil
+---@param opts {stderr: boolean|nil, output: boolean|nil}|nil
 ---@return integer|nil status exit status (128 + signal when killed)
 ---@return string out its standard output, or the error
+---@return string|nil code "ESPAWN" on failure
 function core.run(argv, opts) end
 
 ---@param path string
