@@ -1,7 +1,9 @@
 # stance.nvim - build, test, bench, install.
 #
 #   make              the C module for Lua 5.1/LuaJIT and 5.4, and build/bin/stance
-#   make test         every suite; ends with "N passed, M failed"
+#   make test         every suite; ends with "N passed, M failed" (the Neovim suites on
+#                     nvim and on each ../shared/nvim/*/bin/nvim: see README, Tests)
+#   make test-nvim    the Neovim suites alone (NVIM=path: on that Neovim only)
 #   make deps         the Debian packages the build and the tests need
 #   make demo         Neovim on the example corpus with the plugin loaded
 #   make bench        the benchmarks, side by side with their peers

@@ -274,7 +274,7 @@ end
 --- Agreement between annotators: per field and target, pooled, per document, with the
 --- documents left out and why (see stance.agreement and :help stance-agreement).
 ---@param opts stance.AgreementOptions|nil
----@return table|nil report
+---@return stance.AgreementReport|nil report
 ---@return string|nil err
 function M:agreement(opts)
   return require('stance.agreement').compute(self, opts)

@@ -57,12 +57,16 @@ function H.overlaps(a1, b1, a2, b2)
 end
 
 --- Annotation places: per target (false: none), the clusters of overlapping annotations
---- across the layers; also, per layer, which place each annotation is in.
-function H.annotation_places(layers, names, target_rank)
-  local all = {}
+--- across the layers; also, per layer, which place each annotation is in, and how many
+--- annotations were left out (a span outside the text).
+function H.annotation_places(layers, names, target_rank, cps)
+  local inside = require('stance.validate').inside
+  local all, outside = {}, 0
   for _, name in ipairs(names) do
     for _, rec in ipairs(layers[name] and layers[name]:records('annotation') or {}) do
-      if rec.spans and #rec.spans > 0 and not rec.conflict then
+      if rec.spans and #rec.spans > 0 and not rec.conflict and not inside(rec.spans, cps) then
+        outside = outside + 1
+      elseif rec.spans and #rec.spans > 0 and not rec.conflict then
         local a, b = H.first(rec)
         all[#all + 1] = { a = a, b = b, t = rec.target or false, name = name, rec = rec }
       end
@@ -97,7 +101,7 @@ function H.annotation_places(layers, names, target_rank)
   for _, p in ipairs(places) do
     H.compare(p, names, 'annotation:' .. tostring(p.target) .. ':', H.signature)
   end
-  return places, where
+  return places, where, outside
 end
 
 --- Document stance places: one per target any annotator gave the document a stance toward.
@@ -157,10 +161,12 @@ function H.relation_places(layers, names, where, index)
 end
 
 --- Every place of the document across `names`' layers, in the order they are curated:
---- document stances, annotations by position, relations.
+--- document stances, annotations by position, relations. Annotations with a span outside
+--- the text are not places (their number is the second result).
 ---@param doc stance.Document
 ---@param names string[]
 ---@return table[] places { kind, target, start, stop, from, to, versions = {[name] = {rec, ...}}, key, unanimous }
+---@return integer outside annotations left out: a span outside the text
 function M.places(doc, names)
   local layers = {}
   for _, name in ipairs(names) do
@@ -171,7 +177,8 @@ function M.places(doc, names)
   for i, t in ipairs(schema and schema.targets or {}) do
     target_rank[t.name] = i
   end
-  local ann, where = H.annotation_places(layers, names, target_rank)
+  local model = doc:model()
+  local ann, where, outside = H.annotation_places(layers, names, target_rank, model and model:cps() or 0)
   -- annotations in the order of the text (then of targets)
   local index = {}
   for i, p in ipairs(ann) do
@@ -192,7 +199,7 @@ function M.places(doc, names)
   for _, p in ipairs(H.relation_places(layers, names, where, index)) do
     out[#out + 1] = p
   end
-  return out
+  return out, outside
 end
 
 -- ---- the curation of a document -----------------------------------------------------------
@@ -218,6 +225,7 @@ end
 ---@field places table[] every place (see M.places)
 ---@field disputed table[] the places annotators disagree on, in order
 ---@field agreed table[] the places every annotator agrees on
+---@field outside integer annotations not curated: a span outside the text (orphans)
 
 --- Open the curation of document `path` among `names` (default: every person with a layer
 --- on it, see corpus:is_person): its places; nothing is written yet (see apply_agreed).
@@ -241,8 +249,9 @@ function M.open(corpus, path, names)
   end
   local gold, gerr = doc:layer(M.GOLD)
   if not gold then return nil, gerr end
-  local cur = { corpus = corpus, doc = doc, rel = doc.path, names = names, gold = gold, places = M.places(doc, names),
-    disputed = {}, agreed = {}, state = H.load_state(corpus, doc.path) }
+  local places, outside = M.places(doc, names)
+  local cur = { corpus = corpus, doc = doc, rel = doc.path, names = names, gold = gold, places = places,
+    outside = outside, disputed = {}, agreed = {}, state = H.load_state(corpus, doc.path) }
   for _, p in ipairs(cur.places) do
     table.insert(p.unanimous and cur.agreed or cur.disputed, p)
   end

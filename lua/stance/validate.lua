@@ -146,10 +146,23 @@ function M.spans(spans, cps)
     if type(s) ~= 'table' or type(s[1]) ~= 'number' or type(s[2]) ~= 'number' then
       error(('spans[%d] should be {start, stop}'):format(i), 3)
     end
-    if s[1] < 0 or s[2] > cps or s[1] >= s[2] then
+    if not M.inside({ s }, cps) then
       return nil, ('span %d-%d is empty or outside the document (0-%d)'):format(s[1], s[2], cps)
     end
     if i > 1 and s[1] < spans[i - 1][2] then return nil, 'spans overlap' end
+  end
+  return true
+end
+
+--- Whether every span of a record read from a file is non-empty and inside a document of
+--- `cps` code points (one that is not is an orphan whose text is gone, or a hostile file's:
+--- agreement and curation leave it out).
+---@param spans integer[][]|nil
+---@param cps integer
+---@return boolean
+function M.inside(spans, cps)
+  for _, sp in ipairs(spans or {}) do
+    if sp[1] < 0 or sp[2] > cps or sp[1] >= sp[2] then return false end
   end
   return true
 end

@@ -87,7 +87,8 @@ end
 --- against/premise for ben, and both link it to sentence 1 (supports: an agreed relation
 --- whose end is disputed); on sentence 4 only ben has denuclearization-first; ana links
 --- sentence 2 to 3; the document's stance toward engagement is favor for ana, against for
---- ben. Returns the folder, the article's path and its sentences.
+--- ben; ben also has an annotation past the end of the text. Returns the folder, the
+--- article's path and its sentences.
 function M.curation()
   if not T.shared then return nil end
   local d = T.tmpdir()
@@ -119,6 +120,10 @@ function M.curation()
   assert(doc:set_status('done', 'ana'))
   assert(doc:set_status('done', 'ben'))
   assert(c:save())
+  -- and one of ben's annotations whose text is gone (a span past the end): not curated
+  local ben = d .. '/.stance/annotations/ben/' .. path .. '.stance'
+  T.write(ben, T.read(ben) .. '\nannotation gone1\n  span 900000-900010\n  label engagement-favor\n'
+    .. '  target engagement\n  stance favor\n  role claim\n')
   return d, path, s
 end
 

@@ -310,6 +310,75 @@ describe('agreement on a corpus', function()
     end
   end)
 
+  it('keeps hostile files apart: a stance spelled "(no stance)", spans outside the text, conflicts', function()
+    local d = T.tmpdir()
+    T.write(d .. '/.stance/schema.stance', SCHEMA)
+    T.write(d .. '/a.txt', 'One sentence here. Two sentences here.\n')
+    local head = 'format stance 1\n\ndocument "a.txt"\n  annotator %s\n  status done\n\n'
+    T.write(d .. '/.stance/annotations/ana/a.txt.stance', head:format('ana') .. table.concat({
+      'annotation x1\n  span 0-18\n  label favor\n  target t1\n  stance "(no stance)"\n',
+      'annotation x2\n  span 99990-100000\n  label favor\n  target t1\n  stance favor\n',
+      'annotation x3\n  span 5-10 12-18 19-25\n  label against\n  target t2\n  stance against\n',
+    }, '\n'))
+    T.write(d .. '/.stance/annotations/ben/a.txt.stance', head:format('ben')
+      .. 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n\n'
+      .. 'annotation y2\n  span 19-38\n  target t1\n  stance favor\n')
+    local out, err, code = T.stance_run({ 'agree', '--disagreements', '--field', 'stance' }, nil, d)
+    assert.are.equal(0, code, err)
+    -- a value that is not a name is quoted, never read as no stance
+    assert.truthy(out:find('a.txt:1:1: t1: ana "(no stance)" | ben (no stance) | One sentence here.', 1, true), out)
+    -- x3 covers 11 of the first sentence's 18 code points (of its 17): it counts there only
+    assert.truthy(out:find('a.txt:1:1: t2: ana against | ben (no stance)', 1, true), out)
+    assert.falsy(out:find('a.txt:1:20: t2', 1, true), out)
+    assert.truthy(out:find('not counted: 1 annotation(s) in an unresolved merge conflict', 1, true), out)
+    -- y2 has no label: the reader does not keep it, and the report says so where it is
+    assert.truthy(out:find("warning: ben's file has 1 error(s), and what they are in is not counted (stance check lists"
+      .. ' them): .stance/annotations/ben/a.txt.stance:14:1: annotation y2 has no label', 1, true), out)
+    assert.falsy(out:find('a.txt:1:20: t1', 1, true), out)
+    -- x2 is past the end of the text (its text is gone): not counted, and said
+    assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
+    assert.falsy(out:find('covering no sentence', 1, true), out)
+    -- a layer whose folder's name holds a line end: quoted, one line still
+    T.write(d .. '/.stance/annotations/c\nd/a.txt.stance', 'format stance 1\n\ndocument "a.txt"\n  status done\n')
+    out = T.stance_run({ 'agree', '--field', 'stance' }, nil, d)
+    assert.truthy(out:find('agreement of ana, ben, "c\\nd" on 1 of 1', 1, true), out)
+    assert.truthy(out:find('\ndocument%s+ana%s+ben%s+"c\\nd"\n'), out)
+    os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations/c\nd'))
+    local r = json.decode((T.stance_run({ 'agree', '--json', '--field', 'stance' }, nil, d)))
+    assert.are.same({ 'favor', 'against', 'none', '(no stance)', json.null }, r.fields[1].values)
+    out = T.stance_run({ 'agree', '--unit', 'span', '--field', 'stance' }, nil, d)
+    assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
+  end)
+
+  it('refuses a target that is neither the schema\'s nor, without targets in the schema, any annotation\'s',
+    function()
+      local d = corpus()
+      local c = assert(require('stance').open(d))
+      local _, err = c:agreement({ unit = 'span', targets = { 'nope' } })
+      assert.truthy(err:find("unknown target 'nope' (the schema has t1, t2)", 1, true), err)
+      -- a schema without targets: the targets are those the annotations name
+      local e = T.tmpdir()
+      T.write(e .. '/.stance/schema.stance', 'format stance 1\n\nstance favor\n  key f\nstance against\n  key a\n\n'
+        .. 'label favor\n  key f\n  stance favor\nlabel against\n  key a\n  stance against\n')
+      T.write(e .. '/a.txt', 'One sentence here. Two sentences here.\n')
+      local head = 'format stance 1\n\ndocument "a.txt"\n  annotator %s\n  status done\n\n'
+      for who, v in pairs({ ana = 'favor', ben = 'against' }) do
+        T.write(e .. '/.stance/annotations/' .. who .. '/a.txt.stance', head:format(who)
+          .. ('annotation x1\n  span 0-18\n  label %s\n  target tax\n  stance %s\n'):format(v, v))
+      end
+      local ce = assert(require('stance').open(e))
+      for _, unit in ipairs({ 'sentence', 'span' }) do
+        _, err = ce:agreement({ unit = unit, targets = { 'nope' } })
+        assert.truthy(err and err:find("unknown target 'nope' (the schema lists no targets", 1, true), unit)
+        assert(ce:agreement({ unit = unit, targets = { 'tax' } }))
+      end
+      local r = assert(ce:agreement({ targets = { 'tax' }, fields = { 'stance' } }))
+      -- (favor, against) (-, -): Po = 1/2, Pe = (1/2)(0) + (0)(1/2) + (1/2)(1/2) = 1/4, κ = 1/3
+      local tax = r.fields[1].targets[1]
+      assert.are.same({ 'tax', 2 }, { tax.target, tax.items })
+      near(1 / 3, tax.kappa)
+    end)
+
   it('compares the spans per target and stance', function()
     local d = corpus()
     local r = assert(assert(require('stance').open(d)):agreement({ unit = 'span', fields = { 'stance' } }))

@@ -42,7 +42,15 @@ describe('agreement coefficients (published worked examples)', function()
     for c, want in pairs(f.expected.category_kappa) do
       near(want, r.categories[c], 0.005)
     end
-    near(0.2448, r.categories['1'], 0.0001)
+    -- the exact figures: Fleiss' Pe .2201 is Σ p_j² with p_j rounded to three decimals
+    -- (.144 .144 .167 .306 .239); exactly it is .21994
+    local exact = { ['1'] = 0.24476, ['2'] = 0.24476, ['3'] = 0.52, ['4'] = 0.47113, ['5'] = 0.56612 }
+    for c, want in pairs(exact) do
+      near(want, r.categories[c], 0.00001)
+    end
+    near(0.21994, r.expected, 0.00001)
+    near(0.2201, 0.144 ^ 2 * 2 + 0.167 ^ 2 + 0.306 ^ 2 + 0.239 ^ 2, 0.00005)
+    near(0.430, r.value, 0.0005) -- .4302 both ways
   end)
 
   it("Krippendorff's α, nominal: Krippendorff (1980), examples 1 and 2", function()
@@ -69,6 +77,10 @@ describe('agreement coefficients (published worked examples)', function()
     end
     local r = A.alpha_u(units, f.raters, f.continuum_begin, f.continuum_length)
     near(f.expected.alpha_u_all, r.value, f.tolerance)
+    -- Krippendorff's .8591 is 1 - .0144/(.0532 + .0490), from the disagreements rounded to
+    -- four decimals; exactly, Do = .014444 and αU = .858665
+    near(0.858665, r.value, 0.000001)
+    near(0.8591, 1 - tonumber(('%.4f'):format(r.observed)) / tonumber(('%.4f'):format(r.expected)), 0.00005)
     for c, want in pairs(f.expected.alpha_u_category) do
       near(want, r.categories[c].value, f.tolerance)
       near(f.expected.observed_category_disagreement[c], r.categories[c].observed, f.tolerance)

@@ -22,6 +22,7 @@ describe('curation', function()
     local c = assert(require('stance').open(d))
     local cur = assert(C.open(c, path))
     assert.are.same({ 'ana', 'ben' }, cur.names)
+    assert.are.equal(1, cur.outside) -- ben's annotation past the end of the text
     assert.are.same({ 'annotation:engagement', 'annotation:sanctions', 'relation:sanctions>engagement',
       'relation:engagement>engagement' }, kinds(cur.agreed))
     assert.are.same({ 'doclabel:engagement', 'annotation:human-rights', 'annotation:engagement',

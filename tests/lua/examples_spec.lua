@@ -171,15 +171,20 @@ describe('example scripts', function()
       assert.falsy(T.exists(d .. '/.stance/annotations/bad'))
     end)
 
-    it('disagreements.lua prints the sentences two annotators read differently', function()
+    it('disagreements.lua prints the items two annotators disagree on, as stance agree counts them', function()
       local d = example()
       local out = run('disagreements.lua', { 'ana', 'ben', d })
       local lines = T.lines(out:gsub('\n$', ''))
-      local differ, total, docs = lines[#lines]:match('^(%d+) of (%d+) sentences differ in (%d+) documents')
+      local differ, total, docs = lines[#lines]:match('^(%d+) of (%d+) %(sentence, target%) items differ in (%d+) documents')
       assert.are.equal(#lines - 1, tonumber(differ))
       assert.are.equal('2', docs)
-      assert.is_true(tonumber(total) > tonumber(differ))
-      assert.truthy(out:find('02_charge_unfair.txt:9:%d+: ana: %- | ben: congestion%-charge:against | It should be reformed'),
+      -- the items and the κ of stance agree
+      local r = assert(assert(require('stance').open(d)):agreement({ annotators = { 'ana', 'ben' },
+        fields = { 'stance' }, disagreements = true }))
+      assert.are.equal(r.fields[1].pooled.items, tonumber(total))
+      assert.are.equal(#r.fields[1].disagreements, tonumber(differ))
+      assert.truthy(lines[#lines]:find(('congestion-charge %.3f'):format(r.fields[1].targets[1].kappa), 1, true), out)
+      assert.truthy(out:find('02_charge_unfair.txt:9:%d+: congestion%-charge: ana %- | ben against | It should be reformed'),
         out)
       -- each reported position is where that sentence starts
       for i = 1, #lines - 1 do
@@ -239,10 +244,19 @@ describe('example scripts', function()
     it('disagreements.lua: the headline ana and ben read the other way', function()
       if not T.shared then return pending('../shared/corpus is not here') end
       local d = sample()
+      -- only documents both marked done are compared
       local out = run('disagreements.lua', { 'ana', 'ben', d })
-      assert.truthy(out:find('^000_6358a7516b2472dd.txt:1:1: ana: engagement:favor human%-rights:favor | '
-        .. 'ben: engagement:against human%-rights:favor | Trump Should'), out)
-      assert.truthy(out:find('\n%d+ of %d+ sentences differ in 1 documents annotated by both ana and ben\n$'), out)
+      assert.truthy(out:find('^0 of 0 %(sentence, target%) items differ in 0 documents'), out)
+      local c = assert(require('stance').open(d))
+      local doc = assert(c:document('000_6358a7516b2472dd.txt'))
+      assert(doc:set_status('done', 'ana'))
+      assert(doc:set_status('done', 'ben'))
+      assert(c:save())
+      out = run('disagreements.lua', { 'ana', 'ben', d })
+      assert.truthy(out:find('^000_6358a7516b2472dd.txt:1:1: engagement: ana favor | ben against | Trump Should'), out)
+      assert.falsy(out:find('000_6358a7516b2472dd.txt:1:1: human-rights', 1, true), out)
+      assert.truthy(out:find('\n%d+ of %d+ %(sentence, target%) items differ in 1 documents both ana and ben marked done;'),
+        out)
     end)
   end)
 end)

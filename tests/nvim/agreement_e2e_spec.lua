@@ -64,6 +64,8 @@ describe('agreement and curation in a terminal', function()
       assert.truthy(X.plain(screen):find('agreed: 3 of 4 in gold, 1 waiting for their ends', 1, true),
         X.plain(screen))
       assert.truthy(X.plain(screen):find("the document's stance toward engagement", 1, true), X.plain(screen))
+      assert.truthy(X.plain(screen):gsub('%s+', ' '):find('1 annotation(s) with a span outside the text not curated',
+        1, true), X.plain(screen))
       -- ben's document stance; then human rights on "Doug Bandow", highlighted
       screen = nv:key('2', 'disputed 2 of 5')
       assert.truthy(highlighted(screen, 'Doug Bandow'), X.plain(screen))
@@ -79,7 +81,15 @@ describe('agreement and curation in a terminal', function()
       screen = nv:key('c', 'disputed 4 of 5')
       assert.truthy(X.plain(screen):find('disputed: 4 of 5 resolved', 1, true), X.plain(screen))
       assert.truthy(X.plain(screen):find('agreed: 4 of 4 in gold', 1, true), X.plain(screen))
-      screen = nv:key('2', 'all resolved')
+      -- denuclearization-first on sentence 4: ben's version (favor, premise) made against with
+      -- the general label, which asks the target and the role: <Space> keeps each as it was
+      nv:keys(':call search("^\\\\[2\\\\] ben")', 'Enter')
+      nv:key('e', 'label:')
+      screen = nv:key('a', 'keep denuclearization-first')
+      assert.truthy(X.plain(screen):find('target:', 1, true), X.plain(screen))
+      screen = nv:key('Space', 'keep premise')
+      assert.truthy(X.plain(screen):find('role:', 1, true), X.plain(screen))
+      screen = nv:key('Space', 'all resolved')
       assert.truthy(X.plain(screen):find('all resolved: 5 disputed decided, 4 agreed in gold', 1, true),
         X.plain(screen))
       -- the panel closes, and the highlight with it
@@ -92,6 +102,9 @@ describe('agreement and curation in a terminal', function()
     assert.are.equal('done', gold:header().status)
     local own = gold:find({ label = 'claim' })[1]
     assert.are.same({ 'engagement', 'against', 'claim', 'ben thinks so' }, { own.target, own.stance, own.role, own.note })
+    local kept = gold:find({ label = 'against' })[1]
+    assert.are.same({ 'denuclearization-first', 'against', 'premise', 'ben' },
+      { kept.target, kept.stance, kept.role, kept.author })
     assert.are.equal(2, gold:count('relation'))
     assert.are.equal('against', gold:records('doclabel')[1].stance)
   end)

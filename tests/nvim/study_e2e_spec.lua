@@ -19,18 +19,32 @@ local function colored(text)
   return function(screen) return background_of(screen, text) ~= nil end
 end
 
+--- A corpus made by `stance init` with the study's articles and schema; nil without ../shared.
+local function study()
+  if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then return nil end
+  local d = T.tmpdir()
+  local _, err, code = T.stance_run({ 'init', d })
+  assert(code == 0, err)
+  os.execute(('cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(T.q(T.shared), T.q(d),
+    T.q(T.shared), T.q(d)))
+  return d
+end
+
+--- Run `fn`, which drives Neovim `nv`; on an error, close it (the error shows its screen).
+local function driving(nv, fn)
+  local ok, e = pcall(fn)
+  if not ok then
+    nv:close()
+    error(e, 0)
+  end
+end
+
 describe('the study, end to end in a terminal', function()
   after_each(T.cleanup)
 
   it('two annotators annotate, resize, link, set the document stance, mark done; side view and progress', function()
-    if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then
-      return pending('../shared/study and ../shared/corpus are not here')
-    end
-    local d = T.tmpdir()
-    local _, err, code = T.stance_run({ 'init', d })
-    assert(code == 0, err)
-    os.execute(('cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(T.q(T.shared), T.q(d),
-      T.q(T.shared), T.q(d)))
+    local d = study()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
     local function start(who)
       return T.tmux({ DOC }, { cwd = d, init = ("require('stance').setup({ annotator = %q }) vim.o.wrap = true")
         :format(who), ready = DOC })
@@ -38,7 +52,7 @@ describe('the study, end to end in a terminal', function()
 
     -- ana: the sentence with "U.S." whole, with one key for the label and one for the role
     local nv = start('ana')
-    local ok, e = pcall(function()
+    driving(nv, function()
       nv:keys('7G0')
       nv:key('g')
       local screen = nv:keys('sis')
@@ -71,8 +85,10 @@ describe('the study, end to end in a terminal', function()
       nv:keys('7G0')
       nv:key('g')
       nv:key('L', has('relation:'), 'the relation type asked')
-      screen = nv:key('s', has('[→ 1 supports]'), 'the relation drawn')
-      assert.truthy(has('[1 supports →]')(screen))
+      -- both ends, with no other key (two annotations apart are drawn by two screen updates,
+      -- so that the rows between them are not drawn again: wait for the second)
+      nv:key('s', function(sc) return has('[→ 1 supports]')(sc) and has('[1 supports →]')(sc) end,
+        'the relation drawn at both ends')
       -- the claim deleted: its relation goes, and its mark at the premise too; u brings both
       nv:keys('7G0')
       nv:key('g')
@@ -98,10 +114,6 @@ describe('the study, end to end in a terminal', function()
       nv:key('Enter', has('done for ana'), 'marked done')
       nv:quit()
     end)
-    if not ok then
-      nv:close()
-      error(e, 0)
-    end
 
     local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/ana/' .. DOC
       .. '.stance'))))
@@ -118,7 +130,7 @@ describe('the study, end to end in a terminal', function()
 
     -- ben: the same sentence in favor of sanctions; ana's layer beside his
     nv = start('ben')
-    ok, e = pcall(function()
+    driving(nv, function()
       nv:keys('7G0gsis3')
       local screen = nv:key('c', colored(US), 'ben\'s annotation drawn')
       local bens = background_of(screen, US)
@@ -138,10 +150,6 @@ describe('the study, end to end in a terminal', function()
         tmux.plain(screen))
       nv:quit()
     end)
-    if not ok then
-      nv:close()
-      error(e, 0)
-    end
     local bstore = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/ben/' .. DOC
       .. '.stance'))))
     local b = bstore:records('annotation')[1]
@@ -150,5 +158,92 @@ describe('the study, end to end in a terminal', function()
     assert.is_nil(bstore:header().status)
     local out, serr, scode = T.stance_run({ 'check' }, nil, d)
     assert.are.equal(0, scode, out .. serr)
+  end)
+
+  it('shows every choice of the label prompt in a small terminal, names shortened in the middle', function()
+    local d = study()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local nv = T.tmux({ '002_c6bce5e05bd0fd45.txt' }, { cwd = d, ready = 'Survive', width = 40, height = 12,
+      init = "require('stance').setup({ annotator = 'ana' })" })
+    driving(nv, function()
+      nv:keys('11G0')
+      local screen = nv:keys('gsis')
+      local plain = require('helpers.tmux').plain(screen)
+      for _, choice in ipairs({ '1 engage', '2 engage', '7 denucl', '8 denucl', 'f favor', 'a against', 'c claim',
+        'p premise' }) do
+        assert.truthy(plain:find(choice, 1, true), choice .. ' not shown:\n' .. plain)
+      end
+      assert.truthy(plain:find('…gainst', 1, true), plain) -- the ends tell favor from against
+      assert.falsy(plain:find('Press ENTER', 1, true))
+      nv:key('8', has('role:'), 'the role asked')
+      nv:key('c', colored('Where U.S.'), 'the annotation drawn')
+      nv:quit()
+    end)
+    local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/ana/'
+      .. '002_c6bce5e05bd0fd45.txt.stance'))))
+    local r = store:records('annotation')[1]
+    assert.are.same({ 'denuclearization-first', 'against', 'claim' }, { r.target, r.stance, r.role })
+  end)
+
+  it('says after which sentence of a paragraph each mark stands, on every version, with or without wrap', function()
+    local d = study()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    -- long paragraphs cut at the window's edge: a mark after the line would be out of sight
+    local nv = T.tmux({ DOC }, { cwd = d, ready = DOC, width = 140,
+      init = "require('stance').setup({ annotator = 'ana', highlight = { virt_text = true } }) vim.o.wrap = false" })
+    local under = vim.fn.has('nvim-0.10') == 0 -- before 0.10: under the line, after its last words
+    local function shown(after, mark)
+      return function(sc)
+        for _, row in ipairs(require('helpers.tmux').rows(require('helpers.tmux').plain(sc))) do
+          local at = row:find(after .. ' ' .. mark, 1, true)
+          if at and (not under or row:sub(1, at - 1):find('⤷ …', 1, true)) then return true end
+        end
+        return false
+      end
+    end
+    driving(nv, function()
+      nv:keys('7G0gsis4')
+      nv:key('c', shown('came under fire.', 'sanctions-against'), 'the label after its sentence')
+      nv:keys('9G0gsis1')
+      nv:key('p', shown('not pressed the issue.', 'engagement-favor'), 'the second label after its sentence')
+      nv:keys('gL7G0gL')
+      -- both ends (two annotations apart are drawn by two screen updates: wait for both)
+      nv:key('s', function(sc)
+        return shown('came under fire.', 'sanctions-against [→ 1 supports]')(sc)
+          and shown('not pressed the issue.', 'engagement-favor [1 supports →]')(sc)
+      end, 'the relation at both ends')
+      -- the claim deleted: its marks go at once, the premise's mark of the relation too; u: back
+      nv:key('gX', function(sc)
+        return not has('came under fire. sanctions')(sc) and not has('supports')(sc)
+          and shown('not pressed the issue.', 'engagement-favor')(sc)
+      end, 'the marks of the deleted claim gone')
+      nv:key('u', shown('came under fire.', 'sanctions-against [→ 1 supports]'), 'back')
+      -- wrapped; a line annotated whole is marked after it, where there is room
+      nv:keys(':set wrap')
+      nv:key('Enter', shown('not pressed the issue.', 'engagement-favor [1 supports →]'), 'still there when wrapped')
+      nv:keys('3G0gss2')
+      local screen = nv:key('c', function(sc)
+        local row = require('helpers.tmux').row(require('helpers.tmux').plain(sc), 'Doug Bandow')
+        return row ~= nil and row:find('Doug Bandow%s+engagement%-against') ~= nil and not row:find('⤷', 1, true)
+      end, 'a whole line\'s label after it')
+      assert.truthy(shown('came under fire.', 'sanctions-against [→ 1 supports]')(screen))
+      -- two windows of other widths on the buffer, in one of which the title's label fits
+      -- after it and not in the other: the screen settles (the windows agree on which rows
+      -- take a line under them), and nothing is drawn once it has
+      nv:keys('1G0gss1')
+      nv:key('c', function(sc)
+        local row = require('helpers.tmux').row(require('helpers.tmux').plain(sc), 'Human Rights')
+        return row ~= nil and row:find('Human Rights%s+engagement%-favor') ~= nil
+      end, 'the title\'s label after it')
+      screen = nv:keys(':vsplit', 'Enter', ':vertical resize 48', 'Enter') -- 46 columns of text: no room
+      if under then -- in each window, under the line in both (0.10+: inside the line, wrapped)
+        local _, seen = require('helpers.tmux').plain(screen):gsub('Human Rights engagement', '')
+        assert.are.equal(2, seen, 'the label in each window:\n' .. require('helpers.tmux').plain(screen))
+      end
+      nv:mark()
+      nv:settle(300)
+      assert.are.equal('', nv:output(), 'drawn again and again')
+      nv:quit()
+    end)
   end)
 end)

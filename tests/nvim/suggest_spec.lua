@@ -39,21 +39,35 @@ describe('suggestions in a terminal', function()
       local it = nv:lua([[
         local x = require('stance.editor.session').get().suggestions[1]
         require('stance.editor.where').jump(x.start)
-        return { target = x.target, class = x.class, label = ('%s %s %.2f?'):format(x.target, x.class, x.p) }]])
+        local hl = require('stance.editor.highlight')
+        local compat = require('stance.compat')
+        return { target = x.target, class = x.class, label = ('%s %s %.2f?'):format(x.target, x.class, x.p),
+          ink = compat.hl_colors(hl.ghost_group(x.target)).ctermfg,
+          target_ink = compat.hl_colors(hl.target_group(x.target)).ctermfg,
+          tint = compat.hl_colors(hl.stance_group(x.class)).ctermbg }]])
       local screen = nv:keys(':echo ""', 'Enter')
       local shown = count(screen, it.label)
       assert.is_true(shown >= 1, tmux.plain(screen))
-      local row = tmux.row(screen, it.label)
-      assert.truthy(row:find('38;5;%d+m[^\27]*' .. it.target:gsub('%-', '%%-') .. ' ' .. it.class), row)
+      -- the ghost in the target's color (its ink in 256 colors, as its underline is drawn)
+      assert.is_number(it.ink)
+      assert.are.equal(it.target_ink, it.ink)
+      local style = tmux.style_of(tmux.row(screen, it.label), it.label)
+      assert.are.equal(it.ink, style.fg, tmux.row(screen, it.label))
+      assert.is_true(style.italic == true)
       assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
       -- g+: the role this label asks for, with one key
       nv:key('g', nil)
       screen = nv:key('+', 'role:', 'the role prompt')
       assert.truthy(tmux.plain(screen):find('c claim', 1, true), tmux.plain(screen))
-      screen = nv:key('c', function(s) return not tmux.plain(s):find('role:', 1, true) end, 'the annotation')
-      -- right after the key: the annotation drawn in its stance's color, its ghost gone
-      assert.truthy(screen:find('48;5;%d+m'), tmux.plain(screen))
-      assert.are.equal(shown - 1, count(screen, it.label))
+      -- right after the key, with no other key: the question gone, the annotation drawn in its
+      -- stance's color, its ghost gone (waited for: Neovim 0.10 sends the cleared command
+      -- line to the terminal on its own, before the screen update that draws the rest)
+      assert.is_number(it.tint)
+      local tint = '[[;]48;5;' .. it.tint .. '[;m]'
+      assert.is_nil(screen:find(tint), tmux.plain(screen))
+      nv:key('c', function(s)
+        return not tmux.plain(s):find('role:', 1, true) and s:find(tint) and count(s, it.label) == shown - 1
+      end, 'the question gone, the annotation drawn in its stance\'s tint and its ghost gone')
       -- g- on another suggestion: its ghost goes at once
       local other = nv:lua([[
         local x = require('stance.editor.session').get().suggestions[1]

@@ -1,6 +1,7 @@
--- Where two annotators disagree: the sentences of documents both annotated to which they
--- gave different stances (target:stance of the annotations covering the sentence),
--- one per line as path:line:col, for the quickfix list.
+-- Where two annotators disagree, from the agreement API (`corpus:agreement`, the items of
+-- `stance agree`, :help stance-agreement): every (sentence, target) item to which they gave
+-- different stances (one of them perhaps none), on the documents both marked done, one per
+-- line as path:line:col for the quickfix list; then Cohen's κ of each target.
 --
 --   stance run disagreements.lua A B [DIR]
 local a_name, b_name, dir = arg[1], arg[2], arg[3] or '.'
@@ -10,42 +11,28 @@ if not a_name or not b_name then
 end
 
 local corpus = assert(stance.open(dir))
+local report = assert(corpus:agreement({ annotators = { a_name, b_name }, fields = { 'stance' },
+  disagreements = true }))
+local field = report.fields[1]
 
---- "target:stance" values over the sentence, sorted and joined, "-" for none.
-local function stances(doc, who, s)
-  local seen, out = {}, {}
-  for _, a in ipairs(doc:annotations({ annotator = who, range = { s.start, s.stop } })) do
-    if a.stance then
-      local v = (a.target or '?') .. ':' .. a.stance
-      if not seen[v] then
-        seen[v] = true
-        out[#out + 1] = v
-      end
-    end
-  end
-  table.sort(out)
-  return #out > 0 and table.concat(out, ' ') or '-'
+--- A value of the report: a stance, or "-" for no stance (JSON null in the report).
+local function show(v)
+  return type(v) == 'string' and v or '-'
 end
 
-local both, sentences, differ = 0, 0, 0
-for doc in corpus:documents() do
-  local has = {}
-  for _, name in ipairs(doc:annotators()) do
-    has[name] = true
-  end
-  if has[a_name] and has[b_name] then
-    both = both + 1
-    for _, s in ipairs(doc:sentences()) do
-      sentences = sentences + 1
-      local sa, sb = stances(doc, a_name, s), stances(doc, b_name, s)
-      if sa ~= sb then
-        differ = differ + 1
-        local text = s.text:gsub('%s+', ' ')
-        if #text > 70 then text = text:sub(1, utf8.offset(text, 68) - 1) .. '...' end
-        print(('%s:%d:%d: %s: %s | %s: %s | %s'):format(doc.path, s.line, s.col, a_name, sa, b_name, sb, text))
-      end
-    end
-  end
+for _, d in ipairs(field.disagreements) do
+  local text = d.text:gsub('%s+', ' ')
+  if #text > 70 then text = text:sub(1, utf8.offset(text, 68) - 1) .. '...' end
+  print(('%s:%d:%d: %s: %s %s | %s %s | %s'):format(d.path, d.line, d.col, show(d.target), a_name,
+    show(d.values[a_name]), b_name, show(d.values[b_name]), text))
 end
-print(('%d of %d sentences differ in %d documents annotated by both %s and %s'):format(differ, sentences, both,
-  a_name, b_name))
+
+local both, kappas = 0, {}
+for _, doc in ipairs(report.documents) do
+  if not doc.left_out then both = both + 1 end
+end
+for _, t in ipairs(field.targets or {}) do
+  kappas[#kappas + 1] = ('%s %s'):format(show(t.target), t.kappa and ('%.3f'):format(t.kappa) or '-')
+end
+print(('%d of %d (sentence, target) items differ in %d documents both %s and %s marked done; kappa: %s'):format(
+  #field.disagreements, field.pooled.items, both, a_name, b_name, table.concat(kappas, ', ')))

@@ -11,6 +11,95 @@ local H = {}
 local json = require('stance.json')
 local Items = require('stance.agreement.items')
 
+-- The report, as compute() returns it and `stance agree --json` prints it (json.null is
+-- "no value" in `values`, `target` and `value`). A stable API: stance report and scripts
+-- read it.
+
+---@class stance.AgreementReport
+---@field unit "sentence"|"token"
+---@field annotators string[] the layers compared, in order
+---@field in_progress "left out"|"counted" documents in progress
+---@field not_counted {layer: string, reason: string}[] layers not compared, and why
+---@field documents stance.AgreementDocument[] every document, sorted by path
+---@field fields stance.AgreementField[] stance, role, label, document (those reported)
+
+---@class stance.SpanAgreementReport
+---@field unit "span"
+---@field annotators string[]
+---@field in_progress "left out"|"counted"
+---@field not_counted {layer: string, reason: string}[]
+---@field documents stance.AgreementDocument[] each with `in_alpha_u` (every annotator counts on it)
+---@field fields stance.SpanAgreementField[]
+
+---@class stance.SpanAgreementField
+---@field field "stance"|"role"|"label"
+---@field category string what a category is ("target and stance", "role", "label")
+---@field alpha_u number|nil Krippendorff's unitizing αU, all categories
+---@field f1_exact number|nil F1 of spans (same start, end, category), mean over the pairs
+---@field f1_overlap number|nil F1 of spans (overlapping, same category)
+---@field categories {category: string, alpha_u: number|nil, f1_exact: number|nil, f1_overlap: number|nil}[]
+---@field not_counted table<string, integer> annotations not counted, by reason
+
+---@class stance.AgreementDocument
+---@field path string relative to the corpus's root
+---@field status table<string, "done"|"in-progress"|"not-started"> per annotator
+---@field counted string[] the annotators counted on it
+---@field left_out string|nil why it is left out (fewer than two annotators count on it)
+---@field units integer|nil its units, when counted
+---@field warnings string[]|nil e.g. an annotator annotated another version of the text
+
+---@class stance.AgreementField
+---@field field "stance"|"role"|"label"|"document"
+---@field item string what an item is: "(sentence, target)", "sentence", "(document, target)"
+---@field value string what an item's value is, in words
+---@field values (string|userdata)[] the categories in the order of every table and matrix; json.null last (no value)
+---@field targets stance.AgreementFigures[]|nil per target (stance and document), each with `target`
+---@field pooled stance.AgreementFigures over the items of every target
+---@field documents stance.AgreementFigures[] per counted document, each with `path` (no pairs nor categories)
+---@field several table<string, integer> per annotator, items with several values (the rule: :help stance-agreement)
+---@field not_counted table<string, integer> annotations not counted, by reason
+---@field disagreements stance.AgreementDisagreement[]|nil when asked for
+
+---@class stance.AgreementFigures
+---@field target string|userdata|nil the target (json.null: none), in `targets`
+---@field path string|nil the document, in `documents`
+---@field items integer
+---@field agreement number|nil percent agreement (pairs of equal values over all pairs)
+---@field kappa number|nil Cohen's κ (two annotators only)
+---@field fleiss number|nil Fleiss' κ, over `fleiss_items` (the items every annotator rated)
+---@field fleiss_items integer
+---@field alpha number|nil Krippendorff's α (nominal), over `alpha_items`
+---@field alpha_items integer
+---@field alpha_observed number
+---@field alpha_expected number
+---@field pairs stance.AgreementPair[]|nil every pair of annotators
+---@field categories {value: string|userdata, fleiss: number|nil}[]|nil Fleiss' κ of each category
+
+---@class stance.AgreementPair
+---@field a string
+---@field b string
+---@field items integer items both rated
+---@field kappa number|nil Cohen's κ
+---@field agreement number|nil
+---@field expected number|nil
+---@field confusion stance.AgreementConfusion
+
+---@class stance.AgreementConfusion
+---@field rows string the annotator of the rows (a)
+---@field columns string the annotator of the columns (b)
+---@field values (string|userdata)[] the categories of rows and columns, in order
+---@field counts integer[][] counts[i][j]: items a valued values[i] and b values[j]
+
+---@class stance.AgreementDisagreement
+---@field path string
+---@field line integer 1-based
+---@field col integer 1-based, in bytes
+---@field start integer|nil code points (units)
+---@field stop integer|nil
+---@field text string|nil the unit's text
+---@field target string|userdata|nil (stance and document)
+---@field values table<string, string|userdata> per annotator who rated it (json.null: no value)
+
 --- What the items of each field are, in words (the report and the help say the same).
 M.DESCRIBE = {
   stance = { item = '(%s, target)', value = 'the stance toward the target, or no stance' },
@@ -123,14 +212,16 @@ end
 --- Whether a field goes into the default report: someone gave it a value, or (stance) the
 --- schema has stances.
 function H.present(f, schema)
-  if #f.value_list > 0 then return true end
+  if f.given then return true end
   return f.name == 'stance' and schema ~= nil and #schema.stances > 0
 end
 
---- Agreement report for `corpus` (see :help stance-agreement).
+--- Agreement report for `corpus` (see :help stance-agreement); with `unit = "span"`, the
+--- report of stance.agreement.spans.
 ---@param corpus stance.Corpus
 ---@param opts stance.AgreementOptions|nil
----@return table|nil report
+---@return stance.AgreementReport|nil report
+
 ---@return string|nil err
 function M.compute(corpus, opts)
   opts = opts or {}
@@ -173,7 +264,7 @@ function M.compute(corpus, opts)
 end
 
 --- The report as text lines (what `stance agree` prints and `:Stance agree` shows).
----@param report table
+---@param report stance.AgreementReport
 ---@param metrics string[]|nil only these columns
 ---@return string[]
 function M.lines(report, metrics)

@@ -124,25 +124,26 @@ end
 --- overlapping) and a function giving a unit's place and text.
 function H.units(doc, unit)
   local starts, stops = {}, {}
+  local model, merr = doc:model()
+  if not model then return nil, merr end
   if unit == 'sentence' then
     local list, err = doc:sentences()
     if not list then return nil, err end
     for i, s in ipairs(list) do
       starts[i], stops[i] = s.start, s.stop
     end
-    return { starts = starts, stops = stops, where = function(i)
+    return { starts = starts, stops = stops, cps = model:cps(), where = function(i)
       local s = list[i]
       return { start = s.start, stop = s.stop, line = s.line, col = s.col, text = s.text }
     end }
   end
-  local t, err = doc:model()
-  if not t then return nil, err end
+  local t = model
   local words = t:words()
   for i, w in ipairs(words) do
     starts[i], stops[i] = t:byte_to_cp(w.start), t:byte_to_cp(w.stop)
   end
   local text = doc:text()
-  return { starts = starts, stops = stops, where = function(i)
+  return { starts = starts, stops = stops, cps = t:cps(), where = function(i)
     local w = words[i]
     local line, col = t:pos(w.start)
     return { start = starts[i], stop = stops[i], line = line + 1, col = col + 1, text = text:sub(w.start + 1, w.stop) }
@@ -222,14 +223,32 @@ function M.before(rank)
   end
 end
 
---- A field being tallied.
+--- A field being tallied. Its values are the schema's (`schema_values`, so that every
+--- confusion matrix has the same rows) and those found in the files; `given` says whether
+--- anyone gave one.
 function H.field(name, raters, schema_values, schema_groups, per_target)
-  return {
-    name = name, raters = raters, per_target = per_target,
+  local f = {
+    name = name, raters = raters, per_target = per_target, given = false,
     value_rank = M.ranker(schema_values), group_rank = M.ranker(schema_groups),
     groups = {}, group_list = {}, values = {}, value_list = {},
     pooled = C.tally(raters), docs = {}, several = {}, not_counted = {}, disagreements = {},
   }
+  for _, e in ipairs(schema_values or {}) do
+    if not f.values[e.name] then
+      f.values[e.name] = true
+      f.value_list[#f.value_list + 1] = e.name
+    end
+  end
+  return f
+end
+
+--- The schema's plain labels: those that set no target, stance or role and ask nothing.
+function H.plain_labels(schema)
+  local out = {}
+  for _, e in ipairs(schema and schema.labels or {}) do
+    if not e.target and not e.stance and not e.role and not (e.ask and #e.ask > 0) then out[#out + 1] = e end
+  end
+  return out
 end
 
 --- The group (target, or `false` for none) of a field, made on first use: the items of the
@@ -251,6 +270,7 @@ function H.group(f, key)
 end
 
 function H.value(f, v)
+  f.given = true
   if not f.values[v] then
     f.values[v] = true
     f.value_list[#f.value_list + 1] = v
@@ -314,6 +334,8 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
           H.count(f.not_counted, what)
         elseif only_targets and f.per_target and not only_targets[what[1]] then
           H.count(f.not_counted, 'other_target')
+        elseif not require('stance.validate').inside(rec.spans, units.cps) then
+          H.count(f.not_counted, 'outside_text')
         else
           local hits = rec.spans and #rec.spans > 0 and H.units_of(units, rec.spans) or {}
           if #hits == 0 then H.count(f.not_counted, 'outside_units') end
@@ -507,6 +529,35 @@ function M.values(f)
   return list
 end
 
+--- What the report says about the layers counted on a document: one annotated another
+--- version of the text; one's file has records that could not be read (not counted).
+function H.warnings(doc, entry, names, counted, layers)
+  local hash = doc:hash()
+  local list = {}
+  for r, who in ipairs(names) do
+    local file = counted[r] and layers[r] and layers[r].file
+    -- a folder's name may hold a line end: quoted then, to stay on the warning's line
+    local name = who:find('%c') and ('%q'):format(who):gsub('\\\n', '\\n') or who
+    if file then
+      local recorded = file.store:header().hash
+      if recorded and hash and recorded ~= hash then
+        list[#list + 1] = ('%s annotated another version of the text (its spans may be off:'
+          .. ' open the document in Neovim, or run stance check, to re-anchor them)'):format(name)
+      end
+      if (file.errors or 0) > 0 then
+        local first
+        for _, p in ipairs(file.problems or {}) do
+          if p.severity == 'error' and not first then first = p end
+        end
+        list[#list + 1] = ('%s\'s file has %d error(s), and what they are in is not counted (stance check lists'
+          .. ' them): %s:%d:%d: %s'):format(name, file.errors, require('stance.fs').relative(file.path,
+            doc.corpus.root), first and first.line or 0, first and first.col or 0, first and first.message or '?')
+      end
+    end
+  end
+  if #list > 0 then entry.warnings = list end
+end
+
 --- Walk the documents (`opts.documents` or the corpus's, sorted by path) with the status
 --- of each annotator: `each(doc, entry, counted, layers)` for those on which two annotators
 --- or more count. Returns the entries of every document ({path, status, counted, left_out}).
@@ -528,6 +579,7 @@ function M.walk(corpus, names, opts, each)
     if #entry.counted < 2 then
       entry.left_out = M.left_out_reason(names, status, opts.in_progress)
     else
+      H.warnings(doc, entry, names, counted, layers)
       local ok, err = each(doc, entry, counted, layers)
       if not ok then return nil, err end
     end
@@ -536,6 +588,36 @@ function M.walk(corpus, names, opts, each)
 end
 
 -- ---- the whole corpus ---------------------------------------------------------------------
+
+--- The targets asked for (`list`, nil: every one) as a set, checked against the schema's
+--- when it has targets (else they are checked against the annotations, see no_target).
+---@param schema table|nil
+---@param list string[]|nil
+---@return table<string, boolean>|nil wanted nil: every target
+---@return string|nil err a target the schema does not have
+function M.wanted_targets(schema, list)
+  if not list then return nil end
+  local set = {}
+  for _, t in ipairs(list) do
+    if schema and #schema.targets > 0 and not schema.by.target[t] then
+      local known = {}
+      for _, e in ipairs(schema.targets) do
+        known[#known + 1] = e.name
+      end
+      return nil, ("unknown target '%s' (the schema has %s)"):format(t, table.concat(known, ', '))
+    end
+    set[t] = true
+  end
+  return set
+end
+
+--- The error for target `t` asked for when the schema has no targets and no annotation
+--- counted names it.
+---@param t string
+---@return string
+function M.no_target(t)
+  return ("unknown target '%s' (the schema lists no targets, and no annotation counted names it)"):format(t)
+end
 
 --- Build the items of `corpus`: the tallies of every field, per group (target) and pooled,
 --- and the documents with the status of each annotator.
@@ -550,25 +632,13 @@ function M.build(corpus, opts)
   if not names then return nil, left end
   local schema = corpus:schema()
   local targets_in_schema = schema and #schema.targets > 0
-  local only_targets
-  if opts.targets then
-    only_targets = {}
-    for _, t in ipairs(opts.targets) do
-      if targets_in_schema and not schema.by.target[t] then
-        local known = {}
-        for _, e in ipairs(schema.targets) do
-          known[#known + 1] = e.name
-        end
-        return nil, ("unknown target '%s' (the schema has %s)"):format(t, table.concat(known, ', '))
-      end
-      only_targets[t] = true
-    end
-  end
+  local only_targets, terr = M.wanted_targets(schema, opts.targets)
+  if terr then return nil, terr end
   local m = #names
   local fields = {
     stance = H.field('stance', m, schema and schema.stances, schema and schema.targets, true),
     role = H.field('role', m, schema and schema.roles, nil, false),
-    label = H.field('label', m, schema and schema.labels, nil, false),
+    label = H.field('label', m, H.plain_labels(schema), nil, false),
     document = H.field('document', m, schema and schema.stances, schema and schema.targets, true),
   }
   -- the schema's targets are groups from the start, in its order
@@ -586,17 +656,10 @@ function M.build(corpus, opts)
     local units, uerr = H.units(doc, unit)
     if not units then return nil, uerr end
     entry.units = #units.starts
-    local hash = doc:hash()
     local winners, doc_winners = {}, {}
     for r, name in ipairs(names) do
       if counted[r] then
         local layer = layers[r]
-        local recorded = layer.file.store:header().hash
-        if recorded and hash and recorded ~= hash then
-          entry.warnings = entry.warnings or {}
-          entry.warnings[#entry.warnings + 1] = ('%s annotated another version of the text (its spans may be off:'
-            .. ' open the document in Neovim, or run stance check, to re-anchor them)'):format(name)
-        end
         winners[r] = H.winners(fields, units, layer:records('annotation'), name, targets_in_schema, only_targets)
         doc_winners[r] = H.doc_stances(fields.document, layer:records('doclabel'), targets_in_schema, only_targets,
           name)
@@ -614,6 +677,12 @@ function M.build(corpus, opts)
     return true
   end)
   if not entries then return nil, err end
+  -- without targets in the schema, a target asked for must be one the annotations name
+  if only_targets and not targets_in_schema then
+    for _, t in ipairs(opts.targets) do
+      if not fields.stance.groups[t] and not fields.document.groups[t] then return nil, M.no_target(t) end
+    end
+  end
   out.documents = entries
   return out
 end

@@ -53,6 +53,8 @@ function M.compute(corpus, opts, asked)
   local m = #names
   local schema = corpus:schema()
   local targets_in_schema = schema and #schema.targets > 0
+  local _, terr = Items.wanted_targets(schema, opts.targets)
+  if terr then return nil, terr end
   local target_rank = Items.ranker(schema and schema.targets)
   local rank = {
     stance = Items.ranker(schema and schema.stances), role = Items.ranker(schema and schema.roles),
@@ -78,7 +80,7 @@ function M.compute(corpus, opts, asked)
       if counted[r] then
         for _, rec in ipairs(layers[r]:records('annotation')) do
           for _, said in ipairs(Items.says(rec, targets_in_schema)) do
-            H.add(fields[said[1]], said[1], said[2], rec, r, per, opts, everyone and all_offset, offset)
+            H.add(fields[said[1]], said[1], said[2], rec, r, per, opts, everyone and all_offset, offset, cps)
           end
         end
       end
@@ -102,6 +104,15 @@ function M.compute(corpus, opts, asked)
     return true
   end)
   if not entries then return nil, err end
+  if opts.targets and not targets_in_schema then
+    for _, t in ipairs(opts.targets) do
+      local found = false
+      for _, c in ipairs(fields.stance.categories) do
+        if c[2] == t then found = true end
+      end
+      if not found then return nil, Items.no_target(t) end
+    end
+  end
   report.documents = entries
   for _, fname in ipairs(H.FIELDS) do
     local f = fields[fname]
@@ -132,8 +143,12 @@ end
 
 --- Add what record `rec` of rater `r` says for field `fname` (`what`: see Items.says): its
 --- spans, as units of αU at `at` (nil: not every annotator counts on this document) and as
---- spans for F1 at `offset`.
-function H.add(f, fname, what, rec, r, per, opts, at, offset)
+--- spans for F1 at `offset`; not when a span is outside the document's `cps` code points.
+function H.add(f, fname, what, rec, r, per, opts, at, offset, cps)
+  if not require('stance.validate').inside(rec.spans, cps) then
+    f.not_counted.outside_text = (f.not_counted.outside_text or 0) + 1
+    return
+  end
   if rec.conflict then
     f.not_counted.in_conflict = (f.not_counted.in_conflict or 0) + 1
     return

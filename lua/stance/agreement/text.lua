@@ -51,9 +51,28 @@ function H.head(width, name, cols)
   return table.concat(parts, ' ')
 end
 
+--- A value as text; one that is not a plain name (a file may hold any string) is quoted,
+--- so that it never reads as "(no stance)".
 function H.value(field, v)
   if v == nil or v == json.null or v == false then return H.NO_VALUE[field] or '(none)' end
+  if not v:match('^[%w][%w_.:-]*$') then return (('%q'):format(v):gsub('\\\n', '\\n')) end
   return v
+end
+
+--- A name (annotator, path, target) as text: quoted when it holds a control character (a
+--- folder or file name may hold a line end), so that one name stays on one line.
+function H.shown(name)
+  if type(name) ~= 'string' or not name:find('%c') then return name end
+  return (('%q'):format(name):gsub('\\\n', '\\n'))
+end
+
+--- Every name of a list, shown.
+function H.all_shown(list)
+  local out = {}
+  for i, n in ipairs(list) do
+    out[i] = H.shown(n)
+  end
+  return out
 end
 
 function H.status(st)
@@ -67,11 +86,11 @@ function H.preamble(out, report)
     if not d.left_out then counted = counted + 1 end
   end
   out[#out + 1] = ('agreement of %s on %d of %d document(s), unit %s'):format(
-    table.concat(report.annotators, ', '), counted, #report.documents, report.unit)
+    table.concat(H.all_shown(report.annotators), ', '), counted, #report.documents, report.unit)
   if #report.not_counted > 0 then
     local parts = {}
     for _, l in ipairs(report.not_counted) do
-      parts[#parts + 1] = ('%s (%s)'):format(l.layer, l.reason)
+      parts[#parts + 1] = ('%s (%s)'):format(H.shown(l.layer), l.reason)
     end
     out[#out + 1] = 'layers not counted: ' .. table.concat(parts, ', ')
   end
@@ -80,20 +99,21 @@ function H.preamble(out, report)
     or 'a document counts for an annotator who marked it done; documents in progress are left out'
       .. ' (--in-progress counts them)'
   -- documents x annotators
-  local width = 8
+  local width = 10
   for _, d in ipairs(report.documents) do
-    width = math.max(width, #d.path + 2)
+    width = math.max(width, #H.shown(d.path) + 2)
   end
   local colw = {}
   local head = { 'document' .. (' '):rep(width - 8) }
-  for i, name in ipairs(report.annotators) do
+  for i, name in ipairs(H.all_shown(report.annotators)) do
     colw[i] = math.max(#name, 11) + 2
     head[#head + 1] = name .. (' '):rep(colw[i] - #name)
   end
   out[#out + 1] = ''
   out[#out + 1] = table.concat(head):gsub('%s+$', '')
   for _, d in ipairs(report.documents) do
-    local parts = { d.path .. (' '):rep(width - #d.path) }
+    local path = H.shown(d.path)
+    local parts = { path .. (' '):rep(width - #path) }
     for i, name in ipairs(report.annotators) do
       local s = H.status(d.status[name])
       parts[#parts + 1] = s .. (' '):rep(colw[i] - #s)
@@ -116,7 +136,7 @@ function H.notes(out, f, unit)
   if #names > 0 then
     local parts = {}
     for _, n in ipairs(names) do
-      parts[#parts + 1] = ('%s %d'):format(n, f.several[n])
+      parts[#parts + 1] = ('%s %d'):format(H.shown(n), f.several[n])
     end
     out[#out + 1] = ('several values for one item from one annotator (the value covering more of the %s counts): %s')
       :format(f.field == 'document' and 'document' or unit, table.concat(parts, ', '))
@@ -125,6 +145,7 @@ function H.notes(out, f, unit)
     without_target = 'with a stance but no target',
     in_conflict = 'in an unresolved merge conflict',
     outside_units = ('covering no %s by half'):format(unit),
+    outside_text = 'with a span outside the text',
     other_target = 'on targets not asked for',
   }
   local keys = {}
@@ -145,7 +166,7 @@ function H.field(out, f, report, metrics)
     or { 'items', 'agreement', 'fleiss', 'alpha' }, metrics)
   local rows = {}
   for _, t in ipairs(f.targets or {}) do
-    rows[#rows + 1] = { t.target == json.null and '(no target)' or t.target, t }
+    rows[#rows + 1] = { t.target == json.null and '(no target)' or H.shown(t.target), t }
   end
   if #rows ~= 1 or rows[1][2].target ~= json.null then
     rows[#rows + 1] = { f.targets and '(pooled)' or '(all)', f.pooled }
@@ -165,13 +186,13 @@ function H.field(out, f, report, metrics)
     local pw = width
     for _, r in ipairs(rows) do
       for _, p in ipairs(r[2].pairs or {}) do
-        pw = math.max(pw, #r[1] + #p.a + #p.b + 5)
+        pw = math.max(pw, #r[1] + #H.shown(p.a) + #H.shown(p.b) + 5)
       end
     end
     out[#out + 1] = H.head(pw, '', pcols)
     for _, r in ipairs(rows) do
       for _, p in ipairs(r[2].pairs or {}) do
-        out[#out + 1] = H.row(pw, ('%s %s-%s'):format(r[1], p.a, p.b), pcols, p)
+        out[#out + 1] = H.row(pw, ('%s %s-%s'):format(r[1], H.shown(p.a), H.shown(p.b)), pcols, p)
       end
     end
   end
@@ -182,11 +203,13 @@ function H.field(out, f, report, metrics)
     for _, d in ipairs(f.disagreements) do
       local vals = {}
       for _, name in ipairs(report.annotators) do
-        if d.values[name] ~= nil then vals[#vals + 1] = ('%s %s'):format(name, H.value(f.field, d.values[name])) end
+        if d.values[name] ~= nil then
+          vals[#vals + 1] = ('%s %s'):format(H.shown(name), H.value(f.field, d.values[name]))
+        end
       end
       local text = (d.text or ''):gsub('%s+', ' ')
-      out[#out + 1] = ('%s:%d:%d: %s%s | %s'):format(d.path, d.line or 1, d.col or 1,
-        d.target and d.target ~= json.null and (d.target .. ': ') or '', table.concat(vals, ' | '), text)
+      out[#out + 1] = ('%s:%d:%d: %s%s | %s'):format(H.shown(d.path), d.line or 1, d.col or 1,
+        d.target and d.target ~= json.null and (H.shown(d.target) .. ': ') or '', table.concat(vals, ' | '), text)
     end
   end
 end

@@ -74,7 +74,9 @@ function H.changes(st, p, base)
   local schema = st.cur.corpus:schema()
   local prompt = require('stance.editor.prompt')
   if p.kind == 'annotation' then
-    local fields = prompt.label(schema)
+    -- what the new label asks for and the version had (its role, say) is offered as it was
+    local rec = p.versions[base][1]
+    local fields = prompt.label(schema, nil, nil, { target = rec.target, stance = rec.stance, role = rec.role })
     if not fields then return nil end
     local entry = schema and schema.by.label[fields.label]
     local changes = { label = fields.label }
@@ -223,6 +225,10 @@ function M.render(st)
   local lines = { ('curation of %s (%s)'):format(cur.rel, table.concat(who, ', ')) }
   for _, l in ipairs(progress) do
     lines[#lines + 1] = l
+  end
+  if cur.outside > 0 then
+    lines[#lines + 1] = ('%d annotation(s) with a span outside the text not curated (:Stance list orphans)'):format(
+      cur.outside)
   end
   lines[#lines + 1] = ''
   local hls = {}

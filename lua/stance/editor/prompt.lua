@@ -70,8 +70,23 @@ function H.echo_line(head, items, tail)
   return chunks
 end
 
+--- `text` in at most `width` cells: its start and its end around "…" when it is longer (the
+--- end tells `…-favor` from `…-against`).
+function H.fit(text, width)
+  if vim.fn.strdisplaywidth(text) <= width then return text end
+  if width < 3 then return vim.fn.strcharpart(text, 0, width) end
+  local n = vim.fn.strchars(text)
+  local head_n, tail_n = math.ceil((width - 1) / 2), math.floor((width - 1) / 2)
+  local a, b = vim.fn.strcharpart(text, 0, head_n), vim.fn.strcharpart(text, n - tail_n)
+  while vim.fn.strdisplaywidth(a .. '…' .. b) > width and #b > 0 do
+    b = vim.fn.strcharpart(b, 1)
+  end
+  return a .. '…' .. b
+end
+
 --- The question in a floating window at the bottom of the screen: the heading, then the
---- choices in columns. Returns its window.
+--- choices in columns; when the screen has too few rows for them all, in more and narrower
+--- columns, long names shortened in the middle. Returns its window.
 function H.float(head, items, tail)
   local cell = 0
   for _, it in ipairs(items) do
@@ -81,6 +96,18 @@ function H.float(head, items, tail)
   local avail = math.max(20, vim.o.columns - 4)
   local cols = math.max(1, math.min(#items, math.floor(avail / cell)))
   local rows = math.ceil(#items / cols)
+  local max_rows = math.max(1, vim.o.lines - vim.o.cmdheight - 5) -- the float's border, heading and tail
+  if rows > max_rows then
+    cols = math.min(#items, math.ceil(#items / max_rows))
+    rows = math.ceil(#items / cols)
+    cell = math.max(6, math.floor(avail / cols))
+    local fitted = {}
+    for i, it in ipairs(items) do
+      local room = cell - 3 - vim.fn.strdisplaywidth(it.key) - 1
+      fitted[i] = { key = it.key, text = H.fit(it.text, math.max(1, room)), group = it.group }
+    end
+    items = fitted
+  end
   local lines, marks = { head }, {}
   for r = 1, rows do
     local line = ''
@@ -124,7 +151,10 @@ function H.float(head, items, tail)
   })
 end
 
---- Show the question; returns a function that takes it away.
+--- Show the question; returns a function that takes it away. Taking it away draws nothing:
+--- the screen update that clears it is Neovim's next one, the same that draws what the answer
+--- changed (an annotation made, a ghost gone), so that no screen shows the question gone and
+--- its answer not yet drawn.
 function H.show(head, items, tail)
   if #vim.api.nvim_list_uis() == 0 then return function() end end -- headless: nobody to show it to
   local chunks = H.echo_line(head, items, tail)
@@ -133,7 +163,6 @@ function H.show(head, items, tail)
     vim.cmd('redraw')
     return function()
       vim.api.nvim_echo({ { '' } }, false, {})
-      vim.cmd('redraw')
     end
   end
   local win = H.float(head, items, tail)
@@ -142,7 +171,6 @@ function H.show(head, items, tail)
   return function()
     if vim.api.nvim_win_is_valid(win) then vim.api.nvim_win_close(win, true) end
     vim.api.nvim_echo({ { '' } }, false, {})
-    vim.cmd('redraw')
   end
 end
 
@@ -186,12 +214,15 @@ end
 
 --- Ask for a label (unless `preset` names one), then for each field the label asks for
 --- (its `ask`) that `preset` does not give, and for the stance when there is a target but
---- neither the label nor `preset` gives a stance. `preset` fields are kept.
+--- neither the label nor `preset` gives a stance. `preset` fields are kept. A field of
+--- `keep` that is asked for is offered as it is: <Space> keeps it (the curator's own
+--- version keeps the role it had when the new label asks for one).
 ---@param schema table|nil
 ---@param preset table|nil
 ---@param extra table[]|nil more choices for the label question (see pick)
+---@param keep table|nil current values { target, stance, role } that <Space> keeps
 ---@return table|nil fields { label, target, stance, role } or an extra choice's value; nil when cancelled
-function M.label(schema, preset, extra)
+function M.label(schema, preset, extra, keep)
   local fields = {}
   for k, v in pairs(preset or {}) do
     fields[k] = v
@@ -209,10 +240,15 @@ function M.label(schema, preset, extra)
     fields.label = e.name
   end
   local entry = schema and schema.by.label[fields.label]
+  --- The choice that keeps `keep[what]`, if there is one.
+  local function keeping(what)
+    local now = keep and keep[what]
+    return now and { { key = '<Space>', text = 'keep ' .. now, value = { name = now } } } or nil
+  end
   for _, ask in ipairs(entry and entry.ask or {}) do
     local list = schema[lists[ask] or '']
     if list and #list > 0 and fields[ask] == nil then
-      local e = M.pick(ask, list)
+      local e = M.pick(ask, list, keeping(ask))
       if not e then return nil end
       fields[ask] = e.name
     end
@@ -221,7 +257,7 @@ function M.label(schema, preset, extra)
   -- a stance toward it is meant, so it is asked rather than saved without one
   local stances = schema and schema.stances or {}
   if fields.target and fields.stance == nil and not (entry and entry.stance) and #stances > 0 then
-    local e = M.pick('stance', stances)
+    local e = M.pick('stance', stances, keeping('stance'))
     if not e then return nil end
     fields.stance = e.name
   end

@@ -2,9 +2,10 @@
 --- the C interval index gives the spans of the visible lines only (nothing is stored per
 --- annotation in Neovim), and each drawn line gets ephemeral extmarks: the stance's
 --- background, the target's underline, a bold underline where spans overlap, and after an
---- annotation (at the end of its sentence; of its line before Neovim 0.10) its label and its
---- relations' marks; the layers of others show over yours or beside it (suggestions' ghosts
---- are real marks: stance.editor.suggest). Lines with annotations of your own layer get a
+--- annotation (at the end of its sentence; of its line before Neovim 0.10, or under it when
+--- they do not fit there: stance.editor.under) its label and its relations' marks; the
+--- layers of others show over yours or beside it (suggestions' ghosts are real marks:
+--- stance.editor.suggest). Lines with annotations of your own layer get a
 --- mark in the sign column (real extmarks, only for the visible lines: Neovim 0.7 draws no
 --- ephemeral signs). The document's stances are a virtual line under its first line.
 local M = {}
@@ -243,12 +244,15 @@ end
 local function on_win(_, win, buf, top, bot)
   H.marked[buf] = nil -- what M.redraw marked is being drawn
   local s = require('stance.editor.session').by_buf[buf]
+  local under = require('stance.editor.under')
   if not s or s.hidden then
     H.rows[win] = nil
+    if under.any(buf) then vim.schedule(function() under.clear(buf) end) end
     return false
   end
   local rows, signed, last, layers = M.plan(s, win, buf, top, bot)
   H.rows[win] = rows
+  under.plan(win, buf, top, last, rows, s.version or 0)
   if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
     s.sign_keys = s.sign_keys or {}
@@ -291,7 +295,7 @@ local function on_line(_, win, buf, row)
       vim.list_extend(eol, e.chunks)
     end
   end
-  if #eol > 0 then
+  if #eol > 0 and not list.under then -- else under the row (stance.editor.under)
     eol[1] = { ' ' .. eol[1][1], eol[1][2] }
     vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, { virt_text = eol, virt_text_pos = 'eol', ephemeral = true })
   end

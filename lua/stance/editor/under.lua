@@ -1,0 +1,205 @@
+--- Marks after annotations on Neovim before 0.10, where virtual text cannot stand inside a
+--- line: it follows the line, in what is left of its last screen row (with 'nowrap', past
+--- its end), so that the labels and relation marks after a sentence in a long paragraph were
+--- cut off or out of sight, and after a paragraph they did not say which of its sentences
+--- they belong to. There, a row whose marks follow a sentence that is not the end of the
+--- line, or do not fit after it, gets a virtual line under it instead, one per annotation
+--- end, after the last words of the text it follows:
+---     ⤷ …also came under fire. sanctions-against [1 supports →]
+--- Real extmarks (Neovim draws no ephemeral virtual lines), set after the screen update for
+--- the rows a window shows, as the signs are; rows that fit keep their marks after the line.
+--- Not while a side view of another layer shows the buffer (virtual lines belong to the
+--- buffer, and would show one layer's marks in the other's window).
+local M = {}
+local H = { keys = {}, sigs = {} }
+
+M.ns = vim.api.nvim_create_namespace('stance_under')
+
+--- Whether this Neovim needs it (no inline virtual text).
+M.enabled = vim.fn.has('nvim-0.10') == 0
+
+--- How many words of the text before a mark its virtual line quotes, and in how many cells.
+H.WORDS, H.CELLS = 4, 40
+
+function H.width(chunks)
+  local w = 0
+  for _, c in ipairs(chunks) do
+    w = w + vim.fn.strdisplaywidth(c[1])
+  end
+  return w
+end
+
+--- How the windows that show `buf` lay its lines out: one entry per window ({width of its
+--- text, wrap, strict}: strict where a wrapped row's width is not simply the window's, with
+--- 'linebreak', 'breakindent' or 'showbreak'), and a key that changes with any of them.
+---@param buf integer
+---@return table[] geometry
+---@return string key
+function M.geometry(buf)
+  local out, parts = {}, {}
+  for _, w in ipairs(vim.fn.win_findbuf(buf)) do
+    local info = vim.fn.getwininfo(w)[1]
+    if info then
+      local wo = vim.wo[w]
+      local g = { width = info.width - (info.textoff or 0), wrap = wo.wrap,
+        strict = wo.linebreak or wo.breakindent or vim.o.showbreak ~= '' }
+      out[#out + 1] = g
+      parts[#parts + 1] = ('%d%s%s'):format(g.width, g.wrap and 'w' or '', g.strict and 's' or '')
+    end
+  end
+  return out, table.concat(parts, ',')
+end
+
+--- Whether `chunks`, drawn after a line of text `line` (a space, then the chunks), show whole
+--- in every window of `geometry` (M.geometry: every window of the buffer decides alike, as
+--- the virtual lines belong to the buffer). Conservative with 'linebreak' and the like: a
+--- line that wraps there takes the virtual line.
+---@param geometry table[]
+---@param line string
+---@param chunks table[] {text, group} pairs
+---@return boolean
+function M.fits(geometry, line, chunks)
+  local dw = vim.fn.strdisplaywidth(line)
+  local need = H.width(chunks) + 1
+  for _, g in ipairs(geometry) do
+    if dw + need > g.width then
+      if not g.wrap or g.strict or g.width <= 0 then return false end
+      local used = dw % g.width
+      if used == 0 then used = g.width end
+      if used + need > g.width then return false end
+    end
+  end
+  return true
+end
+
+--- The last words of `line` before byte `col` (at most H.WORDS words and H.CELLS cells), with
+--- "…" in front when there is more before them.
+function M.tail(line, col)
+  local start = math.max(1, col - 400) -- the last few hundred bytes are enough
+  local before = line:sub(start, col):gsub('%s+$', '')
+  local words = {}
+  for w in before:gmatch('%S+') do
+    words[#words + 1] = w
+  end
+  if start > 1 and #words > 1 then table.remove(words, 1) end -- perhaps a part of a word
+  local from = math.max(1, #words - H.WORDS + 1)
+  local text = table.concat(words, ' ', from)
+  local cut = from > 1 or start > 1
+  while vim.fn.strdisplaywidth(text) > H.CELLS do
+    text = vim.fn.strcharpart(text, 1)
+    cut = true
+  end
+  return (cut and '…' or '') .. text
+end
+
+--- Whether a window shows `buf` as another annotator's layer (a side view).
+function H.side_view(buf)
+  for _, w in ipairs(vim.fn.win_findbuf(buf)) do
+    local ok, who = pcall(vim.api.nvim_win_get_var, w, 'stance_layer')
+    if ok and who then return true end
+  end
+  return false
+end
+
+--- For the rows [top, last] of window `win` planned in `rows` (stance.editor.render.plan):
+--- mark the rows whose marks do not fit after them (`under`: not drawn after the line) and,
+--- when that changed since the window was last drawn, place their virtual lines after
+--- this screen update.
+---@param win integer
+---@param buf integer
+---@param top integer
+---@param last integer
+---@param rows table
+---@param version integer the session's drawing version (changes with every annotation change)
+function M.plan(win, buf, top, last, rows, version)
+  if not M.enabled then return end
+  if H.side_view(buf) then
+    if M.any(buf) then vim.schedule(function() M.clear(buf) end) end
+    return
+  end
+  local want = {}
+  local lines = nil
+  local geometry, gkey = nil, nil
+  for r = top, last do
+    local list = rows[r]
+    if list and list.ends and #list.ends > 0 then
+      if not geometry then geometry, gkey = M.geometry(buf) end
+      lines = lines or vim.api.nvim_buf_get_lines(buf, top, last + 1, false)
+      local line = lines[r - top + 1] or ''
+      local all = {}
+      for _, e in ipairs(list.ends) do
+        vim.list_extend(all, e.chunks)
+      end
+      local inside = false -- a mark after text that goes on: after the line, it would not say whose
+      for _, e in ipairs(list.ends) do
+        if line:find('%S', e.col + 1) then inside = true end
+      end
+      if inside or not M.fits(geometry, line, all) then
+        list.under = true
+        local vl = {}
+        for _, e in ipairs(list.ends) do
+          local chunks = { { '  ⤷ ', 'StanceVirtText' }, { M.tail(line, e.col), 'StanceVirtText' } }
+          vim.list_extend(chunks, e.chunks)
+          vl[#vl + 1] = chunks
+        end
+        want[r] = vl
+      end
+    end
+  end
+  if not geometry and not M.any(buf) then return end -- nothing after any row: nothing to do
+  if not gkey then gkey = select(2, M.geometry(buf)) end
+  local key = table.concat({ top, last, version, gkey }, ':')
+  H.keys[buf] = H.keys[buf] or {}
+  if H.keys[buf][win] == key then return end
+  H.keys[buf][win] = key
+  vim.schedule(function() M.place(buf, top, last, want) end)
+end
+
+function H.sig(vl)
+  local parts = {}
+  for _, l in ipairs(vl) do
+    for _, c in ipairs(l) do
+      parts[#parts + 1] = c[1] .. '\1' .. (c[2] or '')
+    end
+    parts[#parts + 1] = '\2'
+  end
+  return table.concat(parts)
+end
+
+--- Make the virtual lines of rows [top, last] of `buf` those of `want` (row -> lines): marks
+--- already right stay, so that Neovim draws no other row again.
+function M.place(buf, top, last, want)
+  if not vim.api.nvim_buf_is_valid(buf) then return M.clear(buf) end
+  local sigs = H.sigs[buf] or {}
+  H.sigs[buf] = sigs
+  local have = {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, M.ns, { top, 0 }, { last, -1 }, {})) do
+    local id, row = m[1], m[2]
+    if have[row] or not want[row] or sigs[id] ~= H.sig(want[row]) then
+      vim.api.nvim_buf_del_extmark(buf, M.ns, id)
+      sigs[id] = nil
+    else
+      have[row] = id
+    end
+  end
+  for r, vl in pairs(want) do
+    if not have[r] then
+      local ok, id = pcall(vim.api.nvim_buf_set_extmark, buf, M.ns, r, 0, { virt_lines = vl })
+      if ok then sigs[id] = H.sig(vl) end
+    end
+  end
+end
+
+--- Whether `buf` has virtual lines of ours.
+function M.any(buf)
+  return H.sigs[buf] ~= nil and next(H.sigs[buf]) ~= nil
+end
+
+--- Take every virtual line of `buf` away.
+function M.clear(buf)
+  H.sigs[buf] = nil
+  H.keys[buf] = nil
+  if vim.api.nvim_buf_is_valid(buf) then vim.api.nvim_buf_clear_namespace(buf, M.ns, 0, -1) end
+end
+
+return M
