@@ -153,6 +153,27 @@ local function target(f, name)
   end
 end
 
+--- Write `who`'s annotation file of `doc` in corpus `d` by hand (marked done): `body` is
+--- its records, as the format has them.
+local function done_file(d, who, doc, body)
+  T.write(('%s/.stance/annotations/%s/%s.stance'):format(d, who, doc),
+    ('format stance 1\n\ndocument "%s"\n  annotator %s\n  status done\n\n'):format(doc, who) .. (body or ''))
+end
+
+--- A corpus whose schema has stances and no targets: ana favors the first of two sentences,
+--- ben is against it, toward `toward` (nil: no target).
+local function no_targets(toward)
+  local d = T.tmpdir()
+  T.write(d .. '/.stance/schema.stance', 'format stance 1\n\nstance favor\n  key f\nstance against\n  key a\n\n'
+    .. 'label favor\n  key f\n  stance favor\nlabel against\n  key a\n  stance against\n')
+  T.write(d .. '/a.txt', 'One sentence here. Two sentences here.\n')
+  for who, v in pairs({ ana = 'favor', ben = 'against' }) do
+    done_file(d, who, 'a.txt', ('annotation x1\n  span 0-18\n  label %s\n%s  stance %s\n'):format(v,
+      toward and ('  target ' .. toward .. '\n') or '', v))
+  end
+  return d
+end
+
 describe('agreement on a corpus', function()
   after_each(T.cleanup)
 
@@ -257,6 +278,17 @@ describe('agreement on a corpus', function()
     assert.truthy(err:find("unknown target 'nope'", 1, true), err)
   end)
 
+  it('warns when a layer was made on another version of the text, and says how to place it again', function()
+    local d = corpus()
+    T.write(d .. '/b.txt', 'Epsilon five. Zeta six, and more.\n')
+    local out = T.stance_run({ 'agree', '--field', 'stance' }, nil, d)
+    assert.truthy(out:find('\nb.txt%s+done%s+done\n  warning: ana annotated another version of the text %(its spans'
+      .. ' may be off: stance check says which moved, stance fmt %-%-reanchor places them again%)\n  warning: ben'), out)
+    local _, err, code = T.stance_run({ 'fmt', '--reanchor' }, nil, d)
+    assert.are.equal(0, code, err)
+    assert.falsy((T.stance_run({ 'agree', '--field', 'stance' }, nil, d)):find('warning', 1, true))
+  end)
+
   it('lists the disagreements with their text', function()
     local d = corpus()
     local r = assert(assert(require('stance').open(d)):agreement({ disagreements = true, fields = { 'stance' } }))
@@ -314,14 +346,12 @@ describe('agreement on a corpus', function()
     local d = T.tmpdir()
     T.write(d .. '/.stance/schema.stance', SCHEMA)
     T.write(d .. '/a.txt', 'One sentence here. Two sentences here.\n')
-    local head = 'format stance 1\n\ndocument "a.txt"\n  annotator %s\n  status done\n\n'
-    T.write(d .. '/.stance/annotations/ana/a.txt.stance', head:format('ana') .. table.concat({
+    done_file(d, 'ana', 'a.txt', table.concat({
       'annotation x1\n  span 0-18\n  label favor\n  target t1\n  stance "(no stance)"\n',
       'annotation x2\n  span 99990-100000\n  label favor\n  target t1\n  stance favor\n',
       'annotation x3\n  span 5-10 12-18 19-25\n  label against\n  target t2\n  stance against\n',
     }, '\n'))
-    T.write(d .. '/.stance/annotations/ben/a.txt.stance', head:format('ben')
-      .. 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n\n'
+    done_file(d, 'ben', 'a.txt', 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n\n'
       .. 'annotation y2\n  span 19-38\n  target t1\n  stance favor\n')
     local out, err, code = T.stance_run({ 'agree', '--disagreements', '--field', 'stance' }, nil, d)
     assert.are.equal(0, code, err)
@@ -339,7 +369,7 @@ describe('agreement on a corpus', function()
     assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
     assert.falsy(out:find('covering no sentence', 1, true), out)
     -- a layer whose folder's name holds a line end: quoted, one line still
-    T.write(d .. '/.stance/annotations/c\nd/a.txt.stance', 'format stance 1\n\ndocument "a.txt"\n  status done\n')
+    done_file(d, 'c\nd', 'a.txt')
     out = T.stance_run({ 'agree', '--field', 'stance' }, nil, d)
     assert.truthy(out:find('agreement of ana, ben, "c\\nd" on 1 of 1', 1, true), out)
     assert.truthy(out:find('\ndocument%s+ana%s+ben%s+"c\\nd"\n'), out)
@@ -357,16 +387,7 @@ describe('agreement on a corpus', function()
       local _, err = c:agreement({ unit = 'span', targets = { 'nope' } })
       assert.truthy(err:find("unknown target 'nope' (the schema has t1, t2)", 1, true), err)
       -- a schema without targets: the targets are those the annotations name
-      local e = T.tmpdir()
-      T.write(e .. '/.stance/schema.stance', 'format stance 1\n\nstance favor\n  key f\nstance against\n  key a\n\n'
-        .. 'label favor\n  key f\n  stance favor\nlabel against\n  key a\n  stance against\n')
-      T.write(e .. '/a.txt', 'One sentence here. Two sentences here.\n')
-      local head = 'format stance 1\n\ndocument "a.txt"\n  annotator %s\n  status done\n\n'
-      for who, v in pairs({ ana = 'favor', ben = 'against' }) do
-        T.write(e .. '/.stance/annotations/' .. who .. '/a.txt.stance', head:format(who)
-          .. ('annotation x1\n  span 0-18\n  label %s\n  target tax\n  stance %s\n'):format(v, v))
-      end
-      local ce = assert(require('stance').open(e))
+      local ce = assert(require('stance').open(no_targets('tax')))
       for _, unit in ipairs({ 'sentence', 'span' }) do
         _, err = ce:agreement({ unit = unit, targets = { 'nope' } })
         assert.truthy(err and err:find("unknown target 'nope' (the schema lists no targets", 1, true), unit)
@@ -378,6 +399,72 @@ describe('agreement on a corpus', function()
       assert.are.same({ 'tax', 2 }, { tax.target, tax.items })
       near(1 / 3, tax.kappa)
     end)
+
+  it('without any target: the items are the sentences, and there is no per-target table', function()
+    local d = no_targets()
+    local r = assert(assert(require('stance').open(d)):agreement({ disagreements = true }))
+    local st = field(r, 'stance')
+    assert.are.same({ 'sentence', 'the stance, or no stance' }, { st.item, st.value })
+    assert.is_nil(st.targets)
+    -- (favor, against) (-, -): Po = 1/2, Pe = 1/4: κ = 1/3
+    assert.are.equal(2, st.pooled.items)
+    near(1 / 3, st.pooled.kappa)
+    assert.is_nil(st.disagreements[1].target)
+    local out = T.stance_run({ 'agree', '--disagreements' }, nil, d)
+    assert.truthy(out:find('stance: items sentence; value the stance, or no stance\n%s+items', 1), out)
+    assert.truthy(out:find('\n%(all%)%s+2%s+0%.500%s+0%.333'), out)
+    assert.truthy(out:find('a.txt:1:1: ana favor | ben against | One sentence here.', 1, true), out)
+  end)
+
+  it('three annotators, one missing on a document: figures worked by hand', function()
+    local d = T.tmpdir()
+    T.write(d .. '/.stance/schema.stance', 'format stance 1\n\nlabel irony\n  key i\nlabel sarcasm\n  key s\n')
+    T.write(d .. '/a.txt', 'One here. Two there. Three now.\n')
+    T.write(d .. '/b.txt', 'Four here. Five there.\n')
+    local function layer(who, doc, spans)
+      local recs = {}
+      for i, sp in ipairs(spans) do
+        recs[i] = ('annotation %s%d\n  span %d-%d\n  label %s\n'):format(who, i, sp[1], sp[2], sp[3])
+      end
+      done_file(d, who, doc, table.concat(recs, '\n'))
+    end
+    -- a: (irony, sarcasm, -) (-, irony, -) (-, -, -); b, cy not started: (irony, irony) (-, -)
+    layer('ann', 'a.txt', { { 0, 9, 'irony' } })
+    layer('bob', 'a.txt', { { 0, 9, 'sarcasm' }, { 10, 20, 'irony' } })
+    layer('cy', 'a.txt', {})
+    layer('ann', 'b.txt', { { 0, 10, 'irony' } })
+    layer('bob', 'b.txt', { { 0, 10, 'irony' } })
+    local r = assert(assert(require('stance').open(d)):agreement())
+    assert.are.same({ 'ann', 'bob', 'cy' }, r.annotators)
+    local f = field(r, 'label')
+    local all = f.pooled
+    assert.are.equal(5, all.items)
+    -- equal pairs over all pairs: 0 + 1 + 3 (a) + 1 + 1 (b) of 3 + 3 + 3 + 1 + 1
+    near(6 / 11, all.agreement)
+    -- Fleiss over the items all three rated (a's): P̄ = 4/9, Pe = (2² + 1 + 6²)/81 = 41/81
+    assert.are.equal(3, all.fleiss_items)
+    near((4 / 9 - 41 / 81) / (1 - 41 / 81), all.fleiss)
+    -- Krippendorff over the 13 values: o(I,S) = o(S,I) = o(S,N) = o(N,S) = 1/2, o(I,N) = o(N,I)
+    -- = 3/2; n = (I 4, S 1, N 8): Do = 5/13, De = 2(4 + 32 + 8)/156: α = 7/22
+    assert.are.equal(5, all.alpha_items)
+    near(7 / 22, all.alpha)
+    near(5 / 13, all.alpha_observed)
+    near(88 / 156, all.alpha_expected)
+    assert.is_nil(all.kappa) -- Cohen's κ is per pair with three annotators
+    local pairs = {}
+    for _, p in ipairs(all.pairs) do
+      pairs[p.a .. '-' .. p.b] = p
+    end
+    -- ann-bob on 5 items: Po = 3/5, Pe = .4 * .4 + .6 * .4 = .4: κ = 1/3; ann-cy and bob-cy
+    -- on a's 3: κ = 0 (cy has no stance anywhere: Pe = Po)
+    assert.are.same({ 5, 3, 3 }, { pairs['ann-bob'].items, pairs['ann-cy'].items, pairs['bob-cy'].items })
+    near(1 / 3, pairs['ann-bob'].kappa)
+    near(0, pairs['ann-cy'].kappa)
+    near(0, pairs['bob-cy'].kappa)
+    -- the documents: b counted for ann and bob, cy not started there
+    assert.are.same({ 'ann', 'bob' }, r.documents[2].counted)
+    assert.are.equal('not-started', r.documents[2].status.cy)
+  end)
 
   it('compares the spans per target and stance', function()
     local d = corpus()

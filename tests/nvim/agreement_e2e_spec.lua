@@ -61,6 +61,7 @@ describe('agreement and curation in a terminal', function()
     local ok, err = pcall(function()
       nv:keys(':Stance curate')
       local screen = nv:key('Enter', 'disputed: 0 of 5 resolved')
+      assert.truthy(X.plain(screen):find('│curation of ' .. path .. '%s*\n[^\n]*│ana done, ben done%s*\n'), X.plain(screen))
       assert.truthy(X.plain(screen):find('agreed: 3 of 4 in gold, 1 waiting for their ends', 1, true),
         X.plain(screen))
       assert.truthy(X.plain(screen):find("the document's stance toward engagement", 1, true), X.plain(screen))

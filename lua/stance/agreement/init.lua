@@ -53,7 +53,8 @@ local Items = require('stance.agreement.items')
 ---@field item string what an item is: "(sentence, target)", "sentence", "(document, target)"
 ---@field value string what an item's value is, in words
 ---@field values (string|userdata)[] the categories in the order of every table and matrix; json.null last (no value)
----@field targets stance.AgreementFigures[]|nil per target (stance and document), each with `target`
+---@field targets stance.AgreementFigures[]|nil per target (stance and document), each with `target`; nil
+--- when there is no target (none in the schema, none in the annotations)
 ---@field pooled stance.AgreementFigures over the items of every target
 ---@field documents stance.AgreementFigures[] per counted document, each with `path` (no pairs nor categories)
 ---@field several table<string, integer> per annotator, items with several values (the rule: :help stance-agreement)
@@ -102,10 +103,12 @@ local Items = require('stance.agreement.items')
 
 --- What the items of each field are, in words (the report and the help say the same).
 M.DESCRIBE = {
-  stance = { item = '(%s, target)', value = 'the stance toward the target, or no stance' },
+  stance = { item = '(%s, target)', value = 'the stance toward the target, or no stance',
+    untargeted = { item = '%s', value = 'the stance, or no stance' } },
   role = { item = '%s', value = 'the role, or no role' },
   label = { item = '%s', value = 'the label of annotations without target, stance or role, or no label' },
-  document = { item = '(document, target)', value = 'the document\'s stance toward the target, or no stance' },
+  document = { item = '(document, target)', value = 'the document\'s stance toward the target, or no stance',
+    untargeted = { item = 'document', value = 'the document\'s stance, or no stance' } },
 }
 
 --- "No value" in the report: JSON null.
@@ -154,7 +157,12 @@ end
 function H.field_report(f, built, with_disagreements)
   local names = built.annotators
   local order = Items.values(f)
-  local d = M.DESCRIBE[f.name]
+  local groups = Items.groups(f)
+  -- no target anywhere (none in the schema, none in the annotations): the items are the
+  -- units themselves, and there is no per-target table
+  local untargeted = f.per_target and not built.targets_in_schema and (#groups == 0
+    or (#groups == 1 and groups[1] == false))
+  local d = untargeted and M.DESCRIBE[f.name].untargeted or M.DESCRIBE[f.name]
   local out = {
     field = f.name,
     item = (d.item):format(f.name == 'document' and 'document' or built.unit),
@@ -167,8 +175,7 @@ function H.field_report(f, built, with_disagreements)
   for i, v in ipairs(order) do
     out.values[i] = H.out(v)
   end
-  local groups = Items.groups(f)
-  if f.per_target then
+  if f.per_target and not untargeted then
     out.targets = json.array()
     for _, g in ipairs(groups) do
       local fig = H.figures(f.groups[g].tally, names, order, true)
@@ -194,7 +201,8 @@ function H.field_report(f, built, with_disagreements)
         if p.values[name] ~= nil then values[name] = H.out(p.values[name]) end
       end
       list[#list + 1] = { path = p.path, start = p.start, stop = p.stop, line = p.line, col = p.col, text = p.text,
-        target = f.per_target and H.out(p.target) or nil, values = values, rank = rank[p.target] or 0 }
+        target = f.per_target and not untargeted and H.out(p.target) or nil, values = values,
+        rank = rank[p.target] or 0 }
     end
     table.sort(list, function(x, y)
       if x.path ~= y.path then return x.path < y.path end

@@ -541,8 +541,8 @@ function H.warnings(doc, entry, names, counted, layers)
     if file then
       local recorded = file.store:header().hash
       if recorded and hash and recorded ~= hash then
-        list[#list + 1] = ('%s annotated another version of the text (its spans may be off:'
-          .. ' open the document in Neovim, or run stance check, to re-anchor them)'):format(name)
+        list[#list + 1] = ('%s annotated another version of the text (its spans may be off: stance check says'
+          .. ' which moved, stance fmt --reanchor places them again)'):format(name)
       end
       if (file.errors or 0) > 0 then
         local first

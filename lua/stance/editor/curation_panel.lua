@@ -222,7 +222,8 @@ function M.render(st)
     who[#who + 1] = n .. ' ' .. statuses[n]:gsub('-', ' ')
   end
   local progress, counts = H.progress(cur)
-  local lines = { ('curation of %s (%s)'):format(cur.rel, table.concat(who, ', ')) }
+  -- the document and the annotators on lines of their own: the panel is narrow
+  local lines = { 'curation of ' .. cur.rel, table.concat(who, ', ') }
   for _, l in ipairs(progress) do
     lines[#lines + 1] = l
   end

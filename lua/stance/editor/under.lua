@@ -148,7 +148,7 @@ function M.plan(win, buf, top, last, rows, version)
   end
   if not geometry and not M.any(buf) then return end -- nothing after any row: nothing to do
   if not gkey then gkey = select(2, M.geometry(buf)) end
-  local key = table.concat({ top, last, version, gkey }, ':')
+  local key = table.concat({ top, last, version, vim.api.nvim_buf_get_changedtick(buf), gkey }, ':')
   H.keys[buf] = H.keys[buf] or {}
   if H.keys[buf][win] == key then return end
   H.keys[buf][win] = key
