@@ -208,49 +208,70 @@ int stance_linear_nb(const stance_csr *x, const uint32_t *idx, size_t m, const i
 
 /* ---- calibration ---------------------------------------------------------------------- */
 
-#define CAL_MAX 17 /* 1 + classes */
+#define CAL_MAX 17            /* 1 + classes */
+#define CAL_DIM (2 * CAL_MAX) /* a, b[1..k-1], g[1..k-1] */
 
-/* log-loss of softmax(a * s + b) (with a small ridge on b), and into g, h (when not NULL)
- * its gradient and Hessian over (a, b[1..k-1]) */
-static double cal_loss(const double *s, const int *y, size_t n, int k, double a, const double *b, double *g,
-                       double *h) {
+/* Calibration's parameters th: th[0] = a, th[c] = b[c], th[k - 1 + c] = g[c] (c >= 1; with
+ * d > k only). Class c of example i scores z_c = a * s_c + b_c + g_c * x_i: a linear
+ * function of the parameters with the vector phi_c = (s_c, e_c, x_i e_c). */
+static double cal_z(const double *si, int xi, int k, int d, const double *th, int c) {
+  double z = th[0] * si[c];
+  if (c > 0) z += th[c] + (d > k && xi ? th[k - 1 + c] : 0);
+  return z;
+}
+
+/* log-loss of the calibrated softmax (with a small ridge on b and g), and into g, h (when not
+ * NULL) its gradient and Hessian over the d parameters (k: without x; 2k - 1: with) */
+static double cal_loss(const double *s, const unsigned char *x, const int *y, size_t n, int k, int d,
+                       const double *th, double *g, double *h) {
   double loss = 0, ridge = 1e-3;
-  int d = k, c, e;
+  int c, e;
   size_t i;
   if (g) memset(g, 0, (size_t)d * sizeof *g);
   if (h) memset(h, 0, (size_t)d * (size_t)d * sizeof *h);
-  for (c = 1; c < k; c++) loss += 0.5 * ridge * b[c] * b[c];
+  for (c = 1; c < d; c++) loss += 0.5 * ridge * th[c] * th[c];
   for (i = 0; i < n; i++) {
     const double *si = s + i * (size_t)k;
-    double z[CAL_MAX] = {0}, p[CAL_MAX] = {0}, mx = -HUGE_VAL, sum = 0, ms = 0, sms;
+    int xi = x ? x[i] != 0 : 0;
+    double z[CAL_MAX] = {0}, p[CAL_MAX] = {0}, mean[CAL_DIM], mx = -HUGE_VAL, sum = 0;
     for (c = 0; c < k; c++) {
-      z[c] = a * si[c] + b[c];
+      z[c] = cal_z(si, xi, k, d, th, c);
       if (z[c] > mx) mx = z[c];
     }
     for (c = 0; c < k; c++) sum += (p[c] = exp(z[c] - mx));
     for (c = 0; c < k; c++) p[c] /= sum;
     loss += mx + log(sum) - z[y[i]];
     if (!g) continue;
+    /* the gradient: sum over c of (p_c - [c == y]) phi_c; the mean phi under p */
+    memset(mean, 0, (size_t)d * sizeof *mean);
     for (c = 0; c < k; c++) {
       double r = p[c] - (c == y[i]);
       g[0] += r * si[c];
-      if (c > 0) g[c] += r;
-      ms += p[c] * si[c];
+      mean[0] += p[c] * si[c];
+      if (c > 0) {
+        g[c] += r;
+        mean[c] += p[c];
+        if (d > k && xi) g[k - 1 + c] += r, mean[k - 1 + c] += p[c];
+      }
     }
     if (!h) continue;
-    /* M = diag(p) - p p^T; H_aa = s'Ms, H_a,bj = (Ms)_j, H_bj,bl = M_jl */
-    sms = 0;
-    for (c = 0; c < k; c++) sms += p[c] * si[c] * si[c];
-    h[0] += sms - ms * ms;
-    for (c = 1; c < k; c++) {
-      double msc = p[c] * si[c] - p[c] * ms;
-      h[c] += msc;
-      h[(size_t)c * (size_t)d] += msc;
-      for (e = 1; e < k; e++) h[(size_t)c * (size_t)d + (size_t)e] += (c == e ? p[c] : 0) - p[c] * p[e];
+    /* the Hessian: sum over c of p_c phi_c phi_c^T, less mean mean^T */
+    for (c = 0; c < k; c++) {
+      int at[3], na = 0, u, v;
+      double val[3];
+      at[na] = 0, val[na++] = si[c];
+      if (c > 0) {
+        at[na] = c, val[na++] = 1;
+        if (d > k && xi) at[na] = k - 1 + c, val[na++] = 1;
+      }
+      for (u = 0; u < na; u++)
+        for (v = 0; v < na; v++) h[(size_t)at[u] * (size_t)d + (size_t)at[v]] += p[c] * val[u] * val[v];
     }
+    for (c = 0; c < d; c++)
+      for (e = 0; e < d; e++) h[(size_t)c * (size_t)d + (size_t)e] -= mean[c] * mean[e];
   }
   if (g)
-    for (c = 1; c < k; c++) g[c] += ridge * b[c];
+    for (c = 1; c < d; c++) g[c] += ridge * th[c];
   if (h)
     for (c = 0; c < d; c++) h[(size_t)c * (size_t)d + (size_t)c] += c == 0 ? 1e-9 : ridge;
   return loss;
@@ -289,35 +310,47 @@ static int solve(double *h, double *g, int d) {
   return 0;
 }
 
-void stance_calibrate(const double *s, const int *y, size_t n, int k, double *a, double *b) {
-  double g[CAL_MAX], h[CAL_MAX * CAL_MAX], nb[CAL_MAX], loss;
-  int it, c, d = k, classes_seen = 0;
+void stance_calibrate(const double *s, const unsigned char *x, const int *y, size_t n, int k, double *a, double *b,
+                      double *g) {
+  double th[CAL_DIM] = {0}, nt[CAL_DIM], grad[CAL_DIM], h[CAL_DIM * CAL_DIM], loss;
+  int it, c, d = k, classes_seen = 0, with_x = 0, without_x = 0;
   unsigned char seen[CAL_MAX] = {0};
   size_t i;
   *a = 1;
-  for (c = 0; c < k; c++) b[c] = 0;
+  for (c = 0; c < k; c++) {
+    b[c] = 0;
+    if (g) g[c] = 0;
+  }
   if (k < 2 || k > CAL_MAX - 1 || n < 4) return;
-  for (i = 0; i < n; i++)
+  for (i = 0; i < n; i++) {
     if (y[i] >= 0 && y[i] < k && !seen[y[i]]) seen[y[i]] = 1, classes_seen++;
+    if (x && x[i]) with_x = 1;
+    else without_x = 1;
+  }
   if (classes_seen < 2) return;
-  loss = cal_loss(s, y, n, k, *a, b, NULL, NULL);
+  if (g && with_x && without_x) d = 2 * k - 1; /* x tells something only when it varies */
+  th[0] = 1;
+  loss = cal_loss(s, x, y, n, k, d, th, NULL, NULL);
   for (it = 0; it < 50; it++) {
-    double step = 1, na, nl = loss, gnorm = 0;
-    cal_loss(s, y, n, k, *a, b, g, h);
-    for (c = 0; c < d; c++) gnorm += g[c] * g[c];
+    double step = 1, nl = loss, gnorm = 0;
+    cal_loss(s, x, y, n, k, d, th, grad, h);
+    for (c = 0; c < d; c++) gnorm += grad[c] * grad[c];
     if (gnorm < 1e-10 * (double)n) break;
-    if (solve(h, g, d) != 0) break;
+    if (solve(h, grad, d) != 0) break;
     for (;;) { /* backtracking: the loss must go down and the scale stay positive */
-      na = *a - step * g[0];
-      nb[0] = 0;
-      for (c = 1; c < k; c++) nb[c] = b[c] - step * g[c];
-      if (na > 1e-6 && (nl = cal_loss(s, y, n, k, na, nb, NULL, NULL)) <= loss) break;
+      for (c = 0; c < d; c++) nt[c] = th[c] - step * grad[c];
+      if (nt[0] > 1e-6 && (nl = cal_loss(s, x, y, n, k, d, nt, NULL, NULL)) <= loss) break;
       step *= 0.5;
-      if (step < 1e-8) return;
+      if (step < 1e-8) goto out;
     }
-    *a = na;
-    for (c = 1; c < k; c++) b[c] = nb[c];
+    memcpy(th, nt, (size_t)d * sizeof *th);
     if (loss - nl < 1e-10 * (double)n) break;
     loss = nl;
+  }
+out:
+  *a = th[0];
+  for (c = 1; c < k; c++) {
+    b[c] = th[c];
+    if (g && d > k) g[c] = th[k - 1 + c];
   }
 }

@@ -10,7 +10,9 @@
  *   multinomial naive Bayes over the same examples (add-alpha smoothing), for comparison;
  *   calibration: a scale and per-class offsets of the scores, softmax(a * s + b), fitted by
  *     Newton's method on held-out scores to minimize their log-loss (temperature scaling with
- *     class offsets; Platt scaling when there are two classes).
+ *     class offsets; Platt scaling when there are two classes); optionally per-class offsets
+ *     g * x of a binary input x besides the scores (stacking: the model's score and whether
+ *     the sentence names the target, weighed on held-out examples).
  */
 #ifndef STANCE_LINEAR_H
 #define STANCE_LINEAR_H
@@ -44,9 +46,12 @@ int stance_linear_svm(const stance_csr *x, const uint32_t *idx, size_t m, const 
 int stance_linear_nb(const stance_csr *x, const uint32_t *idx, size_t m, const int *cls, int k, double alpha,
                      double *w, double *unseen);
 
-/* Fit softmax(a * s + b) to n examples of k classes: scores s[i * k + c], class y[i]. b[0]
- * stays 0. Starts from a = 1, b = 0 and keeps them when the data cannot move them (too few
- * examples, one class). */
-void stance_calibrate(const double *s, const int *y, size_t n, int k, double *a, double *b);
+/* Fit softmax(a * s + b + g * x) to n examples of k classes: scores s[i * k + c], class y[i],
+ * and x[i] (0 or 1: e.g. whether the example mentions the target's terms; x and g may be
+ * NULL). b[0] and g[0] stay 0; g stays 0 when x is the same for every example. Starts from
+ * a = 1, b = g = 0 and keeps them when the data cannot move them (too few examples, one
+ * class). */
+void stance_calibrate(const double *s, const unsigned char *x, const int *y, size_t n, int k, double *a, double *b,
+                      double *g);
 
 #endif

@@ -3,10 +3,12 @@
  *
  *   opts: targets = n (1..64), classes = k (2..16: no stance and the stances), matcher = cue
  *     matcher or nil, terms = cue matcher whose categories are target numbers (1..n) or nil,
- *     features = { 'words', 'pairs', 'triples', 'chars', 'cues', 'terms' } (default: all),
- *     char_min, char_max (default 2, 5); for training: learner = 'lr' | 'svm' | 'nb'
- *     (default 'lr'), c (default 1), balanced (default true), folds (default 5), char_weight,
- *     mark_weight (the weights of those blocks of features, model.h; words weigh 1)
+ *     features = { 'words', 'pairs', 'triples', 'chars', 'cues', 'terms' } (default: the first
+ *     four),
+ *     char_min, char_max (default 2, 5); for training: learner = 'svm' | 'lr' | 'nb'
+ *     (default 'svm'), c (default 1), balanced (default false), folds (default 3), char_weight,
+ *     mark_weight (the weights of those blocks of features, model.h; words weigh 1),
+ *     term_offsets (default true: the calibration weighs whether a sentence names the target)
  *   d:add(text, labels[, group]) labels: per target a class 1..k (1: no stance) or 0 (unknown)
  *   d:count(target, class[, with_term]) -> examples; d:size() -> examples
  *   d:train([opts]) -> model
@@ -31,7 +33,7 @@ static const char *const feature_names[] = {"words", "pairs", "triples", "chars"
 void stance__read_model_opts(lua_State *L, int opts, stance_features *f, stance_train_opts *o) {
   int i;
   memset(f, 0, sizeof *f);
-  f->set = STANCE_FEAT_ALL;
+  f->set = STANCE_FEAT_DEFAULT;
   f->char_min = 2;
   f->char_max = 5;
   stance_train_opts_default(o);
@@ -87,7 +89,9 @@ void stance__read_model_opts(lua_State *L, int opts, stance_features *f, stance_
   if (!lua_isnil(L, -1)) o->weights[STANCE_BLOCK_CHARS] = luaL_checknumber(L, -1);
   lua_getfield(L, opts, "mark_weight");
   if (!lua_isnil(L, -1)) o->weights[STANCE_BLOCK_MARKS] = luaL_checknumber(L, -1);
-  lua_pop(L, 6);
+  lua_getfield(L, opts, "term_offsets");
+  if (!lua_isnil(L, -1)) o->term_offsets = lua_toboolean(L, -1);
+  lua_pop(L, 7);
   for (i = 0; i < STANCE_BLOCKS; i++)
     if (!(o->weights[i] >= 0) || o->weights[i] > 1e3) luaL_argerror(L, opts, "char_weight, mark_weight: 0 to 1000");
   if (!(o->c > 0) || o->c > 1e6) luaL_argerror(L, opts, "c should be a positive number");

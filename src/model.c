@@ -56,13 +56,6 @@ static uint32_t idmap_put(idmap *m, uint32_t key) {
   return m->vals[s] = (uint32_t)m->n++;
 }
 
-static uint32_t idmap_get(const idmap *m, uint32_t key) {
-  size_t s;
-  if (m->cap == 0) return EMPTY;
-  for (s = slot_of(key, m->cap); m->vals[s] != EMPTY; s = (s + 1) & (m->cap - 1))
-    if (m->keys[s] == key) return m->vals[s];
-  return EMPTY;
-}
 
 static void idmap_free(idmap *m) {
   free(m->keys);
@@ -107,10 +100,11 @@ struct stance_dataset {
 };
 
 void stance_train_opts_default(stance_train_opts *o) {
-  o->learner = STANCE_LEARN_LR;
+  o->learner = STANCE_LEARN_SVM;
   o->c = 1.0;
-  o->balanced = 1;
+  o->balanced = 0;
   o->folds = 3;
+  o->term_offsets = 1;
   o->weights[STANCE_BLOCK_WORDS] = 1;
   o->weights[STANCE_BLOCK_CHARS] = 1;
   o->weights[STANCE_BLOCK_MARKS] = 2;
@@ -327,14 +321,20 @@ size_t stance_dataset_count(const stance_dataset *d, int t, int cls, int with_te
 
 /* ---- models -------------------------------------------------------------------------- */
 
-#define BITMAP_BITS 20
+/* The filter of ids with a row: at least 16 bits per feature (a new text's ids mostly miss
+ * the model: 94% of those are told by one bit, without a lookup), 2^16 to 2^27 bits. */
+#define BITMAP_MIN 16
+#define BITMAP_MAX 27
 /* Passes of the solvers over a problem's examples: at most MAX_PASSES, fewer on big problems
  * (at most PASS_BUDGET nonzero values visited in all, and at least MIN_PASSES): on real data
  * the dual coordinate descent is close to its optimum after a few passes, and training stays
  * within a fraction of a second on tens of thousands of sentences. */
 #define MAX_PASSES 15
 #define MIN_PASSES 3
-#define PASS_BUDGET 20e6
+#define PASS_BUDGET 12e6
+/* Examples of a target past which its scores are calibrated on two folds (each half is big
+ * enough to calibrate, and training costs half as much as with three). */
+#define BIG 4000
 
 struct stance_model {
   stance_features f;
@@ -345,11 +345,17 @@ struct stance_model {
   float *w;                     /* features x outputs */
   double *bias, *per_occ;       /* outputs: the bias, and the weight of the occurrences (NB) */
   double *scale, *offset;       /* targets; outputs: the calibration */
+  double *term_offset;          /* outputs: the calibration's offset when the target is named */
   double *threshold;            /* targets: of the decision (best_threshold) */
   unsigned char *seen;          /* outputs: a class seen in training */
   unsigned char *trained;       /* targets */
   uint64_t *bitmap;             /* feature ids that have a row, by their low bits */
+  uint32_t bitmap_mask;
   double weights[STANCE_BLOCKS]; /* of the blocks' values */
+  /* for prediction: an open-addressing table of entries of `stride` 32-bit words, a feature
+   * id then its row of weights, so that a lookup is one cache miss, not two */
+  uint32_t *table;
+  size_t table_mask, stride;
 };
 
 /* A target's classifier: k columns of (features + 1) weights (the bias last) and the
@@ -434,7 +440,8 @@ static void clf_scores(const clf *c, const stance_csr *x, size_t i, double *s) {
  * probability is right for the decision only when it is calibrated, so the threshold that
  * maximizes F1 is about half the best F1 (Lipton et al. 2014), well below 0.5 for rare
  * stances. */
-static double best_threshold(const double *s, const int *y, size_t n, int k, double a, const double *b) {
+static double best_threshold(const double *s, const unsigned char *x, const int *y, size_t n, int k, double a,
+                             const double *b, const double *toff) {
   double best = 0.5, best_f = -1, th;
   double *p = malloc((n ? n : 1) * sizeof *p);
   int *guess = malloc((n ? n : 1) * sizeof *guess), c;
@@ -448,7 +455,7 @@ static double best_threshold(const double *s, const int *y, size_t n, int k, dou
     double z[STANCE_MODEL_MAX_CLASSES], mx = -HUGE_VAL, sum = 0;
     int g = 1;
     for (c = 0; c < k; c++) {
-      z[c] = a * s[i * (size_t)k + (size_t)c] + b[c];
+      z[c] = a * s[i * (size_t)k + (size_t)c] + b[c] + (x[i] ? toff[c] : 0);
       if (z[c] > mx) mx = z[c];
     }
     for (c = 0; c < k; c++) sum += (z[c] = exp(z[c] - mx));
@@ -485,7 +492,8 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
   int cls[STANCE_MODEL_MAX_CLASSES], remap[STANCE_MODEL_MAX_CLASSES], k = 0, c, folds, f, rc = -1;
   uint32_t *idx = NULL, *fold = NULL, *sub = NULL, *groups = NULL;
   int *y = NULL, *suby = NULL, *oofy = NULL;
-  double *oof = NULL, a = 1, b[STANCE_MODEL_MAX_CLASSES] = {0}, threshold = 0.5;
+  unsigned char *oofx = NULL;
+  double *oof = NULL, a = 1, b[STANCE_MODEL_MAX_CLASSES] = {0}, toff[STANCE_MODEL_MAX_CLASSES] = {0}, threshold = 0.5;
   size_t ngroups = 0, nf = (size_t)x->features + 1;
   clf model;
   memset(&model, 0, sizeof model);
@@ -506,7 +514,8 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
   oofy = malloc(n * sizeof *oofy);
   groups = malloc(n * sizeof *groups);
   oof = malloc(n * (size_t)k * sizeof *oof);
-  if (!idx || !y || !fold || !sub || !suby || !oofy || !groups || !oof) goto done;
+  oofx = malloc(n ? n : 1);
+  if (!idx || !y || !fold || !sub || !suby || !oofy || !groups || !oof || !oofx) goto done;
   for (i = 0, j = 0; i < d->n; i++) {
     int l = d->labels[i * (size_t)d->targets + (size_t)t];
     if (l < 0) continue;
@@ -525,6 +534,7 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
     fold[j] = (uint32_t)g;
   }
   folds = o->folds;
+  if (n > BIG && folds > 2) folds = 2; /* big enough for two halves: half the cost */
   if (ngroups >= 2) {
     if ((size_t)folds > ngroups) folds = (int)ngroups;
     for (j = 0; j < n; j++) fold[j] %= (uint32_t)(folds > 0 ? folds : 1);
@@ -547,12 +557,13 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
       for (j = 0; j < n; j++)
         if (fold[j] == (uint32_t)f) {
           clf_scores(&part, x, idx[j], oof + have * (size_t)k);
+          oofx[have] = (unsigned char)(t < 64 && (d->terms[idx[j]] >> t & 1));
           oofy[have++] = y[j];
         }
       free(part.w);
     }
-    stance_calibrate(oof, oofy, have, k, &a, b);
-    if (cls[0] == 0) threshold = best_threshold(oof, oofy, have, k, a, b);
+    stance_calibrate(oof, oofx, oofy, have, k, &a, b, o->term_offsets ? toff : NULL);
+    if (cls[0] == 0) threshold = best_threshold(oof, oofx, oofy, have, k, a, b, toff);
   }
   if (train_clf(x, idx, n, y, cls, k, o, &model) != 0) goto done;
   /* into the model's table: the target's columns */
@@ -566,6 +577,7 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
       m->bias[out] = w[nf - 1];
       m->per_occ[out] = model.per_occ[c];
       m->offset[out] = b[c];
+      m->term_offset[out] = toff[c];
       m->seen[out] = 1;
     }
     m->scale[t] = a;
@@ -583,6 +595,7 @@ done:
   free(oofy);
   free(groups);
   free(oof);
+  free(oofx);
   return rc;
 }
 
@@ -595,11 +608,42 @@ static void block_scales(const double *weights, const uint32_t *occ, float *scal
     scale[b] = b == STANCE_BLOCK_MARKS ? (float)weights[b] : occ[b] ? (float)(weights[b] / sqrt((double)occ[b])) : 0;
 }
 
+static size_t table_slot(uint32_t id, size_t mask) { return (size_t)((id * 0x9E3779B1u) ^ (id >> 13)) & mask; }
+
+/* The prediction table from the rows of w (then freed with the map of ids). 0 or -1. */
+static int make_table(stance_model *m) {
+  size_t cap = 16, i;
+  while (cap < 2 * (size_t)m->features) {
+    if (cap > SIZE_MAX / 4 / (m->outputs + 1) / sizeof *m->table) return -1;
+    cap *= 2;
+  }
+  m->stride = m->outputs + 1;
+  if ((m->table = malloc(cap * m->stride * sizeof *m->table)) == NULL) return -1;
+  m->table_mask = cap - 1;
+  for (i = 0; i < cap; i++) m->table[i * m->stride] = EMPTY;
+  for (i = 0; i < m->ids.cap; i++) {
+    uint32_t id = m->ids.keys[i], *e;
+    size_t slot;
+    if (m->ids.vals[i] == EMPTY) continue;
+    if (id == EMPTY) id = EMPTY - 1; /* the one id that would read as a free slot */
+    for (slot = table_slot(id, m->table_mask); m->table[slot * m->stride] != EMPTY; slot = (slot + 1) & m->table_mask) {
+    }
+    e = m->table + slot * m->stride;
+    e[0] = id;
+    memcpy(e + 1, m->w + (size_t)m->ids.vals[i] * m->outputs, m->outputs * sizeof(float));
+  }
+  free(m->w);
+  m->w = NULL;
+  idmap_free(&m->ids);
+  memset(&m->ids, 0, sizeof m->ids);
+  return 0;
+}
+
 stance_model *stance_model_train(const stance_dataset *d, const stance_train_opts *o) {
   stance_model *m = calloc(1, sizeof *m);
   stance_csr x;
   float *val = NULL;
-  size_t i, p, nb = (size_t)1 << BITMAP_BITS >> 6;
+  size_t i, p, nb;
   int t;
   if (m == NULL) return NULL;
   m->f = d->f;
@@ -611,13 +655,20 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
   m->bias = calloc(m->outputs, sizeof *m->bias);
   m->per_occ = calloc(m->outputs, sizeof *m->per_occ);
   m->offset = calloc(m->outputs, sizeof *m->offset);
+  m->term_offset = calloc(m->outputs, sizeof *m->term_offset);
   m->seen = calloc(m->outputs, 1);
   m->scale = calloc((size_t)m->targets, sizeof *m->scale);
   m->threshold = calloc((size_t)m->targets, sizeof *m->threshold);
   m->trained = calloc((size_t)m->targets, 1);
+  {
+    int bits = BITMAP_MIN;
+    while (bits < BITMAP_MAX && ((size_t)1 << bits) < 16 * (size_t)m->features) bits++;
+    m->bitmap_mask = (uint32_t)(((uint64_t)1 << bits) - 1);
+    nb = ((size_t)1 << bits) >> 6;
+  }
   m->bitmap = calloc(nb, sizeof *m->bitmap);
   val = malloc((d->nnz ? d->nnz : 1) * sizeof *val);
-  if (!m->w || !m->bias || !m->per_occ || !m->offset || !m->seen || !m->scale || !m->threshold || !m->trained || !m->bitmap || !val)
+  if (!m->w || !m->bias || !m->per_occ || !m->offset || !m->term_offset || !m->seen || !m->scale || !m->threshold || !m->trained || !m->bitmap || !val)
     goto fail;
   /* the ids: a copy of the dataset's map */
   m->ids.cap = d->ids.cap;
@@ -630,7 +681,7 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
     memcpy(m->ids.vals, d->ids.vals, d->ids.cap * sizeof *m->ids.vals);
     for (i = 0; i < d->ids.cap; i++)
       if (d->ids.vals[i] != EMPTY) {
-        uint32_t b = d->ids.keys[i] & ((1u << BITMAP_BITS) - 1);
+        uint32_t b = d->ids.keys[i] & m->bitmap_mask;
         m->bitmap[b >> 6] |= 1ull << (b & 63);
       }
   }
@@ -651,6 +702,8 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
     if (train_target(m, d, &x, t, o) != 0) goto fail;
   }
   free(val);
+  val = NULL;
+  if (make_table(m) != 0) goto fail;
   return m;
 fail:
   free(val);
@@ -660,11 +713,13 @@ fail:
 
 void stance_model_free(stance_model *m) {
   if (m == NULL) return;
+  free(m->table);
   idmap_free(&m->ids);
   free(m->w);
   free(m->bias);
   free(m->per_occ);
   free(m->offset);
+  free(m->term_offset);
   free(m->seen);
   free(m->scale);
   free(m->threshold);
@@ -683,24 +738,29 @@ double stance_model_threshold(const stance_model *m, int t) {
 
 /* ---- prediction ---------------------------------------------------------------------- */
 
-#define CACHE 4096 /* words whose features' weights are kept summed */
+#define CACHE 16384 /* words whose features' weights are kept summed (Zipf: most of a text's) */
 
+/* A cache of words: per entry, in one place (one cache line for a few targets), the word's
+ * hash | 1 (0: empty), its occurrences of words and chars features, and the sums of their
+ * weights (2 x outputs floats). */
 struct stance_model_scratch {
-  size_t outputs;
-  uint64_t *key;                /* a word's hash | 1; 0: empty */
-  uint32_t *occ;                /* CACHE x 2: its words and chars features */
-  float *sum;                   /* CACHE x 2 x outputs: their weights, summed */
+  size_t outputs, stride;       /* stride: the entry's size in floats */
+  float *cache;
 };
+
+typedef struct cache_entry {
+  uint64_t key;
+  uint32_t occ[2];
+} cache_entry;
+#define ENTRY_HEAD (sizeof(cache_entry) / sizeof(float))
 
 stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
   stance_model_scratch *s = calloc(1, sizeof *s);
   if (s == NULL) return NULL;
   s->outputs = m->outputs;
-  s->key = calloc(CACHE, sizeof *s->key);
-  s->occ = calloc(CACHE * 2, sizeof *s->occ);
-  s->sum = calloc(CACHE * 2 * m->outputs, sizeof *s->sum);
-  if (s->key == NULL || s->occ == NULL || s->sum == NULL) {
-    stance_model_scratch_free(s);
+  s->stride = ENTRY_HEAD + 2 * m->outputs;
+  if ((s->cache = calloc(CACHE * s->stride, sizeof *s->cache)) == NULL) {
+    free(s);
     return NULL;
   }
   return s;
@@ -708,18 +768,36 @@ stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
 
 void stance_model_scratch_free(stance_model_scratch *s) {
   if (s == NULL) return;
-  free(s->key);
-  free(s->occ);
-  free(s->sum);
+  free(s->cache);
   free(s);
 }
 
-static const float *row_of(const stance_model *m, uint32_t id) {
-  uint32_t b = id & ((1u << BITMAP_BITS) - 1), r;
-  if (!(m->bitmap[b >> 6] >> (b & 63) & 1)) return NULL;
-  r = idmap_get(&m->ids, id);
-  return r == EMPTY ? NULL : m->w + (size_t)r * m->outputs;
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
+/* Ask for the table's entry of `id` ahead of its lookup (when the filter lets it through). */
+static void prefetch_row(const stance_model *m, uint32_t id) {
+  uint32_t b = id & m->bitmap_mask;
+  if (m->bitmap[b >> 6] >> (b & 63) & 1)
+    PREFETCH(m->table + table_slot(id == EMPTY ? EMPTY - 1 : id, m->table_mask) * m->stride);
 }
+
+static const float *row_of(const stance_model *m, uint32_t id) {
+  uint32_t b = id & m->bitmap_mask;
+  size_t slot;
+  if (!(m->bitmap[b >> 6] >> (b & 63) & 1)) return NULL;
+  if (id == EMPTY) id = EMPTY - 1;
+  for (slot = table_slot(id, m->table_mask);; slot = (slot + 1) & m->table_mask) {
+    const uint32_t *e = m->table + slot * m->stride;
+    if (e[0] == id) return (const float *)(const void *)(e + 1);
+    if (e[0] == EMPTY) return NULL;
+  }
+}
+
+#define AHEAD_MAX 16
 
 typedef struct pwalk {
   const stance_model *m;
@@ -728,21 +806,42 @@ typedef struct pwalk {
   double *probs;
   uint32_t occ[STANCE_BLOCKS];
   uint64_t *terms;
+  uint32_t queue[AHEAD_MAX];
+  size_t q0, nq;
 } pwalk;
+
+/* Features wait in a queue of AHEAD while their table entries are fetched: the lookups of
+ * a sentence's pairs and triples overlap instead of waiting for memory one by one. */
+#define AHEAD AHEAD_MAX
 
 static void add_row(pwalk *w, uint32_t id) {
   uint32_t b = STANCE_BLOCK_OF(id) < STANCE_BLOCKS ? STANCE_BLOCK_OF(id) : STANCE_BLOCK_MARKS;
   const float *r = row_of(w->m, id);
   double *acc = w->acc + (size_t)b * w->m->outputs;
   size_t o;
-  w->occ[b]++;
   if (r)
     for (o = 0; o < w->m->outputs; o++) acc[o] += r[o];
 }
 
+static void drain(pwalk *w) {
+  size_t i;
+  for (i = 0; i < w->nq; i++) add_row(w, w->queue[(w->q0 + i) % AHEAD]);
+  w->nq = 0;
+}
+
 static int p_feature(void *ud, size_t k, uint32_t id) {
+  pwalk *w = ud;
+  uint32_t b = STANCE_BLOCK_OF(id) < STANCE_BLOCKS ? STANCE_BLOCK_OF(id) : STANCE_BLOCK_MARKS;
   (void)k;
-  add_row(ud, id);
+  w->occ[b]++;
+  prefetch_row(w->m, id);
+  if (w->nq == AHEAD) { /* the oldest, fetched by now */
+    add_row(w, w->queue[w->q0]);
+    w->q0 = (w->q0 + 1) % AHEAD;
+    w->nq--;
+  }
+  w->queue[(w->q0 + w->nq) % AHEAD] = id;
+  w->nq++;
   return 0;
 }
 
@@ -752,27 +851,28 @@ static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n)
   stance_model_scratch *s = w->s;
   uint64_t key = hash | 1;
   size_t slot = (size_t)(hash >> 40) & (CACHE - 1), o, outs = m->outputs;
-  float *sum = s->sum + slot * 2 * outs;
-  uint32_t *occ = s->occ + slot * 2;
+  float *entry = s->cache + slot * s->stride, *sum = entry + ENTRY_HEAD;
+  cache_entry *head = (cache_entry *)(void *)entry;
   int b;
   (void)k;
-  if (s->key[slot] != key) { /* the sums of the word's own features' weights, kept */
+  if (head->key != key) { /* the sums of the word's own features' weights, kept */
     uint32_t ids[STANCE_FEAT_WORD_MAX];
     size_t i, nid = stance_features_word(&m->f, hash, word, n, ids);
     for (o = 0; o < 2 * outs; o++) sum[o] = 0;
-    occ[0] = occ[1] = 0;
+    head->occ[0] = head->occ[1] = 0;
+    for (i = 0; i < nid; i++) prefetch_row(m, ids[i]); /* the misses at once, not one by one */
     for (i = 0; i < nid; i++) {
       const float *r = row_of(m, ids[i]);
       b = STANCE_BLOCK_OF(ids[i]) == STANCE_BLOCK_CHARS;
-      occ[b]++;
+      head->occ[b]++;
       if (r)
         for (o = 0; o < outs; o++) sum[(size_t)b * outs + o] += r[o];
     }
-    s->key[slot] = key;
+    head->key = key;
   }
   for (b = 0; b < 2; b++) {
     double *acc = w->acc + (size_t)b * outs;
-    w->occ[b] += occ[b];
+    w->occ[b] += head->occ[b];
     for (o = 0; o < outs; o++) acc[o] += sum[(size_t)b * outs + o];
   }
   return 0;
@@ -784,6 +884,7 @@ static int p_end(void *ud, size_t k, uint64_t terms) {
   double *p = w->probs + k * m->outputs, total = 0;
   float scale[STANCE_BLOCKS];
   int t, c, b;
+  drain(w);
   if (w->terms) w->terms[k] = terms;
   block_scales(m->weights, w->occ, scale);
   for (b = 0; b < STANCE_BLOCKS; b++) total += (double)scale[b] * w->occ[b]; /* the sum of the values */
@@ -799,7 +900,7 @@ static int p_end(void *ud, size_t k, uint64_t terms) {
       double z = m->bias[o] + m->per_occ[o] * total;
       if (!m->seen[o]) continue;
       for (b = 0; b < STANCE_BLOCKS; b++) z += w->acc[(size_t)b * m->outputs + o] * scale[b];
-      z = m->scale[t] * z + m->offset[o];
+      z = m->scale[t] * z + m->offset[o] + (t < 64 && (terms >> t & 1) ? m->term_offset[o] : 0);
       p[o] = z;
       if (z > best) best = z;
     }

@@ -4,7 +4,7 @@
  *
  * A dataset holds labelled sentences as features (textfeat.h), each with a class per target
  * (or none known) and a group (its document). Training makes, for each target, a linear
- * classifier over the classes seen for it (linear.h: logistic regression by default), its
+ * classifier over the classes seen for it (linear.h: a linear SVM by default), its
  * scores calibrated on held-out folds (by document when there are several): a class never
  * seen gets probability 0, a target with one stance seen gets stance vs no stance, a target
  * with fewer than two classes seen gets no model (its probabilities are 0). Training is
@@ -37,13 +37,19 @@ typedef struct stance_train_opts {
   int learner;                  /* STANCE_LEARN_* */
   double c;                     /* the cost of errors (LR, SVM; larger: less regularized); NB: alpha */
   int balanced;                 /* weight the classes of a target inversely to their frequency */
-  int folds;                    /* calibration folds (< 2: scores are not calibrated) */
+  int folds;                    /* calibration folds (< 2: scores are not calibrated; at most 2
+                                   for a target of more than 4000 examples) */
   double weights[STANCE_BLOCKS]; /* what each block of features weighs (see below) */
+  int term_offsets;             /* calibrate with, besides the score, whether the sentence
+                                   names the target (linear.h: stance_calibrate's x) */
 } stance_train_opts;
 
-/* The defaults, chosen by measurement (tests/bench/model.lua, on the study's annotations and
- * a generated data set, held out by document): logistic regression, C = 1, balanced
- * classes, 3 folds, words and chars weighing 1, marks 2. */
+/* The defaults, chosen by measurement (tests/bench/model.lua, held out by document, on the
+ * study's annotations and on generated data sets in the shape of SemEval-2016 of 600 and
+ * 3000 posts): a linear SVM (L2 loss), C = 1, classes not weighted, 3 calibration folds with
+ * term offsets, word and char n-grams (textfeat.h: STANCE_FEAT_DEFAULT) weighing 1 (marks 2
+ * when asked for). Against logistic regression, balanced classes, and cue and term features:
+ * as good or better on the study, better on the generated sets. */
 void stance_train_opts_default(stance_train_opts *o);
 
 typedef struct stance_dataset stance_dataset;
@@ -81,7 +87,8 @@ int stance_model_targets(const stance_model *m);
 int stance_model_classes(const stance_model *m);
 /* Whether target t has a model (two classes or more were seen for it). */
 int stance_model_trained(const stance_model *m, int t);
-/* The calibration of target t: softmax(a * score + b[c]). */
+/* The calibration of target t: softmax(a * score + b[c] + g[c] * named), named when the
+ * sentence mentions one of the target's terms. */
 double stance_model_scale(const stance_model *m, int t);
 /* The decision of target t: the likeliest stance when its probability reaches this, else no
  * stance (chosen on the held-out folds for the best F1 of the stances; 0.5 without folds). */

@@ -94,6 +94,7 @@ static int on_term(void *ud, size_t start, size_t end, uint32_t category, uint32
   (void)term;
   if (category == 0 || target >= 64 || (w->term_bits >> target & 1)) return 0; /* one feature per target and span */
   w->term_bits |= 1ull << target;
+  if (!(w->f->set & STANCE_FEAT_TERMS)) return 0; /* told to the sink at the span's end only */
   return emit(w, target, SP_TERM, STANCE_BLOCK_MARKS);
 }
 

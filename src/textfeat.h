@@ -32,7 +32,10 @@ enum {
   STANCE_FEAT_CHARS = 8,
   STANCE_FEAT_CUES = 16,
   STANCE_FEAT_TERMS = 32,
-  STANCE_FEAT_ALL = 63
+  STANCE_FEAT_ALL = 63,
+  /* the model's default (model.h): word and char n-grams; the target's terms enter through
+   * the calibration (stance_train_opts.term_offsets) */
+  STANCE_FEAT_DEFAULT = 15
 };
 
 #define STANCE_FEAT_CHAR_MAX 8 /* the longest character n-gram */

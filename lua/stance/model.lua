@@ -132,7 +132,7 @@ function H.job_opts(st, layers, opts)
   local o = { stances = st.stances, targets = st.named and st.targets or nil, layers = layers,
     matcher = st.lexicon.matcher, terms = st.term_matcher }
   for _, k in ipairs({ 'learner', 'c', 'balanced', 'folds', 'features', 'char_min', 'char_max', 'char_weight',
-    'mark_weight' }) do
+    'mark_weight', 'term_offsets' }) do
     if opts[k] ~= nil then o[k] = opts[k] end
   end
   return o

@@ -133,7 +133,8 @@ function M.evaluate(c, opts)
     local run = { target = opts.target, annotators = opts.annotators, predict = held, learn = learn, all = true,
       learner = opts.learner, c = opts.c, balanced = opts.balanced, folds = opts.calibration_folds,
       features = opts.features, char_min = opts.char_min, char_max = opts.char_max,
-      char_weight = opts.char_weight, mark_weight = opts.mark_weight, decision = opts.decision }
+      char_weight = opts.char_weight, mark_weight = opts.mark_weight, term_offsets = opts.term_offsets,
+      decision = opts.decision }
     local res, rerr = model.run(c, run)
     if not res then return nil, rerr end
     H.score_fold(st, res, held, acc, bins)

@@ -3,12 +3,18 @@
 -- 1. Speed, one core: training on 10k generated sentences and predicting them, per learner.
 -- 2. Our annotation of the study (tests/fixtures/study, on SHARED/corpus), held out by document:
 --    per target F_avg and macro-F1 of the model next to the majority class and the keyword rule;
---    the candidates compared (the model, a linear SVM, naive Bayes, and the classical SemEval
---    bar: a linear SVM over word 1-3-grams and char 2-5-grams, argmax decision); the
---    reliability table; training and prediction times.
--- 3. A generated data set in the shape of SemEval-2016 (tests/bench/gen_stance.lua): the same
---    comparison, held out by document.
+--    the candidates compared (the model, and variants of it that each change one thing:
+--    logistic regression, balanced classes, cue and term features, no terms in the
+--    calibration; naive Bayes; the classical SemEval bar: a linear SVM over word 1-3-grams and
+--    char 2-5-grams, argmax decision, nothing of the targets' terms); the reliability table;
+--    training and prediction times.
+-- 3. Generated data sets in the shape of SemEval-2016 (tests/bench/gen_stance.lua), 3000 and
+--    600 posts: the same comparison, held out by document.
+-- 4. Active learning: labelling the posts the model is least sure of first (what
+--    :Stance next-suggestion offers) against labelling in reading order.
 local core = require('stance.core')
+local report = require('bench.report')
+report.section('model')
 local root = assert(arg and arg[1], 'usage: model.lua ROOT [SHARED]')
 local shared = arg[2]
 local function ms(t0) return (core.hrtime() - t0) / 1e6 end
@@ -30,29 +36,43 @@ for i = 1, 10000 do
   end
   sents[i] = table.concat(w, ' ') .. '.'
 end
-print('   speed, one core, 10k sentences of 18 words, 3 stances + none (labels at random: the worst case)')
-for _, learner in ipairs({ 'lr', 'svm', 'nb' }) do
-  local t0 = core.hrtime()
+report.say('   one core (CPU time), 10k sentences of 18 words, 3 stances + none, labels at random (the worst case)')
+local times = {}
+for _, learner in ipairs({ 'svm', 'lr', 'nb' }) do
+  local t0 = os.clock()
   local d = core.dataset({ classes = 4, matcher = lex.matcher })
   for i, s in ipairs(sents) do
     d:add(s, { i % 3 + 2 }, i // 50)
   end
-  local t1 = core.hrtime()
+  local t1 = os.clock()
   local m = d:train({ learner = learner })
-  local t2 = core.hrtime()
+  local t2 = os.clock()
   for i = 1, 10000 do
     m:predict(sents[i])
   end
-  print(('   %-4s features %6.1f ms, training %7.1f ms (3 calibration folds + the model), predicting 10k %6.1f ms')
-    :format(learner, (t1 - t0) / 1e6, (t2 - t1) / 1e6, ms(t2)))
+  times[learner] = { features = t1 - t0, train = t2 - t1, predict = os.clock() - t2 }
+  report.say('   %-4s features %s, training %s (calibration folds and the model), predicting 10k %s', learner,
+    report.time(t1 - t0), report.time(t2 - t1), report.time(os.clock() - t2))
 end
+report.figure({ name = 'training on 10k sentences (linear SVM, calibrated)', time = times.svm.train,
+  peer = 'naive Bayes on the same', peer_time = times.nb.train, target = '<= 10x',
+  note = 'the price of a discriminative, calibrated model; in the background' })
+report.figure({ name = 'predicting 10k sentences', time = times.svm.predict, peer = 'naive Bayes',
+  peer_time = times.nb.predict, target = '<= 1.5x' })
 
 -- the candidates compared, held out by document
+-- The classical bar (SemEval-2016 task 6's SVM baseline): n-grams only, nothing of the targets'
+-- terms, the likeliest class.
 local BAR = { learner = 'svm', features = { 'words', 'pairs', 'triples', 'chars' }, balanced = false,
-  decision = 'argmax' }
+  decision = 'argmax', term_offsets = false }
+local ALL = { 'words', 'pairs', 'triples', 'chars', 'cues', 'terms' }
+-- The model (the defaults) and what it was chosen against: each differs from it in one respect.
 local CANDIDATES = {
-  { name = 'model (lr)', opts = {} },
-  { name = 'svm', opts = { learner = 'svm' } },
+  { name = 'model (svm)', opts = {} },
+  { name = 'lr', opts = { learner = 'lr' } },
+  { name = 'balanced', opts = { balanced = true } },
+  { name = '+cues+terms', opts = { features = ALL } },
+  { name = 'no term cal.', opts = { term_offsets = false } },
   { name = 'nb', opts = { learner = 'nb' } },
   { name = 'svm bar', opts = BAR },
 }
@@ -65,13 +85,14 @@ end
 
 local function comparison(c, folds)
   local header = ('   %-12s %7s'):format('candidate', 'mean')
-  local first
+  local first, reps = nil, {}
   for i, cand in ipairs(CANDIDATES) do
     local o = { folds = folds }
     for k, v in pairs(cand.opts) do
       o[k] = v
     end
     local rep, t = evaluate(c, o)
+    reps[cand.name] = rep
     if i == 1 then
       first = rep
       for _, tg in ipairs(rep.targets) do
@@ -94,7 +115,7 @@ local function comparison(c, folds)
     end
     print(('   %-12s %7.3f%s   %.0f ms, ECE %.3f'):format(cand.name, mean, line, t, rep.calibration.ece))
   end
-  return first
+  return first, reps
 end
 
 local function details(rep)
@@ -132,28 +153,191 @@ if shared and require('stance.fs').exists(shared .. '/corpus/000_6358a7516b2472d
     .. " '%s/.stance/' && cp -r '%s/tests/fixtures/study/annotations/fixture' '%s/.stance/annotations/'")
     :format(d, shared, d, root, d, root, d))
   local c = assert(stance.open(d))
-  print('   the study: our annotation of the 5 sample articles (267 sentences x 4 targets), 5 folds by document')
+  report.say('   the study: our annotation of the 5 sample articles (267 sentences x 4 targets), 5 folds by document')
   local rep = comparison(c, 10)
   details(rep)
+  for _, t in ipairs(rep.targets) do
+    report.figure({ name = 'study, ' .. t.name .. ': F_avg held out by document', value = t.model.f_avg,
+      peer = 'keyword rule', peer_value = math.max(t.keyword.f_avg, 1e-9), target = '>= 1x' })
+  end
   local t0 = core.hrtime()
   local res = assert(require('stance.model').run(c, { all = true }))
   local n = 0
   for _, doc in ipairs(res.documents) do
     n = n + doc.sentences
   end
-  print(('   train on all 5 documents and predict their %d sentences for 4 targets (worker): %.0f ms'):format(n,
-    ms(t0)))
+  local secs = ms(t0) / 1e3
+  t0 = core.hrtime()
+  assert(require('stance.model').run(c, { learner = 'nb', folds = 0, all = true }))
+  report.figure({ name = ('study: learn 5 documents, predict %d sentences x 4 targets (worker)'):format(n),
+    time = secs, peer = 'naive Bayes, uncalibrated', peer_time = ms(t0) / 1e3, target = '<= 500 ms' })
   os.execute(("rm -rf '%s'"):format(d))
 else
-  print('   the study: ../shared/corpus is not here (skipped)')
+  report.say('   the study: ../shared/corpus is not here (skipped)')
 end
 
--- 3. a generated data set in the shape of SemEval-2016 ------------------------------------------
-local g = tmpdir()
-os.execute(("lua5.4 '%s/tests/bench/gen_stance.lua' '%s' 3000 1 >/dev/null"):format(root, g))
-local c = assert(stance.open(g))
-print('   generated (tests/bench/gen_stance.lua): 3000 posts, 5 targets, favor/against/none, 8% wrong labels,'
-  .. ' 100 documents in 5 folds')
-local rep = comparison(c, 5)
-details(rep)
-os.execute(("rm -rf '%s'"):format(g))
+-- 3. generated data sets in the shape of SemEval-2016 ------------------------------------------
+-- 3000 posts (about 600 per target), and 600 (a few hundred sentences, as a team starts with).
+for _, set in ipairs({ { posts = 3000, seed = 1, docs = 100 }, { posts = 600, seed = 3, docs = 20 } }) do
+  local g = tmpdir()
+  os.execute(("lua5.4 '%s/tests/bench/gen_stance.lua' '%s' %d %d >/dev/null"):format(root, g, set.posts, set.seed))
+  local c = assert(stance.open(g))
+  print(('   generated (tests/bench/gen_stance.lua, seed %d): %d posts, 5 targets, favor/against/none, 8%% wrong'
+    .. ' labels, %d documents in 5 folds'):format(set.seed, set.posts, set.docs))
+  local rep, reps = comparison(c, 5)
+  details(rep)
+  local ours, theirs = 0, 0
+  for i, t in ipairs(rep.targets) do
+    ours, theirs = ours + t.model.f_avg / #rep.targets, theirs + reps['svm bar'].targets[i].model.f_avg / #rep.targets
+  end
+  report.figure({ name = ('generated set of %d posts: mean F_avg held out by document'):format(set.posts),
+    value = ours, peer = 'linear SVM, word 1-3 + char 2-5-grams (the SemEval bar)', peer_value = theirs,
+    target = '>= 1x' })
+  os.execute(("rm -rf '%s'"):format(g))
+end
+
+-- 4. active learning -------------------------------------------------------------------------
+-- Does :Stance next-suggestion's choice save work? It offers the sentence whose predicted
+-- classes have the most entropy, summed over the targets. Simulated on the generated set of
+-- 3000 posts: the annotator labels 50 posts in reading order, then 50 at a time, either the
+-- next ones in reading order or the 50 the model is least sure of (retrained each time), up
+-- to 400; after each step, the model is scored on documents held out (the last fifth).
+local function posts_of(dir)
+  local c = assert(stance.open(dir))
+  local st = assert(require('stance.model').setup(c))
+  local tindex = {}
+  for i, t in ipairs(st.targets) do
+    tindex[t] = i
+  end
+  local out = {}
+  for di, path in ipairs(c:paths()) do
+    local f = assert(io.open(dir .. '/' .. path, 'rb'))
+    local body = f:read('a')
+    f:close()
+    f = assert(io.open(dir .. '/.stance/annotations/gen/' .. path .. '.stance', 'rb'))
+    local store = assert(core.read(f:read('a')))
+    f:close()
+    local at = {}
+    for _, rec in ipairs(store:records('annotation')) do
+      at[rec.spans[1][1]] = { tindex[rec.target], rec.stance == 'favor' and 2 or 3 }
+    end
+    local cp = 0
+    for text in (body:gsub('\n$', '') .. '\n\n'):gmatch('(.-)\n\n') do
+      local labels = {}
+      for t = 1, #st.targets do
+        labels[t] = 1
+      end
+      local a = at[cp]
+      if a then labels[a[1]] = a[2] end
+      out[#out + 1] = { text = text, labels = labels, doc = di }
+      cp = cp + utf8.len(text) + 2
+    end
+  end
+  return out, #st.targets, st.term_matcher, #c:paths()
+end
+
+local function active_learning(dir)
+  local posts, nt, terms, ndocs = posts_of(dir)
+  local pool, test = {}, {}
+  for _, p in ipairs(posts) do
+    if p.doc <= ndocs * 0.8 then pool[#pool + 1] = p else test[#test + 1] = p end
+  end
+  local classes = { 'none', 'favor', 'against' }
+  local function train(chosen)
+    local d = core.dataset({ targets = nt, classes = 3, terms = terms })
+    for _, p in ipairs(chosen) do
+      d:add(p.text, p.labels, p.doc)
+    end
+    return d:train()
+  end
+  local function score(m)
+    local mean = 0
+    for t = 1, nt do
+      local conf = {}
+      for _, g in ipairs(classes) do
+        conf[g] = { none = 0, favor = 0, against = 0 }
+      end
+      for _, p in ipairs(test) do
+        local probs = m:predict(p.text)[t]
+        local guess = 1
+        if m:trained(t) then
+          guess = probs[2] >= probs[3] and 2 or 3
+          if probs[guess] < m:threshold(t) then guess = 1 end
+        end
+        local g = classes[p.labels[t]]
+        conf[g][classes[guess]] = conf[g][classes[guess]] + 1
+      end
+      mean = mean + require('stance.model_eval').scores(conf, classes).f_avg / nt
+    end
+    return mean
+  end
+  local function entropy(m, p)
+    local probs, h = m:predict(p.text), 0
+    for t = 1, nt do
+      if m:trained(t) then
+        for _, q in ipairs(probs[t]) do
+          if q > 0 then h = h - q * math.log(q) end
+        end
+      end
+    end
+    return h
+  end
+  local curves = {}
+  for _, strategy in ipairs({ 'reading order', 'least sure' }) do
+    local chosen, taken, curve = {}, {}, {}
+    for i = 1, 50 do
+      chosen[i], taken[i] = pool[i], true
+    end
+    while true do
+      local m = train(chosen)
+      curve[#curve + 1] = { n = #chosen, f_avg = score(m) }
+      if #chosen >= 400 then break end
+      local next = {}
+      for i, p in ipairs(pool) do
+        if not taken[i] then next[#next + 1] = { i = i, h = strategy == 'least sure' and entropy(m, p) or -i } end
+      end
+      table.sort(next, function(a, b)
+        if a.h ~= b.h then return a.h > b.h end
+        return a.i < b.i
+      end)
+      for k = 1, 50 do
+        chosen[#chosen + 1], taken[next[k].i] = pool[next[k].i], true
+      end
+    end
+    curves[strategy] = curve
+  end
+  local head = ('   %-16s'):format('labels')
+  for _, pt in ipairs(curves['reading order']) do
+    head = head .. ('%7d'):format(pt.n)
+  end
+  print(head .. '   (mean F_avg on held-out documents)')
+  for _, strategy in ipairs({ 'reading order', 'least sure' }) do
+    local line = ('   %-16s'):format(strategy)
+    for _, pt in ipairs(curves[strategy]) do
+      line = line .. ('%7.3f'):format(pt.f_avg)
+    end
+    print(line)
+  end
+  -- the work saved: the labels the least-sure order needs to reach what reading order reaches with 400
+  local goal, need = curves['reading order'][#curves['reading order']].f_avg, nil
+  for _, pt in ipairs(curves['least sure']) do
+    if not need and pt.f_avg >= goal then need = pt.n end
+  end
+  -- from how many labels on the least-sure order stays ahead
+  local ahead
+  for i = #curves['least sure'], 1, -1 do
+    if curves['least sure'][i].f_avg < curves['reading order'][i].f_avg then break end
+    ahead = curves['least sure'][i].n
+  end
+  report.figure({ name = ('active learning: labels to reach F_avg %.3f, least sure first'):format(goal),
+    value = need or math.huge, peer = 'reading order', peer_value = 400, target = '<= 1x',
+    note = ('least sure first is ahead from %s labels on'):format(ahead and tostring(ahead) or 'none') })
+end
+
+do
+  local g = tmpdir()
+  os.execute(("lua5.4 '%s/tests/bench/gen_stance.lua' '%s' 3000 1 >/dev/null"):format(root, g))
+  print('   active learning on the generated set of 3000 posts (seed 1): 50 posts in reading order, then 50 at a time')
+  active_learning(g)
+  os.execute(("rm -rf '%s'"):format(g))
+end

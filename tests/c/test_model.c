@@ -256,13 +256,49 @@ static void calibration_fits_scale_and_offsets(void) {
     s[2 * i + 1] = score;
     y[i] = u < p1;
   }
-  stance_calibrate(s, y, n, 2, &a, b);
+  stance_calibrate(s, NULL, y, n, 2, &a, b, NULL);
   CHECK(fabs(a - 0.5) < 0.1);
   CHECK(fabs(b[1] + 1) < 0.2);
   CHECK(b[0] == 0);
-  stance_calibrate(s, y, 3, 2, &a, b); /* too few: left alone */
+  stance_calibrate(s, NULL, y, 3, 2, &a, b, NULL); /* too few: left alone */
   CHECK(a == 1 && b[1] == 0);
   free(s);
+  free(y);
+}
+
+/* With a binary input x besides the scores (the sentence names the target), calibration
+ * fits its per-class offsets: here the class follows x, the scores are noise. An x
+ * that never varies gets no offset. */
+static void calibration_weighs_an_input_besides_the_score(void) {
+  size_t n = 3000, i;
+  double *s = malloc(n * 3 * sizeof *s), a, b[3], g[3];
+  unsigned char *x = malloc(n);
+  int *y = malloc(n * sizeof *y);
+  uint64_t r = 11;
+  for (i = 0; i < n; i++) {
+    double u = (double)((r = r * 6364136223846793005ull + 1) >> 11) / 9007199254740992.0;
+    double v = (double)((r = r * 6364136223846793005ull + 1) >> 11) / 9007199254740992.0;
+    x[i] = u < 0.2;
+    /* named: class 1 four times in five; else class 0 nineteen times in twenty */
+    y[i] = x[i] ? (v < 0.8 ? 1 : 0) : (v < 0.95 ? 0 : 2);
+    s[3 * i] = 0; /* scores that tell nothing */
+    s[3 * i + 1] = (double)((r = r * 6364136223846793005ull + 1) >> 11) / 9007199254740992.0 - 0.5;
+    s[3 * i + 2] = (double)((r = r * 6364136223846793005ull + 1) >> 11) / 9007199254740992.0 - 0.5;
+  }
+  stance_calibrate(s, x, y, n, 3, &a, b, g);
+  CHECK(g[0] == 0 && b[0] == 0);
+  CHECK(g[1] > 2);                                  /* named: class 1 much likelier */
+  CHECK(b[1] < -2);                                 /* not named: class 1 rare */
+  {
+    double z1 = b[1] + g[1], z0 = 0, z2 = b[2] + g[2]; /* named, scores 0 */
+    double p1 = exp(z1) / (exp(z0) + exp(z1) + exp(z2));
+    CHECK(p1 > 0.72 && p1 < 0.88);
+  }
+  for (i = 0; i < n; i++) x[i] = 1;
+  stance_calibrate(s, x, y, n, 3, &a, b, g);
+  CHECK(g[1] == 0 && g[2] == 0);
+  free(s);
+  free(x);
   free(y);
 }
 
@@ -334,5 +370,6 @@ const test_case model_tests[] = {
     {"model_training_is_deterministic", model_training_is_deterministic},
     {"model_invents_no_class", model_invents_no_class},
     {"calibration_fits_scale_and_offsets", calibration_fits_scale_and_offsets},
+    {"calibration_weighs_an_input_besides_the_score", calibration_weighs_an_input_besides_the_score},
     {"features_of_a_sentence", features_of_a_sentence},
     {NULL, NULL}};

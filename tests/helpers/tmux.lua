@@ -499,6 +499,26 @@ function S:lua(code, ...)
   return vim.rpcrequest(self.chan, 'nvim_exec_lua', code, { ... })
 end
 
+--- What `:checkhealth vim.deprecated` says in this Neovim (0.11+, where it lists every
+--- deprecated function called since the start, with where from): nil when nothing was
+--- called, else its report (plain text). Neovim before 0.11 has no such report: returns
+--- nil and why (the headless suites watch every API function such a Neovim deprecates).
+--- Leaves the report's tab open.
+---@return string|nil report
+---@return string|nil why there is none to read
+function S:deprecated()
+  if self:lua("return vim.fn.has('nvim-0.11')") ~= 1 then
+    return nil, 'Neovim before 0.11 has no :checkhealth vim.deprecated'
+  end
+  self:keys(':checkhealth vim.deprecated', 'Enter')
+  local screen = self:wait(function(s)
+    local p = M.plain(s)
+    return p:find('No deprecated functions detected', 1, true) or p:find('is deprecated', 1, true)
+  end, ':checkhealth vim.deprecated')
+  if M.plain(screen):find('No deprecated functions detected', 1, true) then return nil end
+  return M.plain(screen)
+end
+
 --- Type `keys` (send-keys words) that end Neovim (by default :qa) and wait until it has
 --- exited; returns its last screen.
 ---@return string screen

@@ -60,10 +60,12 @@ local function meaning(text)
     add(('N %s %s %s %s'):format(n.type, ref(n.target), n.ref, n.text or ''))
   end
   for _, eq in ipairs(d.equivs) do
+    -- an equivalence is a set (brat merges those that share a member)
     local m = {}
     for i, x in ipairs(eq.members) do
       m[i] = ref(x)
     end
+    table.sort(m)
     add(('* %s %s'):format(eq.type, table.concat(m, ' ')))
   end
   return set
@@ -172,6 +174,16 @@ local CONSTRUCTS = {
   ['identical annotations told apart by their links'] = {
     ENTITIES[3], tb('T9', 'Protein', 'Beta'), ENTITIES[4], tb('T8', 'Protein', 'Gamma'),
     'R1\tPart-of Arg1:T3 Arg2:T9\t', 'R2\tPart-of Arg1:T8 Arg2:T4\t', 'A1\tFlag T8',
+  },
+  -- (a T of type Document_label is a document label only with a Stance or a Label: found by
+  -- the fuzzer, the others made document labels without either, which the file refused)
+  ['Document_label: a document label, and annotations of that type'] = {
+    'T1\tDocument_label 0 27\tAlpha binds Beta and Gamma.', 'A1\tStance T1 For', 'A2\tTarget T1 Alpha',
+    tb('T2', 'Document_label', 'Delta'), 'A3\tTarget T2 Beta', tb('T3', 'Document_label', 'Zeta'),
+    tb('T4', 'Document_label', 'Gamma'), 'A4\tStance T4 Against', 'R1\tPart-of Arg1:T4 Arg2:T3\t',
+  },
+  ['the status of the layer (the annotator is done), on a Document_label of its own'] = {
+    ENTITIES[1], 'T2\tDocument_label 0 27\tAlpha binds Beta and Gamma.', 'A1\tStatus T2 done',
   },
   -- (brat merges groups that share a member: they never do in its files)
   ['equivalences of two and three members'] = {
@@ -316,6 +328,11 @@ describe('brat', function()
     assert.are.equal('', (T.run(('ls -A %s'):format(T.q(target)))))
     assert.truthy(T.exists(d .. '/ok.txt'))
     assert.truthy(out:find('imported 1 document(s)', 1, true), out)
+    -- nor does an export go into the corpus (its .txt would become documents)
+    local _, eerr, ecode = stance_cmd(d, 'export --to brat brat-out')
+    assert.are.equal(1, ecode)
+    assert.truthy(eerr:find('is inside the corpus', 1, true), eerr)
+    assert.falsy(T.exists(d .. '/brat-out'))
   end)
 
   it('exports what it can and reports the rest: an orphan past the end of a shortened document', function()
@@ -380,6 +397,8 @@ describe('stance -> brat -> stance', function()
       end
       assert(doc:set_label({ target = 'engagement', stance = 'favor', note = 'the whole piece', annotator = 'ana' }))
       assert(doc:set_label({ target = 'sanctions', stance = 'against', annotator = 'ana' }))
+      -- the annotator's progress: done with the first documents, in progress with the others
+      assert(doc:set_status(doc.path < '002' and 'done' or 'in-progress', 'ana'))
     end
     assert(c:save())
     return d
@@ -408,9 +427,20 @@ describe('stance -> brat -> stance', function()
         out[#out + 1] = table.concat({ doc.path, 'document', l.label or '', l.target or '', l.stance or '',
           l.note or '' }, '|')
       end
+      out[#out + 1] = table.concat({ doc.path, 'status', doc:status(who) or '' }, '|')
     end
     table.sort(out)
     return out
+  end
+
+  --- The corpus `back` (imported from `dst`) checks clean, and exports `dst` again, byte for
+  --- byte (the configuration files too).
+  local function clean_and_same(back, dst)
+    local cout, cerr, ccode = stance_cmd(back, 'check')
+    assert.are.equal(0, ccode, cout .. cerr)
+    local dst2 = T.tmpdir() .. '/brat2'
+    stance_cmd(back, 'export --to brat ' .. T.q(dst2))
+    assert.are.equal(T.sha256sum(dst), T.sha256sum(dst2))
   end
 
   it('keeps target, stance, role, notes, relations and document stances (the study)', function()
@@ -435,18 +465,74 @@ describe('stance -> brat -> stance', function()
     assert.truthy(first:find('\tTarget T%d+ engagement\n'), first)
     assert.truthy(first:find('\tRole T%d+ claim\n'), first)
     assert.truthy(first:find('\tDocument_label ', 1, true), first)
+    assert.truthy(first:find('\tStatus T%d+ done\n'), first)
     -- back, into a corpus with the same schema and documents
     local back = corpus(T.read(T.shared .. '/study/schema.stance'))
     local iout, ierr, icode = stance_cmd(back, 'import --from brat --annotator ana ' .. T.q(dst))
     assert.are.equal(0, icode, iout .. ierr)
     assert.truthy(iout:find('schema: nothing added', 1, true), iout)
     assert.are.same(says(d, 'ana'), says(back, 'ana'))
-    local cout, cerr, ccode = stance_cmd(back, 'check')
-    assert.are.equal(0, ccode, cout .. cerr)
-    -- and out again: the same bytes
-    local dst2 = T.tmpdir() .. '/brat2'
-    stance_cmd(back, 'export --to brat ' .. T.q(dst2))
-    assert.are.equal(T.sha256sum(dst), T.sha256sum(dst2))
+    clean_and_same(back, dst)
+  end)
+
+  it("gives a collaborator without the schema its order, colors and titles back (visual.conf)", function()
+    if not T.shared then return pending('../shared (the study and its corpus) is not there') end
+    local d = annotated_study()
+    local schema = T.read(d .. '/.stance/schema.stance')
+    T.write(d .. '/.stance/schema.stance', schema:gsub('relation supports\n', 'relation supports\n  color #2e7d32\n'
+      .. '  title "gives a reason for"\n'))
+    local dst = T.tmpdir() .. '/brat'
+    stance_cmd(d, 'export --to brat --annotator ana ' .. T.q(dst))
+    -- brat offers the labels in the schema's order
+    local conf = T.read(dst .. '/annotation.conf')
+    assert.truthy(conf:find('[entities]\nengagement-favor\nengagement-against\nsanctions-favor\n', 1, true), conf)
+    -- back into a corpus whose schema is empty
+    local back = corpus('format stance 1\n')
+    local out, err, code = stance_cmd(back, 'import --from brat --annotator ana ' .. T.q(dst))
+    assert.are.equal(0, code, out .. err)
+    local s = require('stance.schema').parse(T.read(back .. '/.stance/schema.stance'))
+    local function names(list)
+      local o = {}
+      for i, e in ipairs(list) do
+        o[i] = e.name
+      end
+      return o
+    end
+    assert.are.same({ 'engagement', 'sanctions', 'human-rights', 'denuclearization-first' }, names(s.targets))
+    assert.are.same({ 'favor', 'against' }, names(s.stances))
+    assert.are.same({ '#1565c0', '#c62828' }, { s.by.target.engagement.color, s.by.stance.against.color })
+    assert.are.same({ '#2e7d32', '#c62828' }, { s.by.label['engagement-favor'].color,
+      s.by.label['sanctions-against'].color })
+    assert.are.same({ '#2e7d32', 'gives a reason for' }, { s.by.relation.supports.color, s.by.relation.supports.title })
+    clean_and_same(back, dst)
+  end)
+
+  it('never stores two names as one: names brat would store alike come back apart', function()
+    local d = corpus(table.concat({
+      'format stance 1', 'target "x y"', 'target x_y', 'stance pro', 'label "a b"', 'label a_b', 'label a.b',
+      'label Document_label', 'relation "r s"', 'relation r_s', '',
+    }, '\n'))
+    T.write(d .. '/t.txt', 'Alpha beta. gamma delta.\n')
+    local c = assert(require('stance').open(d))
+    local doc = assert(c:document('t.txt'))
+    local made = {}
+    for i, l in ipairs({ 'a b', 'a_b', 'a.b', 'Document_label' }) do
+      made[i] = assert(doc:annotate({ start = (i - 1) * 6, stop = (i - 1) * 6 + 5, label = l,
+        target = i % 2 == 0 and 'x y' or 'x_y', stance = 'pro', annotator = 'x' }))
+    end
+    assert(doc:relate(made[1].id, made[2].id, 'r s', { annotator = 'x' }))
+    assert(doc:relate(made[3].id, made[4].id, 'r_s', { annotator = 'x' }))
+    assert(doc:set_label({ label = 'a b', target = 'x y', stance = 'pro', annotator = 'x' }))
+    assert(c:save())
+    local dst = T.tmpdir() .. '/brat'
+    local out, err, code = stance_cmd(d, 'export --to brat ' .. T.q(dst))
+    assert.are.equal(0, code, out .. err)
+    brat_accepts(dst)
+    -- into a corpus without the schema: every name as it was
+    local back = corpus('format stance 1\n')
+    stance_cmd(back, 'import --from brat --annotator x ' .. T.q(dst))
+    assert.are.same(says(d, 'x'), says(back, 'x'))
+    clean_and_same(back, dst)
   end)
 
   it('brings names brat cannot store back (blanks, accents) through annotation.conf', function()

@@ -151,8 +151,21 @@ describe('stance export', function()
     end
   end)
 
-  it('writes one record per sentence with the labels over it', function()
+  it('writes one record per sentence with the labels over it, and who is done with it', function()
     local d = example()
+    -- ben has finished the first document: its sentences without his labels have no stance
+    local first = assert(require('stance').open(d))
+    local firstdoc = assert(first:document(first:paths()[1]))
+    assert(firstdoc:set_status('done', 'ben'))
+    assert(first:save())
+    local done = {}
+    for doc in first:documents() do
+      done[doc.path] = {}
+      for _, who in ipairs(doc:annotators()) do
+        if doc:status(who) == 'done' then table.insert(done[doc.path], who) end
+      end
+    end
+    assert.truthy(table.concat(done[firstdoc.path], ' '):find('ben', 1, true))
     local out, err, code = T.stance_run({ 'export', '--to', 'jsonl', '--unit', 'sentence', d })
     assert.are.equal(0, code, err)
     local c = assert(require('stance').open(d))
@@ -166,6 +179,7 @@ describe('stance export', function()
     for _, line in ipairs(lines) do
       local r = json.decode(line)
       assert.are.equal(r.text, T.cp_sub(T.read(d .. '/' .. r.document), r.start, r.stop))
+      assert.are.same(done[r.document], r.done)
       if r.text == 'It should be reformed, or it should go.' then
         found = true
         assert.are.equal(1, #r.labels)
@@ -175,8 +189,11 @@ describe('stance export', function()
     end
     assert.is_true(found)
     local csv = csv_rows((T.stance_run({ 'export', '--to', 'csv', '--unit', 'sentence', d })))
-    assert.are.same({ 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels' }, csv[1])
+    assert.are.same({ 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done' }, csv[1])
     assert.are.equal(n + 1, #csv)
+    for i = 2, #csv do
+      assert.are.equal(table.concat(done[csv[i][1]], ';'), csv[i][8])
+    end
   end)
 
   --- The example corpus with relations and document labels of two annotators.
@@ -249,6 +266,21 @@ describe('stance export', function()
     local _, aerr, acode = T.stance_run({ 'export', '--to', 'csv', '--unit', 'all', d })
     assert.are.equal(2, acode)
     assert.truthy(aerr:find('one kind of row', 1, true))
+  end)
+
+  it("quotes a relation's ends from the document, also when their file records no quote", function()
+    local d = example()
+    T.write(d .. '/t.txt', 'We should act now. Because it burns.\n')
+    T.run(('mkdir -p %s'):format(T.q(d .. '/.stance/annotations/zoe')))
+    T.write(d .. '/.stance/annotations/zoe/t.txt.stance', table.concat({ 'format stance 1', '',
+      'document "t.txt"', '  annotator zoe', '', 'annotation a', '  span 0-18', '  label favor', '',
+      'annotation b', '  span 19-36', '  label favor', '', 'relation r', '  type supports', '  from b', '  to a', '',
+    }, '\n'))
+    local out, err, code = T.stance_run({ 'export', '--to', 'jsonl', '--unit', 'relation', '--annotator', 'zoe', d })
+    assert.are.equal(0, code, err)
+    local r = assert(json.decode(out))
+    assert.are.same({ 'Because it burns.', 'We should act now.', 'favor', 'favor' },
+      { r.from_quote, r.to_quote, r.from_label, r.to_label })
   end)
 
   it('gives the same bytes every time, in every format', function()

@@ -127,7 +127,7 @@ describe('the stance model', function()
       end
       return table.concat(parts, ', ')
     end)())
-    local text = T.run(('cd %s && %s eval --target sanctions --learner svm'):format(T.q(d), T.q(T.stance)))
+    local text = T.run(('cd %s && %s eval --target sanctions --learner lr'):format(T.q(d), T.q(T.stance)))
     assert.truthy(text:find('sanctions (none 244, favor 0, against 23', 1, true), text)
     assert.truthy(text:find('keyword%s+%d%.%d+%s+%d%.%d+'), text)
     assert.truthy(text:find('reliability', 1, true), text)

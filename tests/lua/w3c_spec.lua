@@ -86,6 +86,10 @@ describe('W3C Web Annotation', function()
     assert.are.equal('TextQuoteSelector', sel[1].type)
     assert.are.equal('TextPositionSelector', sel[2].type)
     assert.is_string(first.creator.name)
+    -- the same annotations in another folder (another machine): the same bytes
+    local e = T.tmpdir() .. '/' .. d:match('[^/]+$')
+    os.execute(('cp -r %s %s'):format(T.q(d), T.q(e)))
+    assert.are.equal(T.read(d .. '/all.json'), (stance(e, 'export --to w3c')))
   end)
 
   it('imports what it exported, and finds annotations by quote when the text moved', function()

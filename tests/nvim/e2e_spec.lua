@@ -55,6 +55,8 @@ describe('annotating in a terminal', function()
       assert.truthy(colored(sample.annotated)(screen), 'the first annotation still drawn')
       local _, cleared = nv:redrawn()
       assert.is_false(cleared, 'no cleared screen')
+      -- nothing deprecated called on the way (Neovim 0.11's own report)
+      assert.is_nil((nv:deprecated()))
     end)
     if not ok then
       nv:close()

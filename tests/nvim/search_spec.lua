@@ -88,11 +88,11 @@ describe('search in Neovim', function()
     local c = require('stance.corpora').get()
     local ready = false
     require('stance.corpora').ready(c, function() ready = true end)
-    assert.is_true(vim.wait(10000, function() return ready end, 10))
+    assert.is_true(vim.wait(60000, function() return ready end, 10))
     assert.are.equal(0, c:search('zeppelin', { count = true }))
     T.write(d .. '/sub/two.txt', 'A zeppelin appears.\n')
     T.write(d .. '/sub/deeper/three.txt', 'Another zeppelin.\n')
-    assert.is_true(vim.wait(10000, function() return c:search('zeppelin', { count = true }) == 2 end, 20))
+    assert.is_true(vim.wait(60000, function() return c:search('zeppelin', { count = true }) == 2 end, 20))
     assert.are.equal(0, c:search('engagement', { count = true }))
   end)
 

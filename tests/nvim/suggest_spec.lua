@@ -80,6 +80,8 @@ describe('suggestions in a terminal', function()
       screen = nv:key('-', function(s) return count(s, other) == before - 1 end, 'the ghost to go')
       assert.are.equal(before - 1, count(screen, other))
       nv:keys(':wa', 'Enter')
+      -- nothing deprecated called on the way (Neovim 0.11's own report)
+      assert.is_nil((nv:deprecated()))
       nv:quit()
       -- the files: a complete annotation of the study schema, and the rejection in the model layer
       local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/tester/' .. doc .. '.stance'))))

@@ -15,7 +15,7 @@ local cmd = {
     'documents: the majority class, and a keyword rule (a sentence mentioning one of the target\'s',
     '`terms` takes the stance most often seen with them, else none). Then the reliability of the',
     'probabilities: for each sentence and target, the likeliest stance and its probability, binned,',
-    'with how often it was right. --learner lr (default), svm or nb compares learners. The same',
+    'with how often it was right. --learner svm (default), lr or nb compares learners. The same',
     'data and seed give the same figures.',
   }, '\n'),
   flags = {
@@ -23,7 +23,7 @@ local cmd = {
     folds = { arg = 'K', help = 'most folds of documents (default 10)' },
     seed = { arg = 'S', help = 'shuffling seed of the documents (default 1)' },
     annotators = { arg = 'A,B', help = 'whose annotations (default: all but model)' },
-    learner = { arg = 'L', help = 'lr (logistic regression, default), svm (linear SVM) or nb (naive Bayes)' },
+    learner = { arg = 'L', help = 'svm (linear SVM, default), lr (logistic regression) or nb (naive Bayes)' },
     json = { help = 'print the figures as one JSON object' },
   },
   args = { min = 0, max = 1 },

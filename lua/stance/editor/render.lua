@@ -252,7 +252,7 @@ local function on_win(_, win, buf, top, bot)
   end
   local rows, signed, last, layers = M.plan(s, win, buf, top, bot)
   H.rows[win] = rows
-  under.plan(win, buf, top, last, rows, s.version or 0)
+  under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name)
   if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
     s.sign_keys = s.sign_keys or {}

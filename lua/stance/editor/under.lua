@@ -8,10 +8,11 @@
 ---     ⤷ …also came under fire. sanctions-against [1 supports →]
 --- Real extmarks (Neovim draws no ephemeral virtual lines), set after the screen update for
 --- the rows a window shows, as the signs are; rows that fit keep their marks after the line.
---- Not while a side view of another layer shows the buffer (virtual lines belong to the
---- buffer, and would show one layer's marks in the other's window).
+--- While a side view of another layer shows the buffer, every row with marks of either
+--- layer takes lines under it, each with the name of its layer (virtual lines belong to the
+--- buffer: both windows show them).
 local M = {}
-local H = { keys = {}, sigs = {} }
+local H = { keys = {}, sigs = {}, wants = {} }
 
 M.ns = vim.api.nvim_create_namespace('stance_under')
 
@@ -92,11 +93,16 @@ function M.tail(line, col)
   return (cut and '…' or '') .. text
 end
 
+--- The layer a window shows of its buffer as a side view (its annotator), else nil.
+function H.side_layer(win)
+  local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
+  return ok and who or nil
+end
+
 --- Whether a window shows `buf` as another annotator's layer (a side view).
 function H.side_view(buf)
   for _, w in ipairs(vim.fn.win_findbuf(buf)) do
-    local ok, who = pcall(vim.api.nvim_win_get_var, w, 'stance_layer')
-    if ok and who then return true end
+    if H.side_layer(w) then return true end
   end
   return false
 end
@@ -104,19 +110,19 @@ end
 --- For the rows [top, last] of window `win` planned in `rows` (stance.editor.render.plan):
 --- mark the rows whose marks do not fit after them (`under`: not drawn after the line) and,
 --- when that changed since the window was last drawn, place their virtual lines after
---- this screen update.
+--- this screen update. While a side view shows the buffer, every row with marks takes
+--- lines under it, each saying whose (`ana: …came under fire. [→ 1 supports]`): virtual
+--- lines belong to the buffer, both windows show them, and both keep the same rows.
 ---@param win integer
 ---@param buf integer
 ---@param top integer
 ---@param last integer
 ---@param rows table
 ---@param version integer the session's drawing version (changes with every annotation change)
-function M.plan(win, buf, top, last, rows, version)
+---@param name string the annotator of the window's layer
+function M.plan(win, buf, top, last, rows, version, name)
   if not M.enabled then return end
-  if H.side_view(buf) then
-    if M.any(buf) then vim.schedule(function() M.clear(buf) end) end
-    return
-  end
+  local side = H.side_view(buf)
   local want = {}
   local lines = nil
   local geometry, gkey = nil, nil
@@ -134,11 +140,13 @@ function M.plan(win, buf, top, last, rows, version)
       for _, e in ipairs(list.ends) do
         if line:find('%S', e.col + 1) then inside = true end
       end
-      if inside or not M.fits(geometry, line, all) then
+      if side or inside or not M.fits(geometry, line, all) then
         list.under = true
         local vl = {}
         for _, e in ipairs(list.ends) do
-          local chunks = { { '  ⤷ ', 'StanceVirtText' }, { M.tail(line, e.col), 'StanceVirtText' } }
+          local chunks = { { '  ⤷ ', 'StanceVirtText' } }
+          if side then chunks[#chunks + 1] = { name .. ': ', 'StanceVirtText' } end
+          chunks[#chunks + 1] = { M.tail(line, e.col), 'StanceVirtText' }
           vim.list_extend(chunks, e.chunks)
           vl[#vl + 1] = chunks
         end
@@ -146,13 +154,44 @@ function M.plan(win, buf, top, last, rows, version)
       end
     end
   end
-  if not geometry and not M.any(buf) then return end -- nothing after any row: nothing to do
+  H.wants[buf] = H.wants[buf] or {}
+  H.wants[buf][win] = { name = name, own = H.side_layer(win) == nil, want = want }
+  if not geometry and not M.any(buf) and not side then return end -- nothing after any row: nothing to do
   if not gkey then gkey = select(2, M.geometry(buf)) end
-  local key = table.concat({ top, last, version, vim.api.nvim_buf_get_changedtick(buf), gkey }, ':')
+  local key = table.concat({ top, last, version, vim.api.nvim_buf_get_changedtick(buf), gkey, tostring(side) }, ':')
   H.keys[buf] = H.keys[buf] or {}
   if H.keys[buf][win] == key then return end
   H.keys[buf][win] = key
-  vim.schedule(function() M.place(buf, top, last, want) end)
+  vim.schedule(function() M.place(buf, top, last, H.merged(buf)) end)
+end
+
+--- The lines under each row of `buf` that its windows want: one layer's once (windows of
+--- the same layer want the same), yours first, then the side views' by name.
+function H.merged(buf)
+  local entries = {}
+  local wants = H.wants[buf] or {}
+  local shown = {}
+  for _, w in ipairs(vim.fn.win_findbuf(buf)) do
+    shown[w] = true
+  end
+  for w, e in pairs(wants) do
+    if shown[w] then entries[#entries + 1] = e else wants[w] = nil end
+  end
+  table.sort(entries, function(a, b)
+    if a.own ~= b.own then return a.own end
+    return a.name < b.name
+  end)
+  local out, seen = {}, {}
+  for _, e in ipairs(entries) do
+    if not seen[e.name] then
+      seen[e.name] = true
+      for r, vl in pairs(e.want) do
+        out[r] = out[r] or {}
+        vim.list_extend(out[r], vl)
+      end
+    end
+  end
+  return out
 end
 
 function H.sig(vl)
@@ -183,7 +222,7 @@ function M.place(buf, top, last, want)
     end
   end
   for r, vl in pairs(want) do
-    if not have[r] then
+    if not have[r] and r >= top and r <= last then
       local ok, id = pcall(vim.api.nvim_buf_set_extmark, buf, M.ns, r, 0, { virt_lines = vl })
       if ok then sigs[id] = H.sig(vl) end
     end
@@ -198,6 +237,7 @@ end
 --- Take every virtual line of `buf` away.
 function M.clear(buf)
   H.sigs[buf] = nil
+  H.wants[buf] = nil
   H.keys[buf] = nil
   if vim.api.nvim_buf_is_valid(buf) then vim.api.nvim_buf_clear_namespace(buf, M.ns, 0, -1) end
 end

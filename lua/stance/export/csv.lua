@@ -1,7 +1,8 @@
 --- CSV (RFC 4180): a header line, then one line per row, every column present (empty when
 --- without a value); fields quoted when they hold a comma, quote or line end. One kind of
 --- row per file. Spans are "start-stop start-stop"; a sentence's labels are
---- "annotator:label:target:stance:role" joined by ";"; true is `true`.
+--- "annotator:label:target:stance:role" joined by ";", the annotators who are done joined by
+--- ";"; true is `true`.
 local M = {}
 
 local function field(v)
@@ -35,6 +36,8 @@ function M.writer(out, unit)
             l.role or '' }, ':')
         end
         v = table.concat(parts, ';')
+      elseif f == 'done' and v then
+        v = table.concat(v, ';')
       end
       cells[i] = field(v)
     end

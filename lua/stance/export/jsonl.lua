@@ -19,6 +19,7 @@ function M.writer(out, unit)
       row.labels = json.array(row.labels)
     end
     if row.spans then row.spans = json.array(row.spans) end
+    if row.done then row.done = json.array(row.done) end
     out:write(json.encode(json.ordered(row, fields[row.kind or unit])), '\n')
   end
 end

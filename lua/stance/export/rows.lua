@@ -15,7 +15,7 @@ M.fields = {
     'to_quote', 'note', 'author', 'created', 'kind' },
   doclabel = { 'document', 'annotator', 'id', 'label', 'target', 'stance', 'note', 'author', 'created', 'status',
     'kind' },
-  sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels' },
+  sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done' },
 }
 M.annotation_fields = M.fields.annotation
 M.sentence_fields = M.fields.sentence
@@ -101,22 +101,32 @@ function H.annotation(ctx, rec, warn)
     row.orphan, row.quote = true, rec.quote
     return row
   end
+  local m = ctx.model
+  row.byte_start, row.byte_stop = m:cp_to_byte(row.start), m:cp_to_byte(row.stop)
+  local line, col = m:pos(row.byte_start)
+  row.line, row.col, row.quote = line + 1, col + 1, H.quote(ctx, rec)
+  return row
+end
+
+--- The text an annotation covers (its spans joined by a space): the document's now, or
+--- the quote its file records for an orphan (or for a record that is not there: nil).
+function H.quote(ctx, rec)
+  if not rec or not rec.spans then return nil end
+  if ctx.placed.orphans[rec.id] then return rec.quote end
   local m, parts = ctx.model, {}
   for i, sp in ipairs(rec.spans) do
     parts[i] = ctx.text:sub(m:cp_to_byte(sp[1]) + 1, m:cp_to_byte(sp[2]))
   end
-  row.byte_start, row.byte_stop = m:cp_to_byte(row.start), m:cp_to_byte(row.stop)
-  local line, col = m:pos(row.byte_start)
-  row.line, row.col, row.quote = line + 1, col + 1, table.concat(parts, ' ')
-  return row
+  return table.concat(parts, ' ')
 end
 
 function H.relation(ctx, rec)
   local store = ctx.placed.store
-  local from, to = store:get(rec.from) or {}, store:get(rec.to) or {}
+  local from, to = store:get(rec.from), store:get(rec.to)
   return { kind = 'relation', document = ctx.doc.path, annotator = ctx.who, id = rec.id, type = rec.type,
-    from = rec.from, to = rec.to, from_label = from.label, to_label = to.label, from_quote = from.quote,
-    to_quote = to.quote, note = rec.note, author = rec.author or ctx.who, created = rec.created }
+    from = rec.from, to = rec.to, from_label = from and from.label, to_label = to and to.label,
+    from_quote = H.quote(ctx, from), to_quote = H.quote(ctx, to), note = rec.note, author = rec.author or ctx.who,
+    created = rec.created }
 end
 
 function H.doclabel(ctx, rec)
@@ -127,7 +137,9 @@ end
 H.row = { annotation = H.annotation, relation = H.relation, doclabel = H.doclabel }
 
 --- Rows of one sentence each, with labels = the annotations that overlap it:
---- { {annotator, label, target, stance, role}, ... } (orphans are reported and left out).
+--- { {annotator, label, target, stance, role}, ... } (orphans are reported and left out), and
+--- done = the annotators who marked the document done (a sentence without a label of theirs
+--- has no stance for them; one not done has said nothing).
 function H.sentences(doc, names, warn)
   local sentences = doc:sentences() or {}
   local labels = {}
@@ -135,9 +147,11 @@ function H.sentences(doc, names, warn)
     labels[i] = {}
   end
   local text = doc:text()
+  local done = {}
   for _, who in ipairs(names or doc:annotators()) do
     local layer = doc:layer(who)
     if layer and layer:exists() then
+      if layer:status() == 'done' then done[#done + 1] = who end
       local placed = require('stance.export.placed').layer(layer, text)
       for _, a in ipairs(placed.store:records('annotation')) do
         if placed.orphans[a.id] then
@@ -152,8 +166,12 @@ function H.sentences(doc, names, warn)
   end
   local rows = {}
   for i, s in ipairs(sentences) do
+    local who_done = {}
+    for k, who in ipairs(done) do
+      who_done[k] = who
+    end
     rows[i] = { document = doc.path, sentence = i, start = s.start, stop = s.stop, line = s.line, text = s.text,
-      labels = labels[i] }
+      labels = labels[i], done = who_done }
   end
   return rows
 end

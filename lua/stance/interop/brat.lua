@@ -24,6 +24,10 @@ local M = {}
 --- annotation: as brat's authors advise, a text-bound annotation at the start stands in).
 M.DOCUMENT_TYPE = 'Document_label'
 
+--- The values of the attribute `Status` that carries the layer's status (the annotator's
+--- progress on the document) on a `Document_label` T of its own.
+M.STATUS = { done = true, ['in-progress'] = true }
+
 --- brat attribute names for record fields (both ways).
 M.FIELD_OF = { Target = 'target', Stance = 'stance', Role = 'role' }
 M.NAME_OF = { target = 'Target', stance = 'Stance', role = 'Role', label = 'Label', confidence = 'Confidence' }
@@ -67,6 +71,69 @@ function M.value(s)
     return c
   end)
   return out ~= '' and out or '_'
+end
+
+--- How each kind of name is stored in brat: types in their storage form, attribute values
+--- as values.
+M.FORM = { label = M.storage, relation = M.storage, target = M.value, stance = M.value, role = M.value }
+
+--- The brat name of every name an export writes, never the same for two names (`a b` and
+--- `a_b` would both be stored as `a_b`): a name brat can store as it is keeps it; another
+--- takes its storage form, with `-2`, `-3`, ... when a name before it has that already (the
+--- schema's names first, in its order, then the others by name). A label `Document_label`
+--- keeps it unless an annotation of it has a stance and no link (`seen.document_type`): an
+--- import would take it for a document label.
+---@param schema stance.Schema|nil
+---@param seen table the names the records use, by kind ({ [kind] = { [name] = true } })
+---@return table<string, table<string, string>> by kind: name -> brat name
+function M.brat_names(schema, seen)
+  local out = {}
+  for kind, form in pairs(M.FORM) do
+    local list, listed, rest = {}, {}, {}
+    for _, e in ipairs(schema and schema[kind .. 's'] or {}) do
+      if not listed[e.name] then
+        listed[e.name] = true
+        list[#list + 1] = e.name
+      end
+    end
+    for n in pairs(seen[kind] or {}) do
+      if not listed[n] then rest[#rest + 1] = n end
+    end
+    table.sort(rest)
+    for _, n in ipairs(rest) do
+      list[#list + 1] = n
+    end
+    local taken, map = { [kind == 'label' and seen.document_type and M.DOCUMENT_TYPE or ''] = true }, {}
+    for _, n in ipairs(list) do
+      if form(n) == n and not taken[n] then
+        taken[n], map[n] = true, n
+      end
+    end
+    for _, n in ipairs(list) do
+      if not map[n] then
+        local b, k = form(n), 1
+        local try = b
+        while taken[try] do
+          k = k + 1
+          try = b .. '-' .. k
+        end
+        taken[try], map[n] = true, try
+      end
+    end
+    out[kind] = map
+  end
+  return out
+end
+
+--- The brat name of `name` (of `kind`) in an export whose names `used.brat` holds (see
+--- M.brat_names), else its storage form.
+---@param used table|nil see brat_write.new_used
+---@param kind string
+---@param name string
+---@return string
+function M.brat_name(used, kind, name)
+  local map = used and used.brat and used.brat[kind]
+  return map and map[name] or M.FORM[kind](name)
 end
 
 --- The attributes of a record beyond the standard ones, parsed: list of { name, values }.

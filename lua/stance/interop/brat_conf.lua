@@ -34,8 +34,13 @@ function M.values(used, schema, name)
   end
   if field and schema then
     for _, n in ipairs(names(schema[field .. 's'])) do
-      add(brat.value(n))
+      add(brat.brat_name(used, field, n))
     end
+  end
+  if name == 'Status' then
+    -- (both, so that brat's annotators can set either)
+    add('done')
+    add('in-progress')
   end
   local u = used.attributes[name]
   for _, v in ipairs(sorted(u and u.values)) do
@@ -92,17 +97,20 @@ function M.annotation(used, schema)
     events[t] = true
   end
   lines[#lines + 1] = '[entities]'
-  local entities = {}
+  -- the schema's labels in its order (brat offers them so), then the others by name
+  local entities, listed = {}, {}
+  for _, l in ipairs(schema and schema.labels or {}) do
+    local t = brat.brat_name(used, 'label', l.name)
+    if not listed[t] and not events[t] then
+      listed[t] = true
+      lines[#lines + 1] = t
+    end
+  end
   for t in pairs(used.entities) do
     entities[t] = true
   end
-  if schema then
-    for _, l in ipairs(schema.labels) do
-      entities[brat.storage(l.name)] = true
-    end
-  end
   for _, t in ipairs(sorted(entities)) do
-    if not events[t] then lines[#lines + 1] = t end
+    if not events[t] and not listed[t] then lines[#lines + 1] = t end
   end
   lines[#lines + 1] = '[relations]'
   H.relations(lines, used, schema, events)
@@ -133,7 +141,7 @@ end
 function H.plain_relations(used, schema)
   local out = {}
   for _, r in ipairs(schema and schema.relations or {}) do
-    local b = brat.storage(r.name)
+    local b = brat.brat_name(used, 'relation', r.name)
     if not r.name:find(':', 1, true) and not used.equivs[b] then out[b] = r end
   end
   return out
@@ -211,7 +219,7 @@ function M.visual(used, schema)
   for _, kind in ipairs({ 'label', 'relation' }) do
     local list = kind == 'label' and (schema and schema.labels or {}) or plain
     for _, e in ipairs(list) do
-      local b = brat.storage(e.name)
+      local b = brat.brat_name(used, kind, e.name)
       local shown = e.title or (b ~= e.name and e.name) or nil
       if shown then labels[#labels + 1] = ('%s | %s'):format(b, display(shown)) end
       local color = kind == 'label' and H.label_color(schema, e) or e.color
@@ -240,7 +248,7 @@ function M.visual(used, schema)
         glyphs[i] = glyph(v)
         local e
         for _, x in ipairs(schema and schema[field .. 's'] or {}) do
-          if brat.value(x.name) == v then e = x end
+          if brat.brat_name(used, field, x.name) == v then e = x end
         end
         colors[i] = e and e.color or 'black'
       end
@@ -287,6 +295,51 @@ function M.parse(text)
           out.attributes[name] = values
         else
           table.insert(out[section], name)
+        end
+      end
+    end
+  end
+  return out
+end
+
+--- How a visual.conf shows types and attribute values: { titles = { [type] = full name },
+--- colors = { [type] = color } (a span's bgColor, an arc's color), values = { [attribute] =
+--- { [value] = glyph color } } }. Colors as written (the caller keeps those it can use).
+---@param text string
+---@return table
+function M.parse_visual(text)
+  local out = { titles = {}, colors = {}, values = {} }
+  local section
+  for line in (text .. '\n'):gmatch('(.-)\r?\n') do
+    local s = line:match('^%s*%[(%w+)%]%s*$')
+    if s then
+      section = s
+    elseif not line:match('^%s*#') and line:match('%S') then
+      if section == 'labels' then
+        local name, full = line:match('^%s*([^|]-)%s*|%s*([^|]-)%s*|')
+        if not name then name, full = line:match('^%s*([^|]-)%s*|%s*([^|]-)%s*$') end
+        if name and name ~= '' and full ~= '' then out.titles[name] = out.titles[name] or full end
+      elseif section == 'drawing' then
+        local name, rest = line:match('^%s*(%S+)%s+(.*)$')
+        if name then
+          local glyphs, gcolors = rest:match('glyph:([^,]*)'), rest:match('glyphColor:([^,%s]*)')
+          local color = rest:match('bgColor:([^,%s]+)') or rest:match('%f[%w]color:([^,%s]+)')
+          if color then out.colors[name] = color end
+          if glyphs and gcolors then
+            local vs, cs = {}, {}
+            for v in glyphs:gmatch('[^|]+') do
+              -- (an export writes a value's hyphens as non-breaking ones)
+              vs[#vs + 1] = (v:gsub('^%s+', ''):gsub('%s+$', ''):gsub('\226\128\145', '-'))
+            end
+            for c in gcolors:gmatch('[^|]+') do
+              cs[#cs + 1] = c
+            end
+            local map = {}
+            for i, v in ipairs(vs) do
+              map[v] = cs[i]
+            end
+            out.values[name] = map
+          end
         end
       end
     end

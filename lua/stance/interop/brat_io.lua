@@ -44,23 +44,60 @@ function H.corpus_path(c, rel, text)
   return rel
 end
 
---- What annotation.conf declares, into the names an import adds to the schema.
+--- What annotation.conf declares, into the names an import adds to the schema, in the
+--- order it declares them (the values of Target, Stance and Role in particular: the order
+--- of the schema an export came from).
 function H.declare_conf(wanted, cf, rename)
   local brat = require('stance.interop.brat')
-  for _, e in ipairs(cf.entities) do
-    if e ~= brat.DOCUMENT_TYPE then wanted.label[rename('label', e)] = true end
+  local declare = require('stance.interop.declare')
+  for i, e in ipairs(cf.entities) do
+    if e ~= brat.DOCUMENT_TYPE then declare.rank(wanted, 'label', rename('label', e), i) end
   end
-  for _, e in ipairs(cf.events) do
-    wanted.label[rename('label', e)] = true
+  for i, e in ipairs(cf.events) do
+    declare.rank(wanted, 'label', rename('label', e), #cf.entities + i)
   end
-  for _, r in ipairs(cf.relations) do
-    wanted.relation[rename('relation', r)] = true
+  for i, r in ipairs(cf.relations) do
+    declare.rank(wanted, 'relation', rename('relation', r), i)
   end
   for name, field in pairs(brat.FIELD_OF) do
-    for _, v in ipairs(cf.attributes[name] or {}) do
-      wanted[field][rename(field, v)] = true
+    for i, v in ipairs(cf.attributes[name] or {}) do
+      declare.rank(wanted, field, rename(field, v), i)
     end
   end
+end
+
+--- How visual.conf shows what the import declares, as the schema says it: { [kind] = {
+--- [name] = { title, color } } } for labels and relation types (their full names and
+--- colors) and for targets, stances and roles (the glyph colors of Target, Stance, Role).
+function H.looks(vis, rename)
+  local brat = require('stance.interop.brat')
+  local looks = { label = {}, relation = {}, target = {}, stance = {}, role = {} }
+  local function title(b, name)
+    local t = vis.titles[b]
+    -- (an export shows a name brat cannot store under its own name: not a title)
+    if t and t ~= name and t ~= b then return t end
+    return nil
+  end
+  -- (the full name of Document_label is the export's own, for the document labels)
+  vis.titles[brat.DOCUMENT_TYPE] = nil
+  for b in pairs(vis.titles) do
+    for _, kind in ipairs({ 'label', 'relation' }) do
+      local name = rename(kind, b)
+      looks[kind][name] = { title = title(b, name), color = vis.colors[b] }
+    end
+  end
+  for b, color in pairs(vis.colors) do
+    for _, kind in ipairs({ 'label', 'relation' }) do
+      local name = rename(kind, b)
+      looks[kind][name] = looks[kind][name] or { color = color }
+    end
+  end
+  for attr, field in pairs(brat.FIELD_OF) do
+    for v, color in pairs(vis.values[attr] or {}) do
+      looks[field][rename(field, v)] = { color = color }
+    end
+  end
+  return looks
 end
 
 --- Import the brat folder `dir` into corpus `c` as annotator `who`.
@@ -81,6 +118,8 @@ function M.import(c, dir, who)
   local cf = conf_text and require('stance.interop.brat_conf').parse(conf_text) or nil
   local rename = brat.renamer(schema, cf and cf.names)
   if cf then H.declare_conf(wanted, cf, rename) end
+  local vis_text = H.read_inside(dir, rdir, 'visual.conf')
+  local looks = vis_text and H.looks(require('stance.interop.brat_conf').parse_visual(vis_text), rename) or nil
   local declared = {}
   for _, a in ipairs(schema and schema.attributes or {}) do
     declared[a.name] = true
@@ -100,7 +139,7 @@ function M.import(c, dir, who)
     end
   end
   -- nothing was written so far: the schema first, then every file at once
-  local new_schema, counts = declare.plan(schema_text, wanted, 'brat ' .. dir, brat.ATTRIBUTES)
+  local new_schema, counts = declare.plan(schema_text, wanted, 'brat ' .. dir, brat.ATTRIBUTES, looks)
   local ok, err = declare.write(c, schema_text, new_schema)
   if ok then ok, err = batch:commit() end
   if not ok then return nil, err end
@@ -140,7 +179,7 @@ function H.import_one(c, dir, rdir, p, who, ctx)
     if have ~= text then return skip('the corpus has a different %s', rel) end
   end
   local d = require('stance.interop.brat_ann').parse(ann)
-  local recs, problems = require('stance.interop.brat_read').records(d, text,
+  local recs, problems, layer = require('stance.interop.brat_read').records(d, text,
     { rename = ctx.rename, declared = ctx.declared })
   local skipped = 0
   for _, pr in ipairs(problems) do
@@ -148,6 +187,7 @@ function H.import_one(c, dir, rdir, p, who, ctx)
     if pr.skipped then skipped = skipped + 1 end
   end
   local store = core.store()
+  if layer.status then store:set_header('status', layer.status) end
   local model = core.text(text)
   local n = 0
   for _, r in ipairs(recs) do
@@ -175,6 +215,21 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   return { records = n, skipped = skipped }
 end
 
+--- Whether the folder `path` (absolute; it need not exist) is `root` or below it, once
+--- the links of the part that exists are resolved.
+function H.within(path, root)
+  local core = require('stance.core')
+  local rroot = core.realpath(root) or root
+  local existing, rest = path, ''
+  while not core.realpath(existing) and existing:match('/[^/]+$') do
+    rest = existing:match('(/[^/]+)$') .. rest
+    existing = existing:match('^(.*)/[^/]+$')
+    if existing == '' then existing = '/' end
+  end
+  local real = (core.realpath(existing) or existing) .. rest
+  return real == rroot or real:sub(1, #rroot + 1) == rroot .. '/'
+end
+
 --- The layer a document is exported from: the first of `names` (default: every annotator)
 --- that has one.
 function H.chosen(doc, names)
@@ -198,10 +253,24 @@ function M.export(c, dir, names)
   local bw = require('stance.interop.brat_write')
   local conf = require('stance.interop.brat_conf')
   local report = require('stance.interop.report').new()
+  if H.within(fs.absolute(dir), c.root) then
+    return nil, ('%s is inside the corpus at %s: its .txt files would become documents of the corpus; export '
+      .. 'elsewhere'):format(dir, c.root)
+  end
   local ok, err = fs.mkdir_p(dir)
   if not ok then return nil, err end
   local batch = require('stance.interop.batch').new(dir)
   local used = bw.new_used()
+  local schema = c:schema()
+  -- every name the export writes first, so that no two share a brat name
+  local seen = {}
+  for _, path in ipairs(c:paths()) do
+    local doc = assert(c:document(path))
+    local who = H.chosen(doc, names)
+    local layer = who and doc:layer(who)
+    if layer and layer.file and layer.file.store then bw.names_used(layer.file.store, seen) end
+  end
+  bw.plan_names(used, schema, seen)
   local n, left = 0, 0
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))
@@ -217,7 +286,7 @@ function M.export(c, dir, names)
       local placed = require('stance.export.placed').layer(layer, text)
       local ann, problems = bw.write(placed.store, text, { used = used, orphans = placed.orphans })
       for _, pr in ipairs(problems) do
-        local rec = layer.file.store:get(pr.id)
+        local rec = pr.id and layer.file.store:get(pr.id)
         report:warn(layer.file.path, rec and rec.line, rec and 1, '%s', pr.message)
         left = left + 1
       end
@@ -232,7 +301,6 @@ function M.export(c, dir, names)
       end
     end
   end
-  local schema = c:schema()
   batch:add('annotation.conf', conf.annotation(used, schema))
   batch:add('visual.conf', conf.visual(used, schema))
   ok, err = batch:commit()

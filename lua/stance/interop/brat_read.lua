@@ -20,12 +20,13 @@ local ann = require('stance.interop.brat_ann')
 ---@param opts stance.BratReadOptions|nil
 ---@return table[] records
 ---@return table[] problems
+---@return table layer { status = "done"|"in-progress"|nil }: what the file says of the layer
 function M.records(d, text, opts)
   opts = opts or {}
   local core = require('stance.core')
   local st = {
     text = text, model = core.text(text), rename = opts.rename or function(_, n) return n end,
-    declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, extras = {},
+    declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, extras = {}, status_t = {},
   }
   st.cps = st.model:cps()
   for _, p in ipairs(d.problems) do
@@ -47,7 +48,7 @@ function M.records(d, text, opts)
     if a.line ~= b.line then return a.line < b.line end
     return a.col < b.col
   end)
-  return st.recs, st.problems
+  return st.recs, st.problems, { status = st.status }
 end
 
 function H.problem(st, obj, col, skipped, fmt, ...)
@@ -115,39 +116,100 @@ end
 
 function H.entities(st, d)
   local core = require('stance.core')
-  -- a Document_label T linked by nothing is a document label; linked, an annotation
-  local linked = {}
-  for _, r in ipairs(d.relations) do
-    linked[r.args[1][2]], linked[r.args[2][2]] = true, true
-  end
-  for _, ev in ipairs(d.events) do
-    linked[ev.trigger] = true
-    for _, a in ipairs(ev.args) do
-      linked[a[2]] = true
-    end
-  end
-  for _, q in ipairs(d.equivs) do
-    for _, m in ipairs(q.members) do
-      linked[m] = true
-    end
-  end
+  local placed = {}
   for _, e in ipairs(d.entities) do
     local spans, quote, filled = H.place(st, e)
     if not spans then
       H.problem(st, e, 1, true, '%s skipped: %s', e.id, quote)
     else
       if filled then H.problem(st, e, 1, false, '%s has no text after its offsets; taken from the document', e.id) end
+      placed[e.id] = { spans, quote }
+    end
+  end
+  -- a Document_label T that nothing imported links to, with a Stance or a Label (what a
+  -- document label needs), is a document label; else an annotation
+  local linked = H.linked(d, placed)
+  -- the layer's status is a Status (done, in-progress) on such a T; one that carries nothing
+  -- else is no record
+  local carries, status_of, attached = {}, {}, {}
+  for _, a in ipairs(d.attributes) do
+    if (a.name == 'Stance' or a.name == 'Label') and a.value then carries[a.target] = true end
+    if a.name == 'Status' and brat.STATUS[a.value or ''] then
+      status_of[a.target] = a.value
+    else
+      attached[a.target] = true
+    end
+  end
+  for _, list in ipairs({ d.notes, d.norms }) do
+    for _, n in ipairs(list) do
+      attached[n.target] = true
+    end
+  end
+  for _, e in ipairs(d.entities) do
+    local p = placed[e.id]
+    local free = p and e.type == brat.DOCUMENT_TYPE and not linked[e.id]
+    if free and status_of[e.id] then
+      st.status_t[e.id] = true
+      if st.status == nil or status_of[e.id] < st.status then st.status = status_of[e.id] end
+    end
+    if free and status_of[e.id] and not carries[e.id] and not attached[e.id] then
+      p = nil
+    end
+    if p then
       local rec
-      if e.type == brat.DOCUMENT_TYPE and not linked[e.id] then
+      if free and carries[e.id] then
         rec = { kind = 'doclabel', id = core.new_id() }
       else
-        rec = { kind = 'annotation', id = core.new_id(), spans = spans, label = st.rename('label', e.type),
-          quote = quote }
+        rec = { kind = 'annotation', id = core.new_id(), spans = p[1], label = st.rename('label', e.type),
+          quote = p[2] }
       end
       st.recs[#st.recs + 1] = rec
       st.ref[e.id] = { rec = rec }
     end
   end
+end
+
+--- The IDs that an imported relation, event or equivalence links to (the T lines among them
+--- are annotations, not document labels), given the T lines that were placed: an event is
+--- imported when its trigger is such a T, a relation when both its ends are imported, an
+--- equivalence when two different members of it are.
+function H.linked(d, placed)
+  local alive, linked = {}, {}
+  for id in pairs(placed) do
+    alive[id] = true
+  end
+  local events = {}
+  for _, ev in ipairs(d.events) do
+    if placed[ev.trigger] and not alive[ev.id] then
+      alive[ev.id] = true
+      events[#events + 1] = ev
+    end
+  end
+  for _, ev in ipairs(events) do
+    linked[ev.trigger] = true
+    for _, a in ipairs(ev.args) do
+      if alive[a[2]] then linked[a[2]] = true end
+    end
+  end
+  for _, r in ipairs(d.relations) do
+    local a, b = r.args[1][2], r.args[2][2]
+    if alive[a] and alive[b] then linked[a], linked[b] = true, true end
+  end
+  for _, q in ipairs(d.equivs) do
+    local distinct, n = {}, 0
+    for _, m in ipairs(q.members) do
+      if alive[m] and not distinct[m] then
+        distinct[m] = true
+        n = n + 1
+      end
+    end
+    if n >= 2 then
+      for m in pairs(distinct) do
+        linked[m] = true
+      end
+    end
+  end
+  return linked
 end
 
 --- The record (and event key) an ID names, or nil after reporting the problem.
@@ -213,13 +275,18 @@ end
 function H.equivs(st, d)
   local core = require('stance.core')
   for g, q in ipairs(d.equivs) do
-    local members = {}
+    -- a set: a member named twice is one member
+    local members, have = {}, {}
     for i, m in ipairs(q.members) do
       local r = H.resolve(st, q, m, H.col(q, q.cols[i]), 'member')
-      if r then members[#members + 1] = r end
+      local key = r and (r.event or r.rec)
+      if r and not have[key] then
+        have[key] = true
+        members[#members + 1] = r
+      end
     end
     if #members < 2 then
-      H.problem(st, q, 1, true, '* %s skipped: fewer than two of its members are imported', q.type)
+      H.problem(st, q, 1, true, '* %s skipped: fewer than two different members of it are imported', q.type)
     else
       local first = members[1]
       for i = 2, #members do
@@ -250,17 +317,27 @@ H.FIELDS = { span = true, type = true, from = true, to = true, label = true, tar
   created = true, modified = true, conflict = true }
 
 function H.attributes(st, d)
+  -- when a T has an attribute twice (Stance For, Stance Against), the least value is the
+  -- field and the others are kept as brat-attr: the same whatever the order of the lines
+  local least = {}
   for _, a in ipairs(d.attributes) do
-    local t = H.target(st, a)
+    local key = a.target .. ' ' .. a.name
+    if a.value and (least[key] == nil or a.value < least[key]) then least[key] = a.value end
+  end
+  for _, a in ipairs(d.attributes) do
+    -- (the layer's status, taken by H.entities)
+    local t = not (a.name == 'Status' and st.status_t[a.target] and brat.STATUS[a.value or '']) and H.target(st, a)
+    local first = a.value ~= nil and least[a.target .. ' ' .. a.name] == a.value
     if t then
       local rec, field = t.rec, brat.FIELD_OF[a.name]
       if t.event then
         H.extra(st, rec, 'brat-event-attr', t.event, a.name, a.value)
-      elseif field and a.value and rec.kind ~= 'relation' and rec[field] == nil then
+      elseif field and first and rec.kind ~= 'relation' and rec[field] == nil
+        and (field ~= 'role' or rec.kind == 'annotation') then
         rec[field] = st.rename(field, a.value)
-      elseif a.name == 'Label' and a.value and rec.kind == 'doclabel' and rec.label == nil then
+      elseif a.name == 'Label' and first and rec.kind == 'doclabel' and rec.label == nil then
         rec.label = st.rename('label', a.value)
-      elseif a.name == 'Confidence' and rec.kind == 'annotation' and rec.confidence == nil
+      elseif a.name == 'Confidence' and first and rec.kind == 'annotation' and rec.confidence == nil
         and tonumber(a.value or '') and tonumber(a.value) >= 0 and tonumber(a.value) <= 1 then
         rec.confidence = a.value
       elseif st.declared[a.name] and a.name:match('^[a-z][a-z0-9_-]*$') and not a.name:match('^brat%-')

@@ -23,14 +23,17 @@ end
 ---@param wanted table from M.new()
 ---@param rec table a record (as for store:add)
 function M.record(wanted, rec)
-  if rec.label then wanted.label[rec.label] = true end
-  if rec.target then wanted.target[rec.target] = true end
-  if rec.stance then wanted.stance[rec.stance] = true end
-  if rec.role then wanted.role[rec.role] = true end
-  if rec.type then wanted.relation[rec.type] = true end
+  local function want(kind, name)
+    if name and not wanted[kind][name] then wanted[kind][name] = true end
+  end
+  want('label', rec.label)
+  want('target', rec.target)
+  want('stance', rec.stance)
+  want('role', rec.role)
+  want('relation', rec.type)
   if rec.extras then
     for name in rec.extras:gmatch('%f[^\n%z]([%w_%-]+)') do
-      wanted.attribute[name] = true
+      want('attribute', name)
     end
   end
 end
@@ -46,7 +49,28 @@ function M.sorted(set)
   table.sort(out)
   return out
 end
-local sorted = M.sorted
+
+--- The names of a wanted set in the order they are declared: those given a rank (a number:
+--- their place in the source's own declarations) by rank, then the others by name.
+---@param set table<string, boolean|number>|nil
+---@return string[]
+function M.ordered(set)
+  local out = M.sorted(set)
+  local function rank(n) return type(set[n]) == 'number' and set[n] or math.huge end
+  table.sort(out, function(a, b)
+    local ra, rb = rank(a), rank(b)
+    if ra ~= rb then return ra < rb end
+    return a < b
+  end)
+  return out
+end
+
+--- Add `name` to the wanted set of `kind` at `rank` (its place in the source's
+--- declarations; the first rank given stays).
+function M.rank(wanted, kind, name, rank)
+  local was = wanted[kind][name]
+  if type(was) ~= 'number' then wanted[kind][name] = rank end
+end
 
 --- The schema's new text with what `wanted` adds, or nil when it adds nothing; and the
 --- number added of each kind.
@@ -54,9 +78,11 @@ local sorted = M.sorted
 ---@param wanted table
 ---@param source string where the import came from (for the comment above the additions)
 ---@param titles table<string, string>|nil titles of the attributes added
+---@param looks table|nil { [kind] = { [name] = { title = ..., color = '#rrggbb' } } }: how
+---       the source shows what it declares, given to the entries added
 ---@return string|nil text
 ---@return table counts { [kind] = n }
-function M.plan(text, wanted, source, titles)
+function M.plan(text, wanted, source, titles, looks)
   local core = require('stance.core')
   local schema = require('stance.schema').parse(text or 'format stance 1\n')
   local add, counts = {}, {}
@@ -64,11 +90,14 @@ function M.plan(text, wanted, source, titles)
   for _, k in ipairs(M.KINDS) do
     local kind = k[1]
     counts[kind] = 0
-    for _, name in ipairs(sorted(wanted[kind])) do
+    for _, name in ipairs(M.ordered(wanted[kind])) do
       if not schema.by[kind][name] then
         add[#add + 1] = kind .. ' ' .. word(name)
-        if kind == 'attribute' and titles and titles[name] then
-          add[#add + 1] = '  title ' .. core.quote(titles[name])
+        local look = looks and looks[kind] and looks[kind][name] or {}
+        local title = kind == 'attribute' and titles and titles[name] or look.title
+        if title then add[#add + 1] = '  title ' .. core.quote(title) end
+        if look.color and kind ~= 'attribute' and look.color:match('^#%x%x%x%x%x%x$') then
+          add[#add + 1] = '  color ' .. look.color:lower()
         end
         counts[kind] = counts[kind] + 1
       end

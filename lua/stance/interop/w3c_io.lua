@@ -48,7 +48,8 @@ function M.export(c, names, lines, base, report)
     end
     return table.concat(out, '\n') .. (#out > 0 and '\n' or ''), #items
   end
-  return w3c.encode(w3c.collection(items, 'stance annotations of ' .. c.root, base)) .. '\n', #items
+  local name = c.root:match('([^/]+)/*$') or c.root
+  return w3c.encode(w3c.collection(items, 'stance annotations of ' .. name, base)) .. '\n', #items
 end
 
 --- The document `dpath` names (from an IRI: data), as a path of the corpus: a regular file

@@ -27,15 +27,25 @@ local function import(text, doc)
   for _, p in ipairs(d.problems) do
     assert(p.line >= 1 and p.line <= last and p.col >= 1, 'a problem without its place')
   end
-  local recs, problems = read.records(d, doc)
+  local recs, problems, layer = read.records(d, doc)
   for _, p in ipairs(problems) do
     assert(p.line >= 1 and p.line <= last and p.col >= 1 and type(p.message) == 'string', 'a problem without its place')
   end
   local store = core.store()
+  if layer.status then store:set_header('status', layer.status) end
   for _, r in ipairs(recs) do
     assert(store:add(r))
   end
   return store
+end
+
+--- The .ann an export writes of a store, with its names planned as `stance export` plans
+--- them (never two names on one brat name).
+local function export(store, doc)
+  local used, seen = write.new_used(), {}
+  write.names_used(store, seen)
+  write.plan_names(used, nil, seen)
+  return (write.write(store, doc, { used = used }))
 end
 
 return function(input)
@@ -48,9 +58,9 @@ return function(input)
   for _, p in ipairs(problems) do
     assert(p.severity ~= 'error', 'the written file reads without error: ' .. tostring(p.message))
   end
-  local out = write.write(store, doc)
+  local out = export(store, doc)
   local d = ann.parse(out)
   assert(#d.problems == 0, 'the export reads back: ' .. (d.problems[1] and d.problems[1].message or ''))
-  local again = write.write(import(out, doc), doc)
+  local again = export(import(out, doc), doc)
   assert(again == out, 'export(import(export(x))) == export(x)')
 end
