@@ -210,6 +210,7 @@ int stance_linear_nb(const stance_csr *x, const uint32_t *idx, size_t m, const i
 
 #define CAL_MAX 17            /* 1 + classes */
 #define CAL_DIM (2 * CAL_MAX) /* a, b[1..k-1], g[1..k-1] */
+#define A_MIN 1e-6            /* the least scale: scores never count against their class */
 
 /* Calibration's parameters th: th[0] = a, th[c] = b[c], th[k - 1 + c] = g[c] (c >= 1; with
  * d > k only). Class c of example i scores z_c = a * s_c + b_c + g_c * x_i: a linear
@@ -334,12 +335,20 @@ void stance_calibrate(const double *s, const unsigned char *x, const int *y, siz
   for (it = 0; it < 50; it++) {
     double step = 1, nl = loss, gnorm = 0;
     cal_loss(s, x, y, n, k, d, th, grad, h);
+    if (th[0] <= A_MIN && grad[0] > 0) { /* the scale at its floor, pushed down: held there */
+      grad[0] = 0;
+      for (c = 1; c < d; c++) h[c] = h[(size_t)c * (size_t)d] = 0;
+      h[0] = 1;
+    }
     for (c = 0; c < d; c++) gnorm += grad[c] * grad[c];
     if (gnorm < 1e-10 * (double)n) break;
     if (solve(h, grad, d) != 0) break;
-    for (;;) { /* backtracking: the loss must go down and the scale stay positive */
+    for (;;) { /* backtracking: the loss must go down; the scale stays positive (held at its
+                  floor when the step would take it below: scores that tell nothing must not
+                  stop the offsets from moving) */
       for (c = 0; c < d; c++) nt[c] = th[c] - step * grad[c];
-      if (nt[0] > 1e-6 && (nl = cal_loss(s, x, y, n, k, d, nt, NULL, NULL)) <= loss) break;
+      if (nt[0] < A_MIN) nt[0] = A_MIN;
+      if ((nl = cal_loss(s, x, y, n, k, d, nt, NULL, NULL)) <= loss) break;
       step *= 0.5;
       if (step < 1e-8) goto out;
     }

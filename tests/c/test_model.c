@@ -5,6 +5,7 @@
  * model; the calibration fits known scales; features are what textfeat.h says.
  */
 #include <math.h>
+#include <stdio.h> /* snprintf */
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,6 +243,65 @@ static void model_invents_no_class(void) {
   stance_cues_free(terms);
 }
 
+/* The calibration's term offsets reach the predictions. Target 1's term "maximum pressure"
+ * is a phrase; with words alone as features, "maximum pressure" and "pressure maximum" look
+ * the same to the classifier, and only the term tells them apart: a sentence that names the
+ * target gets about the share of stances seen among the named ones (three in four), one that
+ * does not about none; without term offsets both get the same. */
+static void model_calibrates_with_the_targets_terms(void) {
+  static const char *filler[] = {"today", "again", "now", "here", "then", "still", "once", "soon"};
+  stance_cues *cues, *terms;
+  stance_features f;
+  stance_train_opts o;
+  static const char *named = "We want maximum pressure soon.", *other = "We want pressure maximum soon.";
+  double pn[6], po[6];
+  size_t i, wn[2] = {0, 0}, wo[2] = {0, 0};
+  int off;
+  matchers(&cues, &terms);
+  memset(&f, 0, sizeof f);
+  f.set = STANCE_FEAT_WORDS;
+  f.char_min = 2;
+  f.char_max = 5;
+  f.cues = cues;
+  f.terms = terms;
+  wn[1] = strlen(named);
+  wo[1] = strlen(other);
+  for (off = 1; off >= 0; off--) {
+    stance_dataset *d = stance_dataset_new(&f, 2, 3);
+    stance_model *m;
+    stance_model_scratch *sc;
+    CHECK(d != NULL);
+    for (i = 0; i < 240; i++) {
+      int labels[2] = {0, 0};
+      char text[64];
+      size_t j = i / 2; /* pairs: one sentence named, one not, with the same filler word */
+      int is_named = i % 2 == 0;
+      snprintf(text, sizeof text, "We want %s %s.", is_named ? "maximum pressure" : "pressure maximum",
+               filler[(j / 4) % 8]);
+      if (is_named) labels[1] = j % 4 == 0 ? 0 : 2; /* named: against three times in four */
+      CHECK(stance_dataset_add_text(d, text, strlen(text), labels, (uint32_t)(i % 6)) == 0);
+    }
+    stance_train_opts_default(&o);
+    o.term_offsets = off;
+    m = stance_model_train(d, &o);
+    sc = stance_model_scratch_new(m);
+    CHECK(m != NULL && sc != NULL && stance_model_trained(m, 1));
+    CHECK(stance_model_predict_spans(m, sc, named, wn[1], wn, 1, pn, NULL) == 0);
+    CHECK(stance_model_predict_spans(m, sc, other, wo[1], wo, 1, po, NULL) == 0);
+    if (off) {
+      CHECK(pn[3 + 2] > 0.6 && pn[3 + 2] < 0.9);
+      CHECK(po[3 + 2] < 0.05);
+    } else {
+      CHECK(fabs(pn[3 + 2] - po[3 + 2]) < 1e-9);
+    }
+    stance_model_scratch_free(sc);
+    stance_model_free(m);
+    stance_dataset_free(d);
+  }
+  stance_cues_free(cues);
+  stance_cues_free(terms);
+}
+
 /* Calibration recovers the scale and offsets that generated the classes. */
 static void calibration_fits_scale_and_offsets(void) {
   size_t n = 4000, i;
@@ -370,6 +430,7 @@ const test_case model_tests[] = {
     {"model_training_is_deterministic", model_training_is_deterministic},
     {"model_invents_no_class", model_invents_no_class},
     {"calibration_fits_scale_and_offsets", calibration_fits_scale_and_offsets},
+    {"model_calibrates_with_the_targets_terms", model_calibrates_with_the_targets_terms},
     {"calibration_weighs_an_input_besides_the_score", calibration_weighs_an_input_besides_the_score},
     {"features_of_a_sentence", features_of_a_sentence},
     {NULL, NULL}};

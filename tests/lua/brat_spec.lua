@@ -507,6 +507,27 @@ describe('stance -> brat -> stance', function()
     clean_and_same(back, dst)
   end)
 
+  it('keeps the lines of a long note in their order (one # line each)', function()
+    local d = corpus()
+    T.write(d .. '/t.txt', 'One claim here. And a second one.\n')
+    local c = assert(require('stance').open(d))
+    local doc = assert(c:document('t.txt'))
+    local lines = {}
+    for i = 1, 12 do
+      lines[i] = ('%sline %d of the note'):format(i % 3 == 0 and '\t' or '', i)
+    end
+    assert(doc:annotate({ start = 0, stop = 15, label = 'claim', note = table.concat(lines, '\n'), annotator = 'x' }))
+    assert(doc:annotate({ start = 16, stop = 33, label = 'premise', note = 'short', annotator = 'x' }))
+    assert(c:save())
+    local dst = T.tmpdir() .. '/brat'
+    stance_cmd(d, 'export --to brat ' .. T.q(dst))
+    brat_accepts(dst)
+    local back = corpus()
+    stance_cmd(back, 'import --from brat --annotator x ' .. T.q(dst))
+    assert.are.same(says(d, 'x'), says(back, 'x'))
+    clean_and_same(back, dst)
+  end)
+
   it('never stores two names as one: names brat would store alike come back apart', function()
     local d = corpus(table.concat({
       'format stance 1', 'target "x y"', 'target x_y', 'stance pro', 'label "a b"', 'label a_b', 'label a.b',

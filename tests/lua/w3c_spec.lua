@@ -220,4 +220,23 @@ describe('W3C Web Annotation', function()
     assert.are.equal(3, store:count('annotation'))
     assert.truthy(out:find('imported 3 record(s) into 1 layer(s)', 1, true), out)
   end)
+
+  it('puts the annotations of a blank creator, or of none, in the default layer', function()
+    local d = corpus()
+    os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations'))
+    local json = require('stance.json')
+    local lines = {}
+    for i, creator in ipairs({ '', '  ', false, 'Ana Lys' }) do
+      lines[i] = json.encode({ ['@context'] = 'http://www.w3.org/ns/anno.jsonld', type = 'Annotation',
+        id = 'urn:stance:annotation:c' .. i, creator = creator and { type = 'Person', name = creator } or nil,
+        body = { { type = 'TextualBody', purpose = 'tagging', value = 'claim' } },
+        target = { source = 'urn:stance:document:01_charge_works.txt', selector = {
+          { type = 'TextQuoteSelector', exact = 'Congestion' } } } })
+    end
+    T.write(d .. '/blank.jsonl', table.concat(lines, '\n') .. '\n')
+    local out, err, code = stance(d, 'import --from w3c ' .. T.q(d .. '/blank.jsonl'))
+    assert.are.equal(0, code, out .. err)
+    local layers = T.run('ls -A ' .. T.q(d .. '/.stance/annotations'))
+    assert.are.same({ 'Ana Lys', 'w3c' }, T.lines((layers:gsub('\n$', ''))))
+  end)
 end)

@@ -1,7 +1,7 @@
 --- Files an import or export writes below one folder, all at once: each path is checked
 --- when it is added (it stays inside the folder: no `..`, no link leading out), nothing
---- is written until commit(), which writes every file atomically with one flush of the
---- disk for all (core.write_files) instead of one per file.
+--- is written until commit(), which writes every file atomically, all of them flushed to the
+--- disk together (core.write_files) instead of one after the other.
 local M = {}
 M.__index = M
 

@@ -72,7 +72,9 @@ function M.order(doc)
     return function(x, y)
       if x.target ~= y.target then return order[x.target] < order[y.target] end
       for _, k in ipairs(keys) do
-        local a, b = tostring(x[k] or ''), tostring(y[k] or '')
+        local a, b = x[k], y[k]
+        -- (numbers as numbers: a note's 10th line after its 9th)
+        if type(a) ~= 'number' or type(b) ~= 'number' then a, b = tostring(a or ''), tostring(b or '') end
         if a ~= b then return a < b end
       end
       return false

@@ -235,6 +235,8 @@ function H.item(a, iri, by_doc, relations)
   local id = iri.id_of(str(a.id) or '') or require('stance.core').new_id()
   if id == '' or id:find('[^%w%._:%-]') then id = require('stance.core').new_id() end
   local who = type(a.creator) == 'table' and str(a.creator.name) or str(a.creator)
+  -- (a blank name is no creator: its annotations go to the default layer)
+  if who and not who:match('%S') then who = nil end
   local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who }
   local body = as_list(a.body or {})
   if a.motivation == 'linking' then
