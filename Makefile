@@ -7,6 +7,7 @@
 #   make deps         the Debian packages the build and the tests need
 #   make demo         Neovim on the example corpus with the plugin loaded
 #   make bench        the benchmarks, side by side with their peers
+#   make doc          help tags, and the README's figure (stance report of the example corpus)
 #   make install PREFIX=DIR, make clean
 #
 # Every library is found through pkg-config; each variable below can be overridden on the
@@ -78,7 +79,7 @@ LUA_FILES = $(shell find lua -name '*.lua' | sort)
 obj = $(patsubst src/%.c,$(B)/$(1)/obj/%.o,$(2))
 
 .PHONY: all deps test test-c test-lua test-nvim demo bench install uninstall clean grammar \
-        tree-sitter-cli test-fuzz
+        tree-sitter-cli test-fuzz doc
 all: $(MOD51) $(MOD54) $(HOST) $(PARSER) doc/tags
 
 $(B)/5.1/obj/%.o: src/%.c
@@ -128,6 +129,13 @@ $(B)/host/obj/%.o: src/%.c
 
 doc/tags: doc/stance.txt
 	$(NVIM) --headless -u NONE -i NONE -n -c 'helptags doc' -c 'quitall!' >/dev/null 2>&1
+
+# The README's figure: the heat map of `stance report` on the example corpus (the same bytes
+# every time; tests/lua/report_spec.lua fails when the committed one is stale).
+doc: doc/tags $(HOST)
+	$(HOST) report --no-model --output $(B)/doc-report doc/example/corpus >/dev/null
+	@mkdir -p doc/figures
+	cp $(B)/doc-report/figures/heatmap.svg doc/figures/example-heatmap.svg
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

@@ -5,7 +5,7 @@ set -u
 PKGS="make gcc libc6-dev pkg-config binutils git
 liblua5.1-0-dev liblua5.4-dev libuv1-dev libtree-sitter-dev libssl-dev libxxhash-dev
 lua5.1 lua5.4 luajit neovim lua-busted lua-check luarocks
-tmux sqlite3 ripgrep bsdutils clang python3-jsonschema time"
+tmux sqlite3 ripgrep bsdutils clang python3-jsonschema time chromium"
 # The Neovim builds of ../shared/nvim (the version matrix of the nvim suites) load these.
 SHARED_NVIM="$(cd "$(dirname "$0")/.." && pwd)/../shared/nvim/deps.txt"
 if [ -r "$SHARED_NVIM" ]; then

@@ -280,6 +280,20 @@ function M:agreement(opts)
   return require('stance.agreement').compute(self, opts)
 end
 
+--- The corpus's document metadata (.stance/documents.csv; see stance.docmeta), read again
+--- when the file changed on disk. Never fails: problems are in `.problems` (`stance check`
+--- reports them); a corpus without the file has no columns and no rows.
+---@return stance.DocMeta
+function M:metadata()
+  local st = require('stance.core').stat(self.root .. '/' .. require('stance.docmeta').path)
+  local stamp = st and ('%d:%d'):format(st.size, st.mtime_ns or st.mtime) or ''
+  if not self._meta or self._meta_stamp ~= stamp then
+    self._meta = require('stance.docmeta').load(self.root)
+    self._meta_stamp = stamp
+  end
+  return self._meta
+end
+
 --- Remember a changed layer, so that save() finds it.
 function M:track_layer(layer)
   self.layers[#self.layers + 1] = layer

@@ -105,6 +105,24 @@ end
 function M:cp_to_byte(c) return self:model():cp_to_byte(c) end
 function M:byte_to_cp(b) return self:model():byte_to_cp(b) end
 
+--- The document's metadata (its row of .stance/documents.csv): the value of `column`, or
+--- with no argument a table of every column with a value (empty when the document has no
+--- row). Values are strings; a column left empty has none.
+---@param column string|nil
+---@return string|table<string, string>|nil
+function M:meta(column)
+  local row = self.corpus:metadata().rows[self.path]
+  if column ~= nil then
+    if type(column) ~= 'string' then error('meta takes a column name', 2) end
+    return row and row[column]
+  end
+  local out = {}
+  for k, v in pairs(row or {}) do
+    out[k] = v
+  end
+  return out
+end
+
 -- ---- annotations ------------------------------------------------------------------------
 
 --- The layer of `annotator` (default: the corpus's annotator) on this document.

@@ -208,6 +208,31 @@ function M.vocab(s)
   }
 end
 
+--- Names of one kind in the order people expect: the schema's entries in its order, then
+--- the other names in `found` (a set: name -> true) sorted, the empty name ("no target")
+--- last. What assumes no stance or target names (summary, stats, report) lists them so.
+---@param entries stance.SchemaEntry[]|nil e.g. schema.stances
+---@param found table<string, any>
+---@return string[]
+function M.ordered(entries, found)
+  local out, seen = {}, {}
+  for _, e in ipairs(entries or {}) do
+    out[#out + 1], seen[e.name] = e.name, true
+  end
+  local extra = {}
+  for n in pairs(found) do
+    if not seen[n] then extra[#extra + 1] = n end
+  end
+  table.sort(extra, function(a, b)
+    if (a == '') ~= (b == '') then return b == '' end
+    return a < b
+  end)
+  for _, n in ipairs(extra) do
+    out[#out + 1] = n
+  end
+  return out
+end
+
 --- Read the schema of the corpus at `root`: schema, problems; nil when there is none.
 ---@param root string
 ---@return stance.Schema|nil

@@ -57,6 +57,13 @@ function M.tmpdir()
   return dir
 end
 
+--- A copy of the example corpus (doc/example/corpus) in a new folder, removed by M.cleanup().
+function M.example_corpus()
+  local d = M.tmpdir()
+  os.execute(('cp -r %s/doc/example/corpus/. %s'):format(M.q(M.root), M.q(d)))
+  return d
+end
+
 function M.cleanup()
   for _, d in ipairs(M.tmps or {}) do
     os.execute('rm -rf ' .. M.q(d))

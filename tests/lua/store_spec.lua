@@ -128,6 +128,30 @@ describe('store', function()
     assert.are.same({}, s:tally('label', 'relation'))
   end)
 
+  it('cross-tabulates two fields in one pass, a record in conflict once, a record without the second not at all',
+    function()
+      local s = core.store()
+      for i = 1, 900 do
+        assert(s:add({ kind = 'annotation', id = 'a' .. i, spans = { { i, i + 1 } }, label = 'x',
+          target = (i % 3 == 0) and 't' .. (i % 2) or nil, stance = (i % 5 ~= 0) and ('s' .. (i % 4)) or nil }))
+      end
+      local want = {}
+      for i = 1, 900 do
+        if i % 5 ~= 0 then
+          local t = (i % 3 == 0) and 't' .. (i % 2) or ''
+          want[t] = want[t] or {}
+          want[t]['s' .. (i % 4)] = (want[t]['s' .. (i % 4)] or 0) + 1
+        end
+      end
+      assert.are.same(want, s:crosstab('target', 'stance'))
+      assert.are.same({}, s:crosstab('target', 'stance', 'doclabel'))
+      local merged = core.read(table.concat({ 'format stance 1', '', 'annotation c1', '  span 0-4', '  label x',
+        '  target t', '  stance pro', '  conflict ours', '', 'annotation c1', '  span 0-4', '  label x', '  target t',
+        '  stance con', '  conflict theirs', '' }, '\n'))
+      assert.are.same({ t = { pro = 1 } }, merged:crosstab('target', 'stance'))
+      assert.has_error(function() s:crosstab('nope', 'stance') end)
+    end)
+
   it('checks values against a vocabulary', function()
     local _, problems = core.read(sample, { vocab = { label = { 'claim' }, target = { 'engagement' } } })
     assert.are.equal(2, #problems)

@@ -5,8 +5,9 @@ local cmd = {
   summary = 'Check annotation files and the schema; print problems as path:line:col',
   usage = 'stance check [--quiet] [--json] [PATH...]',
   description = table.concat({
-    'PATH is an annotation file, a schema, or a folder (its *.stance files). Without PATH:',
-    'the schema and every annotation file of the corpus around the current directory.',
+    'PATH is an annotation file, a schema, a document metadata file (documents.csv) or a',
+    'folder (its *.stance files). Without PATH: the schema, .stance/documents.csv and every',
+    'annotation file of the corpus around the current directory.',
     'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
     'their corpus. With --json, one object per line: {path, line, col, severity, message}.',
@@ -31,6 +32,8 @@ function cmd.run(opts, args)
     end
     local schema_path = root .. '/' .. require('stance.schema').path
     if fs.exists(schema_path) then files[#files + 1] = schema_path end
+    local meta_path = root .. '/' .. require('stance.docmeta').path
+    if fs.exists(meta_path) then files[#files + 1] = meta_path end
     for _, f in ipairs(root_mod.annotation_files(root)) do
       files[#files + 1] = f
     end
@@ -87,6 +90,7 @@ end
 --- Problems of one file: a schema is parsed as a schema, anything else as annotations
 --- checked against the schema of the corpus it is in.
 function H.check_file(path, schemas)
+  if path:match('documents%.csv$') then return H.check_metadata(path) end
   local fs = require('stance.fs')
   local schema = require('stance.schema')
   local text, err = fs.read(path)
@@ -119,6 +123,23 @@ function H.check_file(path, schemas)
     end)
   end
   return problems
+end
+
+--- Problems of a document metadata file (.stance/documents.csv): its CSV, columns and
+--- dates, and rows of documents the corpus does not have (when it is in a corpus).
+function H.check_metadata(path)
+  local fs = require('stance.fs')
+  local is_document
+  local root = require('stance.root').find(path)
+  if root then
+    local c = require('stance').open(root)
+    if c then
+      is_document = function(rel)
+        return c:is_document(rel) and fs.exists(root .. '/' .. rel) and not fs.is_dir(root .. '/' .. rel)
+      end
+    end
+  end
+  return require('stance.docmeta').load_file(path, is_document).problems
 end
 
 --- Paths below the current directory are shown relative to it.

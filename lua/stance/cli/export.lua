@@ -29,11 +29,12 @@ local cmd = {
     'from_label, to_label, from_quote, to_quote, note, author, created, kind. Of a document',
     'label: document, annotator, id, label, target, stance, note, author, created, status,',
     'kind. Of a sentence: document, sentence, start, stop, line, text, labels, done (who is',
-    'done with the document). Fields keep a fixed order (doc/format.md, "Exports"); the same',
-    'annotations give the same bytes. An annotation whose text is no longer in its document',
-    'is exported with orphan = true and reported; a record or document that cannot be',
-    'exported is reported and left out, the rest is exported (exit status 1 when something',
-    'was reported).',
+    'done with the document). After them, every row has a column doc_NAME per column NAME of',
+    'the document metadata (.stance/documents.csv). Fields keep a fixed order (doc/format.md,',
+    '"Exports"); the same annotations give the same bytes. An annotation whose text is no',
+    'longer in its document is exported with orphan = true and reported; a record or document',
+    'that cannot be exported is reported and left out, the rest is exported (exit status 1',
+    'when something was reported).',
     'Writes to stdout a document at a time unless --output (written atomically at the end).',
   }, '\n'),
   flags = {
@@ -116,7 +117,7 @@ function cmd.run(opts, args)
       buf.parts[#buf.parts + 1] = s
     end
   end
-  local emit = require(module).writer(buf, unit)
+  local emit = require(module).writer(buf, unit, rows.meta_fields(c))
   local function flush()
     sink:write(table.concat(buf.parts))
     buf.parts = {}

@@ -100,8 +100,9 @@ function cmd.run(opts, args)
   if not ok then return nil, err end
   local files = {
     ['schema.stance'] = require('stance.templates').schema,
-    ['.gitignore'] = '# The search index and the editor\'s cache are rebuilt from the files: keep them out of git.\n'
-      .. require('stance.indexer').dir:gsub('^%.stance/', '') .. '\ncache/\n',
+    ['.gitignore'] = '# The search index, the editor\'s cache and the report (stance report) are made from the '
+      .. 'files: keep them out of git.\n' .. require('stance.indexer').dir:gsub('^%.stance/', '')
+      .. '\ncache/\nreport/\n',
   }
   for name, text in pairs(files) do
     local w, werr = core.write_atomic(marker .. '/' .. name, text, '')

@@ -3,10 +3,16 @@ local H = {}
 
 local cmd = {
   summary = 'Documents, words, annotations per label, target, stance and annotator',
-  usage = 'stance stats [--json] [--annotator A,B] [DIR]',
+  usage = 'stance stats [--json] [--annotator A,B] [--by COLUMN] [DIR]',
+  description = table.concat({
+    'With --by COLUMN (a column of the document metadata, .stance/documents.csv, or',
+    '`document`): per value of that column (documents without one: "(none)") and target, the',
+    'documents, how many are annotated, and the annotations of each stance.',
+  }, '\n'),
   flags = {
     json = { help = 'print one JSON object' },
     annotator = { arg = 'A,B', help = 'count only these annotators\' annotations' },
+    by = { arg = 'COLUMN', help = 'per value of a document metadata column (or `document`)' },
   },
   args = { min = 0, max = 1 },
 }
@@ -14,6 +20,7 @@ local cmd = {
 function cmd.run(opts, args)
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
+  if opts.by then return H.by(c, opts) end
   local st, ierr = c:index()
   if not st then return nil, ierr end
   local ist = c.idx:stats()
@@ -41,6 +48,105 @@ function cmd.run(opts, args)
     io.stdout:write(H.table(result))
   end
   return 0
+end
+
+--- stats --by COLUMN: per value of a metadata column and target, the stance counts.
+function H.by(c, opts)
+  local column = opts.by
+  local meta = c:metadata()
+  local known = column == 'document'
+  for _, name in ipairs(meta.columns) do
+    if name == column then known = true end
+  end
+  if not known then
+    return require('stance.cli').usage_error(("no column '%s' in %s (columns: %s)"):format(column,
+      require('stance.docmeta').path, table.concat(meta.columns, ', ') .. (#meta.columns > 0 and ', ' or '')
+      .. 'document'), 'stats')
+  end
+  local names = require('stance.cli.args').list(opts.annotator)
+  local groups, order, stances = {}, {}, {}
+  for _, path in ipairs(c:paths()) do
+    local doc = assert(c:document(path))
+    local value = column == 'document' and path or doc:meta(column) or '(none)'
+    local g = groups[value]
+    if not g then
+      g = { value = value, documents = 0, annotated_documents = 0, annotations = 0, targets = {} }
+      groups[value] = g
+      order[#order + 1] = value
+    end
+    g.documents = g.documents + 1
+    local anns = doc:annotations({ annotator = names })
+    if #anns > 0 then g.annotated_documents = g.annotated_documents + 1 end
+    for _, a in ipairs(anns) do
+      g.annotations = g.annotations + 1
+      if a.stance then
+        local t = a.target or '(none)'
+        g.targets[t] = g.targets[t] or {}
+        g.targets[t][a.stance] = (g.targets[t][a.stance] or 0) + 1
+        stances[a.stance] = true
+      end
+    end
+  end
+  table.sort(order, function(a, b)
+    if (a == '(none)') ~= (b == '(none)') then return b == '(none)' end
+    if column == 'date' then
+      local ka, kb = require('stance.docmeta').date_key(a), require('stance.docmeta').date_key(b)
+      if ka and kb and ka ~= kb then return ka < kb end
+    end
+    return a < b
+  end)
+  local values = require('stance.schema').ordered((c:schema() or {}).stances, stances)
+  local list = {}
+  for i, v in ipairs(order) do
+    list[i] = groups[v]
+  end
+  if opts.json then
+    local json = require('stance.json')
+    io.stdout:write(json.encode({ by = column, stances = json.array(values), groups = json.array(list) }), '\n')
+    return 0
+  end
+  local rows = { { column, 'target', 'documents', 'annotated', 'annotations' } }
+  for _, v in ipairs(values) do
+    rows[1][#rows[1] + 1] = v
+  end
+  for _, g in ipairs(list) do
+    local targets = {}
+    for t in pairs(g.targets) do
+      targets[#targets + 1] = t
+    end
+    table.sort(targets)
+    if #targets == 0 then targets = { '-' } end
+    for i, t in ipairs(targets) do
+      local r = { i == 1 and g.value or '', t, i == 1 and tostring(g.documents) or '',
+        i == 1 and tostring(g.annotated_documents) or '', i == 1 and tostring(g.annotations) or '' }
+      for _, v in ipairs(values) do
+        r[#r + 1] = tostring((g.targets[t] or {})[v] or 0)
+      end
+      rows[#rows + 1] = r
+    end
+  end
+  io.stdout:write(H.align(rows))
+  return 0
+end
+
+--- Rows of cells as aligned text: the first two columns to the left, numbers to the right.
+function H.align(rows)
+  local width = {}
+  for _, r in ipairs(rows) do
+    for i, cell in ipairs(r) do
+      width[i] = math.max(width[i] or 0, require('stance.utf8').len(cell))
+    end
+  end
+  local out = {}
+  for _, r in ipairs(rows) do
+    local cells = {}
+    for i, cell in ipairs(r) do
+      local pad = (' '):rep(width[i] - require('stance.utf8').len(cell))
+      cells[i] = i <= 2 and (cell .. pad) or (pad .. cell)
+    end
+    out[#out + 1] = (table.concat(cells, '  '):gsub('%s+$', ''))
+  end
+  return table.concat(out, '\n') .. '\n'
 end
 
 --- The aligned text form.

@@ -154,6 +154,14 @@ M.subcommands = {
     desc = 'stance per target and paragraph, with a strip, in a side window',
     run = function() require('stance.editor.summary').show() end,
   },
+  report = {
+    desc = 'write the report of the corpus (HTML with figures, and each figure as SVG) [output DIR]'
+      .. ' [annotators A,B] [open]',
+    run = function(args) M.report(args) end,
+    complete = function(arglead)
+      return vim.tbl_filter(function(x) return x:sub(1, #arglead) == arglead end, { 'output', 'annotators', 'open' })
+    end,
+  },
   cues = {
     desc = 'show or hide the stance cues of the lexicon (should, clearly, failed, ...)',
     run = function()
@@ -222,6 +230,36 @@ M.subcommands = {
     run = function(_, cmd) require('stance.editor.nav').jump(true, cmd.count) end,
   },
 }
+
+--- :Stance report [output DIR] [annotators A,B] [open]: `stance report` for the corpus of
+--- the current buffer (or directory); says where the page is.
+function M.report(args)
+  local usage = 'usage: :Stance report [output DIR] [annotators A,B] [open]'
+  local opts, open, i = {}, false, 1
+  while i <= #args do
+    local k, v = args[i], args[i + 1]
+    if k == 'open' then
+      open, i = true, i + 1
+    elseif k == 'output' and v then
+      opts.output, i = vim.fn.fnamemodify(vim.fn.expand(v), ':p'), i + 2
+    elseif k == 'annotators' and v then
+      opts.annotators, i = vim.split(v, ',', { trimempty = true }), i + 2
+    else
+      return notify().error(usage)
+    end
+  end
+  local c, err = require('stance.corpora').get()
+  if not c then return notify().error(err) end
+  local r, rerr = require('stance.report').write(c, opts)
+  if not r then return notify().error(rerr) end
+  require('stance.compat').echo(('stance report: %s (%d figures in %s/figures)'):format(
+    vim.fn.fnamemodify(r.html, ':~:.'), #r.figures, vim.fn.fnamemodify(r.dir, ':~:.')))
+  if open then
+    local ok, oerr = require('stance.report.open').open(r.html)
+    if not ok then notify().error(oerr) end
+  end
+  return r
+end
 
 --- :Stance agree [unit U] [field F,G] [target T,U] [annotators A,B] [in-progress]
 --- [disagreements]: the report of `stance agree` for the corpus of the current buffer (or

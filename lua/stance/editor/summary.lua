@@ -1,33 +1,30 @@
 --- :Stance summary: the stances of the document per target and paragraph (yours and, once
 --- accepted, the model's), counts and shares of every stance value (the schema's, in its
---- order, then any other the annotations use), with a strip of one mark per paragraph in a
---- side window: the first stance ▲, the second ▼, any other ●, several ◆, none ·.
+--- order, then any other the annotations use), in a side window: per target a heat strip
+--- (the row of `stance report`'s heat map: a bar split into the stances in their colors, each
+--- stance also in its own shade of block: █ ▒ ░ ▓ ...), and a strip of one mark per
+--- paragraph: the first stance ▲, the second ▼, any other ●, several ◆, none ·.
 local M = {}
 local H = {}
 
 H.marks = { '▲', '▼' }
 
+--- The blocks of the heat strip, in the order of the stances (as the report's patterns).
+H.blocks = { '█', '▒', '░', '▓', '▚', '▞' }
+
+--- Cells of the heat strip.
+M.HEAT_WIDTH = 24
+
 --- The stance values to count: the schema's in its order, then the others found, sorted.
 function H.values(s, found)
-  local out, seen = {}, {}
-  for _, e in ipairs((s.corpus:schema() or {}).stances or {}) do
-    out[#out + 1], seen[e.name] = e.name, true
-  end
-  local extra = {}
-  for v in pairs(found) do
-    if not seen[v] then extra[#extra + 1] = v end
-  end
-  table.sort(extra)
-  for _, v in ipairs(extra) do
-    out[#out + 1] = v
-  end
-  return out
+  return require('stance.schema').ordered((s.corpus:schema() or {}).stances, found)
 end
 
 --- The summary lines of session `s`.
 ---@return string[] lines
 ---@return table strips { [target] = { marks per paragraph } }
 ---@return table marks { [mark] = stance } (the stance each single mark stands for)
+---@return table heat { [line number] = { { byte_start, byte_stop, stance }, ... } }: the heat strips
 function M.lines(s)
   local doc = assert(s.corpus:document(s.rel))
   local frame = s:get_frame()
@@ -76,10 +73,12 @@ function M.lines(s)
     end
     return table.concat(parts, ', ')
   end
+  local heat = {}
   for _, t in ipairs(targets) do
     local bt = by_target[t]
     lines[#lines + 1] = ''
     lines[#lines + 1] = ('%s: %s'):format(t, counts(bt.total, true))
+    lines[#lines + 1], heat[#lines + 1] = H.heat(values, bt.total)
     local strip = {}
     for i = 1, #paras do
       local p, here = bt.para[i] or {}, {}
@@ -92,14 +91,48 @@ function M.lines(s)
     strips[t] = strip
     lines[#lines + 1] = '  ' .. table.concat(strip)
   end
-  return lines, strips, marks
+  return lines, strips, marks, heat
+end
+
+--- The heat strip of a target: M.HEAT_WIDTH cells split into its stances by their share
+--- (each stance with one cell at least), then the number of annotations.
+function H.heat(values, total)
+  local all = 0
+  for _, v in ipairs(values) do
+    all = all + (total[v] or 0)
+  end
+  local cells, given, parts, spans = {}, 0, { '  ' }, {}
+  for i, v in ipairs(values) do
+    local n = total[v] or 0
+    if n > 0 then
+      cells[i] = math.max(1, math.floor(M.HEAT_WIDTH * n / all + 0.5))
+      given = given + cells[i]
+    end
+  end
+  -- rounding: the largest share takes up the difference
+  local big
+  for i in pairs(cells) do
+    if not big or cells[i] > cells[big] then big = i end
+  end
+  if big then cells[big] = math.max(1, cells[big] + M.HEAT_WIDTH - given) end
+  local col = 2
+  for i, v in ipairs(values) do
+    if cells[i] then
+      local block = H.blocks[(i - 1) % #H.blocks + 1]:rep(cells[i])
+      parts[#parts + 1] = block
+      spans[#spans + 1] = { col, col + #block, v }
+      col = col + #block
+    end
+  end
+  parts[#parts + 1] = (' %d'):format(all)
+  return table.concat(parts), spans
 end
 
 --- Show the summary in a side window. Returns its buffer.
 function M.show()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  local lines, _, marks = M.lines(s)
+  local lines, _, marks, heat = M.lines(s)
   vim.cmd('botright vsplit')
   vim.cmd('vertical resize 48')
   local buf = vim.api.nvim_create_buf(false, true)
@@ -110,6 +143,13 @@ function M.show()
   pcall(vim.api.nvim_buf_set_name, buf, 'stance://summary/' .. s.rel)
   local ns = vim.api.nvim_create_namespace('stance_summary')
   local hl = require('stance.editor.highlight')
+  for i, spans in pairs(heat) do
+    for _, sp in ipairs(spans) do
+      local group = hl.sign_group(sp[3])
+      if vim.fn.hlexists(group) == 0 then group = 'StanceOverlap' end
+      require('stance.compat').add_highlight(buf, ns, group, i - 1, sp[1], sp[2])
+    end
+  end
   for i, l in ipairs(lines) do
     for pos, mark in l:gmatch('()([▲▼◆])') do
       local group = marks[mark] and hl.sign_group(marks[mark]) or 'StanceOverlap'

@@ -14,10 +14,17 @@ end
 
 ---@param out file*
 ---@param unit string a unit of stance.export.rows with one kind of row
+---@param extra string[]|nil columns after the fixed ones (stance.export.rows.meta_fields)
 ---@return fun(row: table)
-function M.writer(out, unit)
+function M.writer(out, unit, extra)
   local rows = require('stance.export.rows')
-  local fields = rows.fields[rows.units[unit][1]]
+  local fields = {}
+  for _, f in ipairs(rows.fields[rows.units[unit][1]]) do
+    fields[#fields + 1] = f
+  end
+  for _, f in ipairs(extra or {}) do
+    fields[#fields + 1] = f
+  end
   out:write(table.concat(fields, ','), '\r\n')
   return function(row)
     local cells = {}

@@ -5,11 +5,22 @@ local M = {}
 
 ---@param out file* where to write
 ---@param unit string a unit of stance.export.rows (its kinds of rows)
+---@param extra string[]|nil fields after the fixed ones (stance.export.rows.meta_fields)
 ---@return fun(row: table)
-function M.writer(out, unit)
+function M.writer(out, unit, extra)
   local json = require('stance.json')
   local rows = require('stance.export.rows')
-  local fields = rows.fields
+  local fields = {}
+  for kind, list in pairs(rows.fields) do
+    local all = {}
+    for _, f in ipairs(list) do
+      all[#all + 1] = f
+    end
+    for _, f in ipairs(extra or {}) do
+      all[#all + 1] = f
+    end
+    fields[kind] = all
+  end
   unit = rows.units[unit][1]
   return function(row)
     if row.labels then

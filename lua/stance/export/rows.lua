@@ -34,6 +34,18 @@ M.units = {
 ---@field annotator string|nil "A,B": only these annotators
 ---@field unit string|nil a key of M.units (default "annotation")
 
+--- The columns exports add after the fixed fields of every kind of row: `doc_COLUMN` for each
+--- column of the corpus's document metadata (.stance/documents.csv), in its order.
+---@param c table stance.Corpus
+---@return string[]
+function M.meta_fields(c)
+  local out = {}
+  for i, name in ipairs(c:metadata().columns) do
+    out[i] = 'doc_' .. name
+  end
+  return out
+end
+
 --- Call emit(rows, path) for each document of the corpus (in path order; annotators in name
 --- order, then document labels, annotations in document order and relations, as in the
 --- files), and warn(path, line, message) for each problem.
@@ -44,9 +56,18 @@ M.units = {
 function M.each(c, opts, emit, warn)
   local names = require('stance.cli.args').list(opts.annotator)
   local kinds = M.units[opts.unit or 'annotation']
+  local meta = c:metadata()
   for _, path in ipairs(c:paths()) do
     local ok, rows = pcall(H.rows, c, path, names, kinds, warn)
     if ok then
+      local values = meta.rows[path]
+      if values then
+        for _, row in ipairs(rows) do
+          for name, v in pairs(values) do
+            row['doc_' .. name] = v
+          end
+        end
+      end
       emit(rows, path)
     else
       warn(path, nil, ('%s; its rows are left out'):format(tostring(rows):gsub('^.-:%d+: ', '')))

@@ -196,6 +196,14 @@ function Store:memory() end
 ---@param kind string|nil
 ---@return table<string, integer>
 function Store:tally(field, kind) end
+--- How many records of `kind` (default "annotation") have each pair of values of `field_a`
+--- ("" for none) and `field_b` (records without it are not counted); a record in conflict
+--- counts once (its `conflict theirs` version is left out).
+---@param field_a string
+---@param field_b string
+---@param kind string|nil
+---@return table<string, table<string, integer>>
+function Store:crosstab(field_a, field_b, kind) end
 --- How many annotations could not be placed in the text (orphans).
 ---@return integer
 function Store:orphans() end

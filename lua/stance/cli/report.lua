@@ -1,0 +1,48 @@
+--- stance report: the corpus in figures, one self-contained HTML page and an SVG per figure.
+local cmd = {
+  summary = 'Write a report with figures: stance per document, over time, per author and outlet, agreement, model',
+  usage = 'stance report [--output DIR] [--annotator A,B] [--no-model] [--open] [DIR]',
+  description = table.concat({
+    'Writes DIR/report.html (default DIR: .stance/report in the corpus): one self-contained page',
+    '(inline SVG, no script, nothing fetched: it opens offline and prints), and each figure as',
+    'an SVG file in DIR/figures/ for a paper: the stance per target per document as a heat map',
+    '(in date order when .stance/documents.csv has a date column), stance over time per target,',
+    'per author and per outlet (those columns), agreement per target with the confusion matrices',
+    'of two annotators and the disagreements with their text, and when the corpus has a model',
+    'layer the model\'s held-out scores and calibration curve (as stance eval; --no-model leaves',
+    'them out). Counted: the layers of --annotator, else gold when there is one, else every',
+    'person\'s layer; agreement compares the people among them (every person by default).',
+    'Colors are the schema\'s; each stance also has a pattern and a marker. Prints the page\'s',
+    'path; --open opens it in the desktop\'s browser.',
+  }, '\n'),
+  flags = {
+    output = { arg = 'DIR', help = 'where to write (default: .stance/report in the corpus)' },
+    annotator = { arg = 'A,B', help = 'the layers counted (default: gold, else every person\'s)' },
+    ['no-model'] = { help = 'leave out the model\'s evaluation' },
+    open = { help = 'open the page in the desktop\'s browser (xdg-open, or open on macOS)' },
+  },
+  args = { min = 0, max = 1 },
+}
+
+function cmd.run(opts, args)
+  local c, err = require('stance').open(args[1] or '.')
+  if not c then return nil, err end
+  local names = require('stance.cli.args').list(opts.annotator)
+  local r, rerr = require('stance.report').write(c, { output = opts.output, annotators = names,
+    model = not opts['no-model'] })
+  if not r then return nil, rerr end
+  local fs = require('stance.fs')
+  io.stdout:write(fs.absolute(r.html), '\n')
+  io.stderr:write(('stance report: %d documents, %d stance annotations; %d figures in %s\n'):format(#r.data.docs,
+    r.data.annotations, #r.figures, fs.absolute(r.dir .. '/figures')))
+  for _, p in ipairs(r.data.problems) do
+    io.stderr:write('stance report: ', p, '\n')
+  end
+  if opts.open then
+    local ok, oerr = require('stance.report.open').open(fs.absolute(r.html))
+    if not ok then io.stderr:write('stance report: ', oerr, '\n') end
+  end
+  return 0
+end
+
+return cmd

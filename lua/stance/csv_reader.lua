@@ -1,0 +1,137 @@
+--- Reading CSV (RFC 4180) with the place of everything: each record with its line and each
+--- field with its line and column (bytes, 1-based, as Vim's quickfix counts them), and every
+--- departure from the RFC as a problem at its place instead of a guess. Line ends may be
+--- CRLF, LF or CR; a UTF-8 byte order mark is skipped; blank lines are skipped. Writing is
+--- stance.export.csv. Both hosts.
+local M = {}
+local H = {}
+
+---@class stance.CsvRecord
+---@field line integer where the record starts
+---@field fields string[]
+---@field lines integer[] the line of each field
+---@field cols integer[] the column of each field
+---@field stop_line integer where the record ends
+---@field stop_col integer the column just past its last field
+
+--- Parse `text`. Never fails: what is not RFC 4180 is listed in `problems` ({line, col,
+--- severity, message}) and read the way a spreadsheet would read it.
+---@param text string
+---@return stance.CsvRecord[] records
+---@return table[] problems
+function M.parse(text)
+  local problems = {}
+  local function problem(line, col, msg)
+    problems[#problems + 1] = { line = line, col = col, severity = 'error', message = msg }
+  end
+  -- a byte order mark is not part of the first field, nor counted in its column
+  local pos = text:sub(1, 3) == '\239\187\191' and 4 or 1
+  local n = #text
+  local line, line_start = 1, pos
+  local records = {}
+  while pos <= n do
+    local rec = { line = line, fields = {}, lines = {}, cols = {} }
+    while true do
+      local col = pos - line_start + 1
+      local value
+      rec.lines[#rec.lines + 1], rec.cols[#rec.cols + 1] = line, col
+      if text:byte(pos) == 34 then -- '"'
+        local parts, p, open_line, open_col = {}, pos + 1, line, col
+        while true do
+          local q = text:find('"', p, true)
+          local chunk = text:sub(p, (q or n + 1) - 1)
+          parts[#parts + 1] = chunk
+          line, line_start = H.advance(chunk, p, line, line_start)
+          if not q then
+            problem(open_line, open_col, 'this quoted field is never closed (a `"` is missing)')
+            pos = n + 1
+            break
+          end
+          if text:byte(q + 1) == 34 then
+            parts[#parts + 1] = '"'
+            p = q + 2
+          else
+            pos = q + 1
+            break
+          end
+        end
+        value = table.concat(parts)
+        local c = text:byte(pos)
+        if pos <= n and c ~= 44 and c ~= 10 and c ~= 13 then
+          problem(line, pos - line_start + 1,
+            'text after the closing quote of a field (a quote inside a quoted field is written `""`)')
+          local e = text:find('[,\r\n]', pos) or n + 1
+          value = value .. text:sub(pos, e - 1)
+          pos = e
+        end
+      else
+        local e = text:find('[,\r\n]', pos) or n + 1
+        value = text:sub(pos, e - 1)
+        local q = value:find('"', 1, true)
+        if q then
+          problem(line, col + q - 1,
+            'a quote inside an unquoted field (quote the whole field and write the quote as `""`)')
+        end
+        pos = e
+      end
+      rec.fields[#rec.fields + 1] = value
+      local c = text:byte(pos)
+      if c == 44 then
+        pos = pos + 1
+        if pos > n then -- a last empty field at the end of the file
+          rec.fields[#rec.fields + 1] = ''
+          rec.lines[#rec.lines + 1], rec.cols[#rec.cols + 1] = line, pos - line_start + 1
+          break
+        end
+      else
+        break
+      end
+    end
+    rec.stop_line, rec.stop_col = line, pos - line_start + 1
+    local c = text:byte(pos)
+    if c == 13 and text:byte(pos + 1) == 10 then
+      pos = pos + 2
+    elseif c == 13 or c == 10 then
+      pos = pos + 1
+    end
+    line, line_start = line + 1, pos
+    if not (#rec.fields == 1 and H.blank(rec)) then
+      records[#records + 1] = rec
+    end
+  end
+  return records, problems
+end
+
+--- A record that is one empty unquoted field: a blank line.
+function H.blank(rec)
+  return rec.stop_line == rec.line and rec.stop_col == rec.cols[1]
+end
+
+--- The line and line start after `chunk` (which starts at byte `p` of the text).
+function H.advance(chunk, p, line, line_start)
+  if not chunk:find('[\r\n]') then return line, line_start end
+  local i = 1
+  while true do
+    local a, b = chunk:find('\r?\n', i)
+    local r = chunk:find('\r', i, true)
+    if r and (not a or r < a) then
+      a, b = r, r
+    end
+    if not a then break end
+    line, line_start = line + 1, p + b
+    i = b + 1
+  end
+  return line, line_start
+end
+
+--- The line and column (1-based, bytes) of byte `offset` (1-based) of `text`.
+---@param text string
+---@param offset integer
+---@return integer line
+---@return integer col
+function M.position(text, offset)
+  local line, line_start = H.advance(text:sub(1, offset - 1), 1, 1, 1)
+  return line, offset - line_start + 1
+end
+
+return M

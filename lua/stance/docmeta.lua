@@ -1,0 +1,220 @@
+--- Document metadata: title, author, outlet, date and any other column a team wants, kept
+--- in `.stance/documents.csv` (doc/format.md, "Document metadata"): one row per document,
+--- the first column `document` (its path relative to the corpus root). Read here, checked
+--- by `stance check`, given to scripts (`doc:meta()`), exports (one `doc_COLUMN` column
+--- each), `stance stats --by COLUMN` and `stance report`. Both hosts.
+local M = {}
+local H = {}
+
+--- Where a corpus keeps its document metadata, relative to the root.
+M.path = '.stance/documents.csv'
+
+--- The largest file read (a metadata file is a table of a few columns per document).
+M.MAX_BYTES = 64 * 1024 * 1024
+
+--- The most columns.
+M.MAX_COLUMNS = 1000
+
+---@class stance.DocMeta
+---@field columns string[] the columns after `document`, in the file's order
+---@field rows table<string, table<string, string>> document path -> column -> value (no empty values)
+---@field lines table<string, integer> document path -> line of its row
+---@field paths string[] the documents with a row, in the file's order
+---@field problems table[] {line, col, severity, message}
+
+--- An empty metadata table (a corpus without the file).
+---@return stance.DocMeta
+function M.empty()
+  return { columns = {}, rows = {}, lines = {}, paths = {}, problems = {} }
+end
+
+--- Parse the text of a metadata file. Never fails: problems are listed and the rest is
+--- read (a row with too few fields has its missing values empty; a second row for one
+--- document is left out). `is_document(path)`, when given, says whether a path names a
+--- document of the corpus (a warning otherwise).
+---@param text string
+---@param is_document fun(path: string): boolean|nil
+---@return stance.DocMeta
+function M.parse(text, is_document)
+  local meta = M.empty()
+  local problems = meta.problems
+  local function problem(line, col, severity, msg)
+    problems[#problems + 1] = { line = line, col = col, severity = severity, message = msg }
+  end
+  if #text > M.MAX_BYTES then
+    problems[1] = H.too_large(#text)
+    return meta
+  end
+  local csv = require('stance.csv_reader')
+  local nul = text:find('\0', 1, true)
+  if nul then
+    local l, c = csv.position(text, nul)
+    problem(l, c, 'error', 'a NUL byte: a metadata file is text (UTF-8)')
+  end
+  local bad, first = require('stance.core').text(text):invalid()
+  if bad > 0 then
+    local l, c = csv.position(text, first + 1)
+    problem(l, c, 'error', ('%d byte%s of invalid UTF-8 (the first here): save the file as UTF-8'):format(bad,
+      bad == 1 and '' or 's'))
+  end
+  local records, csv_problems = csv.parse(text)
+  for _, p in ipairs(csv_problems) do
+    problems[#problems + 1] = p
+  end
+  local header = table.remove(records, 1)
+  if not header then
+    problem(1, 1, 'error', 'no header line: the first line names the columns, starting with `document`')
+    return H.sorted(meta)
+  end
+  local names, seen = {}, {}
+  for i, name in ipairs(header.fields) do
+    local l, c = header.lines[i], header.cols[i]
+    if i == 1 then
+      if name ~= 'document' then
+        problem(l, c, 'error', ('the first column is `document` (the document\'s path relative to the corpus root), '
+          .. 'not %s'):format(H.show(name)))
+      end
+    elseif i > M.MAX_COLUMNS + 1 then
+      problem(l, c, 'error', ('more than %d columns: the rest are left out'):format(M.MAX_COLUMNS))
+      break
+    elseif name == '' then
+      problem(l, c, 'error', ('column %d has no name'):format(i))
+    elseif not name:match('^[%a][%w_%-]*$') then
+      problem(l, c, 'error', ('column name %s: a name is ASCII letters, digits, `_` and `-`, starting with a '
+        .. 'letter (it becomes a column of exports and a `--by` of stance stats)'):format(H.show(name)))
+    elseif seen[name] or name == 'document' then
+      problem(l, c, 'error', ('column %s is named twice (first in column %d)'):format(name, seen[name] or 1))
+    else
+      seen[name] = i
+      names[i] = name
+      meta.columns[#meta.columns + 1] = name
+    end
+  end
+  local width = #header.fields
+  for _, rec in ipairs(records) do
+    local f = rec.fields
+    if #f > width then
+      problem(rec.lines[width + 1], rec.cols[width + 1], 'error', ('%d fields where the header has %d columns: the '
+        .. 'extra ones are left out'):format(#f, width))
+    elseif #f < width then
+      problem(rec.stop_line, rec.stop_col, 'error', ('%d field%s where the header has %d columns: the missing ones '
+        .. 'are empty'):format(#f, #f == 1 and '' or 's', width))
+    end
+    local path = f[1]
+    local why = H.bad_path(path)
+    if why then
+      problem(rec.line, rec.cols[1], 'error', ('document %s: %s'):format(H.show(path), why))
+    elseif meta.rows[path] then
+      problem(rec.line, rec.cols[1], 'error', ('document %s has a row already (line %d): this one is left out')
+        :format(H.show(path), meta.lines[path]))
+    else
+      if is_document and not is_document(path) then
+        problem(rec.line, rec.cols[1], 'warning', ('no document %s in the corpus'):format(H.show(path)))
+      end
+      local row = {}
+      for i = 2, math.min(#f, width) do
+        local name, v = names[i], f[i]
+        if name and v ~= '' then
+          row[name] = v
+          if name == 'date' and not M.date_key(v) then
+            problem(rec.lines[i], rec.cols[i], 'error', ('date %s: a date is YYYY, YYYY-MM, YYYY-MM-DD or '
+              .. 'YYYY-MM-DDThh:mm[:ss] (ISO 8601)'):format(H.show(v)))
+          end
+        end
+      end
+      meta.rows[path] = row
+      meta.lines[path] = rec.line
+      meta.paths[#meta.paths + 1] = path
+    end
+  end
+  return H.sorted(meta)
+end
+
+--- Load the metadata of the corpus at `root` (empty when it has no file).
+---@param root string
+---@param is_document fun(path: string): boolean|nil
+---@return stance.DocMeta
+function M.load(root, is_document)
+  return M.load_file(root .. '/' .. M.path, is_document)
+end
+
+--- Load a metadata file (empty when there is none; a file that cannot be read, or is too
+--- large, is one problem and nothing else).
+---@param path string
+---@param is_document fun(path: string): boolean|nil
+---@return stance.DocMeta
+function M.load_file(path, is_document)
+  local st = require('stance.core').stat(path)
+  if not st then return M.empty() end
+  local meta = M.empty()
+  if st.size > M.MAX_BYTES then
+    meta.problems[1] = H.too_large(st.size)
+    return meta
+  end
+  local text, err = require('stance.fs').read(path)
+  if not text then
+    meta.problems[1] = { line = 1, col = 1, severity = 'error', message = tostring(err) }
+    return meta
+  end
+  return M.parse(text, is_document)
+end
+
+function H.too_large(size)
+  return { line = 1, col = 1, severity = 'error', message = ('the file is too large (%d bytes; at most %d MiB are '
+    .. 'read): nothing of it is used'):format(size, math.floor(M.MAX_BYTES / 1048576)) }
+end
+
+--- A sortable key of an ISO 8601 date ("2024", "2024-03", "2024-03-05", with a time), or nil
+--- when `s` is not one. Keys of dates compare as their times do (a date without a time
+--- first), a time zone aside.
+---@param s string
+---@return string|nil
+function M.date_key(s)
+  local y, rest = s:match('^(%d%d%d%d)(.*)$')
+  if not y then return nil end
+  if rest == '' then return y end
+  local m, rest2 = rest:match('^%-(%d%d)(.*)$')
+  if not m or tonumber(m) < 1 or tonumber(m) > 12 then return nil end
+  if rest2 == '' then return y .. '-' .. m end
+  local d, rest3 = rest2:match('^%-(%d%d)(.*)$')
+  if not d or tonumber(d) < 1 or tonumber(d) > 31 then return nil end
+  if rest3 == '' then return ('%s-%s-%s'):format(y, m, d) end
+  local hh, mm, tail = rest3:match('^[T ](%d%d):(%d%d)(.*)$')
+  if not hh or tonumber(hh) > 23 or tonumber(mm) > 59 then return nil end
+  local ss = tail:match('^:(%d%d)')
+  if ss then tail = tail:sub(4) end
+  tail = tail:gsub('^%.%d+', '')
+  if not (tail == '' or tail == 'Z' or tail:match('^[+-]%d%d:?%d%d$')) then return nil end
+  return ('%s-%s-%sT%s:%s:%s'):format(y, m, d, hh, mm, ss or '00')
+end
+
+--- Why `path` cannot name a document, or nil.
+function H.bad_path(path)
+  if path == '' then return 'the path is empty' end
+  if path:sub(1, 1) == '/' or path:find('\\', 1, true) then
+    return 'a path relative to the corpus root, with `/` between folders'
+  end
+  for part in (path .. '/'):gmatch('([^/]*)/') do
+    if part == '' or part == '.' or part == '..' then return 'a path has no empty, `.` or `..` part' end
+  end
+  if path:find('[%c]') then return 'a path has no control characters' end
+  return nil
+end
+
+--- A value as a message shows it: quoted, cut when long, control characters escaped.
+function H.show(s)
+  if #s > 60 then s = s:sub(1, 57) .. '...' end
+  return '"' .. s:gsub('[%c"\\]', function(ch)
+    return ('\\%03d'):format(ch:byte())
+  end) .. '"'
+end
+
+function H.sorted(meta)
+  table.sort(meta.problems, function(a, b)
+    if a.line ~= b.line then return a.line < b.line end
+    return a.col < b.col
+  end)
+  return meta
+end
+
+return M

@@ -1,0 +1,282 @@
+-- stance report: the page and its figures on the example corpus, the study (../shared) and
+-- generated corpora with stances of any name and hostile metadata; then the page as headless
+-- Chromium renders it (tests/helpers/browser.py): no console error, nothing fetched, the
+-- figures, their cells and axes, no text outside its figure or over another, no overflow.
+local T = require('helpers')
+
+local example = T.example_corpus
+
+--- The study on its five articles with the fixture annotations and metadata; with `model`,
+--- the last document left to the model (`stance suggest` writes the model layer there).
+local function study(model)
+  if not T.shared or not T.exists(T.shared .. '/corpus/000_6358a7516b2472dd.txt') then return nil end
+  local d = T.tmpdir()
+  local fx = T.root .. '/tests/fixtures/study'
+  os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/schema.stance %s/documents.csv '
+    .. '%s/.stance/ && cp -r %s/annotations/fixture %s/.stance/annotations/'):format(T.q(d), T.q(T.shared), T.q(d),
+    T.q(fx), T.q(fx), T.q(d), T.q(fx), T.q(d)))
+  if model then
+    os.remove(d .. '/.stance/annotations/fixture/004_e35aa5ebcc029514.txt.stance')
+    local _, err, code = T.stance_run({ 'suggest' }, nil, d)
+    assert(code == 0, err)
+  end
+  return d
+end
+
+local SKIP_STUDY = 'skipped: ../shared/corpus is not beside the checkout (the study\'s articles are not in the repository)'
+
+--- Whether an XML file is well-formed (python3's parser), and why not.
+local function well_formed(path)
+  local out = T.run(('python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1]); print(\'ok\')" %s 2>&1')
+    :format(T.q(path)))
+  return out == 'ok\n', out
+end
+
+local function report(d, args)
+  local argv = { 'report', '--output', d .. '/out' }
+  for _, a in ipairs(args or {}) do
+    argv[#argv + 1] = a
+  end
+  local out, err, code = T.stance_run(argv, nil, d)
+  assert.are.equal(0, code, err)
+  return T.read(d .. '/out/report.html'), out, err
+end
+
+describe('stance report', function()
+  after_each(T.cleanup)
+
+  it('writes one self-contained page and an SVG file per figure for the example corpus', function()
+    local d = example()
+    local page, out, err = report(d)
+    assert.are.equal(d .. '/out/report.html\n', out)
+    assert.truthy(err:find('stance report: 4 documents, 18 stance annotations; 5 figures in ', 1, true), err)
+    for _, id in ipairs({ 'heatmap', 'over-time', 'by-author', 'by-outlet', 'confusion' }) do
+      local f = d .. '/out/figures/' .. id .. '.svg'
+      assert.truthy(T.exists(f), f)
+      local ok, why = well_formed(f)
+      assert.is_true(ok, why)
+      -- the same figure inline in the page
+      assert.truthy(page:find('<svg xmlns="http://www.w3.org/2000/svg" id="' .. id .. '"', 1, true), id)
+    end
+    -- nothing to fetch, nothing to run
+    assert.is_nil(page:find('<script', 1, true))
+    assert.is_nil(page:find('src=', 1, true))
+    for url in page:gmatch('https?://[^"\'%s<]+') do
+      assert.are.equal('http://www.w3.org/2000/svg', url)
+    end
+    -- the schema's colors, and the agreement of ana and ben with their disagreements
+    assert.truthy(page:find('fill="#2e7d32"', 1, true))
+    assert.truthy(page:find('fill="#c62828"', 1, true))
+    assert.truthy(page:find('<td class="text">It should be reformed, or it should go.</td>', 1, true))
+    assert.truthy(page:find('Disagreements (5)', 1, true))
+    -- documents in date order: 01 (03-02), 02 (03-09), 04 (03-11), 03 (04-14)
+    local heat = T.read(d .. '/out/figures/heatmap.svg')
+    local a, b = heat:find('A Charge That Falls', 1, true), heat:find('Letter: Stop Blaming', 1, true)
+    local c = heat:find('What the Evidence Says', 1, true)
+    assert.truthy(a < b and b < c)
+  end)
+
+  it('draws the README\'s figure as committed (make doc draws it again)', function()
+    local d = T.tmpdir()
+    local _, err, code = T.stance_run({ 'report', '--no-model', '--output', d, T.root .. '/doc/example/corpus' })
+    assert.are.equal(0, code, err)
+    assert.are.equal(T.read(T.root .. '/doc/figures/example-heatmap.svg'), T.read(d .. '/figures/heatmap.svg'),
+      'doc/figures/example-heatmap.svg is stale: run make doc and commit it')
+  end)
+
+  it('draws stances of any name, the schema\'s first, each with its own pattern and marker', function()
+    local d = T.tmpdir()
+    T.write(d .. '/a.txt', 'One sentence here. Another one there. A third.\n')
+    T.write(d .. '/b.txt', 'More text. And more.\n')
+    T.write(d .. '/.stance/schema.stance', table.concat({ 'format stance 1', 'target t-1', 'target t2',
+      'stance pro', '  color #123456', 'stance contra', 'stance meh', 'label pro', '  stance pro', 'label contra',
+      '  stance contra', 'label meh', '  stance meh', '' }, '\n'))
+    local c = assert(require('stance').open(d))
+    local doc = assert(c:document('a.txt'))
+    assert(doc:annotate({ start = 0, stop = 18, target = 't-1', stance = 'pro', label = 'pro', annotator = 'x' }))
+    assert(doc:annotate({ start = 19, stop = 37, target = 't2', stance = 'contra', label = 'contra', annotator = 'x' }))
+    assert(doc:annotate({ start = 38, stop = 46, target = 't2', stance = 'meh', label = 'meh', annotator = 'x' }))
+    assert(c:save())
+    -- a stance the schema does not have (a checker would warn; the report draws it)
+    local f = d .. '/.stance/annotations/x/a.txt.stance'
+    T.write(f, T.read(f):gsub('stance meh', 'stance zzz-unknown'))
+    local page = report(d)
+    local data = require('stance.report.data').collect(assert(require('stance').open(d)))
+    assert.are.same({ 'pro', 'contra', 'meh', 'zzz-unknown' }, data.stances)
+    assert.are.same({ 't-1', 't2' }, data.targets)
+    local _, by = require('stance.report.svg').stances(c:schema(), data.stances)
+    assert.are.equal('#123456', by.pro.color)
+    assert.are_not.equal(by.contra.color, by.meh.color)
+    assert.are_not.equal(by.contra.pattern, by.meh.pattern)
+    assert.are_not.equal(by.meh.shape, by['zzz-unknown'].shape)
+    assert.truthy(page:find('>zzz-unknown</text>', 1, true))
+    assert.truthy(page:find('No document has a date', 1, true))
+    assert.truthy(page:find('Agreement needs two annotators', 1, true))
+  end)
+
+  it('escapes hostile metadata and text, and groups documents when there are too many rows', function()
+    local d = T.tmpdir()
+    T.write(d .. '/.stance/schema.stance', 'format stance 1\ntarget t\nstance s1\nstance s2\nlabel s1\n  stance s1\nlabel s2\n'
+      .. '  stance s2\n')
+    local rows = { 'document,title,author,date' }
+    for i = 1, 300 do
+      local name = ('d%03d.txt'):format(i)
+      T.write(d .. '/' .. name, 'Some words to annotate.\n')
+      rows[#rows + 1] = ('%s,"<script>alert(1)</script> ""quoted"" & \n%d","<script>x</script>Auth%d &amp; """"",%d-01-01')
+        :format(name, i, i % 7, 1900 + i)
+    end
+    T.write(d .. '/.stance/documents.csv', table.concat(rows, '\n') .. '\n')
+    local c = assert(require('stance').open(d))
+    for i = 1, 300, 3 do
+      assert(assert(c:document(('d%03d.txt'):format(i))):annotate({ start = 0, stop = 10, target = 't',
+        stance = i % 2 == 0 and 's1' or 's2', label = i % 2 == 0 and 's1' or 's2', annotator = 'x' }))
+    end
+    assert(c:save())
+    local page = report(d)
+    assert.is_nil(page:find('<script>', 1, true))
+    assert.truthy(page:find('&lt;script&gt;x&lt;/script&gt;Auth3 &amp;amp; &quot;', 1, true))
+    local heat = T.read(d .. '/out/figures/heatmap.svg')
+    local _, n = heat:gsub('class="row%-label"', '')
+    assert.are.equal(100, n) -- 300 documents, 3 a row
+    assert.truthy(heat:find('documents 1–3', 1, true))
+    assert.is_true((well_formed(d .. '/out/figures/heatmap.svg')))
+    assert.is_true((well_formed(d .. '/out/figures/by-author.svg')))
+    -- over three centuries: by year
+    assert.truthy(T.read(d .. '/out/figures/over-time.svg'):find('>1901</text>', 1, true))
+  end)
+
+  it('has the model\'s held-out scores and calibration curve when the study has a model layer', function()
+    local d = study(true)
+    if not d then return pending(SKIP_STUDY) end
+    local page = report(d)
+    assert.truthy(page:find('<section id="model"><h2>The model</h2>', 1, true))
+    assert.truthy(T.exists(d .. '/out/figures/calibration.svg'))
+    assert.is_true((well_formed(d .. '/out/figures/calibration.svg')))
+    for _, t in ipairs({ 'engagement', 'sanctions', 'human-rights', 'denuclearization-first' }) do
+      assert.truthy(page:find('<td>' .. t .. '</td><td>model</td>', 1, true), t)
+    end
+    local without = report(d, { '--no-model' })
+    assert.is_nil(without:find('id="model"', 1, true))
+  end)
+end)
+
+-- ---- in a browser ----------------------------------------------------------------------------
+
+local CHECK = [[
+(() => {
+  const own = (t) => [...t.childNodes].filter((n) => n.nodeType === 3).map((n) => n.data).join('');
+  const figs = [...document.querySelectorAll('svg.figure')];
+  const out = { figures: figs.map((f) => f.id), scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth, scripts: document.scripts.length, outside: [], overlaps: [], axes: {},
+    cells: {}, texts: {}, width: {} };
+  for (const f of figs) {
+    const fr = f.getBoundingClientRect();
+    out.width[f.id] = fr.right;
+    const texts = [...f.querySelectorAll('text')].filter((t) => own(t).trim() !== '');
+    const boxes = texts.map((t) => t.getBoundingClientRect());
+    out.axes[f.id] = [...f.querySelectorAll('text.axis')].map(own);
+    out.texts[f.id] = texts.length;
+    out.cells[f.id] = f.querySelectorAll('g.cell, rect.cell').length;
+    boxes.forEach((b, i) => {
+      if (b.left < fr.left - 1 || b.right > fr.right + 1 || b.top < fr.top - 1 || b.bottom > fr.bottom + 1)
+        out.outside.push(f.id + ': ' + own(texts[i]));
+      for (let j = i + 1; j < boxes.length; j++) {
+        const c = boxes[j];
+        const w = Math.min(b.right, c.right) - Math.max(b.left, c.left);
+        const h = Math.min(b.bottom, c.bottom) - Math.max(b.top, c.top);
+        if (w > 1 && h > 1) out.overlaps.push(f.id + ': "' + own(texts[i]) + '" over "' + own(texts[j]) + '"');
+      }
+    });
+  }
+  return out;
+})()
+]]
+
+--- Render `page` in Chromium: the check's result, and the PNG's width and height.
+local function render(page, png)
+  local script = png .. '.js'
+  T.write(script, CHECK)
+  local out = T.run(('python3 %s chromium %s %s %s 2>&1'):format(T.q(T.root .. '/tests/helpers/browser.py'),
+    T.q('file://' .. page), T.q(png), T.q(script)))
+  local ok, r = pcall(require('stance.json').decode, out)
+  assert(ok and r, 'browser.py: ' .. out)
+  local head = assert(T.read(png))
+  assert.are.equal('\137PNG', head:sub(1, 4))
+  local w = head:byte(17) * 16777216 + head:byte(18) * 65536 + head:byte(19) * 256 + head:byte(20)
+  local h = head:byte(21) * 16777216 + head:byte(22) * 65536 + head:byte(23) * 256 + head:byte(24)
+  return r, w, h
+end
+
+local function has(list, value)
+  for _, v in ipairs(list or {}) do
+    if v == value then return true end
+  end
+  return false
+end
+
+local function chromium_missing()
+  if jit then return 'skipped under LuaJIT: the browser test runs once, under Lua 5.4' end
+  if T.run('command -v chromium'):match('^%s*$') then
+    return 'skipped: no chromium here (make deps installs Debian\'s chromium)'
+  end
+  if T.run('command -v python3'):match('^%s*$') then return 'skipped: no python3 to drive chromium' end
+  return nil
+end
+
+describe('stance report in headless Chromium', function()
+  after_each(T.cleanup)
+
+  local function common(r, w, h)
+    assert.are.same({}, r.errors)
+    assert.are.equal(0, r.value.scripts)
+    assert.is_true(r.value.scrollWidth <= r.value.innerWidth, 'the page is wider than the window')
+    for id, right in pairs(r.value.width) do
+      assert.is_true(right <= r.value.innerWidth, id .. ' overflows the page')
+    end
+    assert.are.same({}, r.value.outside)
+    assert.are.same({}, r.value.overlaps)
+    assert.are.equal(1100, w)
+    assert.is_true(h > 900)
+  end
+
+  it('renders the report of the example corpus without errors, as laid out', function()
+    local why = chromium_missing()
+    if why then return pending(why) end
+    local d = example()
+    report(d)
+    local r, w, h = render(d .. '/out/report.html', d .. '/example.png')
+    common(r, w, h)
+    local v = r.value
+    assert.are.same({ 'heatmap', 'over-time', 'by-author', 'by-outlet', 'confusion' }, v.figures)
+    assert.are.equal(4 * 3, v.cells.heatmap) -- documents x targets
+    assert.are.equal(4 * 3, v.cells['by-author'])
+    for _, t in ipairs({ 'document', 'date', 'congestion-charge', 'exemptions', 'public-transport' }) do
+      assert.is_true(has(v.axes.heatmap, t), t)
+    end
+    for _, t in ipairs({ '2026-03-02', '2026-04-14', 'annotations' }) do
+      assert.is_true(has(v.axes['over-time'], t), t)
+    end
+    for _, t in ipairs({ 'ana', 'ben', 'favor', 'against', 'no stance' }) do
+      assert.is_true(has(v.axes.confusion, t), t)
+    end
+  end)
+
+  it('renders the report of the study (its fixture annotations and a model layer) without errors', function()
+    local why = chromium_missing()
+    if why then return pending(why) end
+    local d = study(true)
+    if not d then return pending(SKIP_STUDY) end
+    report(d)
+    local r, w, h = render(d .. '/out/report.html', d .. '/study.png')
+    common(r, w, h)
+    local v = r.value
+    assert.are.same({ 'heatmap', 'over-time', 'by-author', 'by-outlet', 'calibration' }, v.figures)
+    assert.are.equal(5 * 4, v.cells.heatmap)
+    for _, t in ipairs({ 'engagement', 'sanctions', 'human-rights', 'denuclearization-first' }) do
+      assert.is_true(has(v.axes.heatmap, t), t)
+    end
+    assert.is_true(has(v.axes['over-time'], '2018-01'))
+    assert.is_true(has(v.axes.calibration, 'fraction right'))
+    assert.is_true(has(v.axes.calibration, '1.0'))
+  end)
+end)
