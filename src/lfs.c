@@ -1,14 +1,17 @@
 /*
  * lfs.c - the few file-system calls the Lua side needs in both hosts (plain Lua has none):
- * stat, realpath, listing a folder, reading a file whole; and files' bytes kept in C.
+ * stat, realpath, listing a folder, reading a file whole, starting a program without a
+ * shell; and files' bytes kept in C.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -300,6 +303,49 @@ static int l_readfile(lua_State *L) {
   return 1;
 }
 
+extern char **environ;
+
+#define RUN_MAX_ARGS 64
+
+/* run(argv) -> exit status | nil, err, code ("ESPAWN", "EWAIT"): starts argv[1], looked up
+ * on PATH, with argv[2..] as its arguments: no shell in between, so no byte of an argument
+ * is ever read as syntax. Its input and output are /dev/null; waits for it to end (a
+ * desktop opener such as xdg-open returns once it has handed the file over). At most
+ * RUN_MAX_ARGS strings; a signal gives 128 + its number, as a shell would. */
+static int l_run(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  size_t n = (size_t)lua_rawlen(L, 1);
+  if (n == 0 || n > RUN_MAX_ARGS) return luaL_argerror(L, 1, "1 to 64 strings");
+  const char *argv[RUN_MAX_ARGS + 1];
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, 1, (int)i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_argerror(L, 1, "strings only");
+    size_t len;
+    argv[i] = lua_tolstring(L, -1, &len);
+    if (strlen(argv[i]) != len) return luaL_argerror(L, 1, "a string holds a NUL byte");
+    lua_pop(L, 1); /* the table still holds the string */
+  }
+  argv[n] = NULL;
+  posix_spawn_file_actions_t fa;
+  if (posix_spawn_file_actions_init(&fa) != 0) return stance__fail(L, "out of memory", "ENOMEM");
+  int e = 0;
+  for (int fd = 0; fd <= 2 && e == 0; fd++)
+    e = posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
+  pid_t pid = 0;
+  if (e == 0) e = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (e != 0) return stance__fail(L, strerror(e), "ESPAWN");
+  int status = 0;
+  pid_t w;
+  do {
+    w = waitpid(pid, &status, 0);
+  } while (w < 0 && errno == EINTR);
+  if (w < 0) return stance__fail(L, strerror(errno), "EWAIT");
+  if (WIFEXITED(status)) lua_pushinteger(L, WEXITSTATUS(status));
+  else lua_pushinteger(L, 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+  return 1;
+}
+
 static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
 static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
 
@@ -312,6 +358,7 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"write_atomic", l_write_atomic},
                                     {"write_files", l_write_files},
                                     {"append_file", l_append_file},
+                                    {"run", l_run},
                                     {NULL, NULL}};
 
 void stance__open_fs(lua_State *L) {

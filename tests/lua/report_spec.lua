@@ -45,6 +45,20 @@ end
 describe('stance report', function()
   after_each(T.cleanup)
 
+  it('opens the page with the desktop opener, the path one argument whatever it holds', function()
+    local d = example()
+    local bin = T.tmpdir()
+    -- an xdg-open that records the arguments it was given, one per line
+    T.write(bin .. '/xdg-open', '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done >"$(dirname "$0")/args"\n')
+    T.run('chmod +x ' .. T.q(bin .. '/xdg-open'))
+    local out = d .. "/it's $(touch PWNED); x"
+    local cmd = ('cd %s && PATH=%s:"$PATH" %s report --open --output %s'):format(T.q(d), T.q(bin), T.q(T.stance), T.q(out))
+    local _, err, code = T.run(cmd)
+    assert.are.equal(0, code, err)
+    assert.are.equal(out .. '/report.html\n', T.read(bin .. '/args'))
+    assert.is_false(T.exists(d .. '/PWNED'))
+  end)
+
   it('writes one self-contained page and an SVG file per figure for the example corpus', function()
     local d = example()
     local page, out, err = report(d)

@@ -52,6 +52,15 @@ function core.stat(path) end
 ---@return string|nil code "ENOENT" or "EREAD"
 function core.readfile(path) end
 
+--- Start a program found on PATH with these arguments, without a shell (no byte of an
+--- argument is read as syntax), its input and output on /dev/null, and wait for it.
+--- A signal gives 128 + its number. Misuse (no strings, over 64, a NUL byte) is an error.
+---@param argv string[] the program, then its arguments
+---@return integer|nil status its exit status
+---@return string|nil err
+---@return string|nil code "ESPAWN" or "EWAIT"
+function core.run(argv) end
+
 ---@param path string
 ---@return string|nil
 ---@return string|nil err

@@ -1,16 +1,16 @@
 --- Open a file in the desktop's viewer: vim.ui.open in Neovim 0.10+, else xdg-open (open on
---- macOS) started without a shell in Neovim, and through one in the host (plain Lua has no
---- other way to start a program), the path quoted so that it is one word whatever it holds.
+--- macOS), started without a shell (jobstart in Neovim, core.run in the host): the path is
+--- one argument whatever bytes it holds.
 local M = {}
 
 --- The program that opens files here.
 function M.program()
-  local mac = (vim and vim.fn.has('mac') == 1) or (not vim and io.popen and (function()
-    local p = io.popen('uname -s 2>/dev/null')
-    local s = p and p:read('*l') or ''
-    if p then p:close() end
-    return s == 'Darwin'
-  end)())
+  local mac
+  if vim then
+    mac = vim.fn.has('mac') == 1
+  else -- macOS's own system folder, without starting uname
+    mac = require('stance.core').stat('/System/Library/CoreServices') ~= nil
+  end
   return mac and 'open' or 'xdg-open'
 end
 
@@ -31,10 +31,9 @@ function M.open(path)
     return true
   end
   local prog = M.program()
-  -- single quotes keep every byte of the path literal; a quote inside is closed, escaped, reopened
-  local quoted = "'" .. path:gsub("'", "'\\''") .. "'"
-  local ok = os.execute(prog .. ' ' .. quoted .. ' >/dev/null 2>&1 &')
-  if not ok then return nil, ('%s could not open %s'):format(prog, path) end
+  local status, err = require('stance.core').run({ prog, path })
+  if not status then return nil, ('%s could not be started (%s): open %s by hand'):format(prog, err, path) end
+  if status ~= 0 then return nil, ('%s could not open %s (exit status %d)'):format(prog, path, status) end
   return true
 end
 
