@@ -38,10 +38,7 @@ void stance__push_store(lua_State *L, struct stance_store *s);
 struct stance_problems;
 void stance__push_problems(lua_State *L, const struct stance_problems *p);
 struct stance_vocab;
-/* opts.vocab: a table (see stance.schema.vocab), made into a vocabulary the caller owns
- * (*owned = 1), or a core.vocab() userdata, lent (*owned = 0: valid while it is on the
- * stack). NULL when there is none. */
-struct stance_vocab *stance__read_vocab(lua_State *L, int opts, int *owned);
+struct stance_vocab *stance__read_vocab(lua_State *L, int opts);
 void stance__open_load(lua_State *L);
 struct stance_frame;
 /* A frame userdata that owns `f` (the caller has checked it is not NULL). */

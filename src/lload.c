@@ -23,7 +23,6 @@
 
 #include "compat.h"
 #include "lcore.h"
-#include "reader.h"
 #include "load.h"
 
 #define LOAD_MT "stance.load"
@@ -42,12 +41,7 @@ static int l_load(lua_State *L) {
     key = luaL_optstring(L, -1, NULL);
     if ((snap == NULL) != (key == NULL)) return luaL_argerror(L, 3, "snapshot and key go together");
   }
-  {
-    int owned;
-    v = stance__read_vocab(L, 3, &owned);
-    /* the load's thread owns what it reads: a lent vocabulary is copied */
-    if (v != NULL && !owned && (v = stance_vocab_copy(v)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
-  }
+  v = stance__read_vocab(L, 3);
   ll = lua_newuserdata(L, sizeof *ll);
   ll->l = NULL;
   luaL_setmetatable(L, LOAD_MT);

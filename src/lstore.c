@@ -754,21 +754,24 @@ void stance__push_problems(lua_State *L, const stance_problems *p) {
 
 /* opts.vocab = { label = {...}, target = {...}, stance = {...}, role = {...}, type = {...},
  *                attribute = {...} (attributes the schema declares) } */
-#define VOCAB_MT "stance.vocab"
-
-/* A vocabulary from the table at index t (see stance.schema.vocab), owned by the caller. */
-static stance_vocab *vocab_from_table(lua_State *L, int t) {
+stance_vocab *stance__read_vocab(lua_State *L, int opts) {
   static const stance_field fields[] = {STANCE_F_LABEL, STANCE_F_TARGET, STANCE_F_STANCE,
                                         STANCE_F_ROLE, STANCE_F_TYPE};
   stance_vocab *v;
   size_t k;
-  t = lua_absindex(L, t);
-  luaL_checktype(L, t, LUA_TTABLE);
+  if (lua_isnoneornil(L, opts)) return NULL;
+  luaL_checktype(L, opts, LUA_TTABLE);
+  lua_getfield(L, opts, "vocab");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  luaL_checktype(L, -1, LUA_TTABLE);
   v = stance_vocab_new();
   if (v == NULL) luaL_error(L, "out of memory");
   for (k = 0; k < sizeof fields / sizeof fields[0]; k++) {
     int i, n;
-    lua_getfield(L, t, stance_field_name(fields[k]));
+    lua_getfield(L, -1, stance_field_name(fields[k]));
     if (lua_istable(L, -1)) {
       n = (int)lua_rawlen(L, -1);
       for (i = 1; i <= n; i++) {
@@ -782,7 +785,7 @@ static stance_vocab *vocab_from_table(lua_State *L, int t) {
     }
     lua_pop(L, 1);
   }
-  lua_getfield(L, t, "attribute");
+  lua_getfield(L, -1, "attribute");
   if (lua_istable(L, -1)) {
     int i, n = (int)lua_rawlen(L, -1);
     for (i = 1; i <= n; i++) {
@@ -794,45 +797,8 @@ static stance_vocab *vocab_from_table(lua_State *L, int t) {
       lua_pop(L, 1);
     }
   }
-  lua_pop(L, 1);
+  lua_pop(L, 2);
   return v;
-}
-
-stance_vocab *stance__read_vocab(lua_State *L, int opts, int *owned) {
-  stance_vocab **ud, *v;
-  *owned = 0;
-  if (lua_isnoneornil(L, opts)) return NULL;
-  luaL_checktype(L, opts, LUA_TTABLE);
-  lua_getfield(L, opts, "vocab");
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    return NULL;
-  }
-  if ((ud = luaL_testudata(L, -1, VOCAB_MT)) != NULL) {
-    lua_pop(L, 1); /* the opts table keeps it */
-    return *ud;
-  }
-  v = vocab_from_table(L, -1);
-  lua_pop(L, 1);
-  *owned = 1;
-  return v;
-}
-
-/* vocab(table) -> a vocabulary made once, for read_file's and read's opts.vocab (a table
- * there is made into one at each call) */
-static int l_vocab(lua_State *L) {
-  stance_vocab **ud = lua_newuserdata(L, sizeof *ud);
-  *ud = NULL;
-  luaL_setmetatable(L, VOCAB_MT);
-  *ud = vocab_from_table(L, 1);
-  return 1;
-}
-
-static int vocab_gc(lua_State *L) {
-  stance_vocab **ud = luaL_checkudata(L, 1, VOCAB_MT);
-  stance_vocab_free(*ud);
-  *ud = NULL;
-  return 0;
 }
 
 /* The document an annotation file belongs to, made ready while the file is read: its frame
@@ -851,13 +817,13 @@ static void doc_prepare(void *arg) {
 }
 
 /* read(text[, opts]) -> store, problems[, frame, hash]
- *   opts.vocab     the schema's values (see stance.schema.vocab), or core.vocab() of them
+ *   opts.vocab     the schema's values
  *   opts.document  the document's text as a file: its frame (opts.crlf) and SHA-256 (hex) are
  *                  made at the same time, on another thread, and returned after the problems */
 static int l_read(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
-  int started = 0, owned;
+  int started = 0;
   stance_vocab *v;
   stance_problems p;
   stance_store *s;
@@ -875,11 +841,11 @@ static int l_read(lua_State *L) {
     w.crlf = lua_toboolean(L, -1);
     lua_pop(L, 2);
   }
-  v = stance__read_vocab(L, 2, &owned);
+  v = stance__read_vocab(L, 2);
   if (w.text && w.len >= STANCE_DOC_THREAD_MIN) started = uv_thread_create(&thread, doc_prepare, &w) == 0;
   stance_problems_init(&p);
   s = stance_read(text, len, v, &p);
-  if (owned) stance_vocab_free(v);
+  stance_vocab_free(v);
   if (started)
     uv_thread_join(&thread);
   else if (w.text)
@@ -906,7 +872,6 @@ static int l_read(lua_State *L) {
  * that folder (links and .. resolved): a corpus's link out is never followed. */
 static int l_read_file(lua_State *L) {
   const char *path = luaL_checkstring(L, 1), *root = NULL;
-  int owned = 0;
   stance_vocab *v;
   char *buf = NULL, real[PATH_MAX];
   size_t cap = 0, len = 0;
@@ -925,11 +890,11 @@ static int l_read_file(lua_State *L) {
     if (rc != 0) return stance__fail(L, strerror(-rc), rc == -ENOENT ? "ENOENT" : "EREAD");
     path = real; /* what was checked is what is read */
   }
-  v = stance__read_vocab(L, 2, &owned);
+  v = stance__read_vocab(L, 2);
   e = stance_read_path(path, &buf, &cap, &len);
   if (e != 0) {
     free(buf);
-    if (owned) stance_vocab_free(v);
+    stance_vocab_free(v);
     if (e == EINVAL) return stance__fail(L, "not a regular file", "ENOTREG");
     return stance__fail(L, strerror(e), e == ENOENT ? "ENOENT" : "EREAD");
   }
@@ -937,7 +902,7 @@ static int l_read_file(lua_State *L) {
   bytes = lua_gettop(L);
   stance_problems_init(&p);
   s = stance_read(buf ? buf : "", len, v, &p);
-  if (owned) stance_vocab_free(v);
+  stance_vocab_free(v);
   if (s == NULL) {
     stance_problems_free(&p);
     return stance__fail(L, "out of memory", "ENOMEM");
@@ -1120,7 +1085,7 @@ static const luaL_Reg store_methods[] = {
     {"shift", s_shift},     {"mark", s_mark}, {"marked", s_marked},       {"snapshot", s_snapshot},
     {"close", s_close},     {NULL, NULL}};
 
-static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file}, {"vocab", l_vocab},
+static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file},
                                  {"store", l_store_new},
                                  {"from_snapshot", l_from_snapshot},
                                  {"markup_lines", l_markup_lines},
@@ -1130,9 +1095,6 @@ static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file}, {
                                  {NULL, NULL}};
 
 void stance__open_store(lua_State *L) {
-  static const luaL_Reg vocab_meta[] = {{"__gc", vocab_gc}, {NULL, NULL}};
-  static const luaL_Reg vocab_methods[] = {{NULL, NULL}};
   stance__newclass(L, STORE_MT, store_meta, store_methods);
-  stance__newclass(L, VOCAB_MT, vocab_meta, vocab_methods);
   luaL_setfuncs(L, funcs, 0);
 }

@@ -46,7 +46,7 @@ end
 --- Read `path` (a missing file reads as an empty one, ready to be created; or, with
 --- `existing`, as false: no empty one is made).
 ---@param path string
----@param vocab table|userdata|nil see stance.schema.vocab (or core.vocab of it)
+---@param vocab table|nil see stance.schema.vocab
 ---@param root string|nil the corpus root: a file that resolves outside it is refused
 ---@param existing boolean|nil
 ---@return stance.AnnFile|false|nil

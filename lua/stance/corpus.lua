@@ -48,14 +48,10 @@ function M:schema()
   return self._schema or nil, self._schema_problems
 end
 
---- The values annotation files are checked against (stance.schema.vocab made into a
---- core.vocab once per corpus, not at every file read).
----@return userdata|nil
+--- The values annotation files are checked against (see stance.schema.vocab), made once.
+---@return table|nil
 function M:vocab()
-  if self._vocab == nil then
-    local v = require('stance.schema').vocab(self:schema())
-    self._vocab = v and require('stance.core').vocab(v) or false
-  end
+  if self._vocab == nil then self._vocab = require('stance.schema').vocab(self:schema()) or false end
   return self._vocab or nil
 end
 

@@ -160,29 +160,6 @@ describe('store', function()
     assert.are.equal("unknown label 'premise' (schema has claim)", problems[2].message)
   end)
 
-  it('checks values against a vocabulary made once (core.vocab), as against its table', function()
-    local values = { label = { 'claim' }, target = { 'engagement' } }
-    local _, want = core.read(sample, { vocab = values })
-    local v = core.vocab(values)
-    local dir = T.tmpdir()
-    local path = dir .. '/a.txt.stance'
-    T.write(path, sample)
-    for _ = 1, 3 do -- lent, not taken: it serves again
-      local _, got = core.read(sample, { vocab = v })
-      assert.are.same(want, got)
-      local _, from_file = core.read_file(path, { vocab = v })
-      assert.are.same(want, from_file)
-    end
-    -- a load on its own thread takes a copy of it
-    T.write(dir .. '/a.txt', ('x'):rep(50))
-    local load = core.load(path, dir .. '/a.txt', { vocab = v })
-    v = nil -- luacheck: ignore 311
-    collectgarbage()
-    local r = load:wait()
-    assert.are.same(want, r.problems)
-    assert.has_error(function() core.vocab('claim') end)
-  end)
-
   it('mints ids that do not repeat', function()
     local seen = {}
     for _ = 1, 10000 do

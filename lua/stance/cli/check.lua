@@ -114,7 +114,7 @@ function H.check_file(path, schemas)
   if root then
     if schemas[root] == nil then
       local s = schema.load(root)
-      schemas[root] = s and require('stance.core').vocab(schema.vocab(s)) or false
+      schemas[root] = s and schema.vocab(s) or false
     end
     vocab = schemas[root] or nil
   end

@@ -317,7 +317,7 @@ function Frame:close() end
 function core.frame(text, opts) end
 
 ---@param text string
----@param opts {vocab: table|stance.Vocab|nil}|nil
+---@param opts {vocab: table|nil}|nil
 ---@return stance.Store store
 ---@return stance.Problem[] problems
 function core.read(text, opts) end
@@ -332,7 +332,7 @@ function Bytes:len() end
 
 --- An annotation file read and parsed in C (its bytes stay in C until bytes:string()).
 ---@param path string
----@param opts {vocab: table|stance.Vocab|nil, root: string|nil}|nil root: the file must resolve inside it
+---@param opts {vocab: table|nil, root: string|nil}|nil root: the file must resolve inside it
 ---@return stance.Store|nil store
 ---@return stance.Problem[]|string problems, or why it could not be read
 ---@return stance.Bytes|string|nil bytes, or "ENOENT", "EOUTSIDE", "ENOTREG", "EREAD", "ENOMEM"
@@ -340,14 +340,6 @@ function core.read_file(path, opts) end
 
 ---@return stance.Store
 function core.store() end
-
----@class stance.Vocab
---- A schema's values (stance.schema.vocab) made once, for the opts.vocab of read and
---- read_file (a table there is made into one at every call).
-
----@param values table see stance.schema.vocab
----@return stance.Vocab
-function core.vocab(values) end
 
 ---@param text string
 ---@return table[] lines
