@@ -1,5 +1,5 @@
 /*
- * arena.c - bump allocator in blocks of at least 64 KiB (see arena.h).
+ * arena.c - bump allocator in blocks of 4 KiB growing to 64 KiB (see arena.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include "arena.h"
 
 #define BLOCK_SIZE (64u * 1024u)
+#define FIRST_BLOCK (4u * 1024u)
 #define ALIGN 16u
 
 struct stance_arena_block {
@@ -34,7 +35,10 @@ void *stance_arena_alloc(stance_arena *a, size_t n) {
   size_t need = (n + ALIGN - 1) / ALIGN * ALIGN;
   if (need < n) return NULL;
   if (b == NULL || b->size - b->used < need) {
-    size_t size = need > BLOCK_SIZE ? need : BLOCK_SIZE;
+    /* blocks grow with the arena, from FIRST_BLOCK to BLOCK_SIZE: a small store (most
+     * annotation files) costs a small allocation, which malloc serves from its free lists */
+    size_t size = a->used < FIRST_BLOCK ? FIRST_BLOCK : a->used > BLOCK_SIZE ? BLOCK_SIZE : a->used;
+    if (need > size) size = need;
     b = malloc(HEADER + size);
     if (b == NULL) return NULL;
     b->size = size;

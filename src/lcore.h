@@ -11,7 +11,6 @@
 
 void stance__open_worker(lua_State *L);
 void stance__open_fs(lua_State *L);
-void stance__open_proc(lua_State *L);
 /* Push `data` (malloc'd, taken) as a stance.bytes (lfs.c). */
 void stance__push_bytes(lua_State *L, char *data, size_t len);
 void stance__open_store(lua_State *L);
@@ -38,7 +37,10 @@ void stance__push_store(lua_State *L, struct stance_store *s);
 struct stance_problems;
 void stance__push_problems(lua_State *L, const struct stance_problems *p);
 struct stance_vocab;
-struct stance_vocab *stance__read_vocab(lua_State *L, int opts);
+/* opts.vocab: a table (see stance.schema.vocab), made into a vocabulary the caller owns
+ * (*owned = 1), or a core.vocab() userdata, lent (*owned = 0: valid while it is on the
+ * stack). NULL when there is none. */
+struct stance_vocab *stance__read_vocab(lua_State *L, int opts, int *owned);
 void stance__open_load(lua_State *L);
 struct stance_frame;
 /* A frame userdata that owns `f` (the caller has checked it is not NULL). */

@@ -12,7 +12,7 @@
  *       hash (hex) of the document's bytes as read, crlf: whether all its lines end with
  *       "\r\n" (the frame's conversions assume it); doc_error when the document was not read;
  *       anchored: the store was placed in the frame's text as frame:anchor() places it (what
- *       it returns), every quote checked where the file says.
+ *       it returns), trusting the offsets when the document has the hash the file recorded.
  *       A second wait returns nil.
  *   load:finished() -> whether wait() would return at once (a load nobody takes is kept
  *       until then: collecting it earlier would wait for its threads)
@@ -23,6 +23,7 @@
 
 #include "compat.h"
 #include "lcore.h"
+#include "reader.h"
 #include "load.h"
 
 #define LOAD_MT "stance.load"
@@ -41,7 +42,12 @@ static int l_load(lua_State *L) {
     key = luaL_optstring(L, -1, NULL);
     if ((snap == NULL) != (key == NULL)) return luaL_argerror(L, 3, "snapshot and key go together");
   }
-  v = stance__read_vocab(L, 3);
+  {
+    int owned;
+    v = stance__read_vocab(L, 3, &owned);
+    /* the load's thread owns what it reads: a lent vocabulary is copied */
+    if (v != NULL && !owned && (v = stance_vocab_copy(v)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  }
   ll = lua_newuserdata(L, sizeof *ll);
   ll->l = NULL;
   luaL_setmetatable(L, LOAD_MT);

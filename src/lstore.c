@@ -8,14 +8,12 @@
  *     target = ..., ..., line = 12, extras = "...", comments = "...", inner = "..." }
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <uv.h>
 
 #include "compat.h"
-#include "contain.h"
 #include "lcore.h"
 #include "load.h"
 #include "markup.h"
@@ -651,22 +649,6 @@ static int s_shift(lua_State *L) {
   return 1;
 }
 
-/* marked("orphan"|"touched") -> how many annotations have that mark (touched: placed
- * elsewhere than the file said, not written yet; an orphan is not counted as touched). */
-static int s_marked(lua_State *L) {
-  stance_store *s = check_store(L);
-  static const char *const what[] = {"orphan", "touched", NULL};
-  int w = luaL_checkoption(L, 2, NULL, what);
-  uint32_t i, slots = stance_store_slots(s), n = 0;
-  for (i = 0; i < slots; i++) {
-    const stance_rec *r = stance_store_at(s, i);
-    if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
-    if (w == 0 ? r->orphan != 0 : (r->touched && !r->orphan)) n++;
-  }
-  lua_pushinteger(L, (lua_Integer)n);
-  return 1;
-}
-
 /* mark(id, "orphan"|"touched", on): the editor's marks on an annotation. */
 static int s_mark(lua_State *L) {
   stance_store *s = check_store(L);
@@ -754,24 +736,21 @@ void stance__push_problems(lua_State *L, const stance_problems *p) {
 
 /* opts.vocab = { label = {...}, target = {...}, stance = {...}, role = {...}, type = {...},
  *                attribute = {...} (attributes the schema declares) } */
-stance_vocab *stance__read_vocab(lua_State *L, int opts) {
+#define VOCAB_MT "stance.vocab"
+
+/* A vocabulary from the table at index t (see stance.schema.vocab), owned by the caller. */
+static stance_vocab *vocab_from_table(lua_State *L, int t) {
   static const stance_field fields[] = {STANCE_F_LABEL, STANCE_F_TARGET, STANCE_F_STANCE,
                                         STANCE_F_ROLE, STANCE_F_TYPE};
   stance_vocab *v;
   size_t k;
-  if (lua_isnoneornil(L, opts)) return NULL;
-  luaL_checktype(L, opts, LUA_TTABLE);
-  lua_getfield(L, opts, "vocab");
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    return NULL;
-  }
-  luaL_checktype(L, -1, LUA_TTABLE);
+  t = lua_absindex(L, t);
+  luaL_checktype(L, t, LUA_TTABLE);
   v = stance_vocab_new();
   if (v == NULL) luaL_error(L, "out of memory");
   for (k = 0; k < sizeof fields / sizeof fields[0]; k++) {
     int i, n;
-    lua_getfield(L, -1, stance_field_name(fields[k]));
+    lua_getfield(L, t, stance_field_name(fields[k]));
     if (lua_istable(L, -1)) {
       n = (int)lua_rawlen(L, -1);
       for (i = 1; i <= n; i++) {
@@ -785,7 +764,7 @@ stance_vocab *stance__read_vocab(lua_State *L, int opts) {
     }
     lua_pop(L, 1);
   }
-  lua_getfield(L, -1, "attribute");
+  lua_getfield(L, t, "attribute");
   if (lua_istable(L, -1)) {
     int i, n = (int)lua_rawlen(L, -1);
     for (i = 1; i <= n; i++) {
@@ -797,8 +776,45 @@ stance_vocab *stance__read_vocab(lua_State *L, int opts) {
       lua_pop(L, 1);
     }
   }
-  lua_pop(L, 2);
+  lua_pop(L, 1);
   return v;
+}
+
+stance_vocab *stance__read_vocab(lua_State *L, int opts, int *owned) {
+  stance_vocab **ud, *v;
+  *owned = 0;
+  if (lua_isnoneornil(L, opts)) return NULL;
+  luaL_checktype(L, opts, LUA_TTABLE);
+  lua_getfield(L, opts, "vocab");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if ((ud = luaL_testudata(L, -1, VOCAB_MT)) != NULL) {
+    lua_pop(L, 1); /* the opts table keeps it */
+    return *ud;
+  }
+  v = vocab_from_table(L, -1);
+  lua_pop(L, 1);
+  *owned = 1;
+  return v;
+}
+
+/* vocab(table) -> a vocabulary made once, for read_file's and read's opts.vocab (a table
+ * there is made into one at each call) */
+static int l_vocab(lua_State *L) {
+  stance_vocab **ud = lua_newuserdata(L, sizeof *ud);
+  *ud = NULL;
+  luaL_setmetatable(L, VOCAB_MT);
+  *ud = vocab_from_table(L, 1);
+  return 1;
+}
+
+static int vocab_gc(lua_State *L) {
+  stance_vocab **ud = luaL_checkudata(L, 1, VOCAB_MT);
+  stance_vocab_free(*ud);
+  *ud = NULL;
+  return 0;
 }
 
 /* The document an annotation file belongs to, made ready while the file is read: its frame
@@ -817,13 +833,13 @@ static void doc_prepare(void *arg) {
 }
 
 /* read(text[, opts]) -> store, problems[, frame, hash]
- *   opts.vocab     the schema's values
+ *   opts.vocab     the schema's values (see stance.schema.vocab), or core.vocab() of them
  *   opts.document  the document's text as a file: its frame (opts.crlf) and SHA-256 (hex) are
  *                  made at the same time, on another thread, and returned after the problems */
 static int l_read(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
-  int started = 0;
+  int started = 0, owned;
   stance_vocab *v;
   stance_problems p;
   stance_store *s;
@@ -841,11 +857,11 @@ static int l_read(lua_State *L) {
     w.crlf = lua_toboolean(L, -1);
     lua_pop(L, 2);
   }
-  v = stance__read_vocab(L, 2);
+  v = stance__read_vocab(L, 2, &owned);
   if (w.text && w.len >= STANCE_DOC_THREAD_MIN) started = uv_thread_create(&thread, doc_prepare, &w) == 0;
   stance_problems_init(&p);
   s = stance_read(text, len, v, &p);
-  stance_vocab_free(v);
+  if (owned) stance_vocab_free(v);
   if (started)
     uv_thread_join(&thread);
   else if (w.text)
@@ -865,44 +881,28 @@ static int l_read(lua_State *L) {
   return 4;
 }
 
-/* read_file(path[, {vocab = ..., root = ...}]) -> store, problems, bytes | nil, err, code
- * ("ENOENT", "EOUTSIDE", "ENOTREG", "EREAD", "ENOMEM"): an annotation file read and parsed
- * in C, its bytes kept in C (bytes:string() when Lua needs them): no Lua string of a file of
- * hundreds of megabytes. Only a regular file; with opts.root, only one that resolves inside
- * that folder (links and .. resolved): a corpus's link out is never followed. */
+/* read_file(path[, {vocab = ...}]) -> store, problems, bytes | nil, err, code ("ENOENT",
+ * "EREAD", "ENOMEM"): an annotation file read and parsed in C, its bytes kept in C
+ * (bytes:string() when Lua needs them): no Lua string of a file of hundreds of megabytes. */
 static int l_read_file(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *root = NULL;
-  stance_vocab *v;
-  char *buf = NULL, real[PATH_MAX];
+  const char *path = luaL_checkstring(L, 1);
+  int owned;
+  stance_vocab *v = stance__read_vocab(L, 2, &owned);
+  char *buf = NULL;
   size_t cap = 0, len = 0;
   stance_problems p;
   stance_store *s;
-  int e, bytes;
-  if (lua_istable(L, 2)) {
-    lua_getfield(L, 2, "root");
-    root = lua_isstring(L, -1) ? lua_tostring(L, -1) : NULL; /* stays alive in the table */
-    lua_pop(L, 1);
-  }
-  if (root != NULL) {
-    int rc = stance_resolve_inside(root, path, real);
-    if (rc == STANCE_EOUTSIDE)
-      return stance__fail(L, "leads outside the corpus (links and .. are resolved)", "EOUTSIDE");
-    if (rc != 0) return stance__fail(L, strerror(-rc), rc == -ENOENT ? "ENOENT" : "EREAD");
-    path = real; /* what was checked is what is read */
-  }
-  v = stance__read_vocab(L, 2);
-  e = stance_read_path(path, &buf, &cap, &len);
+  int e = stance_read_path(path, &buf, &cap, &len), bytes;
   if (e != 0) {
     free(buf);
-    stance_vocab_free(v);
-    if (e == EINVAL) return stance__fail(L, "not a regular file", "ENOTREG");
+    if (owned) stance_vocab_free(v);
     return stance__fail(L, strerror(e), e == ENOENT ? "ENOENT" : "EREAD");
   }
   stance__push_bytes(L, buf, len); /* freed with it if anything below fails */
   bytes = lua_gettop(L);
   stance_problems_init(&p);
   s = stance_read(buf ? buf : "", len, v, &p);
-  stance_vocab_free(v);
+  if (owned) stance_vocab_free(v);
   if (s == NULL) {
     stance_problems_free(&p);
     return stance__fail(L, "out of memory", "ENOMEM");
@@ -1082,10 +1082,10 @@ static const luaL_Reg store_methods[] = {
     {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
     {"find", s_find},       {"count", s_count}, {"tally", s_tally}, {"crosstab", s_crosstab}, {"orphans", s_orphans},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
-    {"shift", s_shift},     {"mark", s_mark}, {"marked", s_marked},       {"snapshot", s_snapshot},
+    {"shift", s_shift},     {"mark", s_mark},       {"snapshot", s_snapshot},
     {"close", s_close},     {NULL, NULL}};
 
-static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file},
+static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file}, {"vocab", l_vocab},
                                  {"store", l_store_new},
                                  {"from_snapshot", l_from_snapshot},
                                  {"markup_lines", l_markup_lines},
@@ -1095,6 +1095,9 @@ static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file},
                                  {NULL, NULL}};
 
 void stance__open_store(lua_State *L) {
+  static const luaL_Reg vocab_meta[] = {{"__gc", vocab_gc}, {NULL, NULL}};
+  static const luaL_Reg vocab_methods[] = {{NULL, NULL}};
   stance__newclass(L, STORE_MT, store_meta, store_methods);
+  stance__newclass(L, VOCAB_MT, vocab_meta, vocab_methods);
   luaL_setfuncs(L, funcs, 0);
 }

@@ -39,6 +39,8 @@ static int vocab_slot(stance_field f) {
 
 stance_vocab *stance_vocab_new(void) { return calloc(1, sizeof(stance_vocab)); }
 
+static int vocab_add_slot(stance_vocab *v, int k, const char *value);
+
 void stance_vocab_free(stance_vocab *v) {
   int k;
   size_t i;
@@ -48,6 +50,20 @@ void stance_vocab_free(stance_vocab *v) {
     free(v->values[k]);
   }
   free(v);
+}
+
+stance_vocab *stance_vocab_copy(const stance_vocab *v) {
+  stance_vocab *c = stance_vocab_new();
+  int k;
+  size_t i;
+  if (c == NULL || v == NULL) return c;
+  for (k = 0; k < VOCAB_FIELDS; k++)
+    for (i = 0; i < v->n[k]; i++)
+      if (vocab_add_slot(c, k, v->values[k][i]) != STANCE_OK) {
+        stance_vocab_free(c);
+        return NULL;
+      }
+  return c;
 }
 
 static int vocab_add_slot(stance_vocab *v, int k, const char *value) {

@@ -22,6 +22,8 @@ typedef struct stance_vocab stance_vocab;
 
 stance_vocab *stance_vocab_new(void);
 void stance_vocab_free(stance_vocab *v);
+/* A copy of v (an empty vocabulary for NULL); NULL when out of memory. */
+stance_vocab *stance_vocab_copy(const stance_vocab *v);
 /* f is one of STANCE_F_LABEL, _TARGET, _STANCE, _ROLE, _TYPE. 0, or STANCE_ENOMEM /
  * STANCE_EINVAL. */
 int stance_vocab_add(stance_vocab *v, stance_field f, const char *value);

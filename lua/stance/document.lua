@@ -19,8 +19,7 @@ end
 ---@return string|nil err
 function M:text()
   if self._text == nil then
-    -- only a regular file inside the corpus (after links): never a device, a FIFO, or elsewhere
-    local s, err = require('stance.fs').read(self.abspath, self.corpus.root)
+    local s, err = require('stance.fs').read(self.abspath)
     if not s then return nil, err end
     self._text = s
   end

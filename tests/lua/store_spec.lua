@@ -160,6 +160,29 @@ describe('store', function()
     assert.are.equal("unknown label 'premise' (schema has claim)", problems[2].message)
   end)
 
+  it('checks values against a vocabulary made once (core.vocab), as against its table', function()
+    local values = { label = { 'claim' }, target = { 'engagement' } }
+    local _, want = core.read(sample, { vocab = values })
+    local v = core.vocab(values)
+    local dir = T.tmpdir()
+    local path = dir .. '/a.txt.stance'
+    T.write(path, sample)
+    for _ = 1, 3 do -- lent, not taken: it serves again
+      local _, got = core.read(sample, { vocab = v })
+      assert.are.same(want, got)
+      local _, from_file = core.read_file(path, { vocab = v })
+      assert.are.same(want, from_file)
+    end
+    -- a load on its own thread takes a copy of it
+    T.write(dir .. '/a.txt', ('x'):rep(50))
+    local load = core.load(path, dir .. '/a.txt', { vocab = v })
+    v = nil -- luacheck: ignore 311
+    collectgarbage()
+    local r = load:wait()
+    assert.are.same(want, r.problems)
+    assert.has_error(function() core.vocab('claim') end)
+  end)
+
   it('mints ids that do not repeat', function()
     local seen = {}
     for _ = 1, 10000 do
@@ -193,43 +216,18 @@ describe('annotation files', function()
     assert.are.equal(1, #leftovers) -- no temporary file left behind
   end)
 
-  it('merges a file that changed on disk since it was read, never overwriting the change', function()
-    local d = T.tmpdir()
-    local path = d .. '/a.stance'
-    T.write(path, 'format stance 1\n\ndocument "x.txt"\n\nannotation mine01\n  span 0-3\n  label claim\n')
-    local f = assert(annfile.read(path))
-    -- someone else adds a record and changes ours; we add another
-    T.write(path, 'format stance 1\n\ndocument "x.txt"\n\nannotation mine01\n  span 0-3\n  label claim\n'
-      .. '  note "theirs"\n\nannotation their1\n  span 5-9\n  label claim\n')
-    assert.is_true(f.store:add({ id = 'mine02', spans = { { 10, 12 } }, label = 'claim' }))
-    assert.is_true(annfile.save(f))
-    local store = core.read(T.read(path))
-    assert.truthy(store:get('their1'))
-    assert.truthy(store:get('mine02'))
-    assert.are.equal('theirs', store:get('mine01').note)
-    assert.are.same({ theirs = 2, ours = 1, conflicts = 0, conflict_ids = {} }, f.merged)
-    assert.truthy(f.store:get('their1')) -- the file object holds the merge
-    assert.are.equal(core.sha256(T.read(path)), f.hash)
-  end)
-
-  it('refuses instead of merging when told so, and when the file now has errors', function()
+  it('refuses to overwrite a file that changed on disk since it was read', function()
     local d = T.tmpdir()
     local path = d .. '/a.stance'
     T.write(path, 'format stance 1\n')
     local f = assert(annfile.read(path))
     T.write(path, 'format stance 1\n\n# someone else wrote this\n')
     f.store:set_header('document', 'x.txt')
-    local ok, err, code = annfile.save(f, { merge = false })
+    local ok, err, code = annfile.save(f)
     assert.is_nil(ok)
     assert.are.equal('ECHANGED', code)
     assert.truthy(err:find('changed on disk'))
     assert.truthy(T.read(path):find('someone else'))
-    T.write(path, 'format stance 1\n\nannotation a\n  span 1-2\n  label "oops\n')
-    ok, err, code = annfile.save(f)
-    assert.is_nil(ok)
-    assert.are.equal('ECHANGED', code)
-    assert.truthy(err:find('now has errors'), err)
-    assert.truthy(T.read(path):find('oops'))
   end)
 
   it('refuses to overwrite a file it could not read completely', function()

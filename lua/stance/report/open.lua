@@ -31,8 +31,7 @@ function M.open(path)
     return true
   end
   local prog = M.program()
-  -- its output discarded, not read: the program it starts may keep it open
-  local status, err = require('stance.core').run({ prog, path }, { output = false })
+  local status, err = require('stance.core').run({ prog, path })
   if not status then return nil, ('%s could not be started (%s): open %s by hand'):format(prog, err, path) end
   if status ~= 0 then return nil, ('%s could not open %s (exit status %d)'):format(prog, path, status) end
   return true
