@@ -59,6 +59,7 @@ function M.update(c, opts)
       end,
     })
   end
+  -- the index folder is opened without following a link (src/indexfile.c)
   if not c.loaded and not opts.rebuild then
     c.loaded = true
     local job, jerr = w:load_index(path)
