@@ -157,6 +157,20 @@ describe('search in Neovim', function()
     assert.are.equal(0, c:search('engagement', { count = true }))
   end)
 
+  it('sees a change made after the index listed the files and before the watches started', function()
+    local d = corpus()
+    local c = assert(require('stance').open(d))
+    local done
+    require('stance.indexer').update(c, { on_done = function(stats) done = stats end })
+    assert.is_true(vim.wait(60000, function() return done ~= nil end, 10))
+    assert.are.equal(0, c:search('zeppelin', { count = true }))
+    -- indexed, not watched yet: no watch will ever report this one
+    T.write(d .. '/sub/two.txt', 'A zeppelin appears.\n')
+    require('stance.indexer').watch(c)
+    assert.is_true(vim.wait(60000, function() return c:search('zeppelin', { count = true }) == 1 end, 20))
+    require('stance.worker').get():unwatch()
+  end)
+
   it('keeps the event loop turning while a corpus is indexed', function()
     local d = T.tmpdir()
     T.stance_run({ 'init', d })
