@@ -141,6 +141,13 @@ static int cmp_ranges(const void *a, const void *b) {
   return (x->start > y->start) - (x->start < y->start);
 }
 
+/* Fields taken from the document's text (a document may hold a NUL byte: they end there,
+ * and re-anchoring takes them again); a NUL in any other field (a note, a label) would cut
+ * what the user wrote, so it is refused. */
+static int derived_field(stance_field f) {
+  return f == STANCE_F_QUOTE || f == STANCE_F_PREFIX || f == STANCE_F_SUFFIX;
+}
+
 /* Fill `r` from the table at index `t` (strings stay on the Lua stack: the table holds
  * them). Returns an error message or NULL. */
 static const char *rec_from_table(lua_State *L, int t, stance_rec *r, stance_range **spans) {
@@ -174,7 +181,15 @@ static const char *rec_from_table(lua_State *L, int t, stance_rec *r, stance_ran
         return lua_pushfstring(L, "a %s has no %s", stance_rec_kind_name(r->kind),
                                stance_field_name((stance_field)f));
       }
-      r->f[f] = (char *)lua_tostring(L, -1);
+      {
+        size_t vl;
+        const char *v = lua_tolstring(L, -1, &vl);
+        if (memchr(v, '\0', vl) != NULL && !derived_field((stance_field)f)) {
+          lua_pop(L, 1);
+          return lua_pushfstring(L, "%s holds a NUL byte, which no field can", stance_field_name((stance_field)f));
+        }
+        r->f[f] = (char *)v;
+      }
     }
     lua_pop(L, 1);
   }
@@ -273,10 +288,15 @@ static int s_update(lua_State *L) {
       }
     } else if ((f = stance_field_from_name(k, strlen(k))) >= 0) {
       const char *v = NULL;
+      size_t vl = 0;
       if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
-        v = lua_tostring(L, -1);
+        v = lua_tolstring(L, -1, &vl);
       else if (!(lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)))
         return luaL_argerror(L, 3, lua_pushfstring(L, "%s should be a string or false", k));
+      if (v != NULL && memchr(v, '\0', vl) != NULL && !derived_field((stance_field)f)) {
+        lua_pop(L, 2);
+        return stance__fail(L, lua_pushfstring(L, "%s holds a NUL byte, which no field can", k), "EINVAL");
+      }
       rc = stance_store_set_field(s, id, (stance_field)f, v);
       if (rc == STANCE_EINVAL) {
         lua_pop(L, 2);

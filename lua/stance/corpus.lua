@@ -163,11 +163,12 @@ function H.wanted(core, globs, path)
 end
 
 --- Whether `rel` (relative to the root) is a document of the corpus: its include and
---- exclude globs take it, and it is not one of the corpus's own files (.stance/, *.stance).
+--- exclude globs take it, it is not one of the corpus's own files (*.stance), and no part of
+--- it is hidden (.git/, .stance/, .env: the listing never enters them either).
 ---@param rel string
 ---@return boolean
 function M:is_document(rel)
-  if rel:match('^%.stance/') or rel:match('%.stance$') then return false end
+  if rel:match('%.stance$') or ('/' .. rel):match('/%.') then return false end
   return H.wanted(require('stance.core'), self:globs(), rel)
 end
 

@@ -135,15 +135,17 @@ end
 ---@param is_document fun(path: string): boolean|nil
 ---@return stance.DocMeta
 function M.load(root, is_document)
-  return M.load_file(root .. '/' .. M.path, is_document)
+  return M.load_file(root .. '/' .. M.path, is_document, root)
 end
 
 --- Load a metadata file (empty when there is none; a file that cannot be read, or is too
 --- large, is one problem and nothing else).
 ---@param path string
 ---@param is_document fun(path: string): boolean|nil
+---@param root string|nil the corpus: the file is read only when it resolves inside it (a
+--- committed link out of the corpus is refused, as every file a corpus brings)
 ---@return stance.DocMeta
-function M.load_file(path, is_document)
+function M.load_file(path, is_document, root)
   local st = require('stance.core').stat(path)
   if not st then return M.empty() end
   local meta = M.empty()
@@ -151,7 +153,7 @@ function M.load_file(path, is_document)
     meta.problems[1] = H.too_large(st.size)
     return meta
   end
-  local text, err = require('stance.fs').read(path)
+  local text, err = require('stance.fs').read(path, root)
   if not text then
     meta.problems[1] = { line = 1, col = 1, severity = 'error', message = tostring(err) }
     return meta

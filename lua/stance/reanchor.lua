@@ -3,6 +3,7 @@
 --- moved (found elsewhere: the exact quote nearest with the best context, or approximately,
 --- see :help stance-reanchor) or orphaned (kept in the file, never dropped). Both hosts.
 local M = {}
+local H = {}
 
 ---@class stance.ReanchorResult
 ---@field checked boolean false when the document has the recorded hash (nothing to do)
@@ -21,6 +22,27 @@ local M = {}
 ---@field frame stance.Frame
 ---@field text string the document
 
+--- Why `doc` (an annotation file's `document`) is not a document of the corpus at `root`,
+--- or nil when it is or is not there (then reading it says so). Checked on the path as it
+--- resolves, so that `a/../.git/config` is `.git/config`.
+function H.not_a_document(root, doc)
+  local core = require('stance.core')
+  local real, rroot = core.realpath(root .. '/' .. doc), core.realpath(root)
+  if not real or not rroot then return nil end
+  local rel = real:sub(1, #rroot + 1) == rroot .. '/' and real:sub(#rroot + 2) or nil
+  if not rel then return nil end -- outside: reading refuses it, with its reason
+  H.corpora = H.corpora or {}
+  local c = H.corpora[rroot]
+  if c == nil then
+    c = require('stance').open(rroot) or false
+    H.corpora[rroot] = c
+  end
+  if c and not c:is_document(rel) then
+    return ('%s is not a document of the corpus (its include and exclude globs, hidden folders)'):format(rel)
+  end
+  return nil
+end
+
 --- Re-anchor the annotation file `store` (read from a file below corpus `root`).
 ---@param root string
 ---@param store stance.Store
@@ -33,7 +55,14 @@ function M.run(root, store, opts)
   local h = store:header()
   local res = { checked = false, document = h.document, kept = 0, moved = 0, fuzzy = 0, orphaned = 0, outcomes = {} }
   if not h.document then return res end
-  -- the header is the file's word, not ours: only a regular file inside the corpus is read
+  -- the header is the file's word, not ours: only a document of the corpus is read (a
+  -- regular file inside it that its globs take: never .git/config, whose text would be
+  -- copied into the file as context)
+  local why = H.not_a_document(root, h.document)
+  if why then
+    res.refused = why
+    return res
+  end
   local text, err, code = require('stance.fs').read(root .. '/' .. h.document, root)
   if not text then
     if code == 'ENOENT' then

@@ -99,7 +99,7 @@ describe('stance CLI', function()
       local d = T.tmpdir()
       T.make_files(d, 50, 400000)
       -- script(1) gives the command a pseudo-terminal; stdout goes to a file.
-      local cmd = ('script -qec %s /dev/null'):format(T.q(T.q(T.stance) .. ' hash ' .. T.q(d) .. ' >' .. T.q(d .. '/../out')))
+      local cmd = ('script -qec %s /dev/null'):format(T.q(T.q(T.stance) .. ' hash ' .. T.q(d) .. ' >' .. T.q(T.tmpdir() .. '/out')))
       local tty = T.run(cmd)
       assert.truthy(tty:find('hashing [', 1, true), tty)
       assert.truthy(tty:find('%', 1, true))
@@ -164,14 +164,15 @@ describe('stance CLI', function()
     it('cancels a running hash job on Ctrl-C', function()
       local d = T.tmpdir()
       T.make_files(d, 300, 1000000)
-      T.write(d .. '/../slow.lua', [[
+      local slow = T.tmpdir() .. '/slow.lua'
+      T.write(slow, [[
         local job = stance.hash(arg[1])
         print('started') io.stdout:flush()
         require('stance.worker').wait(job)
         print('finished')
       ]])
       local cmd = ('%s run %s %s & pid=$!; sleep 0.05; kill -INT $pid; wait $pid'):format(
-        T.q(T.stance), T.q(d .. '/../slow.lua'), T.q(d))
+        T.q(T.stance), T.q(slow), T.q(d))
       local _, err, code = T.run(cmd)
       -- Either Ctrl-C landed while hashing (130), or the machine hashed 300 MB in 50 ms.
       if code ~= 0 then

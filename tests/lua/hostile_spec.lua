@@ -61,6 +61,20 @@ describe('a hostile corpus cannot make stance read outside it', function()
       return 'fifo.txt'
     end },
     { 'a folder', function() return '.stance' end },
+    -- inside the corpus, but no document of it: a credential would be copied as context
+    { 'the git configuration', function(root)
+      T.write(root .. '/.git/config', '[remote "origin"]\n\turl = https://' .. SECRET)
+      return '.git/config'
+    end },
+    { 'a hidden file through ..', function(root)
+      T.write(root .. '/.env', SECRET)
+      T.write(root .. '/sub/other.txt', DOC)
+      return 'sub/../.env'
+    end },
+    { 'a file the corpus globs do not take', function(root)
+      T.write(root .. '/keys.pem', SECRET)
+      return 'keys.pem'
+    end },
   }
   for _, case in ipairs(cases) do
     it('reports a document header naming ' .. case[1] .. ', and never reads it', function()
@@ -288,5 +302,73 @@ describe('a hostile corpus cannot crash or garble the command line', function()
     T.write(root .. '/../sums', out)
     local _, cerr, ccode = T.run(('cd %s && sha256sum --quiet -c ../sums'):format(T.q(root)))
     assert.are.equal(0, ccode, cerr)
+  end)
+end)
+
+describe('a hostile corpus, the files around the annotations', function()
+  after_each(T.cleanup)
+
+  it('reads no .stance/documents.csv that is a link out of the corpus', function()
+    local root, d = setup()
+    T.write(d .. '/leak.csv', 'path,leak\ndoc.txt,' .. SECRET)
+    os.execute(('ln -s %s %s'):format(T.q(d .. '/leak.csv'), T.q(root .. '/.stance/documents.csv')))
+    local out, err = run(root, { 'check' })
+    assert.truthy(out:find('documents.csv', 1, true), out .. err)
+    for _, args in ipairs({ { 'check' }, { 'export', '--to', 'csv' }, { 'stats', '--by', 'leak' } }) do
+      local o, e = run(root, args)
+      assert.falsy((o .. e):find('do-not-leak', 1, true), table.concat(args, ' ') .. ': ' .. o .. e)
+    end
+  end)
+
+  it('stance report writes nothing through a committed .stance/report link', function()
+    local root, d = setup()
+    os.execute(('mkdir -p %s'):format(T.q(d .. '/elsewhere')))
+    os.execute(('ln -s %s %s'):format(T.q(d .. '/elsewhere'), T.q(root .. '/.stance/report')))
+    local _, err, code = run(root, { 'report' })
+    assert.are_not.equal(0, code)
+    assert.truthy(err:find('not written through', 1, true), err)
+    assert.is_nil(core.stat(d .. '/elsewhere/report.html'))
+    assert.is_nil(core.stat(d .. '/elsewhere/figures'))
+  end)
+
+  it('an export says what it leaves out: a record that cannot be read', function()
+    local root = setup()
+    T.write(root .. '/.stance/annotations/ana/doc.txt.stance', table.concat({
+      'format stance 1', '', 'document "doc.txt"', '  annotator ana', '', 'annotation good1', '  span 0-17',
+      '  label claim', '', 'annotation bad1', '  span 5-x', '  label claim', '' }, '\n'))
+    for _, args in ipairs({ { 'export', '--to', 'csv' }, { 'export', '--to', 'jsonl' }, { 'export', '--to', 'w3c' },
+      { 'export', '--to', 'jsonl', '--unit', 'sentence' } }) do
+      local out, err, code = run(root, args)
+      local what = table.concat(args, ' ')
+      assert.are.equal(1, code, what .. ': ' .. err)
+      assert.truthy(out:find('good1', 1, true) or args[4] == '--unit', what)
+      assert.truthy(err:find('ana/doc.txt.stance:11:', 1, true), what .. ': ' .. err)
+    end
+    local bdir = T.tmpdir() .. '/brat'
+    local _, berr, bcode = run(root, { 'export', '--to', 'brat', bdir })
+    assert.are.equal(1, bcode, berr)
+    assert.truthy(berr:find('ana/doc.txt.stance:11:', 1, true), berr)
+  end)
+
+  it('a NUL byte in a value is an error, never a value cut short by a rewrite', function()
+    local root = setup()
+    local path = root .. '/.stance/annotations/ana/doc.txt.stance'
+    local text = table.concat({ 'format stance 1', '', 'document "doc.txt"', '  annotator ana', '',
+      'annotation a1', '  span 0-17', '  label claim', '  note "first part\\x00 second part"', '' }, '\n')
+    T.write(path, text)
+    local out, err, code = run(root, { 'check' })
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(out:find('doc.txt.stance:9:8: error: a NUL byte', 1, true), out)
+    local _, _, fcode = run(root, { 'fmt' })
+    assert.are.equal(1, fcode)
+    assert.are.equal(text, T.read(path))
+    -- through the API: refused, not cut
+    local s = core.store()
+    local ok, aerr = s:add({ kind = 'annotation', id = 'a2', spans = { { 0, 3 } }, label = 'claim', note = 'a\0b' })
+    assert.is_nil(ok)
+    assert.truthy(tostring(aerr):find('NUL', 1, true))
+    assert(s:add({ kind = 'annotation', id = 'a3', spans = { { 0, 3 } }, label = 'claim' }))
+    local uok = s:update('a3', { note = 'x\0y' })
+    assert.is_nil(uok)
   end)
 end)

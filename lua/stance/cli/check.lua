@@ -150,7 +150,7 @@ function H.check_metadata(path)
       end
     end
   end
-  return require('stance.docmeta').load_file(path, is_document).problems
+  return require('stance.docmeta').load_file(path, is_document, root).problems
 end
 
 --- Paths below the current directory are shown relative to it.

@@ -83,8 +83,8 @@ function H.rows(c, path, names, kinds, warn)
   local rows = {}
   if kinds[1] == 'sentence' then return H.sentences(doc, names, warn) end
   for _, who in ipairs(names or doc:annotators()) do
-    local layer = doc:layer(who)
-    if layer and layer:exists() then
+    local layer = M.layer(doc, who, warn)
+    if layer then
       local placed = require('stance.export.placed').layer(layer, text)
       local ctx = { doc = doc, text = text, model = assert(doc:model()), who = who, layer = layer, placed = placed }
       for _, kind in ipairs(kinds) do
@@ -95,6 +95,30 @@ function H.rows(c, path, names, kinds, warn)
     end
   end
   return rows
+end
+
+--- The layer of `who` on `doc` to export, or nil when there is none on disk. What an export
+--- leaves out is said through warn(path, line, message), never dropped without a word: a
+--- layer that cannot be read (a link out of the corpus, a FIFO), and each record of its file
+--- that could not be (an error at its line).
+---@param doc table stance.Document
+---@param who string
+---@param warn fun(path: string, line: integer|nil, message: string)
+---@return table|nil stance.Layer
+function M.layer(doc, who, warn)
+  local layer, err = doc:layer(who)
+  if not layer then
+    warn(require('stance.root').annotation_path(doc.corpus.root, who, doc.path), nil,
+      ('%s; left out'):format(err))
+    return nil
+  end
+  if not layer:exists() then return nil end
+  for _, p in ipairs(layer.file.problems or {}) do
+    if p.severity == 'error' then
+      warn(layer.file.path, p.line, ('%s: what it concerns is left out (stance check)'):format(p.message))
+    end
+  end
+  return layer
 end
 
 --- A finite number, or nil.
@@ -170,8 +194,8 @@ function H.sentences(doc, names, warn)
   local text = doc:text()
   local done = {}
   for _, who in ipairs(names or doc:annotators()) do
-    local layer = doc:layer(who)
-    if layer and layer:exists() then
+    local layer = M.layer(doc, who, warn)
+    if layer then
       if layer:status() == 'done' then done[#done + 1] = who end
       local placed = require('stance.export.placed').layer(layer, text)
       for _, a in ipairs(placed.store:records('annotation')) do

@@ -277,13 +277,13 @@ function M.export(c, dir, names)
     local doc = assert(c:document(path))
     local who = H.chosen(doc, names)
     local text, terr = doc:text()
-    local layer, lerr
-    if who and text then layer, lerr = doc:layer(who) end
+    -- a layer that cannot be read, and records of it that could not be, are said
+    local layer = who and text and require('stance.export.rows').layer(doc, who, function(file, line, message)
+      report:warn(file, line, line and 1, '%s', message)
+    end)
     if who and not text then
       report:warn(path, nil, nil, '%s; not exported', terr)
-    elseif who and not layer then
-      report:warn(path, nil, nil, '%s; not exported', lerr)
-    elseif who then
+    elseif who and layer then
       local placed = require('stance.export.placed').layer(layer, text)
       local ann, problems = bw.write(placed.store, text, { used = used, orphans = placed.orphans })
       for _, pr in ipairs(problems) do

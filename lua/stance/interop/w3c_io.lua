@@ -16,12 +16,13 @@ function M.export(c, names, lines, base, report)
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))
     local text, terr = doc:text()
+    local function warn(file, line, message) report:warn(file, line, line and 1, '%s', message) end
     for _, who in ipairs(names or doc:annotators()) do
-      local layer = text and doc:layer(who)
+      local layer = text and require('stance.export.rows').layer(doc, who, warn)
       if not text then
         report:warn(path, nil, nil, '%s; not exported', terr)
         break
-      elseif layer and layer:exists() then
+      elseif layer then
         local ok, got = pcall(function()
           local placed = require('stance.export.placed').layer(layer, text)
           for _, id in ipairs(require('stance.interop.declare').sorted(placed.orphans)) do

@@ -44,17 +44,21 @@ function M.write(c, opts)
   local fs, core = require('stance.fs'), require('stance.core')
   local dir = (opts.output or (c.root .. '/.stance/report')):gsub('/+$', '')
   if dir == '' then dir = '/' end
-  local ok, merr = fs.mkdir_p(dir .. '/figures')
+  -- the default folder is the corpus's: a committed link (.stance/report -> elsewhere) is
+  -- never written through; a folder the user names is the user's
+  local root = not opts.output and c.root or nil
+  local ok, merr = fs.mkdir_p(dir .. '/figures', root)
   if not ok then return nil, merr end
   local paths = {}
   for _, fig in ipairs(r.figures) do
     local path = dir .. '/' .. fig.file
-    local wok, werr = core.write_atomic(path, '<?xml version="1.0" encoding="UTF-8"?>\n' .. fig.svg .. '\n')
+    local wok, werr = core.write_atomic(path, '<?xml version="1.0" encoding="UTF-8"?>\n' .. fig.svg .. '\n', nil,
+      { root = root })
     if not wok then return nil, werr end
     paths[#paths + 1] = path
   end
   local page = dir .. '/report.html'
-  local wok, werr = core.write_atomic(page, r.html)
+  local wok, werr = core.write_atomic(page, r.html, nil, { root = root })
   if not wok then return nil, werr end
   return { dir = dir, html = page, figures = paths, data = r.data, sections = r.sections }
 end
