@@ -22,6 +22,8 @@
 ---@field type string|nil relation type (relations)
 ---@field from string|nil id of the relation's source annotation
 ---@field to string|nil id of its target annotation
+---@field orphan boolean|nil its text is no longer in the document (which changed since the
+--- file was written): `spans` are where it was
 local M = {}
 M.__index = M
 

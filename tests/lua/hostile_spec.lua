@@ -372,3 +372,36 @@ describe('a hostile corpus, the files around the annotations', function()
     assert.is_nil(uok)
   end)
 end)
+
+describe('scripts on a document that changed since its annotations were written', function()
+  after_each(T.cleanup)
+
+  it('get annotations where their words are now, and orphans said, never old offsets on other words', function()
+    local root = setup()
+    local c = assert(require('stance').open(root))
+    c.annotator = 'ana'
+    local doc = assert(c:document('doc.txt'))
+    local buses = DOC:find('Buses run on time.', 1, true) - 1
+    assert(doc:annotate({ start = buses, stop = buses + 18, label = 'claim' }))
+    assert(doc:annotate({ start = 0, stop = 17, label = 'claim' })) -- "The charge works."
+    assert.is_true(c:save())
+    -- edited by hand (or a clean git merge took another side's text): a sentence in front,
+    -- the first one gone
+    T.write(root .. '/doc.txt', 'A new opening sentence. ' .. DOC:gsub('^The charge works%. ', ''))
+    local c2 = assert(require('stance').open(root))
+    local d2 = assert(c2:document('doc.txt'))
+    local got = {}
+    for _, a in ipairs(d2:annotations()) do
+      got[#got + 1] = a
+    end
+    table.sort(got, function(x, y) return x.quote < y.quote end)
+    assert.are.equal(2, #got)
+    assert.are.equal('Buses run on time.', got[1].quote)
+    assert.are.equal('Buses run on time.', got[1]:text())
+    assert.is_nil(got[1].orphan)
+    assert.are.equal('The charge works.', got[2].quote)
+    assert.is_true(got[2].orphan)
+    -- the file is not touched by reading
+    assert.truthy(T.read(root .. '/.stance/annotations/ana/doc.txt.stance'):find('span 0-17', 1, true))
+  end)
+end)
