@@ -40,7 +40,8 @@ function cmd.run(opts, args)
     return cli.usage_error(("--from should be brat or w3c, got '%s'"):format(tostring(opts.from)), 'import')
   end
   if opts.status ~= nil and opts.status ~= 'done' and opts.status ~= 'in-progress' then
-    return cli.usage_error(("--status should be done or in-progress, got '%s'"):format(tostring(opts.status)), 'import')
+    local msg = ("--status should be done or in-progress, got '%s'"):format(tostring(opts.status))
+    return cli.usage_error(msg, 'import')
   end
   local c, err = require('stance').open('.')
   if not c then return nil, err end

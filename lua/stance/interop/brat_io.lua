@@ -195,11 +195,11 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   local store = core.store()
   if ctx.status or layer.status then store:set_header('status', ctx.status or layer.status) end
   local model = core.text(text)
-  local bad, first = model:invalid()
+  local bad, bad_at = model:invalid()
   if bad > 0 then
     report:warn(dir .. '/' .. p.rel, nil, nil, 'not UTF-8 text (%d byte(s), the first at byte %d), which brat reads: '
       .. 'each counts as one character; convert it (e.g. iconv -f latin1 -t utf-8) and import again if the '
-      .. 'offsets do not match', bad, first)
+      .. 'offsets do not match', bad, bad_at)
   end
   local n = 0
   for _, r in ipairs(recs) do
