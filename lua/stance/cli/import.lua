@@ -45,7 +45,9 @@ function cmd.run(opts, args)
   end
   local c, err = require('stance').open('.')
   if not c then return nil, err end
-  if opts.from == 'w3c' then return require('stance.interop.w3c_io').import(c, args[1], opts.annotator, opts.base, opts.status) end
+  if opts.from == 'w3c' then
+    return require('stance.interop.w3c_io').import(c, args[1], opts.annotator, opts.base, opts.status)
+  end
   if not require('stance.fs').is_dir(args[1]) then return nil, ('%s is not a folder'):format(args[1]) end
   return require('stance.interop.brat_io').import(c, (args[1]:gsub('/$', '')), opts.annotator or 'brat', opts.status)
 end
