@@ -242,6 +242,48 @@ describe('brat', function()
     end)
   end
 
+  it('marks imported layers done with --status, so that stance agree counts them', function()
+    -- two annotators of another tool (no status of ours in their files)
+    local src = T.tmpdir()
+    T.write(src .. '/doc.txt', TXT)
+    T.write(src .. '/doc.ann', table.concat({ ENTITIES[1], ENTITIES[3] }, '\n') .. '\n')
+    local d = corpus()
+    local out, err, code = stance_cmd(d, 'import --from brat --status finished ' .. T.q(src))
+    assert.are.equal(2, code, out .. err)
+    assert.truthy(err:find('--status should be done or in-progress', 1, true), err)
+    for _, who in ipairs({ 'ana', 'ben' }) do
+      out, err, code = stance_cmd(d, 'import --from brat --status done --annotator ' .. who .. ' ' .. T.q(src))
+      assert.are.equal(0, code, out .. err)
+    end
+    local c = assert(require('stance').open(d))
+    local doc = assert(c:document('doc.txt'))
+    assert.are.equal('done', doc:status('ana'))
+    assert.are.equal('done', doc:status('ben'))
+    local aout, aerr, acode = stance_cmd(d, 'agree --json')
+    assert.are.equal(0, acode, aout .. aerr)
+    local res = require('stance.json').decode(aout)
+    assert.are.equal(1, #res.documents)
+    assert.are.same({ 'ana', 'ben' }, res.documents[1].counted)
+    -- W3C too
+    local w3c = T.tmpdir() .. '/w.jsonl'
+    stance_cmd(d, 'export --to w3c --output ' .. T.q(w3c))
+    local d2 = corpus()
+    T.write(d2 .. '/doc.txt', TXT)
+    out, err, code = stance_cmd(d2, 'import --from w3c --status in-progress ' .. T.q(w3c))
+    assert.are.equal(0, code, out .. err)
+    local doc2 = assert(assert(require('stance').open(d2)):document('doc.txt'))
+    assert.are.equal('in-progress', doc2:status('ana'))
+  end)
+
+  it('warns of a .txt that is not UTF-8', function()
+    local src = T.tmpdir()
+    T.write(src .. '/doc.txt', 'Caf\233 society. ' .. TXT)
+    T.write(src .. '/doc.ann', '')
+    local out, err = stance_cmd(corpus(), 'import --from brat ' .. T.q(src))
+    assert.truthy((out .. err):find('doc.txt: warning: not UTF-8 text (1 byte(s), the first at byte 3)', 1, true),
+      out .. err)
+  end)
+
   it('keeps equivalences of many members whole and exports them the same way every time', function()
     local src = T.tmpdir()
     T.write(src .. '/doc.txt', TXT)

@@ -1,7 +1,7 @@
 --- stance import --from FORMAT SOURCE: annotations made with other tools into the corpus.
 local cmd = {
   summary = 'Import annotations from brat (with their documents) or W3C Web Annotation',
-  usage = 'stance import --from brat|w3c [--annotator NAME] DIR|FILE',
+  usage = 'stance import --from brat|w3c [--annotator NAME] [--status done|in-progress] DIR|FILE',
   description = table.concat({
     'Reads every .ann file below DIR with its .txt (brat standoff) into the corpus around',
     'the current directory: the document is copied in when the corpus has none at that',
@@ -21,11 +21,15 @@ local cmd = {
     'text is not the document\'s at its offsets, is reported as path:line:col (JSON with its',
     'byte offset) and skipped; the rest is imported; a summary says how many. Nothing is',
     'written outside the corpus (.., links out). Exit status 1 when something was skipped.',
+    'With --status done, every imported layer is marked done (as :Stance done does), so that',
+    '`stance agree` counts its documents: data from another tool was finished there. Layers',
+    'that `stance export --to brat` wrote carry their own status, which --status overrides.',
   }, '\n'),
   flags = {
     from = { arg = 'FORMAT', help = 'brat or w3c' },
     base = { arg = 'IRI', help = 'with w3c: the IRI prefix of documents and annotations (default urn:stance:)' },
     annotator = { arg = 'NAME', help = 'whose layer the annotations become (default: brat)' },
+    status = { arg = 'STATUS', help = 'done or in-progress: the status of every imported layer' },
   },
   args = { min = 1, max = 1 },
 }
@@ -35,11 +39,17 @@ function cmd.run(opts, args)
   if opts.from ~= 'brat' and opts.from ~= 'w3c' then
     return cli.usage_error(("--from should be brat or w3c, got '%s'"):format(tostring(opts.from)), 'import')
   end
+  if opts.status ~= nil and opts.status ~= 'done' and opts.status ~= 'in-progress' then
+    local msg = ("--status should be done or in-progress, got '%s'"):format(tostring(opts.status))
+    return cli.usage_error(msg, 'import')
+  end
   local c, err = require('stance').open('.')
   if not c then return nil, err end
-  if opts.from == 'w3c' then return require('stance.interop.w3c_io').import(c, args[1], opts.annotator, opts.base) end
+  if opts.from == 'w3c' then
+    return require('stance.interop.w3c_io').import(c, args[1], opts.annotator, opts.base, opts.status)
+  end
   if not require('stance.fs').is_dir(args[1]) then return nil, ('%s is not a folder'):format(args[1]) end
-  return require('stance.interop.brat_io').import(c, args[1]:gsub('/$', ''), opts.annotator or 'brat')
+  return require('stance.interop.brat_io').import(c, (args[1]:gsub('/$', '')), opts.annotator or 'brat', opts.status)
 end
 
 return cmd

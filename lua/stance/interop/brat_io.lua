@@ -100,10 +100,15 @@ function H.looks(vis, rename)
   return looks
 end
 
---- Import the brat folder `dir` into corpus `c` as annotator `who`.
+--- Import the brat folder `dir` into corpus `c` as annotator `who`; `status` (done or
+--- in-progress, may be nil) is set on every layer.
+---@param c table stance.Corpus
+---@param dir string
+---@param who string
+---@param status string|nil
 ---@return integer|nil status
 ---@return string|nil err
-function M.import(c, dir, who)
+function M.import(c, dir, who, status)
   local core = require('stance.core')
   local fs = require('stance.fs')
   local brat = require('stance.interop.brat')
@@ -131,7 +136,7 @@ function M.import(c, dir, who)
   local docs, records, skipped, taken = 0, 0, 0, {}
   for _, p in ipairs(list) do
     local n = H.import_one(c, dir, rdir, p, who, { report = report, rename = rename, declared = declared,
-      wanted = wanted, batch = batch, taken = taken })
+      wanted = wanted, batch = batch, taken = taken, status = status })
     if n then
       docs, records = docs + 1, records + n.records
       skipped = skipped + n.skipped
@@ -188,8 +193,14 @@ function H.import_one(c, dir, rdir, p, who, ctx)
     if pr.skipped then skipped = skipped + 1 end
   end
   local store = core.store()
-  if layer.status then store:set_header('status', layer.status) end
+  if ctx.status or layer.status then store:set_header('status', ctx.status or layer.status) end
   local model = core.text(text)
+  local bad, bad_at = model:invalid()
+  if bad > 0 then
+    report:warn(dir .. '/' .. p.rel, nil, nil, 'not UTF-8 text (%d byte(s), the first at byte %d), which brat reads: '
+      .. 'each counts as one character; convert it (e.g. iconv -f latin1 -t utf-8) and import again if the '
+      .. 'offsets do not match', bad, bad_at)
+  end
   local n = 0
   for _, r in ipairs(recs) do
     if r.kind == 'annotation' then

@@ -67,10 +67,11 @@ function H.document(c, dpath)
 end
 
 --- Import the Web Annotations of `path` into corpus `c`: each into the layer of `who` (else
---- its creator, else "w3c"). Returns the exit status.
+--- its creator, else "w3c"), with `status` (done or in-progress, may be nil) on every layer.
+--- Returns the exit status.
 ---@return integer|nil status
 ---@return string|nil err
-function M.import(c, path, who, base)
+function M.import(c, path, who, base, status)
   local fs = require('stance.fs')
   local w3c = require('stance.interop.w3c')
   local declare = require('stance.interop.declare')
@@ -104,7 +105,7 @@ function M.import(c, path, who, base)
   local batch = require('stance.interop.batch').new(c.root)
   local imported, orphans, layers = 0, 0, 0
   for _, dpath in ipairs(require('stance.interop.declare').sorted(by_doc)) do
-    local n, o, s, l = H.document_layers(c, path, dpath, by_doc[dpath], who, report, wanted, batch)
+    local n, o, s, l = H.document_layers(c, path, dpath, by_doc[dpath], who, report, wanted, batch, status)
     imported, orphans, skipped, layers = imported + n, orphans + o, skipped + s, layers + l
   end
   -- nothing was written so far: the schema first, then every layer at once
@@ -120,7 +121,7 @@ end
 
 --- The layers of one document, planned into `batch`: records imported, orphans, skipped,
 --- layers.
-function H.document_layers(c, path, dpath, recs, who, report, wanted, batch)
+function H.document_layers(c, path, dpath, recs, who, report, wanted, batch, status)
   local fs = require('stance.fs')
   local w3c = require('stance.interop.w3c')
   local rel, why = H.document(c, dpath)
@@ -170,6 +171,7 @@ function H.document_layers(c, path, dpath, recs, who, report, wanted, batch)
           require('stance.interop.declare').record(wanted, r)
         end
       end
+      if status then store:set_header('status', status) end
       local ok, berr = batch:add(layer_rel, require('stance.annfile').render(store, rel, name, doc_text), '')
       if not ok then
         skipped = skipped + #group
