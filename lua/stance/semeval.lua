@@ -86,9 +86,8 @@ function M.read(path)
     n = n + 1
     line = H.utf8(line)
     if n == 1 and line:match('^\239\187\191') then line = line:sub(4) end -- a byte order mark
-    if line:match('^%s*$') or (n == 1 and line:match('^ID\tTarget')) then
-      -- a blank line, or the header
-    else
+    local skip = line:match('^%s*$') or (n == 1 and line:match('^ID\tTarget')) -- blank, or the header
+    if not skip then
       local fields = {}
       for field in (line .. '\t'):gmatch('(.-)\t') do
         fields[#fields + 1] = field
@@ -125,9 +124,13 @@ function M.load(spec)
     if #train_files == 0 then
       return nil, ('%s: no %s (SemEval-2016 Task 6 training data)'):format(spec.dir, M.FILES.train[2])
     end
-    if not fs.exists(test_file) then return nil, ('%s: no %s (the task\'s test data)'):format(spec.dir, M.FILES.test) end
+    if not fs.exists(test_file) then
+      return nil, ('%s: no %s (the task\'s test data)'):format(spec.dir, M.FILES.test)
+    end
   end
-  if not train_files or #train_files == 0 or not test_file then return nil, 'a training file and a test file are needed' end
+  if not train_files or #train_files == 0 or not test_file then
+    return nil, 'a training file and a test file are needed'
+  end
   local data = { train = {}, train_files = train_files, test_file = test_file }
   for _, p in ipairs(train_files) do
     local rows, err = M.read(p)

@@ -354,29 +354,29 @@ do
   else
     local sem = require('stance.semeval')
     local data = assert(sem.load({ dir = dir }))
-    local r = sem.evaluate(data)
+    local res = sem.evaluate(data)
     print(('   SemEval-2016 Task 6 (%s): %d training tweets (trial + training), %d test tweets, one model per'
-      .. ' target'):format(dir, r.train, r.test))
+      .. ' target'):format(dir, res.train, res.test))
     print(('   %-36s %7s %7s %7s %9s %11s %11s'):format('F_avg micro over all targets', 'F_avg', 'F favor', 'F agst',
       'macro-F1', 'training', 'predicting'))
     local function line(name, s)
       print(('   %-36s %7.4f %7.4f %7.4f %9.4f %11s %11s'):format(name, s.f_avg, s.f_favor, s.f_against, s.macro_f1,
         s.train_s and report.time(s.train_s) or '', s.predict_s and report.time(s.predict_s) or ''))
     end
-    line('model', r.model)
-    line('bar: SVM word 1-3 + char 2-5 (here)', r.bar)
+    line('model', res.model)
+    line('bar: SVM word 1-3 + char 2-5 (here)', res.bar)
     print(('   %-36s %7.4f'):format('bar: published (Mohammad et al. 2016)', sem.PUBLISHED_BAR))
-    line('majority class', r.majority)
-    line('naive Bayes', r.nb)
+    line('majority class', res.majority)
+    line('naive Bayes', res.nb)
     print(('   %-36s %6s %6s %7s %7s %7s'):format('per target', 'train', 'test', 'model', 'bar', 'major.'))
-    for _, t in ipairs(r.targets) do
+    for _, t in ipairs(res.targets) do
       print(('   %-36s %6d %6d %7.4f %7.4f %7.4f'):format(t.name, t.train, t.test, t.model.f_avg, t.bar.f_avg,
         t.majority.f_avg))
     end
-    report.figure({ name = 'SemEval-2016 Task 6: F_avg on the test set (micro over 5 targets)', value = r.model.f_avg,
-      peer = 'the bar in this run: linear SVM, word 1-3 + char 2-5-grams', peer_value = r.bar.f_avg, target = '>= 1x',
+    report.figure({ name = 'SemEval-2016 Task 6: F_avg on the test set (micro over 5 targets)', value = res.model.f_avg,
+      peer = 'the bar in this run: linear SVM, word 1-3 + char 2-5-grams', peer_value = res.bar.f_avg, target = '>= 1x',
       note = ('published bar %.4f'):format(sem.PUBLISHED_BAR) })
     report.figure({ name = 'SemEval-2016 Task 6: training 5 models on 2914 tweets (calibrated SVM)',
-      time = r.model.train_s, peer = 'naive Bayes on the same', peer_time = r.nb.train_s, target = '<= 10x' })
+      time = res.model.train_s, peer = 'naive Bayes on the same', peer_time = res.nb.train_s, target = '<= 10x' })
   end
 end

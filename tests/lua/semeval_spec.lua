@@ -129,6 +129,7 @@ describe('SemEval-2016 Task 6 data sets', function()
       T.q(d .. '/trainingdata-all-annotations.txt'), T.q(d .. '/testdata-taskA-all-annotations.txt')))
     assert.equals(0, code, err)
     assert.same(r.model.f_avg, json.decode(out).model.f_avg)
+    local _
     _, err, code = T.run(('%s eval --semeval %s'):format(T.q(T.stance), T.q(d .. '/trainingdata-all-annotations.txt')))
     assert.are_not.equal(0, code)
     assert.truthy(err:find('--test', 1, true), err)
