@@ -285,9 +285,6 @@ static int read_values(parser *p, const char *line, const char *s, const char *e
         if (bad)
           problem(p, STANCE_PROBLEM_VALUE, (size_t)(v - line),
                   "invalid code point in \\u{...} (replaced by U+FFFD)", NULL);
-        if (memchr(out, '\0', n) != NULL)
-          problem(p, STANCE_PROBLEM_VALUE, (size_t)(v - line),
-                  "a NUL byte (\\x00, \\u{0}) cannot be kept in a value: it would end it there", NULL);
         if (push_value(p, out, n, (size_t)(v - line), STANCE_VALUE_STRING)) return -1;
       }
       s++;

@@ -780,8 +780,15 @@ static void record_text(reader *r, const stance_line *l) {
 
 static int on_line(void *ud, const stance_line *l) {
   reader *r = ud;
+  uint32_t i;
   if (r->oom) return -1;
   if (r->stopped) return 0;
+  /* a value is kept as a C string: a NUL byte (\x00, \u{0}) would end it there, and a
+   * rewrite would cut what follows; an error, so that the file is never rewritten */
+  for (i = 0; i < l->nvalues; i++)
+    if (l->values[i].len > 0 && memchr(l->values[i].text, '\0', l->values[i].len) != NULL)
+      problem(r, l->line, l->values[i].col, STANCE_SEV_ERROR,
+              "a NUL byte (\\x00, \\u{0}) cannot be kept in a value: it would end it there");
   switch (l->kind) {
     case STANCE_LINE_BLANK:
       finish_any(r);
