@@ -559,7 +559,20 @@ static void varints_are_skipped_as_they_are_read(void) {
   CHECK(stance_varint_skip(buf, buf + 2, 1) == NULL);
 }
 
+/* What a path in an index may be: relative, no empty, ".", ".." or hidden component. */
+static void index_paths_are_corpus_paths(void) {
+  static const char *const good[] = {"a", "a.txt", "a/b.txt", "x/y/z.md", "a./b..", "a b/c'd\"e"};
+  static const char *const bad[] = {"/a", "a/", "a//b", ".a", "a/.b", "./a", "a/./b", "a/../b", "..", ".", "/"};
+  size_t i;
+  for (i = 0; i < sizeof good / sizeof good[0]; i++) CHECK(stance_index_path_ok(good[i], strlen(good[i]), 0));
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(!stance_index_path_ok(bad[i], strlen(bad[i]), 0));
+  CHECK(stance_index_path_ok("", 0, 1));
+  CHECK(!stance_index_path_ok("", 0, 0));
+  CHECK(!stance_index_path_ok("a\0b", 3, 0));
+}
+
 const test_case index_tests[] = {
+    {"index_paths_are_corpus_paths", index_paths_are_corpus_paths},
     {"varints_are_skipped_as_they_are_read", varints_are_skipped_as_they_are_read},
     {"index_matches_a_brute_force_search", index_matches_a_brute_force_search},
     {"queries_combine_documents", queries_combine_documents},
