@@ -71,11 +71,10 @@ typedef struct term_entry {
   uint32_t post_len;
 } term_entry;
 
-/* A dictionary slot: enough to recognise a word of up to 16 bytes (most words) without
- * touching its entry or its bytes (words have no NUL byte, so zero-padded heads are unique
- * to their length). */
+/* A dictionary slot: enough to recognise a word of up to 8 bytes without touching its
+ * entry (words have no NUL byte, so zero-padded heads are unique to their length). */
 typedef struct slot {
-  uint64_t head, head2;         /* bytes 0-7 and 8-15 */
+  uint64_t head;
   uint32_t hash;
   uint32_t id;                  /* entry id + 1; 0: empty */
 } slot;
@@ -231,14 +230,13 @@ static int grow_table(stance_segment_builder *b) {
 /* The entry of word w (hash h, head), made if new; UINT32_MAX when out of memory. */
 static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uint32_t h, uint64_t head) {
   uint32_t i;
-  uint64_t head2 = n > 8 ? head_of(w + 8, n - 8) : 0;
   term_entry *e;
   for (i = h & (b->cap - 1); b->tab[i].id != 0; i = (i + 1) & (b->cap - 1)) {
     const slot *sl = &b->tab[i];
-    if (sl->hash != h || sl->head != head || sl->head2 != head2) continue;
-    if (n <= 16) return sl->id - 1;
+    if (sl->hash != h || sl->head != head) continue;
     e = &b->entries[sl->id - 1];
-    if (e->word_len == n && memcmp(b->words.data + e->word_off + 16, w + 16, n - 16) == 0) return sl->id - 1;
+    if (n < 8 || (e->word_len == n && memcmp(b->words.data + e->word_off + 8, w + 8, n - 8) == 0))
+      return sl->id - 1;
   }
   if (b->n == b->entries_cap) {
     uint32_t ncap = b->entries_cap ? b->entries_cap * 2 : 1024;
@@ -254,7 +252,6 @@ static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uin
   stance_buf_add(&b->words, w, n);
   if (b->words.oom) return UINT32_MAX;
   b->tab[i].head = head;
-  b->tab[i].head2 = head2;
   b->tab[i].hash = h;
   b->tab[i].id = ++b->n;
   if (b->n * 2 > b->cap && grow_table(b) != 0) return UINT32_MAX;
