@@ -568,7 +568,34 @@ static void index_paths_are_corpus_paths(void) {
   CHECK(!stance_index_path_ok("a\0b", 3, 0));
 }
 
+/* A builder that made a segment of a large vocabulary starts the next one small: what it
+ * keeps would count against the next segment's memory, and a vocabulary large enough made
+ * a segment of every document. */
+static void builder_starts_small_after_a_large_vocabulary(void) {
+  stance_segment_builder *b = stance_builder_new();
+  stance_segment *seg;
+  char *text = malloc(100000 * 8), *p = text;
+  uint32_t i;
+  CHECK(b != NULL && text != NULL);
+  if (b == NULL || text == NULL) return;
+  for (i = 0; i < 100000; i++) p += sprintf(p, "w%u ", i);
+  CHECK(stance_builder_add(b, 0, text, (size_t)(p - text)) == 100000);
+  CHECK(stance_builder_memory(b) > 4u * 1024u * 1024u);
+  seg = stance_builder_finish(b);
+  CHECK(seg != NULL);
+  CHECK(stance_builder_memory(b) < 1024u * 1024u);
+  /* and it builds again */
+  CHECK(stance_builder_add(b, 0, "alpha beta alpha", 16) == 3);
+  stance_segment_unref(seg);
+  seg = stance_builder_finish(b);
+  CHECK(seg != NULL);
+  stance_segment_unref(seg);
+  stance_builder_free(b);
+  free(text);
+}
+
 const test_case index_tests[] = {
+    {"builder_starts_small_after_a_large_vocabulary", builder_starts_small_after_a_large_vocabulary},
     {"index_paths_are_corpus_paths", index_paths_are_corpus_paths},
     {"varints_are_skipped_as_they_are_read", varints_are_skipped_as_they_are_read},
     {"index_matches_a_brute_force_search", index_matches_a_brute_force_search},
