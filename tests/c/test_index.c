@@ -11,7 +11,10 @@
 #define NDOCS 60
 
 static const char *vocab[] = {"Human", "rights", "sanctions", "talks", "Kim", "engagement",
-                              "the", "of", "sanction", "sanctioning", "North", "Korea"};
+                              "the", "of", "sanction", "sanctioning", "North", "Korea",
+                              /* long words that share their first 8 and 16 bytes */
+                              "incomprehensible", "incomprehensibly", "internationalization",
+                              "internationalizations"};
 static const char *seps[] = {" ", "  ", "\n", ", ", ". ", " — ", "\r\n"};
 
 static uint64_t rng = 1234;
