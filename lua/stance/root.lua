@@ -42,18 +42,21 @@ local function is_dir(path)
   return st ~= nil and st.type == 'directory'
 end
 
---- The corpus root at or above `path` (a file or a folder), or nil.
+--- The corpus root at or above `path` (a file or a folder), or nil; and the real path of
+--- `path` (links resolved), which the root is at or above.
 ---@param path string
 ---@return string|nil root absolute path
+---@return string|nil real `path` resolved
 function M.find(path)
-  local real = require('stance.core').realpath(path)
-  if not real then return nil end
+  local resolved = require('stance.core').realpath(path)
+  if not resolved then return nil end
+  local real = resolved
   if not is_dir(real) then real = real:match('^(.*)/[^/]*$') end
   while real and real ~= '' do
-    if is_dir(real .. '/' .. M.marker) then return real end
+    if is_dir(real .. '/' .. M.marker) then return real, resolved end
     real = real:match('^(.*)/[^/]*$')
   end
-  if is_dir('/' .. M.marker) then return '/' end
+  if is_dir('/' .. M.marker) then return '/', resolved end
   return nil
 end
 

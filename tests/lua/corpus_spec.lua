@@ -322,6 +322,7 @@ describe('index jobs', function()
     assert(save:apply_to(idx))
     assert(again:apply_to(idx)) -- a rebuild replaces any index
     ok, err, code = run(w:save_index(core.index(d), d .. '/.stance/other.bin')):apply_to(idx)
+    assert.is_nil(ok)
     assert.are.equal('ESTALE', code, err)
     assert.are.equal(2, idx:search('zeppelins', { count = true }))
     assert.are.equal(2, idx:stats().docs)
