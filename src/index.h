@@ -274,6 +274,27 @@ static inline const uint8_t *stance_varint_get(const uint8_t *p, const uint8_t *
   return NULL;
 }
 
+/* Past n varints from p (their values unread: only their last bytes, those with the high
+ * bit clear, are counted, eight bytes at a time); NULL when the bytes end first. */
+static inline const uint8_t *stance_varint_skip(const uint8_t *p, const uint8_t *end, uint32_t n) {
+  while (n > 0 && end - p >= 8) {
+    uint64_t x, ends;
+    unsigned c;
+    memcpy(&x, p, 8);
+    ends = ~x & 0x8080808080808080ull;
+#if defined(__GNUC__) || defined(__clang__)
+    c = (unsigned)__builtin_popcountll(ends);
+#else
+    for (c = 0; ends != 0; ends &= ends - 1) c++;
+#endif
+    if (c >= n) break;
+    n -= c;
+    p += 8;
+  }
+  while (n > 0 && p < end) n -= !(*p++ & 0x80);
+  return n == 0 ? p : NULL;
+}
+
 /* Walking one word's postings (the format is in builder.c). Broken bytes end the walk
  * (and set `broken`): a document's count is never more than the bytes left. */
 typedef struct stance_postings {
@@ -298,9 +319,9 @@ static inline int stance_postings_init(stance_postings *it, const stance_segment
  * positions. 0 at the end or on broken data. */
 static inline int stance_postings_doc(stance_postings *it, uint32_t *local, uint32_t *count) {
   uint64_t v, c;
-  while (it->left > 0) {
-    if ((it->p = stance_varint_get(it->p, it->end, &v)) == NULL) goto broken;
-    it->left--;
+  if (it->left > 0) {
+    if ((it->p = stance_varint_skip(it->p, it->end, it->left)) == NULL) goto broken;
+    it->left = 0;
   }
   if (it->p >= it->end) return 0;
   if ((it->p = stance_varint_get(it->p, it->end, &v)) == NULL) goto broken;

@@ -779,8 +779,9 @@ static stance_mapped *mapped_new(const uint8_t *data, size_t size, int mmapped) 
   return m;
 }
 
-/* The bytes of a file: mapped (or read, where mapping fails, e.g. an empty file). */
-static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errlen, int *missing) {
+/* The bytes of a file: mapped (or read, where mapping fails, e.g. an empty file). `whole`:
+ * it is all read at once (the meta file), so mapped all at once, not a fault per page. */
+static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errlen, int *missing, int whole) {
   int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
   void *p;
@@ -795,7 +796,11 @@ static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errl
     close(fd);
     return NULL;
   }
+#if defined(MAP_POPULATE)
+  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | (whole ? MAP_POPULATE : 0), fd, 0);
+#else
   p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+#endif
   close(fd);
   if (p == MAP_FAILED) {
     snprintf(err, errlen, "%s: %s", name, strerror(errno));
@@ -804,10 +809,10 @@ static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errl
   /* a search reads a few pages here and there: map only those (not the 2 MB around each, as
    * a kernel mapping the page cache's large folios whole would), read ahead nothing */
 #if defined(MADV_NOHUGEPAGE)
-  madvise(p, (size_t)st.st_size, MADV_NOHUGEPAGE);
+  if (!whole) madvise(p, (size_t)st.st_size, MADV_NOHUGEPAGE);
 #endif
 #if defined(MADV_RANDOM)
-  madvise(p, (size_t)st.st_size, MADV_RANDOM);
+  if (!whole) madvise(p, (size_t)st.st_size, MADV_RANDOM);
 #endif
   if ((m = mapped_new(p, (size_t)st.st_size, 1)) == NULL) {
     munmap(p, (size_t)st.st_size);
@@ -887,7 +892,7 @@ static stance_mapped *segment_bytes(const seg_source *src, uint64_t id, char *er
   if (src->dfd >= 0) {
     char name[64];
     seg_name(id, name, sizeof name);
-    return map_file(src->dfd, name, err, errlen, NULL);
+    return map_file(src->dfd, name, err, errlen, NULL, 0);
   } else {
     size_t len = 0;
     const void *p = src->mem(src->ud, id, &len);
@@ -1086,7 +1091,7 @@ stance_index *stance_index_load(const char *dir, int *missing, char *err, size_t
   /* a save may replace the meta file and remove the segments it named between our reading
    * the one and opening the others: read again then */
   for (attempt = 0; attempt < 3 && ix == NULL; attempt++) {
-    if ((m = map_file(src.dfd, "meta", err, errlen, &gone)) == NULL) {
+    if ((m = map_file(src.dfd, "meta", err, errlen, &gone, 1)) == NULL) {
       *missing = gone;
       break;
     }
@@ -1133,7 +1138,7 @@ int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size
     return -1;
   }
   new_name(id, name, sizeof name);
-  m = map_file(dfd, name, err, errlen, NULL);
+  m = map_file(dfd, name, err, errlen, NULL, 0);
   close(dfd);
   if (m == NULL || (g = open_segment(m, seg->ndocs, seg->nterms, err, errlen)) == NULL) return -1;
   /* the segment takes the mapped tables; its documents stay its own */

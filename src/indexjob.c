@@ -326,21 +326,58 @@ typedef struct stat_part {
   const uint8_t *checked;       /* looked at while listing folders already */
 } stat_part;
 
+/* The stat of document `rel` when it is a plain file, asked of the open folder `dirfd`
+ * holding it by its last name (one name looked up instead of the whole path: the lookups
+ * are most of a check's cost); what is not a plain file (a link, gone) is asked again by
+ * doc_stat. */
+static int doc_stat_in(int dirfd, int rootfd, const char *root_real, const char *rel, const char *name, dstat *out,
+                       int *link) {
+  struct stat st;
+  if (dirfd >= 0 && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+    *link = 0;
+    to_dstat(&st, out);
+    return 0;
+  }
+  return doc_stat(rootfd, root_real, rel, out, link);
+}
+
 static void stat_range(void *arg) {
   stat_part *p = arg;
   const stance_doc *docs = stance_index_docs(p->j->snap);
+  char folder[PATH_MAX];
+  size_t flen = 0;
+  int dirfd = -1, have = 0;
   uint32_t i;
   for (i = p->from; i < p->to; i++) {
     const stance_doc *d = &docs[p->order[i]];
+    const char *slash, *name;
+    size_t len;
     int link;
     if (p->checked[i]) continue;
-    if (doc_stat(p->rootfd, p->root_real, d->path, &p->st[i], &link) != 0) {
+    /* the documents are in path order: those of one folder come together */
+    slash = strrchr(d->path, '/');
+    len = slash ? (size_t)(slash - d->path) : 0;
+    name = slash ? slash + 1 : d->path;
+    if (!have || len != flen || memcmp(folder, d->path, len) != 0) {
+      if (dirfd >= 0) close(dirfd);
+      dirfd = -1;
+      have = 0;
+      if (len < sizeof folder) {
+        memcpy(folder, d->path, len);
+        folder[len] = '\0';
+        flen = len;
+        have = 1;
+        dirfd = len ? openat(p->rootfd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dup(p->rootfd);
+      }
+    }
+    if (doc_stat_in(dirfd, p->rootfd, p->root_real, d->path, name, &p->st[i], &link) != 0) {
       p->verdict[i] = 2;
     } else {
       p->link[i] = (uint8_t)link;
       p->verdict[i] = d->racy || link != d->link || !same_stat(d, &p->st[i]);
     }
   }
+  if (dirfd >= 0) close(dirfd);
 }
 
 /* The known documents directly in folder `path` ("" the root): [*lo, *hi) of `order`. */

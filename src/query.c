@@ -534,6 +534,70 @@ static void decode_term(const stance_segment *seg, const stance_index *ix, uint3
   if (it.broken) out->bad = out->oom = 1;
 }
 
+/* The live documents holding entry t (local numbers, ascending), positions skipped unread.
+ * 0, or -1 when damaged or out of memory (*bad set when damaged). */
+static int term_docs(const stance_segment *seg, const stance_index *ix, uint32_t t, uint32_t **docs,
+                     uint32_t **counts, uint32_t *n, int *bad) {
+  stance_postings it;
+  uint32_t local, count, cap = 0;
+  *docs = NULL;
+  if (counts != NULL) *counts = NULL;
+  *n = 0;
+  if (stance_postings_init(&it, seg, t, NULL) != 0) return *bad = 1, -1;
+  while (stance_postings_doc(&it, &local, &count)) {
+    if (local >= seg->ndocs || !live(ix, seg->docs[local])) continue;
+    if (*n == cap) {
+      uint32_t ncap = cap ? cap * 2 : 256, *nd;
+      if (ncap > seg->ndocs + 1) ncap = seg->ndocs + 1;
+      if ((nd = realloc(*docs, (size_t)ncap * sizeof *nd)) == NULL) return -1;
+      *docs = nd;
+      if (counts != NULL) {
+        if ((nd = realloc(*counts, (size_t)ncap * sizeof *nd)) == NULL) return -1;
+        *counts = nd;
+      }
+      cap = ncap;
+    }
+    if (counts != NULL) (*counts)[*n] = count;
+    (*docs)[(*n)++] = local;
+  }
+  if (it.broken) return *bad = 1, -1;
+  return 0;
+}
+
+/* Like decode_term, only for the documents of `only` (ascending, live): the positions of
+ * the others are skipped unread. */
+static void decode_term_in(const stance_segment *seg, uint32_t t, const uint32_t *only, uint32_t nonly,
+                           plist *out) {
+  stance_postings it;
+  uint32_t local, count, pos, k = 0;
+  if (stance_postings_init(&it, seg, t, NULL) != 0) {
+    out->bad = out->oom = 1;
+    return;
+  }
+  plist_reserve(out, nonly, 0);
+  if (out->oom) return;
+  while (k < nonly && stance_postings_doc(&it, &local, &count)) {
+    while (k < nonly && only[k] < local) k++;
+    if (k == nonly || only[k] != local) continue;
+    k++;
+    if ((uint64_t)out->nocc + count > out->occ_cap) {
+      uint64_t cap = (uint64_t)out->occ_cap * 2;
+      plist_grow_occ(out, cap > (uint64_t)out->nocc + count ? cap : (uint64_t)out->nocc + count);
+      if (out->oom) return;
+    }
+    out->docs[out->ndocs] = local;
+    out->start[out->ndocs] = out->nocc;
+    while (stance_postings_pos(&it, &pos)) {
+      out->occ[out->nocc].pos = pos;
+      out->occ[out->nocc].words = 1;
+      out->nocc++;
+    }
+    out->ndocs++;
+    out->start[out->ndocs] = out->nocc;
+  }
+  if (it.broken) out->bad = out->oom = 1;
+}
+
 static int cmp_occ(const void *a, const void *b) {
   const occ *x = a, *y = b;
   if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
@@ -629,9 +693,13 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
 static void eval_phrase(const qnode *n, const stance_segment *seg, const stance_index *ix,
                         plist *out) {
   plist *parts = calloc(n->nwords, sizeof *parts);
+  int64_t *terms = calloc(n->nwords, sizeof *terms);
+  uint32_t *cand = NULL, ncand = 0;
   size_t w;
   uint32_t *at;
-  if (parts == NULL) {
+  if (parts == NULL || terms == NULL) {
+    free(parts);
+    free(terms);
     out->oom = 1;
     return;
   }
@@ -639,12 +707,61 @@ static void eval_phrase(const qnode *n, const stance_segment *seg, const stance_
     int64_t t = stance_segment_find(seg, n->words[w], n->lens[w]);
     if (t == STANCE_INDEX_DAMAGED) out->bad = out->oom = 1;
     if (t < 0) goto done; /* a word the segment lacks: no match here */
-    decode_term(seg, ix, (uint32_t)t, &parts[w]);
-    if (parts[w].oom) {
+    terms[w] = t;
+  }
+  /* the rarest word's positions first; then each other word's, rarest first, only in the
+   * documents that hold every word so far (the others' positions are skipped unread) */
+  {
+    size_t first = 0, done_words = 1;
+    uint32_t f, best = UINT32_MAX;
+    uint8_t *taken = calloc(n->nwords, 1);
+    if (taken == NULL) {
       out->oom = 1;
-      out->bad = parts[w].bad;
       goto done;
     }
+    for (w = 0; w < n->nwords; w++) {
+      stance_postings it;
+      if (stance_postings_init(&it, seg, (uint32_t)terms[w], &f) != 0) {
+        out->bad = out->oom = 1;
+        free(taken);
+        goto done;
+      }
+      if (f < best) best = f, first = w;
+    }
+    decode_term(seg, ix, (uint32_t)terms[first], &parts[first]);
+    taken[first] = 1;
+    if (!parts[first].oom && (cand = malloc(((size_t)parts[first].ndocs + 1) * sizeof *cand)) == NULL)
+      parts[first].oom = 1;
+    if (parts[first].oom) {
+      out->oom = 1;
+      out->bad = parts[first].bad;
+      free(taken);
+      goto done;
+    }
+    ncand = parts[first].ndocs;
+    if (ncand > 0) memcpy(cand, parts[first].docs, (size_t)ncand * sizeof *cand);
+    for (; done_words < n->nwords; done_words++) {
+      size_t next = 0;
+      best = UINT32_MAX;
+      for (w = 0; w < n->nwords; w++) {
+        stance_postings it;
+        if (taken[w]) continue;
+        if (stance_postings_init(&it, seg, (uint32_t)terms[w], &f) != 0) f = 0;
+        if (best == UINT32_MAX || f < best) best = f, next = w;
+      }
+      taken[next] = 1;
+      decode_term_in(seg, (uint32_t)terms[next], cand, ncand, &parts[next]);
+      if (parts[next].oom) {
+        out->oom = 1;
+        out->bad = parts[next].bad;
+        free(taken);
+        goto done;
+      }
+      ncand = parts[next].ndocs;
+      if (ncand > 0) memcpy(cand, parts[next].docs, (size_t)ncand * sizeof *cand);
+    }
+    free(taken);
+    if (ncand == 0) goto done;
   }
   at = calloc(n->nwords, sizeof *at);
   if (at == NULL) {
@@ -679,6 +796,8 @@ static void eval_phrase(const qnode *n, const stance_segment *seg, const stance_
 done:
   for (w = 0; w < n->nwords; w++) plist_free(&parts[w]);
   free(parts);
+  free(terms);
+  free(cand);
 }
 
 /* Words [lo, hi) of the dictionary (a prefix) as one list: occurrences counted per document,
@@ -931,6 +1050,76 @@ static int64_t live_count(const stance_segment *seg, const stance_index *ix, uin
   return it.broken ? -1 : n;
 }
 
+/* Is n an AND of words, no two the same? Its hits are then every occurrence of each word in
+ * the documents holding them all (no two at one place): counted without positions. */
+static int and_of_words(const qnode *n) {
+  size_t i, k;
+  /* a few words (the test for doubles is quadratic); a long chain goes the general way */
+  if (n->kind != Q_AND || n->nkids < 2 || n->nkids > 32) return 0;
+  for (i = 0; i < n->nkids; i++) {
+    if (n->kids[i]->kind != Q_WORD) return 0;
+    for (k = 0; k < i; k++)
+      if (n->kids[k]->lens[0] == n->kids[i]->lens[0] &&
+          memcmp(n->kids[k]->words[0], n->kids[i]->words[0], n->kids[i]->lens[0]) == 0)
+        return 0;
+  }
+  return 1;
+}
+
+/* The hits of an AND of words (and_of_words) in one segment, added to *count. */
+static int count_and_words(const qnode *n, const stance_segment *seg, const stance_index *ix,
+                           const char *const *globs, size_t *count) {
+  uint32_t *cand = NULL, *sum = NULL, ncand = 0, i, j, k;
+  size_t w;
+  int rc = 0;
+  for (w = 0; w < n->nkids; w++) {
+    const qnode *kid = n->kids[w];
+    int64_t t = stance_segment_find(seg, kid->words[0], kid->lens[0]);
+    uint32_t *docs = NULL, *counts = NULL, nd;
+    int bad = 0;
+    if (t == STANCE_INDEX_DAMAGED) {
+      rc = STANCE_INDEX_DAMAGED;
+      break;
+    }
+    if (t < 0) {
+      ncand = 0;
+      break;
+    }
+    if (term_docs(seg, ix, (uint32_t)t, &docs, &counts, &nd, &bad) != 0) {
+      free(docs);
+      free(counts);
+      rc = bad ? STANCE_INDEX_DAMAGED : -1;
+      break;
+    }
+    if (w == 0) {
+      cand = docs;
+      sum = counts;
+      ncand = nd;
+    } else {
+      for (i = j = k = 0; i < ncand && j < nd;) {
+        if (cand[i] < docs[j]) {
+          i++;
+        } else if (cand[i] > docs[j]) {
+          j++;
+        } else {
+          cand[k] = cand[i];
+          sum[k++] = sum[i++] + counts[j++];
+        }
+      }
+      ncand = k;
+      free(docs);
+      free(counts);
+    }
+    if (ncand == 0) break;
+  }
+  if (rc == 0)
+    for (i = 0; i < ncand; i++)
+      if (globs == NULL || wanted(globs, stance_index_doc(ix, seg->docs[cand[i]])->path)) *count += sum[i];
+  free(cand);
+  free(sum);
+  return rc;
+}
+
 int stance_query_count(const stance_query *q, const stance_index *ix, const char *const *globs,
                        size_t *count) {
   const qnode *n = q->root;
@@ -960,6 +1149,10 @@ int stance_query_count(const stance_query *q, const stance_index *ix, const char
           *count += (size_t)c;
         }
       }
+      continue;
+    }
+    if (and_of_words(n)) {
+      if ((rc = count_and_words(n, seg, ix, all ? NULL : globs, count)) != 0) return rc;
       continue;
     }
     /* the hits counted, neither kept nor sorted */

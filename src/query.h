@@ -50,8 +50,8 @@ void stance_hits_free(stance_hits *h);
 
 /* The number of hits stance_query_run would give, without listing them: a single word or
  * prefix is counted from the dictionary's frequencies, in constant time per segment when
- * no document of it was deleted; other queries are run without keeping or sorting their
- * hits. 0, -1 when out of memory, or STANCE_INDEX_DAMAGED. */
+ * no document of it was deleted; an AND of distinct words from the documents' counts of
+ * each, positions unread; other queries are run without keeping or sorting their hits. 0, -1 when out of memory, or STANCE_INDEX_DAMAGED. */
 int stance_query_count(const stance_query *q, const stance_index *ix, const char *const *globs,
                        size_t *count);
 

@@ -14,6 +14,8 @@ M.dir = '.stance/index.bin'
 ---@field on_done fun(stats: table|nil, err: string|nil)|nil
 ---@field rebuild boolean|nil ignore the persisted index
 ---@field only string[]|nil re-check these paths only (relative to the root)
+---@field no_check boolean|nil take the saved index as it is, without looking at the files
+---   (it is built when there is none or it is damaged); changes since it was saved are not seen
 
 --- Update the index of corpus `c` (a stance.Corpus). Host: blocks, returns stats or nil,
 --- err. Neovim: returns true at once; opts.on_done(stats, err) follows.
@@ -75,7 +77,9 @@ function M.update(c, opts)
       on_done = function(ev)
         if ev.state == 'done' then
           local res = job:results()
-          if not (res and res.missing) then job:apply_to(c.idx) end
+          local missing = res and res.missing
+          if not missing then job:apply_to(c.idx) end
+          if opts.no_check and not missing then return H.unchecked(c, finish) end
           refresh()
         else
           -- An index of another version, or damaged, is never trusted: rebuild, and say why.
@@ -83,6 +87,8 @@ function M.update(c, opts)
         end
       end,
     })
+  elseif opts.no_check and c.loaded and not opts.rebuild then
+    H.unchecked(c, finish)
   else
     -- a rebuild starts from nothing on the worker; searches use the old index until then
     c.loaded = true
@@ -92,6 +98,13 @@ function M.update(c, opts)
   worker.run_until(function() return state.done end)
   if state.err then return nil, state.err end
   return state.stats
+end
+
+--- The statistics of an index taken as it is (opts.no_check): nothing looked at.
+function H.unchecked(c, finish)
+  local n = c.idx:stats().docs
+  finish({ seen = n, indexed = 0, unchanged = n, verified = 0, removed = 0, failed = 0, listed = 0,
+    bytes = 0, unchecked = true })
 end
 
 function H.save(w, c, path, stats, finish)

@@ -10,6 +10,8 @@
 --                    counting the same query with FTS5; its resident memory; its hits next
 --                    to ripgrep's (`rg -iwo`, they must be the same); and the least any
 --                    correct freshness check costs: one stat per document (`find -printf`);
+--                    and the same search with --no-update (the saved index as it is, no
+--                    freshness check, as FTS5 answers), next to the same FTS5 count;
 --   scripts          a `stance run` script going through every document's annotations
 --                    (tests/bench/scripts.lua), next to reading the annotation files.
 --   stance run tests/bench/index.lua BENCH_DIR [SHAPE...]   shapes: news large (default both)
@@ -182,6 +184,13 @@ for _, shape in ipairs(order) do
     end
     report.figure({ name = ('stance search --count %s (%s)'):format(query, shape), time = st,
       peer = 'sqlite3 FTS5 count', peer_time = fts, target = target, note = note })
+    -- the same search taking the saved index as it is (--no-update), as FTS5 does: what the
+    -- index costs without the freshness check
+    local nu = timed(5, { stance_bin, 'search', '--count', '--no-update', '--corpus', dir, query })
+    local nun = tonumber(output({ stance_bin, 'search', '--count', '--no-update', '--corpus', dir, query }))
+    assert(nun == n, ('stance search --no-update %s: %s hits, %s checked'):format(query, tostring(nun), tostring(n)))
+    report.figure({ name = ('stance search --count --no-update %s (%s)'):format(query, shape), time = nu,
+      peer = 'sqlite3 FTS5 count', peer_time = fts, target = target })
     report.figure({ name = ('resident memory of that search (%s)'):format(shape), value = kb / 1000, unit = 'MB',
       peer = 'the target,', peer_value = 30, target = '<= 1x' })
     if query == 'sanctions' then

@@ -121,6 +121,21 @@ static size_t run(stance_index *ix, const char *q) {
   CHECK_INT(stance_query_run(query, ix, NULL, &h), 0);
   n = h.n;
   stance_hits_free(&h);
+  /* counting (its shortcuts: a word's frequencies, an AND of words without positions)
+   * gives what listing gives, with a glob too */
+  {
+    const char *globs[] = {"[ab]*", "*1.txt", NULL};
+    size_t counted = 0, listed;
+    CHECK_INT(stance_query_count(query, ix, NULL, &counted), 0);
+    CHECK_INT(counted, n);
+    memset(&h, 0, sizeof h);
+    CHECK_INT(stance_query_run(query, ix, globs, &h), 0);
+    listed = h.n;
+    stance_hits_free(&h);
+    counted = 0;
+    CHECK_INT(stance_query_count(query, ix, globs, &counted), 0);
+    CHECK_INT(counted, listed);
+  }
   stance_query_free(query);
   return n;
 }
@@ -177,8 +192,14 @@ static void queries_combine_documents(void) {
   CHECK_INT(run(ix, "(alpha OR beta) NOT gamma"), 2);
   CHECK_INT(run(ix, "\"beta gamma\""), 1);
   CHECK_INT(run(ix, "\"gamma beta\""), 0);
+  CHECK_INT(run(ix, "beta gamma alpha"), 0);
+  CHECK_INT(run(ix, "gamma beta"), 2);
+  CHECK_INT(run(ix, "beta beta"), 2);            /* a word named twice: its places once */
+  CHECK_INT(run(ix, "alpha zeta"), 0);           /* a word no document has */
   stance_index_delete(ix, "a.txt");
   CHECK_INT(run(ix, "alpha"), 1);                /* deleted documents are gone */
+  CHECK_INT(run(ix, "alpha beta"), 0);
+  CHECK_INT(run(ix, "gamma alpha"), 2);
   stance_index_free(ix);
 }
 
@@ -505,7 +526,38 @@ static void crafted_index_files_are_refused_or_fail_cleanly(void) {
   free(c);
 }
 
+/* Skipping varints unread lands where reading them one by one does, across the 8-byte
+ * steps, and fails on bytes that end first. */
+static void varints_are_skipped_as_they_are_read(void) {
+  uint8_t buf[2048];
+  size_t len = 0, i;
+  uint32_t n, count = 0, seed = 12345;
+  while (len + 10 <= sizeof buf) {
+    uint64_t v;
+    seed = seed * 1103515245u + 12345u;
+    v = (uint64_t)seed >> (seed % 31); /* from 1 to 5 bytes */
+    if (seed % 7 == 0) v = (uint64_t)seed << 32 | seed; /* longer ones */
+    len += stance_varint_put(buf + len, v);
+    count++;
+  }
+  for (n = 0; n <= count; n++) {
+    const uint8_t *p = buf, *q;
+    uint64_t v;
+    for (i = 0; i < n; i++) p = stance_varint_get(p, buf + len, &v);
+    q = stance_varint_skip(buf, buf + len, n);
+    CHECK(q == p);
+  }
+  CHECK(stance_varint_skip(buf, buf + len, count + 1) == NULL);
+  CHECK(stance_varint_skip(buf, buf, 1) == NULL);
+  CHECK(stance_varint_skip(buf, buf, 0) == buf);
+  /* a varint cut short */
+  buf[0] = 0x80;
+  buf[1] = 0x80;
+  CHECK(stance_varint_skip(buf, buf + 2, 1) == NULL);
+}
+
 const test_case index_tests[] = {
+    {"varints_are_skipped_as_they_are_read", varints_are_skipped_as_they_are_read},
     {"index_matches_a_brute_force_search", index_matches_a_brute_force_search},
     {"queries_combine_documents", queries_combine_documents},
     {"queries_report_syntax_errors", queries_report_syntax_errors},

@@ -215,6 +215,40 @@ describe('corpus', function()
       assert.are.equal('directory', core.stat(dir).type)
     end)
 
+    it('sees an edit in place that keeps the size, the folder time and the file time', function()
+      local d = new_corpus({ ['sub/a.txt'] = 'alpha beta', ['sub/deeper/b.txt'] = 'gamma', ['c.txt'] = 'delta' })
+      local old = '"2001-01-01 00:00:00"'
+      T.run(('touch -d %s %s %s %s'):format(old, T.q(d .. '/sub/a.txt'), T.q(d .. '/sub/deeper/b.txt'), T.q(d .. '/c.txt')))
+      assert(assert(stance_open(d)):index())
+      -- indexed twice: the documents are no longer "written just now" (racy), only their
+      -- stat says whether they changed
+      local st = assert(assert(stance_open(d)):index())
+      assert.are.same({ 0, 3 }, { st.indexed, st.unchanged })
+      -- rewritten in place (no new file: the folder's time stays), same size, and the file's
+      -- time put back: only the change time (which no one can set) tells
+      local sub_mtime = core.stat(d .. '/sub').mtime_ns
+      local f = assert(io.open(d .. '/sub/a.txt', 'r+b'))
+      f:write('omega beta')
+      f:close()
+      f = assert(io.open(d .. '/sub/deeper/b.txt', 'r+b'))
+      f:write('kappa')
+      f:close()
+      T.run(('touch -d %s %s %s'):format(old, T.q(d .. '/sub/a.txt'), T.q(d .. '/sub/deeper/b.txt')))
+      assert.are.equal(sub_mtime, core.stat(d .. '/sub').mtime_ns)
+      local c = assert(stance_open(d))
+      st = assert(c:index())
+      assert.are.same({ 2, 1 }, { st.indexed, st.unchanged })
+      assert.are.equal(1, c:search('omega', { count = true }))
+      assert.are.equal(1, c:search('kappa', { count = true }))
+      assert.are.equal(0, c:search('alpha OR gamma', { count = true }))
+      -- a document that becomes a link to another one inside the corpus: followed
+      os.remove(d .. '/sub/deeper/b.txt')
+      T.run(('ln -s ../../c.txt %s'):format(T.q(d .. '/sub/deeper/b.txt')))
+      c = assert(stance_open(d))
+      assert(c:index())
+      assert.are.equal(2, c:search('delta', { count = true }))
+    end)
+
     it('never follows a symbolic link where its folder should be', function()
       local d = new_corpus({ ['a.txt'] = 'alpha' })
       local elsewhere = T.tmpdir()

@@ -126,6 +126,29 @@ describe('stance search', function()
     assert.are.equal('3\n', out)
   end)
 
+  it('--no-update searches the saved index as it is, and builds one that is missing', function()
+    local d = corpus()
+    -- no index yet: built, as without the flag
+    assert.are.equal('2\n', T.stance_run({ 'search', '--no-update', '--count', 'sanctions' }, nil, d))
+    T.write(d .. '/one.txt', 'Zeppelins failed.\n')
+    T.write(d .. '/three.txt', 'A zeppelin.\n')
+    -- the files are not looked at: the index as saved answers, and is left as it is
+    assert.are.equal('2\n', T.stance_run({ 'search', '--no-update', '--count', 'sanctions' }, nil, d))
+    assert.are.equal('0\n', T.stance_run({ 'search', '--no-update', '--count', 'zeppelin*' }, nil, d))
+    -- but a hit shown is shown as its document is now: checked and indexed again first
+    assert.are.equal('', T.stance_run({ 'search', '--no-update', 'sanctions', 'NOT', 'engagement' }, nil, d))
+    assert.are.equal('1\n', T.stance_run({ 'search', '--no-update', '--count', 'zeppelin*' }, nil, d))
+    -- without the flag the index is brought up to date first
+    assert.are.equal('2\n', T.stance_run({ 'search', '--count', 'zeppelin*' }, nil, d))
+    assert.are.equal('2\n', T.stance_run({ 'search', '--no-update', '--count', 'zeppelin*' }, nil, d))
+    -- a damaged index is not trusted, with or without the flag: built again
+    local meta = d .. '/.stance/index.bin/meta'
+    local bytes = T.read(meta)
+    T.write(meta, bytes:sub(1, 100) .. 'X' .. bytes:sub(102))
+    local out, err, code = T.stance_run({ 'search', '--no-update', '--count', 'zeppelin*' }, nil, d)
+    assert.are.same({ 0, '2\n' }, { code, out }, err)
+  end)
+
   it('starts no other process (no git, no shell)', function()
     local d = corpus()
     -- a `git` and an `sh` that would leave a mark, first on PATH

@@ -3,7 +3,7 @@ local H = {}
 
 local cmd = {
   summary = 'Search the corpus: words, "phrases", prefix*, AND OR NOT',
-  usage = 'stance search [--count] [--json] [--kwic] [--glob GLOB] [--limit N] [--corpus DIR] QUERY',
+  usage = 'stance search [--count] [--json] [--kwic] [--glob GLOB] [--limit N] [--no-update] [--corpus DIR] QUERY',
   description = table.concat({
     'Prints one line per hit, "path:line:col: the line" (the format of grep -n and of Vim\'s',
     'quickfix). Words match whole words, case-insensitively, as `grep -iw` does; a',
@@ -11,6 +11,10 @@ local cmd = {
     'words starting with sanction; AND (implied), OR, NOT and parentheses combine.',
     'The index is brought up to date first, as cheaply as git status: unchanged folders are',
     'not listed, each document gets one stat, only changed bytes are indexed again.',
+    'With --no-update the index is taken as the last stance index or search left it, without',
+    'looking at the files (as an SQLite FTS index or notmuch is): faster on a large corpus,',
+    'blind to changes made since (the documents of the hits shown are checked, so that each',
+    'hit is shown as it is now). An index that is missing or damaged is still built.',
   }, '\n'),
   flags = {
     count = { help = 'print only the number of hits' },
@@ -19,6 +23,7 @@ local cmd = {
     glob = { arg = 'GLOB', help = 'only documents matching GLOB (comma-separated for several)' },
     limit = { arg = 'N', help = 'at most N hits' },
     corpus = { arg = 'DIR', help = 'the corpus (default: around the current directory)' },
+    ['no-update'] = { help = 'search the saved index without checking the files for changes' },
     width = { arg = 'N', help = 'context width of --kwic in characters (default 40)' },
   },
   args = { min = 1 },
@@ -34,7 +39,7 @@ function cmd.run(opts, args)
   end
   local c, err = require('stance').open(opts.corpus or '.')
   if not c then return nil, err end
-  local st, ierr = c:index()
+  local st, ierr = c:index({ no_check = opts['no-update'] })
   if not st then return nil, ierr end
   local globs = require('stance.cli.args').list(opts.glob)
   local limit = opts.limit and tonumber(opts.limit)
@@ -45,7 +50,9 @@ function cmd.run(opts, args)
     io.stdout:write(n, '\n')
     return 0
   end
-  local hits = c:search(query, { glob = globs, limit = limit, context = width })
+  local sopts = { glob = globs, limit = limit, context = width }
+  local hits = c:search(query, sopts)
+  if opts['no-update'] and hits then hits = H.recheck(c, query, hits, sopts) end
   local out = {}
   local json = opts.json and require('stance.json')
   for _, h in ipairs(hits) do
@@ -62,6 +69,24 @@ function cmd.run(opts, args)
   end
   io.stdout:write(table.concat(out))
   return 0
+end
+
+--- --no-update: the hits are shown from the files as they are now, so the documents they
+--- are in are checked (one stat each) and indexed again if they changed since; the search
+--- is then run again (their hits may have moved or gone). Documents without a hit stay
+--- unchecked.
+function H.recheck(c, query, hits, sopts)
+  local seen, paths = {}, {}
+  for _, h in ipairs(hits) do
+    if not seen[h.path] then
+      seen[h.path] = true
+      paths[#paths + 1] = h.path
+    end
+  end
+  if #paths == 0 then return hits end
+  local st = c:index({ only = paths })
+  if st and st.indexed + st.removed + st.failed == 0 then return hits end
+  return c:search(query, sopts) or hits
 end
 
 --- "left ... [KEYWORD] right ..." aligned on the keyword, with the place.
