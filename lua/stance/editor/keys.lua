@@ -115,7 +115,9 @@ function M.attach(s)
       if lhs and lhs ~= '' then
         local modes = type(d[2]) == 'table' and d[2] or { d[2] }
         for _, mode in ipairs(modes) do
-          if H.free(lhs, mode) then set(s.buf, mode, lhs, '<Plug>(stance-' .. d[3] .. ')', { desc = 'stance: ' .. d[3] }) end
+          if H.free(lhs, mode) then
+            set(s.buf, mode, lhs, '<Plug>(stance-' .. d[3] .. ')', { desc = 'stance: ' .. d[3] })
+          end
         end
       end
     end
