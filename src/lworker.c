@@ -37,6 +37,10 @@ typedef struct ljob {
 static void job_worker_set(lua_State *L, ljob *j, int worker) {
   worker = worker < 0 ? lua_gettop(L) + worker + 1 : worker;
   lua_getfield(L, LUA_REGISTRYINDEX, JOB_WORKERS);
+  if (!lua_istable(L, -1)) { /* (a state being closed) */
+    lua_pop(L, 1);
+    return;
+  }
   lua_pushlightuserdata(L, j);
   if (worker != 0)
     lua_pushvalue(L, worker);
@@ -664,10 +668,15 @@ static void release_index(lua_State *L, ljob *j, stance_index *ix) {
   stance_job *job;
   if (ix == NULL) return;
   lua_getfield(L, LUA_REGISTRYINDEX, JOB_WORKERS);
-  lua_pushlightuserdata(L, j);
-  lua_rawget(L, -2);
-  lw = luaL_testudata(L, -1, WORKER_MT);
-  lua_pop(L, 2);
+  if (lua_istable(L, -1)) {
+    lua_pushlightuserdata(L, j);
+    lua_rawget(L, -2);
+    lw = luaL_testudata(L, -1, WORKER_MT);
+    lua_pop(L, 1);
+  } else {
+    lw = NULL;
+  }
+  lua_pop(L, 1);
   if (lw == NULL || lw->w == NULL || (job = stance_releasejob_new(ix)) == NULL) {
     stance_index_free(ix);
     return;
