@@ -503,20 +503,28 @@ static int live(const stance_index *ix, uint32_t id) {
   return d != NULL && !d->deleted;
 }
 
-/* Decode the postings of dictionary entry t, keeping documents not deleted. The word's
- * frequency (checked against its bytes) bounds what is needed, so nothing grows while
- * decoding. */
-static void decode_term(const stance_segment *seg, const stance_index *ix, uint32_t t, plist *out) {
+/* Decode the postings of dictionary entry t, keeping documents not deleted, or (`only` not
+ * NULL) only the documents of `only` (ascending, live): the others' positions are skipped
+ * unread. The word's frequency (checked against its bytes) bounds what is needed, so
+ * nothing grows while decoding. */
+static void decode_term(const stance_segment *seg, const stance_index *ix, uint32_t t, const uint32_t *only,
+                        uint32_t nonly, plist *out) {
   stance_postings it;
-  uint32_t local, count, pos, freq;
+  uint32_t local, count, pos, freq, k = 0;
   if (stance_postings_init(&it, seg, t, &freq) != 0) {
     out->bad = out->oom = 1;
     return;
   }
-  plist_reserve(out, freq, freq);
+  plist_reserve(out, only != NULL && nonly < freq ? nonly : freq, freq);
   if (out->oom) return;
-  while (stance_postings_doc(&it, &local, &count)) {
-    if (local >= seg->ndocs || !live(ix, seg->docs[local])) continue;
+  while ((only == NULL || k < nonly) && stance_postings_doc(&it, &local, &count)) {
+    if (only != NULL) {
+      while (k < nonly && only[k] < local) k++;
+      if (k == nonly || only[k] != local) continue;
+      k++;
+    } else if (local >= seg->ndocs || !live(ix, seg->docs[local])) {
+      continue;
+    }
     if (out->ndocs + 1 > out->docs_cap || out->nocc + count > out->occ_cap) {
       plist_reserve(out, 1, count);
       if (out->oom) return;
@@ -562,40 +570,6 @@ static int term_docs(const stance_segment *seg, const stance_index *ix, uint32_t
   }
   if (it.broken) return *bad = 1, -1;
   return 0;
-}
-
-/* Like decode_term, only for the documents of `only` (ascending, live): the positions of
- * the others are skipped unread. */
-static void decode_term_in(const stance_segment *seg, uint32_t t, const uint32_t *only, uint32_t nonly,
-                           plist *out) {
-  stance_postings it;
-  uint32_t local, count, pos, k = 0;
-  if (stance_postings_init(&it, seg, t, NULL) != 0) {
-    out->bad = out->oom = 1;
-    return;
-  }
-  plist_reserve(out, nonly, 0);
-  if (out->oom) return;
-  while (k < nonly && stance_postings_doc(&it, &local, &count)) {
-    while (k < nonly && only[k] < local) k++;
-    if (k == nonly || only[k] != local) continue;
-    k++;
-    if ((uint64_t)out->nocc + count > out->occ_cap) {
-      uint64_t cap = (uint64_t)out->occ_cap * 2;
-      plist_grow_occ(out, cap > (uint64_t)out->nocc + count ? cap : (uint64_t)out->nocc + count);
-      if (out->oom) return;
-    }
-    out->docs[out->ndocs] = local;
-    out->start[out->ndocs] = out->nocc;
-    while (stance_postings_pos(&it, &pos)) {
-      out->occ[out->nocc].pos = pos;
-      out->occ[out->nocc].words = 1;
-      out->nocc++;
-    }
-    out->ndocs++;
-    out->start[out->ndocs] = out->nocc;
-  }
-  if (it.broken) out->bad = out->oom = 1;
 }
 
 static int cmp_occ(const void *a, const void *b) {
@@ -712,56 +686,37 @@ static void eval_phrase(const qnode *n, const stance_segment *seg, const stance_
   /* the rarest word's positions first; then each other word's, rarest first, only in the
    * documents that hold every word so far (the others' positions are skipped unread) */
   {
-    size_t first = 0, done_words = 1;
-    uint32_t f, best = UINT32_MAX;
-    uint8_t *taken = calloc(n->nwords, 1);
-    if (taken == NULL) {
+    uint64_t *rank = calloc(n->nwords, sizeof *rank); /* the words' frequencies; taken: max */
+    size_t k;
+    if (rank == NULL) {
       out->oom = 1;
       goto done;
     }
     for (w = 0; w < n->nwords; w++) {
       stance_postings it;
-      if (stance_postings_init(&it, seg, (uint32_t)terms[w], &f) != 0) {
-        out->bad = out->oom = 1;
-        free(taken);
-        goto done;
-      }
-      if (f < best) best = f, first = w;
+      uint32_t f = 0;
+      if (stance_postings_init(&it, seg, (uint32_t)terms[w], &f) != 0) out->bad = out->oom = 1;
+      rank[w] = f;
     }
-    decode_term(seg, ix, (uint32_t)terms[first], &parts[first]);
-    taken[first] = 1;
-    if (!parts[first].oom && (cand = malloc(((size_t)parts[first].ndocs + 1) * sizeof *cand)) == NULL)
-      parts[first].oom = 1;
-    if (parts[first].oom) {
-      out->oom = 1;
-      out->bad = parts[first].bad;
-      free(taken);
-      goto done;
-    }
-    ncand = parts[first].ndocs;
-    if (ncand > 0) memcpy(cand, parts[first].docs, (size_t)ncand * sizeof *cand);
-    for (; done_words < n->nwords; done_words++) {
+    for (k = 0; k < n->nwords && !out->oom; k++) {
       size_t next = 0;
-      best = UINT32_MAX;
-      for (w = 0; w < n->nwords; w++) {
-        stance_postings it;
-        if (taken[w]) continue;
-        if (stance_postings_init(&it, seg, (uint32_t)terms[w], &f) != 0) f = 0;
-        if (best == UINT32_MAX || f < best) best = f, next = w;
-      }
-      taken[next] = 1;
-      decode_term_in(seg, (uint32_t)terms[next], cand, ncand, &parts[next]);
+      for (w = 1; w < n->nwords; w++)
+        if (rank[w] < rank[next]) next = w;
+      rank[next] = UINT64_MAX;
+      decode_term(seg, ix, (uint32_t)terms[next], k == 0 ? NULL : cand, ncand, &parts[next]);
+      if (k == 0 && !parts[next].oom && (cand = malloc(((size_t)parts[next].ndocs + 1) * sizeof *cand)) == NULL)
+        parts[next].oom = 1;
       if (parts[next].oom) {
         out->oom = 1;
         out->bad = parts[next].bad;
-        free(taken);
-        goto done;
+        break;
       }
       ncand = parts[next].ndocs;
-      if (ncand > 0) memcpy(cand, parts[next].docs, (size_t)ncand * sizeof *cand);
+      if (ncand == 0) break;
+      memcpy(cand, parts[next].docs, (size_t)ncand * sizeof *cand);
     }
-    free(taken);
-    if (ncand == 0) goto done;
+    free(rank);
+    if (out->oom || ncand == 0) goto done;
   }
   at = calloc(n->nwords, sizeof *at);
   if (at == NULL) {
@@ -808,7 +763,7 @@ static void eval_words(const stance_segment *seg, const stance_index *ix, uint32
   uint64_t total = 0, ndocs = 0;
   stance_postings it;
   if (hi - lo == 1) {
-    decode_term(seg, ix, lo, out);
+    decode_term(seg, ix, lo, NULL, 0, out);
     return;
   }
   if ((at = calloc((size_t)seg->ndocs + 1, sizeof *at)) == NULL) {
@@ -869,7 +824,7 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
     case Q_WORD: {
       int64_t t = stance_segment_find(seg, n->words[0], n->lens[0]);
       if (t >= 0)
-        decode_term(seg, ix, (uint32_t)t, out);
+        decode_term(seg, ix, (uint32_t)t, NULL, 0, out);
       else if (t == STANCE_INDEX_DAMAGED)
         out->bad = out->oom = 1;
       return;

@@ -98,13 +98,20 @@ typedef struct tnode {
   uint32_t left, right, prio;
 } tnode;
 
+#define RECS_FIRST_BITS 4
+#define RECS_FIRST (1u << RECS_FIRST_BITS)
+/* enough chunks for 2^32 records */
+#define RECS_MAX_CHUNKS (33 - RECS_FIRST_BITS)
+
 struct stance_store {
   stance_arena arena;
   char *header[STANCE_H_COUNT];
   char *text[STANCE_T_COUNT];
-  /* Records in chunks of RECS_CHUNK, which never move: no copying as the store grows. */
-  stance_rec **chunks;
-  uint32_t nrecs, nchunks, chunks_cap;
+  /* Records in chunks that never move (no copying as the store grows): chunk c holds
+   * RECS_FIRST << c records, so that a small store (most annotation files) takes a small
+   * first chunk and a large one a few large ones. */
+  stance_rec *chunks[RECS_MAX_CHUNKS];
+  uint32_t nrecs, nchunks;
   uint32_t count[STANCE_REC_KINDS];
   /* ID map: open addressing, linear probing; slot = record index + 1, 0 empty, TOMB
    * removed. The hash is kept beside it so that probing rarely touches a record. */
@@ -118,11 +125,25 @@ struct stance_store {
 };
 
 #define TOMB 0xFFFFFFFFu
-#define RECS_BITS 12
-#define RECS_CHUNK (1u << RECS_BITS)
+
+/* Chunk c starts at record RECS_FIRST * (2^c - 1): record i is in chunk
+ * log2(i / RECS_FIRST + 1), the position of the highest bit of i + RECS_FIRST less 4. */
+static uint32_t chunk_of(uint32_t i) {
+  uint64_t v = (uint64_t)i + RECS_FIRST;
+  uint32_t b = 0;
+#if defined(__GNUC__) || defined(__clang__)
+  b = 63u - (uint32_t)__builtin_clzll(v);
+#else
+  while (v >> (b + 1)) b++;
+#endif
+  return b - RECS_FIRST_BITS;
+}
+
+static uint64_t chunk_start(uint32_t c) { return ((uint64_t)RECS_FIRST << c) - RECS_FIRST; }
 
 static stance_rec *rec_at(const stance_store *s, uint32_t i) {
-  return &s->chunks[i >> RECS_BITS][i & (RECS_CHUNK - 1)];
+  uint32_t c = chunk_of(i);
+  return &s->chunks[c][i - chunk_start(c)];
 }
 
 stance_store *stance_store_new(void) {
@@ -139,7 +160,6 @@ void stance_store_free(stance_store *s) {
   {
     uint32_t c;
     for (c = 0; c < s->nchunks; c++) free(s->chunks[c]);
-    free(s->chunks);
   }
   free(s->map);
   free(s->nodes);
@@ -546,15 +566,12 @@ static char *take(stance_store *s, const char *v, const char *blob, size_t blobl
 /* A chunk for record s->nrecs. */
 static int room_for_one(stance_store *s) {
   stance_rec *chunk;
-  if ((s->nrecs & (RECS_CHUNK - 1)) != 0 || (s->nrecs >> RECS_BITS) < s->nchunks) return STANCE_OK;
-  if (s->nchunks == s->chunks_cap) {
-    uint32_t cap = s->chunks_cap ? s->chunks_cap * 2 : 8;
-    stance_rec **nc = realloc(s->chunks, (size_t)cap * sizeof *nc);
-    if (nc == NULL) return STANCE_ENOMEM;
-    s->chunks = nc;
-    s->chunks_cap = cap;
-  }
-  chunk = malloc((size_t)RECS_CHUNK * sizeof *chunk);
+  uint32_t c;
+  if (s->nrecs == UINT32_MAX - 1) return STANCE_ENOMEM;
+  c = chunk_of(s->nrecs);
+  if (c < s->nchunks) return STANCE_OK;
+  if (c >= RECS_MAX_CHUNKS || ((uint64_t)RECS_FIRST << c) > SIZE_MAX / sizeof *chunk) return STANCE_ENOMEM;
+  chunk = malloc(((size_t)RECS_FIRST << c) * sizeof *chunk);
   if (chunk == NULL) return STANCE_ENOMEM;
   s->chunks[s->nchunks++] = chunk;
   return STANCE_OK;
@@ -961,6 +978,6 @@ int stance_store_shift(stance_store *s, uint32_t pos, uint32_t old_end, uint32_t
 }
 
 size_t stance_store_memory(const stance_store *s) {
-  return sizeof *s + s->arena.used + (size_t)s->nchunks * RECS_CHUNK * sizeof(stance_rec) +
+  return sizeof *s + s->arena.used + (size_t)chunk_start(s->nchunks) * sizeof(stance_rec) +
          (size_t)s->map_cap * sizeof *s->map + (size_t)s->nodes_cap * sizeof *s->nodes;
 }

@@ -161,7 +161,33 @@ static void store_sorts_records_for_writing(void) {
   stance_store_free(s);
 }
 
+/* Records live in chunks that grow with the store: a small store is small, a large one
+ * keeps every record where it was put (across the chunks' edges). */
+static void store_grows_in_chunks_and_records_stay(void) {
+  stance_store *s = stance_store_new();
+  const stance_rec *first;
+  char id[16];
+  uint32_t i, n = 20000;
+  CHECK_INT(add_ann(s, "0", 0, 1), STANCE_OK);
+  first = stance_store_get(s, "0");
+  CHECK(stance_store_memory(s) < 16384);
+  for (i = 1; i < n; i++) {
+    snprintf(id, sizeof id, "%u", i);
+    CHECK_INT(add_ann(s, id, i, i + 1), STANCE_OK);
+  }
+  CHECK(stance_store_get(s, "0") == first);
+  for (i = 0; i < n; i++) {
+    const stance_rec *r;
+    snprintf(id, sizeof id, "%u", i);
+    r = stance_store_get(s, id);
+    CHECK(r != NULL && r->nspans == 1 && r->spans[0].start == i);
+  }
+  CHECK(stance_store_memory(s) < (size_t)n * 3 * sizeof(stance_rec) + (size_t)n * 256);
+  stance_store_free(s);
+}
+
 const test_case store_tests[] = {
+    {"store_grows_in_chunks_and_records_stay", store_grows_in_chunks_and_records_stay},
     {"store_adds_gets_and_removes_by_id", store_adds_gets_and_removes_by_id},
     {"store_keeps_both_sides_of_a_conflict", store_keeps_both_sides_of_a_conflict},
     {"store_index_matches_a_scan", store_index_matches_a_scan},
