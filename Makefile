@@ -4,6 +4,7 @@
 #   make test         every suite; ends with "N passed, M failed" (the Neovim suites on
 #                     nvim and on each ../shared/nvim/*/bin/nvim: see README, Tests)
 #   make test-nvim    the Neovim suites alone (NVIM=path: on that Neovim only)
+#   make test-fuzz    every fuzz target for FUZZ_SECONDS each (FUZZ_NAMES=... for some)
 #   make deps         the Debian packages the build and the tests need
 #   make demo         Neovim on the example corpus with the plugin loaded
 #   make bench        the benchmarks, side by side with their peers
@@ -61,11 +62,11 @@ STATIC_LIBS = $(TS_LIBS) $(UV_LIBS) $(CRYPTO_LIBS) -lm
 MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LIBS) -lm
 
 # The library proper (no Lua) and its Lua binding.
-LIB_SRC  := src/modeljob.c src/load.c src/cuejob.c src/textfeat.c src/linear.c src/model.c src/cues.c src/snapshot.c src/frame.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
+LIB_SRC  := src/modeljob.c src/load.c src/cuejob.c src/textfeat.c src/linear.c src/model.c src/cues.c src/snapshot.c src/frame.c src/qgram.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
             src/syntaxdump.c src/arena.c src/store.c src/problems.c src/reader.c src/writer.c \
-            src/atomic.c src/text.c src/segment.c src/index.c src/builder.c src/query.c src/indexjob.c \
+            src/atomic.c src/contain.c src/text.c src/segment.c src/index.c src/builder.c src/query.c src/indexjob.c \
             src/indexfile.c
-LUA_SRC  := src/lload.c src/core.c src/lworker.c src/lfs.c src/lstore.c src/ltext.c src/lindex.c src/lframe.c src/lcues.c src/lmodel.c
+LUA_SRC  := src/lload.c src/core.c src/lworker.c src/lfs.c src/lproc.c src/lstore.c src/ltext.c src/lindex.c src/lframe.c src/lcues.c src/lmodel.c
 MOD_SRC  := $(LIB_SRC) $(LUA_SRC) src/uvshim.c
 GRAMMAR  := grammars/tree-sitter-stance
 TS_SRC   := $(GRAMMAR)/src/parser.c $(GRAMMAR)/src/scanner.c
@@ -79,7 +80,7 @@ LUA_FILES = $(shell find lua -name '*.lua' | sort)
 obj = $(patsubst src/%.c,$(B)/$(1)/obj/%.o,$(2))
 
 .PHONY: all deps test test-c test-lua test-nvim demo bench install uninstall clean grammar \
-        tree-sitter-cli test-fuzz doc
+        tree-sitter-cli test-fuzz fuzz doc
 all: $(MOD51) $(MOD54) $(HOST) $(PARSER) doc/tags
 
 $(B)/5.1/obj/%.o: src/%.c
@@ -141,30 +142,59 @@ doc: doc/tags $(HOST)
 
 # ---- tests -------------------------------------------------------------------------------
 
-C_TESTS  := $(wildcard tests/c/test_*.c) tests/fuzz/reader.c
+# Fuzz targets: one per file of tests/fuzz/ (see tests/fuzz/README.md). Each is also linked
+# into the unit tests, which run it over its seeds (tests/fuzz/seeds/NAME/); the list of
+# targets is generated from the file names, so adding a target is adding its file.
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_NAMES := $(basename $(notdir $(FUZZ_SRC)))
+FUZZ_REG   := $(B)/gen/fuzz_targets.c
+
+C_TESTS  := $(wildcard tests/c/test_*.c) $(FUZZ_SRC) $(FUZZ_REG)
 TEST_BIN := $(B)/test/unit
 SAN_BIN  := $(B)/test-san/unit
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The fuzz targets of readers written in Lua run the real lua/ modules: the tests link Lua
+# 5.4 and the binding.
+TEST_INC := -Isrc -Itests/fuzz $(LUA54_CFLAGS)
+TEST_HDR := tests/c/check.h tests/c/main.c $(wildcard tests/fuzz/*.h) $(wildcard src/*.h)
 
-$(TEST_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c $(LIB_SRC) $(wildcard src/*.h) $(TS_OBJ)
+$(TEST_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(TS_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(DEFS) $(OPT) -Isrc $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
-	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(TS_OBJ) $(STATIC_LIBS) -lpthread
+	$(CC) $(WARN) $(DEFS) $(OPT) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(TS_OBJ) $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
 
 # The sanitized build compiles the generated parser too, so that it is checked as well.
-$(SAN_BIN): $(C_TESTS) tests/c/check.h tests/c/main.c $(LIB_SRC) $(wildcard src/*.h) $(TS_SRC)
+$(SAN_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(TS_SRC)
 	@mkdir -p $(@D)
 	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(B)/test-san/parser.o
 	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(B)/test-san/scanner.o
-	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) -Isrc $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
-	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(B)/test-san/parser.o $(B)/test-san/scanner.o \
-	  $(STATIC_LIBS) -lpthread
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(B)/test-san/parser.o $(B)/test-san/scanner.o \
+	  $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
+
+# The table of fuzz targets for the unit tests, rewritten only when the list changed.
+$(FUZZ_REG): FORCE
+	@mkdir -p $(@D)
+	@{ echo '/* Generated by the Makefile from the files of tests/fuzz/: do not edit. */'; \
+	  echo '#include <stddef.h>'; echo '#include <stdint.h>'; \
+	  for t in $(FUZZ_NAMES); do echo "int stance_fuzz_$$t(const uint8_t *data, size_t size);"; done; \
+	  echo 'typedef struct stance_fuzz_entry {'; \
+	  echo '  const char *name;'; echo '  int (*fn)(const uint8_t *data, size_t size);'; \
+	  echo '} stance_fuzz_entry;'; \
+	  echo 'extern const stance_fuzz_entry stance_fuzz_targets[];'; \
+	  echo 'const stance_fuzz_entry stance_fuzz_targets[] = {'; \
+	  for t in $(FUZZ_NAMES); do echo "    {\"$$t\", stance_fuzz_$$t},"; done; \
+	  echo '    {NULL, NULL}};'; } > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+
+.PHONY: FORCE
+FORCE:
 
 # test and demo first install what is missing, then build in a new make (which finds the
 # libraries that deps just installed).
 test:
 	@tests/deps.sh
-	@$(MAKE) --no-print-directory all $(TEST_BIN) $(SAN_BIN)
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(SAN_BIN) fuzz
 	@tests/run all
 
 test-c: $(TEST_BIN) $(SAN_BIN)
@@ -207,31 +237,36 @@ grammar:
 
 # ---- fuzzing --------------------------------------------------------------------------------
 
+# libFuzzer builds of every target (clang), the library compiled once for all of them.
+# `make test-fuzz` runs each target for FUZZ_SECONDS from its seeds and the corpus it grew
+# before (build/fuzz/corpus/NAME); a crash leaves its input in build/fuzz/artifacts/, to be
+# added to tests/fuzz/seeds/NAME/ once fixed. `make test` runs each briefly (tests/run fuzz).
+FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_BIN := $(B)/fuzz/reader
-FUZZ_MODEL := $(B)/fuzz/model
-$(FUZZ_BIN): tests/fuzz/reader.c $(LIB_SRC) $(TS_SRC) $(wildcard src/*.h)
-	@mkdir -p $(@D)
-	clang -std=c99 -O1 -g -fsanitize=fuzzer,address,undefined -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(B)/fuzz/parser.o
-	clang -std=c99 -O1 -g -fsanitize=fuzzer,address,undefined -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(B)/fuzz/scanner.o
-	clang $(WARN) $(DEFS) -O1 -g -fsanitize=fuzzer,address,undefined -Isrc $(UV_CFLAGS) $(TS_CFLAGS) \
-	  $(CRYPTO_CFLAGS) -o $@ tests/fuzz/reader.c $(LIB_SRC) $(B)/fuzz/parser.o $(B)/fuzz/scanner.o \
-	  $(STATIC_LIBS) -lpthread
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -DSTANCE_LIBFUZZER
+FUZZ_OBJ     := $(call obj,fuzz,$(LIB_SRC) $(LUA_SRC)) $(B)/fuzz/obj/ts-parser.o $(B)/fuzz/obj/ts-scanner.o
+FUZZ_BINS    := $(addprefix $(B)/fuzz/bin/,$(FUZZ_NAMES))
 
-# The model's reading of any text (features, sentences, predictions): no grammar needed.
-$(FUZZ_MODEL): tests/fuzz/model.c $(LIB_SRC) $(TS_SRC) $(wildcard src/*.h)
+$(B)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	clang $(WARN) $(DEFS) -O1 -g -fsanitize=fuzzer,address,undefined -Isrc $(UV_CFLAGS) $(TS_CFLAGS) \
-	  $(CRYPTO_CFLAGS) -o $@ tests/fuzz/model.c $(LIB_SRC) $(TS_OBJ) $(STATIC_LIBS) -lpthread
+	$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(UV_CFLAGS) $(TS_CFLAGS) \
+	  $(CRYPTO_CFLAGS) $(LUA54_CFLAGS) -MMD -MP -c $< -o $@
 
-# A short run of each target from its seeds; a crash leaves its input in $(B)/fuzz/ to become a
-# test.
-test-fuzz: $(FUZZ_BIN) $(FUZZ_MODEL)
-	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/corpus-model
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=$(B)/fuzz/ \
-	  $(B)/fuzz/corpus tests/fuzz/seeds
-	$(FUZZ_MODEL) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=$(B)/fuzz/model- \
-	  $(B)/fuzz/corpus-model tests/fuzz/seeds
+$(B)/fuzz/obj/ts-%.o: $(GRAMMAR)/src/%.c $(GRAMMAR)/src/tree_sitter/parser.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c99 $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -w -I$(GRAMMAR)/src -c $< -o $@
+
+$(B)/fuzz/bin/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) \
+	  $(CRYPTO_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
+
+.SECONDARY: $(FUZZ_OBJ)
+fuzz: $(FUZZ_BINS)
+
+test-fuzz: $(FUZZ_BINS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_NAMES)
 
 # ---- install -----------------------------------------------------------------------------
 

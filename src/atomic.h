@@ -1,5 +1,19 @@
 /*
- * atomic.h - replace a file's content all at once, or not at all.
+ * atomic.h - replace a file's content all at once, or not at all; and never over a change
+ * someone else made since it was read.
+ *
+ * Every replacement takes the file's lock (".NAME.lock" beside it) around what must happen
+ * as one step: the check that the file is still what the writer read, writing the new
+ * content to ".NAME.tmp", and renaming it over the file. Two stance processes saving the
+ * same file on one host therefore take turns, and the second sees the first's change (and
+ * merges, or refuses) instead of overwriting it. The lock is an flock(2) lock, which the
+ * kernel drops when its holder dies: a lock left by a killed process is free at once (its
+ * file is removed by the next writer, as is a temporary file left half-written). On a file
+ * system without flock (some network or FUSE mounts) the lock is a file created exclusively,
+ * holding the process ID and host name; it is broken when its holder is a dead process of
+ * this host, or after STANCE_LOCK_STALE_S seconds. Processes on different machines sharing
+ * a network file system are serialized only as far as that file system's locks work (NFS
+ * with its lock manager does; doc/format.md, section 8).
  */
 #ifndef STANCE_ATOMIC_H
 #define STANCE_ATOMIC_H
@@ -7,11 +21,52 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Write `data` to `path` through a temporary file in the same folder: write, fsync,
- * rename over `path`, fsync the folder. An existing file keeps its permission bits; a new
- * one gets 0666 minus the umask. If `expect_hex` is not NULL, the current content of
- * `path` must have that SHA-256 (or, for "", `path` must not exist), else nothing is
- * written and 1 is returned. 0 on success; -1 with a message in `err` on failure. */
+#define STANCE_LOCK_WAIT_MS 15000 /* how long a writer waits for another one */
+#define STANCE_LOCK_STALE_S 120   /* an exclusive lock file older than this is broken */
+
+typedef struct stance_lock {
+  int fd;   /* -1 when not held */
+  int excl; /* held as an exclusive lock file (no flock on this file system) */
+  char path[4096];
+} stance_lock;
+
+/* Take the lock of the file `target` (which need not exist; its folder must), waiting up to
+ * `wait_ms`. 0, or -1 with a message in `err` (another process held it all that time, or
+ * the folder cannot be written). */
+int stance_lock_acquire(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen);
+void stance_lock_release(stance_lock *l);
+/* Lock with exclusive lock files even where flock works (what a file system without flock
+ * gets): for tests of that way. Process-wide; 0 goes back to flock. */
+void stance_lock_use_files(int on);
+
+/* The names beside `path` of its lock (".NAME.lock") and temporary file (".NAME.tmp"), or a
+ * shorter name derived from NAME's hash when those would be too long for the file system.
+ * 0, or -1 when `out` (outlen bytes) is too small. */
+int stance_side_path(const char *path, const char *suffix, char *out, size_t outlen);
+
+typedef struct stance_write_opts {
+  /* What the file must still be for the write to happen (else nothing is written and 1 is
+   * returned): NULL for anything; "" for "must not exist"; else the SHA-256 (hex) of its
+   * content. */
+  const char *expect_hex;
+  /* Or (when expect_hex is NULL) its stamp (stance_stamp_of): the cheap check of appends. */
+  const char *expect_stamp;
+  /* When not NULL: the file's folder must resolve inside this folder (links and .. resolved),
+   * and the file must not be a link out of it. */
+  const char *root;
+  int durable; /* fsync the file and the folder (not for caches that can be rebuilt) */
+  char *new_hex;   /* when not NULL (STANCE_HASH_HEXLEN + 1 bytes): the SHA-256 written */
+  char *new_stamp; /* when not NULL (new_stamp_len bytes): the file's stamp after the write */
+  size_t new_stamp_len;
+} stance_write_opts;
+
+/* Replace the content of `path` with `data` (see above). An existing file keeps its
+ * permission bits; a new one gets 0666 minus the umask. 0 on success; 1 when the file is not
+ * what opts said it must be; -1 with a message in `err` on failure. */
+int stance_write_file(const char *path, const char *data, size_t len, const stance_write_opts *opts, char *err,
+                      size_t errlen);
+
+/* The same as stance_write_file with only a hash check (NULL for none), durable. */
 int stance_write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
                         char *err, size_t errlen);
 /* The same without the fsyncs, for caches that can be rebuilt: still all or nothing for
@@ -19,11 +74,20 @@ int stance_write_atomic(const char *path, const char *data, size_t len, const ch
 int stance_write_atomic_cache(const char *path, const char *data, size_t len, char *err,
                               size_t errlen);
 
-/* The same as a stream, for content too large to build in memory first:
- * open, write (any number of times), then commit (or abort). */
+/* Append `data` to the existing file `path`, under its lock, when it still has the stamp
+ * `expect_stamp` (stance_stamp_of) and `expect_size` bytes; then fdatasync. A failed write
+ * is taken back off. 0 (the new stamp in new_stamp when not NULL), 1 when the file changed,
+ * -1 with a message. */
+int stance_append_file(const char *path, const char *data, size_t len, uint64_t expect_size,
+                       const char *expect_stamp, const char *root, char *new_stamp, size_t new_stamp_len,
+                       char *err, size_t errlen);
+
+/* The same as a stream, for content too large to build in memory first: open (takes the
+ * lock), write (any number of times), then commit (or abort); both release the lock. */
 typedef struct stance_atomic {
   int fd, have_old, failed;
   unsigned mode;
+  stance_lock lock;
   char tmp[4096], path[4096], dir[4096];
 } stance_atomic;
 

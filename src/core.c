@@ -87,6 +87,7 @@ STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
   luaL_newlib(L, core_funcs);
   stance__open_worker(L);
   stance__open_fs(L);
+  stance__open_proc(L);
   stance__open_store(L);
   stance__open_text(L);
   stance__open_index(L);

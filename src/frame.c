@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qgram.h"
+
 struct stance_frame {
   stance_text *t;
   const char *s;
@@ -115,17 +117,23 @@ static size_t cp_prefix_len(const char *s, size_t len, size_t cps) {
   return i;
 }
 
-/* Whether the text at spans (file code points) is `quote` (the parts joined by a space). */
+/* Code points to file bytes; `h` (may be NULL) follows a series of places in order. */
+static size_t cp_to_byte(const stance_frame *f, size_t cp, stance_text_hint *h) {
+  return h ? stance_text_cp_to_byte_hint(f->t, cp, h) : stance_text_cp_to_byte(f->t, cp);
+}
+
+/* Whether the text at spans (file code points) shifted by `delta` is `quote` (the parts
+ * joined by a space). */
 static int quote_matches(const stance_frame *f, const stance_range *sp, uint32_t n, int64_t delta,
-                         const char *quote, size_t qlen) {
+                         const char *quote, size_t qlen, stance_text_hint *h) {
   size_t cps = stance_text_cps(f->t), q = 0;
   uint32_t i;
   for (i = 0; i < n; i++) {
     int64_t a = (int64_t)sp[i].start + delta, b = (int64_t)sp[i].end + delta;
     size_t fa, fb;
-    if (a < 0 || b > (int64_t)cps) return 0;
-    fa = stance_text_cp_to_byte(f->t, (size_t)a);
-    fb = stance_text_cp_to_byte(f->t, (size_t)b);
+    if (a < 0 || b > (int64_t)cps || b < a) return 0;
+    fa = cp_to_byte(f, (size_t)a, h);
+    fb = cp_to_byte(f, (size_t)b, h);
     if (i > 0) {
       if (q >= qlen || quote[q] != ' ') return 0;
       q++;
@@ -150,94 +158,92 @@ static size_t match_after(const stance_frame *f, size_t at, const char *want) {
 }
 
 #define MAX_OCCURRENCES 200000
+#define NO_BUDGET 2 /* a search gave up: the work budget ran out */
+
+/* What one anchoring call shares between its searches: the text's gram index (made when the
+ * first search needs it) and the work budget. */
+typedef struct anchor_ctx {
+  const stance_frame *f;
+  stance_qgrams *g;
+  stance_budget budget;
+} anchor_ctx;
+
+static int ctx_index(anchor_ctx *c) {
+  if (c->g == NULL && (c->g = stance_qgrams_new(c->f->s, c->f->len)) == NULL) return STANCE_ENOMEM;
+  return STANCE_OK;
+}
+
+/* The best place among the occurrences of a quote (exact) or of something close to it. */
+typedef struct best_place {
+  const stance_frame *f;
+  const stance_rec *r;
+  const char *quote;
+  size_t qlen, near;
+  int found;
+  int64_t delta;         /* exact: the shift of the spans, in code points */
+  size_t a, b, edits;    /* approximate: the place, in file bytes */
+  size_t score, dist, at;
+} best_place;
+
+/* Is (score, dist, at) better than the best so far? More prefix and suffix, then nearer to
+ * where it was, then earlier. */
+static int better(const best_place *p, size_t edits, size_t score, size_t dist, size_t at) {
+  if (!p->found) return 1;
+  if (edits != p->edits) return edits < p->edits;
+  if (score != p->score) return score > p->score;
+  if (dist != p->dist) return dist < p->dist;
+  return at < p->at;
+}
+
+/* An occurrence of the first part of the quote at file bytes [at, ...): the whole quote must
+ * be there, every part at the same distance. */
+static int exact_cb(void *ud, size_t at, size_t end, size_t edits) {
+  best_place *p = ud;
+  const stance_frame *f = p->f;
+  const stance_rec *r = p->r;
+  size_t cp = stance_text_byte_to_cp(f->t, at), last_end, score, dist;
+  int64_t d = (int64_t)cp - (int64_t)r->spans[0].start;
+  (void)end;
+  (void)edits;
+  if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, NULL)) return 0;
+  last_end = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[r->nspans - 1].end + d));
+  score = match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, last_end, r->f[STANCE_F_SUFFIX]);
+  dist = cp > p->near ? cp - p->near : p->near - cp;
+  if (better(p, 0, score, dist, at)) {
+    p->found = 1;
+    p->delta = d;
+    p->edits = 0;
+    p->score = score;
+    p->dist = dist;
+    p->at = at;
+  }
+  return 0;
+}
 
 /* The best place for the annotation's spans, as a shift `delta` in code points: among the
- * occurrences of the first part of the quote (`needle`, file bytes) where the whole quote
+ * occurrences of the first part of the quote (`nlen` file bytes) where the whole quote
  * matches, the one with the most prefix and suffix around it, then the nearest to where it
- * was. Returns 0 when there is none. */
-static int best_occurrence(const stance_frame *f, const stance_rec *r, const char *quote, size_t qlen,
-                           size_t nlen, int64_t *delta) {
-  const char *p = f->s, *end = f->s + f->len;
-  const char *prefix = r->f[STANCE_F_PREFIX], *suffix = r->f[STANCE_F_SUFFIX];
-  size_t best_score = 0, best_dist = 0, seen = 0, near = r->spans[0].start;
-  int found = 0;
+ * was. 1 found, 0 none, NO_BUDGET, STANCE_ENOMEM. */
+static int best_occurrence(anchor_ctx *c, const stance_rec *r, const char *quote, size_t qlen, size_t nlen,
+                           int64_t *delta) {
+  best_place p;
+  long n;
   if (nlen == 0) return 0;
-  while (p < end && seen < MAX_OCCURRENCES) {
-    const char *hit = memmem(p, (size_t)(end - p), quote, nlen);
-    size_t at, cp, score, dist, last_end;
-    int64_t d;
-    if (hit == NULL) break;
-    seen++;
-    p = hit + 1;
-    at = (size_t)(hit - f->s);
-    cp = stance_text_byte_to_cp(f->t, at);
-    d = (int64_t)cp - (int64_t)r->spans[0].start;
-    if (!quote_matches(f, r->spans, r->nspans, d, quote, qlen)) continue;
-    last_end = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[r->nspans - 1].end + d));
-    score = match_before(f, at, prefix) + match_after(f, last_end, suffix);
-    dist = cp > near ? cp - near : near - cp;
-    if (!found || score > best_score || (score == best_score && dist < best_dist)) {
-      found = 1;
-      *delta = d;
-      best_score = score;
-      best_dist = dist;
-    }
-  }
-  return found;
+  if (ctx_index(c) != STANCE_OK) return STANCE_ENOMEM;
+  memset(&p, 0, sizeof p);
+  p.f = c->f;
+  p.r = r;
+  p.quote = quote;
+  p.qlen = qlen;
+  p.near = r->spans[0].start;
+  n = stance_qgrams_find(c->g, c->f->s, c->f->len, quote, nlen, MAX_OCCURRENCES, &c->budget, exact_cb, &p);
+  if (n < 0) return NO_BUDGET;
+  if (!p.found) return 0;
+  *delta = p.delta;
+  return 1;
 }
 
 /* ---- approximate matching ----------------------------------------------------------------- */
-
-/* The substring of text[lo, hi) closest to q (edit distance over bytes, free start and end
- * in the text): its start and end. prev, cur, pstart, cstart hold qlen + 1 cells each.
- * Returns the distance, or SIZE_MAX if none is within max. The leftmost best end wins. */
-static size_t best_substring(const char *text, size_t lo, size_t hi, const char *q, size_t qlen, size_t max,
-                             size_t *out_start, size_t *out_end, size_t *prev, size_t *cur, size_t *pstart,
-                             size_t *cstart) {
-  size_t best = SIZE_MAX, i, j;
-  /* column j = bytes of q consumed; rows walk the text */
-  for (j = 0; j <= qlen; j++) {
-    prev[j] = j;
-    pstart[j] = lo;
-  }
-  if (prev[qlen] <= max) {
-    best = prev[qlen];
-    *out_start = lo;
-    *out_end = lo;
-  }
-  for (i = lo; i < hi; i++) {
-    cur[0] = 0;
-    cstart[0] = i + 1;
-    for (j = 1; j <= qlen; j++) {
-      size_t sub = prev[j - 1] + (text[i] == q[j - 1] ? 0 : 1), del = prev[j] + 1, ins = cur[j - 1] + 1;
-      size_t v = sub, st = pstart[j - 1];
-      if (del < v) {
-        v = del;
-        st = pstart[j];
-      }
-      if (ins < v) {
-        v = ins;
-        st = cstart[j - 1];
-      }
-      cur[j] = v;
-      cstart[j] = st;
-    }
-    if (cur[qlen] < best) {
-      best = cur[qlen];
-      *out_start = cstart[qlen];
-      *out_end = i + 1;
-    }
-    {
-      size_t *t = prev;
-      prev = cur;
-      cur = t;
-      t = pstart;
-      pstart = cstart;
-      cstart = t;
-    }
-  }
-  return best <= max ? best : SIZE_MAX;
-}
 
 static int wordish(unsigned char c) {
   return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -262,71 +268,60 @@ static size_t char_start(const stance_frame *f, size_t b) {
   return b;
 }
 
-/* Find the one-span annotation `r` approximately (see stance_frame_anchor): on success its
- * new spans in file code points [*a, *b) and 1; 0 when not found; -1 out of memory. */
-static int fuzzy_find(const stance_frame *f, const stance_rec *r, const char *q, size_t qlen, size_t *a, size_t *b) {
-  size_t k = qlen / STANCE_FUZZY_DIVISOR, pieces, plen, p, best = SIZE_MAX, best_score = 0, best_dist = 0;
-  size_t near = stance_text_cp_to_byte(f->t, r->spans[0].start > stance_text_cps(f->t) ? stance_text_cps(f->t)
-                                                                                        : r->spans[0].start);
-  size_t *cells, seen = 0, checked[64], nchecked = 0;
-  size_t found_a = 0, found_b = 0;
-  if (k > STANCE_FUZZY_MAX_EDITS) k = STANCE_FUZZY_MAX_EDITS;
-  if (qlen < STANCE_FUZZY_MIN_QUOTE) return 0;
-  pieces = k + 1;
-  plen = qlen / pieces;
-  if (plen < 3) {
-    pieces = qlen / 3;
-    plen = 3;
-    if (pieces < k + 1) return 0; /* too short to allow that many edits */
+static int approx_cb(void *ud, size_t a, size_t b, size_t edits) {
+  best_place *p = ud;
+  size_t score, dist;
+  if (b <= a) return 0;
+  score = match_before(p->f, a, p->r->f[STANCE_F_PREFIX]) + match_after(p->f, b, p->r->f[STANCE_F_SUFFIX]);
+  dist = a > p->near ? a - p->near : p->near - a;
+  if (better(p, edits, score, dist, a)) {
+    p->found = 1;
+    p->a = a;
+    p->b = b;
+    p->edits = edits;
+    p->score = score;
+    p->dist = dist;
+    p->at = a;
   }
-  if ((cells = malloc(4 * (qlen + 1) * sizeof *cells)) == NULL) return -1;
-  for (p = 0; p < pieces && seen < MAX_OCCURRENCES; p++) {
-    const char *piece = q + p * plen, *at = f->s, *end = f->s + f->len;
-    while (at < end && seen < MAX_OCCURRENCES) {
-      const char *hit = memmem(at, (size_t)(end - at), piece, plen);
-      size_t cand, lo, hi, s0 = 0, e0 = 0, d;
-      if (hit == NULL) break;
-      seen++;
-      at = hit + 1;
-      cand = (size_t)(hit - f->s);
-      cand = cand > p * plen ? cand - p * plen : 0;
-      lo = cand > k ? cand - k : 0;
-      hi = cand + qlen + k < f->len ? cand + qlen + k : f->len;
-      {
-        size_t c, dup = 0;
-        for (c = 0; c < nchecked && !dup; c++) dup = cand <= checked[c] + k && cand + k >= checked[c];
-        if (dup) continue;
-        checked[nchecked < 64 ? nchecked++ : (size_t)(seen % 64)] = cand;
-      }
-      d = best_substring(f->s, lo, hi, q, qlen, k, &s0, &e0, cells, cells + (qlen + 1), cells + 2 * (qlen + 1),
-                         cells + 3 * (qlen + 1));
-      if (d != SIZE_MAX && e0 > s0) {
-        size_t score = match_before(f, s0, r->f[STANCE_F_PREFIX]) + match_after(f, e0, r->f[STANCE_F_SUFFIX]);
-        size_t dist = s0 > near ? s0 - near : near - s0;
-        if (best == SIZE_MAX || d < best || (d == best && (score > best_score || (score == best_score && dist < best_dist)))) {
-          best = d;
-          best_score = score;
-          best_dist = dist;
-          found_a = s0;
-          found_b = e0;
-        }
-      }
-    }
-  }
-  free(cells);
-  if (best == SIZE_MAX) return 0;
-  word_bounds(f, q, qlen, &found_a, &found_b);
-  found_a = char_start(f, found_a);
-  if (found_b < f->len) found_b = char_start(f, found_b);
-  if (found_b <= found_a) return 0;
-  *a = stance_text_byte_to_cp(f->t, found_a);
-  *b = stance_text_byte_to_cp(f->t, found_b);
-  return 1;
+  return 0;
 }
 
-/* Code points to buffer bytes; `h` (may be NULL) follows a series of spans in order. */
-static size_t cp_to_byte(const stance_frame *f, size_t cp, stance_text_hint *h) {
-  return h ? stance_text_cp_to_byte_hint(f->t, cp, h) : stance_text_cp_to_byte(f->t, cp);
+/* Find the one-span annotation `r` approximately (see stance_frame_anchor): on success its
+ * new spans in file code points [*a, *b) and 1; 0 when not found; NO_BUDGET; STANCE_ENOMEM. */
+static int fuzzy_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t qlen, size_t *a, size_t *b) {
+  const stance_frame *f = c->f;
+  size_t k = qlen / STANCE_FUZZY_DIVISOR, start_cp, kk;
+  best_place p;
+  long n;
+  if (k > STANCE_FUZZY_MAX_EDITS) k = STANCE_FUZZY_MAX_EDITS;
+  if (qlen < STANCE_FUZZY_MIN_QUOTE) return 0;
+  if (ctx_index(c) != STANCE_OK) return STANCE_ENOMEM;
+  memset(&p, 0, sizeof p);
+  p.f = f;
+  p.r = r;
+  p.quote = q;
+  p.qlen = qlen;
+  start_cp = r->spans[0].start > stance_text_cps(f->t) ? stance_text_cps(f->t) : r->spans[0].start;
+  p.near = stance_text_cp_to_byte(f->t, start_cp);
+  /* With 1, 2, 4... edits allowed, up to k: the fewest edits win, and a search that allows
+   * few is far cheaper (its filter counts only the rarest grams of the quote, and lets few
+   * places through), so an annotation whose text changed a little is found at the cost of
+   * an exact search, and only one not found so gets the search of k edits. Each search
+   * loses no place within its edits: the first that finds any has found the best. */
+  for (kk = 1;; kk = kk * 2 < k ? kk * 2 : k) {
+    n = stance_qgrams_approx(c->g, q, qlen, kk, &c->budget, approx_cb, &p);
+    if (n == -2) return STANCE_ENOMEM;
+    if (n < 0) return NO_BUDGET;
+    if (p.found || kk >= k) break;
+  }
+  if (!p.found) return 0;
+  word_bounds(f, q, qlen, &p.a, &p.b);
+  p.a = char_start(f, p.a);
+  if (p.b < f->len) p.b = char_start(f, p.b);
+  if (p.b <= p.a) return 0;
+  *a = stance_text_byte_to_cp(f->t, p.a);
+  *b = stance_text_byte_to_cp(f->t, p.b);
+  return 1;
 }
 
 static void to_buf_spans(const stance_frame *f, stance_rec *r, int64_t delta, stance_text_hint *h) {
@@ -341,72 +336,96 @@ static void to_buf_spans(const stance_frame *f, stance_rec *r, int64_t delta, st
 
 int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_result *res,
                         stance_anchor_cb cb, void *ud) {
-  return stance_frame_anchor_ex(f, s, 0, res, cb, ud);
+  return stance_frame_anchor_ex(f, s, NULL, res, cb, ud);
 }
 
-int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, int trust, stance_anchor_result *res,
-                           stance_anchor_cb cb, void *ud) {
-  uint32_t i, slots = stance_store_slots(s);
+static void make_orphan(stance_rec *r, stance_anchor_result *res, stance_anchor_cb cb, void *ud) {
+  r->orphan = 1;
+  res->orphaned++;
+  if (cb) cb(ud, r, 1);
+}
+
+int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_anchor_opts *opts,
+                           stance_anchor_result *res, stance_anchor_cb cb, void *ud) {
+  uint32_t i, slots = stance_store_slots(s), searched = 0;
   size_t cps = stance_text_cps(f->t);
   stance_text_hint hint;
+  anchor_ctx c;
+  int rc = STANCE_OK;
   memset(&hint, 0, sizeof hint);
   memset(res, 0, sizeof *res);
+  memset(&c, 0, sizeof c);
+  c.f = f;
+  c.budget.left = opts != NULL && opts->budget > 0 ? opts->budget
+                                                   : STANCE_ANCHOR_BUDGET + (uint64_t)STANCE_ANCHOR_BUDGET_PER_BYTE * f->len;
   for (i = 0; i < slots; i++) {
     stance_rec *r = stance_store_at(s, i);
     const char *quote;
     size_t qlen, first_len, delta_a, delta_b;
     int64_t delta;
+    int found;
     if (r->dead || r->orphan || r->kind != STANCE_REC_ANNOTATION || r->nspans == 0) continue;
     quote = r->f[STANCE_F_QUOTE];
-    if (quote == NULL || trust) {
+    if (quote == NULL) {
       /* nothing to check against: trust the offsets if they fit */
       if (r->spans[r->nspans - 1].end <= cps) {
         to_buf_spans(f, r, 0, &hint);
         res->placed++;
       } else {
-        r->orphan = 1;
-        res->orphaned++;
-        if (cb) cb(ud, r, 1);
+        make_orphan(r, res, cb, ud);
       }
       continue;
     }
     qlen = strlen(quote);
-    if (quote_matches(f, r->spans, r->nspans, 0, quote, qlen)) {
+    /* where the file says, whatever its recorded hash: a quote is checked, never trusted */
+    if (quote_matches(f, r->spans, r->nspans, 0, quote, qlen, &hint)) {
       to_buf_spans(f, r, 0, &hint);
       res->placed++;
       continue;
     }
+    if (c.budget.exhausted) { /* no work left for searches: kept as it is, said so */
+      res->unsearched++;
+      make_orphan(r, res, cb, ud);
+      continue;
+    }
+    if (opts != NULL && opts->progress != NULL && ++searched % 32 == 0) opts->progress(opts->progress_ud, i, slots);
     /* Elsewhere: the first part of the quote (as many code points as the first span had),
      * with every other part at the same distance. */
     first_len = cp_prefix_len(quote, qlen, r->spans[0].end - r->spans[0].start);
-    if (best_occurrence(f, r, quote, qlen, first_len, &delta)) {
+    found = best_occurrence(&c, r, quote, qlen, first_len, &delta);
+    if (found == STANCE_ENOMEM) {
+      rc = STANCE_ENOMEM;
+      break;
+    }
+    if (found == 1) {
       to_buf_spans(f, r, delta, NULL);
       r->touched = 1;
       res->moved++;
       if (cb) cb(ud, r, 0);
       continue;
     }
-    if (r->nspans == 1) {
-      int fz = fuzzy_find(f, r, quote, qlen, &delta_a, &delta_b);
-      if (fz < 0) return STANCE_ENOMEM;
-      if (fz > 0) {
-        size_t a = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_a));
-        size_t b = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_b));
-        r->spans[0].start = (uint32_t)a;
-        r->spans[0].end = (uint32_t)b;
-        r->touched = 1;
-        res->moved++;
-        res->fuzzy++;
-        if (cb) cb(ud, r, 2);
-        continue;
-      }
+    if (found == 0 && r->nspans == 1) found = fuzzy_find(&c, r, quote, qlen, &delta_a, &delta_b);
+    if (found == STANCE_ENOMEM) {
+      rc = STANCE_ENOMEM;
+      break;
     }
-    r->orphan = 1;
-    res->orphaned++;
-    if (cb) cb(ud, r, 1);
+    if (found == 1) {
+      size_t a = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_a));
+      size_t b = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_b));
+      r->spans[0].start = (uint32_t)a;
+      r->spans[0].end = (uint32_t)b;
+      r->touched = 1;
+      res->moved++;
+      res->fuzzy++;
+      if (cb) cb(ud, r, 2);
+      continue;
+    }
+    if (found == NO_BUDGET) res->unsearched++;
+    make_orphan(r, res, cb, ud);
   }
+  stance_qgrams_free(c.g);
   stance_store_reindex(s);
-  return STANCE_OK;
+  return rc;
 }
 
 /* ---- quote, prefix, suffix ---------------------------------------------------------------- */

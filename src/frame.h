@@ -41,7 +41,22 @@ size_t stance_frame_buf_len(const stance_frame *f);
 typedef struct stance_anchor_result {
   uint32_t placed, moved, orphaned; /* moved: found again elsewhere */
   uint32_t fuzzy;                   /* of the moved: found with a changed quote */
+  uint32_t unsearched;              /* of the orphans: not searched (fully), the budget ran out */
 } stance_anchor_result;
+
+/* The work one anchoring call may do searching (steps: a position looked at, a cell of edit
+ * distance; about a nanosecond each): a base, and more per byte of text. Annotations left
+ * when it is used up stay where the file says, as orphans (counted as unsearched): no
+ * document, however large or repetitive, makes opening or checking it take long. */
+#define STANCE_ANCHOR_BUDGET 400000000ull
+#define STANCE_ANCHOR_BUDGET_PER_BYTE 64u
+
+typedef struct stance_anchor_opts {
+  uint64_t budget; /* 0: the default above */
+  /* called every few searches: how far the annotations are gone through (slots) */
+  void (*progress)(void *ud, uint32_t done, uint32_t total);
+  void *progress_ud;
+} stance_anchor_opts;
 
 /* At most a fifth of a quote's bytes may differ (edits: insert, delete, replace a byte)
  * for a fuzzy match, and never more than STANCE_FUZZY_MAX_EDITS. */
@@ -55,20 +70,21 @@ typedef struct stance_anchor_result {
 typedef void (*stance_anchor_cb)(void *ud, const stance_rec *r, int orphan);
 
 /* Place every annotation of `s` (spans in file code points) in the text and convert its
- * spans to buffer bytes: where it was if its quote is still there; else at the occurrence
+ * spans to buffer bytes: where it was if its quote is still there (always checked, whatever
+ * hash the file recorded: a file can be wrong, merged, or hostile); else at the occurrence
  * of its quote with the most matching prefix and suffix, then the nearest; else (one span
  * only) at the best approximate occurrence: the substring with the fewest byte edits from
- * the quote, at most a fifth of its length (STANCE_FUZZY_*), found from exact pieces of
- * the quote (with k edits, one of k + 1 pieces is intact) and checked by dynamic
- * programming, ties broken by prefix/suffix and distance. Those that moved are marked
- * touched (their quote and context are refreshed at the next write). Those that cannot be
- * placed become orphans (their spans stay in code points). 0 or STANCE_ENOMEM. */
+ * the quote, at most a fifth of its length (STANCE_FUZZY_*), ties broken by prefix/suffix,
+ * distance and position. Searches go through an index of the text's grams (qgram.h), made
+ * once per call: each costs about what its needle's rarest grams occur, not the length of
+ * the text, within a work budget for the call. Those that moved are marked touched (their
+ * quote and context are refreshed at the next write). Those that cannot be placed become
+ * orphans (their spans stay in code points). 0 or STANCE_ENOMEM. */
 int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_result *res,
                         stance_anchor_cb cb, void *ud);
-/* The same; with `trust`, the offsets are known to be right (the text has the hash the
- * file recorded): quotes are not checked, only spans past the end become orphans. */
-int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, int trust, stance_anchor_result *res,
-                           stance_anchor_cb cb, void *ud);
+/* The same with options (NULL: the defaults). */
+int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_anchor_opts *opts,
+                           stance_anchor_result *res, stance_anchor_cb cb, void *ud);
 
 /* Set quote, prefix and suffix (`context` code points each) of the annotations marked
  * touched from the text, and clear the mark. An annotation whose spans are all empty (its

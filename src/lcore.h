@@ -11,6 +11,7 @@
 
 void stance__open_worker(lua_State *L);
 void stance__open_fs(lua_State *L);
+void stance__open_proc(lua_State *L);
 /* Push `data` (malloc'd, taken) as a stance.bytes (lfs.c). */
 void stance__push_bytes(lua_State *L, char *data, size_t len);
 void stance__open_store(lua_State *L);

@@ -97,16 +97,47 @@ static void anchor_cb(void *ud, const stance_rec *r, int orphan) {
     lua_rawseti(o->L, o->moved, ++o->nm);
 }
 
+typedef struct progress_out {
+  lua_State *L;
+  int fn; /* stack index of the Lua function */
+} progress_out;
+
+/* opts.progress(done, total): errors in it are ignored (the anchoring goes on). */
+static void progress_cb(void *ud, uint32_t done, uint32_t total) {
+  progress_out *p = ud;
+  lua_pushvalue(p->L, p->fn);
+  lua_pushinteger(p->L, (lua_Integer)done);
+  lua_pushinteger(p->L, (lua_Integer)total);
+  if (lua_pcall(p->L, 2, 0, 0) != 0) lua_pop(p->L, 1);
+}
+
+/* anchor(store[, {budget = steps, progress = function(done, total)}]) -> result (see
+ * stance_frame_anchor_ex): { placed, moved, fuzzy, orphaned, unsearched, moved_ids,
+ * orphan_ids, fuzzy_ids }. */
 static int f_anchor(lua_State *L) {
   stance_frame *f = check_frame(L);
   stance_store *s = stance__check_store(L, 2);
   stance_anchor_result res;
+  stance_anchor_opts opts;
+  progress_out po;
   ids_out o;
-  int trust = 0;
+  memset(&opts, 0, sizeof opts);
   if (lua_istable(L, 3)) {
-    lua_getfield(L, 3, "trust");
-    trust = lua_toboolean(L, -1);
+    lua_getfield(L, 3, "budget");
+    if (!lua_isnil(L, -1)) {
+      lua_Integer b = luaL_checkinteger(L, -1);
+      opts.budget = b > 0 ? (uint64_t)b : 1;
+    }
     lua_pop(L, 1);
+    lua_getfield(L, 3, "progress");
+    if (lua_isfunction(L, -1)) {
+      po.L = L;
+      po.fn = lua_gettop(L); /* stays on the stack below the result tables */
+      opts.progress = progress_cb;
+      opts.progress_ud = &po;
+    } else {
+      lua_pop(L, 1);
+    }
   }
   lua_newtable(L);
   lua_newtable(L);
@@ -117,7 +148,7 @@ static int f_anchor(lua_State *L) {
   o.orphans = o.fuzzy - 1;
   o.moved = o.fuzzy - 2;
   o.nm = o.no = o.nf = 0;
-  if (stance_frame_anchor_ex(f, s, trust, &res, anchor_cb, &o) != STANCE_OK)
+  if (stance_frame_anchor_ex(f, s, &opts, &res, anchor_cb, &o) != STANCE_OK)
     return stance__fail(L, "out of memory", "ENOMEM");
   lua_setfield(L, -4, "fuzzy_ids");
   lua_setfield(L, -3, "orphan_ids");
@@ -130,6 +161,8 @@ static int f_anchor(lua_State *L) {
   lua_setfield(L, -2, "moved");
   lua_pushinteger(L, res.orphaned);
   lua_setfield(L, -2, "orphaned");
+  lua_pushinteger(L, res.unsearched);
+  lua_setfield(L, -2, "unsearched");
   return 1;
 }
 

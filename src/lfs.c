@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "contain.h"
+#include "hash.h"
 #include "query.h"
 #include "walk.h"
 #include "compat.h"
@@ -78,20 +80,61 @@ static int l_mkdir(lua_State *L) {
   return 1;
 }
 
-/* write_atomic(path, data[, expect_hash]) -> true | nil, err, code
- * expect_hash: the SHA-256 hex the file must still have ("" = must not exist); on a
- * mismatch nothing is written and the code is "ECHANGED". */
+/* Field `name` of the options table at `opts` as a string, or NULL. */
+static const char *opt_string(lua_State *L, int opts, const char *name) {
+  const char *v = NULL;
+  if (lua_isnoneornil(L, opts)) return NULL;
+  luaL_checktype(L, opts, LUA_TTABLE);
+  lua_getfield(L, opts, name);
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "option %s should be a string", name);
+    v = lua_tostring(L, -1);
+  }
+  lua_pop(L, 1); /* the string stays alive in the options table */
+  return v;
+}
+
+static int opt_bool(lua_State *L, int opts, const char *name) {
+  int v;
+  if (lua_isnoneornil(L, opts)) return 0;
+  lua_getfield(L, opts, name);
+  v = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+/* write_atomic(path, data[, expect_hash[, opts]]) -> true, {stamp, hash} | nil, err, code
+ * Replaces the file under its lock (atomic.h). expect_hash: the SHA-256 hex the file must
+ * still have ("" = must not exist); on a mismatch nothing is written and the code is
+ * "ECHANGED". opts.stamp: the same with the file's stamp (when expect_hash is nil).
+ * opts.root: the file must be inside that folder (links resolved), else "EOUTSIDE".
+ * opts.cache: no fsync (a cache that can be rebuilt). The result has the file's new stamp
+ * and the SHA-256 of the data. */
 static int l_write_atomic(lua_State *L) {
   size_t len;
   const char *path = luaL_checkstring(L, 1);
   const char *data = luaL_checklstring(L, 2, &len);
-  const char *expect = luaL_optstring(L, 3, NULL);
-  char err[512];
-  int rc = stance_write_atomic(path, data, len, expect, err, sizeof err);
+  stance_write_opts o;
+  char err[1024], hex[STANCE_HASH_HEXLEN + 1], stamp[128];
+  int rc;
+  memset(&o, 0, sizeof o);
+  o.expect_hex = luaL_optstring(L, 3, NULL);
+  o.expect_stamp = opt_string(L, 4, "stamp");
+  o.root = opt_string(L, 4, "root");
+  o.durable = !opt_bool(L, 4, "cache");
+  o.new_hex = hex;
+  o.new_stamp = stamp;
+  o.new_stamp_len = sizeof stamp;
+  rc = stance_write_file(path, data, len, &o, err, sizeof err);
   if (rc == 1) return stance__fail(L, err, "ECHANGED");
-  if (rc != 0) return stance__fail(L, err, "EWRITE");
+  if (rc != 0) return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE" : "EWRITE");
   lua_pushboolean(L, 1);
-  return 1;
+  lua_createtable(L, 0, 2);
+  lua_pushstring(L, stamp);
+  lua_setfield(L, -2, "stamp");
+  lua_pushstring(L, hex);
+  lua_setfield(L, -2, "hash");
+  return 2;
 }
 
 /* write_files({ {path, data[, expect_hash]}, ... }) -> true | nil, err, code, index
@@ -134,40 +177,71 @@ static int l_write_files(lua_State *L) {
   return 1;
 }
 
-/* append_file(path, data, size) -> true | nil, err, code: append `data` to an existing file
- * that must still have `size` bytes (else "ECHANGED": someone else wrote it), in one
- * write, then fdatasync. What a small addition to a large file costs instead of a rewrite. */
+/* append_file(path, data, size[, opts]) -> true, stamp | nil, err, code: append `data` to an
+ * existing file that must still have `size` bytes and (opts.stamp) that stamp, under its
+ * lock, in one write, then fdatasync (else "ECHANGED": someone else wrote it). What a small
+ * addition to a large file costs instead of a rewrite. opts.root as for write_atomic. */
 static int l_append_file(lua_State *L) {
-  size_t len, done = 0;
+  size_t len;
   const char *path = luaL_checkstring(L, 1);
   const char *data = luaL_checklstring(L, 2, &len);
   lua_Integer size = luaL_checkinteger(L, 3);
-  struct stat st;
-  int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) return stance__fail(L, strerror(errno), "EWRITE");
-  if (fstat(fd, &st) != 0 || (lua_Integer)st.st_size != size) {
-    close(fd);
-    return stance__fail(L, "the file changed since it was written", "ECHANGED");
-  }
-  while (done < len) {
-    ssize_t n = write(fd, data + done, len - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int e = errno;
-      /* take the partial record back off: the file stays as it was */
-      (void)!ftruncate(fd, (off_t)size);
-      close(fd);
-      return stance__fail(L, strerror(e), "EWRITE");
-    }
-    done += (size_t)n;
-  }
-  if (fdatasync(fd) != 0) {
-    int e = errno;
-    close(fd);
-    return stance__fail(L, strerror(e), "EWRITE");
-  }
-  if (close(fd) != 0) return stance__fail(L, strerror(errno), "EWRITE");
+  const char *expect = opt_string(L, 4, "stamp"), *root = opt_string(L, 4, "root");
+  char err[1024], stamp[128];
+  int rc;
+  if (size < 0) return luaL_argerror(L, 3, "a size");
+  rc = stance_append_file(path, data, len, (uint64_t)size, expect, root, stamp, sizeof stamp, err, sizeof err);
+  if (rc == 1) return stance__fail(L, err, "ECHANGED");
+  if (rc != 0) return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE" : "EWRITE");
   lua_pushboolean(L, 1);
+  lua_pushstring(L, stamp);
+  return 2;
+}
+
+/* readfile(path[, opts]) -> data | nil, err, code: the whole content of a regular file
+ * (never a FIFO, a device or a folder: "ENOTREG", "EISDIR"), in one read into a buffer of
+ * its size and one copy into the string (Lua's io.read("a") copies as its buffer grows).
+ * opts.root: the file must resolve inside that folder ("EOUTSIDE"); opts.max: at most that
+ * many bytes ("ETOOBIG"). A missing file is "ENOENT". */
+static int l_readfile(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  const char *root = opt_string(L, 2, "root");
+  lua_Integer max = 0;
+  char *data;
+  size_t len;
+  char err[1024];
+  int rc;
+  if (!lua_isnoneornil(L, 2)) {
+    lua_getfield(L, 2, "max");
+    max = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+  }
+  rc = stance_read_file(path, root, max > 0 ? (size_t)max : 0, &data, &len, err, sizeof err);
+  if (rc != 0) {
+    const char *code = rc == STANCE_EOUTSIDE  ? "EOUTSIDE"
+                       : rc == STANCE_ENOTREG ? "ENOTREG"
+                       : rc == STANCE_ETOOBIG ? "ETOOBIG"
+                       : rc == -ENOENT        ? "ENOENT"
+                       : rc == -EISDIR        ? "EISDIR"
+                                              : "EREAD";
+    return stance__fail(L, err, code);
+  }
+  lua_pushlstring(L, data, len);
+  free(data);
+  return 1;
+}
+
+/* stamp(path) -> "size:mtime.ns:inode", or "" when there is no such file: what changes when
+ * the file is rewritten (the editor's cheap "changed on disk?"). */
+static int l_stamp(lua_State *L) {
+  struct stat st;
+  char out[128];
+  if (stat(luaL_checkstring(L, 1), &st) != 0) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  stance_stamp_of(&st, out, sizeof out);
+  lua_pushstring(L, out);
   return 1;
 }
 
@@ -288,64 +362,6 @@ static lbytes *push_bytes(lua_State *L, char *data, size_t len) {
 
 void stance__push_bytes(lua_State *L, char *data, size_t len) { push_bytes(L, data, len); }
 
-/* readfile(path) -> the file's bytes | nil, err, code ("ENOENT", "EREAD"): one read into a
- * buffer of the file's size, then one copy into the string (Lua's io.read("a") grows its
- * buffer as it goes, copying it again each time: several times slower on big files). */
-static int l_readfile(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  lbytes *b = push_bytes(L, NULL, 0); /* frees the buffer if making the string fails */
-  size_t cap = 0;
-  int e = stance_read_path(path, &b->data, &cap, &b->len);
-  if (e != 0) return stance__fail(L, strerror(e), e == ENOENT ? "ENOENT" : "EREAD");
-  lua_pushlstring(L, b->data ? b->data : "", b->len);
-  free(b->data);
-  b->data = NULL;
-  return 1;
-}
-
-extern char **environ;
-
-#define RUN_MAX_ARGS 64
-
-/* run(argv) -> exit status | nil, err, code ("ESPAWN", "EWAIT"): starts argv[1], looked up
- * on PATH, with argv[2..] as its arguments: no shell in between, so no byte of an argument
- * is ever read as syntax. Its input and output are /dev/null; waits for it to end (a
- * desktop opener such as xdg-open returns once it has handed the file over). At most
- * RUN_MAX_ARGS strings; a signal gives 128 + its number, as a shell would. */
-static int l_run(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  size_t n = (size_t)lua_rawlen(L, 1);
-  if (n == 0 || n > RUN_MAX_ARGS) return luaL_argerror(L, 1, "1 to 64 strings");
-  const char *argv[RUN_MAX_ARGS + 1];
-  for (size_t i = 0; i < n; i++) {
-    lua_rawgeti(L, 1, (int)i + 1);
-    if (lua_type(L, -1) != LUA_TSTRING) return luaL_argerror(L, 1, "strings only");
-    size_t len;
-    argv[i] = lua_tolstring(L, -1, &len);
-    if (strlen(argv[i]) != len) return luaL_argerror(L, 1, "a string holds a NUL byte");
-    lua_pop(L, 1); /* the table still holds the string */
-  }
-  argv[n] = NULL;
-  posix_spawn_file_actions_t fa;
-  if (posix_spawn_file_actions_init(&fa) != 0) return stance__fail(L, "out of memory", "ENOMEM");
-  int e = 0;
-  for (int fd = 0; fd <= 2 && e == 0; fd++)
-    e = posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
-  pid_t pid = 0;
-  if (e == 0) e = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (e != 0) return stance__fail(L, strerror(e), "ESPAWN");
-  int status = 0;
-  pid_t w;
-  do {
-    w = waitpid(pid, &status, 0);
-  } while (w < 0 && errno == EINTR);
-  if (w < 0) return stance__fail(L, strerror(errno), "EWAIT");
-  if (WIFEXITED(status)) lua_pushinteger(L, WEXITSTATUS(status));
-  else lua_pushinteger(L, 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
-  return 1;
-}
-
 static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
 static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
 
@@ -358,7 +374,7 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"write_atomic", l_write_atomic},
                                     {"write_files", l_write_files},
                                     {"append_file", l_append_file},
-                                    {"run", l_run},
+                                    {"stamp", l_stamp},
                                     {NULL, NULL}};
 
 void stance__open_fs(lua_State *L) {

@@ -12,7 +12,7 @@
  *       hash (hex) of the document's bytes as read, crlf: whether all its lines end with
  *       "\r\n" (the frame's conversions assume it); doc_error when the document was not read;
  *       anchored: the store was placed in the frame's text as frame:anchor() places it (what
- *       it returns), trusting the offsets when the document has the hash the file recorded.
+ *       it returns), every quote checked where the file says.
  *       A second wait returns nil.
  *   load:finished() -> whether wait() would return at once (a load nobody takes is kept
  *       until then: collecting it earlier would wait for its threads)

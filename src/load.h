@@ -8,8 +8,8 @@
  *     of a later merge); the document is not read; or, when there is no such cache,
  *   - from the files: both read, the annotation file parsed (in parts), the document's frame
  *     built and its SHA-256 computed, then the store placed in the document (frame.h:
- *     stance_frame_anchor_ex, trusting the offsets when the document has the hash the file
- *     recorded), as the editor would place it in a buffer showing the document as read.
+ *     stance_frame_anchor_ex, every quote checked where the file says), as the editor would
+ *     place it in a buffer showing the document as read.
  */
 #ifndef STANCE_LOAD_H
 #define STANCE_LOAD_H

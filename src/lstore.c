@@ -8,12 +8,14 @@
  *     target = ..., ..., line = 12, extras = "...", comments = "...", inner = "..." }
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <uv.h>
 
 #include "compat.h"
+#include "contain.h"
 #include "lcore.h"
 #include "load.h"
 #include "markup.h"
@@ -649,6 +651,22 @@ static int s_shift(lua_State *L) {
   return 1;
 }
 
+/* marked("orphan"|"touched") -> how many annotations have that mark (touched: placed
+ * elsewhere than the file said, not written yet; an orphan is not counted as touched). */
+static int s_marked(lua_State *L) {
+  stance_store *s = check_store(L);
+  static const char *const what[] = {"orphan", "touched", NULL};
+  int w = luaL_checkoption(L, 2, NULL, what);
+  uint32_t i, slots = stance_store_slots(s), n = 0;
+  for (i = 0; i < slots; i++) {
+    const stance_rec *r = stance_store_at(s, i);
+    if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
+    if (w == 0 ? r->orphan != 0 : (r->touched && !r->orphan)) n++;
+  }
+  lua_pushinteger(L, (lua_Integer)n);
+  return 1;
+}
+
 /* mark(id, "orphan"|"touched", on): the editor's marks on an annotation. */
 static int s_mark(lua_State *L) {
   stance_store *s = check_store(L);
@@ -881,21 +899,38 @@ static int l_read(lua_State *L) {
   return 4;
 }
 
-/* read_file(path[, {vocab = ...}]) -> store, problems, bytes | nil, err, code ("ENOENT",
- * "EREAD", "ENOMEM"): an annotation file read and parsed in C, its bytes kept in C
- * (bytes:string() when Lua needs them): no Lua string of a file of hundreds of megabytes. */
+/* read_file(path[, {vocab = ..., root = ...}]) -> store, problems, bytes | nil, err, code
+ * ("ENOENT", "EOUTSIDE", "ENOTREG", "EREAD", "ENOMEM"): an annotation file read and parsed
+ * in C, its bytes kept in C (bytes:string() when Lua needs them): no Lua string of a file of
+ * hundreds of megabytes. Only a regular file; with opts.root, only one that resolves inside
+ * that folder (links and .. resolved): a corpus's link out is never followed. */
 static int l_read_file(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  int owned;
-  stance_vocab *v = stance__read_vocab(L, 2, &owned);
-  char *buf = NULL;
+  const char *path = luaL_checkstring(L, 1), *root = NULL;
+  int owned = 0;
+  stance_vocab *v;
+  char *buf = NULL, real[PATH_MAX];
   size_t cap = 0, len = 0;
   stance_problems p;
   stance_store *s;
-  int e = stance_read_path(path, &buf, &cap, &len), bytes;
+  int e, bytes;
+  if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "root");
+    root = lua_isstring(L, -1) ? lua_tostring(L, -1) : NULL; /* stays alive in the table */
+    lua_pop(L, 1);
+  }
+  if (root != NULL) {
+    int rc = stance_resolve_inside(root, path, real);
+    if (rc == STANCE_EOUTSIDE)
+      return stance__fail(L, "leads outside the corpus (links and .. are resolved)", "EOUTSIDE");
+    if (rc != 0) return stance__fail(L, strerror(-rc), rc == -ENOENT ? "ENOENT" : "EREAD");
+    path = real; /* what was checked is what is read */
+  }
+  v = stance__read_vocab(L, 2, &owned);
+  e = stance_read_path(path, &buf, &cap, &len);
   if (e != 0) {
     free(buf);
     if (owned) stance_vocab_free(v);
+    if (e == EINVAL) return stance__fail(L, "not a regular file", "ENOTREG");
     return stance__fail(L, strerror(e), e == ENOENT ? "ENOENT" : "EREAD");
   }
   stance__push_bytes(L, buf, len); /* freed with it if anything below fails */
@@ -1082,7 +1117,7 @@ static const luaL_Reg store_methods[] = {
     {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
     {"find", s_find},       {"count", s_count}, {"tally", s_tally}, {"crosstab", s_crosstab}, {"orphans", s_orphans},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
-    {"shift", s_shift},     {"mark", s_mark},       {"snapshot", s_snapshot},
+    {"shift", s_shift},     {"mark", s_mark}, {"marked", s_marked},       {"snapshot", s_snapshot},
     {"close", s_close},     {NULL, NULL}};
 
 static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file}, {"vocab", l_vocab},

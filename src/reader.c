@@ -295,6 +295,64 @@ static int valid_hash(const char *s) {
   return 1;
 }
 
+static const char *check_rec(const stance_rec *r) {
+  uint32_t i;
+  if (r->id == NULL || !valid_id(r->id)) return "a record with a bad id";
+  if (r->kind == STANCE_REC_ANNOTATION) {
+    if (r->nspans == 0 || r->f[STANCE_F_LABEL] == NULL) return "an annotation with no span or no label";
+    for (i = 0; i < r->nspans; i++) {
+      if (r->spans[i].start >= r->spans[i].end) return "a bad span";
+      if (i > 0 && r->spans[i].start < r->spans[i - 1].end) return "spans out of order or overlapping";
+    }
+  } else if (r->nspans != 0) {
+    return "spans on a record that has none";
+  } else if (r->kind == STANCE_REC_RELATION) {
+    if (r->f[STANCE_F_TYPE] == NULL || r->f[STANCE_F_FROM] == NULL || r->f[STANCE_F_TO] == NULL)
+      return "a relation with no type, from or to";
+  } else if (r->f[STANCE_F_LABEL] == NULL && r->f[STANCE_F_STANCE] == NULL) {
+    return "a doclabel with neither a label nor a stance";
+  }
+  if (r->f[STANCE_F_CONFIDENCE] != NULL && !valid_confidence(r->f[STANCE_F_CONFIDENCE])) return "a bad confidence";
+  return NULL;
+}
+
+const char *stance_store_check(const stance_store *s) {
+  uint32_t i, slots = stance_store_slots(s), live = 0;
+  int raw = 0, t;
+  const char *why = NULL;
+  for (t = 0; t < STANCE_T_COUNT; t++)
+    if (stance_store_get_text(s, (stance_kept)t) != NULL) raw = 1;
+  for (i = 0; i < slots; i++) {
+    const stance_rec *r = stance_store_at(s, i);
+    if (r->dead) continue;
+    live++;
+    if ((why = check_rec(r)) != NULL) return why;
+    if (r->comments != NULL || r->extras != NULL || r->inner != NULL) raw = 1;
+  }
+  if (raw) {
+    /* text kept as written (comments, attributes stance does not know) is written back as
+     * it is: it must read back as itself, not as records or errors */
+    stance_buf b;
+    stance_problems p;
+    stance_store *again = NULL;
+    uint32_t n = 0;
+    int k;
+    stance_buf_init(&b);
+    stance_problems_init(&p);
+    if (stance_write(s, &b) == STANCE_OK && !b.oom) again = stance_read(b.data, b.len, NULL, &p);
+    if (again == NULL) {
+      why = "memory";
+    } else {
+      for (k = 0; k < STANCE_REC_KINDS; k++) n += stance_store_count(again, (stance_rec_kind)k);
+      if (p.errors > 0 || n != live) why = "comments or attributes that do not read back as themselves";
+    }
+    stance_store_free(again);
+    stance_problems_free(&p);
+    stance_buf_free(&b);
+  }
+  return why;
+}
+
 static void check_vocab(reader *r, stance_field f, const char *what) {
   const char *v;
   char list[256];

@@ -44,6 +44,11 @@ stance_store *stance_read(const char *text, size_t len, const stance_vocab *voca
 stance_store *stance_read_parts(const char *text, size_t len, const stance_vocab *vocab,
                                 stance_problems *problems, int parts, int *used);
 
+/* Whether `store`, made some other way than by reading (a snapshot loaded from disk), holds
+ * only what the reader could have made: valid IDs, spans, the fields each kind needs, and
+ * comments or unknown attributes that read back as themselves. NULL, or what is wrong. */
+const char *stance_store_check(const stance_store *store);
+
 /* Append the canonical text of `store` to `out`. 0, or STANCE_ENOMEM. */
 int stance_write(const stance_store *store, stance_buf *out);
 /* The same, each span offset converted by `conv` (orphans are written as they are). */

@@ -13,6 +13,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "reader.h"
 #include "walk.h"
 
 #define MAGIC "STSNAP02" /* 02: the status header */
@@ -247,6 +248,17 @@ static stance_store *from_snapshot(const char *data, size_t len, const char *key
     return NULL;
   }
   stance_store_reindex(s);
+  /* a cache can be crafted (committed with the corpus): take from it only what reading the
+   * annotation file could have given, or the editor would write a file that does not read */
+  if (stance_store_check(s) != NULL) {
+    *why = "damaged";
+    if (into == NULL) stance_store_free(s);
+    if (whole != NULL) {
+      free(*whole);
+      *whole = NULL;
+    }
+    return NULL;
+  }
   *why = NULL;
   return s;
 }

@@ -20,6 +20,7 @@ typedef struct walk_ctx {
   int names_only;
   char root_real[PATH_MAX];
   size_t root_len;
+  char real[PATH_MAX]; /* where a link leads: one buffer, not one per level of folders */
 } walk_ctx;
 
 static char *dup_str(const char *s) {
@@ -120,14 +121,19 @@ static int cmp_entries(const void *a, const void *b) {
   return strcmp(((const stance_walk_entry *)a)->path, ((const stance_walk_entry *)b)->path);
 }
 
-/* `abs` and `rel` are buffers of PATH_MAX holding the folder; entries are appended. */
-static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t rel_len) {
-  DIR *d = opendir(abs);
+/* `abs` and `rel` are buffers of PATH_MAX holding the folder; entries are appended.
+ * `depth`: folders above this one below where the walk started (a corpus cannot nest them
+ * deep enough to overflow the stack: past STANCE_WALK_MAX_DEPTH a folder is listed as an
+ * error). */
+static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t rel_len, unsigned depth) {
+  DIR *d;
   struct dirent *de;
   dname *names = NULL;
   size_t n = 0, cap = 0, i;
   int rc = 0;
   struct stat dst;
+  if (depth > STANCE_WALK_MAX_DEPTH) return add(c->walk, rel, NULL, 0, "folders nested too deep: not listed");
+  d = opendir(abs);
   if (d == NULL) return add(c->walk, rel_len ? rel : ".", NULL, 0, strerror(errno));
   /* the folder's time before its names are read: a change while listing shows next time */
   if (fstat(dirfd(d), &dst) == 0 && (rc = add_dir(c->walk, rel, &dst)) != 0) {
@@ -176,7 +182,7 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
     /* names only: a regular file as readdir() says needs no stat */
     if (c->names_only && (names[i].type == DT_REG || names[i].type == DT_DIR)) {
       if (names[i].type == DT_DIR)
-        rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);
+        rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len, depth + 1);
       else if (wanted(c, nm))
         rc = add(c->walk, rel, NULL, 0, NULL);
       abs[abs_len] = '\0';
@@ -188,17 +194,16 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
     if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       rc = add(c->walk, rel, NULL, 0, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
-      rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len);
+      rc = walk_dir(c, abs, abs_len + 1 + len, rel, rel_len + (rel_len > 0) + len, depth + 1);
     } else if (S_ISREG(st.st_mode)) {
       if (wanted(c, nm)) rc = add(c->walk, rel, &st, 0, NULL);
     } else if (S_ISLNK(st.st_mode) && wanted(c, nm)) {
-      char real[PATH_MAX];
       struct stat tst;
-      if (realpath(abs, real) == NULL)
+      if (realpath(abs, c->real) == NULL)
         rc = add(c->walk, rel, NULL, 1, "broken symbolic link");
-      else if (!inside_root(c, real))
+      else if (!inside_root(c, c->real))
         rc = add(c->walk, rel, NULL, 1, "symbolic link leads outside the corpus root");
-      else if (stat(real, &tst) != 0 || !S_ISREG(tst.st_mode))
+      else if (stat(c->real, &tst) != 0 || !S_ISREG(tst.st_mode))
         rc = add(c->walk, rel, NULL, 1, "symbolic link to something other than a file");
       else
         rc = add(c->walk, rel, &tst, 1, NULL);
@@ -239,7 +244,7 @@ static int walk_from(walk_ctx *c, const char *root, const char *rel, char *err, 
     memcpy(abs + c->root_len + 1, rel, rl + 1);
   }
   memcpy(relbuf, rel, rl + 1);
-  rc = walk_dir(c, abs, rl > 0 ? c->root_len + 1 + rl : c->root_len, relbuf, rl);
+  rc = walk_dir(c, abs, rl > 0 ? c->root_len + 1 + rl : c->root_len, relbuf, rl, 0);
   if (rc != 0) snprintf(err, errlen, "%s: %s", root, strerror(-rc));
   return rc;
 }
@@ -327,13 +332,19 @@ char **stance_strv_dup(const char *const *v, int *oom) {
 }
 
 int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+  /* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), e, flags;
   size_t n = 0;
   struct stat st;
   if (fd < 0) return errno;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* a device, a FIFO, a folder: never read */
+    e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    close(fd);
+    return e;
+  }
+  if ((flags = fcntl(fd, F_GETFL)) != -1) (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   /* room for the whole file and one byte more (to see the end without growing) */
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size + 1 > *cap &&
-      (uint64_t)st.st_size < SIZE_MAX) {
+  if ((uint64_t)st.st_size + 1 > *cap && (uint64_t)st.st_size < SIZE_MAX) {
     char *nb = realloc(*buf, (size_t)st.st_size + 1);
     if (nb == NULL) {
       close(fd);

@@ -4,13 +4,16 @@
  * Entries starting with '.' are skipped (.git, .stance, editor swap files). A symbolic
  * link is followed only when its target is a regular file that resolves inside the root;
  * links to folders are not followed (no cycles) and links out of the root are refused.
- * Paths are relative to the root, '/'-separated, sorted bytewise.
+ * Paths are relative to the root, '/'-separated, sorted bytewise. Folders nested more than
+ * STANCE_WALK_MAX_DEPTH deep are listed as an error, not entered.
  */
 #ifndef STANCE_WALK_H
 #define STANCE_WALK_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define STANCE_WALK_MAX_DEPTH 256
 
 typedef struct stance_walk_entry {
   char *path;                   /* relative to the root */
@@ -59,8 +62,10 @@ int64_t stance_ctime_ns(const struct stat *st);
 /* Copies of a string, and of a NULL-terminated list of strings (file name endings, globs),
  * as jobs keep what they were given. stance_strdup: NULL when out of memory.
  * stance_strv_dup: NULL for a NULL list; when out of memory NULL with *oom set. */
-/* Read the file at `path` whole into *buf (*cap bytes, grown as needed: a buffer can serve
- * file after file; free it after). *len gets the bytes read. 0, or an errno value. */
+/* Read the regular file at `path` whole into *buf (*cap bytes, grown as needed: a buffer can
+ * serve file after file; free it after). *len gets the bytes read. 0, or an errno value
+ * (EISDIR for a folder, EINVAL for anything else that is not a regular file: a FIFO or a
+ * device is never read). */
 int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len);
 
 char *stance_strdup(const char *s);

@@ -1,17 +1,23 @@
 --- One annotation file on disk: read it into a store (with its problems), and save it
---- back atomically — never over a file that could not be read completely, nor over one
---- that changed on disk since it was read.
+--- back atomically — never over a file that could not be read completely, and never over a
+--- change made since it was read: that change is merged record by record (as the editor
+--- does), or the save is refused when what is there now cannot be read.
 local M = {}
 
 ---@class stance.AnnFile
 ---@field path string
+---@field root string|nil the corpus it belongs to: nothing is read or written outside it
+---@field vocab table|nil the schema's values (see stance.schema.vocab)
 ---@field store userdata the stance.store
 ---@field problems table[] {line, col, severity, message}
 ---@field errors integer problems of severity "error"
----@field hash string|nil SHA-256 of the bytes read ("" when the file did not exist; nil: not
----   computed yet, see M.hash)
----@field text string|nil the bytes read (made from `bytes` when first wanted)
+---@field hash string|nil SHA-256 of the bytes read or last written ("" when the file did not
+---   exist; nil: not computed yet, see M.hash)
+---@field text string|nil the bytes read or last written (made from `bytes` when first wanted)
 ---@field bytes userdata|nil the bytes read, kept in C (core.read_file)
+---@field merged stance.MergeResult|nil what the last save merged from the disk, if it had to
+
+local MAX_TRIES = 8 -- merges in a row before a save gives up (others keep writing the file)
 
 local function count_errors(problems)
   local n = 0
@@ -31,29 +37,37 @@ function File.__index(file, k)
   return text
 end
 
+local function first_error(problems)
+  for _, p in ipairs(problems or {}) do
+    if p.severity == 'error' then return p end
+  end
+end
+
 --- Read `path` (a missing file reads as an empty one, ready to be created; or, with
 --- `existing`, as false: no empty one is made).
 ---@param path string
 ---@param vocab table|userdata|nil see stance.schema.vocab (or core.vocab of it)
+---@param root string|nil the corpus root: a file that resolves outside it is refused
 ---@param existing boolean|nil
 ---@return stance.AnnFile|false|nil
 ---@return string|nil err
-function M.read(path, vocab, existing)
+function M.read(path, vocab, root, existing)
   local core = require('stance.core')
-  local store, problems, bytes = core.read_file(path, { vocab = vocab })
+  local store, problems, bytes = core.read_file(path, { vocab = vocab, root = root })
   if not store then
-    if bytes == 'ENOENT' and not require('stance.fs').exists(path) then
+    if bytes == 'ENOENT' and require('stance.core').stamp(path) == '' then
       if existing then return false end
-      return { path = path, store = core.store(), problems = {}, errors = 0, hash = '', text = nil }
+      return setmetatable({ path = path, root = root, vocab = vocab, store = core.store(), problems = {}, errors = 0,
+        hash = '', text = nil }, File)
     end
     return nil, ('cannot read %s: %s'):format(path, problems)
   end
   -- the hash is computed when a save needs it (hashing a big file costs more than reading it)
-  return setmetatable({ path = path, store = store, problems = problems, errors = count_errors(problems),
-    bytes = bytes }, File)
+  return setmetatable({ path = path, root = root, vocab = vocab, store = store, problems = problems,
+    errors = count_errors(problems), bytes = bytes }, File)
 end
 
---- SHA-256 of the bytes read ("" when the file did not exist).
+--- SHA-256 of the bytes read or last written ("" when the file did not exist).
 ---@param file stance.AnnFile
 ---@return string
 function M.hash(file)
@@ -61,28 +75,77 @@ function M.hash(file)
   return file.hash
 end
 
---- Write the store back in canonical form, atomically.
+local function write(file, text)
+  local fs = require('stance.fs')
+  if file.root then return fs.write_inside(file.root, file.path, text, M.hash(file)) end
+  local ok, err = fs.mkdir_p(fs.dirname(file.path))
+  if not ok then return nil, err, 'EWRITE' end
+  return require('stance.core').write_atomic(file.path, text, M.hash(file))
+end
+
+--- The file changed on disk since it was read or written: merge what is there with what
+--- changed here (stance.merge, three-way from what was read), into `file`. Returns the
+--- merged text, or nil, err when what is there now cannot be read completely.
+local function merge_disk(file)
+  local core = require('stance.core')
+  local disk, err, code = require('stance.fs').read(file.path, file.root)
+  if not disk and code ~= 'ENOENT' then return nil, err end
+  local theirs, problems = core.read(disk or '', { vocab = file.vocab })
+  if not theirs then return nil, problems end
+  local bad = first_error(problems)
+  if bad then
+    return nil, ('%s changed on disk and now has errors (line %d: %s); not overwritten'):format(file.path, bad.line,
+      bad.message)
+  end
+  local base = file.text and core.read(file.text, { vocab = file.vocab }) or nil
+  local res, merr = require('stance.merge').stores(base, file.store, theirs)
+  if not res then return nil, merr end
+  file.store, file.text, file.bytes, file.hash = res.store, disk, nil, disk and core.sha256(disk) or ''
+  local m = file.merged or { theirs = 0, ours = 0, conflicts = 0, conflict_ids = {} }
+  m.theirs, m.ours, m.conflicts = m.theirs + res.theirs, m.ours + res.ours, m.conflicts + res.conflicts
+  for _, id in ipairs(res.conflict_ids) do
+    m.conflict_ids[#m.conflict_ids + 1] = id
+  end
+  file.merged = m
+  return res.store:write()
+end
+
+--- Write the store back in canonical form, atomically, under the file's lock. When the file
+--- changed on disk since it was read (another process, a `git pull`), the change is merged
+--- record by record (conflicts kept as both versions, see stance.merge) and the merge is
+--- written: `file.store` is then the merged store and `file.merged` says what was merged.
 ---@param file stance.AnnFile
----@param opts {force: boolean|nil}|nil force: write even over a file read with errors
+---@param opts {force: boolean|nil, merge: boolean|nil}|nil force: write even over a file
+--- read with errors; merge = false: refuse (ECHANGED) instead of merging
 ---@return boolean|nil ok true, or false when the content was already canonical
 ---@return string|nil err
----@return string|nil code "EPROBLEMS", "ECHANGED", "EWRITE"
+---@return string|nil code "EPROBLEMS", "ECHANGED", "EWRITE", "EOUTSIDE"
 function M.save(file, opts)
   opts = opts or {}
-  local core = require('stance.core')
   if file.errors > 0 and not opts.force then
     return nil, ('%s has %d error(s); not overwritten (fix it, or force)'):format(file.path,
       file.errors), 'EPROBLEMS'
   end
+  file.merged = nil
   local text = file.store:write()
   if text == file.text then return false end
-  local ok, err = require('stance.fs').mkdir_p(require('stance.fs').dirname(file.path))
-  if not ok then return nil, err, 'EWRITE' end
-  local code
-  ok, err, code = core.write_atomic(file.path, text, M.hash(file))
-  if not ok then return nil, err, code end
-  file.text, file.bytes, file.hash, file.errors = text, nil, nil, 0
-  return true
+  for _ = 1, MAX_TRIES do
+    local ok, info, code = write(file, text)
+    if ok then
+      file.text, file.bytes, file.hash, file.errors = text, nil, info.hash, 0
+      return true
+    end
+    if code ~= 'ECHANGED' or opts.merge == false then return nil, info, code end
+    local merr
+    text, merr = merge_disk(file)
+    if not text then return nil, merr, 'ECHANGED' end
+    if text == file.text then
+      file.errors = 0
+      return true -- what is there already has every change made here
+    end
+  end
+  return nil, ('%s keeps changing on disk (%d merges in a row); not saved, try again'):format(file.path, MAX_TRIES),
+    'ECHANGED'
 end
 
 --- Write `store` as a new annotation file of `annotator` on the document `document` (path
@@ -93,13 +156,22 @@ end
 ---@param document string
 ---@param annotator string
 ---@param text string the document's text (for its hash)
+---@param root string|nil the corpus root: nothing is written outside it
 ---@return boolean|nil ok
 ---@return string|nil err
-function M.create(path, store, document, annotator, text)
+function M.create(path, store, document, annotator, text, root)
   local fs = require('stance.fs')
+  local data = M.render(store, document, annotator, text)
+  if root then
+    local ok, err = fs.write_inside(root, path, data, '')
+    if not ok then return nil, err end
+    return true
+  end
   local ok, err = fs.mkdir_p(fs.dirname(path))
   if not ok then return nil, err end
-  return require('stance.core').write_atomic(path, M.render(store, document, annotator, text), '')
+  ok, err = require('stance.core').write_atomic(path, data, '')
+  if not ok then return nil, err end
+  return true
 end
 
 --- The text of a new annotation file of `annotator` on `document` (headers set in

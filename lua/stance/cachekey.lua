@@ -4,13 +4,12 @@ local M = {}
 
 M.VERSION = 1
 
---- Stamp of a file: size, time, inode ("" when there is none).
+--- Stamp of a file: size, time, inode ("" when there is none); the same as the writers'
+--- (core.write_atomic, core.append_file) return.
 ---@param path string
 ---@return string
 function M.stamp(path)
-  local st = require('stance.core').stat(path)
-  if not st then return '' end
-  return ('%d:%d.%d:%d'):format(st.size, st.mtime, st.mtime_ns, st.ino or 0)
+  return require('stance.core').stamp(path)
 end
 
 --- Where the cache of `annotator`'s layer of document `rel` lives.

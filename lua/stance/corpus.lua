@@ -300,23 +300,30 @@ function M:track_layer(layer)
   self._annotators = nil
 end
 
---- Write every changed layer (atomically; a file read with errors, or changed on disk
---- since it was read, is not overwritten). Returns true, or nil and the problems (one per
---- line).
+--- Write every changed layer (atomically, under each file's lock; a file read with errors
+--- is not overwritten). A file that changed on disk since it was read (another process
+--- saved it, a `git pull`) is merged record by record with the changes made here, never
+--- overwritten: the third result lists those merges ({path, theirs, ours, conflicts,
+--- conflict_ids}; conflicts are kept as both versions, see :help stance-conflicts). Returns
+--- true, or nil and the problems (one per line); unsaved layers are kept for a next try.
 ---@return boolean|nil ok
 ---@return string|nil err
+---@return table[] merged
 function M:save()
-  local errors, keep = {}, {}
+  local errors, keep, merged = {}, {}, {}
   for _, layer in ipairs(self.layers) do
-    local ok, err = layer:save()
+    local ok, err, _, m = layer:save()
     if not ok then
       errors[#errors + 1] = err
       keep[#keep + 1] = layer
+    elseif m then
+      merged[#merged + 1] = { path = layer.file.path, theirs = m.theirs, ours = m.ours, conflicts = m.conflicts,
+        conflict_ids = m.conflict_ids }
     end
   end
   self.layers = keep
-  if #errors > 0 then return nil, table.concat(errors, '\n') end
-  return true
+  if #errors > 0 then return nil, table.concat(errors, '\n'), merged end
+  return true, nil, merged
 end
 
 function M:__tostring()

@@ -210,7 +210,7 @@ function H.state_path(c, rel)
 end
 
 function H.load_state(c, rel)
-  local text = require('stance.fs').read(H.state_path(c, rel))
+  local text = require('stance.fs').read(H.state_path(c, rel), c.root)
   local ok, t = pcall(function() return text and require('stance.json').decode(text) end)
   t = ok and type(t) == 'table' and t or {}
   if type(t.rejected) ~= 'table' then t.rejected = {} end
@@ -509,11 +509,11 @@ function M:save()
   self.gold:set_status(counts.done and 'done' or 'in-progress')
   local ok, err = self.gold:save()
   if not ok then return nil, err end
-  local fs = require('stance.fs')
-  local path = H.state_path(self.corpus, self.rel)
-  ok, err = fs.mkdir_p(fs.dirname(path))
+  -- inside the corpus only (a committed .stance/curation link is not written through)
+  ok, err = require('stance.fs').write_inside(self.corpus.root, H.state_path(self.corpus, self.rel),
+    require('stance.json').encode(self.state) .. '\n')
   if not ok then return nil, err end
-  return require('stance.core').write_atomic(path, require('stance.json').encode(self.state) .. '\n')
+  return true
 end
 
 return M

@@ -19,7 +19,8 @@ end
 ---@return string|nil err
 function M:text()
   if self._text == nil then
-    local s, err = require('stance.fs').read(self.abspath)
+    -- only a regular file inside the corpus (after links): never a device, a FIFO, or elsewhere
+    local s, err = require('stance.fs').read(self.abspath, self.corpus.root)
     if not s then return nil, err end
     self._text = s
   end

@@ -2,21 +2,36 @@
 --- listing, relative paths. Runtime failures return nil, err.
 local M = {}
 
---- The whole content of a file.
+--- The whole content of a regular file (never a FIFO, a device or a folder: what a corpus
+--- names is read only if it is a file). With `root`, only when it resolves inside that
+--- folder (after `..` and links): what a corpus's files name is never read from elsewhere.
 ---@param path string
+---@param root string|nil
 ---@return string|nil content
 ---@return string|nil err
-function M.read(path)
+---@return string|nil code "ENOENT", "EOUTSIDE", "ENOTREG", "EISDIR", "EREAD"
+function M.read(path, root)
   -- in C: one read into a buffer of the file's size (io.read('a') copies as it grows)
-  local s, err = require('stance.core').readfile(path)
-  if not s then return nil, ('%s: %s'):format(path, err) end
-  return s
+  return require('stance.core').readfile(path, root and { root = root } or nil)
 end
 
 ---@param path string
 ---@return boolean
 function M.exists(path)
   return require('stance.core').exists(path)
+end
+
+--- Whether `path` is a regular file that resolves inside `root` (links and .. resolved).
+---@param path string
+---@param root string
+---@return boolean
+function M.is_file_inside(path, root)
+  local core = require('stance.core')
+  local real, real_root = core.realpath(path), core.realpath(root)
+  if not real or not real_root then return false end
+  if real_root ~= '/' and real:sub(1, #real_root + 1) ~= real_root .. '/' then return false end
+  local st = core.stat(real)
+  return st ~= nil and st.type == 'file'
 end
 
 ---@param path string
@@ -26,19 +41,48 @@ function M.is_dir(path)
   return st ~= nil and st.type == 'directory'
 end
 
---- Make `path` and its missing parents.
+--- Make `path` and its missing parents. With `root` (a folder above `path`), every folder
+--- from there down must resolve inside it: a link out of the corpus is never written through.
 ---@param path string
+---@param root string|nil
 ---@return boolean|nil ok
 ---@return string|nil err
-function M.mkdir_p(path)
+function M.mkdir_p(path, root)
   local core = require('stance.core')
   local acc = path:sub(1, 1) == '/' and '' or '.'
+  local real_root = root and (core.realpath(root) or root)
   for part in path:gmatch('[^/]+') do
     acc = acc .. '/' .. part
     local ok, err = core.mkdir(acc)
     if not ok then return nil, ('cannot make %s: %s'):format(acc, err) end
+    if real_root and (acc == root or acc:sub(1, #root + 1) == root .. '/') then
+      local real = core.realpath(acc) or ''
+      if real ~= real_root and real:sub(1, #real_root + 1) ~= real_root .. '/' and real_root ~= '/' then
+        return nil, ('%s leads outside the corpus at %s; not written through'):format(acc, root), 'EOUTSIDE'
+      end
+    end
   end
   return true
+end
+
+--- Replace the file at `path` inside the corpus at `root` with `data`, atomically, under its
+--- lock (see core.write_atomic): nothing is written through a link out of the root.
+---@param root string
+---@param path string
+---@param data string
+---@param expect string|nil the SHA-256 the file must still have ("" = must not exist)
+---@param opts {cache: boolean|nil, stamp: string|nil}|nil
+---@return boolean|nil ok
+---@return table|string|nil info {stamp, hash}, or the error
+---@return string|nil code
+function M.write_inside(root, path, data, expect, opts)
+  local ok, err, code = M.mkdir_p(M.dirname(path), root)
+  if not ok then return nil, err, code or 'EWRITE' end
+  local o = { root = root }
+  for k, v in pairs(opts or {}) do
+    o[k] = v
+  end
+  return require('stance.core').write_atomic(path, data, expect, o)
 end
 
 ---@param path string

@@ -16,7 +16,8 @@ function M.run(dir)
       if ev.state ~= 'done' then return notify.error(('hashing %s: %s'):format(dir, ev.error or ev.state)) end
       local lines = {}
       for _, r in ipairs(ev.job:results()) do
-        lines[#lines + 1] = r.hash and (r.hash .. '  ' .. r.path) or ('ERROR  ' .. r.path .. ': ' .. r.error)
+        local path = require('stance.utf8').printable(r.path) -- a line end in a name: escaped
+        lines[#lines + 1] = r.hash and (r.hash .. '  ' .. path) or ('ERROR  ' .. path .. ': ' .. r.error)
       end
       vim.cmd('new')
       local buf = vim.api.nvim_get_current_buf()

@@ -69,6 +69,7 @@ function M.update(c, opts)
       end,
     })
   end
+  -- the index folder is opened without following a link (src/indexfile.c)
   if not c.loaded and not opts.rebuild then
     c.loaded = true
     local job, jerr = w:load_index(path)
@@ -143,8 +144,17 @@ function M.watch(c, on_update)
   for _, d in ipairs(dirs) do
     w:watch(d == '' and c.root or (c.root .. '/' .. d), d)
   end
-  -- the watches start on the worker's thread: once this returns, a change is seen
-  w:watch_wait(1000)
+  -- The watches start on the worker's thread, a while after the index listed the files (on
+  -- a busy machine, seconds): what changed in between is caught by one more update once they
+  -- have all started. The editor never waits for them.
+  local uv = require('stance.compat').uv
+  local poll = uv.new_timer()
+  poll:start(0, 50, function()
+    if not w:watch_wait(0) then return end
+    poll:stop()
+    poll:close()
+    vim.schedule(function() M.update(c, { on_done = on_update }) end)
+  end)
   local pending, timer = {}, nil
   worker.on_change(function(paths, overflow)
     for _, p in ipairs(paths) do
@@ -152,7 +162,6 @@ function M.watch(c, on_update)
     end
     if overflow then pending = { ['*'] = true } end
     if timer then return end
-    local uv = require('stance.compat').uv
     timer = uv.new_timer()
     timer:start(200, 0, function()
       timer:close()

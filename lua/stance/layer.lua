@@ -18,7 +18,7 @@ local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
 function M.open(corpus, annotator, doc, existing)
   local path = require('stance.root').annotation_path(corpus.root, annotator, doc.path)
   local vocab = corpus.vocab and corpus:vocab() or require('stance.schema').vocab(corpus:schema())
-  local file, err = require('stance.annfile').read(path, vocab, existing)
+  local file, err = require('stance.annfile').read(path, vocab, corpus.root, existing)
   if not file then return file, err end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
   if file.bytes == nil and file.store:header().document == nil then
@@ -217,17 +217,20 @@ function M:set_status(status)
   return true
 end
 
---- Write the layer if it changed (atomic; refused over a file read with errors or changed
---- on disk since it was read).
+--- Write the layer if it changed (atomic, under the file's lock; refused over a file read
+--- with errors). A file changed on disk since it was read is merged record by record with
+--- what changed here (see stance.annfile.save): the layer then holds the merge, and the
+--- fourth result says what was merged.
 ---@return boolean|nil ok
 ---@return string|nil err
 ---@return string|nil code
+---@return stance.MergeResult|nil merged
 function M:save()
   if not self.dirty then return true end
   local ok, err, code = require('stance.annfile').save(self.file)
   if ok == nil then return nil, err, code end
   self.dirty = false
-  return true
+  return true, nil, nil, self.file.merged
 end
 
 return M

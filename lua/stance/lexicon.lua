@@ -59,9 +59,12 @@ end
 ---@param root string
 ---@return stance.Lexicon
 function M.load(root)
-  local text = require('stance.fs').read(root .. '/' .. M.path)
+  local text, err, code = require('stance.fs').read(root .. '/' .. M.path, root)
   local lex = M.parse(text or require('stance.templates').lexicon)
   lex.file = text and (root .. '/' .. M.path) or nil
+  if not text and code ~= 'ENOENT' then -- not read (a link out of the corpus, a FIFO...): said so
+    table.insert(lex.problems, 1, { line = 1, col = 1, severity = 'error', message = err })
+  end
   return lex
 end
 

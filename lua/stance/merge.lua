@@ -63,6 +63,8 @@ end
 ---@field conflict_ids string[]
 ---@field ours integer changes kept from ours
 ---@field theirs integer changes taken from theirs
+---@field hash_dropped boolean the sides recorded different hashes of the document: the
+--- merge records none (its annotations are checked against the document when read)
 
 --- Merge `ours` and `theirs`, both changed from `base` (nil: nothing in common).
 ---@param base stance.Store|nil
@@ -112,10 +114,20 @@ function M.stores(base, ours, theirs)
   if not ok then return nil, err end
   local h = ours:header()
   local th = theirs:header()
-  for _, name in ipairs({ 'document', 'annotator', 'hash' }) do
+  for _, name in ipairs({ 'document', 'annotator' }) do
     local v = h[name] or th[name]
     if v then out:set_header(name, v) end
   end
+  -- The hash says which text the offsets count in. Sides that recorded different ones (one
+  -- re-anchored to an edited document, the other annotated the old text) give records of
+  -- both texts: the merge then records none, and every reader checks each annotation's
+  -- quote against the document (re-anchoring what moved) instead of trusting the offsets.
+  if h.hash ~= nil and (h.hash == th.hash or th.hash == nil and theirs:count() == 0) then
+    out:set_header('hash', h.hash)
+  elseif h.hash == nil and th.hash ~= nil and ours:count() == 0 then
+    out:set_header('hash', th.hash)
+  end
+  res.hash_dropped = (h.hash or th.hash) ~= nil and out:header().hash == nil
   -- The status, three-way: the side that changed it wins; changed on both, "done" only when
   -- both say so (a document someone still works on is not finished).
   local bs = base and base:header().status

@@ -8,10 +8,14 @@ local M = {}
 ---@field checked boolean false when the document has the recorded hash (nothing to do)
 ---@field document string|nil path of the document, relative to the root
 ---@field missing boolean|nil the document is not there
+---@field refused string|nil why the document was not read: it resolves outside the corpus, or
+--- is not a regular file (a device, a FIFO, a folder)
 ---@field kept integer
 ---@field moved integer
 ---@field fuzzy integer of the moved, found with a changed quote
 ---@field orphaned integer
+---@field unsearched integer of the orphans, those not searched for: the work budget of the
+--- document ran out (see :help stance-reanchor)
 ---@field outcomes table[] { id, line, outcome = "moved"|"fuzzy"|"orphan", from = {a, b}, to = {a, b} }
 ---@field store stance.Store the annotations placed in the text (buffer bytes), when checked
 ---@field frame stance.Frame
@@ -20,7 +24,8 @@ local M = {}
 --- Re-anchor the annotation file `store` (read from a file below corpus `root`).
 ---@param root string
 ---@param store stance.Store
----@param opts {force: boolean|nil}|nil force: check even when the hash matches
+---@param opts {force: boolean|nil, progress: fun(done: integer, total: integer)|nil}|nil force:
+--- check even when the hash matches; progress: called as the annotations are gone through
 ---@return stance.ReanchorResult
 function M.run(root, store, opts)
   opts = opts or {}
@@ -28,9 +33,14 @@ function M.run(root, store, opts)
   local h = store:header()
   local res = { checked = false, document = h.document, kept = 0, moved = 0, fuzzy = 0, orphaned = 0, outcomes = {} }
   if not h.document then return res end
-  local text = require('stance.fs').read(root .. '/' .. h.document)
+  -- the header is the file's word, not ours: only a regular file inside the corpus is read
+  local text, err, code = require('stance.fs').read(root .. '/' .. h.document, root)
   if not text then
-    res.missing = true
+    if code == 'ENOENT' then
+      res.missing = true
+    else
+      res.refused = err
+    end
     return res
   end
   local hash = core.sha256(text)
@@ -43,8 +53,9 @@ function M.run(root, store, opts)
     before[r.id] = { spans = r.spans, line = r.line }
   end
   local frame = core.frame(text)
-  local a = frame:anchor(store)
+  local a = frame:anchor(store, { progress = opts.progress })
   res.kept, res.moved, res.orphaned, res.fuzzy = a.placed, a.moved, a.orphaned, a.fuzzy or 0
+  res.unsearched = a.unsearched or 0
   local fuzzy = {}
   for _, id in ipairs(a.fuzzy_ids or {}) do
     fuzzy[id] = true
@@ -68,13 +79,28 @@ function M.run(root, store, opts)
   return res
 end
 
+--- The line of the `document` record in an annotation file's text (1 when unknown).
+local function document_line(text)
+  if not text then return 1 end
+  local at = text:find('\ndocument[ \t]') or (text:find('^document[ \t]') and 0)
+  if not at then return 1 end
+  return select(2, text:sub(1, at):gsub('\n', '')) + 1
+end
+
 --- The outcomes as problems of the annotation file ({line, col, severity, message}).
 ---@param res stance.ReanchorResult
+---@param text string|nil the annotation file's text (for the line of its `document` record)
 ---@return table[]
-function M.problems(res)
+function M.problems(res, text)
   local out = {}
+  if res.refused then
+    out[1] = { line = document_line(text), col = 1, severity = 'error',
+      message = ('document %q is not read: %s (a document is a regular file inside the corpus)'):format(res.document,
+        res.refused) }
+    return out
+  end
   if res.missing then
-    out[1] = { line = 1, col = 1, severity = 'warning',
+    out[1] = { line = document_line(text), col = 1, severity = 'warning',
       message = ('document %s is not there: its annotations cannot be checked'):format(res.document) }
     return out
   end
@@ -88,6 +114,11 @@ function M.problems(res)
         o.outcome == 'fuzzy' and ' (its text changed)' or '', o.from[1], o.from[2], o.to[1], o.to[2])
     end
     out[#out + 1] = { line = o.line or 1, col = 1, severity = 'warning', message = msg }
+  end
+  if (res.unsearched or 0) > 0 then
+    out[#out + 1] = { line = document_line(text), col = 1, severity = 'warning',
+      message = ('%d annotation(s) not searched for in %s: the work budget of re-anchoring ran out '
+        .. '(a very large or repetitive document); kept as orphans'):format(res.unsearched, res.document) }
   end
   return out
 end

@@ -42,6 +42,15 @@ local function is_dir(path)
   return st ~= nil and st.type == 'directory'
 end
 
+--- Whether `dir` holds the marker folder, and it is not a link out of `dir` (a corpus whose
+--- .stance/ is elsewhere would read and write there).
+local function marked(dir)
+  local marker = (dir == '/' and '' or dir) .. '/' .. M.marker
+  if not is_dir(marker) then return false end
+  local real = require('stance.core').realpath(marker)
+  return real == marker or (real ~= nil and real:sub(1, #dir + 1) == (dir == '/' and '/' or dir .. '/'))
+end
+
 --- The corpus root at or above `path` (a file or a folder), or nil; and the real path of
 --- `path` (links resolved), which the root is at or above.
 ---@param path string
@@ -53,11 +62,22 @@ function M.find(path)
   local real = resolved
   if not is_dir(real) then real = real:match('^(.*)/[^/]*$') end
   while real and real ~= '' do
-    if is_dir(real .. '/' .. M.marker) then return real, resolved end
+    if marked(real) then return real, resolved end
     real = real:match('^(.*)/[^/]*$')
   end
-  if is_dir('/' .. M.marker) then return '/', resolved end
+  if marked('/') then return '/', resolved end
   return nil
+end
+
+--- The corpus root of the folder that holds the file `path`, the file itself not resolved:
+--- a file that is a link out of its corpus still belongs to it (and is then refused by
+--- every read confined to the root), instead of to wherever the link leads.
+---@param path string
+---@return string|nil root absolute path
+function M.of_file(path)
+  local dir = path:match('^(.*)/[^/]*$')
+  if dir == nil then dir = '.' elseif dir == '' then dir = '/' end
+  return M.find(dir)
 end
 
 return M

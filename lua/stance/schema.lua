@@ -240,10 +240,12 @@ end
 ---@return string path
 function M.load(root)
   local path = root .. '/' .. M.path
-  local f = io.open(path, 'rb')
-  if not f then return nil, nil, path end
-  local text = f:read('*a')
-  f:close()
+  local text, err, code = require('stance.fs').read(path, root)
+  if not text then
+    if code == 'ENOENT' then return nil, nil, path end
+    -- a link out of the corpus, a FIFO, a folder: not read, and said so
+    return nil, { { line = 1, col = 1, severity = 'error', message = err } }, path
+  end
   local s, problems = M.parse(text)
   return s, problems, path
 end

@@ -10,7 +10,14 @@ function M.search(query)
     if not hits then return end
     local items = {}
     for i, h in ipairs(hits) do
-      items[i] = { filename = c.root .. '/' .. h.path, lnum = h.line, col = h.col, text = h.line_text or '' }
+      local path = c.root .. '/' .. h.path
+      items[i] = { lnum = h.line, col = h.col, text = H.one_line(h.line_text or '') }
+      -- a name Vim's commands cannot take (a line end in it) goes by buffer number
+      if path:find('%c') then
+        items[i].bufnr = vim.fn.bufadd(path)
+      else
+        items[i].filename = path
+      end
     end
     vim.fn.setqflist({}, ' ', { title = 'stance search ' .. query, items = items })
     if #items > 0 then
@@ -31,12 +38,16 @@ function M.kwic(query, width)
     local hits = H.search(c, query, { context = width }, function() M.kwic(query, width) end)
     if not hits then return end
     local lines, targets, keyword_at = {}, {}, {}
+    local matches = {}
     for i, h in ipairs(hits) do
-      local left = (h.left or ''):gsub('%s+', ' ')
+      -- one line each: the context's and the match's line ends become spaces, and the
+      -- document's name (any character a file name may hold) is shown escaped
+      local left = H.one_line(h.left or '')
       local prefix = (' '):rep(math.max(0, width - vim.fn.strchars(left))) .. left .. '  '
       keyword_at[i] = #prefix
-      lines[i] = prefix .. (h.match or '') .. '  ' .. ((h.right or ''):gsub('%s+', ' ')) .. '  ' ..
-        h.path .. ':' .. h.line
+      matches[i] = H.one_line(h.match or '')
+      lines[i] = prefix .. matches[i] .. '  ' .. H.one_line(h.right or '') .. '  ' ..
+        require('stance.utf8').printable(h.path) .. ':' .. h.line
       targets[i] = { path = c.root .. '/' .. h.path, line = h.line, col = h.col }
     end
     vim.cmd('botright new')
@@ -60,9 +71,9 @@ function M.kwic(query, width)
     -- the keywords, highlighted where they are
     vim.cmd('highlight default link StanceKwicKeyword Search')
     local ns = vim.api.nvim_create_namespace('stance_kwic')
-    for i, h in ipairs(hits) do
+    for i in ipairs(hits) do
       require('stance.compat').add_highlight(buf, ns, 'StanceKwicKeyword', i - 1, keyword_at[i],
-        keyword_at[i] + #(h.match or ''))
+        keyword_at[i] + #matches[i])
     end
   end)
 end
@@ -72,7 +83,10 @@ function M.jump(buf)
   local t = vim.b[buf].stance_kwic and vim.b[buf].stance_kwic[vim.fn.line('.')]
   if not t then return end
   vim.cmd('wincmd p')
-  vim.cmd('edit ' .. vim.fn.fnameescape(t.path))
+  -- by buffer, not :edit: a document's name may hold what a command line cannot (a line end)
+  local b = vim.fn.bufadd(t.path)
+  vim.bo[b].buflisted = true
+  vim.api.nvim_win_set_buf(0, b)
   vim.api.nvim_win_set_cursor(0, { t.line, t.col - 1 })
 end
 
@@ -96,6 +110,12 @@ function H.search(c, query, opts, again)
     notify.error(total)
   end
   return nil
+end
+
+--- `s` on one line: runs of white space (line ends too) become one space, other control
+--- characters are shown escaped.
+function H.one_line(s)
+  return require('stance.utf8').printable((s:gsub('%s+', ' ')))
 end
 
 function H.with_corpus(query, fn)

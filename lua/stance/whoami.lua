@@ -21,7 +21,8 @@ function M.source()
     if configured and configured ~= '' then return configured, 'setup{annotator}' end
   end
   if not H.cached then
-    local name = H.git_user()
+    local status, out = require('stance.core').run({ 'git', 'config', 'user.name' }) -- no shell
+    local name = status == 0 and out:match('^([^\n]*)') or nil
     if name and name ~= '' then
       H.cached = { name, 'git config user.name' }
     else
@@ -30,21 +31,6 @@ function M.source()
     end
   end
   return H.cached[1], H.cached[2]
-end
-
---- `git config user.name`, or nil: run directly in Neovim (no shell); the host's Lua can
---- only run a command line through sh, which is a constant here.
-function H.git_user()
-  if vim then
-    local ok, out = pcall(vim.fn.systemlist, { 'git', 'config', 'user.name' })
-    if ok and vim.v.shell_error == 0 and type(out) == 'table' then return out[1] end
-    return nil
-  end
-  local p = io.popen('git config user.name 2>/dev/null')
-  if not p then return nil end
-  local name = p:read('*l')
-  p:close()
-  return name
 end
 
 --- Forget what was looked up (tests).

@@ -215,21 +215,124 @@ static void anchor_finds_changed_quotes_fuzzily(void) {
   stance_store_free(s);
 }
 
-static void anchor_trusts_offsets_when_told(void) {
-  const char *text = "Préface. The cat sat.";
+static void anchor_checks_every_quote(void) {
+  /* offsets are never trusted blindly (a merge, a tool or a collaborator may have written
+   * wrong ones under the right hash): a stale quote is searched for, else an orphan */
+  const char *text = "Préface. The cat sat. The dog ran.";
   stance_frame *f = stance_frame_new(text, strlen(text), 0);
   stance_store *s = stance_store_new();
   stance_anchor_result res;
-  stance_range r = {9, 21}, past = {15, 40};
-  CHECK_INT(add_span(s, "x", &r, 1, "something else", "", ""), STANCE_OK); /* a stale quote */
+  stance_range r = {9, 21}, wrong = {9, 21}, past = {15, 40};
+  CHECK_INT(add_span(s, "x", &r, 1, "something else", "", ""), STANCE_OK);
+  CHECK_INT(add_span(s, "w", &wrong, 1, "The dog ran.", "", ""), STANCE_OK); /* right quote, wrong place */
   CHECK_INT(add_span(s, "y", &past, 1, "", "", ""), STANCE_OK);
-  CHECK_INT(stance_frame_anchor_ex(f, s, 1, &res, NULL, NULL), STANCE_OK);
-  CHECK_INT(res.placed, 1);
-  CHECK_INT(res.orphaned, 1);
-  CHECK_INT(stance_store_get(s, "x")->spans[0].start, 10); /* bytes: "é" is two */
+  CHECK_INT(stance_frame_anchor(f, s, &res, NULL, NULL), STANCE_OK);
+  CHECK_INT(res.placed, 0);
+  CHECK_INT(res.moved, 1);
+  CHECK_INT(res.orphaned, 2);
+  CHECK_INT(stance_store_get(s, "w")->spans[0].start, 23); /* bytes: "é" is two */
+  CHECK(stance_store_get(s, "x")->orphan);
   CHECK(stance_store_get(s, "y")->orphan);
   stance_frame_free(f);
   stance_store_free(s);
+}
+
+/* A deterministic text of made-up words, as varied as prose. */
+static char *words_text(size_t len, unsigned *seed) {
+  char *t = malloc(len + 1);
+  size_t i = 0;
+  while (t != NULL && i < len) {
+    size_t w = 2 + (*seed = *seed * 1103515245u + 12345u) % 8, k;
+    for (k = 0; k < w && i < len; k++) {
+      *seed = *seed * 1103515245u + 12345u;
+      t[i++] = (char)('a' + (*seed >> 16) % 26);
+    }
+    if (i < len) t[i++] = ' ';
+  }
+  if (t != NULL) t[len] = '\0';
+  return t;
+}
+
+static void anchor_finds_edited_quotes_in_a_large_text(void) {
+  /* 400 kB; 300 annotations, each quote with one word changed, and 17 bytes inserted at the
+   * start: every one is found again, at its new place */
+  unsigned seed = 42;
+  size_t len = 400000, n = 300, i;
+  char *old = words_text(len, &seed), *text = malloc(len + 64), quote[128];
+  stance_store *s = stance_store_new();
+  stance_frame *f;
+  stance_anchor_result res;
+  size_t *at = malloc(n * sizeof *at);
+  CHECK(old != NULL && text != NULL && s != NULL && at != NULL);
+  if (old == NULL || text == NULL || s == NULL || at == NULL) return;
+  memcpy(text, "A new beginning. ", 17);
+  memcpy(text + 17, old, len + 1);
+  for (i = 0; i < n; i++) {
+    stance_range r;
+    char id[16];
+    at[i] = i * (len / n) + 100;
+    while (old[at[i] - 1] != ' ') at[i]++;
+    r.start = (uint32_t)at[i];
+    r.end = (uint32_t)(at[i] + 80);
+    memcpy(quote, old + at[i], 80);
+    quote[80] = '\0';
+    quote[40] = quote[40] == 'x' ? 'y' : 'x'; /* the text changed here since */
+    quote[41] = quote[41] == 'q' ? 'z' : 'q';
+    snprintf(id, sizeof id, "a%zu", i);
+    CHECK_INT(add_span(s, id, &r, 1, quote, "", ""), STANCE_OK);
+  }
+  f = stance_frame_new(text, len + 17, 0);
+  CHECK_INT(stance_frame_anchor(f, s, &res, NULL, NULL), STANCE_OK);
+  CHECK_INT(res.moved, n);
+  CHECK_INT(res.fuzzy, n);
+  CHECK_INT(res.orphaned, 0);
+  for (i = 0; i < n; i++) {
+    char id[16];
+    const stance_rec *r;
+    snprintf(id, sizeof id, "a%zu", i);
+    r = stance_store_get(s, id);
+    CHECK_INT(r->spans[0].start, at[i] + 17);
+  }
+  stance_frame_free(f);
+  stance_store_free(s);
+  free(old);
+  free(text);
+  free(at);
+}
+
+static void anchor_stops_searching_when_the_budget_runs_out(void) {
+  /* a hostile document: 1 MB of "ab" and quotes that almost match everywhere; searching is
+   * bounded by the budget, what is left is kept as orphans and counted as unsearched */
+  size_t len = 1 << 20, i;
+  char *text = malloc(len), quote[64];
+  stance_store *s = stance_store_new();
+  stance_frame *f;
+  stance_anchor_result res;
+  stance_anchor_opts opts;
+  CHECK(text != NULL && s != NULL);
+  if (text == NULL || s == NULL) return;
+  for (i = 0; i < len; i++) text[i] = "ab"[i % 2];
+  for (i = 0; i < 40; i++) {
+    stance_range r;
+    char id[16];
+    memset(quote, 0, sizeof quote);
+    memcpy(quote, "abababababababababababababababababababab", 40);
+    quote[10 + i % 20] = 'c';
+    r.start = (uint32_t)(i * 1000 + 1);
+    r.end = r.start + 40;
+    snprintf(id, sizeof id, "h%zu", i);
+    CHECK_INT(add_span(s, id, &r, 1, quote, "", ""), STANCE_OK);
+  }
+  f = stance_frame_new(text, len, 0);
+  memset(&opts, 0, sizeof opts);
+  opts.budget = 2000000;
+  CHECK_INT(stance_frame_anchor_ex(f, s, &opts, &res, NULL, NULL), STANCE_OK);
+  CHECK_INT(res.placed + res.moved + res.orphaned, 40);
+  CHECK(res.unsearched > 0);
+  CHECK(res.unsearched <= res.orphaned);
+  stance_frame_free(f);
+  stance_store_free(s);
+  free(text);
 }
 
 static void snapshot_round_trips_and_refuses_damage(void) {
@@ -318,7 +421,9 @@ const test_case frame_tests[] = {
     {"shift_reports_touched_spans", shift_reports_touched_spans},
     {"anchor_finds_annotations_again", anchor_finds_annotations_again},
     {"anchor_finds_changed_quotes_fuzzily", anchor_finds_changed_quotes_fuzzily},
-    {"anchor_trusts_offsets_when_told", anchor_trusts_offsets_when_told},
+    {"anchor_checks_every_quote", anchor_checks_every_quote},
+    {"anchor_finds_edited_quotes_in_a_large_text", anchor_finds_edited_quotes_in_a_large_text},
+    {"anchor_stops_searching_when_the_budget_runs_out", anchor_stops_searching_when_the_budget_runs_out},
     {"snapshot_round_trips_and_refuses_damage", snapshot_round_trips_and_refuses_damage},
     {"refresh_and_write_in_code_points", refresh_and_write_in_code_points},
     {NULL, NULL}};

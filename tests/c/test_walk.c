@@ -90,7 +90,32 @@ static void walk_reports_a_missing_root(void) {
   CHECK(strstr(err, "/nonexistent/stance/root") != NULL);
 }
 
+static void walk_stops_at_folders_nested_too_deep(void) {
+  /* 1900 levels of a/ (what a hostile repository can hold) once overflowed the stack */
+  char d[PATH_MAX], rel[PATH_MAX];
+  stance_walk w;
+  char err[256];
+  size_t i, n = 0;
+  snprintf(d, sizeof d, "%s", tmp_dir());
+  for (i = 0; i < 1900; i++) {
+    rel[n++] = 'a';
+    rel[n++] = '/';
+  }
+  memcpy(rel + n, "doc.txt", 8);
+  tmp_write(d, rel, "deep", (size_t)-1);
+  tmp_write(d, "top.txt", "top", (size_t)-1);
+  CHECK_INT(stance_walk_run(&w, d, NULL, err, sizeof err), 0);
+  CHECK_INT(w.n, 2);
+  if (w.n == 2) {
+    CHECK(w.entries[0].error != NULL && strstr(w.entries[0].error, "nested too deep") != NULL);
+    CHECK_STR(w.entries[1].path, "top.txt");
+  }
+  stance_walk_free(&w);
+  tmp_cleanup(d);
+}
+
 const test_case walk_tests[] = {
+    {"walk_stops_at_folders_nested_too_deep", walk_stops_at_folders_nested_too_deep},
     {"walk_lists_files_sorted_skipping_hidden", walk_lists_files_sorted_skipping_hidden},
     {"walk_filters_by_extension", walk_filters_by_extension},
     {"walk_refuses_links_out_of_the_root", walk_refuses_links_out_of_the_root},

@@ -1,18 +1,18 @@
 /*
- * A libFuzzer target for the stance model's reading of text (make test-fuzz): any bytes, cut
+ * Fuzz target "model": the stance model's reading of text (see fuzz.h): any bytes, cut
  * into sentences by the corpus's splitter, are walked for features and predicted by a small
  * trained model. For every input:
  *   - nothing crashes, leaks or overflows (ASan, UBSan);
  *   - the sentences predicted in one walk get what each gets alone;
  *   - each target's probabilities are in [0, 1] and sum to 1 (to 0 for a target without a
  *     model), and a class never seen gets 0.
- * A violated property aborts, which libFuzzer reports with the input that caused it.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "model.h"
 #include "text.h"
 
@@ -22,10 +22,10 @@ static stance_cues *cues, *terms;
 static stance_model *model;
 static stance_model_scratch *scratch;
 
+/* A violated property: reported (fuzz.h: under libFuzzer, an abort with the input kept). */
 static void check(int ok, const char *what, size_t size) {
-  if (ok) return;
-  fprintf(stderr, "property violated: %s (input of %zu bytes)\n", what, size);
-  abort();
+  (void)size;
+  if (!ok) stance_fuzz_failed(what, __FILE__, __LINE__);
 }
 
 static void setup(void) {
@@ -74,18 +74,18 @@ static int on_sentence(void *ud, size_t a, size_t b) {
   return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+STANCE_FUZZ_TARGET(model) {
   const char *text = (const char *)data;
   spans sp;
   double *all, one[8];
   size_t k, whole[2];
   int t, c;
   if (model == NULL) setup();
-  check(model != NULL && scratch != NULL, "a model", size);
+  FUZZ_CHECK(model != NULL && scratch != NULL, "a model");
   memset(&sp, 0, sizeof sp);
   stance_sentences(text, size, on_sentence, &sp);
   if (sp.n == 0) return 0;
-  all = malloc(sp.n * 8 * sizeof *all);
+  if ((all = malloc(sp.n * 8 * sizeof *all)) == NULL) return 0;
   check(stance_model_predict_spans(model, scratch, text, size, sp.s, sp.n, all, NULL) == 0, "predicts", size);
   for (k = 0; k < sp.n; k++) {
     whole[0] = 0;

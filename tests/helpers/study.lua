@@ -19,6 +19,28 @@ function M.corpus()
   return d
 end
 
+--- The hooks of a spec on the study: before each test a fresh corpus of the study (annotator
+--- ana, autosave far away); after it, every buffer wiped and the temporaries removed. Returns
+--- need(): the test's corpus, or nil after marking the test pending when ../shared is not here.
+---@return fun(): string|nil
+function M.each()
+  -- busted's functions live in the spec file's environment, not in this module's
+  local busted = getfenv(2)
+  local d
+  busted.before_each(function()
+    d = M.corpus()
+    require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })
+  end)
+  busted.after_each(function()
+    vim.cmd('silent! %bwipeout!')
+    T.cleanup()
+  end)
+  return function()
+    if not d then busted.pending('../shared/study and ../shared/corpus are not here') end
+    return d
+  end
+end
+
 --- Open `name` (default: the first article) of corpus `d`; its session.
 function M.open(d, name)
   vim.cmd('edit ' .. vim.fn.fnameescape(d .. '/' .. (name or M.DOC)))

@@ -294,7 +294,7 @@ label for
     assert.is_true(c:save())
   end)
 
-  it('does not overwrite a file that changed on disk, nor one with errors', function()
+  it('merges a file that changed on disk instead of overwriting it, and never writes over errors', function()
     local c, d = corpus()
     local doc = c:document('a.txt')
     assert(doc:annotate({ start = 0, stop = 5, label = 'favor' }))
@@ -304,11 +304,18 @@ label for
     -- someone else changes the file meanwhile
     local theirs = mine:gsub('label favor', 'label against')
     T.write(path, theirs)
-    assert(doc:annotate({ start = 6, stop = 11, label = 'favor' }))
-    local ok, err = c:save()
-    assert.is_nil(ok)
-    assert.truthy(err:find('changed', 1, true), err)
-    assert.are.equal(theirs, T.read(path))
+    local mine2 = assert(doc:annotate({ start = 6, stop = 11, label = 'favor' }))
+    local ok, err, merged = c:save()
+    assert.is_true(ok, err)
+    assert.are.same({ { path = path, theirs = 1, ours = 1, conflicts = 0, conflict_ids = {} } }, merged)
+    local after = require('stance.core').read(T.read(path))
+    assert.are.equal(2, after:count('annotation'))
+    assert.are.equal('favor', after:get(mine2.id).label) -- ours
+    local labels = after:tally('label')
+    assert.are.equal(1, labels.against) -- theirs
+    assert.are.equal(2, #doc:annotations({ annotator = 'ana' })) -- the layer holds the merge
+    local ok2, err2 = c:save()
+    assert.is_true(ok2, err2)
     -- a file with a syntax error is read as far as it goes and never overwritten
     local broken = theirs .. '\nannotation zzzz\n  span x-y\n'
     T.write(path, broken)

@@ -137,6 +137,66 @@ describe('sharing through git', function()
     assert.are.equal(2, s:count('annotation'))
   end)
 
+  it('merges a layer created on both branches (add/add: nothing in common)', function()
+    local d = repo()
+    local other = '.stance/annotations/bo/doc.txt.stance'
+    local function create(branch, id, a, b)
+      git(d, 'checkout -q ' .. branch)
+      local st = core.store()
+      st:set_header('document', 'doc.txt')
+      st:set_header('annotator', 'bo')
+      assert(st:add(ann(id, a, b, 'premise')))
+      T.write(d .. '/' .. other, st:write())
+      git(d, 'add -A')
+      git(d, 'commit -q -m ' .. branch)
+    end
+    create('main', 'm1', 43, 61)
+    create('other', 'o1', 62, 82)
+    git(d, 'checkout -q main')
+    local _, err, code = git(d, 'merge -q --no-edit other')
+    assert.are.equal(0, code, err)
+    local st, problems = core.read(T.read(d .. '/' .. other))
+    assert.are.same({}, problems)
+    assert.truthy(st:get('m1') and st:get('o1'))
+    assert.are.equal('', git(d, 'status --porcelain'))
+  end)
+
+  it('after a clean merge of sides anchored to different texts, no annotation is trusted blindly', function()
+    local d = repo()
+    -- main: the document gains a sentence at the start and the layer is re-anchored to it
+    local edited = 'Fares went up. ' .. DOC
+    local function hash(t) return 'sha256:' .. core.sha256(t) end
+    git(d, 'checkout -q main')
+    local s = layer(d)
+    s:set_header('hash', hash(DOC))
+    T.write(d .. '/' .. ANN, s:write())
+    git(d, 'commit -q -am hash')
+    git(d, 'branch -f other')
+    T.write(d .. '/doc.txt', edited)
+    local _, ferr, fcode = T.run(('cd %s && %s fmt --reanchor'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, fcode, ferr)
+    assert.are.equal(hash(edited), layer(d):header().hash)
+    git(d, 'commit -q -am reanchored')
+    -- other: a new annotation against the old text
+    change(d, 'other', function(st) assert(st:add(ann('o1', 43, 61, 'premise'))) end)
+    git(d, 'checkout -q main')
+    local _, err, code = git(d, 'merge -q --no-edit other')
+    assert.are.equal(0, code, err)
+    local merged = layer(d)
+    assert.is_nil(merged:header().hash) -- the sides disagreed: no text is vouched for
+    assert.are.same({ 43, 61 }, merged:get('o1').spans[1])
+    -- check finds o1 moved; fmt --reanchor puts it on its words
+    local out, _, ccode = T.run(('cd %s && %s check'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(1, ccode)
+    assert.truthy(out:find('annotation o1 moved: 43-61 is now 58-76', 1, true), out)
+    T.run(('cd %s && %s fmt --reanchor'):format(T.q(d), T.q(T.stance)))
+    local fixed = layer(d)
+    assert.are.same({ 58, 76 }, fixed:get('o1').spans[1])
+    assert.are.equal('Buses run on time.', edited:sub(59, 76))
+    assert.are.same({ 15, 32 }, fixed:get('a1').spans[1])
+    assert.are.equal(hash(edited), fixed:header().hash)
+  end)
+
   it('refuses to merge a file it cannot read, leaving ours as it was', function()
     local d = T.tmpdir()
     T.write(d .. '/base', 'format stance 1\n')
@@ -170,5 +230,80 @@ describe('sharing through git', function()
     assert.are.equal(0, gcode, gerr)
     assert.truthy(gout:find('stance diff ' .. ANN, 1, true), gout)
     assert.truthy(gout:find('+ annotation n1 evidence', 1, true), gout)
+  end)
+end)
+
+describe('git hooks of stance init --git', function()
+  after_each(T.cleanup)
+
+  -- A corpus folder whose name a shell would read as commands, or that breaks naive quoting.
+  for _, name in ipairs({ "corpus';touch INJECTED;'", 'Interviews \'Q3\'', 'a "b" $(touch INJECTED) `x`',
+    'semi;colon & amp', 'new\nline', '-dash' }) do
+    it('run warm in a corpus folder named ' .. name:gsub('\n', '\\n') .. ', and nothing else', function()
+      local d = T.tmpdir()
+      git(d, 'init -q -b main')
+      git(d, 'config user.email t@example.org')
+      git(d, 'config user.name tester')
+      local corpus = d .. '/' .. name
+      local _, err, code = T.run(('mkdir -p %s && cd %s && %s init --git .'):format(T.q(corpus), T.q(corpus),
+        T.q(T.stance)))
+      assert.are.equal(0, code, err)
+      T.write(corpus .. '/doc.txt', DOC)
+      write_layer(corpus, { ann('a1', 0, 17, 'favor', 'favor') })
+      git(d, 'add -A')
+      git(d, 'commit -q -m base')
+      git(d, 'checkout -q -b other') -- post-checkout runs `stance warm` in the corpus
+      local _, cerr, ccode = git(d, 'checkout -q main')
+      assert.are.equal(0, ccode, cerr)
+      assert.is_false(T.exists(d .. '/INJECTED'))
+      assert.is_false(T.exists(corpus .. '/INJECTED'))
+      assert.is_true(T.exists(corpus .. '/.stance/cache/ana/doc.txt.snap'), 'the hook warmed the cache')
+      local hook = T.read(d .. '/.git/hooks/post-checkout')
+      assert.truthy(hook:find(T.q(T.stance), 1, true)) -- the executable's path is quoted too
+    end)
+  end
+
+  it('registers a merge driver that git runs from a stance installed in a folder named with % and quotes', function()
+    -- git replaces %A, %O, %B and %P in the driver's line, even inside the executable's path
+    local d = T.tmpdir()
+    local bindir = d .. "/tools 50%A 'q'"
+    local exe = bindir .. '/stance'
+    os.execute(('mkdir -p %s && cp %s %s'):format(T.q(bindir), T.q(T.stance), T.q(exe)))
+    local env = 'STANCE_LUADIR=' .. T.q(T.root .. '/lua') .. ' '
+    local repo_dir = d .. '/repo'
+    git(d, 'init -q -b main repo')
+    git(repo_dir, 'config user.email t@example.org')
+    git(repo_dir, 'config user.name tester')
+    local _, err, code = T.run(('cd %s && %s%s init --git .'):format(T.q(repo_dir), env, T.q(exe)))
+    assert.are.equal(0, code, err)
+    local driver = git(repo_dir, 'config merge.stance.driver')
+    assert.truthy(driver:find("50%%A '", 1, true), driver)
+    T.write(repo_dir .. '/doc.txt', DOC)
+    os.execute('mkdir -p ' .. T.q(repo_dir .. '/.stance/annotations/ana'))
+    write_layer(repo_dir, { ann('a1', 0, 17, 'favor', 'favor') })
+    git(repo_dir, 'add -A')
+    git(repo_dir, 'commit -q -m base')
+    git(repo_dir, 'branch other')
+    -- both sides add a record at the same place: line by line a conflict, record by record none
+    change(repo_dir, 'main', function(st) assert(st:add(ann('m1', 43, 61, 'premise'))) end)
+    change(repo_dir, 'other', function(st) assert(st:add(ann('o1', 62, 82, 'against', 'against'))) end)
+    git(repo_dir, 'checkout -q main')
+    local out, merr, mcode = T.run(('cd %s && %sgit merge -q --no-edit other'):format(T.q(repo_dir), env))
+    assert.are.equal(0, mcode, out .. merr)
+    local st = layer(repo_dir)
+    assert.truthy(st:get('m1') and st:get('o1') and st:get('a1'))
+  end)
+
+  it('rewrites a hook written by an older stance, and leaves a user\'s own hook alone', function()
+    local d = T.tmpdir()
+    git(d, 'init -q -b main')
+    T.write(d .. '/.git/hooks/post-merge', "#!/bin/sh\n# stance: prepare the editor's cache of the annotation "
+      .. "files that changed\ncd \"$(git rev-parse --show-toplevel)\"/'' 2>/dev/null && stance warm --quiet || true\n")
+    T.write(d .. '/.git/hooks/post-checkout', '#!/bin/sh\necho mine\n')
+    local out, err, code = T.run(('cd %s && %s init --git .'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    assert.truthy(T.read(d .. '/.git/hooks/post-merge'):find(T.q(T.stance) .. ' warm --quiet', 1, true))
+    assert.are.equal('#!/bin/sh\necho mine\n', T.read(d .. '/.git/hooks/post-checkout'))
+    assert.truthy(out:find('post-checkout exists', 1, true))
   end)
 end)

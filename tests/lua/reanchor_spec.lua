@@ -181,6 +181,36 @@ end)
 
 -- The same edits, made generically, on an article of the project's sample corpus (US policy
 -- toward North Korea) with ana's annotations, when the sample corpus is there.
+describe('re-anchoring many edited annotations', function()
+  after_each(T.cleanup)
+
+  it('finds them all, says how it goes on a terminal, and states the budget when it runs out', function()
+    local dir = T.tmpdir()
+    -- 300 kB, 150 annotations, a paragraph inserted before them and a word changed in each
+    local out, err, code = T.run(('%s run %s %s 150 300000'):format(T.q(T.stance),
+      T.q(T.root .. '/tests/bench/reanchor.lua'), T.q(dir)))
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find('\nmoved 150\n', 1, true), out)
+    local root = dir .. '/c150'
+    -- on a terminal (script(1) gives it one), a progress bar on stderr
+    local screen = T.run(('cd %s && script -qec %s /dev/null'):format(T.q(root),
+      T.q(T.q(T.stance) .. ' check >/dev/null')))
+    assert.truthy(screen:find('stance check [', 1, true), screen)
+    assert.truthy(screen:find('%', 1, true), screen)
+    -- without one, none
+    local _, plain = T.run(('cd %s && %s check >/dev/null'):format(T.q(root), T.q(T.stance)))
+    assert.falsy(plain:find('[', 1, true), plain)
+    -- a budget too small for the searches: what was not searched is an orphan, and said so
+    local s = assert(core.read(T.read(root .. '/.stance/annotations/bench/doc.txt.stance')))
+    local frame = core.frame(T.read(root .. '/doc.txt'))
+    local res = frame:anchor(s, { budget = 20000 })
+    assert.is_true(res.unsearched > 0)
+    assert.are.equal(150, res.placed + res.moved + res.orphaned)
+    local r2 = reanchor.problems({ outcomes = {}, unsearched = res.unsearched, document = 'doc.txt' })
+    assert.truthy(r2[1].message:find('not searched for in doc.txt', 1, true))
+  end)
+end)
+
 describe('re-anchoring on the sample corpus', function()
   after_each(T.cleanup)
   local doc = '000_6358a7516b2472dd.txt'

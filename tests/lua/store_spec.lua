@@ -216,18 +216,43 @@ describe('annotation files', function()
     assert.are.equal(1, #leftovers) -- no temporary file left behind
   end)
 
-  it('refuses to overwrite a file that changed on disk since it was read', function()
+  it('merges a file that changed on disk since it was read, never overwriting the change', function()
+    local d = T.tmpdir()
+    local path = d .. '/a.stance'
+    T.write(path, 'format stance 1\n\ndocument "x.txt"\n\nannotation mine01\n  span 0-3\n  label claim\n')
+    local f = assert(annfile.read(path))
+    -- someone else adds a record and changes ours; we add another
+    T.write(path, 'format stance 1\n\ndocument "x.txt"\n\nannotation mine01\n  span 0-3\n  label claim\n'
+      .. '  note "theirs"\n\nannotation their1\n  span 5-9\n  label claim\n')
+    assert.is_true(f.store:add({ id = 'mine02', spans = { { 10, 12 } }, label = 'claim' }))
+    assert.is_true(annfile.save(f))
+    local store = core.read(T.read(path))
+    assert.truthy(store:get('their1'))
+    assert.truthy(store:get('mine02'))
+    assert.are.equal('theirs', store:get('mine01').note)
+    assert.are.same({ theirs = 2, ours = 1, conflicts = 0, conflict_ids = {} }, f.merged)
+    assert.truthy(f.store:get('their1')) -- the file object holds the merge
+    assert.are.equal(core.sha256(T.read(path)), f.hash)
+  end)
+
+  it('refuses instead of merging when told so, and when the file now has errors', function()
     local d = T.tmpdir()
     local path = d .. '/a.stance'
     T.write(path, 'format stance 1\n')
     local f = assert(annfile.read(path))
     T.write(path, 'format stance 1\n\n# someone else wrote this\n')
     f.store:set_header('document', 'x.txt')
-    local ok, err, code = annfile.save(f)
+    local ok, err, code = annfile.save(f, { merge = false })
     assert.is_nil(ok)
     assert.are.equal('ECHANGED', code)
     assert.truthy(err:find('changed on disk'))
     assert.truthy(T.read(path):find('someone else'))
+    T.write(path, 'format stance 1\n\nannotation a\n  span 1-2\n  label "oops\n')
+    ok, err, code = annfile.save(f)
+    assert.is_nil(ok)
+    assert.are.equal('ECHANGED', code)
+    assert.truthy(err:find('now has errors'), err)
+    assert.truthy(T.read(path):find('oops'))
   end)
 
   it('refuses to overwrite a file it could not read completely', function()

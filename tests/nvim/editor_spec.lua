@@ -538,6 +538,86 @@ describe('the editor', function()
     assert.truthy(out:find('0 cache(s) written', 1, true), out)
   end)
 
+  it('opens from a warm cache of moved annotations, says so and saves them: warm never places twice', function()
+    local d = corpus()
+    local doc = d .. '/01_charge_works.txt'
+    T.write(doc, 'A line added since.\n' .. T.read(doc))
+    local out, err, code = T.run(('cd %s && %s warm'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find(' 0 file(s) left alone', 1, true), out) -- saved though annotations moved
+    out = T.run(('cd %s && %s warm'):format(T.q(d), T.q(T.stance)))
+    assert.truthy(out:find('0 cache(s) written', 1, true), out) -- and not placed again
+    require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })
+    local s = assert(open(d, '01_charge_works.txt'))
+    assert.is_true(s.file.cached, 'the cache of stance warm was used')
+    assert.is_true(s.rewrite, 'the moved annotations are written at the next save')
+    for _, r in ipairs(s.store:records('annotation')) do
+      local shown = require('stance.editor.nav').quote(s.buf, r.spans, 100000):gsub(' … ', ' ')
+      assert.are.equal(r.quote:gsub('%s+', ' '), shown)
+    end
+    save(s)
+    local st = assert(require('stance.core').read(T.read(s.path)))
+    assert.are.equal('sha256:' .. require('stance.core').sha256(T.read(doc)), st:header().hash)
+  end)
+
+  it('checks every quote, even under the document\'s own hash (a merge may bring wrong offsets)', function()
+    local d = corpus()
+    local core = require('stance.core')
+    local path = d .. '/.stance/annotations/ana/01_charge_works.txt.stance'
+    local st = assert(core.read(T.read(path)))
+    local text = T.read(d .. '/01_charge_works.txt')
+    st:set_header('hash', 'sha256:' .. core.sha256(text))
+    local first = st:records('annotation')[1]
+    -- offsets of another text, under the right hash: shifted by 7 code points
+    assert(st:update(first.id, { spans = { { first.spans[1][1] + 7, first.spans[1][2] + 7 } } }))
+    T.write(path, st:write())
+    require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })
+    local s = assert(open(d, '01_charge_works.txt'))
+    local r = s.store:get(first.id)
+    assert.are.equal(first.quote, require('stance.editor.nav').quote(s.buf, r.spans, 100000))
+    assert.is_true(s.rewrite)
+  end)
+
+  it('loses no save while another process saves the same file at the same time', function()
+    local d = corpus()
+    require('stance').setup({ annotator = 'shared', autosave = { delay = 60000 } })
+    local s = assert(open(d, '01_charge_works.txt'))
+    local log = d .. '/.other.log'
+    local rounds = 60
+    os.execute(('lua5.4 %s %s %s other %d %s keep 01_charge_works.txt >/dev/null 2>&1 &'):format(
+      T.q(T.root .. '/tests/helpers/saver.lua'), T.q(T.root), T.q(d), rounds, T.q(log)))
+    local ops, persist = require('stance.editor.ops'), require('stance.editor.persist')
+    local mine = {}
+    for i = 1, rounds do
+      local a = (i * 7) % 400
+      assert(ops.create(s, { { a, a + 5 } }, { label = 'claim', id = 'ed' .. i }))
+      if persist.save(s) then mine[#mine + 1] = 'ed' .. i end
+      vim.wait(3)
+    end
+    local function acked()
+      local f = io.open(log, 'rb')
+      if not f then return {} end
+      local ids = {}
+      for id in f:read('*a'):gmatch('[^\n]+') do
+        ids[#ids + 1] = id
+      end
+      f:close()
+      return ids
+    end
+    assert.is_true(vim.wait(60000, function() return #acked() == rounds end, 50), 'the other process ends')
+    assert(persist.save(s, { force = true }))
+    local disk = on_disk(s)
+    local missing = {}
+    for _, id in ipairs(mine) do
+      if not disk:get(id) then missing[#missing + 1] = id end
+    end
+    for _, id in ipairs(acked()) do
+      if not disk:get(id) then missing[#missing + 1] = id end
+    end
+    assert.are.equal(rounds, #mine)
+    assert.are.same({}, missing)
+  end)
+
   it('merges when the annotation file changed on disk, and keeps both sides of a conflict', function()
     local d = corpus()
     local core = require('stance.core')

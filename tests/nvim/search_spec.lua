@@ -64,6 +64,67 @@ describe('search in Neovim', function()
     assert.are.same({ 1, 16 }, vim.api.nvim_win_get_cursor(0))
   end)
 
+  it(':Stance kwic and :Stance search take documents with a line end in their name, and phrases across lines', function()
+    local d = corpus()
+    T.write(d .. '/odd\nname.txt', 'First line.\nThe human\nrights of sanctions.\n')
+    vim.cmd('edit ' .. d .. '/one.txt')
+    vim.cmd('Stance kwic "human rights"')
+    assert.is_true(vim.wait(10000, function() return vim.b.stance_kwic ~= nil end, 10))
+    local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+    assert.are.equal(2, #lines)
+    local odd
+    for i, l in ipairs(lines) do
+      if l:find('odd\\nname.txt:2', 1, true) then odd = i end
+      assert.truthy(l:find('human rights', 1, true), l) -- the phrase on one line
+    end
+    assert.truthy(odd, table.concat(lines, '|'))
+    vim.api.nvim_win_set_cursor(0, { odd, 0 })
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
+    assert.are.equal(d .. '/odd\nname.txt', vim.api.nvim_buf_get_name(0))
+    assert.are.same({ 2, 4 }, vim.api.nvim_win_get_cursor(0))
+    vim.cmd('Stance search sanctions')
+    assert.is_true(vim.wait(10000, function() return #vim.fn.getqflist() == 3 end, 10))
+  end)
+
+  it(':Stance progress, :Stance agree and :Stance hash show a document with a line end in its name', function()
+    local d = corpus()
+    local odd = 'odd\nname\27[31m.txt'
+    T.write(d .. '/' .. odd, 'First line.\nThe human\nrights of sanctions.\n')
+    local core = require('stance.core')
+    for _, who in ipairs({ 'ana', 'bob' }) do
+      local s = core.store()
+      s:set_header('document', odd)
+      s:set_header('annotator', who)
+      s:set_header('status', 'done')
+      assert(s:add({ kind = 'annotation', id = 'a1', spans = { { 0, 11 } }, label = 'claim', target = 'sanctions',
+        stance = who == 'ana' and 'favor' or 'against', quote = 'First line.' }))
+      T.write(d .. '/.stance/annotations/' .. who .. '/' .. odd .. '.stance', s:write())
+    end
+    vim.cmd('edit ' .. d .. '/one.txt')
+    local function no_line_end(buf)
+      for _, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+        assert.falsy(l:find('[\n\27]'), l)
+      end
+      return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+    end
+    local buf = require('stance.editor.status').show()
+    local text = no_line_end(buf)
+    assert.truthy(text:find('odd\\nname\\x1b[31m.txt', 1, true), text)
+    for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+      if l:find('odd\\nname', 1, true) then vim.api.nvim_win_set_cursor(0, { i, 0 }) end
+    end
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
+    assert.are.equal(d .. '/' .. odd, vim.api.nvim_buf_get_name(0))
+    assert.are.equal('First line.', vim.api.nvim_buf_get_lines(0, 0, 1, false)[1])
+    vim.cmd('Stance agree disagreements')
+    text = no_line_end(0)
+    assert.truthy(text:find('odd\\nname', 1, true), text)
+    vim.cmd('Stance hash ' .. vim.fn.fnameescape(d))
+    assert.is_true(vim.wait(10000, function() return vim.bo.buftype == 'nofile' and vim.fn.line('$') > 3 end, 10))
+    text = no_line_end(0)
+    assert.truthy(text:find('odd\\nname', 1, true), text)
+  end)
+
   it(":Stance kwic shows every hit, whatever the document window's folds (tmux)", function()
     local d = corpus()
     -- the document folds by indent, all folds closed: the concordance must not inherit that
@@ -94,6 +155,20 @@ describe('search in Neovim', function()
     T.write(d .. '/sub/deeper/three.txt', 'Another zeppelin.\n')
     assert.is_true(vim.wait(60000, function() return c:search('zeppelin', { count = true }) == 2 end, 20))
     assert.are.equal(0, c:search('engagement', { count = true }))
+  end)
+
+  it('sees a change made after the index listed the files and before the watches started', function()
+    local d = corpus()
+    local c = assert(require('stance').open(d))
+    local done
+    require('stance.indexer').update(c, { on_done = function(stats) done = stats end })
+    assert.is_true(vim.wait(60000, function() return done ~= nil end, 10))
+    assert.are.equal(0, c:search('zeppelin', { count = true }))
+    -- indexed, not watched yet: no watch will ever report this one
+    T.write(d .. '/sub/two.txt', 'A zeppelin appears.\n')
+    require('stance.indexer').watch(c)
+    assert.is_true(vim.wait(60000, function() return c:search('zeppelin', { count = true }) == 1 end, 20))
+    require('stance.worker').get():unwatch()
   end)
 
   it('keeps the event loop turning while a corpus is indexed, and swaps the new index in at the end', function()

@@ -3,28 +3,16 @@
 -- articles of ../shared/corpus, copied into a temporary corpus: sentences, labels, extents,
 -- document stances and relations, key by key, checked in the store, on disk and in what the
 -- screen is drawn from.
-local T = require('helpers')
 local S = require('helpers.study')
-local DOC, keys, study, open, quote, sentences, goto_byte, on_disk, ends = S.DOC, S.keys, S.corpus, S.open,
+local DOC, keys, open, quote, sentences, goto_byte, on_disk, ends = S.DOC, S.keys, S.open,
   S.quote, S.sentences, S.goto_byte, S.on_disk, S.ends
 
 describe('the study in the editor', function()
-  local d
-  before_each(function()
-    d = study()
-    require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })
-  end)
-  after_each(function()
-    vim.cmd('silent! %bwipeout!')
-    T.cleanup()
-  end)
-  local function need()
-    if not d then pending('../shared/study and ../shared/corpus are not here') end
-    return d ~= nil
-  end
+  local need = S.each()
 
   it('selects the corpus\'s sentences with is, as, ) and ( (U.S., U.N., addresses stay inside)', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local checked = 0
     for _, name in ipairs({ DOC, '001_6520dcfa8ca08700.txt', '002_c6bce5e05bd0fd45.txt', '003_7e305a588b2246b7.txt',
       '004_e35aa5ebcc029514.txt' }) do
@@ -70,7 +58,8 @@ describe('the study in the editor', function()
   end)
 
   it('annotates a sentence holding "U.S." whole with gsis and one key; a wrong key asks again', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local s = open(d)
     local list = sentences(s)
     local target
@@ -97,7 +86,8 @@ describe('the study in the editor', function()
   end)
 
   it(':Stance annotate asks what the label asks even when the command gives other fields', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local s = open(d)
     keys(':7Stance annotate favor sanctions<CR>p') -- the role is asked
     local r = s.store:records('annotation')[1]
@@ -118,7 +108,8 @@ describe('the study in the editor', function()
   end)
 
   it('resizes an annotation with gs over a motion (<Tab>) and :Stance edit spans, keeping all the rest', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local s = open(d)
     local list = sentences(s)
     goto_byte(list[3][1])
@@ -158,7 +149,8 @@ describe('the study in the editor', function()
   end)
 
   it('sets the document\'s stance per target by keys, shows it, changes and removes it', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local s = open(d)
     keys('gDsa') -- document stance toward sanctions: against
     keys('gDef')
@@ -181,7 +173,8 @@ describe('the study in the editor', function()
   end)
 
   it('draws relations at both ends with their type and lists them with the texts', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local s = open(d)
     local list = sentences(s)
     goto_byte(list[1][1])

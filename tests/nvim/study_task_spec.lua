@@ -3,26 +3,15 @@
 -- legend, and a schema whose stances have other names.
 local T = require('helpers')
 local S = require('helpers.study')
-local DOC, keys, study, open, sentences, goto_byte, on_disk, ends = S.DOC, S.keys, S.corpus, S.open,
+local DOC, keys, open, sentences, goto_byte, on_disk, ends = S.DOC, S.keys, S.open,
   S.sentences, S.goto_byte, S.on_disk, S.ends
 
 describe('the study in the editor: the task', function()
-  local d
-  before_each(function()
-    d = study()
-    require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })
-  end)
-  after_each(function()
-    vim.cmd('silent! %bwipeout!')
-    T.cleanup()
-  end)
-  local function need()
-    if not d then pending('../shared/study and ../shared/corpus are not here') end
-    return d ~= nil
-  end
+  local need = S.each()
 
   it('marks a document done in the file (even with no annotation) and shows the progress', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local s = open(d)
     assert.are.equal('not-started', require('stance.editor.status').of(s))
     vim.cmd('Stance done')
@@ -55,7 +44,8 @@ describe('the study in the editor: the task', function()
   end)
 
   it('shows another annotator side by side in its own colors, gK there inspects it, no signs of it in yours', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local s = open(d)
     local list = sentences(s)
     goto_byte(list[1][1])
@@ -125,7 +115,8 @@ describe('the study in the editor: the task', function()
   end)
 
   it('goes to the next sentence without a stance, for any target or a given one', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local s = open(d)
     local list = sentences(s)
     for i = 1, 3 do
@@ -150,7 +141,8 @@ describe('the study in the editor: the task', function()
   end)
 
   it('keeps the recorded hash that of the file when an edit is undone, and opens documents read-only', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     -- a document without a final line end
     local text = 'No final line end here. The U.S. said so.'
     T.write(d .. '/noeol.txt', text)
@@ -174,7 +166,8 @@ describe('the study in the editor: the task', function()
   end)
 
   it('shows the schema\'s legend, who you annotate as, and the whole text in the inspector', function()
-    if not need() then return end
+    local d = need()
+    if not d then return end
     local s = open(d)
     assert.are.equal('ana', require('stance').annotator())
     assert.are.equal('ana', vim.b.stance_annotator)

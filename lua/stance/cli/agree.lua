@@ -73,7 +73,8 @@ function cmd.run(opts, args)
     io.stdout:write(require('stance.json').encode(report), '\n')
   else
     for _, l in ipairs(require('stance.agreement').lines(report, metrics)) do
-      io.stdout:write(l, '\n')
+      -- names from the corpus (documents, labels) shown, never acting on the terminal
+      io.stdout:write(require('stance.utf8').printable(l), '\n')
     end
   end
   return 0

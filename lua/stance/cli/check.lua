@@ -11,6 +11,7 @@ local cmd = {
     'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
     'their corpus. With --json, one object per line: {path, line, col, severity, message}.',
+    'A progress bar is drawn on stderr when it is a terminal.',
     'Exit status 1 when anything is found.',
   }, '\n'),
   flags = {
@@ -52,9 +53,13 @@ function cmd.run(opts, args)
   end
   local errors, warnings, out = 0, 0, {}
   local schemas = {}
-  for _, path in ipairs(files) do
+  H.bar = not opts.quiet and require('stance.cli.progress').files('stance check') or nil
+  for i, path in ipairs(files) do
+    if H.bar then H.bar:file(i, #files, H.display(path)) end
+    -- a file that cannot be read (a link out of the corpus, a FIFO) is one problem of its
+    -- own: the others are still checked
     local problems, err = H.check_file(path, schemas)
-    if not problems then return nil, err end
+    if not problems then problems = { { line = 1, col = 1, severity = 'error', message = err } } end
     local shown = H.display(path)
     for _, p in ipairs(problems) do
       if opts.json then
@@ -62,11 +67,15 @@ function cmd.run(opts, args)
         out[#out + 1] = json.encode(json.ordered({ path = shown, line = p.line, col = p.col, severity = p.severity,
           message = p.message }, { 'path', 'line', 'col', 'severity', 'message' })) .. '\n'
       else
-        out[#out + 1] = ('%s:%d:%d: %s: %s\n'):format(shown, p.line, p.col, p.severity, p.message)
+        -- what files say (labels, paths) is shown, never acting on the terminal
+        local u = require('stance.utf8')
+        out[#out + 1] = ('%s:%d:%d: %s: %s\n'):format(u.printable(shown), p.line, p.col, p.severity,
+          u.printable(p.message))
       end
       if p.severity == 'error' then errors = errors + 1 else warnings = warnings + 1 end
     end
   end
+  if H.bar then H.bar:finish() end
   io.stdout:write(table.concat(out))
   if not opts.quiet then
     local changed, kept, moved, fuzzy, orphaned = 0, 0, 0, 0, 0
@@ -93,13 +102,14 @@ function H.check_file(path, schemas)
   if path:match('documents%.csv$') then return H.check_metadata(path) end
   local fs = require('stance.fs')
   local schema = require('stance.schema')
-  local text, err = fs.read(path)
-  if not text then return nil, err end
+  -- a file of a corpus is read only when it is a regular file inside it (links resolved)
+  local root = require('stance.root').of_file(path)
+  local text, err = fs.read(path, root)
+  if not text then return nil, ('not read: %s'):format(err) end
   if path:match('schema%.stance$') then
     local _, problems = schema.parse(text)
     return problems
   end
-  local root = require('stance.root').find(path)
   local vocab
   if root then
     if schemas[root] == nil then
@@ -112,9 +122,10 @@ function H.check_file(path, schemas)
   if store and root then
     -- the document changed since the file was written: where is each annotation now?
     -- (always checked: orphans written back after a re-anchoring stay listed)
-    local res = require('stance.reanchor').run(root, store, { force = true })
+    local res = require('stance.reanchor').run(root, store, { force = true,
+      progress = H.bar and function(done, total) H.bar:within(done, total) end })
     H.anchored[#H.anchored + 1] = res
-    for _, p in ipairs(require('stance.reanchor').problems(res)) do
+    for _, p in ipairs(require('stance.reanchor').problems(res, text)) do
       problems[#problems + 1] = p
     end
     table.sort(problems, function(a, b)

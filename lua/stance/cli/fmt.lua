@@ -41,47 +41,70 @@ function cmd.run(opts, args)
     end
   end
   local changed, refused = 0, 0
-  for _, path in ipairs(files) do
+  local bar = opts.reanchor and require('stance.cli.progress').files('stance fmt') or nil
+  local function say(stream, ...) -- a message line: the bar is erased first, and drawn again after
+    if bar then bar:finish() end
+    stream:write(...)
+  end
+  for i, path in ipairs(files) do
+    if bar then bar:file(i, #files, path) end
     if not path:match('schema%.stance$') then
-      local file, err = annfile.read(path)
-      if not file then return nil, err end
-      if file.errors > 0 and not opts.force then
+      -- read only when it is a regular file inside its corpus (a link out of it is refused)
+      local root = require('stance.root').of_file(path)
+      local file, err = annfile.read(path, nil, root)
+      if not file then
+        -- one file that cannot be read or written stops only itself: the others are done
         refused = refused + 1
-        io.stderr:write(('stance fmt: %s: %d error(s), left alone (see stance check)\n'):format(path, file.errors))
+        say(io.stderr, ('stance fmt: %s\n'):format(err))
+      elseif file.errors > 0 and not opts.force then
+        refused = refused + 1
+        say(io.stderr, ('stance fmt: %s: %d error(s), left alone (see stance check)\n'):format(path, file.errors))
       elseif opts.reanchor and not opts.check then
-        local root = require('stance.root').find(path)
-        local res = root and require('stance.reanchor').run(root, file.store)
-        if res and res.checked then
+        local res = root and require('stance.reanchor').run(root, file.store,
+          { progress = bar and function(done, total) bar:within(done, total) end })
+        if res and res.refused then
+          refused = refused + 1
+          say(io.stderr, ('stance fmt: %s: document %q is not read: %s\n'):format(path, res.document, res.refused))
+        elseif res and res.checked then
           local text = require('stance.reanchor').write(res)
           if text ~= file.text then
-            local ok, werr = require('stance.core').write_atomic(path, text, require('stance.core').sha256(file.text))
-            if not ok then return nil, werr end
-            changed = changed + 1
-            io.stdout:write(('%s: %d kept, %d moved, %d orphaned\n'):format(path, res.kept, res.moved, res.orphaned))
+            local ok, werr = require('stance.fs').write_inside(root, path, text, annfile.hash(file))
+            if ok then
+              changed = changed + 1
+              say(io.stdout, ('%s: %d kept, %d moved, %d orphaned\n'):format(path, res.kept, res.moved, res.orphaned))
+            else
+              refused = refused + 1
+              say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
+            end
           end
         else
           local ok, werr = annfile.save(file, { force = opts.force })
-          if ok == nil then return nil, werr end
-          if ok then
+          if ok == nil then
+            refused = refused + 1
+            say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
+          elseif ok then
             changed = changed + 1
-            io.stdout:write(path, '\n')
+            say(io.stdout, path, '\n')
           end
         end
       elseif opts.check then
         if file.store:write() ~= file.text then
           changed = changed + 1
-          io.stdout:write(path, '\n')
+          say(io.stdout, path, '\n')
         end
       else
         local ok, werr = annfile.save(file, { force = opts.force })
-        if ok == nil then return nil, werr end
-        if ok then
+        if ok == nil then
+          refused = refused + 1
+          say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
+        elseif ok then
           changed = changed + 1
-          io.stdout:write(path, '\n')
+          say(io.stdout, path, '\n')
         end
       end
     end
   end
+  if bar then bar:finish() end
   if opts.check then return (changed > 0 or refused > 0) and 1 or 0 end
   return refused > 0 and 1 or 0
 end

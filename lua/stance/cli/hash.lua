@@ -33,11 +33,14 @@ return {
     for _, r in ipairs(job:results()) do
       if r.error then
         failures = failures + 1
-        io.stderr:write(('stance hash: %s: %s\n'):format(r.path, r.error))
+        io.stderr:write(('stance hash: %s: %s\n'):format(require('stance.utf8').printable(r.path), r.error))
       elseif json then
         out[#out + 1] = json.encode({ path = r.path, hash = r.hash, size = r.size }) .. '\n'
       else
-        out[#out + 1] = r.hash .. '  ' .. r.path .. '\n'
+        -- as sha256sum writes it: a name with a line end or a backslash escaped, the line
+        -- marked by a leading backslash (sha256sum -c reads it back)
+        local name = r.path:gsub('\\', '\\\\'):gsub('\n', '\\n'):gsub('\r', '\\r')
+        out[#out + 1] = (name ~= r.path and '\\' or '') .. r.hash .. '  ' .. name .. '\n'
       end
     end
     io.stdout:write(table.concat(out))

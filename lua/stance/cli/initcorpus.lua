@@ -21,44 +21,68 @@ cmd.attributes = table.concat({
   '',
 }, '\n')
 
---- The `git config` settings of the drivers, with the path of this stance when known.
+--- `s` quoted for the POSIX shell: between single quotes, each one inside written '\''.
+--- Everything else (spaces, `;`, `$`, backquotes, newlines) is literal there.
+---@param s string
+---@return string
+function cmd.shell_quote(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+--- The `git config` settings of the drivers, with the path of this stance when known (git
+--- runs them through the shell: the path is quoted).
 function cmd.git_settings()
   local exe = require('stance.core').realpath('/proc/self/exe') or ''
   if not exe:match('/stance$') then exe = 'stance' end
-  local q = exe:find('[%s\'"]') and ("'" .. exe:gsub("'", "'\\''") .. "'") or exe
+  local q = cmd.shell_quote(exe)
   return {
     { 'merge.stance.name', 'stance annotations, record by record' },
-    { 'merge.stance.driver', q .. ' merge %O %A %B %P' },
+    -- git replaces %O, %A, %B, %P (quoted) and %% in the driver's line: a % of the path is %%
+    { 'merge.stance.driver', q:gsub('%%', '%%%%') .. ' merge %O %A %B %P' },
     { 'diff.stance.command', q .. ' diff' },
-  }
+  }, exe
+end
+
+--- Run git with arguments (no shell); its output without the final line end (a path may hold
+--- other line ends), or nil when it failed.
+local function git(dir, ...)
+  local status, out = require('stance.core').run({ 'git', '-C', dir, ... })
+  if status ~= 0 then return nil end
+  return (out:gsub('\n$', ''))
+end
+
+--- The first line of the hooks this command writes (how they are told from a user's own).
+local HOOK_MARK = "# stance: prepare the editor's cache of the annotation files that changed\n"
+
+--- The body of the hooks: go to the corpus (`rel` below the top of the work tree) and run
+--- `exe warm --quiet`. Both paths are shell-quoted: a folder named `x';id;'` is a name.
+function cmd.hook_body(rel, exe)
+  local q = cmd.shell_quote
+  local go = 'cd "$(git rev-parse --show-toplevel)"' .. (rel ~= '' and ('/' .. q(rel)) or '')
+  return '#!/bin/sh\n' .. HOOK_MARK .. go .. ' 2>/dev/null && ' .. q(exe) .. ' warm --quiet || true\n'
 end
 
 --- git hooks that warm the editor's cache after a merge (pull) or a checkout.
 local function hooks(dir)
-  local function git(args)
-    local p = io.popen(("git -C '%s' %s 2>/dev/null"):format(dir:gsub("'", "'\\''"), args))
-    local out = p and p:read('*l')
-    if p then p:close() end
-    return out
-  end
-  local top, hookdir = git('rev-parse --show-toplevel'), git('rev-parse --git-path hooks')
+  local top, hookdir = git(dir, 'rev-parse', '--show-toplevel'), git(dir, 'rev-parse', '--git-path', 'hooks')
   if not top or not hookdir then return end
   if hookdir:sub(1, 1) ~= '/' then hookdir = dir .. '/' .. hookdir end -- relative to where git ran
   local core = require('stance.core')
+  local fs = require('stance.fs')
   local here = core.realpath(dir) or dir
-  local rel = here:sub(1, #top) == top and here:sub(#top + 2) or ''
-  local exe = cmd.git_settings()[2][2]:match('^(.-) merge ')
-  local body = ('#!/bin/sh\n# stance: prepare the editor\'s cache of the annotation files that changed\n'
-    .. "cd \"$(git rev-parse --show-toplevel)\"/'%s' 2>/dev/null && %s warm --quiet || true\n"):format(rel, exe)
-  require('stance.fs').mkdir_p(hookdir)
+  local rel = here:sub(1, #top + 1) == top .. '/' and here:sub(#top + 2) or ''
+  local _, exe = cmd.git_settings()
+  local body = cmd.hook_body(rel, exe)
+  fs.mkdir_p(hookdir)
   for _, name in ipairs({ 'post-merge', 'post-checkout' }) do
     local path = hookdir .. '/' .. name
-    local old = require('stance.fs').read(path)
-    if old and not old:find('stance warm', 1, true) then
-      io.stdout:write(('%s exists: add `%s warm --quiet` to it for fast opening after a pull\n'):format(path, exe))
-    elseif not old then
+    local old = fs.read(path)
+    if old and not old:find(HOOK_MARK, 1, true) then
+      io.stdout:write(('%s exists: add `%s warm --quiet` to it for fast opening after a pull\n'):format(path,
+        cmd.shell_quote(exe)))
+    elseif old ~= body then -- none yet, or ours from an older stance: (re)written
       local ok = core.write_atomic(path, body)
-      if ok then os.execute(("chmod +x '%s'"):format(path:gsub("'", "'\\''"))) end
+      if ok then core.chmod(path, tonumber('755', 8)) end
     end
   end
 end
@@ -66,10 +90,9 @@ end
 local function register(dir)
   hooks(dir)
   local lines = {}
-  for _, kv in ipairs(cmd.git_settings()) do
-    local c = ("git -C '%s' config '%s' '%s'"):format(dir:gsub("'", "'\\''"), kv[1], kv[2]:gsub("'", "'\\''"))
-    local ok = os.execute(c .. ' 2>/dev/null')
-    if ok ~= true and ok ~= 0 then
+  for _, kv in ipairs((cmd.git_settings())) do
+    local status = require('stance.core').run({ 'git', '-C', dir, 'config', kv[1], kv[2] })
+    if status ~= 0 then
       return nil, ('%s is not in a git repository (git init first), or git config failed'):format(dir)
     end
     lines[#lines + 1] = kv[1]
@@ -77,6 +100,56 @@ local function register(dir)
   io.stdout:write(('registered the stance merge and diff drivers in %s (git config %s)\n'):format(dir,
     table.concat(lines, ', ')))
   return true
+end
+
+--- What .stance/.gitignore holds: the index and the editor's cache are rebuilt from the
+--- files; a save's lock and temporary file (.NAME.lock, .NAME.tmp beside the file, left
+--- only by a writer killed while saving, and removed by the next save) are its own.
+function cmd.ignores()
+  return {
+    '# Made from the files (the search index, the editor\'s cache, the report), or a save\'s own',
+    '# (its lock, its temporary file): kept out of git.',
+    (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
+  }
+end
+
+--- Add to the .gitignore of `marker` (.stance/ of the corpus `dir`) the lines of
+--- cmd.ignores() it lacks. The file is read and written only inside the corpus: a cloned
+--- corpus whose .gitignore is a link out of it (to a key, say) is not copied into it.
+local function update_ignores(marker, dir)
+  local fs = require('stance.fs')
+  local path = marker .. '/.gitignore'
+  local text, err, code = fs.read(path, dir)
+  if not text and code ~= 'ENOENT' then return nil, ('%s not updated: %s'):format(path, err) end
+  text = text or ''
+  local have = {}
+  for line in text:gmatch('[^\n]+') do
+    have[line] = true
+  end
+  local add = {}
+  for _, line in ipairs(cmd.ignores()) do
+    if not have[line] and not line:match('^#') then add[#add + 1] = line end
+  end
+  if #add == 0 then return true end
+  local core = require('stance.core')
+  if text == '' then return fs.write_inside(dir, path, table.concat(cmd.ignores(), '\n') .. '\n', '') end
+  local expect = core.sha256(text)
+  if text:sub(-1) ~= '\n' then text = text .. '\n' end
+  return fs.write_inside(dir, path, text .. table.concat(add, '\n') .. '\n', expect)
+end
+
+--- Give the corpus `dir` a .gitattributes that sets the drivers for annotation files (added to
+--- one that does not yet), read and written only inside `dir`.
+local function update_attributes(dir)
+  local fs = require('stance.fs')
+  local path = dir .. '/.gitattributes'
+  local text, err, code = fs.read(path, dir)
+  if not text then
+    if code ~= 'ENOENT' then return nil, ('%s not updated: %s'):format(path, err) end
+    return fs.write_inside(dir, path, cmd.attributes, '')
+  end
+  if text:find('merge=stance', 1, true) then return true end
+  return fs.write_inside(dir, path, text .. '\n' .. cmd.attributes, require('stance.core').sha256(text))
 end
 
 function cmd.run(opts, args)
@@ -87,43 +160,35 @@ function cmd.run(opts, args)
     local ok, err = fs.mkdir_p(dir)
     if not ok then return nil, err end
   end
-  local marker = dir .. '/.stance'
+  -- everything below is written inside the folder (a cloned corpus's links are not followed)
+  local rdir = core.realpath(dir) or dir
+  local marker = rdir .. '/.stance'
   if fs.exists(marker .. '/schema.stance') then
-    io.stderr:write(('stance init: %s is a corpus already\n'):format(core.realpath(dir)))
+    io.stderr:write(('stance init: %s is a corpus already\n'):format(rdir))
+    local done, uerr = update_ignores(marker, rdir)
+    if not done then io.stderr:write('stance init: ', uerr, '\n') end
     if opts.git then
       local ok, err = register(dir)
       if not ok then return nil, err end
     end
     return 0
   end
-  local ok, err = fs.mkdir_p(marker .. '/annotations')
+  local ok, err = fs.mkdir_p(marker .. '/annotations', rdir)
   if not ok then return nil, err end
-  local files = {
-    ['schema.stance'] = require('stance.templates').schema,
-    ['.gitignore'] = '# The search index, the editor\'s cache and the report (stance report) are made from the '
-      .. 'files: keep them out of git.\n' .. require('stance.indexer').dir:gsub('^%.stance/', '')
-      .. '\ncache/\nreport/\n',
-  }
-  for name, text in pairs(files) do
-    local w, werr = core.write_atomic(marker .. '/' .. name, text, '')
-    if not w then return nil, werr end
-  end
-  if not fs.exists(dir .. '/.gitattributes') then
-    local w, werr = core.write_atomic(dir .. '/.gitattributes', cmd.attributes, '')
-    if not w then return nil, werr end
-  elseif not (fs.read(dir .. '/.gitattributes') or ''):find('merge=stance', 1, true) then
-    local w, werr = core.write_atomic(dir .. '/.gitattributes', fs.read(dir .. '/.gitattributes') .. '\n'
-      .. cmd.attributes)
-    if not w then return nil, werr end
-  end
-  io.stdout:write(('initialized a corpus in %s\n'):format(core.realpath(dir)))
+  local w, werr = fs.write_inside(rdir, marker .. '/schema.stance', require('stance.templates').schema, '')
+  if not w then return nil, werr end
+  w, werr = update_ignores(marker, rdir)
+  if not w then return nil, werr end
+  w, werr = update_attributes(rdir)
+  if not w then return nil, werr end
+  io.stdout:write(('initialized a corpus in %s\n'):format(rdir))
   if opts.git then
     local r, rerr = register(dir)
     if not r then return nil, rerr end
   else
     io.stdout:write('to merge and diff annotation files record by record, run in each clone:\n')
-    for _, kv in ipairs(cmd.git_settings()) do
-      io.stdout:write(("  git config %s '%s'\n"):format(kv[1], kv[2]))
+    for _, kv in ipairs((cmd.git_settings())) do
+      io.stdout:write(('  git config %s %s\n'):format(kv[1], cmd.shell_quote(kv[2])))
     end
     io.stdout:write('(or: stance init --git)\n')
   end

@@ -10,7 +10,12 @@ local cmd = {
     'the editor show the conflict until one version is deleted). The result replaces OURS,',
     'atomically. Exit status: 0 merged cleanly, 1 conflicts (git then reports the file as',
     'conflicted), 2 a file could not be read completely (OURS is left as it was). PATH is',
-    'the name shown in messages. As a git merge driver (`stance init --git` sets it up):',
+    'the name shown in messages. An empty or missing BASE is a file both sides created (git\'s',
+    'add/add): everything is merged from nothing in common. OURS is replaced under its lock,',
+    'only if nobody changed it meanwhile (else the merge is done again). When the sides',
+    'recorded different hashes of the document, the result records none: its annotations are',
+    'then checked against the document by `stance check`, `stance fmt --reanchor` and the',
+    'editor. As a git merge driver (`stance init --git` sets it up):',
     '  git config merge.stance.driver "stance merge %O %A %B %P"',
   }, '\n'),
   args = { min = 3, max = 4 },
@@ -18,11 +23,12 @@ local cmd = {
 
 local function read(path, label)
   local fs = require('stance.fs')
-  local text = fs.read(path)
+  local text, err, code = fs.read(path)
   if text == nil then
-    if fs.exists(path) then return nil, ('%s: cannot read %s'):format(label, path) end
-    return require('stance.core').store(), ''
+    if code ~= 'ENOENT' then return nil, ('%s: %s'):format(label, err) end
+    return require('stance.core').store(), nil
   end
+  if text == '' then return require('stance.core').store(), text end -- git's base of add/add
   local store, problems = require('stance.core').read(text)
   if not store then return nil, ('%s: %s'):format(label, problems) end
   for _, p in ipairs(problems) do
@@ -33,25 +39,44 @@ local function read(path, label)
   return store, text
 end
 
-function cmd.run(_, args)
-  local base_path, ours_path, theirs_path = args[1], args[2], args[3]
-  local name = args[4] or ours_path
+--- Merge once: the result and the text of OURS it was made from, or nil, exit status.
+local function merge_once(base_path, ours_path, theirs_path, name)
   local base, berr = read(base_path, name .. ' (base)')
-  local ours, oerr = read(ours_path, name .. ' (ours)')
+  local ours, otext = read(ours_path, name .. ' (ours)')
   local theirs, terr = read(theirs_path, name .. ' (theirs)')
-  local err = berr and not base and berr or (oerr and not ours and oerr) or (terr and not theirs and terr)
-  if not base or not ours or not theirs then
+  local err = not base and berr or (not ours and otext) or (not theirs and terr)
+  if err then
     io.stderr:write('stance merge: ', err, '\n')
-    return 2
+    return nil, 2
   end
   local res, merr = require('stance.merge').stores(base, ours, theirs)
   if not res then
     io.stderr:write('stance merge: ', name, ': ', merr, '\n')
-    return 2
+    return nil, 2
   end
-  local ok, werr = require('stance.core').write_atomic(ours_path, res.store:write())
-  if not ok then
-    io.stderr:write('stance merge: ', werr, '\n')
+  return res, otext
+end
+
+function cmd.run(_, args)
+  local base_path, ours_path, theirs_path = args[1], args[2], args[3]
+  local name = args[4] or ours_path
+  local core = require('stance.core')
+  local res
+  for _ = 1, 8 do
+    local otext
+    res, otext = merge_once(base_path, ours_path, theirs_path, name)
+    if not res then return otext end
+    -- replace OURS only if it is still what was merged (an editor may be saving it)
+    local ok, werr, code = core.write_atomic(ours_path, res.store:write(), otext and core.sha256(otext) or '')
+    if ok then break end
+    if code ~= 'ECHANGED' then
+      io.stderr:write('stance merge: ', werr, '\n')
+      return 2
+    end
+    res = nil
+  end
+  if not res then
+    io.stderr:write('stance merge: ', name, ': OURS keeps changing on disk; not merged\n')
     return 2
   end
   if res.conflicts > 0 then

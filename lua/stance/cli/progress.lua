@@ -44,6 +44,40 @@ function M:update(ev)
   io.stderr:flush()
 end
 
+--- Redraw with a fraction done and a text after the bar (at most ten times a second).
+---@param frac number
+---@param text string
+function M:show(frac, text)
+  local core = require('stance.core')
+  local now = core.hrtime() / 1e9
+  if self.shown and now - self.shown < 0.1 and frac < 1 then return end
+  self.shown = now
+  local width = 30
+  local fill = math.floor(math.min(1, math.max(0, frac)) * width + 0.5)
+  io.stderr:write(('\r%s [%s%s] %3d%%  %s\027[K'):format(self.label, ('#'):rep(fill), (' '):rep(width - fill),
+    math.floor(frac * 100), text))
+  io.stderr:flush()
+end
+
+--- A bar over files of which each may take a while (re-anchoring): `file(i, n, name)` when
+--- one starts, `within(done, total)` as it goes. Nothing when stderr is not a terminal.
+---@param label string
+---@return table|nil bar with file(self, i, n, name), within(self, done, total), finish(self)
+function M.files(label)
+  local bar = M.new(label)
+  if not bar then return nil end
+  local i, n, name = 0, 0, ''
+  function bar.file(self, fi, fn, fname)
+    i, n, name = fi, fn, fname
+    self:show((i - 1) / math.max(1, n), ('%d/%d %s'):format(i, n, name))
+  end
+  function bar.within(self, done, total)
+    local f = total > 0 and done / total or 0
+    self:show((i - 1 + f) / math.max(1, n), ('%d/%d %s (%d%%)'):format(i, n, name, math.floor(f * 100)))
+  end
+  return bar
+end
+
 --- Erase the bar.
 function M.finish(_)
   io.stderr:write('\r\027[K')

@@ -64,7 +64,10 @@ function cmd.run(opts, args)
     elseif opts.kwic then
       out[#out + 1] = H.kwic_line(h, width)
     else
-      out[#out + 1] = ('%s:%d:%d: %s\n'):format(h.path, h.line, h.col, h.line_text or '')
+      -- names and text come from the corpus: shown, never acting on the terminal
+      local u = require('stance.utf8')
+      out[#out + 1] = ('%s:%d:%d: %s\n'):format(u.printable(h.path), h.line, h.col,
+        u.printable(h.line_text or '', true))
     end
   end
   io.stdout:write(table.concat(out))
@@ -91,9 +94,11 @@ end
 
 --- "left ... [KEYWORD] right ..." aligned on the keyword, with the place.
 function H.kwic_line(h, width)
-  local left = (h.left or ''):gsub('%s+', ' ')
-  local right = (h.right or ''):gsub('%s+', ' ')
-  return ('%s%s  %s  %s  (%s:%d)\n'):format(H.pad(left, width), '', h.match or '', right, h.path, h.line)
+  local u = require('stance.utf8')
+  local left = u.printable(((h.left or ''):gsub('%s+', ' ')))
+  local right = u.printable(((h.right or ''):gsub('%s+', ' ')))
+  return ('%s%s  %s  %s  (%s:%d)\n'):format(H.pad(left, width), '', u.printable(((h.match or ''):gsub('%s+', ' '))),
+    right, u.printable(h.path), h.line)
 end
 
 --- Right-align `s` in `width` display cells (counting code points).

@@ -167,14 +167,16 @@ function H.table(r)
       return a < b
     end)
     if #keys > 0 then
+      -- values come from the files: any length, any character (shown, never acting)
+      local u = require('stance.utf8')
       lines[#lines + 1] = ''
       local width = #field
       for _, k in ipairs(keys) do
-        width = math.max(width, #k)
+        width = math.max(width, u.len(u.printable(k)))
       end
-      lines[#lines + 1] = ('%-' .. width .. 's  %6s'):format(field, 'count')
+      lines[#lines + 1] = ('%s  %6s'):format(u.pad(field, width), 'count')
       for _, k in ipairs(keys) do
-        lines[#lines + 1] = ('%-' .. width .. 's  %6d'):format(k, t[k])
+        lines[#lines + 1] = ('%s  %6d'):format(u.pad(k, width), t[k])
       end
     end
   end

@@ -26,7 +26,7 @@ end
 function M.load(s, annotator, ann_stamp)
   local key = M.key(s, ann_stamp)
   if not key then return nil end
-  local data = require('stance.fs').read(M.path(s, annotator))
+  local data = require('stance.fs').read(M.path(s, annotator), s.corpus.root)
   if not data then return nil end
   local store = require('stance.core').from_snapshot(data, key)
   return store
@@ -39,10 +39,9 @@ function M.write(s)
   if stamp ~= s.file.stamp then return false end
   local key = M.key(s, stamp)
   if not key then return false end
-  local fs = require('stance.fs')
-  local path = M.path(s, s.annotator)
-  if not fs.mkdir_p(fs.dirname(path)) then return false end
-  return require('stance.core').write_atomic(path, s.store:snapshot(key)) == true
+  -- inside the corpus only (a committed .stance/cache link is not written through)
+  return require('stance.fs').write_inside(s.corpus.root, M.path(s, s.annotator), s.store:snapshot(key), nil,
+    { cache = true }) == true
 end
 
 --- Write the cache when Neovim has been idle for a while.

@@ -298,7 +298,12 @@ function M.agree(args)
   vim.bo[buf].buftype = 'nofile'
   vim.bo[buf].bufhidden = 'wipe'
   vim.bo[buf].swapfile = false
-  vim.api.nvim_buf_set_lines(buf, 0, -1, false, require('stance.agreement').lines(report))
+  -- names from the corpus (documents, labels) escaped: a buffer line cannot hold a line end
+  local lines = require('stance.agreement').lines(report)
+  for n, l in ipairs(lines) do
+    lines[n] = require('stance.utf8').printable(l)
+  end
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   vim.bo[buf].modifiable = false
   pcall(vim.api.nvim_buf_set_name, buf, 'stance://agreement')
   return buf, report

@@ -1,8 +1,10 @@
 --- Saving a session's annotations: debounced after every change, on :w of the document, and
 --- when Neovim quits or the buffer goes away. The store (buffer bytes) is written in code
 --- points through the C writer, with fresh quotes, prefixes and suffixes for what was edited,
---- atomically, and never over a file that changed on disk since it was read: that one is
---- merged record by record (conflicts kept as both versions) and the user is told.
+--- atomically, and never over a file that changed on disk since it was read: the check and
+--- the write are one step under the file's lock (core.write_atomic with the hash of what was
+--- read), and a file that changed is merged record by record (conflicts kept as both
+--- versions) and the user is told.
 local M = {}
 local H = {}
 
@@ -53,9 +55,18 @@ function H.file_text(s)
 end
 M.file_text = H.file_text
 
---- The new file state after writing `text` whole.
-function H.written(s, text)
-  s.file = { text = text, stamp = require('stance.editor.session').stamp(s.path), errors = 0, size = #text, tail = {},
+--- SHA-256 of what the file holds as last read or written ("" when there is none): what the
+--- next write expects to find there.
+function H.file_hash(s)
+  if not s.file.hash then
+    s.file.hash = s.file.exists and require('stance.core').sha256(H.file_text(s) or '') or ''
+  end
+  return s.file.hash
+end
+
+--- The new file state after writing `text` whole (`info`: what core.write_atomic returned).
+function H.written(s, text, info)
+  s.file = { text = text, stamp = info.stamp, hash = info.hash, errors = 0, size = #text, tail = {},
     exists = true }
   s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
   require('stance.editor.cache').later(s)
@@ -74,15 +85,17 @@ function H.append(s)
   local chunk = frame:write_records(s.store, s.added)
   if not chunk then return nil end
   if session.stamp(s.path) ~= s.file.stamp then return nil end
-  local ok, err, code = require('stance.core').append_file(s.path, chunk, s.file.size)
+  -- under the file's lock, only if it is still as last written (its stamp): see core.append_file
+  local ok, stamp, code = require('stance.core').append_file(s.path, chunk, s.file.size,
+    { stamp = s.file.stamp, root = s.corpus.root })
   if not ok then
     if code == 'ECHANGED' then return nil end
-    return H.failed(s, err)
+    return H.failed(s, stamp)
   end
   s.file.tail = s.file.tail or {}
   s.file.tail[#s.file.tail + 1] = chunk
   s.file.size = s.file.size + #chunk
-  s.file.stamp = session.stamp(s.path)
+  s.file.stamp, s.file.hash = stamp, nil
   s.added, s.dirty, s.appended = {}, false, true
   s.saves = (s.saves or 0) + 1
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
@@ -144,18 +157,22 @@ function M.save(s, opts)
     s.dirty = false -- nothing to write, and no file yet: do not create an empty one
     return true
   end
-  local ok, err = fs.mkdir_p(fs.dirname(s.path))
+  local ok, err = fs.mkdir_p(fs.dirname(s.path), s.corpus.root)
   if not ok then return H.failed(s, err) end
-  -- changed on disk since read or written? (a stamp first: hashing tens of megabytes at
-  -- each write would cost more than the write)
+  -- changed on disk since read or written? (a stamp first, to merge before writing; the
+  -- write itself checks the hash under the file's lock)
   local session = require('stance.editor.session')
   if session.stamp(s.path) ~= s.file.stamp then
-    local disk = fs.read(s.path)
+    local disk = fs.read(s.path, s.corpus.root)
     if disk ~= H.file_text(s) then return M.merge(s, frame, out, disk) end
   end
-  ok, err = core.write_atomic(s.path, out)
-  if not ok then return H.failed(s, err) end
-  H.written(s, out)
+  local info, code
+  ok, info, code = core.write_atomic(s.path, out, H.file_hash(s), { root = s.corpus.root })
+  if not ok and code == 'ECHANGED' then -- written by someone else just now
+    return M.merge(s, frame, out, fs.read(s.path, s.corpus.root))
+  end
+  if not ok then return H.failed(s, info) end
+  H.written(s, out, info)
   s.saves = (s.saves or 0) + 1
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
   return true
@@ -176,53 +193,67 @@ end
 function M.merge(s, frame, ours_text, disk)
   local core = require('stance.core')
   local vocab = require('stance.schema').vocab(s.corpus:schema())
-  local theirs, problems
-  if disk then
-    theirs, problems = core.read(disk, { vocab = vocab })
-  else
-    theirs, problems = core.store(), {}
-  end
-  for _, p in ipairs(problems or {}) do
-    if p.severity == 'error' then
-      s.readonly = ('%s changed on disk and now has errors (line %d: %s); not overwritten, '
-        .. 'your changes are kept in this session'):format(s.path, p.line, p.message)
-      require('stance.notify').error(s.readonly)
-      return nil, s.readonly
-    end
-  end
-  local base = s.file.exists and core.read(H.file_text(s) or '', { vocab = vocab }) or nil
   local ours = core.read(ours_text, { vocab = vocab })
-  local res, err = require('stance.merge').stores(base, ours, theirs)
-  if not res then return H.failed(s, err) end
-  local out = res.store:write()
-  local ok, werr = core.write_atomic(s.path, out, disk and core.sha256(disk) or '')
-  if not ok then return H.failed(s, werr) end
-  frame:anchor(res.store)
-  local before = s.store
-  s.store = res.store
-  H.written(s, out)
-  s:forget()
-  local render = require('stance.editor.render')
-  render.redraw(s.buf, render.store_diff(s.buf, before, s.store))
-  local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
-    vim.fn.fnamemodify(s.path, ':~:.'), res.theirs, res.ours)
-  if res.conflicts > 0 then
-    local quotes = {}
-    for i, id in ipairs(res.conflict_ids) do
-      if i > 3 then
-        quotes[#quotes + 1] = '…'
-        break
-      end
-      local rec = s.store:get(id)
-      quotes[#quotes + 1] = rec and rec.spans and not rec.orphan
-        and ('"%s"'):format(require('stance.editor.nav').quote(s.buf, rec.spans, 30)) or id
+  local base = s.file.exists and core.read(H.file_text(s) or '', { vocab = vocab }) or nil
+  local total = { theirs = 0, ours = 0, conflicts = 0, conflict_ids = {} }
+  for _ = 1, 8 do -- merge again while others keep writing the file
+    local theirs, problems
+    if disk then
+      theirs, problems = core.read(disk, { vocab = vocab })
+    else
+      theirs, problems = core.store(), {}
     end
-    require('stance.notify').warn(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
-      :format(res.conflicts, table.concat(quotes, ', ')))
-  else
-    require('stance.notify').notify(msg)
+    for _, p in ipairs(problems or {}) do
+      if p.severity == 'error' then
+        s.readonly = ('%s changed on disk and now has errors (line %d: %s); not overwritten, '
+          .. 'your changes are kept in this session'):format(s.path, p.line, p.message)
+        require('stance.notify').error(s.readonly)
+        return nil, s.readonly
+      end
+    end
+    local res, err = require('stance.merge').stores(base, ours, theirs)
+    if not res then return H.failed(s, err) end
+    total.theirs, total.ours, total.conflicts = total.theirs + res.theirs, total.ours + res.ours,
+      total.conflicts + res.conflicts
+    for _, id in ipairs(res.conflict_ids) do
+      total.conflict_ids[#total.conflict_ids + 1] = id
+    end
+    local out = res.store:write()
+    local ok, info, code = core.write_atomic(s.path, out, disk and core.sha256(disk) or '', { root = s.corpus.root })
+    if ok then
+      frame:anchor(res.store)
+      local before = s.store
+      s.store = res.store
+      H.written(s, out, info)
+      s:forget()
+      local render = require('stance.editor.render')
+      render.redraw(s.buf, render.store_diff(s.buf, before, s.store))
+      local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
+        vim.fn.fnamemodify(s.path, ':~:.'), total.theirs, total.ours)
+      if total.conflicts > 0 then
+        local quotes = {}
+        for i, id in ipairs(total.conflict_ids) do
+          if i > 3 then
+            quotes[#quotes + 1] = '…'
+            break
+          end
+          local rec = s.store:get(id)
+          quotes[#quotes + 1] = rec and rec.spans and not rec.orphan
+            and ('"%s"'):format(require('stance.editor.nav').quote(s.buf, rec.spans, 30)) or id
+        end
+        require('stance.notify').warn(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
+          :format(total.conflicts, table.concat(quotes, ', ')))
+      else
+        require('stance.notify').notify(msg)
+      end
+      return true
+    end
+    if code ~= 'ECHANGED' then return H.failed(s, info) end
+    -- what this merge started from is now the base of the next one
+    base, ours = theirs, res.store
+    disk = require('stance.fs').read(s.path, s.corpus.root)
   end
-  return true
+  return H.failed(s, 'the file keeps changing on disk; your changes are kept in this session, saved at the next try')
 end
 
 --- The annotation file may have changed on disk (focus came back, the buffer was entered):
@@ -231,7 +262,7 @@ end
 function M.check_disk(s)
   local stamp = require('stance.editor.session').stamp(s.path)
   if stamp == s.file.stamp then return end
-  if require('stance.fs').read(s.path) == H.file_text(s) then
+  if require('stance.fs').read(s.path, s.corpus.root) == H.file_text(s) then
     s.file.stamp = stamp
     return
   end

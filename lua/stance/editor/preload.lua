@@ -31,8 +31,14 @@ function M.start(buf, file)
   if (tonumber(stamp:match('^(%d+):')) or 0) < M.MIN_SIZE then return end
   -- the cache's key starts with both files' stamps; how the buffer shows the text (its
   -- 'fileformat', a BOM) is known once it is read, and checked then (session.read_layer)
+  -- a file that is not a regular file inside the corpus is left to the session (which says
+  -- why); a cache that is not one is not tried
+  local fs = require('stance.fs')
+  if not fs.is_file_inside(path, corpus.root) then return end
+  local snapshot = K.path(corpus.root, annotator, rel)
+  local cached = fs.is_file_inside(snapshot, corpus.root)
   local load = require('stance.core').load(path, name, { vocab = require('stance.schema').vocab(corpus:schema()),
-    snapshot = K.path(corpus.root, annotator, rel), key = K.key_start(stamp) .. doc_stamp .. '|' })
+    snapshot = cached and snapshot or nil, key = cached and (K.key_start(stamp) .. doc_stamp .. '|') or nil })
   if load then M.pending[buf] = { load = load, path = path, stamp = stamp, annotator = annotator } end
 end
 

@@ -312,27 +312,13 @@ function M.place_signs(buf, top, bot, signed, only)
   local groups = H.sign_groups[buf] or {}
   H.sign_groups[buf] = groups
   local lo, hi = only and only[1] or 0, only and only[2] - 1 or math.huge
-  local have = {}
-  local from, to = only and { lo, 0 } or 0, only and { hi, -1 } or -1
-  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, M.sign_ns, from, to, {})) do
-    local id, row = m[1], m[2]
-    if row >= lo and row <= hi then
-      if row < top or row > bot or have[row] or groups[id] ~= signed[row] then
-        vim.api.nvim_buf_del_extmark(buf, M.sign_ns, id)
-        groups[id] = nil
-      else
-        have[row] = id
-      end
-    end
+  local want = {}
+  for r = math.max(top, lo), math.min(bot, hi) do
+    want[r] = signed[r]
   end
   local text = require('stance.config').get().highlight.sign_text
-  for r = math.max(top, lo), math.min(bot, hi) do
-    if signed[r] and not have[r] then
-      local ok, id = pcall(vim.api.nvim_buf_set_extmark, buf, M.sign_ns, r, 0,
-        { sign_text = text, sign_hl_group = signed[r] })
-      if ok then groups[id] = signed[r] end
-    end
-  end
+  require('stance.editor.rowmarks').reconcile(buf, M.sign_ns, lo, hi, want, groups, function(v) return v end,
+    function(v) return { sign_text = text, sign_hl_group = v } end)
 end
 
 --- Start drawing `s` (the provider is set once for all buffers).

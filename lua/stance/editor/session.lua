@@ -127,16 +127,24 @@ function M:read_layer(annotator)
     cached = cache.load(self, annotator, stamp)
     -- the file's bytes are still kept (not parsed): they are what a merge starts from if
     -- the file changes on disk later
-    raw = cached and require('stance.fs').read(path)
+    raw = cached and require('stance.fs').read(path, self.corpus.root)
     if M.stamp(path) ~= stamp then cached = nil end
   end
   if cached and raw then
+    -- `stance warm` saves what it placed even when annotations moved or were orphaned: the
+    -- editor says so and writes their new places, as when it places them itself
+    local moved, orphans = cached:marked('touched'), cached:orphans()
     return cached, { path = path, text = raw, stamp = stamp, errors = 0, problems = {},
       size = type(raw) == 'string' and #raw or raw:len(), exists = true, cached = true },
-      { placed = cached:count('annotation') - cached:orphans(), moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {},
-        orphan_ids = {} }
+      { placed = cached:count('annotation') - orphans - moved, moved = moved, fuzzy = 0, orphaned = orphans,
+        moved_ids = {}, orphan_ids = {} }
   end
-  local text = pre and pre.text or require('stance.fs').read(path)
+  local text = pre and pre.text
+  if not pre then
+    local rerr, rcode
+    text, rerr, rcode = require('stance.fs').read(path, self.corpus.root)
+    if not text and rcode ~= 'ENOENT' then return nil, rerr end
+  end
   local store, problems, anchored
   if pre and pre.store and pre.anchored and pre.frame and not self.frame and self:shows_file(pre.frame, pre.crlf) then
     -- read, parsed and placed in the document on threads, for the text the buffer shows
@@ -163,9 +171,9 @@ function M:read_layer(annotator)
     if p.severity == 'error' then errors = errors + 1 end
   end
   if not anchored then
-    -- the text has the hash the file recorded: the offsets are right, the quotes need no check
-    local trust = store:header().hash ~= nil and store:header().hash == self:doc_hash()
-    anchored = self:get_frame():anchor(store, { trust = trust })
+    -- every quote is checked where the file says (cheap), whatever hash it records: a clean
+    -- git merge, a tool or a collaborator may have written offsets of another text
+    anchored = self:get_frame():anchor(store)
   end
   return store, { path = path, text = text, stamp = stamp, errors = errors, problems = problems,
     size = text and (type(text) == 'string' and #text or text:len()), exists = text ~= nil }, anchored
@@ -252,7 +260,8 @@ function M.attach(buf)
     require('stance.notify').warn(('%s: the text changed since the annotations were saved: '
       .. '%d kept, %d moved (%d with a changed text), %d orphaned%s'):format(rel, res.placed, res.moved,
       res.fuzzy or 0, res.orphaned,
-      res.orphaned > 0 and ' (kept; :Stance list orphans)' or ''))
+      res.orphaned > 0 and ' (kept; :Stance list orphans)' or '')
+      .. ((res.unsearched or 0) > 0 and ('; %d not searched for (too costly a document)'):format(res.unsearched) or ''))
     self.rewrite = true -- the file's offsets are out of date: the next write is a whole one
     if res.moved > 0 then self:changed() end
   end

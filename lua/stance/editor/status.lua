@@ -86,9 +86,12 @@ H.groups = { done = 'StanceDone', ['in-progress'] = 'StanceInProgress', ['not-st
 
 --- The lines of the progress view, and per line the highlights { line, col, end, group }.
 function M.lines(t)
+  -- a document's name may hold any character but / and NUL: a line end or an escape is shown
+  -- escaped (a buffer line cannot hold a line end)
+  local printable = require('stance.utf8').printable
   local width = #'document'
   for _, r in ipairs(t.rows) do
-    width = math.max(width, vim.fn.strdisplaywidth(r.path))
+    width = math.max(width, vim.fn.strdisplaywidth(printable(r.path)))
   end
   local cols = {}
   for i, n in ipairs(t.annotators) do
@@ -106,7 +109,7 @@ function M.lines(t)
   lines[3] = head
   local done = {}
   for _, r in ipairs(t.rows) do
-    local line = pad(r.path, width + 2)
+    local line = pad(printable(r.path), width + 2)
     for i, n in ipairs(t.annotators) do
       local cell = r.cells[n]
       local text = H.marks[cell.status] .. (cell.status ~= 'not-started' and (' (%d)'):format(cell.count) or '')
@@ -159,7 +162,10 @@ function M.show()
     local p = paths[vim.fn.line('.')]
     if not p then return end
     vim.cmd('wincmd p')
-    vim.cmd('edit ' .. vim.fn.fnameescape(p))
+    -- by buffer, not :edit: a document's name may hold what a command line cannot (a line end)
+    local b = vim.fn.bufadd(p)
+    vim.bo[b].buflisted = true
+    vim.api.nvim_win_set_buf(0, b)
   end, { buffer = buf, desc = 'stance: open the document of this row' })
   vim.keymap.set('n', 'q', '<Cmd>close<CR>', { buffer = buf, desc = 'stance: close' })
   return buf, t

@@ -211,22 +211,8 @@ function M.place(buf, top, last, want)
   if not vim.api.nvim_buf_is_valid(buf) then return M.clear(buf) end
   local sigs = H.sigs[buf] or {}
   H.sigs[buf] = sigs
-  local have = {}
-  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, M.ns, { top, 0 }, { last, -1 }, {})) do
-    local id, row = m[1], m[2]
-    if have[row] or not want[row] or sigs[id] ~= H.sig(want[row]) then
-      vim.api.nvim_buf_del_extmark(buf, M.ns, id)
-      sigs[id] = nil
-    else
-      have[row] = id
-    end
-  end
-  for r, vl in pairs(want) do
-    if not have[r] and r >= top and r <= last then
-      local ok, id = pcall(vim.api.nvim_buf_set_extmark, buf, M.ns, r, 0, { virt_lines = vl })
-      if ok then sigs[id] = H.sig(vl) end
-    end
-  end
+  require('stance.editor.rowmarks').reconcile(buf, M.ns, top, last, want, sigs, H.sig,
+    function(vl) return { virt_lines = vl } end)
 end
 
 --- Whether `buf` has virtual lines of ours.

@@ -38,7 +38,7 @@ function H.corpus_path(c, rel, text)
   local fs = require('stance.fs')
   local bare = rel:match('^(.+%.[^./]+)%.txt$')
   if bare and not fs.exists(c.root .. '/' .. rel) and fs.inside(c.root, bare)
-    and fs.read(c.root .. '/' .. bare) == text then
+    and fs.read(c.root .. '/' .. bare, c.root) == text then
     return bare
   end
   return rel
@@ -111,7 +111,8 @@ function M.import(c, dir, who)
   local report = require('stance.interop.report').new()
   local rdir = core.realpath(dir)
   if not rdir then return nil, ('%s: no such folder'):format(dir) end
-  local schema_text = fs.read(c.root .. '/' .. require('stance.schema').path)
+  -- read (and written, declare.write) only inside the corpus: a committed link is not followed
+  local schema_text = fs.read(c.root .. '/' .. require('stance.schema').path, c.root)
   local schema = c:schema()
   local wanted = declare.new()
   local conf_text = H.read_inside(dir, rdir, 'annotation.conf')

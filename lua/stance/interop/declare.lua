@@ -121,7 +121,8 @@ function M.write(c, old, new)
   if not new then return true end
   local core = require('stance.core')
   local path = c.root .. '/' .. require('stance.schema').path
-  local ok, err = core.write_atomic(path, new, old and core.sha256(old) or '')
+  -- inside the corpus only: a schema.stance that is a link out of it is not written through
+  local ok, err = core.write_atomic(path, new, old and core.sha256(old) or '', { root = c.root })
   if not ok then return nil, err end
   c._schema = nil
   return true

@@ -97,7 +97,8 @@ function M.import(c, path, who, base)
       report:warn(path, nil, nil, 'relation %s skipped: its annotations are not imported from one document', rel.id)
     end
   end
-  local schema_text = fs.read(c.root .. '/' .. require('stance.schema').path)
+  -- read (and written, declare.write) only inside the corpus: a committed link is not followed
+  local schema_text = fs.read(c.root .. '/' .. require('stance.schema').path, c.root)
   local wanted = declare.new()
   local batch = require('stance.interop.batch').new(c.root)
   local imported, orphans, layers = 0, 0, 0
@@ -126,7 +127,7 @@ function H.document_layers(c, path, dpath, recs, who, report, wanted, batch)
     report:warn(path, nil, nil, '%d annotation(s) of %s skipped: %s', #recs, dpath, why)
     return 0, 0, #recs, 0
   end
-  local doc_text = fs.read(c.root .. '/' .. rel)
+  local doc_text = fs.read(c.root .. '/' .. rel, c.root)
   local groups = {}
   for _, r in ipairs(recs) do
     local name = who or r.author or 'w3c'

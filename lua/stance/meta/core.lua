@@ -45,21 +45,13 @@ function core.hrtime() end
 ---@return string|nil code
 function core.stat(path) end
 
---- The whole content of a file, read at once.
+--- The whole content of a regular file (never a FIFO, a device or a folder), read at once.
 ---@param path string
+---@param opts {root: string|nil, max: integer|nil}|nil root: the file must resolve inside it
 ---@return string|nil content
 ---@return string|nil err
----@return string|nil code "ENOENT" or "EREAD"
-function core.readfile(path) end
-
---- Start a program found on PATH with these arguments, without a shell (no byte of an
---- argument is read as syntax), its input and output on /dev/null, and wait for it.
---- A signal gives 128 + its number. Misuse (no strings, over 64, a NUL byte) is an error.
----@param argv string[] the program, then its arguments
----@return integer|nil status its exit status
----@return string|nil err
----@return string|nil code "ESPAWN" or "EWAIT"
-function core.run(argv) end
+---@return string|nil code "ENOENT" | "EOUTSIDE" | "ENOTREG" | "EISDIR" | "ETOOBIG" | "EREAD"
+function core.readfile(path, opts) end
 
 ---@param path string
 ---@return string|nil
@@ -84,24 +76,52 @@ function core.list(dir, opts) end
 ---@return boolean
 function core.exists(path) end
 
-
+--- Replace the file at `path` with `data` all at once, under its lock (".NAME.lock" beside
+--- it, held around the check, the write to ".NAME.tmp" and the rename: two writers take
+--- turns, and the second sees the first's change). See :help stance-security.
 ---@param path string
 ---@param data string
 ---@param expect_hash string|nil SHA-256 hex the file must still have ("" = must not exist)
+---@param opts {root: string|nil, stamp: string|nil, cache: boolean|nil}|nil root: the file
+--- must be inside that folder (links resolved); stamp: the file's stamp must be this (when
+--- expect_hash is nil); cache: no fsync
 ---@return boolean|nil ok
----@return string|nil err
----@return string|nil code "ECHANGED" | "EWRITE"
-function core.write_atomic(path, data, expect_hash) end
+---@return {stamp: string, hash: string}|string|nil info the new stamp and the data's SHA-256, or the error
+---@return string|nil code "ECHANGED" | "EOUTSIDE" | "EWRITE"
+function core.write_atomic(path, data, expect_hash, opts) end
 
---- Append `data` to the file at `path`, which must still have `size` bytes; one write, then
---- fdatasync (a failed write is truncated away).
+--- Append `data` to the file at `path`, which must still have `size` bytes (and opts.stamp),
+--- under its lock; one write, then fdatasync (a failed write is truncated away).
 ---@param path string
 ---@param data string
 ---@param size integer
+---@param opts {stamp: string|nil, root: string|nil}|nil
+---@return boolean|nil ok
+---@return string|nil stamp the file's new stamp, or the error
+---@return string|nil code "ECHANGED" | "EOUTSIDE" | "EWRITE"
+function core.append_file(path, data, size, opts) end
+
+--- Run a program without a shell (argv[1] found on PATH; no byte of an argument is read as
+--- syntax), stdin from /dev/null, stderr discarded unless opts.stderr, stdout returned
+--- (discarded with opts.output = false: a desktop opener's program may keep it open); wait
+--- for it. Misuse (no strings, over 256, a NUL byte) is an error.
+---@param argv string[]
+---@param opts {stderr: boolean|nil, output: boolean|nil}|nil
+---@return integer|nil status exit status (128 + signal when killed)
+---@return string out its standard output, or the error
+---@return string|nil code "ESPAWN" on failure
+function core.run(argv, opts) end
+
+---@param path string
+---@param mode integer
 ---@return boolean|nil ok
 ---@return string|nil err
----@return string|nil code "ECHANGED" | "EWRITE"
-function core.append_file(path, data, size) end
+function core.chmod(path, mode) end
+
+--- "size:mtime.ns:inode" of a file, "" when there is none: what changes when it is rewritten.
+---@param path string
+---@return string
+function core.stamp(path) end
 
 ---@class stance.Problem
 ---@field line integer
@@ -231,6 +251,10 @@ function Store:shift(pos, old_end, new_end, context, details) end
 ---@param what "orphan"|"touched"
 ---@param on boolean
 function Store:mark(id, what, on) end
+--- How many annotations have the mark (touched: placed elsewhere than the file said).
+---@param what "orphan"|"touched"
+---@return integer
+function Store:marked(what) end
 function Store:close() end
 
 ---@class stance.Frame
@@ -254,12 +278,14 @@ function Frame:buf_len() end
 ---@return integer code points of the file
 function Frame:cps() end
 --- Place a store read from a file (code points) in the buffer (bytes): by position when the
---- quote is there, else at the best occurrence of the quote; else the annotation is an orphan.
+--- quote is there (always checked), else at the best occurrence of the quote, else at the
+--- best approximate one (src/qgram.c); else the annotation is an orphan. Searches stop when
+--- the work budget is used up (the rest are orphans, counted as unsearched).
 ---@param store stance.Store
----@param opts {trust: boolean|nil}|nil trust: the text has the hash the file recorded (no quote checks)
----@return {placed: integer, moved: integer, fuzzy: integer, orphaned: integer, moved_ids: string[],
----  orphan_ids: string[], fuzzy_ids: string[]}
-function Frame:anchor(store) end
+---@param opts {budget: integer|nil, progress: fun(done: integer, total: integer)|nil}|nil
+---@return {placed: integer, moved: integer, fuzzy: integer, orphaned: integer, unsearched: integer,
+---  moved_ids: string[], orphan_ids: string[], fuzzy_ids: string[]}
+function Frame:anchor(store, opts) end
 --- New quote, prefix and suffix for every touched annotation; the ones whose text is all
 --- gone are listed, not changed.
 ---@param store stance.Store
@@ -306,10 +332,10 @@ function Bytes:len() end
 
 --- An annotation file read and parsed in C (its bytes stay in C until bytes:string()).
 ---@param path string
----@param opts {vocab: table|stance.Vocab|nil}|nil
+---@param opts {vocab: table|stance.Vocab|nil, root: string|nil}|nil root: the file must resolve inside it
 ---@return stance.Store|nil store
 ---@return stance.Problem[]|string problems, or why it could not be read
----@return stance.Bytes|string|nil bytes, or "ENOENT", "EREAD", "ENOMEM"
+---@return stance.Bytes|string|nil bytes, or "ENOENT", "EOUTSIDE", "ENOTREG", "EREAD", "ENOMEM"
 function core.read_file(path, opts) end
 
 ---@return stance.Store

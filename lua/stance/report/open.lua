@@ -31,7 +31,8 @@ function M.open(path)
     return true
   end
   local prog = M.program()
-  local status, err = require('stance.core').run({ prog, path })
+  -- its output discarded, not read: the program it starts may keep it open
+  local status, err = require('stance.core').run({ prog, path }, { output = false })
   if not status then return nil, ('%s could not be started (%s): open %s by hand'):format(prog, err, path) end
   if status ~= 0 then return nil, ('%s could not open %s (exit status %d)'):format(prog, path, status) end
   return true

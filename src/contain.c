@@ -1,0 +1,153 @@
+/*
+ * contain.c - reading and writing only what a corpus may make stance touch (see contain.h).
+ */
+#include "contain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int stance_real_inside(const char *root_real, const char *real) {
+  size_t n = strlen(root_real);
+  if (n == 1 && root_real[0] == '/') return real[0] == '/';
+  return strncmp(real, root_real, n) == 0 && (real[n] == '\0' || real[n] == '/');
+}
+
+int stance_resolve_inside(const char *root, const char *path, char *real) {
+  char root_real[PATH_MAX];
+  if (realpath(path, real) == NULL) return -errno;
+  if (root == NULL) return 0;
+  if (realpath(root, root_real) == NULL) return -errno;
+  return stance_real_inside(root_real, real) ? 0 : STANCE_EOUTSIDE;
+}
+
+static int fail(int rc, const char *path, char *err, size_t errlen) {
+  const char *why = rc == STANCE_EOUTSIDE ? "leads outside the corpus (links and .. are resolved)"
+                    : rc == STANCE_ENOTREG ? "is not a regular file"
+                    : rc == STANCE_ETOOBIG ? "is too large"
+                                           : strerror(-rc);
+  snprintf(err, errlen, "%s: %s", path, why);
+  return rc;
+}
+
+int stance_read_file(const char *path, const char *root, size_t max, char **data, size_t *len, char *err,
+                     size_t errlen) {
+  char real[PATH_MAX];
+  const char *open_path = path;
+  struct stat st;
+  char *buf;
+  size_t n = 0, cap;
+  int fd, rc, flags;
+  *data = NULL;
+  *len = 0;
+  if (root != NULL) {
+    if ((rc = stance_resolve_inside(root, path, real)) != 0) return fail(rc, path, err, errlen);
+    open_path = real; /* what was checked is what is opened */
+  }
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just after) */
+  fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return fail(-errno, path, err, errlen);
+  if (fstat(fd, &st) != 0) {
+    rc = -errno;
+    close(fd);
+    return fail(rc, path, err, errlen);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail(S_ISDIR(st.st_mode) ? -EISDIR : STANCE_ENOTREG, path, err, errlen);
+  }
+  if ((flags = fcntl(fd, F_GETFL)) != -1) (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  if ((uint64_t)st.st_size >= (uint64_t)SIZE_MAX / 2 || (max > 0 && (uint64_t)st.st_size > (uint64_t)max)) {
+    close(fd);
+    return fail(STANCE_ETOOBIG, path, err, errlen);
+  }
+  cap = (size_t)st.st_size + 1;
+  if ((buf = malloc(cap)) == NULL) {
+    close(fd);
+    return fail(-ENOMEM, path, err, errlen);
+  }
+  for (;;) {
+    ssize_t got;
+    char probe;
+    if (n + 1 < cap) {
+      got = read(fd, buf + n, cap - 1 - n);
+    } else { /* as large as it said: at the end, unless it grew while read */
+      got = read(fd, &probe, 1);
+      if (got == 1) {
+        size_t ncap = cap * 2;
+        char *nb;
+        if (ncap < cap || (max > 0 && n >= max)) {
+          free(buf);
+          close(fd);
+          return fail(STANCE_ETOOBIG, path, err, errlen);
+        }
+        if ((nb = realloc(buf, ncap)) == NULL) {
+          free(buf);
+          close(fd);
+          return fail(-ENOMEM, path, err, errlen);
+        }
+        buf = nb;
+        cap = ncap;
+        buf[n] = probe;
+      }
+    }
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      rc = -errno;
+      free(buf);
+      close(fd);
+      return fail(rc, path, err, errlen);
+    }
+    if (got == 0) break;
+    n += (size_t)got;
+  }
+  close(fd);
+  if (max > 0 && n > max) {
+    free(buf);
+    return fail(STANCE_ETOOBIG, path, err, errlen);
+  }
+  buf[n] = '\0';
+  *data = buf;
+  *len = n;
+  return 0;
+}
+
+int stance_check_write(const char *root, const char *path, char *err, size_t errlen) {
+  char dir[PATH_MAX], real[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  struct stat st;
+  int rc;
+  if (root == NULL) return 0;
+  if (slash == NULL) {
+    strcpy(dir, ".");
+  } else {
+    size_t n = (size_t)(slash - path);
+    if (n >= sizeof dir) return fail(-ENAMETOOLONG, path, err, errlen);
+    if (n == 0) n = 1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+  }
+  if ((rc = stance_resolve_inside(root, dir, real)) != 0) return fail(rc, dir, err, errlen);
+  /* the file itself: replacing a link replaces the link, but what it holds now is read
+   * first (the hash check), so a link out is refused as well */
+  if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+    rc = stance_resolve_inside(root, path, real);
+    if (rc == STANCE_EOUTSIDE) return fail(rc, path, err, errlen);
+  }
+  return 0;
+}
+
+void stance_stamp_of(const struct stat *st, char *out, size_t outlen) {
+#if defined(__APPLE__)
+  long ns = (long)st->st_mtimespec.tv_nsec;
+#else
+  long ns = (long)st->st_mtim.tv_nsec;
+#endif
+  snprintf(out, outlen, "%lld:%lld.%ld:%lld", (long long)st->st_size, (long long)st->st_mtime, ns,
+           (long long)(int64_t)st->st_ino);
+}

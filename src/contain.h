@@ -1,0 +1,41 @@
+/*
+ * contain.h - what a corpus brings is untrusted: files are read only when they are regular
+ * files (never a device, a FIFO or a folder) and, given a root, only when they resolve
+ * inside it (after `..` and symbolic links); writes go only to folders that resolve inside
+ * the root. doc/format.md, section 8, states the trust model these serve.
+ */
+#ifndef STANCE_CONTAIN_H
+#define STANCE_CONTAIN_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+/* Error codes of this file (negative; other failures are negative errno values). */
+#define STANCE_EOUTSIDE (-10001) /* the path resolves outside the root */
+#define STANCE_ENOTREG (-10002)  /* not a regular file */
+#define STANCE_ETOOBIG (-10003)  /* larger than the limit given */
+
+/* Whether the path `real` (already resolved: absolute, no links) is `root_real` or below it. */
+int stance_real_inside(const char *root_real, const char *real);
+
+/* Resolve `path` (it must exist) into `real` (PATH_MAX bytes) and check it is inside `root`
+ * (resolved too). 0, STANCE_EOUTSIDE, or a negative errno. */
+int stance_resolve_inside(const char *root, const char *path, char *real);
+
+/* Read the regular file at `path` whole into a new buffer (*data, NUL-terminated, to free;
+ * *len bytes). With `root`, the file must resolve inside it; with `max` > 0, it must not be
+ * larger. A FIFO or a device is refused before anything is read from it. 0 or a negative
+ * code (see above), with a message in `err`. */
+int stance_read_file(const char *path, const char *root, size_t max, char **data, size_t *len, char *err,
+                     size_t errlen);
+
+/* Check that the folder of `path` resolves inside `root`, and that `path` itself, when it
+ * exists, is not a link that leads out of it: what a write to `path` needs. 0 or a negative
+ * code, with a message in `err`. */
+int stance_check_write(const char *root, const char *path, char *err, size_t errlen);
+
+/* The stamp of a file (what changes when it is rewritten): "size:mtime.ns:inode", the same
+ * as stance.cachekey.stamp. */
+void stance_stamp_of(const struct stat *st, char *out, size_t outlen);
+
+#endif

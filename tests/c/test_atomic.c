@@ -1,0 +1,149 @@
+/*
+ * The lock and the atomic writer (atomic.h, contain.h): another process's lock is waited
+ * for and freed when it dies, with flock and with exclusive lock files; a changed file is
+ * refused; nothing is written through a link out of the root; leftovers are cleared.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "check.h"
+#include "contain.h"
+#include "hash.h"
+
+/* A child that takes the lock of `target` and holds it until killed; its pid. */
+static pid_t hold_lock(const char *target) {
+  int fds[2];
+  pid_t pid;
+  char c;
+  if (pipe(fds) != 0) return -1;
+  pid = fork();
+  if (pid == 0) {
+    stance_lock l;
+    char err[256];
+    close(fds[0]);
+    if (stance_lock_acquire(&l, target, 5000, err, sizeof err) == 0) (void)!write(fds[1], "l", 1);
+    for (;;) pause();
+  }
+  close(fds[1]);
+  if (pid < 0 || read(fds[0], &c, 1) != 1) {
+    if (pid > 0) kill(pid, SIGKILL);
+    pid = -1;
+  }
+  close(fds[0]);
+  return pid;
+}
+
+static void lock_waits_for_another_process_and_is_free_when_it_dies(int files) {
+  const char *dir = tmp_dir();
+  char target[512], lockpath[512], err[512];
+  stance_lock l;
+  pid_t pid;
+  struct stat st;
+  stance_lock_use_files(files);
+  snprintf(target, sizeof target, "%s/a.stance", dir);
+  snprintf(lockpath, sizeof lockpath, "%s/.a.stance.lock", dir);
+  pid = hold_lock(target);
+  CHECK(pid > 0);
+  CHECK_INT(stance_lock_acquire(&l, target, 150, err, sizeof err), -1);
+  CHECK(strstr(err, "being written by another process") != NULL);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  CHECK_INT(lstat(lockpath, &st), 0); /* the dead holder's lock file is still there... */
+  CHECK_INT(stance_lock_acquire(&l, target, 2000, err, sizeof err), 0); /* ...and free */
+  stance_lock_release(&l);
+  CHECK(lstat(lockpath, &st) != 0); /* removed by the one who held it last */
+  stance_lock_use_files(0);
+  tmp_cleanup(dir);
+}
+
+static void lock_with_flock(void) { lock_waits_for_another_process_and_is_free_when_it_dies(0); }
+static void lock_with_lock_files(void) { lock_waits_for_another_process_and_is_free_when_it_dies(1); }
+
+static void write_checks_what_it_replaces_and_clears_leftovers(void) {
+  const char *dir = tmp_dir();
+  char path[512], hex[STANCE_HASH_HEXLEN + 1], stamp[128], err[512];
+  stance_write_opts o;
+  char *data;
+  size_t len;
+  struct stat st;
+  snprintf(path, sizeof path, "%s/d/a.stance", dir);
+  tmp_write(dir, "d/a.stance", "one", (size_t)-1);
+  tmp_write(dir, "d/.a.stance.tmp", "half of a killed save", (size_t)-1);
+  tmp_write(dir, "d/.a.stance.lock", "", 0);
+  memset(&o, 0, sizeof o);
+  stance_hash_buffer("other", 5, hex);
+  o.expect_hex = hex;
+  CHECK_INT(stance_write_file(path, "two", 3, &o, err, sizeof err), 1); /* changed since */
+  stance_hash_buffer("one", 3, hex);
+  o.new_stamp = stamp;
+  o.new_stamp_len = sizeof stamp;
+  CHECK_INT(stance_write_file(path, "two", 3, &o, err, sizeof err), 0);
+  CHECK_INT(stance_read_file(path, NULL, 0, &data, &len, err, sizeof err), 0);
+  CHECK(len == 3 && memcmp(data, "two", 3) == 0);
+  free(data);
+  CHECK_INT(stat(path, &st), 0);
+  {
+    char now[128];
+    stance_stamp_of(&st, now, sizeof now);
+    CHECK_STR(now, stamp);
+  }
+  snprintf(path, sizeof path, "%s/d/.a.stance.tmp", dir);
+  CHECK(lstat(path, &st) != 0);
+  snprintf(path, sizeof path, "%s/d/.a.stance.lock", dir);
+  CHECK(lstat(path, &st) != 0);
+  /* appends: only onto the file as last written */
+  snprintf(path, sizeof path, "%s/d/a.stance", dir);
+  CHECK_INT(stance_append_file(path, "3", 1, 3, "0:0.0:0", NULL, NULL, 0, err, sizeof err), 1);
+  CHECK_INT(stance_append_file(path, "3", 1, 3, stamp, NULL, stamp, sizeof stamp, err, sizeof err), 0);
+  tmp_cleanup(dir);
+}
+
+static void nothing_is_read_or_written_outside_the_root(void) {
+  char dir[256], out[256], root[320], link[512], path[512], err[512], fifo[512];
+  stance_write_opts o;
+  char *data;
+  size_t len;
+  struct stat st;
+  snprintf(dir, sizeof dir, "%s", tmp_dir());
+  snprintf(out, sizeof out, "%s", tmp_dir());
+  snprintf(root, sizeof root, "%s/corpus", dir);
+  tmp_write(dir, "corpus/doc.txt", "text", (size_t)-1);
+  tmp_write(out, "secret", "secret", (size_t)-1);
+  snprintf(link, sizeof link, "%s/cache", root);
+  CHECK_INT(symlink(out, link), 0);
+  memset(&o, 0, sizeof o);
+  o.root = root;
+  snprintf(path, sizeof path, "%s/cache/x.snap", root);
+  CHECK_INT(stance_write_file(path, "x", 1, &o, err, sizeof err), -1);
+  CHECK(strstr(err, "leads outside") != NULL);
+  snprintf(path, sizeof path, "%s/x.snap", out);
+  CHECK(lstat(path, &st) != 0);
+  snprintf(path, sizeof path, "%s/cache/secret", root);
+  CHECK_INT(stance_read_file(path, root, 0, &data, &len, err, sizeof err), STANCE_EOUTSIDE);
+  snprintf(path, sizeof path, "%s/../corpus/../corpus/doc.txt", root);
+  CHECK_INT(stance_read_file(path, root, 0, &data, &len, err, sizeof err), 0);
+  free(data);
+  CHECK_INT(stance_read_file("/dev/zero", NULL, 0, &data, &len, err, sizeof err), STANCE_ENOTREG);
+  snprintf(fifo, sizeof fifo, "%s/fifo.txt", root);
+  CHECK_INT(mkfifo(fifo, 0600), 0);
+  CHECK_INT(stance_read_file(fifo, root, 0, &data, &len, err, sizeof err), STANCE_ENOTREG); /* no wait */
+  CHECK_INT(stance_read_file(root, root, 0, &data, &len, err, sizeof err), -EISDIR);
+  snprintf(path, sizeof path, "%s/doc.txt", root);
+  CHECK_INT(stance_read_file(path, root, 3, &data, &len, err, sizeof err), STANCE_ETOOBIG);
+  tmp_cleanup(dir);
+  tmp_cleanup(out);
+}
+
+const test_case atomic_tests[] = {
+    {"lock_with_flock", lock_with_flock},
+    {"lock_with_lock_files", lock_with_lock_files},
+    {"write_checks_what_it_replaces_and_clears_leftovers", write_checks_what_it_replaces_and_clears_leftovers},
+    {"nothing_is_read_or_written_outside_the_root", nothing_is_read_or_written_outside_the_root},
+    {NULL, NULL}};

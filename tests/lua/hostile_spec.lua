@@ -1,0 +1,292 @@
+-- A shared corpus is untrusted input (doc/format.md, section 8): what its files name is
+-- read only when it is a regular file inside the corpus, and nothing is written through a
+-- link out of it. Each case is an attack of a collaborator on the others.
+local T = require('helpers')
+local core = require('stance.core')
+
+local DOC = 'The charge works. Traffic fell by a fifth. Buses run on time.\n'
+local SECRET = 'AWS_SECRET_KEY=do-not-leak-this-0123456789 and more words around it\n'
+
+--- A corpus in `dir/corpus` with doc.txt, and a secret beside it, outside the corpus.
+local function setup()
+  local d = T.tmpdir()
+  local root = d .. '/corpus'
+  local _, err, code = T.stance_run({ 'init', root })
+  assert(code == 0, err)
+  T.write(root .. '/doc.txt', DOC)
+  T.write(d .. '/secret.txt', SECRET)
+  return root, d
+end
+
+--- An annotation file of ana whose header names `document`, with one annotation quoting
+--- words of the secret (so that a re-anchoring would find them there).
+local function hostile_layer(root, document, name)
+  local s = core.store()
+  s:set_header('document', document)
+  s:set_header('annotator', 'ana')
+  s:set_header('hash', 'sha256:' .. ('0'):rep(64))
+  assert(s:add({ kind = 'annotation', id = 'a1', spans = { { 0, 14 } }, label = 'claim',
+    quote = 'do-not-leak-th', prefix = 'AWS_SECRET_KEY=' }))
+  local path = root .. '/.stance/annotations/ana/' .. (name or 'doc.txt') .. '.stance'
+  T.write(path, s:write())
+  return path
+end
+
+local function run(root, args)
+  local parts = {}
+  for i, a in ipairs(args) do
+    parts[i] = T.q(a)
+  end
+  -- a reader that follows a FIFO or /dev/zero would hang or eat the memory: bounded here
+  return T.run(('cd %s && timeout 60 %s %s'):format(T.q(root), T.q(T.stance), table.concat(parts, ' ')))
+end
+
+describe('a hostile corpus cannot make stance read outside it', function()
+  after_each(T.cleanup)
+
+  local cases = {
+    { 'a path out of the corpus', function() return '../secret.txt' end },
+    { 'a deep path to /proc', function() return ('../'):rep(20) .. 'proc/self/environ' end },
+    { 'a path to /dev/zero', function() return ('../'):rep(20) .. 'dev/zero' end },
+    { 'a link inside the corpus to a file outside it', function(root, d)
+      os.execute(('ln -s %s %s'):format(T.q(d .. '/secret.txt'), T.q(root .. '/link.txt')))
+      return 'link.txt'
+    end },
+    { 'a link inside the corpus to /dev/zero', function(root)
+      os.execute(('ln -s /dev/zero %s'):format(T.q(root .. '/zero.txt')))
+      return 'zero.txt'
+    end },
+    { 'a FIFO inside the corpus', function(root)
+      os.execute(('mkfifo %s'):format(T.q(root .. '/fifo.txt')))
+      return 'fifo.txt'
+    end },
+    { 'a folder', function() return '.stance' end },
+  }
+  for _, case in ipairs(cases) do
+    it('reports a document header naming ' .. case[1] .. ', and never reads it', function()
+      local root, d = setup()
+      local document = case[2](root, d)
+      local path = hostile_layer(root, document)
+      local out, err, code = run(root, { 'check' })
+      assert.are.equal(1, code, err)
+      assert.truthy(out:find('.stance/annotations/ana/doc.txt.stance:3:1: error: document "' .. document
+        .. '" is not read', 1, true), out)
+      assert.falsy(out:find('do-not-leak', 1, true))
+      local before = T.read(path)
+      local fout, ferr, fcode = run(root, { 'fmt', '--reanchor' })
+      assert.are.equal(1, fcode, fout .. ferr)
+      assert.truthy(ferr:find('is not read', 1, true), ferr)
+      assert.are.equal(before, T.read(path)) -- nothing copied from the secret into the file
+      assert.falsy(T.read(path):find('more words around', 1, true))
+    end)
+  end
+
+  it('reads no schema, lexicon or annotation file that is a link out of the corpus', function()
+    local root, d = setup()
+    os.execute(('ln -sf %s %s'):format(T.q(d .. '/secret.txt'), T.q(root .. '/.stance/schema.stance')))
+    local schema, problems = require('stance.schema').load(root)
+    assert.is_nil(schema)
+    assert.truthy(problems[1].message:find('leads outside the corpus', 1, true))
+    os.execute(('ln -s %s %s'):format(T.q(d .. '/secret.txt'), T.q(root .. '/.stance/lexicon.stance')))
+    local lex = require('stance.lexicon').load(root)
+    assert.is_nil(lex.file)
+    assert.truthy(lex.problems[1].message:find('leads outside the corpus', 1, true))
+    os.execute(('mkdir -p %s && ln -s %s %s'):format(T.q(root .. '/.stance/annotations/ana'), T.q(d .. '/secret.txt'),
+      T.q(root .. '/.stance/annotations/ana/doc.txt.stance')))
+    local c = assert(require('stance').open(root))
+    local doc = assert(c:document('doc.txt'))
+    local layer, err = doc:layer('ana')
+    assert.is_nil(layer)
+    assert.truthy(err:find('leads outside the corpus', 1, true), err)
+  end)
+end)
+
+describe('a hostile annotation file stops only itself', function()
+  after_each(T.cleanup)
+
+  it('check and fmt report one that is a link out of the corpus or a FIFO, never read it, and do the others', function()
+    local root, d = setup()
+    local dir = root .. '/.stance/annotations'
+    -- a valid annotation file outside, whose note a reader that followed the link would show
+    local s = core.store()
+    s:set_header('document', 'doc.txt')
+    s:set_header('annotator', 'bob')
+    assert(s:add({ kind = 'annotation', id = 'b1', spans = { { 0, 3 } }, label = 'nolabel', note = 'do-not-leak' }))
+    T.write(d .. '/layer.stance', s:write())
+    os.execute(('mkdir -p %s %s && ln -s %s %s && mkfifo %s'):format(T.q(dir .. '/bob'), T.q(dir .. '/carl'),
+      T.q(d .. '/layer.stance'), T.q(dir .. '/bob/doc.txt.stance'), T.q(dir .. '/carl/doc.txt.stance')))
+    -- ana's file is fine but not in canonical form (blank lines), with a label the schema lacks
+    T.write(dir .. '/ana/doc.txt.stance', 'format stance 1\n\n\ndocument "doc.txt"\n  annotator ana\n\n\n'
+      .. 'annotation a1\n  span 0-3\n  label nolabel\n')
+    local out, err, code = run(root, { 'check' })
+    assert.are.equal(1, code, err)
+    assert.truthy(out:find('.stance/annotations/bob/doc.txt.stance:1:1: error: not read: ', 1, true), out)
+    assert.truthy(out:find('leads outside the corpus', 1, true), out)
+    assert.truthy(out:find('.stance/annotations/ana/doc.txt.stance:10:1: warning: ', 1, true), out)
+    assert.falsy(out:find('do-not-leak', 1, true))
+    -- a FIFO is not listed as a file of the corpus; named, it is refused without being opened
+    local cout, cerr, ccode = run(root, { 'check', '.stance/annotations/carl/doc.txt.stance', '.stance/annotations/ana' })
+    assert.are.equal(1, ccode, cerr)
+    assert.truthy(cout:find('.stance/annotations/carl/doc.txt.stance:1:1: error: not read: ', 1, true), cout)
+    assert.truthy(cout:find('not a regular file', 1, true), cout)
+    assert.truthy(cout:find('.stance/annotations/ana/doc.txt.stance:10:1: warning: ', 1, true), cout)
+    local fout, ferr, fcode = run(root, { 'fmt', '.stance/annotations/carl/doc.txt.stance', '.stance/annotations' })
+    assert.are.equal(1, fcode, fout .. ferr)
+    assert.truthy(ferr:find('bob/doc.txt.stance', 1, true), ferr)
+    assert.truthy(ferr:find('carl/doc.txt.stance', 1, true), ferr)
+    assert.falsy((fout .. ferr):find('do-not-leak', 1, true))
+    -- ana's file was formatted all the same; the link and what it leads to are as they were
+    assert.are.equal('format stance 1\n\ndocument "doc.txt"\n  annotator ana\n\nannotation a1\n  span 0-3\n'
+      .. '  label nolabel\n', T.read(dir .. '/ana/doc.txt.stance'))
+    assert.are.equal(s:write(), T.read(d .. '/layer.stance'))
+    local _, _, linked = T.run('test -L ' .. T.q(dir .. '/bob/doc.txt.stance'))
+    assert.are.equal(0, linked)
+  end)
+end)
+
+describe('an import into a corpus whose schema is a link out of it', function()
+  after_each(T.cleanup)
+
+  it('copies nothing of what the link leads to into the corpus, and writes nothing', function()
+    local root, d = setup()
+    T.write(d .. '/theirs.stance', 'format stance 1\n# do-not-leak\nlabel claim\n')
+    os.execute(('rm -f %s && ln -s %s %s'):format(T.q(root .. '/.stance/schema.stance'), T.q(d .. '/theirs.stance'),
+      T.q(root .. '/.stance/schema.stance')))
+    T.write(d .. '/brat/a.txt', 'Some text here.\n')
+    T.write(d .. '/brat/a.ann', 'T1\tPremise 0 4\tSome\n')
+    local _, err, code = run(root, { 'import', '--from', 'brat', d .. '/brat' })
+    assert.are.equal(1, code, err)
+    assert.truthy(err:find('leads outside the corpus', 1, true), err)
+    assert.are.equal('format stance 1\n# do-not-leak\nlabel claim\n', T.read(d .. '/theirs.stance'))
+    assert.are.equal('', T.run(('find %s -type f -newer %s ! -path "*/.git/*"'):format(T.q(root), T.q(d .. '/theirs.stance'))))
+    local _, _, linked = T.run('test -L ' .. T.q(root .. '/.stance/schema.stance'))
+    assert.are.equal(0, linked)
+  end)
+end)
+
+describe('stance init in a cloned corpus', function()
+  after_each(T.cleanup)
+
+  it('copies nothing into it through a .gitignore or .gitattributes that is a link out of it', function()
+    local root, d = setup()
+    os.execute(('rm -f %s %s && ln -s %s %s && ln -s %s %s'):format(T.q(root .. '/.stance/.gitignore'),
+      T.q(root .. '/.gitattributes'), T.q(d .. '/secret.txt'), T.q(root .. '/.stance/.gitignore'),
+      T.q(d .. '/secret.txt'), T.q(root .. '/.gitattributes')))
+    local _, err, code = T.run(('cd %s && git init -q && timeout 60 %s init --git .'):format(T.q(root), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    assert.truthy(err:find('not updated', 1, true), err)
+    assert.are.equal(SECRET, T.read(d .. '/secret.txt'))
+    local found = T.run(('grep -rl do-not-leak %s || true'):format(T.q(root)))
+    assert.are.equal('', found)
+  end)
+end)
+
+describe('a hostile corpus cannot make stance write outside it', function()
+  after_each(T.cleanup)
+
+  it('warm does not write through a committed .stance/cache link', function()
+    local root, d = setup()
+    os.execute(('mkdir -p %s && ln -s %s %s'):format(T.q(d .. '/elsewhere'), T.q(d .. '/elsewhere'),
+      T.q(root .. '/.stance/cache')))
+    local s = core.store()
+    s:set_header('document', 'doc.txt')
+    s:set_header('annotator', 'ana')
+    assert(s:add({ kind = 'annotation', id = 'a1', spans = { { 0, 17 } }, label = 'claim', quote = 'The charge works.' }))
+    T.write(root .. '/.stance/annotations/ana/doc.txt.stance', s:write())
+    local out, err, code = run(root, { 'warm' })
+    assert.are_not.equal(0, code, out)
+    assert.truthy(err:find('leads outside the corpus', 1, true), err)
+    assert.are.equal('', T.run('ls -A ' .. T.q(d .. '/elsewhere')))
+  end)
+
+  it('saves no annotation through a link out of the corpus, nor through planted lock or temporary links', function()
+    local root, d = setup()
+    -- the annotator's folder is a link out
+    os.execute(('mkdir -p %s %s && ln -s %s %s'):format(T.q(d .. '/out'), T.q(root .. '/.stance/annotations'),
+      T.q(d .. '/out'), T.q(root .. '/.stance/annotations/ana')))
+    local c = assert(require('stance').open(root))
+    c.annotator = 'ana'
+    local doc = assert(c:document('doc.txt'))
+    local a = doc:annotate({ start = 0, stop = 3, label = 'claim' })
+    if a then
+      local ok, err = c:save()
+      assert.is_nil(ok)
+      assert.truthy(err:find('outside the corpus', 1, true), err)
+    end
+    assert.are.equal('', T.run('ls -A ' .. T.q(d .. '/out')))
+    -- bo's lock and temporary names are links to a file outside: never followed
+    local dir = root .. '/.stance/annotations/bo'
+    os.execute(('mkdir -p %s && ln -s %s %s && ln -s %s %s'):format(T.q(dir), T.q(d .. '/secret.txt'),
+      T.q(dir .. '/.doc.txt.stance.tmp'), T.q(d .. '/secret.txt'), T.q(dir .. '/.doc.txt.stance.lock')))
+    local c2 = assert(require('stance').open(root))
+    c2.annotator = 'bo'
+    assert(c2:document('doc.txt'):annotate({ start = 0, stop = 3, label = 'claim' }))
+    local ok, err = c2:save()
+    assert.is_true(ok, err)
+    assert.are.equal(SECRET, T.read(d .. '/secret.txt'))
+    assert.are.equal('doc.txt.stance\n', T.run('ls -A ' .. T.q(dir)))
+  end)
+
+  it('refuses a corpus whose .stance folder is a link out of it', function()
+    local root, d = setup()
+    os.execute(('mv %s %s && ln -s %s %s'):format(T.q(root .. '/.stance'), T.q(d .. '/marker'), T.q(d .. '/marker'),
+      T.q(root .. '/.stance')))
+    local c = require('stance').open(root)
+    assert.is_nil(c)
+  end)
+end)
+
+describe('a hostile corpus cannot crash or garble the command line', function()
+  after_each(T.cleanup)
+
+  it('stance stats shows labels of any length and characters, escaped', function()
+    local root = setup()
+    local s = core.store()
+    s:set_header('document', 'doc.txt')
+    s:set_header('annotator', 'ana')
+    local long = ('x'):rep(100)
+    local longer = ('é'):rep(300)
+    local nasty = 'b\nc\27[31mred\1'
+    for i, label in ipairs({ long, longer, nasty }) do
+      assert(s:add({ kind = 'annotation', id = 'a' .. i, spans = { { 0, 3 } }, label = label }))
+    end
+    T.write(root .. '/.stance/annotations/ana/doc.txt.stance', s:write())
+    local out, err, code = run(root, { 'stats' })
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find(long .. '  ', 1, true), out)
+    assert.truthy(out:find(longer, 1, true), out)
+    assert.truthy(out:find('b\\nc\\x1b[31mred\\x01', 1, true), out)
+    assert.falsy(out:find('\27', 1, true)) -- no escape sequence reaches the terminal
+    local cout = run(root, { 'check' })
+    assert.falsy(cout:find('\27', 1, true))
+  end)
+
+  it('search, agree and hash show a document named with escapes and line ends escaped', function()
+    local root = setup()
+    local name = 'evil\27[31m\nname\194\155x.txt'
+    T.write(root .. '/' .. name, DOC)
+    for _, who in ipairs({ 'ana', 'bob' }) do
+      local s = core.store()
+      s:set_header('document', name)
+      s:set_header('annotator', who)
+      assert(s:add({ kind = 'annotation', id = 'a1', spans = { { 0, 17 } }, label = 'claim', target = 't\27[5m',
+        stance = who == 'ana' and 'favor' or 'against', quote = 'The charge works.' }))
+      T.write(root .. '/.stance/annotations/' .. who .. '/' .. name .. '.stance', s:write())
+    end
+    local escaped = 'evil\\x1b[31m\\nname\\u009bx.txt'
+    for _, args in ipairs({ { 'search', 'charge' }, { 'search', '--kwic', 'charge' }, { 'agree' } }) do
+      local out, err, code = run(root, args)
+      assert.are.equal(0, code, err)
+      assert.falsy(out:find('\27', 1, true), table.concat(args, ' ') .. ': ' .. out)
+      assert.falsy(out:find('\194\155', 1, true), out)
+      if args[1] == 'search' then assert.truthy(out:find(escaped, 1, true), out) end
+    end
+    -- stance hash writes names as sha256sum does (and sha256sum -c reads them back)
+    local out, err, code = run(root, { 'hash', '.' })
+    assert.are.equal(0, code, err)
+    assert.truthy(('\n' .. out):find('\n\\%x+  evil\27%[31m\\nname'), out)
+    T.write(root .. '/../sums', out)
+    local _, cerr, ccode = T.run(('cd %s && sha256sum --quiet -c ../sums'):format(T.q(root)))
+    assert.are.equal(0, ccode, cerr)
+  end)
+end)
