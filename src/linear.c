@@ -113,15 +113,15 @@ int stance_linear_lr(const stance_csr *x, const uint32_t *idx, size_t m, const s
 }
 
 int stance_linear_svm(const stance_csr *x, const uint32_t *idx, size_t m, const signed char *y, const double *cost,
-                      double eps, int max_iter, double *w) {
-  double *alpha = calloc(m ? m : 1, sizeof *alpha), *qd = malloc((m ? m : 1) * sizeof *qd);
+                      double eps, int max_iter, double *w, double *alpha_io) {
+  double *alpha = alpha_io ? alpha_io : calloc(m ? m : 1, sizeof *alpha), *qd = malloc((m ? m : 1) * sizeof *qd);
   uint32_t *order = malloc((m ? m : 1) * sizeof *order);
   double pgmax_old = HUGE_VAL; /* (no upper bound on alpha with the L2 loss: no lower shrinking) */
   uint64_t seed = 0x2545F4914F6CDD1Dull;
   size_t j, active = m;
   int iter;
   if (alpha == NULL || qd == NULL || order == NULL) {
-    free(alpha);
+    if (alpha != alpha_io) free(alpha);
     free(qd);
     free(order);
     return -1;
@@ -130,6 +130,7 @@ int stance_linear_svm(const stance_csr *x, const uint32_t *idx, size_t m, const 
   for (j = 0; j < m; j++) {
     qd[j] = 0.5 / cost[j] + sqnorm(x, idx[j]);
     order[j] = (uint32_t)j;
+    if (alpha[j] > 0) axpy(x, idx[j], alpha[j] * y[j], w);
   }
   for (iter = 0; iter < max_iter; iter++) {
     double pgmax = -HUGE_VAL, pgmin = HUGE_VAL;
@@ -167,7 +168,7 @@ int stance_linear_svm(const stance_csr *x, const uint32_t *idx, size_t m, const 
     }
     pgmax_old = pgmax <= 0 ? HUGE_VAL : pgmax;
   }
-  free(alpha);
+  if (alpha != alpha_io) free(alpha);
   free(qd);
   free(order);
   return 0;

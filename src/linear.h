@@ -35,8 +35,10 @@ typedef struct stance_csr {
  * out of memory. */
 int stance_linear_lr(const stance_csr *x, const uint32_t *idx, size_t m, const signed char *y, const double *cost,
                      double eps, int max_iter, double *w);
+/* The SVM's alpha (may be NULL): m dual variables, >= 0, to start from (a warm start: e.g.
+ * those of a problem over more examples; zeros: a cold one), which get the solution's. */
 int stance_linear_svm(const stance_csr *x, const uint32_t *idx, size_t m, const signed char *y, const double *cost,
-                      double eps, int max_iter, double *w);
+                      double eps, int max_iter, double *w, double *alpha);
 
 /* Multinomial naive Bayes: cls[j] in [0, k) for example idx[j]. w gets (features + 1) x k
  * log-probabilities relative to a feature never seen in class c (w[f * k + c]); the last row

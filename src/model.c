@@ -366,9 +366,12 @@ typedef struct clf {
   double *w, per_occ[STANCE_MODEL_MAX_CLASSES];
 } clf;
 
-/* Train a classifier of target t on the examples idx[0..m) (their classes in y[]). */
+/* Train a classifier of target t on the examples idx[0..m) (their classes in y[]). alpha
+ * (SVM; may be NULL): per binary problem (class c: alpha + c * m), the dual variables to
+ * start from, which get the solution's; warm: they come from the problem over all the
+ * target's examples (a calibration fold's classifier): half the passes. */
 static int train_clf(const stance_csr *x, const uint32_t *idx, size_t m, const int *y, const int *cls, int k,
-                     const stance_train_opts *o, clf *out) {
+                     const stance_train_opts *o, double *alpha, int warm, clf *out) {
   size_t nf = (size_t)x->features + 1, j;
   size_t count[STANCE_MODEL_MAX_CLASSES] = {0};
   int c, cols = o->learner == STANCE_LEARN_NB || k > 2 ? k : 2, passes;
@@ -385,6 +388,7 @@ static int train_clf(const stance_csr *x, const uint32_t *idx, size_t m, const i
     for (j = 0; j < m; j++) nnz += (double)(x->row[idx[j] + 1] - x->row[idx[j]]);
     passes = nnz > 0 ? (int)(PASS_BUDGET / nnz) : MAX_PASSES;
     passes = passes > MAX_PASSES ? MAX_PASSES : passes < MIN_PASSES ? MIN_PASSES : passes;
+    if (warm) passes = (passes + 1) / 2;
   }
   if (o->learner == STANCE_LEARN_NB) {
     double *w = malloc(nf * (size_t)k * sizeof *w);
@@ -408,8 +412,9 @@ static int train_clf(const stance_csr *x, const uint32_t *idx, size_t m, const i
   /* two classes: one problem, the first class scoring 0; more: one class against the rest */
   for (c = k == 2 ? 1 : 0; c < k && rc == 0; c++) {
     for (j = 0; j < m; j++) yy[j] = y[j] == c ? 1 : -1;
-    rc = o->learner == STANCE_LEARN_SVM ? stance_linear_svm(x, idx, m, yy, cost, 0.1, passes, w1)
-                                        : stance_linear_lr(x, idx, m, yy, cost, 0.1, passes, w1);
+    rc = o->learner == STANCE_LEARN_SVM
+             ? stance_linear_svm(x, idx, m, yy, cost, 0.1, passes, w1, alpha ? alpha + (size_t)c * m : NULL)
+             : stance_linear_lr(x, idx, m, yy, cost, 0.1, passes, w1);
     memcpy(out->w + (size_t)c * nf, w1, nf * sizeof *w1);
   }
   out->k = k;
@@ -485,7 +490,8 @@ static double best_threshold(const double *s, const unsigned char *x, const int 
   return best;
 }
 
-/* Train target t: calibration on held-out folds, then the classifier on all its examples. */
+/* Train target t: the classifier on all its examples, then the calibration on held-out folds
+ * (the folds' SVMs start from its solution: LIBLINEAR's warm start, in half the passes). */
 static int train_target(stance_model *m, const stance_dataset *d, const stance_csr *x, int t,
                         const stance_train_opts *o) {
   size_t n = 0, i, j, count[STANCE_MODEL_MAX_CLASSES] = {0};
@@ -493,6 +499,7 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
   uint32_t *idx = NULL, *fold = NULL, *sub = NULL, *groups = NULL;
   int *y = NULL, *suby = NULL, *oofy = NULL;
   unsigned char *oofx = NULL;
+  double *alpha = NULL, *subalpha = NULL;
   double *oof = NULL, a = 1, b[STANCE_MODEL_MAX_CLASSES] = {0}, toff[STANCE_MODEL_MAX_CLASSES] = {0}, threshold = 0.5;
   size_t ngroups = 0, nf = (size_t)x->features + 1;
   clf model;
@@ -542,15 +549,28 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
     if ((size_t)folds > n) folds = (int)n;
     for (j = 0; j < n; j++) fold[j] = (uint32_t)(j % (size_t)(folds > 0 ? folds : 1));
   }
+  /* the classifier on all the examples first: its dual variables start the folds' */
+  if (o->learner == STANCE_LEARN_SVM && folds >= 2) {
+    alpha = calloc((size_t)k * n, sizeof *alpha);
+    subalpha = malloc((size_t)k * n * sizeof *subalpha);
+    if (alpha == NULL || subalpha == NULL) goto done;
+  }
+  if (train_clf(x, idx, n, y, cls, k, o, alpha, 0, &model) != 0) goto done;
   if (folds >= 2) {
     size_t have = 0;
     for (f = 0; f < folds; f++) {
       size_t ns = 0;
       clf part;
       for (j = 0; j < n; j++)
-        if (fold[j] != (uint32_t)f) sub[ns] = idx[j], suby[ns] = y[j], ns++;
+        if (fold[j] != (uint32_t)f) {
+          if (alpha)
+            for (c = 0; c < k; c++) subalpha[(size_t)c * n + ns] = alpha[(size_t)c * n + j];
+          sub[ns] = idx[j], suby[ns] = y[j], ns++;
+        }
       if (ns == 0 || ns == n) continue;
-      if (train_clf(x, sub, ns, suby, cls, k, o, &part) != 0) {
+      if (alpha) /* packed: problem c at c * ns */
+        for (c = 1; c < k; c++) memmove(subalpha + (size_t)c * ns, subalpha + (size_t)c * n, ns * sizeof *subalpha);
+      if (train_clf(x, sub, ns, suby, cls, k, o, alpha ? subalpha : NULL, alpha != NULL, &part) != 0) {
         free(part.w);
         goto done;
       }
@@ -565,7 +585,6 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
     stance_calibrate(oof, oofx, oofy, have, k, &a, b, o->term_offsets ? toff : NULL);
     if (cls[0] == 0) threshold = best_threshold(oof, oofx, oofy, have, k, a, b, toff);
   }
-  if (train_clf(x, idx, n, y, cls, k, o, &model) != 0) goto done;
   /* into the model's table: the target's columns */
   {
     size_t base = (size_t)t * (size_t)m->classes;
@@ -587,6 +606,8 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
   rc = 0;
 done:
   free(model.w);
+  free(alpha);
+  free(subalpha);
   free(idx);
   free(y);
   free(fold);
@@ -917,7 +938,7 @@ static int p_end(void *ud, size_t k, uint64_t terms) {
     }
     for (c = 0; c < m->classes; c++) {
       size_t o = base + (size_t)c;
-      if (m->seen[o]) sum += (p[o] = exp(p[o] - best));
+      if (m->seen[o]) sum += (p[o] = exp(p[o] - best > -700 ? p[o] - best : -700)); /* a seen class: never 0 */
     }
     for (c = 0; c < m->classes; c++) {
       size_t o = base + (size_t)c;

@@ -276,19 +276,12 @@ function H.result(st, job, res, decision)
         local kn = r.known[(s - 1) * nt + t]
         local item = { known = kn > 0 and st.classes[kn] or nil, term = r.terms[(s - 1) * nt + t] == 1 }
         if res.trained[t] then
-          local probs, best = {}, 2
+          local probs = {}
           local base = ((s - 1) * nt + (t - 1)) * nk
           for k = 1, nk do
             probs[st.classes[k]] = r.probs[base + k]
-            if k > 2 and r.probs[base + k] > r.probs[base + best] then best = k end
           end
-          -- the likeliest stance when it reaches the target's threshold, else no stance; or
-          -- (opts.decision 'argmax') the likeliest class
-          if decision == 'argmax' then
-            if r.probs[base + 1] > r.probs[base + best] then best = 1 end
-          elseif r.probs[base + best] < res.thresholds[t] and r.probs[base + 1] > 0 then
-            best = 1
-          end
+          local best = M.decide(r.probs, base, nk, res.thresholds[t], decision)
           item.class, item.p, item.probs = st.classes[best], r.probs[base + best], probs
           item.stance, item.stance_p = st.classes[best > 1 and best or H.likeliest(r.probs, base, nk)], nil
           item.stance_p = probs[item.stance]
@@ -300,6 +293,27 @@ function H.result(st, job, res, decision)
     return list
   end
   return out
+end
+
+--- The class the model gives a sentence toward a target from its probabilities
+--- probs[base + 1 .. base + nk] (class 1: no stance): the likeliest stance when its
+--- probability reaches the target's `threshold` (model.h: chosen on the held-out folds),
+--- else no stance; with `decision` 'argmax', the likeliest class. One rule for the editor,
+--- stance suggest, stance eval and the SemEval evaluation (stance.semeval).
+---@param probs number[]
+---@param base integer
+---@param nk integer
+---@param threshold number
+---@param decision string|nil
+---@return integer class
+function M.decide(probs, base, nk, threshold, decision)
+  local best = H.likeliest(probs, base, nk)
+  if decision == 'argmax' then
+    if probs[base + 1] > probs[base + best] then best = 1 end
+  elseif probs[base + best] < threshold and probs[base + 1] > 0 then
+    best = 1
+  end
+  return best
 end
 
 --- The likeliest stance (class 2..nk) at `base` of probs.

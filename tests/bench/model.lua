@@ -12,6 +12,9 @@
 --    600 posts: the same comparison, held out by document.
 -- 4. Active learning: labelling the posts the model is least sure of first (what
 --    :Stance next-suggestion offers) against labelling in reading order.
+-- 5. SemEval-2016 Task 6 (tweets, 5 targets), when STANCE_BENCH_SEMEVAL names a folder with
+--    the task's files (its licence keeps them out of this repository): the task's metric for
+--    the model next to the classical bar learnt in the same run (stance.semeval).
 local core = require('stance.core')
 local report = require('bench.report')
 report.section('model')
@@ -341,4 +344,40 @@ do
   print('   active learning on the generated set of 3000 posts (seed 1): 50 posts in reading order, then 50 at a time')
   active_learning(g)
   os.execute(("rm -rf '%s'"):format(g))
+end
+
+-- 5. SemEval-2016 Task 6 -------------------------------------------------------------------
+do
+  local dir = os.getenv('STANCE_BENCH_SEMEVAL')
+  if not dir or dir == '' then
+    report.say('   SemEval-2016 Task 6: skipped: set STANCE_BENCH_SEMEVAL to a folder with the task\'s files'
+      .. ' (trainingdata-all-annotations.txt, testdata-taskA-all-annotations.txt, trialdata-all-annotations.txt)')
+  else
+    local sem = require('stance.semeval')
+    local data = assert(sem.load({ dir = dir }))
+    local res = sem.evaluate(data)
+    print(('   SemEval-2016 Task 6 (%s): %d training tweets (trial + training), %d test tweets, one model per'
+      .. ' target'):format(dir, res.train, res.test))
+    print(('   %-36s %7s %7s %7s %9s %11s %11s'):format('F_avg micro over all targets', 'F_avg', 'F favor', 'F agst',
+      'macro-F1', 'training', 'predicting'))
+    local function line(name, s)
+      print(('   %-36s %7.4f %7.4f %7.4f %9.4f %11s %11s'):format(name, s.f_avg, s.f_favor, s.f_against, s.macro_f1,
+        s.train_s and report.time(s.train_s) or '', s.predict_s and report.time(s.predict_s) or ''))
+    end
+    line('model', res.model)
+    line('bar: SVM word 1-3 + char 2-5 (here)', res.bar)
+    print(('   %-36s %7.4f'):format('bar: published (Mohammad et al. 2016)', sem.PUBLISHED_BAR))
+    line('majority class', res.majority)
+    line('naive Bayes', res.nb)
+    print(('   %-36s %6s %6s %7s %7s %7s'):format('per target', 'train', 'test', 'model', 'bar', 'major.'))
+    for _, t in ipairs(res.targets) do
+      print(('   %-36s %6d %6d %7.4f %7.4f %7.4f'):format(t.name, t.train, t.test, t.model.f_avg, t.bar.f_avg,
+        t.majority.f_avg))
+    end
+    report.figure({ name = 'SemEval-2016 Task 6: F_avg on the test set (micro over 5 targets)', value = res.model.f_avg,
+      peer = 'the bar in this run: linear SVM, word 1-3 + char 2-5-grams', peer_value = res.bar.f_avg, target = '>= 1x',
+      note = ('published bar %.4f'):format(sem.PUBLISHED_BAR) })
+    report.figure({ name = 'SemEval-2016 Task 6: training 5 models on 2914 tweets (calibrated SVM)',
+      time = res.model.train_s, peer = 'naive Bayes on the same', peer_time = res.nb.train_s, target = '<= 10x' })
+  end
 end

@@ -425,6 +425,40 @@ static void features_of_a_sentence(void) {
   stance_cues_free(terms);
 }
 
+/* The SVM started from a solution (warm start, as the calibration folds' are) stays at it:
+ * its weights are those of the cold start; and the solution it reaches from a start of all
+ * zeros is the cold start's, bit for bit. */
+static void svm_warm_start_keeps_the_solution(void) {
+  enum { N = 40, F = 6 };
+  size_t row[N + 1], i;
+  uint32_t col[2 * N], idx[N];
+  float val[2 * N];
+  signed char y[N];
+  double cost[N], w[F + 1], w2[F + 1], w3[F + 1], alpha[N], zeros[N];
+  stance_csr x;
+  int f;
+  for (i = 0; i < N; i++) { /* feature i % 3 says +1, 3 + i % 3 says -1; every 7th noisy */
+    int pos = i % 2 == 0;
+    row[i] = 2 * i;
+    col[2 * i] = (uint32_t)((pos ? 0 : 3) + i % 3);
+    val[2 * i] = 1;
+    col[2 * i + 1] = (uint32_t)((i * 5) % F);
+    val[2 * i + 1] = 0.5f;
+    y[i] = (signed char)((pos ? 1 : -1) * (i % 7 == 0 ? -1 : 1));
+    cost[i] = 1;
+    idx[i] = (uint32_t)i;
+    alpha[i] = zeros[i] = 0;
+  }
+  row[N] = 2 * N;
+  x.n = N, x.row = row, x.col = col, x.val = val, x.features = F;
+  CHECK(stance_linear_svm(&x, idx, N, y, cost, 1e-6, 1000, w, alpha) == 0);
+  CHECK(stance_linear_svm(&x, idx, N, y, cost, 1e-6, 1000, w2, zeros) == 0);
+  for (f = 0; f <= F; f++) CHECK(memcmp(&w[f], &w2[f], sizeof(double)) == 0);
+  CHECK(stance_linear_svm(&x, idx, N, y, cost, 1e-6, 1, w3, alpha) == 0); /* one pass from the solution */
+  for (f = 0; f <= F; f++) CHECK(fabs(w3[f] - w[f]) < 1e-4);
+  CHECK(w[0] > 0 && w[3] < 0);
+}
+
 const test_case model_tests[] = {
     {"model_predicts_spans_as_each_alone", model_predicts_spans_as_each_alone},
     {"model_training_is_deterministic", model_training_is_deterministic},
@@ -433,4 +467,5 @@ const test_case model_tests[] = {
     {"model_calibrates_with_the_targets_terms", model_calibrates_with_the_targets_terms},
     {"calibration_weighs_an_input_besides_the_score", calibration_weighs_an_input_besides_the_score},
     {"features_of_a_sentence", features_of_a_sentence},
+    {"svm_warm_start_keeps_the_solution", svm_warm_start_keeps_the_solution},
     {NULL, NULL}};
