@@ -121,10 +121,14 @@ struct stance_segment_builder {
   int first, oom;
 };
 
+/* The dictionary's table: its first size, and the most kept from one segment to the next. */
+#define TAB_START 4096u
+#define TAB_KEEP (64u * 1024u)
+
 stance_segment_builder *stance_builder_new(void) {
   stance_segment_builder *b = calloc(1, sizeof *b);
   if (b == NULL) return NULL;
-  b->cap = 4096;
+  b->cap = TAB_START;
   b->lcap = 1024;
   b->tab = calloc(b->cap, sizeof *b->tab);
   b->ltab = calloc(b->lcap, sizeof *b->ltab);
@@ -152,7 +156,28 @@ static void builder_clear(stance_segment_builder *b) {
     }
     b->blocks = next;
   }
-  memset(b->tab, 0, b->cap * sizeof *b->tab);
+  /* the dictionary's table, entries and words go back to small when they grew large: kept,
+   * they would count against the next segment's memory from the start (a large vocabulary
+   * then made a segment of every document) */
+  {
+    slot *t = b->cap > TAB_KEEP ? calloc(TAB_START, sizeof *t) : NULL;
+    if (t != NULL) {
+      free(b->tab);
+      b->tab = t;
+      b->cap = TAB_START;
+    } else {
+      memset(b->tab, 0, b->cap * sizeof *b->tab);
+    }
+  }
+  if (b->entries_cap > TAB_KEEP / 2) {
+    free(b->entries);
+    b->entries = NULL;
+    b->entries_cap = 0;
+  }
+  if (b->words.cap > TAB_KEEP * 8) {
+    stance_buf_free(&b->words);
+    stance_buf_init(&b->words);
+  }
   b->n = 0;
   b->words.len = 0;
   b->ndocs = 0;

@@ -71,19 +71,16 @@
 static uint64_t pad8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
 
 int stance_index_path_ok(const char *path, size_t n, int root_ok) {
-  size_t i = 0;
+  const char *p = path, *end = path + n, *slash;
   if (n == 0) return root_ok;
-  if (memchr(path, '\0', n) != NULL || path[0] == '/') return 0;
-  while (i < n) {
-    size_t start = i;
-    while (i < n && path[i] != '/') i++;
-    if (i == start || path[start] == '.') return 0; /* empty, ".", "..", hidden */
-    if (i < n) {
-      i++;
-      if (i == n) return 0; /* a trailing slash */
-    }
+  if (memchr(path, '\0', n) != NULL) return 0;
+  /* every component (what starts the path, and what follows each '/') is neither empty nor
+   * starts with '.' (".", "..", hidden): the slashes found with memchr, not byte by byte */
+  for (;;) {
+    if (p == end || *p == '/' || *p == '.') return 0;
+    if ((slash = memchr(p, '/', (size_t)(end - p))) == NULL) return 1;
+    p = slash + 1;
   }
-  return 1;
 }
 
 /* ---- page checksums ------------------------------------------------------------------------- */

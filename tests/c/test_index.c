@@ -11,7 +11,10 @@
 #define NDOCS 60
 
 static const char *vocab[] = {"Human", "rights", "sanctions", "talks", "Kim", "engagement",
-                              "the", "of", "sanction", "sanctioning", "North", "Korea"};
+                              "the", "of", "sanction", "sanctioning", "North", "Korea",
+                              /* long words that share their first 8 and 16 bytes */
+                              "incomprehensible", "incomprehensibly", "internationalization",
+                              "internationalizations"};
 static const char *seps[] = {" ", "  ", "\n", ", ", ". ", " — ", "\r\n"};
 
 static uint64_t rng = 1234;
@@ -556,7 +559,47 @@ static void varints_are_skipped_as_they_are_read(void) {
   CHECK(stance_varint_skip(buf, buf + 2, 1) == NULL);
 }
 
+/* What a path in an index may be: relative, no empty, ".", ".." or hidden component. */
+static void index_paths_are_corpus_paths(void) {
+  static const char *const good[] = {"a", "a.txt", "a/b.txt", "x/y/z.md", "a./b..", "a b/c'd\"e"};
+  static const char *const bad[] = {"/a", "a/", "a//b", ".a", "a/.b", "./a", "a/./b", "a/../b", "..", ".", "/"};
+  size_t i;
+  for (i = 0; i < sizeof good / sizeof good[0]; i++) CHECK(stance_index_path_ok(good[i], strlen(good[i]), 0));
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(!stance_index_path_ok(bad[i], strlen(bad[i]), 0));
+  CHECK(stance_index_path_ok("", 0, 1));
+  CHECK(!stance_index_path_ok("", 0, 0));
+  CHECK(!stance_index_path_ok("a\0b", 3, 0));
+}
+
+/* A builder that made a segment of a large vocabulary starts the next one small: what it
+ * keeps would count against the next segment's memory, and a vocabulary large enough made
+ * a segment of every document. */
+static void builder_starts_small_after_a_large_vocabulary(void) {
+  stance_segment_builder *b = stance_builder_new();
+  stance_segment *seg;
+  char *text = malloc(100000 * 8), *p = text;
+  uint32_t i;
+  CHECK(b != NULL && text != NULL);
+  if (b == NULL || text == NULL) return;
+  for (i = 0; i < 100000; i++) p += sprintf(p, "w%u ", i);
+  CHECK(stance_builder_add(b, 0, text, (size_t)(p - text)) == 100000);
+  CHECK(stance_builder_memory(b) > 4u * 1024u * 1024u);
+  seg = stance_builder_finish(b);
+  CHECK(seg != NULL);
+  CHECK(stance_builder_memory(b) < 1024u * 1024u);
+  /* and it builds again */
+  CHECK(stance_builder_add(b, 0, "alpha beta alpha", 16) == 3);
+  stance_segment_unref(seg);
+  seg = stance_builder_finish(b);
+  CHECK(seg != NULL);
+  stance_segment_unref(seg);
+  stance_builder_free(b);
+  free(text);
+}
+
 const test_case index_tests[] = {
+    {"builder_starts_small_after_a_large_vocabulary", builder_starts_small_after_a_large_vocabulary},
+    {"index_paths_are_corpus_paths", index_paths_are_corpus_paths},
     {"varints_are_skipped_as_they_are_read", varints_are_skipped_as_they_are_read},
     {"index_matches_a_brute_force_search", index_matches_a_brute_force_search},
     {"queries_combine_documents", queries_combine_documents},

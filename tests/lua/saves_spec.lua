@@ -11,7 +11,10 @@ describe('saves by two processes at once', function()
     local root = T.tmpdir()
     T.write(root .. '/.stance/schema.stance', 'format stance 1\nlabel claim\n')
     T.write(root .. '/doc.txt', ('Some words of a document that two people annotate at once. '):rep(3))
-    local logs = { root .. '/../a.log', root .. '/../b.log' }
+    -- the logs in a folder of their own (beside the root they would be /tmp/a.log, which
+    -- every other suite running this spec at the same time writes too)
+    local logdir = T.tmpdir()
+    local logs = { logdir .. '/a.log', logdir .. '/b.log' }
     local cmd = {}
     for i, who in ipairs({ 'a', 'b' }) do
       cmd[#cmd + 1] = ('lua5.4 %s %s %s %s %d %s %s &'):format(T.q(T.root .. '/tests/helpers/saver.lua'), T.q(T.root),
@@ -85,16 +88,17 @@ describe('stance merge while an editor saves OURS', function()
     T.write(root .. '/.stance/schema.stance', 'format stance 1\nlabel claim\n')
     T.write(root .. '/doc.txt', ('Some words of a document that two people annotate at once. '):rep(3))
     local ours = root .. '/.stance/annotations/shared/doc.txt.stance'
-    local log = root .. '/../saver.log'
+    local side = T.tmpdir() -- files beside the corpus, not in /tmp itself (shared by every suite)
+    local log = side .. '/saver.log'
     T.write(ours, 'format stance 1\n')
-    local base = root .. '/../base.stance'
+    local base = side .. '/base.stance'
     T.write(base, 'format stance 1\n')
     local rounds = 60
     local cmd = { ('lua5.4 %s %s %s s %d %s keep &'):format(T.q(T.root .. '/tests/helpers/saver.lua'), T.q(T.root),
       T.q(root), rounds, T.q(log)) }
     -- meanwhile 20 merges bring a record each from "theirs"
     for i = 1, 20 do
-      local theirs = ('%s/../theirs%d.stance'):format(root, i)
+      local theirs = ('%s/theirs%d.stance'):format(side, i)
       T.write(theirs, ('format stance 1\n\ndocument "doc.txt"\n\nannotation m%d\n  span 0-4\n  label claim\n'):format(i))
       cmd[#cmd + 1] = ('%s merge %s %s %s;'):format(T.q(T.stance), T.q(base), T.q(ours), T.q(theirs))
     end

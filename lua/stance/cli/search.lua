@@ -12,7 +12,7 @@ local cmd = {
     'The index is brought up to date first, as cheaply as git status: unchanged folders are',
     'not listed, each document gets one stat, only changed bytes are indexed again.',
     'With --no-update the index is taken as the last stance index or search left it, without',
-    'looking at the files (as an SQLite FTS index or notmuch is): faster on a large corpus,',
+    'looking at the files (as an SQLite FTS index or notmuch answers): faster on a large corpus,',
     'blind to changes made since (the documents of the hits shown are checked, so that each',
     'hit is shown as it is now). An index that is missing or damaged is still built.',
   }, '\n'),
