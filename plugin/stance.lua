@@ -37,16 +37,24 @@ local function in_corpus(args)
   local dir = vim.fn.fnamemodify(args.file, ':p:h')
   return vim.fn.finddir('.stance', vim.fn.fnameescape(dir) .. ';') ~= ''
 end
+-- what BufReadPre found, for BufReadPost of the same read (buffer -> file)
+local found = {}
 vim.api.nvim_create_autocmd('BufReadPre', {
   group = group,
   callback = function(args)
-    if in_corpus(args) then require('stance.editor.preload').start(args.buf, args.file) end
+    found[args.buf] = nil
+    if in_corpus(args) then
+      found[args.buf] = args.file
+      require('stance.editor.preload').start(args.buf, args.file)
+    end
   end,
 })
 vim.api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile' }, {
   group = group,
   callback = function(args)
-    if not in_corpus(args) then return end
+    local pre = found[args.buf]
+    found[args.buf] = nil
+    if not (pre == args.file and args.event == 'BufReadPost' or in_corpus(args)) then return end
     local ok, err = require('stance.editor.session').attach(args.buf)
     if not ok and err then require('stance.notify').error(err) end
   end,

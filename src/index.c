@@ -416,12 +416,35 @@ struct stance_index {
   uint64_t rule;
   uint32_t *by_path;            /* live ids in path order, or NULL when to be made */
   uint32_t nby_path;
-  int snapshot;
+  int refs;
+  uint64_t id;                  /* unique in the process: which index a job started from */
 };
 
 #define TOMB 0xFFFFFFFFu
 
-stance_index *stance_index_new(void) { return calloc(1, sizeof(stance_index)); }
+static uint64_t next_index_id(void) {
+  static uint64_t last;
+#if defined(__GNUC__) || defined(__clang__)
+  return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
+#else
+  return ++last;
+#endif
+}
+
+stance_index *stance_index_new(void) {
+  stance_index *ix = calloc(1, sizeof(stance_index));
+  if (ix == NULL) return NULL;
+  ix->refs = 1;
+  ix->id = next_index_id();
+  return ix;
+}
+
+stance_index *stance_index_ref(stance_index *ix) {
+  STANCE_REF_INC(ix->refs);
+  return ix;
+}
+
+uint64_t stance_index_id(const stance_index *ix) { return ix->id; }
 
 static void free_dirs(stance_dir *dirs, uint32_t n) {
   uint32_t i;
@@ -432,7 +455,7 @@ static void free_dirs(stance_dir *dirs, uint32_t n) {
 
 void stance_index_free(stance_index *ix) {
   uint32_t i;
-  if (ix == NULL) return;
+  if (ix == NULL || STANCE_REF_DEC(ix->refs) > 0) return;
   for (i = 0; i < ix->ndocs; i++)
     if (ix->docs[i].path_owned) free((char *)(uintptr_t)ix->docs[i].path);
   free(ix->path_block);
@@ -538,7 +561,7 @@ void stance_index_delete(stance_index *ix, const char *path) {
 }
 
 int stance_index_reserve(stance_index *ix, uint32_t more) {
-  if (ix->snapshot || more > UINT32_MAX - ix->ndocs) return -1;
+  if (more > UINT32_MAX - ix->ndocs) return -1;
   if (ix->ndocs + more > ix->docs_cap) {
     uint32_t cap = ix->docs_cap ? ix->docs_cap : 256;
     stance_doc *nd;
@@ -551,15 +574,22 @@ int stance_index_reserve(stance_index *ix, uint32_t more) {
   return map_ready(ix, more);
 }
 
-stance_index *stance_index_snapshot(const stance_index *ix) {
+/* Does `p` point into the loaded file the index keeps (a path a copy may share)? Any other
+ * path is the index's own (malloc'd, or in its path_block) and goes with it. */
+static int in_names(const stance_index *ix, const char *p) {
+  const char *at = ix->names != NULL ? (const char *)ix->names->data : NULL;
+  return at != NULL && p >= at && p < at + ix->names->size;
+}
+
+stance_index *stance_index_copy(const stance_index *ix) {
   stance_index *c = calloc(1, sizeof *c);
   size_t total = 0, at = 0;
   uint32_t i;
   if (c == NULL) return NULL;
   for (i = 0; i < ix->ndocs; i++)
-    if (ix->docs[i].path_owned) total += strlen(ix->docs[i].path) + 1;
+    if (!in_names(ix, ix->docs[i].path)) total += strlen(ix->docs[i].path) + 1;
   for (i = 0; i < ix->ndirs; i++)
-    if (ix->dirs[i].path_owned) total += strlen(ix->dirs[i].path) + 1;
+    if (!in_names(ix, ix->dirs[i].path)) total += strlen(ix->dirs[i].path) + 1;
   c->docs = malloc(((size_t)ix->ndocs + 1) * sizeof *c->docs);
   c->dirs = malloc(((size_t)ix->ndirs + 1) * sizeof *c->dirs);
   c->path_block = malloc(total + 1);
@@ -576,7 +606,7 @@ stance_index *stance_index_snapshot(const stance_index *ix) {
   memcpy(c->dirs, ix->dirs, (size_t)ix->ndirs * sizeof *c->dirs);
   for (i = 0; i < ix->ndocs; i++) {
     size_t n;
-    if (!c->docs[i].path_owned) continue;
+    if (in_names(ix, ix->docs[i].path)) continue;
     n = strlen(ix->docs[i].path) + 1;
     memcpy(c->path_block + at, ix->docs[i].path, n);
     c->docs[i].path = c->path_block + at;
@@ -585,7 +615,7 @@ stance_index *stance_index_snapshot(const stance_index *ix) {
   }
   for (i = 0; i < ix->ndirs; i++) {
     size_t n;
-    if (!c->dirs[i].path_owned) continue;
+    if (in_names(ix, ix->dirs[i].path)) continue;
     n = strlen(ix->dirs[i].path) + 1;
     memcpy(c->path_block + at, ix->dirs[i].path, n);
     c->dirs[i].path = c->path_block + at;
@@ -601,15 +631,16 @@ stance_index *stance_index_snapshot(const stance_index *ix) {
     c->names = ix->names;
     STANCE_REF_INC(c->names->refs);
   }
-  if (ix->by_path != NULL) {
-    c->by_path = malloc(((size_t)ix->nby_path + 1) * sizeof *c->by_path);
-    if (c->by_path != NULL) {
-      memcpy(c->by_path, ix->by_path, (size_t)ix->nby_path * sizeof *c->by_path);
-      c->nby_path = ix->nby_path;
-    }
-  }
-  c->snapshot = 1;
+  /* ix->map and ix->by_path are not read: its owner may be making them on its thread */
+  c->refs = 1;
+  c->id = next_index_id();
   return c;
+}
+
+int stance_index_ready(stance_index *ix) {
+  uint32_t n;
+  if (ix->ndocs > 0 && map_ready(ix, 0) != 0) return -1;
+  return stance_index_by_path(ix, &n) != NULL ? 0 : -1;
 }
 
 int64_t stance_index_add_doc(stance_index *ix, const stance_doc *doc) {
@@ -638,7 +669,7 @@ int64_t stance_index_add_doc(stance_index *ix, const stance_doc *doc) {
 
 void stance_index_touch(stance_index *ix, uint32_t id, const stance_doc *st) {
   stance_doc *d;
-  if (id >= ix->ndocs || ix->snapshot) return;
+  if (id >= ix->ndocs) return;
   d = &ix->docs[id];
   d->size = st->size;
   d->mtime_ns = st->mtime_ns;
@@ -755,7 +786,7 @@ const uint32_t *stance_index_by_path(stance_index *ix, uint32_t *n) {
 stance_index *stance__index_adopt(stance_doc *docs, uint32_t ndocs, stance_dir *dirs,
                                   uint32_t ndirs, uint64_t rule, stance_segment **segs,
                                   uint32_t nsegs, stance_mapped *names) {
-  stance_index *ix = calloc(1, sizeof *ix);
+  stance_index *ix = stance_index_new();
   uint32_t i;
   if (ix == NULL) return NULL;
   ix->segs = malloc(((size_t)nsegs + 1) * sizeof *ix->segs);

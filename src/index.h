@@ -179,8 +179,14 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
                                       int *damaged);
 
+/* Indexes are reference counted: a job holds the index it started from (the owner never
+ * changes an index a job may hold: it swaps in the job's new index instead), and
+ * stance_index_free drops a reference (the last one frees it). */
 stance_index *stance_index_new(void);
+stance_index *stance_index_ref(stance_index *ix);
 void stance_index_free(stance_index *ix);
+/* A number that tells this index from every other of the process (a copy gets its own). */
+uint64_t stance_index_id(const stance_index *ix);
 
 uint32_t stance_index_ndocs(const stance_index *ix); /* including deleted ones */
 const stance_doc *stance_index_doc(const stance_index *ix, uint32_t id);
@@ -207,9 +213,14 @@ void stance_index_set_dirs(stance_index *ix, stance_dir *dirs, uint32_t n, uint6
 
 /* Room for `more` documents, so that adding them does not grow tables one by one. */
 int stance_index_reserve(stance_index *ix, uint32_t more);
-/* A read-only copy sharing the segments and the loaded paths (for a job on the worker
- * while the index lives on). Only for reading; NULL when out of memory. */
-stance_index *stance_index_snapshot(const stance_index *ix);
+/* A copy sharing the segments and the loaded paths, to change without touching `ix`; NULL
+ * when out of memory. It reads only what never changes once an index is shared (not the
+ * tables its owner makes on first use), so a job may copy, on its own thread, the index its
+ * owner keeps searching. */
+stance_index *stance_index_copy(const stance_index *ix);
+/* Make the tables an index otherwise makes on first use (paths to ids, path order), so
+ * that an index built on a worker costs its owner nothing when first searched. 0 or -1. */
+int stance_index_ready(stance_index *ix);
 
 /* Add a document entry (copied, path too). Returns its id, or -1 when out of memory. An
  * older live entry for the same path is marked deleted. */

@@ -1183,26 +1183,43 @@ void stance__reseal_segment(uint8_t *g, size_t len) {
 /* ---- jobs ------------------------------------------------------------------------------------ */
 
 typedef struct savejob {
-  stance_index *snapshot;
+  stance_index *base;           /* the index to save (until prepare copies it) */
+  uint64_t base_id;
   char *dir;
-  stance_index_saved *saved;
+  stance_index *result;         /* base's copy that knows what was saved */
 } savejob;
 
 static void save_destroy(void *data) {
   savejob *s = data;
   if (s == NULL) return;
-  stance_index_free(s->snapshot);
-  stance_index_saved_free(s->saved);
+  stance_index_free(s->base);
+  stance_index_free(s->result);
   free(s->dir);
   free(s);
 }
 
 static int save_prepare(stance_job *job) {
   savejob *s = stance_job_data(job);
+  stance_index_saved *saved = NULL;
+  stance_index *copy;
   char err[512];
   stance_job_set_total(job, 1, 0);
-  if (stance_index_save(s->snapshot, s->dir, &s->saved, err, sizeof err) != 0)
+  /* copied here, on the worker: the owner's thread pays nothing */
+  copy = stance_index_copy(s->base);
+  stance_index_free(s->base);
+  s->base = NULL;
+  if (copy == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+  if (stance_index_save(copy, s->dir, &saved, err, sizeof err) != 0) {
+    stance_index_free(copy);
     return stance_job_fail(job, -EIO, "%s", err);
+  }
+  stance_index_saved_apply(saved, copy);
+  stance_index_saved_free(saved);
+  if (stance_index_ready(copy) != 0) {
+    stance_index_free(copy);
+    return stance_job_fail(job, -ENOMEM, "out of memory");
+  }
+  s->result = copy;
   stance_job_advance(job, 1, 0);
   return 0;
 }
@@ -1213,10 +1230,12 @@ stance_job *stance_savejob_new(const stance_index *ix, const char *dir) {
   savejob *s = calloc(1, sizeof *s);
   stance_job *job;
   if (s == NULL) return NULL;
-  s->snapshot = stance_index_snapshot(ix);
   s->dir = malloc(strlen(dir) + 1);
-  if (s->snapshot == NULL || s->dir == NULL) goto fail;
+  if (s->dir == NULL) goto fail;
   strcpy(s->dir, dir);
+  /* a reference, not a copy: the owner never changes an index once it is shared */
+  s->base = stance_index_ref((stance_index *)(uintptr_t)ix);
+  s->base_id = stance_index_id(ix);
   if ((job = stance_job_new(&save_ops, s)) == NULL) goto fail;
   return job;
 fail:
@@ -1224,13 +1243,20 @@ fail:
   return NULL;
 }
 
-void stance_savejob_apply(stance_job *job, stance_index *ix) {
+stance_index *stance_savejob_take(stance_job *job, const stance_index *current, int *stale) {
   savejob *s;
-  if (strcmp(stance_job_kind(job), "save-index") != 0) return;
+  stance_index *ix;
+  *stale = 0;
+  if (strcmp(stance_job_kind(job), "save-index") != 0) return NULL;
   s = stance_job_data(job);
-  stance_index_saved_apply(s->saved, ix);
-  stance_index_saved_free(s->saved);
-  s->saved = NULL;
+  if (s->result == NULL) return NULL;
+  if (current == NULL || stance_index_id(current) != s->base_id) {
+    *stale = 1;
+    return NULL;
+  }
+  ix = s->result;
+  s->result = NULL;
+  return ix;
 }
 
 typedef struct loadjob {
@@ -1254,6 +1280,8 @@ static int load_prepare(stance_job *job) {
   l->loaded = stance_index_load(l->dir, &l->missing, err, sizeof err);
   /* no index at all is not a failure: the job is done, with nothing loaded */
   if (l->loaded == NULL && !l->missing) return stance_job_fail(job, -EINVAL, "%s", err);
+  /* its tables made here, not at the owner's first search */
+  if (l->loaded != NULL && stance_index_ready(l->loaded) != 0) return stance_job_fail(job, -ENOMEM, "out of memory");
   stance_job_advance(job, 1, 0);
   return 0;
 }

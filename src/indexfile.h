@@ -59,7 +59,8 @@ int stance_index_save_mem(const stance_index *ix, stance_buf *meta, stance_buf *
 void stance__reseal_meta(uint8_t *meta, size_t len);
 void stance__reseal_segment(uint8_t *seg, size_t len);
 
-/* Jobs: save a snapshot of `ix` into `dir`; load `dir` into a new index. */
+/* Jobs: save `ix` into `dir` (the job takes a reference to it: the caller must not change
+ * it afterwards); load `dir` into a new index. */
 stance_job *stance_savejob_new(const stance_index *ix, const char *dir);
 stance_job *stance_loadjob_new(const char *dir);
 /* The loaded index of a done load job (the caller owns it; a second call returns NULL). */
@@ -67,8 +68,11 @@ stance_index *stance_loadjob_take(stance_job *job);
 /* Whether a done load job found no index at all (it then loaded nothing; a bad index
  * fails the job instead). */
 int stance_loadjob_missing(stance_job *job);
-/* Bring a done save job's result into `ix` (see stance_index_saved_apply). */
-void stance_savejob_apply(stance_job *job, stance_index *ix);
+/* A done save job's copy of the index it saved, which knows what has a file now (see
+ * stance_index_saved_apply), to replace `current` (the caller owns it; a second call
+ * returns NULL). When `current` is not the index the job saved (it was replaced since),
+ * NULL with *stale set: the save is on disk, but what it merged is not brought in. */
+stance_index *stance_savejob_take(stance_job *job, const stance_index *current, int *stale);
 
 /* Is `path` (n bytes) a path a corpus document or folder may have: relative, no empty, "."
  * or ".." component, no component starting with '.', no NUL? ("" is the root folder,

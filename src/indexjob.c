@@ -63,7 +63,11 @@ typedef struct indexjob {
   char *root, *dir;
   char **include, **exclude, **only;
   uint64_t rule;
-  stance_index *snap;           /* the index when the job was made */
+  stance_index *base;           /* the index the job was made from (until prepare copies it) */
+  uint64_t base_id;
+  int rebuild;                  /* from nothing: the result replaces any index */
+  stance_index *snap;           /* prepare's copy of base, which finish turns into the result */
+  stance_index *result;         /* the new index, for the owner to swap in */
   int tasks;
   int64_t scan_ns;
   /* prepare's result */
@@ -85,7 +89,6 @@ typedef struct indexjob {
   char **errors;
   const char **err_paths, **err_msgs;
   stance_indexjob_stats stats;
-  int applied;
 } indexjob;
 
 static int64_t now_ns(void) {
@@ -144,6 +147,8 @@ static void destroy(void *data) {
     }
   free(j->err_paths);
   free(j->err_msgs);
+  stance_index_free(j->base);
+  stance_index_free(j->result);
   uv_mutex_destroy(&j->lock);
   free(j);
 }
@@ -664,6 +669,11 @@ static int prepare(stance_job *job) {
   uint64_t total = 0, acc = 0;
   int rc;
   j->scan_ns = now_ns();
+  /* the job's own copy, made here on the worker: the owner's thread pays nothing */
+  j->snap = j->base != NULL ? stance_index_copy(j->base) : stance_index_new();
+  stance_index_free(j->base);
+  j->base = NULL;
+  if (j->snap == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
   stance_index_dirs(j->snap, &ndirs);
   if (j->only == NULL && (order = stance_index_by_path(j->snap, &nknown)) == NULL)
     return stance_job_fail(job, -ENOMEM, "out of memory");
@@ -771,7 +781,7 @@ static int run(stance_job *job) {
         stance_job_advance(job, 1, len);
         continue;
       }
-      /* provisional number: the position in `todo`; apply() makes it a document id */
+      /* provisional number: the position in `todo`; build_result() makes it a document id */
       words = stance_builder_add(b, i, text, len);
       if (words < 0) {
         rc = stance_job_fail(job, -ENOMEM, "out of memory");
@@ -791,6 +801,45 @@ static int run(stance_job *job) {
   free(text);
   stance_builder_free(b);
   return rc;
+}
+
+/* The job's copy of the index with what it found brought in: the complete new index,
+ * made here so that the owner only swaps it in (stance_indexjob_take). */
+static int build_result(stance_job *job, indexjob *j) {
+  stance_index *ix = j->snap;
+  size_t i;
+  for (i = 0; i < j->nremoved; i++) stance_index_delete(ix, j->removed[i]);
+  for (i = 0; i < j->ntodo; i++) {
+    if (j->state[i] == T_FAILED) {
+      stance_index_delete(ix, j->todo[i].path);
+    } else if (j->state[i] == T_SAME) {
+      int64_t id = stance_index_find(ix, j->todo[i].path);
+      if (id >= 0) stance_index_touch(ix, (uint32_t)id, &j->docs[i]);
+    }
+  }
+  if (j->nsegs > 0 && stance_index_reserve(ix, (uint32_t)j->ntodo) != 0) goto oom;
+  for (i = 0; i < j->nsegs; i++) {
+    stance_segment *seg = j->segs[i];
+    uint32_t k;
+    for (k = 0; k < seg->ndocs; k++) {
+      int64_t id = stance_index_add_doc(ix, &j->docs[seg->docs[k]]);
+      if (id < 0) goto oom;
+      seg->docs[k] = (uint32_t)id;
+    }
+    if (seg->ndocs > 0 && stance_index_add_segment(ix, seg) != 0) goto oom;
+  }
+  if (j->have_dirs) {
+    stance_index_set_dirs(ix, j->dirs, j->ndirs, j->rule);
+    j->dirs = NULL;
+    j->ndirs = 0;
+  }
+  if (stance_index_ready(ix) != 0) goto oom;
+  j->snap = NULL;
+  j->result = ix;
+  release_work(j);
+  return 0;
+oom:
+  return stance_job_fail(job, -ENOMEM, "out of memory");
 }
 
 static int finish(stance_job *job) {
@@ -817,7 +866,7 @@ static int finish(stance_job *job) {
   if (j->err_paths == NULL || j->err_msgs == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
   for (i = 0; i < j->ntodo; i++) {
     if (j->state[i] == T_FAILED && j->errors[i] != NULL) {
-      /* the messages move to the list; the paths are copied, as apply() frees `todo` */
+      /* the messages move to the list; the paths are copied, as build_result() frees `todo` */
       j->err_paths[k] = stance_strdup(j->todo[i].path);
       j->err_msgs[k] = j->errors[i];
       j->errors[i] = NULL;
@@ -826,7 +875,7 @@ static int finish(stance_job *job) {
     }
   }
   j->stats.failed = (uint32_t)k;
-  return 0;
+  return build_result(job, j);
 }
 
 static const stance_job_ops index_ops = {"index", prepare, run, finish, destroy};
@@ -849,8 +898,11 @@ stance_job *stance_indexjob_new(const char *root, const char *const *include,
   j->exclude = stance_strv_dup(exclude, &oom);
   j->only = stance_strv_dup(only, &oom);
   j->rule = rule_hash(j->include, j->exclude);
-  j->snap = current != NULL ? stance_index_snapshot(current) : stance_index_new();
-  if (j->root == NULL || (dir != NULL && j->dir == NULL) || j->snap == NULL || oom) goto fail;
+  /* a reference, not a copy: the owner never changes an index once it is shared */
+  j->rebuild = current == NULL;
+  j->base = current != NULL ? stance_index_ref((stance_index *)(uintptr_t)current) : NULL;
+  j->base_id = current != NULL ? stance_index_id(current) : 0;
+  if (j->root == NULL || (dir != NULL && j->dir == NULL) || oom) goto fail;
   if ((job = stance_job_new(&index_ops, j)) == NULL) goto fail;
   return job;
 fail:
@@ -858,38 +910,18 @@ fail:
   return NULL;
 }
 
-int stance_indexjob_apply(stance_job *job, stance_index *ix) {
+stance_index *stance_indexjob_take(stance_job *job, const stance_index *current, int *stale) {
   indexjob *j = stance_job_data(job);
-  size_t i;
-  if (strcmp(stance_job_kind(job), "index") != 0 || j->applied) return 0;
-  j->applied = 1;
-  for (i = 0; i < j->nremoved; i++) stance_index_delete(ix, j->removed[i]);
-  for (i = 0; i < j->ntodo; i++) {
-    if (j->state[i] == T_FAILED) {
-      stance_index_delete(ix, j->todo[i].path);
-    } else if (j->state[i] == T_SAME) {
-      int64_t id = stance_index_find(ix, j->todo[i].path);
-      if (id >= 0) stance_index_touch(ix, (uint32_t)id, &j->docs[i]);
-    }
+  stance_index *ix;
+  *stale = 0;
+  if (strcmp(stance_job_kind(job), "index") != 0 || j->result == NULL) return NULL;
+  if (!j->rebuild && (current == NULL || stance_index_id(current) != j->base_id)) {
+    *stale = 1;
+    return NULL;
   }
-  if (j->nsegs > 0 && stance_index_reserve(ix, (uint32_t)j->ntodo) != 0) return -1;
-  for (i = 0; i < j->nsegs; i++) {
-    stance_segment *seg = j->segs[i];
-    uint32_t k;
-    for (k = 0; k < seg->ndocs; k++) {
-      int64_t id = stance_index_add_doc(ix, &j->docs[seg->docs[k]]);
-      if (id < 0) return -1;
-      seg->docs[k] = (uint32_t)id;
-    }
-    if (seg->ndocs > 0 && stance_index_add_segment(ix, seg) != 0) return -1;
-  }
-  if (j->have_dirs) {
-    stance_index_set_dirs(ix, j->dirs, j->ndirs, j->rule);
-    j->dirs = NULL;
-    j->ndirs = 0;
-  }
-  release_work(j);
-  return 0;
+  ix = j->result;
+  j->result = NULL;
+  return ix;
 }
 
 void stance_indexjob_stats_get(stance_job *job, stance_indexjob_stats *out) {
@@ -903,4 +935,36 @@ size_t stance_indexjob_errors(stance_job *job, const char *const **paths,
   *paths = j->err_paths;
   *messages = j->err_msgs;
   return j->err_paths ? j->stats.failed : 0;
+}
+
+/* ---- freeing an index on the worker ------------------------------------------------------------ */
+
+static int release_prepare(stance_job *job) {
+  stance_index **ix = stance_job_data(job);
+  stance_job_set_total(job, 1, 0);
+  stance_index_free(*ix);
+  *ix = NULL;
+  stance_job_advance(job, 1, 0);
+  return 0;
+}
+
+static void release_destroy(void *data) {
+  stance_index **ix = data;
+  if (ix == NULL) return;
+  stance_index_free(*ix);
+  free(ix);
+}
+
+static const stance_job_ops release_ops = {"release-index", release_prepare, NULL, NULL, release_destroy};
+
+stance_job *stance_releasejob_new(stance_index *ix) {
+  stance_index **slot = malloc(sizeof *slot);
+  stance_job *job;
+  if (slot == NULL) return NULL;
+  *slot = ix;
+  if ((job = stance_job_new(&release_ops, slot)) == NULL) {
+    free(slot);
+    return NULL;
+  }
+  return job;
 }

@@ -13,9 +13,10 @@
  * written there as they are done and mapped back, so that indexing a corpus holds little
  * more than one piece per thread in memory.
  *
- * The job works from a snapshot of the index taken when it is created, so it never
- * touches the live index; stance_indexjob_apply() brings its result in, on the owner's
- * thread, once the job is done.
+ * The job holds a reference to the index it was made from and copies it on the worker; it
+ * never changes the owner's index. It ends with the complete new index, built on the
+ * worker, which the owner swaps in for the old one (stance_indexjob_take): the owner's
+ * thread does O(1) work, however many documents changed.
  */
 #ifndef STANCE_INDEXJOB_H
 #define STANCE_INDEXJOB_H
@@ -35,17 +36,25 @@ typedef struct stance_indexjob_stats {
 } stance_indexjob_stats;
 
 /* Index the documents below `root` matching one of `include` (globs; NULL: "*.txt" and
- * "*.md") and none of `exclude`. With `only` (NULL-terminated relative paths), look at
- * those paths alone (a file watcher's news) instead of the whole corpus. `tasks`: how
- * many threads the worker runs at once. `dir` (or NULL): the index's folder, where new
- * segments are written as they are made (see indexfile.h). */
+ * "*.md") and none of `exclude`, bringing `current` up to date (the job takes a reference
+ * to it; the caller must not change it afterwards), or, when `current` is NULL, building
+ * the index from nothing. With `only` (NULL-terminated relative paths), look at those
+ * paths alone (a file watcher's news) instead of the whole corpus. `tasks`: how many
+ * threads the worker runs at once. `dir` (or NULL): the index's folder, where new segments
+ * are written as they are made (see indexfile.h). */
 stance_job *stance_indexjob_new(const char *root, const char *const *include,
                                 const char *const *exclude, const char *const *only,
                                 const stance_index *current, int tasks, const char *dir);
 
-/* Bring a done job's result into `ix` (the index the job was made from). 0, or -1 when
- * out of memory. Applying twice does nothing the second time. */
-int stance_indexjob_apply(stance_job *job, stance_index *ix);
+/* The new index of a done job (the caller owns it; a second call returns NULL), to replace
+ * `current`, which must be the index the job was made from: when it is another (it was
+ * replaced since), NULL with *stale set, and the job must be run again from `current`.
+ * A job made from nothing (current NULL) replaces any index. */
+stance_index *stance_indexjob_take(stance_job *job, const stance_index *current, int *stale);
+
+/* The job that frees `ix` (drops the caller's reference) on the worker, so that the
+ * owner's thread does not spend the time; NULL when out of memory. */
+stance_job *stance_releasejob_new(stance_index *ix);
 
 void stance_indexjob_stats_get(stance_job *job, stance_indexjob_stats *out);
 /* Documents that could not be read: paths and messages (valid while the job lives). */

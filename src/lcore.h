@@ -52,6 +52,6 @@ void stance__push_frame(lua_State *L, struct stance_frame *f);
 struct stance_index;
 struct stance_index *stance__check_index(lua_State *L, int i);
 const char *stance__index_root(lua_State *L, int i);
-void stance__index_replace(lua_State *L, int i, struct stance_index *ix);
+struct stance_index *stance__index_swap(lua_State *L, int i, struct stance_index *ix);
 
 #endif

@@ -33,11 +33,13 @@ stance_index *stance__check_index(lua_State *L, int i) { return check_lindex(L, 
 
 const char *stance__index_root(lua_State *L, int i) { return check_lindex(L, i)->root; }
 
-/* Replace the index's content with `ix` (from a load job). */
-void stance__index_replace(lua_State *L, int i, stance_index *ix) {
+/* Put `ix` (a job's new index) in place of the index's content, which is returned, for the
+ * caller to free (on the worker). */
+stance_index *stance__index_swap(lua_State *L, int i, stance_index *ix) {
   lindex *li = check_lindex(L, i);
-  stance_index_free(li->ix);
+  stance_index *old = li->ix;
   li->ix = ix;
+  return old;
 }
 
 static void push_doc(lua_State *L, const stance_doc *d, uint32_t id) {

@@ -30,6 +30,26 @@ typedef struct ljob {
   int keep_ref; /* registry: a Lua value the job reads (a cue matcher), kept alive with it */
 } ljob;
 
+/* registry[JOB_WORKERS]: { [lightuserdata ljob] = worker userdata }, weak values (a job
+ * does not keep its worker alive): the worker apply_to frees a replaced index on */
+#define JOB_WORKERS "stance.job_workers"
+
+static void job_worker_set(lua_State *L, ljob *j, int worker) {
+  worker = worker < 0 ? lua_gettop(L) + worker + 1 : worker;
+  lua_getfield(L, LUA_REGISTRYINDEX, JOB_WORKERS);
+  if (!lua_istable(L, -1)) { /* (a state being closed) */
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pushlightuserdata(L, j);
+  if (worker != 0)
+    lua_pushvalue(L, worker);
+  else
+    lua_pushnil(L);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
 typedef struct lworker {
   stance_worker *w;
   int jobs_ref;                 /* registry: { [lightuserdata job] = job userdata } */
@@ -109,6 +129,7 @@ static int job_gc(lua_State *L) {
     luaL_unref(L, LUA_REGISTRYINDEX, j->keep_ref);
     j->keep_ref = LUA_NOREF;
   }
+  job_worker_set(L, j, 0);
   return 0;
 }
 
@@ -134,6 +155,7 @@ static int submit(lua_State *L, lworker *lw, stance_job *job, results_fn results
   j->results = results;
   j->keep_ref = LUA_NOREF;
   luaL_setmetatable(L, JOB_MT);
+  job_worker_set(L, j, 1); /* every worker method is called on the worker */
   rc = stance_worker_submit(lw->w, job);
   if (rc != 0) return stance__fail(L, "the worker cannot take the job", "ESUBMIT");
   lua_rawgeti(L, LUA_REGISTRYINDEX, lw->jobs_ref);
@@ -558,8 +580,9 @@ static const char **read_list(lua_State *L, int opts, const char *key, const cha
   return buf;
 }
 
-/* index(idx[, {include, exclude, only, dir}]) -> job: (re)index what changed in idx's
- * corpus; new segments are written into the index folder `dir` as they are made */
+/* index(idx[, {include, exclude, only, dir, rebuild}]) -> job: (re)index what changed in
+ * idx's corpus (with rebuild, everything, from nothing); new segments are written into the
+ * index folder `dir` as they are made; job:apply_to(idx) puts the new index in place */
 static int worker_index(lua_State *L) {
   lworker *lw = check_worker(L);
   stance_index *ix = stance__check_index(L, 2);
@@ -569,6 +592,9 @@ static int worker_index(lua_State *L) {
   const char **only = NULL, *dir = NULL;
   int n;
   if (!lua_isnoneornil(L, 3)) {
+    lua_getfield(L, 3, "rebuild");
+    if (lua_toboolean(L, -1)) ix = NULL;
+    lua_pop(L, 1);
     lua_getfield(L, 3, "dir");
     dir = lua_tostring(L, -1); /* kept alive by the opts table */
     lua_pop(L, 1);
@@ -635,24 +661,55 @@ static int worker_unwatch(lua_State *L) {
 
 /* ---- applying jobs to an index -------------------------------------------------------- */
 
-/* apply_to(job, idx): bring a done index, load or save job's result into idx. */
+/* Free an index that was swapped out, on the worker of job `j` (its documents and
+ * segments take milliseconds to free); here when that worker is closed. */
+static void release_index(lua_State *L, ljob *j, stance_index *ix) {
+  lworker *lw;
+  stance_job *job;
+  if (ix == NULL) return;
+  lua_getfield(L, LUA_REGISTRYINDEX, JOB_WORKERS);
+  if (lua_istable(L, -1)) {
+    lua_pushlightuserdata(L, j);
+    lua_rawget(L, -2);
+    lw = luaL_testudata(L, -1, WORKER_MT);
+    lua_pop(L, 1);
+  } else {
+    lw = NULL;
+  }
+  lua_pop(L, 1);
+  if (lw == NULL || lw->w == NULL || (job = stance_releasejob_new(ix)) == NULL) {
+    stance_index_free(ix);
+    return;
+  }
+  /* nobody tracks it: its events are dropped; when refused, dropping it frees the index */
+  stance_worker_submit(lw->w, job);
+  stance_job_unref(job);
+}
+
+/* apply_to(job, idx) -> true | nil, err, code: put a done index, load or save job's new
+ * index in place of idx's (an O(1) swap: the new index was built on the worker; the old one
+ * is freed there). "ESTALE": idx was replaced since the job was made from it (an index job
+ * must then run again; a save's files stay, what it merged is not brought in). */
 static int job_apply(lua_State *L) {
   ljob *j = check_job(L, 1);
-  stance_index *ix = stance__check_index(L, 2);
+  stance_index *ix = stance__check_index(L, 2), *fresh = NULL;
   const char *kind = stance_job_kind(j->job);
+  int stale = 0;
   if (stance_job_get_state(j->job) != STANCE_JOB_DONE)
     return stance__fail(L, "the job has not finished well", "EBUSY");
   if (strcmp(kind, "index") == 0) {
-    if (stance_indexjob_apply(j->job, ix) != 0) return stance__fail(L, "out of memory", "ENOMEM");
+    fresh = stance_indexjob_take(j->job, ix, &stale);
   } else if (strcmp(kind, "load-index") == 0) {
-    stance_index *loaded = stance_loadjob_take(j->job);
-    if (loaded == NULL) return stance__fail(L, "the loaded index was taken already", "EINVAL");
-    stance__index_replace(L, 2, loaded);
+    if ((fresh = stance_loadjob_take(j->job)) == NULL)
+      return stance__fail(L, "the loaded index was taken already", "EINVAL");
   } else if (strcmp(kind, "save-index") == 0) {
-    stance_savejob_apply(j->job, ix);
+    fresh = stance_savejob_take(j->job, ix, &stale);
   } else {
     return luaL_argerror(L, 1, "not an index, load or save job");
   }
+  if (stale) return stance__fail(L, "the index changed since the job started", "ESTALE");
+  /* NULL: applied already, nothing more to bring in */
+  if (fresh != NULL) release_index(L, j, stance__index_swap(L, 2, fresh));
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -808,6 +865,16 @@ static const luaL_Reg worker_methods[] = {
 void stance__open_worker(lua_State *L) {
   stance__newclass(L, JOB_MT, job_meta, job_methods);
   stance__newclass(L, WORKER_MT, worker_meta, worker_methods);
+  lua_getfield(L, LUA_REGISTRYINDEX, JOB_WORKERS);
+  if (lua_isnil(L, -1)) {
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, JOB_WORKERS);
+  }
+  lua_pop(L, 1);
   lua_pushcfunction(L, worker_new);
   lua_setfield(L, -2, "worker");
   lua_pushcfunction(L, l_cpus);

@@ -759,13 +759,19 @@ double stance_model_threshold(const stance_model *m, int t) {
 
 /* ---- prediction ---------------------------------------------------------------------- */
 
-#define CACHE 16384 /* words whose features' weights are kept summed (Zipf: most of a text's) */
+/* Words whose features' weights are kept summed (Zipf: most of a text's): 65536 for a model
+ * of few outputs (3 MB a thread; 16384 missed one word in five of a news corpus, each miss a
+ * score of random reads of the table), 16384 for larger entries (at most ~17 MB a thread). */
+#define CACHE_MAX 65536
+#define CACHE_MIN 16384
+#define CACHE_BYTES (4u << 20)
 
 /* A cache of words: per entry, in one place (one cache line for a few targets), the word's
  * hash | 1 (0: empty), its occurrences of words and chars features, and the sums of their
  * weights (2 x outputs floats). */
 struct stance_model_scratch {
   size_t outputs, stride;       /* stride: the entry's size in floats */
+  size_t mask;                  /* entries - 1 (a power of two) */
   float *cache;
 };
 
@@ -780,7 +786,12 @@ stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
   if (s == NULL) return NULL;
   s->outputs = m->outputs;
   s->stride = ENTRY_HEAD + 2 * m->outputs;
-  if ((s->cache = calloc(CACHE * s->stride, sizeof *s->cache)) == NULL) {
+  {
+    size_t n = CACHE_MAX;
+    while (n > CACHE_MIN && n * s->stride * sizeof *s->cache > CACHE_BYTES) n /= 2;
+    s->mask = n - 1;
+  }
+  if ((s->cache = calloc((s->mask + 1) * s->stride, sizeof *s->cache)) == NULL) {
     free(s);
     return NULL;
   }
@@ -871,7 +882,7 @@ static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n)
   const stance_model *m = w->m;
   stance_model_scratch *s = w->s;
   uint64_t key = hash | 1;
-  size_t slot = (size_t)(hash >> 40) & (CACHE - 1), o, outs = m->outputs;
+  size_t slot = (size_t)(hash >> 40) & s->mask, o, outs = m->outputs;
   float *entry = s->cache + slot * s->stride, *sum = entry + ENTRY_HEAD;
   cache_entry *head = (cache_entry *)(void *)entry;
   int b;

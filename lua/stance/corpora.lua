@@ -6,14 +6,15 @@ local H = { open = {}, waiting = {} }
 --- The corpus around `path` (a file or folder; default: the current buffer, else the
 --- current directory).
 ---@param path string|nil
+---@param root string|nil its root when the caller found it already (stance.root.find)
 ---@return table|nil corpus
 ---@return string|nil err
-function M.get(path)
+function M.get(path, root)
   if not path then
     path = vim.api.nvim_buf_get_name(0)
     if path == '' or vim.bo.buftype ~= '' then path = vim.fn.getcwd() end
   end
-  local root = require('stance.root').find(path)
+  root = root or require('stance.root').find(path)
   if not root then
     return nil, ('no corpus at or above %s (a folder holding .stance/; `stance init` makes one)'):format(path)
   end

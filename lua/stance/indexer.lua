@@ -34,17 +34,25 @@ function M.update(c, opts)
     if opts.on_done then opts.on_done(stats, e) end
   end
   local path = c.root .. '/' .. M.dir
-  local function refresh(note)
+  local tries = 0
+  local function refresh(note, rebuild)
     local globs = c:globs()
     local job, jerr = w:index(c.idx, {
-      include = globs.include, exclude = globs.exclude, only = opts.only, dir = path,
+      include = globs.include, exclude = globs.exclude, only = opts.only, dir = path, rebuild = rebuild,
     })
     if not job then return finish(nil, jerr) end
     worker.track(job, {
       on_progress = opts.on_progress,
       on_done = function(ev)
         if ev.state ~= 'done' then return finish(nil, ev.error or ev.state) end
-        job:apply_to(c.idx)
+        -- the new index, built on the worker, takes the old one's place (an O(1) swap)
+        local ok, aerr, code = job:apply_to(c.idx)
+        if not ok then
+          -- replaced meanwhile (another update's save landed first): look again from it
+          tries = tries + 1
+          if code == 'ESTALE' and tries < 10 then return refresh(note, rebuild) end
+          return finish(nil, aerr)
+        end
         local stats = job:results()
         stats.note = note
         -- saved when anything differs from what was loaded: documents, their stats, folders
@@ -83,9 +91,9 @@ function M.update(c, opts)
   elseif opts.no_check and c.loaded and not opts.rebuild then
     H.unchecked(c, finish)
   else
-    if opts.rebuild then c.idx:reset() end
+    -- a rebuild starts from nothing on the worker; searches use the old index until then
     c.loaded = true
-    refresh()
+    refresh(nil, opts.rebuild)
   end
   if vim then return true end
   worker.run_until(function() return state.done end)
@@ -105,7 +113,9 @@ function H.save(w, c, path, stats, finish)
   require('stance.worker').track(job, {
     on_done = function(ev)
       if ev.state == 'done' then
-        job:apply_to(c.idx) -- what now has a file is not written again
+        -- what now has a file is not written again; when another update replaced the
+        -- index meanwhile (ESTALE), that update saves in turn
+        job:apply_to(c.idx)
       else
         stats.save_error = ev.error
       end

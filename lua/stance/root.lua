@@ -51,18 +51,21 @@ local function marked(dir)
   return real == marker or (real ~= nil and real:sub(1, #dir + 1) == (dir == '/' and '/' or dir .. '/'))
 end
 
---- The corpus root at or above `path` (a file or a folder), or nil.
+--- The corpus root at or above `path` (a file or a folder), or nil; and the real path of
+--- `path` (links resolved), which the root is at or above.
 ---@param path string
 ---@return string|nil root absolute path
+---@return string|nil real `path` resolved
 function M.find(path)
-  local real = require('stance.core').realpath(path)
-  if not real then return nil end
+  local resolved = require('stance.core').realpath(path)
+  if not resolved then return nil end
+  local real = resolved
   if not is_dir(real) then real = real:match('^(.*)/[^/]*$') end
   while real and real ~= '' do
-    if marked(real) then return real end
+    if marked(real) then return real, resolved end
     real = real:match('^(.*)/[^/]*$')
   end
-  if marked('/') then return '/' end
+  if marked('/') then return '/', resolved end
   return nil
 end
 

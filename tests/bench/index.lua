@@ -3,11 +3,13 @@
 -- of 1.5 to 9 kB in 38 folders) and a few large files (400 of 500 kB). Every figure is
 -- measured next to its peer in the same run:
 --   building         `stance index --rebuild` next to an SQLite FTS5 build of the same files
---                    (sqlite3, unicode61 tokenizer), and its peak memory next to the text;
+--                    (sqlite3, unicode61 tokenizer), and its peak memory next to the text
+--                    and to the FTS5 build's;
 --   opening          loading the saved index and bringing it up to date, next to a rebuild;
 --   searching        a fresh `stance search --count` per query (a new process, the index
 --                    brought up to date first, as a user runs it) next to a fresh sqlite3
---                    counting the same query with FTS5; its resident memory; its hits next
+--                    counting the same query with FTS5; its resident memory next to that
+--                    sqlite3's; its hits next
 --                    to ripgrep's (`rg -iwo`, they must be the same); and the least any
 --                    correct freshness check costs: one stat per document (`find -printf`);
 --                    and the same search with --no-update (the saved index as it is, no
@@ -149,10 +151,15 @@ for _, shape in ipairs(order) do
       :format(dir:gsub("'", "''")))
   f:close()
   local fts_build = timed(1, { 'sqlite3', db }, sql)
+  os.remove(db)
+  local fts_build_kb = peak_kb({ 'sqlite3', db }, sql)
   report.figure({ name = ('stance index --rebuild (%s)'):format(shape), time = build, bytes = bytes,
     peer = 'SQLite FTS5 build', peer_time = fts_build, target = '>= 5x' })
   report.figure({ name = ('peak memory of stance index (%s)'):format(shape), value = build_kb / 1000, unit = 'MB',
     peer = 'the text', peer_value = bytes / 1e6, target = '<= 0.5x' })
+  report.figure({ name = ('peak memory of stance index (%s)'):format(shape), value = build_kb / 1000, unit = 'MB',
+    peer = 'SQLite FTS5 build', peer_value = fts_build_kb / 1000, target = '<= 10x',
+    note = 'FTS5 builds on disk through a small page cache; ours in memory on every core' })
 
   -- opening: the saved index loaded and brought up to date, in a process already started
   do
@@ -171,7 +178,9 @@ for _, shape in ipairs(order) do
     local query, target = qt[1], qt[2]
     local st = timed(5, { stance_bin, 'search', '--count', '--corpus', dir, query })
     local kb = peak_kb({ stance_bin, 'search', '--count', '--corpus', dir, query })
-    local fts = timed(5, { 'sqlite3', db, ("SELECT count(*) FROM docs WHERE docs MATCH '%s'"):format(query:gsub("'", "''")) })
+    local fts_argv = { 'sqlite3', db, ("SELECT count(*) FROM docs WHERE docs MATCH '%s'"):format(query:gsub("'", "''")) }
+    local fts = timed(5, fts_argv)
+    local fts_kb = peak_kb(fts_argv)
     local n = tonumber(output({ stance_bin, 'search', '--count', '--corpus', dir, query }))
     local note
     if not query:find(' AND ', 1, true) then
@@ -192,7 +201,7 @@ for _, shape in ipairs(order) do
     report.figure({ name = ('stance search --count --no-update %s (%s)'):format(query, shape), time = nu,
       peer = 'sqlite3 FTS5 count', peer_time = fts, target = target })
     report.figure({ name = ('resident memory of that search (%s)'):format(shape), value = kb / 1000, unit = 'MB',
-      peer = 'the target,', peer_value = 30, target = '<= 1x' })
+      peer = 'sqlite3 FTS5 count', peer_value = fts_kb / 1000, target = '<= 5x' })
     if query == 'sanctions' then
       report.figure({ name = ('stance search --count sanctions (%s)'):format(shape), time = st,
         peer = 'find -printf of every document (the stats of any correct check)', peer_time = floor,

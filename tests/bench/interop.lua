@@ -1,6 +1,7 @@
 -- make bench (section "interop"): import and export of a generated brat corpus of 400
 -- argumentative essays (the shape of the public corpus of 402: ~15 spans, ~10 relations and
--- ~4 attributes each), next to `cp -r` of the same files, fresh processes, median of 3; and
+-- ~4 attributes each), and of the same annotations as W3C Web Annotations (one JSON-LD
+-- collection), next to `cp -r` of the brat files, fresh processes, median of 3; and
 -- the 800 files written durably at once next to one durable write after the other. The
 -- targets: import and export within 40x a plain copy (they parse, check, place and write
 -- every record, the schema too, each file flushed to disk: cp flushes nothing); the batch at
@@ -124,6 +125,20 @@ local t_export = median3(function()
   sh('rm -rf ' .. q(dir .. '/out'))
   return timed('cd ' .. q(work) .. ' && ' .. q(stance) .. ' export --to brat ' .. q(dir .. '/out'))
 end)
+-- the same annotations as W3C Web Annotations (one JSON-LD collection): exported from the
+-- corpus the brat import made, imported into a corpus holding the same texts
+local w3c = dir .. '/essays.jsonld'
+local t_w3c_export = median3(function()
+  os.remove(w3c)
+  return timed('cd ' .. q(work) .. ' && ' .. q(stance) .. ' export --to w3c --output ' .. q(w3c))
+end)
+local w3c_work = dir .. '/work-w3c'
+local t_w3c_import = median3(function()
+  sh('rm -rf ' .. q(w3c_work) .. ' && mkdir -p ' .. q(w3c_work) .. ' && ' .. q(stance) .. ' init ' .. q(w3c_work)
+    .. ' >/dev/null && cp ' .. q(src) .. '/*.txt ' .. q(w3c_work))
+  return timed('cd ' .. q(w3c_work) .. ' && ' .. q(stance) .. ' import --from w3c ' .. q(w3c))
+end)
+local w3c_bytes = assert(core.stat(w3c)).size
 -- the way files were written before: one write_atomic (and its fsyncs) after the other
 local files = {}
 for k = 1, 400 do
@@ -157,6 +172,10 @@ report.say(('== interop: brat import and export of 400 generated essays (%.1f MB
 report.figure({ name = 'stance import --from brat, 400 essays', time = t_import, bytes = totals.bytes,
   peer = 'cp -r, same folder', peer_time = t_cp, target = '<= 40x' })
 report.figure({ name = 'stance export --to brat, 400 essays', time = t_export, bytes = totals.bytes,
+  peer = 'cp -r, same folder', peer_time = t_cp, target = '<= 40x' })
+report.figure({ name = 'stance export --to w3c, 400 essays (one collection)', time = t_w3c_export, bytes = w3c_bytes,
+  peer = 'cp -r, same folder', peer_time = t_cp, target = '<= 40x' })
+report.figure({ name = 'stance import --from w3c, 400 essays', time = t_w3c_import, bytes = w3c_bytes,
   peer = 'cp -r, same folder', peer_time = t_cp, target = '<= 40x' })
 report.figure({ name = '800 files written durably at once (core.write_files)', time = t_batch,
   peer = 'one write_atomic after the other', peer_time = t_seq, target = '>= 3x' })

@@ -173,7 +173,8 @@ if shared and require('stance.fs').exists(shared .. '/corpus/000_6358a7516b2472d
   t0 = core.hrtime()
   assert(require('stance.model').run(c, { learner = 'nb', folds = 0, all = true }))
   report.figure({ name = ('study: learn 5 documents, predict %d sentences x 4 targets (worker)'):format(n),
-    time = secs, peer = 'naive Bayes, uncalibrated', peer_time = ms(t0) / 1e3, target = '<= 500 ms' })
+    time = secs, peer = 'naive Bayes, uncalibrated', peer_time = ms(t0) / 1e3, target = '<= 6x',
+    note = 'the SVM and its calibration folds against one pass of counts' })
   os.execute(("rm -rf '%s'"):format(d))
 else
   report.say('   the study: ../shared/corpus is not here (skipped)')

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "hashjob.h"
+#include "indexfile.h"
+#include "indexjob.h"
+#include "query.h"
 #include "modeljob.h"
 #include "worker.h"
 
@@ -342,10 +345,106 @@ static void worker_reports_a_change_made_right_after_watch_wait(void) {
   }
 }
 
+/* The documents of `ix` that hold `word`. */
+static size_t count_word(stance_index *ix, const char *word) {
+  char err[128];
+  size_t col, n = 0;
+  stance_query *q = stance_query_parse(word, strlen(word), err, sizeof err, &col);
+  CHECK(q != NULL);
+  CHECK_INT(stance_query_count(q, ix, NULL, &n), 0);
+  stance_query_free(q);
+  return n;
+}
+
+/* Index, save and update jobs end with a new index built on the worker, which the owner
+ * swaps in for the one the job started from; the old one is freed on the worker. A job whose
+ * starting index was replaced since is stale. Paths of every kind (indexed, copied by a
+ * save, loaded) outlive the index they came from (ASan). */
+static void worker_builds_indexes_to_swap_in(void) {
+  const char *d = tmp_dir();
+  char err[256], dir[4096], name[64];
+  stance_worker *w = stance_worker_new(2, err, sizeof err);
+  stance_index *live = stance_index_new(), *fresh;
+  stance_job *job, *stale_job;
+  int k, stale, round;
+  CHECK(w != NULL && live != NULL);
+  snprintf(dir, sizeof dir, "%s/.stance/index.bin", d);
+  tmp_write(d, ".stance/schema.stance", "", 0); /* the index folder's parent */
+  for (k = 0; k < 30; k++) {
+    snprintf(name, sizeof name, "sub%d/doc%02d.txt", k % 3, k);
+    tmp_write(d, name, k == 7 ? "zeppelins here\n" : "plain words\n", (size_t)-1);
+  }
+  for (round = 0; round < 3; round++) {
+    /* update (the first round from nothing), then save, each swapped in */
+    job = stance_indexjob_new(d, NULL, NULL, NULL, round == 0 ? NULL : live, 2, dir);
+    CHECK_INT(stance_worker_submit(w, job), 0);
+    CHECK(run_to_end(w, job, NULL));
+    CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
+    fresh = stance_indexjob_take(job, live, &stale);
+    CHECK(fresh != NULL && !stale && fresh != live);
+    CHECK(stance_indexjob_take(job, live, &stale) == NULL && !stale); /* taken once */
+    stance_job_unref(job);
+    job = stance_releasejob_new(live);
+    CHECK_INT(stance_worker_submit(w, job), 0);
+    CHECK(run_to_end(w, job, NULL));
+    stance_job_unref(job);
+    live = fresh;
+    CHECK_INT(count_word(live, "zeppelins"), round == 2 ? 2 : 1);
+    job = stance_savejob_new(live, dir);
+    CHECK_INT(stance_worker_submit(w, job), 0);
+    CHECK(run_to_end(w, job, NULL));
+    CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
+    fresh = stance_savejob_take(job, live, &stale);
+    CHECK(fresh != NULL && !stale);
+    stance_job_unref(job);
+    stance_index_free(live);
+    live = fresh;
+    CHECK_INT(count_word(live, "zeppelins"), round == 2 ? 2 : 1);
+    if (round == 1) tmp_write(d, "sub1/new.txt", "more zeppelins\n", (size_t)-1);
+  }
+  /* two jobs from the same index: the second to land is stale */
+  job = stance_indexjob_new(d, NULL, NULL, NULL, live, 2, dir);
+  stale_job = stance_indexjob_new(d, NULL, NULL, NULL, live, 2, dir);
+  CHECK_INT(stance_worker_submit(w, job), 0);
+  CHECK(run_to_end(w, job, NULL));
+  CHECK_INT(stance_worker_submit(w, stale_job), 0);
+  CHECK(run_to_end(w, stale_job, NULL));
+  fresh = stance_indexjob_take(job, live, &stale);
+  CHECK(fresh != NULL && !stale);
+  stance_index_free(live);
+  live = fresh;
+  CHECK(stance_indexjob_take(stale_job, live, &stale) == NULL && stale);
+  stance_job_unref(job);
+  stance_job_unref(stale_job);
+  /* loaded, then updated: paths in the loaded file outlive the loaded index */
+  job = stance_loadjob_new(dir);
+  CHECK_INT(stance_worker_submit(w, job), 0);
+  CHECK(run_to_end(w, job, NULL));
+  fresh = stance_loadjob_take(job);
+  CHECK(fresh != NULL);
+  stance_job_unref(job);
+  stance_index_free(live);
+  live = fresh;
+  tmp_write(d, "sub2/doc05.txt", "zeppelins now\n", (size_t)-1);
+  job = stance_indexjob_new(d, NULL, NULL, NULL, live, 2, dir);
+  CHECK_INT(stance_worker_submit(w, job), 0);
+  CHECK(run_to_end(w, job, NULL));
+  fresh = stance_indexjob_take(job, live, &stale);
+  CHECK(fresh != NULL && !stale);
+  stance_job_unref(job);
+  stance_index_free(live);
+  live = fresh;
+  CHECK_INT(count_word(live, "zeppelins"), 3);
+  stance_index_free(live);
+  stance_worker_free(w);
+  tmp_cleanup(d);
+}
+
 const test_case worker_tests[] = {
     {"worker_reports_a_change_made_right_after_watch_wait", worker_reports_a_change_made_right_after_watch_wait},
     {"worker_trains_and_predicts_a_model", worker_trains_and_predicts_a_model},
     {"worker_hashes_a_folder", worker_hashes_a_folder},
+    {"worker_builds_indexes_to_swap_in", worker_builds_indexes_to_swap_in},
     {"worker_cancels_a_running_job", worker_cancels_a_running_job},
     {"worker_reports_failure_with_a_message", worker_reports_failure_with_a_message},
     {"worker_free_stops_running_jobs", worker_free_stops_running_jobs},

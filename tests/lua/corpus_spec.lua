@@ -328,6 +328,46 @@ describe('index jobs', function()
     w:close()
   end)
 
+  it('swaps in the index built on the worker; a job made from an index replaced since is stale', function()
+    local d = T.tmpdir()
+    T.stance_run({ 'init', d })
+    T.write(d .. '/a.txt', 'Zeppelins float.\n')
+    local w = core.worker()
+    local idx = core.index(d)
+    local function run(job)
+      while job:state() == 'pending' or job:state() == 'running' do w:wait(100) end
+      assert.are.equal('done', job:state())
+      return job
+    end
+    assert(run(w:index(idx)):apply_to(idx))
+    assert.are.equal(1, idx:search('zeppelins', { count = true }))
+    -- two updates made from the same index: the first to land wins, the second must look again
+    T.write(d .. '/b.txt', 'More zeppelins.\n')
+    local one, two = run(w:index(idx)), run(w:index(idx))
+    assert(one:apply_to(idx))
+    assert.are.equal(2, idx:search('zeppelins', { count = true }))
+    assert.is_true(one:apply_to(idx)) -- applying twice does nothing
+    local ok, err, code = two:apply_to(idx)
+    assert.is_nil(ok)
+    assert.are.equal('ESTALE', code, err)
+    assert.are.equal(2, idx:search('zeppelins', { count = true }))
+    -- a save made from the index it replaces lands; one made from an older index does not
+    local save = run(w:save_index(idx, d .. '/.stance/index.bin'))
+    local again = run(w:index(idx, { rebuild = true }))
+    assert(save:apply_to(idx))
+    assert(again:apply_to(idx)) -- a rebuild replaces any index
+    ok, err, code = run(w:save_index(core.index(d), d .. '/.stance/other.bin')):apply_to(idx)
+    assert.is_nil(ok)
+    assert.are.equal('ESTALE', code, err)
+    assert.are.equal(2, idx:search('zeppelins', { count = true }))
+    assert.are.equal(2, idx:stats().docs)
+    -- the replaced indexes are freed on the worker; with the worker closed, here
+    local last = run(w:index(idx, { rebuild = true }))
+    w:close()
+    assert(last:apply_to(idx))
+    assert.are.equal(2, idx:search('zeppelins', { count = true }))
+  end)
+
   it('reports progress while indexing', function()
     local d = T.tmpdir()
     T.stance_run({ 'init', d })

@@ -171,28 +171,65 @@ describe('search in Neovim', function()
     require('stance.worker').get():unwatch()
   end)
 
-  it('keeps the event loop turning while a corpus is indexed', function()
+  it('keeps the event loop turning while a corpus is indexed, and swaps the new index in at the end', function()
     local d = T.tmpdir()
     T.stance_run({ 'init', d })
     T.run(('lua5.4 %s/tests/bench/gen_corpus.lua %s 40 4000 5 2>/dev/null'):format(T.q(T.root), T.q(d .. '/gen')))
+    T.write(d .. '/extra/a.txt', 'Zeppelins float over the capital.\n')
     local uv = vim.uv or vim.loop
-    local ticks, max_lag, last = 0, 0, nil
-    local timer = uv.new_timer()
-    timer:start(2, 2, function()
-      local now = uv.hrtime()
-      if last then max_lag = math.max(max_lag, (now - last) / 1e6 - 2) end
-      last, ticks = now, ticks + 1
-    end)
+    -- a 1 ms timer: how late each tick is (reported; the bench states the target)
+    local function measured(start)
+      local lags, last = {}, nil
+      local timer = uv.new_timer()
+      timer:start(1, 1, function()
+        local now = uv.hrtime()
+        if last then lags[#lags + 1] = (now - last) / 1e6 - 1 end
+        last = now
+      end)
+      local t0 = uv.hrtime()
+      local done = start()
+      assert.is_true(vim.wait(120000, done, 1))
+      local ms = (uv.hrtime() - t0) / 1e6
+      timer:stop()
+      timer:close()
+      table.sort(lags)
+      return #lags, lags[#lags] or 0, lags[math.max(1, math.floor(#lags * 0.99))] or 0, ms
+    end
     local c = assert(require('stance').open(d))
-    local done, t0 = nil, uv.hrtime()
-    c:index({ on_done = function(stats) done = stats end })
-    assert.is_true(vim.wait(60000, function() return done ~= nil end, 1))
-    local ms = (uv.hrtime() - t0) / 1e6
-    timer:stop()
-    timer:close()
-    assert.are.equal(4000, done.indexed)
-    T.report('40 MB indexed in %.0f ms; %d timer ticks; worst event-loop lag %.1f ms', ms, ticks, max_lag)
+    local idx, first = c.idx, nil
+    local ticks, max, p99, ms = measured(function()
+      c:index({ on_done = function(stats) first = stats end })
+      return function() return first ~= nil end
+    end)
+    assert.are.equal(4001, first.indexed)
+    T.report('40 MB indexed in %.0f ms; %d timer ticks; event-loop lag max %.1f ms, p99 %.1f ms', ms, ticks, max, p99)
     assert.is_true(ticks >= 5)
-    assert.is_true(max_lag < ms / 2)
+    assert.are.equal(1, c:search('zeppelins', { count = true }))
+
+    -- a rebuild: until its end, searches answer from the index as it was; then from the new
+    -- one, swapped in whole (the same object for its users)
+    T.write(d .. '/extra/b.txt', 'Zeppelins again, and airships.\n')
+    os.remove(d .. '/extra/a.txt')
+    local second, during = nil, {}
+    ticks, max, p99, ms = measured(function()
+      c:index({ rebuild = true, on_done = function(stats) second = stats end })
+      during[#during + 1] = c:search('zeppelins', { count = true })
+      return function()
+        if second == nil then during[#during + 1] = c:search('airships', { count = true }) end
+        return second ~= nil
+      end
+    end)
+    T.report('40 MB rebuilt in %.0f ms; %d timer ticks; event-loop lag max %.1f ms, p99 %.1f ms', ms, ticks, max, p99)
+    assert.are.equal(4001, second.indexed)
+    -- the old index (a.txt found, no airships), then the new one (the save follows the swap)
+    assert.are.equal(1, during[1])
+    assert.are.equal(0, during[2])
+    for i = 3, #during do assert.is_true(during[i] >= during[i - 1]) end
+    assert.are.equal(idx, c.idx)
+    local hits = assert(c:search('zeppelins'))
+    assert.are.equal(1, #hits)
+    assert.are.equal('extra/b.txt', hits[1].path)
+    assert.are.equal(1, c:search('airships', { count = true }))
+    assert.are.equal(4001, c.idx:stats().docs)
   end)
 end)

@@ -92,8 +92,9 @@ H.defaults = {
 --- Whether `lhs` in `mode` may get our buffer-local mapping in `buf`: nothing is mapped
 --- there, or only by us, or only by Neovim itself (0.10+ maps keys such as `]a` globally:
 --- a buffer-local mapping wins over those). A mapping of yours, global or local, stays.
-function H.free(buf, lhs, mode)
-  local m = vim.api.nvim_buf_call(buf, function() return vim.fn.maparg(lhs, mode, false, true) end)
+--- Called in `buf` (nvim_buf_call).
+function H.free(lhs, mode)
+  local m = vim.fn.maparg(lhs, mode, false, true)
   if type(m) ~= 'table' or m.lhs == nil then return true end
   if (m.rhs or ''):find('<Plug>(stance-', 1, true) or (m.desc or ''):find('^stance: ') then return true end
   return m.buffer ~= 1 and require('stance.compat').default_mapping(m)
@@ -105,17 +106,22 @@ function M.attach(s)
   M.define_plugs()
   local cfg = require('stance.config').get().mappings
   if cfg == false or cfg.enabled == false then return end
-  for _, d in ipairs(H.defaults) do
-    local lhs = cfg[d[1]]
-    if lhs and lhs ~= '' then
-      local modes = type(d[2]) == 'table' and d[2] or { d[2] }
-      for _, mode in ipairs(modes) do
-        if H.free(s.buf, lhs, mode) then
-          vim.api.nvim_buf_set_keymap(s.buf, mode, lhs, '<Plug>(stance-' .. d[3] .. ')', { desc = 'stance: ' .. d[3] })
+  -- every key looked at in the buffer at once (a buffer switch per key cost more than the
+  -- rest of opening a short article)
+  vim.api.nvim_buf_call(s.buf, function()
+    local set = vim.api.nvim_buf_set_keymap
+    for _, d in ipairs(H.defaults) do
+      local lhs = cfg[d[1]]
+      if lhs and lhs ~= '' then
+        local modes = type(d[2]) == 'table' and d[2] or { d[2] }
+        for _, mode in ipairs(modes) do
+          if H.free(lhs, mode) then
+            set(s.buf, mode, lhs, '<Plug>(stance-' .. d[3] .. ')', { desc = 'stance: ' .. d[3] })
+          end
         end
       end
     end
-  end
+  end)
 end
 
 return M

@@ -21,6 +21,7 @@ function M.start(buf, file)
   local name = vim.fn.fnamemodify(file, ':p')
   local corpus, rel = session.locate(name)
   if not corpus then return end
+  M.where[buf] = { name = name, corpus = corpus, rel = rel }
   local annotator = require('stance.whoami').name()
   local path = require('stance.root').annotation_path(corpus.root, annotator, rel)
   local K = require('stance.cachekey')
@@ -39,6 +40,22 @@ function M.start(buf, file)
   local load = require('stance.core').load(path, name, { vocab = require('stance.schema').vocab(corpus:schema()),
     snapshot = cached and snapshot or nil, key = cached and (K.key_start(stamp) .. doc_stamp .. '|') or nil })
   if load then M.pending[buf] = { load = load, path = path, stamp = stamp, annotator = annotator } end
+end
+
+--- Where the document of `buf` was found at BufReadPre, by buffer: the session takes it at
+--- BufReadPost instead of looking again.
+---@type table<integer, {name: string, corpus: table, rel: string}>
+M.where = {}
+
+--- The corpus and relative path start() found for `buf`, if it was for the file `name`
+--- (taken once).
+---@return table|nil corpus
+---@return string|nil rel
+function M.located(buf, name)
+  local w = M.where[buf]
+  M.where[buf] = nil
+  if w and w.name == name then return w.corpus, w.rel end
+  return nil
 end
 
 --- What was loaded for `buf`, if it is `annotator`'s file at `path`, still as it was (stamp):

@@ -214,6 +214,11 @@ function H.cues(s, buf, g)
   end
 end
 
+local function by_position(x, y)
+  if x[1] ~= y[1] then return x[1] < y[1] end
+  return x[2] < y[2]
+end
+
 --- Where two or more spans of a row overlap: extra segments drawn bold and underlined.
 function H.overlaps(list)
   local ev = {}
@@ -223,12 +228,11 @@ function H.overlaps(list)
       ev[#ev + 1] = { m[2], -1 }
     end
   end
-  table.sort(ev, function(x, y)
-    if x[1] ~= y[1] then return x[1] < y[1] end
-    return x[2] < y[2]
-  end)
-  local depth, from = 0, nil
   local over = {}
+  list.over = over
+  if #ev < 4 then return end -- fewer than two spans (cues and ends do not count)
+  table.sort(ev, by_position)
+  local depth, from = 0, nil
   for _, e in ipairs(ev) do
     local before = depth
     depth = depth + e[2]
@@ -238,7 +242,6 @@ function H.overlaps(list)
       over[#over + 1] = { from, e[1] }
     end
   end
-  list.over = over
 end
 
 local function on_win(_, win, buf, top, bot)

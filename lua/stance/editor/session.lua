@@ -201,11 +201,12 @@ end
 ---@return stance.Corpus|nil
 ---@return string|nil rel_or_err
 function M.locate(name)
-  if not require('stance.root').find(name) then return nil end
-  local corpus, cerr = require('stance.corpora').get(name)
+  local root, real = require('stance.root').find(name)
+  if not root then return nil end
+  local corpus, cerr = require('stance.corpora').get(name, root)
   if not corpus then return nil, cerr end
-  local rel = require('stance.fs').relative(require('stance.core').realpath(name) or name,
-    require('stance.core').realpath(corpus.root) or corpus.root)
+  -- the root found is a real path already (found from `real` upward)
+  local rel = require('stance.fs').relative(real, corpus.root)
   if rel:sub(1, 1) == '/' or not corpus:is_document(rel) then return nil end
   return corpus, rel
 end
@@ -222,7 +223,9 @@ function M.attach(buf)
   if not vim.api.nvim_buf_is_loaded(buf) or vim.bo[buf].buftype ~= '' then return nil end
   local name = vim.api.nvim_buf_get_name(buf)
   if name == '' then return nil end
-  local corpus, rel = M.locate(name)
+  -- located as the buffer was about to be read (preload), else now
+  local corpus, rel = require('stance.editor.preload').located(buf, name)
+  if not corpus then corpus, rel = M.locate(name) end
   if not corpus then return nil, rel end
   local self = setmetatable({
     buf = buf, corpus = corpus, rel = rel, annotator = require('stance.whoami').name(),

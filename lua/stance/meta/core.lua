@@ -478,9 +478,13 @@ function Job:error() end
 ---@return table|nil results
 ---@return string|nil err
 function Job:results() end
+--- Put a done index, load or save job's new index (built on the worker) in place of idx's:
+--- an O(1) swap, the old one freed on the worker. Fails with code "ESTALE" when idx was
+--- replaced since the job was made from it (an index job must then run again).
 ---@param idx stance.Index
 ---@return boolean|nil ok
 ---@return string|nil err
+---@return string|nil code "EBUSY", "ESTALE", "EINVAL"
 function Job:apply_to(idx) end
 
 ---@class stance.Worker
@@ -490,7 +494,7 @@ local Worker = {}
 ---@return stance.Job|nil
 function Worker:hash(dir, opts) end
 ---@param idx stance.Index
----@param opts {include: string[]|nil, exclude: string[]|nil, only: string[]|nil, dir: string|nil}|nil
+---@param opts {include: string[]|nil, exclude: string[]|nil, only: string[]|nil, dir: string|nil, rebuild: boolean|nil}|nil
 ---@return stance.Job|nil
 function Worker:index(idx, opts) end
 ---@param idx stance.Index
