@@ -353,6 +353,15 @@ const char *stance_store_check(const stance_store *s) {
   return why;
 }
 
+/* A value the reader keeps (a field, a header, the document's path) is a C string: a NUL
+ * byte (\x00, \u{0}) would end it there, and a rewrite would cut what follows. An error,
+ * so that the file is never rewritten (lines kept as written, unknown attributes, keep it). */
+static void no_nul(reader *r, const stance_line *l) {
+  if (l->nvalues > 0 && l->values[0].len > 0 && memchr(l->values[0].text, '\0', l->values[0].len) != NULL)
+    problem(r, l->line, l->values[0].col, STANCE_SEV_ERROR,
+            "a NUL byte (\\x00, \\u{0}) cannot be kept in a value: it would end it there");
+}
+
 static void check_vocab(reader *r, stance_field f, const char *what) {
   const char *v;
   char list[256];
@@ -598,6 +607,7 @@ static void start_record(reader *r, const stance_line *l) {
     r->extras.len = r->inner.len = 0;
     r->extra_open = 0;
     if (!expect_values(r, l, 1, "document")) return;
+    no_nul(r, l);
     {
       char *path = malloc((size_t)l->values[0].len + 1);
       if (path == NULL) {
@@ -710,6 +720,7 @@ static void record_attribute(reader *r, const stance_line *l) {
   }
   f = stance_field_from_name(l->name, l->name_len);
   if (f >= 0 && stance_field_allowed(r->kind, (stance_field)f) && r->field[f] == NO_OFF && l->nvalues == 1) {
+    no_nul(r, l);
     r->field[f] = keep(r, &r->strs, l->values[0].text, l->values[0].len); /* the common case */
     r->field_line[f] = l->line;
     if (f == STANCE_F_NOTE) {
@@ -741,6 +752,7 @@ static void record_attribute(reader *r, const stance_line *l) {
       r->broken = 1;
       return;
     }
+    no_nul(r, l);
     r->field[f] = keep(r, &r->strs, l->values[0].text, l->values[0].len);
   }
   r->field_line[f] = l->line;
@@ -780,15 +792,8 @@ static void record_text(reader *r, const stance_line *l) {
 
 static int on_line(void *ud, const stance_line *l) {
   reader *r = ud;
-  uint32_t i;
   if (r->oom) return -1;
   if (r->stopped) return 0;
-  /* a value is kept as a C string: a NUL byte (\x00, \u{0}) would end it there, and a
-   * rewrite would cut what follows; an error, so that the file is never rewritten */
-  for (i = 0; i < l->nvalues; i++)
-    if (l->values[i].len > 0 && memchr(l->values[i].text, '\0', l->values[i].len) != NULL)
-      problem(r, l->line, l->values[i].col, STANCE_SEV_ERROR,
-              "a NUL byte (\\x00, \\u{0}) cannot be kept in a value: it would end it there");
   switch (l->kind) {
     case STANCE_LINE_BLANK:
       finish_any(r);
@@ -822,7 +827,9 @@ static int on_line(void *ud, const stance_line *l) {
           problem(r, l->line, l->col, STANCE_SEV_ERROR, "`%s` given twice",
                   stance_header_name((stance_header)which));
         } else if (expect_values(r, l, 1, stance_header_name((stance_header)which))) {
-          char *v = malloc((size_t)l->values[0].len + 1);
+          char *v;
+          no_nul(r, l);
+          v = malloc((size_t)l->values[0].len + 1);
           if (v == NULL) return -1;
           memcpy(v, l->values[0].text, l->values[0].len);
           v[l->values[0].len] = '\0';
