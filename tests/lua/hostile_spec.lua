@@ -351,6 +351,25 @@ describe('a hostile corpus, the files around the annotations', function()
     assert.truthy(berr:find('ana/doc.txt.stance:11:', 1, true), berr)
   end)
 
+  it('an export names a layer file that is a link out of the corpus, which it leaves out', function()
+    local root, d = setup()
+    T.write(root .. '/.stance/annotations/ana/doc.txt.stance', table.concat({
+      'format stance 1', '', 'document "doc.txt"', '  annotator ana', '', 'annotation good1', '  span 0-17',
+      '  label claim', '' }, '\n'))
+    T.write(root .. '/two.txt', DOC)
+    local other = hostile_layer(d, 'two.txt', 'two.txt')
+    os.execute(('mkdir -p %s && ln -s %s %s'):format(T.q(root .. '/.stance/annotations/ben'), T.q(other),
+      T.q(root .. '/.stance/annotations/ben/two.txt.stance')))
+    for _, args in ipairs({ { 'export', '--to', 'csv' }, { 'export', '--to', 'w3c' },
+      { 'export', '--to', 'brat', T.tmpdir() .. '/brat' } }) do
+      local out, err, code = run(root, args)
+      local what = table.concat(args, ' ')
+      assert.are.equal(1, code, what .. ': ' .. err)
+      assert.truthy(err:find('ben/two.txt.stance', 1, true), what .. ': ' .. err)
+      assert.falsy((out .. err):find('do-not-leak', 1, true), what)
+    end
+  end)
+
   it('a NUL byte in a value is an error, never a value cut short by a rewrite', function()
     local root = setup()
     local path = root .. '/.stance/annotations/ana/doc.txt.stance'

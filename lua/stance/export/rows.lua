@@ -54,6 +54,7 @@ end
 ---@param emit fun(rows: table[], path: string)
 ---@param warn fun(path: string, line: integer|nil, message: string)
 function M.each(c, opts, emit, warn)
+  M.warn_unlisted(c, warn)
   local names = require('stance.cli.args').list(opts.annotator)
   local kinds = M.units[opts.unit or 'annotation']
   local meta = c:metadata()
@@ -95,6 +96,18 @@ function H.rows(c, path, names, kinds, warn)
     end
   end
   return rows
+end
+
+--- Annotation files that no layer is read from (a link out of the corpus, a broken link):
+--- each said through warn(path, nil, message), so that an export never leaves one out
+--- without a word.
+---@param c table stance.Corpus
+---@param warn fun(path: string, line: integer|nil, message: string)
+function M.warn_unlisted(c, warn)
+  local dir = c.root .. '/' .. require('stance.root').annotations
+  for _, e in ipairs(require('stance.core').list(dir, { ext = { 'stance' } }) or {}) do
+    if e.error then warn(dir .. '/' .. e.path, nil, ('%s; left out'):format(e.error)) end
+  end
 end
 
 --- The layer of `who` on `doc` to export, or nil when there is none on disk. What an export

@@ -271,6 +271,9 @@ function M.export(c, dir, names)
   end
   local ok, err = fs.mkdir_p(dir)
   if not ok then return nil, err end
+  require('stance.export.rows').warn_unlisted(c, function(file, line, message)
+    report:warn(file, line, line and 1, '%s', message)
+  end)
   local batch = require('stance.interop.batch').new(dir)
   local used = bw.new_used()
   local schema = c:schema()

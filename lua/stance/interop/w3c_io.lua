@@ -13,6 +13,9 @@ local H = {}
 function M.export(c, names, lines, base, report)
   local w3c = require('stance.interop.w3c')
   local items = {}
+  require('stance.export.rows').warn_unlisted(c, function(file, line, message)
+    report:warn(file, line, line and 1, '%s', message)
+  end)
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))
     local text, terr = doc:text()
