@@ -141,11 +141,13 @@ static int cmp_ranges(const void *a, const void *b) {
   return (x->start > y->start) - (x->start < y->start);
 }
 
-/* Fields taken from the document's text (a document may hold a NUL byte: they end there,
- * and re-anchoring takes them again); a NUL in any other field (a note, a label) would cut
- * what the user wrote, so it is refused. */
-static int derived_field(stance_field f) {
-  return f == STANCE_F_QUOTE || f == STANCE_F_PREFIX || f == STANCE_F_SUFFIX;
+/* Whether `len` bytes at `v` would be cut if kept in field `f` (a C string): a NUL in a note
+ * or a label would cut what the user wrote, so it is refused. Fields taken from the
+ * document's text (a document may hold a NUL byte) end there, and re-anchoring takes them
+ * again. */
+static int cuts_field(stance_field f, const char *v, size_t len) {
+  if (f == STANCE_F_QUOTE || f == STANCE_F_PREFIX || f == STANCE_F_SUFFIX) return 0;
+  return memchr(v, '\0', len) != NULL;
 }
 
 /* Fill `r` from the table at index `t` (strings stay on the Lua stack: the table holds
@@ -184,7 +186,7 @@ static const char *rec_from_table(lua_State *L, int t, stance_rec *r, stance_ran
       {
         size_t vl;
         const char *v = lua_tolstring(L, -1, &vl);
-        if (memchr(v, '\0', vl) != NULL && !derived_field((stance_field)f)) {
+        if (cuts_field((stance_field)f, v, vl)) {
           lua_pop(L, 1);
           return lua_pushfstring(L, "%s holds a NUL byte, which no field can", stance_field_name((stance_field)f));
         }
@@ -293,7 +295,7 @@ static int s_update(lua_State *L) {
         v = lua_tolstring(L, -1, &vl);
       else if (!(lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)))
         return luaL_argerror(L, 3, lua_pushfstring(L, "%s should be a string or false", k));
-      if (v != NULL && memchr(v, '\0', vl) != NULL && !derived_field((stance_field)f)) {
+      if (v != NULL && cuts_field((stance_field)f, v, vl)) {
         lua_pop(L, 2);
         return stance__fail(L, lua_pushfstring(L, "%s holds a NUL byte, which no field can", k), "EINVAL");
       }

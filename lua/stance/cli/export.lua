@@ -135,9 +135,7 @@ function cmd.run(opts, args)
       buf.parts = {}
       report:warn(path, nil, nil, '%s; its rows are left out', tostring(eerr))
     end
-  end, function(path, line, message)
-    report:warn(path, line, line and 1, '%s', message)
-  end)
+  end, report:as_warn())
   local ok, werr = finish()
   if not ok then return nil, werr end
   return report.warnings > 0 and 1 or 0

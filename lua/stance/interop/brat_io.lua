@@ -271,9 +271,8 @@ function M.export(c, dir, names)
   end
   local ok, err = fs.mkdir_p(dir)
   if not ok then return nil, err end
-  require('stance.export.rows').warn_unlisted(c, function(file, line, message)
-    report:warn(file, line, line and 1, '%s', message)
-  end)
+  local warn = report:as_warn()
+  require('stance.export.rows').warn_unlisted(c, warn)
   local batch = require('stance.interop.batch').new(dir)
   local used = bw.new_used()
   local schema = c:schema()
@@ -292,9 +291,7 @@ function M.export(c, dir, names)
     local who = H.chosen(doc, names)
     local text, terr = doc:text()
     -- a layer that cannot be read, and records of it that could not be, are said
-    local layer = who and text and require('stance.export.rows').layer(doc, who, function(file, line, message)
-      report:warn(file, line, line and 1, '%s', message)
-    end)
+    local layer = who and text and require('stance.export.rows').layer(doc, who, warn)
     if who and not text then
       report:warn(path, nil, nil, '%s; not exported', terr)
     elseif who and layer then

@@ -13,13 +13,11 @@ local H = {}
 function M.export(c, names, lines, base, report)
   local w3c = require('stance.interop.w3c')
   local items = {}
-  require('stance.export.rows').warn_unlisted(c, function(file, line, message)
-    report:warn(file, line, line and 1, '%s', message)
-  end)
+  local warn = report:as_warn()
+  require('stance.export.rows').warn_unlisted(c, warn)
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))
     local text, terr = doc:text()
-    local function warn(file, line, message) report:warn(file, line, line and 1, '%s', message) end
     for _, who in ipairs(names or doc:annotators()) do
       local layer = text and require('stance.export.rows').layer(doc, who, warn)
       if not text then
