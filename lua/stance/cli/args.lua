@@ -117,4 +117,25 @@ function M.list(value)
   return out
 end
 
+--- The annotation files that command-line arguments name: a folder stands for its *.stance
+--- files, a file for itself. nil, err for a path that is neither.
+---@param args string[]
+---@return string[]|nil files
+---@return string|nil err
+function M.files(args)
+  local fs, files = require('stance.fs'), {}
+  for _, a in ipairs(args) do
+    if fs.is_dir(a) then
+      for _, e in ipairs(fs.list(a, { 'stance' }) or {}) do
+        files[#files + 1] = a:gsub('/$', '') .. '/' .. e.path
+      end
+    elseif fs.exists(a) then
+      files[#files + 1] = a
+    else
+      return nil, ('%s: no such file or folder'):format(a)
+    end
+  end
+  return files
+end
+
 return M

@@ -39,17 +39,9 @@ function cmd.run(opts, args)
       files[#files + 1] = f
     end
   else
-    for _, a in ipairs(args) do
-      if fs.is_dir(a) then
-        for _, e in ipairs(fs.list(a, { 'stance' }) or {}) do
-          files[#files + 1] = a:gsub('/$', '') .. '/' .. e.path
-        end
-      elseif fs.exists(a) then
-        files[#files + 1] = a
-      else
-        return nil, ('%s: no such file or folder'):format(a)
-      end
-    end
+    local err
+    files, err = require('stance.cli.args').files(args)
+    if not files then return nil, err end
   end
   local errors, warnings, out = 0, 0, {}
   local schemas = {}

@@ -20,31 +20,32 @@ local cmd = {
 }
 
 function cmd.run(opts, args)
-  local fs = require('stance.fs')
   local annfile = require('stance.annfile')
-  local files = {}
+  local files
   if #args == 0 then
     local root = require('stance.root').find('.')
     if not root then return nil, 'not inside a corpus (no .stance/ folder here or above); give paths' end
     files = require('stance.root').annotation_files(root)
   else
-    for _, a in ipairs(args) do
-      if fs.is_dir(a) then
-        for _, e in ipairs(fs.list(a, { 'stance' }) or {}) do
-          files[#files + 1] = a:gsub('/$', '') .. '/' .. e.path
-        end
-      elseif fs.exists(a) then
-        files[#files + 1] = a
-      else
-        return nil, ('%s: no such file or folder'):format(a)
-      end
-    end
+    local err
+    files, err = require('stance.cli.args').files(args)
+    if not files then return nil, err end
   end
   local changed, refused = 0, 0
   local bar = opts.reanchor and require('stance.cli.progress').files('stance fmt') or nil
   local function say(stream, ...) -- a message line: the bar is erased first, and drawn again after
     if bar then bar:finish() end
     stream:write(...)
+  end
+  local function save(path, file) -- rewritten in the canonical form (atomically; unless changed on disk)
+    local ok, werr = annfile.save(file, { force = opts.force })
+    if ok == nil then
+      refused = refused + 1
+      say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
+    elseif ok then
+      changed = changed + 1
+      say(io.stdout, path, '\n')
+    end
   end
   for i, path in ipairs(files) do
     if bar then bar:file(i, #files, path) end
@@ -78,14 +79,7 @@ function cmd.run(opts, args)
             end
           end
         else
-          local ok, werr = annfile.save(file, { force = opts.force })
-          if ok == nil then
-            refused = refused + 1
-            say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
-          elseif ok then
-            changed = changed + 1
-            say(io.stdout, path, '\n')
-          end
+          save(path, file)
         end
       elseif opts.check then
         if file.store:write() ~= file.text then
@@ -93,14 +87,7 @@ function cmd.run(opts, args)
           say(io.stdout, path, '\n')
         end
       else
-        local ok, werr = annfile.save(file, { force = opts.force })
-        if ok == nil then
-          refused = refused + 1
-          say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
-        elseif ok then
-          changed = changed + 1
-          say(io.stdout, path, '\n')
-        end
+        save(path, file)
       end
     end
   end
