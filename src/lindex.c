@@ -407,6 +407,29 @@ static int x_reset(lua_State *L) {
   return 1;
 }
 
+/* load(dir) -> true | false (no index there) | nil, err: load the index saved in the folder
+ * `dir` in place of this one's content, here and now (the worker's load_index does it on
+ * its threads; a process with nothing else to do, such as a count from the command line,
+ * needs no thread). Its tables by path are made at their first use. */
+static int x_load(lua_State *L) {
+  lindex *li = check_lindex(L, 1);
+  const char *dir = luaL_checkstring(L, 2);
+  char err[512];
+  int missing = 0;
+  stance_index *fresh = stance_index_load(dir, &missing, err, sizeof err);
+  if (fresh == NULL) {
+    if (missing) {
+      lua_pushboolean(L, 0);
+      return 1;
+    }
+    return stance__fail(L, err, "EDAMAGED");
+  }
+  stance_index_free(li->ix);
+  li->ix = fresh;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int x_root(lua_State *L) {
   lua_pushstring(L, check_lindex(L, 1)->root);
   return 1;
@@ -469,6 +492,7 @@ static const luaL_Reg index_methods[] = {
     {"search", x_search}, {"docs", x_docs},     {"paths", x_paths},   {"doc", x_doc},
     {"stats", x_stats},
     {"memory", x_memory}, {"root", x_root},     {"close", x_close},   {"reset", x_reset},
+    {"load", x_load},
     {NULL, NULL}};
 static const luaL_Reg funcs[] = {{"index", l_index},
                                  {"query_check", l_query_check},
