@@ -17,6 +17,7 @@ void stance__push_bytes(lua_State *L, char *data, size_t len);
 void stance__open_store(lua_State *L);
 void stance__open_text(lua_State *L);
 void stance__open_index(lua_State *L);
+void stance__open_watch(lua_State *L);
 void stance__open_frame(lua_State *L);
 void stance__open_cues(lua_State *L);
 void stance__open_model(lua_State *L);

@@ -58,6 +58,10 @@ static void push_doc(lua_State *L, const stance_doc *d, uint32_t id) {
   lua_setfield(L, -2, "mtime_ns");
   lua_pushinteger(L, (lua_Integer)id + 1);
   lua_setfield(L, -2, "id");
+  if (d->link) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "link");
+  }
 }
 
 /* The live documents in path order: their tables (docs()) or their paths (paths()). */

@@ -8,7 +8,7 @@ local H = {}
 
 --- Commands in the order `stance --help` lists them.
 M.commands = {
-  'init', 'index', 'search', 'stats', 'report', 'export', 'import', 'check', 'fmt', 'merge', 'diff', 'agree', 'eval',
+  'init', 'index', 'search', 'watch', 'stats', 'report', 'export', 'import', 'check', 'fmt', 'merge', 'diff', 'agree', 'eval',
   'suggest', 'warm', 'run', 'hash', 'version', 'help',
 }
 

@@ -16,6 +16,8 @@ M.dir = '.stance/index.bin'
 ---@field only string[]|nil re-check these paths only (relative to the root)
 ---@field no_check boolean|nil take the saved index as it is, without looking at the files
 ---   (it is built when there is none or it is damaged); changes since it was saved are not seen
+---@field watcher boolean|nil false: do not ask the corpus's watcher (stance watch) whether the
+---   saved index is current; every document is checked
 
 --- Update the index of corpus `c` (a stance.Corpus). Host: blocks, returns stats or nil,
 --- err. Neovim: returns true at once; opts.on_done(stats, err) follows.
@@ -29,14 +31,14 @@ function M.update(c, opts)
   -- (a count from the command line needs none); none there, or a damaged one: the worker
   -- builds it below, and says why
   if not vim and opts.no_check and not c.loaded and not opts.rebuild then
-    local loaded = c.idx:load(c.root .. '/' .. M.dir)
-    if loaded then
-      c.loaded = true
-      local stats
-      H.unchecked(c, function(s) stats = s end)
-      if opts.on_done then opts.on_done(stats) end
-      return stats
-    end
+    if c.idx:load(c.root .. '/' .. M.dir) then return H.loaded(c, opts) end
+  end
+  -- the host bringing the index up to date: a watcher of the corpus (`stance watch`) that
+  -- vouches for the saved index spares the stat of every document; without one, or when it
+  -- cannot vouch, every document is checked below
+  if not vim and not opts.no_check and not opts.only and not opts.rebuild and not c.loaded
+    and opts.watcher ~= false and H.vouched(c) then
+    return H.loaded(c, opts, true)
   end
   local worker = require('stance.worker')
   local w, err = worker.get()
@@ -114,6 +116,38 @@ function M.update(c, opts)
   worker.run_until(function() return state.done end)
   if state.err then return nil, state.err end
   return state.stats
+end
+
+--- The saved index loaded on this thread (host): its statistics, nothing looked at.
+function H.loaded(c, opts, vouched)
+  c.loaded = true
+  local stats
+  H.unchecked(c, function(s) stats = s end)
+  stats.vouched = vouched
+  if opts.on_done then opts.on_done(stats) end
+  return stats
+end
+
+--- The watcher vouches for the saved index, and what is loaded is the file it vouched for
+--- (its meta file, replaced by every save, is the same before and after the load).
+function H.vouched(c)
+  local core = require('stance.core')
+  local meta = c.root .. '/' .. M.dir .. '/meta'
+  local client = require('stance.watch.client')
+  if not core.exists(c.root .. '/.stance/' .. require('stance.watch.server').SOCKET) or not client.current(c.root) then
+    return false
+  end
+  local function id()
+    local s = core.stat(meta)
+    return s and ('%d:%d:%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns)
+  end
+  local before = id()
+  if not before or not c.idx:load(c.root .. '/' .. M.dir) then return false end
+  if id() ~= before then
+    c.idx:reset()
+    return false
+  end
+  return true
 end
 
 --- The statistics of an index taken as it is (opts.no_check): nothing looked at.

@@ -1,0 +1,253 @@
+-- stance watch: a watcher that keeps the saved index current and vouches for it to
+-- searches (which then skip the stat of every document), and every way it can be absent,
+-- dead, hung, doubled, overflowed or impersonated, where a search checks for itself.
+local T = require('helpers')
+local core = require('stance.core')
+
+local linux = core.inotify() ~= nil
+
+--- A corpus of a few documents, indexed.
+local function corpus()
+  local d = T.tmpdir()
+  local _, err, code = T.stance_run({ 'init', d })
+  assert(code == 0, err)
+  T.write(d .. '/a.txt', 'Sanctions work.\n')
+  T.write(d .. '/sub/b.txt', 'More sanctions, and engagement.\n')
+  T.write(d .. '/sub/deep/c.txt', 'Engagement only.\n')
+  return d
+end
+
+local function sleep(s)
+  os.execute('sleep ' .. s)
+end
+
+--- Start `stance watch` on `d` in the background: its pid, once it vouches for the index
+--- (or nil and its log when it ended).
+local function start(d)
+  local log = d .. '.watch.log'
+  local out = T.run(('%s watch %s >%s 2>&1 </dev/null & echo $!'):format(T.q(T.stance), T.q(d), T.q(log)))
+  local pid = assert(tonumber(out:match('%d+')))
+  for _ = 1, 400 do
+    local _, _, code = T.stance_run({ 'watch', '--status', d })
+    if code == 0 then return pid end
+    if not core.exists('/proc/' .. pid) or (T.read('/proc/' .. pid .. '/stat'):match('^%d+ %b() (%a)') == 'Z') then
+      return nil, T.exists(log) and T.read(log) or ''
+    end
+    sleep(0.05)
+  end
+  error('the watcher did not vouch within 20 s: ' .. (T.exists(log) and T.read(log) or ''))
+end
+
+local function kill(pid, sig)
+  os.execute(('kill -%s %d 2>/dev/null'):format(sig or 'TERM', pid))
+end
+
+local function gone(pid)
+  for _ = 1, 400 do
+    local f = io.open('/proc/' .. pid .. '/stat')
+    if not f then return true end
+    local s = f:read('*a')
+    f:close()
+    if s:match('^%d+ %b() (%a)') == 'Z' then return true end
+    sleep(0.05)
+  end
+  return false
+end
+
+--- What a fresh process sees: whether the watcher vouched, and the number of hits of `q`.
+local function search(d, q)
+  local script = d .. '.search.lua'
+  T.write(script, [[
+local c = assert(require('stance').open(arg[1]))
+local st = assert(c:index())
+io.write(tostring(st.vouched == true), ' ', c:search(arg[2], { count = true }), '\n')
+]])
+  local out, err, code = T.stance_run({ 'run', script, d, q })
+  assert(code == 0, err)
+  local v, n = out:match('^(%a+) (%d+)')
+  return v == 'true', tonumber(n)
+end
+
+describe('stance watch', function()
+  local pids = {}
+  after_each(function()
+    for _, pid in ipairs(pids) do
+      kill(pid, 'CONT')
+      kill(pid, 'KILL')
+    end
+    pids = {}
+    T.cleanup()
+  end)
+
+  local function watch(d)
+    local pid, log = start(d)
+    assert(pid, log)
+    pids[#pids + 1] = pid
+    return pid
+  end
+
+  it('vouches for the index: a document edited, added, removed, renamed is seen by the next search', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    watch(d)
+    assert.are.same({ true, 2 }, { search(d, 'sanctions') })
+    -- edited in place (the same size, and within the same second: no stat would tell)
+    local f = assert(io.open(d .. '/a.txt', 'r+b'))
+    f:write('Zanctions')
+    f:close()
+    assert.are.same({ true, 1 }, { search(d, 'sanctions') })
+    assert.are.same({ true, 1 }, { search(d, 'zanctions') })
+    -- added, in a folder with documents and in a new folder (watched from then on)
+    T.write(d .. '/sub/new.txt', 'Sanctions again.\n')
+    assert.are.same({ true, 2 }, { search(d, 'sanctions') })
+    T.write(d .. '/fresh/x/y.txt', 'Sanctions in a new folder.\n')
+    assert.are.same({ true, 3 }, { search(d, 'sanctions') })
+    T.write(d .. '/fresh/x/z.txt', 'Sanctions, later, in it.\n')
+    assert.are.same({ true, 4 }, { search(d, 'sanctions') })
+    -- removed
+    os.remove(d .. '/sub/new.txt')
+    assert.are.same({ true, 3 }, { search(d, 'sanctions') })
+    -- renamed: a document, and a folder of documents
+    assert(os.rename(d .. '/sub/b.txt', d .. '/sub/deep/b2.txt'))
+    assert.are.same({ true, 3 }, { search(d, 'sanctions') })
+    local out = T.stance_run({ 'search', '--corpus', d, 'sanctions' })
+    assert.truthy(out:find('sub/deep/b2.txt:1:6:', 1, true), out)
+    assert(os.rename(d .. '/fresh', d .. '/moved'))
+    out = T.stance_run({ 'search', '--corpus', d, 'sanctions' })
+    assert.truthy(out:find('moved/x/y.txt:1:1:', 1, true), out)
+    assert.falsy(out:find('fresh/', 1, true), out)
+    assert.are.same({ true, 3 }, { search(d, 'sanctions') })
+    -- the saved index is kept current without any search: --no-update sees it too
+    T.write(d .. '/late.txt', 'Sanctions, saved by the watcher.\n')
+    local n
+    for _ = 1, 200 do
+      n = T.stance_run({ 'search', '--count', '--no-update', '--corpus', d, 'sanctions' })
+      if n == '4\n' then break end
+      sleep(0.05)
+    end
+    assert.are.equal('4\n', n)
+    -- the schema's globs changed: a full check, with the new globs
+    local schema = T.read(d .. '/.stance/schema.stance')
+    local changed, k = schema:gsub('\ncorpus\n', '\ncorpus\n  exclude "y.txt" "z.txt"\n', 1)
+    assert.are.equal(1, k)
+    T.write(d .. '/.stance/schema.stance', changed)
+    assert.are.same({ true, 2 }, { search(d, 'sanctions') })
+    T.write(d .. '/.stance/schema.stance', schema)
+    assert.are.same({ true, 4 }, { search(d, 'sanctions') })
+  end)
+
+  it('answers nothing once killed, hung, or absent: the search checks every document', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    -- absent: the same answers as always
+    assert.are.same({ false, 2 }, { search(d, 'sanctions') })
+    local pid = watch(d)
+    assert.are.same({ true, 2 }, { search(d, 'sanctions') })
+    -- hung (stopped): the search waits a second for it, then checks for itself
+    kill(pid, 'STOP')
+    T.write(d .. '/d.txt', 'Sanctions while it sleeps.\n')
+    assert.are.same({ false, 3 }, { search(d, 'sanctions') })
+    kill(pid, 'CONT')
+    assert.are.same({ true, 3 }, { search(d, 'sanctions') })
+    -- killed: its socket stays behind, nobody listens
+    kill(pid, 'KILL')
+    assert.is_true(gone(pid))
+    assert.truthy(core.stat(d .. '/.stance/watch.sock'))
+    T.write(d .. '/e.txt', 'Sanctions after its death.\n')
+    assert.are.same({ false, 4 }, { search(d, 'sanctions') })
+    local out, _, code = T.stance_run({ 'watch', '--status', d })
+    assert.are.equal(1, code, out)
+    assert.truthy(out:find('not vouched for', 1, true), out)
+    -- a new watcher takes the dead one's place
+    watch(d)
+    T.write(d .. '/f.txt', 'Sanctions for the new one.\n')
+    assert.are.same({ true, 5 }, { search(d, 'sanctions') })
+  end)
+
+  it('runs once per corpus: a second watcher stops at once', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    watch(d)
+    local out, err, code = T.stance_run({ 'watch', d })
+    assert.are.equal(1, code, out)
+    assert.truthy(err:find('a watcher already runs for this corpus', 1, true), err)
+    assert.are.same({ true, 2 }, { search(d, 'sanctions') })
+  end)
+
+  it('sees every change after its event queue overflowed (a full check)', function()
+    if not linux then return pending('no inotify on this system') end
+    local limit = tonumber(T.read('/proc/sys/fs/inotify/max_queued_events'))
+    if not limit or limit > 100000 then return pending('the inotify queue is too long to overflow here') end
+    local d = corpus()
+    local pid = watch(d)
+    kill(pid, 'STOP')
+    -- more events than the queue holds (each file: made, written, closed), then one more
+    -- document that only the full check finds among them
+    local n = math.floor(limit / 2) + 10
+    T.run(('cd %s && mkdir -p many && cd many && for i in $(seq %d); do echo engagement > $i.txt; done'):format(
+      T.q(d), n))
+    T.write(d .. '/last.txt', 'Sanctions among many.\n')
+    kill(pid, 'CONT')
+    assert.are.same({ true, 3 }, { search(d, 'sanctions') })
+    local _, count = search(d, 'engagement')
+    assert.are.equal(n + 2, count)
+  end)
+
+  it('refuses a socket, a lock or a cookie that is not its own (a collaborator\'s committed files)', function()
+    if not linux then return pending('no inotify on this system') end
+    -- the socket's name taken by a committed file, or a link out: the watcher does not start,
+    -- writes nothing through it, and searches check for themselves
+    for _, kind in ipairs({ 'file', 'link', 'fifo' }) do
+      local d = corpus()
+      local outside = T.tmpdir() .. '/target'
+      T.write(outside, 'not to be touched\n')
+      local sock = d .. '/.stance/watch.sock'
+      if kind == 'file' then
+        T.write(sock, 'committed\n')
+      elseif kind == 'link' then
+        T.run(('ln -s %s %s'):format(T.q(outside), T.q(sock)))
+      else
+        T.run('mkfifo ' .. T.q(sock))
+      end
+      local pid, log = start(d)
+      if pid then pids[#pids + 1] = pid end
+      assert.is_nil(pid, kind)
+      assert.truthy(log:find('not our socket', 1, true), log)
+      assert.are.equal('not to be touched\n', T.read(outside))
+      assert.are.same({ false, 2 }, { search(d, 'sanctions') })
+      local out, _, code = T.stance_run({ 'watch', '--status', d })
+      assert.are.equal(1, code, out)
+    end
+    -- the lock's name a link out: refused, the target untouched
+    local d = corpus()
+    local outside = T.tmpdir() .. '/target'
+    T.write(outside, 'not to be touched\n')
+    T.run(('ln -s %s %s'):format(T.q(outside), T.q(d .. '/.stance/watch.lock')))
+    local pid, log = start(d)
+    if pid then pids[#pids + 1] = pid end
+    assert.is_nil(pid)
+    assert.truthy(#log > 0)
+    assert.are.equal('not to be touched\n', T.read(outside))
+    -- a committed file named like a cookie: never written, never removed
+    d = corpus()
+    T.write(d .. '/.stance/watch-cookie-1-1', 'committed\n')
+    watch(d)
+    assert.are.same({ true, 2 }, { search(d, 'sanctions') })
+    assert.are.equal('committed\n', T.read(d .. '/.stance/watch-cookie-1-1'))
+  end)
+
+  it('is not asked through a .stance that is a link out of the corpus', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    local sd = core.stance_dir(d .. '/.stance')
+    assert.truthy(sd)
+    sd:close()
+    local other = T.tmpdir()
+    T.run(('mv %s %s && ln -s %s %s'):format(T.q(d .. '/.stance'), T.q(other .. '/st'), T.q(other .. '/st'),
+      T.q(d .. '/.stance')))
+    local none, err = core.stance_dir(d .. '/.stance')
+    assert.is_nil(none)
+    assert.truthy(err)
+    assert.is_nil((require('stance.watch.client').current(d)))
+  end)
+end)
