@@ -55,7 +55,7 @@ local function gone(pid)
 end
 
 --- What a fresh process sees: whether the watcher vouched, and the number of hits of `q`.
-local function search(d, q)
+local function search_once(d, q)
   local script = d .. '.search.lua'
   T.write(script, [[
 local c = assert(require('stance').open(arg[1]))
@@ -66,6 +66,19 @@ io.write(tostring(st.vouched == true), ' ', c:search(arg[2], { count = true }), 
   assert(code == 0, err)
   local v, n = out:match('^(%a+) (%d+)')
   return v == 'true', tonumber(n)
+end
+
+--- The same, with two more tries when the watcher did not vouch (a live watcher answers
+--- within a second, which a loaded machine may miss; the count must be right every time).
+local function search(d, q)
+  local v, n = search_once(d, q)
+  for _ = 1, 2 do
+    if v then break end
+    local n2
+    v, n2 = search_once(d, q)
+    assert.are.equal(n, n2)
+  end
+  return v, n
 end
 
 describe('stance watch', function()

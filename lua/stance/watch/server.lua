@@ -280,6 +280,7 @@ function H.update(st)
   end
   st.pending, st.npending = {}, 0
   local stats, err = c:index({ only = only })
+  if stats and stats.save_error then stats, err = nil, 'the index was not saved: ' .. tostring(stats.save_error) end
   if not stats then
     st.full = true
     return nil, err
@@ -302,6 +303,7 @@ function H.full(st)
   st.full, st.pending, st.npending = false, {}, 0
   c.loaded = false
   local stats, err = c:index({ watcher = false }) -- never itself
+  if stats and stats.save_error then stats, err = nil, 'the index was not saved: ' .. tostring(stats.save_error) end
   if not stats then
     st.full = true
     return nil, err
