@@ -132,22 +132,26 @@ end
 --- (its meta file, replaced by every save, is the same before and after the load).
 function H.vouched(c)
   local core = require('stance.core')
-  local meta = c.root .. '/' .. M.dir .. '/meta'
   local client = require('stance.watch.client')
   if not core.exists(c.root .. '/.stance/' .. require('stance.watch.server').SOCKET) or not client.current(c.root) then
     return false
   end
-  local function id()
-    local s = core.stat(meta)
-    return s and ('%d:%d:%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns)
-  end
-  local before = id()
+  local before = M.saved_id(c.root)
   if not before or not c.idx:load(c.root .. '/' .. M.dir) then return false end
-  if id() ~= before then
+  if M.saved_id(c.root) ~= before then
     c.idx:reset()
     return false
   end
   return true
+end
+
+--- The identity of the index saved in the corpus at `root` (its meta file is replaced, a new
+--- inode, by every save), or nil when there is none.
+---@param root string
+---@return string|nil
+function M.saved_id(root)
+  local s = require('stance.core').stat(root .. '/' .. M.dir .. '/meta')
+  return s and ('%d:%d:%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns) or nil
 end
 
 --- The statistics of an index taken as it is (opts.no_check): nothing looked at.

@@ -258,10 +258,9 @@ function H.answer(st)
   return true
 end
 
---- The saved index's identity: its meta file is replaced (a new inode) at every save.
+--- The saved index's identity (stance.indexer.saved_id).
 function H.meta_id(c)
-  local s = require('stance.core').stat(c.root .. '/' .. require('stance.indexer').dir .. '/meta')
-  return s and ('%d:%d:%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns) or nil
+  return require('stance.indexer').saved_id(c.root)
 end
 
 --- Bring the saved index up to date with what changed: the changed paths re-checked, or
