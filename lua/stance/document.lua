@@ -37,12 +37,21 @@ function M:model()
   return self._model
 end
 
---- "sha256:<hex>" of the document's bytes.
+--- "sha256:<hex>" of the document's bytes: of the text read, or, before it is read, the
+--- hash the index recorded when the file's stat says it is unchanged since (see
+--- stance.Corpus.known_hash), else of the file read now.
 ---@return string|nil
+---@return string|nil err
 function M:hash()
+  if self._hash then return self._hash end
+  if self._text == nil then
+    local known = self.corpus:known_hash(self.path)
+    if known then return known end
+  end
   local s, err = self:text()
   if not s then return nil, err end
-  return 'sha256:' .. require('stance.core').sha256(s)
+  self._hash = 'sha256:' .. require('stance.core').sha256(s)
+  return self._hash
 end
 
 local function spans(self, what)
@@ -216,12 +225,13 @@ end
 --- never reads offsets that point at other words (a document edited, a clean git merge).
 local function placed(self, layer, kind)
   if kind ~= 'annotation' or layer._vouched then return layer:records(kind) end
-  local text = self:text()
-  if not text then return layer:records(kind) end
-  if layer.file.store:header().hash == self:hash() then
+  local recorded = layer.file.store:header().hash
+  if recorded ~= nil and recorded == self:hash() then
     layer._vouched = true
     return layer:records(kind)
   end
+  local text = self:text()
+  if not text then return layer:records(kind) end
   local p = require('stance.export.placed').layer(layer, text)
   if p.store == layer.file.store then
     layer._vouched = true
