@@ -61,9 +61,12 @@ static void set_str(lua_State *L, const char *k, const char *v) {
   lua_setfield(L, -2, k);
 }
 
-static void push_rec(lua_State *L, const stance_rec *r) {
-  int f;
-  lua_createtable(L, 0, 16); /* kind, id, spans, line, slot and a dozen fields at most */
+/* A record's table with room for `extra` more fields (no rehash when they are added). */
+static void push_rec_sized(lua_State *L, const stance_rec *r, int extra) {
+  int f, n = 3 + (r->kind == STANCE_REC_ANNOTATION) + (r->line != 0) + r->orphan + r->touched + (r->extras != NULL) +
+             (r->comments != NULL) + (r->inner != NULL);
+  for (f = 0; f < STANCE_F_COUNT; f++) n += r->f[f] != NULL;
+  lua_createtable(L, 0, n + extra);
   set_str(L, "kind", stance_rec_kind_name(r->kind));
   set_str(L, "id", r->id);
   if (r->kind == STANCE_REC_ANNOTATION) {
@@ -98,6 +101,8 @@ static void push_rec(lua_State *L, const stance_rec *r) {
   set_str(L, "comments", r->comments);
   set_str(L, "inner", r->inner);
 }
+
+static void push_rec(lua_State *L, const stance_rec *r) { push_rec_sized(L, r, 0); }
 
 /* Read spans = { {s, e}, ... } at index `t` into a malloc'd array; *n gets the count.
  * Raises on misuse. */
@@ -442,6 +447,50 @@ static int s_records(lua_State *L) {
     const stance_rec *r = stance_store_at(s, order[i]);
     if (want >= 0 && (int)r->kind != want) continue;
     push_rec(L, r);
+    lua_rawseti(L, -2, (int)++k);
+  }
+  free(order);
+  return 1;
+}
+
+/* objects(kind, fields, mt) -> the records of `kind` in the order of the file, as records()
+ * gives them, each with the fields of the table `fields` added, `start` and `stop` (the
+ * first span's start and the last one's end, annotations) and the metatable `mt`: what a
+ * script's objects are (stance.Annotation), made in one pass with their final size. */
+static int s_objects(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *kind = luaL_checkstring(L, 2);
+  int want = stance_rec_kind_from_name(kind, strlen(kind)), nfields = 0;
+  uint32_t n, i, k = 0, *order;
+  if (want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
+  luaL_checktype(L, 3, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  lua_pushnil(L);
+  while (lua_next(L, 3) != 0) {
+    nfields++;
+    lua_pop(L, 1);
+  }
+  order = stance_store_sorted(s, &n);
+  if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    const stance_rec *r = stance_store_at(s, order[i]);
+    if ((int)r->kind != want) continue;
+    push_rec_sized(L, r, nfields + 2);
+    lua_pushnil(L);
+    while (lua_next(L, 3) != 0) {
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_rawset(L, -4);
+    }
+    if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0) {
+      lua_pushinteger(L, r->spans[0].start);
+      lua_setfield(L, -2, "start");
+      lua_pushinteger(L, r->spans[r->nspans - 1].end);
+      lua_setfield(L, -2, "stop");
+    }
+    lua_pushvalue(L, 4);
+    lua_setmetatable(L, -2);
     lua_rawseti(L, -2, (int)++k);
   }
   free(order);
@@ -1136,7 +1185,7 @@ static const luaL_Reg store_meta[] = {{"__gc", s_close}, {"__tostring", s_tostri
 static const luaL_Reg store_methods[] = {
     {"add", s_add},         {"get", s_get},       {"update", s_update},
     {"remove", s_remove},   {"query", s_query},   {"spans", s_spans},
-    {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
+    {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records}, {"objects", s_objects},
     {"find", s_find},       {"count", s_count}, {"tally", s_tally}, {"crosstab", s_crosstab}, {"orphans", s_orphans},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
     {"shift", s_shift},     {"mark", s_mark}, {"marked", s_marked},       {"snapshot", s_snapshot},

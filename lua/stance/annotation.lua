@@ -42,6 +42,17 @@ function M.new(layer, rec)
   return self
 end
 
+--- The records of `kind` in `store` (the layer's, or where they are now, see
+--- stance.Document.annotations) as annotations of `layer`, in the order of the file: made in
+--- C in one pass, each with its final fields (what new() makes of each record).
+---@param layer table stance.Layer
+---@param store userdata the stance.store
+---@param kind "annotation"|"relation"|"doclabel"
+---@return stance.Annotation[]
+function M.objects(layer, store, kind)
+  return store:objects(kind, { annotator = layer.annotator, document = layer.doc.path, _layer = layer }, M)
+end
+
 --- Spans with every unit: { {start, stop (code points), byte_start, byte_stop, line, col
 --- (1-based, bytes), text}, ... }
 ---@return table[]

@@ -218,26 +218,28 @@ local function existing_layer(self, name)
   return layer
 end
 
---- The records of `layer` of `kind` where they are in the document now. A file whose
---- recorded hash is the document's (the usual case) is taken at its word, once per layer;
---- else its annotations are re-anchored in memory as `stance check` does (the file is not
---- touched), and those not found again come back as orphans, at their old place: a script
---- never reads offsets that point at other words (a document edited, a clean git merge).
+--- The store holding the records of `layer` of `kind` where they are in the document now,
+--- and the IDs of orphans. A file whose recorded hash is the document's (the usual case) is
+--- taken at its word, once per layer; else its annotations are re-anchored in memory as
+--- `stance check` does (the file is not touched), and those not found again come back as
+--- orphans, at their old place: a script never reads offsets that point at other words (a
+--- document edited, a clean git merge).
 local function placed(self, layer, kind)
-  if kind ~= 'annotation' or layer._vouched then return layer:records(kind) end
-  local recorded = layer.file.store:header().hash
+  local store = layer.file.store
+  if kind ~= 'annotation' or layer._vouched then return store end
+  local recorded = store:header().hash
   if recorded ~= nil and recorded == self:hash() then
     layer._vouched = true
-    return layer:records(kind)
+    return store
   end
   local text = self:text()
-  if not text then return layer:records(kind) end
+  if not text then return store end
   local p = require('stance.export.placed').layer(layer, text)
-  if p.store == layer.file.store then
+  if p.store == store then
     layer._vouched = true
-    return layer:records(kind)
+    return store
   end
-  return p.store:records(kind), p.orphans
+  return p.store, p.orphans
 end
 
 local function collect(self, kind, filter)
@@ -251,11 +253,10 @@ local function collect(self, kind, filter)
   for _, name in ipairs(names) do
     local layer = existing_layer(self, name)
     if layer then
-      local recs, orphans = placed(self, layer, kind)
-      for _, rec in ipairs(recs) do
-        if not any or matches(rec, filter) then
-          local a = Annotation.new(layer, rec)
-          if orphans and orphans[rec.id] then a.orphan = true end
+      local store, orphans = placed(self, layer, kind)
+      for _, a in ipairs(Annotation.objects(layer, store, kind)) do
+        if not any or matches(a, filter) then
+          if orphans and orphans[a.id] then a.orphan = true end
           out[#out + 1] = a
         end
       end

@@ -309,3 +309,27 @@ describe('store for redraws', function()
     assert.are.equal(2, s:overlaps(0, 35))
   end)
 end)
+
+describe('store objects', function()
+  it('gives the records of a kind as records() does, with fields added, start, stop and a metatable', function()
+    local s = core.read(sample)
+    local mt = { __index = { hello = function(self) return 'hi ' .. self.id end } }
+    local layer = {}
+    local objs = s:objects('annotation', { annotator = 'ana', document = 'a.txt', _layer = layer }, mt)
+    local recs = s:records('annotation')
+    assert.are.equal(#recs, #objs)
+    for i, o in ipairs(objs) do
+      assert.are.equal(mt, getmetatable(o))
+      assert.are.equal('hi ' .. recs[i].id, o:hello())
+      assert.are.equal('ana', o.annotator)
+      assert.are.equal(layer, o._layer)
+      assert.are.equal(recs[i].spans[1][1], o.start)
+      assert.are.equal(recs[i].spans[#recs[i].spans][2], o.stop)
+      for k, v in pairs(recs[i]) do
+        assert.are.same(v, o[k])
+      end
+    end
+    assert.are.equal(#s:records('relation'), #s:objects('relation', {}, mt))
+    assert.has_error(function() s:objects('nothing', {}, mt) end)
+  end)
+end)
