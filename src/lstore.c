@@ -61,12 +61,9 @@ static void set_str(lua_State *L, const char *k, const char *v) {
   lua_setfield(L, -2, k);
 }
 
-/* A record's table with room for `extra` more fields (no rehash when they are added). */
-static void push_rec_sized(lua_State *L, const stance_rec *r, int extra) {
-  int f, n = 3 + (r->kind == STANCE_REC_ANNOTATION) + (r->line != 0) + r->orphan + r->touched + (r->extras != NULL) +
-             (r->comments != NULL) + (r->inner != NULL);
-  for (f = 0; f < STANCE_F_COUNT; f++) n += r->f[f] != NULL;
-  lua_createtable(L, 0, n + extra);
+static void push_rec(lua_State *L, const stance_rec *r) {
+  int f;
+  lua_createtable(L, 0, 16); /* kind, id, spans, line, slot and a dozen fields at most */
   set_str(L, "kind", stance_rec_kind_name(r->kind));
   set_str(L, "id", r->id);
   if (r->kind == STANCE_REC_ANNOTATION) {
@@ -101,8 +98,6 @@ static void push_rec_sized(lua_State *L, const stance_rec *r, int extra) {
   set_str(L, "comments", r->comments);
   set_str(L, "inner", r->inner);
 }
-
-static void push_rec(lua_State *L, const stance_rec *r) { push_rec_sized(L, r, 0); }
 
 /* Read spans = { {s, e}, ... } at index `t` into a malloc'd array; *n gets the count.
  * Raises on misuse. */
@@ -453,47 +448,112 @@ static int s_records(lua_State *L) {
   return 1;
 }
 
-/* objects(kind, fields, mt) -> the records of `kind` in the order of the file, as records()
- * gives them, each with the fields of the table `fields` added, `start` and `stop` (the
- * first span's start and the last one's end, annotations) and the metatable `mt`: what a
- * script's objects are (stance.Annotation), made in one pass with their final size. */
-static int s_objects(lua_State *L) {
+/* lazy(kind, layer, mt) -> the records of `kind` in the order of the file, each as a small
+ * table { _layer = layer, _store = this store, _slot = its slot } with the metatable `mt`:
+ * what a script's annotations are before their fields are asked for (see field()). Nothing
+ * of the record is copied: a store lent out this way must not change under them (a layer
+ * copies it before its first change, see copy()). */
+static int s_lazy(lua_State *L) {
   stance_store *s = check_store(L);
   const char *kind = luaL_checkstring(L, 2);
-  int want = stance_rec_kind_from_name(kind, strlen(kind)), nfields = 0;
+  int want = stance_rec_kind_from_name(kind, strlen(kind));
   uint32_t n, i, k = 0, *order;
   if (want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
-  luaL_checktype(L, 3, LUA_TTABLE);
+  luaL_checkany(L, 3);
   luaL_checktype(L, 4, LUA_TTABLE);
-  lua_pushnil(L);
-  while (lua_next(L, 3) != 0) {
-    nfields++;
-    lua_pop(L, 1);
-  }
   order = stance_store_sorted(s, &n);
   if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
   lua_createtable(L, (int)n, 0);
   for (i = 0; i < n; i++) {
     const stance_rec *r = stance_store_at(s, order[i]);
     if ((int)r->kind != want) continue;
-    push_rec_sized(L, r, nfields + 2);
-    lua_pushnil(L);
-    while (lua_next(L, 3) != 0) {
-      lua_pushvalue(L, -2);
-      lua_insert(L, -2);
-      lua_rawset(L, -4);
-    }
-    if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0) {
-      lua_pushinteger(L, r->spans[0].start);
-      lua_setfield(L, -2, "start");
-      lua_pushinteger(L, r->spans[r->nspans - 1].end);
-      lua_setfield(L, -2, "stop");
-    }
+    lua_createtable(L, 0, 4); /* and one field cached without a rehash */
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "_layer");
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "_store");
+    lua_pushinteger(L, (lua_Integer)r->index + 1);
+    lua_setfield(L, -2, "_slot");
     lua_pushvalue(L, 4);
     lua_setmetatable(L, -2);
     lua_rawseti(L, -2, (int)++k);
   }
   free(order);
+  return 1;
+}
+
+/* field(slot, name) -> the value of field `name` of the record in `slot` as records() gives
+ * it (kind, id, spans, line, slot, orphan, touched, extras, comments, inner, or a field of
+ * the format), and start and stop (the first span's start, the last one's end); nil when it
+ * has none or the slot holds no record. */
+static int s_field(lua_State *L) {
+  stance_store *s = check_store(L);
+  lua_Integer slot = luaL_checkinteger(L, 2);
+  const char *name = luaL_checkstring(L, 3);
+  const stance_rec *r = slot >= 1 && slot <= (lua_Integer)stance_store_slots(s) ? stance_store_at(s, (uint32_t)(slot - 1))
+                                                                               : NULL;
+  int f;
+  if (r == NULL || r->dead) return 0;
+  for (f = 0; f < STANCE_F_COUNT; f++) {
+    if (strcmp(name, stance_field_name((stance_field)f)) == 0) {
+      if (r->f[f] == NULL) return 0;
+      lua_pushstring(L, r->f[f]);
+      return 1;
+    }
+  }
+  if (strcmp(name, "id") == 0) {
+    lua_pushstring(L, r->id);
+  } else if (strcmp(name, "kind") == 0) {
+    lua_pushstring(L, stance_rec_kind_name(r->kind));
+  } else if (r->kind == STANCE_REC_ANNOTATION && strcmp(name, "spans") == 0) {
+    uint32_t i;
+    lua_createtable(L, (int)r->nspans, 0);
+    for (i = 0; i < r->nspans; i++) {
+      lua_createtable(L, 2, 0);
+      lua_pushinteger(L, r->spans[i].start);
+      lua_rawseti(L, -2, 1);
+      lua_pushinteger(L, r->spans[i].end);
+      lua_rawseti(L, -2, 2);
+      lua_rawseti(L, -2, (int)i + 1);
+    }
+  } else if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0 && strcmp(name, "start") == 0) {
+    lua_pushinteger(L, r->spans[0].start);
+  } else if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0 && strcmp(name, "stop") == 0) {
+    lua_pushinteger(L, r->spans[r->nspans - 1].end);
+  } else if (strcmp(name, "line") == 0 && r->line) {
+    lua_pushinteger(L, r->line);
+  } else if (strcmp(name, "slot") == 0) {
+    lua_pushinteger(L, (lua_Integer)r->index + 1);
+  } else if (strcmp(name, "orphan") == 0 && r->orphan) {
+    lua_pushboolean(L, 1);
+  } else if (strcmp(name, "touched") == 0 && r->touched) {
+    lua_pushboolean(L, 1);
+  } else if (strcmp(name, "extras") == 0 && r->extras) {
+    lua_pushstring(L, r->extras);
+  } else if (strcmp(name, "comments") == 0 && r->comments) {
+    lua_pushstring(L, r->comments);
+  } else if (strcmp(name, "inner") == 0 && r->inner) {
+    lua_pushstring(L, r->inner);
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+/* copy() -> a store of its own with the same content (headers, records, marks) */
+static int s_copy(lua_State *L) {
+  stance_store *s = check_store(L), *c;
+  const char *why = NULL;
+  stance_buf b;
+  stance_buf_init(&b);
+  if (stance_store_snapshot(s, "copy", &b) != STANCE_OK) {
+    stance_buf_free(&b);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  c = stance_store_from_snapshot(b.data, b.len, "copy", &why);
+  stance_buf_free(&b);
+  if (c == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  stance__push_store(L, c);
   return 1;
 }
 
@@ -1185,7 +1245,7 @@ static const luaL_Reg store_meta[] = {{"__gc", s_close}, {"__tostring", s_tostri
 static const luaL_Reg store_methods[] = {
     {"add", s_add},         {"get", s_get},       {"update", s_update},
     {"remove", s_remove},   {"query", s_query},   {"spans", s_spans},
-    {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records}, {"objects", s_objects},
+    {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records}, {"lazy", s_lazy}, {"field", s_field}, {"copy", s_copy},
     {"find", s_find},       {"count", s_count}, {"tally", s_tally}, {"crosstab", s_crosstab}, {"orphans", s_orphans},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
     {"shift", s_shift},     {"mark", s_mark}, {"marked", s_marked},       {"snapshot", s_snapshot},

@@ -254,7 +254,9 @@ local function collect(self, kind, filter)
     local layer = existing_layer(self, name)
     if layer then
       local store, orphans = placed(self, layer, kind)
-      for _, a in ipairs(Annotation.objects(layer, store, kind)) do
+      -- the layer's own store, lent to lazy annotations: the layer changes a copy from now on
+      if store == layer.file.store then layer._lent = true end
+      for _, a in ipairs(Annotation.lazy(layer, store, kind)) do
         if not any or matches(a, filter) then
           if orphans and orphans[a.id] then a.orphan = true end
           out[#out + 1] = a

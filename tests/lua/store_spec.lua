@@ -310,26 +310,34 @@ describe('store for redraws', function()
   end)
 end)
 
-describe('store objects', function()
-  it('gives the records of a kind as records() does, with fields added, start, stop and a metatable', function()
+describe('store lazily', function()
+  it('lends small tables of its slots and gives each field as records() does, then copies itself', function()
     local s = core.read(sample)
-    local mt = { __index = { hello = function(self) return 'hi ' .. self.id end } }
+    local mt = {}
     local layer = {}
-    local objs = s:objects('annotation', { annotator = 'ana', document = 'a.txt', _layer = layer }, mt)
+    local lazy = s:lazy('annotation', layer, mt)
     local recs = s:records('annotation')
-    assert.are.equal(#recs, #objs)
-    for i, o in ipairs(objs) do
+    assert.are.equal(#recs, #lazy)
+    for i, o in ipairs(lazy) do
       assert.are.equal(mt, getmetatable(o))
-      assert.are.equal('hi ' .. recs[i].id, o:hello())
-      assert.are.equal('ana', o.annotator)
       assert.are.equal(layer, o._layer)
-      assert.are.equal(recs[i].spans[1][1], o.start)
-      assert.are.equal(recs[i].spans[#recs[i].spans][2], o.stop)
+      assert.are.equal(s, o._store)
       for k, v in pairs(recs[i]) do
-        assert.are.same(v, o[k])
+        assert.are.same(v, s:field(o._slot, k), k)
       end
+      assert.are.equal(recs[i].spans[1][1], s:field(o._slot, 'start'))
+      assert.are.equal(recs[i].spans[#recs[i].spans][2], s:field(o._slot, 'stop'))
+      assert.is_nil(s:field(o._slot, 'nothing'))
     end
-    assert.are.equal(#s:records('relation'), #s:objects('relation', {}, mt))
-    assert.has_error(function() s:objects('nothing', {}, mt) end)
+    assert.is_nil(s:field(0, 'id'))
+    assert.is_nil(s:field(1e9, 'id'))
+    assert.are.equal(#s:records('relation'), #s:lazy('relation', layer, mt))
+    assert.has_error(function() s:lazy('nothing', layer, mt) end)
+    -- a copy holds the same, and changes apart
+    local c = s:copy()
+    assert.are.equal(s:write(), c:write())
+    assert(c:remove(recs[1].id))
+    assert.are_not.equal(s:write(), c:write())
+    assert.are.equal(recs[1].id, s:field(lazy[1]._slot, 'id'))
   end)
 end)
