@@ -50,7 +50,7 @@ local Lazy = {}
 
 --- Every field of a lazy annotation, put in its table (what pairs() sees).
 local function fill(self)
-  local store, slot, layer = rawget(self, '_store'), rawget(self, '_slot'), rawget(self, '_layer')
+  local store, slot = rawget(self, '_store'), rawget(self, '_slot')
   for k, v in pairs(store:at(slot) or {}) do
     if rawget(self, k) == nil then rawset(self, k, v) end
   end
