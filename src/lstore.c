@@ -1030,6 +1030,39 @@ static int l_read(lua_State *L) {
   return 4;
 }
 
+#define ROOTS_KEY "stance.real_roots"
+
+/* stance_resolve_inside() with the root's real path resolved once per process and root (kept
+ * in the registry): a root moved or replaced by a link since only makes what is under it
+ * resolve elsewhere, which is refused. The file's own path is resolved each time. */
+static int resolve_inside(lua_State *L, const char *root, const char *path, char *real) {
+  char root_real[PATH_MAX];
+  if (realpath(path, real) == NULL) return -errno;
+  lua_getfield(L, LUA_REGISTRYINDEX, ROOTS_KEY);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, ROOTS_KEY);
+  }
+  lua_getfield(L, -1, root);
+  if (lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) < sizeof root_real) {
+    memcpy(root_real, lua_tostring(L, -1), lua_rawlen(L, -1) + 1);
+    lua_pop(L, 2);
+  } else {
+    lua_pop(L, 1);
+    if (realpath(root, root_real) == NULL) {
+      int e = errno;
+      lua_pop(L, 1);
+      return -e;
+    }
+    lua_pushstring(L, root_real);
+    lua_setfield(L, -2, root);
+    lua_pop(L, 1);
+  }
+  return stance_real_inside(root_real, real) ? 0 : STANCE_EOUTSIDE;
+}
+
 /* read_file(path[, {vocab = ..., root = ...}]) -> store, problems, bytes | nil, err, code
  * ("ENOENT", "EOUTSIDE", "ENOTREG", "EREAD", "ENOMEM"): an annotation file read and parsed
  * in C, its bytes kept in C (bytes:string() when Lua needs them): no Lua string of a file of
@@ -1050,7 +1083,7 @@ static int l_read_file(lua_State *L) {
     lua_pop(L, 1);
   }
   if (root != NULL) {
-    int rc = stance_resolve_inside(root, path, real);
+    int rc = resolve_inside(L, root, path, real);
     if (rc == STANCE_EOUTSIDE)
       return stance__fail(L, "leads outside the corpus (links and .. are resolved)", "EOUTSIDE");
     if (rc != 0) return stance__fail(L, strerror(-rc), rc == -ENOENT ? "ENOENT" : "EREAD");

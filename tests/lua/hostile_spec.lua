@@ -113,6 +113,30 @@ describe('a hostile corpus cannot make stance read outside it', function()
     assert.is_nil(layer)
     assert.truthy(err:find('leads outside the corpus', 1, true), err)
   end)
+
+  it('reads no annotation file of a folder moved out and linked to after it was read (same process)', function()
+    local root, d = setup()
+    local c = assert(require('stance').open(root))
+    c.annotator = 'ana'
+    assert(assert(c:document('doc.txt')):annotate({ start = 0, stop = 10, label = 'claim' }))
+    assert.is_true(c:save())
+    -- read once: its folder is known to be inside
+    assert.are.equal(1, #assert(require('stance').open(root)):document('doc.txt'):annotations())
+    -- the folder moved out (the same folder: its inode is the one seen inside) and a link to
+    -- it put in its place
+    local ana = root .. '/.stance/annotations/ana'
+    T.run(('mv %s %s && ln -s %s %s'):format(T.q(ana), T.q(d .. '/ana'), T.q(d .. '/ana'), T.q(ana)))
+    local c2 = assert(require('stance').open(root))
+    local doc = assert(c2:document('doc.txt'))
+    local layer, err = doc:layer('ana')
+    assert.is_nil(layer)
+    assert.truthy(err:find('leads outside the corpus', 1, true), err)
+    assert.are.equal(0, #doc:annotations())
+    -- and back: a real folder again (another inode) is checked again, and read
+    T.run(('rm %s && mkdir %s && cp %s/* %s/'):format(T.q(ana), T.q(ana), T.q(d .. '/ana'), T.q(ana)))
+    local c3 = assert(require('stance').open(root))
+    assert(c3:document('doc.txt'):layer('ana'))
+  end)
 end)
 
 describe('a hostile annotation file stops only itself', function()
