@@ -693,6 +693,13 @@ static int s_tally(lua_State *L) {
 static int s_header(lua_State *L) {
   stance_store *s = check_store(L);
   int h;
+  if (!lua_isnoneornil(L, 2)) { /* header(name) -> that header's value, or nil */
+    static const char *const names[] = {"document", "hash", "annotator", "status", NULL};
+    const char *value = stance_store_get_header(s, (stance_header)luaL_checkoption(L, 2, NULL, names));
+    if (value == NULL) return 0;
+    lua_pushstring(L, value);
+    return 1;
+  }
   lua_createtable(L, 0, STANCE_H_COUNT);
   for (h = 0; h < STANCE_H_COUNT; h++)
     set_str(L, stance_header_name((stance_header)h), stance_store_get_header(s, (stance_header)h));

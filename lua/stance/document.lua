@@ -45,8 +45,8 @@ end
 function M:hash()
   if self._hash then return self._hash end
   if self._text == nil then
-    local known = self.corpus:known_hash(self.path)
-    if known then return known end
+    if self._known == nil then self._known = self.corpus:known_hash(self.path) or false end
+    if self._known then return self._known end
   end
   local s, err = self:text()
   if not s then return nil, err end
@@ -227,7 +227,7 @@ end
 local function placed(self, layer, kind)
   local store = layer.file.store
   if kind ~= 'annotation' or layer._vouched then return store end
-  local recorded = store:header().hash
+  local recorded = store:header('hash')
   if recorded ~= nil and recorded == self:hash() then
     layer._vouched = true
     return store
