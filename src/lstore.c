@@ -61,22 +61,27 @@ static void set_str(lua_State *L, const char *k, const char *v) {
   lua_setfield(L, -2, k);
 }
 
+/* { {start, stop}, ... } of an annotation */
+static void push_spans(lua_State *L, const stance_rec *r) {
+  uint32_t i;
+  lua_createtable(L, (int)r->nspans, 0);
+  for (i = 0; i < r->nspans; i++) {
+    lua_createtable(L, 2, 0);
+    lua_pushinteger(L, r->spans[i].start);
+    lua_rawseti(L, -2, 1);
+    lua_pushinteger(L, r->spans[i].end);
+    lua_rawseti(L, -2, 2);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+}
+
 static void push_rec(lua_State *L, const stance_rec *r) {
   int f;
   lua_createtable(L, 0, 16); /* kind, id, spans, line, slot and a dozen fields at most */
   set_str(L, "kind", stance_rec_kind_name(r->kind));
   set_str(L, "id", r->id);
   if (r->kind == STANCE_REC_ANNOTATION) {
-    uint32_t i;
-    lua_createtable(L, (int)r->nspans, 0);
-    for (i = 0; i < r->nspans; i++) {
-      lua_createtable(L, 2, 0);
-      lua_pushinteger(L, r->spans[i].start);
-      lua_rawseti(L, -2, 1);
-      lua_pushinteger(L, r->spans[i].end);
-      lua_rawseti(L, -2, 2);
-      lua_rawseti(L, -2, (int)i + 1);
-    }
+    push_spans(L, r);
     lua_setfield(L, -2, "spans");
   }
   for (f = 0; f < STANCE_F_COUNT; f++) set_str(L, stance_field_name((stance_field)f), r->f[f]);
@@ -506,16 +511,7 @@ static int s_field(lua_State *L) {
   } else if (strcmp(name, "kind") == 0) {
     lua_pushstring(L, stance_rec_kind_name(r->kind));
   } else if (r->kind == STANCE_REC_ANNOTATION && strcmp(name, "spans") == 0) {
-    uint32_t i;
-    lua_createtable(L, (int)r->nspans, 0);
-    for (i = 0; i < r->nspans; i++) {
-      lua_createtable(L, 2, 0);
-      lua_pushinteger(L, r->spans[i].start);
-      lua_rawseti(L, -2, 1);
-      lua_pushinteger(L, r->spans[i].end);
-      lua_rawseti(L, -2, 2);
-      lua_rawseti(L, -2, (int)i + 1);
-    }
+    push_spans(L, r);
   } else if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0 && strcmp(name, "start") == 0) {
     lua_pushinteger(L, r->spans[0].start);
   } else if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0 && strcmp(name, "stop") == 0) {
