@@ -31,7 +31,7 @@ function M.update(c, opts)
   -- (a count from the command line needs none); none there, or a damaged one: the worker
   -- builds it below, and says why
   if not vim and opts.no_check and not c.loaded and not opts.rebuild then
-    if c.idx:load(c.root .. '/' .. M.dir) then return H.loaded(c, opts) end
+    if c.idx:load_saved(c.root .. '/' .. M.dir) then return H.loaded(c, opts) end
   end
   -- the host bringing the index up to date: a watcher of the corpus (`stance watch`) that
   -- vouches for the saved index spares the stat of every document; without one, or when it
@@ -137,7 +137,7 @@ function H.vouched(c)
     return false
   end
   local before = M.saved_id(c.root)
-  if not before or not c.idx:load(c.root .. '/' .. M.dir) then return false end
+  if not before or not c.idx:load_saved(c.root .. '/' .. M.dir) then return false end
   if M.saved_id(c.root) ~= before then
     c.idx:reset()
     return false

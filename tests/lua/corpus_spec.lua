@@ -368,17 +368,17 @@ describe('index jobs', function()
     assert.are.equal(2, idx:search('zeppelins', { count = true }))
   end)
 
-  it('loads a saved index on the calling thread, lazily (idx:load), or says why not', function()
+  it('loads a saved index on the calling thread, lazily (idx:load_saved), or says why not', function()
     local d = T.tmpdir()
     T.stance_run({ 'init', d })
     T.write(d .. '/a.txt', 'Zeppelins float.\n')
     T.write(d .. '/sub/b.txt', 'More zeppelins, and sanctions.\n')
     local dir = d .. '/.stance/index.bin'
     local idx = core.index(d)
-    assert.is_false(idx:load(dir)) -- none saved yet
+    assert.is_false(idx:load_saved(dir)) -- none saved yet
     local _, err, code = T.stance_run({ 'index', d })
     assert.are.equal(0, code, err)
-    assert.is_true(idx:load(dir))
+    assert.is_true(idx:load_saved(dir))
     -- a count needs no table by path; a lookup by path makes them then
     assert.are.equal(2, idx:search('zeppelins', { count = true }))
     assert.are.same({ 'a.txt', 'sub/b.txt' }, idx:paths())
@@ -387,9 +387,9 @@ describe('index jobs', function()
     -- a damaged one is refused, the index in hand left as it was
     local bytes = T.read(dir .. '/meta')
     T.write(dir .. '/meta', bytes:sub(1, 100) .. 'X' .. bytes:sub(102))
-    local ok, lerr, lcode = idx:load(dir)
+    local ok, lerr, lcode = idx:load_saved(dir)
     assert.is_nil(ok)
-    assert.are.equal('EDAMAGED', lcode, lerr)
+    assert.are.equal('EINDEX', lcode, lerr)
     assert.are.equal(2, idx:search('zeppelins', { count = true }))
     -- and the corpus's unchecked open builds it again, as before
     local c = assert(stance_open(d))

@@ -442,12 +442,12 @@ function Index:docs() end
 function Index:paths() end
 --- Empty the index (to build it again from nothing).
 function Index:reset() end
---- Load the index saved in the folder `dir` in place of this one's content, on this thread
---- (false: there is none; nil, err: it could not be read).
+--- Load the index saved in the folder `dir` in place of this one's content, on this thread,
+--- as it is (false: there is none; nil, err, "EINDEX": it could not be read).
 ---@param dir string
 ---@return boolean|nil
 ---@return string|nil err
-function Index:load(dir) end
+function Index:load_saved(dir) end
 ---@param path string
 ---@return table|nil
 function Index:doc(path) end
