@@ -249,6 +249,36 @@ describe('stance watch', function()
     assert.are.equal('committed\n', T.read(d .. '/.stance/watch-cookie-1-1'))
   end)
 
+  it('takes no word from another user\'s watcher (its socket, or a socket of ours it listens on)', function()
+    if not linux then return pending('no inotify on this system') end
+    local uid = T.run('id -u')
+    local setpriv = T.run('command -v setpriv')
+    if uid ~= '0\n' or setpriv == '' then return pending('needs root and setpriv to run a watcher as nobody') end
+    local d = corpus()
+    T.run(('chmod -R a+rwX %s && chmod a+rx %s'):format(T.q(d), T.q(d:match('^(.*)/'))))
+    local log = d .. '.nobody.log'
+    local out = T.run(('setpriv --reuid=65534 --regid=65534 --clear-groups %s watch %s >%s 2>&1 </dev/null & echo $!'):format(
+      T.q(T.stance), T.q(d), T.q(log)))
+    local pid = assert(tonumber(out:match('%d+')))
+    pids[#pids + 1] = pid
+    local sock = d .. '/.stance/watch.sock'
+    for _ = 1, 400 do
+      if core.stat(sock) or gone(pid) then break end
+      sleep(0.05)
+    end
+    if not core.stat(sock) then return pending('nobody cannot run stance here: ' .. T.read(log)) end
+    -- its socket: refused before connecting
+    local status = T.stance_run({ 'watch', '--status', d })
+    assert.truthy(status:find('not a socket of this user', 1, true), status)
+    assert.are.same({ false, 2 }, { search(d, 'sanctions') })
+    -- the socket made ours, the process behind it still nobody's: refused after connecting
+    T.run('chown 0 ' .. T.q(sock))
+    status = T.stance_run({ 'watch', '--status', d })
+    assert.truthy(status:find('another user', 1, true), status)
+    T.write(d .. '/new.txt', 'Sanctions it must not vouch for.\n')
+    assert.are.same({ false, 3 }, { search(d, 'sanctions') })
+  end)
+
   it('is not asked through a .stance that is a link out of the corpus', function()
     if not linux then return pending('no inotify on this system') end
     local d = corpus()
