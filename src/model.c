@@ -105,6 +105,7 @@ void stance_train_opts_default(stance_train_opts *o) {
   o->balanced = 0;
   o->folds = 3;
   o->term_offsets = 1;
+  o->max_features = STANCE_MODEL_FEATURES;
   o->weights[STANCE_BLOCK_WORDS] = 1;
   o->weights[STANCE_BLOCK_CHARS] = 1;
   o->weights[STANCE_BLOCK_MARKS] = 2;
@@ -660,18 +661,49 @@ static int make_table(stance_model *m) {
   return 0;
 }
 
+/* Past this many examples of a feature, more do not keep it longer (max_features). */
+#define COUNT_MAX 64
+
+/* The features the model learns: every one when they are at most `max` (0: no limit), else
+ * those of the most examples: of at least c examples, the least c that leaves at most `max`
+ * (or COUNT_MAX). Numbered anew in the order of the dataset's numbers (keep[f]: the new
+ * number, EMPTY when left out); the examples' values are those of these features (their rows
+ * into row, col). How many. */
+static uint32_t kept_features(const stance_dataset *d, size_t max, uint32_t *keep, size_t *row, uint32_t *col) {
+  size_t f, i, p, k = 0, left, at[COUNT_MAX + 1] = {0};
+  uint32_t n = 0, c = 1;
+  for (f = 0; f < d->ids.n; f++) keep[f] = 0;
+  for (p = 0; p < d->nnz; p++) /* a feature is once in a row: its rows */
+    if (keep[d->col[p]] < COUNT_MAX) keep[d->col[p]]++;
+  for (f = 0; f < d->ids.n; f++) at[keep[f]]++;
+  for (left = d->ids.n; max > 0 && left > max && c < COUNT_MAX; c++) left -= at[c];
+  for (f = 0; f < d->ids.n; f++) keep[f] = keep[f] >= c ? n++ : EMPTY;
+  row[0] = 0;
+  for (i = 0; i < d->n; i++) {
+    for (p = d->row[i]; p < d->row[i + 1]; p++)
+      if (keep[d->col[p]] != EMPTY) col[k++] = keep[d->col[p]];
+    row[i + 1] = k;
+  }
+  return n;
+}
+
 stance_model *stance_model_train(const stance_dataset *d, const stance_train_opts *o) {
   stance_model *m = calloc(1, sizeof *m);
   stance_csr x;
   float *val = NULL;
-  size_t i, p, nb;
+  uint32_t *keep = NULL, *col = NULL;
+  size_t i, p, q, nb, *row = NULL;
   int t;
   if (m == NULL) return NULL;
   m->f = d->f;
   m->targets = d->targets;
   m->classes = d->classes;
   m->outputs = (size_t)d->targets * (size_t)d->classes;
-  m->features = (uint32_t)d->ids.n;
+  keep = malloc((d->ids.n ? d->ids.n : 1) * sizeof *keep);
+  row = malloc((d->n + 1) * sizeof *row);
+  col = malloc((d->nnz ? d->nnz : 1) * sizeof *col);
+  if (keep == NULL || row == NULL || col == NULL) goto fail;
+  m->features = kept_features(d, o->max_features, keep, row, col);
   m->w = calloc(((size_t)m->features ? m->features : 1) * m->outputs, sizeof *m->w);
   m->bias = calloc(m->outputs, sizeof *m->bias);
   m->per_occ = calloc(m->outputs, sizeof *m->per_occ);
@@ -688,7 +720,7 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
     nb = ((size_t)1 << bits) >> 6;
   }
   m->bitmap = calloc(nb, sizeof *m->bitmap);
-  val = malloc((d->nnz ? d->nnz : 1) * sizeof *val);
+  val = malloc((row[d->n] ? row[d->n] : 1) * sizeof *val);
   if (!m->w || !m->bias || !m->per_occ || !m->offset || !m->term_offset || !m->seen || !m->scale || !m->threshold || !m->trained || !m->bitmap || !val)
     goto fail;
   /* the ids: a copy of the dataset's map */
@@ -699,22 +731,24 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
     m->ids.vals = malloc(d->ids.cap * sizeof *m->ids.vals);
     if (m->ids.keys == NULL || m->ids.vals == NULL) goto fail;
     memcpy(m->ids.keys, d->ids.keys, d->ids.cap * sizeof *m->ids.keys);
-    memcpy(m->ids.vals, d->ids.vals, d->ids.cap * sizeof *m->ids.vals);
-    for (i = 0; i < d->ids.cap; i++)
-      if (d->ids.vals[i] != EMPTY) {
+    for (i = 0; i < d->ids.cap; i++) {
+      m->ids.vals[i] = d->ids.vals[i] == EMPTY ? EMPTY : keep[d->ids.vals[i]]; /* EMPTY: left out */
+      if (m->ids.vals[i] != EMPTY) {
         uint32_t b = d->ids.keys[i] & m->bitmap_mask;
         m->bitmap[b >> 6] |= 1ull << (b & 63);
       }
+    }
   }
   memcpy(m->weights, o->weights, sizeof m->weights);
   for (i = 0; i < d->n; i++) {
     float scale[STANCE_BLOCKS];
     block_scales(m->weights, d->occ + i * STANCE_BLOCKS, scale);
-    for (p = d->row[i]; p < d->row[i + 1]; p++) val[p] = (float)d->cnt[p] * scale[d->block[d->col[p]]];
+    for (p = d->row[i], q = row[i]; p < d->row[i + 1]; p++)
+      if (keep[d->col[p]] != EMPTY) val[q++] = (float)d->cnt[p] * scale[d->block[d->col[p]]];
   }
   x.n = d->n;
-  x.row = d->row;
-  x.col = d->col;
+  x.row = row;
+  x.col = col;
   x.val = val;
   x.features = m->features;
   for (t = 0; t < d->targets; t++) {
@@ -723,11 +757,17 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
     if (train_target(m, d, &x, t, o) != 0) goto fail;
   }
   free(val);
-  val = NULL;
+  free(keep);
+  free(row);
+  free(col);
+  val = NULL, keep = col = NULL, row = NULL;
   if (make_table(m) != 0) goto fail;
   return m;
 fail:
   free(val);
+  free(keep);
+  free(row);
+  free(col);
   stance_model_free(m);
   return NULL;
 }
@@ -750,6 +790,7 @@ void stance_model_free(stance_model *m) {
 }
 
 int stance_model_targets(const stance_model *m) { return m->targets; }
+size_t stance_model_features(const stance_model *m) { return m->features; }
 int stance_model_classes(const stance_model *m) { return m->classes; }
 int stance_model_trained(const stance_model *m, int t) { return t >= 0 && t < m->targets && m->trained[t]; }
 double stance_model_scale(const stance_model *m, int t) { return t >= 0 && t < m->targets ? m->scale[t] : 0; }

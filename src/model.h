@@ -30,6 +30,7 @@
 
 #define STANCE_MODEL_MAX_TARGETS 64
 #define STANCE_MODEL_MAX_CLASSES 16 /* per target, no stance included */
+#define STANCE_MODEL_FEATURES 65536 /* the most features learnt, by default (max_features) */
 
 enum { STANCE_LEARN_LR = 0, STANCE_LEARN_SVM = 1, STANCE_LEARN_NB = 2 };
 
@@ -42,6 +43,8 @@ typedef struct stance_train_opts {
   double weights[STANCE_BLOCKS]; /* what each block of features weighs (see below) */
   int term_offsets;             /* calibrate with, besides the score, whether the sentence
                                    names the target (linear.h: stance_calibrate's x) */
+  size_t max_features;          /* the most features learnt (0: no limit): past it, those of the
+                                   fewest examples are left out (stance_model_train) */
 } stance_train_opts;
 
 /* The defaults, chosen by measurement (tests/bench/model.lua, held out by document, on the
@@ -86,6 +89,8 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
 void stance_model_free(stance_model *m);
 
 int stance_model_targets(const stance_model *m);
+/* How many features the model learnt (stance_train_opts.max_features). */
+size_t stance_model_features(const stance_model *m);
 int stance_model_classes(const stance_model *m);
 /* Whether target t has a model (two classes or more were seen for it). */
 int stance_model_trained(const stance_model *m, int t);
