@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "linear.h"
 
@@ -60,6 +63,26 @@ static uint32_t idmap_put(idmap *m, uint32_t key) {
 static void idmap_free(idmap *m) {
   free(m->keys);
   free(m->vals);
+}
+
+/* ---- memory looked up at random -------------------------------------------------------- */
+
+/* `bytes` of zeros for the tables prediction looks up at random (the table of weights, the
+ * words' cache): on Linux, in huge pages when it spans some, so that a lookup's page is in the
+ * TLB. Freed with free(). NULL when out of memory. */
+static void *lookup_alloc(size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  size_t huge = (size_t)2 << 20;
+  if (bytes >= huge / 2) {
+    void *p = NULL;
+    size_t round = bytes + (huge - 1) < bytes ? bytes : (bytes + (huge - 1)) & ~(huge - 1);
+    if (posix_memalign(&p, huge, round) != 0) return NULL;
+    (void)madvise(p, round, MADV_HUGEPAGE); /* a hint: without it, small pages */
+    memset(p, 0, bytes);
+    return p;
+  }
+#endif
+  return calloc(bytes ? bytes : 1, 1);
 }
 
 /* ---- growing arrays ------------------------------------------------------------------ */
@@ -640,7 +663,7 @@ static int make_table(stance_model *m) {
     cap *= 2;
   }
   m->stride = m->outputs + 1;
-  if ((m->table = malloc(cap * m->stride * sizeof *m->table)) == NULL) return -1;
+  if ((m->table = lookup_alloc(cap * m->stride * sizeof *m->table)) == NULL) return -1;
   m->table_mask = cap - 1;
   for (i = 0; i < cap; i++) m->table[i * m->stride] = EMPTY;
   for (i = 0; i < m->ids.cap; i++) {
@@ -832,7 +855,7 @@ stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
     while (n > CACHE_MIN && n * s->stride * sizeof *s->cache > CACHE_BYTES) n /= 2;
     s->mask = n - 1;
   }
-  if ((s->cache = calloc((s->mask + 1) * s->stride, sizeof *s->cache)) == NULL) {
+  if ((s->cache = lookup_alloc((s->mask + 1) * s->stride * sizeof *s->cache)) == NULL) {
     free(s);
     return NULL;
   }
@@ -871,6 +894,14 @@ static const float *row_of(const stance_model *m, uint32_t id) {
 }
 
 #define AHEAD_MAX 16
+/* Words wait in a queue of WORDS_AHEAD while their entries of the cache are fetched. */
+#define WORDS_AHEAD 4
+
+typedef struct queued_word {
+  uint64_t hash;
+  size_t n;
+  char text[STANCE_FEAT_WORD_BYTES];
+} queued_word;
 
 typedef struct pwalk {
   const stance_model *m;
@@ -881,6 +912,8 @@ typedef struct pwalk {
   uint64_t *terms;
   uint32_t queue[AHEAD_MAX];
   size_t q0, nq;
+  queued_word words[WORDS_AHEAD];
+  size_t w0, nw;
 } pwalk;
 
 /* Features wait in a queue of AHEAD while their table entries are fetched: the lookups of
@@ -918,16 +951,17 @@ static int p_feature(void *ud, size_t k, uint32_t id) {
   return 0;
 }
 
-static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n) {
-  pwalk *w = ud;
+static size_t cache_slot(const stance_model_scratch *s, uint64_t hash) { return (size_t)(hash >> 40) & s->mask; }
+
+/* A word's own features: their sums from the cache, or made and kept there. */
+static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
   const stance_model *m = w->m;
   stance_model_scratch *s = w->s;
   uint64_t key = hash | 1;
-  size_t slot = (size_t)(hash >> 40) & s->mask, o, outs = m->outputs;
+  size_t slot = cache_slot(s, hash), o, outs = m->outputs;
   float *entry = s->cache + slot * s->stride, *sum = entry + ENTRY_HEAD;
   cache_entry *head = (cache_entry *)(void *)entry;
   int b;
-  (void)k;
   if (head->key != key) { /* the sums of the word's own features' weights, kept */
     uint32_t ids[STANCE_FEAT_WORD_MAX];
     size_t i, nid = stance_features_word(&m->f, hash, word, n, ids);
@@ -948,8 +982,37 @@ static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n)
     w->occ[b] += head->occ[b];
     for (o = 0; o < outs; o++) acc[o] += sum[(size_t)b * outs + o];
   }
+}
+
+static void drain_words(pwalk *w) {
+  size_t i;
+  for (i = 0; i < w->nw; i++) {
+    const queued_word *q = &w->words[(w->w0 + i) % WORDS_AHEAD];
+    add_word(w, q->hash, q->text, q->n);
+  }
+  w->nw = 0;
+}
+
+/* The word waits while its entry of the cache is fetched; the oldest is added. */
+static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n) {
+  pwalk *w = ud;
+  queued_word *q;
+  (void)k;
+  PREFETCH(w->s->cache + cache_slot(w->s, hash) * w->s->stride);
+  if (w->nw == WORDS_AHEAD) {
+    q = &w->words[w->w0];
+    add_word(w, q->hash, q->text, q->n);
+    w->w0 = (w->w0 + 1) % WORDS_AHEAD;
+    w->nw--;
+  }
+  q = &w->words[(w->w0 + w->nw) % WORDS_AHEAD];
+  q->hash = hash;
+  q->n = n < STANCE_FEAT_WORD_BYTES ? n : STANCE_FEAT_WORD_BYTES;
+  memcpy(q->text, word, q->n);
+  w->nw++;
   return 0;
 }
+
 
 static int p_end(void *ud, size_t k, uint64_t terms) {
   pwalk *w = ud;
@@ -957,6 +1020,7 @@ static int p_end(void *ud, size_t k, uint64_t terms) {
   double *p = w->probs + k * m->outputs, total = 0;
   float scale[STANCE_BLOCKS];
   int t, c, b;
+  drain_words(w);
   drain(w);
   if (w->terms) w->terms[k] = terms;
   block_scales(m->weights, w->occ, scale);

@@ -75,17 +75,19 @@ static stance_dataset *toy_dataset(const stance_features *f, int third) {
   return d;
 }
 
-/* Predicting every sentence of a text in one walk gives what predicting each alone gives,
- * cues, terms and word n-grams included, with some sentences left out. */
+/* Predicting every sentence of a text in one walk gives what predicting each alone gives (with
+ * another scratch: its cache of words cold, then warm), cues, terms and word n-grams included,
+ * words longer than STANCE_FEAT_WORD_BYTES too, with some sentences left out. */
 static void model_predicts_spans_as_each_alone(void) {
   static const char *words[] = {"we", "should", "not", "talk", "must", "never", "failed", "clearly",
-                                "sanctions", "Talks", "perhaps", "don't", "well-founded", "Caf\xc3\xa9", "maximum", "pressure"};
+                                "sanctions", "Talks", "perhaps", "don't", "well-founded", "Caf\xc3\xa9", "maximum", "pressure",
+                                "counterrevolutionariesnotwithstandinginternationalizationtalkssanctions"};
   static const char *seps[] = {" ", " ", " ", ", ", "-", "\n", "'"};
   stance_cues *cues, *terms;
   stance_features f;
   stance_dataset *d;
   stance_model *m;
-  stance_model_scratch *sc;
+  stance_model_scratch *sc, *alone;
   stance_train_opts o;
   char text[8192];
   size_t len = 0, k, kept;
@@ -97,7 +99,7 @@ static void model_predicts_spans_as_each_alone(void) {
   while (len < sizeof text - 64) {
     int nw = 1 + (int)(((r = r * 6364136223846793005ull + 1442695040888963407ull) >> 56) % 12);
     for (i = 0; i < nw; i++) {
-      const char *w = words[((r = r * 6364136223846793005ull + 1) >> 56) % 16];
+      const char *w = words[((r = r * 6364136223846793005ull + 1) >> 56) % 17];
       const char *sep = i + 1 < nw ? seps[((r = r * 6364136223846793005ull + 7) >> 61) % 7] : ". ";
       size_t wl = strlen(w), sl = strlen(sep);
       if (len + wl + sl >= sizeof text - 8) break;
@@ -124,7 +126,8 @@ static void model_predicts_spans_as_each_alone(void) {
     o.learner = learner;
     m = stance_model_train(d, &o);
     sc = stance_model_scratch_new(m);
-    CHECK(m != NULL && sc != NULL);
+    alone = stance_model_scratch_new(m);
+    CHECK(m != NULL && sc != NULL && alone != NULL);
     for (kept = 0; kept < 2; kept++) {
       spans *set = kept ? &some : &all;
       double *pr = malloc(set->n * 6 * sizeof *pr), want[6];
@@ -135,7 +138,7 @@ static void model_predicts_spans_as_each_alone(void) {
         int c;
         whole[0] = 0;
         whole[1] = set->s[2 * k + 1] - set->s[2 * k];
-        CHECK(stance_model_predict_spans(m, sc, text + set->s[2 * k], whole[1], whole, 1, want, &tw) == 0);
+        CHECK(stance_model_predict_spans(m, alone, text + set->s[2 * k], whole[1], whole, 1, want, &tw) == 0);
         for (c = 0; c < 6; c++)
           if (fabs(pr[k * 6 + (size_t)c] - want[c]) > 1e-9) bad++;
         if (tw != tm[k]) bad++;
@@ -144,6 +147,7 @@ static void model_predicts_spans_as_each_alone(void) {
       free(tm);
     }
     stance_model_scratch_free(sc);
+    stance_model_scratch_free(alone);
     stance_model_free(m);
     stance_dataset_free(d);
   }
