@@ -351,7 +351,7 @@ describe('a hostile corpus, the files around the annotations', function()
     assert.truthy(berr:find('ana/doc.txt.stance:11:', 1, true), berr)
   end)
 
-  it('an export names a layer file that is a link out of the corpus, which it leaves out', function()
+  it('an export and stats name a layer file that is a link out of the corpus, which they leave out', function()
     local root, d = setup()
     T.write(root .. '/.stance/annotations/ana/doc.txt.stance', table.concat({
       'format stance 1', '', 'document "doc.txt"', '  annotator ana', '', 'annotation good1', '  span 0-17',
@@ -361,7 +361,8 @@ describe('a hostile corpus, the files around the annotations', function()
     os.execute(('mkdir -p %s && ln -s %s %s'):format(T.q(root .. '/.stance/annotations/ben'), T.q(other),
       T.q(root .. '/.stance/annotations/ben/two.txt.stance')))
     for _, args in ipairs({ { 'export', '--to', 'csv' }, { 'export', '--to', 'w3c' },
-      { 'export', '--to', 'brat', T.tmpdir() .. '/brat' } }) do
+      { 'export', '--to', 'brat', T.tmpdir() .. '/brat' }, { 'stats' }, { 'stats', '--json' },
+      { 'stats', '--by', 'document' } }) do
       local out, err, code = run(root, args)
       local what = table.concat(args, ' ')
       assert.are.equal(1, code, what .. ': ' .. err)
