@@ -629,12 +629,15 @@ static int worker_save_index(lua_State *L) {
   return submit(L, lw, stance_savejob_new(ix, path), simple_results);
 }
 
-/* load_index(dir) -> job; job:apply_to(idx) takes the loaded index; a done job's results
- * say { missing = true } when there was no index at all (nothing to apply) */
+/* load_index(dir[, lazy]) -> job; job:apply_to(idx) takes the loaded index; a done job's
+ * results say { missing = true } when there was no index at all (nothing to apply). With
+ * `lazy`, the index's tables by path are made by its first use that needs them, on the
+ * caller's thread, instead of on the worker (a process that waits anyway, and may only
+ * count). */
 static int worker_load_index(lua_State *L) {
   lworker *lw = check_worker(L);
   const char *path = luaL_checkstring(L, 2);
-  return submit(L, lw, stance_loadjob_new(path), load_results);
+  return submit(L, lw, stance_loadjob_new(path, lua_toboolean(L, 3)), load_results);
 }
 
 /* watch(dir[, rel]) -> true | nil, err */

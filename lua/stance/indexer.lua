@@ -25,6 +25,19 @@ M.dir = '.stance/index.bin'
 ---@return string|nil err
 function M.update(c, opts)
   opts = opts or {}
+  -- the host taking the saved index as it is: loaded here and now, no worker thread started
+  -- (a count from the command line needs none); none there, or a damaged one: the worker
+  -- builds it below, and says why
+  if not vim and opts.no_check and not c.loaded and not opts.rebuild then
+    local loaded = c.idx:load_saved(c.root .. '/' .. M.dir)
+    if loaded then
+      c.loaded = true
+      local stats
+      H.unchecked(c, function(s) stats = s end)
+      if opts.on_done then opts.on_done(stats) end
+      return stats
+    end
+  end
   local worker = require('stance.worker')
   local w, err = worker.get()
   if not w then return nil, err end
@@ -69,10 +82,12 @@ function M.update(c, opts)
       end,
     })
   end
-  -- the index folder is opened without following a link (src/indexfile.c)
+  -- the index folder is opened without following a link (src/indexfile.c); in the host,
+  -- which waits for the load anyway, the tables by path are made only if a use needs them
+  -- (a count needs none)
   if not c.loaded and not opts.rebuild then
     c.loaded = true
-    local job, jerr = w:load_index(path)
+    local job, jerr = w:load_index(path, not vim)
     if not job then return nil, jerr end
     worker.track(job, {
       on_done = function(ev)
