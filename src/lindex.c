@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "compat.h"
 #include "hash.h"
@@ -14,6 +15,7 @@
 #include "lcore.h"
 #include "query.h"
 #include "text.h"
+#include "walk.h"
 
 #define INDEX_MT "stance.index"
 #define MAX_GLOBS 64
@@ -412,6 +414,53 @@ static int x_root(lua_State *L) {
   return 1;
 }
 
+/* load_saved(dir) -> true | false (no index there) | nil, err: the saved index in `dir`
+ * taken as it is, at once (in the caller's thread: the host's, never the editor's), in place
+ * of this one's content. Nothing is checked against the files: see known_hash. */
+static int x_load_saved(lua_State *L) {
+  lindex *li = check_lindex(L, 1);
+  const char *dir = luaL_checkstring(L, 2);
+  char err[512];
+  int missing = 0;
+  stance_index *ix = stance_index_load(dir, &missing, err, sizeof err);
+  if (ix == NULL) {
+    if (missing) {
+      lua_pushboolean(L, 0);
+      return 1;
+    }
+    return stance__fail(L, err[0] ? err : "out of memory", "EINDEX");
+  }
+  stance_index_free(li->ix);
+  li->ix = ix;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* known_hash(rel) -> "sha256:<hex>" | nil: the SHA-256 the index holds for document `rel`
+ * when the file is still what was read then, by the same rule as the index's own check: the
+ * same size, mtime, ctime (an edit in place that keeps size and mtime changes the ctime) and
+ * inode (a file replaced by a rename), the document not read within the clock's resolution of
+ * a change (racy), and neither then nor now a symbolic link. Else nil: read the file. */
+static int x_known_hash(lua_State *L) {
+  lindex *li = check_lindex(L, 1);
+  const char *rel = luaL_checkstring(L, 2);
+  char path[4096], hex[STANCE_HASH_HEXLEN + 1];
+  const stance_doc *d;
+  struct stat st;
+  int64_t id = stance_index_find(li->ix, rel);
+  if (id < 0) return 0;
+  d = stance_index_doc(li->ix, (uint32_t)id);
+  if (d->racy || d->link || d->deleted) return 0;
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", li->root, rel) >= sizeof path) return 0;
+  if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  if ((uint64_t)st.st_size != d->size || (uint64_t)st.st_ino != d->ino || stance_mtime_ns(&st) != d->mtime_ns ||
+      stance_ctime_ns(&st) != d->ctime_ns)
+    return 0;
+  stance_hash_hex(d->hash, hex);
+  lua_pushfstring(L, "sha256:%s", hex);
+  return 1;
+}
+
 static int x_close(lua_State *L) {
   lindex *li = luaL_checkudata(L, 1, INDEX_MT);
   stance_index_free(li->ix);
@@ -469,7 +518,7 @@ static const luaL_Reg index_methods[] = {
     {"search", x_search}, {"docs", x_docs},     {"paths", x_paths},   {"doc", x_doc},
     {"stats", x_stats},
     {"memory", x_memory}, {"root", x_root},     {"close", x_close},   {"reset", x_reset},
-    {NULL, NULL}};
+    {"load_saved", x_load_saved}, {"known_hash", x_known_hash}, {NULL, NULL}};
 static const luaL_Reg funcs[] = {{"index", l_index},
                                  {"query_check", l_query_check},
                                  {"glob_match", l_glob_match},

@@ -20,6 +20,19 @@ local cmd = {
 function cmd.run(opts, args)
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
+  -- an annotation file no layer is read from (a link out of the corpus, a broken link) is
+  -- named on stderr, and the counts that leave it out exit 1
+  local report = require('stance.interop.report').new()
+  require('stance.export.rows').warn_unlisted(c, function(path, _, message)
+    report:warn(path, nil, nil, '%s (not counted)', message)
+  end)
+  local code, rerr = H.counts(c, opts)
+  if not code then return nil, rerr end
+  return (code == 0 and report.warnings > 0) and 1 or code
+end
+
+--- The counts (the whole corpus, or --by): 0, or nil, err.
+function H.counts(c, opts)
   if opts.by then return H.by(c, opts) end
   local st, ierr = c:index()
   if not st then return nil, ierr end
