@@ -453,7 +453,8 @@ static int s_records(lua_State *L) {
   return 1;
 }
 
-/* lazy(kind, layer, mt) -> the records of `kind` in the order of the file, each as a small
+/* lazy(kind, layer, mt[, out]) -> the records of `kind` in the order of the file (appended
+ * to the list `out` when given, which is returned), each as a small
  * table { _layer = layer, _store = this store, _slot = its slot } with the metatable `mt`:
  * what a script's annotations are before their fields are asked for (see field()). Nothing
  * of the record is copied: a store lent out this way must not change under them (a layer
@@ -468,7 +469,12 @@ static int s_lazy(lua_State *L) {
   luaL_checktype(L, 4, LUA_TTABLE);
   order = stance_store_sorted(s, &n);
   if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
-  lua_createtable(L, (int)n, 0);
+  if (lua_istable(L, 5)) { /* appended to `out` */
+    lua_settop(L, 5);
+    k = (uint32_t)lua_rawlen(L, 5);
+  } else {
+    lua_createtable(L, (int)n, 0);
+  }
   for (i = 0; i < n; i++) {
     const stance_rec *r = stance_store_at(s, order[i]);
     if ((int)r->kind != want) continue;
@@ -491,10 +497,7 @@ static int s_lazy(lua_State *L) {
  * it (kind, id, spans, line, slot, orphan, touched, extras, comments, inner, or a field of
  * the format), and start and stop (the first span's start, the last one's end); nil when it
  * has none or the slot holds no record. */
-static int s_field(lua_State *L) {
-  stance_store *s = check_store(L);
-  lua_Integer slot = luaL_checkinteger(L, 2);
-  const char *name = luaL_checkstring(L, 3);
+static int push_field(lua_State *L, stance_store *s, lua_Integer slot, const char *name) {
   const stance_rec *r = slot >= 1 && slot <= (lua_Integer)stance_store_slots(s) ? stance_store_at(s, (uint32_t)(slot - 1))
                                                                                : NULL;
   int f;
@@ -533,6 +536,62 @@ static int s_field(lua_State *L) {
   } else {
     return 0;
   }
+  return 1;
+}
+
+static int s_field(lua_State *L) {
+  stance_store *s = check_store(L);
+  lua_Integer slot = luaL_checkinteger(L, 2);
+  return push_field(L, s, slot, luaL_checkstring(L, 3));
+}
+
+/* The __index of lazy annotations (see lazy()): a method of the table in upvalue 1; the
+ * annotator and the document from the layer (its `annotator`, its `doc.path`); any other
+ * string key a field of the record (push_field), kept in the table once read. */
+static int lazy_index(lua_State *L) {
+  const char *k;
+  int n = 0;
+  lua_settop(L, 2);
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(1));
+  if (!lua_isnil(L, -1) || lua_type(L, 2) != LUA_TSTRING) return 1;
+  lua_pop(L, 1);
+  k = lua_tostring(L, 2);
+  if (strcmp(k, "annotator") == 0 || strcmp(k, "document") == 0) {
+    lua_pushliteral(L, "_layer");
+    lua_rawget(L, 1);
+    if (!lua_istable(L, -1)) return 0;
+    if (k[0] == 'a') {
+      lua_getfield(L, -1, "annotator");
+    } else {
+      lua_getfield(L, -1, "doc");
+      if (!lua_istable(L, -1)) return 0;
+      lua_getfield(L, -1, "path");
+    }
+    n = !lua_isnil(L, -1);
+  } else {
+    lstore *ls;
+    lua_pushliteral(L, "_store");
+    lua_rawget(L, 1);
+    ls = luaL_testudata(L, -1, STORE_MT);
+    lua_pushliteral(L, "_slot");
+    lua_rawget(L, 1);
+    if (ls == NULL || ls->s == NULL || lua_type(L, -1) != LUA_TNUMBER) return 0;
+    n = push_field(L, ls->s, lua_tointeger(L, -1), k);
+  }
+  if (n == 0) return 0;
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, 1);
+  return 1;
+}
+
+/* lazy_index(methods) -> the __index function of lazy annotations whose methods are in the
+ * table `methods` */
+static int l_lazy_index(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_pushcclosure(L, lazy_index, 1);
   return 1;
 }
 
@@ -1288,6 +1347,7 @@ static const luaL_Reg store_methods[] = {
     {"close", s_close},     {NULL, NULL}};
 
 static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file}, {"vocab", l_vocab},
+                                 {"lazy_index", l_lazy_index},
                                  {"store", l_store_new},
                                  {"from_snapshot", l_from_snapshot},
                                  {"markup_lines", l_markup_lines},

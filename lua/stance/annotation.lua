@@ -60,20 +60,9 @@ local function fill(self)
   return self
 end
 
-function Lazy.__index(self, k)
-  local v = M[k]
-  if v ~= nil or type(k) ~= 'string' then return v end
-  local layer = rawget(self, '_layer')
-  if k == 'annotator' then
-    v = layer.annotator
-  elseif k == 'document' then
-    v = layer.doc.path
-  else
-    v = rawget(self, '_store'):field(rawget(self, '_slot'), k)
-  end
-  if v ~= nil then rawset(self, k, v) end
-  return v
-end
+-- a method of M; the annotator and the document from the layer; else the record's field,
+-- kept in the table (in C: this runs for every field of every annotation a script reads)
+Lazy.__index = require('stance.core').lazy_index(M)
 
 function Lazy.__pairs(self)
   return next, fill(self), nil
@@ -90,9 +79,10 @@ end
 ---@param layer table stance.Layer
 ---@param store userdata the stance.store
 ---@param kind "annotation"|"relation"|"doclabel"
+---@param out table|nil a list to append them to (returned)
 ---@return stance.Annotation[]
-function M.lazy(layer, store, kind)
-  return store:lazy(kind, layer, Lazy)
+function M.lazy(layer, store, kind, out)
+  return store:lazy(kind, layer, Lazy, out)
 end
 
 --- Every field of `a` in a plain table (a lazy annotation's too, in any Lua: LuaJIT's pairs()

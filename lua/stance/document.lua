@@ -256,10 +256,14 @@ local function collect(self, kind, filter)
       local store, orphans = placed(self, layer, kind)
       -- the layer's own store, lent to lazy annotations: the layer changes a copy from now on
       if store == layer.file.store then layer._lent = true end
-      for _, a in ipairs(Annotation.lazy(layer, store, kind)) do
-        if not any or matches(a, filter) then
-          if orphans and orphans[a.id] then a.orphan = true end
-          out[#out + 1] = a
+      if not any and not orphans then
+        Annotation.lazy(layer, store, kind, out)
+      else
+        for _, a in ipairs(Annotation.lazy(layer, store, kind)) do
+          if not any or matches(a, filter) then
+            if orphans and orphans[a.id] then a.orphan = true end
+            out[#out + 1] = a
+          end
         end
       end
     end

@@ -341,6 +341,31 @@ describe('store lazily', function()
     assert.are.equal(recs[1].id, s:field(lazy[1]._slot, 'id'))
   end)
 
+  it('appends to a list, and reads fields through the index function of lazy annotations', function()
+    local s = core.read(sample)
+    local methods = { hello = function(self) return 'hi ' .. self.id end }
+    local mt = { __index = core.lazy_index(methods) }
+    local layer = { annotator = 'ana', doc = { path = 'a.txt' } }
+    local out = s:lazy('annotation', layer, mt, { 'first' })
+    local recs = s:records('annotation')
+    assert.are.equal(#recs + 1, #out)
+    assert.are.equal('first', out[1])
+    local a = out[2]
+    assert.are.equal('hi ' .. recs[1].id, a:hello())
+    assert.are.equal('ana', a.annotator)
+    assert.are.equal('a.txt', a.document)
+    assert.are.same(recs[1].spans, a.spans)
+    assert.are.equal(recs[1].spans[1][1], a.start)
+    assert.are.equal(recs[1].label, a.label)
+    assert.are.equal(recs[1].label, rawget(a, 'label'), 'kept once read')
+    assert.is_nil(a.nothing)
+    assert.is_nil(a[1])
+    assert.is_nil(rawget(a, 'nothing'))
+    -- a table that is not one of them (no store, no slot) has no fields
+    assert.is_nil(setmetatable({}, mt).label)
+    assert.are.equal(methods.hello, setmetatable({}, mt).hello)
+  end)
+
   it('gives one header by name', function()
     local s = core.read(sample)
     s:set_header('hash', 'sha256:' .. ('a'):rep(64))
