@@ -44,6 +44,7 @@
 
 #ifdef __linux__
 #include <sys/file.h>
+#include <sys/vfs.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -234,7 +235,11 @@ static int in_read(lua_State *L) {
         }
         continue;
       }
-      push_event(L, &k, rel, e->len > 0 ? e->name : NULL, (e->mask & IN_ISDIR) != 0, e->len == 0);
+      /* the watched folder itself touched (its times, its mode): nothing of a document */
+      if (e->len == 0) continue;
+      /* a subfolder's times or mode: no folder made, moved or removed */
+      if ((e->mask & IN_ISDIR) && !(e->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO))) continue;
+      push_event(L, &k, rel, e->name, (e->mask & IN_ISDIR) != 0, 0);
     }
   }
   lua_pushboolean(L, overflow);
@@ -411,7 +416,9 @@ static int sd_connect(lua_State *L) {
   if (!our_socket(sd, name)) return stance__fail(L, "not a socket of this user", "EUNSAFE");
   if (sock_addr(sd, name, &a) != 0) return stance__fail(L, "socket address too long", "EINVAL");
   s = new_sock(L, CONN_MT);
-  if ((s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return fail_errno(L, "socket", errno);
+  /* non-blocking: a watcher that stopped reading (Ctrl-Z) fills its backlog, and a blocking
+   * connect would then wait for ever; EAGAIN is an answer of "not known" */
+  if ((s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) return fail_errno(L, "socket", errno);
   do {
     rc = connect(s->fd, (struct sockaddr *)&a, sizeof a);
   } while (rc != 0 && errno == EINTR);
@@ -419,11 +426,10 @@ static int sd_connect(lua_State *L) {
     int e = errno;
     lua_pushnil(L);
     lua_pushfstring(L, "%s: %s", name, strerror(e));
-    lua_pushstring(L, e == ECONNREFUSED ? "ECONNREFUSED" : "EIO");
+    lua_pushstring(L, e == ECONNREFUSED ? "ECONNREFUSED" : e == EAGAIN || e == EINPROGRESS ? "EBUSY" : "EIO");
     return 3;
   }
   if (!peer_is_us(s->fd)) return stance__fail(L, "the socket's process is another user's", "EUNSAFE");
-  if (fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK) != 0) return fail_errno(L, name, errno);
   return 1;
 }
 
@@ -451,6 +457,30 @@ static int sd_remove(lua_State *L) {
     return 1;
   }
   lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* remote() -> name | nil: the kind of network file system the folder is on (its changes made
+ * elsewhere give no inotify event: a watcher there would vouch for what it cannot see), as
+ * watchman refuses them */
+static int sd_remote(lua_State *L) {
+  sdir *sd = check_sd(L);
+  struct statfs fs;
+  static const struct {
+    unsigned long magic;
+    const char *name;
+  } remote[] = {{0x6969, "NFS"},        {0x517B, "SMB"},      {0xFF534D42UL, "CIFS"}, {0xFE534D42UL, "SMB2"},
+                {0x65735546, "FUSE"},   {0x01021997, "9P"},   {0x6B414653, "AFS"},    {0x5346414F, "AFS"},
+                {0x73757245, "Coda"},   {0x564C, "NCP"},      {0x47504653, "GPFS"},   {0x0BD00BD0, "Lustre"},
+                {0x00C36400, "CephFS"}, {0x7461636F, "OCFS2"}};
+  size_t i;
+  if (fstatfs(sd->dfd, &fs) != 0) return fail_errno(L, "statfs", errno);
+  for (i = 0; i < sizeof remote / sizeof remote[0]; i++)
+    if ((unsigned long)fs.f_type == remote[i].magic) {
+      lua_pushstring(L, remote[i].name);
+      return 1;
+    }
+  lua_pushnil(L);
   return 1;
 }
 
@@ -582,7 +612,7 @@ static const luaL_Reg in_meta[] = {{"__gc", in_close}, {NULL, NULL}};
 static const luaL_Reg in_methods[] = {{"add", in_add}, {"read", in_read}, {"fd", in_fd}, {"close", in_close}, {NULL, NULL}};
 static const luaL_Reg sd_meta[] = {{"__gc", sd_close}, {NULL, NULL}};
 static const luaL_Reg sd_methods[] = {{"lock", sd_lock},     {"listen", sd_listen}, {"connect", sd_connect},
-                                      {"touch", sd_touch},   {"remove", sd_remove}, {"close", sd_close},
+                                      {"touch", sd_touch},   {"remove", sd_remove}, {"remote", sd_remote}, {"close", sd_close},
                                       {NULL, NULL}};
 static const luaL_Reg so_meta[] = {{"__gc", so_close}, {NULL, NULL}};
 static const luaL_Reg li_methods[] = {{"accept", li_accept}, {"fd", so_fd}, {"close", so_close}, {NULL, NULL}};

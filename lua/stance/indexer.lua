@@ -133,12 +133,13 @@ end
 function H.vouched(c)
   local core = require('stance.core')
   local client = require('stance.watch.client')
-  if not core.exists(c.root .. '/.stance/' .. require('stance.watch.server').SOCKET) or not client.current(c.root) then
+  if not core.exists(c.root .. '/.stance/' .. require('stance.watch.server').SOCKET) then return false end
+  local vouched = client.current(c.root)
+  -- the index loaded must be the one vouched for: another process's save may land between
+  if not vouched or M.saved_id(c.root) ~= vouched or not c.idx:load_saved(c.root .. '/' .. M.dir) then
     return false
   end
-  local before = M.saved_id(c.root)
-  if not before or not c.idx:load_saved(c.root .. '/' .. M.dir) then return false end
-  if M.saved_id(c.root) ~= before then
+  if M.saved_id(c.root) ~= vouched then
     c.idx:reset()
     return false
   end
@@ -161,8 +162,11 @@ function H.unchecked(_, finish)
 end
 
 function H.save(w, c, path, stats, finish)
-  local job = w:save_index(c.idx, path)
-  if not job then return finish(stats) end
+  local job, jerr = w:save_index(c.idx, path)
+  if not job then
+    stats.save_error = jerr or 'the save could not start'
+    return finish(stats)
+  end
   require('stance.worker').track(job, {
     on_done = function(ev)
       if ev.state == 'done' then

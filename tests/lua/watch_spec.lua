@@ -187,23 +187,59 @@ describe('stance watch', function()
     assert.are.same({ true, 2 }, { search(d, 'sanctions') })
   end)
 
-  it('sees every change after its event queue overflowed (a full check)', function()
+  it('sees every change after its event queue overflowed: documents, new and renamed folders', function()
     if not linux then return pending('no inotify on this system') end
     local limit = tonumber(T.read('/proc/sys/fs/inotify/max_queued_events'))
     if not limit or limit > 100000 then return pending('the inotify queue is too long to overflow here') end
     local d = corpus()
     local pid = watch(d)
     kill(pid, 'STOP')
-    -- more events than the queue holds (each file: made, written, closed), then one more
-    -- document that only the full check finds among them
-    local n = math.floor(limit / 2) + 10
-    T.run(('cd %s && mkdir -p many && cd many && for i in $(seq %d); do echo engagement > $i.txt; done'):format(
-      T.q(d), n))
+    -- more events than the queue holds, on one document (two a write: few paths, so that only
+    -- the overflow tells), then a new folder, a renamed one and a document among them
+    T.run(('cd %s && for i in $(seq %d); do echo engagement $i > churn.txt; done'):format(T.q(d), limit))
+    T.write(d .. '/newdir/n.txt', 'yankee\n')
+    assert(os.rename(d .. '/sub/deep', d .. '/sub/renamed'))
     T.write(d .. '/last.txt', 'Sanctions among many.\n')
     kill(pid, 'CONT')
     assert.are.same({ true, 3 }, { search(d, 'sanctions') })
-    local _, count = search(d, 'engagement')
-    assert.are.equal(n + 2, count)
+    assert.are.same({ true, 3 }, { search(d, 'engagement') })
+    assert.are.same({ true, 1 }, { search(d, 'yankee') })
+    -- the folders made or renamed meanwhile are watched, under their names of now
+    T.write(d .. '/newdir/n.txt', 'zebra\n')
+    T.write(d .. '/sub/renamed/x.txt', 'bravo\n')
+    assert.are.same({ true, 1 }, { search(d, 'zebra') })
+    assert.are.same({ true, 1 }, { search(d, 'bravo') })
+    local out = T.stance_run({ 'search', '--corpus', d, 'bravo' })
+    assert.are.equal('sub/renamed/x.txt:1:1: bravo\n', out)
+  end)
+
+  it('goes on when the corpus folder or .stance is touched, and never makes a search wait on a full queue', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    local pid = watch(d)
+    T.run(('touch %s && chmod 755 %s && touch %s'):format(T.q(d), T.q(d .. '/.stance'), T.q(d .. '/sub')))
+    T.write(d .. '/t.txt', 'Sanctions after a touch.\n')
+    assert.are.same({ true, 3 }, { search(d, 'sanctions') })
+    -- stopped, with its backlog of connections full: a search does not wait for ever
+    kill(pid, 'STOP')
+    local script = d .. '.flood.lua'
+    T.write(script, [[
+local core = require('stance.core')
+local held = {}
+for _ = 1, 300 do
+  local sd = core.stance_dir(arg[1] .. '/.stance')
+  local conn = sd and sd:connect('watch.sock')
+  if sd then sd:close() end
+  held[#held + 1] = conn
+end
+local c = assert(require('stance').open(arg[1]))
+local st = assert(c:index())
+io.write(tostring(st.vouched == true), ' ', c:search('sanctions', { count = true }), '\n')
+]])
+    local out, err, code = T.run(('timeout 60 %s run %s %s'):format(T.q(T.stance), T.q(script), T.q(d)))
+    assert.are.equal(0, code, err)
+    assert.are.equal('false 3\n', out)
+    kill(pid, 'CONT')
   end)
 
   it('refuses a socket, a lock or a cookie that is not its own (a collaborator\'s committed files)', function()

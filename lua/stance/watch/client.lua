@@ -14,11 +14,11 @@ local M = {}
 
 --- How long a live watcher may take to see its cookie (ms), and then to index and save.
 M.SEEN_MS = 1000
-M.CURRENT_MS = 60000
+M.CURRENT_MS = 5000
 
 --- Whether the watcher of the corpus at `root` vouches for the saved index now.
 ---@param root string the corpus root (absolute)
----@return boolean|nil vouched
+---@return string|nil vouched the identity of the saved index vouched for (indexer.saved_id)
 ---@return string|nil why not
 function M.current(root)
   local core = require('stance.core')
@@ -33,7 +33,8 @@ function M.current(root)
   if line then line, err = conn:read_line(M.SEEN_MS) end
   if line == 'seen' then line, err = conn:read_line(M.CURRENT_MS) end
   conn:close()
-  if line == 'current' then return true end
+  local id = line and line:match('^current (%S+)$')
+  if id then return id end
   if line then return nil, line:match('^no (.*)') or ('an unknown answer: ' .. line) end
   return nil, err
 end

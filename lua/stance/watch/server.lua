@@ -37,6 +37,12 @@ function M.run(c, opts)
   local core = require('stance.core')
   local sd, err, code = core.stance_dir(c.root .. '/.stance')
   if not sd then return nil, err, code end
+  local remote = sd:remote()
+  if remote then
+    sd:close()
+    return nil, ('the corpus is on a network file system (%s): changes made from elsewhere give no event'
+      .. ' to watch; searches check every document'):format(remote), 'EREMOTE'
+  end
   local ok
   ok, err, code = sd:lock(M.LOCK)
   if not ok then
@@ -112,10 +118,10 @@ function H.serve(st, opts)
     -- changes settled: the saved index is brought up to date, without waiting for a search
     busy = st.full or st.npending > 0
     if busy and quiet_since and core.hrtime() - quiet_since >= M.SETTLE_MS * 1e6 then
-      local ustats
-      ustats, err = H.update(st)
-      if not ustats then return nil, err end
-      if opts.on_update then opts.on_update(ustats) end
+      local ustats = H.update(st)
+      -- not current (a full disk, say): tried again, and no search is told otherwise
+      if ustats and opts.on_update then opts.on_update(ustats) end
+      if not ustats then quiet_since = core.hrtime() end
     end
   end
   return true
@@ -252,10 +258,18 @@ function H.answer(st)
   if #live == 0 then return true end
   local stats, err = H.update(st)
   for _, r in ipairs(live) do
-    H.send(st, r.conn, stats and 'current\n' or ('no ' .. tostring(err):gsub('\n', ' ') .. '\n'))
+    local id = stats and st.meta_id
+    local why = tostring(err or 'no saved index'):gsub('\n', ' ')
+    H.send(st, r.conn, id and ('current ' .. id .. '\n') or ('no ' .. why .. '\n'))
     H.drop(st, r.conn)
   end
   return true
+end
+
+--- The schema's identity, through a link if it is one (its target may change unseen).
+function H.schema_id(c)
+  local s = require('stance.core').stat(c.root .. '/.stance/schema.stance')
+  return s and ('%d:%d:%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns) or ''
 end
 
 --- The saved index's identity (stance.indexer.saved_id).
@@ -267,8 +281,8 @@ end
 --- every document when that is not enough (see the module's header). Saved.
 function H.update(st)
   local c = st.c
-  if st.full or H.meta_id(c) ~= st.meta_id then return H.full(st) end
-  if st.npending == 0 then return { indexed = 0, removed = 0, failed = 0 } end
+  if st.full or H.meta_id(c) ~= st.meta_id or H.schema_id(c) ~= st.schema_id then return H.full(st) end
+  if st.npending == 0 and next(st.links) == nil then return { indexed = 0, removed = 0, failed = 0 } end
   local only = {}
   for p in pairs(st.pending) do
     only[#only + 1] = p
@@ -296,10 +310,13 @@ end
 --- it), and the result saved when anything differs: the saved index is then current.
 function H.full(st)
   local c = st.c
-  if st.schema then
-    c._schema, c._schema_problems, c._vocab, st.schema = nil, nil, nil, nil
-  end
+  st.schema = nil
   st.full, st.pending, st.npending = false, {}, 0
+  -- the folders again: one made or renamed while events were lost has its watch, its name
+  local n, werr, wcode = st.ino:add(c.root, '', true)
+  if not n then return nil, H.limit_message(werr, wcode) end
+  c._schema, c._schema_problems, c._vocab = nil, nil, nil
+  st.schema_id = H.schema_id(c)
   c.loaded = false
   local stats, err = c:index({ watcher = false }) -- never itself
   if stats and stats.save_error then stats, err = nil, 'the index was not saved: ' .. tostring(stats.save_error) end
