@@ -556,8 +556,8 @@ static int load_results(lua_State *L, stance_job *job) {
   return 1;
 }
 
-/* A NULL-terminated list from opts[key] (a list of strings), or NULL. */
-static const char **read_list(lua_State *L, int opts, const char *key, const char **buf, int max) {
+/* (lcore.h) */
+const char **stance__read_list(lua_State *L, int opts, const char *key, const char **buf, int max) {
   int n, i;
   if (lua_isnoneornil(L, opts)) return NULL;
   lua_getfield(L, opts, key);
@@ -587,8 +587,8 @@ static int worker_index(lua_State *L) {
   lworker *lw = check_worker(L);
   stance_index *ix = stance__check_index(L, 2);
   const char *inc[65], *exc[65];
-  const char **include = read_list(L, 3, "include", inc, 64);
-  const char **exclude = read_list(L, 3, "exclude", exc, 64);
+  const char **include = stance__read_list(L, 3, "include", inc, 64);
+  const char **exclude = stance__read_list(L, 3, "exclude", exc, 64);
   const char **only = NULL, *dir = NULL;
   int n;
   if (!lua_isnoneornil(L, 3)) {

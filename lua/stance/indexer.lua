@@ -128,8 +128,10 @@ function H.loaded(c, opts, vouched)
   return stats
 end
 
---- The watcher vouches for the saved index, and what is loaded is the file it vouched for
---- (its meta file, replaced by every save, is the same before and after the load).
+--- The watcher vouches for the saved index, what is loaded is the file it vouched for (its
+--- meta file, replaced by every save, is the same before and after the load), and that
+--- index chose its documents by this search's own globs (the schema's include and exclude:
+--- a watcher may have read another schema, through a link whose target changed unseen).
 function H.vouched(c)
   local core = require('stance.core')
   local client = require('stance.watch.client')
@@ -139,7 +141,7 @@ function H.vouched(c)
   if not vouched or M.saved_id(c.root) ~= vouched or not c.idx:load_saved(c.root .. '/' .. M.dir) then
     return false
   end
-  if M.saved_id(c.root) ~= vouched then
+  if M.saved_id(c.root) ~= vouched or c.idx:rule() ~= core.glob_rule(c:globs()) then
     c.idx:reset()
     return false
   end

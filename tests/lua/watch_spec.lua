@@ -315,6 +315,70 @@ io.write(tostring(st.vouched == true), ' ', c:search('sanctions', { count = true
     assert.are.same({ false, 3 }, { search(d, 'sanctions') })
   end)
 
+  it('takes no word for an index chosen by other globs than the search\'s (a linked schema changed unseen)', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    -- the schema a link to another file of the corpus (a link out of it is never read):
+    -- a change of that file is no change of .stance/schema.stance to the watcher
+    local target = d .. '/schemas/study.stance'
+    local schema = T.read(d .. '/.stance/schema.stance')
+    local function with_exclude(glob)
+      local s, k = schema:gsub('\ncorpus\n', '\ncorpus\n  exclude "' .. glob .. '"\n', 1)
+      assert.are.equal(1, k)
+      return s
+    end
+    T.write(target, with_exclude('q.txt'))
+    os.remove(d .. '/.stance/schema.stance')
+    T.run(('ln -s ../schemas/study.stance %s'):format(T.q(d .. '/.stance/schema.stance')))
+    watch(d)
+    assert.are.same({ true, 2 }, { search(d, 'sanctions') })
+    -- the target replaced (as an editor saves): the next search has the new globs
+    T.write(target .. '.new', with_exclude('a.txt'))
+    assert(os.rename(target .. '.new', target))
+    local _, n = search(d, 'sanctions')
+    assert.are.equal(1, n)
+    -- edited in place to the same size, its time set back to the very nanosecond: the watcher
+    -- cannot tell, and vouches for its index of the old globs; the search sees the rule differ
+    local before = assert(core.stat(target))
+    local f = assert(io.open(target, 'r+b'))
+    f:write(with_exclude('q.txt'))
+    f:close()
+    T.run(('touch -d @%d.%09d %s'):format(before.mtime, before.mtime_ns, T.q(target)))
+    local after = assert(core.stat(target))
+    assert.are.same({ before.ino, before.size, before.mtime, before.mtime_ns },
+      { after.ino, after.size, after.mtime, after.mtime_ns })
+    assert.are.same({ false, 2 }, { search_once(d, 'sanctions') })
+    -- that search saved an index of its globs: the watcher vouches for it from then on
+    assert.are.same({ true, 2 }, { search(d, 'sanctions') })
+    T.write(d .. '/sub/e.txt', 'Sanctions, after.\n')
+    assert.are.same({ true, 3 }, { search(d, 'sanctions') })
+  end)
+
+  it('re-checks a changed document\'s hard links (the same file under other names, without an event)', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    T.write(d .. '/h1.txt', 'Hotel.\n')
+    T.run(('ln %s %s'):format(T.q(d .. '/h1.txt'), T.q(d .. '/sub/h2.txt')))
+    watch(d)
+    assert.are.same({ true, 2 }, { search(d, 'hotel') })
+    -- edited in place through one name: both names have the new words
+    T.write(d .. '/h1.txt', 'Juliet.\n')
+    assert.are.same({ true, 2 }, { search(d, 'juliet') })
+    assert.are.same({ true, 0 }, { search(d, 'hotel') })
+    -- a link made while it watches, then edited through it; and through a name that is no
+    -- document (not taken by the globs)
+    T.run(('ln %s %s'):format(T.q(d .. '/h1.txt'), T.q(d .. '/sub/deep/h3.txt')))
+    T.write(d .. '/sub/deep/h3.txt', 'Kilo.\n')
+    assert.are.same({ true, 3 }, { search(d, 'kilo') })
+    T.run(('ln %s %s'):format(T.q(d .. '/h1.txt'), T.q(d .. '/h1.bak')))
+    T.write(d .. '/h1.bak', 'Lima.\n')
+    assert.are.same({ true, 3 }, { search(d, 'lima') })
+    -- one name removed: the others still follow the file
+    os.remove(d .. '/sub/h2.txt')
+    T.write(d .. '/h1.bak', 'Mike.\n')
+    assert.are.same({ true, 2 }, { search(d, 'mike') })
+  end)
+
   it('is not asked through a .stance that is a link out of the corpus', function()
     if not linux then return pending('no inotify on this system') end
     local d = corpus()

@@ -51,7 +51,8 @@ function M.run(c, opts)
     return nil, err, code
   end
   local st = {
-    c = c, sd = sd, pending = {}, npending = 0, full = false, links = {}, requests = {}, conns = {},
+    c = c, sd = sd, pending = {}, npending = 0, full = false, links = {}, byino = {}, ino_of = {},
+    requests = {}, conns = {},
     cookies = 0, prefix = ('%s%d-'):format(M.COOKIE, H.pid()),
   }
   local res = { pcall(H.serve, st, opts) }
@@ -284,12 +285,27 @@ function H.update(st)
   if st.full or H.meta_id(c) ~= st.meta_id or H.schema_id(c) ~= st.schema_id then return H.full(st) end
   if st.npending == 0 and next(st.links) == nil then return { indexed = 0, removed = 0, failed = 0 } end
   local only = {}
+  local wanted = {}
+  local function want(p)
+    if not wanted[p] then
+      wanted[p] = true
+      only[#only + 1] = p
+    end
+  end
+  local core = require('stance.core')
   for p in pairs(st.pending) do
-    only[#only + 1] = p
+    want(p)
+    -- a hard link's other names: the same file, changed without an event under them
+    local d, s = c.idx:doc(p), core.stat(c.root .. '/' .. p)
+    for _, ino in ipairs({ d and d.ino or false, s and s.ino or false }) do
+      for q in pairs(ino and st.byino[ino] or {}) do
+        want(q)
+      end
+    end
   end
   -- a link's target may have changed under another name: the links are checked each time
   for p in pairs(st.links) do
-    if not st.pending[p] then only[#only + 1] = p end
+    want(p)
   end
   st.pending, st.npending = {}, 0
   local stats, err = c:index({ only = only })
@@ -301,6 +317,7 @@ function H.update(st)
   for _, p in ipairs(only) do
     local d = c.idx:doc(p)
     st.links[p] = d and d.link or nil
+    H.set_ino(st, p, d and d.ino)
   end
   st.meta_id = H.meta_id(c)
   return stats
@@ -324,12 +341,30 @@ function H.full(st)
     st.full = true
     return nil, err
   end
-  st.links = {}
+  st.links, st.byino, st.ino_of = {}, {}, {}
   for _, d in ipairs(c.idx:docs()) do
     if d.link then st.links[d.path] = true end
+    H.set_ino(st, d.path, d.ino)
   end
   st.meta_id = H.meta_id(c)
   return stats
+end
+
+--- Record that document `p` is the file of inode `ino` (nil: no document now), so that a
+--- change seen under one of a file's hard links re-checks the others.
+function H.set_ino(st, p, ino)
+  local old = st.ino_of[p]
+  if old == ino then return end
+  if old then
+    local paths = st.byino[old]
+    paths[p] = nil
+    if next(paths) == nil then st.byino[old] = nil end
+  end
+  st.ino_of[p] = ino
+  if ino then
+    st.byino[ino] = st.byino[ino] or {}
+    st.byino[ino][p] = true
+  end
 end
 
 function H.pid()
