@@ -66,7 +66,7 @@ LIB_SRC  := src/modeljob.c src/load.c src/cuejob.c src/textfeat.c src/linear.c s
             src/syntaxdump.c src/arena.c src/store.c src/problems.c src/reader.c src/writer.c \
             src/atomic.c src/contain.c src/text.c src/segment.c src/index.c src/builder.c src/query.c src/indexjob.c \
             src/indexfile.c
-LUA_SRC  := src/lload.c src/core.c src/lworker.c src/lfs.c src/lproc.c src/lstore.c src/ltext.c src/lindex.c src/lframe.c src/lcues.c src/lmodel.c
+LUA_SRC  := src/lload.c src/core.c src/lworker.c src/lfs.c src/lproc.c src/lstore.c src/ltext.c src/lindex.c src/lframe.c src/lcues.c src/lmodel.c src/lwatch.c
 MOD_SRC  := $(LIB_SRC) $(LUA_SRC) src/uvshim.c
 GRAMMAR  := grammars/tree-sitter-stance
 TS_SRC   := $(GRAMMAR)/src/parser.c $(GRAMMAR)/src/scanner.c

@@ -91,6 +91,7 @@ STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
   stance__open_store(L);
   stance__open_text(L);
   stance__open_index(L);
+  stance__open_watch(L);
   stance__open_frame(L);
   stance__open_cues(L);
   stance__open_model(L);

@@ -1263,6 +1263,7 @@ typedef struct loadjob {
   char *dir;
   stance_index *loaded;
   int missing;
+  int lazy; /* the tables by path are made at first use, by the index's owner */
 } loadjob;
 
 static void load_destroy(void *data) {
@@ -1280,18 +1281,20 @@ static int load_prepare(stance_job *job) {
   l->loaded = stance_index_load(l->dir, &l->missing, err, sizeof err);
   /* no index at all is not a failure: the job is done, with nothing loaded */
   if (l->loaded == NULL && !l->missing) return stance_job_fail(job, -EINVAL, "%s", err);
-  /* its tables made here, not at the owner's first search */
-  if (l->loaded != NULL && stance_index_ready(l->loaded) != 0) return stance_job_fail(job, -ENOMEM, "out of memory");
+  /* its tables made here, not at the owner's first search (unless the owner has nothing
+   * else to do meanwhile and may not need them at all: a count in a fresh process) */
+  if (l->loaded != NULL && !l->lazy && stance_index_ready(l->loaded) != 0) return stance_job_fail(job, -ENOMEM, "out of memory");
   stance_job_advance(job, 1, 0);
   return 0;
 }
 
 static const stance_job_ops load_ops = {"load-index", load_prepare, NULL, NULL, load_destroy};
 
-stance_job *stance_loadjob_new(const char *dir) {
+stance_job *stance_loadjob_new(const char *dir, int lazy) {
   loadjob *l = calloc(1, sizeof *l);
   stance_job *job;
   if (l == NULL) return NULL;
+  l->lazy = lazy != 0;
   l->dir = malloc(strlen(dir) + 1);
   if (l->dir == NULL) goto fail;
   strcpy(l->dir, dir);

@@ -60,9 +60,10 @@ void stance__reseal_meta(uint8_t *meta, size_t len);
 void stance__reseal_segment(uint8_t *seg, size_t len);
 
 /* Jobs: save `ix` into `dir` (the job takes a reference to it: the caller must not change
- * it afterwards); load `dir` into a new index. */
+ * it afterwards); load `dir` into a new index, with its tables by path made on the worker
+ * unless `lazy` (then its owner makes them when first needed). */
 stance_job *stance_savejob_new(const stance_index *ix, const char *dir);
-stance_job *stance_loadjob_new(const char *dir);
+stance_job *stance_loadjob_new(const char *dir, int lazy);
 /* The loaded index of a done load job (the caller owns it; a second call returns NULL). */
 stance_index *stance_loadjob_take(stance_job *job);
 /* Whether a done load job found no index at all (it then loaded nothing; a bad index

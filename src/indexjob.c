@@ -166,14 +166,14 @@ static int included(const indexjob *j, const char *path) {
 }
 
 /* The include/exclude rule as a number: documents chosen by another rule are listed again. */
-static uint64_t rule_hash(char **include, char **exclude) {
+uint64_t stance_indexjob_rule(const char *const *include, const char *const *exclude) {
   uint64_t h = 1469598103934665603ull;
-  char **lists[2];
+  const char *const *lists[2];
   int k;
   lists[0] = include;
   lists[1] = exclude;
   for (k = 0; k < 2; k++) {
-    char **v;
+    const char *const *v;
     for (v = lists[k]; v != NULL && *v != NULL; v++) {
       const unsigned char *c;
       for (c = (const unsigned char *)*v; *c; c++) h = (h ^ *c) * 1099511628211ull;
@@ -897,7 +897,7 @@ stance_job *stance_indexjob_new(const char *root, const char *const *include,
   j->include = stance_strv_dup(include, &oom);
   j->exclude = stance_strv_dup(exclude, &oom);
   j->only = stance_strv_dup(only, &oom);
-  j->rule = rule_hash(j->include, j->exclude);
+  j->rule = stance_indexjob_rule((const char *const *)j->include, (const char *const *)j->exclude);
   /* a reference, not a copy: the owner never changes an index once it is shared */
   j->rebuild = current == NULL;
   j->base = current != NULL ? stance_index_ref((stance_index *)(uintptr_t)current) : NULL;

@@ -46,6 +46,10 @@ stance_job *stance_indexjob_new(const char *root, const char *const *include,
                                 const char *const *exclude, const char *const *only,
                                 const stance_index *current, int tasks, const char *dir);
 
+/* The include/exclude rule (globs, NULL-terminated; NULL for none) as the number an index
+ * records (stance_index_rule): an index chosen by another rule lists everything again. */
+uint64_t stance_indexjob_rule(const char *const *include, const char *const *exclude);
+
 /* The new index of a done job (the caller owns it; a second call returns NULL), to replace
  * `current`, which must be the index the job was made from: when it is another (it was
  * replaced since), NULL with *stale set, and the job must be run again from `current`.

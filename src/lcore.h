@@ -17,6 +17,7 @@ void stance__push_bytes(lua_State *L, char *data, size_t len);
 void stance__open_store(lua_State *L);
 void stance__open_text(lua_State *L);
 void stance__open_index(lua_State *L);
+void stance__open_watch(lua_State *L);
 void stance__open_frame(lua_State *L);
 void stance__open_cues(lua_State *L);
 void stance__open_model(lua_State *L);
@@ -53,5 +54,10 @@ struct stance_index;
 struct stance_index *stance__check_index(lua_State *L, int i);
 const char *stance__index_root(lua_State *L, int i);
 struct stance_index *stance__index_swap(lua_State *L, int i, struct stance_index *ix);
+
+/* A NULL-terminated list from opts[key] (a list of at most `max` strings, raising otherwise;
+ * buf has max + 1 places), or NULL when opts or opts[key] is nil. The strings stay alive
+ * as long as the opts table. */
+const char **stance__read_list(lua_State *L, int opts, const char *key, const char **buf, int max);
 
 #endif

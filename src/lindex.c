@@ -6,14 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "compat.h"
 #include "hash.h"
 #include "index.h"
 #include "indexfile.h"
+#include "indexjob.h"
 #include "lcore.h"
 #include "query.h"
 #include "text.h"
+#include "walk.h"
 
 #define INDEX_MT "stance.index"
 #define MAX_GLOBS 64
@@ -45,7 +48,7 @@ stance_index *stance__index_swap(lua_State *L, int i, stance_index *ix) {
 static void push_doc(lua_State *L, const stance_doc *d, uint32_t id) {
   char hex[STANCE_HASH_HEXLEN + 1];
   stance_hash_hex(d->hash, hex);
-  lua_createtable(L, 0, 6);
+  lua_createtable(L, 0, 8);
   lua_pushstring(L, d->path);
   lua_setfield(L, -2, "path");
   lua_pushinteger(L, (lua_Integer)d->size);
@@ -58,6 +61,12 @@ static void push_doc(lua_State *L, const stance_doc *d, uint32_t id) {
   lua_setfield(L, -2, "mtime_ns");
   lua_pushinteger(L, (lua_Integer)id + 1);
   lua_setfield(L, -2, "id");
+  lua_pushinteger(L, (lua_Integer)d->ino); /* as stat() gives it */
+  lua_setfield(L, -2, "ino");
+  if (d->link) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "link");
+  }
 }
 
 /* The live documents in path order: their tables (docs()) or their paths (paths()). */
@@ -89,6 +98,20 @@ static int x_doc(lua_State *L) {
   int64_t id = stance_index_find(ix, luaL_checkstring(L, 2));
   if (id < 0) return 0;
   push_doc(L, stance_index_doc(ix, (uint32_t)id), (uint32_t)id);
+  return 1;
+}
+
+/* An include/exclude rule (a 64-bit number) as 16 hex digits: exact in every Lua. */
+static void push_rule(lua_State *L, uint64_t rule) {
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", (unsigned long long)rule);
+  lua_pushstring(L, hex);
+}
+
+/* rule() -> the include/exclude rule its documents were chosen by (16 hex digits; see
+ * glob_rule) */
+static int x_rule(lua_State *L) {
+  push_rule(L, stance_index_rule(check_lindex(L, 1)->ix));
   return 1;
 }
 
@@ -412,6 +435,53 @@ static int x_root(lua_State *L) {
   return 1;
 }
 
+/* load_saved(dir) -> true | false (no index there) | nil, err: the saved index in `dir`
+ * taken as it is, at once (in the caller's thread: the host's, never the editor's), in place
+ * of this one's content. Nothing is checked against the files: see known_hash. */
+static int x_load_saved(lua_State *L) {
+  lindex *li = check_lindex(L, 1);
+  const char *dir = luaL_checkstring(L, 2);
+  char err[512];
+  int missing = 0;
+  stance_index *ix = stance_index_load(dir, &missing, err, sizeof err);
+  if (ix == NULL) {
+    if (missing) {
+      lua_pushboolean(L, 0);
+      return 1;
+    }
+    return stance__fail(L, err[0] ? err : "out of memory", "EINDEX");
+  }
+  stance_index_free(li->ix);
+  li->ix = ix;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* known_hash(rel) -> "sha256:<hex>" | nil: the SHA-256 the index holds for document `rel`
+ * when the file is still what was read then, by the same rule as the index's own check: the
+ * same size, mtime, ctime (an edit in place that keeps size and mtime changes the ctime) and
+ * inode (a file replaced by a rename), the document not read within the clock's resolution of
+ * a change (racy), and neither then nor now a symbolic link. Else nil: read the file. */
+static int x_known_hash(lua_State *L) {
+  lindex *li = check_lindex(L, 1);
+  const char *rel = luaL_checkstring(L, 2);
+  char path[4096], hex[STANCE_HASH_HEXLEN + 1];
+  const stance_doc *d;
+  struct stat st;
+  int64_t id = stance_index_find(li->ix, rel);
+  if (id < 0) return 0;
+  d = stance_index_doc(li->ix, (uint32_t)id);
+  if (d->racy || d->link || d->deleted) return 0;
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", li->root, rel) >= sizeof path) return 0;
+  if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  if ((uint64_t)st.st_size != d->size || (uint64_t)st.st_ino != d->ino || stance_mtime_ns(&st) != d->mtime_ns ||
+      stance_ctime_ns(&st) != d->ctime_ns)
+    return 0;
+  stance_hash_hex(d->hash, hex);
+  lua_pushfstring(L, "sha256:%s", hex);
+  return 1;
+}
+
 static int x_close(lua_State *L) {
   lindex *li = luaL_checkudata(L, 1, INDEX_MT);
   stance_index_free(li->ix);
@@ -464,15 +534,29 @@ static int l_glob_match(lua_State *L) {
   return 1;
 }
 
+/* glob_rule({include, exclude}) -> the rule (16 hex digits) that an index whose documents
+ * were chosen by these globs records (stats().rule); each a list of globs or nil, as given
+ * to worker:index() */
+static int l_glob_rule(lua_State *L) {
+  const char *inc[65], *exc[65];
+  const char **include, **exclude;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  include = stance__read_list(L, 1, "include", inc, 64);
+  exclude = stance__read_list(L, 1, "exclude", exc, 64);
+  push_rule(L, stance_indexjob_rule(include, exclude));
+  return 1;
+}
+
 static const luaL_Reg index_meta[] = {{"__gc", x_close}, {"__tostring", x_tostring}, {NULL, NULL}};
 static const luaL_Reg index_methods[] = {
     {"search", x_search}, {"docs", x_docs},     {"paths", x_paths},   {"doc", x_doc},
-    {"stats", x_stats},
+    {"stats", x_stats}, {"rule", x_rule},
     {"memory", x_memory}, {"root", x_root},     {"close", x_close},   {"reset", x_reset},
-    {NULL, NULL}};
+    {"load_saved", x_load_saved}, {"known_hash", x_known_hash}, {NULL, NULL}};
 static const luaL_Reg funcs[] = {{"index", l_index},
                                  {"query_check", l_query_check},
                                  {"glob_match", l_glob_match},
+                                 {"glob_rule", l_glob_rule},
                                  {NULL, NULL}};
 
 void stance__open_index(lua_State *L) {

@@ -8,7 +8,9 @@
  *     char_min, char_max (default 2, 5); for training: learner = 'svm' | 'lr' | 'nb'
  *     (default 'svm'), c (default 1), balanced (default false), folds (default 3), char_weight,
  *     mark_weight (the weights of those blocks of features, model.h; words weigh 1),
- *     term_offsets (default true: the calibration weighs whether a sentence names the target)
+ *     term_offsets (default true: the calibration weighs whether a sentence names the target),
+ *     max_features (default 65536; 0: no limit: past it, the model leaves out the features of
+ *     the fewest examples, model.h)
  *   d:add(text, labels[, group]) labels: per target a class 1..k (1: no stance) or 0 (unknown)
  *   d:count(target, class[, with_term]) -> examples; d:size() -> examples
  *   d:train([opts]) -> model
@@ -91,7 +93,13 @@ void stance__read_model_opts(lua_State *L, int opts, stance_features *f, stance_
   if (!lua_isnil(L, -1)) o->weights[STANCE_BLOCK_MARKS] = luaL_checknumber(L, -1);
   lua_getfield(L, opts, "term_offsets");
   if (!lua_isnil(L, -1)) o->term_offsets = lua_toboolean(L, -1);
-  lua_pop(L, 7);
+  lua_getfield(L, opts, "max_features");
+  if (!lua_isnil(L, -1)) {
+    lua_Integer n = luaL_checkinteger(L, -1);
+    if (n < 0 || n > UINT32_MAX) luaL_argerror(L, opts, "max_features: 0 (no limit) to 2^32 - 1");
+    o->max_features = (size_t)n;
+  }
+  lua_pop(L, 8);
   for (i = 0; i < STANCE_BLOCKS; i++)
     if (!(o->weights[i] >= 0) || o->weights[i] > 1e3) luaL_argerror(L, opts, "char_weight, mark_weight: 0 to 1000");
   if (!(o->c > 0) || o->c > 1e6) luaL_argerror(L, opts, "c should be a positive number");

@@ -61,22 +61,27 @@ static void set_str(lua_State *L, const char *k, const char *v) {
   lua_setfield(L, -2, k);
 }
 
+/* { {start, stop}, ... } of an annotation */
+static void push_spans(lua_State *L, const stance_rec *r) {
+  uint32_t i;
+  lua_createtable(L, (int)r->nspans, 0);
+  for (i = 0; i < r->nspans; i++) {
+    lua_createtable(L, 2, 0);
+    lua_pushinteger(L, r->spans[i].start);
+    lua_rawseti(L, -2, 1);
+    lua_pushinteger(L, r->spans[i].end);
+    lua_rawseti(L, -2, 2);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+}
+
 static void push_rec(lua_State *L, const stance_rec *r) {
   int f;
   lua_createtable(L, 0, 16); /* kind, id, spans, line, slot and a dozen fields at most */
   set_str(L, "kind", stance_rec_kind_name(r->kind));
   set_str(L, "id", r->id);
   if (r->kind == STANCE_REC_ANNOTATION) {
-    uint32_t i;
-    lua_createtable(L, (int)r->nspans, 0);
-    for (i = 0; i < r->nspans; i++) {
-      lua_createtable(L, 2, 0);
-      lua_pushinteger(L, r->spans[i].start);
-      lua_rawseti(L, -2, 1);
-      lua_pushinteger(L, r->spans[i].end);
-      lua_rawseti(L, -2, 2);
-      lua_rawseti(L, -2, (int)i + 1);
-    }
+    push_spans(L, r);
     lua_setfield(L, -2, "spans");
   }
   for (f = 0; f < STANCE_F_COUNT; f++) set_str(L, stance_field_name((stance_field)f), r->f[f]);
@@ -448,6 +453,165 @@ static int s_records(lua_State *L) {
   return 1;
 }
 
+/* lazy(kind, layer, mt[, out]) -> the records of `kind` in the order of the file (appended
+ * to the list `out` when given, which is returned), each as a small
+ * table { _layer = layer, _store = this store, _slot = its slot } with the metatable `mt`:
+ * what a script's annotations are before their fields are asked for (see field()). Nothing
+ * of the record is copied: a store lent out this way must not change under them (a layer
+ * copies it before its first change, see copy()). */
+static int s_lazy(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *kind = luaL_checkstring(L, 2);
+  int want = stance_rec_kind_from_name(kind, strlen(kind));
+  uint32_t n, i, k = 0, *order;
+  if (want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
+  luaL_checkany(L, 3);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  order = stance_store_sorted(s, &n);
+  if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  if (lua_istable(L, 5)) { /* appended to `out` */
+    lua_settop(L, 5);
+    k = (uint32_t)lua_rawlen(L, 5);
+  } else {
+    lua_createtable(L, (int)n, 0);
+  }
+  for (i = 0; i < n; i++) {
+    const stance_rec *r = stance_store_at(s, order[i]);
+    if ((int)r->kind != want) continue;
+    lua_createtable(L, 0, 4); /* and one field cached without a rehash */
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "_layer");
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "_store");
+    lua_pushinteger(L, (lua_Integer)r->index + 1);
+    lua_setfield(L, -2, "_slot");
+    lua_pushvalue(L, 4);
+    lua_setmetatable(L, -2);
+    lua_rawseti(L, -2, (int)++k);
+  }
+  free(order);
+  return 1;
+}
+
+/* field(slot, name) -> the value of field `name` of the record in `slot` as records() gives
+ * it (kind, id, spans, line, slot, orphan, touched, extras, comments, inner, or a field of
+ * the format), and start and stop (the first span's start, the last one's end); nil when it
+ * has none or the slot holds no record. */
+static int push_field(lua_State *L, stance_store *s, lua_Integer slot, const char *name) {
+  const stance_rec *r = slot >= 1 && slot <= (lua_Integer)stance_store_slots(s) ? stance_store_at(s, (uint32_t)(slot - 1))
+                                                                               : NULL;
+  int f;
+  if (r == NULL || r->dead) return 0;
+  for (f = 0; f < STANCE_F_COUNT; f++) {
+    if (strcmp(name, stance_field_name((stance_field)f)) == 0) {
+      if (r->f[f] == NULL) return 0;
+      lua_pushstring(L, r->f[f]);
+      return 1;
+    }
+  }
+  if (strcmp(name, "id") == 0) {
+    lua_pushstring(L, r->id);
+  } else if (strcmp(name, "kind") == 0) {
+    lua_pushstring(L, stance_rec_kind_name(r->kind));
+  } else if (r->kind == STANCE_REC_ANNOTATION && strcmp(name, "spans") == 0) {
+    push_spans(L, r);
+  } else if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0 && strcmp(name, "start") == 0) {
+    lua_pushinteger(L, r->spans[0].start);
+  } else if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0 && strcmp(name, "stop") == 0) {
+    lua_pushinteger(L, r->spans[r->nspans - 1].end);
+  } else if (strcmp(name, "line") == 0 && r->line) {
+    lua_pushinteger(L, r->line);
+  } else if (strcmp(name, "slot") == 0) {
+    lua_pushinteger(L, (lua_Integer)r->index + 1);
+  } else if (strcmp(name, "orphan") == 0 && r->orphan) {
+    lua_pushboolean(L, 1);
+  } else if (strcmp(name, "touched") == 0 && r->touched) {
+    lua_pushboolean(L, 1);
+  } else if (strcmp(name, "extras") == 0 && r->extras) {
+    lua_pushstring(L, r->extras);
+  } else if (strcmp(name, "comments") == 0 && r->comments) {
+    lua_pushstring(L, r->comments);
+  } else if (strcmp(name, "inner") == 0 && r->inner) {
+    lua_pushstring(L, r->inner);
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+static int s_field(lua_State *L) {
+  stance_store *s = check_store(L);
+  lua_Integer slot = luaL_checkinteger(L, 2);
+  return push_field(L, s, slot, luaL_checkstring(L, 3));
+}
+
+/* The __index of lazy annotations (see lazy()): a method of the table in upvalue 1; the
+ * annotator and the document from the layer (its `annotator`, its `doc.path`); any other
+ * string key a field of the record (push_field), kept in the table once read. */
+static int lazy_index(lua_State *L) {
+  const char *k;
+  int n = 0;
+  lua_settop(L, 2);
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(1));
+  if (!lua_isnil(L, -1) || lua_type(L, 2) != LUA_TSTRING) return 1;
+  lua_pop(L, 1);
+  k = lua_tostring(L, 2);
+  if (strcmp(k, "annotator") == 0 || strcmp(k, "document") == 0) {
+    lua_pushliteral(L, "_layer");
+    lua_rawget(L, 1);
+    if (!lua_istable(L, -1)) return 0;
+    if (k[0] == 'a') {
+      lua_getfield(L, -1, "annotator");
+    } else {
+      lua_getfield(L, -1, "doc");
+      if (!lua_istable(L, -1)) return 0;
+      lua_getfield(L, -1, "path");
+    }
+    n = !lua_isnil(L, -1);
+  } else {
+    lstore *ls;
+    lua_pushliteral(L, "_store");
+    lua_rawget(L, 1);
+    ls = luaL_testudata(L, -1, STORE_MT);
+    lua_pushliteral(L, "_slot");
+    lua_rawget(L, 1);
+    if (ls == NULL || ls->s == NULL || lua_type(L, -1) != LUA_TNUMBER) return 0;
+    n = push_field(L, ls->s, lua_tointeger(L, -1), k);
+  }
+  if (n == 0) return 0;
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, 1);
+  return 1;
+}
+
+/* lazy_index(methods) -> the __index function of lazy annotations whose methods are in the
+ * table `methods` */
+static int l_lazy_index(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_pushcclosure(L, lazy_index, 1);
+  return 1;
+}
+
+/* copy() -> a store of its own with the same content (headers, records, marks) */
+static int s_copy(lua_State *L) {
+  stance_store *s = check_store(L), *c;
+  const char *why = NULL;
+  stance_buf b;
+  stance_buf_init(&b);
+  if (stance_store_snapshot(s, "copy", &b) != STANCE_OK) {
+    stance_buf_free(&b);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  c = stance_store_from_snapshot(b.data, b.len, "copy", &why);
+  stance_buf_free(&b);
+  if (c == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  stance__push_store(L, c);
+  return 1;
+}
+
 /* find{ field = value, ... } -> records matching every given field */
 static int s_find(lua_State *L) {
   stance_store *s = check_store(L);
@@ -584,6 +748,13 @@ static int s_tally(lua_State *L) {
 static int s_header(lua_State *L) {
   stance_store *s = check_store(L);
   int h;
+  if (!lua_isnoneornil(L, 2)) { /* header(name) -> that header's value, or nil */
+    static const char *const names[] = {"document", "hash", "annotator", "status", NULL};
+    const char *value = stance_store_get_header(s, (stance_header)luaL_checkoption(L, 2, NULL, names));
+    if (value == NULL) return 0;
+    lua_pushstring(L, value);
+    return 1;
+  }
   lua_createtable(L, 0, STANCE_H_COUNT);
   for (h = 0; h < STANCE_H_COUNT; h++)
     set_str(L, stance_header_name((stance_header)h), stance_store_get_header(s, (stance_header)h));
@@ -921,6 +1092,39 @@ static int l_read(lua_State *L) {
   return 4;
 }
 
+#define ROOTS_KEY "stance.real_roots"
+
+/* stance_resolve_inside() with the root's real path resolved once per process and root (kept
+ * in the registry): a root moved or replaced by a link since only makes what is under it
+ * resolve elsewhere, which is refused. The file's own path is resolved each time. */
+static int resolve_inside(lua_State *L, const char *root, const char *path, char *real) {
+  char root_real[PATH_MAX];
+  if (realpath(path, real) == NULL) return -errno;
+  lua_getfield(L, LUA_REGISTRYINDEX, ROOTS_KEY);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, ROOTS_KEY);
+  }
+  lua_getfield(L, -1, root);
+  if (lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) < sizeof root_real) {
+    memcpy(root_real, lua_tostring(L, -1), lua_rawlen(L, -1) + 1);
+    lua_pop(L, 2);
+  } else {
+    lua_pop(L, 1);
+    if (realpath(root, root_real) == NULL) {
+      int e = errno;
+      lua_pop(L, 1);
+      return -e;
+    }
+    lua_pushstring(L, root_real);
+    lua_setfield(L, -2, root);
+    lua_pop(L, 1);
+  }
+  return stance_real_inside(root_real, real) ? 0 : STANCE_EOUTSIDE;
+}
+
 /* read_file(path[, {vocab = ..., root = ...}]) -> store, problems, bytes | nil, err, code
  * ("ENOENT", "EOUTSIDE", "ENOTREG", "EREAD", "ENOMEM"): an annotation file read and parsed
  * in C, its bytes kept in C (bytes:string() when Lua needs them): no Lua string of a file of
@@ -941,7 +1145,7 @@ static int l_read_file(lua_State *L) {
     lua_pop(L, 1);
   }
   if (root != NULL) {
-    int rc = stance_resolve_inside(root, path, real);
+    int rc = resolve_inside(L, root, path, real);
     if (rc == STANCE_EOUTSIDE)
       return stance__fail(L, "leads outside the corpus (links and .. are resolved)", "EOUTSIDE");
     if (rc != 0) return stance__fail(L, strerror(-rc), rc == -ENOENT ? "ENOENT" : "EREAD");
@@ -1136,13 +1340,14 @@ static const luaL_Reg store_meta[] = {{"__gc", s_close}, {"__tostring", s_tostri
 static const luaL_Reg store_methods[] = {
     {"add", s_add},         {"get", s_get},       {"update", s_update},
     {"remove", s_remove},   {"query", s_query},   {"spans", s_spans},
-    {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records},
+    {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records}, {"lazy", s_lazy}, {"field", s_field}, {"copy", s_copy},
     {"find", s_find},       {"count", s_count}, {"tally", s_tally}, {"crosstab", s_crosstab}, {"orphans", s_orphans},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
     {"shift", s_shift},     {"mark", s_mark}, {"marked", s_marked},       {"snapshot", s_snapshot},
     {"close", s_close},     {NULL, NULL}};
 
 static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file}, {"vocab", l_vocab},
+                                 {"lazy_index", l_lazy_index},
                                  {"store", l_store_new},
                                  {"from_snapshot", l_from_snapshot},
                                  {"markup_lines", l_markup_lines},

@@ -556,8 +556,8 @@ static int load_results(lua_State *L, stance_job *job) {
   return 1;
 }
 
-/* A NULL-terminated list from opts[key] (a list of strings), or NULL. */
-static const char **read_list(lua_State *L, int opts, const char *key, const char **buf, int max) {
+/* (lcore.h) */
+const char **stance__read_list(lua_State *L, int opts, const char *key, const char **buf, int max) {
   int n, i;
   if (lua_isnoneornil(L, opts)) return NULL;
   lua_getfield(L, opts, key);
@@ -587,8 +587,8 @@ static int worker_index(lua_State *L) {
   lworker *lw = check_worker(L);
   stance_index *ix = stance__check_index(L, 2);
   const char *inc[65], *exc[65];
-  const char **include = read_list(L, 3, "include", inc, 64);
-  const char **exclude = read_list(L, 3, "exclude", exc, 64);
+  const char **include = stance__read_list(L, 3, "include", inc, 64);
+  const char **exclude = stance__read_list(L, 3, "exclude", exc, 64);
   const char **only = NULL, *dir = NULL;
   int n;
   if (!lua_isnoneornil(L, 3)) {
@@ -629,12 +629,15 @@ static int worker_save_index(lua_State *L) {
   return submit(L, lw, stance_savejob_new(ix, path), simple_results);
 }
 
-/* load_index(dir) -> job; job:apply_to(idx) takes the loaded index; a done job's results
- * say { missing = true } when there was no index at all (nothing to apply) */
+/* load_index(dir[, lazy]) -> job; job:apply_to(idx) takes the loaded index; a done job's
+ * results say { missing = true } when there was no index at all (nothing to apply). With
+ * `lazy`, the index's tables by path are made by its first use that needs them, on the
+ * caller's thread, instead of on the worker (a process that waits anyway, and may only
+ * count). */
 static int worker_load_index(lua_State *L) {
   lworker *lw = check_worker(L);
   const char *path = luaL_checkstring(L, 2);
-  return submit(L, lw, stance_loadjob_new(path), load_results);
+  return submit(L, lw, stance_loadjob_new(path, lua_toboolean(L, 3)), load_results);
 }
 
 /* watch(dir[, rel]) -> true | nil, err */

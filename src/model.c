@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "linear.h"
 
@@ -62,6 +65,26 @@ static void idmap_free(idmap *m) {
   free(m->vals);
 }
 
+/* ---- memory looked up at random -------------------------------------------------------- */
+
+/* `bytes` of zeros for the tables prediction looks up at random (the table of weights, the
+ * words' cache): on Linux, in huge pages when it spans some, so that a lookup's page is in the
+ * TLB. Freed with free(). NULL when out of memory. */
+static void *lookup_alloc(size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  size_t huge = (size_t)2 << 20;
+  if (bytes >= huge / 2) {
+    void *p = NULL;
+    size_t round = bytes + (huge - 1) < bytes ? bytes : (bytes + (huge - 1)) & ~(huge - 1);
+    if (posix_memalign(&p, huge, round) != 0) return NULL;
+    (void)madvise(p, round, MADV_HUGEPAGE); /* a hint: without it, small pages */
+    memset(p, 0, bytes);
+    return p;
+  }
+#endif
+  return calloc(bytes ? bytes : 1, 1);
+}
+
 /* ---- growing arrays ------------------------------------------------------------------ */
 
 static int grow(void **p, size_t *cap, size_t need, size_t size) {
@@ -105,6 +128,7 @@ void stance_train_opts_default(stance_train_opts *o) {
   o->balanced = 0;
   o->folds = 3;
   o->term_offsets = 1;
+  o->max_features = STANCE_MODEL_FEATURES;
   o->weights[STANCE_BLOCK_WORDS] = 1;
   o->weights[STANCE_BLOCK_CHARS] = 1;
   o->weights[STANCE_BLOCK_MARKS] = 2;
@@ -639,7 +663,7 @@ static int make_table(stance_model *m) {
     cap *= 2;
   }
   m->stride = m->outputs + 1;
-  if ((m->table = malloc(cap * m->stride * sizeof *m->table)) == NULL) return -1;
+  if ((m->table = lookup_alloc(cap * m->stride * sizeof *m->table)) == NULL) return -1;
   m->table_mask = cap - 1;
   for (i = 0; i < cap; i++) m->table[i * m->stride] = EMPTY;
   for (i = 0; i < m->ids.cap; i++) {
@@ -660,18 +684,49 @@ static int make_table(stance_model *m) {
   return 0;
 }
 
+/* Past this many examples of a feature, more do not keep it longer (max_features). */
+#define COUNT_MAX 64
+
+/* The features the model learns: every one when they are at most `max` (0: no limit), else
+ * those of the most examples: of at least c examples, the least c that leaves at most `max`
+ * (or COUNT_MAX). Numbered anew in the order of the dataset's numbers (keep[f]: the new
+ * number, EMPTY when left out); the examples' values are those of these features (their rows
+ * into row, col). How many. */
+static uint32_t kept_features(const stance_dataset *d, size_t max, uint32_t *keep, size_t *row, uint32_t *col) {
+  size_t f, i, p, k = 0, left, at[COUNT_MAX + 1] = {0};
+  uint32_t n = 0, c = 1;
+  for (f = 0; f < d->ids.n; f++) keep[f] = 0;
+  for (p = 0; p < d->nnz; p++) /* a feature is once in a row: its rows */
+    if (keep[d->col[p]] < COUNT_MAX) keep[d->col[p]]++;
+  for (f = 0; f < d->ids.n; f++) at[keep[f]]++;
+  for (left = d->ids.n; max > 0 && left > max && c < COUNT_MAX; c++) left -= at[c];
+  for (f = 0; f < d->ids.n; f++) keep[f] = keep[f] >= c ? n++ : EMPTY;
+  row[0] = 0;
+  for (i = 0; i < d->n; i++) {
+    for (p = d->row[i]; p < d->row[i + 1]; p++)
+      if (keep[d->col[p]] != EMPTY) col[k++] = keep[d->col[p]];
+    row[i + 1] = k;
+  }
+  return n;
+}
+
 stance_model *stance_model_train(const stance_dataset *d, const stance_train_opts *o) {
   stance_model *m = calloc(1, sizeof *m);
   stance_csr x;
   float *val = NULL;
-  size_t i, p, nb;
+  uint32_t *keep = NULL, *col = NULL;
+  size_t i, p, q, nb, *row = NULL;
   int t;
   if (m == NULL) return NULL;
   m->f = d->f;
   m->targets = d->targets;
   m->classes = d->classes;
   m->outputs = (size_t)d->targets * (size_t)d->classes;
-  m->features = (uint32_t)d->ids.n;
+  keep = malloc((d->ids.n ? d->ids.n : 1) * sizeof *keep);
+  row = malloc((d->n + 1) * sizeof *row);
+  col = malloc((d->nnz ? d->nnz : 1) * sizeof *col);
+  if (keep == NULL || row == NULL || col == NULL) goto fail;
+  m->features = kept_features(d, o->max_features, keep, row, col);
   m->w = calloc(((size_t)m->features ? m->features : 1) * m->outputs, sizeof *m->w);
   m->bias = calloc(m->outputs, sizeof *m->bias);
   m->per_occ = calloc(m->outputs, sizeof *m->per_occ);
@@ -688,7 +743,7 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
     nb = ((size_t)1 << bits) >> 6;
   }
   m->bitmap = calloc(nb, sizeof *m->bitmap);
-  val = malloc((d->nnz ? d->nnz : 1) * sizeof *val);
+  val = malloc((row[d->n] ? row[d->n] : 1) * sizeof *val);
   if (!m->w || !m->bias || !m->per_occ || !m->offset || !m->term_offset || !m->seen || !m->scale || !m->threshold || !m->trained || !m->bitmap || !val)
     goto fail;
   /* the ids: a copy of the dataset's map */
@@ -699,22 +754,24 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
     m->ids.vals = malloc(d->ids.cap * sizeof *m->ids.vals);
     if (m->ids.keys == NULL || m->ids.vals == NULL) goto fail;
     memcpy(m->ids.keys, d->ids.keys, d->ids.cap * sizeof *m->ids.keys);
-    memcpy(m->ids.vals, d->ids.vals, d->ids.cap * sizeof *m->ids.vals);
-    for (i = 0; i < d->ids.cap; i++)
-      if (d->ids.vals[i] != EMPTY) {
+    for (i = 0; i < d->ids.cap; i++) {
+      m->ids.vals[i] = d->ids.vals[i] == EMPTY ? EMPTY : keep[d->ids.vals[i]]; /* EMPTY: left out */
+      if (m->ids.vals[i] != EMPTY) {
         uint32_t b = d->ids.keys[i] & m->bitmap_mask;
         m->bitmap[b >> 6] |= 1ull << (b & 63);
       }
+    }
   }
   memcpy(m->weights, o->weights, sizeof m->weights);
   for (i = 0; i < d->n; i++) {
     float scale[STANCE_BLOCKS];
     block_scales(m->weights, d->occ + i * STANCE_BLOCKS, scale);
-    for (p = d->row[i]; p < d->row[i + 1]; p++) val[p] = (float)d->cnt[p] * scale[d->block[d->col[p]]];
+    for (p = d->row[i], q = row[i]; p < d->row[i + 1]; p++)
+      if (keep[d->col[p]] != EMPTY) val[q++] = (float)d->cnt[p] * scale[d->block[d->col[p]]];
   }
   x.n = d->n;
-  x.row = d->row;
-  x.col = d->col;
+  x.row = row;
+  x.col = col;
   x.val = val;
   x.features = m->features;
   for (t = 0; t < d->targets; t++) {
@@ -723,11 +780,17 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
     if (train_target(m, d, &x, t, o) != 0) goto fail;
   }
   free(val);
-  val = NULL;
+  free(keep);
+  free(row);
+  free(col);
+  val = NULL, keep = col = NULL, row = NULL;
   if (make_table(m) != 0) goto fail;
   return m;
 fail:
   free(val);
+  free(keep);
+  free(row);
+  free(col);
   stance_model_free(m);
   return NULL;
 }
@@ -750,6 +813,7 @@ void stance_model_free(stance_model *m) {
 }
 
 int stance_model_targets(const stance_model *m) { return m->targets; }
+size_t stance_model_features(const stance_model *m) { return m->features; }
 int stance_model_classes(const stance_model *m) { return m->classes; }
 int stance_model_trained(const stance_model *m, int t) { return t >= 0 && t < m->targets && m->trained[t]; }
 double stance_model_scale(const stance_model *m, int t) { return t >= 0 && t < m->targets ? m->scale[t] : 0; }
@@ -768,7 +832,8 @@ double stance_model_threshold(const stance_model *m, int t) {
 
 /* A cache of words: per entry, in one place (one cache line for a few targets), the word's
  * hash | 1 (0: empty), its occurrences of words and chars features, and the sums of their
- * weights (2 x outputs floats). */
+ * weights (2 x outputs floats). Two ways: a word has a pair of entries, the newest first (a
+ * new word moves the newest to the second; of a news corpus's 60k words, fewer collide). */
 struct stance_model_scratch {
   size_t outputs, stride;       /* stride: the entry's size in floats */
   size_t mask;                  /* entries - 1 (a power of two) */
@@ -791,7 +856,7 @@ stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
     while (n > CACHE_MIN && n * s->stride * sizeof *s->cache > CACHE_BYTES) n /= 2;
     s->mask = n - 1;
   }
-  if ((s->cache = calloc((s->mask + 1) * s->stride, sizeof *s->cache)) == NULL) {
+  if ((s->cache = lookup_alloc((s->mask + 1) * s->stride * sizeof *s->cache)) == NULL) {
     free(s);
     return NULL;
   }
@@ -830,6 +895,14 @@ static const float *row_of(const stance_model *m, uint32_t id) {
 }
 
 #define AHEAD_MAX 16
+/* Words wait in a queue of WORDS_AHEAD while their entries of the cache are fetched. */
+#define WORDS_AHEAD 4
+
+typedef struct queued_word {
+  uint64_t hash;
+  size_t n;
+  char text[STANCE_FEAT_WORD_BYTES];
+} queued_word;
 
 typedef struct pwalk {
   const stance_model *m;
@@ -840,6 +913,8 @@ typedef struct pwalk {
   uint64_t *terms;
   uint32_t queue[AHEAD_MAX];
   size_t q0, nq;
+  queued_word words[WORDS_AHEAD];
+  size_t w0, nw;
 } pwalk;
 
 /* Features wait in a queue of AHEAD while their table entries are fetched: the lookups of
@@ -877,19 +952,26 @@ static int p_feature(void *ud, size_t k, uint32_t id) {
   return 0;
 }
 
-static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n) {
-  pwalk *w = ud;
+/* A word's pair of entries (two ways: the newest first). */
+static size_t cache_slot(const stance_model_scratch *s, uint64_t hash) { return (size_t)(hash >> 40) & s->mask & ~(size_t)1; }
+
+/* A word's own features: their sums from the cache, or made and kept there. */
+static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
   const stance_model *m = w->m;
   stance_model_scratch *s = w->s;
   uint64_t key = hash | 1;
-  size_t slot = (size_t)(hash >> 40) & s->mask, o, outs = m->outputs;
+  size_t slot = cache_slot(s, hash), o, outs = m->outputs;
   float *entry = s->cache + slot * s->stride, *sum = entry + ENTRY_HEAD;
   cache_entry *head = (cache_entry *)(void *)entry;
   int b;
-  (void)k;
-  if (head->key != key) { /* the sums of the word's own features' weights, kept */
+  if (head->key != key && ((cache_entry *)(void *)(entry + s->stride))->key == key) { /* the older way */
+    entry += s->stride;
+    sum = entry + ENTRY_HEAD;
+    head = (cache_entry *)(void *)entry;
+  } else if (head->key != key) { /* the sums of the word's own features' weights, kept */
     uint32_t ids[STANCE_FEAT_WORD_MAX];
     size_t i, nid = stance_features_word(&m->f, hash, word, n, ids);
+    memcpy(entry + s->stride, entry, s->stride * sizeof *entry); /* the newest becomes the older */
     for (o = 0; o < 2 * outs; o++) sum[o] = 0;
     head->occ[0] = head->occ[1] = 0;
     for (i = 0; i < nid; i++) prefetch_row(m, ids[i]); /* the misses at once, not one by one */
@@ -907,8 +989,41 @@ static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n)
     w->occ[b] += head->occ[b];
     for (o = 0; o < outs; o++) acc[o] += sum[(size_t)b * outs + o];
   }
+}
+
+static void drain_words(pwalk *w) {
+  size_t i;
+  for (i = 0; i < w->nw; i++) {
+    const queued_word *q = &w->words[(w->w0 + i) % WORDS_AHEAD];
+    add_word(w, q->hash, q->text, q->n);
+  }
+  w->nw = 0;
+}
+
+/* The word waits while its entry of the cache is fetched; the oldest is added. */
+static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n) {
+  pwalk *w = ud;
+  queued_word *q;
+  (void)k;
+  {
+    const float *e = w->s->cache + cache_slot(w->s, hash) * w->s->stride;
+    PREFETCH(e);
+    PREFETCH(e + 2 * w->s->stride - 1);
+  }
+  if (w->nw == WORDS_AHEAD) {
+    q = &w->words[w->w0];
+    add_word(w, q->hash, q->text, q->n);
+    w->w0 = (w->w0 + 1) % WORDS_AHEAD;
+    w->nw--;
+  }
+  q = &w->words[(w->w0 + w->nw) % WORDS_AHEAD];
+  q->hash = hash;
+  q->n = n < STANCE_FEAT_WORD_BYTES ? n : STANCE_FEAT_WORD_BYTES;
+  memcpy(q->text, word, q->n);
+  w->nw++;
   return 0;
 }
+
 
 static int p_end(void *ud, size_t k, uint64_t terms) {
   pwalk *w = ud;
@@ -916,6 +1031,7 @@ static int p_end(void *ud, size_t k, uint64_t terms) {
   double *p = w->probs + k * m->outputs, total = 0;
   float scale[STANCE_BLOCKS];
   int t, c, b;
+  drain_words(w);
   drain(w);
   if (w->terms) w->terms[k] = terms;
   block_scales(m->weights, w->occ, scale);

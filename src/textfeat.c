@@ -40,8 +40,8 @@ size_t stance_features_word(const stance_features *f, uint64_t hash, const char 
   size_t k = 0;
   if (f->set & STANCE_FEAT_WORDS) out[k++] = id_of(hash, SP_WORD, STANCE_BLOCK_WORDS);
   if (f->set & STANCE_FEAT_CHARS) {
-    unsigned char pad[64];
-    size_t len = n > sizeof pad - 2 ? sizeof pad - 2 : n, i;
+    unsigned char pad[STANCE_FEAT_WORD_BYTES + 2];
+    size_t len = n > STANCE_FEAT_WORD_BYTES ? STANCE_FEAT_WORD_BYTES : n, i;
     int lo = f->char_min < 1 ? 1 : f->char_min, hi = f->char_max > STANCE_FEAT_CHAR_MAX ? STANCE_FEAT_CHAR_MAX : f->char_max;
     pad[0] = '<';
     memcpy(pad + 1, folded, len);

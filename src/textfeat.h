@@ -72,6 +72,9 @@ int stance_features_walk(const stance_features *f, const char *text, size_t len,
 /* The features a word brings by itself (its id, and its character n-grams with `chars`):
  * up to STANCE_FEAT_WORD_MAX ids into out; returns how many. */
 #define STANCE_FEAT_WORD_MAX 256
+/* The bytes of a folded word its character n-grams are made of: its first (the rest of a
+ * longer word changes only its hash). */
+#define STANCE_FEAT_WORD_BYTES 62
 size_t stance_features_word(const stance_features *f, uint64_t hash, const char *folded, size_t n, uint32_t *out);
 
 /* The hash of a folded word (what the sink's word call gets). */

@@ -42,6 +42,62 @@ function M.new(layer, rec)
   return self
 end
 
+-- Annotations read from a layer (stance.Document.annotations) are made lazily: each is a
+-- table of its layer, its store and its slot, and a field is taken from the store (in C)
+-- the first time it is asked for, then kept. The store is never changed under them (a layer
+-- changes a copy, see stance.Layer), so they stay snapshots. pairs() sees every field.
+local Lazy = {}
+
+--- Every field of a lazy annotation, put in its table (what pairs() sees).
+local function fill(self)
+  local store, slot = rawget(self, '_store'), rawget(self, '_slot')
+  for k, v in pairs(store:at(slot) or {}) do
+    if rawget(self, k) == nil then rawset(self, k, v) end
+  end
+  for _, k in ipairs({ 'annotator', 'document', 'start', 'stop' }) do
+    if rawget(self, k) == nil then rawset(self, k, Lazy.__index(self, k)) end
+  end
+  return self
+end
+
+-- a method of M; the annotator and the document from the layer; else the record's field,
+-- kept in the table (in C: this runs for every field of every annotation a script reads)
+Lazy.__index = require('stance.core').lazy_index(M)
+
+function Lazy.__pairs(self)
+  return next, fill(self), nil
+end
+
+function Lazy.__tostring(self)
+  return M.__tostring(self)
+end
+
+--- The records of `kind` in `store` (the layer's, or where they are now, see
+--- stance.Document.annotations) as annotations of `layer`, in the order of the file, made
+--- lazily (their fields are read when first asked for). The store must not change while
+--- they live: a layer's own store is marked lent (see stance.Layer).
+---@param layer table stance.Layer
+---@param store userdata the stance.store
+---@param kind "annotation"|"relation"|"doclabel"
+---@param out table|nil a list to append them to (returned)
+---@return stance.Annotation[]
+function M.lazy(layer, store, kind, out)
+  return store:lazy(kind, layer, Lazy, out)
+end
+
+--- Every field of `a` in a plain table (a lazy annotation's too, in any Lua: LuaJIT's pairs()
+--- does not ask the annotation, Lua 5.4's does).
+---@param a stance.Annotation
+---@return table
+function M.fields(a)
+  if getmetatable(a) == Lazy then fill(a) end
+  local out = {}
+  for k, v in next, a do
+    if k ~= '_layer' and k ~= '_store' and k ~= '_slot' then out[k] = v end
+  end
+  return out
+end
+
 --- Spans with every unit: { {start, stop (code points), byte_start, byte_stop, line, col
 --- (1-based, bytes), text}, ... }
 ---@return table[]

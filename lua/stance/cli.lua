@@ -8,8 +8,8 @@ local H = {}
 
 --- Commands in the order `stance --help` lists them.
 M.commands = {
-  'init', 'index', 'search', 'stats', 'report', 'export', 'import', 'check', 'fmt', 'merge', 'diff', 'agree', 'eval',
-  'suggest', 'warm', 'run', 'hash', 'version', 'help',
+  'init', 'index', 'search', 'watch', 'stats', 'report', 'export', 'import', 'check', 'fmt', 'merge', 'diff', 'agree',
+  'eval', 'suggest', 'warm', 'run', 'hash', 'version', 'help',
 }
 
 --- Commands whose module is not named after them.

@@ -9,6 +9,37 @@ function M.has(version)
   return vim.fn.has('nvim-' .. version) == 1
 end
 
+--- The value of buffer option `name` of `buf`; a fraction of what reading vim.bo[buf] costs
+--- on Neovim 0.7 to 0.9 (which checks its arguments at every access), read on each open.
+---@param buf integer
+---@param name string
+---@return any
+M.buf_option = vim.fn.has('nvim-0.10') == 1 and function(buf, name)
+  return vim.api.nvim_get_option_value(name, { buf = buf })
+end or function(buf, name)
+  return vim.api.nvim_buf_get_option(buf, name)
+end
+
+--- Set buffer option `name` of `buf` to `value`, at the cost of M.buf_option.
+---@param buf integer
+---@param name string
+---@param value any
+M.set_buf_option = vim.fn.has('nvim-0.10') == 1 and function(buf, name, value)
+  vim.api.nvim_set_option_value(name, value, { buf = buf })
+end or function(buf, name, value)
+  vim.api.nvim_buf_set_option(buf, name, value)
+end
+
+local BO = { __index = function(t, name) return M.buf_option(t[1], name) end }
+
+--- Buffer `buf`'s options to read (bo.fileformat, ...), as vim.bo[buf] reads them but at the
+--- cost of M.buf_option.
+---@param buf integer
+---@return table
+function M.bo(buf)
+  return setmetatable({ buf }, BO)
+end
+
 --- :checkhealth reporting: vim.health (0.10+) or the health module (0.7 to 0.9).
 M.health = (function()
   local h = vim.health

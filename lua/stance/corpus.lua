@@ -76,6 +76,26 @@ function M:index(opts)
   return require('stance.indexer').update(self, opts)
 end
 
+--- The SHA-256 ("sha256:<hex>") of document `rel` without reading it, when the index knows
+--- it and the file's stat (size, mtime, ctime, inode) is still what it was when indexed; else
+--- nil (read and hash the file). In the `stance` host an index not loaded yet is taken from
+--- its folder as saved, once (no check of the corpus: the stat of each document asked for is
+--- the check); in Neovim only the loaded one is used (the editor never waits on a load).
+---@param rel string
+---@return string|nil
+function M:known_hash(rel)
+  if self.loaded then return self.idx:known_hash(rel) end
+  if self._saved == nil then
+    self._saved = false
+    if not vim then
+      local core = require('stance.core')
+      local idx = core.index(self.root)
+      if idx and idx:load_saved(self.root .. '/' .. require('stance.indexer').dir) then self._saved = idx end
+    end
+  end
+  return self._saved and self._saved:known_hash(rel) or nil
+end
+
 --- Whether the index has been built or loaded at least once.
 function M:indexed()
   return self.loaded and self.idx:stats().docs > 0 or self.loaded

@@ -37,12 +37,21 @@ function M:model()
   return self._model
 end
 
---- "sha256:<hex>" of the document's bytes.
+--- "sha256:<hex>" of the document's bytes: of the text read, or, before it is read, the
+--- hash the index recorded when the file's stat says it is unchanged since (see
+--- stance.Corpus.known_hash), else of the file read now.
 ---@return string|nil
+---@return string|nil err
 function M:hash()
+  if self._hash then return self._hash end
+  if self._text == nil then
+    if self._known == nil then self._known = self.corpus:known_hash(self.path) or false end
+    if self._known then return self._known end
+  end
   local s, err = self:text()
   if not s then return nil, err end
-  return 'sha256:' .. require('stance.core').sha256(s)
+  self._hash = 'sha256:' .. require('stance.core').sha256(s)
+  return self._hash
 end
 
 local function spans(self, what)
@@ -209,25 +218,28 @@ local function existing_layer(self, name)
   return layer
 end
 
---- The records of `layer` of `kind` where they are in the document now. A file whose
---- recorded hash is the document's (the usual case) is taken at its word, once per layer;
---- else its annotations are re-anchored in memory as `stance check` does (the file is not
---- touched), and those not found again come back as orphans, at their old place: a script
---- never reads offsets that point at other words (a document edited, a clean git merge).
+--- The store holding the records of `layer` of `kind` where they are in the document now,
+--- and the IDs of orphans. A file whose recorded hash is the document's (the usual case) is
+--- taken at its word, once per layer; else its annotations are re-anchored in memory as
+--- `stance check` does (the file is not touched), and those not found again come back as
+--- orphans, at their old place: a script never reads offsets that point at other words (a
+--- document edited, a clean git merge).
 local function placed(self, layer, kind)
-  if kind ~= 'annotation' or layer._vouched then return layer:records(kind) end
+  local store = layer.file.store
+  if kind ~= 'annotation' or layer._vouched then return store end
+  local recorded = store:header('hash')
+  if recorded ~= nil and recorded == self:hash() then
+    layer._vouched = true
+    return store
+  end
   local text = self:text()
-  if not text then return layer:records(kind) end
-  if layer.file.store:header().hash == self:hash() then
-    layer._vouched = true
-    return layer:records(kind)
-  end
+  if not text then return store end
   local p = require('stance.export.placed').layer(layer, text)
-  if p.store == layer.file.store then
+  if p.store == store then
     layer._vouched = true
-    return layer:records(kind)
+    return store
   end
-  return p.store:records(kind), p.orphans
+  return p.store, p.orphans
 end
 
 local function collect(self, kind, filter)
@@ -241,12 +253,17 @@ local function collect(self, kind, filter)
   for _, name in ipairs(names) do
     local layer = existing_layer(self, name)
     if layer then
-      local recs, orphans = placed(self, layer, kind)
-      for _, rec in ipairs(recs) do
-        if not any or matches(rec, filter) then
-          local a = Annotation.new(layer, rec)
-          if orphans and orphans[rec.id] then a.orphan = true end
-          out[#out + 1] = a
+      local store, orphans = placed(self, layer, kind)
+      -- the layer's own store, lent to lazy annotations: the layer changes a copy from now on
+      if store == layer.file.store then layer._lent = true end
+      if not any and not orphans then
+        Annotation.lazy(layer, store, kind, out)
+      else
+        for _, a in ipairs(Annotation.lazy(layer, store, kind)) do
+          if not any or matches(a, filter) then
+            if orphans and orphans[a.id] then a.orphan = true end
+            out[#out + 1] = a
+          end
         end
       end
     end

@@ -16,6 +16,8 @@ M.dir = '.stance/index.bin'
 ---@field only string[]|nil re-check these paths only (relative to the root)
 ---@field no_check boolean|nil take the saved index as it is, without looking at the files
 ---   (it is built when there is none or it is damaged); changes since it was saved are not seen
+---@field watcher boolean|nil false: do not ask the corpus's watcher (stance watch) whether the
+---   saved index is current; every document is checked
 
 --- Update the index of corpus `c` (a stance.Corpus). Host: blocks, returns stats or nil,
 --- err. Neovim: returns true at once; opts.on_done(stats, err) follows.
@@ -25,6 +27,19 @@ M.dir = '.stance/index.bin'
 ---@return string|nil err
 function M.update(c, opts)
   opts = opts or {}
+  -- the host taking the saved index as it is: loaded here and now, no worker thread started
+  -- (a count from the command line needs none); none there, or a damaged one: the worker
+  -- builds it below, and says why
+  if not vim and opts.no_check and not c.loaded and not opts.rebuild then
+    if c.idx:load_saved(c.root .. '/' .. M.dir) then return H.loaded(c, opts) end
+  end
+  -- the host bringing the index up to date: a watcher of the corpus (`stance watch`) that
+  -- vouches for the saved index spares the stat of every document; without one, or when it
+  -- cannot vouch, every document is checked below
+  if not vim and not opts.no_check and not opts.only and not opts.rebuild and not c.loaded
+    and opts.watcher ~= false and H.vouched(c) then
+    return H.loaded(c, opts, true)
+  end
   local worker = require('stance.worker')
   local w, err = worker.get()
   if not w then return nil, err end
@@ -69,10 +84,12 @@ function M.update(c, opts)
       end,
     })
   end
-  -- the index folder is opened without following a link (src/indexfile.c)
+  -- the index folder is opened without following a link (src/indexfile.c); in the host,
+  -- which waits for the load anyway, the tables by path are made only if a use needs them
+  -- (a count needs none)
   if not c.loaded and not opts.rebuild then
     c.loaded = true
-    local job, jerr = w:load_index(path)
+    local job, jerr = w:load_index(path, not vim)
     if not job then return nil, jerr end
     worker.track(job, {
       on_done = function(ev)
@@ -101,6 +118,45 @@ function M.update(c, opts)
   return state.stats
 end
 
+--- The saved index loaded on this thread (host): its statistics, nothing looked at.
+function H.loaded(c, opts, vouched)
+  c.loaded = true
+  local stats
+  H.unchecked(c, function(s) stats = s end)
+  stats.vouched = vouched
+  if opts.on_done then opts.on_done(stats) end
+  return stats
+end
+
+--- The watcher vouches for the saved index, what is loaded is the file it vouched for (its
+--- meta file, replaced by every save, is the same before and after the load), and that
+--- index chose its documents by this search's own globs (the schema's include and exclude:
+--- a watcher may have read another schema, through a link whose target changed unseen).
+function H.vouched(c)
+  local core = require('stance.core')
+  local client = require('stance.watch.client')
+  if not core.exists(c.root .. '/.stance/' .. require('stance.watch.server').SOCKET) then return false end
+  local vouched = client.current(c.root)
+  -- the index loaded must be the one vouched for: another process's save may land between
+  if not vouched or M.saved_id(c.root) ~= vouched or not c.idx:load_saved(c.root .. '/' .. M.dir) then
+    return false
+  end
+  if M.saved_id(c.root) ~= vouched or c.idx:rule() ~= core.glob_rule(c:globs()) then
+    c.idx:reset()
+    return false
+  end
+  return true
+end
+
+--- The identity of the index saved in the corpus at `root` (its meta file is replaced, a new
+--- inode, by every save), or nil when there is none.
+---@param root string
+---@return string|nil
+function M.saved_id(root)
+  local s = require('stance.core').stat(root .. '/' .. M.dir .. '/meta')
+  return s and ('%d:%d:%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns) or nil
+end
+
 --- The statistics of an index taken as it is (opts.no_check): nothing looked at.
 function H.unchecked(_, finish)
   finish({ seen = 0, indexed = 0, unchanged = 0, verified = 0, removed = 0, failed = 0, listed = 0,
@@ -108,8 +164,11 @@ function H.unchecked(_, finish)
 end
 
 function H.save(w, c, path, stats, finish)
-  local job = w:save_index(c.idx, path)
-  if not job then return finish(stats) end
+  local job, jerr = w:save_index(c.idx, path)
+  if not job then
+    stats.save_error = jerr or 'the save could not start'
+    return finish(stats)
+  end
   require('stance.worker').track(job, {
     on_done = function(ev)
       if ev.state == 'done' then

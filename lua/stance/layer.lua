@@ -43,6 +43,16 @@ function M:exists()
   return rawget(self.file, 'bytes') ~= nil or rawget(self.file, 'text') ~= nil
 end
 
+--- The store to change: the file's, or a copy of it when annotations made from it are out
+--- (stance.Annotation.lazy reads their fields from it: they stay what they were).
+local function own_store(self)
+  if self._lent then
+    self.file.store = assert(self.file.store:copy())
+    self._lent = nil
+  end
+  return self.file.store
+end
+
 ---@param kind string|nil "annotation" (default), "relation" or "doclabel"
 ---@return table[] records
 function M:records(kind)
@@ -108,13 +118,13 @@ function M:add(kind, fields)
     for _, which in ipairs({ 'from', 'to' }) do
       local target = fields[which]
       if type(target) ~= 'string' then error(which .. ' should be an annotation id', 2) end
-      if not self.file.store:get(target) then
+      if not own_store(self):get(target) then
         return nil, ('no annotation %s in %s\'s layer of %s'):format(target, self.annotator, self.doc.path)
       end
     end
   end
   rec.created = rec.created or now()
-  local added, aerr = self.file.store:add(rec)
+  local added, aerr = own_store(self):add(rec)
   if not added then return nil, aerr end
   self:touch()
   return self.file.store:get(rec.id)
@@ -124,7 +134,7 @@ end
 ---@return table|nil record
 ---@return string|nil err
 function M:update(id, fields)
-  local store = self.file.store
+  local store = own_store(self)
   local rec = store:get(id)
   if not rec then return nil, ('no record %s'):format(id) end
   local merged = {}
@@ -174,7 +184,7 @@ end
 ---@return boolean|nil ok
 ---@return string|nil err
 function M:remove(id)
-  local store = self.file.store
+  local store = own_store(self)
   local ok, err = store:remove(id)
   if not ok then return nil, err end
   for _, rel in ipairs(store:records('relation')) do

@@ -132,7 +132,7 @@ function H.job_opts(st, layers, opts)
   local o = { stances = st.stances, targets = st.named and st.targets or nil, layers = layers,
     matcher = st.lexicon.matcher, terms = st.term_matcher }
   for _, k in ipairs({ 'learner', 'c', 'balanced', 'folds', 'features', 'char_min', 'char_max', 'char_weight',
-    'mark_weight', 'term_offsets' }) do
+    'mark_weight', 'term_offsets', 'max_features' }) do
     if opts[k] ~= nil then o[k] = opts[k] end
   end
   return o
@@ -183,7 +183,7 @@ end
 --- (M.setup's, when made already), labels ({ [path] = { {start, stop, target, class}, ... } },
 --- class names), decision ('threshold', the default, or 'argmax': the likeliest class, as a
 --- plain classifier decides), and the model's options (learner, c,
---- balanced, folds, features, char_weight, mark_weight).
+--- balanced, folds, features, char_weight, mark_weight, max_features).
 ---@param c stance.Corpus
 ---@param opts table|nil
 ---@param handlers stance.JobHandlers|nil

@@ -92,7 +92,7 @@ M.BINS = 10
 --- opts: target (only that one), annotators, folds (most folds; default 10: one document per
 --- fold up to 10 documents), seed (the split of documents into folds; default 1), and the
 --- model's options (learner, c, balanced, folds for calibration as calibration_folds,
---- features, char_weight, mark_weight, decision: see stance.model.start).
+--- features, char_weight, mark_weight, max_features, decision: see stance.model.start).
 ---@param c stance.Corpus
 ---@param opts table|nil
 ---@return table|nil report { documents, folds, classes, targets = { { name, support, model,
@@ -134,7 +134,7 @@ function M.evaluate(c, opts)
       learner = opts.learner, c = opts.c, balanced = opts.balanced, folds = opts.calibration_folds,
       features = opts.features, char_min = opts.char_min, char_max = opts.char_max,
       char_weight = opts.char_weight, mark_weight = opts.mark_weight, term_offsets = opts.term_offsets,
-      decision = opts.decision }
+      max_features = opts.max_features, decision = opts.decision }
     local res, rerr = model.run(c, run)
     if not res then return nil, rerr end
     H.score_fold(st, res, held, acc, bins)

@@ -11,9 +11,14 @@ M.annotations = '.stance/annotations'
 --- A name safe as one folder name (annotators are free text).
 ---@param name string
 ---@return string
+local slugs = {}
 function M.slug(name)
-  local s = name:gsub('[/\\%c]', '_'):gsub('^%.+', '_')
-  return s ~= '' and s or '_'
+  local s = slugs[name]
+  if s then return s end
+  s = name:gsub('[/\\%c]', '_'):gsub('^%.+', '_')
+  s = s ~= '' and s or '_'
+  slugs[name] = s
+  return s
 end
 
 --- The annotation file of `annotator` for the document at `doc` (relative to `root`).

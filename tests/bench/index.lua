@@ -13,7 +13,9 @@
 --                    to ripgrep's (`rg -iwo`, they must be the same); and the least any
 --                    correct freshness check costs: one stat per document (`find -printf`);
 --                    and the same search with --no-update (the saved index as it is, no
---                    freshness check, as FTS5 answers), next to the same FTS5 count;
+--                    freshness check, as FTS5 answers), next to the same FTS5 count; and
+--                    the checked search again with `stance watch` running (the watcher
+--                    vouches for the saved index: no stat of every document);
 --   scripts          a `stance run` script going through every document's annotations
 --                    (tests/bench/scripts.lua), next to reading the annotation files.
 --   stance run tests/bench/index.lua BENCH_DIR [SHAPE...]   shapes: news large (default both)
@@ -207,6 +209,42 @@ for _, shape in ipairs(order) do
         peer = 'find -printf of every document (the stats of any correct check)', peer_time = floor,
         target = '<= 1x' })
     end
+  end
+
+  -- searching with a watcher running (stance watch): the search asks it whether the saved
+  -- index is current (a sync through a cookie file) instead of a stat of every document
+  do
+    local pid = tonumber(output({ 'sh', '-c', '"$1" watch --quiet "$2" </dev/null >/dev/null 2>&1 & echo $!', 'sh',
+      stance_bin, dir }))
+    local up = false
+    for _ = 1, 600 do
+      if os.execute(words({ stance_bin, 'watch', '--status', dir }) .. ' >/dev/null 2>&1') == true then
+        up = true
+        break
+      end
+      shell('sleep 0.05')
+    end
+    local function measure()
+      assert(up, 'stance watch did not start')
+      for _, qt in ipairs(queries) do
+        local query, target = qt[1], qt[2]
+        local argv = { stance_bin, 'search', '--count', '--corpus', dir, query }
+        local n = tonumber(output(argv))
+        local fts_argv = { 'sqlite3', db, ("SELECT count(*) FROM docs WHERE docs MATCH '%s'"):format(query:gsub("'", "''")) }
+        local ws, fts = timed(5, argv), timed(5, fts_argv)
+        local nu = tonumber(output({ stance_bin, 'search', '--count', '--no-update', '--corpus', dir, query }))
+        assert(n == nu, ('stance search %s with a watcher: %s hits, %s in the saved index'):format(query,
+          tostring(n), tostring(nu)))
+        -- the figure is the watcher's only if it still vouches (not a search that checked itself)
+        assert(os.execute(words({ stance_bin, 'watch', '--status', dir }) .. ' >/dev/null 2>&1') == true,
+          'the watcher no longer vouches for the index')
+        report.figure({ name = ('stance search --count %s, a watcher running (%s)'):format(query, shape), time = ws,
+          peer = 'sqlite3 FTS5 count', peer_time = fts, target = target })
+      end
+    end
+    local okm, merr = pcall(measure)
+    shell(('kill %d'):format(pid))
+    assert(okm, merr)
   end
 
   -- scripts: open the corpus and go through every document's annotations

@@ -75,17 +75,19 @@ static stance_dataset *toy_dataset(const stance_features *f, int third) {
   return d;
 }
 
-/* Predicting every sentence of a text in one walk gives what predicting each alone gives,
- * cues, terms and word n-grams included, with some sentences left out. */
+/* Predicting every sentence of a text in one walk gives what predicting each alone gives (with
+ * another scratch: its cache of words cold, then warm), cues, terms and word n-grams included,
+ * words longer than STANCE_FEAT_WORD_BYTES too, with some sentences left out. */
 static void model_predicts_spans_as_each_alone(void) {
   static const char *words[] = {"we", "should", "not", "talk", "must", "never", "failed", "clearly",
-                                "sanctions", "Talks", "perhaps", "don't", "well-founded", "Caf\xc3\xa9", "maximum", "pressure"};
+                                "sanctions", "Talks", "perhaps", "don't", "well-founded", "Caf\xc3\xa9", "maximum", "pressure",
+                                "counterrevolutionariesnotwithstandinginternationalizationtalkssanctions"};
   static const char *seps[] = {" ", " ", " ", ", ", "-", "\n", "'"};
   stance_cues *cues, *terms;
   stance_features f;
   stance_dataset *d;
   stance_model *m;
-  stance_model_scratch *sc;
+  stance_model_scratch *sc, *alone;
   stance_train_opts o;
   char text[8192];
   size_t len = 0, k, kept;
@@ -97,7 +99,7 @@ static void model_predicts_spans_as_each_alone(void) {
   while (len < sizeof text - 64) {
     int nw = 1 + (int)(((r = r * 6364136223846793005ull + 1442695040888963407ull) >> 56) % 12);
     for (i = 0; i < nw; i++) {
-      const char *w = words[((r = r * 6364136223846793005ull + 1) >> 56) % 16];
+      const char *w = words[((r = r * 6364136223846793005ull + 1) >> 56) % 17];
       const char *sep = i + 1 < nw ? seps[((r = r * 6364136223846793005ull + 7) >> 61) % 7] : ". ";
       size_t wl = strlen(w), sl = strlen(sep);
       if (len + wl + sl >= sizeof text - 8) break;
@@ -124,7 +126,8 @@ static void model_predicts_spans_as_each_alone(void) {
     o.learner = learner;
     m = stance_model_train(d, &o);
     sc = stance_model_scratch_new(m);
-    CHECK(m != NULL && sc != NULL);
+    alone = stance_model_scratch_new(m);
+    CHECK(m != NULL && sc != NULL && alone != NULL);
     for (kept = 0; kept < 2; kept++) {
       spans *set = kept ? &some : &all;
       double *pr = malloc(set->n * 6 * sizeof *pr), want[6];
@@ -135,7 +138,7 @@ static void model_predicts_spans_as_each_alone(void) {
         int c;
         whole[0] = 0;
         whole[1] = set->s[2 * k + 1] - set->s[2 * k];
-        CHECK(stance_model_predict_spans(m, sc, text + set->s[2 * k], whole[1], whole, 1, want, &tw) == 0);
+        CHECK(stance_model_predict_spans(m, alone, text + set->s[2 * k], whole[1], whole, 1, want, &tw) == 0);
         for (c = 0; c < 6; c++)
           if (fabs(pr[k * 6 + (size_t)c] - want[c]) > 1e-9) bad++;
         if (tw != tm[k]) bad++;
@@ -144,6 +147,7 @@ static void model_predicts_spans_as_each_alone(void) {
       free(tm);
     }
     stance_model_scratch_free(sc);
+    stance_model_scratch_free(alone);
     stance_model_free(m);
     stance_dataset_free(d);
   }
@@ -459,7 +463,57 @@ static void svm_warm_start_keeps_the_solution(void) {
   CHECK(w[0] > 0 && w[3] < 0);
 }
 
+/* max_features: past it, the features of the fewest examples are left out, and a sentence of
+ * those alone scores as a sentence of unknown words; within it, every feature is learnt. */
+static void model_keeps_the_most_frequent_features(void) {
+  static const char *ex[] = {"alpha beta", "alpha gamma", "alpha delta", "omega epsilon", "omega zeta"};
+  static const int labels[] = {1, 1, 2, 2, 0};
+  static const size_t max[] = {0, 7, 8, 6, 1};
+  static const size_t kept[] = {7, 7, 7, 2, 1}; /* of 2 examples or more: alpha (3), omega (2) */
+  stance_features f;
+  stance_train_opts o;
+  double p[4][3];
+  size_t i, c;
+  memset(&f, 0, sizeof f);
+  f.set = STANCE_FEAT_WORDS;
+  f.char_min = 2;
+  f.char_max = 5;
+  for (i = 0; i < sizeof max / sizeof *max; i++) {
+    static const char *probe[] = {"beta", "unknown", "alpha", "omega"};
+    stance_dataset *d = stance_dataset_new(&f, 1, 3);
+    stance_model *m;
+    stance_model_scratch *sc;
+    size_t k;
+    CHECK(d != NULL);
+    for (k = 0; k < sizeof ex / sizeof *ex; k++)
+      CHECK(stance_dataset_add_text(d, ex[k], strlen(ex[k]), &labels[k], (uint32_t)k) == 0);
+    stance_train_opts_default(&o);
+    o.max_features = max[i];
+    o.folds = 0;
+    CHECK((m = stance_model_train(d, &o)) != NULL);
+    CHECK(stance_model_features(m) == kept[i]);
+    CHECK((sc = stance_model_scratch_new(m)) != NULL);
+    for (k = 0; k < 4; k++) {
+      size_t whole[2] = {0, 0};
+      whole[1] = strlen(probe[k]);
+      CHECK(stance_model_predict_spans(m, sc, probe[k], whole[1], whole, 1, p[k], NULL) == 0);
+    }
+    /* "beta" was in one example: learnt, or left out and then worth nothing */
+    if (kept[i] == 7) CHECK(fabs(p[0][1] - p[1][1]) > 1e-6);
+    else
+      for (c = 0; c < 3; c++) CHECK(memcmp(&p[0][c], &p[1][c], sizeof(double)) == 0);
+    CHECK(fabs(p[2][1] - p[1][1]) > 1e-6); /* alpha: learnt, always */
+    if (kept[i] == 1)
+      for (c = 0; c < 3; c++) CHECK(memcmp(&p[3][c], &p[1][c], sizeof(double)) == 0);
+    else CHECK(fabs(p[3][1] - p[1][1]) > 1e-6);
+    stance_model_scratch_free(sc);
+    stance_model_free(m);
+    stance_dataset_free(d);
+  }
+}
+
 const test_case model_tests[] = {
+    {"model_keeps_the_most_frequent_features", model_keeps_the_most_frequent_features},
     {"model_predicts_spans_as_each_alone", model_predicts_spans_as_each_alone},
     {"model_training_is_deterministic", model_training_is_deterministic},
     {"model_invents_no_class", model_invents_no_class},

@@ -417,7 +417,7 @@ static void worker_builds_indexes_to_swap_in(void) {
   stance_job_unref(job);
   stance_job_unref(stale_job);
   /* loaded, then updated: paths in the loaded file outlive the loaded index */
-  job = stance_loadjob_new(dir);
+  job = stance_loadjob_new(dir, 0);
   CHECK_INT(stance_worker_submit(w, job), 0);
   CHECK(run_to_end(w, job, NULL));
   fresh = stance_loadjob_take(job);

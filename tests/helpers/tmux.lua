@@ -15,6 +15,7 @@ local S = {}
 S.__index = S
 
 local T -- helpers, loaded lazily (it loads this module)
+local unpack_ = rawget(table, 'unpack') or rawget(_G, 'unpack')
 
 local uv = vim and (vim.uv or vim.loop)
 
@@ -185,7 +186,8 @@ end
 ---@param args string[]|nil more nvim arguments (files to open)
 ---@param opts table|nil cwd, init (Lua run by the init file after the checkout is put on
 ---  'runtimepath'), width (100), height (30), env (table of more variables), ready (text or
----  function(screen) that says the first screen is there)
+---  function(screen) that says the first screen is there), typeahead (send-keys words typed
+---  into the terminal before Neovim starts: keys a person types while it opens)
 ---@return table session
 function M.open(args, opts)
   T = T or require('helpers')
@@ -230,6 +232,11 @@ vim.opt.shortmess:append('I')
   self:tmux('set-option', '-t', self.name, 'status', 'off')
   self:tmux('set-window-option', '-t', self.name, 'remain-on-exit', 'on')
   self:tmux('pipe-pane', '-t', self.name, '-o', 'cat >> ' .. T.q(self.out))
+  if opts.typeahead then
+    -- held by the terminal until Neovim reads its input: before its first screen, its
+    -- autocommands and anything it schedules
+    self:tmux('send-keys', '-t', self.name, unpack_(opts.typeahead))
+  end
   T.write(go, '')
   local ok, err = pcall(function()
     self:wait(function(screen)

@@ -79,6 +79,56 @@ describe('scripting API', function()
     assert.truthy(errs:find('0 errors', 1, true), errs)
   end)
 
+  it('reads annotations lazily: every field there, pairs() sees them, and they stay snapshots', function()
+    local c, d = corpus()
+    local doc = c:document('a.txt')
+    local made = assert(doc:annotate({ start = 17, stop = 42, label = 'against', target = 'sanctions', note = 'n1' }))
+    assert(doc:annotate({ spans = { { 0, 5 }, { 6, 11 } }, label = 'favor', target = 'engagement' }))
+    assert.is_true(c:save())
+    local again = assert(stance.open(d)):document('a.txt')
+    local list = again:annotations()
+    assert.are.equal(2, #list)
+    local a = list[1].id == made.id and list[1] or list[2]
+    local b = a == list[1] and list[2] or list[1]
+    -- every field as the annotation made in this process has it
+    local want = require('stance.annotation').fields(made)
+    local got = require('stance.annotation').fields(a)
+    for _, k in ipairs({ 'id', 'kind', 'label', 'target', 'stance', 'note', 'quote', 'prefix', 'suffix', 'created',
+      'annotator', 'document', 'start', 'stop' }) do
+      assert.are.same(want[k], got[k], k)
+    end
+    assert.are.same({ { 17, 42 } }, got.spans)
+    assert.are.same({ 0, 11 }, { b.start, b.stop })
+    assert.are.same({ { 0, 5 }, { 6, 11 } }, b.spans)
+    assert.are.equal('Sanctions failed — twice.', a:text())
+    assert.truthy(tostring(a):find(a.id, 1, true))
+    -- pairs() (Lua 5.4) sees every field, not only those asked for
+    if _VERSION ~= 'Lua 5.1' then
+      local seen = {}
+      for k in pairs(b) do
+        seen[k] = true
+      end
+      for _, k in ipairs({ 'id', 'label', 'stance', 'target', 'quote', 'spans', 'annotator', 'document', 'start' }) do
+        assert.is_true(seen[k], k)
+      end
+    end
+    -- changing the layer leaves the annotations read before as they were (snapshots)
+    local b_label = b.label
+    local updated = assert(a:update({ note = 'n2' }))
+    assert.are.equal('n2', updated.note)
+    assert.are.equal('n1', a.note)
+    assert(b:delete())
+    assert.are.equal(b_label, b.label)
+    assert.are.equal(a.id, again:annotations()[1].id)
+    assert.are.equal(1, #again:annotations())
+    assert(again:annotate({ start = 43, stop = 55, label = 'favor', target = 'engagement', annotator = 'ana' }))
+    assert.is_true(again.corpus:save())
+    local written = T.read(ann_path(d, 'ana', 'a.txt'))
+    assert.truthy(written:find('note "n2"', 1, true), written)
+    assert.falsy(written:find('span 0-5', 1, true), written)
+    assert.truthy(written:find('span 43-55', 1, true), written)
+  end)
+
   it('refuses what the schema forbids with nil and a message, and writes nothing', function()
     local c, d = corpus()
     local doc = c:document('a.txt')

@@ -368,6 +368,42 @@ describe('index jobs', function()
     assert.are.equal(2, idx:search('zeppelins', { count = true }))
   end)
 
+  it('loads a saved index on the calling thread, lazily (idx:load_saved), or says why not', function()
+    local d = T.tmpdir()
+    T.stance_run({ 'init', d })
+    T.write(d .. '/a.txt', 'Zeppelins float.\n')
+    T.write(d .. '/sub/b.txt', 'More zeppelins, and sanctions.\n')
+    local dir = d .. '/.stance/index.bin'
+    local idx = core.index(d)
+    assert.is_false(idx:load_saved(dir)) -- none saved yet
+    local _, err, code = T.stance_run({ 'index', d })
+    assert.are.equal(0, code, err)
+    assert.is_true(idx:load_saved(dir))
+    -- a count needs no table by path; a lookup by path makes them then
+    assert.are.equal(2, idx:search('zeppelins', { count = true }))
+    assert.are.same({ 'a.txt', 'sub/b.txt' }, idx:paths())
+    assert.are.equal('sub/b.txt', idx:doc('sub/b.txt').path)
+    assert.are.equal(1, #idx:search('sanctions'))
+    -- a damaged one is refused, the index in hand left as it was
+    local bytes = T.read(dir .. '/meta')
+    T.write(dir .. '/meta', bytes:sub(1, 100) .. 'X' .. bytes:sub(102))
+    local ok, lerr, lcode = idx:load_saved(dir)
+    assert.is_nil(ok)
+    assert.are.equal('EINDEX', lcode, lerr)
+    assert.are.equal(2, idx:search('zeppelins', { count = true }))
+    -- and the corpus's unchecked open builds it again, as before
+    local c = assert(stance_open(d))
+    local st = assert(c:index({ no_check = true }))
+    assert.truthy(st.note and st.note:find('rebuilt', 1, true), st.note)
+    assert.are.equal(2, c:search('zeppelins', { count = true }))
+    -- saved again: the unchecked open of a fresh corpus object takes it as it is
+    T.write(d .. '/c.txt', 'Zeppelins again.\n')
+    local c2 = assert(stance_open(d))
+    st = assert(c2:index({ no_check = true }))
+    assert.is_true(st.unchecked)
+    assert.are.equal(2, c2:search('zeppelins', { count = true }))
+  end)
+
   it('reports progress while indexing', function()
     local d = T.tmpdir()
     T.stance_run({ 'init', d })

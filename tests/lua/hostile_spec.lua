@@ -113,6 +113,30 @@ describe('a hostile corpus cannot make stance read outside it', function()
     assert.is_nil(layer)
     assert.truthy(err:find('leads outside the corpus', 1, true), err)
   end)
+
+  it('reads no annotation file of a folder moved out and linked to after it was read (same process)', function()
+    local root, d = setup()
+    local c = assert(require('stance').open(root))
+    c.annotator = 'ana'
+    assert(assert(c:document('doc.txt')):annotate({ start = 0, stop = 10, label = 'claim' }))
+    assert.is_true(c:save())
+    -- read once: its folder is known to be inside
+    assert.are.equal(1, #assert(require('stance').open(root)):document('doc.txt'):annotations())
+    -- the folder moved out (the same folder: its inode is the one seen inside) and a link to
+    -- it put in its place
+    local ana = root .. '/.stance/annotations/ana'
+    T.run(('mv %s %s && ln -s %s %s'):format(T.q(ana), T.q(d .. '/ana'), T.q(d .. '/ana'), T.q(ana)))
+    local c2 = assert(require('stance').open(root))
+    local doc = assert(c2:document('doc.txt'))
+    local layer, err = doc:layer('ana')
+    assert.is_nil(layer)
+    assert.truthy(err:find('leads outside the corpus', 1, true), err)
+    assert.are.equal(0, #doc:annotations())
+    -- and back: a real folder again (another inode) is checked again, and read
+    T.run(('rm %s && mkdir %s && cp %s/* %s/'):format(T.q(ana), T.q(ana), T.q(d .. '/ana'), T.q(ana)))
+    local c3 = assert(require('stance').open(root))
+    assert(c3:document('doc.txt'):layer('ana'))
+  end)
 end)
 
 describe('a hostile annotation file stops only itself', function()
@@ -424,5 +448,108 @@ describe('scripts on a document that changed since its annotations were written'
     assert.is_true(got[2].orphan)
     -- the file is not touched by reading
     assert.truthy(T.read(root .. '/.stance/annotations/ana/doc.txt.stance'):find('span 0-17', 1, true))
+  end)
+
+  -- The document's hash as the index recorded it stands in for reading the document only
+  -- while its stat (size, mtime, ctime, inode) is what the index saw.
+  local OLD = '"2001-01-01 00:00:00"'
+  local EDITED = DOC:gsub('The charge works%.', 'Qqq qqqqqq qqqqq.') -- the same size
+
+  --- ana's two annotations on doc.txt, the document's time put back and the corpus indexed
+  --- more than 2 s after the document last changed (a stat taken sooner is not trusted: a
+  --- change within the clock's resolution could hide behind it, src/indexjob.c RACY_NS)
+  local function indexed()
+    local root, d = setup()
+    local c = assert(require('stance').open(root))
+    c.annotator = 'ana'
+    local doc = assert(c:document('doc.txt'))
+    local buses = DOC:find('Buses run on time.', 1, true) - 1
+    assert(doc:annotate({ start = buses, stop = buses + 18, label = 'claim' }))
+    assert(doc:annotate({ start = 0, stop = 17, label = 'claim' }))
+    assert.is_true(c:save())
+    T.run(('touch -d %s %s && sleep 2.1'):format(OLD, T.q(root .. '/doc.txt')))
+    assert(assert(require('stance').open(root)):index())
+    return root, d
+  end
+
+  --- What a script gets from doc.txt: its annotations by quote, and whether it read the file.
+  local function script_view(root)
+    local c = assert(require('stance').open(root))
+    local doc = assert(c:document('doc.txt'))
+    local got = {}
+    for _, a in ipairs(doc:annotations()) do
+      got[a.quote] = a.orphan or false
+    end
+    return got, rawget(doc, '_text') ~= nil, c
+  end
+
+  --- The document read (the index does not vouch for it) and the edited sentence's
+  --- annotation an orphan.
+  local function sees_the_edit(root)
+    local got, read, c = script_view(root)
+    assert.is_nil(c:known_hash('doc.txt'))
+    assert.is_true(read)
+    assert.are.same({ ['Buses run on time.'] = false, ['The charge works.'] = true }, got)
+  end
+
+  it('take the hash the index recorded while the document is unchanged, without reading it', function()
+    local root = indexed()
+    local got, read, c = script_view(root)
+    assert.are.same({ ['Buses run on time.'] = false, ['The charge works.'] = false }, got)
+    assert.is_false(read, 'the index vouched for the document: not read')
+    assert.are.equal('sha256:' .. core.sha256(DOC), c:known_hash('doc.txt'))
+    assert.is_nil(c:known_hash('nothing.txt'))
+  end)
+
+  it('see an edit in place that keeps the size and the time (its ctime changed)', function()
+    local root = indexed()
+    local f = assert(io.open(root .. '/doc.txt', 'r+b'))
+    f:write(EDITED)
+    f:close()
+    T.run(('touch -d %s %s'):format(OLD, T.q(root .. '/doc.txt')))
+    sees_the_edit(root)
+  end)
+
+  it('see a document replaced by a rename (same size, same time, another file)', function()
+    local root = indexed()
+    T.write(root .. '/doc.tmp', EDITED)
+    T.run(('touch -d %s %s && mv %s %s'):format(OLD, T.q(root .. '/doc.tmp'), T.q(root .. '/doc.tmp'),
+      T.q(root .. '/doc.txt')))
+    sees_the_edit(root)
+  end)
+
+  it('never take a hash from an index that is damaged, a link out of the corpus, or a file', function()
+    local root, d = indexed()
+    local dir = root .. '/.stance/index.bin'
+    -- the corpus's own index (right for the document as it is) moved out and reached by a link
+    T.run(('mv %s %s && ln -s %s %s'):format(T.q(dir), T.q(d .. '/index.bin'), T.q(d .. '/index.bin'), T.q(dir)))
+    local got, read, c = script_view(root)
+    assert.is_nil(c:known_hash('doc.txt'))
+    assert.is_true(read)
+    assert.are.same({ ['Buses run on time.'] = false, ['The charge works.'] = false }, got)
+    -- back in place, damaged: garbage for its documents' table
+    T.run(('rm %s && cp -r %s %s'):format(T.q(dir), T.q(d .. '/index.bin'), T.q(dir)))
+    assert.are.equal('sha256:' .. core.sha256(DOC), assert(require('stance').open(root)):known_hash('doc.txt'))
+    local meta = T.read(dir .. '/meta')
+    T.write(dir .. '/meta', meta:sub(1, 64) .. ('\255'):rep(#meta - 64))
+    got, read, c = script_view(root)
+    assert.is_nil(c:known_hash('doc.txt'))
+    assert.is_true(read)
+    assert.are.same({ ['Buses run on time.'] = false, ['The charge works.'] = false }, got)
+    -- and an edit then seen by reading
+    local f = assert(io.open(root .. '/doc.txt', 'r+b'))
+    f:write(EDITED)
+    f:close()
+    got = script_view(root)
+    assert.are.same({ ['Buses run on time.'] = false, ['The charge works.'] = true }, got)
+    -- a file where the folder should be; no index at all
+    T.run(('rm -rf %s'):format(T.q(dir)))
+    T.write(dir, 'STANCEIX')
+    got = script_view(root)
+    assert.are.same({ ['Buses run on time.'] = false, ['The charge works.'] = true }, got)
+    os.remove(dir)
+    got = script_view(root)
+    assert.are.same({ ['Buses run on time.'] = false, ['The charge works.'] = true }, got)
+    assert.is_nil(core.stat(dir), 'a script makes no index')
   end)
 end)

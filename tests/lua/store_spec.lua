@@ -309,3 +309,69 @@ describe('store for redraws', function()
     assert.are.equal(2, s:overlaps(0, 35))
   end)
 end)
+
+describe('store lazily', function()
+  it('lends small tables of its slots and gives each field as records() does, then copies itself', function()
+    local s = core.read(sample)
+    local mt = {}
+    local layer = {}
+    local lazy = s:lazy('annotation', layer, mt)
+    local recs = s:records('annotation')
+    assert.are.equal(#recs, #lazy)
+    for i, o in ipairs(lazy) do
+      assert.are.equal(mt, getmetatable(o))
+      assert.are.equal(layer, o._layer)
+      assert.are.equal(s, o._store)
+      for k, v in pairs(recs[i]) do
+        assert.are.same(v, s:field(o._slot, k), k)
+      end
+      assert.are.equal(recs[i].spans[1][1], s:field(o._slot, 'start'))
+      assert.are.equal(recs[i].spans[#recs[i].spans][2], s:field(o._slot, 'stop'))
+      assert.is_nil(s:field(o._slot, 'nothing'))
+    end
+    assert.is_nil(s:field(0, 'id'))
+    assert.is_nil(s:field(1e9, 'id'))
+    assert.are.equal(#s:records('relation'), #s:lazy('relation', layer, mt))
+    assert.has_error(function() s:lazy('nothing', layer, mt) end)
+    -- a copy holds the same, and changes apart
+    local c = s:copy()
+    assert.are.equal(s:write(), c:write())
+    assert(c:remove(recs[1].id))
+    assert.are_not.equal(s:write(), c:write())
+    assert.are.equal(recs[1].id, s:field(lazy[1]._slot, 'id'))
+  end)
+
+  it('appends to a list, and reads fields through the index function of lazy annotations', function()
+    local s = core.read(sample)
+    local methods = { hello = function(self) return 'hi ' .. self.id end }
+    local mt = { __index = core.lazy_index(methods) }
+    local layer = { annotator = 'ana', doc = { path = 'a.txt' } }
+    local out = s:lazy('annotation', layer, mt, { 'first' })
+    local recs = s:records('annotation')
+    assert.are.equal(#recs + 1, #out)
+    assert.are.equal('first', out[1])
+    local a = out[2]
+    assert.are.equal('hi ' .. recs[1].id, a:hello())
+    assert.are.equal('ana', a.annotator)
+    assert.are.equal('a.txt', a.document)
+    assert.are.same(recs[1].spans, a.spans)
+    assert.are.equal(recs[1].spans[1][1], a.start)
+    assert.are.equal(recs[1].label, a.label)
+    assert.are.equal(recs[1].label, rawget(a, 'label'), 'kept once read')
+    assert.is_nil(a.nothing)
+    assert.is_nil(a[1])
+    assert.is_nil(rawget(a, 'nothing'))
+    -- a table that is not one of them (no store, no slot) has no fields
+    assert.is_nil(setmetatable({}, mt).label)
+    assert.are.equal(methods.hello, setmetatable({}, mt).hello)
+  end)
+
+  it('gives one header by name', function()
+    local s = core.read(sample)
+    s:set_header('hash', 'sha256:' .. ('a'):rep(64))
+    assert.are.equal('sha256:' .. ('a'):rep(64), s:header('hash'))
+    assert.are.equal(s:header().hash, s:header('hash'))
+    assert.is_nil(s:header('status'))
+    assert.has_error(function() s:header('nothing') end)
+  end)
+end)

@@ -80,4 +80,46 @@ describe('annotating in a terminal', function()
     local a, b = model:cp_to_byte(recs[1].spans[1][1]), model:cp_to_byte(recs[1].spans[1][2])
     assert.are.equal(recs[1].quote, article:sub(a + 1, b))
   end)
+
+  -- Keys typed while Neovim opens the document are held by the terminal and read before
+  -- anything Neovim schedules: the buffer's keys must be there when the document is attached.
+  -- ]a without ours: nothing on 0.7, Neovim's own :next on 0.11 ("E163: There is only one
+  -- file to edit").
+  local function typed_at_open(d, doc)
+    local nv = T.tmux({ doc }, { cwd = d, init = "require('stance').setup({ annotator = 'ana' })",
+      typeahead = { ']a' } })
+    local ok, err = pcall(function()
+      -- where ]a goes: the first annotation that starts after the start of the document
+      local want = nv:lua([[
+        local s = require('stance.editor.session').get()
+        local first
+        for _, r in ipairs(s.store:records('annotation')) do
+          local a = r.spans and r.spans[1] and r.spans[1][1]
+          if a and a > 0 and (not first or a < first) then first = a end
+        end
+        local row = vim.fn.byte2line(first + 1)
+        return { row, first - vim.api.nvim_buf_get_offset(s.buf, row - 1) }
+      ]])
+      local ruler = ('%d,%d'):format(want[1], want[2] + 1)
+      local screen = nv:wait(function(sc)
+        return require('helpers.tmux').plain(sc):find(ruler, 1, true)
+      end, 'the ruler at ' .. ruler)
+      assert.falsy(screen:find('E163', 1, true), screen)
+      assert.are.same(want, nv:lua('return vim.api.nvim_win_get_cursor(0)'))
+    end)
+    nv:close()
+    assert(ok, err)
+  end
+
+  it('takes keys typed while the document opens: ]a goes to the next annotation (the example)', function()
+    local d = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+    typed_at_open(d, '01_charge_works.txt')
+  end)
+
+  it("takes keys typed while the document opens: ]a goes to the next annotation (the study's schema)", function()
+    local d, paths = require('helpers.study_layers').make()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    typed_at_open(d, paths[1])
+  end)
 end)

@@ -6,7 +6,8 @@ local cmd = {
     'Indexes the documents of the corpus at or above DIR (default: the current directory)',
     'on background threads, reusing the saved index (.stance/index.bin/) for what did not',
     'change: unchanged folders are not listed, each document gets one stat. A progress',
-    'bar is drawn on stderr when it is a terminal; a summary line follows.',
+    'bar is drawn on stderr when it is a terminal; a summary line follows. Every document is',
+    'checked even when `stance watch` runs (a search would take its word).',
   }, '\n'),
   flags = {
     rebuild = { help = 'ignore the saved index and index everything again' },
@@ -23,6 +24,8 @@ function cmd.run(opts, args)
   local t0 = core.hrtime()
   local stats, ierr = c:index({
     rebuild = opts.rebuild,
+    -- asked for explicitly: every document is checked, whatever a watcher says
+    watcher = false,
     on_progress = bar and function(ev) bar:update(ev) end,
   })
   if bar then bar:finish() end

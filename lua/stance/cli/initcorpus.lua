@@ -108,8 +108,9 @@ end
 function cmd.ignores()
   return {
     '# Made from the files (the search index, the editor\'s cache, the report), or a save\'s own',
-    '# (its lock, its temporary file): kept out of git.',
+    '# (its lock, its temporary file), or a watcher\'s (stance watch): kept out of git.',
     (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
+    'watch.lock', 'watch.sock', 'watch-cookie-*',
   }
 end
 

@@ -16,7 +16,7 @@ end
 --- The key the cache must carry: both files as they are now, and how the buffer shows the
 --- document; nil when the buffer does not show the file as it is on disk.
 function M.key(s, ann_stamp)
-  local bo = vim.bo[s.buf]
+  local bo = require('stance.compat').bo(s.buf)
   if bo.modified or s.edited or not (bo.fileencoding == '' or bo.fileencoding == 'utf-8') then return nil end
   return K.key(ann_stamp, K.stamp(vim.api.nvim_buf_get_name(s.buf)), bo.fileformat, bo.bomb)
 end

@@ -48,7 +48,8 @@ end
 function M.draw(s)
   local names, stores = { s.annotator }, { s.store }
   local sides = {}
-  for _, win in ipairs(vim.api.nvim_list_wins()) do
+  -- (a window shows another's layer beside yours only when one is loaded)
+  for _, win in ipairs(next(s.others) and vim.api.nvim_list_wins() or {}) do
     if vim.api.nvim_win_get_buf(win) == s.buf then
       local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
       if ok and who then sides[who] = true end

@@ -100,28 +100,51 @@ function H.free(lhs, mode)
   return m.buffer ~= 1 and require('stance.compat').default_mapping(m)
 end
 
+--- The default keys the configuration `cfg` (its `mappings`) asks for, by key: { lhs, {
+--- {mode, rhs, opts}, ... } }; made once per configuration.
+function H.wanted(cfg)
+  if H.wanted_for == cfg then return H.wanted_list end
+  local list, by_lhs = {}, {}
+  for _, d in ipairs(H.defaults) do
+    local lhs = cfg[d[1]]
+    if lhs and lhs ~= '' then
+      local modes = type(d[2]) == 'table' and d[2] or { d[2] }
+      local key = by_lhs[lhs]
+      if not key then
+        key = { lhs, {} }
+        by_lhs[lhs] = key
+        list[#list + 1] = key
+      end
+      for _, mode in ipairs(modes) do
+        table.insert(key[2], { mode, '<Plug>(stance-' .. d[3] .. ')', { desc = 'stance: ' .. d[3] } })
+      end
+    end
+  end
+  H.wanted_for, H.wanted_list = cfg, list
+  return list
+end
+
 --- Set the default keys on the session's buffer.
 ---@param s stance.Session
 function M.attach(s)
   M.define_plugs()
   local cfg = require('stance.config').get().mappings
   if cfg == false or cfg.enabled == false then return end
+  local list, buf, set = H.wanted(cfg), s.buf, vim.api.nvim_buf_set_keymap
   -- every key looked at in the buffer at once (a buffer switch per key cost more than the
-  -- rest of opening a short article)
-  vim.api.nvim_buf_call(s.buf, function()
-    local set = vim.api.nvim_buf_set_keymap
-    for _, d in ipairs(H.defaults) do
-      local lhs = cfg[d[1]]
-      if lhs and lhs ~= '' then
-        local modes = type(d[2]) == 'table' and d[2] or { d[2] }
-        for _, mode in ipairs(modes) do
-          if H.free(lhs, mode) then
-            set(s.buf, mode, lhs, '<Plug>(stance-' .. d[3] .. ')', { desc = 'stance: ' .. d[3] })
-          end
-        end
+  -- rest of opening a short article); a key mapped in none of the modes (the short form of
+  -- maparg() is "" exactly then, and mode "" is all of them) needs no look per mode
+  local function each()
+    for i = 1, #list do
+      local lhs, modes = list[i][1], list[i][2]
+      local none = vim.fn.maparg(lhs, '') == ''
+      for j = 1, #modes do
+        local m = modes[j]
+        if none or H.free(lhs, m[1]) then set(buf, m[1], lhs, m[2], m[3]) end
       end
     end
-  end)
+  end
+  if buf == vim.api.nvim_get_current_buf() then each() else vim.api.nvim_buf_call(buf, each) end
 end
 
 return M

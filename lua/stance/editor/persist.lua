@@ -192,7 +192,7 @@ end
 ---@param disk string|nil what the file holds now
 function M.merge(s, frame, ours_text, disk)
   local core = require('stance.core')
-  local vocab = require('stance.schema').vocab(s.corpus:schema())
+  local vocab = s.corpus:vocab()
   local ours = core.read(ours_text, { vocab = vocab })
   local base = s.file.exists and core.read(H.file_text(s) or '', { vocab = vocab }) or nil
   local total = { theirs = 0, ours = 0, conflicts = 0, conflict_ids = {} }

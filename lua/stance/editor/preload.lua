@@ -37,7 +37,7 @@ function M.start(buf, file)
   if not fs.is_file_inside(path, corpus.root) then return end
   local snapshot = K.path(corpus.root, annotator, rel)
   local cached = fs.is_file_inside(snapshot, corpus.root)
-  local load = require('stance.core').load(path, name, { vocab = require('stance.schema').vocab(corpus:schema()),
+  local load = require('stance.core').load(path, name, { vocab = corpus:vocab(),
     snapshot = cached and snapshot or nil, key = cached and (K.key_start(stamp) .. doc_stamp .. '|') or nil })
   if load then M.pending[buf] = { load = load, path = path, stamp = stamp, annotator = annotator } end
 end

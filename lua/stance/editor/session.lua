@@ -50,7 +50,7 @@ end
 ---@return string
 function M.file_text(buf)
   local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
-  local bo = vim.bo[buf]
+  local bo = require('stance.compat').bo(buf)
   local sep = bo.fileformat == 'dos' and '\r\n' or (bo.fileformat == 'mac' and '\r' or '\n')
   local text = table.concat(lines, sep)
   if bo.endofline or bo.fixendofline then
@@ -64,7 +64,7 @@ end
 --- (also after an edit undone, `x` then `u`: the hash recorded is always that of the file's
 --- bytes, final line end or not), else what writing the buffer would store.
 function M:text()
-  local bo = vim.bo[self.buf]
+  local bo = require('stance.compat').bo(self.buf)
   if not bo.modified and (bo.fileencoding == '' or bo.fileencoding == 'utf-8') then
     local disk = require('stance.fs').read(vim.api.nvim_buf_get_name(self.buf))
     if disk and not self.edited then return disk end
@@ -87,7 +87,7 @@ end
 ---@param crlf boolean the frame's line ends
 ---@return boolean
 function M:shows_file(frame, crlf)
-  local bo = vim.bo[self.buf]
+  local bo = require('stance.compat').bo(self.buf)
   if bo.modified or self.edited or not (bo.fileencoding == '' or bo.fileencoding == 'utf-8')
     or crlf ~= (bo.fileformat == 'dos') then
     return false
@@ -102,7 +102,8 @@ end
 function M:get_frame()
   if not self.frame then
     self.frame_text, self.frame_hash = self:text(), nil
-    self.frame = require('stance.core').frame(self.frame_text, { crlf = vim.bo[self.buf].fileformat == 'dos' })
+    local crlf = require('stance.compat').buf_option(self.buf, 'fileformat') == 'dos'
+    self.frame = require('stance.core').frame(self.frame_text, { crlf = crlf })
   end
   return self.frame, self.frame_text
 end
@@ -152,10 +153,10 @@ function M:read_layer(annotator)
     self.frame, self.frame_text, self.frame_hash = pre.frame, nil, 'sha256:' .. pre.hash
   elseif text then
     if type(text) ~= 'string' then text = text:string() end
-    local opts = { vocab = require('stance.schema').vocab(self.corpus:schema()) }
+    local opts = { vocab = self.corpus:vocab() }
     if not self.frame then
       -- the document's frame and hash are made on another thread while the file is read
-      opts.document, opts.crlf = self:text(), vim.bo[self.buf].fileformat == 'dos'
+      opts.document, opts.crlf = self:text(), require('stance.compat').buf_option(self.buf, 'fileformat') == 'dos'
     end
     local frame, hash
     store, problems, frame, hash = core.read(text, opts)
@@ -220,7 +221,8 @@ function M.attach(buf)
     require('stance.editor.preload').cancel(buf) -- read again: the session keeps its layer
     return M.by_buf[buf]
   end
-  if not vim.api.nvim_buf_is_loaded(buf) or vim.bo[buf].buftype ~= '' then return nil end
+  local compat = require('stance.compat')
+  if not vim.api.nvim_buf_is_loaded(buf) or compat.buf_option(buf, 'buftype') ~= '' then return nil end
   local name = vim.api.nvim_buf_get_name(buf)
   if name == '' then return nil end
   -- located as the buffer was about to be read (preload), else now
@@ -248,10 +250,10 @@ function M.attach(buf)
     require('stance.notify').warn(self.readonly)
   end
   M.by_buf[buf] = self
-  vim.b[buf].stance_annotator = self.annotator
+  vim.api.nvim_buf_set_var(buf, 'stance_annotator', self.annotator)
   if require('stance.config').get().documents.readonly and vim.fn.filereadable(name) == 1 then
-    vim.bo[buf].modifiable = false
-    vim.bo[buf].readonly = true
+    compat.set_buf_option(buf, 'modifiable', false)
+    compat.set_buf_option(buf, 'readonly', true)
   end
   require('stance.editor.track').attach(self)
   require('stance.editor.render').attach(self)

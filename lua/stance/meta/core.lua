@@ -442,6 +442,12 @@ function Index:docs() end
 function Index:paths() end
 --- Empty the index (to build it again from nothing).
 function Index:reset() end
+--- Load the index saved in the folder `dir` in place of this one's content, on this thread,
+--- as it is (false: there is none; nil, err, "EINDEX": it could not be read).
+---@param dir string
+---@return boolean|nil
+---@return string|nil err
+function Index:load_saved(dir) end
 ---@param path string
 ---@return table|nil
 function Index:doc(path) end
@@ -502,8 +508,9 @@ function Worker:index(idx, opts) end
 ---@return stance.Job|nil
 function Worker:save_index(idx, dir) end
 ---@param dir string the index folder
+---@param lazy boolean|nil make the tables by path at their first use, not on the worker
 ---@return stance.Job|nil
-function Worker:load_index(dir) end
+function Worker:load_index(dir, lazy) end
 ---@param dir string
 ---@param rel string|nil how changed paths are reported
 function Worker:watch(dir, rel) end

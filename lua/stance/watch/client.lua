@@ -1,0 +1,42 @@
+--- Asking a corpus's watcher (`stance watch`, stance.watch.server) whether the saved index
+--- is current, so that a search can take it as it is instead of a stat of every document.
+---
+--- Protocol, one line each way over .stance/watch.sock (a socket of this user, whose
+--- listening process runs as this user: anything else is refused):
+---   search  -> "sync"
+---   watcher -> "seen": it made a cookie file in .stance and saw that file's own event come
+---              back, so every change made before the question is among what it has seen
+---              (watchman's sync cookie); within a second, or the watcher is taken as hung;
+---   watcher -> "current": what it saw is indexed and saved; or "no REASON".
+--- Any failure (no socket, nobody listening, another user's, a timeout, "no") is an answer
+--- of "not known": the search then checks every document, as without a watcher.
+local M = {}
+
+--- How long a live watcher may take to see its cookie (ms), and then to index and save.
+M.SEEN_MS = 1000
+M.CURRENT_MS = 5000
+
+--- Whether the watcher of the corpus at `root` vouches for the saved index now.
+---@param root string the corpus root (absolute)
+---@return string|nil vouched the identity of the saved index vouched for (indexer.saved_id)
+---@return string|nil why not
+function M.current(root)
+  local core = require('stance.core')
+  local sd, err = core.stance_dir(root .. '/.stance')
+  if not sd then return nil, err end
+  local conn
+  conn, err = sd:connect(require('stance.watch.server').SOCKET)
+  sd:close()
+  if not conn then return nil, err end
+  local line
+  line, err = conn:send('sync\n')
+  if line then line, err = conn:read_line(M.SEEN_MS) end
+  if line == 'seen' then line, err = conn:read_line(M.CURRENT_MS) end
+  conn:close()
+  local id = line and line:match('^current (%S+)$')
+  if id then return id end
+  if line then return nil, line:match('^no (.*)') or ('an unknown answer: ' .. line) end
+  return nil, err
+end
+
+return M
