@@ -96,14 +96,56 @@ static int l_inotify(lua_State *L) {
   return 1;
 }
 
-static const char *rel_of(const linotify *in, int wd, size_t *at) {
+/* The folders watched, by watch descriptor: an open-addressing table (linear probing, at most
+ * half full, wd 0 marks a free slot: inotify's are >= 1), so that an event finds its folder in
+ * constant time however many folders are watched. */
+static size_t wd_slot(int wd, size_t cap) { return ((size_t)(unsigned)wd * 0x9E3779B1u) & (cap - 1); }
+
+static wdmap *rel_of(const linotify *in, int wd) {
   size_t i;
-  for (i = 0; i < in->n; i++)
-    if (in->w[i].wd == wd) {
-      if (at != NULL) *at = i;
-      return in->w[i].rel;
-    }
+  if (in->cap == 0 || wd <= 0) return NULL;
+  for (i = wd_slot(wd, in->cap); in->w[i].wd != 0; i = (i + 1) & (in->cap - 1))
+    if (in->w[i].wd == wd) return &in->w[i];
   return NULL;
+}
+
+/* Make room for one more entry (the table at most half full): 0 or ENOMEM. */
+static int wd_reserve(linotify *in) {
+  size_t cap, i, j;
+  wdmap *nw;
+  if (in->n + 1 <= in->cap / 2) return 0;
+  cap = in->cap ? in->cap * 2 : 64;
+  if (cap < in->cap || cap > SIZE_MAX / sizeof *nw || (nw = calloc(cap, sizeof *nw)) == NULL) return ENOMEM;
+  for (i = 0; i < in->cap; i++)
+    if (in->w[i].wd != 0) {
+      for (j = wd_slot(in->w[i].wd, cap); nw[j].wd != 0; j = (j + 1) & (cap - 1)) {
+      }
+      nw[j] = in->w[i];
+    }
+  free(in->w);
+  in->w = nw;
+  in->cap = cap;
+  return 0;
+}
+
+/* Remove the entry `e` (its name freed), moving back the entries after it that its slot kept
+ * from their own (deletion without tombstones). */
+static void wd_remove(linotify *in, wdmap *e) {
+  size_t mask = in->cap - 1, i = (size_t)(e - in->w), j = i, k;
+  free(e->rel);
+  for (;;) {
+    j = (j + 1) & mask;
+    if (in->w[j].wd == 0) break;
+    k = wd_slot(in->w[j].wd, in->cap);
+    /* move w[j] into the hole at i when its home k is not cyclically within (i, j] */
+    if ((i <= j) ? (k <= i || k > j) : (k <= i && k > j)) {
+      in->w[i] = in->w[j];
+      i = j;
+    }
+  }
+  in->w[i].wd = 0;
+  in->w[i].rel = NULL;
+  in->n--;
 }
 
 /* Watch the folder `dir`, its events reported under `rel`: 0 or an errno. */
@@ -111,28 +153,25 @@ static int add_one(linotify *in, const char *dir, const char *rel) {
   uint32_t mask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVED_FROM |
                   IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW;
   int wd = inotify_add_watch(in->fd, dir, mask);
-  size_t at;
+  wdmap *e;
   char *copy;
+  size_t i;
   if (wd < 0) return errno;
   if ((copy = malloc(strlen(rel) + 1)) == NULL) return ENOMEM;
   strcpy(copy, rel);
-  if (rel_of(in, wd, &at) != NULL) { /* the same folder again (a rename): its newest name */
-    free(in->w[at].rel);
-    in->w[at].rel = copy;
+  if ((e = rel_of(in, wd)) != NULL) { /* the same folder again (a rename): its newest name */
+    free(e->rel);
+    e->rel = copy;
     return 0;
   }
-  if (in->n == in->cap) {
-    size_t cap = in->cap ? in->cap * 2 : 64;
-    wdmap *nw = cap > SIZE_MAX / sizeof *nw ? NULL : realloc(in->w, cap * sizeof *nw);
-    if (nw == NULL) {
-      free(copy);
-      return ENOMEM;
-    }
-    in->w = nw;
-    in->cap = cap;
+  if (wd_reserve(in) != 0) {
+    free(copy);
+    return ENOMEM;
   }
-  in->w[in->n].wd = wd;
-  in->w[in->n].rel = copy;
+  for (i = wd_slot(wd, in->cap); in->w[i].wd != 0; i = (i + 1) & (in->cap - 1)) {
+  }
+  in->w[i].wd = wd;
+  in->w[i].rel = copy;
   in->n++;
   return 0;
 }
@@ -218,7 +257,7 @@ static int in_read(lua_State *L) {
     if (n == 0) break;
     while (off + (ssize_t)sizeof(struct inotify_event) <= n) {
       const struct inotify_event *e = (const struct inotify_event *)(buf + off);
-      size_t at;
+      wdmap *at;
       const char *rel;
       if (off + (ssize_t)sizeof *e + (ssize_t)e->len > n) break;
       off += (ssize_t)sizeof *e + (ssize_t)e->len;
@@ -226,13 +265,11 @@ static int in_read(lua_State *L) {
         overflow = 1;
         continue;
       }
-      if ((rel = rel_of(in, e->wd, &at)) == NULL) continue;
+      if ((at = rel_of(in, e->wd)) == NULL) continue;
+      rel = at->rel;
       if (e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
         push_event(L, &k, rel, NULL, 1, 1);
-        if (e->mask & IN_IGNORED) { /* the watch is gone */
-          free(in->w[at].rel);
-          in->w[at] = in->w[--in->n];
-        }
+        if (e->mask & IN_IGNORED) wd_remove(in, at); /* the watch is gone */
         continue;
       }
       /* the watched folder itself touched (its times, its mode): nothing of a document */
@@ -256,7 +293,7 @@ static int in_close(lua_State *L) {
   size_t i;
   if (in->fd >= 0) close(in->fd);
   in->fd = -1;
-  for (i = 0; i < in->n; i++) free(in->w[i].rel);
+  for (i = 0; i < in->cap; i++) free(in->w[i].rel);
   free(in->w);
   in->w = NULL;
   in->n = in->cap = 0;

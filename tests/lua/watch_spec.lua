@@ -393,4 +393,56 @@ io.write(tostring(st.vouched == true), ' ', c:search('sanctions', { count = true
     assert.truthy(err)
     assert.is_nil((require('stance.watch.client').current(d)))
   end)
+
+  it('names every event\'s folder after thousands of folders came and went (the table by watch)', function()
+    if not linux then return pending('no inotify on this system') end
+    local d, fs = T.tmpdir(), require('stance.fs')
+    local n = 3000
+    for i = 1, n do
+      assert(fs.mkdir_p(('%s/d%05d'):format(d, i)))
+    end
+    local ino = assert(core.inotify())
+    assert.are.equal(n + 1, assert(ino:add(d, '', true)))
+    local events = {}
+    local function drain()
+      for _ = 1, 100 do
+        local ev = ino:read()
+        if #ev == 0 then break end
+        for _, e in ipairs(ev) do
+          events[#events + 1] = e
+        end
+      end
+    end
+    -- two thirds go (each watch's slot freed), then new folders take new watches
+    for i = 1, n do
+      if i % 3 ~= 0 then assert(os.remove(('%s/d%05d'):format(d, i))) end
+      if i % 500 == 0 then drain() end
+    end
+    for i = n + 1, n + math.floor(n / 2) do
+      local rel = ('d%05d'):format(i)
+      assert(fs.mkdir_p(d .. '/' .. rel))
+      assert(ino:add(d .. '/' .. rel, rel, false))
+    end
+    drain()
+    events = {}
+    local want = {}
+    for i = 1, n + math.floor(n / 2) do
+      if i > n or i % 3 == 0 then
+        local rel = ('d%05d'):format(i)
+        T.write(d .. '/' .. rel .. '/x.txt', 'x')
+        want[rel] = true
+        if i % 500 == 0 then drain() end
+      end
+    end
+    drain()
+    local got = {}
+    for _, e in ipairs(events) do
+      local rel = e.path:match('^(d%d+)/x%.txt$')
+      if rel then got[rel] = true end
+    end
+    for rel in pairs(want) do
+      assert.truthy(got[rel], rel)
+    end
+    ino:close()
+  end)
 end)
