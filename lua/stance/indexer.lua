@@ -135,7 +135,7 @@ end
 function H.vouched(c)
   local core = require('stance.core')
   local client = require('stance.watch.client')
-  if not core.exists(c.root .. '/.stance/' .. require('stance.watch.server').SOCKET) then return false end
+  if not core.exists(c.root .. '/.stance/' .. client.SOCKET) then return false end
   local vouched = client.current(c.root)
   -- the index loaded must be the one vouched for: another process's save may land between
   if not vouched or M.saved_id(c.root) ~= vouched or not c.idx:load_saved(c.root .. '/' .. M.dir) then

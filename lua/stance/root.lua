@@ -8,10 +8,11 @@ M.marker = '.stance'
 --- document's own path with ".stance" added.
 M.annotations = '.stance/annotations'
 
+local slugs = {} -- name -> slug, made once per process
+
 --- A name safe as one folder name (annotators are free text).
 ---@param name string
 ---@return string
-local slugs = {}
 function M.slug(name)
   local s = slugs[name]
   if s then return s end

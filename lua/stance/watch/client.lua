@@ -12,6 +12,9 @@
 --- of "not known": the search then checks every document, as without a watcher.
 local M = {}
 
+--- The socket's name in .stance (the watcher listens there, stance.watch.server).
+M.SOCKET = 'watch.sock'
+
 --- How long a live watcher may take to see its cookie (ms), and then to index and save.
 M.SEEN_MS = 1000
 M.CURRENT_MS = 5000
@@ -25,7 +28,7 @@ function M.current(root)
   local sd, err = core.stance_dir(root .. '/.stance')
   if not sd then return nil, err end
   local conn
-  conn, err = sd:connect(require('stance.watch.server').SOCKET)
+  conn, err = sd:connect(M.SOCKET)
   sd:close()
   if not conn then return nil, err end
   local line

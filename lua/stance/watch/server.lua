@@ -12,7 +12,7 @@
 local M = {}
 local H = {}
 
-M.SOCKET = 'watch.sock'
+M.SOCKET = require('stance.watch.client').SOCKET
 M.LOCK = 'watch.lock'
 M.COOKIE = 'watch-cookie-'
 --- Changed paths re-checked one by one up to this many; beyond, a full check.
