@@ -544,7 +544,8 @@ function H.warnings(doc, entry, names, counted, layers)
       local recorded = file.store:header().hash
       if recorded and hash and recorded ~= hash then
         list[#list + 1] = ('%s annotated another version of the text (counted where its words are now; those'
-          .. ' not found are not counted: stance check lists them, stance fmt --reanchor writes the new places)'):format(name)
+          .. ' not found are not counted: stance check lists them, stance fmt --reanchor writes the new places)')
+          :format(name)
       end
       if (file.errors or 0) > 0 then
         local first
