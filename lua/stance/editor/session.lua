@@ -289,6 +289,20 @@ function M:changed(quiet)
   self.dirty = true
   require('stance.editor.persist').schedule(self)
   if not quiet then require('stance.editor.render').redraw(self.buf) end
+  M.redraw_status()
+end
+
+--- The statusline shows the counts and "+" of stance.status(): Neovim does not know they
+--- changed (only extmarks did), so its statuslines are drawn again once the key that changed
+--- them is done (once however many changes it made; not while Neovim waits at a prompt).
+function M.redraw_status()
+  if M.status_pending then return end
+  M.status_pending = true
+  vim.schedule(function()
+    M.status_pending = false
+    if vim.api.nvim_get_mode().blocking then return end
+    pcall(vim.cmd, 'redrawstatus!')
+  end)
 end
 
 --- The rows of record `rec` (its spans, in buffer bytes now) must be drawn again: noted
