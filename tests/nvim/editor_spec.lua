@@ -947,6 +947,33 @@ describe('the editor', function()
     assert.truthy(text:find('congestion%-charge: favor %d+ %(%d+%%%), against %d+ %(%d+%%%), neutral 1 %(%d+%%%)'), text)
   end)
 
+  it(':Stance suggest takes a minimum probability alone, a target, or both, and refuses another number', function()
+    local d = corpus()
+    local s = assert(open(d, '01_charge_works.txt'))
+    local errors = {}
+    local notify = require('stance.notify')
+    local real = notify.error
+    notify.error = function(msg) errors[#errors + 1] = msg end
+    local ok, err = pcall(function()
+      vim.cmd('Stance suggest 0.2')
+      assert.are.same({ 0.2, nil }, { s.suggest_min, s.suggest_target })
+      vim.cmd('Stance suggest congestion-charge 0.7')
+      assert.are.same({ 0.7, 'congestion-charge' }, { s.suggest_min, s.suggest_target })
+      vim.cmd('Stance suggest congestion-charge')
+      assert.are.equal('congestion-charge', s.suggest_target)
+      local before = #errors
+      s.suggest_min = nil
+      vim.cmd('Stance suggest 2')
+      vim.cmd('Stance suggest congestion-charge high')
+      assert.is_nil(s.suggest_min)
+      assert.are.equal(before + 2, #errors)
+      assert.truthy(errors[#errors]:find('a number from 0 to 1, not high', 1, true), errors[#errors])
+    end)
+    notify.error = real
+    if s.suggest_job then s.suggest_job:cancel() end
+    assert(ok, err)
+  end)
+
   it('sums up every stance value of any schema, the study\'s and values it does not name', function()
     local d = corpus()
     T.write(d .. '/.stance/schema.stance', 'format stance 1\ntarget t\nstance pro\nstance con\nlabel x\n')
