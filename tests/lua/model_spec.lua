@@ -183,7 +183,7 @@ describe('the stance model', function()
     local first = mstore:records('annotation')[1]
     assert(mstore:update(first.id, { note = 'rejected by fixture' }))
     T.write(mpath, mstore:write())
-    out, err, code = T.run(('cd %s && %s suggest'):format(T.q(d), T.q(T.stance)))
+    _, err, code = T.run(('cd %s && %s suggest'):format(T.q(d), T.q(T.stance)))
     assert.are.equal(0, code, err)
     mstore = assert(core.read(assert(T.read(mpath))))
     local kept, again = mstore:get(first.id), 0

@@ -32,8 +32,8 @@ function cmd.run(opts, args)
   -- trained and predicted on the worker's threads (src/modeljob.c)
   local names = require('stance.cli.args').list(opts.annotators)
   -- suggestions an annotator rejected (g-) stay, are never written again, and teach the model
-  local st, serr = model.setup(c, { target = opts.target })
-  if not st then return nil, serr end
+  local st, setup_err = model.setup(c, { target = opts.target })
+  if not st then return nil, setup_err end
   local rejected_labels, rejected = model.rejections(c, st.none)
   local result, why = model.run(c, { target = opts.target, annotators = names, setup = st, labels = rejected_labels })
   if not result then return nil, why end
