@@ -183,8 +183,8 @@ describe('the stance model', function()
     local first = mstore:records('annotation')[1]
     assert(mstore:update(first.id, { note = 'rejected by fixture' }))
     T.write(mpath, mstore:write())
-    _, err, code = T.run(('cd %s && %s suggest'):format(T.q(d), T.q(T.stance)))
-    assert.are.equal(0, code, err)
+    local _, err3, code3 = T.run(('cd %s && %s suggest'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code3, err3)
     mstore = assert(core.read(assert(T.read(mpath))))
     local kept, again = mstore:get(first.id), 0
     assert.truthy(kept, 'the rejection is kept')

@@ -120,10 +120,9 @@ vim.o.statusline = '%f %= %{v:lua.require("stance").annotator()}: '
     nv:keys('10G')
     nv:keys('gsis')
     nv:keys('f')
-    local screen = nv:key('c', function(s) return status(s):find('^favor 1') ~= nil end,
-      'the statusline counts the new annotation')
+    nv:key('c', function(s) return status(s):find('^favor 1') ~= nil end, 'the statusline counts the new annotation')
     -- written 300 ms later: the "+" goes, without a key
-    screen = nv:wait(function(s) return status(s) == 'favor 1' end, 'the statusline says it is written')
+    local screen = nv:wait(function(s) return status(s) == 'favor 1' end, 'the statusline says it is written')
     nv:key('gX', function(s) return status(s):find('^no annotations') ~= nil end,
       'the statusline after the deletion')
     nv:key('u', function(s) return status(s):find('^favor 1') ~= nil end, 'the statusline after u')
