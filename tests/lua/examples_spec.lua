@@ -180,6 +180,11 @@ describe('example scripts', function()
         :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
       T.write(d .. '/study.lex', 'sanction* = sanctions-against\n')
       local out = run('preannotate.lua', { d .. '/study.lex', d })
+      -- and the lexicon for the study that comes with the scripts, to its own layer
+      local sout = run('preannotate.lua', { scripts .. 'lexicon-study.txt', d, '--as', 'cues' })
+      assert.is_true(tonumber(sout:match('^(%d+) suggestions in %d+ documents %(layer cues%)\n$') or 0) > 0, sout)
+      assert.are.equal('0 suggestions in 0 documents (layer cues)\n',
+        run('preannotate.lua', { scripts .. 'lexicon-study.txt', d, '--as', 'cues' }))
       local n = tonumber(out:match('^(%d+) suggestions'))
       assert.is_true(n and n > 0, out)
       -- one per sentence however many hits it has, each with the label's target
