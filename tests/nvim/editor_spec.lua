@@ -377,6 +377,22 @@ describe('the editor', function()
     assert.are.same({ { 44, 62 } }, recs[1].spans)
     assert.are.equal('sha256:' .. require('stance.core').sha256(require('stance.editor.session').file_text(s.buf)),
       disk:header().hash)
+    -- an orphan written, the document written, then opened again: nothing changed since,
+    -- and the message says what is there, not that the text changed
+    vim.api.nvim_win_set_cursor(0, { 3, 0 })
+    keys('dd')
+    save(s)
+    vim.cmd('silent write')
+    vim.cmd('silent! %bwipeout!')
+    local notify = require('stance.notify')
+    local warn, said = notify.warn, {}
+    notify.warn = function(msg) said[#said + 1] = msg end
+    local reopened = pcall(open, d, '01_charge_works.txt')
+    notify.warn = warn
+    assert.is_true(reopened)
+    said = table.concat(said, '\n')
+    assert.truthy(said:find('1 annotation(s) whose text is not in the document (orphans', 1, true), said)
+    assert.falsy(said:find('the text changed', 1, true), said)
   end)
 
   it('writes the annotations from the text before the buffer is unloaded (an edit undone, then wiped)', function()

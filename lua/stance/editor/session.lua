@@ -258,7 +258,12 @@ function M.attach(buf)
   require('stance.editor.track').attach(self)
   require('stance.editor.render').attach(self)
   require('stance.editor.keys').attach(self)
-  if res.moved > 0 or res.orphaned > 0 then
+  if res.moved == 0 and res.orphaned > 0 and store:header().hash == nil and (res.unsearched or 0) == 0 then
+    -- written with its orphans (a file holding one records no hash): nothing changed since
+    require('stance.notify').warn(('%s: %d annotation(s) whose text is not in the document (orphans, kept; '
+      .. ':Stance list orphans)'):format(rel, res.orphaned))
+    self.rewrite = true
+  elseif res.moved > 0 or res.orphaned > 0 then
     require('stance.notify').warn(('%s: the text changed since the annotations were saved: '
       .. '%d kept, %d moved (%d with a changed text), %d orphaned%s'):format(rel, res.placed, res.moved,
       res.fuzzy or 0, res.orphaned,
