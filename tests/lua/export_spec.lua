@@ -97,6 +97,27 @@ describe('stance stats', function()
 
     js = assert(json.decode((T.stance_run({ 'stats', '--json', '--annotator', 'ben', d }))))
     assert.are.same({ ben = per.ben }, js.by.annotator)
+
+    -- a suggestion an annotator rejected (g-) is kept in the model layer, and is no annotation
+    T.write(d .. '/.stance/annotations/model/01_charge_works.txt.stance', table.concat({ 'format stance 1', '',
+      'document "01_charge_works.txt"', '  annotator model', '', 'annotation r1', '  span 0-10', '  label favor',
+      '  target congestion-charge', '  stance favor', '  confidence 0.9', '  note "rejected by ana"',
+      '', 'annotation s1', '  span 11-20', '  label favor', '  target congestion-charge', '  stance favor',
+      '  confidence 0.8', '' }, '\n'))
+    js = assert(json.decode((T.stance_run({ 'stats', '--json', d }))))
+    assert.are.equal(total + 1, js.annotations)
+    assert.are.equal(1, js.by.annotator.model)
+    local before = js
+    os.remove(d .. '/.stance/annotations/model/01_charge_works.txt.stance')
+    local function first_group()
+      return assert(json.decode((T.stance_run({ 'stats', '--json', '--by', 'document', d })))).groups[1]
+    end
+    local without = first_group()
+    T.write(d .. '/.stance/annotations/model/01_charge_works.txt.stance', table.concat({ 'format stance 1', '',
+      'document "01_charge_works.txt"', '  annotator model', '', 'annotation r1', '  span 0-10', '  label favor',
+      '  target congestion-charge', '  stance favor', '  note "rejected by ana"', '' }, '\n'))
+    assert.are.same(without, first_group())
+    assert.are.equal(total + 1, before.annotations)
   end)
 
   it('fails in one line outside a corpus', function()
