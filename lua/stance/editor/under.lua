@@ -131,22 +131,30 @@ function M.plan(win, buf, top, last, rows, version, name)
   local side = H.side_view(buf)
   local want = {}
   local lines = nil
-  local geometry, gkey = nil, nil
+  local ended = false
+  -- the windows' layout, looked at only for a row whose marks may fit after it (what is
+  -- wanted depends on it only then)
+  local geometry, gkey = nil, ''
   for r = top, last do
     local list = rows[r]
     if list and list.ends and #list.ends > 0 then
-      if not geometry then geometry, gkey = M.geometry(buf) end
+      ended = true
       lines = lines or vim.api.nvim_buf_get_lines(buf, top, last + 1, false)
       local line = lines[r - top + 1] or ''
-      local all = {}
+      local under = side
       for _, e in ipairs(list.ends) do
-        vim.list_extend(all, e.chunks)
+        -- a mark after text that goes on: after the line, it would not say whose
+        if not under and line:find('%S', e.col + 1) then under = true end
       end
-      local inside = false -- a mark after text that goes on: after the line, it would not say whose
-      for _, e in ipairs(list.ends) do
-        if line:find('%S', e.col + 1) then inside = true end
+      if not under then
+        if not geometry then geometry, gkey = M.geometry(buf) end
+        local all = {}
+        for _, e in ipairs(list.ends) do
+          vim.list_extend(all, e.chunks)
+        end
+        under = not M.fits(geometry, line, all)
       end
-      if side or inside or not M.fits(geometry, line, all) then
+      if under then
         list.under = true
         -- its lines are made when they are placed, after the screen update
         want[r] = { line = line, ends = list.ends }
@@ -155,8 +163,7 @@ function M.plan(win, buf, top, last, rows, version, name)
   end
   H.wants[buf] = H.wants[buf] or {}
   H.wants[buf][win] = { name = name, own = H.side_layer(win) == nil, side = side, want = want }
-  if not geometry and not M.any(buf) and not side then return end -- nothing after any row: nothing to do
-  if not gkey then gkey = select(2, M.geometry(buf)) end
+  if not ended and not M.any(buf) and not side then return end -- nothing after any row: nothing to do
   local key = table.concat({ top, last, version, vim.api.nvim_buf_get_changedtick(buf), gkey, tostring(side) }, ':')
   H.keys[buf] = H.keys[buf] or {}
   if H.keys[buf][win] == key then return end
