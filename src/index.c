@@ -64,6 +64,21 @@ int stance_segment_word(const stance_segment *seg, uint32_t t, const char **word
   return 0;
 }
 
+int stance_segment_freq(const stance_segment *seg, uint32_t t, uint32_t *freq) {
+  const uint8_t *at;
+  uint64_t a, b;
+  uint32_t f;
+  if (t >= seg->nterms) return -1;
+  at = seg->post_off + (size_t)t * 8;
+  if (readable(seg, at, 16) != 0 || readable(seg, seg->freq + (size_t)t * 4, 4) != 0) return -1;
+  a = stance_get64(at);
+  b = stance_get64(at + 8);
+  f = stance_get32(seg->freq + (size_t)t * 4);
+  if (a > b || b > seg->post_len || f > b - a) return -1; /* as stance_segment_postings */
+  *freq = f;
+  return 0;
+}
+
 int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
                             const uint8_t **end, uint32_t *freq) {
   const uint8_t *at;

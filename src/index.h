@@ -136,6 +136,10 @@ int stance_segment_word(const stance_segment *seg, uint32_t t, const char **word
  * bytes). 0, or -1 when the segment is damaged. */
 int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
                             const uint8_t **end, uint32_t *freq);
+/* The number of occurrences of entry t, from the dictionary, its postings not read (nor
+ * their pages checked: a count that needs no document reads only this). 0, or -1 when the
+ * segment is damaged. */
+int stance_segment_freq(const stance_segment *seg, uint32_t t, uint32_t *freq);
 /* The index of `word` in the dictionary; -1 when absent, STANCE_INDEX_DAMAGED. */
 int64_t stance_segment_find(const stance_segment *seg, const char *word, size_t len);
 /* The range [*lo, *hi) of dictionary entries starting with `prefix`. 0 or -1 (damaged). */
@@ -252,13 +256,14 @@ void stance_index_set_dirs(stance_index *ix, stance_dir *dirs, uint32_t n, uint6
 
 /* Room for `more` documents, so that adding them does not grow tables one by one. */
 int stance_index_reserve(stance_index *ix, uint32_t more);
-/* A copy sharing the segments and the loaded paths, to change without touching `ix`; NULL
- * when out of memory. It reads only what never changes once an index is shared (not the
+/* A copy sharing the segments and the loaded paths (or, loaded and not changed since, the
+ * meta it decodes from), to change without touching `ix`; NULL when out of memory. It reads only what never changes once an index is shared (not the
  * tables its owner makes on first use), so a job may copy, on its own thread, the index its
  * owner keeps searching. */
 stance_index *stance_index_copy(const stance_index *ix);
-/* Make the tables an index otherwise makes on first use (paths to ids, path order), so
- * that an index built on a worker costs its owner nothing when first searched. 0 or -1. */
+/* Make the tables an index otherwise makes on first use (its documents decoded, paths to
+ * ids, path order), so that an index built or loaded on a worker costs its owner nothing
+ * when first searched. 0, -1 (out of memory) or STANCE_INDEX_DAMAGED. */
 int stance_index_ready(stance_index *ix);
 
 /* Add a document entry (copied, path too). Returns its id, or -1 when out of memory. An

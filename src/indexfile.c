@@ -3,18 +3,22 @@
  *
  * All integers little-endian; every table 8-aligned in its file.
  *
- * meta (read and checked whole when loaded):
- *   header (64): "STANCEIX" | u32 version | u32 0 | u64 body length | u64 XXH3-64(body) |
- *                u64 rule | u32 ndocs | u32 ndirs | u32 nsegs | u32 0 | u64 XXH3-64(header
- *                before this field)
- *   body:        docs[ndocs] (48 bytes: u64 size, i64 mtime_ns, i64 ctime_ns, u64 inode,
+ * meta (its header and the pages of segs and their document numbers checked when loaded;
+ * the documents and folders decoded, each page checked, when used: stance_meta):
+ *   header (64): "STANCEIX" | u32 version | u32 12 (page bits) | u64 body length |
+ *                u64 XXH3-64(the page sums and the zeros after them) | u64 rule | u32 ndocs
+ *                | u32 ndirs | u32 nsegs | u32 0 | u64 XXH3-64(header before this field)
+ *   page sums:   u32 per 4096 bytes of the body (the low half of XXH3-64 of the page)
+ *   body (at the next multiple of 4096, so that every byte of the file is under a checksum):
+ *                docs[ndocs] (48 bytes: u64 size, i64 mtime_ns, i64 ctime_ns, u64 inode,
  *                u32 words, u32 path offset, u32 path length, u8 flags (1 racy, 2 link),
  *                3 zero bytes), hashes[ndocs] (32 bytes each), dirs[ndirs] (24 bytes: i64
  *                mtime_ns, u32 path offset, u32 path length, u8 flags (1 racy), 7 zero
  *                bytes), segs[nsegs] (24 bytes: u64 id, u32 ndocs, u32 nterms, u64 file
  *                size), each segment's document numbers (u32 each; 0xFFFFFFFF: gone),
  *                (pad to 8) strings (paths, each followed by a NUL byte).
- *   Documents are live and sorted by path (strictly); folders sorted by path.
+ *   Documents are live and sorted by path (strictly: a lookup is a binary search); folders
+ *   sorted by path. Version 5; version 4 had no page sums (its body checked whole).
  *
  * seg-<id as 16 hex digits>.bin (its header checked when loaded, its pages when read):
  *   header (64): "STANCESG" | u32 version | u32 12 (page bits) | u32 nterms | u32 ndocs |

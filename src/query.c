@@ -1015,8 +1015,9 @@ static int64_t live_count(const stance_segment *seg, const stance_index *ix, uin
   stance_postings it;
   uint32_t local, count, freq;
   int64_t n = 0;
+  /* every document live: the dictionary's count, the postings not read */
+  if (!any_deleted) return stance_segment_freq(seg, t, &freq) != 0 ? -1 : (int64_t)freq;
   if (stance_postings_init(&it, seg, t, &freq) != 0) return -1;
-  if (!any_deleted) return freq;
   while (stance_postings_doc(&it, &local, &count))
     if (local < seg->ndocs && live(ix, seg->docs[local])) n += count;
   return it.broken ? -1 : n;
