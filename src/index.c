@@ -64,35 +64,30 @@ int stance_segment_word(const stance_segment *seg, uint32_t t, const char **word
   return 0;
 }
 
-int stance_segment_freq(const stance_segment *seg, uint32_t t, uint32_t *freq) {
+/* Entry t's postings [*a, *b) and number of occurrences, checked (never more occurrences
+ * than bytes: every occurrence takes a byte at least, a count beyond them is a lie), its
+ * postings not read. 0, or -1 when the segment is damaged. */
+static int post_range(const stance_segment *seg, uint32_t t, uint64_t *a, uint64_t *b, uint32_t *freq) {
   const uint8_t *at;
-  uint64_t a, b;
-  uint32_t f;
   if (t >= seg->nterms) return -1;
   at = seg->post_off + (size_t)t * 8;
   if (readable(seg, at, 16) != 0 || readable(seg, seg->freq + (size_t)t * 4, 4) != 0) return -1;
-  a = stance_get64(at);
-  b = stance_get64(at + 8);
-  f = stance_get32(seg->freq + (size_t)t * 4);
-  if (a > b || b > seg->post_len || f > b - a) return -1; /* as stance_segment_postings */
-  *freq = f;
-  return 0;
+  *a = stance_get64(at);
+  *b = stance_get64(at + 8);
+  *freq = stance_get32(seg->freq + (size_t)t * 4);
+  return *a > *b || *b > seg->post_len || *freq > *b - *a ? -1 : 0;
+}
+
+int stance_segment_freq(const stance_segment *seg, uint32_t t, uint32_t *freq) {
+  uint64_t a, b;
+  return post_range(seg, t, &a, &b, freq);
 }
 
 int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
                             const uint8_t **end, uint32_t *freq) {
-  const uint8_t *at;
   uint64_t a, b;
   uint32_t f;
-  if (t >= seg->nterms) return -1;
-  at = seg->post_off + (size_t)t * 8;
-  if (readable(seg, at, 16) != 0 || readable(seg, seg->freq + (size_t)t * 4, 4) != 0) return -1;
-  a = stance_get64(at);
-  b = stance_get64(at + 8);
-  f = stance_get32(seg->freq + (size_t)t * 4);
-  /* every occurrence takes a byte at least: a count beyond the bytes is a lie */
-  if (a > b || b > seg->post_len || f > b - a) return -1;
-  if (readable(seg, seg->postings + a, (size_t)(b - a)) != 0) return -1;
+  if (post_range(seg, t, &a, &b, &f) != 0 || readable(seg, seg->postings + a, (size_t)(b - a)) != 0) return -1;
   *p = seg->postings + a;
   *end = seg->postings + b;
   *freq = f;
