@@ -45,6 +45,8 @@ H.opened = setmetatable({}, { __mode = 'k' })
 
 --- Where the cache of parsed annotation files lives (see M:layer_cache).
 M.LAYER_CACHE = '.stance/cache/layers.bin'
+--- A file whose times are this recent when read is not kept in it (see core.layer_cache).
+M.LAYER_CACHE_RACY_MS = 2000
 
 --- The cache of parsed annotation files (`.stance/cache/layers.bin`, see :help
 --- stance-layer-cache and core.layer_cache): in the `stance` host, every layer read goes
@@ -57,7 +59,7 @@ function M:layer_cache()
     self._lcache = false
     if not vim and os.getenv('STANCE_LAYER_CACHE') ~= '0' then
       self._lcache = require('stance.core').layer_cache(self.root .. '/' .. M.LAYER_CACHE,
-        { root = self.root, vocab = self:vocab() }) or false
+        { root = self.root, vocab = self:vocab(), racy_ms = M.LAYER_CACHE_RACY_MS }) or false
     end
   end
   return self._lcache or nil
