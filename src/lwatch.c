@@ -41,6 +41,8 @@
 #define CONN_MT "stance.conn"
 #define MAX_LINE 65536
 #define MAX_POLL 256
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #ifdef __linux__
 #include <sys/file.h>
@@ -66,6 +68,9 @@ typedef struct sdir {
 
 typedef struct lsock {
   int fd;
+  int spare; /* listener: a descriptor kept open, given up to accept and drop a peer when the
+              * process is out of descriptors (else the listener stays readable and the
+              * watcher spins) */
   char *buf; /* conn: bytes received after the last line returned */
   size_t len;
 } lsock;
@@ -234,7 +239,8 @@ static void push_event(lua_State *L, int *k, const char *rel, const char *name, 
   lua_rawseti(L, -2, ++*k);
 }
 
-/* read() -> events, overflow: what is queued now (never waits). Each event: { path (relative,
+/* read() -> events, overflow: what is queued now, up to 16 reads of 64 kB (never waits: call
+ * again while the descriptor is readable). Each event: { path (relative,
  * as the folder's `rel` and the name), dir (the name is a folder), self (the watched folder
  * itself went: deleted, moved, unmounted) }. overflow: the kernel's queue overflowed
  * (IN_Q_OVERFLOW): events were lost. */
@@ -245,12 +251,17 @@ static int in_read(lua_State *L) {
     char b[65536];
   } u;
   char *buf = u.b;
-  int k = 0, overflow = 0;
+  int k = 0, overflow = 0, reads;
   lua_newtable(L);
-  for (;;) {
+  /* at most 16 buffers a call (~4,000 events): the caller answers its clients between calls
+   * however fast the events come (what is left stays queued, and the descriptor readable) */
+  for (reads = 0; reads < 16; reads++) {
     ssize_t n = read(in->fd, buf, sizeof u.b), off = 0;
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        reads--;
+        continue;
+      }
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       return fail_errno(L, "inotify", errno);
     }
@@ -310,12 +321,13 @@ static int l_poll(lua_State *L) {
   int n = 0, i, rc;
   luaL_checktype(L, 1, LUA_TTABLE);
   if (ms < -1 || ms > 86400000) return luaL_argerror(L, 2, "a time in milliseconds");
-  for (i = 1; n < MAX_POLL; i++) {
+  for (i = 1;; i++) {
     lua_rawgeti(L, 1, i);
     if (lua_isnil(L, -1)) {
       lua_pop(L, 1);
       break;
     }
+    if (n == MAX_POLL) return luaL_argerror(L, 1, "more than " STR(MAX_POLL) " descriptors");
     p[n].fd = (int)luaL_checkinteger(L, -1);
     p[n].events = POLLIN;
     p[n].revents = 0;
@@ -415,9 +427,17 @@ static int peer_is_us(int fd) {
 static lsock *new_sock(lua_State *L, const char *mt) {
   lsock *s = lua_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
-  s->fd = -1;
+  s->fd = s->spare = -1;
   luaL_setmetatable(L, mt);
   return s;
+}
+
+/* fail_errno, the socket `s` closed first (not left to the garbage collector) */
+static int sock_fail(lua_State *L, lsock *s, const char *what) {
+  int e = errno;
+  if (s->fd >= 0) close(s->fd);
+  s->fd = -1;
+  return fail_errno(L, what, e);
 }
 
 /* listen(name) -> listener | nil, err, code: a unix socket `name` in the folder. A socket of
@@ -435,9 +455,10 @@ static int sd_listen(lua_State *L) {
   }
   if (sock_addr(sd, name, &a) != 0) return stance__fail(L, "socket address too long", "EINVAL");
   s = new_sock(L, LISTENER_MT);
-  if ((s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) return fail_errno(L, "socket", errno);
-  if (bind(s->fd, (struct sockaddr *)&a, sizeof a) != 0) return fail_errno(L, name, errno);
-  if (fchmodat(sd->dfd, name, 0600, 0) != 0 || listen(s->fd, 64) != 0) return fail_errno(L, name, errno);
+  if ((s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) return sock_fail(L, s, "socket");
+  if (bind(s->fd, (struct sockaddr *)&a, sizeof a) != 0) return sock_fail(L, s, name);
+  if (fchmodat(sd->dfd, name, 0600, 0) != 0 || listen(s->fd, 64) != 0) return sock_fail(L, s, name);
+  if ((s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) return sock_fail(L, s, "/dev/null");
   return 1;
 }
 
@@ -455,18 +476,24 @@ static int sd_connect(lua_State *L) {
   s = new_sock(L, CONN_MT);
   /* non-blocking: a watcher that stopped reading (Ctrl-Z) fills its backlog, and a blocking
    * connect would then wait for ever; EAGAIN is an answer of "not known" */
-  if ((s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) return fail_errno(L, "socket", errno);
+  if ((s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) return sock_fail(L, s, "socket");
   do {
     rc = connect(s->fd, (struct sockaddr *)&a, sizeof a);
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) {
     int e = errno;
+    close(s->fd);
+    s->fd = -1;
     lua_pushnil(L);
     lua_pushfstring(L, "%s: %s", name, strerror(e));
     lua_pushstring(L, e == ECONNREFUSED ? "ECONNREFUSED" : e == EAGAIN || e == EINPROGRESS ? "EBUSY" : "EIO");
     return 3;
   }
-  if (!peer_is_us(s->fd)) return stance__fail(L, "the socket's process is another user's", "EUNSAFE");
+  if (!peer_is_us(s->fd)) {
+    close(s->fd);
+    s->fd = -1;
+    return stance__fail(L, "the socket's process is another user's", "EUNSAFE");
+  }
   return 1;
 }
 
@@ -540,7 +567,20 @@ static lsock *check_sock(lua_State *L, const char *mt) {
 /* accept() -> conn | false (nobody waiting, or a peer of another user, refused) */
 static int li_accept(lua_State *L) {
   lsock *s = check_sock(L, LISTENER_MT), *c;
-  int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  int fd;
+  do {
+    fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->spare >= 0) {
+    /* out of descriptors: the peer taken with the spare one and dropped (it then checks
+     * every document itself), so that the listener is not readable for ever */
+    close(s->spare);
+    s->spare = -1;
+    fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd >= 0) close(fd);
+    s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    fd = -1;
+  }
   if (fd < 0) {
     lua_pushboolean(L, 0);
     return 1;
@@ -555,16 +595,27 @@ static int li_accept(lua_State *L) {
   return 1;
 }
 
+static long ms_since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long)(t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* poll one descriptor for `ev`, `ms` in all (a signal does not start the time again) */
 static int wait_fd(int fd, short ev, int ms) {
   struct pollfd p;
+  struct timespec t0;
   int rc;
+  long left = ms;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   p.fd = fd;
   p.events = ev;
-  p.revents = 0;
-  do {
-    rc = poll(&p, 1, ms);
-  } while (rc < 0 && errno == EINTR);
-  return rc;
+  for (;;) {
+    p.revents = 0;
+    rc = poll(&p, 1, (int)left);
+    if (rc >= 0 || errno != EINTR) return rc;
+    if ((left = ms - ms_since(&t0)) <= 0) return 0;
+  }
 }
 
 /* send(s) -> true | nil, err: all of s, waiting at most a second for room */
@@ -593,7 +644,7 @@ static int co_send(lua_State *L) {
 static int co_read_line(lua_State *L) {
   lsock *s = check_sock(L, CONN_MT);
   lua_Integer ms = luaL_optinteger(L, 2, 0);
-  struct timespec t0, t;
+  struct timespec t0;
   if (ms < 0 || ms > 3600000) return luaL_argerror(L, 2, "a time in milliseconds");
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
@@ -621,8 +672,7 @@ static int co_read_line(lua_State *L) {
     if (r == 0) return stance__fail(L, "closed by the peer", "EOF");
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return fail_errno(L, "recv", errno);
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    left = (long)ms - ((t.tv_sec - t0.tv_sec) * 1000L + (t.tv_nsec - t0.tv_nsec) / 1000000L);
+    left = (long)ms - ms_since(&t0);
     if (left <= 0 || wait_fd(s->fd, POLLIN, (int)left) <= 0) return stance__fail(L, "no answer in time", "ETIMEDOUT");
   }
 }
@@ -638,7 +688,8 @@ static int so_close(lua_State *L) {
   lsock *s = luaL_testudata(L, 1, CONN_MT);
   if (s == NULL) s = luaL_checkudata(L, 1, LISTENER_MT);
   if (s->fd >= 0) close(s->fd);
-  s->fd = -1;
+  if (s->spare >= 0) close(s->spare);
+  s->fd = s->spare = -1;
   free(s->buf);
   s->buf = NULL;
   s->len = 0;

@@ -23,9 +23,10 @@ end
 
 --- Start `stance watch` on `d` in the background: its pid, once it vouches for the index
 --- (or nil and its log when it ended).
-local function start(d)
+local function start(d, limit_fds)
   local log = d .. '.watch.log'
-  local out = T.run(('%s watch %s >%s 2>&1 </dev/null & echo $!'):format(T.q(T.stance), T.q(d), T.q(log)))
+  local pre = limit_fds and ('ulimit -n %d; '):format(limit_fds) or ''
+  local out = T.run(('(%sexec %s watch %s >%s 2>&1 </dev/null) & echo $!'):format(pre, T.q(T.stance), T.q(d), T.q(log)))
   local pid = assert(tonumber(out:match('%d+')))
   for _ = 1, 400 do
     local _, _, code = T.stance_run({ 'watch', '--status', d })
@@ -92,8 +93,8 @@ describe('stance watch', function()
     T.cleanup()
   end)
 
-  local function watch(d)
-    local pid, log = start(d)
+  local function watch(d, limit_fds)
+    local pid, log = start(d, limit_fds)
     assert(pid, log)
     pids[#pids + 1] = pid
     return pid
@@ -240,6 +241,45 @@ io.write(tostring(st.vouched == true), ' ', c:search('sanctions', { count = true
     assert.are.equal(0, code, err)
     assert.are.equal('false 3\n', out)
     kill(pid, 'CONT')
+  end)
+
+  it('out of descriptors, neither spins nor stays deaf: idle connections are closed, the rest refused', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    local pid = watch(d, 40)
+    local script = d .. '.idle.lua'
+    T.write(script, [[
+local core = require('stance.core')
+local function cpu()
+  local f = assert(io.open('/proc/' .. arg[2] .. '/stat'))
+  local s = f:read('*a')
+  f:close()
+  local utime, stime = s:match('^%d+ %b() %a' .. (' %-?%d+'):rep(10) .. ' (%d+) (%d+)')
+  return tonumber(utime) + tonumber(stime)
+end
+-- more connections than the watcher has descriptors, none sending a request
+local held = {}
+for _ = 1, 80 do
+  local sd = assert(core.stance_dir(arg[1] .. '/.stance'))
+  held[#held + 1] = sd:connect('watch.sock')
+  sd:close()
+end
+os.execute('sleep 0.3')
+local t0 = cpu()
+os.execute('sleep 1')
+local ticks = cpu() - t0
+-- the idle ones closed by the watcher (5 s): a search has its word again
+os.execute('sleep 6')
+local c = assert(require('stance').open(arg[1]))
+local st = assert(c:index())
+io.write(ticks, ' ', tostring(st.vouched == true), ' ', c:search('sanctions', { count = true }), '\n')
+]])
+    local out, err, code = T.run(('timeout 60 %s run %s %s %d'):format(T.q(T.stance), T.q(script), T.q(d), pid))
+    assert.are.equal(0, code, err)
+    local ticks, rest = out:match('^(%d+) (.*)$')
+    -- a spinning watcher burns ~100 ticks a second; one asleep in poll, none
+    assert.is_true(tonumber(ticks) < 30, 'the watcher spun: ' .. out)
+    assert.are.equal('true 2\n', rest)
   end)
 
   it('refuses a socket, a lock or a cookie that is not its own (a collaborator\'s committed files)', function()

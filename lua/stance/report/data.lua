@@ -88,28 +88,38 @@ function M.collect(c, opts)
   return d
 end
 
+--- Add `counts` (target -> stance -> n) into `into`, the same shape; note each target and
+--- stance met in `targets_found` / `stances_found` when given.
+---@param into table<string, table<string, integer>>
+---@param counts table<string, table<string, integer>>
+---@param targets_found? table<string, boolean>
+---@param stances_found? table<string, boolean>
+---@return integer added the sum of `counts`
+function M.add_counts(into, counts, targets_found, stances_found)
+  local added = 0
+  for t, per in pairs(counts) do
+    if targets_found then targets_found[t] = true end
+    local dst = into[t]
+    if not dst then
+      dst = {}
+      into[t] = dst
+    end
+    for st, n in pairs(per) do
+      if stances_found then stances_found[st] = true end
+      dst[st] = (dst[st] or 0) + n
+      added = added + n
+    end
+  end
+  return added
+end
+
 --- Add the stances of `store` to `doc`: per target and stance, counted in C (a record a Lua
 --- table would cost more than reading the file).
 function H.count(d, doc, store, targets_found, stances_found)
-  for _, kind in ipairs({ 'annotation', 'doclabel' }) do
-    local into = kind == 'annotation' and doc.counts or doc.labels
-    for t, per in pairs(store:crosstab('target', 'stance', kind)) do
-      targets_found[t] = true
-      local dst = into[t]
-      if not dst then
-        dst = {}
-        into[t] = dst
-      end
-      for st, n in pairs(per) do
-        stances_found[st] = true
-        dst[st] = (dst[st] or 0) + n
-        if kind == 'annotation' then
-          doc.total = doc.total + n
-          d.annotations = d.annotations + n
-        end
-      end
-    end
-  end
+  local n = M.add_counts(doc.counts, store:crosstab('target', 'stance', 'annotation'), targets_found, stances_found)
+  doc.total = doc.total + n
+  d.annotations = d.annotations + n
+  M.add_counts(doc.labels, store:crosstab('target', 'stance', 'doclabel'), targets_found, stances_found)
 end
 
 --- How a document is named in a figure: its title when the metadata has one, else its path.

@@ -7,6 +7,7 @@ local M = {}
 local H = {}
 
 local svg = require('stance.report.svg')
+local report_data = require('stance.report.data')
 
 --- Most rows drawn; more documents are grouped into this many rows.
 M.MAX_ROWS = 120
@@ -27,12 +28,12 @@ function M.document_rows(data)
   local docs = data.docs
   local per = math.max(1, math.ceil(#docs / M.MAX_ROWS))
   local rows = {}
-  local name = require('stance.report.data').name
+  local name = report_data.name
   for i = 1, #docs, per do
     local last = math.min(#docs, i + per - 1)
     local row = { counts = {} }
     for k = i, last do
-      H.add(row.counts, docs[k].counts)
+      report_data.add_counts(row.counts, docs[k].counts)
     end
     local a, b = docs[i], docs[last]
     if per == 1 then
@@ -65,7 +66,7 @@ function M.group_rows(data, column)
       order[#order + 1] = g
     end
     g.docs, g.total = g.docs + 1, g.total + doc.total
-    H.add(g.counts, doc.counts)
+    report_data.add_counts(g.counts, doc.counts)
   end
   table.sort(order, function(a, b)
     if (a.label == '(none)') ~= (b.label == '(none)') then return b.label == '(none)' end
@@ -76,7 +77,7 @@ function M.group_rows(data, column)
     local rest = { label = ('%d others'):format(#order - M.MAX_ROWS + 1), counts = {}, docs = 0, total = 0 }
     for i = M.MAX_ROWS, #order do
       rest.docs = rest.docs + order[i].docs
-      H.add(rest.counts, order[i].counts)
+      report_data.add_counts(rest.counts, order[i].counts)
       order[i] = nil
     end
     order[M.MAX_ROWS] = rest
@@ -86,19 +87,6 @@ function M.group_rows(data, column)
     g.tip = g.label
   end
   return order
-end
-
-function H.add(into, counts)
-  for t, per in pairs(counts) do
-    local dst = into[t]
-    if not dst then
-      dst = {}
-      into[t] = dst
-    end
-    for s, n in pairs(per) do
-      dst[s] = (dst[s] or 0) + n
-    end
-  end
 end
 
 --- The figure: an SVG document.
@@ -118,7 +106,7 @@ function M.figure(spec)
   if note_w > 0 and spec.note_head then note_w = math.max(note_w, svg.width(spec.note_head, H.FONT) + 12) end
   local col_w = 96
   for _, t in ipairs(targets) do
-    col_w = math.max(col_w, math.min(170, svg.width(require('stance.report.data').target_name(t), H.FONT) + 12))
+    col_w = math.max(col_w, math.min(170, svg.width(report_data.target_name(t), H.FONT) + 12))
   end
   local x0, top = H.PAD + label_w + note_w, 58
   local width = x0 + col_w * math.max(#targets, 1) + H.PAD
@@ -130,7 +118,7 @@ function M.figure(spec)
   if note_w > 0 and spec.note_head then
     out[#out + 1] = svg.text(H.PAD + label_w, top - 8, spec.note_head, { weight = 'bold', class = 'axis' })
   end
-  local tname = require('stance.report.data').target_name
+  local tname = report_data.target_name
   for j, t in ipairs(targets) do
     local cx = x0 + (j - 1) * col_w
     out[#out + 1] = svg.text(cx + 4, top - 8, svg.fit(tname(t), H.FONT, col_w - 8),
@@ -163,7 +151,7 @@ function H.cell(id, styles, row, t, x, y, w)
     total = total + n
   end
   local bar_w, bx, by, bh = w - 34, x + 3, y + 3, H.ROW - 6
-  local tname = require('stance.report.data').target_name(t)
+  local tname = report_data.target_name(t)
   if total == 0 then
     return svg.rect(bx, by, bar_w, bh, { fill = '#f2f2f2', stroke = '#ccc', stroke_width = 0.5, class = 'cell empty',
       title = ('%s: %s: no stance annotated'):format(row.label, tname) })

@@ -17,6 +17,11 @@ M.LOCK = 'watch.lock'
 M.COOKIE = 'watch-cookie-'
 --- Changed paths re-checked one by one up to this many; beyond, a full check.
 M.MAX_PENDING = 4096
+--- Connections open at once (each is a descriptor polled); a search beyond is closed at once
+--- and checks every document itself.
+M.MAX_CONNS = 250
+--- A connection that sent no request for this long is closed (ms).
+M.IDLE_MS = 5000
 --- Quiet time after a change before the saved index is brought up to date (ms).
 M.SETTLE_MS = 200
 
@@ -52,7 +57,7 @@ function M.run(c, opts)
   end
   local st = {
     c = c, sd = sd, pending = {}, npending = 0, full = false, links = {}, byino = {}, ino_of = {},
-    requests = {}, conns = {},
+    requests = {}, conns = {}, nconns = 0, since = {},
     cookies = 0, prefix = ('%s%d-'):format(M.COOKIE, H.pid()),
   }
   local res = { pcall(H.serve, st, opts) }
@@ -111,6 +116,7 @@ function H.serve(st, opts)
     end
     if ready[listener:fd()] then H.accept(st) end
     H.read_requests(st, ready)
+    H.drop_idle(st)
     if #st.requests > 0 then
       local left
       left, err = H.answer(st)
@@ -188,10 +194,30 @@ function H.hidden(p)
 end
 
 function H.accept(st)
+  local now = require('stance.core').hrtime()
   while true do
     local conn = st.listener:accept()
     if not conn then return end
-    st.conns[conn:fd()] = conn
+    if st.nconns >= M.MAX_CONNS then
+      conn:close()
+    else
+      st.conns[conn:fd()] = conn
+      st.nconns = st.nconns + 1
+      st.since[conn] = now
+    end
+  end
+end
+
+--- Close the connections that sent no request within M.IDLE_MS of their opening.
+function H.drop_idle(st)
+  if st.nconns == 0 then return end
+  local asked = {}
+  for _, r in ipairs(st.requests) do
+    asked[r.conn] = true
+  end
+  local old = require('stance.core').hrtime() - M.IDLE_MS * 1e6
+  for _, conn in pairs(st.conns) do
+    if not asked[conn] and st.since[conn] < old then H.drop(st, conn) end
   end
 end
 
@@ -221,8 +247,12 @@ end
 --- Close a connection (once), and forget its requests.
 function H.drop(st, conn)
   for fd, c in pairs(st.conns) do
-    if c == conn then st.conns[fd] = nil end
+    if c == conn then
+      st.conns[fd] = nil
+      st.nconns = st.nconns - 1
+    end
   end
+  st.since[conn] = nil
   local left = {}
   for _, r in ipairs(st.requests) do
     if r.conn ~= conn then left[#left + 1] = r else st.sd:remove(r.cookie) end
