@@ -6,12 +6,14 @@
  *   lc = core.layer_cache(path, {root = ROOT, vocab = V[, racy_ms = 2000]})
  *   lc:read(file) -> store, problems, bytes  (as core.read_file(file, {root, vocab}))
  *                 | false  (not for the cache: read it with core.read_file)
- *   lc:save([prune]) -> true | nil, err, code
+ *   lc:save(path[, prune]) -> true | nil, err, code
+ *   lc:release()  the folders' descriptors closed (the end of a pass over the corpus)
  *   lc:stats() -> {loaded, hits, misses, stale, put}
  *
  * What read() vouches for: the same store, problems and bytes as core.read_file(file, {root,
  * vocab}) would give now. It answers only for a regular file (not a link) whose folder
- * resolves inside the root (links and .. resolved, the verdict kept for a second), and
+ * resolves inside the root (links and .. resolved; the folder is opened, and its files
+ * looked up through that descriptor, for a second before it is resolved again), and
  * leaves everything else to read_file (false). A file is taken from the cache only while its
  * identity (device, inode, size, modification and change times to the nanosecond) is the
  * one it had when it was read; a file read now is kept for the next save only if it had no
@@ -37,11 +39,12 @@
 #include "lcore.h"
 
 #define LC_MT "stance.layer_cache"
-#define DIRS 16                 /* folders whose verdict is kept */
+#define DIRS 8                  /* folders whose verdict (and descriptor) is kept */
 #define DIR_TTL_NS 1000000000LL /* for this long */
 
 typedef struct dir_verdict {
   char *dir;
+  int fd; /* the folder as verified: its files are looked up through it */
   int inside;
   int64_t at;
 } dir_verdict;
@@ -76,37 +79,49 @@ static void id_of(const struct stat *st, stance_layer_id *id) {
   id->ctime_ns = stance_ctime_ns(st);
 }
 
-/* Whether the folder `dir` (len bytes) resolves inside the root: 1, 0, or -1 when it cannot
- * be resolved (read_file says why). */
+static void forget_dir(dir_verdict *d) {
+  free(d->dir);
+  d->dir = NULL;
+  if (d->fd >= 0) close(d->fd);
+  d->fd = -1;
+}
+
+/* The folder `dir` (len bytes) opened, when it resolves inside the root: its descriptor, or
+ * -1 (outside, or it cannot be opened or resolved: read_file says why). The folder opened is
+ * the one resolved (same device and inode), so that no swap between the two is trusted. */
 static int dir_inside(llc *l, const char *dir, size_t len) {
   int64_t t = now_ns(CLOCK_MONOTONIC);
   unsigned i;
   char *copy, real[PATH_MAX];
-  int inside;
+  struct stat a, b;
+  int fd, inside;
   for (i = 0; i < DIRS; i++) {
     dir_verdict *d = &l->dirs[i];
     if (d->dir != NULL && strlen(d->dir) == len && memcmp(d->dir, dir, len) == 0 && t - d->at < DIR_TTL_NS)
-      return d->inside;
+      return d->inside ? d->fd : -1;
   }
   if ((copy = malloc(len + 1)) == NULL) return -1;
   memcpy(copy, dir, len);
   copy[len] = '\0';
-  if (realpath(copy, real) == NULL) {
+  fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
     free(copy);
     return -1;
   }
-  inside = stance_real_inside(l->root_real, real);
+  inside = realpath(copy, real) != NULL && stance_real_inside(l->root_real, real) && stat(real, &a) == 0 &&
+           fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
   i = l->next_dir++ % DIRS;
-  free(l->dirs[i].dir);
+  forget_dir(&l->dirs[i]);
   l->dirs[i].dir = copy;
+  l->dirs[i].fd = fd;
   l->dirs[i].inside = inside;
   l->dirs[i].at = t;
-  return inside;
+  return inside ? fd : -1;
 }
 
-/* Read the regular file at `path` (not a link) whole, with its identity before and after. */
-static int read_whole(const char *path, char **data, size_t *len, struct stat *before, struct stat *after) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+/* Read the regular file `name` of the folder `dir` (not a link) whole, with its identity before and after. */
+static int read_whole(int dir, const char *name, char **data, size_t *len, struct stat *before, struct stat *after) {
+  int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
   size_t n = 0, cap;
   char *buf;
   if (fd < 0) return -1;
@@ -172,12 +187,12 @@ static int lc_read(lua_State *L) {
   char *buf = NULL;
   size_t len = 0;
   int64_t t0;
-  int rc;
-  if (slash == NULL || slash == path || dir_inside(l, path, (size_t)(slash - path)) != 1) {
+  int rc, dir;
+  if (slash == NULL || slash == path || slash[1] == '\0' || (dir = dir_inside(l, path, (size_t)(slash - path))) < 0) {
     lua_pushboolean(L, 0);
     return 1;
   }
-  if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
     lua_pushboolean(L, 0);
     return 1;
   }
@@ -198,7 +213,7 @@ static int lc_read(lua_State *L) {
     return 3;
   }
   t0 = now_ns(CLOCK_REALTIME);
-  if (read_whole(path, &buf, &len, &before, &after) != 0) {
+  if (read_whole(dir, slash + 1, &buf, &len, &before, &after) != 0) {
     lua_pushboolean(L, 0);
     return 1;
   }
@@ -283,10 +298,15 @@ static int lc_close(lua_State *L) {
   l->vocab = NULL;
   free(l->root_real);
   l->root_real = NULL;
-  for (i = 0; i < DIRS; i++) {
-    free(l->dirs[i].dir);
-    l->dirs[i].dir = NULL;
-  }
+  for (i = 0; i < DIRS; i++) forget_dir(&l->dirs[i]);
+  return 0;
+}
+
+/* release() -> forget the folders verified, closing their descriptors (the end of a pass) */
+static int lc_release(lua_State *L) {
+  llc *l = check_lc(L);
+  unsigned i;
+  for (i = 0; i < DIRS; i++) forget_dir(&l->dirs[i]);
   return 0;
 }
 
@@ -304,6 +324,7 @@ static int l_layer_cache(lua_State *L) {
   stance_vocab *v;
   int owned = 0;
   lua_Integer racy_ms;
+  unsigned i;
   llc *l;
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_getfield(L, 2, "root");
@@ -314,6 +335,7 @@ static int l_layer_cache(lua_State *L) {
   lua_pop(L, 2);
   l = lua_newuserdata(L, sizeof *l);
   memset(l, 0, sizeof *l);
+  for (i = 0; i < DIRS; i++) l->dirs[i].fd = -1;
   luaL_setmetatable(L, LC_MT);
   if (realpath(root, real) == NULL) return stance__fail(L, strerror(errno), "ENOENT");
   if ((l->root_real = malloc(strlen(real) + 1)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
@@ -343,7 +365,8 @@ static int l_layer_cache(lua_State *L) {
 
 static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
 static const luaL_Reg lc_methods[] = {
-    {"read", lc_read}, {"save", lc_save}, {"stats", lc_stats}, {"close", lc_close}, {NULL, NULL}};
+    {"read", lc_read}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
+    {NULL, NULL}};
 
 void stance__open_layercache(lua_State *L) {
   stance__newclass(L, LC_MT, lc_meta, lc_methods);

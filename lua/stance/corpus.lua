@@ -73,6 +73,7 @@ end
 function M:save_layer_cache()
   local lc = rawget(self, '_lcache')
   if not lc then return true end
+  lc:release()
   local fs = require('stance.fs')
   local path = self.root .. '/' .. M.LAYER_CACHE
   local ok, err = fs.mkdir_p(fs.dirname(path))

@@ -22,7 +22,7 @@ function M.open(corpus, annotator, doc, existing)
     corpus.layer_cache and corpus:layer_cache())
   if not file then return file, err end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
-  if file.bytes == nil and file.store:header().document == nil then
+  if file.bytes == nil and file.store:header('document') == nil then
     file.store:set_header('document', doc.path)
     file.store:set_header('annotator', annotator)
     local hash = doc:hash()

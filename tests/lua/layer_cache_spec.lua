@@ -280,6 +280,23 @@ print(n)
     assert.are.equal(files(d), st.hits)
   end)
 
+  it('holds no folder open after a pass: a script opening the corpus 200 times under ulimit -n 64', function()
+    local d = corpus()
+    sleep(0.3)
+    local script = T.tmpdir() .. '/many.lua'
+    T.write(script, [[
+collectgarbage('stop') -- no finalizer closes what a pass left open
+local n = 0
+for _ = 1, 200 do
+  local c = assert(stance.open(arg[1]))
+  for d in c:documents() do n = n + #d:annotations() end
+end
+print(n)
+]])
+    local out, err = T.run(('ulimit -n 64 && %s run %s %s'):format(T.q(T.stance), T.q(script), T.q(d)))
+    assert.are.equal(('%d\n'):format(200 * 2 * #NAMES * 2), out, err)
+  end)
+
   it('is the same through a script changing layers and saving them', function()
     local d = corpus()
     sleep(0.3)
