@@ -76,7 +76,8 @@ function M:save_layer_cache()
   lc:release()
   local fs = require('stance.fs')
   local path = self.root .. '/' .. M.LAYER_CACHE
-  local ok, err = fs.mkdir_p(fs.dirname(path))
+  -- the folder made only inside the corpus (a committed .stance/cache link is not followed)
+  local ok, err = fs.mkdir_p(fs.dirname(path), self.root)
   if not ok then return nil, err end
   return lc:save(path)
 end

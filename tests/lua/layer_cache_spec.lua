@@ -245,6 +245,14 @@ describe('the layer cache', function()
     assert.is_nil(ok)
     assert.truthy(err:find('outside', 1, true))
     assert.are.equal(good, T.read(out .. '/layers.bin'))
+    -- a link to a folder that does not exist: not made
+    assert(os.execute(('rm %s && ln -s %s %s'):format(T.q(d .. '/.stance/cache'), T.q(out .. '/none'),
+      T.q(d .. '/.stance/cache'))))
+    c = assert(stance.open(d))
+    dump(c)
+    ok = c:save_layer_cache()
+    assert.is_nil(ok)
+    assert.is_nil(core.stat(out .. '/none'))
   end)
 
   it('does not keep a layer with problems, and gives its problems every time', function()
