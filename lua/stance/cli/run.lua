@@ -24,10 +24,10 @@ function cmd.run(_, args)
   _G.arg = script_arg
   _G.stance = require('stance')
   local ok, res = xpcall(chunk, H.traceback, table.unpack(script_arg, 1, #script_arg))
+  if not ok and tostring(res):find('interrupted!', 1, true) then error(res, 0) end
   -- the layers the script read, parsed, kept for the next run (see stance.Corpus.layer_cache)
   require('stance.corpus').save_layer_caches()
   if not ok then
-    if tostring(res):find('interrupted!', 1, true) then error(res, 0) end
     io.stderr:write(res, '\n')
     return 1
   end
