@@ -30,6 +30,26 @@ end or function(buf, name, value)
   vim.api.nvim_buf_set_option(buf, name, value)
 end
 
+--- The value of window option `name` of `win`, at the cost of M.buf_option (vim.wo checks
+--- its arguments at every access before 0.10).
+---@param win integer
+---@param name string
+---@return any
+M.win_option = vim.fn.has('nvim-0.10') == 1 and function(win, name)
+  return vim.api.nvim_get_option_value(name, { win = win })
+end or function(win, name)
+  return vim.api.nvim_win_get_option(win, name)
+end
+
+--- The global value of option `name` (as vim.o reads it), at the cost of M.buf_option.
+---@param name string
+---@return any
+M.global_option = vim.fn.has('nvim-0.10') == 1 and function(name)
+  return vim.api.nvim_get_option_value(name, { scope = 'global' })
+end or function(name)
+  return vim.api.nvim_get_option(name)
+end
+
 local BO = { __index = function(t, name) return M.buf_option(t[1], name) end }
 
 --- Buffer `buf`'s options to read (bo.fileformat, ...), as vim.bo[buf] reads them but at the

@@ -172,6 +172,25 @@ describe('the study in the editor', function()
     assert.are.equal(2, s.store:count('doclabel'))
   end)
 
+  it('shows the document\'s stance as the file on disk has it after another writer changed it', function()
+    local d = need()
+    if not d then return end
+    local s = open(d)
+    keys('gDsa') -- document stance toward sanctions: against
+    require('stance.editor.persist').save(s, { force = true })
+    assert.are.same({ 'document (ana): sanctions against' }, S.doc_lines(s))
+    -- another writer turns it to favor: as many records as before, one field changed
+    local core = require('stance.core')
+    local theirs = on_disk(s)
+    local dl = theirs:records('doclabel')[1]
+    assert(theirs:update(dl.id, { stance = 'favor' }))
+    local before = require('helpers').read(s.path)
+    assert(core.write_atomic(s.path, theirs:write(), core.sha256(before)))
+    require('stance.editor.persist').check_disk(s) -- as when the buffer is entered again
+    assert.are.equal('favor', s.store:records('doclabel')[1].stance)
+    assert.are.same({ 'document (ana): sanctions favor' }, S.doc_lines(s))
+  end)
+
   it('draws relations at both ends with their type and lists them with the texts', function()
     local d = need()
     if not d then return end

@@ -43,39 +43,48 @@ function M.chunks(store, who)
   return chunks
 end
 
+H.ns = vim.api.nvim_create_namespace('stance_document')
+H.drawn = {} -- buffers whose first line has the virtual line
+
 --- The document's stances (yours, and those of the layers shown over yours or beside) as a
 --- virtual line under the document's first line.
 function M.draw(s)
   local names, stores = { s.annotator }, { s.store }
-  local sides = {}
-  -- (a window shows another's layer beside yours only when one is loaded)
-  for _, win in ipairs(next(s.others) and vim.api.nvim_list_wins() or {}) do
-    if vim.api.nvim_win_get_buf(win) == s.buf then
-      local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
-      if ok and who then sides[who] = true end
+  if next(s.others) then
+    -- the layers shown over yours, and those a window shows beside yours
+    local sides = {}
+    for win, who in pairs(require('stance.editor.render').sides) do
+      if vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_get_buf(win) == s.buf then sides[who] = true end
+    end
+    local others = vim.tbl_keys(s.others)
+    table.sort(others)
+    for _, name in ipairs(others) do
+      if s.others[name].shown or sides[name] then
+        names[#names + 1], stores[#stores + 1] = name, s.others[name].store
+      end
     end
   end
-  local others = vim.tbl_keys(s.others)
-  table.sort(others)
-  for _, name in ipairs(others) do
-    if s.others[name].shown or sides[name] then
-      names[#names + 1], stores[#stores + 1] = name, s.others[name].store
-    end
+  -- made again only when document stances may have changed: an operation (see
+  -- stance.editor.ops), another layer shown, a store read again from disk or merged
+  local key = table.concat(names, '\0') .. '\0' .. (s.meta_version or 0)
+  local same = s.doc_key == key and #s.doc_stores == #stores
+  for i = 1, same and #stores or 0 do
+    if s.doc_stores[i] ~= stores[i] then same = false end
   end
-  -- made again only when document stances may have changed (see stance.editor.ops)
-  local key = table.concat(names, '\0') .. '\0' .. tostring(s.store) .. '\0' .. (s.meta_version or 0)
-  if s.doc_key == key then return end
-  s.doc_key = key
-  local ns = vim.api.nvim_create_namespace('stance_document')
+  if same then return end
+  s.doc_key, s.doc_stores = key, stores
   local lines = {}
   for i, store in ipairs(stores) do
     lines[#lines + 1] = M.chunks(store, names[i])
   end
   if #lines == 0 then
-    vim.api.nvim_buf_clear_namespace(s.buf, ns, 0, -1)
+    -- (a buffer opened without document stances has none to take away)
+    if H.drawn[s.buf] then vim.api.nvim_buf_clear_namespace(s.buf, H.ns, 0, -1) end
+    H.drawn[s.buf] = nil
     return
   end
-  pcall(vim.api.nvim_buf_set_extmark, s.buf, ns, 0, 0, { id = 1, virt_lines = lines })
+  H.drawn[s.buf] = true
+  pcall(vim.api.nvim_buf_set_extmark, s.buf, H.ns, 0, 0, { id = 1, virt_lines = lines })
 end
 
 --- The doclabel of `target` (nil: the one without a target) in the session's layer.

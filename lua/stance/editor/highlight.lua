@@ -105,6 +105,7 @@ end
 --- stance.editor.colors256.
 ---@param schema table|nil
 function M.define(schema)
+  H.groups = {}
   local bg, cbg = backgrounds()
   local dark = vim.o.background == 'dark'
   local alpha = dark and 0.35 or 0.25
@@ -138,19 +139,30 @@ function M.define(schema)
 end
 
 --- The groups of an annotation record: its span's, and its target underline (or nil).
+--- Worked out once per stance, target and conflict until the groups are defined again
+--- (M.define: a corpus's schema, :colorscheme): a group you define later for a stance the
+--- schema does not list is used from the next :colorscheme on.
 ---@param rec table
 ---@return string span_group
 ---@return string|nil target_group
 ---@return string sign_group
 function M.for_record(rec)
-  local span = rec.stance and M.stance_group(rec.stance) or 'StanceLabel'
-  if rec.conflict then span = 'StanceConflict' end
-  if rec.stance and vim.fn.hlexists(span) == 0 then span = 'StanceLabel' end
-  local target = rec.target and M.target_group(rec.target) or nil
-  if target and vim.fn.hlexists(target) == 0 then target = nil end
-  local sign = rec.stance and M.sign_group(rec.stance) or 'StanceSign'
-  if vim.fn.hlexists(sign) == 0 then sign = 'StanceSign' end
-  return span, target, sign
+  local key = (rec.conflict and 'c\0' or '\0') .. (rec.stance or '\1') .. '\0' .. (rec.target or '\1')
+  local groups = H.groups or {}
+  H.groups = groups
+  local g = groups[key]
+  if not g then
+    local span = rec.stance and M.stance_group(rec.stance) or 'StanceLabel'
+    if rec.conflict then span = 'StanceConflict' end
+    if rec.stance and vim.fn.hlexists(span) == 0 then span = 'StanceLabel' end
+    local target = rec.target and M.target_group(rec.target) or nil
+    if target and vim.fn.hlexists(target) == 0 then target = nil end
+    local sign = rec.stance and M.sign_group(rec.stance) or 'StanceSign'
+    if vim.fn.hlexists(sign) == 0 then sign = 'StanceSign' end
+    g = { span, target or false, sign }
+    groups[key] = g
+  end
+  return g[1], g[2] or nil, g[3]
 end
 
 return M

@@ -60,6 +60,7 @@ function M.side(name)
   vim.cmd('rightbelow vsplit')
   local win = vim.api.nvim_get_current_win()
   vim.api.nvim_win_set_var(win, 'stance_layer', name)
+  require('stance.editor.render').sides[win] = name
   vim.wo[win].scrollbind = true
   -- the sign column holds the marks of your own layer (the buffer's): none here
   vim.wo[win].signcolumn = 'no'
@@ -78,6 +79,7 @@ function M.side(name)
   vim.api.nvim_create_autocmd('WinClosed', {
     pattern = tostring(win), once = true,
     callback = function()
+      require('stance.editor.render').sides[win] = nil
       if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
       -- its document stances leave the line under the first one
       vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)

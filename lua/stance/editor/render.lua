@@ -16,6 +16,13 @@ H.inline = vim.fn.has('nvim-0.10') == 1
 
 M.ns = vim.api.nvim_create_namespace('stance')
 M.sign_ns = vim.api.nvim_create_namespace('stance_signs')
+H.primer_ns = vim.api.nvim_create_namespace('stance_inline')
+
+--- The windows that show another annotator's layer of their buffer (`:Stance side`), by
+--- window: the annotator (also in the window's variable w:stance_layer). Looked at on every
+--- screen update: a table, not a window variable asked for (and missing) in each window.
+---@type table<integer, string>
+M.sides = {}
 
 --- What drawing needs of record `slot` of `layer` ({store, name, primary, own}), cached per
 --- layer and slot until it changes: its groups (the primary layer of a window in full
@@ -60,11 +67,12 @@ end
 --- `:Stance side` put there), then the layers shown over it.
 ---@return table[] { store, name, primary, own }
 function M.layers_for(s, win)
-  local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
-  if ok and who and s.others[who] then
+  local who = M.sides[win]
+  if who and s.others[who] then
     return { { store = s.others[who].store, name = who, primary = true, own = false } }
   end
   local list = { { store = s.store, name = s.annotator, primary = true, own = true } }
+  if next(s.others) == nil then return list end
   local names = vim.tbl_keys(s.others)
   table.sort(names)
   for _, name in ipairs(names) do
@@ -266,41 +274,50 @@ local function on_win(_, win, buf, top, bot)
   end
 end
 
+-- The options of the marks on_line sets, made once and filled in for each (Neovim copies
+-- them): a screen update sets thousands on a page of a dense document.
+H.span_mark = { end_row = 0, end_col = 0, hl_group = '', ephemeral = true, priority = 150 }
+H.target_mark = { end_row = 0, end_col = 0, hl_group = '', ephemeral = true, priority = 151 }
+H.over_mark = { end_row = 0, end_col = 0, hl_group = 'StanceOverlap', ephemeral = true, priority = 152 }
+H.inline_mark = { virt_text = false, virt_text_pos = 'inline', ephemeral = true, priority = 153 }
+H.none = {}
+
 local function on_line(_, win, buf, row)
   local rows = H.rows[win]
   local list = rows and rows[row]
   if not list then return end
+  local set, ns = vim.api.nvim_buf_set_extmark, M.ns
+  local span, target = H.span_mark, H.target_mark
   for _, m in ipairs(list) do
     local it = m[3]
     if m[2] > m[1] then
-      vim.api.nvim_buf_set_extmark(buf, M.ns, row, m[1], {
-        end_row = row, end_col = m[2], hl_group = it.span, ephemeral = true, priority = 150,
-      })
+      span.end_row, span.end_col, span.hl_group = row, m[2], it.span
+      set(buf, ns, row, m[1], span)
       if it.target then
-        vim.api.nvim_buf_set_extmark(buf, M.ns, row, m[1], {
-          end_row = row, end_col = m[2], hl_group = it.target, ephemeral = true, priority = 151,
-        })
+        target.end_row, target.end_col, target.hl_group = row, m[2], it.target
+        set(buf, ns, row, m[1], target)
       end
     end
   end
-  for _, o in ipairs(list.over or {}) do
-    vim.api.nvim_buf_set_extmark(buf, M.ns, row, o[1], {
-      end_row = row, end_col = o[2], hl_group = 'StanceOverlap', ephemeral = true, priority = 152,
-    })
+  local over = H.over_mark
+  for _, o in ipairs(list.over or H.none) do
+    over.end_row, over.end_col = row, o[2]
+    set(buf, ns, row, o[1], over)
   end
-  local eol = {}
-  for _, e in ipairs(list.ends or {}) do
+  local eol
+  for _, e in ipairs(list.ends or H.none) do
     if H.inline then
-      vim.api.nvim_buf_set_extmark(buf, M.ns, row, e.col, {
-        virt_text = e.chunks, virt_text_pos = 'inline', ephemeral = true, priority = 153,
-      })
+      H.inline_mark.virt_text = e.chunks
+      set(buf, ns, row, e.col, H.inline_mark)
     else
+      eol = eol or {}
       vim.list_extend(eol, e.chunks)
     end
   end
-  if #eol > 0 and not list.under then -- else under the row (stance.editor.under)
+  H.inline_mark.virt_text = false
+  if eol and #eol > 0 and not list.under then -- else under the row (stance.editor.under)
     eol[1] = { ' ' .. eol[1][1], eol[1][2] }
-    vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, { virt_text = eol, virt_text_pos = 'eol', ephemeral = true })
+    set(buf, ns, row, 0, { virt_text = eol, virt_text_pos = 'eol', ephemeral = true })
   end
 end
 
@@ -336,8 +353,7 @@ function M.attach(s)
   if H.inline then
     -- Neovim draws ephemeral inline virtual text only in buffers that hold a lasting inline
     -- mark (neovim#24797): one, empty, at the start
-    local primer = vim.api.nvim_create_namespace('stance_inline')
-    pcall(vim.api.nvim_buf_set_extmark, s.buf, primer, 0, 0, { id = 1, virt_text = { { '' } },
+    pcall(vim.api.nvim_buf_set_extmark, s.buf, H.primer_ns, 0, 0, { id = 1, virt_text = { { '' } },
       virt_text_pos = 'inline' })
   end
   require('stance.editor.docstance').draw(s)

@@ -22,10 +22,16 @@ M.enabled = vim.fn.has('nvim-0.10') == 0
 --- How many words of the text before a mark its virtual line quotes, and in how many cells.
 H.WORDS, H.CELLS = 4, 40
 
+--- The cells `text` takes: its length when it is printable ASCII (no call into Vim script).
+function H.cells(text)
+  if not text:find('[^\32-\126]') then return #text end
+  return vim.fn.strdisplaywidth(text)
+end
+
 function H.width(chunks)
   local w = 0
   for _, c in ipairs(chunks) do
-    w = w + vim.fn.strdisplaywidth(c[1])
+    w = w + H.cells(c[1])
   end
   return w
 end
@@ -41,9 +47,10 @@ function M.geometry(buf)
   for _, w in ipairs(vim.fn.win_findbuf(buf)) do
     local info = vim.fn.getwininfo(w)[1]
     if info then
-      local wo = vim.wo[w]
-      local g = { width = info.width - (info.textoff or 0), wrap = wo.wrap,
-        strict = wo.linebreak or wo.breakindent or vim.o.showbreak ~= '' }
+      local compat = require('stance.compat')
+      local opt = compat.win_option
+      local g = { width = info.width - (info.textoff or 0), wrap = opt(w, 'wrap'),
+        strict = opt(w, 'linebreak') or opt(w, 'breakindent') or compat.global_option('showbreak') ~= '' }
       out[#out + 1] = g
       parts[#parts + 1] = ('%d%s%s'):format(g.width, g.wrap and 'w' or '', g.strict and 's' or '')
     end
@@ -60,7 +67,7 @@ end
 ---@param chunks table[] {text, group} pairs
 ---@return boolean
 function M.fits(geometry, line, chunks)
-  local dw = vim.fn.strdisplaywidth(line)
+  local dw = H.cells(line)
   local need = H.width(chunks) + 1
   for _, g in ipairs(geometry) do
     if dw + need > g.width then
@@ -86,7 +93,7 @@ function M.tail(line, col)
   local from = math.max(1, #words - H.WORDS + 1)
   local text = table.concat(words, ' ', from)
   local cut = from > 1 or start > 1
-  while vim.fn.strdisplaywidth(text) > H.CELLS do
+  while H.cells(text) > H.CELLS do
     text = vim.fn.strcharpart(text, 1)
     cut = true
   end
@@ -95,14 +102,13 @@ end
 
 --- The layer a window shows of its buffer as a side view (its annotator), else nil.
 function H.side_layer(win)
-  local ok, who = pcall(vim.api.nvim_win_get_var, win, 'stance_layer')
-  return ok and who or nil
+  return require('stance.editor.render').sides[win]
 end
 
 --- Whether a window shows `buf` as another annotator's layer (a side view).
 function H.side_view(buf)
-  for _, w in ipairs(vim.fn.win_findbuf(buf)) do
-    if H.side_layer(w) then return true end
+  for w in pairs(require('stance.editor.render').sides) do
+    if vim.api.nvim_win_is_valid(w) and vim.api.nvim_win_get_buf(w) == buf then return true end
   end
   return false
 end
@@ -125,44 +131,58 @@ function M.plan(win, buf, top, last, rows, version, name)
   local side = H.side_view(buf)
   local want = {}
   local lines = nil
-  local geometry, gkey = nil, nil
+  local ended = false
+  -- the windows' layout, looked at only for a row whose marks may fit after it (what is
+  -- wanted depends on it only then)
+  local geometry, gkey = nil, ''
   for r = top, last do
     local list = rows[r]
     if list and list.ends and #list.ends > 0 then
-      if not geometry then geometry, gkey = M.geometry(buf) end
+      ended = true
       lines = lines or vim.api.nvim_buf_get_lines(buf, top, last + 1, false)
       local line = lines[r - top + 1] or ''
-      local all = {}
+      local under = side
       for _, e in ipairs(list.ends) do
-        vim.list_extend(all, e.chunks)
+        -- a mark after text that goes on: after the line, it would not say whose
+        if not under and line:find('%S', e.col + 1) then under = true end
       end
-      local inside = false -- a mark after text that goes on: after the line, it would not say whose
-      for _, e in ipairs(list.ends) do
-        if line:find('%S', e.col + 1) then inside = true end
-      end
-      if side or inside or not M.fits(geometry, line, all) then
-        list.under = true
-        local vl = {}
+      if not under then
+        if not geometry then geometry, gkey = M.geometry(buf) end
+        local all = {}
         for _, e in ipairs(list.ends) do
-          local chunks = { { '  ⤷ ', 'StanceVirtText' } }
-          if side then chunks[#chunks + 1] = { name .. ': ', 'StanceVirtText' } end
-          chunks[#chunks + 1] = { M.tail(line, e.col), 'StanceVirtText' }
-          vim.list_extend(chunks, e.chunks)
-          vl[#vl + 1] = chunks
+          vim.list_extend(all, e.chunks)
         end
-        want[r] = vl
+        under = not M.fits(geometry, line, all)
+      end
+      if under then
+        list.under = true
+        -- its lines are made when they are placed, after the screen update
+        want[r] = { line = line, ends = list.ends }
       end
     end
   end
   H.wants[buf] = H.wants[buf] or {}
-  H.wants[buf][win] = { name = name, own = H.side_layer(win) == nil, want = want }
-  if not geometry and not M.any(buf) and not side then return end -- nothing after any row: nothing to do
-  if not gkey then gkey = select(2, M.geometry(buf)) end
+  H.wants[buf][win] = { name = name, own = H.side_layer(win) == nil, side = side, want = want }
+  if not ended and not M.any(buf) and not side then return end -- nothing after any row: nothing to do
   local key = table.concat({ top, last, version, vim.api.nvim_buf_get_changedtick(buf), gkey, tostring(side) }, ':')
   H.keys[buf] = H.keys[buf] or {}
   if H.keys[buf][win] == key then return end
   H.keys[buf][win] = key
   vim.schedule(function() M.place(buf, top, last, H.merged(buf)) end)
+end
+
+--- The virtual lines under a row whose marks (`ends` of stance.editor.render.plan) follow
+--- text of `line`, one per mark: "  ⤷ [name: ]…last words marks".
+function H.lines(line, ends, side, name)
+  local vl = {}
+  for _, e in ipairs(ends) do
+    local chunks = { { '  ⤷ ', 'StanceVirtText' } }
+    if side then chunks[#chunks + 1] = { name .. ': ', 'StanceVirtText' } end
+    chunks[#chunks + 1] = { M.tail(line, e.col), 'StanceVirtText' }
+    vim.list_extend(chunks, e.chunks)
+    vl[#vl + 1] = chunks
+  end
+  return vl
 end
 
 --- The lines under each row of `buf` that its windows want: one layer's once (windows of
@@ -185,9 +205,9 @@ function H.merged(buf)
   for _, e in ipairs(entries) do
     if not seen[e.name] then
       seen[e.name] = true
-      for r, vl in pairs(e.want) do
+      for r, w in pairs(e.want) do
         out[r] = out[r] or {}
-        vim.list_extend(out[r], vl)
+        vim.list_extend(out[r], H.lines(w.line, w.ends, e.side, e.name))
       end
     end
   end
