@@ -64,20 +64,30 @@ int stance_segment_word(const stance_segment *seg, uint32_t t, const char **word
   return 0;
 }
 
-int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
-                            const uint8_t **end, uint32_t *freq) {
+/* Entry t's postings [*a, *b) and number of occurrences, checked (never more occurrences
+ * than bytes: every occurrence takes a byte at least, a count beyond them is a lie), its
+ * postings not read. 0, or -1 when the segment is damaged. */
+static int post_range(const stance_segment *seg, uint32_t t, uint64_t *a, uint64_t *b, uint32_t *freq) {
   const uint8_t *at;
-  uint64_t a, b;
-  uint32_t f;
   if (t >= seg->nterms) return -1;
   at = seg->post_off + (size_t)t * 8;
   if (readable(seg, at, 16) != 0 || readable(seg, seg->freq + (size_t)t * 4, 4) != 0) return -1;
-  a = stance_get64(at);
-  b = stance_get64(at + 8);
-  f = stance_get32(seg->freq + (size_t)t * 4);
-  /* every occurrence takes a byte at least: a count beyond the bytes is a lie */
-  if (a > b || b > seg->post_len || f > b - a) return -1;
-  if (readable(seg, seg->postings + a, (size_t)(b - a)) != 0) return -1;
+  *a = stance_get64(at);
+  *b = stance_get64(at + 8);
+  *freq = stance_get32(seg->freq + (size_t)t * 4);
+  return *a > *b || *b > seg->post_len || *freq > *b - *a ? -1 : 0;
+}
+
+int stance_segment_freq(const stance_segment *seg, uint32_t t, uint32_t *freq) {
+  uint64_t a, b;
+  return post_range(seg, t, &a, &b, freq);
+}
+
+int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
+                            const uint8_t **end, uint32_t *freq) {
+  uint64_t a, b;
+  uint32_t f;
+  if (post_range(seg, t, &a, &b, &f) != 0 || readable(seg, seg->postings + a, (size_t)(b - a)) != 0) return -1;
   *p = seg->postings + a;
   *end = seg->postings + b;
   *freq = f;
@@ -402,6 +412,10 @@ static uint32_t hash_bytes(const char *s, size_t n) {
 }
 
 struct stance_index {
+  stance_meta *meta;            /* a loaded index never changed since (copies share it):
+                                   docs and dirs are decoded from it on first use (both NULL
+                                   until then), and every document is live */
+  int damaged;                  /* decoding them failed (owner's thread only) */
   stance_doc *docs;
   uint32_t ndocs, docs_cap;
   stance_mapped *names;         /* the loaded file the first documents' paths point into */
@@ -456,8 +470,10 @@ static void free_dirs(stance_dir *dirs, uint32_t n) {
 void stance_index_free(stance_index *ix) {
   uint32_t i;
   if (ix == NULL || STANCE_REF_DEC(ix->refs) > 0) return;
-  for (i = 0; i < ix->ndocs; i++)
-    if (ix->docs[i].path_owned) free((char *)(uintptr_t)ix->docs[i].path);
+  if (ix->docs != NULL)
+    for (i = 0; i < ix->ndocs; i++)
+      if (ix->docs[i].path_owned) free((char *)(uintptr_t)ix->docs[i].path);
+  stance_meta_unref(ix->meta);
   free(ix->path_block);
   for (i = 0; i < ix->nsegs; i++) stance_segment_unref(ix->segs[i]);
   free_dirs(ix->dirs, ix->ndirs);
@@ -469,22 +485,90 @@ void stance_index_free(stance_index *ix) {
   free(ix);
 }
 
+/* Is `ix` a loaded index whose documents are not decoded yet? */
+static int undecoded(const stance_index *ix) { return ix->meta != NULL && ix->docs == NULL; }
+
+int stance_index_decode(stance_index *ix) {
+  stance_doc *docs;
+  stance_dir *dirs;
+  uint32_t ndirs;
+  int rc;
+  if (!undecoded(ix)) return 0;
+  if (ix->damaged) return STANCE_INDEX_DAMAGED;
+  if ((rc = stance_meta_decode(ix->meta, &docs, &dirs, &ndirs)) != 0) {
+    if (rc == STANCE_INDEX_DAMAGED) ix->damaged = 1;
+    return rc;
+  }
+  ix->docs = docs;
+  ix->docs_cap = ix->ndocs;
+  ix->dirs = dirs;
+  ix->ndirs = ndirs;
+  if (ix->names == NULL) {
+    ix->names = stance_meta_file(ix->meta);
+    STANCE_REF_INC(ix->names->refs);
+  }
+  return 0;
+}
+
+/* Decoded on first use by a reader given a const index: a table made on first use, by the
+ * owner (an index shared with a job is copied from its meta, never from these). */
+static int decoded(const stance_index *ix) {
+  return !undecoded(ix) || stance_index_decode((stance_index *)(uintptr_t)ix) == 0;
+}
+
+/* About to be changed: decoded, and no longer what its meta says. 0 or -1. */
+static int own(stance_index *ix) {
+  if (stance_index_decode(ix) != 0) return -1;
+  stance_meta_unref(ix->meta);
+  ix->meta = NULL;
+  return 0;
+}
+
+int stance_index_damaged(const stance_index *ix) { return ix->damaged; }
+
 uint32_t stance_index_ndocs(const stance_index *ix) { return ix->ndocs; }
 const stance_doc *stance_index_doc(const stance_index *ix, uint32_t id) {
-  return id < ix->ndocs ? &ix->docs[id] : NULL;
+  return id < ix->ndocs && decoded(ix) ? &ix->docs[id] : NULL;
 }
-const stance_doc *stance_index_docs(const stance_index *ix) { return ix->docs; }
+const stance_doc *stance_index_docs(const stance_index *ix) { return decoded(ix) ? ix->docs : NULL; }
+
+int stance_index_is_live(const stance_index *ix, uint32_t id) {
+  if (ix->meta != NULL) return id < ix->ndocs; /* saved documents are live */
+  return stance_index_live_doc(ix->docs, ix->ndocs, id);
+}
+
+const char *stance_index_path(const stance_index *ix, uint32_t id) {
+  if (id >= ix->ndocs) return NULL;
+  if (undecoded(ix)) return stance_meta_path(ix->meta, id);
+  return ix->docs[id].path;
+}
+
+int stance_index_get(const stance_index *ix, uint32_t id, stance_doc *out) {
+  if (id >= ix->ndocs) return -1;
+  if (undecoded(ix)) return stance_meta_doc(ix->meta, id, out);
+  *out = ix->docs[id];
+  return 0;
+}
+
 uint32_t stance_index_nsegments(const stance_index *ix) { return ix->nsegs; }
 stance_segment *stance_index_segment(const stance_index *ix, uint32_t i) {
   return i < ix->nsegs ? ix->segs[i] : NULL;
 }
 const stance_dir *stance_index_dirs(const stance_index *ix, uint32_t *n) {
+  if (!decoded(ix)) {
+    *n = 0;
+    return NULL;
+  }
   *n = ix->ndirs;
   return ix->dirs;
 }
 uint64_t stance_index_rule(const stance_index *ix) { return ix->rule; }
 
 void stance_index_set_dirs(stance_index *ix, stance_dir *dirs, uint32_t n, uint64_t rule) {
+  if (own(ix) != 0) {
+    free_dirs(dirs, n); /* damaged (a job starts from an empty index instead) */
+    return;
+  }
   free_dirs(ix->dirs, ix->ndirs);
   ix->dirs = dirs;
   ix->ndirs = n;
@@ -543,7 +627,25 @@ static int map_ready(stance_index *ix, uint32_t more) {
 int64_t stance_index_find(stance_index *ix, const char *path) {
   int found;
   uint32_t s;
-  if (ix->ndocs == 0 || map_ready(ix, 0) != 0) return -1;
+  if (ix->ndocs == 0) return -1;
+  if (undecoded(ix)) {
+    /* saved in strict path order: a binary search, each entry it reads checked (a crafted
+     * order finds nothing, or another entry of the same path, never a wrong one) */
+    uint32_t lo = 0, hi = ix->ndocs;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      const char *p = stance_meta_path(ix->meta, mid);
+      int c;
+      if (p == NULL) return -1;
+      if ((c = strcmp(p, path)) == 0) return mid;
+      if (c < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return -1;
+  }
+  if (map_ready(ix, 0) != 0) return -1;
   s = map_slot(ix, path, &found);
   return found ? (int64_t)ix->map[s] - 1 : -1;
 }
@@ -551,7 +653,7 @@ int64_t stance_index_find(stance_index *ix, const char *path) {
 void stance_index_delete(stance_index *ix, const char *path) {
   int found;
   uint32_t s;
-  if (ix->ndocs == 0 || map_ready(ix, 0) != 0) return;
+  if (ix->ndocs == 0 || own(ix) != 0 || map_ready(ix, 0) != 0) return;
   s = map_slot(ix, path, &found);
   if (!found) return;
   ix->docs[ix->map[s] - 1].deleted = 1;
@@ -561,7 +663,7 @@ void stance_index_delete(stance_index *ix, const char *path) {
 }
 
 int stance_index_reserve(stance_index *ix, uint32_t more) {
-  if (more > UINT32_MAX - ix->ndocs) return -1;
+  if (more > UINT32_MAX - ix->ndocs || own(ix) != 0) return -1;
   if (ix->ndocs + more > ix->docs_cap) {
     uint32_t cap = ix->docs_cap ? ix->docs_cap : 256;
     stance_doc *nd;
@@ -586,6 +688,22 @@ stance_index *stance_index_copy(const stance_index *ix) {
   size_t total = 0, at = 0;
   uint32_t i;
   if (c == NULL) return NULL;
+  if (ix->meta != NULL) {
+    /* loaded and unchanged: the copy shares the meta, never reads what the owner decodes */
+    c->segs = malloc(((size_t)ix->nsegs + 1) * sizeof *c->segs);
+    if (c->segs == NULL) {
+      free(c);
+      return NULL;
+    }
+    c->meta = stance_meta_ref(ix->meta);
+    c->ndocs = ix->ndocs;
+    c->rule = ix->rule;
+    for (i = 0; i < ix->nsegs; i++) c->segs[i] = stance_segment_ref(ix->segs[i]);
+    c->nsegs = c->segs_cap = ix->nsegs;
+    c->refs = 1;
+    c->id = next_index_id();
+    return c;
+  }
   for (i = 0; i < ix->ndocs; i++)
     if (!in_names(ix, ix->docs[i].path)) total += strlen(ix->docs[i].path) + 1;
   for (i = 0; i < ix->ndirs; i++)
@@ -639,6 +757,8 @@ stance_index *stance_index_copy(const stance_index *ix) {
 
 int stance_index_ready(stance_index *ix) {
   uint32_t n;
+  int rc = stance_index_decode(ix);
+  if (rc != 0) return rc;
   if (ix->ndocs > 0 && map_ready(ix, 0) != 0) return -1;
   return stance_index_by_path(ix, &n) != NULL ? 0 : -1;
 }
@@ -669,7 +789,7 @@ int64_t stance_index_add_doc(stance_index *ix, const stance_doc *doc) {
 
 void stance_index_touch(stance_index *ix, uint32_t id, const stance_doc *st) {
   stance_doc *d;
-  if (id >= ix->ndocs) return;
+  if (id >= ix->ndocs || own(ix) != 0) return;
   d = &ix->docs[id];
   d->size = st->size;
   d->mtime_ns = st->mtime_ns;
@@ -717,6 +837,11 @@ int stance_index_replace_segments(stance_index *ix, stance_segment *const *old, 
 uint32_t stance_index_live(const stance_index *ix, uint64_t *bytes, uint64_t *words) {
   uint32_t i, n = 0;
   uint64_t b = 0, w = 0;
+  if (!decoded(ix)) {
+    if (bytes) *bytes = 0;
+    if (words) *words = 0;
+    return 0;
+  }
   for (i = 0; i < ix->ndocs; i++) {
     if (ix->docs[i].deleted) continue;
     n++;
@@ -732,7 +857,9 @@ size_t stance_index_memory(const stance_index *ix) {
   size_t m = sizeof *ix + (size_t)ix->docs_cap * sizeof *ix->docs + (size_t)ix->map_cap * 4 +
              (size_t)ix->segs_cap * sizeof *ix->segs + (size_t)ix->ndirs * sizeof *ix->dirs;
   uint32_t i;
-  for (i = 0; i < ix->ndocs; i++) m += strlen(ix->docs[i].path) + 1;
+  if (ix->docs != NULL)
+    for (i = 0; i < ix->ndocs; i++)
+      if (!in_names(ix, ix->docs[i].path)) m += strlen(ix->docs[i].path) + 1;
   for (i = 0; i < ix->nsegs; i++) m += stance_segment_memory(ix->segs[i]);
   return m;
 }
@@ -761,6 +888,7 @@ const uint32_t *stance_index_by_path(stance_index *ix, uint32_t *n) {
     *n = ix->nby_path;
     return ix->by_path;
   }
+  if (stance_index_decode(ix) != 0) return NULL;
   if ((ix->by_path = malloc(((size_t)ix->ndocs + 1) * sizeof *ix->by_path)) == NULL) return NULL;
   for (i = 0; i < ix->ndocs; i++) {
     if (ix->docs[i].deleted) continue;
@@ -783,9 +911,8 @@ const uint32_t *stance_index_by_path(stance_index *ix, uint32_t *n) {
   return ix->by_path;
 }
 
-stance_index *stance__index_adopt(stance_doc *docs, uint32_t ndocs, stance_dir *dirs,
-                                  uint32_t ndirs, uint64_t rule, stance_segment **segs,
-                                  uint32_t nsegs, stance_mapped *names) {
+stance_index *stance__index_adopt(stance_meta *meta, uint64_t rule, stance_segment **segs,
+                                  uint32_t nsegs) {
   stance_index *ix = stance_index_new();
   uint32_t i;
   if (ix == NULL) return NULL;
@@ -796,12 +923,8 @@ stance_index *stance__index_adopt(stance_doc *docs, uint32_t ndocs, stance_dir *
   }
   for (i = 0; i < nsegs; i++) ix->segs[i] = stance_segment_ref(segs[i]);
   ix->nsegs = ix->segs_cap = nsegs;
-  ix->docs = docs;
-  ix->ndocs = ix->docs_cap = ndocs;
-  ix->dirs = dirs;
-  ix->ndirs = ndirs;
+  ix->meta = stance_meta_ref(meta);
+  ix->ndocs = stance_meta_ndocs(meta);
   ix->rule = rule;
-  ix->names = names;
-  if (names != NULL) STANCE_REF_INC(names->refs);
   return ix;
 }

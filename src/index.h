@@ -136,6 +136,10 @@ int stance_segment_word(const stance_segment *seg, uint32_t t, const char **word
  * bytes). 0, or -1 when the segment is damaged. */
 int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
                             const uint8_t **end, uint32_t *freq);
+/* The number of occurrences of entry t, from the dictionary, its postings not read (nor
+ * their pages checked: a count that needs no document reads only this). 0, or -1 when the
+ * segment is damaged. */
+int stance_segment_freq(const stance_segment *seg, uint32_t t, uint32_t *freq);
 /* The index of `word` in the dictionary; -1 when absent, STANCE_INDEX_DAMAGED. */
 int64_t stance_segment_find(const stance_segment *seg, const char *word, size_t len);
 /* The range [*lo, *hi) of dictionary entries starting with `prefix`. 0 or -1 (damaged). */
@@ -172,6 +176,27 @@ stance_segment *stance_builder_finish(stance_segment_builder *b);
 
 typedef struct stance_index stance_index;
 
+/* A loaded meta file's documents and folders (indexfile.c), decoded when used: loading an
+ * index decodes none of them, a search decodes the paths of its hits, and the first use
+ * that needs them all (a lookup by path, an update, a save) decodes them all. Every entry
+ * is checked when decoded (its bytes against their page checksums, its path as a corpus
+ * path): a damaged one is never returned. Immutable once made, shared by copies of the
+ * index across threads (reference counted). */
+typedef struct stance_meta stance_meta;
+stance_meta *stance_meta_ref(stance_meta *m);
+void stance_meta_unref(stance_meta *m);
+uint32_t stance_meta_ndocs(const stance_meta *m);
+/* The mapped file the decoded paths point into. */
+stance_mapped *stance_meta_file(const stance_meta *m);
+/* Document i, decoded: 0, or -1 when its entry is damaged (or i out of range). */
+int stance_meta_doc(const stance_meta *m, uint32_t i, stance_doc *out);
+/* Document i's path (NUL-terminated, in the mapped file), or NULL when damaged. */
+const char *stance_meta_path(const stance_meta *m, uint32_t i);
+/* Every document and folder, decoded and checked (documents in strict path order, folders
+ * too): 0, -1 when out of memory, STANCE_INDEX_DAMAGED. The caller owns the arrays (their
+ * paths point into the mapped file). */
+int stance_meta_decode(const stance_meta *m, stance_doc **docs, stance_dir **dirs, uint32_t *ndirs);
+
 /* Merge segments, in order, into one (documents keep their global ids; `keep`, if not
  * NULL, says which to keep by global id). NULL when out of memory or when an input is
  * damaged (*damaged is then set, if not NULL). */
@@ -189,13 +214,31 @@ void stance_index_free(stance_index *ix);
 uint64_t stance_index_id(const stance_index *ix);
 
 uint32_t stance_index_ndocs(const stance_index *ix); /* including deleted ones */
+/* Document `id`, or NULL (out of range, or a loaded index found damaged). On a loaded index
+ * the first call decodes every document (see stance_meta): on the owner's thread, as the
+ * tables made on first use are. A search uses the accessors below, which decode nothing
+ * more than what they return. */
 const stance_doc *stance_index_doc(const stance_index *ix, uint32_t id);
 /* Whether document `id` (a segment's entry) is live: not deleted, not STANCE_DOC_GONE. */
 static inline int stance_index_live_doc(const stance_doc *docs, uint32_t ndocs, uint32_t id) {
   return id < ndocs && !docs[id].deleted;
 }
+/* The same, on an index, decoding nothing (every document of a loaded index is live). */
+int stance_index_is_live(const stance_index *ix, uint32_t id);
+/* Document `id`'s path, decoding only that entry; NULL when out of range or damaged. */
+const char *stance_index_path(const stance_index *ix, uint32_t id);
+/* Document `id` into *out (its path points into the index), decoding only that entry: 0, or
+ * -1 when out of range or damaged. */
+int stance_index_get(const stance_index *ix, uint32_t id, stance_doc *out);
+/* Every document (NULL when a loaded index is found damaged; see stance_index_doc). */
 const stance_doc *stance_index_docs(const stance_index *ix);
-/* The live document at `path`, or -1. */
+/* Whether a loaded index was found damaged when its documents were decoded. */
+int stance_index_damaged(const stance_index *ix);
+/* Decode a loaded index's documents and folders now: 0, -1 (out of memory) or
+ * STANCE_INDEX_DAMAGED. Nothing to do for any other index. */
+int stance_index_decode(stance_index *ix);
+/* The live document at `path`, or -1 (also when damaged). A loaded index not decoded yet is
+ * searched by path (its documents are saved in path order), decoding a few entries. */
 int64_t stance_index_find(stance_index *ix, const char *path);
 uint32_t stance_index_nsegments(const stance_index *ix);
 stance_segment *stance_index_segment(const stance_index *ix, uint32_t i);
@@ -213,13 +256,14 @@ void stance_index_set_dirs(stance_index *ix, stance_dir *dirs, uint32_t n, uint6
 
 /* Room for `more` documents, so that adding them does not grow tables one by one. */
 int stance_index_reserve(stance_index *ix, uint32_t more);
-/* A copy sharing the segments and the loaded paths, to change without touching `ix`; NULL
- * when out of memory. It reads only what never changes once an index is shared (not the
+/* A copy sharing the segments and the loaded paths (or, loaded and not changed since, the
+ * meta it decodes from), to change without touching `ix`; NULL when out of memory. It reads only what never changes once an index is shared (not the
  * tables its owner makes on first use), so a job may copy, on its own thread, the index its
  * owner keeps searching. */
 stance_index *stance_index_copy(const stance_index *ix);
-/* Make the tables an index otherwise makes on first use (paths to ids, path order), so
- * that an index built on a worker costs its owner nothing when first searched. 0 or -1. */
+/* Make the tables an index otherwise makes on first use (its documents decoded, paths to
+ * ids, path order), so that an index built or loaded on a worker costs its owner nothing
+ * when first searched. 0, -1 (out of memory) or STANCE_INDEX_DAMAGED. */
 int stance_index_ready(stance_index *ix);
 
 /* Add a document entry (copied, path too). Returns its id, or -1 when out of memory. An
@@ -238,12 +282,10 @@ int stance_index_replace_segments(stance_index *ix, stance_segment *const *old, 
 /* Live documents, and live bytes, for statistics. */
 uint32_t stance_index_live(const stance_index *ix, uint64_t *bytes, uint64_t *words);
 
-/* (internal: indexfile.c) Build an index from loaded parts: it takes `docs` (ndocs
- * entries whose paths point into `names`, which it keeps a reference to), the dirs, and
- * the segments. */
-stance_index *stance__index_adopt(stance_doc *docs, uint32_t ndocs, stance_dir *dirs,
-                                  uint32_t ndirs, uint64_t rule, stance_segment **segs,
-                                  uint32_t nsegs, stance_mapped *names);
+/* (internal: indexfile.c) Build an index from loaded parts: its documents and folders in
+ * `meta` (it takes a reference), decoded when used, and the segments. */
+stance_index *stance__index_adopt(stance_meta *meta, uint64_t rule, stance_segment **segs,
+                                  uint32_t nsegs);
 
 /* ---- varints ---------------------------------------------------------------------------- */
 

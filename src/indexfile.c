@@ -3,18 +3,22 @@
  *
  * All integers little-endian; every table 8-aligned in its file.
  *
- * meta (read and checked whole when loaded):
- *   header (64): "STANCEIX" | u32 version | u32 0 | u64 body length | u64 XXH3-64(body) |
- *                u64 rule | u32 ndocs | u32 ndirs | u32 nsegs | u32 0 | u64 XXH3-64(header
- *                before this field)
- *   body:        docs[ndocs] (48 bytes: u64 size, i64 mtime_ns, i64 ctime_ns, u64 inode,
+ * meta (its header and the pages of segs and their document numbers checked when loaded;
+ * the documents and folders decoded, each page checked, when used: stance_meta):
+ *   header (64): "STANCEIX" | u32 version | u32 12 (page bits) | u64 body length |
+ *                u64 XXH3-64(the page sums and the zeros after them) | u64 rule | u32 ndocs
+ *                | u32 ndirs | u32 nsegs | u32 0 | u64 XXH3-64(header before this field)
+ *   page sums:   u32 per 4096 bytes of the body (the low half of XXH3-64 of the page)
+ *   body (at the next multiple of 4096, so that every byte of the file is under a checksum):
+ *                docs[ndocs] (48 bytes: u64 size, i64 mtime_ns, i64 ctime_ns, u64 inode,
  *                u32 words, u32 path offset, u32 path length, u8 flags (1 racy, 2 link),
  *                3 zero bytes), hashes[ndocs] (32 bytes each), dirs[ndirs] (24 bytes: i64
  *                mtime_ns, u32 path offset, u32 path length, u8 flags (1 racy), 7 zero
  *                bytes), segs[nsegs] (24 bytes: u64 id, u32 ndocs, u32 nterms, u64 file
  *                size), each segment's document numbers (u32 each; 0xFFFFFFFF: gone),
  *                (pad to 8) strings (paths, each followed by a NUL byte).
- *   Documents are live and sorted by path (strictly); folders sorted by path.
+ *   Documents are live and sorted by path (strictly: a lookup is a binary search); folders
+ *   sorted by path. Version 5; version 4 had no page sums (its body checked whole).
  *
  * seg-<id as 16 hex digits>.bin (its header checked when loaded, its pages when read):
  *   header (64): "STANCESG" | u32 version | u32 12 (page bits) | u32 nterms | u32 ndocs |
@@ -328,8 +332,15 @@ static int cmp_size(const void *a, const void *b) {
 /* Choose the segments to save (see SMALL_SEGMENT and MAX_SEGMENTS); empty ones dropped. */
 static int make_plan(const stance_index *ix, plan *p, stance_index_saved *res, char *err, size_t errlen) {
   uint32_t n = stance_index_nsegments(ix), i, nmerge = 0, nkeep = 0, nsmall = 0, nd = stance_index_ndocs(ix);
-  stance_segment **merge = calloc((size_t)n + 1, sizeof *merge), **keep = calloc((size_t)n + 2, sizeof *keep);
+  stance_segment **merge, **keep;
   memset(p, 0, sizeof *p);
+  /* a loaded index's documents decoded (a damaged one is not saved again) */
+  if (nd > 0 && stance_index_docs(ix) == NULL) {
+    snprintf(err, errlen, stance_index_damaged(ix) ? "the index is damaged (a page of its documents)" : "out of memory");
+    return -1;
+  }
+  merge = calloc((size_t)n + 1, sizeof *merge);
+  keep = calloc((size_t)n + 2, sizeof *keep);
   if (merge == NULL || keep == NULL) goto oom;
   for (i = 0; i < n; i++) {
     stance_segment *g = stance_index_segment(ix, i);
@@ -474,18 +485,35 @@ static int meta_bytes(const stance_index *ix, const plan *p, const uint64_t *ids
         q += 4;
       }
   }
-  memset(h, 0, sizeof h);
-  memcpy(h, "STANCEIX", 8);
-  put_u32(h + 8, STANCE_INDEX_FILE_VERSION);
-  put_u64(h + 16, body_len);
-  put_u64(h + 24, XXH3_64bits(body, body_len));
-  put_u64(h + 32, stance_index_rule(ix));
-  put_u32(h + 40, p->nlive);
-  put_u32(h + 44, ndirs);
-  put_u32(h + 48, p->nsegs);
-  put_u64(h + 56, XXH3_64bits(h, 56));
-  stance_buf_add(out, (const char *)h, HEADER);
-  stance_buf_add(out, (const char *)body, body_len);
+  {
+    /* the header, the page sums and zeros up to the next page, then the body */
+    uint64_t npages = ((uint64_t)body_len + PAGE - 1) >> PAGE_BITS, k;
+    size_t data_off = (size_t)((HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1));
+    uint8_t *sums = calloc(data_off - HEADER, 1);
+    if (sums == NULL) {
+      free(body);
+      return -1;
+    }
+    for (k = 0; k < npages; k++) {
+      size_t a = (size_t)(k << PAGE_BITS), n = body_len - a < PAGE ? body_len - a : (size_t)PAGE;
+      put_u32(sums + k * 4, page_sum(body + a, n));
+    }
+    memset(h, 0, sizeof h);
+    memcpy(h, "STANCEIX", 8);
+    put_u32(h + 8, STANCE_INDEX_FILE_VERSION);
+    put_u32(h + 12, PAGE_BITS);
+    put_u64(h + 16, body_len);
+    put_u64(h + 24, XXH3_64bits(sums, data_off - HEADER));
+    put_u64(h + 32, stance_index_rule(ix));
+    put_u32(h + 40, p->nlive);
+    put_u32(h + 44, ndirs);
+    put_u32(h + 48, p->nsegs);
+    put_u64(h + 56, XXH3_64bits(h, 56));
+    stance_buf_add(out, (const char *)h, HEADER);
+    stance_buf_add(out, (const char *)sums, data_off - HEADER);
+    stance_buf_add(out, (const char *)body, body_len);
+    free(sums);
+  }
   free(body);
   return out->oom ? -1 : 0;
 }
@@ -776,9 +804,9 @@ static stance_mapped *mapped_new(const uint8_t *data, size_t size, int mmapped) 
   return m;
 }
 
-/* The bytes of a file: mapped (or read, where mapping fails, e.g. an empty file). `whole`:
- * it is all read at once (the meta file), so mapped all at once, not a fault per page. */
-static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errlen, int *missing, int whole) {
+/* The bytes of a file, mapped: a load or a search reads a few places of it, each checked
+ * against its page's checksum when first read. */
+static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errlen, int *missing) {
   int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
   void *p;
@@ -793,11 +821,7 @@ static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errl
     close(fd);
     return NULL;
   }
-#if defined(MAP_POPULATE)
-  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | (whole ? MAP_POPULATE : 0), fd, 0);
-#else
   p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-#endif
   close(fd);
   if (p == MAP_FAILED) {
     snprintf(err, errlen, "%s: %s", name, strerror(errno));
@@ -806,10 +830,10 @@ static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errl
   /* a search reads a few pages here and there: map only those (not the 2 MB around each, as
    * a kernel mapping the page cache's large folios whole would), read ahead nothing */
 #if defined(MADV_NOHUGEPAGE)
-  if (!whole) madvise(p, (size_t)st.st_size, MADV_NOHUGEPAGE);
+  madvise(p, (size_t)st.st_size, MADV_NOHUGEPAGE);
 #endif
 #if defined(MADV_RANDOM)
-  if (!whole) madvise(p, (size_t)st.st_size, MADV_RANDOM);
+  madvise(p, (size_t)st.st_size, MADV_RANDOM);
 #endif
   if ((m = mapped_new(p, (size_t)st.st_size, 1)) == NULL) {
     munmap(p, (size_t)st.st_size);
@@ -889,7 +913,7 @@ static stance_mapped *segment_bytes(const seg_source *src, uint64_t id, char *er
   if (src->dfd >= 0) {
     char name[64];
     seg_name(id, name, sizeof name);
-    return map_file(src->dfd, name, err, errlen, NULL, 0);
+    return map_file(src->dfd, name, err, errlen, NULL);
   } else {
     size_t len = 0;
     const void *p = src->mem(src->ud, id, &len);
@@ -912,13 +936,105 @@ static stance_mapped *segment_bytes(const seg_source *src, uint64_t id, char *er
   }
 }
 
-/* The index from its meta file's bytes (checked whole) and its segments. Takes `m`. */
+/* ---- the meta file's documents and folders, decoded on use ----------------------------- */
+
+struct stance_meta {
+  int refs;
+  stance_mapped *file;          /* the meta file, its pages checked when first read */
+  const uint8_t *docs, *hashes, *dirs, *strs;
+  uint64_t strings;
+  uint32_t ndocs, ndirs;
+};
+
+stance_meta *stance_meta_ref(stance_meta *m) {
+  STANCE_REF_INC(m->refs);
+  return m;
+}
+
+void stance_meta_unref(stance_meta *m) {
+  if (m == NULL || STANCE_REF_DEC(m->refs) > 0) return;
+  stance_mapped_unref(m->file);
+  free(m);
+}
+
+uint32_t stance_meta_ndocs(const stance_meta *m) { return m->ndocs; }
+stance_mapped *stance_meta_file(const stance_meta *m) { return m->file; }
+
+/* A path of the strings table (n bytes at off, then a NUL), its pages checked; NULL when it
+ * is out of bounds, damaged, or not a corpus path. */
+static const char *meta_string(const stance_meta *m, uint32_t off, uint32_t n, int root_ok) {
+  if ((uint64_t)off + n >= m->strings || stance_mapped_check(m->file, m->strs + off, (size_t)n + 1) != 0 ||
+      m->strs[off + n] != '\0' || !stance_index_path_ok((const char *)m->strs + off, n, root_ok))
+    return NULL;
+  return (const char *)m->strs + off;
+}
+
+const char *stance_meta_path(const stance_meta *m, uint32_t i) {
+  const uint8_t *q;
+  if (i >= m->ndocs) return NULL;
+  q = m->docs + (size_t)i * DOC_BYTES;
+  if (stance_mapped_check(m->file, q, DOC_BYTES) != 0) return NULL;
+  return meta_string(m, stance_get32(q + 36), stance_get32(q + 40), 0);
+}
+
+int stance_meta_doc(const stance_meta *m, uint32_t i, stance_doc *d) {
+  const char *path = stance_meta_path(m, i);
+  const uint8_t *q = m->docs + (size_t)i * DOC_BYTES;
+  if (path == NULL || stance_mapped_check(m->file, m->hashes + (size_t)i * 32, 32) != 0) return -1;
+  memset(d, 0, sizeof *d);
+  d->path = path;
+  d->size = stance_get64(q);
+  d->mtime_ns = (int64_t)stance_get64(q + 8);
+  d->ctime_ns = (int64_t)stance_get64(q + 16);
+  d->ino = stance_get64(q + 24);
+  d->words = stance_get32(q + 32);
+  d->racy = (q[44] & 1) != 0;
+  d->link = (q[44] & 2) != 0;
+  memcpy(d->hash, m->hashes + (size_t)i * 32, 32);
+  return 0;
+}
+
+int stance_meta_decode(const stance_meta *m, stance_doc **docs_out, stance_dir **dirs_out, uint32_t *ndirs) {
+  stance_doc *docs = calloc((size_t)m->ndocs + 1, sizeof *docs);
+  stance_dir *dirs = calloc((size_t)m->ndirs + 1, sizeof *dirs);
+  const stance_mapped *f = m->file;
+  uint32_t i;
+  int rc = STANCE_INDEX_DAMAGED;
+  if (docs == NULL || dirs == NULL) {
+    rc = -1;
+    goto fail;
+  }
+  /* every page at once (each is checked once, whoever reads it first) */
+  if (stance_mapped_check(m->file, f->data + f->data_off, f->size - (size_t)f->data_off) != 0) goto fail;
+  for (i = 0; i < m->ndocs; i++) {
+    if (stance_meta_doc(m, i, &docs[i]) != 0) goto fail;
+    if (i > 0 && strcmp(docs[i - 1].path, docs[i].path) >= 0) goto fail; /* strictly in order */
+  }
+  for (i = 0; i < m->ndirs; i++) {
+    const uint8_t *q = m->dirs + (size_t)i * DIR_BYTES;
+    if ((dirs[i].path = meta_string(m, stance_get32(q + 8), stance_get32(q + 12), 1)) == NULL) goto fail;
+    if (i > 0 && strcmp(dirs[i - 1].path, dirs[i].path) >= 0) goto fail;
+    dirs[i].mtime_ns = (int64_t)stance_get64(q);
+    dirs[i].racy = (q[16] & 1) != 0;
+  }
+  *docs_out = docs;
+  *dirs_out = dirs;
+  *ndirs = m->ndirs;
+  return 0;
+fail:
+  free(docs);
+  free(dirs);
+  return rc;
+}
+
+/* The index from its meta file's bytes and its segments: the header, the checksum of the
+ * page sums, and the pages of the segments' tables are checked now; the documents and
+ * folders when used (stance_meta). Takes `m`. */
 static stance_index *open_meta(stance_mapped *m, const seg_source *src, char *err, size_t errlen) {
-  const uint8_t *h = m->data, *body, *docs_at, *hashes, *dirs_at, *segs_at, *segdocs, *strs;
-  uint64_t body_len, need, strings, total_segdocs = 0;
+  const uint8_t *h = m->data, *body, *segs_at, *segdocs;
+  uint64_t body_len, need, total_segdocs = 0, npages, data_off;
   uint32_t ndocs, ndirs, nsegs, i, k, version;
-  stance_doc *docs = NULL;
-  stance_dir *dirs = NULL;
+  stance_meta *meta = NULL;
   stance_segment **segs = NULL;
   stance_index *ix = NULL;
   if (m->size < HEADER || memcmp(h, "STANCEIX", 8) != 0) {
@@ -935,17 +1051,31 @@ static stance_index *open_meta(stance_mapped *m, const seg_source *src, char *er
     snprintf(err, errlen, "the index's header is damaged");
     goto done;
   }
+  if (stance_get32(h + 12) != PAGE_BITS) {
+    snprintf(err, errlen, "an index of another page size");
+    goto done;
+  }
   body_len = stance_get64(h + 16);
-  if (body_len != m->size - HEADER) {
-    snprintf(err, errlen, "the index is truncated or padded (%llu bytes of body, %llu expected)",
-             (unsigned long long)(m->size - HEADER), (unsigned long long)body_len);
+  npages = body_len <= m->size ? (body_len + PAGE - 1) >> PAGE_BITS : 0;
+  data_off = (HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1);
+  if (body_len > m->size || data_off > m->size || m->size - data_off != body_len) {
+    snprintf(err, errlen, "the index is truncated or padded (%llu bytes, a body of %llu)",
+             (unsigned long long)m->size, (unsigned long long)body_len);
     goto done;
   }
-  body = h + HEADER;
-  if (XXH3_64bits(body, (size_t)body_len) != stance_get64(h + 24)) {
-    snprintf(err, errlen, "the index is damaged (checksum)");
+  /* the page sums and the zeros after them */
+  if (XXH3_64bits(h + HEADER, (size_t)(data_off - HEADER)) != stance_get64(h + 24)) {
+    snprintf(err, errlen, "the index is damaged (checksum of its page sums)");
     goto done;
   }
+  if ((m->verified = calloc((size_t)npages + 1, 1)) == NULL) {
+    snprintf(err, errlen, "out of memory");
+    goto done;
+  }
+  m->sums = h + HEADER;
+  m->npages = npages;
+  m->data_off = data_off;
+  body = h + data_off;
   ndocs = stance_get32(h + 40);
   ndirs = stance_get32(h + 44);
   nsegs = stance_get32(h + 48);
@@ -954,65 +1084,36 @@ static stance_index *open_meta(stance_mapped *m, const seg_source *src, char *er
     snprintf(err, errlen, "the index's tables are longer than the file");
     goto done;
   }
-  docs_at = body;
-  hashes = docs_at + (size_t)ndocs * DOC_BYTES;
-  dirs_at = hashes + (size_t)ndocs * 32;
-  segs_at = dirs_at + (size_t)ndirs * DIR_BYTES;
+  segs_at = body + (size_t)ndocs * (DOC_BYTES + 32) + (size_t)ndirs * DIR_BYTES;
   segdocs = segs_at + (size_t)nsegs * SEG_BYTES;
-  for (i = 0; i < nsegs; i++) total_segdocs += stance_get32(segs_at + (size_t)i * SEG_BYTES + 8);
-  need = pad8(need + total_segdocs * 4);
-  if (need > body_len) {
+  if (stance_mapped_check(m, segs_at, (size_t)nsegs * SEG_BYTES) != 0) {
+    snprintf(err, errlen, "the index is damaged (a page of its segments' table)");
+    goto done;
+  }
+  for (i = 0; i < nsegs && total_segdocs <= body_len; i++) total_segdocs += stance_get32(segs_at + (size_t)i * SEG_BYTES + 8);
+  if (total_segdocs <= body_len) need = pad8(need + total_segdocs * 4);
+  if (total_segdocs > body_len || need > body_len) {
     snprintf(err, errlen, "the index's tables are longer than the file");
     goto done;
   }
-  strs = body + need;
-  strings = body_len - need;
-  docs = calloc((size_t)ndocs + 1, sizeof *docs);
-  dirs = calloc((size_t)ndirs + 1, sizeof *dirs);
-  segs = calloc((size_t)nsegs + 1, sizeof *segs);
-  if (docs == NULL || dirs == NULL || segs == NULL) {
+  if (stance_mapped_check(m, segdocs, (size_t)total_segdocs * 4) != 0) {
+    snprintf(err, errlen, "the index is damaged (a page of its segments' documents)");
+    goto done;
+  }
+  if ((meta = calloc(1, sizeof *meta)) == NULL || (segs = calloc((size_t)nsegs + 1, sizeof *segs)) == NULL) {
     snprintf(err, errlen, "out of memory");
     goto done;
   }
-  for (i = 0; i < ndocs; i++) {
-    const uint8_t *q = docs_at + (size_t)i * DOC_BYTES;
-    uint32_t off = stance_get32(q + 36), n = stance_get32(q + 40);
-    stance_doc *d = &docs[i];
-    if ((uint64_t)off + n >= strings || strs[off + n] != '\0' ||
-        !stance_index_path_ok((const char *)strs + off, n, 0)) {
-      snprintf(err, errlen, "a document's path in the index is not a corpus path");
-      goto done;
-    }
-    d->path = (const char *)strs + off;
-    if (i > 0 && strcmp(docs[i - 1].path, d->path) >= 0) {
-      snprintf(err, errlen, "the index's documents are not in order");
-      goto done;
-    }
-    d->size = stance_get64(q);
-    d->mtime_ns = (int64_t)stance_get64(q + 8);
-    d->ctime_ns = (int64_t)stance_get64(q + 16);
-    d->ino = stance_get64(q + 24);
-    d->words = stance_get32(q + 32);
-    d->racy = (q[44] & 1) != 0;
-    d->link = (q[44] & 2) != 0;
-    memcpy(d->hash, hashes + (size_t)i * 32, 32);
-  }
-  for (i = 0; i < ndirs; i++) {
-    const uint8_t *q = dirs_at + (size_t)i * DIR_BYTES;
-    uint32_t off = stance_get32(q + 8), n = stance_get32(q + 12);
-    if ((uint64_t)off + n >= strings || strs[off + n] != '\0' ||
-        !stance_index_path_ok((const char *)strs + off, n, 1)) {
-      snprintf(err, errlen, "a folder's path in the index is not a corpus path");
-      goto done;
-    }
-    dirs[i].path = (const char *)strs + off;
-    if (i > 0 && strcmp(dirs[i - 1].path, dirs[i].path) >= 0) {
-      snprintf(err, errlen, "the index's folders are not in order");
-      goto done;
-    }
-    dirs[i].mtime_ns = (int64_t)stance_get64(q);
-    dirs[i].racy = (q[16] & 1) != 0;
-  }
+  meta->refs = 1;
+  meta->file = m;
+  STANCE_REF_INC(m->refs);
+  meta->docs = body;
+  meta->hashes = body + (size_t)ndocs * DOC_BYTES;
+  meta->dirs = meta->hashes + (size_t)ndocs * 32;
+  meta->strs = body + need;
+  meta->strings = body_len - need;
+  meta->ndocs = ndocs;
+  meta->ndirs = ndirs;
   for (i = 0; i < nsegs; i++) {
     const uint8_t *q = segs_at + (size_t)i * SEG_BYTES;
     uint64_t id = stance_get64(q), size = stance_get64(q + 16);
@@ -1049,20 +1150,14 @@ static stance_index *open_meta(stance_mapped *m, const seg_source *src, char *er
     }
     segdocs += (size_t)nd * 4;
   }
-  ix = stance__index_adopt(docs, ndocs, dirs, ndirs, stance_get64(h + 32), segs, nsegs, m);
-  if (ix == NULL) {
-    snprintf(err, errlen, "out of memory");
-    goto done;
-  }
-  docs = NULL;
-  dirs = NULL;
+  ix = stance__index_adopt(meta, stance_get64(h + 32), segs, nsegs);
+  if (ix == NULL) snprintf(err, errlen, "out of memory");
 done:
   if (segs != NULL)
     for (i = 0; i < nsegs; i++) stance_segment_unref(segs[i]);
   free(segs);
-  free(docs);
-  free(dirs);
-  stance_mapped_unref(m); /* the index holds its own reference */
+  stance_meta_unref(meta); /* the index holds its own references */
+  stance_mapped_unref(m);
   return ix;
 }
 
@@ -1088,7 +1183,7 @@ stance_index *stance_index_load(const char *dir, int *missing, char *err, size_t
   /* a save may replace the meta file and remove the segments it named between our reading
    * the one and opening the others: read again then */
   for (attempt = 0; attempt < 3 && ix == NULL; attempt++) {
-    if ((m = map_file(src.dfd, "meta", err, errlen, &gone, 1)) == NULL) {
+    if ((m = map_file(src.dfd, "meta", err, errlen, &gone)) == NULL) {
       *missing = gone;
       break;
     }
@@ -1135,7 +1230,7 @@ int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size
     return -1;
   }
   new_name(id, name, sizeof name);
-  m = map_file(dfd, name, err, errlen, NULL, 0);
+  m = map_file(dfd, name, err, errlen, NULL);
   close(dfd);
   if (m == NULL || (g = open_segment(m, seg->ndocs, seg->nterms, err, errlen)) == NULL) return -1;
   /* the segment takes the mapped tables; its documents stay its own */
@@ -1158,8 +1253,19 @@ int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size
 }
 
 void stance__reseal_meta(uint8_t *m, size_t len) {
+  uint64_t body_len, npages, data_off, k;
   if (len < HEADER) return;
-  put_u64(m + 24, XXH3_64bits(m + HEADER, len - HEADER));
+  body_len = stance_get64(m + 16);
+  if (body_len > len) body_len = len;
+  npages = (body_len + PAGE - 1) >> PAGE_BITS;
+  data_off = (HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1);
+  if (data_off <= len) {
+    for (k = 0; k < npages && data_off + (k << PAGE_BITS) < len; k++) {
+      uint64_t at = data_off + (k << PAGE_BITS), n = len - at < PAGE ? len - at : PAGE;
+      put_u32(m + HEADER + k * 4, page_sum(m + at, (size_t)n));
+    }
+    put_u64(m + 24, XXH3_64bits(m + HEADER, (size_t)(data_off - HEADER)));
+  }
   put_u64(m + 56, XXH3_64bits(m, 56));
 }
 
@@ -1281,9 +1387,14 @@ static int load_prepare(stance_job *job) {
   l->loaded = stance_index_load(l->dir, &l->missing, err, sizeof err);
   /* no index at all is not a failure: the job is done, with nothing loaded */
   if (l->loaded == NULL && !l->missing) return stance_job_fail(job, -EINVAL, "%s", err);
-  /* its tables made here, not at the owner's first search (unless the owner has nothing
-   * else to do meanwhile and may not need them at all: a count in a fresh process) */
-  if (l->loaded != NULL && !l->lazy && stance_index_ready(l->loaded) != 0) return stance_job_fail(job, -ENOMEM, "out of memory");
+  /* its documents decoded and its tables made here, not at the owner's first search (unless
+   * the owner has nothing else to do meanwhile and may not need them at all: a count in a
+   * fresh process; an update decodes them on its worker) */
+  if (l->loaded != NULL && !l->lazy) {
+    int rc = stance_index_ready(l->loaded);
+    if (rc == STANCE_INDEX_DAMAGED) return stance_job_fail(job, -EINVAL, "the index is damaged (a page of its documents)");
+    if (rc != 0) return stance_job_fail(job, -ENOMEM, "out of memory");
+  }
   stance_job_advance(job, 1, 0);
   return 0;
 }

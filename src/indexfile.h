@@ -3,17 +3,19 @@
  * nothing: a folder (.stance/index.bin/) holding
  *
  *   meta             the documents (path, size, times, hash), the folders as last listed,
- *                    and the list of segments, with each segment's document numbers;
+ *                    and the list of segments, with each segment's document numbers, with
+ *                    a checksum per 4 KiB page;
  *   seg-<id>.bin     one file per segment: its dictionary and postings, never changed once
  *                    written, with a checksum per 4 KiB page;
  *   lock             held (flock) by whoever saves.
  *
- * Loading maps the files: it reads and checks `meta` whole (a few MB) and only the headers
- * of the segments; a search then touches the pages of the dictionary and of the postings
- * it needs, each checked against its checksum the first time, and every offset checked
- * before use. A save writes only the segments not yet on disk, then `meta` (atomically),
- * and removes the files no longer listed. The formats are in indexfile.c and
- * doc/format.md.
+ * Loading maps the files: it reads the headers, and of `meta` only the pages of the list of
+ * segments; the documents and folders are decoded when used (stance_meta, index.h), and a
+ * search touches the pages of the dictionary and of the postings it needs; each page is
+ * checked against its checksum the first time it is read, and every offset checked before
+ * use. A save writes only the segments not yet on disk, then `meta` (atomically), and
+ * removes the files no longer listed. The formats are in indexfile.c (and, for users,
+ * :help stance-index).
  *
  * Nothing in these files is trusted: a file that is damaged, crafted, of another version or
  * of another machine's making is refused (or, found damaged later, makes its readers fail
@@ -26,7 +28,7 @@
 #include "index.h"
 #include "job.h"
 
-#define STANCE_INDEX_FILE_VERSION 4
+#define STANCE_INDEX_FILE_VERSION 5
 
 /* Save `ix` into the folder `dir` (made if missing). Segments that were loaded from (or
  * saved to) that folder are not written again; small segments are merged (see
@@ -41,7 +43,9 @@ void stance_index_saved_apply(const stance_index_saved *s, stance_index *ix);
 void stance_index_saved_free(stance_index_saved *s);
 
 /* Load the index saved in `dir`. NULL with a message when there is none, or it is of
- * another version, or damaged. *missing is set when there is no index at all. */
+ * another version, or damaged where a load reads (a damaged page of its documents is found
+ * when they are decoded: see stance_index_decode). *missing is set when there is no index
+ * at all. */
 stance_index *stance_index_load(const char *dir, int *missing, char *err, size_t errlen);
 
 /* Load an index from bytes in memory (tests, fuzzing): `meta`, and the bytes of each

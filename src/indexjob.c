@@ -674,6 +674,14 @@ static int prepare(stance_job *job) {
   stance_index_free(j->base);
   j->base = NULL;
   if (j->snap == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+  /* a loaded index's documents, decoded here; found damaged, never trusted: from nothing */
+  if ((rc = stance_index_decode(j->snap)) == STANCE_INDEX_DAMAGED) {
+    stance_index_free(j->snap);
+    if ((j->snap = stance_index_new()) == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+    j->stats.damaged = 1;
+  } else if (rc != 0) {
+    return stance_job_fail(job, -ENOMEM, "out of memory");
+  }
   stance_index_dirs(j->snap, &ndirs);
   if (j->only == NULL && (order = stance_index_by_path(j->snap, &nknown)) == NULL)
     return stance_job_fail(job, -ENOMEM, "out of memory");

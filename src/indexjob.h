@@ -33,6 +33,8 @@ typedef struct stance_indexjob_stats {
   uint32_t failed;              /* could not be read */
   uint32_t listed;              /* folders listed (the others were unchanged) */
   uint64_t bytes;               /* bytes indexed */
+  int damaged;                  /* the saved index it started from was found damaged (its
+                                   documents' pages): built again from nothing */
 } stance_indexjob_stats;
 
 /* Index the documents below `root` matching one of `include` (globs; NULL: "*.txt" and

@@ -70,11 +70,15 @@ static void push_doc(lua_State *L, const stance_doc *d, uint32_t id) {
 }
 
 /* The live documents in path order: their tables (docs()) or their paths (paths()). */
+static int damaged(lua_State *L) {
+  return stance__fail(L, "the saved index is damaged (a page or a table does not check)", "EDAMAGED");
+}
+
 static int push_docs(lua_State *L, int paths_only) {
   stance_index *ix = check_lindex(L, 1)->ix;
   uint32_t i, n;
   const uint32_t *order = stance_index_by_path(ix, &n);
-  if (order == NULL) return luaL_error(L, "out of memory");
+  if (order == NULL) return stance_index_damaged(ix) ? damaged(L) : luaL_error(L, "out of memory");
   lua_createtable(L, (int)n, 0);
   for (i = 0; i < n; i++) {
     if (paths_only)
@@ -86,18 +90,19 @@ static int push_docs(lua_State *L, int paths_only) {
   return 1;
 }
 
-/* docs() -> live documents sorted by path */
+/* docs() -> live documents sorted by path | nil, message, "EDAMAGED" */
 static int x_docs(lua_State *L) { return push_docs(L, 0); }
 
 /* paths() -> the live documents' paths, sorted (what docs() gives, without the tables) */
 static int x_paths(lua_State *L) { return push_docs(L, 1); }
 
-/* doc(path) -> the live document, or nil */
+/* doc(path) -> the live document, or nil (also when its entry is damaged) */
 static int x_doc(lua_State *L) {
   stance_index *ix = check_lindex(L, 1)->ix;
   int64_t id = stance_index_find(ix, luaL_checkstring(L, 2));
-  if (id < 0) return 0;
-  push_doc(L, stance_index_doc(ix, (uint32_t)id), (uint32_t)id);
+  stance_doc d;
+  if (id < 0 || stance_index_get(ix, (uint32_t)id, &d) != 0) return 0;
+  push_doc(L, &d, (uint32_t)id);
   return 1;
 }
 
@@ -135,6 +140,10 @@ static int x_stats(lua_State *L) {
   lua_setfield(L, -2, "terms");
   lua_pushinteger(L, (lua_Integer)stance_index_memory(li->ix));
   lua_setfield(L, -2, "memory");
+  if (stance_index_damaged(li->ix)) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "damaged");
+  }
   return 1;
 }
 
@@ -236,14 +245,16 @@ static char *read_all(const char *path, size_t *len) {
 /* Push the rendered hits [from, to) of one document. */
 static void render_doc(render_ctx *c, const stance_index *ix, const stance_hit *h, size_t count) {
   lua_State *L = c->L;
-  const stance_doc *d = stance_index_doc(ix, h[0].doc);
+  /* the hits were sorted by their paths: each was decoded then */
+  const char *rel = stance_index_path(ix, h[0].doc);
   char path[4096];
   size_t len = 0, i;
   char *data;
   stance_text *t = NULL;
   toks ts;
+  if (rel == NULL) return;
   memset(&ts, 0, sizeof ts);
-  snprintf(path, sizeof path, "%s/%s", c->root, d->path);
+  snprintf(path, sizeof path, "%s/%s", c->root, rel);
   data = read_all(path, &len);
   if (data != NULL) {
     t = stance_text_new(data, len);
@@ -252,7 +263,7 @@ static void render_doc(render_ctx *c, const stance_index *ix, const stance_hit *
   for (i = 0; i < count; i++) {
     long k = -1, k2 = -1;
     lua_createtable(L, 0, 12);
-    lua_pushstring(L, d->path);
+    lua_pushstring(L, rel);
     lua_setfield(L, -2, "path");
     if (t != NULL && h[i].words > 0 && !ts.oom) {
       k = find_tok(&ts, h[i].pos);
@@ -389,6 +400,12 @@ static int x_search(lua_State *L) {
     }
   }
   stance_query_free(q);
+  /* every hit's document decodes (a damaged entry fails the search, as a damaged page does) */
+  for (i = 0; i < hits.n; i++)
+    if ((i == 0 || hits.items[i].doc != hits.items[i - 1].doc) && stance_index_path(li->ix, hits.items[i].doc) == NULL) {
+      stance_hits_free(&hits);
+      return search_failed(L, STANCE_INDEX_DAMAGED);
+    }
   if (!render) {
     lua_pushinteger(L, (lua_Integer)hits.n);
     stance_hits_free(&hits);
@@ -466,11 +483,11 @@ static int x_known_hash(lua_State *L) {
   lindex *li = check_lindex(L, 1);
   const char *rel = luaL_checkstring(L, 2);
   char path[4096], hex[STANCE_HASH_HEXLEN + 1];
-  const stance_doc *d;
+  stance_doc doc, *d = &doc;
   struct stat st;
+  /* a loaded index not decoded yet: a lookup in its path order, one entry decoded */
   int64_t id = stance_index_find(li->ix, rel);
-  if (id < 0) return 0;
-  d = stance_index_doc(li->ix, (uint32_t)id);
+  if (id < 0 || stance_index_get(li->ix, (uint32_t)id, &doc) != 0) return 0;
   if (d->racy || d->link || d->deleted) return 0;
   if ((size_t)snprintf(path, sizeof path, "%s/%s", li->root, rel) >= sizeof path) return 0;
   if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;

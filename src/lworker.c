@@ -527,6 +527,10 @@ static int index_results(lua_State *L, stance_job *job) {
   lua_setfield(L, -2, "failed");
   lua_pushinteger(L, (lua_Integer)st.bytes);
   lua_setfield(L, -2, "bytes");
+  if (st.damaged) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "damaged");
+  }
   lua_createtable(L, (int)n, 0);
   for (i = 0; i < n; i++) {
     lua_createtable(L, 0, 2);

@@ -498,10 +498,7 @@ static void plist_reserve(plist *l, uint64_t docs, uint64_t occs) {
 }
 
 /* Is global document `id` (from a segment's table) live? */
-static int live(const stance_index *ix, uint32_t id) {
-  const stance_doc *d = stance_index_doc(ix, id);
-  return d != NULL && !d->deleted;
-}
+static int live(const stance_index *ix, uint32_t id) { return stance_index_is_live(ix, id); }
 
 /* Decode the postings of dictionary entry t, keeping documents not deleted, or (`only` not
  * NULL) only the documents of `only` (ascending, live): the others' positions are skipped
@@ -889,6 +886,15 @@ static int wanted(const char *const *globs, const char *path) {
   return 0;
 }
 
+/* Does document `doc` match the globs: 1, 0, or -1 when its entry is damaged (only the
+ * entries of the documents asked about are decoded). */
+static int wanted_doc(const char *const *globs, const stance_index *ix, uint32_t doc) {
+  const char *path;
+  if (globs == NULL || globs[0] == NULL) return 1;
+  if ((path = stance_index_path(ix, doc)) == NULL) return -1;
+  return wanted(globs, path);
+}
+
 static int push_hit(stance_hits *h, uint32_t doc, uint32_t pos, uint32_t words) {
   if (h->n == h->cap) {
     size_t cap = h->cap ? h->cap * 2 : 256;
@@ -924,15 +930,21 @@ static int sort_hits(const stance_index *ix, stance_hits *h, size_t from) {
   hit_key *keys;
   for (i = from + 1; i < h->n; i++) {
     const stance_hit *a = &h->items[i - 1], *b = &h->items[i];
-    if (a->doc != b->doc && strcmp(stance_index_doc(ix, a->doc)->path, stance_index_doc(ix, b->doc)->path) > 0)
-      break;
+    const char *pa, *pb;
+    if (a->doc == b->doc) continue;
+    if ((pa = stance_index_path(ix, a->doc)) == NULL || (pb = stance_index_path(ix, b->doc)) == NULL)
+      return STANCE_INDEX_DAMAGED;
+    if (strcmp(pa, pb) > 0) break;
   }
   if (i >= h->n) return 0; /* in order already */
   keys = malloc(n * sizeof *keys);
   if (keys == NULL) return -1;
   for (i = 0; i < n; i++) {
     keys[i].hit = h->items[from + i];
-    keys[i].path = stance_index_doc(ix, keys[i].hit.doc)->path;
+    if ((keys[i].path = stance_index_path(ix, keys[i].hit.doc)) == NULL) {
+      free(keys);
+      return STANCE_INDEX_DAMAGED;
+    }
   }
   qsort(keys, n, sizeof *keys, cmp_hit_keys);
   for (i = 0; i < n; i++) h->items[from + i] = keys[i].hit;
@@ -972,7 +984,12 @@ int stance_query_run(const stance_query *q, const stance_index *ix, const char *
     }
     for (i = 0; i < l.ndocs; i++) {
       uint32_t doc = seg->docs[l.docs[i]];
-      if (!wanted(globs, stance_index_doc(ix, doc)->path)) continue;
+      int want = wanted_doc(globs, ix, doc);
+      if (want < 0) {
+        plist_free(&l);
+        return STANCE_INDEX_DAMAGED;
+      }
+      if (!want) continue;
       if (l.start[i] == l.start[i + 1]) {
         if (push_hit(out, doc, 0, 0) != 0) goto oom;
       }
@@ -998,8 +1015,9 @@ static int64_t live_count(const stance_segment *seg, const stance_index *ix, uin
   stance_postings it;
   uint32_t local, count, freq;
   int64_t n = 0;
+  /* every document live: the dictionary's count, the postings not read */
+  if (!any_deleted) return stance_segment_freq(seg, t, &freq) != 0 ? -1 : (int64_t)freq;
   if (stance_postings_init(&it, seg, t, &freq) != 0) return -1;
-  if (!any_deleted) return freq;
   while (stance_postings_doc(&it, &local, &count))
     if (local < seg->ndocs && live(ix, seg->docs[local])) n += count;
   return it.broken ? -1 : n;
@@ -1067,9 +1085,11 @@ static int count_and_words(const qnode *n, const stance_segment *seg, const stan
     }
     if (ncand == 0) break;
   }
-  if (rc == 0)
-    for (i = 0; i < ncand; i++)
-      if (globs == NULL || wanted(globs, stance_index_doc(ix, seg->docs[cand[i]])->path)) *count += sum[i];
+  for (i = 0; rc == 0 && i < ncand; i++) {
+    int want = wanted_doc(globs, ix, seg->docs[cand[i]]);
+    if (want < 0) rc = STANCE_INDEX_DAMAGED;
+    if (want > 0) *count += sum[i];
+  }
   free(cand);
   free(sum);
   return rc;
@@ -1114,7 +1134,12 @@ int stance_query_count(const stance_query *q, const stance_index *ix, const char
     if ((rc = run_segment(q, seg, ix, &l)) != 0) return rc;
     for (i = 0; i < l.ndocs; i++) {
       uint32_t c = l.start[i + 1] - l.start[i];
-      if (!all && !wanted(globs, stance_index_doc(ix, seg->docs[l.docs[i]])->path)) continue;
+      int want = all ? 1 : wanted_doc(globs, ix, seg->docs[l.docs[i]]);
+      if (want < 0) {
+        plist_free(&l);
+        return STANCE_INDEX_DAMAGED;
+      }
+      if (!want) continue;
       *count += c > 0 ? c : 1;
     }
     plist_free(&l);

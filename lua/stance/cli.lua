@@ -24,7 +24,10 @@ function M.main(argv)
     list[i] = argv[i]
   end
   local ok, status = xpcall(H.main, H.traceback, list)
-  require('stance.worker').shutdown()
+  -- the worker's threads stopped, if a command started them (a count from the saved index
+  -- starts none: its module is not even loaded)
+  local worker = package.loaded['stance.worker']
+  if worker then worker.shutdown() end
   io.stdout:flush()
   if ok then return status end
   if tostring(status):find('interrupted!', 1, true) then

@@ -69,7 +69,8 @@ function M.update(c, opts)
           return finish(nil, aerr)
         end
         local stats = job:results()
-        stats.note = note
+        -- the saved documents found damaged when the update decoded them: built from nothing
+        stats.note = note or (stats.damaged and 'rebuilt: the saved index is damaged (a page of its documents)') or nil
         -- saved when anything differs from what was loaded: documents, their stats, folders
         if stats.indexed + stats.removed + stats.failed + stats.verified + stats.listed > 0 or note then
           -- in Neovim, the save starts on the next turn of the loop: no long stretch in one

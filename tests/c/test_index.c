@@ -418,20 +418,34 @@ static void index_file_round_trips_and_refuses_corruption(void) {
     CHECK_INT(stance_index_ndocs(back), NDOCS - 1); /* the deleted document is not saved */
     stance_index_free(back);
   }
-  /* every truncation of the meta, and flipped bytes all over: refused, never a crash */
+  /* every truncation of the meta: refused, never a crash */
   for (i = 0; i < sv.meta.len; i += 1 + sv.meta.len / 300) {
     back = stance_index_load_mem(sv.meta.data, i, saved_segment, &sv, err, sizeof err);
     if (back == NULL) refused++;
     stance_index_free(back);
   }
-  for (i = 8; i < sv.meta.len; i += 1 + sv.meta.len / 300) {
-    sv.meta.data[i] ^= 0x5A;
-    back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
-    if (back == NULL) refused++;
-    stance_index_free(back);
-    sv.meta.data[i] ^= 0x5A;
+  CHECK(refused >= 250);
+  /* a byte flipped anywhere: refused when loaded, or found when its page is decoded (the
+   * documents are decoded on first use): every one of them found, one way or the other */
+  {
+    size_t flips = 0, found = 0;
+    for (i = 8; i < sv.meta.len; i += 1 + sv.meta.len / 600) {
+      flips++;
+      sv.meta.data[i] ^= 0x5A;
+      back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
+      if (back == NULL) {
+        found++;
+      } else if (stance_index_ready(back) == STANCE_INDEX_DAMAGED) {
+        CHECK(stance_index_damaged(back));
+        CHECK(stance_index_docs(back) == NULL);
+        found++;
+      }
+      stance_index_free(back);
+      sv.meta.data[i] ^= 0x5A;
+    }
+    CHECK(flips >= 500);
+    CHECK_INT(found, flips);
   }
-  CHECK(refused >= 500);
   /* a damaged page of a segment: found when a search reads it (or refused at once, in the
    * header), never trusted */
   for (i = 0; i < sv.segs.len; i += 1 + sv.segs.len / 200) {
@@ -458,6 +472,217 @@ static void index_file_round_trips_and_refuses_corruption(void) {
   saved_free(&sv);
   stance_index_free(ix);
   free(c);
+}
+
+/* An index of many documents with long paths, in folders (a meta file of many pages). */
+static stance_index *build_many(uint32_t n) {
+  stance_index *ix = stance_index_new();
+  stance_segment_builder *b = stance_builder_new();
+  stance_segment *seg;
+  stance_dir *dirs = calloc(3, sizeof *dirs);
+  uint32_t d;
+  for (d = 0; d < n; d++) {
+    stance_doc doc;
+    char path[96], text[64];
+    memset(&doc, 0, sizeof doc);
+    snprintf(path, sizeof path, "folder-%c-with-a-long-name/document-number-%05u.txt", 'a' + (int)(d * 3 / n), d);
+    snprintf(text, sizeof text, "sanctions talks word%u %s", d, d % 2 ? "odd" : "even");
+    doc.path = path;
+    doc.size = 1000 + d;
+    doc.mtime_ns = 1700000000000000000ll + d;
+    doc.ctime_ns = doc.mtime_ns + 7;
+    doc.ino = 5000 + d;
+    doc.hash[0] = (uint8_t)d;
+    doc.hash[31] = (uint8_t)(d >> 8);
+    doc.racy = d % 7 == 0;
+    doc.link = d % 11 == 0;
+    doc.words = (uint32_t)stance_builder_add(b, (uint32_t)stance_index_add_doc(ix, &doc), text, strlen(text));
+  }
+  seg = stance_builder_finish(b);
+  stance_index_add_segment(ix, seg);
+  stance_segment_unref(seg);
+  stance_builder_free(b);
+  for (d = 0; d < 3; d++) {
+    char name[64];
+    snprintf(name, sizeof name, "folder-%c-with-a-long-name", 'a' + (int)d);
+    dirs[d].path = strdup(name);
+    dirs[d].path_owned = 1;
+    dirs[d].mtime_ns = 17 + d;
+  }
+  stance_index_set_dirs(ix, dirs, 3, 0x1234);
+  return ix;
+}
+
+static int same_doc(const stance_doc *a, const stance_doc *b) {
+  return strcmp(a->path, b->path) == 0 && a->size == b->size && a->mtime_ns == b->mtime_ns &&
+         a->ctime_ns == b->ctime_ns && a->ino == b->ino && memcmp(a->hash, b->hash, 32) == 0 &&
+         a->words == b->words && a->racy == b->racy && a->link == b->link && a->deleted == b->deleted;
+}
+
+static size_t count_of(stance_index *ix, const char *query, const char *glob, int *rc) {
+  const char *globs[2];
+  size_t col, n = 0;
+  char err[64];
+  stance_query *q = stance_query_parse(query, strlen(query), err, sizeof err, &col);
+  globs[0] = glob;
+  globs[1] = NULL;
+  *rc = stance_query_count(q, ix, glob ? globs : NULL, &n);
+  stance_query_free(q);
+  return n;
+}
+
+/* A loaded index decodes nothing of its documents until used; what it decodes one entry at
+ * a time (a search's paths, a lookup by path, a document) equals what decoding them all
+ * gives, and equals what was saved. */
+static void lazily_decoded_entries_equal_decoded_ones(void) {
+  stance_index *ix = build_many(700), *lazy, *eager;
+  saved sv;
+  uint32_t i, n, ndirs;
+  const stance_dir *dirs;
+  int rc;
+  lazy = round_trip(ix, &sv);
+  if (lazy == NULL) goto done;
+  {
+    char err[128];
+    eager = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
+  }
+  CHECK(eager != NULL);
+  if (eager == NULL) goto done2;
+  CHECK_INT(stance_index_ready(eager), 0);
+  CHECK(stance_index_ndocs(lazy) == 700 && stance_index_ndocs(eager) == 700);
+  /* counts with and without globs, before anything is decoded */
+  CHECK_INT(count_of(lazy, "sanctions", NULL, &rc), 700);
+  CHECK_INT(rc, 0);
+  CHECK_INT(count_of(lazy, "odd", "folder-b-with-a-long-name/*", &rc), count_of(eager, "odd", "folder-b-with-a-long-name/*", &rc));
+  CHECK(stance_index_memory(lazy) < stance_index_memory(eager));
+  for (i = 0; i < 700; i++) {
+    stance_doc a;
+    const stance_doc *b = stance_index_doc(eager, i);
+    int64_t id;
+    CHECK_INT(stance_index_get(lazy, i, &a), 0);
+    CHECK(b != NULL && same_doc(&a, b));
+    CHECK(b != NULL && strcmp(stance_index_path(lazy, i), b->path) == 0);
+    CHECK(same_doc(&a, stance_index_doc(ix, (uint32_t)stance_index_find(ix, a.path))));
+    id = stance_index_find(lazy, a.path);
+    CHECK(id == (int64_t)i);
+    CHECK(stance_index_is_live(lazy, i));
+  }
+  CHECK(stance_index_find(lazy, "folder-a-with-a-long-name/nothing.txt") < 0);
+  CHECK(stance_index_find(lazy, "") < 0);
+  CHECK(!stance_index_is_live(lazy, 700));
+  CHECK(stance_index_path(lazy, 700) == NULL);
+  /* a copy of the undecoded index (as a job makes on its thread) decodes on its own */
+  {
+    stance_index *c = stance_index_copy(lazy);
+    CHECK(c != NULL);
+    if (c != NULL) {
+      CHECK_INT(stance_index_ready(c), 0);
+      for (i = 0; i < 700; i++) CHECK(same_doc(stance_index_doc(c, i), stance_index_doc(eager, i)));
+      /* and changes what it decoded, not what it shares */
+      stance_index_delete(c, stance_index_doc(eager, 5)->path);
+      CHECK(!stance_index_is_live(c, 5));
+      CHECK(stance_index_is_live(lazy, 5));
+      stance_index_free(c);
+    }
+  }
+  /* the folders, decoded with the documents */
+  dirs = stance_index_dirs(lazy, &ndirs);
+  CHECK_INT(ndirs, 3);
+  CHECK(dirs != NULL && strcmp(dirs[1].path, "folder-b-with-a-long-name") == 0 && dirs[1].mtime_ns == 18);
+  CHECK(stance_index_rule(lazy) == 0x1234);
+  CHECK(stance_index_by_path(lazy, &n) != NULL && n == 700);
+  stance_index_free(eager);
+done2:
+  stance_index_free(lazy);
+done:
+  saved_free(&sv);
+  stance_index_free(ix);
+}
+
+/* A damaged page of the meta's documents: the load (which reads only the header and the
+ * segments' tables) takes it; a search that needs no path answers; whatever reads a damaged
+ * entry (a path, a lookup, decoding them all) finds it damaged, never returns it. */
+static void damaged_meta_pages_are_found_when_read(void) {
+  stance_index *ix = build_many(700), *back;
+  saved sv;
+  char err[128];
+  size_t last;
+  int rc, hit_bad = 0, hit_good = 0;
+  uint32_t i;
+  back = round_trip(ix, &sv);
+  stance_index_free(back);
+  CHECK(sv.meta.len > 8 * 4096);
+  /* the last page: the strings (paths) of the last documents */
+  last = sv.meta.len - 10;
+  sv.meta.data[last] ^= 0x40;
+  back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
+  CHECK(back != NULL);
+  if (back != NULL) {
+    CHECK_INT(count_of(back, "sanctions", NULL, &rc), 700);
+    CHECK_INT(rc, 0);
+    for (i = 0; i < 700; i++) {
+      stance_doc d;
+      if (stance_index_path(back, i) == NULL) {
+        hit_bad++;
+        CHECK(stance_index_get(back, i, &d) != 0);
+      } else {
+        hit_good++;
+        CHECK_INT(stance_index_get(back, i, &d), 0);
+      }
+    }
+    CHECK(hit_bad > 0 && hit_good > 0);
+    count_of(back, "sanctions", "folder-c-with-a-long-name/*", &rc);
+    CHECK_INT(rc, STANCE_INDEX_DAMAGED);
+    CHECK_INT(count_of(back, "word5", "folder-a-with-a-long-name/*", &rc), 1);
+    CHECK_INT(rc, 0); /* only the paths of the documents with the word are read: they check */
+    {
+      stance_hits h;
+      size_t col;
+      stance_query *q = stance_query_parse("odd", 3, err, sizeof err, &col);
+      memset(&h, 0, sizeof h);
+      CHECK_INT(stance_query_run(q, back, NULL, &h), STANCE_INDEX_DAMAGED); /* sorting reads every path */
+      stance_hits_free(&h);
+      stance_query_free(q);
+    }
+    CHECK(stance_index_find(back, "folder-c-with-a-long-name/document-number-00699.txt") < 0);
+    CHECK(stance_index_find(back, "folder-a-with-a-long-name/document-number-00001.txt") == 1);
+    CHECK(!stance_index_damaged(back));
+    CHECK_INT(stance_index_ready(back), STANCE_INDEX_DAMAGED);
+    CHECK(stance_index_damaged(back));
+    CHECK(stance_index_doc(back, 0) == NULL);
+    {
+      /* and it is not saved again */
+      stance_buf m2, s2;
+      uint64_t *ids = NULL;
+      size_t *offs = NULL;
+      uint32_t n;
+      stance_buf_init(&m2);
+      stance_buf_init(&s2);
+      CHECK_INT(stance_index_save_mem(back, &m2, &s2, &ids, &offs, &n), -1);
+      stance_buf_free(&m2);
+      stance_buf_free(&s2);
+    }
+    stance_index_free(back);
+  }
+  sv.meta.data[last] ^= 0x40;
+  /* the segments' table damaged: refused at once */
+  {
+    uint8_t *h = (uint8_t *)sv.meta.data;
+    uint64_t body = stance_get64(h + 16), data_off = (64 + ((body + 4095) / 4096) * 4 + 4095) / 4096 * 4096;
+    size_t segs_at = (size_t)data_off + 700 * (48 + 32) + 3 * 24;
+    sv.meta.data[segs_at + 3] ^= 1;
+    back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
+    CHECK(back == NULL && strstr(err, "damaged") != NULL);
+    stance_index_free(back);
+    sv.meta.data[segs_at + 3] ^= 1;
+  }
+  /* another version: refused, saying so */
+  sv.meta.data[8] = 4;
+  back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
+  CHECK(back == NULL && strstr(err, "version 4") != NULL);
+  stance_index_free(back);
+  saved_free(&sv);
+  stance_index_free(ix);
 }
 
 static uint64_t rng2 = 99;
@@ -514,8 +739,19 @@ static void crafted_index_files_are_refused_or_fail_cleanly(void) {
       stance__reseal_segment((uint8_t *)segs + sv.offs[which], sv.offs[which + 1] - sv.offs[which]);
     back = stance_index_load_mem(meta, sv.meta.len, saved_segment, &m, err, sizeof err);
     if (back != NULL) {
+      int rc;
+      stance_doc d;
       loaded++;
       query_all(back);
+      /* entries one at a time, then all of them: right, or damaged */
+      for (k = 0; k < (int)stance_index_ndocs(back); k++)
+        if (stance_index_get(back, (uint32_t)k, &d) == 0) {
+          /* a crafted order may hide it from a lookup; what a lookup finds is right */
+          int64_t id = stance_index_find(back, d.path);
+          CHECK(id < 0 || strcmp(stance_index_path(back, (uint32_t)id), d.path) == 0);
+        }
+      rc = stance_index_ready(back);
+      CHECK(rc == 0 || rc == STANCE_INDEX_DAMAGED);
       stance_index_free(back);
     } else {
       CHECK(err[0] != '\0');
@@ -608,4 +844,6 @@ const test_case index_tests[] = {
     {"dictionary_lookups_through_the_key_table", dictionary_lookups_through_the_key_table},
     {"index_file_round_trips_and_refuses_corruption", index_file_round_trips_and_refuses_corruption},
     {"crafted_index_files_are_refused_or_fail_cleanly", crafted_index_files_are_refused_or_fail_cleanly},
+    {"lazily_decoded_entries_equal_decoded_ones", lazily_decoded_entries_equal_decoded_ones},
+    {"damaged_meta_pages_are_found_when_read", damaged_meta_pages_are_found_when_read},
     {NULL, NULL}};

@@ -5,10 +5,15 @@
  * guard is fuzzed too: a crafted file has right checksums. For every input:
  *   - loading refuses it with a message, or loads it; nothing crashes, leaks, overflows or
  *     allocates out of proportion to the input (libFuzzer's -malloc_limit_mb);
- *   - every kind of query over a loaded index runs, or fails as damaged (-2): never more;
+ *   - every kind of query over a loaded index runs, or fails as damaged (-2): never more,
+ *     with globs too (which decode the paths of the documents they look at);
  *   - every hit names a live document of the index; where the checksums were not made
  *     right by the target (the bytes are as saved), counting gives as many hits as listing
- *     (a crafted file may give its words counts that lie, within their bytes).
+ *     (a crafted file may give its words counts that lie, within their bytes);
+ *   - its documents, decoded one at a time (as a search and a lookup do) and all at once
+ *     (as an update does), agree, or are found damaged: a lookup by path finds the entry of
+ *     that path or nothing; decoding them all either lists every one, found by its path, or
+ *     fails as damaged (and then nothing is listed).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -82,10 +87,15 @@ STANCE_FUZZ_TARGET(index) {
     size_t col, count = 0, k;
     stance_query *q = stance_query_parse(queries[i], strlen(queries[i]), err, sizeof err, &col);
     stance_hits h;
-    int rc, rc2;
+    int rc, rc2, rc3;
+    size_t gcount;
+    static const char *const globs[] = {"*.txt", "dir/d1*", NULL};
     memset(&h, 0, sizeof h);
     rc = stance_query_run(q, ix, NULL, &h);
     rc2 = stance_query_count(q, ix, NULL, &count);
+    rc3 = stance_query_count(q, ix, globs, &gcount);
+    FUZZ_CHECK(rc3 == 0 || rc3 == STANCE_INDEX_DAMAGED, "a query with globs runs or fails as damaged");
+    FUZZ_CHECK(reseal || rc3 != 0 || rc2 != 0 || gcount <= count, "globs keep fewer hits, never more");
     stance_query_free(q);
     if (rc != 0 || rc2 != 0) {
       stance_hits_free(&h);
@@ -94,22 +104,35 @@ STANCE_FUZZ_TARGET(index) {
       continue;
     }
     FUZZ_CHECK(reseal || count == h.n, "counting gives as many hits as listing");
-    for (k = 0; k < h.n; k++) {
-      const stance_doc *d = stance_index_doc(ix, h.items[k].doc);
-      if (d == NULL || d->deleted) break;
-    }
+    for (k = 0; k < h.n; k++)
+      if (!stance_index_is_live(ix, h.items[k].doc)) break;
     {
       int all_live = k == h.n;
       stance_hits_free(&h);
       FUZZ_CHECK(all_live, "every hit is a live document");
     }
   }
+  for (i = 0; i < stance_index_ndocs(ix) && i < 256; i++) {
+    stance_doc d;
+    const char *path = stance_index_path(ix, (uint32_t)i);
+    int64_t id;
+    if (stance_index_get(ix, (uint32_t)i, &d) != 0) continue;
+    FUZZ_CHECK(path != NULL && strcmp(path, d.path) == 0, "a document decoded has the path decoded");
+    FUZZ_CHECK(stance_index_path_ok(d.path, strlen(d.path), 0), "a decoded path is a corpus path");
+    id = stance_index_find(ix, d.path);
+    FUZZ_CHECK(id < 0 || strcmp(stance_index_path(ix, (uint32_t)id), d.path) == 0,
+               "a lookup by path finds that path or nothing");
+  }
   {
     uint32_t n;
+    int rc = stance_index_ready(ix);
     const uint32_t *order = stance_index_by_path(ix, &n);
-    FUZZ_CHECK(order != NULL, "the documents can be listed");
-    for (i = 0; i < n; i++) FUZZ_CHECK(stance_index_find(ix, stance_index_doc(ix, order[i])->path) == (int64_t)order[i],
-                                       "every listed document is found by its path");
+    FUZZ_CHECK(rc == 0 || rc == STANCE_INDEX_DAMAGED, "decoding every document succeeds or finds damage");
+    FUZZ_CHECK((rc == 0) == (order != NULL), "the documents are listed unless damaged");
+    FUZZ_CHECK(rc == 0 || (stance_index_damaged(ix) && stance_index_docs(ix) == NULL), "damaged: nothing decoded");
+    for (i = 0; order != NULL && i < n; i++)
+      FUZZ_CHECK(stance_index_find(ix, stance_index_doc(ix, order[i])->path) == (int64_t)order[i],
+                 "every listed document is found by its path");
   }
   stance_index_free(ix);
   free(copy);

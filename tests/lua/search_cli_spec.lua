@@ -149,6 +149,51 @@ describe('stance search', function()
     assert.are.same({ 0, '2\n' }, { code, out }, err)
   end)
 
+  it('reads only the pages of the saved index it needs, and rebuilds one found damaged or old', function()
+    -- enough documents with long names for the saved documents' table to span many pages
+    local d = T.tmpdir()
+    T.stance_run({ 'init', d })
+    local names = {}
+    for i = 1, 200 do
+      local name = ('folder-%d-with-a-long-name/an-article-with-a-long-file-name-%03d.txt'):format(i % 3, i)
+      names[#names + 1] = name
+      T.write(d .. '/' .. name, ('Sanctions again, article %d.\n'):format(i) .. (i == 200 and 'Zeppelins.\n' or ''))
+    end
+    local _, err, code = T.stance_run({ 'index', d })
+    assert.are.equal(0, code, err)
+    local meta = d .. '/.stance/index.bin/meta'
+    local good = T.read(meta)
+    assert.truthy(#good > 4 * 4096, #good)
+    -- the last page (paths of the last documents in path order) damaged
+    local function damaged()
+      T.write(meta, good:sub(1, #good - 20) .. 'X' .. good:sub(#good - 18))
+    end
+    damaged()
+    -- a count from the saved index reads no path: it answers from the segments
+    assert.are.equal('200\n', T.stance_run({ 'search', '--no-update', '--count', 'sanctions' }, nil, d))
+    -- hits shown read their paths: the damage is found, the index built again, the hit right
+    local out, serr, scode = T.stance_run({ 'search', '--no-update', 'zeppelins' }, nil, d)
+    assert.are.same({ 0, names[200] .. ':2:1: Zeppelins.\n' }, { scode, out }, serr)
+    assert.are_not.equal(good, T.read(meta))
+    -- an update decodes every document: damaged, it starts from nothing, and says so
+    T.stance_run({ 'index', d })
+    good = T.read(meta)
+    damaged()
+    out, serr, scode = T.stance_run({ 'index', d })
+    assert.are.equal(0, scode, serr)
+    assert.truthy(out:find('200 indexed', 1, true), out)
+    assert.truthy((out .. serr):find('damaged', 1, true), out .. serr)
+    assert.are.equal('200\n', T.stance_run({ 'search', '--count', 'sanctions' }, nil, d))
+    -- an index of the format before (version 4): never read, built again
+    good = T.read(meta)
+    T.write(meta, good:sub(1, 8) .. '\4' .. good:sub(10))
+    out, serr, scode = T.stance_run({ 'index', d })
+    assert.are.equal(0, scode, serr)
+    assert.truthy(out:find('200 indexed', 1, true), out)
+    assert.truthy((out .. serr):find('version 4', 1, true), out .. serr)
+    assert.are.equal('1\n', T.stance_run({ 'search', '--no-update', '--count', 'zeppelins' }, nil, d))
+  end)
+
   it('starts no other process (no git, no shell)', function()
     local d = corpus()
     -- a `git` and an `sh` that would leave a mark, first on PATH
