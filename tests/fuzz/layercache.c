@@ -14,25 +14,15 @@
 #include "fuzz.h"
 #include "layercache.h"
 #include "reader.h"
+#include "store_text.h"
 
-static char *written(const stance_store *s, size_t *len) {
-  stance_buf b;
-  stance_buf_init(&b);
-  stance_write(s, &b);
-  *len = b.len;
-  if (b.oom) {
-    stance_buf_free(&b);
-    return NULL;
-  }
-  return b.data;
-}
 
 static int reads_back(const stance_store *s) {
   stance_problems p;
   stance_store *r;
   size_t n = 0, i;
   int ok = 1;
-  char *w = written(s, &n);
+  char *w = fuzz_store_text(s, &n);
   if (w == NULL) return 1;
   stance_problems_init(&p);
   r = stance_read(w, n, NULL, &p);
@@ -54,7 +44,7 @@ static int lookup(stance_layercache *c, const stance_layer_id *id, const char *w
   char *gw;
   int rc = stance_layercache_get(c, "k", id, &got, &bytes, &len), same;
   if (rc != 1) return rc == 0 ? 0 : -1;
-  gw = written(got, &gn);
+  gw = fuzz_store_text(got, &gn);
   same = gw != NULL && gn == wn && memcmp(gw, w, wn) == 0 && len == size && memcmp(bytes, data, size) == 0;
   free(gw);
   stance_store_free(got);
@@ -93,7 +83,7 @@ STANCE_FUZZ_TARGET(layercache) {
     int same, none, damaged = 0;
     stance_problems_init(&p);
     s = stance_read((const char *)data + 1, size - 1, NULL, &p);
-    if (s == NULL || p.n > 0 || (w = written(s, &wn)) == NULL) {
+    if (s == NULL || p.n > 0 || (w = fuzz_store_text(s, &wn)) == NULL) {
       stance_store_free(s);
       stance_problems_free(&p);
       return 0;

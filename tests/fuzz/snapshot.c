@@ -15,18 +15,8 @@
 #include "fuzz.h"
 #include "reader.h"
 #include "snapshot.h"
+#include "store_text.h"
 
-static char *written(const stance_store *s, size_t *len) {
-  stance_buf b;
-  stance_buf_init(&b);
-  stance_write(s, &b);
-  *len = b.len;
-  if (b.oom) {
-    stance_buf_free(&b);
-    return NULL;
-  }
-  return b.data;
-}
 
 STANCE_FUZZ_TARGET(snapshot) {
   stance_store *s, *again = NULL;
@@ -53,7 +43,7 @@ STANCE_FUZZ_TARGET(snapshot) {
   s = stance_store_from_snapshot(env.data, env.len, "k", &why);
   stance_buf_free(&env);
   if (s == NULL) return 0;
-  w1 = written(s, &n1);
+  w1 = fuzz_store_text(s, &n1);
   if (w1 != NULL) {
     stance_problems p;
     stance_store *r;
@@ -68,7 +58,7 @@ STANCE_FUZZ_TARGET(snapshot) {
   stance_buf_init(&snap);
   if (stance_store_snapshot(s, "k", &snap) == STANCE_OK && !snap.oom) {
     again = stance_store_from_snapshot(snap.data, snap.len, "k", &why);
-    if (again != NULL) w2 = written(again, &n2);
+    if (again != NULL) w2 = fuzz_store_text(again, &n2);
     same = again != NULL && w1 != NULL && w2 != NULL && n1 == n2 && memcmp(w1, w2, n1) == 0;
   }
   stance_buf_free(&snap);
