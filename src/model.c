@@ -390,17 +390,60 @@ typedef struct clf {
   double *w, per_occ[STANCE_MODEL_MAX_CLASSES];
 } clf;
 
+/* Spread fn(arg, i) for i < n over the threads of `par` (NULL: one after the other). */
+static void each(const stance_parallel *par, size_t n, void (*fn)(void *arg, size_t i), void *arg) {
+  size_t i;
+  if (par != NULL && par->each != NULL && n > 1) {
+    par->each(par->ud, n, fn, arg);
+    return;
+  }
+  for (i = 0; i < n; i++) fn(arg, i);
+}
+
+/* The binary problems of a classifier (class c against the rest), each on its own: what one
+ * needs, and what each gave. */
+typedef struct clf_problems {
+  const stance_csr *x;
+  const uint32_t *idx;
+  const int *y;
+  const double *cost;
+  const stance_train_opts *o;
+  size_t m, nf;
+  double *alpha, *w;
+  int first, passes;
+  int rc[STANCE_MODEL_MAX_CLASSES];
+} clf_problems;
+
+static void clf_problem(void *arg, size_t i) {
+  clf_problems *p = arg;
+  int c = p->first + (int)i;
+  signed char *yy = malloc(p->m ? p->m : 1);
+  double *w = p->w + (size_t)c * p->nf;
+  size_t j;
+  if (yy == NULL) {
+    p->rc[c] = -1;
+    return;
+  }
+  for (j = 0; j < p->m; j++) yy[j] = p->y[j] == c ? 1 : -1;
+  p->rc[c] = p->o->learner == STANCE_LEARN_SVM
+                 ? stance_linear_svm(p->x, p->idx, p->m, yy, p->cost, 0.1, p->passes, w,
+                                     p->alpha ? p->alpha + (size_t)c * p->m : NULL)
+                 : stance_linear_lr(p->x, p->idx, p->m, yy, p->cost, 0.1, p->passes, w);
+  free(yy);
+}
+
 /* Train a classifier of target t on the examples idx[0..m) (their classes in y[]). alpha
  * (SVM; may be NULL): per binary problem (class c: alpha + c * m), the dual variables to
  * start from, which get the solution's; warm: they come from the problem over all the
- * target's examples (a calibration fold's classifier): half the passes. */
+ * target's examples (a calibration fold's classifier): half the passes. The binary problems
+ * are independent: spread over par's threads (each is what it would be alone). */
 static int train_clf(const stance_csr *x, const uint32_t *idx, size_t m, const int *y, const int *cls, int k,
-                     const stance_train_opts *o, double *alpha, int warm, clf *out) {
+                     const stance_train_opts *o, double *alpha, int warm, const stance_parallel *par, clf *out) {
   size_t nf = (size_t)x->features + 1, j;
   size_t count[STANCE_MODEL_MAX_CLASSES] = {0};
   int c, cols = o->learner == STANCE_LEARN_NB || k > 2 ? k : 2, passes;
-  double *cost = NULL, *w1 = NULL;
-  signed char *yy = NULL;
+  double *cost = NULL;
+  clf_problems p;
   int rc = 0;
   out->k = k;
   memcpy(out->cls, cls, (size_t)k * sizeof *cls);
@@ -422,30 +465,29 @@ static int train_clf(const stance_csr *x, const uint32_t *idx, size_t m, const i
     free(w);
     return rc;
   }
-  cost = malloc((m ? m : 1) * sizeof *cost);
-  yy = malloc(m ? m : 1);
-  w1 = malloc(nf * sizeof *w1);
-  if (cost == NULL || yy == NULL || w1 == NULL) {
-    rc = -1;
-    goto done;
-  }
+  if ((cost = malloc((m ? m : 1) * sizeof *cost)) == NULL) return -1;
   for (j = 0; j < m; j++) {
     double weight = o->balanced && count[y[j]] ? (double)m / ((double)k * (double)count[y[j]]) : 1.0;
     cost[j] = o->c * weight;
   }
   /* two classes: one problem, the first class scoring 0; more: one class against the rest */
-  for (c = k == 2 ? 1 : 0; c < k && rc == 0; c++) {
-    for (j = 0; j < m; j++) yy[j] = y[j] == c ? 1 : -1;
-    rc = o->learner == STANCE_LEARN_SVM
-             ? stance_linear_svm(x, idx, m, yy, cost, 0.1, passes, w1, alpha ? alpha + (size_t)c * m : NULL)
-             : stance_linear_lr(x, idx, m, yy, cost, 0.1, passes, w1);
-    memcpy(out->w + (size_t)c * nf, w1, nf * sizeof *w1);
-  }
+  memset(&p, 0, sizeof p);
+  p.x = x;
+  p.idx = idx;
+  p.y = y;
+  p.cost = cost;
+  p.o = o;
+  p.m = m;
+  p.nf = nf;
+  p.alpha = alpha;
+  p.w = out->w;
+  p.first = k == 2 ? 1 : 0;
+  p.passes = passes;
+  each(par, (size_t)(k - p.first), clf_problem, &p);
+  for (c = p.first; c < k; c++)
+    if (p.rc[c] != 0) rc = -1;
   out->k = k;
-done:
   free(cost);
-  free(yy);
-  free(w1);
   return rc;
 }
 
@@ -514,16 +556,67 @@ static double best_threshold(const double *s, const unsigned char *x, const int 
   return best;
 }
 
+/* The calibration folds of a target: each fold's classifier is trained on the other folds'
+ * examples and scores its own (held out), each on its own (at[f]: where its scores go). */
+typedef struct fold_jobs {
+  const stance_csr *x;
+  const stance_dataset *d;
+  const stance_train_opts *o;
+  const uint32_t *idx, *fold;
+  const int *y, *cls;
+  const double *alpha;          /* the classifier of all the examples' dual variables (k x n), or NULL */
+  size_t n, *at;
+  int k, t;
+  double *oof;
+  unsigned char *oofx;
+  int *oofy, *rc;
+} fold_jobs;
+
+static void fold_job(void *arg, size_t i) {
+  fold_jobs *p = arg;
+  size_t n = p->n, k = (size_t)p->k, ns = 0, j, have = p->at[i], c;
+  uint32_t f = (uint32_t)i, *sub = malloc((n ? n : 1) * sizeof *sub);
+  int *suby = malloc((n ? n : 1) * sizeof *suby);
+  double *subalpha = p->alpha ? malloc(k * (n ? n : 1) * sizeof *subalpha) : NULL;
+  clf part;
+  memset(&part, 0, sizeof part);
+  p->rc[i] = -1;
+  if (sub == NULL || suby == NULL || (p->alpha && subalpha == NULL)) goto done;
+  for (j = 0; j < n; j++)
+    if (p->fold[j] != f) {
+      if (p->alpha)
+        for (c = 0; c < k; c++) subalpha[c * n + ns] = p->alpha[c * n + j];
+      sub[ns] = p->idx[j], suby[ns] = p->y[j], ns++;
+    }
+  p->rc[i] = 0;
+  if (ns == 0 || ns == n) goto done;
+  if (p->alpha) /* packed: problem c at c * ns */
+    for (c = 1; c < k; c++) memmove(subalpha + c * ns, subalpha + c * n, ns * sizeof *subalpha);
+  if ((p->rc[i] = train_clf(p->x, sub, ns, suby, p->cls, p->k, p->o, subalpha, p->alpha != NULL, NULL, &part)) != 0)
+    goto done;
+  for (j = 0; j < n; j++)
+    if (p->fold[j] == f) {
+      clf_scores(&part, p->x, p->idx[j], p->oof + have * k);
+      p->oofx[have] = (unsigned char)(p->t < 64 && (p->d->terms[p->idx[j]] >> p->t & 1));
+      p->oofy[have++] = p->y[j];
+    }
+done:
+  free(part.w);
+  free(sub);
+  free(suby);
+  free(subalpha);
+}
+
 /* Train target t: the classifier on all its examples, then the calibration on held-out folds
  * (the folds' SVMs start from its solution: LIBLINEAR's warm start, in half the passes). */
 static int train_target(stance_model *m, const stance_dataset *d, const stance_csr *x, int t,
-                        const stance_train_opts *o) {
+                        const stance_train_opts *o, const stance_parallel *par) {
   size_t n = 0, i, j, count[STANCE_MODEL_MAX_CLASSES] = {0};
   int cls[STANCE_MODEL_MAX_CLASSES], remap[STANCE_MODEL_MAX_CLASSES], k = 0, c, folds, f, rc = -1;
-  uint32_t *idx = NULL, *fold = NULL, *sub = NULL, *groups = NULL;
-  int *y = NULL, *suby = NULL, *oofy = NULL;
+  uint32_t *idx = NULL, *fold = NULL, *groups = NULL;
+  int *y = NULL, *oofy = NULL;
   unsigned char *oofx = NULL;
-  double *alpha = NULL, *subalpha = NULL;
+  double *alpha = NULL;
   double *oof = NULL, a = 1, b[STANCE_MODEL_MAX_CLASSES] = {0}, toff[STANCE_MODEL_MAX_CLASSES] = {0}, threshold = 0.5;
   size_t ngroups = 0, nf = (size_t)x->features + 1;
   clf model;
@@ -540,13 +633,11 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
   idx = malloc(n * sizeof *idx);
   y = malloc(n * sizeof *y);
   fold = malloc(n * sizeof *fold);
-  sub = malloc(n * sizeof *sub);
-  suby = malloc(n * sizeof *suby);
   oofy = malloc(n * sizeof *oofy);
   groups = malloc(n * sizeof *groups);
   oof = malloc(n * (size_t)k * sizeof *oof);
   oofx = malloc(n ? n : 1);
-  if (!idx || !y || !fold || !sub || !suby || !oofy || !groups || !oof || !oofx) goto done;
+  if (!idx || !y || !fold || !oofy || !groups || !oof || !oofx) goto done;
   for (i = 0, j = 0; i < d->n; i++) {
     int l = d->labels[i * (size_t)d->targets + (size_t)t];
     if (l < 0) continue;
@@ -575,36 +666,49 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
   }
   /* the classifier on all the examples first: its dual variables start the folds' */
   if (o->learner == STANCE_LEARN_SVM && folds >= 2) {
-    alpha = calloc((size_t)k * n, sizeof *alpha);
-    subalpha = malloc((size_t)k * n * sizeof *subalpha);
-    if (alpha == NULL || subalpha == NULL) goto done;
+    if ((alpha = calloc((size_t)k * n, sizeof *alpha)) == NULL) goto done;
   }
-  if (train_clf(x, idx, n, y, cls, k, o, alpha, 0, &model) != 0) goto done;
+  if (train_clf(x, idx, n, y, cls, k, o, alpha, 0, par, &model) != 0) goto done;
   if (folds >= 2) {
     size_t have = 0;
+    fold_jobs fj;
+    memset(&fj, 0, sizeof fj);
+    fj.x = x;
+    fj.d = d;
+    fj.o = o;
+    fj.idx = idx;
+    fj.fold = fold;
+    fj.y = y;
+    fj.cls = cls;
+    fj.alpha = alpha;
+    fj.n = n;
+    fj.k = k;
+    fj.t = t;
+    fj.oof = oof;
+    fj.oofx = oofx;
+    fj.oofy = oofy;
+    fj.at = calloc((size_t)folds + 1, sizeof *fj.at);
+    fj.rc = calloc((size_t)folds, sizeof *fj.rc);
+    if (fj.at == NULL || fj.rc == NULL) {
+      free(fj.at);
+      free(fj.rc);
+      goto done;
+    }
+    /* where each fold's held-out scores go: in the order of the folds, then of the examples */
+    for (j = 0; j < n; j++) fj.at[fold[j] + 1]++;
     for (f = 0; f < folds; f++) {
-      size_t ns = 0;
-      clf part;
-      for (j = 0; j < n; j++)
-        if (fold[j] != (uint32_t)f) {
-          if (alpha)
-            for (c = 0; c < k; c++) subalpha[(size_t)c * n + ns] = alpha[(size_t)c * n + j];
-          sub[ns] = idx[j], suby[ns] = y[j], ns++;
-        }
-      if (ns == 0 || ns == n) continue;
-      if (alpha) /* packed: problem c at c * ns */
-        for (c = 1; c < k; c++) memmove(subalpha + (size_t)c * ns, subalpha + (size_t)c * n, ns * sizeof *subalpha);
-      if (train_clf(x, sub, ns, suby, cls, k, o, alpha ? subalpha : NULL, alpha != NULL, &part) != 0) {
-        free(part.w);
-        goto done;
-      }
-      for (j = 0; j < n; j++)
-        if (fold[j] == (uint32_t)f) {
-          clf_scores(&part, x, idx[j], oof + have * (size_t)k);
-          oofx[have] = (unsigned char)(t < 64 && (d->terms[idx[j]] >> t & 1));
-          oofy[have++] = y[j];
-        }
-      free(part.w);
+      if (fj.at[f + 1] == n) fj.at[f + 1] = 0; /* the only fold: nothing to learn from */
+      fj.at[f + 1] += fj.at[f];
+    }
+    have = fj.at[folds];
+    each(par, (size_t)folds, fold_job, &fj);
+    for (f = 0; f < folds; f++)
+      if (fj.rc[f] != 0) rc = -2;
+    free(fj.at);
+    free(fj.rc);
+    if (rc == -2) {
+      rc = -1;
+      goto done;
     }
     stance_calibrate(oof, oofx, oofy, have, k, &a, b, o->term_offsets ? toff : NULL);
     if (cls[0] == 0) threshold = best_threshold(oof, oofx, oofy, have, k, a, b, toff);
@@ -631,12 +735,9 @@ static int train_target(stance_model *m, const stance_dataset *d, const stance_c
 done:
   free(model.w);
   free(alpha);
-  free(subalpha);
   free(idx);
   free(y);
   free(fold);
-  free(sub);
-  free(suby);
   free(oofy);
   free(groups);
   free(oof);
@@ -711,6 +812,10 @@ static uint32_t kept_features(const stance_dataset *d, size_t max, uint32_t *kee
 }
 
 stance_model *stance_model_train(const stance_dataset *d, const stance_train_opts *o) {
+  return stance_model_train_on(d, o, NULL);
+}
+
+stance_model *stance_model_train_on(const stance_dataset *d, const stance_train_opts *o, const stance_parallel *par) {
   stance_model *m = calloc(1, sizeof *m);
   stance_csr x;
   float *val = NULL;
@@ -777,7 +882,7 @@ stance_model *stance_model_train(const stance_dataset *d, const stance_train_opt
   for (t = 0; t < d->targets; t++) {
     m->scale[t] = 1;
     m->threshold[t] = 0.5;
-    if (train_target(m, d, &x, t, o) != 0) goto fail;
+    if (train_target(m, d, &x, t, o, par) != 0) goto fail;
   }
   free(val);
   free(keep);

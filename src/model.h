@@ -98,6 +98,17 @@ typedef struct stance_model stance_model;
 
 /* A model trained on d (which may be freed after). NULL when out of memory. */
 stance_model *stance_model_train(const stance_dataset *d, const stance_train_opts *o);
+
+/* Threads to train on: each(ud, n, fn, arg) calls fn(arg, i) once for every i < n, on any
+ * threads and in any order, and returns when every call has returned. */
+typedef struct stance_parallel {
+  void (*each)(void *ud, size_t n, void (*fn)(void *arg, size_t i), void *arg);
+  void *ud;
+} stance_parallel;
+/* The same, the independent parts of training spread over par's threads (NULL: this one):
+ * a target's binary problems (each class against the rest), then its calibration folds. The
+ * model is the same, bit for bit, on any number of threads. */
+stance_model *stance_model_train_on(const stance_dataset *d, const stance_train_opts *o, const stance_parallel *par);
 void stance_model_free(stance_model *m);
 
 int stance_model_targets(const stance_model *m);

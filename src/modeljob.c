@@ -46,6 +46,11 @@ typedef struct modeljob {
   uv_cond_t ready_cond;
   size_t read;
   int ready, sync;              /* ready: 0 not yet, 1 the model is made (or nothing to learn), -1 failed */
+  /* a part of the training spread over the threads waiting for the model (help_each):
+   * work_fn(work_arg, i) for every i < work_n */
+  void (*work_fn)(void *arg, size_t i);
+  void *work_arg;
+  size_t work_n, work_next, work_done;
 } modeljob;
 
 static void free_examples(doc_examples *e) {
@@ -335,6 +340,28 @@ done:
   return rc;
 }
 
+/* stance_parallel.each for the training: the threads waiting for the model (wait_ready) take
+ * the calls with this one. */
+static void help_each(void *ud, size_t n, void (*fn)(void *arg, size_t i), void *arg) {
+  modeljob *j = ud;
+  uv_mutex_lock(&j->lock);
+  j->work_fn = fn;
+  j->work_arg = arg;
+  j->work_n = n;
+  j->work_next = j->work_done = 0;
+  uv_cond_broadcast(&j->ready_cond);
+  while (j->work_next < j->work_n) {
+    size_t i = j->work_next++;
+    uv_mutex_unlock(&j->lock);
+    fn(arg, i);
+    uv_mutex_lock(&j->lock);
+    j->work_done++;
+  }
+  while (j->work_done < j->work_n) uv_cond_wait(&j->ready_cond, &j->lock);
+  j->work_fn = NULL;
+  uv_mutex_unlock(&j->lock);
+}
+
 /* The last document is read: the examples in order, then the model. 0 or -1. */
 static int train_all(modeljob *j) {
   size_t d, k;
@@ -350,7 +377,12 @@ static int train_all(modeljob *j) {
     free_examples(e);
   }
   if (!any) return 0;
-  return (j->model = stance_model_train(j->data, &j->train)) == NULL ? -1 : 0;
+  {
+    stance_parallel par;
+    par.each = help_each;
+    par.ud = j;
+    return (j->model = stance_model_train_on(j->data, &j->train, &par)) == NULL ? -1 : 0;
+  }
 }
 
 static int predict_item(modeljob *j, size_t d, stance_model_scratch *scratch, char **text, size_t *cap, sents *s,
@@ -409,11 +441,23 @@ static int read_one(modeljob *j) {
   return rc;
 }
 
-/* Wait for the model: 1 ready, -1 it could not be made (out of memory). */
+/* Wait for the model, helping to make it: 1 ready, -1 it could not be made (out of memory). */
 static int wait_ready(modeljob *j) {
   int ready;
   uv_mutex_lock(&j->lock);
-  while (!j->ready) uv_cond_wait(&j->ready_cond, &j->lock);
+  while (!j->ready) {
+    if (j->work_fn != NULL && j->work_next < j->work_n) {
+      void (*fn)(void *arg, size_t i) = j->work_fn;
+      void *arg = j->work_arg;
+      size_t i = j->work_next++;
+      uv_mutex_unlock(&j->lock);
+      fn(arg, i);
+      uv_mutex_lock(&j->lock);
+      if (++j->work_done == j->work_n) uv_cond_broadcast(&j->ready_cond);
+    } else {
+      uv_cond_wait(&j->ready_cond, &j->lock);
+    }
+  }
   ready = j->ready;
   uv_mutex_unlock(&j->lock);
   return ready;

@@ -8,6 +8,7 @@
 #include <stdio.h> /* snprintf */
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "check.h"
 #include "textfeat.h"
@@ -156,34 +157,74 @@ static void model_predicts_spans_as_each_alone(void) {
   stance_cues_free(terms);
 }
 
-/* The same examples give the same model: every probability equal, bit for bit. */
+/* stance_parallel.each on threads: each call on a thread of its own (16 at a time). */
+typedef struct par_call {
+  void (*fn)(void *arg, size_t i);
+  void *arg;
+  size_t i;
+} par_call;
+
+static void par_thread(void *p) {
+  par_call *c = p;
+  c->fn(c->arg, c->i);
+}
+
+static void each_on_threads(void *ud, size_t n, void (*fn)(void *arg, size_t i), void *arg) {
+  uv_thread_t th[16];
+  par_call calls[16];
+  size_t i, k;
+  (void)ud;
+  for (i = 0; i < n; i += k) {
+    for (k = 0; k < 16 && i + k < n; k++) {
+      calls[k].fn = fn;
+      calls[k].arg = arg;
+      calls[k].i = i + k;
+      CHECK(uv_thread_create(&th[k], par_thread, &calls[k]) == 0);
+    }
+    for (k = 0; k < 16 && i + k < n; k++) uv_thread_join(&th[k]);
+  }
+}
+
+/* ... and one after the other, the last first. */
+static void each_backwards(void *ud, size_t n, void (*fn)(void *arg, size_t i), void *arg) {
+  (void)ud;
+  while (n-- > 0) fn(arg, n);
+}
+
+/* The same examples give the same model: every probability equal, bit for bit; also when the
+ * training is spread over threads (a target's binary problems, its calibration folds), and
+ * whatever the order of the parts. */
 static void model_training_is_deterministic(void) {
   stance_cues *cues, *terms;
   stance_features f;
   stance_train_opts o;
+  stance_parallel threads = {each_on_threads, NULL}, backwards = {each_backwards, NULL};
   static const char *probe = "Should we talk about sanctions, or not?";
-  double p[2][8];
-  int run, c, learner;
+  double p[4][8];
+  int run, c, learner, third;
   matchers(&cues, &terms);
   features_all(&f, cues, terms);
-  for (learner = 0; learner < 3; learner++) {
-    for (run = 0; run < 2; run++) {
-      stance_dataset *d = toy_dataset(&f, 0);
-      stance_model *m;
-      stance_model_scratch *sc;
-      size_t whole[2] = {0, 0};
-      stance_train_opts_default(&o);
-      o.learner = learner;
-      m = stance_model_train(d, &o);
-      sc = stance_model_scratch_new(m);
-      whole[1] = strlen(probe);
-      CHECK(stance_model_predict_spans(m, sc, probe, whole[1], whole, 1, p[run], NULL) == 0);
-      stance_model_scratch_free(sc);
-      stance_model_free(m);
-      stance_dataset_free(d);
+  for (third = 0; third < 2; third++)
+    for (learner = 0; learner < 3; learner++) {
+      for (run = 0; run < 4; run++) {
+        stance_dataset *d = toy_dataset(&f, third);
+        stance_model *m;
+        stance_model_scratch *sc;
+        size_t whole[2] = {0, 0};
+        stance_train_opts_default(&o);
+        o.learner = learner;
+        m = run < 2 ? stance_model_train(d, &o) : stance_model_train_on(d, &o, run == 2 ? &threads : &backwards);
+        CHECK(m != NULL);
+        sc = stance_model_scratch_new(m);
+        whole[1] = strlen(probe);
+        CHECK(stance_model_predict_spans(m, sc, probe, whole[1], whole, 1, p[run], NULL) == 0);
+        stance_model_scratch_free(sc);
+        stance_model_free(m);
+        stance_dataset_free(d);
+      }
+      for (run = 1; run < 4; run++)
+        for (c = 0; c < (third ? 8 : 6); c++) CHECK(memcmp(&p[0][c], &p[run][c], sizeof(double)) == 0);
     }
-    for (c = 0; c < 6; c++) CHECK(memcmp(&p[0][c], &p[1][c], sizeof(double)) == 0);
-  }
   stance_cues_free(cues);
   stance_cues_free(terms);
 }

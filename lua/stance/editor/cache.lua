@@ -24,12 +24,12 @@ end
 --- The layer from the cache, or nil (no cache, or made from other files).
 ---@return stance.Store|nil
 function M.load(s, annotator, ann_stamp)
-  local key = M.key(s, ann_stamp)
-  if not key then return nil end
+  -- (the key is worked out only when there is a cache: a first open has none)
   local data = require('stance.fs').read(M.path(s, annotator), s.corpus.root)
   if not data then return nil end
-  local store = require('stance.core').from_snapshot(data, key)
-  return store
+  local key = M.key(s, ann_stamp)
+  if not key then return nil end
+  return require('stance.core').from_snapshot(data, key)
 end
 
 --- Write the cache of the session's own layer now, if the store is what the file says.
@@ -44,15 +44,30 @@ function M.write(s)
     { cache = true }) == true
 end
 
---- Write the cache when Neovim has been idle for a while.
+--- The sessions whose cache is written when Neovim has been idle for a while (one timer
+--- for all: not a timer made at each first open).
+local H = { pending = setmetatable({}, { __mode = 'k' }), timer = nil }
+
+--- Write the cache of the session's layer when Neovim has been idle for a while.
 function M.later(s)
   if s.detached then return end
-  if s.cache_timer then s.cache_timer:stop() end
-  local uv = require('stance.compat').uv
-  s.cache_timer = s.cache_timer or uv.new_timer()
-  s.cache_timer:start(M.delay, 0, function()
-    vim.schedule(function() M.write(s) end)
+  H.pending[s] = true
+  H.timer = H.timer or require('stance.compat').uv.new_timer()
+  H.timer:stop()
+  H.timer:start(M.delay, 0, function()
+    vim.schedule(function()
+      local list = H.pending
+      H.pending = setmetatable({}, { __mode = 'k' })
+      for each in pairs(list) do
+        M.write(each)
+      end
+    end)
   end)
+end
+
+--- Forget a session's pending write (it is detached).
+function M.cancel(s)
+  H.pending[s] = nil
 end
 
 M.delay = 3000

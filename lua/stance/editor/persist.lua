@@ -31,11 +31,7 @@ function M.cancel(s)
     if not s.relearn_timer:is_closing() then s.relearn_timer:close() end
     s.relearn_timer = nil
   end
-  if s.cache_timer then
-    s.cache_timer:stop()
-    if not s.cache_timer:is_closing() then s.cache_timer:close() end
-    s.cache_timer = nil
-  end
+  require('stance.editor.cache').cancel(s)
   if s.timer then
     s.timer:stop()
     if not s.timer:is_closing() then s.timer:close() end

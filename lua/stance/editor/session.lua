@@ -129,7 +129,7 @@ function M:read_layer(annotator)
     -- the file's bytes are still kept (not parsed): they are what a merge starts from if
     -- the file changes on disk later
     raw = cached and require('stance.fs').read(path, self.corpus.root)
-    if M.stamp(path) ~= stamp then cached = nil end
+    if cached and M.stamp(path) ~= stamp then cached = nil end
   end
   if cached and raw then
     -- `stance warm` saves what it placed even when annotations moved or were orphaned: the
