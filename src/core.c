@@ -96,5 +96,6 @@ STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
   stance__open_cues(L);
   stance__open_model(L);
   stance__open_load(L);
+  stance__open_layercache(L);
   return 1;
 }

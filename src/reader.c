@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <uv.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "markup.h"
 #include "reader.h"
@@ -90,6 +92,22 @@ int stance_vocab_add(stance_vocab *v, stance_field f, const char *value) {
 
 int stance_vocab_add_attribute(stance_vocab *v, const char *name) {
   return vocab_add_slot(v, VOCAB_ATTRIBUTES, name);
+}
+
+uint64_t stance_vocab_digest(const stance_vocab *v) {
+  XXH3_state_t st;
+  int k;
+  size_t i;
+  uint64_t h;
+  XXH3_64bits_reset(&st);
+  XXH3_64bits_update(&st, "stance-reader-1", 15); /* a change of what the reader makes: another digest */
+  for (k = 0; v != NULL && k < VOCAB_FIELDS; k++) {
+    unsigned char sep[2] = {0xFF, (unsigned char)k};
+    XXH3_64bits_update(&st, sep, 2);
+    for (i = 0; i < v->n[k]; i++) XXH3_64bits_update(&st, v->values[k][i], strlen(v->values[k][i]) + 1);
+  }
+  h = XXH3_64bits_digest(&st);
+  return h;
 }
 
 /* Whether the schema declares the attribute `name` (`len` bytes): no warning for it. */

@@ -31,6 +31,9 @@ int stance_vocab_has(const stance_vocab *v, stance_field f, const char *value);
 /* Declare an attribute of records beyond the format's own (the schema's `attribute NAME`):
  * the reader keeps it as it keeps any unknown attribute, without a warning. */
 int stance_vocab_add_attribute(stance_vocab *v, const char *name);
+/* A digest of the vocabulary (NULL: none) and of the reader's version: what a file's
+ * problems depend on besides its bytes (layercache.h). */
+uint64_t stance_vocab_digest(const stance_vocab *v);
 
 /* Read an annotation file. `vocab` may be NULL. Problems are appended to `problems`,
  * sorted by position. NULL only when out of memory. */

@@ -49,11 +49,15 @@ end
 ---@param vocab table|userdata|nil see stance.schema.vocab (or core.vocab of it)
 ---@param root string|nil the corpus root: a file that resolves outside it is refused
 ---@param existing boolean|nil
+---@param cache userdata|nil a core.layer_cache made for this root and vocab (see
+--- stance.Corpus.layer_cache): the file is taken from it when it did not change
 ---@return stance.AnnFile|false|nil
 ---@return string|nil err
-function M.read(path, vocab, root, existing)
+function M.read(path, vocab, root, existing, cache)
   local core = require('stance.core')
-  local store, problems, bytes = core.read_file(path, { vocab = vocab, root = root })
+  local store, problems, bytes
+  if cache then store, problems, bytes = cache:read(path) end
+  if not store then store, problems, bytes = core.read_file(path, { vocab = vocab, root = root }) end
   if not store then
     if bytes == 'ENOENT' and require('stance.core').stamp(path) == '' then
       if existing then return false end

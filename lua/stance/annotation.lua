@@ -55,7 +55,11 @@ local function fill(self)
     if rawget(self, k) == nil then rawset(self, k, v) end
   end
   for _, k in ipairs({ 'annotator', 'document', 'start', 'stop' }) do
-    if rawget(self, k) == nil then rawset(self, k, Lazy.__index(self, k)) end
+    -- (a relation has no start: nothing, not even nil, comes back)
+    if rawget(self, k) == nil then
+      local v = Lazy.__index(self, k)
+      if v ~= nil then rawset(self, k, v) end
+    end
   end
   return self
 end

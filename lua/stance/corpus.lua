@@ -30,12 +30,64 @@ function M.open(path)
   end
   local idx, err = require('stance.core').index(root)
   if not idx then return nil, err end
-  return setmetatable({
+  local c = setmetatable({
     root = root, idx = idx, loaded = false, layers = {},
     -- documents are cached weakly: iterating over 40k of them keeps only those in use
     -- (and those with unsaved changes, which `layers` holds)
     docs_cache = setmetatable({}, { __mode = 'v' }),
   }, M)
+  H.opened[c] = true
+  return c
+end
+
+-- the corpora opened in this process, for M.save_layer_caches (weakly: a corpus dropped is gone)
+H.opened = setmetatable({}, { __mode = 'k' })
+
+--- Where the cache of parsed annotation files lives (see M:layer_cache).
+M.LAYER_CACHE = '.stance/cache/layers.bin'
+--- A file whose times are this recent when read is not kept in it (see core.layer_cache).
+M.LAYER_CACHE_RACY_MS = 2000
+
+--- The cache of parsed annotation files (`.stance/cache/layers.bin`, see :help
+--- stance-layer-cache and core.layer_cache): in the `stance` host, every layer read goes
+--- through it, so that a script going through a corpus maps the files that did not change
+--- instead of parsing them again. nil in Neovim (the editor keeps its own, see
+--- stance.editor.cache) and when the environment sets STANCE_LAYER_CACHE=0.
+---@return userdata|nil
+function M:layer_cache()
+  if self._lcache == nil then
+    self._lcache = false
+    if not vim and os.getenv('STANCE_LAYER_CACHE') ~= '0' then
+      self._lcache = require('stance.core').layer_cache(self.root .. '/' .. M.LAYER_CACHE,
+        { root = self.root, vocab = self:vocab(), racy_ms = M.LAYER_CACHE_RACY_MS }) or false
+    end
+  end
+  return self._lcache or nil
+end
+
+--- Write the cache of parsed annotation files if a layer was read since that it did not
+--- have (or had stale). A cache that cannot be written is no failure (the next run parses
+--- again): the error is returned for who wants it.
+---@return boolean|nil ok
+---@return string|nil err
+function M:save_layer_cache()
+  local lc = rawget(self, '_lcache')
+  if not lc then return true end
+  lc:release()
+  local fs = require('stance.fs')
+  local path = self.root .. '/' .. M.LAYER_CACHE
+  -- the folder made only inside the corpus (a committed .stance/cache link is not followed)
+  local ok, err = fs.mkdir_p(fs.dirname(path), self.root)
+  if not ok then return nil, err end
+  return lc:save(path)
+end
+
+--- Save the layer cache of every corpus opened in this process (`stance run` does, after
+--- the script).
+function M.save_layer_caches()
+  for c in pairs(H.opened) do
+    c:save_layer_cache()
+  end
 end
 
 --- The corpus's schema (nil when it has none) and its problems.
@@ -133,6 +185,7 @@ function M:documents()
     local p = list[i]
     -- the listing's paths are inside the root already: no need to resolve them again
     if p then return H.document(self, p) end
+    if i == #list + 1 then self:save_layer_cache() end
   end
 end
 

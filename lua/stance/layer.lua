@@ -18,10 +18,11 @@ local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
 function M.open(corpus, annotator, doc, existing)
   local path = require('stance.root').annotation_path(corpus.root, annotator, doc.path)
   local vocab = corpus.vocab and corpus:vocab() or require('stance.schema').vocab(corpus:schema())
-  local file, err = require('stance.annfile').read(path, vocab, corpus.root, existing)
+  local file, err = require('stance.annfile').read(path, vocab, corpus.root, existing,
+    corpus.layer_cache and corpus:layer_cache())
   if not file then return file, err end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
-  if file.bytes == nil and file.store:header().document == nil then
+  if file.bytes == nil and file.store:header('document') == nil then
     file.store:set_header('document', doc.path)
     file.store:set_header('annotator', annotator)
     local hash = doc:hash()

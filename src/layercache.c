@@ -1,0 +1,419 @@
+/*
+ * layercache.c - the parsed annotation files of a corpus in one file (see layercache.h).
+ */
+#include "layercache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "atomic.h"
+#include "buf.h"
+#include "snapshot.h"
+
+#define MAGIC "STLAYC01"
+#define HEAD 32u        /* magic, digest, entries, table offset */
+#define ID_BYTES 40u    /* dev, ino, size, mtime_ns, ctime_ns */
+#define SNAP_KEY "layer"
+
+enum { SEEN_NOT = 0, SEEN_HIT = 1, SEEN_STALE = 2 };
+
+typedef struct added {
+  uint64_t hash;
+  char *data; /* the entry, as written */
+  size_t len;
+  uint64_t seq;
+} added;
+
+struct stance_layercache {
+  const unsigned char *map; /* the file loaded (mmap'd, or a copy for from_memory) */
+  size_t maplen;
+  int mapped;
+  uint64_t digest, n; /* entries of the file loaded */
+  const unsigned char *table;
+  unsigned char *seen; /* per entry of the table */
+  added *add;
+  size_t nadd, capadd;
+  stance_layercache_stats st;
+};
+
+static uint64_t get64(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+static uint32_t get32(const unsigned char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+static uint64_t key_hash(const char *key, size_t len) { return XXH3_64bits(key, len); }
+
+/* Check the header and the table of the file loaded; an invalid one leaves the cache empty. */
+static void take(stance_layercache *c, uint64_t digest) {
+  uint64_t n, toff, i, prev = 0;
+  c->n = 0;
+  if (c->maplen < HEAD || memcmp(c->map, MAGIC, 8) != 0 || get64(c->map + 8) != digest) return;
+  n = get64(c->map + 16);
+  toff = get64(c->map + 24);
+  if (toff < HEAD || toff > c->maplen || n > (c->maplen - toff) / 16 || toff + n * 16 != c->maplen) return;
+  for (i = 0; i < n; i++) {
+    uint64_t h = get64(c->map + toff + i * 16), off = get64(c->map + toff + i * 16 + 8);
+    if ((i > 0 && h < prev) || off < HEAD || off > toff || toff - off < 16) return;
+    prev = h;
+  }
+  if (n > 0 && (c->seen = calloc((size_t)n, 1)) == NULL) return;
+  c->table = c->map + toff;
+  c->n = n;
+}
+
+static stance_layercache *new_cache(uint64_t digest) {
+  stance_layercache *c = calloc(1, sizeof *c);
+  if (c != NULL) c->digest = digest;
+  return c;
+}
+
+stance_layercache *stance_layercache_open(const char *path, uint64_t digest) {
+  stance_layercache *c = new_cache(digest);
+  struct stat st;
+  int fd;
+  if (c == NULL) return NULL;
+  /* never through a link, never a FIFO or a device */
+  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return c;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (off_t)HEAD &&
+      (uint64_t)st.st_size < (uint64_t)SIZE_MAX / 2) {
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m != MAP_FAILED) {
+      c->map = m;
+      c->maplen = (size_t)st.st_size;
+      c->mapped = 1;
+      take(c, digest);
+    }
+  }
+  close(fd);
+  return c;
+}
+
+stance_layercache *stance_layercache_from_memory(const char *data, size_t len, uint64_t digest) {
+  stance_layercache *c = new_cache(digest);
+  unsigned char *copy;
+  if (c == NULL) return NULL;
+  if (len == 0) return c;
+  if ((copy = malloc(len)) == NULL) {
+    free(c);
+    return NULL;
+  }
+  memcpy(copy, data, len);
+  c->map = copy;
+  c->maplen = len;
+  take(c, digest);
+  return c;
+}
+
+void stance_layercache_free(stance_layercache *c) {
+  size_t i;
+  if (c == NULL) return;
+  if (c->mapped)
+    munmap((void *)c->map, c->maplen);
+  else
+    free((void *)c->map);
+  free(c->seen);
+  for (i = 0; i < c->nadd; i++) free(c->add[i].data);
+  free(c->add);
+  free(c);
+}
+
+/* The parts of the entry at `off`, checked: its length in *len (header included). 0 when it
+ * is damaged. */
+typedef struct entry {
+  const unsigned char *key, *id, *bytes, *snap;
+  uint32_t keylen;
+  uint64_t nbytes, nsnap, len;
+} entry;
+
+static int parse_entry(const unsigned char *p, uint64_t avail, int verify, entry *e) {
+  uint64_t rest, pos;
+  if (avail < 16) return 0;
+  rest = get64(p + 8);
+  if (rest > avail - 16) return 0;
+  if (verify && XXH3_64bits(p + 16, (size_t)rest) != get64(p)) return 0;
+  p += 16;
+  if (rest < 4) return 0;
+  e->keylen = get32(p);
+  pos = 4;
+  if (e->keylen > rest - pos) return 0;
+  e->key = p + pos;
+  pos += e->keylen;
+  if (rest - pos < ID_BYTES + 8) return 0;
+  e->id = p + pos;
+  pos += ID_BYTES;
+  e->nbytes = get64(p + pos);
+  pos += 8;
+  if (e->nbytes > rest - pos) return 0;
+  e->bytes = p + pos;
+  pos += e->nbytes;
+  if (rest - pos < 8) return 0;
+  e->nsnap = get64(p + pos);
+  pos += 8;
+  if (e->nsnap != rest - pos) return 0;
+  e->snap = p + pos;
+  e->len = rest + 16;
+  return 1;
+}
+
+static void put_id(unsigned char *p, const stance_layer_id *id) {
+  memcpy(p, &id->dev, 8);
+  memcpy(p + 8, &id->ino, 8);
+  memcpy(p + 16, &id->size, 8);
+  memcpy(p + 24, &id->mtime_ns, 8);
+  memcpy(p + 32, &id->ctime_ns, 8);
+}
+
+/* The first index of the table whose hash is `h` (or c->n). */
+static uint64_t lower_bound(const stance_layercache *c, uint64_t h) {
+  uint64_t lo = 0, hi = c->n;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (get64(c->table + mid * 16) < h)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+int stance_layercache_get(stance_layercache *c, const char *key, const stance_layer_id *id, stance_store **store,
+                          const char **bytes, size_t *len) {
+  size_t klen = strlen(key);
+  uint64_t h = key_hash(key, klen), i;
+  unsigned char want[ID_BYTES];
+  *store = NULL;
+  put_id(want, id);
+  for (i = lower_bound(c, h); i < c->n && get64(c->table + i * 16) == h; i++) {
+    uint64_t off = get64(c->table + i * 16 + 8);
+    entry e;
+    const char *why;
+    if (c->seen[i] == SEEN_STALE) continue;
+    if (!parse_entry(c->map + off, (uint64_t)(c->table - c->map) - off, 0, &e)) {
+      c->seen[i] = SEEN_STALE;
+      continue;
+    }
+    if (e.keylen != klen || memcmp(e.key, key, klen) != 0) continue;
+    /* the key is this file's: the entry is used now, or never again */
+    if (memcmp(e.id, want, ID_BYTES) != 0 || !parse_entry(c->map + off, e.len, 1, &e)) {
+      c->seen[i] = SEEN_STALE;
+      c->st.stale++;
+      break;
+    }
+    *store = stance_store_from_snapshot((const char *)e.snap, (size_t)e.nsnap, SNAP_KEY, &why);
+    if (*store == NULL) {
+      if (why != NULL && strcmp(why, "memory") == 0) return STANCE_ENOMEM;
+      c->seen[i] = SEEN_STALE;
+      c->st.stale++;
+      break;
+    }
+    *bytes = (const char *)e.bytes;
+    *len = (size_t)e.nbytes;
+    c->seen[i] = SEEN_HIT;
+    c->st.hits++;
+    return 1;
+  }
+  c->st.misses++;
+  return 0;
+}
+
+int stance_layercache_put(stance_layercache *c, const char *key, const stance_layer_id *id, const char *bytes,
+                          size_t len, const stance_store *s) {
+  stance_buf b, snap;
+  size_t klen = strlen(key);
+  uint64_t rest, n64 = len;
+  uint32_t k32 = (uint32_t)klen;
+  unsigned char idb[ID_BYTES];
+  if (klen > 0xFFFFFFFFu) return STANCE_EINVAL;
+  stance_buf_init(&snap);
+  if (stance_store_snapshot(s, SNAP_KEY, &snap) != STANCE_OK || snap.oom) {
+    stance_buf_free(&snap);
+    return STANCE_ENOMEM;
+  }
+  if (c->nadd == c->capadd) {
+    size_t cap = c->capadd ? c->capadd * 2 : 256;
+    added *na = cap > SIZE_MAX / sizeof *na ? NULL : realloc(c->add, cap * sizeof *na);
+    if (na == NULL) {
+      stance_buf_free(&snap);
+      return STANCE_ENOMEM;
+    }
+    c->add = na;
+    c->capadd = cap;
+  }
+  stance_buf_init(&b);
+  rest = 4 + klen + ID_BYTES + 8 + len + 8 + snap.len;
+  if (rest < len || stance_buf_reserve(&b, 16 + (size_t)rest) == NULL) {
+    stance_buf_free(&b);
+    stance_buf_free(&snap);
+    return STANCE_ENOMEM;
+  }
+  put_id(idb, id);
+  stance_buf_add(&b, "\0\0\0\0\0\0\0\0", 8); /* the checksum, below */
+  stance_buf_add(&b, (const char *)&rest, 8);
+  stance_buf_add(&b, (const char *)&k32, 4);
+  stance_buf_add(&b, key, klen);
+  stance_buf_add(&b, (const char *)idb, ID_BYTES);
+  stance_buf_add(&b, (const char *)&n64, 8);
+  stance_buf_add(&b, bytes, len);
+  n64 = snap.len;
+  stance_buf_add(&b, (const char *)&n64, 8);
+  stance_buf_add(&b, snap.data, snap.len);
+  stance_buf_free(&snap);
+  if (b.oom) {
+    stance_buf_free(&b);
+    return STANCE_ENOMEM;
+  }
+  {
+    uint64_t sum = XXH3_64bits(b.data + 16, (size_t)rest);
+    memcpy(b.data, &sum, 8);
+  }
+  c->add[c->nadd].hash = key_hash(key, klen);
+  c->add[c->nadd].data = b.data;
+  c->add[c->nadd].len = b.len;
+  c->add[c->nadd].seq = c->nadd;
+  c->nadd++;
+  c->st.put++;
+  return STANCE_OK;
+}
+
+int stance_layercache_dirty(const stance_layercache *c) { return c->nadd > 0 || c->st.stale > 0; }
+
+void stance_layercache_stats_of(const stance_layercache *c, stance_layercache_stats *out) {
+  *out = c->st;
+  out->loaded = c->n;
+}
+
+/* ---- saving --------------------------------------------------------------------------- */
+
+typedef struct row {
+  uint64_t hash, off; /* off: in the file written */
+  const unsigned char *data;
+  size_t len;
+  const unsigned char *key;
+  uint32_t keylen;
+  uint64_t order; /* loaded entries first, then those put, in the order put */
+} row;
+
+static int cmp_rows(const void *a, const void *b) {
+  const row *x = a, *y = b;
+  int k;
+  if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+  if (x->keylen != y->keylen) return x->keylen < y->keylen ? -1 : 1;
+  k = memcmp(x->key, y->key, x->keylen);
+  if (k != 0) return k;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The rows to write, one per key (the last put wins), sorted as the table is. */
+static row *rows_of(stance_layercache *c, int prune, size_t *nrows) {
+  size_t n = 0, i, w;
+  row *rows;
+  if (c->n > (SIZE_MAX / sizeof *rows) - c->nadd - 1) return NULL;
+  rows = malloc(((size_t)c->n + c->nadd + 1) * sizeof *rows);
+  if (rows == NULL) return NULL;
+  for (i = 0; i < c->n; i++) {
+    uint64_t off = get64(c->table + i * 16 + 8);
+    entry e;
+    if (c->seen[i] == SEEN_STALE || (prune && c->seen[i] != SEEN_HIT)) continue;
+    if (!parse_entry(c->map + off, (uint64_t)(c->table - c->map) - off, 0, &e)) continue;
+    rows[n].hash = get64(c->table + i * 16);
+    rows[n].data = c->map + off;
+    rows[n].len = (size_t)e.len;
+    rows[n].key = e.key;
+    rows[n].keylen = e.keylen;
+    rows[n].order = i;
+    n++;
+  }
+  for (i = 0; i < c->nadd; i++) {
+    entry e;
+    if (!parse_entry((const unsigned char *)c->add[i].data, c->add[i].len, 0, &e)) continue;
+    rows[n].hash = c->add[i].hash;
+    rows[n].data = (const unsigned char *)c->add[i].data;
+    rows[n].len = c->add[i].len;
+    rows[n].key = e.key;
+    rows[n].keylen = e.keylen;
+    rows[n].order = c->n + i;
+    n++;
+  }
+  qsort(rows, n, sizeof *rows, cmp_rows);
+  /* one per key: the last of equal keys */
+  for (i = 0, w = 0; i < n; i++) {
+    if (i + 1 < n && rows[i + 1].hash == rows[i].hash && rows[i + 1].keylen == rows[i].keylen &&
+        memcmp(rows[i + 1].key, rows[i].key, rows[i].keylen) == 0)
+      continue;
+    rows[w++] = rows[i];
+  }
+  *nrows = w;
+  return rows;
+}
+
+typedef int (*sink_fn)(void *ud, const void *data, size_t len);
+
+static int write_all(stance_layercache *c, int prune, sink_fn sink, void *ud) {
+  size_t n = 0, i;
+  row *rows = rows_of(c, prune, &n);
+  uint64_t off = HEAD, head[3];
+  if (rows == NULL) return STANCE_ENOMEM;
+  for (i = 0; i < n; i++) {
+    rows[i].off = off;
+    off += rows[i].len;
+  }
+  head[0] = c->digest;
+  head[1] = n;
+  head[2] = off;
+  if (sink(ud, MAGIC, 8) != 0 || sink(ud, head, sizeof head) != 0) goto fail;
+  for (i = 0; i < n; i++)
+    if (sink(ud, rows[i].data, rows[i].len) != 0) goto fail;
+  for (i = 0; i < n; i++) {
+    uint64_t t[2];
+    t[0] = rows[i].hash;
+    t[1] = rows[i].off;
+    if (sink(ud, t, sizeof t) != 0) goto fail;
+  }
+  free(rows);
+  return 0;
+fail:
+  free(rows);
+  return -1;
+}
+
+static int to_buf(void *ud, const void *data, size_t len) {
+  stance_buf *b = ud;
+  stance_buf_add(b, data, len);
+  return b->oom ? -1 : 0;
+}
+
+int stance_layercache_serialize(stance_layercache *c, int prune, stance_buf *out) {
+  return write_all(c, prune, to_buf, out) == 0 ? STANCE_OK : STANCE_ENOMEM;
+}
+
+static int to_file(void *ud, const void *data, size_t len) { return stance_atomic_write(ud, data, len); }
+
+int stance_layercache_save(stance_layercache *c, const char *path, int prune, char *err, size_t errlen) {
+  stance_atomic f;
+  int rc;
+  if (stance_atomic_open(&f, path, err, errlen) != 0) return -1;
+  rc = write_all(c, prune, to_file, &f);
+  if (rc != 0) {
+    int e = f.failed;
+    stance_atomic_abort(&f);
+    snprintf(err, errlen, "%s: %s", path, e ? strerror(e) : "out of memory");
+    return -1;
+  }
+  return stance_atomic_commit(&f, 0, err, errlen);
+}

@@ -1,0 +1,71 @@
+/*
+ * layercache.h - the parsed annotation files of a corpus, kept in one file
+ * (.stance/cache/layers.bin) so that a script going through every layer maps what did not
+ * change instead of reading and parsing it again.
+ *
+ * An entry is one annotation file as it was read: its path (the key), its identity when read
+ * (device, inode, size, modification and change times in nanoseconds), its bytes, and the
+ * store parsed from them (a snapshot, snapshot.h). It is used only while the file's identity
+ * is still exactly that one; the caller stats the file and decides what it may keep (see
+ * llayercache.c: only a file read without any problem, whose times were older than the racy
+ * window when it was read, like git's racily-clean rule). The whole cache is made for one
+ * vocabulary (the schema's values change what a file's problems are): another one's cache
+ * is empty. Numbers are in the machine's byte order: a cache of this machine, never shared.
+ *
+ *   "STLAYC01" | u64 vocabulary digest | u64 entries | u64 table offset | entries | table
+ *   entry: u64 XXH3-64 of the rest | u64 length of the rest | u32 key length | key |
+ *          u64 dev, ino, size | i64 mtime_ns, ctime_ns | u64 bytes length | bytes |
+ *          u64 snapshot length | snapshot
+ *   table: per entry, u64 XXH3-64 of its key | u64 offset of the entry, sorted by hash
+ *
+ * A file that is not a complete cache (damaged, cut short, another version) loads as an
+ * empty cache; a damaged entry is a miss. Writing replaces the file atomically (two
+ * processes writing at once: the last rename wins, each file whole).
+ */
+#ifndef STANCE_LAYERCACHE_H
+#define STANCE_LAYERCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+typedef struct stance_layer_id {
+  uint64_t dev, ino, size;
+  int64_t mtime_ns, ctime_ns;
+} stance_layer_id;
+
+typedef struct stance_layercache stance_layercache;
+
+/* The cache saved at `path` for vocabulary `digest` (empty when missing, damaged or made for
+ * another vocabulary). NULL only when out of memory. */
+stance_layercache *stance_layercache_open(const char *path, uint64_t digest);
+/* The same from `len` bytes in memory (copied), for tests and fuzzing. */
+stance_layercache *stance_layercache_from_memory(const char *data, size_t len, uint64_t digest);
+void stance_layercache_free(stance_layercache *c);
+
+/* The entry of `key` if its identity is `id`: 1 with the store made from it in *store (the
+ * caller frees it) and its bytes in *bytes and *len (inside the cache: valid until it is freed);
+ * 0 when there is none, or it is of another identity (then it is dropped at the next save),
+ * or damaged; STANCE_ENOMEM. */
+int stance_layercache_get(stance_layercache *c, const char *key, const stance_layer_id *id, stance_store **store,
+                          const char **bytes, size_t *len);
+/* Keep the file `key` of identity `id`, its `bytes` and the store `s` parsed from them, for
+ * the next save. 0 or STANCE_ENOMEM. */
+int stance_layercache_put(stance_layercache *c, const char *key, const stance_layer_id *id, const char *bytes,
+                          size_t len, const stance_store *s);
+/* Whether anything changed since the cache was loaded (an entry put, or one found stale). */
+int stance_layercache_dirty(const stance_layercache *c);
+/* Write the cache to `path` atomically: the entries loaded (without the stale ones, and with
+ * `prune` only those found again since) and those put. 0, or -1 with a message in `err`. */
+int stance_layercache_save(stance_layercache *c, const char *path, int prune, char *err, size_t errlen);
+/* The same into memory (appended to `out`): for tests and fuzzing. 0 or STANCE_ENOMEM. */
+struct stance_buf;
+int stance_layercache_serialize(stance_layercache *c, int prune, struct stance_buf *out);
+
+typedef struct stance_layercache_stats {
+  uint64_t loaded, hits, misses, stale, put;
+} stance_layercache_stats;
+void stance_layercache_stats_of(const stance_layercache *c, stance_layercache_stats *out);
+
+#endif

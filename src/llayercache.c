@@ -1,0 +1,375 @@
+/*
+ * llayercache.c - stance.core.layer_cache(path, opts): the parsed annotation files of a
+ * corpus kept in .stance/cache/layers.bin (layercache.h), for scripts that go through every
+ * layer.
+ *
+ *   lc = core.layer_cache(path, {root = ROOT, vocab = V[, racy_ms = 2000]})
+ *   lc:read(file) -> store, problems, bytes  (as core.read_file(file, {root, vocab}))
+ *                 | false  (not for the cache: read it with core.read_file)
+ *   lc:save(path[, prune]) -> true | nil, err, code
+ *   lc:release()  the folders' descriptors closed (the end of a pass over the corpus)
+ *   lc:stats() -> {loaded, hits, misses, stale, put}
+ *
+ * What read() vouches for: the same store, problems and bytes as core.read_file(file, {root,
+ * vocab}) would give now. It answers only for a regular file (not a link) whose folder
+ * resolves inside the root (links and .. resolved; the folder is opened, and its files
+ * looked up through that descriptor, for a second before it is resolved again), and
+ * leaves everything else to read_file (false). A file is taken from the cache only while its
+ * identity (device, inode, size, modification and change times to the nanosecond) is the
+ * one it had when it was read; a file read now is kept for the next save only if it had no
+ * problem, did not change while read, and both its times were older than `racy_ms` when it
+ * was read: a change after that gives it a later change time (which nothing can set back),
+ * so a file edited within the clock's granularity of the read (same size, same times) is
+ * never taken from the cache (git's racily-clean rule).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "contain.h"
+#include "layercache.h"
+#include "reader.h"
+#include "walk.h"
+#include "compat.h"
+#include "lcore.h"
+
+#define LC_MT "stance.layer_cache"
+#define DIRS 8                  /* folders whose verdict (and descriptor) is kept */
+#define DIR_TTL_NS 1000000000LL /* for this long */
+
+typedef struct dir_verdict {
+  char *dir;
+  int fd; /* the folder as verified: its files are looked up through it */
+  int inside;
+  int64_t at;
+} dir_verdict;
+
+typedef struct llc {
+  stance_layercache *c;
+  stance_vocab *vocab;
+  char *root_real;
+  int64_t racy_ns;
+  uint64_t saved_put, saved_stale;
+  dir_verdict dirs[DIRS];
+  unsigned next_dir;
+} llc;
+
+static int64_t now_ns(clockid_t clk) {
+  struct timespec ts;
+  clock_gettime(clk, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static llc *check_lc(lua_State *L) {
+  llc *l = luaL_checkudata(L, 1, LC_MT);
+  if (l->c == NULL) luaL_argerror(L, 1, "the layer cache is closed");
+  return l;
+}
+
+static void id_of(const struct stat *st, stance_layer_id *id) {
+  id->dev = (uint64_t)st->st_dev;
+  id->ino = (uint64_t)st->st_ino;
+  id->size = (uint64_t)st->st_size;
+  id->mtime_ns = stance_mtime_ns(st);
+  id->ctime_ns = stance_ctime_ns(st);
+}
+
+static void forget_dir(dir_verdict *d) {
+  free(d->dir);
+  d->dir = NULL;
+  if (d->fd >= 0) close(d->fd);
+  d->fd = -1;
+}
+
+/* The folder `dir` (len bytes) opened, when it resolves inside the root: its descriptor, or
+ * -1 (outside, or it cannot be opened or resolved: read_file says why). The folder opened is
+ * the one resolved (same device and inode), so that no swap between the two is trusted. */
+static int dir_inside(llc *l, const char *dir, size_t len) {
+  int64_t t = now_ns(CLOCK_MONOTONIC);
+  unsigned i;
+  char *copy, real[PATH_MAX];
+  struct stat a, b;
+  int fd, inside;
+  for (i = 0; i < DIRS; i++) {
+    dir_verdict *d = &l->dirs[i];
+    if (d->dir != NULL && strlen(d->dir) == len && memcmp(d->dir, dir, len) == 0 && t - d->at < DIR_TTL_NS)
+      return d->inside ? d->fd : -1;
+  }
+  if ((copy = malloc(len + 1)) == NULL) return -1;
+  memcpy(copy, dir, len);
+  copy[len] = '\0';
+  fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    free(copy);
+    return -1;
+  }
+  inside = realpath(copy, real) != NULL && stance_real_inside(l->root_real, real) && stat(real, &a) == 0 &&
+           fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  i = l->next_dir++ % DIRS;
+  forget_dir(&l->dirs[i]);
+  l->dirs[i].dir = copy;
+  l->dirs[i].fd = fd;
+  l->dirs[i].inside = inside;
+  l->dirs[i].at = t;
+  return inside ? fd : -1;
+}
+
+/* Read the regular file `name` of the folder `dir` (not a link) whole, with its identity before and after. */
+static int read_whole(int dir, const char *name, char **data, size_t *len, struct stat *before, struct stat *after) {
+  int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  size_t n = 0, cap;
+  char *buf;
+  if (fd < 0) return -1;
+  if (fstat(fd, before) != 0 || !S_ISREG(before->st_mode) || (uint64_t)before->st_size >= (uint64_t)SIZE_MAX / 2) {
+    close(fd);
+    return -1;
+  }
+  cap = (size_t)before->st_size + 1;
+  if ((buf = malloc(cap)) == NULL) {
+    close(fd);
+    return -1;
+  }
+  for (;;) {
+    ssize_t got;
+    if (n == cap) {
+      char *nb = cap > SIZE_MAX / 4 ? NULL : realloc(buf, cap * 2);
+      if (nb == NULL) {
+        free(buf);
+        close(fd);
+        return -1;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    got = read(fd, buf + n, cap - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      free(buf);
+      close(fd);
+      return -1;
+    }
+    if (got == 0) break;
+    n += (size_t)got;
+  }
+  if (n == cap) { /* room for the NUL that ends it */
+    char *nb = realloc(buf, cap + 1);
+    if (nb == NULL) {
+      free(buf);
+      close(fd);
+      return -1;
+    }
+    buf = nb;
+  }
+  buf[n] = '\0';
+  if (fstat(fd, after) != 0) {
+    free(buf);
+    close(fd);
+    return -1;
+  }
+  close(fd);
+  *data = buf;
+  *len = n;
+  return 0;
+}
+
+static int lc_read(lua_State *L) {
+  llc *l = check_lc(L);
+  const char *path = luaL_checkstring(L, 2), *slash = strrchr(path, '/'), *cached;
+  struct stat st, before, after;
+  stance_layer_id id, id2;
+  stance_store *s = NULL;
+  stance_problems p;
+  char *buf = NULL;
+  size_t len = 0;
+  int64_t t0;
+  int rc, dir;
+  if (slash == NULL || slash == path || slash[1] == '\0' || (dir = dir_inside(l, path, (size_t)(slash - path))) < 0) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  if (fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  id_of(&st, &id);
+  rc = stance_layercache_get(l->c, path, &id, &s, &cached, &len);
+  if (rc == STANCE_ENOMEM) return stance__fail(L, "out of memory", "ENOMEM");
+  if (rc == 1) {
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+      stance_store_free(s);
+      return stance__fail(L, "out of memory", "ENOMEM");
+    }
+    memcpy(copy, cached, len);
+    copy[len] = '\0';
+    stance__push_store(L, s);
+    lua_newtable(L);
+    stance__push_bytes(L, copy, len);
+    return 3;
+  }
+  t0 = now_ns(CLOCK_REALTIME);
+  if (read_whole(dir, slash + 1, &buf, &len, &before, &after) != 0) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  stance__push_bytes(L, buf, len); /* freed with it if anything below fails */
+  stance_problems_init(&p);
+  s = stance_read(buf ? buf : "", len, l->vocab, &p);
+  if (s == NULL) {
+    stance_problems_free(&p);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  stance__push_store(L, s);
+  id_of(&before, &id);
+  id_of(&after, &id2);
+  if (p.n == 0 && !p.oom && memcmp(&id, &id2, sizeof id) == 0 && id.size == (uint64_t)len &&
+      id.mtime_ns < t0 - l->racy_ns && id.ctime_ns < t0 - l->racy_ns) {
+    if (stance_layercache_put(l->c, path, &id, buf ? buf : "", len, s) == STANCE_ENOMEM) {
+      stance_problems_free(&p);
+      return stance__fail(L, "out of memory", "ENOMEM");
+    }
+  }
+  stance__push_problems(L, &p);
+  stance_problems_free(&p);
+  lua_pushvalue(L, -3);
+  return 3;
+}
+
+static int lc_save(lua_State *L) {
+  llc *l = check_lc(L);
+  int prune = lua_toboolean(L, 3);
+  const char *path = luaL_checkstring(L, 2);
+  stance_layercache_stats st;
+  char err[512], real[PATH_MAX], *dir;
+  const char *slash = strrchr(path, '/');
+  struct stat lst;
+  int rc;
+  stance_layercache_stats_of(l->c, &st);
+  if (st.put == l->saved_put && st.stale == l->saved_stale && !prune) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  /* the folder inside the corpus, the file not a link: a committed link is never written through */
+  if (slash == NULL || slash == path) return luaL_argerror(L, 2, "an absolute path");
+  dir = lua_newuserdata(L, (size_t)(slash - path) + 1);
+  memcpy(dir, path, (size_t)(slash - path));
+  dir[slash - path] = '\0';
+  if (realpath(dir, real) == NULL || !stance_real_inside(l->root_real, real))
+    return stance__fail(L, lua_pushfstring(L, "%s: leads outside the corpus or is missing", dir), "EOUTSIDE");
+  if (lstat(path, &lst) == 0 && !S_ISREG(lst.st_mode))
+    return stance__fail(L, lua_pushfstring(L, "%s: not a regular file; not written", path), "EOUTSIDE");
+  rc = stance_layercache_save(l->c, path, prune, err, sizeof err);
+  if (rc != 0) return stance__fail(L, err, "EWRITE");
+  l->saved_put = st.put;
+  l->saved_stale = st.stale;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int lc_stats(lua_State *L) {
+  llc *l = check_lc(L);
+  stance_layercache_stats st;
+  stance_layercache_stats_of(l->c, &st);
+  lua_createtable(L, 0, 5);
+  lua_pushinteger(L, (lua_Integer)st.loaded);
+  lua_setfield(L, -2, "loaded");
+  lua_pushinteger(L, (lua_Integer)st.hits);
+  lua_setfield(L, -2, "hits");
+  lua_pushinteger(L, (lua_Integer)st.misses);
+  lua_setfield(L, -2, "misses");
+  lua_pushinteger(L, (lua_Integer)st.stale);
+  lua_setfield(L, -2, "stale");
+  lua_pushinteger(L, (lua_Integer)st.put);
+  lua_setfield(L, -2, "put");
+  return 1;
+}
+
+static int lc_close(lua_State *L) {
+  llc *l = luaL_checkudata(L, 1, LC_MT);
+  unsigned i;
+  stance_layercache_free(l->c);
+  l->c = NULL;
+  stance_vocab_free(l->vocab);
+  l->vocab = NULL;
+  free(l->root_real);
+  l->root_real = NULL;
+  for (i = 0; i < DIRS; i++) forget_dir(&l->dirs[i]);
+  return 0;
+}
+
+/* release() -> forget the folders verified, closing their descriptors (the end of a pass) */
+static int lc_release(lua_State *L) {
+  llc *l = check_lc(L);
+  unsigned i;
+  for (i = 0; i < DIRS; i++) forget_dir(&l->dirs[i]);
+  return 0;
+}
+
+static int lc_tostring(lua_State *L) {
+  llc *l = luaL_checkudata(L, 1, LC_MT);
+  lua_pushfstring(L, "stance.layer_cache (%s)", l->c ? "open" : "closed");
+  return 1;
+}
+
+/* layer_cache(path, {root, vocab, racy_ms}) -> the cache saved at path (empty when missing,
+ * damaged, or made for other schema values) | nil, err, code */
+static int l_layer_cache(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1), *root;
+  char real[PATH_MAX];
+  stance_vocab *v;
+  int owned = 0;
+  lua_Integer racy_ms;
+  unsigned i;
+  llc *l;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_getfield(L, 2, "root");
+  root = luaL_checkstring(L, -1);
+  lua_getfield(L, 2, "racy_ms");
+  racy_ms = luaL_optinteger(L, -1, 2000);
+  if (racy_ms < 0 || racy_ms > 86400000) return luaL_argerror(L, 2, "racy_ms from 0 to 86400000");
+  lua_pop(L, 2);
+  l = lua_newuserdata(L, sizeof *l);
+  memset(l, 0, sizeof *l);
+  for (i = 0; i < DIRS; i++) l->dirs[i].fd = -1;
+  luaL_setmetatable(L, LC_MT);
+  if (realpath(root, real) == NULL) return stance__fail(L, strerror(errno), "ENOENT");
+  if ((l->root_real = malloc(strlen(real) + 1)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  memcpy(l->root_real, real, strlen(real) + 1);
+  l->racy_ns = (int64_t)racy_ms * 1000000LL;
+  v = stance__read_vocab(L, 2, &owned);
+  l->vocab = owned ? v : stance_vocab_copy(v);
+  if (v != NULL && l->vocab == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  {
+    /* the saved cache only through a folder inside the corpus */
+    const char *slash = strrchr(path, '/');
+    char dreal[PATH_MAX], *dir;
+    int inside = 0;
+    if (slash != NULL && slash != path) {
+      dir = lua_newuserdata(L, (size_t)(slash - path) + 1);
+      memcpy(dir, path, (size_t)(slash - path));
+      dir[slash - path] = '\0';
+      inside = realpath(dir, dreal) != NULL && stance_real_inside(l->root_real, dreal);
+      lua_pop(L, 1);
+    }
+    l->c = inside ? stance_layercache_open(path, stance_vocab_digest(l->vocab))
+                  : stance_layercache_from_memory(NULL, 0, stance_vocab_digest(l->vocab));
+  }
+  if (l->c == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  return 1;
+}
+
+static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
+static const luaL_Reg lc_methods[] = {
+    {"read", lc_read}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
+    {NULL, NULL}};
+
+void stance__open_layercache(lua_State *L) {
+  stance__newclass(L, LC_MT, lc_meta, lc_methods);
+  lua_pushcfunction(L, l_layer_cache);
+  lua_setfield(L, -2, "layer_cache");
+}

@@ -1,0 +1,215 @@
+/* layercache.c: entries come back only for their file's identity, the same as put; a damaged,
+ * short or foreign cache gives nothing else; saving merges, drops stale entries, prunes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "check.h"
+#include "layercache.h"
+#include "reader.h"
+
+static const char *const FILES[] = {
+    "format stance 1\n\ndocument \"a.txt\"\n  hash sha256:00\n  annotator ana\n\n"
+    "annotation a1\n  span 1-4\n  label claim\n  target t\n  stance favor\n  quote \"a \\\"b\\\"\\nc\"\n"
+    "  note \"x\"\n  created 2026-01-01T00:00:00Z\n\n"
+    "annotation a2\n  span 5-9, 12-14\n  label premise\n  created 2026-01-01T00:00:00Z\n\n"
+    "relation r1\n  type supports\n  from a2\n  to a1\n  created 2026-01-01T00:00:00Z\n\n"
+    "doclabel d1\n  target t\n  stance against\n  created 2026-01-01T00:00:00Z\n",
+    "# a comment kept\nformat stance 1\n\ndocument \"b/c d.txt\"\n  annotator ben\n  status done\n",
+    "format stance 1\n\ndocument \"e.txt\"\n  annotator ana\n\n"
+    "annotation x\n  span 0-1\n  label claim\n  unknown-attr kept\n  created 2026-01-01T00:00:00Z\n",
+};
+#define NFILES (sizeof FILES / sizeof FILES[0])
+
+static char *written(const stance_store *s) {
+  stance_buf b;
+  stance_buf_init(&b);
+  stance_write(s, &b);
+  stance_buf_addc(&b, '\0');
+  return b.data;
+}
+
+static stance_store *parse(const char *text) {
+  stance_problems p;
+  stance_store *s;
+  stance_problems_init(&p);
+  s = stance_read(text, strlen(text), NULL, &p);
+  stance_problems_free(&p);
+  return s;
+}
+
+static stance_layer_id id_n(uint64_t n) {
+  stance_layer_id id;
+  id.dev = 1;
+  id.ino = 100 + n;
+  id.size = n * 10;
+  id.mtime_ns = 1000 + (int64_t)n;
+  id.ctime_ns = 2000 + (int64_t)n;
+  return id;
+}
+
+/* A cache of every file of FILES under keys "/c/0", "/c/1", ..., serialized into `out`. */
+static void make_cache(stance_buf *out) {
+  stance_layercache *c = stance_layercache_from_memory(NULL, 0, 42);
+  size_t i;
+  CHECK(c != NULL);
+  for (i = 0; i < NFILES; i++) {
+    char key[32];
+    stance_store *s = parse(FILES[i]);
+    stance_layer_id id = id_n(i);
+    snprintf(key, sizeof key, "/c/%zu", i);
+    CHECK_INT(stance_layercache_put(c, key, &id, FILES[i], strlen(FILES[i]), s), STANCE_OK);
+    stance_store_free(s);
+  }
+  CHECK(stance_layercache_dirty(c));
+  stance_buf_init(out);
+  CHECK_INT(stance_layercache_serialize(c, 0, out), STANCE_OK);
+  stance_layercache_free(c);
+}
+
+/* 1 when key i is in `c` with its own store and bytes, 0 when missing, -1 when different */
+static int found(stance_layercache *c, size_t i, stance_layer_id id) {
+  char key[32], *a, *b;
+  stance_store *got = NULL, *want;
+  const char *bytes;
+  size_t len;
+  int rc, same;
+  snprintf(key, sizeof key, "/c/%zu", i);
+  rc = stance_layercache_get(c, key, &id, &got, &bytes, &len);
+  if (rc != 1) return rc;
+  want = parse(FILES[i]);
+  a = written(got);
+  b = written(want);
+  same = strcmp(a, b) == 0 && len == strlen(FILES[i]) && memcmp(bytes, FILES[i], len) == 0;
+  free(a);
+  free(b);
+  stance_store_free(got);
+  stance_store_free(want);
+  return same ? 1 : -1;
+}
+
+static void layercache_gives_each_entry_back_for_its_identity_only(void) {
+  stance_buf b;
+  stance_layercache *c;
+  stance_layercache_stats st;
+  size_t i;
+  make_cache(&b);
+  c = stance_layercache_from_memory(b.data, b.len, 42);
+  for (i = 0; i < NFILES; i++) CHECK_INT(found(c, i, id_n(i)), 1);
+  {
+    stance_layer_id changed = id_n(1);
+    changed.ctime_ns++; /* the same size and mtime, changed since: a miss, never the old one */
+    stance_layercache_free(c);
+    c = stance_layercache_from_memory(b.data, b.len, 42);
+    CHECK_INT(found(c, 1, changed), 0);
+    CHECK_INT(found(c, 1, id_n(1)), 0); /* stale from now on */
+    CHECK_INT(found(c, 0, id_n(0)), 1);
+    stance_layercache_stats_of(c, &st);
+    CHECK_INT(st.loaded, NFILES);
+    CHECK_INT(st.stale, 1);
+    CHECK(stance_layercache_dirty(c));
+  }
+  {
+    /* saved again: without the stale entry; pruned: only what was found */
+    stance_buf again, pruned;
+    stance_layercache *c2;
+    stance_buf_init(&again);
+    stance_buf_init(&pruned);
+    CHECK_INT(stance_layercache_serialize(c, 0, &again), STANCE_OK);
+    CHECK_INT(stance_layercache_serialize(c, 1, &pruned), STANCE_OK);
+    c2 = stance_layercache_from_memory(again.data, again.len, 42);
+    stance_layercache_stats_of(c2, &st);
+    CHECK_INT(st.loaded, NFILES - 1);
+    CHECK_INT(found(c2, 2, id_n(2)), 1);
+    stance_layercache_free(c2);
+    c2 = stance_layercache_from_memory(pruned.data, pruned.len, 42);
+    stance_layercache_stats_of(c2, &st);
+    CHECK_INT(st.loaded, 1);
+    CHECK_INT(found(c2, 0, id_n(0)), 1);
+    stance_layercache_free(c2);
+    stance_buf_free(&again);
+    stance_buf_free(&pruned);
+  }
+  stance_layercache_free(c);
+  /* another vocabulary: empty */
+  c = stance_layercache_from_memory(b.data, b.len, 43);
+  stance_layercache_stats_of(c, &st);
+  CHECK_INT(st.loaded, 0);
+  CHECK_INT(found(c, 0, id_n(0)), 0);
+  stance_layercache_free(c);
+  stance_buf_free(&b);
+}
+
+static void layercache_damaged_anywhere_gives_the_same_or_nothing(void) {
+  stance_buf b;
+  size_t at, i;
+  make_cache(&b);
+  for (at = 0; at < b.len; at++) {
+    int bit;
+    for (bit = 0; bit < 8; bit += 3) {
+      stance_layercache *c;
+      b.data[at] = (char)(b.data[at] ^ (1 << bit));
+      c = stance_layercache_from_memory(b.data, b.len, 42);
+      CHECK(c != NULL);
+      for (i = 0; c != NULL && i < NFILES; i++) CHECK(found(c, i, id_n(i)) != -1);
+      stance_layercache_free(c);
+      b.data[at] = (char)(b.data[at] ^ (1 << bit));
+    }
+  }
+  /* cut short anywhere: loads as empty or finds the same */
+  for (at = 0; at < b.len; at += 7) {
+    stance_layercache *c = stance_layercache_from_memory(b.data, at, 42);
+    for (i = 0; i < NFILES; i++) CHECK(found(c, i, id_n(i)) != -1);
+    stance_layercache_free(c);
+  }
+  stance_buf_free(&b);
+}
+
+static void layercache_saves_atomically_and_merges_what_was_put(void) {
+  const char *dir = tmp_dir();
+  char path[4096], err[256];
+  stance_layercache *c, *d;
+  stance_layercache_stats st;
+  stance_store *s;
+  stance_layer_id id = id_n(0), id1 = id_n(1);
+  snprintf(path, sizeof path, "%s/layers.bin", dir);
+  c = stance_layercache_open(path, 9); /* missing: empty */
+  stance_layercache_stats_of(c, &st);
+  CHECK_INT(st.loaded, 0);
+  s = parse(FILES[0]);
+  CHECK_INT(stance_layercache_put(c, "/c/0", &id, FILES[0], strlen(FILES[0]), s), STANCE_OK);
+  stance_store_free(s);
+  CHECK_INT(stance_layercache_save(c, path, 0, err, sizeof err), 0);
+  d = stance_layercache_open(path, 9);
+  CHECK_INT(found(d, 0, id), 1);
+  s = parse(FILES[1]);
+  CHECK_INT(stance_layercache_put(d, "/c/1", &id1, FILES[1], strlen(FILES[1]), s), STANCE_OK);
+  stance_store_free(s);
+  /* the first writes again (an older view): each save is whole; the last one wins */
+  CHECK_INT(stance_layercache_save(d, path, 0, err, sizeof err), 0);
+  stance_layercache_free(d);
+  d = stance_layercache_open(path, 9);
+  CHECK_INT(found(d, 0, id), 1);
+  CHECK_INT(found(d, 1, id1), 1);
+  stance_layercache_free(d);
+  CHECK_INT(stance_layercache_save(c, path, 0, err, sizeof err), 0);
+  d = stance_layercache_open(path, 9);
+  CHECK_INT(found(d, 0, id), 1);
+  CHECK_INT(found(d, 1, id1), 0);
+  stance_layercache_free(d);
+  stance_layercache_free(c);
+  /* a file that is not a cache loads as an empty one */
+  tmp_write(dir, "layers.bin", "STLAYC01 but nothing else", (size_t)-1);
+  d = stance_layercache_open(path, 9);
+  stance_layercache_stats_of(d, &st);
+  CHECK_INT(st.loaded, 0);
+  stance_layercache_free(d);
+  tmp_cleanup(dir);
+}
+
+const test_case layercache_tests[] = {
+    {"layercache_gives_each_entry_back_for_its_identity_only", layercache_gives_each_entry_back_for_its_identity_only},
+    {"layercache_damaged_anywhere_gives_the_same_or_nothing", layercache_damaged_anywhere_gives_the_same_or_nothing},
+    {"layercache_saves_atomically_and_merges_what_was_put", layercache_saves_atomically_and_merges_what_was_put},
+    {NULL, NULL}};

@@ -1,0 +1,322 @@
+-- The cache of parsed annotation files (.stance/cache/layers.bin): a script sees exactly
+-- what a fresh parse gives, whatever happened to the files or to the cache since.
+local T = require('helpers')
+local stance = require('stance')
+local core = require('stance.core')
+local Corpus = require('stance.corpus')
+
+local SCHEMA = [[
+format stance 1
+
+target sanctions
+stance favor
+stance against
+relation supports
+label claim
+label premise
+]]
+
+-- hostile names: quotes, a newline, spaces, dots, non-ASCII (a hidden name is no document)
+local NAMES = { 'plain.txt', 'sub/deep/a b.txt', 'q"uote\'s.txt', 'new\nline.txt', 'dots..txt', 'é—ü.txt' }
+
+local function text_of(i)
+  return ('Document %d says sanctions work. '):format(i):rep(4) .. '\n'
+end
+
+--- A corpus with every name of NAMES annotated by ana and ben (files written through the API).
+local function corpus()
+  local d = T.tmpdir()
+  local _, err, code = T.stance_run({ 'init', d })
+  assert(code == 0, err)
+  T.write(d .. '/.stance/schema.stance', SCHEMA)
+  for i, name in ipairs(NAMES) do
+    T.write(d .. '/' .. name, text_of(i))
+  end
+  local c = assert(stance.open(d))
+  for _, who in ipairs({ 'ana', 'ben' }) do
+    for i, name in ipairs(NAMES) do
+      local doc = assert(c:document(name))
+      local a = assert(doc:annotate({ start = 0, stop = 8, label = 'claim', target = 'sanctions', stance = 'favor',
+        annotator = who, note = ('%s on "%d"\nline two'):format(who, i) }))
+      assert(doc:annotate({ start = 9 + i, stop = 20, label = 'premise', annotator = who }))
+      assert(doc:relate(a.id, a.id == nil and '' or doc:annotations({ annotator = who, label = 'premise' })[1].id,
+        'supports', { annotator = who }))
+      assert(doc:set_label({ target = 'sanctions', stance = 'against', annotator = who }))
+    end
+  end
+  assert(c:save())
+  return d
+end
+
+local FIELDS = { 'id', 'kind', 'annotator', 'document', 'label', 'target', 'stance', 'role', 'quote', 'prefix',
+  'suffix', 'note', 'start', 'stop', 'confidence', 'author', 'created', 'modified', 'type', 'from', 'to', 'orphan' }
+
+--- Every record of every document as a script sees it, as one string.
+local function dump(c)
+  local out = {}
+  for d in c:documents() do
+    for _, kind in ipairs({ 'annotations', 'relations', 'labels' }) do
+      for _, a in ipairs(d[kind](d)) do
+        -- the fields by name (LuaJIT's pairs() does not see a lazy annotation's fields)
+        local keys = {}
+        for _, k in ipairs(FIELDS) do
+          if a[k] ~= nil then keys[#keys + 1] = ('%s=%q'):format(k, tostring(a[k])) end
+        end
+        for _, sp in ipairs(a.spans or {}) do
+          keys[#keys + 1] = ('span=%d-%d'):format(sp[1], sp[2])
+        end
+        table.sort(keys)
+        out[#out + 1] = d.path .. ' ' .. kind .. ' ' .. table.concat(keys, ' ')
+      end
+    end
+    for _, who in ipairs(c:annotators()) do
+      local layer = d:layer(who)
+      out[#out + 1] = ('%s %s status=%s problems=%d'):format(d.path, who, tostring(layer and layer:status()),
+        layer and #layer.file.problems or -1)
+    end
+  end
+  return table.concat(out, '\n')
+end
+
+--- What a fresh parse gives (no cache at all), and what the cache gives, for the corpus at d.
+local function both(d)
+  local fresh = assert(stance.open(d))
+  fresh._lcache = false
+  local cached = assert(stance.open(d))
+  local a, b = dump(fresh), dump(cached)
+  cached:save_layer_cache()
+  return a, b, cached:layer_cache():stats()
+end
+
+local function path_of(d, who, name)
+  return ('%s/.stance/annotations/%s/%s.stance'):format(d, who, name)
+end
+
+local function files(d)
+  local n = 0
+  for _, who in ipairs({ 'ana', 'ben' }) do
+    for _, name in ipairs(NAMES) do
+      if core.stat(path_of(d, who, name)) then n = n + 1 end
+    end
+  end
+  return n
+end
+
+-- `path`'s modification time set to what it was (in ns), through touch(1)
+local function set_mtime(path, ns)
+  local s = ('%d.%09d'):format(math.floor(ns / 1e9), ns % 1000000000)
+  assert(os.execute(('touch -m -d @%s %s'):format(s, T.q(path))))
+end
+
+local function sleep(s)
+  os.execute('sleep ' .. s)
+end
+
+describe('the layer cache', function()
+  local racy
+  before_each(function()
+    racy = Corpus.LAYER_CACHE_RACY_MS
+    Corpus.LAYER_CACHE_RACY_MS = 100
+  end)
+  after_each(function()
+    Corpus.LAYER_CACHE_RACY_MS = racy
+    T.cleanup()
+  end)
+
+  it('gives what a fresh parse gives, the second time from the cache, hostile names too', function()
+    local d = corpus()
+    sleep(0.3)
+    local fresh, cached, st = both(d)
+    assert.are.equal(fresh, cached)
+    assert.are.equal(files(d), st.put)
+    assert.truthy(core.stat(d .. '/.stance/cache/layers.bin'))
+    fresh, cached, st = both(d)
+    assert.are.equal(fresh, cached)
+    assert.are.equal(files(d), st.hits)
+    assert.are.equal(0, st.put)
+    assert.truthy(fresh:find('new\nline.txt', 1, true))
+  end)
+
+  it('keeps no file whose times are within the racy window of its read', function()
+    local d = corpus()
+    Corpus.LAYER_CACHE_RACY_MS = 60000
+    local fresh, cached, st = both(d)
+    assert.are.equal(fresh, cached)
+    assert.are.equal(0, st.put)
+    assert.is_nil(core.stat(d .. '/.stance/cache/layers.bin'))
+  end)
+
+  it('sees an edit of the same size with the modification time put back, and a file replaced', function()
+    local d = corpus()
+    sleep(0.3)
+    both(d)
+    -- edited in place: same size, same mtime (only the change time tells)
+    local p = path_of(d, 'ana', 'plain.txt')
+    local st = core.stat(p)
+    local text = T.read(p)
+    local edited = text:gsub('label premise', 'label premisx', 1)
+    assert.are.equal(#text, #edited)
+    local f = assert(io.open(p, 'r+b'))
+    f:write(edited)
+    f:close()
+    set_mtime(p, st.mtime_ns)
+    -- replaced by another file (rename over it), same size and mtime
+    local q = path_of(d, 'ben', 'sub/deep/a b.txt')
+    local qst = core.stat(q)
+    local other = T.read(q):gsub('stance favor', 'stance agnst', 1)
+    T.write(q .. '.new', other)
+    set_mtime(q .. '.new', qst.mtime_ns)
+    assert(os.rename(q .. '.new', q))
+    local fresh, cached, cst = both(d)
+    assert.are.equal(fresh, cached)
+    assert.truthy(cached:find('premisx', 1, true))
+    assert.truthy(cached:find('agnst', 1, true))
+    assert.are.equal(2, cst.stale)
+    assert.are.equal(files(d) - 2, cst.hits)
+  end)
+
+  it('never takes a layer through a link out of the corpus, cached before or not', function()
+    local d = corpus()
+    sleep(0.3)
+    both(d)
+    local out = T.tmpdir()
+    -- ben's folder moved out, a link left in its place (its files keep their identity)
+    assert(os.execute(('mv %s %s/ben && ln -s %s/ben %s'):format(T.q(d .. '/.stance/annotations/ben'), T.q(out),
+      T.q(out), T.q(d .. '/.stance/annotations/ben'))))
+    -- and one of ana's files a link to a copy outside
+    local p = path_of(d, 'ana', 'plain.txt')
+    assert(os.execute(('cp -p %s %s/plain.stance && rm %s && ln -s %s/plain.stance %s'):format(T.q(p), T.q(out), T.q(p),
+      T.q(out), T.q(p))))
+    local fresh, cached, st = both(d)
+    assert.are.equal(fresh, cached)
+    assert.are.equal(files(d) - #NAMES - 1, st.hits)
+  end)
+
+  it('gives what a fresh parse gives from a damaged, cut, foreign or linked-out cache', function()
+    local d = corpus()
+    sleep(0.3)
+    local want = both(d)
+    local path = d .. '/.stance/cache/layers.bin'
+    local good = T.read(path)
+    local function check(bytes)
+      T.write(path, bytes)
+      local fresh, cached = both(d)
+      assert.are.equal(want, fresh)
+      assert.are.equal(fresh, cached)
+    end
+    for _, at in ipairs({ 1, 9, 17, 40, 100, math.floor(#good / 3), math.floor(#good / 2), #good - 20, #good }) do
+      local b = good:byte(at)
+      check(good:sub(1, at - 1) .. string.char((b + 16) % 256) .. good:sub(at + 1))
+    end
+    check(good:sub(1, math.floor(#good / 2)))
+    check('')
+    check(('x'):rep(5000))
+    -- another schema: the cache is not used
+    T.write(path, good)
+    T.write(d .. '/.stance/schema.stance', SCHEMA .. 'label evidence\n')
+    local _, _, st = both(d)
+    assert.are.equal(0, st.loaded)
+    -- a cache that is a link out of the corpus is neither read nor written through
+    local out = T.tmpdir()
+    T.write(out .. '/layers.bin', good)
+    os.remove(path)
+    assert(os.execute(('ln -s %s %s'):format(T.q(out .. '/layers.bin'), T.q(path))))
+    T.write(d .. '/.stance/schema.stance', SCHEMA)
+    local fresh, cached
+    fresh, cached, st = both(d)
+    assert.are.equal(fresh, cached)
+    assert.are.equal(0, st.loaded)
+    assert.are.equal(good, T.read(out .. '/layers.bin'))
+    local c = assert(stance.open(d))
+    dump(c)
+    local ok, err = c:save_layer_cache()
+    assert.is_nil(ok)
+    assert.truthy(err:find('not a regular file', 1, true))
+    -- the folder itself a link out
+    os.remove(path)
+    os.remove(d .. '/.stance/cache/layers.bin.lock')
+    assert(os.execute(('rm -rf %s && ln -s %s %s'):format(T.q(d .. '/.stance/cache'), T.q(out), T.q(d .. '/.stance/cache'))))
+    fresh, cached, st = both(d)
+    assert.are.equal(fresh, cached)
+    assert.are.equal(0, st.loaded)
+    c = assert(stance.open(d))
+    dump(c)
+    ok, err = c:save_layer_cache()
+    assert.is_nil(ok)
+    assert.truthy(err:find('outside', 1, true))
+    assert.are.equal(good, T.read(out .. '/layers.bin'))
+    -- a link to a folder that does not exist: not made
+    assert(os.execute(('rm %s && ln -s %s %s'):format(T.q(d .. '/.stance/cache'), T.q(out .. '/none'),
+      T.q(d .. '/.stance/cache'))))
+    c = assert(stance.open(d))
+    dump(c)
+    ok = c:save_layer_cache()
+    assert.is_nil(ok)
+    assert.is_nil(core.stat(out .. '/none'))
+  end)
+
+  it('does not keep a layer with problems, and gives its problems every time', function()
+    local d = corpus()
+    local p = path_of(d, 'ana', 'plain.txt')
+    T.write(p, T.read(p) .. '\nannotation broken\n  label claim\n')
+    sleep(0.3)
+    local fresh, cached, st = both(d)
+    assert.are.equal(fresh, cached)
+    assert.truthy(cached:find('plain.txt ana status=in-progress problems=1', 1, true))
+    assert.are.equal(files(d) - 1, st.put)
+    fresh, cached, st = both(d)
+    assert.are.equal(fresh, cached)
+    assert.are.equal(files(d) - 1, st.hits)
+  end)
+
+  it('stays whole when two `stance run` write it at once', function()
+    local d = corpus()
+    sleep(0.3)
+    local script = T.tmpdir() .. '/go.lua'
+    T.write(script, [[
+require('stance.corpus').LAYER_CACHE_RACY_MS = 100
+local c = assert(stance.open(arg[1]))
+local n = 0
+for d in c:documents() do n = n + #d:annotations() end
+print(n)
+]])
+    local cmd = ('%s run %s %s'):format(T.q(T.stance), T.q(script), T.q(d))
+    local out = T.run(('(%s) & (%s) & (%s) & wait'):format(cmd, cmd, cmd))
+    assert.are.equal(('%d\n'):format(2 * #NAMES * 2):rep(3), out)
+    local fresh, cached, st = both(d)
+    assert.are.equal(fresh, cached)
+    assert.are.equal(files(d), st.hits)
+  end)
+
+  it('holds no folder open after a pass: a script opening the corpus 200 times under ulimit -n 64', function()
+    local d = corpus()
+    sleep(0.3)
+    local script = T.tmpdir() .. '/many.lua'
+    T.write(script, [[
+collectgarbage('stop') -- no finalizer closes what a pass left open
+local n = 0
+for _ = 1, 200 do
+  local c = assert(stance.open(arg[1]))
+  for d in c:documents() do n = n + #d:annotations() end
+end
+print(n)
+]])
+    local out, err = T.run(('ulimit -n 64 && %s run %s %s'):format(T.q(T.stance), T.q(script), T.q(d)))
+    assert.are.equal(('%d\n'):format(200 * 2 * #NAMES * 2), out, err)
+  end)
+
+  it('is the same through a script changing layers and saving them', function()
+    local d = corpus()
+    sleep(0.3)
+    both(d)
+    local c = assert(stance.open(d))
+    local doc = assert(c:document('plain.txt'))
+    local a = doc:annotations({ annotator = 'ana', label = 'claim' })[1]
+    assert(a:update({ note = 'changed' }))
+    assert(c:save())
+    sleep(0.3)
+    local fresh, cached = both(d)
+    assert.are.equal(fresh, cached)
+    assert.truthy(cached:find('note="changed"', 1, true))
+  end)
+end)
