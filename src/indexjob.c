@@ -249,9 +249,12 @@ static int same_stat(const stance_doc *d, const dstat *st) {
   return st->size == d->size && st->mtime_ns == d->mtime_ns && st->ctime_ns == d->ctime_ns && st->ino == d->ino;
 }
 
+static int taken_by(const void *ud, const char *rel) { return included((const indexjob *)ud, rel); }
+
 /* The stat of document `rel`: of the file itself, or of the file a symbolic link leads to
- * when that is inside the root (*link set). 0, or -1 (gone, or not a document any more). */
-static int doc_stat(int rootfd, const char *root_real, const char *rel, dstat *out, int *link) {
+ * when that is inside the root (*link set) and not another document (stance_walk_alias). 0, or
+ * -1 (gone, or not a document any more). */
+static int doc_stat(const indexjob *j, int rootfd, const char *root_real, const char *rel, dstat *out, int *link) {
   struct stat st;
   *link = 0;
   if (fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0) return -1;
@@ -261,6 +264,7 @@ static int doc_stat(int rootfd, const char *root_real, const char *rel, dstat *o
     if ((size_t)snprintf(abs, sizeof abs, "%s/%s", root_real, rel) >= sizeof abs || realpath(abs, real) == NULL)
       return -1;
     if (strncmp(real, root_real, n) != 0 || (real[n] != '/' && n > 1)) return -1;
+    if (stance_walk_alias_target(root_real, real, taken_by, j)) return -1; /* another name of a document */
     if (stat(real, &st) != 0) return -1;
     *link = 1;
   }
@@ -274,10 +278,14 @@ static int doc_stat(int rootfd, const char *root_real, const char *rel, dstat *o
 static int prepare_walk(stance_job *job, indexjob *j, const uint32_t *order, uint32_t nknown) {
   const stance_doc *docs = stance_index_docs(j->snap);
   stance_walk w;
-  char err[512];
+  char err[512], root_real[PATH_MAX];
   size_t i, k = 0;
   int rc = stance_walk_run(&w, j->root, NULL, err, sizeof err);
   if (rc != 0) return stance_job_fail(job, rc, "%s", err);
+  if (realpath(j->root, root_real) == NULL) {
+    stance_walk_free(&w);
+    return stance_job_fail(job, -errno, "%s: %s", j->root, strerror(errno));
+  }
   for (i = 0; i < w.ndirs; i++)
     if (add_dir(j, w.dirs[i].path, w.dirs[i].mtime_ns) != 0) goto oom;
   j->have_dirs = 1;
@@ -286,7 +294,7 @@ static int prepare_walk(stance_job *job, indexjob *j, const uint32_t *order, uin
   for (i = 0; i < w.n; i++) {
     const stance_walk_entry *e = &w.entries[i];
     int64_t known = -1;
-    if (e->error != NULL || !included(j, e->path)) continue;
+    if (e->error != NULL || !included(j, e->path) || (e->link && stance_walk_alias(root_real, e->path, taken_by, j))) continue;
     j->stats.seen++;
     while (k < nknown && strcmp(docs[order[k]].path, e->path) < 0) {
       if (add_removed(j, docs[order[k]].path) != 0) goto oom;
@@ -330,15 +338,15 @@ typedef struct stat_part {
  * holding it by its last name (one name looked up instead of the whole path: the lookups
  * are most of a check's cost); what is not a plain file (a link, gone) is asked again by
  * doc_stat. */
-static int doc_stat_in(int dirfd, int rootfd, const char *root_real, const char *rel, const char *name, dstat *out,
-                       int *link) {
+static int doc_stat_in(const indexjob *j, int dirfd, int rootfd, const char *root_real, const char *rel,
+                       const char *name, dstat *out, int *link) {
   struct stat st;
   if (dirfd >= 0 && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
     *link = 0;
     to_dstat(&st, out);
     return 0;
   }
-  return doc_stat(rootfd, root_real, rel, out, link);
+  return doc_stat(j, rootfd, root_real, rel, out, link);
 }
 
 static void stat_range(void *arg) {
@@ -370,7 +378,7 @@ static void stat_range(void *arg) {
         dirfd = len ? openat(p->rootfd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dup(p->rootfd);
       }
     }
-    if (doc_stat_in(dirfd, p->rootfd, p->root_real, d->path, name, &p->st[i], &link) != 0) {
+    if (doc_stat_in(p->j, dirfd, p->rootfd, p->root_real, d->path, name, &p->st[i], &link) != 0) {
       p->verdict[i] = 2;
     } else {
       p->link[i] = (uint8_t)link;
@@ -481,7 +489,7 @@ static int relist(indexjob *j, int rootfd, const char *root_real, const char *re
         continue;
       }
       if (!included(j, path)) continue;
-      if (doc_stat(rootfd, root_real, path, &ds, &link) != 0) continue;
+      if (doc_stat(j, rootfd, root_real, path, &ds, &link) != 0) continue;
       {
         /* known? (a direct child of rel, among [lo, hi)) */
         uint32_t a = lo, b = hi;
@@ -523,7 +531,7 @@ static int relist(indexjob *j, int rootfd, const char *root_real, const char *re
   j->stats.listed += (uint32_t)w.ndirs;
   for (i = 0; i < w.n; i++) {
     const stance_walk_entry *e = &w.entries[i];
-    if (e->error != NULL || !included(j, e->path)) continue;
+    if (e->error != NULL || !included(j, e->path) || (e->link && stance_walk_alias(root_real, e->path, taken_by, j))) continue;
     j->stats.seen++;
     if (add_todo_entry(j, e, -1) != 0) goto oom;
   }
@@ -641,7 +649,7 @@ static int prepare_only(stance_job *job, indexjob *j) {
     int64_t k;
     if (!stance_index_path_ok(rel, strlen(rel), 0) || !included(j, rel)) continue;
     k = stance_index_find(j->snap, rel);
-    if (doc_stat(rootfd, root_real, rel, &st, &link) != 0) {
+    if (doc_stat(j, rootfd, root_real, rel, &st, &link) != 0) {
       if (k >= 0 && add_removed(j, rel) != 0) goto oom;
       continue;
     }

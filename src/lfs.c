@@ -274,9 +274,19 @@ static int any_glob(const char *const *globs, const char *path) {
   return 0;
 }
 
+typedef struct globs {
+  const char *const *include, *const *exclude;
+} globs;
+
+static int globs_take(const void *ud, const char *rel) {
+  const globs *g = ud;
+  return (g->include == NULL || any_glob(g->include, rel)) && !any_glob(g->exclude, rel);
+}
+
 /* list(dir[, {ext, names, include, exclude}]) -> { {path, size[, error]}, ... } sorted, or
  * with names = true the paths alone (no stat of regular files: cheap), those matching one
- * of `include` (globs) and none of `exclude`, without the entries in error */
+ * of `include` (globs) and none of `exclude`, without the entries in error, and without the
+ * symbolic links that are another name of a path listed (stance_walk_alias) */
 static int l_list(lua_State *L) {
   const char *dir = luaL_checkstring(L, 1);
   const char *exts[65], *inc[65], *exc[65];
@@ -295,13 +305,21 @@ static int l_list(lua_State *L) {
     names = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
+  globs g;
+  char root_real[PATH_MAX];
+  int have_root = -1;
   if (stance_walk_run_names(&w, dir, use, names, err, sizeof err) != 0) return stance__fail(L, err, "ELIST");
+  g.include = include;
+  g.exclude = exclude;
   lua_createtable(L, (int)w.n, 0);
   for (i = 0; i < w.n; i++) {
     const stance_walk_entry *e = &w.entries[i];
     if (names) {
-      if (e->error != NULL || (include != NULL && !any_glob(include, e->path)) || any_glob(exclude, e->path))
-        continue;
+      if (e->error != NULL || !globs_take(&g, e->path)) continue;
+      if (e->link) {
+        if (have_root < 0) have_root = realpath(dir, root_real) != NULL;
+        if (have_root && stance_walk_alias(root_real, e->path, globs_take, &g)) continue;
+      }
       lua_pushstring(L, e->path);
       lua_rawseti(L, -2, ++k);
       continue;

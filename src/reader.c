@@ -313,25 +313,55 @@ static int valid_hash(const char *s) {
   return 1;
 }
 
-static const char *check_rec(const stance_rec *r) {
+/* The rules every record keeps, whoever made it (the reader, or a caller of the store that is
+ * about to write it): which one `r` breaks, if any. *field: the field a rule names (a
+ * relation's missing field). Spans must be sorted already. */
+typedef enum {
+  RULE_OK,
+  RULE_BAD_ID,
+  RULE_NO_SPAN,
+  RULE_BAD_SPAN,
+  RULE_OVERLAP,
+  RULE_NO_LABEL,
+  RULE_SPANS_ELSEWHERE,
+  RULE_NO_FIELD,
+  RULE_EMPTY_DOCLABEL,
+  RULE_CONFIDENCE
+} rec_rule;
+
+static rec_rule broken_rule(const stance_rec *r, stance_field *field) {
+  static const stance_field need[3] = {STANCE_F_TYPE, STANCE_F_FROM, STANCE_F_TO};
   uint32_t i;
-  if (r->id == NULL || !valid_id(r->id)) return "a record with a bad id";
+  if (r->id == NULL || !valid_id(r->id)) return RULE_BAD_ID;
   if (r->kind == STANCE_REC_ANNOTATION) {
-    if (r->nspans == 0 || r->f[STANCE_F_LABEL] == NULL) return "an annotation with no span or no label";
+    if (r->nspans == 0) return RULE_NO_SPAN;
     for (i = 0; i < r->nspans; i++) {
-      if (r->spans[i].start >= r->spans[i].end) return "a bad span";
-      if (i > 0 && r->spans[i].start < r->spans[i - 1].end) return "spans out of order or overlapping";
+      if (r->spans[i].start >= r->spans[i].end) return RULE_BAD_SPAN;
+      if (i > 0 && r->spans[i].start < r->spans[i - 1].end) return RULE_OVERLAP;
     }
+    if (r->f[STANCE_F_LABEL] == NULL) return RULE_NO_LABEL;
   } else if (r->nspans != 0) {
-    return "spans on a record that has none";
+    return RULE_SPANS_ELSEWHERE;
   } else if (r->kind == STANCE_REC_RELATION) {
-    if (r->f[STANCE_F_TYPE] == NULL || r->f[STANCE_F_FROM] == NULL || r->f[STANCE_F_TO] == NULL)
-      return "a relation with no type, from or to";
+    for (i = 0; i < 3; i++)
+      if (r->f[need[i]] == NULL) {
+        *field = need[i];
+        return RULE_NO_FIELD;
+      }
   } else if (r->f[STANCE_F_LABEL] == NULL && r->f[STANCE_F_STANCE] == NULL) {
-    return "a doclabel with neither a label nor a stance";
+    return RULE_EMPTY_DOCLABEL;
   }
-  if (r->f[STANCE_F_CONFIDENCE] != NULL && !valid_confidence(r->f[STANCE_F_CONFIDENCE])) return "a bad confidence";
-  return NULL;
+  if (r->f[STANCE_F_CONFIDENCE] != NULL && !valid_confidence(r->f[STANCE_F_CONFIDENCE])) return RULE_CONFIDENCE;
+  return RULE_OK;
+}
+
+static const char *check_rec(const stance_rec *r) {
+  stance_field field = STANCE_F_LABEL;
+  static const char *const why[] = {
+      NULL, "a record with a bad id", "an annotation with no span or no label", "a bad span",
+      "spans out of order or overlapping", "an annotation with no span or no label", "spans on a record that has none",
+      "a relation with no type, from or to", "a doclabel with neither a label nor a stance", "a bad confidence"};
+  return why[broken_rule(r, &field)];
 }
 
 const char *stance_store_check(const stance_store *s) {
@@ -423,42 +453,37 @@ static void finish_record(reader *r) {
   rec.id = (char *)id;
   rec.line = r->line;
   for (f = 0; f < STANCE_F_COUNT; f++) rec.f[f] = (char *)str(&r->strs, r->field[f]);
-  if (r->kind == STANCE_REC_ANNOTATION) {
-    uint32_t i;
-    if (r->nspans == 0) {
+  if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 1) qsort(r->spans, r->nspans, sizeof *r->spans, cmp_ranges);
+  rec.spans = r->kind == STANCE_REC_ANNOTATION ? r->spans : NULL;
+  rec.nspans = r->kind == STANCE_REC_ANNOTATION ? r->nspans : 0;
+  {
+    stance_field field = STANCE_F_LABEL;
+    switch (broken_rule(&rec, &field)) {
+    case RULE_OK:
+      break;
+    case RULE_NO_SPAN:
       problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s has no span (e.g. `span 120-245`)", kind, id);
       return;
-    }
-    if (r->nspans > 1) qsort(r->spans, r->nspans, sizeof *r->spans, cmp_ranges);
-    for (i = 1; i < r->nspans; i++) {
-      if (r->spans[i].start < r->spans[i - 1].end) {
-        problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s: its spans overlap", kind, id);
-        return;
-      }
-    }
-    rec.spans = r->spans;
-    rec.nspans = r->nspans;
-    if (rec.f[STANCE_F_LABEL] == NULL) {
+    case RULE_OVERLAP:
+      problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s: its spans overlap", kind, id);
+      return;
+    case RULE_NO_LABEL:
       problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s has no label", kind, id);
       return;
+    case RULE_NO_FIELD:
+      problem(r, r->line, 1, STANCE_SEV_ERROR, "relation %s has no `%s`", id, stance_field_name(field));
+      return;
+    case RULE_EMPTY_DOCLABEL:
+      problem(r, r->line, 1, STANCE_SEV_ERROR, "doclabel %s has neither a label nor a stance", id);
+      return;
+    case RULE_CONFIDENCE:
+      problem(r, r->field_line[STANCE_F_CONFIDENCE], 1, STANCE_SEV_ERROR,
+              "confidence '%s' should be a number from 0 to 1", rec.f[STANCE_F_CONFIDENCE]);
+      return;
+    default: /* an id, a span or spans on another kind: what reading a line refused already */
+      problem(r, r->line, 1, STANCE_SEV_ERROR, "%s %s: %s", kind, id, check_rec(&rec));
+      return;
     }
-  } else if (r->kind == STANCE_REC_RELATION) {
-    static const stance_field need[3] = {STANCE_F_TYPE, STANCE_F_FROM, STANCE_F_TO};
-    for (f = 0; f < 3; f++) {
-      if (rec.f[need[f]] == NULL) {
-        problem(r, r->line, 1, STANCE_SEV_ERROR, "relation %s has no `%s`", id,
-                stance_field_name(need[f]));
-        return;
-      }
-    }
-  } else if (rec.f[STANCE_F_LABEL] == NULL && rec.f[STANCE_F_STANCE] == NULL) {
-    problem(r, r->line, 1, STANCE_SEV_ERROR, "doclabel %s has neither a label nor a stance", id);
-    return;
-  }
-  if (rec.f[STANCE_F_CONFIDENCE] && !valid_confidence(rec.f[STANCE_F_CONFIDENCE])) {
-    problem(r, r->field_line[STANCE_F_CONFIDENCE], 1, STANCE_SEV_ERROR,
-            "confidence '%s' should be a number from 0 to 1", rec.f[STANCE_F_CONFIDENCE]);
-    return;
   }
   if (r->extras.len > 0) rec.extras = r->extras.data;
   if (r->inner.len > 0) rec.inner = r->inner.data;

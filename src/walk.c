@@ -379,3 +379,23 @@ int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
   *len = n;
   return 0;
 }
+
+int stance_walk_alias_target(const char *root_real, const char *real, int (*taken)(const void *ud, const char *rel),
+                             const void *ud) {
+  size_t n = strlen(root_real);
+  const char *t, *c;
+  if (n == 1 && root_real[0] == '/') n = 0; /* the root folder itself */
+  if (strncmp(real, root_real, n) != 0 || real[n] != '/') return 0;
+  t = real + n + 1;
+  if (*t == '.' || *t == '\0') return 0;
+  for (c = t; (c = strchr(c, '/')) != NULL; c++)
+    if (c[1] == '.') return 0;
+  return taken(ud, t);
+}
+
+int stance_walk_alias(const char *root_real, const char *rel, int (*taken)(const void *ud, const char *rel),
+                      const void *ud) {
+  char abs[PATH_MAX], real[PATH_MAX];
+  if ((size_t)snprintf(abs, sizeof abs, "%s/%s", root_real, rel) >= sizeof abs || realpath(abs, real) == NULL) return 0;
+  return stance_walk_alias_target(root_real, real, taken, ud);
+}

@@ -49,6 +49,17 @@ int stance_walk_run(stance_walk *walk, const char *root, const char *const *exts
 int stance_walk_run_names(stance_walk *walk, const char *root, const char *const *exts,
                           int names_only, char *err, size_t errlen);
 void stance_walk_free(stance_walk *walk);
+
+/* Whether the symbolic link `rel` (below the folder whose real path is `root_real`) is only
+ * another name of a document of the corpus: its target is inside the root, in no hidden
+ * folder, and `taken(ud, target)` (the corpus's globs, on the target's relative path) says
+ * yes. Such a link is not a document of its own: its text and annotations are the target's,
+ * and listing both would count them twice. */
+int stance_walk_alias(const char *root_real, const char *rel, int (*taken)(const void *ud, const char *rel),
+                      const void *ud);
+/* The same for a target already resolved (`real`, a real path). */
+int stance_walk_alias_target(const char *root_real, const char *real, int (*taken)(const void *ud, const char *rel),
+                             const void *ud);
 /* List the folder `rel` below `root` (and what is below it) into `walk` (initialized, or
  * holding entries already), with paths relative to the root, unsorted. 0, or a negative
  * errno with a message. */

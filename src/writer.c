@@ -139,6 +139,16 @@ int stance_write(const stance_store *s, stance_buf *out) {
   return stance_write_conv(s, out, NULL, NULL);
 }
 
+/* Is an annotation of `s` an orphan (its text not found in the document)? */
+static int any_orphan(const stance_store *s) {
+  uint32_t i, slots = stance_store_slots(s);
+  for (i = 0; i < slots; i++) {
+    const stance_rec *r = stance_store_at(s, i);
+    if (!r->dead && r->orphan && r->kind == STANCE_REC_ANNOTATION) return 1;
+  }
+  return 0;
+}
+
 int stance_write_conv(const stance_store *s, stance_buf *out, stance_conv conv, void *ud) {
   const char *doc = stance_store_get_header(s, STANCE_H_DOCUMENT);
   uint32_t n, i, *order;
@@ -148,7 +158,10 @@ int stance_write_conv(const stance_store *s, stance_buf *out, stance_conv conv, 
   if ((t = stance_store_get_text(s, STANCE_T_HEAD)) != NULL) stance_buf_adds(out, t);
   stance_buf_adds(out, "format stance 1\n");
   if (doc != NULL) {
-    const char *hash = stance_store_get_header(s, STANCE_H_HASH);
+    /* The hash says which text every offset counts in: an orphan's offsets count in none
+     * (its text is gone), so a file holding one records no hash, and every reader checks
+     * each quote against the document instead of trusting the offsets. */
+    const char *hash = any_orphan(s) ? NULL : stance_store_get_header(s, STANCE_H_HASH);
     const char *who = stance_store_get_header(s, STANCE_H_ANNOTATOR);
     const char *status = stance_store_get_header(s, STANCE_H_STATUS);
     stance_buf_addc(out, '\n');

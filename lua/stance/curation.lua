@@ -63,8 +63,8 @@ function H.annotation_places(layers, names, target_rank, cps)
   local inside = require('stance.validate').inside
   local all, outside = {}, 0
   for _, name in ipairs(names) do
-    for _, rec in ipairs(layers[name] and layers[name]:records('annotation') or {}) do
-      if rec.spans and #rec.spans > 0 and not rec.conflict and not inside(rec.spans, cps) then
+    for _, rec in ipairs(layers[name] and layers[name]:placed_records('annotation') or {}) do
+      if rec.spans and #rec.spans > 0 and not rec.conflict and (rec.orphan or not inside(rec.spans, cps)) then
         outside = outside + 1
       elseif rec.spans and #rec.spans > 0 and not rec.conflict then
         local a, b = H.first(rec)

@@ -61,8 +61,10 @@ function H.corpus(h)
   local doc = vim.fn.fnamemodify(start, ':~:.')
   if s then
     local n = s.store:count('annotation')
-    local line = ('%s: annotated by %s, %d annotation(s) in %s'):format(s.rel, s.annotator, n,
-      vim.fn.fnamemodify(s.path, ':~:.'))
+    local file = vim.fn.fnamemodify(s.path, ':~:.')
+    local line = s.file.exists and ('%s: annotated by %s, %d annotation(s) in %s'):format(s.rel, s.annotator, n, file)
+      or ('%s: annotated by %s, %d annotation(s), not written yet (%s is made at the first save)'):format(s.rel,
+        s.annotator, n, file)
     if s.readonly then h.warn(line .. '; ' .. s.readonly) else h.ok(line) end
   else
     h.info(('%s is not a document of this corpus (the schema\'s corpus include/exclude decide)'):format(doc))

@@ -60,6 +60,30 @@ function M:records(kind)
   return self.file.store:records(kind or 'annotation')
 end
 
+--- The records of `kind` where their words are in the document now, for what compares layers
+--- (agreement, curation): annotations whose quote is not where the file places them are
+--- re-anchored in memory (see stance.export.placed; the file is not touched); those not found
+--- again, orphans, come as the file has them, with `orphan = true`: their offsets point at
+--- other words, and they must not be counted there.
+---@param kind string|nil default 'annotation'
+---@return table[] records
+function M:placed_records(kind)
+  kind = kind or 'annotation'
+  local text = kind == 'annotation' and self.doc:text() or nil
+  if not text then return self:records(kind) end
+  local p = require('stance.export.placed').layer(self, text)
+  if p.store == self.file.store then return self:records(kind) end
+  local out = {}
+  for _, r in ipairs(p.store:records(kind)) do
+    if p.orphans[r.id] then
+      r = self.file.store:get(r.id)
+      r.orphan = true
+    end
+    out[#out + 1] = r
+  end
+  return out
+end
+
 local function now()
   return os.date('!%Y-%m-%dT%H:%M:%SZ')
 end

@@ -171,6 +171,55 @@ end
 ---@field known string|nil the class the annotations give the sentence (nil: unknown)
 ---@field term boolean whether it mentions a term of the target
 
+--- The suggestions rejected in the "model" layer of `doc` (g- in the editor: a record with a
+--- note "rejected by NAME"): a set { [start .. ':' .. target .. ':' .. stance] = true } (code
+--- points; never suggested again there), and the labels they teach ({ start, stop, target,
+--- class = none }: the sentence takes no such stance toward the target).
+---@param doc stance.Document
+---@param none string the class of no stance (M.setup's `none`)
+---@return table<string, boolean> set
+---@return table[] labels
+function M.rejected(doc, none)
+  local set, labels = {}, {}
+  local layer = doc:layer('model')
+  for _, r in ipairs(layer and layer:records('annotation') or {}) do
+    if M.is_rejection(r) then
+      set[r.spans[1][1] .. ':' .. (r.target or '') .. ':' .. (r.stance or '')] = true
+      labels[#labels + 1] = { start = r.spans[1][1], stop = r.spans[#r.spans][2], target = r.target or '',
+        class = none }
+    end
+  end
+  return set, labels
+end
+
+--- Whether record `r` of the "model" layer is a rejected suggestion (kept as a negative example).
+---@param r table
+---@return boolean
+function M.is_rejection(r)
+  return type(r.note) == 'string' and r.note:match('^rejected') ~= nil
+end
+
+--- The rejected suggestions of every document that has a "model" layer: labels by path (for
+--- M.start's opts.labels) and sets by path (see M.rejected).
+---@param c stance.Corpus
+---@param none string
+---@return table<string, table[]> labels
+---@return table<string, table<string, boolean>> sets
+function M.rejections(c, none)
+  local labels, sets = {}, {}
+  local root, exists = require('stance.root'), require('stance.core').exists
+  for _, path in ipairs(c:paths()) do
+    if exists(root.annotation_path(c.root, 'model', path)) then
+      local doc = c:document(path)
+      if doc then
+        local set, l = M.rejected(doc, none)
+        if #l > 0 then labels[path], sets[path] = l, set end
+      end
+    end
+  end
+  return labels, sets
+end
+
 --- Train on the corpus's annotations and predict the documents' sentences on the worker's
 --- threads: `handlers.on_done(result)` (or nil and why) receives { setup, examples = {
 --- [target] = { [class] = n } }, term_examples (the same, of sentences mentioning a term),

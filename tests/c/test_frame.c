@@ -233,6 +233,21 @@ static void anchor_checks_every_quote(void) {
   CHECK_INT(stance_store_get(s, "w")->spans[0].start, 23); /* bytes: "é" is two */
   CHECK(stance_store_get(s, "x")->orphan);
   CHECK(stance_store_get(s, "y")->orphan);
+  { /* a store holding an orphan is written without its hash (its offsets count in no one
+     * text); once none is left, with it */
+    stance_buf b;
+    stance_buf_init(&b);
+    CHECK_INT(stance_store_set_header(s, STANCE_H_DOCUMENT, "d.txt"), STANCE_OK);
+    CHECK_INT(stance_store_set_header(s, STANCE_H_HASH, "sha256:ab"), STANCE_OK);
+    CHECK_INT(stance_write(s, &b), STANCE_OK);
+    CHECK(strstr(b.data, "hash") == NULL);
+    stance_store_get(s, "x")->orphan = 0;
+    stance_store_get(s, "y")->orphan = 0;
+    b.len = 0;
+    CHECK_INT(stance_write(s, &b), STANCE_OK);
+    CHECK(strstr(b.data, "  hash sha256:ab\n") != NULL);
+    stance_buf_free(&b);
+  }
   stance_frame_free(f);
   stance_store_free(s);
 }

@@ -282,11 +282,34 @@ describe('agreement on a corpus', function()
     local d = corpus()
     T.write(d .. '/b.txt', 'Epsilon five. Zeta six, and more.\n')
     local out = T.stance_run({ 'agree', '--field', 'stance' }, nil, d)
-    assert.truthy(out:find('\nb.txt%s+done%s+done\n  warning: ana annotated another version of the text %(its spans'
-      .. ' may be off: stance check says which moved, stance fmt %-%-reanchor places them again%)\n  warning: ben'), out)
+    assert.truthy(out:find('\nb.txt%s+done%s+done\n  warning: ana annotated another version of the text %(counted'
+      .. ' where its words are now; those not found are not counted: stance check lists them, stance fmt %-%-reanchor'
+      .. ' writes the new places%)\n  warning: ben'), out)
     local _, err, code = T.stance_run({ 'fmt', '--reanchor' }, nil, d)
     assert.are.equal(0, code, err)
     assert.falsy((T.stance_run({ 'agree', '--field', 'stance' }, nil, d)):find('warning', 1, true))
+  end)
+
+  it('counts no annotation whose words are gone (an orphan), in agreement and in curation', function()
+    local d = corpus()
+    -- sentence 1 of a.txt rewritten, the same length: ana's and ben's annotations of it are
+    -- orphans, and their offsets point at the new words
+    T.write(d .. '/a.txt', (TEXTS['a.txt']:gsub('Alpha one%.', 'Omega six.')))
+    local c = assert(require('stance').open(d))
+    for _, unit in ipairs({ 'sentence', 'span' }) do
+      local r = assert(c:agreement({ disagreements = true, fields = { 'stance' }, unit = unit }))
+      for _, dis in ipairs(r.fields[1].disagreements or {}) do
+        assert.falsy(tostring(dis.text):find('Omega', 1, true), unit .. ': ' .. tostring(dis.text))
+      end
+    end
+    local r = assert(c:agreement({ disagreements = true, fields = { 'stance' } }))
+    -- left: t1 on sentences 2 and 3 (sentence 1's t2 disagreement went with its words)
+    assert.are.equal(2, #r.fields[1].disagreements)
+    local places, outside = require('stance.curation').places(assert(c:document('a.txt')), { 'ana', 'ben' })
+    assert.are.equal(4, outside)
+    for _, p in ipairs(places) do
+      assert.is_true(p.kind ~= 'annotation' or p.start >= #'Omega six.', p.kind .. ' ' .. tostring(p.start))
+    end
   end)
 
   it('lists the disagreements with their text', function()

@@ -38,6 +38,15 @@ describe('stance check', function()
     assert.truthy(js:find('^{"path":', 1))
   end)
 
+  it('counts a changed document once, however many layers it has', function()
+    local d = corpus()
+    local doc = d .. '/01_charge_works.txt'
+    T.write(doc, 'A line added on top.\n\n' .. T.read(doc))
+    local _, err, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code)
+    assert.truthy(err:find('stance check: 1 document changed since annotated;', 1, true), err)
+  end)
+
   it('warns about an attribute it does not know, unless the schema declares it', function()
     local d = corpus()
     local f = d .. '/.stance/annotations/ana/04_letter.txt.stance'

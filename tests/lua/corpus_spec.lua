@@ -242,12 +242,50 @@ describe('corpus', function()
       assert.are.equal(1, c:search('omega', { count = true }))
       assert.are.equal(1, c:search('kappa', { count = true }))
       assert.are.equal(0, c:search('alpha OR gamma', { count = true }))
-      -- a document that becomes a link to another one inside the corpus: followed
+      -- a document that becomes a link to another document: only another name of it, not a
+      -- document of its own (counted once)
       os.remove(d .. '/sub/deeper/b.txt')
       T.run(('ln -s ../../c.txt %s'):format(T.q(d .. '/sub/deeper/b.txt')))
       c = assert(stance_open(d))
       assert(c:index())
-      assert.are.equal(2, c:search('delta', { count = true }))
+      assert.are.equal(1, c:search('delta', { count = true }))
+      -- a link to a file that is not a document by its own name (a hidden folder, another
+      -- extension): a document, followed
+      T.write(d .. '/.data/h.txt', 'epsilon')
+      T.write(d .. '/notes.dat', 'epsilon')
+      T.run(('ln -s ../.data/h.txt %s && ln -s notes.dat %s'):format(T.q(d .. '/sub/h.txt'), T.q(d .. '/notes.txt')))
+      c = assert(stance_open(d))
+      assert(c:index())
+      assert.are.equal(2, c:search('epsilon', { count = true }))
+    end)
+
+    it('takes a link to another document as another name of it: listed, counted and exported once', function()
+      local d = new_corpus({ ['a.txt'] = 'Alpha beta gamma. Delta epsilon.\n', ['sub/b.txt'] = 'Zeta eta.\n' })
+      T.run(('ln -s a.txt %s && ln -s ../a.txt %s'):format(T.q(d .. '/same.txt'), T.q(d .. '/sub/again.txt')))
+      local c = assert(stance_open(d))
+      -- the listing without an index, then the index (built, then checked again)
+      assert.are.same({ 'a.txt', 'sub/b.txt' }, c:paths())
+      for _ = 1, 2 do
+        c = assert(stance_open(d))
+        assert(c:index())
+        assert.are.same({ 'a.txt', 'sub/b.txt' }, c:paths())
+        assert.are.equal(1, c:search('gamma', { count = true }))
+      end
+      -- the link's name opens the document itself
+      c.annotator = 'ana'
+      local doc = assert(c:document('same.txt'))
+      assert.are.equal('a.txt', doc.path)
+      assert(doc:annotate({ start = 0, stop = 17, label = 'claim' }))
+      assert(c:save())
+      local out, err, code = T.stance_run({ 'export', '--to', 'jsonl' }, nil, d)
+      assert.are.equal(0, code, err)
+      assert.are.equal(1, #T.lines(out:gsub('\n$', '')))
+      assert.truthy(out:find('"document":"a.txt"', 1, true), out)
+      -- a link made after indexing: not a document either
+      T.run(('ln -s sub/b.txt %s'):format(T.q(d .. '/late.txt')))
+      c = assert(stance_open(d))
+      assert(c:index())
+      assert.are.same({ 'a.txt', 'sub/b.txt' }, c:paths())
     end)
 
     it('never follows a symbolic link where its folder should be', function()

@@ -171,6 +171,35 @@ describe('example scripts', function()
       assert.falsy(T.exists(d .. '/.stance/annotations/bad'))
     end)
 
+    it('preannotate.lua adds nothing twice with the study schema, whose labels set their own target', function()
+      if not T.shared or not T.exists(T.shared .. '/corpus/000_6358a7516b2472dd.txt') then
+        return pending('../shared/corpus is not beside the checkout')
+      end
+      local d = T.tmpdir()
+      os.execute(('mkdir -p %s/.stance && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/')
+        :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+      T.write(d .. '/study.lex', 'sanction* = sanctions-against\n')
+      local out = run('preannotate.lua', { d .. '/study.lex', d })
+      -- and the lexicon for the study that comes with the scripts, to its own layer
+      local sout = run('preannotate.lua', { scripts .. 'lexicon-study.txt', d, '--as', 'cues' })
+      assert.is_true(tonumber(sout:match('^(%d+) suggestions in %d+ documents %(layer cues%)\n$') or 0) > 0, sout)
+      assert.are.equal('0 suggestions in 0 documents (layer cues)\n',
+        run('preannotate.lua', { scripts .. 'lexicon-study.txt', d, '--as', 'cues' }))
+      local n = tonumber(out:match('^(%d+) suggestions'))
+      assert.is_true(n and n > 0, out)
+      -- one per sentence however many hits it has, each with the label's target
+      local seen = {}
+      for _, r in ipairs(records(d)) do
+        if r.annotator == 'lexicon' then
+          local key = r.document .. ':' .. tostring(r.span)
+          assert.is_nil(seen[key], 'twice: ' .. key)
+          seen[key] = true
+          assert.are.equal('sanctions', r.target)
+        end
+      end
+      assert.are.equal('0 suggestions in 0 documents (layer lexicon)\n', run('preannotate.lua', { d .. '/study.lex', d }))
+    end)
+
     it('disagreements.lua prints the items two annotators disagree on, as stance agree counts them', function()
       local d = example()
       local out = run('disagreements.lua', { 'ana', 'ben', d })

@@ -97,6 +97,27 @@ describe('stance stats', function()
 
     js = assert(json.decode((T.stance_run({ 'stats', '--json', '--annotator', 'ben', d }))))
     assert.are.same({ ben = per.ben }, js.by.annotator)
+
+    -- a suggestion an annotator rejected (g-) is kept in the model layer, and is no annotation
+    T.write(d .. '/.stance/annotations/model/01_charge_works.txt.stance', table.concat({ 'format stance 1', '',
+      'document "01_charge_works.txt"', '  annotator model', '', 'annotation r1', '  span 0-10', '  label favor',
+      '  target congestion-charge', '  stance favor', '  confidence 0.9', '  note "rejected by ana"',
+      '', 'annotation s1', '  span 11-20', '  label favor', '  target congestion-charge', '  stance favor',
+      '  confidence 0.8', '' }, '\n'))
+    js = assert(json.decode((T.stance_run({ 'stats', '--json', d }))))
+    assert.are.equal(total + 1, js.annotations)
+    assert.are.equal(1, js.by.annotator.model)
+    local before = js
+    os.remove(d .. '/.stance/annotations/model/01_charge_works.txt.stance')
+    local function first_group()
+      return assert(json.decode((T.stance_run({ 'stats', '--json', '--by', 'document', d })))).groups[1]
+    end
+    local without = first_group()
+    T.write(d .. '/.stance/annotations/model/01_charge_works.txt.stance', table.concat({ 'format stance 1', '',
+      'document "01_charge_works.txt"', '  annotator model', '', 'annotation r1', '  span 0-10', '  label favor',
+      '  target congestion-charge', '  stance favor', '  note "rejected by ana"', '' }, '\n'))
+    assert.are.same(without, first_group())
+    assert.are.equal(total + 1, before.annotations)
   end)
 
   it('fails in one line outside a corpus', function()
@@ -350,6 +371,47 @@ describe('stance export', function()
     assert.are.equal(1, bcode)
     assert.truthy(berr:find('is an orphan', 1, true), berr)
     assert.truthy(T.exists(dst .. '/04_letter.ann'))
+  end)
+
+  it('checks each quote where its file places it, whatever hash the file records', function()
+    local d = example()
+    local core = require('stance.core')
+    local doc = d .. '/01_charge_works.txt'
+    local text = T.read(doc)
+    local model = core.text(text)
+    -- a file with the document's hash whose offsets point at other words: one annotation
+    -- moved 7 code points on (as a collaborator's file, or an older stance's orphan, may be)
+    local path = d .. '/.stance/annotations/ana/01_charge_works.txt.stance'
+    local store = assert(core.read(T.read(path)))
+    assert.are.equal('sha256:' .. core.sha256(text), store:header().hash)
+    local r = store:records('annotation')[1]
+    local want = { r.spans[1][1], r.spans[#r.spans][2] }
+    local sp = {}
+    for i, s0 in ipairs(r.spans) do
+      sp[i] = { s0[1] + 7, s0[2] + 7 }
+    end
+    assert(store:update(r.id, { spans = sp }))
+    T.write(path, store:write())
+    -- and an annotation whose words are nowhere in the text (kept as an orphan)
+    T.write(path, T.read(path):gsub('\nannotation ' .. r.id .. '\n', '\nannotation gone1\n  span 0-5\n  label favor\n'
+      .. '  quote "no such words"\n\n%0', 1))
+    local out, err, code = T.stance_run({ 'export', '--to', 'jsonl', d })
+    assert.are.equal(1, code, err)
+    assert.truthy(err:find('gone1 is an orphan', 1, true), err)
+    local seen = 0
+    for _, line in ipairs(T.lines(out:gsub('\n$', ''))) do
+      local row = assert(json.decode(line))
+      if row.id == r.id and row.annotator == 'ana' then
+        seen = seen + 1
+        assert.are.same(want, { row.start, row.stop })
+        assert.is_nil(row.orphan)
+        assert.are.equal(r.quote, text:sub(model:cp_to_byte(row.start) + 1, model:cp_to_byte(row.stop)))
+      elseif row.id == 'gone1' then
+        seen = seen + 1
+        assert.is_true(row.orphan)
+      end
+    end
+    assert.are.equal(2, seen)
   end)
 
   it('lists every format in its help', function()

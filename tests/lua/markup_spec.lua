@@ -75,6 +75,30 @@ describe('markup', function()
     assert.is_false(core.is_word('two words'))
   end)
 
+  it('names each broken record by its line and what it lacks', function()
+    local _, problems = core.read(table.concat({
+      'format stance 1', '', 'document "a.txt"', '',
+      'annotation a1', '  span 5-9', '  span 1-6', '  label x', '',
+      'annotation a2', '  span 1-2', '',
+      'relation r1', '  type supports', '  from a1', '',
+      'doclabel d1', '  target t', '',
+      'annotation a3', '  span 1-2', '  label x', '  confidence 1.5', '',
+      'annotation a4', '  label x', '',
+    }, '\n'))
+    local got = {}
+    for _, p in ipairs(problems) do
+      got[#got + 1] = ('%d:%d %s %s'):format(p.line, p.col, p.severity, p.message)
+    end
+    assert.are.same({
+      '5:1 error annotation a1: its spans overlap',
+      '10:1 error annotation a2 has no label',
+      '13:1 error relation r1 has no `to`',
+      '17:1 error doclabel d1 has neither a label nor a stance',
+      "23:1 error confidence '1.5' should be a number from 0 to 1",
+      '25:1 error annotation a4 has no span (e.g. `span 120-245`)',
+    }, got)
+  end)
+
   it('lists lines and problems with positions', function()
     local lines, problems = core.markup_lines('k a "b c"\n  x\n    | t\n# c\n\n  orphan\n')
     assert.are.same({ 'record', 'attribute', 'text', 'comment' },

@@ -175,6 +175,27 @@ describe('the stance model', function()
     -- read documents get no suggestion; persons' files are untouched
     assert.is_false(T.exists(d .. '/.stance/annotations/model/000_6358a7516b2472dd.txt.stance'))
     assert.are.equal(before, T.read(ann .. '000_6358a7516b2472dd.txt.stance'))
+    -- an annotator rejects the first suggestion of 004 (g-: its note says so): the next run
+    -- keeps the rejection, learns from it, and does not suggest it again
+    local core = require('stance.core')
+    local mpath = d .. '/.stance/annotations/model/004_e35aa5ebcc029514.txt.stance'
+    local mstore = assert(core.read(assert(T.read(mpath))))
+    local first = mstore:records('annotation')[1]
+    assert(mstore:update(first.id, { note = 'rejected by fixture' }))
+    T.write(mpath, mstore:write())
+    local _, err3, code3 = T.run(('cd %s && %s suggest'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code3, err3)
+    mstore = assert(core.read(assert(T.read(mpath))))
+    local kept, again = mstore:get(first.id), 0
+    assert.truthy(kept, 'the rejection is kept')
+    assert.are.equal('rejected by fixture', kept.note)
+    for _, r in ipairs(mstore:records('annotation')) do
+      if r.id ~= first.id and r.spans[1][1] == first.spans[1][1] and r.target == first.target
+        and r.stance == first.stance then
+        again = again + 1
+      end
+    end
+    assert.are.equal(0, again, 'a rejected suggestion is not written again')
   end)
 
   it('works with any stance names: pro, con and a stance called none; and without targets', function()

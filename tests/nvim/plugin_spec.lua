@@ -94,7 +94,11 @@ describe('plugin', function()
       assert.truthy(text:find('corpus root: ' .. d, 1, true), how .. '\n' .. text)
       assert.truthy(text:find('schema: 3 stance(s), 3 target(s)', 1, true), text)
       assert.truthy(text:find('you annotate as tester (from setup{annotator})', 1, true), text)
-      assert.truthy(text:find('01_charge_works.txt: annotated by tester, 0 annotation(s) in ', 1, true), text)
+      -- tester has no file on it yet: the file is named as one to be made, not as one there
+      assert.truthy(text:find('01_charge_works.txt: annotated by tester, 0 annotation(s), not written yet (', 1, true),
+        text)
+      assert.truthy(text:find('/.stance/annotations/tester/01_charge_works.txt.stance is made at the first save)', 1,
+        true), text)
       vim.cmd('silent! %bwipeout!')
     end
     -- no document: the current directory

@@ -103,6 +103,35 @@ describe('drawing right after each key', function()
     drew_exactly({ 9 }, 'undo')
   end)
 
+  it('updates the statusline of :help stance-statusline at once: counts, "+", then saved', function()
+    local d = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+    nv = T.tmux({ '01_charge_works.txt' }, { cwd = d, ready = 'The Congestion Charge Is Working', init = [[
+require('stance').setup({ annotator = 'tester', autosave = { delay = 300 } })
+vim.o.wrap = false
+vim.o.laststatus = 2
+vim.o.statusline = '%f %= %{v:lua.require("stance").annotator()}: '
+  .. '%{v:lua.require("stance").status()} %l:%c'
+]] })
+    local function status(s)
+      return tmux.plain(s):match('tester: ([^\n]-) %d+:%d+') or ''
+    end
+    nv:wait(function(s) return status(s) == 'no annotations' end, 'the statusline drawn')
+    nv:keys('10G')
+    nv:keys('gsis')
+    nv:keys('f')
+    nv:key('c', function(s) return status(s):find('^favor 1') ~= nil end, 'the statusline counts the new annotation')
+    -- written 300 ms later: the "+" goes, without a key
+    local screen = nv:wait(function(s) return status(s) == 'favor 1' end, 'the statusline says it is written')
+    nv:key('gX', function(s) return status(s):find('^no annotations') ~= nil end,
+      'the statusline after the deletion')
+    nv:key('u', function(s) return status(s):find('^favor 1') ~= nil end, 'the statusline after u')
+    nv:keys(':')
+    nv:type('Stance done')
+    nv:key('Enter', function(s) return status(s):find('^favor 1 done') ~= nil end, 'the statusline says done')
+    assert.truthy(screen)
+  end)
+
   it('draws a layer changed on disk at once, only the lines of the annotations that changed', function()
     local d = T.tmpdir()
     os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))

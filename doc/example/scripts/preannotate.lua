@@ -51,7 +51,10 @@ for _, cue in ipairs(cues) do
         -- one suggestion per sentence, label and target
         local dup = false
         for _, a in ipairs(doc:annotations({ annotator = layer, label = cue.label, range = { s.start, s.stop } })) do
-          if a.start == s.start and a.stop == s.stop and a.target == cue.target then dup = true end
+          -- (no target in the lexicon: the label's own, whatever the schema gives it)
+          if a.start == s.start and a.stop == s.stop and (cue.target == nil or a.target == cue.target) then
+            dup = true
+          end
         end
         if not dup then
           -- the schema decides: a label that sets a stance brings it, one it does not know is refused

@@ -336,6 +336,8 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
           H.count(f.not_counted, 'other_target')
         elseif not require('stance.validate').inside(rec.spans, units.cps) then
           H.count(f.not_counted, 'outside_text')
+        elseif rec.orphan then
+          H.count(f.not_counted, 'orphan')
         else
           local hits = rec.spans and #rec.spans > 0 and H.units_of(units, rec.spans) or {}
           if #hits == 0 then H.count(f.not_counted, 'outside_units') end
@@ -541,8 +543,9 @@ function H.warnings(doc, entry, names, counted, layers)
     if file then
       local recorded = file.store:header().hash
       if recorded and hash and recorded ~= hash then
-        list[#list + 1] = ('%s annotated another version of the text (its spans may be off: stance check says'
-          .. ' which moved, stance fmt --reanchor places them again)'):format(name)
+        list[#list + 1] = ('%s annotated another version of the text (counted where its words are now; those'
+          .. ' not found are not counted: stance check lists them, stance fmt --reanchor writes the new places)')
+          :format(name)
       end
       if (file.errors or 0) > 0 then
         local first
@@ -660,7 +663,8 @@ function M.build(corpus, opts)
     for r, name in ipairs(names) do
       if counted[r] then
         local layer = layers[r]
-        winners[r] = H.winners(fields, units, layer:records('annotation'), name, targets_in_schema, only_targets)
+        winners[r] = H.winners(fields, units, layer:placed_records('annotation'), name, targets_in_schema,
+          only_targets)
         doc_winners[r] = H.doc_stances(fields.document, layer:records('doclabel'), targets_in_schema, only_targets,
           name)
       end

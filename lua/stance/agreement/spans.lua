@@ -78,7 +78,7 @@ function M.compute(corpus, opts, asked)
     local per = {} -- field -> rater -> spans
     for r = 1, m do
       if counted[r] then
-        for _, rec in ipairs(layers[r]:records('annotation')) do
+        for _, rec in ipairs(layers[r]:placed_records('annotation')) do
           for _, said in ipairs(Items.says(rec, targets_in_schema)) do
             H.add(fields[said[1]], said[1], said[2], rec, r, per, opts, everyone and all_offset, offset, cps)
           end
@@ -147,6 +147,10 @@ end
 function H.add(f, fname, what, rec, r, per, opts, at, offset, cps)
   if not require('stance.validate').inside(rec.spans, cps) then
     f.not_counted.outside_text = (f.not_counted.outside_text or 0) + 1
+    return
+  end
+  if rec.orphan then
+    f.not_counted.orphan = (f.not_counted.orphan or 0) + 1
     return
   end
   if rec.conflict then

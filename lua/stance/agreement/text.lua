@@ -146,6 +146,7 @@ function H.notes(out, f, unit)
     in_conflict = 'in an unresolved merge conflict',
     outside_units = ('covering no %s by half'):format(unit),
     outside_text = 'with a span outside the text',
+    orphan = 'whose text is no longer in the document (orphans: stance check lists them)',
     other_target = 'on targets not asked for',
   }
   local keys = {}

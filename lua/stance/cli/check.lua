@@ -71,9 +71,13 @@ function cmd.run(opts, args)
   io.stdout:write(table.concat(out))
   if not opts.quiet then
     local changed, kept, moved, fuzzy, orphaned = 0, 0, 0, 0, 0
+    local docs = {} -- a document counts once, however many layers it has
     for _, r in ipairs(H.anchored) do
       if r.checked and (r.changed or r.moved + r.orphaned > 0) then
-        changed = changed + (r.changed and 1 or 0)
+        if r.changed and not docs[r.document] then
+          docs[r.document] = true
+          changed = changed + 1
+        end
         kept, moved, fuzzy, orphaned = kept + r.kept, moved + r.moved, fuzzy + r.fuzzy, orphaned + r.orphaned
       end
     end

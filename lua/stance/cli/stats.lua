@@ -41,7 +41,7 @@ function H.counts(c, opts)
   local total, docs_annotated = 0, 0
   local names = require('stance.cli.args').list(opts.annotator)
   for doc in c:documents() do
-    local anns = doc:annotations({ annotator = names })
+    local anns = H.annotations(doc, names)
     if #anns > 0 then docs_annotated = docs_annotated + 1 end
     for _, a in ipairs(anns) do
       total = total + 1
@@ -61,6 +61,17 @@ function H.counts(c, opts)
     io.stdout:write(H.table(result))
   end
   return 0
+end
+
+--- The annotations of `doc` that count (of `names`, or everyone's): not the suggestions an
+--- annotator rejected (kept in the model layer as negative examples, with the stance refused).
+function H.annotations(doc, names)
+  local model = require('stance.model')
+  local out = {}
+  for _, a in ipairs(doc:annotations({ annotator = names })) do
+    if not (a.annotator == 'model' and model.is_rejection(a)) then out[#out + 1] = a end
+  end
+  return out
 end
 
 --- stats --by COLUMN: per value of a metadata column and target, the stance counts.
@@ -88,7 +99,7 @@ function H.by(c, opts)
       order[#order + 1] = value
     end
     g.documents = g.documents + 1
-    local anns = doc:annotations({ annotator = names })
+    local anns = H.annotations(doc, names)
     if #anns > 0 then g.annotated_documents = g.annotated_documents + 1 end
     for _, a in ipairs(anns) do
       g.annotations = g.annotations + 1

@@ -10,7 +10,9 @@ local cmd = {
     'model predicts a stance toward a target with probability P or more (default 0: every stance it',
     'predicts), it is written as an annotation of the layer "model": the schema\'s label for that',
     'target and stance, the probability as `confidence`. The model layer is written again from',
-    'scratch each time; persons\' files are never touched.',
+    'scratch each time, but for the suggestions an annotator rejected (g- in the editor): those',
+    'stay, teach the model that the sentence takes no such stance, and are not suggested again.',
+    'Persons\' files are never touched.',
   }, '\n'),
   flags = {
     target = { arg = 'T', help = 'only this target' },
@@ -29,7 +31,11 @@ function cmd.run(opts, args)
   local model = require('stance.model')
   -- trained and predicted on the worker's threads (src/modeljob.c)
   local names = require('stance.cli.args').list(opts.annotators)
-  local result, why = model.run(c, { target = opts.target, annotators = names })
+  -- suggestions an annotator rejected (g-) stay, are never written again, and teach the model
+  local st, setup_err = model.setup(c, { target = opts.target })
+  if not st then return nil, setup_err end
+  local rejected_labels, rejected = model.rejections(c, st.none)
+  local result, why = model.run(c, { target = opts.target, annotators = names, setup = st, labels = rejected_labels })
   if not result then return nil, why end
   local trained = {}
   for t, ok in pairs(result.trained) do
@@ -48,13 +54,15 @@ function cmd.run(opts, args)
     local layer = assert(doc:layer('model'))
     for _, kind in ipairs({ 'annotation', 'relation' }) do
       for _, r in ipairs(layer:records(kind)) do
-        layer:remove(r.id)
+        if not model.is_rejection(r) then layer:remove(r.id) end
       end
     end
+    local refused = rejected[d.path] or {}
     local n, sentences = 0, nil
     for _, it in ipairs(d.predicted > 0 and result.predictions(i) or {}) do
       for target, p in pairs(it.targets) do
-        if not p.known and p.class and p.class ~= result.setup.none and p.p >= min then
+        if not p.known and p.class and p.class ~= result.setup.none and p.p >= min
+          and not refused[it.start .. ':' .. (named and target or '') .. ':' .. p.class] then
           sentences = sentences or doc:sentences()
           local text
           for _, s in ipairs(sentences) do

@@ -135,7 +135,20 @@ M.subcommands = {
   },
   suggest = {
     desc = 'the model\'s suggestions for the unannotated sentences [TARGET] [MIN-PROB]',
-    run = function(args) require('stance.editor.suggest').run(args[1], tonumber(args[2] or '')) end,
+    run = function(args)
+      -- a number alone is the minimum probability (unless the schema has a target of that name)
+      local target, min = args[1], args[2]
+      if #args == 1 and tonumber(target) then
+        local s = require('stance.editor.session').get()
+        local schema = s and s.corpus:schema()
+        if not (schema and schema.by.target[target]) then target, min = nil, target end
+      end
+      local p = min and tonumber(min)
+      if min and not (p and p >= 0 and p <= 1) then
+        return require('stance.notify').error(('the minimum probability is a number from 0 to 1, not %s'):format(min))
+      end
+      require('stance.editor.suggest').run(target, p)
+    end,
     complete = names('targets'),
   },
   accept = {

@@ -94,6 +94,7 @@ function H.append(s)
   s.file.stamp, s.file.hash = stamp, nil
   s.added, s.dirty, s.appended = {}, false, true
   s.saves = (s.saves or 0) + 1
+  require('stance.editor.session').redraw_status() -- the "+" goes
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
   return true
 end
@@ -146,6 +147,7 @@ function M.save(s, opts)
   local out = frame:write(s.store)
   if out == H.file_text(s) then
     s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
+    require('stance.editor.session').redraw_status()
     return true
   end
   local records = s.store:count('annotation') + s.store:count('relation') + s.store:count('doclabel')
@@ -170,6 +172,7 @@ function M.save(s, opts)
   if not ok then return H.failed(s, info) end
   H.written(s, out, info)
   s.saves = (s.saves or 0) + 1
+  require('stance.editor.session').redraw_status() -- the "+" goes
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
   return true
 end

@@ -258,7 +258,12 @@ function M.attach(buf)
   require('stance.editor.track').attach(self)
   require('stance.editor.render').attach(self)
   require('stance.editor.keys').attach(self)
-  if res.moved > 0 or res.orphaned > 0 then
+  if res.moved == 0 and res.orphaned > 0 and store:header().hash == nil and (res.unsearched or 0) == 0 then
+    -- written with its orphans (a file holding one records no hash): nothing changed since
+    require('stance.notify').warn(('%s: %d annotation(s) whose text is not in the document (orphans, kept; '
+      .. ':Stance list orphans)'):format(rel, res.orphaned))
+    self.rewrite = true
+  elseif res.moved > 0 or res.orphaned > 0 then
     require('stance.notify').warn(('%s: the text changed since the annotations were saved: '
       .. '%d kept, %d moved (%d with a changed text), %d orphaned%s'):format(rel, res.placed, res.moved,
       res.fuzzy or 0, res.orphaned,
@@ -289,6 +294,20 @@ function M:changed(quiet)
   self.dirty = true
   require('stance.editor.persist').schedule(self)
   if not quiet then require('stance.editor.render').redraw(self.buf) end
+  M.redraw_status()
+end
+
+--- The statusline shows the counts and "+" of stance.status(): Neovim does not know they
+--- changed (only extmarks did), so its statuslines are drawn again once the key that changed
+--- them is done (once however many changes it made; not while Neovim waits at a prompt).
+function M.redraw_status()
+  if M.status_pending then return end
+  M.status_pending = true
+  vim.schedule(function()
+    M.status_pending = false
+    if vim.api.nvim_get_mode().blocking then return end
+    pcall(vim.cmd, 'redrawstatus!')
+  end)
 end
 
 --- The rows of record `rec` (its spans, in buffer bytes now) must be drawn again: noted

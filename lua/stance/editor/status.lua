@@ -99,8 +99,8 @@ function M.lines(t)
   end
   local function pad(text, w) return text .. (' '):rep(math.max(0, w - vim.fn.strdisplaywidth(text))) end
   local lines, hls = {}, {}
-  lines[1] = ('%d documents, %d annotators: done, in progress, · not started  (<CR> opens a document)'):format(#t.rows,
-    #t.annotators)
+  lines[1] = ('%d document%s, %d annotator%s: done, in progress, · not started  (<CR> opens a document)'):format(
+    #t.rows, #t.rows == 1 and '' or 's', #t.annotators, #t.annotators == 1 and '' or 's')
   lines[2] = ''
   local head = pad('document', width + 2)
   for i, n in ipairs(t.annotators) do

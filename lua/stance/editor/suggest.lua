@@ -17,21 +17,6 @@ M.delay = 800
 --- The lowest probability of a suggestion shown by default: more likely right than wrong.
 M.min = 0.5
 
---- Rejected suggestions of the document: the set { [start .. ':' .. target .. ':' .. stance] }
---- (code points), and the labels they teach ({ start, stop, target, class = none }).
-function H.rejected(doc, none)
-  local set, labels = {}, {}
-  local layer = doc:layer('model')
-  for _, r in ipairs(layer and layer:records('annotation') or {}) do
-    if r.note and r.note:match('^rejected') then
-      set[r.spans[1][1] .. ':' .. (r.target or '') .. ':' .. (r.stance or '')] = true
-      labels[#labels + 1] = { start = r.spans[1][1], stop = r.spans[#r.spans][2], target = r.target or '',
-        class = none }
-    end
-  end
-  return set, labels
-end
-
 --- What the model job predicted for the session's document: s.predictions (sentences, bytes)
 --- and s.suggestions (per sentence and target with a stance predicted, in text order).
 function H.show(s, res, rejected, min, quiet)
@@ -140,7 +125,7 @@ function M.run(target, min, opts)
   if s.suggest_job then s.suggest_job:cancel() end -- a newer run replaces it
   local st, serr = require('stance.model').setup(s.corpus, { target = target })
   if not st then return require('stance.notify').error(serr) end
-  local rejected, labels = H.rejected(assert(s.corpus:document(s.rel)), st.none)
+  local rejected, labels = require('stance.model').rejected(assert(s.corpus:document(s.rel)), st.none)
   local shown, done = nil, false
   local job
   job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel }, setup = st,

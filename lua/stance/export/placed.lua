@@ -1,9 +1,27 @@
 --- A layer's records as an export sees them: placed in its document's text as it is now.
---- When the document changed since the annotation file was written (its hash differs), or a
---- span lies past its end, every annotation is re-anchored as `stance check` does, in
---- memory (the file is not touched); those that cannot be found again are orphans, which an
---- export reports and still accounts for, instead of failing on them.
+--- Each quote is checked where the file places it, whatever hash the file records (a file
+--- written by an older stance recorded the hash with its orphans; a collaborator's may
+--- record offsets of another text under the right hash). When one is not there, or the
+--- document changed since the file was written (its hash differs), or a span lies past its
+--- end, every annotation is re-anchored as `stance check` does, in memory (the file is not
+--- touched); those that cannot be found again are orphans, which an export reports and still
+--- accounts for, instead of failing on them.
 local M = {}
+
+--- Whether every annotation of `store` that has a quote has it at its spans in `text`
+--- (`model`: core.text(text)); the parts of a discontinuous one joined by a space.
+local function quotes_hold(store, text, model)
+  for _, r in ipairs(store:records('annotation')) do
+    if r.quote then
+      local parts = {}
+      for i, sp in ipairs(r.spans) do
+        parts[i] = text:sub(model:cp_to_byte(sp[1]) + 1, model:cp_to_byte(sp[2]))
+      end
+      if table.concat(parts, ' ') ~= r.quote then return false end
+    end
+  end
+  return true
+end
 
 ---@class stance.Placed
 ---@field store userdata records with spans in code points of the text now
@@ -20,12 +38,13 @@ function M.layer(layer, text)
   local store = layer.file.store
   local out = { store = store, orphans = {}, moved = 0, problems = {} }
   local recorded = (store:header().hash or ''):gsub('^sha256:', '')
-  local cps = core.text(text):cps()
+  local model = core.text(text)
+  local cps = model:cps()
   local fits = true
   for _, r in ipairs(store:records('annotation')) do
     if r.spans[#r.spans][2] > cps then fits = false end
   end
-  if fits and recorded == core.sha256(text) then return out end
+  if fits and recorded == core.sha256(text) and quotes_hold(store, text, model) then return out end
   -- a copy, re-anchored in the text now
   local copy = core.read(store:write())
   local frame = core.frame(text)
