@@ -76,12 +76,17 @@ MOD51    := $(B)/5.1/stance/core.so
 MOD54    := $(B)/5.4/stance/core.so
 HOST     := $(B)/bin/stance
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
+# The Lua sources compiled for build/bin/stance (src/host.c loads one where it is not older
+# than its source): a command starts without parsing its modules. Debug information kept
+# (error positions), the source's absolute path as the chunk's name.
+LUAC     ?= luac5.4
+LUA_BC    = $(patsubst lua/%,$(B)/luac/%,$(LUA_FILES))
 
 obj = $(patsubst src/%.c,$(B)/$(1)/obj/%.o,$(2))
 
 .PHONY: all deps test test-c test-lua test-nvim demo bench install uninstall clean grammar \
         tree-sitter-cli test-fuzz fuzz doc
-all: $(MOD51) $(MOD54) $(HOST) $(PARSER) doc/tags
+all: $(MOD51) $(MOD54) $(HOST) $(LUA_BC) $(PARSER) doc/tags
 
 $(B)/5.1/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -118,6 +123,10 @@ $(B)/libuv_pic.a: $(UV_ARCHIVE)
 	@mkdir -p $(@D)
 	objcopy --redefine-sym environ=stance__uv_environ --redefine-sym stderr=stance__uv_stderr \
 	  --redefine-sym in6addr_any=stance__uv_in6addr_any $< $@
+
+$(B)/luac/%.lua: lua/%.lua
+	@mkdir -p $(@D)
+	$(LUAC) -o $@ $(abspath $<)
 
 # The executable links the same objects and the untouched archives (no shim needed).
 $(HOST): $(call obj,host,$(LIB_SRC) $(LUA_SRC) src/host.c) $(TS_OBJ)

@@ -3,14 +3,19 @@
  * written in Lua (lua/stance/cli.lua).
  *
  * The Lua sources are found, in order, in $STANCE_LUADIR, next to a checkout's build
- * (<exe>/../../lua) and in an installed tree (<exe>/../share/lua/5.4). Ctrl-C interrupts
- * the running Lua code the way lua.c does, so the CLI can cancel its jobs and clean up.
+ * (<exe>/../../lua) and in an installed tree (<exe>/../share/lua/5.4). In a checkout, a
+ * module compiled by make (<exe>/../luac/, the same tree) is loaded instead of its source
+ * when it is not older than the source and loads (else the source is: an edit not built
+ * yet, or a compiled file of another Lua version), so that a command does not parse its
+ * modules at every start. Ctrl-C interrupts the running Lua code the way lua.c does, so the
+ * CLI can cancel its jobs and clean up.
  */
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -68,22 +73,87 @@ static int has_cli(const char *dir) {
   return access(path, R_OK) == 0;
 }
 
-/* Prepend the directory holding stance/cli.lua to package.path. */
+/* The Lua sources' folder, and the compiled modules' (checkout only; "" when none). */
+static char lua_dir[PATH_MAX], bc_dir[PATH_MAX];
+
+static int64_t mtime_ns(const struct stat *st) {
+#if defined(__APPLE__)
+  return (int64_t)st->st_mtimespec.tv_sec * 1000000000 + st->st_mtimespec.tv_nsec;
+#else
+  return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+#endif
+}
+
+/* package.searchers entry before Lua's own: module `name`'s compiled file, when its source
+ * is in lua_dir and the compiled one (the same path below bc_dir) is a regular file not
+ * older than the source and loads as a binary chunk. Anything else: not found here, and
+ * the source is loaded as always. */
+static int compiled_searcher(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1), *src, *rel;
+  char bc[PATH_MAX];
+  struct stat ss, bs;
+  size_t n = strlen(lua_dir);
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchpath");
+  lua_pushstring(L, name);
+  lua_getfield(L, -3, "path");
+  lua_call(L, 2, 1);
+  src = lua_tostring(L, -1);
+  if (src == NULL || strncmp(src, lua_dir, n) != 0 || src[n] != '/') {
+    lua_pushliteral(L, "\n\tno compiled module");
+    return 1;
+  }
+  rel = src + n;
+  if (snprintf(bc, sizeof bc, "%s%s", bc_dir, rel) >= (int)sizeof bc || stat(src, &ss) != 0 ||
+      stat(bc, &bs) != 0 || !S_ISREG(bs.st_mode) || mtime_ns(&bs) < mtime_ns(&ss) ||
+      luaL_loadfilex(L, bc, "b") != LUA_OK) {
+    lua_pushliteral(L, "\n\tno compiled module");
+    return 1;
+  }
+  lua_pushstring(L, src); /* the loader's second argument, as Lua's searcher gives */
+  return 2;
+}
+
+/* Prepend the directory holding stance/cli.lua to package.path; in a checkout with
+ * compiled modules, search them first. */
 static int set_path(lua_State *L, const char *argv0) {
   char dir[PATH_MAX], cand[PATH_MAX];
   const char *env = getenv("STANCE_LUADIR");
   const char *found = NULL;
+  int checkout = 0;
   if (env != NULL && *env != '\0' && has_cli(env)) {
     found = env;
   } else if (exe_dir(argv0, dir, sizeof dir) == 0) {
     static const char *const rel[] = {"/../../lua", "/../share/lua/5.4", NULL};
     int i;
     for (i = 0; rel[i] != NULL && found == NULL; i++) {
-      if (snprintf(cand, sizeof cand, "%s%s", dir, rel[i]) < (int)sizeof cand && has_cli(cand))
+      if (snprintf(cand, sizeof cand, "%s%s", dir, rel[i]) < (int)sizeof cand && has_cli(cand)) {
         found = cand;
+        checkout = i == 0;
+      }
     }
   }
   if (found == NULL) return -1;
+  if (checkout && strlen(found) < sizeof lua_dir &&
+      snprintf(bc_dir, sizeof bc_dir, "%s/../luac", dir) < (int)sizeof bc_dir) {
+    struct stat st;
+    memcpy(lua_dir, found, strlen(found) + 1);
+    if (stat(bc_dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+      /* package.searchers: [1] preload, then ours, then Lua's */
+      lua_getglobal(L, "package");
+      lua_getfield(L, -1, "searchers");
+      {
+        lua_Integer i, k = (lua_Integer)luaL_len(L, -1);
+        for (i = k; i >= 2; i--) {
+          lua_rawgeti(L, -1, i);
+          lua_rawseti(L, -2, i + 1);
+        }
+      }
+      lua_pushcfunction(L, compiled_searcher);
+      lua_rawseti(L, -2, 2);
+      lua_pop(L, 2);
+    }
+  }
   lua_getglobal(L, "package");
   lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", found, found);
   lua_getfield(L, -2, "path");

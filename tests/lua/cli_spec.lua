@@ -4,6 +4,36 @@ local T = require('helpers')
 describe('stance CLI', function()
   after_each(T.cleanup)
 
+  it('loads a module compiled by make only while it is not older than its source', function()
+    -- a checkout of its own: the executable, the sources, and a compiled version command
+    -- that says where it came from
+    local d = T.tmpdir()
+    T.run(('mkdir -p %s/build/bin %s/build/luac/stance/cli && cp %s %s/build/bin/ && cp -r %s/lua %s/'):format(
+      T.q(d), T.q(d), T.q(T.stance), T.q(d), T.q(T.root), T.q(d)))
+    local bin, src = d .. '/build/bin/stance', d .. '/lua/stance/cli/version.lua'
+    local compiled = d .. '/build/luac/stance/cli/version.lua'
+    T.write(d .. '/marked.lua', T.read(src):gsub("io.stdout:write%(", "io.stdout:write('compiled ', "))
+    T.run(('touch -d "2001-01-01" %s && luac5.4 -o %s %s'):format(T.q(src), T.q(compiled), T.q(d .. '/marked.lua')))
+    local out, err, code = T.run(T.q(bin) .. ' version')
+    assert.are.same({ 0, true }, { code, out:find('^compiled stance ') ~= nil }, out .. err)
+    -- the source edited since (newer than what was compiled): the source, not a stale module
+    T.run('touch ' .. T.q(src))
+    out, err, code = T.run(T.q(bin) .. ' version')
+    assert.are.same({ 0, true }, { code, out:find('^stance ') ~= nil }, out .. err)
+    -- a compiled file that does not load (damaged, another Lua's): the source
+    T.write(compiled, '\27Lua garbage')
+    T.run(('touch -d "2001-01-01" %s'):format(T.q(src)))
+    out, err, code = T.run(T.q(bin) .. ' version')
+    assert.are.same({ 0, true }, { code, out:find('^stance ') ~= nil }, out .. err)
+    -- and the make of this checkout compiled every module
+    local core = require('stance.core')
+    local files = core.list(T.root .. '/lua', { names = true, include = { '*.lua' } })
+    assert.truthy(#files > 40, #files)
+    for _, f in ipairs(files) do
+      assert.truthy(core.stat(T.root .. '/build/luac/' .. f), f)
+    end
+  end)
+
   it('lists its commands with --help and exits 0', function()
     local out, err, code = T.stance_run({ '--help' })
     assert.are.equal(0, code)
