@@ -17,7 +17,7 @@ local M = {}
 ---@field bytes userdata|nil the bytes read, kept in C (core.read_file)
 ---@field merged stance.MergeResult|nil what the last save merged from the disk, if it had to
 
-local MAX_TRIES = 8 -- merges in a row before a save gives up (others keep writing the file)
+local MAX_TRIES = 16 -- merges in a row before a save gives up (others keep writing the file)
 
 local function count_errors(problems)
   local n = 0
@@ -87,6 +87,17 @@ local function write(file, text)
   return require('stance.core').write_atomic(file.path, text, M.hash(file))
 end
 
+--- After the `try`-th race lost to another writer: from the second on, wait a moment of a
+--- length that differs from process to process (up to `try` ms), so that two writers saving
+--- in a loop do not keep meeting at the same instant and one of them starve.
+local function backoff(try)
+  if try < 2 then return end
+  local core = require('stance.core')
+  if not core.poll then return end
+  local jitter = (math.floor(core.hrtime() / 1000) % 1000) / 1000 -- microseconds: differ per process
+  pcall(core.poll, {}, math.max(1, math.floor(try * jitter + 0.5)))
+end
+
 --- The file changed on disk since it was read or written: merge what is there with what
 --- changed here (stance.merge, three-way from what was read), into `file`. Returns the
 --- merged text, or nil, err when what is there now cannot be read completely.
@@ -133,13 +144,14 @@ function M.save(file, opts)
   file.merged = nil
   local text = file.store:write()
   if text == file.text then return false end
-  for _ = 1, MAX_TRIES do
+  for try = 1, MAX_TRIES do
     local ok, info, code = write(file, text)
     if ok then
       file.text, file.bytes, file.hash, file.errors = text, nil, info.hash, 0
       return true
     end
     if code ~= 'ECHANGED' or opts.merge == false then return nil, info, code end
+    backoff(try)
     local merr
     text, merr = merge_disk(file)
     if not text then return nil, merr, 'ECHANGED' end
