@@ -229,6 +229,56 @@ static void model_training_is_deterministic(void) {
   stance_cues_free(terms);
 }
 
+/* A stance the words cannot tell from none (each of five sentences said twelve times, once
+ * with the stance): its best held-out F1 is the stance on every sentence, so the threshold
+ * stays 0.5 and no sentence gets it at a probability of 1/12 (it was 0.05: the stance
+ * everywhere). */
+static void model_threshold_needs_a_signal(void) {
+  static const char *texts[] = {"The committee met on Tuesday.", "A report was published in May.",
+                                "Officials travelled to the region.", "The statement was brief.",
+                                "Several delegations attended the meeting."};
+  stance_cues *cues, *terms;
+  stance_features f;
+  stance_train_opts o;
+  stance_dataset *d;
+  stance_model *m;
+  stance_model_scratch *sc;
+  double p[6];
+  size_t whole[2];
+  int labels[2], i, j, learner;
+  matchers(&cues, &terms);
+  features_all(&f, cues, terms);
+  for (learner = 0; learner < 3; learner++) {
+    d = stance_dataset_new(&f, 2, 3);
+    CHECK(d != NULL);
+    for (j = 0; j < 12; j++)
+      for (i = 0; i < 5; i++) {
+        labels[0] = j == i ? 2 : 0; /* one copy of each text "against" */
+        labels[1] = i % 2;          /* target 1: a signal (favor exactly on texts 1 and 3) */
+        CHECK(stance_dataset_add_text(d, texts[i], strlen(texts[i]), labels, (uint32_t)(j % 4)) == 0);
+      }
+    stance_train_opts_default(&o);
+    o.learner = learner;
+    CHECK((m = stance_model_train(d, &o)) != NULL);
+    CHECK(stance_model_trained(m, 0));
+    CHECK(stance_model_threshold(m, 0) == 0.5);
+    sc = stance_model_scratch_new(m);
+    CHECK(sc != NULL);
+    for (i = 0; i < 5; i++) {
+      whole[0] = 0;
+      whole[1] = strlen(texts[i]);
+      CHECK(stance_model_predict_spans(m, sc, texts[i], whole[1], whole, 1, p, NULL) == 0);
+      CHECK(p[2] < stance_model_threshold(m, 0)); /* no "against" anywhere */
+      CHECK((p[3 + 1] >= stance_model_threshold(m, 1)) == (i % 2 == 1)); /* target 1's favor where it is */
+    }
+    stance_model_scratch_free(sc);
+    stance_model_free(m);
+    stance_dataset_free(d);
+  }
+  stance_cues_free(cues);
+  stance_cues_free(terms);
+}
+
 /* Classes: a fourth class that no example has gets 0; a target whose examples have one
  * stance and no stance is trained (stance vs none); one with a single class has no model. */
 static void model_invents_no_class(void) {
@@ -558,6 +608,7 @@ const test_case model_tests[] = {
     {"model_predicts_spans_as_each_alone", model_predicts_spans_as_each_alone},
     {"model_training_is_deterministic", model_training_is_deterministic},
     {"model_invents_no_class", model_invents_no_class},
+    {"model_threshold_needs_a_signal", model_threshold_needs_a_signal},
     {"calibration_fits_scale_and_offsets", calibration_fits_scale_and_offsets},
     {"model_calibrates_with_the_targets_terms", model_calibrates_with_the_targets_terms},
     {"calibration_weighs_an_input_besides_the_score", calibration_weighs_an_input_besides_the_score},
