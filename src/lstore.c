@@ -320,10 +320,12 @@ static int s_update(lua_State *L) {
   return 1;
 }
 
+/* remove(id [, side]): side "ours"/"theirs" removes that version of a merge conflict */
 static int s_remove(lua_State *L) {
   stance_store *s = check_store(L);
   const char *id = luaL_checkstring(L, 2);
-  int rc = stance_store_remove(s, id);
+  const char *side = luaL_optstring(L, 3, NULL);
+  int rc = stance_store_remove_conflict(s, id, side);
   if (rc != STANCE_OK) return fail_code(L, rc, id);
   lua_pushboolean(L, 1);
   return 1;
@@ -346,6 +348,10 @@ static int query_cb(void *ud, stance_rec *rec, uint32_t span) {
   lua_setfield(L, -2, "start");
   lua_pushinteger(L, rec->spans[span].end);
   lua_setfield(L, -2, "stop");
+  if (rec->f[STANCE_F_CONFLICT] != NULL) { /* a version of a merge conflict: get(id, side) */
+    lua_pushstring(L, rec->f[STANCE_F_CONFLICT]);
+    lua_setfield(L, -2, "conflict");
+  }
   lua_rawseti(L, -2, ++q->n);
   return 0;
 }

@@ -694,19 +694,27 @@ static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, si
   return STANCE_OK;
 }
 
-static stance_rec *find_slot(stance_store *s, const char *id, uint32_t *slot_out) {
+static stance_rec *find_slot_side(stance_store *s, const char *id, const char *side, uint32_t *slot_out) {
   int found;
   uint32_t slot;
   if (s->map_cap == 0) return NULL;
-  slot = map_find(s, id, NULL, &found);
+  slot = map_find(s, id, side, &found);
   if (!found) return NULL;
   if (slot_out) *slot_out = slot;
   return rec_at(s, s->map[slot].slot - 1);
 }
 
+static stance_rec *find_slot(stance_store *s, const char *id, uint32_t *slot_out) {
+  return find_slot_side(s, id, NULL, slot_out);
+}
+
 int stance_store_remove(stance_store *s, const char *id) {
+  return stance_store_remove_conflict(s, id, NULL);
+}
+
+int stance_store_remove_conflict(stance_store *s, const char *id, const char *side) {
   uint32_t slot;
-  stance_rec *r = find_slot(s, id, &slot);
+  stance_rec *r = find_slot_side(s, id, side, &slot);
   if (r == NULL) return STANCE_ENOENT;
   if (s->indexed && r->kind == STANCE_REC_ANNOTATION) unindex_rec(s, r->index);
   r->dead = 1;

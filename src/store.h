@@ -136,6 +136,9 @@ int stance_store_reserve(stance_store *s, uint32_t n);
 typedef void (*stance_absorb_cb)(void *ud, const stance_rec *r, const stance_rec *first);
 int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb dup, void *ud);
 int stance_store_remove(stance_store *s, const char *id);
+/* Remove one version of a merge conflict (side "ours" or "theirs"; NULL: the record
+ * without a conflict, as stance_store_remove). STANCE_ENOENT when there is none. */
+int stance_store_remove_conflict(stance_store *s, const char *id, const char *side);
 stance_rec *stance_store_get(const stance_store *s, const char *id);
 /* Start bringing into the cache where the record `id` goes in the map, for a stance_store_add
  * of it a little later (a big store's map is much bigger than the cache: reading a file, the

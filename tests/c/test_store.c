@@ -60,6 +60,19 @@ static void store_keeps_both_sides_of_a_conflict(void) {
   CHECK_INT(stance_store_add(s, &r, NULL), STANCE_EDUP);
   CHECK(stance_store_get(s, "x") == NULL);
   CHECK(stance_store_get_conflict(s, "x", "theirs") != NULL);
+  /* one version removed (the editor's gX on it): the other stays; the record without a mark
+   * is another one, removed by stance_store_remove */
+  CHECK_INT(stance_store_remove(s, "x"), STANCE_ENOENT);
+  CHECK_INT(stance_store_remove_conflict(s, "x", "ours"), STANCE_OK);
+  CHECK_INT(stance_store_remove_conflict(s, "x", "ours"), STANCE_ENOENT);
+  CHECK(stance_store_get_conflict(s, "x", "ours") == NULL);
+  CHECK(stance_store_get_conflict(s, "x", "theirs") != NULL);
+  CHECK_INT((int)stance_store_count(s, STANCE_REC_ANNOTATION), 1);
+  r.f[STANCE_F_CONFLICT] = NULL; /* kept: the version without its mark */
+  CHECK_INT(stance_store_add(s, &r, NULL), STANCE_OK);
+  CHECK_INT(stance_store_remove_conflict(s, "x", "theirs"), STANCE_OK);
+  CHECK(stance_store_get(s, "x") != NULL);
+  CHECK_INT((int)stance_store_count(s, STANCE_REC_ANNOTATION), 1);
   stance_store_free(s);
 }
 

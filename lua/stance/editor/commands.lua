@@ -39,15 +39,48 @@ function M.edit(args, cmd)
   return ok
 end
 
---- :Stance delete: remove the annotation under the cursor (and its relations).
+--- :Stance delete: remove the annotation under the cursor (and its relations); with several
+--- there, the one picked. On a version of a merge conflict, that version goes and the other
+--- one is kept (the conflict is over).
 function M.delete()
-  local s, rec = require('stance.editor.where').annotation_here()
-  if not s then return notify().error(rec) end
+  local s, recs = require('stance.editor.where').annotations_here()
+  if not s then return notify().error(recs) end
+  local rec = require('stance.editor.nav').pick_record(s, recs, 'delete')
+  if not rec then return end
+  local nav = require('stance.editor.nav')
+  if rec.conflict then
+    local what, err = require('stance.editor.ops').resolve(s, rec.id, rec.conflict, false)
+    if not what then return notify().error(err) end
+    require('stance.compat').echo(('deleted the %s version of %s "%s"%s (u brings both back)'):format(rec.conflict,
+      rec.label or '', nav.quote(s.buf, rec.spans, 40), what == 'deleted' and '' or ', ' .. what))
+    return true
+  end
   local ok, err = require('stance.editor.ops').remove(s, rec.id)
   if not ok then return notify().error(err) end
   require('stance.compat').echo(('deleted %s "%s" (u brings it back)'):format(rec.label or '',
-    require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
+    nav.quote(s.buf, rec.spans, 40)))
   return ok
+end
+
+--- :Stance keep: keep the version of a merge conflict under the cursor (picked when both are
+--- there) and delete the other; its conflict mark goes.
+function M.keep()
+  local s, recs = require('stance.editor.where').annotations_here()
+  if not s then return notify().error(recs) end
+  local versions = {}
+  for _, rec in ipairs(recs) do
+    if rec.conflict then versions[#versions + 1] = rec end
+  end
+  if #versions == 0 then
+    return notify().error('no annotation in conflict under the cursor (:Stance list conflicts)')
+  end
+  local rec = require('stance.editor.nav').pick_record(s, versions, 'keep')
+  if not rec then return end
+  local what, err = require('stance.editor.ops').resolve(s, rec.id, rec.conflict, true)
+  if not what then return notify().error(err) end
+  require('stance.compat').echo(('kept the %s version of %s "%s" (u brings both back)'):format(rec.conflict,
+    rec.label or '', require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
+  return true
 end
 
 local function undo_redo(redo)
@@ -93,7 +126,8 @@ M.subcommands = {
         { 'spans', 'label', 'target', 'stance', 'role' })
     end,
   },
-  delete = { desc = 'delete the annotation under the cursor', run = M.delete },
+  delete = { desc = 'delete the annotation under the cursor (picked when several are there)', run = M.delete },
+  keep = { desc = 'keep the version of a merge conflict under the cursor, delete the other', run = M.keep },
   note = {
     desc = 'edit the note of the annotation under the cursor (:w stores it)',
     run = function() require('stance.editor.note').edit() end,

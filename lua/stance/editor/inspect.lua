@@ -88,10 +88,11 @@ function M.show()
   local lines, seen = {}, {}
   if not layer.own then lines[1] = ('layer of %s'):format(layer.name) end
   for _, h in ipairs(hits) do
-    if not seen[h.id] then
-      seen[h.id] = true
+    local key = h.id .. '\0' .. (h.conflict or '')
+    if not seen[key] then
+      seen[key] = true
       if #lines > 0 then lines[#lines + 1] = '' end
-      vim.list_extend(lines, M.lines(s, layer.store:get(h.id), layer.store, width))
+      vim.list_extend(lines, M.lines(s, where.record(layer.store, h), layer.store, width))
     end
   end
   local w = 20

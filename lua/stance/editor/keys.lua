@@ -48,7 +48,14 @@ function M.undo_key(key)
       local what = redo and ops.redo(s) or ops.undo(s)
       if what then require('stance.compat').echo(('%s: %s'):format(redo and 'redone' or 'undone', what)) end
     else
-      vim.cmd('normal! ' .. vim.api.nvim_replace_termcodes(key, true, false, true))
+      -- the text's undo; its error (E21 in a document that is not 'modifiable') said as
+      -- Neovim says it for its own `u`, not as a Lua error with a trace and a Press ENTER
+      local ok, err = pcall(vim.cmd, 'normal! ' .. vim.api.nvim_replace_termcodes(key, true, false, true))
+      if not ok then
+        local msg = tostring(err):match('(E%d+:.*)$') or tostring(err)
+        vim.api.nvim_echo({ { msg, 'ErrorMsg' } }, false, {})
+        return
+      end
     end
   end
 end

@@ -76,6 +76,25 @@ local function describe(rec)
 end
 M.describe = describe
 
+--- Which of the annotations `recs` (of session `s`) to act on: the only one, or the one
+--- picked by number (its label, target, stance, role, conflict mark and words shown): the
+--- first nine. nil when the choice was cancelled.
+---@param s stance.Session
+---@param recs table[]
+---@param verb string what is done to it ("delete", "resize", ...)
+---@return table|nil record
+function M.pick_record(s, recs, verb)
+  if #recs == 1 then return recs[1] end
+  local entries = {}
+  for i, rec in ipairs(recs) do
+    if i > 9 then break end
+    local name = ('%s "%s"'):format(describe(rec), M.quote(s.buf, rec.spans, 30))
+    entries[i] = { key = tostring(i), name = name, rec = rec }
+  end
+  local e = require('stance.editor.prompt').pick(verb, entries)
+  return e and e.rec
+end
+
 --- Fill the location list with the document's annotations (`filter`: a label, target or
 --- stance, "orphans", "conflicts"; or "relations" for the relations); open it. Returns the
 --- number of items.

@@ -57,7 +57,8 @@ function H.resizable(s, spans, origin)
   if #hits == 0 then hits = s.store:query(spans[1][1], spans[#spans][2]) end
   local out, seen = {}, {}
   for _, h in ipairs(hits) do
-    local rec = not seen[h.id] and s.store:get(h.id)
+    -- a version of a merge conflict is not resized: one version is kept first (gX)
+    local rec = not seen[h.id] and not h.conflict and s.store:get(h.id)
     seen[h.id] = true
     if rec and rec.kind == 'annotation' and not rec.orphan and not vim.deep_equal(rec.spans, spans) then
       out[#out + 1] = rec
@@ -75,16 +76,7 @@ end
 
 --- Which of `recs` to resize: the only one, or the one picked by number.
 function H.which(s, recs)
-  if #recs == 1 then return recs[1] end
-  local nav = require('stance.editor.nav')
-  local entries = {}
-  for i, rec in ipairs(recs) do
-    if i > 9 then break end
-    entries[i] = { key = tostring(i), name = ('%s "%s"'):format(nav.describe(rec), nav.quote(s.buf, rec.spans, 30)),
-      rec = rec }
-  end
-  local e = require('stance.editor.prompt').pick('resize', entries)
-  return e and e.rec
+  return require('stance.editor.nav').pick_record(s, recs, 'resize')
 end
 
 --- Give annotation `rec` the spans `spans` (its ID, note, relations and dates stay).

@@ -33,15 +33,46 @@ function H.record(s, what, undo, redo)
   s.redo = {}
 end
 
---- Move record `id` between the live store and the trash (with its relations).
-function H.move(from, to, id)
-  local rec = from:get(id)
+--- Move record `id` between the live store and the trash (with its relations); with `side`,
+--- that version of a merge conflict.
+function H.move(from, to, id, side)
+  local rec = from:get(id, side)
   if not rec then return nil end
   rec.slot, rec.line, rec.touched, rec.orphan = nil, nil, nil, nil
-  from:remove(id)
+  from:remove(id, side)
   local ok, err = to:add(rec)
   if not ok then error(err, 0) end
   return rec
+end
+
+--- Give record `id` of `store` another conflict mark: version `from` (nil: the record
+--- without a mark) becomes version `to` (nil: no mark, the conflict is over).
+function H.remark(store, id, from, to)
+  local rec = store:get(id, from)
+  if not rec then error(('no record %s%s'):format(id, from and ' (' .. from .. ')' or ''), 0) end
+  rec.slot, rec.line, rec.touched, rec.orphan = nil, nil, nil, nil
+  rec.conflict = to
+  store:remove(id, from)
+  local ok, err = store:add(rec)
+  if not ok then error(err, 0) end
+end
+
+--- Take a record of the live store (a table of it) out of the drawing cache and the counts.
+function H.leave_rec(s, rec)
+  if rec then
+    s:count(rec, -1)
+    s:forget(rec.slot)
+    H.damage(s, rec)
+  end
+end
+
+--- Put a record of the live store (a table of it, as it is now) into the counts.
+function H.enter_rec(s, rec)
+  if rec then
+    s:count(rec, 1)
+    s:forget(rec.slot)
+    H.damage(s, rec)
+  end
 end
 
 --- What must be drawn again when record `rec` comes or goes: its spans, or for a relation
@@ -78,7 +109,17 @@ end
 --- Apply steps (undo or redo) to the session.
 function H.apply(s, steps)
   for _, st in ipairs(steps) do
-    if st.op == 'restore' then
+    if st.op == 'restore_version' then -- a version of a conflict, back from the trash
+      H.move(s.trash, s.store, st.id, st.side)
+      H.enter_rec(s, s.store:get(st.id, st.side))
+    elseif st.op == 'trash_version' then
+      H.leave_rec(s, s.store:get(st.id, st.side))
+      H.move(s.store, s.trash, st.id, st.side)
+    elseif st.op == 'remark' then -- version st.from becomes version st.to (nil: no mark)
+      H.leave_rec(s, s.store:get(st.id, st.from))
+      H.remark(s.store, st.id, st.from, st.to)
+      H.enter_rec(s, s.store:get(st.id, st.to))
+    elseif st.op == 'restore' then
       H.move(s.trash, s.store, st.id)
       s.store:mark(st.id, 'touched', true)
       H.enter(s, st.id)
@@ -259,6 +300,49 @@ function M.remove(s, id)
   H.record(s, 'delete', undo, redo)
   changed(s)
   return true
+end
+
+--- End a merge conflict over annotation `id` (|stance-git|): delete version `side` ("ours"
+--- or "theirs") and keep the other, whose mark goes; or, with `keep`, keep version `side`
+--- and delete the other. A version alone (the other side deleted the annotation) is deleted
+--- with its relations, or kept. One undo step brings both versions back.
+---@param s stance.Session
+---@param id string
+---@param side "ours"|"theirs"
+---@param keep boolean|nil
+---@return string|nil what "kept ours", "deleted", ...
+---@return string|nil err
+function M.resolve(s, id, side, keep)
+  if s.readonly then return nil, s.readonly end
+  if side ~= 'ours' and side ~= 'theirs' then error('resolve: side must be "ours" or "theirs"', 2) end
+  if not s.store:get(id, side) then return nil, ('no %s version of annotation %s'):format(side, id) end
+  local other = side == 'ours' and 'theirs' or 'ours'
+  local kept, gone = side, other
+  if not keep then kept, gone = other, side end
+  local undo, redo = {}, {}
+  if s.store:get(id, gone) then
+    redo[#redo + 1] = { op = 'trash_version', id = id, side = gone }
+    undo[#undo + 1] = { op = 'restore_version', id = id, side = gone }
+  end
+  local what
+  if s.store:get(id, kept) then
+    redo[#redo + 1] = { op = 'remark', id = id, from = kept, to = nil }
+    table.insert(undo, 1, { op = 'remark', id = id, from = nil, to = kept })
+    what = ('kept %s'):format(kept)
+  else
+    -- the version alone deleted: the annotation goes, and the relations that point to it
+    for _, rel in ipairs(s.store:records('relation')) do
+      if rel.from == id or rel.to == id then
+        redo[#redo + 1] = { op = 'trash', id = rel.id }
+        undo[#undo + 1] = { op = 'restore', id = rel.id }
+      end
+    end
+    what = 'deleted'
+  end
+  H.apply(s, redo)
+  H.record(s, 'resolve', undo, redo)
+  changed(s)
+  return what
 end
 
 --- Add a record that is not a span: a relation or the document's own label.

@@ -20,7 +20,7 @@ function M.select(around)
   end
   local a, b = hit.start, hit.stop
   if around then
-    local rec = store:get(hit.id)
+    local rec = where.record(store, hit)
     a, b = rec.spans[1][1], rec.spans[#rec.spans][2]
     local r, c = where.pos(0, b)
     local line = vim.api.nvim_buf_get_lines(0, r, r + 1, false)[1] or ''

@@ -66,16 +66,29 @@ function M.under(store, off)
   table.sort(hits, function(a, b)
     local la, lb = a.stop - a.start, b.stop - b.start
     if la ~= lb then return la < lb end
-    return a.start > b.start
+    if a.start ~= b.start then return a.start > b.start end
+    -- the same words: in a fixed order (by ID, then ours before theirs)
+    if a.id ~= b.id then return a.id < b.id end
+    return (a.conflict or '') < (b.conflict or '')
   end)
   return hits
 end
 
---- The session of the current buffer and the innermost annotation under the cursor (or a
---- message saying why there is none).
+--- The record of a hit of `store:query()`: for a version of a merge conflict (both have
+--- the hit's ID), that version.
+---@param store table
+---@param hit table {id, conflict?}
+---@return table|nil record
+function M.record(store, hit)
+  return store:get(hit.id, hit.conflict)
+end
+
+--- The annotations under the cursor in the current window's own layer, innermost first, each
+--- record once (both versions of a merge conflict are two), or a message saying why there
+--- are none.
 ---@return stance.Session|nil
----@return table|string record, or the error
-function M.annotation_here()
+---@return table[]|string records, or the error
+function M.annotations_here()
   local session = require('stance.editor.session')
   local s, err = session.current()
   if not s then return nil, err end
@@ -83,9 +96,33 @@ function M.annotation_here()
   if not layer.own then
     return nil, ("this window shows %s's layer, which is read, never written here (gK inspects it)"):format(layer.name)
   end
-  local hits = M.under(s.store, M.cursor())
-  if #hits == 0 then return nil, 'no annotation under the cursor' end
-  return s, s.store:get(hits[1].id)
+  local out, seen = {}, {}
+  for _, h in ipairs(M.under(s.store, M.cursor())) do
+    local key = h.id .. '\0' .. (h.conflict or '')
+    if not seen[key] then
+      seen[key] = true
+      out[#out + 1] = M.record(s.store, h)
+    end
+  end
+  if #out == 0 then return nil, 'no annotation under the cursor' end
+  return s, out
+end
+
+--- The session of the current buffer and the innermost annotation under the cursor (or a
+--- message saying why there is none). A version of a merge conflict is refused unless
+--- `conflicts` is true (an annotation in conflict is changed by keeping one version first).
+---@param conflicts boolean|nil
+---@return stance.Session|nil
+---@return table|string record, or the error
+function M.annotation_here(conflicts)
+  local s, recs = M.annotations_here()
+  if not s then return nil, recs end
+  local rec = recs[1]
+  if rec.conflict and not conflicts then
+    -- short: one line of the command line, no Press ENTER (:help stance-git says more)
+    return nil, 'in conflict (ours/theirs of a merge): gX or :Stance keep ends it'
+  end
+  return s, rec
 end
 
 return M
