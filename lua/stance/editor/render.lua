@@ -9,6 +9,13 @@
 --- mark in the sign column (real extmarks, only for the visible lines: Neovim 0.7 draws no
 --- ephemeral signs). The document's stances are a virtual line under its first line.
 local M = {}
+-- The editor's modules are run by LuaJIT's interpreter, never traced (jit.off for each module
+-- and every function in it): they are glue around Neovim's API, and a trace stops at each
+-- call into it, so that LuaJIT kept recording and compiling short traces during the first
+-- uses of each key path (measured in tests/bench/editor.lua on 0.7.2: creating an
+-- annotation took 600 us with the JIT, 430 us without; opening an article was no slower).
+-- Modules with long loops of their own (suggest, sentences, colors256) keep the JIT.
+if jit then jit.off(true, true) end
 local H = { rows = {}, attached = false, sign_groups = {}, marked = {} }
 
 -- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
@@ -126,14 +133,19 @@ end
 --- Per visible row (0-based, top to bot): the marks to set when Neovim draws it
 --- ({start_col, end_col, info}, plus `over`: overlap segments, `ends`: virtual texts after
 --- spans), and per row the sign group of the annotated rows of the annotator's own layer.
---- Returns rows, signed, the last row and the window's layers.
+--- Returns rows, signed, the last row, the window's layers and the rows' text.
 function M.plan(s, win, buf, top, bot)
   local lines = vim.api.nvim_buf_line_count(buf)
   if bot >= lines then bot = lines - 1 end
+  -- where each row starts: one offset and the rows' lengths (two calls, not one per row)
+  local text = vim.api.nvim_buf_get_lines(buf, top, bot + 1, false)
   local starts = {}
-  for r = top, bot + 1 do
-    starts[r] = vim.api.nvim_buf_get_offset(buf, r)
+  local at = vim.api.nvim_buf_get_offset(buf, top)
+  for r = top, bot do
+    starts[r] = at
+    at = at + #text[r - top + 1] + 1
   end
+  starts[bot + 1] = at
   local a, b = starts[top], starts[bot + 1]
   local rows = {}
   local cfg = require('stance.config').get().highlight
@@ -146,7 +158,7 @@ function M.plan(s, win, buf, top, bot)
     end
     return lo
   end
-  local g = { top = top, bot = bot, starts = starts, rows = rows, row_of = row_of }
+  local g = { top = top, bot = bot, starts = starts, rows = rows, row_of = row_of, text = text }
   local signed = {}
   local layers = M.layers_for(s, win)
   for _, layer in ipairs(layers) do
@@ -179,11 +191,11 @@ function M.plan(s, win, buf, top, bot)
       if #list > 1 then H.overlaps(list) end
     end
   end
-  if M.cues_shown() then H.cues(s, buf, g) end
+  if M.cues_shown() then H.cues(s, g) end
   if s.suggestions and #s.suggestions > 0 then
     require('stance.editor.suggest').plan(s, g)
   end
-  return rows, signed, bot, layers
+  return rows, signed, bot, layers, text
 end
 
 --- Whether stance cues are drawn (`:Stance cues` toggles; highlight.cues sets the default).
@@ -209,9 +221,9 @@ function H.lexicon(s)
 end
 
 --- Cues of the visible lines, matched now in C (a screen of text takes microseconds).
-function H.cues(s, buf, g)
+function H.cues(s, g)
   local lex = H.lexicon(s)
-  local text = table.concat(vim.api.nvim_buf_get_lines(buf, g.top, g.bot + 1, false), '\n')
+  local text = table.concat(g.text, '\n')
   local n, ss, es, cs = lex.matcher:match(text)
   local base = g.starts[g.top]
   for i = 1, n do
@@ -261,9 +273,9 @@ local function on_win(_, win, buf, top, bot)
     if under.any(buf) then vim.schedule(function() under.clear(buf) end) end
     return false
   end
-  local rows, signed, last, layers = M.plan(s, win, buf, top, bot)
+  local rows, signed, last, layers, text = M.plan(s, win, buf, top, bot)
   H.rows[win] = rows
-  under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name)
+  under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text)
   if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
     s.sign_keys = s.sign_keys or {}
@@ -495,15 +507,23 @@ function M.redraw(buf, ranges)
       compat.redraw_rows(buf, marked[1], marked[2], true)
       marked = nil
     end
-    if signs then M.place_signs(buf, signs[1], signs[2], signs[3], g) end
+    if signs then
+      -- the signs of this group's rows only, planned for those rows alone (a span's sign does
+      -- not depend on the rows around it)
+      local lo, hi = math.max(signs[2], g[1]), math.min(signs[3], g[2] - 1)
+      if lo <= hi then
+        local _, signed, last = M.plan(signs[4], signs[1], buf, lo, hi)
+        M.place_signs(buf, lo, last, signed, g)
+      end
+    end
     compat.redraw_rows(buf, g[1], g[2], false)
     marked = marked and { math.min(marked[1], g[1]), math.max(marked[2], g[2]) } or { g[1], g[2] }
   end
   H.marked[buf] = marked
 end
 
---- The signs of the rows that the current window (else the first window of `buf`) shows:
---- { top, bot, signed }, or nil when there is none to show.
+--- The window whose rows get their signs now (the current window, else the first window of
+--- `buf`) and the rows it shows: { win, top, bot, session }, or nil when there is none.
 function H.signs_now(buf)
   local s = require('stance.editor.session').by_buf[buf]
   if not s or s.hidden or not require('stance.config').get().highlight.signs then return nil end
@@ -511,8 +531,7 @@ function H.signs_now(buf)
   if vim.api.nvim_win_get_buf(win) ~= buf then win = vim.fn.win_findbuf(buf)[1] end
   if not win then return nil end
   local top, bot = H.visible(win)
-  local _, signed, last = M.plan(s, win, buf, top, bot)
-  return { top, last, signed }
+  return { win, top, bot, s }
 end
 
 --- Define the highlight groups again (after :colorscheme).
