@@ -16,7 +16,7 @@ local M = {}
 -- annotation took 600 us with the JIT, 430 us without; opening an article was no slower).
 -- Modules with long loops of their own (suggest, sentences, colors256) keep the JIT.
 if jit then jit.off(true, true) end
-local H = { rows = {}, attached = false, sign_groups = {}, marked = {} }
+local H = { rows = {}, attached = false, sign_groups = {}, marked = {}, plans = {}, dirty = {} }
 
 -- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
 H.inline = vim.fn.has('nvim-0.10') == 1
@@ -264,16 +264,86 @@ function H.overlaps(list)
   end
 end
 
+--- A number for object `o` (a store, a table of options), the same for as long as it lives:
+--- what tostring() cannot give for a store (it says what the store holds).
+H.ids = setmetatable({}, { __mode = 'k' })
+H.next_id = 0
+function H.id(o)
+  if o == nil then return 0 end
+  local n = H.ids[o]
+  if not n then
+    H.next_id = H.next_id + 1
+    n = H.next_id
+    H.ids[o] = n
+  end
+  return n
+end
+
+--- What a window's plan depends on besides the annotations' own changes (which M.redraw
+--- notes by rows): the rows shown, the text, the layers drawn there, what is drawn of them.
+function H.plan_key(s, win, buf, top, bot)
+  local parts = { buf, top, bot, vim.api.nvim_buf_get_changedtick(buf), s.meta_version or 0,
+    tostring(M.cues_shown()), H.id(require('stance.config').get().highlight),
+    H.id(s.suggestions), s.suggestions and #s.suggestions or 0 }
+  for _, layer in ipairs(M.layers_for(s, win)) do
+    parts[#parts + 1] = layer.name
+    parts[#parts + 1] = H.id(layer.store)
+    parts[#parts + 1] = tostring(layer.primary)
+  end
+  return table.concat(parts, ':')
+end
+
+--- The plan of window `win` (M.plan): the one made for its last screen update when nothing it
+--- depends on changed since, with the rows that M.redraw noted since planned again alone
+--- (creating an annotation plans its rows, not the window's); else made afresh.
+function H.plan_window(s, win, buf, top, bot)
+  local key = H.plan_key(s, win, buf, top, bot)
+  local p, dirty = H.plans[win], H.dirty[win]
+  H.dirty[win] = nil
+  if not (p and p.key == key and dirty ~= true) then
+    local rows, signed, last, layers, text = M.plan(s, win, buf, top, bot)
+    H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text }
+    return rows, signed, last, layers, text
+  end
+  for _, g in ipairs(dirty or H.none) do
+    local lo, hi = math.max(g[1], top), math.min(g[2] - 1, p.last)
+    if lo <= hi then
+      local rows, signed = M.plan(s, win, buf, lo, hi)
+      for r = lo, hi do
+        p.rows[r], p.signed[r] = rows[r], signed[r]
+      end
+    end
+  end
+  return p.rows, p.signed, p.last, p.layers, p.text
+end
+
+--- Rows of `buf` to plan again at the next screen update of each of its windows: {first,
+--- last} (end exclusive) groups, or every row (nil).
+function H.note_dirty(buf, groups)
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    local d = H.dirty[win]
+    if groups == nil or d == true then
+      H.dirty[win] = true
+    else
+      d = d or {}
+      for _, g in ipairs(groups) do
+        d[#d + 1] = { g[1], g[2] }
+      end
+      H.dirty[win] = d
+    end
+  end
+end
+
 local function on_win(_, win, buf, top, bot)
   H.marked[buf] = nil -- what M.redraw marked is being drawn
   local s = require('stance.editor.session').by_buf[buf]
   local under = require('stance.editor.under')
   if not s or s.hidden then
-    H.rows[win] = nil
+    H.rows[win], H.plans[win], H.dirty[win] = nil, nil, nil
     if under.any(buf) then vim.schedule(function() under.clear(buf) end) end
     return false
   end
-  local rows, signed, last, layers, text = M.plan(s, win, buf, top, bot)
+  local rows, signed, last, layers, text = H.plan_window(s, win, buf, top, bot)
   H.rows[win] = rows
   under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text)
   if layers[1].own and require('stance.config').get().highlight.signs then
@@ -467,6 +537,7 @@ function M.redraw(buf, ranges)
   end
   if not vim.api.nvim_buf_is_valid(buf) then return end
   local rows = {}
+  if not ranges then H.note_dirty(buf, nil) end
   if not ranges then
     for _, win in ipairs(vim.fn.win_findbuf(buf)) do
       local top, bot = H.visible(win)
@@ -499,6 +570,7 @@ function M.redraw(buf, ranges)
   if #groups > H.MAX_GROUPS or not now_ok then
     groups = { { groups[1][1], groups[#groups][2] } }
   end
+  if ranges then H.note_dirty(buf, groups) end
   local compat = require('stance.compat')
   local signs = H.signs_now(buf)
   local marked = H.marked[buf]

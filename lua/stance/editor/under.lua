@@ -156,8 +156,9 @@ function M.plan(win, buf, top, last, rows, version, name, text)
         end
         under = not M.fits(geometry, line, all)
       end
+      -- (a row's plan may be kept from an earlier screen update: its mark is set either way)
+      list.under = under or nil
       if under then
-        list.under = true
         -- its lines are made when they are placed, after the screen update
         want[r] = { line = line, ends = list.ends }
       end
