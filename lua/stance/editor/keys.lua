@@ -125,19 +125,6 @@ function H.wanted(cfg)
   return list
 end
 
---- One Vim script expression that tells, for each key of `list` (H.wanted), whether it is
---- mapped in any mode (the short form of maparg() is "" exactly when it is not, and mode ""
---- is all of them): one call into Vim script per annotated buffer instead of one per key.
-function H.probe(list)
-  if H.probe_for == list then return H.probe_expr end
-  local parts = {}
-  for i = 1, #list do
-    parts[i] = ("maparg('%s', '') !=# ''"):format(list[i][1]:gsub("'", "''"))
-  end
-  H.probe_for, H.probe_expr = list, '[' .. table.concat(parts, ',') .. ']'
-  return H.probe_expr
-end
-
 --- Set the default keys on the session's buffer.
 ---@param s stance.Session
 function M.attach(s)
@@ -146,15 +133,15 @@ function M.attach(s)
   if cfg == false or cfg.enabled == false then return end
   local list, buf, set = H.wanted(cfg), s.buf, vim.api.nvim_buf_set_keymap
   -- every key looked at in the buffer at once (a buffer switch per key cost more than the
-  -- rest of opening a short article), in one expression; a key mapped in none of the modes
-  -- needs no look per mode
+  -- rest of opening a short article); a key mapped in none of the modes (the short form of
+  -- maparg() is "" exactly then, and mode "" is all of them) needs no look per mode
   local function each()
-    local mapped = vim.api.nvim_eval(H.probe(list))
     for i = 1, #list do
-      local lhs, modes, any = list[i][1], list[i][2], mapped[i] == 1
+      local lhs, modes = list[i][1], list[i][2]
+      local none = vim.fn.maparg(lhs, '') == ''
       for j = 1, #modes do
         local m = modes[j]
-        if not any or H.free(lhs, m[1]) then set(buf, m[1], lhs, m[2], m[3]) end
+        if none or H.free(lhs, m[1]) then set(buf, m[1], lhs, m[2], m[3]) end
       end
     end
   end
