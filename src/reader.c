@@ -1014,6 +1014,49 @@ static void check_relations(reader *r, const reader *of) {
   }
 }
 
+/* One document stance per target in a layer: two doclabels toward the same target (two
+ * writers who each set it, merged by git without a conflict) are said, each later one at its
+ * line. A conflict's versions (same ID, marked) are not counted: their mark says it. */
+typedef struct doc_target {
+  const char *target;
+  const char *id;
+  uint32_t line;
+} doc_target;
+
+static int cmp_doc_targets(const void *a, const void *b) {
+  const doc_target *x = a, *y = b;
+  int c = strcmp(x->target, y->target);
+  if (c != 0) return c;
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void check_doclabels(reader *r) {
+  uint32_t n = stance_store_count(r->store, STANCE_REC_DOCLABEL), slots = stance_store_slots(r->store), i, k = 0;
+  doc_target *t;
+  if (n < 2) return;
+  if ((t = malloc((size_t)n * sizeof *t)) == NULL) {
+    r->oom = 1;
+    return;
+  }
+  for (i = 0; i < slots && k < n; i++) {
+    const stance_rec *rec = stance_store_at(r->store, i);
+    if (rec == NULL || rec->dead || rec->kind != STANCE_REC_DOCLABEL || rec->f[STANCE_F_TARGET] == NULL ||
+        rec->f[STANCE_F_CONFLICT] != NULL)
+      continue;
+    t[k].target = rec->f[STANCE_F_TARGET];
+    t[k].id = rec->id;
+    t[k].line = rec->line;
+    k++;
+  }
+  qsort(t, k, sizeof *t, cmp_doc_targets);
+  for (i = 1; i < k; i++)
+    if (strcmp(t[i].target, t[i - 1].target) == 0)
+      problem(r, t[i].line, 1, STANCE_SEV_WARNING,
+              "doclabel %s: a second document stance toward %s (the first at line %u): keep one", t[i].id,
+              t[i].target, t[i - 1].line);
+  free(t);
+}
+
 #define MAX_PARTS 8
 #define MIN_PART (2u << 20) /* bytes: below this, a thread costs more than it saves */
 
@@ -1111,6 +1154,7 @@ stance_store *stance_read_parts(const char *text, size_t len, const stance_vocab
     if (!r->seen_format && r->records == 0 && !r->stopped)
       problem(r, 1, 1, STANCE_SEV_ERROR, "missing `format stance 1` at the top of the file");
     for (k = 0; k < n; k++) check_relations(r, &parts[k].r);
+    check_doclabels(r);
   }
   store = ok && !whole && !problems->oom && !parts[0].r.oom ? parts[0].r.store : NULL;
   if (store) parts[0].r.store = NULL;

@@ -3,6 +3,7 @@
 --- conflict, written as both versions marked `conflict ours` / `conflict theirs` (doc/format.md,
 --- section 7). Used by the editor when the file changed on disk, and by `stance merge`.
 local M = {}
+local H = {}
 
 local IGNORED = { line = true, slot = true, touched = true, orphan = true }
 
@@ -66,6 +67,32 @@ end
 ---@field hash_dropped boolean the sides recorded different hashes of the document: the
 --- merge records none (its annotations are checked against the document when read)
 
+--- One document stance per target: two sides that each set the document's stance toward
+--- the same target made two doclabels (two IDs), which merge without a conflict record by
+--- record. When the merge brought such a pair (one of them not in the base) and they say
+--- different things, it is a conflict (both kept; `stance check` and the editor say it):
+--- counted in `res`, so that `stance merge` exits 1 and git reports the file.
+function H.doclabel_conflicts(out, base_index, res)
+  local by_target = {}
+  for _, r in ipairs(out:records('doclabel')) do
+    if r.target and not r.conflict then
+      by_target[r.target] = by_target[r.target] or {}
+      table.insert(by_target[r.target], r)
+    end
+  end
+  for _, list in pairs(by_target) do
+    local new, differ = false, false
+    for i, r in ipairs(list) do
+      if not base_index[key(r)] then new = true end
+      if i > 1 and (r.stance ~= list[1].stance or r.label ~= list[1].label) then differ = true end
+    end
+    if #list > 1 and new and differ then
+      res.conflicts = res.conflicts + 1
+      res.conflict_ids[#res.conflict_ids + 1] = list[1].id
+    end
+  end
+end
+
 --- Merge `ours` and `theirs`, both changed from `base` (nil: nothing in common).
 ---@param base stance.Store|nil
 ---@param ours stance.Store
@@ -112,6 +139,7 @@ function M.stores(base, ours, theirs)
     end
   end)
   if not ok then return nil, err end
+  H.doclabel_conflicts(out, b, res)
   local h = ours:header()
   local th = theirs:header()
   for _, name in ipairs({ 'document', 'annotator' }) do

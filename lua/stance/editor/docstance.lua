@@ -107,6 +107,10 @@ function M.set(s, target, stance)
     ok, err = ops.add(s, 'doclabel', { stance = stance, target = target })
   end
   if not ok then return require('stance.notify').error(err) end
+  -- one stance per target: a second doclabel toward it (two writers merged by git) goes
+  for _, other in ipairs(s.store:records('doclabel')) do
+    if other.target == target and d and other.id ~= d.id and not other.conflict then ops.remove(s, other.id) end
+  end
   require('stance.compat').echo(('document stance%s: %s'):format(target and (' toward ' .. target) or '', stance))
   return ok
 end

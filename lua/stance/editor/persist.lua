@@ -238,8 +238,12 @@ function M.merge(s, frame, ours_text, disk)
             break
           end
           local rec = s.store:get(id)
-          quotes[#quotes + 1] = rec and rec.spans and not rec.orphan
-            and ('"%s"'):format(require('stance.editor.nav').quote(s.buf, rec.spans, 30)) or id
+          if rec and rec.kind == 'doclabel' then
+            quotes[#quotes + 1] = ('the document stance%s'):format(rec.target and ' toward ' .. rec.target or '')
+          else
+            quotes[#quotes + 1] = rec and rec.spans and not rec.orphan
+              and ('"%s"'):format(require('stance.editor.nav').quote(s.buf, rec.spans, 30)) or id
+          end
         end
         require('stance.notify').warn(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
           :format(total.conflicts, table.concat(quotes, ', ')))
