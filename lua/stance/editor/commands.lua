@@ -5,8 +5,8 @@ local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 local function notify() return require('stance.notify') end
-local function current()
-  local s, err = require('stance.editor.session').current()
+local function current(whole_document)
+  local s, err = require('stance.editor.session').current(whole_document)
   if not s then notify().error(err) end
   return s
 end
@@ -236,7 +236,7 @@ M.subcommands = {
   save = {
     desc = 'write the annotations of this document now',
     run = function()
-      local s = current()
+      local s = current(true)
       if not s then return end
       local ok, err = require('stance.editor.persist').save(s, { force = true })
       if not ok then return notify().error(err) end

@@ -35,11 +35,25 @@ function M.get(buf)
 end
 
 --- The session of the current buffer, or nil and a message that says why there is none.
+--- With `whole_document` (commands about the whole document: done, save, progress, ...), in
+--- a location list: the session of the document the list belongs to.
+---@param whole_document boolean|nil
 ---@return stance.Session|nil
 ---@return string|nil err
-function M.current()
+function M.current(whole_document)
   local s = M.get()
   if s then return s end
+  -- in a location list (:Stance list opens one, and Neovim puts the cursor there): the
+  -- document of the window it belongs to, for what concerns the whole document; else say so
+  local wi = vim.fn.getwininfo(vim.api.nvim_get_current_win())[1]
+  if wi and (wi.loclist == 1 or wi.quickfix == 1) then
+    local owner = wi.loclist == 1 and vim.fn.getloclist(0, { filewinid = 0 }).filewinid or 0
+    if whole_document and owner ~= 0 and vim.api.nvim_win_is_valid(owner) then
+      s = M.get(vim.api.nvim_win_get_buf(owner))
+      if s then return s end
+    end
+    return nil, 'this is a list, not a document: go back to the document (<C-w>p) first'
+  end
   local name = vim.api.nvim_buf_get_name(0)
   if name == '' then return nil, 'this buffer has no file' end
   return nil, ('%s is not a document of a corpus (:help stance-corpus)'):format(vim.fn.fnamemodify(name, ':~:.'))

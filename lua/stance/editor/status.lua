@@ -22,7 +22,7 @@ end
 ---@param undo boolean
 function M.done(undo)
   local session = require('stance.editor.session')
-  local s, err = session.current()
+  local s, err = session.current(true)
   if not s then return require('stance.notify').error(err) end
   if s.readonly then return require('stance.notify').error(s.readonly) end
   local want = undo and 'in-progress' or 'done'
