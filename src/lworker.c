@@ -409,7 +409,8 @@ static const char **string_list(lua_State *L, int opts, const char *key, const c
  * learn = boolean (default true), labels = { start, stop, target, class, ... } (optional:
  * code points; target from 1; class 1: no stance, 2..: the stances, 0: covers without
  * teaching) }, ... }; opts: stances = { names }, targets = { names } (nil: one target, any
- * annotation's), layers = { folders of .stance/annotations to learn from }, and the model's
+ * annotation's), layers = { folders of .stance/annotations to learn from }, prefer (one of
+ * them: a document with a file in it is learnt from that file alone), and the model's
  * options (lmodel.c: matcher, terms, features, learner, c, balanced, folds) */
 static int worker_model(lua_State *L) {
   lworker *lw = check_worker(L);
@@ -428,6 +429,9 @@ static int worker_model(lua_State *L) {
   o.stance_names = string_list(L, 4, "stances", stances_buf, STANCE_MODEL_MAX_CLASSES);
   o.target_names = string_list(L, 4, "targets", targets_buf, STANCE_MODEL_MAX_TARGETS + 1);
   o.layers = string_list(L, 4, "layers", layers_buf, 256);
+  lua_getfield(L, 4, "prefer");
+  o.prefer = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL; /* copied by the job */
+  lua_pop(L, 1);
   for (k = 0; o.stance_names && o.stance_names[k]; k++) {
   }
   if (k < 1) return luaL_argerror(L, 4, "stances: 1 to 15 names");

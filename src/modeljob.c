@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h> /* access */
 #include <uv.h>
 
 #include "reader.h"
@@ -37,7 +38,7 @@ typedef struct modeljob {
   uint32_t *upto;                /* per document: how far its annotators read it (code points) */
   size_t ndocs, *pred, npred;
   int targets, classes;
-  char **target_names, **stance_names, **layers;
+  char **target_names, **stance_names, **layers, *prefer;
   stance_features features;
   stance_train_opts train;
   stance_dataset *data;
@@ -87,6 +88,7 @@ static void destroy(void *data) {
   stance_strv_free(j->target_names);
   stance_strv_free(j->stance_names);
   stance_strv_free(j->layers);
+  free(j->prefer);
   stance_dataset_free(j->data);
   stance_model_free(j->model);
   if (j->sync) {
@@ -184,7 +186,13 @@ static int push_label(stance_model_doc *doc, size_t *room, uint32_t start, uint3
 static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t *read) {
   stance_model_doc *doc = &j->docs[d];
   size_t k, room = doc->nlabels;
+  int only_preferred = 0;
   *read = 0;
+  if (j->prefer != NULL) { /* curated: learnt from that file alone */
+    char path[PATH_MAX];
+    int w = snprintf(path, sizeof path, "%s/.stance/annotations/%s/%s.stance", j->root, j->prefer, doc->path);
+    only_preferred = w > 0 && w < (int)sizeof path && access(path, F_OK) == 0;
+  }
   for (k = 0; j->layers && j->layers[k]; k++) {
     char path[PATH_MAX];
     size_t len;
@@ -193,6 +201,7 @@ static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t 
     const char *status;
     int e;
     uint32_t i, n, last = 0;
+    if (only_preferred && strcmp(j->layers[k], j->prefer) != 0) continue;
     if (snprintf(path, sizeof path, "%s/.stance/annotations/%s/%s.stance", j->root, j->layers[k], doc->path) >=
         (int)sizeof path)
       continue;
@@ -530,6 +539,7 @@ stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, 
   j->stance_names = stance_strv_dup(o->stance_names, &oom);
   j->target_names = stance_strv_dup(o->target_names, &oom);
   j->layers = stance_strv_dup(o->layers, &oom);
+  if (o->prefer != NULL && (j->prefer = stance_strdup(o->prefer)) == NULL) oom = 1;
   if (j->root == NULL || j->docs == NULL || j->res == NULL || j->ex == NULL || j->pred == NULL || j->upto == NULL ||
       j->stance_names == NULL || oom)
     goto fail;

@@ -43,6 +43,8 @@ typedef struct stance_model_opts {
   int classes;                  /* 2..STANCE_MODEL_MAX_CLASSES, no stance included */
   const char *const *stance_names; /* classes - 1 names: the stances of classes 1.. */
   const char *const *layers;    /* folders under .stance/annotations/; NULL-terminated; NULL: none */
+  const char *prefer;           /* one of them, or NULL: a document with a file in it is learnt
+                                   from that file alone (the curated layer) */
   stance_features features;     /* its matchers are only read, from several threads; they
                                    must outlive the job */
   stance_train_opts train;

@@ -128,8 +128,8 @@ function M.label_for(schema, target, stance)
 end
 
 --- The model's options for the worker (stance.core: worker:model) from a setup.
-function H.job_opts(st, layers, opts)
-  local o = { stances = st.stances, targets = st.named and st.targets or nil, layers = layers,
+function H.job_opts(st, layers, prefer, opts)
+  local o = { stances = st.stances, targets = st.named and st.targets or nil, layers = layers, prefer = prefer,
     matcher = st.lexicon.matcher, terms = st.term_matcher }
   for _, k in ipairs({ 'learner', 'c', 'balanced', 'folds', 'features', 'char_min', 'char_max', 'char_weight',
     'mark_weight', 'term_offsets', 'max_features' }) do
@@ -139,7 +139,12 @@ function H.job_opts(st, layers, opts)
 end
 
 --- The layers to learn from: `annotators` (folder names), or every annotator's but "model",
---- and the annotators of `also` (the editor's own, whose file may be new).
+--- and the annotators of `also` (the editor's own, whose file may be new). Second value: the
+--- curated layer (`gold`, |stance-curation|) when it is among them and no annotators were
+--- named: a document curated into it is learnt from it alone (the team's decision, not the
+--- annotators' union of what they disagreed on).
+---@return string[] layers
+---@return string|nil prefer
 function M.layers(c, annotators, also)
   local layers, seen, slug = {}, {}, require('stance.root').slug
   local function add(name)
@@ -155,7 +160,8 @@ function M.layers(c, annotators, also)
   for _, name in ipairs(also or {}) do
     add(name)
   end
-  return layers
+  local gold = require('stance.curation').GOLD
+  return layers, (not annotators and seen[gold]) and gold or nil
 end
 
 ---@class stance.Prediction
@@ -278,7 +284,8 @@ function M.start(c, opts, handlers)
     docs[i] = { path = path, predict = p and (opts.all and 'all' or true), learn = not learn or learn[path] == true,
       labels = labels }
   end
-  local job, jerr = w:model(c.root, docs, H.job_opts(st, M.layers(c, opts.annotators, opts.also), opts))
+  local layers, prefer = M.layers(c, opts.annotators, opts.also)
+  local job, jerr = w:model(c.root, docs, H.job_opts(st, layers, prefer, opts))
   if not job then return nil, jerr end
   handlers = handlers or {}
   local done = handlers.on_done

@@ -94,6 +94,34 @@ describe('the stance model', function()
     assert.are.equal(267, n)
   end)
 
+  it('learns a curated document from the gold layer alone, the others from every annotator', function()
+    local d = study()
+    if not d then return pending('../shared/corpus is not here') end
+    local model = require('stance.model')
+    local c = assert(require('stance').open(d))
+    local base = assert(model.run(c, { all = true }))
+    local before = base.examples.engagement.favor
+    -- a second annotator calls every engagement sentence of one document "against"; the
+    -- curator keeps the first annotator's reading of it in gold
+    local doc_path = '002_c6bce5e05bd0fd45.txt'
+    local src = T.read(d .. '/.stance/annotations/fixture/' .. doc_path .. '.stance')
+    local against = src:gsub('engagement%-favor', 'engagement-against'):gsub('stance favor', 'stance against')
+      :gsub('annotator fixture', 'annotator ben')
+    os.execute(('mkdir -p %s/.stance/annotations/ben %s/.stance/annotations/gold'):format(T.q(d), T.q(d)))
+    T.write(d .. '/.stance/annotations/ben/' .. doc_path .. '.stance', against)
+    c = assert(require('stance').open(d))
+    local pooled = assert(model.run(c, { all = true }))
+    assert.is_true(pooled.examples.engagement.against > 0, 'ben\'s layer is learnt from without gold')
+    T.write(d .. '/.stance/annotations/gold/' .. doc_path .. '.stance', src:gsub('annotator fixture', 'annotator gold'))
+    c = assert(require('stance').open(d))
+    local curated = assert(model.run(c, { all = true }))
+    assert.are.equal(0, curated.examples.engagement.against, 'the curated document from gold alone')
+    assert.are.equal(before, curated.examples.engagement.favor)
+    -- named annotators: theirs, gold or not
+    local named = assert(model.run(c, { all = true, annotators = { 'ben' } }))
+    assert.is_true(named.examples.engagement.against > 0)
+  end)
+
   it('stance eval holds out documents, scores every target next to two baselines, the same each time', function()
     local d = study()
     if not d then return pending('../shared/corpus is not here') end
