@@ -140,7 +140,7 @@ end
 
 --- The layers to learn from: `annotators` (folder names), or every annotator's but "model",
 --- and the annotators of `also` (the editor's own, whose file may be new). Second value: the
---- curated layer (`gold`, |stance-curation|) when it is among them and no annotators were
+--- curated layer (`gold`, |stance-curate|) when it is among them and no annotators were
 --- named: a document curated into it is learnt from it alone (the team's decision, not the
 --- annotators' union of what they disagreed on).
 ---@return string[] layers
