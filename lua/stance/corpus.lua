@@ -287,6 +287,30 @@ function M:annotators()
   return out
 end
 
+--- The names whose layers a document may have: the annotators' folders (one readdir, no
+--- listing of every annotation file as annotators() makes; a folder without any file gives
+--- no layer, so what is read through these names is the same) and the annotators of
+--- unsaved layers, sorted as annotators() are.
+---@return string[]
+function M:layer_names()
+  if self._layer_names then return self._layer_names end
+  local dir = self.root .. '/' .. require('stance.root').annotations
+  local out = require('stance.core').folders(dir) or {}
+  local seen = {}
+  for _, name in ipairs(out) do
+    seen[name] = true
+  end
+  for _, layer in ipairs(self.layers) do
+    if layer.dirty and not seen[layer.annotator] then
+      seen[layer.annotator] = true
+      out[#out + 1] = layer.annotator
+    end
+  end
+  table.sort(out)
+  self._layer_names = out
+  return out
+end
+
 --- The layers stance writes itself, which are never a person's, and what they are.
 M.NOT_PEOPLE = { gold = 'curation (the gold standard)', model = 'the model\'s suggestions' }
 
@@ -371,7 +395,7 @@ end
 --- Remember a changed layer, so that save() finds it.
 function M:track_layer(layer)
   self.layers[#self.layers + 1] = layer
-  self._annotators = nil
+  self._annotators, self._layer_names = nil, nil
 end
 
 --- Write every changed layer (atomically, under each file's lock; a file read with errors
