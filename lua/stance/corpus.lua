@@ -276,14 +276,19 @@ function M:annotators()
       out[#out + 1] = name
     end
   end
-  for _, layer in ipairs(self.layers) do
+  self._annotators = H.with_unsaved(self, out, seen)
+  return self._annotators
+end
+
+--- `out` (names, those in `seen`) with the annotators of unsaved layers added, sorted.
+function H.with_unsaved(c, out, seen)
+  for _, layer in ipairs(c.layers) do
     if layer.dirty and not seen[layer.annotator] then
       seen[layer.annotator] = true
       out[#out + 1] = layer.annotator
     end
   end
   table.sort(out)
-  self._annotators = out
   return out
 end
 
@@ -300,15 +305,8 @@ function M:layer_names()
   for _, name in ipairs(out) do
     seen[name] = true
   end
-  for _, layer in ipairs(self.layers) do
-    if layer.dirty and not seen[layer.annotator] then
-      seen[layer.annotator] = true
-      out[#out + 1] = layer.annotator
-    end
-  end
-  table.sort(out)
-  self._layer_names = out
-  return out
+  self._layer_names = H.with_unsaved(self, out, seen)
+  return self._layer_names
 end
 
 --- The layers stance writes itself, which are never a person's, and what they are.
