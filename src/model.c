@@ -1073,25 +1073,28 @@ static int p_feature(void *ud, size_t k, uint32_t id) {
 /* A word's pair of entries (two ways: the newest first). */
 static size_t cache_slot(const stance_model_scratch *s, uint64_t hash) { return (size_t)(hash >> 40) & s->mask & ~(size_t)1; }
 
-/* A word's own features: their sums from the cache, or made and kept there. */
-static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
-  const stance_model *m = w->m;
-  stance_model_scratch *s = w->s;
+/* A word not in the first way of its pair of entries: its entry made the first, found in the
+ * second (they swap) or made from its own features' rows (the first moves to the second).
+ * Apart from add_word, so that the path of most words stays short. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void
+fill_word(const stance_model *m, stance_model_scratch *s, float *entry, uint64_t hash, const char *word, size_t n) {
   uint64_t key = hash | 1;
-  size_t slot = cache_slot(s, hash), o, outs = m->outputs;
-  float *entry = s->cache + slot * s->stride, *sum = entry + ENTRY_HEAD;
+  size_t o, outs = m->outputs, bytes = (ENTRY_HEAD + 2 * outs) * sizeof *entry;
+  float *sum = entry + ENTRY_HEAD;
   cache_entry *head = (cache_entry *)(void *)entry;
   int b;
-  if (head->key != key && ((cache_entry *)(void *)(entry + s->stride))->key == key) { /* the older way: */
+  if (((cache_entry *)(void *)(entry + s->stride))->key == key) { /* the older way: it becomes the newest */
     float tmp[ENTRY_HEAD + 2 * STANCE_MODEL_MAX_TARGETS * STANCE_MODEL_MAX_CLASSES];
-    size_t bytes = (ENTRY_HEAD + 2 * outs) * sizeof *entry;
-    memcpy(tmp, entry, bytes); /* it becomes the newest (the one fetched ahead) */
+    memcpy(tmp, entry, bytes);
     memcpy(entry, entry + s->stride, bytes);
     memcpy(entry + s->stride, tmp, bytes);
-  } else if (head->key != key) { /* the sums of the word's own features' weights, kept */
+  } else { /* the sums of the word's own features' weights, kept */
     uint32_t ids[STANCE_FEAT_WORD_MAX];
     size_t i, nid = stance_features_word(&m->f, hash, word, n, ids), have = 0;
-    memcpy(entry + s->stride, entry, (ENTRY_HEAD + 2 * outs) * sizeof *entry); /* the newest becomes the older */
+    memcpy(entry + s->stride, entry, bytes); /* the newest becomes the older */
     for (o = 0; o < 2 * outs; o++) sum[o] = 0;
     head->occ[0] = head->occ[1] = 0;
     for (i = 0; i < nid; i++) {
@@ -1106,9 +1109,17 @@ static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
     }
     head->key = key;
   }
+}
+
+/* A word's own features: their sums from the cache, or made and kept there. */
+static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
+  stance_model_scratch *s = w->s;
+  float *entry = s->cache + cache_slot(s, hash) * s->stride;
+  const cache_entry *head = (const cache_entry *)(const void *)entry;
+  if (head->key != (hash | 1)) fill_word(w->m, s, entry, hash, word, n);
   w->occ[0] += head->occ[0];
   w->occ[1] += head->occ[1];
-  add_floats(w->acc, sum, 2 * outs); /* the words then the chars block, as in acc */
+  add_floats(w->acc, entry + ENTRY_HEAD, 2 * s->outputs); /* the words then the chars block, as in acc */
 }
 
 static void drain_words(pwalk *w) {
