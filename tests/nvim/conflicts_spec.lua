@@ -103,7 +103,7 @@ require('stance').setup({ annotator = 'tester', autosave = { delay = 60000 } })
     assert.are.equal(1, n, file)
 
     -- u: both versions back
-    screen = nv:key('u', has('undone: resolve'), 'the undo said')
+    nv:key('u', has('undone: resolve'), 'the undo said')
     assert.are.equal('c1 engagement-against theirs; c1 engagement-favor ours; h1 human-rights-favor -', nv:lua(RECORDS))
 
     -- :Stance keep: only the versions are offered; keep ours
@@ -111,7 +111,7 @@ require('stance').setup({ annotator = 'tester', autosave = { delay = 60000 } })
     nv:type('Stance keep')
     screen = nv:key('Enter', has('keep:'), 'the question which to keep')
     assert.falsy(has('human-rights-favor "')(screen), tmux.plain(screen))
-    screen = nv:key('1', has('kept the ours version'), 'the keep said')
+    nv:key('1', has('kept the ours version'), 'the keep said')
     assert.are.equal('c1 engagement-favor -; h1 human-rights-favor -', nv:lua(RECORDS))
 
     -- gX on stacked annotations without a conflict: asked; Escape deletes nothing
@@ -119,7 +119,7 @@ require('stance').setup({ annotator = 'tester', autosave = { delay = 60000 } })
     nv:keys('Escape')
     assert.are.equal('c1 engagement-favor -; h1 human-rights-favor -', nv:lua(RECORDS))
     nv:key('gX', has('delete:'), 'the question which to delete')
-    screen = nv:key('2', has('deleted human-rights-favor'), 'the second one deleted')
+    nv:key('2', has('deleted human-rights-favor'), 'the second one deleted')
     assert.are.equal('c1 engagement-favor -', nv:lua(RECORDS))
     -- one left: no question
     screen = nv:key('gX', has('deleted engagement-favor'), 'the last one deleted at once')
