@@ -49,11 +49,11 @@ local function records(d)
     local who, docpath = f:match('^%./([^/]+)/(.*)%.stance$')
     local text = T.read(d .. '/.stance/annotations/' .. f:sub(3)):gsub('\n\n+', '\0')
     for block in (text .. '\0'):gmatch('([^%z]*)%z') do
-      local kind = block:match('^(%a+) %w+\n')
+      local kind = block:match('^(%a+) %S+\n')
       out[#out + 1] = { kind = kind, annotator = who, document = docpath, target = block:match('\n?%s+target (%S+)'),
         stance = block:match('\n?%s+stance (%S+)'), span = block:match('span ([%d%- ]+)'),
         quote = block:match('quote "(.-)"\n') }
-      if not kind then out[#out] = nil end
+      if not kind or kind == 'document' then out[#out] = nil end -- the file's header is no record
     end
   end
   p:close()
@@ -66,26 +66,60 @@ local function grep_count(d, ere)
   return tonumber(out)
 end
 
+--- stance_table.lua's rows by "document target": { [stance] = count, overall = ... }, and
+--- its stance columns in order (read from its header line).
 local function stance_table_rows(out)
-  local rows = {}
+  local rows, columns = {}, nil
   for line in out:gmatch('[^\n]+') do
-    local doc, target, f, a, n, overall = line:match('^(%S+)%s+(%S+)%s+(%d+)%s+(%d+)%s+(%d+)%s+(.-)%s*$')
-    if doc then rows[doc .. ' ' .. target] = { tonumber(f), tonumber(a), tonumber(n), overall } end
+    local cells = {}
+    for cell in line:gmatch('%S+') do
+      cells[#cells + 1] = cell
+    end
+    if not columns then
+      assert(cells[1] == 'document' and cells[2] == 'target' and cells[#cells] == 'overall', line)
+      columns = { (table.unpack or unpack)(cells, 3, #cells - 1) } -- luacheck: ignore
+    else
+      local row = { overall = table.concat(cells, ' ', 3 + #columns) }
+      for i, name in ipairs(columns) do
+        row[name] = assert(tonumber(cells[2 + i]), line)
+      end
+      rows[cells[1] .. ' ' .. cells[2]] = row
+    end
   end
-  return rows
+  return rows, columns
 end
 
+--- What the files hold, by "document target": { [stance] = count }
 local function expected_counts(d)
   local want = {}
   for _, r in ipairs(records(d)) do
     if r.kind == 'annotation' and r.target and r.stance then
       local key = r.document .. ' ' .. r.target
-      want[key] = want[key] or { 0, 0, 0 }
-      local i = ({ favor = 1, against = 2, neutral = 3 })[r.stance]
-      want[key][i] = want[key][i] + 1
+      want[key] = want[key] or {}
+      want[key][r.stance] = (want[key][r.stance] or 0) + 1
     end
   end
   return want
+end
+
+--- Each row's counts equal what the files hold (every column, 0 where the files have none),
+--- and no row is made up.
+local function same_counts(rows, columns, want)
+  local n = 0
+  for key, counts in pairs(want) do
+    n = n + 1
+    assert.truthy(rows[key], key)
+    for _, s in ipairs(columns) do
+      assert.are.equal(counts[s] or 0, rows[key][s], key .. ' ' .. s)
+    end
+    for s in pairs(counts) do
+      assert.truthy(rows[key][s], key .. ': no column ' .. s)
+    end
+  end
+  for key in pairs(rows) do
+    assert.truthy(want[key], key)
+  end
+  return n
 end
 
 describe('example scripts', function()
@@ -96,18 +130,9 @@ describe('example scripts', function()
       local d = example()
       local out = run('stance_table.lua', { d })
       assert.truthy(out:find('^document%s+target%s+favor%s+against%s+neutral%s+overall\n'))
-      local rows = stance_table_rows(out)
-      local want = expected_counts(d)
-      local n = 0
-      for key, counts in pairs(want) do
-        n = n + 1
-        assert.are.same(counts, { rows[key][1], rows[key][2], rows[key][3] }, key)
-      end
-      for key in pairs(rows) do
-        assert.truthy(want[key], key)
-      end
-      assert.is_true(n >= 6)
-      assert.are.equal('against', rows['02_charge_unfair.txt congestion-charge'][4])
+      local rows, columns = stance_table_rows(out)
+      assert.is_true(same_counts(rows, columns, expected_counts(d)) >= 6)
+      assert.are.equal('against', rows['02_charge_unfair.txt congestion-charge'].overall)
       -- one annotator only
       local ana = stance_table_rows(run('stance_table.lua', { d, '--annotator', 'ben' }))
       assert.is_nil(ana['03_charge_evidence.txt public-transport'])
@@ -229,13 +254,27 @@ describe('example scripts', function()
     it('stance_table.lua: document labels win, counts match the files', function()
       if not T.shared then return pending('../shared/corpus is not here') end
       local d = sample()
-      local rows = stance_table_rows(run('stance_table.lua', { d }))
-      local want = expected_counts(d)
-      for key, counts in pairs(want) do
-        assert.are.same(counts, { rows[key][1], rows[key][2], rows[key][3] }, key)
+      local rows, columns = stance_table_rows(run('stance_table.lua', { d }))
+      same_counts(rows, columns, expected_counts(d))
+      assert.are.same({ favor = 1, against = 1, neutral = 0, overall = 'favor (label)' },
+        rows['000_6358a7516b2472dd.txt engagement'])
+      assert.are.same({ favor = 3, against = 1, neutral = 0, overall = 'favor' }, rows['000_6358a7516b2472dd.txt human-rights'])
+    end)
+
+    it("stance_table.lua with the study's schema: a column per stance it has (favor, against), no other", function()
+      if not T.shared then return pending('../shared/corpus is not here') end
+      local d = T.tmpdir()
+      os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/ && cp -r %s %s/.stance/annotations/')
+        :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.root .. '/tests/fixtures/study/schema.stance'), T.q(d),
+          T.q(T.root .. '/tests/fixtures/study/annotations/fixture'), T.q(d)))
+      local out = run('stance_table.lua', { d })
+      local rows, columns = stance_table_rows(out)
+      assert.are.same({ 'favor', 'against' }, columns)
+      assert.is_nil(out:find('neutral', 1, true))
+      assert.is_true(same_counts(rows, columns, expected_counts(d)) >= 10)
+      for key, row in pairs(rows) do
+        assert.truthy(row.overall == 'mixed' or row.overall:find('^favor') or row.overall:find('^against'), key)
       end
-      assert.are.same({ 1, 1, 0, 'favor (label)' }, rows['000_6358a7516b2472dd.txt engagement'])
-      assert.are.same({ 3, 1, 0, 'favor' }, rows['000_6358a7516b2472dd.txt human-rights'])
     end)
 
     it('concordance.lua: every "human rights" of the five articles, with stances', function()

@@ -1,6 +1,7 @@
--- A stance table: for each document and target, how many annotations argue for, against
--- or neutrally, and the document's overall stance (its document label when an annotator
--- set one, else the majority, "mixed" on a tie).
+-- A stance table: for each document and target, how many annotations take each stance of
+-- the schema (a column per stance, in the schema's order), and the document's overall
+-- stance (its document label when an annotator set one, else the majority, "mixed" on a
+-- tie).
 --
 --   stance run stance_table.lua [DIR] [--annotator NAME]
 local dir, only = '.', nil
@@ -16,13 +17,25 @@ while arg[i] do
 end
 
 local corpus = assert(stance.open(dir))
-local rows = { { 'document', 'target', 'favor', 'against', 'neutral', 'overall' } }
+-- the columns: the schema's stances, then any other stance found in the files (a file
+-- written under another schema)
+local stances, known = {}, {}
+local function column(name)
+  if not known[name] then
+    known[name] = true
+    stances[#stances + 1] = name
+  end
+end
+for _, s in ipairs(corpus:schema().stances or {}) do
+  column(s.name)
+end
 
+local doc_rows = {}
 for doc in corpus:documents() do
   local by_target, order = {}, {}
   local function entry(target)
     if not by_target[target] then
-      by_target[target] = { favor = 0, against = 0, neutral = 0 }
+      by_target[target] = {}
       order[#order + 1] = target
     end
     return by_target[target]
@@ -30,6 +43,7 @@ for doc in corpus:documents() do
   for _, a in ipairs(doc:annotations({ annotator = only })) do
     if a.target and a.stance then
       local e = entry(a.target)
+      column(a.stance)
       e[a.stance] = (e[a.stance] or 0) + 1
     end
   end
@@ -37,20 +51,35 @@ for doc in corpus:documents() do
     if l.target and l.stance then entry(l.target).label = l.stance end
   end
   table.sort(order)
-  for _, target in ipairs(order) do
-    local e = by_target[target]
+  doc_rows[#doc_rows + 1] = { path = doc.path, targets = order, by_target = by_target }
+end
+
+local rows = { { 'document', 'target' } }
+for _, s in ipairs(stances) do
+  rows[1][#rows[1] + 1] = s
+end
+rows[1][#rows[1] + 1] = 'overall'
+for _, d in ipairs(doc_rows) do
+  for _, target in ipairs(d.targets) do
+    local e = d.by_target[target]
     local overall = e.label
     if not overall then
       local best, n, tie = nil, 0, false
-      for _, s in ipairs({ 'favor', 'against', 'neutral' }) do
-        if e[s] > n then best, n, tie = s, e[s], false
-        elseif e[s] == n and n > 0 then tie = true end
+      for _, s in ipairs(stances) do
+        local k = e[s] or 0
+        if k > n then best, n, tie = s, k, false
+        elseif k == n and n > 0 then tie = true end
       end
-      overall = tie and 'mixed' or best
+      overall = tie and 'mixed' or best or '-'
     else
       overall = overall .. ' (label)'
     end
-    rows[#rows + 1] = { doc.path, target, e.favor, e.against, e.neutral, overall }
+    local row = { d.path, target }
+    for _, s in ipairs(stances) do
+      row[#row + 1] = e[s] or 0
+    end
+    row[#row + 1] = overall
+    rows[#rows + 1] = row
   end
 end
 
