@@ -22,7 +22,8 @@ local cmd = {
     '  brat   brat standoff: DIR/DOC.txt and DIR/DOC.ann for each document (the layer of the',
     '         first of --annotator that has one), annotation.conf and visual.conf; target,',
     '         stance and role as brat attributes. DIR is where they go; the corpus is the one',
-    '         around the current directory.',
+    '         around the current directory. brat has no layers: without --annotator, the',
+    '         corpus\'s only layer; with several, an error names them and nothing is written.',
     'Rows of an annotation: document, annotator, id, label, target, stance, role, start, stop',
     '(code points), byte_start, byte_stop, line, col, spans, quote, note, author, created,',
     'confidence, kind, orphan. Of a relation: document, annotator, id, type, from, to,',
@@ -41,7 +42,8 @@ local cmd = {
     to = { arg = 'FORMAT', help = 'jsonl, csv, w3c or brat' },
     unit = { arg = 'UNIT', help = 'jsonl: all (default), annotation, relation, doclabel, sentence; csv: annotation '
       .. '(default), relation, doclabel, sentence; w3c: collection (default), annotation' },
-    annotator = { arg = 'A,B', help = 'only these annotators' },
+    annotator = { arg = 'A,B', help = 'only these annotators (brat: the first of them each document has; '
+      .. 'default: the only layer)' },
     output = { arg = 'FILE', help = 'write there (atomically) instead of stdout' },
     base = { arg = 'IRI', help = 'with --to w3c: prefix of document and annotation IRIs (default urn:stance:)' },
   },
