@@ -6,7 +6,8 @@
 --- curator's own (a version with some fields changed), or nothing. A record taken as an
 --- annotator made it keeps that annotator as its `author`; one the curator changed has the
 --- curator as author, and the curation state says whose version it was made from.
---- Rejections and those origins are kept in .stance/curation/, so that they stay decided. No Neovim here: `:Stance curate`
+--- Rejections and those origins are kept in .stance/curation/, so that they stay decided.
+--- No Neovim here: `:Stance curate`
 --- (stance.editor.curation_panel) is the panel over it; scripts can use it as well.
 local M = {}
 local H = {}
@@ -257,7 +258,8 @@ function M.open(corpus, path, names, curator)
   if not gold then return nil, gerr end
   local places, outside = M.places(doc, names)
   local cur = { corpus = corpus, doc = doc, rel = doc.path, names = names, gold = gold, places = places,
-    outside = outside, curator = curator or corpus.annotator, disputed = {}, agreed = {}, state = H.load_state(corpus, doc.path) }
+    outside = outside, curator = curator or corpus.annotator, disputed = {}, agreed = {},
+    state = H.load_state(corpus, doc.path) }
   for _, p in ipairs(cur.places) do
     table.insert(p.unanimous and cur.agreed or cur.disputed, p)
   end

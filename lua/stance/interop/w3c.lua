@@ -124,7 +124,8 @@ function M.annotations(store, text, path, who, base, orphans)
 end
 
 --- Ordered keys for readable JSON-LD.
-local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', M.LAYER, 'created', 'modified', 'body', 'target', 'source',
+local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', M.LAYER, 'created', 'modified', 'body', 'target',
+  'source',
   'selector', 'exact', 'prefix', 'suffix', 'start', 'end', 'purpose', 'value', 'format', 'name', 'label', 'total',
   'first', 'items', 'partOf', 'startIndex' }
 

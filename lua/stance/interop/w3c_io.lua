@@ -68,7 +68,8 @@ function H.document(c, dpath)
 end
 
 --- Import the Web Annotations of `path` into corpus `c`: each into the layer of `who` (else
---- the layer its `stance:layer` names, else its creator, else "w3c"), with `status` (done or in-progress, may be nil) on every layer.
+--- the layer its `stance:layer` names, else its creator, else "w3c"), with `status` (done or
+--- in-progress, may be nil) on every layer.
 --- Returns the exit status.
 ---@return integer|nil status
 ---@return string|nil err
