@@ -367,7 +367,7 @@ describe('stance export', function()
       end
     end
     local dst = T.tmpdir() .. '/brat'
-    local _, berr, bcode = T.stance_run({ 'export', '--to', 'brat', dst }, nil, d)
+    local _, berr, bcode = T.stance_run({ 'export', '--to', 'brat', '--annotator', 'ana,ben', dst }, nil, d)
     assert.are.equal(1, bcode)
     assert.truthy(berr:find('is an orphan', 1, true), berr)
     assert.truthy(T.exists(dst .. '/04_letter.ann'))
