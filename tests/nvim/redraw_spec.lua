@@ -73,6 +73,12 @@ describe('drawing right after each key', function()
     return st ~= nil and st.bg ~= nil
   end
 
+  -- whether the row that shows `text` has the sign of an annotated line (setup's sign_text)
+  local function signed(screen, text)
+    local r = tmux.plain(row(screen, text))
+    return r:sub(1, #'▎') == '▎'
+  end
+
   -- after a key: Neovim drew exactly `rows` (0-based buffer lines) again, and the terminal was
   -- not cleared
   local function drew_exactly(rows, what)
@@ -90,16 +96,21 @@ describe('drawing right after each key', function()
     nv:keys('f')
     nv:mark()
     nv:lua(DRAWN)
+    -- the sign in the same screen update as the highlight (the first screen that shows it)
     local screen = nv:key('c', function(s) return colored(s, critics) end, 'the new annotation drawn')
+    assert.truthy(signed(screen, critics), 'its sign drawn with it')
     assert.falsy(colored(screen, 'rose by 4.2 percent'), 'the next line stays plain')
+    assert.falsy(signed(screen, 'rose by 4.2 percent'), 'the next line has no sign')
     drew_exactly({ 9 }, 'annotate')
 
     nv:mark()
-    nv:key('gX', function(s) return not colored(s, critics) end, 'the deleted annotation no longer drawn')
+    screen = nv:key('gX', function(s) return not colored(s, critics) end, 'the deleted annotation no longer drawn')
+    assert.falsy(signed(screen, critics), 'nor its sign')
     drew_exactly({ 9 }, 'delete')
 
     nv:mark()
-    nv:key('u', function(s) return colored(s, critics) end, 'the annotation drawn again after u')
+    screen = nv:key('u', function(s) return colored(s, critics) end, 'the annotation drawn again after u')
+    assert.truthy(signed(screen, critics), 'its sign drawn again with it')
     drew_exactly({ 9 }, 'undo')
   end)
 

@@ -5,6 +5,7 @@
 --- differ and the file is read as usual. It is written when Neovim is idle, never in the
 --- way of typing, and can be deleted at any time.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 local K = require('stance.cachekey')
 

@@ -2,6 +2,7 @@
 --- redo, list, inspect, layers, side, legend, done, progress, save, next, prev, ...),
 --- registered into stance.command.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 local function notify() return require('stance.notify') end
 local function current()

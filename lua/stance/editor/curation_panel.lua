@@ -4,6 +4,7 @@
 --- annotator's version and the progress, while the document's window shows and highlights
 --- the passage. The curator accepts a version, makes their own from one, or rejects them all.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 M.GOLD = 'gold'

@@ -4,6 +4,7 @@
 --- once. The document's stances are shown in a virtual line under its first line, in their
 --- colors (draw).
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 --- The document stances of `store`, sorted by target: { {target, stance, label, id}, ... }.

@@ -3,6 +3,7 @@
 --- 256-color terminals alike). Every group is defined with `default`: link or redefine any of
 --- them in your config (:help stance-highlight).
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 --- Colors for stances the schema gives none for.

@@ -3,6 +3,7 @@
 --- text of its spans, note, author, dates, relations (with the texts of the other ends).
 --- Closes when the cursor moves.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 local where = require('stance.editor.where')

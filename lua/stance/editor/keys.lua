@@ -2,6 +2,7 @@
 --- each annotated buffer (buffer-local, only where no mapping of yours exists; change or
 --- switch them off with setup{ mappings = ... }, :help stance-mappings).
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = { plugs = false }
 
 local function op() return require('stance.editor.operator') end

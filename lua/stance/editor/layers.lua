@@ -4,6 +4,7 @@
 --- scroll-bound, that draws NAME's layer in full colors; gK there inspects NAME's
 --- annotations). They follow edits of the text; they are never written.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 --- The annotators who have a layer for the session's document, but the session's own.
 function M.names(s)

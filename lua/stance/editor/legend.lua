@@ -2,6 +2,7 @@
 --- relation and label with its key, its color (drawn as in the text) and its title; the
 --- labels with what they set and ask. Run again to close it.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 H.name = 'stance://legend'

@@ -1,6 +1,7 @@
 --- Moving between annotations (`]a`, `[a`, with counts) and listing them (:Stance list, in
 --- the location list: all, one label, the orphans, the conflicts).
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 local where = require('stance.editor.where')
 

@@ -2,6 +2,7 @@
 --- buffer (markdown); `:w` there stores it (undoable like any annotation change), an empty
 --- buffer removes it.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 --- Open the note of the annotation under the cursor.
 ---@return integer|nil buf

@@ -3,6 +3,7 @@
 --- line, a discontinuous annotation), over lines (`gss`, with a count), and `:Stance annotate`
 --- over a range. Asks for the label with one key; `.` repeats with the same label.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = { fresh = false, fields = nil, preset = nil }
 
 local where = require('stance.editor.where')

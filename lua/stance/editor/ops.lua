@@ -3,6 +3,7 @@
 --- then drawn and saved. Removed annotations wait in the session's trash store, which
 --- follows the text like the live one, so undo puts them back where their text is now.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 local function now()

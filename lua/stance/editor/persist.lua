@@ -6,6 +6,7 @@
 --- read), and a file that changed is merged record by record (conflicts kept as both
 --- versions) and the user is told.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 local uv = require('stance.compat').uv

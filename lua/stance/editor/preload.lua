@@ -4,6 +4,7 @@
 --- file and the document are read, the file parsed, the document's frame and hash made and
 --- the store placed in it. The session takes the result when it attaches at BufReadPost.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 ---@type table<integer, {load: userdata, path: string, stamp: string, annotator: string}>
 M.pending = {}
@@ -25,10 +26,11 @@ function M.start(buf, file)
   local annotator = require('stance.whoami').name()
   local path = require('stance.root').annotation_path(corpus.root, annotator, rel)
   local K = require('stance.cachekey')
-  local stamp, doc_stamp = K.stamp(path), K.stamp(name)
-  if stamp == '' or doc_stamp == '' then return end
+  local stamp = K.stamp(path)
   -- a small file is read at attach: starting threads would cost more than they save
-  if (tonumber(stamp:match('^(%d+):')) or 0) < M.MIN_SIZE then return end
+  if stamp == '' or (tonumber(stamp:match('^(%d+):')) or 0) < M.MIN_SIZE then return end
+  local doc_stamp = K.stamp(name)
+  if doc_stamp == '' then return end
   -- the cache's key starts with both files' stamps; how the buffer shows the text (its
   -- 'fileformat', a BOM) is known once it is read, and checked then (session.read_layer)
   -- a file that is not a regular file inside the corpus is left to the session (which says

@@ -4,6 +4,7 @@
 --- that has no key, and a key that picks nothing asks again. Then what the label asks for
 --- (target, stance, role), the same way.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 local lists = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels' }
@@ -157,6 +158,9 @@ end
 --- its answer not yet drawn.
 function H.show(head, items, tail)
   if #vim.api.nvim_list_uis() == 0 then return function() end end -- headless: nobody to show it to
+  -- the answer is typed already (typed ahead, a macro, a mapping): asked and answered in the
+  -- same screen update, as Neovim draws nothing while keys are waiting
+  if vim.fn.getchar(1) ~= 0 then return function() end end
   local chunks = H.echo_line(head, items, tail)
   if chunks then
     vim.api.nvim_echo(chunks, false, {})

@@ -2,6 +2,7 @@
 --- their marks after both ends ("[1 supports →]", "[→ 1 supports]"), for whatever layer a
 --- window draws; their list (`:Stance list relations`). Messages quote the texts, not IDs.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 H.link_from = nil

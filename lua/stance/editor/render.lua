@@ -9,7 +9,14 @@
 --- mark in the sign column (real extmarks, only for the visible lines: Neovim 0.7 draws no
 --- ephemeral signs). The document's stances are a virtual line under its first line.
 local M = {}
-local H = { rows = {}, attached = false, sign_groups = {}, marked = {} }
+-- The editor's modules are run by LuaJIT's interpreter, never traced (jit.off for each module
+-- and every function in it): they are glue around Neovim's API, and a trace stops at each
+-- call into it, so that LuaJIT kept recording and compiling short traces during the first
+-- uses of each key path (measured in tests/bench/editor.lua on 0.7.2: creating an
+-- annotation took 600 us with the JIT, 430 us without; opening an article was no slower).
+-- Modules with long loops of their own (suggest, sentences, colors256) keep the JIT.
+if jit then jit.off(true, true) end
+local H = { rows = {}, attached = false, sign_groups = {}, marked = {}, plans = {}, dirty = {} }
 
 -- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
 H.inline = vim.fn.has('nvim-0.10') == 1
@@ -126,14 +133,19 @@ end
 --- Per visible row (0-based, top to bot): the marks to set when Neovim draws it
 --- ({start_col, end_col, info}, plus `over`: overlap segments, `ends`: virtual texts after
 --- spans), and per row the sign group of the annotated rows of the annotator's own layer.
---- Returns rows, signed, the last row and the window's layers.
+--- Returns rows, signed, the last row, the window's layers and the rows' text.
 function M.plan(s, win, buf, top, bot)
   local lines = vim.api.nvim_buf_line_count(buf)
   if bot >= lines then bot = lines - 1 end
+  -- where each row starts: one offset and the rows' lengths (two calls, not one per row)
+  local text = vim.api.nvim_buf_get_lines(buf, top, bot + 1, false)
   local starts = {}
-  for r = top, bot + 1 do
-    starts[r] = vim.api.nvim_buf_get_offset(buf, r)
+  local at = vim.api.nvim_buf_get_offset(buf, top)
+  for r = top, bot do
+    starts[r] = at
+    at = at + #text[r - top + 1] + 1
   end
+  starts[bot + 1] = at
   local a, b = starts[top], starts[bot + 1]
   local rows = {}
   local cfg = require('stance.config').get().highlight
@@ -146,7 +158,7 @@ function M.plan(s, win, buf, top, bot)
     end
     return lo
   end
-  local g = { top = top, bot = bot, starts = starts, rows = rows, row_of = row_of }
+  local g = { top = top, bot = bot, starts = starts, rows = rows, row_of = row_of, text = text }
   local signed = {}
   local layers = M.layers_for(s, win)
   for _, layer in ipairs(layers) do
@@ -179,11 +191,11 @@ function M.plan(s, win, buf, top, bot)
       if #list > 1 then H.overlaps(list) end
     end
   end
-  if M.cues_shown() then H.cues(s, buf, g) end
+  if M.cues_shown() then H.cues(s, g) end
   if s.suggestions and #s.suggestions > 0 then
     require('stance.editor.suggest').plan(s, g)
   end
-  return rows, signed, bot, layers
+  return rows, signed, bot, layers, text
 end
 
 --- Whether stance cues are drawn (`:Stance cues` toggles; highlight.cues sets the default).
@@ -209,9 +221,9 @@ function H.lexicon(s)
 end
 
 --- Cues of the visible lines, matched now in C (a screen of text takes microseconds).
-function H.cues(s, buf, g)
+function H.cues(s, g)
   local lex = H.lexicon(s)
-  local text = table.concat(vim.api.nvim_buf_get_lines(buf, g.top, g.bot + 1, false), '\n')
+  local text = table.concat(g.text, '\n')
   local n, ss, es, cs = lex.matcher:match(text)
   local base = g.starts[g.top]
   for i = 1, n do
@@ -252,18 +264,88 @@ function H.overlaps(list)
   end
 end
 
+--- A number for object `o` (a store, a table of options), the same for as long as it lives:
+--- what tostring() cannot give for a store (it says what the store holds).
+H.ids = setmetatable({}, { __mode = 'k' })
+H.next_id = 0
+function H.id(o)
+  if o == nil then return 0 end
+  local n = H.ids[o]
+  if not n then
+    H.next_id = H.next_id + 1
+    n = H.next_id
+    H.ids[o] = n
+  end
+  return n
+end
+
+--- What a window's plan depends on besides the annotations' own changes (which M.redraw
+--- notes by rows): the rows shown, the text, the layers drawn there, what is drawn of them.
+function H.plan_key(s, win, buf, top, bot)
+  local parts = { buf, top, bot, vim.api.nvim_buf_get_changedtick(buf), s.meta_version or 0,
+    tostring(M.cues_shown()), H.id(require('stance.config').get().highlight),
+    H.id(s.suggestions), s.suggestions and #s.suggestions or 0 }
+  for _, layer in ipairs(M.layers_for(s, win)) do
+    parts[#parts + 1] = layer.name
+    parts[#parts + 1] = H.id(layer.store)
+    parts[#parts + 1] = tostring(layer.primary)
+  end
+  return table.concat(parts, ':')
+end
+
+--- The plan of window `win` (M.plan): the one made for its last screen update when nothing it
+--- depends on changed since, with the rows that M.redraw noted since planned again alone
+--- (creating an annotation plans its rows, not the window's); else made afresh.
+function H.plan_window(s, win, buf, top, bot)
+  local key = H.plan_key(s, win, buf, top, bot)
+  local p, dirty = H.plans[win], H.dirty[win]
+  H.dirty[win] = nil
+  if not (p and p.key == key and dirty ~= true) then
+    local rows, signed, last, layers, text = M.plan(s, win, buf, top, bot)
+    H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text }
+    return rows, signed, last, layers, text
+  end
+  for _, g in ipairs(dirty or H.none) do
+    local lo, hi = math.max(g[1], top), math.min(g[2] - 1, p.last)
+    if lo <= hi then
+      local rows, signed = M.plan(s, win, buf, lo, hi)
+      for r = lo, hi do
+        p.rows[r], p.signed[r] = rows[r], signed[r]
+      end
+    end
+  end
+  return p.rows, p.signed, p.last, p.layers, p.text
+end
+
+--- Rows of `buf` to plan again at the next screen update of each of its windows: {first,
+--- last} (end exclusive) groups, or every row (nil).
+function H.note_dirty(buf, groups)
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    local d = H.dirty[win]
+    if groups == nil or d == true then
+      H.dirty[win] = true
+    else
+      d = d or {}
+      for _, g in ipairs(groups) do
+        d[#d + 1] = { g[1], g[2] }
+      end
+      H.dirty[win] = d
+    end
+  end
+end
+
 local function on_win(_, win, buf, top, bot)
   H.marked[buf] = nil -- what M.redraw marked is being drawn
   local s = require('stance.editor.session').by_buf[buf]
   local under = require('stance.editor.under')
   if not s or s.hidden then
-    H.rows[win] = nil
+    H.rows[win], H.plans[win], H.dirty[win] = nil, nil, nil
     if under.any(buf) then vim.schedule(function() under.clear(buf) end) end
     return false
   end
-  local rows, signed, last, layers = M.plan(s, win, buf, top, bot)
+  local rows, signed, last, layers, text = H.plan_window(s, win, buf, top, bot)
   H.rows[win] = rows
-  under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name)
+  under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text)
   if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
     s.sign_keys = s.sign_keys or {}
@@ -455,6 +537,7 @@ function M.redraw(buf, ranges)
   end
   if not vim.api.nvim_buf_is_valid(buf) then return end
   local rows = {}
+  if not ranges then H.note_dirty(buf, nil) end
   if not ranges then
     for _, win in ipairs(vim.fn.win_findbuf(buf)) do
       local top, bot = H.visible(win)
@@ -487,6 +570,7 @@ function M.redraw(buf, ranges)
   if #groups > H.MAX_GROUPS or not now_ok then
     groups = { { groups[1][1], groups[#groups][2] } }
   end
+  if ranges then H.note_dirty(buf, groups) end
   local compat = require('stance.compat')
   local signs = H.signs_now(buf)
   local marked = H.marked[buf]
@@ -495,15 +579,23 @@ function M.redraw(buf, ranges)
       compat.redraw_rows(buf, marked[1], marked[2], true)
       marked = nil
     end
-    if signs then M.place_signs(buf, signs[1], signs[2], signs[3], g) end
+    if signs then
+      -- the signs of this group's rows only, planned for those rows alone (a span's sign does
+      -- not depend on the rows around it)
+      local lo, hi = math.max(signs[2], g[1]), math.min(signs[3], g[2] - 1)
+      if lo <= hi then
+        local _, signed, last = M.plan(signs[4], signs[1], buf, lo, hi)
+        M.place_signs(buf, lo, last, signed, g)
+      end
+    end
     compat.redraw_rows(buf, g[1], g[2], false)
     marked = marked and { math.min(marked[1], g[1]), math.max(marked[2], g[2]) } or { g[1], g[2] }
   end
   H.marked[buf] = marked
 end
 
---- The signs of the rows that the current window (else the first window of `buf`) shows:
---- { top, bot, signed }, or nil when there is none to show.
+--- The window whose rows get their signs now (the current window, else the first window of
+--- `buf`) and the rows it shows: { win, top, bot, session }, or nil when there is none.
 function H.signs_now(buf)
   local s = require('stance.editor.session').by_buf[buf]
   if not s or s.hidden or not require('stance.config').get().highlight.signs then return nil end
@@ -511,8 +603,7 @@ function H.signs_now(buf)
   if vim.api.nvim_win_get_buf(win) ~= buf then win = vim.fn.win_findbuf(buf)[1] end
   if not win then return nil end
   local top, bot = H.visible(win)
-  local _, signed, last = M.plan(s, win, buf, top, bot)
-  return { top, last, signed }
+  return { win, top, bot, s }
 end
 
 --- Define the highlight groups again (after :colorscheme).

@@ -2,6 +2,7 @@
 --- marks already right stay and only rows whose mark changes are touched, so that Neovim
 --- draws no other row again.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 --- Make the marks of namespace `ns` on rows [first, last] of `buf` (last may be math.huge)
 --- those of `want` (row -> value; rows outside [first, last] are ignored). `known` (id ->

@@ -18,6 +18,7 @@
 ---@field others table<string, table> other annotators' layers { store, shown }
 ---@field cache table<integer, table> per slot: what rendering needs
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 M.__index = M
 
 ---@type table<integer, stance.Session>

@@ -4,6 +4,7 @@
 --- mark back; `:Stance progress` shows every document against every annotator (not started,
 --- in progress, done) in a scratch buffer where <CR> opens the document.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 --- The session's status ("not-started", "in-progress", "done"), as stance.Layer.status says.

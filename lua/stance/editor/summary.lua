@@ -5,6 +5,7 @@
 --- stance also in its own shade of block: █ ▒ ░ ▓ ...), and a strip of one mark per
 --- paragraph: the first stance ▲, the second ▼, any other ●, several ◆, none ·.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 H.marks = { '▲', '▼' }

@@ -2,6 +2,7 @@
 --- (the innermost; with a count, the count-th one out), `aa` the whole annotation (from its
 --- first span to its last) with the white space after it, like `aw`.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 local where = require('stance.editor.where')
 

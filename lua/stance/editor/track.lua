@@ -3,6 +3,7 @@
 --- shrink or collapse in C. An annotation whose text was deleted collapses; if the same
 --- text comes back at the same place (undo, or `p` right after `d`) it gets its spans back.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 --- A deleted annotation that may come back: { id, pos, len, before = spans relative to pos }.
 local function remember_collapse(s, d, pos, old_end)

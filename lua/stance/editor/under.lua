@@ -12,6 +12,7 @@
 --- layer takes lines under it, each with the name of its layer (virtual lines belong to the
 --- buffer: both windows show them).
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = { keys = {}, sigs = {}, wants = {} }
 
 M.ns = vim.api.nvim_create_namespace('stance_under')
@@ -126,11 +127,12 @@ end
 ---@param rows table
 ---@param version integer the session's drawing version (changes with every annotation change)
 ---@param name string the annotator of the window's layer
-function M.plan(win, buf, top, last, rows, version, name)
+---@param text string[]|nil the rows' text, when the caller has it
+function M.plan(win, buf, top, last, rows, version, name, text)
   if not M.enabled then return end
   local side = H.side_view(buf)
   local want = {}
-  local lines = nil
+  local lines = text
   local ended = false
   -- the windows' layout, looked at only for a row whose marks may fit after it (what is
   -- wanted depends on it only then)
@@ -154,8 +156,9 @@ function M.plan(win, buf, top, last, rows, version, name)
         end
         under = not M.fits(geometry, line, all)
       end
+      -- (a row's plan may be kept from an earlier screen update: its mark is set either way)
+      list.under = under or nil
       if under then
-        list.under = true
         -- its lines are made when they are placed, after the screen update
         want[r] = { line = line, ends = list.ends }
       end

@@ -1,6 +1,7 @@
 --- Positions in a buffer: byte offsets (what the store holds) and (row, col) (what Neovim
 --- shows), and the annotations under the cursor.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 --- (row, col), both 0-based, of byte offset `off` of `buf`.
 ---@return integer row
