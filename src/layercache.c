@@ -32,10 +32,19 @@ typedef struct added {
   uint64_t seq;
 } added;
 
-struct stance_layercache {
-  const unsigned char *map; /* the file loaded (mmap'd, or a copy for from_memory) */
-  size_t maplen;
+/* The file loaded (mmap'd, or a copy for from_memory), with a count of its holders: the
+ * cache, and the bytes of entries lent out (stance_layercache_lend). */
+struct stance_layercache_map {
+  const unsigned char *p;
+  size_t len;
   int mapped;
+  size_t refs;
+};
+
+struct stance_layercache {
+  const unsigned char *map; /* = mapping->p */
+  size_t maplen;
+  stance_layercache_map *mapping;
   uint64_t digest, n; /* entries of the file loaded */
   const unsigned char *table;
   unsigned char *seen; /* per entry of the table */
@@ -82,6 +91,35 @@ static stance_layercache *new_cache(uint64_t digest) {
   return c;
 }
 
+/* The mapping of `p` (len bytes) held by `c`; 0, or -1 when out of memory (p not taken). */
+static int hold_map(stance_layercache *c, const unsigned char *p, size_t len, int mapped) {
+  stance_layercache_map *m = malloc(sizeof *m);
+  if (m == NULL) return -1;
+  m->p = p;
+  m->len = len;
+  m->mapped = mapped;
+  m->refs = 1;
+  c->mapping = m;
+  c->map = p;
+  c->maplen = len;
+  return 0;
+}
+
+void stance_layercache_map_release(stance_layercache_map *m) {
+  if (m == NULL || --m->refs > 0) return;
+  if (m->mapped)
+    munmap((void *)m->p, m->len);
+  else
+    free((void *)m->p);
+  free(m);
+}
+
+stance_layercache_map *stance_layercache_mapping(const stance_layercache *c) { return c->mapping; }
+
+void stance_layercache_lend(stance_layercache_map *m) {
+  if (m != NULL) m->refs++;
+}
+
 stance_layercache *stance_layercache_open(const char *path, uint64_t digest) {
   stance_layercache *c = new_cache(digest);
   struct stat st;
@@ -94,9 +132,12 @@ stance_layercache *stance_layercache_open(const char *path, uint64_t digest) {
       (uint64_t)st.st_size < (uint64_t)SIZE_MAX / 2) {
     void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m != MAP_FAILED) {
-      c->map = m;
-      c->maplen = (size_t)st.st_size;
-      c->mapped = 1;
+      if (hold_map(c, m, (size_t)st.st_size, 1) != 0) {
+        munmap(m, (size_t)st.st_size);
+        close(fd);
+        free(c);
+        return NULL;
+      }
       take(c, digest);
     }
   }
@@ -114,8 +155,11 @@ stance_layercache *stance_layercache_from_memory(const char *data, size_t len, u
     return NULL;
   }
   memcpy(copy, data, len);
-  c->map = copy;
-  c->maplen = len;
+  if (hold_map(c, copy, len, 0) != 0) {
+    free(copy);
+    free(c);
+    return NULL;
+  }
   take(c, digest);
   return c;
 }
@@ -123,10 +167,7 @@ stance_layercache *stance_layercache_from_memory(const char *data, size_t len, u
 void stance_layercache_free(stance_layercache *c) {
   size_t i;
   if (c == NULL) return;
-  if (c->mapped)
-    munmap((void *)c->map, c->maplen);
-  else
-    free((void *)c->map);
+  stance_layercache_map_release(c->mapping);
   free(c->seen);
   for (i = 0; i < c->nadd; i++) free(c->add[i].data);
   free(c->add);
@@ -319,6 +360,19 @@ static int cmp_rows(const void *a, const void *b) {
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Whether the file of entry `e` (its key, a path) is still a regular file: an entry not
+ * looked up since it was loaded is dropped when it is not (the file was deleted, or moved
+ * with its folder), so that a cache does not keep what no longer exists. */
+static int still_there(const entry *e) {
+  char path[4096];
+  struct stat st;
+  if (e->keylen == 0 || e->keylen >= sizeof path) return 0;
+  memcpy(path, e->key, e->keylen);
+  path[e->keylen] = '\0';
+  if (memchr(path, '\0', e->keylen) != NULL) return 0;
+  return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* The rows to write, one per key (the last put wins), sorted as the table is. */
 static row *rows_of(stance_layercache *c, int prune, size_t *nrows) {
   size_t n = 0, i, w;
@@ -329,8 +383,9 @@ static row *rows_of(stance_layercache *c, int prune, size_t *nrows) {
   for (i = 0; i < c->n; i++) {
     uint64_t off = get64(c->table + i * 16 + 8);
     entry e;
-    if (c->seen[i] == SEEN_STALE || (prune && c->seen[i] != SEEN_HIT)) continue;
+    if (c->seen[i] == SEEN_STALE || (prune == STANCE_LC_KEEP_SEEN && c->seen[i] != SEEN_HIT)) continue;
     if (!parse_entry(c->map + off, (uint64_t)(c->table - c->map) - off, 0, &e)) continue;
+    if (prune == STANCE_LC_KEEP_PRESENT && c->seen[i] != SEEN_HIT && !still_there(&e)) continue;
     rows[n].hash = get64(c->table + i * 16);
     rows[n].data = c->map + off;
     rows[n].len = (size_t)e.len;

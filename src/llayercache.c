@@ -6,7 +6,9 @@
  *   lc = core.layer_cache(path, {root = ROOT, vocab = V[, racy_ms = 2000]})
  *   lc:read(file) -> store, problems, bytes  (as core.read_file(file, {root, vocab}))
  *                 | false  (not for the cache: read it with core.read_file)
- *   lc:save(path[, prune]) -> true | nil, err, code
+ *   lc:save(path[, prune]) -> true | nil, err, code  (written only when an entry was put or
+ *                 found stale since the last save, or with prune: then only the entries
+ *                 found again are kept; else those of files no longer there are dropped)
  *   lc:release()  the folders' descriptors closed (the end of a pass over the corpus)
  *   lc:stats() -> {loaded, hits, misses, stale, put}
  *
@@ -177,6 +179,8 @@ static int read_whole(int dir, const char *name, char **data, size_t *len, struc
   return 0;
 }
 
+static void release_map(void *m) { stance_layercache_map_release(m); }
+
 static int lc_read(lua_State *L) {
   llc *l = check_lc(L);
   const char *path = luaL_checkstring(L, 2), *slash = strrchr(path, '/'), *cached;
@@ -200,16 +204,12 @@ static int lc_read(lua_State *L) {
   rc = stance_layercache_get(l->c, path, &id, &s, &cached, &len);
   if (rc == STANCE_ENOMEM) return stance__fail(L, "out of memory", "ENOMEM");
   if (rc == 1) {
-    char *copy = malloc(len + 1);
-    if (copy == NULL) {
-      stance_store_free(s);
-      return stance__fail(L, "out of memory", "ENOMEM");
-    }
-    memcpy(copy, cached, len);
-    copy[len] = '\0';
+    /* the bytes lent from the cache's mapping (no copy): it stays mapped while they live */
+    stance_layercache_map *m = stance_layercache_mapping(l->c);
     stance__push_store(L, s);
     lua_newtable(L);
-    stance__push_bytes(L, copy, len);
+    stance__push_lent_bytes(L, cached, len, release_map, m);
+    stance_layercache_lend(m);
     return 3;
   }
   t0 = now_ns(CLOCK_REALTIME);
@@ -263,7 +263,7 @@ static int lc_save(lua_State *L) {
     return stance__fail(L, lua_pushfstring(L, "%s: leads outside the corpus or is missing", dir), "EOUTSIDE");
   if (lstat(path, &lst) == 0 && !S_ISREG(lst.st_mode))
     return stance__fail(L, lua_pushfstring(L, "%s: not a regular file; not written", path), "EOUTSIDE");
-  rc = stance_layercache_save(l->c, path, prune, err, sizeof err);
+  rc = stance_layercache_save(l->c, path, prune ? STANCE_LC_KEEP_SEEN : STANCE_LC_KEEP_PRESENT, err, sizeof err);
   if (rc != 0) return stance__fail(L, err, "EWRITE");
   l->saved_put = st.put;
   l->saved_stale = st.stale;

@@ -208,8 +208,68 @@ static void layercache_saves_atomically_and_merges_what_was_put(void) {
   tmp_cleanup(dir);
 }
 
+/* A save that keeps present entries drops those of files no longer there (not found again
+ * since loaded), keeps the others; bytes lent from the mapping outlive the cache. */
+static void layercache_drops_what_is_gone_and_lends_its_bytes(void) {
+  const char *dir = tmp_dir();
+  char keys[3][4096], path[4096], err[256];
+  stance_layercache *c;
+  stance_layercache_stats st;
+  stance_layercache_map *m;
+  stance_store *s;
+  const char *bytes;
+  size_t i, len;
+  snprintf(path, sizeof path, "%s/layers.bin", dir);
+  c = stance_layercache_open(path, 9);
+  CHECK(stance_layercache_mapping(c) == NULL); /* nothing loaded */
+  for (i = 0; i < 3; i++) {
+    stance_layer_id id = id_n(i);
+    char rel[16];
+    snprintf(rel, sizeof rel, "f%zu", i);
+    tmp_write(dir, rel, FILES[i], (size_t)-1);
+    snprintf(keys[i], sizeof keys[i], "%s/%s", dir, rel);
+    s = parse(FILES[i]);
+    CHECK_INT(stance_layercache_put(c, keys[i], &id, FILES[i], strlen(FILES[i]), s), STANCE_OK);
+    stance_store_free(s);
+  }
+  CHECK_INT(stance_layercache_save(c, path, STANCE_LC_KEEP_PRESENT, err, sizeof err), 0);
+  stance_layercache_free(c);
+  /* f1 deleted, f2 now a folder: gone; f0 there, not looked up: kept */
+  CHECK(remove(keys[1]) == 0);
+  CHECK(remove(keys[2]) == 0);
+  tmp_write(dir, "f2/inner", "x", (size_t)-1);
+  c = stance_layercache_open(path, 9);
+  stance_layercache_stats_of(c, &st);
+  CHECK_INT(st.loaded, 3);
+  CHECK_INT(stance_layercache_save(c, path, STANCE_LC_KEEP_ALL, err, sizeof err), 0);
+  stance_layercache_free(c);
+  c = stance_layercache_open(path, 9);
+  stance_layercache_stats_of(c, &st);
+  CHECK_INT(st.loaded, 3);
+  CHECK_INT(stance_layercache_save(c, path, STANCE_LC_KEEP_PRESENT, err, sizeof err), 0);
+  stance_layercache_free(c);
+  c = stance_layercache_open(path, 9);
+  stance_layercache_stats_of(c, &st);
+  CHECK_INT(st.loaded, 1);
+  {
+    stance_layer_id id = id_n(0);
+    CHECK_INT(stance_layercache_get(c, keys[0], &id, &s, &bytes, &len), 1);
+    stance_store_free(s);
+  }
+  m = stance_layercache_mapping(c);
+  CHECK(m != NULL);
+  stance_layercache_lend(m);
+  stance_layercache_free(c); /* the bytes stay mapped (ASan sees any use after the unmap) */
+  CHECK_INT(len, strlen(FILES[0]));
+  CHECK(memcmp(bytes, FILES[0], len) == 0);
+  stance_layercache_map_release(m);
+  stance_layercache_map_release(NULL);
+  tmp_cleanup(dir);
+}
+
 const test_case layercache_tests[] = {
     {"layercache_gives_each_entry_back_for_its_identity_only", layercache_gives_each_entry_back_for_its_identity_only},
     {"layercache_damaged_anywhere_gives_the_same_or_nothing", layercache_damaged_anywhere_gives_the_same_or_nothing},
     {"layercache_saves_atomically_and_merges_what_was_put", layercache_saves_atomically_and_merges_what_was_put},
+    {"layercache_drops_what_is_gone_and_lends_its_bytes", layercache_drops_what_is_gone_and_lends_its_bytes},
     {NULL, NULL}};
