@@ -57,6 +57,10 @@ typedef struct stance_layercache_map stance_layercache_map;
 stance_layercache_map *stance_layercache_mapping(const stance_layercache *c);
 void stance_layercache_lend(stance_layercache_map *m);
 void stance_layercache_map_release(stance_layercache_map *m);
+/* From now on, keep the entries put in a temporary file made in the folder `dir` (removed at
+ * once: it goes with the process) instead of in memory: what a first pass over a large
+ * corpus would hold until it saves. 0, or -1 when it cannot be made (they stay in memory). */
+int stance_layercache_spill_to(stance_layercache *c, const char *dir);
 /* Keep the file `key` of identity `id`, its `bytes` and the store `s` parsed from them, for
  * the next save. 0 or STANCE_ENOMEM. */
 int stance_layercache_put(stance_layercache *c, const char *key, const stance_layer_id *id, const char *bytes,

@@ -267,9 +267,62 @@ static void layercache_drops_what_is_gone_and_lends_its_bytes(void) {
   tmp_cleanup(dir);
 }
 
+/* Entries put after spill_to() are kept in a temporary file (none left in the folder), and
+ * saved the same as those kept in memory, with the last put of a key winning. */
+static void layercache_spills_what_it_puts_to_a_file(void) {
+  const char *dir = tmp_dir();
+  char path[4096], missing[4096], err[256];
+  stance_layercache *c, *d;
+  stance_layercache_stats st;
+  stance_buf mem, spilled;
+  size_t i, round;
+  snprintf(path, sizeof path, "%s/layers.bin", dir);
+  snprintf(missing, sizeof missing, "%s/no/such/folder", dir);
+  stance_buf_init(&mem);
+  stance_buf_init(&spilled);
+  for (round = 0; round < 2; round++) {
+    c = stance_layercache_from_memory(NULL, 0, 42);
+    if (round == 1) {
+      CHECK_INT(stance_layercache_spill_to(c, missing), -1);
+      CHECK_INT(stance_layercache_spill_to(c, dir), 0);
+      CHECK_INT(stance_layercache_spill_to(c, dir), 0); /* once */
+    }
+    for (i = 0; i < NFILES + 1; i++) {
+      char key[32];
+      size_t f = i % NFILES; /* the last one puts /c/0 again: that one wins */
+      stance_store *s = parse(FILES[f]);
+      stance_layer_id id = id_n(i == NFILES ? 7 : f);
+      snprintf(key, sizeof key, "/c/%zu", f);
+      CHECK_INT(stance_layercache_put(c, key, &id, FILES[f], strlen(FILES[f]), s), STANCE_OK);
+      stance_store_free(s);
+    }
+    CHECK_INT(stance_layercache_serialize(c, 0, round == 0 ? &mem : &spilled), STANCE_OK);
+    if (round == 1) CHECK_INT(stance_layercache_save(c, path, STANCE_LC_KEEP_ALL, err, sizeof err), 0);
+    stance_layercache_free(c);
+  }
+  CHECK_INT(mem.len, spilled.len);
+  CHECK(memcmp(mem.data, spilled.data, mem.len) == 0);
+  d = stance_layercache_open(path, 42);
+  stance_layercache_stats_of(d, &st);
+  CHECK_INT(st.loaded, NFILES);
+  CHECK_INT(found(d, 0, id_n(7)), 1);
+  for (i = 1; i < NFILES; i++) CHECK_INT(found(d, i, id_n(i)), 1);
+  stance_layercache_free(d);
+  {
+    /* nothing left beside it but the cache */
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s')\" = layers.bin", dir);
+    CHECK_INT(system(cmd), 0);
+  }
+  stance_buf_free(&mem);
+  stance_buf_free(&spilled);
+  tmp_cleanup(dir);
+}
+
 const test_case layercache_tests[] = {
     {"layercache_gives_each_entry_back_for_its_identity_only", layercache_gives_each_entry_back_for_its_identity_only},
     {"layercache_damaged_anywhere_gives_the_same_or_nothing", layercache_damaged_anywhere_gives_the_same_or_nothing},
     {"layercache_saves_atomically_and_merges_what_was_put", layercache_saves_atomically_and_merges_what_was_put},
     {"layercache_drops_what_is_gone_and_lends_its_bytes", layercache_drops_what_is_gone_and_lends_its_bytes},
+    {"layercache_spills_what_it_puts_to_a_file", layercache_spills_what_it_puts_to_a_file},
     {NULL, NULL}};
