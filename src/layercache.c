@@ -27,20 +27,34 @@ enum { SEEN_NOT = 0, SEEN_HIT = 1, SEEN_STALE = 2 };
 
 typedef struct added {
   uint64_t hash;
-  char *data; /* the entry, as written */
+  char *data; /* the entry, as written; NULL when it is in the spill file, at `off` */
   size_t len;
-  uint64_t seq;
+  uint64_t seq, off;
+  char *key; /* a spilled entry's key (the rows are sorted by it before it is read back) */
+  uint32_t keylen;
 } added;
 
-struct stance_layercache {
-  const unsigned char *map; /* the file loaded (mmap'd, or a copy for from_memory) */
-  size_t maplen;
+/* The file loaded (mmap'd, or a copy for from_memory), with a count of its holders: the
+ * cache, and the bytes of entries lent out (stance_layercache_lend). */
+struct stance_layercache_map {
+  const unsigned char *p;
+  size_t len;
   int mapped;
+  size_t refs;
+};
+
+struct stance_layercache {
+  const unsigned char *map; /* = mapping->p */
+  size_t maplen;
+  stance_layercache_map *mapping;
   uint64_t digest, n; /* entries of the file loaded */
   const unsigned char *table;
   unsigned char *seen; /* per entry of the table */
   added *add;
   size_t nadd, capadd;
+  int spill_fd;        /* entries put go there instead of memory (-1: none) */
+  int spill_full;      /* a write to it failed: the next entries stay in memory */
+  uint64_t spill_len;
   stance_layercache_stats st;
 };
 
@@ -78,8 +92,76 @@ static void take(stance_layercache *c, uint64_t digest) {
 
 static stance_layercache *new_cache(uint64_t digest) {
   stance_layercache *c = calloc(1, sizeof *c);
-  if (c != NULL) c->digest = digest;
+  if (c != NULL) {
+    c->digest = digest;
+    c->spill_fd = -1;
+  }
   return c;
+}
+
+int stance_layercache_spill_to(stance_layercache *c, const char *dir) {
+  char path[4096];
+  int fd;
+  if (c->spill_fd >= 0) return 0;
+  if ((size_t)snprintf(path, sizeof path, "%s/.layers-spill-XXXXXX", dir) >= sizeof path) return -1;
+  if ((fd = mkstemp(path)) < 0) return -1;
+  /* nobody else's to see, and gone with the process however it ends */
+  if (unlink(path) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    close(fd);
+    return -1;
+  }
+  c->spill_fd = fd;
+  c->spill_len = 0;
+  return 0;
+}
+
+/* Write the entry `data` at the end of the spill file: 0, or -1 (then it stays in memory). */
+static int spill(stance_layercache *c, const char *data, size_t len, uint64_t *off) {
+  size_t done = 0;
+  if (c->spill_fd < 0 || c->spill_full || c->spill_len > (uint64_t)INT64_MAX - len) return -1;
+  while (done < len) {
+    ssize_t w = pwrite(c->spill_fd, data + done, len - done, (off_t)(c->spill_len + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      /* a full disk: what was written of this one is never used (the entries before it are
+       * still read back); the next ones stay in memory */
+      c->spill_full = 1;
+      return -1;
+    }
+    done += (size_t)w;
+  }
+  *off = c->spill_len;
+  c->spill_len += len;
+  return 0;
+}
+
+/* The mapping of `p` (len bytes) held by `c`; 0, or -1 when out of memory (p not taken). */
+static int hold_map(stance_layercache *c, const unsigned char *p, size_t len, int mapped) {
+  stance_layercache_map *m = malloc(sizeof *m);
+  if (m == NULL) return -1;
+  m->p = p;
+  m->len = len;
+  m->mapped = mapped;
+  m->refs = 1;
+  c->mapping = m;
+  c->map = p;
+  c->maplen = len;
+  return 0;
+}
+
+void stance_layercache_map_release(stance_layercache_map *m) {
+  if (m == NULL || --m->refs > 0) return;
+  if (m->mapped)
+    munmap((void *)m->p, m->len);
+  else
+    free((void *)m->p);
+  free(m);
+}
+
+stance_layercache_map *stance_layercache_mapping(const stance_layercache *c) { return c->mapping; }
+
+void stance_layercache_lend(stance_layercache_map *m) {
+  if (m != NULL) m->refs++;
 }
 
 stance_layercache *stance_layercache_open(const char *path, uint64_t digest) {
@@ -94,9 +176,12 @@ stance_layercache *stance_layercache_open(const char *path, uint64_t digest) {
       (uint64_t)st.st_size < (uint64_t)SIZE_MAX / 2) {
     void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m != MAP_FAILED) {
-      c->map = m;
-      c->maplen = (size_t)st.st_size;
-      c->mapped = 1;
+      if (hold_map(c, m, (size_t)st.st_size, 1) != 0) {
+        munmap(m, (size_t)st.st_size);
+        close(fd);
+        free(c);
+        return NULL;
+      }
       take(c, digest);
     }
   }
@@ -114,8 +199,11 @@ stance_layercache *stance_layercache_from_memory(const char *data, size_t len, u
     return NULL;
   }
   memcpy(copy, data, len);
-  c->map = copy;
-  c->maplen = len;
+  if (hold_map(c, copy, len, 0) != 0) {
+    free(copy);
+    free(c);
+    return NULL;
+  }
   take(c, digest);
   return c;
 }
@@ -123,13 +211,14 @@ stance_layercache *stance_layercache_from_memory(const char *data, size_t len, u
 void stance_layercache_free(stance_layercache *c) {
   size_t i;
   if (c == NULL) return;
-  if (c->mapped)
-    munmap((void *)c->map, c->maplen);
-  else
-    free((void *)c->map);
+  stance_layercache_map_release(c->mapping);
   free(c->seen);
-  for (i = 0; i < c->nadd; i++) free(c->add[i].data);
+  for (i = 0; i < c->nadd; i++) {
+    free(c->add[i].data);
+    free(c->add[i].key);
+  }
   free(c->add);
+  if (c->spill_fd >= 0) close(c->spill_fd);
   free(c);
 }
 
@@ -286,6 +375,20 @@ int stance_layercache_put(stance_layercache *c, const char *key, const stance_la
   c->add[c->nadd].data = b.data;
   c->add[c->nadd].len = b.len;
   c->add[c->nadd].seq = c->nadd;
+  c->add[c->nadd].off = 0;
+  c->add[c->nadd].key = NULL;
+  c->add[c->nadd].keylen = k32;
+  if (c->spill_fd >= 0 && !c->spill_full) {
+    char *kc = malloc(klen + 1);
+    if (kc != NULL && spill(c, b.data, b.len, &c->add[c->nadd].off) == 0) {
+      memcpy(kc, key, klen);
+      c->add[c->nadd].key = kc;
+      free(b.data);
+      c->add[c->nadd].data = NULL;
+    } else {
+      free(kc);
+    }
+  }
   c->nadd++;
   c->st.put++;
   return STANCE_OK;
@@ -302,7 +405,8 @@ void stance_layercache_stats_of(const stance_layercache *c, stance_layercache_st
 
 typedef struct row {
   uint64_t hash, off; /* off: in the file written */
-  const unsigned char *data;
+  const unsigned char *data; /* NULL: in the spill file, at spill_off */
+  uint64_t spill_off;
   size_t len;
   const unsigned char *key;
   uint32_t keylen;
@@ -319,6 +423,19 @@ static int cmp_rows(const void *a, const void *b) {
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Whether the file of entry `e` (its key, a path) is still a regular file: an entry not
+ * looked up since it was loaded is dropped when it is not (the file was deleted, or moved
+ * with its folder), so that a cache does not keep what no longer exists. */
+static int still_there(const entry *e) {
+  char path[4096];
+  struct stat st;
+  if (e->keylen == 0 || e->keylen >= sizeof path) return 0;
+  memcpy(path, e->key, e->keylen);
+  path[e->keylen] = '\0';
+  if (memchr(path, '\0', e->keylen) != NULL) return 0;
+  return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* The rows to write, one per key (the last put wins), sorted as the table is. */
 static row *rows_of(stance_layercache *c, int prune, size_t *nrows) {
   size_t n = 0, i, w;
@@ -329,10 +446,12 @@ static row *rows_of(stance_layercache *c, int prune, size_t *nrows) {
   for (i = 0; i < c->n; i++) {
     uint64_t off = get64(c->table + i * 16 + 8);
     entry e;
-    if (c->seen[i] == SEEN_STALE || (prune && c->seen[i] != SEEN_HIT)) continue;
+    if (c->seen[i] == SEEN_STALE || (prune == STANCE_LC_KEEP_SEEN && c->seen[i] != SEEN_HIT)) continue;
     if (!parse_entry(c->map + off, (uint64_t)(c->table - c->map) - off, 0, &e)) continue;
+    if (prune == STANCE_LC_KEEP_PRESENT && c->seen[i] != SEEN_HIT && !still_there(&e)) continue;
     rows[n].hash = get64(c->table + i * 16);
     rows[n].data = c->map + off;
+    rows[n].spill_off = 0;
     rows[n].len = (size_t)e.len;
     rows[n].key = e.key;
     rows[n].keylen = e.keylen;
@@ -341,12 +460,19 @@ static row *rows_of(stance_layercache *c, int prune, size_t *nrows) {
   }
   for (i = 0; i < c->nadd; i++) {
     entry e;
-    if (!parse_entry((const unsigned char *)c->add[i].data, c->add[i].len, 0, &e)) continue;
+    if (c->add[i].data == NULL) { /* spilled: written whole by put, read back when written */
+      rows[n].key = (const unsigned char *)c->add[i].key;
+      rows[n].keylen = c->add[i].keylen;
+    } else if (parse_entry((const unsigned char *)c->add[i].data, c->add[i].len, 0, &e)) {
+      rows[n].key = e.key;
+      rows[n].keylen = e.keylen;
+    } else {
+      continue;
+    }
     rows[n].hash = c->add[i].hash;
     rows[n].data = (const unsigned char *)c->add[i].data;
+    rows[n].spill_off = c->add[i].off;
     rows[n].len = c->add[i].len;
-    rows[n].key = e.key;
-    rows[n].keylen = e.keylen;
     rows[n].order = c->n + i;
     n++;
   }
@@ -366,9 +492,13 @@ typedef int (*sink_fn)(void *ud, const void *data, size_t len);
 
 static int write_all(stance_layercache *c, int prune, sink_fn sink, void *ud) {
   size_t n = 0, i;
-  row *rows = rows_of(c, prune, &n);
+  row *rows;
   uint64_t off = HEAD, head[3];
-  if (rows == NULL) return STANCE_ENOMEM;
+  char *buf = NULL; /* a spilled entry read back (one at a time: none is held in memory) */
+  size_t cap = 0;
+  int rc = -1;
+  rows = rows_of(c, prune, &n);
+  if (rows == NULL) goto done;
   for (i = 0; i < n; i++) {
     rows[i].off = off;
     off += rows[i].len;
@@ -376,20 +506,38 @@ static int write_all(stance_layercache *c, int prune, sink_fn sink, void *ud) {
   head[0] = c->digest;
   head[1] = n;
   head[2] = off;
-  if (sink(ud, MAGIC, 8) != 0 || sink(ud, head, sizeof head) != 0) goto fail;
-  for (i = 0; i < n; i++)
-    if (sink(ud, rows[i].data, rows[i].len) != 0) goto fail;
+  if (sink(ud, MAGIC, 8) != 0 || sink(ud, head, sizeof head) != 0) goto done;
+  for (i = 0; i < n; i++) {
+    const void *data = rows[i].data;
+    if (data == NULL) {
+      size_t got = 0;
+      if (rows[i].len > cap) {
+        char *nb = realloc(buf, rows[i].len);
+        if (nb == NULL) goto done;
+        buf = nb;
+        cap = rows[i].len;
+      }
+      while (got < rows[i].len) {
+        ssize_t r = pread(c->spill_fd, buf + got, rows[i].len - got, (off_t)(rows[i].spill_off + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) goto done;
+        got += (size_t)r;
+      }
+      data = buf;
+    }
+    if (sink(ud, data, rows[i].len) != 0) goto done;
+  }
   for (i = 0; i < n; i++) {
     uint64_t t[2];
     t[0] = rows[i].hash;
     t[1] = rows[i].off;
-    if (sink(ud, t, sizeof t) != 0) goto fail;
+    if (sink(ud, t, sizeof t) != 0) goto done;
   }
+  rc = 0;
+done:
   free(rows);
-  return 0;
-fail:
-  free(rows);
-  return -1;
+  free(buf);
+  return rc;
 }
 
 static int to_buf(void *ud, const void *data, size_t len) {

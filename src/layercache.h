@@ -50,14 +50,32 @@ void stance_layercache_free(stance_layercache *c);
  * or damaged; STANCE_ENOMEM. */
 int stance_layercache_get(stance_layercache *c, const char *key, const stance_layer_id *id, stance_store **store,
                           const char **bytes, size_t *len);
+/* The cache's loaded file, which the bytes given by get() are in (NULL when nothing is
+ * loaded): lend() takes a reference on it, so that those bytes outlive the cache; each one
+ * taken is given back with map_release(), the last one unmapping it. */
+typedef struct stance_layercache_map stance_layercache_map;
+stance_layercache_map *stance_layercache_mapping(const stance_layercache *c);
+void stance_layercache_lend(stance_layercache_map *m);
+void stance_layercache_map_release(stance_layercache_map *m);
+/* From now on, keep the entries put in a temporary file made in the folder `dir` (removed at
+ * once: it goes with the process) instead of in memory: what a first pass over a large
+ * corpus would hold until it saves. 0, or -1 when it cannot be made (they stay in memory). */
+int stance_layercache_spill_to(stance_layercache *c, const char *dir);
 /* Keep the file `key` of identity `id`, its `bytes` and the store `s` parsed from them, for
  * the next save. 0 or STANCE_ENOMEM. */
 int stance_layercache_put(stance_layercache *c, const char *key, const stance_layer_id *id, const char *bytes,
                           size_t len, const stance_store *s);
 /* Whether anything changed since the cache was loaded (an entry put, or one found stale). */
 int stance_layercache_dirty(const stance_layercache *c);
-/* Write the cache to `path` atomically: the entries loaded (without the stale ones, and with
- * `prune` only those found again since) and those put. 0, or -1 with a message in `err`. */
+/* Which loaded entries a save keeps (besides those put, and never the stale ones): */
+enum {
+  STANCE_LC_KEEP_ALL = 0,    /* every one */
+  STANCE_LC_KEEP_SEEN = 1,   /* only those found again since the cache was loaded */
+  STANCE_LC_KEEP_PRESENT = 2 /* those found again, and the others whose file (the key, a
+                                path) is still a regular file: one lstat each */
+};
+/* Write the cache to `path` atomically: the entries loaded that `prune` (STANCE_LC_KEEP_*)
+ * keeps, and those put. 0, or -1 with a message in `err`. */
 int stance_layercache_save(stance_layercache *c, const char *path, int prune, char *err, size_t errlen);
 /* The same into memory (appended to `out`): for tests and fuzzing. 0 or STANCE_ENOMEM. */
 struct stance_buf;

@@ -14,6 +14,10 @@ void stance__open_fs(lua_State *L);
 void stance__open_proc(lua_State *L);
 /* Push `data` (malloc'd, taken) as a stance.bytes (lfs.c). */
 void stance__push_bytes(lua_State *L, char *data, size_t len);
+/* The same for `len` bytes at `data` that `owner` lends: release(owner) when they are
+ * collected (the caller takes a reference on `owner` for them right after: nothing can
+ * collect them before). */
+void stance__push_lent_bytes(lua_State *L, const char *data, size_t len, void (*release)(void *), void *owner);
 void stance__open_store(lua_State *L);
 void stance__open_text(lua_State *L);
 void stance__open_index(lua_State *L);

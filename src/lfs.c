@@ -61,6 +61,65 @@ static int l_exists(lua_State *L) {
   return 1;
 }
 
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* folders(dir) -> the names of the folders directly in `dir`, sorted (byte order): real
+ * folders only (no link, whatever it points to), no hidden name (".x"), as the listing's
+ * rules have it | nil, err, code. One readdir, no walk below them: what a corpus's
+ * annotators' folders are found with. */
+static int l_folders(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY), k;
+  DIR *d;
+  struct dirent *de;
+  char **names = NULL;
+  size_t n = 0, cap = 0, i;
+  if (fd < 0) return stance__fail(L, strerror(errno), errno == ENOENT ? "ENOENT" : "ELIST");
+  if ((d = fdopendir(fd)) == NULL) {
+    int e = errno;
+    close(fd);
+    return stance__fail(L, strerror(e), "ELIST");
+  }
+  while ((de = readdir(d)) != NULL) {
+    struct stat st;
+    size_t len;
+    char *copy;
+    if (de->d_name[0] == '.') continue;
+    if (de->d_type != DT_DIR) {
+      /* a file system that does not say: ask (a link is no folder here) */
+      if (de->d_type != DT_UNKNOWN || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+          !S_ISDIR(st.st_mode))
+        continue;
+    }
+    if (n == cap) {
+      size_t nc = cap ? cap * 2 : 16;
+      char **nn = nc > SIZE_MAX / sizeof *nn ? NULL : realloc(names, nc * sizeof *nn);
+      if (nn == NULL) goto oom;
+      names = nn;
+      cap = nc;
+    }
+    len = strlen(de->d_name);
+    if ((copy = malloc(len + 1)) == NULL) goto oom;
+    memcpy(copy, de->d_name, len + 1);
+    names[n++] = copy;
+  }
+  closedir(d);
+  if (n > 0) qsort(names, n, sizeof *names, cmp_names);
+  lua_createtable(L, n > INT_MAX ? 0 : (int)n, 0);
+  for (i = 0, k = 0; i < n; i++) {
+    lua_pushstring(L, names[i]);
+    lua_rawseti(L, -2, ++k);
+    free(names[i]);
+  }
+  free(names);
+  return 1;
+oom:
+  closedir(d);
+  for (i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return stance__fail(L, "out of memory", "ENOMEM");
+}
+
 /* realpath(path) -> absolute path without links | nil, err, code */
 static int l_realpath(lua_State *L) {
   char buf[PATH_MAX];
@@ -349,6 +408,8 @@ static int l_list(lua_State *L) {
 typedef struct lbytes {
   char *data;
   size_t len;
+  void (*release)(void *owner); /* bytes lent by `owner` (else `data` is freed with them) */
+  void *owner;
 } lbytes;
 
 static int b_string(lua_State *L) {
@@ -365,8 +426,13 @@ static int b_len(lua_State *L) {
 
 static int b_gc(lua_State *L) {
   lbytes *b = luaL_checkudata(L, 1, BYTES_MT);
-  free(b->data);
+  if (b->release != NULL)
+    b->release(b->owner);
+  else
+    free(b->data);
   b->data = NULL;
+  b->release = NULL;
+  b->owner = NULL;
   return 0;
 }
 
@@ -374,11 +440,24 @@ static lbytes *push_bytes(lua_State *L, char *data, size_t len) {
   lbytes *b = lua_newuserdata(L, sizeof *b);
   b->data = data;
   b->len = len;
+  b->release = NULL;
+  b->owner = NULL;
   luaL_setmetatable(L, BYTES_MT);
   return b;
 }
 
 void stance__push_bytes(lua_State *L, char *data, size_t len) { push_bytes(L, data, len); }
+
+void stance__push_lent_bytes(lua_State *L, const char *data, size_t len, void (*release)(void *), void *owner) {
+  lbytes *b = lua_newuserdata(L, sizeof *b);
+  b->data = (char *)data;
+  b->len = len;
+  b->release = NULL; /* until the metatable is set: a failure there must not release */
+  b->owner = NULL;
+  luaL_setmetatable(L, BYTES_MT);
+  b->release = release;
+  b->owner = owner;
+}
 
 static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
 static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
@@ -386,6 +465,7 @@ static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {
 static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"readfile", l_readfile},
                                     {"list", l_list},
+                                    {"folders", l_folders},
                                     {"exists", l_exists},
                                     {"realpath", l_realpath},
                                     {"mkdir", l_mkdir},

@@ -6,7 +6,9 @@
  *   lc = core.layer_cache(path, {root = ROOT, vocab = V[, racy_ms = 2000]})
  *   lc:read(file) -> store, problems, bytes  (as core.read_file(file, {root, vocab}))
  *                 | false  (not for the cache: read it with core.read_file)
- *   lc:save(path[, prune]) -> true | nil, err, code
+ *   lc:save(path[, prune]) -> true | nil, err, code  (written only when an entry was put or
+ *                 found stale since the last save, or with prune: then only the entries
+ *                 found again are kept; else those of files no longer there are dropped)
  *   lc:release()  the folders' descriptors closed (the end of a pass over the corpus)
  *   lc:stats() -> {loaded, hits, misses, stale, put}
  *
@@ -53,6 +55,8 @@ typedef struct llc {
   stance_layercache *c;
   stance_vocab *vocab;
   char *root_real;
+  char *path;      /* of the saved cache */
+  int spill_tried; /* entries put go to a temporary file beside it (see spill_dir) */
   int64_t racy_ns;
   uint64_t saved_put, saved_stale;
   dir_verdict dirs[DIRS];
@@ -177,6 +181,31 @@ static int read_whole(int dir, const char *name, char **data, size_t *len, struc
   return 0;
 }
 
+static void release_map(void *m) { stance_layercache_map_release(m); }
+
+/* Where the entries put are kept until the save (stance_layercache_spill_to): beside the
+ * cache when its folder resolves inside the corpus, else in the folder above it (.stance/,
+ * before a first save makes the cache's folder) under the same rule, else $TMPDIR or /tmp. */
+static void spill_dir(llc *l) {
+  char dir[PATH_MAX], real[PATH_MAX];
+  int up;
+  const char *tmp = getenv("TMPDIR");
+  l->spill_tried = 1;
+  if (strlen(l->path) < sizeof dir) {
+    memcpy(dir, l->path, strlen(l->path) + 1);
+    for (up = 0; up < 2; up++) {
+      char *slash = strrchr(dir, '/');
+      if (slash == NULL || slash == dir) break;
+      *slash = '\0';
+      if (realpath(dir, real) != NULL && stance_real_inside(l->root_real, real) &&
+          stance_layercache_spill_to(l->c, real) == 0)
+        return;
+    }
+  }
+  if (stance_layercache_spill_to(l->c, tmp != NULL && tmp[0] == '/' ? tmp : "/tmp") != 0)
+    (void)stance_layercache_spill_to(l->c, "/tmp");
+}
+
 static int lc_read(lua_State *L) {
   llc *l = check_lc(L);
   const char *path = luaL_checkstring(L, 2), *slash = strrchr(path, '/'), *cached;
@@ -200,16 +229,12 @@ static int lc_read(lua_State *L) {
   rc = stance_layercache_get(l->c, path, &id, &s, &cached, &len);
   if (rc == STANCE_ENOMEM) return stance__fail(L, "out of memory", "ENOMEM");
   if (rc == 1) {
-    char *copy = malloc(len + 1);
-    if (copy == NULL) {
-      stance_store_free(s);
-      return stance__fail(L, "out of memory", "ENOMEM");
-    }
-    memcpy(copy, cached, len);
-    copy[len] = '\0';
+    /* the bytes lent from the cache's mapping (no copy): it stays mapped while they live */
+    stance_layercache_map *m = stance_layercache_mapping(l->c);
     stance__push_store(L, s);
     lua_newtable(L);
-    stance__push_bytes(L, copy, len);
+    stance__push_lent_bytes(L, cached, len, release_map, m);
+    stance_layercache_lend(m);
     return 3;
   }
   t0 = now_ns(CLOCK_REALTIME);
@@ -229,6 +254,7 @@ static int lc_read(lua_State *L) {
   id_of(&after, &id2);
   if (p.n == 0 && !p.oom && memcmp(&id, &id2, sizeof id) == 0 && id.size == (uint64_t)len &&
       id.mtime_ns < t0 - l->racy_ns && id.ctime_ns < t0 - l->racy_ns) {
+    if (!l->spill_tried) spill_dir(l);
     if (stance_layercache_put(l->c, path, &id, buf ? buf : "", len, s) == STANCE_ENOMEM) {
       stance_problems_free(&p);
       return stance__fail(L, "out of memory", "ENOMEM");
@@ -263,7 +289,7 @@ static int lc_save(lua_State *L) {
     return stance__fail(L, lua_pushfstring(L, "%s: leads outside the corpus or is missing", dir), "EOUTSIDE");
   if (lstat(path, &lst) == 0 && !S_ISREG(lst.st_mode))
     return stance__fail(L, lua_pushfstring(L, "%s: not a regular file; not written", path), "EOUTSIDE");
-  rc = stance_layercache_save(l->c, path, prune, err, sizeof err);
+  rc = stance_layercache_save(l->c, path, prune ? STANCE_LC_KEEP_SEEN : STANCE_LC_KEEP_PRESENT, err, sizeof err);
   if (rc != 0) return stance__fail(L, err, "EWRITE");
   l->saved_put = st.put;
   l->saved_stale = st.stale;
@@ -298,6 +324,8 @@ static int lc_close(lua_State *L) {
   l->vocab = NULL;
   free(l->root_real);
   l->root_real = NULL;
+  free(l->path);
+  l->path = NULL;
   for (i = 0; i < DIRS; i++) forget_dir(&l->dirs[i]);
   return 0;
 }
@@ -340,6 +368,8 @@ static int l_layer_cache(lua_State *L) {
   if (realpath(root, real) == NULL) return stance__fail(L, strerror(errno), "ENOENT");
   if ((l->root_real = malloc(strlen(real) + 1)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
   memcpy(l->root_real, real, strlen(real) + 1);
+  if ((l->path = malloc(strlen(path) + 1)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  memcpy(l->path, path, strlen(path) + 1);
   l->racy_ns = (int64_t)racy_ms * 1000000LL;
   v = stance__read_vocab(L, 2, &owned);
   l->vocab = owned ? v : stance_vocab_copy(v);

@@ -473,23 +473,32 @@ static int s_lazy(lua_State *L) {
     lua_settop(L, 5);
     k = (uint32_t)lua_rawlen(L, 5);
   } else {
+    lua_settop(L, 4);
     lua_createtable(L, (int)n, 0);
   }
+  /* the keys made once (a lua_setfield per field looks its name up each time) */
+  lua_pushliteral(L, "_layer");
+  lua_pushliteral(L, "_store");
+  lua_pushliteral(L, "_slot");
   for (i = 0; i < n; i++) {
     const stance_rec *r = stance_store_at(s, order[i]);
     if ((int)r->kind != want) continue;
     lua_createtable(L, 0, 4); /* and one field cached without a rehash */
+    lua_pushvalue(L, 6);
     lua_pushvalue(L, 3);
-    lua_setfield(L, -2, "_layer");
+    lua_rawset(L, -3);
+    lua_pushvalue(L, 7);
     lua_pushvalue(L, 1);
-    lua_setfield(L, -2, "_store");
+    lua_rawset(L, -3);
+    lua_pushvalue(L, 8);
     lua_pushinteger(L, (lua_Integer)r->index + 1);
-    lua_setfield(L, -2, "_slot");
+    lua_rawset(L, -3);
     lua_pushvalue(L, 4);
     lua_setmetatable(L, -2);
-    lua_rawseti(L, -2, (int)++k);
+    lua_rawseti(L, 5, (int)++k);
   }
   free(order);
+  lua_settop(L, 5);
   return 1;
 }
 
@@ -558,7 +567,7 @@ static int lazy_index(lua_State *L) {
   lua_pop(L, 1);
   k = lua_tostring(L, 2);
   if (strcmp(k, "annotator") == 0 || strcmp(k, "document") == 0) {
-    lua_pushliteral(L, "_layer");
+    lua_pushvalue(L, lua_upvalueindex(2)); /* "_layer" */
     lua_rawget(L, 1);
     if (!lua_istable(L, -1)) return 0;
     if (k[0] == 'a') {
@@ -571,10 +580,12 @@ static int lazy_index(lua_State *L) {
     n = !lua_isnil(L, -1);
   } else {
     lstore *ls;
-    lua_pushliteral(L, "_store");
+    lua_pushvalue(L, lua_upvalueindex(3)); /* "_store" */
     lua_rawget(L, 1);
-    ls = luaL_testudata(L, -1, STORE_MT);
-    lua_pushliteral(L, "_slot");
+    /* a store: its metatable is the one in upvalue 5 (no lookup of it by name each time) */
+    ls = lua_getmetatable(L, -1) && lua_rawequal(L, -1, lua_upvalueindex(5)) ? lua_touserdata(L, -2) : NULL;
+    lua_settop(L, 3);
+    lua_pushvalue(L, lua_upvalueindex(4)); /* "_slot" */
     lua_rawget(L, 1);
     if (ls == NULL || ls->s == NULL || lua_type(L, -1) != LUA_TNUMBER) return 0;
     n = push_field(L, ls->s, lua_tointeger(L, -1), k);
@@ -591,7 +602,11 @@ static int lazy_index(lua_State *L) {
 static int l_lazy_index(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
-  lua_pushcclosure(L, lazy_index, 1);
+  lua_pushliteral(L, "_layer");
+  lua_pushliteral(L, "_store");
+  lua_pushliteral(L, "_slot");
+  luaL_getmetatable(L, STORE_MT);
+  lua_pushcclosure(L, lazy_index, 5);
   return 1;
 }
 

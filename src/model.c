@@ -928,17 +928,20 @@ double stance_model_threshold(const stance_model *m, int t) {
 
 /* ---- prediction ---------------------------------------------------------------------- */
 
-/* Words whose features' weights are kept summed (Zipf: most of a text's): 65536 for a model
- * of few outputs (3 MB a thread; 16384 missed one word in five of a news corpus, each miss a
- * score of random reads of the table), 16384 for larger entries (at most ~17 MB a thread). */
-#define CACHE_MAX 65536
+/* Words whose features' weights are kept summed (Zipf: most of a text's): 131072 for a model
+ * of few outputs (8 MB a thread), fewer for larger entries, down to 16384. Each miss is a
+ * score of random reads of the table: 16384 missed one word in five of a news corpus, 65536
+ * (as pairs of 48 bytes) one in twenty-three of the 200 MB corpus of make bench. */
+#define CACHE_MAX 131072
 #define CACHE_MIN 16384
-#define CACHE_BYTES (4u << 20)
+#define CACHE_BYTES (8u << 20)
 
-/* A cache of words: per entry, in one place (one cache line for a few targets), the word's
- * hash | 1 (0: empty), its occurrences of words and chars features, and the sums of their
- * weights (2 x outputs floats). Two ways: a word has a pair of entries, the newest first (a
- * new word moves the newest to the second; of a news corpus's 60k words, fewer collide). */
+/* A cache of words: per entry, in one place (one cache line, aligned, for up to 6 outputs),
+ * the word's hash | 1 (0: empty), its occurrences of words and chars features, and the sums
+ * of their weights (2 x outputs floats). Two ways: a word has a pair of entries, the newest
+ * first (a new word moves the newest to the second, a word found in the second swaps them;
+ * of a news corpus's 60k words, fewer collide). Only the newest is fetched ahead: most words
+ * are found there, in one cache line instead of the two a pair of 48 bytes spans. */
 struct stance_model_scratch {
   size_t outputs, stride;       /* stride: the entry's size in floats */
   size_t mask;                  /* entries - 1 (a power of two) */
@@ -950,12 +953,14 @@ typedef struct cache_entry {
   uint32_t occ[2];
 } cache_entry;
 #define ENTRY_HEAD (sizeof(cache_entry) / sizeof(float))
+#define LINE_FLOATS (64 / sizeof(float))
 
 stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
   stance_model_scratch *s = calloc(1, sizeof *s);
   if (s == NULL) return NULL;
   s->outputs = m->outputs;
   s->stride = ENTRY_HEAD + 2 * m->outputs;
+  s->stride = (s->stride + LINE_FLOATS - 1) / LINE_FLOATS * LINE_FLOATS; /* an entry on whole lines */
   {
     size_t n = CACHE_MAX;
     while (n > CACHE_MIN && n * s->stride * sizeof *s->cache > CACHE_BYTES) n /= 2;
@@ -980,23 +985,33 @@ void stance_model_scratch_free(stance_model_scratch *s) {
 #define PREFETCH(p) ((void)0)
 #endif
 
-/* Ask for the table's entry of `id` ahead of its lookup (when the filter lets it through). */
-static void prefetch_row(const stance_model *m, uint32_t id) {
+/* Whether the filter lets `id` through: whether it may have a row (most ids of a new text
+ * have none, and are told by one bit, without a lookup). */
+static int may_have_row(const stance_model *m, uint32_t id) {
   uint32_t b = id & m->bitmap_mask;
-  if (m->bitmap[b >> 6] >> (b & 63) & 1)
-    PREFETCH(m->table + table_slot(id == EMPTY ? EMPTY - 1 : id, m->table_mask) * m->stride);
+  return (int)(m->bitmap[b >> 6] >> (b & 63) & 1);
 }
 
+/* Ask for the table's entry of `id` ahead of its lookup. */
+static void prefetch_row(const stance_model *m, uint32_t id) {
+  PREFETCH(m->table + table_slot(id == EMPTY ? EMPTY - 1 : id, m->table_mask) * m->stride);
+}
+
+/* The row of an id the filter let through, or NULL. */
 static const float *row_of(const stance_model *m, uint32_t id) {
-  uint32_t b = id & m->bitmap_mask;
   size_t slot;
-  if (!(m->bitmap[b >> 6] >> (b & 63) & 1)) return NULL;
   if (id == EMPTY) id = EMPTY - 1;
   for (slot = table_slot(id, m->table_mask);; slot = (slot + 1) & m->table_mask) {
     const uint32_t *e = m->table + slot * m->stride;
     if (e[0] == id) return (const float *)(const void *)(e + 1);
     if (e[0] == EMPTY) return NULL;
   }
+}
+
+/* acc[i] += x[i] for i < n (the compiler may use vector instructions: they do not overlap). */
+static void add_floats(double *restrict acc, const float *restrict x, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) acc[i] += x[i];
 }
 
 #define AHEAD_MAX 16
@@ -1029,10 +1044,7 @@ typedef struct pwalk {
 static void add_row(pwalk *w, uint32_t id) {
   uint32_t b = STANCE_BLOCK_OF(id) < STANCE_BLOCKS ? STANCE_BLOCK_OF(id) : STANCE_BLOCK_MARKS;
   const float *r = row_of(w->m, id);
-  double *acc = w->acc + (size_t)b * w->m->outputs;
-  size_t o;
-  if (r)
-    for (o = 0; o < w->m->outputs; o++) acc[o] += r[o];
+  if (r) add_floats(w->acc + (size_t)b * w->m->outputs, r, w->m->outputs);
 }
 
 static void drain(pwalk *w) {
@@ -1046,6 +1058,7 @@ static int p_feature(void *ud, size_t k, uint32_t id) {
   uint32_t b = STANCE_BLOCK_OF(id) < STANCE_BLOCKS ? STANCE_BLOCK_OF(id) : STANCE_BLOCK_MARKS;
   (void)k;
   w->occ[b]++;
+  if (!may_have_row(w->m, id)) return 0;
   prefetch_row(w->m, id);
   if (w->nq == AHEAD) { /* the oldest, fetched by now */
     add_row(w, w->queue[w->q0]);
@@ -1060,40 +1073,53 @@ static int p_feature(void *ud, size_t k, uint32_t id) {
 /* A word's pair of entries (two ways: the newest first). */
 static size_t cache_slot(const stance_model_scratch *s, uint64_t hash) { return (size_t)(hash >> 40) & s->mask & ~(size_t)1; }
 
-/* A word's own features: their sums from the cache, or made and kept there. */
-static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
-  const stance_model *m = w->m;
-  stance_model_scratch *s = w->s;
+/* A word not in the first way of its pair of entries: its entry made the first, found in the
+ * second (they swap) or made from its own features' rows (the first moves to the second).
+ * Apart from add_word, so that the path of most words stays short. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void
+fill_word(const stance_model *m, stance_model_scratch *s, float *entry, uint64_t hash, const char *word, size_t n) {
   uint64_t key = hash | 1;
-  size_t slot = cache_slot(s, hash), o, outs = m->outputs;
-  float *entry = s->cache + slot * s->stride, *sum = entry + ENTRY_HEAD;
+  size_t o, outs = m->outputs, bytes = (ENTRY_HEAD + 2 * outs) * sizeof *entry;
+  float *sum = entry + ENTRY_HEAD;
   cache_entry *head = (cache_entry *)(void *)entry;
   int b;
-  if (head->key != key && ((cache_entry *)(void *)(entry + s->stride))->key == key) { /* the older way */
-    entry += s->stride;
-    sum = entry + ENTRY_HEAD;
-    head = (cache_entry *)(void *)entry;
-  } else if (head->key != key) { /* the sums of the word's own features' weights, kept */
+  if (((cache_entry *)(void *)(entry + s->stride))->key == key) { /* the older way: it becomes the newest */
+    float tmp[ENTRY_HEAD + 2 * STANCE_MODEL_MAX_TARGETS * STANCE_MODEL_MAX_CLASSES];
+    memcpy(tmp, entry, bytes);
+    memcpy(entry, entry + s->stride, bytes);
+    memcpy(entry + s->stride, tmp, bytes);
+  } else { /* the sums of the word's own features' weights, kept */
     uint32_t ids[STANCE_FEAT_WORD_MAX];
-    size_t i, nid = stance_features_word(&m->f, hash, word, n, ids);
-    memcpy(entry + s->stride, entry, s->stride * sizeof *entry); /* the newest becomes the older */
+    size_t i, nid = stance_features_word(&m->f, hash, word, n, ids), have = 0;
+    memcpy(entry + s->stride, entry, bytes); /* the newest becomes the older */
     for (o = 0; o < 2 * outs; o++) sum[o] = 0;
     head->occ[0] = head->occ[1] = 0;
-    for (i = 0; i < nid; i++) prefetch_row(m, ids[i]); /* the misses at once, not one by one */
     for (i = 0; i < nid; i++) {
+      head->occ[STANCE_BLOCK_OF(ids[i]) == STANCE_BLOCK_CHARS]++;
+      if (may_have_row(m, ids[i])) prefetch_row(m, ids[have++] = ids[i]); /* the misses at once */
+    }
+    for (i = 0; i < have; i++) {
       const float *r = row_of(m, ids[i]);
       b = STANCE_BLOCK_OF(ids[i]) == STANCE_BLOCK_CHARS;
-      head->occ[b]++;
       if (r)
         for (o = 0; o < outs; o++) sum[(size_t)b * outs + o] += r[o];
     }
     head->key = key;
   }
-  for (b = 0; b < 2; b++) {
-    double *acc = w->acc + (size_t)b * outs;
-    w->occ[b] += head->occ[b];
-    for (o = 0; o < outs; o++) acc[o] += sum[(size_t)b * outs + o];
-  }
+}
+
+/* A word's own features: their sums from the cache, or made and kept there. */
+static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
+  stance_model_scratch *s = w->s;
+  float *entry = s->cache + cache_slot(s, hash) * s->stride;
+  const cache_entry *head = (const cache_entry *)(const void *)entry;
+  if (head->key != (hash | 1)) fill_word(w->m, s, entry, hash, word, n);
+  w->occ[0] += head->occ[0];
+  w->occ[1] += head->occ[1];
+  add_floats(w->acc, entry + ENTRY_HEAD, 2 * s->outputs); /* the words then the chars block, as in acc */
 }
 
 static void drain_words(pwalk *w) {
@@ -1111,9 +1137,7 @@ static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n)
   queued_word *q;
   (void)k;
   {
-    const float *e = w->s->cache + cache_slot(w->s, hash) * w->s->stride;
-    PREFETCH(e);
-    PREFETCH(e + 2 * w->s->stride - 1);
+    PREFETCH(w->s->cache + cache_slot(w->s, hash) * w->s->stride); /* the newest way */
   }
   if (w->nw == WORDS_AHEAD) {
     q = &w->words[w->w0];

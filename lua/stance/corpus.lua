@@ -276,15 +276,37 @@ function M:annotators()
       out[#out + 1] = name
     end
   end
-  for _, layer in ipairs(self.layers) do
+  self._annotators = H.with_unsaved(self, out, seen)
+  return self._annotators
+end
+
+--- `out` (names, those in `seen`) with the annotators of unsaved layers added, sorted.
+function H.with_unsaved(c, out, seen)
+  for _, layer in ipairs(c.layers) do
     if layer.dirty and not seen[layer.annotator] then
       seen[layer.annotator] = true
       out[#out + 1] = layer.annotator
     end
   end
   table.sort(out)
-  self._annotators = out
   return out
+end
+
+--- The names whose layers a document may have: the annotators' folders (one readdir, no
+--- listing of every annotation file as annotators() makes; a folder without any file gives
+--- no layer, so what is read through these names is the same) and the annotators of
+--- unsaved layers, sorted as annotators() are.
+---@return string[]
+function M:layer_names()
+  if self._layer_names then return self._layer_names end
+  local dir = self.root .. '/' .. require('stance.root').annotations
+  local out = require('stance.core').folders(dir) or {}
+  local seen = {}
+  for _, name in ipairs(out) do
+    seen[name] = true
+  end
+  self._layer_names = H.with_unsaved(self, out, seen)
+  return self._layer_names
 end
 
 --- The layers stance writes itself, which are never a person's, and what they are.
@@ -371,7 +393,7 @@ end
 --- Remember a changed layer, so that save() finds it.
 function M:track_layer(layer)
   self.layers[#self.layers + 1] = layer
-  self._annotators = nil
+  self._annotators, self._layer_names = nil, nil
 end
 
 --- Write every changed layer (atomically, under each file's lock; a file read with errors

@@ -246,7 +246,7 @@ local function collect(self, kind, filter)
   filter = filter or {}
   local names = filter.annotator
   if type(names) == 'string' then names = { names } end
-  names = names or self.corpus:annotators()
+  names = names or self.corpus:layer_names()
   local any = next(filter) ~= nil and not (next(filter) == 'annotator' and next(filter, 'annotator') == nil)
   local Annotation = require('stance.annotation')
   local out = {}

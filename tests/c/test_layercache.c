@@ -208,8 +208,121 @@ static void layercache_saves_atomically_and_merges_what_was_put(void) {
   tmp_cleanup(dir);
 }
 
+/* A save that keeps present entries drops those of files no longer there (not found again
+ * since loaded), keeps the others; bytes lent from the mapping outlive the cache. */
+static void layercache_drops_what_is_gone_and_lends_its_bytes(void) {
+  const char *dir = tmp_dir();
+  char keys[3][4096], path[4096], err[256];
+  stance_layercache *c;
+  stance_layercache_stats st;
+  stance_layercache_map *m;
+  stance_store *s;
+  const char *bytes;
+  size_t i, len;
+  snprintf(path, sizeof path, "%s/layers.bin", dir);
+  c = stance_layercache_open(path, 9);
+  CHECK(stance_layercache_mapping(c) == NULL); /* nothing loaded */
+  for (i = 0; i < 3; i++) {
+    stance_layer_id id = id_n(i);
+    char rel[16];
+    snprintf(rel, sizeof rel, "f%zu", i);
+    tmp_write(dir, rel, FILES[i], (size_t)-1);
+    snprintf(keys[i], sizeof keys[i], "%s/%s", dir, rel);
+    s = parse(FILES[i]);
+    CHECK_INT(stance_layercache_put(c, keys[i], &id, FILES[i], strlen(FILES[i]), s), STANCE_OK);
+    stance_store_free(s);
+  }
+  CHECK_INT(stance_layercache_save(c, path, STANCE_LC_KEEP_PRESENT, err, sizeof err), 0);
+  stance_layercache_free(c);
+  /* f1 deleted, f2 now a folder: gone; f0 there, not looked up: kept */
+  CHECK(remove(keys[1]) == 0);
+  CHECK(remove(keys[2]) == 0);
+  tmp_write(dir, "f2/inner", "x", (size_t)-1);
+  c = stance_layercache_open(path, 9);
+  stance_layercache_stats_of(c, &st);
+  CHECK_INT(st.loaded, 3);
+  CHECK_INT(stance_layercache_save(c, path, STANCE_LC_KEEP_ALL, err, sizeof err), 0);
+  stance_layercache_free(c);
+  c = stance_layercache_open(path, 9);
+  stance_layercache_stats_of(c, &st);
+  CHECK_INT(st.loaded, 3);
+  CHECK_INT(stance_layercache_save(c, path, STANCE_LC_KEEP_PRESENT, err, sizeof err), 0);
+  stance_layercache_free(c);
+  c = stance_layercache_open(path, 9);
+  stance_layercache_stats_of(c, &st);
+  CHECK_INT(st.loaded, 1);
+  {
+    stance_layer_id id = id_n(0);
+    CHECK_INT(stance_layercache_get(c, keys[0], &id, &s, &bytes, &len), 1);
+    stance_store_free(s);
+  }
+  m = stance_layercache_mapping(c);
+  CHECK(m != NULL);
+  stance_layercache_lend(m);
+  stance_layercache_free(c); /* the bytes stay mapped (ASan sees any use after the unmap) */
+  CHECK_INT(len, strlen(FILES[0]));
+  CHECK(memcmp(bytes, FILES[0], len) == 0);
+  stance_layercache_map_release(m);
+  stance_layercache_map_release(NULL);
+  tmp_cleanup(dir);
+}
+
+/* Entries put after spill_to() are kept in a temporary file (none left in the folder), and
+ * saved the same as those kept in memory, with the last put of a key winning. */
+static void layercache_spills_what_it_puts_to_a_file(void) {
+  const char *dir = tmp_dir();
+  char path[4096], missing[4096], err[256];
+  stance_layercache *c, *d;
+  stance_layercache_stats st;
+  stance_buf mem, spilled;
+  size_t i, round;
+  snprintf(path, sizeof path, "%s/layers.bin", dir);
+  snprintf(missing, sizeof missing, "%s/no/such/folder", dir);
+  stance_buf_init(&mem);
+  stance_buf_init(&spilled);
+  for (round = 0; round < 2; round++) {
+    c = stance_layercache_from_memory(NULL, 0, 42);
+    if (round == 1) {
+      CHECK_INT(stance_layercache_spill_to(c, missing), -1);
+      CHECK_INT(stance_layercache_spill_to(c, dir), 0);
+      CHECK_INT(stance_layercache_spill_to(c, dir), 0); /* once */
+    }
+    for (i = 0; i < NFILES + 1; i++) {
+      char key[32];
+      size_t f = i % NFILES; /* the last one puts /c/0 again: that one wins */
+      stance_store *s = parse(FILES[f]);
+      stance_layer_id id = id_n(i == NFILES ? 7 : f);
+      snprintf(key, sizeof key, "/c/%zu", f);
+      CHECK_INT(stance_layercache_put(c, key, &id, FILES[f], strlen(FILES[f]), s), STANCE_OK);
+      stance_store_free(s);
+    }
+    CHECK_INT(stance_layercache_serialize(c, 0, round == 0 ? &mem : &spilled), STANCE_OK);
+    if (round == 1) CHECK_INT(stance_layercache_save(c, path, STANCE_LC_KEEP_ALL, err, sizeof err), 0);
+    stance_layercache_free(c);
+  }
+  CHECK_INT(mem.len, spilled.len);
+  CHECK(memcmp(mem.data, spilled.data, mem.len) == 0);
+  d = stance_layercache_open(path, 42);
+  stance_layercache_stats_of(d, &st);
+  CHECK_INT(st.loaded, NFILES);
+  CHECK_INT(found(d, 0, id_n(7)), 1);
+  for (i = 1; i < NFILES; i++) CHECK_INT(found(d, i, id_n(i)), 1);
+  stance_layercache_free(d);
+  {
+    /* nothing left beside it but the cache */
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s')\" = layers.bin", dir);
+    CHECK_INT(system(cmd), 0);
+  }
+  stance_buf_free(&mem);
+  stance_buf_free(&spilled);
+  tmp_cleanup(dir);
+}
+
 const test_case layercache_tests[] = {
     {"layercache_gives_each_entry_back_for_its_identity_only", layercache_gives_each_entry_back_for_its_identity_only},
     {"layercache_damaged_anywhere_gives_the_same_or_nothing", layercache_damaged_anywhere_gives_the_same_or_nothing},
     {"layercache_saves_atomically_and_merges_what_was_put", layercache_saves_atomically_and_merges_what_was_put},
+    {"layercache_drops_what_is_gone_and_lends_its_bytes", layercache_drops_what_is_gone_and_lends_its_bytes},
+    {"layercache_spills_what_it_puts_to_a_file", layercache_spills_what_it_puts_to_a_file},
     {NULL, NULL}};

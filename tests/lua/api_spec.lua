@@ -283,6 +283,37 @@ label for
     assert.are.same({ 'ana:Engage them.' }, ids(doc:annotations({ annotator = { 'ana' }, target = 'engagement' })))
   end)
 
+  it('takes every annotator\'s layer, and no folder that is none (empty, hidden, a link), nor any twice', function()
+    local c, d = corpus({ ['a.txt'] = TEXT, ['b.txt'] = TEXT })
+    local doc = c:document('a.txt')
+    assert(doc:annotate({ start = 0, stop = 5, label = 'favor', target = 'engagement', annotator = 'ben' }))
+    assert(doc:annotate({ start = 6, stop = 11, label = 'favor', target = 'engagement', annotator = 'ana' }))
+    assert(c:document('b.txt'):annotate({ start = 0, stop = 5, label = 'favor', target = 'engagement',
+      annotator = 'cy' }))
+    assert.is_true(c:save())
+    local ann = d .. '/.stance/annotations'
+    assert(os.execute(('mkdir -p %s/empty/sub %s/.hidden && cp %s %s/.hidden/ && ln -s %s %s/zoe'):format(
+      T.q(ann), T.q(ann), T.q(ann_path(d, 'ben', 'a.txt')), T.q(ann), T.q(ann .. '/ben'), T.q(ann))))
+    local function who(list)
+      local out = {}
+      for i, a in ipairs(list) do
+        out[i] = a.annotator .. ':' .. a.quote
+      end
+      return out
+    end
+    for _, fresh in ipairs({ false, true }) do
+      local c2 = fresh and assert(stance.open(d)) or c
+      assert.are.same({ 'ana:talks', 'ben:Älpha' }, who(c2:document('a.txt'):annotations()))
+      assert.are.same({ 'cy:Älpha' }, who(c2:document('b.txt'):annotations()))
+      assert.are.same({ 'ana', 'ben', 'cy' }, c2:annotators())
+    end
+    -- an annotator whose layer is not saved yet is one too
+    local c3 = assert(stance.open(d))
+    local b = c3:document('b.txt')
+    assert(b:annotate({ start = 6, stop = 11, label = 'favor', target = 'engagement', annotator = 'dan' }))
+    assert.are.same({ 'cy:Älpha', 'dan:talks' }, who(b:annotations()))
+  end)
+
   it('sets one document label per target and annotator', function()
     local c = corpus()
     local doc = c:document('a.txt')

@@ -87,6 +87,26 @@ describe('stance.core', function()
     assert.are.equal('directory', core.stat(d .. '/sub').type)
   end)
 
+  it('lists the folders of a folder: real folders only, no hidden name, sorted', function()
+    local d = T.tmpdir()
+    for _, name in ipairs({ 'ben', 'ana', 'b c', 'new\nline', '.hidden', 'zed' }) do
+      assert.is_true(core.mkdir(d .. '/' .. name))
+    end
+    T.write(d .. '/file', 'x')
+    assert(os.execute(('ln -s %s %s && ln -s %s %s'):format(T.q(d .. '/ana'), T.q(d .. '/link'), T.q(T.tmpdir()),
+      T.q(d .. '/out'))))
+    assert.are.same({ 'ana', 'b c', 'ben', 'new\nline', 'zed' }, core.folders(d))
+    assert.are.same({}, core.folders(d .. '/zed'))
+    local none, err, code = core.folders(d .. '/missing')
+    assert.is_nil(none)
+    assert.truthy(err)
+    assert.are.equal('ENOENT', code)
+    none, err, code = core.folders(d .. '/file')
+    assert.is_nil(none)
+    assert.truthy(err)
+    assert.are.equal('ELIST', code)
+  end)
+
   it('runs a program without a shell: every byte of an argument stays that argument', function()
     local d = T.tmpdir()
     -- a name a shell would act on: quotes, $(...), a semicolon, a line end
