@@ -3,8 +3,11 @@
 --- between those places), which of them every annotator agrees on and which are disputed,
 --- and the decisions. Agreed places go into gold as soon as a curation opens (a relation
 --- waits until its ends are there); disputed ones take one annotator's version, the
---- curator's own (a version with some fields changed), or nothing. Rejections are kept in
---- .stance/curation/, so that they stay decided. No Neovim here: `:Stance curate`
+--- curator's own (a version with some fields changed), or nothing. A record taken as an
+--- annotator made it keeps that annotator as its `author`; one the curator changed has the
+--- curator as author, and the curation state says whose version it was made from.
+--- Rejections and those origins are kept in .stance/curation/, so that they stay decided.
+--- No Neovim here: `:Stance curate`
 --- (stance.editor.curation_panel) is the panel over it; scripts can use it as well.
 local M = {}
 local H = {}
@@ -214,6 +217,7 @@ function H.load_state(c, rel)
   local ok, t = pcall(function() return text and require('stance.json').decode(text) end)
   t = ok and type(t) == 'table' and t or {}
   if type(t.rejected) ~= 'table' then t.rejected = {} end
+  if type(t.based_on) ~= 'table' then t.based_on = {} end
   return t
 end
 
@@ -226,15 +230,18 @@ end
 ---@field disputed table[] the places annotators disagree on, in order
 ---@field agreed table[] the places every annotator agrees on
 ---@field outside integer annotations not curated: a span outside the text (orphans)
+---@field curator string who curates: the author of what they change
 
 --- Open the curation of document `path` among `names` (default: every person with a layer
---- on it, see corpus:is_person): its places; nothing is written yet (see apply_agreed).
+--- on it, see corpus:is_person) by `curator` (default: the corpus's annotator, see
+--- stance.whoami): its places; nothing is written yet (see apply_agreed).
 ---@param corpus stance.Corpus
 ---@param path string
 ---@param names string[]|nil
+---@param curator string|nil
 ---@return stance.Curation|nil
 ---@return string|nil err
-function M.open(corpus, path, names)
+function M.open(corpus, path, names, curator)
   local doc, err = corpus:document(path)
   if not doc then return nil, err end
   if not names or #names == 0 then
@@ -251,7 +258,8 @@ function M.open(corpus, path, names)
   if not gold then return nil, gerr end
   local places, outside = M.places(doc, names)
   local cur = { corpus = corpus, doc = doc, rel = doc.path, names = names, gold = gold, places = places,
-    outside = outside, disputed = {}, agreed = {}, state = H.load_state(corpus, doc.path) }
+    outside = outside, curator = curator or corpus.annotator, disputed = {}, agreed = {},
+    state = H.load_state(corpus, doc.path) }
   for _, p in ipairs(cur.places) do
     table.insert(p.unanimous and cur.agreed or cur.disputed, p)
   end
@@ -360,16 +368,31 @@ function H.clear(cur, p)
   end
   for _, rec in ipairs(list) do
     cur.gold:remove(rec.id)
+    cur.state.based_on[rec.id] = nil
   end
 end
 
---- Write records `recs` (a version of place `p`, from `author`) into gold, with `changes`
---- over each (the curator's own version).
+--- Whether `changes` change any field of `rec` (false: removes it).
+function H.changed(rec, changes)
+  for k, v in pairs(changes or {}) do
+    if (v == false and rec[k] ~= nil) or (v ~= false and rec[k] ~= v) then return true end
+  end
+  return false
+end
+
+--- Write records `recs` (a version of place `p`, from annotator `author`) into gold, with
+--- `changes` over each (the curator's own version). A record the changes change is the
+--- curator's: its author, made now (not when the annotator made theirs); the state keeps
+--- whose version it came from. A record taken as it was keeps its annotator as author.
 function H.write(cur, p, recs, author, changes)
   for _, rec in ipairs(recs) do
     local fields = H.copy(rec, author)
+    local own = H.changed(fields, changes)
     for k, v in pairs(changes or {}) do
       if v == false then fields[k] = nil else fields[k] = v end
+    end
+    if own then
+      fields.author, fields.created, fields.modified = cur.curator, nil, nil
     end
     local ok, err
     if p.kind == 'annotation' then
@@ -388,8 +411,16 @@ function H.write(cur, p, recs, author, changes)
       ok, err = cur.gold:add('relation', fields)
     end
     if not ok then return nil, err end
+    if own then cur.state.based_on[ok.id] = author end
   end
   return true
+end
+
+--- Whose version gold's record `id` was made from when the curator changed it (nil: it is
+--- an annotator's record as they made it, or not the curation's).
+---@return string|nil
+function M:based_on(id)
+  return self.state.based_on[id]
 end
 
 --- The annotations a relation of `name` links.

@@ -398,6 +398,36 @@ describe('brat', function()
     assert.truthy(T.read(dst .. '/b.ann'):find('T1\tclaim 0 6\tSecond', 1, true))
     brat_accepts(dst)
   end)
+
+  it('without --annotator, exports the one layer there is, and refuses to pick one of several', function()
+    local d, paths = require('helpers.study_layers').make()
+    if not d then return pending('../shared (the study and its corpus) is not there') end
+    -- ana, ben, gold and model: brat holds one of them per document; nothing is written
+    local dst = T.tmpdir() .. '/brat'
+    local out, err, code = stance_cmd(d, 'export --to brat ' .. T.q(dst))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find('the corpus has 4 layers: ana (5 documents), ben (4 documents), gold (1 document), '
+      .. 'model (1 document); brat holds one layer per document: name the one to export with --annotator', 1, true),
+      err)
+    assert.are.equal('', out)
+    assert.falsy(T.exists(dst))
+    -- named: the summary says which layer each document came from
+    out, err, code = stance_cmd(d, 'export --to brat --annotator gold,ben ' .. T.q(dst))
+    assert.are.equal(0, code, out .. err)
+    assert.truthy(out:find('exported 4 document(s) to ' .. dst .. ' (with annotation.conf and visual.conf); '
+      .. 'layer gold (1), ben (3); 1 document(s) without a layer of gold, ben not exported', 1, true), out)
+    assert.truthy(T.read(dst .. '/' .. paths[1]:gsub('%.txt$', '.ann')):find('sanctions', 1, true))
+    -- one layer: that one, said
+    local one = corpus()
+    T.write(one .. '/a.txt', 'A first sentence.\n')
+    local c = assert(require('stance').open(one))
+    assert(assert(c:document('a.txt')):annotate({ start = 2, stop = 7, label = 'claim', annotator = 'ana' }))
+    assert(c:save())
+    out, err, code = stance_cmd(one, 'export --to brat ' .. T.q(dst .. '-one'))
+    assert.are.equal(0, code, out .. err)
+    assert.truthy(out:find('exported 1 document(s) to ' .. dst .. '-one (with annotation.conf and visual.conf); '
+      .. 'layer ana (1)', 1, true), out)
+  end)
 end)
 
 describe('stance -> brat -> stance', function()

@@ -20,7 +20,7 @@ describe('curation', function()
     local d, path = study.curation()
     if not d then return pending('../shared is absent: the study cannot be tried') end
     local c = assert(require('stance').open(d))
-    local cur = assert(C.open(c, path))
+    local cur = assert(C.open(c, path, nil, 'cora'))
     assert.are.same({ 'ana', 'ben' }, cur.names)
     assert.are.equal(1, cur.outside) -- ben's annotation past the end of the text
     assert.are.same({ 'annotation:engagement', 'annotation:sanctions', 'relation:sanctions>engagement',
@@ -42,11 +42,15 @@ describe('curation', function()
     local p = cur.disputed
     assert(cur:accept(p[1], 'ben'))
     assert.are.equal('against', cur.gold:records('doclabel')[1].stance)
+    -- taken as ben made it: ben is its author
+    assert.are.equal('ben', cur.gold:records('doclabel')[1].author)
+    assert.is_nil(cur:based_on(cur.gold:records('doclabel')[1].id))
     -- human rights on sentence 2: nothing
     cur:reject(p[2])
     assert.are.equal('rejected', cur:resolved(p[2]))
-    -- engagement on sentence 3: ben's version as a claim; target, stance, note and author
-    -- kept; the label must agree with what it sets, so a contradiction is refused first
+    -- engagement on sentence 3: ben's version as a claim; target, stance and note kept; the
+    -- curator (cora) made this record, from ben's version; the label must agree with what
+    -- it sets, so a contradiction is refused first
     local _, err = cur:own(p[3], 'ben', { label = 'engagement-favor' })
     assert.truthy(err:find("sets stance favor", 1, true), err)
     assert(cur:own(p[3], 'ben', { label = 'claim', role = 'claim' }))
@@ -54,8 +58,8 @@ describe('curation', function()
     for _, r in ipairs(cur.gold:records('annotation')) do
       if r.label == 'claim' then own = r end
     end
-    assert.are.same({ 'engagement', 'against', 'claim', 'ben thinks so', 'ben' },
-      { own.target, own.stance, own.role, own.note, own.author })
+    assert.are.same({ 'engagement', 'against', 'claim', 'ben thinks so', 'cora', 'ben' },
+      { own.target, own.stance, own.role, own.note, own.author, cur:based_on(own.id) })
     -- its agreed relation to sentence 1 follows at once
     assert.are.equal(2, #cur.gold:records('relation'))
     -- ana's relation from sentence 2 lost its start (rejected): dropped, so decided
@@ -77,6 +81,8 @@ describe('curation', function()
     local again = assert(C.open(assert(require('stance').open(d)), path))
     assert.are.equal(0, again:apply_agreed())
     assert.is_true(again:counts().done)
+    assert.are.equal('ben', again:based_on(own.id))
+    assert.are.equal('cora', assert(gold:get(own.id)).author)
     -- gold is not a person: agreement leaves it out, and curation does not compare it
     assert.are.same({ 'ana', 'ben' }, again.names)
   end)
@@ -93,5 +99,46 @@ describe('curation', function()
     assert.truthy(err:find('decide them first', 1, true), err)
     local _, e2 = C.open(c, '001_6520dcfa8ca08700.txt')
     assert.truthy(e2:find('two annotators or more', 1, true), e2)
+  end)
+
+  it('makes the curator the author of what they change, and the annotator of what they take as it was', function()
+    local d, path = study.curation()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local c = assert(require('stance').open(d))
+    local cur = assert(C.open(c, path, nil, 'cora'))
+    cur:apply_agreed()
+    -- every agreed record is an annotator's
+    for _, kind in ipairs({ 'annotation', 'relation' }) do
+      for _, r in ipairs(cur.gold:records(kind)) do
+        assert.are.equal('ana', r.author, kind)
+      end
+    end
+    local p = cur.disputed[1] -- the document's stance: favor (ana), against (ben)
+    local anas = p.versions.ana[1]
+    -- "your own" version that changes nothing is ana's
+    assert(cur:own(p, 'ana', { stance = 'favor' }))
+    local g = cur.gold:records('doclabel')[1]
+    assert.are.same({ 'favor', 'ana', anas.created }, { g.stance, g.author, g.created })
+    assert.is_nil(cur:based_on(g.id))
+    -- one that changes it is cora's, made now, from ana's
+    assert(cur:own(p, 'ana', { stance = 'against' }))
+    g = cur.gold:records('doclabel')[1]
+    assert.are.same({ 'against', 'cora', 'ana' }, { g.stance, g.author, cur:based_on(g.id) })
+    assert.is_string(g.created)
+    -- on an annotation: ben's engagement against/premise on sentence 3, as a claim
+    local q = cur.disputed[3]
+    assert(cur:own(q, 'ben', { label = 'engagement-against', role = 'claim' }))
+    local a = cur.gold.file.store:find({ target = 'engagement', role = 'claim', stance = 'against' })[1]
+    assert.are.same({ 'cora', 'ben thinks so', 'ben' }, { a.author, a.note, cur:based_on(a.id) })
+    -- an accepted version replaces it: ana's, by ana, no longer based on anyone's
+    assert(cur:accept(q, 'ana'))
+    assert.is_nil(cur:based_on(a.id))
+    local kept = cur.gold.file.store:find({ target = 'engagement', role = 'claim', stance = 'favor' })
+    for _, r in ipairs(kept) do
+      assert.are.equal('ana', r.author)
+    end
+    assert(cur:save())
+    local state = require('stance.json').decode(T.read(d .. '/.stance/curation/' .. path .. '.json'))
+    assert.are.same({ [g.id] = 'ana' }, state.based_on)
   end)
 end)

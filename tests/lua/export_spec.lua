@@ -367,7 +367,7 @@ describe('stance export', function()
       end
     end
     local dst = T.tmpdir() .. '/brat'
-    local _, berr, bcode = T.stance_run({ 'export', '--to', 'brat', dst }, nil, d)
+    local _, berr, bcode = T.stance_run({ 'export', '--to', 'brat', '--annotator', 'ana,ben', dst }, nil, d)
     assert.are.equal(1, bcode)
     assert.truthy(berr:find('is an orphan', 1, true), berr)
     assert.truthy(T.exists(dst .. '/04_letter.ann'))
@@ -435,5 +435,115 @@ describe('stance export', function()
       assert.truthy(err:find(case[2], 1, true), err)
       assert.are.equal(1, #T.lines(err:gsub('\n$', '')))
     end
+  end)
+
+  --- The study's corpus (../shared) with its schema, in a new folder; nil when absent.
+  local function study()
+    if not T.shared then return nil end
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(
+      T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+    return d
+  end
+
+  it('counts an annotation for a sentence as agreement does: by half, not by touching it (the study)', function()
+    local d = study()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local c = assert(require('stance').open(d))
+    local path = '000_6358a7516b2472dd.txt'
+    local doc = assert(c:document(path))
+    local s = doc:sentences()
+    local text = T.read(d .. '/' .. path)
+    -- one word into the next sentence: the end of its first word
+    local next_text = s[3].text
+    local word = #(next_text:match('^%S+'))
+    local spill = s[3].start + require('stance.utf8').len(next_text:sub(1, word))
+    local function add(who, a, b, target, stance)
+      assert(doc:annotate({ start = a, stop = b, label = target .. '-' .. stance, target = target, stance = stance,
+        role = 'claim', annotator = who }))
+    end
+    add('ana', s[2].start, spill, 'engagement', 'favor') -- sentence 2 and a word of 3
+    add('ben', s[2].start, s[2].stop, 'engagement', 'against')
+    add('ben', s[3].start, s[3].stop, 'engagement', 'favor')
+    add('ana', s[4].start, s[4].stop, 'sanctions', 'against')
+    add('ben', s[4].start, s[5].stop, 'sanctions', 'against') -- sentences 4 and 5 whole
+    add('ana', s[6].start, s[6].stop, 'human-rights', 'favor')
+    add('ana', s[6].start, s[6].stop - 3, 'human-rights', 'against') -- the shorter one loses
+    assert(doc:set_status('done', 'ana'))
+    assert(doc:set_status('done', 'ben'))
+    assert(c:save())
+    assert.truthy(text:find(next_text, 1, true))
+    -- the sentence CSV: ana's first annotation on sentence 2 only
+    local out, err, code = T.stance_run({ 'export', '--to', 'csv', '--unit', 'sentence', d })
+    assert.are.equal(0, code, err)
+    local rows = csv_rows(out)
+    local labels = {}
+    for i = 2, #rows do
+      if rows[i][1] == path then labels[tonumber(rows[i][2])] = rows[i][7] end
+    end
+    assert.are.equal('ana:engagement-favor:engagement:favor:claim;ben:engagement-against:engagement:against:claim',
+      labels[2])
+    assert.are.equal('ben:engagement-favor:engagement:favor:claim', labels[3])
+    assert.are.equal('ben:sanctions-against:sanctions:against:claim', labels[5])
+    -- one row per (sentence, target, annotator): the stance agreement counts
+    out, err, code = T.stance_run({ 'export', '--to', 'csv', '--unit', 'sentence-target', d })
+    assert.are.equal(0, code, err)
+    rows = csv_rows(out)
+    assert.are.same({ 'document', 'sentence', 'start', 'stop', 'line', 'text', 'target', 'annotator', 'stance',
+      'status' }, rows[1])
+    local stance_of = {} -- [start][target] = { ana = stance or false, ben = ... }
+    local n = 0
+    for i = 2, #rows do
+      local r = rows[i]
+      if r[1] == path then
+        n = n + 1
+        assert.are.equal('done', r[10])
+        local by_t = stance_of[tonumber(r[3])] or {}
+        stance_of[tonumber(r[3])] = by_t
+        by_t[r[7]] = by_t[r[7]] or {}
+        by_t[r[7]][r[8]] = r[9] ~= '' and r[9] or false
+      end
+    end
+    assert.are.equal(#s * 4 * 2, n) -- every sentence, the four targets, two annotators
+    assert.are.same({ ana = 'favor', ben = 'against' }, stance_of[s[2].start].engagement)
+    assert.are.same({ ana = false, ben = 'favor' }, stance_of[s[3].start].engagement)
+    assert.are.same({ ana = 'favor', ben = false }, stance_of[s[6].start]['human-rights'])
+    -- what stance agree --disagreements lists is exactly where the CSV's stances differ
+    out, err = T.stance_run({ 'agree', '--field', 'stance', '--disagreements', '--json', d })
+    local report = assert(json.decode(out), err)
+    local listed = {}
+    local function walk(v)
+      if type(v) ~= 'table' then return end
+      if v.path == path and v.start and type(v.values) == 'table' then
+        local values = {}
+        for _, who in ipairs({ 'ana', 'ben' }) do
+          values[who] = type(v.values[who]) == 'string' and v.values[who] or false
+        end
+        listed[v.start .. '\0' .. tostring(v.target)] = values
+        return
+      end
+      for _, x in pairs(v) do
+        walk(x)
+      end
+    end
+    walk(report)
+    local differ = 0
+    for start, by_t in pairs(stance_of) do
+      for t, v in pairs(by_t) do
+        local key = start .. '\0' .. t
+        if v.ana ~= v.ben then
+          differ = differ + 1
+          assert.are.same(v, listed[key], key)
+        else
+          assert.is_nil(listed[key], key)
+        end
+      end
+    end
+    local n_listed = 0
+    for _ in pairs(listed) do
+      n_listed = n_listed + 1
+    end
+    assert.are.equal(differ, n_listed)
+    assert.are.equal(4, differ) -- engagement on 2 and 3, sanctions on 5, human rights on 6
   end)
 end)

@@ -159,7 +159,8 @@ describe('W3C Web Annotation', function()
     local col = json.decode(T.read(d .. '/all.json'))
     local files = {}
     for i, item in ipairs(col.first.items) do
-      assert.are.equal('http://www.w3.org/ns/anno.jsonld', item['@context'])
+      assert.are.same({ 'http://www.w3.org/ns/anno.jsonld',
+        { stance = 'https://github.com/stance-nvim/stance.nvim/ns#' } }, item['@context'])
       if i <= 12 then
         files[#files + 1] = d .. '/item' .. i .. '.json'
         T.write(files[#files], json.encode(item))
@@ -238,5 +239,105 @@ describe('W3C Web Annotation', function()
     assert.are.equal(0, code, out .. err)
     local layers = T.run('ls -A ' .. T.q(d .. '/.stance/annotations'))
     assert.are.same({ 'Ana Lys', 'w3c' }, T.lines((layers:gsub('\n$', ''))))
+  end)
+
+  --- The study annotated by ana and ben, with a gold layer curated from them on the second
+  --- article (gold's records carry author ana or ben), in a new folder; nil without ../shared.
+  local function study_with_gold()
+    local d, paths = require('helpers.study_layers').make()
+    if not d then return nil end
+    local c = assert(require('stance').open(d))
+    local cur = assert(require('stance.curation').open(c, paths[2], { 'ana', 'ben' }))
+    cur:apply_agreed()
+    for i, p in ipairs(cur.disputed) do
+      local name = (i % 2 == 0) and 'ben' or 'ana'
+      if not p.versions[name] then name = name == 'ana' and 'ben' or 'ana' end
+      cur:accept(p, name)
+    end
+    assert(cur:save())
+    return d, paths
+  end
+
+  --- Every record of every layer of corpus `d`: { [path] = { [layer] = { [id] = fields } } }.
+  local function records(d)
+    local c = assert(require('stance').open(d))
+    local out = {}
+    for _, p in ipairs(c:paths()) do
+      local doc = assert(c:document(p))
+      out[p] = {}
+      for _, who in ipairs(doc:annotators()) do
+        local t = {}
+        for _, r in ipairs(doc:annotations({ annotator = who })) do
+          t[r.id] = { 'annotation', r.label, r.target, r.stance, r.role, r.quote, r.start, r.stop, r.author }
+        end
+        for _, r in ipairs(doc:relations({ annotator = who })) do
+          t[r.id] = { 'relation', r.type, r.from, r.to, r.author }
+        end
+        for _, r in ipairs(doc:labels({ annotator = who })) do
+          t[r.id] = { 'doclabel', r.label, r.target, r.stance, r.author }
+        end
+        out[p][who] = t
+      end
+    end
+    return out
+  end
+
+  local function fresh_study()
+    local e = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(
+      T.q(e), T.q(T.shared), T.q(e), T.q(T.shared), T.q(e)))
+    return e
+  end
+
+  it('says the layer of each annotation (stance:layer), and an import restores every layer', function()
+    local d, paths = study_with_gold()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local before = records(d)
+    -- gold holds records ana and ben made: their creator, and gold as their layer
+    local gold_authors = {}
+    for _, f in pairs(before[paths[2]].gold) do
+      gold_authors[f[#f] or 'gold'] = true
+    end
+    assert.is_true(gold_authors.ana and gold_authors.ben, 'gold has records by ana and by ben')
+    for _, unit in ipairs({ 'collection', 'annotation' }) do
+      local file = d .. '/all-' .. unit .. (unit == 'annotation' and '.jsonl' or '.json')
+      local out, err, code = stance(d, 'export --to w3c --unit ' .. unit .. ' --output ' .. T.q(file))
+      assert.are.equal(0, code, out .. err)
+      -- (valid against the suite: the tests above check the same export of the example)
+      local e = fresh_study()
+      out, err, code = stance(e, 'import --from w3c ' .. T.q(file))
+      assert.are.equal(0, code, out .. err)
+      assert.are.same(before, records(e), unit)
+    end
+    local col = require('stance.json').decode(T.read(d .. '/all-collection.json'))
+    local by_layer = {}
+    for _, item in ipairs(col.first.items) do
+      local key = item['stance:layer'] .. '<-' .. item.creator.name
+      by_layer[key] = (by_layer[key] or 0) + 1
+    end
+    assert.truthy(by_layer['gold<-ana'] and by_layer['gold<-ben'] and by_layer['ana<-ana'] and by_layer['model<-model'])
+    -- another tool's file (no stance:layer): each annotation goes to its creator's layer, as before
+    local other = T.read(d .. '/all-annotation.jsonl'):gsub(',"stance:layer":"[^"]*"', '')
+    assert.falsy(other:find('stance:layer', 1, true))
+    T.write(d .. '/other.jsonl', other)
+    local e = fresh_study()
+    local out, err, code = stance(e, 'import --from w3c ' .. T.q(d .. '/other.jsonl'))
+    local ok = code == 0 or (code == 1 and err:find('already has a layer', 1, true))
+    assert.truthy(ok, out .. err)
+    -- (the first article's gold record has no author: gold made it)
+    assert.is_true(T.exists(e .. '/.stance/annotations/gold/' .. paths[1] .. '.stance'))
+    assert.is_false(T.exists(e .. '/.stance/annotations/gold/' .. paths[2] .. '.stance'))
+    local mixed = records(e)[paths[2]]
+    local n = 0
+    for _ in pairs(mixed.ana) do
+      n = n + 1
+    end
+    local want = 0
+    for _, layer in ipairs({ 'ana', 'gold' }) do
+      for _, f in pairs(before[paths[2]][layer]) do
+        if layer == 'ana' or f[#f] == 'ana' then want = want + 1 end
+      end
+    end
+    assert.are.equal(want, n)
   end)
 end)

@@ -101,11 +101,16 @@ describe('agreement and curation in a terminal', function()
     assert(ok, err)
     local gold = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/gold/' .. path .. '.stance'))))
     assert.are.equal('done', gold:header().status)
+    -- the curator's own versions are the curator's (lead), made from ben's
+    local state = require('stance.json').decode(assert(T.read(d .. '/.stance/curation/' .. path .. '.json')))
     local own = gold:find({ label = 'claim' })[1]
-    assert.are.same({ 'engagement', 'against', 'claim', 'ben thinks so' }, { own.target, own.stance, own.role, own.note })
+    assert.are.same({ 'engagement', 'against', 'claim', 'ben thinks so', 'lead', 'ben' },
+      { own.target, own.stance, own.role, own.note, own.author, state.based_on[own.id] })
     local kept = gold:find({ label = 'against' })[1]
-    assert.are.same({ 'denuclearization-first', 'against', 'premise', 'ben' },
-      { kept.target, kept.stance, kept.role, kept.author })
+    assert.are.same({ 'denuclearization-first', 'against', 'premise', 'lead', 'ben' },
+      { kept.target, kept.stance, kept.role, kept.author, state.based_on[kept.id] })
+    -- the document's stance, taken as ben gave it: ben's
+    assert.are.equal('ben', gold:records('doclabel')[1].author)
     assert.are.equal(2, gold:count('relation'))
     assert.are.equal('against', gold:records('doclabel')[1].stance)
   end)

@@ -811,8 +811,9 @@ describe('the editor', function()
     keys('ec')
     gold = assert(require('stance.core').read(assert(T.read(gold_path))))
     local own = gold:find({ label = 'claim' })[1]
-    assert.are.same({ 'engagement', 'against', 'claim', 'ben thinks so', 'ben' },
-      { own.target, own.stance, own.role, own.note, own.author })
+    -- the curator (tester) made it, from ben's version
+    assert.are.same({ 'engagement', 'against', 'claim', 'ben thinks so', 'tester', 'ben' },
+      { own.target, own.stance, own.role, own.note, own.author, st.cur:based_on(own.id) })
     assert.are.equal(2, gold:count('relation')) -- the agreed relation to sentence 1 followed
     assert.truthy(panel():find('disputed 4 of 5: the stance toward denuclearization-first', 1, true), panel())
     keys('2')
@@ -843,7 +844,44 @@ describe('the editor', function()
     local own = gold:find({ label = 'favor', target = 'exemptions' })
     assert.are.equal(1, #own)
     local ana = p.versions.ana[1]
-    assert.are.same({ ana.role, ana.note, 'ana', ana.spans }, { own[1].role, own[1].note, own[1].author, own[1].spans })
+    -- the curator made it, from ana's version
+    assert.are.same({ ana.role, ana.note, 'tester', ana.spans }, { own[1].role, own[1].note, own[1].author, own[1].spans })
+    assert.are.equal('ana', st.cur:based_on(own[1].id))
+  end)
+
+  it(':Stance curate: e makes the curator the author of a changed version, the annotator of one kept', function()
+    local d, path = require('helpers.study_layers').curation()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    assert(open(d, path))
+    vim.cmd('Stance curate')
+    local curate = require('stance.editor.curation_panel')
+    local st = curate.current
+    local gold_path = d .. '/.stance/annotations/gold/' .. path .. '.stance'
+    local function engagement_claims()
+      local gold = assert(require('stance.core').read(assert(T.read(gold_path))))
+      return gold:find({ target = 'engagement', role = 'claim', label = 'engagement-favor' }),
+        gold:find({ target = 'engagement', label = 'engagement-against' })
+    end
+    -- engagement on sentence 3: ana favor/claim, ben against/premise; from ana's version
+    -- (the first), the same label and role: ana's record as she made it
+    st.index = 3
+    curate.render(st)
+    vim.api.nvim_win_set_cursor(0, { 1, 0 })
+    keys('e1c')
+    local favor = engagement_claims()
+    assert.are.equal(2, #favor) -- sentence 1 (agreed) and sentence 3
+    for _, r in ipairs(favor) do
+      assert.are.equal('ana', r.author)
+      assert.is_nil(st.cur:based_on(r.id))
+    end
+    -- again from ana's version, against: the curator's (tester), from ana's
+    st.index = 3
+    curate.render(st)
+    vim.api.nvim_win_set_cursor(0, { 1, 0 })
+    keys('e2c')
+    local _, against = engagement_claims()
+    assert.are.equal(1, #against)
+    assert.are.same({ 'tester', 'claim', 'ana' }, { against[1].author, against[1].role, st.cur:based_on(against[1].id) })
   end)
 
   it(':Stance cues shows the lexicon\'s cues through the same provider', function()

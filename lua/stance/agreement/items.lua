@@ -161,8 +161,12 @@ function H.first_after(stops, a)
 end
 
 --- The units an annotation counts toward, each with the parts of it inside the unit: those
---- it overlaps by at least half of the shorter of the two (in code points).
-function H.units_of(units, spans)
+--- it overlaps by at least half of the shorter of the two (in code points). The one rule of
+--- agreement, the model's examples and the sentence exports (stance.export.rows).
+---@param units {starts: integer[], stops: integer[]} sorted, not overlapping (code points)
+---@param spans integer[][] the annotation's { start, stop } (code points)
+---@return table[] { {unit index, { {lo, hi}, ... }}, ... }
+function M.units_of(units, spans)
   local len, over, parts, order = 0, {}, {}, {}
   for _, sp in ipairs(spans) do
     local a, b = sp[1], sp[2]
@@ -187,6 +191,26 @@ function H.units_of(units, spans)
     if 2 * over[i] >= math.min(len, ulen) then out[#out + 1] = { i, parts[i] } end
   end
   return out
+end
+
+--- The value one annotator gives one item when they gave several: the one whose parts
+--- cover the most of the unit, then the first by `before`; and how many there were.
+---@param by_v table an ordered map (keys, map) value -> { {lo, hi}, ... }
+---@param before fun(a: string, b: string): boolean
+---@return string value
+---@return integer count
+function M.pick(by_v, before)
+  local vals = {}
+  for i, v in ipairs(by_v.keys) do
+    vals[i] = v
+  end
+  table.sort(vals, before)
+  local best, best_n = nil, -1
+  for _, v in ipairs(vals) do
+    local n = H.covered(by_v.map[v])
+    if n > best_n then best, best_n = v, n end
+  end
+  return best, #vals
 end
 
 --- Code points covered by a list of {lo, hi} (overlaps counted once).
@@ -339,7 +363,7 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
         elseif rec.orphan then
           H.count(f.not_counted, 'orphan')
         else
-          local hits = rec.spans and #rec.spans > 0 and H.units_of(units, rec.spans) or {}
+          local hits = rec.spans and #rec.spans > 0 and M.units_of(units, rec.spans) or {}
           if #hits == 0 then H.count(f.not_counted, 'outside_units') end
           for _, hit in ipairs(hits) do
             cover[fname] = cover[fname] or H.ordered()
@@ -365,18 +389,8 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
         local by_u = by_g.map[g]
         local win = H.at(groups, g, H.ordered)
         for _, u in ipairs(by_u.keys) do
-          local by_v = by_u.map[u]
-          local vals = {}
-          for i, v in ipairs(by_v.keys) do
-            vals[i] = v
-          end
-          table.sort(vals, before)
-          local best, best_n = nil, -1
-          for _, v in ipairs(vals) do
-            local n = H.covered(by_v.map[v])
-            if n > best_n then best, best_n = v, n end
-          end
-          if #vals > 1 then H.count(f.several, name) end
+          local best, n = M.pick(by_u.map[u], before)
+          if n > 1 then H.count(f.several, name) end
           H.at(win, u, function() return best end)
         end
       end

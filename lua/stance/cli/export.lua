@@ -2,10 +2,10 @@
 local cmd = {
   summary = 'Export annotations: JSON Lines, CSV, W3C Web Annotation or brat standoff',
   usage = table.concat({
-    'stance export --to jsonl [--unit all|annotation|relation|doclabel|sentence] [--annotator A,B]',
-    '                         [--output FILE] [DIR]',
-    '       stance export --to csv [--unit annotation|relation|doclabel|sentence] [--annotator A,B]',
-    '                         [--output FILE] [DIR]',
+    'stance export --to jsonl [--unit all|annotation|relation|doclabel|sentence|sentence-target]',
+    '                         [--annotator A,B] [--output FILE] [DIR]',
+    '       stance export --to csv [--unit annotation|relation|doclabel|sentence|sentence-target]',
+    '                         [--annotator A,B] [--output FILE] [DIR]',
     '       stance export --to w3c [--unit collection|annotation] [--annotator A,B] [--base IRI] [--output FILE] [DIR]',
     '       stance export --to brat [--annotator A,B] DIR',
   }, '\n'),
@@ -13,23 +13,30 @@ local cmd = {
     'Formats (--to):',
     '  jsonl  JSON Lines: every annotation, relation and document label of the corpus, one',
     '         object per line with its `kind` (annotation, relation, doclabel); --unit picks',
-    '         one kind, or sentence: one object per sentence with the labels over it.',
+    '         one kind, or sentence: one object per sentence with the labels counted for it.',
     '  csv    CSV (RFC 4180): one table of one kind of row, --unit annotation (default),',
     '         relation, doclabel (or document: the document labels, its stance toward each',
-    '         target) or sentence (the input of a sentence-level stance classifier).',
+    '         target), sentence (the input of a sentence-level stance classifier) or',
+    '         sentence-target (one row per sentence, target and annotator: the stance',
+    '         `stance agree` counts, empty for none, and the annotator\'s status).',
+    'An annotation counts for a sentence as in agreement and the model: when it overlaps it by',
+    'at least half of the shorter of the two (not merely by touching it).',
     '  w3c    W3C Web Annotations (JSON-LD): one AnnotationCollection, or with --unit',
-    '         annotation one annotation per line; each with its own @context.',
+    '         annotation one annotation per line; each with its own @context, its creator',
+    '         (who made it) and stance:layer (the layer it is in: gold, ana, ...).',
     '  brat   brat standoff: DIR/DOC.txt and DIR/DOC.ann for each document (the layer of the',
     '         first of --annotator that has one), annotation.conf and visual.conf; target,',
     '         stance and role as brat attributes. DIR is where they go; the corpus is the one',
-    '         around the current directory.',
+    '         around the current directory. brat has no layers: without --annotator, the',
+    '         corpus\'s only layer; with several, an error names them and nothing is written.',
     'Rows of an annotation: document, annotator, id, label, target, stance, role, start, stop',
     '(code points), byte_start, byte_stop, line, col, spans, quote, note, author, created,',
     'confidence, kind, orphan. Of a relation: document, annotator, id, type, from, to,',
     'from_label, to_label, from_quote, to_quote, note, author, created, kind. Of a document',
     'label: document, annotator, id, label, target, stance, note, author, created, status,',
     'kind. Of a sentence: document, sentence, start, stop, line, text, labels, done (who is',
-    'done with the document). After them, every row has a column doc_NAME per column NAME of',
+    'done with the document). Of a sentence-target: document, sentence, start, stop, line,',
+    'text, target, annotator, stance, status. After them, every row has a column doc_NAME per column NAME of',
     'the document metadata (.stance/documents.csv). Fields keep a fixed order (doc/format.md,',
     '"Exports"); the same annotations give the same bytes. An annotation whose text is no',
     'longer in its document is exported with orphan = true and reported; a record or document',
@@ -39,9 +46,11 @@ local cmd = {
   }, '\n'),
   flags = {
     to = { arg = 'FORMAT', help = 'jsonl, csv, w3c or brat' },
-    unit = { arg = 'UNIT', help = 'jsonl: all (default), annotation, relation, doclabel, sentence; csv: annotation '
-      .. '(default), relation, doclabel, sentence; w3c: collection (default), annotation' },
-    annotator = { arg = 'A,B', help = 'only these annotators' },
+    unit = { arg = 'UNIT', help = 'jsonl: all (default), annotation, relation, doclabel, sentence, sentence-target; '
+      .. 'csv: annotation (default), relation, doclabel, sentence, sentence-target; w3c: collection (default), '
+      .. 'annotation' },
+    annotator = { arg = 'A,B', help = 'only these annotators (brat: the first of them each document has; '
+      .. 'default: the only layer)' },
     output = { arg = 'FILE', help = 'write there (atomically) instead of stdout' },
     base = { arg = 'IRI', help = 'with --to w3c: prefix of document and annotation IRIs (default urn:stance:)' },
   },
@@ -103,8 +112,8 @@ function cmd.run(opts, args)
   local unit = opts.unit or (opts.to == 'jsonl' and 'all' or 'annotation')
   if not rows.units[unit] or (opts.to == 'csv' and unit == 'all') then
     return cli.usage_error(("unknown unit '%s' (%s)"):format(unit, opts.to == 'csv'
-      and 'annotation, relation, doclabel or sentence: a CSV file holds one kind of row'
-      or 'all, annotation, relation, doclabel or sentence'), 'export')
+      and 'annotation, relation, doclabel, sentence or sentence-target: a CSV file holds one kind of row'
+      or 'all, annotation, relation, doclabel, sentence or sentence-target'), 'export')
   end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end

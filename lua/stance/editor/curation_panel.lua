@@ -293,7 +293,7 @@ function M.start(names)
   end
   -- the document's own layer may have unsaved annotations: they are part of the curation
   require('stance.editor.persist').save(s)
-  local cur, cerr = require('stance.curation').open(s.corpus, s.rel, names)
+  local cur, cerr = require('stance.curation').open(s.corpus, s.rel, names, s.annotator)
   if not cur then return require('stance.notify').error(cerr) end
   local added = cur:apply_agreed()
   local st = { cur = cur, doc_buf = s.buf, doc_win = vim.api.nvim_get_current_win(), index = 1, added = added,

@@ -16,6 +16,8 @@ M.fields = {
   doclabel = { 'document', 'annotator', 'id', 'label', 'target', 'stance', 'note', 'author', 'created', 'status',
     'kind' },
   sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done' },
+  sentence_target = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'target', 'annotator', 'stance',
+    'status' },
 }
 M.annotation_fields = M.fields.annotation
 M.sentence_fields = M.fields.sentence
@@ -28,6 +30,7 @@ M.units = {
   doclabel = { 'doclabel' },
   document = { 'doclabel' },
   sentence = { 'sentence' },
+  ['sentence-target'] = { 'sentence_target' },
 }
 
 ---@class stance.RowsOptions
@@ -82,7 +85,7 @@ function H.rows(c, path, names, kinds, warn)
   local text, err = doc:text()
   if not text then error(err, 0) end
   local rows = {}
-  if kinds[1] == 'sentence' then return H.sentences(doc, names, warn) end
+  if kinds[1] == 'sentence' or kinds[1] == 'sentence_target' then return H.sentences(doc, names, warn, kinds[1]) end
   for _, who in ipairs(names or doc:annotators()) do
     local layer = M.layer(doc, who, warn)
     if layer then
@@ -194,22 +197,41 @@ function H.doclabel(ctx, rec)
 end
 H.row = { annotation = H.annotation, relation = H.relation, doclabel = H.doclabel }
 
---- Rows of one sentence each, with labels = the annotations that overlap it:
+--- Rows of the sentences of a document. An annotation counts for a sentence by the rule of
+--- agreement and the model (stance.agreement.items.units_of: it overlaps the sentence by at
+--- least half of the shorter of the two), never merely by touching it.
+--- kind "sentence": one row per sentence, with labels = the annotations counted for it:
 --- { {annotator, label, target, stance, role}, ... } (orphans are reported and left out), and
 --- done = the annotators who marked the document done (a sentence without a label of theirs
 --- has no stance for them; one not done has said nothing).
-function H.sentences(doc, names, warn)
+--- kind "sentence_target": one row per sentence, target (the schema's, then others given)
+--- and annotator with a layer on the document: the stance as agreement counts it (of
+--- several, the one covering the most of the sentence, then the first in the schema; none:
+--- empty), and the annotator's status on the document (done: empty is "no stance").
+function H.sentences(doc, names, warn, kind)
+  local items = require('stance.agreement.items')
   local sentences = doc:sentences() or {}
+  local units = { starts = {}, stops = {} }
   local labels = {}
-  for i = 1, #sentences do
+  for i, s in ipairs(sentences) do
     labels[i] = {}
+    units.starts[i], units.stops[i] = s.start, s.stop
   end
+  local schema = doc.corpus:schema()
+  local has_targets = schema and schema.targets and #schema.targets > 0
   local text = doc:text()
-  local done = {}
+  local done, layers = {}, {}
+  local said = {} -- [who][target][sentence] = ordered map stance -> parts
+  local targets, seen_target = {}, {}
+  for _, t in ipairs(schema and schema.targets or {}) do
+    targets[#targets + 1], seen_target[t.name] = t.name, true
+  end
   for _, who in ipairs(names or doc:annotators()) do
     local layer = M.layer(doc, who, warn)
     if layer then
+      layers[#layers + 1] = { who = who, status = layer:status() or 'in-progress' }
       if layer:status() == 'done' then done[#done + 1] = who end
+      said[who] = {}
       local placed = require('stance.export.placed').layer(layer, text)
       for _, a in ipairs(placed.store:records('annotation')) do
         if placed.orphans[a.id] then
@@ -217,41 +239,67 @@ function H.sentences(doc, names, warn)
           warn(layer.file.path, was and was.line, ('annotation %s is an orphan (its text is no longer in %s): left '
             .. 'out'):format(a.id, doc.path))
         else
-          H.overlaps(sentences, labels, a, who)
+          local stance
+          for _, s in ipairs(items.says(a, has_targets)) do
+            if s[1] == 'stance' and type(s[2]) == 'table' and not a.conflict then stance = s[2] end
+          end
+          for _, hit in ipairs(items.units_of(units, a.spans)) do
+            local l = labels[hit[1]]
+            l[#l + 1] = { annotator = who, label = a.label, target = a.target, stance = a.stance, role = a.role }
+            if stance then H.said(said[who], stance, hit, targets, seen_target) end
+          end
         end
       end
     end
   end
   local rows = {}
   for i, s in ipairs(sentences) do
-    local who_done = {}
-    for k, who in ipairs(done) do
-      who_done[k] = who
+    local base = { document = doc.path, sentence = i, start = s.start, stop = s.stop, line = s.line, text = s.text }
+    if kind == 'sentence' then
+      local who_done = {}
+      for k, who in ipairs(done) do
+        who_done[k] = who
+      end
+      base.labels, base.done = labels[i], who_done
+      rows[#rows + 1] = base
+    else
+      local before = items.before(items.ranker(schema and schema.stances))
+      for _, t in ipairs(targets) do
+        for _, l in ipairs(layers) do
+          local by_v = said[l.who][t] and said[l.who][t][i]
+          local row = { target = t ~= false and t or nil, annotator = l.who, status = l.status,
+            stance = by_v and (items.pick(by_v, before)) or nil }
+          for k, v in pairs(base) do
+            row[k] = v
+          end
+          rows[#rows + 1] = row
+        end
+      end
     end
-    rows[i] = { document = doc.path, sentence = i, start = s.start, stop = s.stop, line = s.line, text = s.text,
-      labels = labels[i], done = who_done }
   end
   return rows
 end
 
-function H.overlaps(sentences, labels, a, who)
-  local seen = {}
-  for _, sp in ipairs(a.spans) do
-    -- the first sentence that ends after the span starts, then those it reaches into
-    local lo, hi = 1, #sentences + 1
-    while lo < hi do
-      local mid = math.floor((lo + hi) / 2)
-      if sentences[mid].stop > sp[1] then hi = mid else lo = mid + 1 end
-    end
-    local i = lo
-    while sentences[i] and sentences[i].start < sp[2] do
-      if not seen[i] then
-        seen[i] = true
-        local l = labels[i]
-        l[#l + 1] = { annotator = who, label = a.label, target = a.target, stance = a.stance, role = a.role }
-      end
-      i = i + 1
-    end
+--- Note that an annotator gave stance what = {target, stance} over sentence hit[1] (with the
+--- parts hit[2]); a target not seen before is added to `targets`.
+function H.said(by_t, what, hit, targets, seen_target)
+  local t = what[1]
+  if not seen_target[t] then
+    seen_target[t] = true
+    targets[#targets + 1] = t
+  end
+  by_t[t] = by_t[t] or {}
+  local by_v = by_t[t][hit[1]]
+  if not by_v then
+    by_v = { keys = {}, map = {} }
+    by_t[t][hit[1]] = by_v
+  end
+  if not by_v.map[what[2]] then
+    by_v.map[what[2]] = {}
+    by_v.keys[#by_v.keys + 1] = what[2]
+  end
+  for _, p in ipairs(hit[2]) do
+    table.insert(by_v.map[what[2]], p)
   end
 end
 

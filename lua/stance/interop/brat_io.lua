@@ -242,22 +242,51 @@ function H.within(path, root)
   return real == rroot or real:sub(1, #rroot + 1) == rroot .. '/'
 end
 
---- The layer a document is exported from: the first of `names` (default: every annotator)
---- that has one.
+--- The layer a document is exported from: the first of `names` that it has.
 function H.chosen(doc, names)
   local have = {}
   for _, a in ipairs(doc:annotators()) do
     have[a] = true
   end
-  for _, a in ipairs(names or doc:annotators()) do
+  for _, a in ipairs(names) do
     if have[a] then return a end
   end
   return nil
 end
 
---- Export a layer of each document of corpus `c` (the first of `names` that has one) to
---- `dir`: DOC.txt, DOC.ann, annotation.conf and visual.conf. A record that cannot be
---- written is reported and left out; the rest is exported.
+--- The layers of the corpus, sorted, with how many documents each is on.
+function H.layers(c)
+  local count, list = {}, {}
+  for _, path in ipairs(c:paths()) do
+    local doc = assert(c:document(path))
+    for _, a in ipairs(doc:annotators()) do
+      if not count[a] then list[#list + 1] = a end
+      count[a] = (count[a] or 0) + 1
+    end
+  end
+  table.sort(list)
+  return list, count
+end
+
+--- The layers to export when --annotator names none: the one the corpus has (or none);
+--- with several, nil and why (brat has one .ann per document: which is the user's choice).
+function H.default_names(c)
+  local list, count = H.layers(c)
+  if #list <= 1 then return list end
+  local parts = {}
+  for i, a in ipairs(list) do
+    parts[i] = ('%s (%d document%s)'):format(a, count[a], count[a] == 1 and '' or 's')
+  end
+  return nil, ('the corpus has %d layers: %s; brat holds one layer per document: name the one to export with '
+    .. '--annotator NAME (or --annotator A,B: on each document the first of them it has)'):format(#list,
+    table.concat(parts, ', '))
+end
+
+--- Export a layer of each document of corpus `c` (the first of `names` that has one;
+--- without `names`, the corpus's only layer: with several, nothing is written and the error
+--- names them) to `dir`: DOC.txt, DOC.ann, annotation.conf and visual.conf. A record that
+--- cannot be written is reported and left out; the rest is exported. The summary says which
+--- layer each document came from.
 ---@return integer|nil status
 ---@return string|nil err
 function M.export(c, dir, names)
@@ -265,6 +294,11 @@ function M.export(c, dir, names)
   local bw = require('stance.interop.brat_write')
   local conf = require('stance.interop.brat_conf')
   local report = require('stance.interop.report').new()
+  if not names or #names == 0 then
+    local why
+    names, why = H.default_names(c)
+    if not names then return nil, why end
+  end
   if H.within(fs.absolute(dir), c.root) then
     return nil, ('%s is inside the corpus at %s: its .txt files would become documents of the corpus; export '
       .. 'elsewhere'):format(dir, c.root)
@@ -285,10 +319,11 @@ function M.export(c, dir, names)
     if layer and layer.file and layer.file.store then bw.names_used(layer.file.store, seen) end
   end
   bw.plan_names(used, schema, seen)
-  local n, left = 0, 0
+  local n, left, none, from = 0, 0, 0, {}
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))
     local who = H.chosen(doc, names)
+    if not who then none = none + 1 end
     local text, terr = doc:text()
     -- a layer that cannot be read, and records of it that could not be, are said
     local layer = who and text and require('stance.export.rows').layer(doc, who, warn)
@@ -310,6 +345,7 @@ function M.export(c, dir, names)
         report:warn(path, nil, nil, '%s; not exported', err)
       else
         n = n + 1
+        from[who] = (from[who] or 0) + 1
       end
     end
   end
@@ -317,7 +353,14 @@ function M.export(c, dir, names)
   batch:add('visual.conf', conf.visual(used, schema))
   ok, err = batch:commit()
   if not ok then return nil, err end
-  out('exported %d document(s) to %s (with annotation.conf and visual.conf)%s', n, dir,
+  local layers = {}
+  for _, a in ipairs(names) do
+    if from[a] then layers[#layers + 1] = ('%s (%d)'):format(a, from[a]) end
+  end
+  out('exported %d document(s) to %s (with annotation.conf and visual.conf); layer %s%s%s', n, dir,
+    #layers > 0 and table.concat(layers, ', ') or 'none',
+    none > 0 and ('; %d document(s) without a layer of %s not exported'):format(none, table.concat(names, ', '))
+      or '',
     left > 0 and ('; %d record(s) left out (reasons above)'):format(left) or '')
   return report.warnings > 0 and 1 or 0
 end

@@ -4,11 +4,20 @@
 --- label `tagging`, target `identifying`, stance `assessing`, role `classifying`, note
 --- `commenting`. Relations are linking annotations (target: the source annotation; body:
 --- the other annotation and the type as `tagging`); a document's own stance is an
---- annotation of the whole document (motivation `classifying`).
+--- annotation of the whole document (motivation `classifying`). Each annotation says the
+--- layer it comes from in `stance:layer` (a term of our own vocabulary, M.NS, declared in
+--- its @context next to the Web Annotation one): `creator` is who made the record, which in
+--- gold (curated from the annotators) is not whose layer it is.
 local M = {}
 local H = {}
 
-M.CONTEXT = 'http://www.w3.org/ns/anno.jsonld'
+--- The Web Annotation context, for what holds no term of ours (a collection, a page).
+M.ANNO = 'http://www.w3.org/ns/anno.jsonld'
+--- Our vocabulary: `stance:layer` expands to M.NS .. 'layer'.
+M.NS = 'https://github.com/stance-nvim/stance.nvim/ns#'
+--- The @context of an annotation: the Web Annotation one, then the `stance` prefix.
+function M.context() return { M.ANNO, { stance = M.NS } } end
+M.LAYER = 'stance:layer'
 
 local PURPOSE = { label = 'tagging', target = 'identifying', stance = 'assessing', role = 'classifying',
   note = 'commenting' }
@@ -52,9 +61,10 @@ local function bodies(rec)
 end
 
 local function common(obj, rec, who)
-  obj['@context'] = M.CONTEXT
+  obj['@context'] = M.context()
   obj.type = 'Annotation'
   obj.creator = { type = 'Person', name = rec.author or who }
+  obj[M.LAYER] = who
   obj.created = rec.created
   obj.modified = rec.modified
   return obj
@@ -114,7 +124,8 @@ function M.annotations(store, text, path, who, base, orphans)
 end
 
 --- Ordered keys for readable JSON-LD.
-local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', 'created', 'modified', 'body', 'target', 'source',
+local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', M.LAYER, 'created', 'modified', 'body', 'target',
+  'source',
   'selector', 'exact', 'prefix', 'suffix', 'start', 'end', 'purpose', 'value', 'format', 'name', 'label', 'total',
   'first', 'items', 'partOf', 'startIndex' }
 
@@ -143,7 +154,7 @@ function M.collection(items, label, base)
   base = base or 'urn:stance:'
   local page = { id = base .. 'page:1', type = 'AnnotationPage', partOf = base .. 'collection', startIndex = 0,
     items = items }
-  return { ['@context'] = M.CONTEXT, id = base .. 'collection', type = 'AnnotationCollection', label = label,
+  return { ['@context'] = M.ANNO, id = base .. 'collection', type = 'AnnotationCollection', label = label,
     total = #items, first = page }
 end
 
@@ -230,6 +241,39 @@ local function offset(v)
   return nil
 end
 
+--- The prefixes an annotation's @context maps to our vocabulary, and whether it maps
+--- `stance` to something else.
+function H.prefixes(ctx)
+  local mine, other = {}, false
+  for _, c in ipairs(as_list(ctx)) do
+    if type(c) == 'table' then
+      for k, v in pairs(c) do
+        local id = type(v) == 'table' and v['@id'] or v
+        if type(k) == 'string' and id == M.NS then
+          mine[#mine + 1] = k
+        elseif k == 'stance' then
+          other = true
+        end
+      end
+    end
+  end
+  return mine, other
+end
+
+--- The layer an annotation says it comes from (`stance:layer`, by any prefix its @context
+--- gives our vocabulary, or the full IRI), else nil: another tool's annotation.
+function H.layer_of(a)
+  local mine, other = H.prefixes(a['@context'])
+  local v = a[M.NS .. 'layer']
+  for _, p in ipairs(mine) do
+    v = v or a[p .. ':layer']
+  end
+  if v == nil and not other then v = a[M.LAYER] end
+  if type(v) == 'table' then v = v['@value'] end
+  if type(v) ~= 'string' or not v:match('%S') then return nil end
+  return v
+end
+
 function H.item(a, iri, by_doc, relations)
   if type(a) ~= 'table' or a.type ~= 'Annotation' then return 'not an Annotation' end
   local id = iri.id_of(str(a.id) or '') or require('stance.core').new_id()
@@ -237,7 +281,8 @@ function H.item(a, iri, by_doc, relations)
   local who = type(a.creator) == 'table' and str(a.creator.name) or str(a.creator)
   -- (a blank name is no creator: its annotations go to the default layer)
   if who and not who:match('%S') then who = nil end
-  local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who }
+  local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who,
+    _layer = H.layer_of(a) }
   local body = as_list(a.body or {})
   if a.motivation == 'linking' then
     local to, typ

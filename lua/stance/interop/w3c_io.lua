@@ -68,7 +68,8 @@ function H.document(c, dpath)
 end
 
 --- Import the Web Annotations of `path` into corpus `c`: each into the layer of `who` (else
---- its creator, else "w3c"), with `status` (done or in-progress, may be nil) on every layer.
+--- the layer its `stance:layer` names, else its creator, else "w3c"), with `status` (done or
+--- in-progress, may be nil) on every layer.
 --- Returns the exit status.
 ---@return integer|nil status
 ---@return string|nil err
@@ -133,7 +134,9 @@ function H.document_layers(c, path, dpath, recs, who, report, wanted, batch, sta
   local doc_text = fs.read(c.root .. '/' .. rel, c.root)
   local groups = {}
   for _, r in ipairs(recs) do
-    local name = who or r.author or 'w3c'
+    -- --annotator, else the layer the annotation says (its creator stays its author), else
+    -- its creator (another tool's annotation), else w3c
+    local name = who or r._layer or r.author or 'w3c'
     if name == r.author then r.author = nil end
     groups[name] = groups[name] or {}
     table.insert(groups[name], r)
