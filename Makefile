@@ -37,13 +37,27 @@ TS_CFLAGS     ?= $(call pc,--cflags tree-sitter)
 TS_LIBS       ?= $(or $(call pc,--variable=libdir tree-sitter),$(SYSLIB))/libtree-sitter.a
 CRYPTO_CFLAGS ?= $(call pc,--cflags libcrypto)
 CRYPTO_LIBS   ?= $(or $(call pc,--libs libcrypto),-lcrypto)
+# libcrypto (SHA-256 only) is loaded at the first hash instead of linked (src/hash.c): a
+# process pays about 0.6 ms at its start to load and relocate it, and most commands never
+# hash (a `stance search --count` takes less than that otherwise). This needs the soname of
+# the library the build finds, read with objdump; CRYPTO_SONAME= (empty) links it instead.
+CRYPTO_FILE   ?= $(or $(wildcard $(call pc,--variable=libdir libcrypto)/libcrypto.so),$(shell $(CC) -print-file-name=libcrypto.so 2>/dev/null))
+CRYPTO_SONAME ?= $(if $(filter Darwin,$(shell uname -s)),,$(shell objdump -p '$(CRYPTO_FILE)' 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }'))
+ifneq ($(CRYPTO_SONAME),)
+  CRYPTO_USE  := $(CRYPTO_CFLAGS) -DSTANCE_CRYPTO_SONAME='"$(CRYPTO_SONAME)"' \
+                 -DSTANCE_CRYPTO_PATH='"$(dir $(realpath $(CRYPTO_FILE)))$(CRYPTO_SONAME)"'
+  CRYPTO_LINK := -ldl
+else
+  CRYPTO_USE  := $(CRYPTO_CFLAGS)
+  CRYPTO_LINK := $(CRYPTO_LIBS)
+endif
 
 WARN     := -std=c99 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_DARWIN_C_SOURCE
 OPT      ?= -O2 -g
 CFLAGS   ?= $(OPT)
 ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP \
-             $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS)
+             $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_USE)
 
 ifeq ($(shell uname -s),Darwin)
   SHARED := -bundle -undefined dynamic_lookup
@@ -58,8 +72,8 @@ else
   MOD_UV_LIBS ?= $(B)/libuv_pic.a -lpthread -ldl -lrt
   MOD_DEFS    := -DSTANCE_UV_SHIM
 endif
-STATIC_LIBS = $(TS_LIBS) $(UV_LIBS) $(CRYPTO_LIBS) -lm
-MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LIBS) -lm
+STATIC_LIBS = $(TS_LIBS) $(UV_LIBS) $(CRYPTO_LINK) -lm
+MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LINK) -lm
 
 # The library proper (no Lua) and its Lua binding.
 LIB_SRC  := src/modeljob.c src/load.c src/cuejob.c src/textfeat.c src/linear.c src/model.c src/cues.c src/snapshot.c src/frame.c src/qgram.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
@@ -169,7 +183,7 @@ TEST_HDR := tests/c/check.h tests/c/main.c $(wildcard tests/fuzz/*.h) $(wildcard
 
 $(TEST_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(TS_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(DEFS) $(OPT) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(CC) $(WARN) $(DEFS) $(OPT) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_USE) \
 	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(TS_OBJ) $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
 
 # The sanitized build compiles the generated parser too, so that it is checked as well.
@@ -177,7 +191,7 @@ $(SAN_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(TS_SRC)
 	@mkdir -p $(@D)
 	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(B)/test-san/parser.o
 	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(B)/test-san/scanner.o
-	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_USE) \
 	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(B)/test-san/parser.o $(B)/test-san/scanner.o \
 	  $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
 
@@ -260,7 +274,7 @@ FUZZ_BINS    := $(addprefix $(B)/fuzz/bin/,$(FUZZ_NAMES))
 $(B)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(UV_CFLAGS) $(TS_CFLAGS) \
-	  $(CRYPTO_CFLAGS) $(LUA54_CFLAGS) -MMD -MP -c $< -o $@
+	  $(CRYPTO_USE) $(LUA54_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/fuzz/obj/ts-%.o: $(GRAMMAR)/src/%.c $(GRAMMAR)/src/tree_sitter/parser.h
 	@mkdir -p $(@D)
@@ -269,7 +283,7 @@ $(B)/fuzz/obj/ts-%.o: $(GRAMMAR)/src/%.c $(GRAMMAR)/src/tree_sitter/parser.h
 $(B)/fuzz/bin/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) \
-	  $(CRYPTO_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
+	  $(CRYPTO_USE) -o $@ $< $(FUZZ_OBJ) $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
 
 .SECONDARY: $(FUZZ_OBJ)
 fuzz: $(FUZZ_BINS)

@@ -382,7 +382,8 @@ int stance_write_file(const char *path, const char *data, size_t len, const stan
   int rc;
   if (o->root != NULL && stance_check_write(o->root, path, err, errlen) != 0) return -1;
   if (o->new_hex != NULL && stance_hash_buffer(data, len, o->new_hex) != 0) {
-    snprintf(err, errlen, "%s: hashing failed", path);
+    const char *why = stance_hash_error();
+    snprintf(err, errlen, "%s: hashing failed%s%s", path, why != NULL ? ": " : "", why != NULL ? why : "");
     return -1;
   }
   if (start(&f, path, err, errlen) != 0) return -1;

@@ -46,7 +46,10 @@ static int l_sha256(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   char hex[STANCE_HASH_HEXLEN + 1];
-  if (stance_hash_buffer(s, len, hex) != 0) return stance__fail(L, "hashing failed", "EHASH");
+  if (stance_hash_buffer(s, len, hex) != 0) {
+    const char *why = stance_hash_error();
+    return stance__fail(L, why != NULL ? why : "hashing failed", "EHASH");
+  }
   lua_pushstring(L, hex);
   return 1;
 }

@@ -11,6 +11,10 @@
 
 struct stance_job;
 
+/* NULL when hashing works; else why not (libcrypto, loaded at the first hash where the
+ * build does so, could not be loaded): the message for a hash that returned an error. */
+const char *stance_hash_error(void);
+
 /* Hash `len` bytes into `hex` (STANCE_HASH_HEXLEN + 1 bytes). 0 or -1. */
 int stance_hash_buffer(const void *data, size_t len, char *hex);
 

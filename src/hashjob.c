@@ -68,7 +68,8 @@ static int run(stance_job *job) {
         rc = stance_hash_file(path, r->hex, &r->size, buf, READ_BUFFER, job);
         if (rc == -ECANCELED) break;
         if (rc != 0) {
-          h->errors[i] = stance_strdup(strerror(-rc));
+          const char *why = rc == -ENOSYS ? stance_hash_error() : NULL;
+          h->errors[i] = stance_strdup(why != NULL ? why : strerror(-rc));
           r->error = h->errors[i] != NULL ? h->errors[i] : "out of memory";
         }
       }

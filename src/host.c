@@ -10,8 +10,11 @@
  * modules at every start. Ctrl-C interrupts the running Lua code the way lua.c does, so the
  * CLI can cancel its jobs and clean up.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,29 +87,69 @@ static int64_t mtime_ns(const struct stat *st) {
 #endif
 }
 
+/* The compiled file `bc` (a regular file not older than `src_mtime`) read whole and loaded
+ * as a binary chunk: one open, fstat, read and close (luaL_loadfilex opens a binary file
+ * twice and reads it through stdio). LUA_OK with the chunk pushed; anything else pushes
+ * nothing. */
+static int load_compiled(lua_State *L, const char *bc, int64_t src_mtime) {
+  struct stat bs;
+  char *buf;
+  size_t got = 0;
+  int fd = open(bc, O_RDONLY | O_CLOEXEC), rc = LUA_ERRFILE;
+  if (fd < 0) return LUA_ERRFILE;
+  if (fstat(fd, &bs) != 0 || !S_ISREG(bs.st_mode) || mtime_ns(&bs) < src_mtime || bs.st_size <= 0 ||
+      (uint64_t)bs.st_size > (uint64_t)64 * 1024 * 1024 || (buf = malloc((size_t)bs.st_size)) == NULL) {
+    close(fd);
+    return LUA_ERRFILE;
+  }
+  while (got < (size_t)bs.st_size) {
+    ssize_t n = read(fd, buf + got, (size_t)bs.st_size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  close(fd);
+  if (got == (size_t)bs.st_size) {
+    rc = luaL_loadbufferx(L, buf, got, bc, "b");
+    if (rc != LUA_OK) lua_pop(L, 1); /* the error message */
+  }
+  free(buf);
+  return rc;
+}
+
 /* package.searchers entry before Lua's own: module `name`'s compiled file, when its source
  * is in lua_dir and the compiled one (the same path below bc_dir) is a regular file not
  * older than the source and loads as a binary chunk. Anything else: not found here, and
- * the source is loaded as always. */
+ * the source is loaded as always. The source is looked for first where a module of that
+ * name is (lua_dir/a/b.lua for a.b), then as package.searchpath finds it (a/b/init.lua). */
 static int compiled_searcher(lua_State *L) {
   const char *name = luaL_checkstring(L, 1), *src, *rel;
-  char bc[PATH_MAX];
-  struct stat ss, bs;
-  size_t n = strlen(lua_dir);
-  lua_getglobal(L, "package");
-  lua_getfield(L, -1, "searchpath");
-  lua_pushstring(L, name);
-  lua_getfield(L, -3, "path");
-  lua_call(L, 2, 1);
-  src = lua_tostring(L, -1);
-  if (src == NULL || strncmp(src, lua_dir, n) != 0 || src[n] != '/') {
-    lua_pushliteral(L, "\n\tno compiled module");
-    return 1;
+  char bc[PATH_MAX], direct[PATH_MAX];
+  struct stat ss;
+  size_t n = strlen(lua_dir), i;
+  int len = snprintf(direct, sizeof direct, "%s/%s.lua", lua_dir, name);
+  if (len > 0 && len < (int)sizeof direct) {
+    for (i = n + 1; direct[i] != '\0' && i < (size_t)len - 4; i++)
+      if (direct[i] == '.') direct[i] = '/';
+  }
+  if (len > 0 && len < (int)sizeof direct && strchr(name, '/') == NULL && stat(direct, &ss) == 0 &&
+      S_ISREG(ss.st_mode)) {
+    src = direct;
+  } else {
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "searchpath");
+    lua_pushstring(L, name);
+    lua_getfield(L, -3, "path");
+    lua_call(L, 2, 1);
+    src = lua_tostring(L, -1);
+    if (src == NULL || strncmp(src, lua_dir, n) != 0 || src[n] != '/' || stat(src, &ss) != 0) {
+      lua_pushliteral(L, "\n\tno compiled module");
+      return 1;
+    }
   }
   rel = src + n;
-  if (snprintf(bc, sizeof bc, "%s%s", bc_dir, rel) >= (int)sizeof bc || stat(src, &ss) != 0 ||
-      stat(bc, &bs) != 0 || !S_ISREG(bs.st_mode) || mtime_ns(&bs) < mtime_ns(&ss) ||
-      luaL_loadfilex(L, bc, "b") != LUA_OK) {
+  if (snprintf(bc, sizeof bc, "%s%s", bc_dir, rel) >= (int)sizeof bc ||
+      load_compiled(L, bc, mtime_ns(&ss)) != LUA_OK) {
     lua_pushliteral(L, "\n\tno compiled module");
     return 1;
   }

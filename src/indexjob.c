@@ -787,7 +787,8 @@ static int run(stance_job *job) {
       d->link = (uint8_t)t->link;
       d->racy = (uint8_t)is_racy(j, t->mtime_ns, t->ctime_ns);
       if (stance_hash_raw(text, len, d->hash) != 0) {
-        rc = stance_job_fail(job, -ENOMEM, "out of memory");
+        const char *why = stance_hash_error();
+        rc = stance_job_fail(job, -ENOMEM, "%s", why != NULL ? why : "out of memory");
         break;
       }
       /* a document whose stat changed but not its bytes is not indexed again */

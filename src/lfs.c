@@ -29,12 +29,12 @@ static const char *type_name(mode_t m) {
   return "other";
 }
 
-/* stat(path) -> { type, size, mtime, mtime_ns, mode, ino } | nil, err, code */
+/* stat(path) -> { type, size, mtime, mtime_ns, ctime, ctime_ns, mode, ino, dev } | nil, err, code */
 static int l_stat(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   struct stat st;
   if (stat(path, &st) != 0) return stance__fail(L, strerror(errno), "ESTAT");
-  lua_createtable(L, 0, 6);
+  lua_createtable(L, 0, 9);
   lua_pushstring(L, type_name(st.st_mode));
   lua_setfield(L, -2, "type");
   lua_pushinteger(L, (lua_Integer)st.st_size);
@@ -47,10 +47,21 @@ static int l_stat(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)st.st_mtim.tv_nsec);
 #endif
   lua_setfield(L, -2, "mtime_ns");
+  /* the change time: set by every write and every change of the times, never set back */
+  lua_pushinteger(L, (lua_Integer)st.st_ctime);
+  lua_setfield(L, -2, "ctime");
+#if defined(__APPLE__)
+  lua_pushinteger(L, (lua_Integer)st.st_ctimespec.tv_nsec);
+#else
+  lua_pushinteger(L, (lua_Integer)st.st_ctim.tv_nsec);
+#endif
+  lua_setfield(L, -2, "ctime_ns");
   lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
   lua_setfield(L, -2, "mode");
   lua_pushinteger(L, (lua_Integer)st.st_ino);
   lua_setfield(L, -2, "ino");
+  lua_pushinteger(L, (lua_Integer)st.st_dev);
+  lua_setfield(L, -2, "dev");
   return 1;
 }
 

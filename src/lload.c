@@ -24,6 +24,7 @@
 #include "compat.h"
 #include "lcore.h"
 #include "reader.h"
+#include "hash.h"
 #include "load.h"
 
 #define LOAD_MT "stance.load"
@@ -84,9 +85,10 @@ static int m_wait(lua_State *L) {
   if (ll->l == NULL) return 0;
   r = stance_load_wait(ll->l);
   if (r->oom) {
+    const char *why = stance_hash_error();
     stance_load_free(ll->l);
     ll->l = NULL;
-    return stance__fail(L, "out of memory", "ENOMEM");
+    return stance__fail(L, why != NULL ? why : "out of memory", "ENOMEM");
   }
   lua_createtable(L, 0, 8);
   set_errno(L, "error", "code", r->ann_errno);

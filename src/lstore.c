@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "contain.h"
 #include "lcore.h"
+#include "hash.h"
 #include "load.h"
 #include "markup.h"
 #include "snapshot.h"
@@ -1093,10 +1094,11 @@ static int l_read(lua_State *L) {
   else if (w.text)
     doc_prepare(&w);
   if (s == NULL || (w.text && w.failed)) {
+    const char *why = w.text && w.failed ? stance_hash_error() : NULL;
     stance_store_free(s);
     stance_frame_free(w.frame);
     stance_problems_free(&p);
-    return stance__fail(L, "out of memory", "ENOMEM");
+    return stance__fail(L, why != NULL ? why : "out of memory", "ENOMEM");
   }
   stance__push_store(L, s);
   stance__push_problems(L, &p);

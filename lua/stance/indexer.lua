@@ -133,16 +133,24 @@ end
 --- meta file, replaced by every save, is the same before and after the load), and that
 --- index chose its documents by this search's own globs (the schema's include and exclude:
 --- a watcher may have read another schema, through a link whose target changed unseen).
+--- The globs are the search's own without reading the schema when the watcher says which
+--- schema file it chose them by and that file is the one here now, unchanged (M.schema_id);
+--- else (a watcher that does not say, or a schema changed since) the schema is read.
 function H.vouched(c)
   local core = require('stance.core')
   local client = require('stance.watch.client')
   if not core.exists(c.root .. '/.stance/' .. client.SOCKET) then return false end
-  local vouched = client.current(c.root)
+  local vouched, _, schema = client.current(c.root)
   -- the index loaded must be the one vouched for: another process's save may land between
   if not vouched or M.saved_id(c.root) ~= vouched or not c.idx:load_saved(c.root .. '/' .. M.dir) then
     return false
   end
-  if M.saved_id(c.root) ~= vouched or c.idx:rule() ~= core.glob_rule(c:globs()) then
+  if M.saved_id(c.root) ~= vouched then
+    c.idx:reset()
+    return false
+  end
+  if schema and schema == M.schema_id(c.root) then return true end
+  if c.idx:rule() ~= core.glob_rule(c:globs()) then
     c.idx:reset()
     return false
   end
@@ -156,6 +164,18 @@ end
 function M.saved_id(root)
   local s = require('stance.core').stat(root .. '/' .. M.dir .. '/meta')
   return s and ('%d:%d:%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns) or nil
+end
+
+--- The identity of the corpus's schema file (through a link, its target's): device, inode,
+--- size, and its modification and change times to the nanosecond (every write, and every
+--- change of its times, sets the change time anew); "-" when there is none. A watcher says
+--- which schema it chose the saved index's documents by, and a search compares.
+---@param root string
+---@return string
+function M.schema_id(root)
+  local s = require('stance.core').stat(root .. '/.stance/schema.stance')
+  if not s then return '-' end
+  return ('%d:%d:%d:%d.%09d:%d.%09d'):format(s.dev, s.ino, s.size, s.mtime, s.mtime_ns, s.ctime, s.ctime_ns)
 end
 
 --- The statistics of an index taken as it is (opts.no_check): nothing looked at.

@@ -377,8 +377,8 @@ io.write(ticks, ' ', tostring(st.vouched == true), ' ', c:search('sanctions', { 
     assert(os.rename(target .. '.new', target))
     local _, n = search(d, 'sanctions')
     assert.are.equal(1, n)
-    -- edited in place to the same size, its time set back to the very nanosecond: the watcher
-    -- cannot tell, and vouches for its index of the old globs; the search sees the rule differ
+    -- edited in place to the same size, its time set back to the very nanosecond: the change
+    -- time tells (no one sets it back), so the watcher reads the schema again
     local before = assert(core.stat(target))
     local f = assert(io.open(target, 'r+b'))
     f:write(with_exclude('q.txt'))
@@ -387,11 +387,107 @@ io.write(ticks, ' ', tostring(st.vouched == true), ' ', c:search('sanctions', { 
     local after = assert(core.stat(target))
     assert.are.same({ before.ino, before.size, before.mtime, before.mtime_ns },
       { after.ino, after.size, after.mtime, after.mtime_ns })
-    assert.are.same({ false, 2 }, { search_once(d, 'sanctions') })
-    -- that search saved an index of its globs: the watcher vouches for it from then on
+    assert.are_not.equal(before.ctime * 1e9 + before.ctime_ns, after.ctime * 1e9 + after.ctime_ns)
     assert.are.same({ true, 2 }, { search(d, 'sanctions') })
     T.write(d .. '/sub/e.txt', 'Sanctions, after.\n')
     assert.are.same({ true, 3 }, { search(d, 'sanctions') })
+  end)
+
+  it('takes a search\'s globs from the schema a watcher names only while it is that file, unchanged', function()
+    if not linux then return pending('no inotify on this system') end
+    -- a stand-in for a watcher (one that answers what it is told to): the index saved with
+    -- the schema excluding a.txt, the schema now without the exclude
+    local d = corpus()
+    local schema_path = d .. '/.stance/schema.stance'
+    local schema = T.read(schema_path)
+    local excluding = schema:gsub('\ncorpus\n', '\ncorpus\n  exclude "a.txt"\n', 1)
+    local indexer = require('stance.indexer')
+    -- the index saved by the excluding schema, the schema then replaced: that schema's id
+    local function stale()
+      T.write(schema_path, excluding)
+      local _, err, code = T.stance_run({ 'index', d })
+      assert(code == 0, err)
+      local id = indexer.schema_id(d)
+      T.write(schema_path .. '.new', schema)
+      assert(os.rename(schema_path .. '.new', schema_path))
+      return id
+    end
+    local fake = d .. '.fake.lua'
+    T.write(fake, [[
+local core = require('stance.core')
+local root, schema_line = arg[1], arg[2]
+local sd = assert(core.stance_dir(root .. '/.stance'))
+local l = assert(sd:listen('watch.sock'))
+local done = root .. '.fake-done'
+while not core.exists(done) do
+  core.poll({ l:fd() }, 50)
+  local conn = l:accept()
+  if conn then
+    conn:read_line(1000)
+    local id = require('stance.indexer').saved_id(root)
+    conn:send('seen\ncurrent ' .. id .. '\n' .. (schema_line ~= '' and (schema_line .. '\n') or ''))
+    conn:close()
+  end
+end
+l:close()
+sd:remove('watch.sock')
+]])
+    local function with_fake(schema_line, fn)
+      local out = T.run(('%s run %s %s %s >/dev/null 2>&1 </dev/null & echo $!'):format(T.q(T.stance), T.q(fake),
+        T.q(d), T.q(schema_line)))
+      local pid = assert(tonumber(out:match('%d+')))
+      pids[#pids + 1] = pid
+      for _ = 1, 400 do
+        if core.exists(d .. '/.stance/watch.sock') then break end
+        sleep(0.05)
+      end
+      local ok, err = pcall(fn)
+      T.write(d .. '.fake-done', '')
+      assert(gone(pid))
+      os.remove(d .. '.fake-done')
+      assert(ok, err)
+    end
+    -- it names the schema the index was made by (another file than the one here now), or
+    -- none (an older watcher): the search reads the schema, finds other globs, checks itself
+    for _, named in ipairs({ true, false }) do
+      local old = stale()
+      with_fake(named and ('schema ' .. old) or '', function()
+        assert.are.same({ false, 2 }, { search_once(d, 'sanctions') })
+      end)
+    end
+    -- that check saved an index of the search's globs: a watcher naming the schema here now
+    -- is taken at its word, and so is one naming none (the globs read and compared)
+    for _, line in ipairs({ 'schema ' .. indexer.schema_id(d), '' }) do
+      with_fake(line, function()
+        assert.are.same({ true, 2 }, { search_once(d, 'sanctions') })
+      end)
+    end
+  end)
+
+  it('names the schema it chose the documents by only once the schema has settled', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    watch(d)
+    local client, indexer = require('stance.watch.client'), require('stance.indexer')
+    local schema_path = d .. '/.stance/schema.stance'
+    T.write(schema_path, T.read(schema_path) .. '\n')
+    local changed = os.time()
+    -- named only when the schema had not changed for 3 s when read (a change within the
+    -- same tick of the clock would not show in its identity); named in the end
+    local named
+    for _ = 1, 400 do
+      local id, err, schema = client.current(d)
+      assert.truthy(id, err)
+      local now = os.time()
+      if schema then
+        assert.is_true(now >= changed + 3, ('named %d s after the change'):format(now - changed))
+        named = schema
+        break
+      end
+      sleep(0.05)
+    end
+    assert.are.equal(indexer.schema_id(d), named)
+    assert.are.same({ true, 2 }, { search(d, 'sanctions') })
   end)
 
   it('re-checks a changed document\'s hard links (the same file under other names, without an event)', function()

@@ -114,8 +114,14 @@ function H.serve(st, opts)
       if gone then return nil, gone end
       quiet_since = core.hrtime()
     end
-    if ready[listener:fd()] then H.accept(st) end
-    H.read_requests(st, ready)
+    if ready[listener:fd()] then H.accept(st, ready) end
+    -- a cookie made now has its event queued already (inotify queues it in the call that
+    -- made the file): read at once, and the search is answered in this turn, not the next
+    if H.read_requests(st, ready) then
+      local gone = H.drain(st)
+      if gone then return nil, gone end
+      quiet_since = core.hrtime()
+    end
     H.drop_idle(st)
     if #st.requests > 0 then
       local left
@@ -193,7 +199,9 @@ function H.hidden(p)
   return p:sub(1, 1) == '.' or p:find('/.', 1, true) ~= nil
 end
 
-function H.accept(st)
+--- Take the waiting connections; each is marked in `ready`, so that a request sent with the
+--- connection (as a search does) is read in this turn.
+function H.accept(st, ready)
   local now = require('stance.core').hrtime()
   while true do
     local conn = st.listener:accept()
@@ -204,6 +212,7 @@ function H.accept(st)
       st.conns[conn:fd()] = conn
       st.nconns = st.nconns + 1
       st.since[conn] = now
+      ready[conn:fd()] = true
     end
   end
 end
@@ -222,8 +231,9 @@ function H.drop_idle(st)
 end
 
 --- Requests: "sync" makes a cookie file whose event tells that every change made before is
---- seen; anything else is answered "no" and closed.
+--- seen; anything else is answered "no" and closed. True when a cookie was made.
 function H.read_requests(st, ready)
+  local made = false
   for fd, conn in pairs(st.conns) do
     if ready[fd] then
       local line, _, code = conn:read_line(0)
@@ -232,6 +242,7 @@ function H.read_requests(st, ready)
         local name = st.prefix .. st.cookies
         if st.sd:touch(name) then
           st.requests[#st.requests + 1] = { conn = conn, cookie = name }
+          made = true
         else
           H.send(st, conn, 'no the cookie file could not be made\n')
           H.drop(st, conn)
@@ -242,6 +253,7 @@ function H.read_requests(st, ready)
       end
     end
   end
+  return made
 end
 
 --- Close a connection (once), and forget its requests.
@@ -288,10 +300,12 @@ function H.answer(st)
   end
   if #live == 0 then return true end
   local stats, err = H.update(st)
+  -- the schema the documents were chosen by, when settled (see stance.watch.client)
+  local schema = stats and H.settled(st) and ('schema ' .. st.schema_id .. '\n') or ''
   for _, r in ipairs(live) do
     local id = stats and st.meta_id
     local why = tostring(err or 'no saved index'):gsub('\n', ' ')
-    H.send(st, r.conn, id and ('current ' .. id .. '\n') or ('no ' .. why .. '\n'))
+    H.send(st, r.conn, id and ('current ' .. id .. '\n' .. schema) or ('no ' .. why .. '\n'))
     H.drop(st, r.conn)
   end
   return true
@@ -299,8 +313,39 @@ end
 
 --- The schema's identity, through a link if it is one (its target may change unseen).
 function H.schema_id(c)
-  local s = require('stance.core').stat(c.root .. '/.stance/schema.stance')
-  return s and ('%d:%d:%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns) or ''
+  return require('stance.indexer').schema_id(c.root)
+end
+
+--- Seconds the schema must have been left alone before it was read for its identity to
+--- vouch for what was read: a change within the same tick of the file system's clock (1 or
+--- 2 s on some) would leave the identity as it was.
+M.SCHEMA_SETTLE_S = 3
+
+--- The newest of the schema's two times (seconds) in its identity; nil when there is none.
+function H.schema_newest(id)
+  local m, ch = id:match(':(%d+)%.%d+:(%d+)%.%d+$')
+  return m and math.max(tonumber(m), tonumber(ch)) or nil
+end
+
+--- Whether the schema was settled when read (the identity tells what was read).
+function H.settled(st)
+  local newest = H.schema_newest(st.schema_id)
+  return newest == nil or newest + M.SCHEMA_SETTLE_S <= st.schema_read
+end
+
+--- A schema read when it was not settled is read again once it is: the same globs as the
+--- index's, and it is settled from then on (false: other globs, a full check is due).
+function H.resettle(st)
+  if H.settled(st) then return true end
+  local now = os.time()
+  if now < H.schema_newest(st.schema_id) + M.SCHEMA_SETTLE_S then return true end
+  local c = st.c
+  c._schema, c._schema_problems, c._vocab = nil, nil, nil
+  if require('stance.core').glob_rule(c:globs()) ~= c.idx:rule() or H.schema_id(c) ~= st.schema_id then
+    return false
+  end
+  st.schema_read = now
+  return true
 end
 
 --- The saved index's identity (stance.indexer.saved_id).
@@ -312,7 +357,9 @@ end
 --- every document when that is not enough (see the module's header). Saved.
 function H.update(st)
   local c = st.c
-  if st.full or H.meta_id(c) ~= st.meta_id or H.schema_id(c) ~= st.schema_id then return H.full(st) end
+  if st.full or H.meta_id(c) ~= st.meta_id or H.schema_id(c) ~= st.schema_id or not H.resettle(st) then
+    return H.full(st)
+  end
   if st.npending == 0 and next(st.links) == nil then return { indexed = 0, removed = 0, failed = 0 } end
   local only = {}
   local wanted = {}
@@ -363,6 +410,8 @@ function H.full(st)
   local n, werr, wcode = st.ino:add(c.root, '', true)
   if not n then return nil, H.limit_message(werr, wcode) end
   c._schema, c._schema_problems, c._vocab = nil, nil, nil
+  -- the time first: the schema read below is settled if it had not changed for a while then
+  st.schema_read = os.time()
   st.schema_id = H.schema_id(c)
   c.loaded = false
   local stats, err = c:index({ watcher = false }) -- never itself
