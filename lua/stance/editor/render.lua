@@ -302,6 +302,7 @@ function H.plan_window(s, win, buf, top, bot)
   H.dirty[win] = nil
   if not (p and p.key == key and dirty ~= true) then
     local rows, signed, last, layers, text = M.plan(s, win, buf, top, bot)
+    if not p then H.forget_closed() end
     H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text }
     return rows, signed, last, layers, text
   end
@@ -315,6 +316,13 @@ function H.plan_window(s, win, buf, top, bot)
     end
   end
   return p.rows, p.signed, p.last, p.layers, p.text
+end
+
+--- Forget the plans of windows that are closed (looked at when a window gets its first).
+function H.forget_closed()
+  for w in pairs(H.plans) do
+    if not vim.api.nvim_win_is_valid(w) then H.plans[w], H.dirty[w], H.rows[w] = nil, nil, nil end
+  end
 end
 
 --- Rows of `buf` to plan again at the next screen update of each of its windows: {first,
