@@ -260,6 +260,13 @@ function S:listening()
   return ok == true or ok == 0
 end
 
+--- A condition for `wait`/`key`: the screen (its plain text) holds `text`.
+---@param text string
+---@return fun(screen: string): boolean
+function M.has(text)
+  return function(screen) return M.plain(screen):find(text, 1, true) ~= nil end
+end
+
 --- Whether `cond` (text to find on the plain screen, or a function of the screen) holds.
 function M.check(cond, screen)
   if type(cond) == 'string' then return M.plain(screen):find(cond, 1, true) ~= nil end

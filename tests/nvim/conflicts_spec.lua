@@ -11,9 +11,7 @@ local tmux = require('helpers.tmux')
 
 local DOC = '000_6358a7516b2472dd.txt'
 
-local function has(text)
-  return function(screen) return tmux.plain(screen):find(text, 1, true) ~= nil end
-end
+local has = require('helpers.tmux').has
 
 --- The study's five articles and schema, and tester's layer of DOC: annotation c1 on the
 --- headline in conflict (ours: engagement favor, claim; theirs: engagement against,

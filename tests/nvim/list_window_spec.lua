@@ -8,9 +8,7 @@ local tmux = require('helpers.tmux')
 
 local DOC = '000_6358a7516b2472dd.txt'
 
-local function has(text)
-  return function(screen) return tmux.plain(screen):find(text, 1, true) ~= nil end
-end
+local has = require('helpers.tmux').has
 
 describe('commands typed in the location list of :Stance list', function()
   local nv

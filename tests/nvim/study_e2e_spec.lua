@@ -11,9 +11,7 @@ local KIM = 'Kim Jong-un poses a serious challenge to U.S. policy'
 local FOCUS = 'To focus on the first seems callous.'
 local CALLOUS = 'first seems callous' -- on one row of the screen
 
-local function has(text)
-  return function(screen) return require('helpers.tmux').plain(screen):find(text, 1, true) ~= nil end
-end
+local has = require('helpers.tmux').has
 
 local function colored(text)
   return function(screen) return background_of(screen, text) ~= nil end

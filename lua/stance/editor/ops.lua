@@ -89,22 +89,12 @@ end
 
 --- Take record `id` of the live store out of the drawing cache and the counts.
 function H.leave(s, id)
-  local rec = s.store:get(id)
-  if rec then
-    s:count(rec, -1)
-    s:forget(rec.slot)
-    H.damage(s, rec)
-  end
+  H.leave_rec(s, s.store:get(id))
 end
 
 --- Put record `id` of the live store (back) into the counts; its slot is drawn afresh.
 function H.enter(s, id)
-  local rec = s.store:get(id)
-  if rec then
-    s:count(rec, 1)
-    s:forget(rec.slot)
-    H.damage(s, rec)
-  end
+  H.enter_rec(s, s.store:get(id))
 end
 
 --- Apply steps (undo or redo) to the session.
