@@ -183,6 +183,13 @@ static int push_label(stance_model_doc *doc, size_t *room, uint32_t start, uint3
 /* Add the labels of the layers' annotation files of document d (a missing file has none),
  * and into *read how far the annotators read it (code points; UINT32_MAX: all). 0, or -1
  * when out of memory. */
+/* The path of `layer`'s annotation file of document `doc` into path[PATH_MAX]; 0 when it
+ * does not fit. */
+static int layer_path(const modeljob *j, const char *layer, const stance_model_doc *doc, char *path) {
+  int w = snprintf(path, PATH_MAX, "%s/.stance/annotations/%s/%s.stance", j->root, layer, doc->path);
+  return w > 0 && w < PATH_MAX;
+}
+
 static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t *read) {
   stance_model_doc *doc = &j->docs[d];
   size_t k, room = doc->nlabels;
@@ -190,8 +197,7 @@ static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t 
   *read = 0;
   if (j->prefer != NULL) { /* curated: learnt from that file alone */
     char path[PATH_MAX];
-    int w = snprintf(path, sizeof path, "%s/.stance/annotations/%s/%s.stance", j->root, j->prefer, doc->path);
-    only_preferred = w > 0 && w < (int)sizeof path && access(path, F_OK) == 0;
+    only_preferred = layer_path(j, j->prefer, doc, path) && access(path, F_OK) == 0;
   }
   for (k = 0; j->layers && j->layers[k]; k++) {
     char path[PATH_MAX];
@@ -202,9 +208,7 @@ static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t 
     int e;
     uint32_t i, n, last = 0;
     if (only_preferred && strcmp(j->layers[k], j->prefer) != 0) continue;
-    if (snprintf(path, sizeof path, "%s/.stance/annotations/%s/%s.stance", j->root, j->layers[k], doc->path) >=
-        (int)sizeof path)
-      continue;
+    if (!layer_path(j, j->layers[k], doc, path)) continue;
     if ((e = stance_read_path(path, buf, cap, &len)) != 0) {
       if (e == ENOMEM) return -1;
       continue;

@@ -1031,7 +1031,7 @@ static int cmp_doc_targets(const void *a, const void *b) {
 }
 
 static void check_doclabels(reader *r) {
-  uint32_t n = stance_store_count(r->store, STANCE_REC_DOCLABEL), slots = stance_store_slots(r->store), i, k = 0;
+  uint32_t n = stance_store_count(r->store, STANCE_REC_DOCLABEL), slots = stance_store_slots(r->store), i, k = 0, first;
   doc_target *t;
   if (n < 2) return;
   if ((t = malloc((size_t)n * sizeof *t)) == NULL) {
@@ -1049,11 +1049,15 @@ static void check_doclabels(reader *r) {
     k++;
   }
   qsort(t, k, sizeof *t, cmp_doc_targets);
-  for (i = 1; i < k; i++)
-    if (strcmp(t[i].target, t[i - 1].target) == 0)
-      problem(r, t[i].line, 1, STANCE_SEV_WARNING,
-              "doclabel %s: a second document stance toward %s (the first at line %u): keep one", t[i].id,
-              t[i].target, t[i - 1].line);
+  for (i = 1, first = 0; i < k; i++) {
+    if (strcmp(t[i].target, t[first].target) != 0) {
+      first = i; /* the first of another target */
+      continue;
+    }
+    problem(r, t[i].line, 1, STANCE_SEV_WARNING,
+            "doclabel %s: a second document stance toward %s (the first at line %u): keep one", t[i].id, t[i].target,
+            t[first].line);
+  }
   free(t);
 }
 

@@ -270,20 +270,24 @@ void stance_store_prefetch(const stance_store *s, const char *id) {
 #endif
 }
 
-static stance_rec *find_rec(const stance_store *s, const char *id, const char *side) {
+/* The record `id` (side: that version of a merge conflict, NULL: the record without one),
+ * and into *slot_out (when not NULL) its slot of the map. */
+static stance_rec *find_rec(const stance_store *s, const char *id, const char *side, uint32_t *slot_out) {
   int found;
   uint32_t slot;
   if (s->map_cap == 0) return NULL;
   slot = map_find(s, id, side, &found);
-  return found ? rec_at(s, s->map[slot].slot - 1) : NULL;
+  if (!found) return NULL;
+  if (slot_out) *slot_out = slot;
+  return rec_at(s, s->map[slot].slot - 1);
 }
 
 stance_rec *stance_store_get(const stance_store *s, const char *id) {
-  return find_rec(s, id, NULL);
+  return find_rec(s, id, NULL, NULL);
 }
 
 stance_rec *stance_store_get_conflict(const stance_store *s, const char *id, const char *side) {
-  return find_rec(s, id, side);
+  return find_rec(s, id, side, NULL);
 }
 
 /* ---- interval index: a treap keyed by (start, end, rec, span) ---------------------- */
@@ -694,18 +698,8 @@ static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, si
   return STANCE_OK;
 }
 
-static stance_rec *find_slot_side(stance_store *s, const char *id, const char *side, uint32_t *slot_out) {
-  int found;
-  uint32_t slot;
-  if (s->map_cap == 0) return NULL;
-  slot = map_find(s, id, side, &found);
-  if (!found) return NULL;
-  if (slot_out) *slot_out = slot;
-  return rec_at(s, s->map[slot].slot - 1);
-}
-
 static stance_rec *find_slot(stance_store *s, const char *id, uint32_t *slot_out) {
-  return find_slot_side(s, id, NULL, slot_out);
+  return find_rec(s, id, NULL, slot_out);
 }
 
 int stance_store_remove(stance_store *s, const char *id) {
@@ -714,7 +708,7 @@ int stance_store_remove(stance_store *s, const char *id) {
 
 int stance_store_remove_conflict(stance_store *s, const char *id, const char *side) {
   uint32_t slot;
-  stance_rec *r = find_slot_side(s, id, side, &slot);
+  stance_rec *r = find_rec(s, id, side, &slot);
   if (r == NULL) return STANCE_ENOENT;
   if (s->indexed && r->kind == STANCE_REC_ANNOTATION) unindex_rec(s, r->index);
   r->dead = 1;

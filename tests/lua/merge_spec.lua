@@ -146,6 +146,19 @@ describe('sharing through git', function()
     assert.truthy(cout:find('a second document stance toward charge (the first at line', 1, true), cout)
   end)
 
+  it('a third document stance toward one target is said against the first', function()
+    local text = table.concat({ 'format stance 1', '', 'document "doc.txt"', '', 'doclabel d1', '  target charge',
+      '  stance favor', '', 'doclabel d2', '  target charge', '  stance against', '', 'doclabel d3', '  target buses',
+      '  stance favor', '', 'doclabel d4', '  target charge', '  stance favor', '' }, '\n')
+    local _, problems = core.read(text)
+    local said = {}
+    for _, p in ipairs(problems) do
+      said[#said + 1] = ('%d: %s'):format(p.line, p.message)
+    end
+    assert.are.same({ '9: doclabel d2: a second document stance toward charge (the first at line 5): keep one',
+      '17: doclabel d4: a second document stance toward charge (the first at line 5): keep one' }, said)
+  end)
+
   it('the same document stance set on both sides, or stances toward two targets: no conflict', function()
     local d = repo()
     change(d, 'main', function(s)

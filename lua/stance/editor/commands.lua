@@ -46,9 +46,9 @@ end
 function M.delete()
   local s, recs = require('stance.editor.where').annotations_here()
   if not s then return notify().error(recs) end
-  local rec = require('stance.editor.nav').pick_record(s, recs, 'delete')
-  if not rec then return end
   local nav = require('stance.editor.nav')
+  local rec = nav.pick_record(s, recs, 'delete')
+  if not rec then return end
   if rec.conflict then
     local what, err = require('stance.editor.ops').resolve(s, rec.id, rec.conflict, false)
     if not what then return notify().error(err) end

@@ -80,21 +80,17 @@ function M.show()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
   local layer = require('stance.editor.render').layer_of(s)
-  local hits = where.under(layer.store, where.cursor())
-  if #hits == 0 then
+  local recs = where.records_under(layer.store, where.cursor())
+  if #recs == 0 then
     return require('stance.notify').warn(layer.own and 'no annotation under the cursor'
       or ('no annotation of %s under the cursor'):format(layer.name))
   end
   local width = math.max(30, math.min(vim.o.columns - 6, 78))
-  local lines, seen = {}, {}
+  local lines = {}
   if not layer.own then lines[1] = ('layer of %s'):format(layer.name) end
-  for _, h in ipairs(hits) do
-    local key = h.id .. '\0' .. (h.conflict or '')
-    if not seen[key] then
-      seen[key] = true
-      if #lines > 0 then lines[#lines + 1] = '' end
-      vim.list_extend(lines, M.lines(s, where.record(layer.store, h), layer.store, width))
-    end
+  for _, rec in ipairs(recs) do
+    if #lines > 0 then lines[#lines + 1] = '' end
+    vim.list_extend(lines, M.lines(s, rec, layer.store, width))
   end
   local w = 20
   for _, l in ipairs(lines) do

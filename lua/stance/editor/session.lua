@@ -35,7 +35,7 @@ function M.get(buf)
 end
 
 --- The session of the current buffer, or nil and a message that says why there is none.
---- With `whole_document` (commands about the whole document: done, save, progress, ...), in
+--- With `whole_document` (commands about the whole document: :Stance done, :Stance save), in
 --- a location list: the session of the document the list belongs to.
 ---@param whole_document boolean|nil
 ---@return stance.Session|nil

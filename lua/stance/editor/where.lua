@@ -84,6 +84,23 @@ function M.record(store, hit)
   return store:get(hit.id, hit.conflict)
 end
 
+--- The records of `store` whose spans contain byte `off`, innermost first, each once (both
+--- versions of a merge conflict are two).
+---@param store table
+---@param off integer
+---@return table[] records
+function M.records_under(store, off)
+  local out, seen = {}, {}
+  for _, h in ipairs(M.under(store, off)) do
+    local key = h.id .. '\0' .. (h.conflict or '')
+    if not seen[key] then
+      seen[key] = true
+      out[#out + 1] = M.record(store, h)
+    end
+  end
+  return out
+end
+
 --- The annotations under the cursor in the current window's own layer, innermost first, each
 --- record once (both versions of a merge conflict are two), or a message saying why there
 --- are none.
@@ -97,29 +114,21 @@ function M.annotations_here()
   if not layer.own then
     return nil, ("this window shows %s's layer, which is read, never written here (gK inspects it)"):format(layer.name)
   end
-  local out, seen = {}, {}
-  for _, h in ipairs(M.under(s.store, M.cursor())) do
-    local key = h.id .. '\0' .. (h.conflict or '')
-    if not seen[key] then
-      seen[key] = true
-      out[#out + 1] = M.record(s.store, h)
-    end
-  end
+  local out = M.records_under(s.store, M.cursor())
   if #out == 0 then return nil, 'no annotation under the cursor' end
   return s, out
 end
 
 --- The session of the current buffer and the innermost annotation under the cursor (or a
---- message saying why there is none). A version of a merge conflict is refused unless
---- `conflicts` is true (an annotation in conflict is changed by keeping one version first).
----@param conflicts boolean|nil
+--- message saying why there is none). A version of a merge conflict is refused (an
+--- annotation in conflict is changed by keeping one version first).
 ---@return stance.Session|nil
 ---@return table|string record, or the error
-function M.annotation_here(conflicts)
+function M.annotation_here()
   local s, recs = M.annotations_here()
   if not s then return nil, recs end
   local rec = recs[1]
-  if rec.conflict and not conflicts then
+  if rec.conflict then
     -- short: one line of the command line, no Press ENTER (:help stance-git says more)
     return nil, 'in conflict (ours/theirs of a merge): gX or :Stance keep ends it'
   end
