@@ -236,7 +236,7 @@ static int lc_read(lua_State *L) {
     /* the bytes lent from the cache's mapping (no copy): it stays mapped while they live */
     stance_layercache_map *m = stance_layercache_mapping(l->c);
     const char *why = "raw";
-    stance_snapview *v = want_view ? stance_snapview_open(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, &why) : NULL;
+    stance_snapview *v = want_view ? stance_snapview_open(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, 1, &why) : NULL;
     if (v != NULL) {
       /* the records read where they are in the mapping (no store built) */
       stance__push_store_view(L, v, snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, release_map, m);

@@ -38,7 +38,7 @@ stance_store *stance_store_from_snapshot_file(const char *path, const char *pref
  * slots. NULL, with *why: "stale" (another key), "damaged", "memory", or "raw" (it keeps text
  * as written, comments or unknown attributes: load a store, which checks they read back). */
 typedef struct stance_snapview stance_snapview;
-stance_snapview *stance_snapview_open(const char *data, size_t len, const char *key, const char **why);
+stance_snapview *stance_snapview_open(const char *data, size_t len, const char *key, int checked, const char **why);
 void stance_snapview_free(stance_snapview *v);
 uint32_t stance_snapview_count(const stance_snapview *v);
 /* The record of slot i (0-based; NULL past the end). */

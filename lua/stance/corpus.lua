@@ -9,14 +9,15 @@
 local M = {}
 local H = {}
 
-function M.__index(self, key)
-  if key == 'annotator' then
-    local name = require('stance.whoami').name()
-    rawset(self, 'annotator', name)
-    return name
-  end
-  return M[key]
-end
+-- Methods are found in M as a table (no Lua function runs for each call of one: a script's
+-- pass calls several per document); `annotator`, which is no method, falls through to M's own
+-- metatable: whoami remembers what it looked up, a corpus sets its own by assigning it.
+M.__index = M
+setmetatable(M, {
+  __index = function(_, key)
+    if key == 'annotator' then return require('stance.whoami').name() end
+  end,
+})
 
 --- Open the corpus at or above `path` (default: the current directory).
 ---@param path string|nil

@@ -39,7 +39,7 @@ static int same_rec(const stance_rec *a, const stance_rec *b) {
 /* Whether the view of the snapshot agrees with `s`, the store loaded from it (NULL: none). */
 static int view_agrees(const stance_store *s, const char *data, size_t len) {
   const char *why;
-  stance_snapview *v = stance_snapview_open(data, len, "k", &why);
+  stance_snapview *v = stance_snapview_open(data, len, "k", 0, &why);
   uint32_t n = 0, i, *order;
   int ok = 1, h;
   if (v == NULL) return s == NULL || strcmp(why, "raw") == 0 || strcmp(why, "memory") == 0;
