@@ -460,12 +460,6 @@ static int s_records(lua_State *L) {
   return 1;
 }
 
-/* lazy(kind, layer, mt[, out]) -> the records of `kind` in the order of the file (appended
- * to the list `out` when given, which is returned), each as a small
- * table { _layer = layer, _store = this store, _slot = its slot } with the metatable `mt`:
- * what a script's annotations are before their fields are asked for (see field()). Nothing
- * of the record is copied: a store lent out this way must not change under them (a layer
- * copies it before its first change, see copy()). */
 /* ---- a view: a snapshot's records read in place (stance_snapview), read-only ------------ */
 
 #define VIEW_MT "stance.store_view"
@@ -524,34 +518,44 @@ static int lazy_kind(lua_State *L) {
   return want;
 }
 
-/* (the arguments checked by lazy_kind, which gave `want`: nothing here raises) */
+/* (the arguments checked by lazy_kind, which gave `want`: nothing here raises) The
+ * annotations share one metatable made here: the fields of `mt` (at index 4) and the layer and
+ * the source (a store or a view, at index 1) as `_layer` and `_store`; each annotation is a
+ * table of its `_slot` alone (and the fields read, kept). */
 static int push_lazy(lua_State *L, int want, const void *src, rec_at_fn at, const uint32_t *order, uint32_t n) {
-  uint32_t i, k = 0;
+  uint32_t i, k = 0, mine = 0;
   if (lua_istable(L, 5)) { /* appended to `out` */
     lua_settop(L, 5);
     k = (uint32_t)lua_rawlen(L, 5);
   } else {
     lua_settop(L, 4);
-    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++)
+      if ((int)at(src, order[i])->kind == want) mine++;
+    lua_createtable(L, (int)mine, 0);
   }
-  /* the keys made once (a lua_setfield per field looks its name up each time) */
+  /* 6: the shared metatable */
+  lua_createtable(L, 0, 6);
+  lua_pushnil(L);
+  while (lua_next(L, 4) != 0) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, 6);
+  }
   lua_pushliteral(L, "_layer");
+  lua_pushvalue(L, 3);
+  lua_rawset(L, 6);
   lua_pushliteral(L, "_store");
-  lua_pushliteral(L, "_slot");
+  lua_pushvalue(L, 1);
+  lua_rawset(L, 6);
+  lua_pushliteral(L, "_slot"); /* 7: the key made once */
   for (i = 0; i < n; i++) {
     const stance_rec *r = at(src, order[i]);
     if ((int)r->kind != want) continue;
-    lua_createtable(L, 0, 4); /* and one field cached without a rehash */
-    lua_pushvalue(L, 6);
-    lua_pushvalue(L, 3);
-    lua_rawset(L, -3);
+    lua_createtable(L, 0, 2); /* and one field cached without a rehash */
     lua_pushvalue(L, 7);
-    lua_pushvalue(L, 1);
-    lua_rawset(L, -3);
-    lua_pushvalue(L, 8);
     lua_pushinteger(L, (lua_Integer)r->index + 1);
     lua_rawset(L, -3);
-    lua_pushvalue(L, 4);
+    lua_pushvalue(L, 6);
     lua_setmetatable(L, -2);
     lua_rawseti(L, 5, (int)++k);
   }
@@ -561,6 +565,12 @@ static int push_lazy(lua_State *L, int want, const void *src, rec_at_fn at, cons
 
 static const stance_rec *store_rec(const void *src, uint32_t slot) { return stance_store_at(src, slot); }
 
+/* lazy(kind, layer, mt[, out]) -> the records of `kind` in the order of the file (appended
+ * to the list `out` when given, which is returned), each as a small table { _slot = its
+ * slot } whose metatable has the fields of `mt` and _layer = layer, _store = this store:
+ * what a script's annotations are before their fields are asked for (see field()). Nothing
+ * of the record is copied: a store lent out this way must not change under them (a layer
+ * copies it before its first change, see copy()). */
 static int s_lazy(lua_State *L) {
   stance_store *s = check_store(L);
   int want = lazy_kind(L);
@@ -720,8 +730,9 @@ static int s_field(lua_State *L) {
 }
 
 /* The __index of lazy annotations (see lazy()): a method of the table in upvalue 1; the
- * annotator and the document from the layer (its `annotator`, its `doc.path`); any other
- * string key a field of the record (push_field), kept in the table once read. */
+ * annotator and the document from the layer (its `annotator`, its `doc.path`); `_layer` and
+ * `_store` from the annotation's metatable; any other string key a field of the record
+ * (push_field), kept in the table once read. */
 static int lazy_index(lua_State *L) {
   const char *k;
   int n = 0;
@@ -730,10 +741,16 @@ static int lazy_index(lua_State *L) {
   lua_rawget(L, lua_upvalueindex(1));
   if (!lua_isnil(L, -1) || lua_type(L, 2) != LUA_TSTRING) return 1;
   lua_pop(L, 1);
+  if (!lua_getmetatable(L, 1)) return 0; /* 3 */
   k = lua_tostring(L, 2);
+  if (k[0] == '_' && (strcmp(k, "_layer") == 0 || strcmp(k, "_store") == 0)) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, 3);
+    return 1;
+  }
   if (strcmp(k, "annotator") == 0 || strcmp(k, "document") == 0) {
     lua_pushvalue(L, lua_upvalueindex(2)); /* "_layer" */
-    lua_rawget(L, 1);
+    lua_rawget(L, 3);
     if (!lua_istable(L, -1)) return 0;
     if (k[0] == 'a') {
       lua_getfield(L, -1, "annotator");
@@ -748,7 +765,7 @@ static int lazy_index(lua_State *L) {
     lview *lv = NULL;
     lua_Integer slot;
     lua_pushvalue(L, lua_upvalueindex(3)); /* "_store" */
-    lua_rawget(L, 1);
+    lua_rawget(L, 3);
     /* a store or a view: their metatables are in upvalues 5 and 6 (no lookup by name each time) */
     if (lua_getmetatable(L, -1)) {
       if (lua_rawequal(L, -1, lua_upvalueindex(5)))

@@ -43,14 +43,21 @@ function M.new(layer, rec)
 end
 
 -- Annotations read from a layer (stance.Document.annotations) are made lazily: each is a
--- table of its layer, its store and its slot, and a field is taken from the store (in C)
--- the first time it is asked for, then kept. The store is never changed under them (a layer
--- changes a copy, see stance.Layer), so they stay snapshots. pairs() sees every field.
+-- table of its slot, whose metatable (one per layer, made from Lazy) holds the layer and its
+-- store (or the view it was read as), and a field is taken from the store (in C) the first
+-- time it is asked for, then kept. The store is never changed under them (a layer changes a
+-- copy, see stance.Layer), so they stay snapshots. pairs() sees every field.
 local Lazy = {}
+
+--- Whether `a` is a lazy annotation (its metatable one made from Lazy).
+local function is_lazy(a)
+  local mt = getmetatable(a)
+  return mt ~= nil and mt ~= M and rawget(mt, '__index') == Lazy.__index
+end
 
 --- Every field of a lazy annotation, put in its table (what pairs() sees).
 local function fill(self)
-  local store, slot = rawget(self, '_store'), rawget(self, '_slot')
+  local store, slot = rawget(getmetatable(self), '_store'), rawget(self, '_slot')
   for k, v in pairs(store:at(slot) or {}) do
     if rawget(self, k) == nil then rawset(self, k, v) end
   end
@@ -94,7 +101,7 @@ end
 ---@param a stance.Annotation
 ---@return table
 function M.fields(a)
-  if getmetatable(a) == Lazy then fill(a) end
+  if is_lazy(a) then fill(a) end
   local out = {}
   for k, v in next, a do
     if k ~= '_layer' and k ~= '_store' and k ~= '_slot' then out[k] = v end

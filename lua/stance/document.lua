@@ -250,7 +250,7 @@ local function collect(self, kind, filter)
   names = names or self.corpus:layer_names()
   local any = next(filter) ~= nil and not (next(filter) == 'annotator' and next(filter, 'annotator') == nil)
   local Annotation = require('stance.annotation')
-  local out = {}
+  local out -- (made by the first layer's, at its size)
   for _, name in ipairs(names) do
     local layer = existing_layer(self, name)
     if layer then
@@ -258,8 +258,9 @@ local function collect(self, kind, filter)
       -- the layer's own store, lent to lazy annotations: the layer changes a copy from now on
       if store == rawget(layer.file, 'store') then layer._lent = true end
       if not any and not orphans then
-        Annotation.lazy(layer, store, kind, out)
+        out = Annotation.lazy(layer, store, kind, out)
       else
+        out = out or {}
         for _, a in ipairs(Annotation.lazy(layer, store, kind)) do
           if not any or matches(a, filter) then
             if orphans and orphans[a.id] then a.orphan = true end
@@ -269,7 +270,7 @@ local function collect(self, kind, filter)
       end
     end
   end
-  return out
+  return out or {}
 end
 
 --- Annotations of the document, of every annotator or those in filter.annotator (a name

@@ -313,15 +313,23 @@ end)
 describe('store lazily', function()
   it('lends small tables of its slots and gives each field as records() does, then copies itself', function()
     local s = core.read(sample)
-    local mt = {}
+    local mt = { tag = 'the template' }
     local layer = {}
     local lazy = s:lazy('annotation', layer, mt)
     local recs = s:records('annotation')
     assert.are.equal(#recs, #lazy)
+    -- one metatable for them all: the template's fields, the layer and the store
+    local shared = getmetatable(lazy[1])
+    assert.are.equal('the template', shared.tag)
+    assert.are.equal(layer, shared._layer)
+    assert.are.equal(s, shared._store)
     for i, o in ipairs(lazy) do
-      assert.are.equal(mt, getmetatable(o))
-      assert.are.equal(layer, o._layer)
-      assert.are.equal(s, o._store)
+      assert.are.equal(shared, getmetatable(o))
+      assert.are.same({ '_slot' }, (function()
+        local keys = {}
+        for k in next, o do keys[#keys + 1] = k end
+        return keys
+      end)())
       for k, v in pairs(recs[i]) do
         assert.are.same(v, s:field(o._slot, k), k)
       end
