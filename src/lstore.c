@@ -440,25 +440,6 @@ static int s_overlaps(lua_State *L) {
   return 1;
 }
 
-/* records([kind]) -> records in the order of the file */
-static int s_records(lua_State *L) {
-  stance_store *s = check_store(L);
-  const char *kind = luaL_optstring(L, 2, NULL);
-  int want = kind ? stance_rec_kind_from_name(kind, strlen(kind)) : -1;
-  uint32_t n, i, k = 0, *order;
-  if (kind && want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
-  order = stance_store_sorted(s, &n);
-  if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
-  lua_createtable(L, (int)n, 0);
-  for (i = 0; i < n; i++) {
-    const stance_rec *r = stance_store_at(s, order[i]);
-    if (want >= 0 && (int)r->kind != want) continue;
-    push_rec(L, r);
-    lua_rawseti(L, -2, (int)++k);
-  }
-  free(order);
-  return 1;
-}
 
 /* ---- a view: a snapshot's records read in place (stance_snapview), read-only ------------ */
 
@@ -565,6 +546,37 @@ static int push_lazy(lua_State *L, int want, const void *src, rec_at_fn at, cons
 
 static const stance_rec *store_rec(const void *src, uint32_t slot) { return stance_store_at(src, slot); }
 
+/* The kind asked for at index 2 of records([kind]) (-1: every one). */
+static int records_kind(lua_State *L) {
+  const char *kind = luaL_optstring(L, 2, NULL);
+  int want = kind ? stance_rec_kind_from_name(kind, strlen(kind)) : -1;
+  if (kind && want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
+  return want;
+}
+
+/* records() of the slots in `order` (n of them) whose records at() gives */
+static void push_records(lua_State *L, int want, const void *src, rec_at_fn at, const uint32_t *order, uint32_t n) {
+  uint32_t i, k = 0;
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    const stance_rec *r = at(src, order[i]);
+    if (want >= 0 && (int)r->kind != want) continue;
+    push_rec(L, r);
+    lua_rawseti(L, -2, (int)++k);
+  }
+}
+
+/* records([kind]) -> records in the order of the file */
+static int s_records(lua_State *L) {
+  stance_store *s = check_store(L);
+  int want = records_kind(L);
+  uint32_t n, *order = stance_store_sorted(s, &n);
+  if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  push_records(L, want, s, store_rec, order, n);
+  free(order);
+  return 1;
+}
+
 /* lazy(kind, layer, mt[, out]) -> the records of `kind` in the order of the file (appended
  * to the list `out` when given, which is returned), each as a small table { _slot = its
  * slot } whose metatable has the fields of `mt` and _layer = layer, _store = this store:
@@ -601,18 +613,7 @@ static int v_at(lua_State *L) {
 /* view:records([kind]) -> as store:records() */
 static int v_records(lua_State *L) {
   lview *lv = check_view(L);
-  const char *kind = luaL_optstring(L, 2, NULL);
-  int want = kind ? stance_rec_kind_from_name(kind, strlen(kind)) : -1;
-  const uint32_t *order = stance_snapview_order(lv->v);
-  uint32_t n = stance_snapview_count(lv->v), i, k = 0;
-  if (kind && want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
-  lua_createtable(L, (int)n, 0);
-  for (i = 0; i < n; i++) {
-    const stance_rec *r = stance_snapview_at(lv->v, order[i]);
-    if (want >= 0 && (int)r->kind != want) continue;
-    push_rec(L, r);
-    lua_rawseti(L, -2, (int)++k);
-  }
+  push_records(L, records_kind(L), lv->v, view_at, stance_snapview_order(lv->v), stance_snapview_count(lv->v));
   return 1;
 }
 

@@ -118,6 +118,22 @@ static char *get_str(reader *r, stance_buf *tmp) {
   return tmp->oom ? NULL : tmp->data;
 }
 
+/* The NUL-terminated strings of a record's blob, one for each bit of `present` (from bit 0 to
+ * nbits - 1), into the slots: 0, or -1 when one does not end inside the blob. */
+static int take_strings(const char *blob, uint32_t bloblen, uint32_t present, unsigned nbits, const char **slot[]) {
+  const char *q = blob;
+  unsigned bit;
+  for (bit = 0; bit < nbits; bit++) {
+    const char *nul;
+    if (!(present & (1u << bit))) continue;
+    nul = q < blob + bloblen ? memchr(q, '\0', (size_t)(blob + bloblen - q)) : NULL;
+    if (nul == NULL) return -1;
+    *slot[bit] = q;
+    q = nul + 1;
+  }
+  return 0;
+}
+
 /* `data` in the memory of `into` (stance_store_alloc) when given: its strings are kept there;
  * else a new store, with copies of them. */
 static stance_store *from_snapshot(const char *data, size_t len, const char *key, int prefix, char **whole,
@@ -169,9 +185,9 @@ static stance_store *from_snapshot(const char *data, size_t len, const char *key
   if (!r.bad && n <= (uint64_t)(r.end - r.p) / 32 && stance_store_reserve(s, n) != STANCE_OK) r.bad = 2;
   for (i = 0; i < n && !r.bad; i++) {
     stance_rec tmpl;
-    uint32_t present, bloblen, nspans, j, bit;
+    uint32_t present, bloblen, nspans, j;
     unsigned char kind, flags;
-    const char *blob, *q;
+    const char *blob;
     const char **slot[1 + STANCE_F_COUNT + EXTRA_BITS];
     uint32_t index;
     if (r.end - r.p < 4) {
@@ -214,19 +230,10 @@ static stance_store *from_snapshot(const char *data, size_t len, const char *key
     slot[1 + STANCE_F_COUNT] = (const char **)&tmpl.extras;
     slot[2 + STANCE_F_COUNT] = (const char **)&tmpl.comments;
     slot[3 + STANCE_F_COUNT] = (const char **)&tmpl.inner;
-    q = blob;
-    for (bit = 0; bit < 1 + STANCE_F_COUNT + EXTRA_BITS; bit++) {
-      const char *nul;
-      if (!(present & (1u << bit))) continue;
-      nul = q < blob + bloblen ? memchr(q, '\0', (size_t)(blob + bloblen - q)) : NULL;
-      if (nul == NULL) {
-        r.bad = 1;
-        break;
-      }
-      *slot[bit] = q;
-      q = nul + 1;
+    if (take_strings(blob, bloblen, present, 1 + STANCE_F_COUNT + EXTRA_BITS, slot) != 0) {
+      r.bad = 1;
+      break;
     }
-    if (r.bad) break;
     if (tmpl.id != NULL && i + 1 < n) stance_store_prefetch(s, tmpl.id);
     if ((into ? stance_store_add_kept(s, &tmpl, blob, bloblen, &index)
               : stance_store_add_packed(s, &tmpl, blob, bloblen, &index)) != STANCE_OK) {
@@ -421,10 +428,10 @@ stance_snapview *stance_snapview_open(const char *data, size_t len, const char *
   r.p = recs_at;
   for (i = 0; i < n && !r.bad; i++) {
     stance_rec *rec = &v->recs[i];
-    uint32_t present, bloblen, nspans, j, bit;
+    uint32_t present, bloblen, nspans, j;
     unsigned char kind = (unsigned char)r.p[0], flags = (unsigned char)r.p[1];
-    const char *blob, *q;
-    char **slot[1 + STANCE_F_COUNT];
+    const char *blob;
+    const char **slot[1 + STANCE_F_COUNT];
     r.p += 4;
     memset(rec, 0, sizeof *rec);
     rec->line = get32(&r);
@@ -448,20 +455,9 @@ stance_snapview *stance_snapview_open(const char *data, size_t len, const char *
     }
     blob = r.p;
     r.p += bloblen;
-    slot[0] = &rec->id;
-    for (j = 0; j < STANCE_F_COUNT; j++) slot[1 + j] = &rec->f[j];
-    q = blob;
-    for (bit = 0; bit < 1 + STANCE_F_COUNT; bit++) {
-      const char *nul;
-      if (!(present & (1u << bit))) continue;
-      nul = q < blob + bloblen ? memchr(q, '\0', (size_t)(blob + bloblen - q)) : NULL;
-      if (nul == NULL) {
-        r.bad = 1;
-        break;
-      }
-      *slot[bit] = (char *)(uintptr_t)q;
-      q = nul + 1;
-    }
+    slot[0] = (const char **)&rec->id;
+    for (j = 0; j < STANCE_F_COUNT; j++) slot[1 + j] = (const char **)&rec->f[j];
+    if (take_strings(blob, bloblen, present, 1 + STANCE_F_COUNT, slot) != 0) r.bad = 1;
     for (j = 0; j < STANCE_F_COUNT && !r.bad; j++)
       if (rec->f[j] != NULL && !stance_field_allowed(rec->kind, (stance_field)j)) r.bad = 1;
     rec->index = i;
