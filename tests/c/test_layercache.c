@@ -319,10 +319,52 @@ static void layercache_spills_what_it_puts_to_a_file(void) {
   tmp_cleanup(dir);
 }
 
+/* Many entries (the table searched from where a hash falls in it): each key found for its
+ * identity, with its own bytes; keys not put, never. */
+static void layercache_finds_each_of_many_entries(void) {
+  enum { MANY = 5000 };
+  stance_layercache *c = stance_layercache_from_memory(NULL, 0, 42), *d;
+  stance_store *s = parse(FILES[2]);
+  stance_buf out;
+  size_t i;
+  CHECK(c != NULL && s != NULL);
+  for (i = 0; i < MANY; i++) {
+    char key[32], bytes[32];
+    stance_layer_id id = id_n(i);
+    snprintf(key, sizeof key, "/many/%zu", i);
+    snprintf(bytes, sizeof bytes, "bytes of %zu", i);
+    CHECK_INT(stance_layercache_put(c, key, &id, bytes, strlen(bytes), s), STANCE_OK);
+  }
+  stance_buf_init(&out);
+  CHECK_INT(stance_layercache_serialize(c, 0, &out), STANCE_OK);
+  stance_layercache_free(c);
+  d = stance_layercache_from_memory(out.data, out.len, 42);
+  CHECK(d != NULL);
+  for (i = 0; d != NULL && i < MANY + 500; i++) {
+    char key[32], want[32];
+    const char *snap, *bytes;
+    size_t snaplen, len;
+    uint64_t which;
+    stance_layer_id id = id_n(i);
+    snprintf(key, sizeof key, "/many/%zu", i);
+    snprintf(want, sizeof want, "bytes of %zu", i);
+    if (i < MANY) {
+      CHECK_INT(stance_layercache_find(d, key, &id, &snap, &snaplen, &bytes, &len, &which), 1);
+      CHECK(len == strlen(want) && memcmp(bytes, want, len) == 0);
+    } else {
+      CHECK_INT(stance_layercache_find(d, key, &id, &snap, &snaplen, &bytes, &len, &which), 0);
+    }
+  }
+  stance_layercache_free(d);
+  stance_buf_free(&out);
+  stance_store_free(s);
+}
+
 const test_case layercache_tests[] = {
     {"layercache_gives_each_entry_back_for_its_identity_only", layercache_gives_each_entry_back_for_its_identity_only},
     {"layercache_damaged_anywhere_gives_the_same_or_nothing", layercache_damaged_anywhere_gives_the_same_or_nothing},
     {"layercache_saves_atomically_and_merges_what_was_put", layercache_saves_atomically_and_merges_what_was_put},
     {"layercache_drops_what_is_gone_and_lends_its_bytes", layercache_drops_what_is_gone_and_lends_its_bytes},
     {"layercache_spills_what_it_puts_to_a_file", layercache_spills_what_it_puts_to_a_file},
+    {"layercache_finds_each_of_many_entries", layercache_finds_each_of_many_entries},
     {NULL, NULL}};
