@@ -183,4 +183,94 @@ describe('the tryout of a new user, on the study', function()
       assert.truthy(has('stance of ' .. DOC .. ', 10 paragraphs')(screen), tmux.plain(screen))
     end)
   end)
+
+  it(':Stance side stays level with your window row for row, whatever the columns of either', function()
+    local d = study()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    -- the first words of each paragraph of the document: where each line starts on the screen
+    local starts = {}
+    for line in assert(T.read(d .. '/' .. DOC)):gmatch('[^\n]+') do
+      if #line >= 24 then starts[#starts + 1] = line:sub(1, 18) end
+    end
+    --- Whether every paragraph start seen in either window is on the same row in both, with
+    --- at least `least` seen in both: the rows split at the windows' separator.
+    local function level(least)
+      return function(sc)
+        local rows = tmux.rows(tmux.plain(sc))
+        local sep = rows[1] and vim.fn.strdisplaywidth(rows[1]:match('^(.-)│') or '')
+        if not sep or sep == 0 then return false end
+        local left, right = {}, {}
+        for i, row in ipairs(rows) do
+          local l, r = cells(row, 1, sep), cells(row, sep + 2, 10000)
+          for _, st in ipairs(starts) do
+            if l:find(st, 1, true) then left[st] = i end
+            if r:find(st, 1, true) then right[st] = i end
+          end
+        end
+        local both = 0
+        for _, st in ipairs(starts) do
+          if left[st] ~= right[st] then return false end
+          if left[st] then both = both + 1 end
+        end
+        return both >= least
+      end
+    end
+    driving(start(d, { width = 100, height = 40 }), function(nv)
+      -- your window has a sign column (your annotations), the side view none
+      nv:keys(':Stance side ben')
+      nv:key('Enter', level(4), 'the side view level with yours')
+      nv:keys(':set number')
+      nv:key('Enter', level(4), 'level with numbers in yours')
+      nv:keys(':set foldcolumn=2 signcolumn=yes:2')
+      nv:key('Enter', level(4), 'level with a fold column and a wider sign column in yours')
+      nv:keys('C-w', 'l', ':setlocal nonumber foldcolumn=4')
+      nv:key('Enter', level(4), 'level with other columns in the side view')
+      nv:keys(':vertical resize 30')
+      nv:key('Enter', level(2), 'level after a resize')
+      nv:keys('C-w', 'h')
+      nv:key('C-f', level(2), 'level a page down')
+      nv:keys(':set nonumber foldcolumn=0 signcolumn=auto')
+      nv:key('Enter', level(2), 'level with your columns as they were')
+    end)
+  end)
+
+  it('never cuts a relation mark inside a line at the end of a screen row (Neovim 0.10+)', function()
+    if vim.fn.has('nvim-0.10') == 0 then
+      return pending('before Neovim 0.10 marks stand after the line or under it, never inside a wrapped row')
+    end
+    local d = study()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local marks = {}
+    for i = 1, 4 do
+      for _, t in ipairs({ 'supports', 'attacks' }) do
+        marks[#marks + 1] = ('[→ %d %s]'):format(i, t)
+        marks[#marks + 1] = ('[%d %s →]'):format(i, t)
+      end
+    end
+    --- Whether every mark of the screen (read across the rows: whole or cut) is whole on a row.
+    local function whole(sc)
+      local text, plain = joined(sc, 3), tmux.plain(sc)
+      local seen = 0
+      for _, m in ipairs(marks) do
+        if text:find(m, 1, true) then
+          seen = seen + 1
+          if not plain:find(m, 1, true) then return false end
+        end
+      end
+      return seen >= 4
+    end
+    for _, opts in ipairs({ '', 'vim.o.linebreak = true', 'vim.o.showbreak = "> "' }) do
+      driving(start(d, { width = 100, height = 40, init = opts }), function(nv)
+        nv:wait(whole, 'every mark whole (' .. opts .. ')')
+        -- at other widths (the first title's mark falls across the edge at several of them)
+        for _, w in ipairs({ 94, 97, 101, 103, 105, 107, 110 }) do
+          nv:tmux('resize-window', '-t', nv.name, '-x', tostring(w), '-y', '40')
+          nv:wait(function(sc)
+            local first = tmux.plain(sc):match('^[^\n]*')
+            return vim.fn.strdisplaywidth(first) <= w and whole(sc)
+          end, ('every mark whole at %d columns (%s)'):format(w, opts))
+        end
+      end)
+    end
+  end)
 end)

@@ -10,7 +10,8 @@
 --- the rows a window shows, as the signs are; rows that fit keep their marks after the line.
 --- While a side view of another layer shows the buffer, every row with marks of either
 --- layer takes lines under it, each with the name of its layer (virtual lines belong to the
---- buffer: both windows show them).
+--- buffer: both windows show them), on every Neovim: marks inside the lines (0.10+) differ
+--- between the two windows, and would wrap their lines to other rows.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = { keys = {}, sigs = {}, wants = {} }
@@ -129,8 +130,15 @@ end
 ---@param name string the annotator of the window's layer
 ---@param text string[]|nil the rows' text, when the caller has it
 function M.plan(win, buf, top, last, rows, version, name, text)
-  if not M.enabled then return end
   local side = H.side_view(buf)
+  if not M.enabled and not side then
+    -- inside the lines (Neovim 0.10+ without a side view): none under them
+    for r = top, last do
+      if rows[r] then rows[r].under = nil end
+    end
+    if M.any(buf) then vim.schedule(function() M.clear(buf) end) end
+    return
+  end
   local want = {}
   local lines = text
   local ended = false
