@@ -58,7 +58,9 @@ function M.toggle(name)
   layer.shown = not layer.shown
   s:forget()
   local render = require('stance.editor.render')
-  render.redraw(s.buf, render.visible_spans(s.buf, layer.store))
+  -- every row shown: marks inside the lines and the document stances under the first one
+  -- change how many rows the lines take, so that the rows below them move
+  render.redraw(s.buf)
   return layer.shown
 end
 
