@@ -79,13 +79,9 @@ local function joined(screen, from)
   return table.concat(parts)
 end
 
+--- How many times `what` is in `text`.
 local function count(text, what)
-  local n, at = 0, 1
-  while true do
-    local a, b = text:find(what, at, true)
-    if not a then return n end
-    n, at = n + 1, b + 1
-  end
+  return select(2, text:gsub(vim.pesc(what), ''))
 end
 
 describe('the tryout of a new user, on the study', function()

@@ -55,13 +55,57 @@ function M.toggle(name)
   end
   local layer, lerr = M.load(s, name)
   if not layer then return require('stance.notify').error(lerr) end
+  local before = H.heights(s)
   layer.shown = not layer.shown
   s:forget()
   local render = require('stance.editor.render')
-  -- every row shown: marks inside the lines and the document stances under the first one
-  -- change how many rows the lines take, so that the rows below them move
-  render.redraw(s.buf)
+  render.redraw(s.buf, H.rows_changed(s, layer.store, before, H.heights(s)))
   return layer.shown
+end
+
+--- Per window of the session's buffer that wraps its lines (Neovim 0.10+, where marks stand
+--- inside the lines): how many screen rows each line it shows takes with the marks drawn
+--- now, { [win] = { [line] = rows } }.
+function H.heights(s)
+  if vim.fn.has('nvim-0.10') == 0 then return {} end
+  local render, wrapfit = require('stance.editor.render'), require('stance.editor.wrapfit')
+  local out = {}
+  for _, win in ipairs(vim.fn.win_findbuf(s.buf)) do
+    local g = wrapfit.geometry(win)
+    if g then
+      local top, bot = vim.fn.line('w0', win) - 1, vim.fn.line('w$', win) - 1
+      local rows, _, last, _, text = render.plan(s, win, s.buf, top, bot)
+      local h = {}
+      for r = top, last do
+        local list = rows[r]
+        h[r] = wrapfit.height(g, text[r - top + 1] or '', list and not list.under and list.ends or nil)
+      end
+      out[win] = h
+    end
+  end
+  return out
+end
+
+--- The byte ranges of the buffer drawn again when `store` is shown over the session's layer
+--- or hidden: its spans on the rows shown, and the rows below the first line that now takes
+--- other rows (its marks inside the lines, its document stances under the first line;
+--- Neovim 0.10+): they move, which Neovim does not know before it draws them (the marks are
+--- made as it draws).
+---@return integer[][]
+function H.rows_changed(s, store, before, after)
+  local ranges = require('stance.editor.render').visible_spans(s.buf, store)
+  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  for win, h in pairs(after) do
+    local old = before[win] or {}
+    -- its document stances: a line more or less under the first line (a real virtual line,
+    -- but Neovim moves the rows below by the sizes it knows, without the marks made on the fly)
+    local first = store:count('doclabel') > 0 and 0 or nil
+    for r, n in pairs(h) do
+      if old[r] ~= n and (not first or r < first) then first = r end
+    end
+    if first then ranges[#ranges + 1] = { vim.api.nvim_buf_get_offset(s.buf, first), total } end
+  end
+  return ranges
 end
 
 --- :Stance side NAME: NAME's layer in a vertical split of the same buffer.

@@ -45,10 +45,10 @@ function M.geometry(win)
   return g, table.concat({ g.width, g.cont, tostring(g.lbr), g.breakat or '', tostring(g.bri) }, ':')
 end
 
---- A running place on the screen rows of one line: `col` cells used of the current row,
---- whose width is `w`.
+--- A running place on the screen rows of one line: `col` cells used of the current row
+--- (the `rows`th), whose width is `w`.
 function H.start(g, line)
-  local p = { col = 0, w = g.width, cont = g.cont, g = g, vcol = 0 }
+  local p = { col = 0, w = g.width, cont = g.cont, g = g, vcol = 0, rows = 1 }
   if g.bri then
     p.cont = p.cont - H.cells(line:match('^%s*'))
   end
@@ -57,7 +57,7 @@ function H.start(g, line)
 end
 
 function H.newrow(p)
-  p.col, p.w = 0, p.cont
+  p.col, p.w, p.rows = 0, p.cont, p.rows + 1
 end
 
 --- Go on by `n` cells of text or virtual text, wrapped by cells.
@@ -92,14 +92,8 @@ function H.text_on(p, text)
   end
 end
 
---- For the marks after spans on one row (`ends` of stance.editor.render.plan: { col, chunks }),
---- the chunks to draw in a window of geometry `g` (M.geometry): `e.shown`, each chunk that
---- would be cut by the end of a screen row preceded by blanks up to it (its own leading blank
---- then left out).
----@param g table
----@param line string the row's text
----@param ends table[]
-function M.fit(g, line, ends)
+--- The marks of a row by their place in it (those at one place in the order given).
+function H.in_order(ends)
   local order = {}
   for i, e in ipairs(ends) do
     order[i] = { e = e, i = i }
@@ -108,10 +102,23 @@ function M.fit(g, line, ends)
     if x.e.col ~= y.e.col then return x.e.col < y.e.col end
     return x.i < y.i
   end)
+  for i, o in ipairs(order) do
+    order[i] = o.e
+  end
+  return order
+end
+
+--- For the marks after spans on one row (`ends` of stance.editor.render.plan: { col, chunks }),
+--- the chunks to draw in a window of geometry `g` (M.geometry): `e.shown`, each chunk that
+--- would be cut by the end of a screen row preceded by blanks up to it (its own leading blank
+--- then left out).
+---@param g table
+---@param line string the row's text
+---@param ends table[]
+function M.fit(g, line, ends)
   local p = H.start(g, line)
   local done = 0
-  for _, o in ipairs(order) do
-    local e = o.e
+  for _, e in ipairs(H.in_order(ends)) do
     if e.col > done then
       H.text_on(p, line:sub(done + 1, e.col))
       done = e.col
@@ -139,6 +146,30 @@ function M.fit(g, line, ends)
     end
     e.shown = shown
   end
+end
+
+--- How many screen rows `line` takes in a window of geometry `g` with the marks `ends`
+--- inside it (drawn as M.fit fitted them).
+---@param g table
+---@param line string
+---@param ends table[]|nil
+---@return integer
+function M.height(g, line, ends)
+  local p = H.start(g, line)
+  local done = 0
+  for _, e in ipairs(H.in_order(ends or {})) do
+    if e.col > done then
+      H.text_on(p, line:sub(done + 1, e.col))
+      done = e.col
+    end
+    for _, c in ipairs(e.shown or e.chunks) do
+      H.cells_on(p, H.cells(c[1]))
+    end
+  end
+  H.text_on(p, line:sub(done + 1))
+  -- a row filled to its last cell takes no row more
+  if p.col == 0 and p.rows > 1 then return p.rows - 1 end
+  return p.rows
 end
 
 return M
