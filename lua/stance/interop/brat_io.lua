@@ -136,7 +136,7 @@ function M.import(c, dir, who, status)
   local docs, records, skipped, taken = 0, 0, 0, {}
   for _, p in ipairs(list) do
     local n = H.import_one(c, dir, rdir, p, who, { report = report, rename = rename, declared = declared,
-      wanted = wanted, batch = batch, taken = taken, status = status })
+      wanted = wanted, batch = batch, taken = taken, status = status, schema = schema })
     if n then
       docs, records = docs + 1, records + n.records
       skipped = skipped + n.skipped
@@ -144,8 +144,10 @@ function M.import(c, dir, who, status)
       skipped = skipped + 1
     end
   end
-  -- nothing was written so far: the schema first, then every file at once
+  -- nothing was written so far: the schema first, then every file at once (no schema
+  -- change when no document is imported: what annotation.conf declares comes with them)
   local new_schema, counts = declare.plan(schema_text, wanted, 'brat ' .. dir, brat.ATTRIBUTES, looks)
+  if batch:count() == 0 then new_schema, counts = nil, {} end
   local ok, err = declare.write(c, schema_text, new_schema)
   if ok then ok, err = batch:commit() end
   if not ok then return nil, err end
@@ -175,18 +177,23 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   if not ok then return skip('%s', why) end
   local layer_rel = require('stance.root').annotations .. '/' .. require('stance.root').slug(who) .. '/' .. rel
     .. '.stance'
+  -- (checked before anything is planned: a layer folder that is a link out refuses the
+  -- document and what it would add to the schema too)
+  ok, why = fs.inside(c.root, layer_rel)
+  if not ok then return skip('its layer %s: %s', layer_rel, why) end
   if fs.exists(c.root .. '/' .. layer_rel) or ctx.taken[layer_rel] then
     return skip('%s already has a layer of %s (import with another --annotator)', rel, who)
   end
   local target = c.root .. '/' .. rel
   local new_doc = not fs.exists(target)
   if not new_doc then
-    local have = H.read_inside(c.root, core.realpath(c.root), rel)
+    local have, herr = H.read_inside(c.root, core.realpath(c.root), rel)
+    if not have then return skip('the corpus has %s, which is %s', rel, herr) end
     if have ~= text then return skip('the corpus has a different %s', rel) end
   end
   local d = require('stance.interop.brat_ann').parse(ann)
   local recs, problems, layer = require('stance.interop.brat_read').records(d, text,
-    { rename = ctx.rename, declared = ctx.declared })
+    { rename = ctx.rename, declared = ctx.declared, schema = ctx.schema })
   local skipped = 0
   for _, pr in ipairs(problems) do
     report:warn(shown, pr.line, pr.col, '%s', pr.message)
@@ -213,16 +220,24 @@ function H.import_one(c, dir, rdir, p, who, ctx)
       report:warn(shown, nil, nil, '%s %s skipped: %s', r.kind, r.id, err)
       skipped = skipped + 1
     else
-      require('stance.interop.declare').record(ctx.wanted, r)
       n = n + 1
     end
   end
-  if new_doc then
-    ok, why = ctx.batch:add(rel, text, '')
-    if not ok then return skip('%s', why) end
-  end
+  -- the layer first: a document is copied in only with its layer
   ok, why = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, who, text), '')
   if not ok then return skip('%s', why) end
+  if new_doc then
+    ok, why = ctx.batch:add(rel, text, '')
+    if not ok then
+      ctx.batch:drop(layer_rel)
+      return skip('%s', why)
+    end
+  end
+  for _, kind in ipairs({ 'annotation', 'relation', 'doclabel' }) do
+    for _, r in ipairs(store:records(kind)) do
+      require('stance.interop.declare').record(ctx.wanted, r)
+    end
+  end
   ctx.taken[layer_rel] = true
   return { records = n, skipped = skipped }
 end
