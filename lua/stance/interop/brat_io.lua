@@ -257,6 +257,49 @@ function H.within(path, root)
   return real == rroot or real:sub(1, #rroot + 1) == rroot .. '/'
 end
 
+--- What the folder `dir` holds (files below it, relative; none when it does not exist), and
+--- whether a brat export of stance wrote it (its annotation.conf says so).
+function H.there(dir)
+  local list = require('stance.fs').is_dir(dir) and require('stance.fs').list(dir) or {}
+  local conf = require('stance.fs').read(dir .. '/annotation.conf') or ''
+  return list, conf:sub(1, #require('stance.interop.brat_conf').HEADER) == require('stance.interop.brat_conf').HEADER
+end
+
+--- A few of the files of a listing, for a message.
+function H.some(list)
+  local names = {}
+  for i = 1, math.min(#list, 5) do
+    names[i] = list[i].path
+  end
+  return table.concat(names, ', ') .. (#list > 5 and (', and %d more'):format(#list - 5) or '')
+end
+
+--- After an export into a folder that held files: in a folder of a former export, the
+--- documents (.ann and their .txt) this one did not write are removed (the corpus no longer
+--- has them, or their layer); in another one (--force), they are left and said.
+function H.stale(dir, there, ours, batch, report)
+  local written = {}
+  for _, f in ipairs(batch.files) do
+    written[f[1]] = true
+  end
+  local left = {}
+  for _, e in ipairs(there) do
+    local full = dir .. '/' .. e.path
+    if not written[full] then
+      local base = e.path:match('^(.*)%.ann$') or e.path:match('^(.*)%.txt$')
+      if ours and base then
+        os.remove(full)
+      else
+        left[#left + 1] = e
+      end
+    end
+  end
+  if #left > 0 and not ours then
+    report:warn(dir, nil, nil, '%d file(s) there were not written by this export and are left as they are: %s', #left,
+      H.some(left))
+  end
+end
+
 --- The layer a document is exported from: the first of `names` that it has.
 function H.chosen(doc, names)
   local have = {}
@@ -304,7 +347,7 @@ end
 --- layer each document came from.
 ---@return integer|nil status
 ---@return string|nil err
-function M.export(c, dir, names)
+function M.export(c, dir, names, force)
   local fs = require('stance.fs')
   local bw = require('stance.interop.brat_write')
   local conf = require('stance.interop.brat_conf')
@@ -317,6 +360,12 @@ function M.export(c, dir, names)
   if H.within(fs.absolute(dir), c.root) then
     return nil, ('%s is inside the corpus at %s: its .txt files would become documents of the corpus; export '
       .. 'elsewhere'):format(dir, c.root)
+  end
+  local there, ours = H.there(dir)
+  if #there > 0 and not force then
+    return nil, ('%s is not empty (%s)%s: export into a new or empty folder, or add --force to replace the files '
+      .. 'it writes there%s'):format(dir, H.some(there), ours and ', a former export' or '',
+      ours and ' (and remove the documents that former export wrote and this one does not)' or '')
   end
   local ok, err = fs.mkdir_p(dir)
   if not ok then return nil, err end
@@ -368,6 +417,7 @@ function M.export(c, dir, names)
   batch:add('visual.conf', conf.visual(used, schema))
   ok, err = batch:commit()
   if not ok then return nil, err end
+  H.stale(dir, there, ours, batch, report)
   local layers = {}
   for _, a in ipairs(names) do
     if from[a] then layers[#layers + 1] = ('%s (%d)'):format(a, from[a]) end
