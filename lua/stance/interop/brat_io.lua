@@ -22,13 +22,30 @@ end
 --- .ann files below `dir` with their .txt: list of { ann, rel, error } (rel: the .txt's
 --- path relative to `dir`; links out of `dir` are refused by the listing).
 function H.pairs(dir)
-  local list, err = require('stance.fs').list(dir, { 'ann' })
+  local list, err = require('stance.fs').list(dir)
   if not list then return nil, err end
   local out_ = {}
   for _, e in ipairs(list) do
-    out_[#out_ + 1] = { ann = e.path, rel = e.path:gsub('%.ann$', '.txt'), error = e.error }
+    local why = e.error
+    if why == 'symbolic link leads outside the corpus root' then why = ('a link out of %s: not followed'):format(dir) end
+    if e.path:match('%.ann$') then
+      out_[#out_ + 1] = { ann = e.path, rel = e.path:gsub('%.ann$', '.txt'), error = why }
+    elseif why and not e.path:match('%.txt$') and not e.path:match('%.conf$') and not H.alias(dir, e.path) then
+      -- a link to a folder out of DIR (its documents are not imported), a broken link: said
+      -- (a .txt is said with its .ann)
+      out_[#out_ + 1] = { ann = e.path, error = why }
+    end
   end
   return out_
+end
+
+--- Whether `rel` below `dir` is a link to a folder inside `dir` (whose files are listed at
+--- their own place).
+function H.alias(dir, rel)
+  local core = require('stance.core')
+  local rdir, real = core.realpath(dir), core.realpath(dir .. '/' .. rel)
+  local st = real and core.stat(real)
+  return rdir ~= nil and st ~= nil and st.type == 'directory' and real:sub(1, #rdir + 1) == rdir .. '/'
 end
 
 --- Where the document of a .txt goes in the corpus: its own path, or the path without
