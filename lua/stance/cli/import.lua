@@ -37,6 +37,9 @@ local cmd = {
 
 function cmd.run(opts, args)
   local cli = require('stance.cli')
+  if opts.from == nil then
+    return cli.usage_error('--from is required: --from brat DIR or --from w3c FILE', 'import')
+  end
   if opts.from ~= 'brat' and opts.from ~= 'w3c' then
     return cli.usage_error(("--from should be brat or w3c, got '%s'"):format(tostring(opts.from)), 'import')
   end

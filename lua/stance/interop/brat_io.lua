@@ -27,7 +27,9 @@ function H.pairs(dir)
   local out_ = {}
   for _, e in ipairs(list) do
     local why = e.error
-    if why == 'symbolic link leads outside the corpus root' then why = ('a link out of %s: not followed'):format(dir) end
+    if why == 'symbolic link leads outside the corpus root' then
+      why = ('a link out of %s: not followed'):format(dir)
+    end
     if e.path:match('%.ann$') then
       out_[#out_ + 1] = { ann = e.path, rel = e.path:gsub('%.ann$', '.txt'), error = why }
     elseif why and not e.path:match('%.txt$') and not e.path:match('%.conf$') and not H.alias(dir, e.path) then
