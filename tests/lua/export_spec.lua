@@ -607,3 +607,49 @@ describe('stance export guards', function()
     assert.falsy(out:find('other fields', 1, true), out)
   end)
 end)
+
+describe('stance export CSV lists', function()
+  after_each(T.cleanup)
+
+  it('escapes : ; and \\ in the names of a sentence\'s labels, so that they split back exactly', function()
+    local d = T.tmpdir()
+    os.execute('mkdir -p ' .. T.q(d .. '/.stance'))
+    T.write(d .. '/.stance/schema.stance', 'format stance 1\ntarget "t:1"\nstance "s;x"\nlabel "l\\\\a:b"\n')
+    T.write(d .. '/a.txt', 'One sentence here. Another one there.\n')
+    local c = assert(require('stance').open(d))
+    local doc = c:document('a.txt')
+    assert(doc:annotate({ start = 0, stop = 18, label = 'l\\a:b', target = 't:1', stance = 's;x', annotator = 'an;x' }))
+    assert(doc:set_status('done', 'an;x'))
+    assert(c:save())
+    local out, err, code = T.run(('cd %s && %s export --to csv --unit sentence'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    local row = out:match('\r\n(a%.txt,1,[^\r]*)\r\n')
+    assert.truthy(row, out)
+    assert.truthy(row:find(',an\\;x:l\\\\a\\:b:t\\:1:s\\;x:,an\\;x$'), row)
+    -- split back: at unescaped ; then : then undo the escapes
+    local labels = row:match(',([^,]*),[^,]*$')
+    local function split(s, sep)
+      local parts, cur, i = {}, {}, 1
+      while i <= #s do
+        local ch = s:sub(i, i)
+        if ch == '\\' then
+          cur[#cur + 1] = s:sub(i, i + 1)
+          i = i + 1
+        elseif ch == sep then
+          parts[#parts + 1] = table.concat(cur)
+          cur = {}
+        else
+          cur[#cur + 1] = ch
+        end
+        i = i + 1
+      end
+      parts[#parts + 1] = table.concat(cur)
+      return parts
+    end
+    local fields = split(split(labels, ';')[1], ':')
+    for i, f in ipairs(fields) do
+      fields[i] = f:gsub('\\(.)', '%1')
+    end
+    assert.are.same({ 'an;x', 'l\\a:b', 't:1', 's;x', '' }, fields)
+  end)
+end)
