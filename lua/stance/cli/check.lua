@@ -142,8 +142,12 @@ function H.check_labels(store, schema, problems)
   for _, kind in ipairs({ 'annotation', 'doclabel' }) do
     for _, rec in ipairs(store:records(kind)) do
       if rec.label and schema.by.label[rec.label] then
-        local ok, why = validate.apply_label({ label = rec.label, target = rec.target, stance = rec.stance,
-          role = rec.role }, schema, kind)
+        -- (a value the schema does not know is reported as unknown: not twice)
+        local fields = { label = rec.label }
+        for _, f in ipairs({ 'target', 'stance', 'role' }) do
+          if rec[f] and (next(schema.by[f]) == nil or schema.by[f][rec[f]]) then fields[f] = rec[f] end
+        end
+        local ok, why = validate.apply_label(fields, schema, kind)
         if not ok then
           problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
             message = ('%s %s: %s'):format(kind, rec.id, why) }
