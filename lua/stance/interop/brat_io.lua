@@ -301,12 +301,17 @@ function H.stale(dir, there, ours, batch, report)
   for _, f in ipairs(batch.files) do
     written[f[1]] = true
   end
+  local anns = {}
+  for _, e in ipairs(there) do
+    if e.path:match('%.ann$') then anns[e.path:gsub('%.ann$', '')] = true end
+  end
   local left = {}
   for _, e in ipairs(there) do
     local full = dir .. '/' .. e.path
     if not written[full] then
+      -- (a document of the former export: its .ann, and its .txt when it had an .ann)
       local base = e.path:match('^(.*)%.ann$') or e.path:match('^(.*)%.txt$')
-      if ours and base then
+      if ours and base and anns[base] then
         os.remove(full)
       else
         left[#left + 1] = e
