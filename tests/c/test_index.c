@@ -944,6 +944,18 @@ static void same_hits(stance_index *a, stance_index *b) {
   for (i = 0; i < sizeof qs / sizeof qs[0]; i++) CHECK_INT(run(a, qs[i]), run(b, qs[i]));
 }
 
+/* `ix` saved (into memory) and loaded back has `nsegs` segments and the same hits. */
+static void saved_as(stance_index *ix, uint32_t nsegs) {
+  saved sv;
+  stance_index *back = round_trip(ix, &sv);
+  if (back != NULL) {
+    CHECK_INT(stance_index_nsegments(back), nsegs);
+    same_hits(ix, back);
+    stance_index_free(back);
+  }
+  saved_free(&sv);
+}
+
 /* A save keeps the segments few, in tiers: many small segments are merged (by up to eight),
  * a few are left alone, one that lost most of its documents is rewritten; the hits stay the
  * same. Saved into a folder, the merged segments are files, and nothing else is left. */
@@ -956,13 +968,7 @@ static void saves_merge_segments_by_tiers(void) {
   /* 20 segments of 3 documents: 8 + 8 + 4, each group merged */
   ix = build(c, 3);
   CHECK_INT(stance_index_nsegments(ix), 20);
-  back = round_trip(ix, &sv);
-  if (back != NULL) {
-    CHECK_INT(stance_index_nsegments(back), 3);
-    same_hits(ix, back);
-    stance_index_free(back);
-  }
-  saved_free(&sv);
+  saved_as(ix, 3);
   {
     /* the same into a folder: the merged segments written as the save goes, then taken */
     const char *dir = tmp_dir();
@@ -993,13 +999,7 @@ static void saves_merge_segments_by_tiers(void) {
   stance_index_free(ix);
   /* three segments: left as they are */
   ix = build(c, 20);
-  back = round_trip(ix, &sv);
-  if (back != NULL) {
-    CHECK_INT(stance_index_nsegments(back), 3);
-    same_hits(ix, back);
-    stance_index_free(back);
-  }
-  saved_free(&sv);
+  saved_as(ix, 3);
   /* the first lost 15 of its 20 documents: rewritten without them, and with the segments of
    * its tier (here, the two others) */
   for (d = 0; d < 15; d++) {
