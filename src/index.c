@@ -277,6 +277,7 @@ typedef struct merge_in {
   const char *w;                /* its word */
   uint32_t wn;
   uint32_t *remap;              /* local -> new local, UINT32_MAX when dropped */
+  size_t released;              /* its file's pages given back up to there (see merge_release) */
 } merge_in;
 
 /* Load input i's next word; 0, or -1 when its entry is damaged. */
@@ -286,6 +287,33 @@ static int merge_next(merge_in *in) {
     return 0;
   }
   return stance_segment_word(in->seg, in->at, &in->w, &in->wn);
+}
+
+/* Give back the pages of an input's file that the merge has gone past, a megabyte at a
+ * time: each pass reads the postings once, in order (the page cache keeps them), so that a
+ * merge holds its output and not its inputs as well. */
+static void merge_release(merge_in *in, int all) {
+#if !defined(_WIN32) && defined(MADV_DONTNEED)
+  const stance_mapped *m = in->seg->file;
+  size_t start, upto;
+  if (m == NULL || !m->mmapped) return;
+  start = ((size_t)(in->seg->postings - m->data) + 4095) & ~(size_t)4095;
+  if (in->released < start) in->released = start;
+  if (all || in->at >= in->seg->nterms) {
+    upto = m->size;
+  } else {
+    uint64_t off = stance_get64(in->seg->post_off + (size_t)in->at * 8); /* read (checked) for that word */
+    if (off > in->seg->post_len) return;
+    upto = (size_t)(in->seg->postings - m->data) + (size_t)off;
+  }
+  upto &= ~(size_t)4095;
+  if (upto < in->released + (all ? 1 : (size_t)1 << 20)) return;
+  madvise((void *)(uintptr_t)(m->data + in->released), upto - in->released, MADV_DONTNEED);
+  in->released = upto;
+#else
+  (void)in;
+  (void)all;
+#endif
 }
 
 static int word_cmp(const char *a, uint32_t an, const char *b, uint32_t bn) {
@@ -304,6 +332,7 @@ static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *
   uint64_t wl = 0, pl = 0;
   for (i = 0; i < n; i++) {
     in[i].at = 0;
+    in[i].released = 0;
     if (merge_next(&in[i]) != 0) return -1;
   }
   for (;;) {
@@ -354,6 +383,7 @@ static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *
       if (it.broken) return -1;
       in[i].at++;
       if (merge_next(&in[i]) != 0) return -1;
+      merge_release(&in[i], 0);
     }
     if (dl == 0) continue; /* every document dropped */
     if (out == NULL) {

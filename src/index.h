@@ -202,7 +202,8 @@ int stance_meta_decode(const stance_meta *m, stance_doc **docs, stance_dir **dir
 
 /* Merge segments, in order, into one (documents keep their global ids; `keep`, if not
  * NULL, says which to keep by global id). NULL when out of memory or when an input is
- * damaged (*damaged is then set, if not NULL). */
+ * damaged (*damaged is then set, if not NULL). The pages of mapped inputs are given back
+ * as the merge goes past them (they stay in the page cache). */
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
                                       int *damaged);

@@ -75,8 +75,9 @@
  * or a few small segments; one after a rebuild (segments of about 7 MB each, one per 24 MB
  * that a thread held) packs them by four into segments of up to MERGE_MAX; a segment is
  * merged again only once TIER_MIN others of its size have come; at most MAX_SEGMENTS are
- * kept. Each merged segment is written and mapped at once, its inputs' pages given back:
- * a save holds one merge's memory at a time. */
+ * kept. Each merged segment is written and mapped at once, and a merge gives back the
+ * pages of its inputs as it goes (stance_segments_merge): a save holds one merge's output
+ * at a time. */
 #define TIER_FLOOR (1u * 1024u * 1024u)
 #define TIER_RATIO 4
 #define TIER_MIN 4
@@ -343,16 +344,6 @@ static int cmp_size(const void *a, const void *b) {
   return (sx > sy) - (sx < sy);
 }
 
-/* Give back the pages of a merged segment's file that the merge read (they are the page
- * cache's: read again if ever needed), so that a save's memory is one merge's. */
-static void release_pages(const stance_segment *g) {
-#if defined(MADV_DONTNEED)
-  if (g->file != NULL && g->file->mmapped) madvise((void *)(uintptr_t)g->file->data, g->file->size, MADV_DONTNEED);
-#else
-  (void)g;
-#endif
-}
-
 /* Merge `n` segments into one for the plan (written to `dir` and mapped, when there is a
  * folder): the inputs go to res->merged_from, the result to res->merged_to and `keep`. */
 static int merge_group(const stance_index *ix, stance_segment **group, uint32_t n, const char *dir,
@@ -367,10 +358,7 @@ static int merge_group(const stance_index *ix, stance_segment **group, uint32_t 
   /* written now (as an index job's segment is: "new-", taken by the save), so that its
    * tables are the file's pages, not memory held until the save ends */
   if (dir != NULL && stance_segment_to_file(m, dir, err, errlen) != 0) err[0] = '\0';
-  for (i = 0; i < n; i++) {
-    res->merged_from[res->nfrom++] = stance_segment_ref(group[i]);
-    release_pages(group[i]);
-  }
+  for (i = 0; i < n; i++) res->merged_from[res->nfrom++] = stance_segment_ref(group[i]);
   res->nparts[res->nmerged] = n;
   res->merged_to[res->nmerged++] = stance_segment_ref(m);
   keep[(*nkeep)++] = m; /* the plan's reference */

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "indexfile.h"
+#include "indexjob.h"
 #include "query.h"
 #include "text.h"
 
@@ -974,8 +975,14 @@ static void saves_merge_segments_by_tiers(void) {
     const char *dir = tmp_dir();
     char err[256], path[4200];
     int missing = 0, files = 0, others = 0;
+    uint32_t i;
     DIR *dd;
     struct dirent *de;
+    /* the segments mapped from files first, as an index job leaves them (the merge gives
+     * their pages back as it goes) */
+    for (i = 0; i < stance_index_nsegments(ix); i++)
+      CHECK_INT(stance_segment_to_file(stance_index_segment(ix, i), dir, err, sizeof err), 0);
+    CHECK(stance_index_segment(ix, 0)->file != NULL && stance_index_segment(ix, 0)->file->mmapped);
     CHECK_INT(stance_index_save(ix, dir, NULL, err, sizeof err), 0);
     back = stance_index_load(dir, &missing, err, sizeof err);
     CHECK(back != NULL);
