@@ -451,8 +451,9 @@ static int score_item(modeljob *j, size_t d, stance_model_scratch *scratch, cons
 
 /* ---- documents prepared while the model is trained ---------------------------------------- */
 
-/* A thread that finds the model not made yet prepares the documents it takes (reads them,
- * finds their sentences and their classes from the labels) instead of waiting, up to
+/* A thread that finds the model being made (every document read) prepares the documents it
+ * takes (reads them, finds their sentences and their classes from the labels) instead of
+ * waiting, up to
  * STASH_BYTES of their text, and scores them once the model is made: the training's serial
  * parts (making the dataset, choosing the features) no longer leave the other threads idle. */
 #define STASH_BYTES ((size_t)32 << 20)
@@ -562,16 +563,19 @@ static int wait_ready(modeljob *j) {
   return ready;
 }
 
-/* The model's state without waiting for it (0: not made yet; 1 made; -1 failed), after the
- * training's pieces of work waiting for a thread are done. */
-static int model_state(modeljob *j) {
-  int ready;
+/* Whether the model is being made: every document is read (so their labels, and what a
+ * document's prediction depends on, are known) and the model is not made yet; first the
+ * training's pieces of work waiting for a thread are done. *ready: the model's state (0: not
+ * made yet; 1 made; -1 failed). */
+static int training(modeljob *j, int *ready) {
+  int yes;
   uv_mutex_lock(&j->lock);
   while (!j->ready && help_once(j)) {
   }
-  ready = j->ready;
+  *ready = j->ready;
+  yes = !j->ready && j->read == j->ndocs;
   uv_mutex_unlock(&j->lock);
-  return ready;
+  return yes;
 }
 
 /* Wait for the model (*ready: its state), and make this thread's scratch for it: 0, or -1
@@ -610,7 +614,7 @@ static int run(stance_job *job) {
       continue;
     }
     d = j->pred[(size_t)i - j->ndocs];
-    if (ready == 0 && st.bytes < STASH_BYTES && (ready = model_state(j)) == 0) {
+    if (ready == 0 && st.bytes < STASH_BYTES && training(j, &ready)) {
       int kept;
       rc = stash_item(j, d, &st, &text, &cap, &s, &len, &kept);
       if (!kept) stance_job_advance(job, 1, len); /* done: nothing to score */

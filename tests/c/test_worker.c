@@ -196,16 +196,18 @@ static void worker_trains_and_predicts_a_model(void) {
 /* The model job on 1, 2 and 3 threads: the same results, bit for bit. With more than one
  * thread, the threads that find the model still training prepare the documents they take
  * and score them once it is made (modeljob.c's stash): documents that could not be read,
- * and documents with nothing to predict, among them. */
+ * documents with nothing to predict, and documents whose classes come from an annotation
+ * file (read by another thread: never prepared before it is read), among them. */
 #define SAME_DOCS 160
 static stance_job *model_job_on(stance_worker *w, const char *d, const stance_model_doc *docs, size_t n) {
-  static const char *stances[] = {"favor", "against", NULL};
+  static const char *stances[] = {"favor", "against", NULL}, *layers[] = {"x", NULL};
   stance_model_opts o;
   stance_job *job;
   memset(&o, 0, sizeof o);
   o.targets = 1;
   o.classes = 3;
   o.stance_names = stances;
+  o.layers = layers;
   o.features.set = STANCE_FEAT_ALL;
   o.features.char_min = 2;
   o.features.char_max = 4;
@@ -243,11 +245,13 @@ static void worker_predicts_the_same_on_any_number_of_threads(void) {
         len += (size_t)sprintf(text + len, "%s%s", w ? " " : "", words[(seed >> 16) % 16]);
       }
       text[start] = (char)(text[start] - 'a' + 'A'); /* a sentence starts with a capital */
-      if (i == 0) { /* the first document teaches: classes by its words */
+      if (i == 0 && (strstr(text + start, "failed") || strstr(text + start, "talks"))) {
+        /* the first document teaches: stances by its words; its other sentences have none
+         * (its annotation file says it was read) */
         labels[nl].start = (uint32_t)start;
         labels[nl].end = (uint32_t)len;
         labels[nl].target = 0;
-        labels[nl].cls = strstr(text + start, "failed") ? 2 : strstr(text + start, "talks") ? 1 : 0;
+        labels[nl].cls = strstr(text + start, "failed") ? 2 : 1;
         nl++;
       }
       len += (size_t)sprintf(text + len, ". ");
@@ -260,6 +264,13 @@ static void worker_predicts_the_same_on_any_number_of_threads(void) {
       docs[i].predict = STANCE_PREDICT_UNKNOWN;
       docs[i].labels = &none;
       docs[i].nlabels = 1;
+    }
+    if (i == 0 || i % 13 == 7) { /* read all (no stance but the labels'), says the layer's file */
+      char ann[160], path[128];
+      if (i > 0) docs[i].predict = STANCE_PREDICT_UNKNOWN;
+      snprintf(path, sizeof path, ".stance/annotations/x/%s.stance", name);
+      snprintf(ann, sizeof ann, "format stance 1\n\ndocument %s\n  status done\n", name);
+      tmp_write(d, path, ann, (size_t)-1);
     }
     if (i % 17 != 3) tmp_write(d, name, text, len); /* the others cannot be read */
   }
@@ -280,8 +291,9 @@ static void worker_predicts_the_same_on_any_number_of_threads(void) {
         CHECK_INT(b[i].error != NULL, i % 17 == 3);
         CHECK_INT(a[i].sentences, b[i].sentences);
         CHECK_INT(a[i].n, b[i].n);
-        CHECK_INT(b[i].n, i % 17 == 3 || i % 11 == 5 ? 0 : b[i].sentences);
+        CHECK_INT(b[i].n, i % 17 == 3 || i % 11 == 5 || i % 13 == 7 ? 0 : b[i].sentences);
         for (k = 0; k < b[i].n; k++) {
+          CHECK(a[i].known[k] == b[i].known[k]);
           CHECK(a[i].start[k] == b[i].start[k] && a[i].end[k] == b[i].end[k] && a[i].terms[k] == b[i].terms[k]);
           CHECK(memcmp(a[i].probs + 3 * k, b[i].probs + 3 * k, 3 * sizeof *b[i].probs) == 0);
         }
