@@ -197,6 +197,34 @@ describe('the tryout of a new user, on the study', function()
     end)
   end)
 
+  it(':Stance summary fits names longer than the editor leaves it: wrapped, nothing cut off', function()
+    -- a schema we did not write for it: long target and stance names
+    local d = T.tmpdir()
+    local target, pro, con = 'a-policy-target-whose-name-is-long', 'strongly-in-favour-of-it', 'firmly-opposed'
+    os.execute(('mkdir -p %s/.stance/annotations'):format(T.q(d)))
+    T.write(d .. '/.stance/schema.stance', table.concat({ 'format stance 1', '', 'target ' .. target, '  key t', '',
+      'stance ' .. pro, '  key p', 'stance ' .. con, '  key c', '', 'label pro', '  key 1', '  target ' .. target,
+      '  stance ' .. pro, '' }, '\n'))
+    T.write(d .. '/doc.txt', 'The first sentence argues a point. The second one does not.\n')
+    local c = assert(require('stance').open(d))
+    local doc = assert(c:document('doc.txt'))
+    local ss = doc:sentences()
+    assert(doc:annotate({ start = ss[1].start, stop = ss[1].stop, label = 'pro', annotator = 'ana' }))
+    assert(c:save())
+    local nv = T.tmux({ 'doc.txt' }, { cwd = d, width = 80, height = 24, ready = 'first sentence',
+      init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
+    driving(nv, function()
+      nv:keys(':Stance summary')
+      local want = ('%s: %s 1 (100%%), %s 0 (0%%)'):format(target, pro, con)
+      local screen = nv:key('Enter', function(sc) return joined(sc, 32):find(want, 1, true) ~= nil end,
+        'the longest line whole, wrapped in the summary')
+      -- the summary takes what the document leaves (30 columns), the document keeps those
+      local rows = tmux.rows(tmux.plain(screen))
+      local sep = vim.fn.strdisplaywidth(rows[1]:match('^(.-)│') or '')
+      assert.are.equal(30, sep, tmux.plain(screen))
+    end)
+  end)
+
   it(':Stance side stays level with your window row for row, whatever the columns of either', function()
     local d = study()
     if not d then return pending('../shared/study and ../shared/corpus are not here') end

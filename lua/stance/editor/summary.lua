@@ -144,7 +144,7 @@ function M.show()
   -- as wide as its lines (the longest target and stance names of the schema), leaving the
   -- document M.DOC_WIDTH columns at least
   local buf = require('stance.editor.panel').open(lines, 'stance://summary/' .. s.rel,
-    math.max(M.MIN_WIDTH, vim.o.columns - M.DOC_WIDTH), 'summary', true)
+    math.max(M.MIN_WIDTH, vim.o.columns - M.DOC_WIDTH - 1), 'summary', true)
   local ns = vim.api.nvim_create_namespace('stance_summary')
   local hl = require('stance.editor.highlight')
   for i, spans in pairs(heat) do
