@@ -364,6 +364,8 @@ static const char *check_rec(const stance_rec *r) {
   return why[broken_rule(r, &field)];
 }
 
+const char *stance_rec_check(const stance_rec *r) { return check_rec(r); }
+
 const char *stance_store_check(const stance_store *s) {
   uint32_t i, slots = stance_store_slots(s), live = 0;
   int raw = 0, t;
