@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h> /* access */
+#include <unistd.h>
 #include <uv.h>
 
 #include "reader.h"
@@ -180,9 +180,6 @@ static int push_label(stance_model_doc *doc, size_t *room, uint32_t start, uint3
   return 0;
 }
 
-/* Add the labels of the layers' annotation files of document d (a missing file has none),
- * and into *read how far the annotators read it (code points; UINT32_MAX: all). 0, or -1
- * when out of memory. */
 /* The path of `layer`'s annotation file of document `doc` into path[PATH_MAX]; 0 when it
  * does not fit. */
 static int layer_path(const modeljob *j, const char *layer, const stance_model_doc *doc, char *path) {
@@ -190,65 +187,79 @@ static int layer_path(const modeljob *j, const char *layer, const stance_model_d
   return w > 0 && w < PATH_MAX;
 }
 
+/* Add the labels of `layer`'s annotation file of `doc` (read into *buf), and raise *read to
+ * how far its annotator read the document (code points; UINT32_MAX: all). 0; -1 when out
+ * of memory; else the errno of reading the file (ENOENT: the layer has no file for it),
+ * and nothing is added. */
+static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char **buf, size_t *cap,
+                     size_t *room, uint32_t *read) {
+  char path[PATH_MAX];
+  size_t len;
+  stance_problems pr;
+  stance_store *st;
+  const char *status;
+  int e;
+  uint32_t i, n, last = 0;
+  if (!layer_path(j, layer, doc, path)) return ENAMETOOLONG;
+  if ((e = stance_read_path(path, buf, cap, &len)) != 0) return e == ENOMEM ? -1 : e;
+  stance_problems_init(&pr);
+  st = stance_read(*buf, len, NULL, &pr);
+  stance_problems_free(&pr);
+  if (st == NULL) return -1;
+  n = stance_store_slots(st);
+  for (i = 0; i < n; i++) {
+    const stance_rec *r = stance_store_at(st, i);
+    const char *stance = r->f[STANCE_F_STANCE], *target = r->f[STANCE_F_TARGET];
+    int cls = -1, t = -1, c;
+    uint32_t sp;
+    if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
+    for (sp = 0; sp < r->nspans; sp++)
+      if (r->spans[sp].end > last) last = r->spans[sp].end;
+    if (stance == NULL) continue;
+    for (c = 1; c < j->classes; c++)
+      if (strcmp(stance, j->stance_names[c - 1]) == 0) cls = c;
+    if (j->target_names == NULL) {
+      t = 0;
+    } else if (target != NULL) {
+      for (c = 0; c < j->targets; c++)
+        if (strcmp(target, j->target_names[c]) == 0) t = c;
+      if (t < 0) continue; /* a target not learnt here */
+    } else {
+      cls = -1; /* a stance toward no target: it only covers, for every target */
+    }
+    for (sp = 0; sp < r->nspans; sp++)
+      if (push_label(doc, room, r->spans[sp].start, r->spans[sp].end, t, cls) != 0) {
+        stance_store_free(st);
+        return -1;
+      }
+  }
+  status = stance_store_get_header(st, STANCE_H_STATUS);
+  if (status != NULL && strcmp(status, "done") == 0) last = UINT32_MAX;
+  if (last > *read) *read = last;
+  stance_store_free(st);
+  return 0;
+}
+
+/* Add the labels of the layers' annotation files of document d (a missing file has none),
+ * and into *read how far the annotators read it (code points; UINT32_MAX: all). A document
+ * the preferred layer (gold) has a file for is learnt from that file alone: it is read
+ * first, and only when it is not there (ENOENT: no access() beforehand, one system call
+ * less per document) are the other layers read. 0, or -1 when out of memory. */
 static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t *read) {
   stance_model_doc *doc = &j->docs[d];
   size_t k, room = doc->nlabels;
-  int only_preferred = 0;
+  int e;
   *read = 0;
   if (j->prefer != NULL) { /* curated: learnt from that file alone */
-    char path[PATH_MAX];
-    only_preferred = layer_path(j, j->prefer, doc, path) && access(path, F_OK) == 0;
+    e = add_layer(j, doc, j->prefer, buf, cap, &room, read);
+    if (e == -1) return -1;
+    if (e != ENOENT && e != ENOTDIR) goto sorted; /* read, or there but unreadable: not pooled */
   }
   for (k = 0; j->layers && j->layers[k]; k++) {
-    char path[PATH_MAX];
-    size_t len;
-    stance_problems pr;
-    stance_store *st;
-    const char *status;
-    int e;
-    uint32_t i, n, last = 0;
-    if (only_preferred && strcmp(j->layers[k], j->prefer) != 0) continue;
-    if (!layer_path(j, j->layers[k], doc, path)) continue;
-    if ((e = stance_read_path(path, buf, cap, &len)) != 0) {
-      if (e == ENOMEM) return -1;
-      continue;
-    }
-    stance_problems_init(&pr);
-    st = stance_read(*buf, len, NULL, &pr);
-    stance_problems_free(&pr);
-    if (st == NULL) return -1;
-    n = stance_store_slots(st);
-    for (i = 0; i < n; i++) {
-      const stance_rec *r = stance_store_at(st, i);
-      const char *stance = r->f[STANCE_F_STANCE], *target = r->f[STANCE_F_TARGET];
-      int cls = -1, t = -1, c;
-      uint32_t sp;
-      if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
-      for (sp = 0; sp < r->nspans; sp++)
-        if (r->spans[sp].end > last) last = r->spans[sp].end;
-      if (stance == NULL) continue;
-      for (c = 1; c < j->classes; c++)
-        if (strcmp(stance, j->stance_names[c - 1]) == 0) cls = c;
-      if (j->target_names == NULL) {
-        t = 0;
-      } else if (target != NULL) {
-        for (c = 0; c < j->targets; c++)
-          if (strcmp(target, j->target_names[c]) == 0) t = c;
-        if (t < 0) continue; /* a target not learnt here */
-      } else {
-        cls = -1; /* a stance toward no target: it only covers, for every target */
-      }
-      for (sp = 0; sp < r->nspans; sp++)
-        if (push_label(doc, &room, r->spans[sp].start, r->spans[sp].end, t, cls) != 0) {
-          stance_store_free(st);
-          return -1;
-        }
-    }
-    status = stance_store_get_header(st, STANCE_H_STATUS);
-    if (status != NULL && strcmp(status, "done") == 0) last = UINT32_MAX;
-    if (last > *read) *read = last;
-    stance_store_free(st);
+    if (j->prefer != NULL && strcmp(j->layers[k], j->prefer) == 0) continue; /* not there: seen above */
+    if (add_layer(j, doc, j->layers[k], buf, cap, &room, read) == -1) return -1;
   }
+sorted:
   qsort((stance_model_label *)doc->labels, doc->nlabels, sizeof *doc->labels, cmp_labels);
   return 0;
 }

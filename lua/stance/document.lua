@@ -302,7 +302,22 @@ function M:annotate(spec)
     if type(spec.start) ~= 'number' or type(spec.stop) ~= 'number' then
       error('annotate needs start and stop (code points) or spans', 2)
     end
+    for _, k in ipairs({ 'start', 'stop' }) do
+      if spec[k] ~= math.floor(spec[k]) or spec[k] ~= spec[k] then
+        error(('annotate: %s must be a whole number (a code point offset), got %s'):format(k, tostring(spec[k])), 2)
+      end
+    end
     fields.spans = { { spec.start, spec.stop } }
+  elseif type(fields.spans) == 'table' then
+    for i, sp in ipairs(fields.spans) do
+      for j = 1, 2 do
+        local v = type(sp) == 'table' and sp[j]
+        if type(v) == 'number' and (v ~= math.floor(v) or v ~= v) then
+          error(('annotate: spans[%d][%d] must be a whole number (a code point offset), got %s'):format(i, j,
+            tostring(v)), 2)
+        end
+      end
+    end
   end
   local layer, err = self:layer(spec.annotator)
   if not layer then return nil, err end

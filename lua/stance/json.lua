@@ -206,6 +206,7 @@ end
 
 function Decoder:array(depth)
   local out = M.array({})
+  if self.where then self.where[out] = self.pos - 1 end
   self.pos = self.pos + 1
   self:ws()
   if self.s:sub(self.pos, self.pos) == ']' then
@@ -224,6 +225,7 @@ end
 
 function Decoder:object(depth)
   local out = {}
+  if self.where then self.where[out] = self.pos - 1 end
   self.pos = self.pos + 1
   self:ws()
   if self.s:sub(self.pos, self.pos) == '}' then
@@ -246,13 +248,16 @@ function Decoder:object(depth)
   end
 end
 
---- Decode one JSON text.
+--- Decode one JSON text. With `where` (a table), each array and object decoded is a key of
+--- it, with the 0-based byte offset where it starts as value (to report where in the text a
+--- value that decodes but means nothing valid is).
 ---@param s string
+---@param where table|nil
 ---@return any|nil value
 ---@return string|nil err "message at byte N"
 ---@return integer|nil offset 0-based byte offset of the error
-function M.decode(s)
-  local d = setmetatable({ s = s, pos = 1 }, Decoder)
+function M.decode(s, where)
+  local d = setmetatable({ s = s, pos = 1, where = where }, Decoder)
   local ok, v = pcall(function()
     local v = d:value(0)
     d:ws()

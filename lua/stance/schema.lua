@@ -233,6 +233,28 @@ function M.ordered(entries, found)
   return out
 end
 
+--- A comparison for sorting names of one kind in the schema's order (as M.ordered lists
+--- them): the schema's entries first, in its order, then other names sorted, nil and the
+--- empty name ("no target") last.
+---@param entries stance.SchemaEntry[]|nil e.g. schema.targets
+---@return fun(a: string|nil, b: string|nil): boolean
+function M.order(entries)
+  local rank = {}
+  for i, e in ipairs(entries or {}) do
+    rank[e.name] = rank[e.name] or i
+  end
+  local last = #(entries or {}) + 1
+  local function key(n)
+    if n == nil or n == '' then return last + 1 end
+    return rank[n] or last
+  end
+  return function(a, b)
+    local ka, kb = key(a), key(b)
+    if ka ~= kb then return ka < kb end
+    return (a or '') < (b or '')
+  end
+end
+
 --- Read the schema of the corpus at `root`: schema, problems; nil when there is none.
 ---@param root string
 ---@return stance.Schema|nil

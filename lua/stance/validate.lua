@@ -146,6 +146,10 @@ function M.spans(spans, cps)
     if type(s) ~= 'table' or type(s[1]) ~= 'number' or type(s[2]) ~= 'number' then
       error(('spans[%d] should be {start, stop}'):format(i), 3)
     end
+    if s[1] ~= math.floor(s[1]) or s[2] ~= math.floor(s[2]) then
+      error(('spans[%d] should be whole numbers (code point offsets), got {%s, %s}'):format(i, tostring(s[1]),
+        tostring(s[2])), 3)
+    end
     if not M.inside({ s }, cps) then
       return nil, ('span %d-%d is empty or outside the document (0-%d)'):format(s[1], s[2], cps)
     end

@@ -161,6 +161,13 @@ describe('scripting API', function()
     assert.has_error(function() doc:annotate('favor') end)
     assert.has_error(function() doc:annotate({ label = 'favor' }) end)
     assert.has_error(function() doc:annotate({ start = 0, stop = 3, label = 7 }) end)
+    -- an offset that is no whole number is named, not a traceback from deep inside
+    local ok, err = pcall(doc.annotate, doc, { start = 0.5, stop = 3, label = 'favor' })
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find('start must be a whole number (a code point offset), got 0.5', 1, true), err)
+    ok, err = pcall(doc.annotate, doc, { spans = { { 0, 2 }, { 4, 6.5 } }, label = 'favor' })
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find('spans[2][2] must be a whole number', 1, true), err)
   end)
 
   it('updates, moves and deletes annotations, and deleting drops relations to them', function()

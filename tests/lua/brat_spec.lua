@@ -652,3 +652,142 @@ describe('stance -> brat -> stance', function()
     assert.are.same(says(d, 'x'), says(back, 'x'))
   end)
 end)
+
+describe('brat import: what every writer checks', function()
+  after_each(T.cleanup)
+
+  local GEN = table.concat({ 'format stance 1', 'target t-alpha', 'target t-beta', 'stance yes-x', 'stance no-x',
+    'role r1', 'relation rel-x', 'label pro-alpha', '  target t-alpha', '  stance yes-x', 'label con', '  stance no-x',
+    '  ask target', '' }, '\n')
+  local TEXT = 'Sanctions work. Talks fail. Engagement is naive.\n'
+
+  it('gives an annotation what its label sets, refuses one that contradicts it and what links to it', function()
+    local d = corpus(GEN)
+    local src = T.tmpdir()
+    T.write(src .. '/a.txt', TEXT)
+    T.write(src .. '/a.ann', table.concat({ 'T1\tpro-alpha 0 15\tSanctions work.', 'T2\tcon 16 27\tTalks fail.',
+      'A1\tStance T2 yes-x', 'T3\tcon 28 38\tEngagement', 'A2\tTarget T3 t-beta', 'R1\trel-x Arg1:T2 Arg2:T1',
+      'R2\trel-x Arg1:T3 Arg2:T1', '' }, '\n'))
+    local out, err, code = stance_cmd(d, 'import --from brat ' .. T.q(src))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find("a.ann:2:1: warning: T2 skipped: label 'con' sets stance no-x, not yes-x", 1, true), err)
+    assert.truthy(err:find('a.ann:6:1: warning: R1 skipped: it links T2, which is skipped', 1, true), err)
+    assert.truthy(out:find('3 record(s) as brat', 1, true) and out:find('2 skipped', 1, true), out)
+    local c = assert(require('stance').open(d))
+    local got = {}
+    for _, a in ipairs(c:document('a.txt'):annotations({ annotator = 'brat' })) do
+      got[#got + 1] = table.concat({ a.label, a.target or '', a.stance or '', a.quote }, '|')
+    end
+    assert.are.same({ 'pro-alpha|t-alpha|yes-x|Sanctions work.', 'con|t-beta|no-x|Engagement' }, got)
+    assert.are.equal(1, #c:document('a.txt'):relations({ annotator = 'brat' }))
+    local cout, cerr, ccode = stance_cmd(d, 'check')
+    assert.are.equal(0, ccode, cout .. cerr)
+    -- and stance check reports a record that contradicts its label (a file edited by hand)
+    local f = d .. '/.stance/annotations/brat/a.txt.stance'
+    T.write(f, (T.read(f):gsub('  stance yes%-x\n', '  stance no-x\n')))
+    cout, cerr, ccode = stance_cmd(d, 'check')
+    assert.are.equal(1, ccode, cout .. cerr)
+    assert.truthy(cout:find(":%d+:1: warning: annotation %S+: label 'pro%-alpha' sets stance yes%-x, not no%-x"), cout)
+  end)
+
+  it('gives a T of a study label its target and stance (the study)', function()
+    if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then
+      return pending('../shared/study and ../shared/corpus are not here')
+    end
+    local name = '003_7e305a588b2246b7'
+    local text = T.read(T.shared .. '/corpus/' .. name .. '.txt')
+    local d = corpus(T.read(T.shared .. '/study/schema.stance'))
+    local src = T.tmpdir()
+    T.write(src .. '/' .. name .. '.txt', text)
+    local q = core.text(text)
+    local function t(id, label, a, b)
+      return ('%s\t%s %d %d\t%s'):format(id, label, a, b, text:sub(q:cp_to_byte(a) + 1, q:cp_to_byte(b)))
+    end
+    -- (two spans of one line each: a T line holds no line end)
+    T.write(src .. '/' .. name .. '.ann', table.concat({ t('T1', 'sanctions-against', 2630, 2671),
+      t('T2', 'favor', 5752, 5884), 'A1\tStance T2 against', '' }, '\n'))
+    local out, err, code = stance_cmd(d, 'import --from brat ' .. T.q(src))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find("warning: T2 skipped: label 'favor' sets stance favor, not against", 1, true), err)
+    local c = assert(require('stance').open(d))
+    local got = c:document(name .. '.txt'):annotations({ annotator = 'brat' })
+    assert.are.equal(1, #got)
+    assert.are.same({ 'sanctions-against', 'sanctions', 'against' }, { got[1].label, got[1].target, got[1].stance })
+  end)
+
+  it('says why it skips a link to a folder out of DIR, and a folder where a document would go', function()
+    local outside = T.tmpdir()
+    T.write(outside .. '/x.txt', TEXT)
+    T.write(outside .. '/x.ann', 'T1\tcon 0 9\tSanctions\n')
+    local src = T.tmpdir()
+    T.run(('ln -s %s %s'):format(T.q(outside), T.q(src .. '/pie')))
+    T.write(src .. '/b.txt', TEXT)
+    T.write(src .. '/b.ann', 'T1\tcon 0 9\tSanctions\n')
+    local d = corpus(GEN)
+    os.execute('mkdir ' .. T.q(d .. '/b.txt'))
+    local out, err, code = stance_cmd(d, 'import --from brat ' .. T.q(src))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find('/pie: warning: a link out of ' .. src .. ': not followed; skipped', 1, true), err)
+    assert.truthy(err:find('b.ann: warning: the corpus has b.txt, which is not a regular file; skipped', 1, true), err)
+  end)
+
+  it('writes nothing when the layer folder is a link out: no document, no schema addition', function()
+    local d = corpus(GEN)
+    local outside = T.tmpdir()
+    T.run(('ln -s %s %s'):format(T.q(outside), T.q(d .. '/.stance/annotations/brat')))
+    local src = T.tmpdir()
+    T.write(src .. '/new.txt', TEXT)
+    T.write(src .. '/new.ann', 'T1\tnewlabel 0 9\tSanctions\n')
+    T.write(src .. '/annotation.conf', '[entities]\nnewlabel\nother\n')
+    local out, err, code = stance_cmd(d, 'import --from brat ' .. T.q(src))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find('new.ann: warning: its layer .stance/annotations/brat/new.txt.stance: ', 1, true), err)
+    assert.falsy(T.exists(d .. '/new.txt'))
+    assert.are.equal(GEN, T.read(d .. '/.stance/schema.stance'))
+    assert.are.equal('', (T.run('ls -A ' .. T.q(outside))))
+  end)
+end)
+
+describe('brat export into a folder that holds files', function()
+  after_each(T.cleanup)
+
+  it('refuses a folder that is not empty unless --force; a former export loses its stale documents', function()
+    local d = corpus()
+    T.write(d .. '/a.txt', 'A first document.\n')
+    T.write(d .. '/b.txt', 'A second one.\n')
+    local c = assert(require('stance').open(d))
+    for _, p in ipairs({ 'a.txt', 'b.txt' }) do
+      assert(c:document(p):annotate({ start = 2, stop = 7, label = 'claim', annotator = 'ana' }))
+    end
+    assert(c:save())
+    -- another tool's brat folder: refused, naming what is there; nothing is written
+    local theirs = T.tmpdir()
+    T.write(theirs .. '/a.ann', 'T1\tmine 0 1\tA\n')
+    T.write(theirs .. '/z.ann', 'T1\tmine 0 1\tZ\n')
+    local out, err, code = stance_cmd(d, 'export --to brat ' .. T.q(theirs))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find(theirs .. ' is not empty (a.ann, z.ann): export into a new or empty folder, or add --force',
+      1, true), err)
+    assert.are.equal('T1\tmine 0 1\tA\n', T.read(theirs .. '/a.ann'))
+    -- with --force: written over, and what it did not write is said, not removed
+    out, err, code = stance_cmd(d, 'export --to brat --force ' .. T.q(theirs))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(T.read(theirs .. '/a.ann'):find('claim', 1, true))
+    assert.truthy(err:find('1 file(s) there were not written by this export and are left as they are: z.ann', 1, true),
+      err)
+    -- a former export of ours: refused too (brat may have been used on it since) ...
+    local dst = T.tmpdir() .. '/out'
+    out, err, code = stance_cmd(d, 'export --to brat ' .. T.q(dst))
+    assert.are.equal(0, code, out .. err)
+    out, err, code = stance_cmd(d, 'export --to brat ' .. T.q(dst))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find('a former export', 1, true), err)
+    -- ... and with --force, the documents it no longer has are gone from it
+    os.remove(d .. '/.stance/annotations/ana/b.txt.stance')
+    out, err, code = stance_cmd(d, 'export --to brat --force ' .. T.q(dst))
+    assert.are.equal(0, code, out .. err)
+    assert.is_true(T.exists(dst .. '/a.ann'))
+    assert.is_false(T.exists(dst .. '/b.ann'))
+    assert.is_false(T.exists(dst .. '/b.txt'))
+  end)
+end)

@@ -547,3 +547,109 @@ describe('stance export', function()
     assert.are.equal(4, differ) -- engagement on 2 and 3, sanctions on 5, human rights on 6
   end)
 end)
+
+describe('stance export guards', function()
+  after_each(T.cleanup)
+
+  local function run(d, args) return T.run(('cd %s && %s %s'):format(T.q(d), T.q(T.stance), args)) end
+
+  it('says "no layer" for an --annotator the corpus does not have, in every format and in stats', function()
+    local d = example()
+    for _, args in ipairs({ 'export --to csv', 'export --to jsonl', 'export --to w3c', 'export --to brat ' .. T.q(
+      T.tmpdir() .. '/b'), 'stats', 'export --to csv --unit sentence' }) do
+      local out, err, code = run(d, args .. ' --annotator nobody')
+      assert.are.equal(1, code, args .. ': ' .. out .. err)
+      assert.are.equal('', out, args)
+      assert.truthy(err:find("no layer 'nobody' in the corpus (it has ana, ben)", 1, true), args .. ': ' .. err)
+    end
+    -- a known one among them: fine
+    local _, err, code = run(d, 'export --to csv --annotator ana')
+    assert.are.equal(0, code, err)
+  end)
+
+  it('never writes --output over a layer, the schema or a document of the corpus', function()
+    local d = example()
+    local layer = '.stance/annotations/ana/01_charge_works.txt.stance'
+    local before = T.read(d .. '/' .. layer)
+    local doc = T.read(d .. '/01_charge_works.txt')
+    for _, target in ipairs({ layer, '.stance/schema.stance', '.stance/new.csv', '01_charge_works.txt', 'new.txt' }) do
+      for _, to in ipairs({ 'csv', 'jsonl', 'w3c' }) do
+        local out, err, code = run(d, ('export --to %s --output %s'):format(to, T.q(target)))
+        assert.are.equal(1, code, target .. ': ' .. out .. err)
+        assert.truthy(err:find('write the export elsewhere', 1, true), err)
+      end
+    end
+    -- through a link too
+    T.run(('ln -s %s %s'):format(T.q(d .. '/' .. layer), T.q(d .. '/link.csv')))
+    local _, err, code = run(d, 'export --to csv --output link.csv')
+    assert.are.equal(1, code, err)
+    assert.are.equal(before, T.read(d .. '/' .. layer))
+    assert.are.equal(doc, T.read(d .. '/01_charge_works.txt'))
+    assert.is_false(T.exists(d .. '/new.txt'))
+    assert.is_false(T.exists(d .. '/.stance/new.csv'))
+    -- a file of the corpus folder that is no document: written
+    _, err, code = run(d, 'export --to csv --output out.csv')
+    assert.are.equal(0, code, err)
+    assert.truthy(T.read(d .. '/out.csv'):find('^document,annotator,id'))
+  end)
+
+  it('stance diff names the fields that differ', function()
+    local d = T.tmpdir()
+    local a = table.concat({ 'format stance 1', '', 'annotation x1', '  span 0-5', '  label claim',
+      '  quote "Hello"', '  suffix " world"', '  brat-norm Reference W:1 "One"', '' }, '\n')
+    T.write(d .. '/a.stance', a)
+    T.write(d .. '/b.stance', (a:gsub('W:1', 'W:2'):gsub('" world"', '" there"')))
+    local out, _, code = T.run(('%s diff %s %s'):format(T.q(T.stance), T.q(d .. '/a.stance'), T.q(d .. '/b.stance')))
+    assert.are.equal(1, code)
+    assert.truthy(out:find('attributes brat-norm Reference W:1 "One"\\n -> brat-norm Reference W:2 "One"\\n', 1, true),
+      out)
+    assert.truthy(out:find('suffix  world ->  there', 1, true), out)
+    assert.falsy(out:find('other fields', 1, true), out)
+  end)
+end)
+
+describe('stance export CSV lists', function()
+  after_each(T.cleanup)
+
+  it('escapes : ; and \\ in the names of a sentence\'s labels, so that they split back exactly', function()
+    local d = T.tmpdir()
+    os.execute('mkdir -p ' .. T.q(d .. '/.stance'))
+    T.write(d .. '/.stance/schema.stance', 'format stance 1\ntarget "t:1"\nstance "s;x"\nlabel "l\\\\a:b"\n')
+    T.write(d .. '/a.txt', 'One sentence here. Another one there.\n')
+    local c = assert(require('stance').open(d))
+    local doc = c:document('a.txt')
+    assert(doc:annotate({ start = 0, stop = 18, label = 'l\\a:b', target = 't:1', stance = 's;x', annotator = 'an;x' }))
+    assert(doc:set_status('done', 'an;x'))
+    assert(c:save())
+    local out, err, code = T.run(('cd %s && %s export --to csv --unit sentence'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    local row = out:match('\r\n(a%.txt,1,[^\r]*)\r\n')
+    assert.truthy(row, out)
+    assert.truthy(row:find(',an\\;x:l\\\\a\\:b:t\\:1:s\\;x:,an\\;x$'), row)
+    -- split back: at unescaped ; then : then undo the escapes
+    local labels = row:match(',([^,]*),[^,]*$')
+    local function split(s, sep)
+      local parts, cur, i = {}, {}, 1
+      while i <= #s do
+        local ch = s:sub(i, i)
+        if ch == '\\' then
+          cur[#cur + 1] = s:sub(i, i + 1)
+          i = i + 1
+        elseif ch == sep then
+          parts[#parts + 1] = table.concat(cur)
+          cur = {}
+        else
+          cur[#cur + 1] = ch
+        end
+        i = i + 1
+      end
+      parts[#parts + 1] = table.concat(cur)
+      return parts
+    end
+    local fields = split(split(labels, ';')[1], ':')
+    for i, f in ipairs(fields) do
+      fields[i] = f:gsub('\\(.)', '%1')
+    end
+    assert.are.same({ 'an;x', 'l\\a:b', 't:1', 's;x', '' }, fields)
+  end)
+end)

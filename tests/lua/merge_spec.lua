@@ -41,7 +41,7 @@ local function repo()
   git(d, 'config user.name tester')
   local out, err, code = T.run(('cd %s && %s init --git .'):format(T.q(d), T.q(T.stance)))
   assert.are.equal(0, code, err)
-  assert.truthy(out:find('registered the stance merge and diff drivers', 1, true))
+  assert.truthy(out:find('registered the merge driver', 1, true), out)
   T.write(d .. '/doc.txt', DOC)
   os.execute('mkdir -p ' .. T.q(d .. '/.stance/annotations/ana'))
   write_layer(d, { ann('a1', 0, 17, 'favor', 'favor'), ann('a2', 18, 42, 'premise') })
@@ -340,6 +340,42 @@ describe('git hooks of stance init --git', function()
     assert.are.equal(0, mcode, out .. merr)
     local st = layer(repo_dir)
     assert.truthy(st:get('m1') and st:get('o1') and st:get('a1'))
+  end)
+
+  it('says what it did, one line each: the drivers registered, each hook installed (then kept)', function()
+    local d = T.tmpdir()
+    git(d, 'init -q -b main')
+    if T.shared then os.execute(('cp %s/corpus/*.txt %s/'):format(T.q(T.shared), T.q(d))) end
+    local out, err, code = T.run(('cd %s && %s init --git .'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    local lines = {}
+    for l in out:gmatch('[^\n]+') do
+      lines[#lines + 1] = l
+    end
+    local hooks = git(d, 'rev-parse --absolute-git-dir'):gsub('\n$', '') .. '/hooks/'
+    local function has(pattern, n)
+      local seen = 0
+      for _, l in ipairs(lines) do
+        if l:find(pattern, 1, true) then seen = seen + 1 end
+      end
+      assert.are.equal(n or 1, seen, pattern .. ' in:\n' .. out)
+    end
+    has('initialized a corpus in')
+    has('registered the merge driver (annotation files merge record by record): git config merge.stance.driver ')
+    has('registered the diff driver (git diff shows records, not lines): git config diff.stance.command ')
+    has('installed the git hook ' .. hooks .. 'post-merge: ')
+    has('installed the git hook ' .. hooks .. 'post-checkout: ')
+    has(' warm --quiet` after', 2)
+    assert.are.equal(5, #lines, out)
+    -- again: registered again, the hooks kept as they are
+    out = T.run(('cd %s && %s init --git .'):format(T.q(d), T.q(T.stance)))
+    lines = {}
+    for l in out:gmatch('[^\n]+') do
+      lines[#lines + 1] = l
+    end
+    has('registered the merge driver')
+    has('kept the git hook ' .. hooks .. 'post-merge: ')
+    has('kept the git hook ' .. hooks .. 'post-checkout: ')
   end)
 
   it('rewrites a hook written by an older stance, and leaves a user\'s own hook alone', function()

@@ -122,6 +122,33 @@ describe('the stance model', function()
     assert.is_true(named.examples.engagement.against > 0)
   end)
 
+  it('reads the preferred (gold) layer\'s file without testing it first: no access() per document', function()
+    local d = study()
+    if not d then return pending('../shared/corpus is not here') end
+    local _, _, has_strace = T.run('command -v strace')
+    if has_strace ~= 0 then return pending('strace is not installed: the system calls cannot be counted') end
+    -- gold has a file for one document, not for the others
+    local doc_path = '002_c6bce5e05bd0fd45.txt'
+    local src = T.read(d .. '/.stance/annotations/fixture/' .. doc_path .. '.stance')
+    os.execute(('mkdir -p %s/.stance/annotations/gold'):format(T.q(d)))
+    T.write(d .. '/.stance/annotations/gold/' .. doc_path .. '.stance', (src:gsub('annotator fixture', 'annotator gold')))
+    local log = d .. '/strace.log'
+    local _, err, code = T.run(('cd %s && strace -f -qq -o %s -e trace=access,faccessat,faccessat2,open,openat %s suggest >/dev/null')
+      :format(T.q(d), T.q(log), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    local tested, opened = {}, {}
+    for line in assert(T.read(log)):gmatch('[^\n]+') do
+      local path = line:match('"([^"]*/%.stance/annotations/gold/[^"]*)"')
+      if path then
+        if line:find('access', 1, true) then tested[#tested + 1] = line end
+        if line:find('open', 1, true) then opened[path] = (opened[path] or 0) + 1 end
+      end
+    end
+    assert.are.same({}, tested, 'no access() to the gold layer\'s files')
+    -- each document's gold file is tried once by the model job (read, or ENOENT)
+    assert.truthy(opened[d .. '/.stance/annotations/gold/' .. doc_path .. '.stance'], 'the gold file read')
+  end)
+
   it('stance eval holds out documents, scores every target next to two baselines, the same each time', function()
     local d = study()
     if not d then return pending('../shared/corpus is not here') end

@@ -217,9 +217,15 @@ describe('W3C Web Annotation', function()
     assert.are.equal('', (T.run('ls -A ' .. T.q(outside))))
     assert.falsy(T.exists(d .. '/.stance/annotations/eve/.stance'))
     -- the three on a real document are placed by their quotes
+    -- an offset no span can hold is refused at its place (line 5 and 6, at the selector),
+    -- never placed at the start of the document; the one that fits is placed by its quote
+    assert.truthy(err:find('evil.jsonl:5:%d+: warning: annotation 5 %([^)]*%) skipped: its TextPositionSelector start '
+      .. '1e%+300 is not a whole number'), err)
+    assert.truthy(err:find('evil.jsonl:6:%d+: warning: annotation 6 %([^)]*%) skipped: its TextPositionSelector start '
+      .. '%-5 is not a whole number'), err)
     local store = assert(require('stance.core').read(T.read(d .. '/.stance/annotations/eve/01_charge_works.txt.stance')))
-    assert.are.equal(3, store:count('annotation'))
-    assert.truthy(out:find('imported 3 record(s) into 1 layer(s)', 1, true), out)
+    assert.are.equal(1, store:count('annotation'))
+    assert.truthy(out:find('imported 1 record(s) into 1 layer(s)', 1, true), out)
   end)
 
   it('puts the annotations of a blank creator, or of none, in the default layer', function()
@@ -339,5 +345,234 @@ describe('W3C Web Annotation', function()
       end
     end
     assert.are.equal(want, n)
+  end)
+end)
+
+describe('W3C import: what every writer checks', function()
+  after_each(T.cleanup)
+  local json = require('stance.json')
+
+  --- A corpus of one document with `schema`, without annotations.
+  local function small(schema, text)
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance'):format(T.q(d)))
+    T.write(d .. '/.stance/schema.stance', schema)
+    T.write(d .. '/doc.txt', text or 'Sanctions work. Talks fail. Engagement is naive and the rest.\n')
+    return d
+  end
+
+  --- One Web Annotation on `doc`: bodies { purpose = value }, a selector list.
+  local function item(doc, bodies, selectors, extra)
+    local b = {}
+    for _, pv in ipairs(bodies) do
+      b[#b + 1] = { type = 'TextualBody', purpose = pv[1], value = pv[2] }
+    end
+    local a = { ['@context'] = 'http://www.w3.org/ns/anno.jsonld', type = 'Annotation', body = b,
+      target = { source = 'urn:stance:document:' .. doc, selector = selectors } }
+    for k, v in pairs(extra or {}) do
+      a[k] = v
+    end
+    return a
+  end
+
+  local function quote(exact) return { type = 'TextQuoteSelector', exact = exact } end
+
+  -- a generated schema: names that assume nothing (no favor/against)
+  local GEN = table.concat({ 'format stance 1', 'target t-alpha', 'target t-beta', 'stance yes-x', 'stance no-x',
+    'role r1', 'label pro-alpha', '  target t-alpha', '  stance yes-x', '  role r1', 'label con', '  stance no-x',
+    '  ask target', '' }, '\n')
+
+  it('gives an annotation what its label sets and refuses one that contradicts it (a generated schema)', function()
+    local d = small(GEN)
+    local lines = {
+      json.encode(item('doc.txt', { { 'tagging', 'pro-alpha' } }, quote('Sanctions work.'))),
+      json.encode(item('doc.txt', { { 'tagging', 'pro-alpha' }, { 'assessing', 'no-x' } }, quote('Talks fail.'))),
+      json.encode(item('doc.txt', { { 'tagging', 'con' }, { 'identifying', 't-beta' } }, quote('Engagement'))),
+      '  ' .. json.encode(item('doc.txt', { { 'tagging', 'con' }, { 'assessing', 'yes-x' } }, quote('naive'))),
+    }
+    T.write(d .. '/in.jsonl', table.concat(lines, '\n') .. '\n')
+    local out, err, code = stance(d, 'import --from w3c --annotator eve in.jsonl')
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(out:find('imported 2 record(s) into 1 layer(s) from in.jsonl; 2 skipped', 1, true), out)
+    assert.truthy(err:find("in.jsonl:2:1: warning: annotation %S+ skipped: label 'pro%-alpha' sets stance yes%-x, not "
+      .. 'no%-x'), err)
+    assert.truthy(err:find("in.jsonl:4:3: warning: annotation %S+ skipped: label 'con' sets stance no%-x, not yes%-x"),
+      err)
+    local c = assert(require('stance').open(d))
+    local got = {}
+    for _, a in ipairs(c:document('doc.txt'):annotations({ annotator = 'eve' })) do
+      got[#got + 1] = table.concat({ a.label, a.target or '', a.stance or '', a.role or '', a.quote }, '|')
+    end
+    table.sort(got)
+    assert.are.same({ 'con|t-beta|no-x||Engagement', 'pro-alpha|t-alpha|yes-x|r1|Sanctions work.' }, got)
+    local cout, cerr, ccode = stance(d, 'check')
+    assert.are.equal(0, ccode, cout .. cerr)
+  end)
+
+  it('gives a label-only annotation its target and stance (the study)', function()
+    if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then
+      return pending('../shared/study and ../shared/corpus are not here')
+    end
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(
+      T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+    local doc = '003_7e305a588b2246b7.txt'
+    local text = T.read(d .. '/' .. doc)
+    local c = assert(require('stance').open(d))
+    local s = assert(c:document(doc):sentences())[3]
+    local q = require('stance.core').text(text)
+    local exact = text:sub(q:cp_to_byte(s.start) + 1, q:cp_to_byte(s.stop))
+    local col = { ['@context'] = 'http://www.w3.org/ns/anno.jsonld', type = 'AnnotationCollection',
+      first = { type = 'AnnotationPage', items = {
+        item(doc, { { 'tagging', 'sanctions-against' } }, quote(exact)),
+        item(doc, { { 'tagging', 'sanctions-favor' }, { 'assessing', 'against' } },
+          { quote(exact), { type = 'TextPositionSelector', start = s.start, ['end'] = s.stop } }),
+      } } }
+    T.write(d .. '/in.json', json.encode(col))
+    local out, err, code = stance(d, 'import --from w3c --annotator eve in.json')
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find("in.json:1:%d+: warning: annotation %S+ skipped: label 'sanctions%-favor' sets stance favor, "
+      .. 'not against'), err)
+    c = assert(require('stance').open(d))
+    local got = c:document(doc):annotations({ annotator = 'eve' })
+    assert.are.equal(1, #got)
+    assert.are.same({ 'sanctions-against', 'sanctions', 'against' }, { got[1].label, got[1].target, got[1].stance })
+  end)
+
+  it('refuses a TextPositionSelector no span can hold, at its line and column, and writes nothing of it', function()
+    local d = small(GEN)
+    local function pos(start, stop)
+      return { type = 'TextPositionSelector', start = start, ['end'] = stop }
+    end
+    local bad = { pos(1e300, 1e301), pos(-5, 3), pos(2.5, 3), pos('0', 3), { type = 'TextPositionSelector', start = 4 },
+      pos(4, 3), pos(4, 4), pos(4, 300000) }
+    local items = {}
+    for i, sel in ipairs(bad) do
+      items[i] = item('doc.txt', { { 'tagging', 'pro-alpha' } }, sel)
+    end
+    -- pretty-printed over lines: each item's place is its selector's line and column
+    local text = '{"type": "AnnotationCollection",\n "first": {"type": "AnnotationPage", "items": [\n'
+    for i, a in ipairs(items) do
+      local one = ('{"type": "Annotation", "body": %s, "target": {"source": "urn:stance:document:doc.txt",\n'
+        .. '   "selector": %s}}'):format(json.encode(a.body), json.encode(a.target.selector))
+      text = text .. '  ' .. one .. (i < #items and ',\n' or '\n')
+    end
+    text = text .. ']}}\n'
+    T.write(d .. '/bad.json', text)
+    local out, err, code = stance(d, 'import --from w3c --annotator eve bad.json')
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(out:find('imported 0 record(s) into 0 layer(s) from bad.json; 8 skipped', 1, true), out)
+    local want = { 'start 1e%+300 is not a whole number', 'start %-5 is not a whole number', 'start 2%.5 is not a whole',
+      "start is '0', not a number", 'has no end', 'covers no character %(start 4, end 3%)',
+      'covers no character %(start 4, end 4%)', '4%-300000 is past the end of doc%.txt' }
+    local i = 0
+    for line in err:gmatch('[^\n]+') do
+      i = i + 1
+      -- the selector of item i is on line 4 + 2 (i - 1), at column 16
+      local l, cc = line:match('^bad%.json:(%d+):(%d+): warning: ')
+      assert.truthy(l, line)
+      assert.truthy(line:find(want[i]), line)
+      if i < 8 then
+        assert.are.equal(4 + 2 * (i - 1), tonumber(l), line)
+        assert.are.equal(16, tonumber(cc), line)
+      end
+    end
+    assert.are.equal(8, i, err)
+    assert.is_false(T.exists(d .. '/.stance/annotations'))
+  end)
+
+  it('keeps an orphan as an orphan: no hash, scripts, check and exports see it', function()
+    local d = small(GEN)
+    T.write(d .. '/in.jsonl', json.encode(item('doc.txt', { { 'tagging', 'pro-alpha' } },
+      { quote('a phrase that is not in the text'), { type = 'TextPositionSelector', start = 6, ['end'] = 12 } })) .. '\n')
+    local out, err, code = stance(d, 'import --from w3c --annotator eve in.jsonl')
+    assert.are.equal(0, code, out .. err)
+    assert.truthy(err:find('in.jsonl:1:1: warning: annotation %S+: its text is not in doc.txt; kept as an orphan'), err)
+    local file = T.read(d .. '/.stance/annotations/eve/doc.txt.stance')
+    assert.falsy(file:find('\n  hash ', 1, true), file)
+    local c = assert(require('stance').open(d))
+    local a = c:document('doc.txt'):annotations({ annotator = 'eve' })[1]
+    assert.is_true(a.orphan)
+    assert.are.equal('a phrase that is not in the text', a.quote)
+    local csv, _, ecode = stance(d, 'export --to csv')
+    assert.are.equal(1, ecode)
+    assert.truthy(csv:find('a phrase that is not in the text', 1, true), csv)
+    assert.truthy(csv:find(',true\r\n', 1, true), csv)
+    local cout, _, ccode = stance(d, 'check')
+    assert.are.equal(1, ccode)
+    assert.truthy(cout:find('orphan', 1, true), cout)
+  end)
+
+  it('carries a layer\'s status, confidences and attributes beyond the format; an empty collection', function()
+    local d = small(GEN)
+    local doc = 'doc.txt'
+    T.write(d .. '/other.txt', 'Another text, not annotated.\n')
+    local c = assert(require('stance').open(d))
+    local dd = c:document(doc)
+    local a = assert(dd:annotate({ start = 0, stop = 15, label = 'pro-alpha', annotator = 'model', confidence = 0.83 }))
+    assert(dd:annotate({ start = 16, stop = 27, label = 'con', target = 't-beta', annotator = 'model',
+      confidence = 0.1 }))
+    assert(dd:set_status('done', 'model'))
+    -- a layer marked done without any record
+    assert(c:document('other.txt'):set_status('done', 'ana'))
+    assert(c:save())
+    -- attributes the format does not know (as a brat import keeps them)
+    local f = d .. '/.stance/annotations/model/doc.txt.stance'
+    local text = T.read(f):gsub('(annotation ' .. a.id .. '\n[^\n]*\n)',
+      '%1  brat-norm Reference "Wikipedia:12345" "Line One"\n  brat-attr Negated\n')
+    T.write(f, text)
+    T.write(d .. '/.stance/schema.stance', GEN .. 'attribute brat-norm\nattribute brat-attr\n')
+    local _, ferr, fcode = stance(d, 'fmt ' .. T.q(f))
+    assert.are.equal(0, fcode, ferr)
+    local before = {}
+    for _, p in ipairs({ 'model/doc.txt', 'ana/other.txt' }) do
+      before[p] = T.read(d .. '/.stance/annotations/' .. p .. '.stance')
+    end
+    assert.truthy(before['model/doc.txt']:find('status done', 1, true))
+    for _, unit in ipairs({ 'collection', 'annotation' }) do
+      local name = unit == 'collection' and 'all.json' or 'all.jsonl'
+      local out, err, code = stance(d, 'export --to w3c --unit ' .. unit .. ' --output ' .. name)
+      assert.are.equal(0, code, out .. err)
+      if T.interop then
+        local vcode, vout = validate(d .. '/' .. name)
+        assert.are.equal(0, vcode, vout)
+      end
+      local e = small(GEN .. 'attribute brat-norm\nattribute brat-attr\n')
+      T.write(e .. '/other.txt', 'Another text, not annotated.\n')
+      out, err, code = stance(e, 'import --from w3c ' .. T.q(d .. '/' .. name))
+      assert.are.equal(0, code, out .. err)
+      assert.are.equal(before['model/doc.txt'], T.read(e .. '/.stance/annotations/model/doc.txt.stance'), unit)
+      -- (JSON Lines has one line per annotation: a layer without any has no line)
+      if unit == 'collection' then
+        assert.are.equal(before['ana/other.txt'], T.read(e .. '/.stance/annotations/ana/other.txt.stance'))
+      end
+    end
+    -- a file of another tool without them still imports
+    local plain = T.tmpdir() .. '/plain.jsonl'
+    T.write(plain, json.encode(item(doc, { { 'tagging', 'pro-alpha' } }, quote('Talks fail.'))) .. '\n')
+    local e = small(GEN)
+    local out, err, code = stance(e, 'import --from w3c ' .. T.q(plain))
+    assert.are.equal(0, code, out .. err)
+    -- an empty corpus exports an empty array of items (valid against the suite)
+    local empty = small(GEN)
+    out, err, code = stance(empty, 'export --to w3c --output all.json')
+    assert.are.equal(0, code, out .. err)
+    assert.truthy(T.read(empty .. '/all.json'):find('"items":[]', 1, true))
+    if T.interop then
+      local vcode, vout = validate(empty .. '/all.json')
+      assert.are.equal(0, vcode, vout)
+    end
+  end)
+
+  it('refuses stance:attributes that would be more than attribute lines', function()
+    local d = small(GEN)
+    local a = item('doc.txt', { { 'tagging', 'pro-alpha' } }, quote('Talks fail.'))
+    a['@context'] = { 'http://www.w3.org/ns/anno.jsonld', { stance = 'https://github.com/stance-nvim/stance.nvim/ns#' } }
+    a['stance:attributes'] = 'x 1\n\nannotation evil\n  span 0-3\n  label pro-alpha\n'
+    T.write(d .. '/in.jsonl', json.encode(a) .. '\n')
+    local out, err, code = stance(d, 'import --from w3c --annotator eve in.jsonl')
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find('in.jsonl:1:1: warning: annotation 1 %(no id%) skipped: stance:attributes'), err)
+    assert.is_false(T.exists(d .. '/.stance/annotations'))
   end)
 end)

@@ -690,7 +690,9 @@ describe('the editor', function()
     assert.is_true(other > 0)
     local win = require('stance.editor.layers').side('ana')
     assert.are.equal('ana', vim.api.nvim_win_get_var(win, 'stance_layer'))
-    assert.is_true(vim.wo[win].scrollbind)
+    -- level with yours: the same first line, no sign column
+    assert.are.equal(vim.fn.line('w0', vim.api.nvim_get_current_win()), vim.fn.line('w0', win))
+    assert.are.equal('no', vim.wo[win].signcolumn)
     assert.is_false(require('stance.editor.layers').toggle('ana'))
   end)
 

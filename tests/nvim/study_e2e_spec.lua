@@ -135,7 +135,11 @@ describe('the study, end to end in a terminal', function()
       nv:keys(':Stance side ana')
       screen = nv:key('Enter', has('layer of ana'), 'the side view')
       if vim.fn.has('nvim-0.10') == 0 then -- before 0.10: each layer's marks under the line, with its name
-        nv:wait(has('ana: …also came under fire. [→ 1 supports]'), 'ana\'s relation mark under the line, named')
+        -- (whole: fewer words before it in a narrow window)
+        nv:wait(function(sc)
+          local row = require('helpers.tmux').row(sc, 'under fire. [→ ana 1 supports]')
+          return row ~= nil and require('helpers.tmux').plain(row):find('⤷ ana: …', 1, true) ~= nil
+        end, 'ana\'s relation mark under the line, named')
       end
       -- one row holds the sentence twice: ben's color on the left, ana's on the right
       local tmux = require('helpers.tmux')

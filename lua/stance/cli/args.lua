@@ -117,6 +117,32 @@ function M.list(value)
   return out
 end
 
+--- The layers `--annotator A,B` names, each checked to be a layer of corpus `c` (a typo
+--- would export, count or report nothing and look like success): the names; nil when
+--- `value` is nil (every layer); nil and an error naming the layers the corpus has when one
+--- is not there.
+---@param c stance.Corpus
+---@param value string|nil
+---@return string[]|nil names
+---@return string|nil err
+function M.layers(c, value)
+  local names = M.list(value)
+  if not names then return nil end
+  if #names == 0 then return nil, ("--annotator names no layer ('%s')"):format(value) end
+  local all = c:annotators()
+  local have = {}
+  for _, n in ipairs(all) do
+    have[n] = true
+  end
+  for _, n in ipairs(names) do
+    if not have[n] then
+      return nil, ("no layer '%s' in the corpus (it has %s)"):format(n, #all > 0 and table.concat(all, ', ')
+        or 'none')
+    end
+  end
+  return names
+end
+
 --- The annotation files that command-line arguments name: a folder stands for its *.stance
 --- files, a file for itself. nil, err for a path that is neither.
 ---@param args string[]

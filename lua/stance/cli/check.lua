@@ -106,15 +106,17 @@ function H.check_file(path, schemas)
     local _, problems = schema.parse(text)
     return problems
   end
-  local vocab
+  local vocab, loaded
   if root then
     if schemas[root] == nil then
       local s = schema.load(root)
-      schemas[root] = s and require('stance.core').vocab(schema.vocab(s)) or false
+      schemas[root] = s and { s, require('stance.core').vocab(schema.vocab(s)) } or false
     end
-    vocab = schemas[root] or nil
+    loaded = schemas[root] and schemas[root][1]
+    vocab = schemas[root] and schemas[root][2] or nil
   end
   local store, problems = require('stance.core').read(text, { vocab = vocab })
+  if store and loaded then H.check_labels(store, loaded, problems) end
   if store and root then
     -- the document changed since the file was written: where is each annotation now?
     -- (always checked: orphans written back after a re-anchoring stay listed)
@@ -130,6 +132,29 @@ function H.check_file(path, schemas)
     end)
   end
   return problems
+end
+
+--- A record whose target, stance or role contradicts what its label sets in the schema (a
+--- file written by hand, or by a tool that does not know the schema) is a warning: every
+--- writer of stance refuses one.
+function H.check_labels(store, schema, problems)
+  local validate = require('stance.validate')
+  for _, kind in ipairs({ 'annotation', 'doclabel' }) do
+    for _, rec in ipairs(store:records(kind)) do
+      if rec.label and schema.by.label[rec.label] then
+        -- (a value the schema does not know is reported as unknown: not twice)
+        local fields = { label = rec.label }
+        for _, f in ipairs({ 'target', 'stance', 'role' }) do
+          if rec[f] and (next(schema.by[f]) == nil or schema.by[f][rec[f]]) then fields[f] = rec[f] end
+        end
+        local ok, why = validate.apply_label(fields, schema, kind)
+        if not ok then
+          problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
+            message = ('%s %s: %s'):format(kind, rec.id, why) }
+        end
+      end
+    end
+  end
 end
 
 --- Problems of a document metadata file (.stance/documents.csv): its CSV, columns and

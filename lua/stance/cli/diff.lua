@@ -19,6 +19,11 @@ local cmd = {
 local SHOWN = { 'spans', 'label', 'target', 'stance', 'role', 'type', 'from', 'to', 'confidence', 'note',
   'author', 'conflict', 'quote' }
 
+-- Fields of a record that are not its content (where it is in the file, marks in memory).
+local QUIET = { kind = true, id = true, line = true, slot = true, touched = true, orphan = true }
+-- What a field is called in a diff where its name is not the file's word.
+local NAMES = { extras = 'attributes', comments = 'comments', inner = 'comments inside' }
+
 local function load(path)
   local text = require('stance.fs').read(path)
   if not text then return require('stance.core').store() end
@@ -84,7 +89,24 @@ function cmd.lines(a, b)
           changes[#changes + 1] = ('%s %s -> %s'):format(f, show(ra[f]), show(rb[f]))
         end
       end
-      if #changes == 0 then changes[1] = 'other fields' end
+      -- then every other field that differs, by name (prefix, suffix, created, modified,
+      -- the attributes a file keeps as written, comments)
+      local shown, others = {}, {}
+      for _, f in ipairs(SHOWN) do
+        shown[f] = true
+      end
+      for _, r in ipairs({ ra, rb }) do
+        for f in pairs(r) do
+          if not shown[f] and not QUIET[f] and not merge.same({ v = ra[f] }, { v = rb[f] }) then
+            shown[f] = true
+            others[#others + 1] = f
+          end
+        end
+      end
+      table.sort(others)
+      for _, f in ipairs(others) do
+        changes[#changes + 1] = ('%s %s -> %s'):format(NAMES[f] or f, show(ra[f]), show(rb[f]))
+      end
       out[#out + 1] = '~ ' .. what(rb) .. ': ' .. table.concat(changes, '; ')
     end
   end

@@ -7,7 +7,7 @@ local cmd = {
     '       stance export --to csv [--unit annotation|relation|doclabel|sentence|sentence-target]',
     '                         [--annotator A,B] [--output FILE] [DIR]',
     '       stance export --to w3c [--unit collection|annotation] [--annotator A,B] [--base IRI] [--output FILE] [DIR]',
-    '       stance export --to brat [--annotator A,B] DIR',
+    '       stance export --to brat [--annotator A,B] [--force] DIR',
   }, '\n'),
   description = table.concat({
     'Formats (--to):',
@@ -52,6 +52,7 @@ local cmd = {
     annotator = { arg = 'A,B', help = 'only these annotators (brat: the first of them each document has; '
       .. 'default: the only layer)' },
     output = { arg = 'FILE', help = 'write there (atomically) instead of stdout' },
+    force = { help = 'with --to brat: write into a folder that is not empty (replacing the files of the same names)' },
     base = { arg = 'IRI', help = 'with --to w3c: prefix of document and annotation IRIs (default urn:stance:)' },
   },
   args = { min = 0, max = 1 },
@@ -74,6 +75,28 @@ function H.sink(opts)
   end
 end
 
+--- Why `--output` may not be written for corpus `c`: a file inside its .stance/ folder (a
+--- layer, the schema) or a document of it (links resolved); nil when it may.
+function H.refused(c, output)
+  if not output then return nil end
+  local fs, core = require('stance.fs'), require('stance.core')
+  local abs = fs.absolute(output)
+  local name = abs:match('[^/]+$') or ''
+  local real = core.realpath(abs) or ((core.realpath(fs.dirname(abs)) or fs.dirname(abs)) .. '/' .. name)
+  local root = core.realpath(c.root) or c.root
+  if real:sub(1, #root + 1) ~= root .. '/' then return nil end
+  local rel = real:sub(#root + 2)
+  if rel == '.stance' or rel:sub(1, 8) == '.stance/' then
+    return ('--output %s is inside the corpus\'s .stance/ folder (%s: its layers, schema and caches): write the '
+      .. 'export elsewhere'):format(output, rel)
+  end
+  if c:is_document(rel) then
+    return ('--output %s %s of the corpus: write the export elsewhere'):format(output,
+      fs.exists(real) and 'is a document' or 'would become a document')
+  end
+  return nil
+end
+
 function H.w3c(opts, args)
   local cli = require('stance.cli')
   local unit = opts.unit or 'collection'
@@ -82,8 +105,11 @@ function H.w3c(opts, args)
   end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
+  local refused = H.refused(c, opts.output)
+  if refused then return nil, refused end
   local report = require('stance.interop.report').new()
-  local names = require('stance.cli.args').list(opts.annotator)
+  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  if nerr then return nil, nerr end
   local text = require('stance.interop.w3c_io').export(c, names, unit == 'annotation', opts.base, report)
   local sink, finish = H.sink(opts)
   sink:write(text)
@@ -101,8 +127,9 @@ function cmd.run(opts, args)
     if opts.unit then return cli.usage_error('--to brat takes no --unit', 'export') end
     local c, err = require('stance').open('.')
     if not c then return nil, err end
-    local names = require('stance.cli.args').list(opts.annotator)
-    return require('stance.interop.brat_io').export(c, args[1]:gsub('/$', ''), names)
+    local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+    if nerr then return nil, nerr end
+    return require('stance.interop.brat_io').export(c, (args[1]:gsub('/$', '')), names, opts.force)
   end
   local module = cmd.formats[opts.to]
   if not module then
@@ -117,6 +144,10 @@ function cmd.run(opts, args)
   end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
+  local _, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  if nerr then return nil, nerr end
+  local refused = H.refused(c, opts.output)
+  if refused then return nil, refused end
   local report = require('stance.interop.report').new()
   local sink, finish = H.sink(opts)
   -- each document's rows are made whole in `buf`, then written: never half a document

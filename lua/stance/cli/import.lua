@@ -15,7 +15,10 @@ local cmd = {
     'export --to w3c` writes them: each goes to the layer of NAME, else the one its',
     'stance:layer says (as stance export writes it), else its creator\'s; it',
     'is placed by its TextPositionSelector when the quote is there, else found by its',
-    'TextQuoteSelector (as re-anchoring does), else kept as an orphan.',
+    'TextQuoteSelector (as re-anchoring does), else kept as an orphan; a TextPositionSelector',
+    'no span can hold is reported at its line and column and skipped. Every annotation gets',
+    'what its label sets in the schema (target, stance, role), as in the editor; one that',
+    'contradicts its label is reported and skipped, with what links to it.',
     'Everything is read and checked first; then what the import brings (labels, targets,',
     'stances, roles, relation types, attributes) is added to the schema, and every document',
     'and layer is written at once, atomically. A line that cannot be read, or a T whose',
@@ -37,6 +40,9 @@ local cmd = {
 
 function cmd.run(opts, args)
   local cli = require('stance.cli')
+  if opts.from == nil then
+    return cli.usage_error('--from is required: --from brat DIR or --from w3c FILE', 'import')
+  end
   if opts.from ~= 'brat' and opts.from ~= 'w3c' then
     return cli.usage_error(("--from should be brat or w3c, got '%s'"):format(tostring(opts.from)), 'import')
   end

@@ -62,43 +62,64 @@ function cmd.hook_body(rel, exe)
   return '#!/bin/sh\n' .. HOOK_MARK .. go .. ' 2>/dev/null && ' .. q(exe) .. ' warm --quiet || true\n'
 end
 
---- git hooks that warm the editor's cache after a merge (pull) or a checkout.
+--- git hooks that warm the editor's cache after a merge (pull) or a checkout; says what it
+--- did with each, one line each.
 local function hooks(dir)
   local top, hookdir = git(dir, 'rev-parse', '--show-toplevel'), git(dir, 'rev-parse', '--git-path', 'hooks')
   if not top or not hookdir then return end
-  if hookdir:sub(1, 1) ~= '/' then hookdir = dir .. '/' .. hookdir end -- relative to where git ran
   local core = require('stance.core')
   local fs = require('stance.fs')
   local here = core.realpath(dir) or dir
+  if hookdir:sub(1, 1) ~= '/' then hookdir = here .. '/' .. hookdir end -- relative to where git ran
   local rel = here:sub(1, #top + 1) == top .. '/' and here:sub(#top + 2) or ''
   local _, exe = cmd.git_settings()
   local body = cmd.hook_body(rel, exe)
   fs.mkdir_p(hookdir)
+  local after = { ['post-merge'] = 'a merge or pull', ['post-checkout'] = 'a checkout' }
   for _, name in ipairs({ 'post-merge', 'post-checkout' }) do
     local path = hookdir .. '/' .. name
     local old = fs.read(path)
+    local warm = ('`%s warm --quiet`'):format(cmd.shell_quote(exe))
     if old and not old:find(HOOK_MARK, 1, true) then
-      io.stdout:write(('%s exists: add `%s warm --quiet` to it for fast opening after a pull\n'):format(path,
-        cmd.shell_quote(exe)))
-    elseif old ~= body then -- none yet, or ours from an older stance: (re)written
-      local ok = core.write_atomic(path, body)
-      if ok then core.chmod(path, tonumber('755', 8)) end
+      io.stdout:write(('%s exists: add %s to it for fast opening after %s\n'):format(path, warm, after[name]))
+    else
+      local did = 'kept'
+      if old ~= body then -- none yet, or ours from an older stance: (re)written
+        local ok, err = core.write_atomic(path, body)
+        if ok then ok, err = core.chmod(path, tonumber('755', 8)) end
+        if not ok then
+          io.stdout:write(('could not write the git hook %s: %s\n'):format(path, tostring(err)))
+        end
+        did = ok and (old and 'updated' or 'installed')
+      end
+      if did then
+        io.stdout:write(('%s the git hook %s: %s after %s, for fast opening\n'):format(did, path, warm, after[name]))
+      end
     end
   end
 end
 
+--- What the `git config` settings of the drivers set, for the line that says so (the merge
+--- driver's name goes with it, without a line of its own).
+local SETTING_TITLE = {
+  ['merge.stance.driver'] = 'the merge driver (annotation files merge record by record)',
+  ['diff.stance.command'] = 'the diff driver (git diff shows records, not lines)',
+}
+
+--- Register the drivers and install the hooks in the git repository of `dir`, saying what
+--- was done, one line each.
 local function register(dir)
-  hooks(dir)
-  local lines = {}
   for _, kv in ipairs((cmd.git_settings())) do
     local status = require('stance.core').run({ 'git', '-C', dir, 'config', kv[1], kv[2] })
     if status ~= 0 then
       return nil, ('%s is not in a git repository (git init first), or git config failed'):format(dir)
     end
-    lines[#lines + 1] = kv[1]
+    if SETTING_TITLE[kv[1]] then
+      io.stdout:write(('registered %s: git config %s %s\n'):format(SETTING_TITLE[kv[1]], kv[1],
+        cmd.shell_quote(kv[2])))
+    end
   end
-  io.stdout:write(('registered the stance merge and diff drivers in %s (git config %s)\n'):format(dir,
-    table.concat(lines, ', ')))
+  hooks(dir)
   return true
 end
 

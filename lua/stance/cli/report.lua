@@ -27,7 +27,8 @@ local cmd = {
 function cmd.run(opts, args)
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
-  local names = require('stance.cli.args').list(opts.annotator)
+  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  if nerr then return nil, nerr end
   local r, rerr = require('stance.report').write(c, { output = opts.output, annotators = names,
     model = not opts['no-model'] })
   if not r then return nil, rerr end

@@ -15,6 +15,8 @@ local cmd = {
     'looking at the files (as an SQLite FTS index or notmuch answers): faster on a large corpus,',
     'blind to changes made since (the documents of the hits shown are checked, so that each',
     'hit is shown as it is now). An index that is missing or damaged is still built.',
+    'A query of NOT alone (NOT sanctions) matches whole documents: each is listed at 1:1 with',
+    'its first line.',
   }, '\n'),
   flags = {
     count = { help = 'print only the number of hits' },
@@ -43,7 +45,9 @@ function cmd.run(opts, args)
   if not st then return nil, ierr end
   local globs = require('stance.cli.args').list(opts.glob)
   local limit = opts.limit and tonumber(opts.limit)
-  if opts.limit and not limit then return H.usage('--limit takes a number') end
+  if opts.limit and not (limit and limit >= 1 and limit == math.floor(limit)) then
+    return H.usage(("--limit takes a whole number of hits, at least 1, got '%s'"):format(opts.limit))
+  end
   local width = tonumber(opts.width or '40') or 40
   if opts.count then
     local n = c:search(query, { glob = globs, count = true })
@@ -67,7 +71,7 @@ function cmd.run(opts, args)
       -- names and text come from the corpus: shown, never acting on the terminal
       local u = require('stance.utf8')
       out[#out + 1] = ('%s:%d:%d: %s\n'):format(u.printable(h.path), h.line, h.col,
-        u.printable(h.line_text or '', true))
+        u.printable(h.line_text or H.first_line(c, h), true))
     end
   end
   io.stdout:write(table.concat(out))
@@ -90,6 +94,14 @@ function H.recheck(c, query, hits, sopts)
   local st = c:index({ only = paths })
   if st and st.indexed + st.removed + st.failed == 0 then return hits end
   return c:search(query, sopts) or hits
+end
+
+--- The line a hit without a place of its own is shown with: a document that a query of
+--- NOT alone matches as a whole is listed at 1:1 with its first line (as grep shows a line).
+function H.first_line(c, h)
+  local doc = c:document(h.path)
+  local text = doc and doc:text() or ''
+  return text:match('^[^\r\n]*')
 end
 
 --- "left ... [KEYWORD] right ..." aligned on the keyword, with the place.

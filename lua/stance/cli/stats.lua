@@ -39,7 +39,8 @@ function H.counts(c, opts)
   local ist = c.idx:stats()
   local counts = { label = {}, target = {}, stance = {}, role = {}, annotator = {} }
   local total, docs_annotated = 0, 0
-  local names = require('stance.cli.args').list(opts.annotator)
+  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  if nerr then return nil, nerr end
   for doc in c:documents() do
     local anns = H.annotations(doc, names)
     if #anns > 0 then docs_annotated = docs_annotated + 1 end
@@ -87,7 +88,8 @@ function H.by(c, opts)
       require('stance.docmeta').path, table.concat(meta.columns, ', ') .. (#meta.columns > 0 and ', ' or '')
       .. 'document'), 'stats')
   end
-  local names = require('stance.cli.args').list(opts.annotator)
+  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  if nerr then return nil, nerr end
   local groups, order, stances = {}, {}, {}
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))

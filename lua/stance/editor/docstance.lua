@@ -7,35 +7,33 @@ local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
---- The document stances of `store`, sorted by target: { {target, stance, label, id}, ... }.
-function M.list(store)
+--- The document stances of `store`, by target in the order of the schema's targets (then
+--- other targets by name, none last): { {target, stance, label, id}, ... }.
+---@param store stance.Store
+---@param schema stance.Schema|nil
+function M.list(store, schema)
   local out = {}
   for _, d in ipairs(store:records('doclabel')) do
     out[#out + 1] = { target = d.target, stance = d.stance, label = d.label, id = d.id }
   end
-  table.sort(out, function(a, b) return (a.target or '') < (b.target or '') end)
+  local before = require('stance.schema').order(schema and schema.targets)
+  table.sort(out, function(a, b)
+    if a.target ~= b.target then return before(a.target, b.target) end
+    return (a.id or '') < (b.id or '')
+  end)
   return out
-end
-
---- One line of them: "engagement favor, sanctions against" (or nil when there is none).
-function M.describe(store)
-  local parts = {}
-  for _, d in ipairs(M.list(store)) do
-    parts[#parts + 1] = (d.target and (d.target .. ' ') or '') .. (d.stance or d.label or '?')
-  end
-  if #parts == 0 then return nil end
-  return table.concat(parts, ', ')
 end
 
 --- Virtual text chunks for them ("document (ana): sanctions against"), or nil.
 ---@param store stance.Store
 ---@param who string the annotator whose they are
+---@param schema stance.Schema|nil
 ---@return table[]|nil
-function M.chunks(store, who)
+function M.chunks(store, who, schema)
   if store:count('doclabel') == 0 then return nil end
   local hl = require('stance.editor.highlight')
   local chunks = { { ('document (%s):'):format(who), 'StanceVirtText' } }
-  for _, d in ipairs(M.list(store)) do
+  for _, d in ipairs(M.list(store, schema)) do
     local group = d.stance and hl.stance_group(d.stance)
     if not group or vim.fn.hlexists(group) == 0 then group = 'StanceLabel' end
     chunks[#chunks + 1] = { ' ' }
@@ -76,7 +74,7 @@ function M.draw(s)
   s.doc_key, s.doc_stores = key, stores
   local lines = {}
   for i, store in ipairs(stores) do
-    lines[#lines + 1] = M.chunks(store, names[i])
+    lines[#lines + 1] = M.chunks(store, names[i], s.corpus:schema())
   end
   if #lines == 0 then
     -- (a buffer opened without document stances has none to take away)
@@ -100,17 +98,18 @@ end
 function M.set(s, target, stance)
   local ops = require('stance.editor.ops')
   local d = H.find(s, target)
-  local ok, err
-  if d then
-    ok, err = ops.update(s, d.id, { stance = stance, label = d.label or false })
-  else
-    ok, err = ops.add(s, 'doclabel', { stance = stance, target = target })
-  end
+  -- the stance and the removal of the others are one operation: one `u` undoes both
+  local ok, err = ops.as_one(s, 'document stance', function()
+    if not d then return ops.add(s, 'doclabel', { stance = stance, target = target }) end
+    local rec, uerr = ops.update(s, d.id, { stance = stance, label = d.label or false })
+    if not rec then return nil, uerr end
+    -- one stance per target: a second doclabel toward it (two writers merged by git) goes
+    for _, other in ipairs(s.store:records('doclabel')) do
+      if other.target == target and other.id ~= d.id and not other.conflict then ops.remove(s, other.id) end
+    end
+    return rec
+  end)
   if not ok then return require('stance.notify').error(err) end
-  -- one stance per target: a second doclabel toward it (two writers merged by git) goes
-  for _, other in ipairs(s.store:records('doclabel')) do
-    if other.target == target and d and other.id ~= d.id and not other.conflict then ops.remove(s, other.id) end
-  end
   require('stance.compat').echo(('document stance%s: %s'):format(target and (' toward ' .. target) or '', stance))
   return ok
 end

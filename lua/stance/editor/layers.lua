@@ -3,8 +3,21 @@
 --- label after it), or side by side (`:Stance side NAME`: a split of the same buffer,
 --- scroll-bound, that draws NAME's layer in full colors; gK there inspects NAME's
 --- annotations). They follow edits of the text; they are never written.
+---
+--- A side view stays level with your window row for row: the same first line in both (kept
+--- here on WinScrolled, not by 'scrollbind': Neovim's scrollbind moves the other window by
+--- a count of lines that virtual lines upset, so that a page down put them lines apart),
+--- and the rows of a line are the same in both when both windows have the
+--- same width of text (whatever their sign, number and fold columns: the side view's fold
+--- column takes up the difference, else the windows are made as wide as that needs) and
+--- the same marks inside the lines (stance.editor.under puts marks under the lines while a
+--- side view shows the buffer).
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local H = { pairs = {}, pad = {}, keys = {} }
+
+--- The most columns the side view's fold column takes up (Neovim's limit for 'foldcolumn').
+H.MAX_PAD = 9
 
 --- The annotators who have a layer for the session's document, but the session's own.
 function M.names(s)
@@ -42,11 +55,57 @@ function M.toggle(name)
   end
   local layer, lerr = M.load(s, name)
   if not layer then return require('stance.notify').error(lerr) end
+  local before = H.heights(s)
   layer.shown = not layer.shown
   s:forget()
   local render = require('stance.editor.render')
-  render.redraw(s.buf, render.visible_spans(s.buf, layer.store))
+  render.redraw(s.buf, H.rows_changed(s, layer.store, before, H.heights(s)))
   return layer.shown
+end
+
+--- Per window of the session's buffer that wraps its lines (Neovim 0.10+, where marks stand
+--- inside the lines): how many screen rows each line it shows takes with the marks drawn
+--- now, { [win] = { [line] = rows } }.
+function H.heights(s)
+  if vim.fn.has('nvim-0.10') == 0 then return {} end
+  local render, wrapfit = require('stance.editor.render'), require('stance.editor.wrapfit')
+  local out = {}
+  for _, win in ipairs(vim.fn.win_findbuf(s.buf)) do
+    local g = wrapfit.geometry(win)
+    if g then
+      local top, bot = vim.fn.line('w0', win) - 1, vim.fn.line('w$', win) - 1
+      local rows, _, last, _, text = render.plan(s, win, s.buf, top, bot)
+      local h = {}
+      for r = top, last do
+        local list = rows[r]
+        h[r] = wrapfit.height(g, text[r - top + 1] or '', list and not list.under and list.ends or nil)
+      end
+      out[win] = h
+    end
+  end
+  return out
+end
+
+--- The byte ranges of the buffer drawn again when `store` is shown over the session's layer
+--- or hidden: its spans on the rows shown, and the rows below the first line that now takes
+--- other rows (its marks inside the lines, its document stances under the first line;
+--- Neovim 0.10+): they move, which Neovim does not know before it draws them (the marks are
+--- made as it draws).
+---@return integer[][]
+function H.rows_changed(s, store, before, after)
+  local ranges = require('stance.editor.render').visible_spans(s.buf, store)
+  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  for win, h in pairs(after) do
+    local old = before[win] or {}
+    -- its document stances: a line more or less under the first line (a real virtual line,
+    -- but Neovim moves the rows below by the sizes it knows, without the marks made on the fly)
+    local first = store:count('doclabel') > 0 and 0 or nil
+    for r, n in pairs(h) do
+      if old[r] ~= n and (not first or r < first) then first = r end
+    end
+    if first then ranges[#ranges + 1] = { vim.api.nvim_buf_get_offset(s.buf, first), total } end
+  end
+  return ranges
 end
 
 --- :Stance side NAME: NAME's layer in a vertical split of the same buffer.
@@ -57,14 +116,17 @@ function M.side(name)
   local layer, lerr = M.load(s, name)
   if not layer then return require('stance.notify').error(lerr) end
   local here = vim.api.nvim_get_current_win()
-  vim.wo[here].scrollbind = true
   vim.cmd('rightbelow vsplit')
   local win = vim.api.nvim_get_current_win()
   vim.api.nvim_win_set_var(win, 'stance_layer', name)
   require('stance.editor.render').sides[win] = name
-  vim.wo[win].scrollbind = true
-  -- the sign column holds the marks of your own layer (the buffer's): none here
+  vim.wo[win].scrollbind = false
+  -- the sign column holds the marks of your own layer (the buffer's): none here; its fold
+  -- column is the room that keeps its text as wide as yours (H.align)
   vim.wo[win].signcolumn = 'no'
+  vim.wo[win].foldcolumn = '0'
+  H.pairs[win], H.pad[win], H.keys[win] = here, 0, nil
+  H.watch()
   local title = ('layer of %s (read only)'):format((name:gsub('%%', '%%%%')))
   local mine = nil
   if vim.fn.exists('+winbar') == 1 then
@@ -81,16 +143,144 @@ function M.side(name)
     pattern = tostring(win), once = true,
     callback = function()
       require('stance.editor.render').sides[win] = nil
+      H.pairs[win], H.pad[win], H.keys[win] = nil, nil, nil
       if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
       -- its document stances leave the line under the first one
       vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)
     end,
   })
-  vim.cmd('syncbind')
+  H.align(win, true)
+  H.sync(here)
   vim.api.nvim_set_current_win(here)
   s:forget()
   require('stance.editor.render').redraw(s.buf)
   return win
+end
+
+--- The width and the columns before the text (sign, number, fold, 'statuscolumn') of a
+--- window, or nil when it is gone.
+function H.geometry(w)
+  if not vim.api.nvim_win_is_valid(w) then return nil end
+  local info = vim.fn.getwininfo(w)[1]
+  if not info then return nil end
+  return info.width, info.textoff or 0
+end
+
+--- Whether window `win` is the window of your layer of a side view.
+function H.is_here(win)
+  for _, here in pairs(H.pairs) do
+    if here == win then return true end
+  end
+  return false
+end
+
+--- Make the side view `side` as wide in text as its window of your layer: its fold column
+--- (empty: it has no folds of its own to show) takes up the difference when it can, else the
+--- two windows share their width so that it can; with `balance` (a new side view), they
+--- share it in any case.
+function H.align(side, balance)
+  local here = H.pairs[side]
+  if not (here and vim.api.nvim_win_is_valid(here) and vim.api.nvim_win_is_valid(side)) then return end
+  local pad = H.pad[side] or 0
+  -- its fold column is this room (set to another, it is taken back)
+  if vim.wo[side].foldcolumn ~= tostring(pad) then vim.wo[side].foldcolumn = tostring(pad) end
+  local ws, offs = H.geometry(side)
+  local wh, offh = H.geometry(here)
+  if not ws or not wh then return end
+  local base = offs - pad -- the side view's own columns (its numbers)
+  local p = ws - base - (wh - offh)
+  if p < 0 or p > H.MAX_PAD or (balance and p > 1) then
+    -- the two windows share their width so that the side view needs 0 or 1 column more
+    pcall(vim.api.nvim_win_set_width, side, math.max(1, math.ceil((ws + wh + base - offh) / 2)))
+    ws = H.geometry(side)
+    wh, offh = H.geometry(here)
+    p = ws - base - (wh - offh)
+  end
+  p = math.max(0, math.min(H.MAX_PAD, p))
+  if p ~= pad then
+    H.pad[side] = p
+    vim.wo[side].foldcolumn = tostring(p)
+  end
+  ws, offs = H.geometry(side)
+  H.keys[side] = table.concat({ wh, offh, ws, offs }, ':')
+end
+
+--- Align every side view whose windows changed width or columns since it was aligned.
+function H.align_all()
+  for side in pairs(H.pairs) do
+    if not vim.api.nvim_win_is_valid(side) then
+      H.pairs[side], H.pad[side], H.keys[side] = nil, nil, nil
+    else
+      local ws, offs = H.geometry(side)
+      local wh, offh = H.geometry(H.pairs[side])
+      if wh and H.keys[side] ~= table.concat({ wh, offh, ws, offs }, ':') then H.align(side) end
+    end
+  end
+end
+
+--- After window `win` (a side view or its window of your layer) was drawn: align the pair
+--- after this screen update when its widths or columns changed (a column that comes or
+--- goes, such as the sign column with 'signcolumn' auto, sets off no autocommand).
+function M.check(win)
+  local side = H.pairs[win] and win or nil
+  if not side then
+    for sv, here in pairs(H.pairs) do
+      if here == win then side = sv end
+    end
+  end
+  if not side then return end
+  local ws, offs = H.geometry(side)
+  local wh, offh = H.geometry(H.pairs[side])
+  if ws and wh and H.keys[side] ~= table.concat({ wh, offh, ws, offs }, ':') and not H.scheduled then
+    H.scheduled = true
+    vim.schedule(function()
+      H.scheduled = false
+      H.align_all()
+    end)
+  end
+end
+
+--- Give the other window of each pair that window `from` is in the same first line (and
+--- first column without 'wrap') as `from`, its cursor inside it.
+function H.sync(from)
+  for side, here in pairs(H.pairs) do
+    local other = (from == side and here) or (from == here and side) or nil
+    if other and vim.api.nvim_win_is_valid(other) and vim.api.nvim_win_is_valid(from) then
+      local v = vim.api.nvim_win_call(from, vim.fn.winsaveview)
+      local o = vim.api.nvim_win_call(other, vim.fn.winsaveview)
+      if o.topline ~= v.topline or (o.topfill or 0) ~= (v.topfill or 0) or o.leftcol ~= v.leftcol then
+        local bot = vim.api.nvim_win_call(from, function() return vim.fn.line('w$') end)
+        local lnum = (o.lnum >= v.topline and o.lnum <= bot) and o.lnum or v.lnum
+        vim.api.nvim_win_call(other, function()
+          vim.fn.winrestview({ topline = v.topline, topfill = v.topfill, leftcol = v.leftcol, lnum = lnum,
+            col = lnum == o.lnum and o.col or v.col })
+        end)
+      end
+    end
+  end
+end
+
+--- The autocommands that align side views again when a window's size or columns change
+--- (set once).
+function H.watch()
+  if H.watching then return end
+  H.watching = true
+  local group = vim.api.nvim_create_augroup('stance_side_align', { clear = true })
+  local function later()
+    if next(H.pairs) == nil then return end
+    vim.schedule(H.align_all)
+  end
+  vim.api.nvim_create_autocmd('OptionSet', { group = group, callback = later,
+    pattern = { 'number', 'relativenumber', 'numberwidth', 'signcolumn', 'foldcolumn', 'statuscolumn' } })
+  vim.api.nvim_create_autocmd({ 'VimResized', 'WinEnter' }, { group = group, callback = later })
+  vim.api.nvim_create_autocmd('WinScrolled', { group = group, callback = function(ev)
+    if next(H.pairs) == nil then return end
+    -- the window scrolled: the current one when it is in a pair (the keys), else the one named
+    local cur = vim.api.nvim_get_current_win()
+    local from = (H.pairs[cur] or H.is_here(cur)) and cur or tonumber(ev.match)
+    if from then H.sync(from) end
+    later()
+  end })
 end
 
 function M.complete(arglead)

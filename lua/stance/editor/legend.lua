@@ -74,27 +74,11 @@ function M.toggle()
   local schema = s.corpus:schema()
   if not schema then return require('stance.notify').error('this corpus has no schema (.stance/schema.stance)') end
   local lines, hls = M.lines(schema)
-  local width = 0
-  for _, l in ipairs(lines) do
-    width = math.max(width, vim.fn.strdisplaywidth(l))
-  end
-  local here = vim.api.nvim_get_current_win()
-  vim.cmd('botright vsplit')
-  vim.cmd(('vertical resize %d'):format(math.min(width + 2, math.floor(vim.o.columns / 2))))
-  local buf = vim.api.nvim_create_buf(false, true)
-  vim.api.nvim_win_set_buf(0, buf)
-  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  pcall(vim.api.nvim_buf_set_name, buf, H.name)
-  vim.bo[buf].bufhidden = 'wipe'
-  vim.bo[buf].modifiable = false
-  vim.wo.wrap = false
-  vim.wo.number, vim.wo.relativenumber, vim.wo.signcolumn = false, false, 'no'
+  local buf = require('stance.editor.panel').open(lines, H.name, math.floor(vim.o.columns / 2), 'legend')
   local ns = vim.api.nvim_create_namespace('stance_legend')
   for _, h in ipairs(hls) do
     vim.api.nvim_buf_set_extmark(buf, ns, h[1], h[2], { end_row = h[1], end_col = h[3], hl_group = h[4] })
   end
-  vim.keymap.set('n', 'q', '<Cmd>close<CR>', { buffer = buf, desc = 'stance: close the legend' })
-  vim.api.nvim_set_current_win(here)
   return buf
 end
 

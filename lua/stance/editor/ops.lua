@@ -29,6 +29,12 @@ function H.record(s, what, undo, redo)
   if what ~= 'annotate' and what ~= 'link' and what ~= 'document stance' then s.rewrite = true end
   -- what is drawn from relations and document stances is made again only after this
   if what ~= 'annotate' then s.meta_version = (s.meta_version or 0) + 1 end
+  local g = s.grouped
+  if g then -- part of one operation of several (M.as_one): recorded when it ends
+    table.insert(g.undo, 1, undo)
+    g.redo[#g.redo + 1] = redo
+    return
+  end
   s.undo[#s.undo + 1] = { what = what, undo = undo, redo = redo, seq = H.seq(s) }
   if #s.undo > 1000 then table.remove(s.undo, 1) end
   s.redo = {}
@@ -363,6 +369,36 @@ function M.add(s, kind, fields)
     { { op = 'restore', id = rec.id } })
   changed(s)
   return s.store:get(rec.id)
+end
+
+--- Make the operations that `fn()` applies through this module (create, update, remove,
+--- add, ...) one operation: one `u` undoes all of them, in reverse order, and one <C-r>
+--- redoes them. Inside another M.as_one, they are part of that one. Returns what `fn`
+--- returns (two values); an error in `fn` is raised again after what it applied before is
+--- recorded.
+---@param s stance.Session
+---@param what string what the operation is called
+---@param fn fun(): any, any
+---@return any
+---@return any
+function M.as_one(s, what, fn)
+  if s.grouped then return fn() end
+  s.grouped = { undo = {}, redo = {} }
+  local ok, a, b = pcall(fn)
+  local g = s.grouped
+  s.grouped = nil
+  if #g.redo > 0 then
+    local undo, redo = {}, {}
+    for _, steps in ipairs(g.undo) do
+      vim.list_extend(undo, steps)
+    end
+    for _, steps in ipairs(g.redo) do
+      vim.list_extend(redo, steps)
+    end
+    H.record(s, what, undo, redo)
+  end
+  if not ok then error(a, 0) end
+  return a, b
 end
 
 --- Undo the last annotation operation. Returns what was undone, or nil.

@@ -35,7 +35,9 @@ end
 --- again only when relations or document stances may have changed (not at each new
 --- annotation: listing the records of a 100k-annotation layer takes milliseconds). A
 --- relation shows at both ends: "[1 supports →]" after its source, "[→ 1 supports]" after
---- its target, numbered in the order of the sources.
+--- its target, numbered in the order of the sources. Another annotator's are numbered in
+--- their layer, which their marks name ("[ben 1 supports →]"): two layers on one screen
+--- (shown over yours, or side by side) do not show the same mark for two relations.
 function M.marks(s, layer)
   s.rel_cache = s.rel_cache or {}
   local c = s.rel_cache[layer.name]
@@ -61,9 +63,10 @@ function M.marks(s, layer)
     marks[id] = marks[id] or {}
     table.insert(marks[id], { ' ' .. text, 'StanceRelation' })
   end
+  local whose = layer.own and '' or (layer.name .. ' ')
   for i, rel in ipairs(rels) do
-    add(rel.from, ('[%d %s →]'):format(i, rel.type or '?'))
-    add(rel.to, ('[→ %d %s]'):format(i, rel.type or '?'))
+    add(rel.from, ('[%s%d %s →]'):format(whose, i, rel.type or '?'))
+    add(rel.to, ('[→ %s%d %s]'):format(whose, i, rel.type or '?'))
   end
   s.rel_cache[layer.name] = { version = s.meta_version or 0, store = layer.store, n = n, marks = marks }
   return marks

@@ -197,7 +197,25 @@ function M.plan(s, win, buf, top, bot)
   if s.suggestions and #s.suggestions > 0 then
     require('stance.editor.suggest').plan(s, g)
   end
-  return rows, signed, bot, layers, text
+  local fit = H.inline and H.fit_ends(win, g) or nil
+  return rows, signed, bot, layers, text, fit
+end
+
+--- Marks inside wrapped rows kept whole (stance.editor.wrapfit): the chunks each row's marks
+--- are drawn with in window `win` (`shown` of each end). Returns the key of the window's
+--- layout they were fitted to (nil when no row has marks).
+function H.fit_ends(win, g)
+  local geometry, key
+  for r, list in pairs(g.rows) do
+    if list.ends then
+      if not key then
+        geometry, key = require('stance.editor.wrapfit').geometry(win)
+        if not geometry then return key end
+      end
+      require('stance.editor.wrapfit').fit(geometry, g.text[r - g.top + 1] or '', list.ends)
+    end
+  end
+  return key
 end
 
 --- Whether stance cues are drawn (`:Stance cues` toggles; highlight.cues sets the default).
@@ -313,22 +331,46 @@ function H.plan_window(s, win, buf, top, bot)
   local key = H.plan_key(s, win, buf, top, bot)
   local p, dirty = H.plans[win], H.dirty[win]
   H.dirty[win] = nil
-  if not (p and p.key == key and dirty ~= true) then
-    local rows, signed, last, layers, text = M.plan(s, win, buf, top, bot)
+  -- marks inside wrapped rows were fitted to the window's width and columns (H.fit_ends)
+  local fit_changed = p and p.fit and select(2, require('stance.editor.wrapfit').geometry(win)) ~= p.fit
+  if p and p.fit then H.check_fit(win, buf) end
+  if not (p and p.key == key and dirty ~= true) or fit_changed then
+    local rows, signed, last, layers, text, fit = M.plan(s, win, buf, top, bot)
     if not p then H.forget_closed() end
-    H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text }
+    H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text, fit = fit }
+    if fit then H.check_fit(win, buf) end
     return rows, signed, last, layers, text
   end
   for _, g in ipairs(dirty or H.none) do
     local lo, hi = math.max(g[1], top), math.min(g[2] - 1, p.last)
     if lo <= hi then
-      local rows, signed = M.plan(s, win, buf, lo, hi)
+      local rows, signed, _, _, _, fit = M.plan(s, win, buf, lo, hi)
       for r = lo, hi do
         p.rows[r], p.signed[r] = rows[r], signed[r]
       end
+      p.fit = p.fit or fit
     end
   end
   return p.rows, p.signed, p.last, p.layers, p.text
+end
+
+--- After this screen update, whether the marks inside the rows of `win` were fitted to its
+--- layout as it is: while Neovim draws a window, the columns before its text can be those
+--- of the screen before (a sign column that has just come), so that they are looked at
+--- again once it is drawn, and the window drawn again when they differ.
+function H.check_fit(win, buf)
+  H.fit_checks = H.fit_checks or {}
+  if H.fit_checks[win] then return end
+  H.fit_checks[win] = true
+  vim.schedule(function()
+    H.fit_checks[win] = nil
+    local p = H.plans[win]
+    if not (p and p.fit and vim.api.nvim_win_is_valid(win)) then return end
+    if select(2, require('stance.editor.wrapfit').geometry(win)) == p.fit then return end
+    H.dirty[win] = true
+    local top, bot = H.visible(win)
+    require('stance.compat').redraw_rows(buf, top, bot + 1, false)
+  end)
 end
 
 --- Forget the plans of windows that are closed (looked at when a window gets its first).
@@ -366,6 +408,7 @@ local function on_win(_, win, buf, top, bot)
   end
   local rows, signed, last, layers, text = H.plan_window(s, win, buf, top, bot)
   H.rows[win] = rows
+  if next(M.sides) then require('stance.editor.layers').check(win) end
   under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text)
   if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
@@ -409,8 +452,8 @@ local function on_line(_, win, buf, row)
   end
   local eol
   for _, e in ipairs(list.ends or H.none) do
-    if H.inline then
-      H.inline_mark.virt_text = e.chunks
+    if H.inline and not list.under then -- (under: stance.editor.under draws them under the row)
+      H.inline_mark.virt_text = e.shown or e.chunks
       set(buf, ns, row, e.col, H.inline_mark)
     else
       eol = eol or {}

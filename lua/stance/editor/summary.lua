@@ -16,6 +16,9 @@ H.blocks = { '█', '▒', '░', '▓', '▚', '▞' }
 --- Cells of the heat strip.
 M.HEAT_WIDTH = 24
 
+--- The columns the summary leaves to the document at least, and the width it may always take.
+M.DOC_WIDTH, M.MIN_WIDTH = 30, 20
+
 --- The stance values to count: the schema's in its order, then the others found, sorted.
 function H.values(s, found)
   return require('stance.schema').ordered((s.corpus:schema() or {}).stances, found)
@@ -55,8 +58,12 @@ function M.lines(s)
     mark_of[v] = H.marks[i] or '●'
     if H.marks[i] then marks[H.marks[i]] = v end
   end
+  -- the targets in the schema's order (others by name, "(no target)" last)
   local targets = vim.tbl_keys(by_target)
-  table.sort(targets)
+  local before = require('stance.schema').order((s.corpus:schema() or {}).targets)
+  table.sort(targets, function(a, b)
+    return before(a ~= '(no target)' and a or nil, b ~= '(no target)' and b or nil)
+  end)
   local lines, strips = { ('stance of %s, %d paragraphs'):format(s.rel, #paras) }, {}
   if #targets == 0 then lines[#lines + 1] = 'no annotation with a stance yet' end
   local function counts(t, shares)
@@ -134,14 +141,10 @@ function M.show()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
   local lines, _, marks, heat = M.lines(s)
-  vim.cmd('botright vsplit')
-  vim.cmd('vertical resize 48')
-  local buf = vim.api.nvim_create_buf(false, true)
-  vim.api.nvim_win_set_buf(0, buf)
-  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  vim.bo[buf].modifiable = false
-  vim.bo[buf].bufhidden = 'wipe'
-  pcall(vim.api.nvim_buf_set_name, buf, 'stance://summary/' .. s.rel)
+  -- as wide as its lines (the longest target and stance names of the schema), leaving the
+  -- document M.DOC_WIDTH columns at least
+  local buf = require('stance.editor.panel').open(lines, 'stance://summary/' .. s.rel,
+    math.max(M.MIN_WIDTH, vim.o.columns - M.DOC_WIDTH - 1), 'summary', true)
   local ns = vim.api.nvim_create_namespace('stance_summary')
   local hl = require('stance.editor.highlight')
   for i, spans in pairs(heat) do

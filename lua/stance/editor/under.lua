@@ -10,7 +10,8 @@
 --- the rows a window shows, as the signs are; rows that fit keep their marks after the line.
 --- While a side view of another layer shows the buffer, every row with marks of either
 --- layer takes lines under it, each with the name of its layer (virtual lines belong to the
---- buffer: both windows show them).
+--- buffer: both windows show them), on every Neovim: marks inside the lines (0.10+) differ
+--- between the two windows, and would wrap their lines to other rows.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = { keys = {}, sigs = {}, wants = {} }
@@ -20,8 +21,9 @@ M.ns = vim.api.nvim_create_namespace('stance_under')
 --- Whether this Neovim needs it (no inline virtual text).
 M.enabled = vim.fn.has('nvim-0.10') == 0
 
---- How many words of the text before a mark its virtual line quotes, and in how many cells.
-H.WORDS, H.CELLS = 4, 40
+--- How many words of the text before a mark its virtual line quotes, and in how many cells
+--- (in a narrow window down to H.MIN_TAIL, to leave the marks after it room).
+H.WORDS, H.CELLS, H.MIN_TAIL = 4, 40, 8
 
 --- The cells `text` takes: its length when it is printable ASCII (no call into Vim script).
 function H.cells(text)
@@ -81,9 +83,10 @@ function M.fits(geometry, line, chunks)
   return true
 end
 
---- The last words of `line` before byte `col` (at most H.WORDS words and H.CELLS cells), with
---- "…" in front when there is more before them.
-function M.tail(line, col)
+--- The last words of `line` before byte `col` (at most H.WORDS words and `cells` cells, by
+--- default H.CELLS), with "…" in front when there is more before them.
+function M.tail(line, col, cells)
+  cells = cells or H.CELLS
   local start = math.max(1, col - 400) -- the last few hundred bytes are enough
   local before = line:sub(start, col):gsub('%s+$', '')
   local words = {}
@@ -94,7 +97,7 @@ function M.tail(line, col)
   local from = math.max(1, #words - H.WORDS + 1)
   local text = table.concat(words, ' ', from)
   local cut = from > 1 or start > 1
-  while H.cells(text) > H.CELLS do
+  while H.cells(text) > cells and text ~= '' do
     text = vim.fn.strcharpart(text, 1)
     cut = true
   end
@@ -129,8 +132,15 @@ end
 ---@param name string the annotator of the window's layer
 ---@param text string[]|nil the rows' text, when the caller has it
 function M.plan(win, buf, top, last, rows, version, name, text)
-  if not M.enabled then return end
   local side = H.side_view(buf)
+  if not M.enabled and not side then
+    -- inside the lines (Neovim 0.10+ without a side view): none under them
+    for r = top, last do
+      if rows[r] then rows[r].under = nil end
+    end
+    if M.any(buf) then vim.schedule(function() M.clear(buf) end) end
+    return
+  end
   local want = {}
   local lines = text
   local ended = false
@@ -164,6 +174,8 @@ function M.plan(win, buf, top, last, rows, version, name, text)
       end
     end
   end
+  -- (with a side view, the room the windows leave the lines: their widths)
+  if side and not geometry then gkey = select(2, M.geometry(buf)) end
   H.wants[buf] = H.wants[buf] or {}
   H.wants[buf][win] = { name = name, own = H.side_layer(win) == nil, side = side, want = want }
   if not ended and not M.any(buf) and not side then return end -- nothing after any row: nothing to do
@@ -175,13 +187,16 @@ function M.plan(win, buf, top, last, rows, version, name, text)
 end
 
 --- The virtual lines under a row whose marks (`ends` of stance.editor.render.plan) follow
---- text of `line`, one per mark: "  ⤷ [name: ]…last words marks".
-function H.lines(line, ends, side, name)
+--- text of `line`, one per mark: "  ⤷ [name: ]…last words marks". A virtual line does not
+--- wrap: in windows `room` cells wide, fewer last words, so that the marks show whole.
+function H.lines(line, ends, side, name, room)
   local vl = {}
   for _, e in ipairs(ends) do
     local chunks = { { '  ⤷ ', 'StanceVirtText' } }
     if side then chunks[#chunks + 1] = { name .. ': ', 'StanceVirtText' } end
-    chunks[#chunks + 1] = { M.tail(line, e.col), 'StanceVirtText' }
+    local used = H.width(chunks) + H.width(e.chunks) + 1 -- (and "…")
+    chunks[#chunks + 1] = { M.tail(line, e.col, math.max(H.MIN_TAIL, math.min(H.CELLS, room - used))),
+      'StanceVirtText' }
     vim.list_extend(chunks, e.chunks)
     vl[#vl + 1] = chunks
   end
@@ -204,13 +219,17 @@ function H.merged(buf)
     if a.own ~= b.own then return a.own end
     return a.name < b.name
   end)
+  local room = math.huge
+  for _, g in ipairs((M.geometry(buf))) do
+    room = math.min(room, g.width)
+  end
   local out, seen = {}, {}
   for _, e in ipairs(entries) do
     if not seen[e.name] then
       seen[e.name] = true
       for r, w in pairs(e.want) do
         out[r] = out[r] or {}
-        vim.list_extend(out[r], H.lines(w.line, w.ends, e.side, e.name))
+        vim.list_extend(out[r], H.lines(w.line, w.ends, e.side, e.name, room))
       end
     end
   end

@@ -2,8 +2,14 @@
 --- without a value); fields quoted when they hold a comma, quote or line end. One kind of
 --- row per file. Spans are "start-stop start-stop"; a sentence's labels are
 --- "annotator:label:target:stance:role" joined by ";", the annotators who are done joined by
---- ";"; true is `true`.
+--- ";" (in a name, `\`, `:` and `;` are written `\\`, `\:` and `\;`, so that the fields
+--- split back exactly); true is `true`.
 local M = {}
+
+--- A name inside a list field: the separators it holds escaped with a backslash.
+local function part(v)
+  return (tostring(v or ''):gsub('[\\:;]', '\\%0'))
+end
 
 local function field(v)
   if v == nil then return '' end
@@ -39,12 +45,16 @@ function M.writer(out, unit, extra)
       elseif f == 'labels' and v then
         local parts = {}
         for k, l in ipairs(v) do
-          parts[k] = table.concat({ l.annotator or '', l.label or '', l.target or '', l.stance or '',
-            l.role or '' }, ':')
+          parts[k] = table.concat({ part(l.annotator), part(l.label), part(l.target), part(l.stance),
+            part(l.role) }, ':')
         end
         v = table.concat(parts, ';')
       elseif f == 'done' and v then
-        v = table.concat(v, ';')
+        local parts = {}
+        for k, name in ipairs(v) do
+          parts[k] = part(name)
+        end
+        v = table.concat(parts, ';')
       end
       cells[i] = field(v)
     end

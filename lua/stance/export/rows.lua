@@ -131,7 +131,8 @@ function M.layer(doc, who, warn)
   if not layer:exists() then return nil end
   for _, p in ipairs(layer.file.problems or {}) do
     if p.severity == 'error' then
-      warn(layer.file.path, p.line, ('%s: what it concerns is left out (stance check)'):format(p.message))
+      -- (at the column stance check gives it)
+      warn(layer.file.path, p.line, ('%s: what it concerns is left out (stance check)'):format(p.message), p.col)
     end
   end
   return layer

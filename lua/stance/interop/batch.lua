@@ -33,6 +33,13 @@ function M:add(rel, data, expect)
   return true
 end
 
+--- Take back the file `rel` added last (a document whose other file was refused).
+---@param rel string
+function M:drop(rel)
+  local last = self.files[#self.files]
+  if last and last[1] == self.root .. '/' .. rel then self.files[#self.files] = nil end
+end
+
 --- How many files are waiting.
 ---@return integer
 function M:count() return #self.files end

@@ -92,8 +92,11 @@ local function fail(col, msg) error({ brat = true, col = col, msg = msg }, 0) en
 --- A whole number of at most MAX_DIGITS digits at column `col`, or a failure.
 function H.number(s, col)
   if not s:match('^%d+$') then fail(col, ("'%s' is not an offset (a whole number)"):format(s)) end
-  if #s > M.MAX_DIGITS then fail(col, ('offset %s is too large'):format(s)) end
-  return tonumber(s)
+  -- (leading zeros count for nothing: 000000000000000000000000007 is 7)
+  local digits = s:match('^0*(%d.*)$') or s
+  if digits:match('^0+$') then digits = '0' end
+  if #digits > M.MAX_DIGITS then fail(col, ('offset %s is too large'):format(s)) end
+  return tonumber(digits)
 end
 
 --- Parse an .ann file. Never fails: a line brat would not read is a problem (line, col;

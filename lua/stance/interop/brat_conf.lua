@@ -3,6 +3,9 @@
 --- colors), written for an export from what its .ann files use and from the schema, and
 --- read on import for what they declare.
 local M = {}
+
+--- The first words of the annotation.conf an export writes (which tells a former export's folder).
+M.HEADER = '# written by stance export --to brat'
 local H = {}
 
 local brat = require('stance.interop.brat')
@@ -81,7 +84,7 @@ end
 ---@param schema stance.Schema|nil
 ---@return string
 function M.annotation(used, schema)
-  local lines = { '# written by stance export --to brat: the types and attributes of these documents' }
+  local lines = { M.HEADER .. ': the types and attributes of these documents' }
   local kinds = sorted(used.names)
   for _, kind in ipairs(kinds) do
     for _, b in ipairs(sorted(used.names[kind])) do

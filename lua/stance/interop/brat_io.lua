@@ -22,13 +22,32 @@ end
 --- .ann files below `dir` with their .txt: list of { ann, rel, error } (rel: the .txt's
 --- path relative to `dir`; links out of `dir` are refused by the listing).
 function H.pairs(dir)
-  local list, err = require('stance.fs').list(dir, { 'ann' })
+  local list, err = require('stance.fs').list(dir)
   if not list then return nil, err end
   local out_ = {}
   for _, e in ipairs(list) do
-    out_[#out_ + 1] = { ann = e.path, rel = e.path:gsub('%.ann$', '.txt'), error = e.error }
+    local why = e.error
+    if why == 'symbolic link leads outside the corpus root' then
+      why = ('a link out of %s: not followed'):format(dir)
+    end
+    if e.path:match('%.ann$') then
+      out_[#out_ + 1] = { ann = e.path, rel = e.path:gsub('%.ann$', '.txt'), error = why }
+    elseif why and not e.path:match('%.txt$') and not e.path:match('%.conf$') and not H.alias(dir, e.path) then
+      -- a link to a folder out of DIR (its documents are not imported), a broken link: said
+      -- (a .txt is said with its .ann)
+      out_[#out_ + 1] = { ann = e.path, error = why }
+    end
   end
   return out_
+end
+
+--- Whether `rel` below `dir` is a link to a folder inside `dir` (whose files are listed at
+--- their own place).
+function H.alias(dir, rel)
+  local core = require('stance.core')
+  local rdir, real = core.realpath(dir), core.realpath(dir .. '/' .. rel)
+  local st = real and core.stat(real)
+  return rdir ~= nil and st ~= nil and st.type == 'directory' and real:sub(1, #rdir + 1) == rdir .. '/'
 end
 
 --- Where the document of a .txt goes in the corpus: its own path, or the path without
@@ -136,7 +155,7 @@ function M.import(c, dir, who, status)
   local docs, records, skipped, taken = 0, 0, 0, {}
   for _, p in ipairs(list) do
     local n = H.import_one(c, dir, rdir, p, who, { report = report, rename = rename, declared = declared,
-      wanted = wanted, batch = batch, taken = taken, status = status })
+      wanted = wanted, batch = batch, taken = taken, status = status, schema = schema })
     if n then
       docs, records = docs + 1, records + n.records
       skipped = skipped + n.skipped
@@ -144,8 +163,10 @@ function M.import(c, dir, who, status)
       skipped = skipped + 1
     end
   end
-  -- nothing was written so far: the schema first, then every file at once
+  -- nothing was written so far: the schema first, then every file at once (no schema
+  -- change when no document is imported: what annotation.conf declares comes with them)
   local new_schema, counts = declare.plan(schema_text, wanted, 'brat ' .. dir, brat.ATTRIBUTES, looks)
+  if batch:count() == 0 then new_schema, counts = nil, {} end
   local ok, err = declare.write(c, schema_text, new_schema)
   if ok then ok, err = batch:commit() end
   if not ok then return nil, err end
@@ -175,18 +196,23 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   if not ok then return skip('%s', why) end
   local layer_rel = require('stance.root').annotations .. '/' .. require('stance.root').slug(who) .. '/' .. rel
     .. '.stance'
+  -- (checked before anything is planned: a layer folder that is a link out refuses the
+  -- document and what it would add to the schema too)
+  ok, why = fs.inside(c.root, layer_rel)
+  if not ok then return skip('its layer %s: %s', layer_rel, why) end
   if fs.exists(c.root .. '/' .. layer_rel) or ctx.taken[layer_rel] then
     return skip('%s already has a layer of %s (import with another --annotator)', rel, who)
   end
   local target = c.root .. '/' .. rel
   local new_doc = not fs.exists(target)
   if not new_doc then
-    local have = H.read_inside(c.root, core.realpath(c.root), rel)
+    local have, herr = H.read_inside(c.root, core.realpath(c.root), rel)
+    if not have then return skip('the corpus has %s, which is %s', rel, herr) end
     if have ~= text then return skip('the corpus has a different %s', rel) end
   end
   local d = require('stance.interop.brat_ann').parse(ann)
   local recs, problems, layer = require('stance.interop.brat_read').records(d, text,
-    { rename = ctx.rename, declared = ctx.declared })
+    { rename = ctx.rename, declared = ctx.declared, schema = ctx.schema })
   local skipped = 0
   for _, pr in ipairs(problems) do
     report:warn(shown, pr.line, pr.col, '%s', pr.message)
@@ -213,16 +239,24 @@ function H.import_one(c, dir, rdir, p, who, ctx)
       report:warn(shown, nil, nil, '%s %s skipped: %s', r.kind, r.id, err)
       skipped = skipped + 1
     else
-      require('stance.interop.declare').record(ctx.wanted, r)
       n = n + 1
     end
   end
-  if new_doc then
-    ok, why = ctx.batch:add(rel, text, '')
-    if not ok then return skip('%s', why) end
-  end
+  -- the layer first: a document is copied in only with its layer
   ok, why = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, who, text), '')
   if not ok then return skip('%s', why) end
+  if new_doc then
+    ok, why = ctx.batch:add(rel, text, '')
+    if not ok then
+      ctx.batch:drop(layer_rel)
+      return skip('%s', why)
+    end
+  end
+  for _, kind in ipairs({ 'annotation', 'relation', 'doclabel' }) do
+    for _, r in ipairs(store:records(kind)) do
+      require('stance.interop.declare').record(ctx.wanted, r)
+    end
+  end
   ctx.taken[layer_rel] = true
   return { records = n, skipped = skipped }
 end
@@ -240,6 +274,54 @@ function H.within(path, root)
   end
   local real = (core.realpath(existing) or existing) .. rest
   return real == rroot or real:sub(1, #rroot + 1) == rroot .. '/'
+end
+
+--- What the folder `dir` holds (files below it, relative; none when it does not exist), and
+--- whether a brat export of stance wrote it (its annotation.conf says so).
+function H.there(dir)
+  local list = require('stance.fs').is_dir(dir) and require('stance.fs').list(dir) or {}
+  local conf = require('stance.fs').read(dir .. '/annotation.conf') or ''
+  return list, conf:sub(1, #require('stance.interop.brat_conf').HEADER) == require('stance.interop.brat_conf').HEADER
+end
+
+--- A few of the files of a listing, for a message.
+function H.some(list)
+  local names = {}
+  for i = 1, math.min(#list, 5) do
+    names[i] = list[i].path
+  end
+  return table.concat(names, ', ') .. (#list > 5 and (', and %d more'):format(#list - 5) or '')
+end
+
+--- After an export into a folder that held files: in a folder of a former export, the
+--- documents (.ann and their .txt) this one did not write are removed (the corpus no longer
+--- has them, or their layer); in another one (--force), they are left and said.
+function H.stale(dir, there, ours, batch, report)
+  local written = {}
+  for _, f in ipairs(batch.files) do
+    written[f[1]] = true
+  end
+  local anns = {}
+  for _, e in ipairs(there) do
+    if e.path:match('%.ann$') then anns[e.path:gsub('%.ann$', '')] = true end
+  end
+  local left = {}
+  for _, e in ipairs(there) do
+    local full = dir .. '/' .. e.path
+    if not written[full] then
+      -- (a document of the former export: its .ann, and its .txt when it had an .ann)
+      local base = e.path:match('^(.*)%.ann$') or e.path:match('^(.*)%.txt$')
+      if ours and base and anns[base] then
+        os.remove(full)
+      else
+        left[#left + 1] = e
+      end
+    end
+  end
+  if #left > 0 and not ours then
+    report:warn(dir, nil, nil, '%d file(s) there were not written by this export and are left as they are: %s', #left,
+      H.some(left))
+  end
 end
 
 --- The layer a document is exported from: the first of `names` that it has.
@@ -289,7 +371,7 @@ end
 --- layer each document came from.
 ---@return integer|nil status
 ---@return string|nil err
-function M.export(c, dir, names)
+function M.export(c, dir, names, force)
   local fs = require('stance.fs')
   local bw = require('stance.interop.brat_write')
   local conf = require('stance.interop.brat_conf')
@@ -302,6 +384,12 @@ function M.export(c, dir, names)
   if H.within(fs.absolute(dir), c.root) then
     return nil, ('%s is inside the corpus at %s: its .txt files would become documents of the corpus; export '
       .. 'elsewhere'):format(dir, c.root)
+  end
+  local there, ours = H.there(dir)
+  if #there > 0 and not force then
+    return nil, ('%s is not empty (%s)%s: export into a new or empty folder, or add --force to replace the files '
+      .. 'it writes there%s'):format(dir, H.some(there), ours and ', a former export' or '',
+      ours and ' (and remove the documents that former export wrote and this one does not)' or '')
   end
   local ok, err = fs.mkdir_p(dir)
   if not ok then return nil, err end
@@ -353,6 +441,7 @@ function M.export(c, dir, names)
   batch:add('visual.conf', conf.visual(used, schema))
   ok, err = batch:commit()
   if not ok then return nil, err end
+  H.stale(dir, there, ours, batch, report)
   local layers = {}
   for _, a in ipairs(names) do
     if from[a] then layers[#layers + 1] = ('%s (%d)'):format(a, from[a]) end

@@ -11,6 +11,8 @@ local ann = require('stance.interop.brat_ann')
 ---@class stance.BratReadOptions
 ---@field rename fun(kind: string, name: string): string|nil see brat.renamer
 ---@field declared table<string, boolean>|nil attributes the schema declares (kept as themselves)
+---@field schema stance.Schema|nil what a label sets is given to its records, and a record that
+---       contradicts its label is left out (as every writer does)
 
 --- Records for our store from a parsed .ann against the document's text. Returns the
 --- records (with fresh IDs, quote, prefix and suffix) and problems ({line, col, message,
@@ -26,7 +28,7 @@ function M.records(d, text, opts)
   local core = require('stance.core')
   local st = {
     text = text, model = core.text(text), rename = opts.rename or function(_, n) return n end,
-    declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, extras = {}, status_t = {},
+    declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, extras = {}, status_t = {}, origin = {},
   }
   st.cps = st.model:cps()
   for _, p in ipairs(d.problems) do
@@ -44,6 +46,7 @@ function M.records(d, text, opts)
     local lines = st.extras[rec]
     if lines then rec.extras = table.concat(lines, '\n') .. '\n' end
   end
+  if opts.schema then H.labels(st, opts.schema) end
   table.sort(st.problems, function(a, b)
     if a.line ~= b.line then return a.line < b.line end
     return a.col < b.col
@@ -165,8 +168,37 @@ function H.entities(st, d)
       end
       st.recs[#st.recs + 1] = rec
       st.ref[e.id] = { rec = rec }
+      st.origin[rec] = e
     end
   end
+end
+
+--- What each annotation's and document label's label sets in the schema, given to it; one
+--- that contradicts its label is left out (reported at its T line), and so is what links to
+--- it.
+function H.labels(st, schema)
+  local validate = require('stance.validate')
+  local gone, kept = {}, {}
+  for _, rec in ipairs(st.recs) do
+    if rec.kind ~= 'relation' then
+      local ok, why = validate.apply_label(rec, schema, rec.kind)
+      if not ok then
+        gone[rec.id] = st.origin[rec]
+        H.problem(st, st.origin[rec], 1, true, '%s skipped: %s', st.origin[rec].id, why)
+      end
+    end
+  end
+  if next(gone) == nil then return end
+  for _, rec in ipairs(st.recs) do
+    local lost = gone[rec.id] or rec.kind == 'relation' and (gone[rec.from] or gone[rec.to])
+    if not lost then
+      kept[#kept + 1] = rec
+    elseif rec.kind == 'relation' then
+      local o = st.origin[rec]
+      H.problem(st, o, 1, true, '%s skipped: it links %s, which is skipped', o.id or ('* ' .. o.type), lost.id)
+    end
+  end
+  st.recs = kept
 end
 
 --- The IDs that an imported relation, event or equivalence links to (the T lines among them
@@ -246,6 +278,7 @@ function H.events(st, d)
         local rec = { kind = 'relation', id = core.new_id(), type = ev.type .. ':' .. a[1], from = trig.id,
           to = to.rec.id }
         st.recs[#st.recs + 1] = rec
+        st.origin[rec] = ev
         H.extra(st, rec, 'brat-event', ev.id, i)
         if to.event then H.extra(st, rec, 'brat-to-event', to.event) end
       end
@@ -262,6 +295,7 @@ function H.relations(st, d)
       local rec = { kind = 'relation', id = core.new_id(), type = st.rename('relation', r.type), from = a.rec.id,
         to = b.rec.id }
       st.recs[#st.recs + 1] = rec
+      st.origin[rec] = r
       if r.args[1][1] ~= 'Arg1' or r.args[2][1] ~= 'Arg2' then
         H.extra(st, rec, 'brat-args', r.args[1][1], r.args[2][1])
       end
@@ -293,6 +327,7 @@ function H.equivs(st, d)
         local rec = { kind = 'relation', id = core.new_id(), type = st.rename('relation', q.type), from = first.rec.id,
           to = members[i].rec.id }
         st.recs[#st.recs + 1] = rec
+        st.origin[rec] = q
         H.extra(st, rec, 'brat-equiv', g, i)
         if first.event then H.extra(st, rec, 'brat-from-event', first.event) end
         if members[i].event then H.extra(st, rec, 'brat-to-event', members[i].event) end

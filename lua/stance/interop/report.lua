@@ -35,11 +35,11 @@ function M:warn(path, line, col, fmt, ...)
   self.warnings = self.warnings + 1
 end
 
---- This report's warn as the exports' readers call it: warn(path, line, message), at column
---- 1 of the line when there is one (stance.export.rows).
----@return fun(path: string, line: integer|nil, message: string)
+--- This report's warn as the exports' readers call it: warn(path, line, message, col), at
+--- column `col` (default 1) of the line when there is one (stance.export.rows).
+---@return fun(path: string, line: integer|nil, message: string, col: integer|nil)
 function M:as_warn()
-  return function(path, line, message) self:warn(path, line, line and 1, '%s', message) end
+  return function(path, line, message, col) self:warn(path, line, line and (col or 1), '%s', message) end
 end
 
 return M

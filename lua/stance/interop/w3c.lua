@@ -26,6 +26,15 @@ for f, p in pairs(PURPOSE) do
   FIELD[p] = f
 end
 
+local function as_list(v)
+  if type(v) ~= 'table' then return { v } end
+  if #v > 0 or next(v) == nil then return v end
+  return { v }
+end
+
+--- A string, or nil (JSON gives any type where a string belongs).
+local function str(v) return type(v) == 'string' and v or nil end
+
 --- Percent-encode what is not allowed as is in an IRI path.
 local function enc(s)
   return (s:gsub('[^%w%-%._~/]', function(c) return ('%%%02X'):format(c:byte()) end))
@@ -60,11 +69,18 @@ local function bodies(rec)
   return out
 end
 
-local function common(obj, rec, who)
+--- What every annotation says: its @context, its creator, the layer it is in and that
+--- layer's status on its document (`status`), and what the Web Annotation model has no
+--- place for: a confidence (a model's suggestion) and the attributes beyond the format's
+--- (brat-norm, brat-attr, ..., as an annotation file writes them), in our vocabulary.
+local function common(obj, rec, who, status)
   obj['@context'] = M.context()
   obj.type = 'Annotation'
   obj.creator = { type = 'Person', name = rec.author or who }
   obj[M.LAYER] = who
+  obj['stance:status'] = status
+  obj['stance:confidence'] = rec.confidence ~= nil and tostring(rec.confidence) or nil
+  obj['stance:attributes'] = rec.extras
   obj.created = rec.created
   obj.modified = rec.modified
   return obj
@@ -78,8 +94,9 @@ end
 ---@param who string the annotator
 ---@param base string|nil IRI prefix (default "urn:stance:")
 ---@param orphans table<string, boolean>|nil IDs of orphans
+---@param status string|nil the layer's status on the document (done, in-progress)
 ---@return table[]
-function M.annotations(store, text, path, who, base, orphans)
+function M.annotations(store, text, path, who, base, orphans, status)
   local core = require('stance.core')
   local model = core.text(text)
   local iri = H.iris(base)
@@ -104,13 +121,13 @@ function M.annotations(store, text, path, who, base, orphans)
       end
     end
     out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'classifying', body = bodies(rec),
-      target = #targets == 1 and targets[1] or targets }, rec, who)
+      target = #targets == 1 and targets[1] or targets }, rec, who, status)
   end
   for _, rec in ipairs(store:records('relation')) do
     out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'linking', target = iri.ann(rec.from),
       body = { iri.ann(rec.to),
         { type = 'TextualBody', purpose = 'tagging', value = rec.type, format = 'text/plain' } },
-    }, rec, who)
+    }, rec, who, status)
     if rec.note then
       table.insert(out[#out].body,
         { type = 'TextualBody', purpose = 'commenting', value = rec.note, format = 'text/plain' })
@@ -118,21 +135,22 @@ function M.annotations(store, text, path, who, base, orphans)
   end
   for _, rec in ipairs(store:records('doclabel')) do
     out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'classifying', body = bodies(rec),
-      target = iri.doc(path) }, rec, who)
+      target = iri.doc(path) }, rec, who, status)
   end
   return out
 end
 
 --- Ordered keys for readable JSON-LD.
-local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', M.LAYER, 'created', 'modified', 'body', 'target',
-  'source',
-  'selector', 'exact', 'prefix', 'suffix', 'start', 'end', 'purpose', 'value', 'format', 'name', 'label', 'total',
-  'first', 'items', 'partOf', 'startIndex' }
+local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', M.LAYER, 'stance:status', 'stance:confidence',
+  'stance:attributes', 'created', 'modified', 'body', 'target', 'source', 'selector', 'exact', 'prefix', 'suffix',
+  'start', 'end', 'purpose', 'value', 'format', 'name', 'label', 'total', 'stance:layers', 'document', 'layer',
+  'status', 'first', 'items', 'partOf', 'startIndex' }
 
 local function ordered(v)
   local json = require('stance.json')
   if type(v) ~= 'table' then return v end
-  if #v > 0 then
+  local mt = getmetatable(v)
+  if #v > 0 or (mt and mt.__jsonarray) then
     local a = {}
     for i, x in ipairs(v) do
       a[i] = ordered(x)
@@ -149,13 +167,25 @@ end
 --- JSON text of one annotation.
 function M.encode(a) return require('stance.json').encode(ordered(a)) end
 
---- An AnnotationCollection holding `items` in one page.
-function M.collection(items, label, base)
+--- An AnnotationCollection holding `items` in one page (an empty one too); `layers` (may be
+--- nil) lists the layers it holds with their status on each document, as stance:layers
+--- ({ document = path, layer = name, status = ... }), so that a layer marked done without a
+--- record comes back.
+function M.collection(items, label, base, layers)
+  local json = require('stance.json')
   base = base or 'urn:stance:'
+  local iri = H.iris(base)
   local page = { id = base .. 'page:1', type = 'AnnotationPage', partOf = base .. 'collection', startIndex = 0,
-    items = items }
-  return { ['@context'] = M.ANNO, id = base .. 'collection', type = 'AnnotationCollection', label = label,
-    total = #items, first = page }
+    items = json.array(items) }
+  local said
+  if layers and #layers > 0 then
+    said = {}
+    for i, l in ipairs(layers) do
+      said[i] = { document = iri.doc(l.document), layer = l.layer, status = l.status }
+    end
+  end
+  return { ['@context'] = said and M.context() or M.ANNO, id = base .. 'collection', type = 'AnnotationCollection',
+    label = label, total = #items, ['stance:layers'] = said, first = page }
 end
 
 --- Annotations found in a parsed JSON document: one, an array, a page or a collection.
@@ -172,31 +202,59 @@ function H.at_byte(msg, byte)
   return ('%s (byte %d)'):format(tostring(msg):gsub(' at byte %d+$', ''), byte)
 end
 
---- Read Web Annotations (`text`: JSON, or JSON Lines) into records per document.
+--- Where a decoded JSON value starts: `at(v)` gives the line and the column (bytes,
+--- 1-based) of an object or array of `text` recorded in `where` (byte offsets, 0-based, of
+--- the whole text), or nil.
+function H.locator(text, where)
+  local starts = { 0 } -- byte offset of each line's start
+  for nl in text:gmatch('()\n') do
+    starts[#starts + 1] = nl
+  end
+  return function(v)
+    local byte = type(v) == 'table' and where[v]
+    if not byte then return nil end
+    local lo, hi = 1, #starts
+    while lo < hi do
+      local mid = math.floor((lo + hi + 1) / 2)
+      if starts[mid] <= byte then lo = mid else hi = mid - 1 end
+    end
+    return lo, byte - starts[lo] + 1
+  end
+end
+
+--- Read Web Annotations (`text`: JSON, or JSON Lines) into records per document. Each
+--- record has the place of its annotation in the text (`_line`, `_col`).
 ---@param text string
 ---@param base string|nil
 ---@return table by_doc { [path] = { {rec...}, ... } }
 ---@return table[] relations records of linking annotations (placed by their source later)
 ---@return table[] problems { line, col, byte, message }
+---@return table layers { { document = path, layer = name, status = ... } }: what a
+--- collection says of the layers it holds (stance:layers), checked
 function M.read(text, base)
   local json = require('stance.json')
   local iri = H.iris(base)
-  local problems, items = {}, {}
-  local doc, err, pos = json.decode(text)
+  local problems, items, where = {}, {}, {}
+  local doc, err, pos = json.decode(text, where)
+  local layers_said
   if doc == nil and err then
     -- JSON Lines: one annotation per line
     local line_no, offset, ok_lines = 0, 0, 0
+    where = {}
     for line in (text .. '\n'):gmatch('(.-)\n') do
       line_no = line_no + 1
       if line:match('%S') then
-        local one, lerr, lpos = json.decode(line)
+        local here = {}
+        local one, lerr, lpos = json.decode(line, here)
         if one == nil and lerr then
           problems[#problems + 1] = { line = line_no, col = (lpos or 0) + 1, byte = offset + (lpos or 0),
             message = H.at_byte(lerr, offset + (lpos or 0)) }
         else
           ok_lines = ok_lines + 1
+          for v, b in pairs(here) do
+            where[v] = offset + b
+          end
           for _, a in ipairs(H.flatten(one)) do
-            if type(a) == 'table' then a._line = line_no end
             items[#items + 1] = a
           end
         end
@@ -211,34 +269,21 @@ function M.read(text, base)
     end
   else
     items = H.flatten(doc)
+    layers_said = type(doc) == 'table' and doc.type == 'AnnotationCollection' and doc or nil
   end
+  local at = H.locator(text, where)
   local by_doc, relations = {}, {}
   for i, a in ipairs(items) do
-    local ok, why = pcall(H.item, a, iri, by_doc, relations)
+    local ok, why, place = pcall(H.item, a, iri, by_doc, relations, at)
     if not ok or why then
-      problems[#problems + 1] = { line = type(a) == 'table' and a._line or 1, col = 1,
-        message = ('annotation %d (%s) skipped: %s'):format(i, tostring(type(a) == 'table' and a.id or '?'),
+      local line, col = at(type(place) == 'table' and place or a)
+      problems[#problems + 1] = { line = line or 1, col = col or 1,
+        message = ('annotation %d (%s) skipped: %s'):format(i, tostring(type(a) == 'table' and str(a.id) or 'no id'),
           tostring(why or 'not an annotation')) }
     end
   end
-  return by_doc, relations, problems
-end
-
-local function as_list(v)
-  if type(v) ~= 'table' then return { v } end
-  if #v > 0 or next(v) == nil then return v end
-  return { v }
-end
-
---- One Web Annotation into `by_doc`; returns a reason when it cannot be read.
---- A string, or nil (JSON gives any type where a string belongs).
-local function str(v) return type(v) == 'string' and v or nil end
-
---- A TextPositionSelector offset: a whole number a span can hold, or nil.
-local function offset(v)
-  v = tonumber(v)
-  if v and v >= 0 and v <= 4294967295 and v == math.floor(v) then return math.floor(v) end
-  return nil
+  local layers = layers_said and H.layers_said(layers_said, iri, at, problems) or {}
+  return by_doc, relations, problems, layers
 end
 
 --- The prefixes an annotation's @context maps to our vocabulary, and whether it maps
@@ -260,29 +305,120 @@ function H.prefixes(ctx)
   return mine, other
 end
 
---- The layer an annotation says it comes from (`stance:layer`, by any prefix its @context
---- gives our vocabulary, or the full IRI), else nil: another tool's annotation.
-function H.layer_of(a)
+--- The terms of ours an annotation (or a collection) carries, by any prefix its @context
+--- gives our vocabulary, or the full IRI: `term(name)` gives the value of stance:NAME
+--- (a JSON-LD value object's @value), or nil.
+function H.terms(a)
   local mine, other = H.prefixes(a['@context'])
-  local v = a[M.NS .. 'layer']
-  for _, p in ipairs(mine) do
-    v = v or a[p .. ':layer']
+  return function(name)
+    local v = a[M.NS .. name]
+    for _, p in ipairs(mine) do
+      if v == nil then v = a[p .. ':' .. name] end
+    end
+    if v == nil and not other then v = a['stance:' .. name] end
+    if type(v) == 'table' and v['@value'] ~= nil then v = v['@value'] end
+    return v
   end
-  if v == nil and not other then v = a[M.LAYER] end
-  if type(v) == 'table' then v = v['@value'] end
+end
+
+--- The layer an annotation says it comes from (`stance:layer`), else nil: another tool's
+--- annotation.
+function H.layer_of(term)
+  local v = term('layer')
   if type(v) ~= 'string' or not v:match('%S') then return nil end
   return v
 end
 
-function H.item(a, iri, by_doc, relations)
+--- A layer's status as a file says it (done, in-progress), from stance:status; nil when
+--- absent; false and why when it is something else.
+function H.status(v)
+  if v == nil then return nil end
+  if v == 'done' or v == 'in-progress' then return v end
+  return false, ("stance:status should be done or in-progress, got %s"):format(H.shown(v))
+end
+
+--- A JSON value as a message shows it.
+function H.shown(v)
+  if type(v) == 'string' then return ("'%s'"):format(v) end
+  if type(v) == 'number' then return H.number(v) end
+  if type(v) == 'table' then return v == require('stance.json').null and 'null' or 'an object or array' end
+  return tostring(v)
+end
+
+--- The attributes of a record beyond those of the format (stance:attributes: lines as an
+--- annotation file holds them, e.g. `brat-norm Reference Wikipedia:12345 "Barack Obama"`),
+--- checked to be attribute lines of one record and nothing else; nil and why when not.
+function H.extras(v)
+  if v == nil then return nil end
+  if type(v) ~= 'string' then return nil, 'stance:attributes should be a string' end
+  if v == '' then return nil end
+  if v:sub(-1) ~= '\n' then v = v .. '\n' end
+  local core = require('stance.core')
+  local probe = 'format stance 1\n\nannotation x\n  span 0-1\n  label x\n' .. v:gsub('[^\n]*\n', '  %0')
+  local store, problems = core.read(probe)
+  local recs = store and store:records('annotation') or {}
+  for _, pr in ipairs(problems or {}) do
+    if pr.severity == 'error' then return nil, ('stance:attributes: %s'):format(pr.message) end
+  end
+  if #recs ~= 1 or store:count('relation') + store:count('doclabel') > 0 or recs[1].extras ~= v then
+    return nil, 'stance:attributes should hold attribute lines of an annotation file, and nothing else'
+  end
+  return v
+end
+
+--- A confidence from stance:confidence (a number from 0 to 1, or its text), nil when
+--- absent; false and why when it is something else.
+function H.confidence(v)
+  if v == nil then return nil end
+  local n = (type(v) == 'number' or type(v) == 'string') and tonumber(v)
+  if not n or n < 0 or n > 1 or (type(v) == 'string' and not v:match('^[%d.eE+-]+$')) then
+    return false, ('stance:confidence should be a number from 0 to 1, got %s'):format(H.shown(v))
+  end
+  if type(v) == 'string' then return v end
+  return H.number(n)
+end
+
+--- The shortest text of a number that reads back as it.
+function H.number(n)
+  for _, f in ipairs({ '%.15g', '%.16g' }) do
+    local t = f:format(n)
+    if tonumber(t) == n then return t end
+  end
+  return ('%.17g'):format(n)
+end
+
+--- What a TextPositionSelector's `start` or `end` holds, checked: a whole number of code
+--- points a span can hold; else nil and why.
+function H.offset(sel, key)
+  local v = sel[key]
+  if v == nil then return nil, ('its TextPositionSelector has no %s'):format(key) end
+  if type(v) ~= 'number' then
+    return nil, ('its TextPositionSelector %s is %s, not a number'):format(key, H.shown(v))
+  end
+  if v ~= math.floor(v) or v < 0 or v > 4294967295 then
+    return nil, ('its TextPositionSelector %s %s is not a whole number of code points from 0 to 4294967295')
+      :format(key, H.shown(v))
+  end
+  return math.floor(v)
+end
+
+--- One Web Annotation into `by_doc` (linking ones into `relations`); returns a reason when
+--- it cannot be read, and the value the reason is about (for its place in the text).
+function H.item(a, iri, by_doc, relations, at)
   if type(a) ~= 'table' or a.type ~= 'Annotation' then return 'not an Annotation' end
   local id = iri.id_of(str(a.id) or '') or require('stance.core').new_id()
   if id == '' or id:find('[^%w%._:%-]') then id = require('stance.core').new_id() end
   local who = type(a.creator) == 'table' and str(a.creator.name) or str(a.creator)
   -- (a blank name is no creator: its annotations go to the default layer)
   if who and not who:match('%S') then who = nil end
-  local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who,
-    _layer = H.layer_of(a) }
+  local term = H.terms(a)
+  local status, serr = H.status(term('status'))
+  if status == false then return serr end
+  local extras, eerr = H.extras(term('attributes'))
+  if eerr then return eerr end
+  local line, col = at(a)
+  local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who, extras = extras,
+    _layer = H.layer_of(term), _status = status, _line = line, _col = col }
   local body = as_list(a.body or {})
   if a.motivation == 'linking' then
     local to, typ
@@ -312,28 +448,65 @@ function H.item(a, iri, by_doc, relations)
     table.insert(by_doc[path], rec)
     return nil
   end
+  local conf, cerr = H.confidence(term('confidence'))
+  if conf == false then return cerr end
+  rec.confidence = conf
   local spans, quotes, path = {}, {}, nil
   for _, t in ipairs(as_list(a.target)) do
-    if type(t) ~= 'table' or type(t.source) ~= 'string' then return 'a target without a source' end
+    if type(t) ~= 'table' or type(t.source) ~= 'string' then return 'a target without a source', t end
     local p = iri.path_of(t.source)
-    if not p then return ('its target %s is not a document of ours'):format(t.source) end
-    if path and p ~= path then return 'targets in several documents' end
+    if not p then return ('its target %s is not a document of ours'):format(t.source), t end
+    if path and p ~= path then return 'targets in several documents', t end
     path = p
     local q, pos
     for _, s in ipairs(as_list(t.selector or {})) do
       if type(s) == 'table' and s.type == 'TextQuoteSelector' then q = s end
       if type(s) == 'table' and s.type == 'TextPositionSelector' then pos = s end
     end
-    if not q and not pos then return 'a target without a TextQuoteSelector or TextPositionSelector' end
-    local a0, b0 = pos and offset(pos.start), pos and offset(pos['end'])
-    spans[#spans + 1] = a0 and b0 and { a0, b0 } or false
+    if not q and not pos then return 'a target without a TextQuoteSelector or TextPositionSelector', t end
+    if q and type(q.exact) ~= 'string' then return 'its TextQuoteSelector has no exact text', q end
+    local a0, b0
+    if pos then
+      local why
+      a0, why = H.offset(pos, 'start')
+      if not a0 then return why, pos end
+      b0, why = H.offset(pos, 'end')
+      if not b0 then return why, pos end
+      if b0 <= a0 then
+        return ('its TextPositionSelector covers no character (start %d, end %d)'):format(a0, b0), pos
+      end
+    end
+    spans[#spans + 1] = a0 and { a0, b0 } or false
     quotes[#quotes + 1] = q
+    if not q then rec._positions_only = true end
   end
   rec.kind = 'annotation'
   rec._spans, rec._quotes = spans, quotes
   by_doc[path] = by_doc[path] or {}
   table.insert(by_doc[path], rec)
   return nil
+end
+
+--- What a collection says of its layers (stance:layers: { document, layer, status } each),
+--- checked: { { document = path, layer = name, status = ... } }; a bad entry is a problem.
+function H.layers_said(col, iri, at, problems)
+  local term = H.terms(col)
+  local list = term('layers')
+  local out = {}
+  if list == nil then return out end
+  if type(list) ~= 'table' then list = { list } end
+  for i, e in ipairs(list) do
+    local path = type(e) == 'table' and type(e.document) == 'string' and iri.path_of(e.document)
+    local status, why = H.status(type(e) == 'table' and e.status or nil)
+    if not path or type(e.layer) ~= 'string' or not e.layer:match('%S') or status == false then
+      local line, col_ = at(type(e) == 'table' and e or list)
+      problems[#problems + 1] = { line = line or 1, col = col_ or 1, message = ('stance:layers entry %d skipped: %s')
+        :format(i, why or 'it needs a document of ours and a layer') }
+    else
+      out[#out + 1] = { document = path, layer = e.layer, status = status }
+    end
+  end
+  return out
 end
 
 --- Records of one document from M.read, placed in `text`: by position when the quote is
@@ -371,8 +544,12 @@ function M.place(recs, text)
   end
   local frame = core.frame(text)
   local res = frame:anchor(store)
-  -- back to code points, written as a file would hold them
+  -- back to code points, written as a file would hold them; an orphan stays one (a file
+  -- holding one records no hash: every reader checks its quote again)
   local out = core.read(frame:write(store))
+  for _, id in ipairs(res.orphan_ids or {}) do
+    out:mark(id, 'orphan', true)
+  end
   for _, r in ipairs(recs) do
     if r.kind == 'doclabel' then
       local rec = {}

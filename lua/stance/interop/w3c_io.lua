@@ -12,7 +12,7 @@ local H = {}
 ---@return integer count
 function M.export(c, names, lines, base, report)
   local w3c = require('stance.interop.w3c')
-  local items = {}
+  local items, layers = {}, {}
   local warn = report:as_warn()
   require('stance.export.rows').warn_unlisted(c, warn)
   for _, path in ipairs(c:paths()) do
@@ -24,6 +24,7 @@ function M.export(c, names, lines, base, report)
         report:warn(path, nil, nil, '%s; not exported', terr)
         break
       elseif layer then
+        local status = layer.file.store:header('status')
         local ok, got = pcall(function()
           local placed = require('stance.export.placed').layer(layer, text)
           for _, id in ipairs(require('stance.interop.declare').sorted(placed.orphans)) do
@@ -31,12 +32,13 @@ function M.export(c, names, lines, base, report)
             report:warn(layer.file.path, rec and rec.line, 1, 'annotation %s is an orphan (its text is no longer in '
               .. '%s): exported with its TextQuoteSelector only', id, path)
           end
-          return w3c.annotations(placed.store, text, path, who, base, placed.orphans)
+          return w3c.annotations(placed.store, text, path, who, base, placed.orphans, status)
         end)
         if ok then
           for _, a in ipairs(got) do
             items[#items + 1] = a
           end
+          if status then layers[#layers + 1] = { document = path, layer = who, status = status } end
         else
           report:warn(layer.file.path, nil, nil, '%s; not exported', tostring(got))
         end
@@ -51,7 +53,7 @@ function M.export(c, names, lines, base, report)
     return table.concat(out, '\n') .. (#out > 0 and '\n' or ''), #items
   end
   local name = c.root:match('([^/]+)/*$') or c.root
-  return w3c.encode(w3c.collection(items, 'stance annotations of ' .. name, base)) .. '\n', #items
+  return w3c.encode(w3c.collection(items, 'stance annotations of ' .. name, base, layers)) .. '\n', #items
 end
 
 --- The document `dpath` names (from an IRI: data), as a path of the corpus: a regular file
@@ -69,7 +71,7 @@ end
 
 --- Import the Web Annotations of `path` into corpus `c`: each into the layer of `who` (else
 --- the layer its `stance:layer` names, else its creator, else "w3c"), with `status` (done or
---- in-progress, may be nil) on every layer.
+--- in-progress, may be nil) on every layer, else the status the file gives the layer.
 --- Returns the exit status.
 ---@return integer|nil status
 ---@return string|nil err
@@ -80,7 +82,7 @@ function M.import(c, path, who, base, status)
   local report = require('stance.interop.report').new()
   local text, err = fs.read(path)
   if not text then return nil, err end
-  local by_doc, relations, problems = w3c.read(text, base)
+  local by_doc, relations, problems, said = w3c.read(text, base)
   local skipped = #problems
   for _, p in ipairs(problems) do
     report:warn(path, p.line, p.col, '%s', p.message)
@@ -98,22 +100,33 @@ function M.import(c, path, who, base, status)
       table.insert(by_doc[d], rel)
     else
       skipped = skipped + 1
-      report:warn(path, nil, nil, 'relation %s skipped: its annotations are not imported from one document', rel.id)
+      report:warn(path, rel._line, rel._col, 'relation %s skipped: its annotations are not imported from one document',
+        rel.id)
     end
+  end
+  -- the layers a collection lists (with their status), those without a record too
+  local status_of = {}
+  for _, l in ipairs(said) do
+    local name = who or l.layer
+    status_of[l.document] = status_of[l.document] or {}
+    status_of[l.document][name] = status_of[l.document][name] or l.status
+    by_doc[l.document] = by_doc[l.document] or {}
   end
   -- read (and written, declare.write) only inside the corpus: a committed link is not followed
   local schema_text = fs.read(c.root .. '/' .. require('stance.schema').path, c.root)
-  local wanted = declare.new()
-  local batch = require('stance.interop.batch').new(c.root)
+  local ctx = { path = path, who = who, status = status, report = report, wanted = declare.new(),
+    batch = require('stance.interop.batch').new(c.root), schema = c:schema() }
   local imported, orphans, layers = 0, 0, 0
-  for _, dpath in ipairs(require('stance.interop.declare').sorted(by_doc)) do
-    local n, o, s, l = H.document_layers(c, path, dpath, by_doc[dpath], who, report, wanted, batch, status)
+  for _, dpath in ipairs(declare.sorted(by_doc)) do
+    ctx.said = status_of[dpath] or {}
+    local n, o, s, l = H.document_layers(c, ctx, dpath, by_doc[dpath])
     imported, orphans, skipped, layers = imported + n, orphans + o, skipped + s, layers + l
   end
+  skipped = skipped + (ctx.skipped_in_layers or 0)
   -- nothing was written so far: the schema first, then every layer at once
-  local new_schema, counts = declare.plan(schema_text, wanted, 'W3C ' .. path)
+  local new_schema, counts = declare.plan(schema_text, ctx.wanted, 'W3C ' .. path)
   local ok, werr = declare.write(c, schema_text, new_schema)
-  if ok then ok, werr = batch:commit() end
+  if ok then ok, werr = ctx.batch:commit() end
   if not ok then return nil, werr end
   io.stdout:write(('imported %d record(s) into %d layer(s) from %s; %d skipped%s; %d orphan(s); schema: %s added\n')
     :format(imported, layers, path, skipped, skipped > 0 and ' (reasons above)' or '', orphans,
@@ -121,72 +134,144 @@ function M.import(c, path, who, base, status)
   return skipped > 0 and 1 or 0
 end
 
---- The layers of one document, planned into `batch`: records imported, orphans, skipped,
---- layers.
-function H.document_layers(c, path, dpath, recs, who, report, wanted, batch, status)
+--- The records of a layer that can be written: each annotation and document label given what
+--- its label sets in the schema (one that contradicts its label is refused, as every writer
+--- refuses it), an annotation placed by its positions alone only inside the document, a
+--- relation only when both its ends are kept. Returns the records kept and how many were
+--- skipped (reported).
+function H.writable(ctx, group, rel, cps)
+  local validate = require('stance.validate')
+  local kept, gone, skipped = {}, {}, 0
+  local function skip(r, fmt, ...)
+    skipped = skipped + 1
+    gone[r.id] = true
+    ctx.report:warn(ctx.path, r._line, r._col, '%s %s skipped: ' .. fmt, r.kind, r.id, ...)
+  end
+  for _, r in ipairs(group) do
+    if r.kind ~= 'relation' then
+      local ok, why = validate.apply_label(r, ctx.schema, r.kind)
+      local past
+      for _, sp in ipairs(r._positions_only and r._spans or {}) do
+        if sp and sp[2] > cps then past = sp end
+      end
+      if not ok then
+        skip(r, '%s', why)
+      elseif past then
+        skip(r, 'its TextPositionSelector %d-%d is past the end of %s (%d characters) and it has no quote', past[1],
+          past[2], rel, cps)
+      else
+        kept[#kept + 1] = r
+      end
+    end
+  end
+  for _, r in ipairs(group) do
+    if r.kind == 'relation' then
+      local lost = gone[r.from] and r.from or gone[r.to] and r.to
+      if lost then skip(r, 'its annotation %s is skipped', lost) else kept[#kept + 1] = r end
+    end
+  end
+  return kept, skipped
+end
+
+--- The layers of one document, planned into `ctx.batch`: records imported, orphans,
+--- skipped, layers.
+function H.document_layers(c, ctx, dpath, recs)
   local fs = require('stance.fs')
-  local w3c = require('stance.interop.w3c')
+  local declare = require('stance.interop.declare')
+  local report, path = ctx.report, ctx.path
   local rel, why = H.document(c, dpath)
   if not rel then
-    report:warn(path, nil, nil, '%d annotation(s) of %s skipped: %s', #recs, dpath, why)
+    report:warn(path, recs[1] and recs[1]._line, recs[1] and recs[1]._col, '%d annotation(s) of %s skipped: %s', #recs,
+      dpath, why)
     return 0, 0, #recs, 0
   end
   local doc_text = fs.read(c.root .. '/' .. rel, c.root)
+  local cps = require('stance.core').text(doc_text):cps()
   local groups = {}
   for _, r in ipairs(recs) do
     -- --annotator, else the layer the annotation says (its creator stays its author), else
     -- its creator (another tool's annotation), else w3c
-    local name = who or r._layer or r.author or 'w3c'
+    local name = ctx.who or r._layer or r.author or 'w3c'
     if name == r.author then r.author = nil end
     groups[name] = groups[name] or {}
     table.insert(groups[name], r)
   end
+  for name in pairs(ctx.said) do
+    groups[name] = groups[name] or {}
+  end
   local imported, orphans, skipped, layers = 0, 0, 0, 0
-  for _, name in ipairs(require('stance.interop.declare').sorted(groups)) do
+  for _, name in ipairs(declare.sorted(groups)) do
     local group = groups[name]
     local layer_rel = require('stance.root').annotations .. '/' .. require('stance.root').slug(name) .. '/' .. rel
       .. '.stance'
-    if fs.exists(c.root .. '/' .. layer_rel) then
+    local first = group[1] or {}
+    local inside, iwhy = fs.inside(c.root, layer_rel)
+    if not inside then
       skipped = skipped + #group
-      report:warn(path, nil, nil, '%s already has a layer of %s; its %d annotation(s) skipped (import with '
-        .. '--annotator)', rel, name, #group)
+      report:warn(path, first._line, first._col, 'the layer of %s on %s: %s; its %d record(s) skipped', name, rel, iwhy,
+        #group)
+    elseif fs.exists(c.root .. '/' .. layer_rel) then
+      skipped = skipped + #group
+      report:warn(path, first._line, first._col, '%s already has a layer of %s; its %d record(s) skipped (import '
+        .. 'with --annotator)', rel, name, #group)
     else
-      local store, res = w3c.place(group, doc_text)
+      local kept, n_skipped = H.writable(ctx, group, rel, cps)
+      skipped = skipped + n_skipped
+      local status = ctx.status or ctx.said[name]
       for _, r in ipairs(group) do
-        if r.kind == 'relation' then
-          local ok, rerr = store:add({ kind = 'relation', id = r.id, type = r.type, from = r.from, to = r.to,
-            note = r.note, author = r.author, created = r.created })
-          if not ok then
-            skipped = skipped + 1
-            report:warn(path, r._line, 1, 'relation %s skipped: %s', r.id, rerr)
-          end
-        end
-        if r._error then
-          skipped = skipped + 1
-          report:warn(path, r._line, 1, '%s skipped: %s', r.id, r._error)
-        end
+        status = status or r._status
       end
-      for _, id in ipairs(res.orphan_ids) do
-        report:warn(path, nil, nil, '%s: its text is not in %s; kept as an orphan', id, rel)
-      end
-      orphans = orphans + res.orphaned
-      for _, kind in ipairs({ 'annotation', 'relation', 'doclabel' }) do
-        for _, r in ipairs(store:records(kind)) do
-          require('stance.interop.declare').record(wanted, r)
-        end
-      end
-      if status then store:set_header('status', status) end
-      local ok, berr = batch:add(layer_rel, require('stance.annfile').render(store, rel, name, doc_text), '')
-      if not ok then
-        skipped = skipped + #group
-        report:warn(path, nil, nil, 'the layer of %s on %s: %s; skipped', name, rel, berr)
-      else
-        imported = imported + store:count('annotation') + store:count('relation') + store:count('doclabel')
-        layers = layers + 1
+      local n, o = H.layer(ctx, kept, name, rel, layer_rel, doc_text, status, #group)
+      if n then
+        imported, orphans, layers = imported + n, orphans + o, layers + 1
+      elseif n == false then
+        skipped = skipped + #kept
       end
     end
   end
   return imported, orphans, skipped, layers
+end
+
+--- One layer placed into `ctx.batch`: records imported and orphans; nil when there is
+--- nothing to write (every record skipped, no status); false when it is refused (reported).
+function H.layer(ctx, kept, name, rel, layer_rel, doc_text, status, given)
+  local declare = require('stance.interop.declare')
+  local report, path = ctx.report, ctx.path
+  if #kept == 0 and (not status or given > 0) then return nil end
+  local store, res = require('stance.interop.w3c').place(kept, doc_text)
+  local skipped = {}
+  for _, r in ipairs(kept) do
+    if r.kind == 'relation' then
+      local ok, rerr = store:add({ kind = 'relation', id = r.id, type = r.type, from = r.from, to = r.to,
+        note = r.note, author = r.author, created = r.created, modified = r.modified, extras = r.extras })
+      if not ok then skipped[#skipped + 1] = { r, rerr } end
+    end
+    if r._error then skipped[#skipped + 1] = { r, r._error } end
+  end
+  for _, s in ipairs(skipped) do
+    report:warn(path, s[1]._line, s[1]._col, '%s %s skipped: %s', s[1].kind, s[1].id, s[2])
+  end
+  local by_id = {}
+  for _, x in ipairs(kept) do
+    by_id[x.id] = x
+  end
+  for _, id in ipairs(res.orphan_ids) do
+    local r = by_id[id]
+    report:warn(path, r and r._line, r and r._col, 'annotation %s: its text is not in %s; kept as an orphan', id, rel)
+  end
+  if status then store:set_header('status', status) end
+  local ok, berr = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, name, doc_text), '')
+  if not ok then
+    report:warn(path, nil, nil, 'the layer of %s on %s: %s; skipped', name, rel, berr)
+    return false
+  end
+  for _, kind in ipairs({ 'annotation', 'relation', 'doclabel' }) do
+    for _, r in ipairs(store:records(kind)) do
+      declare.record(ctx.wanted, r)
+    end
+  end
+  ctx.skipped_in_layers = (ctx.skipped_in_layers or 0) + #skipped
+  return store:count('annotation') + store:count('relation') + store:count('doclabel'), res.orphaned
 end
 
 return M

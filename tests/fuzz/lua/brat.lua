@@ -12,6 +12,11 @@ local core = require('stance.core')
 
 local DOCUMENT = 'Alpha binds Beta and Gamma.\nDelta activates the binding of Alpha.\nÉpsilon 😀 is here,\r\nsaid Zeta.\n'
 
+-- A schema whose labels set a target and a stance: what a label sets is given to each
+-- record, and one that contradicts it is left out (with what links to it)
+local SCHEMA = require('stance.schema').parse(table.concat({ 'format stance 1', 'target t', 'stance For',
+  'stance Against', 'label Protein', '  target t', '  stance For', 'label Binding', '  stance Against', '' }, '\n'))
+
 local function lines_of(s)
   local n = 1
   for _ in s:gmatch('\n') do
@@ -27,7 +32,7 @@ local function import(text, doc)
   for _, p in ipairs(d.problems) do
     assert(p.line >= 1 and p.line <= last and p.col >= 1, 'a problem without its place')
   end
-  local recs, problems, layer = read.records(d, doc)
+  local recs, problems, layer = read.records(d, doc, { schema = SCHEMA })
   for _, p in ipairs(problems) do
     assert(p.line >= 1 and p.line <= last and p.col >= 1 and type(p.message) == 'string', 'a problem without its place')
   end

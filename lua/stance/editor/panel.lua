@@ -1,0 +1,49 @@
+--- Side windows of text that the plugin shows beside the document (`:Stance legend`,
+--- `:Stance summary`): a vertical split at the right, as wide as its longest line (within
+--- the width it may take), read-only, wiped when closed, `q` closes it.
+local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+
+--- The cells the widest of `lines` takes.
+---@param lines string[]
+---@return integer
+function M.width(lines)
+  local w = 0
+  for _, l in ipairs(lines) do
+    w = math.max(w, vim.fn.strdisplaywidth(l))
+  end
+  return w
+end
+
+--- Open `lines` in a new window at the right of the screen, `max` cells wide at most (with
+--- 'wrap' when they do not fit: nothing is cut off). The cursor goes there with `enter`, else
+--- stays in the current window.
+---@param lines string[]
+---@param name string the buffer's name
+---@param max integer
+---@param what string what it is, for the mapping of `q`
+---@param enter boolean|nil
+---@return integer buf
+---@return integer win
+function M.open(lines, name, max, what, enter)
+  local here = vim.api.nvim_get_current_win()
+  vim.cmd('botright vsplit')
+  local win = vim.api.nvim_get_current_win()
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_win_set_buf(win, buf)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  pcall(vim.api.nvim_buf_set_name, buf, name)
+  vim.bo[buf].bufhidden = 'wipe'
+  vim.bo[buf].modifiable = false
+  local wo = vim.wo[win]
+  wo.number, wo.relativenumber, wo.signcolumn, wo.foldcolumn = false, false, 'no', '0'
+  if vim.fn.exists('+statuscolumn') == 1 then wo.statuscolumn = '' end
+  local need = M.width(lines) + 1 -- a column to spare: the end of the longest line stays clear
+  wo.wrap = need > max
+  vim.api.nvim_win_set_width(win, math.max(1, math.min(need, max)))
+  vim.keymap.set('n', 'q', '<Cmd>close<CR>', { buffer = buf, desc = 'stance: close the ' .. what })
+  if not enter then vim.api.nvim_set_current_win(here) end
+  return buf, win
+end
+
+return M
