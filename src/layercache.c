@@ -21,7 +21,6 @@
 #define MAGIC "STLAYC01"
 #define HEAD 32u        /* magic, digest, entries, table offset */
 #define ID_BYTES 40u    /* dev, ino, size, mtime_ns, ctime_ns */
-#define SNAP_KEY "layer"
 
 enum { SEEN_NOT = 0, SEEN_HIT = 1, SEEN_STALE = 2 };
 
@@ -281,17 +280,15 @@ static uint64_t lower_bound(const stance_layercache *c, uint64_t h) {
   return lo;
 }
 
-int stance_layercache_get(stance_layercache *c, const char *key, const stance_layer_id *id, stance_store **store,
-                          const char **bytes, size_t *len) {
+int stance_layercache_find(stance_layercache *c, const char *key, const stance_layer_id *id, const char **snap,
+                           size_t *snaplen, const char **bytes, size_t *len, uint64_t *which) {
   size_t klen = strlen(key);
   uint64_t h = key_hash(key, klen), i;
   unsigned char want[ID_BYTES];
-  *store = NULL;
   put_id(want, id);
   for (i = lower_bound(c, h); i < c->n && get64(c->table + i * 16) == h; i++) {
     uint64_t off = get64(c->table + i * 16 + 8);
     entry e;
-    const char *why;
     if (c->seen[i] == SEEN_STALE) continue;
     if (!parse_entry(c->map + off, (uint64_t)(c->table - c->map) - off, 0, &e)) {
       c->seen[i] = SEEN_STALE;
@@ -304,21 +301,41 @@ int stance_layercache_get(stance_layercache *c, const char *key, const stance_la
       c->st.stale++;
       break;
     }
-    *store = stance_store_from_snapshot((const char *)e.snap, (size_t)e.nsnap, SNAP_KEY, &why);
-    if (*store == NULL) {
-      if (why != NULL && strcmp(why, "memory") == 0) return STANCE_ENOMEM;
-      c->seen[i] = SEEN_STALE;
-      c->st.stale++;
-      break;
-    }
+    *snap = (const char *)e.snap;
+    *snaplen = (size_t)e.nsnap;
     *bytes = (const char *)e.bytes;
     *len = (size_t)e.nbytes;
+    *which = i;
     c->seen[i] = SEEN_HIT;
     c->st.hits++;
     return 1;
   }
   c->st.misses++;
   return 0;
+}
+
+void stance_layercache_drop(stance_layercache *c, uint64_t which) {
+  if (which >= c->n || c->seen[which] != SEEN_HIT) return;
+  c->seen[which] = SEEN_STALE;
+  c->st.hits--;
+  c->st.stale++;
+}
+
+int stance_layercache_get(stance_layercache *c, const char *key, const stance_layer_id *id, stance_store **store,
+                          const char **bytes, size_t *len) {
+  const char *snap, *why;
+  size_t snaplen;
+  uint64_t which;
+  *store = NULL;
+  if (stance_layercache_find(c, key, id, &snap, &snaplen, bytes, len, &which) != 1) return 0;
+  *store = stance_store_from_snapshot(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, &why);
+  if (*store == NULL) {
+    if (why != NULL && strcmp(why, "memory") == 0) return STANCE_ENOMEM;
+    stance_layercache_drop(c, which);
+    c->st.misses++;
+    return 0;
+  }
+  return 1;
 }
 
 int stance_layercache_put(stance_layercache *c, const char *key, const stance_layer_id *id, const char *bytes,
@@ -330,7 +347,7 @@ int stance_layercache_put(stance_layercache *c, const char *key, const stance_la
   unsigned char idb[ID_BYTES];
   if (klen > 0xFFFFFFFFu) return STANCE_EINVAL;
   stance_buf_init(&snap);
-  if (stance_store_snapshot(s, SNAP_KEY, &snap) != STANCE_OK || snap.oom) {
+  if (stance_store_snapshot(s, STANCE_LAYERCACHE_SNAP_KEY, &snap) != STANCE_OK || snap.oom) {
     stance_buf_free(&snap);
     return STANCE_ENOMEM;
   }

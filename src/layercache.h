@@ -50,6 +50,14 @@ void stance_layercache_free(stance_layercache *c);
  * or damaged; STANCE_ENOMEM. */
 int stance_layercache_get(stance_layercache *c, const char *key, const stance_layer_id *id, stance_store **store,
                           const char **bytes, size_t *len);
+/* The entry of `key` if its identity is `id`, as get(), but its snapshot not loaded: 1 with
+ * the snapshot (made under STANCE_LAYERCACHE_SNAP_KEY) in *snap and *snaplen, the bytes in
+ * *bytes and *len (all inside the cache), and which entry it is in *which, for drop(); 0. */
+#define STANCE_LAYERCACHE_SNAP_KEY "layer"
+int stance_layercache_find(stance_layercache *c, const char *key, const stance_layer_id *id, const char **snap,
+                           size_t *snaplen, const char **bytes, size_t *len, uint64_t *which);
+/* The entry found turned out unusable (its snapshot damaged): it is a miss, dropped at the next save. */
+void stance_layercache_drop(stance_layercache *c, uint64_t which);
 /* The cache's loaded file, which the bytes given by get() are in (NULL when nothing is
  * loaded): lend() takes a reference on it, so that those bytes outlive the cache; each one
  * taken is given back with map_release(), the last one unmapping it. */

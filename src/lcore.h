@@ -40,6 +40,12 @@ struct stance_store *stance__check_store(lua_State *L, int i);
 /* A store userdata that owns `s`; problems as a list of {line, col, severity, message}; the
  * schema's values from opts.vocab of the table at `opts` (NULL when none). */
 void stance__push_store(lua_State *L, struct stance_store *s);
+/* A stance.store_view userdata that owns `v` (a view of the snapshot `snap`, made under the
+ * static string `key`): release(owner) when it is collected (the caller takes a reference on
+ * `owner` for it right after). */
+struct stance_snapview;
+void stance__push_store_view(lua_State *L, struct stance_snapview *v, const char *snap, size_t snaplen,
+                             const char *key, void (*release)(void *), void *owner);
 struct stance_problems;
 void stance__push_problems(lua_State *L, const struct stance_problems *p);
 struct stance_vocab;

@@ -4,7 +4,10 @@
  * layer.
  *
  *   lc = core.layer_cache(path, {root = ROOT, vocab = V[, racy_ms = 2000]})
- *   lc:read(file) -> store, problems, bytes  (as core.read_file(file, {root, vocab}))
+ *   lc:read(file[, view]) -> store, problems, bytes, how  (as core.read_file(file, {root,
+ *                 vocab}); how: "store" (from the cache), "view" (from the cache, with `view`:
+ *                 a core.store_view, its records read where they are in the cache's mapping,
+ *                 to read only: view:store() gives a store to change) or "read")
  *                 | false  (not for the cache: read it with core.read_file)
  *   lc:save(path[, prune]) -> true | nil, err, code  (written only when an entry was put or
  *                 found stale since the last save, or with prune: then only the entries
@@ -36,6 +39,7 @@
 #include "contain.h"
 #include "layercache.h"
 #include "reader.h"
+#include "snapshot.h"
 #include "walk.h"
 #include "compat.h"
 #include "lcore.h"
@@ -208,15 +212,17 @@ static void spill_dir(llc *l) {
 
 static int lc_read(lua_State *L) {
   llc *l = check_lc(L);
-  const char *path = luaL_checkstring(L, 2), *slash = strrchr(path, '/'), *cached;
+  const char *path = luaL_checkstring(L, 2), *slash = strrchr(path, '/'), *cached, *snap;
+  int want_view = lua_toboolean(L, 3);
   struct stat st, before, after;
   stance_layer_id id, id2;
   stance_store *s = NULL;
   stance_problems p;
   char *buf = NULL;
-  size_t len = 0;
+  size_t len = 0, snaplen;
+  uint64_t which;
   int64_t t0;
-  int rc, dir;
+  int dir;
   if (slash == NULL || slash == path || slash[1] == '\0' || (dir = dir_inside(l, path, (size_t)(slash - path))) < 0) {
     lua_pushboolean(L, 0);
     return 1;
@@ -226,16 +232,30 @@ static int lc_read(lua_State *L) {
     return 1;
   }
   id_of(&st, &id);
-  rc = stance_layercache_get(l->c, path, &id, &s, &cached, &len);
-  if (rc == STANCE_ENOMEM) return stance__fail(L, "out of memory", "ENOMEM");
-  if (rc == 1) {
+  if (stance_layercache_find(l->c, path, &id, &snap, &snaplen, &cached, &len, &which) == 1) {
     /* the bytes lent from the cache's mapping (no copy): it stays mapped while they live */
     stance_layercache_map *m = stance_layercache_mapping(l->c);
-    stance__push_store(L, s);
-    lua_newtable(L);
-    stance__push_lent_bytes(L, cached, len, release_map, m);
-    stance_layercache_lend(m);
-    return 3;
+    const char *why = "raw";
+    stance_snapview *v = want_view ? stance_snapview_open(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, &why) : NULL;
+    if (v != NULL) {
+      /* the records read where they are in the mapping (no store built) */
+      stance__push_store_view(L, v, snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, release_map, m);
+      stance_layercache_lend(m);
+    } else if (strcmp(why, "raw") == 0) {
+      /* (a view is not for text kept as written: a store checks that it reads back) */
+      s = stance_store_from_snapshot(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, &why);
+      if (s != NULL) stance__push_store(L, s);
+    }
+    if (v == NULL && s == NULL) {
+      if (strcmp(why, "memory") == 0) return stance__fail(L, "out of memory", "ENOMEM");
+      stance_layercache_drop(l->c, which); /* damaged: read the file */
+    } else {
+      lua_newtable(L);
+      stance__push_lent_bytes(L, cached, len, release_map, m);
+      stance_layercache_lend(m);
+      lua_pushstring(L, v != NULL ? "view" : "store");
+      return 4;
+    }
   }
   t0 = now_ns(CLOCK_REALTIME);
   if (read_whole(dir, slash + 1, &buf, &len, &before, &after) != 0) {
@@ -263,7 +283,8 @@ static int lc_read(lua_State *L) {
   stance__push_problems(L, &p);
   stance_problems_free(&p);
   lua_pushvalue(L, -3);
-  return 3;
+  lua_pushliteral(L, "read");
+  return 4;
 }
 
 static int lc_save(lua_State *L) {

@@ -491,16 +491,67 @@ static int s_records(lua_State *L) {
  * what a script's annotations are before their fields are asked for (see field()). Nothing
  * of the record is copied: a store lent out this way must not change under them (a layer
  * copies it before its first change, see copy()). */
-static int s_lazy(lua_State *L) {
-  stance_store *s = check_store(L);
+/* ---- a view: a snapshot's records read in place (stance_snapview), read-only ------------ */
+
+#define VIEW_MT "stance.store_view"
+
+typedef struct lview {
+  stance_snapview *v;
+  const char *snap, *key; /* the snapshot and its key, for store() */
+  size_t snaplen;
+  void (*release)(void *);
+  void *owner; /* of the memory the snapshot is in */
+} lview;
+
+void stance__push_store_view(lua_State *L, stance_snapview *v, const char *snap, size_t snaplen, const char *key,
+                             void (*release)(void *), void *owner) {
+  lview *lv = lua_newuserdata(L, sizeof *lv);
+  lv->v = v;
+  lv->snap = snap;
+  lv->snaplen = snaplen;
+  lv->key = key;
+  lv->release = release;
+  lv->owner = owner;
+  luaL_setmetatable(L, VIEW_MT);
+}
+
+static lview *check_view(lua_State *L) {
+  lview *lv = luaL_checkudata(L, 1, VIEW_MT);
+  if (lv->v == NULL) luaL_argerror(L, 1, "the view is closed");
+  return lv;
+}
+
+/* The record of slot (1-based), or NULL. */
+static const stance_rec *view_rec(const lview *lv, lua_Integer slot) {
+  return slot >= 1 && slot <= (lua_Integer)stance_snapview_count(lv->v) ? stance_snapview_at(lv->v, (uint32_t)(slot - 1))
+                                                                        : NULL;
+}
+
+static int v_close(lua_State *L) {
+  lview *lv = luaL_checkudata(L, 1, VIEW_MT);
+  if (lv->v == NULL) return 0;
+  stance_snapview_free(lv->v);
+  lv->v = NULL;
+  if (lv->release != NULL) lv->release(lv->owner);
+  return 0;
+}
+
+typedef const stance_rec *(*rec_at_fn)(const void *src, uint32_t slot);
+
+/* lazy() of the records in `order` (n slots of `src`, whose records at() gives), the source
+ * (a store or a view) at index 1 */
+static int lazy_kind(lua_State *L) {
   const char *kind = luaL_checkstring(L, 2);
   int want = stance_rec_kind_from_name(kind, strlen(kind));
-  uint32_t n, i, k = 0, *order;
   if (want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
   luaL_checkany(L, 3);
   luaL_checktype(L, 4, LUA_TTABLE);
-  order = stance_store_sorted(s, &n);
-  if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  return want;
+}
+
+/* (the arguments checked by lazy_kind, which gave `want`: nothing here raises) */
+static int push_lazy(lua_State *L, int want, const void *src, rec_at_fn at, const uint32_t *order, uint32_t n) {
+  uint32_t i, k = 0;
   if (lua_istable(L, 5)) { /* appended to `out` */
     lua_settop(L, 5);
     k = (uint32_t)lua_rawlen(L, 5);
@@ -513,7 +564,7 @@ static int s_lazy(lua_State *L) {
   lua_pushliteral(L, "_store");
   lua_pushliteral(L, "_slot");
   for (i = 0; i < n; i++) {
-    const stance_rec *r = stance_store_at(s, order[i]);
+    const stance_rec *r = at(src, order[i]);
     if ((int)r->kind != want) continue;
     lua_createtable(L, 0, 4); /* and one field cached without a rehash */
     lua_pushvalue(L, 6);
@@ -529,8 +580,110 @@ static int s_lazy(lua_State *L) {
     lua_setmetatable(L, -2);
     lua_rawseti(L, 5, (int)++k);
   }
-  free(order);
   lua_settop(L, 5);
+  return 1;
+}
+
+static const stance_rec *store_rec(const void *src, uint32_t slot) { return stance_store_at(src, slot); }
+
+static int s_lazy(lua_State *L) {
+  stance_store *s = check_store(L);
+  int want = lazy_kind(L);
+  uint32_t n, *order = stance_store_sorted(s, &n);
+  if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  push_lazy(L, want, s, store_rec, order, n);
+  free(order);
+  return 1;
+}
+
+static const stance_rec *view_at(const void *src, uint32_t slot) { return stance_snapview_at(src, slot); }
+
+/* view:lazy(kind, layer, mt[, out]): as store:lazy() (the view is never changed) */
+static int v_lazy(lua_State *L) {
+  lview *lv = check_view(L);
+  int want = lazy_kind(L);
+  return push_lazy(L, want, lv->v, view_at, stance_snapview_order(lv->v), stance_snapview_count(lv->v));
+}
+
+/* view:at(slot) -> the record as store:at() gives it */
+static int v_at(lua_State *L) {
+  const stance_rec *r = view_rec(check_view(L), luaL_checkinteger(L, 2));
+  if (r == NULL) return 0;
+  push_rec(L, r);
+  return 1;
+}
+
+/* view:records([kind]) -> as store:records() */
+static int v_records(lua_State *L) {
+  lview *lv = check_view(L);
+  const char *kind = luaL_optstring(L, 2, NULL);
+  int want = kind ? stance_rec_kind_from_name(kind, strlen(kind)) : -1;
+  const uint32_t *order = stance_snapview_order(lv->v);
+  uint32_t n = stance_snapview_count(lv->v), i, k = 0;
+  if (kind && want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    const stance_rec *r = stance_snapview_at(lv->v, order[i]);
+    if (want >= 0 && (int)r->kind != want) continue;
+    push_rec(L, r);
+    lua_rawseti(L, -2, (int)++k);
+  }
+  return 1;
+}
+
+static const char *const header_names[] = {"document", "hash", "annotator", "status", NULL};
+
+/* view:header(name) -> that header's value, or nil; view:header() -> {name = value} (as a store's) */
+static int v_header(lua_State *L) {
+  lview *lv = check_view(L);
+  size_t len = 0;
+  const char *value;
+  int h;
+  if (lua_isnoneornil(L, 2)) {
+    lua_createtable(L, 0, STANCE_H_COUNT);
+    for (h = 0; h < STANCE_H_COUNT; h++) {
+      if ((value = stance_snapview_header(lv->v, (stance_header)h, &len)) == NULL) continue;
+      lua_pushlstring(L, value, len);
+      lua_setfield(L, -2, header_names[h]);
+    }
+    return 1;
+  }
+  value = stance_snapview_header(lv->v, (stance_header)luaL_checkoption(L, 2, NULL, header_names), &len);
+  if (value == NULL) return 0;
+  lua_pushlstring(L, value, len);
+  return 1;
+}
+
+/* view:count(kind) -> how many records of that kind (as a store's) */
+static int v_count(lua_State *L) {
+  lview *lv = check_view(L);
+  const char *kind = luaL_optstring(L, 2, "annotation");
+  int want = stance_rec_kind_from_name(kind, strlen(kind));
+  uint32_t i, n = stance_snapview_count(lv->v), k = 0;
+  if (want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
+  for (i = 0; i < n; i++)
+    if ((int)stance_snapview_at(lv->v, i)->kind == want) k++;
+  lua_pushinteger(L, (lua_Integer)k);
+  return 1;
+}
+
+/* view:store() -> a store of its own loaded from the snapshot (to change) | nil, why, code */
+static int v_store(lua_State *L) {
+  lview *lv = check_view(L);
+  const char *why = NULL;
+  stance_store *s = stance_store_from_snapshot(lv->snap, lv->snaplen, lv->key, &why);
+  if (s == NULL) return stance__fail(L, why ? why : "damaged", why && strcmp(why, "memory") == 0 ? "ENOMEM" : "EDAMAGED");
+  stance__push_store(L, s);
+  return 1;
+}
+
+static int v_tostring(lua_State *L) {
+  lview *lv = luaL_checkudata(L, 1, VIEW_MT);
+  if (lv->v == NULL) {
+    lua_pushliteral(L, "stance.store_view (closed)");
+  } else {
+    lua_pushfstring(L, "stance.store_view (%d records)", (int)stance_snapview_count(lv->v));
+  }
   return 1;
 }
 
@@ -538,9 +691,7 @@ static int s_lazy(lua_State *L) {
  * it (kind, id, spans, line, slot, orphan, touched, extras, comments, inner, or a field of
  * the format), and start and stop (the first span's start, the last one's end); nil when it
  * has none or the slot holds no record. */
-static int push_field(lua_State *L, stance_store *s, lua_Integer slot, const char *name) {
-  const stance_rec *r = slot >= 1 && slot <= (lua_Integer)stance_store_slots(s) ? stance_store_at(s, (uint32_t)(slot - 1))
-                                                                               : NULL;
+static int push_rec_field(lua_State *L, const stance_rec *r, const char *name) {
   int f;
   if (r == NULL || r->dead) return 0;
   for (f = 0; f < STANCE_F_COUNT; f++) {
@@ -580,6 +731,13 @@ static int push_field(lua_State *L, stance_store *s, lua_Integer slot, const cha
   return 1;
 }
 
+static int push_field(lua_State *L, stance_store *s, lua_Integer slot, const char *name) {
+  return push_rec_field(L,
+                        slot >= 1 && slot <= (lua_Integer)stance_store_slots(s) ? stance_store_at(s, (uint32_t)(slot - 1))
+                                                                                : NULL,
+                        name);
+}
+
 static int s_field(lua_State *L) {
   stance_store *s = check_store(L);
   lua_Integer slot = luaL_checkinteger(L, 2);
@@ -611,16 +769,29 @@ static int lazy_index(lua_State *L) {
     }
     n = !lua_isnil(L, -1);
   } else {
-    lstore *ls;
+    lstore *ls = NULL;
+    lview *lv = NULL;
+    lua_Integer slot;
     lua_pushvalue(L, lua_upvalueindex(3)); /* "_store" */
     lua_rawget(L, 1);
-    /* a store: its metatable is the one in upvalue 5 (no lookup of it by name each time) */
-    ls = lua_getmetatable(L, -1) && lua_rawequal(L, -1, lua_upvalueindex(5)) ? lua_touserdata(L, -2) : NULL;
+    /* a store or a view: their metatables are in upvalues 5 and 6 (no lookup by name each time) */
+    if (lua_getmetatable(L, -1)) {
+      if (lua_rawequal(L, -1, lua_upvalueindex(5)))
+        ls = lua_touserdata(L, -2);
+      else if (lua_rawequal(L, -1, lua_upvalueindex(6)))
+        lv = lua_touserdata(L, -2);
+    }
     lua_settop(L, 3);
     lua_pushvalue(L, lua_upvalueindex(4)); /* "_slot" */
     lua_rawget(L, 1);
-    if (ls == NULL || ls->s == NULL || lua_type(L, -1) != LUA_TNUMBER) return 0;
-    n = push_field(L, ls->s, lua_tointeger(L, -1), k);
+    if (lua_type(L, -1) != LUA_TNUMBER) return 0;
+    slot = lua_tointeger(L, -1);
+    if (ls != NULL && ls->s != NULL)
+      n = push_field(L, ls->s, slot, k);
+    else if (lv != NULL && lv->v != NULL)
+      n = push_rec_field(L, view_rec(lv, slot), k);
+    else
+      return 0;
   }
   if (n == 0) return 0;
   lua_pushvalue(L, 2);
@@ -638,7 +809,8 @@ static int l_lazy_index(lua_State *L) {
   lua_pushliteral(L, "_store");
   lua_pushliteral(L, "_slot");
   luaL_getmetatable(L, STORE_MT);
-  lua_pushcclosure(L, lazy_index, 5);
+  luaL_getmetatable(L, VIEW_MT);
+  lua_pushcclosure(L, lazy_index, 6);
   return 1;
 }
 
@@ -796,8 +968,7 @@ static int s_header(lua_State *L) {
   stance_store *s = check_store(L);
   int h;
   if (!lua_isnoneornil(L, 2)) { /* header(name) -> that header's value, or nil */
-    static const char *const names[] = {"document", "hash", "annotator", "status", NULL};
-    const char *value = stance_store_get_header(s, (stance_header)luaL_checkoption(L, 2, NULL, names));
+    const char *value = stance_store_get_header(s, (stance_header)luaL_checkoption(L, 2, NULL, header_names));
     if (value == NULL) return 0;
     lua_pushstring(L, value);
     return 1;
@@ -810,8 +981,7 @@ static int s_header(lua_State *L) {
 
 static int s_set_header(lua_State *L) {
   stance_store *s = check_store(L);
-  static const char *const names[] = {"document", "hash", "annotator", "status", NULL};
-  int h = luaL_checkoption(L, 2, NULL, names);
+  int h = luaL_checkoption(L, 2, NULL, header_names);
   const char *v = luaL_optstring(L, 3, NULL);
   if (stance_store_set_header(s, (stance_header)h, v) != STANCE_OK)
     return stance__fail(L, "out of memory", "ENOMEM");
@@ -1385,6 +1555,11 @@ static int s_crosstab(lua_State *L) {
 }
 
 static const luaL_Reg store_meta[] = {{"__gc", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
+static const luaL_Reg view_meta[] = {{"__gc", v_close}, {"__tostring", v_tostring}, {NULL, NULL}};
+static const luaL_Reg view_methods[] = {{"lazy", v_lazy},     {"at", v_at},       {"records", v_records},
+                                        {"header", v_header}, {"store", v_store}, {"count", v_count},
+                                        {"close", v_close},
+                                        {NULL, NULL}};
 static const luaL_Reg store_methods[] = {
     {"add", s_add},         {"get", s_get},       {"update", s_update},
     {"remove", s_remove},   {"query", s_query},   {"spans", s_spans},
@@ -1408,6 +1583,7 @@ void stance__open_store(lua_State *L) {
   static const luaL_Reg vocab_meta[] = {{"__gc", vocab_gc}, {NULL, NULL}};
   static const luaL_Reg vocab_methods[] = {{NULL, NULL}};
   stance__newclass(L, STORE_MT, store_meta, store_methods);
+  stance__newclass(L, VIEW_MT, view_meta, view_methods);
   stance__newclass(L, VOCAB_MT, vocab_meta, vocab_methods);
   luaL_setfuncs(L, funcs, 0);
 }

@@ -364,6 +364,8 @@ static const char *check_rec(const stance_rec *r) {
   return why[broken_rule(r, &field)];
 }
 
+const char *stance_rec_check(const stance_rec *r) { return check_rec(r); }
+
 /* Whether kept text `t` is only comment lines as the reader keeps them ("#...\n" each, no
  * carriage return; NULL: none): written back where it was (at column 1, or indented inside
  * a record), such lines read back as the same comments whatever they say. */

@@ -51,6 +51,8 @@ stance_store *stance_read_parts(const char *text, size_t len, const stance_vocab
  * only what the reader could have made: valid IDs, spans, the fields each kind needs, and
  * comments or unknown attributes that read back as themselves. NULL, or what is wrong. */
 const char *stance_store_check(const stance_store *store);
+/* The same rules for one record (not what it keeps as written): why it breaks one, or NULL. */
+const char *stance_rec_check(const stance_rec *r);
 
 /* Append the canonical text of `store` to `out`. 0, or STANCE_ENOMEM. */
 int stance_write(const stance_store *store, stance_buf *out);

@@ -16,7 +16,7 @@
 #include "reader.h"
 #include "walk.h"
 
-#define MAGIC "STSNAP02" /* 02: the status header */
+#define MAGIC STANCE_SNAPSHOT_MAGIC
 #define NONE 0xFFFFFFFFu
 #define EXTRA_BITS 3 /* extras, comments, inner after the fields */
 
@@ -297,4 +297,210 @@ stance_store *stance_store_from_snapshot_file(const char *path, const char *pref
     return NULL;
   }
   return s;
+}
+
+/* ---- a snapshot read in place ------------------------------------------------------------ */
+
+struct stance_snapview {
+  stance_rec *recs; /* strings into the snapshot; spans in the same block, after them */
+  uint32_t n, *order;
+  const char *head[STANCE_H_COUNT];
+  size_t headlen[STANCE_H_COUNT];
+};
+
+void stance_snapview_free(stance_snapview *v) {
+  if (v == NULL) return;
+  free(v->recs);
+  free(v->order);
+  free(v);
+}
+
+static int cmp_id_side(const void *pa, const void *pb) {
+  const stance_rec *a = *(const stance_rec *const *)pa, *b = *(const stance_rec *const *)pb;
+  const char *sa = a->f[STANCE_F_CONFLICT], *sb = b->f[STANCE_F_CONFLICT];
+  int c = strcmp(a->id, b->id);
+  if (c != 0) return c;
+  if (sa == NULL || sb == NULL) return (sa != NULL) - (sb != NULL);
+  return strcmp(sa, sb);
+}
+
+/* Whether two records share an ID (with its conflict side): a store refuses the second. */
+static int has_dup(const stance_rec *recs, uint32_t n, const char **why) {
+  const stance_rec **p;
+  uint32_t i, j;
+  int dup = 0;
+  if (n <= 16) {
+    for (i = 0; i < n; i++)
+      for (j = i + 1; j < n; j++) {
+        const stance_rec *a = &recs[i], *b = &recs[j];
+        if (cmp_id_side(&a, &b) == 0) return 1;
+      }
+    return 0;
+  }
+  if ((p = malloc((size_t)n * sizeof *p)) == NULL) {
+    *why = "memory";
+    return 1;
+  }
+  for (i = 0; i < n; i++) p[i] = &recs[i];
+  qsort(p, n, sizeof *p, cmp_id_side);
+  for (i = 1; i < n && !dup; i++) dup = cmp_id_side(&p[i - 1], &p[i]) == 0;
+  free(p);
+  return dup;
+}
+
+stance_snapview *stance_snapview_open(const char *data, size_t len, const char *key, const char **why) {
+  uint64_t plen, sum, nspans_all = 0;
+  reader r;
+  stance_snapview *v;
+  const char *recs_at;
+  uint32_t n, i, klen, used = 0;
+  int h, t;
+  *why = "damaged";
+  if (len < 24 || memcmp(data, MAGIC, 8) != 0) return NULL;
+  memcpy(&plen, data + 8, 8);
+  memcpy(&sum, data + 16, 8);
+  if (plen != len - 24 || XXH3_64bits(data + 24, (size_t)plen) != sum) return NULL;
+  r.p = data + 24;
+  r.end = data + len;
+  r.bad = 0;
+  klen = get32(&r);
+  if (r.bad || klen == NONE || (uint32_t)(r.end - r.p) < klen) return NULL;
+  if (key == NULL || strlen(key) != klen || memcmp(r.p, key, klen) != 0) {
+    *why = "stale";
+    return NULL;
+  }
+  r.p += klen;
+  if ((v = calloc(1, sizeof *v)) == NULL) {
+    *why = "memory";
+    return NULL;
+  }
+  for (h = 0; h < STANCE_H_COUNT && !r.bad; h++) {
+    uint32_t hl = get32(&r);
+    if (r.bad || hl == NONE) continue;
+    if ((uint32_t)(r.end - r.p) < hl) {
+      r.bad = 1;
+      break;
+    }
+    v->head[h] = r.p;
+    v->headlen[h] = strnlen(r.p, hl); /* a store keeps it as a C string */
+    r.p += hl;
+  }
+  for (t = 0; t < STANCE_T_COUNT && !r.bad; t++)
+    if (get32(&r) != NONE && !r.bad) { /* text kept as written: a store checks it reads back */
+      *why = "raw";
+      r.bad = 1;
+    }
+  n = get32(&r);
+  if (r.bad || n > (uint64_t)(r.end - r.p) / 20) {
+    stance_snapview_free(v);
+    return NULL;
+  }
+  /* first pass: where the records are, and how many spans they have */
+  recs_at = r.p;
+  for (i = 0; i < n && !r.bad; i++) {
+    uint32_t nspans, bloblen;
+    if (r.end - r.p < 20) {
+      r.bad = 1;
+      break;
+    }
+    r.p += 8;
+    nspans = get32(&r);
+    r.p += 4;
+    bloblen = get32(&r);
+    if (r.bad || (uint64_t)(r.end - r.p) < (uint64_t)nspans * 8 + bloblen) {
+      r.bad = 1;
+      break;
+    }
+    r.p += (size_t)nspans * 8 + bloblen;
+    nspans_all += nspans;
+  }
+  if (r.bad || r.p != r.end) {
+    stance_snapview_free(v);
+    return NULL;
+  }
+  /* second pass: the records, their strings left where they are */
+  {
+    size_t recbytes = (size_t)n * sizeof(stance_rec);
+    stance_range *spans;
+    v->recs = malloc(recbytes + (size_t)nspans_all * sizeof(stance_range) + 1);
+    if (v->recs == NULL) {
+      stance_snapview_free(v);
+      *why = "memory";
+      return NULL;
+    }
+    spans = (stance_range *)(void *)((char *)v->recs + recbytes);
+    r.p = recs_at;
+    for (i = 0; i < n && !r.bad; i++) {
+      stance_rec *rec = &v->recs[i];
+      uint32_t present, bloblen, nspans, j, bit;
+      unsigned char kind = (unsigned char)r.p[0], flags = (unsigned char)r.p[1];
+      const char *blob, *q;
+      char **slot[1 + STANCE_F_COUNT];
+      r.p += 4;
+      memset(rec, 0, sizeof *rec);
+      rec->line = get32(&r);
+      nspans = get32(&r);
+      present = get32(&r);
+      bloblen = get32(&r);
+      if (kind >= STANCE_REC_KINDS || (present >> (1 + STANCE_F_COUNT)) != 0) { /* extras, comments: a store checks them */
+        if (kind < STANCE_REC_KINDS) *why = "raw";
+        r.bad = 1;
+        break;
+      }
+      rec->kind = (stance_rec_kind)kind;
+      rec->spans = spans + used;
+      /* (a store keeps the spans of annotations only) */
+      rec->nspans = kind == STANCE_REC_ANNOTATION ? nspans : 0;
+      for (j = 0; j < nspans; j++) {
+        memcpy(&spans[used].start, r.p, 4);
+        memcpy(&spans[used].end, r.p + 4, 4);
+        used++;
+        r.p += 8;
+      }
+      blob = r.p;
+      r.p += bloblen;
+      slot[0] = &rec->id;
+      for (j = 0; j < STANCE_F_COUNT; j++) slot[1 + j] = &rec->f[j];
+      q = blob;
+      for (bit = 0; bit < 1 + STANCE_F_COUNT; bit++) {
+        const char *nul;
+        if (!(present & (1u << bit))) continue;
+        nul = q < blob + bloblen ? memchr(q, '\0', (size_t)(blob + bloblen - q)) : NULL;
+        if (nul == NULL) {
+          r.bad = 1;
+          break;
+        }
+        *slot[bit] = (char *)(uintptr_t)q;
+        q = nul + 1;
+      }
+      for (j = 0; j < STANCE_F_COUNT && !r.bad; j++)
+        if (rec->f[j] != NULL && !stance_field_allowed(rec->kind, (stance_field)j)) r.bad = 1;
+      rec->index = i;
+      rec->orphan = (flags & 1) != 0;
+      rec->touched = (flags & 2) != 0;
+      /* what reading the annotation file could have given, as a store from it is checked */
+      if (!r.bad && stance_rec_check(rec) != NULL) r.bad = 1;
+    }
+  }
+  v->n = n;
+  if (r.bad || has_dup(v->recs, n, why)) {
+    stance_snapview_free(v);
+    return NULL;
+  }
+  if ((v->order = stance_recs_sorted(v->recs, n)) == NULL) {
+    *why = "memory";
+    stance_snapview_free(v);
+    return NULL;
+  }
+  *why = NULL;
+  return v;
+}
+
+uint32_t stance_snapview_count(const stance_snapview *v) { return v->n; }
+const stance_rec *stance_snapview_at(const stance_snapview *v, uint32_t i) { return i < v->n ? &v->recs[i] : NULL; }
+const uint32_t *stance_snapview_order(const stance_snapview *v) { return v->order; }
+const char *stance_snapview_header(const stance_snapview *v, stance_header h, size_t *len) {
+  if (h >= STANCE_H_COUNT) return NULL;
+  *len = v->headlen[h];
+  return v->head[h];
 }

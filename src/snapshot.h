@@ -21,6 +21,8 @@
 #include "buf.h"
 #include "store.h"
 
+#define STANCE_SNAPSHOT_MAGIC "STSNAP02" /* 02: the status header */
+
 /* Append the snapshot of `s` made under `key` to `out`. 0 or STANCE_ENOMEM. */
 int stance_store_snapshot(const stance_store *s, const char *key, stance_buf *out);
 
@@ -30,5 +32,20 @@ stance_store *stance_store_from_snapshot(const char *data, size_t len, const cha
  * (malloc'd, the caller frees it; NULL when no store is returned). The file is read into the
  * store's own memory, where its strings stay (nothing copied). *why: also "missing". */
 stance_store *stance_store_from_snapshot_file(const char *path, const char *prefix, char **key, const char **why);
+
+/* A snapshot read in place, for reading only: its records with their strings where they are
+ * in `data` (which must outlive it), what a store loaded from it would hold, in the same
+ * slots. NULL, with *why: "stale" (another key), "damaged", "memory", or "raw" (it keeps text
+ * as written, comments or unknown attributes: load a store, which checks they read back). */
+typedef struct stance_snapview stance_snapview;
+stance_snapview *stance_snapview_open(const char *data, size_t len, const char *key, const char **why);
+void stance_snapview_free(stance_snapview *v);
+uint32_t stance_snapview_count(const stance_snapview *v);
+/* The record of slot i (0-based; NULL past the end). */
+const stance_rec *stance_snapview_at(const stance_snapview *v, uint32_t i);
+/* The slots in the writer's order (stance_store_sorted), count() of them. */
+const uint32_t *stance_snapview_order(const stance_snapview *v);
+/* Header h (not NUL-terminated: *len bytes), or NULL. */
+const char *stance_snapview_header(const stance_snapview *v, stance_header h, size_t *len);
 
 #endif

@@ -799,19 +799,34 @@ uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
   return stance_store_sorted_conv(s, n, NULL, NULL);
 }
 
-uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_conv conv, void *ud) {
-  static const int order[STANCE_REC_KINDS] = {1, 2, 0}; /* doclabels, annotations, relations */
-  uint32_t i, k = 0, *idx = malloc(((size_t)s->nrecs + 1) * sizeof *idx);
-  sort_key *keys = malloc(((size_t)s->nrecs + 1) * sizeof *keys);
-  if (idx == NULL || keys == NULL) {
-    free(idx);
+/* The slots of the `k` keys in their order (sorted now unless they are already): a new
+ * array, or NULL when out of memory. `keys` is freed. */
+static uint32_t *ordered(sort_key *keys, uint32_t k, uint32_t *n) {
+  uint32_t i, *idx = keys == NULL ? NULL : malloc(((size_t)k + 1) * sizeof *idx);
+  if (idx == NULL) {
     free(keys);
     return NULL;
   }
+  /* A store read from a canonical file is in order already: check before sorting. */
+  for (i = 1; i < k && cmp_keys(&keys[i - 1], &keys[i]) <= 0; i++) {
+  }
+  if (i < k) qsort(keys, k, sizeof *keys, cmp_keys);
+  for (i = 0; i < k; i++) idx[i] = keys[i].index;
+  free(keys);
+  *n = k;
+  return idx;
+}
+
+static const int kind_order[STANCE_REC_KINDS] = {1, 2, 0}; /* doclabels, annotations, relations */
+
+uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_conv conv, void *ud) {
+  uint32_t i, k = 0;
+  sort_key *keys = malloc(((size_t)s->nrecs + 1) * sizeof *keys);
+  if (keys == NULL) return NULL;
   for (i = 0; i < s->nrecs; i++) {
     const stance_rec *r = rec_at(s, i);
     if (r->dead) continue;
-    keys[k].order = order[r->kind];
+    keys[k].order = kind_order[r->kind];
     keys[k].start = r->nspans ? r->spans[0].start : 0;
     keys[k].end = r->nspans ? r->spans[0].end : 0;
     if (conv != NULL && r->nspans && !r->orphan) {
@@ -823,14 +838,23 @@ uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_co
     keys[k].side = r->f[STANCE_F_CONFLICT];
     k++;
   }
-  /* A store read from a canonical file is in order already: check before sorting. */
-  for (i = 1; i < k && cmp_keys(&keys[i - 1], &keys[i]) <= 0; i++) {
+  return ordered(keys, k, n);
+}
+
+uint32_t *stance_recs_sorted(const stance_rec *recs, uint32_t n) {
+  uint32_t i, got;
+  sort_key *keys = malloc(((size_t)n + 1) * sizeof *keys);
+  if (keys == NULL) return NULL;
+  for (i = 0; i < n; i++) {
+    const stance_rec *r = &recs[i];
+    keys[i].order = kind_order[r->kind];
+    keys[i].start = r->nspans ? r->spans[0].start : 0;
+    keys[i].end = r->nspans ? r->spans[0].end : 0;
+    keys[i].index = i;
+    keys[i].id = r->id;
+    keys[i].side = r->f[STANCE_F_CONFLICT];
   }
-  if (i < k) qsort(keys, k, sizeof *keys, cmp_keys);
-  for (i = 0; i < k; i++) idx[i] = keys[i].index;
-  free(keys);
-  *n = k;
-  return idx;
+  return ordered(keys, n, &got);
 }
 
 void stance_store_reindex(stance_store *s) { s->indexed = 0; }

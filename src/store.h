@@ -166,6 +166,8 @@ int stance_store_query(stance_store *s, uint32_t a, uint32_t b, stance_span_cb c
 /* Record indexes in the writer's order: document labels by ID, annotations by (first span
  * start, end, ID), relations by ID. The caller frees the array. NULL when out of memory. */
 uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n);
+/* The same order for `n` records in an array (all live): their positions in it. */
+uint32_t *stance_recs_sorted(const stance_rec *recs, uint32_t n);
 
 /* Offsets as written: the writer may convert each span offset it writes (the editor keeps
  * buffer bytes and writes code points). Must be monotonic; orphans are not converted. */

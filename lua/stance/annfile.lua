@@ -8,7 +8,9 @@ local M = {}
 ---@field path string
 ---@field root string|nil the corpus it belongs to: nothing is read or written outside it
 ---@field vocab table|nil the schema's values (see stance.schema.vocab)
----@field store userdata the stance.store
+---@field store userdata the stance.store (made when first wanted from `view`, if it has one)
+---@field view userdata|nil the records as a core.store_view, when the file was taken from the
+---   layer cache: read them through M.reading_store (asking for `store` makes one)
 ---@field problems table[] {line, col, severity, message}
 ---@field errors integer problems of severity "error"
 ---@field hash string|nil SHA-256 of the bytes read or last written ("" when the file did not
@@ -28,13 +30,40 @@ local function count_errors(problems)
 end
 
 -- The bytes of a file read are kept in C until `file.text` is wanted (a save, stance fmt):
--- reading a big file makes no Lua string of it.
+-- reading a big file makes no Lua string of it. A file taken from the layer cache as a view
+-- (see stance.core.layer_cache) has its store made from it when `file.store` is first wanted.
 local File = {}
+local H = {}
 function File.__index(file, k)
+  if k == 'store' then return H.store_of_view(file) end
   if k ~= 'text' or rawget(file, 'bytes') == nil then return nil end
   local text = file.bytes:string()
   rawset(file, 'text', text)
   return text
+end
+
+--- The store of a file read as a view: loaded from the cache's snapshot (which the view was
+--- checked against), else read from the file again.
+function H.store_of_view(file)
+  local view = rawget(file, 'view')
+  if not view then return nil end
+  local store = view:store()
+  if not store then
+    local problems, bytes
+    store, problems, bytes = require('stance.core').read_file(file.path, { vocab = file.vocab, root = file.root })
+    if not store then error(('cannot read %s: %s'):format(file.path, problems), 0) end
+    file.problems, file.errors, file.bytes, file.text = problems, count_errors(problems), bytes, nil
+  end
+  rawset(file, 'store', store)
+  return store
+end
+
+--- What to read the file's records from: its store, or the view it was read as when no store
+--- was made from it yet (both have header(), lazy(), records() and at(); a view cannot change).
+---@param file stance.AnnFile
+---@return userdata
+function M.reading_store(file)
+  return rawget(file, 'store') or rawget(file, 'view')
 end
 
 local function first_error(problems)
@@ -55,8 +84,13 @@ end
 ---@return string|nil err
 function M.read(path, vocab, root, existing, cache)
   local core = require('stance.core')
-  local store, problems, bytes
-  if cache then store, problems, bytes = cache:read(path) end
+  local store, problems, bytes, how
+  if cache then store, problems, bytes, how = cache:read(path, true) end
+  if how == 'view' then
+    -- (a file is in the cache only when it was read without a problem)
+    return setmetatable({ path = path, root = root, vocab = vocab, view = store, problems = problems, errors = 0,
+      bytes = bytes }, File)
+  end
   if not store then store, problems, bytes = core.read_file(path, { vocab = vocab, root = root }) end
   if not store then
     if bytes == 'ENOENT' and require('stance.core').stamp(path) == '' then

@@ -225,7 +225,8 @@ end
 --- orphans, at their old place: a script never reads offsets that point at other words (a
 --- document edited, a clean git merge).
 local function placed(self, layer, kind)
-  local store = layer.file.store
+  -- (a file taken from the layer cache is read as a view: no store made of it)
+  local store = require('stance.annfile').reading_store(layer.file)
   if kind ~= 'annotation' or layer._vouched then return store end
   local recorded = store:header('hash')
   if recorded ~= nil and recorded == self:hash() then
@@ -235,9 +236,9 @@ local function placed(self, layer, kind)
   local text = self:text()
   if not text then return store end
   local p = require('stance.export.placed').layer(layer, text)
-  if p.store == store then
+  if p.store == store or p.store == rawget(layer.file, 'store') then
     layer._vouched = true
-    return store
+    return p.store
   end
   return p.store, p.orphans
 end
@@ -255,7 +256,7 @@ local function collect(self, kind, filter)
     if layer then
       local store, orphans = placed(self, layer, kind)
       -- the layer's own store, lent to lazy annotations: the layer changes a copy from now on
-      if store == layer.file.store then layer._lent = true end
+      if store == rawget(layer.file, 'store') then layer._lent = true end
       if not any and not orphans then
         Annotation.lazy(layer, store, kind, out)
       else

@@ -57,7 +57,7 @@ end
 ---@param kind string|nil "annotation" (default), "relation" or "doclabel"
 ---@return table[] records
 function M:records(kind)
-  return self.file.store:records(kind or 'annotation')
+  return require('stance.annfile').reading_store(self.file):records(kind or 'annotation')
 end
 
 --- The records of `kind` where their words are in the document now, for what compares layers
@@ -225,9 +225,9 @@ end
 --- file), "in-progress" when marked so or when the layer has any record, else "not-started".
 ---@return stance.Status
 function M:status()
-  local st = self.file.store:header().status
+  local store = require('stance.annfile').reading_store(self.file)
+  local st = store:header('status')
   if st == 'done' or st == 'in-progress' then return st end
-  local store = self.file.store
   if st ~= nil or store:count('annotation') + store:count('relation') + store:count('doclabel') > 0 then
     return 'in-progress'
   end

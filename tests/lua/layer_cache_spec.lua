@@ -361,4 +361,126 @@ print(n)
     assert.are.equal(fresh, cached)
     assert.truthy(cached:find('note="changed"', 1, true))
   end)
+
+  -- A schema of names no fixture uses (no favor/against), for what reads layers in place.
+  local GENERATED = [[
+format stance 1
+
+target "tax-reform_2"
+target ümlaut
+stance pro
+stance con
+stance neutral
+role thesis
+relation rebuts
+label "x.y-1"
+  target "tax-reform_2"
+  stance con
+label plain
+]]
+
+  --- A corpus on `schema` annotated by two annotators with the schema's own values, through
+  --- the API: every kind of record, several spans, a status, notes with quotes and newlines.
+  local function annotated(schema_text)
+    local d = T.tmpdir()
+    local _, err, code = T.stance_run({ 'init', d })
+    assert(code == 0, err)
+    T.write(d .. '/.stance/schema.stance', schema_text)
+    for i, name in ipairs(NAMES) do
+      T.write(d .. '/' .. name, text_of(i))
+    end
+    local c = assert(stance.open(d))
+    local s = assert(c:schema())
+    for k, who in ipairs({ 'ana', 'ben' }) do
+      for i, name in ipairs(NAMES) do
+        local doc = assert(c:document(name))
+        local ids = {}
+        for j, l in ipairs(s.labels) do
+          local spec = { annotator = who, label = l.name, note = ('%s "%d"\n%d'):format(who, i, j),
+            spans = { { j, j + 3 }, { 40 + j, 44 + j } } }
+          if not l.target and s.targets[1] then spec.target = s.targets[(i + j) % #s.targets + 1].name end
+          if not l.stance and s.stances[1] then spec.stance = s.stances[(i + k) % #s.stances + 1].name end
+          if s.roles[1] and not l.role then spec.role = s.roles[j % #s.roles + 1].name end
+          ids[#ids + 1] = assert(doc:annotate(spec)).id
+        end
+        assert(doc:relate(ids[1], ids[#ids], s.relations[1].name, { annotator = who }))
+        assert(doc:set_label({ target = s.targets[1].name, stance = s.stances[#s.stances].name, annotator = who }))
+        if i % 2 == 0 then assert(doc:set_status('done', who)) end
+      end
+    end
+    assert(c:save())
+    return d
+  end
+
+  --- Every record as scripts see it: each annotation's fields (by name and through
+  --- annotation.fields), the layers' records and status.
+  local function records_of(c)
+    local Annotation = require('stance.annotation')
+    local out = {}
+    for d in c:documents() do
+      for _, kind in ipairs({ 'annotations', 'relations', 'labels' }) do
+        for _, a in ipairs(d[kind](d)) do
+          local f = Annotation.fields(a)
+          for _, k in ipairs(FIELDS) do
+            assert.are.same(f[k], a[k])
+          end
+          out[#out + 1] = f
+        end
+      end
+      for _, who in ipairs(c:layer_names()) do
+        local layer = d:layer(who)
+        out[#out + 1] = { status = layer:status(), annotations = layer:records('annotation'),
+          relations = layer:records('relation'), labels = layer:records('doclabel') }
+      end
+    end
+    return out
+  end
+
+  it('reads cached layers in place, every field as a parse gives it, on the study\'s and generated schemas', function()
+    local schemas = { SCHEMA, GENERATED }
+    if T.shared then
+      schemas[#schemas + 1] = T.read(T.shared .. '/study/schema.stance')
+    else
+      print('(../shared is absent: the study\'s schema is not tried)')
+    end
+    for _, schema_text in ipairs(schemas) do
+      local d = annotated(schema_text)
+      sleep(0.3)
+      local fresh = assert(stance.open(d))
+      fresh._lcache = false
+      local want = records_of(fresh)
+      assert.truthy(#want > 40)
+      both(d) -- the cache made
+      local c = assert(stance.open(d))
+      assert.are.same(want, records_of(c))
+      assert.are.equal(files(d), c:layer_cache():stats().hits)
+      -- read in place: no store was made of any layer
+      local doc = assert(c:document('plain.txt'))
+      local layer = doc:layer('ana')
+      assert.truthy(rawget(layer.file, 'view'))
+      assert.is_nil(rawget(layer.file, 'store'))
+      -- an annotation read before a change stays what it was; the change is saved as without the cache
+      local a = doc:annotations({ annotator = 'ana' })[1]
+      local note = a.note
+      assert(a:update({ note = 'changed "here"' }))
+      assert.are.equal(note, a.note)
+      assert.are.equal('changed "here"', doc:annotations({ annotator = 'ana' })[1].note)
+      assert(c:save())
+      sleep(0.3)
+      local f2, c2 = both(d)
+      assert.are.equal(f2, c2)
+      assert.truthy(c2:find('note="changed \\"here\\""', 1, true))
+      -- a file deleted, one added, one changed: seen
+      os.remove(path_of(d, 'ben', 'plain.txt'))
+      T.write(path_of(d, 'cy', 'dots..txt'), T.read(path_of(d, 'ana', 'dots..txt')):gsub('annotator ana', 'annotator cy'))
+      local p = path_of(d, 'ana', 'sub/deep/a b.txt')
+      T.write(p, T.read(p):gsub('status done', 'status in-progress'))
+      fresh = assert(stance.open(d))
+      fresh._lcache = false
+      c = assert(stance.open(d))
+      want = records_of(fresh)
+      assert.are.same(want, records_of(c))
+      assert.truthy(#c:layer_names() == 3)
+    end
+  end)
 end)
