@@ -6,10 +6,15 @@
  * and so slow to reach, is then visited once per distinct word of the document, not once
  * per occurrence. A document's positions are grouped by word with a counting sort.
  *
- * Postings (stance_postings reads them), per document holding the word:
+ * Postings (stance_postings reads them), per word: varint(length of its documents' part),
+ * then the documents' part, per document holding the word:
  *   varint(doc delta << 2 | min(count, 4) - 1)   doc delta: local number + 1, minus the
  *   [varint(count - 4)]                          previous one's; count: occurrences
+ * then the positions' part, per document in the same order:
  *   varint(first position), varint(delta)...     positions, ascending
+ * (a count or an AND of words reads only the documents' part: on long documents, a small
+ * fraction of the postings). While building, a word's postings are kept interleaved
+ * (each document's header, then its positions), and split when the segment is finished.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +72,9 @@ typedef struct term_entry {
   uint32_t word_off, word_len;
   uint32_t last_doc;            /* local number + 1 of the last document written */
   uint32_t freq;
-  slice *head, *tail;           /* the postings */
+  slice *head, *tail;           /* the postings, interleaved (see above) */
   uint32_t post_len;
+  uint32_t docs_len;            /* bytes of its documents' headers among them */
 } term_entry;
 
 /* A dictionary slot: enough to recognise a word of up to 8 bytes without touching its
@@ -453,6 +459,7 @@ static int flush_doc(stance_segment_builder *b) {
     if ((out = reserve_post(b, e, 20 + 5 * (uint64_t)count)) == NULL) return -1;
     n = stance_varint_put(out, delta << 2 | (count < 4 ? count - 1 : 3));
     if (count >= 4) n += stance_varint_put(out + n, count - 4);
+    e->docs_len += (uint32_t)n;
     n += stance_varint_put(out + n, p[0]);
     for (k = 1; k < count; k++) n += stance_varint_put(out + n, p[k] - p[k - 1]);
     e->tail->len += (uint32_t)n;
@@ -547,6 +554,66 @@ static int sort_refs(word_ref *refs, uint32_t n) {
 }
 
 
+static size_t varint_len(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    n++;
+  }
+  return n;
+}
+
+/* A word's postings as saved, at `out`: varint(length of the documents' part), the
+ * documents' headers, then their positions (each document's entry, written whole into one
+ * slice, is its header, 1 or 2 varints, then as many varints as its count says). The bytes
+ * written. */
+static size_t split_postings(const term_entry *e, uint8_t *out) {
+  size_t vl = stance_varint_put(out, e->docs_len);
+  uint8_t *docs = out + vl, *pos = docs + e->docs_len;
+  const slice *sl;
+  /* copied byte by byte as they are read (most entries are a few bytes: no call per part),
+   * the positions of a long list by whole words */
+  for (sl = e->head; sl != NULL; sl = sl->next) {
+    const uint8_t *p = sl->data, *end = sl->data + sl->len;
+    while (p < end) {
+      uint64_t v = 0, more = 0, n;
+      unsigned shift = 0;
+      uint8_t c;
+      do {
+        c = *p++;
+        *docs++ = c;
+        v |= (uint64_t)(c & 0x7F) << shift;
+        shift += 7;
+      } while ((c & 0x80) && p < end && shift < 64);
+      if ((v & 3) == 3) {
+        shift = 0;
+        do {
+          c = *p++;
+          *docs++ = c;
+          more |= (uint64_t)(c & 0x7F) << shift;
+          shift += 7;
+        } while ((c & 0x80) && p < end && shift < 64);
+      }
+      n = (v & 3) + 1 + more;
+      if (n <= 16) {
+        while (n > 0 && p < end) {
+          c = *p++;
+          *pos++ = c;
+          n -= !(c & 0x80);
+        }
+      } else {
+        /* written above, whole: never broken (the end is only a guard) */
+        const uint8_t *q = stance_varint_skip(p, end, n);
+        if (q == NULL) q = end;
+        memcpy(pos, p, (size_t)(q - p));
+        pos += q - p;
+        p = q;
+      }
+    }
+  }
+  return vl + e->post_len;
+}
+
 size_t stance_builder_memory(const stance_segment_builder *b) {
   size_t m = sizeof *b + (size_t)b->entries_cap * sizeof *b->entries + (size_t)b->cap * sizeof *b->tab +
              b->words.cap + (size_t)b->docs_cap * 4;
@@ -567,7 +634,7 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
     refs[i].e = e;
     refs[i].key = sort_key(refs[i].w, refs[i].n);
     words_len += e->word_len;
-    post_len += e->post_len;
+    post_len += e->post_len + varint_len(e->docs_len);
   }
   if (sort_refs(refs, b->n) != 0) {
     free(refs);
@@ -584,13 +651,7 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
     memcpy(STANCE__W(seg->terms) + w, refs[i].w, refs[i].n);
     w += refs[i].n;
     stance_put64(STANCE__W(seg->post_off) + (size_t)i * 8, p);
-    {
-      const slice *sl;
-      for (sl = refs[i].e->head; sl != NULL; sl = sl->next) {
-        memcpy(STANCE__W(seg->postings) + p, sl->data, sl->len);
-        p += sl->len;
-      }
-    }
+    p += split_postings(refs[i].e, STANCE__W(seg->postings) + p);
     stance_put32(STANCE__W(seg->freq) + (size_t)i * 4, refs[i].e->freq);
   }
   stance_put32(STANCE__W(seg->term_off) + (size_t)b->n * 4, w);

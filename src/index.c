@@ -83,13 +83,25 @@ int stance_segment_freq(const stance_segment *seg, uint32_t t, uint32_t *freq) {
   return post_range(seg, t, &a, &b, freq);
 }
 
-int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
-                            const uint8_t **end, uint32_t *freq) {
-  uint64_t a, b;
+int stance_segment_readable(const stance_segment *seg, const void *p, size_t len) { return readable(seg, p, len); }
+
+int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **docs,
+                            const uint8_t **docs_end, const uint8_t **pos,
+                            const uint8_t **pos_end, uint32_t *freq) {
+  uint64_t a, b, n;
   uint32_t f;
-  if (post_range(seg, t, &a, &b, &f) != 0 || readable(seg, seg->postings + a, (size_t)(b - a)) != 0) return -1;
-  *p = seg->postings + a;
-  *end = seg->postings + b;
+  const uint8_t *p, *end, *d;
+  if (post_range(seg, t, &a, &b, &f) != 0) return -1;
+  /* varint(length of the documents) | documents | positions */
+  p = seg->postings + a;
+  end = seg->postings + b;
+  if (readable(seg, p, (size_t)(b - a < 10 ? b - a : 10)) != 0 || (d = stance_varint_get(p, end, &n)) == NULL ||
+      n > (uint64_t)(end - d) || f > (uint64_t)(end - d) - n || readable(seg, d, (size_t)n) != 0)
+    return -1;
+  *docs = d;
+  *docs_end = d + n;
+  *pos = d + n;
+  *pos_end = end;
   *freq = f;
   return 0;
 }
@@ -265,6 +277,7 @@ typedef struct merge_in {
   const char *w;                /* its word */
   uint32_t wn;
   uint32_t *remap;              /* local -> new local, UINT32_MAX when dropped */
+  size_t released;              /* its file's pages given back up to there (see merge_release) */
 } merge_in;
 
 /* Load input i's next word; 0, or -1 when its entry is damaged. */
@@ -276,21 +289,132 @@ static int merge_next(merge_in *in) {
   return stance_segment_word(in->seg, in->at, &in->w, &in->wn);
 }
 
+/* Give back the pages of an input's file that the merge has gone past, a megabyte at a
+ * time: each pass reads the postings once, in order (the page cache keeps them), so that a
+ * merge holds its output and not its inputs as well. */
+static void merge_release(merge_in *in, int all) {
+#if !defined(_WIN32) && defined(MADV_DONTNEED)
+  const stance_mapped *m = in->seg->file;
+  size_t start, upto;
+  if (m == NULL || !m->mmapped) return;
+  start = ((size_t)(in->seg->postings - m->data) + 4095) & ~(size_t)4095;
+  if (in->released < start) in->released = start;
+  if (all || in->at >= in->seg->nterms) {
+    upto = m->size;
+  } else {
+    uint64_t off = stance_get64(in->seg->post_off + (size_t)in->at * 8); /* read (checked) for that word */
+    if (off > in->seg->post_len) return;
+    upto = (size_t)(in->seg->postings - m->data) + (size_t)off;
+  }
+  upto &= ~(size_t)4095;
+  if (upto < in->released + (all ? 1 : (size_t)1 << 20)) return;
+  madvise((void *)(uintptr_t)(m->data + in->released), upto - in->released, MADV_DONTNEED);
+  in->released = upto;
+#else
+  (void)in;
+  (void)all;
+#endif
+}
+
 static int word_cmp(const char *a, uint32_t an, const char *b, uint32_t bn) {
   int c = memcmp(a, b, an < bn ? an : bn);
   return c != 0 ? c : (an > bn) - (an < bn);
+}
+
+/* One pass of a merge over every word of the inputs (which start at their first entry):
+ * sizing (out NULL: the number of words, their bytes, their postings' bytes and each one's
+ * documents' part in dlen[]), or writing into `out`, sized by the first pass. A word's
+ * documents get their new numbers (their headers written again); their positions are copied
+ * unread. 0, or -1 when an input is damaged. */
+static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *out, uint32_t *nterms,
+                      uint64_t *words_len, uint64_t *post_len) {
+  uint32_t i, k = 0;
+  uint64_t wl = 0, pl = 0;
+  for (i = 0; i < n; i++) {
+    in[i].at = 0;
+    in[i].released = 0;
+    if (merge_next(&in[i]) != 0) return -1;
+  }
+  for (;;) {
+    /* the smallest word among the inputs' next entries */
+    const char *w = NULL;
+    uint32_t wn = 0;
+    uint64_t f = 0, last = 0, dl = 0, pos_len = 0; /* last: local + 1 of the last document kept */
+    uint8_t *docs = NULL, *pos = NULL;
+    for (i = 0; i < n; i++)
+      if (in[i].w != NULL && (w == NULL || word_cmp(in[i].w, in[i].wn, w, wn) < 0)) {
+        w = in[i].w;
+        wn = in[i].wn;
+      }
+    if (w == NULL) break;
+    if (out != NULL && k < out->nterms && dlen[k] > 0) {
+      uint8_t *at = STANCE__W(out->postings) + pl;
+      stance_put32(STANCE__W(out->term_off) + (size_t)k * 4, (uint32_t)wl);
+      stance_put64(STANCE__W(out->post_off) + (size_t)k * 8, pl);
+      docs = at + stance_varint_put(at, dlen[k]);
+      pos = docs + dlen[k];
+    }
+    for (i = 0; i < n; i++) {
+      stance_postings it;
+      uint32_t local, count, nl;
+      if (in[i].w == NULL || word_cmp(in[i].w, in[i].wn, w, wn) != 0) continue;
+      if (stance_postings_init(&it, in[i].seg, in[i].at, NULL) != 0) return -1;
+      while (stance_postings_doc(&it, &local, &count)) {
+        const uint8_t *from;
+        size_t len;
+        uint8_t h[20];
+        size_t hn;
+        if (local >= in[i].seg->ndocs || (nl = in[i].remap[local]) == UINT32_MAX) continue;
+        if (nl + 1 <= last) continue; /* out of order: not from a segment we made */
+        if (stance_postings_raw(&it, &from, &len) != 0) break;
+        hn = stance_varint_put(h, (uint64_t)(nl + 1 - last) << 2 | (count < 4 ? count - 1 : 3));
+        if (count >= 4) hn += stance_varint_put(h + hn, count - 4);
+        if (docs != NULL) {
+          /* the sizes of the first pass bound what is written: checked all the same */
+          if (dl + hn > dlen[k] || pos + pos_len + len > STANCE__W(out->postings) + out->post_len) return -1;
+          memcpy(docs + dl, h, hn);
+          memcpy(pos + pos_len, from, len); /* positions do not change */
+        }
+        dl += hn;
+        pos_len += len;
+        last = nl + 1;
+        f += count;
+      }
+      if (it.broken) return -1;
+      in[i].at++;
+      if (merge_next(&in[i]) != 0) return -1;
+      merge_release(&in[i], 0);
+    }
+    if (dl == 0) continue; /* every document dropped */
+    if (out == NULL) {
+      uint8_t v[10];
+      if (dl > UINT32_MAX || k == UINT32_MAX) return -1;
+      dlen[k] = (uint32_t)dl;
+      pl += stance_varint_put(v, dl) + dl + pos_len;
+    } else {
+      /* w points into an input, whose next word may now differ: wn bytes are still there */
+      if (k >= out->nterms || dl != dlen[k] || wl + wn > out->terms_len) return -1;
+      memcpy(STANCE__W(out->terms) + wl, w, wn);
+      stance_put32(STANCE__W(out->freq) + (size_t)k * 4, f > UINT32_MAX ? UINT32_MAX : (uint32_t)f);
+      pl = (uint64_t)(pos + pos_len - out->postings);
+    }
+    wl += wn;
+    k++;
+  }
+  *nterms = k;
+  *words_len = wl;
+  *post_len = pl;
+  return 0;
 }
 
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
                                       int *damaged) {
   merge_in *in = calloc((size_t)n + 1, sizeof *in);
-  uint32_t i, d, ndocs = 0, nterms = 0, k;
-  uint64_t words_len = 0, post_len = 0;
+  uint32_t i, d, ndocs = 0, nterms = 0, k = 0;
+  uint64_t wl = 0, pl = 0, wl2 = 0, pl2 = 0;
+  uint32_t *dlen = NULL;
   stance_segment *out = NULL;
-  uint8_t *post = NULL, *term_off = NULL, *freq = NULL, *post_off = NULL;
-  char *words = NULL;
-  size_t pl = 0, wl = 0;
   int bad = 0;
   if (damaged != NULL) *damaged = 0;
   if (in == NULL) goto done;
@@ -305,101 +429,37 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
     }
     if (nterms > UINT32_MAX - segs[i]->nterms) goto done;
     nterms += segs[i]->nterms;
-    words_len += segs[i]->terms_len;
-    /* a document's header can grow by a byte or two when its number changes */
-    post_len += segs[i]->post_len + (uint64_t)segs[i]->post_len / 2 + 16;
-    if (merge_next(&in[i]) != 0) bad = 1;
   }
-  if (bad || words_len > SIZE_MAX / 2 || post_len > SIZE_MAX / 2) goto done;
-  /* worst case sizes; the result is copied into an exact block at the end */
-  words = malloc((size_t)words_len + 1);
-  post = malloc((size_t)post_len + 1);
-  term_off = malloc(((size_t)nterms + 1) * 4);
-  freq = malloc(((size_t)nterms + 1) * 4);
-  post_off = malloc(((size_t)nterms + 1) * 8);
-  if (words == NULL || post == NULL || term_off == NULL || freq == NULL || post_off == NULL) goto done;
-  k = 0;
-  for (;;) {
-    /* the smallest word among the segments' next entries */
-    const char *w = NULL;
-    uint32_t wn = 0;
-    uint64_t f = 0, last = 0; /* local + 1 of the last document written for this word */
-    for (i = 0; i < n; i++)
-      if (in[i].w != NULL && (w == NULL || word_cmp(in[i].w, in[i].wn, w, wn) < 0)) {
-        w = in[i].w;
-        wn = in[i].wn;
-      }
-    if (w == NULL) break;
-    stance_put32(term_off + (size_t)k * 4, (uint32_t)wl);
-    stance_put64(post_off + (size_t)k * 8, pl);
-    for (i = 0; i < n; i++) {
-      stance_postings it;
-      uint32_t local, count;
-      if (in[i].w == NULL || word_cmp(in[i].w, in[i].wn, w, wn) != 0) continue;
-      if (stance_postings_init(&it, in[i].seg, in[i].at, NULL) != 0) {
-        bad = 1;
-        goto done;
-      }
-      while (stance_postings_doc(&it, &local, &count)) {
-        const uint8_t *from = it.p;
-        uint32_t pos, nl;
-        while (stance_postings_pos(&it, &pos)) {
-        }
-        if (local >= in[i].seg->ndocs || (nl = in[i].remap[local]) == UINT32_MAX) continue;
-        if (nl + 1 <= last) continue; /* out of order: not from a segment we made */
-        if (pl + 20 + (size_t)(it.p - from) > post_len) {
-          bad = 1;
-          goto done;
-        }
-        pl += stance_varint_put(post + pl, (uint64_t)(nl + 1 - last) << 2 | (count < 4 ? count - 1 : 3));
-        if (count >= 4) pl += stance_varint_put(post + pl, count - 4);
-        memcpy(post + pl, from, (size_t)(it.p - from)); /* positions do not change */
-        pl += (size_t)(it.p - from);
-        last = nl + 1;
-        f += count;
-      }
-      if (it.broken) {
-        bad = 1;
-        goto done;
-      }
-      in[i].at++;
-      if (merge_next(&in[i]) != 0) {
-        bad = 1;
-        goto done;
-      }
-    }
-    /* w points into an input, whose next word may now differ: wn bytes are still there */
-    if (stance_get64(post_off + (size_t)k * 8) == pl) continue; /* every document dropped */
-    memcpy(words + wl, w, wn);
-    wl += wn;
-    stance_put32(freq + (size_t)k * 4, f > UINT32_MAX ? UINT32_MAX : (uint32_t)f);
-    k++;
+  /* sized first, then written straight into the new segment's tables: no copy of the
+   * postings, and nothing held beyond them */
+  if ((dlen = malloc(((size_t)nterms + 1) * sizeof *dlen)) == NULL) goto done;
+  if (merge_pass(in, n, dlen, NULL, &k, &wl, &pl) != 0) {
+    bad = 1;
+    goto done;
   }
-  stance_put32(term_off + (size_t)k * 4, (uint32_t)wl);
-  stance_put64(post_off + (size_t)k * 8, pl);
-  if (wl > UINT32_MAX) goto done;
-  out = stance__segment_alloc(ndocs, k, wl, pl);
-  if (out == NULL) goto done;
+  if (wl > UINT32_MAX || pl > SIZE_MAX / 4 || (out = stance__segment_alloc(ndocs, k, (size_t)wl, (size_t)pl)) == NULL)
+    goto done;
+  if (merge_pass(in, n, dlen, out, &nterms, &wl2, &pl2) != 0 || nterms != k || wl2 != wl || pl2 != pl) {
+    bad = 1;
+    goto done;
+  }
+  stance_put32(STANCE__W(out->term_off) + (size_t)k * 4, (uint32_t)wl);
+  stance_put64(STANCE__W(out->post_off) + (size_t)k * 8, pl);
   for (i = 0; i < n; i++)
     for (d = 0; d < segs[i]->ndocs; d++)
       if (in[i].remap[d] != UINT32_MAX) out->docs[in[i].remap[d]] = segs[i]->docs[d];
-  memcpy(STANCE__W(out->term_off), term_off, ((size_t)k + 1) * 4);
-  memcpy(STANCE__W(out->freq), freq, (size_t)k * 4);
-  memcpy(STANCE__W(out->post_off), post_off, ((size_t)k + 1) * 8);
-  memcpy(STANCE__W(out->terms), words, wl);
-  memcpy(STANCE__W(out->postings), post, pl);
   stance__segment_keys(out);
 done:
   if (bad && damaged != NULL) *damaged = 1;
   if (in != NULL)
     for (i = 0; i < n; i++) free(in[i].remap);
   free(in);
-  free(words);
-  free(post);
-  free(term_off);
-  free(freq);
-  free(post_off);
-  return bad ? (stance_segment_unref(out), NULL) : out;
+  free(dlen);
+  if (bad || (out != NULL && (k != out->nterms))) {
+    stance_segment_unref(out);
+    return NULL;
+  }
+  return out;
 }
 
 /* ---- the index ---------------------------------------------------------------------------- */

@@ -132,10 +132,13 @@ size_t stance_segment_memory(const stance_segment *seg);
 int stance_mapped_check(stance_mapped *m, const void *p, size_t len);
 /* The word of dictionary entry t. 0, or -1 when the segment is damaged. */
 int stance_segment_word(const stance_segment *seg, uint32_t t, const char **word, uint32_t *len);
-/* The postings of entry t, [*p, *end), and its number of occurrences (never more than its
- * bytes). 0, or -1 when the segment is damaged. */
-int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **p,
-                            const uint8_t **end, uint32_t *freq);
+/* The postings of entry t: its documents [*docs, *docs_end), their pages checked, and their
+ * positions [*pos, *pos_end), their pages not checked (stance_segment_readable, when read);
+ * and its number of occurrences (never more than the bytes of the positions). 0, or -1
+ * when the segment is damaged. */
+int stance_segment_postings(const stance_segment *seg, uint32_t t, const uint8_t **docs,
+                            const uint8_t **docs_end, const uint8_t **pos,
+                            const uint8_t **pos_end, uint32_t *freq);
 /* The number of occurrences of entry t, from the dictionary, its postings not read (nor
  * their pages checked: a count that needs no document reads only this). 0, or -1 when the
  * segment is damaged. */
@@ -199,7 +202,8 @@ int stance_meta_decode(const stance_meta *m, stance_doc **docs, stance_dir **dir
 
 /* Merge segments, in order, into one (documents keep their global ids; `keep`, if not
  * NULL, says which to keep by global id). NULL when out of memory or when an input is
- * damaged (*damaged is then set, if not NULL). */
+ * damaged (*damaged is then set, if not NULL). The pages of mapped inputs are given back
+ * as the merge goes past them (they stay in the page cache). */
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
                                       int *damaged);
@@ -318,17 +322,15 @@ static inline const uint8_t *stance_varint_get(const uint8_t *p, const uint8_t *
 
 /* Past n varints from p (their values unread: only their last bytes, those with the high
  * bit clear, are counted, eight bytes at a time); NULL when the bytes end first. */
-static inline const uint8_t *stance_varint_skip(const uint8_t *p, const uint8_t *end, uint32_t n) {
+static inline const uint8_t *stance_varint_skip(const uint8_t *p, const uint8_t *end, uint64_t n) {
   while (n > 0 && end - p >= 8) {
     uint64_t x, ends;
     unsigned c;
     memcpy(&x, p, 8);
-    ends = ~x & 0x8080808080808080ull;
-#if defined(__GNUC__) || defined(__clang__)
-    c = (unsigned)__builtin_popcountll(ends);
-#else
-    for (c = 0; ends != 0; ends &= ends - 1) c++;
-#endif
+    /* the high bit of each last byte, moved to the bottom of its byte, and summed into the
+     * top byte by the multiplication (a popcount of at most 8 bits, in three instructions) */
+    ends = (~x & 0x8080808080808080ull) >> 7;
+    c = (unsigned)((ends * 0x0101010101010101ull) >> 56);
     if (c >= n) break;
     n -= c;
     p += 8;
@@ -337,14 +339,25 @@ static inline const uint8_t *stance_varint_skip(const uint8_t *p, const uint8_t 
   return n == 0 ? p : NULL;
 }
 
-/* Walking one word's postings (the format is in builder.c). Broken bytes end the walk
- * (and set `broken`): a document's count is never more than the bytes left. */
+/* Check that [p, p + len) of a segment's tables is readable (its pages against their
+ * checksums, once: a loaded segment; nothing to check for a built one). 0, or -1. */
+int stance_segment_readable(const stance_segment *seg, const void *p, size_t len);
+
+/* Walking one word's postings (the format is in builder.c: the word's documents, then
+ * their positions apart, so that what needs only the documents reads only them). Broken
+ * bytes end the walk (and set `broken`): the counts of the documents are never more, all
+ * together, than the bytes of the positions. */
 typedef struct stance_postings {
-  const uint8_t *p, *end;
+  const uint8_t *p, *end;       /* the documents */
+  const uint8_t *pp, *pend;     /* the positions, read only when asked for */
+  const stance_segment *seg;    /* whose pages of positions are checked when first read */
   uint64_t cur;                 /* local document number + 1 */
+  uint64_t budget;              /* bytes of positions not claimed by a document's count */
+  uint64_t skip;                /* positions of earlier documents not read (skipped when the
+                                   next position is read) */
   uint32_t left;                /* positions of the current document not yet read */
   uint32_t pos;
-  int broken;
+  int broken, checked;
 } stance_postings;
 
 /* 0, or -1 when the segment is damaged. *freq (if not NULL) gets the word's occurrences. */
@@ -352,19 +365,19 @@ static inline int stance_postings_init(stance_postings *it, const stance_segment
                                        uint32_t t, uint32_t *freq) {
   uint32_t f;
   memset(it, 0, sizeof *it);
-  if (stance_segment_postings(seg, t, &it->p, &it->end, &f) != 0) return -1;
+  if (stance_segment_postings(seg, t, &it->p, &it->end, &it->pp, &it->pend, &f) != 0) return -1;
+  it->seg = seg;
+  it->budget = (uint64_t)(it->pend - it->pp);
   if (freq != NULL) *freq = f;
   return 0;
 }
 
-/* The next document (skipping positions not read): its local number and number of
- * positions. 0 at the end or on broken data. */
+/* The next document (its positions not read): its local number and number of positions.
+ * 0 at the end or on broken data. */
 static inline int stance_postings_doc(stance_postings *it, uint32_t *local, uint32_t *count) {
   uint64_t v, c;
-  if (it->left > 0) {
-    if ((it->p = stance_varint_skip(it->p, it->end, it->left)) == NULL) goto broken;
-    it->left = 0;
-  }
+  it->skip += it->left;
+  it->left = 0;
   if (it->p >= it->end) return 0;
   if ((it->p = stance_varint_get(it->p, it->end, &v)) == NULL) goto broken;
   it->cur += v >> 2;
@@ -374,7 +387,9 @@ static inline int stance_postings_doc(stance_postings *it, uint32_t *local, uint
     if ((it->p = stance_varint_get(it->p, it->end, &more)) == NULL) goto broken;
     c += more;
   }
-  if (it->cur == 0 || it->cur > 0xFFFFFFFFu || c > (uint64_t)(it->end - it->p)) goto broken;
+  /* every position takes a byte at least: counts beyond the bytes are a lie */
+  if (it->cur == 0 || it->cur > 0xFFFFFFFFu || c > it->budget) goto broken;
+  it->budget -= c;
   *local = (uint32_t)(it->cur - 1);
   *count = (uint32_t)c;
   it->left = (uint32_t)c;
@@ -387,20 +402,54 @@ broken:
   return 0;
 }
 
+/* Where the current document's positions start (those of the documents before skipped,
+ * the pages checked): 0, or -1 (broken). */
+static inline int stance__postings_reach(stance_postings *it) {
+  if (!it->checked) {
+    if (stance_segment_readable(it->seg, it->pp, (size_t)(it->pend - it->pp)) != 0) return -1;
+    it->checked = 1;
+  }
+  if (it->skip > 0) {
+    if ((it->pp = stance_varint_skip(it->pp, it->pend, it->skip)) == NULL) return -1;
+    it->skip = 0;
+  }
+  return 0;
+}
+
 /* The next position of the current document. 0 when there is none left. */
 static inline int stance_postings_pos(stance_postings *it, uint32_t *pos) {
   uint64_t v;
   if (it->left == 0) return 0;
-  if ((it->p = stance_varint_get(it->p, it->end, &v)) == NULL) {
-    it->p = it->end;
-    it->left = 0;
-    it->broken = 1;
-    return 0;
-  }
+  if ((it->skip > 0 || !it->checked) && stance__postings_reach(it) != 0) goto broken;
+  if ((it->pp = stance_varint_get(it->pp, it->pend, &v)) == NULL) goto broken;
   it->pos += (uint32_t)v; /* the first is absolute: pos starts at 0 for each document */
   *pos = it->pos;
   it->left--;
   return 1;
+broken:
+  it->p = it->end;
+  it->pp = it->pend;
+  it->left = 0;
+  it->broken = 1;
+  return 0;
+}
+
+/* The bytes of the current document's positions, unread (a merge copies them): 0, or -1
+ * (broken; the walk ends). */
+static inline int stance_postings_raw(stance_postings *it, const uint8_t **from, size_t *len) {
+  const uint8_t *e;
+  if (stance__postings_reach(it) != 0 || (e = stance_varint_skip(it->pp, it->pend, it->left)) == NULL) {
+    it->p = it->end;
+    it->pp = it->pend;
+    it->left = 0;
+    it->broken = 1;
+    return -1;
+  }
+  *from = it->pp;
+  *len = (size_t)(e - it->pp);
+  it->pp = e;
+  it->left = 0;
+  return 0;
 }
 
 #endif

@@ -18,7 +18,8 @@
  *                size), each segment's document numbers (u32 each; 0xFFFFFFFF: gone),
  *                (pad to 8) strings (paths, each followed by a NUL byte).
  *   Documents are live and sorted by path (strictly: a lookup is a binary search); folders
- *   sorted by path. Version 5; version 4 had no page sums (its body checked whole).
+ *   sorted by path. Version 6; version 5 had segments of version 1 (each word's postings
+ *   interleaved: a document, its positions, the next one), version 4 no page sums.
  *
  * seg-<id as 16 hex digits>.bin (its header checked when loaded, its pages when read):
  *   header (64): "STANCESG" | u32 version | u32 12 (page bits) | u32 nterms | u32 ndocs |
@@ -28,7 +29,8 @@
  *   data (at the next multiple of 4096): term_off[nterms + 1] u32 | freq[nterms] u32 |
  *                (pad to 8) post_off[nterms + 1] u64 | keys[ceil(nterms / 64)] (the first 8
  *                bytes of every 64th word, big-endian u64: where a lookup starts) | terms |
- *                (pad to 8) postings
+ *                (pad to 8) postings (per word: varint(length of its documents' part), its
+ *                documents, then their positions: the format is in builder.c). Version 2.
  *
  * Checksums only guard against damage (a crafted file can have right ones): safety comes
  * from checking every count, offset and length before it is used.
@@ -62,13 +64,25 @@
 #define DOC_BYTES 48
 #define DIR_BYTES 24
 #define SEG_BYTES 24
-#define SEG_VERSION 1
+#define SEG_VERSION 2
 #define GONE STANCE_DOC_GONE
-/* A save merges small segments (of updates) once there are a few of them, rewrites a
- * segment that lost more than half its documents, and keeps at most MAX_SEGMENTS; large
- * segments are otherwise left alone (a save costs what changed, not the whole index). */
-#define SMALL_SEGMENT (4u * 1024u * 1024u)
-#define SMALL_SEGMENTS 4
+/* A save keeps the segments few (a search reads the dictionary of each), at a bounded cost,
+ * as an LSM tree's tiers do: from the smallest up, a group gathers the segments at most
+ * TIER_RATIO times the size of its first (sizes below TIER_FLOOR count as TIER_FLOOR), at
+ * most MERGE_WAYS of them and MERGE_MAX bytes together; it is merged into one segment when
+ * it has TIER_MIN of them or fills half of MERGE_MAX (and when one of them lost more than
+ * half its documents, which a merge drops). So a save after a few edits merges nothing
+ * or a few small segments; one after a rebuild (segments of about 7 MB each, one per 24 MB
+ * that a thread held) packs them by four into segments of up to MERGE_MAX; a segment is
+ * merged again only once TIER_MIN others of its size have come; at most MAX_SEGMENTS are
+ * kept. Each merged segment is written and mapped at once, and a merge gives back the
+ * pages of its inputs as it goes (stance_segments_merge): a save holds one merge's output
+ * at a time. */
+#define TIER_FLOOR (1u * 1024u * 1024u)
+#define TIER_RATIO 4
+#define TIER_MIN 4
+#define MERGE_WAYS 8
+#define MERGE_MAX (32u * 1024u * 1024u)
 #define MAX_SEGMENTS 32
 #define LOCK_WAIT_MS 30000
 
@@ -323,71 +337,106 @@ static int keep_live(void *ud, uint32_t id) {
   return d != NULL && !d->deleted;
 }
 
+static uint64_t seg_size(const stance_segment *g) { return g->terms_len + g->post_len; }
+
 static int cmp_size(const void *a, const void *b) {
-  const stance_segment *x = *(stance_segment *const *)a, *y = *(stance_segment *const *)b;
-  uint64_t sx = x->post_len + x->terms_len, sy = y->post_len + y->terms_len;
+  uint64_t sx = seg_size(*(stance_segment *const *)a), sy = seg_size(*(stance_segment *const *)b);
   return (sx > sy) - (sx < sy);
 }
 
-/* Choose the segments to save (see SMALL_SEGMENT and MAX_SEGMENTS); empty ones dropped. */
-static int make_plan(const stance_index *ix, plan *p, stance_index_saved *res, char *err, size_t errlen) {
-  uint32_t n = stance_index_nsegments(ix), i, nmerge = 0, nkeep = 0, nsmall = 0, nd = stance_index_ndocs(ix);
-  stance_segment **merge, **keep;
+/* Merge `n` segments into one for the plan (written to `dir` and mapped, when there is a
+ * folder): the inputs go to res->merged_from, the result to res->merged_to and `keep`. */
+static int merge_group(const stance_index *ix, stance_segment **group, uint32_t n, const char *dir,
+                       stance_index_saved *res, stance_segment **keep, uint32_t *nkeep, char *err, size_t errlen) {
+  int damaged = 0;
+  uint32_t i;
+  stance_segment *m = stance_segments_merge(group, n, keep_live, (void *)(uintptr_t)ix, &damaged);
+  if (m == NULL) {
+    snprintf(err, errlen, damaged ? "a segment of the index is damaged" : "out of memory");
+    return -1;
+  }
+  /* written now (as an index job's segment is: "new-", taken by the save), so that its
+   * tables are the file's pages, not memory held until the save ends */
+  if (dir != NULL && stance_segment_to_file(m, dir, err, errlen) != 0) err[0] = '\0';
+  for (i = 0; i < n; i++) res->merged_from[res->nfrom++] = stance_segment_ref(group[i]);
+  res->nparts[res->nmerged] = n;
+  res->merged_to[res->nmerged++] = stance_segment_ref(m);
+  keep[(*nkeep)++] = m; /* the plan's reference */
+  return 0;
+}
+
+/* Choose the segments to save, merging some (see TIER_RATIO); empty ones dropped. */
+static int make_plan(const stance_index *ix, const char *dir, plan *p, stance_index_saved *res, char *err,
+                     size_t errlen) {
+  uint32_t n = stance_index_nsegments(ix), i, j, npool = 0, nkeep = 0, nd = stance_index_ndocs(ix);
+  stance_segment **pool, **keep;
+  uint8_t *lost;
   memset(p, 0, sizeof *p);
   /* a loaded index's documents decoded (a damaged one is not saved again) */
   if (nd > 0 && stance_index_docs(ix) == NULL) {
     snprintf(err, errlen, stance_index_damaged(ix) ? "the index is damaged (a page of its documents)" : "out of memory");
     return -1;
   }
-  merge = calloc((size_t)n + 1, sizeof *merge);
-  keep = calloc((size_t)n + 2, sizeof *keep);
-  if (merge == NULL || keep == NULL) goto oom;
+  pool = calloc((size_t)n + 1, sizeof *pool);
+  keep = calloc((size_t)n + 1, sizeof *keep);
+  lost = calloc((size_t)n + 1, 1);
+  res->merged_from = calloc((size_t)n + 1, sizeof *res->merged_from);
+  res->nparts = calloc((size_t)n + 1, sizeof *res->nparts);
+  res->merged_to = calloc((size_t)n + 1, sizeof *res->merged_to);
+  if (pool == NULL || keep == NULL || lost == NULL || res->merged_from == NULL || res->nparts == NULL ||
+      res->merged_to == NULL)
+    goto oom;
   for (i = 0; i < n; i++) {
     stance_segment *g = stance_index_segment(ix, i);
     uint32_t dead = dead_docs(ix, g);
-    if (dead == g->ndocs) continue;
-    if (dead > g->ndocs / 2)
-      merge[nmerge++] = g;
-    else
-      keep[nkeep++] = g;
-    if (g->terms_len + g->post_len < SMALL_SEGMENT) nsmall++;
+    if (dead < g->ndocs) pool[npool++] = g;
   }
-  qsort(keep, nkeep, sizeof *keep, cmp_size);
-  /* the small ones together, once there are a few (or something is merged anyway) */
-  if (nsmall >= SMALL_SEGMENTS || nmerge > 0)
-    while (nkeep > 0 && keep[0]->terms_len + keep[0]->post_len < SMALL_SEGMENT) {
-      merge[nmerge++] = keep[0];
-      memmove(keep, keep + 1, (size_t)(--nkeep) * sizeof *keep);
+  qsort(pool, npool, sizeof *pool, cmp_size);
+  for (i = 0; i < npool; i++) lost[i] = dead_docs(ix, pool[i]) > pool[i]->ndocs / 2;
+  /* the tiers, from the smallest segment up */
+  for (i = 0; i < npool;) {
+    uint64_t first = seg_size(pool[i]) > TIER_FLOOR ? seg_size(pool[i]) : TIER_FLOOR, total = seg_size(pool[i]);
+    int must = lost[i];
+    for (j = i + 1; j < npool && j - i < MERGE_WAYS && seg_size(pool[j]) <= first * TIER_RATIO &&
+                    total + seg_size(pool[j]) <= MERGE_MAX;
+         j++) {
+      total += seg_size(pool[j]);
+      must |= lost[j];
     }
-  /* never more than MAX_SEGMENTS: the smallest join the merge */
-  while (nkeep > 0 && nkeep + (nmerge > 0) > MAX_SEGMENTS) {
-    merge[nmerge++] = keep[0];
-    memmove(keep, keep + 1, (size_t)(--nkeep) * sizeof *keep);
-  }
-  if (nmerge == 1 && dead_docs(ix, merge[0]) == 0) keep[nkeep++] = merge[--nmerge];
-  for (i = 0; i < nkeep; i++) stance_segment_ref(keep[i]);
-  if (nmerge > 0) {
-    int damaged = 0;
-    stance_segment *m = stance_segments_merge(merge, nmerge, keep_live, (void *)(uintptr_t)ix, &damaged);
-    res->merged_from = malloc((size_t)nmerge * sizeof *res->merged_from);
-    res->nparts = malloc(sizeof *res->nparts);
-    res->merged_to = malloc(sizeof *res->merged_to);
-    if (m == NULL || res->merged_from == NULL || res->nparts == NULL || res->merged_to == NULL) {
-      for (i = 0; i < nkeep; i++) stance_segment_unref(keep[i]);
-      stance_segment_unref(m);
-      free(merge);
-      free(keep);
-      snprintf(err, errlen, damaged ? "a segment of the index is damaged" : "out of memory");
-      return -1;
+    if (j - i >= TIER_MIN || (j - i >= 2 && total >= MERGE_MAX / 2) || must) {
+      if (merge_group(ix, pool + i, j - i, dir, res, keep, &nkeep, err, errlen) != 0) goto fail;
+      i = j;
+    } else {
+      keep[nkeep++] = stance_segment_ref(pool[i]);
+      i++;
     }
-    for (i = 0; i < nmerge; i++) res->merged_from[i] = stance_segment_ref(merge[i]);
-    res->nfrom = nmerge;
-    res->nparts[0] = nmerge;
-    res->merged_to[0] = stance_segment_ref(m);
-    res->nmerged = 1;
-    keep[nkeep++] = m; /* the plan's reference */
   }
-  free(merge);
+  /* never more than MAX_SEGMENTS: the smallest of those kept as they were are merged */
+  if (nkeep > MAX_SEGMENTS) {
+    uint32_t nold = 0, k;
+    for (i = 0; i < nkeep; i++) {
+      int merged = 0;
+      for (k = 0; k < res->nmerged; k++) merged |= keep[i] == res->merged_to[k];
+      if (!merged) pool[nold++] = keep[i];
+    }
+    qsort(pool, nold, sizeof *pool, cmp_size);
+    if (nold >= 2) {
+      uint32_t take = nkeep - MAX_SEGMENTS + 1 < nold ? nkeep - MAX_SEGMENTS + 1 : nold;
+      for (i = 0; i < take; i++)
+        for (k = 0; k < nkeep; k++)
+          if (keep[k] == pool[i]) {
+            keep[k] = keep[--nkeep];
+            break;
+          }
+      if (merge_group(ix, pool, take, dir, res, keep, &nkeep, err, errlen) != 0) {
+        for (i = 0; i < take; i++) stance_segment_unref(pool[i]);
+        goto fail;
+      }
+      for (i = 0; i < take; i++) stance_segment_unref(pool[i]); /* the plan's old references */
+    }
+  }
+  free(pool);
+  free(lost);
   p->segs = keep;
   p->nsegs = nkeep;
   /* the saved numbering: live documents in path order */
@@ -401,9 +450,13 @@ static int make_plan(const stance_index *ix, plan *p, stance_index_saved *res, c
   for (i = 0; i < p->nlive; i++) p->newid[p->order[i]] = i;
   return 0;
 oom:
-  free(merge);
-  free(keep);
   snprintf(err, errlen, "out of memory");
+fail:
+  if (keep != NULL)
+    for (i = 0; i < nkeep; i++) stance_segment_unref(keep[i]);
+  free(pool);
+  free(keep);
+  free(lost);
   return -1;
 }
 
@@ -541,7 +594,7 @@ int stance_index_save_mem(const stance_index *ix, stance_buf *meta, stance_buf *
   char err[128];
   uint32_t i;
   int rc = -1;
-  if (res == NULL || make_plan(ix, &p, res, err, sizeof err) != 0) {
+  if (res == NULL || make_plan(ix, NULL, &p, res, err, sizeof err) != 0) {
     stance_index_saved_free(res);
     return -1;
   }
@@ -716,7 +769,7 @@ int stance_index_save(const stance_index *ix, const char *dir, stance_index_save
     return -1;
   }
   if ((dfd = open_dir(dir, 1, err, errlen)) < 0 || (lock = take_lock(dfd, dir, err, errlen)) < 0) goto done;
-  if (make_plan(ix, &p, res, err, errlen) != 0) goto done;
+  if (make_plan(ix, dir, &p, res, err, errlen) != 0) goto done;
   ids = calloc((size_t)p.nsegs + 1, sizeof *ids);
   res->saved = calloc((size_t)p.nsegs + 1, sizeof *res->saved);
   res->ids = calloc((size_t)p.nsegs + 1, sizeof *res->ids);

@@ -28,7 +28,7 @@
 #include "index.h"
 #include "job.h"
 
-#define STANCE_INDEX_FILE_VERSION 5
+#define STANCE_INDEX_FILE_VERSION 6
 
 /* Save `ix` into the folder `dir` (made if missing). Segments that were loaded from (or
  * saved to) that folder are not written again; small segments are merged (see

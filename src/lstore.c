@@ -421,6 +421,31 @@ static int s_at(lua_State *L) {
   return 1;
 }
 
+/* brief(slot) -> id, label, stance, target, role, conflict, spans, last_end | nothing: what
+ * drawing an annotation needs (the fields its colors and its label come from, how many
+ * spans it has and where its last one ends), without a table of every field: drawing a
+ * page of a dense document asked at() for each record, and made its quote, prefix, suffix
+ * and note Lua strings to look at three fields. */
+static int s_brief(lua_State *L) {
+  stance_store *s = check_store(L);
+  lua_Integer i = luaL_checkinteger(L, 2);
+  static const stance_field fields[] = {STANCE_F_LABEL, STANCE_F_STANCE, STANCE_F_TARGET, STANCE_F_ROLE,
+                                        STANCE_F_CONFLICT};
+  size_t f;
+  const stance_rec *r = i >= 1 && i <= (lua_Integer)stance_store_slots(s) ? stance_store_at(s, (uint32_t)(i - 1)) : NULL;
+  if (r == NULL || r->dead) return 0;
+  lua_pushstring(L, r->id);
+  for (f = 0; f < sizeof fields / sizeof *fields; f++) {
+    const char *v = r->f[fields[f]];
+    if (v == NULL) lua_pushnil(L);
+    else lua_pushstring(L, v);
+  }
+  lua_pushinteger(L, (lua_Integer)r->nspans);
+  if (r->nspans > 0) lua_pushinteger(L, (lua_Integer)r->spans[r->nspans - 1].end);
+  else lua_pushnil(L);
+  return 8;
+}
+
 static int count_cb(void *ud, stance_rec *rec, uint32_t span) {
   (void)ud;
   (void)rec;
@@ -1556,7 +1581,7 @@ static const luaL_Reg view_methods[] = {{"lazy", v_lazy},     {"at", v_at},     
 static const luaL_Reg store_methods[] = {
     {"add", s_add},         {"get", s_get},       {"update", s_update},
     {"remove", s_remove},   {"query", s_query},   {"spans", s_spans},
-    {"overlaps", s_overlaps}, {"at", s_at}, {"records", s_records}, {"lazy", s_lazy}, {"field", s_field}, {"copy", s_copy},
+    {"overlaps", s_overlaps}, {"at", s_at}, {"brief", s_brief}, {"records", s_records}, {"lazy", s_lazy}, {"field", s_field}, {"copy", s_copy},
     {"find", s_find},       {"count", s_count}, {"tally", s_tally}, {"crosstab", s_crosstab}, {"orphans", s_orphans},   {"header", s_header},
     {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
     {"shift", s_shift},     {"mark", s_mark}, {"marked", s_marked},       {"snapshot", s_snapshot},

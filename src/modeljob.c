@@ -4,7 +4,8 @@
  * documents to predict: every reading item is claimed before any prediction item, so a
  * thread that must wait for the training only waits for documents other threads are reading.
  * The thread that reads the last document adds every document's examples to the dataset, in
- * the documents' order, and trains.
+ * the documents' order, and trains; the others help with its parallel parts and meanwhile
+ * prepare the documents to predict (see "documents prepared while the model is trained").
  */
 #include "modeljob.h"
 
@@ -409,15 +410,18 @@ static int train_all(modeljob *j) {
   }
 }
 
-static int predict_item(modeljob *j, size_t d, stance_model_scratch *scratch, char **text, size_t *cap, sents *s,
-                        size_t *bytes) {
+/* Everything of document d's prediction but the model's scores: its sentences, their classes
+ * from the labels, the results' room, and the spans to score (the first *n of s->b; none when
+ * the document could not be read: its error is in its result). 0, or -1 when out of memory. */
+static int prepare_item(modeljob *j, size_t d, char **text, size_t *cap, sents *s, size_t *len, size_t *n) {
   stance_model_doc *doc = &j->docs[d];
   stance_model_result *r = &j->res[d];
-  size_t len, k, n = 0, targets = (size_t)j->targets, outputs = targets * (size_t)j->classes;
+  size_t k, targets = (size_t)j->targets, outputs = targets * (size_t)j->classes;
   int t;
-  if (read_doc(j, d, text, cap, &len) != 0) return 0;
-  *bytes = len;
-  if (sentences_of(*text, len, s) != 0) return -1;
+  *n = 0;
+  *len = 0;
+  if (read_doc(j, d, text, cap, len) != 0) return 0;
+  if (sentences_of(*text, *len, s) != 0) return -1;
   r->sentences = s->n;
   if (s->n == 0) return 0;
   if ((r->known = malloc(s->n * targets)) == NULL) return -1;
@@ -427,27 +431,106 @@ static int predict_item(modeljob *j, size_t d, stance_model_scratch *scratch, ch
     int unknown = 0;
     for (t = 0; t < j->targets; t++) unknown |= r->known[k * targets + (size_t)t] < 0;
     if (doc->predict != STANCE_PREDICT_ALL && !unknown) continue;
-    s->b[2 * n] = s->b[2 * k];
-    s->b[2 * n + 1] = s->b[2 * k + 1];
-    s->cp[2 * n] = s->cp[2 * k];
-    s->cp[2 * n + 1] = s->cp[2 * k + 1];
-    memmove(r->known + n * targets, r->known + k * targets, targets);
-    n++;
+    s->b[2 * *n] = s->b[2 * k];
+    s->b[2 * *n + 1] = s->b[2 * k + 1];
+    s->cp[2 * *n] = s->cp[2 * k];
+    s->cp[2 * *n + 1] = s->cp[2 * k + 1];
+    memmove(r->known + *n * targets, r->known + k * targets, targets);
+    (*n)++;
   }
-  if (n == 0) return 0;
-  r->start = malloc(n * sizeof *r->start);
-  r->end = malloc(n * sizeof *r->end);
-  r->probs = calloc(n * outputs, sizeof *r->probs);
-  r->terms = calloc(n, sizeof *r->terms);
+  if (*n == 0) return 0;
+  r->start = malloc(*n * sizeof *r->start);
+  r->end = malloc(*n * sizeof *r->end);
+  r->probs = calloc(*n * outputs, sizeof *r->probs);
+  r->terms = calloc(*n, sizeof *r->terms);
   if (r->start == NULL || r->end == NULL || r->probs == NULL || r->terms == NULL) return -1;
-  if (j->model != NULL && stance_model_predict_spans(j->model, scratch, *text, len, s->b, n, r->probs, r->terms) != 0)
-    return -1;
-  for (k = 0; k < n; k++) {
+  for (k = 0; k < *n; k++) {
     r->start[k] = s->cp[2 * k];
     r->end[k] = s->cp[2 * k + 1];
   }
-  r->n = n;
+  r->n = *n;
   return 0;
+}
+
+/* The model's scores of the n prepared spans of document d (none without a model). */
+static int score_item(modeljob *j, size_t d, stance_model_scratch *scratch, const char *text, size_t len,
+                      const size_t *spans, size_t n) {
+  stance_model_result *r = &j->res[d];
+  if (n == 0 || j->model == NULL) return 0;
+  return stance_model_predict_spans(j->model, scratch, text, len, spans, n, r->probs, r->terms);
+}
+
+/* ---- documents prepared while the model is trained ---------------------------------------- */
+
+/* A thread that finds the model being made (every document read) prepares the documents it
+ * takes (reads them, finds their sentences and their classes from the labels) instead of
+ * waiting, up to
+ * STASH_BYTES of their text, and scores them once the model is made: the training's serial
+ * parts (making the dataset, choosing the features) no longer leave the other threads idle. */
+#define STASH_BYTES ((size_t)32 << 20)
+
+typedef struct prepared {
+  size_t d, len, n;
+  char *text;
+  size_t *spans;                /* n x 2 bytes */
+} prepared;
+
+typedef struct stash {
+  prepared *items;
+  size_t n, cap, bytes;
+} stash;
+
+static void stash_free(stash *st) {
+  size_t i;
+  for (i = 0; i < st->n; i++) {
+    free(st->items[i].text);
+    free(st->items[i].spans);
+  }
+  free(st->items);
+  memset(st, 0, sizeof *st);
+}
+
+/* Prepare document d (*len bytes) into the stash, with its text (the next read gets a buffer
+ * of its own), unless it has nothing to score (*kept 0). 0, or -1 when out of memory. */
+static int stash_item(modeljob *j, size_t d, stash *st, char **text, size_t *cap, sents *s, size_t *len, int *kept) {
+  prepared *p;
+  size_t n;
+  *kept = 0;
+  if (prepare_item(j, d, text, cap, s, len, &n) != 0) return -1;
+  if (n == 0) return 0;
+  if (st->n == st->cap) {
+    size_t c = st->cap ? st->cap * 2 : 16;
+    prepared *items = realloc(st->items, c * sizeof *items);
+    if (items == NULL) return -1;
+    st->items = items;
+    st->cap = c;
+  }
+  p = &st->items[st->n];
+  if ((p->spans = malloc(2 * n * sizeof *p->spans)) == NULL) return -1;
+  memcpy(p->spans, s->b, 2 * n * sizeof *p->spans);
+  p->d = d;
+  p->len = *len;
+  p->n = n;
+  p->text = *text;
+  *text = NULL;
+  *cap = 0;
+  st->n++;
+  st->bytes += *len;
+  *kept = 1;
+  return 0;
+}
+
+/* Score the stashed documents (the model is made), and empty the stash. */
+static int score_stash(modeljob *j, stance_job *job, stance_model_scratch *scratch, stash *st) {
+  size_t i;
+  int rc = 0;
+  for (i = 0; i < st->n && rc == 0; i++) {
+    prepared *p = &st->items[i];
+    rc = score_item(j, p->d, scratch, p->text, p->len, p->spans, p->n);
+    stance_job_advance(job, 1, p->len);
+  }
+  stash_free(st);
+  return rc;
 }
 
 /* Document i is read; the last one trains. */
@@ -465,26 +548,54 @@ static int read_one(modeljob *j) {
   return rc;
 }
 
+/* One piece of the training's work that the training thread shares (help_each), done here:
+ * whether there was one. Called with the lock held, which it leaves and takes again. */
+static int help_once(modeljob *j) {
+  void (*fn)(void *arg, size_t i) = j->work_fn;
+  void *arg = j->work_arg;
+  size_t i;
+  if (fn == NULL || j->work_next >= j->work_n) return 0;
+  i = j->work_next++;
+  uv_mutex_unlock(&j->lock);
+  fn(arg, i);
+  uv_mutex_lock(&j->lock);
+  if (++j->work_done == j->work_n) uv_cond_broadcast(&j->ready_cond);
+  return 1;
+}
+
 /* Wait for the model, helping to make it: 1 ready, -1 it could not be made (out of memory). */
 static int wait_ready(modeljob *j) {
   int ready;
   uv_mutex_lock(&j->lock);
-  while (!j->ready) {
-    if (j->work_fn != NULL && j->work_next < j->work_n) {
-      void (*fn)(void *arg, size_t i) = j->work_fn;
-      void *arg = j->work_arg;
-      size_t i = j->work_next++;
-      uv_mutex_unlock(&j->lock);
-      fn(arg, i);
-      uv_mutex_lock(&j->lock);
-      if (++j->work_done == j->work_n) uv_cond_broadcast(&j->ready_cond);
-    } else {
-      uv_cond_wait(&j->ready_cond, &j->lock);
-    }
-  }
+  while (!j->ready)
+    if (!help_once(j)) uv_cond_wait(&j->ready_cond, &j->lock);
   ready = j->ready;
   uv_mutex_unlock(&j->lock);
   return ready;
+}
+
+/* Whether the model is being made: every document is read (so their labels, and what a
+ * document's prediction depends on, are known) and the model is not made yet; first the
+ * training's pieces of work waiting for a thread are done. *ready: the model's state (0: not
+ * made yet; 1 made; -1 failed). */
+static int training(modeljob *j, int *ready) {
+  int yes;
+  uv_mutex_lock(&j->lock);
+  while (!j->ready && help_once(j)) {
+  }
+  *ready = j->ready;
+  yes = !j->ready && j->read == j->ndocs;
+  uv_mutex_unlock(&j->lock);
+  return yes;
+}
+
+/* Wait for the model (*ready: its state), and make this thread's scratch for it: 0, or -1
+ * when the model or the scratch could not be made (out of memory). */
+static int ready_to_score(modeljob *j, int *ready, stance_model_scratch **scratch) {
+  if (*ready == 0) *ready = wait_ready(j);
+  if (*ready != 1) return -1;
+  if (j->model != NULL && *scratch == NULL && (*scratch = stance_model_scratch_new(j->model)) == NULL) return -1;
+  return 0;
 }
 
 static int prepare(stance_job *job) {
@@ -499,24 +610,36 @@ static int run(stance_job *job) {
   char *text = NULL;
   size_t cap = 0;
   sents s;
+  stash st;
   stance_model_scratch *scratch = NULL;
   int64_t i;
-  int rc = 0;
+  int rc = 0, ready = 0;
   memset(&s, 0, sizeof s);
+  memset(&st, 0, sizeof st);
   while (rc == 0 && (i = stance_job_next(job)) >= 0) {
-    size_t bytes = 0;
+    size_t d, len = 0, n = 0;
     if ((size_t)i < j->ndocs) {
-      rc = read_item(j, (size_t)i, &text, &cap, &s, &bytes);
+      rc = read_item(j, (size_t)i, &text, &cap, &s, &len);
       if (read_one(j) != 0) rc = -1;
-    } else if (wait_ready(j) != 1) {
-      rc = -1;
-    } else if (j->model != NULL && scratch == NULL && (scratch = stance_model_scratch_new(j->model)) == NULL) {
-      rc = -1;
-    } else {
-      rc = predict_item(j, j->pred[(size_t)i - j->ndocs], scratch, &text, &cap, &s, &bytes);
+      stance_job_advance(job, 1, len);
+      continue;
     }
-    stance_job_advance(job, 1, bytes);
+    d = j->pred[(size_t)i - j->ndocs];
+    if (ready == 0 && st.bytes < STASH_BYTES && training(j, &ready)) {
+      int kept;
+      rc = stash_item(j, d, &st, &text, &cap, &s, &len, &kept);
+      if (!kept) stance_job_advance(job, 1, len); /* done: nothing to score */
+      continue;
+    }
+    if (ready_to_score(j, &ready, &scratch) != 0)
+      rc = -1;
+    else if ((rc = score_stash(j, job, scratch, &st)) == 0 && (rc = prepare_item(j, d, &text, &cap, &s, &len, &n)) == 0)
+      rc = score_item(j, d, scratch, text, len, s.b, n);
+    stance_job_advance(job, 1, len);
   }
+  if (rc == 0 && st.n > 0) /* the last documents taken were stashed */
+    rc = ready_to_score(j, &ready, &scratch) != 0 ? -1 : score_stash(j, job, scratch, &st);
+  stash_free(&st);
   stance_model_scratch_free(scratch);
   free(text);
   free(s.b);

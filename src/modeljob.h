@@ -10,7 +10,8 @@
  * the classes, or that has no target while targets are named, only covers: the sentence is
  * unknown for it. The sentences of the documents to learn from are made into examples, in
  * the order of the documents (training is deterministic), then one thread trains while the
- * others wait; then the documents to predict are predicted on every thread.
+ * others help it and read the documents to predict; then these are predicted on every thread
+ * (the results do not depend on the number of threads).
  */
 #ifndef STANCE_MODELJOB_H
 #define STANCE_MODELJOB_H

@@ -366,18 +366,36 @@ static const char *check_rec(const stance_rec *r) {
 
 const char *stance_rec_check(const stance_rec *r) { return check_rec(r); }
 
+/* Whether kept text `t` is only comment lines as the reader keeps them ("#...\n" each, no
+ * carriage return; NULL: none): written back where it was (at column 1, or indented inside
+ * a record), such lines read back as the same comments whatever they say. */
+static int only_comments(const char *t) {
+  if (t == NULL) return 1;
+  while (*t != '\0') {
+    const char *nl = strchr(t, '\n');
+    if (*t != '#' || nl == NULL || memchr(t, '\r', (size_t)(nl - t)) != NULL) return 0;
+    t = nl + 1;
+  }
+  return 1;
+}
+
 const char *stance_store_check(const stance_store *s) {
   uint32_t i, slots = stance_store_slots(s), live = 0;
   int raw = 0, t;
   const char *why = NULL;
-  for (t = 0; t < STANCE_T_COUNT; t++)
-    if (stance_store_get_text(s, (stance_kept)t) != NULL) raw = 1;
+  /* comments are checked line by line (the header's comment of every annotation file made
+   * each open from the editor's cache write and parse the whole file again); attributes the
+   * reader did not know, or anything else, by writing the store and reading it back */
+  for (t = 0; t < STANCE_T_COUNT; t++) {
+    const char *v = stance_store_get_text(s, (stance_kept)t);
+    if (v != NULL && (t == STANCE_T_DOC_EXTRAS || !only_comments(v))) raw = 1;
+  }
   for (i = 0; i < slots; i++) {
     const stance_rec *r = stance_store_at(s, i);
     if (r->dead) continue;
     live++;
     if ((why = check_rec(r)) != NULL) return why;
-    if (r->comments != NULL || r->extras != NULL || r->inner != NULL) raw = 1;
+    if (r->extras != NULL || !only_comments(r->comments) || !only_comments(r->inner)) raw = 1;
   }
   if (raw) {
     /* text kept as written (comments, attributes stance does not know) is written back as

@@ -103,6 +103,20 @@ static uint32_t get32(reader *r) {
   return v;
 }
 
+/* The envelope of a snapshot (magic, payload length, checksum of the payload, unless the caller
+ * `checked` it already): 1 and `r` on the payload when it holds, else 0. */
+static int open_envelope(const char *data, size_t len, int checked, reader *r) {
+  uint64_t plen, sum;
+  if (len < 24 || memcmp(data, MAGIC, 8) != 0) return 0;
+  memcpy(&plen, data + 8, 8);
+  memcpy(&sum, data + 16, 8);
+  if (plen != len - 24 || (!checked && XXH3_64bits(data + 24, (size_t)plen) != sum)) return 0;
+  r->p = data + 24;
+  r->end = data + len;
+  r->bad = 0;
+  return 1;
+}
+
 /* A string of the payload, copied NUL-terminated into `tmp` (NULL for none). */
 static char *get_str(reader *r, stance_buf *tmp) {
   uint32_t n = get32(r);
@@ -138,7 +152,6 @@ static int take_strings(const char *blob, uint32_t bloblen, uint32_t present, un
  * else a new store, with copies of them. */
 static stance_store *from_snapshot(const char *data, size_t len, const char *key, int prefix, char **whole,
                                    stance_store *into, const char **why) {
-  uint64_t plen, sum;
   reader r;
   stance_store *s = into;
   stance_buf tmp;
@@ -147,13 +160,7 @@ static stance_store *from_snapshot(const char *data, size_t len, const char *key
   const char *k;
   int h, t;
   *why = "damaged";
-  if (len < 24 || memcmp(data, MAGIC, 8) != 0) return NULL;
-  memcpy(&plen, data + 8, 8);
-  memcpy(&sum, data + 16, 8);
-  if (plen != len - 24 || XXH3_64bits(data + 24, (size_t)plen) != sum) return NULL;
-  r.p = data + 24;
-  r.end = data + len;
-  r.bad = 0;
+  if (!open_envelope(data, len, 0, &r)) return NULL;
   stance_buf_init(&tmp);
   k = get_str(&r, &tmp);
   if (r.bad || k == NULL || key == NULL || (prefix ? strncmp(k, key, strlen(key)) : strcmp(k, key)) != 0) {
@@ -353,7 +360,7 @@ static int has_dup(const stance_rec *recs, uint32_t n, const char **why) {
 }
 
 stance_snapview *stance_snapview_open(const char *data, size_t len, const char *key, int checked, const char **why) {
-  uint64_t plen, sum, nspans_all = 0;
+  uint64_t nspans_all = 0;
   reader r;
   stance_snapview *v;
   const char *recs_at, *head[STANCE_H_COUNT];
@@ -362,13 +369,7 @@ stance_snapview *stance_snapview_open(const char *data, size_t len, const char *
   stance_range *spans;
   int h, t;
   *why = "damaged";
-  if (len < 24 || memcmp(data, MAGIC, 8) != 0) return NULL;
-  memcpy(&plen, data + 8, 8);
-  memcpy(&sum, data + 16, 8);
-  if (plen != len - 24 || (!checked && XXH3_64bits(data + 24, (size_t)plen) != sum)) return NULL;
-  r.p = data + 24;
-  r.end = data + len;
-  r.bad = 0;
+  if (!open_envelope(data, len, checked, &r)) return NULL;
   klen = get32(&r);
   if (r.bad || klen == NONE || (uint32_t)(r.end - r.p) < klen) return NULL;
   if (key == NULL || strlen(key) != klen || memcmp(r.p, key, klen) != 0) {

@@ -1,10 +1,12 @@
 /* index.c, query.c, indexfile.c: search results against a brute-force scan, the file
  * format round trip, and corrupt files refused. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "indexfile.h"
+#include "indexjob.h"
 #include "query.h"
 #include "text.h"
 
@@ -795,6 +797,273 @@ static void varints_are_skipped_as_they_are_read(void) {
   CHECK(stance_varint_skip(buf, buf + 2, 1) == NULL);
 }
 
+/* Long documents (thousands of occurrences of a word each: a word's documents are then a
+ * small part of its postings, read apart from its positions): every kind of count equals
+ * a scan of the text, in built segments, after documents are deleted, after a merge, and
+ * once saved and loaded. */
+#define LONG_DOCS 12
+typedef struct scan {
+  const char *a, *b;            /* a word, or a prefix (a ends with '*'), and a phrase's second */
+  size_t hits;
+  char prev[32];
+  uint32_t pos, prev_pos;
+  int any;
+} scan;
+
+static int scan_word(void *ud, size_t s, size_t e, const char *f, size_t n, int broken) {
+  scan *sc = ud;
+  size_t al = strlen(sc->a);
+  char w[32];
+  (void)s;
+  (void)e;
+  if (sc->any) sc->pos += broken ? 2 : 1;
+  sc->any = 1;
+  if (n >= sizeof w) n = sizeof w - 1;
+  memcpy(w, f, n);
+  w[n] = '\0';
+  if (sc->b != NULL) {
+    if (strcmp(w, sc->b) == 0 && strcmp(sc->prev, sc->a) == 0 && sc->prev_pos + 1 == sc->pos) sc->hits++;
+  } else if (sc->a[al - 1] == '*' ? strncmp(w, sc->a, al - 1) == 0 : strcmp(w, sc->a) == 0) {
+    sc->hits++;
+  }
+  memcpy(sc->prev, w, n + 1);
+  sc->prev_pos = sc->pos;
+  return 0;
+}
+
+static size_t scan_doc(const char *text, const char *a, const char *b) {
+  scan sc;
+  memset(&sc, 0, sizeof sc);
+  sc.a = a;
+  sc.b = b;
+  stance_tokenize(text, strlen(text), scan_word, &sc);
+  return sc.hits;
+}
+
+/* The hits of `a` (or the phrase a b) in the live documents; with `and`, of a AND and in
+ * the documents holding both (each word's occurrences). */
+static size_t scan_all(char **texts, const int *live, const char *a, const char *b, const char *and) {
+  size_t n = 0;
+  int d;
+  for (d = 0; d < LONG_DOCS; d++) {
+    size_t x, y;
+    if (!live[d]) continue;
+    x = scan_doc(texts[d], a, b);
+    if (and == NULL) {
+      n += x;
+      continue;
+    }
+    y = scan_doc(texts[d], and, NULL);
+    if (x > 0 && y > 0) n += x + y;
+  }
+  return n;
+}
+
+static int keep_live_doc(void *ud, uint32_t doc) { return stance_index_is_live(ud, doc); }
+
+static void long_documents_count_as_a_scan(void) {
+  static const char *words[] = {"sanctions", "engagement", "talks", "north", "korea", "rare", "sanctioned"};
+  char *texts[LONG_DOCS];
+  int live[LONG_DOCS], d, round;
+  stance_index *ix = stance_index_new();
+  stance_segment_builder *b = stance_builder_new();
+  saved sv;
+  for (d = 0; d < LONG_DOCS; d++) {
+    size_t cap = 200000, len = 0;
+    int w, n = 2000 + (int)rnd(20000);
+    stance_doc doc;
+    char path[32];
+    texts[d] = malloc(cap);
+    live[d] = 1;
+    for (w = 0; w < n && len + 32 < cap; w++) {
+      /* "rare" in a few documents only; "engagement" missing from some */
+      uint32_t k = rnd(d % 3 == 0 ? 5 : 7);
+      if (k == 5 && rnd(50) != 0) k = 2;
+      len += (size_t)sprintf(texts[d] + len, "%s%s", words[k], seps[rnd(sizeof seps / sizeof seps[0])]);
+    }
+    memset(&doc, 0, sizeof doc);
+    snprintf(path, sizeof path, "long%02d.txt", d);
+    doc.path = path;
+    doc.size = len;
+    CHECK(stance_builder_add(b, (uint32_t)stance_index_add_doc(ix, &doc), texts[d], len) > 0);
+    if (d % 3 == 2) {
+      stance_segment *seg = stance_builder_finish(b);
+      CHECK(seg != NULL);
+      stance_index_add_segment(ix, seg);
+      stance_segment_unref(seg);
+    }
+  }
+  stance_builder_free(b);
+  for (round = 0; round < 4; round++) {
+    stance_index *use = ix;
+    if (round == 1) {
+      /* two documents deleted (counts can no longer come from the dictionary) */
+      stance_index_delete(ix, "long04.txt");
+      stance_index_delete(ix, "long09.txt");
+      live[4] = live[9] = 0;
+    }
+    if (round == 2) {
+      /* merged into one segment (documents dropped, positions copied unread) */
+      stance_segment *segs[8], *m;
+      uint32_t i, n = stance_index_nsegments(ix);
+      int damaged = 1;
+      for (i = 0; i < n; i++) segs[i] = stance_index_segment(ix, i);
+      m = stance_segments_merge(segs, n, keep_live_doc, ix, &damaged);
+      CHECK(m != NULL && !damaged);
+      if (m == NULL) break;
+      CHECK_INT(stance_index_replace_segments(ix, segs, n, m), 0);
+      stance_segment_unref(m);
+      CHECK_INT(stance_index_nsegments(ix), 1);
+      CHECK_INT(stance_index_segment(ix, 0)->ndocs, LONG_DOCS - 2); /* the deleted ones dropped */
+    }
+    if (round == 3) use = round_trip(ix, &sv);
+    if (use == NULL) break;
+    CHECK_INT(run(use, "sanctions"), scan_all(texts, live, "sanctions", NULL, NULL));
+    CHECK_INT(run(use, "rare"), scan_all(texts, live, "rare", NULL, NULL));
+    CHECK_INT(run(use, "sanction*"), scan_all(texts, live, "sanction*", NULL, NULL));
+    CHECK_INT(run(use, "\"north korea\""), scan_all(texts, live, "north", "korea", NULL));
+    CHECK_INT(run(use, "\"korea rare\""), scan_all(texts, live, "korea", "rare", NULL));
+    CHECK_INT(run(use, "sanctions AND engagement"), scan_all(texts, live, "sanctions", NULL, "engagement"));
+    CHECK_INT(run(use, "rare talks"), scan_all(texts, live, "rare", NULL, "talks"));
+    CHECK_INT(run(use, "engagement rare"), scan_all(texts, live, "engagement", NULL, "rare"));
+    CHECK(run(use, "rare") > 0 && run(use, "rare") < run(use, "talks"));
+    if (round == 3) {
+      stance_index_free(use);
+      saved_free(&sv);
+    }
+  }
+  stance_index_free(ix);
+  for (d = 0; d < LONG_DOCS; d++) free(texts[d]);
+}
+
+/* The hits of every word of the vocabulary, a phrase, a prefix and an AND, for comparing
+ * an index with another. */
+static void same_hits(stance_index *a, stance_index *b) {
+  static const char *const qs[] = {"sanctions", "\"human rights\"", "sanction*", "kim engagement",
+                                   "the NOT korea", "incomprehensibl*"};
+  size_t i;
+  for (i = 0; i < sizeof qs / sizeof qs[0]; i++) CHECK_INT(run(a, qs[i]), run(b, qs[i]));
+}
+
+/* `ix` saved (into memory) and loaded back has `nsegs` segments and the same hits. */
+static void saved_as(stance_index *ix, uint32_t nsegs) {
+  saved sv;
+  stance_index *back = round_trip(ix, &sv);
+  if (back != NULL) {
+    CHECK_INT(stance_index_nsegments(back), nsegs);
+    same_hits(ix, back);
+    stance_index_free(back);
+  }
+  saved_free(&sv);
+}
+
+/* A save keeps the segments few, in tiers: many small segments are merged (by up to eight),
+ * a few are left alone, one that lost most of its documents is rewritten; the hits stay the
+ * same. Saved into a folder, the merged segments are files, and nothing else is left. */
+static void saves_merge_segments_by_tiers(void) {
+  corpus *c = malloc(sizeof *c);
+  stance_index *ix, *back;
+  saved sv;
+  int d;
+  make_corpus(c);
+  /* 20 segments of 3 documents: 8 + 8 + 4, each group merged */
+  ix = build(c, 3);
+  CHECK_INT(stance_index_nsegments(ix), 20);
+  saved_as(ix, 3);
+  {
+    /* the same into a folder: the merged segments written as the save goes, then taken */
+    const char *dir = tmp_dir();
+    char err[256], path[4200];
+    int missing = 0, files = 0, others = 0;
+    uint32_t i;
+    DIR *dd;
+    struct dirent *de;
+    /* the segments mapped from files first, as an index job leaves them (the merge gives
+     * their pages back as it goes) */
+    for (i = 0; i < stance_index_nsegments(ix); i++)
+      CHECK_INT(stance_segment_to_file(stance_index_segment(ix, i), dir, err, sizeof err), 0);
+    CHECK(stance_index_segment(ix, 0)->file != NULL && stance_index_segment(ix, 0)->file->mmapped);
+    CHECK_INT(stance_index_save(ix, dir, NULL, err, sizeof err), 0);
+    back = stance_index_load(dir, &missing, err, sizeof err);
+    CHECK(back != NULL);
+    if (back != NULL) {
+      CHECK_INT(stance_index_nsegments(back), 3);
+      same_hits(ix, back);
+      stance_index_free(back);
+    }
+    if ((dd = opendir(dir)) != NULL) {
+      while ((de = readdir(dd)) != NULL) {
+        if (strncmp(de->d_name, "seg-", 4) == 0) files++;
+        else if (strcmp(de->d_name, "meta") != 0 && strcmp(de->d_name, "lock") != 0 && de->d_name[0] != '.') others++;
+      }
+      closedir(dd);
+    }
+    CHECK_INT(files, 3);
+    CHECK_INT(others, 0);
+    snprintf(path, sizeof path, "%s", dir);
+    tmp_cleanup(path);
+  }
+  stance_index_free(ix);
+  /* three segments: left as they are */
+  ix = build(c, 20);
+  saved_as(ix, 3);
+  /* the first lost 15 of its 20 documents: rewritten without them, and with the segments of
+   * its tier (here, the two others) */
+  for (d = 0; d < 15; d++) {
+    char p2[32];
+    snprintf(p2, sizeof p2, "doc%02d.txt", d);
+    stance_index_delete(ix, p2);
+  }
+  back = round_trip(ix, &sv);
+  if (back != NULL) {
+    uint32_t i, total = 0, smallest = UINT32_MAX;
+    CHECK_INT(stance_index_nsegments(back), 1);
+    for (i = 0; i < stance_index_nsegments(back); i++) {
+      uint32_t n = stance_index_segment(back, i)->ndocs;
+      total += n;
+      if (n < smallest) smallest = n;
+    }
+    CHECK_INT(total, NDOCS - 15);
+    CHECK_INT(smallest, NDOCS - 15);
+    same_hits(ix, back);
+    stance_index_free(back);
+  }
+  saved_free(&sv);
+  stance_index_free(ix);
+  free(c);
+}
+
+/* An index saved by an older stance (format 5: each word's documents and positions
+ * interleaved) is refused, saying its version, never read as this format: the search then
+ * rebuilds it. A segment file of the older format listed by a meta of this one is refused
+ * too. */
+static void older_index_formats_are_refused(void) {
+  stance_index *ix = four_docs(), *back;
+  saved sv;
+  char err[160];
+  back = round_trip(ix, &sv);
+  CHECK(back != NULL);
+  stance_index_free(back);
+  CHECK_INT(stance_get32((const uint8_t *)sv.meta.data + 8), STANCE_INDEX_FILE_VERSION);
+  CHECK_INT(STANCE_INDEX_FILE_VERSION, 6);
+  /* the meta of version 5, its checksums right */
+  stance_put32((uint8_t *)sv.meta.data + 8, 5);
+  stance__reseal_meta((uint8_t *)sv.meta.data, sv.meta.len);
+  back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
+  CHECK(back == NULL && strstr(err, "version 5") != NULL);
+  stance_index_free(back);
+  stance_put32((uint8_t *)sv.meta.data + 8, STANCE_INDEX_FILE_VERSION);
+  stance__reseal_meta((uint8_t *)sv.meta.data, sv.meta.len);
+  /* a segment file of version 1, its checksums right */
+  stance_put32((uint8_t *)sv.segs.data + sv.offs[0] + 8, 1);
+  stance__reseal_segment((uint8_t *)sv.segs.data + sv.offs[0], sv.offs[1] - sv.offs[0]);
+  back = stance_index_load_mem(sv.meta.data, sv.meta.len, saved_segment, &sv, err, sizeof err);
+  CHECK(back == NULL && strstr(err, "another version") != NULL);
+  stance_index_free(back);
+  saved_free(&sv);
+  stance_index_free(ix);
+}
+
 /* What a path in an index may be: relative, no empty, ".", ".." or hidden component. */
 static void index_paths_are_corpus_paths(void) {
   static const char *const good[] = {"a", "a.txt", "a/b.txt", "x/y/z.md", "a./b..", "a b/c'd\"e"};
@@ -846,4 +1115,7 @@ const test_case index_tests[] = {
     {"crafted_index_files_are_refused_or_fail_cleanly", crafted_index_files_are_refused_or_fail_cleanly},
     {"lazily_decoded_entries_equal_decoded_ones", lazily_decoded_entries_equal_decoded_ones},
     {"damaged_meta_pages_are_found_when_read", damaged_meta_pages_are_found_when_read},
+    {"long_documents_count_as_a_scan", long_documents_count_as_a_scan},
+    {"older_index_formats_are_refused", older_index_formats_are_refused},
+    {"saves_merge_segments_by_tiers", saves_merge_segments_by_tiers},
     {NULL, NULL}};

@@ -333,6 +333,34 @@ static void reader_canonical_form_is_a_fixed_point_under_mutation(void) {
 /* A big file is read in parts on threads: the result is the one of reading it whole,
  * whatever falls near the cuts (problems, duplicates and relations across parts, comments
  * before records, a second `document`, comments at the end). */
+/* A store taken from outside (a layer cache) keeps only comments that read back as
+ * comments: lines of `#` are taken as they are, anything else is written and read back. */
+static void store_check_takes_comments_and_refuses_what_reads_as_records(void) {
+  const char *file = "# head\nformat stance 1\n\ndocument \"d.txt\"\n  annotator ana\n  # inner\n\n"
+                     "# before a1\nannotation a1\n  span 0-5\n  label favor\n  # in a1\n\n# tail\n";
+  /* lines that are no comments, kept at column 1 (before `format`, before `document`, at the
+   * end): the store is written and read back, and the record they make is refused (indented
+   * in `document`, they read back as its attributes) */
+  static const stance_kept at_column_1[] = {STANCE_T_HEAD, STANCE_T_DOC_COMMENTS, STANCE_T_TAIL};
+  static const char *const bad = "# ok\nannotation x\n  span 0-1\n  label l\n";
+  stance_problems p;
+  stance_store *s;
+  int t;
+  stance_problems_init(&p);
+  s = stance_read(file, strlen(file), NULL, &p);
+  CHECK(s != NULL && p.errors == 0);
+  CHECK(stance_store_check(s) == NULL);
+  for (t = 0; t < 3; t++) {
+    stance_store *c = stance_read(file, strlen(file), NULL, &p);
+    CHECK(c != NULL);
+    CHECK_INT(stance_store_set_text(c, at_column_1[t], bad), STANCE_OK);
+    CHECK(stance_store_check(c) != NULL);
+    stance_store_free(c);
+  }
+  stance_store_free(s);
+  stance_problems_free(&p);
+}
+
 static void reader_reads_in_parts_as_it_reads_whole(void) {
   stance_buf b;
   stance_vocab *v = stance_vocab_new();
@@ -395,6 +423,8 @@ static void reader_reads_in_parts_as_it_reads_whole(void) {
 
 const test_case reader_tests[] = {
     {"reader_reads_in_parts_as_it_reads_whole", reader_reads_in_parts_as_it_reads_whole},
+    {"store_check_takes_comments_and_refuses_what_reads_as_records",
+     store_check_takes_comments_and_refuses_what_reads_as_records},
     {"reader_round_trips_a_canonical_file_byte_for_byte", reader_round_trips_a_canonical_file_byte_for_byte},
     {"reader_canonicalizes_any_valid_spelling", reader_canonicalizes_any_valid_spelling},
     {"reader_loads_valid_records_around_broken_ones", reader_loads_valid_records_around_broken_ones},

@@ -12,6 +12,7 @@
 #include "indexjob.h"
 #include "query.h"
 #include "modeljob.h"
+#include "walk.h"
 #include "worker.h"
 
 /* Drain until `job` delivers its DONE event; counts the progress events seen on the way. */
@@ -189,6 +190,124 @@ static void worker_trains_and_predicts_a_model(void) {
   stance_cues_free(cues);
   stance_cues_free(terms);
   stance_worker_free(w);
+  tmp_cleanup(d);
+}
+
+/* The model job on 1, 2 and 3 threads: the same results, bit for bit. With more than one
+ * thread, the threads that find the model still training prepare the documents they take
+ * and score them once it is made (modeljob.c's stash): documents that could not be read,
+ * documents with nothing to predict, and documents whose classes come from an annotation
+ * file (read by another thread: never prepared before it is read), among them. */
+#define SAME_DOCS 160
+static stance_job *model_job_on(stance_worker *w, const char *d, const stance_model_doc *docs, size_t n) {
+  static const char *stances[] = {"favor", "against", NULL}, *layers[] = {"x", NULL};
+  stance_model_opts o;
+  stance_job *job;
+  memset(&o, 0, sizeof o);
+  o.targets = 1;
+  o.classes = 3;
+  o.stance_names = stances;
+  o.layers = layers;
+  o.features.set = STANCE_FEAT_ALL;
+  o.features.char_min = 2;
+  o.features.char_max = 4;
+  stance_train_opts_default(&o.train);
+  job = stance_modeljob_new(d, docs, n, &o);
+  CHECK(job != NULL);
+  CHECK_INT(stance_worker_submit(w, job), 0);
+  CHECK(run_to_end(w, job, NULL));
+  CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
+  return job;
+}
+
+static void worker_predicts_the_same_on_any_number_of_threads(void) {
+  static const char *words[] = {"sanctions", "failed", "talks", "work", "we", "should", "not", "engage",
+                                "pressure", "never", "the", "regime", "must", "perhaps", "clearly", "diplomacy"};
+  const char *d = tmp_dir();
+  char err[256], name[64];
+  char *text = malloc(200000);
+  stance_model_doc docs[SAME_DOCS];
+  stance_model_label *labels = malloc(2000 * sizeof *labels), none = {0, 1000000, 0, 0};
+  stance_job *ref = NULL;
+  const stance_model_result *a, *b;
+  unsigned seed = 7;
+  size_t i, k, nl = 0;
+  int threads;
+  CHECK(text != NULL && labels != NULL);
+  memset(docs, 0, sizeof docs);
+  for (i = 0; i < SAME_DOCS; i++) {
+    size_t len = 0, sentences = i == 0 ? 1500 : 1 + i % 9, s;
+    snprintf(name, sizeof name, "d%03d.txt", (int)i);
+    for (s = 0; s < sentences; s++) {
+      size_t start = len, w, nw = 4 + s % 7;
+      for (w = 0; w < nw; w++) {
+        seed = seed * 1103515245u + 12345u;
+        len += (size_t)sprintf(text + len, "%s%s", w ? " " : "", words[(seed >> 16) % 16]);
+      }
+      text[start] = (char)(text[start] - 'a' + 'A'); /* a sentence starts with a capital */
+      if (i == 0 && (strstr(text + start, "failed") || strstr(text + start, "talks"))) {
+        /* the first document teaches: stances by its words; its other sentences have none
+         * (its annotation file says it was read) */
+        labels[nl].start = (uint32_t)start;
+        labels[nl].end = (uint32_t)len;
+        labels[nl].target = 0;
+        labels[nl].cls = strstr(text + start, "failed") ? 2 : 1;
+        nl++;
+      }
+      len += (size_t)sprintf(text + len, ". ");
+    }
+    docs[i].path = stance_strdup(name);
+    CHECK(docs[i].path != NULL);
+    docs[i].predict = STANCE_PREDICT_ALL;
+    docs[i].learn = i == 0;
+    if (i % 11 == 5) { /* every sentence known (none): nothing to predict */
+      docs[i].predict = STANCE_PREDICT_UNKNOWN;
+      docs[i].labels = &none;
+      docs[i].nlabels = 1;
+    }
+    if (i == 0 || i % 13 == 7) { /* read all (no stance but the labels'), says the layer's file */
+      char ann[160], path[128];
+      if (i > 0) docs[i].predict = STANCE_PREDICT_UNKNOWN;
+      snprintf(path, sizeof path, ".stance/annotations/x/%s.stance", name);
+      snprintf(ann, sizeof ann, "format stance 1\n\ndocument %s\n  status done\n", name);
+      tmp_write(d, path, ann, (size_t)-1);
+    }
+    if (i % 17 != 3) tmp_write(d, name, text, len); /* the others cannot be read */
+  }
+  docs[0].labels = labels;
+  docs[0].nlabels = nl;
+  for (threads = 1; threads <= 3; threads++) {
+    stance_worker *w = stance_worker_new(threads, err, sizeof err);
+    stance_job *job;
+    CHECK(w != NULL);
+    job = model_job_on(w, d, docs, SAME_DOCS);
+    if (ref == NULL) {
+      ref = job;
+    } else {
+      CHECK_INT(stance_modeljob_results(ref, &a), SAME_DOCS);
+      CHECK_INT(stance_modeljob_results(job, &b), SAME_DOCS);
+      for (i = 0; i < SAME_DOCS; i++) {
+        CHECK((a[i].error == NULL) == (b[i].error == NULL));
+        CHECK_INT(b[i].error != NULL, i % 17 == 3);
+        CHECK_INT(a[i].sentences, b[i].sentences);
+        CHECK_INT(a[i].n, b[i].n);
+        CHECK_INT(b[i].n, i % 17 == 3 || i % 11 == 5 || i % 13 == 7 ? 0 : b[i].sentences);
+        for (k = 0; k < b[i].n; k++) {
+          CHECK(a[i].known[k] == b[i].known[k]);
+          CHECK(a[i].start[k] == b[i].start[k] && a[i].end[k] == b[i].end[k] && a[i].terms[k] == b[i].terms[k]);
+          CHECK(memcmp(a[i].probs + 3 * k, b[i].probs + 3 * k, 3 * sizeof *b[i].probs) == 0);
+        }
+      }
+      stance_job_unref(job);
+    }
+    stance_worker_free(w);
+  }
+  CHECK_INT(stance_modeljob_results(ref, &a), SAME_DOCS);
+  CHECK(a[1].n > 0 && a[1].probs[0] + a[1].probs[1] + a[1].probs[2] > 0.99);
+  stance_job_unref(ref);
+  for (i = 0; i < SAME_DOCS; i++) free((char *)docs[i].path);
+  free(labels);
+  free(text);
   tmp_cleanup(d);
 }
 
@@ -443,6 +562,7 @@ static void worker_builds_indexes_to_swap_in(void) {
 const test_case worker_tests[] = {
     {"worker_reports_a_change_made_right_after_watch_wait", worker_reports_a_change_made_right_after_watch_wait},
     {"worker_trains_and_predicts_a_model", worker_trains_and_predicts_a_model},
+    {"worker_predicts_the_same_on_any_number_of_threads", worker_predicts_the_same_on_any_number_of_threads},
     {"worker_hashes_a_folder", worker_hashes_a_folder},
     {"worker_builds_indexes_to_swap_in", worker_builds_indexes_to_swap_in},
     {"worker_cancels_a_running_job", worker_cancels_a_running_job},

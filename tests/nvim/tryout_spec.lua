@@ -272,6 +272,9 @@ describe('the tryout of a new user, on the study', function()
       nv:key('C-f', level(2), 'level a page down')
       nv:keys(':set nonumber foldcolumn=0 signcolumn=auto')
       nv:key('Enter', level(2), 'level with your columns as they were')
+      -- your window wraps otherwise: the side view follows
+      nv:keys(':setlocal linebreak breakindent')
+      nv:key('Enter', level(2), 'level with linebreak and breakindent in yours')
     end)
   end)
 

@@ -148,19 +148,30 @@ end
 ---@return string|nil target_group
 ---@return string sign_group
 function M.for_record(rec)
-  local key = (rec.conflict and 'c\0' or '\0') .. (rec.stance or '\1') .. '\0' .. (rec.target or '\1')
+  return M.groups_of(rec.stance, rec.target, rec.conflict)
+end
+
+--- The same from a record's stance, target and conflict mark (each nil when it has none).
+---@param stance string|nil
+---@param target string|nil
+---@param conflict string|nil
+---@return string span
+---@return string|nil target
+---@return string sign
+function M.groups_of(stance, target, conflict)
+  local key = (conflict and 'c\0' or '\0') .. (stance or '\1') .. '\0' .. (target or '\1')
   local groups = H.groups or {}
   H.groups = groups
   local g = groups[key]
   if not g then
-    local span = rec.stance and M.stance_group(rec.stance) or 'StanceLabel'
-    if rec.conflict then span = 'StanceConflict' end
-    if rec.stance and vim.fn.hlexists(span) == 0 then span = 'StanceLabel' end
-    local target = rec.target and M.target_group(rec.target) or nil
-    if target and vim.fn.hlexists(target) == 0 then target = nil end
-    local sign = rec.stance and M.sign_group(rec.stance) or 'StanceSign'
+    local span = stance and M.stance_group(stance) or 'StanceLabel'
+    if conflict then span = 'StanceConflict' end
+    if stance and vim.fn.hlexists(span) == 0 then span = 'StanceLabel' end
+    local tg = target and M.target_group(target) or nil
+    if tg and vim.fn.hlexists(tg) == 0 then tg = nil end
+    local sign = stance and M.sign_group(stance) or 'StanceSign'
     if vim.fn.hlexists(sign) == 0 then sign = 'StanceSign' end
-    g = { span, target or false, sign }
+    g = { span, tg or false, sign }
     groups[key] = g
   end
   return g[1], g[2] or nil, g[3]

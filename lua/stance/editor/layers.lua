@@ -181,6 +181,7 @@ end
 function H.align(side, balance)
   local here = H.pairs[side]
   if not (here and vim.api.nvim_win_is_valid(here) and vim.api.nvim_win_is_valid(side)) then return end
+  H.copy_options(side)
   local pad = H.pad[side] or 0
   -- its fold column is this room (set to another, it is taken back)
   if vim.wo[side].foldcolumn ~= tostring(pad) then vim.wo[side].foldcolumn = tostring(pad) end
@@ -203,6 +204,19 @@ function H.align(side, balance)
   end
   ws, offs = H.geometry(side)
   H.keys[side] = table.concat({ wh, offh, ws, offs }, ':')
+end
+
+--- The options of a window that decide how its lines wrap: the side view takes yours.
+H.WRAP_OPTIONS = { 'wrap', 'linebreak', 'breakindent', 'breakindentopt', 'list' }
+
+--- Give the side view `side` the wrapping options of its window of your layer.
+function H.copy_options(side)
+  local here = H.pairs[side]
+  if not (here and vim.api.nvim_win_is_valid(here) and vim.api.nvim_win_is_valid(side)) then return end
+  for _, name in ipairs(H.WRAP_OPTIONS) do
+    local v = vim.wo[here][name]
+    if vim.wo[side][name] ~= v then vim.wo[side][name] = v end
+  end
 end
 
 --- Align every side view whose windows changed width or columns since it was aligned.
@@ -272,6 +286,14 @@ function H.watch()
   end
   vim.api.nvim_create_autocmd('OptionSet', { group = group, callback = later,
     pattern = { 'number', 'relativenumber', 'numberwidth', 'signcolumn', 'foldcolumn', 'statuscolumn' } })
+  vim.api.nvim_create_autocmd('OptionSet', { group = group, pattern = H.WRAP_OPTIONS, callback = function()
+    if next(H.pairs) == nil then return end
+    vim.schedule(function()
+      for side in pairs(H.pairs) do
+        H.copy_options(side)
+      end
+    end)
+  end })
   vim.api.nvim_create_autocmd({ 'VimResized', 'WinEnter' }, { group = group, callback = later })
   vim.api.nvim_create_autocmd('WinScrolled', { group = group, callback = function(ev)
     if next(H.pairs) == nil then return end

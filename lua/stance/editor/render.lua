@@ -50,21 +50,23 @@ local function info(s, layer, slot)
   local key = layer.primary and slot or -1 - slot -- a layer drawn both ways keeps both
   local i = cache[key]
   if i == nil then
-    local rec = layer.store:at(slot)
-    if not rec then return nil end
+    -- (the fields drawn, not the record: a table of every field, its quote and context
+    -- made Lua strings, cost most of the first screen of a dense page)
+    local id, label_, stance, target_, role, conflict, nspans = layer.store:brief(slot)
+    if not id then return nil end
     local hl = require('stance.editor.highlight')
-    local span, target, sign = hl.for_record(rec)
-    local label = rec.label or rec.stance or rec.role or ''
+    local span, target, sign = hl.groups_of(stance, target_, conflict)
+    local label = label_ or stance or role or ''
     if layer.primary then
       i = { span = span, target = target, sign = sign, label = label }
     else
       -- whose and what: the label, and the target when the label does not say it
       local schema = s.corpus:schema()
-      local entry = schema and rec.label and schema.by.label[rec.label]
-      local toward = rec.target and not (entry and entry.target == rec.target) and (' → ' .. rec.target) or ''
-      i = { span = hl.other_group(rec.stance), label = layer.name .. ': ' .. label .. toward, label_group = sign }
+      local entry = schema and label_ and schema.by.label[label_]
+      local toward = target_ and not (entry and entry.target == target_) and (' → ' .. target_) or ''
+      i = { span = hl.other_group(stance), label = layer.name .. ': ' .. label .. toward, label_group = sign }
     end
-    i.id, i.nspans = rec.id, rec.spans and #rec.spans or 1
+    i.id, i.nspans = id, nspans > 0 and nspans or 1
     cache[key] = i
   end
   return i
@@ -123,11 +125,11 @@ function M.place_end(g, b, chunks)
   list.ends[#list.ends + 1] = { col = col, chunks = chunks }
 end
 
---- Whether the span ending at `stop` is the last span of the annotation of `layer` at `slot`.
+--- Whether the span ending at `stop` is the last span of the annotation of `layer` at `slot`
+--- (asked each time: spans move with the text, and `it` is kept across edits).
 function H.last_span(layer, slot, it, stop)
   if it.nspans <= 1 then return true end
-  local rec = layer.store:at(slot)
-  return rec ~= nil and rec.spans[#rec.spans][2] == stop
+  return select(8, layer.store:brief(slot)) == stop
 end
 
 --- Per visible row (0-based, top to bot): the marks to set when Neovim draws it
@@ -259,6 +261,18 @@ end
 
 --- Where two or more spans of a row overlap: extra segments drawn bold and underlined.
 function H.overlaps(list)
+  -- fewer than two spans (cues and ends do not count), or two or more that do not overlap
+  -- (most rows of a dense document): no overlap, found without a table made for each end
+  local n, last_end, over_any = 0, -1, false
+  for _, m in ipairs(list) do
+    if m[2] > m[1] and not m.cue then
+      n = n + 1
+      if m[1] < last_end then over_any = true end
+      if m[2] > last_end then last_end = m[2] end
+    end
+  end
+  list.over = nil
+  if n < 2 or not over_any then return end
   local ev = {}
   for _, m in ipairs(list) do
     if m[2] > m[1] and not m.cue then
@@ -268,7 +282,6 @@ function H.overlaps(list)
   end
   local over = {}
   list.over = over
-  if #ev < 4 then return end -- fewer than two spans (cues and ends do not count)
   table.sort(ev, by_position)
   local depth, from = 0, nil
   for _, e in ipairs(ev) do

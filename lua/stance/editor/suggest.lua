@@ -140,6 +140,9 @@ function M.run(target, min, opts)
       end
       local why_none
       shown, why_none = H.show(s, res, rejected, min, opts.quiet)
+      -- what making the suggestions left (the job's result as Lua tables) is collected while
+      -- idle, not by the next screen updates
+      require('stance.editor.idle_collect').start()
       if not shown and not opts.quiet then require('stance.notify').warn(why_none) end
     end,
   })
