@@ -1053,6 +1053,15 @@ describe('the editor', function()
     T.write(d .. '/crlf.txt', '\239\187\191Ça va.\r\nNon, ça ne va pas.\r\n')
     local s = assert(open(d, 'crlf.txt'))
     assert.are.equal('dos', vim.bo.fileformat)
+    -- every buffer offset's row and column (Neovim's byte2line counts CR LF as two bytes)
+    local where, at = require('stance.editor.where'), 0
+    for row, line in ipairs(vim.api.nvim_buf_get_lines(s.buf, 0, -1, false)) do
+      for col = 0, #line do
+        assert.are.same({ row - 1, col }, { where.pos(s.buf, at + col) }, 'offset ' .. (at + col))
+      end
+      at = at + #line + 1
+    end
+    assert.are.equal(at, where.size(s.buf))
     vim.cmd('2Stance annotate against exemptions')
     save(s)
     local _, recs = on_disk(s)
