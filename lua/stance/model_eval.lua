@@ -47,9 +47,13 @@ function H.confusion(classes)
   return t
 end
 
---- Precision, recall and F1 per class of confusion `conf`; macro-F1 over the classes with
---- examples or predictions; F_avg over the stances (all classes but the first) likewise;
---- accuracy.
+--- Precision, recall and F1 per class of confusion `conf` (nil for a class with neither
+--- examples nor predictions: 0/0); macro-F1 over the classes with examples or predictions,
+--- undefined (nil) when fewer than two have any (one class is nothing to tell apart: "always
+--- none" would score 1); F_avg over the stances (all classes but the first) likewise,
+--- undefined (nil) when no stance has examples or predictions; accuracy. `undefined` says why
+--- a figure is undefined.
+---@return table scores { per, macro_f1, f_avg, accuracy, n, undefined }
 function M.scores(conf, classes)
   local per, macro, nm, favg, nf, right, total = {}, 0, 0, 0, 0, 0, 0
   for ci, c in ipairs(classes) do
@@ -62,17 +66,36 @@ function M.scores(conf, classes)
       total = total + conf[c][o]
     end
     right = right + tp
-    local precision = tp + fp > 0 and tp / (tp + fp) or 0
-    local recall = tp + fn > 0 and tp / (tp + fn) or 0
-    local f1 = precision + recall > 0 and 2 * precision * recall / (precision + recall) or 0
-    per[c] = { precision = precision, recall = recall, f1 = f1, support = tp + fn, predicted = tp + fp }
     if tp + fn + fp > 0 then
+      local precision = tp + fp > 0 and tp / (tp + fp) or 0
+      local recall = tp + fn > 0 and tp / (tp + fn) or 0
+      local f1 = precision + recall > 0 and 2 * precision * recall / (precision + recall) or 0
+      per[c] = { precision = precision, recall = recall, f1 = f1, support = tp + fn, predicted = tp + fp }
       macro, nm = macro + f1, nm + 1
       if ci > 1 then favg, nf = favg + f1, nf + 1 end
+    else
+      per[c] = { support = 0, predicted = 0 } -- no F1: neither examples nor predictions
     end
   end
-  return { per = per, macro_f1 = nm > 0 and macro / nm or 0, f_avg = nf > 0 and favg / nf or 0,
-    accuracy = total > 0 and right / total or 0, n = total }
+  local r = { per = per, macro_f1 = nm > 1 and macro / nm or nil, f_avg = nf > 0 and favg / nf or nil,
+    accuracy = total > 0 and right / total or nil, n = total }
+  if not r.f_avg then
+    r.undefined = 'no examples of any stance, and none predicted'
+  elseif not r.macro_f1 then
+    r.undefined = 'one class only in the examples and predictions'
+  end
+  return r
+end
+
+--- A score for a table or a line: '%.3f' of `v`, or the dash of an undefined figure; right
+--- aligned in `width` characters (not bytes: the dash is three) when given.
+---@param v number|nil
+---@param width integer|nil
+---@return string
+function M.figure(v, width)
+  local s = v and ('%.3f'):format(v) or '–'
+  local chars = #s:gsub('[\128-\191]', '')
+  return (' '):rep((width or 0) - chars) .. s
 end
 
 --- The class with the most examples in `counts` ({ [class] = n }), the first of `classes` on

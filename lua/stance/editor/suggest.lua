@@ -188,7 +188,8 @@ local function forget(s, it)
 end
 
 --- Accept the suggestion under the cursor (the likeliest when the sentence has several): it
---- becomes an annotation of yours (undoable), with what its label asks for.
+--- becomes an annotation of yours (undoable), with what its label asks for and the model's
+--- probability as its `confidence` (what marks it as accepted, not read up to).
 function M.accept()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
@@ -204,6 +205,9 @@ function M.accept()
   local preset = { label = label.name, stance = it.class, target = target }
   local fields = require('stance.editor.prompt').label(schema, preset)
   if not fields then return end
+  -- the model's probability stays on it: an accepted suggestion decides its own sentence, and
+  -- does not move how far the annotator read the document (|stance-model|)
+  fields.confidence = ('%.3f'):format(it.p)
   local a, b = require('stance.editor.ops').trim(s.buf, it.start, it.stop)
   local rec, aerr = require('stance.editor.ops').create(s, { { a, b } }, fields)
   if not rec then return require('stance.notify').error(aerr) end

@@ -304,16 +304,25 @@ function H.model(ctx)
     .. '(the mean F1 of the stances), macro-F1 and accuracy of the model next to the majority class and a keyword '
     .. 'rule learnt from the same documents. Classes: %s.'):format(r.documents, r.folds,
     table.concat(r.classes, ', '))) }
-  local rows = {}
+  local rows, undefined = {}, false
+  local function num(v)
+    if v == nil then undefined = true end
+    return html.num(v)
+  end
   for _, t in ipairs(r.targets) do
     for _, which in ipairs({ 'model', 'majority', 'keyword' }) do
       local s = t[which]
-      rows[#rows + 1] = { which == 'model' and data_mod.target_name(t.name) or '', which, html.num(s.f_avg),
-        html.num(s.macro_f1), html.num(s.accuracy) }
+      rows[#rows + 1] = { which == 'model' and data_mod.target_name(t.name) or '', which, num(s.f_avg),
+        num(s.macro_f1), num(s.accuracy), s.undefined or '' }
     end
   end
   parts[#parts + 1] = html.table({ 'target', 'predictor', { 'F_avg', class = 'num' }, { 'macro-F1', class = 'num' },
-    { 'accuracy', class = 'num' } }, rows, 'model')
+    { 'accuracy', class = 'num' }, 'note' }, rows, 'model')
+  if undefined then
+    parts[#parts + 1] = html.p('– : undefined (0/0), as its row says: F_avg when no sentence has a stance toward '
+      .. 'the target and none was predicted; macro-F1 when one class only is in the examples and predictions.',
+      'note')
+  end
   if r.calibration and (r.calibration.n or 0) > 0 then
     local body = require('stance.report.charts').calibration({ id = 'calibration', title = 'Calibration of the model',
       calibration = r.calibration })
