@@ -182,4 +182,52 @@ describe('suggestions in a terminal', function()
     nv:close()
     assert(ok, err)
   end)
+  run('say how little the model learnt from: in the message, on a ghost of a rare stance, in the summary', function()
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/ && cp -r %s %s/.stance/annotations/')
+      :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.root .. '/tests/fixtures/study/schema.stance'), T.q(d),
+        T.q(T.root .. '/tests/fixtures/study/annotations/fixture'), T.q(d)))
+    -- two documents annotated, as a team starts
+    for _, f in ipairs({ '002_c6bce5e05bd0fd45', '003_7e305a588b2246b7', '004_e35aa5ebcc029514' }) do
+      os.remove(d .. '/.stance/annotations/fixture/' .. f .. '.txt.stance')
+    end
+    local doc = '004_e35aa5ebcc029514.txt'
+    local nv = tmux.open({ doc }, { cwd = d, width = 200, height = 40, ready = 'Washington Post',
+      init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
+    local ok, err = pcall(function()
+      nv:keys(':Stance suggest 0', 'Enter')
+      local screen = nv:wait('suggestion(s)', 'the suggestions', 60)
+      local res = nv:lua([[
+        local s = require('stance.editor.session').get()
+        local few
+        for _, g in ipairs(s.suggestions) do
+          local n = s.suggest_res.examples[g.target][g.class]
+          if n < 20 and not few then
+            few = { label = ('%s %s %.2f? (%d example%s)'):format(g.target, g.class, g.p, n, n == 1 and '' or 's'),
+              start = g.start }
+          end
+        end
+        require('stance.editor.where').jump(few.start)
+        return { few = few, learnt = s.suggest_res.learnt,
+          sanctions = ('sanctions against %d none %d'):format(s.suggest_res.examples.sanctions.against,
+            s.suggest_res.examples.sanctions.none) }]])
+      -- the message: how many sentences, and per target the examples of each stance
+      local msg = tmux.plain(screen):match('stance: %d+ suggestion%(s%)[^\n]*')
+      assert.truthy(msg and msg:find(('learnt from %d sentences: engagement favor '):format(res.learnt), 1, true),
+        tmux.plain(screen))
+      assert.truthy(msg:find(res.sanctions, 1, true), msg)
+      -- a ghost of a stance seen fewer than 20 times says how many
+      screen = nv:keys(':echo ""', 'Enter')
+      assert.truthy(tmux.plain(screen):find(res.few.label, 1, true), tmux.plain(screen))
+      -- :Stance summary ends with the same counts
+      nv:keys(':Stance summary', 'Enter')
+      screen = nv:wait('suggestions learnt from', 'the summary', 20)
+      assert.truthy(tmux.plain(screen):find(res.sanctions, 1, true), tmux.plain(screen))
+      assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
+      assert.is_nil((nv:deprecated()))
+      nv:quit()
+    end)
+    nv:close()
+    assert(ok, err)
+  end)
 end)
