@@ -158,7 +158,7 @@ describe('suggestions in a terminal', function()
       -- suggested again (after the retraining the acceptance starts): the ghost above is
       -- still there, and every sentence above is still unread
       nv:keys(':Stance suggest', 'Enter')
-      screen = nv:wait(function(sc)
+      nv:wait(function(sc)
         return tmux.plain(sc):find('suggestion(s)', 1, true) and above_cursor(sc, pick.above)
       end, 'the ghost above the accepted sentence after the suggestions came again', 60)
       local unread = nv:lua(([[
