@@ -22,16 +22,16 @@ function H.shuffle(list, seed)
   end
 end
 
---- The documents some layer of `layers` has a file for (what the annotators read).
-function H.labelled(c, layers)
+--- The documents some layer of `layers` has a file for (what the annotators read), or with a
+--- rejected suggestion (`also`: by path).
+function H.labelled(c, layers, also)
   local fs, out = require('stance.fs'), {}
   for _, path in ipairs(c:paths()) do
+    local read = also[path] ~= nil
     for _, l in ipairs(layers) do
-      if fs.exists(('%s/.stance/annotations/%s/%s.stance'):format(c.root, l, path)) then
-        out[#out + 1] = path
-        break
-      end
+      read = read or fs.exists(('%s/.stance/annotations/%s/%s.stance'):format(c.root, l, path))
     end
+    if read then out[#out + 1] = path end
   end
   return out
 end
@@ -128,7 +128,10 @@ function M.evaluate(c, opts)
   local st, err = model.setup(c, { target = opts.target })
   if not st then return nil, err end
   local layers = model.layers(c, opts.annotators)
-  local docs = H.labelled(c, layers)
+  -- rejected suggestions (the model layer's) are the annotators' "no such stance", in training
+  -- and in scoring, as in the editor and stance suggest
+  local rejections = model.rejections(c, st.none)
+  local docs = H.labelled(c, layers, rejections)
   if #docs < 2 then
     return nil, ('%d annotated document(s): held-out evaluation needs two or more'):format(#docs)
   end
@@ -157,7 +160,7 @@ function M.evaluate(c, opts)
       learner = opts.learner, c = opts.c, balanced = opts.balanced, folds = opts.calibration_folds,
       features = opts.features, char_min = opts.char_min, char_max = opts.char_max,
       char_weight = opts.char_weight, mark_weight = opts.mark_weight, term_offsets = opts.term_offsets,
-      max_features = opts.max_features, decision = opts.decision }
+      max_features = opts.max_features, decision = opts.decision, labels = rejections }
     local res, rerr = model.run(c, run)
     if not res then return nil, rerr end
     H.score_fold(st, res, held, acc, bins)

@@ -186,6 +186,16 @@ describe('the stance model', function()
     out = T.run(('cd %s && %s eval --json --target sanctions'):format(T.q(d), T.q(T.stance)))
     local before = json.decode(out).targets[1].support
     assert.are.same({ none = before.none, favor = before.favor, against = before.against + 1 }, accepted)
+    -- a rejected suggestion (g-: the model layer) is a "none" for its sentence and target only,
+    -- in stance eval as in the editor's retraining
+    local first = doc:sentences()[3]
+    c = assert(require('stance').open(d))
+    assert(assert(c:document(path)):annotate({ start = first.start, stop = first.stop, label = 'sanctions-favor',
+      confidence = '0.700', note = 'rejected by tester', annotator = 'model' }))
+    assert(c:save())
+    out = T.run(('cd %s && %s eval --json --target sanctions'):format(T.q(d), T.q(T.stance)))
+    local rejected = json.decode(out).targets[1].support
+    assert.are.same({ none = before.none + 1, favor = before.favor, against = before.against }, rejected)
   end)
 
   it('reads the preferred (gold) layer\'s file without testing it first: no access() per document', function()

@@ -153,11 +153,14 @@ function M.run(target, min, opts)
   if s.suggest_job then s.suggest_job:cancel() end -- a newer run replaces it
   local st, serr = require('stance.model').setup(s.corpus, { target = target })
   if not st then return require('stance.notify').error(serr) end
-  local rejected, labels = require('stance.model').rejected(assert(s.corpus:document(s.rel)), st.none)
+  -- the suggestions rejected here are not shown again; those of every document teach "none"
+  -- (as in stance suggest and stance eval: one rule)
+  local rejected = require('stance.model').rejected(assert(s.corpus:document(s.rel)), st.none)
+  local labels = require('stance.model').rejections(s.corpus, st.none)
   local shown, done = nil, false
   local job
   job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel }, setup = st,
-    also = { s.annotator }, labels = { [s.rel] = labels } }, {
+    also = { s.annotator }, labels = labels }, {
     on_done = function(res, why)
       if s.suggest_job ~= job then return end -- replaced by a newer run
       s.suggest_job, done = nil, true
