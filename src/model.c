@@ -270,12 +270,15 @@ static int push_id(collect *c, size_t k, uint32_t id) {
 
 static int collect_feature(void *ud, size_t k, uint32_t id) { return push_id(ud, k, id); }
 
-static int collect_word(void *ud, size_t k, uint64_t hash, const char *w, size_t n) {
+static int collect_word(void *ud, size_t k, uint64_t hash, const char *w, size_t n, const uint32_t *grams,
+                        size_t ngrams) {
   collect *c = ud;
   uint32_t buf[STANCE_FEAT_WORD_MAX];
   size_t i, m = stance_features_word(c->f, hash, w, n, buf);
   for (i = 0; i < m; i++)
     if (push_id(c, k, buf[i])) return 1;
+  for (i = 0; i < ngrams; i++)
+    if (push_id(c, k, grams[i])) return 1;
   return 0;
 }
 
@@ -1020,10 +1023,30 @@ static const float *row_of(const stance_model *m, uint32_t id) {
   }
 }
 
-/* acc[i] += x[i] for i < n (the compiler may use vector instructions: they do not overlap). */
+/* acc[i] += x[i] for i < n. Four at a time, which -O2 turns into vector instructions (a
+ * loop of unknown length it does not): each acc[i] gets the same additions in the same order,
+ * so the sums are the same, bit for bit. */
 static void add_floats(double *restrict acc, const float *restrict x, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) acc[i] += x[i];
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    acc[i] += x[i];
+    acc[i + 1] += x[i + 1];
+    acc[i + 2] += x[i + 2];
+    acc[i + 3] += x[i + 3];
+  }
+  for (; i < n; i++) acc[i] += x[i];
+}
+
+/* The same in floats (a word's sums in the cache). */
+static void add_floats_f(float *restrict acc, const float *restrict x, size_t n) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    acc[i] += x[i];
+    acc[i + 1] += x[i + 1];
+    acc[i + 2] += x[i + 2];
+    acc[i + 3] += x[i + 3];
+  }
+  for (; i < n; i++) acc[i] += x[i];
 }
 
 #define AHEAD_MAX 16
@@ -1065,12 +1088,11 @@ static void drain(pwalk *w) {
   w->nq = 0;
 }
 
-static int p_feature(void *ud, size_t k, uint32_t id) {
-  pwalk *w = ud;
+/* A feature other than a word's own: its row waits in the queue while it is fetched. */
+static void queue_feature(pwalk *w, uint32_t id) {
   uint32_t b = STANCE_BLOCK_OF(id) < STANCE_BLOCKS ? STANCE_BLOCK_OF(id) : STANCE_BLOCK_MARKS;
-  (void)k;
   w->occ[b]++;
-  if (!may_have_row(w->m, id)) return 0;
+  if (!may_have_row(w->m, id)) return;
   prefetch_row(w->m, id);
   if (w->nq == AHEAD) { /* the oldest, fetched by now */
     add_row(w, w->queue[w->q0]);
@@ -1079,6 +1101,11 @@ static int p_feature(void *ud, size_t k, uint32_t id) {
   }
   w->queue[(w->q0 + w->nq) % AHEAD] = id;
   w->nq++;
+}
+
+static int p_feature(void *ud, size_t k, uint32_t id) {
+  (void)k;
+  queue_feature(ud, id);
   return 0;
 }
 
@@ -1116,8 +1143,7 @@ fill_word(const stance_model *m, stance_model_scratch *s, float *entry, uint64_t
     for (i = 0; i < have; i++) {
       const float *r = row_of(m, ids[i]);
       b = STANCE_BLOCK_OF(ids[i]) == STANCE_BLOCK_CHARS;
-      if (r)
-        for (o = 0; o < outs; o++) sum[(size_t)b * outs + o] += r[o];
+      if (r) add_floats_f(sum + (size_t)b * outs, r, outs);
     }
     head->key = key;
   }
@@ -1144,9 +1170,11 @@ static void drain_words(pwalk *w) {
 }
 
 /* The word waits while its entry of the cache is fetched; the oldest is added. */
-static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n) {
+static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n, const uint32_t *grams,
+                  size_t ngrams) {
   pwalk *w = ud;
   queued_word *q;
+  size_t i;
   (void)k;
   {
     PREFETCH(w->s->cache + cache_slot(w->s, hash) * w->s->stride); /* the newest way */
@@ -1162,6 +1190,7 @@ static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n)
   q->n = n < STANCE_FEAT_WORD_BYTES ? n : STANCE_FEAT_WORD_BYTES;
   memcpy(q->text, word, q->n);
   w->nw++;
+  for (i = 0; i < ngrams; i++) queue_feature(w, grams[i]);
   return 0;
 }
 

@@ -470,10 +470,12 @@ static int s_feature(void *ud, size_t k, uint32_t id) {
   if (s->n < 512) s->ids[s->n++] = id;
   return 0;
 }
-static int s_word(void *ud, size_t k, uint64_t h, const char *w, size_t n) {
+static int s_word(void *ud, size_t k, uint64_t h, const char *w, size_t n, const uint32_t *grams, size_t ngrams) {
   seen *s = ud;
+  size_t i;
   (void)k, (void)h, (void)w, (void)n;
   s->words++;
+  for (i = 0; i < ngrams; i++) s_feature(ud, k, grams[i]);
   return 0;
 }
 static int s_end(void *ud, size_t k, uint64_t terms) {
