@@ -946,10 +946,15 @@ double stance_model_threshold(const stance_model *m, int t) {
 /* Words whose features' weights are kept summed (Zipf: most of a text's): 131072 for a model
  * of few outputs (8 MB a thread), fewer for larger entries, down to 16384. Each miss is a
  * score of random reads of the table: 16384 missed one word in five of a news corpus, 65536
- * (as pairs of 48 bytes) one in twenty-three of the 200 MB corpus of make bench. */
+ * (as pairs of 48 bytes) one in fifteen of the 200 MB corpus of make bench (70k words, each
+ * filled four times over on each thread: the pairs of entries overflow). A scratch that has
+ * missed as many words as half its entries is predicting a large corpus: it grows once, to
+ * twice that (16 MB), which halves the fills there (562k to 273k, -3% instructions of the
+ * job), while a small job keeps to 8 MB. */
 #define CACHE_MAX 131072
 #define CACHE_MIN 16384
 #define CACHE_BYTES (8u << 20)
+#define CACHE_GROWN_BYTES (16u << 20)
 
 /* A cache of words: per entry, in one place (one cache line, aligned, for up to 6 outputs),
  * the word's hash | 1 (0: empty), its occurrences of words and chars features, and the sums
@@ -960,6 +965,7 @@ double stance_model_threshold(const stance_model *m, int t) {
 struct stance_model_scratch {
   size_t outputs, stride;       /* stride: the entry's size in floats */
   size_t mask;                  /* entries - 1 (a power of two) */
+  size_t misses, grow_at;       /* words not found; past grow_at, the cache grows (SIZE_MAX: never) */
   float *cache;
 };
 
@@ -970,23 +976,41 @@ typedef struct cache_entry {
 #define ENTRY_HEAD (sizeof(cache_entry) / sizeof(float))
 #define LINE_FLOATS (64 / sizeof(float))
 
+/* The entries of a cache of at most `bytes` (at least CACHE_MIN), of `stride` floats each. */
+static size_t cache_entries(size_t stride, size_t bytes, size_t most) {
+  size_t n = most;
+  while (n > CACHE_MIN && n * stride * sizeof(float) > bytes) n /= 2;
+  return n;
+}
+
 stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
   stance_model_scratch *s = calloc(1, sizeof *s);
   if (s == NULL) return NULL;
   s->outputs = m->outputs;
   s->stride = ENTRY_HEAD + 2 * m->outputs;
   s->stride = (s->stride + LINE_FLOATS - 1) / LINE_FLOATS * LINE_FLOATS; /* an entry on whole lines */
-  {
-    size_t n = CACHE_MAX;
-    while (n > CACHE_MIN && n * s->stride * sizeof *s->cache > CACHE_BYTES) n /= 2;
-    s->mask = n - 1;
-  }
+  s->mask = cache_entries(s->stride, CACHE_BYTES, CACHE_MAX) - 1;
+  s->grow_at = (s->mask + 1) / 2;
   if ((s->cache = lookup_alloc((s->mask + 1) * s->stride * sizeof *s->cache)) == NULL) {
     free(s);
     return NULL;
   }
   return s;
 }
+
+/* The cache, twice as large and empty (it only keeps sums it can make again); kept as it is
+ * when there is no memory for it. */
+static void scratch_grow(stance_model_scratch *s) {
+  size_t n = cache_entries(s->stride, CACHE_GROWN_BYTES, 2 * CACHE_MAX);
+  float *cache;
+  s->grow_at = SIZE_MAX;
+  if (n <= s->mask + 1 || (cache = lookup_alloc(n * s->stride * sizeof *cache)) == NULL) return;
+  free(s->cache);
+  s->cache = cache;
+  s->mask = n - 1;
+}
+
+size_t stance_model_scratch_entries(const stance_model_scratch *s) { return s->mask + 1; }
 
 void stance_model_scratch_free(stance_model_scratch *s) {
   if (s == NULL) return;
@@ -1154,7 +1178,14 @@ static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
   stance_model_scratch *s = w->s;
   float *entry = s->cache + cache_slot(s, hash) * s->stride;
   const cache_entry *head = (const cache_entry *)(const void *)entry;
-  if (head->key != (hash | 1)) fill_word(w->m, s, entry, hash, word, n);
+  if (head->key != (hash | 1)) {
+    if (++s->misses > s->grow_at) { /* a large corpus */
+      scratch_grow(s);
+      entry = s->cache + cache_slot(s, hash) * s->stride;
+      head = (const cache_entry *)(const void *)entry;
+    }
+    fill_word(w->m, s, entry, hash, word, n);
+  }
   w->occ[0] += head->occ[0];
   w->occ[1] += head->occ[1];
   add_floats(w->acc, entry + ENTRY_HEAD, 2 * s->outputs); /* the words then the chars block, as in acc */
