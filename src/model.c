@@ -949,8 +949,8 @@ double stance_model_threshold(const stance_model *m, int t) {
  * (as pairs of 48 bytes) one in fifteen of the 200 MB corpus of make bench (70k words, each
  * filled four times over on each thread: the pairs of entries overflow). A scratch that has
  * missed as many words as half its entries is predicting a large corpus: it grows once, to
- * twice that (16 MB), which halves the fills there (562k to 273k, -3% instructions of the
- * job), while a small job keeps to 8 MB. */
+ * twice that (16 MB), keeping the words it has, which halves the fills there, while a small
+ * job keeps to 8 MB. */
 #define CACHE_MAX 131072
 #define CACHE_MIN 16384
 #define CACHE_BYTES (8u << 20)
@@ -976,6 +976,9 @@ typedef struct cache_entry {
 #define ENTRY_HEAD (sizeof(cache_entry) / sizeof(float))
 #define LINE_FLOATS (64 / sizeof(float))
 
+/* A word's pair of entries (two ways: the newest first). */
+static size_t cache_slot(const stance_model_scratch *s, uint64_t hash) { return (size_t)(hash >> 40) & s->mask & ~(size_t)1; }
+
 /* The entries of a cache of at most `bytes` (at least CACHE_MIN), of `stride` floats each. */
 static size_t cache_entries(size_t stride, size_t bytes, size_t most) {
   size_t n = most;
@@ -998,16 +1001,27 @@ stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
   return s;
 }
 
-/* The cache, twice as large and empty (it only keeps sums it can make again); kept as it is
- * when there is no memory for it. */
+/* The cache, twice as large, with the words it holds (each pair of entries spreads over two
+ * pairs of the larger cache, the newest first again); kept as it is when there is no memory
+ * for it. */
 static void scratch_grow(stance_model_scratch *s) {
-  size_t n = cache_entries(s->stride, CACHE_GROWN_BYTES, 2 * CACHE_MAX);
-  float *cache;
+  size_t n = cache_entries(s->stride, CACHE_GROWN_BYTES, 2 * CACHE_MAX), i, bytes = s->stride * sizeof(float);
+  size_t was = s->mask + 1;
+  float *cache, *old = s->cache;
   s->grow_at = SIZE_MAX;
-  if (n <= s->mask + 1 || (cache = lookup_alloc(n * s->stride * sizeof *cache)) == NULL) return;
-  free(s->cache);
+  if (n <= was || (cache = lookup_alloc(n * bytes)) == NULL) return;
   s->cache = cache;
   s->mask = n - 1;
+  for (i = 0; i < was; i++) { /* the old entries, the newest of each pair first */
+    const float *e = old + i * s->stride;
+    uint64_t key = ((const cache_entry *)(const void *)e)->key;
+    float *to;
+    if (key == 0) continue;
+    to = cache + cache_slot(s, key) * s->stride;
+    if (((cache_entry *)(void *)to)->key != 0) to += s->stride; /* the newest way is taken */
+    memcpy(to, e, bytes);
+  }
+  free(old);
 }
 
 size_t stance_model_scratch_entries(const stance_model_scratch *s) { return s->mask + 1; }
@@ -1047,31 +1061,23 @@ static const float *row_of(const stance_model *m, uint32_t id) {
   }
 }
 
-/* acc[i] += x[i] for i < n. Four at a time, which -O2 turns into vector instructions (a
- * loop of unknown length it does not): each acc[i] gets the same additions in the same order,
- * so the sums are the same, bit for bit. */
-static void add_floats(double *restrict acc, const float *restrict x, size_t n) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    acc[i] += x[i];
-    acc[i + 1] += x[i + 1];
-    acc[i + 2] += x[i + 2];
-    acc[i + 3] += x[i + 3];
+/* acc[i] += x[i] for i < n, in the sums' type: add_floats into doubles (a sentence's sums),
+ * add_floats_f into floats (a word's sums in the cache). Four at a time, which -O2 turns into
+ * vector instructions (a loop of unknown length it does not): each acc[i] gets the same
+ * additions in the same order, so the sums are the same, bit for bit. */
+#define ADD_FLOATS(name, type)                                                \
+  static void name(type *restrict acc, const float *restrict x, size_t n) {  \
+    size_t i = 0;                                                             \
+    for (; i + 4 <= n; i += 4) {                                              \
+      acc[i] += x[i];                                                         \
+      acc[i + 1] += x[i + 1];                                                 \
+      acc[i + 2] += x[i + 2];                                                 \
+      acc[i + 3] += x[i + 3];                                                 \
+    }                                                                         \
+    for (; i < n; i++) acc[i] += x[i];                                        \
   }
-  for (; i < n; i++) acc[i] += x[i];
-}
-
-/* The same in floats (a word's sums in the cache). */
-static void add_floats_f(float *restrict acc, const float *restrict x, size_t n) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    acc[i] += x[i];
-    acc[i + 1] += x[i + 1];
-    acc[i + 2] += x[i + 2];
-    acc[i + 3] += x[i + 3];
-  }
-  for (; i < n; i++) acc[i] += x[i];
-}
+ADD_FLOATS(add_floats, double)
+ADD_FLOATS(add_floats_f, float)
 
 #define AHEAD_MAX 16
 /* Words wait in a queue of WORDS_AHEAD while their entries of the cache are fetched. */
@@ -1133,22 +1139,25 @@ static int p_feature(void *ud, size_t k, uint32_t id) {
   return 0;
 }
 
-/* A word's pair of entries (two ways: the newest first). */
-static size_t cache_slot(const stance_model_scratch *s, uint64_t hash) { return (size_t)(hash >> 40) & s->mask & ~(size_t)1; }
 
 /* A word not in the first way of its pair of entries: its entry made the first, found in the
- * second (they swap) or made from its own features' rows (the first moves to the second).
- * Apart from add_word, so that the path of most words stays short. */
+ * second (they swap) or made from its own features' rows (the first moves to the second);
+ * first the cache grows when it has missed enough words (a large corpus). Its entry. Apart
+ * from add_word, so that the path of most words stays short. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void
-fill_word(const stance_model *m, stance_model_scratch *s, float *entry, uint64_t hash, const char *word, size_t n) {
+static float *
+fill_word(const stance_model *m, stance_model_scratch *s, uint64_t hash, const char *word, size_t n) {
   uint64_t key = hash | 1;
-  size_t o, outs = m->outputs, bytes = (ENTRY_HEAD + 2 * outs) * sizeof *entry;
-  float *sum = entry + ENTRY_HEAD;
-  cache_entry *head = (cache_entry *)(void *)entry;
+  size_t o, outs = m->outputs, bytes = (ENTRY_HEAD + 2 * outs) * sizeof(float);
+  float *entry, *sum;
+  cache_entry *head;
   int b;
+  if (++s->misses > s->grow_at) scratch_grow(s);
+  entry = s->cache + cache_slot(s, hash) * s->stride;
+  sum = entry + ENTRY_HEAD;
+  head = (cache_entry *)(void *)entry;
   if (((cache_entry *)(void *)(entry + s->stride))->key == key) { /* the older way: it becomes the newest */
     float tmp[ENTRY_HEAD + 2 * STANCE_MODEL_MAX_TARGETS * STANCE_MODEL_MAX_CLASSES];
     memcpy(tmp, entry, bytes);
@@ -1171,6 +1180,7 @@ fill_word(const stance_model *m, stance_model_scratch *s, float *entry, uint64_t
     }
     head->key = key;
   }
+  return entry;
 }
 
 /* A word's own features: their sums from the cache, or made and kept there. */
@@ -1179,12 +1189,8 @@ static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
   float *entry = s->cache + cache_slot(s, hash) * s->stride;
   const cache_entry *head = (const cache_entry *)(const void *)entry;
   if (head->key != (hash | 1)) {
-    if (++s->misses > s->grow_at) { /* a large corpus */
-      scratch_grow(s);
-      entry = s->cache + cache_slot(s, hash) * s->stride;
-      head = (const cache_entry *)(const void *)entry;
-    }
-    fill_word(w->m, s, entry, hash, word, n);
+    entry = fill_word(w->m, s, hash, word, n);
+    head = (const cache_entry *)(const void *)entry;
   }
   w->occ[0] += head->occ[0];
   w->occ[1] += head->occ[1];
