@@ -295,28 +295,32 @@ static int merge_next(merge_in *in) {
 
 /* Give back the pages of an input's file that the merge has gone past, a megabyte at a
  * time: each pass reads the postings once, in order (the page cache keeps them), so that a
- * merge holds its output and not its inputs as well. */
-static void merge_release(merge_in *in, int all) {
+ * merge holds its output and not its inputs as well; and once the pass is past its last
+ * word, all of them, its dictionary too (a save merges group after group: the
+ * dictionaries of the groups done would stay otherwise). Pages read again later come back
+ * from the page cache. */
+static void merge_release(merge_in *in) {
 #if !defined(_WIN32) && defined(MADV_DONTNEED)
   const stance_mapped *m = in->seg->file;
   size_t start, upto;
   if (m == NULL || !m->mmapped) return;
+  if (in->at >= in->seg->nterms) {
+    madvise((void *)(uintptr_t)m->data, m->size, MADV_DONTNEED);
+    return;
+  }
   start = ((size_t)(in->seg->postings - m->data) + 4095) & ~(size_t)4095;
   if (in->released < start) in->released = start;
-  if (all || in->at >= in->seg->nterms) {
-    upto = m->size;
-  } else {
+  {
     uint64_t off = stance_get64(in->seg->post_off + (size_t)in->at * 8); /* read (checked) for that word */
     if (off > in->seg->post_len) return;
     upto = (size_t)(in->seg->postings - m->data) + (size_t)off;
   }
   upto &= ~(size_t)4095;
-  if (upto < in->released + (all ? 1 : (size_t)1 << 20)) return;
+  if (upto < in->released + ((size_t)1 << 20)) return;
   madvise((void *)(uintptr_t)(m->data + in->released), upto - in->released, MADV_DONTNEED);
   in->released = upto;
 #else
   (void)in;
-  (void)all;
 #endif
 }
 
@@ -480,7 +484,7 @@ static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *
       if (rc > 0 && merge_docs(&in[i], in[i].at, &o, &mw) != 0) return -1;
       in[i].at++;
       if (merge_next(&in[i]) != 0) return -1;
-      merge_release(&in[i], 0);
+      merge_release(&in[i]);
     }
     if (mw.dl == 0) continue; /* every document dropped */
     if (out == NULL) {
