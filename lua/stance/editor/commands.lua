@@ -138,6 +138,10 @@ M.subcommands = {
     run = function(args) require('stance.editor.relations').link(args) end,
     complete = names('relations'),
   },
+  unlink = {
+    desc = 'remove a relation from or to the annotation under the cursor (picked when several are there)',
+    run = function() require('stance.editor.relations').unlink() end,
+  },
   doc = {
     desc = 'the document\'s stance: asks the target and the stance; or STANCE [TARGET]; - [TARGET] removes it',
     run = function(args) require('stance.editor.docstance').command(args) end,
