@@ -230,6 +230,8 @@ function M.reject()
   if not saved then return require('stance.notify').error(serr) end
   forget(s, it)
   M.relearn(s)
+  require('stance.compat').echo(('rejected: %s %s %.2f on "%s" (kept in the model layer: it learns from it)')
+    :format(it.target or '', it.class, it.p, require('stance.editor.nav').quote(s.buf, { { it.start, it.stop } }, 30)))
   return true
 end
 
