@@ -1,7 +1,8 @@
 -- What a political-science student's tryout of the editor found on the study
 -- (../shared/study, ../shared/corpus), read on the screen (tmux) right after each key with no
 -- redraw key in between: one-line messages after `:Stance edit`; every target of the schema
--- in `:Stance summary`, those without an annotation with zeros.
+-- in `:Stance summary`, those without an annotation with zeros; no ghost left on a sentence
+-- annotated again by <C-r> while another window took the cursor.
 local T = require('helpers')
 local tmux = require('helpers.tmux')
 local has = tmux.has
@@ -37,8 +38,58 @@ local function start(d)
     init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
 end
 
+--- How many times `text` is on the plain screen.
+local function count(screen, text)
+  local plain, n, at = tmux.plain(screen), 0, 1
+  while true do
+    local i = plain:find(text, at, true)
+    if not i then return n end
+    n, at = n + 1, i + 1
+  end
+end
+
 describe('the tryout of a political-science student', function()
   after_each(T.cleanup)
+
+  it('leaves no ghost on a sentence annotated again by <C-r> when :Stance summary takes the cursor at once', function()
+    if not T.shared then return pending('../shared/corpus is not here') end
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/ && cp -r %s %s/.stance/annotations/')
+      :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.root .. '/tests/fixtures/study/schema.stance'), T.q(d),
+        T.q(T.root .. '/tests/fixtures/study/annotations/fixture'), T.q(d)))
+    local doc = '004_e35aa5ebcc029514.txt'
+    os.remove(d .. '/.stance/annotations/fixture/' .. doc .. '.stance') -- nobody has read it
+    local nv = tmux.open({ doc }, { cwd = d, width = 120, height = 40, ready = 'Washington Post',
+      init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
+    driving(nv, function()
+      nv:keys(':Stance suggest', 'Enter')
+      nv:wait('suggestion(s)', 'the suggestions', 60)
+      local label = nv:lua([[
+        local x = require('stance.editor.session').get().suggestions[1]
+        require('stance.editor.where').jump(x.start)
+        return ('%s %s %.2f?'):format(x.target, x.class, x.p)]])
+      local screen = nv:keys(':echo ""', 'Enter')
+      local shown = count(screen, label)
+      assert.is_true(shown >= 1, tmux.plain(screen))
+      nv:key('g', nil)
+      nv:key('+', has('role:'), 'the role prompt')
+      nv:key('p', function(sc) return count(sc, label) == shown - 1 end, 'accepted: its ghost gone')
+      -- u: the annotation goes, and the model (learning again) suggests it again
+      nv:key('u', function(sc) return count(sc, label) == shown end, 'the ghost back after u', 60)
+      -- <C-r>, then the summary at once (it takes the cursor), then q
+      nv:key('C-r', nil)
+      nv:keys(':Stance summary')
+      nv:key('Enter', has('stance of ' .. doc), 'the summary')
+      -- the sentence is annotated: its ghost is gone (the document is shown beside the summary),
+      -- and stays gone once the model learnt again
+      nv:wait(function(sc) return count(sc, label) == shown - 1 end, 'the ghost gone after <C-r>')
+      nv:key('q', function(sc) return not has('stance of ' .. doc)(sc) end, 'the summary closed')
+      nv:wait(function() return nv:lua([[return require('stance.editor.session').get().suggest_job == nil]]) end,
+        'the model learnt again', 60)
+      screen = nv:keys(':echo ""', 'Enter')
+      assert.are.equal(shown - 1, count(screen, label))
+    end)
+  end)
 
   it(':Stance edit says what it changed, on one line', function()
     local d = study()
