@@ -1,8 +1,10 @@
 -- Another annotator's layer that arrives while Neovim is open (a `git pull`, written here by
 -- another process): offered by `:Stance layers` and `:Stance side`, counted by `:Stance
 -- curate`, without a new Neovim; a side view of an annotator who has no layer is refused
--- with the names of those who have one, and leaves the window as it was. On the study's
--- schema, read on the screen (tmux) right after each key.
+-- with the names of those who have one, and leaves the window as it was. Your own layer
+-- changed by a pull is drawn again with no key (reloaded, or merged with what is not saved
+-- yet: a conflict then listed and kept). On the study's schema, read on the screen (tmux)
+-- right after each key.
 local T = require('helpers')
 local tmux = require('helpers.tmux')
 local has = tmux.has
@@ -48,8 +50,60 @@ local function driving(nv, fn)
   if not ok then error(e, 0) end
 end
 
+--- What a `git pull` does to ana's layer of DOC in `d`: `change(store)` on what the file
+--- holds, written to another file and renamed over it (as git checks out a file).
+local function pull_own(d, change)
+  local path = d .. '/.stance/annotations/ana/' .. DOC .. '.stance'
+  local store = assert(require('stance.core').read(assert(T.read(path))))
+  change(store)
+  T.write(path .. '.pull', store:write())
+  assert(os.rename(path .. '.pull', path))
+end
+
 describe('a layer pulled while the editor is open', function()
   after_each(T.cleanup)
+
+  it('your own layer changed by a pull is drawn again with no key, merged with what is not saved', function()
+    if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then
+      return pending('../shared/study and ../shared/corpus are not here')
+    end
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/')
+      :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+    local c = assert(require('stance').open(d))
+    local doc = assert(c:document(DOC))
+    local ss = doc:sentences()
+    local title = assert(doc:annotate({ start = ss[1].start, stop = ss[1].stop, label = 'engagement-favor',
+      role = 'claim', annotator = 'ana' }))
+    local other = assert(doc:annotate({ start = ss[3].start, stop = ss[3].stop, label = 'sanctions-against',
+      role = 'premise', annotator = 'ana' }))
+    assert(c:save())
+    local nv = T.tmux({ DOC }, { cwd = d, width = 120, height = 30, ready = DOC,
+      init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
+    driving(nv, function()
+      nv:wait(has('Trump Should Offer'), 'the document')
+      -- nothing unsaved: the pull adds a relation; drawn with no key
+      pull_own(d, function(store)
+        assert(store:add({ kind = 'relation', id = 'pulled1', from = other.id, to = title.id, type = 'supports' }))
+      end)
+      nv:wait(has('[→ 1 supports]'), 'the pulled relation drawn with no key')
+      nv:wait(has('changed on disk: reloaded'), 'the reload said')
+      -- a change not saved yet (autosave is a minute away), then a pull that changes the same
+      -- annotation: merged at once, both versions kept, listed and kept with :Stance keep
+      nv:keys(':Stance edit role premise')
+      nv:key('Enter', has('edited: engagement-favor'), 'the edit')
+      pull_own(d, function(store)
+        assert(store:update(title.id, { role = 'claim', note = 'from the other clone' }))
+        assert(store:update(title.id, { label = 'human-rights-favor', target = 'human-rights', stance = 'favor' }))
+      end)
+      local screen = nv:wait(has('changed on disk: merged'), 'the merge with no key')
+      assert.truthy(has('1 conflict(s)')(screen), tmux.plain(screen))
+      nv:keys(':Stance list conflicts')
+      screen = nv:key('Enter', has('[conflict theirs]'), 'the conflict listed')
+      assert.truthy(has('[conflict ours]')(screen), tmux.plain(screen))
+      assert.falsy(has('no annotation matches conflicts')(screen), tmux.plain(screen))
+    end)
+  end)
 
   it('is offered by :Stance layers and :Stance side and counted by :Stance curate', function()
     local d = study()
