@@ -2,7 +2,8 @@
 -- (../shared/study, ../shared/corpus), read on the screen (tmux) right after each key with no
 -- redraw key in between: one-line messages after `:Stance edit`; every target of the schema
 -- in `:Stance summary`, those without an annotation with zeros; no ghost left on a sentence
--- annotated again by <C-r> while another window took the cursor.
+-- annotated again by <C-r> while another window took the cursor; :Stance search and kwic
+-- answering from the buffer of a document open with unsaved changes (hits and places).
 local T = require('helpers')
 local tmux = require('helpers.tmux')
 local has = tmux.has
@@ -88,6 +89,36 @@ describe('the tryout of a political-science student', function()
         'the model learnt again', 60)
       screen = nv:keys(':echo ""', 'Enter')
       assert.are.equal(shown - 1, count(screen, label))
+    end)
+  end)
+
+  it(':Stance search and :Stance kwic answer from the buffer of a document with unsaved changes', function()
+    local d = study()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local doc = '004_e35aa5ebcc029514.txt'
+    local nv = T.tmux({ doc }, { cwd = d, width = 120, height = 40, ready = doc,
+      init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
+    driving(nv, function()
+      -- indexed as saved first (a search before the edit)
+      nv:keys(':Stance search antagonize')
+      nv:key('Enter', has('|30 col 198|'), 'the hit in the file')
+      nv:keys('C-w', 'p', ':setlocal modifiable noreadonly', 'Enter')
+      nv:keys('g', 'g', 'O')
+      nv:type('A zebracorn line.')
+      nv:key('Escape', has('A zebracorn line.'), 'a line added, not written')
+      nv:keys(':Stance search zebracorn')
+      local screen = nv:key('Enter', has('|1 col 3| A zebracorn line.'), 'the hit in the unsaved line')
+      assert.falsy(has('no hit for zebracorn')(screen), tmux.plain(screen))
+      nv:keys(':Stance search antagonize')
+      nv:key('Enter', has('|31 col 198|'), 'the hit where the buffer has it')
+      -- <CR> in the quickfix list: the line of the buffer that holds it
+      nv:key('Enter', function() return nv:lua('return vim.fn.line(".")') == 31 end, 'the jump')
+      assert.truthy(nv:lua([[return vim.api.nvim_get_current_line()]]):find('antagonize', 1, true))
+      -- the concordance too
+      nv:keys(':cclose', 'Enter', 'g', 'g', ':Stance kwic antagonize')
+      nv:key('Enter', has('  antagonize  '), 'the concordance')
+      assert.are.equal(31, nv:lua('return vim.b.stance_kwic[1].line'))
+      nv:key('Enter', function() return nv:lua('return vim.fn.line(".")') == 31 end, 'the jump from the concordance')
     end)
   end)
 
