@@ -14,10 +14,8 @@ local DOC = '000_6358a7516b2472dd.txt'
 --- A corpus of the study with ana's layer on DOC (three sentences annotated, done); nil
 --- without ../shared.
 local function study()
-  if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then return nil end
-  local d = T.tmpdir()
-  os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/')
-    :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+  local d = require('helpers.study').corpus()
+  if not d then return nil end
   local c = assert(require('stance').open(d))
   local doc = assert(c:document(DOC))
   local ss = doc:sentences()
@@ -44,11 +42,7 @@ local function pull(d, who)
   assert(c:save())
 end
 
-local function driving(nv, fn)
-  local ok, e = pcall(fn, nv)
-  nv:close()
-  if not ok then error(e, 0) end
-end
+local driving = tmux.driving
 
 --- What a `git pull` does to ana's layer of DOC in `d`: `change(store)` on what the file
 --- holds, written to another file and renamed over it (as git checks out a file).
@@ -64,12 +58,8 @@ describe('a layer pulled while the editor is open', function()
   after_each(T.cleanup)
 
   it('your own layer changed by a pull is drawn again with no key, merged with what is not saved', function()
-    if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then
-      return pending('../shared/study and ../shared/corpus are not here')
-    end
-    local d = T.tmpdir()
-    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/')
-      :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
     local c = assert(require('stance').open(d))
     local doc = assert(c:document(DOC))
     local ss = doc:sentences()

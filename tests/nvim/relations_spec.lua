@@ -15,10 +15,8 @@ local DEMAND = 'To demand liberalization before offering security'
 --- human-rights-against claim, an engagement-favor premise), the MIXING sentence once. The
 --- corpus's folder and the IDs { claim, premise, mixing }; nil without ../shared.
 local function study()
-  if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then return nil end
-  local d = T.tmpdir()
-  os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/')
-    :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+  local d = require('helpers.study').corpus()
+  if not d then return nil end
   local c = assert(require('stance').open(d))
   local doc = assert(c:document(DOC))
   local function sentence(words)
@@ -38,11 +36,7 @@ local function study()
   return d, { claim = claim.id, premise = premise.id, mixing = mixing.id }
 end
 
-local function driving(nv, fn)
-  local ok, e = pcall(fn, nv)
-  nv:close()
-  if not ok then error(e, 0) end
-end
+local driving = tmux.driving
 
 --- The relations of ana's file on disk: { "from type to", ... } sorted.
 local function on_disk(d)

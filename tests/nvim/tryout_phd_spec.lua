@@ -13,10 +13,8 @@ local DOC = '000_6358a7516b2472dd.txt'
 --- The study with ana's layer on DOC: two sentences toward engagement and sanctions (none
 --- toward human-rights or denuclearization-first); nil without ../shared.
 local function study()
-  if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then return nil end
-  local d = T.tmpdir()
-  os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/')
-    :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+  local d = require('helpers.study').corpus()
+  if not d then return nil end
   local c = assert(require('stance').open(d))
   local doc = assert(c:document(DOC))
   local ss = doc:sentences()
@@ -28,38 +26,22 @@ local function study()
   return d
 end
 
-local function driving(nv, fn)
-  local ok, e = pcall(fn, nv)
-  nv:close()
-  if not ok then error(e, 0) end
-end
+local driving = tmux.driving
 
 local function start(d)
   return T.tmux({ DOC }, { cwd = d, width = 120, height = 40, ready = DOC,
     init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
 end
 
---- How many times `text` is on the plain screen.
-local function count(screen, text)
-  local plain, n, at = tmux.plain(screen), 0, 1
-  while true do
-    local i = plain:find(text, at, true)
-    if not i then return n end
-    n, at = n + 1, i + 1
-  end
-end
+local count = tmux.count
 
 describe('the tryout of a political-science student', function()
   after_each(T.cleanup)
 
   it('leaves no ghost on a sentence annotated again by <C-r> when :Stance summary takes the cursor at once', function()
     if not T.shared then return pending('../shared/corpus is not here') end
-    local d = T.tmpdir()
-    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/ && cp -r %s %s/.stance/annotations/')
-      :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.root .. '/tests/fixtures/study/schema.stance'), T.q(d),
-        T.q(T.root .. '/tests/fixtures/study/annotations/fixture'), T.q(d)))
     local doc = '004_e35aa5ebcc029514.txt'
-    os.remove(d .. '/.stance/annotations/fixture/' .. doc .. '.stance') -- nobody has read it
+    local d = require('helpers.study').annotated(doc) -- nobody has read doc
     local nv = tmux.open({ doc }, { cwd = d, width = 120, height = 40, ready = 'Washington Post',
       init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
     driving(nv, function()

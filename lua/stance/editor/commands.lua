@@ -38,7 +38,8 @@ function M.edit(args, cmd)
   local ok, err = require('stance.editor.ops').update(s, rec.id, fields)
   if not ok then return notify().error(err) end
   local nav = require('stance.editor.nav')
-  require('stance.compat').echo(('edited: %s "%s" (u undoes it)'):format(nav.describe(ok), nav.quote(s.buf, ok.spans, 40)))
+  require('stance.compat').echo(('edited: %s "%s" (u undoes it)'):format(nav.describe(ok),
+    nav.quote(s.buf, ok.spans, 40)))
   return ok
 end
 
