@@ -389,10 +389,10 @@ label for
     assert.is_true(c:save())
     local path = ann_path(d, 'ana', 'a.txt')
     local mine = T.read(path)
-    -- someone else changes the file meanwhile
+    -- a change not saved yet; someone else changes the file meanwhile
+    local mine2 = assert(doc:annotate({ start = 6, stop = 11, label = 'favor' }))
     local theirs = mine:gsub('label favor', 'label against')
     T.write(path, theirs)
-    local mine2 = assert(doc:annotate({ start = 6, stop = 11, label = 'favor' }))
     local ok, err, merged = c:save()
     assert.is_true(ok, err)
     assert.are.same({ { path = path, theirs = 1, ours = 1, conflicts = 0, conflict_ids = {} } }, merged)
@@ -404,6 +404,10 @@ label for
     assert.are.equal(2, #doc:annotations({ annotator = 'ana' })) -- the layer holds the merge
     local ok2, err2 = c:save()
     assert.is_true(ok2, err2)
+    -- a layer with nothing unsaved is read again when its file changed (a `git pull`)
+    T.write(path, (T.read(path):gsub('label against', 'label favor')))
+    assert.are.equal(0, #doc:annotations({ annotator = 'ana', label = 'against' }))
+    assert.are.equal(2, #doc:annotations({ annotator = 'ana', label = 'favor' }))
     -- a file with a syntax error is read as far as it goes and never overwritten
     local broken = theirs .. '\nannotation zzzz\n  span x-y\n'
     T.write(path, broken)
