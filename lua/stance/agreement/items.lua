@@ -48,19 +48,12 @@ function M.layers(corpus, opts)
 end
 
 function H.layers(corpus, opts)
-  local all = corpus:annotators()
   local left = {}
   if opts.annotators then
-    local have = {}
-    for _, n in ipairs(all) do
-      have[n] = true
-    end
+    local all, err = require('stance.layer_names').check(corpus, opts.annotators)
+    if not all then return nil, err end
     local names, seen = {}, {}
     for _, n in ipairs(opts.annotators) do
-      if not have[n] then
-        return nil, ("no layer '%s' in the corpus (it has %s)"):format(n,
-          #all > 0 and table.concat(all, ', ') or 'none')
-      end
       if not seen[n] then
         seen[n] = true
         names[#names + 1] = n
@@ -72,7 +65,7 @@ function H.layers(corpus, opts)
     return names, left
   end
   local names = {}
-  for _, n in ipairs(all) do
+  for _, n in ipairs(corpus:annotators()) do
     local person, what = corpus:is_person(n)
     if person then
       names[#names + 1] = n

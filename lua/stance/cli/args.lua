@@ -129,17 +129,8 @@ function M.layers(c, value)
   local names = M.list(value)
   if not names then return nil end
   if #names == 0 then return nil, ("--annotator names no layer ('%s')"):format(value) end
-  local all = c:annotators()
-  local have = {}
-  for _, n in ipairs(all) do
-    have[n] = true
-  end
-  for _, n in ipairs(names) do
-    if not have[n] then
-      return nil, ("no layer '%s' in the corpus (it has %s)"):format(n, #all > 0 and table.concat(all, ', ')
-        or 'none')
-    end
-  end
+  local ok, err = require('stance.layer_names').check(c, names)
+  if not ok then return nil, err end
   return names
 end
 
