@@ -248,9 +248,10 @@ function M.merge(s, frame, ours_text, disk)
     local ok, info, code = core.write_atomic(s.path, out, disk and core.sha256(disk) or '', { root = s.corpus.root })
     if ok then
       frame:anchor(res.store)
+      local before = s.store
       s.store = res.store
       H.written(s, out, info)
-      H.shown_anew(s)
+      H.shown_anew(s, before, res.store)
       local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
         vim.fn.fnamemodify(s.path, ':~:.'), total.theirs, total.ours)
       if total.conflicts > 0 then
@@ -283,12 +284,40 @@ function M.merge(s, frame, ours_text, disk)
   return H.failed(s, 'the file keeps changing on disk; your changes are kept in this session, saved at the next try')
 end
 
---- The session's layer was replaced (read again or merged from disk): everything it
---- draws is made again (its relations' marks, document stances, counts), in every window.
-function H.shown_anew(s)
+--- The session's layer was replaced by `after` (read again or merged from disk): what it
+--- draws is made again (its relations' marks, document stances, counts), and the lines of
+--- the annotations that changed are drawn again, with those of both ends of each relation
+--- that came, went or changed.
+function H.shown_anew(s, before, after)
+  s.store = after
   s.meta_version = (s.meta_version or 0) + 1
   s:forget(nil, true)
-  require('stance.editor.render').redraw(s.buf)
+  local render = require('stance.editor.render')
+  local ranges = render.store_diff(s.buf, before, after)
+  local function rels(store)
+    local out = {}
+    for _, r in ipairs(store:records('relation')) do
+      out[r.id .. '\0' .. (r.conflict or '')] = table.concat({ r.from, r.to, r.type or '' }, '\0')
+    end
+    return out
+  end
+  local function ends(store, key)
+    local from, to = key:match('^([^%z]*)%z([^%z]*)')
+    for _, id in ipairs({ from, to }) do
+      local rec = store:get(id) or before:get(id)
+      for _, sp in ipairs(rec and not rec.orphan and rec.spans or {}) do
+        ranges[#ranges + 1] = { sp[1], sp[2] }
+      end
+    end
+  end
+  local old, new = rels(before), rels(after)
+  for k, v in pairs(old) do
+    if new[k] ~= v then ends(after, v) end
+  end
+  for k, v in pairs(new) do
+    if old[k] ~= v then ends(after, v) end
+  end
+  render.redraw(s.buf, ranges)
   require('stance.editor.session').redraw_status()
 end
 
@@ -311,12 +340,12 @@ function M.check_disk(s)
   if s.dirty then return M.save(s, { force = true }) end
   local store, file = s:read_layer(s.annotator)
   if not store then return end
-  s.store = store
+  local before = s.store
   s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, tail = {},
     exists = file.exists, cached = file.cached }
   s.added, s.rewrite, s.appended = {}, false, false
   s.readonly = file.errors > 0 and ('%s has errors; not saved'):format(s.path) or nil
-  H.shown_anew(s)
+  H.shown_anew(s, before, store)
   require('stance.notify').notify(('%s changed on disk: reloaded'):format(vim.fn.fnamemodify(s.path, ':~:.')))
 end
 
