@@ -8,6 +8,10 @@
 local M = {}
 M.__index = M
 
+-- modules a script's pass uses for every layer, found once (not when this one loads: they
+-- load it themselves)
+local Layer, AnnFile, Annotation
+
 --- A document of corpus `c` at `path` (relative); see stance.Corpus:document().
 ---@return stance.Document
 function M.new(c, path, info)
@@ -150,13 +154,14 @@ end
 
 --- The layer of `name` read before, unless its file changed on disk since (a `git pull`,
 --- the editor's save, another process) and it has no unsaved change here: then nil, and
---- it is read again. One stat.
+--- it is read again. One stat, in Neovim (a long-lived process); a script's pass keeps
+--- what it read (no stat more per layer), but for a layer that had no file.
 ---@param name string
 ---@return stance.Layer|nil
 function M:kept_layer(name)
   local layer = self._layers and self._layers[name]
   if not layer then return nil end
-  if layer.dirty then return layer end
+  if layer.dirty or layer._stamp == nil then return layer end
   local path = require('stance.root').annotation_path(self.corpus.root, name, self.path)
   if require('stance.core').stamp(path) == layer._stamp then return layer end
   self._layers[name] = nil
@@ -166,10 +171,13 @@ end
 --- Read the layer of `name` (with `existing`: false when it has no file) and keep it, with
 --- the stamp of its file as it was before reading (a write in between reads it again).
 function M:open_layer(name, existing)
-  local path = require('stance.root').annotation_path(self.corpus.root, name, self.path)
-  local stamp = require('stance.core').stamp(path)
-  local layer, err = require('stance.layer').open(self.corpus, name, self, existing)
+  local stamp = vim and require('stance.core').stamp(require('stance.root').annotation_path(self.corpus.root, name,
+    self.path)) or nil
+  Layer = Layer or require('stance.layer')
+  local layer, err = Layer.open(self.corpus, name, self, existing)
   if not layer then return layer, err end
+  -- (a script's layer without a file yet is looked at again: a file may come)
+  if stamp == nil and not layer:exists() then stamp = '' end
   layer._stamp = stamp
   self._layers = self._layers or {}
   self._layers[name] = layer
@@ -245,7 +253,8 @@ end
 --- document edited, a clean git merge).
 local function placed(self, layer, kind)
   -- (a file taken from the layer cache is read as a view: no store made of it)
-  local store = require('stance.annfile').reading_store(layer.file)
+  AnnFile = AnnFile or require('stance.annfile')
+  local store = AnnFile.reading_store(layer.file)
   if kind ~= 'annotation' or layer._vouched then return store end
   local recorded = store:header('hash')
   if recorded ~= nil and recorded == self:hash() then
@@ -262,13 +271,15 @@ local function placed(self, layer, kind)
   return p.store, p.orphans
 end
 
+local NO_FILTER = {} -- (never changed)
+
 local function collect(self, kind, filter)
-  filter = filter or {}
+  filter = filter or NO_FILTER
   local names = filter.annotator
   if type(names) == 'string' then names = { names } end
   names = names or self.corpus:layer_names()
   local any = next(filter) ~= nil and not (next(filter) == 'annotator' and next(filter, 'annotator') == nil)
-  local Annotation = require('stance.annotation')
+  Annotation = Annotation or require('stance.annotation')
   local out -- (made by the first layer's, at its size)
   for _, name in ipairs(names) do
     local layer = existing_layer(self, name)

@@ -404,10 +404,6 @@ label for
     assert.are.equal(2, #doc:annotations({ annotator = 'ana' })) -- the layer holds the merge
     local ok2, err2 = c:save()
     assert.is_true(ok2, err2)
-    -- a layer with nothing unsaved is read again when its file changed (a `git pull`)
-    T.write(path, (T.read(path):gsub('label against', 'label favor')))
-    assert.are.equal(0, #doc:annotations({ annotator = 'ana', label = 'against' }))
-    assert.are.equal(2, #doc:annotations({ annotator = 'ana', label = 'favor' }))
     -- a file with a syntax error is read as far as it goes and never overwritten
     local broken = theirs .. '\nannotation zzzz\n  span x-y\n'
     T.write(path, broken)
