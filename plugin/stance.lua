@@ -72,7 +72,9 @@ vim.api.nvim_create_autocmd('BufWritePost', {
     end
   end,
 })
-vim.api.nvim_create_autocmd({ 'FocusGained', 'BufEnter' }, {
+-- the annotation file changed on disk (a `git pull`): also seen by a watch of its folder
+vim.api.nvim_create_autocmd({ 'FocusGained', 'BufEnter', 'BufWinEnter', 'CursorHold', 'ShellCmdPost', 'VimResume',
+  'TermLeave', 'InsertLeave' }, {
   group = group,
   callback = function(args)
     local session = package.loaded['stance.editor.session']

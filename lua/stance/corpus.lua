@@ -264,21 +264,50 @@ function H.relative(c, path)
 end
 
 --- Annotators who have annotation files in the corpus (and those with unsaved layers).
+--- Listed again when the annotations folder changed since (a `git pull` or another clone's
+--- annotator added a folder; see H.folder_stamp).
 ---@return string[]
 function M:annotators()
-  if self._annotators then return self._annotators end
-  local seen, out = {}, {}
   local dir = self.root .. '/' .. require('stance.root').annotations
+  if self._annotators and self._annotators_stamp == H.folder_stamp(dir, self._annotators_empty) then
+    return self._annotators
+  end
+  local core = require('stance.core')
+  local seen, out = {}, {}
   -- names only: no stat of each annotation file
-  for _, path in ipairs(require('stance.core').list(dir, { ext = { 'stance' }, names = true }) or {}) do
+  for _, path in ipairs(core.list(dir, { ext = { 'stance' }, names = true }) or {}) do
     local name = path:match('^([^/]+)/')
     if name and not seen[name] then
       seen[name] = true
       out[#out + 1] = name
     end
   end
+  -- the folders without a layer yet: a file written into one later changes that folder only
+  local empty = {}
+  for _, name in ipairs(core.folders(dir) or {}) do
+    if not seen[name] then empty[#empty + 1] = dir .. '/' .. name end
+  end
+  self._annotators_empty, self._annotators_stamp = empty, H.folder_stamp(dir, empty)
   self._annotators = H.with_unsaved(self, out, seen)
   return self._annotators
+end
+
+--- What tells whether the annotators' folders changed: the times of the annotations folder
+--- (a folder added or removed) and of the folders in `more` (one stat each).
+---@param dir string
+---@param more string[]|nil
+---@return string
+function H.folder_stamp(dir, more)
+  local stat = require('stance.core').stat
+  local function one(path)
+    local st = stat(path)
+    return st and ('%d.%d:%d'):format(st.mtime, st.mtime_ns or 0, st.ino or 0) or '-'
+  end
+  local parts = { one(dir) }
+  for _, path in ipairs(more or {}) do
+    parts[#parts + 1] = one(path)
+  end
+  return table.concat(parts, '|')
 end
 
 --- `out` (names, those in `seen`) with the annotators of unsaved layers added, sorted.
@@ -299,8 +328,10 @@ end
 --- unsaved layers, sorted as annotators() are.
 ---@return string[]
 function M:layer_names()
-  if self._layer_names then return self._layer_names end
   local dir = self.root .. '/' .. require('stance.root').annotations
+  local stamp = H.folder_stamp(dir)
+  if self._layer_names and self._layer_names_stamp == stamp then return self._layer_names end
+  self._layer_names_stamp = stamp
   local out = require('stance.core').folders(dir) or {}
   local seen = {}
   for _, name in ipairs(out) do

@@ -145,13 +145,43 @@ end
 ---@return string|nil err
 function M:layer(annotator)
   annotator = annotator or self.corpus.annotator
+  local have = self:kept_layer(annotator)
+  if have then return have end
+  local layer, err = self:open_layer(annotator)
+  if not layer then return nil, err end
+  return layer
+end
+
+--- The layer of `name` read before, unless its file changed on disk since (a `git pull`,
+--- the editor's save, another process) and it has no unsaved change here: then nil, and
+--- it is read again. One stat, in Neovim (a long-lived process); a script's pass keeps
+--- what it read (no stat more per layer), but for a layer that had no file.
+---@param name string
+---@return stance.Layer|nil
+function M:kept_layer(name)
+  local layer = self._layers and self._layers[name]
+  if not layer then return nil end
+  if layer.dirty or layer._stamp == nil then return layer end
+  local path = require('stance.root').annotation_path(self.corpus.root, name, self.path)
+  if require('stance.core').stamp(path) == layer._stamp then return layer end
+  self._layers[name] = nil
+  return nil
+end
+
+--- Read the layer of `name` (with `existing`: false when it has no file) and keep it, with
+--- the stamp of its file as it was before reading (a write in between reads it again).
+function M:open_layer(name, existing)
+  local stamp = vim and require('stance.core').stamp(require('stance.root').annotation_path(self.corpus.root, name,
+    self.path)) or nil
+  Layer = Layer or require('stance.layer')
+  local layer, err = Layer.open(self.corpus, name, self, existing)
+  if not layer then return layer, err end
+  -- (a script's layer without a file yet is looked at again: a file may come)
+  if stamp == nil and not layer:exists() then stamp = '' end
+  layer._stamp = stamp
   self._layers = self._layers or {}
-  if not self._layers[annotator] then
-    local layer, err = require('stance.layer').open(self.corpus, annotator, self)
-    if not layer then return nil, err end
-    self._layers[annotator] = layer
-  end
-  return self._layers[annotator]
+  self._layers[name] = layer
+  return layer
 end
 
 --- The progress of `annotator` (default: the corpus's) on this document: "not-started",
@@ -212,15 +242,7 @@ end
 --- existence is known (no stat first), and a layer without a file is not made (making one
 --- reads the document for its hash).
 local function existing_layer(self, name)
-  local layer = self._layers and self._layers[name]
-  if layer then return layer end
-  Layer = Layer or require('stance.layer')
-  layer = Layer.open(self.corpus, name, self, true)
-  if layer then
-    self._layers = self._layers or {}
-    self._layers[name] = layer
-  end
-  return layer
+  return self:kept_layer(name) or self:open_layer(name, true)
 end
 
 --- The store holding the records of `layer` of `kind` where they are in the document now,

@@ -270,6 +270,8 @@ function M:save()
   local ok, err, code = require('stance.annfile').save(self.file)
   if ok == nil then return nil, err, code end
   self.dirty = false
+  -- the file as written here is what the layer holds (stance.Document.kept_layer)
+  if self._stamp ~= nil then self._stamp = require('stance.core').stamp(self.file.path) end
   return true, nil, nil, self.file.merged
 end
 

@@ -19,6 +19,19 @@ function M.corpus()
   return d
 end
 
+--- A temporary corpus of the five articles with our annotation of them (the study's schema
+--- as tests/fixtures/study has it, annotator `fixture`), but none of `unread` (the document
+--- nobody has read, for suggestions); nil when ../shared is not here.
+function M.annotated(unread)
+  if not T.shared then return nil end
+  local d = T.tmpdir()
+  os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/ && cp -r %s %s/.stance/annotations/')
+    :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.root .. '/tests/fixtures/study/schema.stance'), T.q(d),
+      T.q(T.root .. '/tests/fixtures/study/annotations/fixture'), T.q(d)))
+  os.remove(d .. '/.stance/annotations/fixture/' .. unread .. '.stance')
+  return d
+end
+
 --- The hooks of a spec on the study: before each test a fresh corpus of the study (annotator
 --- ana, autosave far away); after it, every buffer wiped and the temporaries removed. Returns
 --- need(): the test's corpus, or nil after marking the test pending when ../shared is not here.

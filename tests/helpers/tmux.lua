@@ -267,6 +267,26 @@ function M.has(text)
   return function(screen) return M.plain(screen):find(text, 1, true) ~= nil end
 end
 
+--- How many times `text` is on the plain screen.
+---@param screen string
+---@param text string
+---@return integer
+function M.count(screen, text)
+  local plain, n, at = M.plain(screen), 0, 1
+  while true do
+    local i = plain:find(text, at, true)
+    if not i then return n end
+    n, at = n + 1, i + 1
+  end
+end
+
+--- Run `fn(nv)`, then close the session `nv` either way (an error raised again, with its screen).
+function M.driving(nv, fn)
+  local ok, e = pcall(fn, nv)
+  nv:close()
+  if not ok then error(e, 0) end
+end
+
 --- Whether `cond` (text to find on the plain screen, or a function of the screen) holds.
 function M.check(cond, screen)
   if type(cond) == 'string' then return M.plain(screen):find(cond, 1, true) ~= nil end

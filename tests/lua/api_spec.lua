@@ -389,10 +389,10 @@ label for
     assert.is_true(c:save())
     local path = ann_path(d, 'ana', 'a.txt')
     local mine = T.read(path)
-    -- someone else changes the file meanwhile
+    -- a change not saved yet; someone else changes the file meanwhile
+    local mine2 = assert(doc:annotate({ start = 6, stop = 11, label = 'favor' }))
     local theirs = mine:gsub('label favor', 'label against')
     T.write(path, theirs)
-    local mine2 = assert(doc:annotate({ start = 6, stop = 11, label = 'favor' }))
     local ok, err, merged = c:save()
     assert.is_true(ok, err)
     assert.are.same({ { path = path, theirs = 1, ours = 1, conflicts = 0, conflict_ids = {} } }, merged)

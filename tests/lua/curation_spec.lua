@@ -141,4 +141,34 @@ describe('curation', function()
     local state = require('stance.json').decode(T.read(d .. '/.stance/curation/' .. path .. '.json'))
     assert.are.same({ [g.id] = 'ana' }, state.based_on)
   end)
+
+  it('counts a layer that arrived (a git pull) after the corpus listed its annotators, in the same process', function()
+    local d = T.tmpdir()
+    if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then
+      return pending('../shared is absent: the study cannot be tried')
+    end
+    local DOC = '000_6358a7516b2472dd.txt'
+    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/%s %s/ && cp %s/study/schema.stance %s/.stance/')
+      :format(T.q(d), T.q(T.shared), DOC, T.q(d), T.q(T.shared), T.q(d)))
+    local function annotate(c, who, label)
+      local doc = assert(c:document(DOC))
+      local ss = doc:sentences()
+      assert(doc:annotate({ start = ss[2].start, stop = ss[2].stop, label = label, role = 'claim', annotator = who }))
+      assert(doc:set_status('done', who))
+      assert(c:save())
+    end
+    -- the long-lived corpus (the editor's) reads ana's and ben's layers, and curates them
+    local c = assert(require('stance').open(d))
+    annotate(c, 'ana', 'engagement-favor')
+    annotate(c, 'ben', 'engagement-favor')
+    assert.are.same({ 'ana', 'ben' }, assert(C.open(c, DOC, nil, 'cora')).names)
+    assert.are.equal('not-started', assert(c:document(DOC)):status('cy'))
+    -- cy's layer arrives from elsewhere
+    local other = assert(require('stance').open(d))
+    annotate(other, 'cy', 'sanctions-against')
+    assert.are.same({ 'ana', 'ben', 'cy' }, c:annotators())
+    local cur = assert(C.open(c, DOC, nil, 'cora'))
+    assert.are.same({ 'ana', 'ben', 'cy' }, cur.names)
+    assert.are.equal('done', assert(c:document(DOC)):status('cy'))
+  end)
 end)

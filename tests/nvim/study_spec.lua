@@ -220,8 +220,9 @@ describe('the study in the editor', function()
     local items = vim.fn.getloclist(0)
     vim.cmd('lclose')
     assert.are.equal(1, #items)
-    assert.are.equal(('[1] "%s" supports "%s"'):format(require('stance.editor.nav').quote(s.buf, { { list[2][1],
-      list[2][2] } }, 40), require('stance.editor.nav').quote(s.buf, { { list[1][1], list[1][2] } }, 40)),
-      items[1].text)
+    -- each end with its label (two annotations of one sentence are told apart)
+    assert.are.equal(('[1] engagement-favor "%s" supports engagement-favor "%s"'):format(
+      require('stance.editor.nav').quote(s.buf, { { list[2][1], list[2][2] } }, 40),
+      require('stance.editor.nav').quote(s.buf, { { list[1][1], list[1][2] } }, 40)), items[1].text)
   end)
 end)

@@ -5,27 +5,15 @@
 local T = require('helpers')
 local tmux = require('helpers.tmux')
 
---- How many times `text` is on the plain screen.
-local function count(screen, text)
-  local plain, n, at = tmux.plain(screen), 0, 1
-  while true do
-    local i = plain:find(text, at, true)
-    if not i then return n end
-    n, at = n + 1, i + 1
-  end
-end
+local count = tmux.count
 
 describe('suggestions in a terminal', function()
   after_each(T.cleanup)
 
   local run = T.shared and it or pending
   run('show ghosts for the study schema, and g+ makes a complete annotation, g- a rejection', function()
-    local d = T.tmpdir()
-    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/ && cp -r %s %s/.stance/annotations/')
-      :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.root .. '/tests/fixtures/study/schema.stance'), T.q(d),
-        T.q(T.root .. '/tests/fixtures/study/annotations/fixture'), T.q(d)))
     local doc = '004_e35aa5ebcc029514.txt'
-    os.remove(d .. '/.stance/annotations/fixture/' .. doc .. '.stance') -- nobody has read it
+    local d = require('helpers.study').annotated(doc) -- nobody has read doc
     local nv = tmux.open({ doc }, { cwd = d, width = 120, ready = 'Washington Post',
       init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
     local ok, err = pcall(function()
@@ -77,7 +65,10 @@ describe('suggestions in a terminal', function()
       local before = count(screen, other)
       assert.is_true(before >= 1, tmux.plain(screen))
       nv:key('g', nil)
-      screen = nv:key('-', function(s) return count(s, other) == before - 1 end, 'the ghost to go')
+      nv:key('-', function(s) return count(s, other) == before - 1 end, 'the ghost to go')
+      -- and a message says so (one line)
+      screen = nv:wait('rejected: ' .. other:gsub('%?$', ''), 'the rejection said')
+      assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
       assert.are.equal(before - 1, count(screen, other))
       nv:keys(':wa', 'Enter')
       -- nothing deprecated called on the way (Neovim 0.11's own report)

@@ -37,6 +37,9 @@ function M.edit(args, cmd)
   end
   local ok, err = require('stance.editor.ops').update(s, rec.id, fields)
   if not ok then return notify().error(err) end
+  local nav = require('stance.editor.nav')
+  require('stance.compat').echo(('edited: %s "%s" (u undoes it)'):format(nav.describe(ok),
+    nav.quote(s.buf, ok.spans, 40)))
   return ok
 end
 
@@ -137,6 +140,10 @@ M.subcommands = {
     desc = 'link two annotations (run on each): TYPE supports, attacks, ...',
     run = function(args) require('stance.editor.relations').link(args) end,
     complete = names('relations'),
+  },
+  unlink = {
+    desc = 'remove a relation from or to the annotation under the cursor (picked when several are there)',
+    run = function() require('stance.editor.relations').unlink() end,
   },
   doc = {
     desc = 'the document\'s stance: asks the target and the stance; or STANCE [TARGET]; - [TARGET] removes it',

@@ -28,6 +28,7 @@ H.plug_list = {
   { 'n', 'undo', function() M.undo_key('u') end, {} },
   { 'n', 'redo', function() M.undo_key('<C-r>') end, {} },
   { 'n', 'link', function() require('stance.editor.relations').link({}) end, {} },
+  { 'n', 'unlink', function() require('stance.editor.relations').unlink() end, {} },
   { 'n', 'note', function() require('stance.editor.note').edit() end, {} },
   { 'n', 'document', function() require('stance.editor.docstance').command({}) end, {} },
   { { 'o', 'x' }, 'inner-sentence', "<Cmd>lua require('stance.editor.sentences').select(false)<CR>", {} },

@@ -14,7 +14,11 @@
 --- side view shows the buffer).
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
-local H = { pairs = {}, pad = {}, keys = {} }
+local H = { pairs = {}, pad = {}, keys = {}, was = {} }
+
+--- The options of a window that a side view sets (given back when it becomes a window of
+--- your layer again).
+H.OWN_OPTIONS = { 'scrollbind', 'signcolumn', 'foldcolumn', 'winbar', 'statusline' }
 
 --- The most columns the side view's fold column takes up (Neovim's limit for 'foldcolumn').
 H.MAX_PAD = 9
@@ -31,13 +35,26 @@ function M.names(s)
   return out
 end
 
---- Load NAME's layer into the session (once).
+--- Load NAME's layer into the session: once, and again when its file changed on disk since
+--- (a `git pull`), still shown where it was.
 function M.load(s, name)
-  if s.others[name] then return s.others[name] end
+  local have = s.others[name]
+  if have and have.stamp == s.stamp(have.path) then return have end
   local store, file = s:read_layer(name)
   if not store then return nil, file end
-  s.others[name] = { store = store, shown = false, path = file.path }
+  s.others[name] = { store = store, shown = have and have.shown or false, path = file.path, stamp = file.stamp }
+  if have then s:forget() end
   return s.others[name]
+end
+
+--- NAME when it has a layer for the session's document, else nil and a message that names
+--- those who have one.
+function H.known(s, name)
+  local names = M.names(s)
+  if vim.tbl_contains(names, name) then return name end
+  if #names == 0 then return nil, ('%s has no layer for this document, nor has any other annotator'):format(name) end
+  return nil, ('%s has no layer for this document; the annotators who have one: %s'):format(name,
+    table.concat(names, ', '))
 end
 
 --- :Stance layers [NAME]: toggle NAME over your layer; without NAME, list them.
@@ -53,7 +70,11 @@ function M.toggle(name)
     end
     return require('stance.notify').notify('layers: ' .. table.concat(parts, '  ') .. '  (:Stance layers NAME toggles)')
   end
-  local layer, lerr = M.load(s, name)
+  local layer, lerr = s.others[name] and s.others[name].shown and M.load(s, name) -- hide what is shown
+  if not layer then
+    layer, lerr = H.known(s, name)
+    layer = layer and M.load(s, name)
+  end
   if not layer then return require('stance.notify').error(lerr) end
   local before = H.heights(s)
   layer.shown = not layer.shown
@@ -112,14 +133,36 @@ end
 function M.side(name)
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  if not name then return require('stance.notify').error('whose layer? ' .. table.concat(M.names(s), ', ')) end
-  local layer, lerr = M.load(s, name)
+  if not name then
+    local names = M.names(s)
+    if #names == 0 then return require('stance.notify').error('no other annotator has a layer for this document') end
+    return require('stance.notify').error('whose layer? ' .. table.concat(names, ', '))
+  end
+  local layer, lerr = H.known(s, name)
+  layer = layer and M.load(s, name)
   if not layer then return require('stance.notify').error(lerr) end
   local here = vim.api.nvim_get_current_win()
   vim.cmd('rightbelow vsplit')
   local win = vim.api.nvim_get_current_win()
+  local ok, err2 = pcall(H.open, s, name, here, win)
+  if not ok then
+    -- nothing half made is left: the split closed, your window as it was
+    H.close(win)
+    pcall(vim.api.nvim_set_current_win, here)
+    return require('stance.notify').error(err2)
+  end
+  return win
+end
+
+--- Make window `win` (a split of `here`) the side view of NAME's layer.
+function H.open(s, name, here, win)
   vim.api.nvim_win_set_var(win, 'stance_layer', name)
   require('stance.editor.render').sides[win] = name
+  -- what the split had from your window, given back if it becomes a window of yours again
+  H.was[win] = {}
+  for _, o in ipairs(H.OWN_OPTIONS) do
+    if vim.fn.exists('+' .. o) == 1 then H.was[win][o] = vim.wo[win][o] end
+  end
   vim.wo[win].scrollbind = false
   -- the sign column holds the marks of your own layer (the buffer's): none here; its fold
   -- column is the room that keeps its text as wide as yours (H.align)
@@ -139,22 +182,49 @@ function M.side(name)
   else
     vim.wo[win].statusline = title
   end
-  vim.api.nvim_create_autocmd('WinClosed', {
-    pattern = tostring(win), once = true,
-    callback = function()
-      require('stance.editor.render').sides[win] = nil
-      H.pairs[win], H.pad[win], H.keys[win] = nil, nil, nil
-      if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
-      -- its document stances leave the line under the first one
-      vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)
-    end,
-  })
+  local function ended()
+    require('stance.editor.render').sides[win] = nil
+    H.pairs[win], H.pad[win], H.keys[win] = nil, nil, nil
+    if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
+    -- its document stances leave the line under the first one
+    vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)
+  end
+  vim.api.nvim_create_autocmd('WinClosed', { pattern = tostring(win), once = true, callback = function()
+    H.was[win] = nil
+    ended()
+  end })
+  -- your window closed first (<C-w>o in the side view): the side view closes with it, or
+  -- becomes a window of your layer again when it is the last one
+  vim.api.nvim_create_autocmd('WinClosed', { pattern = tostring(here), once = true, callback = function()
+    if H.pairs[win] ~= here then return end
+    ended()
+    vim.schedule(function() H.close(win) end)
+  end })
   H.align(win, true)
   H.sync(here)
   vim.api.nvim_set_current_win(here)
   s:forget()
   require('stance.editor.render').redraw(s.buf)
-  return win
+end
+
+--- Close the side view `win`, or (the last window) give it back a window's own options.
+function H.close(win)
+  if not vim.api.nvim_win_is_valid(win) then return end
+  require('stance.editor.render').sides[win] = nil
+  H.pairs[win], H.pad[win], H.keys[win] = nil, nil, nil
+  local was = H.was[win] or {}
+  H.was[win] = nil
+  if not pcall(vim.api.nvim_win_close, win, false) then
+    pcall(vim.api.nvim_win_del_var, win, 'stance_layer')
+    for o, v in pairs(was) do
+      vim.wo[win][o] = v
+    end
+    local s = require('stance.editor.session').get(vim.api.nvim_win_get_buf(win))
+    if s then
+      s:forget()
+      require('stance.editor.render').redraw(s.buf)
+    end
+  end
 end
 
 --- The width and the columns before the text (sign, number, fold, 'statuscolumn') of a

@@ -1,6 +1,7 @@
 --- Moving between annotations (`]a`, `[a`, with counts) and listing them (:Stance list, in
 --- the location list: all, one label, the orphans, the conflicts).
 local M = {}
+local H = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 local where = require('stance.editor.where')
@@ -104,15 +105,30 @@ end
 function M.list(filter)
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  if filter == 'relations' then
-    local items = require('stance.editor.relations').items(s)
-    vim.fn.setloclist(0, {}, ' ', { title = ('stance: %s (relations)'):format(s.rel), items = items })
-    if #items == 0 then
+  local items, title = H.list_items(s, filter)
+  vim.fn.setloclist(0, {}, ' ', { title = title, items = items })
+  -- kept up to date while it is open (H.lists, M.lists_changed)
+  H.lists[vim.api.nvim_get_current_win()] = { buf = s.buf, filter = filter, title = title }
+  if #items == 0 then
+    if filter == 'relations' then
       require('stance.notify').warn('no relations in this document (gL on one annotation, then on the other)')
     else
-      vim.cmd('lopen')
+      require('stance.notify').warn(filter and filter ~= '' and ('no annotation matches %s'):format(filter)
+        or 'no annotations in this document')
     end
-    return #items
+  else
+    vim.cmd('lopen')
+  end
+  return #items
+end
+
+--- The location lists :Stance list made, by window: { buf, filter, title }.
+H.lists = {}
+
+--- The items and the title of the location list of `filter` (see M.list) for session `s`.
+function H.list_items(s, filter)
+  if filter == 'relations' then
+    return require('stance.editor.relations').items(s), ('stance: %s (relations)'):format(s.rel)
   end
   local items = {}
   local recs = s.store:records('annotation')
@@ -138,14 +154,29 @@ function M.list(filter)
     end
   end
   local what = filter and filter ~= '' and (' (' .. filter .. ')') or ''
-  vim.fn.setloclist(0, {}, ' ', { title = ('stance: %s%s'):format(s.rel, what), items = items })
-  if #items == 0 then
-    require('stance.notify').warn(what ~= '' and ('no annotation matches %s'):format(filter)
-      or 'no annotations in this document')
-  else
-    vim.cmd('lopen')
-  end
-  return #items
+  return items, ('stance: %s%s'):format(s.rel, what)
+end
+
+--- The annotations of session `s` changed: its location lists still open (made by :Stance
+--- list, not replaced since) are made again after this key, the entry selected kept when
+--- the list is as long (an annotation deleted takes its relations out of the list).
+---@param s stance.Session
+function M.lists_changed(s)
+  if next(H.lists) == nil or H.lists_pending then return end
+  H.lists_pending = true
+  vim.schedule(function()
+    H.lists_pending = false
+    for win, l in pairs(H.lists) do
+      local cur = vim.api.nvim_win_is_valid(win) and vim.fn.getloclist(win, { title = 0, idx = 0 })
+      if not cur or cur.title ~= l.title then
+        H.lists[win] = nil
+      elseif l.buf == s.buf and require('stance.editor.session').by_buf[s.buf] == s then
+        local items, title = H.list_items(s, l.filter)
+        vim.fn.setloclist(win, {}, 'r', { title = title, items = items,
+          idx = math.max(1, math.min(cur.idx or 1, #items)) })
+      end
+    end
+  end)
 end
 
 --- Completion for :Stance list: labels, stances and targets of the schema, orphans, conflicts,

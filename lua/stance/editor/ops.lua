@@ -276,7 +276,7 @@ function M.resize(s, id, spans)
   return s.store:get(id)
 end
 
---- Remove annotation `id` and the relations that point to it.
+--- Remove annotation `id` and the relations that point to it, or relation `id`.
 ---@return boolean|nil ok
 ---@return string|nil err
 function M.remove(s, id)
@@ -296,7 +296,7 @@ function M.remove(s, id)
   H.move(s.store, s.trash, id)
   table.insert(undo, 1, { op = 'restore', id = id })
   table.insert(redo, 1, { op = 'trash', id = id })
-  H.record(s, 'delete', undo, redo)
+  H.record(s, rec.kind == 'relation' and 'unlink' or 'delete', undo, redo)
   changed(s)
   return true
 end

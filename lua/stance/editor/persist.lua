@@ -25,8 +25,34 @@ function M.schedule(s)
   end)
 end
 
+--- Watch the folder of the annotation file of `s` (a file replaced by a rename, as git
+--- does, is seen in its folder): a change of the file is checked (M.check_disk) a moment
+--- after it. A folder not there yet is not watched (the other moments check it).
+---@param s stance.Session
+function M.watch(s)
+  local dir, base = s.path:match('^(.*)/([^/]+)$')
+  s.watch = { dir = dir }
+  local ev = dir and uv.new_fs_event and uv.new_fs_event()
+  if not ev then return end
+  local ok = pcall(ev.start, ev, dir, {}, function(err, name)
+    if err or (name and name ~= base) or s.watch.pending then return end
+    s.watch.pending = true
+    vim.defer_fn(function()
+      if s.watch then s.watch.pending = false end
+      if not s.detached and vim.api.nvim_buf_is_valid(s.buf) then M.check_disk(s) end
+    end, 100)
+  end)
+  if ok then s.watch.event = ev elseif not ev:is_closing() then ev:close() end
+end
+
 --- Stop the pending save of `s`.
 function M.cancel(s)
+  local w = s.watch and s.watch.event
+  if w then
+    pcall(w.stop, w)
+    if not w:is_closing() then w:close() end
+    s.watch.event = nil
+  end
   if s.relearn_timer then
     s.relearn_timer:stop()
     if not s.relearn_timer:is_closing() then s.relearn_timer:close() end
@@ -229,9 +255,7 @@ function M.merge(s, frame, ours_text, disk)
       local before = s.store
       s.store = res.store
       H.written(s, out, info)
-      s:forget()
-      local render = require('stance.editor.render')
-      render.redraw(s.buf, render.store_diff(s.buf, before, s.store))
+      H.shown_anew(s, before, res.store)
       local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
         vim.fn.fnamemodify(s.path, ':~:.'), total.theirs, total.ours)
       if total.conflicts > 0 then
@@ -264,28 +288,68 @@ function M.merge(s, frame, ours_text, disk)
   return H.failed(s, 'the file keeps changing on disk; your changes are kept in this session, saved at the next try')
 end
 
---- The annotation file may have changed on disk (focus came back, the buffer was entered):
---- take the new version if nothing is pending here, else merge at the next save.
+--- The session's layer was replaced by `after` (read again or merged from disk): what it
+--- draws is made again (its relations' marks, document stances, counts), and the lines of
+--- the annotations that changed are drawn again, with those of both ends of each relation
+--- that came, went or changed.
+function H.shown_anew(s, before, after)
+  s.store = after
+  s.meta_version = (s.meta_version or 0) + 1
+  s:forget(nil, true)
+  local render = require('stance.editor.render')
+  local ranges = render.store_diff(s.buf, before, after)
+  local function rels(store)
+    local out = {}
+    for _, r in ipairs(store:records('relation')) do
+      out[r.id .. '\0' .. (r.conflict or '')] = table.concat({ r.from, r.to, r.type or '' }, '\0')
+    end
+    return out
+  end
+  local function ends(store, key)
+    local from, to = key:match('^([^%z]*)%z([^%z]*)')
+    for _, id in ipairs({ from, to }) do
+      local rec = store:get(id) or before:get(id)
+      for _, sp in ipairs(rec and not rec.orphan and rec.spans or {}) do
+        ranges[#ranges + 1] = { sp[1], sp[2] }
+      end
+    end
+  end
+  local old, new = rels(before), rels(after)
+  for k, v in pairs(old) do
+    if new[k] ~= v then ends(after, v) end
+  end
+  for k, v in pairs(new) do
+    if old[k] ~= v then ends(after, v) end
+  end
+  render.redraw(s.buf, ranges)
+  require('stance.editor.session').redraw_status()
+end
+
+--- The annotation file may have changed on disk (focus came back, the buffer was entered,
+--- the cursor rested, a shell command ran, or the watch of its folder saw it: a `git pull`
+--- while Neovim is open): take the new version if nothing is pending here, else merge it
+--- with what is (and write the merge, as a save does). Not while a key is half typed, text
+--- inserted or a command line edited: then at the next of these moments.
 ---@param s stance.Session
 function M.check_disk(s)
+  if s.detached then return end
+  if not s.watch then M.watch(s) end
   local stamp = require('stance.editor.session').stamp(s.path)
   if stamp == s.file.stamp then return end
+  if vim.api.nvim_get_mode().mode ~= 'n' then return end
   if require('stance.fs').read(s.path, s.corpus.root) == H.file_text(s) then
     s.file.stamp = stamp
     return
   end
-  if s.dirty then return M.save(s) end
+  if s.dirty then return M.save(s, { force = true }) end
   local store, file = s:read_layer(s.annotator)
   if not store then return end
   local before = s.store
-  s.store = store
   s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, tail = {},
     exists = file.exists, cached = file.cached }
   s.added, s.rewrite, s.appended = {}, false, false
   s.readonly = file.errors > 0 and ('%s has errors; not saved'):format(s.path) or nil
-  s:forget()
-  local render = require('stance.editor.render')
-  render.redraw(s.buf, render.store_diff(s.buf, before, store))
+  H.shown_anew(s, before, store)
   require('stance.notify').notify(('%s changed on disk: reloaded'):format(vim.fn.fnamemodify(s.path, ':~:.')))
 end
 

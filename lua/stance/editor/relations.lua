@@ -7,14 +7,34 @@ local H = {}
 
 H.link_from = nil
 
---- :Stance link [TYPE]: first on the source annotation, then on the target one.
+--- The annotation under the cursor to link from or to: the only one there, or the one
+--- picked by number (`verb` says which end); nil and a message, or nil when cancelled.
+function H.end_here(verb)
+  local s, recs = require('stance.editor.where').annotations_here()
+  if not s then return nil, recs end
+  local plain = {}
+  for _, rec in ipairs(recs) do
+    if not rec.conflict then plain[#plain + 1] = rec end
+  end
+  -- short: one line of the command line, no Press ENTER (:help stance-git says more)
+  if #plain == 0 then return nil, 'in conflict (ours/theirs of a merge): gX or :Stance keep ends it' end
+  local rec = require('stance.editor.nav').pick_record(s, plain, verb)
+  if not rec then return nil end
+  return s, rec
+end
+
+--- :Stance link [TYPE]: first on the source annotation, then on the target one. Where
+--- several annotations are under the cursor, each end is picked by number.
 function M.link(args)
-  local s, rec = require('stance.editor.where').annotation_here()
-  if not s then return require('stance.notify').error(rec) end
+  local s, rec = H.end_here(H.link_from and 'link to' or 'link from')
+  if not s then
+    if rec then require('stance.notify').error(rec) end
+    return
+  end
   if not H.link_from or H.link_from.buf ~= s.buf or not s.store:get(H.link_from.id) then
     H.link_from = { buf = s.buf, id = rec.id, type = args[1] }
-    require('stance.compat').echo(('link from "%s": go to the other annotation and link again (gL)')
-      :format(require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
+    require('stance.compat').echo(('link from %s "%s": go to the other annotation and link again (gL)')
+      :format(rec.label or '', require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
     return 'pending'
   end
   local from = H.link_from
@@ -24,11 +44,55 @@ function M.link(args)
   if not type_ then return end
   local ok, err = require('stance.editor.ops').add(s, 'relation', { from = from.id, to = rec.id, type = type_ })
   if not ok then return require('stance.notify').error(err) end
-  local nav = require('stance.editor.nav')
   local src = s.store:get(from.id)
-  require('stance.compat').echo(('linked: "%s" %s "%s"'):format(nav.quote(s.buf, src.spans, 30), type_,
-    nav.quote(s.buf, rec.spans, 30)))
+  require('stance.compat').echo(('linked: %s %s %s'):format(H.end_text(s, src, 30), type_, H.end_text(s, rec, 30)))
   return ok
+end
+
+--- An end of a relation as messages and lists show it: its label and its words.
+function H.end_text(s, r, max)
+  if not r then return '(gone)' end
+  local label = r.label or table.concat({ r.target or '', r.stance or '' }, ' '):gsub('^ +', ''):gsub(' +$', '')
+  label = label ~= '' and label .. ' ' or ''
+  if r.orphan or not r.spans then return ('%s"%s" (orphan)'):format(label, r.quote or '') end
+  return ('%s"%s"'):format(label, require('stance.editor.nav').quote(s.buf, r.spans, max))
+end
+
+--- :Stance unlink: remove a relation of an annotation under the cursor (from it or to it),
+--- picked by number when there are several. One operation: `u` brings it back.
+function M.unlink()
+  local s, recs = require('stance.editor.where').annotations_here()
+  if not s then return require('stance.notify').error(recs) end
+  local here = {}
+  for _, rec in ipairs(recs) do
+    here[rec.id] = true
+  end
+  local rels = {}
+  for _, rel in ipairs(s.store:records('relation')) do
+    if here[rel.from] or here[rel.to] then rels[#rels + 1] = rel end
+  end
+  if #rels == 0 then return require('stance.notify').error('no relation from or to the annotation under the cursor') end
+  table.sort(rels, function(a, b) return a.id < b.id end)
+  local function describe(rel, max)
+    return ('%s %s %s'):format(H.end_text(s, s.store:get(rel.from), max), rel.type or '?',
+      H.end_text(s, s.store:get(rel.to), max))
+  end
+  local rel = rels[1]
+  if #rels > 1 then
+    local entries = {}
+    for i, r in ipairs(rels) do
+      if i > 9 then break end
+      entries[i] = { key = tostring(i), name = describe(r, 20), rel = r }
+    end
+    local e = require('stance.editor.prompt').pick('unlink', entries)
+    if not e then return end
+    rel = e.rel
+  end
+  local text = describe(rel, 30)
+  local ok, err = require('stance.editor.ops').remove(s, rel.id)
+  if not ok then return require('stance.notify').error(err) end
+  require('stance.compat').echo(('unlinked: %s (u brings it back)'):format(text))
+  return true
 end
 
 --- Per annotation ID of `layer`: the marks of its relations ({text, group} chunks), made
@@ -73,15 +137,11 @@ function M.marks(s, layer)
 end
 
 --- Location-list items of the relations of the session's layer: one per relation, at its
---- source, with its type and the texts of both ends.
+--- source, with its type and the labels and texts of both ends.
 function M.items(s)
-  local nav = require('stance.editor.nav')
   local items = {}
   local function text(id, max)
-    local r = s.store:get(id)
-    if not r then return '(gone)' end
-    if r.orphan or not r.spans then return '"' .. (r.quote or '') .. '" (orphan)' end
-    return '"' .. nav.quote(s.buf, r.spans, max) .. '"'
+    return H.end_text(s, s.store:get(id), max)
   end
   local rels = s.store:records('relation')
   local function first(id)

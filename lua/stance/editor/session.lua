@@ -308,7 +308,10 @@ end
 function M:changed(quiet)
   self.dirty = true
   require('stance.editor.persist').schedule(self)
-  if not quiet then require('stance.editor.render').redraw(self.buf) end
+  if not quiet then
+    require('stance.editor.render').redraw(self.buf)
+    require('stance.editor.nav').lists_changed(self)
+  end
   M.redraw_status()
 end
 

@@ -142,7 +142,8 @@ end
 ---@return integer|nil shown with opts.wait: the suggestions shown
 function M.run(target, min, opts)
   opts = opts or {}
-  local s, err = require('stance.editor.session').current()
+  local s, err = opts.session, nil
+  if not s then s, err = require('stance.editor.session').current() end
   if not s then return require('stance.notify').error(err) end
   min = min or M.min
   s.suggest_min, s.suggest_target = min, target
@@ -187,18 +188,55 @@ end
 
 --- After an annotation changed, learn again and suggest again (debounced), while
 --- suggestions are shown: the model learns from what you annotate as you go.
+--- The ghosts of sentences that an annotation of yours now covers go at once (the model
+--- learns it a moment later): an annotation made, or brought back by an undo or a redo.
+--- While the document is in no window when the time comes (another buffer in the only
+--- window), it is done when the document is shown again.
 function M.relearn(s)
   if not s.suggestions then return end
+  if H.prune(s) then
+    M.draw(s)
+    require('stance.editor.render').redraw(s.buf)
+  end
   local uv = require('stance.compat').uv
   s.relearn_timer = s.relearn_timer or uv.new_timer()
   s.relearn_timer:stop()
   s.relearn_timer:start(M.delay, 0, function()
-    vim.schedule(function()
-      if s.detached or not vim.api.nvim_buf_is_valid(s.buf) then return end
-      if vim.api.nvim_get_current_buf() ~= s.buf then return end
-      M.run(s.suggest_target, s.suggest_min, { quiet = true })
-    end)
+    vim.schedule(function() H.relearn_now(s) end)
   end)
+end
+
+function H.relearn_now(s)
+  if s.detached or not vim.api.nvim_buf_is_valid(s.buf) then return end
+  if vim.fn.bufwinid(s.buf) == -1 then
+    if not s.relearn_later then
+      s.relearn_later = true
+      vim.api.nvim_create_autocmd('BufWinEnter', { buffer = s.buf, once = true, callback = function()
+        s.relearn_later = nil
+        vim.schedule(function() H.relearn_now(s) end)
+      end })
+    end
+    return
+  end
+  M.run(s.suggest_target, s.suggest_min, { quiet = true, session = s })
+end
+
+--- Take out of the suggestions those whose sentence an annotation of yours covers toward
+--- their target (any annotation with a stance, for a model that names no target). Whether
+--- one was taken out.
+function H.prune(s)
+  local named = s.suggest_res and s.suggest_res.setup.named
+  local kept, gone = {}, false
+  for _, g in ipairs(s.suggestions or {}) do
+    local covered = false
+    for _, h in ipairs(s.store:query(g.start, g.stop)) do
+      local r = s.store:get(h.id, h.conflict)
+      if r and r.kind == 'annotation' and r.stance and (not named or r.target == g.target) then covered = true end
+    end
+    if covered then gone = true else kept[#kept + 1] = g end
+  end
+  if gone then s.suggestions = kept end
+  return gone
 end
 
 --- The suggestions of the sentence under the cursor, likeliest first (or an empty list).
@@ -265,6 +303,8 @@ function M.reject()
   if not saved then return require('stance.notify').error(serr) end
   forget(s, it)
   M.relearn(s)
+  require('stance.compat').echo(('rejected: %s %s %.2f on "%s" (kept in the model layer: it learns from it)')
+    :format(it.target or '', it.class, it.p, require('stance.editor.nav').quote(s.buf, { { it.start, it.stop } }, 30)))
   return true
 end
 

@@ -52,6 +52,11 @@ function M.lines(s)
       end
     end
   end
+  local any = next(by_target) ~= nil
+  -- every target of the schema, those without an annotation with zeros
+  for _, t in ipairs((s.corpus:schema() or {}).targets or {}) do
+    by_target[t.name] = by_target[t.name] or { total = {}, para = {} }
+  end
   local values = H.values(s, found)
   local mark_of, marks = {}, {}
   for i, v in ipairs(values) do
@@ -65,7 +70,7 @@ function M.lines(s)
     return before(a ~= '(no target)' and a or nil, b ~= '(no target)' and b or nil)
   end)
   local lines, strips = { ('stance of %s, %d paragraphs'):format(s.rel, #paras) }, {}
-  if #targets == 0 then lines[#lines + 1] = 'no annotation with a stance yet' end
+  if not any then lines[#lines + 1] = 'no annotation with a stance yet' end
   local function counts(t, shares)
     local parts, all = {}, 0
     for _, v in ipairs(values) do
