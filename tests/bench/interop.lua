@@ -5,7 +5,8 @@
 -- the 800 files written durably at once next to one durable write after the other. The
 -- targets: import and export within 40x a plain copy (they parse, check, place and write
 -- every record, the schema too, each file flushed to disk: cp flushes nothing); the batch at
--- least 3x faster than a flush per file.
+-- least 3x faster than a flush per file. Also one document of 100k spans (a large data set
+-- exported whole), next to cp of its two files and wc -l of its .ann, and 50k to show growth.
 --   stance run tests/bench/interop.lua DIR STANCE
 local core = require('stance.core')
 local dir = (arg[1] or '/tmp/stance-bench') .. '/interop'
@@ -164,6 +165,69 @@ end)
 local same = os.execute(('cd %s && for f in *.txt; do cmp -s "$f" %s/"$f" || exit 1; done'):format(q(src),
   q(dir .. '/out')))
 
+-- One large document: N sentences, each a span (a claim with a Stance, or a premise
+-- supporting the claim before it): the shape of a big brat data set exported whole.
+local function big_document(n)
+  local seed = 12345
+  local function rnd(k)
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % k + 1
+  end
+  local text, ann, pos, claim = {}, {}, 0, nil
+  local a, r = 0, 0
+  for i = 1, n do
+    local w = {}
+    for k = 1, 6 + rnd(10) do
+      w[k] = WORDS[rnd(#WORDS)]
+    end
+    local s = table.concat(w, ' ') .. '.'
+    text[#text + 1] = s
+    text[#text + 1] = i % 5 == 0 and '\n' or ' '
+    if i % 4 == 1 then
+      claim, a = i, a + 1
+      ann[#ann + 1] = ('T%d\tClaim %d %d\t%s\nA%d\tStance T%d %s'):format(i, pos, pos + #s, s, a, i,
+        i % 3 == 0 and 'Against' or 'For')
+    else
+      r = r + 1
+      ann[#ann + 1] = ('T%d\tPremise %d %d\t%s\nR%d\t%s Arg1:T%d Arg2:T%d\t'):format(i, pos, pos + #s, s, r,
+        i % 7 == 0 and 'attacks' or 'supports', i, claim)
+    end
+    pos = pos + #s + 1
+  end
+  return table.concat(text), table.concat(ann, '\n') .. '\n', a, r
+end
+
+local big = {}
+for _, n in ipairs({ 50000, 100000 }) do
+  local folder = ('%s/brat-one-%d'):format(dir, n)
+  local text, ann, a, r = big_document(n)
+  if not io.open(folder .. '/.complete') then
+    sh('rm -rf ' .. q(folder) .. ' && mkdir -p ' .. q(folder))
+    local f = assert(io.open(folder .. '/big.txt', 'wb'))
+    f:write(text)
+    f:close()
+    f = assert(io.open(folder .. '/big.ann', 'wb'))
+    f:write(ann)
+    f:close()
+    f = assert(io.open(folder .. '/annotation.conf', 'wb'))
+    f:write('[entities]\nClaim\nPremise\n[relations]\nsupports\tArg1:Premise, Arg2:Claim\n'
+      .. 'attacks\tArg1:Premise, Arg2:Claim\n[events]\n[attributes]\nStance\tArg:Claim, Value:For|Against\n')
+    f:close()
+    io.open(folder .. '/.complete', 'wb'):close()
+  end
+  local one = dir .. '/work-one'
+  big[n] = { bytes = #text + #ann, ann_bytes = #ann, a = a, r = r }
+  big[n].cp = median3(function()
+    sh('rm -rf ' .. q(one) .. ' && mkdir -p ' .. q(one))
+    return timed('cp ' .. q(folder .. '/big.txt') .. ' ' .. q(folder .. '/big.ann') .. ' ' .. q(one))
+  end)
+  big[n].wc = median3(function() return timed('wc -l ' .. q(folder .. '/big.ann')) end)
+  big[n].import = median3(function()
+    sh('rm -rf ' .. q(one) .. ' && mkdir -p ' .. q(one) .. ' && ' .. q(stance) .. ' init ' .. q(one) .. ' >/dev/null')
+    return timed('cd ' .. q(one) .. ' && ' .. q(stance) .. ' import --from brat ' .. q(folder))
+  end)
+end
+
 local mb = totals.bytes / 1e6
 local report = require('bench.report')
 report.section('interop')
@@ -177,6 +241,13 @@ report.figure({ name = 'stance export --to w3c, 400 essays (one collection)', ti
   peer = 'cp -r, same folder', peer_time = t_cp, target = '<= 40x' })
 report.figure({ name = 'stance import --from w3c, 400 essays', time = t_w3c_import, bytes = w3c_bytes,
   peer = 'cp -r, same folder', peer_time = t_cp, target = '<= 40x' })
+local b = big[100000]
+report.say(('   one document of 100000 spans (%.1f MB with its .ann; %d attributes, %d relations):'):format(b.bytes / 1e6,
+  b.a, b.r))
+report.figure({ name = 'stance import --from brat, one document of 100k spans', time = b.import, bytes = b.bytes,
+  peer = 'cp of its .txt and .ann', peer_time = b.cp, target = '<= 40x' })
+report.say(('   the same .ann read by wc -l: %s; 50k spans imported in %s (100k: %.2fx that)'):format(
+  report.time(b.wc), report.time(big[50000].import), b.import / big[50000].import))
 report.figure({ name = '800 files written durably at once (core.write_files)', time = t_batch,
   peer = 'one write_atomic after the other', peer_time = t_seq, target = '>= 3x' })
 report.say(('   documents out identical to those in: %s'):format(same and 'yes' or 'NO'))

@@ -298,6 +298,34 @@ describe('brat', function()
     end
   end)
 
+  it('places offsets, arguments and their problems by column, on the common lines read at once too', function()
+    -- (one-fragment T and two-argument R lines take a shorter way through the reader: the
+    -- same objects, the same problems at the same columns as any other line)
+    local d = ann.parse(table.concat({
+      'T1\tClaim 007 0010\tabc',
+      'T2\tClaim 9 5\tx',
+      'R1\tsupports Arg1:T1 Arg1:T2',
+      'R2\tsupports Arg1:T1 Arg2:T22',
+      'T3\tClaim 0 1234567890123456\tx',
+      'T4\tClaim 0 5',
+      'T5\tClaim 0 5\tab\226\128\168cd',
+      'R3\tsupports  Arg1:T1 Arg2:T4\t',
+    }, '\n') .. '\n')
+    local problems = {}
+    for _, p in ipairs(d.problems) do
+      problems[#problems + 1] = ('%d:%d %s'):format(p.line, p.col, p.message)
+    end
+    assert.are.same({ '2:10 offsets 9 5: the start is after the end', '3:21 both arguments are named Arg1',
+      '5:12 offset 1234567890123456 is too large', '7:19 expected an ID and a tab' }, problems)
+    assert.are.same({ { 7, 10 } }, d.entities[1].spans)
+    assert.are.equal('abc', d.entities[1].text)
+    assert.is_nil(d.entities[2].text)
+    assert.are.same({ 'T1', 'T4', 'T5' }, { d.entities[1].id, d.entities[2].id, d.entities[3].id })
+    assert.are.equal('ab', d.entities[3].text)
+    assert.are.same({ { 'Arg1', 'T1', 18 }, { 'Arg2', 'T22', 26 } }, d.relations[1].args)
+    assert.are.same({ { 'Arg1', 'T1', 19 }, { 'Arg2', 'T4', 27 } }, d.relations[2].args)
+  end)
+
   it('reads a text followed by blanks, as brat does, and reports broken lines with their place', function()
     local src = T.tmpdir()
     T.write(src .. '/doc.txt', 'One sentence here. Another one.\n')

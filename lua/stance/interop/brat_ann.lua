@@ -110,7 +110,13 @@ function M.parse(text)
   local n = 0
   for physical in (text .. '\n'):gmatch('(.-)\n') do
     n = n + 1
-    local pieces, seps = M.split_breaks(physical)
+    -- (most lines hold no other line boundary: read as they are)
+    local pieces, seps
+    if M.find_break(physical) then
+      pieces, seps = M.split_breaks(physical)
+    else
+      pieces, seps = { physical }, H.NONE
+    end
     local col = 1
     for i, line in ipairs(pieces) do
       if line:match('%S') then
@@ -126,18 +132,20 @@ function M.parse(text)
   return d
 end
 
+H.NONE = {}
+
 -- Each kind of line: data is the part before the first tab (at column `dc`), tail what
 -- follows that tab (nil when there is no tab).
 H.kinds = {}
 
 function H.line(d, line, n, col0)
-  local id, rest = line:match('^([^\t]*)\t(.*)$')
+  -- ID, tab, data, and what follows a second tab (the tail: nil without one)
+  local id, data, tab, tail = line:match('^([^\t]*)\t([^\t]*)(\t?)(.*)$')
   if not id then fail(1, 'expected an ID and a tab') end
   if id ~= '*' and not id:match('^[A-Za-z]+%d+') and not id:match('^#[A-Za-z]*%d+') then
     fail(1, ("'%s' is not an ID (a letter and a number, e.g. T1, or * for an equivalence)"):format(id))
   end
-  local data, tail = rest:match('^([^\t]*)\t(.*)$')
-  if not data then data = rest end
+  if tab == '' then tail = nil end
   local kind = id == '*' and '*' or id:sub(1, 1)
   local f = H.kinds[kind]
   if not f then fail(1, ("unknown line '%s' (T, A, M, R, E, N, #, *)"):format(id)) end
@@ -150,7 +158,17 @@ function H.line(d, line, n, col0)
 end
 
 H.kinds.T = function(d, id, data, tail, dc)
-  local typ, offs = data:match('^([^ ]+) (.*)$')
+  -- the common line, one fragment of short offsets, read at once (as the loop below would)
+  local typ, da, db = data:match('^([^ ]+) (%d+) (%d+)$')
+  if typ and #da <= M.MAX_DIGITS and #db <= M.MAX_DIGITS then
+    local sa, sb = tonumber(da), tonumber(db)
+    if sa > sb then fail(dc + #typ + 1, ('offsets %s %s: the start is after the end'):format(da, db)) end
+    local e = { id = id, type = typ, spans = { { sa, sb } }, text = tail }
+    d.entities[#d.entities + 1] = e
+    return e
+  end
+  local offs
+  typ, offs = data:match('^([^ ]+) (.*)$')
   if not typ then fail(dc, 'a T line is ID, tab, TYPE START END, tab, text') end
   local spans, col = {}, dc + #typ + 1
   for part in (offs .. ';'):gmatch('([^;]*);') do
@@ -204,9 +222,18 @@ function H.args(words, what)
 end
 
 H.kinds.R = function(d, id, data, _, dc)
+  -- the common line, single spaces and two roles, read at once (as below)
+  local typ, r1, id1, r2, id2 = data:match('^([^%s]+) ([^:%s]+):([^:%s]+) ([^:%s]+):([^:%s]+)$')
+  if typ and r1 ~= r2 then
+    local c1 = dc + #typ + 1
+    local c2 = c1 + #r1 + #id1 + 2
+    local r = { id = id, type = typ, args = { { r1, id1, c1 + #r1 + 1 }, { r2, id2, c2 + #r2 + 1 } } }
+    d.relations[#d.relations + 1] = r
+    return r
+  end
   local w = H.words(data, dc)
   if #w ~= 3 then fail(dc, 'an R line is ID, tab, TYPE ROLE:ID ROLE:ID') end
-  local typ = table.remove(w, 1)[1]
+  typ = table.remove(w, 1)[1]
   local args = H.args(w, 'a relation argument')
   if args[1][1] == args[2][1] then fail(w[2][2], ('both arguments are named %s'):format(args[1][1])) end
   local r = { id = id, type = typ, args = args }

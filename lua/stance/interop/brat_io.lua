@@ -227,6 +227,8 @@ function H.import_one(c, dir, rdir, p, who, ctx)
       .. 'each counts as one character; convert it (e.g. iconv -f latin1 -t utf-8) and import again if the '
       .. 'offsets do not match', bad, bad_at)
   end
+  -- what the records use is declared in the schema (only those the store takes)
+  local declare = require('stance.interop.declare')
   local n = 0
   for _, r in ipairs(recs) do
     if r.kind == 'annotation' then
@@ -240,6 +242,7 @@ function H.import_one(c, dir, rdir, p, who, ctx)
       skipped = skipped + 1
     else
       n = n + 1
+      declare.record(ctx.wanted, r)
     end
   end
   -- the layer first: a document is copied in only with its layer
@@ -250,11 +253,6 @@ function H.import_one(c, dir, rdir, p, who, ctx)
     if not ok then
       ctx.batch:drop(layer_rel)
       return skip('%s', why)
-    end
-  end
-  for _, kind in ipairs({ 'annotation', 'relation', 'doclabel' }) do
-    for _, r in ipairs(store:records(kind)) do
-      require('stance.interop.declare').record(ctx.wanted, r)
     end
   end
   ctx.taken[layer_rel] = true

@@ -72,6 +72,7 @@ end
 --- Check a T's fragments and text as brat does; returns the sorted spans and the quote,
 --- or nil and why.
 function H.place(st, e)
+  if #e.spans == 1 then return H.place_one(st, e) end
   local parts = {}
   for i, sp in ipairs(e.spans) do
     if sp[2] > st.cps then
@@ -96,7 +97,7 @@ function H.place(st, e)
   -- often); an old-style discontinuous text (parts not separated) is accepted too
   local ok = given ~= nil and (given:sub(1, #ref) == ref or (#parts > 1 and given:sub(1, #ref - #parts + 1)
     == table.concat(parts)))
-  if given ~= nil and given:match('%S') and not ok then
+  if not ok and given ~= nil and given:match('%S') then
     return nil, ("its text '%s' is not the document's at those offsets ('%s')"):format(given, ref)
   end
   -- fragments that only line ends separate are one span (brat cuts a selection at each
@@ -115,6 +116,24 @@ function H.place(st, e)
     sorted[i] = H.slice(st, sp[1], sp[2])
   end
   return merged, table.concat(sorted, ' '), not ok
+end
+
+--- H.place for a T of one fragment (most of them).
+function H.place_one(st, e)
+  local a, b = e.spans[1][1], e.spans[1][2]
+  if b > st.cps then
+    return nil, ('offsets %d %d are past the end of the document (%d characters)'):format(a, b, st.cps)
+  end
+  if a == b then
+    return nil, ('offsets %d %d cover no character (a stance annotation covers at least one)'):format(a, b)
+  end
+  local ref = H.slice(st, a, b)
+  local given = e.text
+  local ok = given ~= nil and (given == ref or given:sub(1, #ref) == ref)
+  if not ok and given ~= nil and given:match('%S') then
+    return nil, ("its text '%s' is not the document's at those offsets ('%s')"):format(given, ref)
+  end
+  return { { a, b } }, ref, not ok
 end
 
 function H.entities(st, d)

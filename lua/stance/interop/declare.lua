@@ -23,17 +23,14 @@ end
 ---@param wanted table from M.new()
 ---@param rec table a record (as for store:add)
 function M.record(wanted, rec)
-  local function want(kind, name)
-    if name and not wanted[kind][name] then wanted[kind][name] = true end
+  for _, k in ipairs(M.KINDS) do
+    local name = k[2] and rec[k[2]]
+    if name and not wanted[k[1]][name] then wanted[k[1]][name] = true end
   end
-  want('label', rec.label)
-  want('target', rec.target)
-  want('stance', rec.stance)
-  want('role', rec.role)
-  want('relation', rec.type)
   if rec.extras then
+    local set = wanted.attribute
     for name in rec.extras:gmatch('%f[^\n%z]([%w_%-]+)') do
-      want('attribute', name)
+      if not set[name] then set[name] = true end
     end
   end
 end
