@@ -408,7 +408,7 @@ local function on_win(_, win, buf, top, bot)
   end
   local rows, signed, last, layers, text = H.plan_window(s, win, buf, top, bot)
   H.rows[win] = rows
-  if next(M.sides) then require('stance.editor.layers').check(win) end
+  if next(M.sides) then require('stance.editor.layers').check(win, top + 1, math.max(last, bot) + 1) end
   under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text)
   if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
