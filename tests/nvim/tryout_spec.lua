@@ -266,14 +266,21 @@ describe('the tryout of a new user, on the study', function()
     end)
   end)
 
-  it(':Stance side stays level with your window row for row, whatever the columns of either', function()
+  --- `fn(nv, level)` with ben's layer side by side with ana's on the study's DOC (see level_in).
+  local function side_view(fn)
     local d = study()
     if not d then return pending('../shared/study and ../shared/corpus are not here') end
     local level = level_in(d)
     driving(start(d, { width = 100, height = 40 }), function(nv)
-      -- your window has a sign column (your annotations), the side view none
       nv:keys(':Stance side ben')
       nv:key('Enter', level(4), 'the side view level with yours')
+      fn(nv, level)
+    end)
+  end
+
+  it(':Stance side stays level with your window row for row, whatever the columns of either', function()
+    -- your window has a sign column (your annotations), the side view none
+    side_view(function(nv, level)
       nv:keys(':set number')
       nv:key('Enter', level(4), 'level with numbers in yours')
       nv:keys(':set foldcolumn=2 signcolumn=yes:2')
@@ -293,28 +300,20 @@ describe('the tryout of a new user, on the study', function()
   end)
 
   it(':Stance side stays level when a fold is closed or opened in either window', function()
-    local d = study()
-    if not d then return pending('../shared/study and ../shared/corpus are not here') end
-    local level = level_in(d)
-    driving(start(d, { width = 100, height = 40 }), function(nv)
-      nv:keys(':Stance side ben')
-      nv:key('Enter', level(4), 'the side view level with yours')
+    side_view(function(nv, level)
       -- a fold made and closed in your window (manual folds, Vim's default)
       nv:keys(':2,4fold')
       nv:key('Enter', level(2, 1), 'a fold made in yours: closed in both, level')
-      nv:keys(':2')
-      nv:key('Enter', level(2, 1), 'on the fold')
-      nv:key('z', nil)
-      nv:key('o', level(4, 0), 'opened in yours: open in both')
-      nv:key('z', nil)
-      nv:key('c', level(2, 1), 'closed again in yours: closed in both')
-      -- in the side view
-      nv:keys('C-w', 'l', ':2')
-      nv:key('Enter', level(2, 1), 'in the side view, on the fold')
-      nv:key('z', nil)
-      nv:key('o', level(4, 0), 'opened in the side view: open in both')
-      nv:key('z', nil)
-      nv:key('c', level(2, 1), 'closed in the side view: closed in both')
+      -- opened and closed again, in your window and in the side view
+      for _, at in ipairs({ { nil, 'yours' }, { 'l', 'the side view' } }) do
+        if at[1] then nv:keys('C-w', at[1]) end
+        nv:keys(':2')
+        nv:key('Enter', level(2, 1), 'on the fold in ' .. at[2])
+        nv:key('z', nil)
+        nv:key('o', level(4, 0), 'opened in ' .. at[2] .. ': open in both')
+        nv:key('z', nil)
+        nv:key('c', level(2, 1), 'closed again in ' .. at[2] .. ': closed in both')
+      end
       nv:keys(':6,7fold')
       nv:key('Enter', level(1, 2), 'a fold made in the side view: closed in both')
       nv:keys('C-w', 'h')
