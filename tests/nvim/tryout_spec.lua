@@ -4,8 +4,8 @@
 -- and the picker; relation marks of two layers on one screen told apart; the summary as
 -- wide as its lines; one `u` for a document stance that removed duplicates; the side view
 -- of another layer level with yours row for row, whatever the columns of either window and
--- wherever a fold is closed or opened; a
--- relation mark inside a line never cut in two by the wrap.
+-- wherever a fold is closed or opened; a relation mark inside a line never cut in two by the
+-- wrap, and the rows below a line its new marks make taller drawn again.
 local T = require('helpers')
 local tmux = require('helpers.tmux')
 local has = tmux.has
@@ -326,6 +326,44 @@ describe('the tryout of a new user, on the study', function()
       nv:key('Enter', level(0, 1), 'a fold by expression: closed in both')
       nv:key('C-f', level(1), 'level a page down')
     end)
+  end)
+
+  it('draws the rows below a wrapped line whose relation marks make it taller (no row lost or doubled)', function()
+    if not (T.shared and T.exists(T.shared .. '/study/schema.stance')) then
+      return pending('../shared/study and ../shared/corpus are not here')
+    end
+    for _, width in ipairs({ 60, 80, 100 }) do
+      local d = T.tmpdir()
+      os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/')
+        :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+      driving(start(d, { width = width, height = 30 }), function(nv)
+        -- two sentences of a long paragraph annotated, then linked: the marks inside the
+        -- line (0.10+) make it a row taller
+        nv:keys('5G0gsis1')
+        nv:key('p', nil)
+        nv:keys(')gsis4')
+        nv:key('c', nil)
+        -- linked twice (supports, then attacks): each time the line may take another row
+        for i, rel in ipairs({ { 's', 'supports' }, { 'a', 'attacks' } }) do
+          if i > 1 then nv:keys(')') end
+          nv:keys('gL', '(')
+          nv:key('g', nil)
+          nv:key('L', nil)
+          -- (numbered in the order of the relations on the line: [→ 1 attacks] [→ 2 supports])
+          local mark = rel[2]
+          nv:key(rel[1], function(sc) return has(' ' .. mark .. ' →]')(sc) and has(' ' .. mark .. ']')(sc) end,
+            'the relation ' .. mark)
+          local now = tmux.rows(tmux.plain(nv:settle(300)))
+          nv:keys(':redraw!')
+          local drawn = tmux.rows(tmux.plain(nv:key('Enter', nil)))
+          -- every row of the document as a full redraw draws it (the status and command lines left out)
+          for r = 1, #drawn - 2 do
+            assert.are.equal(drawn[r], now[r], ('row %d at %d columns, %s:\n%s'):format(r, width, mark,
+              table.concat(now, '\n')))
+          end
+        end
+      end)
+    end
   end)
 
   it('never cuts a relation mark inside a line at the end of a screen row (Neovim 0.10+)', function()
