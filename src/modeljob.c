@@ -189,7 +189,9 @@ static int layer_path(const modeljob *j, const char *layer, const stance_model_d
 }
 
 /* Add the labels of `layer`'s annotation file of `doc` (read into *buf), and raise *read to
- * how far its annotator read the document (code points; UINT32_MAX: all). 0; -1 when out
+ * how far its annotator read the document (code points; UINT32_MAX: all): a file marked done,
+ * else the end of its last annotation made by the annotator (not one with a `confidence`,
+ * which was accepted from a suggestion). 0; -1 when out
  * of memory; else the errno of reading the file (ENOENT: the layer has no file for it),
  * and nothing is added. */
 static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char **buf, size_t *cap,
@@ -214,8 +216,11 @@ static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char
     int cls = -1, t = -1, c;
     uint32_t sp;
     if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
-    for (sp = 0; sp < r->nspans; sp++)
-      if (r->spans[sp].end > last) last = r->spans[sp].end;
+    /* an annotation with a confidence (a suggestion accepted, or a model's) decides its own
+     * sentence only: it does not say the annotator read the sentences before it */
+    if (r->f[STANCE_F_CONFIDENCE] == NULL)
+      for (sp = 0; sp < r->nspans; sp++)
+        if (r->spans[sp].end > last) last = r->spans[sp].end;
     if (stance == NULL) continue;
     for (c = 1; c < j->classes; c++)
       if (strcmp(stance, j->stance_names[c - 1]) == 0) cls = c;

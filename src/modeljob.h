@@ -6,7 +6,8 @@
  * target covering most of it; "no stance" (class 0) when no annotation gives that target a
  * stance in a sentence the annotator has read: every sentence of a document whose file says
  * `status done`, otherwise the sentences that start before the end of the file's last
- * annotation; unknown otherwise (not an example). An annotation whose stance is not one of
+ * annotation without a `confidence` (one with it was accepted from a suggestion: it decides
+ * its own sentence, and says nothing of those before it); unknown otherwise (not an example). An annotation whose stance is not one of
  * the classes, or that has no target while targets are named, only covers: the sentence is
  * unknown for it. The sentences of the documents to learn from are made into examples, in
  * the order of the documents (training is deterministic), then one thread trains while the

@@ -22,16 +22,16 @@ function H.shuffle(list, seed)
   end
 end
 
---- The documents some layer of `layers` has a file for (what the annotators read).
-function H.labelled(c, layers)
+--- The documents some layer of `layers` has a file for (what the annotators read), or with a
+--- rejected suggestion (`also`: by path).
+function H.labelled(c, layers, also)
   local fs, out = require('stance.fs'), {}
   for _, path in ipairs(c:paths()) do
+    local read = also[path] ~= nil
     for _, l in ipairs(layers) do
-      if fs.exists(('%s/.stance/annotations/%s/%s.stance'):format(c.root, l, path)) then
-        out[#out + 1] = path
-        break
-      end
+      read = read or fs.exists(('%s/.stance/annotations/%s/%s.stance'):format(c.root, l, path))
     end
+    if read then out[#out + 1] = path end
   end
   return out
 end
@@ -47,9 +47,13 @@ function H.confusion(classes)
   return t
 end
 
---- Precision, recall and F1 per class of confusion `conf`; macro-F1 over the classes with
---- examples or predictions; F_avg over the stances (all classes but the first) likewise;
---- accuracy.
+--- Precision, recall and F1 per class of confusion `conf` (nil for a class with neither
+--- examples nor predictions: 0/0); macro-F1 over the classes with examples or predictions,
+--- undefined (nil) when fewer than two have any (one class is nothing to tell apart: "always
+--- none" would score 1); F_avg over the stances (all classes but the first) likewise,
+--- undefined (nil) when no stance has examples or predictions; accuracy. `undefined` says why
+--- a figure is undefined.
+---@return table scores { per, macro_f1, f_avg, accuracy, n, undefined }
 function M.scores(conf, classes)
   local per, macro, nm, favg, nf, right, total = {}, 0, 0, 0, 0, 0, 0
   for ci, c in ipairs(classes) do
@@ -62,17 +66,36 @@ function M.scores(conf, classes)
       total = total + conf[c][o]
     end
     right = right + tp
-    local precision = tp + fp > 0 and tp / (tp + fp) or 0
-    local recall = tp + fn > 0 and tp / (tp + fn) or 0
-    local f1 = precision + recall > 0 and 2 * precision * recall / (precision + recall) or 0
-    per[c] = { precision = precision, recall = recall, f1 = f1, support = tp + fn, predicted = tp + fp }
     if tp + fn + fp > 0 then
+      local precision = tp + fp > 0 and tp / (tp + fp) or 0
+      local recall = tp + fn > 0 and tp / (tp + fn) or 0
+      local f1 = precision + recall > 0 and 2 * precision * recall / (precision + recall) or 0
+      per[c] = { precision = precision, recall = recall, f1 = f1, support = tp + fn, predicted = tp + fp }
       macro, nm = macro + f1, nm + 1
       if ci > 1 then favg, nf = favg + f1, nf + 1 end
+    else
+      per[c] = { support = 0, predicted = 0 } -- no F1: neither examples nor predictions
     end
   end
-  return { per = per, macro_f1 = nm > 0 and macro / nm or 0, f_avg = nf > 0 and favg / nf or 0,
-    accuracy = total > 0 and right / total or 0, n = total }
+  local r = { per = per, macro_f1 = nm > 1 and macro / nm or nil, f_avg = nf > 0 and favg / nf or nil,
+    accuracy = total > 0 and right / total or nil, n = total }
+  if not r.f_avg then
+    r.undefined = 'no examples of any stance, and none predicted'
+  elseif not r.macro_f1 then
+    r.undefined = 'one class only in the examples and predictions'
+  end
+  return r
+end
+
+--- A score for a table or a line: '%.3f' of `v`, or the dash of an undefined figure; right
+--- aligned in `width` characters (not bytes: the dash is three) when given.
+---@param v number|nil
+---@param width integer|nil
+---@return string
+function M.figure(v, width)
+  local s = v and ('%.3f'):format(v) or '–'
+  local chars = #s:gsub('[\128-\191]', '')
+  return (' '):rep((width or 0) - chars) .. s
 end
 
 --- The class with the most examples in `counts` ({ [class] = n }), the first of `classes` on
@@ -105,7 +128,10 @@ function M.evaluate(c, opts)
   local st, err = model.setup(c, { target = opts.target })
   if not st then return nil, err end
   local layers = model.layers(c, opts.annotators)
-  local docs = H.labelled(c, layers)
+  -- rejected suggestions (the model layer's) are the annotators' "no such stance", in training
+  -- and in scoring, as in the editor and stance suggest
+  local rejections = model.rejections(c, st.none)
+  local docs = H.labelled(c, layers, rejections)
   if #docs < 2 then
     return nil, ('%d annotated document(s): held-out evaluation needs two or more'):format(#docs)
   end
@@ -134,7 +160,7 @@ function M.evaluate(c, opts)
       learner = opts.learner, c = opts.c, balanced = opts.balanced, folds = opts.calibration_folds,
       features = opts.features, char_min = opts.char_min, char_max = opts.char_max,
       char_weight = opts.char_weight, mark_weight = opts.mark_weight, term_offsets = opts.term_offsets,
-      max_features = opts.max_features, decision = opts.decision }
+      max_features = opts.max_features, decision = opts.decision, labels = rejections }
     local res, rerr = model.run(c, run)
     if not res then return nil, rerr end
     H.score_fold(st, res, held, acc, bins)

@@ -21,6 +21,16 @@ report.section('model')
 local root = assert(arg and arg[1], 'usage: model.lua ROOT [SHARED]')
 local shared = arg[2]
 local function ms(t0) return (core.hrtime() - t0) / 1e6 end
+-- a held-out score as `stance eval` prints it: '–' when undefined (stance.model_eval.scores)
+local fig = require('stance.model_eval').figure
+-- the mean of the defined figures of a list, or nil when none is
+local function mean_of(list)
+  local sum, n = 0, 0
+  for _, v in pairs(list) do
+    sum, n = sum + v, n + 1
+  end
+  return n > 0 and sum / n or nil
+end
 
 -- 1. speed ---------------------------------------------------------------------------------
 local lex = require('stance.lexicon').load(root)
@@ -103,20 +113,20 @@ local function comparison(c, folds)
       end
       print(header .. '   (F_avg held out by document)')
       for _, base in ipairs({ 'majority', 'keyword' }) do
-        local line, mean = '', 0
+        local line, values = '', {}
         for _, tg in ipairs(rep.targets) do
-          line = line .. (' %14.3f'):format(tg[base].f_avg)
-          mean = mean + tg[base].f_avg / #rep.targets
+          line = line .. ' ' .. fig(tg[base].f_avg, 14)
+          values[#values + 1] = tg[base].f_avg
         end
-        print(('   %-12s %7.3f%s'):format(base, mean, line))
+        print(('   %-12s %s%s'):format(base, fig(mean_of(values), 7), line))
       end
     end
-    local line, mean = '', 0
+    local line, values = '', {}
     for _, tg in ipairs(rep.targets) do
-      line = line .. (' %14.3f'):format(tg.model.f_avg)
-      mean = mean + tg.model.f_avg / #rep.targets
+      line = line .. ' ' .. fig(tg.model.f_avg, 14)
+      values[#values + 1] = tg.model.f_avg
     end
-    print(('   %-12s %7.3f%s   %.0f ms, ECE %.3f'):format(cand.name, mean, line, t, rep.calibration.ece))
+    print(('   %-12s %s%s   %.0f ms, ECE %.3f'):format(cand.name, fig(mean_of(values), 7), line, t, rep.calibration.ece))
   end
   return first, reps
 end
@@ -129,8 +139,9 @@ local function details(rep)
     for _, k in ipairs(rep.classes) do
       sup[#sup + 1] = ('%s %d'):format(k, t.support[k])
     end
-    print(('   %-24s %8.3f %8.3f %8.3f | %8.3f %8.3f %8.3f   %s'):format(t.name, t.model.f_avg, t.majority.f_avg,
-      t.keyword.f_avg, t.model.macro_f1, t.majority.macro_f1, t.keyword.macro_f1, table.concat(sup, ', ')))
+    print(('   %-24s %s %s %s | %s %s %s   %s%s'):format(t.name, fig(t.model.f_avg, 8), fig(t.majority.f_avg, 8),
+      fig(t.keyword.f_avg, 8), fig(t.model.macro_f1, 8), fig(t.majority.macro_f1, 8), fig(t.keyword.macro_f1, 8),
+      table.concat(sup, ', '), t.model.undefined and ('; – undefined: ' .. t.model.undefined) or ''))
   end
   print(('   reliability of the likeliest stance (%d sentence-target pairs, expected calibration error %.3f):')
     :format(rep.calibration.n, rep.calibration.ece))
@@ -160,8 +171,12 @@ if shared and require('stance.fs').exists(shared .. '/corpus/000_6358a7516b2472d
   local rep = comparison(c, 10)
   details(rep)
   for _, t in ipairs(rep.targets) do
-    report.figure({ name = 'study, ' .. t.name .. ': F_avg held out by document', value = t.model.f_avg,
-      peer = 'keyword rule', peer_value = math.max(t.keyword.f_avg, 1e-9), target = '>= 1x' })
+    if t.model.f_avg and t.keyword.f_avg then
+      report.figure({ name = 'study, ' .. t.name .. ': F_avg held out by document', value = t.model.f_avg,
+        peer = 'keyword rule', peer_value = math.max(t.keyword.f_avg, 1e-9), target = '>= 1x' })
+    else
+      report.say(('   study, %s: F_avg undefined (%s)'):format(t.name, t.model.undefined or t.keyword.undefined))
+    end
   end
   local t0 = core.hrtime()
   local res = assert(require('stance.model').run(c, { all = true }))
@@ -190,10 +205,13 @@ for _, set in ipairs({ { posts = 3000, seed = 1, docs = 100 }, { posts = 600, se
     .. ' labels, %d documents in 5 folds'):format(set.seed, set.posts, set.docs))
   local rep, reps = comparison(c, 5)
   details(rep)
-  local ours, theirs = 0, 0
+  local a, b = {}, {}
   for i, t in ipairs(rep.targets) do
-    ours, theirs = ours + t.model.f_avg / #rep.targets, theirs + reps['svm bar'].targets[i].model.f_avg / #rep.targets
+    if t.model.f_avg and reps['svm bar'].targets[i].model.f_avg then -- the targets both define
+      a[#a + 1], b[#b + 1] = t.model.f_avg, reps['svm bar'].targets[i].model.f_avg
+    end
   end
+  local ours, theirs = mean_of(a) or 0, mean_of(b) or 0
   report.figure({ name = ('generated set of %d posts: mean F_avg held out by document'):format(set.posts),
     value = ours, peer = 'linear SVM, word 1-3 + char 2-5-grams (the SemEval bar)', peer_value = theirs,
     target = '>= 1x' })
@@ -271,7 +289,7 @@ local function active_learning(dir)
         local g = classes[p.labels[t]]
         conf[g][classes[guess]] = conf[g][classes[guess]] + 1
       end
-      mean = mean + require('stance.model_eval').scores(conf, classes).f_avg / nt
+      mean = mean + (require('stance.model_eval').scores(conf, classes).f_avg or 0) / nt -- every target has stances
     end
     return mean
   end

@@ -281,6 +281,30 @@ describe('sharing through git', function()
   end)
 end)
 
+describe('stance diff on the study schema', function()
+  after_each(T.cleanup)
+
+  it('keeps the arrow for old -> new: a label\'s target and a relation\'s ends are named in words', function()
+    local d = T.tmpdir()
+    local function file(role, rel)
+      return table.concat({ 'format stance 1', '', 'document "001.txt"', '  annotator ana', '',
+        'annotation h1', '  span 0-20', '  label human-rights-favor', '  target human-rights', '  stance favor',
+        '  role ' .. role, '  quote "Outsiders are right."', '',
+        'annotation h2', '  span 21-40', '  label human-rights-favor', '  target human-rights', '  stance favor',
+        '  role claim', '', 'relation r1', '  type ' .. rel, '  from h1', '  to h2', '' }, '\n')
+    end
+    T.write(d .. '/a.stance', file('premise', 'supports'))
+    T.write(d .. '/b.stance', file('claim', 'attacks'))
+    local out, err, code = T.run(('%s diff %s %s'):format(T.q(T.stance), T.q(d .. '/a.stance'), T.q(d .. '/b.stance')))
+    assert.are.equal(1, code, err)
+    assert.truthy(out:find('~ annotation h1 human-rights-favor (target human-rights) "Outsiders are right.": '
+      .. 'role premise -> claim', 1, true), out)
+    assert.truthy(out:find('~ relation r1 attacks (from h1 to h2): type supports -> attacks', 1, true), out)
+    local _, arrows = out:gsub('%->', '')
+    assert.are.equal(2, arrows, out) -- one per change, none elsewhere
+  end)
+end)
+
 describe('git hooks of stance init --git', function()
   after_each(T.cleanup)
 

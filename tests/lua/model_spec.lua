@@ -122,6 +122,82 @@ describe('the stance model', function()
     assert.is_true(named.examples.engagement.against > 0)
   end)
 
+  it('an accepted suggestion decides its own sentence: the sentences before it stay unread', function()
+    local d = study()
+    if not d then return pending('../shared/corpus is not here') end
+    local model = require('stance.model')
+    local path = '004_e35aa5ebcc029514.txt'
+    os.remove(d .. '/.stance/annotations/fixture/' .. path .. '.stance') -- nobody has read it
+    local c = assert(require('stance').open(d))
+    local base = assert(model.run(c, { predict = { path }, all = true }))
+    local doc = assert(c:document(path))
+    local at
+    for i, sp in ipairs(doc:sentences()) do
+      if sp.text == 'Sanctions are uniquely ineffective against North Korea.' then at = i end
+    end
+    assert.is_true(at and at > 5, 'the sentence is in the middle of the document')
+    local sentence = doc:sentences()[at]
+    --- annotator tester's layer of 004 in progress with one annotation of that sentence
+    --- (accepted from a suggestion: with the model's probability as its confidence, or not)
+    local function with(confidence)
+      os.execute(('rm -rf %s/.stance/annotations/tester'):format(T.q(d)))
+      c = assert(require('stance').open(d))
+      doc = assert(c:document(path))
+      assert(doc:annotate({ start = sentence.start, stop = sentence.stop, label = 'sanctions-against',
+        role = 'claim', confidence = confidence, annotator = 'tester' }))
+      assert(c:save())
+      c = assert(require('stance').open(d))
+      return assert(model.run(c, { predict = { path }, all = true }))
+    end
+    local function known(res)
+      local out, at_doc = {}, nil
+      for i, doc_res in ipairs(res.documents) do
+        if doc_res.path == path then at_doc = i end
+      end
+      for i, s in ipairs(res.predictions(assert(at_doc))) do
+        out[i] = s.targets.sanctions.known or '-'
+        for _, t in ipairs({ 'engagement', 'human-rights', 'denuclearization-first' }) do
+          if s.targets[t].known then out[i] = out[i] .. ' ' .. t .. ':' .. s.targets[t].known end
+        end
+      end
+      return out
+    end
+    local decided = with('0.840')
+    local k = known(decided)
+    assert.are.equal('against', k[at])
+    for i = 1, #k do
+      if i ~= at then assert.are.equal('-', k[i], 'sentence ' .. i .. ' was never read') end
+    end
+    -- learnt from: that sentence for sanctions, nothing else of 004
+    assert.are.equal(base.examples.sanctions.against + 1, decided.examples.sanctions.against)
+    assert.are.equal(base.examples.sanctions.none, decided.examples.sanctions.none)
+    assert.are.equal(base.examples.engagement.none, decided.examples.engagement.none)
+    -- the annotator's own annotation there says the sentences before it were read
+    local read = known(with(nil))
+    for i = 1, at - 1 do
+      assert.are_not.equal('-', read[i])
+    end
+    -- stance eval counts the same: the accepted annotation adds one "against", no "none"
+    with('0.840')
+    local out, err, code = T.run(('cd %s && %s eval --json --target sanctions'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    local accepted = json.decode(out).targets[1].support
+    os.execute(('rm -rf %s/.stance/annotations/tester'):format(T.q(d)))
+    out = T.run(('cd %s && %s eval --json --target sanctions'):format(T.q(d), T.q(T.stance)))
+    local before = json.decode(out).targets[1].support
+    assert.are.same({ none = before.none, favor = before.favor, against = before.against + 1 }, accepted)
+    -- a rejected suggestion (g-: the model layer) is a "none" for its sentence and target only,
+    -- in stance eval as in the editor's retraining
+    local first = doc:sentences()[3]
+    c = assert(require('stance').open(d))
+    assert(assert(c:document(path)):annotate({ start = first.start, stop = first.stop, label = 'sanctions-favor',
+      confidence = '0.700', note = 'rejected by tester', annotator = 'model' }))
+    assert(c:save())
+    out = T.run(('cd %s && %s eval --json --target sanctions'):format(T.q(d), T.q(T.stance)))
+    local rejected = json.decode(out).targets[1].support
+    assert.are.same({ none = before.none + 1, favor = before.favor, against = before.against }, rejected)
+  end)
+
   it('reads the preferred (gold) layer\'s file without testing it first: no access() per document', function()
     local d = study()
     if not d then return pending('../shared/corpus is not here') end
@@ -164,7 +240,9 @@ describe('the stance model', function()
       for _, who in ipairs({ 'model', 'majority', 'keyword' }) do
         assert.is_number(t[who].f_avg)
         assert.is_number(t[who].macro_f1)
-        assert.is_number(t[who].per.favor.f1)
+        -- the F1 of a class with neither examples nor predictions is 0/0: none
+        local favor = t[who].per.favor
+        assert.is_true(type(favor.f1) == 'number' or (favor.support == 0 and favor.predicted == 0))
       end
       assert.are.equal(0, t.majority.f_avg) -- "always none" finds no stance
       assert.are.equal(267, t.support.none + t.support.favor + t.support.against)
@@ -251,6 +329,49 @@ describe('the stance model', function()
       end
     end
     assert.are.equal(0, again, 'a rejected suggestion is not written again')
+  end)
+
+  it('a target without examples of any stance gets undefined figures ("–") in stance eval and the report', function()
+    local d = study()
+    if not d then return pending('../shared/corpus is not here') end
+    -- nobody gave denuclearization-first a stance: its annotations removed from every file
+    for f in T.run(('ls %s/.stance/annotations/fixture'):format(T.q(d))):gmatch('[^\n]+') do
+      local file = d .. '/.stance/annotations/fixture/' .. f
+      local kept = {}
+      for block in (T.read(file) .. '\n'):gmatch('(.-)\n\n+') do
+        if not block:find('target denuclearization-first', 1, true) then kept[#kept + 1] = block end
+      end
+      T.write(file, table.concat(kept, '\n\n') .. '\n')
+    end
+    local out, err, code = T.run(('cd %s && %s eval --json --folds 3'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code, err)
+    local r = json.decode(out)
+    local dn = r.targets[4]
+    assert.are.equal('denuclearization-first', dn.name)
+    assert.are.same({ 0, 0 }, { dn.support.favor, dn.support.against })
+    for _, who in ipairs({ 'model', 'majority', 'keyword' }) do
+      assert.is_nil(dn[who].f_avg, who) -- not 0: nothing to find
+      assert.is_nil(dn[who].macro_f1, who) -- not 1: one class is nothing to tell apart
+      assert.are.equal('no examples of any stance, and none predicted', dn[who].undefined)
+      assert.is_number(dn[who].accuracy)
+    end
+    assert.is_number(r.targets[1].model.f_avg) -- the others as before
+    assert.is_nil(r.targets[1].model.undefined)
+    out = T.run(('cd %s && %s eval --folds 3 --target denuclearization-first'):format(T.q(d), T.q(T.stance)))
+    assert.truthy(out:find('\n  model           –        –     1.000   none 1.000, favor –, against –\n', 1, true), out)
+    assert.truthy(out:find('– undefined (model, majority, keyword): no examples of any stance, and none predicted',
+      1, true), out)
+    assert.is_nil(out:find('0.000    1.000', 1, true), out)
+    -- the report's table of the model: the same dashes, and why (with a document to suggest for)
+    os.remove(d .. '/.stance/annotations/fixture/004_e35aa5ebcc029514.txt.stance')
+    local _, serr, scode = T.run(('cd %s && %s suggest'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, scode, serr)
+    local _, rerr, rcode = T.run(('cd %s && %s report --output %s/out'):format(T.q(d), T.q(T.stance), T.q(d)))
+    assert.are.equal(0, rcode, rerr)
+    local page = T.read(d .. '/out/report.html')
+    local row = page:match('<tr><td>[^<]*[Dd]enucleari[^\n]-</tr>')
+    assert.truthy(row, page:match('<table class="model">.-</table>'))
+    assert.truthy(row:find('–', 1, true) and row:find('no examples of any stance', 1, true), row)
   end)
 
   it('works with any stance names: pro, con and a stance called none; and without targets', function()

@@ -63,7 +63,10 @@ describe('stance report', function()
     local d = example()
     local page, out, err = report(d)
     assert.are.equal(d .. '/out/report.html\n', out)
-    assert.truthy(err:find('stance report: 4 documents, 18 stance annotations; 5 figures in ', 1, true), err)
+    -- ana and ben both annotated 01 and 02: their mean is counted (18 annotations in all)
+    assert.truthy(err:find('stance report: 4 documents, 10.5 stance annotations; 5 figures in ', 1, true), err)
+    assert.truthy(err:find('\nstance report: counted: each document\'s annotators: ana, ben (the mean where several '
+      .. 'annotated a document)\n', 1, true), err)
     for _, id in ipairs({ 'heatmap', 'over-time', 'by-author', 'by-outlet', 'confusion' }) do
       local f = d .. '/out/figures/' .. id .. '.svg'
       assert.truthy(T.exists(f), f)
@@ -158,6 +161,70 @@ describe('stance report', function()
     -- over three centuries: by year
     assert.truthy(T.read(d .. '/out/figures/over-time.svg'):find('>1901</text>', 1, true))
   end)
+
+  it('says what it counts: gold where curated, each document\'s coders elsewhere (their mean), and each row\'s status',
+    function()
+      local d = study()
+      if not d then return pending(SKIP_STUDY) end
+      -- two coders as git clones merge them: ana did 000-002, ben 002 (reading engagement the
+      -- other way) and half of 003; 000 is curated into gold; nobody started 004
+      local fx, ann = d .. '/.stance/annotations/fixture/', d .. '/.stance/annotations/'
+      local function put(layer, doc, edit)
+        os.execute(('mkdir -p %s'):format(T.q(ann .. layer)))
+        local text = T.read(fx .. doc .. '.txt.stance'):gsub('annotator fixture', 'annotator ' .. layer)
+        T.write(ann .. layer .. '/' .. doc .. '.txt.stance', edit and edit(text) or text)
+      end
+      local D0, D1, D2, D3 = '000_6358a7516b2472dd', '001_6520dcfa8ca08700', '002_c6bce5e05bd0fd45',
+        '003_7e305a588b2246b7'
+      put('ana', D0)
+      put('ana', D1)
+      put('ana', D2)
+      put('ben', D2, function(t)
+        return (t:gsub('engagement%-favor', 'engagement-against'):gsub('stance favor', 'stance against'))
+      end)
+      put('ben', D3, function(t) return (t:gsub('\n  status done', '')) end)
+      put('gold', D0)
+      os.execute(('rm -rf %s'):format(T.q(fx)))
+      local c = assert(require('stance').open(d))
+      local data = require('stance.report.data').collect(c)
+      local by = {}
+      for _, doc in ipairs(data.docs) do
+        by[doc.path:sub(1, 20)] = doc
+      end
+      local two = by[D2]
+      assert.are.same({ 'ana', 'ben' }, two.source)
+      local ana_n = two.by_layer.ana.counts.engagement.favor
+      assert.is_true(ana_n > 0)
+      -- one document counts once: the two coders' mean, not their sum
+      assert.are.same({ favor = ana_n / 2, against = ana_n / 2 }, two.counts.engagement)
+      assert.are.equal(two.by_layer.ana.total, two.total)
+      assert.are.same({ { 'gold' }, 'done' }, { by[D0].source, by[D0].status })
+      assert.are.same({ { 'ben' }, 'in-progress' }, { by[D3].source, by[D3].status })
+      assert.are.same({ {}, 'not-started' }, { by['004_e35aa5ebcc029514'].source, by['004_e35aa5ebcc029514'].status })
+      assert.are.same({ gold = 1, one = 2, several = 1, ['not-started'] = 1 }, data.sources)
+      local page, _, err = report(d)
+      assert.truthy(page:find('<title>Stance report of ' .. d:match('[^/]+$') .. ': gold where curated (1 document), '
+        .. 'else each document&#39;s annotators: ana, ben (the mean where several annotated a document)', 1, true)
+        or page:find('gold where curated (1 document), else each document', 1, true), page:sub(1, 600))
+      assert.truthy(page:find('1 from gold, 2 from one annotator, 1 from several annotators (their mean), 1 not started',
+        1, true), page:sub(1, 1200))
+      assert.truthy(err:find('counted: gold where curated (1 document)', 1, true), err)
+      local heat = T.read(d .. '/out/figures/heatmap.svg')
+      assert.truthy(heat:find('mean of ana, ben, done', 1, true), heat)
+      assert.truthy(heat:find('ben, in progress', 1, true))
+      assert.truthy(heat:find('gold, done', 1, true))
+      assert.truthy(heat:find('>not started<', 1, true) or heat:find('not started</text>', 1, true))
+      assert.truthy(heat:find('class="cell not-started"', 1, true))
+      assert.is_true((well_formed(d .. '/out/figures/heatmap.svg')))
+      -- named coders: theirs, the mean where both annotated, and the title says so
+      page = report(d, { '--annotator', 'ana,ben' })
+      assert.truthy(page:find('ana, ben (the mean where several annotated a document)', 1, true), page:sub(1, 600))
+      assert.is_nil(page:find('gold where curated', 1, true))
+      data = require('stance.report.data').collect(c, { annotators = { 'ana', 'ben' } })
+      for _, doc in ipairs(data.docs) do
+        if doc.path:sub(1, 20) == D0 then assert.are.same({ 'ana' }, doc.source) end
+      end
+    end)
 
   it('has the model\'s held-out scores and calibration curve when the study has a model layer', function()
     local d = study(true)
@@ -264,7 +331,7 @@ describe('stance report in headless Chromium', function()
     assert.are.same({ 'heatmap', 'over-time', 'by-author', 'by-outlet', 'confusion' }, v.figures)
     assert.are.equal(4 * 3, v.cells.heatmap) -- documents x targets
     assert.are.equal(4 * 3, v.cells['by-author'])
-    for _, t in ipairs({ 'document', 'date', 'congestion-charge', 'exemptions', 'public-transport' }) do
+    for _, t in ipairs({ 'document', 'date · counted from', 'congestion-charge', 'exemptions', 'public-transport' }) do
       assert.is_true(has(v.axes.heatmap, t), t)
     end
     for _, t in ipairs({ '2026-03-02', '2026-04-14', 'annotations' }) do

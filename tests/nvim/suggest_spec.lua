@@ -96,4 +96,138 @@ describe('suggestions in a terminal', function()
     nv:close()
     assert(ok, err)
   end)
+  run('accepting a suggestion out of reading order leaves the skipped sentences above it unread', function()
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/ && cp -r %s %s/.stance/annotations/')
+      :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.root .. '/tests/fixtures/study/schema.stance'), T.q(d),
+        T.q(T.root .. '/tests/fixtures/study/annotations/fixture'), T.q(d)))
+    local doc = '004_e35aa5ebcc029514.txt'
+    os.remove(d .. '/.stance/annotations/fixture/' .. doc .. '.stance') -- nobody has read it
+    local nv = tmux.open({ doc }, { cwd = d, width = 120, height = 40, ready = 'Washington Post',
+      init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
+    local ok, err = pcall(function()
+      nv:keys(':Stance suggest', 'Enter')
+      nv:wait('suggestion(s)', 'the suggestions', 60)
+      -- a ghost with another ghost's sentence above it, as :Stance next-suggestion may jump to;
+      -- the window shows both (the one above on its top rows)
+      local pick = nv:lua([[
+        local s = require('stance.editor.session').get()
+        local where = require('stance.editor.where')
+        local list, pick = s.suggestions, nil
+        -- whether the ghost of g is drawn whole (at the end of its line's last screen row)
+        local function whole(g)
+          local row, col = where.pos(s.buf, g.stop)
+          local line = vim.api.nvim_buf_get_lines(s.buf, row, row + 1, false)[1]
+          local label = ('%s %s %.2f?'):format(g.target, g.class, g.p)
+          return vim.fn.strdisplaywidth(line:sub(1, col)) % vim.api.nvim_win_get_width(0) + #label + 4
+            <= vim.api.nvim_win_get_width(0)
+        end
+        for i = 2, #list do
+          local j = i - 1
+          while j > 0 and list[j].sentence == list[i].sentence do j = j - 1 end
+          -- the first ghost of that sentence (the likeliest: drawn first)
+          while j > 1 and list[j - 1].sentence == list[j].sentence do j = j - 1 end
+          if j > 0 and not pick and whole(list[j]) then
+            local row = where.pos(s.buf, list[i].start)
+            local above = where.pos(s.buf, list[j].start)
+            if row - above < 12 and row > above then pick = { i = i, j = j, above = above } end
+          end
+        end
+        local it, prev = list[pick.i], list[pick.j]
+        vim.api.nvim_win_set_cursor(0, { pick.above + 1, 0 })
+        vim.cmd('normal! zt')
+        require('stance.editor.where').jump(it.start)
+        local before = 0
+        for _, x in ipairs(s.predictions) do
+          if x.stop <= it.start then before = before + 1 end
+        end
+        return { above = ('%s %s 0.'):format(prev.target, prev.class), start = it.start, before = before }]])
+      assert.is_true(pick.before > 0)
+      local function above_cursor(screen, text)
+        local row = nv:lua('return vim.fn.winline()')
+        for i, l in ipairs(tmux.rows(screen)) do
+          if i < row and tmux.plain(l):find(text, 1, true) then return true end
+        end
+        return false
+      end
+      local screen = nv:keys(':echo ""', 'Enter')
+      assert.is_true(above_cursor(screen, pick.above), tmux.plain(screen))
+      nv:key('g', nil)
+      nv:key('+', 'role:', 'the role prompt')
+      nv:key('c', function(sc) return not tmux.plain(sc):find('role:', 1, true) end, 'the question gone')
+      -- suggested again (after the retraining the acceptance starts): the ghost above is
+      -- still there, and every sentence above is still unread
+      nv:keys(':Stance suggest', 'Enter')
+      nv:wait(function(sc)
+        return tmux.plain(sc):find('suggestion(s)', 1, true) and above_cursor(sc, pick.above)
+      end, 'the ghost above the accepted sentence after the suggestions came again', 60)
+      local unread = nv:lua(([[
+        local s = require('stance.editor.session').get()
+        local n = 0
+        for _, x in ipairs(s.predictions) do
+          local known = false
+          for _, p in pairs(x.targets) do known = known or p.known ~= nil end
+          if x.stop <= %d and not known then n = n + 1 end
+        end
+        return n]]):format(pick.start))
+      assert.are.equal(pick.before, unread)
+      nv:keys(':wa', 'Enter')
+      assert.is_nil((nv:deprecated()))
+      nv:quit()
+      -- on disk: the accepted annotation keeps the model's probability as its confidence
+      local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/tester/' .. doc .. '.stance'))))
+      local rec = store:records('annotation')[1]
+      assert.truthy(tonumber(rec.confidence), 'a confidence')
+    end)
+    nv:close()
+    assert(ok, err)
+  end)
+  run('say how little the model learnt from: in the message, on a ghost of a rare stance, in the summary', function()
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/ && cp -r %s %s/.stance/annotations/')
+      :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.root .. '/tests/fixtures/study/schema.stance'), T.q(d),
+        T.q(T.root .. '/tests/fixtures/study/annotations/fixture'), T.q(d)))
+    -- two documents annotated, as a team starts
+    for _, f in ipairs({ '002_c6bce5e05bd0fd45', '003_7e305a588b2246b7', '004_e35aa5ebcc029514' }) do
+      os.remove(d .. '/.stance/annotations/fixture/' .. f .. '.txt.stance')
+    end
+    local doc = '004_e35aa5ebcc029514.txt'
+    local nv = tmux.open({ doc }, { cwd = d, width = 200, height = 40, ready = 'Washington Post',
+      init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
+    local ok, err = pcall(function()
+      nv:keys(':Stance suggest 0', 'Enter')
+      local screen = nv:wait('suggestion(s)', 'the suggestions', 60)
+      local res = nv:lua([[
+        local s = require('stance.editor.session').get()
+        local few
+        for _, g in ipairs(s.suggestions) do
+          local n = s.suggest_res.examples[g.target][g.class]
+          if n < 20 and not few then
+            few = { label = ('%s %s %.2f? (%d example%s)'):format(g.target, g.class, g.p, n, n == 1 and '' or 's'),
+              start = g.start }
+          end
+        end
+        require('stance.editor.where').jump(few.start)
+        return { few = few, learnt = s.suggest_res.learnt,
+          sanctions = ('sanctions against %d none %d'):format(s.suggest_res.examples.sanctions.against,
+            s.suggest_res.examples.sanctions.none) }]])
+      -- the message: how many sentences, and per target the examples of each stance
+      local msg = tmux.plain(screen):match('stance: %d+ suggestion%(s%)[^\n]*')
+      assert.truthy(msg and msg:find(('learnt from %d sentences: engagement favor '):format(res.learnt), 1, true),
+        tmux.plain(screen))
+      assert.truthy(msg:find(res.sanctions, 1, true), msg)
+      -- a ghost of a stance seen fewer than 20 times says how many
+      screen = nv:keys(':echo ""', 'Enter')
+      assert.truthy(tmux.plain(screen):find(res.few.label, 1, true), tmux.plain(screen))
+      -- :Stance summary ends with the same counts
+      nv:keys(':Stance summary', 'Enter')
+      screen = nv:wait('suggestions learnt from', 'the summary', 20)
+      assert.truthy(tmux.plain(screen):find(res.sanctions, 1, true), tmux.plain(screen))
+      assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
+      assert.is_nil((nv:deprecated()))
+      nv:quit()
+    end)
+    nv:close()
+    assert(ok, err)
+  end)
 end)

@@ -6,8 +6,9 @@ local cmd = {
   usage = 'stance diff A B',
   description = table.concat({
     'Prints one line per annotation, relation or document label that was added (+),',
-    'removed (-) or changed (~), with its label, target and quote, and for changes the',
-    'fields that changed (old -> new); moves of a span are shown as a field change. A',
+    'removed (-) or changed (~), with its label, "(target T)" and quote (a relation: its',
+    'type "(from A to B)"), and for changes the fields that changed, each "old -> new"',
+    '(the only arrow); moves of a span are shown as a field change. A',
     'missing file counts as empty. Exit status 0 when they say the same, 1 when they differ',
     '(always 0 under git, which stops at a diff driver that fails).',
     'As a git diff driver: git config diff.stance.command "stance diff" (git passes',
@@ -49,11 +50,13 @@ end
 local function what(r)
   local bits = { r.kind, r.id }
   if r.conflict then bits[#bits + 1] = '[conflict ' .. r.conflict .. ']' end
+  -- the arrow is kept for changes (old -> new): a label's target and a relation's ends are
+  -- named in words
   if r.kind == 'relation' then
-    bits[#bits + 1] = ('%s %s -> %s'):format(r.type or '?', r.from or '?', r.to or '?')
+    bits[#bits + 1] = ('%s (from %s to %s)'):format(r.type or '?', r.from or '?', r.to or '?')
   else
     bits[#bits + 1] = r.label or r.stance or '?'
-    if r.target then bits[#bits + 1] = '-> ' .. r.target end
+    if r.target then bits[#bits + 1] = '(target ' .. r.target .. ')' end
   end
   if r.quote then bits[#bits + 1] = '"' .. show(r.quote) .. '"' end
   return table.concat(bits, ' ')

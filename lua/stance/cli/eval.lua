@@ -29,6 +29,11 @@ local cmd = {
     'target, next to the task\'s classical bar learnt in the same run (a linear SVM over word',
     '1-3-grams and character 2-5-grams, uncalibrated; published F_avg .6898) and the majority',
     'class; and the training and prediction times next to naive Bayes\'.',
+    '',
+    'A figure that is 0/0 is printed "–" (absent in --json, where `undefined` says why): F_avg',
+    'when no sentence has a stance toward the target and none was predicted, macro-F1 when the',
+    'examples and predictions hold one class only (always "none" would score 1.000), the F1 of a',
+    'class with neither examples nor predictions.',
   }, '\n'),
   flags = {
     target = { arg = 'T', help = 'only this target' },
@@ -44,7 +49,8 @@ local cmd = {
 }
 
 local function row(name, r)
-  return ('  %-9s %7.3f %8.3f %9.3f'):format(name, r.f_avg, r.macro_f1, r.accuracy)
+  local fig = require('stance.model_eval').figure
+  return ('  %-9s %s %s %s'):format(name, fig(r.f_avg, 7), fig(r.macro_f1, 8), fig(r.accuracy, 9))
 end
 
 --- stance eval --semeval: the model on a data set of SemEval-2016 Task 6's format.
@@ -128,11 +134,24 @@ function cmd.run(opts, args)
     out:write(('  %-9s %7s %8s %9s   %s\n'):format('', 'F_avg', 'macro-F1', 'accuracy', 'F1 per class (model)'))
     local per = {}
     for _, k in ipairs(r.classes) do
-      per[#per + 1] = ('%s %.3f'):format(k, t.model.per[k].f1)
+      per[#per + 1] = ('%s %s'):format(k, require('stance.model_eval').figure(t.model.per[k].f1))
     end
     out:write(row('model', t.model) .. '   ' .. table.concat(per, ', ') .. '\n')
     out:write(row('majority', t.majority) .. '\n')
     out:write(row('keyword', t.keyword) .. '\n')
+    local why, said = {}, {}
+    for _, who in ipairs({ 'model', 'majority', 'keyword' }) do
+      local u = t[who].undefined
+      if u and not said[u] then
+        said[u] = #why + 1
+        why[#why + 1] = { who, u }
+      elseif u then
+        why[said[u]][1] = why[said[u]][1] .. ', ' .. who
+      end
+    end
+    for _, w in ipairs(why) do
+      out:write(('  – undefined (%s): %s\n'):format(w[1], w[2]))
+    end
   end
   out:write(('\nreliability of the model\'s likeliest stance (%d sentence-target pairs; expected calibration'
     .. ' error %.3f)\n'):format(r.calibration.n, r.calibration.ece))

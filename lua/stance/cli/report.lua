@@ -10,14 +10,18 @@ local cmd = {
     'per author and per outlet (those columns), agreement per target with the confusion matrices',
     'of two annotators and the disagreements with their text, and when the corpus has a model',
     'layer the model\'s held-out scores and calibration curve (as stance eval; --no-model leaves',
-    'them out). Counted: the layers of --annotator, else gold when there is one, else every',
-    'person\'s layer; agreement compares the people among them (every person by default).',
+    'them out). Counted, per document: gold when it has a file there (the curated truth), else',
+    'every person who annotated it; with --annotator, those of A,B who annotated it. Where',
+    'several annotated one document their mean is counted, so that a document counts once and',
+    'no sentence twice. The title says what is counted, each row of the heat map where its',
+    'figures come from and whether they are done, in progress or not started. Agreement',
+    'compares the people among them (every person by default).',
     'Colors are the schema\'s; each stance also has a pattern and a marker. Prints the page\'s',
     'path; --open opens it in the desktop\'s browser.',
   }, '\n'),
   flags = {
     output = { arg = 'DIR', help = 'where to write (default: .stance/report in the corpus)' },
-    annotator = { arg = 'A,B', help = 'the layers counted (default: gold, else every person\'s)' },
+    annotator = { arg = 'A,B', help = 'the layers counted (default: gold where curated, else its people)' },
     ['no-model'] = { help = 'leave out the model\'s evaluation' },
     open = { help = 'open the page in the desktop\'s browser (xdg-open, or open on macOS)' },
   },
@@ -34,8 +38,9 @@ function cmd.run(opts, args)
   if not r then return nil, rerr end
   local fs = require('stance.fs')
   io.stdout:write(fs.absolute(r.html), '\n')
-  io.stderr:write(('stance report: %d documents, %d stance annotations; %d figures in %s\n'):format(#r.data.docs,
-    r.data.annotations, #r.figures, fs.absolute(r.dir .. '/figures')))
+  io.stderr:write(('stance report: %d documents, %s stance annotations; %d figures in %s\n'):format(#r.data.docs,
+    require('stance.report.data').num(r.data.annotations), #r.figures, fs.absolute(r.dir .. '/figures')))
+  io.stderr:write('stance report: counted: ', r.data.counted, '\n')
   for _, p in ipairs(r.data.problems) do
     io.stderr:write('stance report: ', p, '\n')
   end

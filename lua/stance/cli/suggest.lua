@@ -6,7 +6,9 @@ local cmd = {
   description = table.concat({
     'Trains the stance model (see `stance eval`) on the annotators\' files, one model per target of',
     'the schema (only T with --target), and predicts every sentence of prose none of them has read',
-    '(a document marked done is read; one in progress is read up to its last annotation). Where the',
+    '(a document marked done is read; one in progress is read up to the last annotation its annotator',
+    'made, not counting accepted suggestions: those, with a `confidence`, decide their own sentence).',
+    'Where the',
     'model predicts a stance toward a target with probability P or more (default 0: every stance it',
     'predicts), it is written as an annotation of the layer "model": the schema\'s label for that',
     'target and stance, the probability as `confidence`. The model layer is written again from',

@@ -16,6 +16,30 @@ M.ns = vim.api.nvim_create_namespace('stance_suggestions')
 M.delay = 800
 --- The lowest probability of a suggestion shown by default: more likely right than wrong.
 M.min = 0.5
+--- A ghost whose stance the model saw fewer examples of than this (toward its target) says
+--- how many: its probability is calibrated on those few.
+M.few = 20
+
+--- What the model learnt from, per target with a model, in the schema's order: the examples
+--- of each stance and of none ("engagement favor 3 none 15"); and the examples of each
+--- target's stances ({ [target] = { [stance] = n } }).
+---@param res table stance.model's result
+---@return string[] parts
+function M.learnt(res)
+  local parts = {}
+  for _, t in ipairs(res.setup.targets) do
+    if res.trained[t] then
+      local seen = {}
+      for i = 2, #res.setup.classes + 1 do -- the stances, then none
+        local k = res.setup.classes[i] or res.setup.classes[1]
+        local n = res.examples[t][k] or 0
+        if n > 0 then seen[#seen + 1] = ('%s %d'):format(k, n) end
+      end
+      parts[#parts + 1] = (res.setup.named and (t .. ' ') or '') .. table.concat(seen, ' ')
+    end
+  end
+  return parts
+end
 
 --- What the model job predicted for the session's document: s.predictions (sentences, bytes)
 --- and s.suggestions (per sentence and target with a stance predicted, in text order).
@@ -63,8 +87,9 @@ function H.show(s, res, rejected, min, quiet)
       .. ' one)'):format(res.learnt)
   end
   if not quiet then
-    H.echo(('stance: %d suggestion(s), learnt from %d sentences (targets: %s)'):format(#s.suggestions, res.learnt,
-      table.concat(trained, ', ')))
+    -- how little it learnt from, per target and stance (the probabilities are no better)
+    H.echo(('stance: %d suggestion(s), learnt from %d sentences: %s'):format(#s.suggestions, res.learnt,
+      table.concat(M.learnt(res), '; ')))
   end
   return #s.suggestions
 end
@@ -95,6 +120,9 @@ function M.draw(s)
   for _, g in ipairs(s.suggestions or {}) do
     local row, col = where.pos(s.buf, g.stop)
     local label = (named and (g.target .. ' ') or '') .. ('%s %.2f?'):format(g.class, g.p)
+    local ex = s.suggest_res and s.suggest_res.examples[g.target]
+    local n = ex and ex[g.class]
+    if n and n < M.few then label = label .. (' (%d example%s)'):format(n, n == 1 and '' or 's') end
     local group = named and hl.ghost_group(g.target) or 'StanceSuggestionText'
     if vim.fn.hlexists(group) == 0 then group = 'StanceSuggestionText' end
     pcall(vim.api.nvim_buf_set_extmark, s.buf, M.ns, row, col, {
@@ -125,11 +153,14 @@ function M.run(target, min, opts)
   if s.suggest_job then s.suggest_job:cancel() end -- a newer run replaces it
   local st, serr = require('stance.model').setup(s.corpus, { target = target })
   if not st then return require('stance.notify').error(serr) end
-  local rejected, labels = require('stance.model').rejected(assert(s.corpus:document(s.rel)), st.none)
+  -- the suggestions rejected here are not shown again; those of every document teach "none"
+  -- (as in stance suggest and stance eval: one rule)
+  local rejected = require('stance.model').rejected(assert(s.corpus:document(s.rel)), st.none)
+  local labels = require('stance.model').rejections(s.corpus, st.none)
   local shown, done = nil, false
   local job
   job, err = require('stance.model').start(s.corpus, { target = target, predict = { s.rel }, setup = st,
-    also = { s.annotator }, labels = { [s.rel] = labels } }, {
+    also = { s.annotator }, labels = labels }, {
     on_done = function(res, why)
       if s.suggest_job ~= job then return end -- replaced by a newer run
       s.suggest_job, done = nil, true
@@ -188,7 +219,8 @@ local function forget(s, it)
 end
 
 --- Accept the suggestion under the cursor (the likeliest when the sentence has several): it
---- becomes an annotation of yours (undoable), with what its label asks for.
+--- becomes an annotation of yours (undoable), with what its label asks for and the model's
+--- probability as its `confidence` (what marks it as accepted, not read up to).
 function M.accept()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
@@ -204,6 +236,9 @@ function M.accept()
   local preset = { label = label.name, stance = it.class, target = target }
   local fields = require('stance.editor.prompt').label(schema, preset)
   if not fields then return end
+  -- the model's probability stays on it: an accepted suggestion decides its own sentence, and
+  -- does not move how far the annotator read the document (|stance-model|)
+  fields.confidence = ('%.3f'):format(it.p)
   local a, b = require('stance.editor.ops').trim(s.buf, it.start, it.stop)
   local rec, aerr = require('stance.editor.ops').create(s, { { a, b } }, fields)
   if not rec then return require('stance.notify').error(aerr) end

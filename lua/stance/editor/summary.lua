@@ -99,6 +99,13 @@ function M.lines(s)
     strips[t] = strip
     lines[#lines + 1] = '  ' .. table.concat(strip)
   end
+  if s.suggest_res then -- what the suggestions' model learnt from: how far to trust them
+    lines[#lines + 1] = ''
+    lines[#lines + 1] = ('suggestions learnt from %d sentences:'):format(s.suggest_res.learnt)
+    for _, part in ipairs(require('stance.editor.suggest').learnt(s.suggest_res)) do
+      lines[#lines + 1] = '  ' .. part
+    end
+  end
   return lines, strips, marks, heat
 end
 

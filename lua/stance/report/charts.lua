@@ -156,7 +156,8 @@ function M.over_time(spec)
         end
         for _, p in ipairs(pts) do
           out[#out + 1] = svg.marker(st.shape, p[1], p[2], 4.5, { fill = st.color, stroke = '#222',
-            title = ('%s, %s: %s %d (%d document%s)'):format(data_mod.target_name(t), p[4].key, st.name, p[3],
+            title = ('%s, %s: %s %s (%d document%s)'):format(data_mod.target_name(t), p[4].key, st.name,
+              data_mod.num(p[3]),
               p[4].docs, p[4].docs == 1 and '' or 's') })
         end
       end

@@ -11,35 +11,59 @@ local H = {}
 ---@field path string
 ---@field meta table<string, string>
 ---@field date string|nil the sortable key of its date (stance.docmeta.date_key)
----@field counts table<string, table<string, integer>> target -> stance -> annotations
----@field total integer stance annotations
----@field labels table<string, table<string, integer>> target -> stance -> document labels
+---@field counts table<string, table<string, number>> target -> stance -> annotations (the mean of
+--- its sources' when several annotated it: a document counts once)
+---@field total number stance annotations (likewise)
+---@field labels table<string, table<string, number>> target -> stance -> document labels
+---@field source string[] the layers its figures come from (none: not started)
+---@field status string 'done' (every source marked it done), 'in-progress' or 'not-started'
+---@field by_layer table<string, table> per source layer: { counts, total, status }
 
 ---@class stance.ReportData
 ---@field root string
----@field layers string[] the layers counted
+---@field layers string[] the layers considered
+---@field counted string what is counted, in words (for the page's title)
 ---@field docs stance.ReportDoc[]
 ---@field targets string[]
 ---@field stances string[]
 ---@field columns string[] metadata columns
 ---@field dated integer documents with a date
----@field annotations integer stance annotations counted
+---@field annotations number stance annotations counted (a document annotated by several: their mean)
+---@field sources table<string, integer> documents per kind of source: gold, one, several, not-started
 ---@field problems string[] what could not be read (a file, and why)
 
---- The layers a report counts: `names` when given; else `gold` when the corpus has it (the
---- curated truth); else every person's layer.
+--- The layers a report considers: `names` when given; else `gold` (when the corpus has it) and
+--- every person's layer: a document curated into gold is counted from gold, every other one
+--- from the people who annotated it.
 ---@param c stance.Corpus
 ---@param names string[]|nil
 ---@return string[]
 function M.layers(c, names)
   if names and #names > 0 then return names end
+  local out = {}
   for _, n in ipairs(c:annotators()) do
-    if n == 'gold' then return { 'gold' } end
+    if n == 'gold' then out[1] = 'gold' end
   end
-  return c:people()
+  for _, n in ipairs(c:people()) do
+    out[#out + 1] = n
+  end
+  return out
 end
 
---- Gather the data of corpus `c`.
+--- A count as a figure shows it: whole, or with one decimal (a mean of several annotators').
+---@param n number
+---@return string
+function M.num(n)
+  local whole = math.floor(n + 0.5)
+  if math.abs(n - whole) < 1e-9 then return ('%d'):format(whole) end
+  return ('%.1f'):format(n)
+end
+
+--- Gather the data of corpus `c`. A document's figures come from one source: with
+--- `opts.annotators`, those of them who have a file for it; else gold when it has one (the
+--- curated truth), else every person who annotated it. Several sources (two coders of one
+--- document) are averaged, so that a document counts once and no sentence twice; each one's
+--- own counts are in doc.by_layer.
 ---@param c stance.Corpus
 ---@param opts {annotators: string[]|nil}|nil
 ---@return stance.ReportData
@@ -49,18 +73,18 @@ function M.collect(c, opts)
   local core = require('stance.core')
   local docmeta = require('stance.docmeta')
   local meta = c:metadata()
+  local named = opts.annotators and #opts.annotators > 0
   local layers = M.layers(c, opts.annotators)
   local d = { root = c.root, layers = layers, docs = {}, columns = meta.columns, dated = 0, annotations = 0,
-    problems = {} }
+    problems = {}, sources = { gold = 0, one = 0, several = 0, ['not-started'] = 0 } }
   local by_path = {}
   for i, path in ipairs(c:paths()) do
     local row = meta.rows[path] or {}
     local doc = { path = path, meta = row, date = row.date and docmeta.date_key(row.date), counts = {}, total = 0,
-      labels = {}, order = i }
+      labels = {}, order = i, by_layer = {}, source = {} }
     if doc.date then d.dated = d.dated + 1 end
     d.docs[i], by_path[path] = doc, doc
   end
-  local targets_found, stances_found = {}, {}
   for _, layer in ipairs(layers) do
     local dir = ('%s/%s/%s'):format(c.root, root_mod.annotations, root_mod.slug(layer))
     for _, e in ipairs(require('stance.fs').list(dir, { 'stance' }) or {}) do
@@ -70,13 +94,22 @@ function M.collect(c, opts)
         if not store then
           d.problems[#d.problems + 1] = ('%s/%s: %s'):format(dir, e.path, tostring(problems))
         else
-          H.count(d, doc, store, targets_found, stances_found)
+          local counts, labels = {}, {}
+          local n = M.add_counts(counts, store:crosstab('target', 'stance', 'annotation'))
+          M.add_counts(labels, store:crosstab('target', 'stance', 'doclabel'))
+          doc.by_layer[layer] = { counts = counts, labels = labels, total = n,
+            status = store:header().status == 'done' and 'done' or 'in-progress' }
           -- its memory is C's, which the collector does not see: freed now, not at some later cycle
           store:close()
         end
       end
     end
   end
+  local targets_found, stances_found = {}, {}
+  for _, doc in ipairs(d.docs) do
+    H.combine(d, doc, layers, named, targets_found, stances_found)
+  end
+  d.counted = H.counted(layers, named, d.sources)
   local schema = c:schema()
   d.targets = require('stance.schema').ordered(schema and schema.targets, targets_found)
   d.stances = require('stance.schema').ordered(schema and schema.stances, stances_found)
@@ -88,15 +121,66 @@ function M.collect(c, opts)
   return d
 end
 
+--- A document's source, status and counts from the layers read for it (see M.collect).
+function H.combine(d, doc, layers, named, targets_found, stances_found)
+  if not named and doc.by_layer.gold then
+    doc.source = { 'gold' }
+  else
+    for _, l in ipairs(layers) do
+      if doc.by_layer[l] and (named or l ~= 'gold') then doc.source[#doc.source + 1] = l end
+    end
+  end
+  local k = #doc.source
+  doc.status = k == 0 and 'not-started' or 'done'
+  for _, l in ipairs(doc.source) do
+    local b = doc.by_layer[l]
+    if b.status ~= 'done' then doc.status = 'in-progress' end
+    doc.total = doc.total + M.add_counts(doc.counts, b.counts, targets_found, stances_found, 1 / k)
+    M.add_counts(doc.labels, b.labels, targets_found, stances_found, 1 / k)
+  end
+  d.annotations = d.annotations + doc.total
+  local kind = k == 0 and 'not-started' or doc.source[1] == 'gold' and k == 1 and not named and 'gold'
+    or k == 1 and 'one' or 'several'
+  d.sources[kind] = d.sources[kind] + 1
+end
+
+--- What a report counts, in words: its title says it.
+function H.counted(layers, named, sources)
+  local people = {}
+  for _, l in ipairs(layers) do
+    if named or l ~= 'gold' then people[#people + 1] = l end
+  end
+  local who = #people == 0 and 'no annotator' or table.concat(people, ', ')
+  local mean = #people > 1 and ' (the mean where several annotated a document)' or ''
+  if named then return who .. mean end
+  if sources.gold > 0 then
+    return ('gold where curated (%d document%s), else each document\'s annotators: %s%s'):format(sources.gold,
+      sources.gold == 1 and '' or 's', who, mean)
+  end
+  return ('each document\'s annotators: %s%s'):format(who, mean)
+end
+
+--- How a document's source and status read in a figure: "gold, done", "mean of ana, ben, in
+--- progress", "not started".
+---@param doc stance.ReportDoc
+---@return string
+function M.source_said(doc)
+  if doc.status == 'not-started' then return 'not started' end
+  local status = doc.status == 'done' and 'done' or 'in progress'
+  if #doc.source == 1 then return doc.source[1] .. ', ' .. status end
+  return 'mean of ' .. table.concat(doc.source, ', ') .. ', ' .. status
+end
+
 --- Add `counts` (target -> stance -> n) into `into`, the same shape; note each target and
 --- stance met in `targets_found` / `stances_found` when given.
 ---@param into table<string, table<string, integer>>
 ---@param counts table<string, table<string, integer>>
 ---@param targets_found? table<string, boolean>
 ---@param stances_found? table<string, boolean>
----@return integer added the sum of `counts`
-function M.add_counts(into, counts, targets_found, stances_found)
-  local added = 0
+---@param weight? number each count is added times this (default 1)
+---@return number added the sum of what was added
+function M.add_counts(into, counts, targets_found, stances_found, weight)
+  local added, w = 0, weight or 1
   for t, per in pairs(counts) do
     if targets_found then targets_found[t] = true end
     local dst = into[t]
@@ -106,20 +190,11 @@ function M.add_counts(into, counts, targets_found, stances_found)
     end
     for st, n in pairs(per) do
       if stances_found then stances_found[st] = true end
-      dst[st] = (dst[st] or 0) + n
-      added = added + n
+      dst[st] = (dst[st] or 0) + n * w
+      added = added + n * w
     end
   end
   return added
-end
-
---- Add the stances of `store` to `doc`: per target and stance, counted in C (a record a Lua
---- table would cost more than reading the file).
-function H.count(d, doc, store, targets_found, stances_found)
-  local n = M.add_counts(doc.counts, store:crosstab('target', 'stance', 'annotation'), targets_found, stances_found)
-  doc.total = doc.total + n
-  d.annotations = d.annotations + n
-  M.add_counts(doc.labels, store:crosstab('target', 'stance', 'doclabel'), targets_found, stances_found)
 end
 
 --- How a document is named in a figure: its title when the metadata has one, else its path.

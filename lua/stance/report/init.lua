@@ -81,10 +81,17 @@ function M.build(c, opts)
   H.agreement(ctx)
   if opts.model ~= false then H.model(ctx) end
   local name = c.root:match('([^/]+)/*$') or c.root
-  local subtitle = ('%d documents (%d with a date), %d stance annotations of %s; %d targets; stances %s.')
-    :format(#data.docs, data.dated, data.annotations, #data.layers > 0 and table.concat(data.layers, ', ')
-    or 'no layer', #data.targets, #data.stances > 0 and table.concat(data.stances, ', ') or 'none')
-  local page = html.page({ title = 'Stance report: ' .. name, subtitle = subtitle, sections = ctx.sections })
+  local src = data.sources
+  local from = {}
+  for _, k in ipairs({ { 'gold', 'from gold' }, { 'one', 'from one annotator' },
+    { 'several', 'from several annotators (their mean)' }, { 'not-started', 'not started' } }) do
+    if src[k[1]] > 0 then from[#from + 1] = ('%d %s'):format(src[k[1]], k[2]) end
+  end
+  local subtitle = ('%d documents (%d with a date): %s. %s stance annotations counted; %d targets; stances %s.')
+    :format(#data.docs, data.dated, #from > 0 and table.concat(from, ', ') or 'none', data_mod.num(data.annotations),
+    #data.targets, #data.stances > 0 and table.concat(data.stances, ', ') or 'none')
+  local page = html.page({ title = ('Stance report of %s: %s'):format(name, data.counted), subtitle = subtitle,
+    sections = ctx.sections })
   local titles = {}
   for i, s in ipairs(ctx.sections) do
     titles[i] = s.title
@@ -104,7 +111,7 @@ function H.section(ctx, id, title, parts)
 end
 
 function H.layers_said(data)
-  return #data.layers == 1 and ('the layer ' .. data.layers[1]) or ('the layers ' .. table.concat(data.layers, ', '))
+  return data.counted
 end
 
 function H.documents(ctx)
@@ -113,11 +120,15 @@ function H.documents(ctx)
   local rows, per = matrix.document_rows(data)
   local body = matrix.figure({ id = 'heatmap', title = 'Stance per target per document', rows = rows,
     targets = data.targets, styles = ctx.styles, row_head = per > 1 and 'documents' or 'document',
-    note_head = data.dated > 0 and 'date' or nil })
+    note_head = per > 1 and (data.dated > 0 and 'dates' or nil) or (data.dated > 0 and 'date · counted from'
+      or 'counted from') })
   local order = data.dated > 0 and 'in date order (documents without a date last, in path order)' or 'in path order'
   local caption = ('Stance annotations of %s per target, one row per %s, %s. Each bar is split into the stances '
-    .. 'of its annotations (color and pattern), the number beside it is how many there are.'):format(
-    H.layers_said(data), per > 1 and ('%d consecutive documents'):format(per) or 'document', order)
+    .. 'of its annotations (color and pattern), the number beside it is how many there are. Each row says where its '
+    .. 'figures come from and whether they are done: an empty cell of a document marked done means "no stance"; '
+    .. 'one in progress may still get some; a document nobody has started has dashed cells and says "not '
+    .. 'started".'):format(H.layers_said(data), per > 1 and ('%d consecutive documents'):format(per) or 'document',
+    order)
   H.section(ctx, 'documents', 'Stance per document', { H.figure(ctx, 'heatmap',
     'Stance per target per document', caption, body) })
 end
@@ -304,16 +315,25 @@ function H.model(ctx)
     .. '(the mean F1 of the stances), macro-F1 and accuracy of the model next to the majority class and a keyword '
     .. 'rule learnt from the same documents. Classes: %s.'):format(r.documents, r.folds,
     table.concat(r.classes, ', '))) }
-  local rows = {}
+  local rows, undefined = {}, false
+  local function num(v)
+    if v == nil then undefined = true end
+    return html.num(v)
+  end
   for _, t in ipairs(r.targets) do
     for _, which in ipairs({ 'model', 'majority', 'keyword' }) do
       local s = t[which]
-      rows[#rows + 1] = { which == 'model' and data_mod.target_name(t.name) or '', which, html.num(s.f_avg),
-        html.num(s.macro_f1), html.num(s.accuracy) }
+      rows[#rows + 1] = { which == 'model' and data_mod.target_name(t.name) or '', which, num(s.f_avg),
+        num(s.macro_f1), num(s.accuracy), s.undefined or '' }
     end
   end
   parts[#parts + 1] = html.table({ 'target', 'predictor', { 'F_avg', class = 'num' }, { 'macro-F1', class = 'num' },
-    { 'accuracy', class = 'num' } }, rows, 'model')
+    { 'accuracy', class = 'num' }, 'note' }, rows, 'model')
+  if undefined then
+    parts[#parts + 1] = html.p('– : undefined (0/0), as its row says: F_avg when no sentence has a stance toward '
+      .. 'the target and none was predicted; macro-F1 when one class only is in the examples and predictions.',
+      'note')
+  end
   if r.calibration and (r.calibration.n or 0) > 0 then
     local body = require('stance.report.charts').calibration({ id = 'calibration', title = 'Calibration of the model',
       calibration = r.calibration })

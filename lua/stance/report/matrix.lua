@@ -37,7 +37,10 @@ function M.document_rows(data)
     end
     local a, b = docs[i], docs[last]
     if per == 1 then
-      row.label, row.tip, row.note = name(a), a.path, a.meta.date
+      local said = report_data.source_said(a)
+      row.label, row.tip = name(a), a.path .. ': ' .. said
+      row.note = a.meta.date and (a.meta.date .. ' · ' .. said) or said
+      row.status = a.status
     else
       row.label = ('documents %d–%d'):format(i, last)
       row.tip = ('%s … %s'):format(a.path, b.path)
@@ -152,18 +155,24 @@ function H.cell(id, styles, row, t, x, y, w)
   end
   local bar_w, bx, by, bh = w - 34, x + 3, y + 3, H.ROW - 6
   local tname = report_data.target_name(t)
+  if row.status == 'not-started' then -- nobody has said anything: not "no stance"
+    return svg.rect(bx, by, bar_w, bh, { fill = '#ffffff', stroke = '#999', stroke_width = 0.7,
+      dash = '3,2', class = 'cell not-started', title = ('%s: %s: not started'):format(row.label, tname) })
+  end
   if total == 0 then
-    return svg.rect(bx, by, bar_w, bh, { fill = '#f2f2f2', stroke = '#ccc', stroke_width = 0.5, class = 'cell empty',
-      title = ('%s: %s: no stance annotated'):format(row.label, tname) })
+    return svg.rect(bx, by, bar_w, bh, { fill = '#f2f2f2', stroke = '#ccc', stroke_width = 0.5,
+      class = row.status == 'in-progress' and 'cell empty in-progress' or 'cell empty',
+      title = ('%s: %s: %s'):format(row.label, tname, row.status == 'in-progress'
+        and 'no stance annotated yet (in progress)' or 'no stance annotated') })
   end
   local parts, tips = {}, {}
   for _, st in ipairs(styles) do
     local n = per[st.name] or 0
-    if n > 0 then tips[#tips + 1] = ('%s %d'):format(st.name, n) end
+    if n > 0 then tips[#tips + 1] = ('%s %s'):format(st.name, report_data.num(n)) end
   end
   local tip = ('%s: %s: %s'):format(row.label, tname, table.concat(tips, ', '))
   local cx = bx
-  parts[#parts + 1] = ('<g class="cell" data-total="%d">'):format(total)
+  parts[#parts + 1] = ('<g class="cell" data-total="%s">'):format(report_data.num(total))
   for _, st in ipairs(styles) do
     local n = per[st.name] or 0
     if n > 0 then
@@ -173,7 +182,7 @@ function H.cell(id, styles, row, t, x, y, w)
     end
   end
   parts[#parts + 1] = svg.rect(bx, by, bar_w, bh, { stroke = '#444', stroke_width = 0.5 })
-  parts[#parts + 1] = svg.text(x + w - 4, y + 13, tostring(total), { size = H.FONT - 1, anchor = 'end',
+  parts[#parts + 1] = svg.text(x + w - 4, y + 13, report_data.num(total), { size = H.FONT - 1, anchor = 'end',
     fill = '#333' })
   parts[#parts + 1] = '</g>'
   return table.concat(parts)
