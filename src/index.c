@@ -684,10 +684,26 @@ static int map_ready(stance_index *ix, uint32_t more) {
   return map_build(ix, ix->ndocs + more);
 }
 
-int64_t stance_index_find(stance_index *ix, const char *path) {
+int64_t stance_index_find(stance_index *ix, const char *path) { return stance_index_find_near(ix, path, NULL); }
+
+int64_t stance_index_find_near(stance_index *ix, const char *path, uint32_t *hint) {
   int found;
   uint32_t s;
   if (ix->ndocs == 0) return -1;
+  if (undecoded(ix) && hint != NULL) {
+    /* the entry after the last one found, then that one (documents asked for in path order),
+     * each checked as the search below checks it */
+    uint32_t k, at[2];
+    at[0] = *hint + 1;
+    at[1] = *hint;
+    for (k = 0; k < 2; k++) {
+      const char *p = at[k] < ix->ndocs ? stance_meta_path(ix->meta, at[k]) : NULL;
+      if (p != NULL && strcmp(p, path) == 0) {
+        *hint = at[k];
+        return at[k];
+      }
+    }
+  }
   if (undecoded(ix)) {
     /* saved in strict path order: a binary search, each entry it reads checked (a crafted
      * order finds nothing, or another entry of the same path, never a wrong one) */
@@ -697,7 +713,10 @@ int64_t stance_index_find(stance_index *ix, const char *path) {
       const char *p = stance_meta_path(ix->meta, mid);
       int c;
       if (p == NULL) return -1;
-      if ((c = strcmp(p, path)) == 0) return mid;
+      if ((c = strcmp(p, path)) == 0) {
+        if (hint != NULL) *hint = mid;
+        return mid;
+      }
       if (c < 0)
         lo = mid + 1;
       else

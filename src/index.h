@@ -244,6 +244,10 @@ int stance_index_decode(stance_index *ix);
 /* The live document at `path`, or -1 (also when damaged). A loaded index not decoded yet is
  * searched by path (its documents are saved in path order), decoding a few entries. */
 int64_t stance_index_find(stance_index *ix, const char *path);
+/* The same, looking first next to *hint (0 the first time) in a loaded index not decoded yet:
+ * what was found last is kept there, so that documents asked for in path order are found
+ * without a search. The caller keeps the hint (an index is shared between threads). */
+int64_t stance_index_find_near(stance_index *ix, const char *path, uint32_t *hint);
 uint32_t stance_index_nsegments(const stance_index *ix);
 stance_segment *stance_index_segment(const stance_index *ix, uint32_t i);
 size_t stance_index_memory(const stance_index *ix);

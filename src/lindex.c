@@ -24,6 +24,7 @@
 typedef struct lindex {
   stance_index *ix;
   char *root;
+  uint32_t hint; /* where known_hash found its last document (see stance_index_find_near) */
 } lindex;
 
 static lindex *check_lindex(lua_State *L, int i) {
@@ -486,7 +487,7 @@ static int x_known_hash(lua_State *L) {
   stance_doc doc, *d = &doc;
   struct stat st;
   /* a loaded index not decoded yet: a lookup in its path order, one entry decoded */
-  int64_t id = stance_index_find(li->ix, rel);
+  int64_t id = stance_index_find_near(li->ix, rel, &li->hint);
   if (id < 0 || stance_index_get(li->ix, (uint32_t)id, &doc) != 0) return 0;
   if (d->racy || d->link || d->deleted) return 0;
   if ((size_t)snprintf(path, sizeof path, "%s/%s", li->root, rel) >= sizeof path) return 0;
@@ -524,6 +525,7 @@ static int l_index(lua_State *L) {
   const char *root = luaL_checklstring(L, 1, &n);
   lindex *li = lua_newuserdata(L, sizeof *li);
   li->ix = stance_index_new();
+  li->hint = 0;
   li->root = malloc(n + 1);
   luaL_setmetatable(L, INDEX_MT);
   if (li->ix == NULL || li->root == NULL) return stance__fail(L, "out of memory", "ENOMEM");

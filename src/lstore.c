@@ -528,7 +528,9 @@ static int lazy_kind(lua_State *L) {
  * annotations share one metatable made here: the fields of `mt` (at index 4) and the layer and
  * the source (a store or a view, at index 1) as `_layer` and `_store`; each annotation is a
  * table of its `_slot` alone (and the fields read, kept). */
-static int push_lazy(lua_State *L, int want, const void *src, rec_at_fn at, const uint32_t *order, uint32_t n) {
+typedef int (*kind_at_fn)(const void *src, uint32_t slot);
+
+static int push_lazy(lua_State *L, int want, const void *src, kind_at_fn kind_at, const uint32_t *order, uint32_t n) {
   uint32_t i, k = 0, mine = 0;
   if (lua_istable(L, 5)) { /* appended to `out` */
     lua_settop(L, 5);
@@ -536,7 +538,7 @@ static int push_lazy(lua_State *L, int want, const void *src, rec_at_fn at, cons
   } else {
     lua_settop(L, 4);
     for (i = 0; i < n; i++)
-      if ((int)at(src, order[i])->kind == want) mine++;
+      if (kind_at(src, order[i]) == want) mine++;
     lua_createtable(L, (int)mine, 0);
   }
   /* 6: the shared metatable */
@@ -555,11 +557,10 @@ static int push_lazy(lua_State *L, int want, const void *src, rec_at_fn at, cons
   lua_rawset(L, 6);
   lua_pushliteral(L, "_slot"); /* 7: the key made once */
   for (i = 0; i < n; i++) {
-    const stance_rec *r = at(src, order[i]);
-    if ((int)r->kind != want) continue;
+    if (kind_at(src, order[i]) != want) continue;
     lua_createtable(L, 0, 2); /* and one field cached without a rehash */
     lua_pushvalue(L, 7);
-    lua_pushinteger(L, (lua_Integer)r->index + 1);
+    lua_pushinteger(L, (lua_Integer)order[i] + 1);
     lua_rawset(L, -3);
     lua_pushvalue(L, 6);
     lua_setmetatable(L, -2);
@@ -570,6 +571,7 @@ static int push_lazy(lua_State *L, int want, const void *src, rec_at_fn at, cons
 }
 
 static const stance_rec *store_rec(const void *src, uint32_t slot) { return stance_store_at(src, slot); }
+static int store_kind(const void *src, uint32_t slot) { return (int)stance_store_at(src, slot)->kind; }
 
 /* The kind asked for at index 2 of records([kind]) (-1: every one). */
 static int records_kind(lua_State *L) {
@@ -585,7 +587,7 @@ static void push_records(lua_State *L, int want, const void *src, rec_at_fn at, 
   lua_createtable(L, (int)n, 0);
   for (i = 0; i < n; i++) {
     const stance_rec *r = at(src, order[i]);
-    if (want >= 0 && (int)r->kind != want) continue;
+    if (r == NULL || (want >= 0 && (int)r->kind != want)) continue;
     push_rec(L, r);
     lua_rawseti(L, -2, (int)++k);
   }
@@ -613,18 +615,20 @@ static int s_lazy(lua_State *L) {
   int want = lazy_kind(L);
   uint32_t n, *order = stance_store_sorted(s, &n);
   if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
-  push_lazy(L, want, s, store_rec, order, n);
+  push_lazy(L, want, s, store_kind, order, n);
   free(order);
   return 1;
 }
 
-static const stance_rec *view_at(const void *src, uint32_t slot) { return stance_snapview_at(src, slot); }
+/* (a view decodes the record asked for into the one it keeps: not a change of what it reads) */
+static const stance_rec *view_at(const void *src, uint32_t slot) { return stance_snapview_at((stance_snapview *)src, slot); }
+static int view_kind(const void *src, uint32_t slot) { return stance_snapview_kind(src, slot); }
 
 /* view:lazy(kind, layer, mt[, out]): as store:lazy() (the view is never changed) */
 static int v_lazy(lua_State *L) {
   lview *lv = check_view(L);
   int want = lazy_kind(L);
-  return push_lazy(L, want, lv->v, view_at, stance_snapview_order(lv->v), stance_snapview_count(lv->v));
+  return push_lazy(L, want, lv->v, view_kind, stance_snapview_order(lv->v), stance_snapview_count(lv->v));
 }
 
 /* view:at(slot) -> the record as store:at() gives it */
@@ -673,7 +677,7 @@ static int v_count(lua_State *L) {
   uint32_t i, n = stance_snapview_count(lv->v), k = 0;
   if (want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
   for (i = 0; i < n; i++)
-    if ((int)stance_snapview_at(lv->v, i)->kind == want) k++;
+    if (stance_snapview_kind(lv->v, i) == want) k++;
   lua_pushinteger(L, (lua_Integer)k);
   return 1;
 }
@@ -698,48 +702,87 @@ static int v_tostring(lua_State *L) {
   return 1;
 }
 
-/* field(slot, name) -> the value of field `name` of the record in `slot` as records() gives
- * it (kind, id, spans, line, slot, orphan, touched, extras, comments, inner, or a field of
- * the format), and start and stop (the first span's start, the last one's end); nil when it
- * has none or the slot holds no record. */
-static int push_rec_field(lua_State *L, const stance_rec *r, const char *name) {
-  int f;
-  if (r == NULL || r->dead) return 0;
-  for (f = 0; f < STANCE_F_COUNT; f++) {
-    if (strcmp(name, stance_field_name((stance_field)f)) == 0) {
-      if (r->f[f] == NULL) return 0;
-      lua_pushstring(L, r->f[f]);
-      return 1;
-    }
+/* What a lazy annotation's key (or field()'s name) is: a field of the format (its
+ * stance_field), or one of these. */
+enum {
+  LK_ID = STANCE_F_COUNT, LK_KIND, LK_SPANS, LK_START, LK_STOP, LK_LINE, LK_SLOT, LK_ORPHAN, LK_TOUCHED, LK_EXTRAS,
+  LK_COMMENTS, LK_INNER,
+  LK_REC_END, /* (those before are a record's; those after a lazy annotation's own) */
+  LK_ANNOTATOR = LK_REC_END, LK_DOCUMENT, LK_LAYER, LK_STORE, LK_END
+};
+static const char *const lk_names[LK_END - STANCE_F_COUNT] = {
+    "id", "kind", "spans", "start", "stop", "line", "slot", "orphan", "touched", "extras", "comments", "inner",
+    "annotator", "document", "_layer", "_store"};
+
+/* The code of `name` among a record's (a field, or LK_ID to LK_INNER), or -1. */
+static int rec_code(const char *name) {
+  int c;
+  for (c = 0; c < STANCE_F_COUNT; c++)
+    if (strcmp(name, stance_field_name((stance_field)c)) == 0) return c;
+  for (c = STANCE_F_COUNT; c < LK_REC_END; c++)
+    if (strcmp(name, lk_names[c - STANCE_F_COUNT]) == 0) return c;
+  return -1;
+}
+
+/* The value of what `code` (rec_code) names of record `r` as records() gives it: (kind, id,
+ * spans, line, slot, orphan, touched, extras, comments, inner, or a field of the format),
+ * and start and stop (the first span's start, the last one's end); nothing when it has none
+ * or there is no record. */
+static int push_rec_code(lua_State *L, const stance_rec *r, int code) {
+  if (r == NULL || r->dead || code < 0) return 0;
+  if (code < STANCE_F_COUNT) {
+    if (r->f[code] == NULL) return 0;
+    lua_pushstring(L, r->f[code]);
+    return 1;
   }
-  if (strcmp(name, "id") == 0) {
+  switch (code) {
+  case LK_ID:
     lua_pushstring(L, r->id);
-  } else if (strcmp(name, "kind") == 0) {
+    return 1;
+  case LK_KIND:
     lua_pushstring(L, stance_rec_kind_name(r->kind));
-  } else if (r->kind == STANCE_REC_ANNOTATION && strcmp(name, "spans") == 0) {
+    return 1;
+  case LK_SPANS:
+    if (r->kind != STANCE_REC_ANNOTATION) return 0;
     push_spans(L, r);
-  } else if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0 && strcmp(name, "start") == 0) {
+    return 1;
+  case LK_START:
+    if (r->kind != STANCE_REC_ANNOTATION || r->nspans == 0) return 0;
     lua_pushinteger(L, r->spans[0].start);
-  } else if (r->kind == STANCE_REC_ANNOTATION && r->nspans > 0 && strcmp(name, "stop") == 0) {
+    return 1;
+  case LK_STOP:
+    if (r->kind != STANCE_REC_ANNOTATION || r->nspans == 0) return 0;
     lua_pushinteger(L, r->spans[r->nspans - 1].end);
-  } else if (strcmp(name, "line") == 0 && r->line) {
+    return 1;
+  case LK_LINE:
+    if (!r->line) return 0;
     lua_pushinteger(L, r->line);
-  } else if (strcmp(name, "slot") == 0) {
+    return 1;
+  case LK_SLOT:
     lua_pushinteger(L, (lua_Integer)r->index + 1);
-  } else if (strcmp(name, "orphan") == 0 && r->orphan) {
+    return 1;
+  case LK_ORPHAN:
+  case LK_TOUCHED:
+    if (!(code == LK_ORPHAN ? r->orphan : r->touched)) return 0;
     lua_pushboolean(L, 1);
-  } else if (strcmp(name, "touched") == 0 && r->touched) {
-    lua_pushboolean(L, 1);
-  } else if (strcmp(name, "extras") == 0 && r->extras) {
-    lua_pushstring(L, r->extras);
-  } else if (strcmp(name, "comments") == 0 && r->comments) {
-    lua_pushstring(L, r->comments);
-  } else if (strcmp(name, "inner") == 0 && r->inner) {
-    lua_pushstring(L, r->inner);
-  } else {
+    return 1;
+  case LK_EXTRAS:
+  case LK_COMMENTS:
+  case LK_INNER: {
+    const char *v = code == LK_EXTRAS ? r->extras : code == LK_COMMENTS ? r->comments : r->inner;
+    if (v == NULL) return 0;
+    lua_pushstring(L, v);
+    return 1;
+  }
+  default:
     return 0;
   }
-  return 1;
+}
+
+/* field(slot, name) -> the value of field `name` of the record in `slot` (push_rec_code); nil
+ * when it has none or the slot holds no record. */
+static int push_rec_field(lua_State *L, const stance_rec *r, const char *name) {
+  return push_rec_code(L, r, rec_code(name));
 }
 
 static int push_field(lua_State *L, stance_store *s, lua_Integer slot, const char *name) {
@@ -758,27 +801,31 @@ static int s_field(lua_State *L) {
 /* The __index of lazy annotations (see lazy()): a method of the table in upvalue 1; the
  * annotator and the document from the layer (its `annotator`, its `doc.path`); `_layer` and
  * `_store` from the annotation's metatable; any other string key a field of the record
- * (push_field), kept in the table once read. */
+ * (push_rec_code), kept in the table once read. What a key is comes from the table in
+ * upvalue 7 (a key's code: one lookup of the interned string, no comparison of names). */
 static int lazy_index(lua_State *L) {
-  const char *k;
-  int n = 0;
+  int n = 0, code;
   lua_settop(L, 2);
   lua_pushvalue(L, 2);
   lua_rawget(L, lua_upvalueindex(1));
   if (!lua_isnil(L, -1) || lua_type(L, 2) != LUA_TSTRING) return 1;
   lua_pop(L, 1);
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(7));
+  if (lua_type(L, -1) != LUA_TNUMBER) return 0; /* no such field */
+  code = (int)lua_tointeger(L, -1);
+  lua_pop(L, 1);
   if (!lua_getmetatable(L, 1)) return 0; /* 3 */
-  k = lua_tostring(L, 2);
-  if (k[0] == '_' && (strcmp(k, "_layer") == 0 || strcmp(k, "_store") == 0)) {
+  if (code == LK_LAYER || code == LK_STORE) {
     lua_pushvalue(L, 2);
     lua_rawget(L, 3);
     return 1;
   }
-  if (strcmp(k, "annotator") == 0 || strcmp(k, "document") == 0) {
+  if (code == LK_ANNOTATOR || code == LK_DOCUMENT) {
     lua_pushvalue(L, lua_upvalueindex(2)); /* "_layer" */
     lua_rawget(L, 3);
     if (!lua_istable(L, -1)) return 0;
-    if (k[0] == 'a') {
+    if (code == LK_ANNOTATOR) {
       lua_getfield(L, -1, "annotator");
     } else {
       lua_getfield(L, -1, "doc");
@@ -805,9 +852,12 @@ static int lazy_index(lua_State *L) {
     if (lua_type(L, -1) != LUA_TNUMBER) return 0;
     slot = lua_tointeger(L, -1);
     if (ls != NULL && ls->s != NULL)
-      n = push_field(L, ls->s, slot, k);
+      n = push_rec_code(L, slot >= 1 && slot <= (lua_Integer)stance_store_slots(ls->s)
+                               ? stance_store_at(ls->s, (uint32_t)(slot - 1))
+                               : NULL,
+                        code);
     else if (lv != NULL && lv->v != NULL)
-      n = push_rec_field(L, view_rec(lv, slot), k);
+      n = push_rec_code(L, view_rec(lv, slot), code);
     else
       return 0;
   }
@@ -821,6 +871,7 @@ static int lazy_index(lua_State *L) {
 /* lazy_index(methods) -> the __index function of lazy annotations whose methods are in the
  * table `methods` */
 static int l_lazy_index(lua_State *L) {
+  int c;
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
   lua_pushliteral(L, "_layer");
@@ -828,7 +879,12 @@ static int l_lazy_index(lua_State *L) {
   lua_pushliteral(L, "_slot");
   luaL_getmetatable(L, STORE_MT);
   luaL_getmetatable(L, VIEW_MT);
-  lua_pushcclosure(L, lazy_index, 6);
+  lua_createtable(L, 0, LK_END);
+  for (c = 0; c < LK_END; c++) {
+    lua_pushinteger(L, c);
+    lua_setfield(L, -2, c < STANCE_F_COUNT ? stance_field_name((stance_field)c) : lk_names[c - STANCE_F_COUNT]);
+  }
+  lua_pushcclosure(L, lazy_index, 7);
   return 1;
 }
 

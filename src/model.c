@@ -270,12 +270,15 @@ static int push_id(collect *c, size_t k, uint32_t id) {
 
 static int collect_feature(void *ud, size_t k, uint32_t id) { return push_id(ud, k, id); }
 
-static int collect_word(void *ud, size_t k, uint64_t hash, const char *w, size_t n) {
+static int collect_word(void *ud, size_t k, uint64_t hash, const char *w, size_t n, const uint32_t *grams,
+                        size_t ngrams) {
   collect *c = ud;
   uint32_t buf[STANCE_FEAT_WORD_MAX];
   size_t i, m = stance_features_word(c->f, hash, w, n, buf);
   for (i = 0; i < m; i++)
     if (push_id(c, k, buf[i])) return 1;
+  for (i = 0; i < ngrams; i++)
+    if (push_id(c, k, grams[i])) return 1;
   return 0;
 }
 
@@ -943,10 +946,15 @@ double stance_model_threshold(const stance_model *m, int t) {
 /* Words whose features' weights are kept summed (Zipf: most of a text's): 131072 for a model
  * of few outputs (8 MB a thread), fewer for larger entries, down to 16384. Each miss is a
  * score of random reads of the table: 16384 missed one word in five of a news corpus, 65536
- * (as pairs of 48 bytes) one in twenty-three of the 200 MB corpus of make bench. */
+ * (as pairs of 48 bytes) one in fifteen of the 200 MB corpus of make bench (70k words, each
+ * filled four times over on each thread: the pairs of entries overflow). A scratch that has
+ * missed as many words as half its entries is predicting a large corpus: it grows once, to
+ * twice that (16 MB), keeping the words it has, which halves the fills there, while a small
+ * job keeps to 8 MB. */
 #define CACHE_MAX 131072
 #define CACHE_MIN 16384
 #define CACHE_BYTES (8u << 20)
+#define CACHE_GROWN_BYTES (16u << 20)
 
 /* A cache of words: per entry, in one place (one cache line, aligned, for up to 6 outputs),
  * the word's hash | 1 (0: empty), its occurrences of words and chars features, and the sums
@@ -957,6 +965,7 @@ double stance_model_threshold(const stance_model *m, int t) {
 struct stance_model_scratch {
   size_t outputs, stride;       /* stride: the entry's size in floats */
   size_t mask;                  /* entries - 1 (a power of two) */
+  size_t misses, grow_at;       /* words not found; past grow_at, the cache grows (SIZE_MAX: never) */
   float *cache;
 };
 
@@ -967,23 +976,55 @@ typedef struct cache_entry {
 #define ENTRY_HEAD (sizeof(cache_entry) / sizeof(float))
 #define LINE_FLOATS (64 / sizeof(float))
 
+/* A word's pair of entries (two ways: the newest first). */
+static size_t cache_slot(const stance_model_scratch *s, uint64_t hash) { return (size_t)(hash >> 40) & s->mask & ~(size_t)1; }
+
+/* The entries of a cache of at most `bytes` (at least CACHE_MIN), of `stride` floats each. */
+static size_t cache_entries(size_t stride, size_t bytes, size_t most) {
+  size_t n = most;
+  while (n > CACHE_MIN && n * stride * sizeof(float) > bytes) n /= 2;
+  return n;
+}
+
 stance_model_scratch *stance_model_scratch_new(const stance_model *m) {
   stance_model_scratch *s = calloc(1, sizeof *s);
   if (s == NULL) return NULL;
   s->outputs = m->outputs;
   s->stride = ENTRY_HEAD + 2 * m->outputs;
   s->stride = (s->stride + LINE_FLOATS - 1) / LINE_FLOATS * LINE_FLOATS; /* an entry on whole lines */
-  {
-    size_t n = CACHE_MAX;
-    while (n > CACHE_MIN && n * s->stride * sizeof *s->cache > CACHE_BYTES) n /= 2;
-    s->mask = n - 1;
-  }
+  s->mask = cache_entries(s->stride, CACHE_BYTES, CACHE_MAX) - 1;
+  s->grow_at = (s->mask + 1) / 2;
   if ((s->cache = lookup_alloc((s->mask + 1) * s->stride * sizeof *s->cache)) == NULL) {
     free(s);
     return NULL;
   }
   return s;
 }
+
+/* The cache, twice as large, with the words it holds (each pair of entries spreads over two
+ * pairs of the larger cache, the newest first again); kept as it is when there is no memory
+ * for it. */
+static void scratch_grow(stance_model_scratch *s) {
+  size_t n = cache_entries(s->stride, CACHE_GROWN_BYTES, 2 * CACHE_MAX), i, bytes = s->stride * sizeof(float);
+  size_t was = s->mask + 1;
+  float *cache, *old = s->cache;
+  s->grow_at = SIZE_MAX;
+  if (n <= was || (cache = lookup_alloc(n * bytes)) == NULL) return;
+  s->cache = cache;
+  s->mask = n - 1;
+  for (i = 0; i < was; i++) { /* the old entries, the newest of each pair first */
+    const float *e = old + i * s->stride;
+    uint64_t key = ((const cache_entry *)(const void *)e)->key;
+    float *to;
+    if (key == 0) continue;
+    to = cache + cache_slot(s, key) * s->stride;
+    if (((cache_entry *)(void *)to)->key != 0) to += s->stride; /* the newest way is taken */
+    memcpy(to, e, bytes);
+  }
+  free(old);
+}
+
+size_t stance_model_scratch_entries(const stance_model_scratch *s) { return s->mask + 1; }
 
 void stance_model_scratch_free(stance_model_scratch *s) {
   if (s == NULL) return;
@@ -1020,11 +1061,23 @@ static const float *row_of(const stance_model *m, uint32_t id) {
   }
 }
 
-/* acc[i] += x[i] for i < n (the compiler may use vector instructions: they do not overlap). */
-static void add_floats(double *restrict acc, const float *restrict x, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) acc[i] += x[i];
-}
+/* acc[i] += x[i] for i < n, in the sums' type: add_floats into doubles (a sentence's sums),
+ * add_floats_f into floats (a word's sums in the cache). Four at a time, which -O2 turns into
+ * vector instructions (a loop of unknown length it does not): each acc[i] gets the same
+ * additions in the same order, so the sums are the same, bit for bit. */
+#define ADD_FLOATS(name, type)                                                \
+  static void name(type *restrict acc, const float *restrict x, size_t n) {  \
+    size_t i = 0;                                                             \
+    for (; i + 4 <= n; i += 4) {                                              \
+      acc[i] += x[i];                                                         \
+      acc[i + 1] += x[i + 1];                                                 \
+      acc[i + 2] += x[i + 2];                                                 \
+      acc[i + 3] += x[i + 3];                                                 \
+    }                                                                         \
+    for (; i < n; i++) acc[i] += x[i];                                        \
+  }
+ADD_FLOATS(add_floats, double)
+ADD_FLOATS(add_floats_f, float)
 
 #define AHEAD_MAX 16
 /* Words wait in a queue of WORDS_AHEAD while their entries of the cache are fetched. */
@@ -1065,12 +1118,11 @@ static void drain(pwalk *w) {
   w->nq = 0;
 }
 
-static int p_feature(void *ud, size_t k, uint32_t id) {
-  pwalk *w = ud;
+/* A feature other than a word's own: its row waits in the queue while it is fetched. */
+static void queue_feature(pwalk *w, uint32_t id) {
   uint32_t b = STANCE_BLOCK_OF(id) < STANCE_BLOCKS ? STANCE_BLOCK_OF(id) : STANCE_BLOCK_MARKS;
-  (void)k;
   w->occ[b]++;
-  if (!may_have_row(w->m, id)) return 0;
+  if (!may_have_row(w->m, id)) return;
   prefetch_row(w->m, id);
   if (w->nq == AHEAD) { /* the oldest, fetched by now */
     add_row(w, w->queue[w->q0]);
@@ -1079,25 +1131,33 @@ static int p_feature(void *ud, size_t k, uint32_t id) {
   }
   w->queue[(w->q0 + w->nq) % AHEAD] = id;
   w->nq++;
+}
+
+static int p_feature(void *ud, size_t k, uint32_t id) {
+  (void)k;
+  queue_feature(ud, id);
   return 0;
 }
 
-/* A word's pair of entries (two ways: the newest first). */
-static size_t cache_slot(const stance_model_scratch *s, uint64_t hash) { return (size_t)(hash >> 40) & s->mask & ~(size_t)1; }
 
 /* A word not in the first way of its pair of entries: its entry made the first, found in the
- * second (they swap) or made from its own features' rows (the first moves to the second).
- * Apart from add_word, so that the path of most words stays short. */
+ * second (they swap) or made from its own features' rows (the first moves to the second);
+ * first the cache grows when it has missed enough words (a large corpus). Its entry. Apart
+ * from add_word, so that the path of most words stays short. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void
-fill_word(const stance_model *m, stance_model_scratch *s, float *entry, uint64_t hash, const char *word, size_t n) {
+static float *
+fill_word(const stance_model *m, stance_model_scratch *s, uint64_t hash, const char *word, size_t n) {
   uint64_t key = hash | 1;
-  size_t o, outs = m->outputs, bytes = (ENTRY_HEAD + 2 * outs) * sizeof *entry;
-  float *sum = entry + ENTRY_HEAD;
-  cache_entry *head = (cache_entry *)(void *)entry;
+  size_t o, outs = m->outputs, bytes = (ENTRY_HEAD + 2 * outs) * sizeof(float);
+  float *entry, *sum;
+  cache_entry *head;
   int b;
+  if (++s->misses > s->grow_at) scratch_grow(s);
+  entry = s->cache + cache_slot(s, hash) * s->stride;
+  sum = entry + ENTRY_HEAD;
+  head = (cache_entry *)(void *)entry;
   if (((cache_entry *)(void *)(entry + s->stride))->key == key) { /* the older way: it becomes the newest */
     float tmp[ENTRY_HEAD + 2 * STANCE_MODEL_MAX_TARGETS * STANCE_MODEL_MAX_CLASSES];
     memcpy(tmp, entry, bytes);
@@ -1116,11 +1176,11 @@ fill_word(const stance_model *m, stance_model_scratch *s, float *entry, uint64_t
     for (i = 0; i < have; i++) {
       const float *r = row_of(m, ids[i]);
       b = STANCE_BLOCK_OF(ids[i]) == STANCE_BLOCK_CHARS;
-      if (r)
-        for (o = 0; o < outs; o++) sum[(size_t)b * outs + o] += r[o];
+      if (r) add_floats_f(sum + (size_t)b * outs, r, outs);
     }
     head->key = key;
   }
+  return entry;
 }
 
 /* A word's own features: their sums from the cache, or made and kept there. */
@@ -1128,7 +1188,10 @@ static void add_word(pwalk *w, uint64_t hash, const char *word, size_t n) {
   stance_model_scratch *s = w->s;
   float *entry = s->cache + cache_slot(s, hash) * s->stride;
   const cache_entry *head = (const cache_entry *)(const void *)entry;
-  if (head->key != (hash | 1)) fill_word(w->m, s, entry, hash, word, n);
+  if (head->key != (hash | 1)) {
+    entry = fill_word(w->m, s, hash, word, n);
+    head = (const cache_entry *)(const void *)entry;
+  }
   w->occ[0] += head->occ[0];
   w->occ[1] += head->occ[1];
   add_floats(w->acc, entry + ENTRY_HEAD, 2 * s->outputs); /* the words then the chars block, as in acc */
@@ -1144,9 +1207,11 @@ static void drain_words(pwalk *w) {
 }
 
 /* The word waits while its entry of the cache is fetched; the oldest is added. */
-static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n) {
+static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n, const uint32_t *grams,
+                  size_t ngrams) {
   pwalk *w = ud;
   queued_word *q;
+  size_t i;
   (void)k;
   {
     PREFETCH(w->s->cache + cache_slot(w->s, hash) * w->s->stride); /* the newest way */
@@ -1162,6 +1227,7 @@ static int p_word(void *ud, size_t k, uint64_t hash, const char *word, size_t n)
   q->n = n < STANCE_FEAT_WORD_BYTES ? n : STANCE_FEAT_WORD_BYTES;
   memcpy(q->text, word, q->n);
   w->nw++;
+  for (i = 0; i < ngrams; i++) queue_feature(w, grams[i]);
   return 0;
 }
 

@@ -127,6 +127,9 @@ double stance_model_threshold(const stance_model *m, int t);
 typedef struct stance_model_scratch stance_model_scratch;
 stance_model_scratch *stance_model_scratch_new(const stance_model *m);
 void stance_model_scratch_free(stance_model_scratch *s);
+/* How many words the scratch's cache holds: it starts at 8 MB and grows once, to 16 MB, after
+ * missing as many words as half its entries (a large corpus). */
+size_t stance_model_scratch_entries(const stance_model_scratch *s);
 
 /* P(class | span) for `n` spans of one text (byte offsets [spans[2k], spans[2k + 1]), in
  * order, not overlapping): probs[(k * targets + t) * classes + c]; a target without a model

@@ -317,11 +317,22 @@ stance_store *stance_store_from_snapshot_file(const char *path, const char *pref
 
 /* One allocation: the view, then its records (strings into the snapshot), their spans and
  * the order. */
+/* A view is small (a few hundred bytes for a usual layer, so that it comes from the
+ * allocator's fast path): per record, only where it is in the snapshot, its kind and where
+ * its spans start; a record's fields are decoded again when it is asked for, into the one
+ * record the view keeps (the last one asked for). Everything was checked at open. */
 struct stance_snapview {
-  stance_rec *recs;
-  uint32_t n, *order;
+  const char *data;        /* the snapshot (the caller's memory) */
+  size_t len;
+  uint32_t n, cur;         /* records; the slot decoded in `rec` (n: none yet) */
+  uint32_t *at;            /* per slot: the offset of its record in data */
+  uint32_t *span_at;       /* per slot: its first span in `spans` */
+  uint32_t *order;         /* the writer's order */
+  unsigned char *kinds;    /* per slot */
+  stance_range *spans;     /* every record's spans, aligned, in slot order */
   const char *head[STANCE_H_COUNT];
   size_t headlen[STANCE_H_COUNT];
+  stance_rec rec;
 };
 
 void stance_snapview_free(stance_snapview *v) { free(v); }
@@ -359,17 +370,80 @@ static int has_dup(const stance_rec *recs, uint32_t n, const char **why) {
   return dup;
 }
 
+/* The index of the lowest bit set of x (not 0). */
+static unsigned lowest_bit(uint32_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  return (unsigned)__builtin_ctz(x);
+#else
+  unsigned b = 0;
+  while (!(x & 1u)) {
+    x >>= 1;
+    b++;
+  }
+  return b;
+#endif
+}
+
+/* The record of slot `i` whose bytes start at `p` (up to `end`) into *rec, its spans already at
+ * `spans`: 0, or -1 when it is not one a store would load (then *why may say "raw"). */
+static int decode_rec(const char *p, const char *end, uint32_t i, const stance_range *spans, stance_rec *rec,
+                      const char **why) {
+  uint32_t present, bloblen, nspans, line;
+  unsigned char kind, flags;
+  const char *q, *blob_end;
+  if (end - p < 20) return -1;
+  kind = (unsigned char)p[0];
+  flags = (unsigned char)p[1];
+  memcpy(&line, p + 4, 4);
+  memcpy(&nspans, p + 8, 4);
+  memcpy(&present, p + 12, 4);
+  memcpy(&bloblen, p + 16, 4);
+  if (kind >= STANCE_REC_KINDS || (present >> (1 + STANCE_F_COUNT)) != 0) { /* extras, comments: a store checks them */
+    if (kind < STANCE_REC_KINDS) *why = "raw";
+    return -1;
+  }
+  if ((uint64_t)(end - p - 20) < (uint64_t)nspans * 8 + bloblen) return -1;
+  memset(rec, 0, sizeof *rec);
+  rec->line = line;
+  rec->kind = (stance_rec_kind)kind;
+  rec->spans = (stance_range *)spans;
+  /* (a store keeps the spans of annotations only) */
+  rec->nspans = kind == STANCE_REC_ANNOTATION ? nspans : 0;
+  /* the strings of the bits set (bit 0 the id, 1 + f field f), one after the other */
+  q = p + 20 + (size_t)nspans * 8;
+  blob_end = q + bloblen;
+  while (present != 0) {
+    unsigned bit = lowest_bit(present);
+    const char *nul = q < blob_end ? memchr(q, '\0', (size_t)(blob_end - q)) : NULL;
+    if (nul == NULL) return -1;
+    if (bit == 0)
+      rec->id = (char *)q;
+    else
+      rec->f[bit - 1] = (char *)q;
+    q = nul + 1;
+    present &= present - 1;
+  }
+  rec->index = i;
+  rec->orphan = (flags & 1) != 0;
+  rec->touched = (flags & 2) != 0;
+  return 0;
+}
+
 stance_snapview *stance_snapview_open(const char *data, size_t len, const char *key, int checked, const char **why) {
   uint64_t nspans_all = 0;
   reader r;
   stance_snapview *v;
+  stance_rec small[8], *recs = small; /* every record decoded, for the checks that compare them */
   const char *recs_at, *head[STANCE_H_COUNT];
   size_t headlen[STANCE_H_COUNT];
   uint32_t n, i, klen, used = 0;
-  stance_range *spans;
-  int h, t;
+  int h, t, bad = 0;
   *why = "damaged";
   if (!open_envelope(data, len, checked, &r)) return NULL;
+  if (len > UINT32_MAX) { /* (offsets are kept in 32 bits: a store loads it) */
+    *why = "raw";
+    return NULL;
+  }
   klen = get32(&r);
   if (r.bad || klen == NONE || (uint32_t)(r.end - r.p) < klen) return NULL;
   if (key == NULL || strlen(key) != klen || memcmp(r.p, key, klen) != 0) {
@@ -411,77 +485,90 @@ stance_snapview *stance_snapview_open(const char *data, size_t len, const char *
     nspans_all += nspans;
   }
   if (r.p != r.end) return NULL;
-  /* second pass: the records, their strings left where they are (n and nspans_all are
-   * bounded by len: the sizes below cannot overflow) */
+  /* the view (n and nspans_all are bounded by len: the sizes below cannot overflow) */
   {
-    size_t recbytes = sizeof *v + (size_t)n * sizeof(stance_rec), spanbytes = (size_t)nspans_all * sizeof *spans;
-    if ((v = malloc(recbytes + spanbytes + ((size_t)n + 1) * sizeof(uint32_t))) == NULL) {
+    size_t spanbytes = (size_t)nspans_all * sizeof(stance_range), u32s = (size_t)n * 3 * sizeof(uint32_t);
+    if ((v = malloc(sizeof *v + spanbytes + u32s + n)) == NULL) {
       *why = "memory";
       return NULL;
     }
-    v->recs = (stance_rec *)(void *)(v + 1);
-    spans = (stance_range *)(void *)((char *)v + recbytes);
-    v->order = (uint32_t *)(void *)((char *)v + recbytes + spanbytes);
+    v->spans = (stance_range *)(void *)(v + 1);
+    v->at = (uint32_t *)(void *)((char *)v->spans + spanbytes);
+    v->span_at = v->at + n;
+    v->order = v->span_at + n;
+    v->kinds = (unsigned char *)(v->order + n);
   }
+  if (n > sizeof small / sizeof small[0] && (recs = malloc((size_t)n * sizeof *recs)) == NULL) {
+    free(v);
+    *why = "memory";
+    return NULL;
+  }
+  v->data = data;
+  v->len = len;
   v->n = n;
+  v->cur = n;
   memcpy(v->head, head, sizeof head);
   memcpy(v->headlen, headlen, sizeof headlen);
+  /* second pass: each record decoded and checked as a store loading it would */
   r.p = recs_at;
-  for (i = 0; i < n && !r.bad; i++) {
-    stance_rec *rec = &v->recs[i];
-    uint32_t present, bloblen, nspans, j;
-    unsigned char kind = (unsigned char)r.p[0], flags = (unsigned char)r.p[1];
-    const char *blob;
-    const char **slot[1 + STANCE_F_COUNT];
-    r.p += 4;
-    memset(rec, 0, sizeof *rec);
-    rec->line = get32(&r);
-    nspans = get32(&r);
-    present = get32(&r);
-    bloblen = get32(&r);
-    if (kind >= STANCE_REC_KINDS || (present >> (1 + STANCE_F_COUNT)) != 0) { /* extras, comments: a store checks them */
-      if (kind < STANCE_REC_KINDS) *why = "raw";
-      r.bad = 1;
+  for (i = 0; i < n && !bad; i++) {
+    uint32_t nspans, bloblen, j;
+    stance_rec *rec = &recs[i];
+    const char *p = r.p;
+    memcpy(&nspans, p + 8, 4);
+    memcpy(&bloblen, p + 16, 4);
+    for (j = 0; j < nspans; j++) {
+      memcpy(&v->spans[used + j].start, p + 20 + (size_t)j * 8, 4);
+      memcpy(&v->spans[used + j].end, p + 24 + (size_t)j * 8, 4);
+    }
+    r.p = p + 20 + (size_t)nspans * 8 + bloblen;
+    if (decode_rec(p, r.p, i, v->spans + used, rec, why) != 0) {
+      bad = 1;
       break;
     }
-    rec->kind = (stance_rec_kind)kind;
-    rec->spans = spans + used;
-    /* (a store keeps the spans of annotations only) */
-    rec->nspans = kind == STANCE_REC_ANNOTATION ? nspans : 0;
-    for (j = 0; j < nspans; j++) {
-      memcpy(&spans[used].start, r.p, 4);
-      memcpy(&spans[used].end, r.p + 4, 4);
-      used++;
-      r.p += 8;
-    }
-    blob = r.p;
-    r.p += bloblen;
-    slot[0] = (const char **)&rec->id;
-    for (j = 0; j < STANCE_F_COUNT; j++) slot[1 + j] = (const char **)&rec->f[j];
-    if (take_strings(blob, bloblen, present, 1 + STANCE_F_COUNT, slot) != 0) r.bad = 1;
-    for (j = 0; j < STANCE_F_COUNT && !r.bad; j++)
-      if (rec->f[j] != NULL && !stance_field_allowed(rec->kind, (stance_field)j)) r.bad = 1;
-    rec->index = i;
-    rec->orphan = (flags & 1) != 0;
-    rec->touched = (flags & 2) != 0;
+    v->at[i] = (uint32_t)(p - data);
+    v->span_at[i] = used;
+    v->kinds[i] = (unsigned char)rec->kind;
+    used += nspans;
+    for (j = 0; j < STANCE_F_COUNT && !bad; j++)
+      if (rec->f[j] != NULL && !stance_field_allowed(rec->kind, (stance_field)j)) bad = 1;
     /* what reading the annotation file could have given, as a store from it is checked */
-    if (!r.bad && stance_rec_check(rec) != NULL) r.bad = 1;
+    if (!bad && stance_rec_check(rec) != NULL) bad = 1;
   }
-  if (r.bad || has_dup(v->recs, n, why)) {
+  if (bad || has_dup(recs, n, why)) {
+    if (recs != small) free(recs);
     free(v);
     return NULL;
   }
-  if (stance_recs_order(v->recs, n, v->order) != STANCE_OK) {
+  if (stance_recs_order(recs, n, v->order) != STANCE_OK) {
+    if (recs != small) free(recs);
     *why = "memory";
     free(v);
     return NULL;
   }
+  if (recs != small) free(recs);
   *why = NULL;
   return v;
 }
 
 uint32_t stance_snapview_count(const stance_snapview *v) { return v->n; }
-const stance_rec *stance_snapview_at(const stance_snapview *v, uint32_t i) { return i < v->n ? &v->recs[i] : NULL; }
+
+const stance_rec *stance_snapview_at(stance_snapview *v, uint32_t i) {
+  const char *why;
+  if (i >= v->n) return NULL;
+  if (v->cur != i) {
+    /* (checked at open: this decodes what was checked, within the record's bounds) */
+    const char *end = i + 1 < v->n ? v->data + v->at[i + 1] : v->data + v->len;
+    if (decode_rec(v->data + v->at[i], end, i, v->spans + v->span_at[i], &v->rec, &why) != 0) {
+      v->cur = v->n;
+      return NULL;
+    }
+    v->cur = i;
+  }
+  return &v->rec;
+}
+
+int stance_snapview_kind(const stance_snapview *v, uint32_t i) { return i < v->n ? v->kinds[i] : -1; }
 const uint32_t *stance_snapview_order(const stance_snapview *v) { return v->order; }
 const char *stance_snapview_header(const stance_snapview *v, stance_header h, size_t *len) {
   if (h >= STANCE_H_COUNT) return NULL;

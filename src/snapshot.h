@@ -41,8 +41,11 @@ typedef struct stance_snapview stance_snapview;
 stance_snapview *stance_snapview_open(const char *data, size_t len, const char *key, int checked, const char **why);
 void stance_snapview_free(stance_snapview *v);
 uint32_t stance_snapview_count(const stance_snapview *v);
-/* The record of slot i (0-based; NULL past the end). */
-const stance_rec *stance_snapview_at(const stance_snapview *v, uint32_t i);
+/* The record of slot i (0-based; NULL past the end), decoded again from the snapshot when it
+ * is not the one asked for last: valid until the next call of at() on the view. */
+const stance_rec *stance_snapview_at(stance_snapview *v, uint32_t i);
+/* The kind of the record of slot i (a stance_rec_kind; -1 past the end), without decoding it. */
+int stance_snapview_kind(const stance_snapview *v, uint32_t i);
 /* The slots in the writer's order (stance_store_sorted), count() of them. */
 const uint32_t *stance_snapview_order(const stance_snapview *v);
 /* Header h (not NUL-terminated: *len bytes), or NULL. */

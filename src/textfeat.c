@@ -122,7 +122,8 @@ static void end_until(walk *w, size_t k) {
 static int on_word(void *ud, size_t rstart, size_t rend, const char *word, size_t n, int broken) {
   walk *w = ud;
   const stance_features *f = w->f;
-  size_t start = rstart + w->base, end = rend + w->base, k = w->k == w->n ? 0 : w->k;
+  size_t start = rstart + w->base, end = rend + w->base, k = w->k == w->n ? 0 : w->k, ngrams = 0;
+  uint32_t grams[2];
   uint64_t h;
   while (k < w->n && start >= w->spans[2 * k + 1]) k++;
   if (k == w->n) return 1; /* past the last span */
@@ -133,17 +134,19 @@ static int on_word(void *ud, size_t rstart, size_t rend, const char *word, size_
     w->have = 0;
     if (w->cues) stance_cue_stream_reset(w->cues);
     if (w->terms) stance_cue_stream_reset(w->terms);
+    if (w->stop) return 1;
   }
-  if (w->stop) return 1;
   h = stance_features_hash(word, n);
   if (broken) w->have = 0;
-  if (w->sink->word(w->sink->ud, k, h, word, n)) return w->stop = 1;
+  /* the word's pair and triple go with it (one call, not three) */
   if (w->have >= 1) {
     uint64_t pair = mix(w->prev, h);
-    if ((f->set & STANCE_FEAT_PAIRS) && emit(w, pair, SP_PAIR, STANCE_BLOCK_WORDS)) return 1;
-    if (w->have >= 2 && (f->set & STANCE_FEAT_TRIPLES) && emit(w, mix(w->prev_pair, h), SP_TRIPLE, STANCE_BLOCK_WORDS)) return 1;
+    if (f->set & STANCE_FEAT_PAIRS) grams[ngrams++] = id_of(pair, SP_PAIR, STANCE_BLOCK_WORDS);
+    if (w->have >= 2 && (f->set & STANCE_FEAT_TRIPLES))
+      grams[ngrams++] = id_of(mix(w->prev_pair, h), SP_TRIPLE, STANCE_BLOCK_WORDS);
     w->prev_pair = pair;
   }
+  if (w->sink->word(w->sink->ud, k, h, word, n, grams, ngrams)) return w->stop = 1;
   w->prev = h;
   w->have = w->have < 2 ? w->have + 1 : 2;
   if (w->cues) stance_cue_stream_word(w->cues, rstart, rend, word, n, broken);

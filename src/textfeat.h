@@ -52,11 +52,12 @@ typedef struct stance_features {
 
 /* What a walk reports, span by span (k: the span's number). Non-zero stops the walk. */
 typedef struct stance_feature_sink {
-  /* a feature other than a word's own (pairs, triples, cues, terms) */
+  /* a mark (cues, terms) */
   int (*feature)(void *ud, size_t k, uint32_t id);
   /* a word (folded): its own features (stance_features_word) are the sink's to make, so that
-   * a predictor can keep their sum per word */
-  int (*word)(void *ud, size_t k, uint64_t hash, const char *folded, size_t n);
+   * a predictor can keep their sum per word; then `grams`, the n-grams it ends (its pair, its
+   * triple: up to 2), which come after the word's own features */
+  int (*word)(void *ud, size_t k, uint64_t hash, const char *folded, size_t n, const uint32_t *grams, size_t ngrams);
   /* span k has no more features; `terms` has bit t set when a term of target t (< 64) was
    * in it */
   int (*end)(void *ud, size_t k, uint64_t terms);

@@ -19,6 +19,7 @@ local M = {}
 ---@field bytes userdata|nil the bytes read, kept in C (core.read_file)
 ---@field merged stance.MergeResult|nil what the last save merged from the disk, if it had to
 
+local Core -- stance.core, found at the first read (each layer a script reads is one)
 local MAX_TRIES = 16 -- merges in a row before a save gives up (others keep writing the file)
 
 local function count_errors(problems)
@@ -83,7 +84,8 @@ end
 ---@return stance.AnnFile|false|nil
 ---@return string|nil err
 function M.read(path, vocab, root, existing, cache)
-  local core = require('stance.core')
+  Core = Core or require('stance.core')
+  local core = Core
   local store, problems, bytes, how
   if cache then store, problems, bytes, how = cache:read(path, true) end
   if how == 'view' then

@@ -8,6 +8,10 @@
 local M = {}
 M.__index = M
 
+-- modules a script's pass uses for every layer, found once (not when this one loads: they
+-- load it themselves)
+local Layer, AnnFile, Annotation
+
 --- A document of corpus `c` at `path` (relative); see stance.Corpus:document().
 ---@return stance.Document
 function M.new(c, path, info)
@@ -210,7 +214,8 @@ end
 local function existing_layer(self, name)
   local layer = self._layers and self._layers[name]
   if layer then return layer end
-  layer = require('stance.layer').open(self.corpus, name, self, true)
+  Layer = Layer or require('stance.layer')
+  layer = Layer.open(self.corpus, name, self, true)
   if layer then
     self._layers = self._layers or {}
     self._layers[name] = layer
@@ -226,7 +231,8 @@ end
 --- document edited, a clean git merge).
 local function placed(self, layer, kind)
   -- (a file taken from the layer cache is read as a view: no store made of it)
-  local store = require('stance.annfile').reading_store(layer.file)
+  AnnFile = AnnFile or require('stance.annfile')
+  local store = AnnFile.reading_store(layer.file)
   if kind ~= 'annotation' or layer._vouched then return store end
   local recorded = store:header('hash')
   if recorded ~= nil and recorded == self:hash() then
@@ -243,13 +249,15 @@ local function placed(self, layer, kind)
   return p.store, p.orphans
 end
 
+local NO_FILTER = {} -- (never changed)
+
 local function collect(self, kind, filter)
-  filter = filter or {}
+  filter = filter or NO_FILTER
   local names = filter.annotator
   if type(names) == 'string' then names = { names } end
   names = names or self.corpus:layer_names()
   local any = next(filter) ~= nil and not (next(filter) == 'annotator' and next(filter, 'annotator') == nil)
-  local Annotation = require('stance.annotation')
+  Annotation = Annotation or require('stance.annotation')
   local out -- (made by the first layer's, at its size)
   for _, name in ipairs(names) do
     local layer = existing_layer(self, name)

@@ -11,14 +11,19 @@ M.__index = M
 
 local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
 
+-- modules used at every open, found once (not when this one loads)
+local Root, AnnFile
+
 --- The layer of `annotator` on `doc` (the file need not exist yet; with `existing`, false
 --- when it does not: no empty layer is made, nor the document read for its hash).
 ---@return stance.Layer|false|nil
 ---@return string|nil err
 function M.open(corpus, annotator, doc, existing)
-  local path = require('stance.root').annotation_path(corpus.root, annotator, doc.path)
+  Root = Root or require('stance.root')
+  AnnFile = AnnFile or require('stance.annfile')
+  local path = Root.annotation_path(corpus.root, annotator, doc.path)
   local vocab = corpus.vocab and corpus:vocab() or require('stance.schema').vocab(corpus:schema())
-  local file, err = require('stance.annfile').read(path, vocab, corpus.root, existing,
+  local file, err = AnnFile.read(path, vocab, corpus.root, existing,
     corpus.layer_cache and corpus:layer_cache())
   if not file then return file, err end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)

@@ -28,7 +28,7 @@ end
 ---@param doc string
 ---@return string
 function M.annotation_path(root, annotator, doc)
-  return ('%s/%s/%s/%s.stance'):format(root, M.annotations, M.slug(annotator), doc)
+  return root .. '/' .. M.annotations .. '/' .. M.slug(annotator) .. '/' .. doc .. '.stance'
 end
 
 --- Every annotation file of the corpus at `root`, as absolute paths, sorted.

@@ -571,6 +571,23 @@ static void lazily_decoded_entries_equal_decoded_ones(void) {
   }
   CHECK(stance_index_find(lazy, "folder-a-with-a-long-name/nothing.txt") < 0);
   CHECK(stance_index_find(lazy, "") < 0);
+  /* found next to a hint: in path order, backwards, the same one twice, from any hint (even
+   * past the end); a path not there is not found, and leaves the hint as it was */
+  {
+    uint32_t hint = 0, k;
+    for (i = 0; i < 700; i++) CHECK(stance_index_find_near(lazy, stance_index_path(lazy, i), &hint) == (int64_t)i && hint == i);
+    CHECK(stance_index_find_near(lazy, stance_index_path(lazy, 699), &hint) == 699);
+    for (i = 700; i-- > 0;) CHECK(stance_index_find_near(lazy, stance_index_path(lazy, i), &hint) == (int64_t)i && hint == i);
+    for (k = 0; k < 50; k++) {
+      uint32_t want = (k * 263u) % 700u;
+      hint = k * 977u + (k % 3 == 0 ? 0xFFFFFFF0u : 0u);
+      CHECK(stance_index_find_near(lazy, stance_index_path(lazy, want), &hint) == (int64_t)want && hint == want);
+    }
+    hint = 5;
+    CHECK(stance_index_find_near(lazy, "folder-a-with-a-long-name/nothing.txt", &hint) < 0 && hint == 5);
+    CHECK(stance_index_find_near(lazy, "", &hint) < 0 && hint == 5);
+    CHECK(stance_index_find_near(eager, stance_index_path(lazy, 42), &hint) == 42);
+  }
   CHECK(!stance_index_is_live(lazy, 700));
   CHECK(stance_index_path(lazy, 700) == NULL);
   /* a copy of the undecoded index (as a job makes on its thread) decodes on its own */

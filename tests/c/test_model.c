@@ -470,10 +470,12 @@ static int s_feature(void *ud, size_t k, uint32_t id) {
   if (s->n < 512) s->ids[s->n++] = id;
   return 0;
 }
-static int s_word(void *ud, size_t k, uint64_t h, const char *w, size_t n) {
+static int s_word(void *ud, size_t k, uint64_t h, const char *w, size_t n, const uint32_t *grams, size_t ngrams) {
   seen *s = ud;
+  size_t i;
   (void)k, (void)h, (void)w, (void)n;
   s->words++;
+  for (i = 0; i < ngrams; i++) s_feature(ud, k, grams[i]);
   return 0;
 }
 static int s_end(void *ud, size_t k, uint64_t terms) {
@@ -603,9 +605,72 @@ static void model_keeps_the_most_frequent_features(void) {
   }
 }
 
+/* A scratch that grows (past as many new words as half its entries) predicts what scratches
+ * that never grow predict, bit for bit: 90k words, never seen before, in sentences of ten,
+ * predicted in one walk, and in parts of 500 sentences, each with a fresh scratch. */
+static void model_scratch_grows_with_the_same_results(void) {
+  enum { WORDS = 90000, PER = 10, PART = 500 };
+  static const char *stems[] = {"talk", "sanction", "press", "never", "clear", "peace", "fail", "must"};
+  stance_features f;
+  stance_dataset *d;
+  stance_model *m;
+  stance_model_scratch *big, *part = NULL;
+  stance_train_opts o;
+  size_t cap = (size_t)WORDS * 24, len = 0, n = 0, k, entries, bad = 0;
+  size_t *sp = malloc((WORDS / PER + 1) * 2 * sizeof *sp);
+  char *text = malloc(cap);
+  double *one, *parts;
+  int i;
+  CHECK(sp != NULL && text != NULL);
+  if (sp == NULL || text == NULL) return;
+  for (i = 0; i < WORDS; i++) {
+    if (i % PER == 0) sp[2 * n] = len;
+    len += (size_t)sprintf(text + len, "%s%x%s", stems[i % 8], (unsigned)i * 2654435761u, (i + 1) % PER ? " " : ".");
+    if ((i + 1) % PER == 0) {
+      sp[2 * n + 1] = len;
+      n++;
+      text[len++] = ' ';
+    }
+  }
+  memset(&f, 0, sizeof f);
+  f.set = STANCE_FEAT_DEFAULT;
+  f.char_min = 2;
+  f.char_max = 5;
+  d = toy_dataset(&f, 0);
+  stance_train_opts_default(&o);
+  m = stance_model_train(d, &o);
+  big = stance_model_scratch_new(m);
+  CHECK(m != NULL && big != NULL);
+  entries = stance_model_scratch_entries(big);
+  one = malloc(n * 6 * sizeof *one);
+  parts = malloc(n * 6 * sizeof *parts);
+  CHECK(one != NULL && parts != NULL);
+  CHECK(stance_model_predict_spans(m, big, text, len, sp, n, one, NULL) == 0);
+  CHECK(stance_model_scratch_entries(big) == 2 * entries); /* it grew */
+  for (k = 0; k < n; k += PART) {
+    size_t c = n - k < PART ? n - k : PART;
+    part = stance_model_scratch_new(m);
+    CHECK(part != NULL);
+    CHECK(stance_model_predict_spans(m, part, text, len, sp + 2 * k, c, parts + k * 6, NULL) == 0);
+    CHECK(stance_model_scratch_entries(part) == entries); /* it did not */
+    stance_model_scratch_free(part);
+  }
+  for (k = 0; k < n * (size_t)stance_model_targets(m) * (size_t)stance_model_classes(m); k++)
+    if (memcmp(&one[k], &parts[k], sizeof one[k]) != 0) bad++;
+  CHECK_INT(bad, 0);
+  free(one);
+  free(parts);
+  free(sp);
+  free(text);
+  stance_model_scratch_free(big);
+  stance_model_free(m);
+  stance_dataset_free(d);
+}
+
 const test_case model_tests[] = {
     {"model_keeps_the_most_frequent_features", model_keeps_the_most_frequent_features},
     {"model_predicts_spans_as_each_alone", model_predicts_spans_as_each_alone},
+    {"model_scratch_grows_with_the_same_results", model_scratch_grows_with_the_same_results},
     {"model_training_is_deterministic", model_training_is_deterministic},
     {"model_invents_no_class", model_invents_no_class},
     {"model_threshold_needs_a_signal", model_threshold_needs_a_signal},

@@ -389,6 +389,19 @@ describe('store lazily', function()
     assert.is_nil(a.nothing)
     assert.is_nil(a[1])
     assert.is_nil(rawget(a, 'nothing'))
+    -- every name a record has (what records() gives, and the rest field() knows) as field() gives it
+    for i = 2, #out do
+      local o = out[i]
+      local names = { 'id', 'kind', 'spans', 'start', 'stop', 'line', 'slot', 'orphan', 'touched', 'extras',
+        'comments', 'inner', 'label', 'target', 'stance', 'role', 'note', 'quote', 'prefix', 'suffix', 'created',
+        'modified', 'author', 'confidence', 'conflict', 'type', 'from', 'to' }
+      for k in pairs(recs[i - 1]) do names[#names + 1] = k end
+      for _, k in ipairs(names) do
+        assert.are.same(s:field(o._slot, k), o[k], k)
+      end
+      assert.are.equal(layer, o._layer)
+      assert.are.equal(s, o._store)
+    end
     -- a table that is not one of them (no store, no slot) has no fields
     assert.is_nil(setmetatable({}, mt).label)
     assert.are.equal(methods.hello, setmetatable({}, mt).hello)
