@@ -470,39 +470,60 @@ int stance_frame_context(const stance_frame *f, const stance_range *spans, uint3
   return STANCE_OK;
 }
 
+/* Refresh one record (see stance_frame_refresh): 1 when refreshed, 0 when skipped or
+ * collapsed, or STANCE_ENOMEM. */
+static int refresh_one(const stance_frame *f, stance_store *s, stance_rec *r, uint32_t context,
+                       stance_anchor_cb cb, void *ud) {
+  stance_range keep[64], *kept = keep;
+  uint32_t k, nk = 0;
+  char *quote, *prefix, *suffix;
+  int rc;
+  if (r->dead || r->orphan || !r->touched || r->kind != STANCE_REC_ANNOTATION) return 0;
+  if (r->nspans > 64 && (kept = malloc(r->nspans * sizeof *kept)) == NULL) return STANCE_ENOMEM;
+  for (k = 0; k < r->nspans; k++)
+    if (r->spans[k].end > r->spans[k].start) kept[nk++] = r->spans[k];
+  if (nk == 0) {
+    if (kept != keep) free(kept);
+    if (cb) cb(ud, r, 1);
+    return 0;
+  }
+  rc = nk < r->nspans ? stance_store_set_spans(s, r->id, kept, nk) : STANCE_OK;
+  if (rc == STANCE_OK) rc = stance_frame_context(f, r->spans, r->nspans, context, &quote, &prefix, &suffix);
+  if (kept != keep) free(kept);
+  if (rc != STANCE_OK) return STANCE_ENOMEM;
+  if (stance_store_set_field(s, r->id, STANCE_F_QUOTE, quote) != STANCE_OK ||
+      stance_store_set_field(s, r->id, STANCE_F_PREFIX, prefix) != STANCE_OK ||
+      stance_store_set_field(s, r->id, STANCE_F_SUFFIX, suffix) != STANCE_OK)
+    rc = STANCE_ENOMEM;
+  free(quote);
+  free(prefix);
+  free(suffix);
+  if (rc != STANCE_OK) return rc;
+  r->touched = 0;
+  return 1;
+}
+
 int stance_frame_refresh(const stance_frame *f, stance_store *s, uint32_t context,
                          stance_anchor_cb cb, void *ud) {
-  uint32_t i, k, slots = stance_store_slots(s);
+  uint32_t i, slots = stance_store_slots(s);
   int done = 0;
   for (i = 0; i < slots; i++) {
-    stance_rec *r = stance_store_at(s, i);
-    stance_range keep[64], *kept = keep;
-    uint32_t nk = 0;
-    char *quote, *prefix, *suffix;
-    int rc;
-    if (r->dead || r->orphan || !r->touched || r->kind != STANCE_REC_ANNOTATION) continue;
-    if (r->nspans > 64 && (kept = malloc(r->nspans * sizeof *kept)) == NULL) return STANCE_ENOMEM;
-    for (k = 0; k < r->nspans; k++)
-      if (r->spans[k].end > r->spans[k].start) kept[nk++] = r->spans[k];
-    if (nk == 0) {
-      if (kept != keep) free(kept);
-      if (cb) cb(ud, r, 1);
-      continue;
-    }
-    rc = nk < r->nspans ? stance_store_set_spans(s, r->id, kept, nk) : STANCE_OK;
-    if (rc == STANCE_OK) rc = stance_frame_context(f, r->spans, r->nspans, context, &quote, &prefix, &suffix);
-    if (kept != keep) free(kept);
-    if (rc != STANCE_OK) return STANCE_ENOMEM;
-    if (stance_store_set_field(s, r->id, STANCE_F_QUOTE, quote) != STANCE_OK ||
-        stance_store_set_field(s, r->id, STANCE_F_PREFIX, prefix) != STANCE_OK ||
-        stance_store_set_field(s, r->id, STANCE_F_SUFFIX, suffix) != STANCE_OK)
-      rc = STANCE_ENOMEM;
-    free(quote);
-    free(prefix);
-    free(suffix);
-    if (rc != STANCE_OK) return rc;
-    r->touched = 0;
-    done++;
+    int rc = refresh_one(f, s, stance_store_at(s, i), context, cb, ud);
+    if (rc < 0) return rc;
+    done += rc;
+  }
+  return done;
+}
+
+int stance_frame_refresh_ids(const stance_frame *f, stance_store *s, const char *const *ids, size_t n,
+                             uint32_t context, stance_anchor_cb cb, void *ud) {
+  size_t i;
+  int done = 0;
+  for (i = 0; i < n; i++) {
+    stance_rec *r = stance_store_get(s, ids[i]);
+    int rc = r != NULL ? refresh_one(f, s, r, context, cb, ud) : 0;
+    if (rc < 0) return rc;
+    done += rc;
   }
   return done;
 }

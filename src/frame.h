@@ -93,6 +93,13 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
 int stance_frame_refresh(const stance_frame *f, stance_store *s, uint32_t context,
                          stance_anchor_cb cb, void *ud);
 
+/* The same for the annotations named by `ids` (`n` of them) only, touched or not left as
+ * they are: what changed since the last refresh when the caller knows it (an annotation
+ * added), without a look at every record of a large store. An ID not in the store is
+ * skipped. */
+int stance_frame_refresh_ids(const stance_frame *f, stance_store *s, const char *const *ids, size_t n,
+                             uint32_t context, stance_anchor_cb cb, void *ud);
+
 /* quote/prefix/suffix of spans (buffer bytes) into `out` strings (malloc'd, caller frees).
  * STANCE_ENOMEM or 0. */
 int stance_frame_context(const stance_frame *f, const stance_range *spans, uint32_t n,

@@ -277,6 +277,10 @@ typedef struct merge_in {
   const char *w;                /* its word */
   uint32_t wn;
   uint32_t *remap;              /* local -> new local, UINT32_MAX when dropped */
+  uint32_t base;                /* when `shifted`: every local d is base + d */
+  int shifted;                  /* every document kept, in order (see merge_shifted) */
+  uint32_t *last;               /* when `shifted`, per entry: its last document's local + 1,
+                                   0 when taken document by document (the sizing pass's walk) */
   size_t released;              /* its file's pages given back up to there (see merge_release) */
 } merge_in;
 
@@ -291,28 +295,32 @@ static int merge_next(merge_in *in) {
 
 /* Give back the pages of an input's file that the merge has gone past, a megabyte at a
  * time: each pass reads the postings once, in order (the page cache keeps them), so that a
- * merge holds its output and not its inputs as well. */
-static void merge_release(merge_in *in, int all) {
+ * merge holds its output and not its inputs as well; and once the pass is past its last
+ * word, all of them, its dictionary too (a save merges group after group: the
+ * dictionaries of the groups done would stay otherwise). Pages read again later come back
+ * from the page cache. */
+static void merge_release(merge_in *in) {
 #if !defined(_WIN32) && defined(MADV_DONTNEED)
   const stance_mapped *m = in->seg->file;
   size_t start, upto;
   if (m == NULL || !m->mmapped) return;
+  if (in->at >= in->seg->nterms) {
+    madvise((void *)(uintptr_t)m->data, m->size, MADV_DONTNEED);
+    return;
+  }
   start = ((size_t)(in->seg->postings - m->data) + 4095) & ~(size_t)4095;
   if (in->released < start) in->released = start;
-  if (all || in->at >= in->seg->nterms) {
-    upto = m->size;
-  } else {
+  {
     uint64_t off = stance_get64(in->seg->post_off + (size_t)in->at * 8); /* read (checked) for that word */
     if (off > in->seg->post_len) return;
     upto = (size_t)(in->seg->postings - m->data) + (size_t)off;
   }
   upto &= ~(size_t)4095;
-  if (upto < in->released + (all ? 1 : (size_t)1 << 20)) return;
+  if (upto < in->released + ((size_t)1 << 20)) return;
   madvise((void *)(uintptr_t)(m->data + in->released), upto - in->released, MADV_DONTNEED);
   in->released = upto;
 #else
   (void)in;
-  (void)all;
 #endif
 }
 
@@ -321,11 +329,121 @@ static int word_cmp(const char *a, uint32_t an, const char *b, uint32_t bn) {
   return c != 0 ? c : (an > bn) - (an < bn);
 }
 
+/* Where a merge pass writes a word's postings (NULL while sizing): its documents' part,
+ * of dlen bytes, and its positions, up to `pos_end`. */
+typedef struct merge_out {
+  uint8_t *docs, *pos;
+  const uint8_t *pos_end;
+  uint64_t dlen;
+} merge_out;
+
+/* What a merge pass has of the word so far. */
+typedef struct merge_word {
+  uint64_t last;                /* new local + 1 of its last document */
+  uint64_t dl, pos_len;         /* bytes of its documents' part and positions */
+  uint64_t f;                   /* its occurrences */
+} merge_word;
+
+/* A word's postings from an input that keeps every document, numbered from its base on
+ * (the segments a rebuild made, merged at its save): only the first document's number
+ * changes (it counts from the previous input's last one); the other documents' bytes, and
+ * all their positions, are copied as they are. The sizing pass walks the documents all the
+ * same, for the last one's number (kept for the writing pass), checked as
+ * stance_postings_doc checks them. 0; 1 when the documents are not what a segment we made
+ * holds (numbers not ascending or past the segment's documents, counts past the bytes of
+ * the positions or other than the dictionary's: the caller takes them one by one, so that
+ * what is written is the same either way); -1 when damaged. */
+static int merge_shifted(const merge_in *in, uint32_t t, merge_out *o, merge_word *mw) {
+  const uint8_t *p, *end, *pp, *pend, *rest;
+  uint64_t cur = 0, first, nv;
+  uint32_t freq;
+  uint8_t h[10];
+  size_t hn, nrest, plen;
+  if (stance_segment_postings(in->seg, t, &p, &end, &pp, &pend, &freq) != 0) return -1;
+  if (p == end) return 0; /* no document */
+  if ((rest = stance_varint_get(p, end, &first)) == NULL) return -1;
+  if (o->docs == NULL) {
+    uint64_t budget = (uint64_t)(pend - pp), v, sum = 0;
+    in->last[t] = 0;
+    while (p < end) {
+      uint64_t c;
+      if ((p = stance_varint_get(p, end, &v)) == NULL) return -1;
+      if (v >> 2 == 0 || v >> 2 > in->seg->ndocs - cur) return 1;
+      cur += v >> 2;
+      c = (v & 3) + 1;
+      if (c == 4) {
+        uint64_t more;
+        if ((p = stance_varint_get(p, end, &more)) == NULL) return -1;
+        if (more > budget) return 1;
+        c += more;
+      }
+      if (c > budget) return 1;
+      budget -= c;
+      sum += c;
+    }
+    if (sum != freq) return 1; /* the occurrences the dictionary says, as written */
+    in->last[t] = (uint32_t)cur;
+  } else {
+    if (in->last[t] == 0) return 1;
+    cur = in->last[t];
+  }
+  if ((uint64_t)in->base + (first >> 2) <= mw->last) return 1;
+  nv = ((uint64_t)in->base + (first >> 2) - mw->last) << 2 | (first & 3);
+  hn = stance_varint_put(h, nv);
+  nrest = (size_t)(end - rest);
+  plen = (size_t)(pend - pp);
+  if (o->docs != NULL) {
+    /* the sizes of the first pass bound what is written: checked all the same */
+    if (mw->dl + hn + nrest > o->dlen || plen > (size_t)(o->pos_end - (o->pos + mw->pos_len)) ||
+        stance_segment_readable(in->seg, pp, plen) != 0)
+      return -1;
+    memcpy(o->docs + mw->dl, h, hn);
+    memcpy(o->docs + mw->dl + hn, rest, nrest);
+    memcpy(o->pos + mw->pos_len, pp, plen);
+  }
+  mw->dl += hn + nrest;
+  mw->pos_len += plen;
+  mw->last = (uint64_t)in->base + cur;
+  mw->f += freq;
+  return 0;
+}
+
+/* A word's postings from an input, document by document: those dropped left out, the
+ * others renumbered (their headers written again), their positions copied unread. 0, or -1
+ * when damaged. */
+static int merge_docs(const merge_in *in, uint32_t t, merge_out *o, merge_word *mw) {
+  stance_postings it;
+  uint32_t local, count, nl;
+  if (stance_postings_init(&it, in->seg, t, NULL) != 0) return -1;
+  while (stance_postings_doc(&it, &local, &count)) {
+    const uint8_t *from;
+    size_t len;
+    uint8_t h[20];
+    size_t hn;
+    if (local >= in->seg->ndocs || (nl = in->remap[local]) == UINT32_MAX) continue;
+    if (nl + 1 <= mw->last) continue; /* out of order: not from a segment we made */
+    if (stance_postings_raw(&it, &from, &len) != 0) break;
+    hn = stance_varint_put(h, (uint64_t)(nl + 1 - mw->last) << 2 | (count < 4 ? count - 1 : 3));
+    if (count >= 4) hn += stance_varint_put(h + hn, count - 4);
+    if (o->docs != NULL) {
+      /* the sizes of the first pass bound what is written: checked all the same */
+      if (mw->dl + hn > o->dlen || len > (size_t)(o->pos_end - (o->pos + mw->pos_len))) return -1;
+      memcpy(o->docs + mw->dl, h, hn);
+      memcpy(o->pos + mw->pos_len, from, len); /* positions do not change */
+    }
+    mw->dl += hn;
+    mw->pos_len += len;
+    mw->last = nl + 1;
+    mw->f += count;
+  }
+  return it.broken ? -1 : 0;
+}
+
 /* One pass of a merge over every word of the inputs (which start at their first entry):
  * sizing (out NULL: the number of words, their bytes, their postings' bytes and each one's
  * documents' part in dlen[]), or writing into `out`, sized by the first pass. A word's
- * documents get their new numbers (their headers written again); their positions are copied
- * unread. 0, or -1 when an input is damaged. */
+ * documents get their new numbers; their positions are copied unread (merge_shifted,
+ * merge_docs). 0, or -1 when an input is damaged. */
 static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *out, uint32_t *nterms,
                       uint64_t *words_len, uint64_t *post_len) {
   uint32_t i, k = 0;
@@ -339,8 +457,10 @@ static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *
     /* the smallest word among the inputs' next entries */
     const char *w = NULL;
     uint32_t wn = 0;
-    uint64_t f = 0, last = 0, dl = 0, pos_len = 0; /* last: local + 1 of the last document kept */
-    uint8_t *docs = NULL, *pos = NULL;
+    merge_out o;
+    merge_word mw;
+    memset(&o, 0, sizeof o);
+    memset(&mw, 0, sizeof mw);
     for (i = 0; i < n; i++)
       if (in[i].w != NULL && (w == NULL || word_cmp(in[i].w, in[i].wn, w, wn) < 0)) {
         w = in[i].w;
@@ -351,52 +471,33 @@ static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *
       uint8_t *at = STANCE__W(out->postings) + pl;
       stance_put32(STANCE__W(out->term_off) + (size_t)k * 4, (uint32_t)wl);
       stance_put64(STANCE__W(out->post_off) + (size_t)k * 8, pl);
-      docs = at + stance_varint_put(at, dlen[k]);
-      pos = docs + dlen[k];
+      o.docs = at + stance_varint_put(at, dlen[k]);
+      o.dlen = dlen[k];
+      o.pos = o.docs + dlen[k];
+      o.pos_end = out->postings + out->post_len;
+      if (o.pos > o.pos_end) return -1;
     }
     for (i = 0; i < n; i++) {
-      stance_postings it;
-      uint32_t local, count, nl;
+      int rc = 1;
       if (in[i].w == NULL || word_cmp(in[i].w, in[i].wn, w, wn) != 0) continue;
-      if (stance_postings_init(&it, in[i].seg, in[i].at, NULL) != 0) return -1;
-      while (stance_postings_doc(&it, &local, &count)) {
-        const uint8_t *from;
-        size_t len;
-        uint8_t h[20];
-        size_t hn;
-        if (local >= in[i].seg->ndocs || (nl = in[i].remap[local]) == UINT32_MAX) continue;
-        if (nl + 1 <= last) continue; /* out of order: not from a segment we made */
-        if (stance_postings_raw(&it, &from, &len) != 0) break;
-        hn = stance_varint_put(h, (uint64_t)(nl + 1 - last) << 2 | (count < 4 ? count - 1 : 3));
-        if (count >= 4) hn += stance_varint_put(h + hn, count - 4);
-        if (docs != NULL) {
-          /* the sizes of the first pass bound what is written: checked all the same */
-          if (dl + hn > dlen[k] || pos + pos_len + len > STANCE__W(out->postings) + out->post_len) return -1;
-          memcpy(docs + dl, h, hn);
-          memcpy(pos + pos_len, from, len); /* positions do not change */
-        }
-        dl += hn;
-        pos_len += len;
-        last = nl + 1;
-        f += count;
-      }
-      if (it.broken) return -1;
+      if (in[i].shifted && (rc = merge_shifted(&in[i], in[i].at, &o, &mw)) < 0) return -1;
+      if (rc > 0 && merge_docs(&in[i], in[i].at, &o, &mw) != 0) return -1;
       in[i].at++;
       if (merge_next(&in[i]) != 0) return -1;
-      merge_release(&in[i], 0);
+      merge_release(&in[i]);
     }
-    if (dl == 0) continue; /* every document dropped */
+    if (mw.dl == 0) continue; /* every document dropped */
     if (out == NULL) {
       uint8_t v[10];
-      if (dl > UINT32_MAX || k == UINT32_MAX) return -1;
-      dlen[k] = (uint32_t)dl;
-      pl += stance_varint_put(v, dl) + dl + pos_len;
+      if (mw.dl > UINT32_MAX || k == UINT32_MAX) return -1;
+      dlen[k] = (uint32_t)mw.dl;
+      pl += stance_varint_put(v, mw.dl) + mw.dl + mw.pos_len;
     } else {
       /* w points into an input, whose next word may now differ: wn bytes are still there */
-      if (k >= out->nterms || dl != dlen[k] || wl + wn > out->terms_len) return -1;
+      if (k >= out->nterms || o.docs == NULL || mw.dl != dlen[k] || wl + wn > out->terms_len) return -1;
       memcpy(STANCE__W(out->terms) + wl, w, wn);
-      stance_put32(STANCE__W(out->freq) + (size_t)k * 4, f > UINT32_MAX ? UINT32_MAX : (uint32_t)f);
-      pl = (uint64_t)(pos + pos_len - out->postings);
+      stance_put32(STANCE__W(out->freq) + (size_t)k * 4, mw.f > UINT32_MAX ? UINT32_MAX : (uint32_t)mw.f);
+      pl = (uint64_t)(o.pos + mw.pos_len - out->postings);
     }
     wl += wn;
     k++;
@@ -423,10 +524,14 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
     in[i].seg = segs[i];
     in[i].remap = malloc(((size_t)segs[i]->ndocs + 1) * sizeof *in[i].remap);
     if (in[i].remap == NULL) goto done;
+    in[i].base = ndocs;
+    in[i].shifted = 1;
     for (d = 0; d < segs[i]->ndocs; d++) {
       uint32_t g = segs[i]->docs[d];
       in[i].remap[d] = (g != STANCE_DOC_GONE && (keep == NULL || keep(ud, g))) ? ndocs++ : UINT32_MAX;
+      if (in[i].remap[d] == UINT32_MAX) in[i].shifted = 0;
     }
+    if (in[i].shifted && (in[i].last = malloc(((size_t)segs[i]->nterms + 1) * sizeof *in[i].last)) == NULL) goto done;
     if (nterms > UINT32_MAX - segs[i]->nterms) goto done;
     nterms += segs[i]->nterms;
   }
@@ -452,7 +557,10 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
 done:
   if (bad && damaged != NULL) *damaged = 1;
   if (in != NULL)
-    for (i = 0; i < n; i++) free(in[i].remap);
+    for (i = 0; i < n; i++) {
+      free(in[i].remap);
+      free(in[i].last);
+    }
   free(in);
   free(dlen);
   if (bad || (out != NULL && (k != out->nterms))) {

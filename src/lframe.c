@@ -3,7 +3,8 @@
  *
  *   f:to_file(b), f:to_buf(fb), f:buf_to_cp(b), f:cp_to_buf(c), f:buf_len(), f:cps()
  *   f:anchor(store) -> { placed, moved, orphaned, moved_ids = {...}, orphan_ids = {...} }
- *   f:refresh(store, context) -> n, { ids of annotations whose text is all gone }
+ *   f:refresh(store, context[, ids]) -> n, { ids of annotations whose text is all gone }
+ *     (with `ids`, a list of annotation IDs: only those)
  *   f:context(spans, context) -> quote, prefix, suffix      (spans in buffer bytes)
  *   f:write(store) -> the file's text, spans converted to code points
  *   f:close()
@@ -173,13 +174,35 @@ static int f_refresh(lua_State *L) {
   ids_out o;
   int n;
   if (context < 0 || context > 100000) return luaL_argerror(L, 3, "context out of range");
+  lua_settop(L, 4); /* the IDs (or nil) at 4, the table of collapsed ones after them */
   lua_newtable(L);
   o.L = L;
   o.orphans = lua_gettop(L);
   o.moved = o.orphans; /* not used: refresh reports only collapsed annotations */
   o.fuzzy = 0;
   o.nm = o.no = o.nf = 0;
-  n = stance_frame_refresh(f, s, (uint32_t)context, anchor_cb, &o);
+  if (lua_isnoneornil(L, 4)) {
+    n = stance_frame_refresh(f, s, (uint32_t)context, anchor_cb, &o);
+  } else {
+    /* only these annotations (their IDs): what was added since the last refresh */
+    size_t i, count;
+    const char **ids;
+    luaL_checktype(L, 4, LUA_TTABLE);
+    count = lua_rawlen(L, 4);
+    if (count > 100000000 || (ids = malloc((count > 0 ? count : 1) * sizeof *ids)) == NULL)
+      return stance__fail(L, "out of memory", "ENOMEM");
+    for (i = 0; i < count; i++) {
+      lua_rawgeti(L, 4, (int)i + 1);
+      if (lua_type(L, -1) != LUA_TSTRING) {
+        free(ids);
+        return luaL_argerror(L, 4, "should be a list of annotation IDs");
+      }
+      ids[i] = lua_tostring(L, -1); /* kept alive by the table */
+      lua_pop(L, 1);
+    }
+    n = stance_frame_refresh_ids(f, s, ids, count, (uint32_t)context, anchor_cb, &o);
+    free(ids);
+  }
   if (n < 0) return stance__fail(L, "out of memory", "ENOMEM");
   lua_pushinteger(L, n);
   lua_insert(L, -2);

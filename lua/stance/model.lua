@@ -187,6 +187,10 @@ end
 ---@return table[] labels
 function M.rejected(doc, none)
   local set, labels = {}, {}
+  -- (no "model" layer yet: nothing to open; opening a layer that has no file hashes the
+  -- document for its header, 10 MB on the main thread before the suggestions start)
+  local path = require('stance.root').annotation_path(doc.corpus.root, 'model', doc.path)
+  if not require('stance.core').exists(path) then return set, labels end
   local layer = doc:layer('model')
   for _, r in ipairs(layer and layer:records('annotation') or {}) do
     if M.is_rejection(r) then

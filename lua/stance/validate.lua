@@ -4,9 +4,10 @@
 local M = {}
 
 local record_fields = {
-  annotation = { 'label', 'target', 'stance', 'role', 'confidence', 'note', 'author' },
-  relation = { 'type', 'note', 'author' },
-  doclabel = { 'label', 'target', 'stance', 'note', 'author' },
+  annotation = { label = true, target = true, stance = true, role = true, confidence = true, note = true,
+    author = true },
+  relation = { type = true, note = true, author = true },
+  doclabel = { label = true, target = true, stance = true, note = true, author = true },
 }
 
 --- The names a schema knows for `kind` ("target", "stance", "role", "label", "relation"),
@@ -32,13 +33,10 @@ end
 ---@return boolean|nil ok
 ---@return string|nil err
 function M.record(kind, rec, schema)
+  local fields = record_fields[kind]
   for key, v in pairs(rec) do
-    if type(key) == 'string' and record_fields[kind] and v ~= false and v ~= nil then
-      local known_field = false
-      for _, f in ipairs(record_fields[kind]) do
-        if f == key then known_field = true end
-      end
-      if known_field and type(v) ~= 'string' and not (key == 'confidence' and type(v) == 'number') then
+    if fields and v ~= false and fields[key] then
+      if type(v) ~= 'string' and not (key == 'confidence' and type(v) == 'number') then
         error(('%s should be a string, got %s'):format(key, type(v)), 3)
       end
     end

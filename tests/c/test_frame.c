@@ -427,6 +427,33 @@ static void refresh_and_write_in_code_points(void) {
   stance_store_free(s);
 }
 
+/* Refreshing named annotations only: the others keep their fields and their mark; an ID
+ * not in the store is skipped; a collapsed one is reported as by the whole refresh. */
+static void refresh_ids_refreshes_only_those(void) {
+  const char *text = "Ça va. Non, ça ne va pas.\n";
+  stance_frame *f = stance_frame_new(text, strlen(text), 0);
+  stance_store *s = stance_store_new();
+  stance_range a = {0, 7}, b = {8, 27}; /* "Ça va." and "Non, ça ne va pas." */
+  const char *only_b[] = {"b", "nobody"}, *only_a[] = {"a"};
+  CHECK_INT(add_span(s, "a", &a, 1, NULL, NULL, NULL), STANCE_OK);
+  CHECK_INT(add_span(s, "b", &b, 1, NULL, NULL, NULL), STANCE_OK);
+  stance_store_get(s, "a")->touched = 1;
+  stance_store_get(s, "b")->touched = 1;
+  CHECK_INT(stance_frame_refresh_ids(f, s, only_b, 2, 4, NULL, NULL), 1);
+  CHECK_STR(stance_store_get(s, "b")->f[STANCE_F_QUOTE], "Non, ça ne va pas.");
+  CHECK(stance_store_get(s, "b")->touched == 0);
+  CHECK(stance_store_get(s, "a")->f[STANCE_F_QUOTE] == NULL);
+  CHECK(stance_store_get(s, "a")->touched == 1);
+  /* not touched: left as it is */
+  CHECK_INT(stance_frame_refresh_ids(f, s, only_b, 1, 4, NULL, NULL), 0);
+  CHECK_INT(stance_frame_refresh_ids(f, s, only_a, 0, 4, NULL, NULL), 0);
+  CHECK(stance_store_shift(s, 0, 7, 0, 0, NULL, NULL) >= 1); /* "Ça va." deleted */
+  CHECK_INT(stance_frame_refresh_ids(f, s, only_a, 1, 4, NULL, NULL), 0);
+  CHECK(stance_store_get(s, "a")->touched == 1); /* collapsed: kept for the caller */
+  stance_frame_free(f);
+  stance_store_free(s);
+}
+
 uint32_t test_frame_conv(void *ud, uint32_t off);
 uint32_t test_frame_conv(void *ud, uint32_t off) { return (uint32_t)stance_frame_buf_to_cp(ud, off); }
 
@@ -441,4 +468,5 @@ const test_case frame_tests[] = {
     {"anchor_stops_searching_when_the_budget_runs_out", anchor_stops_searching_when_the_budget_runs_out},
     {"snapshot_round_trips_and_refuses_damage", snapshot_round_trips_and_refuses_damage},
     {"refresh_and_write_in_code_points", refresh_and_write_in_code_points},
+    {"refresh_ids_refreshes_only_those", refresh_ids_refreshes_only_those},
     {NULL, NULL}};

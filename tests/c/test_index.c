@@ -1050,6 +1050,110 @@ static void saves_merge_segments_by_tiers(void) {
   free(c);
 }
 
+/* The tables of two segments are the same bytes (and their documents the same). */
+static void same_segment(const stance_segment *a, const stance_segment *b) {
+  CHECK_INT(a->ndocs, b->ndocs);
+  CHECK_INT(a->nterms, b->nterms);
+  CHECK_INT(a->terms_len, b->terms_len);
+  CHECK_INT(a->post_len, b->post_len);
+  if (a->ndocs != b->ndocs || a->nterms != b->nterms || a->terms_len != b->terms_len || a->post_len != b->post_len)
+    return;
+  CHECK(memcmp(a->docs, b->docs, (size_t)a->ndocs * 4) == 0);
+  CHECK(memcmp(a->term_off, b->term_off, ((size_t)a->nterms + 1) * 4) == 0);
+  CHECK(memcmp(a->freq, b->freq, (size_t)a->nterms * 4) == 0);
+  CHECK(memcmp(a->post_off, b->post_off, ((size_t)a->nterms + 1) * 8) == 0);
+  CHECK(memcmp(a->keys, b->keys, (size_t)STANCE_NKEYS(a->nterms) * 8) == 0);
+  CHECK(memcmp(a->terms, b->terms, (size_t)a->terms_len) == 0);
+  CHECK(memcmp(a->postings, b->postings, (size_t)a->post_len) == 0);
+}
+
+/* One segment of the documents of `c` not in `gone` (a list of numbers ending with -1),
+ * built at once, numbered as `ix` numbers them. */
+static stance_segment *built_at_once(corpus *c, stance_index *ix, const int *gone) {
+  stance_segment_builder *b = stance_builder_new();
+  stance_segment *seg;
+  int d, g, skip;
+  for (d = 0; d < NDOCS; d++) {
+    char path[32];
+    for (skip = 0, g = 0; gone[g] >= 0; g++) skip |= gone[g] == d;
+    if (skip) continue;
+    snprintf(path, sizeof path, "doc%02d.txt", d);
+    CHECK(stance_builder_add(b, (uint32_t)stance_index_find(ix, path), c->text[d], c->len[d]) > 0);
+  }
+  seg = stance_builder_finish(b);
+  stance_builder_free(b);
+  return seg;
+}
+
+/* A merge gives the very segment that building its documents at once gives: segments that
+ * keep every document (a rebuild's, merged at its save: their postings copied whole, only
+ * each word's first document renumbered), in memory and mapped from their files; and with
+ * documents deleted from some of them (those taken document by document, the others whole,
+ * in one merge). The hits stay those of a scan of the text, saved and loaded too. */
+static void merges_equal_one_build(void) {
+  static const int none[] = {-1}, gone[] = {0, 3, 20, 21, 22, 59, -1};
+  corpus *c = malloc(sizeof *c);
+  stance_index *ix;
+  stance_segment *segs[16], *m, *one;
+  uint32_t i, n;
+  int damaged, file, g;
+  make_corpus(c);
+  for (file = 0; file < 2; file++) {
+    const char *dir = file ? tmp_dir() : NULL;
+    char err[256], path[4200];
+    ix = build(c, 7);
+    n = stance_index_nsegments(ix);
+    CHECK_INT(n, 9);
+    for (i = 0; i < n; i++) {
+      segs[i] = stance_index_segment(ix, i);
+      if (dir != NULL) CHECK_INT(stance_segment_to_file(segs[i], dir, err, sizeof err), 0);
+    }
+    CHECK(dir == NULL || (segs[0]->file != NULL && segs[0]->file->mmapped));
+    /* every document kept */
+    damaged = 1;
+    m = stance_segments_merge(segs, n, NULL, NULL, &damaged);
+    one = built_at_once(c, ix, none);
+    CHECK(m != NULL && one != NULL && !damaged);
+    if (m != NULL && one != NULL) same_segment(m, one);
+    stance_segment_unref(one);
+    CHECK_INT(stance_index_replace_segments(ix, segs, n, m), 0);
+    stance_segment_unref(m);
+    CHECK_INT(stance_index_nsegments(ix), 1);
+    CHECK_INT(run(ix, "sanctions"), brute(c, "sanctions", NULL, 0));
+    CHECK_INT(run(ix, "\"human rights\""), brute(c, "human", "rights", 0));
+    CHECK_INT(run(ix, "sanction*"), brute(c, "sanction", NULL, 1));
+    saved_as(ix, 1);
+    stance_index_free(ix);
+    /* documents deleted from four of the segments (the first, the last, and two in the
+     * middle, one of which loses three) */
+    ix = build(c, 7);
+    for (i = 0; i < n; i++) {
+      segs[i] = stance_index_segment(ix, i);
+      if (dir != NULL) CHECK_INT(stance_segment_to_file(segs[i], dir, err, sizeof err), 0);
+    }
+    for (g = 0; gone[g] >= 0; g++) {
+      snprintf(path, sizeof path, "doc%02d.txt", gone[g]);
+      stance_index_delete(ix, path);
+    }
+    one = built_at_once(c, ix, gone);
+    damaged = 1;
+    m = stance_segments_merge(segs, n, keep_live_doc, ix, &damaged);
+    CHECK(m != NULL && one != NULL && !damaged);
+    if (m != NULL && one != NULL) same_segment(m, one);
+    stance_segment_unref(one);
+    CHECK_INT(stance_index_replace_segments(ix, segs, n, m), 0);
+    stance_segment_unref(m);
+    same_hits(ix, ix);
+    saved_as(ix, 1);
+    stance_index_free(ix);
+    if (dir != NULL) {
+      snprintf(path, sizeof path, "%s", dir);
+      tmp_cleanup(path);
+    }
+  }
+  free(c);
+}
+
 /* An index saved by an older stance (format 5: each word's documents and positions
  * interleaved) is refused, saying its version, never read as this format: the search then
  * rebuilds it. A segment file of the older format listed by a meta of this one is refused
@@ -1135,4 +1239,5 @@ const test_case index_tests[] = {
     {"long_documents_count_as_a_scan", long_documents_count_as_a_scan},
     {"older_index_formats_are_refused", older_index_formats_are_refused},
     {"saves_merge_segments_by_tiers", saves_merge_segments_by_tiers},
+    {"merges_equal_one_build", merges_equal_one_build},
     {NULL, NULL}};

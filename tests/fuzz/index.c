@@ -44,6 +44,73 @@ static const char *const queries[] = {"sanctions",   "sanction*", "\"human right
                                       "NOT the",     "s*",        "a AND NOT b",      "(x OR y) z",
                                       "\"a b c d\"", "zzzz*"};
 
+/* Every kind of query runs, or fails as damaged; every hit is a live document; counting
+ * gives as many hits as listing, where the bytes are as saved (`reseal` 0). */
+static int queries_hold(stance_index *ix, int reseal) {
+  char err[256];
+  size_t i;
+  for (i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+    size_t col, count = 0, k;
+    stance_query *q = stance_query_parse(queries[i], strlen(queries[i]), err, sizeof err, &col);
+    stance_hits h;
+    int rc, rc2, rc3;
+    size_t gcount;
+    static const char *const globs[] = {"*.txt", "dir/d1*", NULL};
+    memset(&h, 0, sizeof h);
+    rc = stance_query_run(q, ix, NULL, &h);
+    rc2 = stance_query_count(q, ix, NULL, &count);
+    rc3 = stance_query_count(q, ix, globs, &gcount);
+    FUZZ_CHECK(rc3 == 0 || rc3 == STANCE_INDEX_DAMAGED, "a query with globs runs or fails as damaged");
+    FUZZ_CHECK(reseal || rc3 != 0 || rc2 != 0 || gcount <= count, "globs keep fewer hits, never more");
+    stance_query_free(q);
+    if (rc != 0 || rc2 != 0) {
+      stance_hits_free(&h);
+      FUZZ_CHECK((rc == 0 || rc == STANCE_INDEX_DAMAGED) && (rc2 == 0 || rc2 == STANCE_INDEX_DAMAGED),
+                 "a query over a bad index fails as damaged, nothing else");
+      continue;
+    }
+    FUZZ_CHECK(reseal || count == h.n, "counting gives as many hits as listing");
+    for (k = 0; k < h.n; k++)
+      if (!stance_index_is_live(ix, h.items[k].doc)) break;
+    {
+      int all_live = k == h.n;
+      stance_hits_free(&h);
+      FUZZ_CHECK(all_live, "every hit is a live document");
+    }
+  }
+  return 0;
+}
+
+static int keep_even(void *ud, uint32_t doc) {
+  (void)ud;
+  return doc % 2 == 0;
+}
+
+/* The loaded segments merged into one, as a save merges them (every document kept: their
+ * postings copied whole; then every other document dropped: taken one by one): the merge
+ * fails as damaged or out of memory, or gives a segment over which the queries hold. */
+static int merged_queries_hold(stance_index *ix, int reseal) {
+  stance_segment *segs[MAX_SEGS + 1];
+  uint32_t n = stance_index_nsegments(ix), i, pass;
+  if (n == 0 || n > MAX_SEGS + 1) return 0;
+  for (i = 0; i < n; i++) segs[i] = stance_index_segment(ix, i);
+  for (pass = 0; pass < 2; pass++) {
+    int damaged = 0;
+    stance_index *copy = stance_index_copy(ix);
+    stance_segment *m = stance_segments_merge(segs, n, pass ? keep_even : NULL, NULL, &damaged);
+    if (m == NULL || copy == NULL) {
+      stance_segment_unref(m);
+      stance_index_free(copy);
+      continue;
+    }
+    FUZZ_CHECK(!damaged, "a merge that gives a segment found no damage");
+    if (stance_index_replace_segments(copy, segs, n, m) == 0) queries_hold(copy, reseal);
+    stance_segment_unref(m);
+    stance_index_free(copy);
+  }
+  return 0;
+}
+
 STANCE_FUZZ_TARGET(index) {
   char *copy, *meta, *rest, err[256];
   size_t meta_len, rest_len, i;
@@ -83,35 +150,8 @@ STANCE_FUZZ_TARGET(index) {
     free(copy);
     return 0;
   }
-  for (i = 0; i < sizeof queries / sizeof queries[0]; i++) {
-    size_t col, count = 0, k;
-    stance_query *q = stance_query_parse(queries[i], strlen(queries[i]), err, sizeof err, &col);
-    stance_hits h;
-    int rc, rc2, rc3;
-    size_t gcount;
-    static const char *const globs[] = {"*.txt", "dir/d1*", NULL};
-    memset(&h, 0, sizeof h);
-    rc = stance_query_run(q, ix, NULL, &h);
-    rc2 = stance_query_count(q, ix, NULL, &count);
-    rc3 = stance_query_count(q, ix, globs, &gcount);
-    FUZZ_CHECK(rc3 == 0 || rc3 == STANCE_INDEX_DAMAGED, "a query with globs runs or fails as damaged");
-    FUZZ_CHECK(reseal || rc3 != 0 || rc2 != 0 || gcount <= count, "globs keep fewer hits, never more");
-    stance_query_free(q);
-    if (rc != 0 || rc2 != 0) {
-      stance_hits_free(&h);
-      FUZZ_CHECK((rc == 0 || rc == STANCE_INDEX_DAMAGED) && (rc2 == 0 || rc2 == STANCE_INDEX_DAMAGED),
-                 "a query over a bad index fails as damaged, nothing else");
-      continue;
-    }
-    FUZZ_CHECK(reseal || count == h.n, "counting gives as many hits as listing");
-    for (k = 0; k < h.n; k++)
-      if (!stance_index_is_live(ix, h.items[k].doc)) break;
-    {
-      int all_live = k == h.n;
-      stance_hits_free(&h);
-      FUZZ_CHECK(all_live, "every hit is a live document");
-    }
-  }
+  queries_hold(ix, reseal);
+  merged_queries_hold(ix, reseal);
   for (i = 0; i < stance_index_ndocs(ix) && i < 256; i++) {
     stance_doc d;
     const char *path = stance_index_path(ix, (uint32_t)i);

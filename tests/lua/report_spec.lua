@@ -215,6 +215,7 @@ describe('stance report', function()
       assert.truthy(heat:find('gold, done', 1, true))
       assert.truthy(heat:find('>not started<', 1, true) or heat:find('not started</text>', 1, true))
       assert.truthy(heat:find('class="cell not-started"', 1, true))
+      assert.truthy(heat:find('>not started (nothing said yet)</text>', 1, true)) -- in the legend
       assert.is_true((well_formed(d .. '/out/figures/heatmap.svg')))
       -- named coders: theirs, the mean where both annotated, and the title says so
       page = report(d, { '--annotator', 'ana,ben' })

@@ -735,7 +735,9 @@ describe('the editor', function()
     vim.cmd('bwipeout!')
     require('stance').setup({ annotator = 'tester', mappings = { annotate = 'ga', next = '' } })
     s = assert(open(d, '02_charge_unfair.txt'))
-    assert.truthy(vim.fn.maparg('ga', 'n'):find('stance%-annotate'))
+    -- (a global mapping that acts in annotated buffers: its description names it)
+    assert.are.equal('stance: annotate', vim.fn.maparg('ga', 'n', false, true).desc)
+    assert.are.equal('', vim.fn.maparg('gs', 'n'))
     assert.falsy(vim.fn.maparg(']a', 'n'):find('stance'), vim.fn.maparg(']a', 'n'))
     vim.api.nvim_win_set_cursor(0, { 3, 0 })
     keys('gaisp')
@@ -1051,6 +1053,15 @@ describe('the editor', function()
     T.write(d .. '/crlf.txt', '\239\187\191Ça va.\r\nNon, ça ne va pas.\r\n')
     local s = assert(open(d, 'crlf.txt'))
     assert.are.equal('dos', vim.bo.fileformat)
+    -- every buffer offset's row and column (Neovim's byte2line counts CR LF as two bytes)
+    local where, at = require('stance.editor.where'), 0
+    for row, line in ipairs(vim.api.nvim_buf_get_lines(s.buf, 0, -1, false)) do
+      for col = 0, #line do
+        assert.are.same({ row - 1, col }, { where.pos(s.buf, at + col) }, 'offset ' .. (at + col))
+      end
+      at = at + #line + 1
+    end
+    assert.are.equal(at, where.size(s.buf))
     vim.cmd('2Stance annotate against exemptions')
     save(s)
     local _, recs = on_disk(s)

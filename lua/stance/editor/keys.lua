@@ -1,6 +1,7 @@
---- Mappings: <Plug> mappings for everything (defined once), and the default keys set on
---- each annotated buffer (buffer-local, only where no mapping of yours exists; change or
---- switch them off with setup{ mappings = ... }, :help stance-mappings).
+--- Mappings: <Plug> mappings for everything (defined once), and the default keys, which
+--- act in annotated buffers (global mappings set once, buffer-local ones where Neovim maps
+--- the key itself; never where a mapping of yours exists; change or switch them off with
+--- setup{ mappings = ... }, :help stance-mappings).
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = { plugs = false }
@@ -97,15 +98,37 @@ H.defaults = {
   { 'prev_unannotated', 'n', 'prev-unannotated' },
 }
 
---- Whether `lhs` in `mode` may get our buffer-local mapping in `buf`: nothing is mapped
---- there, or only by us, or only by Neovim itself (0.10+ maps keys such as `]a` globally:
---- a buffer-local mapping wins over those). A mapping of yours, global or local, stays.
---- Called in `buf` (nvim_buf_call).
-function H.free(lhs, mode)
-  local m = vim.fn.maparg(lhs, mode, false, true)
+--- Whether `lhs` in `mode` may get our mapping: nothing is mapped there, or only by us, or
+--- only by Neovim itself (0.10+ maps keys such as `]a` globally: a buffer-local mapping wins
+--- over those). A mapping of yours, global or local, stays. `m` is maparg()'s dictionary.
+function H.free_map(m)
   if type(m) ~= 'table' or m.lhs == nil then return true end
-  if (m.rhs or ''):find('<Plug>(stance-', 1, true) or (m.desc or ''):find('^stance: ') then return true end
+  if H.ours(m) then return true end
   return m.buffer ~= 1 and require('stance.compat').default_mapping(m)
+end
+
+--- Whether maparg()'s dictionary `m` is a mapping of ours (a default key of ours or a
+--- <Plug> one).
+function H.ours(m)
+  return (m.rhs or ''):find('<Plug>(stance-', 1, true) ~= nil or (m.desc or ''):find('^stance: ') ~= nil
+end
+
+--- `lhs` in `mode` in the current buffer (see H.free_map).
+function H.free(lhs, mode)
+  return H.free_map(vim.fn.maparg(lhs, mode, false, true))
+end
+
+--- The global mapping of `lhs` in `mode` (maparg()'s dictionary), or nil: maparg() says the
+--- buffer's own first, when the current buffer has one.
+function H.global_map(lhs, mode)
+  local m = vim.fn.maparg(lhs, mode, false, true)
+  if type(m) ~= 'table' or m.lhs == nil then return nil end
+  if m.buffer ~= 1 then return m end
+  local want = vim.api.nvim_replace_termcodes(lhs, true, true, true)
+  for _, g in ipairs(vim.api.nvim_get_keymap(mode)) do
+    if vim.api.nvim_replace_termcodes(g.lhs, true, true, true) == want then return g end
+  end
+  return nil
 end
 
 --- The default keys the configuration `cfg` (its `mappings`) asks for, by key: { lhs, {
@@ -132,24 +155,74 @@ function H.wanted(cfg)
   return list
 end
 
---- Set the default keys on the session's buffer.
+--- A global mapping of `lhs` in `mode`: in an annotated buffer the <Plug> mapping `plug`,
+--- elsewhere the key as Neovim has it (the first key of what a mapping gives back is not
+--- mapped again when it is the mapping's own: `u` stays Neovim's `u`).
+function H.set_global(mode, lhs, plug, desc)
+  local by_buf = require('stance.editor.session').by_buf
+  local own = vim.api.nvim_replace_termcodes(lhs, true, true, true)
+  local to = vim.api.nvim_replace_termcodes(plug, true, true, true)
+  vim.api.nvim_set_keymap(mode, lhs, '', {
+    expr = true, noremap = false, silent = true, desc = desc,
+    callback = function()
+      if by_buf[vim.api.nvim_get_current_buf()] then return to end
+      return own
+    end,
+  })
+end
+
+--- Take away the global mappings of ours (H.globals) that are still ours.
+function H.drop_globals()
+  for _, g in ipairs(H.globals or {}) do
+    local m = H.global_map(g[2], g[1])
+    if m and H.ours(m) then pcall(vim.api.nvim_del_keymap, g[1], g[2]) end
+  end
+  H.globals, H.globals_for, H.locals = nil, nil, nil
+end
+
+--- Set the default keys of configuration `cfg` once for every buffer: a global mapping
+--- for each key that nothing maps, or only we do (set once, it costs an annotated buffer
+--- nothing when it opens: 31 buffer-local mappings cost ~0.7M instructions per open, as
+--- Neovim parses every key name of them). Keys that Neovim maps itself (0.10+: `]a` and
+--- `[a` on 0.11) are kept for buffer-local mappings (H.locals), which win over Neovim's in
+--- annotated buffers and leave them to every other buffer; keys you map are left to you.
+function H.set_globals(cfg)
+  H.globals, H.locals = {}, {}
+  for _, key in ipairs(H.wanted(cfg)) do
+    local lhs = key[1]
+    for _, m in ipairs(key[2]) do
+      local had = H.global_map(lhs, m[1])
+      if not had or H.ours(had) then
+        H.set_global(m[1], lhs, m[2], m[3].desc)
+        H.globals[#H.globals + 1] = { m[1], lhs }
+      elseif H.free_map(had) then
+        H.locals[#H.locals + 1] = { lhs, m[1], m[2], m[3] }
+      end
+    end
+  end
+  H.globals_for = cfg
+end
+
+--- Set the default keys on the session's buffer: the global ones once (H.set_globals),
+--- then buffer-local ones for the keys Neovim maps itself.
 ---@param s stance.Session
 function M.attach(s)
   M.define_plugs()
   local cfg = require('stance.config').get().mappings
-  if cfg == false or cfg.enabled == false then return end
-  local list, buf, set = H.wanted(cfg), s.buf, vim.api.nvim_buf_set_keymap
-  -- every key looked at in the buffer at once (a buffer switch per key cost more than the
-  -- rest of opening a short article); a key mapped in none of the modes (the short form of
-  -- maparg() is "" exactly then, and mode "" is all of them) needs no look per mode
+  if cfg == false or cfg.enabled == false then
+    if H.globals then H.drop_globals() end
+    return
+  end
+  if H.globals_for ~= cfg then
+    if H.globals then H.drop_globals() end
+    H.set_globals(cfg)
+  end
+  local list, buf = H.locals, s.buf
+  if #list == 0 then return end
   local function each()
     for i = 1, #list do
-      local lhs, modes = list[i][1], list[i][2]
-      local none = vim.fn.maparg(lhs, '') == ''
-      for j = 1, #modes do
-        local m = modes[j]
-        if none or H.free(lhs, m[1]) then set(buf, m[1], lhs, m[2], m[3]) end
-      end
+      local l = list[i]
+      if H.free(l[1], l[2]) then vim.api.nvim_buf_set_keymap(buf, l[2], l[1], l[3], l[4]) end
     end
   end
   if buf == vim.api.nvim_get_current_buf() then each() else vim.api.nvim_buf_call(buf, each) end

@@ -96,7 +96,7 @@ end
 ---@return integer[][]
 function H.rows_changed(s, store, before, after)
   local ranges = require('stance.editor.render').visible_spans(s.buf, store)
-  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  local total = require('stance.editor.where').size(s.buf)
   for win, h in pairs(after) do
     local old = before[win] or {}
     -- its document stances: a line more or less under the first line (a real virtual line,

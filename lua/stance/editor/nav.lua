@@ -37,7 +37,7 @@ function M.jump(back, count)
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
   local off = where.cursor()
-  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  local total = require('stance.editor.where').size(s.buf)
   local moved = false
   local store = require('stance.editor.render').layer_of(s).store -- the side view's, there
   for _ = 1, math.max(count or vim.v.count1, 1) do

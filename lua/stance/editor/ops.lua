@@ -141,14 +141,15 @@ end
 --- The text of the buffer's byte range [a, b) with leading and trailing white space left
 --- out: where an annotation of that range starts and ends.
 function M.trim(buf, a, b)
-  local total = vim.api.nvim_buf_get_offset(buf, vim.api.nvim_buf_line_count(buf))
+  local total = require('stance.editor.where').size(buf)
   if b > total then b = total end
   if a >= b then return a, b end
-  local r1 = vim.fn.byte2line(a + 1) - 1
-  local r2 = vim.fn.byte2line(b) - 1
+  local where = require('stance.editor.where')
+  local r1, c1 = where.pos(buf, a)
+  local r2 = where.pos(buf, b - 1)
   local lines = vim.api.nvim_buf_get_lines(buf, r1, r2 + 1, false)
   local text = table.concat(lines, '\n') .. '\n'
-  local base = vim.api.nvim_buf_get_offset(buf, r1)
+  local base = a - c1
   local sub = text:sub(a - base + 1, b - base)
   local lead = #sub:match('^%s*')
   local trail = #sub:match('%s*$')
@@ -175,7 +176,7 @@ function M.create(s, spans, fields)
   ok, err = validate.apply_label(rec, schema, 'annotation')
   if not ok then return nil, err end
   table.sort(spans, function(x, y) return x[1] < y[1] end)
-  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  local total = require('stance.editor.where').size(s.buf)
   ok, err = validate.spans(spans, total)
   if not ok then return nil, err end
   rec.spans = spans
@@ -184,11 +185,12 @@ function M.create(s, spans, fields)
   ok, err = s.store:add(rec)
   if not ok then return nil, err end
   s.store:mark(rec.id, 'touched', true)
-  H.enter(s, rec.id)
+  local live = s.store:get(rec.id)
+  H.enter_rec(s, live)
   H.added(s, rec.id)
   H.record(s, 'annotate', { { op = 'trash', id = rec.id } }, { { op = 'restore', id = rec.id } })
   changed(s)
-  return s.store:get(rec.id)
+  return live
 end
 
 --- Change fields of annotation (or relation) `id`: label (which brings its target, stance and role),
@@ -259,7 +261,7 @@ function M.resize(s, id, spans)
     copy[i] = { sp[1], sp[2] }
   end
   table.sort(copy, function(x, y) return x[1] < y[1] end)
-  local total = vim.api.nvim_buf_get_offset(s.buf, vim.api.nvim_buf_line_count(s.buf))
+  local total = require('stance.editor.where').size(s.buf)
   local ok, err = require('stance.validate').spans(copy, total)
   if not ok then return nil, err end
   local change = { spans = copy, modified = now() }

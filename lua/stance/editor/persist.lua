@@ -77,7 +77,11 @@ function H.append(s)
   local session = require('stance.editor.session')
   if s.rewrite or not s.added or #s.added == 0 or not s.file.exists or not s.file.size then return nil end
   local frame = s:get_frame()
-  local _, collapsed = frame:refresh(s.store, require('stance.config').get().context)
+  -- the quotes and contexts of the added annotations only: nothing else changed since the
+  -- last write (a change of the text or of another annotation rewrites the whole file), and
+  -- a look at every record of a large store took longer than the rest of the append and
+  -- left the processor's caches cold for the next key
+  local _, collapsed = frame:refresh(s.store, require('stance.config').get().context, s.added)
   if #collapsed > 0 then return nil end
   local chunk = frame:write_records(s.store, s.added)
   if not chunk then return nil end

@@ -152,7 +152,8 @@ function H.float(head, items, tail)
   })
 end
 
---- Show the question; returns a function that takes it away. Taking it away draws nothing:
+--- Show the question (`items`: a function that makes its choices, called only when it is
+--- shown); returns a function that takes it away. Taking it away draws nothing:
 --- the screen update that clears it is Neovim's next one, the same that draws what the answer
 --- changed (an annotation made, a ghost gone), so that no screen shows the question gone and
 --- its answer not yet drawn.
@@ -161,6 +162,7 @@ function H.show(head, items, tail)
   -- the answer is typed already (typed ahead, a macro, a mapping): asked and answered in the
   -- same screen update, as Neovim draws nothing while keys are waiting
   if vim.fn.getchar(1) ~= 0 then return function() end end
+  items = items()
   local chunks = H.echo_line(head, items, tail)
   if chunks then
     vim.api.nvim_echo(chunks, false, {})
@@ -193,11 +195,16 @@ function M.pick(what, entries, extra)
   for _, x in ipairs(extra or {}) do
     by_key[vim.api.nvim_replace_termcodes(x.key, true, false, true)] = x.value
   end
-  local items = H.items(what, entries, extra)
+  -- (made only when the question is shown: not when its answer was typed ahead)
+  local items
+  local function choices()
+    items = items or H.items(what, entries, extra)
+    return items
+  end
   local problem = nil
   while true do
     local head = what .. ': ' .. (problem and ('(' .. problem .. ') ') or '')
-    local hide = H.show(head, items, '<CR> name  <Esc> cancel')
+    local hide = H.show(head, choices, '<CR> name  <Esc> cancel')
     local k = H.getkey()
     hide()
     if k == nil or k == '\27' or k == '\3' then return nil end

@@ -609,7 +609,7 @@ function M.redraw(buf, ranges)
     end
   else
     local where = require('stance.editor.where')
-    local total = vim.api.nvim_buf_get_offset(buf, vim.api.nvim_buf_line_count(buf))
+    local total = require('stance.editor.where').size(buf)
     for _, r in ipairs(ranges) do
       local a = math.max(0, math.min(r[1], total))
       local b = math.max(a, math.min(r[2], total))
@@ -640,8 +640,9 @@ function M.redraw(buf, ranges)
       -- not depend on the rows around it)
       local lo, hi = math.max(signs[2], g[1]), math.min(signs[3], g[2] - 1)
       if lo <= hi then
-        local _, signed, last = M.plan(signs[4], signs[1], buf, lo, hi)
+        local planned, signed, last, _, _, fit = M.plan(signs[4], signs[1], buf, lo, hi)
         M.place_signs(buf, lo, last, signed, g)
+        H.adopt(signs[1], g, lo, last, planned, signed, fit)
       end
     end
     compat.redraw_rows(buf, g[1], g[2], false)
@@ -701,6 +702,25 @@ function H.with_moved(s, buf, groups)
     end
   end
   return out
+end
+
+--- The rows `lo`..`hi` of group `g` (noted to be planned again in window `win`), just planned
+--- for their signs: put in the window's plan, so that its next screen update does not plan
+--- them a second time. (Its plan is used only while what it was made for holds: when the
+--- window has scrolled, or anything else of its key changed, it is made afresh.)
+function H.adopt(win, g, lo, hi, rows, signed, fit)
+  local p, d = H.plans[win], H.dirty[win]
+  if not p or type(d) ~= 'table' then return end
+  for i = #d, 1, -1 do
+    if d[i][1] == g[1] and d[i][2] == g[2] then
+      table.remove(d, i)
+      for r = lo, math.min(hi, p.last) do
+        p.rows[r], p.signed[r] = rows[r], signed[r]
+      end
+      p.fit = p.fit or fit
+      return
+    end
+  end
 end
 
 --- The window whose rows get their signs now (the current window, else the first window of

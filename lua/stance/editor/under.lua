@@ -136,7 +136,7 @@ function M.plan(win, buf, top, last, rows, version, name, text)
   if not M.enabled and not side then
     -- inside the lines (Neovim 0.10+ without a side view): none under them
     for r = top, last do
-      if rows[r] then rows[r].under = nil end
+      if rows[r] then rows[r].under, rows[r].under_sig = nil, nil end
     end
     if M.any(buf) then vim.schedule(function() M.clear(buf) end) end
     return
@@ -151,26 +151,30 @@ function M.plan(win, buf, top, last, rows, version, name, text)
     local list = rows[r]
     if list and list.ends and #list.ends > 0 then
       ended = true
-      lines = lines or vim.api.nvim_buf_get_lines(buf, top, last + 1, false)
-      local line = lines[r - top + 1] or ''
-      local under = side
-      for _, e in ipairs(list.ends) do
-        -- a mark after text that goes on: after the line, it would not say whose
-        if not under and line:find('%S', e.col + 1) then under = true end
-      end
-      if not under then
-        if not geometry then geometry, gkey = M.geometry(buf) end
-        local all = {}
+      if not geometry then geometry, gkey = M.geometry(buf) end
+      -- a row's plan kept from an earlier screen update (its text and marks are the same)
+      -- keeps what was decided for it in the same windows
+      local sig = gkey .. (side and ':side' or '')
+      if list.under_sig ~= sig then
+        lines = lines or vim.api.nvim_buf_get_lines(buf, top, last + 1, false)
+        local line = lines[r - top + 1] or ''
+        local under = side
         for _, e in ipairs(list.ends) do
-          vim.list_extend(all, e.chunks)
+          -- a mark after text that goes on: after the line, it would not say whose
+          if not under and line:find('%S', e.col + 1) then under = true end
         end
-        under = not M.fits(geometry, line, all)
+        if not under then
+          local all = {}
+          for _, e in ipairs(list.ends) do
+            vim.list_extend(all, e.chunks)
+          end
+          under = not M.fits(geometry, line, all)
+        end
+        list.under, list.under_sig, list.under_line = under or nil, sig, under and line or nil
       end
-      -- (a row's plan may be kept from an earlier screen update: its mark is set either way)
-      list.under = under or nil
-      if under then
+      if list.under then
         -- its lines are made when they are placed, after the screen update
-        want[r] = { line = line, ends = list.ends }
+        want[r] = { line = list.under_line, ends = list.ends }
       end
     end
   end

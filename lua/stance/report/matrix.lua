@@ -113,7 +113,12 @@ function M.figure(spec)
   end
   local x0, top = H.PAD + label_w + note_w, 58
   local width = x0 + col_w * math.max(#targets, 1) + H.PAD
-  local legend, legend_w = svg.legend(spec.id, styles, H.PAD, 20, { none = 'no stance annotated' })
+  local not_started
+  for _, r in ipairs(rows) do
+    if r.status == 'not-started' then not_started = 'not started (nothing said yet)' end
+  end
+  local legend, legend_w = svg.legend(spec.id, styles, H.PAD, 20, { none = 'no stance annotated',
+    not_started = not_started })
   width = math.max(width, legend_w + 2 * H.PAD)
   local height = top + H.ROW * #rows + H.PAD
   local out = { legend }

@@ -212,6 +212,11 @@ function M.legend(prefix, styles, x, y, opts)
     parts[#parts + 1] = M.text(cx + 18, y, opts.none, { size = 11 })
     cx = cx + 28 + M.width(opts.none, 11)
   end
+  if opts.not_started then -- a document nobody has started: nothing said (not "no stance")
+    parts[#parts + 1] = M.rect(cx, y - 9, 14, 11, { fill = '#ffffff', stroke = '#999', dash = '3,2' })
+    parts[#parts + 1] = M.text(cx + 18, y, opts.not_started, { size = 11 })
+    cx = cx + 28 + M.width(opts.not_started, 11)
+  end
   return table.concat(parts), cx - x
 end
 
