@@ -18,6 +18,11 @@ local function sh(cmd)
   assert(ok, cmd)
 end
 local function now() return core.hrtime() / 1e9 end
+local function put(path, data)
+  local f = assert(io.open(path, 'wb'))
+  f:write(data)
+  f:close()
+end
 
 local WORDS = { 'students', 'should', 'learn', 'because', 'technology', 'society', 'however', 'the', 'of', 'and',
   'important', 'argue', 'that', 'many', 'people', 'believe', 'school', 'university', 'life', 'work', 'public',
@@ -78,17 +83,11 @@ if not io.open(src .. '/.complete') then
   for k = 1, 400 do
     local text, ann = essay(k)
     local name = ('%s/essay%03d'):format(src, k)
-    local f = assert(io.open(name .. '.txt', 'wb'))
-    f:write(text)
-    f:close()
-    f = assert(io.open(name .. '.ann', 'wb'))
-    f:write(ann)
-    f:close()
+    put(name .. '.txt', text)
+    put(name .. '.ann', ann)
   end
-  local f = assert(io.open(src .. '/annotation.conf', 'wb'))
-  f:write('[entities]\nMajorClaim\nClaim\nPremise\n[relations]\nsupports\tArg1:Premise, Arg2:Claim|MajorClaim\n'
+  put(src .. '/annotation.conf', '[entities]\nMajorClaim\nClaim\nPremise\n[relations]\nsupports\tArg1:Premise, Arg2:Claim|MajorClaim\n'
     .. 'attacks\tArg1:Premise, Arg2:Claim|MajorClaim\n[events]\n[attributes]\nStance\tArg:Claim, Value:For|Against\n')
-  f:close()
   io.open(src .. '/.complete', 'wb'):close()
 end
 for k = 1, 400 do
@@ -203,16 +202,10 @@ for _, n in ipairs({ 50000, 100000 }) do
   local text, ann, a, r = big_document(n)
   if not io.open(folder .. '/.complete') then
     sh('rm -rf ' .. q(folder) .. ' && mkdir -p ' .. q(folder))
-    local f = assert(io.open(folder .. '/big.txt', 'wb'))
-    f:write(text)
-    f:close()
-    f = assert(io.open(folder .. '/big.ann', 'wb'))
-    f:write(ann)
-    f:close()
-    f = assert(io.open(folder .. '/annotation.conf', 'wb'))
-    f:write('[entities]\nClaim\nPremise\n[relations]\nsupports\tArg1:Premise, Arg2:Claim\n'
+    put(folder .. '/big.txt', text)
+    put(folder .. '/big.ann', ann)
+    put(folder .. '/annotation.conf', '[entities]\nClaim\nPremise\n[relations]\nsupports\tArg1:Premise, Arg2:Claim\n'
       .. 'attacks\tArg1:Premise, Arg2:Claim\n[events]\n[attributes]\nStance\tArg:Claim, Value:For|Against\n')
-    f:close()
     io.open(folder .. '/.complete', 'wb'):close()
   end
   local one = dir .. '/work-one'

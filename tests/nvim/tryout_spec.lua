@@ -3,8 +3,9 @@
 -- document's stances in the schema's order (not by name) in the virtual line, the summary
 -- and the picker; relation marks of two layers on one screen told apart; the summary as
 -- wide as its lines; one `u` for a document stance that removed duplicates; the side view
--- of another layer level with yours row for row, whatever the columns of either window; a
--- relation mark inside a line never cut in two by the wrap.
+-- of another layer level with yours row for row, whatever the columns of either window and
+-- wherever a fold is closed or opened; a relation mark inside a line never cut in two by the
+-- wrap, and the rows below a line its new marks make taller drawn again.
 local T = require('helpers')
 local tmux = require('helpers.tmux')
 local has = tmux.has
@@ -82,6 +83,46 @@ end
 --- How many times `what` is in `text`.
 local function count(text, what)
   return select(2, text:gsub(vim.pesc(what), ''))
+end
+
+--- The first words of each paragraph of DOC in `d`: where each line starts on the screen.
+--- Returns `level(least, folded)`: a condition that holds when every paragraph start seen in
+--- either window of a side view is on the same row in both, with at least `least` seen in
+--- both (the rows split at the windows' separator), and every closed fold on the same row
+--- in both windows; with `folded`, when that many closed folds show.
+local function level_in(d)
+  local starts = {}
+  for line in assert(T.read(d .. '/' .. DOC)):gmatch('[^\n]+') do
+    if #line >= 24 then starts[#starts + 1] = line:sub(1, 18) end
+  end
+  return function(least, folded)
+    return function(sc)
+      local rows = tmux.rows(tmux.plain(sc))
+      local sep = rows[1] and vim.fn.strdisplaywidth(rows[1]:match('^(.-)│') or '')
+      if not sep or sep == 0 then return false end
+      local left, right, folds = {}, {}, 0
+      for i, row in ipairs(rows) do
+        local l, r = cells(row, 1, sep), cells(row, sep + 2, 10000)
+        for _, st in ipairs(starts) do
+          if l:find(st, 1, true) then left[st] = i end
+          if r:find(st, 1, true) then right[st] = i end
+        end
+        -- a closed fold's row (its 'foldtext': "+--  3 lines: ...")
+        local fl, fr = l:find('+--', 1, true) ~= nil, r:find('+--', 1, true) ~= nil
+        if fl ~= fr then return false end
+        if fl then folds = folds + 1 end
+      end
+      -- (Neovim 0.7.2 draws the row of a closed fold here without its text: the rows of the
+      -- paragraphs say whether the windows are level)
+      if folded and folds ~= folded and vim.fn.has('nvim-0.10') == 1 then return false end
+      local both = 0
+      for _, st in ipairs(starts) do
+        if left[st] ~= right[st] then return false end
+        if left[st] then both = both + 1 end
+      end
+      return both >= least
+    end
+  end
 end
 
 describe('the tryout of a new user, on the study', function()
@@ -225,41 +266,21 @@ describe('the tryout of a new user, on the study', function()
     end)
   end)
 
-  it(':Stance side stays level with your window row for row, whatever the columns of either', function()
+  --- `fn(nv, level)` with ben's layer side by side with ana's on the study's DOC (see level_in).
+  local function side_view(fn)
     local d = study()
     if not d then return pending('../shared/study and ../shared/corpus are not here') end
-    -- the first words of each paragraph of the document: where each line starts on the screen
-    local starts = {}
-    for line in assert(T.read(d .. '/' .. DOC)):gmatch('[^\n]+') do
-      if #line >= 24 then starts[#starts + 1] = line:sub(1, 18) end
-    end
-    --- Whether every paragraph start seen in either window is on the same row in both, with
-    --- at least `least` seen in both: the rows split at the windows' separator.
-    local function level(least)
-      return function(sc)
-        local rows = tmux.rows(tmux.plain(sc))
-        local sep = rows[1] and vim.fn.strdisplaywidth(rows[1]:match('^(.-)│') or '')
-        if not sep or sep == 0 then return false end
-        local left, right = {}, {}
-        for i, row in ipairs(rows) do
-          local l, r = cells(row, 1, sep), cells(row, sep + 2, 10000)
-          for _, st in ipairs(starts) do
-            if l:find(st, 1, true) then left[st] = i end
-            if r:find(st, 1, true) then right[st] = i end
-          end
-        end
-        local both = 0
-        for _, st in ipairs(starts) do
-          if left[st] ~= right[st] then return false end
-          if left[st] then both = both + 1 end
-        end
-        return both >= least
-      end
-    end
+    local level = level_in(d)
     driving(start(d, { width = 100, height = 40 }), function(nv)
-      -- your window has a sign column (your annotations), the side view none
       nv:keys(':Stance side ben')
       nv:key('Enter', level(4), 'the side view level with yours')
+      fn(nv, level)
+    end)
+  end
+
+  it(':Stance side stays level with your window row for row, whatever the columns of either', function()
+    -- your window has a sign column (your annotations), the side view none
+    side_view(function(nv, level)
       nv:keys(':set number')
       nv:key('Enter', level(4), 'level with numbers in yours')
       nv:keys(':set foldcolumn=2 signcolumn=yes:2')
@@ -276,6 +297,73 @@ describe('the tryout of a new user, on the study', function()
       nv:keys(':setlocal linebreak breakindent')
       nv:key('Enter', level(2), 'level with linebreak and breakindent in yours')
     end)
+  end)
+
+  it(':Stance side stays level when a fold is closed or opened in either window', function()
+    side_view(function(nv, level)
+      -- a fold made and closed in your window (manual folds, Vim's default)
+      nv:keys(':2,4fold')
+      nv:key('Enter', level(2, 1), 'a fold made in yours: closed in both, level')
+      -- opened and closed again, in your window and in the side view
+      for _, at in ipairs({ { nil, 'yours' }, { 'l', 'the side view' } }) do
+        if at[1] then nv:keys('C-w', at[1]) end
+        nv:keys(':2')
+        nv:key('Enter', level(2, 1), 'on the fold in ' .. at[2])
+        nv:key('z', nil)
+        nv:key('o', level(4, 0), 'opened in ' .. at[2] .. ': open in both')
+        nv:key('z', nil)
+        nv:key('c', level(2, 1), 'closed again in ' .. at[2] .. ': closed in both')
+      end
+      nv:keys(':6,7fold')
+      nv:key('Enter', level(1, 2), 'a fold made in the side view: closed in both')
+      nv:keys('C-w', 'h')
+      nv:key('z', nil)
+      nv:key('R', level(4, 0), 'every fold opened in yours (zR): open in both')
+      nv:key('z', nil)
+      nv:key('M', level(0, 2), 'every fold closed in yours (zM): closed in both')
+      -- folds by expression in your window: the side view takes its fold method
+      nv:keys('z', 'E', ':setlocal foldmethod=expr foldexpr=v:lnum<=3')
+      nv:key('Enter', level(0, 1), 'a fold by expression: closed in both')
+      nv:key('C-f', level(1), 'level a page down')
+    end)
+  end)
+
+  it('draws the rows below a wrapped line whose relation marks make it taller (no row lost or doubled)', function()
+    if not (T.shared and T.exists(T.shared .. '/study/schema.stance')) then
+      return pending('../shared/study and ../shared/corpus are not here')
+    end
+    for _, width in ipairs({ 60, 80, 100 }) do
+      local d = T.tmpdir()
+      os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/')
+        :format(T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+      driving(start(d, { width = width, height = 30 }), function(nv)
+        -- two sentences of a long paragraph annotated, then linked: the marks inside the
+        -- line (0.10+) make it a row taller
+        nv:keys('5G0gsis1')
+        nv:key('p', nil)
+        nv:keys(')gsis4')
+        nv:key('c', nil)
+        -- linked twice (supports, then attacks): each time the line may take another row
+        for i, rel in ipairs({ { 's', 'supports' }, { 'a', 'attacks' } }) do
+          if i > 1 then nv:keys(')') end
+          nv:keys('gL', '(')
+          nv:key('g', nil)
+          nv:key('L', nil)
+          -- (numbered in the order of the relations on the line: [→ 1 attacks] [→ 2 supports])
+          local mark = rel[2]
+          nv:key(rel[1], function(sc) return has(' ' .. mark .. ' →]')(sc) and has(' ' .. mark .. ']')(sc) end,
+            'the relation ' .. mark)
+          local now = tmux.rows(tmux.plain(nv:settle(300)))
+          nv:keys(':redraw!')
+          local drawn = tmux.rows(tmux.plain(nv:key('Enter', nil)))
+          -- every row of the document as a full redraw draws it (the status and command lines left out)
+          for r = 1, #drawn - 2 do
+            assert.are.equal(drawn[r], now[r], ('row %d at %d columns, %s:\n%s'):format(r, width, mark,
+              table.concat(now, '\n')))
+          end
+        end
+      end)
+    end
   end)
 
   it('never cuts a relation mark inside a line at the end of a screen row (Neovim 0.10+)', function()

@@ -11,7 +11,9 @@
 --- same width of text (whatever their sign, number and fold columns: the side view's fold
 --- column takes up the difference, else the windows are made as wide as that needs) and
 --- the same marks inside the lines (stance.editor.under puts marks under the lines while a
---- side view shows the buffer).
+--- side view shows the buffer). Folds are window-local: the side view takes your window's
+--- fold options, and a fold closed or opened in either window is closed or opened in the
+--- other (the window you are in leads), so that a closed fold takes one row in both.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = { pairs = {}, pad = {}, keys = {}, was = {} }
@@ -279,11 +281,18 @@ end
 --- The options of a window that decide how its lines wrap: the side view takes yours.
 H.WRAP_OPTIONS = { 'wrap', 'linebreak', 'breakindent', 'breakindentopt', 'list' }
 
---- Give the side view `side` the wrapping options of its window of your layer.
+--- The options of a window that decide its folds: the side view takes yours too (then a
+--- fold closed in either window is one the other has).
+H.FOLD_OPTIONS = { 'foldmethod', 'foldexpr', 'foldmarker', 'foldignore', 'foldminlines', 'foldnestmax', 'foldenable' }
+
+--- What the side view takes from your window.
+H.COPIED = vim.list_extend(vim.list_extend({}, H.WRAP_OPTIONS), H.FOLD_OPTIONS)
+
+--- Give the side view `side` the wrapping and fold options of its window of your layer.
 function H.copy_options(side)
   local here = H.pairs[side]
   if not (here and vim.api.nvim_win_is_valid(here) and vim.api.nvim_win_is_valid(side)) then return end
-  for _, name in ipairs(H.WRAP_OPTIONS) do
+  for _, name in ipairs(H.COPIED) do
     local v = vim.wo[here][name]
     if vim.wo[side][name] ~= v then vim.wo[side][name] = v end
   end
@@ -302,10 +311,12 @@ function H.align_all()
   end
 end
 
---- After window `win` (a side view or its window of your layer) was drawn: align the pair
---- after this screen update when its widths or columns changed (a column that comes or
---- goes, such as the sign column with 'signcolumn' auto, sets off no autocommand).
-function M.check(win)
+--- After window `win` (a side view or its window of your layer) was drawn, lines [top, bot]
+--- (1-based): align the pair after this screen update when its widths or columns changed (a
+--- column that comes or goes, such as the sign column with 'signcolumn' auto, sets off no
+--- autocommand), and fold the other window as this one when it is yours to act in (a fold
+--- closed or opened sets off no autocommand either).
+function M.check(win, top, bot)
   local side = H.pairs[win] and win or nil
   if not side then
     for sv, here in pairs(H.pairs) do
@@ -322,6 +333,97 @@ function M.check(win)
       H.align_all()
     end)
   end
+  -- folds: the window you are in leads (zc, zo, zf, zM, ... act on it); the other follows
+  -- after this screen update when the folds closed on the lines drawn differ
+  if win == vim.api.nvim_get_current_win() and top and not H.folding then
+    local other = win == side and H.pairs[side] or side
+    if H.closed(win, top, bot) ~= H.closed(other, top, bot) then
+      H.folding = true
+      vim.schedule(function()
+        H.folding = false
+        H.mirror(win, other)
+      end)
+    end
+  end
+end
+
+--- The closed folds of window `win` over lines [top, bot] (1-based), as "a-b a-b ...".
+function H.closed(win, top, bot)
+  if not vim.api.nvim_win_is_valid(win) then return '' end
+  return vim.api.nvim_win_call(win, function()
+    local out, l = {}, top
+    while l <= bot do
+      local a = vim.fn.foldclosed(l)
+      if a == -1 then
+        l = l + 1
+      else
+        local b = vim.fn.foldclosedend(l)
+        out[#out + 1] = a .. '-' .. b
+        l = b + 1
+      end
+    end
+    return table.concat(out, ' ')
+  end)
+end
+
+--- Close and open folds in window `to` so that the lines `from` shows (and a little more)
+--- are folded alike: what is closed in `to` and not in `from` is opened; what is closed in
+--- `from` is closed in `to` (its own fold of those lines, else a manual fold of them: the
+--- side view's folds become manual for that; your window's fold method is never changed),
+--- then `to` takes `from`'s first line.
+function H.mirror(from, to)
+  if not (vim.api.nvim_win_is_valid(from) and vim.api.nvim_win_is_valid(to)) then return end
+  -- (nvim_win_call gives back one value)
+  local range = vim.api.nvim_win_call(from, function()
+    return { vim.fn.line('w0'), vim.fn.line('w$') }
+  end)
+  local top, bot = range[1], range[2]
+  bot = math.min(vim.api.nvim_buf_line_count(vim.api.nvim_win_get_buf(from)), bot + vim.api.nvim_win_get_height(from))
+  local want, set = {}, {}
+  for a, b in H.closed(from, top, bot):gmatch('(%d+)-(%d+)') do
+    want[#want + 1] = { tonumber(a), tonumber(b) }
+    set[a .. '-' .. b] = true
+  end
+  local side = H.pairs[to] ~= nil
+  vim.api.nvim_win_call(to, function()
+    local fn = vim.fn
+    -- open what is closed here only
+    local l, guard = top, 0
+    while l <= bot and guard < 10000 do
+      guard = guard + 1
+      local a = fn.foldclosed(l)
+      if a == -1 then
+        l = l + 1
+      else
+        local b = fn.foldclosedend(l)
+        if set[a .. '-' .. b] then
+          l = b + 1
+        else
+          pcall(vim.cmd, ('%d,%dfoldopen!'):format(a, b))
+          if fn.foldclosed(l) ~= -1 then l = l + 1 end
+        end
+      end
+    end
+    -- close what is closed there
+    for _, r in ipairs(want) do
+      local a, b = r[1], r[2]
+      local function exact() return fn.foldclosed(a) == a and fn.foldclosedend(a) == b end
+      local tries = 0
+      while not exact() and tries < 20 do
+        tries = tries + 1
+        local ca = fn.foldclosed(a)
+        if ca ~= -1 and (ca < a or fn.foldclosedend(a) > b) then break end
+        if not pcall(vim.cmd, a .. 'foldclose') then break end
+      end
+      if not exact() and (side or vim.wo.foldmethod == 'manual') then
+        if fn.foldclosed(a) ~= -1 then pcall(vim.cmd, ('%d,%dfoldopen!'):format(a, b)) end
+        -- (the folds it has are kept as manual folds)
+        if vim.wo.foldmethod ~= 'manual' then vim.wo.foldmethod = 'manual' end
+        pcall(vim.cmd, ('%d,%dfold'):format(a, b))
+      end
+    end
+  end)
+  H.sync(from)
 end
 
 --- Give the other window of each pair that window `from` is in the same first line (and
@@ -356,7 +458,7 @@ function H.watch()
   end
   vim.api.nvim_create_autocmd('OptionSet', { group = group, callback = later,
     pattern = { 'number', 'relativenumber', 'numberwidth', 'signcolumn', 'foldcolumn', 'statuscolumn' } })
-  vim.api.nvim_create_autocmd('OptionSet', { group = group, pattern = H.WRAP_OPTIONS, callback = function()
+  vim.api.nvim_create_autocmd('OptionSet', { group = group, pattern = H.COPIED, callback = function()
     if next(H.pairs) == nil then return end
     vim.schedule(function()
       for side in pairs(H.pairs) do

@@ -408,7 +408,7 @@ local function on_win(_, win, buf, top, bot)
   end
   local rows, signed, last, layers, text = H.plan_window(s, win, buf, top, bot)
   H.rows[win] = rows
-  if next(M.sides) then require('stance.editor.layers').check(win) end
+  if next(M.sides) then require('stance.editor.layers').check(win, top + 1, math.max(last, bot) + 1) end
   under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text)
   if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
@@ -617,16 +617,8 @@ function M.redraw(buf, ranges)
     end
   end
   if #rows == 0 then return end
-  table.sort(rows, function(x, y) return x[1] < y[1] end)
-  local groups = {}
-  for _, r in ipairs(rows) do
-    local g = groups[#groups]
-    if g and r[1] <= g[2] then
-      g[2] = math.max(g[2], r[2])
-    else
-      groups[#groups + 1] = { r[1], r[2] }
-    end
-  end
+  local groups = H.merged(rows)
+  if ranges and s then groups = H.merged(H.with_moved(s, buf, groups)) end
   local mode = vim.api.nvim_get_mode()
   -- no screen update of ours while Neovim waits for a key (a prompt, "Press ENTER"): the
   -- rows from the first to the last are marked, and drawn after it
@@ -657,6 +649,59 @@ function M.redraw(buf, ranges)
     marked = marked and { math.min(marked[1], g[1]), math.max(marked[2], g[2]) } or { g[1], g[2] }
   end
   H.marked[buf] = marked
+end
+
+--- Row ranges { first, last + 1 }, sorted and merged where they touch or overlap.
+function H.merged(rows)
+  table.sort(rows, function(x, y) return x[1] < y[1] end)
+  local groups = {}
+  for _, r in ipairs(rows) do
+    local g = groups[#groups]
+    if g and r[1] <= g[2] then
+      g[2] = math.max(g[2], r[2])
+    else
+      groups[#groups + 1] = { r[1], r[2] }
+    end
+  end
+  return groups
+end
+
+--- The row ranges `groups` of buffer `buf` to draw again, with the rows below a line whose
+--- marks now take it over another number of screen rows in a window that wraps it (Neovim
+--- 0.10+, marks inside the lines): Neovim moves the rows below a line by the size it knows,
+--- without the marks made as it draws, so that those rows are drawn again too (else a row
+--- is lost or shown twice until the next full redraw: a relation made on a wrapped line).
+function H.with_moved(s, buf, groups)
+  if vim.fn.has('nvim-0.10') == 0 then return groups end
+  local wrapfit = require('stance.editor.wrapfit')
+  local out = groups
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    local p = H.plans[win]
+    local g = p and wrapfit.geometry(win)
+    if g then
+      local top, bot = H.visible(win)
+      local moved
+      for _, grp in ipairs(groups) do
+        local lo, hi = math.max(grp[1], top), math.min(grp[2] - 1, bot, p.last)
+        if lo <= hi and not moved then
+          local rows, _, _, _, text = M.plan(s, win, buf, lo, hi)
+          for r = lo, hi do
+            local old, new, line = p.rows[r], rows[r], text[r - lo + 1] or ''
+            if wrapfit.height(g, line, old and not old.under and old.ends or nil)
+              ~= wrapfit.height(g, line, new and not new.under and new.ends or nil) then
+              moved = r
+              break
+            end
+          end
+        end
+      end
+      if moved then
+        if out == groups then out = vim.list_extend({}, groups) end
+        out[#out + 1] = { moved, bot + 1 }
+      end
+    end
+  end
+  return out
 end
 
 --- The rows `lo`..`hi` of group `g` (noted to be planned again in window `win`), just planned
