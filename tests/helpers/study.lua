@@ -19,6 +19,30 @@ function M.corpus()
   return d
 end
 
+--- A temporary corpus of the study (as `corpus`) with `annotator`'s layer on document `name`:
+--- one annotation per item of `annotations`, `{ sentence = i, label = ..., role = ... }`
+--- spanning the document's i-th sentence, and the document's status `status` when given;
+--- nil when ../shared is not here.
+---@param annotator string
+---@param name string
+---@param annotations { sentence: integer, label: string, role: string }[]
+---@param status? string
+---@return string|nil
+function M.with_layer(annotator, name, annotations, status)
+  local d = M.corpus()
+  if not d then return nil end
+  local c = assert(require('stance').open(d))
+  local doc = assert(c:document(name))
+  local ss = doc:sentences()
+  for _, a in ipairs(annotations) do
+    local s = ss[a.sentence]
+    assert(doc:annotate({ start = s.start, stop = s.stop, label = a.label, role = a.role, annotator = annotator }))
+  end
+  if status then assert(doc:set_status(status, annotator)) end
+  assert(c:save())
+  return d
+end
+
 --- A temporary corpus of the five articles with our annotation of them (the study's schema
 --- as tests/fixtures/study has it, annotator `fixture`), but none of `unread` (the document
 --- nobody has read, for suggestions); nil when ../shared is not here.

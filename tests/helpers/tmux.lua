@@ -267,6 +267,18 @@ function M.has(text)
   return function(screen) return M.plain(screen):find(text, 1, true) ~= nil end
 end
 
+--- A condition for `wait`/`key`: the first characters of `text` on the screen have a
+--- background (an annotation drawn there).
+---@param text string
+---@return fun(screen: string): boolean
+function M.colored(text)
+  return function(screen)
+    local r = M.row(screen, text)
+    local st = r and M.style_of(r, text)
+    return st and st.bg ~= nil
+  end
+end
+
 --- How many times `text` is on the plain screen.
 ---@param screen string
 ---@param text string
@@ -285,6 +297,18 @@ function M.driving(nv, fn)
   local ok, e = pcall(fn, nv)
   nv:close()
   if not ok then error(e, 0) end
+end
+
+--- Run `fn(nv)`, then end Neovim with `nv:quit()` (its last screen returned); on an error,
+--- close the session and raise the error again (with its screen).
+---@return string screen
+function M.driving_to_quit(nv, fn)
+  local ok, e = pcall(fn, nv)
+  if not ok then
+    nv:close()
+    error(e, 0)
+  end
+  return nv:quit()
 end
 
 --- Whether `cond` (text to find on the plain screen, or a function of the screen) holds.

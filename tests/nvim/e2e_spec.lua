@@ -30,15 +30,10 @@ describe('annotating in a terminal', function()
       local r = tmux.row(screen, text)
       return r and tmux.style_of(r, text)
     end
-    local function colored(text)
-      return function(screen)
-        local st = style(screen, text)
-        return st and st.bg ~= nil
-      end
-    end
+    local colored = tmux.colored
     local nv = T.tmux({ doc }, { cwd = d, init = "require('stance').setup({ annotator = 'e2e' }) vim.o.wrap = true",
       ready = sample.plain })
-    local ok, err = pcall(function()
+    tmux.driving_to_quit(nv, function()
       nv:keys(sample.line)
       nv:keys('gsis')
       nv:keys('f')
@@ -58,11 +53,6 @@ describe('annotating in a terminal', function()
       -- nothing deprecated called on the way (Neovim 0.11's own report)
       assert.is_nil((nv:deprecated()))
     end)
-    if not ok then
-      nv:close()
-      error(err, 0)
-    end
-    nv:quit()
     local path = d .. '/.stance/annotations/e2e/' .. doc .. '.stance'
     local text = assert(T.read(path), 'no annotation file after :qa')
     local store = assert(require('stance.core').read(text))

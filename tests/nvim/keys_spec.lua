@@ -13,17 +13,7 @@ describe('the default keys in a terminal', function()
   local corpus = T.shared and (T.shared .. '/corpus')
   local doc = '000_6358a7516b2472dd.txt'
 
-  local function colored(text)
-    return function(screen)
-      local r = tmux.row(screen, text)
-      local st = r and tmux.style_of(r, text)
-      return st and st.bg ~= nil
-    end
-  end
-
-  local function shows(text)
-    return function(screen) return tmux.plain(screen):find(text, 1, true) ~= nil end
-  end
+  local colored, shows = tmux.colored, tmux.has
 
   local function check(schema, answer)
     if not corpus then return pending('../shared/corpus is not here') end
@@ -34,7 +24,7 @@ describe('the default keys in a terminal', function()
     T.write(p .. '/plain2.txt', 'second file here\n')
     local nv = T.tmux({ doc, p .. '/plain.txt', p .. '/plain2.txt' }, { cwd = d,
       init = "require('stance').setup({ annotator = 'ana' }) vim.o.wrap = true", ready = 'Doug Bandow' })
-    local ok, err = pcall(function()
+    tmux.driving_to_quit(nv, function()
       nv:keys(':call search(' .. ("'\\<%s\\>'"):format('sensitive') .. ')', 'Enter')
       nv:key('gsiw' .. answer, colored('sensitive'), 'annotated by gsiw and its answer')
       nv:key('u', function(sc) return not colored('sensitive')(sc) end, 'the annotation undone by u')
@@ -61,11 +51,6 @@ describe('the default keys in a terminal', function()
       nv:key('gX', shows('mine'), 'your gX')
       assert.is_nil((nv:deprecated()))
     end)
-    if not ok then
-      nv:close()
-      error(err, 0)
-    end
-    nv:quit()
   end
 
   it("act in the annotated document and leave Neovim's keys elsewhere (the study's schema)", function()

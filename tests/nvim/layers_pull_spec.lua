@@ -14,18 +14,9 @@ local DOC = '000_6358a7516b2472dd.txt'
 --- A corpus of the study with ana's layer on DOC (three sentences annotated, done); nil
 --- without ../shared.
 local function study()
-  local d = require('helpers.study').corpus()
-  if not d then return nil end
-  local c = assert(require('stance').open(d))
-  local doc = assert(c:document(DOC))
-  local ss = doc:sentences()
-  for i = 2, 6, 2 do
-    assert(doc:annotate({ start = ss[i].start, stop = ss[i].stop, label = 'engagement-favor', role = 'claim',
-      annotator = 'ana' }))
-  end
-  assert(doc:set_status('done', 'ana'))
-  assert(c:save())
-  return d
+  local claims = {}
+  for i = 2, 6, 2 do claims[#claims + 1] = { sentence = i, label = 'engagement-favor', role = 'claim' } end
+  return require('helpers.study').with_layer('ana', DOC, claims, 'done')
 end
 
 --- What `git pull` brings: WHO's layer on DOC (other labels than ana's on the same

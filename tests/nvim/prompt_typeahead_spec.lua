@@ -25,13 +25,7 @@ describe('the label question in a terminal', function()
   end
 
   -- whether the first characters of `text` on the screen have a background (an annotation)
-  local function colored(text)
-    return function(screen)
-      local r = tmux.row(screen, text)
-      local st = r and tmux.style_of(r, text)
-      return st and st.bg ~= nil
-    end
-  end
+  local colored = tmux.colored
 
   -- the question on the command line (the screen's last row)
   local function asking(what)

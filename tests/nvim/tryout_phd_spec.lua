@@ -13,17 +13,10 @@ local DOC = '000_6358a7516b2472dd.txt'
 --- The study with ana's layer on DOC: two sentences toward engagement and sanctions (none
 --- toward human-rights or denuclearization-first); nil without ../shared.
 local function study()
-  local d = require('helpers.study').corpus()
-  if not d then return nil end
-  local c = assert(require('stance').open(d))
-  local doc = assert(c:document(DOC))
-  local ss = doc:sentences()
-  assert(doc:annotate({ start = ss[1].start, stop = ss[1].stop, label = 'engagement-favor', role = 'premise',
-    annotator = 'ana' }))
-  assert(doc:annotate({ start = ss[3].start, stop = ss[3].stop, label = 'sanctions-against', role = 'premise',
-    annotator = 'ana' }))
-  assert(c:save())
-  return d
+  return require('helpers.study').with_layer('ana', DOC, {
+    { sentence = 1, label = 'engagement-favor', role = 'premise' },
+    { sentence = 3, label = 'sanctions-against', role = 'premise' },
+  })
 end
 
 local driving = tmux.driving
