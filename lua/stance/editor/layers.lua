@@ -185,8 +185,7 @@ function H.open(s, name, here, win)
     vim.wo[win].statusline = title
   end
   local function ended()
-    require('stance.editor.render').sides[win] = nil
-    H.pairs[win], H.pad[win], H.keys[win] = nil, nil, nil
+    H.forget(win)
     if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
     -- its document stances leave the line under the first one
     vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)
@@ -209,11 +208,16 @@ function H.open(s, name, here, win)
   require('stance.editor.render').redraw(s.buf)
 end
 
+--- Window `win` is no longer a side view: what the session keeps of it goes.
+function H.forget(win)
+  require('stance.editor.render').sides[win] = nil
+  H.pairs[win], H.pad[win], H.keys[win] = nil, nil, nil
+end
+
 --- Close the side view `win`, or (the last window) give it back a window's own options.
 function H.close(win)
   if not vim.api.nvim_win_is_valid(win) then return end
-  require('stance.editor.render').sides[win] = nil
-  H.pairs[win], H.pad[win], H.keys[win] = nil, nil, nil
+  H.forget(win)
   local was = H.was[win] or {}
   H.was[win] = nil
   if not pcall(vim.api.nvim_win_close, win, false) then
@@ -388,21 +392,8 @@ function H.mirror(from, to)
   vim.api.nvim_win_call(to, function()
     local fn = vim.fn
     -- open what is closed here only
-    local l, guard = top, 0
-    while l <= bot and guard < 10000 do
-      guard = guard + 1
-      local a = fn.foldclosed(l)
-      if a == -1 then
-        l = l + 1
-      else
-        local b = fn.foldclosedend(l)
-        if set[a .. '-' .. b] then
-          l = b + 1
-        else
-          pcall(vim.cmd, ('%d,%dfoldopen!'):format(a, b))
-          if fn.foldclosed(l) ~= -1 then l = l + 1 end
-        end
-      end
+    for a, b in H.closed(to, top, bot):gmatch('(%d+)-(%d+)') do
+      if not set[a .. '-' .. b] then pcall(vim.cmd, ('%s,%sfoldopen!'):format(a, b)) end
     end
     -- close what is closed there
     for _, r in ipairs(want) do
