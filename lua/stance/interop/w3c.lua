@@ -146,26 +146,8 @@ local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', M.LAYER, 'sta
   'start', 'end', 'purpose', 'value', 'format', 'name', 'label', 'total', 'stance:layers', 'document', 'layer',
   'status', 'first', 'items', 'partOf', 'startIndex' }
 
-local function ordered(v)
-  local json = require('stance.json')
-  if type(v) ~= 'table' then return v end
-  local mt = getmetatable(v)
-  if #v > 0 or (mt and mt.__jsonarray) then
-    local a = {}
-    for i, x in ipairs(v) do
-      a[i] = ordered(x)
-    end
-    return json.array(a)
-  end
-  local t = {}
-  for k, x in pairs(v) do
-    t[k] = ordered(x)
-  end
-  return json.ordered(t, ORDER)
-end
-
 --- JSON text of one annotation.
-function M.encode(a) return require('stance.json').encode(ordered(a)) end
+function M.encode(a) return require('stance.json').encode_ordered(a, ORDER) end
 
 --- An AnnotationCollection holding `items` in one page (an empty one too); `layers` (may be
 --- nil) lists the layers it holds with their status on each document, as stance:layers
