@@ -9,6 +9,7 @@
 local json = require('stance.json')
 local w3c = require('stance.interop.w3c')
 local core = require('stance.core')
+local utf8 = require('utf8') -- Lua 5.4's: strict (no surrogates, nothing past U+10FFFF)
 
 local DOCUMENT = 'The Congestion Charge Is Working. Keep It.\nTraffic has fallen by a fifth. — «merci» 😀\n'
 
