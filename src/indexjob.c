@@ -634,6 +634,136 @@ done:
   return rc;
 }
 
+/* ---- the check alone, on the caller's thread (stance_index_current) --------------------------- */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define STOP_GET(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STOP_SET(x) __atomic_store_n(&(x), 1, __ATOMIC_RELAXED)
+#else
+#define STOP_GET(x) (x)
+#define STOP_SET(x) ((x) = 1)
+#endif
+
+typedef struct cur_part {
+  const indexjob *j;
+  const stance_meta *m;
+  uint32_t from, to;
+  int rootfd;
+  const char *root_real;
+  int *stop;                    /* set by the part that found a difference: the others end */
+  int same;                     /* this part's verdict: every document as recorded */
+} cur_part;
+
+/* Documents [from, to) of the saved index, one stat each, as stat_range compares them; the
+ * entry before `from` too, to check the path order across parts' edges. */
+static void current_range(void *arg) {
+  cur_part *p = arg;
+  char folder[PATH_MAX];
+  const char *prev = NULL;
+  size_t flen = 0;
+  int dirfd = -1, have = 0;
+  uint32_t i;
+  p->same = 0;
+  if (p->from > 0) {
+    stance_doc d;
+    if (stance_meta_stat(p->m, p->from - 1, &d) != 0) goto out;
+    prev = d.path;
+  }
+  for (i = p->from; i < p->to; i++) {
+    stance_doc d;
+    dstat st;
+    const char *slash, *name;
+    size_t len;
+    int link;
+    if ((i & 255) == 0 && STOP_GET(*p->stop)) goto out;
+    /* a damaged entry, or one out of order (the saved documents are in strict path order):
+     * the update decodes them all, finds out and says so */
+    if (stance_meta_stat(p->m, i, &d) != 0 || d.racy || (prev != NULL && strcmp(prev, d.path) >= 0)) goto out;
+    prev = d.path;
+    slash = strrchr(d.path, '/');
+    len = slash ? (size_t)(slash - d.path) : 0;
+    name = slash ? slash + 1 : d.path;
+    if (!have || len != flen || memcmp(folder, d.path, len) != 0) {
+      if (dirfd >= 0) close(dirfd);
+      dirfd = -1;
+      have = 0;
+      if (len < sizeof folder) {
+        memcpy(folder, d.path, len);
+        folder[len] = '\0';
+        flen = len;
+        have = 1;
+        dirfd = len ? openat(p->rootfd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dup(p->rootfd);
+      }
+    }
+    if (doc_stat_in(p->j, dirfd, p->rootfd, p->root_real, d.path, name, &st, &link) != 0 || link != d.link ||
+        !same_stat(&d, &st))
+      goto out;
+  }
+  p->same = 1;
+out:
+  if (!p->same) STOP_SET(*p->stop);
+  if (dirfd >= 0) close(dirfd);
+}
+
+int stance_index_current(const stance_index *ix, const char *root, const char *const *include,
+                         const char *const *exclude, int threads, uint32_t *ndocs) {
+  const stance_meta *m = stance_index_meta(ix);
+  indexjob j;
+  char root_real[PATH_MAX];
+  uint32_t n, nd, i, nt, t;
+  cur_part parts[16];
+  uv_thread_t tids[16];
+  int started[16], rootfd, stop = 0, same = 1;
+  *ndocs = 0;
+  if (m == NULL || stance_index_rule(ix) != stance_indexjob_rule(include, exclude)) return 0;
+  n = stance_meta_ndocs(m);
+  nd = stance_meta_ndirs(m);
+  if (nd == 0) return 0; /* never listed: the update lists the corpus */
+  memset(&j, 0, sizeof j);
+  j.include = (char **)(uintptr_t)include;
+  j.exclude = (char **)(uintptr_t)exclude;
+  if (realpath(root, root_real) == NULL || (rootfd = open(root_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return 0;
+  /* folders first: one changed since it was listed may hold new names (a document added,
+   * renamed, a new subfolder) */
+  for (i = 0; i < nd && same; i++) {
+    stance_dir d;
+    struct stat st;
+    if (stance_meta_dir(m, i, &d) != 0 || d.racy ||
+        fstatat(rootfd, d.path[0] ? d.path : ".", &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+        stance_mtime_ns(&st) != d.mtime_ns)
+      same = 0;
+  }
+  /* documents: one stat each, spread over threads when there are many */
+  nt = threads > 0 ? (uint32_t)threads : 1;
+  if (nt > 16) nt = 16;
+  if (nt > n / STATS_PER_THREAD + 1) nt = n / STATS_PER_THREAD + 1;
+  for (t = 0; t < nt && same; t++) {
+    parts[t].j = &j;
+    parts[t].m = m;
+    parts[t].from = (uint32_t)((uint64_t)n * t / nt);
+    parts[t].to = (uint32_t)((uint64_t)n * (t + 1) / nt);
+    parts[t].rootfd = rootfd;
+    parts[t].root_real = root_real;
+    parts[t].stop = &stop;
+    parts[t].same = 0;
+    started[t] = t > 0 && uv_thread_create(&tids[t], current_range, &parts[t]) == 0;
+  }
+  if (same) {
+    current_range(&parts[0]);
+    for (t = 1; t < nt; t++) {
+      if (started[t])
+        uv_thread_join(&tids[t]);
+      else
+        current_range(&parts[t]);
+    }
+    for (t = 0; t < nt; t++) same = same && parts[t].same;
+  }
+  close(rootfd);
+  if (same) *ndocs = n;
+  return same;
+}
+
 /* ---- the paths a watcher reported ------------------------------------------------------------ */
 
 static int prepare_only(stance_job *job, indexjob *j) {
