@@ -138,10 +138,10 @@ function H.loaded(c, opts, vouched)
 end
 
 --- The saved index loaded on this thread and found current (c.idx:current): the statistics
---- of an update that found nothing changed.
-function H.current(c, opts, n)
+--- of an update that found nothing changed (`current` says it was found so here).
+function H.current(_, opts, n)
   local stats = { seen = n, unchanged = n, indexed = 0, verified = 0, removed = 0, failed = 0, listed = 0,
-    bytes = 0, errors = {} }
+    bytes = 0, errors = {}, current = true }
   if opts.on_done then opts.on_done(stats) end
   return stats
 end
