@@ -193,7 +193,7 @@ describe('stance search', function()
     local dirs = {}
     for name in pairs(changes) do dirs[name] = corpus() end
     T.run('sleep 2.2')
-    for name, d in pairs(dirs) do
+    for _, d in pairs(dirs) do
       local _, err, code = T.stance_run({ 'index', d })
       assert.are.equal(0, code, err)
     end
