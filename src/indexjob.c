@@ -717,6 +717,16 @@ differs:
 
 int stance_index_current(const stance_index *ix, const char *root, const char *const *include,
                          const char *const *exclude, int threads, uint32_t *ndocs) {
+  *ndocs = 0;
+  /* documents chosen by another rule, or folders never listed: the update lists the corpus */
+  if (stance_index_meta(ix) == NULL || stance_index_rule(ix) != stance_indexjob_rule(include, exclude) ||
+      stance_meta_ndirs(stance_index_meta(ix)) == 0)
+    return 0;
+  return stance__index_compare(ix, root, include, exclude, threads, ndocs);
+}
+
+int stance__index_compare(const stance_index *ix, const char *root, const char *const *include,
+                          const char *const *exclude, int threads, uint32_t *ndocs) {
   const stance_meta *m = stance_index_meta(ix);
   indexjob j;
   cur_check c;
@@ -725,8 +735,8 @@ int stance_index_current(const stance_index *ix, const char *root, const char *c
   uv_thread_t tids[16];
   int started[16], rootfd;
   *ndocs = 0;
-  if (m == NULL || stance_index_rule(ix) != stance_indexjob_rule(include, exclude)) return 0;
-  if ((nd = stance_meta_ndirs(m)) == 0) return 0; /* never listed: the update lists the corpus */
+  if (m == NULL) return 0;
+  nd = stance_meta_ndirs(m);
   memset(&j, 0, sizeof j);
   j.include = (char **)(uintptr_t)include;
   j.exclude = (char **)(uintptr_t)exclude;

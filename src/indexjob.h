@@ -62,6 +62,10 @@ uint64_t stance_indexjob_rule(const char *const *include, const char *const *exc
  * misordered entry, an index not loaded as it is): the update looks, and says what. */
 int stance_index_current(const stance_index *ix, const char *root, const char *const *include,
                          const char *const *exclude, int threads, uint32_t *ndocs);
+/* (internal; fuzzing) The same without the checks of the rule and of folders listed: the
+ * folders and documents the saved index holds compared with what is below `root`. */
+int stance__index_compare(const stance_index *ix, const char *root, const char *const *include,
+                          const char *const *exclude, int threads, uint32_t *ndocs);
 
 /* The new index of a done job (the caller owns it; a second call returns NULL), to replace
  * `current`, which must be the index the job was made from: when it is another (it was
