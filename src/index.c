@@ -695,6 +695,7 @@ static int own(stance_index *ix) {
 int stance_index_damaged(const stance_index *ix) { return ix->damaged; }
 
 uint32_t stance_index_ndocs(const stance_index *ix) { return ix->ndocs; }
+const stance_meta *stance_index_meta(const stance_index *ix) { return ix->meta; }
 const stance_doc *stance_index_doc(const stance_index *ix, uint32_t id) {
   return id < ix->ndocs && decoded(ix) ? &ix->docs[id] : NULL;
 }

@@ -193,6 +193,12 @@ uint32_t stance_meta_ndocs(const stance_meta *m);
 stance_mapped *stance_meta_file(const stance_meta *m);
 /* Document i, decoded: 0, or -1 when its entry is damaged (or i out of range). */
 int stance_meta_doc(const stance_meta *m, uint32_t i, stance_doc *out);
+/* Document i without its hash (path, size, times, inode, flags, words): what a check of
+ * the files compares, its hash's page left unread. 0, or -1 when damaged or out of range. */
+int stance_meta_stat(const stance_meta *m, uint32_t i, stance_doc *out);
+/* Folder i as last listed: 0, or -1 when its entry is damaged (or i out of range). */
+uint32_t stance_meta_ndirs(const stance_meta *m);
+int stance_meta_dir(const stance_meta *m, uint32_t i, stance_dir *out);
 /* Document i's path (NUL-terminated, in the mapped file), or NULL when damaged. */
 const char *stance_meta_path(const stance_meta *m, uint32_t i);
 /* Every document and folder, decoded and checked (documents in strict path order, folders
@@ -218,6 +224,9 @@ void stance_index_free(stance_index *ix);
 uint64_t stance_index_id(const stance_index *ix);
 
 uint32_t stance_index_ndocs(const stance_index *ix); /* including deleted ones */
+/* The meta file a loaded index was read from while the index is unchanged since (what it
+ * holds is then what the file says: documents in path order, all live), else NULL. */
+const stance_meta *stance_index_meta(const stance_index *ix);
 /* Document `id`, or NULL (out of range, or a loaded index found damaged). On a loaded index
  * the first call decodes every document (see stance_meta): on the owner's thread, as the
  * tables made on first use are. A search uses the accessors below, which decode nothing

@@ -1030,10 +1030,10 @@ const char *stance_meta_path(const stance_meta *m, uint32_t i) {
   return meta_string(m, stance_get32(q + 36), stance_get32(q + 40), 0);
 }
 
-int stance_meta_doc(const stance_meta *m, uint32_t i, stance_doc *d) {
+int stance_meta_stat(const stance_meta *m, uint32_t i, stance_doc *d) {
   const char *path = stance_meta_path(m, i);
   const uint8_t *q = m->docs + (size_t)i * DOC_BYTES;
-  if (path == NULL || stance_mapped_check(m->file, m->hashes + (size_t)i * 32, 32) != 0) return -1;
+  if (path == NULL) return -1;
   memset(d, 0, sizeof *d);
   d->path = path;
   d->size = stance_get64(q);
@@ -1043,7 +1043,24 @@ int stance_meta_doc(const stance_meta *m, uint32_t i, stance_doc *d) {
   d->words = stance_get32(q + 32);
   d->racy = (q[44] & 1) != 0;
   d->link = (q[44] & 2) != 0;
+  return 0;
+}
+
+int stance_meta_doc(const stance_meta *m, uint32_t i, stance_doc *d) {
+  if (stance_meta_stat(m, i, d) != 0 || stance_mapped_check(m->file, m->hashes + (size_t)i * 32, 32) != 0) return -1;
   memcpy(d->hash, m->hashes + (size_t)i * 32, 32);
+  return 0;
+}
+
+uint32_t stance_meta_ndirs(const stance_meta *m) { return m->ndirs; }
+
+int stance_meta_dir(const stance_meta *m, uint32_t i, stance_dir *d) {
+  const uint8_t *q = m->dirs + (size_t)i * DIR_BYTES;
+  if (i >= m->ndirs || stance_mapped_check(m->file, q, DIR_BYTES) != 0) return -1;
+  memset(d, 0, sizeof *d);
+  if ((d->path = meta_string(m, stance_get32(q + 8), stance_get32(q + 12), 1)) == NULL) return -1;
+  d->mtime_ns = (int64_t)stance_get64(q);
+  d->racy = (q[16] & 1) != 0;
   return 0;
 }
 
@@ -1064,11 +1081,8 @@ int stance_meta_decode(const stance_meta *m, stance_doc **docs_out, stance_dir *
     if (i > 0 && strcmp(docs[i - 1].path, docs[i].path) >= 0) goto fail; /* strictly in order */
   }
   for (i = 0; i < m->ndirs; i++) {
-    const uint8_t *q = m->dirs + (size_t)i * DIR_BYTES;
-    if ((dirs[i].path = meta_string(m, stance_get32(q + 8), stance_get32(q + 12), 1)) == NULL) goto fail;
+    if (stance_meta_dir(m, i, &dirs[i]) != 0) goto fail;
     if (i > 0 && strcmp(dirs[i - 1].path, dirs[i].path) >= 0) goto fail;
-    dirs[i].mtime_ns = (int64_t)stance_get64(q);
-    dirs[i].racy = (q[16] & 1) != 0;
   }
   *docs_out = docs;
   *dirs_out = dirs;

@@ -634,6 +634,149 @@ done:
   return rc;
 }
 
+/* ---- the check alone, on the caller's thread (stance_index_current) --------------------------- */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FLAG_GET(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define FLAG_SET(x) __atomic_store_n(&(x), 1, __ATOMIC_RELAXED)
+#define CLAIM(x, n) __atomic_fetch_add(&(x), (n), __ATOMIC_RELAXED)
+#else
+#define FLAG_GET(x) (x)
+#define FLAG_SET(x) ((x) = 1)
+#define CLAIM(x, n) ((x) += (n), (x) - (n)) /* one thread only: see stance_index_current */
+#endif
+
+/* Documents are claimed CURRENT_CLAIM at a time (neighbours in path order, mostly of one
+ * folder): a thread that is given less time by a busy machine takes fewer. */
+#define CURRENT_CLAIM 256u
+
+typedef struct cur_check {
+  const indexjob *j;
+  const stance_meta *m;
+  uint32_t n;
+  int rootfd;
+  const char *root_real;
+  uint32_t next;                /* the first document not claimed yet */
+  int differs;                  /* set by the thread that found a difference: all end */
+} cur_check;
+
+/* Claim documents of the saved index and compare each with one stat, as stat_range does,
+ * until none are left or one differs (or its entry is damaged, or out of path order: the
+ * entry before a claim is read too, to check the order across claims). */
+static void current_claims(void *arg) {
+  cur_check *c = arg;
+  char folder[PATH_MAX];
+  size_t flen = 0;
+  int dirfd = -1, have = 0;
+  for (;;) {
+    const char *prev = NULL;
+    uint32_t i, from, to;
+    if (FLAG_GET(c->differs) || (from = CLAIM(c->next, CURRENT_CLAIM)) >= c->n) break;
+    to = c->n - from < CURRENT_CLAIM ? c->n : from + CURRENT_CLAIM;
+    if (from > 0) {
+      stance_doc d;
+      if (stance_meta_stat(c->m, from - 1, &d) != 0) goto differs;
+      prev = d.path;
+    }
+    for (i = from; i < to; i++) {
+      stance_doc d;
+      dstat st;
+      const char *slash, *name;
+      size_t len;
+      int link;
+      /* a damaged entry, or one out of order (the saved documents are in strict path
+       * order): the update decodes them all, finds out and says so */
+      if (stance_meta_stat(c->m, i, &d) != 0 || d.racy || (prev != NULL && strcmp(prev, d.path) >= 0)) goto differs;
+      prev = d.path;
+      slash = strrchr(d.path, '/');
+      len = slash ? (size_t)(slash - d.path) : 0;
+      name = slash ? slash + 1 : d.path;
+      if (!have || len != flen || memcmp(folder, d.path, len) != 0) {
+        if (dirfd >= 0) close(dirfd);
+        dirfd = -1;
+        have = 0;
+        if (len < sizeof folder) {
+          memcpy(folder, d.path, len);
+          folder[len] = '\0';
+          flen = len;
+          have = 1;
+          dirfd = len ? openat(c->rootfd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dup(c->rootfd);
+        }
+      }
+      if (doc_stat_in(c->j, dirfd, c->rootfd, c->root_real, d.path, name, &st, &link) != 0 || link != d.link ||
+          !same_stat(&d, &st))
+        goto differs;
+    }
+  }
+  if (dirfd >= 0) close(dirfd);
+  return;
+differs:
+  FLAG_SET(c->differs);
+  if (dirfd >= 0) close(dirfd);
+}
+
+int stance_index_current(const stance_index *ix, const char *root, const char *const *include,
+                         const char *const *exclude, int threads, uint32_t *ndocs) {
+  *ndocs = 0;
+  /* documents chosen by another rule, or folders never listed: the update lists the corpus */
+  if (stance_index_meta(ix) == NULL || stance_index_rule(ix) != stance_indexjob_rule(include, exclude) ||
+      stance_meta_ndirs(stance_index_meta(ix)) == 0)
+    return 0;
+  return stance__index_compare(ix, root, include, exclude, threads, ndocs);
+}
+
+int stance__index_compare(const stance_index *ix, const char *root, const char *const *include,
+                          const char *const *exclude, int threads, uint32_t *ndocs) {
+  const stance_meta *m = stance_index_meta(ix);
+  indexjob j;
+  cur_check c;
+  char root_real[PATH_MAX];
+  uint32_t nd, i, nt, t;
+  uv_thread_t tids[16];
+  int started[16], rootfd;
+  *ndocs = 0;
+  if (m == NULL) return 0;
+  nd = stance_meta_ndirs(m);
+  memset(&j, 0, sizeof j);
+  j.include = (char **)(uintptr_t)include;
+  j.exclude = (char **)(uintptr_t)exclude;
+  if (realpath(root, root_real) == NULL || (rootfd = open(root_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return 0;
+  memset(&c, 0, sizeof c);
+  c.j = &j;
+  c.m = m;
+  c.n = stance_meta_ndocs(m);
+  c.rootfd = rootfd;
+  c.root_real = root_real;
+  /* folders first: one changed since it was listed may hold new names (a document added,
+   * renamed, a new subfolder) */
+  for (i = 0; i < nd && !c.differs; i++) {
+    stance_dir d;
+    struct stat st;
+    if (stance_meta_dir(m, i, &d) != 0 || d.racy ||
+        fstatat(rootfd, d.path[0] ? d.path : ".", &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+        stance_mtime_ns(&st) != d.mtime_ns)
+      c.differs = 1;
+  }
+  /* documents: one stat each, on more threads when there are many */
+  nt = threads > 0 ? (uint32_t)threads : 1;
+  if (nt > 16) nt = 16;
+  if (nt > c.n / STATS_PER_THREAD + 1) nt = c.n / STATS_PER_THREAD + 1;
+#if !defined(__GNUC__) && !defined(__clang__)
+  nt = 1;
+#endif
+  if (!c.differs) {
+    for (t = 1; t < nt; t++) started[t] = uv_thread_create(&tids[t], current_claims, &c) == 0;
+    current_claims(&c);
+    for (t = 1; t < nt; t++)
+      if (started[t]) uv_thread_join(&tids[t]);
+  }
+  close(rootfd);
+  if (c.differs) return 0;
+  *ndocs = c.n;
+  return 1;
+}
+
 /* ---- the paths a watcher reported ------------------------------------------------------------ */
 
 static int prepare_only(stance_job *job, indexjob *j) {

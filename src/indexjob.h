@@ -52,6 +52,21 @@ stance_job *stance_indexjob_new(const char *root, const char *const *include,
  * records (stance_index_rule): an index chosen by another rule lists everything again. */
 uint64_t stance_indexjob_rule(const char *const *include, const char *const *exclude);
 
+/* Whether the loaded index `ix` (unchanged since it was read: stance_index_meta) still
+ * describes the documents below `root` chosen by `include` and `exclude`, by the check an
+ * update makes, on the caller's thread (with `threads` - 1 more for the stats when there
+ * are many documents), decoding nothing: the same rule, every folder's modification time as
+ * listed (no name added, removed or renamed in it), every document's stat as recorded
+ * (size, modification and change times, inode; a symbolic link's target's), nothing racy.
+ * 1 (and *ndocs, the documents), or 0: something differs, or cannot be told (a damaged or
+ * misordered entry, an index not loaded as it is): the update looks, and says what. */
+int stance_index_current(const stance_index *ix, const char *root, const char *const *include,
+                         const char *const *exclude, int threads, uint32_t *ndocs);
+/* (internal; fuzzing) The same without the checks of the rule and of folders listed: the
+ * folders and documents the saved index holds compared with what is below `root`. */
+int stance__index_compare(const stance_index *ix, const char *root, const char *const *include,
+                          const char *const *exclude, int threads, uint32_t *ndocs);
+
 /* The new index of a done job (the caller owns it; a second call returns NULL), to replace
  * `current`, which must be the index the job was made from: when it is another (it was
  * replaced since), NULL with *stale set, and the job must be run again from `current`.

@@ -17,6 +17,7 @@
 #include "query.h"
 #include "text.h"
 #include "walk.h"
+#include "worker.h"
 
 #define INDEX_MT "stance.index"
 #define MAX_GLOBS 64
@@ -475,6 +476,26 @@ static int x_load_saved(lua_State *L) {
   return 1;
 }
 
+/* current({include, exclude}) -> n | false: whether this index, loaded as saved and not
+ * changed since, still describes the corpus's documents (n of them), by the check an update
+ * makes (stance_index_current), on the caller's thread and as many more as there are cores
+ * for the stats (the host's: it waits anyway; never the editor's). false: something
+ * differs, or cannot be told here; an update looks. */
+static int x_current(lua_State *L) {
+  lindex *li = check_lindex(L, 1);
+  const char *inc[MAX_GLOBS + 1], *exc[MAX_GLOBS + 1];
+  const char **include, **exclude;
+  uint32_t n = 0;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  include = stance__read_list(L, 2, "include", inc, MAX_GLOBS);
+  exclude = stance__read_list(L, 2, "exclude", exc, MAX_GLOBS);
+  if (stance_index_current(li->ix, li->root, include, exclude, (int)stance_cpus(), &n) == 1)
+    lua_pushinteger(L, (lua_Integer)n);
+  else
+    lua_pushboolean(L, 0);
+  return 1;
+}
+
 /* known_hash(rel) -> "sha256:<hex>" | nil: the SHA-256 the index holds for document `rel`
  * when the file is still what was read then, by the same rule as the index's own check: the
  * same size, mtime, ctime (an edit in place that keeps size and mtime changes the ctime) and
@@ -571,7 +592,7 @@ static const luaL_Reg index_methods[] = {
     {"search", x_search}, {"docs", x_docs},     {"paths", x_paths},   {"doc", x_doc},
     {"stats", x_stats}, {"rule", x_rule},
     {"memory", x_memory}, {"root", x_root},     {"close", x_close},   {"reset", x_reset},
-    {"load_saved", x_load_saved}, {"known_hash", x_known_hash}, {NULL, NULL}};
+    {"load_saved", x_load_saved}, {"known_hash", x_known_hash}, {"current", x_current}, {NULL, NULL}};
 static const luaL_Reg funcs[] = {{"index", l_index},
                                  {"query_check", l_query_check},
                                  {"glob_match", l_glob_match},

@@ -36,9 +36,17 @@ function M.update(c, opts)
   -- the host bringing the index up to date: a watcher of the corpus (`stance watch`) that
   -- vouches for the saved index spares the stat of every document; without one, or when it
   -- cannot vouch, every document is checked below
-  if not vim and not opts.no_check and not opts.only and not opts.rebuild and not c.loaded
-    and opts.watcher ~= false and H.vouched(c) then
-    return H.loaded(c, opts, true)
+  if not vim and not opts.no_check and not opts.only and not opts.rebuild and not c.loaded then
+    if opts.watcher ~= false and H.vouched(c) then return H.loaded(c, opts, true) end
+    -- without one: the saved index loaded and checked here and now (the check an update
+    -- makes: folders, then one stat per document, on every core), no worker started; when
+    -- anything differs (or the index is missing or damaged), the worker below brings it up
+    -- to date from what is loaded, and says what it found
+    if c.idx:load_saved(c.root .. '/' .. M.dir) then
+      c.loaded = true
+      local n = c.idx:current(c:globs())
+      if n then return H.current(c, opts, n) end
+    end
   end
   local worker = require('stance.worker')
   local w, err = worker.get()
@@ -125,6 +133,15 @@ function H.loaded(c, opts, vouched)
   local stats
   H.unchecked(c, function(s) stats = s end)
   stats.vouched = vouched
+  if opts.on_done then opts.on_done(stats) end
+  return stats
+end
+
+--- The saved index loaded on this thread and found current (c.idx:current): the statistics
+--- of an update that found nothing changed (`current` says it was found so here).
+function H.current(_, opts, n)
+  local stats = { seen = n, unchanged = n, indexed = 0, verified = 0, removed = 0, failed = 0, listed = 0,
+    bytes = 0, errors = {}, current = true }
   if opts.on_done then opts.on_done(stats) end
   return stats
 end

@@ -1,6 +1,9 @@
 /* worker.c and job.c: completion, progress, cancellation, failure, shutdown. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "check.h"
@@ -559,12 +562,176 @@ static void worker_builds_indexes_to_swap_in(void) {
   tmp_cleanup(d);
 }
 
+/* Bring the index saved in `d` up to date (from nothing when there is none) and save it. */
+static void update_and_save(stance_worker *w, const char *d, const char *const *include) {
+  char err[256], dir[4096];
+  stance_index *live, *fresh;
+  stance_job *job;
+  int missing = 0, stale = 0;
+  snprintf(dir, sizeof dir, "%s/.stance/index.bin", d);
+  live = stance_index_load(dir, &missing, err, sizeof err);
+  CHECK(live != NULL || missing);
+  job = stance_indexjob_new(d, include, NULL, NULL, live, 2, dir);
+  CHECK_INT(stance_worker_submit(w, job), 0);
+  CHECK(run_to_end(w, job, NULL));
+  CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
+  fresh = stance_indexjob_take(job, live, &stale);
+  CHECK(fresh != NULL && !stale);
+  stance_job_unref(job);
+  stance_index_free(live);
+  job = stance_savejob_new(fresh, dir);
+  CHECK_INT(stance_worker_submit(w, job), 0);
+  CHECK(run_to_end(w, job, NULL));
+  CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
+  stance_job_unref(job);
+  stance_index_free(fresh);
+}
+
+/* stance_index_current on the index saved in `d`: 1 (n documents) or 0. */
+static int saved_current(const char *d, const char *const *include, int threads, uint32_t *n) {
+  char err[256], dir[4096];
+  int missing = 0, rc;
+  stance_index *ix;
+  snprintf(dir, sizeof dir, "%s/.stance/index.bin", d);
+  ix = stance_index_load(dir, &missing, err, sizeof err);
+  CHECK(ix != NULL);
+  if (ix == NULL) return -1;
+  rc = stance_index_current(ix, d, include, NULL, threads, n);
+  stance_index_free(ix);
+  return rc;
+}
+
+static void path_in(char *out, size_t cap, const char *d, const char *rel) {
+  CHECK((size_t)snprintf(out, cap, "%s/%s", d, rel) < cap);
+}
+
+/* The saved index checked on the caller's thread, as an update checks it: every change an
+ * update would find is found (a document changed, even to the same size with its mtime put
+ * back; added, also in a new subfolder; deleted; renamed; replaced by a rename; another
+ * rule), on one thread and on several; a racy index is never called current. */
+static void saved_index_is_checked_on_the_callers_thread(void) {
+  enum { SAME, CHANGED, SAME_SIZE_MTIME_BACK, ADDED, ADDED_IN_NEW_FOLDER, ADDED_DEEPER, DELETED, RENAMED,
+         FOLDER_RENAMED, REPLACED, OTHER_RULE, NCASES };
+  static const char *const txt[] = {"*.txt", NULL};
+  char dirs[NCASES + 1][4096], path[4096], path2[4096], err[256], name[64];
+  stance_worker *w = stance_worker_new(2, err, sizeof err);
+  uint32_t n = 0;
+  int c, k, threads;
+  CHECK(w != NULL);
+  for (c = 0; c <= NCASES; c++) {
+    /* case NCASES: a corpus large enough for the stats to be spread over threads */
+    int docs = c == NCASES ? 9000 : 6;
+    snprintf(dirs[c], sizeof dirs[c], "%s", tmp_dir());
+    tmp_write(dirs[c], ".stance/schema.stance", "", 0);
+    for (k = 0; k < docs; k++) {
+      snprintf(name, sizeof name, "%s/doc%04d.txt", k % 3 == 0 ? "a" : k % 3 == 1 ? "a/b" : "c", k);
+      tmp_write(dirs[c], name, "plain words\n", (size_t)-1);
+    }
+    tmp_write(dirs[c], "top.txt", "top words\n", (size_t)-1);
+    update_and_save(w, dirs[c], NULL);
+    /* just written: racy (within the clock's resolution of the check), never current */
+    CHECK_INT(saved_current(dirs[c], NULL, 2, &n), 0);
+  }
+  /* more than 2 s later, checked again: nothing racy now */
+  uv_sleep(2100);
+  for (c = 0; c <= NCASES; c++) {
+    int docs = c == NCASES ? 9000 : 6;
+    update_and_save(w, dirs[c], NULL);
+    for (threads = 1; threads <= 3; threads++) {
+      n = 0;
+      CHECK_INT(saved_current(dirs[c], NULL, threads, &n), 1);
+      CHECK_INT(n, docs + 1);
+    }
+  }
+  for (c = 0; c < NCASES; c++) {
+    const char *d = dirs[c];
+    struct stat st;
+    struct timespec times[2];
+    switch (c) {
+    case CHANGED:
+      tmp_write(d, "a/b/doc0001.txt", "plain words, more\n", (size_t)-1);
+      break;
+    case SAME_SIZE_MTIME_BACK:
+      /* the same size, the modification time put back: only the change time tells */
+      path_in(path, sizeof path, d, "c/doc0002.txt");
+      CHECK_INT(stat(path, &st), 0);
+      tmp_write(d, "c/doc0002.txt", "plain wordz\n", (size_t)-1);
+      times[0] = st.st_atim;
+      times[1] = st.st_mtim;
+      CHECK_INT(utimensat(AT_FDCWD, path, times, 0), 0);
+      break;
+    case ADDED:
+      tmp_write(d, "a/new.txt", "new words\n", (size_t)-1);
+      break;
+    case ADDED_IN_NEW_FOLDER:
+      tmp_write(d, "new/new.txt", "new words\n", (size_t)-1);
+      break;
+    case ADDED_DEEPER:
+      tmp_write(d, "a/b/new/new.txt", "new words\n", (size_t)-1);
+      break;
+    case DELETED:
+      path_in(path, sizeof path, d, "a/doc0003.txt");
+      CHECK_INT(remove(path), 0);
+      break;
+    case RENAMED:
+      path_in(path, sizeof path, d, "a/doc0003.txt");
+      path_in(path2, sizeof path2, d, "a/doc9999.txt");
+      CHECK_INT(rename(path, path2), 0);
+      break;
+    case FOLDER_RENAMED:
+      path_in(path, sizeof path, d, "a/b");
+      path_in(path2, sizeof path2, d, "a/z");
+      CHECK_INT(rename(path, path2), 0);
+      break;
+    case REPLACED:
+      /* an editor's save: a new file renamed over the old one (a new inode) */
+      tmp_write(d, "c/tmp.swp", "plain words\n", (size_t)-1);
+      path_in(path, sizeof path, d, "c/tmp.swp");
+      path_in(path2, sizeof path2, d, "c/doc0002.txt");
+      CHECK_INT(rename(path, path2), 0);
+      break;
+    default:
+      break;
+    }
+    n = 7;
+    if (c == SAME) {
+      CHECK_INT(saved_current(d, NULL, 2, &n), 1);
+    } else if (c == OTHER_RULE) {
+      CHECK_INT(saved_current(d, txt, 2, &n), 0);
+      CHECK_INT(n, 0);
+    } else {
+      for (threads = 1; threads <= 2; threads++) {
+        if (saved_current(d, NULL, threads, &n) != 0) check_fail(__FILE__, __LINE__, "case %d found current", c);
+        CHECK_INT(n, 0);
+      }
+    }
+  }
+  /* the large corpus: a change in the last thread's part, then in the first's */
+  tmp_write(dirs[NCASES], "c/doc8999.txt", "plain words, more\n", (size_t)-1);
+  for (threads = 1; threads <= 3; threads++) CHECK_INT(saved_current(dirs[NCASES], NULL, threads, &n), 0);
+  update_and_save(w, dirs[NCASES], NULL);
+  uv_sleep(2100);
+  update_and_save(w, dirs[NCASES], NULL);
+  CHECK_INT(saved_current(dirs[NCASES], NULL, 2, &n), 1);
+  tmp_write(dirs[NCASES], "a/b/doc0001.txt", "plain words, more\n", (size_t)-1);
+  for (threads = 1; threads <= 3; threads++) CHECK_INT(saved_current(dirs[NCASES], NULL, threads, &n), 0);
+  /* not a loaded index: never called current */
+  {
+    stance_index *empty = stance_index_new();
+    CHECK_INT(stance_index_current(empty, dirs[0], NULL, NULL, 2, &n), 0);
+    stance_index_free(empty);
+  }
+  for (c = 0; c <= NCASES; c++) tmp_cleanup(dirs[c]);
+  stance_worker_free(w);
+}
+
 const test_case worker_tests[] = {
     {"worker_reports_a_change_made_right_after_watch_wait", worker_reports_a_change_made_right_after_watch_wait},
     {"worker_trains_and_predicts_a_model", worker_trains_and_predicts_a_model},
     {"worker_predicts_the_same_on_any_number_of_threads", worker_predicts_the_same_on_any_number_of_threads},
     {"worker_hashes_a_folder", worker_hashes_a_folder},
     {"worker_builds_indexes_to_swap_in", worker_builds_indexes_to_swap_in},
+    {"saved_index_is_checked_on_the_callers_thread", saved_index_is_checked_on_the_callers_thread},
     {"worker_cancels_a_running_job", worker_cancels_a_running_job},
     {"worker_reports_failure_with_a_message", worker_reports_failure_with_a_message},
     {"worker_free_stops_running_jobs", worker_free_stops_running_jobs},

@@ -13,13 +13,17 @@
  *   - its documents, decoded one at a time (as a search and a lookup do) and all at once
  *     (as an update does), agree, or are found damaged: a lookup by path finds the entry of
  *     that path or nothing; decoding them all either lists every one, found by its path, or
- *     fails as damaged (and then nothing is listed).
+ *     fails as damaged (and then nothing is listed);
+ *   - compared with the files below the current folder (stance__index_compare, on two
+ *     threads, its entries read in place), it says the same (counting every document) or
+ *     not, reading nothing out of bounds.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "indexfile.h"
+#include "indexjob.h"
 #include "query.h"
 
 #define SEP "\n@@segment@@\n"
@@ -162,6 +166,15 @@ STANCE_FUZZ_TARGET(index) {
     id = stance_index_find(ix, d.path);
     FUZZ_CHECK(id < 0 || strcmp(stance_index_path(ix, (uint32_t)id), d.path) == 0,
                "a lookup by path finds that path or nothing");
+  }
+  {
+    /* its folders and documents compared with the files (as a checked search does, on
+     * threads, before anything is decoded): the entries read in place, never out of bounds;
+     * a damaged or misordered one makes it differ */
+    uint32_t n = 7;
+    int rc = stance__index_compare(ix, ".", NULL, NULL, 2, &n);
+    FUZZ_CHECK(rc == 0 || rc == 1, "a comparison with the files says the same or not");
+    FUZZ_CHECK(rc == 1 ? n == stance_index_ndocs(ix) : n == 0, "the same: every document counted");
   }
   {
     uint32_t n;

@@ -149,6 +149,74 @@ describe('stance search', function()
     assert.are.same({ 0, '2\n' }, { code, out }, err)
   end)
 
+  it('sees every change made since the index was saved (the check without a watcher)', function()
+    -- one corpus per change, each indexed more than 2 s after it was written: nothing racy
+    -- (a change within the clock's resolution of the index is read again anyway), so each
+    -- change is what the check has to find
+    local changes = {
+      none = function() end,
+      changed = function(d) T.write(d .. '/one.txt', 'Nothing.\n') end,
+      -- the same size, the modification time put back: the change time tells
+      same_size = function(d, keep)
+        T.run(('cp -p %s %s'):format(T.q(d .. '/one.txt'), T.q(keep .. '/one.txt')))
+        T.write(d .. '/one.txt', 'Zanctions failed.\nThe human\nrights record matters.\n')
+        T.run(('touch -m -r %s %s'):format(T.q(keep .. '/one.txt'), T.q(d .. '/one.txt')))
+      end,
+      added = function(d) T.write(d .. '/sub/three.txt', 'More sanctions.\n') end,
+      added_in_new_folders = function(d) T.write(d .. '/new/deep/four.txt', 'More sanctions.\n') end,
+      deleted = function(d) os.remove(d .. '/sub/two.md') end,
+      renamed = function(d) assert(os.rename(d .. '/sub/two.md', d .. '/sub/renamed.md')) end,
+      folder_renamed = function(d) assert(os.rename(d .. '/sub', d .. '/other')) end,
+      moved_to_a_new_folder = function(d)
+        T.run('mkdir ' .. T.q(d .. '/sub/n'))
+        assert(os.rename(d .. '/sub/two.md', d .. '/sub/n/two.md'))
+      end,
+      replaced = function(d)
+        T.write(d .. '/sub/.two.md.swp', 'Engagement, not zanctions.\n')
+        assert(os.rename(d .. '/sub/.two.md.swp', d .. '/sub/two.md'))
+      end,
+    }
+    local expect = {
+      none = 'one.txt:1:1: Sanctions failed.\nsub/two.md:1:17: Engagement, not sanctions.\n',
+      changed = 'sub/two.md:1:17: Engagement, not sanctions.\n',
+      same_size = 'sub/two.md:1:17: Engagement, not sanctions.\n',
+      added = 'one.txt:1:1: Sanctions failed.\nsub/three.txt:1:6: More sanctions.\n'
+        .. 'sub/two.md:1:17: Engagement, not sanctions.\n',
+      added_in_new_folders = 'new/deep/four.txt:1:6: More sanctions.\none.txt:1:1: Sanctions failed.\n'
+        .. 'sub/two.md:1:17: Engagement, not sanctions.\n',
+      deleted = 'one.txt:1:1: Sanctions failed.\n',
+      renamed = 'one.txt:1:1: Sanctions failed.\nsub/renamed.md:1:17: Engagement, not sanctions.\n',
+      folder_renamed = 'one.txt:1:1: Sanctions failed.\nother/two.md:1:17: Engagement, not sanctions.\n',
+      moved_to_a_new_folder = 'one.txt:1:1: Sanctions failed.\nsub/n/two.md:1:17: Engagement, not sanctions.\n',
+      replaced = 'one.txt:1:1: Sanctions failed.\n',
+    }
+    local dirs = {}
+    for name in pairs(changes) do dirs[name] = corpus() end
+    T.run('sleep 2.2')
+    for _, d in pairs(dirs) do
+      local _, err, code = T.stance_run({ 'index', d })
+      assert.are.equal(0, code, err)
+    end
+    -- unchanged: found current here, by one stat per document, without the worker
+    local c = assert(require('stance').open(dirs.none))
+    local st = assert(c:index())
+    assert.are.same({ true, 2, 2, 0 }, { st.current, st.seen, st.unchanged, st.indexed })
+    assert.are.equal(2, c:search('sanctions', { count = true }))
+    for name, d in pairs(dirs) do changes[name](d, T.tmpdir()) end
+    for name, d in pairs(dirs) do
+      local out, err, code = T.stance_run({ 'search', 'sanctions' }, nil, d)
+      assert.are.same({ 0, expect[name] }, { code, out }, name .. ': ' .. err)
+      -- and the index saved by that search knows it: --no-update answers the same
+      out = T.stance_run({ 'search', '--no-update', 'sanctions' }, nil, d)
+      assert.are.equal(expect[name], out, name)
+    end
+    -- a change found makes the next check an update's (racy for 2 s), which agrees
+    c = assert(require('stance').open(dirs.changed))
+    st = assert(c:index())
+    assert.is_nil(st.current)
+    assert.are.equal(1, c:search('sanctions', { count = true }))
+  end)
+
   it('reads only the pages of the saved index it needs, and rebuilds one found damaged or old', function()
     -- enough documents with long names for the saved documents' table to span many pages
     local d = T.tmpdir()
