@@ -338,6 +338,7 @@ describe('stance diff of files it cannot read whole', function()
     assert.truthy(err:find('cut.stance:6:1: ', 1, true), err)
     out, err, code = T.run(('%s diff %s %s'):format(S, T.q(d), T.q(f)))
     assert.are.equal(2, code)
+    assert.are.equal('', out)
     assert.truthy(err:find('Is a directory', 1, true), err)
     -- as git's driver it says so in the diff and lets git go on
     out, err, code = T.run(('%s diff 001.stance %s x 100644 %s y 100644'):format(S, T.q(d .. '/cut.stance'), T.q(f)))
