@@ -69,6 +69,9 @@ function cmd.run(opts, args)
   end
   if H.bar then H.bar:finish() end
   io.stdout:write(table.concat(out))
+  -- the problems are out before the summary on stderr: `stance check >out 2>&1` (as :make
+  -- runs it) keeps each problem on its own line
+  io.stdout:flush()
   if not opts.quiet then
     local changed, kept, moved, fuzzy, orphaned = 0, 0, 0, 0, 0
     local docs = {} -- a document counts once, however many layers it has
