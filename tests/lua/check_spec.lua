@@ -73,6 +73,21 @@ describe('stance check', function()
     assert.truthy(summary)
   end)
 
+  it('refuses a layer that is a link to another one, and warns of a layer copied from another folder', function()
+    local d = corpus()
+    local A = d .. '/.stance/annotations/'
+    os.execute(('mkdir -p %s && ln -s ../ana/04_letter.txt.stance %s && cp %s %s'):format(T.q(A .. 'eve'),
+      T.q(A .. 'eve/04_letter.txt.stance'), T.q(A .. 'ana/01_charge_works.txt.stance'), T.q(A .. 'eve/')))
+    local out, _, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code)
+    assert.truthy(out:find('.stance/annotations/eve/04_letter.txt.stance:1:1: error: a link to '
+      .. '.stance/annotations/ana/04_letter.txt.stance', 1, true), out)
+    assert.truthy(out:find(".stance/annotations/eve/01_charge_works.txt.stance:5:3: warning: annotator ana in eve's folder",
+      1, true), out)
+    -- ana's own files are not reported
+    assert.falsy(out:find('^%.stance/annotations/ana/') or out:find('\n%.stance/annotations/ana/'), out)
+  end)
+
   it('warns about an attribute it does not know, unless the schema declares it', function()
     local d = corpus()
     local f = d .. '/.stance/annotations/ana/04_letter.txt.stance'
