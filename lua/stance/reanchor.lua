@@ -76,7 +76,8 @@ function M.run(root, store, opts)
   local recorded = h.hash and h.hash:gsub('^sha256:', '') or nil
   if recorded == hash and not opts.force then return res end
   res.checked = true
-  res.changed = recorded ~= hash
+  -- a file without a hash (written by hand, by another tool) says nothing of a change
+  res.changed = recorded ~= nil and recorded ~= hash
   local before = {}
   for _, r in ipairs(store:records('annotation')) do
     before[r.id] = { spans = r.spans, line = r.line }

@@ -47,6 +47,47 @@ describe('stance check', function()
     assert.truthy(err:find('stance check: 1 document changed since annotated;', 1, true), err)
   end)
 
+  it('counts no change for a layer without a hash, and keeps problems whole before its summary in 2>&1', function()
+    local d = corpus()
+    -- a hand-written layer (no hash): nothing says its document changed
+    local f = d .. '/.stance/annotations/ana/04_letter.txt.stance'
+    T.write(f, (T.read(f):gsub('\n  hash [^\n]*', '', 1)))
+    local _, err = T.stance_run({ 'check' }, nil, d)
+    assert.falsy(err:find('changed since annotated', 1, true), err)
+    -- a changed document and problems: `stance check >out 2>&1`, as :make runs it
+    local doc = d .. '/01_charge_works.txt'
+    T.write(doc, 'A line added on top.\n\n' .. T.read(doc))
+    T.write(f, (T.read(f):gsub('stance favor', 'stance favour')))
+    local _, err2, code = T.run(('cd %s && %s check >out 2>&1'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(1, code, err2)
+    local lines = T.lines(T.read(d .. '/out'))
+    local summary = false
+    for _, l in ipairs(lines) do
+      if l:find('^stance check: ') then
+        summary = true
+      elseif l ~= '' then
+        assert.falsy(summary, 'a problem after the summary: ' .. l)
+        assert.truthy(l:match('^[^:]+:%d+:%d+: %a+: '), l)
+      end
+    end
+    assert.truthy(summary)
+  end)
+
+  it('refuses a layer that is a link to another one, and warns of a layer copied from another folder', function()
+    local d = corpus()
+    local A = d .. '/.stance/annotations/'
+    os.execute(('mkdir -p %s && ln -s ../ana/04_letter.txt.stance %s && cp %s %s'):format(T.q(A .. 'eve'),
+      T.q(A .. 'eve/04_letter.txt.stance'), T.q(A .. 'ana/01_charge_works.txt.stance'), T.q(A .. 'eve/')))
+    local out, _, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code)
+    assert.truthy(out:find('.stance/annotations/eve/04_letter.txt.stance:1:1: error: a link to '
+      .. '.stance/annotations/ana/04_letter.txt.stance', 1, true), out)
+    assert.truthy(out:find(".stance/annotations/eve/01_charge_works.txt.stance:5:3: warning: annotator ana in eve's folder",
+      1, true), out)
+    -- ana's own files are not reported
+    assert.falsy(out:find('^%.stance/annotations/ana/') or out:find('\n%.stance/annotations/ana/'), out)
+  end)
+
   it('warns about an attribute it does not know, unless the schema declares it', function()
     local d = corpus()
     local f = d .. '/.stance/annotations/ana/04_letter.txt.stance'

@@ -305,6 +305,48 @@ describe('stance diff on the study schema', function()
   end)
 end)
 
+describe('stance diff of files it cannot read whole', function()
+  after_each(T.cleanup)
+
+  local FILE = table.concat({ 'format stance 1', '', 'document "001.txt"', '  annotator ana', '',
+    'annotation h1', '  span 0-20', '  label human-rights-favor', '  target human-rights', '  stance favor',
+    '  quote "Outsiders are right."', '' }, '\n')
+
+  it('reads a pipe and /dev/null, and refuses a missing, unparsable or folder argument with its place', function()
+    local d = T.tmpdir()
+    local f = d .. '/a.stance'
+    T.write(f, FILE)
+    local S = T.q(T.stance)
+    -- a pipe is the file's text, not an empty file: nothing differs
+    local out, err, code = T.run(('cat %s | %s diff /dev/stdin %s'):format(T.q(f), S, T.q(f)))
+    assert.are.equal(0, code, err)
+    assert.are.equal('', out)
+    -- git's /dev/null for an added file: everything is added
+    out, err, code = T.run(('%s diff /dev/null %s'):format(S, T.q(f)))
+    assert.are.equal(1, code, err)
+    assert.truthy(out:find('+ annotation h1', 1, true), out)
+    -- a missing file is an error, not an empty file
+    out, err, code = T.run(('%s diff %s %s'):format(S, T.q(d .. '/nope.stance'), T.q(f)))
+    assert.are.equal(2, code)
+    assert.are.equal('', out)
+    assert.truthy(err:find('nope.stance: No such file', 1, true), err)
+    -- a truncated file: its first error, with line and column, and nothing compared
+    T.write(d .. '/cut.stance', FILE:sub(1, 70))
+    out, err, code = T.run(('%s diff %s %s'):format(S, T.q(d .. '/cut.stance'), T.q(f)))
+    assert.are.equal(2, code)
+    assert.are.equal('', out)
+    assert.truthy(err:find('cut.stance:6:1: ', 1, true), err)
+    out, err, code = T.run(('%s diff %s %s'):format(S, T.q(d), T.q(f)))
+    assert.are.equal(2, code)
+    assert.are.equal('', out)
+    assert.truthy(err:find('Is a directory', 1, true), err)
+    -- as git's driver it says so in the diff and lets git go on
+    out, err, code = T.run(('%s diff 001.stance %s x 100644 %s y 100644'):format(S, T.q(d .. '/cut.stance'), T.q(f)))
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find('stance diff 001.stance: not compared: ', 1, true), out)
+  end)
+end)
+
 describe('git hooks of stance init --git', function()
   after_each(T.cleanup)
 

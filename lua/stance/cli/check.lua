@@ -69,6 +69,9 @@ function cmd.run(opts, args)
   end
   if H.bar then H.bar:finish() end
   io.stdout:write(table.concat(out))
+  -- the problems are out before the summary on stderr: `stance check >out 2>&1` (as :make
+  -- runs it) keeps each problem on its own line
+  io.stdout:flush()
   if not opts.quiet then
     local changed, kept, moved, fuzzy, orphaned = 0, 0, 0, 0, 0
     local docs = {} -- a document counts once, however many layers it has
@@ -117,6 +120,7 @@ function H.check_file(path, schemas)
   end
   local store, problems = require('stance.core').read(text, { vocab = vocab })
   if store and loaded then H.check_labels(store, loaded, problems) end
+  if store and root then H.check_layer_place(path, root, store, text, problems) end
   if store and root then
     -- the document changed since the file was written: where is each annotation now?
     -- (always checked: orphans written back after a re-anchoring stay listed)
@@ -154,6 +158,38 @@ function H.check_labels(store, schema, problems)
         end
       end
     end
+  end
+end
+
+--- A layer is the file in its annotator's folder: a link there (git commits links) would
+--- make another annotator's work count as this one's in agreement and scripts, and a file
+--- whose header names someone else was copied from their folder.
+function H.check_layer_place(path, root, store, text, problems)
+  local R = require('stance.root')
+  local core = require('stance.core')
+  local dir = require('stance.fs').absolute(root .. '/' .. R.annotations) .. '/'
+  local abs = require('stance.fs').absolute(path)
+  if abs:sub(1, #dir) ~= dir then return end
+  local folder = abs:sub(#dir + 1):match('^([^/]+)/')
+  if not folder then return end
+  local parent, base = abs:match('^(.*)/([^/]+)$')
+  local real, real_parent = core.realpath(abs), core.realpath(parent)
+  if real and real_parent and real ~= real_parent .. '/' .. base then
+    problems[#problems + 1] = { line = 1, col = 1, severity = 'error',
+      message = ('a link to %s: a layer must be a file of its own (otherwise that work counts as %s\'s)')
+        :format(require('stance.fs').relative(real, core.realpath(root) or root), folder) }
+  end
+  local who = store:header().annotator
+  if who and R.slug(who) ~= folder then
+    local line = 1
+    local at = text:find('\n%s*annotator ')
+    if at then
+      local _, nl = text:sub(1, at):gsub('\n', '')
+      line = nl + 1
+    end
+    problems[#problems + 1] = { line = line, col = 3, severity = 'warning',
+      message = ("annotator %s in %s's folder: agreement and scripts count it as %s's (copied from another folder?)")
+        :format(who, folder, folder) }
   end
 end
 

@@ -8,9 +8,11 @@ local cmd = {
     'Prints one line per annotation, relation or document label that was added (+),',
     'removed (-) or changed (~), with its label, "(target T)" and quote (a relation: its',
     'type "(from A to B)"), and for changes the fields that changed, each "old -> new"',
-    '(the only arrow); moves of a span are shown as a field change. A',
-    'missing file counts as empty. Exit status 0 when they say the same, 1 when they differ',
-    '(always 0 under git, which stops at a diff driver that fails).',
+    '(the only arrow); moves of a span are shown as a field change. A or B may be a pipe',
+    '(<(git show REV:FILE), /dev/stdin); /dev/null is empty. Exit status 0 when they say',
+    'the same, 1 when they differ, 2 when a file cannot be read or parsed completely',
+    '(path:line:col; nothing is compared); always 0 under git, which stops at a diff',
+    'driver that fails.',
     'As a git diff driver: git config diff.stance.command "stance diff" (git passes',
     'PATH OLD-FILE OLD-HEX OLD-MODE NEW-FILE NEW-HEX NEW-MODE).',
   }, '\n'),
@@ -25,11 +27,33 @@ local QUIET = { kind = true, id = true, line = true, slot = true, touched = true
 -- What a field is called in a diff where its name is not the file's word.
 local NAMES = { extras = 'attributes', comments = 'comments', inner = 'comments inside' }
 
+-- The text of `path`: a regular file in one read; a pipe or device (`<(git show ...)`,
+-- /dev/stdin, git's /dev/null for an added or deleted file) read to its end.
+local function text_of(path)
+  local text, err, code = require('stance.fs').read(path)
+  if text or code ~= 'ENOTREG' then return text, err end
+  local f, ferr = io.open(path, 'rb')
+  if not f then return nil, ferr end
+  local s, rerr = f:read('a')
+  f:close()
+  if not s then return nil, ('%s: %s'):format(path, rerr) end
+  return s
+end
+
+-- The records of `path`, or nil and why (a file that cannot be read, or the first error
+-- of one that cannot be parsed completely, as path:line:col: a diff of half a file would
+-- show what is missing as removed).
 local function load(path)
-  local text = require('stance.fs').read(path)
-  if not text then return require('stance.core').store() end
+  local text, err = text_of(path)
+  if not text then return nil, err end
+  if text == '' then return require('stance.core').store() end -- git's side of an add or delete
   local store, problems = require('stance.core').read(text)
-  if not store then return nil, problems end
+  if not store then return nil, ('%s: %s'):format(path, tostring(problems)) end
+  for _, p in ipairs(problems or {}) do
+    if p.severity == 'error' then
+      return nil, ('%s:%d:%d: %s'):format(path, p.line or 1, p.col or 1, p.message)
+    end
+  end
   return store
 end
 
@@ -125,7 +149,14 @@ function cmd.run(_, args)
   local a, aerr = load(pa)
   local b, berr = load(pb)
   if not a or not b then
-    io.stderr:write('stance diff: ', aerr or berr, '\n')
+    for _, e in ipairs({ aerr or false, berr or false }) do
+      if e then io.stderr:write('stance diff: ', e, '\n') end
+    end
+    -- git stops at a diff driver that fails: say it in the diff and let it go on
+    if name then
+      io.stdout:write('stance diff ', name, ': not compared: ', aerr or berr, '\n')
+      return 0
+    end
     return 2
   end
   local lines = cmd.lines(a, b)
