@@ -347,7 +347,40 @@ static const char **read_globs(lua_State *L, int opts, const char **globs) {
   return globs;
 }
 
-static int search_failed(lua_State *L, int rc) {
+/* The documents of a search, read for its terms with punctuation (stance_doc_reader). */
+typedef struct doc_reader {
+  const stance_index *ix;
+  const char *root;
+  char path[4096];              /* the document that could not be read, and why */
+  int err;
+} doc_reader;
+
+static int read_doc(void *ud, uint32_t doc, char **data, size_t *len) {
+  doc_reader *r = ud;
+  const char *rel = stance_index_path(r->ix, doc);
+  if (rel == NULL) return STANCE_INDEX_DAMAGED;
+  snprintf(r->path, sizeof r->path, "%s", rel);
+  {
+    char full[4096];
+    if ((size_t)snprintf(full, sizeof full, "%s/%s", r->root, rel) >= sizeof full) {
+      r->err = ENAMETOOLONG;
+      return STANCE_QUERY_UNREAD;
+    }
+    errno = 0;
+    if ((*data = read_all(full, len)) == NULL) {
+      r->err = errno ? errno : ENOMEM;
+      return r->err == ENOMEM ? -1 : STANCE_QUERY_UNREAD;
+    }
+  }
+  return 0;
+}
+
+static int search_failed(lua_State *L, int rc, const doc_reader *r) {
+  if (rc == STANCE_QUERY_UNREAD)
+    return stance__fail(L,
+                        lua_pushfstring(L, "%s: %s (read to check a term with punctuation)", r->path,
+                                        strerror(r->err)),
+                        "EREAD");
   if (rc == STANCE_INDEX_DAMAGED)
     return stance__fail(L, "the saved index is damaged (a page or a table does not check)", "EDAMAGED");
   return stance__fail(L, "out of memory", "ENOMEM");
@@ -366,6 +399,7 @@ static int x_search(lua_State *L) {
   char err[256];
   stance_query *q;
   stance_hits hits;
+  doc_reader rd;
   if (!lua_isnoneornil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
     lua_getfield(L, 3, "count");
@@ -384,11 +418,16 @@ static int x_search(lua_State *L) {
     if (err[0] == '\0') return stance__fail(L, "out of memory", "ENOMEM");
     return stance__fail(L, lua_pushfstring(L, "column %d: %s", (int)col, err), "EQUERY");
   }
+  rd.ix = li->ix;
+  rd.root = li->root;
+  rd.path[0] = '\0';
+  rd.err = 0;
+  stance_query_set_reader(q, read_doc, &rd);
   if (count_only) {
     size_t n;
     int rc = stance_query_count(q, li->ix, (const char *const *)globs, &n);
     stance_query_free(q);
-    if (rc != 0) return search_failed(L, rc);
+    if (rc != 0) return search_failed(L, rc, &rd);
     lua_pushinteger(L, (lua_Integer)n);
     return 1;
   }
@@ -398,7 +437,7 @@ static int x_search(lua_State *L) {
     if (rc != 0) {
       stance_query_free(q);
       stance_hits_free(&hits);
-      return search_failed(L, rc);
+      return search_failed(L, rc, &rd);
     }
   }
   stance_query_free(q);
@@ -406,7 +445,7 @@ static int x_search(lua_State *L) {
   for (i = 0; i < hits.n; i++)
     if ((i == 0 || hits.items[i].doc != hits.items[i - 1].doc) && stance_index_path(li->ix, hits.items[i].doc) == NULL) {
       stance_hits_free(&hits);
-      return search_failed(L, STANCE_INDEX_DAMAGED);
+      return search_failed(L, STANCE_INDEX_DAMAGED, &rd);
     }
   if (!render) {
     lua_pushinteger(L, (lua_Integer)hits.n);

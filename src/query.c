@@ -24,13 +24,29 @@ typedef struct qnode {
   size_t nkids, kids_cap;
   char **words;                 /* folded words of a leaf */
   size_t *lens;
+  uint32_t *offs;               /* each word's position after the first's (a gap of
+                                 * punctuation counts 2, as the index counts it) */
   size_t nwords, words_cap;
+  /* A leaf with punctuation in or around its words ("Jong-un", "U.S."): the index holds
+   * only where punctuation separates words, not which, so its candidates are checked
+   * against the documents' text (a grep -iw of `pat`, blanks matching blanks). */
+  char *pat;
+  size_t patlen, lead;          /* lead: bytes of pat before its first word */
+  int check;
   int depth;                    /* of the tree below, this node included */
 } qnode;
 
 struct stance_query {
   qnode *root;
+  stance_doc_reader reader;
+  void *reader_ud;
 };
+
+/* What a run needs besides the index: where documents are read for the leaves to check. */
+typedef struct qctx {
+  stance_doc_reader reader;
+  void *ud;
+} qctx;
 
 /* Every recursion over a query (parsing, running, freeing) is bounded by this depth:
  * parentheses and NOT nest, a chain of AND or OR does not. */
@@ -44,6 +60,8 @@ static void free_node(qnode *n) {
   for (i = 0; i < n->nwords; i++) free(n->words[i]);
   free(n->words);
   free(n->lens);
+  free(n->offs);
+  free(n->pat);
   free(n);
 }
 
@@ -150,27 +168,38 @@ static int keyword(parser *p, const char *kw) {
 
 typedef struct collect {
   qnode *n;
-  int oom;
+  int oom, broken;              /* broken: punctuation between two of the words */
+  size_t first, last;           /* the first word's start, the last one's end */
+  uint32_t pos;
 } collect;
 
 static int collect_word(void *ud, size_t start, size_t end, const char *folded, size_t n,
                         int broken) {
   collect *c = ud;
   qnode *q = c->n;
-  (void)start;
-  (void)end;
-  (void)broken;
+  if (q->nwords == 0) {
+    c->first = start;
+    c->pos = 0;
+  } else {
+    c->pos += broken ? 2 : 1;
+    if (broken) c->broken = 1;
+  }
+  c->last = end;
   if (q->nwords == q->words_cap) {
     size_t cap = q->words_cap ? q->words_cap * 2 : 4;
     char **w;
     size_t *l;
+    uint32_t *o;
     if (cap > SIZE_MAX / sizeof *w) goto oom;
     if ((w = realloc(q->words, cap * sizeof *w)) == NULL) goto oom;
     q->words = w;
     if ((l = realloc(q->lens, cap * sizeof *l)) == NULL) goto oom;
     q->lens = l;
+    if ((o = realloc(q->offs, cap * sizeof *o)) == NULL) goto oom;
+    q->offs = o;
     q->words_cap = cap;
   }
+  q->offs[q->nwords] = c->pos;
   q->words[q->nwords] = malloc(n + 1);
   if (q->words[q->nwords] == NULL) goto oom;
   memcpy(q->words[q->nwords], folded, n);
@@ -183,18 +212,43 @@ oom:
   return 1;
 }
 
-/* A leaf from text: its words; one word is a word (or a prefix), several a phrase. */
+/* The length of the blank (as stance_tokenize counts blanks: they do not break a phrase)
+ * at s[i], or 0. */
+static size_t blank_at(const unsigned char *s, size_t len, size_t i) {
+  uint32_t cp;
+  int n;
+  if (s[i] < 0x80) return (s[i] == ' ' || (s[i] >= 9 && s[i] <= 13)) ? 1 : 0;
+  cp = stance_utf8_decode(s + i, len - i, &n, NULL);
+  return (cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+          cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0x85)
+             ? (size_t)n
+             : 0;
+}
+
+/* The start of the character that ends at s[i - 1] (i > 0). */
+static size_t prev_start(const unsigned char *s, size_t len, size_t i) {
+  size_t k = i - 1;
+  int n;
+  while (k > 0 && i - k < 4 && (s[k] & 0xC0) == 0x80) k--;
+  stance_utf8_decode(s + k, len - k, &n, NULL);
+  return k + (size_t)n == i ? k : i - 1;
+}
+
+/* A leaf from text: its words; one word is a word (or a prefix), several a phrase. With
+ * punctuation in or around its words it is checked against the documents' text. */
 static qnode *leaf(parser *p, const char *text, size_t n, size_t at, int quoted) {
+  const unsigned char *u = (const unsigned char *)text;
   qnode *q = node(p, Q_WORD, NULL, NULL);
   collect c;
   int prefix = 0;
+  size_t a = 0, b, k;
   if (q == NULL) return NULL;
   if (!quoted && n > 1 && text[n - 1] == '*') {
     prefix = 1;
     n--;
   }
+  memset(&c, 0, sizeof c);
   c.n = q;
-  c.oom = 0;
   if (stance_tokenize(text, n, collect_word, &c) < 0 || c.oom) {
     p->oom = 1;
     free_node(q);
@@ -205,10 +259,37 @@ static qnode *leaf(parser *p, const char *text, size_t n, size_t at, int quoted)
     free_node(q);
     return NULL;
   }
-  if (q->nwords > 1)
+  /* the text without its blanks around: punctuation before the first word, after the last
+   * or between two makes a leaf to check */
+  while (a < c.first && (k = blank_at(u, n, a)) > 0) a += k;
+  for (b = n; b > c.last && (k = blank_at(u, n, prev_start(u, n, b))) > 0;) b -= k;
+  if (c.broken || a < c.first || b > c.last) {
+    if (prefix) {
+      fail(p, at, "a prefix (word*) is one word, without punctuation");
+      free_node(q);
+      return NULL;
+    }
+    if ((q->pat = malloc(b - a + 1)) == NULL) {
+      p->oom = 1;
+      free_node(q);
+      return NULL;
+    }
+    memcpy(q->pat, text + a, b - a);
+    q->pat[b - a] = '\0';
+    q->patlen = b - a;
+    q->lead = c.first - a;
+    q->check = 1;
+  }
+  if (q->nwords > 1) {
+    if (prefix) {
+      fail(p, at, "a prefix (word*) is one word, without punctuation");
+      free_node(q);
+      return NULL;
+    }
     q->kind = Q_PHRASE;
-  else if (prefix)
+  } else if (prefix) {
     q->kind = Q_PREFIX;
+  }
   return q;
 }
 
@@ -408,7 +489,14 @@ stance_query *stance_query_parse(const char *text, size_t len, char *err, size_t
     return NULL;
   }
   q->root = root;
+  q->reader = NULL;
+  q->reader_ud = NULL;
   return q;
+}
+
+void stance_query_set_reader(stance_query *q, stance_doc_reader reader, void *ud) {
+  q->reader = reader;
+  q->reader_ud = ud;
 }
 
 /* ---- running ----------------------------------------------------------------------------- */
@@ -423,8 +511,9 @@ typedef struct plist {
   uint32_t *start;              /* ndocs + 1 offsets into occ */
   occ *occ;
   uint32_t ndocs, nocc, docs_cap, occ_cap;
-  int oom;                      /* out of memory, or (bad) a damaged segment */
-  int bad;
+  int oom;                      /* out of memory, or (bad) a damaged segment, or (code)
+                                 * another failure: STANCE_QUERY_NO_TEXT, _UNREAD */
+  int bad, code;
 } plist;
 
 static void plist_free(plist *l) {
@@ -659,7 +748,8 @@ static int has_pos(const plist *l, uint32_t di, uint32_t pos) {
   return 0;
 }
 
-static void eval(const qnode *n, const stance_segment *seg, const stance_index *ix, plist *out);
+static void eval(const qnode *n, const stance_segment *seg, const stance_index *ix, const qctx *cx,
+                 plist *out);
 
 static void eval_phrase(const qnode *n, const stance_segment *seg, const stance_index *ix,
                         plist *out) {
@@ -734,13 +824,13 @@ static void eval_phrase(const qnode *n, const stance_segment *seg, const stance_
       for (k = parts[0].start[i]; k < parts[0].start[i + 1]; k++) {
         uint32_t p0 = parts[0].occ[k].pos;
         int ok = 1;
-        for (w = 1; w < n->nwords && ok; w++) ok = has_pos(&parts[w], at[w], p0 + (uint32_t)w);
+        for (w = 1; w < n->nwords && ok; w++) ok = has_pos(&parts[w], at[w], p0 + n->offs[w]);
         if (!ok) continue;
         if (!opened) {
           plist_doc(out, d);
           opened = 1;
         }
-        plist_occ(out, p0, (uint32_t)n->nwords);
+        plist_occ(out, p0, n->offs[n->nwords - 1] + 1);
       }
     }
   }
@@ -816,7 +906,185 @@ oom:
   free(at);
 }
 
-static void eval(const qnode *n, const stance_segment *seg, const stance_index *ix, plist *out) {
+/* ---- checking a leaf with punctuation against the text ------------------------------------ */
+
+/* Do the characters at a[*i] and b[*j] fold to the same? Both advance. */
+static int same_char(const unsigned char *a, size_t alen, size_t *i, const unsigned char *b, size_t blen,
+                     size_t *j) {
+  int na, nb, ia = 0, ib = 0, ok;
+  uint32_t ca = stance_utf8_decode(a + *i, alen - *i, &na, &ia);
+  uint32_t cb = stance_utf8_decode(b + *j, blen - *j, &nb, &ib);
+  if (ia || ib)
+    ok = ia && ib && a[*i] == b[*j];
+  else
+    ok = stance_fold_cp(ca) == stance_fold_cp(cb);
+  *i += (size_t)na;
+  *j += (size_t)nb;
+  return ok;
+}
+
+/* Match pat[from, patlen) at doc[at] forward: the end of the match, or (size_t)-1. A run of
+ * blanks in the pattern matches a run of blanks (phrases ignore how words are spaced). */
+static size_t match_forward(const unsigned char *d, size_t dlen, size_t at, const unsigned char *pat,
+                            size_t from, size_t patlen) {
+  size_t i = at, j = from, k;
+  while (j < patlen) {
+    if (blank_at(pat, patlen, j) > 0) {
+      while (j < patlen && (k = blank_at(pat, patlen, j)) > 0) j += k;
+      if (i >= dlen || blank_at(d, dlen, i) == 0) return (size_t)-1;
+      while (i < dlen && (k = blank_at(d, dlen, i)) > 0) i += k;
+      continue;
+    }
+    if (i >= dlen || !same_char(d, dlen, &i, pat, patlen, &j)) return (size_t)-1;
+  }
+  return i;
+}
+
+/* Match pat[0, to) backward, ending at doc[at]: the start of the match, or (size_t)-1. */
+static size_t match_backward(const unsigned char *d, size_t dlen, size_t at, const unsigned char *pat,
+                             size_t to) {
+  size_t i = at, j = to;
+  while (j > 0) {
+    size_t pj = prev_start(pat, to, j), di, pj2;
+    if (blank_at(pat, to, pj) > 0) {
+      while (j > 0 && blank_at(pat, to, (pj = prev_start(pat, to, j))) > 0) j = pj;
+      if (i == 0 || blank_at(d, dlen, prev_start(d, dlen, i)) == 0) return (size_t)-1;
+      while (i > 0 && blank_at(d, dlen, (di = prev_start(d, dlen, i))) > 0) i = di;
+      continue;
+    }
+    if (i == 0) return (size_t)-1;
+    di = prev_start(d, dlen, i);
+    pj2 = pj;
+    if (!same_char(d, dlen, &di, pat, to, &pj2) || di != i || pj2 != j) return (size_t)-1;
+    i = prev_start(d, dlen, i);
+    j = pj;
+  }
+  return i;
+}
+
+static int word_before(const unsigned char *d, size_t dlen, size_t i) {
+  int n;
+  if (i == 0) return 0;
+  i = prev_start(d, dlen, i);
+  return stance_is_word_cp(stance_utf8_decode(d + i, dlen - i, &n, NULL));
+}
+
+static int word_at(const unsigned char *d, size_t dlen, size_t i) {
+  int n;
+  return i < dlen && stance_is_word_cp(stance_utf8_decode(d + i, dlen - i, &n, NULL));
+}
+
+/* Where each word of a document starts, by position (as the index numbers them). */
+typedef struct wstarts {
+  size_t *start;
+  uint32_t *pos;
+  size_t n, cap;
+  uint32_t at;
+  int oom;
+} wstarts;
+
+static int on_doc_word(void *ud, size_t start, size_t end, const char *folded, size_t n, int broken) {
+  wstarts *w = ud;
+  (void)end;
+  (void)folded;
+  (void)n;
+  if (w->n > 0) w->at += broken ? 2 : 1;
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 1024, *ns;
+    uint32_t *np;
+    if (cap > SIZE_MAX / sizeof *ns || (ns = realloc(w->start, cap * sizeof *ns)) == NULL) goto oom;
+    w->start = ns;
+    if ((np = realloc(w->pos, cap * sizeof *np)) == NULL) goto oom;
+    w->pos = np;
+    w->cap = cap;
+  }
+  w->start[w->n] = start;
+  w->pos[w->n] = w->at;
+  w->n++;
+  return 0;
+oom:
+  w->oom = 1;
+  return 1;
+}
+
+/* The byte where the word at position `pos` starts, or (size_t)-1. */
+static size_t word_start(const wstarts *w, uint32_t pos) {
+  size_t lo = 0, hi = w->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (w->pos[mid] == pos) return w->start[mid];
+    if (w->pos[mid] < pos)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return (size_t)-1;
+}
+
+/* Keep of l's occurrences (the candidates of leaf n, found by its words) those where the
+ * document's text is what `grep -iwF` finds for the leaf's text, each once (as grep -o: a
+ * match does not start inside the one before); a document left without any goes. */
+static void check_leaf(const qnode *n, const stance_segment *seg, const qctx *cx, plist *l) {
+  const unsigned char *pat = (const unsigned char *)n->pat;
+  uint32_t i, nd = 0, no = 0, a;
+  if (l->oom || l->ndocs == 0) return;
+  if (cx->reader == NULL) {
+    l->oom = 1;
+    l->code = STANCE_QUERY_NO_TEXT;
+    return;
+  }
+  a = l->start[0];
+  for (i = 0; i < l->ndocs; i++) {
+    uint32_t b = l->start[i + 1], k, first = no;
+    char *data = NULL;
+    size_t len = 0, last_end = 0;
+    wstarts w;
+    int rc = cx->reader(cx->ud, seg->docs[l->docs[i]], &data, &len);
+    if (rc != 0) {
+      l->oom = 1;
+      if (rc == STANCE_INDEX_DAMAGED)
+        l->bad = 1;
+      else
+        l->code = rc == -1 ? -1 : STANCE_QUERY_UNREAD;
+      return;
+    }
+    memset(&w, 0, sizeof w);
+    if (stance_tokenize(data, len, on_doc_word, &w) < 0 || w.oom) {
+      free(w.start);
+      free(w.pos);
+      free(data);
+      l->oom = 1;
+      return;
+    }
+    for (k = a; k < b; k++) {
+      const unsigned char *d = (const unsigned char *)data;
+      size_t s = word_start(&w, l->occ[k].pos), from, to;
+      if (s == (size_t)-1) continue; /* the file changed since it was indexed */
+      from = match_backward(d, len, s, pat, n->lead);
+      if (from == (size_t)-1 || from < last_end || word_before(d, len, from)) continue;
+      to = match_forward(d, len, s, pat, n->lead, n->patlen);
+      if (to == (size_t)-1 || word_at(d, len, to)) continue;
+      last_end = to;
+      l->occ[no++] = l->occ[k];
+    }
+    free(w.start);
+    free(w.pos);
+    free(data);
+    a = b;
+    if (no > first) {
+      l->docs[nd] = l->docs[i];
+      l->start[nd] = first;
+      nd++;
+      l->start[nd] = no;
+    }
+  }
+  l->ndocs = nd;
+  l->nocc = no;
+  l->start[nd] = no;
+}
+
+static void eval(const qnode *n, const stance_segment *seg, const stance_index *ix, const qctx *cx,
+                 plist *out) {
   switch (n->kind) {
     case Q_WORD: {
       int64_t t = stance_segment_find(seg, n->words[0], n->lens[0]);
@@ -824,6 +1092,7 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
         decode_term(seg, ix, (uint32_t)t, NULL, 0, out);
       else if (t == STANCE_INDEX_DAMAGED)
         out->bad = out->oom = 1;
+      if (n->check) check_leaf(n, seg, cx, out);
       return;
     }
     case Q_PREFIX: {
@@ -836,6 +1105,7 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
     }
     case Q_PHRASE:
       eval_phrase(n, seg, ix, out);
+      if (n->check) check_leaf(n, seg, cx, out);
       return;
     case Q_ALL: {
       uint32_t d;
@@ -848,11 +1118,11 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
       plist acc, k, out2;
       size_t i;
       memset(&acc, 0, sizeof acc);
-      eval(n->kids[0], seg, ix, &acc);
+      eval(n->kids[0], seg, ix, cx, &acc);
       for (i = 1; i < n->nkids && !acc.oom; i++) {
         memset(&k, 0, sizeof k);
         memset(&out2, 0, sizeof out2);
-        eval(n->kids[i], seg, ix, &k);
+        eval(n->kids[i], seg, ix, cx, &k);
         if (n->kind == Q_AND)
           plist_and(&acc, &k, &out2);
         else if (n->kind == Q_OR)
@@ -861,6 +1131,7 @@ static void eval(const qnode *n, const stance_segment *seg, const stance_index *
           plist_not(&acc, &k, &out2);
         if (k.oom) out2.oom = 1;
         if (k.bad) out2.bad = 1;
+        if (k.code) out2.code = k.code;
         plist_free(&k);
         plist_free(&acc);
         acc = out2;
@@ -956,10 +1227,13 @@ static int sort_hits(const stance_index *ix, stance_hits *h, size_t from) {
  * memory) or STANCE_INDEX_DAMAGED. */
 static int run_segment(const stance_query *q, const stance_segment *seg, const stance_index *ix,
                        plist *l) {
+  qctx cx;
+  cx.reader = q->reader;
+  cx.ud = q->reader_ud;
   memset(l, 0, sizeof *l);
-  eval(q->root, seg, ix, l);
+  eval(q->root, seg, ix, &cx, l);
   if (l->oom) {
-    int rc = l->bad ? STANCE_INDEX_DAMAGED : -1;
+    int rc = l->bad ? STANCE_INDEX_DAMAGED : l->code ? l->code : -1;
     plist_free(l);
     return rc;
   }
@@ -1030,7 +1304,7 @@ static int and_of_words(const qnode *n) {
   /* a few words (the test for doubles is quadratic); a long chain goes the general way */
   if (n->kind != Q_AND || n->nkids < 2 || n->nkids > 32) return 0;
   for (i = 0; i < n->nkids; i++) {
-    if (n->kids[i]->kind != Q_WORD) return 0;
+    if (n->kids[i]->kind != Q_WORD || n->kids[i]->check) return 0;
     for (k = 0; k < i; k++)
       if (n->kids[k]->lens[0] == n->kids[i]->lens[0] &&
           memcmp(n->kids[k]->words[0], n->kids[i]->words[0], n->kids[i]->lens[0]) == 0)
@@ -1106,7 +1380,7 @@ int stance_query_count(const stance_query *q, const stance_index *ix, const char
     uint32_t d, lo, hi, t, i;
     int any_deleted = 0, rc;
     plist l;
-    if ((n->kind == Q_WORD || n->kind == Q_PREFIX) && all) {
+    if ((n->kind == Q_WORD || n->kind == Q_PREFIX) && all && !n->check) {
       /* from the dictionary's counts, unless the segment lost documents since */
       for (d = 0; d < seg->ndocs && !any_deleted; d++) any_deleted = !live(ix, seg->docs[d]);
       if (n->kind == Q_WORD) {

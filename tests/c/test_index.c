@@ -1,5 +1,6 @@
 /* index.c, query.c, indexfile.c: search results against a brute-force scan, the file
  * format round trip, and corrupt files refused. */
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +162,143 @@ static void index_matches_a_brute_force_search(void) {
   CHECK_INT(run(ix, "\"North Korea\""), brute(c, "north", "korea", 0));
   CHECK_INT(run(ix, "sanction*"), brute(c, "sanction", NULL, 1));
   CHECK(run(ix, "sanctions") > 0);
+  stance_index_free(ix);
+  free(c);
+}
+
+/* ---- terms with punctuation: the index's candidates checked against the text ---------- */
+
+typedef struct text_reader {
+  const corpus *c;
+  int fail;                     /* a code to return instead of the text */
+  int reads;
+} text_reader;
+
+static int read_text(void *ud, uint32_t doc, char **data, size_t *len) {
+  text_reader *r = ud;
+  r->reads++;
+  if (r->fail) return r->fail;
+  if (doc >= NDOCS || (*data = malloc(r->c->len[doc] + 1)) == NULL) return -1;
+  memcpy(*data, r->c->text[doc], r->c->len[doc]);
+  *len = r->c->len[doc];
+  return 0;
+}
+
+static int is_blank(char ch) { return ch == ' ' || (ch >= 9 && ch <= 13); }
+static int is_wordc(unsigned char ch) { return ch < 0x80 && (isalnum(ch) || ch == '_'); }
+
+/* Brute force: grep -iowF of pat (ASCII) in every document, a run of blanks in pat matching
+ * a run of blanks. */
+static size_t brute_grep(const corpus *c, const char *pat) {
+  size_t hits = 0, plen = strlen(pat);
+  int d;
+  for (d = 0; d < NDOCS; d++) {
+    const char *t = c->text[d];
+    size_t len = c->len[d], i = 0;
+    while (i < len) {
+      size_t a = i, j = 0;
+      int ok = !(i > 0 && is_wordc((unsigned char)t[i - 1]));
+      while (ok && j < plen) {
+        if (is_blank(pat[j])) {
+          while (j < plen && is_blank(pat[j])) j++;
+          if (a >= len || !is_blank(t[a])) ok = 0;
+          while (a < len && is_blank(t[a])) a++;
+        } else if (a < len && tolower((unsigned char)t[a]) == tolower((unsigned char)pat[j])) {
+          a++;
+          j++;
+        } else {
+          ok = 0;
+        }
+      }
+      if (ok && a < len && is_wordc((unsigned char)t[a])) ok = 0;
+      if (ok) {
+        hits++;
+        i = a;
+      } else {
+        i++;
+      }
+    }
+  }
+  return hits;
+}
+
+static size_t run_checked(stance_index *ix, const char *qs, text_reader *r) {
+  char err[128];
+  size_t col, n = 0, counted = 0;
+  stance_hits h;
+  stance_query *q = stance_query_parse(qs, strlen(qs), err, sizeof err, &col);
+  CHECK(q != NULL);
+  if (q == NULL) return (size_t)-1;
+  /* without a reader the index says it cannot answer (unless it has no candidate) */
+  memset(&h, 0, sizeof h);
+  n = (size_t)stance_query_run(q, ix, NULL, &h);
+  CHECK(n == (size_t)STANCE_QUERY_NO_TEXT || (n == 0 && h.n == 0));
+  stance_hits_free(&h);
+  CHECK_INT(stance_query_count(q, ix, NULL, &counted), (int)n);
+  stance_query_set_reader(q, read_text, r);
+  memset(&h, 0, sizeof h);
+  CHECK_INT(stance_query_run(q, ix, NULL, &h), 0);
+  n = h.n;
+  stance_hits_free(&h);
+  CHECK_INT(stance_query_count(q, ix, NULL, &counted), 0);
+  CHECK_INT(counted, n);
+  stance_query_free(q);
+  return n;
+}
+
+static void terms_with_punctuation_are_what_grep_finds(void) {
+  static const char *pats[] = {"rights,", "rights.", "Human, rights", "Kim. the", "Korea.",
+                               ", talks", ". Kim", "the \xe2\x80\x94 Kim", "North, Korea. the",
+                               "sanctions,  Human", "of. of", ",", "Kim.the", "rights, Kim"};
+  corpus *c = malloc(sizeof *c);
+  stance_index *ix;
+  text_reader r;
+  size_t i;
+  char qs[64], err[128];
+  size_t col;
+  stance_query *q;
+  stance_hits h;
+  make_corpus(c);
+  ix = build(c, 7);
+  memset(&r, 0, sizeof r);
+  r.c = c;
+  for (i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+    size_t want = brute_grep(c, pats[i]);
+    snprintf(qs, sizeof qs, "\"%s\"", pats[i]);
+    if (strcmp(pats[i], ",") == 0) { /* no word: refused */
+      CHECK(stance_query_parse(qs, strlen(qs), err, sizeof err, &col) == NULL);
+      continue;
+    }
+    CHECK_INT(run_checked(ix, qs, &r), want);
+  }
+  CHECK(brute_grep(c, "rights.") > 0 && brute_grep(c, "Human, rights") > 0 && brute_grep(c, "Kim.the") == 0);
+  /* checked leaves inside AND, OR and NOT */
+  CHECK_INT(run_checked(ix, "rights. OR rights,", &r), brute_grep(c, "rights.") + brute_grep(c, "rights,"));
+  run_checked(ix, "rights. NOT Kim", &r);
+  run_checked(ix, "rights. Kim", &r);
+  /* a document that cannot be read fails the search, as a damaged index does */
+  q = stance_query_parse("rights.", 7, err, sizeof err, &col);
+  stance_query_set_reader(q, read_text, &r);
+  r.fail = STANCE_QUERY_UNREAD;
+  memset(&h, 0, sizeof h);
+  CHECK_INT(stance_query_run(q, ix, NULL, &h), STANCE_QUERY_UNREAD);
+  stance_hits_free(&h);
+  r.fail = STANCE_INDEX_DAMAGED;
+  CHECK_INT(stance_query_run(q, ix, NULL, &h), STANCE_INDEX_DAMAGED);
+  stance_hits_free(&h);
+  r.fail = 0;
+  stance_query_free(q);
+  /* a word without punctuation reads nothing; a prefix with punctuation is refused */
+  r.reads = 0;
+  q = stance_query_parse("\"human rights\" OR kim", 21, err, sizeof err, &col);
+  memset(&h, 0, sizeof h);
+  CHECK_INT(stance_query_run(q, ix, NULL, &h), 0);
+  stance_hits_free(&h);
+  stance_query_free(q);
+  CHECK_INT(r.reads, 0);
+  CHECK(stance_query_parse("rights.*", 8, err, sizeof err, &col) == NULL);
+  CHECK_STR(err, "a prefix (word*) is one word, without punctuation");
+  CHECK(stance_query_parse("Kim-Jong*", 9, err, sizeof err, &col) == NULL);
   stance_index_free(ix);
   free(c);
 }
@@ -1229,6 +1367,7 @@ const test_case index_tests[] = {
     {"varints_are_skipped_as_they_are_read", varints_are_skipped_as_they_are_read},
     {"index_matches_a_brute_force_search", index_matches_a_brute_force_search},
     {"queries_combine_documents", queries_combine_documents},
+    {"terms_with_punctuation_are_what_grep_finds", terms_with_punctuation_are_what_grep_finds},
     {"queries_report_syntax_errors", queries_report_syntax_errors},
     {"queries_refuse_deep_nesting_and_run_long_chains", queries_refuse_deep_nesting_and_run_long_chains},
     {"dictionary_lookups_through_the_key_table", dictionary_lookups_through_the_key_table},

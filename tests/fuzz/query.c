@@ -3,7 +3,8 @@
  * index of fixed documents. For every input:
  *   - parsing never crashes, recurses without bound, leaks or overflows (ASan, UBSan), and
  *     a refused query has a message and a column inside it (or just after its end);
- *   - a query that parses runs, and counting its hits gives as many as listing them;
+ *   - a query that parses runs (its terms with punctuation checked against the documents'
+ *     text), and counting its hits gives as many as listing them;
  *   - hits come in document order (by path), then position.
  */
 #include <stdlib.h>
@@ -21,6 +22,23 @@ static const char *const docs[] = {
     "", "a", "the of and to a in that is for it with as on be by this not are was but",
 };
 
+#define NDOCS (sizeof docs / sizeof docs[0])
+static uint32_t doc_ids[NDOCS];
+
+/* The documents' text, for the terms with punctuation (stance_doc_reader). */
+static int read_doc(void *ud, uint32_t doc, char **data, size_t *len) {
+  size_t d;
+  (void)ud;
+  for (d = 0; d < NDOCS; d++)
+    if (doc_ids[d] == doc) {
+      *len = strlen(docs[d]);
+      if ((*data = malloc(*len + 1)) == NULL) return -1;
+      memcpy(*data, docs[d], *len + 1);
+      return 0;
+    }
+  return STANCE_QUERY_UNREAD;
+}
+
 static stance_index *fixed_index(void) {
   static stance_index *ix;
   stance_segment_builder *b;
@@ -34,7 +52,8 @@ static stance_index *fixed_index(void) {
     memset(&doc, 0, sizeof doc);
     snprintf(path, sizeof path, "d/%02u.txt", (unsigned)(sizeof docs / sizeof docs[0] - d));
     doc.path = path;
-    stance_builder_add(b, (uint32_t)stance_index_add_doc(ix, &doc), docs[d], strlen(docs[d]));
+    doc_ids[d] = (uint32_t)stance_index_add_doc(ix, &doc);
+    stance_builder_add(b, doc_ids[d], docs[d], strlen(docs[d]));
     if (d == 3) { /* two segments, the second with its own dictionary */
       stance_segment *seg = stance_builder_finish(b);
       stance_index_add_segment(ix, seg);
@@ -63,6 +82,7 @@ STANCE_FUZZ_TARGET(query) {
     FUZZ_CHECK(err[0] == '\0' || (col >= 1 && col <= size + 1), "the column is inside the query");
     return 0;
   }
+  stance_query_set_reader(q, read_doc, NULL);
   memset(&h, 0, sizeof h);
   rc = stance_query_run(q, ix, NULL, &h);
   rc2 = stance_query_count(q, ix, NULL, &count);

@@ -51,13 +51,15 @@ function cmd.run(opts, args)
   end
   local width = tonumber(opts.width or '40') or 40
   if opts.count then
-    local n = c:search(query, { glob = globs, count = true })
+    local n, serr = c:search(query, { glob = globs, count = true })
+    if not n then return nil, serr end
     io.stdout:write(n, '\n')
     return 0
   end
   local sopts = { glob = globs, limit = limit, context = width }
-  local hits = c:search(query, sopts)
-  if opts['no-update'] and hits then hits = H.recheck(c, query, hits, sopts) end
+  local hits, serr = c:search(query, sopts)
+  if not hits then return nil, serr end
+  if opts['no-update'] then hits = H.recheck(c, query, hits, sopts) end
   local out = {}
   local json = opts.json and require('stance.json')
   for _, h in ipairs(hits) do

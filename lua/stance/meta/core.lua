@@ -434,7 +434,8 @@ local Index = {}
 ---@param opts {glob: string|string[]|nil, limit: integer|nil, count: boolean|nil, context: integer|nil, render: boolean|nil}|nil
 ---@return stance.SearchHit[]|integer|nil hits, or their number
 ---@return integer|string|nil total, or the error
----@return string|nil code "EQUERY" (a bad query), "EDAMAGED" (the saved index is damaged), "ENOMEM"
+---@return string|nil code "EQUERY" (a bad query), "EDAMAGED" (the saved index is damaged),
+--- "EREAD" (a document a term with punctuation must read cannot be), "ENOMEM"
 function Index:search(query, opts) end
 ---@return {path: string, size: integer, hash: string, words: integer, mtime_ns: integer, id: integer}[]
 function Index:docs() end
