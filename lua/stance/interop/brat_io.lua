@@ -154,8 +154,14 @@ function M.import(c, dir, who, status)
   local batch = require('stance.interop.batch').new(c.root)
   local docs, records, skipped, taken = 0, 0, 0, {}
   for _, p in ipairs(list) do
-    local n = H.import_one(c, dir, rdir, p, who, { report = report, rename = rename, declared = declared,
-      wanted = wanted, batch = batch, taken = taken, status = status, schema = schema })
+    -- what one document's import makes (the parsed .ann, its records, the store) lives until
+    -- the document is planned: the collector would only walk it again and again (a tenth
+    -- of the time of a document of 100k spans, for 4% less memory)
+    collectgarbage('stop')
+    local done, n = pcall(H.import_one, c, dir, rdir, p, who, { report = report, rename = rename,
+      declared = declared, wanted = wanted, batch = batch, taken = taken, status = status, schema = schema })
+    collectgarbage('restart')
+    if not done then error(n, 0) end
     if n then
       docs, records = docs + 1, records + n.records
       skipped = skipped + n.skipped
