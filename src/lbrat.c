@@ -1,7 +1,7 @@
 /*
  * lbrat.c - Lua binding of the .ann reader (brat.h): stance.core.brat_parse(text) -> the
  * tables of lua/stance/interop/brat_ann.lua (stance.BratDoc): entities, attributes,
- * relations, events, equivs, notes, norms, problems and ids.
+ * relations, events, equivs, notes, norms and problems.
  */
 #include <string.h>
 
@@ -145,7 +145,7 @@ static int l_brat_parse(lua_State *L) {
   for (i = 0; i < d->nobjs; i++) count[d->objs[i].kind]++;
   count[STANCE_BRAT_A] += count[STANCE_BRAT_M];
   count[STANCE_BRAT_M] = 0;
-  lua_createtable(L, 0, 9);
+  lua_createtable(L, 0, 8);
   res = lua_gettop(L);
   for (k = 0; k < 8; k++) {
     if (k == STANCE_BRAT_M) continue;
@@ -163,8 +163,6 @@ static int l_brat_parse(lua_State *L) {
     lua_rawseti(L, -2, (int)i + 1);
   }
   lua_setfield(L, res, "problems");
-  lua_createtable(L, 0, (int)(d->nobjs - count[STANCE_BRAT_EQUIV]));
-  /* stack: ud, res, ids */
   {
     int n[8] = {0};
     for (i = 0; i < d->nobjs; i++) {
@@ -172,17 +170,10 @@ static int l_brat_parse(lua_State *L) {
       int list = o->kind == STANCE_BRAT_M ? STANCE_BRAT_A : (int)o->kind;
       lua_getfield(L, res, LISTS[list]);
       push_obj(L, s, d, o);
-      lua_pushvalue(L, -1);
-      lua_rawseti(L, -3, ++n[list]);
-      if (o->kind != STANCE_BRAT_EQUIV) {
-        push_str(L, s, o->id);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, res + 1);
-      }
-      lua_pop(L, 2);
+      lua_rawseti(L, -2, ++n[list]);
+      lua_pop(L, 1);
     }
   }
-  lua_setfield(L, res, "ids");
   stance_brat_free(d);
   lua_remove(L, udx);
   return 1;

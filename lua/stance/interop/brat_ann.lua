@@ -24,7 +24,6 @@ local M = {}
 ---@field notes table[] { id, kind, target, text, line, col }
 ---@field norms table[] { id, type, target, ref, text, line, col }
 ---@field problems table[] { line, col, message }
----@field ids table<string, table> every object with an ID, by ID
 
 --- Where the first line boundary brat sees (those of Python's str.splitlines: LF, CR LF,
 --- CR, VT, FF, FS, GS, RS, NEL, LS, PS) is in `s` from byte `init`: its first and last

@@ -236,11 +236,20 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   -- what the records use is declared in the schema (only those the store takes)
   local declare = require('stance.interop.declare')
   local n = 0
+  -- (each code point one byte: offsets are bytes)
+  local cps = model:cps()
+  local bytes = cps == #text
   for _, r in ipairs(recs) do
     if r.kind == 'annotation' then
-      local first, last = r.spans[1][1], r.spans[#r.spans][2]
-      r.prefix = text:sub(model:cp_to_byte(math.max(0, first - 32)) + 1, model:cp_to_byte(first))
-      r.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(math.min(model:cps(), last + 32)))
+      local spans = r.spans
+      local first, last = spans[1][1], spans[#spans][2]
+      local a, b = first > 32 and first - 32 or 0, last + 32 < cps and last + 32 or cps
+      if bytes then
+        r.prefix, r.suffix = text:sub(a + 1, first), text:sub(last + 1, b)
+      else
+        r.prefix = text:sub(model:cp_to_byte(a) + 1, model:cp_to_byte(first))
+        r.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(b))
+      end
     end
     local added, err = store:add(r)
     if not added then
