@@ -216,9 +216,10 @@ function H.import_one(c, dir, rdir, p, who, ctx)
     if not have then return skip('the corpus has %s, which is %s', rel, herr) end
     if have ~= text then return skip('the corpus has a different %s', rel) end
   end
+  local model = core.text(text)
   local d = require('stance.interop.brat_ann').parse(ann)
   local recs, problems, layer = require('stance.interop.brat_read').records(d, text,
-    { rename = ctx.rename, declared = ctx.declared, schema = ctx.schema })
+    { rename = ctx.rename, declared = ctx.declared, schema = ctx.schema, model = model })
   local skipped = 0
   for _, pr in ipairs(problems) do
     report:warn(shown, pr.line, pr.col, '%s', pr.message)
@@ -226,7 +227,6 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   end
   local store = core.store()
   if ctx.status or layer.status then store:set_header('status', ctx.status or layer.status) end
-  local model = core.text(text)
   local bad, bad_at = model:invalid()
   if bad > 0 then
     report:warn(dir .. '/' .. p.rel, nil, nil, 'not UTF-8 text (%d byte(s), the first at byte %d), which brat reads: '

@@ -13,6 +13,7 @@ local ann = require('stance.interop.brat_ann')
 ---@field declared table<string, boolean>|nil attributes the schema declares (kept as themselves)
 ---@field schema stance.Schema|nil what a label sets is given to its records, and a record that
 ---       contradicts its label is left out (as every writer does)
+---@field model userdata|nil core.text(text), when the caller has it
 
 --- Records for our store from a parsed .ann against the document's text. Returns the
 --- records (with fresh IDs, quote, prefix and suffix) and problems ({line, col, message,
@@ -29,7 +30,7 @@ function M.records(d, text, opts)
   -- ref: the record each imported ID stands for; event_of: the event key of an ID that is
   -- an event (its record is the trigger's); origins[i]: the line recs[i] comes from
   local st = {
-    text = text, model = core.text(text), rename = H.cached(opts.rename or function(_, n) return n end),
+    text = text, model = opts.model or core.text(text), rename = H.cached(opts.rename or function(_, n) return n end),
     declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, event_of = {}, extras = {}, status_t = {},
     origins = {},
   }
