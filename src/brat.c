@@ -540,6 +540,10 @@ static size_t break_at(const char *s, size_t i, size_t end) {
   }
 }
 
+/* The first bytes of the line boundaries break_at finds. */
+static const unsigned char may_break[256] = {['\r'] = 1, ['\v'] = 1, ['\f'] = 1, [28] = 1,
+                                             [29] = 1,   [30] = 1,   [0xc2] = 1, [0xe2] = 1};
+
 /* A piece (between line boundaries) at (off, len), at column c->col0. */
 static int piece(ctx *c, size_t off, size_t len) {
   size_t i;
@@ -564,7 +568,7 @@ int stance_brat_parse(const char *text, size_t len, stance_brat_doc *d) {
     c.line++;
     c.col0 = 1;
     while (i < end) {
-      size_t b = break_at(text, i, end);
+      size_t b = may_break[(unsigned char)text[i]] ? break_at(text, i, end) : 0;
       if (b == 0) {
         i++;
         continue;
