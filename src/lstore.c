@@ -156,68 +156,94 @@ static int cuts_field(stance_field f, const char *v, size_t len) {
   return memchr(v, '\0', len) != NULL;
 }
 
-/* Fill `r` from the table at index `t` (strings stay on the Lua stack: the table holds
- * them). Returns an error message or NULL. */
+/* What a record table may hold besides its fields (slots after the STANCE_F_COUNT fields). */
+enum { X_KIND = STANCE_F_COUNT, X_ID, X_EXTRAS, X_COMMENTS, X_INNER, X_SPANS, X_COUNT };
+static const char *const x_names[] = {"kind", "id", "extras", "comments", "inner", "spans"};
+
+static int slot_of(const char *k, size_t len) {
+  int f = stance_field_from_name(k, len), i;
+  if (f >= 0) return f;
+  for (i = 0; i < X_COUNT - X_KIND; i++)
+    if (strlen(x_names[i]) == len && memcmp(x_names[i], k, len) == 0) return X_KIND + i;
+  return -1;
+}
+
+/* The values of the table at `t` that a record reads, pushed on the stack: at[slot] is
+ * the index of each (0: absent or nil). A plain table is walked once (a record holds a few
+ * of the many names); one with a metatable is asked each name (its __index answers). */
+static void gather(lua_State *L, int t, int *at) {
+  int i;
+  for (i = 0; i < X_COUNT; i++) at[i] = 0;
+  luaL_checkstack(L, X_COUNT + 4, "a record");
+  if (lua_getmetatable(L, t)) {
+    lua_pop(L, 1);
+    for (i = 0; i < X_COUNT; i++) {
+      lua_getfield(L, t, i < X_KIND ? stance_field_name((stance_field)i) : x_names[i - X_KIND]);
+      if (lua_isnil(L, -1))
+        lua_pop(L, 1);
+      else
+        at[i] = lua_gettop(L);
+    }
+    return;
+  }
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    int slot = -1;
+    if (lua_type(L, -2) == LUA_TSTRING) {
+      size_t kl;
+      const char *k = lua_tolstring(L, -2, &kl);
+      slot = slot_of(k, kl);
+    }
+    if (slot >= 0 && at[slot] == 0) {
+      /* the value stays below the key */
+      lua_insert(L, -2);
+      at[slot] = lua_gettop(L) - 1;
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+}
+
+/* Fill `r` from the table at index `t` (strings stay on the Lua stack). Returns an error
+ * message or NULL. */
 static const char *rec_from_table(lua_State *L, int t, stance_rec *r, stance_range **spans) {
-  int f, kind;
+  int f, kind, at[X_COUNT];
   memset(r, 0, sizeof *r);
   *spans = NULL;
-  lua_getfield(L, t, "kind");
-  if (lua_isnil(L, -1)) {
+  gather(L, t, at);
+  if (at[X_KIND] == 0) {
     kind = STANCE_REC_ANNOTATION;
   } else {
     size_t kl;
-    const char *ks = lua_tolstring(L, -1, &kl);
+    const char *ks = lua_tolstring(L, at[X_KIND], &kl);
     kind = ks ? stance_rec_kind_from_name(ks, kl) : -1;
   }
-  lua_pop(L, 1);
   if (kind < 0) return "kind should be annotation, relation or doclabel";
   r->kind = (stance_rec_kind)kind;
-  lua_getfield(L, t, "id");
-  r->id = (char *)lua_tostring(L, -1);
-  lua_pop(L, 1);
+  r->id = at[X_ID] ? (char *)lua_tostring(L, at[X_ID]) : NULL;
   if (r->id == NULL) return "a record needs an id";
   for (f = 0; f < STANCE_F_COUNT; f++) {
-    lua_getfield(L, t, stance_field_name((stance_field)f));
-    if (!lua_isnil(L, -1)) {
-      if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
-        lua_pop(L, 1);
+    int i = at[f];
+    if (i != 0) {
+      if (lua_type(L, i) != LUA_TSTRING && lua_type(L, i) != LUA_TNUMBER)
         return lua_pushfstring(L, "%s should be a string", stance_field_name((stance_field)f));
-      }
-      if (!stance_field_allowed(r->kind, (stance_field)f)) {
-        lua_pop(L, 1);
-        return lua_pushfstring(L, "a %s has no %s", stance_rec_kind_name(r->kind),
-                               stance_field_name((stance_field)f));
-      }
+      if (!stance_field_allowed(r->kind, (stance_field)f))
+        return lua_pushfstring(L, "a %s has no %s", stance_rec_kind_name(r->kind), stance_field_name((stance_field)f));
       {
         size_t vl;
-        const char *v = lua_tolstring(L, -1, &vl);
-        if (cuts_field((stance_field)f, v, vl)) {
-          lua_pop(L, 1);
+        const char *v = lua_tolstring(L, i, &vl);
+        if (cuts_field((stance_field)f, v, vl))
           return lua_pushfstring(L, "%s holds a NUL byte, which no field can", stance_field_name((stance_field)f));
-        }
         r->f[f] = (char *)v;
       }
     }
-    lua_pop(L, 1);
   }
-  lua_getfield(L, t, "extras");
-  r->extras = (char *)lua_tostring(L, -1);
-  lua_pop(L, 1);
-  lua_getfield(L, t, "comments");
-  r->comments = (char *)lua_tostring(L, -1);
-  lua_pop(L, 1);
-  lua_getfield(L, t, "inner");
-  r->inner = (char *)lua_tostring(L, -1);
-  lua_pop(L, 1);
+  r->extras = at[X_EXTRAS] ? (char *)lua_tostring(L, at[X_EXTRAS]) : NULL;
+  r->comments = at[X_COMMENTS] ? (char *)lua_tostring(L, at[X_COMMENTS]) : NULL;
+  r->inner = at[X_INNER] ? (char *)lua_tostring(L, at[X_INNER]) : NULL;
   if (r->kind == STANCE_REC_ANNOTATION) {
-    lua_getfield(L, t, "spans");
-    if (!lua_istable(L, -1)) {
-      lua_pop(L, 1);
-      return "an annotation needs spans = { {start, stop}, ... }";
-    }
-    *spans = read_spans(L, lua_gettop(L), &r->nspans);
-    lua_pop(L, 1);
+    if (at[X_SPANS] == 0 || !lua_istable(L, at[X_SPANS])) return "an annotation needs spans = { {start, stop}, ... }";
+    *spans = read_spans(L, at[X_SPANS], &r->nspans);
     if (r->nspans == 0) return "an annotation needs at least one span";
     qsort(*spans, r->nspans, sizeof **spans, cmp_ranges);
     r->spans = *spans;

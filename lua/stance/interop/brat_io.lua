@@ -154,8 +154,14 @@ function M.import(c, dir, who, status)
   local batch = require('stance.interop.batch').new(c.root)
   local docs, records, skipped, taken = 0, 0, 0, {}
   for _, p in ipairs(list) do
-    local n = H.import_one(c, dir, rdir, p, who, { report = report, rename = rename, declared = declared,
-      wanted = wanted, batch = batch, taken = taken, status = status, schema = schema })
+    -- what one document's import makes (the parsed .ann, its records, the store) lives until
+    -- the document is planned: the collector would only walk it again and again (a tenth
+    -- of the time of a document of 100k spans, for 4% less memory)
+    collectgarbage('stop')
+    local done, n = pcall(H.import_one, c, dir, rdir, p, who, { report = report, rename = rename,
+      declared = declared, wanted = wanted, batch = batch, taken = taken, status = status, schema = schema })
+    collectgarbage('restart')
+    if not done then error(n, 0) end
     if n then
       docs, records = docs + 1, records + n.records
       skipped = skipped + n.skipped
@@ -210,9 +216,10 @@ function H.import_one(c, dir, rdir, p, who, ctx)
     if not have then return skip('the corpus has %s, which is %s', rel, herr) end
     if have ~= text then return skip('the corpus has a different %s', rel) end
   end
+  local model = core.text(text)
   local d = require('stance.interop.brat_ann').parse(ann)
   local recs, problems, layer = require('stance.interop.brat_read').records(d, text,
-    { rename = ctx.rename, declared = ctx.declared, schema = ctx.schema })
+    { rename = ctx.rename, declared = ctx.declared, schema = ctx.schema, model = model })
   local skipped = 0
   for _, pr in ipairs(problems) do
     report:warn(shown, pr.line, pr.col, '%s', pr.message)
@@ -220,7 +227,6 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   end
   local store = core.store()
   if ctx.status or layer.status then store:set_header('status', ctx.status or layer.status) end
-  local model = core.text(text)
   local bad, bad_at = model:invalid()
   if bad > 0 then
     report:warn(dir .. '/' .. p.rel, nil, nil, 'not UTF-8 text (%d byte(s), the first at byte %d), which brat reads: '
@@ -230,11 +236,20 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   -- what the records use is declared in the schema (only those the store takes)
   local declare = require('stance.interop.declare')
   local n = 0
+  -- (each code point one byte: offsets are bytes)
+  local cps = model:cps()
+  local bytes = cps == #text
   for _, r in ipairs(recs) do
     if r.kind == 'annotation' then
-      local first, last = r.spans[1][1], r.spans[#r.spans][2]
-      r.prefix = text:sub(model:cp_to_byte(math.max(0, first - 32)) + 1, model:cp_to_byte(first))
-      r.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(math.min(model:cps(), last + 32)))
+      local spans = r.spans
+      local first, last = spans[1][1], spans[#spans][2]
+      local a, b = first > 32 and first - 32 or 0, last + 32 < cps and last + 32 or cps
+      if bytes then
+        r.prefix, r.suffix = text:sub(a + 1, first), text:sub(last + 1, b)
+      else
+        r.prefix = text:sub(model:cp_to_byte(a) + 1, model:cp_to_byte(first))
+        r.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(b))
+      end
     end
     local added, err = store:add(r)
     if not added then

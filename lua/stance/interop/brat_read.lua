@@ -13,6 +13,7 @@ local ann = require('stance.interop.brat_ann')
 ---@field declared table<string, boolean>|nil attributes the schema declares (kept as themselves)
 ---@field schema stance.Schema|nil what a label sets is given to its records, and a record that
 ---       contradicts its label is left out (as every writer does)
+---@field model userdata|nil core.text(text), when the caller has it
 
 --- Records for our store from a parsed .ann against the document's text. Returns the
 --- records (with fresh IDs, quote, prefix and suffix) and problems ({line, col, message,
@@ -26,11 +27,16 @@ local ann = require('stance.interop.brat_ann')
 function M.records(d, text, opts)
   opts = opts or {}
   local core = require('stance.core')
+  -- ref: the record each imported ID stands for; event_of: the event key of an ID that is
+  -- an event (its record is the trigger's); origins[i]: the line recs[i] comes from
   local st = {
-    text = text, model = core.text(text), rename = opts.rename or function(_, n) return n end,
-    declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, extras = {}, status_t = {}, origin = {},
+    text = text, model = opts.model or core.text(text), rename = H.cached(opts.rename or function(_, n) return n end),
+    declared = opts.declared or {}, problems = {}, recs = {}, ref = {}, event_of = {}, extras = {}, status_t = {},
+    origins = {},
   }
   st.cps = st.model:cps()
+  -- (each code point one byte: offsets are bytes)
+  st.bytes = st.cps == #text
   for _, p in ipairs(d.problems) do
     st.problems[#st.problems + 1] = { line = p.line, col = p.col, message = p.message .. '; line skipped',
       skipped = true }
@@ -59,6 +65,33 @@ function H.problem(st, obj, col, skipped, fmt, ...)
     skipped = skipped }
 end
 
+--- `rename` with its answers kept (it is called for each record with a few names).
+function H.cached(rename)
+  local by = {}
+  return function(kind, name)
+    if name == nil then return rename(kind, name) end
+    local t = by[kind]
+    if not t then
+      t = {}
+      by[kind] = t
+    end
+    local v = t[name]
+    if v == nil then
+      v = rename(kind, name)
+      t[name] = v == nil and false or v
+      return v
+    end
+    if v == false then return nil end
+    return v
+  end
+end
+
+--- Add a record made from the line `origin`.
+function H.add(st, rec, origin)
+  local n = #st.recs + 1
+  st.recs[n], st.origins[n] = rec, origin
+end
+
 function H.extra(st, rec, name, ...)
   st.extras[rec] = st.extras[rec] or {}
   table.insert(st.extras[rec], brat.extra_line(name, ...))
@@ -66,6 +99,7 @@ end
 
 --- The document's text at code points [a, b).
 function H.slice(st, a, b)
+  if st.bytes then return st.text:sub(a + 1, b) end
   return st.text:sub(st.model:cp_to_byte(a) + 1, st.model:cp_to_byte(b))
 end
 
@@ -133,61 +167,70 @@ function H.place_one(st, e)
   if not ok and given ~= nil and given:match('%S') then
     return nil, ("its text '%s' is not the document's at those offsets ('%s')"):format(given, ref)
   end
-  return { { a, b } }, ref, not ok
+  return e.spans, ref, not ok
 end
 
 function H.entities(st, d)
   local core = require('stance.core')
-  local placed = {}
-  for _, e in ipairs(d.entities) do
+  -- placed: the spans and quote of each T placed (by its index), and whether any is a
+  -- Document_label T (only those can be document labels or carry the layer's status)
+  local spans_of, quote_of, labels = {}, {}, false
+  for i, e in ipairs(d.entities) do
     local spans, quote, filled = H.place(st, e)
     if not spans then
       H.problem(st, e, 1, true, '%s skipped: %s', e.id, quote)
     else
       if filled then H.problem(st, e, 1, false, '%s has no text after its offsets; taken from the document', e.id) end
-      placed[e.id] = { spans, quote }
+      spans_of[i], quote_of[i] = spans, quote
+      if e.type == brat.DOCUMENT_TYPE then labels = true end
     end
   end
-  -- a Document_label T that nothing imported links to, with a Stance or a Label (what a
-  -- document label needs), is a document label; else an annotation
-  local linked = H.linked(d, placed)
-  -- the layer's status is a Status (done, in-progress) on such a T; one that carries nothing
-  -- else is no record
-  local carries, status_of, attached = {}, {}, {}
-  for _, a in ipairs(d.attributes) do
-    if (a.name == 'Stance' or a.name == 'Label') and a.value then carries[a.target] = true end
-    if a.name == 'Status' and brat.STATUS[a.value or ''] then
-      status_of[a.target] = a.value
-    else
-      attached[a.target] = true
+  local linked, carries, status_of, attached = {}, {}, {}, {}
+  if labels then
+    local placed = {}
+    for i, e in ipairs(d.entities) do
+      if spans_of[i] then placed[e.id] = true end
+    end
+    -- a Document_label T that nothing imported links to, with a Stance or a Label (what a
+    -- document label needs), is a document label; else an annotation
+    linked = H.linked(d, placed)
+    -- the layer's status is a Status (done, in-progress) on such a T; one that carries
+    -- nothing else is no record
+    for _, a in ipairs(d.attributes) do
+      if (a.name == 'Stance' or a.name == 'Label') and a.value then carries[a.target] = true end
+      if a.name == 'Status' and brat.STATUS[a.value or ''] then
+        status_of[a.target] = a.value
+      else
+        attached[a.target] = true
+      end
+    end
+    for _, list in ipairs({ d.notes, d.norms }) do
+      for _, n in ipairs(list) do
+        attached[n.target] = true
+      end
     end
   end
-  for _, list in ipairs({ d.notes, d.norms }) do
-    for _, n in ipairs(list) do
-      attached[n.target] = true
-    end
-  end
-  for _, e in ipairs(d.entities) do
-    local p = placed[e.id]
-    local free = p and e.type == brat.DOCUMENT_TYPE and not linked[e.id]
+  local rename, ref = st.rename, st.ref
+  for i, e in ipairs(d.entities) do
+    local spans = spans_of[i]
+    local free = labels and spans and e.type == brat.DOCUMENT_TYPE and not linked[e.id]
     if free and status_of[e.id] then
       st.status_t[e.id] = true
       if st.status == nil or status_of[e.id] < st.status then st.status = status_of[e.id] end
     end
     if free and status_of[e.id] and not carries[e.id] and not attached[e.id] then
-      p = nil
+      spans = nil
     end
-    if p then
+    if spans then
       local rec
       if free and carries[e.id] then
         rec = { kind = 'doclabel', id = core.new_id() }
       else
-        rec = { kind = 'annotation', id = core.new_id(), spans = p[1], label = st.rename('label', e.type),
-          quote = p[2] }
+        rec = { kind = 'annotation', id = core.new_id(), spans = spans, label = rename('label', e.type),
+          quote = quote_of[i] }
       end
-      st.recs[#st.recs + 1] = rec
-      st.ref[e.id] = { rec = rec }
-      st.origin[rec] = e
+      H.add(st, rec, e)
+      ref[e.id] = rec
     end
   end
 end
@@ -198,22 +241,22 @@ end
 function H.labels(st, schema)
   local validate = require('stance.validate')
   local gone, kept = {}, {}
-  for _, rec in ipairs(st.recs) do
+  for i, rec in ipairs(st.recs) do
     if rec.kind ~= 'relation' then
       local ok, why = validate.apply_label(rec, schema, rec.kind)
       if not ok then
-        gone[rec.id] = st.origin[rec]
-        H.problem(st, st.origin[rec], 1, true, '%s skipped: %s', st.origin[rec].id, why)
+        gone[rec.id] = st.origins[i]
+        H.problem(st, st.origins[i], 1, true, '%s skipped: %s', st.origins[i].id, why)
       end
     end
   end
   if next(gone) == nil then return end
-  for _, rec in ipairs(st.recs) do
+  for i, rec in ipairs(st.recs) do
     local lost = gone[rec.id] or rec.kind == 'relation' and (gone[rec.from] or gone[rec.to])
     if not lost then
       kept[#kept + 1] = rec
     elseif rec.kind == 'relation' then
-      local o = st.origin[rec]
+      local o = st.origins[i]
       H.problem(st, o, 1, true, '%s skipped: it links %s, which is skipped', o.id or ('* ' .. o.type), lost.id)
     end
   end
@@ -263,11 +306,12 @@ function H.linked(d, placed)
   return linked
 end
 
---- The record (and event key) an ID names, or nil after reporting the problem.
+--- The record and event key (nil: not an event) an ID names, or nil after reporting the
+--- problem (at column `col` of the line: see H.col).
 function H.resolve(st, obj, id, col, what)
   local r = st.ref[id]
-  if r and r.rec.kind == 'annotation' then return r end
-  H.problem(st, obj, col, true, '%s: %s names %s, which is %s', obj.id or ('* ' .. obj.type), what, id,
+  if r and r.kind == 'annotation' then return r, st.event_of[id] end
+  H.problem(st, obj, H.col(obj, col), true, '%s: %s names %s, which is %s', obj.id or ('* ' .. obj.type), what, id,
     r and 'not an annotation' or 'not in this file (or was skipped)')
   return nil
 end
@@ -279,8 +323,8 @@ function H.events(st, d)
   local ok = {}
   for _, ev in ipairs(d.events) do
     local r = st.ref[ev.trigger]
-    if r and r.rec.kind == 'annotation' and not r.event then
-      st.ref[ev.id] = { rec = r.rec, event = ev.id }
+    if r and r.kind == 'annotation' and not st.event_of[ev.trigger] then
+      st.ref[ev.id], st.event_of[ev.id] = r, ev.id
       ok[#ok + 1] = ev
     else
       H.problem(st, ev, H.col(ev, ev.trigger_col), true, '%s skipped: its trigger %s is %s', ev.id, ev.trigger,
@@ -289,17 +333,16 @@ function H.events(st, d)
   end
   local core = require('stance.core')
   for _, ev in ipairs(ok) do
-    local trig = st.ref[ev.id].rec
+    local trig = st.ref[ev.id]
     if #ev.args == 0 then H.extra(st, trig, 'brat-event', ev.id, ev.type) end
     for i, a in ipairs(ev.args) do
-      local to = H.resolve(st, ev, a[2], H.col(ev, a[3]), 'argument ' .. a[1])
+      local to, to_event = H.resolve(st, ev, a[2], a[3], 'argument ' .. a[1])
       if to then
         local rec = { kind = 'relation', id = core.new_id(), type = ev.type .. ':' .. a[1], from = trig.id,
-          to = to.rec.id }
-        st.recs[#st.recs + 1] = rec
-        st.origin[rec] = ev
+          to = to.id }
+        H.add(st, rec, ev)
         H.extra(st, rec, 'brat-event', ev.id, i)
-        if to.event then H.extra(st, rec, 'brat-to-event', to.event) end
+        if to_event then H.extra(st, rec, 'brat-to-event', to_event) end
       end
     end
   end
@@ -307,20 +350,19 @@ end
 
 function H.relations(st, d)
   local core = require('stance.core')
+  local rename, ref = st.rename, st.ref
   for _, r in ipairs(d.relations) do
-    local a = H.resolve(st, r, r.args[1][2], H.col(r, r.args[1][3]), r.args[1][1])
-    local b = a and H.resolve(st, r, r.args[2][2], H.col(r, r.args[2][3]), r.args[2][1])
-    if a and b then
-      local rec = { kind = 'relation', id = core.new_id(), type = st.rename('relation', r.type), from = a.rec.id,
-        to = b.rec.id }
-      st.recs[#st.recs + 1] = rec
-      st.origin[rec] = r
-      if r.args[1][1] ~= 'Arg1' or r.args[2][1] ~= 'Arg2' then
-        H.extra(st, rec, 'brat-args', r.args[1][1], r.args[2][1])
-      end
-      if a.event then H.extra(st, rec, 'brat-from-event', a.event) end
-      if b.event then H.extra(st, rec, 'brat-to-event', b.event) end
-      st.ref[r.id] = { rec = rec }
+    local x, y = r.args[1], r.args[2]
+    local a, a_event = H.resolve(st, r, x[2], x[3], x[1])
+    local b, b_event
+    if a then b, b_event = H.resolve(st, r, y[2], y[3], y[1]) end
+    if b then
+      local rec = { kind = 'relation', id = core.new_id(), type = rename('relation', r.type), from = a.id, to = b.id }
+      H.add(st, rec, r)
+      if x[1] ~= 'Arg1' or y[1] ~= 'Arg2' then H.extra(st, rec, 'brat-args', x[1], y[1]) end
+      if a_event then H.extra(st, rec, 'brat-from-event', a_event) end
+      if b_event then H.extra(st, rec, 'brat-to-event', b_event) end
+      ref[r.id] = rec
     end
   end
 end
@@ -329,13 +371,13 @@ function H.equivs(st, d)
   local core = require('stance.core')
   for g, q in ipairs(d.equivs) do
     -- a set: a member named twice is one member
-    local members, have = {}, {}
+    local members, events, have = {}, {}, {}
     for i, m in ipairs(q.members) do
-      local r = H.resolve(st, q, m, H.col(q, q.cols[i]), 'member')
-      local key = r and (r.event or r.rec)
+      local r, event = H.resolve(st, q, m, q.cols[i], 'member')
+      local key = r and (event or r)
       if r and not have[key] then
         have[key] = true
-        members[#members + 1] = r
+        members[#members + 1], events[#members + 1] = r, event or false
       end
     end
     if #members < 2 then
@@ -343,13 +385,12 @@ function H.equivs(st, d)
     else
       local first = members[1]
       for i = 2, #members do
-        local rec = { kind = 'relation', id = core.new_id(), type = st.rename('relation', q.type), from = first.rec.id,
-          to = members[i].rec.id }
-        st.recs[#st.recs + 1] = rec
-        st.origin[rec] = q
+        local rec = { kind = 'relation', id = core.new_id(), type = st.rename('relation', q.type), from = first.id,
+          to = members[i].id }
+        H.add(st, rec, q)
         H.extra(st, rec, 'brat-equiv', g, i)
-        if first.event then H.extra(st, rec, 'brat-from-event', first.event) end
-        if members[i].event then H.extra(st, rec, 'brat-to-event', members[i].event) end
+        if events[1] then H.extra(st, rec, 'brat-from-event', events[1]) end
+        if events[i] then H.extra(st, rec, 'brat-to-event', events[i]) end
       end
     end
   end
@@ -362,7 +403,7 @@ function H.target(st, obj)
     H.problem(st, obj, H.col(obj, obj.target_col), true, '%s skipped: its target %s is not in this file (or was '
       .. 'skipped)', obj.id, obj.target)
   end
-  return r
+  return r, r and st.event_of[obj.target]
 end
 
 -- Attribute names of records in the format (section 4): never taken for a brat attribute.
@@ -373,19 +414,30 @@ H.FIELDS = { span = true, type = true, from = true, to = true, label = true, tar
 function H.attributes(st, d)
   -- when a T has an attribute twice (Stance For, Stance Against), the least value is the
   -- field and the others are kept as brat-attr: the same whatever the order of the lines
+  -- (least[name][target])
   local least = {}
   for _, a in ipairs(d.attributes) do
-    local key = a.target .. ' ' .. a.name
-    if a.value and (least[key] == nil or a.value < least[key]) then least[key] = a.value end
+    if a.value then
+      local by = least[a.name]
+      if not by then
+        by = {}
+        least[a.name] = by
+      end
+      local v = by[a.target]
+      if v == nil or a.value < v then by[a.target] = a.value end
+    end
   end
   for _, a in ipairs(d.attributes) do
     -- (the layer's status, taken by H.entities)
-    local t = not (a.name == 'Status' and st.status_t[a.target] and brat.STATUS[a.value or '']) and H.target(st, a)
-    local first = a.value ~= nil and least[a.target .. ' ' .. a.name] == a.value
-    if t then
-      local rec, field = t.rec, brat.FIELD_OF[a.name]
-      if t.event then
-        H.extra(st, rec, 'brat-event-attr', t.event, a.name, a.value)
+    local rec, event
+    if not (a.name == 'Status' and st.status_t[a.target] and brat.STATUS[a.value or '']) then
+      rec, event = H.target(st, a)
+    end
+    local first = a.value ~= nil and least[a.name][a.target] == a.value
+    if rec then
+      local field = brat.FIELD_OF[a.name]
+      if event then
+        H.extra(st, rec, 'brat-event-attr', event, a.name, a.value)
       elseif field and first and rec.kind ~= 'relation' and rec[field] == nil
         and (field ~= 'role' or rec.kind == 'annotation') then
         rec[field] = st.rename(field, a.value)
@@ -406,15 +458,15 @@ end
 
 function H.notes(st, d)
   for _, nt in ipairs(d.notes) do
-    local t = H.target(st, nt)
-    if t then
-      if t.event then
-        H.extra(st, t.rec, 'brat-event-note', t.event, nt.kind, nt.text)
+    local rec, event = H.target(st, nt)
+    if rec then
+      if event then
+        H.extra(st, rec, 'brat-event-note', event, nt.kind, nt.text)
       elseif nt.kind == 'AnnotatorNotes' then
         -- several notes on one annotation are the lines of its note
-        t.rec.note = t.rec.note and (t.rec.note .. '\n' .. nt.text) or nt.text
+        rec.note = rec.note and (rec.note .. '\n' .. nt.text) or nt.text
       else
-        H.extra(st, t.rec, 'brat-note', nt.kind, nt.text)
+        H.extra(st, rec, 'brat-note', nt.kind, nt.text)
       end
     end
   end
@@ -422,12 +474,12 @@ end
 
 function H.norms(st, d)
   for _, nm in ipairs(d.norms) do
-    local t = H.target(st, nm)
-    if t then
-      if t.event then
-        H.extra(st, t.rec, 'brat-event-norm', t.event, nm.type, nm.ref, nm.text or '')
+    local rec, event = H.target(st, nm)
+    if rec then
+      if event then
+        H.extra(st, rec, 'brat-event-norm', event, nm.type, nm.ref, nm.text or '')
       else
-        H.extra(st, t.rec, 'brat-norm', nm.type, nm.ref, nm.text or '')
+        H.extra(st, rec, 'brat-norm', nm.type, nm.ref, nm.text or '')
       end
     end
   end
