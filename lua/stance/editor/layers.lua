@@ -44,7 +44,15 @@ function M.load(s, name)
   if have and have.stamp == s.stamp(have.path) then return have end
   local store, file = s:read_layer(name)
   if not store then return nil, file end
-  s.others[name] = { store = store, shown = have and have.shown or false, path = file.path, stamp = file.stamp }
+  -- a file with errors (a bad pull, a truncated copy) is drawn as far as it could be read,
+  -- and said so: never taken for "no annotations" there without a word
+  local where, n = require('stance.annfile').first_error(file.path, file.problems, s.corpus.root)
+  if where then
+    require('stance.notify').warn(("%s's layer has %d error(s), the first at %s: shown as far as it could be read"
+      .. ' (stance check lists them)'):format(name, n, where))
+  end
+  s.others[name] = { store = store, shown = have and have.shown or false, path = file.path, stamp = file.stamp,
+    errors = where }
   if have then s:forget() end
   return s.others[name]
 end
