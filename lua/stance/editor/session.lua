@@ -201,9 +201,9 @@ end
 ---@return string
 function M:unwritable(file)
   local where, n = require('stance.annfile').first_error(file.path, file.problems, self.corpus.root)
-  return ('%s has %d error(s), the first at %s: annotations shown as far as they could be read; nothing can'
-    .. ' be annotated or changed until it is fixed (stance check lists them)'):format(
-    vim.fn.fnamemodify(file.path, ':~:.'), n, where or '?')
+  return ('your layer has %d error(s), the first at %s; shown as far as it could be read, nothing can be'
+    .. ' annotated or changed until it is fixed (stance check lists them)'):format(n,
+    where or vim.fn.fnamemodify(file.path, ':~:.'))
 end
 
 --- What tells whether a file changed: size, time, inode ("" when there is none). Cheaper
