@@ -150,6 +150,17 @@ describe('the stance model', function()
       local c = assert(require('stance').open(d))
       local curated = assert(require('stance.model').run(c, { all = true }))
       assert.is_true(curated.examples.engagement.against > 0, 'gold done: learnt from it')
+      -- a layer file cut short: said, with its line and column, by stance eval and stance suggest
+      os.execute(('mkdir -p %s'):format(T.q(d .. '/.stance/annotations/ben')))
+      T.write(d .. '/.stance/annotations/ben/' .. doc_path .. '.stance', (src:gsub('annotator fixture',
+        'annotator ben')):sub(1, 400))
+      local want = "ben's file has 1 error(s), and what they are in is not learnt (stance check lists them): "
+        .. '.stance/annotations/ben/' .. doc_path .. '.stance:'
+      for _, cmd in ipairs({ 'eval', 'suggest' }) do
+        local _, err, code = T.run(('cd %s && %s %s'):format(T.q(d), T.q(T.stance), cmd))
+        assert.are.equal(0, code, err)
+        assert.truthy(err:find('stance ' .. cmd .. ': ' .. want, 1, true), err)
+      end
     end)
 
   it('an accepted suggestion decides its own sentence: the sentences before it stay unread', function()
