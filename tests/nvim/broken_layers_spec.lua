@@ -56,6 +56,12 @@ describe('layer files with errors, in a terminal', function()
       screen = nv:key('Enter', shows("ben's layer has 1 error(s), the first at " .. where), 'the warning')
       assert.truthy(shows('shown as far as it could be read')(screen), joined(screen))
       nv:keys('Enter')
+      -- the side view says it too
+      nv:keys(':Stance side ben')
+      screen = nv:key('Enter', shows("ben's layer has 1 error(s), the first at " .. where), 'the side view warns')
+      nv:keys('Enter')
+      nv:keys(':only')
+      nv:key('Enter', function(sc) return not has('layer of ben')(sc) end, 'the side view closed')
       -- without ben: curated
       nv:keys(':Stance curate ana,carl')
       screen = nv:key('Enter', has('curation of ' .. path), 'the curation of ana and carl')
