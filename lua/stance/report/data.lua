@@ -94,10 +94,10 @@ function M.collect(c, opts)
         if not store then
           d.problems[#d.problems + 1] = ('%s/%s: %s'):format(dir, e.path, tostring(problems))
         else
-          local where, n = require('stance.annfile').first_error(dir .. '/' .. e.path, problems, c.root)
+          local where, errors = require('stance.annfile').first_error(dir .. '/' .. e.path, problems, c.root)
           if where then
             d.problems[#d.problems + 1] = ('%s\'s file has %d error(s), and what they are in is not counted'
-              .. ' (stance check lists them): %s'):format(layer, n, where)
+              .. ' (stance check lists them): %s'):format(layer, errors, where)
           end
           local counts, labels = {}, {}
           local n = M.add_counts(counts, store:crosstab('target', 'stance', 'annotation'))
