@@ -239,7 +239,7 @@ function M.merge(s, frame, ours_text, disk)
       s.readonly = ('%s changed on disk and now has errors, the first at %s; not overwritten: your changes'
         .. ' are kept in this session and saved once it is fixed; nothing more can be changed until then')
         :format(vim.fn.fnamemodify(s.path, ':~:.'), where)
-      s.readonly_disk = true
+      s.readonly_disk = require('stance.editor.session').stamp(s.path) -- the file as it is now
       require('stance.notify').error(s.readonly)
       return nil, s.readonly
     end
@@ -344,8 +344,12 @@ function M.check_disk(s)
     return
   end
   if s.dirty then
-    -- changes kept while the file had errors: merged now if it was fixed (else refused again)
-    if s.readonly_disk then s.readonly, s.readonly_disk = nil, nil end
+    -- changes kept while the file had errors: merged once it changed again (fixed, or refused
+    -- again); not tried again, nor said again, while it is the same broken file
+    if s.readonly_disk then
+      if s.readonly_disk == stamp then return end
+      s.readonly, s.readonly_disk = nil, nil
+    end
     return M.save(s, { force = true })
   end
   local store, file = s:read_layer(s.annotator)
