@@ -193,9 +193,10 @@ static int layer_path(const modeljob *j, const char *layer, const stance_model_d
  * else the end of its last annotation made by the annotator (not one with a `confidence`,
  * which was accepted from a suggestion). 0; -1 when out
  * of memory; else the errno of reading the file (ENOENT: the layer has no file for it),
- * and nothing is added. */
+ * and nothing is added. With `done_only`, a file not marked done adds nothing either and
+ * reads as ENOENT (a curation in progress is not the team's decision yet). */
 static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char **buf, size_t *cap,
-                     size_t *room, uint32_t *read) {
+                     size_t *room, uint32_t *read, int done_only) {
   char path[PATH_MAX];
   size_t len;
   stance_problems pr;
@@ -209,6 +210,11 @@ static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char
   st = stance_read(*buf, len, NULL, &pr);
   stance_problems_free(&pr);
   if (st == NULL) return -1;
+  status = stance_store_get_header(st, STANCE_H_STATUS);
+  if (done_only && (status == NULL || strcmp(status, "done") != 0)) {
+    stance_store_free(st);
+    return ENOENT;
+  }
   n = stance_store_slots(st);
   for (i = 0; i < n; i++) {
     const stance_rec *r = stance_store_at(st, i);
@@ -239,7 +245,6 @@ static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char
         return -1;
       }
   }
-  status = stance_store_get_header(st, STANCE_H_STATUS);
   if (status != NULL && strcmp(status, "done") == 0) last = UINT32_MAX;
   if (last > *read) *read = last;
   stance_store_free(st);
@@ -248,22 +253,23 @@ static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char
 
 /* Add the labels of the layers' annotation files of document d (a missing file has none),
  * and into *read how far the annotators read it (code points; UINT32_MAX: all). A document
- * the preferred layer (gold) has a file for is learnt from that file alone: it is read
- * first, and only when it is not there (ENOENT: no access() beforehand, one system call
- * less per document) are the other layers read. 0, or -1 when out of memory. */
+ * the preferred layer (gold) has a file marked done for (its curation finished) is learnt
+ * from that file alone: it is read first, and only when it is not there or not done
+ * (ENOENT: no access() beforehand, one system call less per document) are the other layers
+ * read. 0, or -1 when out of memory. */
 static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t *read) {
   stance_model_doc *doc = &j->docs[d];
   size_t k, room = doc->nlabels;
   int e;
   *read = 0;
   if (j->prefer != NULL) { /* curated: learnt from that file alone */
-    e = add_layer(j, doc, j->prefer, buf, cap, &room, read);
+    e = add_layer(j, doc, j->prefer, buf, cap, &room, read, 1);
     if (e == -1) return -1;
     if (e != ENOENT && e != ENOTDIR) goto sorted; /* read, or there but unreadable: not pooled */
   }
   for (k = 0; j->layers && j->layers[k]; k++) {
     if (j->prefer != NULL && strcmp(j->layers[k], j->prefer) == 0) continue; /* not there: seen above */
-    if (add_layer(j, doc, j->layers[k], buf, cap, &room, read) == -1) return -1;
+    if (add_layer(j, doc, j->layers[k], buf, cap, &room, read, 0) == -1) return -1;
   }
 sorted:
   qsort((stance_model_label *)doc->labels, doc->nlabels, sizeof *doc->labels, cmp_labels);

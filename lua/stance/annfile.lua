@@ -73,6 +73,27 @@ local function first_error(problems)
   end
 end
 
+--- Where the first error of an annotation file read with `problems` is, as `stance check`
+--- says it ("PATH:LINE:COL: message", PATH relative to `root` when below it), and how many
+--- errors it has; nil when it has none.
+---@param path string
+---@param problems table[]|nil {line, col, severity, message}
+---@param root string|nil
+---@return string|nil where
+---@return integer errors
+function M.first_error(path, problems, root)
+  local first, n = nil, 0
+  for _, p in ipairs(problems or {}) do
+    if p.severity == 'error' then
+      n = n + 1
+      first = first or p
+    end
+  end
+  if not first then return nil, 0 end
+  local rel = root and require('stance.fs').relative(path, root) or path
+  return ('%s:%d:%d: %s'):format(rel, first.line or 0, first.col or 0, first.message or '?'), n
+end
+
 --- Read `path` (a missing file reads as an empty one, ready to be created; or, with
 --- `existing`, as false: no empty one is made).
 ---@param path string

@@ -221,6 +221,44 @@ function H.load_state(c, rel)
   return t
 end
 
+--- The layers among `names` (and gold) whose files have errors: what could not be read of
+--- them would be taken for "no annotation" there, and an agreed place computed without it
+--- written to gold; so the curation is refused until they are fixed or left out. Nil when
+--- every file reads completely; else { unreadable = { {name, where, errors}, ... }, others
+--- = names readable }, and the message.
+function H.unreadable(corpus, doc, names, gold)
+  local first_error = require('stance.annfile').first_error
+  local bad, others, parts = {}, {}, {}
+  for _, name in ipairs(names) do
+    local layer, err = doc:layer(name)
+    local where, n
+    if not layer then
+      where, n = err, 1
+    else
+      where, n = first_error(layer.file.path, layer.file.problems, corpus.root)
+    end
+    if where then
+      bad[#bad + 1] = { name = name, where = where, errors = n }
+      parts[#parts + 1] = ("%s's file has %d error(s), the first at %s"):format(name, n, where)
+    else
+      others[#others + 1] = name
+    end
+  end
+  local gwhere, gn = first_error(gold.file.path, gold.file.problems, corpus.root)
+  if #bad == 0 and not gwhere then return nil end
+  local msg
+  if gwhere then
+    msg = ("cannot curate %s: gold's file has %d error(s), the first at %s; fix it first (stance check lists"
+      .. ' them): curation would not be saved over it'):format(doc.path, gn, gwhere)
+  else
+    msg = ('cannot curate %s: %s; what could not be read would count as "no annotation" (and a place agreed'
+      .. ' without it would go into gold): fix it (stance check lists every error)'):format(doc.path,
+      table.concat(parts, '; '))
+    if #others >= 2 then msg = msg .. (', or curate without it: only %s'):format(table.concat(others, ',')) end
+  end
+  return { unreadable = bad, others = others, gold = gwhere }, msg
+end
+
 ---@class stance.Curation
 ---@field corpus stance.Corpus
 ---@field doc stance.Document
@@ -234,13 +272,17 @@ end
 
 --- Open the curation of document `path` among `names` (default: every person with a layer
 --- on it, see corpus:is_person) by `curator` (default: the corpus's annotator, see
---- stance.whoami): its places; nothing is written yet (see apply_agreed).
+--- stance.whoami): its places; nothing is written yet (see apply_agreed). Refused while the
+--- file of one of them (or gold's) has errors (`stance check`): what could not be read of it
+--- would be taken for "no annotation".
 ---@param corpus stance.Corpus
 ---@param path string
 ---@param names string[]|nil
 ---@param curator string|nil
 ---@return stance.Curation|nil
 ---@return string|nil err
+---@return table|nil unreadable when refused for files with errors: { unreadable = { {name, where, errors},
+--- ... }, others = the annotators whose files read completely, gold = where gold's first error is }
 function M.open(corpus, path, names, curator)
   local doc, err = corpus:document(path)
   if not doc then return nil, err end
@@ -256,6 +298,8 @@ function M.open(corpus, path, names, curator)
   end
   local gold, gerr = doc:layer(M.GOLD)
   if not gold then return nil, gerr end
+  local broken, berr = H.unreadable(corpus, doc, names, gold)
+  if broken then return nil, berr, broken end
   local places, outside = M.places(doc, names)
   local cur = { corpus = corpus, doc = doc, rel = doc.path, names = names, gold = gold, places = places,
     outside = outside, curator = curator or corpus.annotator, disputed = {}, agreed = {},

@@ -164,6 +164,42 @@ function M.layers(c, annotators, also)
   return layers, (not annotators and seen[gold]) and gold or nil
 end
 
+--- The annotation files of `layers` (see M.layers) on `paths` (default: every document) that
+--- have errors: the model learns what could be read of them, and what could not is not
+--- learnt (never said to be "no stance" without a word). One line each: "NAME's file has N
+--- error(s), ...: PATH:LINE:COL: message". Files read before without a problem come from the
+--- layer cache (no parse).
+---@param c stance.Corpus
+---@param layers string[]
+---@param paths string[]|nil
+---@return string[]
+function M.problems(c, layers, paths)
+  local annfile, root = require('stance.annfile'), require('stance.root')
+  local exists = require('stance.core').exists
+  local vocab = c.vocab and c:vocab() or nil
+  local cache = c.layer_cache and c:layer_cache() or nil
+  local out = {}
+  for _, path in ipairs(paths or c:paths()) do
+    for _, l in ipairs(layers) do
+      local file = root.annotation_path(c.root, l, path)
+      if exists(file) then
+        local f, err = annfile.read(file, vocab, c.root, true, cache)
+        local where, n
+        if f == nil then
+          where, n = ('%s: %s'):format(require('stance.fs').relative(file, c.root), err), 1
+        elseif f then
+          where, n = annfile.first_error(file, f.problems, c.root)
+        end
+        if where then
+          out[#out + 1] = ("%s's file has %d error(s), and what they are in is not learnt (stance check lists them):"
+            .. ' %s'):format(l, n, where)
+        end
+      end
+    end
+  end
+  return out
+end
+
 ---@class stance.Prediction
 ---@field start integer code points
 ---@field stop integer

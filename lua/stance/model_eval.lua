@@ -165,7 +165,8 @@ function M.evaluate(c, opts)
     if not res then return nil, rerr end
     H.score_fold(st, res, held, acc, bins)
   end
-  local report = { documents = #docs, folds = k, classes = classes, targets = {} }
+  local report = { documents = #docs, folds = k, classes = classes, targets = {},
+    problems = require('stance.json').array(model.problems(c, layers, docs)) }
   for _, t in ipairs(st.targets) do
     local a = acc[t]
     local support = {}

@@ -101,6 +101,53 @@ describe('curation', function()
     assert.truthy(e2:find('two annotators or more', 1, true), e2)
   end)
 
+  it('refuses a document while a layer file has errors, saying where, and curates the others when named', function()
+    local d, path = study.curation()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local ann = d .. '/.stance/annotations/'
+    -- carl: a third annotator (ana's reading); then ben's file cut short, as a bad pull leaves it
+    os.execute(('mkdir -p %s'):format(T.q(ann .. 'carl')))
+    T.write(ann .. 'carl/' .. path .. '.stance', (T.read(ann .. 'ana/' .. path .. '.stance'):gsub('annotator ana',
+      'annotator carl')))
+    local ben = ann .. 'ben/' .. path .. '.stance'
+    local whole = T.read(ben)
+    local cut = whole:sub(1, 400)
+    T.write(ben, cut)
+    local problems = select(2, require('stance.core').read(cut))
+    local first
+    for _, p in ipairs(problems) do
+      if p.severity == 'error' and not first then first = p end
+    end
+    assert(first, 'the cut file has an error')
+    local where = ('.stance/annotations/ben/%s.stance:%d:%d: %s'):format(path, first.line, first.col, first.message)
+    local c = assert(require('stance').open(d))
+    local cur, err, bad = C.open(c, path)
+    assert.is_nil(cur)
+    assert.truthy(err:find("ben's file has 1 error(s), the first at " .. where, 1, true), err)
+    assert.truthy(err:find('or curate without it: only ana,carl', 1, true), err)
+    assert.are.same({ 'ana', 'carl' }, bad.others)
+    assert.are.equal('ben', bad.unreadable[1].name)
+    -- nothing written: no gold, no state
+    assert.is_false(T.exists(ann .. 'gold/' .. path .. '.stance'))
+    assert.is_false(T.exists(d .. '/.stance/curation/' .. path .. '.json'))
+    -- named without ben: curated
+    cur = assert(C.open(c, path, { 'ana', 'carl' }))
+    assert.are.equal(0, #cur.disputed)
+    -- only two annotators, one of them broken: no one to curate without it
+    os.execute(('rm -rf %s'):format(T.q(ann .. 'carl')))
+    c = assert(require('stance').open(d))
+    err = select(2, C.open(c, path))
+    assert.truthy(err:find("ben's file has 1 error(s)", 1, true), err)
+    assert.is_nil(err:find('curate without', 1, true), err)
+    -- gold's own file with errors: refused too (a save would not overwrite it)
+    T.write(ben, whole)
+    os.execute(('mkdir -p %s'):format(T.q(ann .. 'gold')))
+    T.write(ann .. 'gold/' .. path .. '.stance', cut:gsub('annotator ben', 'annotator gold'))
+    c = assert(require('stance').open(d))
+    err = select(2, C.open(c, path))
+    assert.truthy(err:find("gold's file has 1 error(s), the first at .stance/annotations/gold/" .. path, 1, true), err)
+  end)
+
   it('makes the curator the author of what they change, and the annotator of what they take as it was', function()
     local d, path = study.curation()
     if not d then return pending('../shared is absent: the study cannot be tried') end

@@ -122,6 +122,47 @@ describe('the stance model', function()
     assert.is_true(named.examples.engagement.against > 0)
   end)
 
+  it('a curation in progress is not curated: stance eval and the model count its annotators until gold is done',
+    function()
+      local d = study()
+      if not d then return pending('../shared/corpus is not here') end
+      local function eval()
+        local out, err, code = T.run(('cd %s && %s eval --json'):format(T.q(d), T.q(T.stance)))
+        assert.are.equal(0, code, err)
+        return out
+      end
+      local before = eval()
+      -- :Stance curate opened on a document and left without a decision (as an earlier
+      -- version left it): gold in progress, nothing in it
+      local doc_path = '001_6520dcfa8ca08700.txt'
+      local gold = d .. '/.stance/annotations/gold/' .. doc_path .. '.stance'
+      T.write(gold, ('format stance 1\n\ndocument "%s"\n  annotator gold\n  status in-progress\n'):format(doc_path))
+      assert.are.equal(before, eval(), 'the in-progress gold changes nothing')
+      -- gold with decisions so far, still in progress: neither
+      local src = T.read(d .. '/.stance/annotations/fixture/' .. doc_path .. '.stance')
+      local partial = src:gsub('annotator fixture', 'annotator gold'):gsub('status done', 'status in-progress')
+      partial = partial:gsub('engagement%-favor', 'engagement-against'):gsub('stance favor', 'stance against')
+      T.write(gold, partial)
+      assert.are.equal(before, eval())
+      -- done: the document is learnt from gold alone
+      T.write(gold, (partial:gsub('status in%-progress', 'status done')))
+      assert.are_not.equal(before, eval())
+      local c = assert(require('stance').open(d))
+      local curated = assert(require('stance.model').run(c, { all = true }))
+      assert.is_true(curated.examples.engagement.against > 0, 'gold done: learnt from it')
+      -- a layer file cut short: said, with its line and column, by stance eval and stance suggest
+      os.execute(('mkdir -p %s'):format(T.q(d .. '/.stance/annotations/ben')))
+      T.write(d .. '/.stance/annotations/ben/' .. doc_path .. '.stance', (src:gsub('annotator fixture',
+        'annotator ben')):sub(1, 400))
+      local want = "ben's file has 1 error(s), and what they are in is not learnt (stance check lists them): "
+        .. '.stance/annotations/ben/' .. doc_path .. '.stance:'
+      for _, cmd in ipairs({ 'eval', 'suggest' }) do
+        local _, err, code = T.run(('cd %s && %s %s'):format(T.q(d), T.q(T.stance), cmd))
+        assert.are.equal(0, code, err)
+        assert.truthy(err:find('stance ' .. cmd .. ': ' .. want, 1, true), err)
+      end
+    end)
+
   it('an accepted suggestion decides its own sentence: the sentences before it stay unread', function()
     local d = study()
     if not d then return pending('../shared/corpus is not here') end

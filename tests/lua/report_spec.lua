@@ -227,6 +227,31 @@ describe('stance report', function()
       end
     end)
 
+  it('counts a curation in progress from the annotators, and says which layer file has errors where', function()
+    local d = study()
+    if not d then return pending(SKIP_STUDY) end
+    local ann = d .. '/.stance/annotations/'
+    local D1 = '001_6520dcfa8ca08700.txt'
+    -- gold opened and left without a decision: in progress, empty
+    T.write(ann .. 'gold/' .. D1 .. '.stance', ('format stance 1\n\ndocument "%s"\n  annotator gold\n'
+      .. '  status in-progress\n'):format(D1))
+    local c = assert(require('stance').open(d))
+    local data = require('stance.report.data').collect(c)
+    local one
+    for _, doc in ipairs(data.docs) do
+      if doc.path == D1 then one = doc end
+    end
+    assert.are.same({ { 'fixture' }, 'done' }, { one.source, one.status })
+    assert.is_true(one.total > 0)
+    assert.are.equal(0, data.sources.gold)
+    -- another annotator's file cut short: said with its line and column, not read as empty
+    local text = T.read(ann .. 'fixture/' .. D1 .. '.stance'):gsub('annotator fixture', 'annotator ben')
+    T.write(ann .. 'ben/' .. D1 .. '.stance', text:sub(1, 400))
+    local _, _, err = report(d)
+    assert.truthy(err:find("stance report: ben's file has 1 error(s), and what they are in is not counted (stance"
+      .. ' check lists them): .stance/annotations/ben/' .. D1 .. '.stance:', 1, true), err)
+  end)
+
   it('has the model\'s held-out scores and calibration curve when the study has a model layer', function()
     local d = study(true)
     if not d then return pending(SKIP_STUDY) end

@@ -191,6 +191,34 @@ describe('the study in the editor', function()
     assert.are.same({ 'document (ana): sanctions favor' }, S.doc_lines(s))
   end)
 
+  it('keeps a change not saved yet while the file on disk has errors, and merges it once it is fixed', function()
+    local d = need()
+    if not d then return end
+    local s = open(d)
+    local list = sentences(s)
+    goto_byte(list[2][1])
+    keys('gsis1c') -- not written yet: autosave is a minute away
+    assert.is_true(s.dirty)
+    local T = require('helpers')
+    local core = require('stance.core')
+    -- another writer leaves the file broken (a record cut short), then fixes it
+    local fixed = table.concat({ 'format stance 1', '', ('document "%s"'):format(DOC), '  annotator ana', '',
+      'annotation zzzzzzzzzzzz', '  span 0-5', '  label engagement-favor', '' }, '\n')
+    local bad = fixed:gsub('span 0%-5', 'span 5-99999999999999999999999')
+    T.write(s.path, bad)
+    require('stance.editor.persist').check_disk(s)
+    assert.truthy(s.readonly and s.readonly:find('.stance/annotations/ana/' .. DOC .. '.stance:7:8: bad span', 1, true),
+      s.readonly)
+    assert.truthy(s.readonly:find('your changes are kept in this session', 1, true), s.readonly)
+    assert.are.equal(bad, T.read(s.path)) -- not overwritten
+    T.write(s.path, fixed)
+    require('stance.editor.persist').check_disk(s)
+    assert.is_nil(s.readonly)
+    local disk = assert(core.read(T.read(s.path)))
+    assert.are.equal(2, disk:count('annotation'), 'the fixed record and the annotation kept in the session')
+    assert.are.equal(1, #disk:find({ role = 'claim' }))
+  end)
+
   it('draws relations at both ends with their type and lists them with the texts', function()
     local d = need()
     if not d then return end

@@ -117,6 +117,9 @@ function cmd.run(opts, args)
   local r, rerr = require('stance.model_eval').evaluate(c, { target = opts.target, folds = folds, seed = seed,
     annotators = require('stance.cli.args').list(opts.annotators), learner = opts.learner })
   if not r then return nil, rerr end
+  for _, p in ipairs(r.problems) do
+    io.stderr:write('stance eval: ', p, '\n')
+  end
   if opts.json then
     io.stdout:write(require('stance.json').encode(r), '\n')
     return 0

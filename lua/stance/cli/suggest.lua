@@ -39,6 +39,9 @@ function cmd.run(opts, args)
   local rejected_labels, rejected = model.rejections(c, st.none)
   local result, why = model.run(c, { target = opts.target, annotators = names, setup = st, labels = rejected_labels })
   if not result then return nil, why end
+  for _, p in ipairs(model.problems(c, (model.layers(c, names)))) do
+    io.stderr:write('stance suggest: ', p, '\n')
+  end
   local trained = {}
   for t, ok in pairs(result.trained) do
     if ok then trained[#trained + 1] = t == '' and '(any target)' or t end

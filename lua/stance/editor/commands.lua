@@ -18,6 +18,7 @@ function M.edit(args, cmd)
   if args[1] == 'spans' then return require('stance.editor.operator').edit_spans(cmd or { range = 0 }) end
   local s, rec = require('stance.editor.where').annotation_here()
   if not s then return notify().error(rec) end
+  if s.readonly then return notify().error(s.readonly) end -- before the prompt
   local fields = {}
   if #args == 0 then
     fields = require('stance.editor.prompt').label(s.corpus:schema())
@@ -49,6 +50,7 @@ end
 function M.delete()
   local s, recs = require('stance.editor.where').annotations_here()
   if not s then return notify().error(recs) end
+  if s.readonly then return notify().error(s.readonly) end -- before the choice
   local nav = require('stance.editor.nav')
   local rec = nav.pick_record(s, recs, 'delete')
   if not rec then return end

@@ -111,13 +111,14 @@ function M.edit(st)
   H.decided(st, st.cur:own(p, base, changes))
 end
 
---- Go to the next (or previous) open place; stay when there is none.
-function M.next(st, back)
+--- Go to the next (or previous) open place; stay when there is none. With `any`, to the
+--- next (previous) disputed place, decided or not (to change a decision).
+function M.next(st, back, any)
   local list = st.cur.disputed
   local n = #list
   for step = 1, n do
     local i = back and ((st.index - 1 - step) % n) + 1 or ((st.index - 1 + step) % n) + 1
-    if not st.cur:resolved(list[i]) then
+    if any or not st.cur:resolved(list[i]) then
       st.index = i
       break
     end
@@ -145,6 +146,23 @@ function H.oneline(s, max)
   return s
 end
 
+--- `s` as the annotation format writes a string: in double quotes, `"` and `\` escaped, line
+--- ends, tabs and other control characters as escapes (\n, \t, \x1b); cut after `max`
+--- bytes of it (never inside an escape or a character).
+function H.quoted(s, max)
+  local named = { ['\n'] = '\\n', ['\t'] = '\\t', ['\r'] = '\\r', ['"'] = '\\"', ['\\'] = '\\\\' }
+  local out, len = {}, 0
+  for ch in s:gmatch('[%z\1-\127\194-\244][\128-\191]*') do
+    local e = named[ch] or (ch:byte() < 32 or ch:byte() == 127) and ('\\x%02x'):format(ch:byte()) or ch
+    if len + #e > max then
+      out[#out + 1] = '…'
+      break
+    end
+    out[#out + 1], len = e, len + #e
+  end
+  return '"' .. table.concat(out) .. '"'
+end
+
 --- What a version says, in words.
 function H.describe(st, p, rec)
   if p.kind == 'relation' then
@@ -156,7 +174,7 @@ function H.describe(st, p, rec)
   for _, f in ipairs({ 'stance', 'role' }) do
     if rec[f] and rec[f] ~= rec.label then bits[#bits + 1] = f .. ' ' .. rec[f] end
   end
-  if rec.note then bits[#bits + 1] = 'note "' .. H.oneline(rec.note, 30) .. '"' end
+  if rec.note then bits[#bits + 1] = 'note ' .. H.quoted(rec.note, 30) end
   local s = table.concat(bits, ', ')
   -- the annotation's text, when it is not the whole passage shown above
   local a, b = rec.spans and rec.spans[1][1], rec.spans and rec.spans[#rec.spans][2]
@@ -271,6 +289,7 @@ function M.render(st)
   lines[#lines + 1] = '1-9 accept a version   x reject all'
   lines[#lines + 1] = 'e your own, from the version under the cursor'
   lines[#lines + 1] = 'n/p next/previous open one   q quit'
+  lines[#lines + 1] = 'N/P next/previous, decided too (decide again to change)'
   vim.bo[st.buf].modifiable = true
   vim.api.nvim_buf_set_lines(st.buf, 0, -1, false, lines)
   vim.bo[st.buf].modifiable = false
@@ -293,8 +312,16 @@ function M.start(names)
   end
   -- the document's own layer may have unsaved annotations: they are part of the curation
   require('stance.editor.persist').save(s)
-  local cur, cerr = require('stance.curation').open(s.corpus, s.rel, names, s.annotator)
-  if not cur then return require('stance.notify').error(cerr) end
+  local cur, cerr, bad = require('stance.curation').open(s.corpus, s.rel, names, s.annotator)
+  if not cur then
+    if bad and not bad.gold and #bad.others >= 2 then
+      -- the command that curates the others (a name with a comma or a space cannot be given)
+      local plain = not table.concat(bad.others, ''):find('[,%s]')
+      if plain then cerr = cerr:gsub(', or curate without it: only [^\n]*$', '') .. (', or curate without it: '
+        .. ':Stance curate %s'):format(table.concat(bad.others, ',')) end
+    end
+    return require('stance.notify').error(cerr)
+  end
   local added = cur:apply_agreed()
   local st = { cur = cur, doc_buf = s.buf, doc_win = vim.api.nvim_get_current_win(), index = 1, added = added,
     line_version = {} }
@@ -315,12 +342,16 @@ function M.start(names)
   map('x', function() M.reject(st) end)
   map('n', function() M.next(st) end)
   map('p', function() M.next(st, true) end)
+  map('N', function() M.next(st, false, true) end)
+  map('P', function() M.next(st, true, true) end)
   map('q', function() vim.cmd('close') end)
   vim.api.nvim_create_autocmd('BufWipeout', { buffer = st.buf, once = true, callback = function()
     if vim.api.nvim_buf_is_valid(st.doc_buf) then vim.api.nvim_buf_clear_namespace(st.doc_buf, H.place_ns, 0, -1) end
     if M.current == st then M.current = nil end
   end })
-  H.save(st)
+  -- gold is written when the curation wrote something (agreed places) or has nothing to
+  -- decide; opened and closed without a decision, it leaves no gold file behind
+  if added > 0 or cur:counts().done then H.save(st) end
   M.current = st
   if #cur.disputed > 0 and cur:resolved(cur.disputed[1]) then M.next(st) else M.render(st) end
   if added > 0 then

@@ -146,6 +146,7 @@ end
 function M.command(args)
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
+  if s.readonly then return require('stance.notify').error(s.readonly) end -- before the prompts
   local schema = s.corpus:schema()
   local has_targets = schema and #schema.targets > 0
   local stance, target, remove = nil, nil, false

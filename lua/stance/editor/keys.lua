@@ -50,6 +50,11 @@ function M.undo_key(key)
     if s and ((not redo and ops.undo_is_ours(s)) or (redo and ops.redo_is_ours(s))) then
       local what = redo and ops.redo(s) or ops.undo(s)
       if what then require('stance.compat').echo(('%s: %s'):format(redo and 'redone' or 'undone', what)) end
+    elseif H.at_end(redo) then
+      -- nothing of the text's to undo either: said as Neovim says it in a buffer it may
+      -- change, not E21 for a document opened read-only that was never changed
+      vim.api.nvim_echo({ { redo and 'Already at newest change' or 'Already at oldest change' } }, false, {})
+      return
     else
       -- the text's undo; its error (E21 in a document that is not 'modifiable') said as
       -- Neovim says it for its own `u`, not as a Lua error with a trace and a Press ENTER
@@ -61,6 +66,15 @@ function M.undo_key(key)
       end
     end
   end
+end
+
+--- Whether the text's undo (`redo`: redo) of a buffer that is not 'modifiable' has nothing
+--- to go to (in one that is, Neovim's own `u` says so itself).
+function H.at_end(redo)
+  if vim.bo.modifiable then return false end
+  local t = vim.fn.undotree()
+  if redo then return t.seq_cur == t.seq_last end
+  return t.seq_cur == 0
 end
 
 function M.define_plugs()

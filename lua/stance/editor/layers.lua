@@ -41,12 +41,28 @@ end
 --- (a `git pull`), still shown where it was.
 function M.load(s, name)
   local have = s.others[name]
-  if have and have.stamp == s.stamp(have.path) then return have end
+  if have and have.stamp == s.stamp(have.path) then
+    H.warn(name, have.errors)
+    return have
+  end
   local store, file = s:read_layer(name)
   if not store then return nil, file end
-  s.others[name] = { store = store, shown = have and have.shown or false, path = file.path, stamp = file.stamp }
+  local where, n = require('stance.annfile').first_error(file.path, file.problems, s.corpus.root)
+  local errors = where and { n, where } or nil
+  H.warn(name, errors)
+  s.others[name] = { store = store, shown = have and have.shown or false, path = file.path, stamp = file.stamp,
+    errors = errors }
   if have then s:forget() end
   return s.others[name]
+end
+
+--- A layer whose file has errors (a bad pull, a truncated copy), `errors` = { count, where
+--- the first is }, is drawn as far as it could be read, and said so whenever it is used:
+--- never taken for "no annotations" there without a word.
+function H.warn(name, errors)
+  if not errors then return end
+  require('stance.notify').warn(("%s's layer has %d error(s), the first at %s: shown as far as it could be read"
+    .. ' (stance check lists them)'):format(name, errors[1], errors[2]))
 end
 
 --- NAME when it has a layer for the session's document, else nil and a message that names

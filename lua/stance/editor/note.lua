@@ -9,6 +9,8 @@ if jit then jit.off(true, true) end -- interpreted, not traced: see stance.edito
 function M.edit()
   local s, rec = require('stance.editor.where').annotation_here()
   if not s then return require('stance.notify').error(rec) end
+  -- refused before a note is written that could not be saved
+  if s.readonly then return require('stance.notify').error(s.readonly) end
   local name = ('stance://note/%s/%s'):format(s.rel, rec.id)
   local existing = vim.fn.bufnr(name)
   if existing > 0 then vim.api.nvim_buf_delete(existing, { force = true }) end

@@ -99,6 +99,8 @@ local function annotate(spans, fields, origin)
   if not layer.own then
     return require('stance.notify').error(("this window shows %s's layer: annotate in yours"):format(layer.name))
   end
+  -- refused before the prompts: an annotation made now could not be saved
+  if s.readonly then return require('stance.notify').error(s.readonly) end
   local trimmed = H.trimmed(s, spans)
   if #trimmed == 0 then return require('stance.notify').warn('nothing to annotate there (only white space)') end
   if not fields then
@@ -194,6 +196,7 @@ end
 function M.command(args, cmd)
   local s, serr = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(serr) end
+  if s.readonly then return require('stance.notify').error(s.readonly) end
   local fields = nil
   if args[1] then
     local err

@@ -233,13 +233,15 @@ function M.merge(s, frame, ours_text, disk)
     else
       theirs, problems = core.store(), {}
     end
-    for _, p in ipairs(problems or {}) do
-      if p.severity == 'error' then
-        s.readonly = ('%s changed on disk and now has errors (line %d: %s); not overwritten, '
-          .. 'your changes are kept in this session'):format(s.path, p.line, p.message)
-        require('stance.notify').error(s.readonly)
-        return nil, s.readonly
-      end
+    local where = require('stance.annfile').first_error(s.path, problems, s.corpus.root)
+    if where then
+      -- kept in memory, and merged again once the file is fixed (M.check_disk)
+      s.readonly = ('%s changed on disk and now has errors, the first at %s; not overwritten: your changes'
+        .. ' are kept in this session and saved once it is fixed; nothing more can be changed until then')
+        :format(vim.fn.fnamemodify(s.path, ':~:.'), where)
+      s.readonly_disk = require('stance.editor.session').stamp(s.path) -- the file as it is now
+      require('stance.notify').error(s.readonly)
+      return nil, s.readonly
     end
     local res, err = require('stance.merge').stores(base, ours, theirs)
     if not res then return H.failed(s, err) end
@@ -341,16 +343,28 @@ function M.check_disk(s)
     s.file.stamp = stamp
     return
   end
-  if s.dirty then return M.save(s, { force = true }) end
+  if s.dirty then
+    -- changes kept while the file had errors: merged once it changed again (fixed, or refused
+    -- again); not tried again, nor said again, while it is the same broken file
+    if s.readonly_disk then
+      if s.readonly_disk == stamp then return end
+      s.readonly, s.readonly_disk = nil, nil
+    end
+    return M.save(s, { force = true })
+  end
   local store, file = s:read_layer(s.annotator)
   if not store then return end
   local before = s.store
   s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, tail = {},
     exists = file.exists, cached = file.cached }
   s.added, s.rewrite, s.appended = {}, false, false
-  s.readonly = file.errors > 0 and ('%s has errors; not saved'):format(s.path) or nil
+  s.readonly, s.readonly_disk = file.errors > 0 and s:unwritable(file) or nil, nil
   H.shown_anew(s, before, store)
-  require('stance.notify').notify(('%s changed on disk: reloaded'):format(vim.fn.fnamemodify(s.path, ':~:.')))
+  if s.readonly then
+    require('stance.notify').warn(('changed on disk: reloaded; %s'):format(s.readonly))
+  else
+    require('stance.notify').notify(('%s changed on disk: reloaded'):format(vim.fn.fnamemodify(s.path, ':~:.')))
+  end
 end
 
 return M

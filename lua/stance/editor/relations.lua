@@ -31,6 +31,10 @@ function M.link(args)
     if rec then require('stance.notify').error(rec) end
     return
   end
+  if s.readonly then -- before both ends are picked and the type asked
+    H.link_from = nil
+    return require('stance.notify').error(s.readonly)
+  end
   if not H.link_from or H.link_from.buf ~= s.buf or not s.store:get(H.link_from.id) then
     H.link_from = { buf = s.buf, id = rec.id, type = args[1] }
     require('stance.compat').echo(('link from %s "%s": go to the other annotation and link again (gL)')

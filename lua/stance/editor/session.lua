@@ -195,6 +195,17 @@ function M:read_layer(annotator)
     size = text and (type(text) == 'string' and #text or text:len()), exists = text ~= nil }, anchored
 end
 
+--- Why the session's own layer, read as `file` (see read_layer) with errors, cannot be
+--- changed: where its first error is, and that nothing can be annotated until the file is
+--- fixed (an annotation made now could not be saved: it is refused before its prompts).
+---@return string
+function M:unwritable(file)
+  local where, n = require('stance.annfile').first_error(file.path, file.problems, self.corpus.root)
+  return ('your layer has %d error(s), the first at %s; shown as far as it could be read, nothing can be'
+    .. ' annotated or changed until it is fixed (stance check lists them)'):format(n,
+    where or vim.fn.fnamemodify(file.path, ':~:.'))
+end
+
 --- What tells whether a file changed: size, time, inode ("" when there is none). Cheaper
 --- than hashing annotation files of tens of megabytes at each write.
 ---@param path string
@@ -260,8 +271,7 @@ function M.attach(buf)
     cached = file.cached, tail = {} }
   if not file.cached then require('stance.editor.cache').later(self) end
   if file.errors > 0 then
-    self.readonly = ('%s has %d error(s) (`stance check` lists them); annotations are shown but not saved')
-      :format(vim.fn.fnamemodify(file.path, ':~:.'), file.errors)
+    self.readonly = M.unwritable(self, file)
     require('stance.notify').warn(self.readonly)
   end
   M.by_buf[buf] = self

@@ -264,6 +264,7 @@ function M.accept()
   if not s then return require('stance.notify').error(err) end
   local it = H.here(s)[1]
   if not it then return require('stance.notify').warn('no suggestion under the cursor') end
+  if s.readonly then return require('stance.notify').error(s.readonly) end -- before the prompt
   local schema = s.corpus:schema()
   local named = s.suggest_res and s.suggest_res.setup.named
   local target = named and it.target or nil

@@ -33,8 +33,8 @@ local H = {}
 ---@field problems string[] what could not be read (a file, and why)
 
 --- The layers a report considers: `names` when given; else `gold` (when the corpus has it) and
---- every person's layer: a document curated into gold is counted from gold, every other one
---- from the people who annotated it.
+--- every person's layer: a document curated into gold (its gold file marked done) is counted
+--- from gold, every other one (a curation in progress too) from the people who annotated it.
 ---@param c stance.Corpus
 ---@param names string[]|nil
 ---@return string[]
@@ -60,8 +60,8 @@ function M.num(n)
 end
 
 --- Gather the data of corpus `c`. A document's figures come from one source: with
---- `opts.annotators`, those of them who have a file for it; else gold when it has one (the
---- curated truth), else every person who annotated it. Several sources (two coders of one
+--- `opts.annotators`, those of them who have a file for it; else gold when its file there is
+--- marked done (the curated truth), else every person who annotated it. Several sources (two coders of one
 --- document) are averaged, so that a document counts once and no sentence twice; each one's
 --- own counts are in doc.by_layer.
 ---@param c stance.Corpus
@@ -94,6 +94,11 @@ function M.collect(c, opts)
         if not store then
           d.problems[#d.problems + 1] = ('%s/%s: %s'):format(dir, e.path, tostring(problems))
         else
+          local where, errors = require('stance.annfile').first_error(dir .. '/' .. e.path, problems, c.root)
+          if where then
+            d.problems[#d.problems + 1] = ('%s\'s file has %d error(s), and what they are in is not counted'
+              .. ' (stance check lists them): %s'):format(layer, errors, where)
+          end
           local counts, labels = {}, {}
           local n = M.add_counts(counts, store:crosstab('target', 'stance', 'annotation'))
           M.add_counts(labels, store:crosstab('target', 'stance', 'doclabel'))
@@ -123,7 +128,7 @@ end
 
 --- A document's source, status and counts from the layers read for it (see M.collect).
 function H.combine(d, doc, layers, named, targets_found, stances_found)
-  if not named and doc.by_layer.gold then
+  if not named and doc.by_layer.gold and doc.by_layer.gold.status == 'done' then
     doc.source = { 'gold' }
   else
     for _, l in ipairs(layers) do
