@@ -3,8 +3,9 @@
  *
  * One thread loads the layer cache when there is one to try (then reads the annotation
  * file's bytes and is done). Otherwise it reads the document and hands it to a second thread
- * (frame and hash), then reads and parses the annotation file, itself in parts on threads
- * when it is big, and places the store in the document once both are ready.
+ * (its frame), then reads and parses the annotation file, itself in parts on threads when it
+ * is big, and places the store in the document once both are ready (itself in parts on
+ * threads when it is big: frame.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,30 +39,13 @@ static int all_crlf(const char *s, size_t len) {
   return any;
 }
 
-int stance_load_document(const char *text, size_t len, int crlf, stance_frame **frame, char *hex) {
-  *frame = stance_frame_new(text, len, crlf);
-  if (*frame == NULL || stance_hash_buffer(text, len, hex) != 0) {
-    stance_frame_free(*frame);
-    *frame = NULL;
-    hex[0] = '\0';
-    return -1;
-  }
-  return 0;
-}
-
 static void prepare_doc(void *arg) {
   stance_load *l = arg;
   l->res.crlf = all_crlf(l->doc, l->doc_len);
-  /* the frame takes the bytes read (no copy of the document); hashed where they now are */
+  /* the frame takes the bytes read (no copy of the document) */
   l->res.frame = stance_frame_new_take(l->doc, l->doc_len, l->res.crlf);
   l->doc = NULL;
-  if (l->res.frame == NULL ||
-      stance_hash_buffer(stance_text_bytes(stance_frame_text(l->res.frame), NULL), l->doc_len, l->res.hash) != 0) {
-    stance_frame_free(l->res.frame);
-    l->res.frame = NULL;
-    l->res.hash[0] = '\0';
-    l->res.oom = 1;
-  }
+  if (l->res.frame == NULL) l->res.oom = 1;
 }
 
 static void keep_id(void *ud, const stance_rec *r, int orphan) {
