@@ -39,8 +39,10 @@ typedef struct stance_load_result {
   stance_buf moved, fuzzy, orphaned; /* a changed quote, or were orphaned (NUL after each) */
 } stance_load_result;
 
-/* Documents smaller than this (bytes) are made ready on the thread that reads them: another
- * thread would cost more than it saves. */
+/* Documents smaller than this (bytes) are made ready by core.read (lstore.c) on the thread
+ * that reads the annotation file: another thread would cost more than it saves. (A load
+ * always reads its document on a thread of its own: it is started for big annotation
+ * files.) */
 #define STANCE_DOC_THREAD_MIN (1u << 20)
 
 /* Start loading. `vocab` (may be NULL) is taken. `snapshot` (may be NULL): the layer cache
