@@ -7,8 +7,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "qgram.h"
+#include "worker.h"
 
 struct stance_frame {
   stance_text *t;
@@ -345,6 +347,81 @@ static void make_orphan(stance_rec *r, stance_anchor_result *res, stance_anchor_
   if (cb) cb(ud, r, 1);
 }
 
+/* Where the file says, on threads: the annotations of a large store whose quote is where
+ * their spans say (or that have no quote and fit in the text) are placed by parts of the
+ * slots at once, each part on a thread of its own with its own hint; the others are left to
+ * the pass in order that follows (searches, orphans, the callback), which then does for them
+ * what it does without this pass: the result is the same, only sooner where there are
+ * cores. Each thread writes the spans of its own records and its own bytes of `left`. */
+#define ANCHOR_PART_MIN 16384u /* slots: below this, a thread costs more than it saves */
+#define ANCHOR_PARTS_MAX 8
+
+typedef struct anchor_part {
+  const stance_frame *f;
+  stance_store *s;
+  uint32_t lo, hi, placed;
+  unsigned char *left; /* indexed by slot: 1 when left to the pass in order */
+  uv_thread_t thread;
+  int started;
+} anchor_part;
+
+static int skipped(const stance_rec *r) {
+  return r->dead || r->orphan || r->kind != STANCE_REC_ANNOTATION || r->nspans == 0;
+}
+
+static void place_part(void *arg) {
+  anchor_part *p = arg;
+  size_t cps = stance_text_cps(p->f->t);
+  stance_text_hint hint;
+  uint32_t i;
+  memset(&hint, 0, sizeof hint);
+  for (i = p->lo; i < p->hi; i++) {
+    stance_rec *r = stance_store_at(p->s, i);
+    const char *quote;
+    if (skipped(r)) continue;
+    quote = r->f[STANCE_F_QUOTE];
+    if (quote == NULL ? r->spans[r->nspans - 1].end <= cps
+                      : quote_matches(p->f, r->spans, r->nspans, 0, quote, strlen(quote), &hint)) {
+      to_buf_spans(p->f, r, 0, &hint);
+      p->placed++;
+    } else {
+      p->left[i] = 1;
+    }
+  }
+}
+
+/* The bytes `left` (one per slot, malloc'd) after the parallel pass, with the count of those
+ * it placed; NULL when the store is too small, there is one core, or out of memory (then
+ * nothing was placed: the pass in order does it all). */
+static unsigned char *place_in_parallel(const stance_frame *f, stance_store *s, uint32_t *placed) {
+  uint32_t slots = stance_store_slots(s), n = slots / ANCHOR_PART_MIN, k;
+  unsigned cpus = stance_cpus();
+  anchor_part parts[ANCHOR_PARTS_MAX];
+  unsigned char *left;
+  *placed = 0;
+  if (n > cpus) n = cpus;
+  if (n > ANCHOR_PARTS_MAX) n = ANCHOR_PARTS_MAX;
+  if (n < 2 || (left = calloc(slots, 1)) == NULL) return NULL;
+  memset(parts, 0, sizeof parts);
+  for (k = 0; k < n; k++) {
+    parts[k].f = f;
+    parts[k].s = s;
+    parts[k].left = left;
+    parts[k].lo = (uint32_t)((uint64_t)slots * k / n);
+    parts[k].hi = (uint32_t)((uint64_t)slots * (k + 1) / n);
+  }
+  for (k = 1; k < n; k++) parts[k].started = uv_thread_create(&parts[k].thread, place_part, &parts[k]) == 0;
+  place_part(&parts[0]);
+  for (k = 1; k < n; k++) {
+    if (parts[k].started)
+      uv_thread_join(&parts[k].thread);
+    else
+      place_part(&parts[k]); /* no thread: here */
+  }
+  for (k = 0; k < n; k++) *placed += parts[k].placed;
+  return left;
+}
+
 int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_anchor_opts *opts,
                            stance_anchor_result *res, stance_anchor_cb cb, void *ud) {
   uint32_t i, slots = stance_store_slots(s), searched = 0;
@@ -352,19 +429,21 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
   stance_text_hint hint;
   anchor_ctx c;
   int rc = STANCE_OK;
+  unsigned char *left;
   memset(&hint, 0, sizeof hint);
   memset(res, 0, sizeof *res);
   memset(&c, 0, sizeof c);
   c.f = f;
   c.budget.left = opts != NULL && opts->budget > 0 ? opts->budget
                                                    : STANCE_ANCHOR_BUDGET + (uint64_t)STANCE_ANCHOR_BUDGET_PER_BYTE * f->len;
+  left = place_in_parallel(f, s, &res->placed);
   for (i = 0; i < slots; i++) {
     stance_rec *r = stance_store_at(s, i);
     const char *quote;
     size_t qlen, first_len, delta_a, delta_b;
     int64_t delta;
     int found;
-    if (r->dead || r->orphan || r->kind != STANCE_REC_ANNOTATION || r->nspans == 0) continue;
+    if ((left != NULL && !left[i]) || skipped(r)) continue;
     quote = r->f[STANCE_F_QUOTE];
     if (quote == NULL) {
       /* nothing to check against: trust the offsets if they fit */
@@ -423,6 +502,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
     if (found == NO_BUDGET) res->unsearched++;
     make_orphan(r, res, cb, ud);
   }
+  free(left);
   stance_qgrams_free(c.g);
   stance_store_reindex(s);
   return rc;

@@ -7,6 +7,9 @@
  *     (with `ids`, a list of annotation IDs: only those)
  *   f:context(spans, context) -> quote, prefix, suffix      (spans in buffer bytes)
  *   f:write(store) -> the file's text, spans converted to code points
+ *   f:sha256() -> the hex SHA-256 of the text as a file (what annotation files record): a
+ *     frame made on a thread (core.load, core.read with a document) is not hashed there,
+ *     as the open that makes it does not need the hash; the hash is made when asked for
  *   f:close()
  */
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include "buf.h"
 #include "compat.h"
 #include "frame.h"
+#include "hash.h"
 #include "lcore.h"
 #include "reader.h"
 
@@ -299,6 +303,19 @@ static int f_write_records(lua_State *L) {
   return 1;
 }
 
+static int f_sha256(lua_State *L) {
+  stance_frame *f = check_frame(L);
+  size_t len;
+  const char *s = stance_text_bytes(stance_frame_text(f), &len);
+  char hex[STANCE_HASH_HEXLEN + 1];
+  if (stance_hash_buffer(s, len, hex) != 0) {
+    const char *why = stance_hash_error();
+    return stance__fail(L, why != NULL ? why : "hashing failed", "EHASH");
+  }
+  lua_pushstring(L, hex);
+  return 1;
+}
+
 static int f_close(lua_State *L) {
   lframe *lf = luaL_checkudata(L, 1, FRAME_MT);
   stance_frame_free(lf->f);
@@ -311,7 +328,8 @@ static const luaL_Reg frame_methods[] = {
     {"to_file", f_to_file}, {"to_buf", f_to_buf},   {"buf_to_cp", f_buf_to_cp},
     {"cp_to_buf", f_cp_to_buf}, {"buf_len", f_buf_len}, {"cps", f_cps},
     {"anchor", f_anchor},   {"refresh", f_refresh}, {"context", f_context},
-    {"write", f_write},     {"write_records", f_write_records}, {"close", f_close}, {NULL, NULL}};
+    {"write", f_write},     {"write_records", f_write_records}, {"sha256", f_sha256},
+    {"close", f_close},     {NULL, NULL}};
 
 void stance__open_frame(lua_State *L) {
   stance__newclass(L, FRAME_MT, frame_meta, frame_methods);

@@ -4,13 +4,14 @@
  *   core.load(annotation_path, document_path[, {vocab = ..., snapshot = path, key = prefix}])
  *       -> load (started); with snapshot, the layer cache is tried first (its key must start
  *       with `key`)
- *   load:wait() -> { store, problems, text, frame, hash, crlf, error, doc_error, key, anchored }
+ *   load:wait() -> { store, problems, text, frame, crlf, error, doc_error, key, anchored }
  *       From the cache: store, text and key (the cache's whole key) alone. Else:
  *       store, problems: as core.read gives them (nil store: `error` says why: the file is
  *       missing (code "ENOENT") or unreadable); text: the annotation file's bytes, kept in C
- *       until text:string() (text:len() is their number); frame and
- *       hash (hex) of the document's bytes as read, crlf: whether all its lines end with
- *       "\r\n" (the frame's conversions assume it); doc_error when the document was not read;
+ *       until text:string() (text:len() is their number); frame: of the
+ *       document's bytes as read (not hashed: frame:sha256() when the hash is needed), crlf:
+ *       whether all its lines end with "\r\n" (the frame's conversions assume it);
+ *       doc_error when the document was not read;
  *       anchored: the store was placed in the frame's text as frame:anchor() places it (what
  *       it returns), every quote checked where the file says.
  *       A second wait returns nil.
@@ -24,7 +25,6 @@
 #include "compat.h"
 #include "lcore.h"
 #include "reader.h"
-#include "hash.h"
 #include "load.h"
 
 #define LOAD_MT "stance.load"
@@ -85,10 +85,9 @@ static int m_wait(lua_State *L) {
   if (ll->l == NULL) return 0;
   r = stance_load_wait(ll->l);
   if (r->oom) {
-    const char *why = stance_hash_error();
     stance_load_free(ll->l);
     ll->l = NULL;
-    return stance__fail(L, why != NULL ? why : "out of memory", "ENOMEM");
+    return stance__fail(L, "out of memory", "ENOMEM");
   }
   lua_createtable(L, 0, 8);
   set_errno(L, "error", "code", r->ann_errno);
@@ -131,8 +130,6 @@ static int m_wait(lua_State *L) {
     stance__push_frame(L, r->frame);
     r->frame = NULL;
     lua_setfield(L, -2, "frame");
-    lua_pushstring(L, r->hash);
-    lua_setfield(L, -2, "hash");
     lua_pushboolean(L, r->crlf);
     lua_setfield(L, -2, "crlf");
   }

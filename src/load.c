@@ -2,9 +2,10 @@
  * load.c - loading an annotation file and its document on threads (see load.h).
  *
  * One thread loads the layer cache when there is one to try (then reads the annotation
- * file's bytes and is done). Otherwise it reads the document and hands it to a second thread
- * (frame and hash), then reads and parses the annotation file, itself in parts on threads
- * when it is big, and places the store in the document once both are ready.
+ * file's bytes and is done). Otherwise a second thread reads the document and makes its
+ * frame while the first reads and parses the annotation file, itself in parts on threads when it
+ * is big, and places the store in the document once both are ready (itself in parts on
+ * threads when it is big: frame.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct stance_load {
   int finished;
   char *doc;
   size_t doc_len;
+  int doc_oom;                  /* the document's thread ran out of memory */
   stance_load_result res;
 };
 
@@ -38,30 +40,18 @@ static int all_crlf(const char *s, size_t len) {
   return any;
 }
 
-int stance_load_document(const char *text, size_t len, int crlf, stance_frame **frame, char *hex) {
-  *frame = stance_frame_new(text, len, crlf);
-  if (*frame == NULL || stance_hash_buffer(text, len, hex) != 0) {
-    stance_frame_free(*frame);
-    *frame = NULL;
-    hex[0] = '\0';
-    return -1;
-  }
-  return 0;
-}
-
+/* The document: read, then its frame made (which takes the bytes read: no copy). On a thread
+ * of its own, while the annotation file is read and parsed. */
 static void prepare_doc(void *arg) {
   stance_load *l = arg;
+  size_t cap = 0;
+  l->res.doc_errno = stance_read_path(l->doc_path, &l->doc, &cap, &l->doc_len);
+  if (l->res.doc_errno == 0 && l->doc_len > STANCE_FRAME_MAX) l->res.doc_errno = EFBIG;
+  if (l->res.doc_errno != 0) return;
   l->res.crlf = all_crlf(l->doc, l->doc_len);
-  /* the frame takes the bytes read (no copy of the document); hashed where they now are */
   l->res.frame = stance_frame_new_take(l->doc, l->doc_len, l->res.crlf);
   l->doc = NULL;
-  if (l->res.frame == NULL ||
-      stance_hash_buffer(stance_text_bytes(stance_frame_text(l->res.frame), NULL), l->doc_len, l->res.hash) != 0) {
-    stance_frame_free(l->res.frame);
-    l->res.frame = NULL;
-    l->res.hash[0] = '\0';
-    l->res.oom = 1;
-  }
+  if (l->res.frame == NULL) l->doc_oom = 1;
 }
 
 static void keep_id(void *ud, const stance_rec *r, int orphan) {
@@ -90,23 +80,21 @@ static int from_cache(stance_load *l) {
 
 static void run(void *arg) {
   stance_load *l = arg;
-  size_t cap = 0, acap = 0;
+  size_t acap = 0;
   uv_thread_t doc_thread;
-  int doc_started = 0;
+  int doc_started;
   if (from_cache(l)) goto done;
-  l->res.doc_errno = stance_read_path(l->doc_path, &l->doc, &cap, &l->doc_len);
-  if (l->res.doc_errno == 0 && l->doc_len > STANCE_FRAME_MAX) l->res.doc_errno = EFBIG;
-  if (l->res.doc_errno == 0) {
-    /* a small document is made ready here: a thread would cost more than it saves */
-    doc_started = l->doc_len >= STANCE_DOC_THREAD_MIN && uv_thread_create(&doc_thread, prepare_doc, l) == 0;
-    if (!doc_started) prepare_doc(l);
-  }
+  /* the document is read on its thread while this one reads the annotation file (a load is
+   * started for big annotation files: a thread costs less than reading the document first) */
+  doc_started = uv_thread_create(&doc_thread, prepare_doc, l) == 0;
+  if (!doc_started) prepare_doc(l);
   l->res.ann_errno = stance_read_path(l->ann_path, &l->res.ann, &acap, &l->res.ann_len);
   if (l->res.ann_errno == 0) {
     l->res.store = stance_read(l->res.ann, l->res.ann_len, l->vocab, &l->res.problems);
     if (l->res.store == NULL) l->res.oom = 1;
   }
   if (doc_started) uv_thread_join(&doc_thread);
+  if (l->doc_oom) l->res.oom = 1;
   free(l->doc); /* when the frame did not take it */
   l->doc = NULL;
   if (l->res.store != NULL && l->res.frame != NULL && !l->res.oom) {

@@ -7,15 +7,16 @@
  *     the store as it was placed in the document, and the annotation file's bytes (the base
  *     of a later merge); the document is not read; or, when there is no such cache,
  *   - from the files: both read, the annotation file parsed (in parts), the document's frame
- *     built and its SHA-256 computed, then the store placed in the document (frame.h:
- *     stance_frame_anchor_ex, every quote checked where the file says), as the editor would
- *     place it in a buffer showing the document as read.
+ *     built, then the store placed in the document (frame.h: stance_frame_anchor_ex, every
+ *     quote checked where the file says), as the editor would place it in a buffer showing
+ *     the document as read. The document's SHA-256 is not computed: nothing the open shows
+ *     needs it, and what records it (a whole write of the annotation file) hashes the
+ *     frame's bytes then (lframe.c: frame:sha256()).
  */
 #ifndef STANCE_LOAD_H
 #define STANCE_LOAD_H
 
 #include "frame.h"
-#include "hash.h"
 #include "problems.h"
 #include "reader.h"
 #include "snapshot.h"
@@ -31,7 +32,6 @@ typedef struct stance_load_result {
   stance_problems problems;
   stance_frame *frame;          /* of the document's bytes, with `crlf` as detected */
   int crlf;                     /* every line of the document ends with "\r\n" */
-  char hash[STANCE_HASH_HEXLEN + 1]; /* "" when the document was not read */
   int oom;
   char *key;                    /* from the cache: its whole key (else NULL) */
   int anchored;                 /* the store is placed in the frame's text (buffer bytes) */
@@ -39,14 +39,11 @@ typedef struct stance_load_result {
   stance_buf moved, fuzzy, orphaned; /* a changed quote, or were orphaned (NUL after each) */
 } stance_load_result;
 
-/* Documents smaller than this (bytes) are made ready on the thread that reads them: another
- * thread would cost more than it saves. */
+/* Documents smaller than this (bytes) are made ready by core.read (lstore.c) on the thread
+ * that reads the annotation file: another thread would cost more than it saves. (A load
+ * always reads its document on a thread of its own: it is started for big annotation
+ * files.) */
 #define STANCE_DOC_THREAD_MIN (1u << 20)
-
-/* What is made of the document: the frame of its bytes (as a file, with "\r\n" line ends
- * when `crlf`) and their SHA-256 in hex (STANCE_HASH_HEXLEN + 1 bytes). 0, or -1 when out
- * of memory (*frame NULL). */
-int stance_load_document(const char *text, size_t len, int crlf, stance_frame **frame, char *hex);
 
 /* Start loading. `vocab` (may be NULL) is taken. `snapshot` (may be NULL): the layer cache
  * to load instead when its key starts with `key_prefix`. NULL when out of memory or when no

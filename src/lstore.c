@@ -17,7 +17,6 @@
 #include "compat.h"
 #include "contain.h"
 #include "lcore.h"
-#include "hash.h"
 #include "load.h"
 #include "markup.h"
 #include "snapshot.h"
@@ -1345,25 +1344,26 @@ static int vocab_gc(lua_State *L) {
   return 0;
 }
 
-/* The document an annotation file belongs to, made ready while the file is read: its frame
- * and its SHA-256, on a thread of their own. */
+/* The document an annotation file belongs to, made ready while the file is read: its frame,
+ * on a thread of its own. */
 typedef struct doc_work {
   const char *text;
   size_t len;
   int crlf, failed;
   stance_frame *frame;
-  char hex[STANCE_HASH_HEXLEN + 1];
 } doc_work;
 
 static void doc_prepare(void *arg) {
   doc_work *w = arg;
-  w->failed = stance_load_document(w->text, w->len, w->crlf, &w->frame, w->hex) != 0;
+  w->frame = stance_frame_new(w->text, w->len, w->crlf);
+  w->failed = w->frame == NULL;
 }
 
-/* read(text[, opts]) -> store, problems[, frame, hash]
+/* read(text[, opts]) -> store, problems[, frame]
  *   opts.vocab     the schema's values (see stance.schema.vocab), or core.vocab() of them
- *   opts.document  the document's text as a file: its frame (opts.crlf) and SHA-256 (hex) are
- *                  made at the same time, on another thread, and returned after the problems */
+ *   opts.document  the document's text as a file: its frame (opts.crlf) is made at the same
+ *                  time, on another thread, and returned after the problems (its SHA-256
+ *                  is not computed: frame:sha256() when it is needed) */
 static int l_read(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
@@ -1395,19 +1395,17 @@ static int l_read(lua_State *L) {
   else if (w.text)
     doc_prepare(&w);
   if (s == NULL || (w.text && w.failed)) {
-    const char *why = w.text && w.failed ? stance_hash_error() : NULL;
     stance_store_free(s);
     stance_frame_free(w.frame);
     stance_problems_free(&p);
-    return stance__fail(L, why != NULL ? why : "out of memory", "ENOMEM");
+    return stance__fail(L, "out of memory", "ENOMEM");
   }
   stance__push_store(L, s);
   stance__push_problems(L, &p);
   stance_problems_free(&p);
   if (!w.text) return 2;
   stance__push_frame(L, w.frame);
-  lua_pushstring(L, w.hex);
-  return 4;
+  return 3;
 }
 
 #define ROOTS_KEY "stance.real_roots"

@@ -3,6 +3,7 @@
  * queried after every edit), anchoring by quote, and refreshing quotes. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "check.h"
@@ -454,6 +455,88 @@ static void refresh_ids_refreshes_only_those(void) {
   stance_store_free(s);
 }
 
+/* What anchoring said, in order: "<id> <kind>\n" for each callback. */
+static void said_id(void *ud, const stance_rec *r, int orphan) {
+  stance_buf_addf(ud, "%s %d\n", r->id, orphan);
+}
+
+/* One large store anchored with the threads STANCE_THREADS allows: its result (counts, the
+ * callbacks in order, the store written) into `out`. */
+static void anchor_with_threads(const char *threads, stance_frame *f, const char *ann, size_t len, stance_buf *out) {
+  stance_problems p;
+  stance_store *s;
+  stance_anchor_result res;
+  const char *was = getenv("STANCE_THREADS");
+  char *keep = was != NULL ? strdup(was) : NULL;
+  stance_problems_init(&p);
+  s = stance_read_parts(ann, len, NULL, &p, 1, NULL);
+  CHECK(s != NULL);
+  if (s == NULL) return;
+  CHECK_INT(stance_store_remove(s, "a00005"), STANCE_OK); /* a dead slot */
+  CHECK_INT(setenv("STANCE_THREADS", threads, 1), 0);
+  CHECK_INT(stance_frame_anchor(f, s, &res, said_id, out), STANCE_OK);
+  if (keep != NULL)
+    setenv("STANCE_THREADS", keep, 1);
+  else
+    unsetenv("STANCE_THREADS");
+  free(keep);
+  stance_buf_addf(out, "placed %u moved %u fuzzy %u orphaned %u unsearched %u\n", res.placed, res.moved, res.fuzzy,
+                  res.orphaned, res.unsearched);
+  CHECK_INT(stance_write(s, out), STANCE_OK);
+  { /* and the spans in buffer bytes, which the file does not show */
+    uint32_t i;
+    for (i = 0; i < stance_store_slots(s); i++) {
+      const stance_rec *r = stance_store_at(s, i);
+      if (!r->dead && r->nspans > 0) stance_buf_addf(out, "%u-%u ", r->spans[0].start, r->spans[0].end);
+    }
+  }
+  stance_problems_free(&p);
+  stance_store_free(s);
+}
+
+/* A store large enough to be placed in parts on threads (frame.c) is placed as in one pass:
+ * the same spans, counts, callbacks in the same order, whatever the threads. Most quotes are
+ * where the file says; some moved, some are nowhere, some have no quote (one past the end). */
+static void anchor_in_parts_gives_what_one_pass_gives(void) {
+  enum { N = 40000 };
+  stance_buf text, ann, one, many;
+  stance_frame *f;
+  int i;
+  stance_buf_init(&text);
+  stance_buf_init(&ann);
+  stance_buf_init(&one);
+  stance_buf_init(&many);
+  for (i = 0; i < N; i++) stance_buf_addf(&text, "Caf\xc3\xa9 %05d dit.\r\n", i); /* 17 code points a line */
+  stance_buf_adds(&ann, "format stance 1\n\ndocument d.txt\n\n");
+  for (i = 0; i < N; i++) {
+    int at = i * 17 + (i % 97 == 3 ? 17 * 5 : 0); /* moved: five lines later in the file */
+    if (i % 101 == 7)
+      stance_buf_addf(&ann, "annotation a%05d\n  span %d-%d\n  label claim\n  quote \"nowhere %d\"\n\n", i, at,
+                      at + 10, i);
+    else if (i % 103 == 9) /* no quote: trusted where it fits, the last one past the end */
+      stance_buf_addf(&ann, "annotation a%05d\n  span %d-%d\n  label claim\n\n", i, i + 103 >= N ? 17 * N + 5 : at,
+                      (i + 103 >= N ? 17 * N + 5 : at) + 4);
+    else
+      stance_buf_addf(&ann, "annotation a%05d\n  span %d-%d\n  label claim\n  quote \"Caf\\u{E9} %05d\"\n\n", i, at,
+                      at + 10, i);
+  }
+  CHECK(!text.oom && !ann.oom);
+  f = stance_frame_new(text.data, text.len, 1);
+  CHECK(f != NULL);
+  if (f != NULL) {
+    anchor_with_threads("1", f, ann.data, ann.len, &one);
+    anchor_with_threads("4", f, ann.data, ann.len, &many);
+    CHECK(strstr(one.data, "moved 0 ") == NULL && strstr(one.data, "orphaned 0 ") == NULL);
+    CHECK_INT((int)many.len, (int)one.len);
+    CHECK(many.len == one.len && memcmp(many.data, one.data, one.len) == 0);
+  }
+  stance_frame_free(f);
+  stance_buf_free(&text);
+  stance_buf_free(&ann);
+  stance_buf_free(&one);
+  stance_buf_free(&many);
+}
+
 uint32_t test_frame_conv(void *ud, uint32_t off);
 uint32_t test_frame_conv(void *ud, uint32_t off) { return (uint32_t)stance_frame_buf_to_cp(ud, off); }
 
@@ -466,6 +549,7 @@ const test_case frame_tests[] = {
     {"anchor_checks_every_quote", anchor_checks_every_quote},
     {"anchor_finds_edited_quotes_in_a_large_text", anchor_finds_edited_quotes_in_a_large_text},
     {"anchor_stops_searching_when_the_budget_runs_out", anchor_stops_searching_when_the_budget_runs_out},
+    {"anchor_in_parts_gives_what_one_pass_gives", anchor_in_parts_gives_what_one_pass_gives},
     {"snapshot_round_trips_and_refuses_damage", snapshot_round_trips_and_refuses_damage},
     {"refresh_and_write_in_code_points", refresh_and_write_in_code_points},
     {"refresh_ids_refreshes_only_those", refresh_ids_refreshes_only_those},

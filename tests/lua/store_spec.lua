@@ -197,7 +197,21 @@ describe('store', function()
     collectgarbage()
     local r = load:wait()
     assert.are.same(want, r.problems)
+    -- the document is not hashed while it loads: its frame hashes its bytes when asked
+    assert.is_nil(r.hash)
+    assert.are.equal(core.sha256(('x'):rep(50)), r.frame:sha256())
     assert.has_error(function() core.vocab('claim') end)
+  end)
+
+  it('reads a file with its document: the frame of the document, hashed when asked', function()
+    local doc = '\239\187\191Ça va.\r\nNon.\r\n'
+    local store, problems, frame, extra = core.read('format stance 1\n\ndocument "a.txt"\n\n', { document = doc, crlf = true })
+    assert.truthy(store)
+    assert.are.same({}, problems)
+    assert.is_nil(extra)
+    assert.are.equal(core.sha256(doc), frame:sha256())
+    assert.are.equal(core.sha256('x'), core.frame('x'):sha256())
+    assert.are.equal(core.sha256(''), core.frame(''):sha256())
   end)
 
   it('mints ids that do not repeat', function()

@@ -165,18 +165,18 @@ function M:read_layer(annotator)
   if pre and pre.store and pre.anchored and pre.frame and not self.frame and self:shows_file(pre.frame, pre.crlf) then
     -- read, parsed and placed in the document on threads, for the text the buffer shows
     store, problems, anchored, self.preloaded = pre.store, pre.problems, pre.anchored, true
-    self.frame, self.frame_text, self.frame_hash = pre.frame, nil, 'sha256:' .. pre.hash
+    self.frame, self.frame_text, self.frame_hash = pre.frame, nil, nil
   elseif text then
     if type(text) ~= 'string' then text = text:string() end
     local opts = { vocab = self.corpus:vocab() }
     if not self.frame then
-      -- the document's frame and hash are made on another thread while the file is read
+      -- the document's frame is made on another thread while the file is read
       opts.document, opts.crlf = self:text(), require('stance.compat').buf_option(self.buf, 'fileformat') == 'dos'
     end
-    local frame, hash
-    store, problems, frame, hash = core.read(text, opts)
+    local frame
+    store, problems, frame = core.read(text, opts)
     if not store then return nil, problems end
-    if frame then self.frame, self.frame_text, self.frame_hash = frame, opts.document, 'sha256:' .. hash end
+    if frame then self.frame, self.frame_text, self.frame_hash = frame, opts.document, nil end
   elseif stamp ~= '' then
     return nil, ('cannot read %s'):format(path)
   else
@@ -215,10 +215,11 @@ function M.stamp(path)
 end
 
 --- "sha256:" and the SHA-256 of the document's text as a file (cached with the frame), as
---- annotation files record it.
+--- annotation files record it. Made when first asked for (a whole write of the layer), not
+--- when the document opens: the frame holds the text's bytes.
 function M:doc_hash()
-  local _, text = self:get_frame()
-  if not self.frame_hash then self.frame_hash = 'sha256:' .. require('stance.core').sha256(text) end
+  local frame = self:get_frame()
+  if not self.frame_hash then self.frame_hash = 'sha256:' .. assert(frame:sha256()) end
   return self.frame_hash
 end
 
