@@ -453,10 +453,20 @@ static int flush_doc(stance_segment_builder *b) {
     local_word *w = &b->lw[b->toks[t]];
     b->pos[w->at + w->fill++] = b->tokpos[t];
   }
-  /* the dictionary's slots for all the document's words, fetched ahead of use */
+  /* the dictionary's slots for all the document's words, fetched ahead of use; and for a
+   * word of more than 8 bytes, once its slot is near, its entry, then its bytes (compared
+   * with the word's: a word the slot does not tell apart) */
   for (t = 0; t < b->nlw; t++) {
     local_word *w = &b->lw[t];
-    if (t + AHEAD < b->nlw) PREFETCH(&b->tab[b->lw[t + AHEAD].hash & (b->cap - 1)]);
+    if (t + 2 * AHEAD < b->nlw) PREFETCH(&b->tab[b->lw[t + 2 * AHEAD].hash & (b->cap - 1)]);
+    if (t + AHEAD < b->nlw && b->lw[t + AHEAD].len > 8) {
+      const slot *sl = &b->tab[b->lw[t + AHEAD].hash & (b->cap - 1)];
+      if (sl->id != 0) PREFETCH(&b->entries[sl->id - 1]);
+    }
+    if (t + AHEAD / 2 < b->nlw && b->lw[t + AHEAD / 2].len > 8) {
+      const slot *sl = &b->tab[b->lw[t + AHEAD / 2].hash & (b->cap - 1)];
+      if (sl->id != 0) PREFETCH(b->words.data + b->entries[sl->id - 1].word_off + 8);
+    }
     w->id = lookup(b, b->lwords.data + w->off, w->len, w->hash, w->head);
     if (w->id == UINT32_MAX) return -1;
   }
@@ -468,11 +478,20 @@ static int flush_doc(stance_segment_builder *b) {
     uint64_t delta;
     uint8_t *out;
     size_t n;
-    if (t + AHEAD < b->nlw) PREFETCH(&b->entries[b->lw[t + AHEAD].id]);
-    /* and, once its entry is near, the slice its postings go on (its length is read) */
+    if (t + 2 * AHEAD < b->nlw) {
+      const term_entry *ahead = &b->entries[b->lw[t + 2 * AHEAD].id];
+      PREFETCH(ahead);
+      PREFETCH((const char *)(ahead + 1) - 1); /* an entry may span two lines */
+    }
+    /* and, once its entry is near, the slice its postings go on (its length is read), then
+     * where they go in it */
+    if (t + AHEAD < b->nlw) {
+      const slice *tail = b->entries[b->lw[t + AHEAD].id].tail;
+      if (tail != NULL) PREFETCH(tail);
+    }
     if (t + AHEAD / 2 < b->nlw) {
       const slice *tail = b->entries[b->lw[t + AHEAD / 2].id].tail;
-      if (tail != NULL) PREFETCH(tail);
+      if (tail != NULL) PREFETCH(tail->data + tail->len);
     }
     e = &b->entries[w->id];
     delta = (uint64_t)(b->local + 1 - e->last_doc);
