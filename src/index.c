@@ -298,8 +298,9 @@ static int merge_next(merge_in *in) {
   return stance_segment_word(in->seg, in->at, &in->w, &in->wn);
 }
 
-/* Give back the pages of an input's file that the merge has gone past, a megabyte at a
- * time: each pass reads the postings once, in order (the page cache keeps them), so that a
+/* Give back the pages of an input's file that the merge has gone past, 256 KiB at a time
+ * (what each input of each part of a merge holds at most: a merge of 8 inputs on two
+ * threads held 16 MB more with a megabyte): each pass reads the postings once, in order (the page cache keeps them), so that a
  * merge holds its output and not its inputs as well; and once the pass is past its last
  * word, all of them, its dictionary too (a save merges group after group: the
  * dictionaries of the groups done would stay otherwise). Pages read again later come back
@@ -323,7 +324,7 @@ static void merge_release(merge_in *in) {
     upto = (size_t)(in->seg->postings - m->data) + (size_t)off;
   }
   upto &= ~(size_t)4095;
-  if (upto < in->released + ((size_t)1 << 20)) return;
+  if (upto < in->released + ((size_t)1 << 18)) return;
   madvise((void *)(uintptr_t)(m->data + in->released), upto - in->released, MADV_DONTNEED);
   in->released = upto;
 #else
