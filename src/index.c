@@ -300,11 +300,11 @@ static int merge_next(merge_in *in) {
 
 /* Give back the pages of an input's file that the merge has gone past, 256 KiB at a time
  * (what each input of each part of a merge holds at most: a merge of 8 inputs on two
- * threads held 16 MB more with a megabyte): each pass reads the postings once, in order (the page cache keeps them), so that a
- * merge holds its output and not its inputs as well; and once the pass is past its last
- * word, all of them, its dictionary too (a save merges group after group: the
- * dictionaries of the groups done would stay otherwise). Pages read again later come back
- * from the page cache. */
+ * threads held 16 MB more a megabyte at a time): each pass reads the postings once, in
+ * order (the page cache keeps them), so that a merge holds its output and not its inputs
+ * as well; and once the pass is past its last word, all of them, its dictionary too (a
+ * save merges group after group: the dictionaries of the groups done would stay
+ * otherwise). Pages read again later come back from the page cache. */
 static void merge_release(merge_in *in) {
 #if !defined(_WIN32) && defined(MADV_DONTNEED)
   const stance_mapped *m = in->seg->file;
