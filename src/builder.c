@@ -34,15 +34,35 @@ typedef struct post_block {
   uint8_t data[];
 } post_block;
 
-#define POST_BLOCK (1u << 20)
+/* A block and its header fill one huge page (2 MB) of the system, where it has them. */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define POST_BLOCK (HUGE_PAGE - sizeof(post_block))
 
 /* Blocks straight from the system, returned to it when the segment is done (malloc would
- * keep them in its arenas once its threshold for mapping has grown). */
+ * keep them in its arenas once its threshold for mapping has grown). The usual blocks are
+ * mapped at a huge page's boundary and asked to be huge pages: a word's postings go
+ * anywhere in them, and with 4 KiB pages each of those writes (and each read of the
+ * segment's finish) also missed the TLB. */
 static post_block *block_new(size_t cap) {
   size_t size = sizeof(post_block) + cap;
   post_block *b;
 #if defined(MAP_ANONYMOUS)
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *p;
+#if defined(MADV_HUGEPAGE)
+  if (cap == POST_BLOCK) {
+    /* twice the size, then what is outside the aligned huge page given back */
+    uint8_t *q = mmap(NULL, 2 * HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *at;
+    if (q == MAP_FAILED) return NULL;
+    at = (uint8_t *)(((uintptr_t)q + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (at > q) munmap(q, (size_t)(at - q));
+    if (at + HUGE_PAGE < q + 2 * HUGE_PAGE) munmap(at + HUGE_PAGE, (size_t)(q + 2 * HUGE_PAGE - (at + HUGE_PAGE)));
+    madvise(at, HUGE_PAGE, MADV_HUGEPAGE);
+    b = (post_block *)(void *)at;
+    b->cap = cap;
+    return b;
+  }
+#endif
+  p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   b = p == MAP_FAILED ? NULL : p;
 #else
   b = malloc(size);
@@ -433,10 +453,20 @@ static int flush_doc(stance_segment_builder *b) {
     local_word *w = &b->lw[b->toks[t]];
     b->pos[w->at + w->fill++] = b->tokpos[t];
   }
-  /* the dictionary's slots for all the document's words, fetched ahead of use */
+  /* the dictionary's slots for all the document's words, fetched ahead of use; and for a
+   * word of more than 8 bytes, once its slot is near, its entry, then its bytes (compared
+   * with the word's: a word the slot does not tell apart) */
   for (t = 0; t < b->nlw; t++) {
     local_word *w = &b->lw[t];
-    if (t + AHEAD < b->nlw) PREFETCH(&b->tab[b->lw[t + AHEAD].hash & (b->cap - 1)]);
+    if (t + 2 * AHEAD < b->nlw) PREFETCH(&b->tab[b->lw[t + 2 * AHEAD].hash & (b->cap - 1)]);
+    if (t + AHEAD < b->nlw && b->lw[t + AHEAD].len > 8) {
+      const slot *sl = &b->tab[b->lw[t + AHEAD].hash & (b->cap - 1)];
+      if (sl->id != 0) PREFETCH(&b->entries[sl->id - 1]);
+    }
+    if (t + AHEAD / 2 < b->nlw && b->lw[t + AHEAD / 2].len > 8) {
+      const slot *sl = &b->tab[b->lw[t + AHEAD / 2].hash & (b->cap - 1)];
+      if (sl->id != 0) PREFETCH(b->words.data + b->entries[sl->id - 1].word_off + 8);
+    }
     w->id = lookup(b, b->lwords.data + w->off, w->len, w->hash, w->head);
     if (w->id == UINT32_MAX) return -1;
   }
@@ -448,11 +478,20 @@ static int flush_doc(stance_segment_builder *b) {
     uint64_t delta;
     uint8_t *out;
     size_t n;
-    if (t + AHEAD < b->nlw) PREFETCH(&b->entries[b->lw[t + AHEAD].id]);
-    /* and, once its entry is near, the slice its postings go on (its length is read) */
+    if (t + 2 * AHEAD < b->nlw) {
+      const term_entry *ahead = &b->entries[b->lw[t + 2 * AHEAD].id];
+      PREFETCH(ahead);
+      PREFETCH((const char *)(ahead + 1) - 1); /* an entry may span two lines */
+    }
+    /* and, once its entry is near, the slice its postings go on (its length is read), then
+     * where they go in it */
+    if (t + AHEAD < b->nlw) {
+      const slice *tail = b->entries[b->lw[t + AHEAD].id].tail;
+      if (tail != NULL) PREFETCH(tail);
+    }
     if (t + AHEAD / 2 < b->nlw) {
       const slice *tail = b->entries[b->lw[t + AHEAD / 2].id].tail;
-      if (tail != NULL) PREFETCH(tail);
+      if (tail != NULL) PREFETCH(tail->data + tail->len);
     }
     e = &b->entries[w->id];
     delta = (uint64_t)(b->local + 1 - e->last_doc);
@@ -647,6 +686,14 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
   }
   memcpy(seg->docs, b->docs, (size_t)b->ndocs * 4);
   for (i = 0; i < b->n; i++) {
+    /* in word order the entries, their first slices and their words are anywhere in the
+     * builder's memory (half of the finish waited on them): fetched ahead, the entry
+     * first, then, once it is near, what it points to */
+    if (i + 2 * AHEAD < b->n) PREFETCH(refs[i + 2 * AHEAD].e);
+    if (i + AHEAD < b->n) {
+      PREFETCH(refs[i + AHEAD].e->head);
+      PREFETCH(refs[i + AHEAD].w);
+    }
     stance_put32(STANCE__W(seg->term_off) + (size_t)i * 4, w);
     memcpy(STANCE__W(seg->terms) + w, refs[i].w, refs[i].n);
     w += refs[i].n;

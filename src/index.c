@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #endif
 
+#include <uv.h>
+
 #include "index.h"
 
 /* ---- segments ------------------------------------------------------------------------- */
@@ -282,33 +284,39 @@ typedef struct merge_in {
   uint32_t *last;               /* when `shifted`, per entry: its last document's local + 1,
                                    0 when taken document by document (the sizing pass's walk) */
   size_t released;              /* its file's pages given back up to there (see merge_release) */
+  uint32_t start, end;          /* the entries of this part of the merge (see merge_part) */
+  uint64_t from;                /* where the postings of `start` begin */
+  int whole;                    /* the only part: its file given back whole at the end */
 } merge_in;
 
 /* Load input i's next word; 0, or -1 when its entry is damaged. */
 static int merge_next(merge_in *in) {
-  if (in->at >= in->seg->nterms) {
+  if (in->at >= in->end) {
     in->w = NULL;
     return 0;
   }
   return stance_segment_word(in->seg, in->at, &in->w, &in->wn);
 }
 
-/* Give back the pages of an input's file that the merge has gone past, a megabyte at a
- * time: each pass reads the postings once, in order (the page cache keeps them), so that a
- * merge holds its output and not its inputs as well; and once the pass is past its last
- * word, all of them, its dictionary too (a save merges group after group: the
- * dictionaries of the groups done would stay otherwise). Pages read again later come back
- * from the page cache. */
+/* Give back the pages of an input's file that the merge has gone past, 256 KiB at a time
+ * (what each input of each part of a merge holds at most: a merge of 8 inputs on two
+ * threads held 16 MB more a megabyte at a time): each pass reads the postings once, in
+ * order (the page cache keeps them), so that a merge holds its output and not its inputs
+ * as well; and once the pass is past its last word, all of them, its dictionary too (a
+ * save merges group after group: the dictionaries of the groups done would stay
+ * otherwise). Pages read again later come back from the page cache. */
 static void merge_release(merge_in *in) {
 #if !defined(_WIN32) && defined(MADV_DONTNEED)
   const stance_mapped *m = in->seg->file;
   size_t start, upto;
   if (m == NULL || !m->mmapped) return;
-  if (in->at >= in->seg->nterms) {
-    madvise((void *)(uintptr_t)m->data, m->size, MADV_DONTNEED);
+  if (in->at >= in->end) {
+    if (in->whole) madvise((void *)(uintptr_t)m->data, m->size, MADV_DONTNEED);
     return;
   }
-  start = ((size_t)(in->seg->postings - m->data) + 4095) & ~(size_t)4095;
+  /* from the first whole page of this part's postings: the page it shares with the part
+   * before is that part's to read */
+  start = ((size_t)(in->seg->postings - m->data) + (size_t)in->from + 4095) & ~(size_t)4095;
   if (in->released < start) in->released = start;
   {
     uint64_t off = stance_get64(in->seg->post_off + (size_t)in->at * 8); /* read (checked) for that word */
@@ -316,11 +324,25 @@ static void merge_release(merge_in *in) {
     upto = (size_t)(in->seg->postings - m->data) + (size_t)off;
   }
   upto &= ~(size_t)4095;
-  if (upto < in->released + ((size_t)1 << 20)) return;
+  if (upto < in->released + ((size_t)1 << 18)) return;
   madvise((void *)(uintptr_t)(m->data + in->released), upto - in->released, MADV_DONTNEED);
   in->released = upto;
 #else
   (void)in;
+#endif
+}
+
+/* Every input's file given back whole (a merge in parts, once all of them are past it). */
+static void merge_release_all(const merge_in *in, uint32_t n) {
+#if !defined(_WIN32) && defined(MADV_DONTNEED)
+  uint32_t i;
+  for (i = 0; i < n; i++) {
+    const stance_mapped *m = in[i].seg->file;
+    if (m != NULL && m->mmapped) madvise((void *)(uintptr_t)m->data, m->size, MADV_DONTNEED);
+  }
+#else
+  (void)in;
+  (void)n;
 #endif
 }
 
@@ -439,17 +461,37 @@ static int merge_docs(const merge_in *in, uint32_t t, merge_out *o, merge_word *
   return it.broken ? -1 : 0;
 }
 
-/* One pass of a merge over every word of the inputs (which start at their first entry):
- * sizing (out NULL: the number of words, their bytes, their postings' bytes and each one's
- * documents' part in dlen[]), or writing into `out`, sized by the first pass. A word's
- * documents get their new numbers; their positions are copied unread (merge_shifted,
- * merge_docs). 0, or -1 when an input is damaged. */
-static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *out, uint32_t *nterms,
-                      uint64_t *words_len, uint64_t *post_len) {
-  uint32_t i, k = 0;
-  uint64_t wl = 0, pl = 0;
+/* One part of a merge: the words of its inputs' entries [start, end), written from output
+ * word k0 (at byte wl0 of the words, pl0 of the postings) on. A merge on several threads
+ * splits the inputs' dictionaries into parts at the same words, so that every word is in
+ * one part, and the parts are written side by side into the one new segment (its tables
+ * are the same as one thread's: see stance_segments_merge). */
+typedef struct merge_part {
+  merge_in *in;                 /* n inputs, each with its own cursor */
+  uint32_t n;
+  uint32_t *dlen;               /* per word of the part: its documents' part (room: the
+                                   entries of the inputs in the part) */
+  uint64_t room;
+  stance_segment *out;          /* NULL while sizing */
+  uint32_t k0, k_end;           /* writing: the part's words in the output */
+  uint64_t wl0, wl_end, pl0, pl_end;
+  uint32_t nterms;              /* sizing: its words, their bytes, their postings' bytes */
+  uint64_t words_len, post_len;
+  int rc;                       /* 0, or -1 when an input is damaged */
+} merge_part;
+
+/* One pass of a merge over every word of a part's inputs: sizing (out NULL: the number of
+ * words, their bytes, their postings' bytes and each one's documents' part in dlen[]), or
+ * writing into `out`, sized by the first pass. A word's documents get their new numbers;
+ * their positions are copied unread (merge_shifted, merge_docs). 0, or -1 when an input is
+ * damaged. */
+static int merge_pass(merge_part *mp) {
+  merge_in *in = mp->in;
+  stance_segment *out = mp->out;
+  uint32_t i, n = mp->n, k = 0;
+  uint64_t wl = out != NULL ? mp->wl0 : 0, pl = out != NULL ? mp->pl0 : 0;
   for (i = 0; i < n; i++) {
-    in[i].at = 0;
+    in[i].at = in[i].start;
     in[i].released = 0;
     if (merge_next(&in[i]) != 0) return -1;
   }
@@ -467,15 +509,18 @@ static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *
         wn = in[i].wn;
       }
     if (w == NULL) break;
-    if (out != NULL && k < out->nterms && dlen[k] > 0) {
-      uint8_t *at = STANCE__W(out->postings) + pl;
-      stance_put32(STANCE__W(out->term_off) + (size_t)k * 4, (uint32_t)wl);
-      stance_put64(STANCE__W(out->post_off) + (size_t)k * 8, pl);
-      o.docs = at + stance_varint_put(at, dlen[k]);
-      o.dlen = dlen[k];
-      o.pos = o.docs + dlen[k];
-      o.pos_end = out->postings + out->post_len;
-      if (o.pos > o.pos_end) return -1;
+    if (out != NULL && k < mp->k_end - mp->k0 && mp->dlen[k] > 0) {
+      uint8_t v[10];
+      size_t vn = stance_varint_put(v, mp->dlen[k]);
+      /* the part's room, sized by the first pass: checked all the same */
+      if (pl > mp->pl_end || vn + (uint64_t)mp->dlen[k] > mp->pl_end - pl) return -1;
+      stance_put32(STANCE__W(out->term_off) + ((size_t)mp->k0 + k) * 4, (uint32_t)wl);
+      stance_put64(STANCE__W(out->post_off) + ((size_t)mp->k0 + k) * 8, pl);
+      memcpy(STANCE__W(out->postings) + pl, v, vn);
+      o.docs = STANCE__W(out->postings) + pl + vn;
+      o.dlen = mp->dlen[k];
+      o.pos = o.docs + mp->dlen[k];
+      o.pos_end = out->postings + mp->pl_end;
     }
     for (i = 0; i < n; i++) {
       int rc = 1;
@@ -489,36 +534,111 @@ static int merge_pass(merge_in *in, uint32_t n, uint32_t *dlen, stance_segment *
     if (mw.dl == 0) continue; /* every document dropped */
     if (out == NULL) {
       uint8_t v[10];
-      if (mw.dl > UINT32_MAX || k == UINT32_MAX) return -1;
-      dlen[k] = (uint32_t)mw.dl;
+      if (mw.dl > UINT32_MAX || k >= mp->room) return -1;
+      mp->dlen[k] = (uint32_t)mw.dl;
       pl += stance_varint_put(v, mw.dl) + mw.dl + mw.pos_len;
     } else {
       /* w points into an input, whose next word may now differ: wn bytes are still there */
-      if (k >= out->nterms || o.docs == NULL || mw.dl != dlen[k] || wl + wn > out->terms_len) return -1;
+      if (k >= mp->k_end - mp->k0 || o.docs == NULL || mw.dl != mp->dlen[k] || wn > mp->wl_end - wl) return -1;
       memcpy(STANCE__W(out->terms) + wl, w, wn);
-      stance_put32(STANCE__W(out->freq) + (size_t)k * 4, mw.f > UINT32_MAX ? UINT32_MAX : (uint32_t)mw.f);
+      stance_put32(STANCE__W(out->freq) + ((size_t)mp->k0 + k) * 4, mw.f > UINT32_MAX ? UINT32_MAX : (uint32_t)mw.f);
       pl = (uint64_t)(o.pos + mw.pos_len - out->postings);
     }
     wl += wn;
     k++;
   }
-  *nterms = k;
-  *words_len = wl;
-  *post_len = pl;
+  mp->nterms = k;
+  mp->words_len = wl;
+  mp->post_len = pl;
+  return 0;
+}
+
+static void merge_part_run(void *arg) {
+  merge_part *mp = arg;
+  mp->rc = merge_pass(mp);
+}
+
+/* The parts' passes, each on its own thread (the first on the caller's). 0, or -1 when one
+ * failed. */
+static int merge_parts(merge_part *parts, uint32_t nparts) {
+  uv_thread_t tids[STANCE_MERGE_THREADS];
+  int started[STANCE_MERGE_THREADS];
+  uint32_t p;
+  int rc = 0;
+  for (p = 1; p < nparts; p++) started[p] = uv_thread_create(&tids[p], merge_part_run, &parts[p]) == 0;
+  merge_part_run(&parts[0]);
+  for (p = 1; p < nparts; p++) {
+    if (started[p])
+      uv_thread_join(&tids[p]);
+    else
+      merge_part_run(&parts[p]); /* no thread to be had: here, after the first */
+  }
+  for (p = 0; p < nparts; p++) rc |= parts[p].rc;
+  return rc != 0 ? -1 : 0;
+}
+
+/* The first entry of `seg` whose word is not below w (its words sorted: a crafted
+ * dictionary gives some entry, checked where it is used). *bad on a damaged entry. */
+static uint32_t lower_bound(const stance_segment *seg, const char *w, uint32_t wn, int *bad) {
+  uint32_t lo = 0, hi = seg->nterms;
+  while (lo < hi && !*bad) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (cmp_word(seg, mid, w, wn, bad) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Where the parts of a merge begin in each input (starts[p * n + i], p >= 1): at the words
+ * that cut the largest input's postings into equal parts. 0, or -1 when an input is
+ * damaged. */
+static int merge_split(merge_in *in, uint32_t n, uint32_t nparts, uint32_t *starts) {
+  uint32_t i, p, big = 0;
+  for (i = 1; i < n; i++)
+    if (in[i].seg->post_len > in[big].seg->post_len) big = i;
+  for (p = 1; p < nparts; p++) {
+    const stance_segment *seg = in[big].seg;
+    uint64_t want = seg->post_len / nparts * p, a, b;
+    uint32_t lo = 0, hi = seg->nterms, f, wn;
+    const char *w;
+    int bad = 0;
+    /* the first entry whose postings start at `want` or after */
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (post_range(seg, mid, &a, &b, &f) != 0) return -1;
+      if (a < want)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    for (i = 0; i < n; i++) {
+      uint32_t at = in[i].seg->nterms, before = p > 1 ? starts[(p - 1) * n + i] : 0;
+      if (lo < seg->nterms) {
+        if (stance_segment_word(seg, lo, &w, &wn) != 0) return -1;
+        at = i == big ? lo : lower_bound(in[i].seg, w, wn, &bad);
+        if (bad) return -1;
+      }
+      starts[p * n + i] = at > before ? at : before; /* in order, whatever the dictionaries */
+    }
+  }
   return 0;
 }
 
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
-                                      int *damaged) {
-  merge_in *in = calloc((size_t)n + 1, sizeof *in);
-  uint32_t i, d, ndocs = 0, nterms = 0, k = 0;
-  uint64_t wl = 0, pl = 0, wl2 = 0, pl2 = 0;
+                                      unsigned threads, int *damaged) {
+  merge_in *in = calloc(((size_t)n + 1) * STANCE_MERGE_THREADS, sizeof *in);
+  uint32_t *starts = calloc(((size_t)n + 1) * (STANCE_MERGE_THREADS + 1), sizeof *starts);
+  merge_part parts[STANCE_MERGE_THREADS];
+  uint32_t i, d, p, nparts, ndocs = 0, nterms = 0, k = 0;
+  uint64_t wl = 0, pl = 0, room = 0;
   uint32_t *dlen = NULL;
   stance_segment *out = NULL;
   int bad = 0;
   if (damaged != NULL) *damaged = 0;
-  if (in == NULL) goto done;
+  if (in == NULL || starts == NULL) goto done;
   /* new local numbers; UINT32_MAX for documents dropped */
   for (i = 0; i < n; i++) {
     in[i].seg = segs[i];
@@ -535,19 +655,73 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
     if (nterms > UINT32_MAX - segs[i]->nterms) goto done;
     nterms += segs[i]->nterms;
   }
+  /* the parts: each input's entries cut at the same words (one part: all of them) */
+  nparts = threads < 1 ? 1 : threads > STANCE_MERGE_THREADS ? STANCE_MERGE_THREADS : threads;
+  if (n == 0) nparts = 1;
+  if (nparts > 1 && merge_split(in, n, nparts, starts) != 0) {
+    bad = 1;
+    goto done;
+  }
+  for (i = 0; i < n; i++) starts[nparts * n + i] = segs[i]->nterms;
+  if ((dlen = malloc(((size_t)nterms + 1) * sizeof *dlen)) == NULL) goto done;
+  for (p = 0; p < nparts; p++) {
+    merge_part *mp = &parts[p];
+    memset(mp, 0, sizeof *mp);
+    mp->in = in + (size_t)p * n;
+    mp->n = n;
+    mp->dlen = dlen + room;
+    for (i = 0; i < n; i++) {
+      merge_in *x = &mp->in[i];
+      uint32_t f;
+      uint64_t a, b;
+      if (p > 0) *x = in[i]; /* the remap and the last documents shared: each part its own entries */
+      x->start = starts[p * n + i];
+      x->end = starts[(p + 1) * n + i];
+      x->whole = nparts == 1;
+      x->from = 0;
+      if (x->start > 0 && x->start < x->seg->nterms) {
+        if (post_range(x->seg, x->start, &a, &b, &f) != 0) {
+          bad = 1;
+          goto done;
+        }
+        x->from = a;
+      }
+      mp->room += x->end - x->start;
+    }
+    room += mp->room;
+  }
   /* sized first, then written straight into the new segment's tables: no copy of the
    * postings, and nothing held beyond them */
-  if ((dlen = malloc(((size_t)nterms + 1) * sizeof *dlen)) == NULL) goto done;
-  if (merge_pass(in, n, dlen, NULL, &k, &wl, &pl) != 0) {
+  if (merge_parts(parts, nparts) != 0) {
     bad = 1;
     goto done;
   }
+  for (p = 0; p < nparts; p++) {
+    parts[p].k0 = k;
+    parts[p].wl0 = wl;
+    parts[p].pl0 = pl;
+    k += parts[p].nterms;
+    wl += parts[p].words_len;
+    pl += parts[p].post_len;
+    parts[p].k_end = k;
+    parts[p].wl_end = wl;
+    parts[p].pl_end = pl;
+  }
+  if (nparts > 1) merge_release_all(in, n);
   if (wl > UINT32_MAX || pl > SIZE_MAX / 4 || (out = stance__segment_alloc(ndocs, k, (size_t)wl, (size_t)pl)) == NULL)
     goto done;
-  if (merge_pass(in, n, dlen, out, &nterms, &wl2, &pl2) != 0 || nterms != k || wl2 != wl || pl2 != pl) {
+  for (p = 0; p < nparts; p++) parts[p].out = out;
+  if (merge_parts(parts, nparts) != 0) {
     bad = 1;
     goto done;
   }
+  for (p = 0; p < nparts; p++)
+    if (parts[p].nterms != parts[p].k_end - parts[p].k0 || parts[p].words_len != parts[p].wl_end ||
+        parts[p].post_len != parts[p].pl_end) {
+      bad = 1;
+      goto done;
+    }
+  if (nparts > 1) merge_release_all(in, n);
   stance_put32(STANCE__W(out->term_off) + (size_t)k * 4, (uint32_t)wl);
   stance_put64(STANCE__W(out->post_off) + (size_t)k * 8, pl);
   for (i = 0; i < n; i++)
@@ -562,6 +736,7 @@ done:
       free(in[i].last);
     }
   free(in);
+  free(starts);
   free(dlen);
   if (bad || (out != NULL && (k != out->nterms))) {
     stance_segment_unref(out);

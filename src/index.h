@@ -206,13 +206,18 @@ const char *stance_meta_path(const stance_meta *m, uint32_t i);
  * paths point into the mapped file). */
 int stance_meta_decode(const stance_meta *m, stance_doc **docs, stance_dir **dirs, uint32_t *ndirs);
 
+/* The most threads a merge runs on. */
+#define STANCE_MERGE_THREADS 4
 /* Merge segments, in order, into one (documents keep their global ids; `keep`, if not
- * NULL, says which to keep by global id). NULL when out of memory or when an input is
- * damaged (*damaged is then set, if not NULL). The pages of mapped inputs are given back
- * as the merge goes past them (they stay in the page cache). */
+ * NULL, says which to keep by global id), on `threads` threads (at most
+ * STANCE_MERGE_THREADS; each merges the words of one part of the dictionaries, cut where
+ * the largest input's postings are cut evenly: the segment made is the same, byte for
+ * byte, as one thread's). NULL when out of memory or when an input is damaged (*damaged
+ * is then set, if not NULL). The pages of mapped inputs are given back as the merge goes
+ * past them (they stay in the page cache). `keep` is called on the caller's thread only. */
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
-                                      int *damaged);
+                                      unsigned threads, int *damaged);
 
 /* Indexes are reference counted: a job holds the index it started from (the owner never
  * changes an index a job may hold: it swaps in the job's new index instead), and

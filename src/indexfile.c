@@ -52,6 +52,7 @@
 #include "hash.h"
 #include "indexfile.h"
 #include "indexjob.h"
+#include "worker.h"
 
 /* The checksum only guards a cache against damage, so a fast one (xxHash, from Debian's
  * libxxhash-dev, compiled in) rather than a cryptographic one. */
@@ -84,6 +85,8 @@
 #define MERGE_WAYS 8
 #define MERGE_MAX (32u * 1024u * 1024u)
 #define MAX_SEGMENTS 32
+/* A merge of less than this is not shared between threads. */
+#define MERGE_SHARED (4u * 1024u * 1024u)
 #define LOCK_WAIT_MS 30000
 
 static uint64_t pad8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
@@ -350,7 +353,14 @@ static int merge_group(const stance_index *ix, stance_segment **group, uint32_t 
                        stance_index_saved *res, stance_segment **keep, uint32_t *nkeep, char *err, size_t errlen) {
   int damaged = 0;
   uint32_t i;
-  stance_segment *m = stance_segments_merge(group, n, keep_live, (void *)(uintptr_t)ix, &damaged);
+  uint64_t size = 0;
+  unsigned threads = stance_cpus();
+  stance_segment *m;
+  /* on every core (a save after a rebuild merges about 85 MB of its segments at its end,
+   * when nothing else is left to do), unless there is too little to share */
+  for (i = 0; i < n; i++) size += seg_size(group[i]);
+  if (size < MERGE_SHARED) threads = 1;
+  m = stance_segments_merge(group, n, keep_live, (void *)(uintptr_t)ix, threads, &damaged);
   if (m == NULL) {
     snprintf(err, errlen, damaged ? "a segment of the index is damaged" : "out of memory");
     return -1;

@@ -1016,6 +1016,12 @@ static size_t scan_all(char **texts, const int *live, const char *a, const char 
 
 static int keep_live_doc(void *ud, uint32_t doc) { return stance_index_is_live(ud, doc); }
 
+static int keep_none(void *ud, uint32_t doc) {
+  (void)ud;
+  (void)doc;
+  return 0;
+}
+
 static void long_documents_count_as_a_scan(void) {
   static const char *words[] = {"sanctions", "engagement", "talks", "north", "korea", "rare", "sanctioned"};
   char *texts[LONG_DOCS];
@@ -1063,7 +1069,7 @@ static void long_documents_count_as_a_scan(void) {
       uint32_t i, n = stance_index_nsegments(ix);
       int damaged = 1;
       for (i = 0; i < n; i++) segs[i] = stance_index_segment(ix, i);
-      m = stance_segments_merge(segs, n, keep_live_doc, ix, &damaged);
+      m = stance_segments_merge(segs, n, keep_live_doc, ix, 2, &damaged);
       CHECK(m != NULL && !damaged);
       if (m == NULL) break;
       CHECK_INT(stance_index_replace_segments(ix, segs, n, m), 0);
@@ -1205,6 +1211,31 @@ static void same_segment(const stance_segment *a, const stance_segment *b) {
   CHECK(memcmp(a->postings, b->postings, (size_t)a->post_len) == 0);
 }
 
+/* The same merge on 2 to STANCE_MERGE_THREADS threads (and one more, which is at most
+ * that): each thread merges a part of the dictionaries, written side by side; the segment
+ * is `one`'s, byte for byte. And with every document dropped: an empty segment, whatever
+ * the threads. */
+static void same_in_parts(stance_segment *const *segs, uint32_t n, int (*keep)(void *, uint32_t), void *ud,
+                          const stance_segment *one) {
+  unsigned t;
+  for (t = 2; t <= STANCE_MERGE_THREADS + 1; t++) {
+    int damaged = 1;
+    stance_segment *m = stance_segments_merge(segs, n, keep, ud, t, &damaged);
+    CHECK(m != NULL && !damaged);
+    if (m != NULL) same_segment(m, one);
+    stance_segment_unref(m);
+    damaged = 1;
+    m = stance_segments_merge(segs, n, keep_none, NULL, t, &damaged);
+    CHECK(m != NULL && !damaged);
+    if (m != NULL) {
+      CHECK_INT(m->ndocs, 0);
+      CHECK_INT(m->nterms, 0);
+      CHECK_INT(m->post_len, 0);
+    }
+    stance_segment_unref(m);
+  }
+}
+
 /* One segment of the documents of `c` not in `gone` (a list of numbers ending with -1),
  * built at once, numbered as `ix` numbers them. */
 static stance_segment *built_at_once(corpus *c, stance_index *ix, const int *gone) {
@@ -1249,10 +1280,11 @@ static void merges_equal_one_build(void) {
     CHECK(dir == NULL || (segs[0]->file != NULL && segs[0]->file->mmapped));
     /* every document kept */
     damaged = 1;
-    m = stance_segments_merge(segs, n, NULL, NULL, &damaged);
+    m = stance_segments_merge(segs, n, NULL, NULL, 1, &damaged);
     one = built_at_once(c, ix, none);
     CHECK(m != NULL && one != NULL && !damaged);
     if (m != NULL && one != NULL) same_segment(m, one);
+    if (one != NULL) same_in_parts(segs, n, NULL, NULL, one);
     stance_segment_unref(one);
     CHECK_INT(stance_index_replace_segments(ix, segs, n, m), 0);
     stance_segment_unref(m);
@@ -1275,9 +1307,10 @@ static void merges_equal_one_build(void) {
     }
     one = built_at_once(c, ix, gone);
     damaged = 1;
-    m = stance_segments_merge(segs, n, keep_live_doc, ix, &damaged);
+    m = stance_segments_merge(segs, n, keep_live_doc, ix, 1, &damaged);
     CHECK(m != NULL && one != NULL && !damaged);
     if (m != NULL && one != NULL) same_segment(m, one);
+    if (one != NULL) same_in_parts(segs, n, keep_live_doc, ix, one);
     stance_segment_unref(one);
     CHECK_INT(stance_index_replace_segments(ix, segs, n, m), 0);
     stance_segment_unref(m);

@@ -91,17 +91,18 @@ static int keep_even(void *ud, uint32_t doc) {
 }
 
 /* The loaded segments merged into one, as a save merges them (every document kept: their
- * postings copied whole; then every other document dropped: taken one by one): the merge
- * fails as damaged or out of memory, or gives a segment over which the queries hold. */
+ * postings copied whole; then every other document dropped: taken one by one; each on one
+ * thread and in parts on three): the merge fails as damaged or out of memory, or gives a
+ * segment over which the queries hold. */
 static int merged_queries_hold(stance_index *ix, int reseal) {
   stance_segment *segs[MAX_SEGS + 1];
   uint32_t n = stance_index_nsegments(ix), i, pass;
   if (n == 0 || n > MAX_SEGS + 1) return 0;
   for (i = 0; i < n; i++) segs[i] = stance_index_segment(ix, i);
-  for (pass = 0; pass < 2; pass++) {
+  for (pass = 0; pass < 4; pass++) {
     int damaged = 0;
     stance_index *copy = stance_index_copy(ix);
-    stance_segment *m = stance_segments_merge(segs, n, pass ? keep_even : NULL, NULL, &damaged);
+    stance_segment *m = stance_segments_merge(segs, n, pass & 1 ? keep_even : NULL, NULL, pass < 2 ? 1 : 3, &damaged);
     if (m == NULL || copy == NULL) {
       stance_segment_unref(m);
       stance_index_free(copy);
