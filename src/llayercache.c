@@ -7,7 +7,9 @@
  *   lc:read(file[, view]) -> store, problems, bytes, how  (as core.read_file(file, {root,
  *                 vocab}); how: "store" (from the cache), "view" (from the cache, with `view`:
  *                 a core.store_view, its records read where they are in the cache's mapping,
- *                 to read only: view:store() gives a store to change) or "read")
+ *                 to read only: view:store() gives a store to change, view:bytes() the
+ *                 file's bytes; then problems and bytes are nil: the file had no problem)
+ *                 or "read")
  *                 | false  (not for the cache: read it with core.read_file)
  *   lc:save(path[, prune]) -> true | nil, err, code  (written only when an entry was put or
  *                 found stale since the last save, or with prune: then only the entries
@@ -186,6 +188,7 @@ static int read_whole(int dir, const char *name, char **data, size_t *len, struc
 }
 
 static void release_map(void *m) { stance_layercache_map_release(m); }
+static void lend_map(void *m) { stance_layercache_lend(m); }
 
 /* Where the entries put are kept until the save (stance_layercache_spill_to): beside the
  * cache when its folder resolves inside the corpus, else in the folder above it (.stance/,
@@ -238,22 +241,27 @@ static int lc_read(lua_State *L) {
     const char *why = "raw";
     stance_snapview *v = want_view ? stance_snapview_open(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, 1, &why) : NULL;
     if (v != NULL) {
-      /* the records read where they are in the mapping (no store built) */
-      stance__push_store_view(L, v, snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, release_map, m);
+      /* the records read where they are in the mapping (no store built), and the file's
+       * bytes there too when asked for (view:bytes()): no problems (an entry has none) */
+      stance__push_store_view(L, v, snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, release_map, lend_map, m, cached, len);
       stance_layercache_lend(m);
+      lua_pushnil(L);
+      lua_pushnil(L);
+      lua_pushliteral(L, "view");
+      return 4;
     } else if (strcmp(why, "raw") == 0) {
       /* (a view is not for text kept as written: a store checks that it reads back) */
       s = stance_store_from_snapshot(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, &why);
       if (s != NULL) stance__push_store(L, s);
     }
-    if (v == NULL && s == NULL) {
+    if (s == NULL) {
       if (strcmp(why, "memory") == 0) return stance__fail(L, "out of memory", "ENOMEM");
       stance_layercache_drop(l->c, which); /* damaged: read the file */
     } else {
       lua_newtable(L);
       stance__push_lent_bytes(L, cached, len, release_map, m);
       stance_layercache_lend(m);
-      lua_pushstring(L, v != NULL ? "view" : "store");
+      lua_pushliteral(L, "store");
       return 4;
     }
   }

@@ -328,8 +328,13 @@ end
 --- unsaved layers, sorted as annotators() are.
 ---@return string[]
 function M:layer_names()
-  local dir = self.root .. '/' .. require('stance.root').annotations
-  local stamp = H.folder_stamp(dir)
+  -- (asked for at every document of a pass: its folder's name made once, its stamp in C)
+  local dir = self._annotations_dir
+  if not dir then
+    dir = self.root .. '/' .. require('stance.root').annotations
+    self._annotations_dir = dir
+  end
+  local stamp = require('stance.core').stamp(dir)
   if self._layer_names and self._layer_names_stamp == stamp then return self._layer_names end
   self._layer_names_stamp = stamp
   local out = require('stance.core').folders(dir) or {}

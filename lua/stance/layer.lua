@@ -27,7 +27,7 @@ function M.open(corpus, annotator, doc, existing)
     corpus.layer_cache and corpus:layer_cache())
   if not file then return file, err end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
-  if file.bytes == nil and file.store:header('document') == nil then
+  if rawget(file, 'view') == nil and file.bytes == nil and file.store:header('document') == nil then
     file.store:set_header('document', doc.path)
     file.store:set_header('annotator', annotator)
     local hash = doc:hash()
@@ -46,7 +46,10 @@ end
 
 --- Whether the layer has an annotation file on disk.
 function M:exists()
-  return rawget(self.file, 'bytes') ~= nil or rawget(self.file, 'text') ~= nil
+  local file = self.file
+  local bytes = rawget(file, 'bytes') -- (false: written or merged since, see stance.AnnFile)
+  if bytes == nil and rawget(file, 'view') ~= nil then return true end
+  return (bytes and true) or rawget(file, 'text') ~= nil
 end
 
 --- The store to change: the file's, or a copy of it when annotations made from it are out
