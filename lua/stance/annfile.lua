@@ -39,6 +39,7 @@ local File = {}
 local H = {}
 function File.__index(file, k)
   if k == 'store' then return H.store_of_view(file) end
+  if k == 'path' or k == 'problems' then return H.of_view(file, k) end
   if k == 'bytes' then
     local view = rawget(file, 'view')
     local bytes = view and view:bytes()
@@ -51,6 +52,15 @@ function File.__index(file, k)
   local text = bytes:string()
   rawset(file, 'text', text)
   return text
+end
+
+--- The path and problems of a file made by M.of_view, made when first wanted.
+function H.of_view(file, k)
+  local rel = rawget(file, '_rel')
+  if rel == nil then return nil end
+  local v = k == 'path' and rawget(file, '_prefix') .. rel .. '.stance' or {}
+  rawset(file, k, v)
+  return v
 end
 
 --- The store of a file read as a view: loaded from the cache's snapshot (which the view was
@@ -114,6 +124,19 @@ function M.read(path, vocab, root, existing, cache)
   -- the hash is computed when a save needs it (hashing a big file costs more than reading it)
   return setmetatable({ path = path, root = root, vocab = vocab, store = store, problems = problems,
     errors = count_errors(problems), bytes = bytes }, File)
+end
+
+--- The file `prefix .. rel .. ".stance"` that a layer cache gave as `view` (see
+--- core.layer_cache's view(): a file read without a problem), as M.read gives it; its path
+--- made when first wanted (a pass over a corpus seldom asks for it).
+---@param view userdata core.store_view
+---@param prefix string
+---@param rel string
+---@param vocab userdata|nil
+---@param root string
+---@return stance.AnnFile
+function M.of_view(view, prefix, rel, vocab, root)
+  return setmetatable({ _prefix = prefix, _rel = rel, root = root, vocab = vocab, view = view, errors = 0 }, File)
 end
 
 --- SHA-256 of the bytes read or last written ("" when the file did not exist).

@@ -66,6 +66,25 @@ function M:layer_cache()
   return self._lcache or nil
 end
 
+--- The folder of `name`'s annotation files, absolute, with a slash at the end (made once per
+--- name: a script's pass asks for it at every layer).
+---@param name string
+---@return string
+function M:layer_folder(name)
+  local folders = self._layer_folders
+  if not folders then
+    folders = {}
+    self._layer_folders = folders
+  end
+  local dir = folders[name]
+  if not dir then
+    local root = require('stance.root')
+    dir = self.root .. '/' .. root.annotations .. '/' .. root.slug(name) .. '/'
+    folders[name] = dir
+  end
+  return dir
+end
+
 --- Write the cache of parsed annotation files if a layer was read since that it did not
 --- have (or had stale). A cache that cannot be written is no failure (the next run parses
 --- again): the error is returned for who wants it.

@@ -36,6 +36,17 @@ function M.open(corpus, annotator, doc, existing)
   return self
 end
 
+--- The layer of `annotator` on `doc` from a view of the layer cache (see
+--- stance.Document's pass and core.layer_cache's view()): as M.open gives it for that file.
+---@param view userdata core.store_view
+---@param prefix string the annotator's folder, with a slash at the end
+---@return stance.Layer
+function M.of_view(corpus, annotator, doc, view, prefix)
+  AnnFile = AnnFile or require('stance.annfile')
+  local file = AnnFile.of_view(view, prefix, doc.path, corpus:vocab(), corpus.root)
+  return setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
+end
+
 --- Mark the layer changed; the corpus keeps it (and so its document) until it is saved.
 function M:touch()
   if not self.dirty then
