@@ -229,7 +229,8 @@ end
 function H.document(c, rel)
   local d = c.docs_cache[rel]
   if not d then
-    d = require('stance.document').new(c, rel, c.loaded and c.idx:doc(rel) or nil)
+    H.Document = H.Document or require('stance.document')
+    d = H.Document.new(c, rel, c.loaded and c.idx:doc(rel) or nil)
     c.docs_cache[rel] = d
   end
   return d
