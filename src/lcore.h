@@ -44,8 +44,12 @@ void stance__push_store(lua_State *L, struct stance_store *s);
  * static string `key`): release(owner) when it is collected (the caller takes a reference on
  * `owner` for it right after). */
 struct stance_snapview;
+/* A store view of the snapshot `snap` (in memory of `owner`, which `release` lets go of when
+ * the view is collected), and the bytes of the file it was made from (`bytes`, `byteslen`,
+ * in the same memory: view:bytes() lends them, taking one more hold on it with `lend`). */
 void stance__push_store_view(lua_State *L, struct stance_snapview *v, const char *snap, size_t snaplen,
-                             const char *key, void (*release)(void *), void *owner);
+                             const char *key, void (*release)(void *), void (*lend)(void *), void *owner,
+                             const char *bytes, size_t byteslen);
 struct stance_problems;
 void stance__push_problems(lua_State *L, const struct stance_problems *p);
 struct stance_vocab;

@@ -542,21 +542,27 @@ static int x_current(lua_State *L) {
  * a change (racy), and neither then nor now a symbolic link. Else nil: read the file. */
 static int x_known_hash(lua_State *L) {
   lindex *li = check_lindex(L, 1);
-  const char *rel = luaL_checkstring(L, 2);
-  char path[4096], hex[STANCE_HASH_HEXLEN + 1];
+  size_t rlen, rootlen;
+  const char *rel = luaL_checklstring(L, 2, &rlen);
+  char path[4096], out[sizeof "sha256:" + STANCE_HASH_HEXLEN];
   stance_doc doc, *d = &doc;
   struct stat st;
   /* a loaded index not decoded yet: a lookup in its path order, one entry decoded */
   int64_t id = stance_index_find_near(li->ix, rel, &li->hint);
   if (id < 0 || stance_index_get(li->ix, (uint32_t)id, &doc) != 0) return 0;
   if (d->racy || d->link || d->deleted) return 0;
-  if ((size_t)snprintf(path, sizeof path, "%s/%s", li->root, rel) >= sizeof path) return 0;
+  rootlen = strlen(li->root);
+  if (rootlen >= sizeof path || rlen >= sizeof path - rootlen - 1 || memchr(rel, '\0', rlen) != NULL) return 0;
+  memcpy(path, li->root, rootlen);
+  path[rootlen] = '/';
+  memcpy(path + rootlen + 1, rel, rlen + 1);
   if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
   if ((uint64_t)st.st_size != d->size || (uint64_t)st.st_ino != d->ino || stance_mtime_ns(&st) != d->mtime_ns ||
       stance_ctime_ns(&st) != d->ctime_ns)
     return 0;
-  stance_hash_hex(d->hash, hex);
-  lua_pushfstring(L, "sha256:%s", hex);
+  memcpy(out, "sha256:", 7);
+  stance_hash_hex(d->hash, out + 7);
+  lua_pushlstring(L, out, 7 + STANCE_HASH_HEXLEN);
   return 1;
 }
 

@@ -7,8 +7,13 @@
  *   lc:read(file[, view]) -> store, problems, bytes, how  (as core.read_file(file, {root,
  *                 vocab}); how: "store" (from the cache), "view" (from the cache, with `view`:
  *                 a core.store_view, its records read where they are in the cache's mapping,
- *                 to read only: view:store() gives a store to change) or "read")
+ *                 to read only: view:store() gives a store to change, view:bytes() the
+ *                 file's bytes; then problems and bytes are nil: the file had no problem)
+ *                 or "read")
  *                 | false  (not for the cache: read it with core.read_file)
+ *   lc:view(prefix, rel) -> view | nil | false  (the file prefix .. rel .. ".stance" as read(file,
+ *                 true) gives it as "view", its path made here; nil: no such file; false:
+ *                 not a view of the cache, read() it)
  *   lc:save(path[, prune]) -> true | nil, err, code  (written only when an entry was put or
  *                 found stale since the last save, or with prune: then only the entries
  *                 found again are kept; else those of files no longer there are dropped)
@@ -186,6 +191,7 @@ static int read_whole(int dir, const char *name, char **data, size_t *len, struc
 }
 
 static void release_map(void *m) { stance_layercache_map_release(m); }
+static void lend_map(void *m) { stance_layercache_lend(m); }
 
 /* Where the entries put are kept until the save (stance_layercache_spill_to): beside the
  * cache when its folder resolves inside the corpus, else in the folder above it (.stance/,
@@ -238,22 +244,27 @@ static int lc_read(lua_State *L) {
     const char *why = "raw";
     stance_snapview *v = want_view ? stance_snapview_open(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, 1, &why) : NULL;
     if (v != NULL) {
-      /* the records read where they are in the mapping (no store built) */
-      stance__push_store_view(L, v, snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, release_map, m);
+      /* the records read where they are in the mapping (no store built), and the file's
+       * bytes there too when asked for (view:bytes()): no problems (an entry has none) */
+      stance__push_store_view(L, v, snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, release_map, lend_map, m, cached, len);
       stance_layercache_lend(m);
+      lua_pushnil(L);
+      lua_pushnil(L);
+      lua_pushliteral(L, "view");
+      return 4;
     } else if (strcmp(why, "raw") == 0) {
       /* (a view is not for text kept as written: a store checks that it reads back) */
       s = stance_store_from_snapshot(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, &why);
       if (s != NULL) stance__push_store(L, s);
     }
-    if (v == NULL && s == NULL) {
+    if (s == NULL) {
       if (strcmp(why, "memory") == 0) return stance__fail(L, "out of memory", "ENOMEM");
       stance_layercache_drop(l->c, which); /* damaged: read the file */
     } else {
       lua_newtable(L);
       stance__push_lent_bytes(L, cached, len, release_map, m);
       stance_layercache_lend(m);
-      lua_pushstring(L, v != NULL ? "view" : "store");
+      lua_pushliteral(L, "store");
       return 4;
     }
   }
@@ -285,6 +296,68 @@ static int lc_read(lua_State *L) {
   lua_pushvalue(L, -3);
   lua_pushliteral(L, "read");
   return 4;
+}
+
+/* view(prefix, rel) -> the layer at prefix .. rel .. ".stance" as a view (what read(path, true)
+ * gives as "view": a pass over the corpus asks for each document's layers through this, no
+ * path made in Lua); nil when that file does not exist (its folder resolved inside the root);
+ * false when it is not one of the cache's views (read it with read(): not in the cache, of
+ * another identity, not a regular file, a folder that cannot be opened or leads outside). */
+static int lc_view(lua_State *L) {
+  llc *l = check_lc(L);
+  size_t plen, rlen;
+  const char *prefix = luaL_checklstring(L, 2, &plen), *rel = luaL_checklstring(L, 3, &rlen), *slash, *snap,
+             *cached, *why = NULL;
+  char path[PATH_MAX];
+  struct stat st;
+  stance_layer_id id;
+  size_t snaplen, len;
+  uint64_t which;
+  int dir;
+  stance_snapview *v;
+  stance_layercache_map *m;
+  if (plen == 0 || rlen == 0 || plen >= sizeof path || rlen >= sizeof path - plen ||
+      sizeof ".stance" > sizeof path - plen - rlen || memchr(prefix, '\0', plen) != NULL ||
+      memchr(rel, '\0', rlen) != NULL) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  memcpy(path, prefix, plen);
+  memcpy(path + plen, rel, rlen);
+  memcpy(path + plen + rlen, ".stance", sizeof ".stance");
+  slash = strrchr(path, '/');
+  if (slash == NULL || slash == path || (dir = dir_inside(l, path, (size_t)(slash - path))) < 0) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  if (fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) {
+      lua_pushnil(L);
+    } else {
+      lua_pushboolean(L, 0);
+    }
+    return 1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  id_of(&st, &id);
+  if (stance_layercache_find(l->c, path, &id, &snap, &snaplen, &cached, &len, &which) != 1) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  v = stance_snapview_open(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, 1, &why);
+  if (v == NULL) {
+    if (why != NULL && strcmp(why, "memory") == 0) return stance__fail(L, "out of memory", "ENOMEM");
+    /* (text kept as written: a store of it, through read(); damaged: dropped there) */
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  m = stance_layercache_mapping(l->c);
+  stance__push_store_view(L, v, snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, release_map, lend_map, m, cached, len);
+  stance_layercache_lend(m);
+  return 1;
 }
 
 static int lc_save(lua_State *L) {
@@ -416,7 +489,7 @@ static int l_layer_cache(lua_State *L) {
 
 static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
 static const luaL_Reg lc_methods[] = {
-    {"read", lc_read}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
+    {"read", lc_read}, {"view", lc_view}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
     {NULL, NULL}};
 
 void stance__open_layercache(lua_State *L) {

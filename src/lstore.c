@@ -499,18 +499,25 @@ typedef struct lview {
   stance_snapview *v;
   const char *snap, *key; /* the snapshot and its key, for store() */
   size_t snaplen;
+  const char *bytes; /* the file's bytes, for bytes() */
+  size_t byteslen;
   void (*release)(void *);
+  void (*lend)(void *);
   void *owner; /* of the memory the snapshot is in */
 } lview;
 
 void stance__push_store_view(lua_State *L, stance_snapview *v, const char *snap, size_t snaplen, const char *key,
-                             void (*release)(void *), void *owner) {
+                             void (*release)(void *), void (*lend)(void *), void *owner, const char *bytes,
+                             size_t byteslen) {
   lview *lv = lua_newuserdata(L, sizeof *lv);
   lv->v = v;
   lv->snap = snap;
   lv->snaplen = snaplen;
   lv->key = key;
+  lv->bytes = bytes;
+  lv->byteslen = byteslen;
   lv->release = release;
+  lv->lend = lend;
   lv->owner = owner;
   luaL_setmetatable(L, VIEW_MT);
 }
@@ -704,6 +711,24 @@ static int v_count(lua_State *L) {
   for (i = 0; i < n; i++)
     if (stance_snapview_kind(lv->v, i) == want) k++;
   lua_pushinteger(L, (lua_Integer)k);
+  return 1;
+}
+
+/* view:bytes() -> the bytes of the file the view was made from (core.read_file's third
+ * result), lent from the memory the view reads: they outlive the view */
+static int v_bytes(lua_State *L) {
+  lview *lv = check_view(L);
+  if (lv->bytes == NULL) return 0;
+  if (lv->lend == NULL) { /* (memory the view cannot lend: a copy) */
+    char *copy = malloc(lv->byteslen + 1);
+    if (copy == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+    memcpy(copy, lv->bytes, lv->byteslen);
+    copy[lv->byteslen] = '\0';
+    stance__push_bytes(L, copy, lv->byteslen);
+    return 1;
+  }
+  stance__push_lent_bytes(L, lv->bytes, lv->byteslen, lv->release, lv->owner);
+  lv->lend(lv->owner);
   return 1;
 }
 
@@ -1654,7 +1679,7 @@ static int s_crosstab(lua_State *L) {
 
 static const luaL_Reg store_meta[] = {{"__gc", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
 static const luaL_Reg view_meta[] = {{"__gc", v_close}, {"__tostring", v_tostring}, {NULL, NULL}};
-static const luaL_Reg view_methods[] = {{"lazy", v_lazy},     {"at", v_at},       {"records", v_records},
+static const luaL_Reg view_methods[] = {{"lazy", v_lazy}, {"bytes", v_bytes},     {"at", v_at},       {"records", v_records},
                                         {"header", v_header}, {"store", v_store}, {"count", v_count},
                                         {"close", v_close},
                                         {NULL, NULL}};

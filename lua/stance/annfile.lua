@@ -16,7 +16,8 @@ local M = {}
 ---@field hash string|nil SHA-256 of the bytes read or last written ("" when the file did not
 ---   exist; nil: not computed yet, see M.hash)
 ---@field text string|nil the bytes read or last written (made from `bytes` when first wanted)
----@field bytes userdata|nil the bytes read, kept in C (core.read_file)
+---@field bytes userdata|false|nil the bytes read, kept in C (core.read_file; of a file taken as a
+---   view, lent from the layer cache when first wanted); false once written or merged (`text`)
 ---@field merged stance.MergeResult|nil what the last save merged from the disk, if it had to
 
 local Core -- stance.core, found at the first read (each layer a script reads is one)
@@ -33,14 +34,33 @@ end
 -- The bytes of a file read are kept in C until `file.text` is wanted (a save, stance fmt):
 -- reading a big file makes no Lua string of it. A file taken from the layer cache as a view
 -- (see stance.core.layer_cache) has its store made from it when `file.store` is first wanted.
+-- The bytes of a file taken as a view are lent from the cache when first wanted.
 local File = {}
 local H = {}
 function File.__index(file, k)
   if k == 'store' then return H.store_of_view(file) end
-  if k ~= 'text' or rawget(file, 'bytes') == nil then return nil end
-  local text = file.bytes:string()
+  if k == 'path' or k == 'problems' then return H.of_view(file, k) end
+  if k == 'bytes' then
+    local view = rawget(file, 'view')
+    local bytes = view and view:bytes()
+    if bytes then rawset(file, 'bytes', bytes) end
+    return bytes
+  end
+  if k ~= 'text' then return nil end
+  local bytes = file.bytes
+  if not bytes then return nil end
+  local text = bytes:string()
   rawset(file, 'text', text)
   return text
+end
+
+--- The path and problems of a file made by M.of_view, made when first wanted.
+function H.of_view(file, k)
+  local rel = rawget(file, '_rel')
+  if rel == nil then return nil end
+  local v = k == 'path' and rawget(file, '_prefix') .. rel .. '.stance' or {}
+  rawset(file, k, v)
+  return v
 end
 
 --- The store of a file read as a view: loaded from the cache's snapshot (which the view was
@@ -110,9 +130,8 @@ function M.read(path, vocab, root, existing, cache)
   local store, problems, bytes, how
   if cache then store, problems, bytes, how = cache:read(path, true) end
   if how == 'view' then
-    -- (a file is in the cache only when it was read without a problem)
-    return setmetatable({ path = path, root = root, vocab = vocab, view = store, problems = problems, errors = 0,
-      bytes = bytes }, File)
+    -- (a file is in the cache only when it was read without a problem; its bytes: see File)
+    return setmetatable({ path = path, root = root, vocab = vocab, view = store, problems = {}, errors = 0 }, File)
   end
   if not store then store, problems, bytes = core.read_file(path, { vocab = vocab, root = root }) end
   if not store then
@@ -126,6 +145,19 @@ function M.read(path, vocab, root, existing, cache)
   -- the hash is computed when a save needs it (hashing a big file costs more than reading it)
   return setmetatable({ path = path, root = root, vocab = vocab, store = store, problems = problems,
     errors = count_errors(problems), bytes = bytes }, File)
+end
+
+--- The file `prefix .. rel .. ".stance"` that a layer cache gave as `view` (see
+--- core.layer_cache's view(): a file read without a problem), as M.read gives it; its path
+--- made when first wanted (a pass over a corpus seldom asks for it).
+---@param view userdata core.store_view
+---@param prefix string
+---@param rel string
+---@param vocab userdata|nil
+---@param root string
+---@return stance.AnnFile
+function M.of_view(view, prefix, rel, vocab, root)
+  return setmetatable({ _prefix = prefix, _rel = rel, root = root, vocab = vocab, view = view, errors = 0 }, File)
 end
 
 --- SHA-256 of the bytes read or last written ("" when the file did not exist).
@@ -172,7 +204,7 @@ local function merge_disk(file)
   local base = file.text and core.read(file.text, { vocab = file.vocab }) or nil
   local res, merr = require('stance.merge').stores(base, file.store, theirs)
   if not res then return nil, merr end
-  file.store, file.text, file.bytes, file.hash = res.store, disk, nil, disk and core.sha256(disk) or ''
+  file.store, file.text, file.bytes, file.hash = res.store, disk, false, disk and core.sha256(disk) or ''
   local m = file.merged or { theirs = 0, ours = 0, conflicts = 0, conflict_ids = {} }
   m.theirs, m.ours, m.conflicts = m.theirs + res.theirs, m.ours + res.ours, m.conflicts + res.conflicts
   for _, id in ipairs(res.conflict_ids) do
@@ -204,7 +236,7 @@ function M.save(file, opts)
   for try = 1, MAX_TRIES do
     local ok, info, code = write(file, text)
     if ok then
-      file.text, file.bytes, file.hash, file.errors = text, nil, info.hash, 0
+      file.text, file.bytes, file.hash, file.errors = text, false, info.hash, 0
       return true
     end
     if code ~= 'ECHANGED' or opts.merge == false then return nil, info, code end

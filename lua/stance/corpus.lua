@@ -66,6 +66,25 @@ function M:layer_cache()
   return self._lcache or nil
 end
 
+--- The folder of `name`'s annotation files, absolute, with a slash at the end (made once per
+--- name: a script's pass asks for it at every layer).
+---@param name string
+---@return string
+function M:layer_folder(name)
+  local folders = self._layer_folders
+  if not folders then
+    folders = {}
+    self._layer_folders = folders
+  end
+  local dir = folders[name]
+  if not dir then
+    local root = require('stance.root')
+    dir = self.root .. '/' .. root.annotations .. '/' .. root.slug(name) .. '/'
+    folders[name] = dir
+  end
+  return dir
+end
+
 --- Write the cache of parsed annotation files if a layer was read since that it did not
 --- have (or had stale). A cache that cannot be written is no failure (the next run parses
 --- again): the error is returned for who wants it.
@@ -210,7 +229,8 @@ end
 function H.document(c, rel)
   local d = c.docs_cache[rel]
   if not d then
-    d = require('stance.document').new(c, rel, c.loaded and c.idx:doc(rel) or nil)
+    H.Document = H.Document or require('stance.document')
+    d = H.Document.new(c, rel, c.loaded and c.idx:doc(rel) or nil)
     c.docs_cache[rel] = d
   end
   return d
@@ -328,8 +348,13 @@ end
 --- unsaved layers, sorted as annotators() are.
 ---@return string[]
 function M:layer_names()
-  local dir = self.root .. '/' .. require('stance.root').annotations
-  local stamp = H.folder_stamp(dir)
+  -- (asked for at every document of a pass: its folder's name made once, its stamp in C)
+  local dir = self._annotations_dir
+  if not dir then
+    dir = self.root .. '/' .. require('stance.root').annotations
+    self._annotations_dir = dir
+  end
+  local stamp = require('stance.core').stamp(dir)
   if self._layer_names and self._layer_names_stamp == stamp then return self._layer_names end
   self._layer_names_stamp = stamp
   local out = require('stance.core').folders(dir) or {}

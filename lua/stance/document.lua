@@ -242,7 +242,25 @@ end
 --- existence is known (no stat first), and a layer without a file is not made (making one
 --- reads the document for its hash).
 local function existing_layer(self, name)
-  return self:kept_layer(name) or self:open_layer(name, true)
+  local layer = self._layers and self:kept_layer(name)
+  if layer then return layer end
+  -- in a script's pass (the `stance` host): straight from a view of the layer cache when the
+  -- file is one (no file: no layer, as open_layer finds); else read as open_layer does
+  local c = self.corpus
+  local lc = c:layer_cache()
+  if lc then
+    local prefix = c:layer_folder(name)
+    local view = lc:view(prefix, self.path)
+    if view == nil then return nil end
+    if view then
+      Layer = Layer or require('stance.layer')
+      layer = Layer.of_view(c, name, self, view, prefix)
+      self._layers = self._layers or {}
+      self._layers[name] = layer
+      return layer
+    end
+  end
+  return self:open_layer(name, true)
 end
 
 --- The store holding the records of `layer` of `kind` where they are in the document now,

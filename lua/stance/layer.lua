@@ -27,13 +27,24 @@ function M.open(corpus, annotator, doc, existing)
     corpus.layer_cache and corpus:layer_cache())
   if not file then return file, err end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
-  if file.bytes == nil and file.store:header('document') == nil then
+  if rawget(file, 'view') == nil and file.bytes == nil and file.store:header('document') == nil then
     file.store:set_header('document', doc.path)
     file.store:set_header('annotator', annotator)
     local hash = doc:hash()
     if hash then file.store:set_header('hash', hash) end
   end
   return self
+end
+
+--- The layer of `annotator` on `doc` from a view of the layer cache (see
+--- stance.Document's pass and core.layer_cache's view()): as M.open gives it for that file.
+---@param view userdata core.store_view
+---@param prefix string the annotator's folder, with a slash at the end
+---@return stance.Layer
+function M.of_view(corpus, annotator, doc, view, prefix)
+  AnnFile = AnnFile or require('stance.annfile')
+  local file = AnnFile.of_view(view, prefix, doc.path, corpus:vocab(), corpus.root)
+  return setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
 end
 
 --- Mark the layer changed; the corpus keeps it (and so its document) until it is saved.
@@ -46,7 +57,10 @@ end
 
 --- Whether the layer has an annotation file on disk.
 function M:exists()
-  return rawget(self.file, 'bytes') ~= nil or rawget(self.file, 'text') ~= nil
+  local file = self.file
+  local bytes = rawget(file, 'bytes') -- (false: written or merged since, see stance.AnnFile)
+  if bytes == nil and rawget(file, 'view') ~= nil then return true end
+  return (bytes and true) or rawget(file, 'text') ~= nil
 end
 
 --- The store to change: the file's, or a copy of it when annotations made from it are out
