@@ -226,6 +226,7 @@ function H.show_in_document(st, p)
   end
   if first and vim.api.nvim_win_is_valid(st.doc_win) then
     vim.api.nvim_win_set_cursor(st.doc_win, { first[1] + 1, first[2] })
+    where.open_folds('quickfix', st.doc_win)
     vim.api.nvim_win_call(st.doc_win, function() vim.cmd('normal! zz') end)
   end
 end

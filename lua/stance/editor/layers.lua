@@ -38,20 +38,23 @@ function M.names(s)
 end
 
 --- Load NAME's layer into the session: once, and again when its file changed on disk since
---- (a `git pull`), still shown where it was.
-function M.load(s, name)
+--- (a `git pull`, a script), still shown where it was. A file with errors is shown as far as
+--- it reads, with a warning that names its first error (file:line:col).
+---@param quiet boolean|nil  the caller tells of its errors (layer.problem)
+function M.load(s, name, quiet)
   local have = s.others[name]
   if have and have.stamp == s.stamp(have.path) then
-    H.warn(name, have.errors)
+    if not quiet then H.warn(name, have.errors) end
     return have
   end
   local store, file = s:read_layer(name)
   if not store then return nil, file end
   local where, n = require('stance.annfile').first_error(file.path, file.problems, s.corpus.root)
   local errors = where and { n, where } or nil
-  H.warn(name, errors)
+  if not quiet then H.warn(name, errors) end
   s.others[name] = { store = store, shown = have and have.shown or false, path = file.path, stamp = file.stamp,
-    errors = errors }
+    errors = errors, event = have and have.event,
+    problem = errors and ('%d error(s), the first at %s: shown as far as it could be read'):format(n, where) or nil }
   if have then s:forget() end
   return s.others[name]
 end
@@ -63,6 +66,64 @@ function H.warn(name, errors)
   if not errors then return end
   require('stance.notify').warn(("%s's layer has %d error(s), the first at %s: shown as far as it could be read"
     .. ' (stance check lists them)'):format(name, errors[1], errors[2]))
+end
+
+--- Read again the layers shown over `s` whose files changed on disk, and draw them anew
+--- (called when the watch of their folder sees a change, and at the moments the session's own
+--- file is checked: focus back, buffer entered, cursor rested, shell command).
+---@param s stance.Session
+function M.refresh(s)
+  if s.detached or not vim.api.nvim_buf_is_valid(s.buf) then return end
+  for name, have in pairs(s.others) do
+    if have.shown and have.stamp ~= s.stamp(have.path) then
+      local before = H.heights(s)
+      local layer, err = M.load(s, name, true)
+      if not layer then
+        have.stamp = s.stamp(have.path) -- told once
+        require('stance.notify').error(("%s's layer changed on disk and cannot be read: %s"):format(name, err))
+      elseif layer.problem then
+        require('stance.notify').warn(("%s's layer changed on disk: %s"):format(name, layer.problem))
+      end
+      if layer then
+        local after = H.heights(s)
+        local ranges = H.rows_changed(s, have.store, before, after)
+        vim.list_extend(ranges, H.rows_changed(s, layer.store, before, after))
+        require('stance.editor.render').redraw(s.buf, ranges)
+        if not layer.problem then
+          require('stance.notify').notify(("%s's layer changed on disk: shown anew"):format(name))
+        end
+      end
+    end
+  end
+end
+
+--- Watch the folder of shown layer NAME (a file replaced by a rename is seen in its folder):
+--- a change of its file is read a moment after (M.refresh); stopped when it is hidden.
+function H.watch_layer(s, layer)
+  local uv = vim.loop
+  local dir, base = layer.path:match('^(.*)/([^/]+)$')
+  local ev = dir and uv.new_fs_event and uv.new_fs_event()
+  if not ev then return end
+  local pending = false
+  local ok = pcall(ev.start, ev, dir, {}, function(err, file)
+    if err or (file and file ~= base) or pending then return end
+    pending = true
+    vim.defer_fn(function()
+      pending = false
+      if s.detached then return H.unwatch_layer(layer) end
+      if vim.api.nvim_get_mode().mode == 'n' then M.refresh(s) end
+    end, 100)
+  end)
+  if ok then layer.event = ev elseif not ev:is_closing() then ev:close() end
+end
+
+function H.unwatch_layer(layer)
+  local ev = layer.event
+  layer.event = nil
+  if ev then
+    pcall(ev.stop, ev)
+    if not ev:is_closing() then ev:close() end
+  end
 end
 
 --- NAME when it has a layer for the session's document, else nil and a message that names
@@ -96,6 +157,8 @@ function M.toggle(name)
   if not layer then return require('stance.notify').error(lerr) end
   local before = H.heights(s)
   layer.shown = not layer.shown
+  if layer.shown and not layer.event then H.watch_layer(s, layer) end
+  if not layer.shown then H.unwatch_layer(layer) end
   s:forget()
   local render = require('stance.editor.render')
   render.redraw(s.buf, H.rows_changed(s, layer.store, before, H.heights(s)))

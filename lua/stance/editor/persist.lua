@@ -335,6 +335,7 @@ end
 ---@param s stance.Session
 function M.check_disk(s)
   if s.detached then return end
+  if vim.api.nvim_get_mode().mode == 'n' then require('stance.editor.layers').refresh(s) end
   if not s.watch then M.watch(s) end
   local stamp = require('stance.editor.session').stamp(s.path)
   if stamp == s.file.stamp then return end

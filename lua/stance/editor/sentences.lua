@@ -203,7 +203,8 @@ function M.move(back)
     -- after the last sentence: the end of the buffer, as Vim's `)` goes
     local last = vim.api.nvim_buf_line_count(buf) - 1
     local line = vim.api.nvim_buf_get_lines(buf, last, last + 1, false)[1] or ''
-    return vim.api.nvim_win_set_cursor(0, { last + 1, math.max(0, #line - 1) })
+    vim.api.nvim_win_set_cursor(0, { last + 1, math.max(0, #line - 1) })
+    return where.open_folds('block')
   end
   where.jump(target)
 end

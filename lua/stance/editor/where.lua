@@ -61,10 +61,26 @@ function M.cursor(win)
   return M.offset(vim.api.nvim_win_get_buf(win), c[1] - 1, c[2])
 end
 
---- Put the cursor of the current window on byte offset `off`.
+--- Open the folds at the cursor of window `win` (default: current) as Vim's own motions do:
+--- when 'foldopen' has `flag` (or "all"), in Normal mode only (not for an operator, not in
+--- Visual mode). A mapping bypasses 'foldopen' (see :help 'foldopen'), so our motions ask here.
+---@param flag string  a 'foldopen' item: "block" for our motions, "quickfix" for list jumps
+---@param win integer|nil
+function M.open_folds(flag, win)
+  if vim.api.nvim_get_mode().mode ~= 'n' then return end
+  local fdo = ',' .. vim.o.foldopen .. ','
+  if not (fdo:find(',' .. flag .. ',', 1, true) or fdo:find(',all,', 1, true)) then return end
+  vim.api.nvim_win_call(win or 0, function()
+    if vim.fn.foldclosed('.') ~= -1 then vim.cmd('normal! zv') end
+  end)
+end
+
+--- Put the cursor of the current window on byte offset `off`; open the folds there per
+--- 'foldopen' "block", as `]]`, `(`, `{` do.
 function M.jump(off)
   local row, col = M.pos(0, off)
   vim.api.nvim_win_set_cursor(0, { row + 1, col })
+  M.open_folds('block')
 end
 
 --- Select bytes [a, b) of the current buffer in characterwise visual mode (from any mode:
