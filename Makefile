@@ -79,8 +79,8 @@ MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LINK) -lm
 LIB_SRC  := src/modeljob.c src/load.c src/cuejob.c src/textfeat.c src/linear.c src/model.c src/cues.c src/snapshot.c src/frame.c src/qgram.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
             src/syntaxdump.c src/arena.c src/store.c src/problems.c src/reader.c src/writer.c \
             src/atomic.c src/contain.c src/text.c src/segment.c src/index.c src/builder.c src/query.c src/indexjob.c \
-            src/indexfile.c src/layercache.c
-LUA_SRC  := src/lload.c src/core.c src/lworker.c src/lfs.c src/lproc.c src/lstore.c src/ltext.c src/lindex.c src/lframe.c src/lcues.c src/lmodel.c src/lwatch.c src/llayercache.c
+            src/indexfile.c src/layercache.c src/json.c
+LUA_SRC  := src/lload.c src/core.c src/lworker.c src/lfs.c src/lproc.c src/lstore.c src/ltext.c src/lindex.c src/lframe.c src/lcues.c src/lmodel.c src/lwatch.c src/llayercache.c src/ljson.c
 MOD_SRC  := $(LIB_SRC) $(LUA_SRC) src/uvshim.c
 GRAMMAR  := grammars/tree-sitter-stance
 TS_SRC   := $(GRAMMAR)/src/parser.c $(GRAMMAR)/src/scanner.c

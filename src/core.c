@@ -100,5 +100,6 @@ STANCE_EXPORT int luaopen_stance_core(lua_State *L) {
   stance__open_model(L);
   stance__open_load(L);
   stance__open_layercache(L);
+  stance__open_json(L);
   return 1;
 }

@@ -55,6 +55,8 @@ struct stance_vocab;
 struct stance_vocab *stance__read_vocab(lua_State *L, int opts, int *owned);
 void stance__open_load(lua_State *L);
 void stance__open_layercache(lua_State *L);
+/* json_decode, json_encode (ljson.c). */
+void stance__open_json(lua_State *L);
 struct stance_frame;
 /* A frame userdata that owns `f` (the caller has checked it is not NULL). */
 void stance__push_frame(lua_State *L, struct stance_frame *f);

@@ -37,23 +37,35 @@ local function str(v) return type(v) == 'string' and v or nil end
 
 --- Percent-encode what is not allowed as is in an IRI path.
 local function enc(s)
+  if not s:find('[^%w%-%._~/]') then return s end
   return (s:gsub('[^%w%-%._~/]', function(c) return ('%%%02X'):format(c:byte()) end))
 end
 local function dec(s)
+  if not s:find('%', 1, true) then return s end
   return (s:gsub('%%(%x%x)', function(h) return string.char(tonumber(h, 16)) end))
 end
 
 function H.iris(base)
   base = base or 'urn:stance:'
+  local quoted = base:gsub('%p', '%%%0')
+  local doc_pattern, ann_pattern = '^' .. quoted .. 'document:(.*)$', '^' .. quoted .. 'annotation:(.*)$'
+  local docs = {} -- a document's IRI, made once
   return {
-    doc = function(path) return base .. 'document:' .. enc(path) end,
+    doc = function(path)
+      local iri = docs[path]
+      if not iri then
+        iri = base .. 'document:' .. enc(path)
+        docs[path] = iri
+      end
+      return iri
+    end,
     ann = function(id) return base .. 'annotation:' .. enc(id) end,
     path_of = function(iri)
-      local p = iri:match('^' .. base:gsub('%p', '%%%0') .. 'document:(.*)$')
+      local p = iri:match(doc_pattern)
       return p and dec(p)
     end,
     id_of = function(iri)
-      local p = iri:match('^' .. base:gsub('%p', '%%%0') .. 'annotation:(.*)$')
+      local p = iri:match(ann_pattern)
       return p and dec(p)
     end,
   }
@@ -146,26 +158,8 @@ local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', M.LAYER, 'sta
   'start', 'end', 'purpose', 'value', 'format', 'name', 'label', 'total', 'stance:layers', 'document', 'layer',
   'status', 'first', 'items', 'partOf', 'startIndex' }
 
-local function ordered(v)
-  local json = require('stance.json')
-  if type(v) ~= 'table' then return v end
-  local mt = getmetatable(v)
-  if #v > 0 or (mt and mt.__jsonarray) then
-    local a = {}
-    for i, x in ipairs(v) do
-      a[i] = ordered(x)
-    end
-    return json.array(a)
-  end
-  local t = {}
-  for k, x in pairs(v) do
-    t[k] = ordered(x)
-  end
-  return json.ordered(t, ORDER)
-end
-
 --- JSON text of one annotation.
-function M.encode(a) return require('stance.json').encode(ordered(a)) end
+function M.encode(a) return require('stance.json').encode_ordered(a, ORDER) end
 
 --- An AnnotationCollection holding `items` in one page (an empty one too); `layers` (may be
 --- nil) lists the layers it holds with their status on each document, as stance:layers
