@@ -100,7 +100,7 @@ end
 --- Watch the folder of shown layer NAME (a file replaced by a rename is seen in its folder):
 --- a change of its file is read a moment after (M.refresh); stopped when it is hidden.
 function H.watch_layer(s, layer)
-  local uv = vim.loop
+  local uv = require('stance.compat').uv
   local dir, base = layer.path:match('^(.*)/([^/]+)$')
   local ev = dir and uv.new_fs_event and uv.new_fs_event()
   if not ev then return end
