@@ -41,10 +41,9 @@ static int l_isatty(lua_State *L) {
   return 1;
 }
 
-/* sha256(string) -> hex: the content hash used for documents. */
-static int l_sha256(lua_State *L) {
-  size_t len;
-  const char *s = luaL_checklstring(L, 1, &len);
+/* The SHA-256 of len bytes at s, pushed as hex (or nil, err, "EHASH"): core.sha256 and
+ * frame:sha256(). */
+int stance__push_sha256(lua_State *L, const char *s, size_t len) {
   char hex[STANCE_HASH_HEXLEN + 1];
   if (stance_hash_buffer(s, len, hex) != 0) {
     const char *why = stance_hash_error();
@@ -52,6 +51,13 @@ static int l_sha256(lua_State *L) {
   }
   lua_pushstring(L, hex);
   return 1;
+}
+
+/* sha256(string) -> hex: the content hash used for documents. */
+static int l_sha256(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  return stance__push_sha256(L, s, len);
 }
 
 /* hrtime() -> nanoseconds from an arbitrary point, for measurements. */

@@ -109,11 +109,11 @@ int stance_index_path_ok(const char *path, size_t n, int root_ok) {
 static uint32_t page_sum(const uint8_t *p, size_t n) { return (uint32_t)XXH3_64bits(p, n); }
 
 #if defined(__GNUC__) || defined(__clang__)
-#define LOAD8(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define STORE8(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define RELAXED_LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define RELAXED_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #else
-#define LOAD8(x) (x)
-#define STORE8(x, v) ((x) = (v))
+#define RELAXED_LOAD(x) (x)
+#define RELAXED_STORE(x, v) ((x) = (v))
 #endif
 
 int stance_mapped_check(stance_mapped *m, const void *p, size_t len) {
@@ -126,14 +126,14 @@ int stance_mapped_check(stance_mapped *m, const void *p, size_t len) {
   if (end <= m->data_off) return 0; /* the header, checked when loaded */
   if (off < m->data_off) off = m->data_off;
   for (k = (off - m->data_off) >> PAGE_BITS; k <= (end - 1 - m->data_off) >> PAGE_BITS; k++) {
-    uint8_t v = LOAD8(m->verified[k]);
+    uint8_t v = RELAXED_LOAD(m->verified[k]);
     if (v == 0) {
       uint64_t at = m->data_off + (k << PAGE_BITS), n = m->size - at < PAGE ? m->size - at : PAGE;
       v = page_sum(m->data + at, (size_t)n) == stance_get32(m->sums + k * 4) ? 1 : 2;
-      STORE8(m->verified[k], v);
+      RELAXED_STORE(m->verified[k], v);
     }
     if (v != 1) {
-      m->bad = 1;
+      RELAXED_STORE(m->bad, 1); /* threads checking documents at once may all find it */
       return -1;
     }
   }

@@ -14,6 +14,8 @@ void stance__open_fs(lua_State *L);
 void stance__open_proc(lua_State *L);
 /* Push `data` (malloc'd, taken) as a stance.bytes (lfs.c). */
 void stance__push_bytes(lua_State *L, char *data, size_t len);
+/* The SHA-256 of len bytes at s as hex, or nil, err, "EHASH" (returns the count pushed). */
+int stance__push_sha256(lua_State *L, const char *s, size_t len);
 /* The same for `len` bytes at `data` that `owner` lends: release(owner) when they are
  * collected (the caller takes a reference on `owner` for them right after: nothing can
  * collect them before). */

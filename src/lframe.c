@@ -307,13 +307,7 @@ static int f_sha256(lua_State *L) {
   stance_frame *f = check_frame(L);
   size_t len;
   const char *s = stance_text_bytes(stance_frame_text(f), &len);
-  char hex[STANCE_HASH_HEXLEN + 1];
-  if (stance_hash_buffer(s, len, hex) != 0) {
-    const char *why = stance_hash_error();
-    return stance__fail(L, why != NULL ? why : "hashing failed", "EHASH");
-  }
-  lua_pushstring(L, hex);
-  return 1;
+  return stance__push_sha256(L, s, len);
 }
 
 static int f_close(lua_State *L) {
