@@ -100,30 +100,15 @@ end
 --- Watch the folder of shown layer NAME (a file replaced by a rename is seen in its folder):
 --- a change of its file is read a moment after (M.refresh); stopped when it is hidden.
 function H.watch_layer(s, layer)
-  local uv = require('stance.compat').uv
-  local dir, base = layer.path:match('^(.*)/([^/]+)$')
-  local ev = dir and uv.new_fs_event and uv.new_fs_event()
-  if not ev then return end
-  local pending = false
-  local ok = pcall(ev.start, ev, dir, {}, function(err, file)
-    if err or (file and file ~= base) or pending then return end
-    pending = true
-    vim.defer_fn(function()
-      pending = false
-      if s.detached then return H.unwatch_layer(layer) end
-      if vim.api.nvim_get_mode().mode == 'n' then M.refresh(s) end
-    end, 100)
+  layer.event = require('stance.editor.file_watch').start(layer.path, function()
+    if s.detached then return H.unwatch_layer(layer) end
+    if vim.api.nvim_get_mode().mode == 'n' then M.refresh(s) end
   end)
-  if ok then layer.event = ev elseif not ev:is_closing() then ev:close() end
 end
 
 function H.unwatch_layer(layer)
-  local ev = layer.event
+  require('stance.editor.file_watch').stop(layer.event)
   layer.event = nil
-  if ev then
-    pcall(ev.stop, ev)
-    if not ev:is_closing() then ev:close() end
-  end
 end
 
 --- NAME when it has a layer for the session's document, else nil and a message that names

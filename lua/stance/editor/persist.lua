@@ -30,27 +30,15 @@ end
 --- after it. A folder not there yet is not watched (the other moments check it).
 ---@param s stance.Session
 function M.watch(s)
-  local dir, base = s.path:match('^(.*)/([^/]+)$')
-  s.watch = { dir = dir }
-  local ev = dir and uv.new_fs_event and uv.new_fs_event()
-  if not ev then return end
-  local ok = pcall(ev.start, ev, dir, {}, function(err, name)
-    if err or (name and name ~= base) or s.watch.pending then return end
-    s.watch.pending = true
-    vim.defer_fn(function()
-      if s.watch then s.watch.pending = false end
-      if not s.detached and vim.api.nvim_buf_is_valid(s.buf) then M.check_disk(s) end
-    end, 100)
-  end)
-  if ok then s.watch.event = ev elseif not ev:is_closing() then ev:close() end
+  s.watch = { event = require('stance.editor.file_watch').start(s.path, function()
+    if not s.detached and vim.api.nvim_buf_is_valid(s.buf) then M.check_disk(s) end
+  end) }
 end
 
 --- Stop the pending save of `s`.
 function M.cancel(s)
-  local w = s.watch and s.watch.event
-  if w then
-    pcall(w.stop, w)
-    if not w:is_closing() then w:close() end
+  if s.watch then
+    require('stance.editor.file_watch').stop(s.watch.event)
     s.watch.event = nil
   end
   if s.relearn_timer then
