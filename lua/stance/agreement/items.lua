@@ -554,14 +554,10 @@ function H.warnings(doc, entry, names, counted, layers)
           .. ' not found are not counted: stance check lists them, stance fmt --reanchor writes the new places)')
           :format(name)
       end
-      if (file.errors or 0) > 0 then
-        local first
-        for _, p in ipairs(file.problems or {}) do
-          if p.severity == 'error' and not first then first = p end
-        end
+      local where, n = require('stance.annfile').first_error(file.path, file.problems, doc.corpus.root)
+      if where then
         list[#list + 1] = ('%s\'s file has %d error(s), and what they are in is not counted (stance check lists'
-          .. ' them): %s:%d:%d: %s'):format(name, file.errors, require('stance.fs').relative(file.path,
-            doc.corpus.root), first and first.line or 0, first and first.col or 0, first and first.message or '?')
+          .. ' them): %s'):format(name, n, where)
       end
     end
   end

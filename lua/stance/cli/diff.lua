@@ -49,11 +49,8 @@ local function load(path)
   if text == '' then return require('stance.core').store() end -- git's side of an add or delete
   local store, problems = require('stance.core').read(text)
   if not store then return nil, ('%s: %s'):format(path, tostring(problems)) end
-  for _, p in ipairs(problems or {}) do
-    if p.severity == 'error' then
-      return nil, ('%s:%d:%d: %s'):format(path, p.line or 1, p.col or 1, p.message)
-    end
-  end
+  local where = require('stance.annfile').first_error(path, problems)
+  if where then return nil, where end
   return store
 end
 
