@@ -140,6 +140,24 @@ static int l_realpath(lua_State *L) {
   return 1;
 }
 
+/* readlink(path) -> what the symbolic link `path` holds (the link itself, not the folders
+ * above it; one system call, no stat) | false when `path` is not a link | nil, err, code
+ * ("ENOENT" when nothing is there). */
+static int l_readlink(lua_State *L) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink(luaL_checkstring(L, 1), buf, sizeof buf);
+  if (n < 0) {
+    if (errno == EINVAL) {
+      lua_pushboolean(L, 0);
+      return 1;
+    }
+    return stance__fail(L, strerror(errno), errno == ENOENT ? "ENOENT" : "EREAD");
+  }
+  if ((size_t)n >= sizeof buf) return stance__fail(L, "link too long", "EREAD");
+  lua_pushlstring(L, buf, (size_t)n);
+  return 1;
+}
+
 /* mkdir(path) -> true | nil, err, code (an existing folder is success) */
 static int l_mkdir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
@@ -353,15 +371,16 @@ static int globs_take(const void *ud, const char *rel) {
   return (g->include == NULL || any_glob(g->include, rel)) && !any_glob(g->exclude, rel);
 }
 
-/* list(dir[, {ext, names, include, exclude}]) -> { {path, size[, error]}, ... } sorted, or
- * with names = true the paths alone (no stat of regular files: cheap), those matching one
+/* list(dir[, {ext, names, links, include, exclude}]) -> { {path, size[, error]}, ... } sorted, or
+ * with names = true the paths alone (no stat of regular files: cheap), with links = true
+ * the symbolic links alone as { {path[, error]}, ... } (as cheap), those matching one
  * of `include` (globs) and none of `exclude`, without the entries in error, and without the
  * symbolic links that are another name of a path listed (stance_walk_alias) */
 static int l_list(lua_State *L) {
   const char *dir = luaL_checkstring(L, 1);
   const char *exts[65], *inc[65], *exc[65];
   const char *const *use = NULL, *const *include = NULL, *const *exclude = NULL;
-  int names = 0;
+  int names = 0, links = 0;
   stance_walk w;
   char err[512];
   size_t i;
@@ -374,16 +393,31 @@ static int l_list(lua_State *L) {
     lua_getfield(L, 2, "names");
     names = lua_toboolean(L, -1);
     lua_pop(L, 1);
+    lua_getfield(L, 2, "links");
+    links = lua_toboolean(L, -1);
+    lua_pop(L, 1);
   }
   globs g;
   char root_real[PATH_MAX];
   int have_root = -1;
-  if (stance_walk_run_names(&w, dir, use, names, err, sizeof err) != 0) return stance__fail(L, err, "ELIST");
+  if (stance_walk_run_names(&w, dir, use, names || links, err, sizeof err) != 0) return stance__fail(L, err, "ELIST");
   g.include = include;
   g.exclude = exclude;
   lua_createtable(L, (int)w.n, 0);
   for (i = 0; i < w.n; i++) {
     const stance_walk_entry *e = &w.entries[i];
+    if (links) { /* the links alone, whatever they lead to (in error or not, another name or not) */
+      if (!e->link || !globs_take(&g, e->path)) continue;
+      lua_createtable(L, 0, 2);
+      lua_pushstring(L, e->path);
+      lua_setfield(L, -2, "path");
+      if (e->error) {
+        lua_pushstring(L, e->error);
+        lua_setfield(L, -2, "error");
+      }
+      lua_rawseti(L, -2, ++k);
+      continue;
+    }
     if (names) {
       if (e->error != NULL || !globs_take(&g, e->path)) continue;
       if (e->link) {
@@ -478,7 +512,7 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"list", l_list},
                                     {"folders", l_folders},
                                     {"exists", l_exists},
-                                    {"realpath", l_realpath},
+                                    {"realpath", l_realpath}, {"readlink", l_readlink},
                                     {"mkdir", l_mkdir},
                                     {"write_atomic", l_write_atomic},
                                     {"write_files", l_write_files},

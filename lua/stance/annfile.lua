@@ -23,11 +23,23 @@ local M = {}
 local Core -- stance.core, found at the first read (each layer a script reads is one)
 local MAX_TRIES = 16 -- merges in a row before a save gives up (others keep writing the file)
 
-local function count_errors(problems)
-  local n = 0
-  for _, p in ipairs(problems) do
-    if p.severity == 'error' then n = n + 1 end
+--- The first error among `problems` and how many there are (warnings are not counted).
+---@param problems table[]|nil {line, col, severity, message}
+---@return table|nil first
+---@return integer errors
+function M.errors(problems)
+  local first, n = nil, 0
+  for _, p in ipairs(problems or {}) do
+    if p.severity == 'error' then
+      n = n + 1
+      first = first or p
+    end
   end
+  return first, n
+end
+
+local function count_errors(problems)
+  local _, n = M.errors(problems)
   return n
 end
 
@@ -87,12 +99,6 @@ function M.reading_store(file)
   return rawget(file, 'store') or rawget(file, 'view')
 end
 
-local function first_error(problems)
-  for _, p in ipairs(problems or {}) do
-    if p.severity == 'error' then return p end
-  end
-end
-
 --- Where the first error of an annotation file read with `problems` is, as `stance check`
 --- says it ("PATH:LINE:COL: message", PATH relative to `root` when below it), and how many
 --- errors it has; nil when it has none.
@@ -102,16 +108,23 @@ end
 ---@return string|nil where
 ---@return integer errors
 function M.first_error(path, problems, root)
-  local first, n = nil, 0
-  for _, p in ipairs(problems or {}) do
-    if p.severity == 'error' then
-      n = n + 1
-      first = first or p
-    end
-  end
+  local first, n = M.errors(problems)
   if not first then return nil, 0 end
   local rel = root and require('stance.fs').relative(path, root) or path
   return ('%s:%d:%d: %s'):format(rel, first.line or 0, first.col or 0, first.message or '?'), n
+end
+
+--- How a layer whose file has errors is said everywhere (agreement, curation, the model,
+--- the report, the editor): "ben's file has 2 error(s), the first at PATH:LINE:COL: message",
+--- then what follows from it (`consequence`, e.g. "what they are in is not counted").
+---@param name string the layer's annotator
+---@param where string see M.first_error
+---@param errors integer
+---@param consequence string|nil
+---@return string
+function M.errors_said(name, where, errors, consequence)
+  return ("%s's file has %d error(s), the first at %s%s"):format(name, errors, where,
+    consequence and ('; ' .. consequence) or '')
 end
 
 --- Read `path` (a missing file reads as an empty one, ready to be created; or, with
@@ -124,7 +137,13 @@ end
 --- stance.Corpus.layer_cache): the file is taken from it when it did not change
 ---@return stance.AnnFile|false|nil
 ---@return string|nil err
+---@return string|nil code "ELINK" when the file is a symbolic link (see stance.layer_link)
 function M.read(path, vocab, root, existing, cache)
+  if root then
+    -- a link in an annotator's folder is never read as that annotator's layer (stance.layer_link)
+    local link = require('stance.layer_link').refusal(path, root)
+    if link then return nil, link, 'ELINK' end
+  end
   Core = Core or require('stance.core')
   local core = Core
   local store, problems, bytes, how
@@ -196,7 +215,7 @@ local function merge_disk(file)
   if not disk and code ~= 'ENOENT' then return nil, err end
   local theirs, problems = core.read(disk or '', { vocab = file.vocab })
   if not theirs then return nil, problems end
-  local bad = first_error(problems)
+  local bad = M.errors(problems)
   if bad then
     return nil, ('%s changed on disk and now has errors (line %d: %s); not overwritten'):format(file.path, bad.line,
       bad.message)

@@ -174,8 +174,12 @@ function M:open_layer(name, existing)
   local stamp = vim and require('stance.core').stamp(require('stance.root').annotation_path(self.corpus.root, name,
     self.path)) or nil
   Layer = Layer or require('stance.layer')
-  local layer, err = Layer.open(self.corpus, name, self, existing)
-  if not layer then return layer, err end
+  local layer, err, code = Layer.open(self.corpus, name, self, existing)
+  if not layer then
+    -- a link is no one's layer: said, as every command that meets one says it
+    if code == 'ELINK' then require('stance.layer_link').warn(err) end
+    return layer, err
+  end
   -- (a script's layer without a file yet is looked at again: a file may come)
   if stamp == nil and not layer:exists() then stamp = '' end
   layer._stamp = stamp
@@ -207,15 +211,22 @@ function M:set_status(status, annotator)
   return layer:set_status(status)
 end
 
---- Annotators with a layer on this document (a file, or changes not yet saved).
+--- Annotators with a layer on this document (a file of their own, not a link: see
+--- stance.layer_link; or changes not yet saved).
 ---@return string[]
 function M:annotators()
   local out = {}
   local root, exists = require('stance.root'), require('stance.core').exists
+  local link = require('stance.layer_link')
   for _, name in ipairs(self.corpus:annotators()) do
     local open = self._layers and self._layers[name]
-    if (open and open.dirty) or exists(root.annotation_path(self.corpus.root, name, self.path)) then
+    local path = root.annotation_path(self.corpus.root, name, self.path)
+    if open and open.dirty then
       out[#out + 1] = name
+    elseif exists(path) then
+      -- a link is no one's layer (said, as every command that meets one says it)
+      local refused = link.refusal(path, self.corpus.root)
+      if refused then link.warn(refused) else out[#out + 1] = name end
     end
   end
   return out

@@ -15,17 +15,19 @@ local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
 local Root, AnnFile
 
 --- The layer of `annotator` on `doc` (the file need not exist yet; with `existing`, false
---- when it does not: no empty layer is made, nor the document read for its hash).
+--- when it does not: no empty layer is made, nor the document read for its hash). A file
+--- that is a symbolic link is no layer: nil, err, "ELINK" (see stance.layer_link).
 ---@return stance.Layer|false|nil
 ---@return string|nil err
+---@return string|nil code
 function M.open(corpus, annotator, doc, existing)
   Root = Root or require('stance.root')
   AnnFile = AnnFile or require('stance.annfile')
   local path = Root.annotation_path(corpus.root, annotator, doc.path)
   local vocab = corpus.vocab and corpus:vocab() or require('stance.schema').vocab(corpus:schema())
-  local file, err = AnnFile.read(path, vocab, corpus.root, existing,
+  local file, err, code = AnnFile.read(path, vocab, corpus.root, existing,
     corpus.layer_cache and corpus:layer_cache())
-  if not file then return file, err end
+  if not file then return file, err, code end
   local self = setmetatable({ corpus = corpus, doc = doc, annotator = annotator, file = file, dirty = false }, M)
   if rawget(file, 'view') == nil and file.bytes == nil and file.store:header('document') == nil then
     file.store:set_header('document', doc.path)

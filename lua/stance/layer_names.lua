@@ -16,8 +16,12 @@ function M.check(c, names)
   end
   for _, n in ipairs(names) do
     if not have[n] then
-      return nil, ("no layer '%s' in the corpus (it has %s)"):format(n, #all > 0 and table.concat(all, ', ')
+      local msg = ("no layer '%s' in the corpus (it has %s)"):format(n, #all > 0 and table.concat(all, ', ')
         or 'none')
+      -- files of that folder that are links: never read as a layer, and said so
+      local links = require('stance.layer_link').said(c.root, n)
+      if #links > 0 then msg = msg .. '; ' .. table.concat(links, '; ') end
+      return nil, msg
     end
   end
   return all

@@ -63,8 +63,12 @@ describe('stance report', function()
     local d = example()
     local page, out, err = report(d)
     assert.are.equal(d .. '/out/report.html\n', out)
-    -- ana and ben both annotated 01 and 02: their mean is counted (18 annotations in all)
-    assert.truthy(err:find('stance report: 4 documents, 10.5 stance annotations; 5 figures in ', 1, true), err)
+    -- ana and ben both annotated 01 and 02: their mean is counted (the 18 annotations in all
+    -- said whole, the mean said as one: no fractional count of annotations)
+    assert.truthy(err:find('stance report: 4 documents, 18 stance annotations in the files counted, 10.5 as the mean '
+      .. 'per annotator where several annotated a document; 5 figures in ', 1, true), err)
+    assert.truthy(page:find('18 stance annotations in the files counted, 10.5 as the mean per annotator where several '
+      .. 'annotated a document;', 1, true))
     assert.truthy(err:find('\nstance report: counted: each document\'s annotators: ana, ben (the mean where several '
       .. 'annotated a document)\n', 1, true), err)
     for _, id in ipairs({ 'heatmap', 'over-time', 'by-author', 'by-outlet', 'confusion' }) do
@@ -209,6 +213,14 @@ describe('stance report', function()
       assert.truthy(page:find('1 from gold, 2 from one annotator, 1 from several annotators (their mean), 1 not started',
         1, true), page:sub(1, 1200))
       assert.truthy(err:find('counted: gold where curated (1 document)', 1, true), err)
+      -- whole counts of what the files hold; the mean of ana's and ben's 002 said as a mean
+      local read = by[D0].by_layer.gold.total + by[D1].by_layer.ana.total + two.by_layer.ana.total
+        + two.by_layer.ben.total + by[D3].by_layer.ben.total
+      assert.are.same({ read, 1 }, { data.read, data.averaged })
+      local said = ('%d stance annotations in the files counted, %.1f as the mean per annotator where several '
+        .. 'annotated a document'):format(read, data.annotations)
+      assert.truthy(err:find('stance report: 5 documents, ' .. said .. '; ', 1, true), err)
+      assert.truthy(page:find(said, 1, true))
       local heat = T.read(d .. '/out/figures/heatmap.svg')
       assert.truthy(heat:find('mean of ana, ben, done', 1, true), heat)
       assert.truthy(heat:find('ben, in progress', 1, true))

@@ -439,6 +439,72 @@ describe('W3C import: what every writer checks', function()
     assert.are.same({ 'sanctions-against', 'sanctions', 'against' }, { got[1].label, got[1].target, got[1].stance })
   end)
 
+  it('takes another tool\'s sources (full IRIs under --base, relative names) and names its creators (the study)',
+    function()
+      if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then
+        return pending('../shared/study and ../shared/corpus are not here')
+      end
+      local d = T.tmpdir()
+      os.execute(('mkdir -p %s/.stance && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(
+        T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+      local doc = '003_7e305a588b2246b7.txt'
+      local text = T.read(d .. '/' .. doc)
+      local c = assert(require('stance').open(d))
+      local ss = assert(c:document(doc):sentences())
+      local q = require('stance.core').text(text)
+      local function exact(i)
+        return text:sub(q:cp_to_byte(ss[i].start) + 1, q:cp_to_byte(ss[i].stop))
+      end
+      local function one(source, creator, i)
+        return { ['@context'] = 'http://www.w3.org/ns/anno.jsonld', type = 'Annotation', creator = creator,
+          body = { { type = 'TextualBody', purpose = 'tagging', value = 'sanctions-against' } },
+          target = { source = source, selector = quote(exact(i)) } }
+      end
+      local items = {
+        one('https://example.org/corpus/' .. doc, 'http://ex.org/user/zoe', 2),
+        one(doc, { id = 'http://ex.org/people/max/', type = 'Person' }, 3),
+        one('./x/../' .. doc, { type = 'Person', nickname = 'lia', id = 'http://ex.org/u/7' }, 4),
+        one('https://other.org/corpus/' .. doc, 'http://ex.org/user/zoe', 5),
+        one('../' .. doc, 'http://ex.org/user/zoe', 5),
+        one('https://example.org/corpus/' .. doc, 'http://elsewhere.org/zoe', 6),
+        one('https://example.org/corpus/nothing.txt', 'http://ex.org/user/zoe', 6),
+      }
+      -- one annotation per line: each refusal at its own line
+      local lines = {}
+      for i, a in ipairs(items) do
+        lines[i] = json.encode(a)
+      end
+      T.write(d .. '/in.jsonl', table.concat(lines, '\n') .. '\n')
+      local out, err, code = stance(d, 'import --from w3c --base https://example.org/corpus/ in.jsonl')
+      assert.are.equal(1, code, out .. err)
+      assert.truthy(err:find('in.jsonl:4:%d+: warning: annotation 4 %b() skipped: its target '
+        .. 'https://other%.org/corpus/003_7e305a588b2246b7%.txt is not a document of ours'), err)
+      assert.truthy(err:find('in.jsonl:5:%d+: warning: annotation 5 %b() skipped: its target %.%./003_7e305a588b2246b7'
+        .. '%.txt is not a document of ours'), err)
+      assert.truthy(err:find('in.jsonl:6:%d+: warning: annotation 6 %b() skipped: its creator http://elsewhere%.org/zoe '
+        .. 'is named zoe, as http://ex%.org/user/zoe is already: not merged into one layer'), err)
+      assert.truthy(err:find('in.jsonl:7:%d+: warning: 1 annotation%(s%) of nothing%.txt skipped'), err)
+      assert.truthy(out:find('imported 3 record(s) into 3 layer(s) from in.jsonl; 4 skipped', 1, true), out)
+      local layers = T.run('ls -A ' .. T.q(d .. '/.stance/annotations'))
+      assert.are.same({ 'lia', 'max', 'zoe' }, T.lines((layers:gsub('\n$', ''))))
+      c = assert(require('stance').open(d))
+      for who, i in pairs({ zoe = 2, max = 3, lia = 4 }) do
+        local got = c:document(doc):annotations({ annotator = who })
+        assert.are.equal(1, #got, who)
+        assert.are.same({ 'sanctions', 'against', exact(i) }, { got[1].target, got[1].stance, got[1].quote })
+      end
+      -- a collection's @base (JSON-LD) resolves its relative sources, without --base
+      os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations'))
+      local col = { ['@context'] = { 'http://www.w3.org/ns/anno.jsonld', { ['@base'] = 'https://ex.org/study/' } },
+        type = 'AnnotationCollection', first = { type = 'AnnotationPage', items = {
+          one(doc, 'http://ex.org/user/zoe', 2), one('https://ex.org/study/' .. doc, 'http://ex.org/user/zoe', 3) } } }
+      T.write(d .. '/col.json', json.encode(col))
+      out, err, code = stance(d, 'import --from w3c col.json')
+      assert.are.equal(0, code, out .. err)
+      c = assert(require('stance').open(d))
+      assert.are.equal(2, #c:document(doc):annotations({ annotator = 'zoe' }))
+    end)
+
   it('refuses a TextPositionSelector no span can hold, at its line and column, and writes nothing of it', function()
     local d = small(GEN)
     local function pos(start, stop)

@@ -65,6 +65,8 @@ function cmd.run(opts, args)
   end
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
+  -- layer files that are links: never counted as anyone's, and said (stance.layer_link)
+  require('stance.layer_link').warn_all(c.root)
   local report, rerr = c:agreement({ annotators = list(opts.annotators), unit = unit, fields = fields,
     targets = list(opts.target), in_progress = opts['in-progress'] and true or nil,
     disagreements = opts.disagreements and true or nil })

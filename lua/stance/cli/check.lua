@@ -103,6 +103,9 @@ function H.check_file(path, schemas)
   local schema = require('stance.schema')
   -- a file of a corpus is read only when it is a regular file inside it (links resolved)
   local root = require('stance.root').of_file(path)
+  -- a layer file that is a link is not read: said at its line 1 (stance.layer_link)
+  local link = root and not path:match('schema%.stance$') and require('stance.layer_link').problem(path, root)
+  if link then return { link } end
   local text, err = fs.read(path, root)
   if not text then return nil, ('not read: %s'):format(err) end
   if path:match('schema%.stance$') then
@@ -161,24 +164,15 @@ function H.check_labels(store, schema, problems)
   end
 end
 
---- A layer is the file in its annotator's folder: a link there (git commits links) would
---- make another annotator's work count as this one's in agreement and scripts, and a file
---- whose header names someone else was copied from their folder.
+--- A layer is the file in its annotator's folder (a link there is said before, see
+--- H.check_file): a file whose header names someone else was copied from their folder.
 function H.check_layer_place(path, root, store, text, problems)
   local R = require('stance.root')
-  local core = require('stance.core')
   local dir = require('stance.fs').absolute(root .. '/' .. R.annotations) .. '/'
   local abs = require('stance.fs').absolute(path)
   if abs:sub(1, #dir) ~= dir then return end
   local folder = abs:sub(#dir + 1):match('^([^/]+)/')
   if not folder then return end
-  local parent, base = abs:match('^(.*)/([^/]+)$')
-  local real, real_parent = core.realpath(abs), core.realpath(parent)
-  if real and real_parent and real ~= real_parent .. '/' .. base then
-    problems[#problems + 1] = { line = 1, col = 1, severity = 'error',
-      message = ('a link to %s: a layer must be a file of its own (otherwise that work counts as %s\'s)')
-        :format(require('stance.fs').relative(real, core.realpath(root) or root), folder) }
-  end
   local who = store:header().annotator
   if who and R.slug(who) ~= folder then
     local line = 1

@@ -13,7 +13,9 @@ local cmd = {
     'relations) so that `stance export --to brat` writes them back. With --from w3c, FILE',
     'holds Web Annotations (one, an array, a page, a collection, or JSON Lines) as `stance',
     'export --to w3c` writes them: each goes to the layer of NAME, else the one its',
-    'stance:layer says (as stance export writes it), else its creator\'s; it',
+    'stance:layer says (as stance export writes it), else its creator\'s (a readable name: its',
+    'name, else the last segment of its IRI: http://ex.org/user/zoe is zoe); a target\'s source',
+    'names a document as {base}document:PATH, {base}PATH or a relative PATH (see --base); it',
     'is placed by its TextPositionSelector when the quote is there, else found by its',
     'TextQuoteSelector (as re-anchoring does), else kept as an orphan; a TextPositionSelector',
     'no span can hold is reported at its line and column and skipped. Every annotation gets',
@@ -31,7 +33,8 @@ local cmd = {
   }, '\n'),
   flags = {
     from = { arg = 'FORMAT', help = 'brat or w3c' },
-    base = { arg = 'IRI', help = 'with w3c: the IRI prefix of documents and annotations (default urn:stance:)' },
+    base = { arg = 'IRI', help = 'with w3c: the base of document and annotation IRIs (default urn:stance:): a source '
+      .. '{base}document:PATH, {base}PATH or a relative PATH resolved against it names document PATH' },
     annotator = { arg = 'NAME', help = 'whose layer the annotations become (default: brat)' },
     status = { arg = 'STATUS', help = 'done or in-progress: the status of every imported layer' },
   },

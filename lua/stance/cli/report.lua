@@ -39,8 +39,8 @@ function cmd.run(opts, args)
   if not r then return nil, rerr end
   local fs = require('stance.fs')
   io.stdout:write(fs.absolute(r.html), '\n')
-  io.stderr:write(('stance report: %d documents, %s stance annotations; %d figures in %s\n'):format(#r.data.docs,
-    require('stance.report.data').num(r.data.annotations), #r.figures, fs.absolute(r.dir .. '/figures')))
+  io.stderr:write(('stance report: %d documents, %s; %d figures in %s\n'):format(#r.data.docs,
+    require('stance.report.data').annotations_said(r.data), #r.figures, fs.absolute(r.dir .. '/figures')))
   io.stderr:write('stance report: counted: ', r.data.counted, '\n')
   for _, p in ipairs(r.data.problems) do
     io.stderr:write('stance report: ', p, '\n')

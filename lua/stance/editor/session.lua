@@ -133,6 +133,13 @@ function M:read_layer(annotator)
   local cache = require('stance.editor.cache')
   local path = require('stance.root').annotation_path(self.corpus.root, annotator, self.rel)
   local stamp = M.stamp(path)
+  -- a link is no one's layer: nothing read, an error at its line 1 (stance.layer_link)
+  local link = require('stance.layer_link').problem(path, self.corpus.root)
+  if link then
+    require('stance.editor.preload').take(self.buf, annotator, path, stamp)
+    return require('stance.core').store(), { path = path, stamp = stamp, errors = 1, problems = { link }, size = 0,
+      exists = true, link = true }, { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
+  end
   local pre = require('stance.editor.preload').take(self.buf, annotator, path, stamp)
   local cached, raw
   if pre and pre.key then
@@ -201,6 +208,10 @@ end
 ---@return string
 function M:unwritable(file)
   local where, n = require('stance.annfile').first_error(file.path, file.problems, self.corpus.root)
+  if file.link then
+    return ('your layer is not saved: %s; nothing can be annotated or changed until it is a file of its own'
+      .. ' (remove the link)'):format(where)
+  end
   return ('your layer has %d error(s), the first at %s; shown as far as it could be read, nothing can be'
     .. ' annotated or changed until it is fixed (stance check lists them)'):format(n,
     where or vim.fn.fnamemodify(file.path, ':~:.'))

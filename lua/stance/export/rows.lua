@@ -101,15 +101,22 @@ function H.rows(c, path, names, kinds, warn)
   return rows
 end
 
---- Annotation files that no layer is read from (a link out of the corpus, a broken link):
+--- Annotation files that no layer is read from (a link, wherever it leads; a file in error):
 --- each said through warn(path, nil, message), so that an export never leaves one out
 --- without a word.
 ---@param c table stance.Corpus
 ---@param warn fun(path: string, line: integer|nil, message: string)
 function M.warn_unlisted(c, warn)
   local dir = c.root .. '/' .. require('stance.root').annotations
+  -- a link is never read as a layer, wherever it leads (stance.layer_link)
+  local links = {}
+  for _, l in ipairs(require('stance.layer_link').scan(c.root)) do
+    links[l.path] = true
+    warn(l.path, nil, ('%s; left out'):format(l.message))
+  end
   for _, e in ipairs(require('stance.core').list(dir, { ext = { 'stance' } }) or {}) do
-    if e.error then warn(dir .. '/' .. e.path, nil, ('%s; left out'):format(e.error)) end
+    local path = dir .. '/' .. e.path
+    if e.error and not links[path] then warn(path, nil, ('%s; left out'):format(e.error)) end
   end
 end
 

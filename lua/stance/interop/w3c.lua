@@ -48,7 +48,7 @@ end
 function H.iris(base)
   base = base or 'urn:stance:'
   local quoted = base:gsub('%p', '%%%0')
-  local doc_pattern, ann_pattern = '^' .. quoted .. 'document:(.*)$', '^' .. quoted .. 'annotation:(.*)$'
+  local ann_pattern = '^' .. quoted .. 'annotation:(.*)$'
   local docs = {} -- a document's IRI, made once
   return {
     doc = function(path)
@@ -60,10 +60,7 @@ function H.iris(base)
       return iri
     end,
     ann = function(id) return base .. 'annotation:' .. enc(id) end,
-    path_of = function(iri)
-      local p = iri:match(doc_pattern)
-      return p and dec(p)
-    end,
+    path_of = require('stance.interop.w3c_names').documents(base),
     id_of = function(iri)
       local p = iri:match(ann_pattern)
       return p and dec(p)
@@ -264,7 +261,10 @@ function M.read(text, base)
   else
     items = H.flatten(doc)
     layers_said = type(doc) == 'table' and doc.type == 'AnnotationCollection' and doc or nil
+    -- relative sources resolve against the @base of the file's @context (JSON-LD), else --base
+    iri.path_of = require('stance.interop.w3c_names').documents(base, H.at_base(doc))
   end
+  iri.creators = require('stance.interop.w3c_names').register()
   local at = H.locator(text, where)
   local by_doc, relations = {}, {}
   for i, a in ipairs(items) do
@@ -278,6 +278,16 @@ function M.read(text, base)
   end
   local layers = layers_said and H.layers_said(layers_said, iri, at, problems) or {}
   return by_doc, relations, problems, layers
+end
+
+--- The @base of the @context of `doc` (the collection, or the one annotation of a file), if
+--- it gives one.
+function H.at_base(doc)
+  if type(doc) ~= 'table' then return nil end
+  for _, c in ipairs(as_list(doc['@context'])) do
+    if type(c) == 'table' and type(c['@base']) == 'string' then return c['@base'] end
+  end
+  return nil
 end
 
 --- The prefixes an annotation's @context maps to our vocabulary, and whether it maps
@@ -402,9 +412,15 @@ function H.item(a, iri, by_doc, relations, at)
   if type(a) ~= 'table' or a.type ~= 'Annotation' then return 'not an Annotation' end
   local id = iri.id_of(str(a.id) or '') or require('stance.core').new_id()
   if id == '' or id:find('[^%w%._:%-]') then id = require('stance.core').new_id() end
-  local who = type(a.creator) == 'table' and str(a.creator.name) or str(a.creator)
-  -- (a blank name is no creator: its annotations go to the default layer)
-  if who and not who:match('%S') then who = nil end
+  -- a creator as a readable name (an IRI's last segment: http://ex.org/user/zoe is zoe); a
+  -- blank one is no creator (its annotations go to the default layer); two creators of one
+  -- name are not merged into one layer
+  local who, identity = require('stance.interop.w3c_names').creator(a.creator)
+  local first = who and iri.creators(who, identity)
+  if first then
+    return ('its creator %s is named %s, as %s is already: not merged into one layer (import with --annotator,'
+      .. ' or give the creators names of their own)'):format(identity, who, first), a.creator
+  end
   local term = H.terms(a)
   local status, serr = H.status(term('status'))
   if status == false then return serr end

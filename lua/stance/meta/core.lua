@@ -58,15 +58,24 @@ function core.readfile(path, opts) end
 ---@return string|nil err
 function core.realpath(path) end
 
+--- What the symbolic link `path` holds (the link itself, not the folders above it), false
+--- when `path` is not a link; nil, err, code ("ENOENT") when nothing is there.
+---@param path string
+---@return string|false|nil
+---@return string|nil err
+---@return string|nil code
+function core.readlink(path) end
+
 ---@param path string
 ---@return boolean|nil
 ---@return string|nil err
 function core.mkdir(path) end
 
 --- Every file below `dir`, sorted; with opts.names the paths alone (regular files get no
---- stat), only those matching opts.include and not opts.exclude (globs), none in error.
+--- stat), only those matching opts.include and not opts.exclude (globs), none in error; with
+--- opts.links the symbolic links alone, as {path, error}, whatever they lead to.
 ---@param dir string
----@param opts {ext: string[]|nil, names: boolean|nil, include: string[]|nil, exclude: string[]|nil}|nil
+---@param opts {ext: string[]|nil, names: boolean|nil, links: boolean|nil, include: string[]|nil, exclude: string[]|nil}|nil
 ---@return {path: string, size: integer, error: string|nil}[]|string[]|nil
 ---@return string|nil err
 function core.list(dir, opts) end

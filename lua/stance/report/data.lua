@@ -29,6 +29,8 @@ local H = {}
 ---@field columns string[] metadata columns
 ---@field dated integer documents with a date
 ---@field annotations number stance annotations counted (a document annotated by several: their mean)
+---@field read integer stance annotations in the files the counts come from (whole: no mean taken)
+---@field averaged integer documents counted as the mean of several annotators
 ---@field sources table<string, integer> documents per kind of source: gold, one, several, not-started
 ---@field problems string[] what could not be read (a file, and why)
 
@@ -76,7 +78,7 @@ function M.collect(c, opts)
   local named = opts.annotators and #opts.annotators > 0
   local layers = M.layers(c, opts.annotators)
   local d = { root = c.root, layers = layers, docs = {}, columns = meta.columns, dated = 0, annotations = 0,
-    problems = {}, sources = { gold = 0, one = 0, several = 0, ['not-started'] = 0 } }
+    read = 0, averaged = 0, problems = {}, sources = { gold = 0, one = 0, several = 0, ['not-started'] = 0 } }
   local by_path = {}
   for i, path in ipairs(c:paths()) do
     local row = meta.rows[path] or {}
@@ -85,11 +87,17 @@ function M.collect(c, opts)
     if doc.date then d.dated = d.dated + 1 end
     d.docs[i], by_path[path] = doc, doc
   end
+  -- a link is never read as a layer, whoever's folder it is in (stance.layer_link): said, not counted
+  local links = {}
+  for _, l in ipairs(require('stance.layer_link').scan(c.root)) do
+    links[l.path] = true
+    d.problems[#d.problems + 1] = l.said .. '; not counted'
+  end
   for _, layer in ipairs(layers) do
     local dir = ('%s/%s/%s'):format(c.root, root_mod.annotations, root_mod.slug(layer))
     for _, e in ipairs(require('stance.fs').list(dir, { 'stance' }) or {}) do
       local doc = by_path[e.path:sub(1, -8)]
-      if doc then
+      if doc and not links[dir .. '/' .. e.path] then
         local store, problems = core.read_file(dir .. '/' .. e.path)
         if not store then
           d.problems[#d.problems + 1] = ('%s/%s: %s'):format(dir, e.path, tostring(problems))
@@ -141,12 +149,27 @@ function H.combine(d, doc, layers, named, targets_found, stances_found)
     local b = doc.by_layer[l]
     if b.status ~= 'done' then doc.status = 'in-progress' end
     doc.total = doc.total + M.add_counts(doc.counts, b.counts, targets_found, stances_found, 1 / k)
+    d.read = d.read + b.total
     M.add_counts(doc.labels, b.labels, targets_found, stances_found, 1 / k)
   end
   d.annotations = d.annotations + doc.total
+  if k > 1 then d.averaged = d.averaged + 1 end
   local kind = k == 0 and 'not-started' or doc.source[1] == 'gold' and k == 1 and not named and 'gold'
     or k == 1 and 'one' or 'several'
   d.sources[kind] = d.sources[kind] + 1
+end
+
+--- How many stance annotations a report counts, in words: a whole count of those in the files
+--- its figures come from, and, when some documents count as the mean of their annotators,
+--- that mean (one decimal: "394 stance annotations in the files counted, 131.3 as the mean per
+--- annotator where several annotated a document").
+---@param d stance.ReportData
+---@return string
+function M.annotations_said(d)
+  local said = ('%d stance annotation%s'):format(d.read, d.read == 1 and '' or 's')
+  if d.averaged == 0 then return said .. ' counted' end
+  return ('%s in the files counted, %.1f as the mean per annotator where several annotated a document'):format(said,
+    d.annotations)
 end
 
 --- What a report counts, in words: its title says it.

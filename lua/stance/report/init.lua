@@ -87,8 +87,8 @@ function M.build(c, opts)
     { 'several', 'from several annotators (their mean)' }, { 'not-started', 'not started' } }) do
     if src[k[1]] > 0 then from[#from + 1] = ('%d %s'):format(src[k[1]], k[2]) end
   end
-  local subtitle = ('%d documents (%d with a date): %s. %s stance annotations counted; %d targets; stances %s.')
-    :format(#data.docs, data.dated, #from > 0 and table.concat(from, ', ') or 'none', data_mod.num(data.annotations),
+  local subtitle = ('%d documents (%d with a date): %s. %s; %d targets; stances %s.')
+    :format(#data.docs, data.dated, #from > 0 and table.concat(from, ', ') or 'none', data_mod.annotations_said(data),
     #data.targets, #data.stances > 0 and table.concat(data.stances, ', ') or 'none')
   local page = html.page({ title = ('Stance report of %s: %s'):format(name, data.counted), subtitle = subtitle,
     sections = ctx.sections })
