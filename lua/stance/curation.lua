@@ -239,7 +239,7 @@ function H.unreadable(corpus, doc, names, gold)
     end
     if where then
       bad[#bad + 1] = { name = name, where = where, errors = n }
-      parts[#parts + 1] = ("%s's file has %d error(s), the first at %s"):format(name, n, where)
+      parts[#parts + 1] = require('stance.annfile').errors_said(name, where, n)
     else
       others[#others + 1] = name
     end
@@ -248,8 +248,8 @@ function H.unreadable(corpus, doc, names, gold)
   if #bad == 0 and not gwhere then return nil end
   local msg
   if gwhere then
-    msg = ("cannot curate %s: gold's file has %d error(s), the first at %s; fix it first (stance check lists"
-      .. ' them): curation would not be saved over it'):format(doc.path, gn, gwhere)
+    msg = ('cannot curate %s: %s'):format(doc.path, require('stance.annfile').errors_said('gold', gwhere, gn,
+      'fix it first (stance check lists them): curation would not be saved over it'))
   else
     msg = ('cannot curate %s: %s; what could not be read would count as "no annotation" (and a place agreed'
       .. ' without it would go into gold): fix it (stance check lists every error)'):format(doc.path,

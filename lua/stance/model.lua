@@ -183,16 +183,17 @@ function M.problems(c, layers, paths)
     for _, l in ipairs(layers) do
       local file = root.annotation_path(c.root, l, path)
       if exists(file) then
-        local f, err = annfile.read(file, vocab, c.root, true, cache)
+        local f, err, code = annfile.read(file, vocab, c.root, true, cache)
         local where, n
         if f == nil then
-          where, n = ('%s: %s'):format(require('stance.fs').relative(file, c.root), err), 1
+          -- (a link's refusal names the file already)
+          where = code == 'ELINK' and err or ('%s: %s'):format(require('stance.fs').relative(file, c.root), err)
+          n = 1
         elseif f then
           where, n = annfile.first_error(file, f.problems, c.root)
         end
         if where then
-          out[#out + 1] = ("%s's file has %d error(s), and what they are in is not learnt (stance check lists them):"
-            .. ' %s'):format(l, n, where)
+          out[#out + 1] = annfile.errors_said(l, where, n, 'what they are in is not learnt (stance check lists them)')
         end
       end
     end

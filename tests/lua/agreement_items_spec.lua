@@ -385,8 +385,8 @@ describe('agreement on a corpus', function()
     assert.falsy(out:find('a.txt:1:20: t2', 1, true), out)
     assert.truthy(out:find('not counted: 1 annotation(s) in an unresolved merge conflict', 1, true), out)
     -- y2 has no label: the reader does not keep it, and the report says so where it is
-    assert.truthy(out:find("warning: ben's file has 1 error(s), and what they are in is not counted (stance check lists"
-      .. ' them): .stance/annotations/ben/a.txt.stance:14:1: annotation y2 has no label', 1, true), out)
+    assert.truthy(out:find("warning: ben's file has 1 error(s), the first at .stance/annotations/ben/a.txt.stance:14:1: "
+      .. 'annotation y2 has no label; what they are in is not counted (stance check lists them)', 1, true), out)
     assert.falsy(out:find('a.txt:1:20: t1', 1, true), out)
     -- x2 is past the end of the text (its text is gone): not counted, and said
     assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)

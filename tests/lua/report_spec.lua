@@ -260,8 +260,9 @@ describe('stance report', function()
     local text = T.read(ann .. 'fixture/' .. D1 .. '.stance'):gsub('annotator fixture', 'annotator ben')
     T.write(ann .. 'ben/' .. D1 .. '.stance', text:sub(1, 400))
     local _, _, err = report(d)
-    assert.truthy(err:find("stance report: ben's file has 1 error(s), and what they are in is not counted (stance"
-      .. ' check lists them): .stance/annotations/ben/' .. D1 .. '.stance:', 1, true), err)
+    assert.truthy(err:find("stance report: ben's file has 1 error(s), the first at .stance/annotations/ben/" .. D1
+      .. '.stance:', 1, true), err)
+    assert.truthy(err:find('; what they are in is not counted (stance check lists them)\n', 1, true), err)
   end)
 
   it('has the model\'s held-out scores and calibration curve when the study has a model layer', function()

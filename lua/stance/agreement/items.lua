@@ -556,8 +556,8 @@ function H.warnings(doc, entry, names, counted, layers)
       end
       local where, n = require('stance.annfile').first_error(file.path, file.problems, doc.corpus.root)
       if where then
-        list[#list + 1] = ('%s\'s file has %d error(s), and what they are in is not counted (stance check lists'
-          .. ' them): %s'):format(name, n, where)
+        list[#list + 1] = require('stance.annfile').errors_said(name, where, n,
+          'what they are in is not counted (stance check lists them)')
       end
     end
   end

@@ -64,8 +64,8 @@ end
 --- never taken for "no annotations" there without a word.
 function H.warn(name, errors)
   if not errors then return end
-  require('stance.notify').warn(("%s's layer has %d error(s), the first at %s: shown as far as it could be read"
-    .. ' (stance check lists them)'):format(name, errors[1], errors[2]))
+  require('stance.notify').warn(require('stance.annfile').errors_said(name, errors[2], errors[1],
+    'shown as far as it could be read (stance check lists them)'))
 end
 
 --- Read again the layers shown over `s` whose files changed on disk, and draw them anew

@@ -104,8 +104,8 @@ function M.collect(c, opts)
         else
           local where, errors = require('stance.annfile').first_error(dir .. '/' .. e.path, problems, c.root)
           if where then
-            d.problems[#d.problems + 1] = ('%s\'s file has %d error(s), and what they are in is not counted'
-              .. ' (stance check lists them): %s'):format(layer, errors, where)
+            d.problems[#d.problems + 1] = require('stance.annfile').errors_said(layer, where, errors,
+              'what they are in is not counted (stance check lists them)')
           end
           local counts, labels = {}, {}
           local n = M.add_counts(counts, store:crosstab('target', 'stance', 'annotation'))
