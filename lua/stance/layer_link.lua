@@ -9,8 +9,9 @@
 local M = {}
 
 --- Where the annotation file `path` leads when it is itself a symbolic link (not when a
---- folder above it is one): the file it resolves to, relative to `root` when inside it, or
---- what the link holds and "(not there)" when it leads nowhere; nil when `path` is no link
+--- folder above it is one): the file it resolves to, relative to `root` when inside it (else
+--- with "(outside the corpus)"), or what the link holds and "(not there)" when it leads
+--- nowhere; nil when `path` is no link
 --- (a file of its own, or nothing). One system call for a file that is no link.
 ---@param path string
 ---@param root string|nil the corpus root
@@ -22,7 +23,9 @@ function M.target(path, root)
   local real = core.realpath(path)
   if not real then return held .. ' (not there)' end
   local real_root = root and core.realpath(root)
-  return real_root and require('stance.fs').relative(real, real_root) or real
+  if not real_root then return real end
+  local rel = require('stance.fs').relative(real, real_root)
+  return rel == real and real .. ' (outside the corpus)' or rel
 end
 
 --- The annotator whose folder holds the annotation file `path`, as its folder is named;

@@ -118,7 +118,7 @@ assert(c:save())
     os.execute(('ln -s %s %s'):format(T.q(outside), T.q(ben)))
     out = T.stance_run({ 'check' }, nil, d)
     assert.truthy(out:find('.stance/annotations/ben/' .. doc .. '.stance:1:1: error: a link to ' .. outside
-      .. ": a layer must be a file of its own; never read as ben's nor written through", 1, true), out)
+      .. " (outside the corpus): a layer must be a file of its own; never read as ben's nor written through", 1, true), out)
     os.remove(ben)
     os.execute(('ln -s ../ana/gone.stance %s'):format(T.q(ben)))
     out = T.stance_run({ 'check' }, nil, d)

@@ -1,0 +1,63 @@
+-- Your layer file is a symbolic link to another annotator's (tryout 9, item 5): the editor
+-- neither reads it as yours nor saves through it or over it. It is refused as a layer with
+-- errors is, with a message that names the file and where it leads, before any prompt (so
+-- nothing typed is lost). Neovim in tmux on the study of ../shared, the screen read right
+-- after each key, then the files.
+local T = require('helpers')
+local tmux = require('helpers.tmux')
+local has = tmux.has
+
+local DOC = '000_6358a7516b2472dd.txt'
+
+--- A condition: `text` is on the screen, maybe wrapped over rows (white space not compared).
+local function shows(text)
+  local want = text:gsub('%s+', '')
+  return function(screen)
+    return (tmux.plain(screen):gsub('%s+', '')):find(want, 1, true) ~= nil
+  end
+end
+
+describe('your layer file is a link, in a terminal', function()
+  after_each(T.cleanup)
+
+  it('is shown empty and refused before any prompt, naming the link; nothing written through it', function()
+    local study = require('helpers.study')
+    local d = study.with_layer('ana', DOC, { { sentence = 2, label = 'engagement-favor', role = 'claim' } }, 'done')
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local ann = d .. '/.stance/annotations/'
+    local ana = T.read(ann .. 'ana/' .. DOC .. '.stance')
+    os.execute(('mkdir -p %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'eve'), DOC,
+      T.q(ann .. 'eve/' .. DOC .. '.stance')))
+    local said = ('.stance/annotations/eve/%s.stance:1:1: a link to .stance/annotations/ana/%s.stance: a layer must be'
+      .. " a file of its own; never read as eve's nor written through"):format(DOC, DOC)
+    local nv = T.tmux({ DOC }, { cwd = d, width = 200, height = 30, ready = DOC,
+      init = "require('stance').setup({ annotator = 'eve', autosave = { delay = 100 } })" })
+    tmux.driving(nv, function()
+      local screen = nv:wait(shows('your layer is not saved: ' .. said), 'said on opening')
+      assert.truthy(has('Trump Should Offer')(screen), tmux.plain(screen))
+      if has('Press ENTER')(screen) then nv:keys('Enter') end
+      -- ana's annotation is not eve's: eve's layer holds none
+      nv:keys(":lua print('records of eve:', #require('stance.editor.session').get().store:records('annotation'))")
+      nv:key('Enter', has('records of eve: 0'), "eve's layer empty")
+      -- gsis: refused at once, before the label prompt
+      nv:keys('4G')
+      nv:keys('gsi')
+      screen = nv:key('s', shows('nothing can be annotated or changed until it is a file of its own'),
+        'refused at once')
+      assert.truthy(shows(said)(screen), tmux.plain(screen))
+      assert.falsy(has('label:')(screen), tmux.plain(screen))
+      if has('Press ENTER')(screen) then nv:keys('Enter') end
+      -- :Stance done: refused too
+      nv:keys(':Stance done')
+      screen = nv:key('Enter', shows('your layer is not saved: ' .. said), ':Stance done refused')
+      if has('Press ENTER')(screen) then nv:keys('Enter') end
+      -- a forced save: refused with the same message
+      nv:keys(":lua print(select(2, require('stance.editor.persist').save(require('stance.editor.session').get(),"
+        .. ' { force = true })))')
+      nv:key('Enter', shows('your layer is not saved: ' .. said), 'the save refused')
+    end)
+    -- the link is a link still, and ana's file as it was
+    assert.are.equal('../ana/' .. DOC .. '.stance\n', (T.run('readlink ' .. T.q(ann .. 'eve/' .. DOC .. '.stance'))))
+    assert.are.equal(ana, T.read(ann .. 'ana/' .. DOC .. '.stance'))
+  end)
+end)
