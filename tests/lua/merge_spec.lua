@@ -63,6 +63,35 @@ end
 describe('sharing through git', function()
   after_each(T.cleanup)
 
+  it('refuses a side with errors, saying where its first one is as stance check does (the example and the study)',
+    function()
+      local files = { { T.root .. '/doc/example/corpus/.stance/annotations/ana/02_charge_unfair.txt.stance',
+        '02_charge_unfair.txt.stance' } }
+      if T.shared then
+        files[2] = { T.root .. '/tests/fixtures/study/annotations/fixture/001_6520dcfa8ca08700.txt.stance',
+          '001_6520dcfa8ca08700.txt.stance' }
+      end
+      for _, f in ipairs(files) do
+        local d = T.tmpdir()
+        local text = T.read(f[1])
+        T.write(d .. '/base', text)
+        T.write(d .. '/ours', text)
+        T.write(d .. '/theirs', text:sub(1, 400)) -- as a bad pull leaves it
+        local _, problems = core.read(text:sub(1, 400))
+        local first
+        for _, p in ipairs(problems) do
+          if p.severity == 'error' then
+            first = first or p
+          end
+        end
+        local out, err, code = T.stance_run({ 'merge', 'base', 'ours', 'theirs', f[2] }, nil, d)
+        assert.are.equal(2, code, out .. err)
+        assert.are.equal(('stance merge: %s:%d:%d: %s (theirs: 1 error(s)); not merged\n'):format(f[2], first.line,
+          first.col, first.message), err)
+        assert.are.equal(text, T.read(d .. '/ours'))
+      end
+    end)
+
   it('init writes .gitattributes and prints the git config lines', function()
     local d = T.tmpdir()
     local out, _, code = T.run(('%s init %s'):format(T.q(T.stance), T.q(d)))
@@ -253,7 +282,8 @@ describe('sharing through git', function()
     local _, err, code = T.run(('%s merge %s %s %s doc.stance'):format(T.q(T.stance), T.q(d .. '/base'),
       T.q(d .. '/ours'), T.q(d .. '/theirs')))
     assert.are.equal(2, code)
-    assert.truthy(err:find('doc.stance (ours):3:', 1, true), err)
+    assert.truthy(err:find('doc.stance:3:8: bad span ', 1, true), err)
+    assert.truthy(err:find(' (ours: 1 error(s)); not merged', 1, true), err)
     assert.are.equal('format stance 1\nannotation x\n  span 1-\n', T.read(d .. '/ours'))
   end)
 

@@ -21,29 +21,29 @@ local cmd = {
   args = { min = 3, max = 4 },
 }
 
-local function read(path, label)
+--- One side (`side`: base, ours, theirs) of the merge of `name`, read from `path`: its store
+--- and text, or nil and why (a file with errors is said as stance check says it, at its
+--- first error: "NAME:LINE:COL: message (theirs: 2 error(s)); not merged").
+local function read(path, name, side)
   local fs = require('stance.fs')
   local text, err, code = fs.read(path)
   if text == nil then
-    if code ~= 'ENOENT' then return nil, ('%s: %s'):format(label, err) end
+    if code ~= 'ENOENT' then return nil, ('%s (%s): %s'):format(name, side, err) end
     return require('stance.core').store(), nil
   end
   if text == '' then return require('stance.core').store(), text end -- git's base of add/add
   local store, problems = require('stance.core').read(text)
-  if not store then return nil, ('%s: %s'):format(label, problems) end
-  for _, p in ipairs(problems) do
-    if p.severity == 'error' then
-      return nil, ('%s:%d:%d: %s (%s side); not merged'):format(label, p.line, p.col, p.message, label)
-    end
-  end
+  if not store then return nil, ('%s (%s): %s'):format(name, side, problems) end
+  local where, n = require('stance.annfile').first_error(name, problems)
+  if where then return nil, ('%s (%s: %d error(s)); not merged'):format(where, side, n) end
   return store, text
 end
 
 --- Merge once: the result and the text of OURS it was made from, or nil, exit status.
 local function merge_once(base_path, ours_path, theirs_path, name)
-  local base, berr = read(base_path, name .. ' (base)')
-  local ours, otext = read(ours_path, name .. ' (ours)')
-  local theirs, terr = read(theirs_path, name .. ' (theirs)')
+  local base, berr = read(base_path, name, 'base')
+  local ours, otext = read(ours_path, name, 'ours')
+  local theirs, terr = read(theirs_path, name, 'theirs')
   local err = not base and berr or (not ours and otext) or (not theirs and terr)
   if err then
     io.stderr:write('stance merge: ', err, '\n')
