@@ -189,7 +189,12 @@ end
 
 local function write(file, text)
   local fs = require('stance.fs')
-  if file.root then return fs.write_inside(file.root, file.path, text, M.hash(file)) end
+  if file.root then
+    -- a link put in the file's place since it was read is neither written through nor replaced
+    local link = require('stance.layer_link').refusal(file.path, file.root)
+    if link then return nil, link, 'ELINK' end
+    return fs.write_inside(file.root, file.path, text, M.hash(file))
+  end
   local ok, err = fs.mkdir_p(fs.dirname(file.path))
   if not ok then return nil, err, 'EWRITE' end
   return require('stance.core').write_atomic(file.path, text, M.hash(file))
@@ -242,7 +247,7 @@ end
 --- read with errors; merge = false: refuse (ECHANGED) instead of merging
 ---@return boolean|nil ok true, or false when the content was already canonical
 ---@return string|nil err
----@return string|nil code "EPROBLEMS", "ECHANGED", "EWRITE", "EOUTSIDE"
+---@return string|nil code "EPROBLEMS", "ECHANGED", "EWRITE", "EOUTSIDE", "ELINK"
 function M.save(file, opts)
   opts = opts or {}
   if file.errors > 0 and not opts.force then
@@ -287,6 +292,8 @@ function M.create(path, store, document, annotator, text, root)
   local fs = require('stance.fs')
   local data = M.render(store, document, annotator, text)
   if root then
+    local link = require('stance.layer_link').refusal(path, root)
+    if link then return nil, link end
     local ok, err = fs.write_inside(root, path, data, '')
     if not ok then return nil, err end
     return true

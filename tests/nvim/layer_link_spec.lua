@@ -60,4 +60,48 @@ describe('your layer file is a link, in a terminal', function()
     assert.are.equal('../ana/' .. DOC .. '.stance\n', (T.run('readlink ' .. T.q(ann .. 'eve/' .. DOC .. '.stance'))))
     assert.are.equal(ana, T.read(ann .. 'ana/' .. DOC .. '.stance'))
   end)
+
+  it('a link put in place of your layer while you annotate: not saved through, what you did kept and saved later',
+    function()
+      local study = require('helpers.study')
+      local d = study.with_layer('ana', DOC, { { sentence = 2, label = 'engagement-favor', role = 'claim' } }, 'done')
+      if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      local ann = d .. '/.stance/annotations/'
+      local ana = T.read(ann .. 'ana/' .. DOC .. '.stance')
+      local eve = ann .. 'eve/' .. DOC .. '.stance'
+      local said = ('.stance/annotations/eve/%s.stance:1:1: a link to .stance/annotations/ana/%s.stance: a layer must'
+        .. " be a file of its own; never read as eve's nor written through"):format(DOC, DOC)
+      local nv = T.tmux({ DOC }, { cwd = d, width = 200, height = 30, ready = DOC,
+        init = "require('stance').setup({ annotator = 'eve', autosave = { delay = 60000 } })" })
+      tmux.driving(nv, function()
+        nv:wait(has('Trump Should Offer'), 'the document')
+        nv:keys('4G')
+        nv:keys('gsis')
+        nv:key('4', has('role'), 'the role prompt')
+        nv:key('c', function(sc) return not has('role')(sc) end, 'annotated')
+        -- a pull puts a link to ana's file in place of eve's (none written yet)
+        os.execute(('mkdir -p %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'eve'), DOC, T.q(eve)))
+        nv:keys(":lua require('stance.editor.persist').save(require('stance.editor.session').get())")
+        local screen = nv:key('Enter', shows('your layer is not saved: ' .. said), 'the save refused')
+        assert.truthy(shows('your changes are kept in this session, and saved once a file is there')(screen),
+          tmux.plain(screen))
+        if has('Press ENTER')(screen) then nv:keys('Enter') end
+        assert.are.equal('../ana/' .. DOC .. '.stance\n', (T.run('readlink ' .. T.q(eve))))
+        assert.are.equal(ana, T.read(ann .. 'ana/' .. DOC .. '.stance'))
+        -- the link removed: what eve did is saved into a file of her own
+        os.remove(eve)
+        nv:keys(":lua require('stance.editor.persist').check_disk(require('stance.editor.session').get())")
+        nv:keys('Enter')
+        nv:wait(function()
+          local f = io.open(eve, 'rb')
+          local text = f and f:read('*a')
+          if f then f:close() end
+          return text and text:find('label sanctions-against', 1, true)
+        end, "eve's file written")
+      end)
+      assert.are.equal(ana, T.read(ann .. 'ana/' .. DOC .. '.stance'))
+      local store = assert(require('stance.core').read(T.read(eve)))
+      assert.are.equal(1, store:count('annotation'))
+      assert.are.equal('eve', store:header().annotator)
+    end)
 end)

@@ -150,6 +150,16 @@ function M.save(s, opts)
   opts = opts or {}
   if s.readonly then return nil, s.readonly end
   if not s.dirty and not opts.force then return true end
+  -- a link put in your layer's place (a pull) is neither written through nor replaced: your
+  -- changes are kept here, and saved once a file is there again (stance.layer_link)
+  local link = require('stance.layer_link').problem(s.path, s.corpus.root)
+  if link then
+    s.readonly = s:unwritable({ path = s.path, problems = { link }, link = true })
+      .. '; your changes are kept in this session, and saved once a file is there'
+    s.readonly_disk = require('stance.editor.session').stamp(s.path)
+    require('stance.notify').error(s.readonly)
+    return nil, s.readonly
+  end
   if not opts.force and H.append(s) then return true end
   if not s.frame and not vim.api.nvim_buf_is_loaded(s.buf) then
     -- its text is gone: spans and quotes made from it would be empty
@@ -326,6 +336,11 @@ function M.check_disk(s)
   if vim.api.nvim_get_mode().mode == 'n' then require('stance.editor.layers').refresh(s) end
   if not s.watch then M.watch(s) end
   local stamp = require('stance.editor.session').stamp(s.path)
+  if s.dirty and s.readonly_disk and s.readonly_disk ~= stamp and vim.api.nvim_get_mode().mode == 'n' then
+    -- the file that refused your changes changed (fixed, a link removed): saved now
+    s.readonly, s.readonly_disk = nil, nil
+    return M.save(s, { force = true })
+  end
   if stamp == s.file.stamp then return end
   if vim.api.nvim_get_mode().mode ~= 'n' then return end
   if require('stance.fs').read(s.path, s.corpus.root) == H.file_text(s) then

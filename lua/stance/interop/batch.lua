@@ -24,6 +24,9 @@ function M:add(rel, data, expect)
   local fs = require('stance.fs')
   local ok, err = fs.inside(self.root, rel)
   if not ok then return nil, err end
+  -- an annotation file that is a link (even a broken one) is never replaced (stance.layer_link)
+  local link = require('stance.layer_link').refusal(self.root .. '/' .. rel, self.root)
+  if link then return nil, link end
   local dir = rel:match('^(.*)/[^/]*$')
   if dir and not self.dirs[dir] then
     self.dirs[dir] = true
