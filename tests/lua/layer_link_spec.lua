@@ -84,6 +84,19 @@ print(#doc:annotations({ annotator = 'eve' }), #doc:annotations({ annotator = 'a
     out, err, code = T.stance_run({ 'report', '--no-model', '--output', d .. '/out' }, nil, d)
     assert.are.equal(0, code, out .. err)
     assert.truthy(err:find('stance report: ' .. said .. '; not counted', 1, true), err)
+    -- curation: refused, as for a layer with errors, naming the link
+    local c = assert(require('stance').open(d))
+    local cur, cerr = require('stance.curation').open(c, D3, { 'ana', 'eve' })
+    assert.is_nil(cur)
+    assert.truthy(cerr:find('cannot curate ' .. D3 .. ": eve's file has 1 error(s), the first at " .. said, 1, true), cerr)
+    -- an import does not replace it (brat, W3C: their layer is refused at its place)
+    T.write(d .. '/in.jsonl', require('stance.json').encode({ ['@context'] = 'http://www.w3.org/ns/anno.jsonld',
+      type = 'Annotation', body = { { type = 'TextualBody', purpose = 'tagging', value = 'sanctions-against' } },
+      target = { source = 'urn:stance:document:' .. D3, selector = { type = 'TextQuoteSelector', exact = 'the' } } })
+      .. '\n')
+    out, err, code = T.stance_run({ 'import', '--from', 'w3c', '--annotator', 'eve', 'in.jsonl' }, nil, d)
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find('in.jsonl:1:1: warning: ' .. said .. '; its 1 record(s) skipped', 1, true), err)
     -- nothing written through the link, nor the link replaced
     assert.are.equal(ana_before, T.read(d .. '/.stance/annotations/ana/' .. D3 .. '.stance'))
     assert.are.equal('../ana/' .. D3 .. '.stance\n',

@@ -505,6 +505,27 @@ describe('W3C import: what every writer checks', function()
       assert.are.equal(2, #c:document(doc):annotations({ annotator = 'zoe' }))
     end)
 
+  it('takes a relative source and a full IRI under --base, and names a creator IRI by its last segment (the example)',
+    function()
+      local d = corpus()
+      os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations'))
+      local lines = {}
+      for i, source in ipairs({ '01_charge_works.txt', 'http://corpus.example/x/01_charge_works.txt',
+        'http://corpus.example/01_charge_works.txt' }) do
+        lines[i] = json.encode({ ['@context'] = 'http://www.w3.org/ns/anno.jsonld', type = 'Annotation',
+          creator = 'https://people.example/u/ann%C3%A9/', body = { { type = 'TextualBody', purpose = 'tagging',
+          value = 'claim' } }, target = { source = source, selector = { { type = 'TextQuoteSelector',
+          exact = 'Congestion' } } } })
+      end
+      T.write(d .. '/in.jsonl', table.concat(lines, '\n') .. '\n')
+      local out, err, code = stance(d, 'import --from w3c --base http://corpus.example/x/ in.jsonl')
+      assert.are.equal(1, code, out .. err)
+      assert.truthy(err:find('in.jsonl:3:%d+: warning: annotation 3 %b() skipped: its target '
+        .. 'http://corpus%.example/01_charge_works%.txt is not a document of ours'), err)
+      assert.truthy(out:find('imported 2 record(s) into 1 layer(s) from in.jsonl; 1 skipped', 1, true), out)
+      assert.are.equal('anné\n', T.run('ls -A ' .. T.q(d .. '/.stance/annotations')))
+    end)
+
   it('refuses a TextPositionSelector no span can hold, at its line and column, and writes nothing of it', function()
     local d = small(GEN)
     local function pos(start, stop)

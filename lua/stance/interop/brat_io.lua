@@ -206,6 +206,9 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   -- document and what it would add to the schema too)
   ok, why = fs.inside(c.root, layer_rel)
   if not ok then return skip('its layer %s: %s', layer_rel, why) end
+  -- a link in the layer's place is never replaced (stance.layer_link)
+  local link = require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root)
+  if link then return skip('%s', link) end
   if fs.exists(c.root .. '/' .. layer_rel) or ctx.taken[layer_rel] then
     return skip('%s already has a layer of %s (import with another --annotator)', rel, who)
   end

@@ -206,7 +206,12 @@ function H.document_layers(c, ctx, dpath, recs)
       .. '.stance'
     local first = group[1] or {}
     local inside, iwhy = fs.inside(c.root, layer_rel)
-    if not inside then
+    -- a link in the layer's place is never replaced (stance.layer_link)
+    local link = inside and require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root)
+    if link then
+      skipped = skipped + #group
+      report:warn(path, first._line, first._col, '%s; its %d record(s) skipped', link, #group)
+    elseif not inside then
       skipped = skipped + #group
       report:warn(path, first._line, first._col, 'the layer of %s on %s: %s; its %d record(s) skipped', name, rel, iwhy,
         #group)
