@@ -11,8 +11,8 @@ local M = {}
 --- Where the annotation file `path` leads when it is itself a symbolic link (not when a
 --- folder above it is one): the file it resolves to, relative to `root` when inside it (else
 --- with "(outside the corpus)"), or what the link holds and "(not there)" when it leads
---- nowhere; nil when `path` is no link
---- (a file of its own, or nothing). One system call for a file that is no link.
+--- nowhere; nil when `path` is no link (a file of its own, or nothing). One system call for
+--- a file that is no link.
 ---@param path string
 ---@param root string|nil the corpus root
 ---@return string|nil target
@@ -58,9 +58,9 @@ end
 ---@param root string|nil
 ---@return table|nil problem {line, col, severity, message}
 function M.problem(path, root)
-  if root and not folder_of(path, root) then return nil end
+  -- (the system call first: most files are no link)
   local target = M.target(path, root)
-  if not target then return nil end
+  if not target or (root and not folder_of(path, root)) then return nil end
   return { line = 1, col = 1, severity = 'error', message = M.message(path, target, root) }
 end
 
@@ -85,7 +85,8 @@ local said = {} -- what M.warn said already, in this process
 function M.warn(err)
   if said[err] then return end
   said[err] = true
-  require('stance.notify').warn(err)
+  -- (names from the corpus: shown, never acting on the terminal)
+  require('stance.notify').warn(require('stance.utf8').printable(err))
 end
 
 --- Say every link among the corpus's annotation files (M.scan) through M.warn: what a
@@ -105,7 +106,7 @@ end
 --- corpus's layers says it left out.
 ---@param root string
 ---@param annotator string|nil only the files of this annotator's folder
----@return {path: string, target: string, message: string}[]
+---@return {path: string, target: string, message: string, said: string}[] said: as M.refusal says it
 function M.scan(root, annotator)
   local dir = root .. '/' .. require('stance.root').annotations
   if annotator then dir = dir .. '/' .. require('stance.root').slug(annotator) end

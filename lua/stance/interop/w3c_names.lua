@@ -133,7 +133,7 @@ function M.creator(creator)
     return nil
   end
   if type(creator) ~= 'string' then return nil end
-  if absolute(creator) and creator:find('^%a[%w+%.%-]*:') and not creator:find('%s') then
+  if absolute(creator) and not creator:find('%s') then
     local v = last_segment(creator)
     v = v and safe(v)
     return v, v and creator or nil
