@@ -113,6 +113,14 @@ vim.api.nvim_create_autocmd('QuitPre', {
     if package.loaded['stance.editor.write'] then require('stance.editor.write').quit_pre() end
   end,
 })
+-- `:setlocal modifiable` in a document opened read-only: :w writes its text again
+vim.api.nvim_create_autocmd('OptionSet', {
+  group = group,
+  pattern = 'modifiable',
+  callback = function()
+    if package.loaded['stance.editor.write'] then require('stance.editor.write').option_set() end
+  end,
+})
 vim.api.nvim_create_autocmd('VimLeavePre', {
   group = group,
   callback = function()

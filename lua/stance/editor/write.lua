@@ -9,20 +9,36 @@
 local M = {}
 local H = {}
 
---- Take over the writes of session `s`'s buffer (when it opens read-only).
+--- Take over the writes of session `s`'s document (opened read-only): a BufWriteCmd for its
+--- file's name, not for its buffer, as a buffer's BufWriteCmd takes `:w FILE` too, and a write
+--- from inside a BufWriteCmd writes nothing on Neovim 0.7.
 ---@param s stance.Session
 function M.attach(s)
-  if s.write_cmd or not vim.api.nvim_buf_is_valid(s.buf) then return end
-  s.write_cmd = vim.api.nvim_create_autocmd('BufWriteCmd', { buffer = s.buf, nested = true,
-    desc = 'stance.nvim: :w writes the annotation layer, not the read-only text',
-    callback = function(args) H.write(s, args) end })
+  if s.write_cmd or not vim.api.nvim_buf_is_valid(s.buf) or vim.bo[s.buf].modifiable then return end
+  local name = vim.api.nvim_buf_get_name(s.buf)
+  s.write_cmd = vim.api.nvim_create_autocmd('BufWriteCmd', { pattern = vim.fn.escape(name, '\\*?[]{},'),
+    nested = true, desc = 'stance.nvim: :w writes the annotation layer, not the read-only text',
+    callback = function(args)
+      if args.buf == s.buf then return H.write(s, args) end
+      H.real_write(s, args.file) -- another buffer of the same file
+    end })
 end
 
---- Stop taking over the writes of `s` (detached).
+--- Stop taking over the writes of `s` (detached, or its document made 'modifiable').
 ---@param s stance.Session
 function M.detach(s)
   if s.write_cmd then pcall(vim.api.nvim_del_autocmd, s.write_cmd) end
   s.write_cmd = nil
+end
+
+--- OptionSet of 'modifiable' in an annotated buffer: `:setlocal modifiable` to correct the
+--- text makes `:w` write it again as any file (and the annotations with it); nomodifiable
+--- again, the annotations only.
+function M.option_set()
+  local session = package.loaded['stance.editor.session']
+  local s = session and session.by_buf[vim.api.nvim_get_current_buf()]
+  if not s or s.detached or not require('stance.config').get().documents.readonly then return end
+  if vim.bo[s.buf].modifiable then M.detach(s) else M.attach(s) end
 end
 
 --- A message as Neovim's own for a write or a quit: at once (not scheduled: a quit may end
@@ -34,11 +50,7 @@ end
 --- BufWriteCmd: the annotations when the document itself is written and may not be changed;
 --- else (another file, or a document you made 'modifiable') a real write.
 function H.write(s, args)
-  local target = vim.fn.fnamemodify(args.file ~= '' and args.file or args.match, ':p')
-  local own = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(s.buf), ':p')
-  if s.detached or target ~= own or vim.bo[s.buf].modifiable then
-    return H.real_write(s, args.file)
-  end
+  if s.detached or vim.bo[s.buf].modifiable then return H.real_write(s, args.file) end
   local layer = vim.fn.fnamemodify(s.path, ':~:.')
   local ok, err = require('stance.editor.persist').save(s, { force = true })
   if ok then
@@ -59,14 +71,18 @@ function H.options()
     .. ':Stance save FILE writes them to another file; :q! discards them'
 end
 
---- `:w FILE`, or the text of a document made 'modifiable': written as Neovim writes a file
---- (with the autocommands of others), this BufWriteCmd out of the way meanwhile.
+--- The text of a document made 'modifiable' while this BufWriteCmd stayed (no OptionSet: set
+--- from a script): written as Neovim writes a file, this BufWriteCmd out of the way meanwhile
+--- (Neovim 0.10+; 0.7 writes nothing from inside a BufWriteCmd: said).
 function H.real_write(s, file)
   M.detach(s)
   local bang = vim.v.cmdbang == 1 and '!' or ''
   local ok, err = pcall(vim.cmd, 'write' .. bang .. ' ' .. vim.fn.fnameescape(file))
-  if not s.detached then M.attach(s) end
-  if not ok then H.say(tostring(err):match('(E%d+:.*)$') or tostring(err), 'ErrorMsg') end
+  if not s.detached and not vim.bo[s.buf].modifiable then M.attach(s) end
+  if not ok then return H.say(tostring(err):match('(E%d+:.*)$') or tostring(err), 'ErrorMsg') end
+  if vim.bo[s.buf].modified then
+    H.say(('"%s" not written: made modifiable without :setlocal; :w again'):format(s.rel), 'ErrorMsg')
+  end
 end
 
 --- The buffer of `s` is 'modified' while changes of yours cannot be written (your layer's
