@@ -1,7 +1,7 @@
 --- Writing and quitting in an annotated document. A document opened read-only
 --- (documents.readonly: 'modifiable' off) is written by `:w`, `:w!`, `:wq`, `:x`, `ZZ` and
---- `:wa` as its annotation layer, never as its text (a BufWriteCmd of the buffer; 'readonly'
---- is not set, as it makes `:w` fail with E45 before any BufWriteCmd on every Neovim from 0.7).
+--- `:wa` as its annotation layer, never as its text (a BufWriteCmd for its file; 'readonly' is
+--- not set, as it makes `:w` fail with E45 before any BufWriteCmd on every Neovim from 0.7).
 --- A copy written elsewhere (`:w FILE`) and a document made 'modifiable' to correct its text are
 --- written as Neovim writes any file. While changes of yours cannot be written (your layer's
 --- file has errors), the buffer is 'modified': `:q`, `:qa`, `:wq` and `:x` refuse as for any
@@ -47,8 +47,8 @@ function H.say(text, hl)
   vim.api.nvim_echo({ { text, hl } }, true, {})
 end
 
---- BufWriteCmd: the annotations when the document itself is written and may not be changed;
---- else (another file, or a document you made 'modifiable') a real write.
+--- BufWriteCmd: the annotations when the document may not be changed; else (made
+--- 'modifiable' with no OptionSet) a real write.
 function H.write(s, args)
   if s.detached or vim.bo[s.buf].modifiable then return H.real_write(s, args.file) end
   local layer = vim.fn.fnamemodify(s.path, ':~:.')
@@ -92,7 +92,9 @@ end
 ---@param failed boolean|nil
 function M.sync(s, failed)
   if not vim.api.nvim_buf_is_valid(s.buf) then return end
-  local hold = not s.detached and s.dirty and (s.readonly ~= nil or failed == true)
+  if failed then s.write_failed = true end
+  if not s.dirty then s.write_failed = nil end
+  local hold = not s.detached and s.dirty and (s.readonly ~= nil or s.write_failed == true)
   if hold then
     if not vim.bo[s.buf].modified then
       vim.bo[s.buf].modified = true
