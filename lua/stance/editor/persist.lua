@@ -159,6 +159,7 @@ function M.save(s, opts)
       .. '; your changes are kept in this session, and saved once a file is there'
     s.readonly_disk = require('stance.editor.session').stamp(s.path)
     require('stance.notify').error(s.readonly)
+    require('stance.editor.write').sync(s) -- held: :q refuses as for a modified buffer
     return nil, s.readonly
   end
   if not opts.force and H.append(s) then return true end
