@@ -5,8 +5,9 @@
  *     matcher or nil, terms = cue matcher whose categories are target numbers (1..n) or nil,
  *     features = { 'words', 'pairs', 'triples', 'chars', 'cues', 'terms' } (default: the first
  *     four),
- *     char_min, char_max (default 3, 5: model.h says why); for training: learner = 'svm' | 'lr' | 'nb'
- *     (default 'svm'), c (default 0.35; naive Bayes's smoothing: 1), balanced (default false), folds (default 3), char_weight,
+ *     char_min, char_max (default 3, 5: model.h says why); for training: learner = 'svm' |
+ *     'lr' | 'nb' (default 'svm'), c (default 0.35; naive Bayes's smoothing: 1), balanced
+ *     (default false), folds (default 3), char_weight,
  *     mark_weight (the weights of those blocks of features, model.h; words weigh 1),
  *     term_offsets (default true: the calibration weighs whether a sentence names the target),
  *     max_features (default 65536; 0: no limit: past it, the model leaves out the features of
