@@ -5,8 +5,9 @@
  *     matcher or nil, terms = cue matcher whose categories are target numbers (1..n) or nil,
  *     features = { 'words', 'pairs', 'triples', 'chars', 'cues', 'terms' } (default: the first
  *     four),
- *     char_min, char_max (default 2, 5); for training: learner = 'svm' | 'lr' | 'nb'
- *     (default 'svm'), c (default 1), balanced (default false), folds (default 3), char_weight,
+ *     char_min, char_max (default 3, 5: model.h says why); for training: learner = 'svm' |
+ *     'lr' | 'nb' (default 'svm'), c (default 0.35; naive Bayes's smoothing: 1), balanced
+ *     (default false), folds (default 3), char_weight,
  *     mark_weight (the weights of those blocks of features, model.h; words weigh 1),
  *     term_offsets (default true: the calibration weighs whether a sentence names the target),
  *     max_features (default 65536; 0: no limit: past it, the model leaves out the features of
@@ -36,7 +37,7 @@ void stance__read_model_opts(lua_State *L, int opts, stance_features *f, stance_
   int i;
   memset(f, 0, sizeof *f);
   f->set = STANCE_FEAT_DEFAULT;
-  f->char_min = 2;
+  f->char_min = 3;
   f->char_max = 5;
   stance_train_opts_default(o);
   if (lua_isnoneornil(L, opts)) return;
@@ -83,6 +84,7 @@ void stance__read_model_opts(lua_State *L, int opts, stance_features *f, stance_
   }
   lua_getfield(L, opts, "c");
   if (!lua_isnil(L, -1)) o->c = luaL_checknumber(L, -1);
+  else if (o->learner == STANCE_LEARN_NB) o->c = 1.0; /* naive Bayes's c is its smoothing: add-one */
   lua_getfield(L, opts, "balanced");
   if (!lua_isnil(L, -1)) o->balanced = lua_toboolean(L, -1);
   lua_getfield(L, opts, "folds");

@@ -124,7 +124,7 @@ struct stance_dataset {
 
 void stance_train_opts_default(stance_train_opts *o) {
   o->learner = STANCE_LEARN_SVM;
-  o->c = 1.0;
+  o->c = 0.35;
   o->balanced = 0;
   o->folds = 3;
   o->term_offsets = 1;

@@ -29,7 +29,7 @@ M.FILES = { train = { 'trialdata-all-annotations.txt', 'trainingdata-all-annotat
 
 --- The classical bar of the task (its organizers' baseline, which beat every participating
 --- system): n-grams only, nothing of the target's terms, no calibration, the likeliest class.
-M.BAR = { learner = 'svm', features = { 'words', 'pairs', 'triples', 'chars' }, char_min = 2, char_max = 5,
+M.BAR = { learner = 'svm', c = 1, features = { 'words', 'pairs', 'triples', 'chars' }, char_min = 2, char_max = 5,
   balanced = false, folds = 0, term_offsets = false, max_features = 0 }
 --- The bar's published F_avg on the task's test set (Mohammad et al. 2016, "SemEval-2016
 --- Task 6: Detecting Stance in Tweets", Table: SVM-ngrams).
@@ -267,11 +267,7 @@ function M.evaluate(data, opts)
   local ours = H.run(core, targets, by_target, test_by_target, model_opts, opts.lexicon)
   local bar, nb
   if opts.candidates ~= false then
-    local b = { decision = 'argmax', terms = false }
-    for k, v in pairs(M.BAR) do
-      b[k] = v
-    end
-    bar = H.run(core, targets, by_target, test_by_target, b, nil)
+    bar = H.run(core, targets, by_target, test_by_target, M.bar_candidate(), nil)
     nb = H.run(core, targets, by_target, test_by_target, { learner = 'nb', folds = 0, terms = false,
       decision = 'argmax' }, nil)
   end
@@ -304,6 +300,105 @@ function M.evaluate(data, opts)
   end
   report.model, report.bar, report.nb, report.majority = total(ours), total(bar), total(nb), M.scores(majority)
   return report
+end
+
+--- The training examples of each target, in the file's order, and the targets in order of
+--- first appearance.
+function H.by_target(rows)
+  local targets, by = {}, {}
+  for _, r in ipairs(rows) do
+    if not by[r.target] then
+      by[r.target] = {}
+      targets[#targets + 1] = r.target
+    end
+    table.insert(by[r.target], r)
+  end
+  return targets, by
+end
+
+--- A deterministic shuffle of a copy of `list` (a linear congruential generator seeded with
+--- `seed`).
+function H.shuffled(list, seed)
+  local out, x = {}, seed % 2147483647
+  if x <= 0 then x = x + 2147483646 end
+  for i, v in ipairs(list) do
+    out[i] = v
+  end
+  for i = #out, 2, -1 do
+    x = (x * 48271) % 2147483647
+    local j = x % i + 1
+    out[i], out[j] = out[j], out[i]
+  end
+  return out
+end
+
+--- Cross-validation on the training examples alone (the test set is not read): for each
+--- split (a seed), each target's examples are shuffled and cut into `folds` folds; each fold
+--- is predicted by one model per target learnt from the others. Every candidate (a table of
+--- the model's options as M.evaluate takes them, with `decision` and `terms`) is scored with
+--- the task's metric, micro over the targets and over every fold and split. What the model's
+--- settings are chosen by.
+---@param data table { train = rows } (M.load)
+---@param candidates table<string, table> options by name
+---@param opts table|nil folds (default 5), seeds (default { 7, 11 }), lexicon
+---@return table scores { [name] = M.scores(...) with per = { [target] = scores } }
+function M.cross_validate(data, candidates, opts)
+  opts = opts or {}
+  local core = require('stance.core')
+  local k, seeds = opts.folds or 5, opts.seeds or { 7, 11 }
+  local targets, by_target = H.by_target(data.train)
+  local conf, per = {}, {}
+  for name in pairs(candidates) do
+    conf[name], per[name] = H.confusion(), {}
+    for _, t in ipairs(targets) do
+      per[name][t] = H.confusion()
+    end
+  end
+  for _, seed in ipairs(seeds) do
+    local order = {}
+    for _, t in ipairs(targets) do
+      order[t] = H.shuffled(by_target[t], seed)
+    end
+    for f = 0, k - 1 do
+      local learn, held = {}, {}
+      for _, t in ipairs(targets) do
+        learn[t], held[t] = {}, {}
+        for i, r in ipairs(order[t]) do
+          table.insert((i - 1) % k == f and held[t] or learn[t], r)
+        end
+      end
+      for name, cand in pairs(candidates) do
+        local res = H.run(core, targets, learn, held, cand, cand.terms ~= false and opts.lexicon or nil)
+        for _, t in ipairs(targets) do
+          for g = 1, 3 do
+            for p = 1, 3 do
+              conf[name][g][p] = conf[name][g][p] + res.per[t][g][p]
+              per[name][t][g][p] = per[name][t][g][p] + res.per[t][g][p]
+            end
+          end
+        end
+      end
+    end
+  end
+  local out = {}
+  for name in pairs(candidates) do
+    out[name] = M.scores(conf[name])
+    out[name].per = {}
+    for _, t in ipairs(targets) do
+      out[name].per[t] = M.scores(per[name][t])
+    end
+  end
+  out.targets = targets
+  return out
+end
+
+--- The bar's options as a candidate of M.cross_validate (and of H.run).
+function M.bar_candidate()
+  local b = { decision = 'argmax', terms = false }
+  for k, v in pairs(M.BAR) do
+    b[k] = v
+  end
+  return b
 end
 
 return M

@@ -64,6 +64,27 @@ end
 describe('the stance model', function()
   after_each(T.cleanup)
 
+  it('trains by default on char 3-5-grams with C 0.35 (core.dataset); naive Bayes smooths by one', function()
+    local core = require('stance.core')
+    local function probs(dopts, topts)
+      dopts.classes = 3
+      local d = core.dataset(dopts)
+      for i = 1, 30 do
+        local k = i % 3 + 1
+        d:add(({ OTHER[i % 4 + 1], 'We ' .. PRO[i % 5 + 1], 'They say ' .. CON[i % 5 + 1] })[k], { k }, i % 6)
+      end
+      local m = d:train(topts)
+      local p = m:predict('we should talk to them')[1]
+      d:close()
+      m:close()
+      return p
+    end
+    assert.same(probs({}), probs({ char_min = 3, char_max = 5 }, { c = 0.35 }))
+    assert.are_not.same(probs({}), probs({ char_min = 2 }, { c = 1 }))
+    assert.same(probs({}, { learner = 'nb' }), probs({}, { learner = 'nb', c = 1 }))
+    assert.are_not.same(probs({}, { learner = 'nb' }), probs({}, { learner = 'nb', c = 0.35 }))
+  end)
+
   it('learns each target of the study schema, one-stance targets as stance vs none, and invents no class', function()
     local d = study()
     if not d then return pending('../shared/corpus is not here') end

@@ -110,6 +110,28 @@ describe('SemEval-2016 Task 6 data sets', function()
       assert.equals(80, r1.train)
     end)
 
+  it('cross-validates on the training tweets alone: each held out once per split, the same each time',
+    function()
+      local d = T.tmpdir()
+      write_set(d, false)
+      local data = assert(sem.load({ dir = d }))
+      data.test = nil -- never read
+      local cands = { model = {}, bar = sem.bar_candidate(), older = { c = 1, char_min = 2 } }
+      local r1 = sem.cross_validate(data, cands, { folds = 4, seeds = { 3, 5 } })
+      local r2 = sem.cross_validate(data, cands, { folds = 4, seeds = { 3, 5 } })
+      assert.same({ 'Parks', 'Taxes' }, r1.targets)
+      for _, name in ipairs({ 'model', 'bar', 'older' }) do
+        assert.equals(2 * #data.train, r1[name].n) -- every training tweet once per split
+        assert.equals(2 * 60, r1[name].per.Parks.n)
+        assert.same(r1[name].f_avg, r2[name].f_avg)
+        assert.is_true(r1[name].per.Parks.f_avg > 0.5, name .. ' ' .. tostring(r1[name].per.Parks.f_avg))
+        assert.equals(0, r1[name].per.Taxes.f_against) -- favor only seen: against never invented
+      end
+      -- another split, other folds (the shuffle is the seed's)
+      local r3 = sem.cross_validate(data, { model = {} }, { folds = 4, seeds = { 9 } })
+      assert.equals(#data.train, r3.model.n)
+    end)
+
   it('stance eval --semeval prints the task metric next to the bar; JSON; errors name the file', function()
     local d = T.tmpdir()
     write_set(d, false)
