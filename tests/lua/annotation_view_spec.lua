@@ -172,8 +172,8 @@ describe('annotations read in place from the layer cache', function()
 
   it('change and delete as a parse\'s annotations, corpus:save() writing the same files', function()
     if not T.shared then return pending('../shared (the study and its corpus) is not there') end
-    local d1, d2 = study(), nil
-    d2 = T.tmpdir()
+    local d1 = study()
+    local d2 = T.tmpdir()
     assert(os.execute(('cp -a %s/. %s'):format(T.q(d1), T.q(d2))))
     sleep(0.3) -- (the copies' cache: made again, their identities are new)
     for doc in assert(stance.open(d2)):documents() do
