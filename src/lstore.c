@@ -565,12 +565,16 @@ typedef int (*kind_at_fn)(const void *src, uint32_t slot);
 /* ---- a view's annotations as userdata (stance run) ----------------------------------------
  * What view:lazy() gives: one full userdata per record, its slot in it, the layer's shared
  * metatable (as a lazy table's) and, once the script sets a field, a table of the fields it
- * set as its user value (LuaJIT: its environment, which is the metatable until then). A field
- * is read from the view each time it is asked for (nothing kept: no table per annotation). */
+ * set as its user value (LuaJIT: its environment, which is the metatable until then). The
+ * first field asked for is read from the view and not kept (a pass that looks at one field
+ * of each annotation makes no table); from the second one on, what is read is kept in that
+ * table, as a lazy table keeps it (a field asked for again, e.g. by a sort, is not read and
+ * made again), and `spans` always (one table, which the script may change or keep). */
 #define ANN_MAGIC 0x53746e41u
 
 typedef struct lann {
   uint32_t magic, slot; /* slot: 1-based */
+  uint32_t reads;       /* fields read from the view so far */
 } lann;
 
 static lann *test_ann(lua_State *L, int i) {
@@ -599,26 +603,29 @@ static int ann_push_own(lua_State *L, int i) {
   return 0;
 }
 
+/* Push the annotation's own table (at i, absolute), made now if it has none. */
+static void ann_own_table(lua_State *L, int i) {
+  if (ann_push_own(L, i)) return;
+  lua_pop(L, 1);
+  lua_createtable(L, 0, 4);
+  lua_pushvalue(L, -1);
+#if LUA_VERSION_NUM >= 502
+  lua_setiuservalue(L, i, 1);
+#else
+  lua_setfenv(L, i);
+#endif
+}
+
 /* a[k] = v: a field of the annotation's own (see ann_push_own; nil removes it: the record's
  * value shows again, as for a lazy table); on a lazy table, a raw set */
 static int ann_newindex(lua_State *L) {
-  int i = 1;
   lua_settop(L, 3);
   if (lua_istable(L, 1)) {
     lua_rawset(L, 1);
     return 0;
   }
   if (test_ann(L, 1) == NULL) return luaL_argerror(L, 1, "an annotation");
-  if (!ann_push_own(L, i)) {
-    lua_pop(L, 1);
-    lua_createtable(L, 0, 2);
-    lua_pushvalue(L, -1);
-#if LUA_VERSION_NUM >= 502
-    lua_setiuservalue(L, 1, 1);
-#else
-    lua_setfenv(L, 1);
-#endif
-  }
+  ann_own_table(L, 1);
   lua_pushvalue(L, 2);
   lua_pushvalue(L, 3);
   lua_rawset(L, -3);
@@ -668,6 +675,7 @@ static int push_lazy(lua_State *L, int want, const void *src, kind_at_fn kind_at
       a = lua_newuserdata(L, sizeof *a); /* (Lua 5.4: with one user value, nil) */
       a->magic = ANN_MAGIC;
       a->slot = order[i] + 1;
+      a->reads = 0;
       lua_pushvalue(L, 6);
 #if LUA_VERSION_NUM < 502
       lua_pushvalue(L, -1);
@@ -1024,7 +1032,16 @@ static int lazy_index(lua_State *L) {
       return 0;
   }
   if (n == 0) return 0;
-  if (ua != NULL) return 1; /* (read from the view each time: nothing kept) */
+  if (ua != NULL) {
+    /* kept in the annotation's own table from the second field read on (see lann) */
+    if (code != LK_SPANS && ua->reads++ == 0) return 1;
+    ann_own_table(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -3);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    return 1;
+  }
   lua_pushvalue(L, 2);
   lua_pushvalue(L, -2);
   lua_rawset(L, 1);

@@ -142,7 +142,28 @@ describe('annotations read in place from the layer cache', function()
       assert.are.same({ 7, 7 }, { x:position() })
       x.position = nil
       assert.has_error(function() x[nil] = 1 end)
+      -- spans: one table, which the script may change and keep
+      local spans = x.spans
+      assert.are.equal(spans, x.spans)
+      spans[1][1] = 999
+      assert.are.equal(999, x.spans[1][1])
+      -- a field read again and again (kept after the first read) stays the record's
+      for _ = 1, 3 do
+        assert.are.equal(note, x.note)
+        assert.are.equal(o.id, x.id)
+      end
     end
+    -- sorted by fields read many times, as a table is
+    local function order(list)
+      table.sort(list, function(p, q)
+        if p.stop ~= q.stop then return p.stop > q.stop end
+        return p.id < q.id
+      end)
+      local ids = {}
+      for i, x in ipairs(list) do ids[i] = x.id .. ' ' .. tostring(x.target) .. ' ' .. x.start end
+      return ids
+    end
+    assert.are.same(order(old:document(DOCS[5]):annotations()), order(new:document(DOCS[5]):annotations()))
     local fo, fa = Annotation.fields(o), Annotation.fields(a)
     assert.are.same(fo, fa)
     assert.are.equal('not in the schema', fa.label)
