@@ -562,84 +562,7 @@ static int lazy_kind(lua_State *L) {
  * table of its `_slot` alone (and the fields read, kept). */
 typedef int (*kind_at_fn)(const void *src, uint32_t slot);
 
-/* ---- a view's annotations as userdata (stance run) ----------------------------------------
- * What view:lazy() gives: one full userdata per record, its slot in it, the layer's shared
- * metatable (as a lazy table's) and, once the script sets a field, a table of the fields it
- * set as its user value (LuaJIT: its environment, which is the metatable until then). The
- * first field asked for is read from the view and not kept (a pass that looks at one field
- * of each annotation makes no table); from the second one on, what is read is kept in that
- * table, as a lazy table keeps it (a field asked for again, e.g. by a sort, is not read and
- * made again), and `spans` always (one table, which the script may change or keep). */
-#define ANN_MAGIC 0x53746e41u
-
-typedef struct lann {
-  uint32_t magic, slot; /* slot: 1-based */
-  uint32_t reads;       /* fields read from the view so far */
-} lann;
-
-static lann *test_ann(lua_State *L, int i) {
-  lann *a;
-  if (lua_type(L, i) != LUA_TUSERDATA || lua_rawlen(L, i) != sizeof(lann)) return NULL;
-  a = lua_touserdata(L, i);
-  return a->magic == ANN_MAGIC ? a : NULL;
-}
-
-/* Push the table of the fields the script set on the annotation at i (absolute), or nil:
- * 1 when it is a table. */
-static int ann_push_own(lua_State *L, int i) {
-#if LUA_VERSION_NUM >= 502
-  if (lua_getiuservalue(L, i, 1) == LUA_TTABLE) return 1;
-  lua_pop(L, 1);
-#else
-  lua_getfenv(L, i);
-  if (lua_getmetatable(L, i)) {
-    int none = lua_rawequal(L, -1, -2);
-    lua_pop(L, 1);
-    if (!none && lua_istable(L, -1)) return 1;
-  }
-  lua_pop(L, 1);
-#endif
-  lua_pushnil(L);
-  return 0;
-}
-
-/* Push the annotation's own table (at i, absolute), made now if it has none. */
-static void ann_own_table(lua_State *L, int i) {
-  if (ann_push_own(L, i)) return;
-  lua_pop(L, 1);
-  lua_createtable(L, 0, 4);
-  lua_pushvalue(L, -1);
-#if LUA_VERSION_NUM >= 502
-  lua_setiuservalue(L, i, 1);
-#else
-  lua_setfenv(L, i);
-#endif
-}
-
-/* a[k] = v: a field of the annotation's own (see ann_push_own; nil removes it: the record's
- * value shows again, as for a lazy table); on a lazy table, a raw set */
-static int ann_newindex(lua_State *L) {
-  lua_settop(L, 3);
-  if (lua_istable(L, 1)) {
-    lua_rawset(L, 1);
-    return 0;
-  }
-  if (test_ann(L, 1) == NULL) return luaL_argerror(L, 1, "an annotation");
-  ann_own_table(L, 1);
-  lua_pushvalue(L, 2);
-  lua_pushvalue(L, 3);
-  lua_rawset(L, -3);
-  return 0;
-}
-
-/* #a: 0, as for a table of fields */
-static int ann_len(lua_State *L) {
-  lua_pushinteger(L, 0);
-  return 1;
-}
-
-static int push_lazy(lua_State *L, int want, const void *src, kind_at_fn kind_at, const uint32_t *order, uint32_t n,
-                     int as_udata) {
+static int push_lazy(lua_State *L, int want, const void *src, kind_at_fn kind_at, const uint32_t *order, uint32_t n) {
   uint32_t i, k = 0, mine = 0;
   if (lua_istable(L, 5)) { /* appended to `out` */
     lua_settop(L, 5);
@@ -651,7 +574,7 @@ static int push_lazy(lua_State *L, int want, const void *src, kind_at_fn kind_at
     lua_createtable(L, (int)mine, 0);
   }
   /* 6: the shared metatable */
-  lua_createtable(L, 0, as_udata ? 8 : 6);
+  lua_createtable(L, 0, 6);
   lua_pushnil(L);
   while (lua_next(L, 4) != 0) {
     lua_pushvalue(L, -2);
@@ -664,29 +587,6 @@ static int push_lazy(lua_State *L, int want, const void *src, kind_at_fn kind_at
   lua_pushliteral(L, "_store");
   lua_pushvalue(L, 1);
   lua_rawset(L, 6);
-  if (as_udata) {
-    lua_pushcfunction(L, ann_newindex);
-    lua_setfield(L, 6, "__newindex");
-    lua_pushcfunction(L, ann_len);
-    lua_setfield(L, 6, "__len");
-    for (i = 0; i < n; i++) {
-      lann *a;
-      if (kind_at(src, order[i]) != want) continue;
-      a = lua_newuserdata(L, sizeof *a); /* (Lua 5.4: with one user value, nil) */
-      a->magic = ANN_MAGIC;
-      a->slot = order[i] + 1;
-      a->reads = 0;
-      lua_pushvalue(L, 6);
-#if LUA_VERSION_NUM < 502
-      lua_pushvalue(L, -1);
-      lua_setfenv(L, -3); /* (the metatable: no fields of its own yet) */
-#endif
-      lua_setmetatable(L, -2);
-      lua_rawseti(L, 5, (int)++k);
-    }
-    lua_settop(L, 5);
-    return 1;
-  }
   lua_pushliteral(L, "_slot"); /* 7: the key made once */
   for (i = 0; i < n; i++) {
     if (kind_at(src, order[i]) != want) continue;
@@ -747,7 +647,7 @@ static int s_lazy(lua_State *L) {
   int want = lazy_kind(L);
   uint32_t n, *order = stance_store_sorted(s, &n);
   if (order == NULL) return stance__fail(L, "out of memory", "ENOMEM");
-  push_lazy(L, want, s, store_kind, order, n, 0);
+  push_lazy(L, want, s, store_kind, order, n);
   free(order);
   return 1;
 }
@@ -756,13 +656,11 @@ static int s_lazy(lua_State *L) {
 static const stance_rec *view_at(const void *src, uint32_t slot) { return stance_snapview_at((stance_snapview *)src, slot); }
 static int view_kind(const void *src, uint32_t slot) { return stance_snapview_kind(src, slot); }
 
-/* view:lazy(kind, layer, mt[, out]): as store:lazy() (the view is never changed), but each
- * record as a userdata (see lann), not a table: the metatable also has __newindex (a field
- * set is kept in the annotation's own table) and __len */
+/* view:lazy(kind, layer, mt[, out]): as store:lazy() (the view is never changed) */
 static int v_lazy(lua_State *L) {
   lview *lv = check_view(L);
   int want = lazy_kind(L);
-  return push_lazy(L, want, lv->v, view_kind, stance_snapview_order(lv->v), stance_snapview_count(lv->v), 1);
+  return push_lazy(L, want, lv->v, view_kind, stance_snapview_order(lv->v), stance_snapview_count(lv->v));
 }
 
 /* view:at(slot) -> the record as store:at() gives it */
@@ -860,11 +758,11 @@ enum {
   LK_ID = STANCE_F_COUNT, LK_KIND, LK_SPANS, LK_START, LK_STOP, LK_LINE, LK_SLOT, LK_ORPHAN, LK_TOUCHED, LK_EXTRAS,
   LK_COMMENTS, LK_INNER,
   LK_REC_END, /* (those before are a record's; those after a lazy annotation's own) */
-  LK_ANNOTATOR = LK_REC_END, LK_DOCUMENT, LK_LAYER, LK_STORE, LK_OWNSLOT, LK_OWN, LK_END
+  LK_ANNOTATOR = LK_REC_END, LK_DOCUMENT, LK_LAYER, LK_STORE, LK_END
 };
 static const char *const lk_names[LK_END - STANCE_F_COUNT] = {
     "id", "kind", "spans", "start", "stop", "line", "slot", "orphan", "touched", "extras", "comments", "inner",
-    "annotator", "document", "_layer", "_store", "_slot", "_own"};
+    "annotator", "document", "_layer", "_store"};
 
 /* The code of `name` among a record's (a field, or LK_ID to LK_INNER), or -1. */
 static int rec_code(const char *name) {
@@ -957,14 +855,6 @@ static int s_field(lua_State *L) {
  * upvalue 7 (a key's code: one lookup of the interned string, no comparison of names). */
 static int lazy_index(lua_State *L) {
   int n = 0, code;
-  lann *ua;
-  lua_settop(L, 2);
-  ua = test_ann(L, 1);
-  if (ua != NULL && ann_push_own(L, 1)) { /* a field the script set (a table's own, raw) */
-    lua_pushvalue(L, 2);
-    lua_rawget(L, -2);
-    if (!lua_isnil(L, -1)) return 1;
-  }
   lua_settop(L, 2);
   lua_pushvalue(L, 2);
   lua_rawget(L, lua_upvalueindex(1));
@@ -975,12 +865,6 @@ static int lazy_index(lua_State *L) {
   if (lua_type(L, -1) != LUA_TNUMBER) return 0; /* no such field */
   code = (int)lua_tointeger(L, -1);
   lua_pop(L, 1);
-  if (code == LK_OWNSLOT || code == LK_OWN) { /* (a userdata's: a table has its _slot raw) */
-    if (ua == NULL) return 0;
-    if (code == LK_OWN) return ann_push_own(L, 1);
-    lua_pushinteger(L, (lua_Integer)ua->slot);
-    return 1;
-  }
   if (!lua_getmetatable(L, 1)) return 0; /* 3 */
   if (code == LK_LAYER || code == LK_STORE) {
     lua_pushvalue(L, 2);
@@ -1013,14 +897,10 @@ static int lazy_index(lua_State *L) {
         lv = lua_touserdata(L, -2);
     }
     lua_settop(L, 3);
-    if (ua != NULL) {
-      slot = (lua_Integer)ua->slot;
-    } else {
-      lua_pushvalue(L, lua_upvalueindex(4)); /* "_slot" */
-      lua_rawget(L, 1);
-      if (lua_type(L, -1) != LUA_TNUMBER) return 0;
-      slot = lua_tointeger(L, -1);
-    }
+    lua_pushvalue(L, lua_upvalueindex(4)); /* "_slot" */
+    lua_rawget(L, 1);
+    if (lua_type(L, -1) != LUA_TNUMBER) return 0;
+    slot = lua_tointeger(L, -1);
     if (ls != NULL && ls->s != NULL)
       n = push_rec_code(L, slot >= 1 && slot <= (lua_Integer)stance_store_slots(ls->s)
                                ? stance_store_at(ls->s, (uint32_t)(slot - 1))
@@ -1032,16 +912,6 @@ static int lazy_index(lua_State *L) {
       return 0;
   }
   if (n == 0) return 0;
-  if (ua != NULL) {
-    /* kept in the annotation's own table from the second field read on (see lann) */
-    if (code != LK_SPANS && ua->reads++ == 0) return 1;
-    ann_own_table(L, 1);
-    lua_pushvalue(L, 2);
-    lua_pushvalue(L, -3);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
-    return 1;
-  }
   lua_pushvalue(L, 2);
   lua_pushvalue(L, -2);
   lua_rawset(L, 1);

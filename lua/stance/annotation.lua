@@ -44,12 +44,9 @@ end
 
 -- Annotations read from a layer (stance.Document.annotations) are made lazily: each is a
 -- table of its slot, whose metatable (one per layer, made from Lazy) holds the layer and its
--- store, and a field is taken from the store (in C) the first time it is asked for, then
--- kept. Those read in place from the layer cache (a view, in `stance run`) are userdata of
--- that metatable instead, not tables: a field is read from the view each time, one set by
--- the script is kept in the annotation's own table (in C: __newindex). The store is never
--- changed under them (a layer changes a copy, see stance.Layer), so they stay snapshots.
--- pairs() sees every field.
+-- store (or the view it was read as), and a field is taken from the store (in C) the first
+-- time it is asked for, then kept. The store is never changed under them (a layer changes a
+-- copy, see stance.Layer), so they stay snapshots. pairs() sees every field.
 local Lazy = {}
 
 --- Whether `a` is a lazy annotation (its metatable one made from Lazy).
@@ -58,28 +55,13 @@ local function is_lazy(a)
   return mt ~= nil and mt ~= M and rawget(mt, '__index') == Lazy.__index
 end
 
-local EXTRA = { 'annotator', 'document', 'start', 'stop' }
-
---- Every field of a lazy annotation: a table's put in it (what pairs() sees), returned; a
---- userdata's in a new table (with its _slot, as a table has it).
+--- Every field of a lazy annotation, put in its table (what pairs() sees).
 local function fill(self)
-  local store = rawget(getmetatable(self), '_store')
-  if type(self) == 'userdata' then
-    local slot = self._slot
-    local out = store:at(slot) or {}
-    for _, k in ipairs(EXTRA) do
-      out[k] = self[k]
-    end
-    for k, v in pairs(self._own or {}) do
-      out[k] = v
-    end
-    out._slot = slot
-    return out
-  end
-  for k, v in pairs(store:at(rawget(self, '_slot')) or {}) do
+  local store, slot = rawget(getmetatable(self), '_store'), rawget(self, '_slot')
+  for k, v in pairs(store:at(slot) or {}) do
     if rawget(self, k) == nil then rawset(self, k, v) end
   end
-  for _, k in ipairs(EXTRA) do
+  for _, k in ipairs({ 'annotator', 'document', 'start', 'stop' }) do
     -- (a relation has no start: nothing, not even nil, comes back)
     if rawget(self, k) == nil then
       local v = Lazy.__index(self, k)
@@ -103,7 +85,7 @@ end
 
 --- The records of `kind` in `store` (the layer's, or where they are now, see
 --- stance.Document.annotations) as annotations of `layer`, in the order of the file, made
---- lazily (their fields are read when first asked for; of a view: userdata, see Lazy). The store must not change while
+--- lazily (their fields are read when first asked for). The store must not change while
 --- they live: a layer's own store is marked lent (see stance.Layer).
 ---@param layer table stance.Layer
 ---@param store userdata the stance.store
@@ -119,7 +101,7 @@ end
 ---@param a stance.Annotation
 ---@return table
 function M.fields(a)
-  if is_lazy(a) then a = fill(a) end
+  if is_lazy(a) then fill(a) end
   local out = {}
   for k, v in next, a do
     if k ~= '_layer' and k ~= '_store' and k ~= '_slot' then out[k] = v end
