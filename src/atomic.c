@@ -511,10 +511,13 @@ int stance_append_file(const char *path, const char *data, size_t len, uint64_t 
  * else an fsync each, on threads so that the disk sees them together; then the renames; then
  * each folder once. */
 
+#define SHARED_LOCK (-2) /* pending_file.lock_fd of a name of the batch's shared lock */
+
 typedef struct pending_file {
   char *tmp;       /* the temporary file, written and closed; NULL once renamed or removed */
   char *lock_path; /* the file's lock, while it is held from the write to the rename */
-  int lock_fd, lock_excl;
+  int lock_fd;     /* its descriptor, or SHARED_LOCK */
+  int lock_excl;
   size_t folder; /* index in the batch's folders */
   dev_t dev;     /* the temporary file's identity: another writer of the same file replaces */
   ino_t ino;     /*   it (under the lock) when the lock was let go meanwhile */
@@ -545,7 +548,14 @@ typedef struct batch {
   size_t nfolders, capfolders;
   batch_device devices[BATCH_DEVICES];
   int ndevices;
-  size_t held, budget; /* locks held now, and how many may be */
+  size_t held, budget; /* locks held now, and how many may be with a descriptor each */
+  /* The batch's shared lock: one lock file, held through one descriptor, and a hard link to
+   * it as the lock of each other file (a lock file another process opens there is this one,
+   * and held), so that a batch makes one file for its locks, not one per file; a name is let
+   * go by removing it, the file once no name is left. */
+  int shared_fd, shared_excl;
+  size_t shared_names;
+  char shared_path[4096];
   uint64_t bytes;
   int threads;
 } batch;
@@ -615,12 +625,20 @@ static uint64_t dirty_bytes(void) {
 /* Let go of file i's lock when the batch holds it. */
 static void let_go(batch *b, size_t i) {
   pending_file *p = &b->p[i];
-  stance_lock l;
   if (p->lock_path == NULL) return;
-  l.fd = p->lock_fd;
-  l.excl = p->lock_excl;
-  snprintf(l.path, sizeof l.path, "%s", p->lock_path);
-  stance_lock_release(&l);
+  if (p->lock_fd == SHARED_LOCK) {
+    unlink(p->lock_path); /* the others still hold theirs: the file goes with the last name */
+    if (--b->shared_names == 0) {
+      close(b->shared_fd);
+      b->shared_fd = -1;
+    }
+  } else {
+    stance_lock l;
+    l.fd = p->lock_fd;
+    l.excl = p->lock_excl;
+    snprintf(l.path, sizeof l.path, "%s", p->lock_path);
+    stance_lock_release(&l);
+  }
   free(p->lock_path);
   p->lock_path = NULL;
   b->held--;
@@ -751,21 +769,46 @@ static int write_one(batch *b, size_t i, char *err, size_t errlen) {
   }
   strcpy(f.path, file->path);
   dir_of(f.path, f.dir, sizeof f.dir);
-  if (lock_file(b, i, &f.lock, err, errlen) != 0) return -1;
+  if (b->shared_fd >= 0 && stance_side_path(f.path, ".lock", f.lock.path, sizeof f.lock.path) == 0 &&
+      link(b->shared_path, f.lock.path) == 0) {
+    f.lock.fd = SHARED_LOCK; /* held: the shared lock's file (else another holds it, or no links here) */
+    f.lock.excl = b->shared_excl;
+  } else if (lock_file(b, i, &f.lock, err, errlen) != 0) {
+    return -1;
+  }
   rc = expectation_holds(f.path, file->expect_hex, err, errlen);
   if (rc == 0 && lstat(f.path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
     snprintf(err, errlen, "cannot replace %s: not a regular file", f.path);
     rc = -1;
   }
-  if (rc != 0 || open_tmp(&f, err, errlen) != 0) {
-    stance_lock_release(&f.lock);
-    return rc != 0 ? rc : -1;
-  }
-  if ((p->tmp = dup_str(f.tmp)) == NULL) {
-    stance_atomic_abort(&f);
+  if (rc == 0 && open_tmp(&f, err, errlen) != 0) rc = -1;
+  if (rc == 0 && (p->tmp = dup_str(f.tmp)) == NULL) {
+    close(f.fd);
+    unlink(f.tmp);
     snprintf(err, errlen, "out of memory");
-    return -1;
+    rc = -1;
   }
+  if (rc == 0 && (p->lock_path = dup_str(f.lock.path)) == NULL) {
+    close(f.fd);
+    unlink(f.tmp);
+    free(p->tmp);
+    p->tmp = NULL;
+    snprintf(err, errlen, "out of memory");
+    rc = -1;
+  }
+  if (rc != 0) {
+    if (f.lock.fd == SHARED_LOCK)
+      unlink(f.lock.path);
+    else
+      stance_lock_release(&f.lock);
+    return rc;
+  }
+  /* the batch holds the lock from here (let_go) */
+  p->lock_fd = f.lock.fd;
+  p->lock_excl = f.lock.excl;
+  b->held++;
+  if (f.lock.fd == SHARED_LOCK) b->shared_names++;
+  f.lock.fd = -1;
   stance_atomic_write(&f, file->data, file->len);
   e = f.failed;
   if (e == 0 && f.have_old && fchmod(f.fd, (mode_t)f.mode) != 0) e = errno;
@@ -779,19 +822,24 @@ static int write_one(batch *b, size_t i, char *err, size_t errlen) {
   f.fd = -1;
   if (e != 0) {
     snprintf(err, errlen, "cannot write %s: %s", f.tmp, strerror(e));
-    stance_atomic_abort(&f); /* removes the temporary file, lets go of the lock */
+    unlink(f.tmp);
     free(p->tmp);
     p->tmp = NULL;
+    let_go(b, i);
     return -1;
   }
   p->dev = st.st_dev;
   p->ino = st.st_ino;
-  if (b->held < b->budget && (p->lock_path = dup_str(f.lock.path)) != NULL) {
-    p->lock_fd = f.lock.fd;
-    p->lock_excl = f.lock.excl;
-    b->held++;
-  } else {
-    stance_lock_release(&f.lock);
+  if (p->lock_fd != SHARED_LOCK) {
+    if (b->shared_fd < 0) { /* the batch's shared lock from now on */
+      snprintf(b->shared_path, sizeof b->shared_path, "%s", p->lock_path);
+      b->shared_fd = p->lock_fd;
+      b->shared_excl = p->lock_excl;
+      b->shared_names = 1;
+      p->lock_fd = SHARED_LOCK;
+    } else if (b->held - b->shared_names > b->budget) {
+      let_go(b, i); /* a descriptor each: as many as the budget allows, the others let go */
+    }
   }
   return 0;
 }
@@ -1032,6 +1080,7 @@ int stance_write_atomic_many(const stance_atomic_file *files, size_t n, int thre
   b.n = n;
   b.threads = threads < 1 ? 1 : threads;
   b.budget = lock_budget();
+  b.shared_fd = -1;
   /* 1. every temporary file written and closed, each after its expectation */
   for (i = 0; i < n && rc == 0; i++) {
     *failed = i;
