@@ -255,7 +255,7 @@ static void dir_of(const char *path, char *dir, size_t dirlen) {
 }
 
 /* Open the temporary file beside f->path (the lock is held: the name is ours; whatever a
- * killed writer left there is removed first, and a link there is never followed). */
+ * killed writer left there is removed, and a link there is never followed). */
 static int open_tmp(stance_atomic *f, char *err, size_t errlen) {
   struct stat st;
   f->have_old = stat(f->path, &st) == 0;
@@ -508,11 +508,12 @@ int stance_append_file(const char *path, const char *data, size_t len, uint64_t 
 
 /* ---- several files at once ----------------------------------------------------------- */
 
-/* Every temporary file is written (its lock held, as far as descriptors allow, until its
- * rename), its write-out started at once; then all of them reach the disk in one flush: one
- * syncfs(2) per file system where Linux guarantees that it is an fsync of every file on it,
- * else an fsync each, on threads so that the disk sees them together; then the renames; then
- * each folder once. */
+/* Every temporary file is written (its lock held up to its rename); then all of them reach
+ * the disk in one flush: one syncfs(2) per file system where Linux guarantees that it is an
+ * fsync of every file on it, else an fsync each (their write-out started as each was
+ * written), on threads so that the disk sees them together; then the renames; then each
+ * folder once. (An fsync of one file for all, as git's core.fsyncMethod=batch, does not carry
+ * the other files' inodes on a file system without a journal, such as ext4 made without one.) */
 
 #define SHARED_LOCK (-2) /* pending_file.lock_fd of a name of the batch's shared lock */
 
