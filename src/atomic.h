@@ -100,14 +100,26 @@ int stance_atomic_commit(stance_atomic *f, int durable, char *err, size_t errlen
 void stance_atomic_abort(stance_atomic *f);
 
 /* Several files at once, each replaced atomically as stance_write_atomic does, with far
- * fewer waits for the disk: every temporary file is written first, then all of them are
- * flushed together (on up to `threads` threads), then each is renamed over its path, then
- * each folder is flushed once. No file is ever visible half-written; after a crash each
- * file is either old or new. `expect_hex` as for stance_write_atomic, checked before
- * anything is written and again just before the rename. 0 on success; 1 when a file's
- * expectation failed; -1 with a message on failure. On failure *failed is the index of the
- * file at fault; the files before it in `files` may have been replaced (renames come
- * last, in order), the others are untouched. */
+ * fewer waits for the disk. Each file's lock is taken, its expectation (`expect_hex` as for
+ * stance_write_atomic) checked under it, its temporary file written and closed, the lock
+ * kept up to its rename (one lock file for the batch, hard-linked as each file's lock; where
+ * links fail, a descriptor each as far as the process's limit allows). Then all the
+ * temporary files reach the disk together: on Linux 5.8 and later, for 8 files or more on
+ * ext2/3/4, xfs, btrfs, f2fs or tmpfs, one syncfs(2) per file system (Linux documents it as
+ * an fsync of every file on it, and reports any write error on it since the batch began; not
+ * when more than 128 MB, and 16x the batch, of other data waits to be written: it would wait
+ * for that too); else an fsync each, on up to `threads` threads so that the disk sees them
+ * together (their write-out started with sync_file_range as each was written). Then each is
+ * renamed over its path, in order (a file whose lock had to be let go meanwhile is checked
+ * again: another process may have replaced it or its temporary file), then each folder is
+ * flushed once (a syncfs when its file system was flushed so and holds more than two).
+ * After a crash at any point each file is either its old or its new version, whole; when 0
+ * is returned all of them are on disk. 0 on success; 1 when a file's expectation failed; -1
+ * with a message on failure. On failure *failed is the index of the file at fault; the files
+ * before it in `files` may have been replaced (renames come last, in order; a failed flush of
+ * a folder after the renames reports its first file: all were replaced, not all may be on
+ * disk), the others are untouched, and no temporary file or lock is left. A target that is a
+ * link is replaced by the file, never written through. */
 typedef struct stance_atomic_file {
   const char *path;
   const char *data;
@@ -117,5 +129,8 @@ typedef struct stance_atomic_file {
 
 int stance_write_atomic_many(const stance_atomic_file *files, size_t n, int threads, size_t *failed,
                              char *err, size_t errlen);
+/* For tests: `fn` is called between the steps of stance_write_atomic_many (1: every temporary
+ * file written; 2: flushed; 3: renamed). NULL removes it. */
+void stance_atomic_many_test_hook(void (*fn)(int step, void *arg), void *arg);
 
 #endif
