@@ -145,7 +145,7 @@ typedef struct pending {
 #define INLINE inline
 #endif
 /* How far ahead the dictionary is fetched: its slots and entries are beyond the caches. */
-#define AHEAD 8
+#define AHEAD 16
 
 struct stance_segment_builder {
   term_entry *entries;          /* dense; ids never change */
