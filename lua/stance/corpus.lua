@@ -120,6 +120,11 @@ function M:schema()
   return self._schema or nil, self._schema_problems
 end
 
+--- Forget what was read of the schema (it changed): the next use reads it again.
+function M:forget_schema()
+  self._schema, self._schema_problems, self._vocab, self._globs = nil, nil, nil, nil
+end
+
 --- The values annotation files are checked against (stance.schema.vocab made into a
 --- core.vocab once per corpus, not at every file read).
 ---@return userdata|nil
