@@ -729,6 +729,7 @@ static size_t split_postings(const term_entry *e, uint8_t *out) {
    * the positions of a long list by whole words */
   for (sl = e->head; sl != NULL; sl = sl->next) {
     const uint8_t *p = sl->data, *end = sl->data + sl->len;
+    if (sl->next != NULL) PREFETCH(sl->next); /* the chain's next slice, while this one is read */
     while (p < end) {
       uint64_t v = 0, more = 0, n;
       unsigned shift = 0;
