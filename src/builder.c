@@ -579,7 +579,11 @@ static int flush_doc(stance_segment_builder *b) {
   for (t = 0; t < b->nlw; t++) {
     local_word *w = &b->lw[t];
     const char *word = b->lwords.data + w->off;
-    if (t + 2 * AHEAD < b->nlw) PREFETCH(&b->tab[b->lw[t + 2 * AHEAD].hash & (b->cap - 1)]);
+    if (t + 2 * AHEAD < b->nlw) {
+      const slot *sl = &b->tab[b->lw[t + 2 * AHEAD].hash & (b->cap - 1)];
+      PREFETCH(sl);
+      PREFETCH((const char *)(sl + 1) - 1); /* a slot may span two lines */
+    }
     if (t + AHEAD < b->nlw && b->lw[t + AHEAD].len >= 16) {
       const slot *sl = &b->tab[b->lw[t + AHEAD].hash & (b->cap - 1)];
       if (sl->id != 0) PREFETCH(&b->entries[sl->id - 1]);
