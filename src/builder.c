@@ -97,12 +97,11 @@ typedef struct term_entry {
   uint32_t docs_len;            /* bytes of its documents' headers among them */
 } term_entry;
 
-/* A dictionary slot: enough to recognise a word of up to 15 bytes without touching its
- * entry, nor its bytes (words have no NUL byte, so zero-padded heads and tails are unique to
- * their length: see lookup). */
+/* A dictionary slot: enough to recognise a word of up to 7 bytes without touching its
+ * entry (words have no NUL byte, so zero-padded heads are unique to their length; see
+ * lookup). */
 typedef struct slot {
   uint64_t head;                /* bytes 0-7, zero-padded */
-  uint64_t tail;                /* bytes 8-15, zero-padded */
   uint32_t hash;
   uint32_t id;                  /* entry id + 1; 0: empty */
 } slot;
@@ -318,20 +317,21 @@ static int grow_table(stance_segment_builder *b) {
 }
 
 /* The entry of word w (hash h, head, tail), made if new; UINT32_MAX when out of memory.
- * A slot whose hash, head and tail are the word's holds it when the word has fewer than 16
- * bytes: a zero-padded head or tail has a zero byte where its word ends, and words have no
- * NUL byte, so equal ones end at the same place; with 16 bytes or more, both words have
- * them, and the rest is compared. */
+ * A slot whose hash and head are the word's holds it when the word has fewer than 8 bytes;
+ * a longer one, when its entry has the word's length and the same bytes past the head (up
+ * to 16 bytes compared as the tail, from loads of fixed size: no call). */
 static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uint32_t h, uint64_t head,
                        uint64_t tail) {
   uint32_t i;
   term_entry *e;
   for (i = h & (b->cap - 1); b->tab[i].id != 0; i = (i + 1) & (b->cap - 1)) {
     const slot *sl = &b->tab[i];
-    if (sl->hash != h || sl->head != head || sl->tail != tail) continue;
-    if (n < 16) return sl->id - 1;
+    if (sl->hash != h || sl->head != head) continue;
+    if (n < 8) return sl->id - 1;
     e = &b->entries[sl->id - 1];
-    if (e->word_len == n && memcmp(b->words.data + e->word_off + 16, w + 16, n - 16) == 0) return sl->id - 1;
+    if (e->word_len == n && (n <= 16 ? head_of(b->words.data + e->word_off + 8, n - 8) == tail
+                                      : memcmp(b->words.data + e->word_off + 8, w + 8, n - 8) == 0))
+      return sl->id - 1;
   }
   if (b->n == b->entries_cap) {
     uint32_t ncap = b->entries_cap ? b->entries_cap * 2 : 1024;
@@ -347,7 +347,6 @@ static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uin
   stance_buf_add(&b->words, w, n);
   if (b->words.oom) return UINT32_MAX;
   b->tab[i].head = head;
-  b->tab[i].tail = tail;
   b->tab[i].hash = h;
   b->tab[i].id = ++b->n;
   if (b->n * 2 > b->cap && grow_table(b) != 0) return UINT32_MAX;
@@ -574,7 +573,7 @@ static int flush_doc(stance_segment_builder *b) {
   }
   for (t = 0; t < b->ntoks; t++) b->pos[b->lend[b->toks[t]]++] = b->tokpos[t];
   /* the dictionary's slots for all the document's words, fetched ahead of use; and for a
-   * word of 16 bytes or more, once its slot is near, its entry, then its bytes (compared
+   * word of 8 bytes or more, once its slot is near, its entry, then its bytes (compared
    * with the word's: a word the slot does not tell apart) */
   for (t = 0; t < b->nlw; t++) {
     local_word *w = &b->lw[t];
@@ -582,15 +581,14 @@ static int flush_doc(stance_segment_builder *b) {
     if (t + 2 * AHEAD < b->nlw) {
       const slot *sl = &b->tab[b->lw[t + 2 * AHEAD].hash & (b->cap - 1)];
       PREFETCH(sl);
-      PREFETCH((const char *)(sl + 1) - 1); /* a slot may span two lines */
     }
-    if (t + AHEAD < b->nlw && b->lw[t + AHEAD].len >= 16) {
+    if (t + AHEAD < b->nlw && b->lw[t + AHEAD].len >= 8) {
       const slot *sl = &b->tab[b->lw[t + AHEAD].hash & (b->cap - 1)];
       if (sl->id != 0) PREFETCH(&b->entries[sl->id - 1]);
     }
-    if (t + AHEAD / 2 < b->nlw && b->lw[t + AHEAD / 2].len >= 16) {
+    if (t + AHEAD / 2 < b->nlw && b->lw[t + AHEAD / 2].len > 8) {
       const slot *sl = &b->tab[b->lw[t + AHEAD / 2].hash & (b->cap - 1)];
-      if (sl->id != 0) PREFETCH(b->words.data + b->entries[sl->id - 1].word_off + 16);
+      if (sl->id != 0) PREFETCH(b->words.data + b->entries[sl->id - 1].word_off + 8);
     }
     w->id = lookup(b, word, w->len, w->hash, w->head, w->tail);
     if (w->id == UINT32_MAX) return -1;
