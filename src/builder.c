@@ -1,10 +1,12 @@
 /*
  * builder.c - builds a segment of the index from documents (see index.h).
  *
- * Words are first gathered per document in a small table that stays in the CPU's caches
- * (a document has a few hundred distinct words); the segment's dictionary, which is large
- * and so slow to reach, is then visited once per distinct word of the document, not once
- * per occurrence. A document's positions are grouped by word with a counting sort.
+ * Words are first gathered per document in a table of their own, which stays in the CPU's
+ * caches for an article (a few hundred distinct words); a large document's (thousands) does
+ * not, so each word waits a few words while its slot is fetched (see on_word). The segment's
+ * dictionary, which is large and so slow to reach, is then visited once per distinct word of
+ * the document, not once per occurrence. A document's positions are grouped by word with a
+ * counting sort.
  *
  * Postings (stance_postings reads them), per word: varint(length of its documents' part),
  * then the documents' part, per document holding the word:
