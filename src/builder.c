@@ -1,10 +1,12 @@
 /*
  * builder.c - builds a segment of the index from documents (see index.h).
  *
- * Words are first gathered per document in a small table that stays in the CPU's caches
- * (a document has a few hundred distinct words); the segment's dictionary, which is large
- * and so slow to reach, is then visited once per distinct word of the document, not once
- * per occurrence. A document's positions are grouped by word with a counting sort.
+ * Words are first gathered per document in a table of their own, which stays in the CPU's
+ * caches for an article (a few hundred distinct words); a large document's (thousands) does
+ * not, so each word waits a few words while its slot is fetched (see on_word). The segment's
+ * dictionary, which is large and so slow to reach, is then visited once per distinct word of
+ * the document, not once per occurrence. A document's positions are grouped by word with a
+ * counting sort.
  *
  * Postings (stance_postings reads them), per word: varint(length of its documents' part),
  * then the documents' part, per document holding the word:
@@ -97,29 +99,54 @@ typedef struct term_entry {
   uint32_t docs_len;            /* bytes of its documents' headers among them */
 } term_entry;
 
-/* A dictionary slot: enough to recognise a word of up to 8 bytes without touching its
- * entry (words have no NUL byte, so zero-padded heads are unique to their length). */
+/* A dictionary slot: enough to recognise a word of up to 7 bytes without touching its
+ * entry (words have no NUL byte, so zero-padded heads are unique to their length; see
+ * lookup). */
 typedef struct slot {
-  uint64_t head;
+  uint64_t head;                /* bytes 0-7, zero-padded */
   uint32_t hash;
   uint32_t id;                  /* entry id + 1; 0: empty */
 } slot;
 
-/* A word of the current document. */
-typedef struct local_word {
+/* A slot of the current document's table: a word of up to 8 bytes is recognised there,
+ * without touching its local_word (a large document's words are beyond the first cache:
+ * one miss per occurrence, not two). */
+typedef struct lslot {
   uint64_t head;
+  uint32_t hash;
+  uint32_t id;                  /* local index + 1, LONG_WORD set for more than 8 bytes;
+                                   0: empty */
+} lslot;
+#define LONG_WORD 0x80000000u
+
+/* A word of the current document (its occurrences: `lcount`, dense and so cached). */
+typedef struct local_word {
+  uint64_t head, tail;          /* as in a dictionary slot */
   uint32_t hash, len, off;      /* off: in the document's word bytes */
-  uint32_t count, fill, at;     /* occurrences; filled so far; start in `pos` */
+  uint32_t slot;                /* its slot in the document's table */
   uint32_t id;                  /* its entry in the segment's dictionary */
 } local_word;
 
+/* A word of up to 16 bytes read but not looked up yet: its slot in the document's table is
+ * being fetched (see on_word). Its head and tail are its bytes. */
+typedef struct pending {
+  uint64_t head, tail;
+  uint32_t hash, len, at;
+} pending;
+
+/* Words wait this many words for their slot (a large document's table is beyond the
+ * caches: fetched one after the other, each lookup waited for its slot). */
+#define RING 16
+
 #if defined(__GNUC__)
 #define PREFETCH(p) __builtin_prefetch(p)
+#define INLINE inline __attribute__((always_inline))
 #else
 #define PREFETCH(p) ((void)0)
+#define INLINE inline
 #endif
 /* How far ahead the dictionary is fetched: its slots and entries are beyond the caches. */
-#define AHEAD 8
+#define AHEAD 16
 
 struct stance_segment_builder {
   term_entry *entries;          /* dense; ids never change */
@@ -131,8 +158,10 @@ struct stance_segment_builder {
   uint32_t ndocs, docs_cap;
   /* the current document */
   local_word *lw;
+  uint32_t *lcount;             /* per local word: occurrences */
+  uint32_t *lend;               /* per local word: where its positions end in `pos` */
   uint32_t nlw, lw_cap;
-  uint32_t *ltab;               /* local word index + 1; 0 empty */
+  lslot *ltab;
   uint32_t lcap;
   stance_buf lwords;
   uint32_t *toks;               /* local word index of each occurrence, in order */
@@ -140,6 +169,8 @@ struct stance_segment_builder {
   uint32_t ntoks, toks_cap;
   uint32_t *pos;                /* positions grouped by word */
   uint32_t pos_cap;
+  pending ring[RING];           /* words waiting for their slots: [rdone, rnext) mod RING */
+  uint32_t rnext, rdone;
   uint32_t local, at;
   size_t post_bytes;            /* bytes of the postings' blocks */
   struct post_block *blocks;    /* where the entries' postings live (see post_alloc) */
@@ -222,6 +253,8 @@ void stance_builder_free(stance_segment_builder *b) {
   free(b->tab);
   free(b->docs);
   free(b->lw);
+  free(b->lcount);
+  free(b->lend);
   free(b->ltab);
   free(b->toks);
   free(b->tokpos);
@@ -238,7 +271,7 @@ static uint32_t le32_at(const unsigned char *u) {
 /* The word's first 8 bytes, zero-padded, as a little-endian number (only compared with
  * other heads), from loads of fixed size: a copy of variable length through memory stalls
  * the load that follows it (a tenth of the build). */
-static uint64_t head_of(const char *w, size_t n) {
+static INLINE uint64_t head_of(const char *w, size_t n) {
   const unsigned char *u = (const unsigned char *)w;
   if (n >= 8) return (uint64_t)le32_at(u) | (uint64_t)le32_at(u + 4) << 32;
   /* two loads of 4 that overlap on equal bytes, each shifted where its bytes belong */
@@ -247,13 +280,20 @@ static uint64_t head_of(const char *w, size_t n) {
   return (uint64_t)u[0] | (uint64_t)u[n >> 1] << (8 * (n >> 1)) | (uint64_t)u[n - 1] << (8 * (n - 1));
 }
 
-/* A word's hash, eight bytes at a time (most words are one step). */
-static uint32_t hash_word(const char *w, size_t n, uint64_t head) {
-  uint64_t h = (head ^ n) * 0x9E3779B97F4A7C15ull;
+/* A word's hash, eight bytes at a time (most words are one step), each chunk read as
+ * head_of reads a head; and its bytes 8-15 as a zero-padded number in *tail (0 when it has
+ * 8 bytes or fewer). */
+static uint32_t hash_word(const char *w, size_t n, uint64_t head, uint64_t *tail) {
+  uint64_t h = (head ^ n) * 0x9E3779B97F4A7C15ull, chunk;
   size_t i;
-  for (i = 8; i < n; i += 8) {
-    uint64_t chunk = 0;
-    memcpy(&chunk, w + i, n - i < 8 ? n - i : 8);
+  if (n <= 8) {
+    *tail = 0;
+    return (uint32_t)(h >> 32) | 1u;
+  }
+  *tail = chunk = head_of(w + 8, n - 8 < 8 ? n - 8 : 8);
+  h = (h ^ chunk) * 0x9E3779B97F4A7C15ull;
+  for (i = 16; i < n; i += 8) {
+    chunk = head_of(w + i, n - i < 8 ? n - i : 8);
     h = (h ^ chunk) * 0x9E3779B97F4A7C15ull;
   }
   return (uint32_t)(h >> 32) | 1u;
@@ -278,20 +318,26 @@ static int grow_table(stance_segment_builder *b) {
   return 0;
 }
 
-/* The entry of word w (hash h, head), made if new; UINT32_MAX when out of memory. */
-static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uint32_t h, uint64_t head) {
+/* The entry of word w (hash h, head, tail), made if new; UINT32_MAX when out of memory.
+ * A slot whose hash and head are the word's holds it when the word has fewer than 8 bytes;
+ * a longer one, when its entry has the word's length and the same bytes past the head (up
+ * to 16 bytes compared as the tail, from loads of fixed size: no call). */
+static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uint32_t h, uint64_t head,
+                       uint64_t tail) {
   uint32_t i;
   term_entry *e;
   for (i = h & (b->cap - 1); b->tab[i].id != 0; i = (i + 1) & (b->cap - 1)) {
     const slot *sl = &b->tab[i];
     if (sl->hash != h || sl->head != head) continue;
+    if (n < 8) return sl->id - 1;
     e = &b->entries[sl->id - 1];
-    if (n < 8 || (e->word_len == n && memcmp(b->words.data + e->word_off + 8, w + 8, n - 8) == 0))
+    if (e->word_len == n && (n <= 16 ? head_of(b->words.data + e->word_off + 8, n - 8) == tail
+                                      : memcmp(b->words.data + e->word_off + 8, w + 8, n - 8) == 0))
       return sl->id - 1;
   }
   if (b->n == b->entries_cap) {
     uint32_t ncap = b->entries_cap ? b->entries_cap * 2 : 1024;
-    term_entry *ne = realloc(b->entries, ncap * sizeof *ne);
+    term_entry *ne = ncap > UINT32_MAX / 2 ? NULL : realloc(b->entries, ncap * sizeof *ne);
     if (ne == NULL) return UINT32_MAX;
     b->entries = ne;
     b->entries_cap = ncap;
@@ -313,12 +359,16 @@ static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uin
 
 static int grow_local(stance_segment_builder *b) {
   uint32_t cap = b->lcap * 2, i;
-  uint32_t *t = calloc(cap, sizeof *t);
+  lslot *t = cap > UINT32_MAX / 2 ? NULL : calloc(cap, sizeof *t);
   if (t == NULL) return -1;
   for (i = 0; i < b->nlw; i++) {
-    uint32_t j = b->lw[i].hash & (cap - 1);
-    while (t[j] != 0) j = (j + 1) & (cap - 1);
-    t[j] = i + 1;
+    const local_word *w = &b->lw[i];
+    uint32_t j = w->hash & (cap - 1);
+    while (t[j].id != 0) j = (j + 1) & (cap - 1);
+    t[j].head = w->head;
+    t[j].hash = w->hash;
+    t[j].id = (i + 1) | (w->len > 8 ? LONG_WORD : 0);
+    b->lw[i].slot = j;
   }
   free(b->ltab);
   b->ltab = t;
@@ -326,11 +376,104 @@ static int grow_local(stance_segment_builder *b) {
   return 0;
 }
 
+/* Room for more local words: their entries and counts (-1 when out of memory). */
+static int grow_words(stance_segment_builder *b) {
+  uint32_t cap = b->lw_cap ? b->lw_cap * 2 : 512;
+  local_word *nl;
+  uint32_t *nc;
+  if (cap >= LONG_WORD) return -1;
+  if ((nl = realloc(b->lw, cap * sizeof *nl)) == NULL) return -1;
+  b->lw = nl;
+  if ((nc = realloc(b->lcount, cap * sizeof *nc)) == NULL) return -1;
+  b->lcount = nc;
+  if ((nc = realloc(b->lend, cap * sizeof *nc)) == NULL) return -1;
+  b->lend = nc;
+  b->lw_cap = cap;
+  return 0;
+}
+
+/* The bytes of a word of up to 16 bytes from its head and tail, at the end of the
+ * document's word bytes (two stores of 8, little-endian as head_of reads them). */
+static int put_short(stance_buf *out, uint64_t head, uint64_t tail, uint32_t n) {
+  if (out->cap - out->len < 16 && stance_buf_reserve(out, 16) == NULL) return -1;
+  stance_put64((uint8_t *)out->data + out->len, head);
+  stance_put64((uint8_t *)out->data + out->len + 8, tail);
+  out->len += n;
+  return 0;
+}
+
+/* Count one occurrence (at position `at`) of the word with this head, tail and hash, of n
+ * bytes (`bytes`: the word, needed only when it has more than 16 bytes), new to the document
+ * or not. -1 when out of memory. A slot holds a word of up to 8 bytes whole (its head); the
+ * tails of longer ones are in their local_word. */
+static int count_word(stance_segment_builder *b, const char *bytes, uint32_t n, uint64_t head, uint64_t tail,
+                      uint32_t h, uint32_t at) {
+  uint32_t i, id, tag = n > 8 ? LONG_WORD : 0;
+  local_word *w;
+  for (i = h & (b->lcap - 1); (id = b->ltab[i].id) != 0; i = (i + 1) & (b->lcap - 1)) {
+    const lslot *sl = &b->ltab[i];
+    if (sl->hash != h || sl->head != head || (id & LONG_WORD) != tag) continue;
+    if (tag == 0) break;
+    w = &b->lw[(id & ~LONG_WORD) - 1];
+    if (w->len == n && w->tail == tail &&
+        (n <= 16 || memcmp(b->lwords.data + w->off + 16, bytes + 16, n - 16) == 0))
+      break;
+  }
+  if (id == 0) {
+    if (b->nlw == b->lw_cap && grow_words(b) != 0) return -1;
+    w = &b->lw[b->nlw];
+    w->head = head;
+    w->tail = tail;
+    w->hash = h;
+    w->len = n;
+    w->off = (uint32_t)b->lwords.len;
+    w->slot = i;
+    b->lcount[b->nlw] = 0;
+    if (n <= 16) {
+      if (put_short(&b->lwords, head, tail, n) != 0) return -1;
+    } else {
+      stance_buf_add(&b->lwords, bytes, n);
+      if (b->lwords.oom) return -1;
+    }
+    id = ++b->nlw;
+    b->ltab[i].head = head;
+    b->ltab[i].hash = h;
+    b->ltab[i].id = id | tag;
+    if (b->nlw * 2 > b->lcap && grow_local(b) != 0) return -1;
+  }
+  id &= ~LONG_WORD;
+  if (b->ntoks == b->toks_cap) {
+    uint32_t cap = b->toks_cap ? b->toks_cap * 2 : 4096;
+    uint32_t *nt, *np;
+    if (cap <= b->toks_cap) return -1;
+    if ((nt = realloc(b->toks, cap * sizeof *nt)) == NULL) return -1;
+    b->toks = nt;
+    np = realloc(b->tokpos, cap * sizeof *np);
+    if (np == NULL) return -1;
+    b->tokpos = np;
+    b->toks_cap = cap;
+  }
+  b->toks[b->ntoks] = id - 1;
+  b->tokpos[b->ntoks] = at;
+  b->ntoks++;
+  b->lcount[id - 1]++;
+  return 0;
+}
+
+/* Count the oldest pending word. */
+static int count_pending(stance_segment_builder *b) {
+  const pending *p = &b->ring[b->rdone++ % RING];
+  return count_word(b, NULL, p->len, p->head, p->tail, p->hash, p->at);
+}
+
+/* A word of the document: one of up to 16 bytes waits in the ring while its slot is fetched
+ * (and, halfway, the local_word of a longer one its slot names), then is counted; a longer
+ * one (rare) is counted at once. A word's positions stay in order, as all its occurrences
+ * take the same way. */
 static int on_word(void *ud, size_t start, size_t end, const char *folded, size_t n, int broken) {
   stance_segment_builder *b = ud;
-  uint32_t h, i, id;
-  uint64_t head;
-  local_word *w;
+  uint32_t h;
+  uint64_t head, tail;
   (void)start;
   (void)end;
   if (b->first)
@@ -338,52 +481,31 @@ static int on_word(void *ud, size_t start, size_t end, const char *folded, size_
   else
     b->at += broken ? 2 : 1;
   if (n == 0) return 0;
+  if (n > UINT32_MAX / 2) goto oom;
   head = head_of(folded, n);
-  h = hash_word(folded, n, head);
-  for (i = h & (b->lcap - 1); (id = b->ltab[i]) != 0; i = (i + 1) & (b->lcap - 1)) {
-    w = &b->lw[id - 1];
-    if (w->hash == h && w->head == head && w->len == n &&
-        (n <= 8 || memcmp(b->lwords.data + w->off + 8, folded + 8, n - 8) == 0))
-      break;
+  h = hash_word(folded, n, head, &tail);
+  if (n > 16) {
+    if (count_word(b, folded, (uint32_t)n, head, tail, h, b->at) != 0) goto oom;
+    return 0;
   }
-  if (id == 0) {
-    if (b->nlw == b->lw_cap) {
-      uint32_t cap = b->lw_cap ? b->lw_cap * 2 : 512;
-      local_word *nl = realloc(b->lw, cap * sizeof *nl);
-      if (nl == NULL) goto oom;
-      b->lw = nl;
-      b->lw_cap = cap;
+  {
+    pending *p = &b->ring[b->rnext++ % RING];
+    p->head = head;
+    p->tail = tail;
+    p->hash = h;
+    p->len = (uint32_t)n;
+    p->at = b->at;
+    PREFETCH(&b->ltab[h & (b->lcap - 1)]);
+  }
+  if (b->rnext - b->rdone > RING / 2) {
+    /* halfway: the slot is near; a longer word's local_word is fetched next */
+    const pending *q = &b->ring[(b->rnext - RING / 2 - 1) % RING];
+    if (q->len > 8) {
+      const lslot *sl = &b->ltab[q->hash & (b->lcap - 1)];
+      if (sl->id != 0) PREFETCH(&b->lw[(sl->id & ~LONG_WORD) - 1]);
     }
-    w = &b->lw[b->nlw];
-    w->head = head;
-    w->hash = h;
-    w->len = (uint32_t)n;
-    w->off = (uint32_t)b->lwords.len;
-    w->count = 0;
-    if (b->lwords.len + n <= b->lwords.cap) { /* the common case, without a call */
-      memcpy(b->lwords.data + b->lwords.len, folded, n);
-      b->lwords.len += n;
-    } else {
-      stance_buf_add(&b->lwords, folded, n);
-      if (b->lwords.oom) goto oom;
-    }
-    b->ltab[i] = id = ++b->nlw;
-    if (b->nlw * 2 > b->lcap && grow_local(b) != 0) goto oom;
   }
-  if (b->ntoks == b->toks_cap) {
-    uint32_t cap = b->toks_cap ? b->toks_cap * 2 : 4096;
-    uint32_t *nt = realloc(b->toks, cap * sizeof *nt), *np;
-    if (nt == NULL) goto oom;
-    b->toks = nt;
-    np = realloc(b->tokpos, cap * sizeof *np);
-    if (np == NULL) goto oom;
-    b->tokpos = np;
-    b->toks_cap = cap;
-  }
-  b->toks[b->ntoks] = id - 1;
-  b->tokpos[b->ntoks] = b->at;
-  b->ntoks++;
-  b->lw[id - 1].count++;
+  if (b->rnext - b->rdone == RING && count_pending(b) != 0) goto oom;
   return 0;
 oom:
   b->oom = 1;
@@ -438,28 +560,31 @@ static uint8_t *reserve_post(stance_segment_builder *b, term_entry *e, uint64_t 
  * distinct word looked up once in the segment's dictionary. */
 static int flush_doc(stance_segment_builder *b) {
   uint32_t t, off = 0;
+  while (b->rdone != b->rnext)
+    if (count_pending(b) != 0) return -1;
   if (b->ntoks > b->pos_cap) {
     uint32_t *np = realloc(b->pos, b->ntoks * sizeof *np);
     if (np == NULL) return -1;
     b->pos = np;
     b->pos_cap = b->ntoks;
   }
+  /* each word's positions end where the next word's start (its cursor, then its end) */
   for (t = 0; t < b->nlw; t++) {
-    b->lw[t].at = off;
-    b->lw[t].fill = 0;
-    off += b->lw[t].count;
+    b->lend[t] = off;
+    off += b->lcount[t];
   }
-  for (t = 0; t < b->ntoks; t++) {
-    local_word *w = &b->lw[b->toks[t]];
-    b->pos[w->at + w->fill++] = b->tokpos[t];
-  }
+  for (t = 0; t < b->ntoks; t++) b->pos[b->lend[b->toks[t]]++] = b->tokpos[t];
   /* the dictionary's slots for all the document's words, fetched ahead of use; and for a
-   * word of more than 8 bytes, once its slot is near, its entry, then its bytes (compared
+   * word of 8 bytes or more, once its slot is near, its entry, then its bytes (compared
    * with the word's: a word the slot does not tell apart) */
   for (t = 0; t < b->nlw; t++) {
     local_word *w = &b->lw[t];
-    if (t + 2 * AHEAD < b->nlw) PREFETCH(&b->tab[b->lw[t + 2 * AHEAD].hash & (b->cap - 1)]);
-    if (t + AHEAD < b->nlw && b->lw[t + AHEAD].len > 8) {
+    const char *word = b->lwords.data + w->off;
+    if (t + 2 * AHEAD < b->nlw) {
+      const slot *sl = &b->tab[b->lw[t + 2 * AHEAD].hash & (b->cap - 1)];
+      PREFETCH(sl);
+    }
+    if (t + AHEAD < b->nlw && b->lw[t + AHEAD].len >= 8) {
       const slot *sl = &b->tab[b->lw[t + AHEAD].hash & (b->cap - 1)];
       if (sl->id != 0) PREFETCH(&b->entries[sl->id - 1]);
     }
@@ -467,13 +592,13 @@ static int flush_doc(stance_segment_builder *b) {
       const slot *sl = &b->tab[b->lw[t + AHEAD / 2].hash & (b->cap - 1)];
       if (sl->id != 0) PREFETCH(b->words.data + b->entries[sl->id - 1].word_off + 8);
     }
-    w->id = lookup(b, b->lwords.data + w->off, w->len, w->hash, w->head);
+    w->id = lookup(b, word, w->len, w->hash, w->head, w->tail);
     if (w->id == UINT32_MAX) return -1;
   }
   for (t = 0; t < b->nlw; t++) {
     local_word *w = &b->lw[t];
-    uint32_t k, count = w->count;
-    uint32_t *p = b->pos + w->at;
+    uint32_t k, count = b->lcount[t];
+    uint32_t *p = b->pos + (b->lend[t] - count);
     term_entry *e;
     uint64_t delta;
     uint8_t *out;
@@ -506,17 +631,10 @@ static int flush_doc(stance_segment_builder *b) {
     e->last_doc = b->local + 1;
     e->freq += count;
   }
-  /* empty the document's table for the next one: slot by slot when it is sparse (a long
-   * document made it large), whole otherwise */
-  if (b->nlw * 8 < b->lcap) {
-    for (t = 0; t < b->nlw; t++) {
-      uint32_t i = b->lw[t].hash & (b->lcap - 1);
-      while (b->ltab[i] != t + 1) i = (i + 1) & (b->lcap - 1);
-      b->ltab[i] = 0;
-    }
-  } else {
-    memset(b->ltab, 0, b->lcap * sizeof *b->ltab);
-  }
+  /* empty the document's table for the next one, slot by slot (each word knows its own:
+   * stores that wait for nothing, where a memset would write a large document's whole
+   * table) */
+  for (t = 0; t < b->nlw; t++) b->ltab[b->lw[t].slot].id = 0;
   b->nlw = 0;
   b->ntoks = 0;
   b->lwords.len = 0;
@@ -536,6 +654,7 @@ long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *tex
   b->docs[b->ndocs++] = doc;
   b->at = 0;
   b->first = 1;
+  b->rnext = b->rdone = 0;
   words = stance_tokenize(text, len, on_word, b);
   if (words < 0 || b->oom || flush_doc(b) != 0) return -1;
   return words;
@@ -614,6 +733,7 @@ static size_t split_postings(const term_entry *e, uint8_t *out) {
    * the positions of a long list by whole words */
   for (sl = e->head; sl != NULL; sl = sl->next) {
     const uint8_t *p = sl->data, *end = sl->data + sl->len;
+    if (sl->next != NULL) PREFETCH(sl->next); /* the chain's next slice, while this one is read */
     while (p < end) {
       uint64_t v = 0, more = 0, n;
       unsigned shift = 0;

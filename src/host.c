@@ -206,6 +206,18 @@ static int set_path(lua_State *L, const char *argv0) {
   return 0;
 }
 
+/* Whether the command ran a user's script (`stance run`: its module is loaded). */
+static int ran_script(lua_State *L) {
+  int top = lua_gettop(L), ran = 1;
+  lua_getglobal(L, "package");
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "loaded");
+    if (lua_istable(L, -1)) ran = lua_getfield(L, -1, "stance.cli.run") != LUA_TNIL;
+  }
+  lua_settop(L, top);
+  return ran;
+}
+
 static int traceback(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
   if (msg == NULL) msg = "(error object is not a string)";
@@ -257,6 +269,11 @@ int main(int argc, char **argv) {
   signal(SIGINT, SIG_DFL);
   global_L = NULL;
   fflush(stdout);
-  lua_close(L);
+  /* The state is closed only after `stance run` (a script's own finalizers run then, as
+   * lua.c runs them). Otherwise the process ends here: the kernel takes back its memory,
+   * mappings and descriptors at once, where lua_close freed every object one by one (a
+   * tenth of a count's instructions); what closing does that matters is done: cli.main
+   * stopped the worker's threads, and exit() flushes every stdio stream (Lua's files). */
+  if (ran_script(L)) lua_close(L);
   return code;
 }

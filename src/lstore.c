@@ -1588,6 +1588,64 @@ static int l_markup_lines(lua_State *L) {
   return 2;
 }
 
+/* markup_globs(text) -> include, exclude: the globs of a schema's `corpus` records, as
+ * stance.schema reads them from markup_lines (the values of every include and exclude
+ * attribute that follows a `corpus` record line, in order), without a table per line: what
+ * a search's check of the files needs of the schema. */
+typedef struct globs_ctx {
+  lua_State *L;
+  int in_corpus, ninc, nexc;
+} globs_ctx;
+
+static int globs_on_line(void *ud, const stance_line *l) {
+  globs_ctx *c = ud;
+  uint32_t i;
+  int at, *n;
+  if (l->kind == STANCE_LINE_RECORD) {
+    c->in_corpus = l->name_len == 6 && memcmp(l->name, "corpus", 6) == 0;
+    return 0;
+  }
+  if (l->kind != STANCE_LINE_ATTRIBUTE || !c->in_corpus) return 0;
+  if (l->name_len == 7 && memcmp(l->name, "include", 7) == 0) {
+    at = -2, n = &c->ninc; /* include is below exclude */
+  } else if (l->name_len == 7 && memcmp(l->name, "exclude", 7) == 0) {
+    at = -1, n = &c->nexc;
+  } else {
+    return 0;
+  }
+  for (i = 0; i < l->nvalues; i++) {
+    lua_pushlstring(c->L, l->values[i].text, l->values[i].len);
+    lua_rawseti(c->L, at - 1, ++*n);
+  }
+  return 0;
+}
+
+static void globs_on_problem(void *ud, stance_problem_kind kind, stance_problem_scope scope, uint32_t line,
+                             uint32_t col, const char *msg) {
+  (void)ud;
+  (void)kind;
+  (void)scope;
+  (void)line;
+  (void)col;
+  (void)msg;
+}
+
+static int l_markup_globs(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  globs_ctx c;
+  stance_markup_handler h;
+  c.L = L;
+  c.in_corpus = c.ninc = c.nexc = 0;
+  h.line = globs_on_line;
+  h.problem = globs_on_problem;
+  h.ud = &c;
+  lua_newtable(L); /* include */
+  lua_newtable(L); /* exclude */
+  if (stance_markup_parse(text, len, &h) < 0) return stance__fail(L, "out of memory", "ENOMEM");
+  return 2;
+}
+
 /* syntax_dump(text) -> markup dump, syntax problems, tree-sitter dump, has_error, sexp */
 static int l_syntax_dump(lua_State *L) {
   size_t len;
@@ -1697,6 +1755,7 @@ static const luaL_Reg funcs[] = {{"read", l_read}, {"read_file", l_read_file}, {
                                  {"store", l_store_new},
                                  {"from_snapshot", l_from_snapshot},
                                  {"markup_lines", l_markup_lines},
+                                 {"markup_globs", l_markup_globs},
                                  {"syntax_dump", l_syntax_dump},
                                  {"quote", l_quote},
                                  {"is_word", l_is_word},

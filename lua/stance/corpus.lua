@@ -120,6 +120,11 @@ function M:schema()
   return self._schema or nil, self._schema_problems
 end
 
+--- Forget what was read of the schema (it changed): the next use reads it again.
+function M:forget_schema()
+  self._schema, self._schema_problems, self._vocab, self._globs = nil, nil, nil, nil
+end
+
 --- The values annotation files are checked against (stance.schema.vocab made into a
 --- core.vocab once per corpus, not at every file read).
 ---@return userdata|nil
@@ -131,11 +136,26 @@ function M:vocab()
   return self._vocab or nil
 end
 
---- Which documents belong: the schema's corpus include/exclude globs.
+--- Which documents belong: the schema's corpus include/exclude globs. Before the schema is
+--- needed whole, only its corpus records are read (core.markup_globs: the same globs, no
+--- table per line, stance.schema not loaded): all that a search's check of the files needs.
 ---@return {include: string[]|nil, exclude: string[]|nil}
 function M:globs()
-  local s = self:schema()
-  local c = s and s.corpus or {}
+  local c
+  if self._schema == nil then
+    if self._globs == nil then
+      local core = require('stance.core')
+      -- as stance.schema.load reads it: none, or one not readable, has no globs
+      local text = core.readfile(self.root .. '/.stance/schema.stance', { root = self.root })
+      local inc, exc
+      if text then inc, exc = core.markup_globs(text) end
+      self._globs = { include = inc, exclude = exc }
+    end
+    c = self._globs
+  else
+    local s = self:schema()
+    c = s and s.corpus or {}
+  end
   return {
     include = c.include and #c.include > 0 and c.include or nil,
     exclude = c.exclude and #c.exclude > 0 and c.exclude or nil,

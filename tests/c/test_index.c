@@ -1394,8 +1394,44 @@ static void builder_starts_small_after_a_large_vocabulary(void) {
   free(text);
 }
 
+/* A large document's words (thousands of distinct ones, of every length: up to 8 bytes, 9 to
+ * 16, more; its table grown while words wait for their slots) each counted once per
+ * occurrence, under one entry. */
+static void builder_counts_a_large_documents_words(void) {
+  stance_segment_builder *b = stance_builder_new();
+  stance_segment *seg = NULL;
+  size_t cap = 20000u * 3u * 40u, len = 0;
+  char *text = malloc(cap);
+  char w[64];
+  uint32_t i, k;
+  CHECK(b != NULL && text != NULL);
+  if (b == NULL || text == NULL) goto done;
+  /* three rounds over the words: each appears three times, far apart */
+  for (k = 0; k < 3; k++)
+    for (i = 0; i < 20000; i++)
+      len += (size_t)sprintf(text + len, i % 3 == 0 ? "w%u " : i % 3 == 1 ? "sanction%uab " : "internationalization%u ", i);
+  CHECK(stance_builder_add(b, 0, text, len) == 60000);
+  seg = stance_builder_finish(b);
+  CHECK(seg != NULL);
+  if (seg == NULL) goto done;
+  CHECK(seg->nterms == 20000);
+  for (i = 0; i < 20000; i += 7) {
+    int64_t t;
+    uint32_t freq = 0;
+    int n = sprintf(w, i % 3 == 0 ? "w%u" : i % 3 == 1 ? "sanction%uab" : "internationalization%u", i);
+    t = stance_segment_find(seg, w, (size_t)n);
+    CHECK(t >= 0);
+    if (t >= 0) CHECK(stance_segment_freq(seg, (uint32_t)t, &freq) == 0 && freq == 3);
+  }
+done:
+  stance_segment_unref(seg);
+  stance_builder_free(b);
+  free(text);
+}
+
 const test_case index_tests[] = {
     {"builder_starts_small_after_a_large_vocabulary", builder_starts_small_after_a_large_vocabulary},
+    {"builder_counts_a_large_documents_words", builder_counts_a_large_documents_words},
     {"index_paths_are_corpus_paths", index_paths_are_corpus_paths},
     {"varints_are_skipped_as_they_are_read", varints_are_skipped_as_they_are_read},
     {"index_matches_a_brute_force_search", index_matches_a_brute_force_search},

@@ -79,6 +79,26 @@ describe('corpus', function()
     assert.are.same({ 'a.txt' }, seen)
   end)
 
+  it('reads the globs of the corpus records alone as the whole schema gives them', function()
+    local schema = require('stance.schema')
+    local texts = {
+      'format stance 1\n\ncorpus\n  include "*.txt" "*.md"\n',
+      'format stance 1\ncorpus\n  include "a/*.txt"\n  # a comment\n  exclude "a/b/*" "c*"\n  not-annotators x\n'
+        .. 'target t\n  include "not/a/corpus/glob"\ncorpus\n  exclude "late/*"\n  include "*.md"\n',
+      -- a broken record line is skipped: its attributes go to the record before it, in both
+      'format stance 1\ncorpus\n  include "*.txt"\ntarget "unclosed\n  include "x/*"\n  exclude "y/*"\n',
+      'format stance 1\ntarget t\n  include "*.txt"\n',
+      'corpus\n  include\n  exclude "\\u{41}*"\n| text\n  include "z"\n',
+      '',
+    }
+    for _, text in ipairs(texts) do
+      local inc, exc = core.markup_globs(text)
+      local s = schema.parse(text)
+      assert.are.same(s.corpus.include, inc, text)
+      assert.are.same(s.corpus.exclude, exc, text)
+    end
+  end)
+
   it('gives documents their text, hash, sentences and paragraphs', function()
     local d = new_corpus({ ['a.txt'] = 'Title Line\n\nMr. Okafor spoke. The U.S. listened — “a tax.” Then é.\n' })
     local doc = assert(stance_open(d)):document('a.txt')

@@ -121,7 +121,7 @@ function M.write(c, old, new)
   -- inside the corpus only: a schema.stance that is a link out of it is not written through
   local ok, err = core.write_atomic(path, new, old and core.sha256(old) or '', { root = c.root })
   if not ok then return nil, err end
-  c._schema, c._vocab = nil, nil
+  c:forget_schema()
   return true
 end
 

@@ -363,6 +363,12 @@ function core.vocab(values) end
 ---@return stance.Problem[] problems
 function core.markup_lines(text) end
 
+--- The globs of a schema's `corpus` records (include, exclude), as stance.schema reads them.
+---@param text string
+---@return string[] include
+---@return string[] exclude
+function core.markup_globs(text) end
+
 ---@param s string
 ---@return string literal
 function core.quote(s) end

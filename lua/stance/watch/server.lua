@@ -340,7 +340,7 @@ function H.resettle(st)
   local now = os.time()
   if now < H.schema_newest(st.schema_id) + M.SCHEMA_SETTLE_S then return true end
   local c = st.c
-  c._schema, c._schema_problems, c._vocab = nil, nil, nil
+  c:forget_schema()
   if require('stance.core').glob_rule(c:globs()) ~= c.idx:rule() or H.schema_id(c) ~= st.schema_id then
     return false
   end
@@ -409,7 +409,7 @@ function H.full(st)
   -- the folders again: one made or renamed while events were lost has its watch, its name
   local n, werr, wcode = st.ino:add(c.root, '', true)
   if not n then return nil, H.limit_message(werr, wcode) end
-  c._schema, c._schema_problems, c._vocab = nil, nil, nil
+  c:forget_schema()
   -- the time first: the schema read below is settled if it had not changed for a while then
   st.schema_read = os.time()
   st.schema_id = H.schema_id(c)
