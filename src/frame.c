@@ -422,27 +422,253 @@ static unsigned char *place_in_parallel(const stance_frame *f, stance_store *s, 
   return left;
 }
 
+/* ---- searching for many annotations ------------------------------------------------------ */
+
+/* An annotation of the pass in order that is not where the file says: what it needs
+ * (searching, or made an orphan for want of a quote) and, once searched for exactly, the
+ * best place found. Searches are made for all of them before the pass in order acts on them
+ * (moves them, calls back), which then does in order what it did before. */
+enum { P_NO_QUOTE, P_SEARCH, P_SHORT, P_FOUND, P_NONE, P_NO_BUDGET };
+
+typedef struct pending {
+  best_place p;
+  size_t nlen; /* file bytes of the quote's first part */
+  size_t full; /* prefix + suffix: the best score there is */
+  uint32_t slot, next, occurrences;
+  int state;
+} pending;
+
+static size_t field_len(const char *s) { return s ? strlen(s) : 0; }
+
+static int charge(stance_budget *b, uint64_t steps) {
+  if (b->exhausted || steps > b->left) {
+    b->left = 0;
+    b->exhausted = 1;
+    return -1;
+  }
+  b->left -= steps;
+  return 0;
+}
+
+/* Near where it was: an edit moves the annotations after it by the same number of code
+ * points, so the shifts that placed the ones before are tried first, then (a bounded number
+ * of times) every occurrence within NEAR_RADIUS code points of where it was. A place found so
+ * is taken only when nothing else could beat it: it has the whole prefix and suffix (the
+ * best score there is) and every occurrence nearer than it was looked at. Then it is the
+ * place the search of the whole text would choose. */
+#define NEAR_RADIUS 4096u /* code points either side */
+#define NEAR_SHIFTS 4     /* shifts remembered, the last that worked first */
+#define NEAR_PROBES 256   /* looks near without a shift, per call: each reads 2 * NEAR_RADIUS */
+
+/* Every occurrence of the first part whose first code point is within `radius` of where the
+ * annotation was, offered to exact_cb. */
+static void scan_near(pending *q, size_t radius) {
+  const stance_frame *f = q->p.f;
+  size_t cps = stance_text_cps(f->t), near = q->p.near, lo, hi, end;
+  lo = stance_text_cp_to_byte(f->t, near > radius ? near - radius : 0);
+  hi = stance_text_cp_to_byte(f->t, near + radius < cps ? near + radius : cps);
+  end = hi + q->nlen <= f->len ? hi + q->nlen : f->len;
+  while (lo + q->nlen <= end) {
+    const char *at = memmem(f->s + lo, end - lo, q->p.quote, q->nlen);
+    if (at == NULL) break;
+    lo = (size_t)(at - f->s);
+    exact_cb(&q->p, lo, lo + q->nlen, 0);
+    lo++;
+  }
+}
+
+static int near_accepted(const pending *q, size_t radius) {
+  return q->p.found && q->p.score == q->full && q->p.dist <= radius;
+}
+
+/* Whether the annotation is found near where it was (q->p then holds the place). */
+static int find_near(pending *q, int64_t *shifts, int *nshifts, int *probes) {
+  const stance_frame *f = q->p.f;
+  const stance_rec *r = q->p.r;
+  int k;
+  for (k = 0; k < *nshifts; k++) {
+    int64_t d = shifts[k];
+    size_t radius = (size_t)(d < 0 ? -d : d), at, last_end;
+    if (!quote_matches(f, r->spans, r->nspans, d, q->p.quote, q->p.qlen, NULL)) continue;
+    at = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[0].start + d));
+    last_end = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[r->nspans - 1].end + d));
+    if (match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, last_end, r->f[STANCE_F_SUFFIX]) != q->full)
+      continue;
+    scan_near(q, radius);
+    if (near_accepted(q, radius)) {
+      d = q->p.delta;
+      memmove(shifts + 1, shifts, (size_t)k * sizeof *shifts);
+      shifts[0] = d;
+      return 1;
+    }
+    q->p.found = 0;
+  }
+  if (*probes >= NEAR_PROBES) return 0;
+  (*probes)++;
+  scan_near(q, NEAR_RADIUS);
+  if (near_accepted(q, NEAR_RADIUS)) {
+    if (*nshifts < NEAR_SHIFTS) (*nshifts)++;
+    memmove(shifts + 1, shifts, (size_t)(*nshifts - 1) * sizeof *shifts);
+    shifts[0] = q->p.delta;
+    return 1;
+  }
+  q->p.found = 0;
+  return 0;
+}
+
+/* The whole text, once for all the annotations left: their first parts are keyed by their
+ * first 16, 8 or 4 bytes in a table, and each position of the text is looked up in it (one
+ * pass per key width in use). An occurrence costs a step of the budget for each annotation
+ * it is offered to; without budget left the search stops, and those it was for are not
+ * searched. What each annotation is offered is every occurrence of its first part (up to
+ * MAX_OCCURRENCES, in the text's order), as a search of its own would be. */
+static const size_t key_widths[] = { 16, 8, 4 };
+
+static uint64_t key_at(const char *p, size_t w) {
+  uint64_t a = 0, b = 0, h;
+  if (w == 16) {
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+  } else if (w == 8) {
+    memcpy(&a, p, 8);
+  } else {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    a = x;
+  }
+  h = (a * 0x9E3779B97F4A7C15ull) ^ ((b + w) * 0xC2B2AE3D27D4EB4Full);
+  return h ^ (h >> 31);
+}
+
+static size_t key_width(size_t nlen) { return nlen >= 16 ? 16 : nlen >= 8 ? 8 : 4; }
+
+#define NO_NEXT UINT32_MAX
+
+/* Search for the pending annotations of state P_SEARCH: each ends P_FOUND, P_NONE or
+ * P_NO_BUDGET. 0 or STANCE_ENOMEM. */
+static int find_all(anchor_ctx *c, pending *q, uint32_t nq) {
+  const stance_frame *f = c->f;
+  uint32_t i, ngroups = 0, *table = NULL, *group_first = NULL;
+  uint64_t *bits = NULL;
+  size_t cap = 1024, mask, wi;
+  int widths = 0, rc = STANCE_OK, stopped = 0;
+  for (i = 0; i < nq; i++)
+    if (q[i].state == P_SEARCH) ngroups++;
+  if (ngroups == 0) return STANCE_OK;
+  while (cap < 2 * (size_t)ngroups) cap *= 2;
+  mask = cap - 1;
+  table = calloc(cap, sizeof *table); /* group index + 1; 0: empty */
+  group_first = malloc((size_t)ngroups * sizeof *group_first);
+  bits = calloc(1024, sizeof *bits); /* 65536 bits of the keys' hashes: most positions stop here */
+  if (table == NULL || group_first == NULL || bits == NULL) {
+    rc = STANCE_ENOMEM;
+    goto done;
+  }
+  ngroups = 0;
+  /* groups of the annotations whose first parts start with the same key (the same width) */
+  for (i = nq; i-- > 0;) { /* backwards: each group's list in slot order */
+    size_t w, h, j;
+    uint64_t hash;
+    if (q[i].state != P_SEARCH) continue;
+    w = key_width(q[i].nlen);
+    hash = key_at(q[i].p.quote, w);
+    widths |= w == 16 ? 1 : w == 8 ? 2 : 4;
+    bits[(hash >> 48) >> 6] |= 1ull << ((hash >> 48) & 63);
+    for (h = hash & mask;; h = (h + 1) & mask) {
+      if (table[h] == 0) {
+        group_first[ngroups] = NO_NEXT;
+        table[h] = ++ngroups;
+      }
+      j = group_first[table[h] - 1];
+      if (j == NO_NEXT || (key_width(q[j].nlen) == w && memcmp(q[j].p.quote, q[i].p.quote, w) == 0)) break;
+    }
+    q[i].next = group_first[table[h] - 1];
+    group_first[table[h] - 1] = i;
+  }
+  for (wi = 0; wi < 3 && !stopped; wi++) {
+    size_t w = key_widths[wi], pos;
+    if (!(widths & (1 << wi)) || f->len < w) continue;
+    for (pos = 0; pos + w <= f->len && !stopped; pos++) {
+      uint64_t hash = key_at(f->s + pos, w);
+      size_t h;
+      uint32_t j;
+      if (!(bits[(hash >> 48) >> 6] & (1ull << ((hash >> 48) & 63)))) continue;
+      for (h = hash & mask; table[h] != 0; h = (h + 1) & mask) {
+        j = group_first[table[h] - 1];
+        if (key_width(q[j].nlen) == w && memcmp(q[j].p.quote, f->s + pos, w) == 0) break;
+      }
+      if (table[h] == 0) continue;
+      for (; j != NO_NEXT; j = q[j].next) {
+        pending *p = &q[j];
+        if (pos + p->nlen > f->len || memcmp(f->s + pos + w, p->p.quote + w, p->nlen - w) != 0) continue;
+        if (p->occurrences >= MAX_OCCURRENCES) continue;
+        p->occurrences++;
+        if (charge(&c->budget, 1) != 0) {
+          stopped = 1;
+          break;
+        }
+        exact_cb(&p->p, pos, pos + p->nlen, 0);
+      }
+    }
+  }
+  for (i = 0; i < nq; i++)
+    if (q[i].state == P_SEARCH) q[i].state = stopped ? P_NO_BUDGET : q[i].p.found ? P_FOUND : P_NONE;
+done:
+  free(table);
+  free(group_first);
+  free(bits);
+  return rc;
+}
+
+/* The annotations of the pass in order that are not where the file says, in slot order. */
+typedef struct pendings {
+  pending *q;
+  uint32_t n, cap;
+} pendings;
+
+static pending *pend(pendings *ps, const stance_frame *f, stance_rec *r, int state) {
+  pending *q;
+  if (ps->n == ps->cap) {
+    uint32_t cap = ps->cap ? ps->cap * 2 : 64;
+    pending *nq = cap > ps->cap ? realloc(ps->q, (size_t)cap * sizeof *nq) : NULL;
+    if (nq == NULL) return NULL;
+    ps->q = nq;
+    ps->cap = cap;
+  }
+  q = &ps->q[ps->n++];
+  memset(q, 0, sizeof *q);
+  q->slot = r->index;
+  q->state = state;
+  q->p.f = f;
+  q->p.r = r;
+  return q;
+}
+
 int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_anchor_opts *opts,
                            stance_anchor_result *res, stance_anchor_cb cb, void *ud) {
   uint32_t i, slots = stance_store_slots(s), searched = 0;
   size_t cps = stance_text_cps(f->t);
   stance_text_hint hint;
   anchor_ctx c;
-  int rc = STANCE_OK;
+  pendings ps;
+  int64_t shifts[NEAR_SHIFTS];
+  int nshifts = 0, probes = 0, rc = STANCE_OK;
   unsigned char *left;
   memset(&hint, 0, sizeof hint);
   memset(res, 0, sizeof *res);
   memset(&c, 0, sizeof c);
+  memset(&ps, 0, sizeof ps);
   c.f = f;
   c.budget.left = opts != NULL && opts->budget > 0 ? opts->budget
                                                    : STANCE_ANCHOR_BUDGET + (uint64_t)STANCE_ANCHOR_BUDGET_PER_BYTE * f->len;
   left = place_in_parallel(f, s, &res->placed);
-  for (i = 0; i < slots; i++) {
+  /* where the file says (whatever its recorded hash: a quote is checked, never trusted), or
+   * pending */
+  for (i = 0; i < slots && rc == STANCE_OK; i++) {
     stance_rec *r = stance_store_at(s, i);
     const char *quote;
-    size_t qlen, first_len, delta_a, delta_b;
-    int64_t delta;
-    int found;
+    pending *q;
+    size_t qlen;
     if ((left != NULL && !left[i]) || skipped(r)) continue;
     quote = r->f[STANCE_F_QUOTE];
     if (quote == NULL) {
@@ -450,28 +676,51 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
       if (r->spans[r->nspans - 1].end <= cps) {
         to_buf_spans(f, r, 0, &hint);
         res->placed++;
-      } else {
-        make_orphan(r, res, cb, ud);
+      } else if (pend(&ps, f, r, P_NO_QUOTE) == NULL) {
+        rc = STANCE_ENOMEM;
       }
       continue;
     }
     qlen = strlen(quote);
-    /* where the file says, whatever its recorded hash: a quote is checked, never trusted */
     if (quote_matches(f, r->spans, r->nspans, 0, quote, qlen, &hint)) {
       to_buf_spans(f, r, 0, &hint);
       res->placed++;
       continue;
     }
-    if (c.budget.exhausted) { /* no work left for searches: kept as it is, said so */
+    if ((q = pend(&ps, f, r, P_SEARCH)) == NULL) {
+      rc = STANCE_ENOMEM;
+      continue;
+    }
+    /* Elsewhere: the first part of the quote (as many code points as the first span had),
+     * with every other part at the same distance. */
+    q->p.quote = quote;
+    q->p.qlen = qlen;
+    q->p.near = r->spans[0].start;
+    q->nlen = cp_prefix_len(quote, qlen, r->spans[0].end - r->spans[0].start);
+    q->full = field_len(r->f[STANCE_F_PREFIX]) + field_len(r->f[STANCE_F_SUFFIX]);
+    if (q->nlen < 4) q->state = P_SHORT; /* searched on its own, as it comes */
+    else if (find_near(q, shifts, &nshifts, &probes)) q->state = P_FOUND;
+  }
+  if (rc == STANCE_OK) rc = find_all(&c, ps.q, ps.n);
+  /* in order: moved, found approximately, or orphans */
+  for (i = 0; i < ps.n && rc == STANCE_OK; i++) {
+    pending *q = &ps.q[i];
+    stance_rec *r = (stance_rec *)q->p.r;
+    int64_t delta = q->p.delta;
+    size_t delta_a, delta_b;
+    int found;
+    if (q->state == P_NO_QUOTE) {
+      make_orphan(r, res, cb, ud);
+      continue;
+    }
+    if (q->state != P_FOUND && c.budget.exhausted) { /* no work left for searches: kept as it is, said so */
       res->unsearched++;
       make_orphan(r, res, cb, ud);
       continue;
     }
-    if (opts != NULL && opts->progress != NULL && ++searched % 32 == 0) opts->progress(opts->progress_ud, i, slots);
-    /* Elsewhere: the first part of the quote (as many code points as the first span had),
-     * with every other part at the same distance. */
-    first_len = cp_prefix_len(quote, qlen, r->spans[0].end - r->spans[0].start);
-    found = best_occurrence(&c, r, quote, qlen, first_len, &delta);
+    if (opts != NULL && opts->progress != NULL && ++searched % 32 == 0) opts->progress(opts->progress_ud, q->slot, slots);
+    found = q->state == P_FOUND ? 1 : q->state == P_NO_BUDGET ? NO_BUDGET : 0;
+    if (q->state == P_SHORT) found = best_occurrence(&c, r, q->p.quote, q->p.qlen, q->nlen, &delta);
     if (found == STANCE_ENOMEM) {
       rc = STANCE_ENOMEM;
       break;
@@ -483,7 +732,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
       if (cb) cb(ud, r, 0);
       continue;
     }
-    if (found == 0 && r->nspans == 1) found = fuzzy_find(&c, r, quote, qlen, &delta_a, &delta_b);
+    if (found == 0 && r->nspans == 1) found = fuzzy_find(&c, r, q->p.quote, q->p.qlen, &delta_a, &delta_b);
     if (found == STANCE_ENOMEM) {
       rc = STANCE_ENOMEM;
       break;
@@ -502,6 +751,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
     if (found == NO_BUDGET) res->unsearched++;
     make_orphan(r, res, cb, ud);
   }
+  free(ps.q);
   free(left);
   stance_qgrams_free(c.g);
   stance_store_reindex(s);
