@@ -182,6 +182,7 @@ typedef struct best_place {
   const char *quote;
   size_t qlen, near;
   int found;
+  int plain;             /* exact: an occurrence is the whole quote (plain_quote) */
   int64_t delta;         /* exact: the shift of the spans, in code points */
   size_t a, b, edits;    /* approximate: the place, in file bytes */
   size_t score, dist, at;
@@ -203,22 +204,35 @@ static int exact_cb(void *ud, size_t at, size_t end, size_t edits) {
   best_place *p = ud;
   const stance_frame *f = p->f;
   const stance_rec *r = p->r;
-  size_t cp = stance_text_byte_to_cp(f->t, at), last_end, score, dist;
-  int64_t d = (int64_t)cp - (int64_t)r->spans[0].start;
-  (void)end;
+  size_t cp, last_end, score, dist;
+  int64_t d;
   (void)edits;
-  if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, NULL)) return 0;
-  last_end = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[r->nspans - 1].end + d));
-  score = match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, last_end, r->f[STANCE_F_SUFFIX]);
-  dist = cp > p->near ? cp - p->near : p->near - cp;
-  if (better(p, 0, score, dist, at)) {
-    p->found = 1;
-    p->delta = d;
-    p->edits = 0;
-    p->score = score;
-    p->dist = dist;
-    p->at = at;
+  if (p->plain) {
+    /* the occurrence is the whole quote: its score and distance are known before the check
+     * of its code points, which only a place better than the best so far needs (a few, in
+     * a repetitive text) */
+    score = match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, end, r->f[STANCE_F_SUFFIX]);
+    if (p->found && score < p->score) return 0;
+    cp = stance_text_byte_to_cp(f->t, at);
+    dist = cp > p->near ? cp - p->near : p->near - cp;
+    if (!better(p, 0, score, dist, at)) return 0;
+    d = (int64_t)cp - (int64_t)r->spans[0].start;
+    if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, NULL)) return 0;
+  } else {
+    cp = stance_text_byte_to_cp(f->t, at);
+    d = (int64_t)cp - (int64_t)r->spans[0].start;
+    if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, NULL)) return 0;
+    last_end = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[r->nspans - 1].end + d));
+    score = match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, last_end, r->f[STANCE_F_SUFFIX]);
+    dist = cp > p->near ? cp - p->near : p->near - cp;
+    if (!better(p, 0, score, dist, at)) return 0;
   }
+  p->found = 1;
+  p->delta = d;
+  p->edits = 0;
+  p->score = score;
+  p->dist = dist;
+  p->at = at;
   return 0;
 }
 
@@ -428,14 +442,19 @@ static unsigned char *place_in_parallel(const stance_frame *f, stance_store *s, 
  * (searching, or made an orphan for want of a quote) and, once searched for exactly, the
  * best place found. Searches are made for all of them before the pass in order acts on them
  * (moves them, calls back), which then does in order what it did before. */
-enum { P_NO_QUOTE, P_SEARCH, P_SHORT, P_FOUND, P_NONE, P_NO_BUDGET };
+enum { P_NO_QUOTE, P_SEARCH, P_WAIT, P_SHORT, P_FOUND, P_NONE, P_NO_BUDGET };
 
 typedef struct pending {
   best_place p;
   size_t nlen; /* file bytes of the quote's first part */
+  /* what the pass over the text looks for, and where the quote's first part is in it */
+  const char *needle;
+  size_t needle_len, needle_off;
+  char *with_context; /* prefix, quote, suffix (malloc'd) */
   size_t full; /* prefix + suffix: the best score there is */
-  uint32_t slot, next, occurrences;
-  int state;
+  uint32_t slot, next, members, next_member;
+  uint32_t *occ, nocc, capocc; /* the places of its needle (when it holds the needle's list) */
+  int state, done, member;
 } pending;
 
 static size_t field_len(const char *s) { return s ? strlen(s) : 0; }
@@ -543,47 +562,86 @@ static uint64_t key_at(const char *p, size_t w) {
 static size_t key_width(size_t nlen) { return nlen >= 16 ? 16 : nlen >= 8 ? 8 : 4; }
 
 #define NO_NEXT UINT32_MAX
+/* steps of the budget an occurrence offered to an annotation costs (and one per 16 bytes of
+ * what was compared): the look at its context and its code points */
+#define FIND_STEPS 40
 
-/* Search for the pending annotations of state P_SEARCH: each ends P_FOUND, P_NONE or
- * P_NO_BUDGET. 0 or STANCE_ENOMEM. */
-static int find_all(anchor_ctx *c, pending *q, uint32_t nq) {
+static int grow_u32(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x) {
+  if (*n == *cap) {
+    uint32_t c = *cap ? *cap * 2 : 4;
+    uint32_t *nv = c > *cap ? realloc(*v, (size_t)c * sizeof *nv) : NULL;
+    if (nv == NULL) return -1;
+    *v = nv;
+    *cap = c;
+  }
+  (*v)[(*n)++] = x;
+  return 0;
+}
+
+/* Whether the occurrence at file byte `at` is a place of the quote (its code points). */
+static int valid_at(const pending *p, size_t at) {
+  const stance_rec *r = p->p.r;
+  int64_t d = (int64_t)stance_text_byte_to_cp(p->p.f->t, at) - (int64_t)r->spans[0].start;
+  return quote_matches(p->p.f, r->spans, r->nspans, d, p->p.quote, p->p.qlen, NULL);
+}
+
+/* Search for the needles of the pending annotations of state P_SEARCH: each ends P_FOUND,
+ * P_NONE or P_NO_BUDGET. The annotations with the same needle share one: its places (up to
+ * MAX_OCCURRENCES, in the text's order) are collected in one pass, then offered to each of
+ * them; with `nearest` (needles of the quote with its whole context, plain_quote), only the
+ * nearest place on either side of where each was (every place has the best score there is:
+ * the nearest wins). 0 or STANCE_ENOMEM. */
+static int find_needles(anchor_ctx *c, pending *q, uint32_t nq, int nearest) {
   const stance_frame *f = c->f;
-  uint32_t i, ngroups = 0, *table = NULL, *group_first = NULL;
+  uint32_t i, n = 0, *table = NULL;
   uint64_t *bits = NULL;
   size_t cap = 1024, mask, wi;
   int widths = 0, rc = STANCE_OK, stopped = 0;
   for (i = 0; i < nq; i++)
-    if (q[i].state == P_SEARCH) ngroups++;
-  if (ngroups == 0) return STANCE_OK;
-  while (cap < 2 * (size_t)ngroups) cap *= 2;
+    if (q[i].state == P_SEARCH) n++;
+  if (n == 0) return STANCE_OK;
+  while (cap < 2 * (size_t)n) cap *= 2;
   mask = cap - 1;
-  table = calloc(cap, sizeof *table); /* group index + 1; 0: empty */
-  group_first = malloc((size_t)ngroups * sizeof *group_first);
+  table = calloc(cap, sizeof *table); /* an annotation with the key, + 1; 0: empty */
   bits = calloc(1024, sizeof *bits); /* 65536 bits of the keys' hashes: most positions stop here */
-  if (table == NULL || group_first == NULL || bits == NULL) {
+  if (table == NULL || bits == NULL) {
     rc = STANCE_ENOMEM;
     goto done;
   }
-  ngroups = 0;
-  /* groups of the annotations whose first parts start with the same key (the same width) */
-  for (i = nq; i-- > 0;) { /* backwards: each group's list in slot order */
-    size_t w, h, j;
+  /* Keys (the needle's first 16, 8 or 4 bytes) lead to a list of the distinct needles with
+   * that key (through `next`), each to the annotations that have it (`members`, through
+   * `next_member`, in slot order). */
+  for (i = nq; i-- > 0;) {
+    pending *p = &q[i];
+    size_t w, h;
     uint64_t hash;
-    if (q[i].state != P_SEARCH) continue;
-    w = key_width(q[i].nlen);
-    hash = key_at(q[i].p.quote, w);
+    uint32_t k;
+    if (p->state != P_SEARCH) continue;
+    p->next = p->members = p->next_member = NO_NEXT;
+    p->nocc = 0;
+    p->member = p->done = 0;
+    w = key_width(p->needle_len);
+    hash = key_at(p->needle, w);
     widths |= w == 16 ? 1 : w == 8 ? 2 : 4;
     bits[(hash >> 48) >> 6] |= 1ull << ((hash >> 48) & 63);
-    for (h = hash & mask;; h = (h + 1) & mask) {
-      if (table[h] == 0) {
-        group_first[ngroups] = NO_NEXT;
-        table[h] = ++ngroups;
-      }
-      j = group_first[table[h] - 1];
-      if (j == NO_NEXT || (key_width(q[j].nlen) == w && memcmp(q[j].p.quote, q[i].p.quote, w) == 0)) break;
+    for (h = hash & mask; table[h] != 0; h = (h + 1) & mask) {
+      k = table[h] - 1;
+      if (key_width(q[k].needle_len) == w && memcmp(q[k].needle, p->needle, w) == 0) break;
     }
-    q[i].next = group_first[table[h] - 1];
-    group_first[table[h] - 1] = i;
+    if (table[h] == 0) {
+      table[h] = i + 1;
+    } else {
+      for (k = table[h] - 1; k != NO_NEXT; k = q[k].next)
+        if (q[k].needle_len == p->needle_len && memcmp(q[k].needle, p->needle, p->needle_len) == 0) break;
+      if (k != NO_NEXT) { /* the same needle: one member more (backwards: in slot order) */
+        p->next_member = q[k].members;
+        p->member = 1;
+        q[k].members = i;
+        continue;
+      }
+      p->next = table[h] - 1; /* a needle more with this key */
+      table[h] = i + 1;
+    }
   }
   for (wi = 0; wi < 3 && !stopped; wi++) {
     size_t w = key_widths[wi], pos;
@@ -591,33 +649,138 @@ static int find_all(anchor_ctx *c, pending *q, uint32_t nq) {
     for (pos = 0; pos + w <= f->len && !stopped; pos++) {
       uint64_t hash = key_at(f->s + pos, w);
       size_t h;
-      uint32_t j;
+      uint32_t k = NO_NEXT;
       if (!(bits[(hash >> 48) >> 6] & (1ull << ((hash >> 48) & 63)))) continue;
       for (h = hash & mask; table[h] != 0; h = (h + 1) & mask) {
-        j = group_first[table[h] - 1];
-        if (key_width(q[j].nlen) == w && memcmp(q[j].p.quote, f->s + pos, w) == 0) break;
+        k = table[h] - 1;
+        if (key_width(q[k].needle_len) == w && memcmp(q[k].needle, f->s + pos, w) == 0) break;
       }
       if (table[h] == 0) continue;
-      for (; j != NO_NEXT; j = q[j].next) {
-        pending *p = &q[j];
-        if (pos + p->nlen > f->len || memcmp(f->s + pos + w, p->p.quote + w, p->nlen - w) != 0) continue;
-        if (p->occurrences >= MAX_OCCURRENCES) continue;
-        p->occurrences++;
-        if (charge(&c->budget, 1) != 0) {
+      for (; k != NO_NEXT; k = q[k].next) {
+        pending *p = &q[k];
+        if (pos + p->needle_len > f->len || memcmp(f->s + pos + w, p->needle + w, p->needle_len - w) != 0 ||
+            p->nocc >= MAX_OCCURRENCES)
+          continue;
+        if (charge(&c->budget, FIND_STEPS) != 0) {
           stopped = 1;
           break;
         }
-        exact_cb(&p->p, pos, pos + p->nlen, 0);
+        if (grow_u32(&p->occ, &p->nocc, &p->capocc, (uint32_t)pos) != 0) {
+          rc = STANCE_ENOMEM;
+          goto done;
+        }
       }
     }
   }
+  /* each needle's places to each of its annotations */
+  for (i = 0; i < nq && !stopped; i++) {
+    pending *rep = &q[i];
+    uint32_t m;
+    if (rep->state != P_SEARCH || rep->member) continue;
+    for (m = i; m != NO_NEXT && !stopped; m = m == i ? rep->members : q[m].next_member) {
+      pending *p = &q[m];
+      uint32_t k, lo = 0, hi = rep->nocc;
+      if (!nearest) {
+        for (k = 0; k < rep->nocc; k++) {
+          size_t at = rep->occ[k] + p->needle_off;
+          if (charge(&c->budget, FIND_STEPS) != 0) {
+            stopped = 1;
+            break;
+          }
+          exact_cb(&p->p, at, at + p->nlen, 0);
+        }
+      } else {
+        /* the first place at or after where it was, and the last before */
+        size_t cps = stance_text_cps(f->t), near = stance_text_cp_to_byte(f->t, p->p.near < cps ? p->p.near : cps);
+        while (lo < hi) {
+          uint32_t mid = lo + (hi - lo) / 2;
+          if (rep->occ[mid] + p->needle_off < near)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+        for (k = lo; k < rep->nocc && !stopped; k++) {
+          stopped = charge(&c->budget, FIND_STEPS) != 0;
+          if (!stopped && valid_at(p, rep->occ[k] + p->needle_off)) break;
+        }
+        if (k < rep->nocc && !stopped) exact_cb(&p->p, rep->occ[k] + p->needle_off, rep->occ[k] + p->needle_off + p->nlen, 0);
+        for (k = lo; k-- > 0 && !stopped;) {
+          stopped = charge(&c->budget, FIND_STEPS) != 0;
+          if (!stopped && valid_at(p, rep->occ[k] + p->needle_off)) {
+            exact_cb(&p->p, rep->occ[k] + p->needle_off, rep->occ[k] + p->needle_off + p->nlen, 0);
+            break;
+          }
+        }
+      }
+      if (!stopped) p->done = 1;
+    }
+  }
   for (i = 0; i < nq; i++)
-    if (q[i].state == P_SEARCH) q[i].state = stopped ? P_NO_BUDGET : q[i].p.found ? P_FOUND : P_NONE;
+    if (q[i].state == P_SEARCH) q[i].state = !q[i].done ? P_NO_BUDGET : q[i].p.found ? P_FOUND : P_NONE;
 done:
+  for (i = 0; i < nq; i++) {
+    free(q[i].occ);
+    q[i].occ = NULL;
+    q[i].nocc = q[i].capocc = 0;
+  }
   free(table);
-  free(group_first);
   free(bits);
   return rc;
+}
+
+/* Whether an occurrence of the quote of `r` (`nlen` file bytes of its first part) is the
+ * whole of its one span, starting a character: then its score is the prefix before it and
+ * the suffix after its last byte, known without a conversion to code points. */
+static int plain_quote(const stance_rec *r, const char *quote, size_t qlen, size_t nlen) {
+  return r->nspans == 1 && nlen == qlen && qlen > 0 && ((unsigned char)quote[0] & 0xC0) != 0x80;
+}
+
+/* Search for the annotations of state P_SEARCH in the whole text. First with their prefix
+ * and suffix around the quote where there are any: a place with both whole has the best
+ * score there is, so the best of these is the best of all (usually the only one); then those
+ * not found so, by their quote alone. 0 or STANCE_ENOMEM. */
+static int find_all(anchor_ctx *c, pending *q, uint32_t nq) {
+  uint32_t i, with = 0;
+  int rc;
+  for (i = 0; i < nq; i++) {
+    pending *p = &q[i];
+    const stance_rec *r = p->p.r;
+    size_t plen, slen;
+    if (p->state != P_SEARCH) continue;
+    p->needle = p->p.quote;
+    p->needle_len = p->nlen;
+    p->needle_off = 0;
+    if (p->full == 0 || !plain_quote(r, p->p.quote, p->p.qlen, p->nlen)) continue;
+    plen = field_len(r->f[STANCE_F_PREFIX]);
+    slen = field_len(r->f[STANCE_F_SUFFIX]);
+    if ((p->with_context = malloc(plen + p->nlen + slen + 1)) == NULL) return STANCE_ENOMEM;
+    memcpy(p->with_context, r->f[STANCE_F_PREFIX] ? r->f[STANCE_F_PREFIX] : "", plen);
+    memcpy(p->with_context + plen, p->p.quote, p->nlen);
+    memcpy(p->with_context + plen + p->nlen, r->f[STANCE_F_SUFFIX] ? r->f[STANCE_F_SUFFIX] : "", slen + 1);
+    p->needle = p->with_context;
+    p->needle_len = plen + p->nlen + slen;
+    p->needle_off = plen;
+    with++;
+  }
+  if (with > 0) {
+    for (i = 0; i < nq; i++)
+      if (q[i].state == P_SEARCH && q[i].with_context == NULL) q[i].state = P_WAIT;
+    if ((rc = find_needles(c, q, nq, 1)) != STANCE_OK) return rc;
+    for (i = 0; i < nq; i++) {
+      pending *p = &q[i];
+      if (p->state == P_WAIT) p->state = c->budget.exhausted ? P_NO_BUDGET : P_SEARCH;
+      if (p->with_context == NULL || p->state == P_NO_BUDGET) continue;
+      if (p->state == P_FOUND && p->p.score == p->full) continue;
+      /* not with its whole context: by its quote alone */
+      p->state = P_SEARCH;
+      p->p.found = 0;
+      p->done = 0;
+      p->needle = p->p.quote;
+      p->needle_len = p->nlen;
+      p->needle_off = 0;
+    }
+  }
+  return find_needles(c, q, nq, 0);
 }
 
 /* The annotations of the pass in order that are not where the file says, in slot order. */
@@ -698,6 +861,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
     q->p.near = r->spans[0].start;
     q->nlen = cp_prefix_len(quote, qlen, r->spans[0].end - r->spans[0].start);
     q->full = field_len(r->f[STANCE_F_PREFIX]) + field_len(r->f[STANCE_F_SUFFIX]);
+    q->p.plain = plain_quote(r, quote, qlen, q->nlen);
     if (q->nlen < 4) q->state = P_SHORT; /* searched on its own, as it comes */
     else if (find_near(q, shifts, &nshifts, &probes)) q->state = P_FOUND;
   }
@@ -751,6 +915,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
     if (found == NO_BUDGET) res->unsearched++;
     make_orphan(r, res, cb, ud);
   }
+  for (i = 0; i < ps.n; i++) free(ps.q[i].with_context);
   free(ps.q);
   free(left);
   stance_qgrams_free(c.g);
