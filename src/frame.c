@@ -862,7 +862,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
     q->nlen = cp_prefix_len(quote, qlen, r->spans[0].end - r->spans[0].start);
     q->full = field_len(r->f[STANCE_F_PREFIX]) + field_len(r->f[STANCE_F_SUFFIX]);
     q->p.plain = plain_quote(r, quote, qlen, q->nlen);
-    if (q->nlen < 4) q->state = P_SHORT; /* searched on its own, as it comes */
+    if (q->nlen < 4 || (opts != NULL && opts->each)) q->state = P_SHORT; /* searched on its own, as it comes */
     else if (find_near(q, shifts, &nshifts, &probes)) q->state = P_FOUND;
   }
   if (rc == STANCE_OK) rc = find_all(&c, ps.q, ps.n);
