@@ -183,6 +183,7 @@ typedef struct best_place {
   size_t qlen, near;
   int found;
   int plain;             /* exact: an occurrence is the whole quote (plain_quote) */
+  stance_text_hint *hint; /* exact: for the conversions of places in order (NULL: none) */
   int64_t delta;         /* exact: the shift of the spans, in code points */
   size_t a, b, edits;    /* approximate: the place, in file bytes */
   size_t score, dist, at;
@@ -217,12 +218,12 @@ static int exact_cb(void *ud, size_t at, size_t end, size_t edits) {
     dist = cp > p->near ? cp - p->near : p->near - cp;
     if (!better(p, 0, score, dist, at)) return 0;
     d = (int64_t)cp - (int64_t)r->spans[0].start;
-    if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, NULL)) return 0;
+    if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, p->hint)) return 0;
   } else {
     cp = stance_text_byte_to_cp(f->t, at);
     d = (int64_t)cp - (int64_t)r->spans[0].start;
-    if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, NULL)) return 0;
-    last_end = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[r->nspans - 1].end + d));
+    if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, p->hint)) return 0;
+    last_end = cp_to_byte(f, (size_t)((int64_t)r->spans[r->nspans - 1].end + d), p->hint);
     score = match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, last_end, r->f[STANCE_F_SUFFIX]);
     dist = cp > p->near ? cp - p->near : p->near - cp;
     if (!better(p, 0, score, dist, at)) return 0;
@@ -481,11 +482,15 @@ static int charge(stance_budget *b, uint64_t steps) {
 
 /* Every occurrence of the first part whose first code point is within `radius` of where the
  * annotation was, offered to exact_cb. */
-static void scan_near(pending *q, size_t radius) {
+typedef struct near_hints {
+  stance_text_hint lo, hi, cand, cb; /* each follows its own series of places, in order */
+} near_hints;
+
+static void scan_near(pending *q, size_t radius, near_hints *h) {
   const stance_frame *f = q->p.f;
   size_t cps = stance_text_cps(f->t), near = q->p.near, lo, hi, end;
-  lo = stance_text_cp_to_byte(f->t, near > radius ? near - radius : 0);
-  hi = stance_text_cp_to_byte(f->t, near + radius < cps ? near + radius : cps);
+  lo = cp_to_byte(f, near > radius ? near - radius : 0, &h->lo);
+  hi = cp_to_byte(f, near + radius < cps ? near + radius : cps, &h->hi);
   end = hi + q->nlen <= f->len ? hi + q->nlen : f->len;
   while (lo + q->nlen <= end) {
     const char *at = memmem(f->s + lo, end - lo, q->p.quote, q->nlen);
@@ -501,38 +506,43 @@ static int near_accepted(const pending *q, size_t radius) {
 }
 
 /* Whether the annotation is found near where it was (q->p then holds the place). */
-static int find_near(pending *q, int64_t *shifts, int *nshifts, int *probes) {
+static int find_near(pending *q, int64_t *shifts, int *nshifts, int *probes, near_hints *h) {
   const stance_frame *f = q->p.f;
   const stance_rec *r = q->p.r;
-  int k;
+  int k, rc = 0;
+  q->p.hint = &h->cb;
   for (k = 0; k < *nshifts; k++) {
     int64_t d = shifts[k];
     size_t radius = (size_t)(d < 0 ? -d : d), at, last_end;
-    if (!quote_matches(f, r->spans, r->nspans, d, q->p.quote, q->p.qlen, NULL)) continue;
-    at = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[0].start + d));
-    last_end = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[r->nspans - 1].end + d));
+    if (!quote_matches(f, r->spans, r->nspans, d, q->p.quote, q->p.qlen, &h->cand)) continue;
+    at = cp_to_byte(f, (size_t)((int64_t)r->spans[0].start + d), &h->cand);
+    last_end = cp_to_byte(f, (size_t)((int64_t)r->spans[r->nspans - 1].end + d), &h->cand);
     if (match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, last_end, r->f[STANCE_F_SUFFIX]) != q->full)
       continue;
-    scan_near(q, radius);
+    scan_near(q, radius, h);
     if (near_accepted(q, radius)) {
       d = q->p.delta;
       memmove(shifts + 1, shifts, (size_t)k * sizeof *shifts);
       shifts[0] = d;
-      return 1;
+      rc = 1;
+      break;
     }
     q->p.found = 0;
   }
-  if (*probes >= NEAR_PROBES) return 0;
-  (*probes)++;
-  scan_near(q, NEAR_RADIUS);
-  if (near_accepted(q, NEAR_RADIUS)) {
-    if (*nshifts < NEAR_SHIFTS) (*nshifts)++;
-    memmove(shifts + 1, shifts, (size_t)(*nshifts - 1) * sizeof *shifts);
-    shifts[0] = q->p.delta;
-    return 1;
+  if (rc == 0 && *probes < NEAR_PROBES) {
+    (*probes)++;
+    scan_near(q, NEAR_RADIUS, h);
+    if (near_accepted(q, NEAR_RADIUS)) {
+      if (*nshifts < NEAR_SHIFTS) (*nshifts)++;
+      memmove(shifts + 1, shifts, (size_t)(*nshifts - 1) * sizeof *shifts);
+      shifts[0] = q->p.delta;
+      rc = 1;
+    } else {
+      q->p.found = 0;
+    }
   }
-  q->p.found = 0;
-  return 0;
+  q->p.hint = NULL; /* the hints are this pass's */
+  return rc;
 }
 
 /* The whole text, once for all the annotations left: their first parts are keyed by their
@@ -815,12 +825,14 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
   anchor_ctx c;
   pendings ps;
   int64_t shifts[NEAR_SHIFTS];
+  near_hints hints;
   int nshifts = 0, probes = 0, rc = STANCE_OK;
   unsigned char *left;
   memset(&hint, 0, sizeof hint);
   memset(res, 0, sizeof *res);
   memset(&c, 0, sizeof c);
   memset(&ps, 0, sizeof ps);
+  memset(&hints, 0, sizeof hints);
   c.f = f;
   c.budget.left = opts != NULL && opts->budget > 0 ? opts->budget
                                                    : STANCE_ANCHOR_BUDGET + (uint64_t)STANCE_ANCHOR_BUDGET_PER_BYTE * f->len;
@@ -845,7 +857,8 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
       continue;
     }
     qlen = strlen(quote);
-    if (quote_matches(f, r->spans, r->nspans, 0, quote, qlen, &hint)) {
+    /* (left by the parallel pass: not where the file says) */
+    if (left == NULL && quote_matches(f, r->spans, r->nspans, 0, quote, qlen, &hint)) {
       to_buf_spans(f, r, 0, &hint);
       res->placed++;
       continue;
@@ -863,7 +876,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
     q->full = field_len(r->f[STANCE_F_PREFIX]) + field_len(r->f[STANCE_F_SUFFIX]);
     q->p.plain = plain_quote(r, quote, qlen, q->nlen);
     if (q->nlen < 4 || (opts != NULL && opts->each)) q->state = P_SHORT; /* searched on its own, as it comes */
-    else if (find_near(q, shifts, &nshifts, &probes)) q->state = P_FOUND;
+    else if (find_near(q, shifts, &nshifts, &probes, &hints)) q->state = P_FOUND;
   }
   if (rc == STANCE_OK) rc = find_all(&c, ps.q, ps.n);
   /* in order: moved, found approximately, or orphans */
@@ -890,7 +903,7 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
       break;
     }
     if (found == 1) {
-      to_buf_spans(f, r, delta, NULL);
+      to_buf_spans(f, r, delta, &hints.lo); /* (the look near is over: its hint is free) */
       r->touched = 1;
       res->moved++;
       if (cb) cb(ud, r, 0);
