@@ -52,7 +52,8 @@ static int same_as_each(const char *ann, size_t alen, const stance_frame *f, con
     places(s, &a);
     places(e, &b);
     if (!a.oom && !b.oom)
-      same = a.len == b.len && memcmp(a.data, b.data, a.len) == 0 && er.moved == res->moved && er.fuzzy == res->fuzzy;
+      same = a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0) && er.moved == res->moved &&
+             er.fuzzy == res->fuzzy;
     stance_buf_free(&a);
     stance_buf_free(&b);
   }
