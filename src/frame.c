@@ -480,12 +480,12 @@ static int charge(stance_budget *b, uint64_t steps) {
 #define NEAR_SHIFTS 4     /* shifts remembered, the last that worked first */
 #define NEAR_PROBES 256   /* looks near without a shift, per call: each reads 2 * NEAR_RADIUS */
 
-/* Every occurrence of the first part whose first code point is within `radius` of where the
- * annotation was, offered to exact_cb. */
 typedef struct near_hints {
   stance_text_hint lo, hi, cand, cb; /* each follows its own series of places, in order */
 } near_hints;
 
+/* Every occurrence of the first part whose first code point is within `radius` of where the
+ * annotation was, offered to exact_cb. */
 static void scan_near(pending *q, size_t radius, near_hints *h) {
   const stance_frame *f = q->p.f;
   size_t cps = stance_text_cps(f->t), near = q->p.near, lo, hi, end;
@@ -545,12 +545,12 @@ static int find_near(pending *q, int64_t *shifts, int *nshifts, int *probes, nea
   return rc;
 }
 
-/* The whole text, once for all the annotations left: their first parts are keyed by their
- * first 16, 8 or 4 bytes in a table, and each position of the text is looked up in it (one
- * pass per key width in use). An occurrence costs a step of the budget for each annotation
- * it is offered to; without budget left the search stops, and those it was for are not
- * searched. What each annotation is offered is every occurrence of its first part (up to
- * MAX_OCCURRENCES, in the text's order), as a search of its own would be. */
+/* The whole text, once for all the annotations left: their needles are keyed by their first
+ * 16, 8 or 4 bytes in a table, and each position of the text is looked up in it (one pass
+ * per key width in use). A place found, and a place offered to an annotation, each cost
+ * FIND_STEPS of the budget; without budget left the search stops, and the annotations it
+ * had not finished are not searched. What each annotation is offered is every place of its
+ * needle (up to MAX_OCCURRENCES, in the text's order), as a search of its own would be. */
 static const size_t key_widths[] = { 16, 8, 4 };
 
 static uint64_t key_at(const char *p, size_t w) {
