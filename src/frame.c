@@ -182,6 +182,8 @@ typedef struct best_place {
   const char *quote;
   size_t qlen, near;
   int found;
+  int plain;             /* exact: an occurrence is the whole quote (plain_quote) */
+  stance_text_hint *hint; /* exact: for the conversions of places in order (NULL: none) */
   int64_t delta;         /* exact: the shift of the spans, in code points */
   size_t a, b, edits;    /* approximate: the place, in file bytes */
   size_t score, dist, at;
@@ -203,22 +205,35 @@ static int exact_cb(void *ud, size_t at, size_t end, size_t edits) {
   best_place *p = ud;
   const stance_frame *f = p->f;
   const stance_rec *r = p->r;
-  size_t cp = stance_text_byte_to_cp(f->t, at), last_end, score, dist;
-  int64_t d = (int64_t)cp - (int64_t)r->spans[0].start;
-  (void)end;
+  size_t cp, last_end, score, dist;
+  int64_t d;
   (void)edits;
-  if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, NULL)) return 0;
-  last_end = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[r->nspans - 1].end + d));
-  score = match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, last_end, r->f[STANCE_F_SUFFIX]);
-  dist = cp > p->near ? cp - p->near : p->near - cp;
-  if (better(p, 0, score, dist, at)) {
-    p->found = 1;
-    p->delta = d;
-    p->edits = 0;
-    p->score = score;
-    p->dist = dist;
-    p->at = at;
+  if (p->plain) {
+    /* the occurrence is the whole quote: its score and distance are known before the check
+     * of its code points, which only a place better than the best so far needs (a few, in
+     * a repetitive text) */
+    score = match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, end, r->f[STANCE_F_SUFFIX]);
+    if (p->found && score < p->score) return 0;
+    cp = stance_text_byte_to_cp(f->t, at);
+    dist = cp > p->near ? cp - p->near : p->near - cp;
+    if (!better(p, 0, score, dist, at)) return 0;
+    d = (int64_t)cp - (int64_t)r->spans[0].start;
+    if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, p->hint)) return 0;
+  } else {
+    cp = stance_text_byte_to_cp(f->t, at);
+    d = (int64_t)cp - (int64_t)r->spans[0].start;
+    if (!quote_matches(f, r->spans, r->nspans, d, p->quote, p->qlen, p->hint)) return 0;
+    last_end = cp_to_byte(f, (size_t)((int64_t)r->spans[r->nspans - 1].end + d), p->hint);
+    score = match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, last_end, r->f[STANCE_F_SUFFIX]);
+    dist = cp > p->near ? cp - p->near : p->near - cp;
+    if (!better(p, 0, score, dist, at)) return 0;
   }
+  p->found = 1;
+  p->delta = d;
+  p->edits = 0;
+  p->score = score;
+  p->dist = dist;
+  p->at = at;
   return 0;
 }
 
@@ -422,27 +437,413 @@ static unsigned char *place_in_parallel(const stance_frame *f, stance_store *s, 
   return left;
 }
 
+/* ---- searching for many annotations ------------------------------------------------------ */
+
+/* An annotation of the pass in order that is not where the file says: what it needs
+ * (searching, or made an orphan for want of a quote) and, once searched for exactly, the
+ * best place found. Searches are made for all of them before the pass in order acts on them
+ * (moves them, calls back), which then does in order what it did before. */
+enum { P_NO_QUOTE, P_SEARCH, P_WAIT, P_SHORT, P_FOUND, P_NONE, P_NO_BUDGET };
+
+typedef struct pending {
+  best_place p;
+  size_t nlen; /* file bytes of the quote's first part */
+  /* what the pass over the text looks for, and where the quote's first part is in it */
+  const char *needle;
+  size_t needle_len, needle_off;
+  char *with_context; /* prefix, quote, suffix (malloc'd) */
+  size_t full; /* prefix + suffix: the best score there is */
+  uint32_t slot, next, members, next_member;
+  uint32_t *occ, nocc, capocc; /* the places of its needle (when it holds the needle's list) */
+  int state, done, member;
+} pending;
+
+static size_t field_len(const char *s) { return s ? strlen(s) : 0; }
+
+static int charge(stance_budget *b, uint64_t steps) {
+  if (b->exhausted || steps > b->left) {
+    b->left = 0;
+    b->exhausted = 1;
+    return -1;
+  }
+  b->left -= steps;
+  return 0;
+}
+
+/* Near where it was: an edit moves the annotations after it by the same number of code
+ * points, so the shifts that placed the ones before are tried first, then (a bounded number
+ * of times) every occurrence within NEAR_RADIUS code points of where it was. A place found so
+ * is taken only when nothing else could beat it: it has the whole prefix and suffix (the
+ * best score there is) and every occurrence nearer than it was looked at. Then it is the
+ * place the search of the whole text would choose. */
+#define NEAR_RADIUS 4096u /* code points either side */
+#define NEAR_SHIFTS 4     /* shifts remembered, the last that worked first */
+#define NEAR_PROBES 256   /* looks near without a shift, per call: each reads 2 * NEAR_RADIUS */
+
+typedef struct near_hints {
+  stance_text_hint lo, hi, cand, cb; /* each follows its own series of places, in order */
+} near_hints;
+
+/* Every occurrence of the first part whose first code point is within `radius` of where the
+ * annotation was, offered to exact_cb. */
+static void scan_near(pending *q, size_t radius, near_hints *h) {
+  const stance_frame *f = q->p.f;
+  size_t cps = stance_text_cps(f->t), near = q->p.near, lo, hi, end;
+  lo = cp_to_byte(f, near > radius ? near - radius : 0, &h->lo);
+  hi = cp_to_byte(f, near + radius < cps ? near + radius : cps, &h->hi);
+  end = hi + q->nlen <= f->len ? hi + q->nlen : f->len;
+  while (lo + q->nlen <= end) {
+    const char *at = memmem(f->s + lo, end - lo, q->p.quote, q->nlen);
+    if (at == NULL) break;
+    lo = (size_t)(at - f->s);
+    exact_cb(&q->p, lo, lo + q->nlen, 0);
+    lo++;
+  }
+}
+
+static int near_accepted(const pending *q, size_t radius) {
+  return q->p.found && q->p.score == q->full && q->p.dist <= radius;
+}
+
+/* Whether the annotation is found near where it was (q->p then holds the place). */
+static int find_near(pending *q, int64_t *shifts, int *nshifts, int *probes, near_hints *h) {
+  const stance_frame *f = q->p.f;
+  const stance_rec *r = q->p.r;
+  int k, rc = 0;
+  q->p.hint = &h->cb;
+  for (k = 0; k < *nshifts; k++) {
+    int64_t d = shifts[k];
+    size_t radius = (size_t)(d < 0 ? -d : d), at, last_end;
+    if (!quote_matches(f, r->spans, r->nspans, d, q->p.quote, q->p.qlen, &h->cand)) continue;
+    at = cp_to_byte(f, (size_t)((int64_t)r->spans[0].start + d), &h->cand);
+    last_end = cp_to_byte(f, (size_t)((int64_t)r->spans[r->nspans - 1].end + d), &h->cand);
+    if (match_before(f, at, r->f[STANCE_F_PREFIX]) + match_after(f, last_end, r->f[STANCE_F_SUFFIX]) != q->full)
+      continue;
+    scan_near(q, radius, h);
+    if (near_accepted(q, radius)) {
+      d = q->p.delta;
+      memmove(shifts + 1, shifts, (size_t)k * sizeof *shifts);
+      shifts[0] = d;
+      rc = 1;
+      break;
+    }
+    q->p.found = 0;
+  }
+  if (rc == 0 && *probes < NEAR_PROBES) {
+    (*probes)++;
+    scan_near(q, NEAR_RADIUS, h);
+    if (near_accepted(q, NEAR_RADIUS)) {
+      if (*nshifts < NEAR_SHIFTS) (*nshifts)++;
+      memmove(shifts + 1, shifts, (size_t)(*nshifts - 1) * sizeof *shifts);
+      shifts[0] = q->p.delta;
+      rc = 1;
+    } else {
+      q->p.found = 0;
+    }
+  }
+  q->p.hint = NULL; /* the hints are this pass's */
+  return rc;
+}
+
+/* The whole text, once for all the annotations left: their needles are keyed by their first
+ * 16, 8 or 4 bytes in a table, and each position of the text is looked up in it (one pass
+ * per key width in use). A place found, and a place offered to an annotation, each cost
+ * FIND_STEPS of the budget; without budget left the search stops, and the annotations it
+ * had not finished are not searched. What each annotation is offered is every place of its
+ * needle (up to MAX_OCCURRENCES, in the text's order), as a search of its own would be. */
+static const size_t key_widths[] = { 16, 8, 4 };
+
+static uint64_t key_at(const char *p, size_t w) {
+  uint64_t a = 0, b = 0, h;
+  if (w == 16) {
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+  } else if (w == 8) {
+    memcpy(&a, p, 8);
+  } else {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    a = x;
+  }
+  h = (a * 0x9E3779B97F4A7C15ull) ^ ((b + w) * 0xC2B2AE3D27D4EB4Full);
+  return h ^ (h >> 31);
+}
+
+static size_t key_width(size_t nlen) { return nlen >= 16 ? 16 : nlen >= 8 ? 8 : 4; }
+
+#define NO_NEXT UINT32_MAX
+/* steps of the budget an occurrence offered to an annotation costs (and one per 16 bytes of
+ * what was compared): the look at its context and its code points */
+#define FIND_STEPS 40
+
+static int grow_u32(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x) {
+  if (*n == *cap) {
+    uint32_t c = *cap ? *cap * 2 : 4;
+    uint32_t *nv = c > *cap ? realloc(*v, (size_t)c * sizeof *nv) : NULL;
+    if (nv == NULL) return -1;
+    *v = nv;
+    *cap = c;
+  }
+  (*v)[(*n)++] = x;
+  return 0;
+}
+
+/* Whether the occurrence at file byte `at` is a place of the quote (its code points). */
+static int valid_at(const pending *p, size_t at) {
+  const stance_rec *r = p->p.r;
+  int64_t d = (int64_t)stance_text_byte_to_cp(p->p.f->t, at) - (int64_t)r->spans[0].start;
+  return quote_matches(p->p.f, r->spans, r->nspans, d, p->p.quote, p->p.qlen, NULL);
+}
+
+/* Search for the needles of the pending annotations of state P_SEARCH: each ends P_FOUND,
+ * P_NONE or P_NO_BUDGET. The annotations with the same needle share one: its places (up to
+ * MAX_OCCURRENCES, in the text's order) are collected in one pass, then offered to each of
+ * them; with `nearest` (needles of the quote with its whole context, plain_quote), only the
+ * nearest place on either side of where each was (every place has the best score there is:
+ * the nearest wins). 0 or STANCE_ENOMEM. */
+static int find_needles(anchor_ctx *c, pending *q, uint32_t nq, int nearest) {
+  const stance_frame *f = c->f;
+  uint32_t i, n = 0, *table = NULL;
+  uint64_t *bits = NULL;
+  size_t cap = 1024, mask, wi;
+  int widths = 0, rc = STANCE_OK, stopped = 0;
+  for (i = 0; i < nq; i++)
+    if (q[i].state == P_SEARCH) n++;
+  if (n == 0) return STANCE_OK;
+  while (cap < 2 * (size_t)n) cap *= 2;
+  mask = cap - 1;
+  table = calloc(cap, sizeof *table); /* an annotation with the key, + 1; 0: empty */
+  bits = calloc(1024, sizeof *bits); /* 65536 bits of the keys' hashes: most positions stop here */
+  if (table == NULL || bits == NULL) {
+    rc = STANCE_ENOMEM;
+    goto done;
+  }
+  /* Keys (the needle's first 16, 8 or 4 bytes) lead to a list of the distinct needles with
+   * that key (through `next`), each to the annotations that have it (`members`, through
+   * `next_member`, in slot order). */
+  for (i = nq; i-- > 0;) {
+    pending *p = &q[i];
+    size_t w, h;
+    uint64_t hash;
+    uint32_t k;
+    if (p->state != P_SEARCH) continue;
+    p->next = p->members = p->next_member = NO_NEXT;
+    p->nocc = 0;
+    p->member = p->done = 0;
+    w = key_width(p->needle_len);
+    hash = key_at(p->needle, w);
+    widths |= w == 16 ? 1 : w == 8 ? 2 : 4;
+    bits[(hash >> 48) >> 6] |= 1ull << ((hash >> 48) & 63);
+    for (h = hash & mask; table[h] != 0; h = (h + 1) & mask) {
+      k = table[h] - 1;
+      if (key_width(q[k].needle_len) == w && memcmp(q[k].needle, p->needle, w) == 0) break;
+    }
+    if (table[h] == 0) {
+      table[h] = i + 1;
+    } else {
+      for (k = table[h] - 1; k != NO_NEXT; k = q[k].next)
+        if (q[k].needle_len == p->needle_len && memcmp(q[k].needle, p->needle, p->needle_len) == 0) break;
+      if (k != NO_NEXT) { /* the same needle: one member more (backwards: in slot order) */
+        p->next_member = q[k].members;
+        p->member = 1;
+        q[k].members = i;
+        continue;
+      }
+      p->next = table[h] - 1; /* a needle more with this key */
+      table[h] = i + 1;
+    }
+  }
+  for (wi = 0; wi < 3 && !stopped; wi++) {
+    size_t w = key_widths[wi], pos;
+    if (!(widths & (1 << wi)) || f->len < w) continue;
+    for (pos = 0; pos + w <= f->len && !stopped; pos++) {
+      uint64_t hash = key_at(f->s + pos, w);
+      size_t h;
+      uint32_t k = NO_NEXT;
+      if (!(bits[(hash >> 48) >> 6] & (1ull << ((hash >> 48) & 63)))) continue;
+      for (h = hash & mask; table[h] != 0; h = (h + 1) & mask) {
+        k = table[h] - 1;
+        if (key_width(q[k].needle_len) == w && memcmp(q[k].needle, f->s + pos, w) == 0) break;
+      }
+      if (table[h] == 0) continue;
+      for (; k != NO_NEXT; k = q[k].next) {
+        pending *p = &q[k];
+        if (pos + p->needle_len > f->len || memcmp(f->s + pos + w, p->needle + w, p->needle_len - w) != 0 ||
+            p->nocc >= MAX_OCCURRENCES)
+          continue;
+        if (charge(&c->budget, FIND_STEPS) != 0) {
+          stopped = 1;
+          break;
+        }
+        if (grow_u32(&p->occ, &p->nocc, &p->capocc, (uint32_t)pos) != 0) {
+          rc = STANCE_ENOMEM;
+          goto done;
+        }
+      }
+    }
+  }
+  /* each needle's places to each of its annotations */
+  for (i = 0; i < nq && !stopped; i++) {
+    pending *rep = &q[i];
+    uint32_t m;
+    if (rep->state != P_SEARCH || rep->member) continue;
+    for (m = i; m != NO_NEXT && !stopped; m = m == i ? rep->members : q[m].next_member) {
+      pending *p = &q[m];
+      uint32_t k, lo = 0, hi = rep->nocc;
+      if (!nearest) {
+        for (k = 0; k < rep->nocc; k++) {
+          size_t at = rep->occ[k] + p->needle_off;
+          if (charge(&c->budget, FIND_STEPS) != 0) {
+            stopped = 1;
+            break;
+          }
+          exact_cb(&p->p, at, at + p->nlen, 0);
+        }
+      } else {
+        /* the first place at or after where it was, and the last before */
+        size_t cps = stance_text_cps(f->t), near = stance_text_cp_to_byte(f->t, p->p.near < cps ? p->p.near : cps);
+        while (lo < hi) {
+          uint32_t mid = lo + (hi - lo) / 2;
+          if (rep->occ[mid] + p->needle_off < near)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+        for (k = lo; k < rep->nocc && !stopped; k++) {
+          stopped = charge(&c->budget, FIND_STEPS) != 0;
+          if (!stopped && valid_at(p, rep->occ[k] + p->needle_off)) break;
+        }
+        if (k < rep->nocc && !stopped) exact_cb(&p->p, rep->occ[k] + p->needle_off, rep->occ[k] + p->needle_off + p->nlen, 0);
+        for (k = lo; k-- > 0 && !stopped;) {
+          stopped = charge(&c->budget, FIND_STEPS) != 0;
+          if (!stopped && valid_at(p, rep->occ[k] + p->needle_off)) {
+            exact_cb(&p->p, rep->occ[k] + p->needle_off, rep->occ[k] + p->needle_off + p->nlen, 0);
+            break;
+          }
+        }
+      }
+      if (!stopped) p->done = 1;
+    }
+  }
+  for (i = 0; i < nq; i++)
+    if (q[i].state == P_SEARCH) q[i].state = !q[i].done ? P_NO_BUDGET : q[i].p.found ? P_FOUND : P_NONE;
+done:
+  for (i = 0; i < nq; i++) {
+    free(q[i].occ);
+    q[i].occ = NULL;
+    q[i].nocc = q[i].capocc = 0;
+  }
+  free(table);
+  free(bits);
+  return rc;
+}
+
+/* Whether an occurrence of the quote of `r` (`nlen` file bytes of its first part) is the
+ * whole of its one span, starting a character: then its score is the prefix before it and
+ * the suffix after its last byte, known without a conversion to code points. */
+static int plain_quote(const stance_rec *r, const char *quote, size_t qlen, size_t nlen) {
+  return r->nspans == 1 && nlen == qlen && qlen > 0 && ((unsigned char)quote[0] & 0xC0) != 0x80;
+}
+
+/* Search for the annotations of state P_SEARCH in the whole text. First with their prefix
+ * and suffix around the quote where there are any: a place with both whole has the best
+ * score there is, so the best of these is the best of all (usually the only one); then those
+ * not found so, by their quote alone. 0 or STANCE_ENOMEM. */
+static int find_all(anchor_ctx *c, pending *q, uint32_t nq) {
+  uint32_t i, with = 0;
+  int rc;
+  for (i = 0; i < nq; i++) {
+    pending *p = &q[i];
+    const stance_rec *r = p->p.r;
+    size_t plen, slen;
+    if (p->state != P_SEARCH) continue;
+    p->needle = p->p.quote;
+    p->needle_len = p->nlen;
+    p->needle_off = 0;
+    if (p->full == 0 || !plain_quote(r, p->p.quote, p->p.qlen, p->nlen)) continue;
+    plen = field_len(r->f[STANCE_F_PREFIX]);
+    slen = field_len(r->f[STANCE_F_SUFFIX]);
+    if ((p->with_context = malloc(plen + p->nlen + slen + 1)) == NULL) return STANCE_ENOMEM;
+    memcpy(p->with_context, r->f[STANCE_F_PREFIX] ? r->f[STANCE_F_PREFIX] : "", plen);
+    memcpy(p->with_context + plen, p->p.quote, p->nlen);
+    memcpy(p->with_context + plen + p->nlen, r->f[STANCE_F_SUFFIX] ? r->f[STANCE_F_SUFFIX] : "", slen + 1);
+    p->needle = p->with_context;
+    p->needle_len = plen + p->nlen + slen;
+    p->needle_off = plen;
+    with++;
+  }
+  if (with > 0) {
+    for (i = 0; i < nq; i++)
+      if (q[i].state == P_SEARCH && q[i].with_context == NULL) q[i].state = P_WAIT;
+    if ((rc = find_needles(c, q, nq, 1)) != STANCE_OK) return rc;
+    for (i = 0; i < nq; i++) {
+      pending *p = &q[i];
+      if (p->state == P_WAIT) p->state = c->budget.exhausted ? P_NO_BUDGET : P_SEARCH;
+      if (p->with_context == NULL || p->state == P_NO_BUDGET) continue;
+      if (p->state == P_FOUND && p->p.score == p->full) continue;
+      /* not with its whole context: by its quote alone */
+      p->state = P_SEARCH;
+      p->p.found = 0;
+      p->done = 0;
+      p->needle = p->p.quote;
+      p->needle_len = p->nlen;
+      p->needle_off = 0;
+    }
+  }
+  return find_needles(c, q, nq, 0);
+}
+
+/* The annotations of the pass in order that are not where the file says, in slot order. */
+typedef struct pendings {
+  pending *q;
+  uint32_t n, cap;
+} pendings;
+
+static pending *pend(pendings *ps, const stance_frame *f, stance_rec *r, int state) {
+  pending *q;
+  if (ps->n == ps->cap) {
+    uint32_t cap = ps->cap ? ps->cap * 2 : 64;
+    pending *nq = cap > ps->cap ? realloc(ps->q, (size_t)cap * sizeof *nq) : NULL;
+    if (nq == NULL) return NULL;
+    ps->q = nq;
+    ps->cap = cap;
+  }
+  q = &ps->q[ps->n++];
+  memset(q, 0, sizeof *q);
+  q->slot = r->index;
+  q->state = state;
+  q->p.f = f;
+  q->p.r = r;
+  return q;
+}
+
 int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_anchor_opts *opts,
                            stance_anchor_result *res, stance_anchor_cb cb, void *ud) {
   uint32_t i, slots = stance_store_slots(s), searched = 0;
   size_t cps = stance_text_cps(f->t);
   stance_text_hint hint;
   anchor_ctx c;
-  int rc = STANCE_OK;
+  pendings ps;
+  int64_t shifts[NEAR_SHIFTS];
+  near_hints hints;
+  int nshifts = 0, probes = 0, rc = STANCE_OK;
   unsigned char *left;
   memset(&hint, 0, sizeof hint);
   memset(res, 0, sizeof *res);
   memset(&c, 0, sizeof c);
+  memset(&ps, 0, sizeof ps);
+  memset(&hints, 0, sizeof hints);
   c.f = f;
   c.budget.left = opts != NULL && opts->budget > 0 ? opts->budget
                                                    : STANCE_ANCHOR_BUDGET + (uint64_t)STANCE_ANCHOR_BUDGET_PER_BYTE * f->len;
   left = place_in_parallel(f, s, &res->placed);
-  for (i = 0; i < slots; i++) {
+  /* where the file says (whatever its recorded hash: a quote is checked, never trusted), or
+   * pending */
+  for (i = 0; i < slots && rc == STANCE_OK; i++) {
     stance_rec *r = stance_store_at(s, i);
     const char *quote;
-    size_t qlen, first_len, delta_a, delta_b;
-    int64_t delta;
-    int found;
+    pending *q;
+    size_t qlen;
     if ((left != NULL && !left[i]) || skipped(r)) continue;
     quote = r->f[STANCE_F_QUOTE];
     if (quote == NULL) {
@@ -450,40 +851,65 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
       if (r->spans[r->nspans - 1].end <= cps) {
         to_buf_spans(f, r, 0, &hint);
         res->placed++;
-      } else {
-        make_orphan(r, res, cb, ud);
+      } else if (pend(&ps, f, r, P_NO_QUOTE) == NULL) {
+        rc = STANCE_ENOMEM;
       }
       continue;
     }
     qlen = strlen(quote);
-    /* where the file says, whatever its recorded hash: a quote is checked, never trusted */
-    if (quote_matches(f, r->spans, r->nspans, 0, quote, qlen, &hint)) {
+    /* (left by the parallel pass: not where the file says) */
+    if (left == NULL && quote_matches(f, r->spans, r->nspans, 0, quote, qlen, &hint)) {
       to_buf_spans(f, r, 0, &hint);
       res->placed++;
       continue;
     }
-    if (c.budget.exhausted) { /* no work left for searches: kept as it is, said so */
+    if ((q = pend(&ps, f, r, P_SEARCH)) == NULL) {
+      rc = STANCE_ENOMEM;
+      continue;
+    }
+    /* Elsewhere: the first part of the quote (as many code points as the first span had),
+     * with every other part at the same distance. */
+    q->p.quote = quote;
+    q->p.qlen = qlen;
+    q->p.near = r->spans[0].start;
+    q->nlen = cp_prefix_len(quote, qlen, r->spans[0].end - r->spans[0].start);
+    q->full = field_len(r->f[STANCE_F_PREFIX]) + field_len(r->f[STANCE_F_SUFFIX]);
+    q->p.plain = plain_quote(r, quote, qlen, q->nlen);
+    if (q->nlen < 4 || (opts != NULL && opts->each)) q->state = P_SHORT; /* searched on its own, as it comes */
+    else if (find_near(q, shifts, &nshifts, &probes, &hints)) q->state = P_FOUND;
+  }
+  if (rc == STANCE_OK) rc = find_all(&c, ps.q, ps.n);
+  /* in order: moved, found approximately, or orphans */
+  for (i = 0; i < ps.n && rc == STANCE_OK; i++) {
+    pending *q = &ps.q[i];
+    stance_rec *r = (stance_rec *)q->p.r;
+    int64_t delta = q->p.delta;
+    size_t delta_a, delta_b;
+    int found;
+    if (q->state == P_NO_QUOTE) {
+      make_orphan(r, res, cb, ud);
+      continue;
+    }
+    if (q->state != P_FOUND && c.budget.exhausted) { /* no work left for searches: kept as it is, said so */
       res->unsearched++;
       make_orphan(r, res, cb, ud);
       continue;
     }
-    if (opts != NULL && opts->progress != NULL && ++searched % 32 == 0) opts->progress(opts->progress_ud, i, slots);
-    /* Elsewhere: the first part of the quote (as many code points as the first span had),
-     * with every other part at the same distance. */
-    first_len = cp_prefix_len(quote, qlen, r->spans[0].end - r->spans[0].start);
-    found = best_occurrence(&c, r, quote, qlen, first_len, &delta);
+    if (opts != NULL && opts->progress != NULL && ++searched % 32 == 0) opts->progress(opts->progress_ud, q->slot, slots);
+    found = q->state == P_FOUND ? 1 : q->state == P_NO_BUDGET ? NO_BUDGET : 0;
+    if (q->state == P_SHORT) found = best_occurrence(&c, r, q->p.quote, q->p.qlen, q->nlen, &delta);
     if (found == STANCE_ENOMEM) {
       rc = STANCE_ENOMEM;
       break;
     }
     if (found == 1) {
-      to_buf_spans(f, r, delta, NULL);
+      to_buf_spans(f, r, delta, &hints.lo); /* (the look near is over: its hint is free) */
       r->touched = 1;
       res->moved++;
       if (cb) cb(ud, r, 0);
       continue;
     }
-    if (found == 0 && r->nspans == 1) found = fuzzy_find(&c, r, quote, qlen, &delta_a, &delta_b);
+    if (found == 0 && r->nspans == 1) found = fuzzy_find(&c, r, q->p.quote, q->p.qlen, &delta_a, &delta_b);
     if (found == STANCE_ENOMEM) {
       rc = STANCE_ENOMEM;
       break;
@@ -502,6 +928,8 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
     if (found == NO_BUDGET) res->unsearched++;
     make_orphan(r, res, cb, ud);
   }
+  for (i = 0; i < ps.n; i++) free(ps.q[i].with_context);
+  free(ps.q);
   free(left);
   stance_qgrams_free(c.g);
   stance_store_reindex(s);

@@ -56,6 +56,10 @@ typedef struct stance_anchor_opts {
   /* called every few searches: how far the annotations are gone through (slots) */
   void (*progress)(void *ud, uint32_t done, uint32_t total);
   void *progress_ud;
+  /* 1: search for each annotation on its own, one after the other (what anchoring did before
+   * it looked near where each was and searched the whole text once for all): the reference
+   * the tests compare with. Same result where neither ran out of budget. */
+  int each;
 } stance_anchor_opts;
 
 /* At most a fifth of a quote's bytes may differ (edits: insert, delete, replace a byte)
@@ -75,9 +79,14 @@ typedef void (*stance_anchor_cb)(void *ud, const stance_rec *r, int orphan);
  * of its quote with the most matching prefix and suffix, then the nearest; else (one span
  * only) at the best approximate occurrence: the substring with the fewest byte edits from
  * the quote, at most a fifth of its length (STANCE_FUZZY_*), ties broken by prefix/suffix,
- * distance and position. Searches go through an index of the text's grams (qgram.h), made
- * once per call: each costs about what its needle's rarest grams occur, not the length of
- * the text, within a work budget for the call. Those that moved are marked touched (their
+ * distance and position. An annotation is looked for near where it was first (the shifts
+ * that placed the ones before it, then its neighbourhood), a place found so taken only when
+ * no other place could be better (the whole prefix and suffix, nothing nearer); the others
+ * are searched for in one pass over the text for all (each distinct quote with its context,
+ * then alone: the nearest place by a binary search among its places); approximate searches
+ * go through an index of the text's grams (qgram.h), made when first needed: each costs
+ * about what its needle's rarest grams occur, not the length of the text. All within a work
+ * budget for the call. Those that moved are marked touched (their
  * quote and context are refreshed at the next write). Those that cannot be placed become
  * orphans (their spans stay in code points). 0 or STANCE_ENOMEM. */
 int stance_frame_anchor(const stance_frame *f, stance_store *s, stance_anchor_result *res,

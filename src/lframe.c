@@ -116,7 +116,7 @@ static void progress_cb(void *ud, uint32_t done, uint32_t total) {
   if (lua_pcall(p->L, 2, 0, 0) != 0) lua_pop(p->L, 1);
 }
 
-/* anchor(store[, {budget = steps, progress = function(done, total)}]) -> result (see
+/* anchor(store[, {budget = steps, progress = function(done, total), each = true}]) -> result (see
  * stance_frame_anchor_ex): { placed, moved, fuzzy, orphaned, unsearched, moved_ids,
  * orphan_ids, fuzzy_ids }. */
 static int f_anchor(lua_State *L) {
@@ -133,6 +133,9 @@ static int f_anchor(lua_State *L) {
       lua_Integer b = luaL_checkinteger(L, -1);
       opts.budget = b > 0 ? (uint64_t)b : 1;
     }
+    lua_pop(L, 1);
+    lua_getfield(L, 3, "each");
+    opts.each = lua_toboolean(L, -1);
     lua_pop(L, 1);
     lua_getfield(L, 3, "progress");
     if (lua_isfunction(L, -1)) {

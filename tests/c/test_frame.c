@@ -540,6 +540,229 @@ static void anchor_in_parts_gives_what_one_pass_gives(void) {
 uint32_t test_frame_conv(void *ud, uint32_t off);
 uint32_t test_frame_conv(void *ud, uint32_t off) { return (uint32_t)stance_frame_buf_to_cp(ud, off); }
 
+/* ---- anchoring near, and once for all, gives what a search for each gives ----------------- */
+
+static uint32_t rnd_state;
+static uint32_t rnd(uint32_t n) {
+  rnd_state = rnd_state * 1103515245u + 12345u;
+  return (rnd_state >> 8) % n;
+}
+
+/* A repetitive text: a block of sentences (a few words, "café" among them) repeated with a
+ * word changed here and there, so that most quotes occur many times, some with the same
+ * context. */
+static void repetitive_text(stance_buf *out, size_t size) {
+  static const char *const words[] = {"the", "policy", "a", "of", "caf\xc3\xa9", "talks", "must", "never",
+                                      "sanctions", "we", "regime", "deal"};
+  stance_buf block;
+  size_t n = sizeof words / sizeof *words, bsize = 200 + rnd(rnd(2) ? 2000 : 12000);
+  stance_buf_init(&block);
+  while (block.len < bsize) {
+    uint32_t k, nw = 3 + rnd(12);
+    for (k = 0; k < nw; k++) stance_buf_addf(&block, "%s%s", k ? " " : "", words[rnd((uint32_t)n)]);
+    stance_buf_adds(&block, rnd(4) == 0 ? ".\n" : ". ");
+  }
+  while (out->len < size) {
+    if (rnd(3) == 0) { /* a word changed in this copy */
+      size_t at = rnd((uint32_t)block.len);
+      stance_buf_add(out, block.data, at);
+      stance_buf_adds(out, words[rnd((uint32_t)n)]);
+      stance_buf_add(out, block.data + at, block.len - at);
+    } else {
+      stance_buf_add(out, block.data, block.len);
+    }
+  }
+  stance_buf_free(&block);
+}
+
+static int word_byte(unsigned char c) { return c >= 0x80 || (c >= 'a' && c <= 'z'); }
+
+/* The annotation file string of text[a, b) (escaped). */
+static void add_string(stance_buf *b, const char *s, size_t len) {
+  size_t i;
+  stance_buf_adds(b, "\"");
+  for (i = 0; i < len; i++) {
+    if (s[i] == '\n')
+      stance_buf_adds(b, "\\n");
+    else
+      stance_buf_add(b, s + i, 1);
+  }
+  stance_buf_adds(b, "\"");
+}
+
+/* Back to a character's start. */
+static size_t back_to_char(const char *s, size_t at) {
+  while (at > 0 && ((unsigned char)s[at] & 0xC0) == 0x80) at--;
+  return at;
+}
+
+/* Annotations of `text`: words or runs of words (some of two parts, some without context,
+ * some with context that is not the text's), as an annotation file. */
+static void annotations_of(const stance_buf *text, int n, stance_buf *ann) {
+  stance_frame *f = stance_frame_new(text->data, text->len, 0);
+  int i;
+  stance_buf_adds(ann, "format stance 1\n\ndocument d.txt\n\n");
+  for (i = 0; i < n && f != NULL; i++) {
+    size_t a = rnd((uint32_t)text->len), b, a2 = 0, b2 = 0, p, e;
+    int two = rnd(8) == 0, ctx = (int)rnd(6);
+    while (a > 0 && word_byte((unsigned char)text->data[a - 1])) a--;
+    while (a < text->len && !word_byte((unsigned char)text->data[a])) a++;
+    if (a >= text->len) continue;
+    b = a + 1 + rnd(two ? 12 : 140);
+    if (b > text->len) b = text->len;
+    while (b < text->len && word_byte((unsigned char)text->data[b])) b++;
+    if (two) {
+      a2 = b + 1 + rnd(20);
+      while (a2 < text->len && !word_byte((unsigned char)text->data[a2])) a2++;
+      for (b2 = a2; b2 < text->len && word_byte((unsigned char)text->data[b2]);) b2++;
+      if (a2 >= text->len || b2 <= a2) two = 0;
+    }
+    stance_buf_addf(ann, "annotation a%05d\n  span %zu-%zu", i, stance_frame_buf_to_cp(f, a), stance_frame_buf_to_cp(f, b));
+    if (two) stance_buf_addf(ann, " %zu-%zu", stance_frame_buf_to_cp(f, a2), stance_frame_buf_to_cp(f, b2));
+    stance_buf_adds(ann, "\n  label claim\n  quote ");
+    if (two) {
+      stance_buf q;
+      stance_buf_init(&q);
+      stance_buf_add(&q, text->data + a, b - a);
+      stance_buf_adds(&q, " ");
+      stance_buf_add(&q, text->data + a2, b2 - a2);
+      add_string(ann, q.data, q.len);
+      stance_buf_free(&q);
+      e = b2;
+    } else {
+      add_string(ann, text->data + a, b - a);
+      e = b;
+    }
+    if (ctx > 0) { /* up to 32 bytes of context, ending on characters */
+      p = back_to_char(text->data, a > 32 ? a - 32 : 0);
+      stance_buf_adds(ann, "\n  prefix ");
+      add_string(ann, text->data + p, a - p);
+      p = back_to_char(text->data, e + 32 < text->len ? e + 32 : text->len);
+      stance_buf_adds(ann, "\n  suffix ");
+      if (ctx == 1)
+        add_string(ann, "the other", 9); /* not the text's */
+      else
+        add_string(ann, text->data + e, p - e);
+    }
+    stance_buf_adds(ann, "\n\n");
+  }
+  stance_frame_free(f);
+}
+
+/* The text edited: lines inserted (at the top, anywhere, one of more than the look near
+ * covers), parts deleted (one of more than it covers), copied, a word changed. */
+static void edit_text(const stance_buf *old, stance_buf *out) {
+  stance_buf cur;
+  int k, n = 1 + (int)rnd(3);
+  stance_buf_init(&cur);
+  stance_buf_add(&cur, old->data, old->len);
+  for (k = 0; k < n; k++) {
+    size_t len = cur.len, a = back_to_char(cur.data, rnd((uint32_t)len)), b = back_to_char(cur.data, a + rnd(600) < len ? a + rnd(600) : len);
+    stance_buf next;
+    stance_buf_init(&next);
+    switch (rnd(7)) {
+    case 0: /* a line at the top */
+      stance_buf_adds(&next, "A line at the top, caf\xc3\xa9.\n");
+      stance_buf_add(&next, cur.data, len);
+      break;
+    case 1: /* a line anywhere */
+      stance_buf_add(&next, cur.data, a);
+      stance_buf_adds(&next, "inserted here\n");
+      stance_buf_add(&next, cur.data + a, len - a);
+      break;
+    case 2: /* a part deleted */
+      stance_buf_add(&next, cur.data, a);
+      stance_buf_add(&next, cur.data + b, len - b);
+      break;
+    case 3: /* a part copied to the top */
+      stance_buf_add(&next, cur.data + a, b - a);
+      stance_buf_add(&next, cur.data, len);
+      break;
+    case 5: /* far more than the look near covers, deleted at the top */
+      a = back_to_char(cur.data, len > 12000 ? 4500 + rnd(6000) : 0);
+      stance_buf_add(&next, cur.data + a, len - a);
+      break;
+    case 4: { /* far more than the look near covers, at the top */
+      int i;
+      for (i = 0; i < 700; i++) stance_buf_adds(&next, "new text ");
+      stance_buf_add(&next, cur.data, len);
+      break;
+    }
+    default: /* a word changed inside a part */
+      stance_buf_add(&next, cur.data, a);
+      stance_buf_adds(&next, "changed");
+      stance_buf_add(&next, cur.data + a, len - a);
+      break;
+    }
+    stance_buf_free(&cur);
+    cur = next;
+  }
+  *out = cur;
+}
+
+/* The result of anchoring (counts, callbacks in order, the store written, buffer spans). */
+static void anchor_into(stance_frame *f, const char *ann, size_t len, int each, stance_buf *out) {
+  stance_problems p;
+  stance_store *s;
+  stance_anchor_result res;
+  stance_anchor_opts opts;
+  uint32_t i;
+  memset(&opts, 0, sizeof opts);
+  opts.each = each;
+  stance_problems_init(&p);
+  s = stance_read_parts(ann, len, NULL, &p, 1, NULL);
+  CHECK(s != NULL);
+  if (s == NULL) return;
+  CHECK_INT(stance_frame_anchor_ex(f, s, &opts, &res, said_id, out), STANCE_OK);
+  stance_buf_addf(out, "placed %u moved %u fuzzy %u orphaned %u unsearched %u\n", res.placed, res.moved, res.fuzzy,
+                  res.orphaned, res.unsearched);
+  CHECK_INT(stance_frame_refresh(f, s, 32, NULL, NULL) >= 0, 1);
+  CHECK_INT(stance_write(s, out), STANCE_OK);
+  for (i = 0; i < stance_store_slots(s); i++) {
+    const stance_rec *r = stance_store_at(s, i);
+    uint32_t k;
+    if (r->dead) continue;
+    for (k = 0; k < r->nspans; k++) stance_buf_addf(out, "%u-%u ", r->spans[k].start, r->spans[k].end);
+    stance_buf_adds(out, "\n");
+  }
+  stance_problems_free(&p);
+  stance_store_free(s);
+}
+
+static void anchor_near_and_once_gives_what_each_search_gives(void) {
+  int round, differ = 0, moved = 0;
+  for (round = 0; round < 150; round++) {
+    stance_buf old, text, ann, each, once;
+    stance_frame *f;
+    rnd_state = 7u + (uint32_t)round * 7919u;
+    stance_buf_init(&old);
+    stance_buf_init(&ann);
+    stance_buf_init(&each);
+    stance_buf_init(&once);
+    repetitive_text(&old, 2000 + rnd(round % 3 == 0 ? 60000 : 9000));
+    annotations_of(&old, 20 + (int)rnd(200), &ann);
+    edit_text(&old, &text);
+    f = stance_frame_new(text.data, text.len, 0);
+    CHECK(f != NULL);
+    if (f != NULL) {
+      anchor_into(f, ann.data, ann.len, 1, &each);
+      anchor_into(f, ann.data, ann.len, 0, &once);
+      if (each.len != once.len || memcmp(each.data, once.data, each.len) != 0) {
+        if (differ++ == 0) fprintf(stderr, "round %d differs:\n--- each\n%.*s\n--- once\n%.*s\n", round, (int)each.len, each.data, (int)once.len, once.data);
+      }
+      if (strstr(once.data, "moved 0 ") == NULL) moved++;
+    }
+    stance_frame_free(f);
+    stance_buf_free(&old);
+    stance_buf_free(&text);
+    stance_buf_free(&ann);
+    stance_buf_free(&each);
+    stance_buf_free(&once);
+  }
+  CHECK_INT(differ, 0);
+  CHECK(moved > 100); /* most rounds moved annotations */
+}
+
 const test_case frame_tests[] = {
     {"frame_converts_bom_crlf_and_utf8", frame_converts_bom_crlf_and_utf8},
     {"shift_follows_edits_like_the_model", shift_follows_edits_like_the_model},
@@ -550,6 +773,7 @@ const test_case frame_tests[] = {
     {"anchor_finds_edited_quotes_in_a_large_text", anchor_finds_edited_quotes_in_a_large_text},
     {"anchor_stops_searching_when_the_budget_runs_out", anchor_stops_searching_when_the_budget_runs_out},
     {"anchor_in_parts_gives_what_one_pass_gives", anchor_in_parts_gives_what_one_pass_gives},
+    {"anchor_near_and_once_gives_what_each_search_gives", anchor_near_and_once_gives_what_each_search_gives},
     {"snapshot_round_trips_and_refuses_damage", snapshot_round_trips_and_refuses_damage},
     {"refresh_and_write_in_code_points", refresh_and_write_in_code_points},
     {"refresh_ids_refreshes_only_those", refresh_ids_refreshes_only_those},

@@ -313,3 +313,97 @@ describe('re-anchoring on the sample corpus', function()
     check_written(d4, text4, {}, doc)
   end)
 end)
+
+-- A large and repetitive document (the bench's editor document in small: a few words, the
+-- same sentences again and again) whose annotations were all moved by a line inserted at its
+-- top: each is found near where it was, at the place a search of the whole text for each
+-- would choose; a larger insertion sends them to the one search of the whole text for all.
+describe('re-anchoring a repetitive document after an insertion at its top', function()
+  after_each(T.cleanup)
+
+  local WORDS = { 'the', 'policy', 'sanctions', 'talks', 'regime', 'must', 'never', 'café', 'Seoul', 'deal' }
+
+  local function document()
+    local seed, parts, size = 42, {}, 0
+    local function rand(n)
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n + 1
+    end
+    local block = {}
+    for i = 1, 60 do
+      local w = {}
+      for k = 1, 4 + rand(10) do w[k] = WORDS[rand(#WORDS)] end
+      block[i] = table.concat(w, ' ') .. '.' .. (i % 5 == 0 and '\n\n' or ' ')
+    end
+    while size < 200000 do -- the block again and again, a sentence changed in some copies
+      local copy = {}
+      for i, s in ipairs(block) do copy[i] = s end
+      if rand(3) == 1 then copy[rand(#copy)] = 'A changed sentence. ' end
+      parts[#parts + 1] = table.concat(copy)
+      size = size + #parts[#parts]
+    end
+    return table.concat(parts)
+  end
+
+  local function layer(text, n)
+    local model, store = core.text(text), core.store()
+    store:set_header('document', 'big.txt')
+    store:set_header('annotator', 'ana')
+    store:set_header('hash', 'sha256:' .. core.sha256(text))
+    local starts, pos = {}, 1
+    while true do
+      local a, b = text:find('[^ \n][^.]*%.', pos)
+      if not a then break end
+      starts[#starts + 1] = { a - 1, b }
+      pos = b + 1
+    end
+    for i = 1, n do
+      local sp = starts[math.floor((i - 1) * #starts / n) + 1]
+      local a, b = sp[1], sp[2]
+      assert(store:add({ kind = 'annotation', id = ('a%05d'):format(i), label = 'claim',
+        spans = { { model:byte_to_cp(a), model:byte_to_cp(b) } }, quote = text:sub(a + 1, b),
+        prefix = text:sub(math.max(1, a - 31), a), suffix = text:sub(b + 1, b + 32) }))
+    end
+    return store:write()
+  end
+
+  local function spans(store)
+    local out = {}
+    for _, r in ipairs(store:records('annotation')) do
+      out[r.id] = r.spans[1][1] .. '-' .. r.spans[1][2] .. (r.orphan and ' orphan' or '')
+    end
+    return out
+  end
+
+  it('finds every one moved by the line, where a search for each would, and stance check says so', function()
+    local text = document()
+    local ann = layer(text, 2000)
+    local line = 'A line inserted at the top, après coup.\n'
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance/annotations/ana'):format(T.q(d)))
+    T.write(d .. '/.stance/schema.stance', 'format stance 1\nlabel claim\n')
+    T.write(d .. '/.stance/annotations/ana/big.txt.stance', ann)
+    for _, edited in ipairs({ line .. text, ('new text, '):rep(1000) .. '\n\n' .. text }) do
+      T.write(d .. '/big.txt', edited)
+      local frame = core.frame(edited)
+      local once, each = assert(core.read(ann)), assert(core.read(ann))
+      local r1, r2 = frame:anchor(once), frame:anchor(each, { each = true })
+      assert.are.equal(2000, r1.moved)
+      assert.are.equal(0, r1.orphaned)
+      assert.are.same({ r2.moved, r2.fuzzy, r2.orphaned, r2.unsearched }, { r1.moved, r1.fuzzy, r1.orphaned, r1.unsearched })
+      assert.are.same(spans(each), spans(once))
+      assert.are.same(r2.moved_ids, r1.moved_ids)
+    end
+    -- the line: every annotation moved by its length (code points), nothing left unsearched
+    T.write(d .. '/big.txt', line .. text)
+    local out, _, code = T.run(('cd %s && %s check'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(1, code, out)
+    local n, shift = 0, core.text(line):byte_to_cp(#line)
+    for from, to in out:gmatch('moved: (%d+)%-%d+ is now (%d+)%-%d+') do
+      n = n + 1
+      assert.are.equal(tonumber(from) + shift, tonumber(to))
+    end
+    assert.are.equal(2000, n)
+    assert.falsy(out:find('not searched', 1, true), out)
+  end)
+end)

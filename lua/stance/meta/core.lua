@@ -291,7 +291,8 @@ function Frame:cps() end
 --- best approximate one (src/qgram.c); else the annotation is an orphan. Searches stop when
 --- the work budget is used up (the rest are orphans, counted as unsearched).
 ---@param store stance.Store
----@param opts {budget: integer|nil, progress: fun(done: integer, total: integer)|nil}|nil
+---@param opts {budget: integer|nil, progress: fun(done: integer, total: integer)|nil, each: boolean|nil}|nil each:
+--- search for each annotation on its own, one after the other (the reference of the tests)
 ---@return {placed: integer, moved: integer, fuzzy: integer, orphaned: integer, unsearched: integer,
 ---  moved_ids: string[], orphan_ids: string[], fuzzy_ids: string[]}
 function Frame:anchor(store, opts) end
