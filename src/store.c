@@ -170,6 +170,18 @@ static char *dup(stance_store *s, const char *v) {
   return v == NULL ? NULL : stance_arena_strndup(&s->arena, v, strlen(v));
 }
 
+void stance_id_encode(const unsigned char bytes[8], char id[13]) {
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  uint64_t v = 0;
+  int i;
+  for (i = 0; i < 8; i++) v = v << 8 | bytes[i];
+  for (i = 0; i < 12; i++) {
+    id[i] = alphabet[v & 31];
+    v >>= 5;
+  }
+  id[12] = '\0';
+}
+
 const char *stance_store_get_header(const stance_store *s, stance_header h) {
   return h < STANCE_H_COUNT ? s->header[h] : NULL;
 }
