@@ -270,21 +270,9 @@ function H.records(ann, text, model, shown, ctx, check_utf8)
   check_utf8()
   -- what the records use is declared in the schema (only those the store takes)
   local n = 0
-  -- (each code point one byte: offsets are bytes)
-  local cps = model:cps()
-  local bytes = cps == #text
+  local read = require('stance.interop.brat_read')
   for _, r in ipairs(recs) do
-    if r.kind == 'annotation' then
-      local spans = r.spans
-      local first, last = spans[1][1], spans[#spans][2]
-      local a, b = first > 32 and first - 32 or 0, last + 32 < cps and last + 32 or cps
-      if bytes then
-        r.prefix, r.suffix = text:sub(a + 1, first), text:sub(last + 1, b)
-      else
-        r.prefix = text:sub(model:cp_to_byte(a) + 1, model:cp_to_byte(first))
-        r.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(b))
-      end
-    end
+    read.context(r, text, model)
     local added, err = store:add(r)
     if not added then
       report:warn(shown, nil, nil, '%s %s skipped: %s', r.kind, r.id, err)

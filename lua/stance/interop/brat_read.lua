@@ -87,6 +87,26 @@ function M.fast(ann, model, opts)
   return store, n, used
 end
 
+--- Give an annotation record (as M.records makes it) its prefix and suffix: the 32 code
+--- points of the document before and after it (brat_io, and src/bratfast.c in C).
+---@param rec table
+---@param text string the document
+---@param model userdata core.text of it
+function M.context(rec, text, model)
+  if rec.kind ~= 'annotation' then return end
+  local cps = model:cps()
+  local spans = rec.spans
+  local first, last = spans[1][1], spans[#spans][2]
+  local a, b = first > 32 and first - 32 or 0, last + 32 < cps and last + 32 or cps
+  if cps == #text then
+    -- (each code point one byte: offsets are bytes)
+    rec.prefix, rec.suffix = text:sub(a + 1, first), text:sub(last + 1, b)
+  else
+    rec.prefix = text:sub(model:cp_to_byte(a) + 1, model:cp_to_byte(first))
+    rec.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(b))
+  end
+end
+
 function H.problem(st, obj, col, skipped, fmt, ...)
   st.problems[#st.problems + 1] = { line = obj.line, col = obj.col + (col or 1) - 1, message = fmt:format(...),
     skipped = skipped }
