@@ -811,14 +811,32 @@ uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
   return stance_store_sorted_conv(s, n, NULL, NULL);
 }
 
-/* The slots of the `k` keys in their order into `idx` (sorted now unless they are already). */
-static void ordered(sort_key *keys, uint32_t k, uint32_t *idx) {
+/* The `n` keys sorted, unless they are in order already. */
+static void sort_run(sort_key *keys, uint32_t n) {
   uint32_t i;
   /* A store read from a canonical file is in order already: check before sorting. */
-  for (i = 1; i < k && cmp_keys(&keys[i - 1], &keys[i]) <= 0; i++) {
+  for (i = 1; i < n && cmp_keys(&keys[i - 1], &keys[i]) <= 0; i++) {
   }
-  if (i < k) qsort(keys, k, sizeof *keys, cmp_keys);
-  for (i = 0; i < k; i++) idx[i] = keys[i].index;
+  if (i < n) qsort(keys, n, sizeof *keys, cmp_keys);
+}
+
+/* The slots of the `k` keys in their order into `idx`. With `tmp` (room for k keys), the
+ * keys are put by kind first (the first key: an order of 0, 1 or 2), and each kind is sorted
+ * unless it is in order already (an import adds its annotations in the order of their place,
+ * not its relations); without it, all of them at once. */
+static void ordered(sort_key *keys, uint32_t k, uint32_t *idx, sort_key *tmp) {
+  uint32_t i, g, count[3] = {0, 0, 0}, at[3];
+  if (tmp == NULL) {
+    sort_run(keys, k);
+    for (i = 0; i < k; i++) idx[i] = keys[i].index;
+    return;
+  }
+  for (i = 0; i < k; i++) count[keys[i].order]++;
+  at[0] = 0;
+  for (g = 1; g < 3; g++) at[g] = at[g - 1] + count[g - 1];
+  for (i = 0; i < k; i++) tmp[at[keys[i].order]++] = keys[i];
+  for (g = 0; g < 3; g++) sort_run(tmp + at[g] - count[g], count[g]);
+  for (i = 0; i < k; i++) idx[i] = tmp[i].index;
 }
 
 static const int kind_order[STANCE_REC_KINDS] = {1, 2, 0}; /* doclabels, annotations, relations */
@@ -835,9 +853,11 @@ static void key_of(sort_key *key, const stance_rec *r, uint32_t index) {
 uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_conv conv, void *ud) {
   uint32_t i, k = 0, *idx = malloc(((size_t)s->nrecs + 1) * sizeof *idx);
   sort_key *keys = malloc(((size_t)s->nrecs + 1) * sizeof *keys);
-  if (idx == NULL || keys == NULL) {
+  sort_key *tmp = malloc(((size_t)s->nrecs + 1) * sizeof *tmp);
+  if (idx == NULL || keys == NULL || tmp == NULL) {
     free(idx);
     free(keys);
+    free(tmp);
     return NULL;
   }
   for (i = 0; i < s->nrecs; i++) {
@@ -850,8 +870,9 @@ uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_co
     }
     k++;
   }
-  ordered(keys, k, idx);
+  ordered(keys, k, idx, tmp);
   free(keys);
+  free(tmp);
   *n = k;
   return idx;
 }
@@ -861,7 +882,7 @@ int stance_recs_order(const stance_rec *recs, uint32_t n, uint32_t *idx) {
   uint32_t i;
   if (keys == NULL) return STANCE_ENOMEM;
   for (i = 0; i < n; i++) key_of(&keys[i], &recs[i], i);
-  ordered(keys, n, idx);
+  ordered(keys, n, idx, NULL);
   if (keys != small) free(keys);
   return STANCE_OK;
 }
