@@ -282,10 +282,11 @@ int stance_brat_fast_build(const stance_brat_fast *f, const stance_brat_name *na
       goto uncommon;
     if (!add_size(&total, pl[i].post - pl[i].pre + 3)) goto out;
   }
-  if (!add_size(&total, 13 * nrec) || total == 0) goto out;
+  if (!add_size(&total, 13 * nrec)) goto out;
   if ((rc = make_ids(idtext, nrec, ids, idslen)) != STANCE_BRAT_OK) goto out;
   rc = STANCE_BRAT_ENOMEM;
-  if ((blob = stance_store_alloc(store, total)) == NULL) goto out;
+  /* (nothing at all: an empty file) */
+  if (total > 0 && (blob = stance_store_alloc(store, total)) == NULL) goto out;
   if (nrec >= UINT32_MAX - 1 || stance_store_reserve(store, (uint32_t)nrec) != STANCE_OK) goto out;
   at = blob;
   nm = malloc((f->nnames ? f->nnames : 1) * sizeof *nm);
