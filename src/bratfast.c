@@ -45,18 +45,95 @@ static int table_init(table *t, size_t n) {
   return t->slot != NULL ? 0 : -1;
 }
 
-/* The slot of the T object whose ID is (off, len) in f->doc, or of where it goes. */
-static size_t id_slot(const stance_brat_fast *f, const table *t, size_t off, size_t len) {
-  size_t i = hash_bytes(0, f->ann + off, len) & t->mask;
+/* The T objects by ID. brat's own IDs are T1, T2, ...: when every T's is "T" and a number
+ * (no leading zero) of at most a few times their count, an array by number holds them
+ * (lookups in file order then read it in order, mostly); else a hash table of the IDs, with
+ * each slot's hash (a lookup reads no ID it does not find). */
+typedef struct {
+  size_t *by_num, max; /* by_num[n]: index + 1 of the T with ID "Tn", 0 none */
+  table t;
+  size_t *hash;
+} idmap;
+
+/* The number of an ID "T" NUMBER (1 to 9 digits, no leading zero), or 0. */
+static size_t t_number(const char *s, size_t len) {
+  size_t i, n = 0;
+  if (len < 2 || len > 10 || s[0] != 'T' || s[1] < '1' || s[1] > '9') return 0;
+  for (i = 1; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    n = n * 10 + (size_t)(s[i] - '0');
+  }
+  return n;
+}
+
+/* The slot of the T object whose ID is (off, len) of hash h, or of where it goes. */
+static size_t id_slot(const stance_brat_fast *f, const idmap *m, size_t h, size_t off, size_t len) {
+  size_t i = h & m->t.mask;
   for (;;) {
-    size_t k = t->slot[i];
+    size_t k = m->t.slot[i];
     if (k == 0) return i;
-    {
+    if (m->hash[i] == h) {
       const stance_brat_str *id = &f->doc.objs[k - 1].id;
       if (id->len == len && memcmp(f->ann + id->off, f->ann + off, len) == 0) return i;
     }
-    i = (i + 1) & t->mask;
+    i = (i + 1) & m->t.mask;
   }
+}
+
+/* The T objects of f into m: 0, 1 (an ID twice: the reader reports it) or -1 (memory). */
+static int idmap_init(idmap *m, const stance_brat_fast *f) {
+  size_t i, max = 0;
+  int numeric = 1;
+  memset(m, 0, sizeof *m);
+  for (i = 0; i < f->doc.nobjs && numeric; i++) {
+    const stance_brat_obj *o = &f->doc.objs[i];
+    size_t n;
+    if (o->kind != STANCE_BRAT_T) continue;
+    n = t_number(f->ann + o->id.off, o->id.len);
+    if (n == 0 || n / 4 > f->nt + 16) numeric = 0;
+    if (n > max) max = n;
+  }
+  if (numeric) {
+    if ((m->by_num = calloc(max + 1, sizeof *m->by_num)) == NULL) return -1;
+    m->max = max;
+    for (i = 0; i < f->doc.nobjs; i++) {
+      const stance_brat_obj *o = &f->doc.objs[i];
+      size_t n;
+      if (o->kind != STANCE_BRAT_T) continue;
+      n = t_number(f->ann + o->id.off, o->id.len);
+      if (m->by_num[n] != 0) return 1;
+      m->by_num[n] = i + 1;
+    }
+    return 0;
+  }
+  if (table_init(&m->t, f->nt) != 0) return -1;
+  if ((m->hash = malloc((m->t.mask + 1) * sizeof *m->hash)) == NULL) return -1;
+  for (i = 0; i < f->doc.nobjs; i++) {
+    const stance_brat_obj *o = &f->doc.objs[i];
+    size_t h, s;
+    if (o->kind != STANCE_BRAT_T) continue;
+    h = hash_bytes(0, f->ann + o->id.off, o->id.len);
+    s = id_slot(f, m, h, o->id.off, o->id.len);
+    if (m->t.slot[s] != 0) return 1;
+    m->t.slot[s] = i + 1;
+    m->hash[s] = h;
+  }
+  return 0;
+}
+
+/* The index + 1 of the T object with the ID x, or 0. */
+static size_t idmap_find(const idmap *m, const stance_brat_fast *f, stance_brat_str x) {
+  if (m->by_num != NULL) {
+    size_t n = t_number(f->ann + x.off, x.len);
+    return n != 0 && n <= m->max ? m->by_num[n] : 0;
+  }
+  return m->t.slot[id_slot(f, m, hash_bytes(0, f->ann + x.off, x.len), x.off, x.len)];
+}
+
+static void idmap_free(idmap *m) {
+  free(m->by_num);
+  free(m->t.slot);
+  free(m->hash);
 }
 
 /* The index of the name (kind, x), added when new. */
@@ -103,7 +180,8 @@ static unsigned attr_kind(const stance_brat_fast *f, const stance_brat_obj *o) {
 }
 
 int stance_brat_fast_plan(stance_brat_fast *f, const char *ann, size_t len) {
-  table ids = {NULL, 0}, names = {NULL, 0};
+  table names = {NULL, 0};
+  idmap ids;
   size_t i, n;
   int rc;
   memset(f, 0, sizeof *f);
@@ -124,17 +202,12 @@ int stance_brat_fast_plan(stance_brat_fast *f, const char *ann, size_t len) {
   f->names = malloc((n ? n : 1) * sizeof *f->names);
   f->kinds = malloc(n ? n : 1);
   if (f->name_of == NULL || f->on == NULL || f->names == NULL || f->kinds == NULL) return STANCE_BRAT_ENOMEM;
-  if (table_init(&ids, f->nt) != 0 || table_init(&names, n) != 0) {
-    rc = STANCE_BRAT_ENOMEM;
+  memset(&ids, 0, sizeof ids);
+  rc = idmap_init(&ids, f);
+  if (rc != 0 || table_init(&names, n) != 0) {
+    /* (an ID twice: the reader reports such a line) */
+    rc = rc > 0 ? STANCE_BRAT_UNCOMMON : STANCE_BRAT_ENOMEM;
     goto done;
-  }
-  for (i = 0; i < n; i++) {
-    const stance_brat_obj *o = &f->doc.objs[i];
-    if (o->kind == STANCE_BRAT_T) {
-      size_t s = id_slot(f, &ids, o->id.off, o->id.len);
-      if (ids.slot[s] != 0) goto uncommon; /* (the reader reports such a line) */
-      ids.slot[s] = i + 1;
-    }
   }
   for (i = 0; i < n; i++) {
     const stance_brat_obj *o = &f->doc.objs[i];
@@ -145,7 +218,7 @@ int stance_brat_fast_plan(stance_brat_fast *f, const char *ann, size_t len) {
       break;
     case STANCE_BRAT_A:
       /* on a T of this file (on an R, a missing or skipped T: what the Lua reader says) */
-      k = ids.slot[id_slot(f, &ids, o->target.off, o->target.len)];
+      k = idmap_find(&ids, f, o->target);
       if (k == 0) goto uncommon;
       f->on[2 * i] = k - 1;
       f->name_of[i] = intern(f, &names, attr_kind(f, o), o->value);
@@ -153,7 +226,7 @@ int stance_brat_fast_plan(stance_brat_fast *f, const char *ann, size_t len) {
     case STANCE_BRAT_R:
       for (j = 0; j < 2; j++) {
         const stance_brat_arg *a = &f->doc.args[o->first + j];
-        k = ids.slot[id_slot(f, &ids, a->ref.off, a->ref.len)];
+        k = idmap_find(&ids, f, a->ref);
         if (k == 0) goto uncommon;
         f->on[2 * i + j] = k - 1;
       }
@@ -168,7 +241,7 @@ int stance_brat_fast_plan(stance_brat_fast *f, const char *ann, size_t len) {
 uncommon:
   rc = STANCE_BRAT_UNCOMMON;
 done:
-  free(ids.slot);
+  idmap_free(&ids);
   free(names.slot);
   return rc;
 }
