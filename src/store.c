@@ -792,6 +792,7 @@ uint32_t stance_store_count(const stance_store *s, stance_rec_kind kind) {
 typedef struct sort_key {
   int order;
   uint32_t start, end, index;
+  uint64_t pre; /* the ID's first 8 bytes, big-endian, 0 after its end: compared first */
   const char *id, *side;
 } sort_key;
 
@@ -801,6 +802,8 @@ static int cmp_keys(const void *pa, const void *pb) {
   if (a->order != b->order) return a->order - b->order;
   if (a->start != b->start) return a->start < b->start ? -1 : 1;
   if (a->end != b->end) return a->end < b->end ? -1 : 1;
+  /* (as strcmp orders them: bytes unsigned, a shorter ID before the longer it begins) */
+  if (a->pre != b->pre) return a->pre < b->pre ? -1 : 1;
   c = strcmp(a->id, b->id);
   if (c != 0) return c;
   if (a->side == NULL || b->side == NULL) return (a->side != NULL) - (b->side != NULL);
@@ -842,11 +845,20 @@ static void ordered(sort_key *keys, uint32_t k, uint32_t *idx, sort_key *tmp) {
 static const int kind_order[STANCE_REC_KINDS] = {1, 2, 0}; /* doclabels, annotations, relations */
 
 static void key_of(sort_key *key, const stance_rec *r, uint32_t index) {
+  int i;
   key->order = kind_order[r->kind];
   key->start = r->nspans ? r->spans[0].start : 0;
   key->end = r->nspans ? r->spans[0].end : 0;
   key->index = index;
   key->id = r->id;
+  key->pre = 0;
+  for (i = 0; i < 8; i++) {
+    key->pre = key->pre << 8 | (unsigned char)r->id[i];
+    if (r->id[i] == '\0') {
+      key->pre <<= 8 * (7 - i);
+      break;
+    }
+  }
   key->side = r->f[STANCE_F_CONFLICT];
 }
 
