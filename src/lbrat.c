@@ -271,6 +271,9 @@ static int l_brat_fast(lua_State *L) {
   if ((store = stance_store_new()) == NULL) return luaL_error(L, "brat_fast: out of memory");
   stance__push_store(L, store);
   rc = stance_brat_fast_build(f, names, text, ids, idslen, store, &nrecs);
+  /* (the plan is done with: its memory goes back now, for the file's text to take, rather
+   * than when the collector finds it) */
+  stance_brat_fast_free(f);
   if (rc == STANCE_BRAT_UNCOMMON) goto uncommon;
   if (rc == STANCE_BRAT_EIDS) return luaL_argerror(L, 4, "fewer IDs than records");
   if (rc == STANCE_BRAT_ERANDOM) return luaL_error(L, "brat_fast: the system gave no random bytes");

@@ -238,7 +238,21 @@ int stance_write_conv(const stance_store *s, stance_buf *out, stance_conv conv, 
   }
   order = stance_store_sorted_conv(s, &n, conv, ud);
   if (order == NULL) return STANCE_ENOMEM;
-  for (i = 0; i < n; i++) write_record(out, stance_store_at(s, order[i]), conv, ud);
+  for (i = 0; i < n; i++) {
+#if defined(__GNUC__)
+    /* (records in the order of the file are all over the store when added in another: the
+     * record a few ahead, and the strings of the next, on their way to the cache) */
+    if (i + 8 < n) __builtin_prefetch(stance_store_at(s, order[i + 8]));
+    if (i + 1 < n) {
+      const stance_rec *next = stance_store_at(s, order[i + 1]);
+      int f;
+      __builtin_prefetch(next->id);
+      for (f = 0; f < STANCE_F_COUNT; f++)
+        if (next->f[f] != NULL) __builtin_prefetch(next->f[f]);
+    }
+#endif
+    write_record(out, stance_store_at(s, order[i]), conv, ud);
+  }
   free(order);
   if ((t = stance_store_get_text(s, STANCE_T_TAIL)) != NULL) {
     stance_buf_addc(out, '\n');
