@@ -105,6 +105,22 @@ vim.api.nvim_create_autocmd('ColorScheme', {
     if package.loaded['stance.editor.render'] then require('stance.editor.render').colors() end
   end,
 })
+-- :q, :qa, :wq, :x while changes of yours cannot be written (your layer's file has errors):
+-- said before Neovim refuses (the buffer is 'modified' then)
+vim.api.nvim_create_autocmd('QuitPre', {
+  group = group,
+  callback = function()
+    if package.loaded['stance.editor.write'] then require('stance.editor.write').quit_pre() end
+  end,
+})
+-- `:setlocal modifiable` in a document opened read-only: :w writes its text again
+vim.api.nvim_create_autocmd('OptionSet', {
+  group = group,
+  pattern = 'modifiable',
+  callback = function()
+    if package.loaded['stance.editor.write'] then require('stance.editor.write').option_set() end
+  end,
+})
 vim.api.nvim_create_autocmd('VimLeavePre', {
   group = group,
   callback = function()

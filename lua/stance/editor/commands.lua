@@ -93,7 +93,8 @@ local function undo_redo(redo)
   local s = current()
   if not s then return end
   local ops = require('stance.editor.ops')
-  local what = redo and ops.redo(s) or ops.undo(s)
+  local what, gone = (redo and ops.redo or ops.undo)(s) -- not `redo and ops.redo(s) or ...`: nil would undo
+  if gone then return notify().warn(('nothing to %s: %s'):format(redo and 'redo' or 'undo', gone)) end
   if not what then return notify().warn(redo and 'nothing to redo' or 'no annotation change to undo') end
   require('stance.compat').echo(('%s: %s'):format(redo and 'redone' or 'undone', what))
 end
@@ -243,10 +244,16 @@ M.subcommands = {
     end,
   },
   save = {
-    desc = 'write the annotations of this document now',
-    run = function()
+    desc = 'write the annotations of this document now [to FILE: another file; ! overwrites it]',
+    run = function(args, cmd)
       local s = current(true)
       if not s then return end
+      if #args > 0 then
+        local path, why = require('stance.editor.write').save_as(s, table.concat(args, ' '), cmd and cmd.bang)
+        if not path then return notify().error(why) end
+        return require('stance.compat').echo(('annotations written to %s (your layer is not changed)')
+          :format(vim.fn.fnamemodify(path, ':~:.')))
+      end
       local ok, err = require('stance.editor.persist').save(s, { force = true })
       if not ok then return notify().error(err) end
       require('stance.compat').echo('annotations saved: ' .. vim.fn.fnamemodify(s.path, ':~:.'))

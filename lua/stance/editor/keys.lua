@@ -40,24 +40,32 @@ H.plug_list = {
 }
 
 --- `u` / <C-r>: the annotations' undo when an annotation operation came last, else the
---- text's (with its count).
+--- text's (with its count). In a document that is not 'modifiable' (opened read-only) the
+--- text has nothing to undo that could be undone: the annotations' undo whatever came last,
+--- else "Already at oldest change" as Neovim says it where it may change the buffer, never
+--- E21 (which 0.11 says for any `u` there, even with nothing to undo).
 function M.undo_key(key)
   local s = require('stance.editor.session').get()
   local ops = require('stance.editor.ops')
   local redo = key ~= 'u'
   local count = vim.v.count1
   for _ = 1, count do
-    if s and ((not redo and ops.undo_is_ours(s)) or (redo and ops.redo_is_ours(s))) then
-      local what = redo and ops.redo(s) or ops.undo(s)
-      if what then require('stance.compat').echo(('%s: %s'):format(redo and 'redone' or 'undone', what)) end
-    elseif H.at_end(redo) then
-      -- nothing of the text's to undo either: said as Neovim says it in a buffer it may
-      -- change, not E21 for a document opened read-only that was never changed
-      vim.api.nvim_echo({ { redo and 'Already at newest change' or 'Already at oldest change' } }, false, {})
-      return
+    local fixed = not vim.bo.modifiable
+    local ours = s and (redo and (ops.redo_is_ours(s) or (fixed and #s.redo > 0))
+      or (not redo and (ops.undo_is_ours(s) or (fixed and #s.undo > 0))))
+    if ours then
+      local what, gone = (redo and ops.redo or ops.undo)(s)
+      if what then
+        require('stance.compat').echo(('%s: %s'):format(redo and 'redone' or 'undone', what))
+      elseif gone then
+        -- its annotation was deleted or changed by another process (a pull, a script)
+        return vim.api.nvim_echo({ { ('Nothing to %s: %s'):format(redo and 'redo' or 'undo', gone) } }, false, {})
+      end
+    elseif fixed then
+      return vim.api.nvim_echo({ { redo and 'Already at newest change' or 'Already at oldest change' } }, false, {})
     else
-      -- the text's undo; its error (E21 in a document that is not 'modifiable') said as
-      -- Neovim says it for its own `u`, not as a Lua error with a trace and a Press ENTER
+      -- the text's undo; its error said as Neovim says it for its own `u`, not as a Lua
+      -- error with a trace and a Press ENTER
       local ok, err = pcall(vim.cmd, 'normal! ' .. vim.api.nvim_replace_termcodes(key, true, false, true))
       if not ok then
         local msg = tostring(err):match('(E%d+:.*)$') or tostring(err)
@@ -66,15 +74,6 @@ function M.undo_key(key)
       end
     end
   end
-end
-
---- Whether the text's undo (`redo`: redo) of a buffer that is not 'modifiable' has nothing
---- to go to (in one that is, Neovim's own `u` says so itself).
-function H.at_end(redo)
-  if vim.bo.modifiable then return false end
-  local t = vim.fn.undotree()
-  if redo then return t.seq_cur == t.seq_last end
-  return t.seq_cur == 0
 end
 
 function M.define_plugs()

@@ -75,7 +75,7 @@ end
 function M.refresh(s)
   if s.detached or not vim.api.nvim_buf_is_valid(s.buf) then return end
   for name, have in pairs(s.others) do
-    if have.shown and have.stamp ~= s.stamp(have.path) then
+    if (have.shown or H.in_side(s, name)) and have.stamp ~= s.stamp(have.path) then
       local before = H.heights(s)
       local layer, err = M.load(s, name, true)
       if not layer then
@@ -111,6 +111,25 @@ function H.unwatch_layer(layer)
   layer.event = nil
 end
 
+--- Whether NAME's layer is shown in a side view of the session's buffer (|:Stance-side|).
+function H.in_side(s, name)
+  for win, who in pairs(require('stance.editor.render').sides) do
+    if who == name and vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_get_buf(win) == s.buf then return true end
+  end
+  return false
+end
+
+--- Watch NAME's layer while it is shown, over yours or in a side view; not once it is neither.
+function H.keep_watch(s, name)
+  local layer = s.others[name]
+  if not layer then return end
+  if layer.shown or H.in_side(s, name) then
+    if not layer.event then H.watch_layer(s, layer) end
+  elseif layer.event then
+    H.unwatch_layer(layer)
+  end
+end
+
 --- NAME when it has a layer for the session's document, else nil and a message that names
 --- those who have one.
 function H.known(s, name)
@@ -142,8 +161,7 @@ function M.toggle(name)
   if not layer then return require('stance.notify').error(lerr) end
   local before = H.heights(s)
   layer.shown = not layer.shown
-  if layer.shown and not layer.event then H.watch_layer(s, layer) end
-  if not layer.shown then H.unwatch_layer(layer) end
+  H.keep_watch(s, name)
   s:forget()
   local render = require('stance.editor.render')
   render.redraw(s.buf, H.rows_changed(s, layer.store, before, H.heights(s)))
@@ -236,6 +254,7 @@ function H.open(s, name, here, win)
   vim.wo[win].foldcolumn = '0'
   H.pairs[win], H.pad[win], H.keys[win] = here, 0, nil
   H.watch()
+  H.keep_watch(s, name) -- its file changing on disk is drawn anew (M.refresh)
   local title = ('layer of %s (read only)'):format((name:gsub('%%', '%%%%')))
   local mine = nil
   if vim.fn.exists('+winbar') == 1 then
@@ -250,6 +269,7 @@ function H.open(s, name, here, win)
   end
   local function ended()
     H.forget(win)
+    H.keep_watch(s, name) -- no longer watched once shown nowhere
     if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
     -- its document stances leave the line under the first one
     vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)

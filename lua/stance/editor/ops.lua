@@ -403,11 +403,37 @@ function M.as_one(s, what, fn)
   return a, b
 end
 
---- Undo the last annotation operation. Returns what was undone, or nil.
+--- What an undone or redone operation says when its annotation is no longer there.
+H.GONE = '%s: its annotation was changed or deleted on disk since (another annotator, a script)'
+
+--- Whether every step of `steps` finds its record where it acts: not so once another process
+--- deleted (or changed) the annotation an operation made, and the layer was read again.
+function H.applies(s, steps)
+  for _, st in ipairs(steps) do
+    local op = st.op
+    local found
+    if op == 'restore_version' then found = s.trash:get(st.id, st.side)
+    elseif op == 'trash_version' then found = s.store:get(st.id, st.side)
+    elseif op == 'remark' then found = s.store:get(st.id, st.from)
+    elseif op == 'restore' then found = s.trash:get(st.id)
+    else found = s.store:get(st.id) end
+    if not found then return false end
+  end
+  return true
+end
+
+--- Undo the last annotation operation. Returns what was undone, or nil (and why, when its
+--- annotation is no longer there: the operation is dropped).
 ---@return string|nil what
+---@return string|nil gone
 function M.undo(s)
-  local e = table.remove(s.undo)
+  local e = s.undo[#s.undo]
   if not e then return nil end
+  if not H.applies(s, e.undo) then
+    table.remove(s.undo)
+    return nil, H.GONE:format(e.what)
+  end
+  table.remove(s.undo)
   s.rewrite = true
   s.meta_version = (s.meta_version or 0) + 1
   H.apply(s, e.undo)
@@ -417,11 +443,18 @@ function M.undo(s)
   return e.what
 end
 
---- Redo the last undone annotation operation. Returns what was redone, or nil.
+--- Redo the last undone annotation operation. Returns what was redone, or nil (and why, as
+--- M.undo).
 ---@return string|nil what
+---@return string|nil gone
 function M.redo(s)
-  local e = table.remove(s.redo)
+  local e = s.redo[#s.redo]
   if not e then return nil end
+  if not H.applies(s, e.redo) then
+    table.remove(s.redo)
+    return nil, H.GONE:format(e.what)
+  end
+  table.remove(s.redo)
   s.rewrite = true
   s.meta_version = (s.meta_version or 0) + 1
   H.apply(s, e.redo)

@@ -81,6 +81,7 @@ function H.written(s, text, info)
     exists = true }
   s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
   require('stance.editor.cache').later(s)
+  require('stance.editor.write').sync(s) -- no longer held (:q refused)
 end
 
 --- Only additions since the last write: append them to the file (one write and fdatasync)
@@ -229,6 +230,7 @@ function M.merge(s, frame, ours_text, disk)
         :format(vim.fn.fnamemodify(s.path, ':~:.'), where)
       s.readonly_disk = require('stance.editor.session').stamp(s.path) -- the file as it is now
       require('stance.notify').error(s.readonly)
+      require('stance.editor.write').sync(s) -- held: :q refuses as for a modified buffer
       return nil, s.readonly
     end
     local res, err = require('stance.merge').stores(base, ours, theirs)

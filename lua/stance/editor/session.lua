@@ -278,8 +278,11 @@ function M.attach(buf)
   M.by_buf[buf] = self
   vim.api.nvim_buf_set_var(buf, 'stance_annotator', self.annotator)
   if require('stance.config').get().documents.readonly and vim.fn.filereadable(name) == 1 then
+    -- not 'readonly' (Neovim sets it for a file you may not write): it makes :w fail (E45)
+    -- before the BufWriteCmd that writes the layer
     compat.set_buf_option(buf, 'modifiable', false)
-    compat.set_buf_option(buf, 'readonly', true)
+    compat.set_buf_option(buf, 'readonly', false)
+    require('stance.editor.write').attach(self)
   end
   require('stance.editor.track').attach(self)
   require('stance.editor.render').attach(self)
@@ -309,6 +312,7 @@ function M.detach(buf)
   if not self then return end
   if self.dirty or self.appended then require('stance.editor.persist').save(self, { force = true }) end
   require('stance.editor.persist').cancel(self)
+  require('stance.editor.write').detach(self)
   M.by_buf[buf] = nil
   self.detached = true
 end

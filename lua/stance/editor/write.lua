@@ -1,0 +1,165 @@
+--- Writing and quitting in an annotated document. A document opened read-only
+--- (documents.readonly: 'modifiable' off) is written by `:w`, `:w!`, `:wq`, `:x`, `ZZ` and
+--- `:wa` as its annotation layer, never as its text (a BufWriteCmd for its file; 'readonly' is
+--- not set, as it makes `:w` fail with E45 before any BufWriteCmd on every Neovim from 0.7).
+--- A copy written elsewhere (`:w FILE`) and a document made 'modifiable' to correct its text are
+--- written as Neovim writes any file. While changes of yours cannot be written (your layer's
+--- file has errors), the buffer is 'modified': `:q`, `:qa`, `:wq` and `:x` refuse as for any
+--- unsaved change (E37, E162), and say why and what to do; `:q!` discards them.
+local M = {}
+local H = {}
+
+--- Take over the writes of session `s`'s document (opened read-only): a BufWriteCmd for its
+--- file's name, not for its buffer, as a buffer's BufWriteCmd takes `:w FILE` too, and a write
+--- from inside a BufWriteCmd writes nothing on Neovim 0.7.
+---@param s stance.Session
+function M.attach(s)
+  if s.write_cmd or not vim.api.nvim_buf_is_valid(s.buf) or vim.bo[s.buf].modifiable then return end
+  local name = vim.api.nvim_buf_get_name(s.buf)
+  s.write_cmd = vim.api.nvim_create_autocmd('BufWriteCmd', { pattern = vim.fn.escape(name, '\\*?[]{},'),
+    nested = true, desc = 'stance.nvim: :w writes the annotation layer, not the read-only text',
+    callback = function(args)
+      if args.buf == s.buf then return H.write(s, args) end
+      H.real_write(s, args.file) -- another buffer of the same file
+    end })
+end
+
+--- Stop taking over the writes of `s` (detached, or its document made 'modifiable').
+---@param s stance.Session
+function M.detach(s)
+  if s.write_cmd then pcall(vim.api.nvim_del_autocmd, s.write_cmd) end
+  s.write_cmd = nil
+end
+
+--- OptionSet of 'modifiable' in an annotated buffer: `:setlocal modifiable` to correct the
+--- text makes `:w` write it again as any file (and the annotations with it); nomodifiable
+--- again, the annotations only.
+function M.option_set()
+  local session = package.loaded['stance.editor.session']
+  local s = session and session.by_buf[vim.api.nvim_get_current_buf()]
+  if not s or s.detached or not require('stance.config').get().documents.readonly then return end
+  if vim.bo[s.buf].modifiable then M.detach(s) else M.attach(s) end
+end
+
+--- A message as Neovim's own for a write or a quit: at once (not scheduled: a quit may end
+--- Neovim next), kept in :messages.
+function H.say(text, hl)
+  vim.api.nvim_echo({ { text, hl } }, true, {})
+end
+
+--- BufWriteCmd: the annotations when the document may not be changed; else (made
+--- 'modifiable' with no OptionSet) a real write.
+function H.write(s, args)
+  if s.detached or vim.bo[s.buf].modifiable then return H.real_write(s, args.file) end
+  local layer = vim.fn.fnamemodify(s.path, ':~:.')
+  local ok, err = require('stance.editor.persist').save(s, { force = true })
+  if ok then
+    M.sync(s)
+    H.say(('"%s": annotations written to %s; the text is read-only and not written'):format(s.rel, layer))
+    return
+  end
+  if not s.dirty then -- nothing of yours waits: the file on disk has errors
+    return H.say(('"%s": nothing to write; %s'):format(s.rel, err), 'WarningMsg')
+  end
+  M.sync(s, true)
+  H.say(('"%s": annotations not written: %s. %s'):format(s.rel, err, H.options()), 'ErrorMsg')
+end
+
+--- What one can do with changes that cannot be written.
+function H.options()
+  return 'Fix the file (stance check lists its errors) and they are merged into it; '
+    .. ':Stance save FILE writes them to another file; :q! discards them'
+end
+
+--- The text of a document made 'modifiable' while this BufWriteCmd stayed (no OptionSet: set
+--- from a script): written as Neovim writes a file, this BufWriteCmd out of the way meanwhile
+--- (Neovim 0.10+; 0.7 writes nothing from inside a BufWriteCmd: said).
+function H.real_write(s, file)
+  M.detach(s)
+  local bang = vim.v.cmdbang == 1 and '!' or ''
+  local ok, err = pcall(vim.cmd, 'write' .. bang .. ' ' .. vim.fn.fnameescape(file))
+  if not s.detached and not vim.bo[s.buf].modifiable then M.attach(s) end
+  if not ok then return H.say(tostring(err):match('(E%d+:.*)$') or tostring(err), 'ErrorMsg') end
+  if vim.bo[s.buf].modified then
+    H.say(('"%s" not written: made modifiable without :setlocal; :w again'):format(s.rel), 'ErrorMsg')
+  end
+end
+
+--- The buffer of `s` is 'modified' while changes of yours cannot be written (your layer's
+--- file has errors, or a write failed: `failed`), so that Neovim refuses to quit or abandon
+--- it without `!`; it is not once they are written.
+---@param s stance.Session
+---@param failed boolean|nil
+function M.sync(s, failed)
+  if not vim.api.nvim_buf_is_valid(s.buf) then return end
+  if failed then s.write_failed = true end
+  if not s.dirty then s.write_failed = nil end
+  local hold = not s.detached and s.dirty and (s.readonly ~= nil or s.write_failed == true)
+  if hold then
+    if not vim.bo[s.buf].modified then
+      vim.bo[s.buf].modified = true
+      s.held = true
+    end
+  elseif s.held then
+    s.held = nil
+    -- the text's own changes (a document made 'modifiable') keep it 'modified'
+    if not vim.bo[s.buf].modifiable then vim.bo[s.buf].modified = false end
+  end
+end
+
+--- QuitPre: the documents whose changes of yours are held (M.sync) say so before Neovim
+--- refuses to quit (E37, E162): which file has errors, where its first is, what to do.
+function M.quit_pre()
+  local session = package.loaded['stance.editor.session']
+  if not session then return end
+  for _, s in pairs(session.by_buf) do
+    M.sync(s) -- written since (merged once the file was fixed): no longer held
+    if s.held and vim.api.nvim_buf_is_valid(s.buf) and vim.bo[s.buf].modified then
+      H.say(('%s: your annotation changes are not saved: %s. %s'):format(s.rel, H.why(s), H.options()),
+        'WarningMsg')
+    end
+  end
+end
+
+--- Why the changes of `s` cannot be written: its file's first error (file:line:col).
+function H.why(s)
+  local text = require('stance.fs').read(s.path, s.corpus.root)
+  local where, n
+  if text then
+    local _, problems = require('stance.core').read(text, { vocab = s.corpus:vocab() })
+    where, n = require('stance.annfile').first_error(s.path, problems, s.corpus.root)
+  end
+  if where then return ('%s has %d error(s), the first at %s'):format(vim.fn.fnamemodify(s.path, ':~:.'), n, where) end
+  return s.readonly or ('%s could not be written'):format(vim.fn.fnamemodify(s.path, ':~:.'))
+end
+
+--- :Stance save FILE: write the annotations of `s` as they are in this session to FILE (any
+--- file but the layer's own, which :Stance save and :w write), e.g. while your layer's file
+--- has errors. An existing FILE is overwritten only with `bang`.
+---@param s stance.Session
+---@param file string
+---@param bang boolean|nil
+---@return string|nil path written
+---@return string|nil err
+function M.save_as(s, file, bang)
+  local path = vim.fn.fnamemodify(vim.fn.expand(file), ':p')
+  if path == vim.fn.fnamemodify(s.path, ':p') then return nil, 'that is your layer: :Stance save (or :w) writes it' end
+  if not bang and vim.fn.filereadable(path) == 1 then
+    return nil, ('%s exists (add ! to overwrite)'):format(vim.fn.fnamemodify(path, ':~:.'))
+  end
+  local frame = s:get_frame()
+  local _, collapsed = frame:refresh(s.store, require('stance.config').get().context)
+  if #collapsed > 0 then
+    return nil, ('%d annotation(s) lost all their text; write the layer itself once it can be'):format(#collapsed)
+  end
+  s.store:set_header('document', s.rel)
+  s.store:set_header('annotator', s.annotator)
+  s.store:set_header('hash', s:doc_hash())
+  local out = frame:write(s.store)
+  if not out then return nil, 'the annotations could not be written out' end
+  local ok, err = require('stance.core').write_atomic(path, out)
+  if not ok then return nil, err end
+  return path
+end
+
+return M
