@@ -66,17 +66,17 @@ end
 --- prefix and suffix; src/brat.h). Returns the store, the number of records and the names
 --- they use ({ [kind] = { [name] = true } }, kind: label, relation, target, stance, role);
 --- nil when the file holds anything else: M.records reads it.
----@param ann string the .ann file
+---@param ann_text string the .ann file
 ---@param model userdata core.text of the document
 ---@param opts stance.BratReadOptions|nil (rename and schema; `ids`, for tests: 12 characters
 ---       per record, in the order M.records mints them)
 ---@return userdata|nil store
 ---@return integer|nil records
 ---@return table|nil used
-function M.fast(ann, model, opts)
+function M.fast(ann_text, model, opts)
   opts = opts or {}
   local rename, schema = opts.rename or function(_, n) return n end, opts.schema
-  local store, n, used = require('stance.core').brat_fast(ann, model, function(kind, name)
+  local store, n, used = require('stance.core').brat_fast(ann_text, model, function(kind, name)
     local r = rename(kind, name)
     -- what the label sets (validate.apply_label)
     local e = kind == 'label' and schema and type(r) == 'string' and schema.by.label[r]
