@@ -17,6 +17,8 @@ typedef struct {
   size_t line;   /* the physical line (counted at LF) */
   size_t col0;   /* the column the piece being read starts at */
   size_t *ids;   /* open addressing: index + 1 of the object with that ID, 0 empty */
+  size_t *hashes; /* the hash of the ID in each slot of ids (compared before the ID: a
+                   * lookup reads no object it does not find, a growth none at all) */
   size_t ids_cap, ids_n;
   word *words;
   size_t nwords, cap_words;
@@ -89,13 +91,13 @@ static size_t hash_bytes(const char *s, size_t n) {
   return h;
 }
 
-/* Where the ID (off, len) is or goes in c->ids. */
-static size_t id_slot(const ctx *c, size_t off, size_t len) {
-  size_t mask = c->ids_cap - 1, i = hash_bytes(c->s + off, len) & mask;
+/* Where the ID (off, len) of hash h is or goes in c->ids. */
+static size_t id_slot(const ctx *c, size_t h, size_t off, size_t len) {
+  size_t mask = c->ids_cap - 1, i = h & mask;
   for (;;) {
     size_t k = c->ids[i];
     if (k == 0) return i;
-    {
+    if (c->hashes[i] == h) {
       const stance_brat_str *id = &c->d->objs[k - 1].id;
       if (id->len == len && memcmp(c->s + id->off, c->s + off, len) == 0) return i;
     }
@@ -107,33 +109,43 @@ static size_t id_slot(const ctx *c, size_t off, size_t len) {
 static const stance_brat_obj *id_find(const ctx *c, size_t off, size_t len) {
   size_t k;
   if (c->ids_n == 0) return NULL;
-  k = c->ids[id_slot(c, off, len)];
+  k = c->ids[id_slot(c, hash_bytes(c->s + off, len), off, len)];
   return k ? &c->d->objs[k - 1] : NULL;
 }
 
 /* Record the last object (it has an ID not defined before); 0 or -1. */
 static int id_add(ctx *c) {
-  size_t k = c->d->nobjs, i;
+  size_t k = c->d->nobjs, i, h;
   const stance_brat_str *id = &c->d->objs[k - 1].id;
   if (c->ids_n + 1 > c->ids_cap / 2) {
-    size_t cap = c->ids_cap ? c->ids_cap * 2 : 256, *old = c->ids, oldcap = c->ids_cap, j;
+    size_t cap = c->ids_cap ? c->ids_cap * 2 : 256, *old = c->ids, *old_hashes = c->hashes, oldcap = c->ids_cap, j;
     if (c->ids_cap > ((size_t)-1) / 4 / sizeof *c->ids) return -1;
     c->ids = calloc(cap, sizeof *c->ids);
-    if (c->ids == NULL) {
+    c->hashes = malloc(cap * sizeof *c->hashes);
+    if (c->ids == NULL || c->hashes == NULL) {
+      free(c->ids);
+      free(c->hashes);
       c->ids = old;
+      c->hashes = old_hashes;
       return -1;
     }
     c->ids_cap = cap;
+    /* (the IDs are different: each goes to the first free slot from its hash) */
     for (j = 0; j < oldcap; j++) {
       if (old[j] != 0) {
-        const stance_brat_str *o = &c->d->objs[old[j] - 1].id;
-        c->ids[id_slot(c, o->off, o->len)] = old[j];
+        i = old_hashes[j] & (cap - 1);
+        while (c->ids[i] != 0) i = (i + 1) & (cap - 1);
+        c->ids[i] = old[j];
+        c->hashes[i] = old_hashes[j];
       }
     }
     free(old);
+    free(old_hashes);
   }
-  i = id_slot(c, id->off, id->len);
+  h = hash_bytes(c->s + id->off, id->len);
+  i = id_slot(c, h, id->off, id->len);
   c->ids[i] = k;
+  c->hashes[i] = h;
   c->ids_n++;
   return 0;
 }
@@ -587,6 +599,7 @@ oom:
   rc = STANCE_BRAT_ENOMEM;
 done:
   free(c.ids);
+  free(c.hashes);
   free(c.words);
   return rc;
 }

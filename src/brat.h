@@ -87,4 +87,65 @@ typedef struct {
 int stance_brat_parse(const char *text, size_t len, stance_brat_doc *d);
 void stance_brat_free(stance_brat_doc *d);
 
+/* ---- the common lines straight into a store --------------------------------------------
+ *
+ * An import (lua/stance/interop/brat_io.lua) makes records of the lines that mean
+ * something for a corpus (lua/stance/interop/brat_read.lua). Most .ann files hold only
+ * T lines of one fragment, A lines Target, Stance or Role with a value on a T, and R lines
+ * Arg1:T Arg2:T: for such a file (and no other line, no problem), the records are made here,
+ * in C, exactly as brat_read.lua makes them (tests/fuzz/lua/brat.lua checks that both give
+ * the same file). Any other file, or a line that would be reported, is STANCE_BRAT_UNCOMMON:
+ * the Lua reader takes the whole file, and says what it says.
+ *
+ * First stance_brat_fast_plan reads the file and lists its distinct names (T and R types, A
+ * values by attribute); the caller gives each the name it has in the corpus (brat.renamer)
+ * and, for labels, what the label sets in the schema; then stance_brat_fast_build makes
+ * the records into a store: annotations (in the order of their T lines, then relations in
+ * the order of their R lines) with fresh IDs, quote, prefix and suffix (32 code points). */
+
+enum { STANCE_BRAT_UNCOMMON = 1, STANCE_BRAT_EIDS = -3, STANCE_BRAT_ERANDOM = -4 };
+
+/* What a distinct name is. */
+typedef enum {
+  STANCE_BRAT_NAME_LABEL = 0, /* a T's type */
+  STANCE_BRAT_NAME_RELATION,  /* an R's type */
+  STANCE_BRAT_NAME_TARGET,    /* the value of an A Target */
+  STANCE_BRAT_NAME_STANCE,    /* ... Stance */
+  STANCE_BRAT_NAME_ROLE,      /* ... Role */
+  STANCE_BRAT_NAME_KINDS
+} stance_brat_name_kind;
+
+typedef struct {
+  stance_brat_doc doc;
+  const char *ann;            /* the input (kept by the caller) */
+  size_t nt, nr;              /* T and R lines */
+  size_t *name_of;            /* per object: the index of its name (T, R: type; A: value) */
+  size_t *on;                 /* per object: A: the T object it is on; R: its two T objects (2 each) */
+  stance_brat_str *names;     /* the distinct names, in the order first seen */
+  unsigned char *kinds;       /* their kinds (stance_brat_name_kind) */
+  size_t nnames;
+} stance_brat_fast;
+
+/* What a name is in the corpus: NUL-terminated, without NUL inside; for a label, what it
+ * sets (target, stance, role; NULL: nothing). */
+typedef struct {
+  const char *name;
+  const char *sets[3];
+} stance_brat_name;
+
+/* Read `len` bytes of an .ann into `f` (initialized by the call; free it with
+ * stance_brat_fast_free whatever the result). STANCE_BRAT_OK (the names are listed),
+ * STANCE_BRAT_UNCOMMON, STANCE_BRAT_ENOMEM or STANCE_BRAT_E2BIG. */
+int stance_brat_fast_plan(stance_brat_fast *f, const char *ann, size_t len);
+/* The records of a planned file against the document `text` into `store` (empty), the
+ * names given (f->nnames of them). `ids`: NULL for fresh random IDs, else 12 characters per
+ * record in the order they are made (tests). STANCE_BRAT_OK with *nrecs, STANCE_BRAT_UNCOMMON
+ * (the store may hold some records: drop it), STANCE_BRAT_ENOMEM, STANCE_BRAT_EIDS (`ids`
+ * too short) or STANCE_BRAT_ERANDOM (the system gave no random bytes). */
+struct stance_text;
+struct stance_store;
+int stance_brat_fast_build(const stance_brat_fast *f, const stance_brat_name *names, const struct stance_text *text,
+                           const char *ids, size_t idslen, struct stance_store *store, size_t *nrecs);
+void stance_brat_fast_free(stance_brat_fast *f);
+
 #endif

@@ -10,6 +10,7 @@
 #include "compat.h"
 #include "hash.h"
 #include "lcore.h"
+#include "store.h"
 
 #if defined(__GNUC__)
 #define STANCE_EXPORT __attribute__((visibility("default")))
@@ -69,18 +70,11 @@ static int l_hrtime(lua_State *L) {
 /* new_id() -> 12 characters of base32 (60 random bits from the system's generator): IDs
  * that two annotators never mint alike (doc/format.md, 4.5). */
 static int l_new_id(lua_State *L) {
-  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
   unsigned char r[8];
-  uint64_t v = 0;
   char id[13];
-  int i, rc = uv_random(NULL, NULL, r, sizeof r, 0, NULL);
+  int rc = uv_random(NULL, NULL, r, sizeof r, 0, NULL);
   if (rc != 0) return stance__fail(L, uv_strerror(rc), "ERANDOM");
-  for (i = 0; i < 8; i++) v = v << 8 | r[i];
-  for (i = 0; i < 12; i++) {
-    id[i] = alphabet[v & 31];
-    v >>= 5;
-  }
-  id[12] = '\0';
+  stance_id_encode(r, id);
   lua_pushstring(L, id);
   return 1;
 }

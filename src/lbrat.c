@@ -8,8 +8,10 @@
 #include "brat.h"
 #include "compat.h"
 #include "lcore.h"
+#include "store.h"
 
 #define BRATDOC_MT "stance.bratdoc"
+#define BRATFAST_MT "stance.bratfast"
 
 /* The doc lives in a userdata while the tables are made: a failed allocation of Lua's
  * frees it (__gc). */
@@ -179,11 +181,118 @@ static int l_brat_parse(lua_State *L) {
   return 1;
 }
 
+/* ---- the common lines straight into a store (brat.h) ----------------------------------- */
+
+static int fast_gc(lua_State *L) {
+  stance_brat_fast_free((stance_brat_fast *)luaL_checkudata(L, 1, BRATFAST_MT));
+  return 0;
+}
+
+static const char *const NAME_KINDS[] = {"label", "relation", "target", "stance", "role"};
+
+/* A string result of the resolver at stack index i for a name (NULL when it is not a
+ * string without NUL: then the Lua reader takes the file). */
+static const char *name_result(lua_State *L, int i) {
+  size_t n;
+  const char *v;
+  if (lua_type(L, i) != LUA_TSTRING) return NULL;
+  v = lua_tolstring(L, i, &n);
+  return memchr(v, '\0', n) == NULL ? v : NULL;
+}
+
+/* used[kind][name] = true for the string at the top of the stack (left there). */
+static void mark_used(lua_State *L, int used, const char *kind) {
+  lua_getfield(L, used, kind);
+  lua_pushvalue(L, -2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+/* brat_fast(ann, text, resolve [, ids]) -> store, records, used | false: the records of an
+ * .ann of common lines only (brat.h) against the document (a core.text), made in C; false
+ * when the file holds anything else (the Lua reader takes it). resolve(kind, name) gives the
+ * corpus's name of each distinct brat name (kind: label, relation, target, stance, role)
+ * and, for a label, what it sets (target, stance, role). used: { [kind] = { [name] = true } }
+ * of the names the records use (to declare in the schema). ids (tests): 12 characters per
+ * record, in the order the Lua reader mints them. Raises when out of memory. */
+static int l_brat_fast(lua_State *L) {
+  size_t alen, idslen = 0, i, nrecs;
+  const char *ann = luaL_checklstring(L, 1, &alen);
+  const struct stance_text *text = stance__check_text(L, 2);
+  const char *ids = luaL_optlstring(L, 4, NULL, &idslen);
+  stance_brat_fast *f;
+  stance_brat_name *names;
+  stance_store *store;
+  int rc, keep, used;
+  luaL_checktype(L, 3, LUA_TFUNCTION);
+  f = (stance_brat_fast *)lua_newuserdata(L, sizeof *f);
+  memset(f, 0, sizeof *f);
+  luaL_getmetatable(L, BRATFAST_MT);
+  lua_setmetatable(L, -2);
+  rc = stance_brat_fast_plan(f, ann, alen);
+  if (rc == STANCE_BRAT_E2BIG) return luaL_error(L, "brat_fast: the .ann file is larger than 4 GiB");
+  if (rc == STANCE_BRAT_ENOMEM) return luaL_error(L, "brat_fast: out of memory");
+  if (rc != STANCE_BRAT_OK) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  if (f->nnames > ((size_t)-1) / sizeof *names) return luaL_error(L, "brat_fast: out of memory");
+  names = (stance_brat_name *)lua_newuserdata(L, (f->nnames ? f->nnames : 1) * sizeof *names);
+  lua_createtable(L, (int)(f->nnames < 1000000 ? f->nnames : 1000000), 0); /* keeps the names' strings */
+  keep = lua_gettop(L);
+  lua_createtable(L, 0, 5);
+  used = lua_gettop(L);
+  for (i = 0; i < 5; i++) {
+    lua_newtable(L);
+    lua_setfield(L, used, NAME_KINDS[i]);
+  }
+  for (i = 0; i < f->nnames; i++) {
+    const stance_brat_str *x = &f->names[i];
+    int k, base = lua_gettop(L);
+    lua_pushvalue(L, 3);
+    lua_pushstring(L, NAME_KINDS[f->kinds[i]]);
+    lua_pushlstring(L, ann + x->off, x->len);
+    lua_call(L, 2, 4);
+    memset(&names[i], 0, sizeof names[i]);
+    if ((names[i].name = name_result(L, base + 1)) == NULL) goto uncommon;
+    lua_pushvalue(L, base + 1);
+    mark_used(L, used, NAME_KINDS[f->kinds[i]]);
+    lua_rawseti(L, keep, (int)lua_rawlen(L, keep) + 1);
+    for (k = 0; k < 3 && f->kinds[i] == STANCE_BRAT_NAME_LABEL; k++) {
+      if (lua_isnil(L, base + 2 + k)) continue;
+      if ((names[i].sets[k] = name_result(L, base + 2 + k)) == NULL) goto uncommon;
+      lua_pushvalue(L, base + 2 + k);
+      mark_used(L, used, NAME_KINDS[STANCE_BRAT_NAME_TARGET + k]);
+      lua_rawseti(L, keep, (int)lua_rawlen(L, keep) + 1);
+    }
+    lua_settop(L, base);
+  }
+  if ((store = stance_store_new()) == NULL) return luaL_error(L, "brat_fast: out of memory");
+  stance__push_store(L, store);
+  rc = stance_brat_fast_build(f, names, text, ids, idslen, store, &nrecs);
+  /* (the plan is done with: its memory goes back now, for the file's text to take, rather
+   * than when the collector finds it) */
+  stance_brat_fast_free(f);
+  if (rc == STANCE_BRAT_UNCOMMON) goto uncommon;
+  if (rc == STANCE_BRAT_EIDS) return luaL_argerror(L, 4, "fewer IDs than records");
+  if (rc == STANCE_BRAT_ERANDOM) return luaL_error(L, "brat_fast: the system gave no random bytes");
+  if (rc != STANCE_BRAT_OK) return luaL_error(L, "brat_fast: out of memory");
+  lua_pushinteger(L, (lua_Integer)nrecs);
+  lua_pushvalue(L, used);
+  return 3;
+uncommon:
+  lua_pushboolean(L, 0);
+  return 1;
+}
+
 static const luaL_Reg meta[] = {{"__gc", doc_gc}, {NULL, NULL}};
 static const luaL_Reg methods[] = {{NULL, NULL}};
-static const luaL_Reg funcs[] = {{"brat_parse", l_brat_parse}, {NULL, NULL}};
+static const luaL_Reg fast_meta[] = {{"__gc", fast_gc}, {NULL, NULL}};
+static const luaL_Reg funcs[] = {{"brat_parse", l_brat_parse}, {"brat_fast", l_brat_fast}, {NULL, NULL}};
 
 void stance__open_brat(lua_State *L) {
+  stance__newclass(L, BRATFAST_MT, fast_meta, methods);
   stance__newclass(L, BRATDOC_MT, meta, methods);
   luaL_setfuncs(L, funcs, 0);
 }

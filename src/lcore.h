@@ -62,6 +62,9 @@ struct stance_vocab *stance__read_vocab(lua_State *L, int opts, int *owned);
 void stance__open_load(lua_State *L);
 void stance__open_layercache(lua_State *L);
 void stance__open_brat(lua_State *L);
+/* The text of a core.text userdata at index i (raises when it is not one, or closed). */
+struct stance_text;
+const struct stance_text *stance__check_text(lua_State *L, int i);
 /* json_decode, json_encode (ljson.c). */
 void stance__open_json(lua_State *L);
 struct stance_frame;

@@ -23,6 +23,12 @@ static stance_text *check_text(lua_State *L) {
   return lt->t;
 }
 
+const stance_text *stance__check_text(lua_State *L, int i) {
+  ltext *lt = luaL_checkudata(L, i, TEXT_MT);
+  if (lt->t == NULL) luaL_argerror(L, i, "the text is closed");
+  return lt->t;
+}
+
 static size_t check_offset(lua_State *L, int i, size_t max) {
   lua_Integer v = luaL_checkinteger(L, i);
   if (v < 0 || (size_t)v > max) luaL_argerror(L, i, "offset out of range");

@@ -170,6 +170,18 @@ static char *dup(stance_store *s, const char *v) {
   return v == NULL ? NULL : stance_arena_strndup(&s->arena, v, strlen(v));
 }
 
+void stance_id_encode(const unsigned char bytes[8], char id[13]) {
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  uint64_t v = 0;
+  int i;
+  for (i = 0; i < 8; i++) v = v << 8 | bytes[i];
+  for (i = 0; i < 12; i++) {
+    id[i] = alphabet[v & 31];
+    v >>= 5;
+  }
+  id[12] = '\0';
+}
+
 const char *stance_store_get_header(const stance_store *s, stance_header h) {
   return h < STANCE_H_COUNT ? s->header[h] : NULL;
 }
@@ -780,6 +792,7 @@ uint32_t stance_store_count(const stance_store *s, stance_rec_kind kind) {
 typedef struct sort_key {
   int order;
   uint32_t start, end, index;
+  uint64_t pre; /* the ID's first 8 bytes, big-endian, 0 after its end: compared first */
   const char *id, *side;
 } sort_key;
 
@@ -789,6 +802,8 @@ static int cmp_keys(const void *pa, const void *pb) {
   if (a->order != b->order) return a->order - b->order;
   if (a->start != b->start) return a->start < b->start ? -1 : 1;
   if (a->end != b->end) return a->end < b->end ? -1 : 1;
+  /* (as strcmp orders them: bytes unsigned, a shorter ID before the longer it begins) */
+  if (a->pre != b->pre) return a->pre < b->pre ? -1 : 1;
   c = strcmp(a->id, b->id);
   if (c != 0) return c;
   if (a->side == NULL || b->side == NULL) return (a->side != NULL) - (b->side != NULL);
@@ -799,33 +814,62 @@ uint32_t *stance_store_sorted(const stance_store *s, uint32_t *n) {
   return stance_store_sorted_conv(s, n, NULL, NULL);
 }
 
-/* The slots of the `k` keys in their order into `idx` (sorted now unless they are already). */
-static void ordered(sort_key *keys, uint32_t k, uint32_t *idx) {
+/* The `n` keys sorted, unless they are in order already. */
+static void sort_run(sort_key *keys, uint32_t n) {
   uint32_t i;
   /* A store read from a canonical file is in order already: check before sorting. */
-  for (i = 1; i < k && cmp_keys(&keys[i - 1], &keys[i]) <= 0; i++) {
+  for (i = 1; i < n && cmp_keys(&keys[i - 1], &keys[i]) <= 0; i++) {
   }
-  if (i < k) qsort(keys, k, sizeof *keys, cmp_keys);
-  for (i = 0; i < k; i++) idx[i] = keys[i].index;
+  if (i < n) qsort(keys, n, sizeof *keys, cmp_keys);
+}
+
+/* The slots of the `k` keys in their order into `idx`. With `tmp` (room for k keys), the
+ * keys are put by kind first (the first key: an order of 0, 1 or 2), and each kind is sorted
+ * unless it is in order already (an import adds its annotations in the order of their place,
+ * not its relations); without it, all of them at once. */
+static void ordered(sort_key *keys, uint32_t k, uint32_t *idx, sort_key *tmp) {
+  uint32_t i, g, count[3] = {0, 0, 0}, at[3];
+  if (tmp == NULL) {
+    sort_run(keys, k);
+    for (i = 0; i < k; i++) idx[i] = keys[i].index;
+    return;
+  }
+  for (i = 0; i < k; i++) count[keys[i].order]++;
+  at[0] = 0;
+  for (g = 1; g < 3; g++) at[g] = at[g - 1] + count[g - 1];
+  for (i = 0; i < k; i++) tmp[at[keys[i].order]++] = keys[i];
+  for (g = 0; g < 3; g++) sort_run(tmp + at[g] - count[g], count[g]);
+  for (i = 0; i < k; i++) idx[i] = tmp[i].index;
 }
 
 static const int kind_order[STANCE_REC_KINDS] = {1, 2, 0}; /* doclabels, annotations, relations */
 
 static void key_of(sort_key *key, const stance_rec *r, uint32_t index) {
+  int i;
   key->order = kind_order[r->kind];
   key->start = r->nspans ? r->spans[0].start : 0;
   key->end = r->nspans ? r->spans[0].end : 0;
   key->index = index;
   key->id = r->id;
+  key->pre = 0;
+  for (i = 0; i < 8; i++) {
+    key->pre = key->pre << 8 | (unsigned char)r->id[i];
+    if (r->id[i] == '\0') {
+      key->pre <<= 8 * (7 - i);
+      break;
+    }
+  }
   key->side = r->f[STANCE_F_CONFLICT];
 }
 
 uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_conv conv, void *ud) {
   uint32_t i, k = 0, *idx = malloc(((size_t)s->nrecs + 1) * sizeof *idx);
   sort_key *keys = malloc(((size_t)s->nrecs + 1) * sizeof *keys);
-  if (idx == NULL || keys == NULL) {
+  sort_key *tmp = malloc(((size_t)s->nrecs + 1) * sizeof *tmp);
+  if (idx == NULL || keys == NULL || tmp == NULL) {
     free(idx);
     free(keys);
+    free(tmp);
     return NULL;
   }
   for (i = 0; i < s->nrecs; i++) {
@@ -838,8 +882,9 @@ uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_co
     }
     k++;
   }
-  ordered(keys, k, idx);
+  ordered(keys, k, idx, tmp);
   free(keys);
+  free(tmp);
   *n = k;
   return idx;
 }
@@ -849,7 +894,7 @@ int stance_recs_order(const stance_rec *recs, uint32_t n, uint32_t *idx) {
   uint32_t i;
   if (keys == NULL) return STANCE_ENOMEM;
   for (i = 0; i < n; i++) key_of(&keys[i], &recs[i], i);
-  ordered(keys, n, idx);
+  ordered(keys, n, idx, NULL);
   if (keys != small) free(keys);
   return STANCE_OK;
 }

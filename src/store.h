@@ -85,6 +85,10 @@ enum {
 };
 
 stance_store *stance_store_new(void);
+
+/* A record ID (doc/format.md, 4.5) of 8 random bytes: 12 characters of base32 (60 bits) and
+ * a NUL into `id`. */
+void stance_id_encode(const unsigned char bytes[8], char id[13]);
 void stance_store_free(stance_store *s);
 
 /* Names of kinds and fields as written in files ("annotation", "label", ...). */

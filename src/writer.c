@@ -15,6 +15,7 @@
  * words when they can be, texts (paths, quotes, notes) always quoted; a note with several
  * lines as `| ` lines when that spells it exactly.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,42 +90,90 @@ static void write_note(stance_buf *b, const char *note) {
   }
 }
 
+/* a += b, saturating (a record that big cannot be reserved: the buffer says out of memory). */
+static size_t plus(size_t a, size_t b) { return b > (size_t)-1 - a ? (size_t)-1 : a + b; }
+
+/* Room a value of `len` bytes takes written: quoted, up to 4 bytes per byte, the quotes and
+ * the line's end. */
+static size_t room(size_t len) { return len > ((size_t)-1 - 8) / 4 ? (size_t)-1 : 4 * len + 8; }
+
+/* `n` bytes at p, moved past them. */
+static char *put(char *p, const char *s, size_t n) {
+  memcpy(p, s, n);
+  return p + n;
+}
+
+static char *put_uint(char *p, uint32_t v) {
+  char tmp[10];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  while (n > 0) *p++ = tmp[--n];
+  return p;
+}
+
+/* A value at p: a bare word when `word` and it can be one, else quoted. */
+static char *put_value(char *p, const char *s, size_t len, int word) {
+  if (word && stance_markup_is_word(s, len)) return put(p, s, len);
+  return p + stance_markup_quote(s, len, p);
+}
+
+/* The record's lines from its kind to its fields (the note aside) are written in place, into
+ * room reserved once for them (what they can take at most). */
 static void write_record(stance_buf *b, const stance_rec *r, stance_conv conv, void *ud) {
+  size_t lens[STANCE_F_COUNT], idlen = strlen(r->id), need, comments = r->comments ? strlen(r->comments) : 0;
+  const char *kind = stance_rec_kind_name(r->kind);
+  uint32_t i;
   int f;
-  stance_buf_addc(b, '\n');
-  if (r->comments) stance_buf_adds(b, r->comments);
-  stance_buf_adds(b, stance_rec_kind_name(r->kind));
-  stance_buf_addc(b, ' ');
-  word_or_quoted(b, r->id);
-  stance_buf_addc(b, '\n');
+  char *p;
+  /* '\n', comments, kind, ' ', the ID, "  span" and " START-END" per span */
+  need = plus(plus(comments, strlen(kind) + 8), room(idlen));
+  if (r->kind == STANCE_REC_ANNOTATION) need = plus(need, 8 + (size_t)r->nspans * 24);
+  for (f = 0; f < STANCE_F_COUNT; f++) {
+    lens[f] = r->f[f] != NULL ? strlen(r->f[f]) : 0;
+    if (r->f[f] != NULL && f != STANCE_F_NOTE) need = plus(need, plus(room(lens[f]), 16));
+  }
+  if ((p = stance_buf_reserve(b, need)) == NULL) return;
+  *p++ = '\n';
+  if (comments) p = put(p, r->comments, comments);
+  p = put(p, kind, strlen(kind));
+  *p++ = ' ';
+  p = put_value(p, r->id, idlen, 1);
+  *p++ = '\n';
   if (r->kind == STANCE_REC_ANNOTATION) {
-    uint32_t i;
-    stance_buf_adds(b, "  span");
+    int as_is = conv == NULL || r->orphan;
+    p = put(p, "  span", 6);
     for (i = 0; i < r->nspans; i++) {
-      stance_buf_addc(b, ' ');
-      int as_is = conv == NULL || r->orphan;
-      stance_buf_addu(b, as_is ? r->spans[i].start : conv(ud, r->spans[i].start));
-      stance_buf_addc(b, '-');
-      stance_buf_addu(b, as_is ? r->spans[i].end : conv(ud, r->spans[i].end));
+      *p++ = ' ';
+      p = put_uint(p, as_is ? r->spans[i].start : conv(ud, r->spans[i].start));
+      *p++ = '-';
+      p = put_uint(p, as_is ? r->spans[i].end : conv(ud, r->spans[i].end));
     }
-    stance_buf_addc(b, '\n');
+    *p++ = '\n';
   }
   for (f = 0; f < STANCE_F_COUNT; f++) {
-    const char *v = r->f[f];
+    const char *v = r->f[f], *name;
     if (v == NULL) continue;
     if (f == STANCE_F_NOTE) {
+      /* (its room was not reserved: what follows it is, again) */
+      b->len = (size_t)(p - b->data);
+      b->data[b->len] = '\0';
       write_note(b, v);
+      if ((p = stance_buf_reserve(b, need)) == NULL) return;
       continue;
     }
-    stance_buf_adds(b, "  ");
-    stance_buf_adds(b, stance_field_name((stance_field)f));
-    stance_buf_addc(b, ' ');
-    if (f == STANCE_F_QUOTE || f == STANCE_F_PREFIX || f == STANCE_F_SUFFIX)
-      quoted(b, v);
-    else
-      word_or_quoted(b, v);
-    stance_buf_addc(b, '\n');
+    name = stance_field_name((stance_field)f);
+    *p++ = ' ';
+    *p++ = ' ';
+    p = put(p, name, strlen(name));
+    *p++ = ' ';
+    p = put_value(p, v, lens[f], !(f == STANCE_F_QUOTE || f == STANCE_F_PREFIX || f == STANCE_F_SUFFIX));
+    *p++ = '\n';
   }
+  b->len = (size_t)(p - b->data);
+  b->data[b->len] = '\0';
   indented(b, r->extras, "  ");
   indented(b, r->inner, "  ");
 }
@@ -189,7 +238,21 @@ int stance_write_conv(const stance_store *s, stance_buf *out, stance_conv conv, 
   }
   order = stance_store_sorted_conv(s, &n, conv, ud);
   if (order == NULL) return STANCE_ENOMEM;
-  for (i = 0; i < n; i++) write_record(out, stance_store_at(s, order[i]), conv, ud);
+  for (i = 0; i < n; i++) {
+#if defined(__GNUC__)
+    /* (records in the order of the file are all over the store when added in another: the
+     * record a few ahead, and the strings of the next, on their way to the cache) */
+    if (i + 8 < n) __builtin_prefetch(stance_store_at(s, order[i + 8]));
+    if (i + 1 < n) {
+      const stance_rec *next = stance_store_at(s, order[i + 1]);
+      int f;
+      __builtin_prefetch(next->id);
+      for (f = 0; f < STANCE_F_COUNT; f++)
+        if (next->f[f] != NULL) __builtin_prefetch(next->f[f]);
+    }
+#endif
+    write_record(out, stance_store_at(s, order[i]), conv, ud);
+  }
   free(order);
   if ((t = stance_store_get_text(s, STANCE_T_TAIL)) != NULL) {
     stance_buf_addc(out, '\n');

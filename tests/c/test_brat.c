@@ -1,11 +1,15 @@
-/* brat.c: the .ann reader (lines, columns, problems, limits); the Lua module's tables are
- * tested in tests/lua/brat_spec.lua, and any input by the fuzz target tests/fuzz/brat.c. */
+/* brat.c: the .ann reader (lines, columns, problems, limits); bratfast.c: the common lines
+ * straight into a store; the Lua module's tables are tested in tests/lua/brat_spec.lua, and
+ * any input by the fuzz target tests/fuzz/brat.c (which checks the C path against the Lua
+ * reader). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "brat.h"
 #include "check.h"
+#include "store.h"
+#include "text.h"
 
 static stance_brat_doc doc;
 static const char *input;
@@ -166,7 +170,115 @@ static void brat_reads_many_ids(void) {
   free(s);
 }
 
-const test_case brat_tests[] = {{"brat_reads_each_kind_of_line", brat_reads_each_kind_of_line},
+/* ---- the common lines straight into a store ------------------------------------------ */
+
+/* Plan and build `ann` against `doc` with names taken as they are (labels "Claim" set the
+ * target "t"); the result, and the store (NULL unless made). */
+static int fast(const char *ann, const char *text, stance_store **out) {
+  stance_brat_fast f;
+  stance_brat_name names[16];
+  static char buf[16][64];
+  stance_text *t = stance_text_new(text, strlen(text));
+  size_t i, n;
+  int rc = stance_brat_fast_plan(&f, ann, strlen(ann));
+  *out = NULL;
+  CHECK(t != NULL);
+  if (rc == STANCE_BRAT_OK) {
+    CHECK(f.nnames <= 16);
+    for (i = 0; i < f.nnames && i < 16; i++) {
+      size_t len = f.names[i].len < 63 ? f.names[i].len : 63;
+      memcpy(buf[i], ann + f.names[i].off, len);
+      buf[i][len] = '\0';
+      memset(&names[i], 0, sizeof names[i]);
+      names[i].name = buf[i];
+      if (f.kinds[i] == STANCE_BRAT_NAME_LABEL && strcmp(buf[i], "Claim") == 0) names[i].sets[0] = "t";
+    }
+    *out = stance_store_new();
+    CHECK(*out != NULL);
+    rc = stance_brat_fast_build(&f, names, t, "aaaaaaaaaaa1aaaaaaaaaaa2aaaaaaaaaaa3aaaaaaaaaaa4", 48, *out, &n);
+    if (rc == STANCE_BRAT_OK) CHECK_INT((int)n, (int)(f.nt + f.nr));
+  }
+  stance_brat_fast_free(&f);
+  stance_text_free(t);
+  return rc;
+}
+
+static void brat_fast_makes_the_records(void) {
+  stance_store *s;
+  const stance_rec *r;
+  /* "Épsilon 😀 is" : É is 2 bytes, 😀 4; offsets in code points */
+  const char *text = "Alpha binds \xc3\x89psilon \xf0\x9f\x98\x80 is here.";
+  CHECK_INT(fast("T1\tClaim 0 5\tAlpha\nT2\tPremise 12 19\t\xc3\x89psilon and more\nR1\tsupports Arg1:T2 "
+                 "Arg2:T1\t\nA1\tStance T2 For\nT3\tPremise 20 21\t\xf0\x9f\x98\x80\n",
+                 text, &s),
+            STANCE_BRAT_OK);
+  CHECK_INT((int)stance_store_count(s, STANCE_REC_ANNOTATION), 3);
+  CHECK_INT((int)stance_store_count(s, STANCE_REC_RELATION), 1);
+  r = stance_store_get(s, "aaaaaaaaaaa1");
+  CHECK(r != NULL && r->kind == STANCE_REC_ANNOTATION);
+  CHECK_STR(r->f[STANCE_F_LABEL], "Claim");
+  CHECK_STR(r->f[STANCE_F_TARGET], "t"); /* what the label sets */
+  CHECK_STR(r->f[STANCE_F_QUOTE], "Alpha");
+  CHECK_STR(r->f[STANCE_F_PREFIX], "");
+  CHECK_STR(r->f[STANCE_F_SUFFIX], " binds \xc3\x89psilon \xf0\x9f\x98\x80 is here.");
+  r = stance_store_get(s, "aaaaaaaaaaa2");
+  CHECK(r != NULL && r->nspans == 1 && r->spans[0].start == 12 && r->spans[0].end == 19);
+  CHECK_STR(r->f[STANCE_F_QUOTE], "\xc3\x89psilon");
+  CHECK_STR(r->f[STANCE_F_STANCE], "For");
+  CHECK(r->f[STANCE_F_TARGET] == NULL);
+  CHECK_STR(r->f[STANCE_F_PREFIX], "Alpha binds ");
+  r = stance_store_get(s, "aaaaaaaaaaa3");
+  CHECK_STR(r->f[STANCE_F_QUOTE], "\xf0\x9f\x98\x80");
+  CHECK_STR(r->f[STANCE_F_SUFFIX], " is here.");
+  r = stance_store_get(s, "aaaaaaaaaaa4"); /* relations after the annotations */
+  CHECK(r != NULL && r->kind == STANCE_REC_RELATION);
+  CHECK_STR(r->f[STANCE_F_TYPE], "supports");
+  CHECK_STR(r->f[STANCE_F_FROM], "aaaaaaaaaaa2");
+  CHECK_STR(r->f[STANCE_F_TO], "aaaaaaaaaaa1");
+  stance_store_free(s);
+  /* T IDs that are not T1, T2, ...: hashed */
+  CHECK_INT(fast("T01\tPremise 0 5\tAlpha\nT9\tPremise 6 11\tbinds\nR1\tsupports Arg1:T9 Arg2:T01\n", text, &s),
+            STANCE_BRAT_OK);
+  r = stance_store_get(s, "aaaaaaaaaaa3");
+  CHECK(r != NULL && strcmp(r->f[STANCE_F_FROM], "aaaaaaaaaaa2") == 0 && strcmp(r->f[STANCE_F_TO], "aaaaaaaaaaa1") == 0);
+  stance_store_free(s);
+  /* nothing at all */
+  CHECK_INT(fast("", text, &s), STANCE_BRAT_OK);
+  CHECK_INT((int)stance_store_slots(s), 0);
+  stance_store_free(s);
+}
+
+static void brat_fast_leaves_the_rest_to_the_lua_reader(void) {
+  static const char *const uncommon[] = {
+      "T1\tClaim 0 5\tAlpha\nbad line\n",                       /* a problem */
+      "T1\tClaim 0 5;6 11\tAlpha binds\n",                       /* fragments */
+      "T1\tDocument_label 0 5\tAlpha\n",                         /* a document label? */
+      "T1\tClaim 0 5\n",                                          /* no text */
+      "T1\tClaim 0 5\tAlphx\n",                                  /* not the document's */
+      "T1\tClaim 0 0\t\n",                                        /* empty */
+      "T1\tClaim 0 500\tAlpha\n",                                /* past the end */
+      "T1\tClaim 0 5\tAlpha\nA1\tConfidence T1 0.5\n",           /* another attribute */
+      "T1\tClaim 0 5\tAlpha\nA1\tStance T1\n",                   /* no value */
+      "T1\tClaim 0 5\tAlpha\nA1\tStance T1 For\nA2\tStance T1 Against\n", /* twice */
+      "T1\tClaim 0 5\tAlpha\nA1\tTarget T1 u\n",                 /* not what its label sets */
+      "T1\tClaim 0 5\tAlpha\nR1\ts Arg1:T1 Arg2:T1\nA1\tStance R1 For\n", /* on a relation */
+      "T1\tClaim 0 5\tAlpha\nR1\ts Arg1:T1 Arg2:T2\n",            /* to no T */
+      "T1\tClaim 0 5\tAlpha\nR1\ts From:T1 To:T1\n",              /* other roles */
+      "T1\tClaim 0 5\tAlpha\nE1\tClaim:T1\n",                     /* an event */
+      "T1\tClaim 0 5\tAlpha\n#1\tAnnotatorNotes T1\tnote\n",      /* a note */
+      "T1\tClaim 0 5\tAlpha\n*\tSame T1 T1\n",                    /* an equivalence */
+      NULL};
+  size_t i;
+  for (i = 0; uncommon[i] != NULL; i++) {
+    stance_store *s;
+    int rc = fast(uncommon[i], "Alpha binds Beta.", &s);
+    if (rc != STANCE_BRAT_UNCOMMON) check_fail(__FILE__, __LINE__, "taken in C: %s", uncommon[i]);
+    stance_store_free(s);
+  }
+}
+
+const test_case brat_tests[] = {{"brat_fast_makes_the_records", brat_fast_makes_the_records},
+                                {"brat_fast_leaves_the_rest_to_the_lua_reader", brat_fast_leaves_the_rest_to_the_lua_reader},{"brat_reads_each_kind_of_line", brat_reads_each_kind_of_line},
                                 {"brat_problems_name_line_and_column", brat_problems_name_line_and_column},
                                 {"brat_cuts_lines_where_python_does", brat_cuts_lines_where_python_does},
                                 {"brat_reads_many_ids", brat_reads_many_ids},

@@ -9,7 +9,10 @@
  *   - every object and problem is at a line and column inside the input, every string is a
  *     range of the input, every problem has a message;
  *   - no two objects have one ID; spans start before they end, within 15 digits;
- *   - reading again gives the same.
+ *   - reading again gives the same;
+ *   - its plan of the common lines (brat.h: stance_brat_fast_plan) names only names and T
+ *     objects of the file; what it makes of them is checked against the Lua reader in
+ *     tests/fuzz/lua/brat.lua.
  */
 #include "brat.h"
 #include "luahost.h"
@@ -61,6 +64,26 @@ static int check_doc(const char *s, size_t n, const stance_brat_doc *d) {
   return d->nobjs + d->nproblems <= n;
 }
 
+/* The plan of the common lines refers to nothing outside the file. */
+static int check_fast(const char *s, size_t n) {
+  stance_brat_fast f;
+  size_t i, j;
+  int ok = 1, rc = stance_brat_fast_plan(&f, s, n);
+  if (rc == STANCE_BRAT_OK) {
+    for (i = 0; i < f.nnames; i++)
+      ok = ok && f.kinds[i] < STANCE_BRAT_NAME_KINDS && inside(f.names[i], n);
+    for (i = 0; i < f.doc.nobjs && ok; i++) {
+      const stance_brat_obj *o = &f.doc.objs[i];
+      size_t refs = o->kind == STANCE_BRAT_R ? 2 : o->kind == STANCE_BRAT_A ? 1 : 0;
+      ok = f.name_of[i] < f.nnames;
+      for (j = 0; j < refs && ok; j++)
+        ok = f.on[2 * i + j] < f.doc.nobjs && f.doc.objs[f.on[2 * i + j]].kind == STANCE_BRAT_T;
+    }
+  }
+  stance_brat_fast_free(&f);
+  return ok && (rc == STANCE_BRAT_OK || rc == STANCE_BRAT_UNCOMMON);
+}
+
 STANCE_FUZZ_TARGET(brat) {
   static lua_State *L;
   const char *ann, *doc, *error;
@@ -80,6 +103,7 @@ STANCE_FUZZ_TARGET(brat) {
   stance_brat_free(&d2);
   FUZZ_CHECK(ok, "the C reader reads: objects and problems placed inside the input, IDs unique");
   FUZZ_CHECK(same, "the C reader reads the same twice");
+  FUZZ_CHECK(check_fast(ann, alen), "the plan of the common lines names only names and T lines of the file");
 
   if (L == NULL) L = stance_lua_state("brat");
   FUZZ_CHECK(L != NULL, "the Lua state and the harness tests/fuzz/lua/brat.lua load");

@@ -220,48 +220,25 @@ function H.import_one(c, dir, rdir, p, who, ctx)
     if have ~= text then return skip('the corpus has a different %s', rel) end
   end
   local model = core.text(text)
-  local d = require('stance.interop.brat_ann').parse(ann)
-  local recs, problems, layer = require('stance.interop.brat_read').records(d, text,
-    { rename = ctx.rename, declared = ctx.declared, schema = ctx.schema, model = model })
-  local skipped = 0
-  for _, pr in ipairs(problems) do
-    report:warn(shown, pr.line, pr.col, '%s', pr.message)
-    if pr.skipped then skipped = skipped + 1 end
+  local function check_utf8()
+    local bad, bad_at = model:invalid()
+    if bad > 0 then
+      report:warn(dir .. '/' .. p.rel, nil, nil, 'not UTF-8 text (%d byte(s), the first at byte %d), which brat reads: '
+        .. 'each counts as one character; convert it (e.g. iconv -f latin1 -t utf-8) and import again if the '
+        .. 'offsets do not match', bad, bad_at)
+    end
   end
-  local store = core.store()
-  if ctx.status or layer.status then store:set_header('status', ctx.status or layer.status) end
-  local bad, bad_at = model:invalid()
-  if bad > 0 then
-    report:warn(dir .. '/' .. p.rel, nil, nil, 'not UTF-8 text (%d byte(s), the first at byte %d), which brat reads: '
-      .. 'each counts as one character; convert it (e.g. iconv -f latin1 -t utf-8) and import again if the '
-      .. 'offsets do not match', bad, bad_at)
-  end
-  -- what the records use is declared in the schema (only those the store takes)
   local declare = require('stance.interop.declare')
-  local n = 0
-  -- (each code point one byte: offsets are bytes)
-  local cps = model:cps()
-  local bytes = cps == #text
-  for _, r in ipairs(recs) do
-    if r.kind == 'annotation' then
-      local spans = r.spans
-      local first, last = spans[1][1], spans[#spans][2]
-      local a, b = first > 32 and first - 32 or 0, last + 32 < cps and last + 32 or cps
-      if bytes then
-        r.prefix, r.suffix = text:sub(a + 1, first), text:sub(last + 1, b)
-      else
-        r.prefix = text:sub(model:cp_to_byte(a) + 1, model:cp_to_byte(first))
-        r.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(b))
-      end
-    end
-    local added, err = store:add(r)
-    if not added then
-      report:warn(shown, nil, nil, '%s %s skipped: %s', r.kind, r.id, err)
-      skipped = skipped + 1
-    else
-      n = n + 1
-      declare.record(ctx.wanted, r)
-    end
+  local read = require('stance.interop.brat_read')
+  -- the common lines, in C; any other file in Lua (the same records)
+  local store, n, used = read.fast(ann, model, { rename = ctx.rename, schema = ctx.schema })
+  local skipped = 0
+  if store then
+    if ctx.status then store:set_header('status', ctx.status) end
+    check_utf8()
+    declare.names(ctx.wanted, used)
+  else
+    store, n, skipped = H.records(ann, text, model, shown, ctx, check_utf8)
   end
   -- the layer first: a document is copied in only with its layer
   ok, why = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, who, text), '')
@@ -275,6 +252,40 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   end
   ctx.taken[layer_rel] = true
   return { records = n, skipped = skipped }
+end
+
+--- The store of an .ann that brat_read.fast does not take, made by brat_read.records: the
+--- store, the number of records and of those skipped (each reported).
+function H.records(ann, text, model, shown, ctx, check_utf8)
+  local core = require('stance.core')
+  local declare = require('stance.interop.declare')
+  local report = ctx.report
+  local d = require('stance.interop.brat_ann').parse(ann)
+  local recs, problems, layer = require('stance.interop.brat_read').records(d, text,
+    { rename = ctx.rename, declared = ctx.declared, schema = ctx.schema, model = model })
+  local skipped = 0
+  for _, pr in ipairs(problems) do
+    report:warn(shown, pr.line, pr.col, '%s', pr.message)
+    if pr.skipped then skipped = skipped + 1 end
+  end
+  local store = core.store()
+  if ctx.status or layer.status then store:set_header('status', ctx.status or layer.status) end
+  check_utf8()
+  -- what the records use is declared in the schema (only those the store takes)
+  local n = 0
+  local read = require('stance.interop.brat_read')
+  for _, r in ipairs(recs) do
+    read.context(r, text, model)
+    local added, err = store:add(r)
+    if not added then
+      report:warn(shown, nil, nil, '%s %s skipped: %s', r.kind, r.id, err)
+      skipped = skipped + 1
+    else
+      n = n + 1
+      declare.record(ctx.wanted, r)
+    end
+  end
+  return store, n, skipped
 end
 
 --- Whether the folder `path` (absolute; it need not exist) is `root` or below it, once

@@ -60,6 +60,53 @@ function M.records(d, text, opts)
   return st.recs, st.problems, { status = st.status }
 end
 
+--- The records of an .ann (its text, not parsed) of the common lines only (T lines of one
+--- fragment, A Target, Stance or Role on a T, R Arg1:T Arg2:T; nothing M.records would
+--- report), made in C straight into a store as M.records and an import make them (with
+--- prefix and suffix; src/brat.h). Returns the store, the number of records and the names
+--- they use ({ [kind] = { [name] = true } }, kind: label, relation, target, stance, role);
+--- nil when the file holds anything else: M.records reads it.
+---@param ann_text string the .ann file
+---@param model userdata core.text of the document
+---@param opts stance.BratReadOptions|nil (rename and schema; `ids`, for tests: 12 characters
+---       per record, in the order M.records mints them)
+---@return userdata|nil store
+---@return integer|nil records
+---@return table|nil used
+function M.fast(ann_text, model, opts)
+  opts = opts or {}
+  local rename, schema = opts.rename or function(_, n) return n end, opts.schema
+  local store, n, used = require('stance.core').brat_fast(ann_text, model, function(kind, name)
+    local r = rename(kind, name)
+    -- what the label sets (validate.apply_label)
+    local e = kind == 'label' and schema and type(r) == 'string' and schema.by.label[r]
+    if e then return r, e.target, e.stance, e.role end
+    return r
+  end, opts.ids)
+  if not store then return nil end
+  return store, n, used
+end
+
+--- Give an annotation record (as M.records makes it) its prefix and suffix: the 32 code
+--- points of the document before and after it (brat_io, and src/bratfast.c in C).
+---@param rec table
+---@param text string the document
+---@param model userdata core.text of it
+function M.context(rec, text, model)
+  if rec.kind ~= 'annotation' then return end
+  local cps = model:cps()
+  local spans = rec.spans
+  local first, last = spans[1][1], spans[#spans][2]
+  local a, b = first > 32 and first - 32 or 0, last + 32 < cps and last + 32 or cps
+  if cps == #text then
+    -- (each code point one byte: offsets are bytes)
+    rec.prefix, rec.suffix = text:sub(a + 1, first), text:sub(last + 1, b)
+  else
+    rec.prefix = text:sub(model:cp_to_byte(a) + 1, model:cp_to_byte(first))
+    rec.suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(b))
+  end
+end
+
 function H.problem(st, obj, col, skipped, fmt, ...)
   st.problems[#st.problems + 1] = { line = obj.line, col = obj.col + (col or 1) - 1, message = fmt:format(...),
     skipped = skipped }

@@ -35,6 +35,18 @@ function M.record(wanted, rec)
   end
 end
 
+--- Add names by kind to `wanted` ({ [kind] = { [name] = true } }, as brat_read.fast gives).
+---@param wanted table from M.new()
+---@param used table
+function M.names(wanted, used)
+  for kind, set in pairs(used) do
+    local w = wanted[kind]
+    for name in pairs(set) do
+      if not w[name] then w[name] = true end
+    end
+  end
+end
+
 --- The keys of a set, sorted.
 ---@param set table|nil
 ---@return string[]
