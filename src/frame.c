@@ -460,16 +460,6 @@ typedef struct pending {
 
 static size_t field_len(const char *s) { return s ? strlen(s) : 0; }
 
-static int charge(stance_budget *b, uint64_t steps) {
-  if (b->exhausted || steps > b->left) {
-    b->left = 0;
-    b->exhausted = 1;
-    return -1;
-  }
-  b->left -= steps;
-  return 0;
-}
-
 /* Near where it was: an edit moves the annotations after it by the same number of code
  * points, so the shifts that placed the ones before are tried first, then (a bounded number
  * of times) every occurrence within NEAR_RADIUS code points of where it was. A place found so
@@ -671,7 +661,7 @@ static int find_needles(anchor_ctx *c, pending *q, uint32_t nq, int nearest) {
         if (pos + p->needle_len > f->len || memcmp(f->s + pos + w, p->needle + w, p->needle_len - w) != 0 ||
             p->nocc >= MAX_OCCURRENCES)
           continue;
-        if (charge(&c->budget, FIND_STEPS) != 0) {
+        if (stance_budget_spend(&c->budget, FIND_STEPS) != 0) {
           stopped = 1;
           break;
         }
@@ -693,7 +683,7 @@ static int find_needles(anchor_ctx *c, pending *q, uint32_t nq, int nearest) {
       if (!nearest) {
         for (k = 0; k < rep->nocc; k++) {
           size_t at = rep->occ[k] + p->needle_off;
-          if (charge(&c->budget, FIND_STEPS) != 0) {
+          if (stance_budget_spend(&c->budget, FIND_STEPS) != 0) {
             stopped = 1;
             break;
           }
@@ -710,12 +700,12 @@ static int find_needles(anchor_ctx *c, pending *q, uint32_t nq, int nearest) {
             hi = mid;
         }
         for (k = lo; k < rep->nocc && !stopped; k++) {
-          stopped = charge(&c->budget, FIND_STEPS) != 0;
+          stopped = stance_budget_spend(&c->budget, FIND_STEPS) != 0;
           if (!stopped && valid_at(p, rep->occ[k] + p->needle_off)) break;
         }
         if (k < rep->nocc && !stopped) exact_cb(&p->p, rep->occ[k] + p->needle_off, rep->occ[k] + p->needle_off + p->nlen, 0);
         for (k = lo; k-- > 0 && !stopped;) {
-          stopped = charge(&c->budget, FIND_STEPS) != 0;
+          stopped = stance_budget_spend(&c->budget, FIND_STEPS) != 0;
           if (!stopped && valid_at(p, rep->occ[k] + p->needle_off)) {
             exact_cb(&p->p, rep->occ[k] + p->needle_off, rep->occ[k] + p->needle_off + p->nlen, 0);
             break;

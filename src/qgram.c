@@ -82,7 +82,7 @@ void stance_qgrams_free(stance_qgrams *g) {
   free(g);
 }
 
-static int spend(stance_budget *b, uint64_t steps) {
+int stance_budget_spend(stance_budget *b, uint64_t steps) {
   if (b->exhausted || steps > b->left) {
     b->left = 0;
     b->exhausted = 1;
@@ -99,7 +99,7 @@ static long find_scan(const char *text, size_t len, const char *needle, size_t n
   const char *p = text, *end = text + len;
   long found = 0;
   if (nlen == 0 || nlen > len) return 0;
-  if (spend(b, len / 8 + 1) != 0) return -1; /* a scan is cheap per byte */
+  if (stance_budget_spend(b, len / 8 + 1) != 0) return -1; /* a scan is cheap per byte */
   while (p < end && (size_t)found < max) {
     const char *hit = memmem(p, (size_t)(end - p), needle, nlen);
     if (hit == NULL) break;
@@ -131,10 +131,10 @@ long stance_qgrams_find(stance_qgrams *g, const char *text, size_t len, const ch
     first = 0;
     last = g->stride - 1;
   }
-  if (spend(b, nlen) != 0) return -1;
+  if (stance_budget_spend(b, nlen) != 0) return -1;
   for (j = first; j <= last; j++) {
     uint32_t h = bucket_of(g, gram_at(nd + j)), k;
-    if (spend(b, g->start[h + 1] - g->start[h]) != 0) return -1;
+    if (stance_budget_spend(b, g->start[h + 1] - g->start[h]) != 0) return -1;
     for (k = g->start[h]; k < g->start[h + 1]; k++) {
       size_t p = g->pos[k], at;
       if (p < j) continue;
@@ -163,7 +163,7 @@ static size_t banded(stance_qgrams *g, const unsigned char *pat, size_t m, size_
   if (dhi > n) dhi = n;
   if (dhi < dlo) return SIZE_MAX;
   w = (size_t)(dhi - dlo + 1);
-  if (spend(b, w) != 0) return SIZE_MAX; /* row 0; each row is paid as it is made */
+  if (stance_budget_spend(b, w) != 0) return SIZE_MAX; /* row 0; each row is paid as it is made */
   if (g->row_cap < 4 * w) {
     uint32_t *nr = realloc(g->row, 4 * w * sizeof *nr);
     if (nr == NULL) return SIZE_MAX - 1;
@@ -182,7 +182,7 @@ static size_t banded(stance_qgrams *g, const unsigned char *pat, size_t m, size_
   for (j = 1; j <= m; j++) {
     uint32_t row_min = INF, *t;
     unsigned char c = pat[j - 1];
-    if (spend(b, w) != 0) return SIZE_MAX; /* what is done is paid: rows stop early */
+    if (stance_budget_spend(b, w) != 0) return SIZE_MAX; /* what is done is paid: rows stop early */
     for (o = 0; o < w; o++) {
       long long i = (long long)j + dlo + (long long)o;
       uint32_t v = INF, st = NONE;
@@ -245,7 +245,7 @@ static int cmp_u32(const void *a, const void *b) {
  * them only lets more bands through, never fewer. */
 static int count_hits(stance_qgrams *g, const unsigned char *pat, size_t j, size_t m, size_t w, stance_budget *b) {
   uint32_t h = bucket_of(g, gram_at(pat + j)), k;
-  if (spend(b, g->start[h + 1] - g->start[h]) != 0) return -1;
+  if (stance_budget_spend(b, g->start[h + 1] - g->start[h]) != 0) return -1;
   for (k = g->start[h]; k < g->start[h + 1]; k++) {
     uint32_t bin = (uint32_t)((g->pos[k] + m - j) / w);
     if (g->bins[bin]++ == 0 && push(&g->touched, &g->ntouched, &g->touched_cap, bin) != 0) return -2;
@@ -282,7 +282,7 @@ long stance_qgrams_approx(stance_qgrams *g, const char *pattern, size_t m, size_
   }
   size = g->size; /* size[j]: places of the gram at j; then the grams by size */
   g->ntouched = 0;
-  if (spend(b, 2 * m) != 0) return -1;
+  if (stance_budget_spend(b, 2 * m) != 0) return -1;
   for (j = 0; j < ngrams; j++) {
     uint32_t h = bucket_of(g, gram_at(pat + j));
     size[j] = g->start[h + 1] - g->start[h];

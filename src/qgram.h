@@ -33,6 +33,10 @@ typedef struct stance_budget {
   int exhausted;
 } stance_budget;
 
+/* Takes `steps` from the budget: 0, or -1 (and the budget marked used up) when there are
+ * not that many left. */
+int stance_budget_spend(stance_budget *b, uint64_t steps);
+
 /* The index of `text` (not copied: it must outlive the index). NULL when out of memory. */
 stance_qgrams *stance_qgrams_new(const char *text, size_t len);
 /* The same, indexing every `stride`-th position (what large texts get; for tests). */
