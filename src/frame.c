@@ -504,6 +504,7 @@ static int find_near(pending *q, int64_t *shifts, int *nshifts, int *probes, nea
   for (k = 0; k < *nshifts; k++) {
     int64_t d = shifts[k];
     size_t radius = (size_t)(d < 0 ? -d : d), at, last_end;
+    if (radius > NEAR_RADIUS) continue; /* shifts come from looks near; never a wider scan */
     if (!quote_matches(f, r->spans, r->nspans, d, q->p.quote, q->p.qlen, &h->cand)) continue;
     at = cp_to_byte(f, (size_t)((int64_t)r->spans[0].start + d), &h->cand);
     last_end = cp_to_byte(f, (size_t)((int64_t)r->spans[r->nspans - 1].end + d), &h->cand);
@@ -647,17 +648,29 @@ static int find_needles(anchor_ctx *c, pending *q, uint32_t nq, int nearest) {
     size_t w = key_widths[wi], pos;
     if (!(widths & (1 << wi)) || f->len < w) continue;
     for (pos = 0; pos + w <= f->len && !stopped; pos++) {
-      uint64_t hash = key_at(f->s + pos, w);
+      uint64_t hash = key_at(f->s + pos, w), looked = 0;
       size_t h;
       uint32_t k = NO_NEXT;
       if (!(bits[(hash >> 48) >> 6] & (1ull << ((hash >> 48) & 63)))) continue;
       for (h = hash & mask; table[h] != 0; h = (h + 1) & mask) {
         k = table[h] - 1;
+        looked++;
         if (key_width(q[k].needle_len) == w && memcmp(q[k].needle, f->s + pos, w) == 0) break;
+      }
+      /* every slot and needle looked at costs a step: needles from a collaborator's file that
+       * share a key (or crowd the table) must not make each position of the text cost them
+       * all, without end */
+      if (stance_budget_spend(&c->budget, looked) != 0) {
+        stopped = 1;
+        break;
       }
       if (table[h] == 0) continue;
       for (; k != NO_NEXT; k = q[k].next) {
         pending *p = &q[k];
+        if (stance_budget_spend(&c->budget, 1) != 0) {
+          stopped = 1;
+          break;
+        }
         if (pos + p->needle_len > f->len || memcmp(f->s + pos + w, p->needle + w, p->needle_len - w) != 0 ||
             p->nocc >= MAX_OCCURRENCES)
           continue;

@@ -351,6 +351,41 @@ static void anchor_stops_searching_when_the_budget_runs_out(void) {
   free(text);
 }
 
+static void anchor_pays_for_needles_that_share_a_key(void) {
+  /* a collaborator's file of many quotes that begin alike ("aaaa...a" then a tail found
+   * nowhere) over a text of "a": every position of the text meets every one of them in the
+   * one pass; each needle looked at costs the budget, so the pass stops (it did not: only
+   * places found were paid for, and this ran for minutes at real sizes) */
+  size_t len = 1 << 18, i, n = 3000;
+  char *text = malloc(len), quote[64];
+  stance_store *s = stance_store_new();
+  stance_frame *f;
+  stance_anchor_result res;
+  stance_anchor_opts opts;
+  CHECK(text != NULL && s != NULL);
+  if (text == NULL || s == NULL) return;
+  memset(text, 'a', len);
+  for (i = 0; i < n; i++) {
+    stance_range r;
+    char id[16];
+    int k = snprintf(quote, sizeof quote, "aaaaaaaaaaaaaaaab%zu", i);
+    r.start = (uint32_t)(i * 50 + 1);
+    r.end = r.start + (uint32_t)k;
+    snprintf(id, sizeof id, "k%zu", i);
+    CHECK_INT(add_span(s, id, &r, 1, quote, "", ""), STANCE_OK);
+  }
+  f = stance_frame_new(text, len, 0);
+  memset(&opts, 0, sizeof opts);
+  opts.budget = 5000000;
+  CHECK_INT(stance_frame_anchor_ex(f, s, &opts, &res, NULL, NULL), STANCE_OK);
+  CHECK_INT(res.placed + res.moved + res.orphaned, n);
+  CHECK_INT(res.orphaned, n);
+  CHECK(res.unsearched > 0);
+  stance_frame_free(f);
+  stance_store_free(s);
+  free(text);
+}
+
 static void snapshot_round_trips_and_refuses_damage(void) {
   const char *file = "# head\nformat stance 1\n\ndocument \"d.txt\"\n  hash sha256:00\n  annotator ana\n\n"
                      "annotation a1\n  span 0-5 7-9\n  label favor\n  quote \"Hello wo\"\n  note \"x\\ny\"\n"
@@ -772,6 +807,7 @@ const test_case frame_tests[] = {
     {"anchor_checks_every_quote", anchor_checks_every_quote},
     {"anchor_finds_edited_quotes_in_a_large_text", anchor_finds_edited_quotes_in_a_large_text},
     {"anchor_stops_searching_when_the_budget_runs_out", anchor_stops_searching_when_the_budget_runs_out},
+    {"anchor_pays_for_needles_that_share_a_key", anchor_pays_for_needles_that_share_a_key},
     {"anchor_in_parts_gives_what_one_pass_gives", anchor_in_parts_gives_what_one_pass_gives},
     {"anchor_near_and_once_gives_what_each_search_gives", anchor_near_and_once_gives_what_each_search_gives},
     {"snapshot_round_trips_and_refuses_damage", snapshot_round_trips_and_refuses_damage},

@@ -104,4 +104,38 @@ describe('your layer file is a link, in a terminal', function()
       assert.are.equal(1, store:count('annotation'))
       assert.are.equal('eve', store:header().annotator)
     end)
+  it('your saved annotations kept when the link is taken away (a missing file is not every annotation deleted)',
+    function()
+      local study = require('helpers.study')
+      local d = study.with_layer('eve', DOC, { { sentence = 2, label = 'engagement-favor', role = 'claim' } })
+      if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      local ann = d .. '/.stance/annotations/'
+      local eve = ann .. 'eve/' .. DOC .. '.stance'
+      local nv = T.tmux({ DOC }, { cwd = d, width = 200, height = 30, ready = DOC,
+        init = "require('stance').setup({ annotator = 'eve', autosave = { delay = 60000 } })" })
+      tmux.driving(nv, function()
+        nv:wait(has('Trump Should Offer'), 'the document')
+        nv:keys('4G')
+        nv:keys('gsis')
+        nv:key('4', has('role'), 'the role prompt')
+        nv:key('c', function(sc) return not has('role')(sc) end, 'annotated')
+        -- a pull moves eve's file away and puts a link in its place
+        os.execute(('mkdir -p %s && mv %s %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'ana'), T.q(eve),
+          T.q(ann .. 'ana/' .. DOC .. '.stance'), DOC, T.q(eve)))
+        nv:keys(":lua require('stance.editor.persist').save(require('stance.editor.session').get())")
+        local screen = nv:key('Enter', shows('your layer is not saved'), 'the save refused')
+        if has('Press ENTER')(screen) then nv:keys('Enter') end
+        os.remove(eve) -- as the message says
+        nv:keys(":lua require('stance.editor.persist').check_disk(require('stance.editor.session').get())")
+        nv:keys('Enter')
+        nv:wait(function()
+          local f = io.open(eve, 'rb')
+          local text = f and f:read('*a')
+          if f then f:close() end
+          return text and text:find('label sanctions-against', 1, true)
+        end, "eve's file written")
+      end)
+      local store = assert(require('stance.core').read(T.read(eve)))
+      assert.are.equal(2, store:count('annotation'))
+    end)
 end)

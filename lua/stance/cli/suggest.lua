@@ -56,7 +56,8 @@ function cmd.run(opts, args)
   for i, d in ipairs(result.documents) do
     if d.error then return nil, ('%s: %s'):format(d.path, d.error) end
     local doc = assert(c:document(d.path))
-    local layer = assert(doc:layer('model'))
+    local layer, lerr = doc:layer('model')
+    if not layer then return nil, lerr end
     for _, kind in ipairs({ 'annotation', 'relation' }) do
       for _, r in ipairs(layer:records(kind)) do
         if not model.is_rejection(r) then layer:remove(r.id) end

@@ -294,7 +294,8 @@ function M.reject()
   local it = H.here(s)[1]
   if not it then return require('stance.notify').warn('no suggestion under the cursor') end
   local doc = assert(s.corpus:document(s.rel))
-  local layer = assert(doc:layer('model'))
+  local layer, merr = doc:layer('model')
+  if not layer then return require('stance.notify').error(merr) end
   local named = s.suggest_res and s.suggest_res.setup.named
   local label = require('stance.model').label_for(s.corpus:schema(), it.target, it.class) or { name = it.class }
   local ok, lerr = layer:add('annotation', { spans = { it.cp }, label = label.name, stance = it.class,
