@@ -158,12 +158,48 @@ static int l_readlink(lua_State *L) {
   return 1;
 }
 
-/* mkdir(path) -> true | nil, err, code (an existing folder is success) */
+/* The entry of a folder just made, on disk: its parent flushed (what a crash would otherwise
+ * take away with every file written into it since, durably or not). 0, or an errno. File
+ * systems that cannot flush a folder (EINVAL, EBADF) have nothing more to give. */
+static int flush_parent(const char *path) {
+  size_t n = strlen(path);
+  char *parent;
+  int fd, err = 0;
+  while (n > 1 && path[n - 1] == '/') n--;
+  while (n > 0 && path[n - 1] != '/') n--;
+  while (n > 1 && path[n - 1] == '/') n--;
+  parent = malloc(n > 0 ? n + 1 : 2);
+  if (parent == NULL) return ENOMEM;
+  if (n == 0) {
+    parent[0] = '.';
+    parent[1] = '\0';
+  } else {
+    memcpy(parent, path, n);
+    parent[n] = '\0';
+  }
+  fd = open(parent, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    err = errno;
+  } else {
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EBADF) err = errno;
+    close(fd);
+  }
+  free(parent);
+  return err;
+}
+
+/* mkdir(path) -> true | nil, err, code (an existing folder is success; a folder made is on
+ * disk, its parent flushed) */
 static int l_mkdir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   struct stat st;
-  if (mkdir(path, 0777) != 0 && !(errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
-    return stance__fail(L, strerror(errno), "EMKDIR");
+  int err;
+  if (mkdir(path, 0777) != 0) {
+    if (!(errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+      return stance__fail(L, strerror(errno), "EMKDIR");
+  } else if ((err = flush_parent(path)) != 0) {
+    return stance__fail(L, strerror(err), "EMKDIR");
+  }
   lua_pushboolean(L, 1);
   return 1;
 }

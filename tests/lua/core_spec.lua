@@ -87,6 +87,20 @@ describe('stance.core', function()
     assert.are.equal('directory', core.stat(d .. '/sub').type)
   end)
 
+  it('makes a folder whose entry is on disk (its parent flushed): any shape of path', function()
+    local d = T.tmpdir()
+    -- trailing slashes, doubled slashes
+    assert.is_true(core.mkdir(d .. '/a/'))
+    assert.is_true(core.mkdir(d .. '//a//b//'))
+    assert.are.equal('directory', core.stat(d .. '/a/b').type)
+    -- an existing folder is success as before; a folder that cannot be made is an error
+    assert.is_true(core.mkdir(d .. '/a'))
+    local none, err, code = core.mkdir(d .. '/missing/x')
+    assert.is_nil(none)
+    assert.is_string(err)
+    assert.are.equal('EMKDIR', code)
+  end)
+
   it('lists the folders of a folder: real folders only, no hidden name, sorted', function()
     local d = T.tmpdir()
     for _, name in ipairs({ 'ben', 'ana', 'b c', 'new\nline', '.hidden', 'zed' }) do
