@@ -17,6 +17,20 @@ local function shows(text)
   end
 end
 
+--- The link `eve` taken away (as the refusal tells you to), the session told to look at the
+--- disk: waits until eve's new annotation is in a file of her own.
+local function link_removed(nv, eve)
+  os.remove(eve)
+  nv:keys(":lua require('stance.editor.persist').check_disk(require('stance.editor.session').get())")
+  nv:keys('Enter')
+  nv:wait(function()
+    local f = io.open(eve, 'rb')
+    local text = f and f:read('*a')
+    if f then f:close() end
+    return text and text:find('label sanctions-against', 1, true)
+  end, "eve's file written")
+end
+
 describe('your layer file is a link, in a terminal', function()
   after_each(T.cleanup)
 
@@ -89,15 +103,7 @@ describe('your layer file is a link, in a terminal', function()
         assert.are.equal('../ana/' .. DOC .. '.stance\n', (T.run('readlink ' .. T.q(eve))))
         assert.are.equal(ana, T.read(ann .. 'ana/' .. DOC .. '.stance'))
         -- the link removed: what eve did is saved into a file of her own
-        os.remove(eve)
-        nv:keys(":lua require('stance.editor.persist').check_disk(require('stance.editor.session').get())")
-        nv:keys('Enter')
-        nv:wait(function()
-          local f = io.open(eve, 'rb')
-          local text = f and f:read('*a')
-          if f then f:close() end
-          return text and text:find('label sanctions-against', 1, true)
-        end, "eve's file written")
+        link_removed(nv, eve)
       end)
       assert.are.equal(ana, T.read(ann .. 'ana/' .. DOC .. '.stance'))
       local store = assert(require('stance.core').read(T.read(eve)))
@@ -125,15 +131,7 @@ describe('your layer file is a link, in a terminal', function()
         nv:keys(":lua require('stance.editor.persist').save(require('stance.editor.session').get())")
         local screen = nv:key('Enter', shows('your layer is not saved'), 'the save refused')
         if has('Press ENTER')(screen) then nv:keys('Enter') end
-        os.remove(eve) -- as the message says
-        nv:keys(":lua require('stance.editor.persist').check_disk(require('stance.editor.session').get())")
-        nv:keys('Enter')
-        nv:wait(function()
-          local f = io.open(eve, 'rb')
-          local text = f and f:read('*a')
-          if f then f:close() end
-          return text and text:find('label sanctions-against', 1, true)
-        end, "eve's file written")
+        link_removed(nv, eve) -- as the message says
       end)
       local store = assert(require('stance.core').read(T.read(eve)))
       assert.are.equal(2, store:count('annotation'))
