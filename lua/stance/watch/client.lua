@@ -31,20 +31,25 @@ M.CURRENT_MS = 5000
 
 local build
 
---- This process's build: the stance version, and the identity (device, inode, size, change
---- time) of the program running and of this Lua file: a rebuilt or reinstalled stance is
---- another build, whose watcher a search does not take the word of.
+--- The protocol's version: raised with every change of what a watcher's word means.
+M.PROTOCOL = 2
+
+--- This process's build of stance: its version, the protocol's, and the identity (inode,
+--- size, modification time) of the Lua files that say what a watcher vouches for and how
+--- (this one, stance.watch.server, stance.indexer): a watcher started before stance was
+--- upgraded or rebuilt from other sources is another build, whose word a search does not
+--- take. (The index's own format is checked by its reader, whoever saved it.)
 ---@return string
 function M.build()
   if build then return build end
   local core = require('stance.core')
+  local dir = debug.getinfo(1, 'S').source:match('^@(.*)/client%.lua$')
   local function id(path)
-    local s = path and core.stat(path)
-    return s and ('%d.%d.%d.%d'):format(s.dev, s.ino, s.size, s.ctime) or '-'
+    local s = dir and core.stat(dir .. '/' .. path)
+    return s and ('%d.%d.%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns) or '-'
   end
-  local src = debug.getinfo(1, 'S').source
-  build = ('%s/%s/%s'):format(tostring(core.version().stance or '?'):gsub('%s', '_'), id('/proc/self/exe'),
-    id(src:sub(1, 1) == '@' and src:sub(2) or nil))
+  build = ('%s/%d/%s/%s/%s'):format((tostring(core.version().stance):gsub('[%s/]', '_')), M.PROTOCOL,
+    id('client.lua'), id('server.lua'), id('../indexer.lua'))
   return build
 end
 

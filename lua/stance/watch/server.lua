@@ -113,8 +113,15 @@ function H.serve(st, opts)
   if opts.on_ready then opts.on_ready(folders) end
   local quiet_since
   st.used = core.hrtime()
+  st.here, st.looked = H.here(c), core.hrtime()
   while not (opts.stop and opts.stop()) do
     if st.stopping then return true, nil, nil, 'stopped' end
+    -- the corpus gone: a folder removed while held (the saved index is mapped, its files
+    -- hold their folders) gives no event of its own until let go; looked at every second
+    if core.hrtime() - st.looked >= 1e9 then
+      st.looked = core.hrtime()
+      if H.here(c) ~= st.here then return nil, 'the corpus folder or its .stance was moved or removed' end
+    end
     if opts.idle_s and st.nconns == 0 and core.hrtime() - st.used >= opts.idle_s * 1e9 then
       return true, nil, nil, 'idle'
     end
@@ -153,6 +160,14 @@ function H.serve(st, opts)
     end
   end
   return true
+end
+
+--- The identity of the corpus folder and its .stance where they are (device, inode), nil
+--- when either is not there: another one means they were moved or removed.
+function H.here(c)
+  local core = require('stance.core')
+  local a, b = core.stat(c.root), core.stat(c.root .. '/.stance')
+  return a and b and ('%d:%d:%d:%d'):format(a.dev, a.ino, b.dev, b.ino) or nil
 end
 
 --- The message of a watch that could not be added.
