@@ -105,7 +105,7 @@ static int l_run(lua_State *L) {
  * hang-up of ours never reaches it), stdin from /dev/null, stdout and stderr appended to
  * the file `log` (made 0600 if missing; a link or anything but a plain file is refused,
  * "EUNSAFE"; one grown past 1 MB is emptied first), no other descriptor of ours open in it
- * where the system can close them. Does not wait for it. */
+ * and "/" its working folder where the system can do so. Does not wait for it. */
 #define DETACH_LOG_MAX (1024L * 1024L)
 static int l_detach(lua_State *L) {
   const char *argv[MAX_ARGS + 1];
@@ -171,6 +171,9 @@ static int l_detach(lua_State *L) {
   posix_spawn_file_actions_adddup2(&fa, fd, 2);
 #if defined(__GLIBC__) && defined(__USE_GNU) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
   posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+#if defined(__GLIBC__) && defined(__USE_GNU) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+  posix_spawn_file_actions_addchdir_np(&fa, "/"); /* holds no folder of ours (a mount) */
 #endif
   rc = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
