@@ -2,6 +2,9 @@
  * lproc.c - running a program without a shell (plain Lua has only io.popen and os.execute,
  * which go through one): nothing a corpus names ever becomes shell syntax.
  */
+#if defined(__linux__)
+#define _GNU_SOURCE /* POSIX_SPAWN_SETSID, posix_spawn_file_actions_addclosefrom_np */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -96,6 +99,96 @@ static int l_run(lua_State *L) {
   return 2;
 }
 
+/* detach(argv, log) -> pid | nil, err, code
+ * Starts the program at the absolute path argv[1] (no PATH search, no shell) with the
+ * arguments argv[2..] in a session of its own (no controlling terminal: a Ctrl-C or a
+ * hang-up of ours never reaches it), stdin from /dev/null, stdout and stderr appended to
+ * the file `log` (made 0600 if missing; a link or anything but a plain file is refused,
+ * "EUNSAFE"; one grown past 1 MB is emptied first), no other descriptor of ours open in it
+ * and "/" its working folder where the system can do so. Does not wait for it. */
+#define DETACH_LOG_MAX (1024L * 1024L)
+static int l_detach(lua_State *L) {
+  const char *argv[MAX_ARGS + 1];
+  const char *log = NULL;
+  int n, i, fd, rc;
+  struct stat st;
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none, dflt;
+  short flags = 0;
+  pid_t pid;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  log = luaL_checkstring(L, 2);
+  n = (int)lua_rawlen(L, 1);
+  if (n < 1 || n > MAX_ARGS) return luaL_argerror(L, 1, "a list of 1 to 256 strings");
+  for (i = 0; i < n; i++) {
+    size_t len;
+    lua_rawgeti(L, 1, i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_argerror(L, 1, "a list of strings");
+    argv[i] = lua_tolstring(L, -1, &len);
+    if (strlen(argv[i]) != len) return luaL_argerror(L, 1, "a string holds a NUL byte");
+    lua_pop(L, 1); /* stays alive in the table */
+  }
+  argv[n] = NULL;
+  if (argv[0][0] != '/') return luaL_argerror(L, 1, "the program is an absolute path");
+  fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+  if (fd < 0) return stance__fail(L, strerror(errno), errno == ELOOP ? "EUNSAFE" : "ESPAWN");
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return stance__fail(L, "the log is not a plain file", "EUNSAFE");
+  }
+  if (st.st_size > DETACH_LOG_MAX && ftruncate(fd, 0) != 0) {
+    close(fd);
+    return stance__fail(L, strerror(errno), "ESPAWN");
+  }
+  if (posix_spawnattr_init(&attr) != 0) {
+    close(fd);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  /* every signal delivered as by default, none blocked: ours (a host that ignores SIGPIPE or
+   * blocks some) are not its business */
+  sigemptyset(&none);
+  sigemptyset(&dflt);
+  sigaddset(&dflt, SIGINT);
+  sigaddset(&dflt, SIGTERM);
+  sigaddset(&dflt, SIGHUP);
+  sigaddset(&dflt, SIGQUIT);
+  sigaddset(&dflt, SIGPIPE);
+  sigaddset(&dflt, SIGCHLD);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &dflt);
+  flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+#ifdef POSIX_SPAWN_SETSID
+  flags |= POSIX_SPAWN_SETSID;
+#else
+  flags |= POSIX_SPAWN_SETPGROUP; /* its own process group at least: no Ctrl-C of ours */
+  posix_spawnattr_setpgroup(&attr, 0);
+#endif
+  posix_spawnattr_setflags(&attr, flags);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, fd, 1);
+  posix_spawn_file_actions_adddup2(&fa, fd, 2);
+#if defined(__GLIBC__) && defined(__USE_GNU) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+#if defined(__GLIBC__) && defined(__USE_GNU) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+  posix_spawn_file_actions_addchdir_np(&fa, "/"); /* holds no folder of ours (a mount) */
+#endif
+  rc = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  close(fd);
+  if (rc != 0) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "cannot run %s: %s", argv[0], strerror(rc));
+    lua_pushliteral(L, "ESPAWN");
+    return 3;
+  }
+  lua_pushinteger(L, (lua_Integer)pid);
+  return 1;
+}
+
 /* chmod(path, mode) -> true | nil, err, code */
 static int l_chmod(lua_State *L) {
   if (chmod(luaL_checkstring(L, 1), (mode_t)luaL_checkinteger(L, 2)) != 0)
@@ -104,6 +197,6 @@ static int l_chmod(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg proc_funcs[] = {{"run", l_run}, {"chmod", l_chmod}, {NULL, NULL}};
+static const luaL_Reg proc_funcs[] = {{"run", l_run}, {"detach", l_detach}, {"chmod", l_chmod}, {NULL, NULL}};
 
 void stance__open_proc(lua_State *L) { luaL_setfuncs(L, proc_funcs, 0); }

@@ -1588,13 +1588,16 @@ static int l_markup_lines(lua_State *L) {
   return 2;
 }
 
-/* markup_globs(text) -> include, exclude: the globs of a schema's `corpus` records, as
+/* markup_globs(text) -> include, exclude, watch: the globs of a schema's `corpus` records, as
  * stance.schema reads them from markup_lines (the values of every include and exclude
- * attribute that follows a `corpus` record line, in order), without a table per line: what
- * a search's check of the files needs of the schema. */
+ * attribute that follows a `corpus` record line, in order), and the value of the last valid
+ * `watch` attribute there ("auto" or "off"; nil when none), without a table per line: what a search's check
+ * of the files needs of the schema. */
 typedef struct globs_ctx {
   lua_State *L;
   int in_corpus, ninc, nexc;
+  char watch[4];                /* "auto" or "off", copied (the line's bytes live in the callback only) */
+  size_t watch_len;             /* 0: none */
 } globs_ctx;
 
 static int globs_on_line(void *ud, const stance_line *l) {
@@ -1611,6 +1614,14 @@ static int globs_on_line(void *ud, const stance_line *l) {
   } else if (l->name_len == 7 && memcmp(l->name, "exclude", 7) == 0) {
     at = -1, n = &c->nexc;
   } else {
+    /* as stance.schema takes it: one value, auto or off (anything else is an error there,
+     * and changes nothing) */
+    if (l->name_len == 5 && memcmp(l->name, "watch", 5) == 0 && l->nvalues == 1 &&
+        ((l->values[0].len == 4 && memcmp(l->values[0].text, "auto", 4) == 0) ||
+         (l->values[0].len == 3 && memcmp(l->values[0].text, "off", 3) == 0))) {
+      memcpy(c->watch, l->values[0].text, l->values[0].len);
+      c->watch_len = l->values[0].len;
+    }
     return 0;
   }
   for (i = 0; i < l->nvalues; i++) {
@@ -1637,13 +1648,18 @@ static int l_markup_globs(lua_State *L) {
   stance_markup_handler h;
   c.L = L;
   c.in_corpus = c.ninc = c.nexc = 0;
+  c.watch_len = 0;
   h.line = globs_on_line;
   h.problem = globs_on_problem;
   h.ud = &c;
   lua_newtable(L); /* include */
   lua_newtable(L); /* exclude */
   if (stance_markup_parse(text, len, &h) < 0) return stance__fail(L, "out of memory", "ENOMEM");
-  return 2;
+  if (c.watch_len > 0)
+    lua_pushlstring(L, c.watch, c.watch_len);
+  else
+    lua_pushnil(L);
+  return 3;
 }
 
 /* syntax_dump(text) -> markup dump, syntax problems, tree-sitter dump, has_error, sexp */

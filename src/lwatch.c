@@ -400,6 +400,14 @@ static int sd_lock(lua_State *L) {
   return 1;
 }
 
+/* unlock(): let go of the lock taken by lock() (none held: nothing) */
+static int sd_unlock(lua_State *L) {
+  sdir *sd = check_sd(L);
+  if (sd->lockfd >= 0) close(sd->lockfd);
+  sd->lockfd = -1;
+  return 0;
+}
+
 /* The socket's address: through /proc/self/fd, which resolves to the folder the descriptor
  * holds (a path of any length, no link followed on the way). */
 static int sock_addr(const sdir *sd, const char *name, struct sockaddr_un *a) {
@@ -701,7 +709,7 @@ static const luaL_Reg in_methods[] = {{"add", in_add}, {"read", in_read}, {"fd",
 static const luaL_Reg sd_meta[] = {{"__gc", sd_close}, {NULL, NULL}};
 static const luaL_Reg sd_methods[] = {{"lock", sd_lock},     {"listen", sd_listen}, {"connect", sd_connect},
                                       {"touch", sd_touch},   {"remove", sd_remove}, {"remote", sd_remote}, {"close", sd_close},
-                                      {NULL, NULL}};
+                                      {"unlock", sd_unlock}, {NULL, NULL}};
 static const luaL_Reg so_meta[] = {{"__gc", so_close}, {NULL, NULL}};
 static const luaL_Reg li_methods[] = {{"accept", li_accept}, {"fd", so_fd}, {"close", so_close}, {NULL, NULL}};
 static const luaL_Reg co_methods[] = {{"send", co_send}, {"read_line", co_read_line}, {"fd", so_fd},

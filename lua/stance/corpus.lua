@@ -139,7 +139,9 @@ end
 --- Which documents belong: the schema's corpus include/exclude globs. Before the schema is
 --- needed whole, only its corpus records are read (core.markup_globs: the same globs, no
 --- table per line, stance.schema not loaded): all that a search's check of the files needs.
----@return {include: string[]|nil, exclude: string[]|nil}
+--- `watch` is the corpus's `watch` setting as written ("auto" starts a watcher on demand,
+--- stance.watch.auto; nil when not set).
+---@return {include: string[]|nil, exclude: string[]|nil, watch: string|nil}
 function M:globs()
   local c
   if self._schema == nil then
@@ -147,9 +149,9 @@ function M:globs()
       local core = require('stance.core')
       -- as stance.schema.load reads it: none, or one not readable, has no globs
       local text = core.readfile(self.root .. '/.stance/schema.stance', { root = self.root })
-      local inc, exc
-      if text then inc, exc = core.markup_globs(text) end
-      self._globs = { include = inc, exclude = exc }
+      local inc, exc, watch
+      if text then inc, exc, watch = core.markup_globs(text) end
+      self._globs = { include = inc, exclude = exc, watch = watch }
     end
     c = self._globs
   else
@@ -159,6 +161,7 @@ function M:globs()
   return {
     include = c.include and #c.include > 0 and c.include or nil,
     exclude = c.exclude and #c.exclude > 0 and c.exclude or nil,
+    watch = c.watch,
   }
 end
 

@@ -17,7 +17,8 @@ M.dir = '.stance/index.bin'
 ---@field no_check boolean|nil take the saved index as it is, without looking at the files
 ---   (it is built when there is none or it is damaged); changes since it was saved are not seen
 ---@field watcher boolean|nil false: do not ask the corpus's watcher (stance watch) whether the
----   saved index is current; every document is checked
+---   saved index is current; every document is checked (and none is started: watch auto)
+---@field on_watcher fun(pid: integer)|nil called when a watcher was started (watch auto)
 
 --- Update the index of corpus `c` (a stance.Corpus). Host: blocks, returns stats or nil,
 --- err. Neovim: returns true at once; opts.on_done(stats, err) follows.
@@ -37,7 +38,12 @@ function M.update(c, opts)
   -- vouches for the saved index spares the stat of every document; without one, or when it
   -- cannot vouch, every document is checked below
   if not vim and not opts.no_check and not opts.only and not opts.rebuild and not c.loaded then
-    if opts.watcher ~= false and H.vouched(c) then return H.loaded(c, opts, true) end
+    local why
+    if opts.watcher ~= false then
+      local vouched
+      vouched, why = H.vouched(c)
+      if vouched then return H.loaded(c, opts, true) end
+    end
     -- without one: the saved index loaded and checked here and now (the check an update
     -- makes: folders, then one stat per document, on every core), no worker started; when
     -- anything differs (or the index is missing or damaged), the worker below brings it up
@@ -45,8 +51,12 @@ function M.update(c, opts)
     if c.idx:load_saved(c.root .. '/' .. M.dir) then
       c.loaded = true
       local n = c.idx:current(c:globs())
-      if n then return H.current(c, opts, n) end
+      if n then
+        H.auto(c, opts, why)
+        return H.current(c, opts, n)
+      end
     end
+    H.auto(c, opts, why)
   end
   local worker = require('stance.worker')
   local w, err = worker.get()
@@ -127,6 +137,15 @@ function M.update(c, opts)
   return state.stats
 end
 
+--- A corpus whose schema says `watch auto`, and no watcher answered (`why`: how,
+--- stance.watch.client.current's code): one is started for the next commands
+--- (stance.watch.auto), after this one's own check. Nothing without the setting.
+function H.auto(c, opts, why)
+  if opts.watcher == false or c:globs().watch ~= 'auto' then return end
+  local pid = require('stance.watch.auto').ensure(c, why)
+  if pid and opts.on_watcher then opts.on_watcher(pid) end
+end
+
 --- The saved index loaded on this thread (host): its statistics, nothing looked at.
 function H.loaded(c, opts, vouched)
   c.loaded = true
@@ -156,10 +175,11 @@ end
 function H.vouched(c)
   local core = require('stance.core')
   local client = require('stance.watch.client')
-  if not core.exists(c.root .. '/.stance/' .. client.SOCKET) then return false end
-  local vouched, _, schema = client.current(c.root)
+  if not core.exists(c.root .. '/.stance/' .. client.SOCKET) then return false, 'ENOENT' end
+  local vouched, _, schema, code = client.current(c.root)
+  if not vouched then return false, code end
   -- the index loaded must be the one vouched for: another process's save may land between
-  if not vouched or M.saved_id(c.root) ~= vouched or not c.idx:load_saved(c.root .. '/' .. M.dir) then
+  if M.saved_id(c.root) ~= vouched or not c.idx:load_saved(c.root .. '/' .. M.dir) then
     return false
   end
   if M.saved_id(c.root) ~= vouched then

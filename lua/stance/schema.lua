@@ -28,7 +28,7 @@ M.path = '.stance/schema.stance'
 ---@field labels stance.SchemaEntry[]
 ---@field attributes stance.SchemaEntry[] attributes records may carry beyond the format's own
 ---@field by table<string, table<string, stance.SchemaEntry>> kind -> name -> entry
----@field corpus {include: string[], exclude: string[], not_annotators: string[]}
+---@field corpus {include: string[], exclude: string[], not_annotators: string[], watch: string|nil}
 
 --- Record kinds of a schema and the list each fills.
 H.kinds = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels',
@@ -106,12 +106,23 @@ function M.parse(text)
   return s, problems
 end
 
+--- `watch auto` (a command that needs the index up to date starts `stance watch` for the
+--- corpus when none runs, stance.watch.auto) or `watch off` (the default).
+function H.watch(cur, l, problem)
+  local v = l.values
+  if #v ~= 1 or (v[1] ~= 'auto' and v[1] ~= 'off') then
+    return problem(l, nil, 'error', '`watch` takes one value: auto or off')
+  end
+  cur.watch = v[1]
+end
+
 function H.attribute(cur, kind, l, problem)
   local key, v = l.name, l.values
   if kind == 'corpus' then
     local list = H.corpus_attrs[key]
     if not list then
-      return problem(l, nil, 'warning', ("unknown attribute '%s' in corpus (include, exclude, not-annotators)")
+      if key == 'watch' then return H.watch(cur, l, problem) end
+      return problem(l, nil, 'warning', ("unknown attribute '%s' in corpus (include, exclude, not-annotators, watch)")
         :format(key))
     end
     for _, g in ipairs(v) do

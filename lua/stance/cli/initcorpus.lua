@@ -131,7 +131,7 @@ function cmd.ignores()
     '# Made from the files (the search index, the editor\'s cache, the report), or a save\'s own',
     '# (its lock, its temporary file), or a watcher\'s (stance watch): kept out of git.',
     (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
-    'watch.lock', 'watch.sock', 'watch-cookie-*',
+    'watch.lock', 'watch.sock', 'watch-cookie-*', 'watch.log', 'watch.failed',
   }
 end
 

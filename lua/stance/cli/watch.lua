@@ -1,8 +1,9 @@
 --- stance watch [DIR]: keep the corpus's saved index up to date as documents change, and
---- vouch for it to searches (stance.watch.server), until Ctrl-C.
+--- vouch for it to searches (stance.watch.server), until Ctrl-C, --stop, or (--idle) a
+--- while without a search. Started on demand with --auto (stance.watch.auto).
 local cmd = {
   summary = 'Watch the corpus: keep its index current, and spare searches their check',
-  usage = 'stance watch [--status] [--quiet] [DIR]',
+  usage = 'stance watch [--status | --stop] [--idle SECONDS] [--quiet] [DIR]',
   description = table.concat({
     'Runs until Ctrl-C (or until killed), watching every folder of the corpus at or above DIR',
     '(inotify, Linux): documents edited, added, removed or renamed are indexed again within a',
@@ -18,10 +19,22 @@ local cmd = {
     'hard link outside the corpus or in a hidden folder) are not seen until `stance index`,',
     'which checks every document. Not on network file systems (no event for remote changes).',
     'With --status: whether a watcher runs and vouches for the saved index now (exit 0), or',
-    'why not (exit 1).',
+    'why not (exit 1). With --stop: the corpus\'s watcher ends (exit 0), or none runs (exit 1).',
+    'Started on demand: with `watch auto` in the schema\'s `corpus` record, a command that',
+    'brings the index up to date (stance search, stance index, a script) and finds no watcher',
+    'starts one in the background (its own session, no terminal, its output in',
+    '.stance/watch.log), checks every document itself this once, and asks the watcher from',
+    'then on. That watcher ends after 30 minutes without a search asking (--idle 1800), when',
+    'the corpus or its .stance folder goes away, or on --stop; one that cannot start leaves',
+    '.stance/watch.failed and none is tried again for 10 minutes. A watcher of another build',
+    'of stance is never asked whether the index is current (the search checks every document);',
+    'one started on demand is replaced. Without the setting no command starts a process.',
   }, '\n'),
   flags = {
     status = { help = 'only say whether a watcher vouches for the saved index now' },
+    stop = { help = 'stop the corpus\'s watcher (it lets go of the corpus before this returns)' },
+    idle = { arg = 'SECONDS', help = 'end after SECONDS without a search asking (default: never)' },
+    auto = { help = 'started on demand (watch auto): records a failed start, waits for a replaced watcher' },
     quiet = { help = 'print nothing but errors' },
   },
   args = { min = 0, max = 1 },
@@ -30,6 +43,19 @@ local cmd = {
 function cmd.run(opts, args)
   local c, err = require('stance').open(args[1] or '.')
   if not c then return nil, err end
+  if opts.stop then
+    local ok, why = require('stance.watch.client').stop(c.root)
+    if ok then
+      io.stdout:write('stopped the watcher of ', c.root, '\n')
+      return 0
+    end
+    io.stdout:write('no watcher stopped: ', tostring(why), '\n')
+    return 1
+  end
+  local idle = opts.idle and tonumber(opts.idle)
+  if opts.idle and not (idle and idle > 0) then
+    return require('stance.cli').usage_error(("--idle takes a number of seconds, got '%s'"):format(opts.idle), 'watch')
+  end
   if opts.status then
     local ok, why = require('stance.watch.client').current(c.root)
     if ok then
@@ -39,12 +65,21 @@ function cmd.run(opts, args)
     io.stdout:write('not vouched for: ', tostring(why), '\n')
     return 1
   end
+  -- started on demand, the output goes to a log: each line says when
+  local stamp = opts.auto and function() return os.date('!%Y-%m-%dT%H:%M:%SZ ') end or function() return '' end
   local say = function(...)
-    if not opts.quiet then io.stderr:write('stance watch: ', ...) end
+    if not opts.quiet then io.stderr:write(stamp(), 'stance watch: ', ...) end
   end
-  local ok, werr = require('stance.watch.server').run(c, {
+  local auto = opts.auto and require('stance.watch.auto')
+  local ready = false
+  local ok, werr, wcode, ended = require('stance.watch.server').run(c, {
+    idle_s = idle,
+    lock_wait_ms = opts.auto and 2000 or nil,
     on_ready = function(folders)
-      say(('watching %d folders of %s (Ctrl-C stops)\n'):format(folders, c.root))
+      ready = true
+      if auto then auto.record(c.root, nil) end
+      say(('watching %d folders of %s (%s)\n'):format(folders, c.root,
+        opts.auto and 'started on demand' or 'Ctrl-C stops'))
     end,
     on_update = function(st)
       if st.indexed + st.removed + st.failed > 0 then
@@ -52,7 +87,14 @@ function cmd.run(opts, args)
       end
     end,
   })
-  if not ok then return nil, werr end
+  if not ok then
+    -- one started on demand that cannot start: none tried again for a while (not when
+    -- another watcher runs: that one answers)
+    if auto and not ready and wcode ~= 'EBUSY' then auto.record(c.root, tostring(werr)) end
+    return nil, stamp() .. tostring(werr)
+  end
+  if ended == 'idle' then say(('no search for %g s: ended\n'):format(idle)) end
+  if ended == 'stopped' then say('stopped (stance watch --stop)\n') end
   return 0
 end
 

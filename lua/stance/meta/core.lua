@@ -121,6 +121,16 @@ function core.append_file(path, data, size, opts) end
 ---@return string|nil code "ESPAWN" on failure
 function core.run(argv, opts) end
 
+--- Start a program without a shell and without waiting for it: argv[1] an absolute path, in
+--- a session of its own (no terminal), stdin from /dev/null, stdout and stderr appended to
+--- `log` (a plain file made 0600; a link refused, "EUNSAFE"; emptied past 1 MB).
+---@param argv string[]
+---@param log string
+---@return integer|nil pid
+---@return string|nil err
+---@return string|nil code "ESPAWN" | "EUNSAFE"
+function core.detach(argv, log) end
+
 ---@param path string
 ---@param mode integer
 ---@return boolean|nil ok
@@ -364,10 +374,12 @@ function core.vocab(values) end
 ---@return stance.Problem[] problems
 function core.markup_lines(text) end
 
---- The globs of a schema's `corpus` records (include, exclude), as stance.schema reads them.
+--- The globs of a schema's `corpus` records (include, exclude), as stance.schema reads them,
+--- and the first value of the last `watch` attribute there (nil when none).
 ---@param text string
 ---@return string[] include
 ---@return string[] exclude
+---@return string|nil watch
 function core.markup_globs(text) end
 
 ---@param s string

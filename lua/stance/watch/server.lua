@@ -13,7 +13,7 @@ local M = {}
 local H = {}
 
 M.SOCKET = require('stance.watch.client').SOCKET
-M.LOCK = 'watch.lock'
+M.LOCK = require('stance.watch.client').LOCK
 M.COOKIE = 'watch-cookie-'
 --- Changed paths re-checked one by one up to this many; beyond, a full check.
 M.MAX_PENDING = 4096
@@ -29,6 +29,8 @@ M.SETTLE_MS = 200
 ---@field on_ready fun(folders: integer)|nil called once the watches are in place and the index is current
 ---@field on_update fun(stats: table)|nil called after each update that changed the index
 ---@field stop fun(): boolean|nil polled between events: true ends the watch
+---@field idle_s number|nil end after this many seconds without a search asking (nil: never)
+---@field lock_wait_ms integer|nil wait this long for another watcher to let go of the corpus
 
 --- Watch corpus `c` until opts.stop() says so or Ctrl-C; nil, err when it cannot start
 --- (another watcher holds the lock: code "EBUSY") or must stop (a watch limit).
@@ -37,6 +39,7 @@ M.SETTLE_MS = 200
 ---@return boolean|nil
 ---@return string|nil err
 ---@return string|nil code
+---@return string|nil why it ended by itself: "idle" or "stopped" (stance watch --stop)
 function M.run(c, opts)
   opts = opts or {}
   local core = require('stance.core')
@@ -50,6 +53,12 @@ function M.run(c, opts)
   end
   local ok
   ok, err, code = sd:lock(M.LOCK)
+  -- one started on demand may meet the one it replaces still letting go
+  local t_end = core.hrtime() + (opts.lock_wait_ms or 0) * 1e6
+  while not ok and code == 'EBUSY' and core.hrtime() < t_end do
+    core.poll({}, 50)
+    ok, err, code = sd:lock(M.LOCK)
+  end
   if not ok then
     sd:close()
     if code == 'EBUSY' then return nil, 'a watcher already runs for this corpus', code end
@@ -61,6 +70,7 @@ function M.run(c, opts)
     cookies = 0, prefix = ('%s%d-'):format(M.COOKIE, H.pid()),
   }
   local res = { pcall(H.serve, st, opts) }
+  -- (a socket left behind by a crash is replaced by the next watcher: sd_listen)
   for _, conn in pairs(st.conns) do
     conn:close()
   end
@@ -74,7 +84,7 @@ function M.run(c, opts)
   if st.ino then st.ino:close() end
   sd:close()
   if not res[1] then error(res[2], 0) end
-  return (table.unpack or unpack)(res, 2, 4) -- luacheck: ignore 143
+  return (table.unpack or unpack)(res, 2, 5) -- luacheck: ignore 143
 end
 
 function H.serve(st, opts)
@@ -102,7 +112,19 @@ function H.serve(st, opts)
   st.listener = listener
   if opts.on_ready then opts.on_ready(folders) end
   local quiet_since
+  st.used = core.hrtime()
+  st.here, st.looked = H.here(c), core.hrtime()
   while not (opts.stop and opts.stop()) do
+    if st.stopping then return true, nil, nil, 'stopped' end
+    -- the corpus gone: a folder removed while held (the saved index is mapped, its files
+    -- hold their folders) gives no event of its own until let go; looked at every second
+    if core.hrtime() - st.looked >= 1e9 then
+      st.looked = core.hrtime()
+      if H.here(c) ~= st.here then return nil, 'the corpus folder or its .stance was moved or removed' end
+    end
+    if opts.idle_s and st.nconns == 0 and core.hrtime() - st.used >= opts.idle_s * 1e9 then
+      return true, nil, nil, 'idle'
+    end
     local fds = { ino:fd(), listener:fd() }
     for fd in pairs(st.conns) do
       fds[#fds + 1] = fd
@@ -138,6 +160,14 @@ function H.serve(st, opts)
     end
   end
   return true
+end
+
+--- The identity of the corpus folder and its .stance where they are (device, inode), nil
+--- when either is not there: another one means they were moved or removed.
+function H.here(c)
+  local core = require('stance.core')
+  local a, b = core.stat(c.root), core.stat(c.root .. '/.stance')
+  return a and b and ('%d:%d:%d:%d'):format(a.dev, a.ino, b.dev, b.ino) or nil
 end
 
 --- The message of a watch that could not be added.
@@ -203,6 +233,7 @@ end
 --- connection (as a search does) is read in this turn.
 function H.accept(st, ready)
   local now = require('stance.core').hrtime()
+  st.used = now
   while true do
     local conn = st.listener:accept()
     if not conn then return end
@@ -230,14 +261,23 @@ function H.drop_idle(st)
   end
 end
 
---- Requests: "sync" makes a cookie file whose event tells that every change made before is
---- seen; anything else is answered "no" and closed. True when a cookie was made.
+--- Requests: "sync BUILD" (of this build of stance) makes a cookie file whose event tells
+--- that every change made before is seen; "stop" ends the watcher; anything else (a sync of
+--- another build) is answered "no" and closed. True when a cookie was made.
 function H.read_requests(st, ready)
   local made = false
+  local client = require('stance.watch.client')
   for fd, conn in pairs(st.conns) do
     if ready[fd] then
       local line, _, code = conn:read_line(0)
-      if line == 'sync' then
+      if line == 'stop' then
+        H.send(st, conn, 'stopping\n')
+        H.drop(st, conn)
+        st.stopping = true
+      elseif line and line:match('^sync ') and line ~= 'sync ' .. client.build() then
+        H.send(st, conn, 'no another build of stance watches (' .. client.build() .. ')\n')
+        H.drop(st, conn)
+      elseif line and line:match('^sync ') then
         st.cookies = st.cookies + 1
         local name = st.prefix .. st.cookies
         if st.sd:touch(name) then

@@ -2,8 +2,11 @@
 -- markup reader in C, the schema's rules in Lua (tests/fuzz/schema.c). For any input:
 --   - parse never raises; every problem has a line inside the file, a column, a severity
 --     and a message;
---   - every entry it defines has a name and is found by its kind and name; vocab() works.
+--   - every entry it defines has a name and is found by its kind and name; vocab() works;
+--   - a search's quick read of the corpus records (core.markup_globs) finds the same `watch`
+--     setting (watch auto starts a process: the two readers never disagree on it).
 local schema = require('stance.schema')
+local core = require('stance.core')
 
 return function(text)
   local s, problems = schema.parse(text)
@@ -24,4 +27,5 @@ return function(text)
     end
   end
   schema.vocab(s)
+  assert(select(3, core.markup_globs(text)) == s.corpus.watch, 'markup_globs reads the watch setting as parse does')
 end

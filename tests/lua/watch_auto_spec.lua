@@ -1,0 +1,252 @@
+-- watch auto: a corpus whose schema asks for it has `stance watch` started on demand by the
+-- first command that brings the index up to date; without the setting no process is ever
+-- started. Every search is right whether a watcher answers, is starting, was killed, hung,
+-- stopped or ended idle; no process of a test is left running.
+local T = require('helpers')
+local core = require('stance.core')
+
+local linux = core.inotify() ~= nil
+
+local function sleep(s)
+  os.execute('sleep ' .. s)
+end
+
+--- The pids of the `stance watch` processes whose last argument is `root` (from /proc: what
+--- was started on demand has no other trace).
+local function watchers(root)
+  local pids = {}
+  local p = io.popen('ls /proc')
+  for name in p:lines() do
+    if name:match('^%d+$') then
+      local f = io.open('/proc/' .. name .. '/cmdline', 'rb')
+      local s = f and f:read('*a') or ''
+      if f then f:close() end
+      local argv = {}
+      for a in s:gmatch('([^%z]*)%z') do
+        argv[#argv + 1] = a
+      end
+      if argv[2] == 'watch' and argv[#argv] == root then
+        local st = io.open('/proc/' .. name .. '/stat')
+        local state = st and st:read('*a'):match('^%d+ %b() (%a)')
+        if st then st:close() end
+        if state ~= 'Z' then pids[#pids + 1] = tonumber(name) end
+      end
+    end
+  end
+  p:close()
+  return pids
+end
+
+--- A corpus in a folder whose name has a space, quotes and a line end, `watch auto` in its
+--- schema when `auto`.
+local function corpus(auto)
+  local d = T.tmpdir() .. "/a corpus 'q\" \nend"
+  local _, err, code = T.stance_run({ 'init', d })
+  assert(code == 0, err)
+  if auto then
+    local schema = T.read(d .. '/.stance/schema.stance')
+    local s, k = schema:gsub('\ncorpus\n', '\ncorpus\n  watch auto\n', 1)
+    assert(k == 1)
+    T.write(d .. '/.stance/schema.stance', s)
+  end
+  T.write(d .. '/a.txt', 'Sanctions work.\n')
+  T.write(d .. '/sub/b.txt', 'More sanctions, and engagement.\n')
+  return core.realpath(d)
+end
+
+local function count(d, q)
+  local out, err, code = T.stance_run({ 'search', '--count', '--corpus', d, q or 'sanctions' })
+  assert(code == 0, err)
+  return tonumber(out)
+end
+
+--- Whether a watcher vouches for the index (within `s` seconds).
+local function vouched(d, s)
+  for _ = 1, (s or 20) * 20 do
+    local _, _, code = T.stance_run({ 'watch', '--status', d })
+    if code == 0 then return true end
+    sleep(0.05)
+  end
+  return false
+end
+
+local function kill(pid, sig)
+  os.execute(('kill -%s %d 2>/dev/null'):format(sig or 'TERM', pid))
+end
+
+--- Wait until no watcher of `d` runs (within `s` seconds).
+local function none_left(d, s)
+  for _ = 1, (s or 10) * 20 do
+    if #watchers(d) == 0 then return true end
+    sleep(0.05)
+  end
+  return false
+end
+
+describe('watch auto', function()
+  local roots = {}
+  after_each(function()
+    -- nothing a test started is left running
+    for _, d in ipairs(roots) do
+      for _, pid in ipairs(watchers(d)) do
+        kill(pid, 'CONT')
+        kill(pid, 'KILL')
+      end
+    end
+    roots = {}
+    T.cleanup()
+  end)
+
+  local function new(auto)
+    local d = corpus(auto)
+    roots[#roots + 1] = d
+    return d
+  end
+
+  it('is read from the schema\'s corpus record, by the schema and by a search\'s globs', function()
+    local schema = require('stance.schema')
+    local s, problems = schema.parse('format stance 1\ncorpus\n  watch auto\n')
+    assert.are.same({}, problems)
+    assert.are.equal('auto', s.corpus.watch)
+    s, problems = schema.parse('format stance 1\ncorpus\n  watch sometimes\n')
+    assert.are.equal(1, #problems)
+    assert.is_nil(s.corpus.watch)
+    assert.are.equal('auto', select(3, core.markup_globs('format stance 1\ncorpus\n  watch auto\n')))
+    assert.are.equal('off', select(3, core.markup_globs('format stance 1\ncorpus\n  watch auto\n  watch off\n')))
+    assert.is_nil(select(3, core.markup_globs('format stance 1\ncorpus\n  watch sometimes\n')))
+    assert.is_nil(select(3, core.markup_globs('format stance 1\ntarget x\n  watch auto\n')))
+  end)
+
+  it('starts nothing without the setting: every search checks every document', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(false)
+    assert.are.equal(2, count(d))
+    T.write(d .. '/c.txt', 'Sanctions, added.\n')
+    assert.are.equal(3, count(d))
+    sleep(0.3)
+    assert.are.same({}, watchers(d))
+    assert.is_false(T.exists(d .. '/.stance/watch.log'))
+    assert.is_false(T.exists(d .. '/.stance/watch.sock'))
+  end)
+
+  it('starts one watcher on demand, which then vouches; changes are seen with it and without it', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(true)
+    assert.are.equal(2, count(d))
+    assert.is_true(vouched(d), T.exists(d .. '/.stance/watch.log') and T.read(d .. '/.stance/watch.log') or 'no log')
+    local pids = watchers(d)
+    assert.are.equal(1, #pids)
+    -- its own session, no terminal
+    local stat = T.read('/proc/' .. pids[1] .. '/stat'):gsub('^%d+ %b() ', '')
+    local sid, tty = stat:match('^%a %d+ %d+ (%d+) (%-?%d+)')
+    assert.are.equal(pids[1], tonumber(sid))
+    assert.are.equal(0, tonumber(tty))
+    assert.truthy(T.read(d .. '/.stance/watch.log'):find('started on demand', 1, true))
+    -- edited in place, the same size, within the same second; added; removed
+    local f = assert(io.open(d .. '/a.txt', 'r+b'))
+    f:write('Zanctions')
+    f:close()
+    assert.are.equal(1, count(d))
+    T.write(d .. '/c.txt', 'Sanctions, added. Sanctions.\n')
+    assert.are.equal(3, count(d))
+    os.remove(d .. '/sub/b.txt')
+    assert.are.equal(2, count(d))
+    -- no second one started by these searches
+    assert.are.same(pids, watchers(d))
+    -- stopped: the searches check for themselves (the same changes seen), and start it again
+    local out, _, code = T.stance_run({ 'watch', '--stop', d })
+    assert.are.equal(0, code, out)
+    assert.is_true(none_left(d))
+    f = assert(io.open(d .. '/c.txt', 'r+b'))
+    f:write('Zanctions')
+    f:close()
+    assert.are.equal(1, count(d))
+    assert.is_true(vouched(d))
+    assert.are.equal(1, #watchers(d))
+    assert.are.equal(1, count(d))
+    T.write(d .. '/sub/b.txt', 'Sanctions back.\n')
+    assert.are.equal(2, count(d))
+    out, _, code = T.stance_run({ 'watch', '--stop', d })
+    assert.are.equal(0, code, out)
+    assert.is_true(none_left(d))
+    -- none runs: --stop says so
+    _, _, code = T.stance_run({ 'watch', '--stop', d })
+    assert.are.equal(1, code)
+  end)
+
+  it('a killed or hung watcher: the search checks for itself; a killed one is replaced', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(true)
+    assert.are.equal(2, count(d))
+    assert.is_true(vouched(d))
+    local pid = watchers(d)[1]
+    kill(pid, 'KILL')
+    assert.is_true(none_left(d))
+    T.write(d .. '/c.txt', 'Sanctions, added while none watched.\n')
+    assert.are.equal(3, count(d))
+    assert.is_true(vouched(d))
+    pid = watchers(d)[1]
+    assert.truthy(pid)
+    -- hung: the search waits a second for it, checks for itself, and starts no other (the
+    -- hung one holds the corpus)
+    kill(pid, 'STOP')
+    T.write(d .. '/d.txt', 'Sanctions, added while it hung.\n')
+    assert.are.equal(4, count(d))
+    assert.are.same({ pid }, watchers(d))
+    kill(pid, 'CONT')
+    assert.are.equal(4, count(d))
+  end)
+
+  it('ends by itself after its idle time, and when its corpus goes away', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(false)
+    local out = T.run(('(exec %s watch --idle 1 --quiet %s </dev/null >/dev/null 2>&1) & echo $!'):format(T.q(T.stance),
+      T.q(d)))
+    assert.truthy(tonumber(out:match('%d+')))
+    assert.is_true(vouched(d))
+    assert.is_true(none_left(d, 10))
+    local _, _, code = T.stance_run({ 'watch', '--status', d })
+    assert.are.equal(1, code)
+    -- started on demand, then its corpus removed
+    local e = new(true)
+    assert.are.equal(2, count(e))
+    assert.is_true(vouched(e))
+    T.run('rm -rf ' .. T.q(e))
+    assert.is_true(none_left(e, 10))
+  end)
+
+  it('tries no start again for a while after one failed (.stance/watch.failed)', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(true)
+    require('stance.watch.auto').record(d, 'the inotify watch limit')
+    assert.truthy(T.read(d .. '/.stance/watch.failed'):find('inotify', 1, true))
+    assert.are.equal(2, count(d))
+    sleep(0.3)
+    assert.are.same({}, watchers(d))
+    require('stance.watch.auto').record(d, nil)
+    assert.is_false(T.exists(d .. '/.stance/watch.failed'))
+    assert.are.equal(2, count(d))
+    assert.is_true(vouched(d))
+    -- once started, the mark is gone
+    assert.is_false(T.exists(d .. '/.stance/watch.failed'))
+  end)
+
+  it('a watcher answers no to a search of another build of stance', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(true)
+    assert.are.equal(2, count(d))
+    assert.is_true(vouched(d))
+    local old = watchers(d)[1]
+    -- a search of another build: the watcher says no
+    local client = require('stance.watch.client')
+    local sd = assert(core.stance_dir(d .. '/.stance'))
+    local conn = assert(sd:connect(client.SOCKET))
+    sd:close()
+    conn:send('sync 0.0.0/1/-/-/-\n')
+    local line = conn:read_line(5000)
+    conn:close()
+    assert.truthy(line and line:match('^no another build'), line)
+    assert.are.equal(2, count(d))
+    assert.are.same({ old }, watchers(d))
+  end)
+end)
