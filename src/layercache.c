@@ -527,42 +527,57 @@ static row *rows_of(stance_layercache *c, int prune, size_t *nrows) {
 
 typedef int (*sink_fn)(void *ud, const void *data, size_t len);
 
+/* Rows by their keys' bytes (paths: a folder's files one after the other). */
+static int cmp_keys(const void *a, const void *b) {
+  const row *x = *(const row *const *)a, *y = *(const row *const *)b;
+  size_t n = x->keylen < y->keylen ? x->keylen : y->keylen;
+  int k = memcmp(x->key, y->key, n);
+  if (k != 0) return k;
+  return x->keylen < y->keylen ? -1 : x->keylen > y->keylen;
+}
+
 static int write_all(stance_layercache *c, int prune, sink_fn sink, void *ud) {
   size_t n = 0, i;
-  row *rows;
+  row *rows, **by_key = NULL;
   uint64_t off = HEAD, head[3];
   char *buf = NULL; /* a spilled entry read back (one at a time: none is held in memory) */
   size_t cap = 0;
   int rc = -1;
   rows = rows_of(c, prune, &n);
   if (rows == NULL) goto done;
+  /* the entries in the order of their paths (a pass over the corpus reads the file from
+   * start to end), the table in the order of their keys' hashes (where lookups search) */
+  if ((by_key = malloc((n + 1) * sizeof *by_key)) == NULL) goto done;
+  for (i = 0; i < n; i++) by_key[i] = &rows[i];
+  qsort(by_key, n, sizeof *by_key, cmp_keys);
   for (i = 0; i < n; i++) {
-    rows[i].off = off;
-    off += rows[i].len;
+    by_key[i]->off = off;
+    off += by_key[i]->len;
   }
   head[0] = c->digest;
   head[1] = n;
   head[2] = off;
   if (sink(ud, MAGIC, 8) != 0 || sink(ud, head, sizeof head) != 0) goto done;
   for (i = 0; i < n; i++) {
-    const void *data = rows[i].data;
+    const row *r = by_key[i];
+    const void *data = r->data;
     if (data == NULL) {
       size_t got = 0;
-      if (rows[i].len > cap) {
-        char *nb = realloc(buf, rows[i].len);
+      if (r->len > cap) {
+        char *nb = realloc(buf, r->len);
         if (nb == NULL) goto done;
         buf = nb;
-        cap = rows[i].len;
+        cap = r->len;
       }
-      while (got < rows[i].len) {
-        ssize_t r = pread(c->spill_fd, buf + got, rows[i].len - got, (off_t)(rows[i].spill_off + got));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) goto done;
-        got += (size_t)r;
+      while (got < r->len) {
+        ssize_t k = pread(c->spill_fd, buf + got, r->len - got, (off_t)(r->spill_off + got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) goto done;
+        got += (size_t)k;
       }
       data = buf;
     }
-    if (sink(ud, data, rows[i].len) != 0) goto done;
+    if (sink(ud, data, r->len) != 0) goto done;
   }
   for (i = 0; i < n; i++) {
     uint64_t t[2];
@@ -572,6 +587,7 @@ static int write_all(stance_layercache *c, int prune, sink_fn sink, void *ud) {
   }
   rc = 0;
 done:
+  free(by_key);
   free(rows);
   free(buf);
   return rc;

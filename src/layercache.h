@@ -17,6 +17,8 @@
  *          u64 dev, ino, size | i64 mtime_ns, ctime_ns | u64 bytes length | bytes |
  *          u64 snapshot length | snapshot
  *   table: per entry, u64 XXH3-64 of its key | u64 offset of the entry, sorted by hash
+ *   (the entries themselves are written in the order of their keys' bytes: a pass over a
+ *   corpus in path order reads the file from start to end)
  *
  * A file that is not a complete cache (damaged, cut short, another version) loads as an
  * empty cache; a damaged entry is a miss. Writing replaces the file atomically (two

@@ -298,17 +298,12 @@ static int lc_read(lua_State *L) {
   return 4;
 }
 
-/* view(prefix, rel) -> the layer at prefix .. rel .. ".stance" as a view (what read(path, true)
- * gives as "view": a pass over the corpus asks for each document's layers through this, no
- * path made in Lua); nil when that file does not exist (its folder resolved inside the root);
- * false when it is not one of the cache's views (read it with read(): not in the cache, of
- * another identity, not a regular file, a folder that cannot be opened or leads outside). */
-static int lc_view(lua_State *L) {
-  llc *l = check_lc(L);
-  size_t plen, rlen;
-  const char *prefix = luaL_checklstring(L, 2, &plen), *rel = luaL_checklstring(L, 3, &rlen), *slash, *snap,
-             *cached, *why = NULL;
+/* The view of the file `prefix .. rel .. ".stance"` (as view() finds it) pushed: 1; 0 when
+ * that file does not exist (nothing pushed); -1 when it is not one of the cache's views
+ * (read it through read()). Raises only when out of memory. */
+static int push_view_of(lua_State *L, llc *l, const char *prefix, size_t plen, const char *rel, size_t rlen) {
   char path[PATH_MAX];
+  const char *slash, *snap, *cached, *why = NULL;
   struct stat st;
   stance_layer_id id;
   size_t snaplen, len;
@@ -318,45 +313,186 @@ static int lc_view(lua_State *L) {
   stance_layercache_map *m;
   if (plen == 0 || rlen == 0 || plen >= sizeof path || rlen >= sizeof path - plen ||
       sizeof ".stance" > sizeof path - plen - rlen || memchr(prefix, '\0', plen) != NULL ||
-      memchr(rel, '\0', rlen) != NULL) {
-    lua_pushboolean(L, 0);
-    return 1;
-  }
+      memchr(rel, '\0', rlen) != NULL)
+    return -1;
   memcpy(path, prefix, plen);
   memcpy(path + plen, rel, rlen);
   memcpy(path + plen + rlen, ".stance", sizeof ".stance");
   slash = strrchr(path, '/');
-  if (slash == NULL || slash == path || (dir = dir_inside(l, path, (size_t)(slash - path))) < 0) {
-    lua_pushboolean(L, 0);
-    return 1;
-  }
-  if (fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno == ENOENT) {
-      lua_pushnil(L);
-    } else {
-      lua_pushboolean(L, 0);
-    }
-    return 1;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    lua_pushboolean(L, 0);
-    return 1;
-  }
+  if (slash == NULL || slash == path || (dir = dir_inside(l, path, (size_t)(slash - path))) < 0) return -1;
+  if (fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -1;
+  if (!S_ISREG(st.st_mode)) return -1;
   id_of(&st, &id);
-  if (stance_layercache_find(l->c, path, &id, &snap, &snaplen, &cached, &len, &which) != 1) {
-    lua_pushboolean(L, 0);
-    return 1;
-  }
+  if (stance_layercache_find(l->c, path, &id, &snap, &snaplen, &cached, &len, &which) != 1) return -1;
   v = stance_snapview_open(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, 1, &why);
   if (v == NULL) {
-    if (why != NULL && strcmp(why, "memory") == 0) return stance__fail(L, "out of memory", "ENOMEM");
+    if (why != NULL && strcmp(why, "memory") == 0) luaL_error(L, "out of memory");
     /* (text kept as written: a store of it, through read(); damaged: dropped there) */
-    lua_pushboolean(L, 0);
-    return 1;
+    return -1;
   }
   m = stance_layercache_mapping(l->c);
   stance__push_store_view(L, v, snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, release_map, lend_map, m, cached, len);
   stance_layercache_lend(m);
+  return 1;
+}
+
+/* view(prefix, rel) -> the layer at prefix .. rel .. ".stance" as a view (what read(path, true)
+ * gives as "view": a pass over the corpus asks for each document's layers through this, no
+ * path made in Lua); nil when that file does not exist (its folder resolved inside the root);
+ * false when it is not one of the cache's views (read it with read(): not in the cache, of
+ * another identity, not a regular file, a folder that cannot be opened or leads outside). */
+static int lc_view(lua_State *L) {
+  llc *l = check_lc(L);
+  size_t plen, rlen;
+  const char *prefix = luaL_checklstring(L, 2, &plen), *rel = luaL_checklstring(L, 3, &rlen);
+  int got = push_view_of(L, l, prefix, plen, rel, rlen);
+  if (got == 0) lua_pushnil(L);
+  if (got < 0) lua_pushboolean(L, 0);
+  return 1;
+}
+
+/* annotations(kind, names, prefixes, doc, ctx, vocab) -> list | false, misses
+ * What a script's doc:annotations() (relations(), labels()) without a filter gives, in one
+ * call, when every layer of the document is a view of the cache (see stance.Document): for
+ * each name (its folder in prefixes, with a slash at the end), the layer of the file
+ * prefix .. doc.path .. ".stance" made as stance.Layer.of_view makes it (a table of
+ * ctx.layer_mt: corpus = ctx.corpus, doc, annotator, file (of ctx.file_mt: _prefix, _rel,
+ * root, vocab, view, errors = 0), dirty = false) and kept in doc._layers; then the records of
+ * `kind` of each, in the order of names, as lazy annotations (ctx.lazy, the metatable's
+ * fields; as view:lazy(kind, layer, ctx.lazy, out) makes them). A name without a file has no
+ * layer. False when the Lua way must finish it: the layers that are views are kept in
+ * doc._layers all the same, and `misses` ({name = true}, or nil) are those whose file is not
+ * a view (read them with open_layer); for annotations, also when a layer's recorded hash is
+ * not doc:hash() (the document changed: annotations re-anchored). */
+static int lc_annotations(lua_State *L) {
+  llc *l = check_lc(L);
+  const char *kind = luaL_checkstring(L, 2), *rel;
+  int want = stance_rec_kind_from_name(kind, strlen(kind)), misses = 0, layers, ok = 1;
+  lua_Integer i, n, found = 0;
+  size_t rlen;
+  if (want < 0) return luaL_argerror(L, 2, "kind should be annotation, relation or doclabel");
+  luaL_checktype(L, 3, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  luaL_checktype(L, 5, LUA_TTABLE);
+  luaL_checktype(L, 6, LUA_TTABLE);
+  lua_settop(L, 7);
+  lua_getfield(L, 5, "path"); /* 8 */
+  rel = lua_tolstring(L, 8, &rlen);
+  if (rel == NULL) return luaL_argerror(L, 5, "a document");
+  n = (lua_Integer)lua_rawlen(L, 3);
+  lua_getfield(L, 5, "_layers"); /* 9 */
+  if (!lua_istable(L, 9)) {
+    lua_pop(L, 1);
+    lua_createtable(L, 0, (int)n);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 5, "_layers");
+  }
+  layers = 9;
+  lua_getfield(L, 6, "layer_mt");  /* 10 */
+  lua_getfield(L, 6, "file_mt");   /* 11 */
+  lua_getfield(L, 6, "corpus");    /* 12 */
+  lua_getfield(L, 12, "root");     /* 13 */
+  lua_createtable(L, (int)n, 0);   /* 14: the layers made, in order */
+  lua_createtable(L, (int)n, 0);   /* 15: their views */
+  lua_pushnil(L);                  /* 16: the misses */
+  for (i = 1; i <= n; i++) {
+    size_t plen;
+    const char *prefix;
+    int got;
+    lua_rawgeti(L, 3, i); /* 17: the name */
+    lua_rawgeti(L, 4, i); /* 18: its folder */
+    prefix = lua_tolstring(L, 18, &plen);
+    if (lua_type(L, 17) != LUA_TSTRING || prefix == NULL) return luaL_argerror(L, 4, "a folder for each name");
+    got = push_view_of(L, l, prefix, plen, rel, rlen); /* 19: the view */
+    if (got < 0) {
+      if (lua_isnil(L, 16)) {
+        lua_newtable(L);
+        lua_replace(L, 16);
+      }
+      lua_pushvalue(L, 17);
+      lua_pushboolean(L, 1);
+      lua_rawset(L, 16);
+      misses++;
+    } else if (got > 0) {
+      lua_createtable(L, 0, 6); /* 20: the file */
+      lua_pushvalue(L, 18);
+      lua_setfield(L, 20, "_prefix");
+      lua_pushvalue(L, 8);
+      lua_setfield(L, 20, "_rel");
+      lua_pushvalue(L, 13);
+      lua_setfield(L, 20, "root");
+      lua_pushvalue(L, 7);
+      lua_setfield(L, 20, "vocab");
+      lua_pushvalue(L, 19);
+      lua_setfield(L, 20, "view");
+      lua_pushinteger(L, 0);
+      lua_setfield(L, 20, "errors");
+      lua_pushvalue(L, 11);
+      lua_setmetatable(L, 20);
+      lua_createtable(L, 0, 6); /* 21: the layer */
+      lua_pushvalue(L, 12);
+      lua_setfield(L, 21, "corpus");
+      lua_pushvalue(L, 5);
+      lua_setfield(L, 21, "doc");
+      lua_pushvalue(L, 17);
+      lua_setfield(L, 21, "annotator");
+      lua_pushvalue(L, 20);
+      lua_setfield(L, 21, "file");
+      lua_pushboolean(L, 0);
+      lua_setfield(L, 21, "dirty");
+      lua_pushvalue(L, 10);
+      lua_setmetatable(L, 21);
+      lua_pushvalue(L, 17);
+      lua_pushvalue(L, 21);
+      lua_rawset(L, layers);
+      found++;
+      lua_pushvalue(L, 21);
+      lua_rawseti(L, 14, found);
+      lua_pushvalue(L, 19);
+      lua_rawseti(L, 15, found);
+    }
+    lua_settop(L, 16);
+  }
+  if (misses > 0) ok = 0;
+  /* annotations are taken at their word only where the file's recorded hash is the document's */
+  if (ok && found > 0 && want == STANCE_REC_ANNOTATION) {
+    const char *h;
+    size_t hlen;
+    lua_getfield(L, 5, "hash");
+    lua_pushvalue(L, 5);
+    lua_call(L, 1, 1); /* 17: doc:hash() */
+    h = lua_tolstring(L, 17, &hlen);
+    for (i = 1; i <= found && ok; i++) {
+      const char *rec;
+      size_t reclen = 0;
+      lua_rawgeti(L, 15, i);
+      rec = stance__view_header(L, -1, STANCE_H_HASH, &reclen);
+      ok = h != NULL && rec != NULL && reclen == hlen && memcmp(rec, h, hlen) == 0;
+      lua_pop(L, 1);
+    }
+    if (ok)
+      for (i = 1; i <= found; i++) {
+        lua_rawgeti(L, 14, i);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "_vouched");
+        lua_pop(L, 1);
+      }
+    lua_settop(L, 16);
+  }
+  if (!ok) {
+    lua_pushboolean(L, 0);
+    lua_pushvalue(L, 16);
+    return 2;
+  }
+  lua_createtable(L, (int)found * 6, 0); /* 17: the annotations */
+  lua_getfield(L, 6, "lazy");            /* 18 */
+  for (i = 1; i <= found; i++) {
+    lua_rawgeti(L, 14, i); /* 19: the layer */
+    lua_rawgeti(L, 15, i); /* 20: its view */
+    (void)stance__push_view_annotations(L, 20, want, 19, 18, 17);
+    lua_settop(L, 18);
+  }
+  lua_pop(L, 1);
   return 1;
 }
 
@@ -489,7 +625,7 @@ static int l_layer_cache(lua_State *L) {
 
 static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
 static const luaL_Reg lc_methods[] = {
-    {"read", lc_read}, {"view", lc_view}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
+    {"read", lc_read}, {"view", lc_view}, {"annotations", lc_annotations}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
     {NULL, NULL}};
 
 void stance__open_layercache(lua_State *L) {

@@ -663,6 +663,53 @@ static int v_lazy(lua_State *L) {
   return push_lazy(L, want, lv->v, view_kind, stance_snapview_order(lv->v), stance_snapview_count(lv->v));
 }
 
+/* The annotations of the view at index `view` (a stance.store_view) of kind `want`, appended
+ * to the list at `out`, as view:lazy(kind, layer, mt, out) makes them (`layer`, `mt` and `out`
+ * indices of the stack, not relative): the number appended. */
+int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int out) {
+  lview *lv = lua_touserdata(L, view);
+  const uint32_t *order;
+  uint32_t i, n, k;
+  int added = 0;
+  if (lv == NULL || lv->v == NULL) return 0;
+  order = stance_snapview_order(lv->v);
+  n = stance_snapview_count(lv->v);
+  k = (uint32_t)lua_rawlen(L, out);
+  lua_createtable(L, 0, 6); /* the layer's metatable */
+  lua_pushnil(L);
+  while (lua_next(L, mt) != 0) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_pushvalue(L, layer);
+  lua_setfield(L, -2, "_layer");
+  lua_pushvalue(L, view);
+  lua_setfield(L, -2, "_store");
+  lua_pushliteral(L, "_slot");
+  for (i = 0; i < n; i++) {
+    if (stance_snapview_kind(lv->v, order[i]) != want) continue;
+    lua_createtable(L, 0, 2); /* and one field cached without a rehash */
+    lua_pushvalue(L, -2);
+    lua_pushinteger(L, (lua_Integer)order[i] + 1);
+    lua_rawset(L, -3);
+    lua_pushvalue(L, -3);
+    lua_setmetatable(L, -2);
+    lua_rawseti(L, out, (lua_Integer)++k);
+    added++;
+  }
+  lua_pop(L, 2);
+  return added;
+}
+
+/* Header h of the store view at index i (not NUL-terminated: *len bytes), or NULL (none, or
+ * not a view). */
+const char *stance__view_header(lua_State *L, int i, int h, size_t *len) {
+  lview *lv = luaL_testudata(L, i, VIEW_MT);
+  if (lv == NULL || lv->v == NULL) return NULL;
+  return stance_snapview_header(lv->v, (stance_header)h, len);
+}
+
 /* view:at(slot) -> the record as store:at() gives it */
 static int v_at(lua_State *L) {
   const stance_rec *r = view_rec(check_view(L), luaL_checkinteger(L, 2));

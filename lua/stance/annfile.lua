@@ -49,6 +49,9 @@ end
 -- The bytes of a file taken as a view are lent from the cache when first wanted.
 local File = {}
 local H = {}
+--- The metatable of an annotation file (what core.layer_cache's annotations() gives the files of
+--- the layers it makes, as M.of_view does).
+M.File = File
 function File.__index(file, k)
   if k == 'store' then return H.store_of_view(file) end
   if k == 'path' or k == 'problems' then return H.of_view(file, k) end

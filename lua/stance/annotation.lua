@@ -83,6 +83,9 @@ function Lazy.__tostring(self)
   return M.__tostring(self)
 end
 
+--- The fields of lazy annotations' metatables (what core.layer_cache's annotations() makes them with).
+M.Lazy = Lazy
+
 --- The records of `kind` in `store` (the layer's, or where they are now, see
 --- stance.Document.annotations) as annotations of `layer`, in the order of the file, made
 --- lazily (their fields are read when first asked for). The store must not change while

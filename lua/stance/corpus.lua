@@ -85,6 +85,35 @@ function M:layer_folder(name)
   return dir
 end
 
+--- The folders of `names`' annotation files (see M:layer_folder), in a list kept for that
+--- list of names (stance.Corpus.layer_names gives the same one while the annotators' folder
+--- does not change).
+---@param names string[]
+---@return string[]
+function M:layer_folders(names)
+  if self._folders_of ~= names then
+    local list = {}
+    for i, name in ipairs(names) do
+      list[i] = self:layer_folder(name)
+    end
+    self._folders_of, self._folders = names, list
+  end
+  return self._folders
+end
+
+--- What core.layer_cache's annotations() makes a document's layers and annotations of (see
+--- stance.Document): the metatables of stance.Layer, stance.AnnFile and lazy annotations.
+---@return table
+function M:view_context()
+  local ctx = self._view_context
+  if not ctx then
+    ctx = { corpus = self, layer_mt = require('stance.layer'), file_mt = require('stance.annfile').File,
+      lazy = require('stance.annotation').Lazy }
+    self._view_context = ctx
+  end
+  return ctx
+end
+
 --- Write the cache of parsed annotation files if a layer was read since that it did not
 --- have (or had stale). A cache that cannot be written is no failure (the next run parses
 --- again): the error is returned for who wants it.

@@ -306,12 +306,30 @@ local function collect(self, kind, filter)
   filter = filter or NO_FILTER
   local names = filter.annotator
   if type(names) == 'string' then names = { names } end
-  names = names or self.corpus:layer_names()
+  local c = self.corpus
+  names = names or c:layer_names()
   local any = next(filter) ~= nil and not (next(filter) == 'annotator' and next(filter, 'annotator') == nil)
+  -- in a script's pass (the `stance` host), a document's layers all views of the layer cache:
+  -- its layers and their annotations made in one call (core.layer_cache's annotations(), as
+  -- the loop below makes them); else the layers it made are kept, and `misses` read as files
+  local misses
+  if not any and rawget(self, '_layers') == nil then
+    local lc = c:layer_cache()
+    if lc then
+      local out
+      out, misses = lc:annotations(kind, names, c:layer_folders(names), self, c:view_context(), c:vocab())
+      if out then return out end
+    end
+  end
   Annotation = Annotation or require('stance.annotation')
   local out -- (made by the first layer's, at its size)
   for _, name in ipairs(names) do
-    local layer = existing_layer(self, name)
+    local layer
+    if misses and misses[name] then
+      layer = self:kept_layer(name) or self:open_layer(name, true)
+    else
+      layer = existing_layer(self, name)
+    end
     if layer then
       local store, orphans = placed(self, layer, kind)
       -- the layer's own store, lent to lazy annotations: the layer changes a copy from now on
