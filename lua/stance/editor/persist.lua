@@ -25,6 +25,15 @@ function M.schedule(s)
   end)
 end
 
+--- Write every session's pending changes now (Neovim is suspended: Ctrl-Z, :suspend; a
+--- terminal closed or a kill while it is stopped could take them).
+function M.save_all()
+  local session = package.loaded['stance.editor.session']
+  for _, s in pairs(session and session.by_buf or {}) do
+    if s.dirty and not s.readonly and not s.detached then M.save(s) end
+  end
+end
+
 --- Watch the folder of the annotation file of `s` (a file replaced by a rename, as git
 --- does, is seen in its folder): a change of the file is checked (M.check_disk) a moment
 --- after it. A folder not there yet is not watched (the other moments check it).

@@ -1,0 +1,74 @@
+-- Tryout 11 on the screen (tmux, read right after each key): what a new user found trying the
+-- real study (../shared/study, stances favor and against only): the last annotation kept when
+-- the terminal closes, Neovim is killed or suspended; ]u from the first line; the legend's q
+-- and :q; the annotator's name said once. Each Neovim of the matrix runs it.
+local T = require('helpers')
+local tmux = require('helpers.tmux')
+local has = tmux.has
+local driving = tmux.driving
+
+local DOC = '000_6358a7516b2472dd.txt'
+
+local function open(d, init, opts)
+  opts = opts or {}
+  return T.tmux({ DOC }, { cwd = opts.cwd or d, width = 160, height = 30, ready = 'Trump Should Offer',
+    init = init or "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
+end
+
+--- The annotations in ana's file of DOC (0 when there is no file).
+local function on_disk(d)
+  local path = d .. '/.stance/annotations/ana/' .. DOC .. '.stance'
+  if not T.exists(path) then return 0 end
+  local text = T.read(path)
+  return assert(require('stance.core').read(text)):count('annotation')
+end
+
+describe('tryout 11 on the screen', function()
+  after_each(T.cleanup)
+
+  for _, how in ipairs({ 'HUP', 'TERM', 'kill-window' }) do
+    it(('the annotation made just before %s is in the file'):format(how == 'kill-window'
+      and 'the terminal closes (tmux kill-window)' or 'kill -' .. how), function()
+      local d = require('helpers.study').corpus()
+      if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      local nv = open(d)
+      local pid = nv:lua('return vim.fn.getpid()')
+      driving(nv, function()
+        nv:keys('g', 's', 'i', 's')
+        nv:key('4', nil)
+        nv:key('c', tmux.colored('Trump Should Offer'), 'the annotation drawn')
+        assert.are.equal(0, on_disk(d)) -- autosave far away: pending
+        if how == 'kill-window' then
+          nv:tmux('kill-window', '-t', nv.name)
+        else
+          T.run(('kill -%s %d'):format(how, pid))
+        end
+        local deadline = os.time() + 20
+        while os.time() < deadline and os.execute(('kill -0 %d 2>/dev/null'):format(pid)) == 0 do
+          vim.loop.sleep(50)
+        end
+        assert.are.equal(1, on_disk(d))
+      end)
+    end)
+  end
+
+  it('Ctrl-Z writes the pending annotation before Neovim stops', function()
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local nv = open(d)
+    local pid = nv:lua('return vim.fn.getpid()')
+    driving(nv, function()
+      nv:keys('g', 's', 'i', 's')
+      nv:key('4', nil)
+      nv:key('c', tmux.colored('Trump Should Offer'), 'the annotation drawn')
+      assert.are.equal(0, on_disk(d))
+      nv:tmux('send-keys', '-t', nv.name, 'C-z')
+      local deadline = os.time() + 20
+      while os.time() < deadline and on_disk(d) == 0 do
+        vim.loop.sleep(50)
+      end
+      assert.are.equal(1, on_disk(d))
+      T.run(('kill -CONT %d'):format(pid))
+    end)
+  end)
+end)
