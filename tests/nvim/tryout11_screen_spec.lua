@@ -71,4 +71,53 @@ describe('tryout 11 on the screen', function()
       T.run(('kill -CONT %d'):format(pid))
     end)
   end)
+  it(']u from 1,1 of a document just opened reaches its headline, then goes on without sticking', function()
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local nv = open(d)
+    local c = assert(require('stance').open(d))
+    local ss = assert(c:document(DOC)):sentences()
+    assert.are.equal(0, ss[1].start) -- the headline starts at 1,1
+    local function row_col() return nv:lua("return vim.api.nvim_win_get_cursor(0)") end
+    local function at(i)
+      local p = row_col()
+      local off = nv:lua(("return vim.api.nvim_buf_get_offset(0, %d) + %d"):format(p[1] - 1, p[2]))
+      local frame_off = nv:lua(("return require('stance.editor.session').get():get_frame():cp_to_buf(%d)")
+        :format(ss[i].start))
+      return off == frame_off
+    end
+    driving(nv, function()
+      assert.are.same({ 1, 1 }, { nv:cursor() })
+      nv:keys(']')
+      local screen = nv:key('u', nil)
+      assert.are.same({ 1, 1 }, { nv:cursor() }, screen) -- the headline is the next unannotated one
+      assert.is_true(at(1))
+      nv:keys(']')
+      nv:key('u', function() return at(2) end, ']u goes on to the second sentence')
+      nv:keys(']')
+      nv:key('u', function() return at(3) end, 'and the third')
+      -- back to 1,1: the headline again, and on from there
+      nv:keys('g')
+      nv:key('g', function() return nv:cursor() == 1 end)
+      nv:keys(']')
+      nv:key('u', nil)
+      assert.is_true(at(1))
+      -- the headline annotated: ]u from 1,1 goes to the second sentence
+      nv:keys('g', 's', 'i', 's')
+      nv:key('4', nil)
+      nv:key('c', tmux.colored('Trump Should Offer'), 'the headline annotated')
+      nv:keys('g')
+      nv:key('g', nil)
+      nv:keys(']')
+      nv:key('u', function() return at(2) end, ']u past the annotated headline')
+      -- [u from below lands on the headline when it has no stance: ]u then goes on
+      nv:key('u', function(sc) return not tmux.colored('Trump Should Offer')(sc) end, 'the annotation undone')
+      nv:lua(("local s = require('stance.editor.session').get()"
+        .. " require('stance.editor.where').jump(s:get_frame():cp_to_buf(%d))"):format(ss[2].start))
+      nv:keys('[')
+      nv:key('u', function() return at(1) end, '[u to the headline')
+      nv:keys(']')
+      nv:key('u', function() return at(2) end, ']u after [u landed on the headline goes on')
+    end)
+  end)
 end)
