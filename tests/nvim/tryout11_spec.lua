@@ -89,4 +89,16 @@ describe('tryout 11 (headless)', function()
     assert(persist.save(s, { force = true }))
     assert.is_true(T.exists(s.path))
   end)
+  it('a layer with git conflict markers opens read-only, saying so at its file:line:col', function()
+    local d = need()
+    if not d then return end
+    layer(d, 'ana', DOC, 'engagement-favor', 'in-progress')
+    local G = require('helpers.gitconflict')
+    local rel = '.stance/annotations/ana/' .. DOC .. '.stance'
+    local line = G.make(d, rel, '  label engagement-favor\n', '  label engagement-against\n',
+      '  label sanctions-against\n')
+    local s = open(d)
+    assert.truthy(s.readonly)
+    assert.truthy(s.readonly:find((':%d:1: %s'):format(line, G.MESSAGE), 1, true), s.readonly)
+  end)
 end)
