@@ -101,4 +101,28 @@ describe('tryout 11 (headless)', function()
     assert.truthy(s.readonly)
     assert.truthy(s.readonly:find((':%d:1: %s'):format(line, G.MESSAGE), 1, true), s.readonly)
   end)
+  it('a document edited, every edit undone, then :w is byte-identical (no line end added)', function()
+    local d = need()
+    if not d then return end
+    local path = d .. '/' .. DOC
+    local before = T.read(path)
+    assert.are_not.equal('\n', before:sub(-1)) -- the study's articles end without one
+    open(d)
+    assert.is_false(vim.bo.fixendofline)
+    vim.cmd('setlocal modifiable')
+    keys('Gox<Esc>ggdd')
+    keys('uu')
+    vim.cmd('silent write')
+    assert.are.equal(before, T.read(path))
+    -- and one that ends with a line end keeps it
+    local ex = T.tmpdir()
+    os.execute(('cp -r %s/doc/example/corpus/. %s'):format(T.q(T.root), T.q(ex)))
+    local epath = ex .. '/04_letter.txt'
+    local ebefore = T.read(epath)
+    vim.cmd('edit ' .. vim.fn.fnameescape(epath))
+    vim.cmd('setlocal modifiable')
+    keys('Gox<Esc>u')
+    vim.cmd('silent write')
+    assert.are.equal(ebefore, T.read(epath))
+  end)
 end)

@@ -289,6 +289,10 @@ function M.attach(buf)
   end
   M.by_buf[buf] = self
   vim.api.nvim_buf_set_var(buf, 'stance_annotator', self.annotator)
+  -- a document written (after :setlocal modifiable) keeps its last line as read: with or
+  -- without a line end ('endofline' as read), never one added by 'fixendofline'; an edit
+  -- undone is then byte-identical, and so are the annotations' offsets
+  compat.set_buf_option(buf, 'fixendofline', false)
   if require('stance.config').get().documents.readonly and vim.fn.filereadable(name) == 1 then
     -- not 'readonly' (Neovim sets it for a file you may not write): it makes :w fail (E45)
     -- before the BufWriteCmd that writes the layer
