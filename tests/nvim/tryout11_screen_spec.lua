@@ -153,4 +153,21 @@ describe('tryout 11 on the screen', function()
       nv:wait(function() return nv:dead() end, ':q in the document ends Neovim, legend and all')
     end)
   end)
+  it('says once who you annotate as when the name comes from the corpus\'s git, started outside it', function()
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    assert(T.run(('git -C %s init -q && git -C %s config user.name "Corpus Person"'):format(T.q(d), T.q(d))))
+    local nv = T.tmux({ d .. '/' .. DOC }, { cwd = '/', width = 160, height = 30, ready = 'Trump Should Offer',
+      env = { STANCE_ANNOTATOR = '' },
+      init = "require('stance').setup({ autosave = { delay = 60000 } })" })
+    driving(nv, function()
+      local screen = nv:wait(has('stance: annotating as Corpus Person (from git config user.name'), 'the name said')
+      assert.are.equal(1, tmux.count(screen, 'annotating as'))
+      -- the next document of the corpus says nothing again
+      nv:keys(':edit ' .. d .. '/001_6520dcfa8ca08700.txt')
+      screen = nv:key('Enter', has('001_6520dcfa8ca08700.txt'), 'the second document')
+      assert.is_nil(tmux.plain(screen):find('annotating as', 1, true))
+      assert.are.equal('Corpus Person', nv:lua('return require("stance").annotator()'))
+    end)
+  end)
 end)
