@@ -192,4 +192,27 @@ describe('tryout 11 on the screen', function()
       assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
     end)
   end)
+  it('a long message takes one line, never "Press ENTER": :Stance side with a broken layer',
+    function()
+      local d = require('helpers.study').with_layer('ana', DOC,
+        { { sentence = 2, label = 'engagement-favor', role = 'claim' } }, 'in-progress')
+      if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      local c = assert(require('stance').open(d))
+      local doc = assert(c:document(DOC))
+      local s2 = doc:sentences()[2]
+      assert(doc:annotate({ start = s2.start, stop = s2.stop, label = 'engagement-against', role = 'claim',
+        annotator = 'ben' }))
+      assert(c:save())
+      local ben = d .. '/.stance/annotations/ben/' .. DOC .. '.stance'
+      T.write(ben, T.read(ben) .. '\nannotation zzzzzzzzzzzz\n  span 5-99999999999999999999999\n  label x\n')
+      local nv = T.tmux({ DOC }, { cwd = d, width = 100, height = 30, ready = 'Trump Should Offer',
+        init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
+      driving(nv, function()
+        nv:keys(':Stance side ben')
+        local screen = nv:key('Enter', has("(stance) ben's file has"), 'the broken layer said')
+        assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true), tmux.plain(screen))
+        assert.are.equal(1, tmux.count(screen, "ben's file has"))
+        assert.truthy(nv:lua('return vim.fn.execute("messages")'):find('shown as far as it could be read', 1, true))
+      end)
+    end)
 end)
