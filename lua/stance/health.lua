@@ -112,7 +112,8 @@ function M.check()
   h.start('stance.nvim: annotator')
   local here = require('stance.root').find(vim.fn.getcwd())
   local name, source = require('stance.whoami').source(here)
-  local line = ('you annotate as %s (from %s%s)'):format(name, source, here and source:find('^git') and ' in ' .. here or '')
+  local line = ('you annotate as %s (from %s%s)'):format(name, source,
+    here and source:find('^git') and ' in ' .. here or '')
   if source == '$USER' or source == 'nothing set' then
     h.warn(line, { 'Say who you are: setup{ annotator = "name" }, $STANCE_ANNOTATOR or `git config user.name`' })
   else
