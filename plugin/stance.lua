@@ -121,6 +121,17 @@ vim.api.nvim_create_autocmd('OptionSet', {
     if package.loaded['stance.editor.write'] then require('stance.editor.write').option_set() end
   end,
 })
+-- Ctrl-Z (:suspend): what is pending is written before Neovim stops (VimSuspend: 0.7+).
+-- On SIGHUP (the terminal closed) and SIGTERM every version runs VimLeavePre below, with
+-- v:dying set: tests/nvim/tryout11_screen_spec.lua kills Neovim right after a key.
+if vim.fn.exists('##VimSuspend') == 1 then
+  vim.api.nvim_create_autocmd('VimSuspend', {
+    group = group,
+    callback = function()
+      if package.loaded['stance.editor.session'] then require('stance.editor.persist').save_all() end
+    end,
+  })
+end
 vim.api.nvim_create_autocmd('VimLeavePre', {
   group = group,
   callback = function()

@@ -130,7 +130,7 @@ static unsigned hex_value(char c) {
 
 static void problem(parser *p, stance_problem_kind kind, size_t col0, const char *fmt,
                     const char *arg) {
-  char msg[160];
+  char msg[192];
   if (p->h->problem == NULL) return;
   snprintf(msg, sizeof msg, fmt, arg);
   p->h->problem(p->h->ud, kind, p->scope, p->line, (uint32_t)col0 + 1, msg);
@@ -303,6 +303,20 @@ static int emit(parser *p, stance_line *l) {
   return p->h->line ? p->h->line(p->h->ud, l) : 0;
 }
 
+/* A line git writes around a merge conflict, at column 1: seven '<', '|', '=' or '>', then
+ * the end of the line or a space (and a label). */
+#define CONFLICT_MESSAGE                                                                         \
+  "unresolved git merge conflict: run `stance init --git` so the merge driver is registered, "   \
+  "then `git merge --abort` and merge again (or resolve by hand)"
+static int is_conflict_marker(const char *s, const char *end) {
+  int i;
+  char c = *s;
+  if (end - s < 7 || (c != '<' && c != '|' && c != '=' && c != '>')) return 0;
+  for (i = 1; i < 7; i++)
+    if (s[i] != c) return 0;
+  return end - s == 7 || s[7] == ' ';
+}
+
 /* One line, without its end ("\n" or "\r\n"). */
 static int parse_line(parser *p, const char *line, const char *end) {
   stance_line l;
@@ -358,6 +372,11 @@ static int parse_line(parser *p, const char *line, const char *end) {
   }
   if (s == line) { /* a record's header */
     p->scope = STANCE_SCOPE_HEADER;
+    if (is_conflict_marker(s, end)) {
+      p->record = BROKEN;
+      syntax(p, 0, CONFLICT_MESSAGE, NULL);
+      return 0;
+    }
     if (!is_lower(*s)) {
       p->record = BROKEN;
       if (*s == '\0')

@@ -23,19 +23,22 @@ local M = {}
 local Core -- stance.core, found at the first read (each layer a script reads is one)
 local MAX_TRIES = 16 -- merges in a row before a save gives up (others keep writing the file)
 
---- The first error among `problems` and how many there are (warnings are not counted).
+--- The first error among `problems` and how many there are (warnings are not counted). A
+--- git conflict marker comes first wherever it is: it explains the errors around it (a record
+--- cut in two by `<<<<<<<` misses what the other side of the marker holds).
 ---@param problems table[]|nil {line, col, severity, message}
 ---@return table|nil first
 ---@return integer errors
 function M.errors(problems)
-  local first, n = nil, 0
+  local first, conflict, n = nil, nil, 0
   for _, p in ipairs(problems or {}) do
     if p.severity == 'error' then
       n = n + 1
       first = first or p
+      if not conflict and (p.message or ''):find('^unresolved git merge conflict') then conflict = p end
     end
   end
-  return first, n
+  return conflict or first, n
 end
 
 local function count_errors(problems)

@@ -110,8 +110,10 @@ function M.check()
   H.corpus(h)
 
   h.start('stance.nvim: annotator')
-  local name, source = require('stance.whoami').source()
-  local line = ('you annotate as %s (from %s)'):format(name, source)
+  local here = require('stance.root').find(vim.fn.getcwd())
+  local name, source = require('stance.whoami').source(here)
+  local line = ('you annotate as %s (from %s%s)'):format(name, source,
+    here and source:find('^git') and ' in ' .. here or '')
   if source == '$USER' or source == 'nothing set' then
     h.warn(line, { 'Say who you are: setup{ annotator = "name" }, $STANCE_ANNOTATOR or `git config user.name`' })
   else

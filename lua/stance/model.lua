@@ -138,15 +138,19 @@ function H.job_opts(st, layers, prefer, opts)
   return o
 end
 
---- The layers to learn from: `annotators` (folder names), or every annotator's but "model",
---- and the annotators of `also` (the editor's own, whose file may be new). Second value: the
---- curated layer (`gold`, |stance-curate|) when it is among them and no annotators were
---- named: a document curated into it is learnt from it alone (the team's decision, not the
---- annotators' union of what they disagreed on).
+--- The layers to learn from: `annotators` (folder names), or every annotator's but "model"
+--- and those the schema's `not-annotators` names (unreviewed output, e.g. keyword
+--- pre-annotations: learning from it would learn its rule), and the annotators of `also` (the
+--- editor's own, whose file may be new). Second value: the curated layer (`gold`,
+--- |stance-curate|) when it is among them and no annotators were named: a document curated
+--- into it is learnt from it alone (the team's decision, not the annotators' union of what
+--- they disagreed on). Third: the layers left out, { { name, why } }.
 ---@return string[] layers
 ---@return string|nil prefer
+---@return {[1]: string, [2]: string}[] left
 function M.layers(c, annotators, also)
-  local layers, seen, slug = {}, {}, require('stance.root').slug
+  local layers, seen, slug, left = {}, {}, require('stance.root').slug, {}
+  local gold = require('stance.curation').GOLD
   local function add(name)
     local l = slug(name)
     if not seen[l] then
@@ -155,13 +159,18 @@ function M.layers(c, annotators, also)
     end
   end
   for _, name in ipairs(annotators or c:annotators()) do
-    if annotators or name ~= 'model' then add(name) end
+    local person, what = true, nil
+    if not annotators and name ~= gold then person, what = c:is_person(name) end
+    if person then
+      add(name)
+    elseif name ~= 'model' then
+      left[#left + 1] = { name, what }
+    end
   end
   for _, name in ipairs(also or {}) do
     add(name)
   end
-  local gold = require('stance.curation').GOLD
-  return layers, (not annotators and seen[gold]) and gold or nil
+  return layers, (not annotators and seen[gold]) and gold or nil, left
 end
 
 --- The annotation files of `layers` (see M.layers) on `paths` (default: every document) that

@@ -118,7 +118,8 @@ M.BINS = 10
 --- features, char_weight, mark_weight, max_features, decision: see stance.model.start).
 ---@param c stance.Corpus
 ---@param opts table|nil
----@return table|nil report { documents, folds, classes, targets = { { name, support, model,
+---@return table|nil report { documents, folds, classes, layers (learnt from and scored on),
+--- left_out = { { name, why } } (layers that are not an annotator's), targets = { { name, support, model,
 --- majority, keyword, trained_folds } }, calibration = { bins = { { from, to, n, confidence,
 --- accuracy } }, ece, n } }
 ---@return string|nil err
@@ -127,7 +128,7 @@ function M.evaluate(c, opts)
   local model = require('stance.model')
   local st, err = model.setup(c, { target = opts.target })
   if not st then return nil, err end
-  local layers = model.layers(c, opts.annotators)
+  local layers, _, left = model.layers(c, opts.annotators)
   -- rejected suggestions (the model layer's) are the annotators' "no such stance", in training
   -- and in scoring, as in the editor and stance suggest
   local rejections = model.rejections(c, st.none)
@@ -166,7 +167,8 @@ function M.evaluate(c, opts)
     H.score_fold(st, res, held, acc, bins)
   end
   local report = { documents = #docs, folds = k, classes = classes, targets = {},
-    problems = require('stance.json').array(model.problems(c, layers, docs)) }
+    problems = require('stance.json').array(model.problems(c, layers, docs)), layers = layers,
+    left_out = require('stance.json').array(H.left_out(left)) }
   for _, t in ipairs(st.targets) do
     local a = acc[t]
     local support = {}
@@ -195,6 +197,15 @@ function M.evaluate(c, opts)
   end
   report.calibration = { bins = bins, ece = ece, n = n }
   return report
+end
+
+--- The layers left out of learning and scoring (see stance.model.layers): { { name, why } }.
+function H.left_out(left)
+  local out = {}
+  for _, l in ipairs(left) do
+    out[#out + 1] = { name = l[1], why = l[2] }
+  end
+  return out
 end
 
 --- Score the held-out documents of one fold.

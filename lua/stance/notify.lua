@@ -28,4 +28,32 @@ function M.warn(msg)
   M.notify(msg, in_nvim and vim.log.levels.WARN or nil)
 end
 
+--- A message on one line of the message area, never a "Press ENTER" prompt: cut to the
+--- room there with "…" when longer, the whole of it kept in |:messages|. For the messages
+--- that name a file:line:col and then what follows from it (the place first, then the rest).
+--- In the `stance` host: stderr, whole.
+---@param msg string
+---@param level? integer vim.log.levels value (default INFO)
+function M.line(msg, level)
+  if not in_nvim then return M.notify(msg, level) end
+  level = level or vim.log.levels.INFO
+  local hl = (level >= vim.log.levels.ERROR and 'ErrorMsg') or (level == vim.log.levels.WARN and 'WarningMsg') or nil
+  vim.schedule(function()
+    local text = ('(stance) ' .. msg):gsub('\n', ' ')
+    -- into the history whole, shown nowhere (execute() takes what it would print)
+    pcall(vim.fn.execute, 'echomsg ' .. vim.fn.string(text), '')
+    local room = vim.v.echospace
+    if room == nil or room <= 0 then room = vim.o.columns - 12 end
+    if vim.fn.strdisplaywidth(text) > room then
+      local cut = room - 1
+      text = vim.fn.strcharpart(text, 0, math.max(1, cut))
+      while vim.fn.strdisplaywidth(text) > cut and #text > 0 do
+        text = vim.fn.strcharpart(text, 0, vim.fn.strchars(text) - 1)
+      end
+      text = text .. '…'
+    end
+    vim.api.nvim_echo({ { text, hl } }, false, {})
+  end)
+end
+
 return M

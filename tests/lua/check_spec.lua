@@ -17,6 +17,28 @@ describe('stance check', function()
     assert.are.equal(0, code)
   end)
 
+  it('says an unresolved git merge conflict in a layer as such, at its line (example corpus and the study)', function()
+    -- a real `git merge` without stance's merge driver: both branches relabel one annotation
+    local conflicted = require('helpers.gitconflict').make
+    local msg = 'error: ' .. require('helpers.gitconflict').MESSAGE
+    local d = corpus()
+    local line = conflicted(d, '.stance/annotations/ana/04_letter.txt.stance', '  label evidence\n',
+      '  label favor\n', '  label against\n')
+    local out, _, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code)
+    assert.truthy(out:find(('.stance/annotations/ana/04_letter.txt.stance:%d:1: %s\n'):format(line, msg), 1, true), out)
+    assert.is_nil(out:find('lowercase keyword', 1, true), out)
+    local study = require('helpers.study').with_layer('ana', '000_6358a7516b2472dd.txt',
+      { { sentence = 2, label = 'engagement-favor', role = 'claim' } }, 'in-progress')
+    if not study then return pending('../shared/study and ../shared/corpus are not here') end
+    local rel = '.stance/annotations/ana/000_6358a7516b2472dd.txt.stance'
+    line = conflicted(study, rel, '  label engagement-favor\n', '  label engagement-against\n',
+      '  label sanctions-against\n')
+    out, _, code = T.stance_run({ 'check' }, nil, study)
+    assert.are.equal(1, code)
+    assert.truthy(out:find(('%s:%d:1: %s\n'):format(rel, line, msg), 1, true), out)
+  end)
+
   it('prints problems as path:line:col for quickfix, and exits 1', function()
     local d = corpus()
     local f = d .. '/.stance/annotations/ana/04_letter.txt.stance'

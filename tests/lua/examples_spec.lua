@@ -66,35 +66,39 @@ local function grep_count(d, ere)
   return tonumber(out)
 end
 
---- stance_table.lua's rows by "document target": { [stance] = count, overall = ... }, and
---- its stance columns in order (read from its header line).
+--- stance_table.lua's rows by "document annotator target": { [stance] = count, overall =
+--- ... }, its stance columns in order (read from its header line), and its first line (the
+--- layers it counted).
 local function stance_table_rows(out)
-  local rows, columns = {}, nil
+  local rows, columns, said = {}, nil, out:match('^(# [^\n]*)\n')
   for line in out:gmatch('[^\n]+') do
     local cells = {}
     for cell in line:gmatch('%S+') do
       cells[#cells + 1] = cell
     end
-    if not columns then
-      assert(cells[1] == 'document' and cells[2] == 'target' and cells[#cells] == 'overall', line)
-      columns = { (table.unpack or unpack)(cells, 3, #cells - 1) } -- luacheck: ignore
+    if cells[1] == '#' then -- luacheck: ignore 542
+    elseif not columns then
+      assert(cells[1] == 'document' and cells[2] == 'annotator' and cells[3] == 'target'
+        and cells[#cells] == 'overall', line)
+      columns = { (table.unpack or unpack)(cells, 4, #cells - 1) } -- luacheck: ignore
     else
-      local row = { overall = table.concat(cells, ' ', 3 + #columns) }
+      local row = { overall = table.concat(cells, ' ', 4 + #columns) }
       for i, name in ipairs(columns) do
-        row[name] = assert(tonumber(cells[2 + i]), line)
+        row[name] = assert(tonumber(cells[3 + i]), line)
       end
-      rows[cells[1] .. ' ' .. cells[2]] = row
+      rows[cells[1] .. ' ' .. cells[2] .. ' ' .. cells[3]] = row
     end
   end
-  return rows, columns
+  return rows, columns, said
 end
 
---- What the files hold, by "document target": { [stance] = count }
-local function expected_counts(d)
+--- What the files hold, by "document annotator target": { [stance] = count }; `skip`: layers
+--- left out ({ [name] = true }).
+local function expected_counts(d, skip)
   local want = {}
   for _, r in ipairs(records(d)) do
-    if r.kind == 'annotation' and r.target and r.stance then
-      local key = r.document .. ' ' .. r.target
+    if r.kind == 'annotation' and r.target and r.stance and not (skip or {})[r.annotator] then
+      local key = r.document .. ' ' .. r.annotator .. ' ' .. r.target
       want[key] = want[key] or {}
       want[key][r.stance] = (want[key][r.stance] or 0) + 1
     end
@@ -129,13 +133,30 @@ describe('example scripts', function()
     it('stance_table.lua counts every annotation by document, target and stance', function()
       local d = example()
       local out = run('stance_table.lua', { d })
-      assert.truthy(out:find('^document%s+target%s+favor%s+against%s+neutral%s+overall\n'))
-      local rows, columns = stance_table_rows(out)
+      assert.truthy(out:find('\ndocument%s+annotator%s+target%s+favor%s+against%s+neutral%s+overall\n'))
+      local rows, columns, said = stance_table_rows(out)
+      assert.are.equal('# layers counted, each apart: ana, ben', said)
       assert.is_true(same_counts(rows, columns, expected_counts(d)) >= 6)
-      assert.are.equal('against', rows['02_charge_unfair.txt congestion-charge'].overall)
+      assert.are.equal('against', rows['02_charge_unfair.txt ana congestion-charge'].overall)
       -- one annotator only
-      local ana = stance_table_rows(run('stance_table.lua', { d, '--annotator', 'ben' }))
-      assert.is_nil(ana['03_charge_evidence.txt public-transport'])
+      local ben = stance_table_rows(run('stance_table.lua', { d, '--annotator', 'ben' }))
+      assert.is_nil(ben['03_charge_evidence.txt ana public-transport'])
+      assert.truthy(ben['01_charge_works.txt ben congestion-charge'])
+      for key in pairs(ben) do
+        assert.truthy(key:find(' ben ', 1, true), key)
+      end
+      -- a lexicon's pre-annotations named in not-annotators, and a curation: the lexicon is
+      -- left out and said, gold counted apart, never added to a person's counts
+      run('preannotate.lua', { scripts .. 'lexicon-charge.txt', d })
+      local schema = T.read(d .. '/.stance/schema.stance')
+      assert.truthy(schema:find('\ncorpus\n', 1, true))
+      T.write(d .. '/.stance/schema.stance', (schema:gsub('\ncorpus\n', '\ncorpus\n  not-annotators lexicon\n', 1)))
+      os.execute(('cp -r %s %s'):format(T.q(d .. '/.stance/annotations/ben'), T.q(d .. '/.stance/annotations/gold')))
+      local rows2, columns2, said2 = stance_table_rows(run('stance_table.lua', { d }))
+      assert.are.equal("# layers counted, each apart: ana, ben, gold; left out: lexicon (named in the schema's"
+        .. " not-annotators)", said2)
+      same_counts(rows2, columns2, expected_counts(d, { lexicon = true }))
+      assert.are.same(rows['02_charge_unfair.txt ana congestion-charge'], rows2['02_charge_unfair.txt ana congestion-charge'])
     end)
 
     it('concordance.lua finds what grep finds, with the stance of each sentence', function()
@@ -256,9 +277,13 @@ describe('example scripts', function()
       local d = sample()
       local rows, columns = stance_table_rows(run('stance_table.lua', { d }))
       same_counts(rows, columns, expected_counts(d))
-      assert.are.same({ favor = 1, against = 1, neutral = 0, overall = 'favor (label)' },
-        rows['000_6358a7516b2472dd.txt engagement'])
-      assert.are.same({ favor = 3, against = 1, neutral = 0, overall = 'favor' }, rows['000_6358a7516b2472dd.txt human-rights'])
+      -- ana's and ben's readings apart: ben's "against" is not added to ana's
+      assert.are.same({ favor = 1, against = 0, neutral = 0, overall = 'favor (label)' },
+        rows['000_6358a7516b2472dd.txt ana engagement'])
+      assert.are.same({ favor = 2, against = 1, neutral = 0, overall = 'favor' },
+        rows['000_6358a7516b2472dd.txt ana human-rights'])
+      assert.are.same({ favor = 0, against = 1, neutral = 0, overall = 'against' },
+        rows['000_6358a7516b2472dd.txt ben engagement'])
     end)
 
     it("stance_table.lua with the study's schema: a column per stance it has (favor, against), no other", function()
@@ -275,6 +300,15 @@ describe('example scripts', function()
       for key, row in pairs(rows) do
         assert.truthy(row.overall == 'mixed' or row.overall:find('^favor') or row.overall:find('^against'), key)
       end
+      -- the study's user: the lexicon pre-annotation, then `not-annotators lexicon`
+      run('preannotate.lua', { scripts .. 'lexicon-study.txt', d })
+      local schema = T.read(d .. '/.stance/schema.stance')
+      T.write(d .. '/.stance/schema.stance', (schema:gsub('\ncorpus\n', '\ncorpus\n  not-annotators lexicon\n', 1)))
+      local rows2, columns2, said = stance_table_rows(run('stance_table.lua', { d }))
+      assert.are.equal("# layers counted, each apart: fixture; left out: lexicon (named in the schema's not-annotators)",
+        said)
+      assert.are.same(rows, rows2)
+      assert.are.same(columns, columns2)
     end)
 
     it('concordance.lua: every "human rights" of the five articles, with stances', function()

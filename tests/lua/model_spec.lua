@@ -150,7 +150,8 @@ describe('the stance model', function()
       local function eval()
         local out, err, code = T.run(('cd %s && %s eval --json'):format(T.q(d), T.q(T.stance)))
         assert.are.equal(0, code, err)
-        return out
+        -- the figures (the layers listed name gold once its file is there, whatever its status)
+        return (out:gsub('"layers":%b[],', ''))
       end
       local before = eval()
       -- :Stance curate opened on a document and left without a decision (as an earlier
@@ -391,6 +392,43 @@ describe('the stance model', function()
       end
     end
     assert.are.equal(0, again, 'a rejected suggestion is not written again')
+  end)
+
+  it('leaves the schema\'s not-annotators out of learning, scoring and "read" (a lexicon pre-annotation)', function()
+    local d = study()
+    if not d then return pending('../shared/corpus is not here') end
+    -- nobody has read 004; the lexicon pre-annotates every document, as the study's user did
+    os.remove(d .. '/.stance/annotations/fixture/004_e35aa5ebcc029514.txt.stance')
+    local learnt = function()
+      local out, err, code = T.run(('cd %s && %s suggest'):format(T.q(d), T.q(T.stance)))
+      assert.are.equal(0, code, err)
+      return out:match('learnt from [^\n]*'), out
+    end
+    local alone = learnt()
+    local _, perr, pcode = T.run(('%s run %s %s %s'):format(T.q(T.stance),
+      T.q(T.root .. '/doc/example/scripts/preannotate.lua'), T.q(T.root .. '/doc/example/scripts/lexicon-study.txt'),
+      T.q(d)))
+    assert.are.equal(0, pcode, perr)
+    assert.is_true(T.exists(d .. '/.stance/annotations/lexicon/004_e35aa5ebcc029514.txt.stance'))
+    local schema = T.read(d .. '/.stance/schema.stance')
+    T.write(d .. '/.stance/schema.stance', (schema:gsub('corpus\n  include "%*%.txt"\n',
+      'corpus\n  include "*.txt"\n  not-annotators lexicon\n')))
+    -- suggestions learn what they learnt without the lexicon layer, and 004 is still unread
+    local with, out = learnt()
+    assert.are.equal(alone, with, out)
+    assert.is_true(T.exists(d .. '/.stance/annotations/model/004_e35aa5ebcc029514.txt.stance'))
+    local ev, eerr, ecode = T.run(('cd %s && %s eval --json'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, ecode, eerr)
+    local r = json.decode(ev)
+    assert.are.equal(4, r.documents) -- 004 holds only the lexicon's keyword annotations
+    assert.are.same({ 'fixture' }, r.layers)
+    assert.are.same({ { name = 'lexicon', why = 'named in the schema\'s not-annotators' } }, r.left_out)
+    local text = T.run(('cd %s && %s eval --target sanctions'):format(T.q(d), T.q(T.stance)))
+    assert.truthy(text:find('layers learnt from and scored on: fixture\n', 1, true), text)
+    assert.truthy(text:find('layer left out: lexicon (named in the schema\'s not-annotators)', 1, true), text)
+    -- named, a layer is learnt from whatever it is
+    local _, _, left = require('stance.model').layers(assert(require('stance').open(d)), { 'lexicon' })
+    assert.are.same({}, left)
   end)
 
   it('a target without examples of any stance gets undefined figures ("–") in stance eval and the report', function()

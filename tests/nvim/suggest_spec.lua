@@ -56,6 +56,9 @@ describe('suggestions in a terminal', function()
       nv:key('c', function(s)
         return not tmux.plain(s):find('role:', 1, true) and s:find(tint) and count(s, it.label) == shown - 1
       end, 'the question gone, the annotation drawn in its stance\'s tint and its ghost gone')
+      -- and a message says so (one line), as for g-
+      screen = nv:wait('accepted: ' .. it.target .. '-' .. it.class, 'the acceptance said')
+      assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
       -- g- on another suggestion: its ghost goes at once
       local other = nv:lua([[
         local x = require('stance.editor.session').get().suggestions[1]

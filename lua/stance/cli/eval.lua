@@ -39,7 +39,7 @@ local cmd = {
     target = { arg = 'T', help = 'only this target' },
     folds = { arg = 'K', help = 'most folds of documents (default 10)' },
     seed = { arg = 'S', help = 'shuffling seed of the documents (default 1)' },
-    annotators = { arg = 'A,B', help = 'whose annotations (default: all but model)' },
+    annotators = { arg = 'A,B', help = 'whose annotations (default: all but model and the not-annotators)' },
     learner = { arg = 'L', help = 'svm (linear SVM, default), lr (logistic regression) or nb (naive Bayes)' },
     json = { help = 'print the figures as one JSON object' },
     semeval = { arg = 'DIR|TRAIN', help = 'a SemEval-2016 Task 6 data set: its folder, or training files (A,B)' },
@@ -127,6 +127,10 @@ function cmd.run(opts, args)
   local out = io.stdout
   out:write(('%d documents held out in %d folds (seed %d); classes: %s\n'):format(r.documents, r.folds, seed,
     table.concat(r.classes, ', ')))
+  out:write(('layers learnt from and scored on: %s\n'):format(table.concat(r.layers, ', ')))
+  for _, l in ipairs(r.left_out) do
+    out:write(('layer left out: %s (%s)\n'):format(l.name, l.why))
+  end
   for _, t in ipairs(r.targets) do
     local sup = {}
     for _, k in ipairs(r.classes) do

@@ -19,7 +19,8 @@ local cmd = {
   flags = {
     target = { arg = 'T', help = 'only this target' },
     ['min-prob'] = { arg = 'P', help = 'lowest probability written (default 0: the model\'s decisions)' },
-    annotators = { arg = 'A,B', help = 'whose annotations to learn from (default: all but model)' },
+    annotators = { arg = 'A,B',
+      help = 'whose annotations to learn from (default: all but model and the not-annotators)' },
   },
   args = { min = 0, max = 1 },
 }

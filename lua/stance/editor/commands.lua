@@ -61,10 +61,17 @@ function M.delete()
       rec.label or '', nav.quote(s.buf, rec.spans, 40), what == 'deleted' and '' or ', ' .. what))
     return true
   end
+  local links = 0 -- its relations go with it: said, as they are not drawn on its text
+  for _, r in ipairs(s.store:records('relation')) do
+    if r.from == rec.id or r.to == rec.id then links = links + 1 end
+  end
+  local quote = nav.quote(s.buf, rec.spans, 40)
   local ok, err = require('stance.editor.ops').remove(s, rec.id)
   if not ok then return notify().error(err) end
-  require('stance.compat').echo(('deleted %s "%s" (u brings it back)'):format(rec.label or '',
-    nav.quote(s.buf, rec.spans, 40)))
+  require('stance.compat').echo(links > 0
+    and ('deleted %s "%s" and its %d relation%s (u brings %s back)'):format(rec.label or '', quote, links,
+      links == 1 and '' or 's', 'them')
+    or ('deleted %s "%s" (u brings it back)'):format(rec.label or '', quote))
   return ok
 end
 

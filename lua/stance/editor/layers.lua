@@ -64,8 +64,9 @@ end
 --- never taken for "no annotations" there without a word.
 function H.warn(name, errors)
   if not errors then return end
-  require('stance.notify').warn(require('stance.annfile').errors_said(name, errors[2], errors[1],
-    'shown as far as it could be read (stance check lists them)'))
+  -- one line (the place first): a longer one made Neovim wait for ENTER at :Stance side NAME
+  require('stance.notify').line(require('stance.annfile').errors_said(name, errors[2], errors[1],
+    'shown as far as it could be read (stance check lists them)'), vim.log.levels.WARN)
 end
 
 --- Read again the layers shown over `s` whose files changed on disk, and draw them anew

@@ -1,7 +1,9 @@
 --- Side windows of text that the plugin shows beside the document (`:Stance legend`,
 --- `:Stance summary`): a vertical split at the right, as wide as its longest line (within
---- the width it may take), read-only, wiped when closed, `q` closes it.
+--- the width it may take), read-only, wiped when closed, `q` closes it; :q in the document
+--- closes them with it when no other window is left.
 local M = {}
+local H = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 --- The cells the widest of `lines` takes.
@@ -42,8 +44,42 @@ function M.open(lines, name, max, what, enter)
   wo.wrap = need > max
   vim.api.nvim_win_set_width(win, math.max(1, math.min(need, max)))
   vim.keymap.set('n', 'q', '<Cmd>close<CR>', { buffer = buf, desc = 'stance: close the ' .. what })
+  vim.api.nvim_win_set_var(win, 'stance_panel', what)
+  H.on_quit()
   if not enter then vim.api.nvim_set_current_win(here) end
   return buf, win
+end
+
+--- Whether window `win` is one of these side windows.
+---@param win integer
+---@return boolean
+function M.is_panel(win)
+  local ok, what = pcall(vim.api.nvim_win_get_var, win, 'stance_panel')
+  return ok and what ~= nil
+end
+
+--- :q (:wq, :x, ZZ) in the last window that is not a side window of ours closes those first:
+--- the legend is never left alone at full width, and Neovim quits when it was the last.
+function H.on_quit()
+  if H.quit_set then return end
+  H.quit_set = true
+  vim.api.nvim_create_autocmd('QuitPre', {
+    group = vim.api.nvim_create_augroup('stance_panel', { clear = true }),
+    callback = function()
+      local cur = vim.api.nvim_get_current_win()
+      if M.is_panel(cur) then return end
+      local panels = {}
+      for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+        if win ~= cur and vim.api.nvim_win_get_config(win).relative == '' then
+          if not M.is_panel(win) then return end
+          panels[#panels + 1] = win
+        end
+      end
+      for _, win in ipairs(panels) do
+        pcall(vim.api.nvim_win_close, win, true)
+      end
+    end,
+  })
 end
 
 return M

@@ -25,6 +25,15 @@ function M.schedule(s)
   end)
 end
 
+--- Write every session's pending changes now (Neovim is suspended: Ctrl-Z, :suspend; a
+--- terminal closed or a kill while it is stopped could take them).
+function M.save_all()
+  local session = package.loaded['stance.editor.session']
+  for _, s in pairs(session and session.by_buf or {}) do
+    if s.dirty and not s.readonly and not s.detached then M.save(s) end
+  end
+end
+
 --- Watch the folder of the annotation file of `s` (a file replaced by a rename, as git
 --- does, is seen in its folder): a change of the file is checked (M.check_disk) a moment
 --- after it. A folder not there yet is not watched (the other moments check it).
@@ -182,9 +191,13 @@ function M.save(s, opts)
     return true
   end
   local records = s.store:count('annotation') + s.store:count('relation') + s.store:count('doclabel')
-  if not s.file.exists and records == 0 and s.store:header().status == nil then
-    s.dirty = false -- nothing to write, and no file yet: do not create an empty one
-    return true
+  if records == 0 and s.store:header().status == nil then
+    if not s.file.exists then
+      s.dirty = false -- nothing to write, and no file yet: do not create an empty one
+      return true
+    end
+    -- everything this session put in a file it made was undone: no empty file is left
+    if s.created and H.unmake(s) then return true end
   end
   local ok, err = fs.mkdir_p(fs.dirname(s.path), s.corpus.root)
   if not ok then return H.failed(s, err) end
@@ -208,10 +221,30 @@ function M.save(s, opts)
     return M.merge(s, frame, out, fs.read(s.path, s.corpus.root))
   end
   if not ok then return H.failed(s, info) end
+  if not s.file.exists then s.created = true end
   H.written(s, out, info)
   s.saves = (s.saves or 0) + 1
   require('stance.editor.session').redraw_status() -- the "+" goes
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
+  return true
+end
+
+--- Remove the file this session made, now that it holds nothing (its only annotation
+--- undone), and the folders made for it that are left empty: a layer that never held
+--- anything is not left behind for agreement and progress to count. Only while the file is
+--- as last written (else it is written as usual). Returns true when removed.
+function H.unmake(s)
+  local session = require('stance.editor.session')
+  if session.stamp(s.path) ~= s.file.stamp or not os.remove(s.path) then return nil end
+  local stop = s.corpus.root .. '/' .. require('stance.root').annotations
+  local dir = require('stance.fs').dirname(s.path)
+  while dir ~= stop and #dir > #stop and uv.fs_rmdir(dir) do -- fails on a folder holding anything
+    dir = require('stance.fs').dirname(dir)
+  end
+  s.file = { text = '', stamp = session.stamp(s.path), errors = 0, size = 0, tail = {}, exists = false }
+  s.dirty, s.appended, s.rewrite, s.added, s.created = false, false, false, {}, nil
+  require('stance.editor.write').sync(s)
+  session.redraw_status()
   return true
 end
 

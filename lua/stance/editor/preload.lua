@@ -23,7 +23,7 @@ function M.start(buf, file)
   local corpus, rel = session.locate(name)
   if not corpus then return end
   M.where[buf] = { name = name, corpus = corpus, rel = rel }
-  local annotator = require('stance.whoami').name()
+  local annotator = require('stance.whoami').name(corpus.root)
   local path = require('stance.root').annotation_path(corpus.root, annotator, rel)
   local K = require('stance.cachekey')
   local stamp = K.stamp(path)

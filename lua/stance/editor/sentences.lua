@@ -229,10 +229,11 @@ end
 ---@param back boolean
 ---@param target string|nil
 ---@param count integer|nil
+---@param here boolean|nil a sentence starting at `off` counts (the first one, from 1,1)
 ---@return integer|nil
-function M.unannotated(s, off, back, target, count)
+function M.unannotated(s, off, back, target, count, here)
   for sp in M.iter(s.buf, off, back) do
-    if sp[1] ~= off and not M.has_stance(s.store, sp[1], sp[2], target) then
+    if (sp[1] ~= off or here) and not M.has_stance(s.store, sp[1], sp[2], target) then
       count = (count or 1) - 1
       if count <= 0 then return sp[1] end
     end
@@ -254,14 +255,38 @@ function M.jump_unannotated(back, target, count)
       return require('stance.notify').error(("unknown target '%s'"):format(target))
     end
   end
-  local off = M.unannotated(s, where.cursor(), back, target, count or vim.v.count1)
+  local from = where.cursor()
+  -- from the first line's first column (a document just opened), the sentence starting there
+  -- (a headline) is the next one, until a ]u or [u has landed there (H.at_start)
+  local here = not back and from == 0 and H.at_start[s.buf] == nil
+  local off = M.unannotated(s, from, back, target, count or vim.v.count1, here)
   if not off then
     return require('stance.compat').echo(('every sentence %s the cursor has a stance%s'):format(
       back and 'before' or 'after', target and (' toward ' .. target) or ''))
   end
   vim.cmd("normal! m'")
   where.jump(off)
+  if off == 0 then H.landed_at_start(s.buf, from ~= 0) end
   return off
+end
+
+--- Buffers where ]u or [u landed on the first sentence at 1,1: the next ]u goes on from
+--- there (it does not stay) until the cursor moves.
+H.at_start = {}
+
+--- A jump landed at 1,1 of `buf` (`moved`: from elsewhere, so that Neovim will see the
+--- cursor move once for the jump itself): forgotten when the cursor moves after it.
+function H.landed_at_start(buf, moved)
+  H.at_start[buf] = moved and 'moving' or 'here'
+  local group = vim.api.nvim_create_augroup('stance_unannotated_' .. buf, { clear = true })
+  vim.api.nvim_create_autocmd({ 'CursorMoved', 'BufLeave' }, { group = group, buffer = buf, callback = function()
+    if H.at_start[buf] == 'moving' then
+      H.at_start[buf] = 'here'
+      return
+    end
+    H.at_start[buf] = nil
+    return true -- the autocommand is removed
+  end })
 end
 
 return M

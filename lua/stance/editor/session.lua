@@ -18,6 +18,7 @@
 ---@field others table<string, table> other annotators' layers { store, shown }
 ---@field cache table<integer, table> per slot: what rendering needs
 local M = {}
+local H = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 M.__index = M
 
@@ -268,7 +269,7 @@ function M.attach(buf)
   if not corpus then corpus, rel = M.locate(name) end
   if not corpus then return nil, rel end
   local self = setmetatable({
-    buf = buf, corpus = corpus, rel = rel, annotator = require('stance.whoami').name(),
+    buf = buf, corpus = corpus, rel = rel, annotator = require('stance.whoami').name(corpus.root),
     undo = {}, redo = {}, others = {}, cache = {}, dirty = false, collapsed = {},
     trash = require('stance.core').store(),
   }, M)
@@ -288,6 +289,10 @@ function M.attach(buf)
   end
   M.by_buf[buf] = self
   vim.api.nvim_buf_set_var(buf, 'stance_annotator', self.annotator)
+  -- a document written (after :setlocal modifiable) keeps its last line as read: with or
+  -- without a line end ('endofline' as read), never one added by 'fixendofline'; an edit
+  -- undone is then byte-identical, and so are the annotations' offsets
+  compat.set_buf_option(buf, 'fixendofline', false)
   if require('stance.config').get().documents.readonly and vim.fn.filereadable(name) == 1 then
     -- not 'readonly' (Neovim sets it for a file you may not write): it makes :w fail (E45)
     -- before the BufWriteCmd that writes the layer
@@ -312,8 +317,24 @@ function M.attach(buf)
     self.rewrite = true -- the file's offsets are out of date: the next write is a whole one
     if res.moved > 0 then self:changed() end
   end
+  H.say_annotator(corpus.root)
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceAttach', modeline = false })
   return self
+end
+
+H.told = {}
+
+--- The first document of a corpus opened in this Neovim says who you annotate as, once, when
+--- the name was found (git, $USER) rather than set: a name from another repository's config
+--- would otherwise fill a stray layer unseen.
+function H.say_annotator(root)
+  local whoami = require('stance.whoami')
+  local name, source = whoami.source(root)
+  if whoami.explicit(source) or H.told[root] == name then return end
+  H.told[root] = name
+  vim.schedule(function()
+    require('stance.compat').echo(('stance: annotating as %s (from %s; :help stance-annotator)'):format(name, source))
+  end)
 end
 
 --- Stop annotating the buffer (after saving what is not saved).

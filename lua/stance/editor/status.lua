@@ -42,8 +42,10 @@ function M.done(undo)
   return want
 end
 
---- Every document of the corpus at `root` against every annotator (but the model's layer):
---- { annotators = {...}, rows = { {path, cells = { [annotator] = {status, count} }} } }.
+--- Every document of the corpus at `root` against every annotator who is a person (not the
+--- model's layer, nor the schema's not-annotators), then the curation (gold) when there is
+--- one: { annotators = {...} (people), columns = {...} (people, then gold), left_out = {...}
+--- (not-annotators), rows = { {path, cells = { [column] = {status, count} }} } }.
 ---@param root string
 ---@return table|nil
 ---@return string|nil err
@@ -55,15 +57,23 @@ function M.table(root)
   end
   local c, err = require('stance').open(root)
   if not c then return nil, err end
-  local names = {}
+  local people, left_out, gold = {}, {}, nil
   for _, n in ipairs(c:annotators()) do
-    if n ~= 'model' then names[#names + 1] = n end
+    if c:is_person(n) then
+      people[#people + 1] = n
+    elseif n == require('stance.curation').GOLD then
+      gold = n
+    elseif n ~= 'model' then
+      left_out[#left_out + 1] = n
+    end
   end
-  local me = require('stance.whoami').name()
-  if not vim.tbl_contains(names, me) then
-    names[#names + 1] = me
-    table.sort(names)
+  local me = require('stance.whoami').name(root)
+  if c:is_person(me) and not vim.tbl_contains(people, me) then
+    people[#people + 1] = me
+    table.sort(people)
   end
+  local names = vim.list_extend({}, people)
+  names[#names + 1] = gold
   local rows = {}
   for _, path in ipairs(c:paths()) do
     local doc = c:document(path)
@@ -79,7 +89,7 @@ function M.table(root)
     end
     rows[#rows + 1] = row
   end
-  return { annotators = names, rows = rows }
+  return { annotators = people, columns = names, left_out = left_out, rows = rows }
 end
 
 H.marks = { done = 'done', ['in-progress'] = 'in progress', ['not-started'] = '·' }
@@ -95,23 +105,25 @@ function M.lines(t)
     width = math.max(width, vim.fn.strdisplaywidth(printable(r.path)))
   end
   local cols = {}
-  for i, n in ipairs(t.annotators) do
+  for i, n in ipairs(t.columns) do
     cols[i] = math.max(vim.fn.strdisplaywidth(n), #'in progress (000)') + 2
   end
   local function pad(text, w) return text .. (' '):rep(math.max(0, w - vim.fn.strdisplaywidth(text))) end
   local lines, hls = {}, {}
-  lines[1] = ('%d document%s, %d annotator%s: done, in progress, · not started  (<CR> opens a document)'):format(
-    #t.rows, #t.rows == 1 and '' or 's', #t.annotators, #t.annotators == 1 and '' or 's')
+  local extra = #t.columns > #t.annotators and ' and the curation (gold)' or ''
+  if #t.left_out > 0 then extra = extra .. (' (not annotators: %s)'):format(table.concat(t.left_out, ', ')) end
+  lines[1] = ('%d document%s, %d annotator%s%s: done, in progress, · not started  (<CR> opens a document)'):format(
+    #t.rows, #t.rows == 1 and '' or 's', #t.annotators, #t.annotators == 1 and '' or 's', extra)
   lines[2] = ''
   local head = pad('document', width + 2)
-  for i, n in ipairs(t.annotators) do
+  for i, n in ipairs(t.columns) do
     head = head .. pad(n, cols[i])
   end
   lines[3] = head
   local done = {}
   for _, r in ipairs(t.rows) do
     local line = pad(printable(r.path), width + 2)
-    for i, n in ipairs(t.annotators) do
+    for i, n in ipairs(t.columns) do
       local cell = r.cells[n]
       local text = H.marks[cell.status] .. (cell.status ~= 'not-started' and (' (%d)'):format(cell.count) or '')
       hls[#hls + 1] = { #lines, #line, #line + #text, H.groups[cell.status] }
@@ -121,7 +133,7 @@ function M.lines(t)
     lines[#lines + 1] = line
   end
   local foot = pad('done', width + 2)
-  for i, n in ipairs(t.annotators) do
+  for i, n in ipairs(t.columns) do
     foot = foot .. pad(('%d/%d'):format(done[n] or 0, #t.rows), cols[i])
   end
   lines[#lines + 1] = ''

@@ -283,6 +283,8 @@ function M.accept()
   if not rec then return require('stance.notify').error(aerr) end
   forget(s, it)
   M.relearn(s)
+  require('stance.compat').echo(('accepted: %s on "%s" (now yours; u undoes it)')
+    :format(require('stance.editor.nav').describe(rec), require('stance.editor.nav').quote(s.buf, rec.spans, 30)))
   return rec
 end
 

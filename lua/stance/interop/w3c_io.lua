@@ -116,11 +116,16 @@ function M.import(c, path, who, base, status)
   local schema_text = fs.read(c.root .. '/' .. require('stance.schema').path, c.root)
   local ctx = { path = path, who = who, status = status, report = report, wanted = declare.new(),
     batch = require('stance.interop.batch').new(c.root), schema = c:schema() }
-  local imported, orphans, layers = 0, 0, 0
+  local imported, orphans, files = 0, 0, 0
+  ctx.layer_names = {} -- the layers written into, by name: a layer is one annotator's, over documents
   for _, dpath in ipairs(declare.sorted(by_doc)) do
     ctx.said = status_of[dpath] or {}
     local n, o, s, l = H.document_layers(c, ctx, dpath, by_doc[dpath])
-    imported, orphans, skipped, layers = imported + n, orphans + o, skipped + s, layers + l
+    imported, orphans, skipped, files = imported + n, orphans + o, skipped + s, files + l
+  end
+  local layers = 0
+  for _ in pairs(ctx.layer_names) do
+    layers = layers + 1
   end
   skipped = skipped + (ctx.skipped_in_layers or 0)
   -- nothing was written so far: the schema first, then every layer at once
@@ -128,9 +133,10 @@ function M.import(c, path, who, base, status)
   local ok, werr = declare.write(c, schema_text, new_schema)
   if ok then ok, werr = ctx.batch:commit() end
   if not ok then return nil, werr end
-  io.stdout:write(('imported %d record(s) into %d layer(s) from %s; %d skipped%s; %d orphan(s); schema: %s added\n')
+  io.stdout:write(('imported %d record(s) into %d layer(s) from %s; %d skipped%s; %d orphan(s); schema: %s added;'
+    .. ' %d annotation file(s) written\n')
     :format(imported, layers, path, skipped, skipped > 0 and ' (reasons above)' or '', orphans,
-      declare.summary(counts)))
+      declare.summary(counts), files))
   return skipped > 0 and 1 or 0
 end
 
@@ -229,6 +235,7 @@ function H.document_layers(c, ctx, dpath, recs)
       local n, o = H.layer(ctx, kept, name, rel, layer_rel, doc_text, status, #group)
       if n then
         imported, orphans, layers = imported + n, orphans + o, layers + 1
+        if ctx.layer_names then ctx.layer_names[name] = true end
       elseif n == false then
         skipped = skipped + #kept
       end
