@@ -226,8 +226,9 @@ static int same_side(const char *a, const char *b) {
 }
 
 /* The slot holding (id, side), or the first free slot for it when absent (*found = 0). */
-static uint32_t map_find(const stance_store *s, const char *id, const char *side, int *found) {
+static uint32_t map_find_h(const stance_store *s, const char *id, const char *side, int *found, uint32_t *hash) {
   uint32_t mask = s->map_cap - 1, h = hash_key(id, side), i = h & mask, tomb = TOMB;
+  *hash = h;
   for (;;) {
     const map_entry *e = &s->map[i];
     if (e->slot == 0) {
@@ -247,8 +248,14 @@ static uint32_t map_find(const stance_store *s, const char *id, const char *side
   }
 }
 
-static void map_put(stance_store *s, uint32_t i, const stance_rec *r, uint32_t slot) {
-  s->map[i].hash = hash_key(r->id, r->f[STANCE_F_CONFLICT]);
+static uint32_t map_find(const stance_store *s, const char *id, const char *side, int *found) {
+  uint32_t h;
+  return map_find_h(s, id, side, found, &h);
+}
+
+/* `hash`: of the record's (id, side), as map_find_h gave it */
+static void map_put(stance_store *s, uint32_t i, uint32_t hash, uint32_t slot) {
+  s->map[i].hash = hash;
   s->map[i].slot = slot;
 }
 
@@ -602,10 +609,10 @@ int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb on
   for (i = 0; i < n; i++) {
     const stance_rec *r = rec_at(from, i);
     stance_rec *d;
-    uint32_t slot;
+    uint32_t slot, hash;
     int found;
     if (r->dead) continue;
-    slot = map_find(s, r->id, r->f[STANCE_F_CONFLICT], &found);
+    slot = map_find_h(s, r->id, r->f[STANCE_F_CONFLICT], &found, &hash);
     if (found) {
       if (on_dup) on_dup(ud, r, rec_at(s, s->map[slot].slot - 1));
       continue;
@@ -619,7 +626,7 @@ int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb on
       return STANCE_ENOMEM;
     }
     if (s->map[slot].slot == 0) s->map_used++;
-    map_put(s, slot, d, s->nrecs + 1);
+    map_put(s, slot, hash, s->nrecs + 1);
     s->count[d->kind]++;
     s->nrecs++;
   }
@@ -663,7 +670,7 @@ static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, si
                    uint32_t *index_out) {
   stance_rec *r;
   char *copy = NULL;
-  uint32_t slot, f;
+  uint32_t slot, f, hash;
   int found;
   if (tmpl->id == NULL || tmpl->kind >= STANCE_REC_KINDS) return STANCE_EINVAL;
   if (tmpl->kind == STANCE_REC_ANNOTATION && !spans_valid(tmpl->spans, tmpl->nspans))
@@ -671,7 +678,7 @@ static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, si
   for (f = 0; f < STANCE_F_COUNT; f++)
     if (tmpl->f[f] != NULL && !stance_field_allowed(tmpl->kind, (stance_field)f)) return STANCE_EINVAL;
   if ((s->map_used + 1) * 2 > s->map_cap && map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
-  slot = map_find(s, tmpl->id, tmpl->f[STANCE_F_CONFLICT], &found);
+  slot = map_find_h(s, tmpl->id, tmpl->f[STANCE_F_CONFLICT], &found, &hash);
   if (found) return STANCE_EDUP;
   if (room_for_one(s) != STANCE_OK) return STANCE_ENOMEM;
   r = rec_at(s, s->nrecs);
@@ -703,7 +710,7 @@ static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, si
     return STANCE_ENOMEM;
   }
   if (s->map[slot].slot == 0) s->map_used++;
-  map_put(s, slot, r, s->nrecs + 1);
+  map_put(s, slot, hash, s->nrecs + 1);
   s->count[r->kind]++;
   if (index_out) *index_out = s->nrecs;
   s->nrecs++;
@@ -764,7 +771,7 @@ int stance_store_set_spans(stance_store *s, const char *id, const stance_range *
 }
 
 int stance_store_rename(stance_store *s, const char *id, const char *new_id) {
-  uint32_t slot, nslot;
+  uint32_t slot, nslot, hash;
   int found;
   stance_rec *r = find_slot(s, id, &slot);
   char *v;
@@ -775,8 +782,9 @@ int stance_store_rename(stance_store *s, const char *id, const char *new_id) {
   s->map[slot].slot = TOMB;
   nslot = map_find(s, new_id, NULL, &found);
   r->id = v;
+  hash = hash_key(r->id, r->f[STANCE_F_CONFLICT]);
   if (s->map[nslot].slot == 0) s->map_used++;
-  map_put(s, nslot, r, r->index + 1);
+  map_put(s, nslot, hash, r->index + 1);
   return STANCE_OK;
 }
 
