@@ -112,6 +112,7 @@ struct stance_store {
    * first chunk and a large one a few large ones. */
   stance_rec *chunks[RECS_MAX_CHUNKS];
   uint32_t nrecs, nchunks;
+  uint32_t faulted;             /* records below this one have their pages (stance_prefault) */
   uint32_t count[STANCE_REC_KINDS];
   /* ID map: open addressing, linear probing; slot = record index + 1, 0 empty, TOMB
    * removed. The hash is kept beside it so that probing rarely touches a record. */
@@ -586,18 +587,33 @@ static char *take(stance_store *s, const char *v, const char *blob, size_t blobl
   return dup(s, v);
 }
 
+/* From chunk PREFAULT_CHUNK on (2^14 records and more), PREFAULT records' pages at a time. */
+#define PREFAULT_CHUNK 10
+#define PREFAULT 4096u
+
 /* A chunk for record s->nrecs. */
 static int room_for_one(stance_store *s) {
   stance_rec *chunk;
   uint32_t c;
   if (s->nrecs == UINT32_MAX - 1) return STANCE_ENOMEM;
   c = chunk_of(s->nrecs);
-  if (c < s->nchunks) return STANCE_OK;
+  if (c < s->nchunks) {
+    /* a large chunk's pages asked for PREFAULT records at a time, as records fill it */
+    if (s->nrecs >= s->faulted && c >= PREFAULT_CHUNK) {
+      uint64_t to = chunk_start(c + 1), n;
+      if (to > (uint64_t)s->nrecs + PREFAULT) to = (uint64_t)s->nrecs + PREFAULT;
+      n = to - s->nrecs;
+      stance_prefault(rec_at(s, s->nrecs), (size_t)n * sizeof *chunk);
+      s->faulted = (uint32_t)to;
+    }
+    return STANCE_OK;
+  }
   if (c >= RECS_MAX_CHUNKS || ((uint64_t)RECS_FIRST << c) > SIZE_MAX / sizeof *chunk) return STANCE_ENOMEM;
   chunk = malloc(((size_t)RECS_FIRST << c) * sizeof *chunk);
   if (chunk == NULL) return STANCE_ENOMEM;
   s->chunks[s->nchunks++] = chunk;
-  return STANCE_OK;
+  s->faulted = s->nrecs; /* the new chunk's pages: asked for above, from its first record */
+  return room_for_one(s);
 }
 
 int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb on_dup, void *ud) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "walk.h"
 
 typedef struct walk_ctx {
@@ -352,6 +353,8 @@ int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
     }
     *buf = nb;
     *cap = (size_t)st.st_size + 1;
+    /* a big file's pages asked for at once, not one fault per page as read() fills them */
+    if (st.st_size >= (1 << 20)) stance_prefault(nb, (size_t)st.st_size);
   }
   for (;;) {
     ssize_t got;
