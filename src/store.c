@@ -227,9 +227,9 @@ static int same_side(const char *a, const char *b) {
 }
 
 /* The slot holding (id, side), or the first free slot for it when absent (*found = 0). */
-static uint32_t map_find_h(const stance_store *s, const char *id, const char *side, int *found, uint32_t *hash) {
-  uint32_t mask = s->map_cap - 1, h = hash_key(id, side), i = h & mask, tomb = TOMB;
-  *hash = h;
+/* map_find() of (id, side) whose hash_key() is `h` */
+static uint32_t map_find_hashed(const stance_store *s, const char *id, const char *side, uint32_t h, int *found) {
+  uint32_t mask = s->map_cap - 1, i = h & mask, tomb = TOMB;
   for (;;) {
     const map_entry *e = &s->map[i];
     if (e->slot == 0) {
@@ -249,6 +249,12 @@ static uint32_t map_find_h(const stance_store *s, const char *id, const char *si
   }
 }
 
+/* map_find(), and into *hash the hash of (id, side) */
+static uint32_t map_find_h(const stance_store *s, const char *id, const char *side, int *found, uint32_t *hash) {
+  *hash = hash_key(id, side);
+  return map_find_hashed(s, id, side, *hash, found);
+}
+
 static uint32_t map_find(const stance_store *s, const char *id, const char *side, int *found) {
   uint32_t h;
   return map_find_h(s, id, side, found, &h);
@@ -266,6 +272,9 @@ static int map_grow(stance_store *s) {
   uint32_t old_cap = s->map_cap;
   map_entry *m = calloc(cap, sizeof *m);
   if (m == NULL) return STANCE_ENOMEM;
+  /* a large map is looked up at random: its pages all present from the start (a prefetch of
+   * a page never touched does nothing, and the first write to each would fault) */
+  if ((size_t)cap * sizeof *m >= (1u << 20)) stance_prefault(m, (size_t)cap * sizeof *m);
   s->map = m;
   s->map_cap = cap;
   s->map_used = 0;
@@ -616,19 +625,34 @@ static int room_for_one(stance_store *s) {
   return room_for_one(s);
 }
 
+#define ABSORB_AHEAD 16u
+
+/* The hash of r's (id, side), its slot of the map prefetched. */
+static uint32_t absorb_hash(const stance_store *s, const stance_rec *r) {
+  uint32_t h = hash_key(r->id, r->f[STANCE_F_CONFLICT]);
+#if defined(__GNUC__)
+  __builtin_prefetch(&s->map[h & (s->map_cap - 1)]);
+#endif
+  return h;
+}
+
 int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb on_dup, void *ud) {
-  uint32_t i, n = from->nrecs;
+  uint32_t i, n = from->nrecs, ahead[ABSORB_AHEAD];
   while ((uint64_t)(s->map_used + n + 1) * 2 > s->map_cap)
     if (map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
   /* first the strings: every record of `from` points into its arena */
   stance_arena_absorb(&s->arena, &from->arena);
+  /* each record's slot of the map is looked up ABSORB_AHEAD records after its hash was
+   * taken and its slot prefetched: the map (the file's size) is far bigger than a cache */
+  for (i = 0; i < n && i < ABSORB_AHEAD; i++) ahead[i] = absorb_hash(s, rec_at(from, i));
   for (i = 0; i < n; i++) {
     const stance_rec *r = rec_at(from, i);
     stance_rec *d;
-    uint32_t slot, hash;
+    uint32_t slot, hash = ahead[i % ABSORB_AHEAD];
     int found;
+    if (i + ABSORB_AHEAD < n) ahead[i % ABSORB_AHEAD] = absorb_hash(s, rec_at(from, i + ABSORB_AHEAD));
     if (r->dead) continue;
-    slot = map_find_h(s, r->id, r->f[STANCE_F_CONFLICT], &found, &hash);
+    slot = map_find_hashed(s, r->id, r->f[STANCE_F_CONFLICT], hash, &found);
     if (found) {
       if (on_dup) on_dup(ud, r, rec_at(s, s->map[slot].slot - 1));
       continue;
