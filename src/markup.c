@@ -138,7 +138,7 @@ static int is_name_char(char c) { return name_char[(unsigned char)c]; }
 /* The first byte from s on (before end) that is not [a-z0-9_-]: eight lowercase letters at
  * a time (no carry between bytes: their high bits are cleared before adding), then byte by
  * byte from the first byte that is not a lowercase letter. */
-static const char *name_end(const char *s, const char *end) {
+static inline const char *name_end(const char *s, const char *end) {
   while (end - s >= 8) {
     uint64_t v = stance_load8(s), low = v & ~STANCE_HIGHS;
     uint64_t lower = (low + STANCE_ONES * (0x80 - 'a')) & ~(low + STANCE_ONES * (0x80 - 'z' - 1)) & ~v & STANCE_HIGHS;

@@ -171,6 +171,7 @@ typedef struct reader {
   rstate state;
   /* the record being collected */
   stance_rec_kind kind;
+  unsigned fields;              /* stance_kind_fields(kind) */
   uint32_t line;
   int broken;
   stance_buf strs;
@@ -202,7 +203,7 @@ static void problem(reader *r, uint32_t line, uint32_t col, stance_severity sev,
   va_end(ap);
 }
 
-static size_t keep(reader *r, stance_buf *b, const char *s, size_t len) {
+static inline size_t keep(reader *r, stance_buf *b, const char *s, size_t len) {
   size_t off = b->len;
   char *p = b->cap - b->len > len + 1 ? b->data + b->len : stance_buf_reserve(b, len + 1);
   if (p == NULL) {
@@ -614,6 +615,7 @@ static void start_record(reader *r, const stance_line *l) {
     reset_record(r);
     r->state = R_RECORD;
     r->kind = (stance_rec_kind)kind;
+    r->fields = stance_kind_fields(r->kind);
     r->line = l->line;
     if (l->nvalues == 1 && valid_id_n(l->values[0].text, l->values[0].len)) {
       r->id = keep(r, &r->strs, l->values[0].text, l->values[0].len);
@@ -703,6 +705,7 @@ static void start_record(reader *r, const stance_line *l) {
   reset_record(r);
   r->state = R_RECORD;
   r->kind = (stance_rec_kind)kind;
+  r->fields = stance_kind_fields(r->kind);
   r->line = l->line;
   if (l->nvalues != 1) {
     problem(r, l->line, 1, STANCE_SEV_ERROR, "`%s` takes one value: its id", name);
@@ -789,7 +792,7 @@ static void record_attribute(reader *r, const stance_line *l) {
     return;
   }
   f = stance_field_from_name(l->name, l->name_len);
-  if (f >= 0 && stance_field_allowed(r->kind, (stance_field)f) && r->field[f] == NO_OFF && l->nvalues == 1) {
+  if (f >= 0 && (r->fields >> f & 1u) && r->field[f] == NO_OFF && l->nvalues == 1) {
     no_nul(r, l);
     r->field[f] = keep(r, &r->strs, l->values[0].text, l->values[0].len); /* the common case */
     r->field_line[f] = l->line;

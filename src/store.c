@@ -82,6 +82,7 @@ int stance_field_from_name(const char *name, size_t len) {
 int stance_rec_kind_from_name(const char *name, size_t len) {
   return lookup(kind_names, STANCE_REC_KINDS, name, len);
 }
+unsigned stance_kind_fields(stance_rec_kind kind) { return kind < STANCE_REC_KINDS ? kind_fields[kind] : 0; }
 int stance_field_allowed(stance_rec_kind kind, stance_field f) {
   return kind < STANCE_REC_KINDS && f < STANCE_F_COUNT && (kind_fields[kind] & BIT(f)) != 0;
 }
@@ -590,7 +591,7 @@ static int copy_spans(stance_store *s, stance_rec *r, const stance_range *src, u
 }
 
 /* A string of the template: rebased into `copy` when it lies in `blob`, else duplicated. */
-static char *take(stance_store *s, const char *v, const char *blob, size_t bloblen, char *copy) {
+static inline char *take(stance_store *s, const char *v, const char *blob, size_t bloblen, char *copy) {
   if (v == NULL) return NULL;
   if (blob != NULL && v >= blob && v < blob + bloblen) return copy + (v - blob);
   return dup(s, v);
