@@ -109,3 +109,23 @@ void stance_prefault(void *p, size_t n) {
   (void)n;
 #endif
 }
+
+void *stance_lookup_alloc(size_t n) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  size_t huge = (size_t)2 << 20;
+  if (n >= 2 * huge && n <= SIZE_MAX - huge) {
+    void *p = NULL;
+    size_t round = (n + huge - 1) & ~(huge - 1);
+    if (posix_memalign(&p, huge, round) != 0) return NULL;
+    (void)madvise(p, round, MADV_HUGEPAGE); /* a hint: without it, small pages */
+    memset(p, 0, n);
+    return p;
+  }
+#endif
+  {
+    void *p = calloc(n ? n : 1, 1);
+    /* present from the start: a prefetch of a page never touched does nothing */
+    if (p != NULL && n >= ((size_t)1 << 20)) stance_prefault(p, n);
+    return p;
+  }
+}

@@ -28,4 +28,9 @@ char *stance_arena_strndup(stance_arena *a, const char *s, size_t len);
  * Only for memory about to be written whole. */
 void stance_prefault(void *p, size_t n);
 
+/* `n` bytes of zeros, freed with free(), or NULL: for a table looked up at random (a store's
+ * ID map). One of a few MiB and more is, on Linux, in huge pages (a hint), so that a lookup
+ * does not also miss the TLB; its pages present from the start. */
+void *stance_lookup_alloc(size_t n);
+
 #endif

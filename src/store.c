@@ -271,11 +271,8 @@ static int map_grow(stance_store *s) {
   uint32_t cap = s->map_cap ? s->map_cap * 2 : 64, i;
   map_entry *old = s->map;
   uint32_t old_cap = s->map_cap;
-  map_entry *m = calloc(cap, sizeof *m);
+  map_entry *m = stance_lookup_alloc((size_t)cap * sizeof *m);
   if (m == NULL) return STANCE_ENOMEM;
-  /* a large map is looked up at random: its pages all present from the start (a prefetch of
-   * a page never touched does nothing, and the first write to each would fault) */
-  if ((size_t)cap * sizeof *m >= (1u << 20)) stance_prefault(m, (size_t)cap * sizeof *m);
   s->map = m;
   s->map_cap = cap;
   s->map_used = 0;
