@@ -1,12 +1,20 @@
 /*
  * arena.c - bump allocator in blocks of 4 KiB growing to 64 KiB (see arena.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "arena.h"
 
 #define BLOCK_SIZE (64u * 1024u)
+/* an arena past BIG_FROM bytes takes blocks of BIG_BLOCK, their pages asked for at once */
+#define BIG_FROM (4u << 20)
+#define BIG_BLOCK (1u << 20)
 #define FIRST_BLOCK (4u * 1024u)
 #define ALIGN 16u
 
@@ -38,9 +46,13 @@ void *stance_arena_alloc(stance_arena *a, size_t n) {
     /* blocks grow with the arena, from FIRST_BLOCK to BLOCK_SIZE: a small store (most
      * annotation files) costs a small allocation, which malloc serves from its free lists */
     size_t size = a->used < FIRST_BLOCK ? FIRST_BLOCK : a->used > BLOCK_SIZE ? BLOCK_SIZE : a->used;
+    int big = a->used >= BIG_FROM;
+    if (big) size = BIG_BLOCK - HEADER;
     if (need > size) size = need;
+    if (size > SIZE_MAX - HEADER) return NULL;
     b = malloc(HEADER + size);
     if (b == NULL) return NULL;
+    if (big) stance_prefault(b, HEADER + size);
     b->size = size;
     b->used = 0;
     /* A big single allocation goes behind the current block so that the rest of the
@@ -79,4 +91,41 @@ char *stance_arena_strndup(stance_arena *a, const char *s, size_t len) {
   memcpy(d, s, len);
   d[len] = '\0';
   return d;
+}
+
+void stance_prefault(void *p, size_t n) {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+  static size_t page;
+  uintptr_t from, to;
+  if (page == 0) {
+    long ps = sysconf(_SC_PAGESIZE);
+    page = ps > 0 ? (size_t)ps : 4096;
+  }
+  from = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+  to = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
+  if (to > from) (void)madvise((void *)from, (size_t)(to - from), MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+void *stance_lookup_alloc(size_t n) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  size_t huge = (size_t)2 << 20;
+  if (n >= 2 * huge && n <= SIZE_MAX - huge) {
+    void *p = NULL;
+    size_t round = (n + huge - 1) & ~(huge - 1);
+    if (posix_memalign(&p, huge, round) != 0) return NULL;
+    (void)madvise(p, round, MADV_HUGEPAGE); /* a hint: without it, small pages */
+    memset(p, 0, n);
+    return p;
+  }
+#endif
+  {
+    void *p = calloc(n ? n : 1, 1);
+    /* present from the start: a prefetch of a page never touched does nothing */
+    if (p != NULL && n >= ((size_t)1 << 20)) stance_prefault(p, n);
+    return p;
+  }
 }

@@ -23,4 +23,14 @@ void stance_arena_absorb(stance_arena *a, stance_arena *from);
 /* A NUL-terminated copy of `len` bytes of `s`, or NULL. */
 char *stance_arena_strndup(stance_arena *a, const char *s, size_t len);
 
+/* Ask the system for the pages of `n` bytes at `p` now, in one call, rather than one page
+ * fault per page as they are first written (Linux; elsewhere, and when it fails, nothing).
+ * Only for memory about to be written whole. */
+void stance_prefault(void *p, size_t n);
+
+/* `n` bytes of zeros, freed with free(), or NULL: for a table looked up at random (a store's
+ * ID map). One of a few MiB and more is, on Linux, in huge pages (a hint), so that a lookup
+ * does not also miss the TLB; its pages present from the start. */
+void *stance_lookup_alloc(size_t n);
+
 #endif

@@ -1540,7 +1540,7 @@ static int l_read_file(lua_State *L) {
     path = real; /* what was checked is what is read */
   }
   v = stance__read_vocab(L, 2, &owned);
-  e = stance_read_path(path, &buf, &cap, &len);
+  e = stance_read_path_threads(path, &buf, &cap, &len);
   if (e != 0) {
     free(buf);
     if (owned) stance_vocab_free(v);

@@ -80,6 +80,21 @@ static const char *plain_run(const char *s, const char *end, const char *limit) 
 
 /* The first byte from s on that ends a word, or `end` (as above). */
 static const char *word_end(const char *s, const char *end, const char *limit) {
+#if defined(__SSE2__) && defined(__GNUC__)
+  const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), quote = _mm_set1_epi8('"'),
+                cr = _mm_set1_epi8('\r'), nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+  while (limit - s >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    int m = _mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, tab)), _mm_cmpeq_epi8(v, quote)),
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, nl)), _mm_cmpeq_epi8(v, zero))));
+    if (m != 0) {
+      s += __builtin_ctz((unsigned)m);
+      return s < end ? s : end;
+    }
+    s += 16;
+  }
+#endif
   while (limit - s >= 8) {
     uint64_t v = stance_load8(s), m;
     m = STANCE_HAS_ZERO(v) | STANCE_HAS_BYTE(v, ' ') | STANCE_HAS_BYTE(v, '\t') | STANCE_HAS_BYTE(v, '"') |
@@ -119,6 +134,26 @@ static const unsigned char name_char[256] = {
     ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
     ['y'] = 1, ['z'] = 1};
 static int is_name_char(char c) { return name_char[(unsigned char)c]; }
+
+/* The first byte from s on (before end) that is not [a-z0-9_-]: eight lowercase letters at
+ * a time (no carry between bytes: their high bits are cleared before adding), then byte by
+ * byte from the first byte that is not a lowercase letter. */
+static inline const char *name_end(const char *s, const char *end) {
+  while (end - s >= 8) {
+    uint64_t v = stance_load8(s), low = v & ~STANCE_HIGHS;
+    uint64_t lower = (low + STANCE_ONES * (0x80 - 'a')) & ~(low + STANCE_ONES * (0x80 - 'z' - 1)) & ~v & STANCE_HIGHS;
+    uint64_t other = ~lower & STANCE_HIGHS;
+    int at;
+    if (other == 0) {
+      s += 8;
+      continue;
+    }
+    if ((at = stance_first_set(other)) > 0) s += at;
+    break;
+  }
+  while (s < end && is_name_char(*s)) s++;
+  return s;
+}
 static int is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -223,6 +258,7 @@ static inline int push_value(parser *p, const char *text, size_t len, size_t col
   p->values[p->nvalues].len = (uint32_t)len;
   p->values[p->nvalues].col = (uint32_t)col0 + 1;
   p->values[p->nvalues].kind = kind;
+  p->values[p->nvalues].decoded = 0;
   p->nvalues++;
   return 0;
 }
@@ -286,6 +322,7 @@ static int read_values(parser *p, const char *line, const char *s, const char *e
           problem(p, STANCE_PROBLEM_VALUE, (size_t)(v - line),
                   "invalid code point in \\u{...} (replaced by U+FFFD)", NULL);
         if (push_value(p, out, n, (size_t)(v - line), STANCE_VALUE_STRING)) return -1;
+        p->values[p->nvalues - 1].decoded = 1;
       }
       s++;
     } else {
@@ -387,7 +424,7 @@ static int parse_line(parser *p, const char *line, const char *end) {
       return 0;
     }
     name = s;
-    while (s < end && is_name_char(*s)) s++;
+    s = name_end(s, end);
     l.kind = STANCE_LINE_RECORD;
     l.col = 1;
     l.name = name;
@@ -437,7 +474,7 @@ static int parse_line(parser *p, const char *line, const char *end) {
     return 0;
   }
   name = s;
-  while (s < end && is_name_char(*s)) s++;
+  s = name_end(s, end);
   l.kind = STANCE_LINE_ATTRIBUTE;
   l.col = (uint32_t)(name - line) + 1;
   l.name = name;

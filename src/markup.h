@@ -21,6 +21,8 @@ typedef struct stance_value {
   uint32_t len;
   uint32_t col;
   stance_value_kind kind;
+  int decoded;                  /* a string with escapes, decoded: `text` may hold any byte
+                                   (a NUL too); else `text` is the file's bytes, no NUL */
 } stance_value;
 
 typedef enum {

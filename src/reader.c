@@ -171,6 +171,7 @@ typedef struct reader {
   rstate state;
   /* the record being collected */
   stance_rec_kind kind;
+  unsigned fields;              /* stance_kind_fields(kind) */
   uint32_t line;
   int broken;
   stance_buf strs;
@@ -202,9 +203,9 @@ static void problem(reader *r, uint32_t line, uint32_t col, stance_severity sev,
   va_end(ap);
 }
 
-static size_t keep(reader *r, stance_buf *b, const char *s, size_t len) {
+static inline size_t keep(reader *r, stance_buf *b, const char *s, size_t len) {
   size_t off = b->len;
-  char *p = stance_buf_reserve(b, len + 1);
+  char *p = b->cap - b->len > len + 1 ? b->data + b->len : stance_buf_reserve(b, len + 1);
   if (p == NULL) {
     r->oom = 1;
     return off;
@@ -252,30 +253,33 @@ static int cmp_ranges(const void *a, const void *b) {
   return (x->end > y->end) - (x->end < y->end);
 }
 
-static int id_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-         c == ':' || c == '-';
-}
+/* 1: [A-Za-z0-9] (an ID's first byte), 2: . _ : - (the others) */
+static const unsigned char id_class[256] = {
+    ['.'] = 2, ['_'] = 2, [':'] = 2, ['-'] = 2,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
 
 /* valid_id() of `len` bytes that may not end with a NUL */
 static int valid_id_n(const char *s, size_t len) {
+  const unsigned char *u = (const unsigned char *)s;
   size_t i;
-  if (len == 0 || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9'))) return 0;
+  if (len == 0 || id_class[u[0]] != 1) return 0;
   for (i = 1; i < len; i++)
-    if (!id_char(s[i])) return 0;
+    if (id_class[u[i]] == 0) return 0;
   return 1;
 }
 
 static int valid_id(const char *s) {
-  if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-    return 0;
-  for (; *s; s++) {
-    char c = *s;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '.' || c == '_' || c == ':' || c == '-'))
-      return 0;
-  }
-  return 1;
+  const unsigned char *u = (const unsigned char *)s;
+  if (id_class[*u] != 1) return 0;
+  do u++;
+  while (id_class[*u] != 0);
+  return *u == '\0';
 }
 
 static int valid_confidence(const char *s) {
@@ -329,10 +333,10 @@ typedef enum {
   RULE_CONFIDENCE
 } rec_rule;
 
-static rec_rule broken_rule(const stance_rec *r, stance_field *field) {
+static rec_rule broken_rule(const stance_rec *r, stance_field *field, int id_checked) {
   static const stance_field need[3] = {STANCE_F_TYPE, STANCE_F_FROM, STANCE_F_TO};
   uint32_t i;
-  if (r->id == NULL || !valid_id(r->id)) return RULE_BAD_ID;
+  if (r->id == NULL || (!id_checked && !valid_id(r->id))) return RULE_BAD_ID;
   if (r->kind == STANCE_REC_ANNOTATION) {
     if (r->nspans == 0) return RULE_NO_SPAN;
     for (i = 0; i < r->nspans; i++) {
@@ -361,7 +365,7 @@ static const char *check_rec(const stance_rec *r) {
       NULL, "a record with a bad id", "an annotation with no span or no label", "a bad span",
       "spans out of order or overlapping", "an annotation with no span or no label", "spans on a record that has none",
       "a relation with no type, from or to", "a doclabel with neither a label nor a stance", "a bad confidence"};
-  return why[broken_rule(r, &field)];
+  return why[broken_rule(r, &field, 0)];
 }
 
 const char *stance_rec_check(const stance_rec *r) { return check_rec(r); }
@@ -425,7 +429,9 @@ const char *stance_store_check(const stance_store *s) {
  * byte (\x00, \u{0}) would end it there, and a rewrite would cut what follows. An error,
  * so that the file is never rewritten (lines kept as written, unknown attributes, keep it). */
 static void no_nul(reader *r, const stance_line *l) {
-  if (l->nvalues > 0 && l->values[0].len > 0 && memchr(l->values[0].text, '\0', l->values[0].len) != NULL)
+  /* only a decoded string can hold one: the markup refuses a NUL byte in the file */
+  if (l->nvalues > 0 && l->values[0].decoded && l->values[0].len > 0 &&
+      memchr(l->values[0].text, '\0', l->values[0].len) != NULL)
     problem(r, l->line, l->values[0].col, STANCE_SEV_ERROR,
             "a NUL byte (\\x00, \\u{0}) cannot be kept in a value: it would end it there");
 }
@@ -478,7 +484,7 @@ static void finish_record(reader *r) {
   rec.nspans = r->kind == STANCE_REC_ANNOTATION ? r->nspans : 0;
   {
     stance_field field = STANCE_F_LABEL;
-    switch (broken_rule(&rec, &field)) {
+    switch (broken_rule(&rec, &field, 1)) { /* its ID was checked when its line was read */
     case RULE_OK:
       break;
     case RULE_NO_SPAN:
@@ -534,11 +540,13 @@ static void finish_record(reader *r) {
     problem(r, r->field_line[STANCE_F_CONFLICT] ? r->field_line[STANCE_F_CONFLICT] : r->line, 1, STANCE_SEV_WARNING,
             "%s %s is in conflict (the '%s' version of a merge): keep one version, delete the other",
             stance_rec_kind_name(r->kind), id, rec.f[STANCE_F_CONFLICT]);
-  check_vocab(r, STANCE_F_LABEL, "label");
-  check_vocab(r, STANCE_F_TARGET, "target");
-  check_vocab(r, STANCE_F_STANCE, "stance");
-  check_vocab(r, STANCE_F_ROLE, "role");
-  check_vocab(r, STANCE_F_TYPE, "relation type");
+  if (r->vocab != NULL) {
+    check_vocab(r, STANCE_F_LABEL, "label");
+    check_vocab(r, STANCE_F_TARGET, "target");
+    check_vocab(r, STANCE_F_STANCE, "stance");
+    check_vocab(r, STANCE_F_ROLE, "role");
+    check_vocab(r, STANCE_F_TYPE, "relation type");
+  }
   {
     static const stance_field times[2] = {STANCE_F_CREATED, STANCE_F_MODIFIED};
     for (f = 0; f < 2; f++) {
@@ -607,6 +615,7 @@ static void start_record(reader *r, const stance_line *l) {
     reset_record(r);
     r->state = R_RECORD;
     r->kind = (stance_rec_kind)kind;
+    r->fields = stance_kind_fields(r->kind);
     r->line = l->line;
     if (l->nvalues == 1 && valid_id_n(l->values[0].text, l->values[0].len)) {
       r->id = keep(r, &r->strs, l->values[0].text, l->values[0].len);
@@ -696,6 +705,7 @@ static void start_record(reader *r, const stance_line *l) {
   reset_record(r);
   r->state = R_RECORD;
   r->kind = (stance_rec_kind)kind;
+  r->fields = stance_kind_fields(r->kind);
   r->line = l->line;
   if (l->nvalues != 1) {
     problem(r, l->line, 1, STANCE_SEV_ERROR, "`%s` takes one value: its id", name);
@@ -782,7 +792,7 @@ static void record_attribute(reader *r, const stance_line *l) {
     return;
   }
   f = stance_field_from_name(l->name, l->name_len);
-  if (f >= 0 && stance_field_allowed(r->kind, (stance_field)f) && r->field[f] == NO_OFF && l->nvalues == 1) {
+  if (f >= 0 && (r->fields >> f & 1u) && r->field[f] == NO_OFF && l->nvalues == 1) {
     no_nul(r, l);
     r->field[f] = keep(r, &r->strs, l->values[0].text, l->values[0].len); /* the common case */
     r->field_line[f] = l->line;

@@ -82,6 +82,7 @@ int stance_field_from_name(const char *name, size_t len) {
 int stance_rec_kind_from_name(const char *name, size_t len) {
   return lookup(kind_names, STANCE_REC_KINDS, name, len);
 }
+unsigned stance_kind_fields(stance_rec_kind kind) { return kind < STANCE_REC_KINDS ? kind_fields[kind] : 0; }
 int stance_field_allowed(stance_rec_kind kind, stance_field f) {
   return kind < STANCE_REC_KINDS && f < STANCE_F_COUNT && (kind_fields[kind] & BIT(f)) != 0;
 }
@@ -112,6 +113,7 @@ struct stance_store {
    * first chunk and a large one a few large ones. */
   stance_rec *chunks[RECS_MAX_CHUNKS];
   uint32_t nrecs, nchunks;
+  uint32_t faulted;             /* records below this one have their pages (stance_prefault) */
   uint32_t count[STANCE_REC_KINDS];
   /* ID map: open addressing, linear probing; slot = record index + 1, 0 empty, TOMB
    * removed. The hash is kept beside it so that probing rarely touches a record. */
@@ -226,8 +228,9 @@ static int same_side(const char *a, const char *b) {
 }
 
 /* The slot holding (id, side), or the first free slot for it when absent (*found = 0). */
-static uint32_t map_find(const stance_store *s, const char *id, const char *side, int *found) {
-  uint32_t mask = s->map_cap - 1, h = hash_key(id, side), i = h & mask, tomb = TOMB;
+/* map_find() of (id, side) whose hash_key() is `h` */
+static uint32_t map_find_hashed(const stance_store *s, const char *id, const char *side, uint32_t h, int *found) {
+  uint32_t mask = s->map_cap - 1, i = h & mask, tomb = TOMB;
   for (;;) {
     const map_entry *e = &s->map[i];
     if (e->slot == 0) {
@@ -247,8 +250,20 @@ static uint32_t map_find(const stance_store *s, const char *id, const char *side
   }
 }
 
-static void map_put(stance_store *s, uint32_t i, const stance_rec *r, uint32_t slot) {
-  s->map[i].hash = hash_key(r->id, r->f[STANCE_F_CONFLICT]);
+/* map_find(), and into *hash the hash of (id, side) */
+static uint32_t map_find_h(const stance_store *s, const char *id, const char *side, int *found, uint32_t *hash) {
+  *hash = hash_key(id, side);
+  return map_find_hashed(s, id, side, *hash, found);
+}
+
+static uint32_t map_find(const stance_store *s, const char *id, const char *side, int *found) {
+  uint32_t h;
+  return map_find_h(s, id, side, found, &h);
+}
+
+/* `hash`: of the record's (id, side), as map_find_h gave it */
+static void map_put(stance_store *s, uint32_t i, uint32_t hash, uint32_t slot) {
+  s->map[i].hash = hash;
   s->map[i].slot = slot;
 }
 
@@ -256,7 +271,7 @@ static int map_grow(stance_store *s) {
   uint32_t cap = s->map_cap ? s->map_cap * 2 : 64, i;
   map_entry *old = s->map;
   uint32_t old_cap = s->map_cap;
-  map_entry *m = calloc(cap, sizeof *m);
+  map_entry *m = stance_lookup_alloc((size_t)cap * sizeof *m);
   if (m == NULL) return STANCE_ENOMEM;
   s->map = m;
   s->map_cap = cap;
@@ -573,11 +588,15 @@ static int copy_spans(stance_store *s, stance_rec *r, const stance_range *src, u
 }
 
 /* A string of the template: rebased into `copy` when it lies in `blob`, else duplicated. */
-static char *take(stance_store *s, const char *v, const char *blob, size_t bloblen, char *copy) {
+static inline char *take(stance_store *s, const char *v, const char *blob, size_t bloblen, char *copy) {
   if (v == NULL) return NULL;
   if (blob != NULL && v >= blob && v < blob + bloblen) return copy + (v - blob);
   return dup(s, v);
 }
+
+/* From chunk PREFAULT_CHUNK on (2^14 records and more), PREFAULT records' pages at a time. */
+#define PREFAULT_CHUNK 10
+#define PREFAULT 4096u
 
 /* A chunk for record s->nrecs. */
 static int room_for_one(stance_store *s) {
@@ -585,27 +604,53 @@ static int room_for_one(stance_store *s) {
   uint32_t c;
   if (s->nrecs == UINT32_MAX - 1) return STANCE_ENOMEM;
   c = chunk_of(s->nrecs);
-  if (c < s->nchunks) return STANCE_OK;
+  if (c < s->nchunks) {
+    /* a large chunk's pages asked for PREFAULT records at a time, as records fill it */
+    if (s->nrecs >= s->faulted && c >= PREFAULT_CHUNK) {
+      uint64_t to = chunk_start(c + 1), n;
+      if (to > (uint64_t)s->nrecs + PREFAULT) to = (uint64_t)s->nrecs + PREFAULT;
+      n = to - s->nrecs;
+      stance_prefault(rec_at(s, s->nrecs), (size_t)n * sizeof *chunk);
+      s->faulted = (uint32_t)to;
+    }
+    return STANCE_OK;
+  }
   if (c >= RECS_MAX_CHUNKS || ((uint64_t)RECS_FIRST << c) > SIZE_MAX / sizeof *chunk) return STANCE_ENOMEM;
   chunk = malloc(((size_t)RECS_FIRST << c) * sizeof *chunk);
   if (chunk == NULL) return STANCE_ENOMEM;
   s->chunks[s->nchunks++] = chunk;
-  return STANCE_OK;
+  s->faulted = s->nrecs; /* the new chunk's pages: asked for above, from its first record */
+  return room_for_one(s);
+}
+
+#define ABSORB_AHEAD 16u
+
+/* The hash of r's (id, side), its slot of the map prefetched. */
+static uint32_t absorb_hash(const stance_store *s, const stance_rec *r) {
+  uint32_t h = hash_key(r->id, r->f[STANCE_F_CONFLICT]);
+#if defined(__GNUC__)
+  __builtin_prefetch(&s->map[h & (s->map_cap - 1)]);
+#endif
+  return h;
 }
 
 int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb on_dup, void *ud) {
-  uint32_t i, n = from->nrecs;
+  uint32_t i, n = from->nrecs, ahead[ABSORB_AHEAD];
   while ((uint64_t)(s->map_used + n + 1) * 2 > s->map_cap)
     if (map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
   /* first the strings: every record of `from` points into its arena */
   stance_arena_absorb(&s->arena, &from->arena);
+  /* each record's slot of the map is looked up ABSORB_AHEAD records after its hash was
+   * taken and its slot prefetched: the map (the file's size) is far bigger than a cache */
+  for (i = 0; i < n && i < ABSORB_AHEAD; i++) ahead[i] = absorb_hash(s, rec_at(from, i));
   for (i = 0; i < n; i++) {
     const stance_rec *r = rec_at(from, i);
     stance_rec *d;
-    uint32_t slot;
+    uint32_t slot, hash = ahead[i % ABSORB_AHEAD];
     int found;
+    if (i + ABSORB_AHEAD < n) ahead[i % ABSORB_AHEAD] = absorb_hash(s, rec_at(from, i + ABSORB_AHEAD));
     if (r->dead) continue;
-    slot = map_find(s, r->id, r->f[STANCE_F_CONFLICT], &found);
+    slot = map_find_hashed(s, r->id, r->f[STANCE_F_CONFLICT], hash, &found);
     if (found) {
       if (on_dup) on_dup(ud, r, rec_at(s, s->map[slot].slot - 1));
       continue;
@@ -619,7 +664,7 @@ int stance_store_absorb(stance_store *s, stance_store *from, stance_absorb_cb on
       return STANCE_ENOMEM;
     }
     if (s->map[slot].slot == 0) s->map_used++;
-    map_put(s, slot, d, s->nrecs + 1);
+    map_put(s, slot, hash, s->nrecs + 1);
     s->count[d->kind]++;
     s->nrecs++;
   }
@@ -663,7 +708,7 @@ static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, si
                    uint32_t *index_out) {
   stance_rec *r;
   char *copy = NULL;
-  uint32_t slot, f;
+  uint32_t slot, f, hash;
   int found;
   if (tmpl->id == NULL || tmpl->kind >= STANCE_REC_KINDS) return STANCE_EINVAL;
   if (tmpl->kind == STANCE_REC_ANNOTATION && !spans_valid(tmpl->spans, tmpl->nspans))
@@ -671,7 +716,7 @@ static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, si
   for (f = 0; f < STANCE_F_COUNT; f++)
     if (tmpl->f[f] != NULL && !stance_field_allowed(tmpl->kind, (stance_field)f)) return STANCE_EINVAL;
   if ((s->map_used + 1) * 2 > s->map_cap && map_grow(s) != STANCE_OK) return STANCE_ENOMEM;
-  slot = map_find(s, tmpl->id, tmpl->f[STANCE_F_CONFLICT], &found);
+  slot = map_find_h(s, tmpl->id, tmpl->f[STANCE_F_CONFLICT], &found, &hash);
   if (found) return STANCE_EDUP;
   if (room_for_one(s) != STANCE_OK) return STANCE_ENOMEM;
   r = rec_at(s, s->nrecs);
@@ -703,7 +748,7 @@ static int add_rec(stance_store *s, const stance_rec *tmpl, const char *blob, si
     return STANCE_ENOMEM;
   }
   if (s->map[slot].slot == 0) s->map_used++;
-  map_put(s, slot, r, s->nrecs + 1);
+  map_put(s, slot, hash, s->nrecs + 1);
   s->count[r->kind]++;
   if (index_out) *index_out = s->nrecs;
   s->nrecs++;
@@ -764,7 +809,7 @@ int stance_store_set_spans(stance_store *s, const char *id, const stance_range *
 }
 
 int stance_store_rename(stance_store *s, const char *id, const char *new_id) {
-  uint32_t slot, nslot;
+  uint32_t slot, nslot, hash;
   int found;
   stance_rec *r = find_slot(s, id, &slot);
   char *v;
@@ -775,8 +820,9 @@ int stance_store_rename(stance_store *s, const char *id, const char *new_id) {
   s->map[slot].slot = TOMB;
   nslot = map_find(s, new_id, NULL, &found);
   r->id = v;
+  hash = hash_key(r->id, r->f[STANCE_F_CONFLICT]);
   if (s->map[nslot].slot == 0) s->map_used++;
-  map_put(s, nslot, r, r->index + 1);
+  map_put(s, nslot, hash, r->index + 1);
   return STANCE_OK;
 }
 

@@ -100,6 +100,8 @@ int stance_field_from_name(const char *name, size_t len);
 int stance_rec_kind_from_name(const char *name, size_t len);
 /* Whether records of `kind` have field `f`. */
 int stance_field_allowed(stance_rec_kind kind, stance_field f);
+/* The fields a kind has, bit (1u << f) for field f (0 for no kind). */
+unsigned stance_kind_fields(stance_rec_kind kind);
 
 /* Text of the file kept as written, as whole lines (comments with their "#"). */
 typedef enum {

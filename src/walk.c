@@ -12,7 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <uv.h>
+
+#include "arena.h"
 #include "walk.h"
+#include "worker.h"
 
 typedef struct walk_ctx {
   stance_walk *walk;
@@ -331,7 +335,63 @@ char **stance_strv_dup(const char *const *v, int *oom) {
   return c;
 }
 
-int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
+/* Past this size, a file read with threads has its second half read on a thread of its own. */
+#define SPLIT_READ ((size_t)16 << 20)
+
+typedef struct range_read {
+  int fd, err;
+  char *at;
+  size_t len, got;
+  off_t off;
+} range_read;
+
+/* `len` bytes at `off` into `at` (fewer at the end of the file); the pages asked for first. */
+static void read_range(void *arg) {
+  range_read *r = arg;
+  stance_prefault(r->at, r->len);
+  while (r->got < r->len) {
+    ssize_t got = pread(r->fd, r->at + r->got, r->len - r->got, r->off + (off_t)r->got);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      r->err = errno;
+      return;
+    }
+    if (got == 0) return;
+    r->got += (size_t)got;
+  }
+}
+
+/* The file's two halves read at the same time: *n gets the bytes read from its start
+ * without a gap (a file cut meanwhile ends at the first half's end), or an errno value. */
+static int read_halves(int fd, char *buf, size_t size, size_t *n) {
+  range_read a, b;
+  uv_thread_t t;
+  int started;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  a.fd = b.fd = fd;
+  a.at = buf;
+  a.len = size / 2;
+  b.at = buf + a.len;
+  b.len = size - a.len;
+  b.off = (off_t)a.len;
+  started = uv_thread_create(&t, read_range, &b) == 0;
+  read_range(&a);
+  if (started)
+    uv_thread_join(&t);
+  else
+    read_range(&b);
+  if (a.err != 0) return a.err;
+  if (a.got < a.len) {
+    *n = a.got;
+    return 0;
+  }
+  if (b.err != 0) return b.err;
+  *n = a.len + b.got;
+  return 0;
+}
+
+static int read_path(const char *path, char **buf, size_t *cap, size_t *len, int threads) {
   /* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), e, flags;
   size_t n = 0;
@@ -352,6 +412,16 @@ int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
     }
     *buf = nb;
     *cap = (size_t)st.st_size + 1;
+  }
+  if (threads > 1 && (uint64_t)st.st_size >= SPLIT_READ && (uint64_t)st.st_size < *cap) {
+    if ((e = read_halves(fd, *buf, (size_t)st.st_size, &n)) != 0 || lseek(fd, (off_t)n, SEEK_SET) < 0) {
+      if (e == 0) e = errno;
+      close(fd);
+      return e;
+    }
+  } else if ((uint64_t)st.st_size >= (1 << 20) && (uint64_t)st.st_size < *cap) {
+    /* a big file's pages asked for at once, not one fault per page as read() fills them */
+    stance_prefault(*buf, (size_t)st.st_size);
   }
   for (;;) {
     ssize_t got;
@@ -378,6 +448,15 @@ int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
   close(fd);
   *len = n;
   return 0;
+}
+
+int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
+  return read_path(path, buf, cap, len, 1);
+}
+
+int stance_read_path_threads(const char *path, char **buf, size_t *cap, size_t *len) {
+  unsigned cpus = stance_cpus();
+  return read_path(path, buf, cap, len, cpus > 1 ? 2 : 1);
 }
 
 int stance_walk_alias_target(const char *root_real, const char *real, int (*taken)(const void *ud, const char *rel),

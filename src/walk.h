@@ -78,6 +78,10 @@ int64_t stance_ctime_ns(const struct stat *st);
  * (EISDIR for a folder, EINVAL for anything else that is not a regular file: a FIFO or a
  * device is never read). */
 int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len);
+/* The same, a big file (16 MiB and more) read in two halves at the same time, the second on
+ * a thread of its own, unless one thread is all there is (stance_cpus()): for a file read
+ * while the caller waits (the editor's core.read_file). */
+int stance_read_path_threads(const char *path, char **buf, size_t *cap, size_t *len);
 
 char *stance_strdup(const char *s);
 char **stance_strv_dup(const char *const *v, int *oom);

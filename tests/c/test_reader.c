@@ -421,7 +421,74 @@ static void reader_reads_in_parts_as_it_reads_whole(void) {
   stance_vocab_free(v);
 }
 
+/* Whether a problem at line:col says `what`. */
+static int problem_at(const stance_problems *p, uint32_t line, uint32_t col, const char *what) {
+  size_t i;
+  for (i = 0; i < p->n; i++)
+    if (p->items[i].line == line && p->items[i].col == col && strstr(p->items[i].message, what) != NULL) return 1;
+  return 0;
+}
+
+/* What the reader scans several bytes at a time (words, names, IDs) and checks only where it
+ * must (a NUL only in a decoded string) is read and refused as byte by byte, at its column. */
+static void reader_scans_long_words_and_names_and_finds_nul_escapes(void) {
+  static const char text[] =
+      "format stance 1\n"
+      "\n"
+      "annotation abcdefghijklmnopqrstuvwxyz0123456789-._:ABC\n"
+      "  span 10-20\n"
+      "  label abcdefghijklmnopqrstuvwxyz0123456789\r\n"
+      "  target t\t \n"
+      "  abcdefghijklmnop-0_x \"kept\"\n"
+      "\n"
+      "annotation b\n"
+      "  span 1-2\n"
+      "  label \"a\\x00b\"\n"
+      "\n"
+      "annotation c\n"
+      "  span 1-2\n"
+      "  label \"a\\u{0}b\"\n"
+      "  abcdefghABC x\n"
+      "\n"
+      "annotation d\n"
+      "  span 1-2\n"
+      "  label ok\n"
+      "  quote abcdefghijklmnopqrst\"u\n"
+      "\n"
+      "annotation abcdefghijklmnop!\n"
+      "  span 1-2\n"
+      "  label x\n"
+      "\n"
+      "annotation e\n"
+      "  span 0-12345678901\n"
+      "  label x\n";
+  stance_problems p;
+  stance_store *s = read_str(text, &p);
+  const stance_rec *r;
+  CHECK(s != NULL);
+  if (s == NULL) return;
+  r = stance_store_get(s, "abcdefghijklmnopqrstuvwxyz0123456789-._:ABC");
+  CHECK(r != NULL && r->nspans == 1 && strcmp(r->f[STANCE_F_LABEL], "abcdefghijklmnopqrstuvwxyz0123456789") == 0 &&
+        strcmp(r->f[STANCE_F_TARGET], "t") == 0 && r->extras != NULL &&
+        strstr(r->extras, "abcdefghijklmnop-0_x \"kept\"") != NULL);
+  CHECK(problem_at(&p, 7, 3, "unknown attribute 'abcdefghijklmnop-0_x'"));
+  /* a NUL decoded from an escape: an error (the file is never rewritten), the value cut there */
+  CHECK(problem_at(&p, 11, 9, "a NUL byte (\\x00, \\u{0}) cannot be kept"));
+  CHECK(problem_at(&p, 15, 9, "a NUL byte (\\x00, \\u{0}) cannot be kept"));
+  r = stance_store_get(s, "b");
+  CHECK(r != NULL && strcmp(r->f[STANCE_F_LABEL], "a") == 0);
+  CHECK(problem_at(&p, 16, 11, "unexpected 'A': separate values with a space"));
+  CHECK(problem_at(&p, 21, 29, "unexpected '\"': separate values with a space"));
+  CHECK(problem_at(&p, 23, 12, "bad id 'abcdefghijklmnop!'"));
+  CHECK(problem_at(&p, 28, 8, "bad span '0-12345678901'"));
+  CHECK(p.n == 7);
+  CHECK(stance_store_get(s, "c") == NULL && stance_store_get(s, "d") == NULL && stance_store_get(s, "e") == NULL);
+  stance_store_free(s);
+  stance_problems_free(&p);
+}
+
 const test_case reader_tests[] = {
+    {"reader_scans_long_words_and_names_and_finds_nul_escapes", reader_scans_long_words_and_names_and_finds_nul_escapes},
     {"reader_reads_in_parts_as_it_reads_whole", reader_reads_in_parts_as_it_reads_whole},
     {"store_check_takes_comments_and_refuses_what_reads_as_records",
      store_check_takes_comments_and_refuses_what_reads_as_records},

@@ -1,4 +1,5 @@
 /* walk.c: order, filters, hidden entries, symbolic links in and out of the root. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +115,41 @@ static void walk_stops_at_folders_nested_too_deep(void) {
   tmp_cleanup(d);
 }
 
+/* A big file read in two halves at once (stance_read_path_threads) is the same bytes as read
+ * in one go; a reused buffer too; a file of one byte and an empty one read whole. */
+static void read_path_threads_reads_the_same_bytes(void) {
+  const char *d = tmp_dir();
+  size_t size = ((size_t)16 << 20) + 4097, i, cap = 0, len = 0, cap2 = 0, len2 = 0;
+  char *text = malloc(size), *a = NULL, *b = NULL, path[PATH_MAX];
+  CHECK(text != NULL);
+  if (text == NULL) return;
+  for (i = 0; i < size; i++) text[i] = (char)('a' + (i * 7 + i / 4099) % 26);
+  tmp_write(d, "big.stance", text, size);
+  snprintf(path, sizeof path, "%s/big.stance", d);
+  CHECK_INT(stance_read_path(path, &a, &cap, &len), 0);
+  CHECK_INT(stance_read_path_threads(path, &b, &cap2, &len2), 0);
+  CHECK(len == size && len2 == size && a != NULL && b != NULL && memcmp(a, text, size) == 0 &&
+        memcmp(b, text, size) == 0);
+  CHECK_INT(stance_read_path_threads(path, &b, &cap2, &len2), 0); /* the buffer reused */
+  CHECK(len2 == size && memcmp(b, text, size) == 0);
+  tmp_write(d, "one.stance", "x", 1);
+  snprintf(path, sizeof path, "%s/one.stance", d);
+  CHECK_INT(stance_read_path_threads(path, &b, &cap2, &len2), 0);
+  CHECK(len2 == 1 && b[0] == 'x');
+  tmp_write(d, "empty.stance", "", 0);
+  snprintf(path, sizeof path, "%s/empty.stance", d);
+  CHECK_INT(stance_read_path_threads(path, &b, &cap2, &len2), 0);
+  CHECK_INT(len2, 0);
+  snprintf(path, sizeof path, "%s", d);
+  CHECK_INT(stance_read_path_threads(path, &b, &cap2, &len2), EISDIR);
+  free(a);
+  free(b);
+  free(text);
+  tmp_cleanup(d);
+}
+
 const test_case walk_tests[] = {
+    {"read_path_threads_reads_the_same_bytes", read_path_threads_reads_the_same_bytes},
     {"walk_stops_at_folders_nested_too_deep", walk_stops_at_folders_nested_too_deep},
     {"walk_lists_files_sorted_skipping_hidden", walk_lists_files_sorted_skipping_hidden},
     {"walk_filters_by_extension", walk_filters_by_extension},
