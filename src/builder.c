@@ -217,12 +217,12 @@ static void builder_clear(stance_segment_builder *b) {
    * they would count against the next segment's memory from the start (a large vocabulary
    * then made a segment of every document) */
   {
-    slot *t = b->cap > TAB_KEEP ? calloc(TAB_START, sizeof *t) : NULL;
+    slot *t = b->tab == NULL || b->cap > TAB_KEEP ? calloc(TAB_START, sizeof *t) : NULL;
     if (t != NULL) {
       free(b->tab);
       b->tab = t;
       b->cap = TAB_START;
-    } else {
+    } else if (b->tab != NULL) {
       memset(b->tab, 0, b->cap * sizeof *b->tab);
     }
   }
@@ -512,6 +512,20 @@ oom:
   return 1;
 }
 
+/* The bytes of v as a varint. */
+static INLINE size_t varint_len(uint64_t v) {
+#if defined(__GNUC__)
+  return (size_t)(63 - __builtin_clzll(v | 1)) / 7 + 1;
+#else
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    n++;
+  }
+  return n;
+#endif
+}
+
 /* `size` bytes from the current block (a new one when it is full); NULL when out of memory. */
 static uint8_t *post_alloc(stance_segment_builder *b, size_t size) {
   post_block *blk = b->blocks;
@@ -600,9 +614,9 @@ static int flush_doc(stance_segment_builder *b) {
     uint32_t k, count = b->lcount[t];
     uint32_t *p = b->pos + (b->lend[t] - count);
     term_entry *e;
-    uint64_t delta;
+    uint64_t delta, head;
     uint8_t *out;
-    size_t n;
+    size_t n, need;
     if (t + 2 * AHEAD < b->nlw) {
       const term_entry *ahead = &b->entries[b->lw[t + 2 * AHEAD].id];
       PREFETCH(ahead);
@@ -620,8 +634,13 @@ static int flush_doc(stance_segment_builder *b) {
     }
     e = &b->entries[w->id];
     delta = (uint64_t)(b->local + 1 - e->last_doc);
-    if ((out = reserve_post(b, e, 20 + 5 * (uint64_t)count)) == NULL) return -1;
-    n = stance_varint_put(out, delta << 2 | (count < 4 ? count - 1 : 3));
+    head = delta << 2 | (count < 4 ? count - 1 : 3);
+    /* the entry's exact size: a slice holds what is written, not a worst case (which left
+     * two thirds of the postings' memory empty, and so cut segments three times as often) */
+    need = varint_len(head) + (count >= 4 ? varint_len(count - 4) : 0) + varint_len(p[0]);
+    for (k = 1; k < count; k++) need += varint_len(p[k] - p[k - 1]);
+    if ((out = reserve_post(b, e, need)) == NULL) return -1;
+    n = stance_varint_put(out, head);
     if (count >= 4) n += stance_varint_put(out + n, count - 4);
     e->docs_len += (uint32_t)n;
     n += stance_varint_put(out + n, p[0]);
@@ -643,6 +662,7 @@ static int flush_doc(stance_segment_builder *b) {
 
 long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *text, size_t len) {
   long words;
+  if (b->tab == NULL) return -1; /* out of memory when the last segment was finished */
   if (b->ndocs == b->docs_cap) {
     uint32_t cap = b->docs_cap ? b->docs_cap * 2 : 64;
     uint32_t *d = realloc(b->docs, cap * sizeof *d);
@@ -711,15 +731,6 @@ static int sort_refs(word_ref *refs, uint32_t n) {
   return 0;
 }
 
-
-static size_t varint_len(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    n++;
-  }
-  return n;
-}
 
 /* A word's postings as saved, at `out`: varint(length of the documents' part), the
  * documents' headers, then their positions (each document's entry, written whole into one
@@ -794,6 +805,12 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
     refs[i].key = sort_key(refs[i].w, refs[i].n);
     words_len += e->word_len;
     post_len += e->post_len + varint_len(e->docs_len);
+  }
+  /* the dictionary's table is not read again: a large one goes before the segment's
+   * tables are made (what a thread holds at most is the builder and those tables) */
+  if (b->cap > TAB_KEEP) {
+    free(b->tab);
+    b->tab = NULL;
   }
   if (sort_refs(refs, b->n) != 0) {
     free(refs);

@@ -347,10 +347,35 @@ static int cmp_size(const void *a, const void *b) {
   return (sx > sy) - (sx < sy);
 }
 
+/* A merged segment being written to its file on a thread of its own, while the save goes
+ * on to the next merge (whose parts keep both cores busy; the write, on one, left the other
+ * idle for a third of a rebuild's save). */
+typedef struct seg_writer {
+  uv_thread_t tid;
+  int started;
+  stance_segment *seg;
+  const char *dir;
+} seg_writer;
+
+static void seg_write_run(void *arg) {
+  seg_writer *w = arg;
+  char err[512];
+  /* a folder that cannot be written: the segment stays in memory, as a save writes it then */
+  stance_segment_to_file(w->seg, w->dir, err, sizeof err);
+}
+
+/* The write under way, if any, waited for. */
+static void seg_write_wait(seg_writer *w) {
+  if (w->started) uv_thread_join(&w->tid);
+  w->started = 0;
+}
+
 /* Merge `n` segments into one for the plan (written to `dir` and mapped, when there is a
- * folder): the inputs go to res->merged_from, the result to res->merged_to and `keep`. */
+ * folder, on `w`'s thread while the plan goes on): the inputs go to res->merged_from, the
+ * result to res->merged_to and `keep`. */
 static int merge_group(const stance_index *ix, stance_segment **group, uint32_t n, const char *dir,
-                       stance_index_saved *res, stance_segment **keep, uint32_t *nkeep, char *err, size_t errlen) {
+                       stance_index_saved *res, stance_segment **keep, uint32_t *nkeep, seg_writer *w, char *err,
+                       size_t errlen) {
   int damaged = 0;
   uint32_t i;
   uint64_t size = 0;
@@ -361,13 +386,20 @@ static int merge_group(const stance_index *ix, stance_segment **group, uint32_t 
   for (i = 0; i < n; i++) size += seg_size(group[i]);
   if (size < MERGE_SHARED) threads = 1;
   m = stance_segments_merge(group, n, keep_live, (void *)(uintptr_t)ix, threads, &damaged);
+  /* the write before (one merge's output is held while the next is made, at most) */
+  seg_write_wait(w);
   if (m == NULL) {
     snprintf(err, errlen, damaged ? "a segment of the index is damaged" : "out of memory");
     return -1;
   }
   /* written now (as an index job's segment is: "new-", taken by the save), so that its
    * tables are the file's pages, not memory held until the save ends */
-  if (dir != NULL && stance_segment_to_file(m, dir, err, errlen) != 0) err[0] = '\0';
+  if (dir != NULL) {
+    w->seg = m;
+    w->dir = dir;
+    w->started = uv_thread_create(&w->tid, seg_write_run, w) == 0;
+    if (!w->started) seg_write_run(w); /* no thread to be had: here */
+  }
   for (i = 0; i < n; i++) res->merged_from[res->nfrom++] = stance_segment_ref(group[i]);
   res->nparts[res->nmerged] = n;
   res->merged_to[res->nmerged++] = stance_segment_ref(m);
@@ -381,6 +413,8 @@ static int make_plan(const stance_index *ix, const char *dir, plan *p, stance_in
   uint32_t n = stance_index_nsegments(ix), i, j, npool = 0, nkeep = 0, nd = stance_index_ndocs(ix);
   stance_segment **pool, **keep;
   uint8_t *lost;
+  seg_writer w;
+  memset(&w, 0, sizeof w);
   memset(p, 0, sizeof *p);
   /* a loaded index's documents decoded (a damaged one is not saved again) */
   if (nd > 0 && stance_index_docs(ix) == NULL) {
@@ -414,7 +448,7 @@ static int make_plan(const stance_index *ix, const char *dir, plan *p, stance_in
       must |= lost[j];
     }
     if (j - i >= TIER_MIN || (j - i >= 2 && total >= MERGE_MAX / 2) || must) {
-      if (merge_group(ix, pool + i, j - i, dir, res, keep, &nkeep, err, errlen) != 0) goto fail;
+      if (merge_group(ix, pool + i, j - i, dir, res, keep, &nkeep, &w, err, errlen) != 0) goto fail;
       i = j;
     } else {
       keep[nkeep++] = stance_segment_ref(pool[i]);
@@ -438,13 +472,14 @@ static int make_plan(const stance_index *ix, const char *dir, plan *p, stance_in
             keep[k] = keep[--nkeep];
             break;
           }
-      if (merge_group(ix, pool, take, dir, res, keep, &nkeep, err, errlen) != 0) {
+      if (merge_group(ix, pool, take, dir, res, keep, &nkeep, &w, err, errlen) != 0) {
         for (i = 0; i < take; i++) stance_segment_unref(pool[i]);
         goto fail;
       }
       for (i = 0; i < take; i++) stance_segment_unref(pool[i]); /* the plan's old references */
     }
   }
+  seg_write_wait(&w);
   free(pool);
   free(lost);
   p->segs = keep;
@@ -462,6 +497,7 @@ static int make_plan(const stance_index *ix, const char *dir, plan *p, stance_in
 oom:
   snprintf(err, errlen, "out of memory");
 fail:
+  seg_write_wait(&w);
   if (keep != NULL)
     for (i = 0; i < nkeep; i++) stance_segment_unref(keep[i]);
   free(pool);
@@ -1310,6 +1346,10 @@ int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size
   m = map_file(dfd, name, err, errlen, NULL);
   close(dfd);
   if (m == NULL || (g = open_segment(m, seg->ndocs, seg->nterms, err, errlen)) == NULL) return -1;
+  /* its pages are what this process has just checksummed and written from memory (the page
+   * cache's copy of them): known good, not summed again when read (a save's merge read
+   * every page of a rebuild's segments, as much work as the merge) */
+  memset(m->verified, 1, (size_t)m->npages);
   /* the segment takes the mapped tables; its documents stay its own */
   docs = seg->docs;
   free(seg->block);
