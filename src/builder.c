@@ -175,6 +175,8 @@ struct stance_segment_builder {
   size_t post_bytes;            /* bytes of the postings' blocks */
   struct post_block *blocks;    /* where the entries' postings live (see post_alloc) */
   struct post_block *spare;     /* blocks of a finished segment, for the next one */
+  struct word_ref *refs;        /* the words in order, while a segment is streamed out */
+  uint32_t nrefs;
   int first, oom;
 };
 
@@ -251,6 +253,7 @@ void stance_builder_free(stance_segment_builder *b) {
   }
   free(b->entries);
   free(b->tab);
+  free(b->refs);
   free(b->docs);
   free(b->lw);
   free(b->lcount);
@@ -790,13 +793,18 @@ size_t stance_builder_memory(const stance_segment_builder *b) {
   return m + b->post_bytes;
 }
 
-stance_segment *stance_builder_finish(stance_segment_builder *b) {
+/* The segment's tables in word order (its postings too, when `postings`; else none, and
+ * b->refs keeps the order for stance__builder_postings); NULL when out of memory. */
+static stance_segment *make_tables(stance_segment_builder *b, int postings) {
   stance_segment *seg;
-  word_ref *refs = malloc(((size_t)b->n + 1) * sizeof *refs);
+  word_ref *refs;
   uint32_t i, w = 0;
   size_t words_len = 0, post_len = 0;
   uint64_t p = 0;
-  if (refs == NULL) return NULL;
+  free(b->refs); /* a stream that failed: made again */
+  b->refs = NULL;
+  b->nrefs = 0;
+  if ((refs = malloc(((size_t)b->n + 1) * sizeof *refs)) == NULL) return NULL;
   for (i = 0; i < b->n; i++) {
     term_entry *e = &b->entries[i];
     refs[i].w = b->words.data + e->word_off;
@@ -816,7 +824,7 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
     free(refs);
     return NULL;
   }
-  seg = stance__segment_alloc(b->ndocs, b->n, words_len, post_len);
+  seg = stance__segment_alloc(b->ndocs, b->n, words_len, postings ? post_len : 0);
   if (seg == NULL) {
     free(refs);
     return NULL;
@@ -828,20 +836,46 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
      * first, then, once it is near, what it points to */
     if (i + 2 * AHEAD < b->n) PREFETCH(refs[i + 2 * AHEAD].e);
     if (i + AHEAD < b->n) {
-      PREFETCH(refs[i + AHEAD].e->head);
+      if (postings) PREFETCH(refs[i + AHEAD].e->head);
       PREFETCH(refs[i + AHEAD].w);
     }
     stance_put32(STANCE__W(seg->term_off) + (size_t)i * 4, w);
     memcpy(STANCE__W(seg->terms) + w, refs[i].w, refs[i].n);
     w += refs[i].n;
     stance_put64(STANCE__W(seg->post_off) + (size_t)i * 8, p);
-    p += split_postings(refs[i].e, STANCE__W(seg->postings) + p);
+    p += postings ? split_postings(refs[i].e, STANCE__W(seg->postings) + p)
+                  : varint_len(refs[i].e->docs_len) + refs[i].e->post_len;
     stance_put32(STANCE__W(seg->freq) + (size_t)i * 4, refs[i].e->freq);
   }
   stance_put32(STANCE__W(seg->term_off) + (size_t)b->n * 4, w);
   stance_put64(STANCE__W(seg->post_off) + (size_t)b->n * 8, p);
   stance__segment_keys(seg);
-  free(refs);
-  builder_clear(b);
+  if (postings) {
+    free(refs);
+    builder_clear(b);
+  } else {
+    seg->post_len = post_len;
+    b->refs = refs;
+    b->nrefs = b->n;
+  }
   return seg;
+}
+
+stance_segment *stance_builder_finish(stance_segment_builder *b) { return make_tables(b, 1); }
+
+stance_segment *stance__builder_tables(stance_segment_builder *b) { return make_tables(b, 0); }
+
+size_t stance__builder_postings(stance_segment_builder *b, uint32_t k, uint8_t *out) {
+  const word_ref *refs = b->refs;
+  /* the entries and their first slices, in word order, are anywhere: fetched ahead */
+  if (k + 2 * AHEAD < b->nrefs) PREFETCH(refs[k + 2 * AHEAD].e);
+  if (k + AHEAD < b->nrefs) PREFETCH(refs[k + AHEAD].e->head);
+  return split_postings(refs[k].e, out);
+}
+
+void stance__builder_streamed(stance_segment_builder *b) {
+  free(b->refs);
+  b->refs = NULL;
+  b->nrefs = 0;
+  builder_clear(b);
 }

@@ -871,10 +871,14 @@ static int prepare(stance_job *job) {
 static int flush(stance_job *job, indexjob *j, stance_segment_builder *b, int any) {
   stance_segment *seg;
   char err[512];
+  int oom = 0;
   if (!any) return 0;
-  if ((seg = stance_builder_finish(b)) == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
-  /* a folder that cannot be written (a read-only corpus): the segment stays in memory */
-  if (j->dir != NULL) stance_segment_to_file(seg, j->dir, err, sizeof err);
+  /* written as it is made; in a folder that cannot be written (a read-only corpus), the
+   * segment stays in memory */
+  seg = NULL;
+  if (j->dir != NULL && (seg = stance_builder_to_file(b, j->dir, &oom, err, sizeof err)) == NULL && oom)
+    return stance_job_fail(job, -ENOMEM, "out of memory");
+  if (seg == NULL && (seg = stance_builder_finish(b)) == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
   uv_mutex_lock(&j->lock);
   if (j->nsegs == j->segs_cap) {
     size_t cap = j->segs_cap ? j->segs_cap * 2 : 16;
