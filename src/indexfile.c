@@ -73,12 +73,12 @@
  * most MERGE_WAYS of them and MERGE_MAX bytes together; it is merged into one segment when
  * it has TIER_MIN of them or fills half of MERGE_MAX (and when one of them lost more than
  * half its documents, which a merge drops). So a save after a few edits merges nothing
- * or a few small segments; one after a rebuild (segments of about 7 MB each, one per 24 MB
- * that a thread held) packs them by four into segments of up to MERGE_MAX; a segment is
+ * or a few small segments; one after a rebuild (segments of about 14 MB each, one per 32 MB
+ * that a thread held) packs them by two into segments of up to MERGE_MAX; a segment is
  * merged again only once TIER_MIN others of its size have come; at most MAX_SEGMENTS are
- * kept. Each merged segment is written and mapped at once, and a merge gives back the
- * pages of its inputs as it goes (stance_segments_merge): a save holds one merge's output
- * at a time. */
+ * kept. Each merged segment is written and mapped while the next merge runs, and a merge
+ * gives back the pages of its inputs as it goes (stance_segments_merge): a save holds two
+ * merges' output at a time at most. */
 #define TIER_FLOOR (1u * 1024u * 1024u)
 #define TIER_RATIO 4
 #define TIER_MIN 4
@@ -395,7 +395,7 @@ static int merge_group(const stance_index *ix, stance_segment **group, uint32_t 
   uint64_t size = 0;
   unsigned threads = stance_cpus();
   stance_segment *m;
-  /* on every core (a save after a rebuild merges about 85 MB of its segments at its end,
+  /* on every core (a save after a rebuild merges about 60 MB of its segments at its end,
    * when nothing else is left to do), unless there is too little to share */
   for (i = 0; i < n; i++) size += seg_size(group[i]);
   if (size < MERGE_SHARED) threads = 1;

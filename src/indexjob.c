@@ -23,8 +23,9 @@
 #include "query.h"
 #include "walk.h"
 
-/* A builder turns into a segment when it holds this much: what a thread holds at most. */
-#define FLUSH_BYTES (24u * 1024u * 1024u)
+/* A builder turns into a segment when it holds this much: what a thread holds at most (the
+ * segment is streamed to its file: no copy of it is held as well). */
+#define FLUSH_BYTES (32u * 1024u * 1024u)
 /* Documents are claimed in pieces of about this many bytes (a thread that finishes early
  * takes more: the threads end together). */
 #define CLAIM_BYTES (1024u * 1024u)
