@@ -175,6 +175,8 @@ struct stance_segment_builder {
   size_t post_bytes;            /* bytes of the postings' blocks */
   struct post_block *blocks;    /* where the entries' postings live (see post_alloc) */
   struct post_block *spare;     /* blocks of a finished segment, for the next one */
+  struct word_ref *refs;        /* the words in order, while a segment is streamed out */
+  uint32_t nrefs;
   int first, oom;
 };
 
@@ -217,12 +219,12 @@ static void builder_clear(stance_segment_builder *b) {
    * they would count against the next segment's memory from the start (a large vocabulary
    * then made a segment of every document) */
   {
-    slot *t = b->cap > TAB_KEEP ? calloc(TAB_START, sizeof *t) : NULL;
+    slot *t = b->tab == NULL || b->cap > TAB_KEEP ? calloc(TAB_START, sizeof *t) : NULL;
     if (t != NULL) {
       free(b->tab);
       b->tab = t;
       b->cap = TAB_START;
-    } else {
+    } else if (b->tab != NULL) {
       memset(b->tab, 0, b->cap * sizeof *b->tab);
     }
   }
@@ -251,6 +253,7 @@ void stance_builder_free(stance_segment_builder *b) {
   }
   free(b->entries);
   free(b->tab);
+  free(b->refs);
   free(b->docs);
   free(b->lw);
   free(b->lcount);
@@ -512,6 +515,20 @@ oom:
   return 1;
 }
 
+/* The bytes of v as a varint. */
+static INLINE size_t varint_len(uint64_t v) {
+#if defined(__GNUC__)
+  return (size_t)(63 - __builtin_clzll(v | 1)) / 7 + 1;
+#else
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    n++;
+  }
+  return n;
+#endif
+}
+
 /* `size` bytes from the current block (a new one when it is full); NULL when out of memory. */
 static uint8_t *post_alloc(stance_segment_builder *b, size_t size) {
   post_block *blk = b->blocks;
@@ -600,9 +617,9 @@ static int flush_doc(stance_segment_builder *b) {
     uint32_t k, count = b->lcount[t];
     uint32_t *p = b->pos + (b->lend[t] - count);
     term_entry *e;
-    uint64_t delta;
+    uint64_t delta, head;
     uint8_t *out;
-    size_t n;
+    size_t n, need;
     if (t + 2 * AHEAD < b->nlw) {
       const term_entry *ahead = &b->entries[b->lw[t + 2 * AHEAD].id];
       PREFETCH(ahead);
@@ -620,8 +637,13 @@ static int flush_doc(stance_segment_builder *b) {
     }
     e = &b->entries[w->id];
     delta = (uint64_t)(b->local + 1 - e->last_doc);
-    if ((out = reserve_post(b, e, 20 + 5 * (uint64_t)count)) == NULL) return -1;
-    n = stance_varint_put(out, delta << 2 | (count < 4 ? count - 1 : 3));
+    head = delta << 2 | (count < 4 ? count - 1 : 3);
+    /* the entry's exact size: a slice holds what is written, not a worst case (which left
+     * two thirds of the postings' memory empty, and so cut segments three times as often) */
+    need = varint_len(head) + (count >= 4 ? varint_len(count - 4) : 0) + varint_len(p[0]);
+    for (k = 1; k < count; k++) need += varint_len(p[k] - p[k - 1]);
+    if ((out = reserve_post(b, e, need)) == NULL) return -1;
+    n = stance_varint_put(out, head);
     if (count >= 4) n += stance_varint_put(out + n, count - 4);
     e->docs_len += (uint32_t)n;
     n += stance_varint_put(out + n, p[0]);
@@ -643,6 +665,7 @@ static int flush_doc(stance_segment_builder *b) {
 
 long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *text, size_t len) {
   long words;
+  if (b->tab == NULL) return -1; /* out of memory when the last segment was finished */
   if (b->ndocs == b->docs_cap) {
     uint32_t cap = b->docs_cap ? b->docs_cap * 2 : 64;
     uint32_t *d = realloc(b->docs, cap * sizeof *d);
@@ -712,15 +735,6 @@ static int sort_refs(word_ref *refs, uint32_t n) {
 }
 
 
-static size_t varint_len(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    n++;
-  }
-  return n;
-}
-
 /* A word's postings as saved, at `out`: varint(length of the documents' part), the
  * documents' headers, then their positions (each document's entry, written whole into one
  * slice, is its header, 1 or 2 varints, then as many varints as its count says). The bytes
@@ -779,13 +793,18 @@ size_t stance_builder_memory(const stance_segment_builder *b) {
   return m + b->post_bytes;
 }
 
-stance_segment *stance_builder_finish(stance_segment_builder *b) {
+/* The segment's tables in word order (its postings too, when `postings`; else none, and
+ * b->refs keeps the order for stance__builder_postings); NULL when out of memory. */
+static stance_segment *make_tables(stance_segment_builder *b, int postings) {
   stance_segment *seg;
-  word_ref *refs = malloc(((size_t)b->n + 1) * sizeof *refs);
+  word_ref *refs;
   uint32_t i, w = 0;
   size_t words_len = 0, post_len = 0;
   uint64_t p = 0;
-  if (refs == NULL) return NULL;
+  free(b->refs); /* a stream that failed: made again */
+  b->refs = NULL;
+  b->nrefs = 0;
+  if ((refs = malloc(((size_t)b->n + 1) * sizeof *refs)) == NULL) return NULL;
   for (i = 0; i < b->n; i++) {
     term_entry *e = &b->entries[i];
     refs[i].w = b->words.data + e->word_off;
@@ -795,11 +814,17 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
     words_len += e->word_len;
     post_len += e->post_len + varint_len(e->docs_len);
   }
+  /* the dictionary's table is not read again: a large one goes before the segment's
+   * tables are made (what a thread holds at most is the builder and those tables) */
+  if (b->cap > TAB_KEEP) {
+    free(b->tab);
+    b->tab = NULL;
+  }
   if (sort_refs(refs, b->n) != 0) {
     free(refs);
     return NULL;
   }
-  seg = stance__segment_alloc(b->ndocs, b->n, words_len, post_len);
+  seg = stance__segment_alloc(b->ndocs, b->n, words_len, postings ? post_len : 0);
   if (seg == NULL) {
     free(refs);
     return NULL;
@@ -811,20 +836,46 @@ stance_segment *stance_builder_finish(stance_segment_builder *b) {
      * first, then, once it is near, what it points to */
     if (i + 2 * AHEAD < b->n) PREFETCH(refs[i + 2 * AHEAD].e);
     if (i + AHEAD < b->n) {
-      PREFETCH(refs[i + AHEAD].e->head);
+      if (postings) PREFETCH(refs[i + AHEAD].e->head);
       PREFETCH(refs[i + AHEAD].w);
     }
     stance_put32(STANCE__W(seg->term_off) + (size_t)i * 4, w);
     memcpy(STANCE__W(seg->terms) + w, refs[i].w, refs[i].n);
     w += refs[i].n;
     stance_put64(STANCE__W(seg->post_off) + (size_t)i * 8, p);
-    p += split_postings(refs[i].e, STANCE__W(seg->postings) + p);
+    p += postings ? split_postings(refs[i].e, STANCE__W(seg->postings) + p)
+                  : varint_len(refs[i].e->docs_len) + refs[i].e->post_len;
     stance_put32(STANCE__W(seg->freq) + (size_t)i * 4, refs[i].e->freq);
   }
   stance_put32(STANCE__W(seg->term_off) + (size_t)b->n * 4, w);
   stance_put64(STANCE__W(seg->post_off) + (size_t)b->n * 8, p);
   stance__segment_keys(seg);
-  free(refs);
-  builder_clear(b);
+  if (postings) {
+    free(refs);
+    builder_clear(b);
+  } else {
+    seg->post_len = post_len;
+    b->refs = refs;
+    b->nrefs = b->n;
+  }
   return seg;
+}
+
+stance_segment *stance_builder_finish(stance_segment_builder *b) { return make_tables(b, 1); }
+
+stance_segment *stance__builder_tables(stance_segment_builder *b) { return make_tables(b, 0); }
+
+size_t stance__builder_postings(stance_segment_builder *b, uint32_t k, uint8_t *out) {
+  const word_ref *refs = b->refs;
+  /* the entries and their first slices, in word order, are anywhere: fetched ahead */
+  if (k + 2 * AHEAD < b->nrefs) PREFETCH(refs[k + 2 * AHEAD].e);
+  if (k + AHEAD < b->nrefs) PREFETCH(refs[k + AHEAD].e->head);
+  return split_postings(refs[k].e, out);
+}
+
+void stance__builder_streamed(stance_segment_builder *b) {
+  free(b->refs);
+  b->refs = NULL;
+  b->nrefs = 0;
+  builder_clear(b);
 }

@@ -655,6 +655,13 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
     if (nterms > UINT32_MAX - segs[i]->nterms) goto done;
     nterms += segs[i]->nterms;
   }
+#if !defined(_WIN32) && defined(MADV_SEQUENTIAL)
+  /* read in order, each input's mapped file: pages mapped a run at a time around each fault
+   * (a file mapped for searches reads only the pages touched, one fault each) */
+  for (i = 0; i < n; i++)
+    if (segs[i]->file != NULL && segs[i]->file->mmapped)
+      madvise((void *)(uintptr_t)segs[i]->file->data, segs[i]->file->size, MADV_SEQUENTIAL);
+#endif
   /* the parts: each input's entries cut at the same words (one part: all of them) */
   nparts = threads < 1 ? 1 : threads > STANCE_MERGE_THREADS ? STANCE_MERGE_THREADS : threads;
   if (n == 0) nparts = 1;
@@ -729,6 +736,12 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
       if (in[i].remap[d] != UINT32_MAX) out->docs[in[i].remap[d]] = segs[i]->docs[d];
   stance__segment_keys(out);
 done:
+#if !defined(_WIN32) && defined(MADV_RANDOM)
+  /* inputs kept (a save that failed) are read as a search reads them again */
+  for (i = 0; i < n; i++)
+    if (segs[i]->file != NULL && segs[i]->file->mmapped)
+      madvise((void *)(uintptr_t)segs[i]->file->data, segs[i]->file->size, MADV_RANDOM);
+#endif
   if (bad && damaged != NULL) *damaged = 1;
   if (in != NULL)
     for (i = 0; i < n; i++) {

@@ -176,6 +176,14 @@ long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *tex
 size_t stance_builder_memory(const stance_segment_builder *b);
 /* The finished segment (the builder is emptied); NULL when out of memory. */
 stance_segment *stance_builder_finish(stance_segment_builder *b);
+/* (internal: indexfile.c, which streams a segment to its file) The finished segment's
+ * tables without its postings (post_len says their size; post_off where each word's go):
+ * NULL when out of memory. Then the postings of word k, in order, at `out` (the room
+ * post_off says): their size. Then stance__builder_streamed empties the builder (or, when
+ * the stream failed, stance_builder_finish makes the segment in memory instead). */
+stance_segment *stance__builder_tables(stance_segment_builder *b);
+size_t stance__builder_postings(stance_segment_builder *b, uint32_t k, uint8_t *out);
+void stance__builder_streamed(stance_segment_builder *b);
 
 typedef struct stance_index stance_index;
 

@@ -73,12 +73,12 @@
  * most MERGE_WAYS of them and MERGE_MAX bytes together; it is merged into one segment when
  * it has TIER_MIN of them or fills half of MERGE_MAX (and when one of them lost more than
  * half its documents, which a merge drops). So a save after a few edits merges nothing
- * or a few small segments; one after a rebuild (segments of about 7 MB each, one per 24 MB
- * that a thread held) packs them by four into segments of up to MERGE_MAX; a segment is
+ * or a few small segments; one after a rebuild (segments of about 14 MB each, one per 32 MB
+ * that a thread held) packs them by two into segments of up to MERGE_MAX; a segment is
  * merged again only once TIER_MIN others of its size have come; at most MAX_SEGMENTS are
- * kept. Each merged segment is written and mapped at once, and a merge gives back the
- * pages of its inputs as it goes (stance_segments_merge): a save holds one merge's output
- * at a time. */
+ * kept. Each merged segment is written and mapped while the next merge runs, and a merge
+ * gives back the pages of its inputs as it goes (stance_segments_merge): a save holds two
+ * merges' output at a time at most. */
 #define TIER_FLOOR (1u * 1024u * 1024u)
 #define TIER_RATIO 4
 #define TIER_MIN 4
@@ -163,6 +163,20 @@ static int write_pages(stance_atomic *f, const void *data, size_t len) {
     if (stance_atomic_write(f, p, n) != 0) return -1;
     p += n;
     len -= n;
+  }
+  return 0;
+}
+
+/* All of `len` bytes at `off` of the file. 0, or -1 (errno). */
+static int pwrite_all(int fd, const void *data, size_t len, uint64_t off) {
+  const char *p = data;
+  while (len > 0) {
+    ssize_t n = pwrite(fd, p, len, (off_t)off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+    off += (uint64_t)n;
   }
   return 0;
 }
@@ -347,27 +361,59 @@ static int cmp_size(const void *a, const void *b) {
   return (sx > sy) - (sx < sy);
 }
 
+/* A merged segment being written to its file on a thread of its own, while the save goes
+ * on to the next merge (whose parts keep both cores busy; the write, on one, left the other
+ * idle for a third of a rebuild's save). */
+typedef struct seg_writer {
+  uv_thread_t tid;
+  int started;
+  stance_segment *seg;
+  const char *dir;
+} seg_writer;
+
+static void seg_write_run(void *arg) {
+  seg_writer *w = arg;
+  char err[512];
+  /* a folder that cannot be written: the segment stays in memory, as a save writes it then */
+  stance_segment_to_file(w->seg, w->dir, err, sizeof err);
+}
+
+/* The write under way, if any, waited for. */
+static void seg_write_wait(seg_writer *w) {
+  if (w->started) uv_thread_join(&w->tid);
+  w->started = 0;
+}
+
 /* Merge `n` segments into one for the plan (written to `dir` and mapped, when there is a
- * folder): the inputs go to res->merged_from, the result to res->merged_to and `keep`. */
+ * folder, on `w`'s thread while the plan goes on): the inputs go to res->merged_from, the
+ * result to res->merged_to and `keep`. */
 static int merge_group(const stance_index *ix, stance_segment **group, uint32_t n, const char *dir,
-                       stance_index_saved *res, stance_segment **keep, uint32_t *nkeep, char *err, size_t errlen) {
+                       stance_index_saved *res, stance_segment **keep, uint32_t *nkeep, seg_writer *w, char *err,
+                       size_t errlen) {
   int damaged = 0;
   uint32_t i;
   uint64_t size = 0;
   unsigned threads = stance_cpus();
   stance_segment *m;
-  /* on every core (a save after a rebuild merges about 85 MB of its segments at its end,
+  /* on every core (a save after a rebuild merges about 60 MB of its segments at its end,
    * when nothing else is left to do), unless there is too little to share */
   for (i = 0; i < n; i++) size += seg_size(group[i]);
   if (size < MERGE_SHARED) threads = 1;
   m = stance_segments_merge(group, n, keep_live, (void *)(uintptr_t)ix, threads, &damaged);
+  /* the write before (one merge's output is held while the next is made, at most) */
+  seg_write_wait(w);
   if (m == NULL) {
     snprintf(err, errlen, damaged ? "a segment of the index is damaged" : "out of memory");
     return -1;
   }
   /* written now (as an index job's segment is: "new-", taken by the save), so that its
    * tables are the file's pages, not memory held until the save ends */
-  if (dir != NULL && stance_segment_to_file(m, dir, err, errlen) != 0) err[0] = '\0';
+  if (dir != NULL) {
+    w->seg = m;
+    w->dir = dir;
+    w->started = uv_thread_create(&w->tid, seg_write_run, w) == 0;
+    if (!w->started) seg_write_run(w); /* no thread to be had: here */
+  }
   for (i = 0; i < n; i++) res->merged_from[res->nfrom++] = stance_segment_ref(group[i]);
   res->nparts[res->nmerged] = n;
   res->merged_to[res->nmerged++] = stance_segment_ref(m);
@@ -381,6 +427,8 @@ static int make_plan(const stance_index *ix, const char *dir, plan *p, stance_in
   uint32_t n = stance_index_nsegments(ix), i, j, npool = 0, nkeep = 0, nd = stance_index_ndocs(ix);
   stance_segment **pool, **keep;
   uint8_t *lost;
+  seg_writer w;
+  memset(&w, 0, sizeof w);
   memset(p, 0, sizeof *p);
   /* a loaded index's documents decoded (a damaged one is not saved again) */
   if (nd > 0 && stance_index_docs(ix) == NULL) {
@@ -414,7 +462,7 @@ static int make_plan(const stance_index *ix, const char *dir, plan *p, stance_in
       must |= lost[j];
     }
     if (j - i >= TIER_MIN || (j - i >= 2 && total >= MERGE_MAX / 2) || must) {
-      if (merge_group(ix, pool + i, j - i, dir, res, keep, &nkeep, err, errlen) != 0) goto fail;
+      if (merge_group(ix, pool + i, j - i, dir, res, keep, &nkeep, &w, err, errlen) != 0) goto fail;
       i = j;
     } else {
       keep[nkeep++] = stance_segment_ref(pool[i]);
@@ -438,13 +486,14 @@ static int make_plan(const stance_index *ix, const char *dir, plan *p, stance_in
             keep[k] = keep[--nkeep];
             break;
           }
-      if (merge_group(ix, pool, take, dir, res, keep, &nkeep, err, errlen) != 0) {
+      if (merge_group(ix, pool, take, dir, res, keep, &nkeep, &w, err, errlen) != 0) {
         for (i = 0; i < take; i++) stance_segment_unref(pool[i]);
         goto fail;
       }
       for (i = 0; i < take; i++) stance_segment_unref(pool[i]); /* the plan's old references */
     }
   }
+  seg_write_wait(&w);
   free(pool);
   free(lost);
   p->segs = keep;
@@ -462,6 +511,7 @@ static int make_plan(const stance_index *ix, const char *dir, plan *p, stance_in
 oom:
   snprintf(err, errlen, "out of memory");
 fail:
+  seg_write_wait(&w);
   if (keep != NULL)
     for (i = 0; i < nkeep; i++) stance_segment_unref(keep[i]);
   free(pool);
@@ -1310,6 +1360,10 @@ int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size
   m = map_file(dfd, name, err, errlen, NULL);
   close(dfd);
   if (m == NULL || (g = open_segment(m, seg->ndocs, seg->nterms, err, errlen)) == NULL) return -1;
+  /* its pages are what this process has just checksummed and written from memory (the page
+   * cache's copy of them): known good, not summed again when read (a save's merge read
+   * every page of a rebuild's segments, as much work as the merge) */
+  memset(m->verified, 1, (size_t)m->npages);
   /* the segment takes the mapped tables; its documents stay its own */
   docs = seg->docs;
   free(seg->block);
@@ -1327,6 +1381,181 @@ int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size
   g->file = NULL;
   stance_segment_unref(g);
   return 0;
+}
+
+/* A segment file written as its data is made: the data goes through `buf`, written and
+ * summed a WRITE_CHUNK of whole pages at a time; header and sums are written last, at the
+ * file's start. */
+typedef struct page_stream {
+  stance_atomic *f;
+  uint8_t *buf;                 /* WRITE_CHUNK bytes */
+  size_t len;
+  uint8_t *sums;
+  uint64_t page;                /* the next page to sum */
+  int failed;
+} page_stream;
+
+/* The whole pages of the buffer (all of it when `last`) summed and written. */
+static void stream_flush(page_stream *ps, int last) {
+  size_t whole = last ? ps->len : ps->len & ~(size_t)(PAGE - 1), k;
+  for (k = 0; k < whole; k += PAGE, ps->page++)
+    put_u32(ps->sums + ps->page * 4, page_sum(ps->buf + k, whole - k < PAGE ? whole - k : PAGE));
+  if (!ps->failed && whole > 0 && stance_atomic_write(ps->f, ps->buf, whole) != 0) ps->failed = 1;
+  memmove(ps->buf, ps->buf + whole, ps->len - whole);
+  ps->len -= whole;
+}
+
+/* Room for n bytes at the buffer's end (n <= WRITE_CHUNK - PAGE). */
+static uint8_t *stream_room(page_stream *ps, size_t n) {
+  if (WRITE_CHUNK - ps->len < n) stream_flush(ps, 0);
+  return ps->buf + ps->len;
+}
+
+static void stream_add(page_stream *ps, const void *data, uint64_t n) {
+  const uint8_t *p = data;
+  while (n > 0) {
+    size_t k;
+    stream_room(ps, 1);
+    k = WRITE_CHUNK - ps->len < n ? WRITE_CHUNK - ps->len : (size_t)n;
+    if (p != NULL) {
+      memcpy(ps->buf + ps->len, p, k);
+      p += k;
+    } else {
+      memset(ps->buf + ps->len, 0, k);
+    }
+    ps->len += k;
+    n -= k;
+  }
+}
+
+/* The builder's segment written to its file in `dir` as it is made (no copy of its
+ * postings in memory: what a thread holds at most is its builder), then mapped, as
+ * stance_segment_to_file leaves a segment. NULL when it could not be written (*oom set when
+ * out of memory): the builder is left as it was, for stance_builder_finish. */
+stance_segment *stance_builder_to_file(stance_segment_builder *b, const char *dir, int *oom, char *err,
+                                       size_t errlen) {
+  stance_segment *g = NULL, *mg;
+  stance_mapped *m;
+  page_stream ps;
+  stance_atomic f;
+  seg_layout l;
+  uint64_t npages, data_off, at, id = new_id();
+  uint8_t h[HEADER], *scratch = NULL;
+  size_t scratch_cap = 0;
+  uint32_t k;
+  char name[64], path[4096];
+  int dfd, opened = 0;
+  *oom = 0;
+  memset(&ps, 0, sizeof ps);
+  new_name(id, name, sizeof name);
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+    snprintf(err, errlen, "%s: path too long", dir);
+    return NULL;
+  }
+  if ((g = stance__builder_tables(b)) == NULL) goto oom;
+  if (layout(g->nterms, g->terms_len, g->post_len, &l) != 0) goto oom;
+  npages = (l.len + PAGE - 1) >> PAGE_BITS;
+  data_off = (HEADER + npages * 4 + PAGE - 1) & ~(PAGE - 1);
+  ps.sums = calloc((size_t)npages + 1, 4);
+  ps.buf = malloc(WRITE_CHUNK);
+  if (ps.sums == NULL || ps.buf == NULL) goto oom;
+  if ((dfd = open_dir(dir, 1, err, errlen)) < 0) goto fail;
+  close(dfd);
+  if (stance_atomic_open(&f, path, err, errlen) != 0) goto fail;
+  opened = 1;
+  ps.f = &f;
+  /* the header and sums' place, written again at the end */
+  for (at = 0; at < data_off; at += WRITE_CHUNK) {
+    size_t n = data_off - at < WRITE_CHUNK ? (size_t)(data_off - at) : WRITE_CHUNK;
+    memset(ps.buf, 0, n);
+    if (stance_atomic_write(&f, ps.buf, n) != 0) ps.failed = 1;
+  }
+  /* the tables, laid out as emit_segment lays them out (gaps of zeros) */
+  stream_add(&ps, g->term_off, ((uint64_t)g->nterms + 1) * 4);
+  stream_add(&ps, NULL, l.freq - ((uint64_t)g->nterms + 1) * 4);
+  stream_add(&ps, g->freq, (uint64_t)g->nterms * 4);
+  stream_add(&ps, NULL, l.post_off - l.freq - (uint64_t)g->nterms * 4);
+  stream_add(&ps, g->post_off, ((uint64_t)g->nterms + 1) * 8);
+  stream_add(&ps, g->keys, STANCE_NKEYS(g->nterms) * 8);
+  stream_add(&ps, g->terms, g->terms_len);
+  stream_add(&ps, NULL, l.postings - l.terms - g->terms_len);
+  /* the postings, word by word: into the buffer when they fit, else through `scratch` */
+  for (k = 0; k < g->nterms && !ps.failed; k++) {
+    uint64_t a = stance_get64(g->post_off + (size_t)k * 8), e = stance_get64(g->post_off + (size_t)k * 8 + 8);
+    size_t n = (size_t)(e - a);
+    if (n <= WRITE_CHUNK - PAGE) {
+      uint8_t *out = stream_room(&ps, n);
+      if (stance__builder_postings(b, k, out) != n) ps.failed = 1;
+      ps.len += n;
+    } else {
+      if (n > scratch_cap) {
+        uint8_t *ns = realloc(scratch, n);
+        if (ns == NULL) goto oom;
+        scratch = ns;
+        scratch_cap = n;
+      }
+      if (stance__builder_postings(b, k, scratch) != n) ps.failed = 1;
+      stream_add(&ps, scratch, n);
+    }
+  }
+  stream_flush(&ps, 1);
+  free(scratch);
+  scratch = NULL;
+  if (ps.failed || ps.page != npages) {
+    snprintf(err, errlen, "cannot write %s", path);
+    goto fail;
+  }
+  memset(h, 0, sizeof h);
+  memcpy(h, "STANCESG", 8);
+  put_u32(h + 8, SEG_VERSION);
+  put_u32(h + 12, PAGE_BITS);
+  put_u32(h + 16, g->nterms);
+  put_u32(h + 20, g->ndocs);
+  put_u64(h + 24, g->terms_len);
+  put_u64(h + 32, g->post_len);
+  put_u64(h + 40, l.len);
+  put_u64(h + 48, XXH3_64bits(ps.sums, (size_t)npages * 4));
+  put_u64(h + 56, XXH3_64bits(h, 56));
+  if (pwrite_all(f.fd, h, HEADER, 0) != 0 || pwrite_all(f.fd, ps.sums, (size_t)npages * 4, HEADER) != 0) {
+    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    goto fail;
+  }
+  opened = 0;
+  if (stance_atomic_commit(&f, 0, err, errlen) != 0) goto fail;
+  free(ps.sums);
+  free(ps.buf);
+  ps.sums = ps.buf = NULL;
+  /* mapped back, its pages known good (see stance_segment_to_file) */
+  if ((dfd = open_dir(dir, 1, err, errlen)) < 0) goto fail;
+  m = map_file(dfd, name, err, errlen, NULL);
+  close(dfd);
+  if (m == NULL || (mg = open_segment(m, g->ndocs, g->nterms, err, errlen)) == NULL) goto fail;
+  memset(m->verified, 1, (size_t)m->npages);
+  free(g->block);
+  g->block = NULL;
+  g->block_size = 0;
+  g->term_off = mg->term_off;
+  g->freq = mg->freq;
+  g->post_off = mg->post_off;
+  g->keys = mg->keys;
+  g->terms = mg->terms;
+  g->postings = mg->postings;
+  g->file = mg->file;
+  g->file_id = id;
+  mg->file = NULL;
+  stance_segment_unref(mg);
+  stance__builder_streamed(b);
+  return g;
+oom:
+  *oom = 1;
+  snprintf(err, errlen, "out of memory");
+fail:
+  if (opened) stance_atomic_abort(&f);
+  free(scratch);
+  free(ps.sums);
+  free(ps.buf);
+  stance_segment_unref(g);
+  return NULL;
 }
 
 void stance__reseal_meta(uint8_t *m, size_t len) {

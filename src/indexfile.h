@@ -12,8 +12,9 @@
  * Loading maps the files: it reads the headers, and of `meta` only the pages of the list of
  * segments; the documents and folders are decoded when used (stance_meta, index.h), and a
  * search touches the pages of the dictionary and of the postings it needs; each page is
- * checked against its checksum the first time it is read, and every offset checked before
- * use. A save writes only the segments not yet on disk, then `meta` (atomically), and
+ * checked against its checksum the first time it is read (except those of a segment file
+ * the same process has just written from memory, and mapped back), and every offset
+ * checked before use. A save writes only the segments not yet on disk, then `meta` (atomically), and
  * removes the files no longer listed. The formats are in indexfile.c (and, for users,
  * :help stance-index).
  *

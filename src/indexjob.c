@@ -23,8 +23,9 @@
 #include "query.h"
 #include "walk.h"
 
-/* A builder turns into a segment when it holds this much: what a thread holds at most. */
-#define FLUSH_BYTES (24u * 1024u * 1024u)
+/* A builder turns into a segment when it holds this much: what a thread holds at most (the
+ * segment is streamed to its file: no copy of it is held as well). */
+#define FLUSH_BYTES (32u * 1024u * 1024u)
 /* Documents are claimed in pieces of about this many bytes (a thread that finishes early
  * takes more: the threads end together). */
 #define CLAIM_BYTES (1024u * 1024u)
@@ -871,10 +872,14 @@ static int prepare(stance_job *job) {
 static int flush(stance_job *job, indexjob *j, stance_segment_builder *b, int any) {
   stance_segment *seg;
   char err[512];
+  int oom = 0;
   if (!any) return 0;
-  if ((seg = stance_builder_finish(b)) == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
-  /* a folder that cannot be written (a read-only corpus): the segment stays in memory */
-  if (j->dir != NULL) stance_segment_to_file(seg, j->dir, err, sizeof err);
+  /* written as it is made; in a folder that cannot be written (a read-only corpus), the
+   * segment stays in memory */
+  seg = NULL;
+  if (j->dir != NULL && (seg = stance_builder_to_file(b, j->dir, &oom, err, sizeof err)) == NULL && oom)
+    return stance_job_fail(job, -ENOMEM, "out of memory");
+  if (seg == NULL && (seg = stance_builder_finish(b)) == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
   uv_mutex_lock(&j->lock);
   if (j->nsegs == j->segs_cap) {
     size_t cap = j->segs_cap ? j->segs_cap * 2 : 16;

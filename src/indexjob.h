@@ -86,5 +86,13 @@ size_t stance_indexjob_errors(stance_job *job, const char *const **paths,
  * segment then points into the file (its memory freed) and knows its file. 0 or -1 (the
  * segment is left as it was). indexfile.c. */
 int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size_t errlen);
+/* The builder's segment written straight into a new file of `dir` as it is made (its
+ * postings never whole in memory), mapped back as stance_segment_to_file leaves a segment,
+ * the builder emptied. NULL when it could not be (*oom set when out of memory; else the
+ * folder cannot be written): the builder keeps its documents, for stance_builder_finish.
+ * The file's bytes are those stance_segment_to_file writes for stance_builder_finish's
+ * segment. indexfile.c. */
+stance_segment *stance_builder_to_file(stance_segment_builder *b, const char *dir, int *oom, char *err,
+                                       size_t errlen);
 
 #endif

@@ -1325,6 +1325,86 @@ static void merges_equal_one_build(void) {
   free(c);
 }
 
+/* The documents of `c` (and a long one, whose most frequent word's postings are larger
+ * than what a segment streamed to its file goes through at a time) added to `b`. */
+static void add_all(stance_segment_builder *b, corpus *c, const char *big, size_t big_len) {
+  int d;
+  for (d = 0; d < NDOCS; d++) CHECK(stance_builder_add(b, (uint32_t)d, c->text[d], c->len[d]) > 0);
+  CHECK(stance_builder_add(b, NDOCS, big, big_len) > 0);
+}
+
+/* A segment streamed to its file as it is made (a rebuild's) is the file and the segment
+ * that finishing it in memory then writing it give, byte for byte; the builder, emptied,
+ * builds the next one alike; a folder that cannot be written leaves the builder as it was,
+ * for the segment in memory. */
+static void streamed_segments_equal_written_ones(void) {
+  corpus *c = malloc(sizeof *c);
+  const char *dir = tmp_dir();
+  size_t big_len = 1000000, i;
+  char *big = malloc(big_len), err[256], path[4200];
+  int round, oom = 1;
+  make_corpus(c);
+  for (i = 0; i < big_len; i++) big[i] = "alpha beta alpha gamma\n"[i % 23];
+  for (round = 0; round < 2; round++) {
+    stance_segment_builder *a = stance_builder_new(), *b = stance_builder_new();
+    stance_segment *sa, *sb;
+    /* a builder that made a segment before (the second round) makes the next one alike */
+    for (i = 0; i <= (size_t)round; i++) {
+      add_all(a, c, big, big_len);
+      add_all(b, c, big, big_len);
+      if (i < (size_t)round) {
+        stance_segment_unref(stance_builder_finish(a));
+        stance_segment_unref(stance_builder_to_file(b, dir, &oom, err, sizeof err));
+      }
+    }
+    sa = stance_builder_finish(a);
+    CHECK(sa != NULL && stance_segment_to_file(sa, dir, err, sizeof err) == 0);
+    sb = stance_builder_to_file(b, dir, &oom, err, sizeof err);
+    CHECK(sb != NULL && !oom);
+    if (sa != NULL && sb != NULL) {
+      CHECK(sa->post_len > 64 * 1024);
+      CHECK(sb->file != NULL && sb->file_id != 0);
+      same_segment(sa, sb);
+      CHECK(sa->file != NULL && sb->file != NULL && sa->file->size == sb->file->size &&
+            memcmp(sa->file->data, sb->file->data, sa->file->size) == 0);
+      CHECK_INT(stance_segment_find(sb, "gamma", 5) >= 0, 1);
+    }
+    stance_segment_unref(sa);
+    stance_segment_unref(sb);
+    stance_builder_free(a);
+    stance_builder_free(b);
+  }
+  /* a folder that cannot be made: NULL, not out of memory, and the builder still whole */
+  {
+    stance_segment_builder *a = stance_builder_new(), *b = stance_builder_new();
+    stance_segment *sa, *sb;
+    snprintf(path, sizeof path, "%s/file", dir);
+    {
+      FILE *f = fopen(path, "w");
+      CHECK(f != NULL);
+      if (f != NULL) fclose(f);
+    }
+    snprintf(path, sizeof path, "%s/file/index.bin", dir);
+    add_all(a, c, big, big_len);
+    add_all(b, c, big, big_len);
+    oom = 1;
+    CHECK(stance_builder_to_file(b, path, &oom, err, sizeof err) == NULL);
+    CHECK_INT(oom, 0);
+    sa = stance_builder_finish(a);
+    sb = stance_builder_finish(b);
+    CHECK(sa != NULL && sb != NULL);
+    if (sa != NULL && sb != NULL) same_segment(sa, sb);
+    stance_segment_unref(sa);
+    stance_segment_unref(sb);
+    stance_builder_free(a);
+    stance_builder_free(b);
+  }
+  snprintf(path, sizeof path, "%s", dir);
+  tmp_cleanup(path);
+  free(big);
+  free(c);
+}
+
 /* An index saved by an older stance (format 5: each word's documents and positions
  * interleaved) is refused, saying its version, never read as this format: the search then
  * rebuilds it. A segment file of the older format listed by a meta of this one is refused
@@ -1448,4 +1528,5 @@ const test_case index_tests[] = {
     {"older_index_formats_are_refused", older_index_formats_are_refused},
     {"saves_merge_segments_by_tiers", saves_merge_segments_by_tiers},
     {"merges_equal_one_build", merges_equal_one_build},
+    {"streamed_segments_equal_written_ones", streamed_segments_equal_written_ones},
     {NULL, NULL}};
