@@ -10,6 +10,11 @@ local where = require('stance.editor.where')
 
 local OPFUNC = "v:lua.require'stance.editor.operator'.opfunc"
 
+--- 'operatorfunc' set to ours (the API at once: vim.o goes through Lua metatables first).
+function H.set_opfunc()
+  vim.api.nvim_set_option_value('operatorfunc', OPFUNC, {})
+end
+
 --- Byte spans of the region between marks `m1` and `m2` (e.g. "[" and "]") for `kind`
 --- ("char", "line", "block"; or "v", "V", CTRL-V).
 function M.region(buf, m1, m2, kind)
@@ -18,6 +23,7 @@ function M.region(buf, m1, m2, kind)
   local r1, c1, r2, c2 = p1[1] - 1, p1[2], p2[1] - 1, p2[2]
   if r2 < r1 or (r2 == r1 and c2 < c1) then r1, c1, r2, c2 = r2, c2, r1, c1 end
   local lines = vim.api.nvim_buf_get_lines(buf, r1, r2 + 1, false)
+  where.remember(buf, r1, lines) -- (their offsets are asked again: trimmed, drawn)
   local function line_len(r) return #(lines[r - r1 + 1] or '') end
   if kind == 'line' or kind == 'V' then
     return { { where.offset(buf, r1, 0), where.offset(buf, r2, line_len(r2)) } }
@@ -135,7 +141,7 @@ function M.start(preset)
   H.fresh = true
   H.preset = preset
   H.origin = where.cursor()
-  vim.o.operatorfunc = OPFUNC
+  H.set_opfunc()
   return 'g@'
 end
 
@@ -145,7 +151,7 @@ function M.line()
   H.fresh = true
   H.preset = nil
   H.origin = where.cursor()
-  vim.o.operatorfunc = OPFUNC
+  H.set_opfunc()
   return 'g@_'
 end
 
@@ -158,7 +164,7 @@ function M.visual()
   H.preset = nil
   local rec = annotate(M.region(0, '<', '>', mode), nil, origin)
   -- `.` after a visual annotate works on a motion, with the same label
-  if rec then vim.o.operatorfunc = OPFUNC end
+  if rec then H.set_opfunc() end
 end
 
 --- The fields of `:Stance annotate LABEL [VALUE ...] [FIELD=VALUE ...]`: each VALUE is the

@@ -158,10 +158,11 @@ end
 --- changed (an annotation made, a ghost gone), so that no screen shows the question gone and
 --- its answer not yet drawn.
 function H.show(head, items, tail)
-  if #vim.api.nvim_list_uis() == 0 then return function() end end -- headless: nobody to show it to
   -- the answer is typed already (typed ahead, a macro, a mapping): asked and answered in the
-  -- same screen update, as Neovim draws nothing while keys are waiting
+  -- same screen update, as Neovim draws nothing while keys are waiting (asked first: the
+  -- list of UIs is a table of tables made at each call)
   if vim.fn.getchar(1) ~= 0 then return function() end end
+  if #vim.api.nvim_list_uis() == 0 then return function() end end -- headless: nobody to show it to
   items = items()
   local chunks = H.echo_line(head, items, tail)
   if chunks then

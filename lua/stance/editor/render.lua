@@ -672,7 +672,7 @@ end
 --- without the marks made as it draws, so that those rows are drawn again too (else a row
 --- is lost or shown twice until the next full redraw: a relation made on a wrapped line).
 function H.with_moved(s, buf, groups)
-  if vim.fn.has('nvim-0.10') == 0 then return groups end
+  if not H.inline then return groups end -- (Neovim 0.10+)
   local wrapfit = require('stance.editor.wrapfit')
   local out = groups
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
