@@ -12,7 +12,7 @@ local OPFUNC = "v:lua.require'stance.editor.operator'.opfunc"
 
 --- 'operatorfunc' set to ours (the API at once: vim.o goes through Lua metatables first).
 function H.set_opfunc()
-  vim.api.nvim_set_option_value('operatorfunc', OPFUNC, {})
+  vim.api.nvim_set_option_value('operatorfunc', OPFUNC, { scope = 'global' })
 end
 
 --- Byte spans of the region between marks `m1` and `m2` (e.g. "[" and "]") for `kind`
@@ -81,6 +81,12 @@ function H.resize_choice(recs)
   return { { key = '<Tab>', text = #recs == 1 and 'resize it' or 'resize one', value = { resize = recs } } }
 end
 
+--- The resize choice of the region `spans` (see H.resizable), looked for only when the
+--- question is shown or <Tab> is typed (a label typed at once needs none of it).
+function H.lazy_resize_choice(s, spans, origin)
+  return { keys = { '<Tab>' }, make = function() return H.resize_choice(H.resizable(s, spans, origin)) end }
+end
+
 --- Which of `recs` to resize: the only one, or the one picked by number.
 function H.which(s, recs)
   return require('stance.editor.nav').pick_record(s, recs, 'resize')
@@ -110,7 +116,7 @@ local function annotate(spans, fields, origin)
   local trimmed = H.trimmed(s, spans)
   if #trimmed == 0 then return require('stance.notify').warn('nothing to annotate there (only white space)') end
   if not fields then
-    local extra = not H.preset and H.resize_choice(H.resizable(s, trimmed, origin)) or nil
+    local extra = not H.preset and H.lazy_resize_choice(s, trimmed, origin) or nil
     fields = require('stance.editor.prompt').label(s.corpus:schema(), H.preset, extra)
     if not fields then return end
     if fields.resize then

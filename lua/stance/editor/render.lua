@@ -16,6 +16,7 @@ local M = {}
 -- annotation took 600 us with the JIT, 430 us without; opening an article was no slower).
 -- Modules with long loops of their own (suggest, sentences, colors256) keep the JIT.
 if jit then jit.off(true, true) end
+local unpack_ = table.unpack or unpack -- luacheck: ignore
 local H = { rows = {}, attached = false, sign_groups = {}, marked = {}, plans = {}, dirty = {} }
 
 -- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
@@ -618,6 +619,7 @@ function M.redraw(buf, ranges)
   end
   if #rows == 0 then return end
   local groups = H.merged(rows)
+  H.planned = nil
   if ranges and s then groups = H.merged(H.with_moved(s, buf, groups)) end
   local mode = vim.api.nvim_get_mode()
   -- no screen update of ours while Neovim waits for a key (a prompt, "Press ENTER"): the
@@ -640,12 +642,19 @@ function M.redraw(buf, ranges)
       -- not depend on the rows around it)
       local lo, hi = math.max(signs[2], g[1]), math.min(signs[3], g[2] - 1)
       if lo <= hi then
-        local planned, signed, last, _, _, fit = M.plan(signs[4], signs[1], buf, lo, hi)
+        local p = H.planned
+        local planned, signed, last, _, _, fit
+        if p and p.win == signs[1] and p.lo == lo and p.hi == hi then
+          planned, signed, last, _, _, fit = unpack_(p.plan, 1, 6)
+        else
+          planned, signed, last, _, _, fit = M.plan(signs[4], signs[1], buf, lo, hi)
+        end
         M.place_signs(buf, lo, last, signed, g)
         H.adopt(signs[1], g, lo, last, planned, signed, fit)
       end
     end
     compat.redraw_rows(buf, g[1], g[2], false)
+    H.planned = nil
     marked = marked and { math.min(marked[1], g[1]), math.max(marked[2], g[2]) } or { g[1], g[2] }
   end
   H.marked[buf] = marked
@@ -684,7 +693,11 @@ function H.with_moved(s, buf, groups)
       for _, grp in ipairs(groups) do
         local lo, hi = math.max(grp[1], top), math.min(grp[2] - 1, bot, p.last)
         if lo <= hi and not moved then
-          local rows, _, _, _, text = M.plan(s, win, buf, lo, hi)
+          local plan = { M.plan(s, win, buf, lo, hi) }
+          -- (the same rows of the same window are planned next for their signs: this plan is
+          -- taken then, see M.redraw)
+          H.planned = { win = win, lo = lo, hi = hi, plan = plan }
+          local rows, text = plan[1], plan[5]
           for r = lo, hi do
             local old, new, line = p.rows[r], rows[r], text[r - lo + 1] or ''
             if wrapfit.height(g, line, old and not old.under and old.ends or nil)
