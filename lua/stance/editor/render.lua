@@ -16,7 +16,6 @@ local M = {}
 -- annotation took 600 us with the JIT, 430 us without; opening an article was no slower).
 -- Modules with long loops of their own (suggest, sentences, colors256) keep the JIT.
 if jit then jit.off(true, true) end
-local unpack_ = table.unpack or unpack -- luacheck: ignore
 local H = { rows = {}, attached = false, sign_groups = {}, marked = {}, plans = {}, dirty = {} }
 
 -- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
@@ -643,12 +642,9 @@ function M.redraw(buf, ranges)
       local lo, hi = math.max(signs[2], g[1]), math.min(signs[3], g[2] - 1)
       if lo <= hi then
         local p = H.planned
-        local planned, signed, last, _, _, fit
-        if p and p.win == signs[1] and p.lo == lo and p.hi == hi then
-          planned, signed, last, _, _, fit = unpack_(p.plan, 1, 6)
-        else
-          planned, signed, last, _, _, fit = M.plan(signs[4], signs[1], buf, lo, hi)
-        end
+        local plan = p and p.win == signs[1] and p.lo == lo and p.hi == hi and p.plan
+          or { M.plan(signs[4], signs[1], buf, lo, hi) }
+        local planned, signed, last, fit = plan[1], plan[2], plan[3], plan[6]
         M.place_signs(buf, lo, last, signed, g)
         H.adopt(signs[1], g, lo, last, planned, signed, fit)
       end
