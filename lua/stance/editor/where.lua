@@ -2,7 +2,7 @@
 --- shows), and the annotations under the cursor.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
-local H = { sizes = setmetatable({}, { __mode = 'k' }), memo = {}, buffers = 0, MAX_ROWS = 256 }
+local H = { sizes = setmetatable({}, { __mode = 'k' }), memo = {}, buffers = 0, MAX_ROWS = 256, RECENT = 8 }
 
 --- Where rows of a buffer start (byte offsets), as asked of Neovim since its text last
 --- changed (`b:changedtick`), with the lengths of the rows whose text was read: creating an
@@ -11,7 +11,7 @@ local H = { sizes = setmetatable({}, { __mode = 'k' }), memo = {}, buffers = 0, 
 --- lines, the more so the longer the document (in a 10 MB one: thousands of instructions a
 --- call on Neovim 0.10+, a fifth of a keypress).
 ---@param buf integer a buffer number (not 0)
----@return table { tick, starts = {row -> offset}, lens = {row -> bytes} }
+---@return table { tick, starts = {row -> offset}, lens = {row -> bytes}, recent = {row, ...} }
 function H.rows(buf)
   local tick = vim.api.nvim_buf_get_changedtick(buf)
   local m = H.memo[buf]
@@ -20,7 +20,7 @@ function H.rows(buf)
       H.buffers = H.buffers + 1
       if H.buffers > 8 then H.memo, H.buffers = {}, 1 end
     end
-    m = { tick = tick, starts = {}, lens = {}, n = 0 }
+    m = { tick = tick, starts = {}, lens = {}, recent = {}, n = 0 }
     H.memo[buf] = m
   end
   return m
@@ -47,9 +47,21 @@ function M.remember(buf, first, lines)
   if #lines > H.MAX_ROWS then return end
   local m = H.rows(buf)
   for i, l in ipairs(lines) do
-    m.lens[first + i - 1] = #l
+    H.know(m, first + i - 1, #l)
   end
-  m.n = m.n + #lines
+end
+
+--- Note the length of `row` in memo `m`, one of the rows M.pos looks at first (the last few
+--- noted: those of the change being made).
+function H.know(m, row, len)
+  if m.lens[row] == nil then m.n = m.n + 1 end
+  m.lens[row] = len
+  local recent = m.recent
+  for i = 1, #recent do
+    if recent[i] == row then return end
+  end
+  table.insert(recent, 1, row)
+  recent[H.RECENT + 1] = nil
 end
 
 --- (row, col), both 0-based, of byte offset `off` of `buf`.
@@ -60,9 +72,9 @@ function M.pos(buf, off)
   if buf == 0 then buf = api.nvim_get_current_buf() end
   -- a row whose start and length are known since the text last changed
   local m = H.rows(buf)
-  for r, len in pairs(m.lens) do
+  for _, r in ipairs(m.recent) do
     local start = m.starts[r]
-    if start and start <= off and off <= start + len then return r, off - start end
+    if start and start <= off and off <= start + m.lens[r] then return r, off - start end
   end
   -- in the current buffer, Neovim finds the row in one call (byte2line), where a search of
   -- rows by their offsets makes ~17 calls on 100k rows. byte2line counts a line break as
@@ -74,7 +86,7 @@ function M.pos(buf, off)
       local start = H.start(buf, row)
       local line = api.nvim_buf_get_lines(buf, row, row + 1, false)[1]
       if line and start <= off and off <= start + #line then
-        m.lens[row], m.n = #line, m.n + 1
+        H.know(m, row, #line)
         return row, off - start
       end
     end
