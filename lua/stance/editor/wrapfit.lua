@@ -34,6 +34,30 @@ end
 ---@return table|nil geometry
 ---@return string key
 function M.geometry(win)
+  local api = vim.api
+  local buf, cols = api.nvim_win_get_buf(win), api.nvim_win_get_width(win)
+  local c = H.geometries[win]
+  if c and c.buf == buf and c.cols == cols then return c.g, c.key end
+  local g, key = H.geometry(win)
+  H.geometries[win] = { buf = buf, cols = cols, g = g, key = key }
+  if not H.forgetting then -- kept until Neovim's loop turns (see H.geometries)
+    H.forgetting = true
+    vim.schedule(function()
+      H.geometries, H.forgetting = {}, false
+    end)
+  end
+  return g, key
+end
+
+--- The geometries of the windows worked out since Neovim's loop last turned, by window (with
+--- its buffer and width then): creating an annotation asked for it three times (its rows
+--- planned, the window's plan checked, the screen updated), and the window's text offset
+--- comes from getwininfo(), a dictionary of everything about the window made at each call.
+--- A window shows another buffer or is resized: worked out again; options set since in the
+--- same turn of the loop are seen at the next (render's check of the fit after the update).
+H.geometries = {}
+
+function H.geometry(win)
   local compat = require('stance.compat')
   local opt = compat.win_option
   if not opt(win, 'wrap') then return nil, 'nowrap' end
