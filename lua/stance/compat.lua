@@ -1,5 +1,6 @@
 --- Every difference between the Neovim versions we support (0.7.2 to 0.11), in one place.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 M.uv = vim.uv or vim.loop
 

@@ -1,6 +1,7 @@
 --- Configuration: one commented table of defaults, deep-merged with what setup() gets
 --- and validated field by field. See :help stance-config.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
 --- The defaults. Every option is documented in doc/stance.txt (stance-config).

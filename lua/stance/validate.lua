@@ -2,6 +2,7 @@
 --- so that nothing the schema forbids reaches a file. Misuse (wrong types) raises; a value
 --- the schema does not allow is a runtime failure: nil, err.
 local M = {}
+if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 local record_fields = {
   annotation = { label = true, target = true, stance = true, role = true, confidence = true, note = true,

@@ -10,6 +10,11 @@ local where = require('stance.editor.where')
 
 local OPFUNC = "v:lua.require'stance.editor.operator'.opfunc"
 
+--- 'operatorfunc' set to ours (the API at once: vim.o goes through Lua metatables first).
+function H.set_opfunc()
+  vim.api.nvim_set_option_value('operatorfunc', OPFUNC, { scope = 'global' })
+end
+
 --- Byte spans of the region between marks `m1` and `m2` (e.g. "[" and "]") for `kind`
 --- ("char", "line", "block"; or "v", "V", CTRL-V).
 function M.region(buf, m1, m2, kind)
@@ -18,6 +23,7 @@ function M.region(buf, m1, m2, kind)
   local r1, c1, r2, c2 = p1[1] - 1, p1[2], p2[1] - 1, p2[2]
   if r2 < r1 or (r2 == r1 and c2 < c1) then r1, c1, r2, c2 = r2, c2, r1, c1 end
   local lines = vim.api.nvim_buf_get_lines(buf, r1, r2 + 1, false)
+  where.remember(buf, r1, lines) -- (their offsets are asked again: trimmed, drawn)
   local function line_len(r) return #(lines[r - r1 + 1] or '') end
   if kind == 'line' or kind == 'V' then
     return { { where.offset(buf, r1, 0), where.offset(buf, r2, line_len(r2)) } }
@@ -75,6 +81,12 @@ function H.resize_choice(recs)
   return { { key = '<Tab>', text = #recs == 1 and 'resize it' or 'resize one', value = { resize = recs } } }
 end
 
+--- The resize choice of the region `spans` (see H.resizable), looked for only when the
+--- question is shown or <Tab> is typed (a label typed at once needs none of it).
+function H.lazy_resize_choice(s, spans, origin)
+  return { keys = { '<Tab>' }, make = function() return H.resize_choice(H.resizable(s, spans, origin)) end }
+end
+
 --- Which of `recs` to resize: the only one, or the one picked by number.
 function H.which(s, recs)
   return require('stance.editor.nav').pick_record(s, recs, 'resize')
@@ -104,7 +116,7 @@ local function annotate(spans, fields, origin)
   local trimmed = H.trimmed(s, spans)
   if #trimmed == 0 then return require('stance.notify').warn('nothing to annotate there (only white space)') end
   if not fields then
-    local extra = not H.preset and H.resize_choice(H.resizable(s, trimmed, origin)) or nil
+    local extra = not H.preset and H.lazy_resize_choice(s, trimmed, origin) or nil
     fields = require('stance.editor.prompt').label(s.corpus:schema(), H.preset, extra)
     if not fields then return end
     if fields.resize then
@@ -135,7 +147,7 @@ function M.start(preset)
   H.fresh = true
   H.preset = preset
   H.origin = where.cursor()
-  vim.o.operatorfunc = OPFUNC
+  H.set_opfunc()
   return 'g@'
 end
 
@@ -145,7 +157,7 @@ function M.line()
   H.fresh = true
   H.preset = nil
   H.origin = where.cursor()
-  vim.o.operatorfunc = OPFUNC
+  H.set_opfunc()
   return 'g@_'
 end
 
@@ -158,7 +170,7 @@ function M.visual()
   H.preset = nil
   local rec = annotate(M.region(0, '<', '>', mode), nil, origin)
   -- `.` after a visual annotate works on a motion, with the same label
-  if rec then vim.o.operatorfunc = OPFUNC end
+  if rec then H.set_opfunc() end
 end
 
 --- The fields of `:Stance annotate LABEL [VALUE ...] [FIELD=VALUE ...]`: each VALUE is the

@@ -17,6 +17,18 @@ function H.getkey()
   return c
 end
 
+--- Key notation `key` ("<Tab>", "x") as the key typed, kept (the same few keys are asked for
+--- at each question).
+H.typed = {}
+function H.termcodes(key)
+  local k = H.typed[key]
+  if not k then
+    k = vim.api.nvim_replace_termcodes(key, true, false, true)
+    H.typed[key] = k
+  end
+  return k
+end
+
 --- How a key is shown: itself, or <Tab>, <Space>, ... for the ones that print nothing.
 function H.key_name(k)
   local names = { ['\t'] = '<Tab>', [' '] = '<Space>', ['\r'] = '<CR>' }
@@ -158,10 +170,11 @@ end
 --- changed (an annotation made, a ghost gone), so that no screen shows the question gone and
 --- its answer not yet drawn.
 function H.show(head, items, tail)
-  if #vim.api.nvim_list_uis() == 0 then return function() end end -- headless: nobody to show it to
   -- the answer is typed already (typed ahead, a macro, a mapping): asked and answered in the
-  -- same screen update, as Neovim draws nothing while keys are waiting
+  -- same screen update, as Neovim draws nothing while keys are waiting (asked first: the
+  -- list of UIs is a table of tables made at each call)
   if vim.fn.getchar(1) ~= 0 then return function() end end
+  if #vim.api.nvim_list_uis() == 0 then return function() end end -- headless: nobody to show it to
   items = items()
   local chunks = H.echo_line(head, items, tail)
   if chunks then
@@ -182,9 +195,12 @@ end
 
 --- Pick one of `entries` (schema entries: name, key; shown as `display` or name) with its key. A key that picks
 --- nothing asks again, saying so.
+--- `extra` may also be { keys = {...}, make = function() return choices end }: choices that
+--- take work to know, made only when the question is shown or one of `keys` is typed (the
+--- keys it may use: a key of `entries` that is not one of them picks at once).
 ---@param what string "label", "target", ...
 ---@param entries table[]
----@param extra table[]|nil more choices { key ("x", "<BS>"), text, value }: picking one returns its value
+---@param extra table[]|table|nil more choices { key ("x", "<BS>"), text, value }: picking one returns its value
 ---@return table|nil entry nil when cancelled
 function M.pick(what, entries, extra)
   if #entries == 0 and not extra then return nil end
@@ -192,12 +208,27 @@ function M.pick(what, entries, extra)
   for _, e in ipairs(entries) do
     if e.key then by_key[e.key] = e end
   end
-  for _, x in ipairs(extra or {}) do
-    by_key[vim.api.nvim_replace_termcodes(x.key, true, false, true)] = x.value
+  local lazy = extra and extra.make and extra or nil
+  local function add_extra()
+    if lazy then
+      extra, lazy = lazy.make(), nil
+    end
+    for _, x in ipairs(extra or {}) do
+      by_key[H.termcodes(x.key)] = x.value
+    end
+  end
+  local later = {} -- the keys of choices not made yet
+  if lazy then
+    for _, key in ipairs(lazy.keys) do
+      later[H.termcodes(key)] = true
+    end
+  else
+    add_extra()
   end
   -- (made only when the question is shown: not when its answer was typed ahead)
   local items
   local function choices()
+    if lazy then add_extra() end
     items = items or H.items(what, entries, extra)
     return items
   end
@@ -207,6 +238,7 @@ function M.pick(what, entries, extra)
     local hide = H.show(head, choices, '<CR> name  <Esc> cancel')
     local k = H.getkey()
     hide()
+    if lazy and k and later[k] then add_extra() end
     if k == nil or k == '\27' or k == '\3' then return nil end
     if k == '\r' then
       local ok, name = pcall(vim.fn.input, what .. ' name: ')

@@ -618,6 +618,7 @@ function M.redraw(buf, ranges)
   end
   if #rows == 0 then return end
   local groups = H.merged(rows)
+  H.planned = nil
   if ranges and s then groups = H.merged(H.with_moved(s, buf, groups)) end
   local mode = vim.api.nvim_get_mode()
   -- no screen update of ours while Neovim waits for a key (a prompt, "Press ENTER"): the
@@ -640,12 +641,16 @@ function M.redraw(buf, ranges)
       -- not depend on the rows around it)
       local lo, hi = math.max(signs[2], g[1]), math.min(signs[3], g[2] - 1)
       if lo <= hi then
-        local planned, signed, last, _, _, fit = M.plan(signs[4], signs[1], buf, lo, hi)
+        local p = H.planned
+        local plan = p and p.win == signs[1] and p.lo == lo and p.hi == hi and p.plan
+          or { M.plan(signs[4], signs[1], buf, lo, hi) }
+        local planned, signed, last, fit = plan[1], plan[2], plan[3], plan[6]
         M.place_signs(buf, lo, last, signed, g)
         H.adopt(signs[1], g, lo, last, planned, signed, fit)
       end
     end
     compat.redraw_rows(buf, g[1], g[2], false)
+    H.planned = nil
     marked = marked and { math.min(marked[1], g[1]), math.max(marked[2], g[2]) } or { g[1], g[2] }
   end
   H.marked[buf] = marked
@@ -672,7 +677,7 @@ end
 --- without the marks made as it draws, so that those rows are drawn again too (else a row
 --- is lost or shown twice until the next full redraw: a relation made on a wrapped line).
 function H.with_moved(s, buf, groups)
-  if vim.fn.has('nvim-0.10') == 0 then return groups end
+  if not H.inline then return groups end -- (Neovim 0.10+)
   local wrapfit = require('stance.editor.wrapfit')
   local out = groups
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
@@ -684,7 +689,11 @@ function H.with_moved(s, buf, groups)
       for _, grp in ipairs(groups) do
         local lo, hi = math.max(grp[1], top), math.min(grp[2] - 1, bot, p.last)
         if lo <= hi and not moved then
-          local rows, _, _, _, text = M.plan(s, win, buf, lo, hi)
+          local plan = { M.plan(s, win, buf, lo, hi) }
+          -- (the same rows of the same window are planned next for their signs: this plan is
+          -- taken then, see M.redraw)
+          H.planned = { win = win, lo = lo, hi = hi, plan = plan }
+          local rows, text = plan[1], plan[5]
           for r = lo, hi do
             local old, new, line = p.rows[r], rows[r], text[r - lo + 1] or ''
             if wrapfit.height(g, line, old and not old.under and old.ends or nil)

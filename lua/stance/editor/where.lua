@@ -2,23 +2,91 @@
 --- shows), and the annotations under the cursor.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
-local H = { sizes = setmetatable({}, { __mode = 'k' }) }
+local H = { sizes = setmetatable({}, { __mode = 'k' }), memo = {}, buffers = 0, MAX_ROWS = 256, RECENT = 8 }
+
+--- Where rows of a buffer start (byte offsets), as asked of Neovim since its text last
+--- changed (`b:changedtick`), with the lengths of the rows whose text was read: creating an
+--- annotation asks the same two or three rows over and over (the operator's region, its
+--- white space trimmed, the rows drawn again), and each answer walks Neovim's blocks of
+--- lines, the more so the longer the document (in a 10 MB one: thousands of instructions a
+--- call on Neovim 0.10+, a fifth of a keypress).
+---@param buf integer a buffer number (not 0)
+---@return table { tick, starts = {row -> offset}, lens = {row -> bytes}, recent = {row, ...} }
+function H.rows(buf)
+  local tick = vim.api.nvim_buf_get_changedtick(buf)
+  local m = H.memo[buf]
+  if not m or m.tick ~= tick or m.n > H.MAX_ROWS then
+    if not m then -- (kept for a few buffers: those of wiped ones go)
+      H.buffers = H.buffers + 1
+      if H.buffers > 8 then H.memo, H.buffers = {}, 1 end
+    end
+    m = { tick = tick, starts = {}, lens = {}, recent = {}, n = 0 }
+    H.memo[buf] = m
+  end
+  return m
+end
+
+--- Byte offset of the start of row `row` (0-based) of `buf`.
+function H.start(buf, row)
+  local m = H.rows(buf)
+  local at = m.starts[row]
+  if not at then
+    at = vim.api.nvim_buf_get_offset(buf, row)
+    m.starts[row], m.n = at, m.n + 1
+  end
+  return at
+end
+
+--- Note the text of rows `first`.. of `buf` (a list of lines, as read now), so that M.pos
+--- finds offsets on them without asking Neovim.
+---@param buf integer
+---@param first integer 0-based row of lines[1]
+---@param lines string[]
+function M.remember(buf, first, lines)
+  if buf == 0 then buf = vim.api.nvim_get_current_buf() end
+  if #lines > H.MAX_ROWS then return end
+  local m = H.rows(buf)
+  for i, l in ipairs(lines) do
+    H.know(m, first + i - 1, #l)
+  end
+end
+
+--- Note the length of `row` in memo `m`, one of the rows M.pos looks at first (the last few
+--- noted: those of the change being made).
+function H.know(m, row, len)
+  if m.lens[row] == nil then m.n = m.n + 1 end
+  m.lens[row] = len
+  local recent = m.recent
+  for i = 1, #recent do
+    if recent[i] == row then return end
+  end
+  table.insert(recent, 1, row)
+  recent[H.RECENT + 1] = nil
+end
 
 --- (row, col), both 0-based, of byte offset `off` of `buf`.
 ---@return integer row
 ---@return integer col
 function M.pos(buf, off)
   local api = vim.api
+  if buf == 0 then buf = api.nvim_get_current_buf() end
+  -- a row whose start and length are known since the text last changed
+  local m = H.rows(buf)
+  for _, r in ipairs(m.recent) do
+    local start = m.starts[r]
+    if start and start <= off and off <= start + m.lens[r] then return r, off - start end
+  end
   -- in the current buffer, Neovim finds the row in one call (byte2line), where a search of
   -- rows by their offsets makes ~17 calls on 100k rows. byte2line counts a line break as
-  -- 'fileformat' does (two bytes in "dos"), buffer offsets one byte each: in "dos" its row is
-  -- taken only when the offsets of that row and the next confirm it.
-  if buf == 0 or buf == api.nvim_get_current_buf() then
+  -- 'fileformat' does (two bytes in "dos"), buffer offsets one byte each: its row is taken
+  -- when its start and its length confirm it (always, unless "dos").
+  if buf == api.nvim_get_current_buf() then
     local row = vim.fn.byte2line(off + 1) - 1
     if row >= 0 then
-      local start = api.nvim_buf_get_offset(buf, row)
-      if start <= off and (require('stance.compat').buf_option(buf, 'fileformat') ~= 'dos'
-          or row + 1 >= api.nvim_buf_line_count(buf) or api.nvim_buf_get_offset(buf, row + 1) > off) then
+      local start = H.start(buf, row)
+      local line = api.nvim_buf_get_lines(buf, row, row + 1, false)[1]
+      if line and start <= off and off <= start + #line then
+        H.know(m, row, #line)
         return row, off - start
       end
     end
@@ -28,9 +96,9 @@ function M.pos(buf, off)
   -- the last row whose start is <= off
   while hi - lo > 1 do
     local mid = math.floor((lo + hi) / 2)
-    if api.nvim_buf_get_offset(buf, mid) <= off then lo = mid else hi = mid end
+    if H.start(buf, mid) <= off then lo = mid else hi = mid end
   end
-  return lo, off - api.nvim_buf_get_offset(buf, lo)
+  return lo, off - H.start(buf, lo)
 end
 
 --- The size of `buf` in bytes (the offset after its last line), kept until its text changes:
@@ -51,7 +119,8 @@ end
 
 --- Byte offset of (row, col), 0-based.
 function M.offset(buf, row, col)
-  return vim.api.nvim_buf_get_offset(buf, row) + col
+  if buf == 0 then buf = vim.api.nvim_get_current_buf() end
+  return H.start(buf, row) + col
 end
 
 --- Byte offset of the cursor of window `win` (default: current).

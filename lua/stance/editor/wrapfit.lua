@@ -11,10 +11,19 @@ local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
---- The cells `text` takes from virtual column `col`: its length when it is printable ASCII.
+--- The cells `text` takes from virtual column `col` in a window of geometry `g`: its length
+--- when it is printable ASCII, its characters when the others are Latin-1 letters (U+00C0 to
+--- U+00FF: one cell each where 'ambiwidth' is "single"), else as Neovim counts them (a call
+--- into Vim script: most lines of a text in French or German would make one).
 --- (Only Neovim 0.10+ draws marks inside lines: this module is used there alone.)
-function H.cells(text, col)
+function H.cells(text, col, g)
   if not text:find('[^\32-\126]') then return #text end
+  if g.single and not text:find('[^\32-\126\128-\191\195]') then
+    local _, pairs_ = text:gsub('\195[\128-\191]', '')
+    local _, leads = text:gsub('\195', '')
+    local _, tails = text:gsub('[\128-\191]', '')
+    if pairs_ == leads and pairs_ == tails then return #text - pairs_ end
+  end
   return vim.fn.strdisplaywidth(text, col or 0)
 end
 
@@ -25,6 +34,30 @@ end
 ---@return table|nil geometry
 ---@return string key
 function M.geometry(win)
+  local api = vim.api
+  local buf, cols = api.nvim_win_get_buf(win), api.nvim_win_get_width(win)
+  local c = H.geometries[win]
+  if c and c.buf == buf and c.cols == cols then return c.g, c.key end
+  local g, key = H.geometry(win)
+  H.geometries[win] = { buf = buf, cols = cols, g = g, key = key }
+  if not H.forgetting then -- kept until Neovim's loop turns (see H.geometries)
+    H.forgetting = true
+    vim.schedule(function()
+      H.geometries, H.forgetting = {}, false
+    end)
+  end
+  return g, key
+end
+
+--- The geometries of the windows worked out since Neovim's loop last turned, by window (with
+--- its buffer and width then): creating an annotation asked for it three times (its rows
+--- planned, the window's plan checked, the screen updated), and the window's text offset
+--- comes from getwininfo(), a dictionary of everything about the window made at each call.
+--- A window shows another buffer or is resized: worked out again; options set since in the
+--- same turn of the loop are seen at the next (render's check of the fit after the update).
+H.geometries = {}
+
+function H.geometry(win)
   local compat = require('stance.compat')
   local opt = compat.win_option
   if not opt(win, 'wrap') then return nil, 'nowrap' end
@@ -37,12 +70,13 @@ function M.geometry(win)
     sbr_cells = vim.fn.strdisplaywidth(sbr)
   end
   local g = { width = width, cont = width - sbr_cells, lbr = opt(win, 'linebreak') and true or false,
-    bri = opt(win, 'breakindent') and true or false }
+    bri = opt(win, 'breakindent') and true or false, single = compat.global_option('ambiwidth') == 'single' }
   if g.lbr then
     local chars = compat.global_option('breakat')
     g.breakat = '[' .. chars:gsub('[%]%^%-%%]', '%%%0') .. ']'
   end
-  return g, table.concat({ g.width, g.cont, tostring(g.lbr), g.breakat or '', tostring(g.bri) }, ':')
+  return g, table.concat({ g.width, g.cont, tostring(g.lbr), g.breakat or '', tostring(g.bri), tostring(g.single) },
+    ':')
 end
 
 --- A running place on the screen rows of one line: `col` cells used of the current row
@@ -50,7 +84,7 @@ end
 function H.start(g, line)
   local p = { col = 0, w = g.width, cont = g.cont, g = g, vcol = 0, rows = 1 }
   if g.bri then
-    p.cont = p.cont - H.cells(line:match('^%s*'))
+    p.cont = p.cont - H.cells(line:match('^%s*'), 0, g)
   end
   if p.cont < 1 then p.cont = 1 end
   return p
@@ -78,16 +112,16 @@ end
 --- fit in what is left of the row starts the next one, unless it is longer than a row).
 function H.text_on(p, text)
   if text == '' then return end
-  if not p.g.lbr then return H.cells_on(p, H.cells(text, p.vcol)) end
+  if not p.g.lbr then return H.cells_on(p, H.cells(text, p.vcol, p.g)) end
   local at = 1
   while at <= #text do
     local a, b = text:find(p.g.breakat, at)
     local word = text:sub(at, (a or #text + 1) - 1)
-    local n = H.cells(word, p.vcol)
+    local n = H.cells(word, p.vcol, p.g)
     if n > 0 and p.col > 0 and p.col + n > p.w and n <= p.cont then H.newrow(p) end
     H.cells_on(p, n)
     if not a then return end
-    H.cells_on(p, H.cells(text:sub(a, b), p.vcol))
+    H.cells_on(p, H.cells(text:sub(a, b), p.vcol, p.g))
     at = b + 1
   end
 end
@@ -125,7 +159,7 @@ function M.fit(g, line, ends)
     end
     local shown
     for k, c in ipairs(e.chunks) do
-      local n = H.cells(c[1])
+      local n = H.cells(c[1], 0, g)
       if p.col > 0 and p.col + n > p.w and n - 1 <= p.cont then
         -- not whole in what is left of this row: blanks to its end, the mark on the next
         if not shown then
@@ -138,7 +172,7 @@ function M.fit(g, line, ends)
         shown[#shown + 1] = { (' '):rep(p.w - p.col) }
         H.cells_on(p, p.w - p.col)
         shown[#shown + 1] = { text, c[2] }
-        H.cells_on(p, H.cells(text))
+        H.cells_on(p, H.cells(text, 0, g))
       else
         if shown then shown[#shown + 1] = c end
         H.cells_on(p, n)
@@ -163,7 +197,7 @@ function M.height(g, line, ends)
       done = e.col
     end
     for _, c in ipairs(e.shown or e.chunks) do
-      H.cells_on(p, H.cells(c[1]))
+      H.cells_on(p, H.cells(c[1], 0, g))
     end
   end
   H.text_on(p, line:sub(done + 1))
