@@ -36,6 +36,15 @@ static int l_version(lua_State *L) {
   return 1;
 }
 
+/* in_host() -> boolean: whether this module runs inside the `stance` executable (host.c
+ * marks its state), not as a module of another Lua (lua5.4, Neovim): only that program may
+ * start itself again (a watcher started on demand, stance.watch.auto). */
+static int l_in_host(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, STANCE_HOST_KEY);
+  lua_pushboolean(L, lua_toboolean(L, -1));
+  return 1;
+}
+
 /* isatty(fd) -> boolean: for progress bars that only a terminal should see. */
 static int l_isatty(lua_State *L) {
   lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
@@ -79,7 +88,7 @@ static int l_new_id(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg core_funcs[] = {{"version", l_version},
+static const luaL_Reg core_funcs[] = {{"version", l_version}, {"in_host", l_in_host},
                                       {"new_id", l_new_id},
                                       {"isatty", l_isatty},
                                       {"sha256", l_sha256},

@@ -25,6 +25,8 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "lcore.h"
+
 #if defined(__APPLE__)
 #include <mach-o/dyld.h>
 #endif
@@ -237,6 +239,8 @@ int main(int argc, char **argv) {
   lua_pushcfunction(L, luaopen_stance_core);
   lua_setfield(L, -2, "stance.core");
   lua_pop(L, 1);
+  lua_pushboolean(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, STANCE_HOST_KEY);
   if (set_path(L, argv[0]) != 0) {
     fputs("stance: cannot find the Lua sources (stance/cli.lua); set STANCE_LUADIR\n", stderr);
     lua_close(L);

@@ -8,6 +8,8 @@
 #include <lua.h>
 
 #define STANCE_VERSION "0.1.0"
+/* the registry field host.c sets true in the `stance` executable's state (core.in_host) */
+#define STANCE_HOST_KEY "stance.host"
 
 void stance__open_worker(lua_State *L);
 void stance__open_fs(lua_State *L);

@@ -9,9 +9,10 @@
 local M = {}
 local H = {}
 
--- Methods are found in M as a table (no Lua function runs for each call of one: a script's
--- pass calls several per document); `annotator`, which is no method, falls through to M's own
--- metatable: whoami remembers what it looked up, a corpus sets its own by assigning it.
+-- Methods are found as a table (no Lua function runs for each call of one: a script's pass
+-- calls several per document); a corpus's `annotator`, which is no method, falls through to
+-- its metatable's (H.metatable, the corpus's repository); M's own says whoami's name here.
+-- whoami remembers what it looked up, a corpus sets its own by assigning it.
 M.__index = M
 setmetatable(M, {
   __index = function(_, key)
@@ -36,9 +37,27 @@ function M.open(path)
     -- documents are cached weakly: iterating over 40k of them keeps only those in use
     -- (and those with unsaved changes, which `layers` holds)
     docs_cache = setmetatable({}, { __mode = 'v' }),
-  }, M)
+  }, H.metatable(root))
   H.opened[c] = true
   return c
+end
+
+--- A corpus's own metatable: M's methods, copied (found as a table: no Lua function runs for
+--- each call of one), and `annotator`, when the corpus sets none, the name whoami finds in
+--- the corpus's own repository (`git -C ROOT`), whatever folder the script runs in.
+---@param root string
+---@return table
+function H.metatable(root)
+  local methods = setmetatable({}, {
+    __index = function(_, key)
+      if key == 'annotator' then return require('stance.whoami').name(root) end
+      return M[key]
+    end,
+  })
+  for k, v in pairs(M) do
+    if k ~= '__index' then methods[k] = v end
+  end
+  return { __index = methods }
 end
 
 -- the corpora opened in this process, for M.save_layer_caches (weakly: a corpus dropped is gone)
@@ -85,20 +104,31 @@ function M:layer_folder(name)
   return dir
 end
 
---- The folders of `names`' annotation files (see M:layer_folder), in a list kept for that
---- list of names (stance.Corpus.layer_names gives the same one while the annotators' folder
---- does not change).
+--- The folders of `names`' annotation files (see M:layer_folder), in a list kept while the
+--- names are the same (compared name by name: a script may change its own list in place
+--- between two calls; stance.Corpus.layer_names gives the same names while the annotators'
+--- folder does not change).
 ---@param names string[]
 ---@return string[]
 function M:layer_folders(names)
-  if self._folders_of ~= names then
-    local list = {}
-    for i, name in ipairs(names) do
-      list[i] = self:layer_folder(name)
+  local of, list = self._folders_of, self._folders
+  local same = of ~= nil and #of == #names
+  if same then
+    for i = 1, #names do
+      if of[i] ~= names[i] then
+        same = false
+        break
+      end
     end
-    self._folders_of, self._folders = names, list
   end
-  return self._folders
+  if not same then
+    of, list = {}, {}
+    for i, name in ipairs(names) do
+      of[i], list[i] = name, self:layer_folder(name)
+    end
+    self._folders_of, self._folders = of, list
+  end
+  return list
 end
 
 --- What core.layer_cache's annotations() makes a document's layers and annotations of (see

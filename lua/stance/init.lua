@@ -59,7 +59,11 @@ function M.annotator(buf)
   local session = package.loaded['stance.editor.session']
   local s = session and session.get(buf)
   if s then return s.annotator end
-  return require('stance.whoami').name()
+  -- a file of a corpus: the name its repository gives (as a session there would take)
+  buf = buf or vim.api.nvim_get_current_buf()
+  local name = vim.api.nvim_buf_get_name(buf)
+  local root = name ~= '' and require('stance.root').find(name) or nil
+  return require('stance.whoami').name(root)
 end
 
 return M

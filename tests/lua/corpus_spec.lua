@@ -65,6 +65,35 @@ describe('corpus', function()
     assert.truthy(nerr:find('not inside a corpus', 1, true))
   end)
 
+  it('annotates by default as the name its own repository gives, from whatever folder', function()
+    if os.getenv('STANCE_ANNOTATOR') then return pending('STANCE_ANNOTATOR is set') end
+    local d = new_corpus({ ['a.txt'] = 'Sanctions work.' })
+    local git = ('git -C %s '):format(T.q(d))
+    assert(os.execute(git .. 'init -q') and os.execute(git .. 'config user.name "Repo Local"'))
+    -- this process runs in another folder (the checkout), whose git may say another name
+    local c = assert(stance_open(d))
+    assert.are.equal('Repo Local', c.annotator)
+    local doc = assert(c:document('a.txt'))
+    assert.are.equal('Repo Local', assert(doc:layer()).annotator)
+    -- set by the script: its own
+    c.annotator = 'eve'
+    assert.are.equal('eve', assert(doc:layer()).annotator)
+  end)
+
+  it('gives the folders of the names asked, also when a script changed its list in place', function()
+    local d = new_corpus()
+    local c = assert(stance_open(d))
+    local names = { 'ana', 'ben' }
+    local root = core.realpath(d)
+    assert.are.same({ root .. '/.stance/annotations/ana/', root .. '/.stance/annotations/ben/' }, c:layer_folders(names))
+    names[1] = 'carl'
+    assert.are.same({ root .. '/.stance/annotations/carl/', root .. '/.stance/annotations/ben/' }, c:layer_folders(names))
+    names[3] = 'dan'
+    assert.are.equal(3, #c:layer_folders(names))
+    table.remove(names, 1)
+    assert.are.same({ root .. '/.stance/annotations/ben/', root .. '/.stance/annotations/dan/' }, c:layer_folders(names))
+  end)
+
   it('lists documents by the schema globs, lazily', function()
     local d = new_corpus({ ['a.txt'] = 'a', ['b.md'] = 'b', ['c.ann'] = 'c', ['drafts/d.txt'] = 'd' })
     local c = assert(stance_open(d))

@@ -12,8 +12,9 @@ local function sleep(s)
 end
 
 --- The pids of the `stance watch` processes whose last argument is `root` (from /proc: what
---- was started on demand has no other trace).
-local function watchers(root)
+--- was started on demand has no other trace); `dying`: with those whose main thread has
+--- ended (a zombie: its other threads may still hold the corpus's lock a moment).
+local function watchers(root, dying)
   local pids = {}
   local p = io.popen('ls /proc')
   for name in p:lines() do
@@ -29,7 +30,7 @@ local function watchers(root)
         local st = io.open('/proc/' .. name .. '/stat')
         local state = st and st:read('*a'):match('^%d+ %b() (%a)')
         if st then st:close() end
-        if state ~= 'Z' then pids[#pids + 1] = tonumber(name) end
+        if state ~= 'Z' or dying then pids[#pids + 1] = tonumber(name) end
       end
     end
   end
@@ -74,10 +75,10 @@ local function kill(pid, sig)
   os.execute(('kill -%s %d 2>/dev/null'):format(sig or 'TERM', pid))
 end
 
---- Wait until no watcher of `d` runs (within `s` seconds).
+--- Wait until no watcher of `d` runs, nor is ending (within `s` seconds).
 local function none_left(d, s)
   for _ = 1, (s or 10) * 20 do
-    if #watchers(d) == 0 then return true end
+    if #watchers(d, true) == 0 then return true end
     sleep(0.05)
   end
   return false
@@ -248,5 +249,28 @@ describe('watch auto', function()
     assert.truthy(line and line:match('^no another build'), line)
     assert.are.equal(2, count(d))
     assert.are.same({ old }, watchers(d))
+  end)
+
+  it('is started only by the stance command, never by another Lua that loads stance', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(true)
+    -- this process is lua5.4 or LuaJIT with stance.core as a module: `watch` means nothing
+    -- to its interpreter, so nothing is started, nothing recorded, and the index is right
+    assert.is_false(core.in_host())
+    local c = assert(require('stance').open(d))
+    local pid, why = require('stance.watch.auto').ensure(c, 'ENOENT')
+    assert.is_nil(pid)
+    assert.truthy(why:match('only the stance command'), why)
+    assert(c:index())
+    assert.are.equal(2, #c:search('sanctions'))
+    assert.are.same({}, watchers(d))
+    assert.is_nil(core.stat(d .. '/.stance/watch.failed'))
+    -- the stance command's build names its program: another file there is another build
+    local script = T.tmpdir() .. '/host.lua'
+    T.write(script, 'io.write(require("stance.core").in_host() and "host" or "-")')
+    local out, err, code = T.stance_run({ 'run', script })
+    assert(code == 0, err)
+    assert.are.equal('host', out)
+    assert.truthy(require('stance.watch.client').build():match('^[^/]+/%d+/%-/'))
   end)
 end)

@@ -17,6 +17,10 @@ local core = {}
 ---@return stance.Versions
 function core.version() end
 
+--- Whether this runs inside the `stance` executable (not as a module of lua5.4 or Neovim).
+---@return boolean
+function core.in_host() end
+
 ---@param s string
 ---@return string hex SHA-256
 function core.sha256(s) end

@@ -44,6 +44,9 @@ end
 function M.ensure(c, code)
   if vim then return nil, 'not from the editor' end
   if not M.wanted(c) then return nil, 'not asked for (watch auto)' end
+  -- only the `stance` command starts itself again: in lua5.4 (require('stance')) the
+  -- program running is the interpreter, which `watch` means nothing to
+  if not require('stance.core').in_host() then return nil, 'only the stance command starts a watcher' end
   if code ~= 'ENOENT' and code ~= 'ECONNREFUSED' and code ~= 'EBUILD' then return nil, 'a watcher runs' end
   local core = require('stance.core')
   local client = require('stance.watch.client')
