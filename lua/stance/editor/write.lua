@@ -67,7 +67,7 @@ function M.cmdline_leave()
           if s.dirty and s.write_cmd and not s.detached and vim.api.nvim_buf_is_valid(s.buf)
               and not vim.bo[s.buf].modified then
             vim.bo[s.buf].modified = true
-            s.held = true
+            s.held, s.quiet_write = true, true -- (one message per buffer would wait for Enter)
             vim.schedule(function() M.sync(s) end) -- not written (the command failed before it)
           end
         end
@@ -119,9 +119,12 @@ end
 function H.write(s, args)
   if s.detached or vim.bo[s.buf].modifiable then return H.real_write(s, args.file) end
   local layer = vim.fn.fnamemodify(s.path, ':~:.')
+  local quiet = s.quiet_write
+  s.quiet_write = nil
   local ok, err = require('stance.editor.persist').save(s, { force = true })
   if ok then
     M.sync(s)
+    if quiet then return end
     H.say(('"%s": annotations written to %s; the text is read-only and not written'):format(s.rel, layer))
     return
   end
