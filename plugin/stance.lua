@@ -113,6 +113,14 @@ vim.api.nvim_create_autocmd('QuitPre', {
     if package.loaded['stance.editor.write'] then require('stance.editor.write').quit_pre() end
   end,
 })
+-- the command line about to run: :q! discards held changes silently; :wa writes pending ones
+vim.api.nvim_create_autocmd('CmdlineLeave', {
+  group = group,
+  pattern = ':',
+  callback = function()
+    if package.loaded['stance.editor.write'] then require('stance.editor.write').cmdline_leave() end
+  end,
+})
 -- `:setlocal modifiable` in a document opened read-only: :w writes its text again
 vim.api.nvim_create_autocmd('OptionSet', {
   group = group,

@@ -1073,6 +1073,44 @@ static void batch_free(batch *b) {
   free(b->p);
 }
 
+typedef struct named {
+  const char *path;
+  size_t i;
+} named;
+
+static int by_path(const void *a, const void *b) {
+  const named *x = a, *y = b;
+  int c = strcmp(x->path, y->path);
+  return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* A misuse refused before anything is done: a path named twice in the batch (its second
+ * write would take the first one's lock and temporary file, and the first one's rename then
+ * fail as "written by another process"). 0, or -1 with *failed the later of the first pair
+ * and a message naming the path. */
+static int twice(const stance_atomic_file *files, size_t n, size_t *failed, char *err, size_t errlen) {
+  named *v;
+  size_t i, worst = n;
+  if (n < 2) return 0;
+  if (n > SIZE_MAX / sizeof *v || (v = malloc(n * sizeof *v)) == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    v[i].path = files[i].path;
+    v[i].i = i;
+  }
+  qsort(v, n, sizeof *v, by_path);
+  for (i = 1; i < n; i++)
+    if (strcmp(v[i - 1].path, v[i].path) == 0 && v[i].i < worst) worst = v[i].i;
+  free(v);
+  if (worst == n) return 0;
+  *failed = worst;
+  snprintf(err, errlen, "%s is named twice in one batch of files written at once: each file may be in it once",
+           files[worst].path);
+  return -1;
+}
+
 int stance_write_atomic_many(const stance_atomic_file *files, size_t n, int threads, size_t *failed,
                              char *err, size_t errlen) {
   batch b;
@@ -1080,6 +1118,7 @@ int stance_write_atomic_many(const stance_atomic_file *files, size_t n, int thre
   int rc = 0;
   *failed = 0;
   if (n == 0) return 0;
+  if (twice(files, n, failed, err, errlen) != 0) return -1;
   memset(&b, 0, sizeof b);
   if (n > SIZE_MAX / sizeof *b.p || (b.p = calloc(n, sizeof *b.p)) == NULL) {
     snprintf(err, errlen, "out of memory");

@@ -119,7 +119,8 @@ void stance_atomic_abort(stance_atomic *f);
  * before it in `files` may have been replaced (renames come last, in order; a failed flush of
  * a folder after the renames reports its first file: all were replaced, not all may be on
  * disk), the others are untouched, and no temporary file or lock is left. A target that is a
- * link is replaced by the file, never written through. */
+ * link is replaced by the file, never written through. A path given twice is a misuse: -1
+ * before anything is done, *failed its second place, the message naming it. */
 typedef struct stance_atomic_file {
   const char *path;
   const char *data;

@@ -4,6 +4,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "brat.h"
 
@@ -85,17 +87,89 @@ static int fail_str(ctx *c, size_t col, const char *pre, size_t off, size_t len,
 
 /* ---- IDs ------------------------------------------------------------------------------ */
 
-static size_t hash_bytes(const char *s, size_t n) {
-  size_t h = (size_t)14695981039346656037ULL, i;
-  for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * (size_t)1099511628211ULL;
-  return h;
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND \
+  do { \
+    v0 += v1; \
+    v1 = ROTL(v1, 13); \
+    v1 ^= v0; \
+    v0 = ROTL(v0, 32); \
+    v2 += v3; \
+    v3 = ROTL(v3, 16); \
+    v3 ^= v2; \
+    v0 += v3; \
+    v3 = ROTL(v3, 21); \
+    v3 ^= v0; \
+    v2 += v1; \
+    v1 = ROTL(v1, 17); \
+    v1 ^= v2; \
+    v2 = ROTL(v2, 32); \
+  } while (0)
+
+uint64_t stance_brat_hash(const uint64_t key[2], const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
+  uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL, v3 = key[1] ^ 0x7465646279746573ULL;
+  uint64_t m, b = (uint64_t)n << 56;
+  size_t i;
+  for (i = 0; i + 8 <= n; i += 8) {
+    memcpy(&m, p + i, 8); /* (the byte order of the machine: the same key and order all along) */
+    v3 ^= m;
+    SIPROUND;
+    v0 ^= m;
+  }
+  switch (n & 7) {
+  case 7: b |= (uint64_t)p[i + 6] << 48; /* fall through */
+  case 6: b |= (uint64_t)p[i + 5] << 40; /* fall through */
+  case 5: b |= (uint64_t)p[i + 4] << 32; /* fall through */
+  case 4: b |= (uint64_t)p[i + 3] << 24; /* fall through */
+  case 3: b |= (uint64_t)p[i + 2] << 16; /* fall through */
+  case 2: b |= (uint64_t)p[i + 1] << 8; /* fall through */
+  case 1: b |= (uint64_t)p[i]; break;
+  default: break;
+  }
+  v3 ^= b;
+  SIPROUND;
+  v0 ^= b;
+  v2 ^= 0xff;
+  SIPROUND;
+  SIPROUND;
+  SIPROUND;
+  return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* A 64-bit mix (SplitMix64's). */
+static uint64_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* A key no file can know: the clock (nanoseconds), the process, where this call's stack and
+ * this library are (address space layout randomization), and a count of reads. */
+static void new_key(uint64_t key[2]) {
+  static uint64_t reads;
+  struct timespec ts;
+  uint64_t k = 0;
+  int here = 0;
+  if (clock_gettime(CLOCK_REALTIME, &ts) == 0) k = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  k = mix(k ^ (uint64_t)(uintptr_t)&here);
+  k = mix(k ^ (uint64_t)(uintptr_t)&reads ^ ((uint64_t)getpid() << 32));
+  key[0] = mix(k ^ ++reads);
+  key[1] = mix(key[0] ^ (uint64_t)clock());
+}
+
+static size_t hash_bytes(const ctx *c, const char *s, size_t n) {
+  return (size_t)stance_brat_hash(c->d->key, s, n);
 }
 
 /* Where the ID (off, len) of hash h is or goes in c->ids. */
 static size_t id_slot(const ctx *c, size_t h, size_t off, size_t len) {
   size_t mask = c->ids_cap - 1, i = h & mask;
+  c->d->id_lookups++;
   for (;;) {
     size_t k = c->ids[i];
+    c->d->id_probes++;
     if (k == 0) return i;
     if (c->hashes[i] == h) {
       const stance_brat_str *id = &c->d->objs[k - 1].id;
@@ -109,7 +183,7 @@ static size_t id_slot(const ctx *c, size_t h, size_t off, size_t len) {
 static const stance_brat_obj *id_find(const ctx *c, size_t off, size_t len) {
   size_t k;
   if (c->ids_n == 0) return NULL;
-  k = c->ids[id_slot(c, hash_bytes(c->s + off, len), off, len)];
+  k = c->ids[id_slot(c, hash_bytes(c, c->s + off, len), off, len)];
   return k ? &c->d->objs[k - 1] : NULL;
 }
 
@@ -134,7 +208,11 @@ static int id_add(ctx *c) {
     for (j = 0; j < oldcap; j++) {
       if (old[j] != 0) {
         i = old_hashes[j] & (cap - 1);
-        while (c->ids[i] != 0) i = (i + 1) & (cap - 1);
+        c->d->id_probes++;
+        while (c->ids[i] != 0) {
+          i = (i + 1) & (cap - 1);
+          c->d->id_probes++;
+        }
         c->ids[i] = old[j];
         c->hashes[i] = old_hashes[j];
       }
@@ -142,7 +220,7 @@ static int id_add(ctx *c) {
     free(old);
     free(old_hashes);
   }
-  h = hash_bytes(c->s + id->off, id->len);
+  h = hash_bytes(c, c->s + id->off, id->len);
   i = id_slot(c, h, id->off, id->len);
   c->ids[i] = k;
   c->hashes[i] = h;
@@ -570,6 +648,7 @@ int stance_brat_parse(const char *text, size_t len, stance_brat_doc *d) {
   int rc = STANCE_BRAT_OK;
   memset(d, 0, sizeof *d);
   stance_buf_init(&d->messages);
+  new_key(d->key);
   if (len > STANCE_BRAT_MAX_BYTES) return STANCE_BRAT_E2BIG;
   memset(&c, 0, sizeof c);
   c.d = d;

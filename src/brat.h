@@ -79,7 +79,15 @@ typedef struct {
   stance_brat_problem *problems;
   size_t nproblems, cap_problems;
   stance_buf messages; /* the problems' messages, one after the other */
+  uint64_t key[2];      /* the key of the IDs' hashes (stance_brat_hash), new at each read */
+  size_t id_lookups, id_probes; /* IDs looked for or added, and the slots that took: near one
+                                 * slot each whatever the IDs (the tests count them) */
 } stance_brat_doc;
+
+/* The hash of `n` bytes at `s` under `key` (SipHash-1-3): the tables of IDs and names use
+ * it with the key of their read, so that no file can choose IDs that all fall on one slot
+ * (an unkeyed hash let crafted IDs make a read quadratic). */
+uint64_t stance_brat_hash(const uint64_t key[2], const char *s, size_t n);
 
 /* Read `len` bytes (a byte order mark at the start is skipped) into `d` (which the call
  * initializes; free it with stance_brat_free whatever the result). Returns STANCE_BRAT_OK,

@@ -22,10 +22,9 @@ static int is(const char *s, stance_brat_str x, const char *lit) {
   return x.len == n && memcmp(s + x.off, lit, n) == 0;
 }
 
-static size_t hash_bytes(unsigned kind, const char *s, size_t n) {
-  size_t h = (size_t)14695981039346656037ULL ^ kind, i;
-  for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * (size_t)1099511628211ULL;
-  return h;
+/* The hash of a name of `kind` (0: an ID) under the key of the file's read (brat.h). */
+static size_t hash_bytes(const stance_brat_fast *f, unsigned kind, const char *s, size_t n) {
+  return (size_t)(stance_brat_hash(f->doc.key, s, n) + kind * 0x9e3779b97f4a7c15ULL);
 }
 
 /* Open addressing: slots hold an index + 1 (0: empty). */
@@ -112,7 +111,7 @@ static int idmap_init(idmap *m, const stance_brat_fast *f) {
     const stance_brat_obj *o = &f->doc.objs[i];
     size_t h, s;
     if (o->kind != STANCE_BRAT_T) continue;
-    h = hash_bytes(0, f->ann + o->id.off, o->id.len);
+    h = hash_bytes(f, 0, f->ann + o->id.off, o->id.len);
     s = id_slot(f, m, h, o->id.off, o->id.len);
     if (m->t.slot[s] != 0) return 1;
     m->t.slot[s] = i + 1;
@@ -127,7 +126,7 @@ static size_t idmap_find(const idmap *m, const stance_brat_fast *f, stance_brat_
     size_t n = t_number(f->ann + x.off, x.len);
     return n != 0 && n <= m->max ? m->by_num[n] : 0;
   }
-  return m->t.slot[id_slot(f, m, hash_bytes(0, f->ann + x.off, x.len), x.off, x.len)];
+  return m->t.slot[id_slot(f, m, hash_bytes(f, 0, f->ann + x.off, x.len), x.off, x.len)];
 }
 
 static void idmap_free(idmap *m) {
@@ -138,7 +137,7 @@ static void idmap_free(idmap *m) {
 
 /* The index of the name (kind, x), added when new. */
 static size_t intern(stance_brat_fast *f, table *t, unsigned kind, stance_brat_str x) {
-  size_t i = hash_bytes(kind + 1, f->ann + x.off, x.len) & t->mask;
+  size_t i = hash_bytes(f, kind + 1, f->ann + x.off, x.len) & t->mask;
   for (;;) {
     size_t k = t->slot[i];
     if (k == 0) break;

@@ -355,12 +355,14 @@ static int l_readfile(lua_State *L) {
   return 1;
 }
 
-/* stamp(path) -> "size:mtime.ns:inode", or "" when there is no such file: what changes when
- * the file is rewritten (the editor's cheap "changed on disk?"). */
+/* stamp(path[, nofollow]) -> "size:mtime.ns:inode", or "" when there is no such file: what
+ * changes when the file is rewritten (the editor's cheap "changed on disk?"). With nofollow, a
+ * symbolic link's own (lstat): it changes when the link is replaced, not when its target is. */
 static int l_stamp(lua_State *L) {
   struct stat st;
   char out[128];
-  if (stat(luaL_checkstring(L, 1), &st) != 0) {
+  const char *path = luaL_checkstring(L, 1);
+  if ((lua_toboolean(L, 2) ? lstat(path, &st) : stat(path, &st)) != 0) {
     lua_pushliteral(L, "");
     return 1;
   }

@@ -7,6 +7,7 @@
 --- (doc/format.md section 8.4). A link elsewhere (a document, a folder above) is not this
 --- module's concern.
 local M = {}
+local H = {}
 
 --- Where the annotation file `path` leads when it is itself a symbolic link (not when a
 --- folder above it is one): the file it resolves to, relative to `root` when inside it (else
@@ -71,10 +72,14 @@ end
 ---@return string|nil err
 function M.refusal(path, root)
   local p = M.problem(path, root)
-  if not p then return nil end
-  local shown = root and require('stance.fs').relative(require('stance.fs').absolute(path),
-    require('stance.fs').absolute(root)) or path
-  return ('%s:1:1: %s'):format(shown, p.message)
+  return p and H.said(path, root, p.message)
+end
+
+--- "PATH:1:1: MESSAGE", PATH relative to `root` (as M.refusal says it).
+function H.said(path, root, message)
+  local fs = require('stance.fs')
+  local shown = root and fs.relative(fs.absolute(path), fs.absolute(root)) or path
+  return ('%s:1:1: %s'):format(shown, message)
 end
 
 local said = {} -- what M.warn said already, in this process
@@ -115,8 +120,8 @@ function M.scan(root, annotator)
     local path = dir .. '/' .. e.path
     local target = M.target(path, root)
     if target then
-      out[#out + 1] = { path = path, target = target, message = M.message(path, target, root),
-        said = M.refusal(path, root) }
+      local message = M.message(path, target, root) -- once: said is made of it
+      out[#out + 1] = { path = path, target = target, message = message, said = H.said(path, root, message) }
     end
   end
   return out

@@ -6,10 +6,13 @@
  * never written through; permission bits kept.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -345,7 +348,118 @@ static void test_many_files_lock_files(void) {
   stance_lock_use_files(0);
 }
 
+/* The same path twice in one batch: refused before anything is done, naming the path and
+ * its second place (not "written by another process" at the first one's rename). */
+static void test_same_path_twice(void) {
+  const char *dir = tmp_dir();
+  const char *subs[40];
+  some_files *f = calloc(1, sizeof *f);
+  char err[512], want[700];
+  size_t failed = 99, i, n = 6;
+  CHECK(f != NULL);
+  if (f == NULL) return;
+  for (i = 0; i < n; i++) subs[i] = "";
+  make_files(f, n, dir, subs);
+  tmp_write(dir, "f01.txt", "old\n", (size_t)-1);
+  f->files[4].path = f->paths[1]; /* f01.txt again, at 4 */
+  err[0] = '\0';
+  CHECK_INT(stance_write_atomic_many(f->files, n, 4, &failed, err, sizeof err), -1);
+  CHECK_INT(failed, 4);
+  snprintf(want, sizeof want, "%s is named twice in one batch of files written at once: each file may be in it once",
+           f->paths[1]);
+  CHECK_STR(err, want);
+  CHECK_STR(slurp(f->paths[1]), "old\n");
+  for (i = 0; i < n; i++)
+    if (i != 1 && i != 4) CHECK(access(f->paths[i], F_OK) != 0);
+  CHECK_INT(leftovers(dir), 0);
+  tmp_cleanup(dir);
+  free(f);
+}
+
+/* A batch over two file systems (TMPDIR and /dev/shm, when they are two): the shared lock
+ * (the first file's) cannot be linked as the lock of a file on the other one (EXDEV), which
+ * takes a lock of its own; in a child whose limit of descriptors leaves no budget for held
+ * locks too (each such lock let go once its file is written, and taken again at its rename);
+ * with flock and with exclusive lock files. Every file whole, nothing left behind. */
+static int write_across(some_files *f, size_t n, int low_limit) {
+  size_t failed = 99, i;
+  char err[512];
+  if (low_limit) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 10;
+    rl.rlim_cur = 64;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) return 11;
+  }
+  if (stance_write_atomic_many(f->files, n, 4, &failed, err, sizeof err) != 0) {
+    fprintf(stderr, "    write_atomic_many: %s (file %zu)\n", err, failed);
+    return 12;
+  }
+  for (i = 0; i < n; i++) {
+    const char *got = slurp(f->paths[i]);
+    if (got == NULL || strcmp(got, f->datas[i]) != 0) return 13;
+  }
+  return 0;
+}
+
+static void test_links_refused(void) {
+  const char *shm = getenv("STANCE_TEST_SHM") ? getenv("STANCE_TEST_SHM") : "/dev/shm";
+  char here[256], there[256], probe_a[300], probe_b[300];
+  struct stat sa, sb;
+  int mode, low;
+  snprintf(here, sizeof here, "%s", tmp_dir());
+  snprintf(there, sizeof there, "%s/stance-unit-XXXXXX", shm);
+  if (stat(here, &sa) != 0 || stat(shm, &sb) != 0 || sa.st_dev == sb.st_dev || mkdtemp(there) == NULL) {
+    fprintf(stderr, "    (skipped: %s is not a file system of its own next to %s)\n", shm, here);
+    tmp_cleanup(here);
+    return;
+  }
+  /* link() between the two is refused, as the batch will find */
+  snprintf(probe_a, sizeof probe_a, "%s/probe", here);
+  snprintf(probe_b, sizeof probe_b, "%s/probe", there);
+  tmp_write(here, "probe", "x", (size_t)-1);
+  CHECK(link(probe_a, probe_b) != 0 && errno == EXDEV);
+  unlink(probe_a);
+  for (mode = 0; mode < 2; mode++) {
+    for (low = 0; low < 2; low++) {
+      some_files *f = calloc(1, sizeof *f);
+      size_t i, n = 40;
+      pid_t pid;
+      int status = -1;
+      CHECK(f != NULL);
+      if (f == NULL) return;
+      for (i = 0; i < n; i++) {
+        /* the first file here (the shared lock), then every other one there */
+        snprintf(f->paths[i], sizeof f->paths[i], "%s/f%02zu.txt", i % 2 ? there : here, i);
+        snprintf(f->datas[i], sizeof f->datas[i], "new %02zu %d%d\n", i, mode, low);
+        f->files[i].path = f->paths[i];
+        f->files[i].data = f->datas[i];
+        f->files[i].len = strlen(f->datas[i]);
+        f->files[i].expect_hex = NULL;
+      }
+      stance_lock_use_files(mode);
+      if (!low) {
+        CHECK_INT(write_across(f, n, 0), 0);
+      } else {
+        pid = fork();
+        if (pid == 0) _exit(write_across(f, n, 1));
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        for (i = 0; i < n; i++) CHECK_STR(slurp(f->paths[i]), f->datas[i]);
+      }
+      stance_lock_use_files(0);
+      CHECK_INT(leftovers(here), 0);
+      CHECK_INT(leftovers(there), 0);
+      free(f);
+    }
+  }
+  tmp_cleanup(here);
+  tmp_cleanup(there);
+}
+
 const test_case atomic_many_tests[] = {
+    {"atomic_many: the same path twice refused before anything, naming it", test_same_path_twice},
+    {"atomic_many: links refused (two file systems): a lock per file; with a low limit of descriptors",
+     test_links_refused},
     {"atomic_many: sixty files in three folders, all whole, no temporary file left", test_many_files},
     {"atomic_many: expectations checked before anything is written", test_expectations},
     {"atomic_many: a failure leaves nothing behind", test_failure_leaves_nothing},

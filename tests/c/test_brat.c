@@ -170,6 +170,82 @@ static void brat_reads_many_ids(void) {
   free(s);
 }
 
+/* The hash the reader's table of IDs had (FNV-1a, 64 bits, unkeyed), on the low 16 bits of
+ * its state: they depend on nothing else (the multiplication carries upwards only). */
+static unsigned fnv_low16(unsigned h, const char *s, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) h = ((h ^ (unsigned char)s[i]) * 0x01b3u) & 0xffffu; /* (the prime's low bits) */
+  return h;
+}
+
+/* IDs crafted against an unkeyed hash: 2^14 IDs "T" + 14 pieces of three letters, each piece
+ * one of two that lead the hash's low 16 bits to the same state, so that all of them fall on
+ * one slot of a table of up to 2^16 (quadratic: 2^27 slots looked at). Under the keyed hash
+ * the reader looks at about one slot per ID however they are chosen (the probes counted, not
+ * the time). */
+static void brat_ids_crafted_to_collide(void) {
+  enum { PIECES = 14 };
+  static const char az[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static unsigned short seen[65536];
+  char pieces[PIECES][2][3];
+  unsigned state = (unsigned)(14695981039346656037ULL & 0xffffu);
+  size_t n = (size_t)1 << PIECES, j, len = 0, line;
+  char *s;
+  state = fnv_low16(state, "T", 1);
+  for (j = 0; j < PIECES; j++) { /* a pair of pieces from this state to one next state */
+    int found = 0;
+    size_t a;
+    memset(seen, 0, sizeof seen);
+    for (a = 0; a < 62 * 62 * 62 && !found; a++) {
+      char p[3];
+      unsigned next;
+      p[0] = az[a / 3844];
+      p[1] = az[a / 62 % 62];
+      p[2] = az[a % 62];
+      next = fnv_low16(state, p, 3);
+      if (seen[next] != 0) {
+        size_t k = seen[next] - 1u;
+        pieces[j][0][0] = az[k / 3844];
+        pieces[j][0][1] = az[k / 62 % 62];
+        pieces[j][0][2] = az[k % 62];
+        memcpy(pieces[j][1], p, 3);
+        state = next;
+        found = 1;
+      } else if (a < 65535) {
+        seen[next] = (unsigned short)(a + 1);
+      }
+    }
+    CHECK(found);
+    if (!found) return;
+  }
+  s = malloc(n * (1 + 3 * PIECES + 16) + 1);
+  CHECK(s != NULL);
+  if (s == NULL) return;
+  for (line = 0; line < n; line++) {
+    unsigned h = (unsigned)(14695981039346656037ULL & 0xffffu);
+    s[len++] = 'T';
+    for (j = 0; j < PIECES; j++) {
+      memcpy(s + len, pieces[j][(line >> j) & 1], 3);
+      len += 3;
+    }
+    h = fnv_low16(h, s + len - 1 - 3 * PIECES, 1 + 3 * PIECES);
+    CHECK_INT(h, state); /* they do collide under the unkeyed hash */
+    memcpy(s + len, "\tClaim 0 1\n", 11);
+    len += 11;
+  }
+  s[len] = '\0';
+  parse(s);
+  CHECK_INT(doc.nobjs, n);
+  CHECK_INT(doc.nproblems, 0);
+  CHECK(doc.id_lookups >= n);
+  /* linear probing at a load of at most 1/2, plus the moves to each larger table */
+  CHECK(doc.id_probes <= 4 * doc.id_lookups + 4 * n);
+  if (doc.id_probes > 4 * doc.id_lookups + 4 * n)
+    fprintf(stderr, "    %zu slots looked at for %zu IDs\n", doc.id_probes, doc.id_lookups);
+  stance_brat_free(&doc);
+  free(s);
+}
+
 /* ---- the common lines straight into a store ------------------------------------------ */
 
 /* Plan and build `ann` against `doc` with names taken as they are (labels "Claim" set the
@@ -282,4 +358,5 @@ const test_case brat_tests[] = {{"brat_fast_makes_the_records", brat_fast_makes_
                                 {"brat_problems_name_line_and_column", brat_problems_name_line_and_column},
                                 {"brat_cuts_lines_where_python_does", brat_cuts_lines_where_python_does},
                                 {"brat_reads_many_ids", brat_reads_many_ids},
+                                {"brat_ids_crafted_to_collide", brat_ids_crafted_to_collide},
                                 {NULL, NULL}};

@@ -103,6 +103,33 @@ print(#doc:annotations({ annotator = 'eve' }), #doc:annotations({ annotator = 'a
       T.run('readlink ' .. T.q(d .. '/.stance/annotations/eve/' .. D3 .. '.stance')))
   end)
 
+  it('scan makes what each link says once (the study, the example)', function()
+    local ll = require('stance.layer_link')
+    local function once(d, who, doc, to)
+      local real, calls = ll.message, 0
+      ll.message = function(...)
+        calls = calls + 1
+        return real(...)
+      end
+      local ok, links = pcall(ll.scan, d)
+      ll.message = real
+      assert(ok, links)
+      assert.are.equal(1, #links)
+      assert.are.equal(1, calls, 'the message made once per link')
+      assert.are.equal(link_said(who, doc, to), links[1].said)
+      assert.are.equal(ll.refusal(links[1].path, d), links[1].said)
+    end
+    local d = study()
+    if d then once(d, 'eve', D3, 'ana') end
+    local e = T.example_corpus()
+    local doc = '01_charge_works.txt'
+    os.execute(('mkdir -p %s/.stance/annotations/zed && ln -s ../ana/%s.stance %s/.stance/annotations/zed/%s.stance')
+      :format(T.q(e), doc, T.q(e), doc))
+    assert.truthy(T.exists(e .. '/.stance/annotations/ana/' .. doc .. '.stance'))
+    once(e, 'zed', doc, 'ana')
+    if not d then pending('../shared/study and ../shared/corpus are not here') end
+  end)
+
   it('is never written through by a script, nor replaced (the example corpus)', function()
     local d = T.example_corpus()
     local doc = '02_charge_unfair.txt'

@@ -230,6 +230,45 @@ describe('W3C Web Annotation', function()
     assert.truthy(out:find('imported 1 record(s) into 1 layer(s)', 1, true), out)
   end)
 
+  it('refuses a source naming an absolute path where it reads it, at its line and column (example, study)', function()
+    local json = require('stance.json')
+    local function check(d, doc, exact, label)
+      os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations'))
+      local function ann(source)
+        return json.encode({ ['@context'] = 'http://www.w3.org/ns/anno.jsonld', type = 'Annotation',
+          motivation = 'classifying', body = { { type = 'TextualBody', purpose = 'tagging', value = label } },
+          target = { source = source, selector = { type = 'TextQuoteSelector', exact = exact } } })
+      end
+      -- without a base of documents (--base, @base): ours with an absolute path, and a
+      -- relative reference whose decoded path is absolute
+      T.write(d .. '/abs.jsonl', table.concat({ ann('urn:stance:document:/etc/passwd'), ann('%2Fetc%2Fpasswd'),
+        ann('urn:stance:document:' .. doc) }, '\n') .. '\n')
+      local out, err = stance(d, 'import --from w3c --annotator eve ' .. T.q(d .. '/abs.jsonl'))
+      for i, src in ipairs({ 'urn:stance:document:/etc/passwd', '%2Fetc%2Fpasswd' }) do
+        -- at its target (file:line:col), as the reader met it
+        local want = ('abs%.jsonl:' .. i .. ':%d+: warning: annotation ' .. i .. ' %(no id%) skipped: its target '
+          .. src:gsub('%p', '%%%0') .. ' names the absolute path /etc/passwd: a document is named relative to the'
+          .. ' corpus root')
+        assert.truthy(err:find(want), err)
+      end
+      assert.falsy(err:find('not a document of the corpus', 1, true), err)
+      assert.truthy(out:find('imported 1 record(s) into 1 layer(s)', 1, true), out .. err)
+    end
+    check(corpus(), '01_charge_works.txt', 'Congestion', 'claim')
+    if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then
+      return pending('../shared/study and ../shared/corpus are not here')
+    end
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(
+      T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+    local doc = '003_7e305a588b2246b7.txt'
+    local c = assert(require('stance').open(d))
+    local s2 = assert(c:document(doc):sentences())[2]
+    local text = T.read(d .. '/' .. doc)
+    local q = require('stance.core').text(text)
+    check(d, doc, text:sub(q:cp_to_byte(s2.start) + 1, q:cp_to_byte(s2.stop)), 'sanctions-against')
+  end)
+
   it('puts the annotations of a blank creator, or of none, in the default layer', function()
     local d = corpus()
     os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations'))

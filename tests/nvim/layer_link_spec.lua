@@ -110,6 +110,53 @@ describe('your layer file is a link, in a terminal', function()
       assert.are.equal(1, store:count('annotation'))
       assert.are.equal('eve', store:header().annotator)
     end)
+  it('a refused link said once per change of the link, not at each change of the file it leads to', function()
+    local study = require('helpers.study')
+    local d = study.with_layer('ana', DOC, { { sentence = 2, label = 'engagement-favor', role = 'claim' } }, 'done')
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local ann = d .. '/.stance/annotations/'
+    local ana = ann .. 'ana/' .. DOC .. '.stance'
+    local eve = ann .. 'eve/' .. DOC .. '.stance'
+    local nv = T.tmux({ DOC }, { cwd = d, width = 200, height = 30, ready = DOC,
+      -- (room for the refusal and the mark after it without a prompt; no CursorHold meanwhile)
+      init = "vim.o.cmdheight = 4 vim.o.updatetime = 600000 "
+        .. "require('stance').setup({ annotator = 'eve', autosave = { delay = 60000 } })" })
+    tmux.driving(nv, function()
+      nv:wait(has('Trump Should Offer'), 'the document')
+      nv:keys('4G')
+      nv:keys('gsis')
+      nv:key('4', has('role'), 'the role prompt')
+      nv:key('c', function(sc) return not has('role')(sc) end, 'annotated')
+      os.execute(('mkdir -p %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'eve'), DOC, T.q(eve)))
+      local function said()
+        return nv:lua([[local n = 0
+          for _ in vim.fn.execute('messages'):gmatch('your layer is not saved') do n = n + 1 end
+          return n]])
+      end
+      --- The disk looked at (as when focus comes back), and what that says said (a mark after it).
+      local function looked(mark)
+        nv:keys(":lua require('stance.editor.persist').check_disk(require('stance.editor.session').get())"
+          .. (" vim.schedule(function() print('%s') end)"):format(mark))
+        local screen = nv:key('Enter', has(mark), 'the disk looked at')
+        assert.falsy(has('Press ENTER')(screen), tmux.plain(screen))
+      end
+      looked('looked 1')
+      assert.are.equal(1, said(), 'refused, said once')
+      -- the file the link leads to changes (ana saves), twice: nothing said again
+      T.write(ana, T.read(ana) .. '\n')
+      looked('looked 2')
+      T.write(ana .. '.new', T.read(ana))
+      assert(os.rename(ana .. '.new', ana))
+      looked('looked 3')
+      assert.are.equal(1, said(), 'not said again for a change of what it leads to')
+      -- the link itself replaced: said again, once
+      os.execute(('ln -sfn ../ana/%s.stance %s.new && mv -T %s.new %s'):format(DOC, T.q(eve), T.q(eve), T.q(eve)))
+      looked('looked 4')
+      looked('looked 5')
+      assert.are.equal(2, said(), 'a new link said once')
+    end)
+  end)
+
   it('your saved annotations kept when the link is taken away (a missing file is not every annotation deleted)',
     function()
       local study = require('helpers.study')

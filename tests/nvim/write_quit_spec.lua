@@ -179,6 +179,149 @@ describe('writing and quitting a read-only document', function()
       assert.are.equal(bad, T.read(path), ':q! discards: the file as it was')
     end)
 
+  for _, case in ipairs({ 'study', 'example' }) do
+    it((':wa writes the annotations not yet saved (autosave pending); with none, nothing (%s)'):format(case), function()
+      local d, doc
+      if case == 'study' then
+        d, doc = require('helpers.study').with_layer('ana', DOC, {
+          { sentence = 2, label = 'engagement-favor', role = 'claim' },
+          { sentence = 4, label = 'engagement-against', role = 'claim' } }, 'in-progress'), DOC
+        if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      else
+        d, doc = T.example_corpus(), '02_charge_unfair.txt'
+      end
+      local layer = d .. '/.stance/annotations/ana/' .. doc .. '.stance'
+      local n, text_before = count(layer, 'annotation'), stat(d .. '/' .. doc)
+      local nv = open(d, doc, 'ana')
+      tmux.driving(nv, function()
+        -- nothing pending: :wa writes nothing, and says nothing of it
+        local before = stat(layer)
+        nv:keys(':wa')
+        local screen = nv:key('Enter') -- (nothing to wait for: the screen once it settles)
+        no_errors(screen)
+        assert.falsy(has('annotations written')(screen), tmux.plain(screen))
+        assert.are.equal(before, stat(layer), 'not written')
+        assert.are.equal(false, nv:lua('return vim.bo.modified'))
+        -- a change kept in memory (autosave far away): :wa writes it
+        nv:keys('gg', ']a', 'gX')
+        if has('delete which')(nv:screen()) then nv:keys('1') end
+        nv:wait(function() return nv:lua("return require('stance.editor.session').get().dirty") end, 'the change')
+        assert.are.equal(n, count(layer, 'annotation'), 'not written yet')
+        nv:keys(':wa')
+        nv:key('Enter')
+        nv:wait(function() return count(layer, 'annotation') == n - 1 end, ':wa writes the layer')
+        screen = nv:settle()
+        no_errors(screen)
+        assert.falsy(has('Press ENTER')(screen), tmux.plain(screen))
+        assert.are.equal(n - 1, count(layer, 'annotation'))
+        assert.are.equal(false, nv:lua('return vim.bo.modified'))
+        assert.are.equal(false, nv:lua("return require('stance.editor.session').get().dirty"))
+        -- and again: nothing more
+        before = stat(layer)
+        nv:keys(':wa')
+        nv:keys('Escape', ':echo "and"', 'Enter') -- the message of the first :wa gone
+        nv:key(':')
+        nv:type('wa')
+        screen = nv:key('Enter')
+        assert.falsy(has('annotations written')(screen), tmux.plain(screen))
+        assert.are.equal(before, stat(layer), 'not written again')
+      end)
+      assert.are.equal(text_before, stat(d .. '/' .. doc), 'the document is never written')
+    end)
+  end
+
+  --- Annotator `who`'s session of `doc` in corpus `d` with one change kept in memory (autosave
+  --- far away), the watch of its layer's folder stopped and no CursorHold: what looks at the
+  --- disk is the quit itself. `breaks(path)` breaks the layer's file at `path` under it and
+  --- returns what the quit must name. :q and :qa refuse at once (E37/E162) and say why; :q!
+  --- quits and says nothing; the broken file is left as it was.
+  local function quit_after_break(d, doc, who, breaks, what_to_do)
+    local rel = '.stance/annotations/' .. who .. '/' .. doc .. '.stance'
+    local path = d .. '/' .. rel
+    local nv = T.tmux({ doc }, { cwd = d, width = 200, height = 30, ready = doc,
+      init = ("vim.o.updatetime = 600000 require('stance').setup({ annotator = '%s', autosave = { delay = 60000 } })")
+        :format(who) })
+    local after
+    tmux.driving(nv, function()
+      nv:keys('gg', ']a', 'gX')
+      if has('delete which')(nv:screen()) then nv:keys('1') end
+      nv:wait(function() return nv:lua("return require('stance.editor.session').get().dirty") end, 'the change')
+      nv:lua([[local s = require('stance.editor.session').get()
+        require('stance.editor.file_watch').stop(s.watch and s.watch.event)
+        if s.watch then s.watch.event = nil end]])
+      local where = breaks(path)
+      after = T.read(path)
+      assert.are.equal(false, nv:lua('return vim.bo.modified'), 'nothing seen yet')
+      nv:keys(':q')
+      local screen = nv:key('Enter', function(sc) return has('E37')(sc) or has('E162')(sc) end, ':q refused at once')
+      assert.truthy(shows(('%s: your annotation changes are not saved: %s'):format(doc, where))(screen), joined(screen))
+      assert.truthy(shows(what_to_do)(screen), joined(screen))
+      assert.falsy(nv:dead())
+      nv:keys('Enter')
+      nv:keys(':qa')
+      screen = nv:key('Enter', function(sc) return has('E37')(sc) or has('E162')(sc) end, ':qa refused')
+      assert.truthy(shows(where)(screen), joined(screen))
+      nv:keys('Enter')
+      -- :q! discards them, with no message (the terminal's output read, not only its last screen)
+      nv:mark()
+      nv:keys(':q!')
+      nv:tmux('send-keys', '-t', nv.name, 'Enter')
+      nv:wait(function() return nv:dead() end, ':q! to end Neovim')
+      local out = nv:output()
+      assert.falsy(out:find('not saved', 1, true), out)
+      assert.falsy(out:find('changed on disk', 1, true), out)
+      assert.falsy(out:find('Press ENTER', 1, true), out)
+    end)
+    assert.are.equal(after, T.read(path), 'the broken file as it was')
+  end
+
+  --- A file with errors put under the session (a bad pull); returns its first error as said.
+  local function broken_file(rel)
+    return function(path)
+      local bad = T.read(path) .. '\nannotation zzzzzzzzzzzz\n  span 5-99999999999999999999999\n  label x\n'
+      local where = assert(first_error(rel, bad))
+      T.write(path .. '.new', bad)
+      assert(os.rename(path .. '.new', path))
+      return ('%s has 1 error(s), the first at %s'):format(rel, where)
+    end
+  end
+
+  for _, case in ipairs({ 'study', 'example' }) do
+    it(('your layer broken on disk within the autosave delay, before its watch fired: :q refuses, :q! says nothing (%s)')
+      :format(case), function()
+      local d, doc
+      if case == 'study' then
+        d, doc = require('helpers.study').with_layer('ana', DOC, {
+          { sentence = 2, label = 'engagement-favor', role = 'claim' },
+          { sentence = 4, label = 'engagement-against', role = 'claim' } }, 'in-progress'), DOC
+        if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      else
+        d, doc = T.example_corpus(), '02_charge_unfair.txt'
+      end
+      quit_after_break(d, doc, 'ana', broken_file('.stance/annotations/ana/' .. doc .. '.stance'),
+        'Fix the file (stance check lists its errors) and they are merged')
+    end)
+  end
+
+  it('a link put in your layer\'s place within the autosave delay: :q refuses naming it, :q! says nothing (study)',
+    function()
+      local d = require('helpers.study').with_layer('ana', DOC, {
+        { sentence = 2, label = 'engagement-favor', role = 'claim' } }, 'in-progress')
+      if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      local c = assert(require('stance').open(d))
+      local doc = assert(c:document(DOC))
+      local ss = doc:sentences()
+      assert(doc:annotate({ start = ss[3].start, stop = ss[3].stop, label = 'engagement-favor', role = 'claim',
+        annotator = 'eve' }))
+      assert(c:save())
+      local rel = '.stance/annotations/eve/' .. DOC .. '.stance'
+      quit_after_break(d, DOC, 'eve', function(path)
+        os.execute(('ln -s ../ana/%s.stance %s.new && mv -T %s.new %s'):format(DOC, T.q(path), T.q(path), T.q(path)))
+        return ('%s is a link, the first error at %s:1:1: a link to .stance/annotations/ana/%s.stance'):format(rel, rel,
+          DOC)
+      end, 'Remove the link and they are saved into a file of your own')
+    end)
+
   it(':Stance side NAME is drawn anew when NAME\'s file changes on disk, and says so', function()
     local d = require('helpers.study').with_layer('ana', DOC,
       { { sentence = 3, label = 'engagement-favor', role = 'claim' } }, 'in-progress')

@@ -164,9 +164,7 @@ function M.save(s, opts)
   -- changes are kept here, and saved once a file is there again (stance.layer_link)
   local link = require('stance.layer_link').problem(s.path, s.corpus.root)
   if link then
-    s.readonly = s:unwritable({ path = s.path, problems = { link }, link = true })
-      .. '; your changes are kept in this session, and saved once a file is there'
-    s.readonly_disk = require('stance.editor.session').stamp(s.path)
+    H.refuse_link(s, link)
     require('stance.notify').error(s.readonly)
     require('stance.editor.write').sync(s) -- held: :q refuses as for a modified buffer
     return nil, s.readonly
@@ -248,6 +246,40 @@ function H.unmake(s)
   return true
 end
 
+--- The changes of `s` refused by a link in its layer's place (`link`: its problem): kept
+--- (s.readonly says why), tried again once the file there changes.
+function H.refuse_link(s, link)
+  s.readonly = s:unwritable({ path = s.path, problems = { link }, link = true })
+    .. '; your changes are kept in this session, and saved once a file is there'
+  s.readonly_disk = require('stance.editor.session').stamp(s.path)
+end
+
+--- The changes of `s` refused by its layer's file, changed on disk with errors (the first at
+--- `where`): kept, merged once it is fixed.
+function H.refuse_errors(s, where)
+  s.readonly = ('%s changed on disk and now has errors, the first at %s; not overwritten: your changes'
+    .. ' are kept in this session and saved once it is fixed; nothing more can be changed until then')
+    :format(vim.fn.fnamemodify(s.path, ':~:.'), where)
+  s.readonly_disk = require('stance.editor.session').stamp(s.path) -- the file as it is now
+end
+
+--- At a quit (QuitPre): would the layer's file refuse the changes of `s` now (a link put in
+--- its place, or a version with errors written since it was read), whether or not its watch
+--- or another moment has looked at it yet? Then they are held as a save holds them (M.save,
+--- M.merge), without a message: the quit says why. Synchronous; nothing is written.
+---@param s stance.Session
+function M.refused_now(s)
+  if s.detached or not s.dirty or s.readonly then return end
+  local link = require('stance.layer_link').problem(s.path, s.corpus.root)
+  if link then return H.refuse_link(s, link) end
+  if require('stance.editor.session').stamp(s.path) == s.file.stamp then return end
+  local disk = require('stance.fs').read(s.path, s.corpus.root)
+  if not disk or disk == H.file_text(s) then return end
+  local _, problems = require('stance.core').read(disk, { vocab = s.corpus:vocab() })
+  local where = require('stance.annfile').first_error(s.path, problems, s.corpus.root)
+  if where then H.refuse_errors(s, where) end
+end
+
 function H.failed(s, err)
   local msg = ('could not save the annotations of %s: %s'):format(s.rel, err)
   require('stance.notify').error(msg)
@@ -276,10 +308,7 @@ function M.merge(s, frame, ours_text, disk)
     local where = require('stance.annfile').first_error(s.path, problems, s.corpus.root)
     if where then
       -- kept in memory, and merged again once the file is fixed (M.check_disk)
-      s.readonly = ('%s changed on disk and now has errors, the first at %s; not overwritten: your changes'
-        .. ' are kept in this session and saved once it is fixed; nothing more can be changed until then')
-        :format(vim.fn.fnamemodify(s.path, ':~:.'), where)
-      s.readonly_disk = require('stance.editor.session').stamp(s.path) -- the file as it is now
+      H.refuse_errors(s, where)
       require('stance.notify').error(s.readonly)
       require('stance.editor.write').sync(s) -- held: :q refuses as for a modified buffer
       return nil, s.readonly

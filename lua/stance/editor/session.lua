@@ -218,12 +218,14 @@ function M:unwritable(file)
     where or vim.fn.fnamemodify(file.path, ':~:.'))
 end
 
---- What tells whether a file changed: size, time, inode ("" when there is none). Cheaper
---- than hashing annotation files of tens of megabytes at each write.
+--- What tells whether an annotation file changed: size, time, inode ("" when there is none).
+--- Cheaper than hashing annotation files of tens of megabytes at each write. A link in a
+--- layer's place is stamped itself, never what it leads to (stance.layer_link: it is refused,
+--- and said once per change of the link, not at each change of its target).
 ---@param path string
 ---@return string
 function M.stamp(path)
-  return require('stance.cachekey').stamp(path)
+  return require('stance.core').stamp(path, true)
 end
 
 --- "sha256:" and the SHA-256 of the document's text as a file (cached with the frame), as

@@ -4,10 +4,77 @@
 --- not set, as it makes `:w` fail with E45 before any BufWriteCmd on every Neovim from 0.7).
 --- A copy written elsewhere (`:w FILE`) and a document made 'modifiable' to correct its text are
 --- written as Neovim writes any file. While changes of yours cannot be written (your layer's
---- file has errors), the buffer is 'modified': `:q`, `:qa`, `:wq` and `:x` refuse as for any
---- unsaved change (E37, E162), and say why and what to do; `:q!` discards them.
+--- file has errors, or a link is in its place), the buffer is 'modified': `:q`, `:qa`, `:wq` and
+--- `:x` refuse as for any unsaved change (E37, E162), and say why and what to do; `:q!` discards
+--- them, silently. A quit looks at the file itself (M.quit_pre), whether or not its watch has
+--- seen it change. `:wa` (`:wqa`, `:xa`) writes the changes not yet saved (autosave pending) too;
+--- with none, it writes nothing.
 local M = {}
 local H = {}
+
+--- The quits that discard (`:q!`, `:qa!`, ...), and the commands that write every changed
+--- buffer (`:wa`, `:wqa`, `:xa`), by the shortest names Neovim takes for them.
+H.QUIT = { q = 'quit', qa = 'qall', quita = 'quitall' }
+H.WRITE_ALL = { wa = 'wall', wqa = 'wqall', xa = 'xall' }
+H.MODIFIERS = { sil = 'silent', conf = 'confirm', keepa = 'keepalt', noa = 'noautocmd', uns = 'unsilent',
+  verb = 'verbose', keepj = 'keepjumps', lockm = 'lockmarks', keepp = 'keeppatterns' }
+
+--- Whether `word` is a name of the command of shortest name `short` and full name `full`.
+function H.is(word, short, full)
+  return #word >= #short and full:sub(1, #word) == word
+end
+
+--- The commands of an Ex command line, each as { name, bang } (modifiers left out; "|"
+--- separates them, as it does for these commands).
+function H.commands(line)
+  local out = {}
+  for piece in (line .. '|'):gmatch('([^|]*)|') do
+    local rest = piece:gsub('^[%s:]+', '')
+    for _ = 1, 8 do -- modifiers: `silent! qa!`
+      local w, tail = rest:match('^(%a+)!?%s+(.*)$')
+      local mod = false
+      for short, full in pairs(H.MODIFIERS) do
+        if w and H.is(w, short, full) then mod = true end
+      end
+      if not mod then break end
+      rest = tail
+    end
+    local name, bang = rest:match('^(%a+)(!?)')
+    if name then out[#out + 1] = { name = name, bang = bang == '!' } end
+  end
+  return out
+end
+
+--- CmdlineLeave of ":": what the command about to run means for annotated documents. A quit
+--- with ! discards (M.quit_pre then says nothing); a write of every changed buffer (`:wa`)
+--- writes the annotations not yet saved: their buffers are 'modified' for it (M.sync puts
+--- that back if they were not written).
+function M.cmdline_leave()
+  local ev = vim.v.event
+  if type(ev) ~= 'table' or ev.abort or ev.cmdtype ~= ':' then return end
+  local session = package.loaded['stance.editor.session']
+  if not session then return end
+  for _, c in ipairs(H.commands(vim.fn.getcmdline())) do
+    for short, full in pairs(H.QUIT) do
+      if c.bang and H.is(c.name, short, full) then
+        H.forced = true
+        vim.schedule(function() H.forced = nil end) -- this command only
+      end
+    end
+    for short, full in pairs(H.WRITE_ALL) do
+      if H.is(c.name, short, full) then
+        for _, s in pairs(session.by_buf) do
+          if s.dirty and s.write_cmd and not s.detached and vim.api.nvim_buf_is_valid(s.buf)
+              and not vim.bo[s.buf].modified then
+            vim.bo[s.buf].modified = true
+            s.held, s.quiet_write = true, true -- (one message per buffer would wait for Enter)
+            vim.schedule(function() M.sync(s) end) -- not written (the command failed before it)
+          end
+        end
+      end
+    end
+  end
+end
 
 --- Take over the writes of session `s`'s document (opened read-only): a BufWriteCmd for its
 --- file's name, not for its buffer, as a buffer's BufWriteCmd takes `:w FILE` too, and a write
@@ -52,9 +119,12 @@ end
 function H.write(s, args)
   if s.detached or vim.bo[s.buf].modifiable then return H.real_write(s, args.file) end
   local layer = vim.fn.fnamemodify(s.path, ':~:.')
+  local quiet = s.quiet_write
+  s.quiet_write = nil
   local ok, err = require('stance.editor.persist').save(s, { force = true })
   if ok then
     M.sync(s)
+    if quiet then return end
     H.say(('"%s": annotations written to %s; the text is read-only and not written'):format(s.rel, layer))
     return
   end
@@ -62,13 +132,15 @@ function H.write(s, args)
     return H.say(('"%s": nothing to write; %s'):format(s.rel, err), 'WarningMsg')
   end
   M.sync(s, true)
-  H.say(('"%s": annotations not written: %s. %s'):format(s.rel, err, H.options()), 'ErrorMsg')
+  H.say(('"%s": annotations not written: %s. %s'):format(s.rel, err, H.options(s)), 'ErrorMsg')
 end
 
---- What one can do with changes that cannot be written.
-function H.options()
-  return 'Fix the file (stance check lists its errors) and they are merged into it; '
-    .. ':Stance save FILE writes them to another file; :q! discards them'
+--- What one can do with the changes of `s` that cannot be written.
+function H.options(s)
+  local first = require('stance.layer_link').target(s.path, s.corpus.root)
+    and 'Remove the link and they are saved into a file of your own; '
+    or 'Fix the file (stance check lists its errors) and they are merged into it; '
+  return first .. ':Stance save FILE writes them to another file; :q! discards them'
 end
 
 --- The text of a document made 'modifiable' while this BufWriteCmd stayed (no OptionSet: set
@@ -107,15 +179,20 @@ function M.sync(s, failed)
   end
 end
 
---- QuitPre: the documents whose changes of yours are held (M.sync) say so before Neovim
---- refuses to quit (E37, E162): which file has errors, where its first is, what to do.
+--- QuitPre: changes of yours that the layer's file would refuse now (it broke on disk, or a
+--- link was put in its place, within the autosave's delay: persist.refused_now, at once,
+--- whether or not its watch has fired) are held (M.sync), so that Neovim refuses to quit
+--- (E37, E162); the documents whose changes are held say so first: which file, where its
+--- first error is, what to do. Not for a quit with ! (`:q!`, `:qa!`), which discards them,
+--- silently.
 function M.quit_pre()
   local session = package.loaded['stance.editor.session']
   if not session then return end
   for _, s in pairs(session.by_buf) do
+    if not H.forced then require('stance.editor.persist').refused_now(s) end
     M.sync(s) -- written since (merged once the file was fixed): no longer held
-    if s.held and vim.api.nvim_buf_is_valid(s.buf) and vim.bo[s.buf].modified then
-      H.say(('%s: your annotation changes are not saved: %s. %s'):format(s.rel, H.why(s), H.options()),
+    if not H.forced and s.held and vim.api.nvim_buf_is_valid(s.buf) and vim.bo[s.buf].modified then
+      H.say(('%s: your annotation changes are not saved: %s. %s'):format(s.rel, H.why(s), H.options(s)),
         'WarningMsg')
     end
   end
@@ -123,6 +200,8 @@ end
 
 --- Why the changes of `s` cannot be written: its file's first error (file:line:col).
 function H.why(s)
+  local link = require('stance.layer_link').refusal(s.path, s.corpus.root)
+  if link then return ('%s is a link, the first error at %s'):format(vim.fn.fnamemodify(s.path, ':~:.'), link) end
   local text = require('stance.fs').read(s.path, s.corpus.root)
   local where, n
   if text then

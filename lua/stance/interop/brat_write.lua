@@ -340,10 +340,12 @@ function H.attributes_and_notes(st, store)
     if rec.note then note(pid, 'AnnotatorNotes', rec.note, true) end
     for _, x in ipairs(brat.extras(rec)) do
       local name, v = x[1], x[2]
+      -- (a value as brat writes one: a blank in it would make another line of it, which a
+      -- re-import reads otherwise)
       if name == 'brat-attr' and v[1] then
-        attr(pid, v[1], v[2])
+        attr(pid, v[1], v[2] and brat.value(v[2]))
       elseif name == 'brat-event-attr' and v[1] and v[2] then
-        attr(event(v[1]), v[2], v[3])
+        attr(event(v[1]), v[2], v[3] and brat.value(v[3]))
       elseif name == 'brat-note' and v[1] then
         note(pid, v[1], v[2])
       elseif name == 'brat-event-note' and v[1] and v[2] then

@@ -451,8 +451,8 @@ function H.item(a, iri, by_doc, relations, at)
     end
   end
   if type(a.target) == 'string' then
-    local path = iri.path_of(a.target)
-    if not path then return ('its target %s is not a document of ours'):format(a.target) end
+    local path, why = iri.path_of(a.target)
+    if not path then return ('its target %s %s'):format(a.target, why or 'is not a document of ours') end
     rec.kind = 'doclabel'
     by_doc[path] = by_doc[path] or {}
     table.insert(by_doc[path], rec)
@@ -464,8 +464,8 @@ function H.item(a, iri, by_doc, relations, at)
   local spans, quotes, path = {}, {}, nil
   for _, t in ipairs(as_list(a.target)) do
     if type(t) ~= 'table' or type(t.source) ~= 'string' then return 'a target without a source', t end
-    local p = iri.path_of(t.source)
-    if not p then return ('its target %s is not a document of ours'):format(t.source), t end
+    local p, pwhy = iri.path_of(t.source)
+    if not p then return ('its target %s %s'):format(t.source, pwhy or 'is not a document of ours'), t end
     if path and p ~= path then return 'targets in several documents', t end
     path = p
     local q, pos
@@ -506,10 +506,12 @@ function H.layers_said(col, iri, at, problems)
   if list == nil then return out end
   if type(list) ~= 'table' then list = { list } end
   for i, e in ipairs(list) do
-    local path = type(e) == 'table' and type(e.document) == 'string' and iri.path_of(e.document)
+    local path, pwhy
+    if type(e) == 'table' and type(e.document) == 'string' then path, pwhy = iri.path_of(e.document) end
     local status, why = H.status(type(e) == 'table' and e.status or nil)
     if not path or type(e.layer) ~= 'string' or not e.layer:match('%S') or status == false then
       local line, col_ = at(type(e) == 'table' and e or list)
+      why = why or pwhy and ('its document %s %s'):format(e.document, pwhy)
       problems[#problems + 1] = { line = line or 1, col = col_ or 1, message = ('stance:layers entry %d skipped: %s')
         :format(i, why or 'it needs a document of ours and a layer') }
     else

@@ -57,7 +57,8 @@ end
 --- references against first).
 ---@param base string|nil
 ---@param at_base string|nil
----@return fun(iri: string): string|nil path_of the document's path relative to the corpus, or nil
+---@return fun(iri: string): string|nil, string|nil path_of the document's path relative to the corpus, or
+--- nil and, when the IRI names a path that is no document's name (an absolute one), why
 function M.documents(base, at_base)
   base = base or 'urn:stance:'
   local ours = '^' .. base:gsub('%p', '%%%0') .. 'document:(.*)$'
@@ -74,9 +75,17 @@ function M.documents(base, at_base)
       if #iri > #pre and iri:sub(1, #pre) == pre then return iri:sub(#pre + 1) end
     end
   end
+  -- a path decoded from an IRI that is absolute ("/etc/passwd", "%2Fetc"): refused here, where
+  -- the annotation it came from is known, not left for the corpus to refuse later
+  local function relative(path)
+    if path and path:sub(1, 1) == '/' then
+      return nil, ('names the absolute path %s: a document is named relative to the corpus root'):format(path)
+    end
+    return path
+  end
   return function(iri)
     local p = iri:match(ours)
-    if p then return dec(p) end
+    if p then return relative(dec(p)) end
     if not absolute(iri) then
       if resolve_against then
         iri = M.resolve(iri, resolve_against)
@@ -85,7 +94,8 @@ function M.documents(base, at_base)
         -- no base of documents: the reference is relative to the corpus root
         if iri:find('[?#]') or iri:sub(1, 1) == '/' then return nil end
         local path = without_dots(dec(iri))
-        return path ~= '' and path or nil
+        if path == '' then return nil end
+        return relative(path)
       end
     end
     local rest = under(iri)

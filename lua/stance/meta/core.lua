@@ -142,9 +142,11 @@ function core.detach(argv, log) end
 function core.chmod(path, mode) end
 
 --- "size:mtime.ns:inode" of a file, "" when there is none: what changes when it is rewritten.
+--- With `nofollow`, a symbolic link's own (it changes when the link does, not its target).
 ---@param path string
+---@param nofollow boolean|nil
 ---@return string
-function core.stamp(path) end
+function core.stamp(path, nofollow) end
 
 ---@class stance.Problem
 ---@field line integer
