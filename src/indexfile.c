@@ -1343,29 +1343,21 @@ stance_index *stance_index_load_mem(const void *meta, size_t meta_len,
   return open_meta(m, &src, err, errlen);
 }
 
-int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size_t errlen) {
-  uint64_t id = new_id();
-  char name[64];
+/* Map back the file `name` just written into `dir` from `seg` (file id `id`) and let `seg`
+ * read its tables from there (its documents stay its own). Its pages are what this process
+ * has just checksummed and written from memory (the page cache's copy of them): known good,
+ * not summed again when read (a save's merge read every page of a rebuild's segments, as
+ * much work as the merge). */
+static int adopt_written(stance_segment *seg, const char *dir, const char *name, uint64_t id, char *err,
+                         size_t errlen) {
   int dfd;
   stance_mapped *m;
   stance_segment *g;
-  uint32_t *docs;
-  if (seg->file != NULL) return 0;
   if ((dfd = open_dir(dir, 1, err, errlen)) < 0) return -1;
-  if (write_segment(dir, seg, id, 1, err, errlen) != 0) {
-    close(dfd);
-    return -1;
-  }
-  new_name(id, name, sizeof name);
   m = map_file(dfd, name, err, errlen, NULL);
   close(dfd);
   if (m == NULL || (g = open_segment(m, seg->ndocs, seg->nterms, err, errlen)) == NULL) return -1;
-  /* its pages are what this process has just checksummed and written from memory (the page
-   * cache's copy of them): known good, not summed again when read (a save's merge read
-   * every page of a rebuild's segments, as much work as the merge) */
   memset(m->verified, 1, (size_t)m->npages);
-  /* the segment takes the mapped tables; its documents stay its own */
-  docs = seg->docs;
   free(seg->block);
   seg->block = NULL;
   seg->block_size = 0;
@@ -1377,10 +1369,18 @@ int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size
   seg->postings = g->postings;
   seg->file = g->file;
   seg->file_id = id;
-  seg->docs = docs;
   g->file = NULL;
   stance_segment_unref(g);
   return 0;
+}
+
+int stance_segment_to_file(stance_segment *seg, const char *dir, char *err, size_t errlen) {
+  uint64_t id = new_id();
+  char name[64];
+  if (seg->file != NULL) return 0;
+  if (write_segment(dir, seg, id, 1, err, errlen) != 0) return -1;
+  new_name(id, name, sizeof name);
+  return adopt_written(seg, dir, name, id, err, errlen);
 }
 
 /* A segment file written as its data is made: the data goes through `buf`, written and
@@ -1434,8 +1434,7 @@ static void stream_add(page_stream *ps, const void *data, uint64_t n) {
  * out of memory): the builder is left as it was, for stance_builder_finish. */
 stance_segment *stance_builder_to_file(stance_segment_builder *b, const char *dir, int *oom, char *err,
                                        size_t errlen) {
-  stance_segment *g = NULL, *mg;
-  stance_mapped *m;
+  stance_segment *g = NULL;
   page_stream ps;
   stance_atomic f;
   seg_layout l;
@@ -1525,25 +1524,7 @@ stance_segment *stance_builder_to_file(stance_segment_builder *b, const char *di
   free(ps.sums);
   free(ps.buf);
   ps.sums = ps.buf = NULL;
-  /* mapped back, its pages known good (see stance_segment_to_file) */
-  if ((dfd = open_dir(dir, 1, err, errlen)) < 0) goto fail;
-  m = map_file(dfd, name, err, errlen, NULL);
-  close(dfd);
-  if (m == NULL || (mg = open_segment(m, g->ndocs, g->nterms, err, errlen)) == NULL) goto fail;
-  memset(m->verified, 1, (size_t)m->npages);
-  free(g->block);
-  g->block = NULL;
-  g->block_size = 0;
-  g->term_off = mg->term_off;
-  g->freq = mg->freq;
-  g->post_off = mg->post_off;
-  g->keys = mg->keys;
-  g->terms = mg->terms;
-  g->postings = mg->postings;
-  g->file = mg->file;
-  g->file_id = id;
-  mg->file = NULL;
-  stance_segment_unref(mg);
+  if (adopt_written(g, dir, name, id, err, errlen) != 0) goto fail; /* mapped back, known good */
   stance__builder_streamed(b);
   return g;
 oom:
