@@ -55,15 +55,20 @@ static int l_run(lua_State *L) {
   }
   if (pipe(out) != 0) return stance__fail(L, strerror(errno), "ESPAWN");
   (void)fcntl(out[0], F_SETFD, FD_CLOEXEC);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (keep_stdout)
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  else
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  if (!keep_stderr) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addclose(&fa, out[1]);
-  rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+  /* each step checked: one dropped (out of memory) would leave our pipe or terminal to it */
+  rc = posix_spawn_file_actions_init(&fa);
+  if (rc != 0) {
+    close(out[0]);
+    close(out[1]);
+    return stance__fail(L, strerror(rc), "ESPAWN");
+  }
+  rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (rc == 0)
+    rc = keep_stdout ? posix_spawn_file_actions_adddup2(&fa, out[1], 1)
+                     : posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  if (rc == 0 && !keep_stderr) rc = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_addclose(&fa, out[1]);
+  if (rc == 0) rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   close(out[1]);
   if (rc != 0) {
@@ -116,6 +121,7 @@ static int l_detach(lua_State *L) {
   posix_spawnattr_t attr;
   sigset_t none, dflt;
   short flags = 0;
+  int fa_made = 0;
   pid_t pid;
   luaL_checktype(L, 1, LUA_TTABLE);
   log = luaL_checkstring(L, 2);
@@ -155,28 +161,33 @@ static int l_detach(lua_State *L) {
   sigaddset(&dflt, SIGQUIT);
   sigaddset(&dflt, SIGPIPE);
   sigaddset(&dflt, SIGCHLD);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &dflt);
+  /* each step checked: one dropped (out of memory) would leave it our descriptors, our
+   * terminal or our signals */
+  rc = posix_spawnattr_setsigmask(&attr, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &dflt);
   flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
 #ifdef POSIX_SPAWN_SETSID
   flags |= POSIX_SPAWN_SETSID;
 #else
   flags |= POSIX_SPAWN_SETPGROUP; /* its own process group at least: no Ctrl-C of ours */
-  posix_spawnattr_setpgroup(&attr, 0);
+  if (rc == 0) rc = posix_spawnattr_setpgroup(&attr, 0);
 #endif
-  posix_spawnattr_setflags(&attr, flags);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, fd, 1);
-  posix_spawn_file_actions_adddup2(&fa, fd, 2);
+  if (rc == 0) rc = posix_spawnattr_setflags(&attr, flags);
+  if (rc == 0) {
+    rc = posix_spawn_file_actions_init(&fa);
+    fa_made = rc == 0;
+  }
+  if (rc == 0) rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, fd, 1);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, fd, 2);
 #if defined(__GLIBC__) && defined(__USE_GNU) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 #endif
 #if defined(__GLIBC__) && defined(__USE_GNU) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
-  posix_spawn_file_actions_addchdir_np(&fa, "/"); /* holds no folder of ours (a mount) */
+  if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&fa, "/"); /* holds no folder of ours (a mount) */
 #endif
-  rc = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
+  if (rc == 0) rc = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+  if (fa_made) posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   close(fd);
   if (rc != 0) {
