@@ -110,10 +110,10 @@ void stance_prefault(void *p, size_t n) {
 #endif
 }
 
-void *stance_lookup_alloc(size_t n) {
+void *stance_lookup_alloc(size_t n, size_t huge_from) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   size_t huge = (size_t)2 << 20;
-  if (n >= 2 * huge && n <= SIZE_MAX - huge) {
+  if (n >= huge_from && n <= SIZE_MAX - huge) {
     void *p = NULL;
     size_t round = (n + huge - 1) & ~(huge - 1);
     if (posix_memalign(&p, huge, round) != 0) return NULL;

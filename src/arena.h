@@ -29,8 +29,10 @@ char *stance_arena_strndup(stance_arena *a, const char *s, size_t len);
 void stance_prefault(void *p, size_t n);
 
 /* `n` bytes of zeros, freed with free(), or NULL: for a table looked up at random (a store's
- * ID map). One of a few MiB and more is, on Linux, in huge pages (a hint), so that a lookup
- * does not also miss the TLB; its pages present from the start. */
-void *stance_lookup_alloc(size_t n);
+ * ID map, a model's weights and words' cache). One of `huge_from` bytes and more is, on
+ * Linux, in huge pages (a hint), so that a lookup does not also miss the TLB (each caller's
+ * threshold measured: huge pages for everything made reading slower); one of 1 MiB and more
+ * below that has its pages present from the start. */
+void *stance_lookup_alloc(size_t n, size_t huge_from);
 
 #endif

@@ -7,10 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
+#include "arena.h"
 #include "linear.h"
 
 #define EMPTY UINT32_MAX
@@ -67,23 +65,9 @@ static void idmap_free(idmap *m) {
 
 /* ---- memory looked up at random -------------------------------------------------------- */
 
-/* `bytes` of zeros for the tables prediction looks up at random (the table of weights, the
- * words' cache): on Linux, in huge pages when it spans some, so that a lookup's page is in the
- * TLB. Freed with free(). NULL when out of memory. */
-static void *lookup_alloc(size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  size_t huge = (size_t)2 << 20;
-  if (bytes >= huge / 2) {
-    void *p = NULL;
-    size_t round = bytes + (huge - 1) < bytes ? bytes : (bytes + (huge - 1)) & ~(huge - 1);
-    if (posix_memalign(&p, huge, round) != 0) return NULL;
-    (void)madvise(p, round, MADV_HUGEPAGE); /* a hint: without it, small pages */
-    memset(p, 0, bytes);
-    return p;
-  }
-#endif
-  return calloc(bytes ? bytes : 1, 1);
-}
+/* The tables prediction looks up at random (the table of weights, the words' cache): in huge
+ * pages from 1 MiB on (stance_lookup_alloc). Freed with free(). NULL when out of memory. */
+static void *lookup_alloc(size_t bytes) { return stance_lookup_alloc(bytes, (size_t)1 << 20); }
 
 /* ---- growing arrays ------------------------------------------------------------------ */
 

@@ -271,7 +271,7 @@ static int map_grow(stance_store *s) {
   uint32_t cap = s->map_cap ? s->map_cap * 2 : 64, i;
   map_entry *old = s->map;
   uint32_t old_cap = s->map_cap;
-  map_entry *m = stance_lookup_alloc((size_t)cap * sizeof *m);
+  map_entry *m = stance_lookup_alloc((size_t)cap * sizeof *m, (size_t)4 << 20);
   if (m == NULL) return STANCE_ENOMEM;
   s->map = m;
   s->map_cap = cap;
