@@ -185,6 +185,13 @@ describe('watch auto', function()
     assert.is_true(none_left(d))
     T.write(d .. '/c.txt', 'Sanctions, added while none watched.\n')
     assert.are.equal(3, count(d))
+    -- replaced: by this search, or (when it met the killed one still letting go of the
+    -- corpus, on a busy machine) by the next; every count right meanwhile
+    for _ = 1, 3 do
+      if #watchers(d) > 0 then break end
+      sleep(0.5)
+      assert.are.equal(3, count(d))
+    end
     assert.is_true(vouched(d))
     pid = watchers(d)[1]
     assert.truthy(pid)
@@ -265,12 +272,10 @@ describe('watch auto', function()
     assert.are.equal(2, #c:search('sanctions'))
     assert.are.same({}, watchers(d))
     assert.is_nil(core.stat(d .. '/.stance/watch.failed'))
-    -- the stance command's build names its program: another file there is another build
     local script = T.tmpdir() .. '/host.lua'
     T.write(script, 'io.write(require("stance.core").in_host() and "host" or "-")')
     local out, err, code = T.stance_run({ 'run', script })
     assert(code == 0, err)
     assert.are.equal('host', out)
-    assert.truthy(require('stance.watch.client').build():match('^[^/]+/%d+/%-/'))
   end)
 end)

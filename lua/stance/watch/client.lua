@@ -35,9 +35,8 @@ local build
 M.PROTOCOL = 2
 
 --- This process's build of stance: its version, the protocol's, and the identity (inode,
---- size, modification time) of the `stance` program (its C code, which indexes) and of the
---- Lua files that say what a watcher vouches for and how (this one, stance.watch.server,
---- stance.indexer): a watcher started before stance was
+--- size, modification time) of the Lua files that say what a watcher vouches for and how
+--- (this one, stance.watch.server, stance.indexer): a watcher started before stance was
 --- upgraded or rebuilt from other sources is another build, whose word a search does not
 --- take. (The index's own format is checked by its reader, whoever saved it.)
 ---@return string
@@ -49,15 +48,8 @@ function M.build()
     local s = dir and core.stat(dir .. '/' .. path)
     return s and ('%d.%d.%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns) or '-'
   end
-  -- the C code that indexes: the `stance` program's own file (a rebuild of C only is
-  -- another build too); stance.core loaded in another Lua is never the watcher's build
-  local exe = '-'
-  if core.in_host() then
-    local s = core.stat('/proc/self/exe')
-    exe = s and ('%d.%d.%d.%d'):format(s.ino, s.size, s.mtime, s.mtime_ns) or '-'
-  end
-  build = ('%s/%d/%s/%s/%s/%s'):format((tostring(core.version().stance):gsub('[%s/]', '_')), M.PROTOCOL,
-    exe, id('client.lua'), id('server.lua'), id('../indexer.lua'))
+  build = ('%s/%d/%s/%s/%s'):format((tostring(core.version().stance):gsub('[%s/]', '_')), M.PROTOCOL,
+    id('client.lua'), id('server.lua'), id('../indexer.lua'))
   return build
 end
 
