@@ -230,6 +230,23 @@ static int layout(uint32_t nterms, uint64_t terms_len, uint64_t post_len, seg_la
 static void put_u32(uint8_t *p, uint32_t v) { stance_put32(p, v); }
 static void put_u64(uint8_t *p, uint64_t v) { stance_put64(p, v); }
 
+/* A segment file's header: its sizes (`len`: its data's, see layout), the checksum of its
+ * `npages` page sums, and its own checksum. */
+static void seg_header(uint8_t h[HEADER], const stance_segment *g, uint64_t len, const uint8_t *sums,
+                       uint64_t npages) {
+  memset(h, 0, HEADER);
+  memcpy(h, "STANCESG", 8);
+  put_u32(h + 8, SEG_VERSION);
+  put_u32(h + 12, PAGE_BITS);
+  put_u32(h + 16, g->nterms);
+  put_u32(h + 20, g->ndocs);
+  put_u64(h + 24, g->terms_len);
+  put_u64(h + 32, g->post_len);
+  put_u64(h + 40, len);
+  put_u64(h + 48, XXH3_64bits(sums, (size_t)npages * 4));
+  put_u64(h + 56, XXH3_64bits(h, 56));
+}
+
 /* A built segment's file into `s`: header, page sums, then the data (tables laid out as in
  * the file, with their gaps). The sums are made first, page by page, from the parts each
  * page overlaps: no copy of the whole segment is needed. 0, or -1 when out of memory. */
@@ -269,17 +286,7 @@ static int emit_segment(const stance_segment *g, sink *s) {
     put_u32(sums + k * 4, page_sum(page, (size_t)n));
   }
   free(page);
-  memset(h, 0, sizeof h);
-  memcpy(h, "STANCESG", 8);
-  put_u32(h + 8, SEG_VERSION);
-  put_u32(h + 12, PAGE_BITS);
-  put_u32(h + 16, g->nterms);
-  put_u32(h + 20, g->ndocs);
-  put_u64(h + 24, g->terms_len);
-  put_u64(h + 32, g->post_len);
-  put_u64(h + 40, l.len);
-  put_u64(h + 48, XXH3_64bits(sums, (size_t)npages * 4));
-  put_u64(h + 56, XXH3_64bits(h, 56));
+  seg_header(h, g, l.len, sums, npages);
   sink_add(s, h, HEADER);
   sink_add(s, sums, (size_t)npages * 4);
   free(sums);
@@ -1504,17 +1511,7 @@ stance_segment *stance_builder_to_file(stance_segment_builder *b, const char *di
     snprintf(err, errlen, "cannot write %s", path);
     goto fail;
   }
-  memset(h, 0, sizeof h);
-  memcpy(h, "STANCESG", 8);
-  put_u32(h + 8, SEG_VERSION);
-  put_u32(h + 12, PAGE_BITS);
-  put_u32(h + 16, g->nterms);
-  put_u32(h + 20, g->ndocs);
-  put_u64(h + 24, g->terms_len);
-  put_u64(h + 32, g->post_len);
-  put_u64(h + 40, l.len);
-  put_u64(h + 48, XXH3_64bits(ps.sums, (size_t)npages * 4));
-  put_u64(h + 56, XXH3_64bits(h, 56));
+  seg_header(h, g, l.len, ps.sums, npages);
   if (pwrite_all(f.fd, h, HEADER, 0) != 0 || pwrite_all(f.fd, ps.sums, (size_t)npages * 4, HEADER) != 0) {
     snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     goto fail;
