@@ -9,16 +9,10 @@
 local M = {}
 local H = {}
 
--- Methods are found as a table (no Lua function runs for each call of one: a script's pass
--- calls several per document); a corpus's `annotator`, which is no method, falls through to
--- its metatable's (H.metatable, the corpus's repository); M's own says whoami's name here.
--- whoami remembers what it looked up, a corpus sets its own by assigning it.
-M.__index = M
-setmetatable(M, {
-  __index = function(_, key)
-    if key == 'annotator' then return require('stance.whoami').name() end
-  end,
-})
+-- A corpus finds its methods as a table (no Lua function runs for each call of one: a
+-- script's pass calls several per document); its `annotator`, which is no method, falls
+-- through to its metatable's (H.metatable, the corpus's repository). whoami remembers what
+-- it looked up, a corpus sets its own by assigning it.
 
 --- Open the corpus at or above `path` (default: the current directory).
 ---@param path string|nil
@@ -55,7 +49,7 @@ function H.metatable(root)
     end,
   })
   for k, v in pairs(M) do
-    if k ~= '__index' then methods[k] = v end
+    methods[k] = v
   end
   return { __index = methods }
 end
