@@ -48,7 +48,6 @@ function M.update(c, opts)
     -- makes: folders, then one stat per document, on every core), no worker started; when
     -- anything differs (or the index is missing or damaged), the worker below brings it up
     -- to date from what is loaded, and says what it found
-    local known
     if c.idx:load_saved(c.root .. '/' .. M.dir) then
       c.loaded = true
       local n = c.idx:current(c:globs())
@@ -56,10 +55,10 @@ function M.update(c, opts)
         H.auto(c, opts, why, n)
         return H.current(c, opts, n)
       end
-      known = c.idx:stats().docs
     end
-    -- the documents not known (no saved index): the default decides once they are
-    if H.auto(c, opts, why, known) == nil then opts = H.later(opts, c, why) end
+    -- the documents not known yet (something changed, or no saved index): the default
+    -- decides once the update below has counted them
+    if H.auto(c, opts, why, nil) == nil then opts = H.later(opts, c, why) end
   end
   local worker = require('stance.worker')
   local w, err = worker.get()

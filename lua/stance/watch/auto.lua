@@ -125,7 +125,7 @@ function M.notice(c, n)
   io.stderr:write(('stance: started `stance watch` in the background for %s (%d documents), so that searches '
     .. 'skip checking every document; `stance watch --stop` stops it (it ends after %d minutes unused), '
     .. '`watch off` in the schema\'s corpus record (or %s=off) never starts one\n'):format(
-    require('stance.utf8').printable(c.root), n, M.IDLE_S // 60, M.ENV))
+    require('stance.utf8').printable(c.root), n, math.floor(M.IDLE_S / 60), M.ENV))
 end
 
 --- Whether no watcher holds the corpus (its lock, taken and let go at once when free).
