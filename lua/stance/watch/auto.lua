@@ -1,6 +1,7 @@
 --- Starting `stance watch` on demand (what git's core.fsmonitor is to git's fsmonitor daemon,
 --- and how gradle or bazel start their daemon): a command that brings the index up to date (a
---- search, stance index, a script's c:index()) and finds no watcher answering starts one for
+--- search, a script's c:index(); stance index checks every document whatever a watcher says,
+--- and starts none) and finds no watcher answering starts one for
 --- the corpus in the background, and answers as without a watcher this once (every document
 --- checked); the next commands ask the watcher. When: the schema's `corpus` record says
 --- `watch auto` (always) or `watch off` (never); when it says nothing, from M.THRESHOLD
