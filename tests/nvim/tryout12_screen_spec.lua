@@ -1,0 +1,140 @@
+-- Tryout 12 on the screen (tmux, read right after each key): what a new user found trying the
+-- real study (../shared/study, stances favor and against only). Each Neovim of the matrix
+-- runs it.
+local T = require('helpers')
+local tmux = require('helpers.tmux')
+local has = tmux.has
+
+local SRC = '000_6358a7516b2472dd.txt'
+local DOC = 'ed5.txt'
+local HEAD = 'Trump Should Offer Diplomatic Ties'
+local NOTE = 'Editor note: updated.'
+
+--- A corpus of the study with DOC, a copy of its first article; nil when ../shared is not here.
+local function corpus()
+  local d = require('helpers.study').corpus()
+  if not d then return nil end
+  T.write(d .. '/' .. DOC, assert(T.read(d .. '/' .. SRC)))
+  return d
+end
+
+local function open(d, extra)
+  return T.tmux({ DOC }, { cwd = d, width = 160, height = 30, ready = 'Trump Should Offer',
+    env = { STANCE_ANNOTATOR = 'ana' },
+    init = "require('stance').setup({ annotator = 'ana' }); require('stance.editor.cache').delay = 1000"
+      .. (extra or '') })
+end
+
+--- ana's layer of DOC on disk.
+local function layer(d)
+  return assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/ana/' .. DOC .. '.stance'))))
+end
+
+--- The screen row of `text` and the column where it starts, whether drawn as annotated.
+local function drawn(screen, text)
+  return tmux.colored(text)(screen)
+end
+
+--- gsis 1 c on the headline, :w: one annotation on disk.
+local function annotate_headline(nv, d)
+  nv:keys('g', 's', 'i', 's')
+  nv:key('1', nil)
+  nv:key('c', tmux.colored(HEAD), 'the headline annotated')
+  nv:keys(':w', 'Enter')
+  local deadline = os.time() + 20
+  while os.time() < deadline and not (T.exists(d .. '/.stance/annotations/ana/' .. DOC .. '.stance')
+      and layer(d):count('annotation') == 1) do
+    vim.loop.sleep(50)
+  end
+  assert.are.equal(1, layer(d):count('annotation'))
+end
+
+--- The line the user inserted at the top from a shell (sed -i '1i ...\n').
+local function edit_on_disk(d)
+  T.run(('cd %s && sed -i %s %s'):format(T.q(d), T.q('1i ' .. NOTE .. '\\n'), DOC))
+  assert(T.read(d .. '/' .. DOC):sub(1, #NOTE + 2) == NOTE .. '\n\n')
+end
+
+--- The layer on disk: the headline's annotation at 23-113 with its quote, the hash the text's.
+local function placed_on_new_text(d)
+  local text = assert(T.read(d .. '/' .. DOC))
+  local l = layer(d)
+  assert.are.equal('sha256:' .. require('stance.core').sha256(text), l:header().hash)
+  local found = false
+  for _, r in ipairs(l:records('annotation')) do
+    if r.quote:find('^Trump Should Offer') then
+      found = true
+      assert.are.same({ { 23, 113 } }, r.spans)
+    else
+      -- any other annotation: its quote is the text at its span
+      local model = require('stance.core').text(text)
+      assert.are.equal(r.quote, text:sub(model:cp_to_byte(r.spans[1][1]) + 1, model:cp_to_byte(r.spans[1][2])))
+    end
+  end
+  assert.is_true(found)
+end
+
+describe('tryout 12 on the screen', function()
+  after_each(T.cleanup)
+
+  it('the text changed on disk while open: the next open re-anchors, says so, :w stamps the text the spans are in',
+    function()
+      local d = corpus()
+      if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      local nv = open(d)
+      tmux.driving_to_quit(nv, function()
+        annotate_headline(nv, d)
+        edit_on_disk(d)
+        -- Neovim left open, idle: the layer cache's write is due (delay 1 s here, 3 s by default)
+        vim.loop.sleep(2500)
+      end)
+      assert.is_false(T.exists(d .. '/.stance/cache/ana/' .. DOC .. '.snap')
+        and T.read(d .. '/.stance/cache/ana/' .. DOC .. '.snap'):find(NOTE, 1, true) ~= nil)
+      nv = open(d)
+      tmux.driving_to_quit(nv, function()
+        local screen = nv:wait(has('the text changed since the annotations were saved'), 'the message of the move')
+        assert.truthy(has('1 moved')(screen), tmux.plain(screen))
+        screen = nv:wait(function(sc) return drawn(sc, HEAD) end, 'the headline drawn where it is now')
+        assert.is_falsy(drawn(screen, NOTE), 'the inserted line is not annotated')
+        -- another annotation, :w
+        nv:keys('G')
+        nv:keys('g', 's', 'i', 's')
+        nv:key('1', nil)
+        nv:key('c', nil)
+        nv:keys(':w', 'Enter')
+        nv:wait(function() return layer(d):count('annotation') == 2 end, 'two annotations written')
+      end)
+      placed_on_new_text(d)
+      local out = T.run(('cd %s && %s check 2>&1'):format(T.q(d), T.q(T.root .. '/build/bin/stance')))
+      assert.is_nil(out:find('moved', 1, true), out)
+    end)
+
+  it('the text changed on disk while open, reloaded (:checktime, autoread): re-anchored there, with the message',
+    function()
+      local d = corpus()
+      if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      local nv = open(d)
+      tmux.driving_to_quit(nv, function()
+        annotate_headline(nv, d)
+        edit_on_disk(d)
+        -- idle: the layer cache's write is due (delay 1 s here, 3 s by default)
+        vim.loop.sleep(2500)
+        nv:keys(':checktime', 'Enter')
+        local screen = nv:wait(has('the text changed since the annotations were saved'), 'the message of the move')
+        screen = nv:wait(function(sc) return drawn(sc, HEAD) end, 'the headline drawn where it is now')
+        nv:keys('gg')
+        screen = nv:screen()
+        assert.is_falsy(drawn(screen, NOTE), 'the inserted line is not annotated')
+        assert.is_truthy(drawn(screen, HEAD), tmux.plain(screen))
+        -- another annotation, :w
+        nv:keys('G')
+        nv:keys('g', 's', 'i', 's')
+        nv:key('2', nil)
+        nv:key('p', nil)
+        nv:keys(':w', 'Enter')
+        nv:wait(function() return layer(d):count('annotation') == 2 end, 'two annotations written')
+      end)
+      assert.are.equal(2, layer(d):count('annotation'))
+      placed_on_new_text(d)
+    end)
+end)
