@@ -19,7 +19,7 @@ local function corpus()
 end
 
 local function open(d, extra)
-  return T.tmux({ DOC }, { cwd = d, width = 160, height = 30, ready = 'Trump Should Offer',
+  return T.tmux({ DOC }, { cwd = d, width = 160, height = 30, ready = "Should Offer Diplomatic",
     env = { STANCE_ANNOTATOR = 'ana' },
     init = "require('stance').setup({ annotator = 'ana' }); require('stance.editor.cache').delay = 1000"
       .. (extra or '') })
@@ -137,4 +137,26 @@ describe('tryout 12 on the screen', function()
       assert.are.equal(2, layer(d):count('annotation'))
       placed_on_new_text(d)
     end)
+  it('a cache whose key matches but whose quotes are not the text (same size, time, inode) is not used', function()
+    local d = corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local snap = d .. '/.stance/cache/ana/' .. DOC .. '.snap'
+    local nv = open(d)
+    tmux.driving_to_quit(nv, function()
+      annotate_headline(nv, d)
+      nv:wait(function() return T.exists(snap) end, 'the layer cache written')
+    end)
+    -- the headline's first word changed in place, the file's size, time and inode kept
+    local path = d .. '/' .. DOC
+    T.run(('cp -p %s %s'):format(T.q(path), T.q(d .. '/ref')))
+    local f = assert(io.open(path, 'r+b'))
+    f:seek('set', 0)
+    f:write('Xxxxx')
+    f:close()
+    T.run(('touch -r %s %s'):format(T.q(d .. '/ref'), T.q(path)))
+    nv = open(d)
+    tmux.driving_to_quit(nv, function()
+      nv:wait(has('the text changed since the annotations were saved'), 'the message of the changed text')
+    end)
+  end)
 end)
