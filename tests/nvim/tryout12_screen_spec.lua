@@ -159,4 +159,61 @@ describe('tryout 12 on the screen', function()
       nv:wait(has('the text changed since the annotations were saved'), 'the message of the changed text')
     end)
   end)
+  for _, answer in ipairs({ '+', '-' }) do
+    it(('next-suggestion shows its guess below the threshold as a question, g%s %s it'):format(answer,
+      answer == '+' and 'accepts' or 'rejects'), function()
+      if not T.shared then return pending('../shared/study and ../shared/corpus are not here') end
+      local doc = '004_e35aa5ebcc029514.txt'
+      local d = require('helpers.study').annotated(doc) -- nobody has read doc
+      local nv = tmux.open({ doc }, { cwd = d, width = 160, ready = 'Washington Post',
+        init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
+      local it
+      tmux.driving_to_quit(nv, function()
+        -- shown from 0.9 (the user's study showed from 0.5 and had few annotations: the sentence
+        -- next-suggestion chose was below; on our annotation of the study, it is below 0.9)
+        nv:keys(':Stance suggest 0.9', 'Enter')
+        nv:wait('suggestion(s)', 'the suggestions', 60)
+        nv:key(':Stance next-suggestion', nil)
+        local screen = nv:key('Enter', 'most to learn here: its guess', 'next-suggestion and what to do')
+        assert.truthy(tmux.plain(screen):find('g+ accepts it, g- rejects it', 1, true), tmux.plain(screen))
+        -- the sentence it went to had no ghost (every stance below 0.5): its guess is one now
+        it = nv:lua([[
+          local s = require('stance.editor.session').get()
+          local off = require('stance.editor.where').cursor()
+          for _, g in ipairs(s.suggestions) do
+            if g.start <= off and off < g.stop then
+              return { question = g.question or false, p = g.p, target = g.target, class = g.class,
+                label = ('%s %s %.2f? (a guess: g+ / g-)'):format(g.target, g.class, g.p) }
+            end
+          end]])
+        assert.is_true(it.question)
+        assert.is_true(it.p < 0.9)
+        assert.are.equal(1, tmux.count(screen, it.label), tmux.plain(screen))
+        nv:key('g', nil)
+        if answer == '+' then
+          screen = nv:key('+', 'role:', 'the role prompt')
+          screen = nv:key('c', function(sc) return tmux.count(sc, it.label) == 0 end, 'the question gone')
+          nv:wait('accepted: ' .. it.target .. '-' .. it.class, 'the acceptance said')
+        else
+          screen = nv:key('-', function(sc) return tmux.count(sc, it.label) == 0 end, 'the question gone')
+          nv:wait(('rejected: %s %s'):format(it.target, it.class), 'the rejection said')
+        end
+        nv:keys(':wa', 'Enter')
+      end)
+      if answer == '+' then
+        -- a complete annotation of the study schema: label, target, stance, role
+        local store = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/tester/' .. doc
+          .. '.stance'))))
+        local rec = store:records('annotation')[1]
+        assert.are.same({ it.target .. '-' .. it.class, it.target, it.class, 'claim' },
+          { rec.label, rec.target, rec.stance, rec.role })
+      else
+        local model = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/model/' .. doc
+          .. '.stance'))))
+        local rej = model:records('annotation')[1]
+        assert.truthy(rej.note:find('^rejected by tester'))
+        assert.are.same({ it.target, it.class }, { rej.target, rej.stance })
+      end
+    end)
+  end
 end)
