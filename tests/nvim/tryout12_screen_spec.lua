@@ -216,4 +216,32 @@ describe('tryout 12 on the screen', function()
       end
     end)
   end
+  it('the curation panel keeps its header in view as decisions are made', function()
+    local d, path = require('helpers.study_layers').curation()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local nv = T.tmux({ path }, { cwd = d, width = 120, height = 18,
+      init = "require('stance').setup({ annotator = 'lead' }) vim.o.wrap = true" })
+    -- the header in view: the document and the progress, changed since the last key
+    local function progress(screen)
+      local p = tmux.plain(screen)
+      if not p:find('│curation of ' .. path, 1, true) then return nil end
+      return p:match('│(disputed: %d+ of 5 resolved)') or p:match('│(all resolved)')
+    end
+    tmux.driving_to_quit(nv, function()
+      nv:keys(':Stance curate')
+      local screen = nv:key('Enter', function(sc) return progress(sc) == 'disputed: 0 of 5 resolved' end, 'the panel')
+      local was, keys = progress(screen), { '2', 'x', '1', '1', '1' }
+      for i = 1, #keys do
+        -- the curator reads down the panel (the cursor on its last line), then decides
+        nv:keys('G')
+        screen = nv:key(keys[i], function(sc)
+          local now = progress(sc)
+          return now ~= nil and now ~= was
+        end, ('the header after decision %d'):format(i))
+        was = progress(screen)
+        if was == 'all resolved' then break end
+      end
+      assert.are.equal('all resolved', was)
+    end)
+  end)
 end)

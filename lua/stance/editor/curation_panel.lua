@@ -294,12 +294,33 @@ function M.render(st)
   vim.bo[st.buf].modifiable = true
   vim.api.nvim_buf_set_lines(st.buf, 0, -1, false, lines)
   vim.bo[st.buf].modifiable = false
+  H.keep_header(st)
   vim.api.nvim_buf_clear_namespace(st.buf, H.ns, 0, -1)
   for _, h in ipairs(hls) do
     vim.api.nvim_buf_set_extmark(st.buf, H.ns, h[1], 0, { end_row = h[1] + 1, end_col = 0, hl_group = h[2],
       hl_eol = false })
   end
   H.show_in_document(st, p)
+end
+
+--- Keep the panel's header (the document, the annotators, "disputed: n of m resolved") in
+--- view as decisions are made: each window showing the panel starts at its first line, the
+--- cursor on the first version of the place (a cursor left lower, on a version or a long
+--- passage's line, would make Neovim scroll the header away as the lines change); on every
+--- version, 0.7.2 too (no winbar needed).
+function H.keep_header(st)
+  local row = 1
+  for r = 1, vim.api.nvim_buf_line_count(st.buf) do
+    if st.line_version[r] then
+      row = r
+      break
+    end
+  end
+  for _, win in ipairs(vim.fn.win_findbuf(st.buf)) do
+    vim.api.nvim_win_call(win, function()
+      vim.fn.winrestview({ topline = 1, lnum = row, col = 0, leftcol = 0 })
+    end)
+  end
 end
 
 --- :Stance curate [A,B,...]: start curating the current document.
