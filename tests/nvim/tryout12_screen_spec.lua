@@ -216,7 +216,7 @@ describe('tryout 12 on the screen', function()
       end
     end)
   end
-  it('the curation panel keeps its header in view as decisions are made', function()
+  it('the curation panel keeps its header in view as decisions are made; the last one says gold is done', function()
     local d, path = require('helpers.study_layers').curation()
     if not d then return pending('../shared/study and ../shared/corpus are not here') end
     local nv = T.tmux({ path }, { cwd = d, width = 120, height = 18,
@@ -242,6 +242,12 @@ describe('tryout 12 on the screen', function()
         if was == 'all resolved' then break end
       end
       assert.are.equal('all resolved', was)
+      -- the last decision marked gold done, and says so (the document counts as curated now)
+      screen = nv:wait(has('all resolved: gold marked done; ' .. path .. ' now counts as curated'),
+        'what the last decision did said')
+      local gold = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/gold/' .. path
+        .. '.stance'))))
+      assert.are.equal('done', gold:header().status)
     end)
   end)
 end)

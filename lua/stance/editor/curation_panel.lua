@@ -36,11 +36,18 @@ function H.save(st)
   end
 end
 
---- After a decision: save, then go to the next open place.
+--- After a decision: save, then go to the next open place. The decision that leaves nothing
+--- to decide marks gold done (stance.curation): the document counts as curated from then on,
+--- and the curator is told so.
 function H.decided(st, ok, err)
   if not ok then return H.notify_err(err) end
+  local was = st.cur.gold:status() == 'done'
   H.save(st)
   M.next(st)
+  if not was and st.cur.gold:status() == 'done' then
+    require('stance.compat').echo(('all resolved: gold marked done; %s now counts as curated (the model, stance eval,'
+      .. ' stance report count it from gold)'):format(st.cur.rel))
+  end
 end
 
 --- Accept the version of annotator `name` for the current place.
@@ -376,8 +383,12 @@ function M.start(names)
   if added > 0 or cur:counts().done then H.save(st) end
   M.current = st
   if #cur.disputed > 0 and cur:resolved(cur.disputed[1]) then M.next(st) else M.render(st) end
-  if added > 0 then
-    require('stance.compat').echo(('%d place(s) all annotators agree on written to gold'):format(added))
+  local done = cur:counts().done and cur.gold:status() == 'done'
+  if added > 0 or done then
+    require('stance.compat').echo(('%s%s'):format(
+      added > 0 and ('%d place(s) all annotators agree on written to gold'):format(added) or '',
+      done and ((added > 0 and '; ' or '') .. 'nothing disputed: gold marked done; ' .. s.rel
+        .. ' now counts as curated') or ''))
   end
   return st
 end
