@@ -243,7 +243,7 @@ describe('tryout 12 on the screen', function()
       end
       assert.are.equal('all resolved', was)
       -- the last decision marked gold done, and says so (the document counts as curated now)
-      screen = nv:wait(has('all resolved: gold marked done; ' .. path .. ' now counts as curated'),
+      screen = nv:wait(has('gold marked done, nothing left to decide: ' .. path .. ' now counts as curated'),
         'what the last decision did said')
       local gold = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/gold/' .. path
         .. '.stance'))))

@@ -45,8 +45,8 @@ function H.decided(st, ok, err)
   H.save(st)
   M.next(st)
   if not was and st.cur.gold:status() == 'done' then
-    require('stance.compat').echo(('all resolved: gold marked done; %s now counts as curated (the model, stance eval,'
-      .. ' stance report count it from gold)'):format(st.cur.rel))
+    require('stance.compat').echo(('gold marked done, nothing left to decide: %s now counts as curated (the model,'
+      .. ' stance eval, stance report count it from gold)'):format(st.cur.rel))
   end
 end
 
