@@ -120,10 +120,9 @@ describe('tryout 12 on the screen', function()
         -- idle: the layer cache's write is due (delay 1 s here, 3 s by default)
         vim.loop.sleep(2500)
         nv:keys(':checktime', 'Enter')
-        local screen = nv:wait(has('the text changed since the annotations were saved'), 'the message of the move')
-        screen = nv:wait(function(sc) return drawn(sc, HEAD) end, 'the headline drawn where it is now')
-        nv:keys('gg')
-        screen = nv:screen()
+        nv:wait(has('the text changed since the annotations were saved'), 'the message of the move')
+        nv:wait(function(sc) return drawn(sc, HEAD) end, 'the headline drawn where it is now')
+        local screen = nv:keys('gg')
         assert.is_falsy(drawn(screen, NOTE), 'the inserted line is not annotated')
         assert.is_truthy(drawn(screen, HEAD), tmux.plain(screen))
         -- another annotation, :w
@@ -191,11 +190,11 @@ describe('tryout 12 on the screen', function()
         assert.are.equal(1, tmux.count(screen, it.label), tmux.plain(screen))
         nv:key('g', nil)
         if answer == '+' then
-          screen = nv:key('+', 'role:', 'the role prompt')
-          screen = nv:key('c', function(sc) return tmux.count(sc, it.label) == 0 end, 'the question gone')
+          nv:key('+', 'role:', 'the role prompt')
+          nv:key('c', function(sc) return tmux.count(sc, it.label) == 0 end, 'the question gone')
           nv:wait('accepted: ' .. it.target .. '-' .. it.class, 'the acceptance said')
         else
-          screen = nv:key('-', function(sc) return tmux.count(sc, it.label) == 0 end, 'the question gone')
+          nv:key('-', function(sc) return tmux.count(sc, it.label) == 0 end, 'the question gone')
           nv:wait(('rejected: %s %s'):format(it.target, it.class), 'the rejection said')
         end
         nv:keys(':wa', 'Enter')
@@ -243,7 +242,7 @@ describe('tryout 12 on the screen', function()
       end
       assert.are.equal('all resolved', was)
       -- the last decision marked gold done, and says so (the document counts as curated now)
-      screen = nv:wait(has('gold marked done, nothing left to decide: ' .. path .. ' now counts as curated'),
+      nv:wait(has('gold marked done, nothing left to decide: ' .. path .. ' now counts as curated'),
         'what the last decision did said')
       local gold = assert(require('stance.core').read(assert(T.read(d .. '/.stance/annotations/gold/' .. path
         .. '.stance'))))

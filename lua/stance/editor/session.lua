@@ -145,7 +145,9 @@ function M:read_layer(annotator)
   local cached, raw
   if pre and pre.key then
     -- the layer cache, loaded on a thread: if it was made for the text as the buffer shows it
-    if pre.key == cache.key(self, stamp) and cache.quotes_hold(self, pre.store) then cached, raw, self.preloaded = pre.store, pre.text, true end
+    if pre.key == cache.key(self, stamp) and cache.quotes_hold(self, pre.store) then
+      cached, raw, self.preloaded = pre.store, pre.text, true
+    end
     pre = nil
   elseif not pre then
     cached = cache.load(self, annotator, stamp)
