@@ -68,6 +68,7 @@ vim.api.nvim_create_autocmd('BufWritePost', {
     if s then
       s.edited = false
       s.frame = nil
+      s.doc_stamp = require('stance.cachekey').stamp(vim.api.nvim_buf_get_name(args.buf)) -- the text written
       require('stance.editor.persist').save(s, { force = true })
     end
   end,

@@ -23,22 +23,70 @@ local M = {}
 local Core -- stance.core, found at the first read (each layer a script reads is one)
 local MAX_TRIES = 16 -- merges in a row before a save gives up (others keep writing the file)
 
---- The first error among `problems` and how many there are (warnings are not counted). A
---- git conflict marker comes first wherever it is: it explains the errors around it (a record
---- cut in two by `<<<<<<<` misses what the other side of the marker holds).
+--- The first error among `problems` and how many there are (warnings are not counted): the
+--- earliest by line and column, as `stance check` lists them, so that every command names the
+--- same one (an error caused by a git conflict marker says so: see M.explain).
 ---@param problems table[]|nil {line, col, severity, message}
 ---@return table|nil first
 ---@return integer errors
 function M.errors(problems)
-  local first, conflict, n = nil, nil, 0
+  local first, n = nil, 0
   for _, p in ipairs(problems or {}) do
     if p.severity == 'error' then
       n = n + 1
-      first = first or p
-      if not conflict and (p.message or ''):find('^unresolved git merge conflict') then conflict = p end
+      if not first or (p.line or 0) < (first.line or 0)
+        or ((p.line or 0) == (first.line or 0) and (p.col or 0) < (first.col or 0)) then
+        first = p
+      end
     end
   end
-  return conflict or first, n
+  return first, n
+end
+
+M.CONFLICT = '^unresolved git merge conflict'
+
+--- Say which errors a git conflict marker causes: an error of a record that a marker cuts
+--- in two (`annotation X has no span` when its span line is between `<<<<<<<` and `>>>>>>>`)
+--- gets the marker as its cause in its message. `text` is the file's; `problems` are changed
+--- in place (once) and returned.
+---@param problems table[]
+---@param text string|nil
+---@return table[]
+function M.explain(problems, text)
+  local conflicts = {}
+  for _, p in ipairs(problems or {}) do
+    if p.severity == 'error' and (p.message or ''):find(M.CONFLICT) then conflicts[#conflicts + 1] = p end
+  end
+  if #conflicts == 0 or not text then return problems end
+  table.sort(conflicts, function(a, b) return a.line < b.line end)
+  local lines, last = {}, conflicts[#conflicts].line
+  for l in text:gmatch('([^\n]*)\n?') do
+    lines[#lines + 1] = l
+    if #lines >= last then break end
+  end
+  for _, p in ipairs(problems) do
+    if p.severity == 'error' and not p.cause and not (p.message or ''):find(M.CONFLICT) then
+      for _, c in ipairs(conflicts) do
+        if c.line > p.line then
+          -- the marker is inside p's record: no line between them starts another record
+          local inside = true
+          for l = p.line + 1, c.line - 1 do
+            if (lines[l] or ''):find('^[%w_]') then
+              inside = false
+              break
+            end
+          end
+          if inside then
+            p.cause = c
+            p.message = ('%s, because a git conflict marker cuts its record (line %d: %s)'):format(p.message, c.line,
+              c.message)
+          end
+          break
+        end
+      end
+    end
+  end
+  return problems
 end
 
 local function count_errors(problems)
@@ -116,6 +164,15 @@ end
 function M.first_error(path, problems, root)
   local first, n = M.errors(problems)
   if not first then return nil, 0 end
+  if not first.cause and n > 1 and not (first.message or ''):find(M.CONFLICT) then
+    -- a conflict marker below it may be its cause (said as stance check says it)
+    for _, p in ipairs(problems) do
+      if p.severity == 'error' and (p.message or ''):find(M.CONFLICT) then
+        M.explain(problems, require('stance.fs').read(path, root))
+        break
+      end
+    end
+  end
   local rel = root and require('stance.fs').relative(path, root) or path
   return ('%s:%d:%d: %s'):format(rel, first.line or 0, first.col or 0, first.message or '?'), n
 end

@@ -374,8 +374,7 @@ describe('agreement on a corpus', function()
       'annotation x2\n  span 99990-100000\n  label favor\n  target t1\n  stance favor\n',
       'annotation x3\n  span 5-10 12-18 19-25\n  label against\n  target t2\n  stance against\n',
     }, '\n'))
-    done_file(d, 'ben', 'a.txt', 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n\n'
-      .. 'annotation y2\n  span 19-38\n  target t1\n  stance favor\n')
+    done_file(d, 'ben', 'a.txt', 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n')
     local out, err, code = T.stance_run({ 'agree', '--disagreements', '--field', 'stance' }, nil, d)
     assert.are.equal(0, code, err)
     -- a value that is not a name is quoted, never read as no stance
@@ -384,10 +383,6 @@ describe('agreement on a corpus', function()
     assert.truthy(out:find('a.txt:1:1: t2: ana against | ben (no stance)', 1, true), out)
     assert.falsy(out:find('a.txt:1:20: t2', 1, true), out)
     assert.truthy(out:find('not counted: 1 annotation(s) in an unresolved merge conflict', 1, true), out)
-    -- y2 has no label: the reader does not keep it, and the report says so where it is
-    assert.truthy(out:find("warning: ben's file has 1 error(s), the first at .stance/annotations/ben/a.txt.stance:14:1: "
-      .. 'annotation y2 has no label; what they are in is not counted (stance check lists them)', 1, true), out)
-    assert.falsy(out:find('a.txt:1:20: t1', 1, true), out)
     -- x2 is past the end of the text (its text is gone): not counted, and said
     assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
     assert.falsy(out:find('covering no sentence', 1, true), out)
@@ -592,4 +587,57 @@ describe('agreement on the study of ../shared', function()
     assert.are.equal(text, (T.stance_run({ 'agree' }, nil, again)))
     assert.truthy(text:find('\nhuman%-rights%s+%d+%s+0%.%d+'), text)
   end)
+  it('leaves an annotator whose file is broken out of that document (never "no stance"), says where, exits 3',
+    function()
+      local d, paths = study.make()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      local ann = d .. '/.stance/annotations/ben/'
+      -- the same corpus without ben's file of the first document: the figures it must give
+      local ref = T.tmpdir()
+      os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
+      os.remove(ref .. '/.stance/annotations/ben/' .. paths[1] .. '.stance')
+      local want = json.decode((T.stance_run({ 'agree', '--json' }, nil, ref)))
+      -- cut short in the middle of a quote (a collaborator's copy truncated)
+      local text = assert(T.read(ann .. paths[1] .. '.stance'))
+      local at = assert(text:find('quote "', 1, true))
+      T.write(ann .. paths[1] .. '.stance', text:sub(1, at + 12))
+      local out, err, code = T.stance_run({ 'agree', '--json' }, nil, d)
+      assert.are.equal(3, code, err)
+      local r = json.decode(out)
+      assert.are.equal(1, #r.incomplete)
+      assert.are.equal('ben', r.incomplete[1].annotator)
+      assert.are.equal(paths[1], r.incomplete[1].path)
+      assert.truthy(r.incomplete[1].where:find('^%.stance/annotations/ben/' .. paths[1]:gsub('%p', '%%%0')
+        .. '%.stance:%d+:%d+: '), r.incomplete[1].where)
+      -- ben's lost annotations are not "no stance": the document is left out, as without his file
+      assert.are.same(want.fields, r.fields)
+      for _, e in ipairs(r.documents) do
+        if e.path == paths[1] then
+          assert.truthy(e.left_out:find("ben's file has errors", 1, true), e.left_out)
+          assert.truthy(e.warnings[1]:find('ben is left out of this document', 1, true), e.warnings[1])
+        end
+      end
+      -- said in the text, on stderr, and in the exit status
+      out, err, code = T.stance_run({ 'agree' }, nil, d)
+      assert.are.equal(3, code)
+      assert.truthy(out:find('INCOMPLETE: 1 annotation file(s) with errors', 1, true), out)
+      assert.truthy(out:find('  ben on ' .. paths[1] .. ': .stance/annotations/ben/' .. paths[1] .. '.stance:', 1, true),
+        out)
+      assert.truthy(err:find('stance agree: incomplete: ben left out of ' .. paths[1], 1, true), err)
+      -- git's conflict markers in another document's file: that one left out too
+      local other = assert(T.read(ann .. paths[2] .. '.stance'))
+      local cut = assert(other:find('\nannotation ', 1, true))
+      T.write(ann .. paths[2] .. '.stance', other:sub(1, cut) .. '<<<<<<< HEAD\n' .. other:sub(cut + 1)
+        .. '=======\n>>>>>>> theirs\n')
+      local out3, _, code3 = T.stance_run({ 'agree', '--json' }, nil, d)
+      assert.are.equal(3, code3)
+      r = json.decode(out3)
+      assert.are.same({ paths[1], paths[2] }, { r.incomplete[1].path, r.incomplete[2].path })
+      -- stance report: the page says so, and the exit status
+      local _, rerr, rcode = T.stance_run({ 'report', '--no-model' }, nil, d)
+      assert.are.equal(3, rcode, rerr)
+      assert.truthy(rerr:find('stance report: agreement incomplete: ben left out of ' .. paths[1], 1, true), rerr)
+      local page = assert(T.read(d .. '/.stance/report/report.html'))
+      assert.truthy(page:find('INCOMPLETE: 2 annotation file(s) with errors', 1, true))
+    end)
 end)

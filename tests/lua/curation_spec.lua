@@ -218,4 +218,28 @@ describe('curation', function()
     assert.are.same({ 'ana', 'ben', 'cy' }, cur.names)
     assert.are.equal('done', assert(c:document(DOC)):status('cy'))
   end)
+  it('names the same first error as stance check for a layer with git conflict markers, the marker as its cause',
+    function()
+      local d, path = study.curation()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      local rel = '.stance/annotations/ben/' .. path .. '.stance'
+      local text = assert(T.read(d .. '/' .. rel))
+      local span = assert(text:match('\n(  span [%d%-]+\n)'))
+      local G = require('helpers.gitconflict')
+      local marker = G.make(d, rel, span, '  span 0-1\n', '  span 0-2\n')
+      -- stance check: the first line is the record the marker cuts, and says so
+      local out = T.stance_run({ 'check' }, nil, d)
+      local first = assert(out:match('([^\n]*' .. rel:gsub('%p', '%%%0') .. ':[^\n]*)'))
+      local line = assert(tonumber(first:match(':(%d+):1: error: ')))
+      assert.is_true(line < marker, first)
+      assert.truthy(first:find(('because a git conflict marker cuts its record (line %d: %s)'):format(marker,
+        G.MESSAGE), 1, true), first)
+      -- curation names that one, with the same words
+      local c = assert(require('stance').open(d))
+      local cur, err = C.open(c, path, nil, 'cora')
+      assert.is_nil(cur)
+      local where = first:match('^(.-): error: (.*)$')
+      local said = select(2, first:match('^(.-): error: (.*)$'))
+      assert.truthy(err:find(('the first at %s: %s'):format(where, said), 1, true), err)
+    end)
 end)

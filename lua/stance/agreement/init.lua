@@ -20,6 +20,9 @@ local Items = require('stance.agreement.items')
 ---@field annotators string[] the layers compared, in order
 ---@field in_progress "left out"|"counted" documents in progress
 ---@field not_counted {layer: string, reason: string}[] layers not compared, and why
+---@field incomplete {annotator: string, path: string, where: string, errors: integer}[] an annotator's file
+--- of a document with errors (where: PATH:LINE:COL: the first): that annotator is left out of that
+--- document (not counted as no stance); the figures are then incomplete (`stance agree` exits 3)
 ---@field documents stance.AgreementDocument[] every document, sorted by path
 ---@field fields stance.AgreementField[] stance, role, label, document (those reported)
 
@@ -47,6 +50,8 @@ local Items = require('stance.agreement.items')
 ---@field left_out string|nil why it is left out (fewer than two annotators count on it)
 ---@field units integer|nil its units, when counted
 ---@field warnings string[]|nil e.g. an annotator annotated another version of the text
+---@field broken {annotator: string, path: string, where: string, errors: integer}[]|nil annotators whose file
+--- of this document has errors: left out of it
 
 ---@class stance.AgreementField
 ---@field field "stance"|"role"|"label"|"document"
@@ -257,6 +262,7 @@ function M.compute(corpus, opts)
   local report = {
     unit = unit, annotators = built.annotators, in_progress = built.in_progress and 'counted' or 'left out',
     not_counted = json.array(built.not_counted), documents = json.array(), fields = json.array(),
+    incomplete = built.incomplete,
   }
   for _, d in ipairs(built.documents) do
     report.documents[#report.documents + 1] = d

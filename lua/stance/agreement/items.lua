@@ -97,12 +97,15 @@ function M.statuses(doc, names, in_progress)
   return status, counted, layers
 end
 
---- Why a document is left out: fewer than two annotators count on it.
-function M.left_out_reason(names, status, in_progress)
+--- Why a document is left out: fewer than two annotators count on it (`broken`: the names
+--- whose file of it has errors, left out of it).
+function M.left_out_reason(names, status, in_progress, broken)
   local parts = {}
   for _, name in ipairs(names) do
     local st = status[name]
-    if st == 'not-started' then
+    if broken and broken[name] then
+      parts[#parts + 1] = name .. "'s file has errors"
+    elseif st == 'not-started' then
       parts[#parts + 1] = name .. ' not started'
     elseif st == 'in-progress' and not in_progress then
       parts[#parts + 1] = name .. ' in progress'
@@ -554,14 +557,47 @@ function H.warnings(doc, entry, names, counted, layers)
           .. ' not found are not counted: stance check lists them, stance fmt --reanchor writes the new places)')
           :format(name)
       end
+    end
+  end
+  for _, b in ipairs(entry.broken or {}) do
+    local name = b.annotator:find('%c') and ('%q'):format(b.annotator):gsub('\\\n', '\\n') or b.annotator
+    list[#list + 1] = require('stance.annfile').errors_said(name, b.where, b.errors,
+      ('%s is left out of this document (none of it counted, not even as no stance; stance check lists them)')
+        :format(name))
+  end
+  if #list > 0 then entry.warnings = list end
+end
+
+--- The annotators counted on `doc` whose file of it has errors: left out of it (`counted[r]`
+--- false), never counted as "no stance" where their lost records were. Returns them as
+--- {annotator, path, where (PATH:LINE:COL: message), errors}, and the set of their names.
+function H.broken(doc, names, counted, layers)
+  local list, set = require('stance.json').array(), {}
+  for r, name in ipairs(names) do
+    local file = counted[r] and layers[r] and layers[r].file
+    if file then
       local where, n = require('stance.annfile').first_error(file.path, file.problems, doc.corpus.root)
       if where then
-        list[#list + 1] = require('stance.annfile').errors_said(name, where, n,
-          'what they are in is not counted (stance check lists them)')
+        counted[r] = false
+        set[name] = true
+        list[#list + 1] = { annotator = name, path = doc.path, where = where, errors = n }
       end
     end
   end
-  if #list > 0 then entry.warnings = list end
+  return list, set
+end
+
+--- The layers left out of a document because their file has errors, over every document of
+--- `entries` (M.walk): {annotator, path, where, errors}. An agreement with any is incomplete.
+---@return table[]
+function M.incomplete(entries)
+  local out = require('stance.json').array()
+  for _, e in ipairs(entries) do
+    for _, b in ipairs(e.broken or {}) do
+      out[#out + 1] = b
+    end
+  end
+  return out
 end
 
 --- Walk the documents (`opts.documents` or the corpus's, sorted by path) with the status
@@ -579,11 +615,14 @@ function M.walk(corpus, names, opts, each)
     if not status then return nil, counted end
     local entry = { path = path, status = status, counted = require('stance.json').array() }
     entries[#entries + 1] = entry
+    local broken, broken_set = H.broken(doc, names, counted, layers)
+    if #broken > 0 then entry.broken = broken end
     for r, name in ipairs(names) do
       if counted[r] then entry.counted[#entry.counted + 1] = name end
     end
     if #entry.counted < 2 then
-      entry.left_out = M.left_out_reason(names, status, opts.in_progress)
+      entry.left_out = M.left_out_reason(names, status, opts.in_progress, broken_set)
+      if #broken > 0 then H.warnings(doc, entry, names, counted, layers) end
     else
       H.warnings(doc, entry, names, counted, layers)
       local ok, err = each(doc, entry, counted, layers)
@@ -691,6 +730,7 @@ function M.build(corpus, opts)
     end
   end
   out.documents = entries
+  out.incomplete = M.incomplete(entries)
   return out
 end
 

@@ -114,6 +114,7 @@ function M.compute(corpus, opts, asked)
     end
   end
   report.documents = entries
+  report.incomplete = Items.incomplete(entries)
   for _, fname in ipairs(H.FIELDS) do
     local f = fields[fname]
     if (asked and asked[fname]) or (not asked and #f.categories > 0) then

@@ -87,6 +87,14 @@ function H.preamble(out, report)
   end
   out[#out + 1] = ('agreement of %s on %d of %d document(s), unit %s'):format(
     table.concat(H.all_shown(report.annotators), ', '), counted, #report.documents, report.unit)
+  local incomplete = report.incomplete or {}
+  if #incomplete > 0 then
+    out[#out + 1] = ('INCOMPLETE: %d annotation file(s) with errors, each annotator left out of that document'
+      .. ' (not counted as no stance); fix them (stance check) before publishing these figures:'):format(#incomplete)
+    for _, b in ipairs(incomplete) do
+      out[#out + 1] = ('  %s on %s: %s'):format(H.shown(b.annotator), H.shown(b.path), b.where)
+    end
+  end
   if #report.not_counted > 0 then
     local parts = {}
     for _, l in ipairs(report.not_counted) do

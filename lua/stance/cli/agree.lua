@@ -16,6 +16,12 @@ local cmd = {
     'Krippendorff\'s unitizing αU and F1 of spans, exact and overlapping. --json prints all',
     'of it (confusion matrices too) as one object. :help stance-agreement says exactly how',
     'items are built.',
+    '',
+    'Exit status: 0 when the figures are complete; 3 when an annotator\'s file of a document',
+    'has errors (conflict markers, a file cut short): that annotator is left out of that',
+    'document (never counted as "no stance"), the figures are printed with an INCOMPLETE',
+    'line naming each (annotator, document, file:line:col), and the same is said on stderr;',
+    '1 on other errors, 2 on a usage error.',
   }, '\n'),
   flags = {
     annotators = { arg = 'A,B', help = 'these layers (default: every person\'s)' },
@@ -79,7 +85,18 @@ function cmd.run(opts, args)
       io.stdout:write(require('stance.utf8').printable(l), '\n')
     end
   end
+  local incomplete = report.incomplete or {}
+  if #incomplete > 0 then
+    for _, b in ipairs(incomplete) do
+      io.stderr:write(require('stance.utf8').printable(('stance agree: incomplete: %s left out of %s: %s'):format(
+        b.annotator, b.path, b.where)), '\n')
+    end
+    return cmd.INCOMPLETE
+  end
   return 0
 end
+
+--- The exit status when an annotator's file has errors (the figures leave them out).
+cmd.INCOMPLETE = 3
 
 return cmd

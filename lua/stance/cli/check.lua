@@ -122,6 +122,8 @@ function H.check_file(path, schemas)
     vocab = schemas[root] and schemas[root][2] or nil
   end
   local store, problems = require('stance.core').read(text, { vocab = vocab })
+  -- an error of a record a git conflict marker cuts names the marker (as every command does)
+  if type(problems) == 'table' then require('stance.annfile').explain(problems, text) end
   if store and loaded then H.check_labels(store, loaded, problems) end
   if store and root then H.check_layer_place(path, root, store, text, problems) end
   if store and root then

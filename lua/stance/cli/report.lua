@@ -19,6 +19,10 @@ local cmd = {
     'compares the people among them (every person by default).',
     'Colors are the schema\'s; each stance also has a pattern and a marker. Prints the page\'s',
     'path; --open opens it in the desktop\'s browser.',
+    '',
+    'Exit status: 0; 3 when the page is written but its agreement is incomplete (an annotator\'s',
+    'file of a document has errors: left out of that document, said on the page and on stderr',
+    'with file:line:col, as stance agree does); 1 on other errors.',
   }, '\n'),
   flags = {
     output = { arg = 'DIR', help = 'where to write (default: .stance/report in the corpus)' },
@@ -48,6 +52,13 @@ function cmd.run(opts, args)
   if opts.open then
     local ok, oerr = require('stance.report.open').open(fs.absolute(r.html))
     if not ok then io.stderr:write('stance report: ', oerr, '\n') end
+  end
+  if r.incomplete and #r.incomplete > 0 then
+    for _, b in ipairs(r.incomplete) do
+      io.stderr:write(require('stance.utf8').printable(('stance report: agreement incomplete: %s left out of %s: %s')
+        :format(b.annotator, b.path, b.where)), '\n')
+    end
+    return require('stance.cli.agree').INCOMPLETE
   end
   return 0
 end

@@ -14,12 +14,44 @@ function M.path(s, annotator)
   return K.path(s.corpus.root, annotator, s.rel)
 end
 
---- The key the cache must carry: both files as they are now, and how the buffer shows the
---- document; nil when the buffer does not show the file as it is on disk.
+--- The key the cache must carry: the annotation file's stamp, the document's stamp when the
+--- buffer read it (the text the store is placed in: never the file as it is now, which may
+--- have changed on disk under an open buffer), and how the buffer shows the document; nil
+--- when the buffer does not show the file as it was read.
 function M.key(s, ann_stamp)
   local bo = require('stance.compat').bo(s.buf)
   if bo.modified or s.edited or not (bo.fileencoding == '' or bo.fileencoding == 'utf-8') then return nil end
-  return K.key(ann_stamp, K.stamp(vim.api.nvim_buf_get_name(s.buf)), bo.fileformat, bo.bomb)
+  return K.key(ann_stamp, s.doc_stamp or '', bo.fileformat, bo.bomb)
+end
+
+--- How many annotations of a layer from the cache have their quote checked against the
+--- buffer's text (a key that matches a store placed in another text is then found out).
+M.CHECKS = 8
+
+--- Whether the quotes of a few annotations of `store` (placed in the buffer: spans in buffer
+--- bytes) are the buffer's text at their spans.
+---@return boolean
+function M.quotes_hold(s, store)
+  if require('stance.compat').buf_option(s.buf, 'fileformat') == 'dos' then return true end
+  local checked, slot, misses = 0, 0, 0
+  while checked < M.CHECKS and misses < 64 do
+    slot = slot + 1
+    local r = store:at(slot)
+    if r == nil then
+      misses = misses + 1
+    elseif r.kind == 'annotation' and not r.orphan and r.spans and #r.spans == 1 and r.quote then
+      checked = checked + 1
+      local a, b = r.spans[1][1], r.spans[1][2]
+      local l1, l2 = vim.fn.byte2line(a + 1), vim.fn.byte2line(math.max(b, a + 1))
+      if l1 < 1 or l2 < 1 then return false end
+      local lines = vim.api.nvim_buf_get_lines(s.buf, l1 - 1, l2, false)
+      local text = table.concat(lines, '\n')
+      local start = a - (vim.fn.line2byte(l1) - 1)
+      if text:sub(start + 1, start + (b - a)) ~= r.quote then return false end
+    end
+    if slot > 4096 then break end
+  end
+  return true
 end
 
 --- The layer from the cache, or nil (no cache, or made from other files).
@@ -30,7 +62,9 @@ function M.load(s, annotator, ann_stamp)
   if not data then return nil end
   local key = M.key(s, ann_stamp)
   if not key then return nil end
-  return require('stance.core').from_snapshot(data, key)
+  local store = require('stance.core').from_snapshot(data, key)
+  if store and not M.quotes_hold(s, store) then return nil end
+  return store
 end
 
 --- Write the cache of the session's own layer now, if the store is what the file says.
@@ -40,6 +74,9 @@ function M.write(s)
   if stamp ~= s.file.stamp then return false end
   local key = M.key(s, stamp)
   if not key then return false end
+  -- the document changed on disk under the buffer: the store is placed in the text as read,
+  -- which no file has now; nothing is cached (the next open reads the layer and places it)
+  if K.stamp(vim.api.nvim_buf_get_name(s.buf)) ~= s.doc_stamp then return false end
   -- inside the corpus only (a committed .stance/cache link is not written through)
   return require('stance.fs').write_inside(s.corpus.root, M.path(s, s.annotator), s.store:snapshot(key), nil,
     { cache = true }) == true

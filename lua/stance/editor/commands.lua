@@ -364,6 +364,11 @@ function M.agree(args)
   if not c then return notify().error(err) end
   local report, rerr = c:agreement(opts)
   if not report then return notify().error(rerr) end
+  if report.incomplete and #report.incomplete > 0 then
+    local b = report.incomplete[1]
+    notify().warn(('agreement incomplete: %d annotation file(s) with errors left out of their document, the first'
+      .. ' %s on %s: %s'):format(#report.incomplete, b.annotator, b.path, b.where))
+  end
   vim.cmd('botright new')
   local buf = vim.api.nvim_get_current_buf()
   vim.bo[buf].buftype = 'nofile'

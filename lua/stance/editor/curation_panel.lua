@@ -36,11 +36,18 @@ function H.save(st)
   end
 end
 
---- After a decision: save, then go to the next open place.
+--- After a decision: save, then go to the next open place. The decision that leaves nothing
+--- to decide marks gold done (stance.curation): the document counts as curated from then on,
+--- and the curator is told so.
 function H.decided(st, ok, err)
   if not ok then return H.notify_err(err) end
+  local was = st.cur.gold:status() == 'done'
   H.save(st)
   M.next(st)
+  if not was and st.cur.gold:status() == 'done' then
+    require('stance.compat').echo(('gold marked done, nothing left to decide: %s now counts as curated (the model,'
+      .. ' stance eval, stance report count it from gold)'):format(st.cur.rel))
+  end
 end
 
 --- Accept the version of annotator `name` for the current place.
@@ -294,12 +301,33 @@ function M.render(st)
   vim.bo[st.buf].modifiable = true
   vim.api.nvim_buf_set_lines(st.buf, 0, -1, false, lines)
   vim.bo[st.buf].modifiable = false
+  H.keep_header(st)
   vim.api.nvim_buf_clear_namespace(st.buf, H.ns, 0, -1)
   for _, h in ipairs(hls) do
     vim.api.nvim_buf_set_extmark(st.buf, H.ns, h[1], 0, { end_row = h[1] + 1, end_col = 0, hl_group = h[2],
       hl_eol = false })
   end
   H.show_in_document(st, p)
+end
+
+--- Keep the panel's header (the document, the annotators, "disputed: n of m resolved") in
+--- view as decisions are made: each window showing the panel starts at its first line, the
+--- cursor on the first version of the place (a cursor left lower, on a version or a long
+--- passage's line, would make Neovim scroll the header away as the lines change); on every
+--- version, 0.7.2 too (no winbar needed).
+function H.keep_header(st)
+  local row = 1
+  for r = 1, vim.api.nvim_buf_line_count(st.buf) do
+    if st.line_version[r] then
+      row = r
+      break
+    end
+  end
+  for _, win in ipairs(vim.fn.win_findbuf(st.buf)) do
+    vim.api.nvim_win_call(win, function()
+      vim.fn.winrestview({ topline = 1, lnum = row, col = 0, leftcol = 0 })
+    end)
+  end
 end
 
 --- :Stance curate [A,B,...]: start curating the current document.
@@ -355,8 +383,12 @@ function M.start(names)
   if added > 0 or cur:counts().done then H.save(st) end
   M.current = st
   if #cur.disputed > 0 and cur:resolved(cur.disputed[1]) then M.next(st) else M.render(st) end
-  if added > 0 then
-    require('stance.compat').echo(('%d place(s) all annotators agree on written to gold'):format(added))
+  local done = cur:counts().done and cur.gold:status() == 'done'
+  if added > 0 or done then
+    require('stance.compat').echo(('%s%s'):format(
+      added > 0 and ('%d place(s) all annotators agree on written to gold'):format(added) or '',
+      done and ((added > 0 and '; ' or '') .. 'nothing disputed: gold marked done; ' .. s.rel
+        .. ' now counts as curated') or ''))
   end
   return st
 end

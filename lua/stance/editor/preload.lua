@@ -18,8 +18,18 @@ M.MIN_SIZE = 256 * 1024
 function M.start(buf, file)
   M.cancel(buf)
   local session = require('stance.editor.session')
-  if session.by_buf[buf] then return end -- read again (:edit!): the session keeps its layer
   local name = vim.fn.fnamemodify(file, ':p')
+  -- the document as it is about to be read: what the layer will be placed in (a stamp taken
+  -- after the read could be of a text changed since; one taken before errs on the safe side)
+  M.doc_stamps[buf] = { name = name, stamp = require('stance.cachekey').stamp(name) }
+  local s = session.by_buf[buf]
+  if s then
+    -- read again (:edit!, 'autoread' after a change on disk): the session keeps its layer and
+    -- is attached again once the text is read; what is not saved is saved now, while the
+    -- buffer still holds the text its spans and quotes are placed in
+    if s.dirty and not s.readonly then require('stance.editor.persist').save(s, { force = true }) end
+    return
+  end
   local corpus, rel = session.locate(name)
   if not corpus then return end
   M.where[buf] = { name = name, corpus = corpus, rel = rel }
@@ -42,6 +52,21 @@ function M.start(buf, file)
   local load = require('stance.core').load(path, name, { vocab = corpus:vocab(),
     snapshot = cached and snapshot or nil, key = cached and (K.key_start(stamp) .. doc_stamp .. '|') or nil })
   if load then M.pending[buf] = { load = load, path = path, stamp = stamp, annotator = annotator } end
+end
+
+--- The document's stamp taken at BufReadPre, by buffer: what the buffer's text was read from.
+---@type table<integer, {name: string, stamp: string}>
+M.doc_stamps = {}
+
+--- The stamp of the file `name` as it was when `buf` began reading it (taken once), or nil.
+---@param buf integer
+---@param name string
+---@return string|nil
+function M.doc_stamp(buf, name)
+  local w = M.doc_stamps[buf]
+  M.doc_stamps[buf] = nil
+  if w and w.name == name then return w.stamp end
+  return nil
 end
 
 --- Where the document of `buf` was found at BufReadPre, by buffer: the session takes it at

@@ -145,7 +145,9 @@ function M:read_layer(annotator)
   local cached, raw
   if pre and pre.key then
     -- the layer cache, loaded on a thread: if it was made for the text as the buffer shows it
-    if pre.key == cache.key(self, stamp) then cached, raw, self.preloaded = pre.store, pre.text, true end
+    if pre.key == cache.key(self, stamp) and cache.quotes_hold(self, pre.store) then
+      cached, raw, self.preloaded = pre.store, pre.text, true
+    end
     pre = nil
   elseif not pre then
     cached = cache.load(self, annotator, stamp)
@@ -272,6 +274,8 @@ function M.attach(buf)
   if not corpus then return nil, rel end
   local self = setmetatable({
     buf = buf, corpus = corpus, rel = rel, annotator = require('stance.whoami').name(corpus.root),
+    -- the document's stamp when the buffer read it: the layer cache's key (stance.editor.cache)
+    doc_stamp = require('stance.editor.preload').doc_stamp(buf, name) or require('stance.cachekey').stamp(name),
     undo = {}, redo = {}, others = {}, cache = {}, dirty = false, collapsed = {},
     trash = require('stance.core').store(),
   }, M)

@@ -120,6 +120,8 @@ function M.draw(s)
   for _, g in ipairs(s.suggestions or {}) do
     local row, col = where.pos(s.buf, g.stop)
     local label = (named and (g.target .. ' ') or '') .. ('%s %.2f?'):format(g.class, g.p)
+    -- below the threshold, shown where :Stance next-suggestion went: a question to answer
+    if g.question then label = label .. ' (a guess: g+ / g-)' end
     local ex = s.suggest_res and s.suggest_res.examples[g.target]
     local n = ex and ex[g.class]
     if n and n < M.few then label = label .. (' (%d example%s)'):format(n, n == 1 and '' or 's') end
@@ -349,8 +351,50 @@ function M.next()
     end
   end
   table.sort(parts)
-  H.echo(('most to learn here: %s'):format(table.concat(parts, ', ')))
+  local guess = H.question(s, best)
+  local named = s.suggest_res.setup.named
+  local what = guess and ('%s%s %.2f?'):format(named and (guess.target .. ' ') or '', guess.class, guess.p)
+  -- what to do first (the line is cut to fit the command line), then every target's guess
+  H.echo(('most to learn here: %s%s'):format(
+    what and ('its guess %s, g+ accepts it, g- rejects it (or annotate); '):format(what) or '',
+    table.concat(parts, ', ')))
   return best
+end
+
+--- The model's best guess at sentence `it` (a prediction) shown as a ghost, marked as a
+--- question, when no ghost is there (its stances are all below the threshold shown): the
+--- likeliest stance of the targets not labelled there, g+ and g- then act on it as on any
+--- ghost. Returns the ghost (the one already there, or the question), nil when it has none.
+function H.question(s, it)
+  for _, g in ipairs(s.suggestions or {}) do
+    if g.sentence == it then return g end
+  end
+  local none = s.suggest_res.setup.none
+  local rejected = require('stance.model').rejected(assert(s.corpus:document(s.rel)), none)
+  local pick
+  for target, p in pairs(it.targets) do
+    if not p.known and p.probs then
+      for class, q in pairs(p.probs) do
+        if class ~= none and not rejected[it.cp[1] .. ':' .. target .. ':' .. class]
+          and (not pick or q > pick.p or (q == pick.p and target < pick.target)) then
+          pick = { target = target, class = class, p = q }
+        end
+      end
+    end
+  end
+  if not pick then return nil end
+  local g = { start = it.start, stop = it.stop, cp = it.cp, target = pick.target, class = pick.class, p = pick.p,
+    sentence = it, question = true }
+  -- in text order, as the ghosts are drawn and found
+  local list, at = s.suggestions or {}, nil
+  for i, x in ipairs(list) do
+    if not at and x.start >= g.stop then at = i end
+  end
+  table.insert(list, at or #list + 1, g)
+  s.suggestions = list
+  M.draw(s)
+  require('stance.editor.render').redraw(s.buf)
+  return g
 end
 
 --- Marks for the visible rows: the suggested sentences in the suggestion style.

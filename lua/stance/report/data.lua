@@ -31,6 +31,8 @@ local H = {}
 ---@field annotations number stance annotations counted (a document annotated by several: their mean)
 ---@field read integer stance annotations in the files the counts come from (whole: no mean taken)
 ---@field averaged integer documents counted as the mean of several annotators
+---@field counted_from {gold: number, one: number, several: number, several_read: integer} what the figures
+--- count from gold, from documents of one annotator, as the mean of several (and how many their files hold)
 ---@field sources table<string, integer> documents per kind of source: gold, one, several, not-started
 ---@field problems string[] what could not be read (a file, and why)
 
@@ -157,19 +159,33 @@ function H.combine(d, doc, layers, named, targets_found, stances_found)
   local kind = k == 0 and 'not-started' or doc.source[1] == 'gold' and k == 1 and not named and 'gold'
     or k == 1 and 'one' or 'several'
   d.sources[kind] = d.sources[kind] + 1
+  -- what the figures count from each kind of source (for annotations_said)
+  d.counted_from = d.counted_from or { gold = 0, one = 0, several = 0, several_read = 0 }
+  if kind ~= 'not-started' then d.counted_from[kind] = d.counted_from[kind] + doc.total end
+  if kind == 'several' then
+    for _, l in ipairs(doc.source) do
+      d.counted_from.several_read = d.counted_from.several_read + doc.by_layer[l].total
+    end
+  end
 end
 
 --- How many stance annotations a report counts, in words: a whole count of those in the files
---- its figures come from, and, when some documents count as the mean of their annotators,
---- that mean (one decimal: "394 stance annotations in the files counted, 131.3 as the mean per
---- annotator where several annotated a document").
+--- its figures come from, and, when some documents count as the mean of their annotators, what
+--- the figures count and where it comes from ("22 stance annotations in the files read; the
+--- figures count 15.0 of them: 4 from gold, 5 from documents one annotator coded, 6.0 as the
+--- mean of the annotators of 2 documents (12 in their files)").
 ---@param d stance.ReportData
 ---@return string
 function M.annotations_said(d)
   local said = ('%d stance annotation%s'):format(d.read, d.read == 1 and '' or 's')
   if d.averaged == 0 then return said .. ' counted' end
-  return ('%s in the files counted, %.1f as the mean per annotator where several annotated a document'):format(said,
-    d.annotations)
+  local from, f = {}, d.counted_from or { gold = 0, one = 0, several = d.annotations, several_read = d.read }
+  if d.sources.gold > 0 then from[#from + 1] = ('%d from gold'):format(f.gold) end
+  if d.sources.one > 0 then from[#from + 1] = ('%d from documents one annotator coded'):format(f.one) end
+  from[#from + 1] = ('%.1f as the mean of the annotators of %d document%s (%d in their files)'):format(f.several,
+    d.averaged, d.averaged == 1 and '' or 's', f.several_read)
+  return ('%s in the files read; the figures count %.1f of them, each document once: %s'):format(said, d.annotations,
+    table.concat(from, ', '))
 end
 
 --- What a report counts, in words: its title says it.

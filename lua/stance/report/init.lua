@@ -60,7 +60,7 @@ function M.write(c, opts)
   local page = dir .. '/report.html'
   local wok, werr = core.write_atomic(page, r.html, nil, { root = root })
   if not wok then return nil, werr end
-  return { dir = dir, html = page, figures = paths, data = r.data, sections = r.sections }
+  return { dir = dir, html = page, figures = paths, data = r.data, sections = r.sections, incomplete = r.incomplete }
 end
 
 --- Build the report in memory: { html, figures = { { id, file, title, caption, svg } }, data }.
@@ -96,7 +96,7 @@ function M.build(c, opts)
   for i, s in ipairs(ctx.sections) do
     titles[i] = s.title
   end
-  return { html = page, figures = ctx.figures, data = data, sections = titles }
+  return { html = page, figures = ctx.figures, data = data, sections = titles, incomplete = ctx.incomplete }
 end
 
 --- Add a figure to the report (and the list of files).
@@ -194,6 +194,17 @@ function H.agreement(ctx)
   local field = report.fields[1]
   local parts = {}
   local json = require('stance.json')
+  if report.incomplete and #report.incomplete > 0 then
+    -- an annotator's file with errors is left out of its document: the figures are incomplete
+    ctx.incomplete = report.incomplete
+    local items = {}
+    for _, b in ipairs(report.incomplete) do
+      items[#items + 1] = ('%s on %s: %s'):format(b.annotator, b.path, b.where)
+    end
+    parts[#parts + 1] = html.p(('INCOMPLETE: %d annotation file(s) with errors; each annotator is left out of that '
+      .. 'document (not counted as no stance): %s. Fix them (stance check) before publishing these figures.')
+      :format(#items, table.concat(items, '; ')), 'note')
+  end
   parts[#parts + 1] = html.p(('Stance per (sentence, target) of %s over %d document%s they have all marked done; '
     .. 'a sentence an annotator gave no stance toward a target counts as "no stance". The figures are those of '
     .. '`stance agree`.'):format(table.concat(report.annotators, ', '), #report.documents,
