@@ -243,6 +243,14 @@ static void builder_clear(stance_segment_builder *b) {
   b->post_bytes = 0;
 }
 
+void stance_builder_trim(stance_segment_builder *b) {
+  while (b->spare != NULL) {
+    post_block *next = b->spare->next;
+    block_free(b->spare);
+    b->spare = next;
+  }
+}
+
 void stance_builder_free(stance_segment_builder *b) {
   if (b == NULL) return;
   builder_clear(b);

@@ -174,6 +174,8 @@ void stance_builder_free(stance_segment_builder *b);
 long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *text, size_t len);
 /* Bytes the builder holds now (to decide when to finish a segment). */
 size_t stance_builder_memory(const stance_segment_builder *b);
+/* Give back the memory a builder keeps from its last segment for the next one. */
+void stance_builder_trim(stance_segment_builder *b);
 /* The finished segment (the builder is emptied); NULL when out of memory. */
 stance_segment *stance_builder_finish(stance_segment_builder *b);
 /* (internal: indexfile.c, which streams a segment to its file) The finished segment's
