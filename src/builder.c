@@ -362,7 +362,7 @@ static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uin
   b->tab[i].head = head;
   b->tab[i].hash = h;
   b->tab[i].id = ++b->n;
-  if (b->n * 2 > b->cap && grow_table(b) != 0) return UINT32_MAX;
+  if ((uint64_t)b->n * 8 > (uint64_t)b->cap * 5 && grow_table(b) != 0) return UINT32_MAX;
   return b->n - 1;
 }
 
@@ -564,7 +564,7 @@ static uint8_t *post_alloc(stance_segment_builder *b, size_t size) {
 static uint8_t *reserve_post(stance_segment_builder *b, term_entry *e, uint64_t more) {
   slice *t = e->tail;
   if (t == NULL || t->cap - t->len < more) {
-    uint64_t cap = t == NULL ? SLICE_MIN : (t->cap * 2 < SLICE_MAX ? t->cap * 2 : SLICE_MAX);
+    uint64_t cap = t == NULL ? SLICE_MIN : (t->cap + t->cap / 2 < SLICE_MAX ? t->cap + t->cap / 2 : SLICE_MAX);
     slice *n;
     if (cap < more) cap = more;
     if (cap > UINT32_MAX / 2 || (uint64_t)e->post_len + more > UINT32_MAX / 2) return NULL;

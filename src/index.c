@@ -31,9 +31,43 @@ void stance_mapped_unref(stance_mapped *m) {
   free(m);
 }
 
+/* A built segment's tables of SEG_MAPPED bytes or more come straight from the system, and
+ * go back to it when let go: malloc kept a freed block of tens of MB in its arena for the
+ * next one, which, a little larger, took new pages (a save's merges held one more output
+ * each). */
+#define SEG_MAPPED ((size_t)1 << 20)
+
+static void *seg_block_alloc(size_t size) {
+#if !defined(_WIN32) && defined(MAP_ANONYMOUS)
+  if (size >= SEG_MAPPED) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+  }
+#endif
+  return malloc(size ? size : 1);
+}
+
+static void seg_block_free(void *block, size_t size) {
+  if (block == NULL) return;
+#if !defined(_WIN32) && defined(MAP_ANONYMOUS)
+  if (size >= SEG_MAPPED) {
+    munmap(block, size);
+    return;
+  }
+#endif
+  (void)size;
+  free(block);
+}
+
+void stance__segment_free_block(stance_segment *seg) {
+  seg_block_free(seg->block, seg->block_size);
+  seg->block = NULL;
+  seg->block_size = 0;
+}
+
 void stance_segment_unref(stance_segment *seg) {
   if (seg == NULL || STANCE_REF_DEC(seg->refs) > 0) return;
-  free(seg->block);
+  stance__segment_free_block(seg);
   free(seg->docs);
   stance_mapped_unref(seg->file);
   free(seg);
@@ -247,10 +281,10 @@ stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t wo
     return NULL;
   }
   size += words_len + post_len;
-  block = malloc(size ? size : 1);
+  block = seg_block_alloc(size);
   seg->docs = malloc(((size_t)ndocs + 1) * sizeof *seg->docs);
   if (block == NULL || seg->docs == NULL) {
-    free(block);
+    seg_block_free(block, size);
     free(seg->docs);
     free(seg);
     return NULL;
@@ -629,6 +663,12 @@ static int merge_split(merge_in *in, uint32_t n, uint32_t nparts, uint32_t *star
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
                                       unsigned threads, int *damaged) {
+  return stance_segments_merge_ex(segs, n, keep, ud, threads, damaged, NULL, NULL);
+}
+
+stance_segment *stance_segments_merge_ex(stance_segment *const *segs, uint32_t n,
+                                         int (*keep)(void *ud, uint32_t doc), void *ud, unsigned threads,
+                                         int *damaged, void (*sized)(void *sized_ud), void *sized_ud) {
   merge_in *in = calloc(((size_t)n + 1) * STANCE_MERGE_THREADS, sizeof *in);
   uint32_t *starts = calloc(((size_t)n + 1) * (STANCE_MERGE_THREADS + 1), sizeof *starts);
   merge_part parts[STANCE_MERGE_THREADS];
@@ -715,6 +755,7 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
     parts[p].pl_end = pl;
   }
   if (nparts > 1) merge_release_all(in, n);
+  if (sized != NULL) sized(sized_ud);
   if (wl > UINT32_MAX || pl > SIZE_MAX / 4 || (out = stance__segment_alloc(ndocs, k, (size_t)wl, (size_t)pl)) == NULL)
     goto done;
   for (p = 0; p < nparts; p++) parts[p].out = out;

@@ -152,6 +152,9 @@ int stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t 
 /* An empty segment with room for the given sizes (internal: builder.c, merge). */
 stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t words_len,
                                       size_t post_len);
+/* Let a built segment's tables go (internal: a segment written and mapped back reads its
+ * file's instead). */
+void stance__segment_free_block(stance_segment *seg);
 /* Writable views of a built segment's tables (internal). */
 #define STANCE__W(p) ((uint8_t *)(uintptr_t)(p))
 /* Fill a built segment's key table from its words (internal: after the words are in). */
@@ -228,6 +231,13 @@ int stance_meta_decode(const stance_meta *m, stance_doc **docs, stance_dir **dir
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
                                       unsigned threads, int *damaged);
+/* The same, calling `sized(sized_ud)` (if not NULL) on the caller's thread once the merge
+ * knows its size, before it takes the memory of the segment it makes (a save waits there
+ * for the merge before it to be written and let go: a merge's first pass reads, while the
+ * one before is written, without a second output held). */
+stance_segment *stance_segments_merge_ex(stance_segment *const *segs, uint32_t n,
+                                         int (*keep)(void *ud, uint32_t doc), void *ud, unsigned threads,
+                                         int *damaged, void (*sized)(void *sized_ud), void *sized_ud);
 
 /* Indexes are reference counted: a job holds the index it started from (the owner never
  * changes an index a job may hold: it swaps in the job's new index instead), and

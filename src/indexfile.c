@@ -76,9 +76,9 @@
  * or a few small segments; one after a rebuild (segments of about 14 MB each, one per 32 MB
  * that a thread held) packs them by two into segments of up to MERGE_MAX; a segment is
  * merged again only once TIER_MIN others of its size have come; at most MAX_SEGMENTS are
- * kept. Each merged segment is written and mapped while the next merge runs, and a merge
- * gives back the pages of its inputs as it goes (stance_segments_merge): a save holds two
- * merges' output at a time at most. */
+ * kept. Each merged segment is written and mapped while the next merge reads its inputs'
+ * sizes (its first pass), and a merge gives back the pages of its inputs as it goes
+ * (stance_segments_merge): a save holds one merge's output at a time. */
 #define TIER_FLOOR (1u * 1024u * 1024u)
 #define TIER_RATIO 4
 #define TIER_MIN 4
@@ -391,6 +391,8 @@ static void seg_write_wait(seg_writer *w) {
   w->started = 0;
 }
 
+static void seg_write_wait_cb(void *w) { seg_write_wait(w); }
+
 /* Merge `n` segments into one for the plan (written to `dir` and mapped, when there is a
  * folder, on `w`'s thread while the plan goes on): the inputs go to res->merged_from, the
  * result to res->merged_to and `keep`. */
@@ -406,8 +408,10 @@ static int merge_group(const stance_index *ix, stance_segment **group, uint32_t 
    * when nothing else is left to do), unless there is too little to share */
   for (i = 0; i < n; i++) size += seg_size(group[i]);
   if (size < MERGE_SHARED) threads = 1;
-  m = stance_segments_merge(group, n, keep_live, (void *)(uintptr_t)ix, threads, &damaged);
-  /* the write before (one merge's output is held while the next is made, at most) */
+  /* the write before waited for once this merge has read its inputs' sizes, before it
+   * takes its own output's memory: one merge's output held at a time (two, when the write
+   * was slow, made the peak of a rebuild) */
+  m = stance_segments_merge_ex(group, n, keep_live, (void *)(uintptr_t)ix, threads, &damaged, seg_write_wait_cb, w);
   seg_write_wait(w);
   if (m == NULL) {
     snprintf(err, errlen, damaged ? "a segment of the index is damaged" : "out of memory");
@@ -1365,9 +1369,7 @@ static int adopt_written(stance_segment *seg, const char *dir, const char *name,
   close(dfd);
   if (m == NULL || (g = open_segment(m, seg->ndocs, seg->nterms, err, errlen)) == NULL) return -1;
   memset(m->verified, 1, (size_t)m->npages);
-  free(seg->block);
-  seg->block = NULL;
-  seg->block_size = 0;
+  stance__segment_free_block(seg);
   seg->term_off = g->term_off;
   seg->freq = g->freq;
   seg->post_off = g->post_off;
