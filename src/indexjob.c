@@ -25,7 +25,7 @@
 
 /* A builder turns into a segment when it holds this much: what a thread holds at most (the
  * segment is streamed to its file: no copy of it is held as well). */
-#define FLUSH_BYTES (28u * 1024u * 1024u)
+#define FLUSH_BYTES (24u * 1024u * 1024u)
 /* What the builders of n threads hold together at most: FLUSH_BYTES * (n + 1) / 2. When
  * they reach it, the largest becomes a segment: the threads then take turns (one cuts when
  * the other is halfway), so each still cuts at about FLUSH_BYTES (segments as large, as
