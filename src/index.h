@@ -231,13 +231,21 @@ int stance_meta_decode(const stance_meta *m, stance_doc **docs, stance_dir **dir
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
                                       unsigned threads, int *damaged);
-/* The same, calling `sized(sized_ud)` (if not NULL) on the caller's thread once the merge
- * knows its size, before it takes the memory of the segment it makes (a save waits there
- * for the merge before it to be written and let go: a merge's first pass reads, while the
- * one before is written, without a second output held). */
-stance_segment *stance_segments_merge_ex(stance_segment *const *segs, uint32_t n,
+/* Where a merge makes its segment (stance_segments_merge_to). */
+typedef struct stance_merge_to {
+  /* The new segment with room for these sizes, as stance__segment_alloc makes it (its tables
+   * may be elsewhere: in the file they go to); NULL when out of memory. Called on the
+   * caller's thread, once the merge knows the sizes (its first pass) and before it writes. */
+  stance_segment *(*alloc)(void *ud, uint32_t ndocs, uint32_t nterms, size_t words_len, size_t post_len);
+  /* (if not NULL) The bytes [from, to) of the new segment's postings are written and will
+   * not change: called from the merge's threads, each for bytes of its own. */
+  void (*written)(void *ud, stance_segment *out, uint64_t from, uint64_t to);
+  void *ud;
+} stance_merge_to;
+/* stance_segments_merge, making its segment where `to` says (NULL: in memory). */
+stance_segment *stance_segments_merge_to(stance_segment *const *segs, uint32_t n,
                                          int (*keep)(void *ud, uint32_t doc), void *ud, unsigned threads,
-                                         int *damaged, void (*sized)(void *sized_ud), void *sized_ud);
+                                         int *damaged, const stance_merge_to *to);
 
 /* Indexes are reference counted: a job holds the index it started from (the owner never
  * changes an index a job may hold: it swaps in the job's new index instead), and
