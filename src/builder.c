@@ -27,8 +27,9 @@
 #include "text.h"
 
 /* The entries' postings are chains of slices cut from big blocks: a word's postings go to
- * its last slice, and a new slice (twice the size, up to SLICE_MAX) is linked when it is
- * full. Nothing is allocated per word nor copied while building; the blocks go at once
+ * its last slice, and a new slice (half as large again, up to SLICE_MAX) is linked when it
+ * is full (twice as large left a third of the postings' memory empty at the end of the
+ * chains). Nothing is allocated per word nor copied while building; the blocks go at once
  * when the segment is finished. */
 typedef struct post_block {
   struct post_block *next;
@@ -362,6 +363,7 @@ static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uin
   b->tab[i].head = head;
   b->tab[i].hash = h;
   b->tab[i].id = ++b->n;
+  /* grown past 5/8 full (not half: a table of 4 times the words was a tenth of a builder) */
   if ((uint64_t)b->n * 8 > (uint64_t)b->cap * 5 && grow_table(b) != 0) return UINT32_MAX;
   return b->n - 1;
 }

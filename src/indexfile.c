@@ -73,8 +73,8 @@
  * most MERGE_WAYS of them and MERGE_MAX bytes together; it is merged into one segment when
  * it has TIER_MIN of them or fills half of MERGE_MAX (and when one of them lost more than
  * half its documents, which a merge drops). So a save after a few edits merges nothing
- * or a few small segments; one after a rebuild (segments of about 14 MB each, one per 32 MB
- * that a thread held) packs them by two into segments of up to MERGE_MAX; a segment is
+ * or a few small segments; one after a rebuild (segments of about 10 to 14 MB each, one per
+ * 24 MB that a thread held) packs them into segments of up to MERGE_MAX; a segment is
  * merged again only once TIER_MIN others of its size have come; at most MAX_SEGMENTS are
  * kept. Each merged segment is written and mapped while the next merge reads its inputs'
  * sizes (its first pass), and a merge gives back the pages of its inputs as it goes
