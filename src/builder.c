@@ -27,8 +27,9 @@
 #include "text.h"
 
 /* The entries' postings are chains of slices cut from big blocks: a word's postings go to
- * its last slice, and a new slice (twice the size, up to SLICE_MAX) is linked when it is
- * full. Nothing is allocated per word nor copied while building; the blocks go at once
+ * its last slice, and a new slice (half as large again, up to SLICE_MAX) is linked when it
+ * is full (twice as large left a third of the postings' memory empty at the end of the
+ * chains). Nothing is allocated per word nor copied while building; the blocks go at once
  * when the segment is finished. */
 typedef struct post_block {
   struct post_block *next;
@@ -243,6 +244,14 @@ static void builder_clear(stance_segment_builder *b) {
   b->post_bytes = 0;
 }
 
+void stance_builder_trim(stance_segment_builder *b) {
+  while (b->spare != NULL) {
+    post_block *next = b->spare->next;
+    block_free(b->spare);
+    b->spare = next;
+  }
+}
+
 void stance_builder_free(stance_segment_builder *b) {
   if (b == NULL) return;
   builder_clear(b);
@@ -354,7 +363,8 @@ static uint32_t lookup(stance_segment_builder *b, const char *w, uint32_t n, uin
   b->tab[i].head = head;
   b->tab[i].hash = h;
   b->tab[i].id = ++b->n;
-  if (b->n * 2 > b->cap && grow_table(b) != 0) return UINT32_MAX;
+  /* grown past 5/8 full (not half: a table of 4 times the words was a tenth of a builder) */
+  if ((uint64_t)b->n * 8 > (uint64_t)b->cap * 5 && grow_table(b) != 0) return UINT32_MAX;
   return b->n - 1;
 }
 
@@ -556,7 +566,7 @@ static uint8_t *post_alloc(stance_segment_builder *b, size_t size) {
 static uint8_t *reserve_post(stance_segment_builder *b, term_entry *e, uint64_t more) {
   slice *t = e->tail;
   if (t == NULL || t->cap - t->len < more) {
-    uint64_t cap = t == NULL ? SLICE_MIN : (t->cap * 2 < SLICE_MAX ? t->cap * 2 : SLICE_MAX);
+    uint64_t cap = t == NULL ? SLICE_MIN : (t->cap + t->cap / 2 < SLICE_MAX ? t->cap + t->cap / 2 : SLICE_MAX);
     slice *n;
     if (cap < more) cap = more;
     if (cap > UINT32_MAX / 2 || (uint64_t)e->post_len + more > UINT32_MAX / 2) return NULL;

@@ -31,9 +31,43 @@ void stance_mapped_unref(stance_mapped *m) {
   free(m);
 }
 
+/* A built segment's tables of SEG_MAPPED bytes or more come straight from the system, and
+ * go back to it when let go: malloc kept a freed block of tens of MB in its arena for the
+ * next one, which, a little larger, took new pages (a save's merges held one more output
+ * each). */
+#define SEG_MAPPED ((size_t)1 << 20)
+
+static void *seg_block_alloc(size_t size) {
+#if !defined(_WIN32) && defined(MAP_ANONYMOUS)
+  if (size >= SEG_MAPPED) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+  }
+#endif
+  return malloc(size ? size : 1);
+}
+
+static void seg_block_free(void *block, size_t size) {
+  if (block == NULL) return;
+#if !defined(_WIN32) && defined(MAP_ANONYMOUS)
+  if (size >= SEG_MAPPED) {
+    munmap(block, size);
+    return;
+  }
+#endif
+  (void)size;
+  free(block);
+}
+
+void stance__segment_free_block(stance_segment *seg) {
+  seg_block_free(seg->block, seg->block_size);
+  seg->block = NULL;
+  seg->block_size = 0;
+}
+
 void stance_segment_unref(stance_segment *seg) {
   if (seg == NULL || STANCE_REF_DEC(seg->refs) > 0) return;
-  free(seg->block);
+  stance__segment_free_block(seg);
   free(seg->docs);
   stance_mapped_unref(seg->file);
   free(seg);
@@ -247,10 +281,10 @@ stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t wo
     return NULL;
   }
   size += words_len + post_len;
-  block = malloc(size ? size : 1);
+  block = seg_block_alloc(size);
   seg->docs = malloc(((size_t)ndocs + 1) * sizeof *seg->docs);
   if (block == NULL || seg->docs == NULL) {
-    free(block);
+    seg_block_free(block, size);
     free(seg->docs);
     free(seg);
     return NULL;
@@ -358,6 +392,10 @@ typedef struct merge_out {
   const uint8_t *pos_end;
   uint64_t dlen;
 } merge_out;
+
+/* A merge's writing pass tells of the postings it wrote (stance_merge_to.written) once it
+ * has written this many more. */
+#define MERGE_TELL ((uint64_t)1 << 20)
 
 /* What a merge pass has of the word so far. */
 typedef struct merge_word {
@@ -473,6 +511,7 @@ typedef struct merge_part {
                                    entries of the inputs in the part) */
   uint64_t room;
   stance_segment *out;          /* NULL while sizing */
+  const stance_merge_to *to;    /* told of the postings written (writing), or NULL */
   uint32_t k0, k_end;           /* writing: the part's words in the output */
   uint64_t wl0, wl_end, pl0, pl_end;
   uint32_t nterms;              /* sizing: its words, their bytes, their postings' bytes */
@@ -489,7 +528,9 @@ static int merge_pass(merge_part *mp) {
   merge_in *in = mp->in;
   stance_segment *out = mp->out;
   uint32_t i, n = mp->n, k = 0;
-  uint64_t wl = out != NULL ? mp->wl0 : 0, pl = out != NULL ? mp->pl0 : 0;
+  uint64_t wl = out != NULL ? mp->wl0 : 0, pl = out != NULL ? mp->pl0 : 0, told = pl;
+  void (*written)(void *, stance_segment *, uint64_t, uint64_t) =
+      out != NULL && mp->to != NULL ? mp->to->written : NULL;
   for (i = 0; i < n; i++) {
     in[i].at = in[i].start;
     in[i].released = 0;
@@ -543,10 +584,16 @@ static int merge_pass(merge_part *mp) {
       memcpy(STANCE__W(out->terms) + wl, w, wn);
       stance_put32(STANCE__W(out->freq) + ((size_t)mp->k0 + k) * 4, mw.f > UINT32_MAX ? UINT32_MAX : (uint32_t)mw.f);
       pl = (uint64_t)(o.pos + mw.pos_len - out->postings);
+      /* a word's postings are written whole before the next word's: those before it are done */
+      if (written != NULL && pl - told >= MERGE_TELL) {
+        written(mp->to->ud, out, told, pl);
+        told = pl;
+      }
     }
     wl += wn;
     k++;
   }
+  if (written != NULL && pl > told) written(mp->to->ud, out, told, pl);
   mp->nterms = k;
   mp->words_len = wl;
   mp->post_len = pl;
@@ -629,6 +676,12 @@ static int merge_split(merge_in *in, uint32_t n, uint32_t nparts, uint32_t *star
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
                                       unsigned threads, int *damaged) {
+  return stance_segments_merge_to(segs, n, keep, ud, threads, damaged, NULL);
+}
+
+stance_segment *stance_segments_merge_to(stance_segment *const *segs, uint32_t n,
+                                         int (*keep)(void *ud, uint32_t doc), void *ud, unsigned threads,
+                                         int *damaged, const stance_merge_to *to) {
   merge_in *in = calloc(((size_t)n + 1) * STANCE_MERGE_THREADS, sizeof *in);
   uint32_t *starts = calloc(((size_t)n + 1) * (STANCE_MERGE_THREADS + 1), sizeof *starts);
   merge_part parts[STANCE_MERGE_THREADS];
@@ -715,9 +768,14 @@ stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
     parts[p].pl_end = pl;
   }
   if (nparts > 1) merge_release_all(in, n);
-  if (wl > UINT32_MAX || pl > SIZE_MAX / 4 || (out = stance__segment_alloc(ndocs, k, (size_t)wl, (size_t)pl)) == NULL)
-    goto done;
-  for (p = 0; p < nparts; p++) parts[p].out = out;
+  if (wl > UINT32_MAX || pl > SIZE_MAX / 4) goto done;
+  out = to != NULL ? to->alloc(to->ud, ndocs, k, (size_t)wl, (size_t)pl)
+                   : stance__segment_alloc(ndocs, k, (size_t)wl, (size_t)pl);
+  if (out == NULL) goto done;
+  for (p = 0; p < nparts; p++) {
+    parts[p].out = out;
+    parts[p].to = to;
+  }
   if (merge_parts(parts, nparts) != 0) {
     bad = 1;
     goto done;

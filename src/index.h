@@ -152,6 +152,9 @@ int stance_segment_prefix(const stance_segment *seg, const char *prefix, size_t 
 /* An empty segment with room for the given sizes (internal: builder.c, merge). */
 stance_segment *stance__segment_alloc(uint32_t ndocs, uint32_t nterms, size_t words_len,
                                       size_t post_len);
+/* Let a built segment's tables go (internal: a segment written and mapped back reads its
+ * file's instead). */
+void stance__segment_free_block(stance_segment *seg);
 /* Writable views of a built segment's tables (internal). */
 #define STANCE__W(p) ((uint8_t *)(uintptr_t)(p))
 /* Fill a built segment's key table from its words (internal: after the words are in). */
@@ -174,6 +177,8 @@ void stance_builder_free(stance_segment_builder *b);
 long stance_builder_add(stance_segment_builder *b, uint32_t doc, const char *text, size_t len);
 /* Bytes the builder holds now (to decide when to finish a segment). */
 size_t stance_builder_memory(const stance_segment_builder *b);
+/* Give back the memory a builder keeps from its last segment for the next one. */
+void stance_builder_trim(stance_segment_builder *b);
 /* The finished segment (the builder is emptied); NULL when out of memory. */
 stance_segment *stance_builder_finish(stance_segment_builder *b);
 /* (internal: indexfile.c, which streams a segment to its file) The finished segment's
@@ -226,6 +231,21 @@ int stance_meta_decode(const stance_meta *m, stance_doc **docs, stance_dir **dir
 stance_segment *stance_segments_merge(stance_segment *const *segs, uint32_t n,
                                       int (*keep)(void *ud, uint32_t doc), void *ud,
                                       unsigned threads, int *damaged);
+/* Where a merge makes its segment (stance_segments_merge_to). */
+typedef struct stance_merge_to {
+  /* The new segment with room for these sizes, as stance__segment_alloc makes it (its tables
+   * may be elsewhere: in the file they go to); NULL when out of memory. Called on the
+   * caller's thread, once the merge knows the sizes (its first pass) and before it writes. */
+  stance_segment *(*alloc)(void *ud, uint32_t ndocs, uint32_t nterms, size_t words_len, size_t post_len);
+  /* (if not NULL) The bytes [from, to) of the new segment's postings are written and will
+   * not change: called from the merge's threads, each for bytes of its own. */
+  void (*written)(void *ud, stance_segment *out, uint64_t from, uint64_t to);
+  void *ud;
+} stance_merge_to;
+/* stance_segments_merge, making its segment where `to` says (NULL: in memory). */
+stance_segment *stance_segments_merge_to(stance_segment *const *segs, uint32_t n,
+                                         int (*keep)(void *ud, uint32_t doc), void *ud, unsigned threads,
+                                         int *damaged, const stance_merge_to *to);
 
 /* Indexes are reference counted: a job holds the index it started from (the owner never
  * changes an index a job may hold: it swaps in the job's new index instead), and

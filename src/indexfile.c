@@ -73,12 +73,12 @@
  * most MERGE_WAYS of them and MERGE_MAX bytes together; it is merged into one segment when
  * it has TIER_MIN of them or fills half of MERGE_MAX (and when one of them lost more than
  * half its documents, which a merge drops). So a save after a few edits merges nothing
- * or a few small segments; one after a rebuild (segments of about 14 MB each, one per 32 MB
- * that a thread held) packs them by two into segments of up to MERGE_MAX; a segment is
+ * or a few small segments; one after a rebuild (segments of about 10 to 14 MB each, one per
+ * 24 MB that a thread held) packs them into segments of up to MERGE_MAX; a segment is
  * merged again only once TIER_MIN others of its size have come; at most MAX_SEGMENTS are
- * kept. Each merged segment is written and mapped while the next merge runs, and a merge
- * gives back the pages of its inputs as it goes (stance_segments_merge): a save holds two
- * merges' output at a time at most. */
+ * kept. Each merged segment is written and mapped while the next merge reads its inputs'
+ * sizes (its first pass), and a merge gives back the pages of its inputs as it goes
+ * (stance_segments_merge): a save holds one merge's output at a time. */
 #define TIER_FLOOR (1u * 1024u * 1024u)
 #define TIER_RATIO 4
 #define TIER_MIN 4
@@ -368,19 +368,84 @@ static int cmp_size(const void *a, const void *b) {
   return (sx > sy) - (sx < sy);
 }
 
-/* A merged segment being written to its file on a thread of its own, while the save goes
- * on to the next merge (whose parts keep both cores busy; the write, on one, left the other
- * idle for a third of a rebuild's save). */
+static int adopt_written(stance_segment *seg, const char *dir, const char *name, uint64_t id, char *err,
+                         size_t errlen);
+static stance_mapped *mapped_new(const uint8_t *data, size_t size, int mmapped);
+static uint64_t new_id(void);
+static void new_name(uint64_t id, char *out, size_t n);
+
+/* A merged segment made straight in its file (Linux): the merge writes its tables into the
+ * file mapped shared, and its threads give back the pages of postings they are past (the
+ * page cache keeps them): a save holds no copy of a merge's output, which was the peak of a
+ * rebuild. The pages are then summed (a megabyte at a time, each given back), the header
+ * written, the file named and mapped back as stance_segment_to_file leaves a segment. */
+typedef struct merge_file {
+  int open;                     /* the file is being made */
+  stance_atomic f;
+  uint64_t id;
+  uint8_t *map;                 /* its bytes, mapped shared */
+  size_t size;
+  uint8_t *sums;                /* npages page sums */
+  uint64_t npages, data_off;
+  seg_layout l;
+} merge_file;
+
+/* A merged segment being finished (written, or summed) on a thread of its own, while the
+ * save goes on to the next merge (whose parts keep both cores busy; the write, on one, left
+ * the other idle for a third of a rebuild's save). */
 typedef struct seg_writer {
   uv_thread_t tid;
   int started;
   stance_segment *seg;
   const char *dir;
+  const char *merge_dir;        /* where merge_alloc makes a merge's file (NULL: in memory) */
+  merge_file mf;
 } seg_writer;
+
+/* The merged segment's file finished: its pages summed, its header written, the file named
+ * "new-" (taken by the save) and mapped back; when any step fails, the segment reads the
+ * mapping it was made in (whole: a save writes those bytes again). */
+static void merge_file_finish(seg_writer *w) {
+  merge_file *mf = &w->mf;
+  stance_segment *seg = w->seg;
+  stance_mapped *rw = seg->file;
+  uint8_t h[HEADER];
+  uint64_t k, len = mf->l.len;
+  char err[512], name[64];
+  const uint8_t *data = mf->map + mf->data_off;
+  for (k = 0; k < mf->npages; k++) {
+    uint64_t at = k << PAGE_BITS;
+    put_u32(mf->sums + k * 4, page_sum(data + at, len - at < PAGE ? (size_t)(len - at) : (size_t)PAGE));
+#if defined(MADV_DONTNEED)
+    if ((k + 1) % 256 == 0 || k + 1 == mf->npages) {
+      uint64_t from = (k + 1 - ((k + 1) % 256 == 0 ? 256 : (k + 1) % 256)) << PAGE_BITS;
+      madvise((void *)(uintptr_t)(data + from), (size_t)(((k + 1) << PAGE_BITS) - from), MADV_DONTNEED);
+    }
+#endif
+  }
+  seg_header(h, seg, len, mf->sums, mf->npages);
+  memcpy(mf->map, h, HEADER);
+  memcpy(mf->map + HEADER, mf->sums, (size_t)mf->npages * 4);
+  free(mf->sums);
+  mf->sums = NULL;
+  mf->open = 0;
+  if (stance_atomic_commit(&mf->f, 0, err, sizeof err) != 0) return;
+  new_name(mf->id, name, sizeof name);
+  seg->file = NULL;
+  if (adopt_written(seg, w->dir, name, mf->id, err, sizeof err) != 0) {
+    seg->file = rw;
+    return;
+  }
+  stance_mapped_unref(rw);
+}
 
 static void seg_write_run(void *arg) {
   seg_writer *w = arg;
   char err[512];
+  if (w->mf.open) {
+    merge_file_finish(w);
+    return;
+  }
   /* a folder that cannot be written: the segment stays in memory, as a save writes it then */
   stance_segment_to_file(w->seg, w->dir, err, sizeof err);
 }
@@ -389,6 +454,94 @@ static void seg_write_run(void *arg) {
 static void seg_write_wait(seg_writer *w) {
   if (w->started) uv_thread_join(&w->tid);
   w->started = 0;
+}
+
+/* stance_merge_to.alloc: the write before waited for (one merge's output held at a time),
+ * then the new segment in its file when it can be made there, else in memory. */
+static stance_segment *merge_alloc(void *ud, uint32_t ndocs, uint32_t nterms, size_t words_len, size_t post_len) {
+  seg_writer *w = ud;
+  seg_write_wait(w);
+#if defined(__linux__)
+  if (w->merge_dir != NULL) {
+    merge_file *mf = &w->mf;
+    stance_segment *seg;
+    char err[512], name[64], path[4096];
+    void *p;
+    uint64_t size;
+    if (layout(nterms, words_len, post_len, &mf->l) != 0) return NULL;
+    mf->npages = (mf->l.len + PAGE - 1) >> PAGE_BITS;
+    mf->data_off = (HEADER + mf->npages * 4 + PAGE - 1) & ~(PAGE - 1);
+    size = mf->data_off + mf->l.len;
+    if (size > SIZE_MAX / 2 || (mf->sums = malloc((size_t)mf->npages * 4 + 4)) == NULL) return NULL;
+    mf->id = new_id();
+    new_name(mf->id, name, sizeof name);
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", w->merge_dir, name) < sizeof path &&
+        stance_atomic_open(&mf->f, path, err, sizeof err) == 0) {
+      /* the file's blocks taken first: a page written through the mapping with no room on the
+       * disk would kill the process (SIGBUS), where a write fails; mapped through a descriptor
+       * that reads as well (the atomic file's writes only) */
+      int rw = open(mf->f.tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+      p = MAP_FAILED;
+      if (rw >= 0) {
+        if (posix_fallocate(rw, 0, (off_t)size) == 0)
+          p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+        close(rw);
+      }
+      if (p != MAP_FAILED) {
+        stance_mapped *m = mapped_new(p, (size_t)size, 1);
+        seg = calloc(1, sizeof *seg);
+        if (seg != NULL) seg->docs = malloc(((size_t)ndocs + 1) * sizeof *seg->docs);
+        if (m == NULL || seg == NULL || seg->docs == NULL) {
+          if (seg != NULL) free(seg->docs);
+          free(seg);
+          if (m != NULL)
+            stance_mapped_unref(m);
+          else
+            munmap(p, (size_t)size);
+          stance_atomic_abort(&mf->f);
+          free(mf->sums);
+          mf->sums = NULL;
+          return NULL;
+        }
+        mf->map = p;
+        mf->size = (size_t)size;
+        mf->open = 1;
+        seg->refs = 1;
+        seg->ndocs = ndocs;
+        seg->nterms = nterms;
+        seg->term_off = mf->map + mf->data_off;
+        seg->freq = seg->term_off + mf->l.freq;
+        seg->post_off = seg->term_off + mf->l.post_off;
+        seg->keys = seg->term_off + mf->l.keys;
+        seg->terms = (const char *)(seg->term_off + mf->l.terms);
+        seg->terms_len = words_len;
+        seg->postings = seg->term_off + mf->l.postings;
+        seg->post_len = post_len;
+        seg->file = m; /* no sums: what it reads is what it wrote */
+        return seg;
+      }
+      stance_atomic_abort(&mf->f);
+    }
+    free(mf->sums);
+    mf->sums = NULL;
+  }
+#endif
+  return stance__segment_alloc(ndocs, nterms, words_len, post_len);
+}
+
+/* stance_merge_to.written: the pages of postings written given back (the file has them). */
+static void merge_written(void *ud, stance_segment *out, uint64_t from, uint64_t to) {
+  seg_writer *w = ud;
+  uintptr_t a, b;
+  if (!w->mf.open || out->file == NULL) return;
+  a = ((uintptr_t)(out->postings + from) + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+  b = (uintptr_t)(out->postings + to) & ~(uintptr_t)(PAGE - 1);
+#if defined(MADV_DONTNEED)
+  if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+#else
+  (void)a;
+  (void)b;
+#endif
 }
 
 /* Merge `n` segments into one for the plan (written to `dir` and mapped, when there is a
@@ -402,13 +555,26 @@ static int merge_group(const stance_index *ix, stance_segment **group, uint32_t 
   uint64_t size = 0;
   unsigned threads = stance_cpus();
   stance_segment *m;
+  stance_merge_to to;
   /* on every core (a save after a rebuild merges about 60 MB of its segments at its end,
    * when nothing else is left to do), unless there is too little to share */
   for (i = 0; i < n; i++) size += seg_size(group[i]);
   if (size < MERGE_SHARED) threads = 1;
-  m = stance_segments_merge(group, n, keep_live, (void *)(uintptr_t)ix, threads, &damaged);
-  /* the write before (one merge's output is held while the next is made, at most) */
+  /* the write before waited for once this merge has read its inputs' sizes, before it
+   * takes its own output's memory (merge_alloc): one merge's output held at a time (two,
+   * when the write was slow, made the peak of a rebuild) */
+  w->merge_dir = dir;
+  to.alloc = merge_alloc;
+  to.written = merge_written;
+  to.ud = w;
+  m = stance_segments_merge_to(group, n, keep_live, (void *)(uintptr_t)ix, threads, &damaged, &to);
   seg_write_wait(w);
+  if (m == NULL && w->mf.open) {
+    stance_atomic_abort(&w->mf.f);
+    free(w->mf.sums);
+    w->mf.sums = NULL;
+    w->mf.open = 0;
+  }
   if (m == NULL) {
     snprintf(err, errlen, damaged ? "a segment of the index is damaged" : "out of memory");
     return -1;
@@ -1365,9 +1531,7 @@ static int adopt_written(stance_segment *seg, const char *dir, const char *name,
   close(dfd);
   if (m == NULL || (g = open_segment(m, seg->ndocs, seg->nterms, err, errlen)) == NULL) return -1;
   memset(m->verified, 1, (size_t)m->npages);
-  free(seg->block);
-  seg->block = NULL;
-  seg->block_size = 0;
+  stance__segment_free_block(seg);
   seg->term_off = g->term_off;
   seg->freq = g->freq;
   seg->post_off = g->post_off;

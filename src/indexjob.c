@@ -25,7 +25,13 @@
 
 /* A builder turns into a segment when it holds this much: what a thread holds at most (the
  * segment is streamed to its file: no copy of it is held as well). */
-#define FLUSH_BYTES (32u * 1024u * 1024u)
+#define FLUSH_BYTES (24u * 1024u * 1024u)
+/* What the builders of n threads hold together at most: FLUSH_BYTES * (n + 1) / 2. When
+ * they reach it, the largest becomes a segment: the threads then take turns (one cuts when
+ * the other is halfway), so each still cuts at about FLUSH_BYTES (segments as large, as
+ * few to merge) while the sum stays half a builder above one thread's (all cut at once
+ * held FLUSH_BYTES each). */
+#define BUDGET_BYTES(n) ((size_t)FLUSH_BYTES * ((size_t)(n) + 1) / 2)
 /* Documents are claimed in pieces of about this many bytes (a thread that finishes early
  * takes more: the threads end together). */
 #define CLAIM_BYTES (1024u * 1024u)
@@ -82,7 +88,9 @@ typedef struct indexjob {
   uint32_t *claim_start;        /* piece k: todo [claim_start[k], claim_start[k + 1]) */
   uint32_t nclaims;
   /* run's result */
-  uv_mutex_t lock;              /* guards segs */
+  uv_mutex_t lock;              /* guards segs, held, builders */
+  size_t held;                  /* what the threads' builders hold together (see BUDGET_BYTES) */
+  uint32_t builders;            /* threads building now */
   stance_segment **segs;
   size_t nsegs, segs_cap;
   stance_doc *docs;             /* per todo */
@@ -897,15 +905,36 @@ static int flush(stance_job *job, indexjob *j, stance_segment_builder *b, int an
   return 0;
 }
 
+/* Whether the builder, now holding `mine` (counted in j->held as *counted), is to become a
+ * segment now: when it holds FLUSH_BYTES, or when the builders together hold their budget
+ * and it holds at least its share of it (with two threads: the larger). Its memory leaves
+ * the sum once it is cut. */
+static int cut_now(indexjob *j, size_t mine, size_t *counted) {
+  int cut;
+  uv_mutex_lock(&j->lock);
+  j->held += mine - *counted;
+  *counted = mine;
+  cut = mine >= FLUSH_BYTES || (j->held >= BUDGET_BYTES(j->builders) && mine * j->builders >= j->held);
+  if (cut) {
+    j->held -= mine;
+    *counted = 0;
+  }
+  uv_mutex_unlock(&j->lock);
+  return cut;
+}
+
 static int run(stance_job *job) {
   indexjob *j = stance_job_data(job);
   stance_segment_builder *b = stance_builder_new();
   const stance_doc *known = stance_index_docs(j->snap);
   char *text = NULL;
-  size_t cap = 0;
+  size_t cap = 0, counted = 0;
   int64_t c;
   int any = 0, rc = 0;
   if (b == NULL) return stance_job_fail(job, -ENOMEM, "out of memory");
+  uv_mutex_lock(&j->lock);
+  j->builders++;
+  uv_mutex_unlock(&j->lock);
   while (rc == 0 && (c = stance_job_next(job)) >= 0) {
     uint32_t i;
     for (i = j->claim_start[c]; i < j->claim_start[c + 1]; i++) {
@@ -956,12 +985,22 @@ static int run(stance_job *job) {
       d->words = (uint32_t)words;
       j->state[i] = T_INDEXED;
       stance_job_advance(job, 1, len);
-      if (stance_builder_memory(b) >= FLUSH_BYTES) {
+      if (cut_now(j, stance_builder_memory(b), &counted)) {
         rc = flush(job, j, b, any);
         any = 0;
+        /* its blocks go back: kept for its next segment, they would count as the sum's
+         * all the same (the threads' turns would hold as much as cuts all at once) */
+        stance_builder_trim(b);
+#if defined(__GLIBC__)
+        malloc_trim(0);
+#endif
       }
     }
   }
+  uv_mutex_lock(&j->lock);
+  j->held -= counted;
+  j->builders--;
+  uv_mutex_unlock(&j->lock);
   if (rc == 0) rc = flush(job, j, b, any);
   free(text);
   stance_builder_free(b);

@@ -1139,12 +1139,45 @@ static void saves_merge_segments_by_tiers(void) {
     uint32_t i;
     DIR *dd;
     struct dirent *de;
+    saved mem;
+    uint32_t matched = 0;
     /* the segments mapped from files first, as an index job leaves them (the merge gives
      * their pages back as it goes) */
     for (i = 0; i < stance_index_nsegments(ix); i++)
       CHECK_INT(stance_segment_to_file(stance_index_segment(ix, i), dir, err, sizeof err), 0);
     CHECK(stance_index_segment(ix, 0)->file != NULL && stance_index_segment(ix, 0)->file->mmapped);
+    /* saved in memory too: the merges made in memory, then written */
+    back = round_trip(ix, &mem);
+    stance_index_free(back);
     CHECK_INT(stance_index_save(ix, dir, NULL, err, sizeof err), 0);
+    /* each file (a merge made straight in its file, on Linux) holds the same bytes as one of
+     * the segments saved from memory */
+    if ((dd = opendir(dir)) != NULL) {
+      while ((de = readdir(dd)) != NULL) {
+        FILE *f;
+        long len;
+        char *bytes;
+        uint32_t k;
+        if (strncmp(de->d_name, "seg-", 4) != 0) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if ((f = fopen(path, "rb")) == NULL) continue;
+        fseek(f, 0, SEEK_END);
+        len = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        bytes = malloc((size_t)len + 1);
+        if (bytes != NULL && fread(bytes, 1, (size_t)len, f) == (size_t)len)
+          for (k = 0; k < mem.n; k++)
+            if (mem.offs[k + 1] - mem.offs[k] == (size_t)len && memcmp(mem.segs.data + mem.offs[k], bytes, (size_t)len) == 0) {
+              matched++;
+              break;
+            }
+        free(bytes);
+        fclose(f);
+      }
+      closedir(dd);
+    }
+    CHECK_INT(matched, 3);
+    saved_free(&mem);
     back = stance_index_load(dir, &missing, err, sizeof err);
     CHECK(back != NULL);
     if (back != NULL) {
