@@ -87,7 +87,7 @@ describe('side windows and the quits', function()
         -- :qa with the document modified: E37/E162, the side windows stay
         nv:keys(':qa')
         screen = nv:key('Enter', function(sc) return has('E37')(sc) or has('E162')(sc) end, ':qa refused')
-        if has('Press ENTER')(screen) then screen = nv:key('Enter', legend, 'the prompt gone') end
+        if has('Press ENTER')(screen) then nv:key('Enter', legend, 'the prompt gone') end
         screen = nv:settle()
         assert.truthy(legend(screen), tmux.plain(screen))
         assert.are.equal(before, layout(nv))
@@ -113,7 +113,7 @@ describe('side windows and the quits', function()
         assert.are.equal(before, layout(nv))
         nv:keys(':qa')
         local screen = nv:key('Enter', has('E162'), ':qa refused')
-        if has('Press ENTER')(screen) then screen = nv:key('Enter', legend, 'the prompt gone') end
+        if has('Press ENTER')(screen) then nv:key('Enter', legend, 'the prompt gone') end
         screen = nv:settle()
         assert.truthy(legend(screen), tmux.plain(screen))
         assert.truthy(layout(nv):find('legend', 1, true), layout(nv))
