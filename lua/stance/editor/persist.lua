@@ -165,7 +165,7 @@ function M.save(s, opts)
   local link = require('stance.layer_link').problem(s.path, s.corpus.root)
   if link then
     H.refuse_link(s, link)
-    require('stance.notify').line(s.readonly, vim.log.levels.ERROR) -- one line: no Press ENTER
+    require('stance.notify').error(s.readonly)
     require('stance.editor.write').sync(s) -- held: :q refuses as for a modified buffer
     return nil, s.readonly
   end
