@@ -52,11 +52,13 @@ function M.update(c, opts)
       c.loaded = true
       local n = c.idx:current(c:globs())
       if n then
-        H.auto(c, opts, why)
+        H.auto(c, opts, why, n)
         return H.current(c, opts, n)
       end
     end
-    H.auto(c, opts, why)
+    -- the documents not known yet (something changed, or no saved index): the default
+    -- decides once the update below has counted them
+    if H.auto(c, opts, why, nil) == nil then opts = H.later(opts, c, why) end
   end
   local worker = require('stance.worker')
   local w, err = worker.get()
@@ -137,13 +139,29 @@ function M.update(c, opts)
   return state.stats
 end
 
---- A corpus whose schema says `watch auto`, and no watcher answered (`why`: how,
---- stance.watch.client.current's code): one is started for the next commands
---- (stance.watch.auto), after this one's own check. Nothing without the setting.
-function H.auto(c, opts, why)
-  if opts.watcher == false or c:globs().watch ~= 'auto' then return end
-  local pid = require('stance.watch.auto').ensure(c, why)
+--- No watcher answered (`why`: how, stance.watch.client.current's code) for corpus `c` of
+--- `n` documents: one is started for the next commands when its setting asks for one
+--- (stance.watch.auto: `watch auto`, or the default from a number of documents), after this
+--- one's own check. Returns nil when that depends on the documents and `n` is not known.
+function H.auto(c, opts, why, n)
+  if opts.watcher == false then return false end
+  local auto = require('stance.watch.auto')
+  local want = auto.wanted(c, n)
+  if want == nil then return nil end
+  if not want then return false end
+  local pid = auto.ensure(c, why, n)
   if pid and opts.on_watcher then opts.on_watcher(pid) end
+  return pid ~= nil
+end
+
+--- `opts` whose on_done first asks H.auto again with the documents the update found.
+function H.later(opts, c, why)
+  local o = setmetatable({}, { __index = opts })
+  o.on_done = function(stats, err)
+    if stats and stats.seen then H.auto(c, opts, why, stats.seen) end
+    if opts.on_done then return opts.on_done(stats, err) end
+  end
+  return o
 end
 
 --- The saved index loaded on this thread (host): its statistics, nothing looked at.

@@ -107,7 +107,8 @@ function M.parse(text)
 end
 
 --- `watch auto` (a command that needs the index up to date starts `stance watch` for the
---- corpus when none runs, stance.watch.auto) or `watch off` (the default).
+--- corpus when none runs, stance.watch.auto) or `watch off` (never); without the line, one is
+--- started for a corpus of stance.watch.auto.THRESHOLD documents or more.
 function H.watch(cur, l, problem)
   local v = l.values
   if #v ~= 1 or (v[1] ~= 'auto' and v[1] ~= 'off') then

@@ -9,15 +9,18 @@
 --   searching        a fresh `stance search --count` per query (a new process, the index
 --                    brought up to date first, as a user runs it) next to a fresh sqlite3
 --                    counting the same query with FTS5; its resident memory next to that
---                    sqlite3's; its hits next
---                    to ripgrep's (`rg -iwo`, they must be the same); and the least any
---                    correct freshness check costs: one stat per document (`find -printf`);
---                    and the same search with --no-update (the saved index as it is, no
---                    freshness check, as FTS5 answers), next to the same FTS5 count; and
---                    the checked search again with `stance watch` running (the watcher
---                    vouches for the saved index: no stat of every document); and with
---                    the corpus's `watch auto` setting (the first search starts the
---                    watcher, its cost on its own; the next ones ask it);
+--                    sqlite3's; its hits next to ripgrep's (`rg -iwo`, they must be the
+--                    same). As stance behaves by default: on a corpus of
+--                    stance.watch.auto.THRESHOLD documents or more (news) the first search
+--                    checks every document and starts `stance watch` (its cost on its own,
+--                    no target), the next ones ask that watcher; below it (large) every
+--                    search checks every document, no process started. The check stays
+--                    visible: on news the search with `watch off` in the schema (every
+--                    document checked each time, no target) next to FTS5 and to the least
+--                    any correct check costs, one stat per document (`find -printf`); and
+--                    the search with --no-update (the saved index as it is, as FTS5
+--                    answers). Below the threshold, `watch auto` (the watcher asked for)
+--                    too. Every watcher started is stopped at the end of the shape.
 --   scripts          a `stance run` script going through every document's annotations
 --                    (tests/bench/scripts.lua), next to reading the annotation files.
 --   stance run tests/bench/index.lua BENCH_DIR [SHAPE...]   shapes: news large (default both)
@@ -136,6 +139,34 @@ local order = #arg > 1 and { table.unpack(arg, 2) } or { 'news', 'large' }
 for _, shape in ipairs(order) do
   local docs = math.max(1, assert(shapes[shape], 'a shape is news or large: ' .. shape) * mb // 200)
   local dir = corpus(shape, docs)
+  -- the corpus as stance leaves it by default: no `watch` setting, no watcher of an earlier
+  -- run (a reused BENCH_DIR, a run interrupted), no failed start remembered
+  local schema_path = dir .. '/.stance/schema.stance'
+  local function put(text)
+    local fh = assert(io.open(schema_path, 'wb'))
+    fh:write(text)
+    fh:close()
+  end
+  local schema = read(schema_path):gsub('\n  watch [%w]+\n', '\n')
+  put(schema)
+  local function vouches()
+    return os.execute(words({ stance_bin, 'watch', '--status', dir }) .. ' >/dev/null 2>&1') == true
+  end
+  local function stop_watcher()
+    os.execute(words({ stance_bin, 'watch', '--stop', dir }) .. ' >/dev/null 2>&1')
+    -- gone (its lock let go) before what follows, which must find none
+    for _ = 1, 200 do
+      local sd = core.stance_dir(dir .. '/.stance')
+      local free = sd and sd:lock(require('stance.watch.client').LOCK)
+      if free then sd:unlock() end
+      if sd then sd:close() end
+      if free or not sd then break end
+      shell('sleep 0.05')
+    end
+  end
+  stop_watcher()
+  os.remove(dir .. '/.stance/watch.failed')
+  local watched = docs >= require('stance.watch.auto').THRESHOLD
   local bytes = 0
   for _, p in ipairs(core.list(dir, { names = true, include = { '*.txt' } })) do
     bytes = bytes + core.stat(dir .. '/' .. p).size
@@ -169,7 +200,7 @@ for _, shape in ipairs(order) do
   do
     local c = assert(stance.open(dir))
     local t0 = report.now()
-    local st = assert(c:index())
+    local st = assert(c:index({ watcher = false })) -- (none asked, none started: the check measured)
     local reload = report.now() - t0
     assert(st.indexed == 0, 'nothing changed, nothing to index')
     report.figure({ name = ('open the saved index and check it (%s)'):format(shape), time = reload,
@@ -177,107 +208,76 @@ for _, shape in ipairs(order) do
   end
 
   -- searching, as a user does: a new process each time
-  local floor = timed(5, { 'find', dir, '-name', '*.txt', '-printf', '%s %T@ %C@ %i\n' })
-  for _, qt in ipairs(queries) do
-    local query, target = qt[1], qt[2]
-    local st = timed(5, { stance_bin, 'search', '--count', '--corpus', dir, query })
-    local kb = peak_kb({ stance_bin, 'search', '--count', '--corpus', dir, query })
-    local fts_argv = { 'sqlite3', db, ("SELECT count(*) FROM docs WHERE docs MATCH '%s'"):format(query:gsub("'", "''")) }
-    local fts = timed(5, fts_argv)
-    local fts_kb = peak_kb(fts_argv)
-    local n = tonumber(output({ stance_bin, 'search', '--count', '--corpus', dir, query }))
-    local note
-    if not query:find(' AND ', 1, true) then
-      local pat = query:gsub('"', ''):gsub(' ', '\\s+'):gsub('%*$', '\\w*')
-      local rg = tonumber((output({ 'sh', '-c', 'rg -i -w -o -U --no-filename "$1" "$2" | wc -l', 'rg', pat, dir })))
-      assert(rg == n, ('stance search %s: %s hits, rg -iwo: %s'):format(query, tostring(n), tostring(rg)))
-      note = ('%d hits, as rg -iwo'):format(n)
-    else
-      note = ('%d hits'):format(n)
-    end
-    report.figure({ name = ('stance search --count %s (%s)'):format(query, shape), time = st,
-      peer = 'sqlite3 FTS5 count', peer_time = fts, target = target, note = note })
-    -- the same search taking the saved index as it is (--no-update), as FTS5 does: what the
-    -- index costs without the freshness check
-    local nu = timed(5, { stance_bin, 'search', '--count', '--no-update', '--corpus', dir, query })
-    local nun = tonumber(output({ stance_bin, 'search', '--count', '--no-update', '--corpus', dir, query }))
-    assert(nun == n, ('stance search --no-update %s: %s hits, %s checked'):format(query, tostring(nun), tostring(n)))
-    report.figure({ name = ('stance search --count --no-update %s (%s)'):format(query, shape), time = nu,
-      peer = 'sqlite3 FTS5 count', peer_time = fts, target = target })
-    report.figure({ name = ('resident memory of that search (%s)'):format(shape), value = kb / 1000, unit = 'MB',
-      peer = 'sqlite3 FTS5 count', peer_value = fts_kb / 1000, target = '<= 5x' })
-    if query == 'sanctions' then
-      report.figure({ name = ('stance search --count sanctions (%s)'):format(shape), time = st,
-        peer = 'find -printf of every document (the stats of any correct check)', peer_time = floor,
-        target = '<= 1x' })
-    end
+  local function fts_of(query)
+    return { 'sqlite3', db, ("SELECT count(*) FROM docs WHERE docs MATCH '%s'"):format(query:gsub("'", "''")) }
+  end
+  local function search_of(query)
+    return { stance_bin, 'search', '--count', '--corpus', dir, query }
   end
 
-  -- searching with a watcher running (stance watch): the search asks it whether the saved
-  -- index is current (a sync through a cookie file) instead of a stat of every document
-  do
-    local pid = tonumber(output({ 'sh', '-c', '"$1" watch --quiet "$2" </dev/null >/dev/null 2>&1 & echo $!', 'sh',
-      stance_bin, dir }))
-    local up = false
-    for _ = 1, 600 do
-      if os.execute(words({ stance_bin, 'watch', '--status', dir }) .. ' >/dev/null 2>&1') == true then
-        up = true
-        break
+  -- every document checked by each search: by default below the threshold (no process
+  -- started), with `watch off` in the schema from it (the check's cost kept visible)
+  local off = watched and ', watch off' or ''
+  if watched then put((schema:gsub('\ncorpus\n', '\ncorpus\n  watch off\n', 1))) end
+  local okc, cerr = pcall(function()
+    local floor = timed(5, { 'find', dir, '-name', '*.txt', '-printf', '%s %T@ %C@ %i\n' })
+    for _, qt in ipairs(queries) do
+      local query, target = qt[1], qt[2]
+      local st = timed(5, search_of(query))
+      local kb = peak_kb(search_of(query))
+      local fts = timed(5, fts_of(query))
+      local fts_kb = peak_kb(fts_of(query))
+      local n = tonumber(output(search_of(query)))
+      local note
+      if not query:find(' AND ', 1, true) then
+        local pat = query:gsub('"', ''):gsub(' ', '\\s+'):gsub('%*$', '\\w*')
+        local rg = tonumber((output({ 'sh', '-c', 'rg -i -w -o -U --no-filename "$1" "$2" | wc -l', 'rg', pat, dir })))
+        assert(rg == n, ('stance search %s: %s hits, rg -iwo: %s'):format(query, tostring(n), tostring(rg)))
+        note = ('%d hits, as rg -iwo'):format(n)
+      else
+        note = ('%d hits'):format(n)
       end
-      shell('sleep 0.05')
-    end
-    local function measure()
-      assert(up, 'stance watch did not start')
-      for _, qt in ipairs(queries) do
-        local query, target = qt[1], qt[2]
-        local argv = { stance_bin, 'search', '--count', '--corpus', dir, query }
-        local n = tonumber(output(argv))
-        local fts_argv = { 'sqlite3', db, ("SELECT count(*) FROM docs WHERE docs MATCH '%s'"):format(query:gsub("'", "''")) }
-        local ws, fts = timed(5, argv), timed(5, fts_argv)
-        local nu = tonumber(output({ stance_bin, 'search', '--count', '--no-update', '--corpus', dir, query }))
-        assert(n == nu, ('stance search %s with a watcher: %s hits, %s in the saved index'):format(query,
-          tostring(n), tostring(nu)))
-        -- the figure is the watcher's only if it still vouches (not a search that checked itself)
-        assert(os.execute(words({ stance_bin, 'watch', '--status', dir }) .. ' >/dev/null 2>&1') == true,
-          'the watcher no longer vouches for the index')
-        report.figure({ name = ('stance search --count %s, a watcher running (%s)'):format(query, shape), time = ws,
-          peer = 'sqlite3 FTS5 count', peer_time = fts, target = target })
+      -- from the threshold the default is the watcher's (below): this one has no target
+      report.figure({ name = ('stance search --count %s%s (%s)'):format(query, off, shape), time = st,
+        peer = 'sqlite3 FTS5 count', peer_time = fts, target = not watched and target or nil, note = note })
+      -- the same search taking the saved index as it is (--no-update), as FTS5 does: what the
+      -- index costs without the freshness check
+      local nu = timed(5, { stance_bin, 'search', '--count', '--no-update', '--corpus', dir, query })
+      local nun = tonumber(output({ stance_bin, 'search', '--count', '--no-update', '--corpus', dir, query }))
+      assert(nun == n, ('stance search --no-update %s: %s hits, %s checked'):format(query, tostring(nun), tostring(n)))
+      report.figure({ name = ('stance search --count --no-update %s (%s)'):format(query, shape), time = nu,
+        peer = 'sqlite3 FTS5 count', peer_time = fts, target = target })
+      report.figure({ name = ('resident memory of that search (%s)'):format(shape), value = kb / 1000, unit = 'MB',
+        peer = 'sqlite3 FTS5 count', peer_value = fts_kb / 1000, target = '<= 5x' })
+      if query == 'sanctions' then
+        report.figure({ name = ('stance search --count sanctions%s (%s)'):format(off, shape), time = st,
+          peer = 'find -printf of every document (the stats of any correct check)', peer_time = floor,
+          target = '<= 1x' })
       end
     end
-    local okm, merr = pcall(measure)
-    shell(('kill %d'):format(pid))
-    -- gone (its lock let go) before the next section, whose first search must find none
-    for _ = 1, 200 do
-      if os.execute(('kill -0 %d 2>/dev/null'):format(pid)) ~= true then break end
-      shell('sleep 0.05')
-    end
-    assert(okm, merr)
-  end
+    assert(not vouches(), 'a watcher was started by a search that checks every document')
+  end)
+  put(schema)
+  assert(okc, cerr)
 
-  -- searching with the corpus's `watch auto` setting (stance.watch.auto): the first search
-  -- finds no watcher, checks every document itself and starts one in the background (its
-  -- cost reported on its own); the next searches ask that watcher. The default figures
-  -- above (checked, no watcher) are without the setting.
+  -- searching with a watcher: by default from the threshold (news), and with `watch auto`
+  -- below it (large): the first search finds no watcher, checks every document itself and
+  -- starts one in the background (its cost on its own, no target; by default it says so on
+  -- stderr, once); the next searches ask that watcher, which vouches for the saved index
+  -- (a sync through a cookie file) instead of a stat of every document
   do
-    local schema_path = dir .. '/.stance/schema.stance'
-    local schema = read(schema_path)
-    local function put(text)
-      local fh = assert(io.open(schema_path, 'wb'))
-      fh:write(text)
-      fh:close()
-    end
-    local on, k = schema:gsub('\ncorpus\n', '\ncorpus\n  watch auto\n', 1)
-    assert(k == 1, 'the schema has a corpus record')
-    put(on)
-    local function vouches()
-      return os.execute(words({ stance_bin, 'watch', '--status', dir }) .. ' >/dev/null 2>&1') == true
-    end
+    local how = watched and '' or ', watch auto'
+    if not watched then put((schema:gsub('\ncorpus\n', '\ncorpus\n  watch auto\n', 1))) end
     local function measure()
       assert(not vouches(), 'a watcher runs before the first search')
-      local argv = { stance_bin, 'search', '--count', '--corpus', dir, 'sanctions' }
-      local fts_argv = { 'sqlite3', db, "SELECT count(*) FROM docs WHERE docs MATCH 'sanctions'" }
       local t0 = report.now()
-      local first = timed(1, argv)
+      local first = timed(1, search_of('sanctions'))
+      local said = read(tmp .. '/stderr')
+      if watched then
+        assert(said:find('stance watch --stop', 1, true), 'the first search did not say it started a watcher: ' .. said)
+      else
+        assert(said == '', 'the first search with watch auto said: ' .. said)
+      end
       local up
       for _ = 1, 1200 do
         up = vouches()
@@ -286,20 +286,23 @@ for _, shape in ipairs(order) do
       end
       assert(up, 'no watcher started on demand vouches within a minute')
       local ready = report.now() - t0
-      report.figure({ name = ('the first search with watch auto: checks, starts a watcher (%s)'):format(shape),
-        time = first, peer = 'sqlite3 FTS5 count', peer_time = timed(5, fts_argv),
+      report.figure({ name = watched
+          and ('the first search (%d documents, by default): checks, starts a watcher (%s)'):format(docs, shape)
+          or ('the first search with watch auto: checks, starts a watcher (%s)'):format(shape),
+        time = first, peer = 'sqlite3 FTS5 count', peer_time = timed(5, fts_of('sanctions')),
         note = ('the watcher vouches %.1f s after it was started'):format(ready) })
       for _, qt in ipairs(queries) do
         local query, target = qt[1], qt[2]
-        argv = { stance_bin, 'search', '--count', '--corpus', dir, query }
-        fts_argv = { 'sqlite3', db, ("SELECT count(*) FROM docs WHERE docs MATCH '%s'"):format(query:gsub("'", "''")) }
+        local argv = search_of(query)
         local n = tonumber(output(argv))
-        local ws, fts = timed(5, argv), timed(5, fts_argv)
+        local ws, fts = timed(5, argv), timed(5, fts_of(query))
+        assert(read(tmp .. '/stderr') == '', 'a search with a watcher running said: ' .. read(tmp .. '/stderr'))
         local nu = tonumber(output({ stance_bin, 'search', '--count', '--no-update', '--corpus', dir, query }))
-        assert(n == nu, ('stance search %s with watch auto: %s hits, %s in the saved index'):format(query,
+        assert(n == nu, ('stance search %s with a watcher: %s hits, %s in the saved index'):format(query,
           tostring(n), tostring(nu)))
+        -- the figure is the watcher's only if it still vouches (not a search that checked itself)
         assert(vouches(), 'the watcher started on demand no longer vouches for the index')
-        report.figure({ name = ('stance search --count %s, watch auto (%s)'):format(query, shape), time = ws,
+        report.figure({ name = ('stance search --count %s%s (%s)'):format(query, how, shape), time = ws,
           peer = 'sqlite3 FTS5 count', peer_time = fts, target = target })
         if query == 'sanctions' then
           report.figure({ name = ('resident memory of that search (%s)'):format(shape),
@@ -309,7 +312,7 @@ for _, shape in ipairs(order) do
       end
     end
     local okm, merr = pcall(measure)
-    os.execute(words({ stance_bin, 'watch', '--stop', dir }) .. ' >/dev/null 2>&1')
+    stop_watcher()
     put(schema)
     assert(okm, merr)
   end

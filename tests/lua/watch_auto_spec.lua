@@ -1,6 +1,7 @@
--- watch auto: a corpus whose schema asks for it has `stance watch` started on demand by the
--- first command that brings the index up to date; without the setting no process is ever
--- started. Every search is right whether a watcher answers, is starting, was killed, hung,
+-- watch auto: a corpus whose schema asks for it (or, when it says nothing, that has
+-- stance.watch.auto.THRESHOLD documents or more) has `stance watch` started on demand by the
+-- first command that brings the index up to date; `watch off`, STANCE_WATCH=off or a smaller
+-- corpus without the setting never start a process. Every search is right whether a watcher answers, is starting, was killed, hung,
 -- stopped or ended idle; no process of a test is left running.
 local T = require('helpers')
 local core = require('stance.core')
@@ -55,10 +56,20 @@ local function corpus(auto)
   return core.realpath(d)
 end
 
+--- A count (STANCE_WATCH not set: the schema decides).
 local function count(d, q)
-  local out, err, code = T.stance_run({ 'search', '--count', '--corpus', d, q or 'sanctions' })
+  local out, err, code = T.run(('env -u STANCE_WATCH %s search --count --corpus %s %s'):format(T.q(T.stance), T.q(d),
+    T.q(q or 'sanctions')))
   assert(code == 0, err)
   return tonumber(out)
+end
+
+--- A count with STANCE_WATCH set to `env` (false: not set at all): the count and stderr.
+local function count_env(d, env)
+  local pre = env and ('STANCE_WATCH=' .. T.q(env)) or 'env -u STANCE_WATCH'
+  local out, err, code = T.run(('%s %s search --count --corpus %s sanctions'):format(pre, T.q(T.stance), T.q(d)))
+  assert(code == 0, err)
+  return tonumber(out), err
 end
 
 --- Whether a watcher vouches for the index (within `s` seconds).
@@ -118,7 +129,8 @@ describe('watch auto', function()
     assert.is_nil(select(3, core.markup_globs('format stance 1\ntarget x\n  watch auto\n')))
   end)
 
-  it('starts nothing without the setting: every search checks every document', function()
+  it('starts nothing without the setting on a corpus below the threshold: every search checks every document',
+    function()
     if not linux then return pending('no inotify on this system') end
     local d = new(false)
     assert.are.equal(2, count(d))
@@ -332,5 +344,105 @@ end
     local out, err, code = T.stance_run({ 'run', script })
     assert(code == 0, err)
     assert.are.equal('host', out)
+  end)
+
+  it('by default: nothing below the threshold; from it, one watcher, said once on stderr', function()
+    if not linux then return pending('no inotify on this system') end
+    local auto = require('stance.watch.auto')
+    local d = new(false)
+    -- THRESHOLD documents in all: one short of it first
+    local n = auto.THRESHOLD
+    for i = 3, n - 1 do
+      local f = assert(io.open(('%s/%s%02d-%d.txt'):format(d, i % 2 == 0 and 'sub/' or '', i % 40, i), 'wb'))
+      f:write('No word of interest, ', i, '.\n')
+      f:close()
+    end
+    local c, err = count_env(d, false)
+    assert.are.equal(2, c)
+    assert.are.equal('', err)
+    c, err = count_env(d, false)
+    assert.are.equal(2, c)
+    assert.are.equal('', err)
+    sleep(0.3)
+    assert.are.same({}, watchers(d))
+    assert.is_false(T.exists(d .. '/.stance/watch.log'))
+    -- STANCE_WATCH's threshold (the documented knob): lower than the corpus, one is started
+    -- and said; `watch off` and STANCE_WATCH=off start nothing from any size
+    local schema = T.read(d .. '/.stance/schema.stance')
+    T.write(d .. '/.stance/schema.stance', (schema:gsub('\ncorpus\n', '\ncorpus\n  watch off\n', 1)))
+    T.write(d .. '/c.txt', 'Sanctions.\n')
+    assert.are.equal(3, (count_env(d, false)))
+    assert.are.equal(3, (count_env(d, 'off')))
+    sleep(0.3)
+    assert.are.same({}, watchers(d))
+    T.write(d .. '/.stance/schema.stance', schema)
+    assert.are.equal(3, (count_env(d, 'off')))
+    assert.are.equal(3, (count_env(d, 'sometimes')))
+    sleep(0.3)
+    assert.are.same({}, watchers(d))
+    -- the one more that makes THRESHOLD: started by the search that finds it, said once on
+    -- stderr (stdout the count alone), not again while it lives
+    os.remove(d .. '/c.txt')
+    T.write(d .. '/last.txt', 'Sanctions, the last one.\n')
+    c, err = count_env(d, false)
+    assert.are.equal(3, c)
+    assert.are.equal(1, select(2, err:gsub('\n', '')), err)
+    assert.truthy(err:find(('(%d documents)'):format(n), 1, true), err)
+    assert.truthy(err:find('stance watch --stop', 1, true), err)
+    assert.truthy(err:find('watch off', 1, true), err)
+    assert.is_true(vouched(d))
+    local pids = watchers(d)
+    assert.are.equal(1, #pids)
+    c, err = count_env(d, false)
+    assert.are.equal(3, c)
+    assert.are.equal('', err)
+    T.write(d .. '/c.txt', 'Sanctions.\n')
+    c, err = count_env(d, false)
+    assert.are.equal(4, c)
+    assert.are.equal('', err)
+    assert.are.same(pids, watchers(d))
+    local _, _, code = T.stance_run({ 'watch', '--stop', d })
+    assert.are.equal(0, code)
+    assert.is_true(none_left(d))
+    -- STANCE_WATCH=off: none started again, nothing said
+    c, err = count_env(d, 'off')
+    assert.are.equal(4, c)
+    assert.are.equal('', err)
+    sleep(0.3)
+    assert.are.same({}, watchers(d))
+  end)
+
+  it('on the study: by default none (five articles); STANCE_WATCH=5 or auto starts one', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = require('helpers.study').corpus()
+    if not d then return pending('no ../shared/study') end
+    d = core.realpath(d)
+    roots[#roots + 1] = d
+    local c, err = count_env(d, false)
+    assert.is_true(c > 0)
+    assert.are.equal('', err)
+    assert.are.equal(c, (count_env(d, '6')))
+    sleep(0.3)
+    assert.are.same({}, watchers(d))
+    -- a threshold the study reaches: one started, said once
+    local c2, err2 = count_env(d, '5')
+    assert.are.equal(c, c2)
+    assert.truthy(err2:find('(5 documents)', 1, true), err2)
+    assert.is_true(vouched(d))
+    assert.are.equal(1, #watchers(d))
+    c2, err2 = count_env(d, '5')
+    assert.are.equal(c, c2)
+    assert.are.equal('', err2)
+    local _, _, code = T.stance_run({ 'watch', '--stop', d })
+    assert.are.equal(0, code)
+    assert.is_true(none_left(d))
+    -- STANCE_WATCH=auto: always, and nothing said (asked for)
+    c2, err2 = count_env(d, 'auto')
+    assert.are.equal(c, c2)
+    assert.are.equal('', err2)
+    assert.is_true(vouched(d))
+    _, _, code = T.stance_run({ 'watch', '--stop', d })
+    assert.are.equal(0, code)
+    assert.is_true(none_left(d))
   end)
 end)
