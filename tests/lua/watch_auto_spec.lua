@@ -322,6 +322,10 @@ end
     local st = T.read('/proc/' .. pid .. '/stat') or ''
     assert.truthy(st:match('^%d+ %b() ([RSD])'), 'the script still runs: ' .. st)
     T.write(d .. '/.stance/go', '')
+    for _ = 1, 200 do -- the script ends (nothing of the test left running)
+      if not T.exists('/proc/' .. pid .. '/stat') then break end
+      sleep(0.05)
+    end
     assert.are.same({}, left)
   end)
 
