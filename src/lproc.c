@@ -3,7 +3,7 @@
  * which go through one): nothing a corpus names ever becomes shell syntax.
  */
 #if defined(__linux__)
-#define _GNU_SOURCE /* POSIX_SPAWN_SETSID, posix_spawn_file_actions_addclosefrom_np */
+#define _GNU_SOURCE /* pipe2, F_DUPFD_CLOEXEC */
 #endif
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2) /* Linux 5.11 */
+#endif
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,25 +110,88 @@ static int l_run(lua_State *L) {
   return 2;
 }
 
+/* What the two processes detach() starts tell it through a pipe: the program's pid (from
+ * the middle one), or why it did not start (fork or exec failed: errno). */
+enum { DETACH_PID, DETACH_NOFORK, DETACH_NOEXEC };
+struct detach_msg {
+  int kind;
+  int value;
+};
+
+/* Only async-signal-safe calls from here to the exec (we may have threads). */
+static void detach_say(int fd, int kind, int value) {
+  struct detach_msg m;
+  ssize_t w;
+  m.kind = kind;
+  m.value = value;
+  do {
+    w = write(fd, &m, sizeof m);
+  } while (w < 0 && errno == EINTR);
+}
+
+/* A copy of `fd` at 3 or above (0, 1 and 2 are the program's), close-on-exec; -1 on failure
+ * (`fd` closed either way when it moved). */
+static int detach_above_stdio(int fd) {
+  int moved;
+  if (fd < 0 || fd > 2) return fd;
+  moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  close(fd);
+  return moved;
+}
+
+/* The program's process: a session of its own, signals as by default, stdin /dev/null,
+ * stdout and stderr the log, no other descriptor of ours across the exec, "/" its folder. */
+static void detach_exec(const char *const *argv, int log, int say) {
+  static const int dflt[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD};
+  struct sigaction sa;
+  sigset_t none;
+  size_t i;
+  int in;
+  (void)setsid();
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  for (i = 0; i < sizeof dflt / sizeof dflt[0]; i++) (void)sigaction(dflt[i], &sa, NULL);
+  sigemptyset(&none);
+  (void)sigprocmask(SIG_SETMASK, &none, NULL);
+  in = open("/dev/null", O_RDONLY);
+  if (in < 0 || dup2(in, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0) {
+    detach_say(say, DETACH_NOEXEC, errno);
+    _exit(127);
+  }
+  if (in > 2) close(in);
+#if defined(__linux__) && defined(SYS_close_range) && defined(CLOSE_RANGE_CLOEXEC)
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+#endif
+  {
+    int fd;
+    for (fd = 3; fd < 65536; fd++) (void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* EBADF for most */
+  }
+  (void)chdir("/"); /* holds no folder of ours (a mount) */
+  execve(argv[0], (char *const *)argv, environ);
+  detach_say(say, DETACH_NOEXEC, errno);
+  _exit(127);
+}
+
 /* detach(argv, log) -> pid | nil, err, code
  * Starts the program at the absolute path argv[1] (no PATH search, no shell) with the
  * arguments argv[2..] in a session of its own (no controlling terminal: a Ctrl-C or a
  * hang-up of ours never reaches it), stdin from /dev/null, stdout and stderr appended to
  * the file `log` (made 0600 if missing; a link or anything but a plain file is refused,
  * "EUNSAFE"; one grown past 1 MB is emptied first), no other descriptor of ours open in it
- * and "/" its working folder where the system can do so. Does not wait for it. */
+ * and "/" its working folder. It is not our child (started by a process of ours that ends at
+ * once, which we wait for): when it ends, it is no zombie of a program that goes on running
+ * (a `stance run` script). Waits until it runs the program, not for it to end. */
 #define DETACH_LOG_MAX (1024L * 1024L)
 static int l_detach(lua_State *L) {
   const char *argv[MAX_ARGS + 1];
   const char *log = NULL;
-  int n, i, fd, rc;
+  int n, i, fd, pipefd[2], status, got_pid = 0, err = 0;
   struct stat st;
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  sigset_t none, dflt;
-  short flags = 0;
-  int fa_made = 0;
-  pid_t pid;
+  struct detach_msg m;
+  sigset_t all, old;
+  pid_t mid, pid = -1;
+  ssize_t r;
   luaL_checktype(L, 1, LUA_TTABLE);
   log = luaL_checkstring(L, 2);
   n = (int)lua_rawlen(L, 1);
@@ -147,52 +216,70 @@ static int l_detach(lua_State *L) {
     close(fd);
     return stance__fail(L, strerror(errno), "ESPAWN");
   }
-  if (posix_spawnattr_init(&attr) != 0) {
-    close(fd);
-    return stance__fail(L, "out of memory", "ENOMEM");
-  }
-  /* every signal delivered as by default, none blocked: ours (a host that ignores SIGPIPE or
-   * blocks some) are not its business */
-  sigemptyset(&none);
-  sigemptyset(&dflt);
-  sigaddset(&dflt, SIGINT);
-  sigaddset(&dflt, SIGTERM);
-  sigaddset(&dflt, SIGHUP);
-  sigaddset(&dflt, SIGQUIT);
-  sigaddset(&dflt, SIGPIPE);
-  sigaddset(&dflt, SIGCHLD);
-  /* each step checked: one dropped (out of memory) would leave it our descriptors, our
-   * terminal or our signals */
-  rc = posix_spawnattr_setsigmask(&attr, &none);
-  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &dflt);
-  flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-#ifdef POSIX_SPAWN_SETSID
-  flags |= POSIX_SPAWN_SETSID;
+  fd = detach_above_stdio(fd);
+  if (fd < 0) return stance__fail(L, strerror(errno), "ESPAWN");
+#if defined(__linux__)
+  if (pipe2(pipefd, O_CLOEXEC) != 0) {
 #else
-  flags |= POSIX_SPAWN_SETPGROUP; /* its own process group at least: no Ctrl-C of ours */
-  if (rc == 0) rc = posix_spawnattr_setpgroup(&attr, 0);
+  if (pipe(pipefd) != 0 || fcntl(pipefd[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(pipefd[1], F_SETFD, FD_CLOEXEC) != 0) {
 #endif
-  if (rc == 0) rc = posix_spawnattr_setflags(&attr, flags);
-  if (rc == 0) {
-    rc = posix_spawn_file_actions_init(&fa);
-    fa_made = rc == 0;
+    close(fd);
+    return stance__fail(L, strerror(errno), "ESPAWN");
   }
-  if (rc == 0) rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, fd, 1);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, fd, 2);
-#if defined(__GLIBC__) && defined(__USE_GNU) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-#if defined(__GLIBC__) && defined(__USE_GNU) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
-  if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&fa, "/"); /* holds no folder of ours (a mount) */
-#endif
-  if (rc == 0) rc = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
-  if (fa_made) posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
+  pipefd[0] = detach_above_stdio(pipefd[0]);
+  pipefd[1] = detach_above_stdio(pipefd[1]);
+  if (pipefd[0] < 0 || pipefd[1] < 0) {
+    err = errno;
+    if (pipefd[0] >= 0) close(pipefd[0]);
+    if (pipefd[1] >= 0) close(pipefd[1]);
+    close(fd);
+    return stance__fail(L, strerror(err), "ESPAWN");
+  }
+  /* no handler of ours runs in the processes started (their signals are put back as by
+   * default before the exec) */
+  sigfillset(&all);
+  (void)sigprocmask(SIG_BLOCK, &all, &old);
+  mid = fork();
+  if (mid == 0) {
+    pid_t child = fork();
+    if (child == 0) detach_exec(argv, fd, pipefd[1]);
+    if (child < 0)
+      detach_say(pipefd[1], DETACH_NOFORK, errno);
+    else
+      detach_say(pipefd[1], DETACH_PID, (int)child);
+    _exit(0);
+  }
+  if (mid < 0) err = errno;
+  (void)sigprocmask(SIG_SETMASK, &old, NULL);
+  close(pipefd[1]);
   close(fd);
-  if (rc != 0) {
+  if (mid < 0) {
+    close(pipefd[0]);
     lua_pushnil(L);
-    lua_pushfstring(L, "cannot run %s: %s", argv[0], strerror(rc));
+    lua_pushfstring(L, "cannot run %s: %s", argv[0], strerror(err));
+    lua_pushliteral(L, "ESPAWN");
+    return 3;
+  }
+  while (waitpid(mid, &status, 0) < 0 && errno == EINTR) {
+  }
+  /* until every end that writes is closed: the middle process's at its exit, the program's
+   * at its exec */
+  for (;;) {
+    r = read(pipefd[0], &m, sizeof m);
+    if (r < 0 && errno == EINTR) continue;
+    if (r != (ssize_t)sizeof m) break;
+    if (m.kind == DETACH_PID) {
+      pid = (pid_t)m.value;
+      got_pid = 1;
+    } else {
+      err = m.value ? m.value : EIO;
+    }
+  }
+  close(pipefd[0]);
+  if (!err && !got_pid) err = EIO;
+  if (err) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "cannot run %s: %s", argv[0], strerror(err));
     lua_pushliteral(L, "ESPAWN");
     return 3;
   }

@@ -140,6 +140,29 @@ describe('stance.core', function()
     assert.has_error(function() core.run({ 'true', 'a\0b' }) end)
   end)
 
+  it('detaches a program: not our child, a session of its own, stdin /dev/null, its output in the log', function()
+    local d = T.tmpdir()
+    local log = d .. '/out.log'
+    local pid = assert(core.detach({ '/bin/sh', '-c', 'echo "$PPID $(cut -d" " -f6 /proc/$$/stat) $(pwd)";'
+      .. ' ls /proc/$$/fd; sleep 0.2' }, log))
+    local out
+    for _ = 1, 200 do
+      out = T.read(log) or ''
+      if out:find('\n') and out:find('2\n$') then break end
+      os.execute('sleep 0.02')
+    end
+    local ppid, sid, cwd = out:match('^(%d+) (%d+) (%S+)\n')
+    assert.are_not.equal(tostring(T.run('echo $PPID'):match('%d+')), ppid, out) -- (any but a process of ours)
+    assert.are.equal(tostring(pid), sid, out) -- it leads its session
+    assert.are.equal('/', cwd, out)
+    assert.are.same({ '0', '1', '2' }, { out:match('\n(%d+)\n(%d+)\n(%d+)\n$') }, out)
+    local ok, err, code = core.detach({ d .. '/no such program' }, log)
+    assert.is_nil(ok)
+    assert.truthy(err:find('No such file'), err)
+    assert.are.equal('ESPAWN', code)
+    assert.has_error(function() core.detach({ 'sh' }, log) end)
+  end)
+
   describe('worker', function()
     it('hashes a folder like sha256sum, with progress', function()
       local d = T.tmpdir()

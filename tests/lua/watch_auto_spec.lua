@@ -270,6 +270,65 @@ describe('watch auto', function()
     assert.are.same({ old }, watchers(d))
   end)
 
+  it('a watcher started inside a long stance run script is no zombie of it once it ends', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(true)
+    local script = T.tmpdir() .. '/long.lua'
+    -- the script's c:index() starts the watcher; the script stops it (stance watch --stop) and
+    -- goes on running until the test lets it end
+    T.write(script, [[
+local exe, d = ...
+local function q(x) return "'" .. x:gsub("'", "'\\''") .. "'" end
+local c = assert(stance.open(d))
+assert(c:index())
+for _ = 1, 400 do
+  if os.execute(("%s watch --status %s >/dev/null 2>&1"):format(q(exe), q(d))) then break end
+  os.execute('sleep 0.05')
+end
+os.execute(("%s watch --stop %s >/dev/null 2>&1"):format(q(exe), q(d)))
+io.open(d .. '/.stance/stopped', 'w'):close()
+for _ = 1, 600 do
+  local f = io.open(d .. '/.stance/go')
+  if f then f:close() break end
+  os.execute('sleep 0.05')
+end
+]])
+    local pid = tonumber(T.run(('(exec %s run %s %s %s </dev/null >/dev/null 2>&1) & echo $!'):format(T.q(T.stance),
+      T.q(script), T.q(T.stance), T.q(d))):match('%d+'))
+    assert.truthy(pid)
+    --- The script's children that have ended and not been waited for (state Z).
+    local function zombies()
+      local out = {}
+      local p = io.popen('ls /proc')
+      for name in p:lines() do
+        local f = name:match('^%d+$') and io.open('/proc/' .. name .. '/stat')
+        if f then
+          local state, ppid = (f:read('*a') or ''):match('^%d+ %b() (%a) (%d+)')
+          f:close()
+          if state == 'Z' and tonumber(ppid) == pid then out[#out + 1] = tonumber(name) end
+        end
+      end
+      p:close()
+      return out
+    end
+    for _ = 1, 400 do
+      if T.exists(d .. '/.stance/stopped') then break end
+      sleep(0.05)
+    end
+    assert.is_true(T.exists(d .. '/.stance/stopped'), 'the script stopped its watcher')
+    assert.is_true(none_left(d, 10), 'the watcher ended')
+    sleep(0.3)
+    local left = zombies()
+    local st = T.read('/proc/' .. pid .. '/stat') or ''
+    assert.truthy(st:match('^%d+ %b() ([RSD])'), 'the script still runs: ' .. st)
+    T.write(d .. '/.stance/go', '')
+    for _ = 1, 200 do -- the script ends (nothing of the test left running)
+      if not T.exists('/proc/' .. pid .. '/stat') then break end
+      sleep(0.05)
+    end
+    assert.are.same({}, left)
+  end)
+
   it('is started only by the stance command, never by another Lua that loads stance', function()
     if not linux then return pending('no inotify on this system') end
     local d = new(true)

@@ -145,10 +145,17 @@ describe('writing and quitting a read-only document', function()
         nv:wait(function() return nv:lua("return require('stance.editor.session').get().dirty") end, 'the change')
         T.write(path .. '.new', bad) -- a bad pull under it
         assert(os.rename(path .. '.new', path))
-        nv:wait(shows('now has errors, the first at ' .. where), 'the merge refused, said')
+        -- said on one line (cut with "…" where the screen ends: no Press ENTER), whole in :messages
+        local screen = nv:wait(has('now has errors, the first at ' .. where:match('^[^ ]+')), 'the merge refused, said')
+        assert.falsy(has('Press ENTER')(screen), tmux.plain(screen))
+        assert.truthy(tmux.plain(screen):find('changed on disk and now has errors, the first at ' .. where:match('^[^ ]+'),
+          1, true), tmux.plain(screen))
+        assert.truthy(nv:lua("return vim.fn.execute('messages')"):find('now has errors, the first at ' .. where, 1, true))
         nv:keys('Escape')
         nv:keys(':q')
-        local screen = nv:key('Enter', has('E37'), ':q refused as for a modified buffer')
+        screen = nv:key('Enter', function(sc) return has('E37')(sc) and shows('are not saved')(sc) end,
+          ':q refused as for a modified buffer, and why')
+        assert.falsy(has('E162')(screen), tmux.plain(screen)) -- one refusal, not E37 and E162
         assert.truthy(shows(('%s: your annotation changes are not saved: %s has 1 error(s), the first at %s'):format(
           DOC, rel, where))(screen), joined(screen))
         assert.truthy(shows(':Stance save FILE writes them to another file; :q! discards them')(screen), joined(screen))
@@ -233,9 +240,10 @@ describe('writing and quitting a read-only document', function()
   --- Annotator `who`'s session of `doc` in corpus `d` with one change kept in memory (autosave
   --- far away), the watch of its layer's folder stopped and no CursorHold: what looks at the
   --- disk is the quit itself. `breaks(path)` breaks the layer's file at `path` under it and
-  --- returns what the quit must name. :q and :qa refuse at once (E37/E162) and say why; :q!
-  --- quits and says nothing; the broken file is left as it was.
-  local function quit_after_break(d, doc, who, breaks, what_to_do)
+  --- returns what the quit must name. :q and :qa refuse at once (E37/E162) and say why; `discard`
+  --- (':q!' typed, 'ZQ', or 'mapping': <Cmd>q!<CR>) quits and says nothing; the broken file is
+  --- left as it was.
+  local function quit_after_break(d, doc, who, breaks, what_to_do, discard)
     local rel = '.stance/annotations/' .. who .. '/' .. doc .. '.stance'
     local path = d .. '/' .. rel
     local nv = T.tmux({ doc }, { cwd = d, width = 200, height = 30, ready = doc,
@@ -253,20 +261,28 @@ describe('writing and quitting a read-only document', function()
       after = T.read(path)
       assert.are.equal(false, nv:lua('return vim.bo.modified'), 'nothing seen yet')
       nv:keys(':q')
-      local screen = nv:key('Enter', function(sc) return has('E37')(sc) or has('E162')(sc) end, ':q refused at once')
+      local screen = nv:key('Enter', function(sc) return has('E37')(sc) and shows('are not saved')(sc) end,
+        ':q refused at once, and why')
+      assert.falsy(has('E162')(screen), tmux.plain(screen)) -- one refusal, not E37 and E162
       assert.truthy(shows(('%s: your annotation changes are not saved: %s'):format(doc, where))(screen), joined(screen))
       assert.truthy(shows(what_to_do)(screen), joined(screen))
       assert.falsy(nv:dead())
       nv:keys('Enter')
       nv:keys(':qa')
-      screen = nv:key('Enter', function(sc) return has('E37')(sc) or has('E162')(sc) end, ':qa refused')
-      assert.truthy(shows(where)(screen), joined(screen))
+      nv:key('Enter', function(sc) return (has('E37')(sc) or has('E162')(sc)) and shows(where)(sc) end,
+        ':qa refused')
       nv:keys('Enter')
-      -- :q! discards them, with no message (the terminal's output read, not only its last screen)
+      -- :q! (typed, ZQ, or a mapping's: `discard`) discards them, with no message (the terminal's
+      -- output read, not only its last screen)
+      if discard == 'mapping' then nv:lua("vim.keymap.set('n', '<F5>', '<Cmd>q!<CR>')") end
       nv:mark()
-      nv:keys(':q!')
-      nv:tmux('send-keys', '-t', nv.name, 'Enter')
-      nv:wait(function() return nv:dead() end, ':q! to end Neovim')
+      if discard == ':q!' then
+        nv:keys(':q!')
+        nv:tmux('send-keys', '-t', nv.name, 'Enter')
+      else
+        nv:tmux('send-keys', '-t', nv.name, discard == 'ZQ' and 'ZQ' or 'F5')
+      end
+      nv:wait(function() return nv:dead() end, discard .. ' to end Neovim')
       local out = nv:output()
       assert.falsy(out:find('not saved', 1, true), out)
       assert.falsy(out:find('changed on disk', 1, true), out)
@@ -287,8 +303,8 @@ describe('writing and quitting a read-only document', function()
   end
 
   for _, case in ipairs({ 'study', 'example' }) do
-    it(('your layer broken on disk within the autosave delay, before its watch fired: :q refuses, :q! says nothing (%s)')
-      :format(case), function()
+    it(('your layer broken on disk within the autosave delay, before its watch fired: :q refuses, %s says nothing (%s)')
+      :format(case == 'study' and 'ZQ' or "a mapping's <Cmd>q!", case), function()
       local d, doc
       if case == 'study' then
         d, doc = require('helpers.study').with_layer('ana', DOC, {
@@ -299,7 +315,7 @@ describe('writing and quitting a read-only document', function()
         d, doc = T.example_corpus(), '02_charge_unfair.txt'
       end
       quit_after_break(d, doc, 'ana', broken_file('.stance/annotations/ana/' .. doc .. '.stance'),
-        'Fix the file (stance check lists its errors) and they are merged')
+        'Fix the file (stance check lists its errors) and they are merged', case == 'study' and 'ZQ' or 'mapping')
     end)
   end
 
@@ -319,7 +335,7 @@ describe('writing and quitting a read-only document', function()
         os.execute(('ln -s ../ana/%s.stance %s.new && mv -T %s.new %s'):format(DOC, T.q(path), T.q(path), T.q(path)))
         return ('%s is a link, the first error at %s:1:1: a link to .stance/annotations/ana/%s.stance'):format(rel, rel,
           DOC)
-      end, 'Remove the link and they are saved into a file of your own')
+      end, 'Remove the link and they are saved into a file of your own', ':q!')
     end)
 
   it(':Stance side NAME is drawn anew when NAME\'s file changes on disk, and says so', function()

@@ -37,17 +37,22 @@ function M.open(lines, name, max, what, enter)
   pcall(vim.api.nvim_buf_set_name, buf, name)
   vim.bo[buf].bufhidden = 'wipe'
   vim.bo[buf].modifiable = false
-  local wo = vim.wo[win]
-  wo.number, wo.relativenumber, wo.signcolumn, wo.foldcolumn = false, false, 'no', '0'
-  if vim.fn.exists('+statuscolumn') == 1 then wo.statuscolumn = '' end
   local need = M.width(lines) + 1 -- a column to spare: the end of the longest line stays clear
-  wo.wrap = need > max
-  vim.api.nvim_win_set_width(win, math.max(1, math.min(need, max)))
+  H.dress(win, what, need > max, math.max(1, math.min(need, max)))
   vim.keymap.set('n', 'q', '<Cmd>close<CR>', { buffer = buf, desc = 'stance: close the ' .. what })
-  vim.api.nvim_win_set_var(win, 'stance_panel', what)
   H.on_quit()
   if not enter then vim.api.nvim_set_current_win(here) end
   return buf, win
+end
+
+--- The options of side window `win` (of kind `what`), `width` cells wide, wrapping or not.
+function H.dress(win, what, wrap, width)
+  local wo = vim.wo[win]
+  wo.number, wo.relativenumber, wo.signcolumn, wo.foldcolumn = false, false, 'no', '0'
+  if vim.fn.exists('+statuscolumn') == 1 then wo.statuscolumn = '' end
+  wo.wrap = wrap
+  vim.api.nvim_win_set_width(win, width)
+  vim.api.nvim_win_set_var(win, 'stance_panel', what)
 end
 
 --- Whether window `win` is one of these side windows.
@@ -58,8 +63,11 @@ function M.is_panel(win)
   return ok and what ~= nil
 end
 
---- :q (:wq, :x, ZZ) in the last window that is not a side window of ours closes those first:
---- the legend is never left alone at full width, and Neovim quits when it was the last.
+--- :q (:wq, :x, ZZ, ZQ, :qa) in the last window that is not a side window of ours closes those
+--- first: the legend is never left alone at full width, and Neovim quits when it was the last.
+--- Their buffers are kept meanwhile: when the quit does not happen (E37, E162: a document
+--- modified, :wq refused), they are put back as they were before the screen is drawn again
+--- (H.restore), so a refused quit costs the user nothing.
 function H.on_quit()
   if H.quit_set then return end
   H.quit_set = true
@@ -75,11 +83,54 @@ function H.on_quit()
           panels[#panels + 1] = win
         end
       end
-      for _, win in ipairs(panels) do
+      if #panels == 0 then return end
+      local closed = {}
+      for _, win in ipairs(panels) do -- all measured before any is closed
+        local buf = vim.api.nvim_win_get_buf(win)
+        closed[#closed + 1] = { buf = buf, width = vim.api.nvim_win_get_width(win), wrap = vim.wo[win].wrap,
+          what = vim.api.nvim_win_get_var(win, 'stance_panel'), bufhidden = vim.bo[buf].bufhidden }
+      end
+      for i, win in ipairs(panels) do
+        vim.bo[closed[i].buf].bufhidden = 'hide' -- kept until the quit is known to have happened
         pcall(vim.api.nvim_win_close, win, true)
       end
+      H.pending = { win = cur, closed = closed }
+      vim.schedule(H.restore)
     end,
   })
+end
+
+--- After a QuitPre that closed the side windows: the quit did not happen when its window is
+--- still there; they are opened again, in their order, as wide as they were.
+function H.restore()
+  local p = H.pending
+  H.pending = nil
+  if not p then return end
+  local back = vim.api.nvim_win_is_valid(p.win)
+  local here = back and vim.api.nvim_get_current_win()
+  for _, c in ipairs(p.closed) do
+    if vim.api.nvim_buf_is_valid(c.buf) then
+      if back and #vim.fn.win_findbuf(c.buf) == 0 then
+        vim.cmd('noautocmd botright vsplit')
+        local win = vim.api.nvim_get_current_win()
+        vim.api.nvim_win_set_buf(win, c.buf)
+        H.dress(win, c.what, c.wrap, c.width)
+        vim.bo[c.buf].bufhidden = c.bufhidden
+      elseif not back then
+        pcall(vim.api.nvim_buf_delete, c.buf, { force = true }) -- its tab page closed: wiped, as a close does
+      else
+        vim.bo[c.buf].bufhidden = c.bufhidden
+      end
+    end
+  end
+  -- as wide as they were, once all are there (each split took from the ones opened before)
+  for _ = 1, 2 do
+    for _, c in ipairs(back and p.closed or {}) do
+      local win = vim.fn.bufwinid(c.buf)
+      if win > 0 then vim.api.nvim_win_set_width(win, c.width) end
+    end
+  end
+  if here and vim.api.nvim_win_is_valid(here) then vim.api.nvim_set_current_win(here) end
 end
 
 return M

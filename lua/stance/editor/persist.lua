@@ -309,7 +309,7 @@ function M.merge(s, frame, ours_text, disk)
     if where then
       -- kept in memory, and merged again once the file is fixed (M.check_disk)
       H.refuse_errors(s, where)
-      require('stance.notify').error(s.readonly)
+      require('stance.notify').line(s.readonly, vim.log.levels.ERROR) -- one line: no Press ENTER
       require('stance.editor.write').sync(s) -- held: :q refuses as for a modified buffer
       return nil, s.readonly
     end

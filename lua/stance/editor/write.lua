@@ -54,6 +54,8 @@ function M.cmdline_leave()
   if type(ev) ~= 'table' or ev.abort or ev.cmdtype ~= ':' then return end
   local session = package.loaded['stance.editor.session']
   if not session then return end
+  H.typed = true -- a quit of this command line knows its !
+  vim.schedule(function() H.typed = nil end)
   for _, c in ipairs(H.commands(vim.fn.getcmdline())) do
     for short, full in pairs(H.QUIT) do
       if c.bang and H.is(c.name, short, full) then
@@ -182,20 +184,78 @@ end
 --- QuitPre: changes of yours that the layer's file would refuse now (it broke on disk, or a
 --- link was put in its place, within the autosave's delay: persist.refused_now, at once,
 --- whether or not its watch has fired) are held (M.sync), so that Neovim refuses to quit
---- (E37, E162); the documents whose changes are held say so first: which file, where its
---- first error is, what to do. Not for a quit with ! (`:q!`, `:qa!`), which discards them,
---- silently.
+--- (E37, E162); the documents whose changes are held say so: which file, where its first error
+--- is, what to do. Not for a quit with ! (`:q!`, `:qa!`, `ZQ`, a mapping's `<Cmd>q!`), which
+--- discards them, silently: a quit typed on the command line (M.cmdline_leave) says it before
+--- Neovim refuses; one that is not (ZQ, ZZ, a mapping, a script), whose ! cannot be known here,
+--- says it only once it was refused (H.refused). A refused `:q` of the last window gives one
+--- refusal (H.one_message), not Neovim's two.
 function M.quit_pre()
   local session = package.loaded['stance.editor.session']
   if not session then return end
+  local held = {}
   for _, s in pairs(session.by_buf) do
     if not H.forced then require('stance.editor.persist').refused_now(s) end
     M.sync(s) -- written since (merged once the file was fixed): no longer held
     if not H.forced and s.held and vim.api.nvim_buf_is_valid(s.buf) and vim.bo[s.buf].modified then
-      H.say(('%s: your annotation changes are not saved: %s. %s'):format(s.rel, H.why(s), H.options(s)),
-        'WarningMsg')
+      held[#held + 1] = s
     end
   end
+  if session.by_buf[vim.api.nvim_get_current_buf()] then H.one_message() end
+  if #held == 0 then return end
+  if H.typed then
+    for _, s in ipairs(held) do
+      H.say(H.not_saved(s), 'WarningMsg')
+    end
+    return
+  end
+  local win = vim.api.nvim_get_current_win()
+  vim.v.errmsg = ''
+  vim.schedule(function() H.refused(win, held) end)
+end
+
+--- What a refused quit says of document `s`, whose changes are held.
+function H.not_saved(s)
+  return ('%s: your annotation changes are not saved: %s. %s'):format(s.rel, H.why(s), H.options(s))
+end
+
+--- The turn of the loop after a quit that found changes held: when Neovim is still there and
+--- so is the quit's window, the quit was refused: its error (E37, E162: shown again, as what
+--- follows is written over it) and then why, for each held document.
+function H.refused(win, held)
+  if vim.v.exiting ~= vim.NIL or not vim.api.nvim_win_is_valid(win) then return end
+  local chunks = {}
+  if vim.v.errmsg ~= '' then chunks[1] = { vim.v.errmsg, 'ErrorMsg' } end -- in :messages already
+  for _, s in ipairs(held) do
+    if s.held and vim.api.nvim_buf_is_valid(s.buf) and vim.bo[s.buf].modified then
+      local text = H.not_saved(s)
+      pcall(vim.fn.execute, 'echomsg ' .. vim.fn.string(text), '') -- into :messages, shown below
+      if #chunks > 0 then chunks[#chunks + 1] = { '\n' } end
+      chunks[#chunks + 1] = { text, 'WarningMsg' }
+    end
+  end
+  if #chunks > 0 then vim.api.nvim_echo(chunks, false, {}) end
+end
+
+--- A `:q` in the last window (the side windows of ours aside) of a modified document: Neovim,
+--- with 'hidden', checks every buffer and says E37 and then E162 for the same one; with the
+--- buffer not to be hidden for this quit ('bufhidden' unload until the next turn of the loop)
+--- it says E37 alone. A quit that closes a window or a tab page is left as it is.
+function H.one_message()
+  local buf = vim.api.nvim_get_current_buf()
+  if not vim.bo[buf].modified or vim.bo[buf].bufhidden ~= '' or not vim.o.hidden
+      or #vim.api.nvim_list_tabpages() > 1 then
+    return
+  end
+  local cur = vim.api.nvim_get_current_win()
+  local panel = require('stance.editor.panel')
+  for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    if win ~= cur and vim.api.nvim_win_get_config(win).relative == '' and not panel.is_panel(win) then return end
+  end
+  vim.bo[buf].bufhidden = 'unload'
+  vim.schedule(function()
+    if vim.api.nvim_buf_is_valid(buf) and vim.bo[buf].bufhidden == 'unload' then vim.bo[buf].bufhidden = '' end
+  end)
 end
 
 --- Why the changes of `s` cannot be written: its file's first error (file:line:col).

@@ -10,8 +10,9 @@
 --- number of documents) takes the place of the schema's setting, for scripts and CI.
 ---
 --- The watcher is our own program (/proc/self/exe), started without a shell with the corpus
---- root as its one operand, in a session of its own (no terminal), its output appended to
---- .stance/watch.log. It ends by itself after M.IDLE_S seconds without a search asking it,
+--- root as its one operand, in a session of its own (no terminal), not a child of ours (no
+--- zombie of a script that runs on once it ends), its output appended to .stance/watch.log.
+--- It ends by itself after M.IDLE_S seconds without a search asking it,
 --- when the corpus or its .stance folder goes away, or on `stance watch --stop`. One that
 --- cannot start (a network file system, the inotify watch limit) leaves .stance/watch.failed
 --- with its reason, and none is tried again for M.RETRY_S seconds (a command never starts a
