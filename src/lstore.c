@@ -936,19 +936,28 @@ static int lazy_index(lua_State *L) {
     lua_Integer slot;
     lua_pushvalue(L, lua_upvalueindex(3)); /* "_store" */
     lua_rawget(L, 3);
-    /* a store or a view: their metatables are in upvalues 5 and 6 (no lookup by name each time) */
+    /* a view or a store: their metatables are in upvalues 6 and 5 (no lookup by name each time) */
     if (lua_getmetatable(L, -1)) {
-      if (lua_rawequal(L, -1, lua_upvalueindex(5)))
-        ls = lua_touserdata(L, -2);
-      else if (lua_rawequal(L, -1, lua_upvalueindex(6)))
+      if (lua_rawequal(L, -1, lua_upvalueindex(6)))
         lv = lua_touserdata(L, -2);
+      else if (lua_rawequal(L, -1, lua_upvalueindex(5)))
+        ls = lua_touserdata(L, -2);
     }
     lua_settop(L, 3);
     lua_pushvalue(L, lua_upvalueindex(4)); /* "_slot" */
     lua_rawget(L, 1);
     if (lua_type(L, -1) != LUA_TNUMBER) return 0;
     slot = lua_tointeger(L, -1);
-    if (ls != NULL && ls->s != NULL)
+    if (lv != NULL && lv->v != NULL && (code < STANCE_F_COUNT || code == LK_ID)) {
+      /* (a script's usual read: one string of a record of a view, found without decoding the others) */
+      size_t len = 0;
+      const char *str = slot >= 1 && slot <= (lua_Integer)stance_snapview_count(lv->v)
+                            ? stance_snapview_string(lv->v, (uint32_t)(slot - 1), code == LK_ID ? -1 : code, &len)
+                            : NULL;
+      if (str == NULL) return 0;
+      lua_pushlstring(L, str, len);
+      n = 1;
+    } else if (ls != NULL && ls->s != NULL)
       n = push_rec_code(L, slot >= 1 && slot <= (lua_Integer)stance_store_slots(ls->s)
                                ? stance_store_at(ls->s, (uint32_t)(slot - 1))
                                : NULL,

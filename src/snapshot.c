@@ -571,6 +571,30 @@ const stance_rec *stance_snapview_at(stance_snapview *v, uint32_t i) {
   return &v->rec;
 }
 
+const char *stance_snapview_string(const stance_snapview *v, uint32_t i, int f, size_t *len) {
+  const char *p, *end, *q, *blob_end, *nul;
+  uint32_t nspans, present, bloblen;
+  unsigned bit = (unsigned)(f + 1); /* (bit 0 the id, 1 + f field f, as decode_rec reads them) */
+  if (i >= v->n || f < -1 || f >= STANCE_F_COUNT) return NULL;
+  p = v->data + v->at[i];
+  end = i + 1 < v->n ? v->data + v->at[i + 1] : v->data + v->len;
+  if (end - p < 20) return NULL;
+  memcpy(&nspans, p + 8, 4);
+  memcpy(&present, p + 12, 4);
+  memcpy(&bloblen, p + 16, 4);
+  if (!((present >> bit) & 1u) || (uint64_t)(end - p - 20) < (uint64_t)nspans * 8 + bloblen) return NULL;
+  q = p + 20 + (size_t)nspans * 8;
+  blob_end = q + bloblen;
+  /* past the strings of the bits below it, one after the other */
+  for (present &= (1u << bit) - 1u; present != 0; present &= present - 1) {
+    if (q >= blob_end || (nul = memchr(q, '\0', (size_t)(blob_end - q))) == NULL) return NULL;
+    q = nul + 1;
+  }
+  if (q >= blob_end || (nul = memchr(q, '\0', (size_t)(blob_end - q))) == NULL) return NULL;
+  *len = (size_t)(nul - q);
+  return q;
+}
+
 int stance_snapview_kind(const stance_snapview *v, uint32_t i) { return i < v->n ? v->kinds[i] : -1; }
 const uint32_t *stance_snapview_order(const stance_snapview *v) { return v->order; }
 const char *stance_snapview_header(const stance_snapview *v, stance_header h, size_t *len) {

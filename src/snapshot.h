@@ -48,6 +48,10 @@ uint32_t stance_snapview_count(const stance_snapview *v);
 /* The record of slot i (0-based; NULL past the end), decoded again from the snapshot when it
  * is not the one asked for last: valid until the next call of at() on the view. */
 const stance_rec *stance_snapview_at(stance_snapview *v, uint32_t i);
+/* One string of the record of slot i, without decoding the others (what at(i) gives as its
+ * id, with f -1, or as its field f): NULL when it has none (or past the end), else the string
+ * (NUL-terminated, *len bytes before the NUL). at()'s record stays as it was. */
+const char *stance_snapview_string(const stance_snapview *v, uint32_t i, int f, size_t *len);
 /* The kind of the record of slot i (a stance_rec_kind; -1 past the end), without decoding it. */
 int stance_snapview_kind(const stance_snapview *v, uint32_t i);
 /* The slots in the writer's order (stance_store_sorted), count() of them. */
