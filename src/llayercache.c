@@ -364,6 +364,17 @@ static int lc_view(lua_State *L) {
  * doc._layers all the same, and `misses` ({name = true}, or nil) are those whose file is not
  * a view (read them with open_layer); for annotations, also when a layer's recorded hash is
  * not doc:hash() (the document changed: annotations re-anchored). */
+/* The keys lc_annotations sets and reads, its upvalues (interned once: no lookup of a C
+ * string at each use). */
+enum {
+  K_PREFIX = 1, K_REL, K_ROOT, K_VOCAB, K_VIEW, K_ERRORS, K_CORPUS, K_DOC, K_ANNOTATOR, K_FILE, K_DIRTY, K_VOUCHED,
+  K_LAYERS, K_PATH, K_HASH, K_LAYER_MT, K_FILE_MT, K_LAZY, K_LAYER, K_STORE, K_SLOT, K_COUNT
+};
+static const char *const k_names[K_COUNT] = {NULL, "_prefix", "_rel", "root", "vocab", "view", "errors", "corpus",
+                                             "doc", "annotator", "file", "dirty", "_vouched", "_layers", "path",
+                                             "hash", "layer_mt", "file_mt", "lazy", "_layer", "_store", "_slot"};
+#define KEY(k) lua_pushvalue(L, lua_upvalueindex(k))
+
 static int lc_annotations(lua_State *L) {
   llc *l = check_lc(L);
   const char *kind = luaL_checkstring(L, 2), *rel;
@@ -376,25 +387,32 @@ static int lc_annotations(lua_State *L) {
   luaL_checktype(L, 5, LUA_TTABLE);
   luaL_checktype(L, 6, LUA_TTABLE);
   lua_settop(L, 7);
-  lua_getfield(L, 5, "path"); /* 8 */
+  KEY(K_PATH);
+  lua_gettable(L, 5); /* 8 */
   rel = lua_tolstring(L, 8, &rlen);
   if (rel == NULL) return luaL_argerror(L, 5, "a document");
   n = (lua_Integer)lua_rawlen(L, 3);
-  lua_getfield(L, 5, "_layers"); /* 9 */
+  KEY(K_LAYERS);
+  lua_gettable(L, 5); /* 9 */
   if (!lua_istable(L, 9)) {
     lua_pop(L, 1);
     lua_createtable(L, 0, (int)n);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, 5, "_layers");
+    KEY(K_LAYERS);
+    lua_pushvalue(L, -2);
+    lua_settable(L, 5);
   }
   layers = 9;
-  lua_getfield(L, 6, "layer_mt");  /* 10 */
-  lua_getfield(L, 6, "file_mt");   /* 11 */
-  lua_getfield(L, 6, "corpus");    /* 12 */
-  lua_getfield(L, 12, "root");     /* 13 */
-  lua_createtable(L, (int)n, 0);   /* 14: the layers made, in order */
-  lua_createtable(L, (int)n, 0);   /* 15: their views */
-  lua_pushnil(L);                  /* 16: the misses */
+  KEY(K_LAYER_MT);
+  lua_gettable(L, 6); /* 10 */
+  KEY(K_FILE_MT);
+  lua_gettable(L, 6); /* 11 */
+  KEY(K_CORPUS);
+  lua_gettable(L, 6); /* 12 */
+  KEY(K_ROOT);
+  lua_gettable(L, 12);           /* 13 */
+  lua_createtable(L, (int)n, 0); /* 14: the layers made, in order */
+  lua_createtable(L, (int)n, 0); /* 15: their views */
+  lua_pushnil(L);                /* 16: the misses */
   for (i = 1; i <= n; i++) {
     size_t plen;
     const char *prefix;
@@ -415,31 +433,42 @@ static int lc_annotations(lua_State *L) {
       misses++;
     } else if (got > 0) {
       lua_createtable(L, 0, 6); /* 20: the file */
+      KEY(K_PREFIX);
       lua_pushvalue(L, 18);
-      lua_setfield(L, 20, "_prefix");
+      lua_rawset(L, 20);
+      KEY(K_REL);
       lua_pushvalue(L, 8);
-      lua_setfield(L, 20, "_rel");
+      lua_rawset(L, 20);
+      KEY(K_ROOT);
       lua_pushvalue(L, 13);
-      lua_setfield(L, 20, "root");
+      lua_rawset(L, 20);
+      KEY(K_VOCAB);
       lua_pushvalue(L, 7);
-      lua_setfield(L, 20, "vocab");
+      lua_rawset(L, 20);
+      KEY(K_VIEW);
       lua_pushvalue(L, 19);
-      lua_setfield(L, 20, "view");
+      lua_rawset(L, 20);
+      KEY(K_ERRORS);
       lua_pushinteger(L, 0);
-      lua_setfield(L, 20, "errors");
+      lua_rawset(L, 20);
       lua_pushvalue(L, 11);
       lua_setmetatable(L, 20);
-      lua_createtable(L, 0, 6); /* 21: the layer */
+      lua_createtable(L, 0, 6); /* 21: the layer (room for _vouched) */
+      KEY(K_CORPUS);
       lua_pushvalue(L, 12);
-      lua_setfield(L, 21, "corpus");
+      lua_rawset(L, 21);
+      KEY(K_DOC);
       lua_pushvalue(L, 5);
-      lua_setfield(L, 21, "doc");
+      lua_rawset(L, 21);
+      KEY(K_ANNOTATOR);
       lua_pushvalue(L, 17);
-      lua_setfield(L, 21, "annotator");
+      lua_rawset(L, 21);
+      KEY(K_FILE);
       lua_pushvalue(L, 20);
-      lua_setfield(L, 21, "file");
+      lua_rawset(L, 21);
+      KEY(K_DIRTY);
       lua_pushboolean(L, 0);
-      lua_setfield(L, 21, "dirty");
+      lua_rawset(L, 21);
       lua_pushvalue(L, 10);
       lua_setmetatable(L, 21);
       lua_pushvalue(L, 17);
@@ -458,7 +487,8 @@ static int lc_annotations(lua_State *L) {
   if (ok && found > 0 && want == STANCE_REC_ANNOTATION) {
     const char *h;
     size_t hlen;
-    lua_getfield(L, 5, "hash");
+    KEY(K_HASH);
+    lua_gettable(L, 5);
     lua_pushvalue(L, 5);
     lua_call(L, 1, 1); /* 17: doc:hash() */
     h = lua_tolstring(L, 17, &hlen);
@@ -473,8 +503,9 @@ static int lc_annotations(lua_State *L) {
     if (ok)
       for (i = 1; i <= found; i++) {
         lua_rawgeti(L, 14, i);
+        KEY(K_VOUCHED);
         lua_pushboolean(L, 1);
-        lua_setfield(L, -2, "_vouched");
+        lua_rawset(L, -3);
         lua_pop(L, 1);
       }
     lua_settop(L, 16);
@@ -484,12 +515,14 @@ static int lc_annotations(lua_State *L) {
     lua_pushvalue(L, 16);
     return 2;
   }
+  const int keys[3] = {lua_upvalueindex(K_LAYER), lua_upvalueindex(K_STORE), lua_upvalueindex(K_SLOT)};
   lua_createtable(L, (int)found * 6, 0); /* 17: the annotations */
-  lua_getfield(L, 6, "lazy");            /* 18 */
+  KEY(K_LAZY);
+  lua_gettable(L, 6); /* 18 */
   for (i = 1; i <= found; i++) {
     lua_rawgeti(L, 14, i); /* 19: the layer */
     lua_rawgeti(L, 15, i); /* 20: its view */
-    (void)stance__push_view_annotations(L, 20, want, 19, 18, 17);
+    (void)stance__push_view_annotations(L, 20, want, 19, 18, 17, keys);
     lua_settop(L, 18);
   }
   lua_pop(L, 1);
@@ -625,11 +658,19 @@ static int l_layer_cache(lua_State *L) {
 
 static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
 static const luaL_Reg lc_methods[] = {
-    {"read", lc_read}, {"view", lc_view}, {"annotations", lc_annotations}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
+    {"read", lc_read}, {"view", lc_view}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
     {NULL, NULL}};
 
 void stance__open_layercache(lua_State *L) {
+  int k;
   stance__newclass(L, LC_MT, lc_meta, lc_methods);
+  /* annotations(): a closure of the keys it uses */
+  luaL_getmetatable(L, LC_MT);
+  lua_getfield(L, -1, "__index");
+  for (k = 1; k < K_COUNT; k++) lua_pushstring(L, k_names[k]);
+  lua_pushcclosure(L, lc_annotations, K_COUNT - 1);
+  lua_setfield(L, -2, "annotations");
+  lua_pop(L, 2);
   lua_pushcfunction(L, l_layer_cache);
   lua_setfield(L, -2, "layer_cache");
 }

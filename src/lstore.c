@@ -666,39 +666,42 @@ static int v_lazy(lua_State *L) {
 /* The annotations of the view at index `view` (a stance.store_view) of kind `want`, appended
  * to the list at `out`, as view:lazy(kind, layer, mt, out) makes them (`layer`, `mt` and `out`
  * indices of the stack, not relative): the number appended. */
-int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int out) {
+int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int out, const int keys[3]) {
   lview *lv = lua_touserdata(L, view);
   const uint32_t *order;
   uint32_t i, n, k;
-  int added = 0;
+  int added = 0, meta, top;
   if (lv == NULL || lv->v == NULL) return 0;
   order = stance_snapview_order(lv->v);
   n = stance_snapview_count(lv->v);
   k = (uint32_t)lua_rawlen(L, out);
   lua_createtable(L, 0, 6); /* the layer's metatable */
+  meta = lua_gettop(L);
   lua_pushnil(L);
   while (lua_next(L, mt) != 0) {
     lua_pushvalue(L, -2);
     lua_insert(L, -2);
-    lua_rawset(L, -4);
+    lua_rawset(L, meta);
   }
+  lua_pushvalue(L, keys[0]); /* "_layer" */
   lua_pushvalue(L, layer);
-  lua_setfield(L, -2, "_layer");
+  lua_rawset(L, meta);
+  lua_pushvalue(L, keys[1]); /* "_store" */
   lua_pushvalue(L, view);
-  lua_setfield(L, -2, "_store");
-  lua_pushliteral(L, "_slot");
+  lua_rawset(L, meta);
+  top = lua_gettop(L);
   for (i = 0; i < n; i++) {
     if (stance_snapview_kind(lv->v, order[i]) != want) continue;
     lua_createtable(L, 0, 2); /* and one field cached without a rehash */
-    lua_pushvalue(L, -2);
+    lua_pushvalue(L, keys[2]); /* "_slot" */
     lua_pushinteger(L, (lua_Integer)order[i] + 1);
-    lua_rawset(L, -3);
-    lua_pushvalue(L, -3);
-    lua_setmetatable(L, -2);
+    lua_rawset(L, top + 1);
+    lua_pushvalue(L, meta);
+    lua_setmetatable(L, top + 1);
     lua_rawseti(L, out, (lua_Integer)++k);
     added++;
   }
-  lua_pop(L, 2);
+  lua_settop(L, meta - 1);
   return added;
 }
 
