@@ -38,9 +38,11 @@ stance_store *stance_store_from_snapshot_file(const char *path, const char *pref
  * slots. NULL, with *why: "stale" (another key), "damaged", "memory", or "raw" (it keeps text
  * as written, comments or unknown attributes: load a store, which checks they read back). */
 /* With `checked`, the caller vouches for `data` (the layer cache, whose entry was verified
- * when it was found): neither its checksum nor what its records hold is checked again (they
- * are read within their bounds all the same: a crafted one reads as records a store would
- * refuse, and a store made from the snapshot checks them). */
+ * when it was found): neither its checksum nor what its records hold is checked again, and
+ * open reads of each record only what orders them (kind, spans, id); they are read within
+ * their bounds all the same: a crafted one reads as records a store would refuse, or as none
+ * (at() gives NULL) where its strings are not all there, and a store made from the snapshot
+ * checks them. */
 typedef struct stance_snapview stance_snapview;
 stance_snapview *stance_snapview_open(const char *data, size_t len, const char *key, int checked, const char **why);
 void stance_snapview_free(stance_snapview *v);
