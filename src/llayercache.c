@@ -374,6 +374,7 @@ static const char *const k_names[K_COUNT] = {NULL, "_prefix", "_rel", "root", "v
                                              "doc", "annotator", "file", "dirty", "_vouched", "_layers", "path",
                                              "hash", "layer_mt", "file_mt", "lazy", "_layer", "_store", "_slot"};
 #define KEY(k) lua_pushvalue(L, lua_upvalueindex(k))
+#define LAZY_FIELDS 32 /* (the fields of ctx.lazy: stance.annotation's Lazy has three) */
 
 static int lc_annotations(lua_State *L) {
   llc *l = check_lc(L);
@@ -516,16 +517,26 @@ static int lc_annotations(lua_State *L) {
     return 2;
   }
   const int keys[3] = {lua_upvalueindex(K_LAYER), lua_upvalueindex(K_STORE), lua_upvalueindex(K_SLOT)};
+  int npairs = 0, top;
   lua_createtable(L, (int)found * 6, 0); /* 17: the annotations */
   KEY(K_LAZY);
   lua_gettable(L, 6); /* 18 */
-  for (i = 1; i <= found; i++) {
-    lua_rawgeti(L, 14, i); /* 19: the layer */
-    lua_rawgeti(L, 15, i); /* 20: its view */
-    (void)stance__push_view_annotations(L, 20, want, 19, 18, 17, keys);
-    lua_settop(L, 18);
+  if (!lua_istable(L, 18)) return luaL_argerror(L, 6, "ctx.lazy, a table");
+  /* 19...: its keys and values, read once for every layer's metatable */
+  luaL_checkstack(L, 2 * LAZY_FIELDS + 8, "the fields of ctx.lazy");
+  lua_pushnil(L);
+  while (lua_next(L, 18) != 0) {
+    if (++npairs > LAZY_FIELDS) return luaL_argerror(L, 6, "ctx.lazy: too many fields");
+    lua_pushvalue(L, -2);
   }
-  lua_pop(L, 1);
+  top = lua_gettop(L);
+  for (i = 1; i <= found; i++) {
+    lua_rawgeti(L, 14, i); /* the layer */
+    lua_rawgeti(L, 15, i); /* its view */
+    (void)stance__push_view_annotations(L, top + 2, want, top + 1, 19, npairs, 17, keys);
+    lua_settop(L, top);
+  }
+  lua_settop(L, 17);
   return 1;
 }
 

@@ -666,21 +666,21 @@ static int v_lazy(lua_State *L) {
 /* The annotations of the view at index `view` (a stance.store_view) of kind `want`, appended
  * to the list at `out`, as view:lazy(kind, layer, mt, out) makes them (`layer`, `mt` and `out`
  * indices of the stack, not relative): the number appended. */
-int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int out, const int keys[3]) {
+int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int npairs, int out,
+                                  const int keys[3]) {
   lview *lv = lua_touserdata(L, view);
   const uint32_t *order;
   uint32_t i, n, k;
-  int added = 0, meta, top;
+  int added = 0, meta, top, j;
   if (lv == NULL || lv->v == NULL) return 0;
   order = stance_snapview_order(lv->v);
   n = stance_snapview_count(lv->v);
   k = (uint32_t)lua_rawlen(L, out);
-  lua_createtable(L, 0, 6); /* the layer's metatable */
+  lua_createtable(L, 0, npairs + 2); /* the layer's metatable */
   meta = lua_gettop(L);
-  lua_pushnil(L);
-  while (lua_next(L, mt) != 0) {
-    lua_pushvalue(L, -2);
-    lua_insert(L, -2);
+  for (j = 0; j < npairs; j++) {
+    lua_pushvalue(L, mt + 2 * j);
+    lua_pushvalue(L, mt + 2 * j + 1);
     lua_rawset(L, meta);
   }
   lua_pushvalue(L, keys[0]); /* "_layer" */
