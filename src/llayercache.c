@@ -410,133 +410,135 @@ static int lc_annotations(lua_State *L) {
   KEY(K_CORPUS);
   lua_gettable(L, 6); /* 12 */
   KEY(K_ROOT);
-  lua_gettable(L, 12);           /* 13 */
-  lua_createtable(L, (int)n, 0); /* 14: the layers made, in order */
-  lua_createtable(L, (int)n, 0); /* 15: their views */
-  lua_pushnil(L);                /* 16: the misses */
+  lua_gettable(L, 12); /* 13 */
+  lua_pushnil(L);      /* 14: the misses */
+  /* 15...: each layer made and its view, in order, kept on the stack (no list of them made) */
+  luaL_checkstack(L, (int)(n > 64 ? 64 : n) * 2 + 16, "the layers of a document");
   for (i = 1; i <= n; i++) {
     size_t plen;
     const char *prefix;
-    int got;
-    lua_rawgeti(L, 3, i); /* 17: the name */
-    lua_rawgeti(L, 4, i); /* 18: its folder */
-    prefix = lua_tolstring(L, 18, &plen);
-    if (lua_type(L, 17) != LUA_TSTRING || prefix == NULL) return luaL_argerror(L, 4, "a folder for each name");
-    got = push_view_of(L, l, prefix, plen, rel, rlen); /* 19: the view */
+    int got, base = lua_gettop(L);
+    if (i > 64) luaL_checkstack(L, 2 + 16, "the layers of a document");
+    lua_rawgeti(L, 3, i); /* base + 1: the name */
+    lua_rawgeti(L, 4, i); /* base + 2: its folder */
+    prefix = lua_tolstring(L, base + 2, &plen);
+    if (lua_type(L, base + 1) != LUA_TSTRING || prefix == NULL) return luaL_argerror(L, 4, "a folder for each name");
+    got = push_view_of(L, l, prefix, plen, rel, rlen); /* base + 3: the view */
     if (got < 0) {
-      if (lua_isnil(L, 16)) {
+      if (lua_isnil(L, 14)) {
         lua_newtable(L);
-        lua_replace(L, 16);
+        lua_replace(L, 14);
       }
-      lua_pushvalue(L, 17);
+      lua_pushvalue(L, base + 1);
       lua_pushboolean(L, 1);
-      lua_rawset(L, 16);
+      lua_rawset(L, 14);
       misses++;
     } else if (got > 0) {
-      lua_createtable(L, 0, 6); /* 20: the file */
+      int file = base + 4, layer = base + 5;
+      lua_createtable(L, 0, 6); /* the file */
       KEY(K_PREFIX);
-      lua_pushvalue(L, 18);
-      lua_rawset(L, 20);
+      lua_pushvalue(L, base + 2);
+      lua_rawset(L, file);
       KEY(K_REL);
       lua_pushvalue(L, 8);
-      lua_rawset(L, 20);
+      lua_rawset(L, file);
       KEY(K_ROOT);
       lua_pushvalue(L, 13);
-      lua_rawset(L, 20);
+      lua_rawset(L, file);
       KEY(K_VOCAB);
       lua_pushvalue(L, 7);
-      lua_rawset(L, 20);
+      lua_rawset(L, file);
       KEY(K_VIEW);
-      lua_pushvalue(L, 19);
-      lua_rawset(L, 20);
+      lua_pushvalue(L, base + 3);
+      lua_rawset(L, file);
       KEY(K_ERRORS);
       lua_pushinteger(L, 0);
-      lua_rawset(L, 20);
+      lua_rawset(L, file);
       lua_pushvalue(L, 11);
-      lua_setmetatable(L, 20);
-      lua_createtable(L, 0, 6); /* 21: the layer (room for _vouched) */
+      lua_setmetatable(L, file);
+      lua_createtable(L, 0, 6); /* the layer (room for _vouched) */
       KEY(K_CORPUS);
       lua_pushvalue(L, 12);
-      lua_rawset(L, 21);
+      lua_rawset(L, layer);
       KEY(K_DOC);
       lua_pushvalue(L, 5);
-      lua_rawset(L, 21);
+      lua_rawset(L, layer);
       KEY(K_ANNOTATOR);
-      lua_pushvalue(L, 17);
-      lua_rawset(L, 21);
+      lua_pushvalue(L, base + 1);
+      lua_rawset(L, layer);
       KEY(K_FILE);
-      lua_pushvalue(L, 20);
-      lua_rawset(L, 21);
+      lua_pushvalue(L, file);
+      lua_rawset(L, layer);
       KEY(K_DIRTY);
       lua_pushboolean(L, 0);
-      lua_rawset(L, 21);
+      lua_rawset(L, layer);
       lua_pushvalue(L, 10);
-      lua_setmetatable(L, 21);
-      lua_pushvalue(L, 17);
-      lua_pushvalue(L, 21);
+      lua_setmetatable(L, layer);
+      lua_pushvalue(L, base + 1);
+      lua_pushvalue(L, layer);
       lua_rawset(L, layers);
       found++;
-      lua_pushvalue(L, 21);
-      lua_rawseti(L, 14, found);
-      lua_pushvalue(L, 19);
-      lua_rawseti(L, 15, found);
+      /* the layer and its view kept, at base + 1 and base + 2 */
+      lua_replace(L, base + 2); /* (the layer where the folder was) */
+      lua_settop(L, base + 3);
+      lua_remove(L, base + 1);
+      continue;
     }
-    lua_settop(L, 16);
+    lua_settop(L, base);
   }
   if (misses > 0) ok = 0;
   /* annotations are taken at their word only where the file's recorded hash is the document's */
   if (ok && found > 0 && want == STANCE_REC_ANNOTATION) {
     const char *h;
     size_t hlen;
+    int top = lua_gettop(L);
     KEY(K_HASH);
     lua_gettable(L, 5);
     lua_pushvalue(L, 5);
-    lua_call(L, 1, 1); /* 17: doc:hash() */
-    h = lua_tolstring(L, 17, &hlen);
-    for (i = 1; i <= found && ok; i++) {
+    lua_call(L, 1, 1); /* doc:hash() */
+    h = lua_tolstring(L, -1, &hlen);
+    for (i = 0; i < found && ok; i++) {
       const char *rec;
       size_t reclen = 0;
-      lua_rawgeti(L, 15, i);
-      rec = stance__view_header(L, -1, STANCE_H_HASH, &reclen);
+      rec = stance__view_header(L, 16 + 2 * (int)i, STANCE_H_HASH, &reclen);
       ok = h != NULL && rec != NULL && reclen == hlen && memcmp(rec, h, hlen) == 0;
-      lua_pop(L, 1);
     }
     if (ok)
-      for (i = 1; i <= found; i++) {
-        lua_rawgeti(L, 14, i);
+      for (i = 0; i < found; i++) {
         KEY(K_VOUCHED);
         lua_pushboolean(L, 1);
-        lua_rawset(L, -3);
-        lua_pop(L, 1);
+        lua_rawset(L, 15 + 2 * (int)i);
       }
-    lua_settop(L, 16);
+    lua_settop(L, top);
   }
   if (!ok) {
     lua_pushboolean(L, 0);
-    lua_pushvalue(L, 16);
+    lua_pushvalue(L, 14);
     return 2;
   }
-  const int keys[3] = {lua_upvalueindex(K_LAYER), lua_upvalueindex(K_STORE), lua_upvalueindex(K_SLOT)};
-  int npairs = 0, top;
-  lua_createtable(L, (int)found * 6, 0); /* 17: the annotations */
-  KEY(K_LAZY);
-  lua_gettable(L, 6); /* 18 */
-  if (!lua_istable(L, 18)) return luaL_argerror(L, 6, "ctx.lazy, a table");
-  /* 19...: its keys and values, read once for every layer's metatable */
-  luaL_checkstack(L, 2 * LAZY_FIELDS + 8, "the fields of ctx.lazy");
-  lua_pushnil(L);
-  while (lua_next(L, 18) != 0) {
-    if (++npairs > LAZY_FIELDS) return luaL_argerror(L, 6, "ctx.lazy: too many fields");
-    lua_pushvalue(L, -2);
+  {
+    const int keys[3] = {lua_upvalueindex(K_LAYER), lua_upvalueindex(K_STORE), lua_upvalueindex(K_SLOT)};
+    int npairs = 0, out, lazy, top;
+    lua_createtable(L, (int)found * 6, 0); /* the annotations */
+    out = lua_gettop(L);
+    KEY(K_LAZY);
+    lua_gettable(L, 6);
+    lazy = lua_gettop(L);
+    if (!lua_istable(L, lazy)) return luaL_argerror(L, 6, "ctx.lazy, a table");
+    /* its keys and values, read once for every layer's metatable */
+    luaL_checkstack(L, 2 * LAZY_FIELDS + 8, "the fields of ctx.lazy");
+    lua_pushnil(L);
+    while (lua_next(L, lazy) != 0) {
+      if (++npairs > LAZY_FIELDS) return luaL_argerror(L, 6, "ctx.lazy: too many fields");
+      lua_pushvalue(L, -2);
+    }
+    top = lua_gettop(L);
+    for (i = 0; i < found; i++) {
+      (void)stance__push_view_annotations(L, 16 + 2 * (int)i, want, 15 + 2 * (int)i, lazy + 1, npairs, out, keys);
+      lua_settop(L, top);
+    }
+    lua_settop(L, out);
   }
-  top = lua_gettop(L);
-  for (i = 1; i <= found; i++) {
-    lua_rawgeti(L, 14, i); /* the layer */
-    lua_rawgeti(L, 15, i); /* its view */
-    (void)stance__push_view_annotations(L, top + 2, want, top + 1, 19, npairs, 17, keys);
-    lua_settop(L, top);
-  }
-  lua_settop(L, 17);
   return 1;
 }
 
