@@ -898,23 +898,25 @@ static int s_field(lua_State *L) {
   return push_field(L, s, slot, luaL_checkstring(L, 3));
 }
 
-/* The __index of lazy annotations (see lazy()): a method of the table in upvalue 1; the
- * annotator and the document from the layer (its `annotator`, its `doc.path`); `_layer` and
+/* The __index of lazy annotations (see lazy()): a method of the table in upvalue 1 (for a
+ * key that is no field's name); the annotator and the document from the layer (its `annotator`, its `doc.path`); `_layer` and
  * `_store` from the annotation's metatable; any other string key a field of the record
  * (push_rec_code), kept in the table once read. What a key is comes from the table in
  * upvalue 7 (a key's code: one lookup of the interned string, no comparison of names). */
 static int lazy_index(lua_State *L) {
   int n = 0, code;
   lua_settop(L, 2);
-  lua_pushvalue(L, 2);
-  lua_rawget(L, lua_upvalueindex(1));
-  if (!lua_isnil(L, -1) || lua_type(L, 2) != LUA_TSTRING) return 1;
-  lua_pop(L, 1);
+  /* a field's code first (the names of fields are never the methods': a script's read of a
+   * field looks up no method), else a method or nothing */
   lua_pushvalue(L, 2);
   lua_rawget(L, lua_upvalueindex(7));
-  if (lua_type(L, -1) != LUA_TNUMBER) return 0; /* no such field */
-  code = (int)lua_tointeger(L, -1);
-  lua_pop(L, 1);
+  if (lua_type(L, 3) != LUA_TNUMBER) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+  }
+  code = (int)lua_tointeger(L, 3);
+  lua_settop(L, 2);
   if (!lua_getmetatable(L, 1)) return 0; /* 3 */
   if (code == LK_LAYER || code == LK_STORE) {
     lua_pushvalue(L, 2);
