@@ -664,8 +664,9 @@ static int v_lazy(lua_State *L) {
 }
 
 /* The annotations of the view at index `view` (a stance.store_view) of kind `want`, appended
- * to the list at `out`, as view:lazy(kind, layer, mt, out) makes them (`layer`, `mt` and `out`
- * indices of the stack, not relative): the number appended. */
+ * to the list at `out`, as view:lazy(kind, layer, mt, out) makes them, the fields of `mt` given
+ * as `npairs` keys and values at mt, mt + 1, ... (every index absolute; see lcore.h): the
+ * number appended. */
 int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int npairs, int out,
                                   const int keys[3]) {
   lview *lv = lua_touserdata(L, view);
@@ -899,10 +900,11 @@ static int s_field(lua_State *L) {
 }
 
 /* The __index of lazy annotations (see lazy()): a method of the table in upvalue 1 (for a
- * key that is no field's name); the annotator and the document from the layer (its `annotator`, its `doc.path`); `_layer` and
- * `_store` from the annotation's metatable; any other string key a field of the record
- * (push_rec_code), kept in the table once read. What a key is comes from the table in
- * upvalue 7 (a key's code: one lookup of the interned string, no comparison of names). */
+ * key that names no field); the annotator and the document from the layer (its `annotator`,
+ * its `doc.path`); `_layer` and `_store` from the annotation's metatable; any other string
+ * key a field of the record (push_rec_code), kept in the table once read. What a key is
+ * comes from the table in upvalue 7 (a key's code: one lookup of the interned string, no
+ * comparison of names). */
 static int lazy_index(lua_State *L) {
   int n = 0, code;
   lua_settop(L, 2);
