@@ -77,9 +77,11 @@ MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LINK) -lm
 
 # The library proper (no Lua) and its Lua binding.
 LIB_SRC  := src/bratfast.c src/modeljob.c src/load.c src/cuejob.c src/textfeat.c src/linear.c src/model.c src/cues.c src/snapshot.c src/frame.c src/qgram.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
-            src/syntaxdump.c src/arena.c src/store.c src/problems.c src/reader.c src/writer.c \
+            src/syntaxdump.c src/xxh3wide.c src/arena.c src/store.c src/problems.c src/reader.c src/writer.c \
             src/atomic.c src/contain.c src/text.c src/segment.c src/index.c src/builder.c src/query.c src/indexjob.c \
             src/indexfile.c src/layercache.c src/brat.c src/json.c
+# The executable's own (never the module's): its Lua state's allocator.
+HOST_SRC := src/hostalloc.c
 LUA_SRC  := src/lload.c src/core.c src/lworker.c src/lfs.c src/lproc.c src/lstore.c src/ltext.c src/lindex.c src/lframe.c src/lcues.c src/lmodel.c src/lwatch.c src/llayercache.c src/lbrat.c src/ljson.c
 MOD_SRC  := $(LIB_SRC) $(LUA_SRC) src/uvshim.c
 GRAMMAR  := grammars/tree-sitter-stance
@@ -143,7 +145,7 @@ $(B)/luac/%.lua: lua/%.lua
 	$(LUAC) -o $@ $(abspath $<)
 
 # The executable links the same objects and the untouched archives (no shim needed).
-$(HOST): $(call obj,host,$(LIB_SRC) $(LUA_SRC) src/host.c) $(TS_OBJ)
+$(HOST): $(call obj,host,$(LIB_SRC) $(LUA_SRC) $(HOST_SRC) src/host.c) $(TS_OBJ)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HIDE) $(STATIC_LIBS) $(LUA54_LIBS) $(LDFLAGS)
 
@@ -181,18 +183,18 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 TEST_INC := -Isrc -Itests/fuzz $(LUA54_CFLAGS)
 TEST_HDR := tests/c/check.h tests/c/main.c $(wildcard tests/fuzz/*.h) $(wildcard src/*.h)
 
-$(TEST_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(TS_OBJ)
+$(TEST_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(HOST_SRC) $(TS_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(DEFS) $(OPT) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_USE) \
-	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(TS_OBJ) $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(HOST_SRC) $(TS_OBJ) $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
 
 # The sanitized build compiles the generated parser too, so that it is checked as well.
-$(SAN_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(TS_SRC)
+$(SAN_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(HOST_SRC) $(TS_SRC)
 	@mkdir -p $(@D)
 	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(B)/test-san/parser.o
 	$(CC) -std=c99 -O1 -g $(SAN) -w -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(B)/test-san/scanner.o
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(TEST_INC) $(UV_CFLAGS) $(TS_CFLAGS) $(CRYPTO_USE) \
-	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(B)/test-san/parser.o $(B)/test-san/scanner.o \
+	  -o $@ tests/c/main.c $(C_TESTS) $(LIB_SRC) $(LUA_SRC) $(HOST_SRC) $(B)/test-san/parser.o $(B)/test-san/scanner.o \
 	  $(STATIC_LIBS) $(LUA54_LIBS) -lpthread
 
 # The table of fuzz targets for the unit tests, rewritten only when the list changed.

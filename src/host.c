@@ -25,6 +25,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "hostalloc.h"
 #include "lcore.h"
 
 #if defined(__APPLE__)
@@ -220,6 +221,46 @@ static int ran_script(lua_State *L) {
   return ran;
 }
 
+/* What luaL_newstate sets on a state, for one made with the executable's own allocator: the
+ * panic function and Lua's warnings, off until a script sends "@on" (as lauxlib does). */
+static int on_panic(lua_State *L) {
+  const char *msg = lua_tostring(L, -1);
+  if (msg == NULL) msg = "error object is not a string";
+  fprintf(stderr, "PANIC: unprotected error in call to Lua API (%s)\n", msg);
+  fflush(stderr);
+  return 0; /* (Lua aborts) */
+}
+
+static void warn_off(void *ud, const char *message, int tocont);
+static void warn_on(void *ud, const char *message, int tocont);
+
+/* A control message ("@on", "@off") acted on: 1; else 0. */
+static int warn_control(lua_State *L, const char *message, int tocont) {
+  if (tocont || message[0] != '@') return 0;
+  if (strcmp(message + 1, "off") == 0) lua_setwarnf(L, warn_off, L);
+  if (strcmp(message + 1, "on") == 0) lua_setwarnf(L, warn_on, L);
+  return 1;
+}
+
+static void warn_off(void *ud, const char *message, int tocont) { (void)warn_control(ud, message, tocont); }
+
+static void warn_cont(void *ud, const char *message, int tocont) {
+  fputs(message, stderr);
+  if (tocont) {
+    lua_setwarnf(ud, warn_cont, ud);
+  } else {
+    fputs("\n", stderr);
+    fflush(stderr);
+    lua_setwarnf(ud, warn_on, ud);
+  }
+}
+
+static void warn_on(void *ud, const char *message, int tocont) {
+  if (warn_control(ud, message, tocont)) return;
+  fputs("Lua warning: ", stderr);
+  warn_cont(ud, message, tocont);
+}
+
 static int traceback(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
   if (msg == NULL) msg = "(error object is not a string)";
@@ -228,12 +269,17 @@ static int traceback(lua_State *L) {
 }
 
 int main(int argc, char **argv) {
-  lua_State *L = luaL_newstate();
+  /* the state's own allocator (see hostalloc.h): small blocks from free lists */
+  stance_hostalloc *alloc = stance_hostalloc_new();
+  lua_State *L = alloc != NULL ? lua_newstate(stance_hostalloc_lua, alloc) : NULL;
   int i, status, code = 1;
   if (L == NULL) {
     fputs("stance: cannot create a Lua state (out of memory)\n", stderr);
+    stance_hostalloc_free(alloc);
     return 1;
   }
+  lua_atpanic(L, on_panic);
+  lua_setwarnf(L, warn_off, L);
   luaL_openlibs(L);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   lua_pushcfunction(L, luaopen_stance_core);
@@ -244,6 +290,7 @@ int main(int argc, char **argv) {
   if (set_path(L, argv[0]) != 0) {
     fputs("stance: cannot find the Lua sources (stance/cli.lua); set STANCE_LUADIR\n", stderr);
     lua_close(L);
+    stance_hostalloc_free(alloc);
     return 1;
   }
   /* arg[0] is the program, arg[1..] the command line, as in lua.c. */
@@ -278,6 +325,9 @@ int main(int argc, char **argv) {
    * mappings and descriptors at once, where lua_close freed every object one by one (a
    * tenth of a count's instructions); what closing does that matters is done: cli.main
    * stopped the worker's threads, and exit() flushes every stdio stream (Lua's files). */
-  if (ran_script(L)) lua_close(L);
+  if (ran_script(L)) {
+    lua_close(L);
+    stance_hostalloc_free(alloc);
+  }
   return code;
 }

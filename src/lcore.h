@@ -55,8 +55,12 @@ void stance__push_store_view(lua_State *L, struct stance_snapview *v, const char
                              const char *key, void (*release)(void *), void (*lend)(void *), void *owner,
                              const char *bytes, size_t byteslen);
 /* The annotations of kind `want` of the store view at index `view`, appended to the list at
- * `out` as view:lazy() makes them (see lstore.c): how many. */
-int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int out);
+ * `out` as view:lazy() makes them (see lstore.c): how many. The fields of their metatable's
+ * model (view:lazy()'s `mt`) are the `npairs` keys and values at mt, mt + 1, ... (absolute
+ * indices of the stack); keys[0] to keys[2] are indices of the strings "_layer", "_store" and
+ * "_slot" (a caller's upvalues, or its stack). */
+int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int npairs, int out,
+                                  const int keys[3]);
 /* Header h (a stance_header) of the store view at index i: *len bytes, or NULL. */
 const char *stance__view_header(lua_State *L, int i, int h, size_t *len);
 struct stance_problems;

@@ -364,6 +364,18 @@ static int lc_view(lua_State *L) {
  * doc._layers all the same, and `misses` ({name = true}, or nil) are those whose file is not
  * a view (read them with open_layer); for annotations, also when a layer's recorded hash is
  * not doc:hash() (the document changed: annotations re-anchored). */
+/* The keys lc_annotations sets and reads, its upvalues (interned once: no lookup of a C
+ * string at each use). */
+enum {
+  K_PREFIX = 1, K_REL, K_ROOT, K_VOCAB, K_VIEW, K_ERRORS, K_CORPUS, K_DOC, K_ANNOTATOR, K_FILE, K_DIRTY, K_VOUCHED,
+  K_LAYERS, K_PATH, K_HASH, K_LAYER_MT, K_FILE_MT, K_LAZY, K_LAYER, K_STORE, K_SLOT, K_COUNT
+};
+static const char *const k_names[K_COUNT] = {NULL, "_prefix", "_rel", "root", "vocab", "view", "errors", "corpus",
+                                             "doc", "annotator", "file", "dirty", "_vouched", "_layers", "path",
+                                             "hash", "layer_mt", "file_mt", "lazy", "_layer", "_store", "_slot"};
+#define KEY(k) lua_pushvalue(L, lua_upvalueindex(k))
+#define LAZY_FIELDS 32 /* (the fields of ctx.lazy: stance.annotation's Lazy has three) */
+
 static int lc_annotations(lua_State *L) {
   llc *l = check_lc(L);
   const char *kind = luaL_checkstring(L, 2), *rel;
@@ -376,123 +388,157 @@ static int lc_annotations(lua_State *L) {
   luaL_checktype(L, 5, LUA_TTABLE);
   luaL_checktype(L, 6, LUA_TTABLE);
   lua_settop(L, 7);
-  lua_getfield(L, 5, "path"); /* 8 */
+  KEY(K_PATH);
+  lua_gettable(L, 5); /* 8 */
   rel = lua_tolstring(L, 8, &rlen);
   if (rel == NULL) return luaL_argerror(L, 5, "a document");
   n = (lua_Integer)lua_rawlen(L, 3);
-  lua_getfield(L, 5, "_layers"); /* 9 */
+  KEY(K_LAYERS);
+  lua_gettable(L, 5); /* 9 */
   if (!lua_istable(L, 9)) {
     lua_pop(L, 1);
     lua_createtable(L, 0, (int)n);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, 5, "_layers");
+    KEY(K_LAYERS);
+    lua_pushvalue(L, -2);
+    lua_settable(L, 5);
   }
   layers = 9;
-  lua_getfield(L, 6, "layer_mt");  /* 10 */
-  lua_getfield(L, 6, "file_mt");   /* 11 */
-  lua_getfield(L, 6, "corpus");    /* 12 */
-  lua_getfield(L, 12, "root");     /* 13 */
-  lua_createtable(L, (int)n, 0);   /* 14: the layers made, in order */
-  lua_createtable(L, (int)n, 0);   /* 15: their views */
-  lua_pushnil(L);                  /* 16: the misses */
+  KEY(K_LAYER_MT);
+  lua_gettable(L, 6); /* 10 */
+  KEY(K_FILE_MT);
+  lua_gettable(L, 6); /* 11 */
+  KEY(K_CORPUS);
+  lua_gettable(L, 6); /* 12 */
+  KEY(K_ROOT);
+  lua_gettable(L, 12); /* 13 */
+  lua_pushnil(L);      /* 14: the misses */
+  /* 15...: each layer made and its view, in order, kept on the stack (no list of them made) */
+  luaL_checkstack(L, (int)(n > 64 ? 64 : n) * 2 + 16, "the layers of a document");
   for (i = 1; i <= n; i++) {
     size_t plen;
     const char *prefix;
-    int got;
-    lua_rawgeti(L, 3, i); /* 17: the name */
-    lua_rawgeti(L, 4, i); /* 18: its folder */
-    prefix = lua_tolstring(L, 18, &plen);
-    if (lua_type(L, 17) != LUA_TSTRING || prefix == NULL) return luaL_argerror(L, 4, "a folder for each name");
-    got = push_view_of(L, l, prefix, plen, rel, rlen); /* 19: the view */
+    int got, base = lua_gettop(L);
+    if (i > 64) luaL_checkstack(L, 2 + 16, "the layers of a document");
+    lua_rawgeti(L, 3, i); /* base + 1: the name */
+    lua_rawgeti(L, 4, i); /* base + 2: its folder */
+    prefix = lua_tolstring(L, base + 2, &plen);
+    if (lua_type(L, base + 1) != LUA_TSTRING || prefix == NULL) return luaL_argerror(L, 4, "a folder for each name");
+    got = push_view_of(L, l, prefix, plen, rel, rlen); /* base + 3: the view */
     if (got < 0) {
-      if (lua_isnil(L, 16)) {
+      if (lua_isnil(L, 14)) {
         lua_newtable(L);
-        lua_replace(L, 16);
+        lua_replace(L, 14);
       }
-      lua_pushvalue(L, 17);
+      lua_pushvalue(L, base + 1);
       lua_pushboolean(L, 1);
-      lua_rawset(L, 16);
+      lua_rawset(L, 14);
       misses++;
     } else if (got > 0) {
-      lua_createtable(L, 0, 6); /* 20: the file */
-      lua_pushvalue(L, 18);
-      lua_setfield(L, 20, "_prefix");
+      int file = base + 4, layer = base + 5;
+      lua_createtable(L, 0, 6); /* the file */
+      KEY(K_PREFIX);
+      lua_pushvalue(L, base + 2);
+      lua_rawset(L, file);
+      KEY(K_REL);
       lua_pushvalue(L, 8);
-      lua_setfield(L, 20, "_rel");
+      lua_rawset(L, file);
+      KEY(K_ROOT);
       lua_pushvalue(L, 13);
-      lua_setfield(L, 20, "root");
+      lua_rawset(L, file);
+      KEY(K_VOCAB);
       lua_pushvalue(L, 7);
-      lua_setfield(L, 20, "vocab");
-      lua_pushvalue(L, 19);
-      lua_setfield(L, 20, "view");
+      lua_rawset(L, file);
+      KEY(K_VIEW);
+      lua_pushvalue(L, base + 3);
+      lua_rawset(L, file);
+      KEY(K_ERRORS);
       lua_pushinteger(L, 0);
-      lua_setfield(L, 20, "errors");
+      lua_rawset(L, file);
       lua_pushvalue(L, 11);
-      lua_setmetatable(L, 20);
-      lua_createtable(L, 0, 6); /* 21: the layer */
+      lua_setmetatable(L, file);
+      lua_createtable(L, 0, 6); /* the layer (room for _vouched) */
+      KEY(K_CORPUS);
       lua_pushvalue(L, 12);
-      lua_setfield(L, 21, "corpus");
+      lua_rawset(L, layer);
+      KEY(K_DOC);
       lua_pushvalue(L, 5);
-      lua_setfield(L, 21, "doc");
-      lua_pushvalue(L, 17);
-      lua_setfield(L, 21, "annotator");
-      lua_pushvalue(L, 20);
-      lua_setfield(L, 21, "file");
+      lua_rawset(L, layer);
+      KEY(K_ANNOTATOR);
+      lua_pushvalue(L, base + 1);
+      lua_rawset(L, layer);
+      KEY(K_FILE);
+      lua_pushvalue(L, file);
+      lua_rawset(L, layer);
+      KEY(K_DIRTY);
       lua_pushboolean(L, 0);
-      lua_setfield(L, 21, "dirty");
+      lua_rawset(L, layer);
       lua_pushvalue(L, 10);
-      lua_setmetatable(L, 21);
-      lua_pushvalue(L, 17);
-      lua_pushvalue(L, 21);
+      lua_setmetatable(L, layer);
+      lua_pushvalue(L, base + 1);
+      lua_pushvalue(L, layer);
       lua_rawset(L, layers);
       found++;
-      lua_pushvalue(L, 21);
-      lua_rawseti(L, 14, found);
-      lua_pushvalue(L, 19);
-      lua_rawseti(L, 15, found);
+      /* the layer and its view kept, at base + 1 and base + 2 */
+      lua_replace(L, base + 2); /* (the layer where the folder was) */
+      lua_settop(L, base + 3);
+      lua_remove(L, base + 1);
+      continue;
     }
-    lua_settop(L, 16);
+    lua_settop(L, base);
   }
   if (misses > 0) ok = 0;
   /* annotations are taken at their word only where the file's recorded hash is the document's */
   if (ok && found > 0 && want == STANCE_REC_ANNOTATION) {
     const char *h;
     size_t hlen;
-    lua_getfield(L, 5, "hash");
+    int top = lua_gettop(L);
+    KEY(K_HASH);
+    lua_gettable(L, 5);
     lua_pushvalue(L, 5);
-    lua_call(L, 1, 1); /* 17: doc:hash() */
-    h = lua_tolstring(L, 17, &hlen);
-    for (i = 1; i <= found && ok; i++) {
+    lua_call(L, 1, 1); /* doc:hash() */
+    h = lua_tolstring(L, -1, &hlen);
+    for (i = 0; i < found && ok; i++) {
       const char *rec;
       size_t reclen = 0;
-      lua_rawgeti(L, 15, i);
-      rec = stance__view_header(L, -1, STANCE_H_HASH, &reclen);
+      rec = stance__view_header(L, 16 + 2 * (int)i, STANCE_H_HASH, &reclen);
       ok = h != NULL && rec != NULL && reclen == hlen && memcmp(rec, h, hlen) == 0;
-      lua_pop(L, 1);
     }
     if (ok)
-      for (i = 1; i <= found; i++) {
-        lua_rawgeti(L, 14, i);
+      for (i = 0; i < found; i++) {
+        KEY(K_VOUCHED);
         lua_pushboolean(L, 1);
-        lua_setfield(L, -2, "_vouched");
-        lua_pop(L, 1);
+        lua_rawset(L, 15 + 2 * (int)i);
       }
-    lua_settop(L, 16);
+    lua_settop(L, top);
   }
   if (!ok) {
     lua_pushboolean(L, 0);
-    lua_pushvalue(L, 16);
+    lua_pushvalue(L, 14);
     return 2;
   }
-  lua_createtable(L, (int)found * 6, 0); /* 17: the annotations */
-  lua_getfield(L, 6, "lazy");            /* 18 */
-  for (i = 1; i <= found; i++) {
-    lua_rawgeti(L, 14, i); /* 19: the layer */
-    lua_rawgeti(L, 15, i); /* 20: its view */
-    (void)stance__push_view_annotations(L, 20, want, 19, 18, 17);
-    lua_settop(L, 18);
+  {
+    const int keys[3] = {lua_upvalueindex(K_LAYER), lua_upvalueindex(K_STORE), lua_upvalueindex(K_SLOT)};
+    int npairs = 0, out, lazy, top;
+    lua_createtable(L, (int)found * 6, 0); /* the annotations */
+    out = lua_gettop(L);
+    KEY(K_LAZY);
+    lua_gettable(L, 6);
+    lazy = lua_gettop(L);
+    if (!lua_istable(L, lazy)) return luaL_argerror(L, 6, "ctx.lazy, a table");
+    /* its keys and values, read once for every layer's metatable */
+    luaL_checkstack(L, 2 * LAZY_FIELDS + 8, "the fields of ctx.lazy");
+    lua_pushnil(L);
+    while (lua_next(L, lazy) != 0) {
+      if (++npairs > LAZY_FIELDS) return luaL_argerror(L, 6, "ctx.lazy: too many fields");
+      lua_pushvalue(L, -2);
+    }
+    top = lua_gettop(L);
+    for (i = 0; i < found; i++) {
+      (void)stance__push_view_annotations(L, 16 + 2 * (int)i, want, 15 + 2 * (int)i, lazy + 1, npairs, out, keys);
+      lua_settop(L, top);
+    }
+    lua_settop(L, out);
   }
-  lua_pop(L, 1);
   return 1;
 }
 
@@ -625,11 +671,19 @@ static int l_layer_cache(lua_State *L) {
 
 static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
 static const luaL_Reg lc_methods[] = {
-    {"read", lc_read}, {"view", lc_view}, {"annotations", lc_annotations}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
+    {"read", lc_read}, {"view", lc_view}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
     {NULL, NULL}};
 
 void stance__open_layercache(lua_State *L) {
+  int k;
   stance__newclass(L, LC_MT, lc_meta, lc_methods);
+  /* annotations(): a closure of the keys it uses */
+  luaL_getmetatable(L, LC_MT);
+  lua_getfield(L, -1, "__index");
+  for (k = 1; k < K_COUNT; k++) lua_pushstring(L, k_names[k]);
+  lua_pushcclosure(L, lc_annotations, K_COUNT - 1);
+  lua_setfield(L, -2, "annotations");
+  lua_pop(L, 2);
   lua_pushcfunction(L, l_layer_cache);
   lua_setfield(L, -2, "layer_cache");
 }

@@ -664,41 +664,45 @@ static int v_lazy(lua_State *L) {
 }
 
 /* The annotations of the view at index `view` (a stance.store_view) of kind `want`, appended
- * to the list at `out`, as view:lazy(kind, layer, mt, out) makes them (`layer`, `mt` and `out`
- * indices of the stack, not relative): the number appended. */
-int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int out) {
+ * to the list at `out`, as view:lazy(kind, layer, mt, out) makes them, the fields of `mt` given
+ * as `npairs` keys and values at mt, mt + 1, ... (every index absolute; see lcore.h): the
+ * number appended. */
+int stance__push_view_annotations(lua_State *L, int view, int want, int layer, int mt, int npairs, int out,
+                                  const int keys[3]) {
   lview *lv = lua_touserdata(L, view);
   const uint32_t *order;
   uint32_t i, n, k;
-  int added = 0;
+  int added = 0, meta, top, j;
   if (lv == NULL || lv->v == NULL) return 0;
   order = stance_snapview_order(lv->v);
   n = stance_snapview_count(lv->v);
   k = (uint32_t)lua_rawlen(L, out);
-  lua_createtable(L, 0, 6); /* the layer's metatable */
-  lua_pushnil(L);
-  while (lua_next(L, mt) != 0) {
-    lua_pushvalue(L, -2);
-    lua_insert(L, -2);
-    lua_rawset(L, -4);
+  lua_createtable(L, 0, npairs + 2); /* the layer's metatable */
+  meta = lua_gettop(L);
+  for (j = 0; j < npairs; j++) {
+    lua_pushvalue(L, mt + 2 * j);
+    lua_pushvalue(L, mt + 2 * j + 1);
+    lua_rawset(L, meta);
   }
+  lua_pushvalue(L, keys[0]); /* "_layer" */
   lua_pushvalue(L, layer);
-  lua_setfield(L, -2, "_layer");
+  lua_rawset(L, meta);
+  lua_pushvalue(L, keys[1]); /* "_store" */
   lua_pushvalue(L, view);
-  lua_setfield(L, -2, "_store");
-  lua_pushliteral(L, "_slot");
+  lua_rawset(L, meta);
+  top = lua_gettop(L);
   for (i = 0; i < n; i++) {
     if (stance_snapview_kind(lv->v, order[i]) != want) continue;
     lua_createtable(L, 0, 2); /* and one field cached without a rehash */
-    lua_pushvalue(L, -2);
+    lua_pushvalue(L, keys[2]); /* "_slot" */
     lua_pushinteger(L, (lua_Integer)order[i] + 1);
-    lua_rawset(L, -3);
-    lua_pushvalue(L, -3);
-    lua_setmetatable(L, -2);
+    lua_rawset(L, top + 1);
+    lua_pushvalue(L, meta);
+    lua_setmetatable(L, top + 1);
     lua_rawseti(L, out, (lua_Integer)++k);
     added++;
   }
-  lua_pop(L, 2);
+  lua_settop(L, meta - 1);
   return added;
 }
 
@@ -895,23 +899,26 @@ static int s_field(lua_State *L) {
   return push_field(L, s, slot, luaL_checkstring(L, 3));
 }
 
-/* The __index of lazy annotations (see lazy()): a method of the table in upvalue 1; the
- * annotator and the document from the layer (its `annotator`, its `doc.path`); `_layer` and
- * `_store` from the annotation's metatable; any other string key a field of the record
- * (push_rec_code), kept in the table once read. What a key is comes from the table in
- * upvalue 7 (a key's code: one lookup of the interned string, no comparison of names). */
+/* The __index of lazy annotations (see lazy()): a method of the table in upvalue 1 (for a
+ * key that names no field); the annotator and the document from the layer (its `annotator`,
+ * its `doc.path`); `_layer` and `_store` from the annotation's metatable; any other string
+ * key a field of the record (push_rec_code), kept in the table once read. What a key is
+ * comes from the table in upvalue 7 (a key's code: one lookup of the interned string, no
+ * comparison of names). */
 static int lazy_index(lua_State *L) {
   int n = 0, code;
   lua_settop(L, 2);
-  lua_pushvalue(L, 2);
-  lua_rawget(L, lua_upvalueindex(1));
-  if (!lua_isnil(L, -1) || lua_type(L, 2) != LUA_TSTRING) return 1;
-  lua_pop(L, 1);
+  /* a field's code first (the names of fields are never the methods': a script's read of a
+   * field looks up no method), else a method or nothing */
   lua_pushvalue(L, 2);
   lua_rawget(L, lua_upvalueindex(7));
-  if (lua_type(L, -1) != LUA_TNUMBER) return 0; /* no such field */
-  code = (int)lua_tointeger(L, -1);
-  lua_pop(L, 1);
+  if (lua_type(L, 3) != LUA_TNUMBER) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+  }
+  code = (int)lua_tointeger(L, 3);
+  lua_settop(L, 2);
   if (!lua_getmetatable(L, 1)) return 0; /* 3 */
   if (code == LK_LAYER || code == LK_STORE) {
     lua_pushvalue(L, 2);
@@ -936,19 +943,28 @@ static int lazy_index(lua_State *L) {
     lua_Integer slot;
     lua_pushvalue(L, lua_upvalueindex(3)); /* "_store" */
     lua_rawget(L, 3);
-    /* a store or a view: their metatables are in upvalues 5 and 6 (no lookup by name each time) */
+    /* a view or a store: their metatables are in upvalues 6 and 5 (no lookup by name each time) */
     if (lua_getmetatable(L, -1)) {
-      if (lua_rawequal(L, -1, lua_upvalueindex(5)))
-        ls = lua_touserdata(L, -2);
-      else if (lua_rawequal(L, -1, lua_upvalueindex(6)))
+      if (lua_rawequal(L, -1, lua_upvalueindex(6)))
         lv = lua_touserdata(L, -2);
+      else if (lua_rawequal(L, -1, lua_upvalueindex(5)))
+        ls = lua_touserdata(L, -2);
     }
     lua_settop(L, 3);
     lua_pushvalue(L, lua_upvalueindex(4)); /* "_slot" */
     lua_rawget(L, 1);
     if (lua_type(L, -1) != LUA_TNUMBER) return 0;
     slot = lua_tointeger(L, -1);
-    if (ls != NULL && ls->s != NULL)
+    if (lv != NULL && lv->v != NULL && (code < STANCE_F_COUNT || code == LK_ID)) {
+      /* (a script's usual read: one string of a record of a view, found without decoding the others) */
+      size_t len = 0;
+      const char *str = slot >= 1 && slot <= (lua_Integer)stance_snapview_count(lv->v)
+                            ? stance_snapview_string(lv->v, (uint32_t)(slot - 1), code == LK_ID ? -1 : code, &len)
+                            : NULL;
+      if (str == NULL) return 0;
+      lua_pushlstring(L, str, len);
+      n = 1;
+    } else if (ls != NULL && ls->s != NULL)
       n = push_rec_code(L, slot >= 1 && slot <= (lua_Integer)stance_store_slots(ls->s)
                                ? stance_store_at(ls->s, (uint32_t)(slot - 1))
                                : NULL,

@@ -370,6 +370,12 @@ static int has_dup(const stance_rec *recs, uint32_t n, const char **why) {
   return dup;
 }
 
+static uint32_t get32_at(const char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
 /* The index of the lowest bit set of x (not 0). */
 static unsigned lowest_bit(uint32_t x) {
 #if defined(__GNUC__) || defined(__clang__)
@@ -426,6 +432,34 @@ static int decode_rec(const char *p, const char *end, uint32_t i, const stance_r
   rec->index = i;
   rec->orphan = (flags & 1) != 0;
   rec->touched = (flags & 2) != 0;
+  return 0;
+}
+
+/* What ordering the record needs of it (kind, spans, id, the conflict side), into *rec, as
+ * decode_rec gives it (and the same refusals); its other strings are not looked at (the
+ * caller vouched for them: see stance_snapview_open). The rest of *rec is not set. */
+static int decode_key(const char *p, const char *end, const stance_range *spans, stance_rec *rec, const char **why) {
+  uint32_t present, bloblen, nspans;
+  unsigned char kind;
+  const char *q;
+  if (end - p < 20) return -1;
+  kind = (unsigned char)p[0];
+  memcpy(&nspans, p + 8, 4);
+  memcpy(&present, p + 12, 4);
+  memcpy(&bloblen, p + 16, 4);
+  if (kind >= STANCE_REC_KINDS || (present >> (1 + STANCE_F_COUNT)) != 0) {
+    if (kind < STANCE_REC_KINDS) *why = "raw";
+    return -1;
+  }
+  if ((uint64_t)(end - p - 20) < (uint64_t)nspans * 8 + bloblen) return -1;
+  rec->kind = (stance_rec_kind)kind;
+  rec->spans = (stance_range *)spans;
+  rec->nspans = kind == STANCE_REC_ANNOTATION ? nspans : 0;
+  rec->id = NULL;
+  rec->f[STANCE_F_CONFLICT] = NULL;
+  q = p + 20 + (size_t)nspans * 8;
+  /* the id is the first string (bit 0); with no id, a record is refused all the same */
+  if ((present & 1u) && bloblen > 0 && memchr(q, '\0', bloblen) != NULL) rec->id = (char *)q;
   return 0;
 }
 
@@ -522,7 +556,10 @@ stance_snapview *stance_snapview_open(const char *data, size_t len, const char *
       memcpy(&v->spans[used + j].end, p + 24 + (size_t)j * 8, 4);
     }
     r.p = p + 20 + (size_t)nspans * 8 + bloblen;
-    if (decode_rec(p, r.p, i, v->spans + used, rec, why) != 0) {
+    /* (a snapshot vouched for: only what the order reads, unless a conflict side is there) */
+    if (checked && !((get32_at(p + 12) >> (1 + STANCE_F_CONFLICT)) & 1u)
+            ? decode_key(p, r.p, v->spans + used, rec, why) != 0
+            : decode_rec(p, r.p, i, v->spans + used, rec, why) != 0) {
       bad = 1;
       break;
     }
@@ -569,6 +606,30 @@ const stance_rec *stance_snapview_at(stance_snapview *v, uint32_t i) {
     v->cur = i;
   }
   return &v->rec;
+}
+
+const char *stance_snapview_string(const stance_snapview *v, uint32_t i, int f, size_t *len) {
+  const char *p, *end, *q, *blob_end, *nul;
+  uint32_t nspans, present, bloblen;
+  unsigned bit = (unsigned)(f + 1); /* (bit 0 the id, 1 + f field f, as decode_rec reads them) */
+  if (i >= v->n || f < -1 || f >= STANCE_F_COUNT) return NULL;
+  p = v->data + v->at[i];
+  end = i + 1 < v->n ? v->data + v->at[i + 1] : v->data + v->len;
+  if (end - p < 20) return NULL;
+  memcpy(&nspans, p + 8, 4);
+  memcpy(&present, p + 12, 4);
+  memcpy(&bloblen, p + 16, 4);
+  if (!((present >> bit) & 1u) || (uint64_t)(end - p - 20) < (uint64_t)nspans * 8 + bloblen) return NULL;
+  q = p + 20 + (size_t)nspans * 8;
+  blob_end = q + bloblen;
+  /* past the strings of the bits below it, one after the other */
+  for (present &= (1u << bit) - 1u; present != 0; present &= present - 1) {
+    if (q >= blob_end || (nul = memchr(q, '\0', (size_t)(blob_end - q))) == NULL) return NULL;
+    q = nul + 1;
+  }
+  if (q >= blob_end || (nul = memchr(q, '\0', (size_t)(blob_end - q))) == NULL) return NULL;
+  *len = (size_t)(nul - q);
+  return q;
 }
 
 int stance_snapview_kind(const stance_snapview *v, uint32_t i) { return i < v->n ? v->kinds[i] : -1; }

@@ -38,9 +38,11 @@ stance_store *stance_store_from_snapshot_file(const char *path, const char *pref
  * slots. NULL, with *why: "stale" (another key), "damaged", "memory", or "raw" (it keeps text
  * as written, comments or unknown attributes: load a store, which checks they read back). */
 /* With `checked`, the caller vouches for `data` (the layer cache, whose entry was verified
- * when it was found): neither its checksum nor what its records hold is checked again (they
- * are read within their bounds all the same: a crafted one reads as records a store would
- * refuse, and a store made from the snapshot checks them). */
+ * when it was found): neither its checksum nor what its records hold is checked again, and
+ * open reads of each record only what orders them (kind, spans, id); they are read within
+ * their bounds all the same: a crafted one reads as records a store would refuse, or as none
+ * (at() gives NULL) where its strings are not all there, and a store made from the snapshot
+ * checks them. */
 typedef struct stance_snapview stance_snapview;
 stance_snapview *stance_snapview_open(const char *data, size_t len, const char *key, int checked, const char **why);
 void stance_snapview_free(stance_snapview *v);
@@ -48,6 +50,10 @@ uint32_t stance_snapview_count(const stance_snapview *v);
 /* The record of slot i (0-based; NULL past the end), decoded again from the snapshot when it
  * is not the one asked for last: valid until the next call of at() on the view. */
 const stance_rec *stance_snapview_at(stance_snapview *v, uint32_t i);
+/* One string of the record of slot i, without decoding the others (what at(i) gives as its
+ * id, with f -1, or as its field f): NULL when it has none (or past the end), else the string
+ * (NUL-terminated, *len bytes before the NUL). at()'s record stays as it was. */
+const char *stance_snapview_string(const stance_snapview *v, uint32_t i, int f, size_t *len);
 /* The kind of the record of slot i (a stance_rec_kind; -1 past the end), without decoding it. */
 int stance_snapview_kind(const stance_snapview *v, uint32_t i);
 /* The slots in the writer's order (stance_store_sorted), count() of them. */

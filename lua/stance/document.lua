@@ -15,7 +15,10 @@ local Layer, AnnFile, Annotation
 --- A document of corpus `c` at `path` (relative); see stance.Corpus:document().
 ---@return stance.Document
 function M.new(c, path, info)
-  return setmetatable({ corpus = c, path = path, abspath = c.root .. '/' .. path, info = info }, M)
+  -- (the fields a script's pass sets named, nil, in the constructor: the table is made with
+  -- room for them, not grown again at the first)
+  return setmetatable({ corpus = c, path = path, abspath = c.root .. '/' .. path, info = info, _layers = nil,
+    _known = nil }, M)
 end
 
 --- The document's bytes (read once, then kept).

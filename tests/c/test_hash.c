@@ -1,9 +1,14 @@
-/* hash.c: SHA-256 against the FIPS 180-2 test vectors, files and buffers agreeing. */
+/* hash.c: SHA-256 against the FIPS 180-2 test vectors, files and buffers agreeing; and
+ * xxh3wide.c: XXH3 with AVX2, where it runs, the value of xxhash.h's at every length. */
 #include <stdio.h>
 #include <stdlib.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "check.h"
 #include "hash.h"
+#include "xxh3wide.h"
 
 static void hash_matches_fips_vectors(void) {
   char hex[STANCE_HASH_HEXLEN + 1];
@@ -39,7 +44,26 @@ static void hash_of_missing_file_is_an_error(void) {
   CHECK(stance_hash_file("/nonexistent/stance", hex, &size, buf, sizeof buf, NULL) < 0);
 }
 
+static void xxh3_wide_is_xxh3(void) {
+  static unsigned char buf[5000];
+  size_t len, i;
+  int wide = 0;
+  for (i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)(i * 131 + (i >> 7));
+  for (len = 0; len <= sizeof buf; len += len < 300 ? 1 : 97) {
+    uint64_t h = 0;
+    size_t off;
+    for (off = 0; off < 3 && off + len <= sizeof buf; off++) { /* (unaligned starts too) */
+      if (stance_xxh3_wide(buf + off, len, &h)) {
+        wide = 1;
+        CHECK(h == XXH3_64bits(buf + off, len));
+      }
+    }
+  }
+  (void)wide; /* (0 on a processor or build without AVX2: nothing to compare) */
+}
+
 const test_case hash_tests[] = {
+    {"xxh3_wide_is_xxh3", xxh3_wide_is_xxh3},
     {"hash_matches_fips_vectors", hash_matches_fips_vectors},
     {"hash_of_file_equals_hash_of_its_bytes", hash_of_file_equals_hash_of_its_bytes},
     {"hash_of_missing_file_is_an_error", hash_of_missing_file_is_an_error},

@@ -6,7 +6,8 @@
  * every input: loading never crashes or leaks, and a store it loads writes an annotation
  * file that reads back without error, and snapshots to the same store again. Read in place
  * (stance_snapview_open, what scripts read cached layers through), it gives exactly the
- * records, order and headers of the store, and opens whenever the store loads (unless it
+ * records, order and headers of the store (each string read alone, stance_snapview_string, as
+ * the record decoded whole has it), and opens whenever the store loads (unless it
  * keeps text as written, which only a store checks); read in place as the layer cache does
  * (its records trusted, not checked), the same, and a snapshot no store loads reads without harm.
  */
@@ -37,6 +38,19 @@ static int same_rec(const stance_rec *a, const stance_rec *b) {
   return 1;
 }
 
+/* Whether each string of slot i read alone (stance_snapview_string) is the one of its record
+ * decoded whole, `r` (the view's record, which reading them leaves as it is). */
+static int strings_agree(const stance_snapview *v, uint32_t i, const stance_rec *r) {
+  int f;
+  size_t len = 0;
+  for (f = -2; f <= STANCE_F_COUNT; f++) {
+    const char *want = f == -1 ? r->id : f >= 0 && f < STANCE_F_COUNT ? r->f[f] : NULL;
+    const char *got = stance_snapview_string(v, i, f, &len);
+    if (want == NULL ? got != NULL : got == NULL || strlen(want) != len || memcmp(want, got, len + 1) != 0) return 0;
+  }
+  return 1;
+}
+
 /* Whether the view of the snapshot agrees with `s`, the store loaded from it (NULL: none).
  * With `checked` (the caller vouches for it, as the layer cache does: its records are not
  * checked), a view of a snapshot no store loads only has to read without harm. */
@@ -51,8 +65,9 @@ static int view_agrees(const stance_store *s, const char *data, size_t len, int 
     const uint32_t *o = stance_snapview_order(v);
     for (h = 0; h < STANCE_H_COUNT; h++) (void)stance_snapview_header(v, (stance_header)h, &hl);
     for (i = 0; i < stance_snapview_count(v); i++) {
+      /* (a record whose strings are not all there decodes as none: only its id and kind were read at open) */
       const stance_rec *r = stance_snapview_at(v, o[i]);
-      ok = ok && o[i] < stance_snapview_count(v) && r != NULL && r->id != NULL;
+      ok = ok && o[i] < stance_snapview_count(v) && (r == NULL || (r->id != NULL && strings_agree(v, o[i], r)));
     }
     stance_snapview_free(v);
     return ok;
@@ -65,7 +80,8 @@ static int view_agrees(const stance_store *s, const char *data, size_t len, int 
   }
   for (i = 0; ok && i < stance_snapview_count(v); i++) {
     const stance_rec *r = stance_snapview_at(v, i);
-    ok = r != NULL && same_rec(r, stance_store_at(s, i)) && stance_snapview_kind(v, i) == (int)r->kind;
+    ok = r != NULL && same_rec(r, stance_store_at(s, i)) && stance_snapview_kind(v, i) == (int)r->kind &&
+         strings_agree(v, i, r);
   }
   /* a record asked for again (decoded again: the view keeps only the last one) */
   if (ok && stance_snapview_count(v) > 1) ok = same_rec(stance_snapview_at(v, 0), stance_store_at(s, 0));
