@@ -85,6 +85,18 @@ function M.define_plugs()
   end
 end
 
+--- The function of the expression <Plug> mapping `plug` in `mode` ("<Plug>(stance-annotate)"
+--- in "n"), or nil: a default key of ours calls it itself (see H.set_global).
+function H.expr_plug(mode, plug)
+  for _, p in ipairs(H.plug_list) do
+    if '<Plug>(stance-' .. p[2] .. ')' == plug and p[4].expr and type(p[3]) == 'function'
+      and (p[1] == mode or (type(p[1]) == 'table' and vim.tbl_contains(p[1], mode))) then
+      return p[3]
+    end
+  end
+  return nil
+end
+
 --- Default keys: option name in `mappings` -> { modes, plug }.
 H.defaults = {
   { 'annotate', 'n', 'annotate' },
@@ -172,14 +184,31 @@ end
 --- A global mapping of `lhs` in `mode`: in an annotated buffer the <Plug> mapping `plug`,
 --- elsewhere the key as Neovim has it (the first key of what a mapping gives back is not
 --- mapped again when it is the mapping's own: `u` stays Neovim's `u`).
+--- An expression <Plug> mapping (the operator `gs`, `gss`) is called at once, not reached
+--- through its <Plug> key: that is one mapping looked up and one call into Lua less for each
+--- annotation made (what it gives back, `g@`, is Neovim's, never mapped again: noremap).
 function H.set_global(mode, lhs, plug, desc)
   local by_buf = require('stance.editor.session').by_buf
+  local get_buf = vim.api.nvim_get_current_buf
   local own = vim.api.nvim_replace_termcodes(lhs, true, true, true)
   local to = vim.api.nvim_replace_termcodes(plug, true, true, true)
+  local expr = H.expr_plug(mode, plug)
+  if expr then
+    vim.api.nvim_set_keymap(mode, lhs, '', {
+      expr = true, noremap = true, silent = true, desc = desc,
+      callback = function()
+        if by_buf[get_buf()] then return expr() end
+        -- elsewhere the key as Neovim has it (noremap: another mapping of it is not reached,
+        -- as a mapping's own first key is not mapped again)
+        return own
+      end,
+    })
+    return
+  end
   vim.api.nvim_set_keymap(mode, lhs, '', {
     expr = true, noremap = false, silent = true, desc = desc,
     callback = function()
-      if by_buf[vim.api.nvim_get_current_buf()] then return to end
+      if by_buf[get_buf()] then return to end
       return own
     end,
   })

@@ -14,6 +14,9 @@ end
 --- stamped with it, so that `u` and <C-r> know whether the text or the annotations changed
 --- last.
 function H.seq(s)
+  -- (the buffer is nearly always the current one: asked at once, not through nvim_buf_call,
+  -- which saves and restores the window's state around the call)
+  if s.buf == vim.api.nvim_get_current_buf() then return vim.fn.changenr() end
   return vim.api.nvim_buf_call(s.buf, vim.fn.changenr)
 end
 

@@ -421,10 +421,12 @@ local function on_win(_, win, buf, top, bot)
 end
 
 -- The options of the marks on_line sets, made once and filled in for each (Neovim copies
--- them): a screen update sets thousands on a page of a dense document.
-H.span_mark = { end_row = 0, end_col = 0, hl_group = '', ephemeral = true, priority = 150 }
-H.target_mark = { end_row = 0, end_col = 0, hl_group = '', ephemeral = true, priority = 151 }
-H.over_mark = { end_row = 0, end_col = 0, hl_group = 'StanceOverlap', ephemeral = true, priority = 152 }
+-- them): a screen update sets thousands on a page of a dense document. Without end_row (the
+-- mark ends on its own row): Neovim then reads no line to check the end column against (it
+-- has the row's length from the start column's check), and converts one key less.
+H.span_mark = { end_col = 0, hl_group = '', ephemeral = true, priority = 150 }
+H.target_mark = { end_col = 0, hl_group = '', ephemeral = true, priority = 151 }
+H.over_mark = { end_col = 0, hl_group = 'StanceOverlap', ephemeral = true, priority = 152 }
 H.inline_mark = { virt_text = false, virt_text_pos = 'inline', ephemeral = true, priority = 153 }
 H.none = {}
 
@@ -437,17 +439,17 @@ local function on_line(_, win, buf, row)
   for _, m in ipairs(list) do
     local it = m[3]
     if m[2] > m[1] then
-      span.end_row, span.end_col, span.hl_group = row, m[2], it.span
+      span.end_col, span.hl_group = m[2], it.span
       set(buf, ns, row, m[1], span)
       if it.target then
-        target.end_row, target.end_col, target.hl_group = row, m[2], it.target
+        target.end_col, target.hl_group = m[2], it.target
         set(buf, ns, row, m[1], target)
       end
     end
   end
   local over = H.over_mark
   for _, o in ipairs(list.over or H.none) do
-    over.end_row, over.end_col = row, o[2]
+    over.end_col = o[2]
     set(buf, ns, row, o[1], over)
   end
   local eol
