@@ -177,7 +177,8 @@ if shared and require('stance.fs').exists(shared .. '/corpus/000_6358a7516b2472d
   for _, t in ipairs(rep.targets) do
     if t.model.f_avg and t.keyword.f_avg then
       report.figure({ name = 'study, ' .. t.name .. ': F_avg held out by document', value = t.model.f_avg,
-        peer = 'keyword rule', peer_value = math.max(t.keyword.f_avg, 1e-9), target = '>= 1x' })
+        -- (the issue asks that the model beat the rule: a tie is not met)
+        peer = 'keyword rule', peer_value = math.max(t.keyword.f_avg, 1e-9), target = '> 1x' })
     else
       report.say(('   study, %s: F_avg undefined (%s)'):format(t.name, t.model.undefined or t.keyword.undefined))
     end
@@ -218,7 +219,7 @@ if shared and require('stance.fs').exists(shared .. '/corpus/000_6358a7516b2472d
   for _, t in ipairs(rep.targets) do
     if t.model.f_avg and t.keyword.f_avg then
       report.figure({ name = 'example schema, ' .. t.name .. ': F_avg held out by document', value = t.model.f_avg,
-        peer = 'keyword rule (its name)', peer_value = math.max(t.keyword.f_avg, 1e-9), target = '>= 1x' })
+        peer = 'keyword rule (its name)', peer_value = math.max(t.keyword.f_avg, 1e-9), target = '> 1x' })
     else
       report.say(('   example schema, %s: F_avg undefined (%s)'):format(t.name,
         t.model.undefined or t.keyword.undefined))

@@ -55,10 +55,10 @@ end
 ---@return number limit
 ---@return string kind
 function M.parse_target(target)
-  local op, num, unit = tostring(target):match('^%s*([<>]=)%s*([%d.]+)%s*([%a%%]+)%s*$')
+  local op, num, unit = tostring(target):match('^%s*([<>]=?)%s*([%d.]+)%s*([%a%%]+)%s*$')
   local scale = ({ x = 1, ['%'] = 0.01, s = 1, ms = 1e-3, us = 1e-6 })[unit or '']
   assert(op and tonumber(num) and scale,
-    'a target is "<= Nx", ">= Nx", "<= N%", ">= N%" or a time ("<= 10 ms"): ' .. tostring(target))
+    'a target is "<= Nx", ">= Nx", "> Nx" (beats), "<= N%", ">= N%" or a time ("<= 10 ms"): ' .. tostring(target))
   return op, tonumber(num) * scale, (unit == 'x' or unit == '%') and unit or 'time'
 end
 
@@ -148,7 +148,8 @@ function M.one_core() return os.getenv('STANCE_BENCH_CORES') == '1' end
 ---@field unit string|nil the unit of value/peer_value
 ---@field bytes number|nil bytes processed by ours (throughput shown beside the time)
 ---@field peer_bytes number|nil bytes processed by the peer (default: bytes)
----@field target string|nil '<= Nx' / '<= N%': ours takes at most that of the peer's time;
+---@field target string|nil '<= Nx' / '<= N%': ours takes at most that of the peer's time ('< Nx', '> Nx':
+---   strictly, as "beats");
 ---   '>= Nx' / '>= N%': ours goes at least that of the peer's speed (ratio = peer_time / time).
 ---   With value/peer_value the ratio is value / peer_value whatever the operator. A time
 ---   ('<= 10 ms') judges ours alone, for what people perceive; the ratio is still shown.
@@ -168,7 +169,7 @@ function M.figure(f)
   local ratio, ours, theirs, judged
   if f.time then
     assert(f.peer_time, 'a timed figure has a peer_time: ' .. f.name)
-    local speed = (op == '>=' and kind ~= 'time') or (not op and f.speed)
+    local speed = (op ~= nil and op:sub(1, 1) == '>' and kind ~= 'time') or (not op and f.speed)
     ratio = speed and (f.peer_time / f.time) or (f.time / f.peer_time)
     ours = M.time(f.time) .. (f.bytes and (' (' .. M.rate(f.bytes, f.time) .. ')') or '')
     local pb = f.peer_bytes or f.bytes
@@ -184,7 +185,15 @@ function M.figure(f)
     judged = ratio
   end
   local met
-  if op == '<=' then met = judged <= limit elseif op == '>=' then met = judged >= limit end
+  if op == '<=' then
+    met = judged <= limit
+  elseif op == '>=' then
+    met = judged >= limit
+  elseif op == '<' then
+    met = judged < limit
+  elseif op == '>' then
+    met = judged > limit
+  end
   local verdict = met == nil and '' or (met and 'met' or 'NOT MET')
   H.out(('   %s: %s | %s %s | %s%s %s%s\n'):format(f.name, ours, f.peer or 'peer', theirs,
     show_ratio(ratio, percent), f.target and (' (target ' .. f.target .. ')') or '', verdict,
