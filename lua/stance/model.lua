@@ -174,10 +174,11 @@ function M.layers(c, annotators, also)
 end
 
 --- The annotation files of `layers` (see M.layers) on `paths` (default: every document) that
---- have errors: the model learns what could be read of them, and what could not is not
---- learnt (never said to be "no stance" without a word). One line each: "NAME's file has N
---- error(s), ...: PATH:LINE:COL: message". Files read before without a problem come from the
---- layer cache (no parse).
+--- have errors: the model learns nothing of them (as if absent, as stance agree and stance
+--- report leave them out: what they lost would be learnt as "no stance"; a curated gold file
+--- with errors leaves its document to the annotators). One line each: "NAME's file has N
+--- error(s), the first at PATH:LINE:COL: message; left out of DOC: none of it learnt". Files
+--- read before without a problem come from the layer cache (no parse).
 ---@param c stance.Corpus
 ---@param layers string[]
 ---@param paths string[]|nil
@@ -202,7 +203,8 @@ function M.problems(c, layers, paths)
           where, n = annfile.first_error(file, f.problems, c.root)
         end
         if where then
-          out[#out + 1] = annfile.errors_said(l, where, n, 'what they are in is not learnt (stance check lists them)')
+          out[#out + 1] = annfile.errors_said(l, where, n,
+            ('left out of %s: none of it learnt (stance check lists them)'):format(path))
         end
       end
     end
