@@ -184,30 +184,11 @@ end
 ---@param paths string[]|nil
 ---@return string[]
 function M.problems(c, layers, paths)
-  local annfile, root = require('stance.annfile'), require('stance.root')
-  local exists = require('stance.core').exists
-  local vocab = c.vocab and c:vocab() or nil
-  local cache = c.layer_cache and c:layer_cache() or nil
+  local annfile = require('stance.annfile')
   local out = {}
-  for _, path in ipairs(paths or c:paths()) do
-    for _, l in ipairs(layers) do
-      local file = root.annotation_path(c.root, l, path)
-      if exists(file) then
-        local f, err, code = annfile.read(file, vocab, c.root, true, cache)
-        local where, n
-        if f == nil then
-          -- (a link's refusal names the file already)
-          where = code == 'ELINK' and err or ('%s: %s'):format(require('stance.fs').relative(file, c.root), err)
-          n = 1
-        elseif f then
-          where, n = annfile.first_error(file, f.problems, c.root)
-        end
-        if where then
-          out[#out + 1] = annfile.errors_said(l, where, n,
-            ('left out of %s: none of it learnt (stance check lists them)'):format(path))
-        end
-      end
-    end
+  for _, e in ipairs(require('stance.layer_errors').scan(c, layers, paths)) do
+    out[#out + 1] = annfile.errors_said(e.annotator, e.where, e.errors,
+      ('left out of %s: none of it learnt (stance check lists them)'):format(e.path))
   end
   return out
 end
