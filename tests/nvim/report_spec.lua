@@ -56,6 +56,34 @@ describe(':Stance report', function()
       1, true), text)
   end)
 
+  it('warns when a layer file with errors counts in no figure, naming the first with file:line:col', function()
+    local d = example()
+    -- ben's file of 02 cut short in a quote
+    local f = d .. '/.stance/annotations/ben/02_charge_unfair.txt.stance'
+    local text = T.read(f)
+    local at = assert(text:find('\nannotation ', 1, true))
+    T.write(f, text:sub(1, at) .. 'annotation x\n  span 0-4\n  label favor\n  note "cut sh')
+    require('stance').setup({ annotator = 'ana' })
+    vim.cmd('edit ' .. vim.fn.fnameescape(d .. '/' .. DOC))
+    local said, notify = {}, vim.notify
+    vim.notify = function(msg, level) said[#said + 1] = { msg, level } end
+    local ok, r = pcall(require('stance.editor.commands').report, { 'output', d .. '/rep' })
+    vim.wait(1000, function() return #said > 0 end) -- (said from vim.schedule)
+    vim.wait(50)
+    vim.notify = notify
+    assert(ok, r)
+    assert.are.equal(1, #r.left_out)
+    local warned
+    for _, m in ipairs(said) do
+      if m[1]:find('report incomplete: 1 annotation file(s) with errors count in no figure', 1, true) then warned = m end
+    end
+    assert.truthy(warned, vim.inspect(said))
+    assert.are.equal(vim.log.levels.WARN, warned[2])
+    assert.truthy(warned[1]:find('the first ben on 02_charge_unfair.txt: .stance/annotations/ben/02_charge_unfair.txt.stance:',
+      1, true), warned[1])
+    assert.truthy(T.read(d .. '/rep/report.html'):find('LEFT OUT: 1 annotation file(s) with errors', 1, true))
+  end)
+
   it('in a terminal: :Stance summary draws the heat strip in the stances\' colors, :Stance report says where',
     function()
       local d = example()
