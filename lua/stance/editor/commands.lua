@@ -328,8 +328,8 @@ function M.report(args)
   -- as `stance report` exits 3: a file with errors counts in no figure of its document
   if r.left_out and #r.left_out > 0 then
     local b = r.left_out[1]
-    notify().warn(('report incomplete: %d annotation file(s) with errors count in no figure of their document (the page '
-      .. 'names them), the first %s on %s: %s'):format(#r.left_out, b.annotator, b.path, b.where))
+    notify().warn(('report incomplete: %d annotation file(s) with errors count in no figure of their document (the '
+      .. 'page names them), the first %s on %s: %s'):format(#r.left_out, b.annotator, b.path, b.where))
   end
   if open then
     local ok, oerr = require('stance.report.open').open(r.html)

@@ -82,7 +82,8 @@ function M.collect(c, opts)
   local named = opts.annotators and #opts.annotators > 0
   local layers = M.layers(c, opts.annotators)
   local d = { root = c.root, layers = layers, docs = {}, columns = meta.columns, dated = 0, annotations = 0,
-    read = 0, averaged = 0, problems = {}, left_out = {}, sources = { gold = 0, one = 0, several = 0, ['not-started'] = 0 } }
+    read = 0, averaged = 0, problems = {}, left_out = {},
+    sources = { gold = 0, one = 0, several = 0, ['not-started'] = 0 } }
   local by_path = {}
   for i, path in ipairs(c:paths()) do
     local row = meta.rows[path] or {}
