@@ -66,9 +66,13 @@ vim.api.nvim_create_autocmd('BufWritePost', {
     local session = package.loaded['stance.editor.session']
     local s = session and session.by_buf[args.buf]
     if s then
-      s.edited = false
-      s.frame = nil
-      s.doc_stamp = require('stance.cachekey').stamp(vim.api.nvim_buf_get_name(args.buf)) -- the text written
+      local name = vim.api.nvim_buf_get_name(args.buf)
+      -- (`:w OTHER` writes the text elsewhere: the document on disk is not the buffer's text)
+      if vim.fn.fnamemodify(args.match, ':p') == vim.fn.fnamemodify(name, ':p') then
+        s.edited = false
+        s.frame = nil
+        s.doc_stamp = require('stance.cachekey').stamp(name) -- the text written
+      end
       require('stance.editor.persist').save(s, { force = true })
     end
   end,

@@ -37,8 +37,11 @@
 
 typedef struct chunk {
   struct chunk *next;
-  size_t pad; /* (the blocks after the header start 16-aligned) */
 } chunk;
+/* the blocks of a chunk start HEADER bytes after it, so 16-aligned as malloc's block is (on
+ * 32-bit systems too, where the header itself is smaller) */
+#define HEADER GRAIN
+typedef char header_fits[sizeof(chunk) <= HEADER ? 1 : -1];
 
 struct stance_hostalloc {
   void *free[CLASSES + 1]; /* per class (1 to CLASSES): blocks freed, linked by their first word */
@@ -93,8 +96,8 @@ static void *take(stance_hostalloc *a, size_t k) {
     c->next = a->chunks;
     a->chunks = c;
     a->chunk_bytes += CHUNK;
-    a->cur = (char *)(c + 1);
-    a->end = a->cur + (CHUNK - sizeof *c) / GRAIN * GRAIN;
+    a->cur = (char *)c + HEADER;
+    a->end = a->cur + (CHUNK - HEADER) / GRAIN * GRAIN;
     POISON(a->cur, (size_t)(a->end - a->cur));
   }
   p = a->cur;
@@ -122,7 +125,9 @@ void *stance_hostalloc_lua(void *ud, void *ptr, size_t osize, size_t nsize) {
       class_of(osize) == class_of(nsize))
     return ptr;
   p = nsize <= STANCE_HOSTALLOC_SMALL ? take(a, class_of(nsize)) : malloc(nsize);
-  if (p == NULL) return NULL; /* (the block at ptr is unchanged) */
+  /* (Lua assumes a block made smaller never fails: then the block stays where it is, larger
+   * than asked, and is later given back by the smaller size, as a block of that class) */
+  if (p == NULL) return nsize <= osize ? ptr : NULL; /* (the block at ptr is unchanged) */
   memcpy(p, ptr, osize < nsize ? osize : nsize);
   if (osize <= STANCE_HOSTALLOC_SMALL && osize > 0)
     push(a, class_of(osize), ptr);

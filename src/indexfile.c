@@ -47,6 +47,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
+#if defined(__linux__)
+#include <sys/vfs.h>
+#endif
 
 #include "atomic.h"
 #include "hash.h"
@@ -456,6 +459,27 @@ static void seg_write_wait(seg_writer *w) {
   w->started = 0;
 }
 
+#if defined(__linux__)
+/* Whether a file on descriptor `fd` may be written through a shared mapping once its blocks
+ * are taken with posix_fallocate: only on file systems that allocate the blocks for real and
+ * write in place (ext2/3/4, XFS, tmpfs). Elsewhere a page written through the mapping can
+ * still find no room (btrfs and ZFS copy on write; glibc emulates fallocate on NFS, SMB and
+ * FUSE by writing a byte per block) and the process would be killed by SIGBUS where a write
+ * only fails: the merge is made in memory there. */
+static int maps_in_place(int fd) {
+  struct statfs sf;
+  if (fstatfs(fd, &sf) != 0) return 0;
+  switch ((unsigned long)sf.f_type) {
+  case 0xEF53UL:     /* ext2, ext3, ext4 */
+  case 0x58465342UL: /* XFS */
+  case 0x01021994UL: /* tmpfs */
+    return 1;
+  default:
+    return 0;
+  }
+}
+#endif
+
 /* stance_merge_to.alloc: the write before waited for (one merge's output held at a time),
  * then the new segment in its file when it can be made there, else in memory. */
 static stance_segment *merge_alloc(void *ud, uint32_t ndocs, uint32_t nterms, size_t words_len, size_t post_len) {
@@ -477,13 +501,14 @@ static stance_segment *merge_alloc(void *ud, uint32_t ndocs, uint32_t nterms, si
     new_name(mf->id, name, sizeof name);
     if ((size_t)snprintf(path, sizeof path, "%s/%s", w->merge_dir, name) < sizeof path &&
         stance_atomic_open(&mf->f, path, err, sizeof err) == 0) {
-      /* the file's blocks taken first: a page written through the mapping with no room on the
-       * disk would kill the process (SIGBUS), where a write fails; mapped through a descriptor
+      /* the file's blocks taken first, on a file system that writes in place (maps_in_place):
+       * a page written through the mapping with no room on the disk would kill the process
+       * (SIGBUS), where a write fails; mapped through a descriptor
        * that reads as well (the atomic file's writes only) */
       int rw = open(mf->f.tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
       p = MAP_FAILED;
       if (rw >= 0) {
-        if (posix_fallocate(rw, 0, (off_t)size) == 0)
+        if (maps_in_place(rw) && posix_fallocate(rw, 0, (off_t)size) == 0)
           p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
         close(rw);
       }

@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #if defined(__linux__)
 #include <sys/syscall.h>
@@ -141,7 +142,7 @@ static int detach_above_stdio(int fd) {
 
 /* The program's process: a session of its own, signals as by default, stdin /dev/null,
  * stdout and stderr the log, no other descriptor of ours across the exec, "/" its folder. */
-static void detach_exec(const char *const *argv, int log, int say) {
+static void detach_exec(const char *const *argv, int log, int say, int fd_end) {
   static const int dflt[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD};
   struct sigaction sa;
   sigset_t none;
@@ -165,7 +166,7 @@ static void detach_exec(const char *const *argv, int log, int say) {
 #endif
   {
     int fd;
-    for (fd = 3; fd < 65536; fd++) (void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* EBADF for most */
+    for (fd = 3; fd < fd_end; fd++) (void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* EBADF for most */
   }
   (void)chdir("/"); /* holds no folder of ours (a mount) */
   execve(argv[0], (char *const *)argv, environ);
@@ -190,6 +191,8 @@ static int l_detach(lua_State *L) {
   struct stat st;
   struct detach_msg m;
   sigset_t all, old;
+  struct rlimit nofile;
+  int fd_end;
   pid_t mid, pid = -1;
   ssize_t r;
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -237,12 +240,18 @@ static int l_detach(lua_State *L) {
   }
   /* no handler of ours runs in the processes started (their signals are put back as by
    * default before the exec) */
+  /* the descriptors a kernel without close_range could have open: up to the process's limit
+   * (asked here: getrlimit is not among the calls safe after a fork), at most 2^20 */
+  if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY || nofile.rlim_cur > (1u << 20))
+    fd_end = 1 << 20;
+  else
+    fd_end = (int)nofile.rlim_cur;
   sigfillset(&all);
   (void)sigprocmask(SIG_BLOCK, &all, &old);
   mid = fork();
   if (mid == 0) {
     pid_t child = fork();
-    if (child == 0) detach_exec(argv, fd, pipefd[1]);
+    if (child == 0) detach_exec(argv, fd, pipefd[1], fd_end);
     if (child < 0)
       detach_say(pipefd[1], DETACH_NOFORK, errno);
     else

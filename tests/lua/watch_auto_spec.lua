@@ -282,7 +282,10 @@ local function q(x) return "'" .. x:gsub("'", "'\\''") .. "'" end
 local c = assert(stance.open(d))
 assert(c:index())
 for _ = 1, 400 do
-  if os.execute(("%s watch --status %s >/dev/null 2>&1"):format(q(exe), q(d))) then break end
+  if os.execute(("%s watch --status %s >/dev/null 2>&1"):format(q(exe), q(d))) then
+    io.open(d .. '/.stance/seen', 'w'):close()
+    break
+  end
   os.execute('sleep 0.05')
 end
 os.execute(("%s watch --stop %s >/dev/null 2>&1"):format(q(exe), q(d)))
@@ -316,6 +319,7 @@ end
       sleep(0.05)
     end
     assert.is_true(T.exists(d .. '/.stance/stopped'), 'the script stopped its watcher')
+    assert.is_true(T.exists(d .. '/.stance/seen'), 'the script started a watcher (stance watch --status)')
     assert.is_true(none_left(d, 10), 'the watcher ended')
     sleep(0.3)
     local left = zombies()

@@ -33,13 +33,20 @@ M.CHECKS = 8
 ---@return boolean
 function M.quotes_hold(s, store)
   if require('stance.compat').buf_option(s.buf, 'fileformat') == 'dos' then return true end
+  -- (byte2line and line2byte read the current buffer: a reload by :checktime or the
+  -- curation panel may attach a buffer that is not)
+  if vim.api.nvim_get_current_buf() ~= s.buf then
+    local held
+    vim.api.nvim_buf_call(s.buf, function() held = M.quotes_hold(s, store) end)
+    return held
+  end
   local checked, slot, misses = 0, 0, 0
   while checked < M.CHECKS and misses < 64 do
     slot = slot + 1
     local r = store:at(slot)
     if r == nil then
       misses = misses + 1
-    elseif r.kind == 'annotation' and not r.orphan and r.spans and #r.spans == 1 and r.quote then
+    elseif r.kind == 'annotation' and not r.orphan and not r.touched and r.spans and #r.spans == 1 and r.quote then
       checked = checked + 1
       local a, b = r.spans[1][1], r.spans[1][2]
       local l1, l2 = vim.fn.byte2line(a + 1), vim.fn.byte2line(math.max(b, a + 1))

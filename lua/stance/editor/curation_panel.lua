@@ -380,10 +380,12 @@ function M.start(names)
   end })
   -- gold is written when the curation wrote something (agreed places) or has nothing to
   -- decide; opened and closed without a decision, it leaves no gold file behind
+  local was_done = cur.gold:status() == 'done'
   if added > 0 or cur:counts().done then H.save(st) end
   M.current = st
   if #cur.disputed > 0 and cur:resolved(cur.disputed[1]) then M.next(st) else M.render(st) end
-  local done = cur:counts().done and cur.gold:status() == 'done'
+  -- (said only when this opening marked it: a curation finished before is just shown)
+  local done = not was_done and cur:counts().done and cur.gold:status() == 'done'
   if added > 0 or done then
     require('stance.compat').echo(('%s%s'):format(
       added > 0 and ('%d place(s) all annotators agree on written to gold'):format(added) or '',

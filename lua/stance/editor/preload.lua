@@ -58,15 +58,22 @@ end
 ---@type table<integer, {name: string, stamp: string}>
 M.doc_stamps = {}
 
---- The stamp of the file `name` as it was when `buf` began reading it (taken once), or nil.
+--- The stamp of the file `name` as it was when `buf` began reading it (taken once), or nil;
+--- '' (no layer cache used or made) when the file changed while it was read (a `git checkout`
+--- meanwhile): the buffer's text is then of neither stamp, and a load started from the
+--- cache of the text before is dropped.
 ---@param buf integer
 ---@param name string
 ---@return string|nil
 function M.doc_stamp(buf, name)
   local w = M.doc_stamps[buf]
   M.doc_stamps[buf] = nil
-  if w and w.name == name then return w.stamp end
-  return nil
+  if not (w and w.name == name) then return nil end
+  if w.stamp ~= require('stance.cachekey').stamp(name) then
+    M.cancel(buf)
+    return ''
+  end
+  return w.stamp
 end
 
 --- Where the document of `buf` was found at BufReadPre, by buffer: the session takes it at

@@ -376,7 +376,8 @@ function H.question(s, it)
     if not p.known and p.probs then
       for class, q in pairs(p.probs) do
         if class ~= none and not rejected[it.cp[1] .. ':' .. target .. ':' .. class]
-          and (not pick or q > pick.p or (q == pick.p and target < pick.target)) then
+          and (not pick or q > pick.p or (q == pick.p and (target < pick.target
+            or (target == pick.target and class < pick.class)))) then
           pick = { target = target, class = class, p = q }
         end
       end
