@@ -106,11 +106,14 @@ function M.ensure(c, code, n)
   -- the decision is taken by one command at a time (never waited for: another deciding, this
   -- one starts nothing), and a watcher started is said to be starting until it holds the
   -- corpus: two commands at once start one watcher, and one of them says so
-  local gate = core.stance_dir(c.root .. '/.stance')
-  if not gate or not gate:lock(client.START_LOCK) then
+  local gate, gerr = core.stance_dir(c.root .. '/.stance')
+  local locked, lcode
+  if gate then locked, gerr, lcode = gate:lock(client.START_LOCK) end
+  if not locked then
     if gate then gate:close() end
     sd:close()
-    return nil, 'a watcher is starting'
+    if lcode == 'EBUSY' then return nil, 'a watcher is starting' end
+    return nil, ('.stance/%s: %s'):format(client.START_LOCK, tostring(gerr))
   end
   local pid, why = H.start(c, sd, code)
   gate:close()
