@@ -194,7 +194,11 @@ static int layer_path(const modeljob *j, const char *layer, const stance_model_d
  * which was accepted from a suggestion). 0; -1 when out
  * of memory; else the errno of reading the file (ENOENT: the layer has no file for it),
  * and nothing is added. With `done_only`, a file not marked done adds nothing either and
- * reads as ENOENT (a curation in progress is not the team's decision yet). */
+ * reads as ENOENT (a curation in progress is not the team's decision yet). A file with
+ * errors (git's conflict markers, cut short) adds nothing and reads as ENOENT too, as
+ * `stance agree` and `stance report` leave it out: the records it lost would be learnt as "no
+ * stance" (a file marked done says every sentence was read), and a curated gold file
+ * with errors leaves the document to its annotators. */
 static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char **buf, size_t *cap,
                      size_t *room, uint32_t *read, int done_only) {
   char path[PATH_MAX];
@@ -203,13 +207,19 @@ static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char
   stance_store *st;
   const char *status;
   int e;
+  size_t errors;
   uint32_t i, n, last = 0;
   if (!layer_path(j, layer, doc, path)) return ENAMETOOLONG;
   if ((e = stance_read_path(path, buf, cap, &len)) != 0) return e == ENOMEM ? -1 : e;
   stance_problems_init(&pr);
   st = stance_read(*buf, len, NULL, &pr);
+  errors = pr.errors;
   stance_problems_free(&pr);
   if (st == NULL) return -1;
+  if (errors > 0) { /* what it lets us read is not all its annotator said: as if absent */
+    stance_store_free(st);
+    return ENOENT;
+  }
   status = stance_store_get_header(st, STANCE_H_STATUS);
   if (done_only && (status == NULL || strcmp(status, "done") != 0)) {
     stance_store_free(st);

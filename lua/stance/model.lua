@@ -174,38 +174,21 @@ function M.layers(c, annotators, also)
 end
 
 --- The annotation files of `layers` (see M.layers) on `paths` (default: every document) that
---- have errors: the model learns what could be read of them, and what could not is not
---- learnt (never said to be "no stance" without a word). One line each: "NAME's file has N
---- error(s), ...: PATH:LINE:COL: message". Files read before without a problem come from the
---- layer cache (no parse).
+--- have errors: the model learns nothing of them (as if absent, as stance agree and stance
+--- report leave them out: what they lost would be learnt as "no stance"; a curated gold file
+--- with errors leaves its document to the annotators). One line each: "NAME's file has N
+--- error(s), the first at PATH:LINE:COL: message; left out of DOC: none of it learnt". Files
+--- read before without a problem come from the layer cache (no parse).
 ---@param c stance.Corpus
 ---@param layers string[]
 ---@param paths string[]|nil
 ---@return string[]
 function M.problems(c, layers, paths)
-  local annfile, root = require('stance.annfile'), require('stance.root')
-  local exists = require('stance.core').exists
-  local vocab = c.vocab and c:vocab() or nil
-  local cache = c.layer_cache and c:layer_cache() or nil
+  local annfile = require('stance.annfile')
   local out = {}
-  for _, path in ipairs(paths or c:paths()) do
-    for _, l in ipairs(layers) do
-      local file = root.annotation_path(c.root, l, path)
-      if exists(file) then
-        local f, err, code = annfile.read(file, vocab, c.root, true, cache)
-        local where, n
-        if f == nil then
-          -- (a link's refusal names the file already)
-          where = code == 'ELINK' and err or ('%s: %s'):format(require('stance.fs').relative(file, c.root), err)
-          n = 1
-        elseif f then
-          where, n = annfile.first_error(file, f.problems, c.root)
-        end
-        if where then
-          out[#out + 1] = annfile.errors_said(l, where, n, 'what they are in is not learnt (stance check lists them)')
-        end
-      end
-    end
+  for _, e in ipairs(require('stance.layer_errors').scan(c, layers, paths)) do
+    out[#out + 1] = annfile.errors_said(e.annotator, e.where, e.errors,
+      ('left out of %s: none of it learnt (stance check lists them)'):format(e.path))
   end
   return out
 end

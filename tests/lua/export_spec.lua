@@ -64,6 +64,37 @@ local function csv_rows(s)
   return rows
 end
 
+--- The study with ben's layer on three documents, the first cut short in a note of its
+--- fourth record and the second with git's conflict markers; and the same corpus without
+--- those two files (what every count must equal). nil when ../shared is not here.
+local function broken_study()
+  local d = require('helpers.study').annotated('(none)')
+  if not d then return nil end
+  local ann = d .. '/.stance/annotations/'
+  local D = { '000_6358a7516b2472dd.txt', '001_6520dcfa8ca08700.txt', '002_c6bce5e05bd0fd45.txt' }
+  os.execute('mkdir -p ' .. T.q(ann .. 'ben'))
+  for _, p in ipairs(D) do
+    T.write(ann .. 'ben/' .. p .. '.stance', (T.read(ann .. 'fixture/' .. p .. '.stance'):gsub('annotator fixture',
+      'annotator ben')))
+  end
+  local ref = T.tmpdir()
+  os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
+  os.remove(ref .. '/.stance/annotations/ben/' .. D[1] .. '.stance')
+  os.remove(ref .. '/.stance/annotations/ben/' .. D[2] .. '.stance')
+  local text = T.read(ann .. 'ben/' .. D[1] .. '.stance')
+  local at = 1
+  for _ = 1, 4 do
+    at = assert(text:find('\nannotation ', at + 1, true))
+  end
+  local eol = text:find('\n', assert(text:find('\n  stance [^\n]*\n', at)) + 1, true)
+  T.write(ann .. 'ben/' .. D[1] .. '.stance', text:sub(1, eol) .. '  note "Cut short here, as a copy was')
+  local other = T.read(ann .. 'ben/' .. D[2] .. '.stance')
+  local cut = assert(other:find('\nannotation ', 1, true))
+  T.write(ann .. 'ben/' .. D[2] .. '.stance', other:sub(1, cut) .. '<<<<<<< HEAD\n' .. other:sub(cut + 1)
+    .. '=======\n>>>>>>> theirs\n')
+  return d, ref, D
+end
+
 describe('stance stats', function()
   after_each(T.cleanup)
 
@@ -120,12 +151,51 @@ describe('stance stats', function()
     assert.are.equal(total + 1, before.annotations)
   end)
 
+  it('counts nothing of a layer file with errors: the counts are those without it, each file named, exit 1',
+    function()
+      local d, ref, D = broken_study()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      for _, args in ipairs({ { 'stats', '--json' }, { 'stats', '--json', '--by', 'document' },
+        { 'stats', '--json', '--annotator', 'ben' } }) do
+        local want, werr, wcode = T.stance_run(args, nil, ref)
+        assert.are.equal(0, wcode, werr)
+        local got, err, code = T.stance_run(args, nil, d)
+        assert.are.equal(1, code, err)
+        assert.are.same(json.decode(want), json.decode(got))
+        for i = 1, 2 do
+          assert.truthy(err:find(('/.stance/annotations/ben/%s.stance:%%d+:%%d+: warning: [^\n]*; ben\'s file left out of '
+            .. '%s: none of it counted'):format(D[i]:gsub('%p', '%%%0'), D[i]:gsub('%p', '%%%0'))), err)
+        end
+      end
+    end)
+
   it('fails in one line outside a corpus', function()
     local d = T.tmpdir()
     local out, err, code = T.stance_run({ 'stats', d })
     assert.are.equal(1, code)
     assert.are.equal('', out)
     assert.truthy(err:find('^stance stats: .* is not inside a corpus [^\n]*\n$'), err)
+  end)
+end)
+
+describe('stance export of sentences', function()
+  after_each(T.cleanup)
+
+  it('exports no sentence of a layer file with errors (never "no stance"): the rows are those without it', function()
+    local d, ref, D = broken_study()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    for _, args in ipairs({ { 'export', '--to', 'csv', '--unit', 'sentence-target' },
+      { 'export', '--to', 'jsonl', '--unit', 'sentence' } }) do
+      local want, werr, wcode = T.stance_run(args, nil, ref)
+      assert.are.equal(0, wcode, werr)
+      local got, err, code = T.stance_run(args, nil, d)
+      assert.are.equal(1, code, err)
+      assert.are.equal(want, got)
+      for i = 1, 2 do
+        assert.truthy(err:find(('/.stance/annotations/ben/%s.stance:%%d+:%%d+: warning: [^\n]*; ben\'s file left out of '
+          .. '%s: none of it exported'):format(D[i]:gsub('%p', '%%%0'), D[i]:gsub('%p', '%%%0'))), err)
+      end
+    end
   end)
 end)
 

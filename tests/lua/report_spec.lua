@@ -267,8 +267,85 @@ describe('stance report', function()
     local _, _, err = report(d, nil, 3)
     assert.truthy(err:find("stance report: ben's file has 1 error(s), the first at .stance/annotations/ben/" .. D1
       .. '.stance:', 1, true), err)
-    assert.truthy(err:find('; what they are in is not counted (stance check lists them)\n', 1, true), err)
+    assert.truthy(err:find('; left out of ' .. D1 .. ': none of it counted (stance check lists them)\n', 1, true), err)
   end)
+
+  it('counts nothing of a layer file with errors: the figures are those without it, the page says which and where',
+    function()
+      local d = study()
+      if not d then return pending(SKIP_STUDY) end
+      local ann = d .. '/.stance/annotations/'
+      local D = { '000_6358a7516b2472dd.txt', '001_6520dcfa8ca08700.txt', '002_c6bce5e05bd0fd45.txt' }
+      -- ben coded three documents as fixture did: each is counted as the mean of the two
+      os.execute('mkdir -p ' .. T.q(ann .. 'ben'))
+      for _, p in ipairs(D) do
+        T.write(ann .. 'ben/' .. p .. '.stance', (T.read(ann .. 'fixture/' .. p .. '.stance'):gsub('annotator fixture',
+          'annotator ben')))
+      end
+      -- the same corpus without ben's files of the first two documents: the figures it must give
+      local ref = T.tmpdir()
+      os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
+      os.remove(ref .. '/.stance/annotations/ben/' .. D[1] .. '.stance')
+      os.remove(ref .. '/.stance/annotations/ben/' .. D[2] .. '.stance')
+      -- ben's first cut short in the middle of a quote, his second with git's conflict markers
+      -- (past a few records, in a note of the fourth: a reader that counted what it could read
+      -- would count three)
+      local text = T.read(ann .. 'ben/' .. D[1] .. '.stance')
+      local at = 1
+      for _ = 1, 4 do
+        at = assert(text:find('\nannotation ', at + 1, true))
+      end
+      at = assert(text:find('\n  stance [^\n]*\n', at))
+      local eol = text:find('\n', at + 1, true)
+      text = text:sub(1, eol) .. '  note "Cut short here, as a collaborator\'s copy was."\n' .. text:sub(eol + 1)
+      T.write(ann .. 'ben/' .. D[1] .. '.stance', text:sub(1, eol + 20))
+      local other = T.read(ann .. 'ben/' .. D[2] .. '.stance')
+      local cut = assert(other:find('\nannotation ', 1, true))
+      T.write(ann .. 'ben/' .. D[2] .. '.stance', other:sub(1, cut) .. '<<<<<<< HEAD\n' .. other:sub(cut + 1)
+        .. '=======\n>>>>>>> theirs\n')
+      -- what a partial read of them gives is not what the figures count
+      local partial = assert(require('stance.core').read_file(ann .. 'ben/' .. D[1] .. '.stance'))
+      local partial_n = require('stance.report.data').add_counts({}, partial:crosstab('target', 'stance',
+        'annotation'))
+      partial:close()
+      assert.is_true(partial_n > 0)
+      local want = require('stance.report.data').collect(assert(require('stance').open(ref)))
+      local got = require('stance.report.data').collect(assert(require('stance').open(d)))
+      for _, k in ipairs({ 'docs', 'targets', 'stances', 'annotations', 'read', 'averaged', 'sources', 'counted',
+        'counted_from', 'dated' }) do
+        assert.are.same(want[k], got[k], k)
+      end
+      assert.are.same({}, want.left_out)
+      -- named with the first error's file:line:col, as stance agree names it
+      local agree = require('stance.json').decode((T.stance_run({ 'agree', '--json' }, nil, d)))
+      assert.are.equal(2, #got.left_out)
+      for i = 1, 2 do
+        local b = got.left_out[i]
+        assert.are.same({ 'ben', D[i] }, { b.annotator, b.path })
+        assert.truthy(b.where:find('^%.stance/annotations/ben/' .. D[i]:gsub('%p', '%%%0') .. '%.stance:%d+:%d+: '),
+          b.where)
+        assert.are.same({ annotator = 'ben', path = D[i], where = b.where, errors = b.errors }, agree.incomplete[i])
+      end
+      assert.truthy(got.left_out[2].where:find('conflict', 1, true), got.left_out[2].where)
+      -- the figures of the page are those without the files; the page names them; exit 3
+      local page, _, err = report(d, { '--no-model' }, 3)
+      report(ref, { '--no-model' })
+      for _, id in ipairs({ 'heatmap', 'over-time', 'by-author', 'by-outlet', 'confusion' }) do
+        assert.are.equal(T.read(ref .. '/out/figures/' .. id .. '.svg'), T.read(d .. '/out/figures/' .. id .. '.svg'), id)
+      end
+      local esc = require('stance.report.svg').esc
+      assert.truthy(page:find('LEFT OUT: 2 annotation file(s) with errors count in no figure of their document', 1,
+        true), page)
+      for i = 1, 2 do
+        local b = got.left_out[i]
+        assert.truthy(page:find(esc(('ben on %s (%d error%s, the first at %s)'):format(D[i], b.errors,
+          b.errors == 1 and '' or 's', b.where)), 1, true), b.where)
+        assert.truthy(err:find(("stance report: ben's file has %d error(s), the first at %s; left out of %s: none of it "
+          .. 'counted'):format(b.errors, b.where, D[i]), 1, true), err)
+      end
+      -- the reference has no such note
+      assert.is_nil(T.read(ref .. '/out/report.html'):find('LEFT OUT', 1, true))
+    end)
 
   it('has the model\'s held-out scores and calibration curve when the study has a model layer', function()
     local d = study(true)

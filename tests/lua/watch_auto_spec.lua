@@ -420,6 +420,44 @@ end
     assert.are.same({}, watchers(d))
   end)
 
+  it('searches starting at the same moment start one watcher, and only its starter says so', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(false)
+    local k = 4
+    local dir = T.tmpdir()
+    for round = 1, 3 do
+      -- k searches at once, each with its stderr in a file of its own (STANCE_WATCH=2: the
+      -- corpus's two documents reach the threshold)
+      local cmds = {}
+      for i = 1, k do
+        cmds[i] = ('STANCE_WATCH=2 %s search --count --corpus %s sanctions >%s 2>%s &'):format(T.q(T.stance), T.q(d),
+          T.q(('%s/out%d'):format(dir, i)), T.q(('%s/err%d'):format(dir, i)))
+      end
+      local _, _, code = T.run(table.concat(cmds, ' ') .. ' wait')
+      assert.are.equal(0, code)
+      local notices = 0
+      for i = 1, k do
+        assert.are.equal('2\n', T.read(('%s/out%d'):format(dir, i)))
+        local err = T.read(('%s/err%d'):format(dir, i))
+        local _, lines = err:gsub('started `stance watch` in the background', '')
+        notices = notices + lines
+        assert.are.equal(lines == 1 and 1 or 0, select(2, err:gsub('\n', '')), err)
+      end
+      assert.are.equal(1, notices, 'round ' .. round)
+      assert.is_true(vouched(d))
+      -- (a second watcher would have ended at once: none is ending, one runs)
+      assert.are.equal(1, #watchers(d, true))
+      assert.is_false(T.exists(d .. '/.stance/watch.starting'))
+      -- while it runs, a search neither starts nor says anything
+      local c, err = count_env(d, '2')
+      assert.are.equal(2, c)
+      assert.are.equal('', err)
+      local _, _, scode = T.stance_run({ 'watch', '--stop', d })
+      assert.are.equal(0, scode)
+      assert.is_true(none_left(d))
+    end
+  end)
+
   it('on the study: by default none (five articles); STANCE_WATCH=5 or auto starts one', function()
     if not linux then return pending('no inotify on this system') end
     local d = require('helpers.study').corpus()

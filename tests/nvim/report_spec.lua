@@ -56,6 +56,66 @@ describe(':Stance report', function()
       1, true), text)
   end)
 
+  it('warns when a layer file with errors counts in no figure, naming the first with file:line:col', function()
+    local d = example()
+    -- ben's file of 02 cut short in a quote
+    local f = d .. '/.stance/annotations/ben/02_charge_unfair.txt.stance'
+    local text = T.read(f)
+    local at = assert(text:find('\nannotation ', 1, true))
+    T.write(f, text:sub(1, at) .. 'annotation x\n  span 0-4\n  label favor\n  note "cut sh')
+    require('stance').setup({ annotator = 'ana' })
+    vim.cmd('edit ' .. vim.fn.fnameescape(d .. '/' .. DOC))
+    vim.cmd('messages clear')
+    local r = require('stance.editor.commands').report({ 'output', d .. '/rep' })
+    assert.are.equal(1, #r.left_out)
+    -- one line, the place first (said from vim.schedule), whole in :messages
+    local want = "(stance) report incomplete: .stance/annotations/ben/02_charge_unfair.txt.stance:"
+    local messages = ''
+    vim.wait(1000, function()
+      messages = vim.fn.execute('messages')
+      return messages:find(want, 1, true) ~= nil
+    end)
+    assert.truthy(messages:find(want, 1, true), messages)
+    assert.truthy(messages:find("; ben's file counts in no figure of 02_charge_unfair.txt (1 file(s) with errors, the page "
+      .. 'names them)', 1, true), messages)
+    assert.truthy(T.read(d .. '/rep/report.html'):find('LEFT OUT: 1 annotation file(s) with errors', 1, true))
+  end)
+
+  it('in a terminal: a layer file with errors is `errors` in :Stance progress, and :Stance report says so on one line',
+    function()
+      local d = example()
+      local f = d .. '/.stance/annotations/ben/02_charge_unfair.txt.stance'
+      local text = T.read(f)
+      local at = assert(text:find('\nannotation ', 1, true))
+      T.write(f, text:sub(1, at) .. 'annotation x\n  span 0-4\n  label favor\n  note "cut sh')
+      local nv = T.tmux({ DOC }, { cwd = d, init = "require('stance').setup({ annotator = 'ana' })",
+        ready = 'The Congestion Charge Is Working', width = 140, height = 40 })
+      local ok, err = pcall(function()
+        nv:keys(':Stance progress')
+        local screen = nv:key('Enter', "ben's file has", 'the progress view')
+        local row = tmux.row(screen, '02_charge_unfair.txt')
+        assert.truthy(row, tmux.plain(screen))
+        assert.truthy(tmux.plain(row):find('errors', 1, true), tmux.plain(row))
+        local done_row -- (not the document's status line, which has its name too)
+        for _, r in ipairs(tmux.rows(screen)) do
+          if tmux.plain(r):find('^01_charge_works%.txt%s+done') then done_row = r end
+        end
+        local e, ok_style = tmux.style_of(row, 'errors'), tmux.style_of(done_row, 'done')
+        assert.truthy(e and ok_style, tmux.plain(screen))
+        assert.are_not.same({ e.fg, e.bg }, { ok_style.fg, ok_style.bg }, 'errors in a color of its own')
+        assert.truthy(tmux.plain(screen):find("ben's file has 1 error(s), the first at .stance/annotations/ben/"
+          .. '02_charge_unfair.txt.stance:', 1, true), tmux.plain(screen))
+        nv:keys('q')
+        nv:keys(':Stance report')
+        screen = nv:key('Enter', 'report incomplete', 'the report written and its warning')
+        assert.truthy(tmux.plain(screen):find('(stance) report incomplete: .stance/annotations/ben/02_charge_unfair.txt.stance:',
+          1, true), tmux.plain(screen))
+        assert.falsy(tmux.plain(screen):find('Press ENTER', 1, true))
+      end)
+      nv:close()
+      if not ok then error(err, 0) end
+    end)
+
   it('in a terminal: :Stance summary draws the heat strip in the stances\' colors, :Stance report says where',
     function()
       local d = example()

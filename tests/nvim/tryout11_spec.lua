@@ -44,6 +44,36 @@ describe('tryout 11 (headless)', function()
     assert.truthy(table.concat(lines, '\n'):find('\ndone%s+0/5%s+1/5%s+1/5'))
   end)
 
+  it(':Stance progress counts a layer file with errors neither done nor by its annotations, and says where',
+    function()
+      local d = need()
+      if not d then return end
+      local D2, D3 = '002_c6bce5e05bd0fd45.txt', '003_7e305a588b2246b7.txt'
+      layer(d, 'ben', D2, 'sanctions-against', 'done')
+      layer(d, 'ben', D3, 'sanctions-against', 'done')
+      -- ben's file of the third cut short in a quote (marked done: its header came through)
+      local f = d .. '/.stance/annotations/ben/' .. D3 .. '.stance'
+      local text = T.read(f)
+      local at = assert(text:find('\nannotation ', 1, true))
+      T.write(f, text:sub(1, at) .. 'annotation x\n  span 0-4\n  label sanctions-against\n  note "cut sh')
+      open(d)
+      local buf, t = require('stance.editor.status').show()
+      assert.are.equal(1, #t.errors)
+      assert.are.same({ 'ben', D3 }, { t.errors[1].annotator, t.errors[1].path })
+      local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+      local all = table.concat(lines, '\n')
+      local row
+      for _, l in ipairs(lines) do
+        if l:find(D3, 1, true) == 1 then row = l end
+      end
+      assert.truthy(row:find('errors', 1, true), row)
+      assert.is_nil(row:find('done', 1, true), row)
+      -- ben: done on the second only
+      assert.truthy(all:find('\ndone%s+0/5%s+1/5'), all)
+      assert.truthy(all:find("\nben's file has 1 error%(s%), the first at %.stance/annotations/ben/" .. D3:gsub('%p', '%%%0')
+        .. '%.stance:%d+:%d+: [^\n]*; neither done nor counted %(stance check lists them%)'), all)
+    end)
+
   it('reads git config user.name in the corpus\'s own repository, not where Neovim started', function()
     local d = need()
     if not d then return end

@@ -132,6 +132,7 @@ function cmd.ignores()
     '# (its lock, its temporary file), or a watcher\'s (stance watch): kept out of git.',
     (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
     'watch.lock', 'watch.sock', 'watch-cookie-*', 'watch.log', 'watch.failed',
+    'watch.start', 'watch.starting',
   }
 end
 

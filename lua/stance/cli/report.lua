@@ -20,9 +20,12 @@ local cmd = {
     'Colors are the schema\'s; each stance also has a pattern and a marker. Prints the page\'s',
     'path; --open opens it in the desktop\'s browser.',
     '',
-    'Exit status: 0; 3 when the page is written but its agreement is incomplete (an annotator\'s',
-    'file of a document has errors: left out of that document, said on the page and on stderr',
-    'with file:line:col, as stance agree does); 1 on other errors.',
+    'A layer file with errors counts in no figure of its document (as stance agree leaves that',
+    'annotator out of it): the document\'s figures come from its other layers, as if the file',
+    'were absent, and the page and stderr name the file and its first error (file:line:col).',
+    '',
+    'Exit status: 0; 3 when the page is written but a layer file has errors (its figures and',
+    'agreement are incomplete, as said above); 1 on other errors.',
   }, '\n'),
   flags = {
     output = { arg = 'DIR', help = 'where to write (default: .stance/report in the corpus)' },
@@ -53,14 +56,16 @@ function cmd.run(opts, args)
     local ok, oerr = require('stance.report.open').open(fs.absolute(r.html))
     if not ok then io.stderr:write('stance report: ', oerr, '\n') end
   end
+  local incomplete = #(r.left_out or {}) > 0
   if r.incomplete and #r.incomplete > 0 then
     for _, b in ipairs(r.incomplete) do
       io.stderr:write(require('stance.utf8').printable(('stance report: agreement incomplete: %s left out of %s: %s')
         :format(b.annotator, b.path, b.where)), '\n')
     end
-    return require('stance.cli.agree').INCOMPLETE
+    incomplete = true
   end
-  return 0
+  -- (each file left out of the figures is said above, among the problems)
+  return incomplete and require('stance.cli.agree').INCOMPLETE or 0
 end
 
 return cmd

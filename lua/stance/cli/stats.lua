@@ -26,6 +26,16 @@ function cmd.run(opts, args)
   require('stance.export.rows').warn_unlisted(c, function(path, _, message)
     report:warn(path, nil, nil, '%s (not counted)', message)
   end)
+  -- a layer file with errors is left out of its document whole (as stance agree, stance
+  -- report and the model leave it out), named at its first error, and the counts exit 1
+  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  if nerr then return nil, nerr end
+  local errors = require('stance.layer_errors').scan(c, names or c:layer_names())
+  for _, e in ipairs(errors) do
+    report:warn(e.file, e.line, e.col, "%s (%d error(s)); %s's file left out of %s: none of it counted (stance check "
+      .. 'lists them)', e.message, e.errors, e.annotator, e.path)
+  end
+  opts.left_out = require('stance.layer_errors').set(errors)
   local code, rerr = H.counts(c, opts)
   if not code then return nil, rerr end
   return (code == 0 and report.warnings > 0) and 1 or code
@@ -42,7 +52,7 @@ function H.counts(c, opts)
   local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
   if nerr then return nil, nerr end
   for doc in c:documents() do
-    local anns = H.annotations(doc, names)
+    local anns = H.annotations(doc, names, opts.left_out)
     if #anns > 0 then docs_annotated = docs_annotated + 1 end
     for _, a in ipairs(anns) do
       total = total + 1
@@ -64,12 +74,20 @@ function H.counts(c, opts)
   return 0
 end
 
---- The annotations of `doc` that count (of `names`, or everyone's): not the suggestions an
+--- The annotations of `doc` that count (of `names`, or everyone's): not those of a layer
+--- whose file of it has errors (`left_out`: stance.layer_errors.set), nor the suggestions an
 --- annotator rejected (kept in the model layer as negative examples, with the stance refused).
-function H.annotations(doc, names)
+function H.annotations(doc, names, left_out)
   local model = require('stance.model')
   local out = {}
-  for _, a in ipairs(doc:annotations({ annotator = names })) do
+  local kept = names
+  if left_out and next(left_out) then
+    kept = {}
+    for _, name in ipairs(names or doc.corpus:layer_names()) do
+      if not (left_out[name] and left_out[name][doc.path]) then kept[#kept + 1] = name end
+    end
+  end
+  for _, a in ipairs(doc:annotations({ annotator = kept })) do
     if not (a.annotator == 'model' and model.is_rejection(a)) then out[#out + 1] = a end
   end
   return out
@@ -101,7 +119,7 @@ function H.by(c, opts)
       order[#order + 1] = value
     end
     g.documents = g.documents + 1
-    local anns = H.annotations(doc, names)
+    local anns = H.annotations(doc, names, opts.left_out)
     if #anns > 0 then g.annotated_documents = g.annotated_documents + 1 end
     for _, a in ipairs(anns) do
       g.annotations = g.annotations + 1

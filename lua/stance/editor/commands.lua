@@ -325,6 +325,13 @@ function M.report(args)
   if not r then return notify().error(rerr) end
   require('stance.compat').echo(('stance report: %s (%d figures in %s/figures)'):format(
     vim.fn.fnamemodify(r.html, ':~:.'), #r.figures, vim.fn.fnamemodify(r.dir, ':~:.')))
+  -- as `stance report` exits 3: a file with errors counts in no figure of its document (one
+  -- line, the place first: never a Press ENTER prompt after the echo above)
+  if r.left_out and #r.left_out > 0 then
+    local b = r.left_out[1]
+    notify().line(('report incomplete: %s; %s\'s file counts in no figure of %s (%d file(s) with errors, the page '
+      .. 'names them)'):format(b.where, b.annotator, b.path, #r.left_out), vim.log.levels.WARN)
+  end
   if open then
     local ok, oerr = require('stance.report.open').open(r.html)
     if not ok then notify().error(oerr) end

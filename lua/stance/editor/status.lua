@@ -74,7 +74,8 @@ function M.table(root)
   end
   local names = vim.list_extend({}, people)
   names[#names + 1] = gold
-  local rows = {}
+  local rows, errors = {}, {}
+  local annfile = require('stance.annfile')
   for _, path in ipairs(c:paths()) do
     local doc = c:document(path)
     local row = { path = path, cells = {} }
@@ -83,17 +84,26 @@ function M.table(root)
       local cell = { status = 'not-started', count = 0 }
       if require('stance.fs').exists(file) then
         local layer = doc and doc:layer(n)
-        if layer then cell = { status = layer:status(), count = #layer:records('annotation') } end
+        local where, nerr
+        if layer then where, nerr = annfile.first_error(layer.file.path, layer.file.problems, root) end
+        if where then
+          -- neither done nor counted: what it lets us read is not all there is (as stance agree)
+          cell = { status = 'errors', count = 0 }
+          errors[#errors + 1] = { annotator = n, path = path, where = where, errors = nerr }
+        elseif layer then
+          cell = { status = layer:status(), count = #layer:records('annotation') }
+        end
       end
       row.cells[n] = cell
     end
     rows[#rows + 1] = row
   end
-  return { annotators = people, columns = names, left_out = left_out, rows = rows }
+  return { annotators = people, columns = names, left_out = left_out, rows = rows, errors = errors }
 end
 
-H.marks = { done = 'done', ['in-progress'] = 'in progress', ['not-started'] = '·' }
-H.groups = { done = 'StanceDone', ['in-progress'] = 'StanceInProgress', ['not-started'] = 'StanceNotStarted' }
+H.marks = { done = 'done', ['in-progress'] = 'in progress', ['not-started'] = '·', errors = 'errors' }
+H.groups = { done = 'StanceDone', ['in-progress'] = 'StanceInProgress', ['not-started'] = 'StanceNotStarted',
+  errors = 'StanceErrors' }
 
 --- The lines of the progress view, and per line the highlights { line, col, end, group }.
 function M.lines(t)
@@ -125,7 +135,8 @@ function M.lines(t)
     local line = pad(printable(r.path), width + 2)
     for i, n in ipairs(t.columns) do
       local cell = r.cells[n]
-      local text = H.marks[cell.status] .. (cell.status ~= 'not-started' and (' (%d)'):format(cell.count) or '')
+      local counted = cell.status ~= 'not-started' and cell.status ~= 'errors'
+      local text = H.marks[cell.status] .. (counted and (' (%d)'):format(cell.count) or '')
       hls[#hls + 1] = { #lines, #line, #line + #text, H.groups[cell.status] }
       line = line .. pad(text, cols[i])
       if cell.status == 'done' then done[n] = (done[n] or 0) + 1 end
@@ -138,6 +149,12 @@ function M.lines(t)
   end
   lines[#lines + 1] = ''
   lines[#lines + 1] = foot
+  -- each file with errors, where its first one is (a cell has no room for it)
+  if #(t.errors or {}) > 0 then lines[#lines + 1] = '' end
+  for _, e in ipairs(t.errors or {}) do
+    lines[#lines + 1] = printable(require('stance.annfile').errors_said(e.annotator, e.where, e.errors,
+      'neither done nor counted (stance check lists them)'))
+  end
   return lines, hls
 end
 
@@ -150,7 +167,8 @@ function M.show()
   local t, err = M.table(root)
   if not t then return require('stance.notify').error(err) end
   local lines, hls = M.lines(t)
-  for group, link in pairs({ StanceDone = 'String', StanceInProgress = 'Special', StanceNotStarted = 'Comment' }) do
+  for group, link in pairs({ StanceDone = 'String', StanceInProgress = 'Special', StanceNotStarted = 'Comment',
+    StanceErrors = 'ErrorMsg' }) do
     vim.api.nvim_set_hl(0, group, { link = link, default = true })
   end
   local name = 'stance://progress'

@@ -123,12 +123,15 @@ end
 --- The layer of `who` on `doc` to export, or nil when there is none on disk. What an export
 --- leaves out is said through warn(path, line, message), never dropped without a word: a
 --- layer that cannot be read (a link out of the corpus, a FIFO), and each record of its file
---- that could not be (an error at its line).
+--- that could not be (an error at its line). With `whole` (the sentence units, whose
+--- sentences without a stance read as "no stance"), a file with errors is left out whole, as
+--- stance agree leaves it out: said once, at its first error.
 ---@param doc table stance.Document
 ---@param who string
 ---@param warn fun(path: string, line: integer|nil, message: string)
+---@param whole boolean|nil
 ---@return table|nil stance.Layer
-function M.layer(doc, who, warn)
+function M.layer(doc, who, warn, whole)
   local layer, err = doc:layer(who)
   if not layer then
     warn(require('stance.root').annotation_path(doc.corpus.root, who, doc.path), nil,
@@ -136,6 +139,16 @@ function M.layer(doc, who, warn)
     return nil
   end
   if not layer:exists() then return nil end
+  if whole then
+    local first, n = require('stance.annfile').errors(layer.file.problems)
+    if first then
+      -- (the cause a conflict marker gives the first error, as stance check says it)
+      require('stance.annfile').first_error(layer.file.path, layer.file.problems, doc.corpus.root)
+      warn(layer.file.path, first.line, ("%s (%d error(s)); %s's file left out of %s: none of it exported, not even "
+        .. 'as no stance (stance check lists them)'):format(first.message, n, who, doc.path), first.col)
+      return nil
+    end
+  end
   for _, p in ipairs(layer.file.problems or {}) do
     if p.severity == 'error' then
       -- (at the column stance check gives it)
@@ -235,7 +248,7 @@ function H.sentences(doc, names, warn, kind)
     targets[#targets + 1], seen_target[t.name] = t.name, true
   end
   for _, who in ipairs(names or doc:annotators()) do
-    local layer = M.layer(doc, who, warn)
+    local layer = M.layer(doc, who, warn, true)
     if layer then
       layers[#layers + 1] = { who = who, status = layer:status() or 'in-progress' }
       if layer:status() == 'done' then done[#done + 1] = who end

@@ -35,6 +35,8 @@ local H = {}
 --- count from gold, from documents of one annotator, as the mean of several (and how many their files hold)
 ---@field sources table<string, integer> documents per kind of source: gold, one, several, not-started
 ---@field problems string[] what could not be read (a file, and why)
+---@field left_out {annotator: string, path: string, where: string, errors: integer}[] layer files with errors
+--- (where: PATH:LINE:COL: message of the first): each counts for nothing on its document, as in stance agree
 
 --- The layers a report considers: `names` when given; else `gold` (when the corpus has it) and
 --- every person's layer: a document curated into gold (its gold file marked done) is counted
@@ -80,7 +82,8 @@ function M.collect(c, opts)
   local named = opts.annotators and #opts.annotators > 0
   local layers = M.layers(c, opts.annotators)
   local d = { root = c.root, layers = layers, docs = {}, columns = meta.columns, dated = 0, annotations = 0,
-    read = 0, averaged = 0, problems = {}, sources = { gold = 0, one = 0, several = 0, ['not-started'] = 0 } }
+    read = 0, averaged = 0, problems = {}, left_out = {},
+    sources = { gold = 0, one = 0, several = 0, ['not-started'] = 0 } }
   local by_path = {}
   for i, path in ipairs(c:paths()) do
     local row = meta.rows[path] or {}
@@ -104,16 +107,21 @@ function M.collect(c, opts)
         if not store then
           d.problems[#d.problems + 1] = ('%s/%s: %s'):format(dir, e.path, tostring(problems))
         else
-          local where, errors = require('stance.annfile').first_error(dir .. '/' .. e.path, problems, c.root)
+          local annfile = require('stance.annfile')
+          local where, errors = annfile.first_error(dir .. '/' .. e.path, problems, c.root)
           if where then
-            d.problems[#d.problems + 1] = require('stance.annfile').errors_said(layer, where, errors,
-              'what they are in is not counted (stance check lists them)')
+            -- as stance agree does: a file with errors counts for nothing on its document (what
+            -- it lets us read is not all there is), whose figures come from its other layers
+            d.left_out[#d.left_out + 1] = { annotator = layer, path = doc.path, where = where, errors = errors }
+            d.problems[#d.problems + 1] = annfile.errors_said(layer, where, errors,
+              ('left out of %s: none of it counted (stance check lists them)'):format(doc.path))
+          else
+            local counts, labels = {}, {}
+            local n = M.add_counts(counts, store:crosstab('target', 'stance', 'annotation'))
+            M.add_counts(labels, store:crosstab('target', 'stance', 'doclabel'))
+            doc.by_layer[layer] = { counts = counts, labels = labels, total = n,
+              status = store:header().status == 'done' and 'done' or 'in-progress' }
           end
-          local counts, labels = {}, {}
-          local n = M.add_counts(counts, store:crosstab('target', 'stance', 'annotation'))
-          M.add_counts(labels, store:crosstab('target', 'stance', 'doclabel'))
-          doc.by_layer[layer] = { counts = counts, labels = labels, total = n,
-            status = store:header().status == 'done' and 'done' or 'in-progress' }
           -- its memory is C's, which the collector does not see: freed now, not at some later cycle
           store:close()
         end

@@ -31,6 +31,8 @@ M.GROUP_COLUMNS = { 'author', 'outlet' }
 ---@field figures string[] paths of the SVG files
 ---@field data stance.ReportData
 ---@field sections string[] titles of the sections written
+---@field incomplete table[]|nil the agreement's layers left out of a document (stance.agreement)
+---@field left_out table[] the layer files with errors that no figure counts (stance.ReportData.left_out)
 
 --- Build the report of corpus `c` and write it.
 ---@param c stance.Corpus
@@ -60,7 +62,8 @@ function M.write(c, opts)
   local page = dir .. '/report.html'
   local wok, werr = core.write_atomic(page, r.html, nil, { root = root })
   if not wok then return nil, werr end
-  return { dir = dir, html = page, figures = paths, data = r.data, sections = r.sections, incomplete = r.incomplete }
+  return { dir = dir, html = page, figures = paths, data = r.data, sections = r.sections, incomplete = r.incomplete,
+    left_out = r.data.left_out }
 end
 
 --- Build the report in memory: { html, figures = { { id, file, title, caption, svg } }, data }.
@@ -129,8 +132,26 @@ function H.documents(ctx)
     .. 'one in progress may still get some; a document nobody has started has dashed cells and says "not '
     .. 'started".'):format(H.layers_said(data), per > 1 and ('%d consecutive documents'):format(per) or 'document',
     order)
-  H.section(ctx, 'documents', 'Stance per document', { H.figure(ctx, 'heatmap',
-    'Stance per target per document', caption, body) })
+  local parts = {}
+  local left = H.left_out_said(data)
+  if left then parts[1] = html.p(left, 'note') end
+  parts[#parts + 1] = H.figure(ctx, 'heatmap', 'Stance per target per document', caption, body)
+  H.section(ctx, 'documents', 'Stance per document', parts)
+end
+
+--- What the page says of the layer files with errors that no figure counts (stance.report.data's
+--- left_out), or nil when there is none.
+function H.left_out_said(data)
+  local list = data.left_out or {}
+  if #list == 0 then return nil end
+  local items = {}
+  for _, b in ipairs(list) do
+    items[#items + 1] = ('%s on %s (%d error%s, the first at %s)'):format(b.annotator, b.path, b.errors,
+      b.errors == 1 and '' or 's', b.where)
+  end
+  return ('LEFT OUT: %d annotation file(s) with errors count in no figure of their document, which comes from its '
+    .. 'other layers, as if the file were absent: %s. Fix them (stance check) before publishing these figures.')
+    :format(#list, table.concat(items, '; '))
 end
 
 function H.over_time(ctx)

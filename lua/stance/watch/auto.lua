@@ -29,6 +29,9 @@ M.LOG = 'watch.log'
 M.FAILED = 'watch.failed'
 --- Seconds after a failed start before another is tried.
 M.RETRY_S = 600
+--- Seconds a watcher just started is taken to be starting (none other is started) until it
+--- holds the corpus; one that did not by then is taken as lost.
+M.STARTING_S = 10
 --- Documents from which a corpus whose schema says nothing about `watch` gets a watcher.
 --- Measured (session 12, a fresh `stance search --count`, news-shaped documents of
 --- tests/bench/gen_corpus.lua, load 7 on two cores): the check of every document costs 3.6 ms
@@ -100,22 +103,47 @@ function M.ensure(c, code, n)
     sd:close()
     return nil, 'a watcher could not start a while ago (.stance/' .. M.FAILED .. ')'
   end
+  -- the decision is taken by one command at a time (never waited for: another deciding, this
+  -- one starts nothing), and a watcher started is said to be starting until it holds the
+  -- corpus: two commands at once start one watcher, and one of them says so
+  local gate, gerr = core.stance_dir(c.root .. '/.stance')
+  local locked, lcode
+  if gate then locked, gerr, lcode = gate:lock(client.START_LOCK) end
+  if not locked then
+    if gate then gate:close() end
+    sd:close()
+    if lcode == 'EBUSY' then return nil, 'a watcher is starting' end
+    return nil, ('.stance/%s: %s'):format(client.START_LOCK, tostring(gerr))
+  end
+  local pid, why = H.start(c, sd, code)
+  gate:close()
+  sd:close()
+  if pid and mode == 'default' then M.notice(c, n) end
+  return pid, why
+end
+
+--- Start the watcher, under the start lock (`sd`: the corpus's .stance folder).
+function H.start(c, sd, code)
+  local core = require('stance.core')
+  local client = require('stance.watch.client')
   if code == 'EBUILD' then
     -- (an older one that knows no "stop" goes on: nothing is started, searches check)
-    if not client.stop(c.root, 2000) then
-      sd:close()
-      return nil, 'a watcher of another build of stance runs, and did not stop'
-    end
+    if not client.stop(c.root, 2000) then return nil, 'a watcher of another build of stance runs, and did not stop' end
   elseif not H.free(sd) then
-    sd:close()
+    return nil, 'a watcher runs'
+  end
+  local now = os.time()
+  local starting = core.stat(c.root .. '/.stance/' .. client.STARTING)
+  if starting and starting.mtime + M.STARTING_S > now and starting.mtime <= now + 60 then
     return nil, 'a watcher is starting'
   end
-  sd:close()
   local exe = core.realpath('/proc/self/exe')
   if not exe then return nil, 'the program running has no path' end
+  sd:remove(client.STARTING)
+  sd:touch(client.STARTING)
   local pid, derr = core.detach({ exe, 'watch', '--auto', '--idle', tostring(M.IDLE_S), '--', c.root },
     c.root .. '/.stance/' .. M.LOG)
-  if pid and mode == 'default' then M.notice(c, n) end
+  if not pid then sd:remove(client.STARTING) end
   return pid, derr
 end
 

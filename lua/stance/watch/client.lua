@@ -24,6 +24,11 @@ local M = {}
 M.SOCKET = 'watch.sock'
 --- The lock a watcher holds while it runs (one watcher per corpus).
 M.LOCK = 'watch.lock'
+--- The lock a command holds while it decides to start a watcher on demand (stance.watch.auto),
+--- and the file it leaves until the watcher it started holds M.LOCK (the watcher removes it):
+--- two commands starting at once start one watcher, and only its starter says so.
+M.START_LOCK = 'watch.start'
+M.STARTING = 'watch.starting'
 
 --- How long a live watcher may take to see its cookie (ms), and then to index and save.
 M.SEEN_MS = 1000

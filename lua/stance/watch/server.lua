@@ -64,6 +64,8 @@ function M.run(c, opts)
     if code == 'EBUSY' then return nil, 'a watcher already runs for this corpus', code end
     return nil, err, code
   end
+  -- the corpus is ours: a command that started us on demand no longer needs to say one is starting
+  sd:remove(require('stance.watch.client').STARTING)
   local st = {
     c = c, sd = sd, pending = {}, npending = 0, full = false, links = {}, byino = {}, ino_of = {},
     requests = {}, conns = {}, nconns = 0, since = {},
