@@ -70,28 +70,12 @@ end
 local function broken_study()
   local d = require('helpers.study').annotated('(none)')
   if not d then return nil end
-  local ann = d .. '/.stance/annotations/'
-  local D = { '000_6358a7516b2472dd.txt', '001_6520dcfa8ca08700.txt', '002_c6bce5e05bd0fd45.txt' }
-  os.execute('mkdir -p ' .. T.q(ann .. 'ben'))
-  for _, p in ipairs(D) do
-    T.write(ann .. 'ben/' .. p .. '.stance', (T.read(ann .. 'fixture/' .. p .. '.stance'):gsub('annotator fixture',
-      'annotator ben')))
-  end
-  local ref = T.tmpdir()
-  os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
-  os.remove(ref .. '/.stance/annotations/ben/' .. D[1] .. '.stance')
-  os.remove(ref .. '/.stance/annotations/ben/' .. D[2] .. '.stance')
-  local text = T.read(ann .. 'ben/' .. D[1] .. '.stance')
-  local at = 1
-  for _ = 1, 4 do
-    at = assert(text:find('\nannotation ', at + 1, true))
-  end
-  local eol = text:find('\n', assert(text:find('\n  stance [^\n]*\n', at)) + 1, true)
-  T.write(ann .. 'ben/' .. D[1] .. '.stance', text:sub(1, eol) .. '  note "Cut short here, as a copy was')
-  local other = T.read(ann .. 'ben/' .. D[2] .. '.stance')
-  local cut = assert(other:find('\nannotation ', 1, true))
-  T.write(ann .. 'ben/' .. D[2] .. '.stance', other:sub(1, cut) .. '<<<<<<< HEAD\n' .. other:sub(cut + 1)
-    .. '=======\n>>>>>>> theirs\n')
+  local B = require('helpers.broken_layers')
+  local D = B.DOCS
+  B.copy(d, 'ben', D)
+  local ref = B.without(d, { { 'ben', D[1] }, { 'ben', D[2] } })
+  B.cut_in_note(B.path(d, 'ben', D[1]))
+  B.conflict(B.path(d, 'ben', D[2]))
   return d, ref, D
 end
 

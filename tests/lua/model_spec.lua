@@ -190,39 +190,20 @@ describe('the stance model', function()
     function()
       local d = study()
       if not d then return pending('../shared/corpus is not here') end
-      local ann = d .. '/.stance/annotations/'
-      local D = { '000_6358a7516b2472dd.txt', '001_6520dcfa8ca08700.txt', '002_c6bce5e05bd0fd45.txt' }
+      local B = require('helpers.broken_layers')
+      local D = B.DOCS
       -- ben coded three documents, done, against where fixture said favor
-      os.execute('mkdir -p ' .. T.q(ann .. 'ben') .. ' ' .. T.q(ann .. 'gold'))
-      for _, p in ipairs(D) do
-        T.write(ann .. 'ben/' .. p .. '.stance', (T.read(ann .. 'fixture/' .. p .. '.stance'):gsub('annotator fixture',
-          'annotator ben'):gsub('stance favor', 'stance against')))
-      end
+      B.copy(d, 'ben', D, function(text) return (text:gsub('stance favor', 'stance against')) end)
       -- gold curated the third, done
-      T.write(ann .. 'gold/' .. D[3] .. '.stance', (T.read(ann .. 'fixture/' .. D[3] .. '.stance'):gsub(
-        'annotator fixture', 'annotator gold')))
+      B.copy(d, 'gold', { D[3] })
       -- the same corpus without ben's files of the first two documents nor gold's: what must be learnt
-      local ref = T.tmpdir()
-      os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
-      os.remove(ref .. '/.stance/annotations/ben/' .. D[1] .. '.stance')
-      os.remove(ref .. '/.stance/annotations/ben/' .. D[2] .. '.stance')
-      os.remove(ref .. '/.stance/annotations/gold/' .. D[3] .. '.stance')
+      local ref = B.without(d, { { 'ben', D[1] }, { 'ben', D[2] }, { 'gold', D[3] } })
       -- ben's first cut short in a note of its fourth record (marked done: a reader that took
-      -- what it could read would learn the rest of the document as "no stance")
-      local text = T.read(ann .. 'ben/' .. D[1] .. '.stance')
-      local at = 1
-      for _ = 1, 4 do
-        at = assert(text:find('\nannotation ', at + 1, true))
-      end
-      at = assert(text:find('\n  stance [^\n]*\n', at))
-      local eol = text:find('\n', at + 1, true)
-      T.write(ann .. 'ben/' .. D[1] .. '.stance', text:sub(1, eol) .. '  note "Cut short here, as a copy was')
-      -- ben's second and gold's with git's conflict markers
-      for _, f in ipairs({ ann .. 'ben/' .. D[2] .. '.stance', ann .. 'gold/' .. D[3] .. '.stance' }) do
-        local other = T.read(f)
-        local cut = assert(other:find('\nannotation ', 1, true))
-        T.write(f, other:sub(1, cut) .. '<<<<<<< HEAD\n' .. other:sub(cut + 1) .. '=======\n>>>>>>> theirs\n')
-      end
+      -- what it could read would learn the rest of the document as "no stance"); ben's second
+      -- and gold's with git's conflict markers
+      B.cut_in_note(B.path(d, 'ben', D[1]))
+      B.conflict(B.path(d, 'ben', D[2]))
+      B.conflict(B.path(d, 'gold', D[3]))
       local model = require('stance.model')
       local want = assert(model.run(assert(require('stance').open(ref)), { all = true }))
       local got = assert(model.run(assert(require('stance').open(d)), { all = true }))

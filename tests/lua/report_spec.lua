@@ -275,34 +275,15 @@ describe('stance report', function()
       local d = study()
       if not d then return pending(SKIP_STUDY) end
       local ann = d .. '/.stance/annotations/'
-      local D = { '000_6358a7516b2472dd.txt', '001_6520dcfa8ca08700.txt', '002_c6bce5e05bd0fd45.txt' }
+      local B = require('helpers.broken_layers')
+      local D = B.DOCS
       -- ben coded three documents as fixture did: each is counted as the mean of the two
-      os.execute('mkdir -p ' .. T.q(ann .. 'ben'))
-      for _, p in ipairs(D) do
-        T.write(ann .. 'ben/' .. p .. '.stance', (T.read(ann .. 'fixture/' .. p .. '.stance'):gsub('annotator fixture',
-          'annotator ben')))
-      end
+      B.copy(d, 'ben', D)
       -- the same corpus without ben's files of the first two documents: the figures it must give
-      local ref = T.tmpdir()
-      os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
-      os.remove(ref .. '/.stance/annotations/ben/' .. D[1] .. '.stance')
-      os.remove(ref .. '/.stance/annotations/ben/' .. D[2] .. '.stance')
-      -- ben's first cut short in the middle of a quote, his second with git's conflict markers
-      -- (past a few records, in a note of the fourth: a reader that counted what it could read
-      -- would count three)
-      local text = T.read(ann .. 'ben/' .. D[1] .. '.stance')
-      local at = 1
-      for _ = 1, 4 do
-        at = assert(text:find('\nannotation ', at + 1, true))
-      end
-      at = assert(text:find('\n  stance [^\n]*\n', at))
-      local eol = text:find('\n', at + 1, true)
-      text = text:sub(1, eol) .. '  note "Cut short here, as a collaborator\'s copy was."\n' .. text:sub(eol + 1)
-      T.write(ann .. 'ben/' .. D[1] .. '.stance', text:sub(1, eol + 20))
-      local other = T.read(ann .. 'ben/' .. D[2] .. '.stance')
-      local cut = assert(other:find('\nannotation ', 1, true))
-      T.write(ann .. 'ben/' .. D[2] .. '.stance', other:sub(1, cut) .. '<<<<<<< HEAD\n' .. other:sub(cut + 1)
-        .. '=======\n>>>>>>> theirs\n')
+      local ref = B.without(d, { { 'ben', D[1] }, { 'ben', D[2] } })
+      -- ben's first cut short in the middle of a quoted note, his second with git's conflict markers
+      B.cut_in_note(B.path(d, 'ben', D[1]))
+      B.conflict(B.path(d, 'ben', D[2]))
       -- what a partial read of them gives is not what the figures count
       local partial = assert(require('stance.core').read_file(ann .. 'ben/' .. D[1] .. '.stance'))
       local partial_n = require('stance.report.data').add_counts({}, partial:crosstab('target', 'stance',
