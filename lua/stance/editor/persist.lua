@@ -165,7 +165,7 @@ function M.save(s, opts)
   local link = require('stance.layer_link').problem(s.path, s.corpus.root)
   if link then
     H.refuse_link(s, link)
-    require('stance.notify').error(s.readonly)
+    require('stance.notify').line(s.readonly, vim.log.levels.ERROR) -- one line: no Press ENTER
     require('stance.editor.write').sync(s) -- held: :q refuses as for a modified buffer
     return nil, s.readonly
   end
@@ -249,17 +249,18 @@ end
 --- The changes of `s` refused by a link in its layer's place (`link`: its problem): kept
 --- (s.readonly says why), tried again once the file there changes.
 function H.refuse_link(s, link)
-  s.readonly = s:unwritable({ path = s.path, problems = { link }, link = true })
-    .. '; your changes are kept in this session, and saved once a file is there'
+  local where = require('stance.annfile').first_error(s.path, { link }, s.corpus.root)
+  s.readonly = ('your layer is a link, not saved: remove the link; your changes are kept in this session, and'
+    .. ' saved once a file is there, nothing more can be changed until then; %s'):format(where)
   s.readonly_disk = require('stance.editor.session').stamp(s.path)
 end
 
 --- The changes of `s` refused by its layer's file, changed on disk with errors (the first at
 --- `where`): kept, merged once it is fixed.
 function H.refuse_errors(s, where)
-  s.readonly = ('%s changed on disk and now has errors, the first at %s; not overwritten: your changes'
-    .. ' are kept in this session and saved once it is fixed; nothing more can be changed until then')
-    :format(vim.fn.fnamemodify(s.path, ':~:.'), where)
+  s.readonly = ('your layer changed on disk and now has errors: fix it; your changes are kept in this session'
+    .. ' and saved once it is fixed (not overwritten), nothing more can be changed until then; the first at %s')
+    :format(where)
   s.readonly_disk = require('stance.editor.session').stamp(s.path) -- the file as it is now
 end
 
@@ -437,7 +438,7 @@ function M.check_disk(s)
   s.readonly, s.readonly_disk = file.errors > 0 and s:unwritable(file) or nil, nil
   H.shown_anew(s, before, store)
   if s.readonly then
-    require('stance.notify').warn(('changed on disk: reloaded; %s'):format(s.readonly))
+    require('stance.notify').line(('changed on disk: reloaded; %s'):format(s.readonly), vim.log.levels.WARN)
   else
     require('stance.notify').notify(('%s changed on disk: reloaded'):format(vim.fn.fnamemodify(s.path, ':~:.')))
   end

@@ -24,7 +24,7 @@ function M.done(undo)
   local session = require('stance.editor.session')
   local s, err = session.current(true)
   if not s then return require('stance.notify').error(err) end
-  if s.readonly then return require('stance.notify').error(s.readonly) end
+  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end
   local want = undo and 'in-progress' or 'done'
   local before = s.store:header().status
   if before ~= want then
