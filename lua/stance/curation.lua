@@ -252,11 +252,11 @@ function H.unreadable(corpus, doc, names, gold)
     msg = ("cannot curate %s: fix gold's file first (stance check lists its errors), curation would not be saved"
       .. ' over it; %s'):format(doc.path, require('stance.annfile').errors_said('gold', gwhere, gn))
   else
-    local names = {}
-    for _, b in ipairs(bad) do names[#names + 1] = b.name end
+    local broken = {}
+    for _, b in ipairs(bad) do broken[#broken + 1] = b.name end
     msg = ('cannot curate %s: fix %s (stance check lists every error)%s; %s; what could not be read would'
       .. ' count as "no annotation" (and a place agreed without it would go into gold)'):format(doc.path,
-      #names == 1 and ("%s's file"):format(names[1]) or ('the files of ' .. table.concat(names, ', ')),
+      #broken == 1 and ("%s's file"):format(broken[1]) or ('the files of ' .. table.concat(broken, ', ')),
       #others >= 2 and (', or curate without it: only %s'):format(table.concat(others, ',')) or '',
       table.concat(parts, '; '))
   end
