@@ -366,8 +366,8 @@ function M.agree(args)
   if not report then return notify().error(rerr) end
   if report.incomplete and #report.incomplete > 0 then
     local b = report.incomplete[1]
-    notify().warn(('agreement incomplete: %d annotation file(s) with errors left out of their document, the first'
-      .. ' %s on %s: %s'):format(#report.incomplete, b.annotator, b.path, b.where))
+    notify().line(('agreement incomplete: %d annotation file(s) with errors left out of their document, the first'
+      .. ' %s on %s: %s'):format(#report.incomplete, b.annotator, b.path, b.where), vim.log.levels.WARN)
   end
   vim.cmd('botright new')
   local buf = vim.api.nvim_get_current_buf()

@@ -147,8 +147,8 @@ function H.orphan(s, ids, frame)
     s.store:mark(id, 'orphan', true)
   end
   s:forget(nil, true)
-  require('stance.notify').warn(('%d annotation(s) lost all their text; kept as orphans '
-    .. '(:Stance list orphans; u brings the text back)'):format(#ids))
+  require('stance.notify').line(('%d annotation(s) lost all their text; kept as orphans '
+    .. '(:Stance list orphans; u brings the text back)'):format(#ids), vim.log.levels.WARN)
 end
 
 --- Write `s` now if anything changed. Returns true, or nil and why.
@@ -283,7 +283,7 @@ end
 
 function H.failed(s, err)
   local msg = ('could not save the annotations of %s: %s'):format(s.rel, err)
-  require('stance.notify').error(msg)
+  require('stance.notify').line(msg, vim.log.levels.ERROR)
   return nil, msg
 end
 
@@ -329,8 +329,10 @@ function M.merge(s, frame, ours_text, disk)
       s.store = res.store
       H.written(s, out, info)
       H.shown_anew(s, before, res.store)
-      local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
-        vim.fn.fnamemodify(s.path, ':~:.'), total.theirs, total.ours)
+      -- what happened first, the file last: one line, cut where the screen ends
+      local msg = ('your layer changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
+        total.theirs, total.ours)
+      local file = ('; %s'):format(vim.fn.fnamemodify(s.path, ':~:.'))
       if total.conflicts > 0 then
         local quotes = {}
         for i, id in ipairs(total.conflict_ids) do
@@ -346,10 +348,10 @@ function M.merge(s, frame, ours_text, disk)
               and ('"%s"'):format(require('stance.editor.nav').quote(s.buf, rec.spans, 30)) or id
           end
         end
-        require('stance.notify').warn(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
-          :format(total.conflicts, table.concat(quotes, ', ')))
+        require('stance.notify').line(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
+          :format(total.conflicts, table.concat(quotes, ', ')) .. file, vim.log.levels.WARN)
       else
-        require('stance.notify').notify(msg)
+        require('stance.notify').line(msg .. file)
       end
       return true
     end
@@ -440,7 +442,8 @@ function M.check_disk(s)
   if s.readonly then
     require('stance.notify').line(('changed on disk: reloaded; %s'):format(s.readonly), vim.log.levels.WARN)
   else
-    require('stance.notify').notify(('%s changed on disk: reloaded'):format(vim.fn.fnamemodify(s.path, ':~:.')))
+    require('stance.notify').line(('your layer changed on disk: reloaded; %s'):format(vim.fn.fnamemodify(s.path,
+      ':~:.')))
   end
 end
 
