@@ -143,6 +143,25 @@ describe('layer files with errors, in a terminal', function()
     assert.are.equal('done', gold:header().status)
   end)
 
+  it(':Stance curate refused on one line at 80 columns, whole in :messages', function()
+    local d, path = require('helpers.study_layers').curation()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local ben = d .. '/.stance/annotations/ben/' .. path .. '.stance'
+    local cut = T.read(ben):sub(1, 400)
+    T.write(ben, cut)
+    local where = assert(first_error('.stance/annotations/ben/' .. path .. '.stance', cut))
+    local nv = T.tmux({ path }, { cwd = d, width = 80, height = 24, ready = path,
+      init = "require('stance').setup({ annotator = 'cur' })" })
+    tmux.driving(nv, function()
+      nv:keys(':Stance curate')
+      local screen = nv:key('Enter', has('(stance) cannot curate '), 'the refusal')
+      assert.truthy(has('…')(screen), tmux.plain(screen))
+      one_line(nv, screen, 'cannot curate ', ('cannot curate %s: fix ben\'s file (stance check lists every error); ben\'s'
+        .. ' file has 1 error(s), the first at %s'):format(path, where))
+      assert.falsy(has('curation of')(screen), tmux.plain(screen))
+    end)
+  end)
+
   it(':Stance curate opened and closed without a decision leaves no gold file', function()
     local study = require('helpers.study')
     local d = study.with_layer('ana', DOC, { { sentence = 2, label = 'engagement-favor', role = 'claim' } }, 'done')
