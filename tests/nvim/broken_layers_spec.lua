@@ -53,10 +53,12 @@ describe('layer files with errors, in a terminal', function()
           .. '\nannotation zzzzzzzzzzzz\n  span 5-99999999999999999999999\n  label engagement-favor\n'
         T.write(d .. '/' .. rel, bad)
         local where = assert(first_error(rel, bad))
-        -- what happened and what to do first (the line is cut there at 80 columns), then where
-        local start = 'your layer has 1 error(s): fix it'
-        local whole = ('your layer has 1 error(s): fix it (stance check lists them), nothing can be annotated or'
-          .. ' changed until then; the first at %s; shown as far as it could be read'):format(where)
+        -- what happened and what to do first (the line is cut after it at 80 columns), then where
+        -- (file:line:col on the screen at 160)
+        local start = 'your layer has 1 error(s): fix it to annotate'
+          .. (width >= 160 and '; the first at ' .. where:match('^%S+') or '')
+        local whole = ('your layer has 1 error(s): fix it to annotate; the first at %s; stance check lists them; shown'
+          .. ' as far as it could be read, nothing can be annotated or changed until it is fixed'):format(where)
         local nv = T.tmux({ DOC }, { cwd = d, width = width, height = 30, ready = DOC,
           init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
         tmux.driving(nv, function()
@@ -235,15 +237,17 @@ describe('layer files with errors, in a terminal', function()
         T.write(path .. '.new', bad)
         assert(os.rename(path .. '.new', path))
         -- one line (cut where the screen ends), whole in :messages
-        local start = 'changed on disk: reloaded; your layer has 1 error(s): fix it'
+        local start = 'reloaded from disk: your layer has 1 error(s): fix it to annotate; the first at '
+          .. where:match('^%S+')
         local screen = nv:wait(has('(stance) ' .. start), 'the reload said')
-        one_line(nv, screen, start, 'changed on disk: reloaded; your layer has 1 error(s): fix it (stance check lists'
-          .. ' them), nothing can be annotated or changed until then; the first at ' .. where)
+        one_line(nv, screen, start, 'reloaded from disk: your layer has 1 error(s): fix it to annotate; the first at '
+          .. where .. '; stance check lists them')
         nv:keys('4G')
         nv:keys('gsi')
         screen = nv:key('s', has('(stance) your layer has 1 error(s): fix it'), 'refused at once')
         assert.falsy(has('label:')(screen), tmux.plain(screen))
-        one_line(nv, screen, 'your layer has 1 error(s): fix it', 'nothing can be annotated or changed until then')
+        one_line(nv, screen, 'your layer has 1 error(s): fix it to annotate',
+          'nothing can be annotated or changed until it is fixed')
         screen = nv:key('u', has('Already at oldest change'), 'nothing to undo, said')
         assert.falsy(has('E21')(screen), tmux.plain(screen))
         -- the file fixed: annotating again

@@ -46,30 +46,30 @@ describe('your layer file is a link, in a terminal', function()
       T.q(ann .. 'eve/' .. DOC .. '.stance')))
     local said = ('.stance/annotations/eve/%s.stance:1:1: a link to .stance/annotations/ana/%s.stance: a layer must be'
       .. " a file of its own; never read as eve's nor written through"):format(DOC, DOC)
-    local refusal = 'your layer is a link, not saved: remove the link, nothing can be annotated or changed until it'
-      .. ' is a file of its own; ' .. said
+    local refusal = 'your layer is a link: remove it to annotate; ' .. said .. '; nothing can be annotated or changed'
+      .. ' until it is a file of its own'
     -- 80 columns: the message is cut with "…" (what happened and what to do first), whole in :messages
     local nv = T.tmux({ DOC }, { cwd = d, width = 80, height = 30, ready = DOC,
       init = "require('stance').setup({ annotator = 'eve', autosave = { delay = 100 } })" })
     tmux.driving(nv, function()
-      local screen = nv:wait(has('(stance) your layer is a link, not saved: remove the link'), 'said on opening')
+      local screen = nv:wait(has('(stance) your layer is a link: remove it to annotate'), 'said on opening')
       assert.truthy(has('Trump Should Offer')(screen), tmux.plain(screen))
       assert.truthy(has('…')(screen), tmux.plain(screen))
-      one_line(nv, screen, 'your layer is a link, not saved: remove the link', refusal)
+      one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
       -- ana's annotation is not eve's: eve's layer holds none
       assert.are.equal(0, nv:lua("return #require('stance.editor.session').get().store:records('annotation')"))
       -- gsis: refused at once, before the label prompt
       nv:keys(':messages clear', 'Enter')
       nv:keys('4G')
       nv:keys('gsi')
-      screen = nv:key('s', has('(stance) your layer is a link, not saved: remove the link'), 'refused at once')
+      screen = nv:key('s', has('(stance) your layer is a link: remove it to annotate'), 'refused at once')
       assert.falsy(has('label:')(screen), tmux.plain(screen))
-      one_line(nv, screen, 'your layer is a link, not saved: remove the link', refusal)
+      one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
       -- :Stance done: refused too
       nv:keys(':messages clear', 'Enter')
       nv:keys(':Stance done')
-      screen = nv:key('Enter', has('(stance) your layer is a link, not saved'), ':Stance done refused')
-      one_line(nv, screen, 'your layer is a link, not saved: remove the link', refusal)
+      screen = nv:key('Enter', has('(stance) your layer is a link: remove it'), ':Stance done refused')
+      one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
       -- a forced save: refused with the same message
       assert.are.equal(refusal, nv:lua("return select(2, require('stance.editor.persist').save("
         .. "require('stance.editor.session').get(), { force = true }))"))
@@ -101,11 +101,13 @@ describe('your layer file is a link, in a terminal', function()
         -- a pull puts a link to ana's file in place of eve's (none written yet)
         os.execute(('mkdir -p %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'eve'), DOC, T.q(eve)))
         nv:keys(":lua require('stance.editor.persist').save(require('stance.editor.session').get())")
-        local screen = nv:key('Enter', has('(stance) your layer is a link, not saved: remove the link; your changes'
-          .. ' are kept in this session, and saved once a file is there'), 'the save refused')
-        one_line(nv, screen, 'your layer is a link, not saved: remove the link; your changes are kept in this session,'
-          .. ' and saved once a file is there', 'your layer is a link, not saved: remove the link; your changes are'
-          .. ' kept in this session, and saved once a file is there, nothing more can be changed until then; ' .. said)
+        -- what to do first, then the file:line:col (on the screen at 160 columns)
+        local start = 'your layer is a link: remove it to save your changes (kept here); .stance/annotations/eve/' .. DOC
+          .. '.stance:1:1:'
+        local screen = nv:key('Enter', has('(stance) ' .. start), 'the save refused')
+        one_line(nv, screen, start, 'your layer is a link: remove it to save your changes (kept here); ' .. said
+          .. '; not saved through it, your changes are kept in this session and saved once a file is there, nothing'
+          .. ' more can be changed until then')
         assert.are.equal('../ana/' .. DOC .. '.stance\n', (T.run('readlink ' .. T.q(eve))))
         assert.are.equal(ana, T.read(ann .. 'ana/' .. DOC .. '.stance'))
         -- the link removed: what eve did is saved into a file of her own
@@ -136,7 +138,7 @@ describe('your layer file is a link, in a terminal', function()
       os.execute(('mkdir -p %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'eve'), DOC, T.q(eve)))
       local function said()
         return nv:lua([[local n = 0
-          for _ in vim.fn.execute('messages'):gmatch('your layer is a link, not saved') do n = n + 1 end
+          for _ in vim.fn.execute('messages'):gmatch('your layer is a link: remove it') do n = n + 1 end
           return n]])
       end
       --- The disk looked at (as when focus comes back), and what that says said (a mark after it).
@@ -182,7 +184,7 @@ describe('your layer file is a link, in a terminal', function()
         os.execute(('mkdir -p %s && mv %s %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'ana'), T.q(eve),
           T.q(ann .. 'ana/' .. DOC .. '.stance'), DOC, T.q(eve)))
         nv:keys(":lua require('stance.editor.persist').save(require('stance.editor.session').get())")
-        local screen = nv:key('Enter', has('(stance) your layer is a link, not saved'), 'the save refused')
+        local screen = nv:key('Enter', has('(stance) your layer is a link: remove it'), 'the save refused')
         assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true), tmux.plain(screen))
         link_removed(nv, eve) -- as the message says
       end)

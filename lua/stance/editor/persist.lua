@@ -250,17 +250,18 @@ end
 --- (s.readonly says why), tried again once the file there changes.
 function H.refuse_link(s, link)
   local where = require('stance.annfile').first_error(s.path, { link }, s.corpus.root)
-  s.readonly = ('your layer is a link, not saved: remove the link; your changes are kept in this session, and'
-    .. ' saved once a file is there, nothing more can be changed until then; %s'):format(where)
+  s.readonly = ('your layer is a link: remove it to save your changes (kept here); %s; not saved through it,'
+    .. ' your changes are kept in this session and saved once a file is there, nothing more can be changed until'
+    .. ' then'):format(where)
   s.readonly_disk = require('stance.editor.session').stamp(s.path)
 end
 
 --- The changes of `s` refused by its layer's file, changed on disk with errors (the first at
 --- `where`): kept, merged once it is fixed.
 function H.refuse_errors(s, where)
-  s.readonly = ('your layer changed on disk and now has errors: fix it; your changes are kept in this session'
-    .. ' and saved once it is fixed (not overwritten), nothing more can be changed until then; the first at %s')
-    :format(where)
+  s.readonly = ('your layer now has errors: fix it to save your changes (kept); first at %s; it changed on disk,'
+    .. ' not overwritten: your changes are kept in this session and saved once it is fixed, nothing more can be'
+    .. ' changed until then'):format(where)
   s.readonly_disk = require('stance.editor.session').stamp(s.path) -- the file as it is now
 end
 
@@ -440,7 +441,7 @@ function M.check_disk(s)
   s.readonly, s.readonly_disk = file.errors > 0 and s:unwritable(file) or nil, nil
   H.shown_anew(s, before, store)
   if s.readonly then
-    require('stance.notify').line(('changed on disk: reloaded; %s'):format(s.readonly), vim.log.levels.WARN)
+    require('stance.notify').line(('reloaded from disk: %s'):format(s.readonly), vim.log.levels.WARN)
   else
     require('stance.notify').line(('your layer changed on disk: reloaded; %s'):format(vim.fn.fnamemodify(s.path,
       ':~:.')))

@@ -214,11 +214,11 @@ end
 function M:unwritable(file)
   local where, n = require('stance.annfile').first_error(file.path, file.problems, self.corpus.root)
   if file.link then
-    return ('your layer is a link, not saved: remove the link, nothing can be annotated or changed until it'
-      .. ' is a file of its own; %s'):format(where)
+    return ('your layer is a link: remove it to annotate; %s; nothing can be annotated or changed until it is'
+      .. ' a file of its own'):format(where)
   end
-  return ('your layer has %d error(s): fix it (stance check lists them), nothing can be annotated or changed'
-    .. ' until then; the first at %s; shown as far as it could be read'):format(n,
+  return ('your layer has %d error(s): fix it to annotate; the first at %s; stance check lists them; shown as far'
+    .. ' as it could be read, nothing can be annotated or changed until it is fixed'):format(n,
     where or vim.fn.fnamemodify(file.path, ':~:.'))
 end
 
