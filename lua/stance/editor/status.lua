@@ -33,7 +33,7 @@ function M.done(undo)
     s:changed(true)
   end
   local ok, serr = require('stance.editor.persist').save(s, { force = true })
-  if not ok then return require('stance.notify').error(serr) end
+  if not ok then return require('stance.notify').line(serr, vim.log.levels.ERROR) end
   local n = s.store:count('annotation')
   require('stance.compat').echo(undo and ('%s: in progress again (%s)'):format(s.rel, s.annotator)
     or ('%s: done for %s (%d annotation%s; every other sentence: no stance)'):format(s.rel, s.annotator, n,
