@@ -246,15 +246,19 @@ function H.unreadable(corpus, doc, names, gold)
   end
   local gwhere, gn = first_error(gold.file.path, gold.file.problems, corpus.root)
   if #bad == 0 and not gwhere then return nil end
+  -- what to do first, then where (the editor says it on one line, cut where the screen ends)
   local msg
   if gwhere then
-    msg = ('cannot curate %s: %s'):format(doc.path, require('stance.annfile').errors_said('gold', gwhere, gn,
-      'fix it first (stance check lists them): curation would not be saved over it'))
+    msg = ("cannot curate %s: fix gold's file first (stance check lists its errors), curation would not be saved"
+      .. ' over it; %s'):format(doc.path, require('stance.annfile').errors_said('gold', gwhere, gn))
   else
-    msg = ('cannot curate %s: %s; what could not be read would count as "no annotation" (and a place agreed'
-      .. ' without it would go into gold): fix it (stance check lists every error)'):format(doc.path,
+    local broken = {}
+    for _, b in ipairs(bad) do broken[#broken + 1] = b.name end
+    msg = ('cannot curate %s: fix %s (stance check lists every error)%s; %s; what could not be read would'
+      .. ' count as "no annotation" (and a place agreed without it would go into gold)'):format(doc.path,
+      #broken == 1 and ("%s's file"):format(broken[1]) or ('the files of ' .. table.concat(broken, ', ')),
+      #others >= 2 and (', or curate without it: only %s'):format(table.concat(others, ',')) or '',
       table.concat(parts, '; '))
-    if #others >= 2 then msg = msg .. (', or curate without it: only %s'):format(table.concat(others, ',')) end
   end
   return { unreadable = bad, others = others, gold = gwhere }, msg
 end

@@ -88,7 +88,8 @@ print(#doc:annotations({ annotator = 'eve' }), #doc:annotations({ annotator = 'a
     local c = assert(require('stance').open(d))
     local cur, cerr = require('stance.curation').open(c, D3, { 'ana', 'eve' })
     assert.is_nil(cur)
-    assert.truthy(cerr:find('cannot curate ' .. D3 .. ": eve's file has 1 error(s), the first at " .. said, 1, true), cerr)
+    assert.truthy(cerr:find('cannot curate ' .. D3 .. ": fix eve's file", 1, true), cerr)
+    assert.truthy(cerr:find("eve's file has 1 error(s), the first at " .. said, 1, true), cerr)
     -- an import does not replace it (brat, W3C: their layer is refused at its place)
     T.write(d .. '/in.jsonl', require('stance.json').encode({ ['@context'] = 'http://www.w3.org/ns/anno.jsonld',
       type = 'Annotation', body = { { type = 'TextualBody', purpose = 'tagging', value = 'sanctions-against' } },

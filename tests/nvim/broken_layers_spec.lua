@@ -29,8 +29,61 @@ local function first_error(rel, text)
   end
 end
 
+--- A message said on one line, never a "Press ENTER" prompt (stance.notify.line): `start`
+--- on one row of `screen`, with "(stance) " before it; `whole` in :messages.
+local function one_line(nv, screen, start, whole)
+  local plain = tmux.plain(screen)
+  assert.is_nil(plain:find('Press ENTER', 1, true), plain)
+  assert.truthy(has('(stance) ' .. start)(screen), plain)
+  local messages = nv:lua("return vim.fn.execute('messages')")
+  assert.truthy(messages:find(whole, 1, true), messages)
+end
+
 describe('layer files with errors, in a terminal', function()
   after_each(T.cleanup)
+
+  for _, width in ipairs({ 80, 160 }) do
+    it(('your own layer broken: said on opening, each command refused at once, on one line (%d columns)'):format(width),
+      function()
+        local d = require('helpers.study').with_layer('ana', DOC,
+          { { sentence = 2, label = 'engagement-favor', role = 'claim' } }, 'in-progress')
+        if not d then return pending('../shared/study and ../shared/corpus are not here') end
+        local rel = '.stance/annotations/ana/' .. DOC .. '.stance'
+        local bad = T.read(d .. '/' .. rel)
+          .. '\nannotation zzzzzzzzzzzz\n  span 5-99999999999999999999999\n  label engagement-favor\n'
+        T.write(d .. '/' .. rel, bad)
+        local where = assert(first_error(rel, bad))
+        -- what happened and what to do first (the line is cut after it at 80 columns), then where
+        -- (file:line:col on the screen at 160)
+        local start = 'your layer has 1 error(s): fix it to annotate'
+          .. (width >= 160 and '; the first at ' .. where:match('^%S+') or '')
+        local whole = ('your layer has 1 error(s): fix it to annotate; the first at %s; stance check lists them; shown'
+          .. ' as far as it could be read, nothing can be annotated or changed until it is fixed'):format(where)
+        local nv = T.tmux({ DOC }, { cwd = d, width = width, height = 30, ready = DOC,
+          init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
+        tmux.driving(nv, function()
+          local screen = nv:wait(has('(stance) ' .. start), 'said on opening')
+          one_line(nv, screen, start, whole)
+          assert.truthy(has('Trump Should Offer')(screen), tmux.plain(screen))
+          --- `keys` typed (send-keys words), the last one read: refused on one line, no prompt
+          local function refused(what, ...)
+            local keys = { ... }
+            nv:keys(':messages clear', 'Enter')
+            for i = 1, #keys - 1 do nv:keys(keys[i]) end
+            screen = nv:key(keys[#keys], has('(stance) ' .. start), what)
+            one_line(nv, screen, start, whole)
+            assert.falsy(has('label:')(screen), tmux.plain(screen))
+          end
+          refused('gs refused before its prompt', '4G', 'gsi', 's')
+          refused('a note refused', 'gg', ']a', 'gC')
+          refused('a link refused', 'gg', ']a', 'gL')
+          refused(':Stance edit refused', ':Stance edit', 'Enter')
+          refused(':Stance delete refused', ':Stance delete', 'Enter')
+          refused(':Stance done refused', ':Stance done', 'Enter')
+          assert.are.equal(1, nv:lua("return #require('stance.editor.session').get().store:records('annotation')"))
+        end)
+      end)
+  end
 
   it(':Stance curate refuses a document whose layer is cut short, saying where; :Stance layers says so', function()
     local d, path = require('helpers.study_layers').curation()
@@ -62,12 +115,14 @@ describe('layer files with errors, in a terminal', function()
       nv:keys('Enter')
       nv:keys(':Stance curate')
       -- (the refusal itself: the layer's warning above says the same of ben's file)
-      screen = nv:key('Enter', shows('cannot curate ' .. path .. ": ben's file has 1 error(s), the first at " .. where),
-        'the refusal')
-      assert.truthy(shows('or curate without it: :Stance curate ana,carl')(screen), joined(screen))
+      -- one line: what to do first (fix ben's file, or curate without him), then where; whole in :messages
+      local start = 'cannot curate ' .. path .. ": fix ben's file (stance check lists every error), or curate without"
+        .. ' it: :Stance curate ana,carl; '
+      screen = nv:key('Enter', has('(stance) ' .. start), 'the refusal')
+      one_line(nv, screen, start, start .. "ben's file has 1 error(s), the first at " .. where .. '; what could not'
+        .. ' be read would count as "no annotation"')
       assert.falsy(has('curation of')(screen), tmux.plain(screen))
       assert.falsy(has('(no annotation)')(screen), tmux.plain(screen))
-      nv:keys('Enter')
       nv:keys(':Stance layers ben')
       screen = nv:key('Enter', shows("ben's file has 1 error(s), the first at " .. where), 'the warning')
       -- one line on the screen (no "Press ENTER"), the rest of it in :messages
@@ -88,6 +143,25 @@ describe('layer files with errors, in a terminal', function()
     -- nothing was written for the refused curation; the one of ana and carl agrees everywhere
     local gold = assert(require('stance.core').read(assert(T.read(ann .. 'gold/' .. path .. '.stance'))))
     assert.are.equal('done', gold:header().status)
+  end)
+
+  it(':Stance curate refused on one line at 80 columns, whole in :messages', function()
+    local d, path = require('helpers.study_layers').curation()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local ben = d .. '/.stance/annotations/ben/' .. path .. '.stance'
+    local cut = T.read(ben):sub(1, 400)
+    T.write(ben, cut)
+    local where = assert(first_error('.stance/annotations/ben/' .. path .. '.stance', cut))
+    local nv = T.tmux({ path }, { cwd = d, width = 80, height = 24, ready = path,
+      init = "require('stance').setup({ annotator = 'cur' })" })
+    tmux.driving(nv, function()
+      nv:keys(':Stance curate')
+      local screen = nv:key('Enter', has('(stance) cannot curate '), 'the refusal')
+      assert.truthy(has('…')(screen), tmux.plain(screen))
+      one_line(nv, screen, 'cannot curate ', ('cannot curate %s: fix ben\'s file (stance check lists every error); ben\'s'
+        .. ' file has 1 error(s), the first at %s'):format(path, where))
+      assert.falsy(has('curation of')(screen), tmux.plain(screen))
+    end)
   end)
 
   it(':Stance curate opened and closed without a decision leaves no gold file', function()
@@ -162,13 +236,18 @@ describe('layer files with errors, in a terminal', function()
         nv:wait(has('Trump Should Offer'), 'the document')
         T.write(path .. '.new', bad)
         assert(os.rename(path .. '.new', path))
-        local screen = nv:wait(shows('changed on disk: reloaded; '), 'the reload said')
-        assert.truthy(shows('your layer has 1 error(s), the first at ' .. where)(screen), joined(screen))
+        -- one line (cut where the screen ends), whole in :messages
+        local start = 'reloaded from disk: your layer has 1 error(s): fix it to annotate; the first at '
+          .. where:match('^%S+')
+        local screen = nv:wait(has('(stance) ' .. start), 'the reload said')
+        one_line(nv, screen, start, 'reloaded from disk: your layer has 1 error(s): fix it to annotate; the first at '
+          .. where .. '; stance check lists them')
         nv:keys('4G')
         nv:keys('gsi')
-        screen = nv:key('s', shows('nothing can be annotated or changed until it is fixed'), 'refused at once')
+        screen = nv:key('s', has('(stance) your layer has 1 error(s): fix it'), 'refused at once')
         assert.falsy(has('label:')(screen), tmux.plain(screen))
-        if has('Press ENTER')(screen) then nv:keys('Enter') end
+        one_line(nv, screen, 'your layer has 1 error(s): fix it to annotate',
+          'nothing can be annotated or changed until it is fixed')
         screen = nv:key('u', has('Already at oldest change'), 'nothing to undo, said')
         assert.falsy(has('E21')(screen), tmux.plain(screen))
         -- the file fixed: annotating again

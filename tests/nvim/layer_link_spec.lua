@@ -9,12 +9,14 @@ local has = tmux.has
 
 local DOC = '000_6358a7516b2472dd.txt'
 
---- A condition: `text` is on the screen, maybe wrapped over rows (white space not compared).
-local function shows(text)
-  local want = text:gsub('%s+', '')
-  return function(screen)
-    return (tmux.plain(screen):gsub('%s+', '')):find(want, 1, true) ~= nil
-  end
+--- A message said on one line, never a "Press ENTER" prompt (stance.notify.line): `start`
+--- on one row of `screen`, with "(stance) " before it; `whole` in :messages.
+local function one_line(nv, screen, start, whole)
+  local plain = tmux.plain(screen)
+  assert.is_nil(plain:find('Press ENTER', 1, true), plain)
+  assert.truthy(has('(stance) ' .. start)(screen), plain)
+  local messages = nv:lua("return vim.fn.execute('messages')")
+  assert.truthy(messages:find(whole, 1, true), messages)
 end
 
 --- The link `eve` taken away (as the refusal tells you to), the session told to look at the
@@ -44,31 +46,33 @@ describe('your layer file is a link, in a terminal', function()
       T.q(ann .. 'eve/' .. DOC .. '.stance')))
     local said = ('.stance/annotations/eve/%s.stance:1:1: a link to .stance/annotations/ana/%s.stance: a layer must be'
       .. " a file of its own; never read as eve's nor written through"):format(DOC, DOC)
-    local nv = T.tmux({ DOC }, { cwd = d, width = 200, height = 30, ready = DOC,
+    local refusal = 'your layer is a link: remove it to annotate; ' .. said .. '; nothing can be annotated or changed'
+      .. ' until it is a file of its own'
+    -- 80 columns: the message is cut with "…" (what happened and what to do first), whole in :messages
+    local nv = T.tmux({ DOC }, { cwd = d, width = 80, height = 30, ready = DOC,
       init = "require('stance').setup({ annotator = 'eve', autosave = { delay = 100 } })" })
     tmux.driving(nv, function()
-      local screen = nv:wait(shows('your layer is not saved: ' .. said), 'said on opening')
+      local screen = nv:wait(has('(stance) your layer is a link: remove it to annotate'), 'said on opening')
       assert.truthy(has('Trump Should Offer')(screen), tmux.plain(screen))
-      if has('Press ENTER')(screen) then nv:keys('Enter') end
+      assert.truthy(has('…')(screen), tmux.plain(screen))
+      one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
       -- ana's annotation is not eve's: eve's layer holds none
-      nv:keys(":lua print('records of eve:', #require('stance.editor.session').get().store:records('annotation'))")
-      nv:key('Enter', has('records of eve: 0'), "eve's layer empty")
+      assert.are.equal(0, nv:lua("return #require('stance.editor.session').get().store:records('annotation')"))
       -- gsis: refused at once, before the label prompt
+      nv:keys(':messages clear', 'Enter')
       nv:keys('4G')
       nv:keys('gsi')
-      screen = nv:key('s', shows('nothing can be annotated or changed until it is a file of its own'),
-        'refused at once')
-      assert.truthy(shows(said)(screen), tmux.plain(screen))
+      screen = nv:key('s', has('(stance) your layer is a link: remove it to annotate'), 'refused at once')
       assert.falsy(has('label:')(screen), tmux.plain(screen))
-      if has('Press ENTER')(screen) then nv:keys('Enter') end
+      one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
       -- :Stance done: refused too
+      nv:keys(':messages clear', 'Enter')
       nv:keys(':Stance done')
-      screen = nv:key('Enter', shows('your layer is not saved: ' .. said), ':Stance done refused')
-      if has('Press ENTER')(screen) then nv:keys('Enter') end
+      screen = nv:key('Enter', has('(stance) your layer is a link: remove it'), ':Stance done refused')
+      one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
       -- a forced save: refused with the same message
-      nv:keys(":lua print(select(2, require('stance.editor.persist').save(require('stance.editor.session').get(),"
-        .. ' { force = true })))')
-      nv:key('Enter', shows('your layer is not saved: ' .. said), 'the save refused')
+      assert.are.equal(refusal, nv:lua("return select(2, require('stance.editor.persist').save("
+        .. "require('stance.editor.session').get(), { force = true }))"))
     end)
     -- the link is a link still, and ana's file as it was
     assert.are.equal('../ana/' .. DOC .. '.stance\n', (T.run('readlink ' .. T.q(ann .. 'eve/' .. DOC .. '.stance'))))
@@ -85,7 +89,8 @@ describe('your layer file is a link, in a terminal', function()
       local eve = ann .. 'eve/' .. DOC .. '.stance'
       local said = ('.stance/annotations/eve/%s.stance:1:1: a link to .stance/annotations/ana/%s.stance: a layer must'
         .. " be a file of its own; never read as eve's nor written through"):format(DOC, DOC)
-      local nv = T.tmux({ DOC }, { cwd = d, width = 200, height = 30, ready = DOC,
+      -- 160 columns: one line, the rest in :messages
+      local nv = T.tmux({ DOC }, { cwd = d, width = 160, height = 30, ready = DOC,
         init = "require('stance').setup({ annotator = 'eve', autosave = { delay = 60000 } })" })
       tmux.driving(nv, function()
         nv:wait(has('Trump Should Offer'), 'the document')
@@ -96,10 +101,13 @@ describe('your layer file is a link, in a terminal', function()
         -- a pull puts a link to ana's file in place of eve's (none written yet)
         os.execute(('mkdir -p %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'eve'), DOC, T.q(eve)))
         nv:keys(":lua require('stance.editor.persist').save(require('stance.editor.session').get())")
-        local screen = nv:key('Enter', shows('your layer is not saved: ' .. said), 'the save refused')
-        assert.truthy(shows('your changes are kept in this session, and saved once a file is there')(screen),
-          tmux.plain(screen))
-        if has('Press ENTER')(screen) then nv:keys('Enter') end
+        -- what to do first, then the file:line:col (on the screen at 160 columns)
+        local start = 'your layer is a link: remove it to save your changes (kept here); .stance/annotations/eve/' .. DOC
+          .. '.stance:1:1:'
+        local screen = nv:key('Enter', has('(stance) ' .. start), 'the save refused')
+        one_line(nv, screen, start, 'your layer is a link: remove it to save your changes (kept here); ' .. said
+          .. '; not saved through it, your changes are kept in this session and saved once a file is there, nothing'
+          .. ' more can be changed until then')
         assert.are.equal('../ana/' .. DOC .. '.stance\n', (T.run('readlink ' .. T.q(eve))))
         assert.are.equal(ana, T.read(ann .. 'ana/' .. DOC .. '.stance'))
         -- the link removed: what eve did is saved into a file of her own
@@ -130,7 +138,7 @@ describe('your layer file is a link, in a terminal', function()
       os.execute(('mkdir -p %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'eve'), DOC, T.q(eve)))
       local function said()
         return nv:lua([[local n = 0
-          for _ in vim.fn.execute('messages'):gmatch('your layer is not saved') do n = n + 1 end
+          for _ in vim.fn.execute('messages'):gmatch('your layer is a link: remove it') do n = n + 1 end
           return n]])
       end
       --- The disk looked at (as when focus comes back), and what that says said (a mark after it).
@@ -176,8 +184,8 @@ describe('your layer file is a link, in a terminal', function()
         os.execute(('mkdir -p %s && mv %s %s && ln -s ../ana/%s.stance %s'):format(T.q(ann .. 'ana'), T.q(eve),
           T.q(ann .. 'ana/' .. DOC .. '.stance'), DOC, T.q(eve)))
         nv:keys(":lua require('stance.editor.persist').save(require('stance.editor.session').get())")
-        local screen = nv:key('Enter', shows('your layer is not saved'), 'the save refused')
-        if has('Press ENTER')(screen) then nv:keys('Enter') end
+        local screen = nv:key('Enter', has('(stance) your layer is a link: remove it'), 'the save refused')
+        assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true), tmux.plain(screen))
         link_removed(nv, eve) -- as the message says
       end)
       local store = assert(require('stance.core').read(T.read(eve)))

@@ -77,8 +77,12 @@ describe('a layer pulled while the editor is open', function()
         assert(store:update(title.id, { role = 'claim', note = 'from the other clone' }))
         assert(store:update(title.id, { label = 'human-rights-favor', target = 'human-rights', stance = 'favor' }))
       end)
-      local screen = nv:wait(has('changed on disk: merged'), 'the merge with no key')
+      local screen = nv:wait(has('(stance) your layer changed on disk: merged'), 'the merge with no key')
       assert.truthy(has('1 conflict(s)')(screen), tmux.plain(screen))
+      -- one line (the file last, cut where the screen ends), whole in :messages
+      assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true), tmux.plain(screen))
+      assert.truthy(nv:lua("return vim.fn.execute('messages')"):find('(:Stance list conflicts); .stance/annotations/ana/'
+        .. DOC .. '.stance', 1, true))
       nv:keys(':Stance list conflicts')
       screen = nv:key('Enter', has('[conflict theirs]'), 'the conflict listed')
       assert.truthy(has('[conflict ours]')(screen), tmux.plain(screen))

@@ -146,11 +146,14 @@ describe('writing and quitting a read-only document', function()
         T.write(path .. '.new', bad) -- a bad pull under it
         assert(os.rename(path .. '.new', path))
         -- said on one line (cut with "…" where the screen ends: no Press ENTER), whole in :messages
-        local screen = nv:wait(has('now has errors, the first at ' .. where:match('^[^ ]+')), 'the merge refused, said')
+        -- (what happened and what to do first: the place is in :messages)
+        local screen = nv:wait(has('(stance) your layer now has errors: fix it to save your changes (kept); first at '
+          .. where:match('^%S+')), 'the merge refused, said')
         assert.falsy(has('Press ENTER')(screen), tmux.plain(screen))
-        assert.truthy(tmux.plain(screen):find('changed on disk and now has errors, the first at ' .. where:match('^[^ ]+'),
-          1, true), tmux.plain(screen))
-        assert.truthy(nv:lua("return vim.fn.execute('messages')"):find('now has errors, the first at ' .. where, 1, true))
+        assert.are.equal(1, tmux.count(screen, 'now has errors'))
+        assert.truthy(nv:lua("return vim.fn.execute('messages')"):find('now has errors: fix it to save your changes'
+          .. ' (kept); first at ' .. where .. '; it changed on disk, not overwritten: your changes are kept in this'
+          .. ' session and saved once it is fixed, nothing more can be changed until then', 1, true))
         nv:keys('Escape')
         nv:keys(':q')
         screen = nv:key('Enter', function(sc) return has('E37')(sc) and shows('are not saved')(sc) end,

@@ -18,7 +18,7 @@ function M.edit(args, cmd)
   if args[1] == 'spans' then return require('stance.editor.operator').edit_spans(cmd or { range = 0 }) end
   local s, rec = require('stance.editor.where').annotation_here()
   if not s then return notify().error(rec) end
-  if s.readonly then return notify().error(s.readonly) end -- before the prompt
+  if s.readonly then return notify().line(s.readonly, vim.log.levels.ERROR) end -- before the prompt
   local fields = {}
   if #args == 0 then
     fields = require('stance.editor.prompt').label(s.corpus:schema())
@@ -37,7 +37,7 @@ function M.edit(args, cmd)
     end
   end
   local ok, err = require('stance.editor.ops').update(s, rec.id, fields)
-  if not ok then return notify().error(err) end
+  if not ok then return notify().line(err, vim.log.levels.ERROR) end
   local nav = require('stance.editor.nav')
   require('stance.compat').echo(('edited: %s "%s" (u undoes it)'):format(nav.describe(ok),
     nav.quote(s.buf, ok.spans, 40)))
@@ -50,13 +50,13 @@ end
 function M.delete()
   local s, recs = require('stance.editor.where').annotations_here()
   if not s then return notify().error(recs) end
-  if s.readonly then return notify().error(s.readonly) end -- before the choice
+  if s.readonly then return notify().line(s.readonly, vim.log.levels.ERROR) end -- before the choice
   local nav = require('stance.editor.nav')
   local rec = nav.pick_record(s, recs, 'delete')
   if not rec then return end
   if rec.conflict then
     local what, err = require('stance.editor.ops').resolve(s, rec.id, rec.conflict, false)
-    if not what then return notify().error(err) end
+    if not what then return notify().line(err, vim.log.levels.ERROR) end
     require('stance.compat').echo(('deleted the %s version of %s "%s"%s (u brings both back)'):format(rec.conflict,
       rec.label or '', nav.quote(s.buf, rec.spans, 40), what == 'deleted' and '' or ', ' .. what))
     return true
@@ -67,7 +67,7 @@ function M.delete()
   end
   local quote = nav.quote(s.buf, rec.spans, 40)
   local ok, err = require('stance.editor.ops').remove(s, rec.id)
-  if not ok then return notify().error(err) end
+  if not ok then return notify().line(err, vim.log.levels.ERROR) end
   require('stance.compat').echo(links > 0
     and ('deleted %s "%s" and its %d relation%s (u brings %s back)'):format(rec.label or '', quote, links,
       links == 1 and '' or 's', 'them')
@@ -90,7 +90,7 @@ function M.keep()
   local rec = require('stance.editor.nav').pick_record(s, versions, 'keep')
   if not rec then return end
   local what, err = require('stance.editor.ops').resolve(s, rec.id, rec.conflict, true)
-  if not what then return notify().error(err) end
+  if not what then return notify().line(err, vim.log.levels.ERROR) end
   require('stance.compat').echo(('kept the %s version of %s "%s" (u brings both back)'):format(rec.conflict,
     rec.label or '', require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
   return true
@@ -262,7 +262,7 @@ M.subcommands = {
           :format(vim.fn.fnamemodify(path, ':~:.')))
       end
       local ok, err = require('stance.editor.persist').save(s, { force = true })
-      if not ok then return notify().error(err) end
+      if not ok then return notify().line(err, vim.log.levels.ERROR) end
       require('stance.compat').echo('annotations saved: ' .. vim.fn.fnamemodify(s.path, ':~:.'))
     end,
   },
@@ -373,8 +373,8 @@ function M.agree(args)
   if not report then return notify().error(rerr) end
   if report.incomplete and #report.incomplete > 0 then
     local b = report.incomplete[1]
-    notify().warn(('agreement incomplete: %d annotation file(s) with errors left out of their document, the first'
-      .. ' %s on %s: %s'):format(#report.incomplete, b.annotator, b.path, b.where))
+    notify().line(('agreement incomplete: %d annotation file(s) with errors left out of their document, the first'
+      .. ' %s on %s: %s'):format(#report.incomplete, b.annotator, b.path, b.where), vim.log.levels.WARN)
   end
   vim.cmd('botright new')
   local buf = vim.api.nvim_get_current_buf()

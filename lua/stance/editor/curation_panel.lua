@@ -346,10 +346,17 @@ function M.start(names)
     if bad and not bad.gold and #bad.others >= 2 then
       -- the command that curates the others (a name with a comma or a space cannot be given)
       local plain = not table.concat(bad.others, ''):find('[,%s]')
-      if plain then cerr = cerr:gsub(', or curate without it: only [^\n]*$', '') .. (', or curate without it: '
-        .. ':Stance curate %s'):format(table.concat(bad.others, ',')) end
+      if plain then
+        local only = table.concat(bad.others, ',')
+        local at = cerr:find(', or curate without it: only ' .. only, 1, true)
+        if at then
+          cerr = cerr:sub(1, at - 1) .. ', or curate without it: :Stance curate ' .. only
+            .. cerr:sub(at + #(', or curate without it: only ' .. only))
+        end
+      end
     end
-    return require('stance.notify').error(cerr)
+    -- one line (what to do first), cut where the screen ends, whole in :messages: no Press ENTER
+    return require('stance.notify').line(cerr, vim.log.levels.ERROR)
   end
   local added = cur:apply_agreed()
   local st = { cur = cur, doc_buf = s.buf, doc_win = vim.api.nvim_get_current_win(), index = 1, added = added,

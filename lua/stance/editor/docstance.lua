@@ -109,7 +109,7 @@ function M.set(s, target, stance)
     end
     return rec
   end)
-  if not ok then return require('stance.notify').error(err) end
+  if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
   require('stance.compat').echo(('document stance%s: %s'):format(target and (' toward ' .. target) or '', stance))
   return ok
 end
@@ -122,7 +122,7 @@ function M.remove(s, target)
       target and (' toward ' .. target) or ''))
   end
   local ok, err = require('stance.editor.ops').remove(s, d.id)
-  if not ok then return require('stance.notify').error(err) end
+  if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
   require('stance.compat').echo(('document stance%s removed (u brings it back)'):format(
     target and (' toward ' .. target) or ''))
   return ok
@@ -146,7 +146,7 @@ end
 function M.command(args)
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  if s.readonly then return require('stance.notify').error(s.readonly) end -- before the prompts
+  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end -- before the prompts
   local schema = s.corpus:schema()
   local has_targets = schema and #schema.targets > 0
   local stance, target, remove = nil, nil, false

@@ -81,9 +81,11 @@ function M.refresh(s)
       local layer, err = M.load(s, name, true)
       if not layer then
         have.stamp = s.stamp(have.path) -- told once
-        require('stance.notify').error(("%s's layer changed on disk and cannot be read: %s"):format(name, err))
+        require('stance.notify').line(("%s's layer changed on disk and cannot be read: %s"):format(name, err),
+          vim.log.levels.ERROR)
       elseif layer.problem then
-        require('stance.notify').warn(("%s's layer changed on disk: %s"):format(name, layer.problem))
+        require('stance.notify').line(("%s's layer changed on disk: %s"):format(name, layer.problem),
+          vim.log.levels.WARN)
       end
       if layer then
         local after = H.heights(s)

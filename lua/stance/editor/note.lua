@@ -10,7 +10,7 @@ function M.edit()
   local s, rec = require('stance.editor.where').annotation_here()
   if not s then return require('stance.notify').error(rec) end
   -- refused before a note is written that could not be saved
-  if s.readonly then return require('stance.notify').error(s.readonly) end
+  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end
   local name = ('stance://note/%s/%s'):format(s.rel, rec.id)
   local existing = vim.fn.bufnr(name)
   if existing > 0 then vim.api.nvim_buf_delete(existing, { force = true }) end
@@ -33,7 +33,7 @@ function M.edit()
       if not session then return require('stance.notify').error('the document is no longer open') end
       local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n'):gsub('%s+$', '')
       local ok, err = require('stance.editor.ops').update(session, id, { note = text ~= '' and text or false })
-      if not ok then return require('stance.notify').error(err) end
+      if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
       vim.bo[buf].modified = false
       require('stance.notify').notify(text ~= '' and 'note saved' or 'note removed')
     end,

@@ -95,7 +95,7 @@ end
 --- Give annotation `rec` the spans `spans` (its ID, note, relations and dates stay).
 function M.resize(s, rec, spans)
   local ok, err = require('stance.editor.ops').resize(s, rec.id, spans)
-  if not ok then return require('stance.notify').error(err) end
+  if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
   require('stance.compat').echo(('resized %s: "%s"'):format(require('stance.editor.nav').describe(rec),
     require('stance.editor.nav').quote(s.buf, spans, 60)))
   return ok
@@ -112,7 +112,7 @@ local function annotate(spans, fields, origin)
     return require('stance.notify').error(("this window shows %s's layer: annotate in yours"):format(layer.name))
   end
   -- refused before the prompts: an annotation made now could not be saved
-  if s.readonly then return require('stance.notify').error(s.readonly) end
+  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end
   local trimmed = H.trimmed(s, spans)
   if #trimmed == 0 then return require('stance.notify').warn('nothing to annotate there (only white space)') end
   if not fields then
@@ -127,7 +127,7 @@ local function annotate(spans, fields, origin)
   end
   H.fields = fields
   local rec, aerr = require('stance.editor.ops').create(s, trimmed, fields)
-  if not rec then return require('stance.notify').error(aerr) end
+  if not rec then return require('stance.notify').line(aerr, vim.log.levels.ERROR) end
   return rec
 end
 
@@ -208,7 +208,7 @@ end
 function M.command(args, cmd)
   local s, serr = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(serr) end
-  if s.readonly then return require('stance.notify').error(s.readonly) end
+  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end
   local fields = nil
   if args[1] then
     local err

@@ -147,8 +147,8 @@ function H.orphan(s, ids, frame)
     s.store:mark(id, 'orphan', true)
   end
   s:forget(nil, true)
-  require('stance.notify').warn(('%d annotation(s) lost all their text; kept as orphans '
-    .. '(:Stance list orphans; u brings the text back)'):format(#ids))
+  require('stance.notify').line(('%d annotation(s) lost all their text; kept as orphans '
+    .. '(:Stance list orphans; u brings the text back)'):format(#ids), vim.log.levels.WARN)
 end
 
 --- Write `s` now if anything changed. Returns true, or nil and why.
@@ -165,7 +165,7 @@ function M.save(s, opts)
   local link = require('stance.layer_link').problem(s.path, s.corpus.root)
   if link then
     H.refuse_link(s, link)
-    require('stance.notify').error(s.readonly)
+    require('stance.notify').line(s.readonly, vim.log.levels.ERROR) -- one line: no Press ENTER
     require('stance.editor.write').sync(s) -- held: :q refuses as for a modified buffer
     return nil, s.readonly
   end
@@ -249,17 +249,19 @@ end
 --- The changes of `s` refused by a link in its layer's place (`link`: its problem): kept
 --- (s.readonly says why), tried again once the file there changes.
 function H.refuse_link(s, link)
-  s.readonly = s:unwritable({ path = s.path, problems = { link }, link = true })
-    .. '; your changes are kept in this session, and saved once a file is there'
+  local where = require('stance.annfile').first_error(s.path, { link }, s.corpus.root)
+  s.readonly = ('your layer is a link: remove it to save your changes (kept here); %s; not saved through it,'
+    .. ' your changes are kept in this session and saved once a file is there, nothing more can be changed until'
+    .. ' then'):format(where)
   s.readonly_disk = require('stance.editor.session').stamp(s.path)
 end
 
 --- The changes of `s` refused by its layer's file, changed on disk with errors (the first at
 --- `where`): kept, merged once it is fixed.
 function H.refuse_errors(s, where)
-  s.readonly = ('%s changed on disk and now has errors, the first at %s; not overwritten: your changes'
-    .. ' are kept in this session and saved once it is fixed; nothing more can be changed until then')
-    :format(vim.fn.fnamemodify(s.path, ':~:.'), where)
+  s.readonly = ('your layer now has errors: fix it to save your changes (kept); first at %s; it changed on disk,'
+    .. ' not overwritten: your changes are kept in this session and saved once it is fixed, nothing more can be'
+    .. ' changed until then'):format(where)
   s.readonly_disk = require('stance.editor.session').stamp(s.path) -- the file as it is now
 end
 
@@ -282,7 +284,7 @@ end
 
 function H.failed(s, err)
   local msg = ('could not save the annotations of %s: %s'):format(s.rel, err)
-  require('stance.notify').error(msg)
+  require('stance.notify').line(msg, vim.log.levels.ERROR)
   return nil, msg
 end
 
@@ -328,8 +330,10 @@ function M.merge(s, frame, ours_text, disk)
       s.store = res.store
       H.written(s, out, info)
       H.shown_anew(s, before, res.store)
-      local msg = ('%s changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
-        vim.fn.fnamemodify(s.path, ':~:.'), total.theirs, total.ours)
+      -- what happened first, the file last: one line, cut where the screen ends
+      local msg = ('your layer changed on disk: merged (%d change(s) from the file, %d of yours)'):format(
+        total.theirs, total.ours)
+      local file = ('; %s'):format(vim.fn.fnamemodify(s.path, ':~:.'))
       if total.conflicts > 0 then
         local quotes = {}
         for i, id in ipairs(total.conflict_ids) do
@@ -345,10 +349,10 @@ function M.merge(s, frame, ours_text, disk)
               and ('"%s"'):format(require('stance.editor.nav').quote(s.buf, rec.spans, 30)) or id
           end
         end
-        require('stance.notify').warn(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
-          :format(total.conflicts, table.concat(quotes, ', ')))
+        require('stance.notify').line(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
+          :format(total.conflicts, table.concat(quotes, ', ')) .. file, vim.log.levels.WARN)
       else
-        require('stance.notify').notify(msg)
+        require('stance.notify').line(msg .. file)
       end
       return true
     end
@@ -437,9 +441,10 @@ function M.check_disk(s)
   s.readonly, s.readonly_disk = file.errors > 0 and s:unwritable(file) or nil, nil
   H.shown_anew(s, before, store)
   if s.readonly then
-    require('stance.notify').warn(('changed on disk: reloaded; %s'):format(s.readonly))
+    require('stance.notify').line(('reloaded from disk: %s'):format(s.readonly), vim.log.levels.WARN)
   else
-    require('stance.notify').notify(('%s changed on disk: reloaded'):format(vim.fn.fnamemodify(s.path, ':~:.')))
+    require('stance.notify').line(('your layer changed on disk: reloaded; %s'):format(vim.fn.fnamemodify(s.path,
+      ':~:.')))
   end
 end
 

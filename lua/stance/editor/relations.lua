@@ -33,7 +33,7 @@ function M.link(args)
   end
   if s.readonly then -- before both ends are picked and the type asked
     H.link_from = nil
-    return require('stance.notify').error(s.readonly)
+    return require('stance.notify').line(s.readonly, vim.log.levels.ERROR)
   end
   if not H.link_from or H.link_from.buf ~= s.buf or not s.store:get(H.link_from.id) then
     H.link_from = { buf = s.buf, id = rec.id, type = args[1] }
@@ -47,7 +47,7 @@ function M.link(args)
   local type_ = args[1] or from.type or require('stance.editor.prompt').one(s.corpus:schema(), 'relation')
   if not type_ then return end
   local ok, err = require('stance.editor.ops').add(s, 'relation', { from = from.id, to = rec.id, type = type_ })
-  if not ok then return require('stance.notify').error(err) end
+  if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
   local src = s.store:get(from.id)
   require('stance.compat').echo(('linked: %s %s %s'):format(H.end_text(s, src, 30), type_, H.end_text(s, rec, 30)))
   return ok
@@ -94,7 +94,7 @@ function M.unlink()
   end
   local text = describe(rel, 30)
   local ok, err = require('stance.editor.ops').remove(s, rel.id)
-  if not ok then return require('stance.notify').error(err) end
+  if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
   require('stance.compat').echo(('unlinked: %s (u brings it back)'):format(text))
   return true
 end

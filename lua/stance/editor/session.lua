@@ -206,17 +206,19 @@ function M:read_layer(annotator)
 end
 
 --- Why the session's own layer, read as `file` (see read_layer) with errors, cannot be
---- changed: where its first error is, and that nothing can be annotated until the file is
---- fixed (an annotation made now could not be saved: it is refused before its prompts).
+--- changed: that nothing can be annotated until the file is fixed (an annotation made now
+--- could not be saved: it is refused before its prompts), then where its first error is.
+--- What happened and what to do come first: the message is said on one line, cut where the
+--- screen ends (stance.notify.line), whole in :messages.
 ---@return string
 function M:unwritable(file)
   local where, n = require('stance.annfile').first_error(file.path, file.problems, self.corpus.root)
   if file.link then
-    return ('your layer is not saved: %s; nothing can be annotated or changed until it is a file of its own'
-      .. ' (remove the link)'):format(where)
+    return ('your layer is a link: remove it to annotate; %s; nothing can be annotated or changed until it is'
+      .. ' a file of its own'):format(where)
   end
-  return ('your layer has %d error(s), the first at %s; shown as far as it could be read, nothing can be'
-    .. ' annotated or changed until it is fixed (stance check lists them)'):format(n,
+  return ('your layer has %d error(s): fix it to annotate; the first at %s; stance check lists them; shown as far'
+    .. ' as it could be read, nothing can be annotated or changed until it is fixed'):format(n,
     where or vim.fn.fnamemodify(file.path, ':~:.'))
 end
 
@@ -291,7 +293,7 @@ function M.attach(buf)
   if not file.cached then require('stance.editor.cache').later(self) end
   if file.errors > 0 then
     self.readonly = M.unwritable(self, file)
-    require('stance.notify').warn(self.readonly)
+    require('stance.notify').line(self.readonly, vim.log.levels.WARN) -- one line: no Press ENTER
   end
   M.by_buf[buf] = self
   vim.api.nvim_buf_set_var(buf, 'stance_annotator', self.annotator)

@@ -24,7 +24,7 @@ function M.done(undo)
   local session = require('stance.editor.session')
   local s, err = session.current(true)
   if not s then return require('stance.notify').error(err) end
-  if s.readonly then return require('stance.notify').error(s.readonly) end
+  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end
   local want = undo and 'in-progress' or 'done'
   local before = s.store:header().status
   if before ~= want then
@@ -33,7 +33,7 @@ function M.done(undo)
     s:changed(true)
   end
   local ok, serr = require('stance.editor.persist').save(s, { force = true })
-  if not ok then return require('stance.notify').error(serr) end
+  if not ok then return require('stance.notify').line(serr, vim.log.levels.ERROR) end
   local n = s.store:count('annotation')
   require('stance.compat').echo(undo and ('%s: in progress again (%s)'):format(s.rel, s.annotator)
     or ('%s: done for %s (%d annotation%s; every other sentence: no stance)'):format(s.rel, s.annotator, n,

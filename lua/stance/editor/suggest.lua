@@ -266,7 +266,7 @@ function M.accept()
   if not s then return require('stance.notify').error(err) end
   local it = H.here(s)[1]
   if not it then return require('stance.notify').warn('no suggestion under the cursor') end
-  if s.readonly then return require('stance.notify').error(s.readonly) end -- before the prompt
+  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end -- before the prompt
   local schema = s.corpus:schema()
   local named = s.suggest_res and s.suggest_res.setup.named
   local target = named and it.target or nil
@@ -282,7 +282,7 @@ function M.accept()
   fields.confidence = ('%.3f'):format(it.p)
   local a, b = require('stance.editor.ops').trim(s.buf, it.start, it.stop)
   local rec, aerr = require('stance.editor.ops').create(s, { { a, b } }, fields)
-  if not rec then return require('stance.notify').error(aerr) end
+  if not rec then return require('stance.notify').line(aerr, vim.log.levels.ERROR) end
   forget(s, it)
   M.relearn(s)
   require('stance.compat').echo(('accepted: %s on "%s" (now yours; u undoes it)')
