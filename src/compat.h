@@ -50,12 +50,32 @@ static inline void luaL_setmetatable(lua_State *L, const char *tname) {
 #define STANCE_LUA_ABI LUA_VERSION_MAJOR "." LUA_VERSION_MINOR
 #endif
 
-/* Userdata with a type name, a method table as __index, __gc and __tostring. */
+/* The number of functions in `l`. */
+static inline int stance__nfuncs(const luaL_Reg *l) {
+  int n = 0;
+  while (l[n].name != NULL) n++;
+  return n;
+}
+
+/* Userdata with a type name, a method table as __index, __gc and __tostring. The tables are
+ * made at their size (luaL_newmetatable's, then filled one field at a time, was rehashed
+ * three or four times: a tenth of a command's start went to the module's classes). The
+ * metatable is luaL_newmetatable's: in the registry under `tname`, with __name from 5.3. */
 static inline void stance__newclass(lua_State *L, const char *tname, const luaL_Reg *meta,
                                     const luaL_Reg *methods) {
-  luaL_newmetatable(L, tname);
+  lua_getfield(L, LUA_REGISTRYINDEX, tname);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_createtable(L, 0, stance__nfuncs(meta) + 2);
+#if LUA_VERSION_NUM >= 503
+    lua_pushstring(L, tname);
+    lua_setfield(L, -2, "__name");
+#endif
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, tname);
+  }
   luaL_setfuncs(L, meta, 0);
-  lua_newtable(L);
+  lua_createtable(L, 0, stance__nfuncs(methods));
   luaL_setfuncs(L, methods, 0);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
