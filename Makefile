@@ -104,9 +104,9 @@ MOD54    := $(B)/5.4/stance/core.so
 HOST     := $(B)/bin/stance
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
 # The Lua sources compiled for build/bin/stance (src/host.c loads one where it is not older
-# than its source): a command starts without parsing its modules. Debug information kept
-# (error positions), the source's absolute path as the chunk's name.
-LUAC     ?= luac5.4
+# than its source): a command starts without parsing its modules. Compiled by src/luac.lua
+# (what luac5.4 writes less the names of local variables, a third of a module's load; the
+# line numbers of errors kept), the source's absolute path as the chunk's name.
 LUA_BC    = $(patsubst lua/%,$(B)/luac/%,$(LUA_FILES))
 
 obj = $(patsubst src/%.c,$(B)/$(1)/obj/%.o,$(2))
@@ -151,9 +151,9 @@ $(B)/libuv_pic.a: $(UV_ARCHIVE)
 	objcopy --redefine-sym environ=stance__uv_environ --redefine-sym stderr=stance__uv_stderr \
 	  --redefine-sym in6addr_any=stance__uv_in6addr_any $< $@
 
-$(B)/luac/%.lua: lua/%.lua
+$(B)/luac/%.lua: lua/%.lua src/luac.lua
 	@mkdir -p $(@D)
-	$(LUAC) -o $@ $(abspath $<)
+	$(LUA54) src/luac.lua $(abspath $<) $@
 
 # The executable links the same objects and the untouched archives (no shim needed).
 $(HOST): $(call obj,host,$(LIB_SRC) $(LUA_SRC) $(HOST_SRC) src/host.c) $(TS_OBJ) src/host.dynlist

@@ -32,6 +32,20 @@ describe('stance CLI', function()
     for _, f in ipairs(files) do
       assert.truthy(core.stat(T.root .. '/build/luac/' .. f), f)
     end
+    -- (src/luac.lua) each the code of its source, its lines kept, its locals' names not
+    if _VERSION == 'Lua 5.4' and not rawget(_G, 'jit') then
+      for _, f in ipairs(files) do
+        local compiled = assert(loadfile(T.root .. '/build/luac/' .. f, 'b'))
+        local source = assert(loadfile(T.root .. '/lua/' .. f, 't'))
+        assert.are.equal(string.dump(source, true), string.dump(compiled, true), f)
+        assert.are.equal('@' .. T.root .. '/lua/' .. f, debug.getinfo(compiled, 'S').source)
+      end
+      local parse = assert(loadfile(T.root .. '/build/luac/stance/cli/args.lua', 'b'))().parse
+      local line = T.read(T.root .. '/lua/stance/cli/args.lua'):match('^(.-)\n%s*local flags = spec%.flags')
+      local _, err = pcall(parse, {}, nil)
+      assert.are.equal(('%s/lua/stance/cli/args.lua:%d: attempt to index a nil value'):format(T.root,
+        select(2, line:gsub('\n', '')) + 2), err)
+    end
   end)
 
   it('lists its commands with --help and exits 0', function()
