@@ -196,7 +196,7 @@ function H.check_metadata(path)
   local is_document
   local root = require('stance.root').find(path)
   if root then
-    local c = require('stance').open(root)
+    local c = require('stance.corpus').open(root)
     if c then
       is_document = function(rel)
         return c:is_document(rel) and fs.exists(root .. '/' .. rel) and not fs.is_dir(root .. '/' .. rel)

@@ -112,7 +112,7 @@ function cmd.run(opts, args)
   if opts.learner and not ({ lr = true, svm = true, nb = true })[opts.learner] then
     return cli.usage_error('--learner should be lr, svm or nb', 'eval')
   end
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   local r, rerr = require('stance.model_eval').evaluate(c, { target = opts.target, folds = folds, seed = seed,
     annotators = require('stance.cli.args').list(opts.annotators), learner = opts.learner })

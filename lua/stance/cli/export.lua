@@ -105,7 +105,7 @@ function H.w3c(opts, args)
   if unit ~= 'collection' and unit ~= 'annotation' then
     return cli.usage_error(("with --to w3c, --unit is collection or annotation, got '%s'"):format(unit), 'export')
   end
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   local refused = H.refused(c, opts.output)
   if refused then return nil, refused end
@@ -127,7 +127,7 @@ function cmd.run(opts, args)
   if opts.to == 'brat' then
     if not args[1] then return cli.usage_error('--to brat needs the folder to write into', 'export') end
     if opts.unit then return cli.usage_error('--to brat takes no --unit', 'export') end
-    local c, err = require('stance').open('.')
+    local c, err = require('stance.corpus').open('.')
     if not c then return nil, err end
     local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
     if nerr then return nil, nerr end
@@ -144,7 +144,7 @@ function cmd.run(opts, args)
       and 'annotation, relation, doclabel, sentence or sentence-target: a CSV file holds one kind of row'
       or 'all, annotation, relation, doclabel, sentence or sentence-target'), 'export')
   end
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   local _, nerr = require('stance.cli.args').layers(c, opts.annotator)
   if nerr then return nil, nerr end
