@@ -525,7 +525,7 @@ static lbytes *push_bytes(lua_State *L, char *data, size_t len) {
   b->len = len;
   b->release = NULL;
   b->owner = NULL;
-  luaL_setmetatable(L, BYTES_MT);
+  stance__setclass(L, BYTES_MT);
   return b;
 }
 
@@ -537,7 +537,7 @@ void stance__push_lent_bytes(lua_State *L, const char *data, size_t len, void (*
   b->len = len;
   b->release = NULL; /* until the metatable is set: a failure there must not release */
   b->owner = NULL;
-  luaL_setmetatable(L, BYTES_MT);
+  stance__setclass(L, BYTES_MT);
   b->release = release;
   b->owner = owner;
 }
