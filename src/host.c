@@ -127,7 +127,8 @@ static int load_compiled(lua_State *L, const char *bc, int64_t src_mtime) {
  * is in lua_dir and the compiled one (the same path below bc_dir) is a regular file not
  * older than the source and loads as a binary chunk. Anything else: not found here, and
  * the source is loaded as always. The source is looked for first where a module of that
- * name is (lua_dir/a/b.lua for a.b), then as package.searchpath finds it (a/b/init.lua). */
+ * name is (lua_dir/a/b.lua, then lua_dir/a/b/init.lua for a.b), then as package.searchpath
+ * finds it. */
 static int compiled_searcher(lua_State *L) {
   const char *name = luaL_checkstring(L, 1), *src, *rel;
   char bc[PATH_MAX], direct[PATH_MAX];
@@ -138,9 +139,11 @@ static int compiled_searcher(lua_State *L) {
     for (i = n + 1; direct[i] != '\0' && i < (size_t)len - 4; i++)
       if (direct[i] == '.') direct[i] = '/';
   }
-  if (len > 0 && len < (int)sizeof direct && strchr(name, '/') == NULL && stat(direct, &ss) == 0 &&
-      S_ISREG(ss.st_mode)) {
+  int ok = len > 0 && (size_t)len + 6 < sizeof direct && strchr(name, '/') == NULL;
+  if (ok && stat(direct, &ss) == 0 && S_ISREG(ss.st_mode)) {
     src = direct;
+  } else if (ok && (memcpy(direct + len - 4, "/init.lua", 10), stat(direct, &ss) == 0) && S_ISREG(ss.st_mode)) {
+    src = direct; /* a/b/init.lua, package.path's next place (require('stance')) */
   } else {
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "searchpath");
