@@ -35,16 +35,16 @@ describe('stance CLI', function()
     -- (src/luac.lua) each the code of its source, its lines kept, its locals' names not
     if _VERSION == 'Lua 5.4' and not rawget(_G, 'jit') then
       for _, f in ipairs(files) do
-        local compiled = assert(loadfile(T.root .. '/build/luac/' .. f, 'b'))
+        local bc = assert(loadfile(T.root .. '/build/luac/' .. f, 'b'))
         local source = assert(loadfile(T.root .. '/lua/' .. f, 't'))
-        assert.are.equal(string.dump(source, true), string.dump(compiled, true), f)
-        assert.are.equal('@' .. T.root .. '/lua/' .. f, debug.getinfo(compiled, 'S').source)
+        assert.are.equal(string.dump(source, true), string.dump(bc, true), f)
+        assert.are.equal('@' .. T.root .. '/lua/' .. f, debug.getinfo(bc, 'S').source)
       end
       local parse = assert(loadfile(T.root .. '/build/luac/stance/cli/args.lua', 'b'))().parse
       local line = T.read(T.root .. '/lua/stance/cli/args.lua'):match('^(.-)\n%s*local flags = spec%.flags')
-      local _, err = pcall(parse, {}, nil)
+      local _, perr = pcall(parse, {}, nil)
       assert.are.equal(('%s/lua/stance/cli/args.lua:%d: attempt to index a nil value'):format(T.root,
-        select(2, line:gsub('\n', '')) + 2), err)
+        select(2, line:gsub('\n', '')) + 2), perr)
     end
   end)
 
