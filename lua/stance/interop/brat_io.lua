@@ -377,10 +377,15 @@ function H.layers(c)
   return list, count
 end
 
---- The layers to export when --annotator names none: the one the corpus has (or none);
---- with several, nil and why (brat has one .ann per document: which is the user's choice).
-function H.default_names(c)
-  local list, count = H.layers(c)
+--- The layers to export when --annotator names none: the one the corpus has (or none; the
+--- model's suggestions only `with` them); with several, nil and why (brat has one .ann per
+--- document: which is the user's choice).
+function H.default_names(c, with)
+  local all, count = H.layers(c)
+  local list = {}
+  for _, a in ipairs(all) do
+    if with or not require('stance.export.suggestions').is_suggestions(a) then list[#list + 1] = a end
+  end
   if #list <= 1 then return list end
   local parts = {}
   for i, a in ipairs(list) do
@@ -398,14 +403,14 @@ end
 --- layer each document came from.
 ---@return integer|nil status
 ---@return string|nil err
-function M.export(c, dir, names, force)
+function M.export(c, dir, names, force, with)
   local fs = require('stance.fs')
   local bw = require('stance.interop.brat_write')
   local conf = require('stance.interop.brat_conf')
   local report = require('stance.interop.report').new()
   if not names or #names == 0 then
     local why
-    names, why = H.default_names(c)
+    names, why = H.default_names(c, with)
     if not names then return nil, why end
   end
   if H.within(fs.absolute(dir), c.root) then
@@ -445,7 +450,7 @@ function M.export(c, dir, names, force)
     if who and not text then
       report:warn(path, nil, nil, '%s; not exported', terr)
     elseif who and layer then
-      local placed = require('stance.export.placed').layer(layer, text)
+      local placed = require('stance.export.suggestions').placed(layer, text)
       local ann, problems = bw.write(placed.store, text, { used = used, orphans = placed.orphans })
       for _, pr in ipairs(problems) do
         local rec = pr.id and layer.file.store:get(pr.id)
