@@ -55,7 +55,9 @@ function M.of(doc, names)
 end
 
 --- A layer's records as an export writes them (stance.export.placed), and of the model's
---- layer only the suggestions standing: the rejected ones left out (`rejected`: how many).
+--- layer only the suggestions standing: the rejections left out, and the suggestions they
+--- refused (the same stance toward the same target at the same place) with them
+--- (`rejected`: how many records were left out).
 ---@param layer stance.Layer
 ---@param text string the document's text now
 ---@return stance.Placed placed with `suggestions` (true for the model's layer) and `rejected`
@@ -65,9 +67,15 @@ function M.placed(layer, text)
   if not M.is_suggestions(layer.annotator) then return placed end
   placed.suggestions = true
   local model = require('stance.model')
-  local drop = {}
+  local drop, refused = {}, {}
+  local function key(r) return r.spans[1][1] .. ':' .. (r.target or '') .. ':' .. (r.stance or '') end
   for _, r in ipairs(placed.store:records('annotation')) do
-    if model.is_rejection(r) then drop[#drop + 1] = r.id end
+    if model.is_rejection(r) then refused[key(r)] = true end
+  end
+  -- a rejection and the suggestions it refused (the same stance toward the same target at the
+  -- same place: one `stance suggest` wrote before the annotator's g-)
+  for _, r in ipairs(placed.store:records('annotation')) do
+    if refused[key(r)] then drop[#drop + 1] = r.id end
   end
   if #drop == 0 then return placed end
   local core = require('stance.core')
