@@ -156,7 +156,7 @@ function M.import(c, dir, who, status)
   if fs.exists(dir .. '/' .. M.STATUS_FILE) then
     local st_text, st_err = H.read_inside(dir, rdir, M.STATUS_FILE)
     if st_text then
-      statuses = H.read_statuses(st_text, dir .. '/' .. M.STATUS_FILE, report)
+      statuses = M.read_statuses(st_text, dir .. '/' .. M.STATUS_FILE, report)
     else
       report:warn(dir .. '/' .. M.STATUS_FILE, nil, nil, '%s; the statuses it holds are not imported', st_err)
     end
@@ -382,8 +382,12 @@ function H.status_tsv(list)
 end
 
 --- The statuses M.STATUS_FILE says, by the brat document (.txt) path: { [rel] = status };
---- a line that says no known status is reported and ignored.
-function H.read_statuses(text, shown, report)
+--- a line that says no known status is reported and ignored (report:warn(path, line, col, ...)).
+---@param text string
+---@param shown string the file, for the reports
+---@param report table stance.interop.report
+---@return table<string, string>
+function M.read_statuses(text, shown, report)
   local said = {}
   local n = 0
   for line in (text or ''):gmatch('[^\n]+') do
