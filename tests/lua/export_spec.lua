@@ -545,7 +545,7 @@ describe('stance export', function()
     assert.are.equal(0, code, err)
     rows = csv_rows(out)
     assert.are.same({ 'document', 'sentence', 'start', 'stop', 'line', 'text', 'target', 'annotator', 'stance',
-      'status' }, rows[1])
+      'status', 'suggested', 'confidence' }, rows[1])
     local stance_of = {} -- [start][target] = { ana = stance or false, ben = ... }
     local n = 0
     for i = 2, #rows do
