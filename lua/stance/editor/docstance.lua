@@ -48,6 +48,12 @@ H.drawn = {} -- buffers whose first line has the virtual line
 --- The document's stances (yours, and those of the layers shown over yours or beside) as a
 --- virtual line under the document's first line.
 function M.draw(s)
+  -- (the annotator's layer alone, as last drawn: the check of each annotation change)
+  local meta = s.meta_version or 0
+  if next(s.others) == nil and s.doc_alone == s.store and s.doc_alone_meta == meta
+    and s.doc_alone_name == s.annotator then
+    return
+  end
   local names, stores = { s.annotator }, { s.store }
   if next(s.others) then
     -- the layers shown over yours, and those a window shows beside yours
@@ -70,6 +76,7 @@ function M.draw(s)
   for i = 1, same and #stores or 0 do
     if s.doc_stores[i] ~= stores[i] then same = false end
   end
+  s.doc_alone, s.doc_alone_meta, s.doc_alone_name = #stores == 1 and s.store or nil, meta, s.annotator
   if same then return end
   s.doc_key, s.doc_stores = key, stores
   local lines = {}

@@ -13,7 +13,7 @@ local lists = { target = 'targets', stance = 'stances', role = 'roles', relation
 function H.getkey()
   local ok, c = pcall(vim.fn.getchar)
   if not ok then return nil end
-  if type(c) == 'number' then return vim.fn.nr2char(c) end
+  if type(c) == 'number' then return c < 128 and string.char(c) or vim.fn.nr2char(c) end
   return c
 end
 

@@ -25,6 +25,20 @@ M.ns = vim.api.nvim_create_namespace('stance')
 M.sign_ns = vim.api.nvim_create_namespace('stance_signs')
 H.primer_ns = vim.api.nvim_create_namespace('stance_inline')
 
+--- The number of highlight group `name` (made when it does not exist), kept: the marks of a
+--- screen update name their groups by number, which Neovim takes as it is, where a name is
+--- copied and looked up for each mark. A group keeps its number when |:highlight| or a
+--- colorscheme changes it, so that its marks follow it as they did by name.
+H.hl_ids = {}
+function H.hl_id(name)
+  local id = H.hl_ids[name]
+  if not id then
+    id = vim.api.nvim_get_hl_id_by_name(name)
+    H.hl_ids[name] = id
+  end
+  return id
+end
+
 --- The windows that show another annotator's layer of their buffer (`:Stance side`), by
 --- window: the annotator (also in the window's variable w:stance_layer). Looked at on every
 --- screen update: a table, not a window variable asked for (and missing) in each window.
@@ -58,13 +72,15 @@ local function info(s, layer, slot)
     local span, target, sign = hl.groups_of(stance, target_, conflict)
     local label = label_ or stance or role or ''
     if layer.primary then
-      i = { span = span, target = target, sign = sign, label = label }
+      i = { span = span, target = target, sign = sign, label = label, span_id = H.hl_id(span),
+        target_id = target and H.hl_id(target) or nil }
     else
       -- whose and what: the label, and the target when the label does not say it
       local schema = s.corpus:schema()
       local entry = schema and label_ and schema.by.label[label_]
       local toward = target_ and not (entry and entry.target == target_) and (' → ' .. target_) or ''
       i = { span = hl.other_group(stance), label = layer.name .. ': ' .. label .. toward, label_group = sign }
+      i.span_id = H.hl_id(i.span)
     end
     i.id, i.nspans = id, nspans > 0 and nspans or 1
     cache[key] = i
@@ -106,8 +122,12 @@ function M.place(g, a, b, it, cue)
     local row_len = g.starts[r + 1] - g.starts[r] - 1
     local c1 = r == sr and a - g.starts[r] or 0
     local c2 = math.min(r == er and b - g.starts[r] or row_len, row_len)
-    g.rows[r] = g.rows[r] or {}
-    table.insert(g.rows[r], { c1, c2, it, cue = cue })
+    local list = g.rows[r]
+    if not list then
+      list = {}
+      g.rows[r] = list
+    end
+    if cue then list[#list + 1] = { c1, c2, it, cue = true } else list[#list + 1] = { c1, c2, it } end
   end
   return sr, er
 end
@@ -254,11 +274,6 @@ function H.cues(s, g)
   end
 end
 
-local function by_position(x, y)
-  if x[1] ~= y[1] then return x[1] < y[1] end
-  return x[2] < y[2]
-end
-
 --- Where two or more spans of a row overlap: extra segments drawn bold and underlined.
 function H.overlaps(list)
   -- fewer than two spans (cues and ends do not count), or two or more that do not overlap
@@ -273,55 +288,95 @@ function H.overlaps(list)
   end
   list.over = nil
   if n < 2 or not over_any then return end
-  local ev = {}
-  for _, m in ipairs(list) do
-    if m[2] > m[1] and not m.cue then
-      ev[#ev + 1] = { m[1], 1 }
-      ev[#ev + 1] = { m[2], -1 }
-    end
-  end
   local over = {}
   list.over = over
-  table.sort(ev, by_position)
-  local depth, from = 0, nil
-  for _, e in ipairs(ev) do
-    local before = depth
-    depth = depth + e[2]
+  if n <= H.FEW_SPANS then
+    -- a few spans (most rows): from column to column where one starts or ends, how many
+    -- cover it, looked for over the row's marks again each time (no table made for them)
+    local pos, from, count = -1, nil, #list
+    while true do
+      local nxt = math.huge
+      for i = 1, count do
+        local m = list[i]
+        local a, b = m[1], m[2]
+        if b > a and not m.cue then
+          if a > pos and a < nxt then nxt = a end
+          if b > pos and b < nxt then nxt = b end
+        end
+      end
+      if nxt == math.huge then return end
+      local depth = 0
+      for i = 1, count do
+        local m = list[i]
+        if m[2] > m[1] and not m.cue and m[1] <= nxt and nxt < m[2] then depth = depth + 1 end
+      end
+      if depth >= 2 then
+        from = from or nxt
+      elseif from then
+        over[#over + 1] = { from, nxt }
+        from = nil
+      end
+      pos = nxt
+    end
+  end
+  -- many: the starts and the ends apart, each sorted as numbers (no comparison function
+  -- called), then walked together
+  local starts, ends = {}, {}
+  for _, m in ipairs(list) do
+    if m[2] > m[1] and not m.cue then
+      starts[#starts + 1] = m[1]
+      ends[#ends + 1] = m[2]
+    end
+  end
+  table.sort(starts)
+  table.sort(ends)
+  local i, j, k, depth, from = 1, 1, #starts, 0, nil
+  while j <= k do
+    local pos, before = nil, depth
+    if i <= k and starts[i] <= ends[j] then
+      pos, i, depth = starts[i], i + 1, depth + 1
+    else
+      pos, j, depth = ends[j], j + 1, depth - 1
+    end
     if before < 2 and depth >= 2 then
-      from = e[1]
-    elseif before >= 2 and depth < 2 and from and e[1] > from then
-      over[#over + 1] = { from, e[1] }
+      from = from or pos
+    elseif before >= 2 and depth < 2 and from then
+      if pos > from then over[#over + 1] = { from, pos } end
+      from = nil
     end
   end
 end
 
---- A number for object `o` (a store, a table of options), the same for as long as it lives:
---- what tostring() cannot give for a store (it says what the store holds).
-H.ids = setmetatable({}, { __mode = 'k' })
-H.next_id = 0
-function H.id(o)
-  if o == nil then return 0 end
-  local n = H.ids[o]
-  if not n then
-    H.next_id = H.next_id + 1
-    n = H.next_id
-    H.ids[o] = n
-  end
-  return n
-end
+--- Spans of a row up to which H.overlaps looks for their overlaps without sorting them.
+H.FEW_SPANS = 8
 
 --- What a window's plan depends on besides the annotations' own changes (which M.redraw
 --- notes by rows): the rows shown, the text, the layers drawn there, what is drawn of them.
+--- A list of values (objects by identity: the plan that keeps the list keeps them), compared
+--- one by one at each screen update (H.same_key): no string made for it each time.
 function H.plan_key(s, win, buf, top, bot)
-  local parts = { buf, top, bot, vim.api.nvim_buf_get_changedtick(buf), s.meta_version or 0,
-    tostring(M.cues_shown()), H.id(require('stance.config').get().highlight),
-    H.id(s.suggestions), s.suggestions and #s.suggestions or 0 }
-  for _, layer in ipairs(M.layers_for(s, win)) do
-    parts[#parts + 1] = layer.name
-    parts[#parts + 1] = H.id(layer.store)
-    parts[#parts + 1] = tostring(layer.primary)
+  local key = { buf, top, bot, vim.api.nvim_buf_get_changedtick(buf), s.meta_version or 0,
+    M.cues_shown(), require('stance.config').get().highlight, s.suggestions or false,
+    s.suggestions and #s.suggestions or 0 }
+  if M.sides[win] == nil and next(s.others) == nil then -- (the annotator's layer alone)
+    key[10], key[11], key[12] = s.annotator, s.store, true
+    return key
   end
-  return table.concat(parts, ':')
+  for _, layer in ipairs(M.layers_for(s, win)) do
+    key[#key + 1] = layer.name
+    key[#key + 1] = layer.store
+    key[#key + 1] = layer.primary
+  end
+  return key
+end
+
+--- Whether plan keys `a` and `b` (H.plan_key) are the same.
+function H.same_key(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do
+    if a[i] ~= b[i] then return false end
+  end
+  return true
 end
 
 --- The plan of window `win` (M.plan): the one made for its last screen update when nothing it
@@ -334,7 +389,7 @@ function H.plan_window(s, win, buf, top, bot)
   -- marks inside wrapped rows were fitted to the window's width and columns (H.fit_ends)
   local fit_changed = p and p.fit and select(2, require('stance.editor.wrapfit').geometry(win)) ~= p.fit
   if p and p.fit then H.check_fit(win, buf) end
-  if not (p and p.key == key and dirty ~= true) or fit_changed then
+  if not (p and dirty ~= true and H.same_key(p.key, key)) or fit_changed then
     local rows, signed, last, layers, text, fit = M.plan(s, win, buf, top, bot)
     if not p then H.forget_closed() end
     H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text, fit = fit }
@@ -380,10 +435,20 @@ function H.forget_closed()
   end
 end
 
+--- The windows that show `buf` (in every tab page): asked of the API, where
+--- vim.fn.win_findbuf() goes through Vim script's values.
+function H.wins(buf)
+  local out = {}
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_buf(w) == buf then out[#out + 1] = w end
+  end
+  return out
+end
+
 --- Rows of `buf` to plan again at the next screen update of each of its windows: {first,
 --- last} (end exclusive) groups, or every row (nil).
 function H.note_dirty(buf, groups)
-  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+  for _, win in ipairs(H.wins(buf)) do
     local d = H.dirty[win]
     if groups == nil or d == true then
       H.dirty[win] = true
@@ -426,7 +491,7 @@ end
 -- has the row's length from the start column's check), and converts one key less.
 H.span_mark = { end_col = 0, hl_group = '', ephemeral = true, priority = 150 }
 H.target_mark = { end_col = 0, hl_group = '', ephemeral = true, priority = 151 }
-H.over_mark = { end_col = 0, hl_group = 'StanceOverlap', ephemeral = true, priority = 152 }
+H.over_mark = { end_col = 0, hl_group = 0, ephemeral = true, priority = 152 }
 H.inline_mark = { virt_text = false, virt_text_pos = 'inline', ephemeral = true, priority = 153 }
 H.none = {}
 
@@ -439,15 +504,16 @@ local function on_line(_, win, buf, row)
   for _, m in ipairs(list) do
     local it = m[3]
     if m[2] > m[1] then
-      span.end_col, span.hl_group = m[2], it.span
+      span.end_col, span.hl_group = m[2], it.span_id or it.span
       set(buf, ns, row, m[1], span)
       if it.target then
-        target.end_col, target.hl_group = m[2], it.target
+        target.end_col, target.hl_group = m[2], it.target_id or it.target
         set(buf, ns, row, m[1], target)
       end
     end
   end
   local over = H.over_mark
+  if list.over and over.hl_group == 0 then over.hl_group = H.hl_id('StanceOverlap') end
   for _, o in ipairs(list.over or H.none) do
     over.end_col = o[2]
     set(buf, ns, row, o[1], over)
@@ -660,6 +726,7 @@ end
 
 --- Row ranges { first, last + 1 }, sorted and merged where they touch or overlap.
 function H.merged(rows)
+  if #rows == 1 then return { { rows[1][1], rows[1][2] } } end
   table.sort(rows, function(x, y) return x[1] < y[1] end)
   local groups = {}
   for _, r in ipairs(rows) do
