@@ -16,7 +16,7 @@ local M = {}
 -- annotation took 600 us with the JIT, 430 us without; opening an article was no slower).
 -- Modules with long loops of their own (suggest, sentences, colors256) keep the JIT.
 if jit then jit.off(true, true) end
-local H = { rows = {}, attached = false, sign_groups = {}, marked = {}, plans = {}, dirty = {} }
+local H = { rows = {}, attached = false, sign_groups = {}, signs_at = {}, marked = {}, plans = {}, dirty = {} }
 
 -- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
 H.inline = vim.fn.has('nvim-0.10') == 1
@@ -162,7 +162,7 @@ function M.plan(s, win, buf, top, bot)
   -- where each row starts: one offset and the rows' lengths (two calls, not one per row)
   local text = vim.api.nvim_buf_get_lines(buf, top, bot + 1, false)
   local starts = {}
-  local at = vim.api.nvim_buf_get_offset(buf, top)
+  local at = require('stance.editor.where').offset(buf, top, 0) -- (kept until the text changes)
   for r = top, bot do
     starts[r] = at
     at = at + #text[r - top + 1] + 1
@@ -276,51 +276,42 @@ end
 
 --- Where two or more spans of a row overlap: extra segments drawn bold and underlined.
 function H.overlaps(list)
-  -- fewer than two spans (cues and ends do not count), or two or more that do not overlap
-  -- (most rows of a dense document): no overlap, found without a table made for each end
-  local n, last_end, over_any = 0, -1, false
-  for _, m in ipairs(list) do
-    if m[2] > m[1] and not m.cue then
-      n = n + 1
-      if m[1] < last_end then over_any = true end
-      if m[2] > last_end then last_end = m[2] end
-    end
-  end
+  -- in one pass when the spans come by start (those of one layer: most rows): where a span
+  -- meets the spans before it (all started before it) is from its start to its end or the
+  -- furthest end before it, whichever is first; these segments come by start too, and are
+  -- merged as they come. Cues and ends take no part. No table is made but the segments'.
   list.over = nil
-  if n < 2 or not over_any then return end
-  local over = {}
-  list.over = over
-  if n <= H.FEW_SPANS then
-    -- a few spans (most rows): from column to column where one starts or ends, how many
-    -- cover it, looked for over the row's marks again each time (no table made for them)
-    local pos, from, count = -1, nil, #list
-    while true do
-      local nxt = math.huge
-      for i = 1, count do
-        local m = list[i]
-        local a, b = m[1], m[2]
-        if b > a and not m.cue then
-          if a > pos and a < nxt then nxt = a end
-          if b > pos and b < nxt then nxt = b end
+  local over, from, to, reach, last_start = nil, nil, nil, -1, -1
+  for i = 1, #list do
+    local m = list[i]
+    local a, b = m[1], m[2]
+    if b > a and not m.cue then
+      if a < last_start then return H.overlaps_sorted(list) end -- (another layer's after)
+      last_start = a
+      local e = b < reach and b or reach
+      if e > a then
+        if from and a <= to then
+          if e > to then to = e end
+        else
+          if from then
+            over = over or {}
+            over[#over + 1] = { from, to }
+          end
+          from, to = a, e
         end
       end
-      if nxt == math.huge then return end
-      local depth = 0
-      for i = 1, count do
-        local m = list[i]
-        if m[2] > m[1] and not m.cue and m[1] <= nxt and nxt < m[2] then depth = depth + 1 end
-      end
-      if depth >= 2 then
-        from = from or nxt
-      elseif from then
-        over[#over + 1] = { from, nxt }
-        from = nil
-      end
-      pos = nxt
+      if b > reach then reach = b end
     end
   end
-  -- many: the starts and the ends apart, each sorted as numbers (no comparison function
-  -- called), then walked together
+  if from then
+    if over then over[#over + 1] = { from, to } else over = { { from, to } } end
+  end
+  list.over = over
+end
+
+--- H.overlaps of spans in any order: the starts and the ends apart, each sorted as numbers
+--- (no comparison function called), then walked together.
+function H.overlaps_sorted(list)
   local starts, ends = {}, {}
   for _, m in ipairs(list) do
     if m[2] > m[1] and not m.cue then
@@ -330,6 +321,7 @@ function H.overlaps(list)
   end
   table.sort(starts)
   table.sort(ends)
+  local over = {}
   local i, j, k, depth, from = 1, 1, #starts, 0, nil
   while j <= k do
     local pos, before = nil, depth
@@ -339,16 +331,14 @@ function H.overlaps(list)
       pos, j, depth = ends[j], j + 1, depth - 1
     end
     if before < 2 and depth >= 2 then
-      from = from or pos
+      from = pos
     elseif before >= 2 and depth < 2 and from then
       if pos > from then over[#over + 1] = { from, pos } end
       from = nil
     end
   end
+  list.over = #over > 0 and over or nil
 end
-
---- Spans of a row up to which H.overlaps looks for their overlaps without sorting them.
-H.FEW_SPANS = 8
 
 --- What a window's plan depends on besides the annotations' own changes (which M.redraw
 --- notes by rows): the rows shown, the text, the layers drawn there, what is drawn of them.
@@ -543,18 +533,49 @@ function M.place_signs(buf, top, bot, signed, only)
   local groups = H.sign_groups[buf] or {}
   H.sign_groups[buf] = groups
   local lo, hi = only and only[1] or 0, only and only[2] - 1 or math.huge
+  local first, last = math.max(top, lo), math.min(bot, hi)
+  local tick = vim.api.nvim_buf_get_changedtick(buf)
+  local known = H.signs_at[buf]
+  if known and known.tick ~= tick then known = nil end
+  if only and known then
+    -- each row's sign as placed since the text last changed (the rows have not moved): none
+    -- to change (an annotation made where one of the same stance starts the row)
+    local same = true
+    for r = first, last do
+      local k = known.rows[r]
+      if k == nil then k = known.rest end
+      if k == nil or k ~= (signed[r] or false) then
+        same = false
+        break
+      end
+    end
+    if same then return end
+  end
   local want = {}
-  for r = math.max(top, lo), math.min(bot, hi) do
+  for r = first, last do
     want[r] = signed[r]
   end
   local text = require('stance.config').get().highlight.sign_text
   require('stance.editor.rowmarks').reconcile(buf, M.sign_ns, lo, hi, want, groups, function(v) return v end,
     function(v) return { sign_text = text, sign_hl_group = v } end)
+  -- what the rows show now: those of the range, and without `only` none elsewhere
+  if not only or not known or known.n > H.MAX_KNOWN_SIGNS then
+    known = { tick = tick, rows = {}, n = 0, rest = not only and false or nil }
+    H.signs_at[buf] = known
+  end
+  for r = only and lo or first, only and hi or last do
+    if known.rows[r] == nil then known.n = known.n + 1 end
+    known.rows[r] = r >= first and r <= last and signed[r] or false
+  end
 end
+
+--- Rows whose signs are remembered (H.signs_at) at most, per buffer.
+H.MAX_KNOWN_SIGNS = 4096
 
 --- Start drawing `s` (the provider is set once for all buffers).
 ---@param s stance.Session
 function M.attach(s)
+  H.signs_at[s.buf] = nil -- (a buffer of the same number may have had other signs)
   H.defined = H.defined or {}
   if not H.defined[s.corpus.root] then
     H.defined[s.corpus.root] = true
