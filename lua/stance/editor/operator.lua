@@ -57,9 +57,11 @@ function H.trimmed(s, spans)
 end
 
 --- The annotations whose spans `spans` could replace: those under byte `origin` (where the
---- cursor was when the operator started), else those the spans overlap; none whose spans
---- are already these.
+--- cursor was when the operator started; or its {row, col} as nvim_win_get_cursor() gives
+--- it, the text unchanged since), else those the spans overlap; none whose spans are
+--- already these.
 function H.resizable(s, spans, origin)
+  if type(origin) == 'table' then origin = where.offset(s.buf, origin[1] - 1, origin[2]) end
   local hits = origin and where.under(s.store, origin) or {}
   if #hits == 0 then hits = s.store:query(spans[1][1], spans[#spans][2]) end
   local out, seen = {}, {}
@@ -146,7 +148,7 @@ end
 function M.start(preset)
   H.fresh = true
   H.preset = preset
-  H.origin = where.cursor()
+  H.origin = vim.api.nvim_win_get_cursor(0) -- (made an offset only if asked: H.resizable)
   H.set_opfunc()
   return 'g@'
 end
@@ -156,7 +158,7 @@ end
 function M.line()
   H.fresh = true
   H.preset = nil
-  H.origin = where.cursor()
+  H.origin = vim.api.nvim_win_get_cursor(0)
   H.set_opfunc()
   return 'g@_'
 end

@@ -6,8 +6,11 @@ local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local H = {}
 
+--- The time now (UTC, to the second), made a string once a second.
 local function now()
-  return os.date('!%Y-%m-%dT%H:%M:%SZ')
+  local t = os.time()
+  if H.now_t ~= t then H.now_t, H.now_s = t, os.date('!%Y-%m-%dT%H:%M:%SZ', t) end
+  return H.now_s
 end
 
 --- The text's place in its undo tree (:help changenr()): annotation operations are
@@ -150,8 +153,7 @@ function M.trim(buf, a, b)
   local where = require('stance.editor.where')
   local r1, c1 = where.pos(buf, a)
   local r2 = where.pos(buf, b - 1)
-  local lines = vim.api.nvim_buf_get_lines(buf, r1, r2 + 1, false)
-  local text = table.concat(lines, '\n') .. '\n'
+  local text = where.text(buf, r1, r2) .. '\n'
   local base = a - c1
   local sub = text:sub(a - base + 1, b - base)
   local lead = #sub:match('^%s*')
@@ -178,7 +180,7 @@ function M.create(s, spans, fields)
   if not ok then return nil, err end
   ok, err = validate.apply_label(rec, schema, 'annotation')
   if not ok then return nil, err end
-  table.sort(spans, function(x, y) return x[1] < y[1] end)
+  if #spans > 1 then table.sort(spans, function(x, y) return x[1] < y[1] end) end
   local total = require('stance.editor.where').size(s.buf)
   ok, err = validate.spans(spans, total)
   if not ok then return nil, err end

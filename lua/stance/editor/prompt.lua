@@ -193,6 +193,20 @@ function H.show(head, items, tail)
   end
 end
 
+--- The entries of a schema list by key, kept for as long as the list lives (the same list
+--- is asked for at each annotation made).
+H.keyed = setmetatable({}, { __mode = 'k' })
+function H.by_key(entries)
+  local by_key = H.keyed[entries]
+  if by_key and by_key.n == #entries then return by_key.map end
+  local map = {}
+  for _, e in ipairs(entries) do
+    if e.key then map[e.key] = e end
+  end
+  H.keyed[entries] = { n = #entries, map = map }
+  return map
+end
+
 --- Pick one of `entries` (schema entries: name, key; shown as `display` or name) with its key. A key that picks
 --- nothing asks again, saying so.
 --- `extra` may also be { keys = {...}, make = function() return choices end }: choices that
@@ -204,14 +218,18 @@ end
 ---@return table|nil entry nil when cancelled
 function M.pick(what, entries, extra)
   if #entries == 0 and not extra then return nil end
-  local by_key = {}
-  for _, e in ipairs(entries) do
-    if e.key then by_key[e.key] = e end
-  end
+  local by_key = H.by_key(entries)
   local lazy = extra and extra.make and extra or nil
   local function add_extra()
     if lazy then
       extra, lazy = lazy.make(), nil
+    end
+    if extra and #extra > 0 then -- (a copy: the kept one stays as it is)
+      local copy = {}
+      for k, e in pairs(by_key) do
+        copy[k] = e
+      end
+      by_key = copy
     end
     for _, x in ipairs(extra or {}) do
       by_key[H.termcodes(x.key)] = x.value

@@ -138,6 +138,7 @@ end
 function M.place_end(g, b, chunks)
   local r = g.row_of(math.max(b - 1, g.starts[g.top]))
   if r < g.top or r > g.bot then return end
+  g.ends = true
   g.rows[r] = g.rows[r] or {}
   local list = g.rows[r]
   list.ends = list.ends or {}
@@ -155,7 +156,8 @@ end
 --- Per visible row (0-based, top to bot): the marks to set when Neovim draws it
 --- ({start_col, end_col, info}, plus `over`: overlap segments, `ends`: virtual texts after
 --- spans), and per row the sign group of the annotated rows of the annotator's own layer.
---- Returns rows, signed, the last row, the window's layers and the rows' text.
+--- Returns rows, signed, the last row, the window's layers, the rows' text, the key of the
+--- layout the rows' marks were fitted to (H.fit_ends) and whether any row has `ends`.
 function M.plan(s, win, buf, top, bot)
   local lines = vim.api.nvim_buf_line_count(buf)
   if bot >= lines then bot = lines - 1 end
@@ -218,7 +220,7 @@ function M.plan(s, win, buf, top, bot)
     require('stance.editor.suggest').plan(s, g)
   end
   local fit = H.inline and H.fit_ends(win, g) or nil
-  return rows, signed, bot, layers, text, fit
+  return rows, signed, bot, layers, text, fit, g.ends or false
 end
 
 --- Marks inside wrapped rows kept whole (stance.editor.wrapfit): the chunks each row's marks
@@ -324,7 +326,8 @@ function H.overlaps_sorted(list)
   local over = {}
   local i, j, k, depth, from = 1, 1, #starts, 0, nil
   while j <= k do
-    local pos, before = nil, depth
+    local pos
+    local before = depth
     if i <= k and starts[i] <= ends[j] then
       pos, i, depth = starts[i], i + 1, depth + 1
     else
@@ -380,23 +383,25 @@ function H.plan_window(s, win, buf, top, bot)
   local fit_changed = p and p.fit and select(2, require('stance.editor.wrapfit').geometry(win)) ~= p.fit
   if p and p.fit then H.check_fit(win, buf) end
   if not (p and dirty ~= true and H.same_key(p.key, key)) or fit_changed then
-    local rows, signed, last, layers, text, fit = M.plan(s, win, buf, top, bot)
+    local rows, signed, last, layers, text, fit, ends = M.plan(s, win, buf, top, bot)
     if not p then H.forget_closed() end
-    H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text, fit = fit }
+    H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text, fit = fit,
+      ends = ends }
     if fit then H.check_fit(win, buf) end
-    return rows, signed, last, layers, text
+    return rows, signed, last, layers, text, ends
   end
   for _, g in ipairs(dirty or H.none) do
     local lo, hi = math.max(g[1], top), math.min(g[2] - 1, p.last)
     if lo <= hi then
-      local rows, signed, _, _, _, fit = M.plan(s, win, buf, lo, hi)
+      local rows, signed, _, _, _, fit, ends = M.plan(s, win, buf, lo, hi)
       for r = lo, hi do
         p.rows[r], p.signed[r] = rows[r], signed[r]
       end
-      p.fit = p.fit or fit
+      p.fit, p.ends = p.fit or fit, p.ends or ends
     end
   end
-  return p.rows, p.signed, p.last, p.layers, p.text
+  -- (`ends`: whether a row may have marks after it; once true, until the window is planned again)
+  return p.rows, p.signed, p.last, p.layers, p.text, p.ends
 end
 
 --- After this screen update, whether the marks inside the rows of `win` were fitted to its
@@ -461,10 +466,10 @@ local function on_win(_, win, buf, top, bot)
     if under.any(buf) then vim.schedule(function() under.clear(buf) end) end
     return false
   end
-  local rows, signed, last, layers, text = H.plan_window(s, win, buf, top, bot)
+  local rows, signed, last, layers, text, ends = H.plan_window(s, win, buf, top, bot)
   H.rows[win] = rows
   if next(M.sides) then require('stance.editor.layers').check(win, top + 1, math.max(last, bot) + 1) end
-  under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text)
+  under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text, not ends)
   if layers[1].own and require('stance.config').get().highlight.signs then
     local key = top .. ':' .. last .. ':' .. (s.version or 0)
     s.sign_keys = s.sign_keys or {}
@@ -733,9 +738,9 @@ function M.redraw(buf, ranges)
         local p = H.planned
         local plan = p and p.win == signs[1] and p.lo == lo and p.hi == hi and p.plan
           or { M.plan(signs[4], signs[1], buf, lo, hi) }
-        local planned, signed, last, fit = plan[1], plan[2], plan[3], plan[6]
+        local planned, signed, last, fit, ends = plan[1], plan[2], plan[3], plan[6], plan[7]
         M.place_signs(buf, lo, last, signed, g)
-        H.adopt(signs[1], g, lo, last, planned, signed, fit)
+        H.adopt(signs[1], g, lo, last, planned, signed, fit, ends)
       end
     end
     compat.redraw_rows(buf, g[1], g[2], false)
@@ -807,7 +812,7 @@ end
 --- for their signs: put in the window's plan, so that its next screen update does not plan
 --- them a second time. (Its plan is used only while what it was made for holds: when the
 --- window has scrolled, or anything else of its key changed, it is made afresh.)
-function H.adopt(win, g, lo, hi, rows, signed, fit)
+function H.adopt(win, g, lo, hi, rows, signed, fit, ends)
   local p, d = H.plans[win], H.dirty[win]
   if not p or type(d) ~= 'table' then return end
   for i = #d, 1, -1 do
@@ -816,7 +821,7 @@ function H.adopt(win, g, lo, hi, rows, signed, fit)
       for r = lo, math.min(hi, p.last) do
         p.rows[r], p.signed[r] = rows[r], signed[r]
       end
-      p.fit = p.fit or fit
+      p.fit, p.ends = p.fit or fit, p.ends or ends
       return
     end
   end

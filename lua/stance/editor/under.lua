@@ -131,8 +131,20 @@ end
 ---@param version integer the session's drawing version (changes with every annotation change)
 ---@param name string the annotator of the window's layer
 ---@param text string[]|nil the rows' text, when the caller has it
-function M.plan(win, buf, top, last, rows, version, name, text)
+---@param no_ends boolean|nil no row of `rows` has marks after it (nothing to look at)
+function M.plan(win, buf, top, last, rows, version, name, text, no_ends)
   local side = H.side_view(buf)
+  if no_ends and not side and not M.any(buf) then
+    -- no row with marks after it, none under any row: nothing under these (what this window
+    -- wants is noted as nothing, once)
+    local wants = H.wants[buf] or {}
+    H.wants[buf] = wants
+    local w = wants[win]
+    if not (w and w.name == name and next(w.want) == nil and not w.side and w.own == (H.side_layer(win) == nil)) then
+      wants[win] = { name = name, own = H.side_layer(win) == nil, side = false, want = {} }
+    end
+    return
+  end
   if not M.enabled and not side then
     -- inside the lines (Neovim 0.10+ without a side view): none under them
     for r = top, last do

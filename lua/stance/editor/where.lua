@@ -20,7 +20,7 @@ function H.rows(buf)
       H.buffers = H.buffers + 1
       if H.buffers > 8 then H.memo, H.buffers = {}, 1 end
     end
-    m = { tick = tick, starts = {}, lens = {}, recent = {}, n = 0 }
+    m = { tick = tick, starts = {}, lens = {}, texts = {}, recent = {}, n = 0 }
     H.memo[buf] = m
   end
   return m
@@ -48,7 +48,28 @@ function M.remember(buf, first, lines)
   local m = H.rows(buf)
   for i, l in ipairs(lines) do
     H.know(m, first + i - 1, #l)
+    m.texts[first + i - 1] = l
   end
+end
+
+--- The text of rows `first`..`last` of `buf` as one string (lines joined by "\n"): those
+--- noted by M.remember since the text last changed (the operator's region, trimmed next),
+--- else read now.
+---@param buf integer
+---@param first integer
+---@param last integer
+---@return string
+function M.text(buf, first, last)
+  if buf == 0 then buf = vim.api.nvim_get_current_buf() end
+  local texts = H.rows(buf).texts
+  if first == last and texts[first] then return texts[first] end
+  local lines = {}
+  for r = first, last do
+    local l = texts[r]
+    if not l then return table.concat(vim.api.nvim_buf_get_lines(buf, first, last + 1, false), '\n') end
+    lines[#lines + 1] = l
+  end
+  return table.concat(lines, '\n')
 end
 
 --- Note the length of `row` in memo `m`, one of the rows M.pos looks at first (the last few
