@@ -5,6 +5,7 @@
 --- (target, stance, role), the same way.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local R = require('stance.modules') -- (modules required at first use, kept)
 local H = {}
 
 local lists = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels' }
@@ -39,7 +40,7 @@ end
 
 --- The highlight group that shows entry `e` of a schema list `what` in its color.
 function H.group(what, e)
-  local hl = require('stance.editor.highlight')
+  local hl = R['stance.editor.highlight']
   local group
   if what == 'stance' then
     group = hl.stance_group(e.name)
@@ -193,6 +194,15 @@ function H.show(head, items, tail)
   end
 end
 
+--- Whether key `k` (as typed) is one of the keys of the extra choices `extra` (see M.pick).
+function H.extra_key(extra, k)
+  if not extra then return false end
+  for _, x in ipairs(extra.keys or extra) do
+    if H.termcodes(extra.keys and x or x.key) == k then return true end
+  end
+  return false
+end
+
 --- The entries of a schema list by key, kept for as long as the list lives (the same list
 --- is asked for at each annotation made).
 H.keyed = setmetatable({}, { __mode = 'k' })
@@ -219,6 +229,15 @@ end
 function M.pick(what, entries, extra)
   if #entries == 0 and not extra then return nil end
   local by_key = H.by_key(entries)
+  -- the answer typed already (typed ahead, a macro, a mapping: nothing is shown then): an
+  -- entry's key picks it at once, before anything else is made; another key is the first
+  -- answer to the question below
+  local pending = nil
+  if vim.fn.getchar(1) ~= 0 then
+    pending = H.getkey()
+    if pending == nil or pending == '\27' or pending == '\3' then return nil end
+    if by_key[pending] and not H.extra_key(extra, pending) then return by_key[pending] end
+  end
   local lazy = extra and extra.make and extra or nil
   local function add_extra()
     if lazy then
@@ -252,10 +271,15 @@ function M.pick(what, entries, extra)
   end
   local problem = nil
   while true do
-    local head = what .. ': ' .. (problem and ('(' .. problem .. ') ') or '')
-    local hide = H.show(head, choices, '<CR> name  <Esc> cancel')
-    local k = H.getkey()
-    hide()
+    local k
+    if pending then
+      k, pending = pending, nil
+    else
+      local head = what .. ': ' .. (problem and ('(' .. problem .. ') ') or '')
+      local hide = H.show(head, choices, '<CR> name  <Esc> cancel')
+      k = H.getkey()
+      hide()
+    end
     if lazy and k and later[k] then add_extra() end
     if k == nil or k == '\27' or k == '\3' then return nil end
     if k == '\r' then

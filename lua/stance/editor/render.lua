@@ -16,6 +16,8 @@ local M = {}
 -- annotation took 600 us with the JIT, 430 us without; opening an article was no slower).
 -- Modules with long loops of their own (suggest, sentences, colors256) keep the JIT.
 if jit then jit.off(true, true) end
+local R = require('stance.modules') -- (modules required at first use, kept)
+local floor = math.floor
 local H = { rows = {}, attached = false, sign_groups = {}, signs_at = {}, marked = {}, plans = {}, dirty = {} }
 
 -- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
@@ -68,7 +70,7 @@ local function info(s, layer, slot)
     -- made Lua strings, cost most of the first screen of a dense page)
     local id, label_, stance, target_, role, conflict, nspans = layer.store:brief(slot)
     if not id then return nil end
-    local hl = require('stance.editor.highlight')
+    local hl = R['stance.editor.highlight']
     local span, target, sign = hl.groups_of(stance, target_, conflict)
     local label = label_ or stance or role or ''
     if layer.primary then
@@ -117,17 +119,23 @@ end
 --- one mark {start_col, end_col, info} on each row it covers (`cue` marks take no part in
 --- the overlaps). Returns its first and last rows.
 function M.place(g, a, b, it, cue)
-  local sr, er = g.row_of(a), g.row_of(math.max(a, b - 1))
-  for r = math.max(sr, g.top), math.min(er, g.bot) do
-    local row_len = g.starts[r + 1] - g.starts[r] - 1
-    local c1 = r == sr and a - g.starts[r] or 0
-    local c2 = math.min(r == er and b - g.starts[r] or row_len, row_len)
-    local list = g.rows[r]
-    if not list then
-      list = {}
-      g.rows[r] = list
-    end
-    if cue then list[#list + 1] = { c1, c2, it, cue = true } else list[#list + 1] = { c1, c2, it } end
+  -- (run for every span drawn: locals, no math.* looked up)
+  local row_of, starts, rows = g.row_of, g.starts, g.rows
+  local sr = row_of(a)
+  local er = b - 1 > a and row_of(b - 1) or sr
+  local first, last = g.top, g.bot
+  if sr > first then first = sr end
+  if er < last then last = er end
+  for r = first, last do
+    local at = starts[r]
+    local row_len = starts[r + 1] - at - 1
+    local c1 = r == sr and a - at or 0
+    local c2 = r == er and b - at or row_len
+    if c2 > row_len then c2 = row_len end
+    local m
+    if cue then m = { c1, c2, it, cue = true } else m = { c1, c2, it } end
+    local list = rows[r]
+    if list then list[#list + 1] = m else rows[r] = { m } end
   end
   return sr, er
 end
@@ -164,7 +172,7 @@ function M.plan(s, win, buf, top, bot)
   -- where each row starts: one offset and the rows' lengths (two calls, not one per row)
   local text = vim.api.nvim_buf_get_lines(buf, top, bot + 1, false)
   local starts = {}
-  local at = require('stance.editor.where').offset(buf, top, 0) -- (kept until the text changes)
+  local at = R['stance.editor.where'].offset(buf, top, 0) -- (kept until the text changes)
   for r = top, bot do
     starts[r] = at
     at = at + #text[r - top + 1] + 1
@@ -172,12 +180,12 @@ function M.plan(s, win, buf, top, bot)
   starts[bot + 1] = at
   local a, b = starts[top], starts[bot + 1]
   local rows = {}
-  local cfg = require('stance.config').get().highlight
+  local cfg = R['stance.config'].get().highlight
   local function row_of(off)
     local lo, hi = top, bot + 1
     if off < starts[top] then return top - 1 end
     while hi - lo > 1 do
-      local mid = math.floor((lo + hi) / 2)
+      local mid = floor((lo + hi) / 2)
       if starts[mid] <= off then lo = mid else hi = mid end
     end
     return lo
@@ -187,13 +195,13 @@ function M.plan(s, win, buf, top, bot)
   local layers = M.layers_for(s, win)
   for _, layer in ipairs(layers) do
     local n, slots, ss, es = layer.store:spans(a, b)
-    local rel = cfg.relations and require('stance.editor.relations').marks(s, layer) or {}
+    local rel = cfg.relations and R['stance.editor.relations'].marks(s, layer) or {}
     for i = 1, n do
       local it = info(s, layer, slots[i])
       if it then
         local sr, er = M.place(g, ss[i], es[i], it)
         if layer.own then
-          for r = math.max(sr, top), math.min(er, bot) do
+          for r = sr > top and sr or top, er < bot and er or bot do
             if not signed[r] then signed[r] = it.sign end
           end
         end
@@ -217,7 +225,7 @@ function M.plan(s, win, buf, top, bot)
   end
   if M.cues_shown() then H.cues(s, g) end
   if s.suggestions and #s.suggestions > 0 then
-    require('stance.editor.suggest').plan(s, g)
+    R['stance.editor.suggest'].plan(s, g)
   end
   local fit = H.inline and H.fit_ends(win, g) or nil
   return rows, signed, bot, layers, text, fit, g.ends or false
@@ -231,10 +239,10 @@ function H.fit_ends(win, g)
   for r, list in pairs(g.rows) do
     if list.ends then
       if not key then
-        geometry, key = require('stance.editor.wrapfit').geometry(win)
+        geometry, key = R['stance.editor.wrapfit'].geometry(win)
         if not geometry then return key end
       end
-      require('stance.editor.wrapfit').fit(geometry, g.text[r - g.top + 1] or '', list.ends)
+      R['stance.editor.wrapfit'].fit(geometry, g.text[r - g.top + 1] or '', list.ends)
     end
   end
   return key
@@ -242,14 +250,14 @@ end
 
 --- Whether stance cues are drawn (`:Stance cues` toggles; highlight.cues sets the default).
 function M.cues_shown()
-  if H.cues_on == nil then H.cues_on = require('stance.config').get().highlight.cues end
+  if H.cues_on == nil then H.cues_on = R['stance.config'].get().highlight.cues end
   return H.cues_on
 end
 
 --- Show or hide stance cues; returns whether they are shown.
 function M.toggle_cues()
   H.cues_on = not M.cues_shown()
-  for buf in pairs(require('stance.editor.session').by_buf) do
+  for buf in pairs(R['stance.editor.session'].by_buf) do
     M.redraw(buf)
   end
   return H.cues_on
@@ -258,7 +266,7 @@ end
 --- The cue lexicon of the session's corpus, compiled once.
 function H.lexicon(s)
   local c = s.corpus
-  if not c._lexicon then c._lexicon = require('stance.lexicon').load(c.root) end
+  if not c._lexicon then c._lexicon = R['stance.lexicon'].load(c.root) end
   return c._lexicon
 end
 
@@ -349,7 +357,7 @@ end
 --- one by one at each screen update (H.same_key): no string made for it each time.
 function H.plan_key(s, win, buf, top, bot)
   local key = { buf, top, bot, vim.api.nvim_buf_get_changedtick(buf), s.meta_version or 0,
-    M.cues_shown(), require('stance.config').get().highlight, s.suggestions or false,
+    M.cues_shown(), R['stance.config'].get().highlight, s.suggestions or false,
     s.suggestions and #s.suggestions or 0 }
   if M.sides[win] == nil and next(s.others) == nil then -- (the annotator's layer alone)
     key[10], key[11], key[12] = s.annotator, s.store, true
@@ -380,7 +388,7 @@ function H.plan_window(s, win, buf, top, bot)
   local p, dirty = H.plans[win], H.dirty[win]
   H.dirty[win] = nil
   -- marks inside wrapped rows were fitted to the window's width and columns (H.fit_ends)
-  local fit_changed = p and p.fit and select(2, require('stance.editor.wrapfit').geometry(win)) ~= p.fit
+  local fit_changed = p and p.fit and select(2, R['stance.editor.wrapfit'].geometry(win)) ~= p.fit
   if p and p.fit then H.check_fit(win, buf) end
   if not (p and dirty ~= true and H.same_key(p.key, key)) or fit_changed then
     local rows, signed, last, layers, text, fit, ends = M.plan(s, win, buf, top, bot)
@@ -388,8 +396,9 @@ function H.plan_window(s, win, buf, top, bot)
     H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text, fit = fit,
       ends = ends }
     if fit then H.check_fit(win, buf) end
-    return rows, signed, last, layers, text, ends
+    return rows, signed, last, layers, text, ends, true
   end
+  local planned = false
   for _, g in ipairs(dirty or H.none) do
     local lo, hi = math.max(g[1], top), math.min(g[2] - 1, p.last)
     if lo <= hi then
@@ -398,10 +407,11 @@ function H.plan_window(s, win, buf, top, bot)
         p.rows[r], p.signed[r] = rows[r], signed[r]
       end
       p.fit, p.ends = p.fit or fit, p.ends or ends
+      planned = true
     end
   end
   -- (`ends`: whether a row may have marks after it; once true, until the window is planned again)
-  return p.rows, p.signed, p.last, p.layers, p.text, p.ends
+  return p.rows, p.signed, p.last, p.layers, p.text, p.ends, planned
 end
 
 --- After this screen update, whether the marks inside the rows of `win` were fitted to its
@@ -416,10 +426,10 @@ function H.check_fit(win, buf)
     H.fit_checks[win] = nil
     local p = H.plans[win]
     if not (p and p.fit and vim.api.nvim_win_is_valid(win)) then return end
-    if select(2, require('stance.editor.wrapfit').geometry(win)) == p.fit then return end
+    if select(2, R['stance.editor.wrapfit'].geometry(win)) == p.fit then return end
     H.dirty[win] = true
     local top, bot = H.visible(win)
-    require('stance.compat').redraw_rows(buf, top, bot + 1, false)
+    R['stance.compat'].redraw_rows(buf, top, bot + 1, false)
   end)
 end
 
@@ -459,24 +469,21 @@ end
 
 local function on_win(_, win, buf, top, bot)
   H.marked[buf] = nil -- what M.redraw marked is being drawn
-  local s = require('stance.editor.session').by_buf[buf]
-  local under = require('stance.editor.under')
+  local s = R['stance.editor.session'].by_buf[buf]
+  local under = R['stance.editor.under']
   if not s or s.hidden then
     H.rows[win], H.plans[win], H.dirty[win] = nil, nil, nil
     if under.any(buf) then vim.schedule(function() under.clear(buf) end) end
     return false
   end
-  local rows, signed, last, layers, text, ends = H.plan_window(s, win, buf, top, bot)
+  local rows, signed, last, layers, text, ends, planned = H.plan_window(s, win, buf, top, bot)
   H.rows[win] = rows
-  if next(M.sides) then require('stance.editor.layers').check(win, top + 1, math.max(last, bot) + 1) end
+  if next(M.sides) then R['stance.editor.layers'].check(win, top + 1, math.max(last, bot) + 1) end
   under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text, not ends)
-  if layers[1].own and require('stance.config').get().highlight.signs then
-    local key = top .. ':' .. last .. ':' .. (s.version or 0)
-    s.sign_keys = s.sign_keys or {}
-    if s.sign_keys[win] ~= key then
-      s.sign_keys[win] = key
-      vim.schedule(function() M.place_signs(buf, top, last, signed) end)
-    end
+  -- the signs of the rows planned now, placed after this screen update (the rows M.redraw
+  -- planned for their signs have them already: a plan kept whole needs none)
+  if planned and layers[1].own and R['stance.config'].get().highlight.signs then
+    vim.schedule(function() M.place_signs(buf, top, last, signed) end)
   end
 end
 
@@ -560,8 +567,8 @@ function M.place_signs(buf, top, bot, signed, only)
   for r = first, last do
     want[r] = signed[r]
   end
-  local text = require('stance.config').get().highlight.sign_text
-  require('stance.editor.rowmarks').reconcile(buf, M.sign_ns, lo, hi, want, groups, function(v) return v end,
+  local text = R['stance.config'].get().highlight.sign_text
+  R['stance.editor.rowmarks'].reconcile(buf, M.sign_ns, lo, hi, want, groups, function(v) return v end,
     function(v) return { sign_text = text, sign_hl_group = v } end)
   -- what the rows show now: those of the range, and without `only` none elsewhere
   if not only or not known or known.n > H.MAX_KNOWN_SIGNS then
@@ -584,7 +591,7 @@ function M.attach(s)
   H.defined = H.defined or {}
   if not H.defined[s.corpus.root] then
     H.defined[s.corpus.root] = true
-    require('stance.editor.highlight').define(s.corpus:schema())
+    R['stance.editor.highlight'].define(s.corpus:schema())
   end
   if not H.attached then
     H.attached = true
@@ -596,7 +603,7 @@ function M.attach(s)
     pcall(vim.api.nvim_buf_set_extmark, s.buf, H.primer_ns, 0, 0, { id = 1, virt_text = { { '' } },
       virt_text_pos = 'inline' })
   end
-  require('stance.editor.docstance').draw(s)
+  R['stance.editor.docstance'].draw(s)
 end
 
 --- The first and last rows (0-based) window `win` shows.
@@ -686,12 +693,12 @@ H.MAX_GROUPS = 8
 ---@param buf integer
 ---@param ranges integer[][]|nil
 function M.redraw(buf, ranges)
-  local s = require('stance.editor.session').by_buf[buf]
+  local s = R['stance.editor.session'].by_buf[buf]
   if s then
     s.version = (s.version or 0) + 1
     ranges = ranges or s.damaged
     s.damaged = nil
-    require('stance.editor.docstance').draw(s)
+    R['stance.editor.docstance'].draw(s)
   end
   if not vim.api.nvim_buf_is_valid(buf) then return end
   local rows = {}
@@ -702,8 +709,8 @@ function M.redraw(buf, ranges)
       rows[#rows + 1] = { top, bot + 1 }
     end
   else
-    local where = require('stance.editor.where')
-    local total = require('stance.editor.where').size(buf)
+    local where = R['stance.editor.where']
+    local total = R['stance.editor.where'].size(buf)
     for _, r in ipairs(ranges) do
       local a = math.max(0, math.min(r[1], total))
       local b = math.max(a, math.min(r[2], total))
@@ -722,7 +729,7 @@ function M.redraw(buf, ranges)
     groups = { { groups[1][1], groups[#groups][2] } }
   end
   if ranges then H.note_dirty(buf, groups) end
-  local compat = require('stance.compat')
+  local compat = R['stance.compat']
   local signs = H.signs_now(buf)
   local marked = H.marked[buf]
   for _, g in ipairs(groups) do
@@ -773,7 +780,7 @@ end
 --- is lost or shown twice until the next full redraw: a relation made on a wrapped line).
 function H.with_moved(s, buf, groups)
   if not H.inline then return groups end -- (Neovim 0.10+)
-  local wrapfit = require('stance.editor.wrapfit')
+  local wrapfit = R['stance.editor.wrapfit']
   local out = groups
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
     local p = H.plans[win]
@@ -830,8 +837,8 @@ end
 --- The window whose rows get their signs now (the current window, else the first window of
 --- `buf`) and the rows it shows: { win, top, bot, session }, or nil when there is none.
 function H.signs_now(buf)
-  local s = require('stance.editor.session').by_buf[buf]
-  if not s or s.hidden or not require('stance.config').get().highlight.signs then return nil end
+  local s = R['stance.editor.session'].by_buf[buf]
+  if not s or s.hidden or not R['stance.config'].get().highlight.signs then return nil end
   local win = vim.api.nvim_get_current_win()
   if vim.api.nvim_win_get_buf(win) ~= buf then win = vim.fn.win_findbuf(buf)[1] end
   if not win then return nil end
@@ -841,9 +848,9 @@ end
 
 --- Define the highlight groups again (after :colorscheme).
 function M.colors()
-  local session = require('stance.editor.session')
+  local session = R['stance.editor.session']
   for _, s in pairs(session.by_buf) do
-    require('stance.editor.highlight').define(s.corpus:schema())
+    R['stance.editor.highlight'].define(s.corpus:schema())
     s:forget()
   end
 end

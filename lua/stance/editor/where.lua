@@ -2,6 +2,7 @@
 --- shows), and the annotations under the cursor.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local R = require('stance.modules') -- (modules required at first use, kept)
 local H = { sizes = setmetatable({}, { __mode = 'k' }), memo = {}, buffers = 0, MAX_ROWS = 256, RECENT = 8 }
 
 --- Where rows of a buffer start (byte offsets), as asked of Neovim since its text last
@@ -245,10 +246,10 @@ end
 ---@return stance.Session|nil
 ---@return table[]|string records, or the error
 function M.annotations_here()
-  local session = require('stance.editor.session')
+  local session = R['stance.editor.session']
   local s, err = session.current()
   if not s then return nil, err end
-  local layer = require('stance.editor.render').layer_of(s)
+  local layer = R['stance.editor.render'].layer_of(s)
   if not layer.own then
     return nil, ("this window shows %s's layer, which is read, never written here (gK inspects it)"):format(layer.name)
   end
