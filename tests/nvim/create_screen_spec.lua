@@ -57,7 +57,7 @@ describe('creating annotations, read on the screen after each key', function()
       assert.truthy(overlapped('sensitive', false)(screen), 'no overlap yet')
       -- a word inside it: the overlap drawn bold at once
       nv:keys(':call search(' .. "'\\<sensitive\\>'" .. ')', 'Enter')
-      screen = nv:key('gsiw' .. answers, overlapped('sensitive', true), 'the overlap drawn')
+      nv:key('gsiw' .. answers, overlapped('sensitive', true), 'the overlap drawn')
       -- undone, redone
       nv:key('u', overlapped('sensitive', false), 'the word undone: the sentence alone')
       nv:key('C-r', overlapped('sensitive', true), 'the word redone: the overlap again')
