@@ -801,13 +801,15 @@ function H.with_moved(s, buf, groups)
   local out = groups
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
     local p = H.plans[win]
-    local g = p and wrapfit.geometry(win)
-    if g then
+    if p then
       local top, bot = H.shown(win, buf)
       local moved
+      -- the window's layout, worked out only for a row with marks inside it (getwininfo()
+      -- makes a dictionary of everything about the window); nil: it does not wrap
+      local g, wraps = nil, true
       for _, grp in ipairs(groups) do
         local lo, hi = math.max(grp[1], top), math.min(grp[2] - 1, bot, p.last)
-        if lo <= hi and not moved then
+        if lo <= hi and not moved and wraps then
           local plan = { M.plan(s, win, buf, lo, hi) }
           -- (the same rows of the same window are planned next for their signs: this plan is
           -- taken then, see M.redraw)
@@ -818,9 +820,14 @@ function H.with_moved(s, buf, groups)
             local old_ends = old and not old.under and old.ends or nil
             local new_ends = new and not new.under and new.ends or nil
             -- (no marks inside the row before or after: the same height, not worked out)
-            if (old_ends or new_ends) and wrapfit.height(g, line, old_ends) ~= wrapfit.height(g, line, new_ends) then
-              moved = r
-              break
+            if old_ends or new_ends then
+              g = g or wrapfit.geometry(win)
+              wraps = g ~= nil
+              if not wraps then break end
+              if wrapfit.height(g, line, old_ends) ~= wrapfit.height(g, line, new_ends) then
+                moved = r
+                break
+              end
             end
           end
         end
