@@ -98,6 +98,35 @@ function H.add(out, c, annotator, path, file, f, err, code)
   end
 end
 
+--- The error of layer `layer` (read whole or not: its file's problems), or nil when its file was
+--- read without one.
+---@param layer stance.Layer
+---@return stance.LayerError|nil
+function M.of_layer(layer)
+  local f = layer.file
+  if (rawget(f, 'errors') or 0) == 0 then return nil end
+  local c = layer.corpus
+  local out = {}
+  H.add(out, c, layer.annotator, layer.doc.path, require('stance.root').annotation_path(c.root, layer.annotator,
+    layer.doc.path), f)
+  return out[1]
+end
+
+--- The layer files with errors that documents' reads met in this process (doc:annotations()
+--- and the like, see stance.Document): each given once to `M.sink` (`stance run` sets it: said
+--- on stderr), and counted in `M.met`.
+M.met = 0
+H.seen = {}
+
+--- Say `e` (a layer file with errors that a read met) to the sink, once per file.
+---@param e stance.LayerError
+function M.meet(e)
+  if H.seen[e.file] then return end
+  H.seen[e.file] = true
+  M.met = M.met + 1
+  if M.sink then M.sink(e) end
+end
+
 --- The same as a set: set[annotator][path] is the error of that file.
 ---@param list stance.LayerError[]
 ---@return table<string, table<string, stance.LayerError>>
