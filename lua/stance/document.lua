@@ -182,7 +182,7 @@ function M:open_layer(name, existing)
   if not layer then
     -- a link is no one's layer: said, as every command that meets one says it
     if code == 'ELINK' then require('stance.layer_link').warn(err) end
-    return layer, err
+    return layer, err, code
   end
   -- (a script's layer without a file yet is looked at again: a file may come)
   if stamp == nil and not layer:exists() then stamp = '' end
@@ -329,13 +329,14 @@ local function collect(self, kind, filter)
   local out -- (made by the first layer's, at its size)
   local errors
   for _, name in ipairs(names) do
-    local layer, err
+    local layer, err, code
     if misses and misses[name] then
       layer = self:kept_layer(name)
-      if not layer then layer, err = self:open_layer(name, true) end
+      if not layer then layer, err, code = self:open_layer(name, true) end
     else
-      layer, err = existing_layer(self, name)
+      layer, err, code = existing_layer(self, name)
     end
+    if code == 'ELINK' then err = nil end -- a link is no one's layer (said as such, once)
     -- a file with errors (cut short, git's conflict markers) gives what it lets us read, and
     -- says so: the second value, and once per file to the host (stance.layer_errors.meet)
     local broken = layer and rawget(layer.file, 'errors') ~= 0 and H.broken(layer)
