@@ -6,6 +6,7 @@
 ---@field path string relative to the corpus root
 ---@field abspath string
 local M = {}
+local H = {}
 M.__index = M
 
 -- modules a script's pass uses for every layer, found once (not when this one loads: they
@@ -181,7 +182,7 @@ function M:open_layer(name, existing)
   if not layer then
     -- a link is no one's layer: said, as every command that meets one says it
     if code == 'ELINK' then require('stance.layer_link').warn(err) end
-    return layer, err
+    return layer, err, code
   end
   -- (a script's layer without a file yet is looked at again: a file may come)
   if stamp == nil and not layer:exists() then stamp = '' end
@@ -326,12 +327,22 @@ local function collect(self, kind, filter)
   end
   Annotation = Annotation or require('stance.annotation')
   local out -- (made by the first layer's, at its size)
+  local errors
   for _, name in ipairs(names) do
-    local layer
+    local layer, err, code
     if misses and misses[name] then
-      layer = self:kept_layer(name) or self:open_layer(name, true)
+      layer = self:kept_layer(name)
+      if not layer then layer, err, code = self:open_layer(name, true) end
     else
-      layer = existing_layer(self, name)
+      layer, err, code = existing_layer(self, name)
+    end
+    if code == 'ELINK' then err = nil end -- a link is no one's layer (said as such, once)
+    -- a file with errors (cut short, git's conflict markers) gives what it lets us read, and
+    -- says so: the second value, and once per file to the host (stance.layer_errors.meet)
+    local broken = layer and rawget(layer.file, 'errors') ~= 0 and H.broken(layer)
+    if broken or (layer == nil and err) then
+      errors = errors or {}
+      errors[#errors + 1] = broken or H.unreadable(self, name, err)
     end
     if layer then
       local store, orphans = placed(self, layer, kind)
@@ -350,22 +361,57 @@ local function collect(self, kind, filter)
       end
     end
   end
-  return out or {}
+  return out or {}, errors
+end
+
+---@class stance.ReadError
+---@field file string the annotation file, relative to the corpus
+---@field line integer|nil its first error's line (nil: the file could not be read at all)
+---@field col integer|nil
+---@field message string
+---@field errors integer how many errors it has
+---@field annotator string
+---@field where string FILE:LINE:COL: message
+
+--- The error a read met in `layer`'s file (its first), said once to the host.
+function H.broken(layer)
+  local e = require('stance.layer_errors').of_layer(layer)
+  if not e then return nil end
+  return H.said(layer.corpus, e)
+end
+
+--- The error of `name`'s file of `self` that could not be read (`err`), said once to the host.
+function H.unreadable(self, name, err)
+  local c = self.corpus
+  local file = require('stance.root').annotation_path(c.root, name, self.path)
+  return H.said(c, { annotator = name, path = self.path, file = file, errors = 1, message = err,
+    where = ('%s: %s'):format(require('stance.fs').relative(file, c.root), err) })
+end
+
+function H.said(c, e)
+  require('stance.layer_errors').meet(e)
+  return { file = require('stance.fs').relative(e.file, c.root), line = e.line, col = e.col, message = e.message,
+    errors = e.errors, annotator = e.annotator, where = e.where }
 end
 
 --- Annotations of the document, of every annotator or those in filter.annotator (a name
 --- or a list), optionally only those with the given label, target, stance, role, or
---- overlapping filter.range = {start, stop} (code points).
+--- overlapping filter.range = {start, stop} (code points). A layer file with errors (cut
+--- short, git's conflict markers) gives what it lets us read: then the second value lists
+--- each such file's first error (nil when every file was read whole).
 ---@param filter table|nil
 ---@return stance.Annotation[]
+---@return stance.ReadError[]|nil errors
 function M:annotations(filter) return collect(self, 'annotation', filter) end
 
---- Relations (filter: annotator, type).
+--- Relations (filter: annotator, type); errors as M:annotations.
 ---@return stance.Annotation[]
+---@return stance.ReadError[]|nil errors
 function M:relations(filter) return collect(self, 'relation', filter) end
 
---- Document-level labels (filter: annotator, target, stance, label).
+--- Document-level labels (filter: annotator, target, stance, label); errors as M:annotations.
 ---@return stance.Annotation[]
+---@return stance.ReadError[]|nil errors
 function M:labels(filter) return collect(self, 'doclabel', filter) end
 
 --- Annotate: spec = { start, stop } or { spans = {{start, stop}, ...} } (code points), label,

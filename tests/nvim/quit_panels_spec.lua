@@ -73,6 +73,9 @@ describe('side windows and the quits', function()
         nv:keys(':setlocal modifiable', 'Enter', 'x')
         assert.are.equal(true, nv:lua('return vim.bo.modified'))
         before = nv:settle() and layout(nv) -- (the summary drawn anew for the changed text)
+        -- a refused quit closes nothing (decided in QuitPre): no window is closed and put back
+        nv:lua([[_G.stance_closed = 0
+          vim.api.nvim_create_autocmd('WinClosed', { callback = function() _G.stance_closed = _G.stance_closed + 1 end })]])
         nv:keys(':q')
         nv:mark()
         local screen = nv:key('Enter', has('E37'), ':q refused')
@@ -82,6 +85,7 @@ describe('side windows and the quits', function()
         local out = nv:output()
         if FIRST[case] then assert.falsy(out:find(FIRST[case], 1, true), 'a frame without the side windows') end
         assert.are.equal(before, layout(nv))
+        assert.are.equal(0, nv:lua('return _G.stance_closed'), 'a side window closed by a refused :q')
         assert.are.equal('', nv:lua('return vim.bo.bufhidden'), 'the document\'s options as they were')
         assert.are.equal(doc, nv:lua("return vim.fn.expand('%:t')"), 'the cursor in the document')
         -- :qa with the document modified: E37/E162, the side windows stay
@@ -91,6 +95,7 @@ describe('side windows and the quits', function()
         screen = nv:settle()
         assert.truthy(legend(screen), tmux.plain(screen))
         assert.are.equal(before, layout(nv))
+        assert.are.equal(0, nv:lua('return _G.stance_closed'), 'a side window closed by a refused :qa')
         -- and the same command, once the change is undone, ends Neovim
         nv:keys('u')
         assert.are.equal(false, nv:lua('return vim.bo.modified'))
@@ -111,11 +116,29 @@ describe('side windows and the quits', function()
         nv:keys(':enew', 'Enter', 'ihello', 'Escape')
         nv:keys(':b ' .. doc, 'Enter')
         assert.are.equal(before, layout(nv))
+        nv:lua([[_G.stance_closed = 0
+          vim.api.nvim_create_autocmd('WinClosed', { callback = function() _G.stance_closed = _G.stance_closed + 1 end })]])
         nv:keys(':qa')
         local screen = nv:key('Enter', has('E162'), ':qa refused')
         if has('Press ENTER')(screen) then nv:key('Enter', legend, 'the prompt gone') end
         screen = nv:settle()
         assert.truthy(legend(screen), tmux.plain(screen))
+        assert.truthy(layout(nv):find('legend', 1, true), layout(nv))
+        assert.are.equal(0, nv:lua('return _G.stance_closed'), 'a side window closed by a refused :qa')
+        -- the changed buffer (not a document) made current by E162: :q refuses with E37 ('hidden' or
+        -- not), and closes nothing
+        assert.are.equal(true, nv:lua('return vim.bo.modified'))
+        nv:keys(':q')
+        screen = nv:key('Enter', has('E37'), ':q of a changed buffer refused')
+        assert.truthy(legend(nv:settle()), tmux.plain(screen))
+        assert.are.equal(0, nv:lua('return _G.stance_closed'), 'a side window closed by a refused :q')
+        assert.are.equal('', nv:lua('return vim.bo.bufhidden'))
+        -- :q! ends nothing either while a buffer in no window is changed (E162): the legend is back
+        -- (the refused :qa made that buffer the current one)
+        nv:keys(':b ' .. doc, 'Enter', ':q!')
+        screen = nv:key('Enter', has('E162'), ':q! refused')
+        if has('Press ENTER')(screen) then nv:key('Enter', legend, 'the prompt gone') end
+        assert.truthy(legend(nv:settle()), tmux.plain(screen))
         assert.truthy(layout(nv):find('legend', 1, true), layout(nv))
         -- two windows beside the legend: :q closes the current one only, the legend stays
         nv:keys(':b ' .. doc, 'Enter', ':split', 'Enter')

@@ -125,15 +125,10 @@ end
 
 --- What .stance/.gitignore holds: the index and the editor's cache are rebuilt from the
 --- files; a save's lock and temporary file (.NAME.lock, .NAME.tmp beside the file, left
---- only by a writer killed while saving, and removed by the next save) are its own.
+--- only by a writer killed while saving, and removed by the next save) are its own
+--- (stance.ignored: also kept out of git in corpora made before a line was added).
 function cmd.ignores()
-  return {
-    '# Made from the files (the search index, the editor\'s cache, the report), or a save\'s own',
-    '# (its lock, its temporary file), or a watcher\'s (stance watch): kept out of git.',
-    (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
-    'watch.lock', 'watch.sock', 'watch-cookie-*', 'watch.log', 'watch.failed',
-    'watch.start', 'watch.starting',
-  }
+  return require('stance.ignored').lines()
 end
 
 --- Add to the .gitignore of `marker` (.stance/ of the corpus `dir`) the lines of
@@ -145,14 +140,7 @@ local function update_ignores(marker, dir)
   local text, err, code = fs.read(path, dir)
   if not text and code ~= 'ENOENT' then return nil, ('%s not updated: %s'):format(path, err) end
   text = text or ''
-  local have = {}
-  for line in text:gmatch('[^\n]+') do
-    have[line] = true
-  end
-  local add = {}
-  for _, line in ipairs(cmd.ignores()) do
-    if not have[line] and not line:match('^#') then add[#add + 1] = line end
-  end
+  local add = require('stance.ignored').missing(text)
   if #add == 0 then return true end
   local core = require('stance.core')
   if text == '' then return fs.write_inside(dir, path, table.concat(cmd.ignores(), '\n') .. '\n', '') end

@@ -96,6 +96,7 @@ function L:save_layer_cache()
   if not lc then return true end
   lc:release()
   local fs = require('stance.fs')
+  require('stance.ignored').ensure(self.root)
   local path = self.root .. '/' .. Corpus.LAYER_CACHE
   -- the folder made only inside the corpus (a committed .stance/cache link is not followed)
   local ok, err = fs.mkdir_p(fs.dirname(path), self.root)

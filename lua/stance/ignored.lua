@@ -1,0 +1,106 @@
+--- The runtime files under a corpus's .stance (a watcher's lock, socket and markers, the search
+--- index, the caches, a save's lock) kept out of `git status` in every corpus, also one made
+--- before `stance init` listed them all in .stance/.gitignore: before the first such file is
+--- written in a process, the lines .stance/.gitignore lacks are added to the repository's own
+--- info/exclude (never committed, so `git status` stays clean; the user's lines kept; updated
+--- atomically). Found without starting git (the .git folder, or file of a linked worktree,
+--- above the corpus). `stance init` in the corpus adds them to .stance/.gitignore for everyone.
+local M = {}
+local H = {}
+
+H.done = {} -- corpora seen in this process (by root)
+
+--- The lines .stance/.gitignore should hold (patterns, below .stance/; comments first).
+---@return string[]
+function M.lines()
+  return {
+    '# Made from the files (the search index, the editor\'s cache, the report), or a save\'s own',
+    '# (its lock, its temporary file), or a watcher\'s (stance watch): kept out of git.',
+    (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
+    'watch.lock', 'watch.sock', 'watch-cookie-*', 'watch.log', 'watch.failed',
+    'watch.start', 'watch.starting',
+  }
+end
+
+--- The patterns of M.lines() that `text` (an ignore file) lacks.
+---@param text string
+---@return string[]
+function M.missing(text)
+  local have = {}
+  for line in text:gmatch('[^\n]+') do
+    have[line] = true
+  end
+  local out = {}
+  for _, line in ipairs(M.lines()) do
+    if not have[line] and not line:match('^#') then out[#out + 1] = line end
+  end
+  return out
+end
+
+--- Make sure the runtime files of the corpus at `root` are ignored by git before one is
+--- written (once per process per corpus). Never fails the write: what could not be done is
+--- returned (nil, err) for who wants it.
+---@param root string the corpus (absolute)
+---@return boolean|nil ok
+---@return string|nil err
+function M.ensure(root)
+  if H.done[root] then return true end
+  H.done[root] = true
+  local fs = require('stance.fs')
+  local text = fs.read(root .. '/.stance/.gitignore', root) or ''
+  local missing = M.missing(text)
+  if #missing == 0 then return true end
+  local git, top = H.git_dir(root)
+  if not git then return true end -- not in git: nothing shows
+  local prefix = root == top and '' or root:sub(#top + 2) .. '/'
+  local path = git .. '/info/exclude'
+  local old, _, code = fs.read(path)
+  if not old and code ~= 'ENOENT' then return nil, path .. ': cannot be read' end
+  local expect = old and require('stance.core').sha256(old) or '' -- ('': made, not replaced)
+  old = old or ''
+  local add = {}
+  local have = {}
+  for line in old:gmatch('[^\n]+') do
+    have[line] = true
+  end
+  for _, p in ipairs(missing) do
+    local line = '/' .. prefix .. '.stance/**/' .. p
+    if not have[line] then add[#add + 1] = line end
+  end
+  if #add == 0 then return true end
+  local ok, err = fs.mkdir_p(git .. '/info')
+  if not ok then return nil, err end
+  local core = require('stance.core')
+  local new = old .. ((old == '' or old:sub(-1) == '\n') and '' or '\n')
+    .. ('# stance: runtime files of the corpus %s (older .stance/.gitignore)\n'):format(prefix == '' and '.' or prefix)
+    .. table.concat(add, '\n') .. '\n'
+  return core.write_atomic(path, new, expect)
+end
+
+--- The git folder whose info/exclude applies to the corpus at `root`, and the top of its work
+--- tree; nil when `root` is in none.
+function H.git_dir(root)
+  local fs = require('stance.fs')
+  local dir = root
+  for _ = 1, 128 do
+    local dotgit = dir .. '/.git'
+    if fs.is_dir(dotgit) then return dotgit, dir end
+    local text = fs.read(dotgit)
+    local gd = text and text:match('^gitdir:%s*(.-)%s*$')
+    if gd then -- a linked worktree or a submodule: its exclude is the common folder's
+      if gd:sub(1, 1) ~= '/' then gd = dir .. '/' .. gd end
+      local common = fs.read(gd .. '/commondir')
+      common = common and common:gsub('%s+$', '')
+      if common and common ~= '' then
+        return (common:sub(1, 1) == '/' and common or gd .. '/' .. common), dir
+      end
+      return gd, dir
+    end
+    local parent = dir:match('^(.+)/[^/]+$')
+    if not parent then return nil end
+    dir = parent
+  end
+  return nil
+end
+
+return M
