@@ -217,7 +217,7 @@ static void lines_are_units(void) {
   CHECK_INT(stance_lines(c.s, strlen(c.s), collect_sentence, &c), 4);
   CHECK_STR(c.out, "[First post about it #tag][Second (open #tag][Third. Two sentences!][last]");
   c.out[0] = '\0';
-  CHECK_INT(stance_units(c.s, strlen(c.s), STANCE_UNIT_SENTENCE, collect_sentence, &c), 4);
+  CHECK_INT(stance_units(c.s, strlen(c.s), STANCE_UNIT_SENTENCE, collect_sentence, &c), 3);
   CHECK_STR(c.out, "[First post about it #tag\nSecond (open #tag][Third.][Two sentences!  \nlast]");
   c.out[0] = '\0';
   CHECK_INT(stance_lines("", 0, collect_sentence, &c), 0);
