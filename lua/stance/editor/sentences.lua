@@ -269,8 +269,7 @@ function M.jump_unannotated(back, target, count)
       return require('stance.notify').error(("unknown target '%s'"):format(target))
     end
     if not require('stance.schema').in_scope(schema, target, s.rel) then
-      return require('stance.compat').echo(("%s is not judged for %s here: the schema's `documents` of %s leave "
-        .. 'this document out'):format(s.rel, target, target))
+      return require('stance.compat').echo(("not one of %s's documents (the schema's `documents`)"):format(target))
     end
   end
   local from = where.cursor()
