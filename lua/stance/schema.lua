@@ -132,9 +132,9 @@ function H.unit(cur, l, problem)
   cur.unit, cur.unit_line = v[1], l.line
 end
 
---- A target's documents: globs of corpus paths (as `include`'s: `*` within a folder, `**`
---- across) the target belongs to. Outside them a document is not judged for the target:
---- "no annotation" there is not "no stance" (agreement, the model, suggestions, progress,
+--- A target's documents: globs of corpus paths (as `include`'s: a glob without `/` matches a
+--- file's name in any folder) the target belongs to. Outside them a document is not judged for
+--- the target: "no annotation" there is not "no stance" (agreement, the model, suggestions, progress,
 --- exports leave it out for that target).
 function H.documents(cur, l, problem)
   if #l.values == 0 then return problem(l, nil, 'error', '`documents` takes one or more globs of documents') end
