@@ -180,6 +180,17 @@ describe('the unit line and targets\' documents', function()
       n = n + k
     end
     assert.equal(4, n) -- climate's posts only, not the atheism files' as "no stance"
+    -- an annotation toward a target outside its documents: stance check warns, nothing counts it
+    local c2, dir = corpus(true)
+    local doc = assert(c2:document('climate_01.txt'))
+    local line4 = assert(doc:sentences())[4]
+    assert(doc:annotate({ start = line4.start, stop = line4.stop, label = 'atheism-favor', target = 'atheism',
+      stance = 'favor', annotator = 'ana' }))
+    assert(c2:save())
+    local out = T.stance_run({ 'check' }, nil, dir)
+    assert.truthy(out:find("target atheism is not judged in climate_01.txt (the schema's `documents` of atheism "
+      .. 'leave it out): not counted', 1, true), out)
+    assert.equal(8, target_items(assert(c2:agreement({})), 'atheism').items)
     for i, d in ipairs(res.documents) do
       local t = d.path:match('^%a+')
       for _, p in ipairs(d.predicted > 0 and res.predictions(i) or {}) do
