@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -542,6 +543,119 @@ void stance__push_lent_bytes(lua_State *L, const char *data, size_t len, void (*
   b->owner = owner;
 }
 
+/* ---- dir_stamp --------------------------------------------------------------------------
+ * dir_stamp(path[, {ttl_ms = 1000}]) -> ds; ds:changed() -> whether the folder's stamp (what
+ * stamp(path) says: its size, modification time and inode; and its device and change time)
+ * differs from the one of the last call (true at the first; a folder that is not there has
+ * the stamp "none"). What a script's pass asks at every document of the annotators' folder:
+ * the folder is opened once and its descriptor's stat taken (no path looked up), the path
+ * resolved again (a stat, compared with the descriptor's device and inode) when ttl_ms have
+ * passed since it last was, as the layer cache's folders are (llayercache.c): a folder
+ * changed in place is seen at the next call, one replaced as a whole (renamed over) within
+ * ttl_ms. ds:release() closes the descriptor (the end of a pass; the next call opens it
+ * again). */
+#define DIRSTAMP_MT "stance.dir_stamp"
+
+typedef struct dirstamp {
+  char *path;
+  int fd;           /* the folder as opened (-1: none; the path's stat is taken then) */
+  int64_t resolved; /* when the path was last found to lead to it (CLOCK_MONOTONIC, ns) */
+  int64_t ttl_ns;
+  int known, exists;
+  uint64_t dev, ino, size;
+  int64_t mtime_ns, ctime_ns;
+} dirstamp;
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static dirstamp *check_ds(lua_State *L) {
+  dirstamp *d = luaL_checkudata(L, 1, DIRSTAMP_MT);
+  if (d->path == NULL) luaL_argerror(L, 1, "the folder stamp is closed");
+  return d;
+}
+
+static void ds_close_fd(dirstamp *d) {
+  if (d->fd >= 0) close(d->fd);
+  d->fd = -1;
+}
+
+static int ds_changed(lua_State *L) {
+  dirstamp *d = check_ds(L);
+  struct stat st, at;
+  int64_t t = mono_ns();
+  int ok, changed;
+  if (d->fd >= 0 && t - d->resolved >= d->ttl_ns) {
+    /* the path again: still the folder held? */
+    if (stat(d->path, &at) == 0 && fstat(d->fd, &st) == 0 && at.st_dev == st.st_dev && at.st_ino == st.st_ino)
+      d->resolved = t;
+    else
+      ds_close_fd(d);
+  }
+  if (d->fd < 0) {
+    d->fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    d->resolved = t;
+  }
+  ok = (d->fd >= 0 ? fstat(d->fd, &st) : stat(d->path, &st)) == 0;
+  changed = !d->known || ok != d->exists;
+  if (ok && !changed)
+    changed = d->dev != (uint64_t)st.st_dev || d->ino != (uint64_t)st.st_ino || d->size != (uint64_t)st.st_size ||
+              d->mtime_ns != stance_mtime_ns(&st) || d->ctime_ns != stance_ctime_ns(&st);
+  d->known = 1;
+  d->exists = ok;
+  if (ok) {
+    d->dev = (uint64_t)st.st_dev;
+    d->ino = (uint64_t)st.st_ino;
+    d->size = (uint64_t)st.st_size;
+    d->mtime_ns = stance_mtime_ns(&st);
+    d->ctime_ns = stance_ctime_ns(&st);
+  }
+  lua_pushboolean(L, changed);
+  return 1;
+}
+
+static int ds_release(lua_State *L) {
+  ds_close_fd(check_ds(L));
+  return 0;
+}
+
+static int ds_gc(lua_State *L) {
+  dirstamp *d = luaL_checkudata(L, 1, DIRSTAMP_MT);
+  ds_close_fd(d);
+  free(d->path);
+  d->path = NULL;
+  return 0;
+}
+
+static int l_dir_stamp(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  lua_Integer ttl_ms = 1000;
+  dirstamp *d;
+  if (!lua_isnoneornil(L, 2)) {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_getfield(L, 2, "ttl_ms");
+    ttl_ms = luaL_optinteger(L, -1, 1000);
+    lua_pop(L, 1);
+    if (ttl_ms < 0 || ttl_ms > 86400000) return luaL_argerror(L, 2, "ttl_ms from 0 to 86400000");
+  }
+  if (memchr(path, '\0', len) != NULL) return luaL_argerror(L, 1, "a path without NUL");
+  d = lua_newuserdata(L, sizeof *d);
+  memset(d, 0, sizeof *d);
+  d->fd = -1;
+  d->ttl_ns = (int64_t)ttl_ms * 1000000LL;
+  luaL_setmetatable(L, DIRSTAMP_MT);
+  if ((d->path = malloc(len + 1)) == NULL) return luaL_error(L, "out of memory");
+  memcpy(d->path, path, len + 1);
+  return 1;
+}
+
+static const luaL_Reg ds_meta[] = {{"__gc", ds_gc}, {NULL, NULL}};
+static const luaL_Reg ds_methods[] = {{"changed", ds_changed}, {"release", ds_release}, {NULL, NULL}};
+
 static const luaL_Reg bytes_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
 static const luaL_Reg bytes_methods[] = {{"string", b_string}, {"len", b_len}, {NULL, NULL}};
 
@@ -556,9 +670,11 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"write_files", l_write_files},
                                     {"append_file", l_append_file},
                                     {"stamp", l_stamp},
+                                    {"dir_stamp", l_dir_stamp},
                                     {NULL, NULL}};
 
 void stance__open_fs(lua_State *L) {
   stance__newclass(L, BYTES_MT, bytes_meta, bytes_methods);
+  stance__newclass(L, DIRSTAMP_MT, ds_meta, ds_methods);
   luaL_setfuncs(L, fs_funcs, 0);
 }

@@ -144,6 +144,9 @@ end
 ---@return boolean|nil ok
 ---@return string|nil err
 function M:save_layer_cache()
+  -- the end of a pass: the folders' descriptors closed (opened again when asked)
+  local ds = rawget(self, '_annotations_stamp')
+  if ds then ds:release() end
   local lc = rawget(self, '_lcache')
   if not lc then return true end
   lc:release()
@@ -431,16 +434,17 @@ end
 --- unsaved layers, sorted as annotators() are.
 ---@return string[]
 function M:layer_names()
-  -- (asked for at every document of a pass: its folder's name made once, its stamp in C)
-  local dir = self._annotations_dir
-  if not dir then
-    dir = self.root .. '/' .. require('stance.root').annotations
-    self._annotations_dir = dir
+  -- (asked for at every document of a pass: whether the folder changed is told by the stat
+  -- of its descriptor, kept open until the pass ends, core.dir_stamp; a folder replaced
+  -- whole is seen within a second, as the layer cache's folders are)
+  local ds = self._annotations_stamp
+  if not ds then
+    ds = require('stance.core').dir_stamp(self.root .. '/' .. require('stance.root').annotations)
+    self._annotations_stamp = ds
   end
-  local stamp = require('stance.core').stamp(dir)
-  if self._layer_names and self._layer_names_stamp == stamp then return self._layer_names end
-  self._layer_names_stamp = stamp
-  local out = require('stance.core').folders(dir) or {}
+  if ds:changed() then self._layer_names = nil end
+  if self._layer_names then return self._layer_names end
+  local out = require('stance.core').folders(self.root .. '/' .. require('stance.root').annotations) or {}
   local seen = {}
   for _, name in ipairs(out) do
     seen[name] = true

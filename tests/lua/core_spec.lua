@@ -121,6 +121,51 @@ describe('stance.core', function()
     assert.are.equal('ELIST', code)
   end)
 
+  it('tells whether a folder changed since it was last asked (dir_stamp): in place at once, replaced whole after ttl_ms', function()
+    local base = T.tmpdir()
+    local d = base .. '/f'
+    assert.is_true(core.mkdir(d))
+    local ds = core.dir_stamp(d)
+    assert.is_true(ds:changed())
+    assert.is_false(ds:changed())
+    -- an entry made, removed: seen at the next call (the folder's times), each once
+    assert.is_true(core.mkdir(d .. '/ana'))
+    assert.is_true(ds:changed())
+    assert.is_false(ds:changed())
+    assert(os.remove(d .. '/ana'))
+    assert.is_true(ds:changed())
+    assert.is_false(ds:changed())
+    -- released (the end of a pass) and asked again: opened again, nothing changed
+    ds:release()
+    assert.is_false(ds:changed())
+    -- replaced whole (another folder renamed over it): seen once the path is resolved again
+    local other = base .. '/g'
+    assert.is_true(core.mkdir(other))
+    assert(os.rename(d, base .. '/old'))
+    assert(os.rename(other, d))
+    -- (the first one, its folder resolved less than ttl_ms ago, sees it within its second)
+    local t = os.time()
+    local seen = false
+    while not seen and os.time() - t < 3 do
+      seen = ds:changed()
+    end
+    assert.is_true(seen)
+    assert.is_false(ds:changed())
+    local now = core.dir_stamp(d, { ttl_ms = 0 })
+    assert.is_true(now:changed())
+    assert.is_false(now:changed())
+    assert(os.rename(d, base .. '/g2'))
+    assert(os.rename(base .. '/old', d))
+    assert.is_true(now:changed())
+    -- gone, and back
+    assert(os.rename(d, base .. '/gone'))
+    assert.is_true(now:changed())
+    assert.is_false(now:changed())
+    assert(os.rename(base .. '/gone', d))
+    assert.is_true(now:changed())
+    assert.has_error(function() core.dir_stamp(d, { ttl_ms = -1 }) end)
+  end)
+
   it('runs a program without a shell: every byte of an argument stays that argument', function()
     local d = T.tmpdir()
     -- a name a shell would act on: quotes, $(...), a semicolon, a line end

@@ -390,6 +390,65 @@ print(n)
     assert.are.equal(('%d\n'):format(200 * 2 * #NAMES * 2), out, err)
   end)
 
+  it('sees an annotator added, removed or the annotators\' folder replaced between two documents of a pass', function()
+    local d = corpus()
+    sleep(0.3)
+    local function pass_with(change)
+      local c = assert(stance.open(d))
+      local seen, i = {}, 0
+      for doc in c:documents() do
+        i = i + 1
+        -- the change made after the first document: every later one sees it
+        if i == 2 then change() end
+        local who = {}
+        for _, a in ipairs(doc:annotations()) do
+          who[a.annotator] = true
+        end
+        local names = {}
+        for name in pairs(who) do
+          names[#names + 1] = name
+        end
+        table.sort(names)
+        seen[#seen + 1] = table.concat(names, ',')
+      end
+      return seen, c
+    end
+    local ann = d .. '/.stance/annotations'
+    -- a new annotator (a folder made with layers in it): from the second document on
+    local seen = pass_with(function()
+      for _, name in ipairs(NAMES) do
+        T.write(path_of(d, 'cy', name), (T.read(path_of(d, 'ana', name)):gsub('annotator ana', 'annotator cy')))
+      end
+    end)
+    assert.are.equal('ana,ben', seen[1])
+    for k = 2, #seen do
+      assert.are.equal('ana,ben,cy', seen[k])
+    end
+    -- an annotator removed (its folder moved out)
+    local out = T.tmpdir() .. '/cy'
+    seen = pass_with(function() assert(os.rename(ann .. '/cy', out)) end)
+    assert.are.equal('ana,ben,cy', seen[1])
+    for k = 2, #seen do
+      assert.are.equal('ana,ben', seen[k])
+    end
+    -- the annotators' folder replaced whole (renamed over) by one with cy only: seen within the
+    -- second a folder's descriptor is trusted, and at once by a pass that starts after it
+    local old = T.tmpdir() .. '/old-annotations'
+    local new = d .. '/.stance/annotations.new'
+    assert(os.execute(('mkdir -p %s && mv %s %s/cy'):format(T.q(new), T.q(out), T.q(new))))
+    seen = pass_with(function()
+      assert(os.rename(ann, old))
+      assert(os.rename(new, ann))
+      sleep(1.1)
+    end)
+    assert.are.equal('ana,ben', seen[1])
+    for k = 2, #seen do
+      assert.are.equal('cy', seen[k])
+    end
+    local _, c = pass_with(function() end)
+    assert.are.same({ 'cy' }, c:layer_names())
+  end)
+
   it('is the same through a script changing layers and saving them', function()
     local d = corpus()
     sleep(0.3)
