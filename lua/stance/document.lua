@@ -62,12 +62,12 @@ function M:hash()
   return self._hash
 end
 
-local function spans(self, what)
+local function spans(self, what, arg)
   local t, err = self:model()
   if not t then return nil, err end
   local s = self:text()
   local out = {}
-  for i, sp in ipairs(t[what](t)) do
+  for i, sp in ipairs(t[what](t, arg)) do
     local line, col = t:pos(sp.start)
     out[i] = {
       start = sp.cp_start, stop = sp.cp_stop, byte_start = sp.start, byte_stop = sp.stop,
@@ -77,9 +77,18 @@ local function spans(self, what)
   return out
 end
 
---- Sentences: { {start, stop, byte_start, byte_stop, line, col, text}, ... }
+--- The corpus's units ("sentences"): sentences, or lines when the schema says `unit line`
+--- (stance.schema.unit): { {start, stop, byte_start, byte_stop, line, col, text}, ... }
 ---@return table[]|nil
-function M:sentences() return spans(self, 'sentences') end
+function M:sentences() return spans(self, 'sentences', self.corpus.unit and self.corpus:unit() or nil) end
+
+--- Whether the document belongs to target `target` (the schema's `documents` of it; every
+--- document does when it has none): outside, it is not judged for that target.
+---@param target string
+---@return boolean
+function M:in_scope(target)
+  return require('stance.schema').in_scope(self.corpus:schema(), target, self.path)
+end
 
 --- Paragraphs (separated by blank lines), like sentences().
 ---@return table[]|nil
