@@ -10,16 +10,31 @@ local H = {}
 
 H.done = {} -- corpora seen in this process (by root)
 
---- The lines .stance/.gitignore should hold (patterns, below .stance/; comments first).
+--- The lines .stance/.gitignore should hold (patterns, below .stance/; comments first). Each
+--- runtime file or folder anchored to its own place (`/cache/`, not `cache/`): layer files mirror
+--- the documents' paths, so an unanchored `cache/` would also hide
+--- .stance/annotations/alice/cache/q1.txt.stance (a document in a folder named cache, or an
+--- annotator named so) from git. Only a save's own `.*.lock` and `.*.tmp` (beside any file) are not.
 ---@return string[]
 function M.lines()
   return {
     '# Made from the files (the search index, the editor\'s cache, the report), or a save\'s own',
     '# (its lock, its temporary file), or a watcher\'s (stance watch): kept out of git.',
-    (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
-    'watch.lock', 'watch.sock', 'watch-cookie-*', 'watch.log', 'watch.failed',
-    'watch.start', 'watch.starting',
+    '/' .. (require('stance.indexer').dir:gsub('^%.stance/', '')), '/cache/', '/report/', '.*.lock', '.*.tmp',
+    '/watch.lock', '/watch.sock', '/watch-cookie-*', '/watch.log', '/watch.failed',
+    '/watch.start', '/watch.starting',
   }
+end
+
+--- The unanchored lines an older `stance init` wrote (each hides annotation files too), and the
+--- line that takes the place of each (stance init replaces them).
+---@return table<string, string>
+function M.older()
+  local out = {}
+  for _, line in ipairs(M.lines()) do
+    if line:sub(1, 1) == '/' then out[line:sub(2)] = line end
+  end
+  return out
 end
 
 --- The patterns of M.lines() that `text` (an ignore file) lacks.
@@ -37,6 +52,15 @@ function M.missing(text)
   return out
 end
 
+--- `path` (a folder below a work tree's top) escaped for git's patterns (a `[`, `*`, `?` or `\`
+--- taken as itself); nil when a line cannot hold it (a line break).
+---@param path string
+---@return string|nil
+function M.glob_escape(path)
+  if path:find('[\n\r]') then return nil end
+  return (path:gsub('[%[%]%*%?\\!#]', '\\%0'))
+end
+
 --- Make sure the runtime files of the corpus at `root` are ignored by git before one is
 --- written (once per process per corpus). Never fails the write: what could not be done is
 --- returned (nil, err) for who wants it.
@@ -52,7 +76,8 @@ function M.ensure(root)
   if #missing == 0 then return true end
   local git, top = H.git_dir(root)
   if not git then return true end -- not in git: nothing shows
-  local prefix = root == top and '' or root:sub(#top + 2) .. '/'
+  local prefix = root == top and '' or M.glob_escape(root:sub(#top + 2) .. '/')
+  if not prefix then return nil, root .. ': a name git\'s ignore files cannot hold' end
   local path = git .. '/info/exclude'
   local old, _, code = fs.read(path)
   if not old and code ~= 'ENOENT' then return nil, path .. ': cannot be read' end
@@ -64,7 +89,8 @@ function M.ensure(root)
     have[line] = true
   end
   for _, p in ipairs(missing) do
-    local line = '/' .. prefix .. '.stance/**/' .. p
+    -- (`.*.lock`, `.*.tmp`: beside any file below .stance; the others anchored to their place)
+    local line = '/' .. prefix .. '.stance/' .. (p:sub(1, 1) == '/' and p:sub(2) or '**/' .. p)
     if not have[line] then add[#add + 1] = line end
   end
   if #add == 0 then return true end

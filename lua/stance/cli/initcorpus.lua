@@ -140,13 +140,27 @@ local function update_ignores(marker, dir)
   local text, err, code = fs.read(path, dir)
   if not text and code ~= 'ENOENT' then return nil, ('%s not updated: %s'):format(path, err) end
   text = text or ''
-  local add = require('stance.ignored').missing(text)
-  if #add == 0 then return true end
+  local ignored = require('stance.ignored')
   local core = require('stance.core')
   if text == '' then return fs.write_inside(dir, path, table.concat(cmd.ignores(), '\n') .. '\n', '') end
   local expect = core.sha256(text)
-  if text:sub(-1) ~= '\n' then text = text .. '\n' end
-  return fs.write_inside(dir, path, text .. table.concat(add, '\n') .. '\n', expect)
+  -- an older init's unanchored lines (`cache/` also hid .stance/annotations/NAME/cache/...)
+  -- replaced by the anchored ones, in place; the user's own lines kept
+  local older, have, lines = ignored.older(), {}, {}
+  for line in text:gmatch('[^\n]*') do
+    have[line] = true
+  end
+  for line in (text:sub(-1) == '\n' and text or text .. '\n'):gmatch('([^\n]*)\n') do
+    local now = older[line]
+    if now and have[now] then now = nil; line = nil end -- (both there: the old one dropped)
+    lines[#lines + 1] = now or line
+    have[now or ''] = true
+  end
+  local new = table.concat(lines, '\n') .. '\n'
+  local add = ignored.missing(new)
+  if #add > 0 then new = new .. table.concat(add, '\n') .. '\n' end
+  if new == text then return true end
+  return fs.write_inside(dir, path, new, expect)
 end
 
 --- Give the corpus `dir` a .gitattributes that sets the drivers for annotation files (added to

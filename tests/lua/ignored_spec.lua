@@ -1,0 +1,94 @@
+-- The runtime files under .stance kept out of git (stance init's .stance/.gitignore, and the
+-- repository's info/exclude for an older corpus), anchored to their own place: annotation files
+-- of a document in a folder named cache/report/index.bin, or of an annotator named so, are
+-- never ignored.
+local T = require('helpers')
+local ignored = require('stance.ignored')
+
+local function git(dir, args)
+  return T.run(('git -C %s -c user.name=t -c user.email=t@t %s 2>&1'):format(T.q(dir), args))
+end
+
+--- Whether git ignores `rel` (a path below `top`).
+local function is_ignored(top, rel)
+  return os.execute(('git -C %s check-ignore -q %s'):format(T.q(top), T.q(rel))) == true
+    or os.execute(('git -C %s check-ignore -q %s'):format(T.q(top), T.q(rel))) == 0
+end
+
+local KEEP = { -- annotation files: shared
+  '.stance/annotations/alice/report/q1.txt.stance', '.stance/annotations/alice/cache/q1.txt.stance',
+  '.stance/annotations/alice/index.bin/q1.txt.stance', '.stance/annotations/alice/watch.log/q1.txt.stance',
+  '.stance/annotations/report/q1.txt.stance', '.stance/annotations/cache/q1.txt.stance',
+  '.stance/annotations/index.bin/q1.txt.stance', '.stance/schema.stance', 'report/q1.txt', 'cache/q1.txt',
+}
+local DROP = { -- runtime files: kept out
+  '.stance/index.bin/seg-1', '.stance/cache/layers.bin', '.stance/cache/alice/q1.txt.snap',
+  '.stance/report/report.html', '.stance/watch.lock', '.stance/watch.sock', '.stance/watch-cookie-12',
+  '.stance/watch.log', '.stance/watch.failed', '.stance/watch.start', '.stance/watch.starting',
+  '.stance/annotations/alice/report/.q1.txt.stance.lock', '.stance/annotations/cache/.q1.txt.stance.tmp',
+}
+
+local function fill(d)
+  for _, rel in ipairs(KEEP) do
+    if not T.exists(d .. '/' .. rel) then T.write(d .. '/' .. rel, 'x\n') end
+  end
+  for _, rel in ipairs(DROP) do
+    T.write(d .. '/' .. rel, 'x\n')
+  end
+end
+
+local function check(top, sub)
+  for _, rel in ipairs(KEEP) do
+    assert.is_false(is_ignored(top, sub .. rel), sub .. rel .. ' ignored')
+  end
+  for _, rel in ipairs(DROP) do
+    assert.is_true(is_ignored(top, sub .. rel), sub .. rel .. ' not ignored')
+  end
+end
+
+local OLD = { '# an older stance init', 'index.bin', 'cache/', 'report/', '.*.lock', '.*.tmp', 'my-own-line' }
+
+describe('runtime files ignored by git', function()
+  after_each(T.cleanup)
+
+  it('in a fresh stance init corpus (a folder "data [2024]" of a repository)', function()
+    local top = T.tmpdir()
+    git(top, 'init -q')
+    local d = top .. '/data [2024]'
+    local _, err, code = T.stance_run({ 'init', d })
+    assert(code == 0, err)
+    local text = T.read(d .. '/.stance/.gitignore')
+    assert.truthy(text:find('\n/cache/\n', 1, true), text)
+    assert.falsy(text:find('\ncache/\n', 1, true), text)
+    fill(d)
+    check(top, 'data [2024]/')
+    -- the runtime files' lines are all there: nothing for info/exclude
+    assert.is_true(ignored.ensure(d))
+    assert.falsy((T.read(top .. '/.git/info/exclude') or ''):find('stance', 1, true))
+  end)
+
+  it('in an older corpus: info/exclude anchored (prefix escaped), stance init replaces the old lines', function()
+    local top = T.tmpdir()
+    git(top, 'init -q')
+    local d = top .. '/data [2024]*?'
+    T.write(d .. '/.stance/schema.stance', 'x\n')
+    -- an older .gitignore without the runtime lines: what info/exclude adds hides no annotation
+    T.write(d .. '/.stance/.gitignore', 'my-own-line\n')
+    fill(d)
+    assert.is_true(ignored.ensure(d))
+    local exclude = T.read(top .. '/.git/info/exclude')
+    assert.truthy(exclude:find('/data \\[2024\\]\\*\\?/.stance/cache/\n', 1, true), exclude)
+    assert.truthy(exclude:find('/data \\[2024\\]\\*\\?/.stance/**/.*.lock\n', 1, true), exclude)
+    check(top, 'data [2024]*?/')
+    -- the .gitignore of an older stance init (unanchored lines): stance init anchors them
+    T.write(d .. '/.stance/.gitignore', table.concat(OLD, '\n') .. '\n')
+    assert.is_true(is_ignored(top, 'data [2024]*?/.stance/annotations/alice/report/q1.txt.stance'))
+    local _, err, code = T.stance_run({ 'init', d })
+    assert(code == 0, err)
+    local text = T.read(d .. '/.stance/.gitignore')
+    assert.truthy(text:find('^# an older stance init\n/index.bin\n/cache/\n/report/\n%.%*%.lock\n'), text)
+    assert.truthy(text:find('\nmy%-own%-line\n'), text)
+    assert.truthy(text:find('\n/watch.starting\n', 1, true), text)
+    check(top, 'data [2024]*?/')
+  end)
+end)
