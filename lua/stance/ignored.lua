@@ -94,8 +94,10 @@ function M.ensure(root)
     if not have[line] then add[#add + 1] = line end
   end
   if #add == 0 then return true end
-  local ok, err = fs.mkdir_p(git .. '/info')
-  if not ok then return nil, err end
+  if not fs.is_dir(git .. '/info') then -- (the one folder made, inside a git folder checked)
+    local ok, err = fs.mkdir_p(git .. '/info', git)
+    if not ok then return nil, err end
+  end
   local core = require('stance.core')
   local new = old .. ((old == '' or old:sub(-1) == '\n') and '' or '\n')
     .. ('# stance: runtime files of the corpus %s (older .stance/.gitignore)\n'):format(prefix == '' and '.' or prefix)
@@ -103,24 +105,51 @@ function M.ensure(root)
   return core.write_atomic(path, new, expect)
 end
 
+--- Whether `dir` (a real folder, resolved) is a git folder: HEAD and objects/, or (a linked
+--- worktree's) HEAD and a commondir file.
+function H.is_git_dir(dir)
+  local fs = require('stance.fs')
+  local core = require('stance.core')
+  local head = core.stat(dir .. '/HEAD')
+  if not head or head.type ~= 'file' then return false end
+  return fs.is_dir(dir .. '/objects') or (core.stat(dir .. '/commondir') or {}).type == 'file'
+end
+
 --- The git folder whose info/exclude applies to the corpus at `root`, and the top of its work
---- tree; nil when `root` is in none.
+--- tree; nil when `root` is in none, or in one whose .git does not check out: a .git folder
+--- (not a link to one), or a .git file whose `gitdir:` names an existing git folder (for a
+--- linked worktree, its commondir's, as git reads it). Nothing is made or trusted beyond that:
+--- a .git file of a plain folder (`gitdir: ../elsewhere`) writes nothing anywhere.
 function H.git_dir(root)
   local fs = require('stance.fs')
+  local core = require('stance.core')
   local dir = root
   for _ = 1, 128 do
     local dotgit = dir .. '/.git'
-    if fs.is_dir(dotgit) then return dotgit, dir end
-    local text = fs.read(dotgit)
-    local gd = text and text:match('^gitdir:%s*(.-)%s*$')
-    if gd then -- a linked worktree or a submodule: its exclude is the common folder's
+    local st = core.stat(dotgit)
+    if st and st.type == 'directory' then
+      -- a link named .git resolves elsewhere: not this work tree's own folder
+      local real, real_dir = core.realpath(dotgit), core.realpath(dir)
+      if not real or not real_dir or real ~= (real_dir == '/' and '' or real_dir) .. '/.git' then return nil end
+      if not H.is_git_dir(real) then return nil end
+      return real, dir
+    elseif st and st.type == 'file' then
+      local text = fs.read(dotgit)
+      local gd = text and text:match('^gitdir:[ \t]*([^\n]-)[ \t\r]*\n?$')
+      if not gd or gd == '' then return nil end
       if gd:sub(1, 1) ~= '/' then gd = dir .. '/' .. gd end
+      gd = core.realpath(gd)
+      if not gd or not fs.is_dir(gd) or not H.is_git_dir(gd) then return nil end
       local common = fs.read(gd .. '/commondir')
       common = common and common:gsub('%s+$', '')
-      if common and common ~= '' then
-        return (common:sub(1, 1) == '/' and common or gd .. '/' .. common), dir
+      if common and common ~= '' then -- a linked worktree: git reads the common folder's exclude
+        common = core.realpath(common:sub(1, 1) == '/' and common or gd .. '/' .. common)
+        if not common or not fs.is_dir(common) or not H.is_git_dir(common) then return nil end
+        return common, dir
       end
       return gd, dir
+    elseif st then
+      return nil
     end
     local parent = dir:match('^(.+)/[^/]+$')
     if not parent then return nil end

@@ -1,7 +1,7 @@
 -- The runtime files under .stance kept out of git (stance init's .stance/.gitignore, and the
 -- repository's info/exclude for an older corpus), anchored to their own place: annotation files
 -- of a document in a folder named cache/report/index.bin, or of an annotator named so, are
--- never ignored.
+-- never ignored; and the exclude is written only into a git folder that checks out.
 local T = require('helpers')
 local ignored = require('stance.ignored')
 
@@ -90,5 +90,55 @@ describe('runtime files ignored by git', function()
     assert.truthy(text:find('\nmy%-own%-line\n'), text)
     assert.truthy(text:find('\n/watch.starting\n', 1, true), text)
     check(top, 'data [2024]*?/')
+  end)
+end)
+
+describe('info/exclude written only into a real git folder', function()
+  after_each(T.cleanup)
+
+  local function older(d)
+    T.write(d .. '/.stance/schema.stance', 'x\n')
+    T.write(d .. '/.stance/.gitignore', 'my-own-line\n')
+  end
+
+  it('a .git file naming a folder elsewhere (missing, or not a git folder) writes nothing', function()
+    local base = T.tmpdir()
+    local d = base .. '/corpus'
+    older(d)
+    T.write(d .. '/.git', 'gitdir: ../evil/deep\n')
+    assert.is_true(ignored.ensure(d))
+    assert.is_false(T.exists(base .. '/evil'))
+    -- it exists but is no git folder
+    local d2 = base .. '/corpus2'
+    older(d2)
+    os.execute('mkdir -p ' .. T.q(base .. '/plain/deep'))
+    T.write(d2 .. '/.git', 'gitdir: ../plain/deep\n')
+    assert.is_true(ignored.ensure(d2))
+    assert.is_false(T.exists(base .. '/plain/deep/info'))
+    -- a .git link to a real git folder is not this folder's own
+    local repo = base .. '/repo'
+    git(base, 'init -q repo')
+    local d3 = base .. '/corpus3'
+    older(d3)
+    os.execute(('ln -s %s %s'):format(T.q(repo .. '/.git'), T.q(d3 .. '/.git')))
+    assert.is_true(ignored.ensure(d3))
+    assert.falsy((T.read(repo .. '/.git/info/exclude') or ''):find('stance', 1, true))
+  end)
+
+  it('a linked worktree writes into its common folder\'s info/exclude, as git reads it', function()
+    local base = T.tmpdir()
+    local repo = base .. '/repo'
+    git(base, 'init -q repo')
+    T.write(repo .. '/a', 'a\n')
+    git(repo, 'add a')
+    git(repo, 'commit -qm a')
+    git(repo, 'worktree add -q ' .. T.q(base .. '/wt'))
+    local d = base .. '/wt/corpus'
+    older(d)
+    fill(d)
+    assert.is_true(ignored.ensure(d))
+    assert.truthy(T.read(repo .. '/.git/info/exclude'):find('/corpus/.stance/cache/', 1, true))
+    assert.is_false(T.exists(repo .. '/.git/worktrees/wt/info'))
+    check(base .. '/wt', 'corpus/')
   end)
 end)
