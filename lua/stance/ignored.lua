@@ -26,15 +26,116 @@ function M.lines()
   }
 end
 
---- The unanchored lines an older `stance init` wrote (each hides annotation files too), and the
---- line that takes the place of each (stance init replaces them).
+--- The exact unanchored lines an older `stance init` wrote (git history of
+--- lua/stance/cli/initcorpus.lua, 172f72a to 987a8ae), each with the anchored line that takes
+--- its place: every one also hid annotation files (.stance/annotations/alice/cache/q1.txt.stance,
+--- a document in a folder named so, or an annotator named so). A fixed list: never what a
+--- user wrote. (`.*.lock`, `.*.tmp` stay as they are: a save's own, beside any file.)
+H.OLDER = { 'index.bin', 'cache/', 'report/', 'watch.lock', 'watch.sock', 'watch-cookie-*', 'watch.log',
+  'watch.failed', 'watch.start', 'watch.starting' }
+
 ---@return table<string, string>
 function M.older()
   local out = {}
-  for _, line in ipairs(M.lines()) do
-    if line:sub(1, 1) == '/' then out[line:sub(2)] = line end
+  for _, line in ipairs(H.OLDER) do
+    out[line] = '/' .. line
   end
   return out
+end
+
+--- `text` (a .stance/.gitignore) with each of an older init's lines (M.older(), exact; a
+--- line's CR kept) in its anchored form, in place: every other line, the order and the line
+--- ends kept; an old line whose anchored form is there already dropped. Also the old lines
+--- replaced, in their order.
+---@param text string
+---@return string new
+---@return string[] replaced
+function M.anchor(text)
+  local older, have, out, replaced = M.older(), {}, {}, {}
+  for line in text:gmatch('[^\n]+') do
+    have[(line:gsub('\r$', ''))] = true
+  end
+  local pos = 1
+  while pos <= #text do
+    local e = text:find('\n', pos, true)
+    local line = text:sub(pos, (e or #text + 1) - 1)
+    local cr = line:match('\r$') or ''
+    local bare = cr == '' and line or line:sub(1, -2)
+    local now = older[bare]
+    if now then
+      replaced[#replaced + 1] = bare
+      if not have[now] then out[#out + 1] = now .. cr .. (e and '\n' or '') end
+      have[now] = true
+    else
+      out[#out + 1] = text:sub(pos, e or #text)
+    end
+    pos = (e or #text) + 1
+  end
+  return table.concat(out), replaced
+end
+
+--- How many annotation files under `root`'s .stance/annotations the `lines` (unanchored
+--- patterns below .stance/) hid from git: a folder of the file's path (or the file's own name,
+--- for a pattern without a final /) matching one. Counted from a listing (git is not started);
+--- nil when the folder cannot be listed.
+function H.hidden(root, lines)
+  local pats = {}
+  for _, line in ipairs(lines) do
+    local name, dir = line:match('^(.-)(/?)$')
+    pats[#pats + 1] = { '^' .. name:gsub('[%^%$%(%)%%%.%[%]%+%-%?]', '%%%0'):gsub('%*', '[^/]*') .. '$', dir == '/' }
+  end
+  local list = require('stance.core').list(root .. '/.stance/annotations', { ext = { 'stance' }, names = true })
+  if not list then return nil end
+  local n = 0
+  for _, rel in ipairs(list) do
+    local parts = {}
+    for part in rel:gmatch('[^/]+') do
+      parts[#parts + 1] = part
+    end
+    local hit = false
+    for i, part in ipairs(parts) do
+      for _, p in ipairs(pats) do
+        if (i < #parts or not p[2]) and part:find(p[1]) then hit = true end
+      end
+    end
+    if hit then n = n + 1 end
+  end
+  return n
+end
+
+H.upgraded = {} -- corpora whose .stance/.gitignore was looked at in this process (by root)
+
+--- Mend the .stance/.gitignore of an older corpus at `root` (once per process per corpus): its
+--- older init's unanchored lines (M.older()) rewritten anchored, in place and atomically (the
+--- file must still be what was read), every other line kept; said once, on one line (stderr in
+--- the `stance` host, the message area in the editor), for it must be committed. A
+--- .gitignore that is a link or not a regular file is left alone. Nothing is said when nothing
+--- changed (a second run).
+---@param root string the corpus (absolute)
+---@return boolean|nil changed
+---@return string|nil err
+function M.upgrade(root)
+  if H.upgraded[root] then return false end
+  H.upgraded[root] = true
+  local core = require('stance.core')
+  local path = root .. '/.stance/.gitignore'
+  if core.readlink(path) ~= false then return false end -- a link, or none
+  local st = core.stat(path)
+  if not st or st.type ~= 'file' then return false end
+  local fs = require('stance.fs')
+  local text = fs.read(path, root)
+  if not text then return false end
+  local new, replaced = M.anchor(text)
+  if new == text then return false end
+  local ok, err = fs.write_inside(root, path, new, core.sha256(text))
+  if not ok then return nil, err end
+  local hidden = H.hidden(root, replaced)
+  require('stance.notify').line(('%s updated, commit it: the lines of an older stance init (%s) also hid'
+    .. ' annotation files from git, anchored now (/%s)%s'):format(path, table.concat(replaced, ', '),
+    table.concat(replaced, ', /'), (hidden or 0) > 0
+    and ('; %d annotation file(s) it hid now show in git status: commit them too'):format(hidden) or ''),
+    vim and vim.log and vim.log.levels.WARN or nil)
+  return true
 end
 
 --- The patterns of M.lines() that `text` (an ignore file) lacks.
@@ -70,6 +171,7 @@ end
 function M.ensure(root)
   if H.done[root] then return true end
   H.done[root] = true
+  M.upgrade(root) -- (an older init's unanchored lines: anchored first, said once)
   local fs = require('stance.fs')
   local text = fs.read(root .. '/.stance/.gitignore', root) or ''
   local missing = M.missing(text)

@@ -146,17 +146,8 @@ local function update_ignores(marker, dir)
   local expect = core.sha256(text)
   -- an older init's unanchored lines (`cache/` also hid .stance/annotations/NAME/cache/...)
   -- replaced by the anchored ones, in place; the user's own lines kept
-  local older, have, lines = ignored.older(), {}, {}
-  for line in text:gmatch('[^\n]*') do
-    have[line] = true
-  end
-  for line in (text:sub(-1) == '\n' and text or text .. '\n'):gmatch('([^\n]*)\n') do
-    local now = older[line]
-    if now and have[now] then now = nil; line = nil end -- (both there: the old one dropped)
-    lines[#lines + 1] = now or line
-    have[now or ''] = true
-  end
-  local new = table.concat(lines, '\n') .. '\n'
+  local new = ignored.anchor(text)
+  if new:sub(-1) ~= '\n' then new = new .. '\n' end
   local add = ignored.missing(new)
   if #add > 0 then new = new .. table.concat(add, '\n') .. '\n' end
   if new == text then return true end
@@ -190,6 +181,7 @@ function cmd.run(opts, args)
   local marker = rdir .. '/.stance'
   if fs.exists(marker .. '/schema.stance') then
     io.stderr:write(('stance init: %s is a corpus already\n'):format(rdir))
+    require('stance.ignored').upgrade(rdir) -- (an older init's lines anchored, said on stderr)
     local done, uerr = update_ignores(marker, rdir)
     if not done then io.stderr:write('stance init: ', uerr, '\n') end
     if opts.git then
