@@ -336,7 +336,6 @@ local function collect(self, kind, filter)
   end
   Annotation = Annotation or require('stance.annotation')
   local out -- (made by the first layer's, at its size)
-  local errors
   for _, name in ipairs(names) do
     local layer, err, code
     if misses and misses[name] then
@@ -347,12 +346,9 @@ local function collect(self, kind, filter)
     end
     if code == 'ELINK' then err = nil end -- a link is no one's layer (said as such, once)
     -- a file with errors (cut short, git's conflict markers) gives what it lets us read, and
-    -- says so: the second value, and once per file to the host (stance.layer_errors.meet)
+    -- says so: kept for M:errors(), and said once per file to the host (stance.layer_errors.meet)
     local broken = layer and rawget(layer.file, 'errors') ~= 0 and H.broken(layer)
-    if broken or (layer == nil and err) then
-      errors = errors or {}
-      errors[#errors + 1] = broken or H.unreadable(self, name, err)
-    end
+    if broken or (layer == nil and err) then H.keep_error(self, broken or H.unreadable(self, name, err)) end
     if layer then
       local store, orphans = placed(self, layer, kind)
       -- the layer's own store, lent to lazy annotations: the layer changes a copy from now on
@@ -370,7 +366,19 @@ local function collect(self, kind, filter)
       end
     end
   end
-  return out or {}, errors
+  return out or {}
+end
+
+--- Keep `e` (a stance.ReadError) among those M:errors() gives, once per file.
+function H.keep_error(self, e)
+  local kept = rawget(self, '_read_errors')
+  if not kept then
+    kept = { by_file = {} }
+    rawset(self, '_read_errors', kept)
+  end
+  if kept.by_file[e.file] then return end
+  kept.by_file[e.file] = true
+  kept[#kept + 1] = e
 end
 
 ---@class stance.ReadError
@@ -406,22 +414,34 @@ end
 --- Annotations of the document, of every annotator or those in filter.annotator (a name
 --- or a list), optionally only those with the given label, target, stance, role, or
 --- overlapping filter.range = {start, stop} (code points). A layer file with errors (cut
---- short, git's conflict markers) gives what it lets us read: then the second value lists
---- each such file's first error (nil when every file was read whole).
+--- short, git's conflict markers) gives what it lets us read; M:errors() lists it. One value
+--- only (`table.insert(t, doc:annotations())` keeps working).
 ---@param filter table|nil
 ---@return stance.Annotation[]
----@return stance.ReadError[]|nil errors
-function M:annotations(filter) return collect(self, 'annotation', filter) end
+function M:annotations(filter) return (collect(self, 'annotation', filter)) end
 
 --- Relations (filter: annotator, type); errors as M:annotations.
 ---@return stance.Annotation[]
----@return stance.ReadError[]|nil errors
-function M:relations(filter) return collect(self, 'relation', filter) end
+function M:relations(filter) return (collect(self, 'relation', filter)) end
 
 --- Document-level labels (filter: annotator, target, stance, label); errors as M:annotations.
 ---@return stance.Annotation[]
----@return stance.ReadError[]|nil errors
-function M:labels(filter) return collect(self, 'doclabel', filter) end
+function M:labels(filter) return (collect(self, 'doclabel', filter)) end
+
+--- The layer files with errors (cut short, git's conflict markers, unreadable) that the reads
+--- of this document so far (annotations, relations, labels) met: each file's first error, once
+--- per file; nil when every file read was read whole.
+---@return stance.ReadError[]|nil
+function M:errors()
+  local kept = rawget(self, '_read_errors')
+  if not kept then return nil end
+  local out = {}
+  for i, e in ipairs(kept) do
+    out[i] = { file = e.file, line = e.line, col = e.col, message = e.message, errors = e.errors,
+      annotator = e.annotator, where = e.where }
+  end
+  return out
+end
 
 --- Annotate: spec = { start, stop } or { spans = {{start, stop}, ...} } (code points), label,
 --- and target, stance, role, note, confidence as the schema allows; annotator (default:

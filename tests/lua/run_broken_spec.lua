@@ -1,7 +1,7 @@
 -- A `stance run` script that reads a layer file with errors (cut short in a note, git's conflict
 -- markers: tests/helpers/broken_layers.lua) on the study (stances favor and against only):
--- doc:annotations() gives what the file lets us read and, as a second value, each broken file's
--- first error; stance run says each file once on stderr (FILE:LINE:COL: message, never on
+-- doc:annotations() gives what the file lets us read (one value) and doc:errors() each broken
+-- file's first error; stance run says each file once on stderr (FILE:LINE:COL: message, never on
 -- stdout) and exits 1 at the end unless the script returned its own exit status.
 local T = require('helpers')
 local B = require('helpers.broken_layers')
@@ -12,9 +12,11 @@ local total, files = 0, {}
 for _, rel in ipairs({ %s }) do
   local doc = assert(c:document(rel))
   for _ = 1, 2 do -- read twice: said once
-    local anns, errors = doc:annotations({ annotator = 'ben' })
-    total = total + #anns
-    for _, e in ipairs(errors or {}) do
+    local t = {}
+    table.insert(t, doc:annotations({ annotator = 'ben' })) -- one value
+    assert(select('#', doc:annotations({ annotator = 'ben' })) == 1)
+    total = total + #t[1]
+    for _, e in ipairs(doc:errors() or {}) do
       files[#files + 1] = ('%%s:%%s:%%s:%%s:%%s'):format(e.file, e.line, e.col, e.annotator, e.message)
     end
   end
@@ -54,7 +56,7 @@ describe('stance run and layer files with errors', function()
       local rel = '.stance/annotations/ben/' .. B.DOCS[i] .. '.stance'
       local n = select(2, err:gsub(rel:gsub('%p', '%%%0') .. ':%d+:%d+: [^\n]+\n', ''))
       assert.are.equal(1, n, err)
-      -- the script got it, twice (one per read), with its line and column
+      -- the script got it, twice (doc:errors() after each read: once per file), with its line and column
       assert.are.equal(2, select(2, out:gsub('error ' .. rel:gsub('%p', '%%%0') .. ':%d+:%d+:ben:', '')), out)
     end
     assert.falsy(err:find(B.DOCS[3], 1, true), err) -- read whole: nothing said
@@ -71,7 +73,25 @@ describe('stance run and layer files with errors', function()
     assert.falsy(err:find('read in part', 1, true), err)
   end)
 
-  it('a corpus read whole: no second value, exit 0', function()
+  it('a script returning true counts as handled (exit 0), false as status 1', function()
+    local d = corpus()
+    if not d then return pending('../shared/corpus is not here') end
+    for ret, want in pairs({ ['return true'] = 0, ['return false'] = 1 }) do
+      T.write(d .. '/s.lua', SCRIPT:format(docs_list(), ret))
+      local _, err, code = T.run(('cd %s && %s run s.lua'):format(T.q(d), T.q(T.stance)))
+      assert.are.equal(want, code, ret .. ': ' .. err)
+      assert.truthy(err:find(B.DOCS[1] .. '.stance:%d+:%d+: '), err)
+      assert.falsy(err:find('read in part', 1, true), err)
+    end
+    -- a corpus read whole: true and false are the script's status all the same
+    local whole = require('helpers.study').annotated('(none)')
+    T.write(whole .. '/s.lua', 'return false')
+    local _, err, code = T.run(('cd %s && %s run s.lua'):format(T.q(whole), T.q(T.stance)))
+    assert.are.equal(1, code, err)
+    assert.are.equal('', err)
+  end)
+
+  it('a corpus read whole: doc:errors() nil, exit 0', function()
     local d = require('helpers.study').annotated('(none)')
     if not d then return pending('../shared/corpus is not here') end
     B.copy(d, 'ben', B.DOCS)

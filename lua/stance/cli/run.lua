@@ -10,9 +10,9 @@ local cmd = {
     'An error prints the script\'s traceback and exits with status 1. The script runs with',
     'Lua\'s generational garbage collector (collectgarbage("incremental") goes back).',
     'A layer file with errors that the script reads (doc:annotations() gives what it lets us',
-    'read, and its first error as a second value) is said once on stderr as',
+    'read, doc:errors() each such file\'s first error) is said once on stderr as',
     'FILE:LINE:COL: message; then the run exits with status 1 unless the script returns its',
-    'own exit status (an integer: it handled them).',
+    'own exit status (it handled them): an integer, or true (0) or false (1).',
   }, '\n'),
   args = { min = 1 },
   stop_at_positional = true,
@@ -43,6 +43,8 @@ function cmd.run(_, args)
     return 1
   end
   if math.type(res) == 'integer' then return res end
+  if res == true then return 0 end -- (a status of its own: handled)
+  if res == false then return 1 end
   if layer_errors.met > 0 then
     io.stderr:write(('stance run: %d layer file(s) with errors read in part (the annotations above not all there); '
       .. 'a script that handles them returns its exit status\n'):format(layer_errors.met))

@@ -111,9 +111,10 @@ end
 --- its tab page (side windows only) are closed? true: it goes ahead (close them); false: Neovim
 --- refuses it with them open too (close nothing); nil: it cannot be known here, or Neovim
 --- refuses it only in the last window (a buffer in no window changed: E162 after :q!, :wq).
---- A `:q` without ! of a changed buffer that 'hidden' would let go is made to refuse with E37
---- as in the last window (its 'bufhidden' "unload" until the loop turns), not to close the
---- window and leave the side windows alone.
+--- A `:q` without ! of a changed buffer that 'hidden' would let go, in the only tab page, is
+--- made to refuse with E37 as in the last window (its 'bufhidden' "unload" until the loop
+--- turns), not to close the window and leave the side windows alone; with another tab page
+--- Neovim closes the window and keeps the buffer hidden, and so does this.
 ---@param win integer the current window, the one the quit closes
 ---@return boolean|nil
 function M.will_quit(win)
@@ -131,11 +132,20 @@ function M.will_quit(win)
   if M.one_of(c.name, M.QUIT_ALL) then return bang or not any end
   local quit, exit = M.one_of(c.name, M.QUIT), M.one_of(c.name, M.EXIT)
   if not quit and not exit then return nil end
+  local tabs = #vim.api.nvim_list_tabpages()
   if quit and not bang and H.changed(buf) and #vim.fn.win_findbuf(buf) <= 1 then
-    if H.hides(buf) then H.unload_once(buf) end
-    return false -- E37 (check_changed), whatever the windows
+    -- E37 (check_changed) whatever the windows when the buffer cannot be hidden; when 'hidden'
+    -- lets it go, Neovim refuses only in the last window of the last tab page (ex_quit:
+    -- only_one_window() then check_changed_any()), where this window is once the side windows
+    -- are closed: refused so (E37, not E162) with them open too. With another tab page the
+    -- window (its tab page) closes and the buffer stays hidden: that quit goes ahead.
+    if not H.hides(buf) then return false end
+    if tabs == 1 then
+      H.unload_once(buf)
+      return false
+    end
   end
-  if #vim.api.nvim_list_tabpages() > 1 then return true end -- the window closes, Neovim stays
+  if tabs > 1 then return true end -- the window closes, Neovim stays
   -- the last window: Neovim ends unless a buffer is changed (one in no window, even with !;
   -- :wq and :x wrote the current one before QuitPre)
   if (bang and hidden) or (not bang and any) then return nil end

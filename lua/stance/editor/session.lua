@@ -338,6 +338,9 @@ function M.attach(buf)
     if res.moved > 0 then self:changed() end
   end
   H.say_annotator(corpus.root)
+  -- an older corpus's .stance/.gitignore (its unanchored lines hid annotation files from git)
+  -- mended, said once on one line; last, so that it is the line seen (it is said only once)
+  R['stance.ignored'].upgrade(corpus.root)
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceAttach', modeline = false })
   return self
 end
