@@ -10,6 +10,7 @@
 --- seen it change. `:wa` (`:wqa`, `:xa`) writes the changes not yet saved (autosave pending) too;
 --- with none, it writes nothing.
 local M = {}
+require('stance.editor.events').define() -- the autocommands that serve this module (once)
 local H = {}
 
 local Q = require('stance.editor.quit_check')
