@@ -46,7 +46,10 @@ static const unsigned char word_stop[256] = {
 /* The first byte from s on that ends a run of plain string characters, or `end` (the end of
  * the line: "\n", "\r" or the end of the input `limit`, which bounds what is read): 16 or 8
  * bytes at a time, strings being most of an annotation file. */
-static const char *plain_run(const char *s, const char *end, const char *limit) {
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline const char *plain_run(const char *s, const char *end, const char *limit) {
 #if defined(__SSE2__) && defined(__GNUC__)
   const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), cr = _mm_set1_epi8('\r'),
                 nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
@@ -79,7 +82,10 @@ static const char *plain_run(const char *s, const char *end, const char *limit) 
 }
 
 /* The first byte from s on that ends a word, or `end` (as above). */
-static const char *word_end(const char *s, const char *end, const char *limit) {
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline const char *word_end(const char *s, const char *end, const char *limit) {
 #if defined(__SSE2__) && defined(__GNUC__)
   const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), quote = _mm_set1_epi8('"'),
                 cr = _mm_set1_epi8('\r'), nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
@@ -336,6 +342,9 @@ static int read_values(parser *p, const char *line, const char *s, const char *e
 /* read_values() for the line most lines are, one space and one value to the end of the line
  * (a word, or a string without escapes): 1 when the line is that (its value pushed), 0 when
  * read_values() is to read it (anything else, every problem included), -1 when out of memory. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline int one_value(parser *p, const char *line, const char *s, const char *end) {
   const char *q;
   p->nvalues = 0;

@@ -157,8 +157,10 @@ static void vocab_list(const stance_vocab *v, stance_field f, char *out, size_t 
  * every line goes through: their frames stay small, their common path straight. */
 #if defined(__GNUC__)
 #define COLD __attribute__((noinline, cold))
+#define NOINLINE __attribute__((noinline))
 #else
 #define COLD
+#define NOINLINE
 #endif
 
 typedef enum { R_NONE, R_FORMAT, R_DOCUMENT, R_RECORD, R_SKIP } rstate;
@@ -613,7 +615,8 @@ static int is_name(const stance_line *l, const char *name, size_t len) {
 
 static void start_record_rare(reader *r, const stance_line *l);
 
-static void start_record(reader *r, const stance_line *l) {
+/* (not inlined: once per record, it would make the frame of on_line, once per line, bigger) */
+NOINLINE static void start_record(reader *r, const stance_line *l) {
   int kind;
   finish_any(r);
   if (r->stopped) return;
@@ -807,7 +810,19 @@ static void record_attribute(reader *r, const stance_line *l) {
   int f;
   r->note_open = 0;
   r->extra_open = 0;
-  if (r->kind == STANCE_REC_ANNOTATION && is_name(l, "span", 4)) {
+  f = stance_field_from_name(l->name, l->name_len);
+  if (f >= 0 && (r->fields >> f & 1u) && r->field[f] == NO_OFF && l->nvalues == 1) {
+    if (l->values[0].decoded) no_nul(r, l);
+    r->field[f] = keep(r, &r->strs, l->values[0].text, l->values[0].len); /* the common case */
+    r->field_line[f] = l->line;
+    if (f == STANCE_F_NOTE) {
+      r->note_open = 1;
+      r->note_inline = 1;
+      r->note_lines = 0;
+    }
+    return;
+  }
+  if (f < 0 && r->kind == STANCE_REC_ANNOTATION && is_name(l, "span", 4)) { /* (not a field) */
     uint32_t i;
     if (l->nvalues == 0) {
       problem(r, l->line, l->col, STANCE_SEV_ERROR, "`span` needs at least one START-END");
@@ -821,18 +836,6 @@ static void record_attribute(reader *r, const stance_line *l) {
       }
       if (r->nspans == r->spans_cap && !grow_spans(r)) return;
       r->spans[r->nspans++] = rg;
-    }
-    return;
-  }
-  f = stance_field_from_name(l->name, l->name_len);
-  if (f >= 0 && (r->fields >> f & 1u) && r->field[f] == NO_OFF && l->nvalues == 1) {
-    no_nul(r, l);
-    r->field[f] = keep(r, &r->strs, l->values[0].text, l->values[0].len); /* the common case */
-    r->field_line[f] = l->line;
-    if (f == STANCE_F_NOTE) {
-      r->note_open = 1;
-      r->note_inline = 1;
-      r->note_lines = 0;
     }
     return;
   }
