@@ -149,6 +149,23 @@ function H.heat(values, total)
   return table.concat(parts), spans
 end
 
+--- :Stance summary: show the summary in a side window, or close it when one is open (typed
+--- in it or in the document, as :Stance legend). Returns its buffer (nil: closed).
+function M.toggle()
+  local closed = false
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    local ok, what = pcall(vim.api.nvim_win_get_var, win, 'stance_panel')
+    if ok and what == 'summary' and vim.api.nvim_win_is_valid(win) then
+      local buf = vim.api.nvim_win_get_buf(win)
+      if #vim.api.nvim_list_wins() > 1 then vim.api.nvim_win_close(win, true) end
+      if vim.api.nvim_buf_is_valid(buf) then pcall(vim.api.nvim_buf_delete, buf, { force = true }) end
+      closed = true
+    end
+  end
+  if closed then return nil end
+  return M.show()
+end
+
 --- Show the summary in a side window. Returns its buffer.
 function M.show()
   local s, err = require('stance.editor.session').current()
