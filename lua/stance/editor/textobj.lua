@@ -5,6 +5,19 @@ local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 local where = require('stance.editor.where')
+local H = {}
+
+--- Fail as Vim's own text objects do: an error message, which makes Neovim abort the pending
+--- operator (`yia`, `dia`, `cia` change nothing, `c` starts no insert) and drop the keys typed
+--- after it; Visual mode has ended already.
+function H.fail(msg)
+  msg = '(stance) ' .. msg
+  if vim.fn.has('nvim-0.11') == 1 then
+    vim.api.nvim_echo({ { msg } }, true, { err = true })
+  else
+    vim.api.nvim_err_writeln(msg)
+  end
+end
 
 ---@param around boolean `aa` rather than `ia`
 function M.select(around)
@@ -17,7 +30,7 @@ function M.select(around)
   local hit = hits[math.min(count, #hits)]
   if not hit then
     if vim.fn.mode():match('^[vV\22]') then vim.cmd('normal! \27') end
-    return
+    return H.fail('no annotation under the cursor')
   end
   local a, b = hit.start, hit.stop
   if around then
