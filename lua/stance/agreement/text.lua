@@ -293,7 +293,9 @@ function H.spans(out, report, metrics)
     out[#out + 1] = H.row(width, '(all)', cols, f)
     H.notes(out, f, 'span')
   end
-  if #report.fields > 0 and (not metrics or H.keep({ 'alpha_u' }, metrics)[1]) then H.alpha_u_note(out, report.alpha_u) end
+  if #report.fields > 0 and (not metrics or H.keep({ 'alpha_u' }, metrics)[1]) then
+    H.alpha_u_note(out, report.alpha_u)
+  end
 end
 
 --- What αU counted, and why it is "-" or left someone or some document out.

@@ -147,7 +147,9 @@ function H.considered(n, min, ntargets)
     n.sentences, ntargets, n.pairs, n.pairs ~= n.sentences * ntargets and ' (a target\'s `documents` leave some out,'
       .. ' or a sentence was read for some targets)' or '')
   s = s .. (#why > 0 and ('; without a suggestion: %s'):format(table.concat(why, ', ')) or '; a suggestion for each')
-  if n.not_prose > 0 then s = s .. ('; %d unread sentence(s) not prose (bylines, datelines): none'):format(n.not_prose) end
+  if n.not_prose > 0 then
+    s = s .. ('; %d unread sentence(s) not prose (bylines, datelines): none'):format(n.not_prose)
+  end
   return s
 end
 
