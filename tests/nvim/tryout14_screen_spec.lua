@@ -174,6 +174,23 @@ describe('tryout 14 on the screen', function()
       end)
     end)
 
+  it('F4: ]u stops at a sentence an annotation only runs into, as agreement counts it', function()
+    local d = corpus()
+    if not d then return pending('../shared is not here') end
+    local a, b = sentence(d, 3), sentence(d, 4)
+    layer(d, 'ana', { { spans = { { a.start, b.start + 3 } }, label = 'engagement-favor', role = 'claim' } })
+    local nv = open(d)
+    tmux.driving(nv, function()
+      nv:keys('/The Democratic', 'Enter')
+      nv:key(']', nil)
+      nv:key('u', nil)
+      -- sentence 4 ("The U.S. also came under fire.") has no stance: ]u stops there
+      assert.are.equal(b.text:sub(1, 12), nv:lua([[
+        local l = vim.api.nvim_get_current_line()
+        return l:sub(vim.fn.col('.'), vim.fn.col('.') + 11)]]))
+    end)
+  end)
+
   it('F8: the side view: your window says "your layer" (the status line before 0.8, the window bar after)', function()
     local d = corpus()
     if not d then return pending('../shared is not here') end
