@@ -169,6 +169,15 @@ function M.echo(text, hl, history)
   vim.api.nvim_echo({ { text, hl } }, false, {})
 end
 
+--- Say `msg` as an error (ErrorMsg, into :messages), as Neovim's own errors are: in a mapping
+--- of Operator-pending mode it aborts the pending operator, as a failing text object does.
+---@param msg string
+M.err_echo = vim.fn.has('nvim-0.11') == 1 and function(msg)
+  vim.api.nvim_echo({ { msg } }, true, { err = true })
+end or function(msg)
+  vim.api.nvim_err_writeln(msg)
+end
+
 --- Whether mapping `m` (a maparg() dictionary) is one of Neovim's own default mappings
 --- (0.10+ sets them in vim/_defaults.lua: `]a`, `gc`, `Y`, ...), not the user's: its Lua
 --- function comes from Neovim's runtime, or it is documented as a default (":help Y-default").

@@ -271,7 +271,7 @@ function H.open(s, name, here, win)
     -- before Neovim 0.8 (no window bar): the status lines say it, yours with its file and
     -- place as the default status line has them
     vim.wo[win].statusline = title
-    was_sl = vim.api.nvim_win_get_option(here, 'statusline')
+    was_sl = require('stance.compat').win_option(here, 'statusline')
     mine_sl = ('your layer (%s)  %%<%%f %%h%%m%%r%%=%%-14.(%%l,%%c%%V%%) %%P'):format(
       (s.annotator:gsub('%%', '%%%%')))
     vim.wo[here].statusline = mine_sl

@@ -11,12 +11,7 @@ local H = {}
 --- operator (`yia`, `dia`, `cia` change nothing, `c` starts no insert) and drop the keys typed
 --- after it; Visual mode has ended already.
 function H.fail(msg)
-  msg = '(stance) ' .. msg
-  if vim.fn.has('nvim-0.11') == 1 then
-    vim.api.nvim_echo({ { msg } }, true, { err = true })
-  else
-    vim.api.nvim_err_writeln(msg)
-  end
+  require('stance.compat').err_echo('(stance) ' .. msg)
 end
 
 ---@param around boolean `aa` rather than `ia`

@@ -78,7 +78,7 @@ end
 --- A message as Neovim's own for a write or a quit: at once (not scheduled: a quit may end
 --- Neovim next), kept in :messages.
 function H.say(text, hl)
-  require('stance.compat').echo(text, hl)
+  vim.api.nvim_echo({ { text, hl } }, true, {})
 end
 
 --- BufWriteCmd: the annotations when the document may not be changed; else (made
@@ -93,8 +93,8 @@ function H.write(s, args)
     if quiet then return end
     -- short enough for one line (the layer's file is where every layer of yours is:
     -- :Stance layers, :help stance-persistence), cut with "…" when not, whole in :messages
-    H.say(('"%s": %d annotation(s) written to your layer (%s); the text is read-only, not written'):format(s.rel,
-      s.store:count('annotation'), s.annotator))
+    require('stance.compat').echo(('"%s": %d annotation(s) written to your layer (%s); the text is read-only, not'
+      .. ' written'):format(s.rel, s.store:count('annotation'), s.annotator))
     return
   end
   if not s.dirty then -- nothing of yours waits: the file on disk has errors
