@@ -92,6 +92,7 @@ function L:save_layer_cache()
   -- the end of a pass: the folders' descriptors closed (opened again when asked)
   local ds = rawget(self, '_annotations_stamp')
   if ds then ds:release() end
+  require('stance.layer_link').forget(self)
   local lc = rawget(self, '_lcache')
   if not lc then return true end
   lc:release()
@@ -116,9 +117,11 @@ function L:annotators()
   local core = require('stance.core')
   local seen, out = {}, {}
   -- names only: no stat of each annotation file
+  local slug = require('stance.root').slug
   for _, path in ipairs(core.list(dir, { ext = { 'stance' }, names = true }) or {}) do
     local name = path:match('^([^/]+)/')
-    if name and not seen[name] then
+    -- a layer is its folder: one named as stance never names one is none (stance.layer_link)
+    if name and not seen[name] and slug(name) == name then
       seen[name] = true
       out[#out + 1] = name
     end
@@ -177,12 +180,19 @@ function L:layer_names()
     ds = require('stance.core').dir_stamp(self.root .. '/' .. require('stance.root').annotations)
     self._annotations_stamp = ds
   end
-  if ds:changed() then self._layer_names = nil end
+  if ds:changed() then
+    self._layer_names = nil
+    require('stance.layer_link').forget(self) -- (its folders asked again)
+  end
   if self._layer_names then return self._layer_names end
-  local out = require('stance.core').folders(self.root .. '/' .. require('stance.root').annotations) or {}
-  local seen = {}
-  for _, name in ipairs(out) do
-    seen[name] = true
+  local slug = require('stance.root').slug
+  local out, seen = {}, {}
+  for _, name in ipairs(require('stance.core').folders(self.root .. '/' .. require('stance.root').annotations) or {}) do
+    -- a layer is its folder: one named as stance never names one is none (stance.layer_link)
+    if slug(name) == name then
+      seen[name] = true
+      out[#out + 1] = name
+    end
   end
   self._layer_names = H.with_unsaved(self, out, seen)
   return self._layer_names
