@@ -37,6 +37,8 @@ end
 -- M.refusal's `fresh`); not kept in Neovim (a long-lived process: asked each time)
 local memo = not vim and {} or nil
 
+local told = {} -- root -> true: M.scan went through its annotations folder (its caller says them)
+
 --- Forget what was asked of the folders (the annotations folder changed, a pass ended: see
 --- stance.Corpus.layer_names and save_layer_cache).
 ---@param c table|nil the corpus whose M.folders_said is forgotten too
@@ -229,12 +231,17 @@ end
 
 local said = {} -- what M.warn said already, in this process
 
+--- How many different things M.warn said in this process: layers (or files of them) left out
+--- for a link or a folder that is no annotator's (`stance run` then exits 1).
+M.left = 0
+
 --- Say `err` (see M.refusal) through stance.notify, once per process: a script's pass or a
 --- curation meets the same link at each question about that layer.
 ---@param err string
 function M.warn(err)
   if said[err] then return end
   said[err] = true
+  M.left = M.left + 1
   -- (names from the corpus: shown, never acting on the terminal)
   require('stance.notify').warn(require('stance.utf8').printable(err))
 end
@@ -280,6 +287,7 @@ function M.scan(root, annotator)
     end
   end
   if not annotator then
+    told[root] = true
     for _, name in ipairs(core.folders(top) or {}) do
       if R.slug(name) ~= name then
         local path = top .. '/' .. name
@@ -290,6 +298,30 @@ function M.scan(root, annotator)
     table.sort(out, function(a, b) return a.path < b.path end)
   end
   return out
+end
+
+--- Say, through M.warn, the links among the annotators' folders of the corpus at `root` and
+--- the folders whose name stance never makes (`links` and `bad`: names of those folders, see
+--- core.folders and stance.Corpus.layer_names): what a pass over the corpus's layers leaves
+--- out. Not when a command went through the whole annotations folder with M.scan (it says
+--- them itself).
+---@param root string
+---@param links string[]
+---@param bad string[]
+function M.say_folders(root, links, bad)
+  if told[root] then return end
+  local top = root .. '/' .. require('stance.root').annotations
+  for _, name in ipairs(links) do
+    local path = top .. '/' .. name
+    local target = M.target(path, root)
+    if target then
+      M.warn(H.said(path, root, M.folder_message({ folder = path, target = target, who = name }, root)))
+    end
+  end
+  for _, name in ipairs(bad) do
+    local path = top .. '/' .. name
+    M.warn(H.said(path, root, M.folder_message({ folder = path, who = name, bad = true }, root)))
+  end
 end
 
 --- The lines that say each link of M.scan(root, annotator), as M.refusal says one.

@@ -71,7 +71,7 @@ local ok, aerr = doc:annotate({ start = 0, stop = 5, label = 'sanctions-against'
 print(ok == nil, aerr)
 assert(c:save())
 ]]):format(D3))
-      assert.are.equal(0, code, out .. err)
+      assert.are.equal(1, code, out .. err)
       assert.truthy(out:find('^0\ttrue\ntrue\t.stance/annotations/ana/sub/' .. D3:gsub('%p', '%%%0')
         .. '%.stance:1:1: in %.stance/annotations/ana/sub, a link to %.stance/annotations/ben/sub'), out)
       assert.truthy(err:find(SUB, 1, true), err)
@@ -107,7 +107,7 @@ local ok, aerr = doc:annotate({ start = 0, stop = 5, label = 'favor', target = '
 print(ok == nil, aerr)
 assert(c:save())
 ]])
-      assert.are.equal(0, code, out .. err)
+      assert.are.equal(1, code, out .. err)
       assert.truthy(out:find("true\t.stance/annotations/ben/01_charge_works.txt.stance:1:1: in .stance/annotations/ben, "
         .. 'a link to .stance/annotations/zoe', 1, true), out)
       assert.are.equal(before, T.read(zoe))
@@ -147,8 +147,14 @@ for k in pairs(seen) do names[#names + 1] = k end
 table.sort(names)
 print(table.concat(names, ','))
 ]])
-    assert.are.equal(0, code, out .. err)
+    assert.are.equal(1, code, out .. err)
     assert.are.equal('ana,ben,zed_x\nana,ben,zed_x\n', out)
+    assert.truthy(err:find("stance: .stance/annotations/zed\\x:1:1: a folder named zed\\x, a name stance never gives", 1,
+      true), err)
+    assert.truthy(err:find('stance: .stance/annotations/esc\\x1b[31m:1:1: a folder named', 1, true), err)
+    out, err, code = T.stance_run({ 'agree' }, nil, d)
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find("a folder named zed\\x, a name stance never gives", 1, true), err)
     -- stats: exit 1
     out, err, code = T.stance_run({ 'stats' }, nil, d)
     assert.are.equal(1, code, out .. err)
