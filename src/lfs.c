@@ -244,7 +244,9 @@ static int opt_bool(lua_State *L, int opts, const char *name) {
  * Replaces the file under its lock (atomic.h). expect_hash: the SHA-256 hex the file must
  * still have ("" = must not exist); on a mismatch nothing is written and the code is
  * "ECHANGED". opts.stamp: the same with the file's stamp (when expect_hash is nil).
- * opts.root: the file must be inside that folder (links resolved), else "EOUTSIDE".
+ * opts.root: the file must be inside that folder (links resolved), else "EOUTSIDE"; an
+ * annotation file of it must have no link among its folders below .stance/annotations/ nor
+ * be one (checked again under the lock), else "ELINK".
  * opts.cache: no fsync (a cache that can be rebuilt). The result has the file's new stamp
  * and the SHA-256 of the data. */
 static int l_write_atomic(lua_State *L) {
@@ -264,7 +266,10 @@ static int l_write_atomic(lua_State *L) {
   o.new_stamp_len = sizeof stamp;
   rc = stance_write_file(path, data, len, &o, err, sizeof err);
   if (rc == 1) return stance__fail(L, err, "ECHANGED");
-  if (rc != 0) return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE" : "EWRITE");
+  if (rc != 0)
+    return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE"
+                                : strstr(err, "a layer's file and folders must be its own") ? "ELINK"
+                                                                                             : "EWRITE");
   lua_pushboolean(L, 1);
   lua_createtable(L, 0, 2);
   lua_pushstring(L, stamp);
