@@ -188,6 +188,7 @@ function H.check_file(path, schemas)
     -- the document changed since the file was written: where is each annotation now?
     -- (always checked: orphans written back after a re-anchoring stay listed)
     local res = require('stance.reanchor').run(root, store, { force = true,
+      document = require('stance.reanchor').document_of(root, path),
       progress = H.bar and function(done, total) H.bar:within(done, total) end })
     H.anchored[#H.anchored + 1] = res
     for _, p in ipairs(require('stance.reanchor').problems(res, text)) do
@@ -249,6 +250,9 @@ function H.check_layer_place(path, root, store, text, problems)
   if abs:sub(1, #dir) ~= dir then return end
   local folder = abs:sub(#dir + 1):match('^([^/]+)/')
   if not folder then return end
+  -- a `document` record that names another document than the file's place: the place decides
+  local mismatch = require('stance.reanchor').mismatch(root, path, store, text)
+  if mismatch then problems[#problems + 1] = mismatch end
   local who = store:header().annotator
   if who and R.slug(who) ~= folder then
     local line = 1
