@@ -44,7 +44,8 @@ local told = {} -- root -> true: M.scan went through its annotations folder (its
 ---@param c table|nil the corpus whose M.folders_said is forgotten too
 function M.forget(c)
   if memo then memo = {} end
-  if c then rawset(c, '_link_dirs', nil) end
+  if c and rawget(c, '_link_dirs') then rawset(c, '_link_dirs', {}) end
+  if c and rawget(c, '_link_last') then rawset(c, '_link_last', false) end
 end
 
 --- The annotations folder of `root`, absolute, with a slash at the end.
@@ -113,6 +114,46 @@ function M.folder_message(fp, root)
     fp.target, fp.who)
 end
 
+local find, sub = string.find, string.sub
+
+--- The folder of the document `path` ("" at the root): its last slash found by plain
+--- searches (a pattern such as "^(.*)/" backtracks over the whole path, at every document
+--- of a pass).
+function H.dir_of(path)
+  local at = find(path, '/', 1, true)
+  if not at then return '' end
+  while true do
+    local nx = find(path, '/', at + 1, true)
+    if not nx then return sub(path, 1, at - 1) end
+    at = nx
+  end
+end
+
+--- What is said of the folders of the layers on the documents of the folder `dir` (kept on
+--- the corpus `c` until it forgets, see M.forget): name -> said or false.
+function H.said_in(c, dir)
+  local byd = c._link_dirs or rawget(c, '_link_dirs') -- (a field once made: no metamethod)
+  if not byd then
+    byd = {}
+    rawset(c, '_link_dirs', byd)
+  end
+  local m = byd[dir]
+  if not m then
+    m = {}
+    byd[dir] = m
+  end
+  return m
+end
+
+--- What is said of `name`'s folders on the documents of `dir` (asked once).
+function H.ask(c, m, name, path)
+  local said = false
+  local fp = M.folder_problem(c:layer_folder(name) .. path, c.root)
+  if fp then said = H.said(fp.folder, c.root, M.folder_message(fp, c.root)) end
+  m[name] = said
+  return said
+end
+
 --- What is said of the folders of `name`'s layer on the document `path` (relative to the
 --- corpus `c`) when one is a link or no annotator's folder ("LINK:1:1: a link to T: ..."),
 --- false when none is: asked once per pass for each folder of documents and each layer (kept
@@ -122,45 +163,42 @@ end
 ---@param path string
 ---@return string|false
 function M.folders_said(c, name, path)
-  local byd = rawget(c, '_link_dirs')
-  if not byd then
-    byd = {}
-    rawset(c, '_link_dirs', byd)
-  end
-  local d = path:match('^(.*)/') or ''
-  local m = byd[d]
-  if not m then
-    m = {}
-    byd[d] = m
-  end
+  local m = H.said_in(c, H.dir_of(path))
   local said = m[name]
-  if said == nil then
-    said = false
-    local fp = M.folder_problem(c:layer_folder(name) .. path, c.root)
-    if fp then said = H.said(fp.folder, c.root, M.folder_message(fp, c.root)) end
-    m[name] = said
-  end
+  if said == nil then said = H.ask(c, m, name, path) end
   return said
 end
 
 --- `names` without the layers whose folders on the document `path` are a link (or no
---- annotator's: M.folders_said), each said once (M.warn); `names` itself when none is (the
---- usual case: one table lookup per layer).
+--- annotator's: M.folders_said), each said once (M.warn); `names` itself when none is. At
+--- every document of a pass: a document in the folder of the one before, with the same
+--- names, none of them refused there, costs two plain searches (no string made).
 ---@param c table stance.Corpus
 ---@param names string[]
 ---@param path string
 ---@return string[]
 function M.readable(c, names, path)
+  local last = c._link_last -- (false once made: a field of its own, no metamethod)
+  if last and last.names == names and find(path, last.prefix, 1, true) == 1
+      and not find(path, '/', last.n + 1, true) then
+    return names
+  end
+  local d = find(path, '/', 1, true) and H.dir_of(path) or ''
+  local m = H.said_in(c, d)
   local out = names
   for i = 1, #names do
-    local said = M.folders_said(c, names[i], path)
+    local name = names[i]
+    local said = m[name]
+    if said == nil then said = H.ask(c, m, name, path) end
     if said then
       M.warn(said)
       if out == names then out = { (table.unpack or unpack)(names, 1, i - 1) } end
     elseif out ~= names then
-      out[#out + 1] = names[i]
+      out[#out + 1] = name
     end
   end
+  local prefix = d == '' and '' or d .. '/'
+  rawset(c, '_link_last', out == names and { names = names, prefix = prefix, n = #prefix } or false)
   return out
 end
 
