@@ -192,7 +192,12 @@ function M.readable(c, names, path)
     if said == nil then said = H.ask(c, m, name, path) end
     if said then
       M.warn(said)
-      if out == names then out = { (table.unpack or unpack)(names, 1, i - 1) } end
+      if out == names then
+        out = {}
+        for k = 1, i - 1 do
+          out[k] = names[k]
+        end
+      end
     elseif out ~= names then
       out[#out + 1] = name
     end
@@ -309,13 +314,22 @@ function M.scan(root, annotator)
   local top = root .. '/' .. R.annotations
   local dir = annotator and top .. '/' .. R.slug(annotator) or top
   local out = {}
+  if annotator then
+    -- the annotator's folder itself a link: that is what is said (nothing below it listed)
+    local target = M.target(dir, root)
+    if target then
+      local message = M.folder_message({ folder = dir, target = target, who = R.slug(annotator) }, root)
+      return { { path = dir, target = target, message = message, said = H.said(dir, root, message) } }
+    end
+  end
   for _, e in ipairs(core.list(dir, { links = true }) or {}) do
     local path = dir .. '/' .. e.path
     local target = M.target(path, root)
     if target then
       local message -- (once: said is made of it)
       local st = core.stat(path) -- (where it leads: a folder, or a file)
-      if path:match('%.stance$') and (annotator or e.path:find('/', 1, true)) and not (st and st.type == 'directory') then
+      local in_folder = annotator or e.path:find('/', 1, true)
+      if path:match('%.stance$') and in_folder and not (st and st.type == 'directory') then
         message = M.message(path, target, root)
       else
         local who = annotator and R.slug(annotator) or e.path:match('^[^/]+')

@@ -65,7 +65,8 @@ function cmd.run(opts, args)
         -- a `document` record that names another document than the file's place: not rewritten
         local mismatch = root and R.mismatch(root, path, file.store, file.text)
         local res = root and not mismatch and R.run(root, file.store,
-          { document = R.document_of(root, path), progress = bar and function(done, total) bar:within(done, total) end })
+          { document = R.document_of(root, path),
+            progress = bar and function(done, total) bar:within(done, total) end })
         if mismatch then
           refused = refused + 1
           say(io.stderr, ('stance fmt: %s:%d:%d: %s\n'):format(path, mismatch.line, mismatch.col, mismatch.message))

@@ -140,7 +140,8 @@ function M:read_layer(annotator)
   if link then
     R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
     return R['stance.core'].store(), { path = path, stamp = stamp, errors = 1, problems = { link }, size = 0,
-      exists = true, link = link.folder and 'folder' or true }, { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
+      exists = true, link = link.folder and 'folder' or true },
+      { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
   end
   local pre = R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
   local cached, raw
