@@ -218,7 +218,7 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   ok, why = fs.inside(c.root, layer_rel)
   if not ok then return skip('its layer %s: %s', layer_rel, why) end
   -- a link in the layer's place is never replaced (stance.layer_link)
-  local link = require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root)
+  local link = require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root, true)
   if link then return skip('%s', link) end
   if fs.exists(c.root .. '/' .. layer_rel) or ctx.taken[layer_rel] then
     return skip('%s already has a layer of %s (import with another --annotator)', rel, who)

@@ -213,7 +213,7 @@ function H.document_layers(c, ctx, dpath, recs)
     local first = group[1] or {}
     local inside, iwhy = fs.inside(c.root, layer_rel)
     -- a link in the layer's place is never replaced (stance.layer_link)
-    local link = inside and require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root)
+    local link = inside and require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root, true)
     if link then
       skipped = skipped + #group
       report:warn(path, first._line, first._col, '%s; its %d record(s) skipped', link, #group)
