@@ -331,6 +331,43 @@ describe('a hostile corpus cannot crash or garble the command line', function()
     local _, cerr, ccode = T.run(('cd %s && sha256sum --quiet -c %s'):format(T.q(root), T.q(sums)))
     assert.are.equal(0, ccode, cerr)
   end)
+
+  it('stats --by shows metadata values and schema names escaped', function()
+    local root = setup()
+    T.write(root .. '/.stance/documents.csv', 'document,outlet\ndoc.txt,"evil\27]0;pwned\7\27[2J\nline2\194\155"\n')
+    local s = core.store()
+    s:set_header('document', 'doc.txt')
+    s:set_header('annotator', 'ana')
+    assert(s:add({ kind = 'annotation', id = 'a1', spans = { { 0, 17 } }, label = 'claim', target = 't',
+      stance = 'fav\27[5mor', quote = 'The charge works.' }))
+    T.write(root .. '/.stance/annotations/ana/doc.txt.stance', s:write())
+    T.write(root .. '/.stance/schema.stance', T.read(root .. '/.stance/schema.stance')
+      .. '\nstance "fav\\x1b[5mor"\n')
+    local out, err, code = run(root, { 'stats', '--by', 'outlet' })
+    assert.are.equal(0, code, err)
+    assert.falsy(out:find('\27', 1, true), out)
+    assert.falsy(out:find('\194\155', 1, true), out)
+    assert.truthy(out:find('evil\\x1b]0;pwned\\x07\\x1b[2J\\nline2\\u009b', 1, true), out)
+    assert.truthy(out:find('fav\\x1b[5mor', 1, true), out) -- the header cell, a stance of the schema
+    assert.are.equal(2, select(2, out:gsub('\n', ''))) -- the header and one row: no line broken
+  end)
+
+  it('stance diff (git\'s diff driver) shows notes, quotes and labels escaped', function()
+    local d = T.tmpdir()
+    local a = table.concat({ 'format stance 1', '', 'document "doc.txt"', '  annotator ana', '',
+      'annotation a1', '  span 0-5', '  label "cl\\x1b[31maim"', '  quote "Th\\x1b]0;x\\x07e"', '' }, '\n')
+    T.write(d .. '/a.stance', a)
+    T.write(d .. '/b.stance', a:gsub('  quote', '  note "x\\x1b]0;pwned\\x07\\x1b[2J\\u{9b}y"\n  quote'))
+    for _, args in ipairs({ { 'diff', 'a.stance', 'b.stance' },
+      { 'diff', 'x\27[2J.stance', 'a.stance', '1', '100644', 'b.stance', '2', '100644' } }) do
+      local out = run(d, args)
+      assert.falsy(out:find('\27', 1, true), out)
+      assert.falsy(out:find('\194\155', 1, true), out)
+      assert.falsy(out:find('\7', 1, true), out)
+      assert.truthy(out:find('note (none) -> x\\x1b]0;pwned\\x07\\x1b[2J\\u009by', 1, true), out)
+      assert.truthy(out:find('cl\\x1b[31maim "Th\\x1b]0;x\\x07e"', 1, true), out)
+    end
+  end)
 end)
 
 describe('a hostile corpus, the files around the annotations', function()
