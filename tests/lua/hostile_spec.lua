@@ -458,6 +458,55 @@ describe('a hostile corpus, the files around the annotations', function()
   end)
 end)
 
+describe('bytes that are not UTF-8 in a collaborator\'s file', function()
+  after_each(T.cleanup)
+
+  it('are written into JSON as U+FFFD, said once; a W3C import skips only an annotation holding some', function()
+    local json = require('stance.json')
+    -- each byte: a sequence cut short is two
+    assert.are.equal('"a\239\191\189b\195\169\239\191\189\239\191\189"', json.encode('a\255b\195\169\226\130'))
+    local text, n = json.encode_counted({ ['k\254'] = 'x\192\175y' })
+    assert.are.equal(3, n)
+    assert.are.same({ ['k\239\191\189'] = 'x\239\191\189\239\191\189y' }, json.decode(text))
+    local root = setup()
+    local layer = table.concat({ 'format stance 1', '', 'document "doc.txt"', '  annotator ana', '',
+      'annotation a1', '  span 0-17', '  label claim', '  quote "The charge works."', '  note "bad \\xfe\\xff end"', '',
+      'annotation a2', '  span 18-42', '  label claim', '  quote "Traffic fell by a fifth."', '' }, '\n')
+    T.write(root .. '/.stance/annotations/ana/doc.txt.stance', layer)
+    local out, err, code = run(root, { 'export', '--to', 'jsonl' })
+    assert.are.equal(0, code, err) -- nothing left out: the loss of bytes said, not an error
+    assert.truthy(err:find('doc.txt:1:1: note: annotation a1 of ana: 2 byte(s) of invalid UTF-8 written as U+FFFD', 1,
+      true), err)
+    assert.are.equal(0, (core.text(out):invalid()))
+    assert.truthy(out:find('"note":"bad \239\191\189\239\191\189 end"', 1, true), out)
+    local wout, werr, wcode = run(root, { 'export', '--to', 'w3c' })
+    assert.are.equal(0, wcode, werr)
+    assert.truthy(werr:find('doc.txt.stance:6:1: note: annotation a1: 2 byte(s) of invalid UTF-8', 1, true), werr)
+    assert.are.equal(0, (core.text(wout):invalid()))
+    assert.truthy(json.decode(wout))
+    -- round trip: export w3c, then import w3c into a corpus without the layer
+    local other = setup()
+    local d = T.tmpdir()
+    T.write(d .. '/out.json', wout)
+    local _, ierr, icode = run(other, { 'import', '--from', 'w3c', d .. '/out.json' })
+    assert.are.equal(0, icode, ierr)
+    local back = T.read(other .. '/.stance/annotations/ana/doc.txt.stance')
+    assert.truthy(back:find('note "bad \239\191\189\239\191\189 end"', 1, true), back)
+    assert.truthy(back:find('annotation a2', 1, true), back)
+    -- another tool's (or an older stance's) file with the raw bytes: that annotation only is skipped, at its place
+    local raw = wout:gsub('\239\191\189\239\191\189', '\254\255')
+    T.write(d .. '/raw.json', raw)
+    local third = setup()
+    local rout, rerr, rcode = run(third, { 'import', '--from', 'w3c', d .. '/raw.json' })
+    assert.are.equal(1, rcode, rerr)
+    assert.truthy(rerr:find('raw.json:1:%d+: warning: annotation 1 %(urn:stance:annotation:a1%) skipped: a string holds '
+      .. 'invalid UTF%-8'), rerr)
+    assert.truthy((rout .. rerr):find('imported 1 record(s)', 1, true), rout .. rerr)
+    local got = T.read(third .. '/.stance/annotations/ana/doc.txt.stance')
+    assert.truthy(got:find('annotation a2', 1, true) and not got:find('annotation a1', 1, true), got)
+  end)
+end)
+
 describe('scripts on a document that changed since its annotations were written', function()
   after_each(T.cleanup)
 
