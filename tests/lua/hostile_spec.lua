@@ -458,6 +458,71 @@ describe('a hostile corpus, the files around the annotations', function()
   end)
 end)
 
+describe('a document holding a NUL byte', function()
+  after_each(T.cleanup)
+
+  it('gets no annotation whose quote would be cut there, and exact contexts next to it', function()
+    local root = setup()
+    T.write(root .. '/nul.txt', 'Hello wor\0ld. This is \255\254 bad UTF-8.\r\nSecond line here.\r\n')
+    local d = T.tmpdir()
+    T.write(d .. '/nul.lua', table.concat({
+      "local c = assert(stance.open('.'))",
+      "local doc = assert(c:document('nul.txt'))",
+      "local a, err = doc:annotate({ start = 0, stop = 20, annotator = 'ana', label = 'claim' })",
+      "assert(a == nil, 'annotated over a NUL')",
+      "io.stdout:write(err, '\\n')",
+      "local b = assert(doc:annotate({ start = 22, stop = 35, annotator = 'ana', label = 'claim' }))",
+      "local h = assert(doc:annotate({ start = 0, stop = 5, annotator = 'ana', label = 'claim' }))",
+      "assert(b.prefix == 'ld. This is ', b.prefix)",
+      "assert(h.suffix == ' wor', h.suffix)",
+      "local _, uerr = h:update({ spans = { { 0, 12 } } })",
+      "assert(uerr and uerr:find('NUL byte'), uerr)",
+      "assert(c:save())",
+    }, '\n'))
+    local out, err, code = run(root, { 'run', d .. '/nul.lua' })
+    assert.are.equal(0, code, out .. err)
+    assert.truthy(out:find('the text of 0-20 holds a NUL byte (code point 9): an annotation\'s quote cannot keep one',
+      1, true), out)
+    local file = T.read(root .. '/.stance/annotations/ana/nul.txt.stance')
+    assert.truthy(file:find('prefix "ld. This is "', 1, true), file)
+    local cout, cerr, ccode = run(root, { 'check' })
+    assert.are.equal(0, ccode, cout .. cerr)
+    assert.truthy((cout .. cerr):find('0 errors, 0 warnings', 1, true), cout .. cerr)
+    -- the document changes: fmt --reanchor moves them with contexts cut at the NUL too, and
+    -- a file that then holds an orphan records no hash
+    T.write(root .. '/nul.txt', 'New top line.\n' .. T.read(root .. '/nul.txt'))
+    T.write(root .. '/.stance/annotations/ana/nul.txt.stance', file .. '\nannotation orphanorphan\n  span 40-45\n'
+      .. '  label claim\n  quote "nowhere to be found"\n')
+    local fout, ferr = run(root, { 'fmt', '--reanchor', '.stance/annotations/ana/nul.txt.stance' })
+    assert.truthy((fout .. ferr):find('2 moved, 1 orphaned', 1, true), fout .. ferr)
+    local moved = T.read(root .. '/.stance/annotations/ana/nul.txt.stance')
+    assert.falsy(moved:find('\n  hash ', 1, true), moved)
+    assert.truthy(moved:find('prefix "ld. This is "', 1, true), moved)
+  end)
+
+  it('is imported (brat, W3C) without an annotation over the NUL, said, and with exact contexts', function()
+    local root = setup()
+    local d = T.tmpdir()
+    local text = 'Hello wor\0ld. This is fine.\n'
+    T.write(d .. '/brat/nul.txt', text)
+    T.write(d .. '/brat/nul.ann', 'T1\tclaim 0 20\tHello wor\0ld. This i\nT2\tclaim 14 21\tThis is\n')
+    local out, err, code = run(root, { 'import', '--from', 'brat', d .. '/brat' })
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(err:find('nul.ann: warning: the annotation at 0-20 skipped: the text of 0-20 holds a NUL byte', 1,
+      true), err)
+    local file = T.read(root .. '/.stance/annotations/brat/nul.txt.stance')
+    assert.truthy(file:find('quote "This is"\n  prefix "ld. "\n  suffix " fine.\\n"', 1, true), file)
+    assert.falsy(file:find('span 0-20', 1, true), file)
+    T.write(d .. '/w.json', '{"@context":"http://www.w3.org/ns/anno.jsonld","type":"Annotation","id":"urn:x:1",'
+      .. '"body":{"type":"TextualBody","value":"claim","purpose":"tagging"},"target":{"source":"nul.txt",'
+      .. '"selector":{"type":"TextPositionSelector","start":0,"end":20}}}\n')
+    local wout, werr, wcode = run(root, { 'import', '--from', 'w3c', d .. '/w.json' })
+    assert.are.equal(1, wcode, wout .. werr)
+    assert.truthy(werr:find('skipped: the text of 0-20 holds a NUL byte', 1, true), werr)
+    assert.truthy(wout:find('0 annotation file(s) written', 1, true), wout)
+  end)
+end)
+
 describe('bytes that are not UTF-8 in a collaborator\'s file', function()
   after_each(T.cleanup)
 

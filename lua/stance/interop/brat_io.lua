@@ -252,6 +252,11 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   else
     store, n, skipped = H.records(ann, text, model, shown, ctx, check_utf8, status)
   end
+  -- an annotation over a NUL byte of the document: skipped, as the editor and scripts refuse it
+  local nul = require('stance.layer').drop_nul(store, text, function(r, nwhy)
+    report:warn(shown, nil, nil, 'the annotation at %d-%d skipped: %s', r.spans[1][1], r.spans[#r.spans][2], nwhy)
+  end)
+  n, skipped = n - nul, skipped + nul
   -- the layer first: a document is copied in only with its layer
   ok, why = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, who, text), '')
   if not ok then return skip('%s', why) end

@@ -294,6 +294,17 @@ function H.layer(ctx, kept, name, rel, layer_rel, doc_text, status, given)
     local r = by_id[id]
     report:warn(path, r and r._line, r and r._col, 'annotation %s: its text is not in %s; kept as an orphan', id, rel)
   end
+  -- an annotation over a NUL byte of the document: skipped, as the editor and scripts refuse it
+  local nul = require('stance.layer').drop_nul(store, doc_text, function(r, why)
+    local x = by_id[r.id]
+    report:warn(path, x and x._line, x and x._col, 'annotation %s skipped: %s', r.id, why)
+  end)
+  if nul > 0 then
+    ctx.skipped_in_layers = (ctx.skipped_in_layers or 0) + nul
+    if not status and store:count('annotation') + store:count('relation') + store:count('doclabel') == 0 then
+      return nil
+    end
+  end
   if status then store:set_header('status', status) end
   local ok, berr = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, name, doc_text), '')
   if not ok then
