@@ -78,9 +78,11 @@ static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const
 /* folders(dir) -> the names of the folders directly in `dir`, sorted (byte order): real
  * folders only (no link, whatever it points to), no hidden name (".x"), as the listing's
  * rules have it | nil, err, code. One readdir, no walk below them: what a corpus's
- * annotators' folders are found with. */
+ * annotators' folders are found with. folders(dir, "hidden") -> the hidden names instead
+ * (".x", of anything but "." and ".."): what the listing leaves out, for saying so. */
 static int l_folders(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
+  int hidden = lua_isstring(L, 2) && strcmp(lua_tostring(L, 2), "hidden") == 0;
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY), k;
   DIR *d;
   struct dirent *de;
@@ -96,8 +98,11 @@ static int l_folders(lua_State *L) {
     struct stat st;
     size_t len;
     char *copy;
-    if (de->d_name[0] == '.') continue;
-    if (de->d_type != DT_DIR) {
+    if (hidden) {
+      if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+    } else if (de->d_name[0] == '.') {
+      continue;
+    } else if (de->d_type != DT_DIR) {
       /* a file system that does not say: ask (a link is no folder here) */
       if (de->d_type != DT_UNKNOWN || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
           !S_ISDIR(st.st_mode))
