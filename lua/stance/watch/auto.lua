@@ -106,7 +106,8 @@ end
 --- socket at .stance/watch.sock (a file, a folder, a link: never replaced); nil when neither.
 function H.blocked(root)
   local core = require('stance.core')
-  local fix = 'remove it so that `watch auto` can start a watcher (a watcher makes it itself; it is not to be committed)'
+  local fix = 'remove it so that `watch auto` can start a watcher (a watcher makes it itself; it is not to be '
+    .. 'committed)'
   local log = '.stance/' .. M.LOG
   local to = core.readlink(root .. '/' .. log)
   if to then
