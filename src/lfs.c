@@ -80,9 +80,12 @@ static int cmp_kinded(const void *a, const void *b) { return strcmp(*(char *cons
  * folders only (no link, whatever it points to), no hidden name (".x"), as the listing's
  * rules have it; and the names of the symbolic links there (not hidden, sorted), which are
  * no folder of `dir` | nil, err, code. One readdir, no walk below them: what a corpus's
- * annotators' folders are found with (and the links among them said). */
+ * annotators' folders are found with (and the links among them said).
+ * folders(dir, "hidden") -> the hidden names instead (".x", of anything but "." and "..";
+ * the second table empty): what the listing leaves out, for saying so. */
 static int l_folders(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
+  int hidden = lua_isstring(L, 2) && strcmp(lua_tostring(L, 2), "hidden") == 0;
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY), k, links;
   DIR *d;
   struct dirent *de;
@@ -99,8 +102,11 @@ static int l_folders(lua_State *L) {
     size_t len;
     char *copy;
     char kind = 'd';
-    if (de->d_name[0] == '.') continue;
-    if (de->d_type == DT_LNK) {
+    if (hidden) {
+      if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+    } else if (de->d_name[0] == '.') {
+      continue;
+    } else if (de->d_type == DT_LNK) {
       kind = 'l';
     } else if (de->d_type != DT_DIR) {
       /* a file system that does not say: ask (a link is no folder here) */

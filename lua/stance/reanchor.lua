@@ -196,13 +196,14 @@ function M.problems(res, text)
 end
 
 --- The file's new text after re-anchoring: moved annotations at their new place with
---- fresh quote and context, orphans as they were, the document's hash.
+--- fresh quote and context, orphans as they were, the document's hash (none when it holds
+--- an orphan: its offsets count in no one text, doc/format.md 8.3).
 ---@param res stance.ReanchorResult
 ---@param context integer|nil code points of prefix and suffix (default 32)
 ---@return string
 function M.write(res, context)
   res.frame:refresh(res.store, context or 32)
-  res.store:set_header('hash', res.hash)
+  res.store:set_header('hash', (res.orphaned or 0) == 0 and res.hash or nil)
   return res.frame:write(res.store)
 end
 
