@@ -50,15 +50,70 @@ static inline void luaL_setmetatable(lua_State *L, const char *tname) {
 #define STANCE_LUA_ABI LUA_VERSION_MAJOR "." LUA_VERSION_MINOR
 #endif
 
-/* Userdata with a type name, a method table as __index, __gc and __tostring. */
-static inline void stance__newclass(lua_State *L, const char *tname, const luaL_Reg *meta,
-                                    const luaL_Reg *methods) {
-  luaL_newmetatable(L, tname);
+/* The number of functions in `l`. */
+static inline int stance__nfuncs(const luaL_Reg *l) {
+  int n = 0;
+  while (l[n].name != NULL) n++;
+  return n;
+}
+
+/* A class noted by stance__newclass, made by its first stance__getclass. */
+typedef struct stance_class_fns {
+  const luaL_Reg *meta, *methods;
+} stance_class_fns;
+
+/* Make class `tname`'s metatable (luaL_newmetatable's: in the registry under `tname`, with
+ * __name from 5.3) and push it. Its tables are made at their size (filled one field at a
+ * time, they were rehashed three or four times). */
+static inline void stance__makeclass(lua_State *L, const char *tname, const luaL_Reg *meta,
+                                     const luaL_Reg *methods) {
+  lua_createtable(L, 0, stance__nfuncs(meta) + 2);
+#if LUA_VERSION_NUM >= 503
+  lua_pushstring(L, tname);
+  lua_setfield(L, -2, "__name");
+#endif
   luaL_setfuncs(L, meta, 0);
-  lua_newtable(L);
+  lua_createtable(L, 0, stance__nfuncs(methods));
   luaL_setfuncs(L, methods, 0);
   lua_setfield(L, -2, "__index");
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, tname);
+}
+
+/* Userdata with a type name, a method table as __index, __gc and __tostring: noted here,
+ * made when its first object is (stance__setclass, stance__getclass), so that a command pays
+ * only for the classes it uses (making all twenty, a hundred and fifty methods, was a tenth
+ * of a short command's start). Until then the registry holds under `tname` a userdata with
+ * the functions: luaL_checkudata and luaL_testudata refuse every value, as no object of the
+ * class exists. `meta` and `methods` are static. */
+static inline void stance__newclass(lua_State *L, const char *tname, const luaL_Reg *meta,
+                                    const luaL_Reg *methods) {
+  stance_class_fns *c;
+  int made;
+  lua_getfield(L, LUA_REGISTRYINDEX, tname);
+  made = lua_istable(L, -1);
   lua_pop(L, 1);
+  if (made) return; /* (the module opened again in this state: the same functions) */
+  c = (stance_class_fns *)lua_newuserdata(L, sizeof *c);
+  c->meta = meta;
+  c->methods = methods;
+  lua_setfield(L, LUA_REGISTRYINDEX, tname);
+}
+
+/* Push class `tname`'s metatable, made now if stance__newclass only noted it. */
+static inline void stance__getclass(lua_State *L, const char *tname) {
+  lua_getfield(L, LUA_REGISTRYINDEX, tname);
+  if (lua_type(L, -1) == LUA_TUSERDATA) {
+    stance_class_fns c = *(const stance_class_fns *)lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    stance__makeclass(L, tname, c.meta, c.methods);
+  }
+}
+
+/* luaL_setmetatable for a class of stance__newclass: the object on top gets its metatable. */
+static inline void stance__setclass(lua_State *L, const char *tname) {
+  stance__getclass(L, tname);
+  lua_setmetatable(L, -2);
 }
 
 /* The runtime-failure tuple of the C/Lua boundary: nil, message, code. */

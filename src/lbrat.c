@@ -138,7 +138,7 @@ static int l_brat_parse(lua_State *L) {
   stance_brat_doc *d = (stance_brat_doc *)lua_newuserdata(L, sizeof *d);
   int rc, udx, res, k;
   memset(d, 0, sizeof *d);
-  luaL_getmetatable(L, BRATDOC_MT);
+  stance__getclass(L, BRATDOC_MT);
   lua_setmetatable(L, -2);
   udx = lua_gettop(L);
   rc = stance_brat_parse(s, len, d);
@@ -228,7 +228,7 @@ static int l_brat_fast(lua_State *L) {
   luaL_checktype(L, 3, LUA_TFUNCTION);
   f = (stance_brat_fast *)lua_newuserdata(L, sizeof *f);
   memset(f, 0, sizeof *f);
-  luaL_getmetatable(L, BRATFAST_MT);
+  stance__getclass(L, BRATFAST_MT);
   lua_setmetatable(L, -2);
   rc = stance_brat_fast_plan(f, ann, alen);
   if (rc == STANCE_BRAT_E2BIG) return luaL_error(L, "brat_fast: the .ann file is larger than 4 GiB");

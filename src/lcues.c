@@ -29,7 +29,7 @@ static int l_cues(lua_State *L) {
   lcues *lc = lua_newuserdata(L, sizeof *lc);
   lc->c = NULL;
   lc->n = 0;
-  luaL_setmetatable(L, CUES_MT);
+  stance__setclass(L, CUES_MT);
   if ((lc->c = stance_cues_new()) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
   return 1;
 }

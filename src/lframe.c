@@ -43,7 +43,7 @@ static size_t check_off(lua_State *L, int i) {
 void stance__push_frame(lua_State *L, stance_frame *f) {
   lframe *lf = lua_newuserdata(L, sizeof *lf);
   lf->f = NULL;
-  luaL_setmetatable(L, FRAME_MT);
+  stance__setclass(L, FRAME_MT);
   lf->f = f;
 }
 

@@ -526,7 +526,7 @@ static lbytes *push_bytes(lua_State *L, char *data, size_t len) {
   b->len = len;
   b->release = NULL;
   b->owner = NULL;
-  luaL_setmetatable(L, BYTES_MT);
+  stance__setclass(L, BYTES_MT);
   return b;
 }
 
@@ -538,7 +538,7 @@ void stance__push_lent_bytes(lua_State *L, const char *data, size_t len, void (*
   b->len = len;
   b->release = NULL; /* until the metatable is set: a failure there must not release */
   b->owner = NULL;
-  luaL_setmetatable(L, BYTES_MT);
+  stance__setclass(L, BYTES_MT);
   b->release = release;
   b->owner = owner;
 }
@@ -647,7 +647,7 @@ static int l_dir_stamp(lua_State *L) {
   memset(d, 0, sizeof *d);
   d->fd = -1;
   d->ttl_ns = (int64_t)ttl_ms * 1000000LL;
-  luaL_setmetatable(L, DIRSTAMP_MT);
+  stance__setclass(L, DIRSTAMP_MT);
   if ((d->path = malloc(len + 1)) == NULL) return luaL_error(L, "out of memory");
   memcpy(d->path, path, len + 1);
   return 1;

@@ -593,7 +593,7 @@ static int l_index(lua_State *L) {
   li->ix = stance_index_new();
   li->hint = 0;
   li->root = malloc(n + 1);
-  luaL_setmetatable(L, INDEX_MT);
+  stance__setclass(L, INDEX_MT);
   if (li->ix == NULL || li->root == NULL) return stance__fail(L, "out of memory", "ENOMEM");
   memcpy(li->root, root, n + 1);
   return 1;

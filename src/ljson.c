@@ -51,7 +51,7 @@ static scratch *push_scratch(lua_State *L) {
   scratch *s = (scratch *)lua_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
   stance_buf_init(&s->buf);
-  luaL_setmetatable(L, SCRATCH_MT);
+  stance__setclass(L, SCRATCH_MT);
   return s;
 }
 

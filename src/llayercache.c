@@ -620,6 +620,29 @@ static int lc_tostring(lua_State *L) {
   return 1;
 }
 
+static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
+static const luaL_Reg lc_methods[] = {
+    {"read", lc_read}, {"view", lc_view}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
+    {NULL, NULL}};
+
+/* The cache's class on the object on top (stance__setclass), made at the first cache with
+ * annotations(): a closure of the keys it uses. */
+static void lc_setclass(lua_State *L) {
+  int k;
+  lua_getfield(L, LUA_REGISTRYINDEX, LC_MT);
+  k = lua_istable(L, -1);
+  lua_pop(L, 1);
+  if (!k) {
+    stance__getclass(L, LC_MT);
+    lua_getfield(L, -1, "__index");
+    for (k = 1; k < K_COUNT; k++) lua_pushstring(L, k_names[k]);
+    lua_pushcclosure(L, lc_annotations, K_COUNT - 1);
+    lua_setfield(L, -2, "annotations");
+    lua_pop(L, 2);
+  }
+  stance__setclass(L, LC_MT);
+}
+
 /* layer_cache(path, {root, vocab, racy_ms}) -> the cache saved at path (empty when missing,
  * damaged, or made for other schema values) | nil, err, code */
 static int l_layer_cache(lua_State *L) {
@@ -640,7 +663,7 @@ static int l_layer_cache(lua_State *L) {
   l = lua_newuserdata(L, sizeof *l);
   memset(l, 0, sizeof *l);
   for (i = 0; i < DIRS; i++) l->dirs[i].fd = -1;
-  luaL_setmetatable(L, LC_MT);
+  lc_setclass(L);
   if (realpath(root, real) == NULL) return stance__fail(L, strerror(errno), "ENOENT");
   if ((l->root_real = malloc(strlen(real) + 1)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
   memcpy(l->root_real, real, strlen(real) + 1);
@@ -669,21 +692,8 @@ static int l_layer_cache(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
-static const luaL_Reg lc_methods[] = {
-    {"read", lc_read}, {"view", lc_view}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
-    {NULL, NULL}};
-
 void stance__open_layercache(lua_State *L) {
-  int k;
   stance__newclass(L, LC_MT, lc_meta, lc_methods);
-  /* annotations(): a closure of the keys it uses */
-  luaL_getmetatable(L, LC_MT);
-  lua_getfield(L, -1, "__index");
-  for (k = 1; k < K_COUNT; k++) lua_pushstring(L, k_names[k]);
-  lua_pushcclosure(L, lc_annotations, K_COUNT - 1);
-  lua_setfield(L, -2, "annotations");
-  lua_pop(L, 2);
   lua_pushcfunction(L, l_layer_cache);
   lua_setfield(L, -2, "layer_cache");
 }

@@ -51,7 +51,7 @@ static int l_load(lua_State *L) {
   }
   ll = lua_newuserdata(L, sizeof *ll);
   ll->l = NULL;
-  luaL_setmetatable(L, LOAD_MT);
+  stance__setclass(L, LOAD_MT);
   if ((ll->l = stance_load_start(ann, doc, v, snap, key)) == NULL)
     return stance__fail(L, "cannot start a thread", "ENOMEM");
   return 1;

@@ -152,7 +152,7 @@ static int l_dataset(lua_State *L) {
   d->o = o;
   d->targets = (int)targets;
   d->classes = (int)classes;
-  luaL_setmetatable(L, DATASET_MT);
+  stance__setclass(L, DATASET_MT);
   lua_createtable(L, 2, 0); /* the matchers live as long as the dataset */
   lua_getfield(L, 1, "matcher");
   lua_rawseti(L, -2, 1);
@@ -218,7 +218,7 @@ static int d_train(lua_State *L) {
   m->m = NULL;
   m->s = NULL;
   m->keep = LUA_NOREF;
-  luaL_setmetatable(L, MODEL_MT);
+  stance__setclass(L, MODEL_MT);
   lua_rawgeti(L, LUA_REGISTRYINDEX, d->keep);
   m->keep = luaL_ref(L, LUA_REGISTRYINDEX);
   if ((m->m = stance_model_train(d->d, &o)) == NULL || (m->s = stance_model_scratch_new(m->m)) == NULL)

@@ -41,7 +41,7 @@ static stance_store *check_store(lua_State *L) { return stance__check_store(L, 1
 void stance__push_store(lua_State *L, stance_store *s) {
   lstore *ls = lua_newuserdata(L, sizeof *ls);
   ls->s = s;
-  luaL_setmetatable(L, STORE_MT);
+  stance__setclass(L, STORE_MT);
 }
 
 static int fail_code(lua_State *L, int rc, const char *what) {
@@ -519,7 +519,7 @@ void stance__push_store_view(lua_State *L, stance_snapview *v, const char *snap,
   lv->release = release;
   lv->lend = lend;
   lv->owner = owner;
-  luaL_setmetatable(L, VIEW_MT);
+  stance__setclass(L, VIEW_MT);
 }
 
 static lview *check_view(lua_State *L) {
@@ -990,8 +990,8 @@ static int l_lazy_index(lua_State *L) {
   lua_pushliteral(L, "_layer");
   lua_pushliteral(L, "_store");
   lua_pushliteral(L, "_slot");
-  luaL_getmetatable(L, STORE_MT);
-  luaL_getmetatable(L, VIEW_MT);
+  stance__getclass(L, STORE_MT);
+  stance__getclass(L, VIEW_MT);
   lua_createtable(L, 0, LK_END);
   for (c = 0; c < LK_END; c++) {
     lua_pushinteger(L, c);
@@ -1420,7 +1420,7 @@ stance_vocab *stance__read_vocab(lua_State *L, int opts, int *owned) {
 static int l_vocab(lua_State *L) {
   stance_vocab **ud = lua_newuserdata(L, sizeof *ud);
   *ud = NULL;
-  luaL_setmetatable(L, VOCAB_MT);
+  stance__setclass(L, VOCAB_MT);
   *ud = vocab_from_table(L, 1);
   return 1;
 }

@@ -213,7 +213,7 @@ static int l_text(lua_State *L) {
   ltext *lt = lua_newuserdata(L, sizeof *lt);
   lt->t = stance_text_new(s, len);
   if (lt->t == NULL) return stance__fail(L, "out of memory", "ENOMEM");
-  luaL_setmetatable(L, TEXT_MT);
+  stance__setclass(L, TEXT_MT);
   return 1;
 }
 

@@ -95,7 +95,7 @@ static int l_inotify(lua_State *L) {
   linotify *in = lua_newuserdata(L, sizeof *in);
   memset(in, 0, sizeof *in);
   in->fd = -1;
-  luaL_setmetatable(L, INOTIFY_MT);
+  stance__setclass(L, INOTIFY_MT);
   in->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (in->fd < 0) return fail_errno(L, "inotify", errno);
   return 1;
@@ -370,7 +370,7 @@ static int l_stance_dir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   sdir *sd = lua_newuserdata(L, sizeof *sd);
   sd->dfd = sd->lockfd = -1;
-  luaL_setmetatable(L, SDIR_MT);
+  stance__setclass(L, SDIR_MT);
   sd->dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (sd->dfd < 0) return fail_errno(L, path, errno);
   return 1;
@@ -436,7 +436,7 @@ static lsock *new_sock(lua_State *L, const char *mt) {
   lsock *s = lua_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
   s->fd = s->spare = -1;
-  luaL_setmetatable(L, mt);
+  stance__setclass(L, mt);
   return s;
 }
 

@@ -154,7 +154,7 @@ static int submit(lua_State *L, lworker *lw, stance_job *job, results_fn results
   j->job = job;
   j->results = results;
   j->keep_ref = LUA_NOREF;
-  luaL_setmetatable(L, JOB_MT);
+  stance__setclass(L, JOB_MT);
   job_worker_set(L, j, 1); /* every worker method is called on the worker */
   rc = stance_worker_submit(lw->w, job);
   if (rc != 0) return stance__fail(L, "the worker cannot take the job", "ESUBMIT");
@@ -850,7 +850,7 @@ static int worker_new(lua_State *L) {
   lw = lua_newuserdata(L, sizeof *lw);
   lw->w = NULL;
   lw->jobs_ref = LUA_NOREF;
-  luaL_setmetatable(L, WORKER_MT);
+  stance__setclass(L, WORKER_MT);
   lua_newtable(L);
   lw->jobs_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lw->w = stance_worker_new(tasks, err, sizeof err);

@@ -145,11 +145,11 @@ end
 --- one's own check. Returns nil when that depends on the documents and `n` is not known.
 function H.auto(c, opts, why, n)
   if opts.watcher == false then return false end
-  local auto = require('stance.watch.auto')
-  local want = auto.wanted(c, n)
+  -- (the starter loaded only when one is wanted)
+  local want = require('stance.watch.want').wanted(c, n)
   if want == nil then return nil end
   if not want then return false end
-  local pid = auto.ensure(c, why, n)
+  local pid = require('stance.watch.auto').ensure(c, why, n)
   if pid and opts.on_watcher then opts.on_watcher(pid) end
   return pid ~= nil
 end
@@ -192,9 +192,9 @@ end
 --- else (a watcher that does not say, or a schema changed since) the schema is read.
 function H.vouched(c)
   local core = require('stance.core')
-  local client = require('stance.watch.client')
-  if not core.exists(c.root .. '/.stance/' .. client.SOCKET) then return false, 'ENOENT' end
-  local vouched, _, schema, code = client.current(c.root)
+  -- (the client loaded only when a watcher may be listening)
+  if not core.exists(c.root .. '/.stance/' .. require('stance.watch.want').SOCKET) then return false, 'ENOENT' end
+  local vouched, _, schema, code = require('stance.watch.client').current(c.root)
   if not vouched then return false, code end
   -- the index loaded must be the one vouched for: another process's save may land between
   if M.saved_id(c.root) ~= vouched or not c.idx:load_saved(c.root .. '/' .. M.dir) then

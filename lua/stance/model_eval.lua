@@ -242,6 +242,41 @@ function H.score_fold(st, res, held, acc, bins)
   end
 end
 
+--- The reliability table of a report's calibration, as lines of text (`stance eval`, `make
+--- bench`), in words that say what is counted: for each (sentence, target), the stance the
+--- model finds likeliest among the stances (never "no stance": what a suggestion shows, with
+--- its probability), and how often the annotators gave that very stance there.
+---@param cal table report.calibration { bins, ece, n }
+---@param classes string[] report.classes (the first: no stance)
+---@param indent string|nil before each line
+---@return string[]
+function M.reliability_lines(cal, classes, indent)
+  indent = indent or ''
+  local stances = {}
+  for i = 2, #classes do
+    stances[#stances + 1] = classes[i]
+  end
+  local lines = {
+    ('reliability of the probabilities (%d sentence-target pairs, held out)'):format(cal.n),
+    '  each pair: the stance the model finds likeliest, as a suggestion shows it',
+    ('  (%s, never "%s"), and the probability it gives it; then how'):format(
+      table.concat(stances, ' or '), classes[1]),
+    '  often the annotators gave that stance there. Calibrated: the last two',
+    ('  columns alike (here %.3f apart on average: expected calibration error).'):format(cal.ece),
+    ('  %-20s %6s  %16s  %18s'):format('probability it gives', 'pairs', 'mean probability', 'annotators gave it'),
+  }
+  for _, b in ipairs(cal.bins) do
+    if b.n > 0 then
+      lines[#lines + 1] = ('  %-20s %6d  %16.3f  %18.3f'):format(('%.1f-%.1f'):format(b.from, b.to), b.n,
+        b.confidence, b.accuracy)
+    end
+  end
+  for i, l in ipairs(lines) do
+    lines[i] = indent .. l
+  end
+  return lines
+end
+
 --- The stance the model finds likeliest for a sentence and target, in its probability's bin.
 function H.bin(bins, it, gold, classes)
   local best, p = nil, -1

@@ -27,6 +27,10 @@ local function list(schema, kind)
   return table.concat(names, ', ')
 end
 
+-- The fields that name an entry of the schema, and the kind of entry each names.
+local NAMED = { { 'label', 'label' }, { 'target', 'target' }, { 'stance', 'stance' }, { 'role', 'role' },
+  { 'type', 'relation' } }
+
 --- Check the fields of a record of `kind` against `schema` (may be nil).
 ---@param kind "annotation"|"relation"|"doclabel"
 ---@param rec table
@@ -49,8 +53,7 @@ function M.record(kind, rec, schema)
   if kind == 'doclabel' and not rec.label and not rec.stance then
     return nil, 'a document label needs a label or a stance'
   end
-  for _, pair in ipairs({ { 'label', 'label' }, { 'target', 'target' }, { 'stance', 'stance' },
-    { 'role', 'role' }, { 'type', 'relation' } }) do
+  for _, pair in ipairs(NAMED) do
     local field, kind_name = pair[1], pair[2]
     local v = rec[field]
     local names = known(schema, kind_name)
@@ -66,12 +69,14 @@ function M.record(kind, rec, schema)
   return true
 end
 
---- The fields a label of the schema can set on a record of `kind` (in this order).
+local DOCLABEL_FIELDS, LABEL_FIELDS = { 'target', 'stance' }, { 'target', 'stance', 'role' }
+--- The fields a label of the schema can set on a record of `kind` (in this order; one list
+--- for all callers: not to be changed).
 ---@param kind "annotation"|"doclabel"|string
 ---@return string[]
 function M.label_fields(kind)
-  if kind == 'doclabel' then return { 'target', 'stance' } end
-  return { 'target', 'stance', 'role' }
+  if kind == 'doclabel' then return DOCLABEL_FIELDS end
+  return LABEL_FIELDS
 end
 
 --- Fill in what the record's label sets in the schema (its target, stance and role), as

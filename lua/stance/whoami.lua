@@ -1,6 +1,8 @@
 --- Who is annotating: $STANCE_ANNOTATOR, else setup{annotator} (Neovim), else
---- `git config user.name` read in the corpus's own folder (its repository's config, whatever
---- folder Neovim or the shell started in), else $USER. Asked only when something is written
+--- `git config user.name` as git reads it in the corpus's own folder (whatever folder Neovim
+--- or the shell started in): the corpus's repository's own user.name when it sets one, else
+--- the global one (~/.gitconfig, as in a folder that is in no repository), else the
+--- system's; else $USER. The source says which file the name came from. Asked only when something is written
 --- or needs the annotator's own layer (a search or a report starts no process), then
 --- remembered per corpus.
 local M = {}
@@ -14,7 +16,9 @@ function M.name(root)
 end
 
 --- The name, and where it comes from: "$STANCE_ANNOTATOR", "setup{annotator}",
---- "git config user.name", "$USER" (or "nothing set").
+--- "the corpus's git user.name", "your global git user.name (~/.gitconfig)", "the system's
+--- git user.name (/etc/gitconfig)" (or "git config user.name" from elsewhere), "$USER" (or
+--- "nothing set").
 ---@param root string|nil the corpus's root: git reads its repository's config there
 ---@return string name
 ---@return string source
@@ -28,17 +32,32 @@ function M.source(root)
   local key = root or ''
   if not H.cached[key] then
     -- no shell; `git -C ROOT` runs in the corpus's folder: its repository's user.name first
-    local argv = root and { 'git', '-C', root, 'config', 'user.name' } or { 'git', 'config', 'user.name' }
+    local argv = root and { 'git', '-C', root, 'config', '--show-origin', 'user.name' }
+      or { 'git', 'config', '--show-origin', 'user.name' }
     local status, out = require('stance.core').run(argv)
-    local name = status == 0 and out:match('^([^\n]*)') or nil
+    local origin, name = (status == 0 and out or ''):match('^([^\t\n]*)\t([^\n]*)')
     if name and name ~= '' then
-      H.cached[key] = { name, 'git config user.name' }
+      H.cached[key] = { name, H.origin(origin) }
     else
       local user = os.getenv('USER') or os.getenv('USERNAME')
       H.cached[key] = user and { user, '$USER' } or { 'anonymous', 'nothing set' }
     end
   end
   return H.cached[key][1], H.cached[key][2]
+end
+
+--- Where git found user.name (`git config --show-origin`'s "file:PATH"), in words.
+function H.origin(origin)
+  local path = origin:match('^file:(.*)$')
+  if not path then return 'git config user.name' end
+  local home = os.getenv('HOME')
+  local shown = path
+  if home and home ~= '' and path:sub(1, #home + 1) == home .. '/' then shown = '~' .. path:sub(#home + 1) end
+  if path:match('%.git/config$') or path:match('%.git/worktrees/[^/]+/config') then
+    return "the corpus's git user.name"
+  end
+  if path:match('^/etc/') then return ('the system\'s git user.name (%s)'):format(shown) end
+  return ('your global git user.name (%s)'):format(shown)
 end
 
 --- Whether the name was set on purpose ($STANCE_ANNOTATOR or setup{annotator}), not found.

@@ -147,13 +147,8 @@ local function details(rep)
       fig(t.keyword.f_avg, 8), fig(t.model.macro_f1, 8), fig(t.majority.macro_f1, 8), fig(t.keyword.macro_f1, 8),
       table.concat(sup, ', '), t.model.undefined and ('; – undefined: ' .. t.model.undefined) or ''))
   end
-  print(('   reliability of the likeliest stance (%d sentence-target pairs, expected calibration error %.3f):')
-    :format(rep.calibration.n, rep.calibration.ece))
-  for _, b in ipairs(rep.calibration.bins) do
-    if b.n > 0 then
-      print(('     %.1f-%.1f  n %5d  mean probability %.3f  right %.3f'):format(b.from, b.to, b.n, b.confidence,
-        b.accuracy))
-    end
+  for _, l in ipairs(require('stance.model_eval').reliability_lines(rep.calibration, rep.classes, '   ')) do
+    print(l)
   end
 end
 

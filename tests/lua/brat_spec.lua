@@ -182,9 +182,6 @@ local CONSTRUCTS = {
     tb('T2', 'Document_label', 'Delta'), 'A3\tTarget T2 Beta', tb('T3', 'Document_label', 'Zeta'),
     tb('T4', 'Document_label', 'Gamma'), 'A4\tStance T4 Against', 'R1\tPart-of Arg1:T4 Arg2:T3\t',
   },
-  ['the status of the layer (the annotator is done), on a Document_label of its own'] = {
-    ENTITIES[1], 'T2\tDocument_label 0 27\tAlpha binds Beta and Gamma.', 'A1\tStatus T2 done',
-  },
   -- (brat merges groups that share a member: they never do in its files)
   ['equivalences of two and three members'] = {
     ENTITIES[1], ENTITIES[3], ENTITIES[4], ENTITIES[5], ENTITIES[8], '*\tEquiv T8 T1', '*\tSame T3 T5 T4',
@@ -241,6 +238,45 @@ describe('brat', function()
       assert.are.equal(T.read(dst .. '/annotation.conf'), T.read(dst2 .. '/annotation.conf'))
     end)
   end
+
+  it('says each layer\'s status in stance-status.tsv, never as a box over the first line; reads both back',
+    function()
+      -- what exports wrote before: a Status on a Document_label T of its own
+      local src = T.tmpdir()
+      T.write(src .. '/doc.txt', TXT)
+      T.write(src .. '/doc.ann', table.concat({ ENTITIES[1], 'T2\tDocument_label 0 27\tAlpha binds Beta and Gamma.',
+        'A1\tStatus T2 done' }, '\n') .. '\n')
+      local d, dst, out, code = round_trip(src)
+      assert.are.equal(0, code, out)
+      local c = assert(require('stance').open(d))
+      assert.are.equal('done', c:document('doc.txt'):status('brat'))
+      assert.are.equal(ENTITIES[1] .. '\n', T.read(dst .. '/doc.ann'))
+      assert.are.equal('document\tlayer\tstatus\ndoc.txt\tbrat\tdone\n', T.read(dst .. '/stance-status.tsv'))
+      assert.falsy(T.read(dst .. '/annotation.conf'):find('Status', 1, true))
+      brat_accepts(dst)
+      -- back: the status from the file; --status overrides it
+      local _
+      local d2 = corpus()
+      out, _, code = stance_cmd(d2, 'import --from brat --annotator ana ' .. T.q(dst))
+      assert.are.equal(0, code, out)
+      out, _, code = stance_cmd(d2, 'import --from brat --annotator ben --status in-progress ' .. T.q(dst))
+      assert.are.equal(0, code, out)
+      c = assert(require('stance').open(d2))
+      assert.are.equal('done', c:document('doc.txt'):status('ana'))
+      assert.are.equal('in-progress', c:document('doc.txt'):status('ben'))
+      -- a layer without a status: no file; a former export's file is removed with --force
+      local d3 = corpus()
+      T.write(src .. '/doc.ann', ENTITIES[1] .. '\n')
+      stance_cmd(d3, 'import --from brat ' .. T.q(src))
+      out, _, code = stance_cmd(d3, 'export --to brat --force ' .. T.q(dst))
+      assert.are.equal(0, code, out)
+      assert.is_false(T.exists(dst .. '/stance-status.tsv'))
+      -- a line it cannot read is said, with its place
+      T.write(dst .. '/stance-status.tsv', 'document\tlayer\tstatus\ndoc.txt\tbrat\tfinished\n')
+      local d4 = corpus()
+      local _, err = stance_cmd(d4, 'import --from brat ' .. T.q(dst))
+      assert.truthy(err:find('stance-status.tsv:2:1: warning: not a line', 1, true), err)
+    end)
 
   it('marks imported layers done with --status, so that stance agree counts them', function()
     -- two annotators of another tool (no status of ours in their files)
@@ -430,13 +466,13 @@ describe('brat', function()
   it('without --annotator, exports the one layer there is, and refuses to pick one of several', function()
     local d, paths = require('helpers.study_layers').make()
     if not d then return pending('../shared (the study and its corpus) is not there') end
-    -- ana, ben, gold and model: brat holds one of them per document; nothing is written
+    -- ana, ben, gold (and model's suggestions): brat holds one of them per document; nothing is written
     local dst = T.tmpdir() .. '/brat'
     local out, err, code = stance_cmd(d, 'export --to brat ' .. T.q(dst))
     assert.are.equal(1, code, out .. err)
-    assert.truthy(err:find('the corpus has 4 layers: ana (5 documents), ben (4 documents), gold (1 document), '
-      .. 'model (1 document); brat holds one layer per document: name the one to export with --annotator', 1, true),
-      err)
+    assert.truthy(err:find('the corpus has 3 layers: ana (5 documents), ben (4 documents), gold (1 document) (and '
+      .. 'model, the model\'s suggestions: only with --with-suggestions); brat holds one layer per document: name the '
+      .. 'one to export with --annotator', 1, true), err)
     assert.are.equal('', out)
     assert.falsy(T.exists(dst))
     -- named: the summary says which layer each document came from
@@ -565,7 +601,8 @@ describe('stance -> brat -> stance', function()
     assert.truthy(first:find('\tTarget T%d+ engagement\n'), first)
     assert.truthy(first:find('\tRole T%d+ claim\n'), first)
     assert.truthy(first:find('\tDocument_label ', 1, true), first)
-    assert.truthy(first:find('\tStatus T%d+ done\n'), first)
+    assert.falsy(first:find('Status', 1, true), first)
+    assert.truthy(T.read(dst .. '/stance-status.tsv'):find('\n000_6358a7516b2472dd.txt\tana\tdone\n', 1, true))
     -- back, into a corpus with the same schema and documents
     local back = corpus(T.read(T.shared .. '/study/schema.stance'))
     local iout, ierr, icode = stance_cmd(back, 'import --from brat --annotator ana ' .. T.q(dst))

@@ -13,7 +13,8 @@ describe('stance check', function()
   it('finds nothing wrong with the example corpus', function()
     local out, err, code = T.stance_run({ 'check' }, nil, T.root .. '/doc/example/corpus')
     assert.are.equal('', out)
-    assert.are.equal('stance check: 8 files, 0 errors, 0 warnings\n', err)
+    assert.are.equal('stance check: the schema, documents.csv and 6 annotation files (2 layers) of a corpus '
+      .. 'of 4 documents: 0 errors, 0 warnings\n', err)
     assert.are.equal(0, code)
   end)
 
@@ -49,7 +50,8 @@ describe('stance check', function()
     local lines = T.lines(out)
     assert.are.equal(".stance/annotations/ana/04_letter.txt.stance:10:9: error: unterminated string (a string ends on its line)", lines[1])
     assert.truthy(lines[2]:match("^%.stance/annotations/ana/04_letter%.txt%.stance:%d+:1: warning: unknown stance 'favour' %(schema has favor, against, neutral%)$"), lines[2])
-    assert.are.equal('stance check: 8 files, 1 error, 1 warning\n', err)
+    assert.are.equal('stance check: the schema, documents.csv and 6 annotation files (2 layers) of a corpus '
+      .. 'of 4 documents: 1 error, 1 warning\n', err)
     local js
     local _
     js, _, code = T.stance_run({ 'check', '--json', '--quiet' }, nil, d)

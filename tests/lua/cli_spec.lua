@@ -32,6 +32,20 @@ describe('stance CLI', function()
     for _, f in ipairs(files) do
       assert.truthy(core.stat(T.root .. '/build/luac/' .. f), f)
     end
+    -- (src/luac.lua) each the code of its source, its lines kept, its locals' names not
+    if _VERSION == 'Lua 5.4' and not rawget(_G, 'jit') then
+      for _, f in ipairs(files) do
+        local bc = assert(loadfile(T.root .. '/build/luac/' .. f, 'b'))
+        local source = assert(loadfile(T.root .. '/lua/' .. f, 't'))
+        assert.are.equal(string.dump(source, true), string.dump(bc, true), f)
+        assert.are.equal('@' .. T.root .. '/lua/' .. f, debug.getinfo(bc, 'S').source)
+      end
+      local parse = assert(loadfile(T.root .. '/build/luac/stance/cli/args.lua', 'b'))().parse
+      local line = T.read(T.root .. '/lua/stance/cli/args.lua'):match('^(.-)\n%s*local flags = spec%.flags')
+      local _, perr = pcall(parse, {}, nil)
+      assert.are.equal(('%s/lua/stance/cli/args.lua:%d: attempt to index a nil value'):format(T.root,
+        select(2, line:gsub('\n', '')) + 2), perr)
+    end
   end)
 
   it('lists its commands with --help and exits 0', function()
@@ -156,6 +170,33 @@ describe('stance CLI', function()
       assert.are.equal('', err)
       assert.are.equal(3, code)
       assert.are.equal('s.lua\tone\t--two\tone\t--two\t2\nfunction\t5.4\n', out)
+    end)
+
+    it('lets a script require a C module built as for lua5.4 (no liblua of its own)', function()
+      -- the executable links Lua statically where it can (Makefile, LUA54_ARCHIVE): the
+      -- module's calls of Lua's API must find the executable's own (src/host.dynlist)
+      local d = T.tmpdir()
+      T.write(d .. '/tmod.c', [[
+        #include <lua.h>
+        #include <lauxlib.h>
+        static int twice(lua_State *L) { lua_pushinteger(L, 2 * luaL_checkinteger(L, 1)); return 1; }
+        int luaopen_tmod(lua_State *L) {
+          lua_newtable(L);
+          lua_pushcfunction(L, twice);
+          lua_setfield(L, -2, "twice");
+          return 1;
+        }
+      ]])
+      local _, cerr, ccode = T.run(('cc -shared -fPIC $(pkg-config --cflags lua5.4 2>/dev/null || echo'
+        .. ' -I/usr/include/lua5.4) -o %s %s'):format(
+        T.q(d .. '/tmod.so'), T.q(d .. '/tmod.c')))
+      assert.are.equal(0, ccode, cerr)
+      T.write(d .. '/s.lua', "print(require('tmod').twice(21))\n")
+      local out, err, code = T.run(('LUA_CPATH=%s %s run %s'):format(T.q(d .. '/?.so'), T.q(T.stance),
+        T.q(d .. '/s.lua')))
+      assert.are.equal('', err)
+      assert.are.equal(0, code)
+      assert.are.equal('42\n', out)
     end)
 
     it("prints the script's traceback and exits 1 on error", function()

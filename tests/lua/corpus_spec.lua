@@ -94,6 +94,29 @@ describe('corpus', function()
     assert.are.same({ root .. '/.stance/annotations/ben/', root .. '/.stance/annotations/dan/' }, c:layer_folders(names))
   end)
 
+  it('finds the methods about layers in their module, loaded at the first call, not by a search', function()
+    local d = new_corpus({ ['a.txt'] = 'Sanctions work.\n' })
+    -- a fresh `stance`: a count from the index does not load them; a script that asks does
+    T.write(d .. '/s.lua', table.concat({
+      "local c = assert(stance.open(arg[1]))",
+      "assert(c:search('sanctions', { count = true }) == 1)",
+      "io.write(tostring(package.loaded['stance.corpus.layers'] ~= nil), ' ')",
+      "io.write(#c:layer_names(), ' ', tostring(package.loaded['stance.corpus.layers'] ~= nil))",
+    }, '\n'))
+    local out, err, code = T.stance_run({ 'run', d .. '/s.lua', d })
+    assert.are.equal(0, code, err)
+    assert.are.equal('false 0 true', out)
+    local Corpus = require('stance.corpus')
+    local c = assert(stance_open(d))
+    local n = 0
+    for name, f in pairs(require('stance.corpus.layers')) do
+      n = n + 1
+      assert.are.equal(f, c[name], name)
+      assert.are.equal(f, Corpus[name], name)
+    end
+    assert.are.equal(11, n)
+  end)
+
   it('lists documents by the schema globs, lazily', function()
     local d = new_corpus({ ['a.txt'] = 'a', ['b.md'] = 'b', ['c.ann'] = 'c', ['drafts/d.txt'] = 'd' })
     local c = assert(stance_open(d))

@@ -173,7 +173,8 @@ describe('document metadata on the command line', function()
       '.stance/documents.csv:7:8: error: this quoted field is never closed (a `"` is missing)',
       '.stance/documents.csv:8:1: error: 2 fields where the header has 6 columns: the missing ones are empty',
     }, '\n') .. '\n', out)
-    assert.are.equal('stance check: 8 files, 3 errors, 2 warnings\n', err)
+    assert.are.equal('stance check: the schema, documents.csv and 6 annotation files (2 layers) of a corpus '
+      .. 'of 4 documents: 3 errors, 2 warnings\n', err)
     local one = T.stance_run({ 'check', '--quiet', '.stance/documents.csv' }, nil, d)
     assert.are.equal(out, one)
   end)
@@ -183,7 +184,7 @@ describe('document metadata on the command line', function()
     local out, err, code = T.stance_run({ 'export', '--to', 'csv' }, nil, d)
     assert.are.equal(0, code, err)
     local lines = T.lines(out)
-    assert.truthy(lines[1]:find(',kind,orphan,doc_title,doc_author,doc_outlet,doc_date,doc_genre\r$'), lines[1])
+    assert.truthy(lines[1]:find(',kind,orphan,suggested,doc_title,doc_author,doc_outlet,doc_date,doc_genre\r$'), lines[1])
     assert.truthy(lines[2]:find(',The Congestion Charge Is Working%. Keep It%.,Marta Lindqvist,City Herald,'
       .. '2026%-03%-02,op%-ed\r$'), lines[2])
     local js = T.stance_run({ 'export', '--to', 'jsonl', '--unit', 'sentence' }, nil, d)
@@ -202,7 +203,7 @@ describe('document metadata on the command line', function()
     -- without the file, the columns are the fixed ones
     os.remove(d .. '/.stance/documents.csv')
     local plain = T.lines((T.stance_run({ 'export', '--to', 'csv' }, nil, d)))[1]
-    assert.truthy(plain:find(',kind,orphan\r$'), plain)
+    assert.truthy(plain:find(',kind,orphan,suggested\r$'), plain)
   end)
 
   it('stance stats --by COLUMN counts stances per value and target', function()

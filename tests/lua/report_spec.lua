@@ -459,7 +459,7 @@ describe('stance report in headless Chromium', function()
       assert.is_true(has(v.axes.heatmap, t), t)
     end
     assert.is_true(has(v.axes['over-time'], '2018-01'))
-    assert.is_true(has(v.axes.calibration, 'fraction right'))
+    assert.is_true(has(v.axes.calibration, 'annotators gave it'))
     assert.is_true(has(v.axes.calibration, '1.0'))
   end)
 end)

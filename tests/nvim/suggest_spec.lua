@@ -21,7 +21,7 @@ describe('suggestions in a terminal', function()
       nv:wait('suggestion(s)', 'the suggestions', 60)
       -- next-suggestion: the model's guesses where it would learn most
       nv:key(':Stance next-suggestion', nil)
-      nv:key('Enter', 'most to learn here:', 'next-suggestion')
+      nv:key('Enter', 'g+ accepts it, g- rejects it.', 'next-suggestion')
       -- to the first suggestion (as a motion would): its ghost, target, stance and probability,
       -- in the target's color, with no "Press ENTER"
       local it = nv:lua([[

@@ -161,7 +161,7 @@ describe('tryout 11 on the screen', function()
       env = { STANCE_ANNOTATOR = '' },
       init = "require('stance').setup({ autosave = { delay = 60000 } })" })
     driving(nv, function()
-      local screen = nv:wait(has('stance: annotating as Corpus Person (from git config user.name'), 'the name said')
+      local screen = nv:wait(has('stance: annotating as Corpus Person (from the corpus\'s git user.name'), 'the name said')
       assert.are.equal(1, tmux.count(screen, 'annotating as'))
       -- the next document of the corpus says nothing again
       nv:keys(':edit ' .. d .. '/001_6520dcfa8ca08700.txt')

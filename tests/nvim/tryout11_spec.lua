@@ -87,7 +87,7 @@ describe('tryout 11 (headless)', function()
     vim.cmd('cd ' .. vim.fn.fnameescape(cwd))
     assert(ok, s)
     assert.are.equal('Corpus Person', s.annotator)
-    assert.are.same({ 'Corpus Person', 'git config user.name' }, { whoami.source(d) })
+    assert.are.same({ 'Corpus Person', "the corpus's git user.name" }, { whoami.source(d) })
     assert.truthy(s.path:find('/.stance/annotations/Corpus Person/', 1, true) or
       s.path:find('/.stance/annotations/' .. require('stance.root').slug('Corpus Person') .. '/', 1, true), s.path)
     whoami.reset()

@@ -173,8 +173,10 @@ describe('tryout 12 on the screen', function()
         nv:keys(':Stance suggest 0.9', 'Enter')
         nv:wait('suggestion(s)', 'the suggestions', 60)
         nv:key(':Stance next-suggestion', nil)
-        local screen = nv:key('Enter', 'most to learn here: its guess', 'next-suggestion and what to do')
-        assert.truthy(tmux.plain(screen):find('g+ accepts it, g- rejects it', 1, true), tmux.plain(screen))
+        local screen = nv:key('Enter', 'g+ accepts it, g- rejects it.', 'next-suggestion and what to do')
+        -- one sentence, the question first, that fits the command line (160 columns: all of it)
+        assert.truthy(tmux.plain(screen):find('Most to learn here. Is it %S+ %S+ %(0%.%d%d%)%? g%+ accepts it, g%- '
+          .. 'rejects it%.'), tmux.plain(screen))
         -- the sentence it went to had no ghost (every stance below 0.5): its guess is one now
         it = nv:lua([[
           local s = require('stance.editor.session').get()
@@ -193,6 +195,10 @@ describe('tryout 12 on the screen', function()
           nv:key('+', 'role:', 'the role prompt')
           nv:key('c', function(sc) return tmux.count(sc, it.label) == 0 end, 'the question gone')
           nv:wait('accepted: ' .. it.target .. '-' .. it.class, 'the acceptance said')
+          -- u and <C-r> say what they undo and redo: the acceptance, not a bare "annotate"
+          local said = ('accepting the suggestion %s %s %.2f'):format(it.target, it.class, it.p)
+          nv:key('u', 'undone: ' .. said, 'u says it undid the acceptance')
+          nv:key('C-r', 'redone: ' .. said, '<C-r> says it redid it')
         else
           nv:key('-', function(sc) return tmux.count(sc, it.label) == 0 end, 'the question gone')
           nv:wait(('rejected: %s %s'):format(it.target, it.class), 'the rejection said')

@@ -188,6 +188,7 @@ function H.field(out, f, report, metrics)
   for _, r in ipairs(rows) do
     out[#out + 1] = H.row(width, r[1], cols, r[2])
   end
+  if m > 2 and H.keep({ 'fleiss' }, metrics)[1] then H.fleiss_note(out, f.pooled, report.annotators) end
   if m > 2 and (not metrics or H.keep({ 'kappa' }, metrics)[1]) then
     out[#out + 1] = ''
     out[#out + 1] = "Cohen's kappa of each pair"
@@ -221,6 +222,48 @@ function H.field(out, f, report, metrics)
         d.target and d.target ~= json.null and (H.shown(d.target) .. ': ') or '', table.concat(vals, ' | '), text)
     end
   end
+end
+
+--- Under the table of three annotators or more: what Fleiss' κ counts when that is not every
+--- item (it needs the same raters on each: the items every annotator rated), and why it is
+--- "-" when no item was rated by all (naming who shares no document with the others).
+function H.fleiss_note(out, pooled, annotators)
+  if not pooled or not pooled.items or pooled.items == 0 then return end
+  local all = pooled.fleiss_items or 0
+  if all >= pooled.items then return end
+  local m = #annotators
+  if all > 0 then
+    return H.wrapped(out, ("fleiss: over the %d of %d items all %d annotators rated (Fleiss' κ needs the same "
+      .. 'raters on every item); alpha counts every item two or more rated.'):format(all, pooled.items, m))
+  end
+  -- who shares no item with anyone
+  local shared = {}
+  for _, p in ipairs(pooled.pairs or {}) do
+    if (p.items or 0) > 0 then shared[p.a], shared[p.b] = true, true end
+  end
+  local alone = {}
+  for _, a in ipairs(annotators) do
+    if not shared[a] then alone[#alone + 1] = H.shown(a) end
+  end
+  H.wrapped(out, ("fleiss -: no item was rated by all %d annotators%s, and Fleiss' κ needs the same raters on "
+    .. 'every item; alpha counts every item two or more rated.'):format(m, #alone > 0
+      and (' (%s %s no document done with the others)'):format(table.concat(alone, ', '), #alone == 1 and 'shares'
+        or 'share') or ''))
+end
+
+--- Add `text` to `out` as lines of at most 78 columns, the next ones indented by two.
+function H.wrapped(out, text)
+  local line = ''
+  for word in text:gmatch('%S+') do
+    local cand = line == '' and word or (line .. ' ' .. word)
+    if #cand <= 78 or line == '' then
+      line = cand
+    else
+      out[#out + 1] = line
+      line = '  ' .. word
+    end
+  end
+  if line ~= '' then out[#out + 1] = line end
 end
 
 --- The span report: αU and F1 per field and category.

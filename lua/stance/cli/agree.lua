@@ -69,7 +69,7 @@ function cmd.run(opts, args)
       end
     end
   end
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   -- layer files that are links: never counted as anyone's, and said (stance.layer_link)
   require('stance.layer_link').warn_all(c.root)

@@ -26,6 +26,7 @@ function cmd.run(opts, args)
   local fs = require('stance.fs')
   local root_mod = require('stance.root')
   local files = {}
+  local what -- in a corpus: what was checked, in words (H.checked)
   if #args == 0 then
     local root = root_mod.find('.')
     if not root then
@@ -38,6 +39,7 @@ function cmd.run(opts, args)
     for _, f in ipairs(root_mod.annotation_files(root)) do
       files[#files + 1] = f
     end
+    what = H.checked(root, files, schema_path, meta_path)
   else
     local err
     files, err = require('stance.cli.args').files(args)
@@ -89,10 +91,38 @@ function cmd.run(opts, args)
         .. '(%d with a changed text), %d orphaned\n'):format(changed, changed == 1 and '' or 's', kept,
         kept == 1 and '' or 's', moved, fuzzy, orphaned))
     end
-    io.stderr:write(('stance check: %d file%s, %d error%s, %d warning%s\n'):format(#files,
-      #files == 1 and '' or 's', errors, errors == 1 and '' or 's', warnings, warnings == 1 and '' or 's'))
+    io.stderr:write(('stance check: %s%s %d error%s, %d warning%s\n'):format(what or H.plural(#files, 'file'),
+      what and ':' or ',', errors, errors == 1 and '' or 's', warnings, warnings == 1 and '' or 's'))
   end
   return (errors + warnings) > 0 and 1 or 0
+end
+
+function H.plural(n, word) return ('%d %s%s'):format(n, word, n == 1 and '' or 's') end
+
+--- What `stance check` in a corpus checked, in words: "the schema, documents.csv and 6
+--- annotation files (2 layers) of a corpus of 7 documents".
+function H.checked(root, files, schema_path, meta_path)
+  local parts, layers, n, seen = {}, 0, 0, {}
+  local dir = root .. '/' .. require('stance.root').annotations .. '/'
+  for _, f in ipairs(files) do
+    local who = f:sub(1, #dir) == dir and f:sub(#dir + 1):match('^([^/]+)/')
+    if who then
+      n = n + 1
+      if not seen[who] then
+        seen[who] = true
+        layers = layers + 1
+      end
+    end
+  end
+  local fs = require('stance.fs')
+  parts[#parts + 1] = fs.exists(schema_path) and 'the schema' or 'no schema'
+  if fs.exists(meta_path) then parts[#parts + 1] = require('stance.docmeta').path:match('[^/]+$') end
+  parts[#parts + 1] = H.plural(n, 'annotation file') .. (n == 0 and ' (no layer yet)' or (' (%s)'):format(
+    H.plural(layers, 'layer')))
+  local c = require('stance').open(root)
+  local docs = c and #c:paths() or nil
+  local list = table.concat(parts, ', ', 1, #parts - 1) .. (#parts > 1 and ' and ' or '') .. parts[#parts]
+  return docs and ('%s of a corpus of %s'):format(list, H.plural(docs, 'document')) or list
 end
 
 --- Problems of one file: a schema is parsed as a schema, anything else as annotations
@@ -196,7 +226,7 @@ function H.check_metadata(path)
   local is_document
   local root = require('stance.root').find(path)
   if root then
-    local c = require('stance').open(root)
+    local c = require('stance.corpus').open(root)
     if c then
       is_document = function(rel)
         return c:is_document(rel) and fs.exists(root .. '/' .. rel) and not fs.is_dir(root .. '/' .. rel)

@@ -15,9 +15,10 @@ local cmd = {
     'against) / 2 when those are the stances), for the model and two baselines learnt from the same',
     'documents: the majority class, and a keyword rule (a sentence mentioning one of the target\'s',
     '`terms` takes the stance most often seen with them, else none). Then the reliability of the',
-    'probabilities: for each sentence and target, the likeliest stance and its probability, binned,',
-    'with how often it was right. --learner svm (default), lr or nb compares learners. The same',
-    'data and seed give the same figures.',
+    'probabilities: for each sentence and target, the stance the model finds likeliest (a stance,',
+    'never "none": what a suggestion shows) and the probability it gives it, binned, with how often',
+    'the annotators gave that stance there (calibrated: the two alike). --learner svm (default),',
+    'lr or nb compares learners. The same data and seed give the same figures.',
     '',
     'With --semeval, no corpus: a stance data set in the format of SemEval-2016 Task 6 (one tweet',
     'a line: ID, Target, Tweet, FAVOR/AGAINST/NONE, tab-separated; header, CRLF and Windows-1252',
@@ -112,7 +113,7 @@ function cmd.run(opts, args)
   if opts.learner and not ({ lr = true, svm = true, nb = true })[opts.learner] then
     return cli.usage_error('--learner should be lr, svm or nb', 'eval')
   end
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   local r, rerr = require('stance.model_eval').evaluate(c, { target = opts.target, folds = folds, seed = seed,
     annotators = require('stance.cli.args').list(opts.annotators), learner = opts.learner })
@@ -160,14 +161,7 @@ function cmd.run(opts, args)
       out:write(('  – undefined (%s): %s\n'):format(w[1], w[2]))
     end
   end
-  out:write(('\nreliability of the model\'s likeliest stance (%d sentence-target pairs; expected calibration'
-    .. ' error %.3f)\n'):format(r.calibration.n, r.calibration.ece))
-  out:write(('  %-11s %6s %11s %9s\n'):format('probability', 'n', 'mean prob.', 'right'))
-  for _, b in ipairs(r.calibration.bins) do
-    if b.n > 0 then
-      out:write(('  %.1f-%.1f %9d %11.3f %9.3f\n'):format(b.from, b.to, b.n, b.confidence, b.accuracy))
-    end
-  end
+  out:write('\n', table.concat(require('stance.model_eval').reliability_lines(r.calibration, r.classes), '\n'), '\n')
   return 0
 end
 

@@ -3,13 +3,22 @@ local cmd = {
   summary = 'Export annotations: JSON Lines, CSV, W3C Web Annotation or brat standoff',
   usage = table.concat({
     'stance export --to jsonl [--unit all|annotation|relation|doclabel|sentence|sentence-target]',
-    '                         [--annotator A,B] [--output FILE] [DIR]',
+    '                         [--annotator A,B] [--with-suggestions] [--output FILE] [DIR]',
     '       stance export --to csv [--unit annotation|relation|doclabel|sentence|sentence-target]',
-    '                         [--annotator A,B] [--output FILE] [DIR]',
-    '       stance export --to w3c [--unit collection|annotation] [--annotator A,B] [--base IRI] [--output FILE] [DIR]',
-    '       stance export --to brat [--annotator A,B] [--force] DIR',
+    '                         [--annotator A,B] [--with-suggestions] [--output FILE] [DIR]',
+    '       stance export --to w3c [--unit collection|annotation] [--annotator A,B] [--with-suggestions]',
+    '                         [--base IRI] [--output FILE] [DIR]',
+    '       stance export --to brat [--annotator A,B] [--with-suggestions] [--force] DIR',
   }, '\n'),
   description = table.concat({
+    'An export holds people\'s annotations: every layer (gold too) but the model\'s, or those',
+    '--annotator names. The model\'s suggestions (its layer `model`: stance suggest, :Stance',
+    'suggest) only when asked, by --with-suggestions or --annotator model, and then marked:',
+    'column suggested = true and confidence its probability (sentence: in a column',
+    'suggestions of their own, never in labels; W3C: creator of type Software, motivation',
+    'questioning, never classifying; brat: a Confidence attribute). A suggestion an annotator',
+    'rejected (g-) is a decision, not a label: it is never exported.',
+    '',
     'Formats (--to):',
     '  jsonl  JSON Lines: every annotation, relation and document label of the corpus, one',
     '         object per line with its `kind` (annotation, relation, doclabel); --unit picks',
@@ -33,15 +42,16 @@ local cmd = {
     '         corpus\'s only layer; with several, an error names them and nothing is written.',
     'Rows of an annotation: document, annotator, id, label, target, stance, role, start, stop',
     '(code points), byte_start, byte_stop, line, col, spans, quote, note, author, created,',
-    'confidence, kind, orphan. Of a relation: document, annotator, id, type, from, to,',
+    'confidence, kind, orphan, suggested. Of a relation: document, annotator, id, type, from, to,',
     'from_label, to_label, from_quote, to_quote, note, author, created, kind. Of a document',
     'label: document, annotator, id, label, target, stance, note, author, created, status,',
     'kind. Of a sentence: document, sentence, start, stop, line, text, labels, done (who is',
-    'done with the document). Of a sentence-target: document, sentence, start, stop, line,',
-    'text, target, annotator, stance, status. After them, every row has a column doc_NAME per column NAME of',
-    'the document metadata (.stance/documents.csv). Fields keep a fixed order (doc/format.md,',
-    '"Exports"); the same annotations give the same bytes. An annotation whose text is no',
-    'longer in its document is exported with orphan = true and reported; a record or document',
+    'done with the document), suggestions. Of a sentence-target: document, sentence, start,',
+    'stop, line, text, target, annotator, stance, status, suggested, confidence. After them,',
+    'every row has a column doc_NAME per column NAME of the document metadata',
+    '(.stance/documents.csv). Fields keep a fixed order (doc/format.md, "Exports"); the same',
+    'annotations give the same bytes. An annotation whose text is no longer in its document',
+    'is exported with orphan = true and reported; a record or document',
     'that cannot be exported is reported and left out, the rest is exported (exit status 1',
     'when something was reported).',
     'Writes to stdout a document at a time unless --output (written atomically at the end).',
@@ -53,6 +63,8 @@ local cmd = {
       .. 'annotation' },
     annotator = { arg = 'A,B', help = 'only these annotators (brat: the first of them each document has; '
       .. 'default: the only layer)' },
+    ['with-suggestions'] = { help = 'add the model\'s suggestions (layer model), marked as such; never the '
+      .. 'rejected ones' },
     output = { arg = 'FILE', help = 'write there (atomically) instead of stdout' },
     force = { help = 'with --to brat: write into a folder that is not empty (replacing the files of the same names)' },
     base = { arg = 'IRI', help = 'with --to w3c: prefix of document and annotation IRIs (default urn:stance:)' },
@@ -105,12 +117,12 @@ function H.w3c(opts, args)
   if unit ~= 'collection' and unit ~= 'annotation' then
     return cli.usage_error(("with --to w3c, --unit is collection or annotation, got '%s'"):format(unit), 'export')
   end
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   local refused = H.refused(c, opts.output)
   if refused then return nil, refused end
   local report = require('stance.interop.report').new()
-  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  local names, nerr = require('stance.export.suggestions').names(c, opts.annotator, opts['with-suggestions'])
   if nerr then return nil, nerr end
   local text = require('stance.interop.w3c_io').export(c, names, unit == 'annotation', opts.base, report)
   local sink, finish = H.sink(opts)
@@ -127,11 +139,15 @@ function cmd.run(opts, args)
   if opts.to == 'brat' then
     if not args[1] then return cli.usage_error('--to brat needs the folder to write into', 'export') end
     if opts.unit then return cli.usage_error('--to brat takes no --unit', 'export') end
-    local c, err = require('stance').open('.')
+    local c, err = require('stance.corpus').open('.')
     if not c then return nil, err end
     local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
     if nerr then return nil, nerr end
-    return require('stance.interop.brat_io').export(c, (args[1]:gsub('/$', '')), names, opts.force)
+    if names and opts['with-suggestions'] then
+      names = require('stance.export.suggestions').names(c, opts.annotator, true)
+    end
+    return require('stance.interop.brat_io').export(c, (args[1]:gsub('/$', '')), names, opts.force,
+      opts['with-suggestions'])
   end
   local module = cmd.formats[opts.to]
   if not module then
@@ -144,9 +160,9 @@ function cmd.run(opts, args)
       and 'annotation, relation, doclabel, sentence or sentence-target: a CSV file holds one kind of row'
       or 'all, annotation, relation, doclabel, sentence or sentence-target'), 'export')
   end
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
-  local _, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  local names, nerr = require('stance.export.suggestions').names(c, opts.annotator, opts['with-suggestions'])
   if nerr then return nil, nerr end
   local refused = H.refused(c, opts.output)
   if refused then return nil, refused end
@@ -165,7 +181,7 @@ function cmd.run(opts, args)
     buf.parts = {}
   end
   flush() -- the header
-  rows.each(c, { annotator = opts.annotator, unit = unit }, function(list, path)
+  rows.each(c, { names = names, unit = unit }, function(list, path)
     local ok, eerr = pcall(function()
       for _, row in ipairs(list) do
         emit(row)

@@ -53,7 +53,7 @@ function cmd.run(opts, args)
     local msg = ("--status should be done or in-progress, got '%s'"):format(tostring(opts.status))
     return cli.usage_error(msg, 'import')
   end
-  local c, err = require('stance').open('.')
+  local c, err = require('stance.corpus').open('.')
   if not c then return nil, err end
   if opts.from == 'w3c' then
     return require('stance.interop.w3c_io').import(c, args[1], opts.annotator, opts.base, opts.status)

@@ -18,7 +18,7 @@ local cmd = {
 
 function cmd.run(opts, args)
   local core = require('stance.core')
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   local bar = require('stance.cli.progress').new('indexing')
   local t0 = core.hrtime()

@@ -37,7 +37,7 @@ local cmd = {
 }
 
 function cmd.run(opts, args)
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
   if nerr then return nil, nerr end

@@ -43,7 +43,7 @@ function cmd.run(opts, args)
     io.stderr:write(('stance search: %s\n'):format(qerr))
     return 2
   end
-  local c, err = require('stance').open(opts.corpus or '.')
+  local c, err = require('stance.corpus').open(opts.corpus or '.')
   if not c then return nil, err end
   local st, ierr = c:index({ no_check = opts['no-update'] })
   if not st then return nil, ierr end

@@ -18,7 +18,7 @@ local cmd = {
 }
 
 function cmd.run(opts, args)
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   -- an annotation file no layer is read from (a link out of the corpus, a broken link) is
   -- named on stderr, and the counts that leave it out exit 1

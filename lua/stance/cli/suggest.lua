@@ -29,7 +29,7 @@ function cmd.run(opts, args)
   local cli = require('stance.cli')
   local min = tonumber(opts['min-prob'] or 0)
   if not min or min < 0 or min > 1 then return cli.usage_error('--min-prob should be from 0 to 1', 'suggest') end
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   local model = require('stance.model')
   -- trained and predicted on the worker's threads (src/modeljob.c)

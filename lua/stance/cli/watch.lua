@@ -46,7 +46,7 @@ local cmd = {
 }
 
 function cmd.run(opts, args)
-  local c, err = require('stance').open(args[1] or '.')
+  local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   if opts.stop then
     local ok, why = require('stance.watch.client').stop(c.root)

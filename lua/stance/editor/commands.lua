@@ -2,7 +2,16 @@
 --- redo, list, inspect, layers, side, legend, done, progress, save, next, prev, ...),
 --- registered into stance.command.
 local M = {}
+local H = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+
+--- A layer's name from the rest of the command line: all of it (a name may hold blanks,
+--- as git's user.name often does: `:Stance side Ana Lopez`), nil when empty.
+function H.rest(args, cmd)
+  local rest = cmd and cmd.args and cmd.args:gsub('^%s*%S+%s*', ''):gsub('%s+$', '')
+  if not rest then rest = table.concat(args, ' ') end
+  return rest ~= '' and rest or nil
+end
 
 local function notify() return require('stance.notify') end
 local function current(whole_document)
@@ -177,13 +186,13 @@ M.subcommands = {
   },
   layers = {
     desc = 'list other annotators\' layers, or toggle NAME\'s over yours',
-    run = function(args) require('stance.editor.layers').toggle(args[1]) end,
-    complete = function(arglead) return require('stance.editor.layers').complete(arglead) end,
+    run = function(args, cmd) require('stance.editor.layers').toggle(H.rest(args, cmd)) end,
+    complete = function(arglead, words) return require('stance.editor.layers').complete(arglead, words) end,
   },
   side = {
     desc = 'NAME\'s layer side by side (a scroll-bound split)',
-    run = function(args) require('stance.editor.layers').side(args[1]) end,
-    complete = function(arglead) return require('stance.editor.layers').complete(arglead) end,
+    run = function(args, cmd) require('stance.editor.layers').side(H.rest(args, cmd)) end,
+    complete = function(arglead, words) return require('stance.editor.layers').complete(arglead, words) end,
   },
   suggest = {
     desc = 'the model\'s suggestions for the unannotated sentences [TARGET] [MIN-PROB]',

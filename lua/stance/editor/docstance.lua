@@ -5,6 +5,7 @@
 --- colors (draw).
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local R = require('stance.modules') -- (modules required at first use, kept)
 local H = {}
 
 --- The document stances of `store`, by target in the order of the schema's targets (then
@@ -16,7 +17,7 @@ function M.list(store, schema)
   for _, d in ipairs(store:records('doclabel')) do
     out[#out + 1] = { target = d.target, stance = d.stance, label = d.label, id = d.id }
   end
-  local before = require('stance.schema').order(schema and schema.targets)
+  local before = R['stance.schema'].order(schema and schema.targets)
   table.sort(out, function(a, b)
     if a.target ~= b.target then return before(a.target, b.target) end
     return (a.id or '') < (b.id or '')
@@ -31,7 +32,7 @@ end
 ---@return table[]|nil
 function M.chunks(store, who, schema)
   if store:count('doclabel') == 0 then return nil end
-  local hl = require('stance.editor.highlight')
+  local hl = R['stance.editor.highlight']
   local chunks = { { ('document (%s):'):format(who), 'StanceVirtText' } }
   for _, d in ipairs(M.list(store, schema)) do
     local group = d.stance and hl.stance_group(d.stance)
@@ -48,11 +49,17 @@ H.drawn = {} -- buffers whose first line has the virtual line
 --- The document's stances (yours, and those of the layers shown over yours or beside) as a
 --- virtual line under the document's first line.
 function M.draw(s)
+  -- (the annotator's layer alone, as last drawn: the check of each annotation change)
+  local meta = s.meta_version or 0
+  if next(s.others) == nil and s.doc_alone == s.store and s.doc_alone_meta == meta
+    and s.doc_alone_name == s.annotator then
+    return
+  end
   local names, stores = { s.annotator }, { s.store }
   if next(s.others) then
     -- the layers shown over yours, and those a window shows beside yours
     local sides = {}
-    for win, who in pairs(require('stance.editor.render').sides) do
+    for win, who in pairs(R['stance.editor.render'].sides) do
       if vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_get_buf(win) == s.buf then sides[who] = true end
     end
     local others = vim.tbl_keys(s.others)
@@ -70,6 +77,7 @@ function M.draw(s)
   for i = 1, same and #stores or 0 do
     if s.doc_stores[i] ~= stores[i] then same = false end
   end
+  s.doc_alone, s.doc_alone_meta, s.doc_alone_name = #stores == 1 and s.store or nil, meta, s.annotator
   if same then return end
   s.doc_key, s.doc_stores = key, stores
   local lines = {}
@@ -96,7 +104,7 @@ end
 
 --- Set the document's stance toward `target` (nil when the schema has no targets).
 function M.set(s, target, stance)
-  local ops = require('stance.editor.ops')
+  local ops = R['stance.editor.ops']
   local d = H.find(s, target)
   -- the stance and the removal of the others are one operation: one `u` undoes both
   local ok, err = ops.as_one(s, 'document stance', function()
@@ -109,8 +117,8 @@ function M.set(s, target, stance)
     end
     return rec
   end)
-  if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
-  require('stance.compat').echo(('document stance%s: %s'):format(target and (' toward ' .. target) or '', stance))
+  if not ok then return R['stance.notify'].line(err, vim.log.levels.ERROR) end
+  R['stance.compat'].echo(('document stance%s: %s'):format(target and (' toward ' .. target) or '', stance))
   return ok
 end
 
@@ -118,12 +126,12 @@ end
 function M.remove(s, target)
   local d = H.find(s, target)
   if not d then
-    return require('stance.notify').warn(('the document has no stance%s'):format(
+    return R['stance.notify'].warn(('the document has no stance%s'):format(
       target and (' toward ' .. target) or ''))
   end
-  local ok, err = require('stance.editor.ops').remove(s, d.id)
-  if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
-  require('stance.compat').echo(('document stance%s removed (u brings it back)'):format(
+  local ok, err = R['stance.editor.ops'].remove(s, d.id)
+  if not ok then return R['stance.notify'].line(err, vim.log.levels.ERROR) end
+  R['stance.compat'].echo(('document stance%s removed (u brings it back)'):format(
     target and (' toward ' .. target) or ''))
   return ok
 end
@@ -136,7 +144,7 @@ function H.ask_target(s, schema)
     entries[i] = { name = t.name, key = t.key, color = t.color,
       display = t.name .. (d and (' = ' .. (d.stance or d.label or '?')) or '') }
   end
-  local e = require('stance.editor.prompt').pick('document stance toward', entries)
+  local e = R['stance.editor.prompt'].pick('document stance toward', entries)
   return e and e.name
 end
 
@@ -144,9 +152,9 @@ end
 --- stance; what is not given is asked for.
 ---@param args string[]
 function M.command(args)
-  local s, err = require('stance.editor.session').current()
-  if not s then return require('stance.notify').error(err) end
-  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end -- before the prompts
+  local s, err = R['stance.editor.session'].current()
+  if not s then return R['stance.notify'].error(err) end
+  if s.readonly then return R['stance.notify'].line(s.readonly, vim.log.levels.ERROR) end -- before the prompts
   local schema = s.corpus:schema()
   local has_targets = schema and #schema.targets > 0
   local stance, target, remove = nil, nil, false
@@ -162,7 +170,7 @@ function M.command(args)
     elseif not target and not (schema and next(schema.by.target)) then
       target = a
     else
-      return require('stance.notify').error(("what is '%s'? (:Stance doc [STANCE] [TARGET], :Stance doc - [TARGET])")
+      return R['stance.notify'].error(("what is '%s'? (:Stance doc [STANCE] [TARGET], :Stance doc - [TARGET])")
         :format(a))
     end
   end
@@ -172,11 +180,11 @@ function M.command(args)
   end
   if remove then return M.remove(s, target) end
   if not stance and not (schema and #schema.stances > 0) then
-    return require('stance.notify').error('the schema lists no stances: say which, :Stance doc STANCE [TARGET]')
+    return R['stance.notify'].error('the schema lists no stances: say which, :Stance doc STANCE [TARGET]')
   end
   if not stance then
     local extra = H.find(s, target) and { { key = '<BS>', text = 'remove', value = { remove = true } } } or nil
-    local picked = require('stance.editor.prompt').one(schema, 'stance', extra)
+    local picked = R['stance.editor.prompt'].one(schema, 'stance', extra)
     if not picked then return end
     if type(picked) == 'table' then return M.remove(s, target) end
     stance = picked

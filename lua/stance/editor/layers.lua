@@ -555,10 +555,17 @@ function H.watch()
   end })
 end
 
-function M.complete(arglead)
+function M.complete(arglead, words)
   local s = require('stance.editor.session').get()
   if not s then return {} end
-  return vim.tbl_filter(function(x) return x:sub(1, #arglead) == arglead end, M.names(s))
+  -- a name with blanks: what is typed after the subcommand, all of it, and the part of each
+  -- name from the word being completed on
+  local typed = words and #words > 2 and table.concat(words, ' ', 2) or arglead
+  local out = {}
+  for _, x in ipairs(M.names(s)) do
+    if x:sub(1, #typed) == typed then out[#out + 1] = x:sub(#typed - #arglead + 1) end
+  end
+  return out
 end
 
 return M

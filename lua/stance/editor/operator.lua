@@ -4,9 +4,10 @@
 --- over a range. Asks for the label with one key; `.` repeats with the same label.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local R = require('stance.modules') -- (modules required at first use, kept)
 local H = { fresh = false, fields = nil, preset = nil }
 
-local where = require('stance.editor.where')
+local where = R['stance.editor.where']
 
 local OPFUNC = "v:lua.require'stance.editor.operator'.opfunc"
 
@@ -47,7 +48,7 @@ end
 
 --- `spans` (buffer bytes) without the white space at their ends, and without the empty ones.
 function H.trimmed(s, spans)
-  local ops = require('stance.editor.ops')
+  local ops = R['stance.editor.ops']
   local out = {}
   for _, sp in ipairs(spans) do
     local a, b = ops.trim(s.buf, sp[1], sp[2])
@@ -57,9 +58,11 @@ function H.trimmed(s, spans)
 end
 
 --- The annotations whose spans `spans` could replace: those under byte `origin` (where the
---- cursor was when the operator started), else those the spans overlap; none whose spans
---- are already these.
+--- cursor was when the operator started; or its {row, col} as nvim_win_get_cursor() gives
+--- it, the text unchanged since), else those the spans overlap; none whose spans are
+--- already these.
 function H.resizable(s, spans, origin)
+  if type(origin) == 'table' then origin = where.offset(s.buf, origin[1] - 1, origin[2]) end
   local hits = origin and where.under(s.store, origin) or {}
   if #hits == 0 then hits = s.store:query(spans[1][1], spans[#spans][2]) end
   local out, seen = {}, {}
@@ -89,35 +92,35 @@ end
 
 --- Which of `recs` to resize: the only one, or the one picked by number.
 function H.which(s, recs)
-  return require('stance.editor.nav').pick_record(s, recs, 'resize')
+  return R['stance.editor.nav'].pick_record(s, recs, 'resize')
 end
 
 --- Give annotation `rec` the spans `spans` (its ID, note, relations and dates stay).
 function M.resize(s, rec, spans)
-  local ok, err = require('stance.editor.ops').resize(s, rec.id, spans)
-  if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
-  require('stance.compat').echo(('resized %s: "%s"'):format(require('stance.editor.nav').describe(rec),
-    require('stance.editor.nav').quote(s.buf, spans, 60)))
+  local ok, err = R['stance.editor.ops'].resize(s, rec.id, spans)
+  if not ok then return R['stance.notify'].line(err, vim.log.levels.ERROR) end
+  R['stance.compat'].echo(('resized %s: "%s"'):format(R['stance.editor.nav'].describe(rec),
+    R['stance.editor.nav'].quote(s.buf, spans, 60)))
   return ok
 end
 
 --- Annotate `spans` (buffer bytes, trimmed of white space) in the current buffer, or, when
 --- the annotator chooses so, make them the spans of an annotation there.
 local function annotate(spans, fields, origin)
-  local session = require('stance.editor.session')
+  local session = R['stance.editor.session']
   local s, err = session.current()
-  if not s then return require('stance.notify').error(err) end
-  local layer = require('stance.editor.render').layer_of(s)
+  if not s then return R['stance.notify'].error(err) end
+  local layer = R['stance.editor.render'].layer_of(s)
   if not layer.own then
-    return require('stance.notify').error(("this window shows %s's layer: annotate in yours"):format(layer.name))
+    return R['stance.notify'].error(("this window shows %s's layer: annotate in yours"):format(layer.name))
   end
   -- refused before the prompts: an annotation made now could not be saved
-  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end
+  if s.readonly then return R['stance.notify'].line(s.readonly, vim.log.levels.ERROR) end
   local trimmed = H.trimmed(s, spans)
-  if #trimmed == 0 then return require('stance.notify').warn('nothing to annotate there (only white space)') end
+  if #trimmed == 0 then return R['stance.notify'].warn('nothing to annotate there (only white space)') end
   if not fields then
     local extra = not H.preset and H.lazy_resize_choice(s, trimmed, origin) or nil
-    fields = require('stance.editor.prompt').label(s.corpus:schema(), H.preset, extra)
+    fields = R['stance.editor.prompt'].label(s.corpus:schema(), H.preset, extra)
     if not fields then return end
     if fields.resize then
       H.fields = nil -- `.` asks again
@@ -126,8 +129,8 @@ local function annotate(spans, fields, origin)
     end
   end
   H.fields = fields
-  local rec, aerr = require('stance.editor.ops').create(s, trimmed, fields)
-  if not rec then return require('stance.notify').line(aerr, vim.log.levels.ERROR) end
+  local rec, aerr = R['stance.editor.ops'].create(s, trimmed, fields)
+  if not rec then return R['stance.notify'].line(aerr, vim.log.levels.ERROR) end
   return rec
 end
 
@@ -146,7 +149,7 @@ end
 function M.start(preset)
   H.fresh = true
   H.preset = preset
-  H.origin = where.cursor()
+  H.origin = vim.api.nvim_win_get_cursor(0) -- (made an offset only if asked: H.resizable)
   H.set_opfunc()
   return 'g@'
 end
@@ -156,7 +159,7 @@ end
 function M.line()
   H.fresh = true
   H.preset = nil
-  H.origin = where.cursor()
+  H.origin = vim.api.nvim_win_get_cursor(0)
   H.set_opfunc()
   return 'g@_'
 end
@@ -206,15 +209,15 @@ end
 ---@param args string[]
 ---@param cmd table
 function M.command(args, cmd)
-  local s, serr = require('stance.editor.session').current()
-  if not s then return require('stance.notify').error(serr) end
-  if s.readonly then return require('stance.notify').line(s.readonly, vim.log.levels.ERROR) end
+  local s, serr = R['stance.editor.session'].current()
+  if not s then return R['stance.notify'].error(serr) end
+  if s.readonly then return R['stance.notify'].line(s.readonly, vim.log.levels.ERROR) end
   local fields = nil
   if args[1] then
     local err
     fields, err = H.command_fields(args, s.corpus:schema())
-    if not fields then return require('stance.notify').error(err) end
-    fields = require('stance.editor.prompt').label(s.corpus:schema(), fields)
+    if not fields then return R['stance.notify'].error(err) end
+    fields = R['stance.editor.prompt'].label(s.corpus:schema(), fields)
     if not fields then return end
   end
   annotate(M.command_region(cmd), fields)
@@ -240,17 +243,17 @@ end
 --- the spans of the annotation under the cursor, else of the one the range overlaps.
 ---@param cmd table
 function M.edit_spans(cmd)
-  local s, err = require('stance.editor.session').current()
-  if not s then return require('stance.notify').error(err) end
+  local s, err = R['stance.editor.session'].current()
+  if not s then return R['stance.notify'].error(err) end
   if cmd.range == 0 then
-    return require('stance.notify').error(
+    return R['stance.notify'].error(
       'which text? select it, then :\'<,\'>Stance edit spans (or gs over a motion)')
   end
   local spans = H.trimmed(s, M.command_region(cmd))
-  if #spans == 0 then return require('stance.notify').warn('nothing there (only white space)') end
+  if #spans == 0 then return R['stance.notify'].warn('nothing there (only white space)') end
   local recs = H.resizable(s, spans, where.cursor())
   if #recs == 0 then
-    return require('stance.notify').error('no annotation under the cursor or in the range to resize')
+    return R['stance.notify'].error('no annotation under the cursor or in the range to resize')
   end
   local rec = H.which(s, recs)
   return rec and M.resize(s, rec, spans)

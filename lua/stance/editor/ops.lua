@@ -4,10 +4,14 @@
 --- follows the text like the live one, so undo puts them back where their text is now.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local R = require('stance.modules') -- (modules required at first use, kept)
 local H = {}
 
+--- The time now (UTC, to the second), made a string once a second.
 local function now()
-  return os.date('!%Y-%m-%dT%H:%M:%SZ')
+  local t = os.time()
+  if H.now_t ~= t then H.now_t, H.now_s = t, os.date('!%Y-%m-%dT%H:%M:%SZ', t) end
+  return H.now_s
 end
 
 --- The text's place in its undo tree (:help changenr()): annotation operations are
@@ -138,20 +142,19 @@ end
 
 local function changed(s)
   s:changed()
-  if s.suggestions then require('stance.editor.suggest').relearn(s) end
+  if s.suggestions then R['stance.editor.suggest'].relearn(s) end
 end
 
 --- The text of the buffer's byte range [a, b) with leading and trailing white space left
 --- out: where an annotation of that range starts and ends.
 function M.trim(buf, a, b)
-  local total = require('stance.editor.where').size(buf)
+  local total = R['stance.editor.where'].size(buf)
   if b > total then b = total end
   if a >= b then return a, b end
-  local where = require('stance.editor.where')
+  local where = R['stance.editor.where']
   local r1, c1 = where.pos(buf, a)
   local r2 = where.pos(buf, b - 1)
-  local lines = vim.api.nvim_buf_get_lines(buf, r1, r2 + 1, false)
-  local text = table.concat(lines, '\n') .. '\n'
+  local text = where.text(buf, r1, r2) .. '\n'
   local base = a - c1
   local sub = text:sub(a - base + 1, b - base)
   local lead = #sub:match('^%s*')
@@ -168,9 +171,9 @@ end
 ---@return string|nil err
 function M.create(s, spans, fields)
   if s.readonly then return nil, s.readonly end
-  local validate = require('stance.validate')
+  local validate = R['stance.validate']
   local schema = s.corpus:schema()
-  local rec = { kind = 'annotation', id = fields.id or require('stance.core').new_id() }
+  local rec = { kind = 'annotation', id = fields.id or R['stance.core'].new_id() }
   for k, v in pairs(fields) do
     rec[k] = v
   end
@@ -178,12 +181,12 @@ function M.create(s, spans, fields)
   if not ok then return nil, err end
   ok, err = validate.apply_label(rec, schema, 'annotation')
   if not ok then return nil, err end
-  table.sort(spans, function(x, y) return x[1] < y[1] end)
-  local total = require('stance.editor.where').size(s.buf)
+  if #spans > 1 then table.sort(spans, function(x, y) return x[1] < y[1] end) end
+  local total = R['stance.editor.where'].size(s.buf)
   ok, err = validate.spans(spans, total)
   if not ok then return nil, err end
   rec.spans = spans
-  rec.author = rec.author or (s.annotator ~= s.store:header().annotator and s.annotator or nil)
+  rec.author = rec.author or (s.annotator ~= s.store:header('annotator') and s.annotator or nil)
   rec.created = now()
   ok, err = s.store:add(rec)
   if not ok then return nil, err end
@@ -204,7 +207,7 @@ function M.update(s, id, fields)
   if s.readonly then return nil, s.readonly end
   local rec = s.store:get(id)
   if not rec then return nil, ('no annotation %s'):format(id) end
-  local validate = require('stance.validate')
+  local validate = R['stance.validate']
   local schema = s.corpus:schema()
   local merged = {}
   for k, v in pairs(rec) do
@@ -264,8 +267,8 @@ function M.resize(s, id, spans)
     copy[i] = { sp[1], sp[2] }
   end
   table.sort(copy, function(x, y) return x[1] < y[1] end)
-  local total = require('stance.editor.where').size(s.buf)
-  local ok, err = require('stance.validate').spans(copy, total)
+  local total = R['stance.editor.where'].size(s.buf)
+  local ok, err = R['stance.validate'].spans(copy, total)
   if not ok then return nil, err end
   local change = { spans = copy, modified = now() }
   local back = { spans = rec.spans, modified = rec.modified or false }
@@ -353,9 +356,9 @@ end
 ---@return string|nil err
 function M.add(s, kind, fields)
   if s.readonly then return nil, s.readonly end
-  local validate = require('stance.validate')
+  local validate = R['stance.validate']
   local schema = s.corpus:schema()
-  local rec = { kind = kind, id = require('stance.core').new_id() }
+  local rec = { kind = kind, id = R['stance.core'].new_id() }
   for k, v in pairs(fields) do
     rec[k] = v
   end

@@ -5,6 +5,7 @@
 --- (target, stance, role), the same way.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local R = require('stance.modules') -- (modules required at first use, kept)
 local H = {}
 
 local lists = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels' }
@@ -13,7 +14,7 @@ local lists = { target = 'targets', stance = 'stances', role = 'roles', relation
 function H.getkey()
   local ok, c = pcall(vim.fn.getchar)
   if not ok then return nil end
-  if type(c) == 'number' then return vim.fn.nr2char(c) end
+  if type(c) == 'number' then return c < 128 and string.char(c) or vim.fn.nr2char(c) end
   return c
 end
 
@@ -39,7 +40,7 @@ end
 
 --- The highlight group that shows entry `e` of a schema list `what` in its color.
 function H.group(what, e)
-  local hl = require('stance.editor.highlight')
+  local hl = R['stance.editor.highlight']
   local group
   if what == 'stance' then
     group = hl.stance_group(e.name)
@@ -193,6 +194,29 @@ function H.show(head, items, tail)
   end
 end
 
+--- Whether key `k` (as typed) is one of the keys of the extra choices `extra` (see M.pick).
+function H.extra_key(extra, k)
+  if not extra then return false end
+  for _, x in ipairs(extra.keys or extra) do
+    if H.termcodes(extra.keys and x or x.key) == k then return true end
+  end
+  return false
+end
+
+--- The entries of a schema list by key, kept for as long as the list lives (the same list
+--- is asked for at each annotation made).
+H.keyed = setmetatable({}, { __mode = 'k' })
+function H.by_key(entries)
+  local by_key = H.keyed[entries]
+  if by_key and by_key.n == #entries then return by_key.map end
+  local map = {}
+  for _, e in ipairs(entries) do
+    if e.key then map[e.key] = e end
+  end
+  H.keyed[entries] = { n = #entries, map = map }
+  return map
+end
+
 --- Pick one of `entries` (schema entries: name, key; shown as `display` or name) with its key. A key that picks
 --- nothing asks again, saying so.
 --- `extra` may also be { keys = {...}, make = function() return choices end }: choices that
@@ -204,14 +228,27 @@ end
 ---@return table|nil entry nil when cancelled
 function M.pick(what, entries, extra)
   if #entries == 0 and not extra then return nil end
-  local by_key = {}
-  for _, e in ipairs(entries) do
-    if e.key then by_key[e.key] = e end
+  local by_key = H.by_key(entries)
+  -- the answer typed already (typed ahead, a macro, a mapping: nothing is shown then): an
+  -- entry's key picks it at once, before anything else is made; another key is the first
+  -- answer to the question below
+  local pending = nil
+  if vim.fn.getchar(1) ~= 0 then
+    pending = H.getkey()
+    if pending == nil or pending == '\27' or pending == '\3' then return nil end
+    if by_key[pending] and not H.extra_key(extra, pending) then return by_key[pending] end
   end
   local lazy = extra and extra.make and extra or nil
   local function add_extra()
     if lazy then
       extra, lazy = lazy.make(), nil
+    end
+    if extra and #extra > 0 then -- (a copy: the kept one stays as it is)
+      local copy = {}
+      for k, e in pairs(by_key) do
+        copy[k] = e
+      end
+      by_key = copy
     end
     for _, x in ipairs(extra or {}) do
       by_key[H.termcodes(x.key)] = x.value
@@ -234,10 +271,15 @@ function M.pick(what, entries, extra)
   end
   local problem = nil
   while true do
-    local head = what .. ': ' .. (problem and ('(' .. problem .. ') ') or '')
-    local hide = H.show(head, choices, '<CR> name  <Esc> cancel')
-    local k = H.getkey()
-    hide()
+    local k
+    if pending then
+      k, pending = pending, nil
+    else
+      local head = what .. ': ' .. (problem and ('(' .. problem .. ') ') or '')
+      local hide = H.show(head, choices, '<CR> name  <Esc> cancel')
+      k = H.getkey()
+      hide()
+    end
     if lazy and k and later[k] then add_extra() end
     if k == nil or k == '\27' or k == '\3' then return nil end
     if k == '\r' then

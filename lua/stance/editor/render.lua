@@ -16,7 +16,9 @@ local M = {}
 -- annotation took 600 us with the JIT, 430 us without; opening an article was no slower).
 -- Modules with long loops of their own (suggest, sentences, colors256) keep the JIT.
 if jit then jit.off(true, true) end
-local H = { rows = {}, attached = false, sign_groups = {}, marked = {}, plans = {}, dirty = {} }
+local R = require('stance.modules') -- (modules required at first use, kept)
+local floor = math.floor
+local H = { rows = {}, attached = false, sign_groups = {}, signs_at = {}, marked = {}, plans = {}, dirty = {} }
 
 -- Virtual text inside a line (after a span, at the end of its sentence): Neovim 0.10+.
 H.inline = vim.fn.has('nvim-0.10') == 1
@@ -24,6 +26,20 @@ H.inline = vim.fn.has('nvim-0.10') == 1
 M.ns = vim.api.nvim_create_namespace('stance')
 M.sign_ns = vim.api.nvim_create_namespace('stance_signs')
 H.primer_ns = vim.api.nvim_create_namespace('stance_inline')
+
+--- The number of highlight group `name` (made when it does not exist), kept: the marks of a
+--- screen update name their groups by number, which Neovim takes as it is, where a name is
+--- copied and looked up for each mark. A group keeps its number when |:highlight| or a
+--- colorscheme changes it, so that its marks follow it as they did by name.
+H.hl_ids = {}
+function H.hl_id(name)
+  local id = H.hl_ids[name]
+  if not id then
+    id = vim.api.nvim_get_hl_id_by_name(name)
+    H.hl_ids[name] = id
+  end
+  return id
+end
 
 --- The windows that show another annotator's layer of their buffer (`:Stance side`), by
 --- window: the annotator (also in the window's variable w:stance_layer). Looked at on every
@@ -54,17 +70,19 @@ local function info(s, layer, slot)
     -- made Lua strings, cost most of the first screen of a dense page)
     local id, label_, stance, target_, role, conflict, nspans = layer.store:brief(slot)
     if not id then return nil end
-    local hl = require('stance.editor.highlight')
+    local hl = R['stance.editor.highlight']
     local span, target, sign = hl.groups_of(stance, target_, conflict)
     local label = label_ or stance or role or ''
     if layer.primary then
-      i = { span = span, target = target, sign = sign, label = label }
+      i = { span = span, target = target, sign = sign, label = label, span_id = H.hl_id(span),
+        target_id = target and H.hl_id(target) or nil }
     else
       -- whose and what: the label, and the target when the label does not say it
       local schema = s.corpus:schema()
       local entry = schema and label_ and schema.by.label[label_]
       local toward = target_ and not (entry and entry.target == target_) and (' → ' .. target_) or ''
       i = { span = hl.other_group(stance), label = layer.name .. ': ' .. label .. toward, label_group = sign }
+      i.span_id = H.hl_id(i.span)
     end
     i.id, i.nspans = id, nspans > 0 and nspans or 1
     cache[key] = i
@@ -101,13 +119,23 @@ end
 --- one mark {start_col, end_col, info} on each row it covers (`cue` marks take no part in
 --- the overlaps). Returns its first and last rows.
 function M.place(g, a, b, it, cue)
-  local sr, er = g.row_of(a), g.row_of(math.max(a, b - 1))
-  for r = math.max(sr, g.top), math.min(er, g.bot) do
-    local row_len = g.starts[r + 1] - g.starts[r] - 1
-    local c1 = r == sr and a - g.starts[r] or 0
-    local c2 = math.min(r == er and b - g.starts[r] or row_len, row_len)
-    g.rows[r] = g.rows[r] or {}
-    table.insert(g.rows[r], { c1, c2, it, cue = cue })
+  -- (run for every span drawn: locals, no math.* looked up)
+  local row_of, starts, rows = g.row_of, g.starts, g.rows
+  local sr = row_of(a)
+  local er = b - 1 > a and row_of(b - 1) or sr
+  local first, last = g.top, g.bot
+  if sr > first then first = sr end
+  if er < last then last = er end
+  for r = first, last do
+    local at = starts[r]
+    local row_len = starts[r + 1] - at - 1
+    local c1 = r == sr and a - at or 0
+    local c2 = r == er and b - at or row_len
+    if c2 > row_len then c2 = row_len end
+    local m
+    if cue then m = { c1, c2, it, cue = true } else m = { c1, c2, it } end
+    local list = rows[r]
+    if list then list[#list + 1] = m else rows[r] = { m } end
   end
   return sr, er
 end
@@ -118,6 +146,7 @@ end
 function M.place_end(g, b, chunks)
   local r = g.row_of(math.max(b - 1, g.starts[g.top]))
   if r < g.top or r > g.bot then return end
+  g.ends = true
   g.rows[r] = g.rows[r] or {}
   local list = g.rows[r]
   list.ends = list.ends or {}
@@ -135,14 +164,15 @@ end
 --- Per visible row (0-based, top to bot): the marks to set when Neovim draws it
 --- ({start_col, end_col, info}, plus `over`: overlap segments, `ends`: virtual texts after
 --- spans), and per row the sign group of the annotated rows of the annotator's own layer.
---- Returns rows, signed, the last row, the window's layers and the rows' text.
+--- Returns rows, signed, the last row, the window's layers, the rows' text, the key of the
+--- layout the rows' marks were fitted to (H.fit_ends) and whether any row has `ends`.
 function M.plan(s, win, buf, top, bot)
   local lines = vim.api.nvim_buf_line_count(buf)
   if bot >= lines then bot = lines - 1 end
   -- where each row starts: one offset and the rows' lengths (two calls, not one per row)
   local text = vim.api.nvim_buf_get_lines(buf, top, bot + 1, false)
   local starts = {}
-  local at = vim.api.nvim_buf_get_offset(buf, top)
+  local at = R['stance.editor.where'].offset(buf, top, 0) -- (kept until the text changes)
   for r = top, bot do
     starts[r] = at
     at = at + #text[r - top + 1] + 1
@@ -150,12 +180,12 @@ function M.plan(s, win, buf, top, bot)
   starts[bot + 1] = at
   local a, b = starts[top], starts[bot + 1]
   local rows = {}
-  local cfg = require('stance.config').get().highlight
+  local cfg = R['stance.config'].get().highlight
   local function row_of(off)
     local lo, hi = top, bot + 1
     if off < starts[top] then return top - 1 end
     while hi - lo > 1 do
-      local mid = math.floor((lo + hi) / 2)
+      local mid = floor((lo + hi) / 2)
       if starts[mid] <= off then lo = mid else hi = mid end
     end
     return lo
@@ -165,13 +195,13 @@ function M.plan(s, win, buf, top, bot)
   local layers = M.layers_for(s, win)
   for _, layer in ipairs(layers) do
     local n, slots, ss, es = layer.store:spans(a, b)
-    local rel = cfg.relations and require('stance.editor.relations').marks(s, layer) or {}
+    local rel = cfg.relations and R['stance.editor.relations'].marks(s, layer) or {}
     for i = 1, n do
       local it = info(s, layer, slots[i])
       if it then
         local sr, er = M.place(g, ss[i], es[i], it)
         if layer.own then
-          for r = math.max(sr, top), math.min(er, bot) do
+          for r = sr > top and sr or top, er < bot and er or bot do
             if not signed[r] then signed[r] = it.sign end
           end
         end
@@ -195,10 +225,10 @@ function M.plan(s, win, buf, top, bot)
   end
   if M.cues_shown() then H.cues(s, g) end
   if s.suggestions and #s.suggestions > 0 then
-    require('stance.editor.suggest').plan(s, g)
+    R['stance.editor.suggest'].plan(s, g)
   end
   local fit = H.inline and H.fit_ends(win, g) or nil
-  return rows, signed, bot, layers, text, fit
+  return rows, signed, bot, layers, text, fit, g.ends or false
 end
 
 --- Marks inside wrapped rows kept whole (stance.editor.wrapfit): the chunks each row's marks
@@ -209,10 +239,10 @@ function H.fit_ends(win, g)
   for r, list in pairs(g.rows) do
     if list.ends then
       if not key then
-        geometry, key = require('stance.editor.wrapfit').geometry(win)
+        geometry, key = R['stance.editor.wrapfit'].geometry(win)
         if not geometry then return key end
       end
-      require('stance.editor.wrapfit').fit(geometry, g.text[r - g.top + 1] or '', list.ends)
+      R['stance.editor.wrapfit'].fit(geometry, g.text[r - g.top + 1] or '', list.ends)
     end
   end
   return key
@@ -220,14 +250,14 @@ end
 
 --- Whether stance cues are drawn (`:Stance cues` toggles; highlight.cues sets the default).
 function M.cues_shown()
-  if H.cues_on == nil then H.cues_on = require('stance.config').get().highlight.cues end
+  if H.cues_on == nil then H.cues_on = R['stance.config'].get().highlight.cues end
   return H.cues_on
 end
 
 --- Show or hide stance cues; returns whether they are shown.
 function M.toggle_cues()
   H.cues_on = not M.cues_shown()
-  for buf in pairs(require('stance.editor.session').by_buf) do
+  for buf in pairs(R['stance.editor.session'].by_buf) do
     M.redraw(buf)
   end
   return H.cues_on
@@ -236,7 +266,7 @@ end
 --- The cue lexicon of the session's corpus, compiled once.
 function H.lexicon(s)
   local c = s.corpus
-  if not c._lexicon then c._lexicon = require('stance.lexicon').load(c.root) end
+  if not c._lexicon then c._lexicon = R['stance.lexicon'].load(c.root) end
   return c._lexicon
 end
 
@@ -254,74 +284,100 @@ function H.cues(s, g)
   end
 end
 
-local function by_position(x, y)
-  if x[1] ~= y[1] then return x[1] < y[1] end
-  return x[2] < y[2]
-end
-
 --- Where two or more spans of a row overlap: extra segments drawn bold and underlined.
 function H.overlaps(list)
-  -- fewer than two spans (cues and ends do not count), or two or more that do not overlap
-  -- (most rows of a dense document): no overlap, found without a table made for each end
-  local n, last_end, over_any = 0, -1, false
-  for _, m in ipairs(list) do
-    if m[2] > m[1] and not m.cue then
-      n = n + 1
-      if m[1] < last_end then over_any = true end
-      if m[2] > last_end then last_end = m[2] end
-    end
-  end
+  -- in one pass when the spans come by start (those of one layer: most rows): where a span
+  -- meets the spans before it (all started before it) is from its start to its end or the
+  -- furthest end before it, whichever is first; these segments come by start too, and are
+  -- merged as they come. Cues and ends take no part. No table is made but the segments'.
   list.over = nil
-  if n < 2 or not over_any then return end
-  local ev = {}
-  for _, m in ipairs(list) do
-    if m[2] > m[1] and not m.cue then
-      ev[#ev + 1] = { m[1], 1 }
-      ev[#ev + 1] = { m[2], -1 }
+  local over, from, to, reach, last_start = nil, nil, nil, -1, -1
+  for i = 1, #list do
+    local m = list[i]
+    local a, b = m[1], m[2]
+    if b > a and not m.cue then
+      if a < last_start then return H.overlaps_sorted(list) end -- (another layer's after)
+      last_start = a
+      local e = b < reach and b or reach
+      if e > a then
+        if from and a <= to then
+          if e > to then to = e end
+        else
+          if from then
+            over = over or {}
+            over[#over + 1] = { from, to }
+          end
+          from, to = a, e
+        end
+      end
+      if b > reach then reach = b end
     end
   end
-  local over = {}
+  if from then
+    if over then over[#over + 1] = { from, to } else over = { { from, to } } end
+  end
   list.over = over
-  table.sort(ev, by_position)
-  local depth, from = 0, nil
-  for _, e in ipairs(ev) do
-    local before = depth
-    depth = depth + e[2]
-    if before < 2 and depth >= 2 then
-      from = e[1]
-    elseif before >= 2 and depth < 2 and from and e[1] > from then
-      over[#over + 1] = { from, e[1] }
-    end
-  end
 end
 
---- A number for object `o` (a store, a table of options), the same for as long as it lives:
---- what tostring() cannot give for a store (it says what the store holds).
-H.ids = setmetatable({}, { __mode = 'k' })
-H.next_id = 0
-function H.id(o)
-  if o == nil then return 0 end
-  local n = H.ids[o]
-  if not n then
-    H.next_id = H.next_id + 1
-    n = H.next_id
-    H.ids[o] = n
+--- H.overlaps of spans in any order: the starts and the ends apart, each sorted as numbers
+--- (no comparison function called), then walked together.
+function H.overlaps_sorted(list)
+  local starts, ends = {}, {}
+  for _, m in ipairs(list) do
+    if m[2] > m[1] and not m.cue then
+      starts[#starts + 1] = m[1]
+      ends[#ends + 1] = m[2]
+    end
   end
-  return n
+  table.sort(starts)
+  table.sort(ends)
+  local over = {}
+  local i, j, k, depth, from = 1, 1, #starts, 0, nil
+  while j <= k do
+    local pos
+    local before = depth
+    if i <= k and starts[i] <= ends[j] then
+      pos, i, depth = starts[i], i + 1, depth + 1
+    else
+      pos, j, depth = ends[j], j + 1, depth - 1
+    end
+    if before < 2 and depth >= 2 then
+      from = pos
+    elseif before >= 2 and depth < 2 and from then
+      if pos > from then over[#over + 1] = { from, pos } end
+      from = nil
+    end
+  end
+  list.over = #over > 0 and over or nil
 end
 
 --- What a window's plan depends on besides the annotations' own changes (which M.redraw
 --- notes by rows): the rows shown, the text, the layers drawn there, what is drawn of them.
+--- A list of values (objects by identity: the plan that keeps the list keeps them), compared
+--- one by one at each screen update (H.same_key): no string made for it each time.
 function H.plan_key(s, win, buf, top, bot)
-  local parts = { buf, top, bot, vim.api.nvim_buf_get_changedtick(buf), s.meta_version or 0,
-    tostring(M.cues_shown()), H.id(require('stance.config').get().highlight),
-    H.id(s.suggestions), s.suggestions and #s.suggestions or 0 }
-  for _, layer in ipairs(M.layers_for(s, win)) do
-    parts[#parts + 1] = layer.name
-    parts[#parts + 1] = H.id(layer.store)
-    parts[#parts + 1] = tostring(layer.primary)
+  local key = { buf, top, bot, vim.api.nvim_buf_get_changedtick(buf), s.meta_version or 0,
+    M.cues_shown(), R['stance.config'].get().highlight, s.suggestions or false,
+    s.suggestions and #s.suggestions or 0 }
+  if M.sides[win] == nil and next(s.others) == nil then -- (the annotator's layer alone)
+    key[10], key[11], key[12] = s.annotator, s.store, true
+    return key
   end
-  return table.concat(parts, ':')
+  for _, layer in ipairs(M.layers_for(s, win)) do
+    key[#key + 1] = layer.name
+    key[#key + 1] = layer.store
+    key[#key + 1] = layer.primary
+  end
+  return key
+end
+
+--- Whether plan keys `a` and `b` (H.plan_key) are the same.
+function H.same_key(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do
+    if a[i] ~= b[i] then return false end
+  end
+  return true
 end
 
 --- The plan of window `win` (M.plan): the one made for its last screen update when nothing it
@@ -332,26 +388,30 @@ function H.plan_window(s, win, buf, top, bot)
   local p, dirty = H.plans[win], H.dirty[win]
   H.dirty[win] = nil
   -- marks inside wrapped rows were fitted to the window's width and columns (H.fit_ends)
-  local fit_changed = p and p.fit and select(2, require('stance.editor.wrapfit').geometry(win)) ~= p.fit
+  local fit_changed = p and p.fit and select(2, R['stance.editor.wrapfit'].geometry(win)) ~= p.fit
   if p and p.fit then H.check_fit(win, buf) end
-  if not (p and p.key == key and dirty ~= true) or fit_changed then
-    local rows, signed, last, layers, text, fit = M.plan(s, win, buf, top, bot)
+  if not (p and dirty ~= true and H.same_key(p.key, key)) or fit_changed then
+    local rows, signed, last, layers, text, fit, ends = M.plan(s, win, buf, top, bot)
     if not p then H.forget_closed() end
-    H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text, fit = fit }
+    H.plans[win] = { key = key, rows = rows, signed = signed, last = last, layers = layers, text = text, fit = fit,
+      ends = ends, height = vim.api.nvim_win_get_height(win) }
     if fit then H.check_fit(win, buf) end
-    return rows, signed, last, layers, text
+    return rows, signed, last, layers, text, ends, true
   end
+  local planned = false
   for _, g in ipairs(dirty or H.none) do
     local lo, hi = math.max(g[1], top), math.min(g[2] - 1, p.last)
     if lo <= hi then
-      local rows, signed, _, _, _, fit = M.plan(s, win, buf, lo, hi)
+      local rows, signed, _, _, _, fit, ends = M.plan(s, win, buf, lo, hi)
       for r = lo, hi do
         p.rows[r], p.signed[r] = rows[r], signed[r]
       end
-      p.fit = p.fit or fit
+      p.fit, p.ends = p.fit or fit, p.ends or ends
+      planned = true
     end
   end
-  return p.rows, p.signed, p.last, p.layers, p.text
+  -- (`ends`: whether a row may have marks after it; once true, until the window is planned again)
+  return p.rows, p.signed, p.last, p.layers, p.text, p.ends, planned
 end
 
 --- After this screen update, whether the marks inside the rows of `win` were fitted to its
@@ -366,10 +426,10 @@ function H.check_fit(win, buf)
     H.fit_checks[win] = nil
     local p = H.plans[win]
     if not (p and p.fit and vim.api.nvim_win_is_valid(win)) then return end
-    if select(2, require('stance.editor.wrapfit').geometry(win)) == p.fit then return end
+    if select(2, R['stance.editor.wrapfit'].geometry(win)) == p.fit then return end
     H.dirty[win] = true
     local top, bot = H.visible(win)
-    require('stance.compat').redraw_rows(buf, top, bot + 1, false)
+    R['stance.compat'].redraw_rows(buf, top, bot + 1, false)
   end)
 end
 
@@ -380,10 +440,20 @@ function H.forget_closed()
   end
 end
 
+--- The windows that show `buf` (in every tab page): asked of the API, where
+--- vim.fn.win_findbuf() goes through Vim script's values.
+function H.wins(buf)
+  local out = {}
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_buf(w) == buf then out[#out + 1] = w end
+  end
+  return out
+end
+
 --- Rows of `buf` to plan again at the next screen update of each of its windows: {first,
 --- last} (end exclusive) groups, or every row (nil).
 function H.note_dirty(buf, groups)
-  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+  for _, win in ipairs(H.wins(buf)) do
     local d = H.dirty[win]
     if groups == nil or d == true then
       H.dirty[win] = true
@@ -399,24 +469,21 @@ end
 
 local function on_win(_, win, buf, top, bot)
   H.marked[buf] = nil -- what M.redraw marked is being drawn
-  local s = require('stance.editor.session').by_buf[buf]
-  local under = require('stance.editor.under')
+  local s = R['stance.editor.session'].by_buf[buf]
+  local under = R['stance.editor.under']
   if not s or s.hidden then
     H.rows[win], H.plans[win], H.dirty[win] = nil, nil, nil
     if under.any(buf) then vim.schedule(function() under.clear(buf) end) end
     return false
   end
-  local rows, signed, last, layers, text = H.plan_window(s, win, buf, top, bot)
+  local rows, signed, last, layers, text, ends, planned = H.plan_window(s, win, buf, top, bot)
   H.rows[win] = rows
-  if next(M.sides) then require('stance.editor.layers').check(win, top + 1, math.max(last, bot) + 1) end
-  under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text)
-  if layers[1].own and require('stance.config').get().highlight.signs then
-    local key = top .. ':' .. last .. ':' .. (s.version or 0)
-    s.sign_keys = s.sign_keys or {}
-    if s.sign_keys[win] ~= key then
-      s.sign_keys[win] = key
-      vim.schedule(function() M.place_signs(buf, top, last, signed) end)
-    end
+  if next(M.sides) then R['stance.editor.layers'].check(win, top + 1, math.max(last, bot) + 1) end
+  under.plan(win, buf, top, last, rows, s.version or 0, layers[1].name, text, not ends)
+  -- the signs of the rows planned now, placed after this screen update (the rows M.redraw
+  -- planned for their signs have them already: a plan kept whole needs none)
+  if planned and layers[1].own and R['stance.config'].get().highlight.signs then
+    vim.schedule(function() M.place_signs(buf, top, last, signed) end)
   end
 end
 
@@ -426,7 +493,7 @@ end
 -- has the row's length from the start column's check), and converts one key less.
 H.span_mark = { end_col = 0, hl_group = '', ephemeral = true, priority = 150 }
 H.target_mark = { end_col = 0, hl_group = '', ephemeral = true, priority = 151 }
-H.over_mark = { end_col = 0, hl_group = 'StanceOverlap', ephemeral = true, priority = 152 }
+H.over_mark = { end_col = 0, hl_group = 0, ephemeral = true, priority = 152 }
 H.inline_mark = { virt_text = false, virt_text_pos = 'inline', ephemeral = true, priority = 153 }
 H.none = {}
 
@@ -439,15 +506,16 @@ local function on_line(_, win, buf, row)
   for _, m in ipairs(list) do
     local it = m[3]
     if m[2] > m[1] then
-      span.end_col, span.hl_group = m[2], it.span
+      span.end_col, span.hl_group = m[2], it.span_id or it.span
       set(buf, ns, row, m[1], span)
       if it.target then
-        target.end_col, target.hl_group = m[2], it.target
+        target.end_col, target.hl_group = m[2], it.target_id or it.target
         set(buf, ns, row, m[1], target)
       end
     end
   end
   local over = H.over_mark
+  if list.over and over.hl_group == 0 then over.hl_group = H.hl_id('StanceOverlap') end
   for _, o in ipairs(list.over or H.none) do
     over.end_col = o[2]
     set(buf, ns, row, o[1], over)
@@ -477,22 +545,53 @@ function M.place_signs(buf, top, bot, signed, only)
   local groups = H.sign_groups[buf] or {}
   H.sign_groups[buf] = groups
   local lo, hi = only and only[1] or 0, only and only[2] - 1 or math.huge
+  local first, last = math.max(top, lo), math.min(bot, hi)
+  local tick = vim.api.nvim_buf_get_changedtick(buf)
+  local known = H.signs_at[buf]
+  if known and known.tick ~= tick then known = nil end
+  if only and known then
+    -- each row's sign as placed since the text last changed (the rows have not moved): none
+    -- to change (an annotation made where one of the same stance starts the row)
+    local same = true
+    for r = first, last do
+      local k = known.rows[r]
+      if k == nil then k = known.rest end
+      if k == nil or k ~= (signed[r] or false) then
+        same = false
+        break
+      end
+    end
+    if same then return end
+  end
   local want = {}
-  for r = math.max(top, lo), math.min(bot, hi) do
+  for r = first, last do
     want[r] = signed[r]
   end
-  local text = require('stance.config').get().highlight.sign_text
-  require('stance.editor.rowmarks').reconcile(buf, M.sign_ns, lo, hi, want, groups, function(v) return v end,
+  local text = R['stance.config'].get().highlight.sign_text
+  R['stance.editor.rowmarks'].reconcile(buf, M.sign_ns, lo, hi, want, groups, function(v) return v end,
     function(v) return { sign_text = text, sign_hl_group = v } end)
+  -- what the rows show now: those of the range, and without `only` none elsewhere
+  if not only or not known or known.n > H.MAX_KNOWN_SIGNS then
+    known = { tick = tick, rows = {}, n = 0, rest = not only and false or nil }
+    H.signs_at[buf] = known
+  end
+  for r = only and lo or first, only and hi or last do
+    if known.rows[r] == nil then known.n = known.n + 1 end
+    known.rows[r] = r >= first and r <= last and signed[r] or false
+  end
 end
+
+--- Rows whose signs are remembered (H.signs_at) at most, per buffer.
+H.MAX_KNOWN_SIGNS = 4096
 
 --- Start drawing `s` (the provider is set once for all buffers).
 ---@param s stance.Session
 function M.attach(s)
+  H.signs_at[s.buf] = nil -- (a buffer of the same number may have had other signs)
   H.defined = H.defined or {}
   if not H.defined[s.corpus.root] then
     H.defined[s.corpus.root] = true
-    require('stance.editor.highlight').define(s.corpus:schema())
+    R['stance.editor.highlight'].define(s.corpus:schema())
   end
   if not H.attached then
     H.attached = true
@@ -504,12 +603,29 @@ function M.attach(s)
     pcall(vim.api.nvim_buf_set_extmark, s.buf, H.primer_ns, 0, 0, { id = 1, virt_text = { { '' } },
       virt_text_pos = 'inline' })
   end
-  require('stance.editor.docstance').draw(s)
+  R['stance.editor.docstance'].draw(s)
 end
 
 --- The first and last rows (0-based) window `win` shows.
 function H.visible(win)
   return vim.fn.line('w0', win) - 1, vim.fn.line('w$', win) - 1
+end
+
+--- The first and last rows (0-based) window `win` of `buf` shows, or a row more: those of its
+--- last screen update while it starts at the same row, with the same text and height (its
+--- last row is then the same); else asked (H.visible). Asking for the last row makes Neovim
+--- work out the height of every row shown when it does not know it (after the cursor moved
+--- in a window that wraps: ~100k instructions on 0.10+ in a dense document), where the first
+--- is known.
+function H.shown(win, buf)
+  local p = H.plans[win]
+  local k = p and p.key
+  local api = vim.api
+  if k and k[1] == buf and k[4] == api.nvim_buf_get_changedtick(buf) and p.height == api.nvim_win_get_height(win)
+    and k[2] == vim.fn.line('w0', win) - 1 then
+    return k[2], k[3]
+  end
+  return H.visible(win)
 end
 
 --- The byte ranges of the spans of `store` on the rows that the windows of `buf` show.
@@ -594,12 +710,12 @@ H.MAX_GROUPS = 8
 ---@param buf integer
 ---@param ranges integer[][]|nil
 function M.redraw(buf, ranges)
-  local s = require('stance.editor.session').by_buf[buf]
+  local s = R['stance.editor.session'].by_buf[buf]
   if s then
     s.version = (s.version or 0) + 1
     ranges = ranges or s.damaged
     s.damaged = nil
-    require('stance.editor.docstance').draw(s)
+    R['stance.editor.docstance'].draw(s)
   end
   if not vim.api.nvim_buf_is_valid(buf) then return end
   local rows = {}
@@ -610,8 +726,8 @@ function M.redraw(buf, ranges)
       rows[#rows + 1] = { top, bot + 1 }
     end
   else
-    local where = require('stance.editor.where')
-    local total = require('stance.editor.where').size(buf)
+    local where = R['stance.editor.where']
+    local total = R['stance.editor.where'].size(buf)
     for _, r in ipairs(ranges) do
       local a = math.max(0, math.min(r[1], total))
       local b = math.max(a, math.min(r[2], total))
@@ -630,7 +746,7 @@ function M.redraw(buf, ranges)
     groups = { { groups[1][1], groups[#groups][2] } }
   end
   if ranges then H.note_dirty(buf, groups) end
-  local compat = require('stance.compat')
+  local compat = R['stance.compat']
   local signs = H.signs_now(buf)
   local marked = H.marked[buf]
   for _, g in ipairs(groups) do
@@ -646,9 +762,9 @@ function M.redraw(buf, ranges)
         local p = H.planned
         local plan = p and p.win == signs[1] and p.lo == lo and p.hi == hi and p.plan
           or { M.plan(signs[4], signs[1], buf, lo, hi) }
-        local planned, signed, last, fit = plan[1], plan[2], plan[3], plan[6]
+        local planned, signed, last, fit, ends = plan[1], plan[2], plan[3], plan[6], plan[7]
         M.place_signs(buf, lo, last, signed, g)
-        H.adopt(signs[1], g, lo, last, planned, signed, fit)
+        H.adopt(signs[1], g, lo, last, planned, signed, fit, ends)
       end
     end
     compat.redraw_rows(buf, g[1], g[2], false)
@@ -660,6 +776,7 @@ end
 
 --- Row ranges { first, last + 1 }, sorted and merged where they touch or overlap.
 function H.merged(rows)
+  if #rows == 1 then return { { rows[1][1], rows[1][2] } } end
   table.sort(rows, function(x, y) return x[1] < y[1] end)
   local groups = {}
   for _, r in ipairs(rows) do
@@ -680,17 +797,19 @@ end
 --- is lost or shown twice until the next full redraw: a relation made on a wrapped line).
 function H.with_moved(s, buf, groups)
   if not H.inline then return groups end -- (Neovim 0.10+)
-  local wrapfit = require('stance.editor.wrapfit')
+  local wrapfit = R['stance.editor.wrapfit']
   local out = groups
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
     local p = H.plans[win]
-    local g = p and wrapfit.geometry(win)
-    if g then
-      local top, bot = H.visible(win)
+    if p then
+      local top, bot = H.shown(win, buf)
       local moved
+      -- the window's layout, worked out only for a row with marks inside it (getwininfo()
+      -- makes a dictionary of everything about the window); nil: it does not wrap
+      local g, wraps = nil, true
       for _, grp in ipairs(groups) do
         local lo, hi = math.max(grp[1], top), math.min(grp[2] - 1, bot, p.last)
-        if lo <= hi and not moved then
+        if lo <= hi and not moved and wraps then
           local plan = { M.plan(s, win, buf, lo, hi) }
           -- (the same rows of the same window are planned next for their signs: this plan is
           -- taken then, see M.redraw)
@@ -698,10 +817,17 @@ function H.with_moved(s, buf, groups)
           local rows, text = plan[1], plan[5]
           for r = lo, hi do
             local old, new, line = p.rows[r], rows[r], text[r - lo + 1] or ''
-            if wrapfit.height(g, line, old and not old.under and old.ends or nil)
-              ~= wrapfit.height(g, line, new and not new.under and new.ends or nil) then
-              moved = r
-              break
+            local old_ends = old and not old.under and old.ends or nil
+            local new_ends = new and not new.under and new.ends or nil
+            -- (no marks inside the row before or after: the same height, not worked out)
+            if old_ends or new_ends then
+              g = g or wrapfit.geometry(win)
+              wraps = g ~= nil
+              if not wraps then break end
+              if wrapfit.height(g, line, old_ends) ~= wrapfit.height(g, line, new_ends) then
+                moved = r
+                break
+              end
             end
           end
         end
@@ -719,7 +845,7 @@ end
 --- for their signs: put in the window's plan, so that its next screen update does not plan
 --- them a second time. (Its plan is used only while what it was made for holds: when the
 --- window has scrolled, or anything else of its key changed, it is made afresh.)
-function H.adopt(win, g, lo, hi, rows, signed, fit)
+function H.adopt(win, g, lo, hi, rows, signed, fit, ends)
   local p, d = H.plans[win], H.dirty[win]
   if not p or type(d) ~= 'table' then return end
   for i = #d, 1, -1 do
@@ -728,7 +854,7 @@ function H.adopt(win, g, lo, hi, rows, signed, fit)
       for r = lo, math.min(hi, p.last) do
         p.rows[r], p.signed[r] = rows[r], signed[r]
       end
-      p.fit = p.fit or fit
+      p.fit, p.ends = p.fit or fit, p.ends or ends
       return
     end
   end
@@ -737,20 +863,20 @@ end
 --- The window whose rows get their signs now (the current window, else the first window of
 --- `buf`) and the rows it shows: { win, top, bot, session }, or nil when there is none.
 function H.signs_now(buf)
-  local s = require('stance.editor.session').by_buf[buf]
-  if not s or s.hidden or not require('stance.config').get().highlight.signs then return nil end
+  local s = R['stance.editor.session'].by_buf[buf]
+  if not s or s.hidden or not R['stance.config'].get().highlight.signs then return nil end
   local win = vim.api.nvim_get_current_win()
   if vim.api.nvim_win_get_buf(win) ~= buf then win = vim.fn.win_findbuf(buf)[1] end
   if not win then return nil end
-  local top, bot = H.visible(win)
+  local top, bot = H.shown(win, buf)
   return { win, top, bot, s }
 end
 
 --- Define the highlight groups again (after :colorscheme).
 function M.colors()
-  local session = require('stance.editor.session')
+  local session = R['stance.editor.session']
   for _, s in pairs(session.by_buf) do
-    require('stance.editor.highlight').define(s.corpus:schema())
+    R['stance.editor.highlight'].define(s.corpus:schema())
     s:forget()
   end
 end

@@ -20,6 +20,7 @@
 local M = {}
 local H = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local R = require('stance.modules') -- (modules required at first use, kept)
 M.__index = M
 
 ---@type table<integer, stance.Session>
@@ -66,7 +67,7 @@ end
 ---@return string
 function M.file_text(buf)
   local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
-  local bo = require('stance.compat').bo(buf)
+  local bo = R['stance.compat'].bo(buf)
   local sep = bo.fileformat == 'dos' and '\r\n' or (bo.fileformat == 'mac' and '\r' or '\n')
   local text = table.concat(lines, sep)
   if bo.endofline or bo.fixendofline then
@@ -80,9 +81,9 @@ end
 --- (also after an edit undone, `x` then `u`: the hash recorded is always that of the file's
 --- bytes, final line end or not), else what writing the buffer would store.
 function M:text()
-  local bo = require('stance.compat').bo(self.buf)
+  local bo = R['stance.compat'].bo(self.buf)
   if not bo.modified and (bo.fileencoding == '' or bo.fileencoding == 'utf-8') then
-    local disk = require('stance.fs').read(vim.api.nvim_buf_get_name(self.buf))
+    local disk = R['stance.fs'].read(vim.api.nvim_buf_get_name(self.buf))
     if disk and not self.edited then return disk end
     if disk then
       -- edited since read or written, then changed back: the same lines, and a final line
@@ -103,7 +104,7 @@ end
 ---@param crlf boolean the frame's line ends
 ---@return boolean
 function M:shows_file(frame, crlf)
-  local bo = require('stance.compat').bo(self.buf)
+  local bo = R['stance.compat'].bo(self.buf)
   if bo.modified or self.edited or not (bo.fileencoding == '' or bo.fileencoding == 'utf-8')
     or crlf ~= (bo.fileformat == 'dos') then
     return false
@@ -118,8 +119,8 @@ end
 function M:get_frame()
   if not self.frame then
     self.frame_text, self.frame_hash = self:text(), nil
-    local crlf = require('stance.compat').buf_option(self.buf, 'fileformat') == 'dos'
-    self.frame = require('stance.core').frame(self.frame_text, { crlf = crlf })
+    local crlf = R['stance.compat'].buf_option(self.buf, 'fileformat') == 'dos'
+    self.frame = R['stance.core'].frame(self.frame_text, { crlf = crlf })
   end
   return self.frame, self.frame_text
 end
@@ -130,18 +131,18 @@ end
 ---@return table|nil file
 ---@return table|nil anchored
 function M:read_layer(annotator)
-  local core = require('stance.core')
-  local cache = require('stance.editor.cache')
-  local path = require('stance.root').annotation_path(self.corpus.root, annotator, self.rel)
+  local core = R['stance.core']
+  local cache = R['stance.editor.cache']
+  local path = R['stance.root'].annotation_path(self.corpus.root, annotator, self.rel)
   local stamp = M.stamp(path)
   -- a link is no one's layer: nothing read, an error at its line 1 (stance.layer_link)
-  local link = require('stance.layer_link').problem(path, self.corpus.root)
+  local link = R['stance.layer_link'].problem(path, self.corpus.root)
   if link then
-    require('stance.editor.preload').take(self.buf, annotator, path, stamp)
-    return require('stance.core').store(), { path = path, stamp = stamp, errors = 1, problems = { link }, size = 0,
+    R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
+    return R['stance.core'].store(), { path = path, stamp = stamp, errors = 1, problems = { link }, size = 0,
       exists = true, link = true }, { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
   end
-  local pre = require('stance.editor.preload').take(self.buf, annotator, path, stamp)
+  local pre = R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
   local cached, raw
   if pre and pre.key then
     -- the layer cache, loaded on a thread: if it was made for the text as the buffer shows it
@@ -153,7 +154,7 @@ function M:read_layer(annotator)
     cached = cache.load(self, annotator, stamp)
     -- the file's bytes are still kept (not parsed): they are what a merge starts from if
     -- the file changes on disk later
-    raw = cached and require('stance.fs').read(path, self.corpus.root)
+    raw = cached and R['stance.fs'].read(path, self.corpus.root)
     if cached and M.stamp(path) ~= stamp then cached = nil end
   end
   if cached and raw then
@@ -168,7 +169,7 @@ function M:read_layer(annotator)
   local text = pre and pre.text
   if not pre then
     local rerr, rcode
-    text, rerr, rcode = require('stance.fs').read(path, self.corpus.root)
+    text, rerr, rcode = R['stance.fs'].read(path, self.corpus.root)
     if not text and rcode ~= 'ENOENT' then return nil, rerr end
   end
   local store, problems, anchored
@@ -181,7 +182,7 @@ function M:read_layer(annotator)
     local opts = { vocab = self.corpus:vocab() }
     if not self.frame then
       -- the document's frame is made on another thread while the file is read
-      opts.document, opts.crlf = self:text(), require('stance.compat').buf_option(self.buf, 'fileformat') == 'dos'
+      opts.document, opts.crlf = self:text(), R['stance.compat'].buf_option(self.buf, 'fileformat') == 'dos'
     end
     local frame
     store, problems, frame = core.read(text, opts)
@@ -212,7 +213,7 @@ end
 --- screen ends (stance.notify.line), whole in :messages.
 ---@return string
 function M:unwritable(file)
-  local where, n = require('stance.annfile').first_error(file.path, file.problems, self.corpus.root)
+  local where, n = R['stance.annfile'].first_error(file.path, file.problems, self.corpus.root)
   if file.link then
     return ('your layer is a link: remove it to annotate; %s; nothing can be annotated or changed until it is'
       .. ' a file of its own'):format(where)
@@ -229,7 +230,7 @@ end
 ---@param path string
 ---@return string
 function M.stamp(path)
-  return require('stance.core').stamp(path, true)
+  return R['stance.core'].stamp(path, true)
 end
 
 --- "sha256:" and the SHA-256 of the document's text as a file (cached with the frame), as
@@ -247,12 +248,12 @@ end
 ---@return stance.Corpus|nil
 ---@return string|nil rel_or_err
 function M.locate(name)
-  local root, real = require('stance.root').find(name)
+  local root, real = R['stance.root'].find(name)
   if not root then return nil end
-  local corpus, cerr = require('stance.corpora').get(name, root)
+  local corpus, cerr = R['stance.corpora'].get(name, root)
   if not corpus then return nil, cerr end
   -- the root found is a real path already (found from `real` upward)
-  local rel = require('stance.fs').relative(real, corpus.root)
+  local rel = R['stance.fs'].relative(real, corpus.root)
   if rel:sub(1, 1) == '/' or not corpus:is_document(rel) then return nil end
   return corpus, rel
 end
@@ -263,23 +264,23 @@ end
 ---@return string|nil err why not (nil when the buffer is simply not a document)
 function M.attach(buf)
   if M.by_buf[buf] then
-    require('stance.editor.preload').cancel(buf) -- read again: the session keeps its layer
+    R['stance.editor.preload'].cancel(buf) -- read again: the session keeps its layer
     return M.by_buf[buf]
   end
-  local compat = require('stance.compat')
+  local compat = R['stance.compat']
   if not vim.api.nvim_buf_is_loaded(buf) or compat.buf_option(buf, 'buftype') ~= '' then return nil end
   local name = vim.api.nvim_buf_get_name(buf)
   if name == '' then return nil end
   -- located as the buffer was about to be read (preload), else now
-  local corpus, rel = require('stance.editor.preload').located(buf, name)
+  local corpus, rel = R['stance.editor.preload'].located(buf, name)
   if not corpus then corpus, rel = M.locate(name) end
   if not corpus then return nil, rel end
   local self = setmetatable({
-    buf = buf, corpus = corpus, rel = rel, annotator = require('stance.whoami').name(corpus.root),
+    buf = buf, corpus = corpus, rel = rel, annotator = R['stance.whoami'].name(corpus.root),
     -- the document's stamp when the buffer read it: the layer cache's key (stance.editor.cache)
-    doc_stamp = require('stance.editor.preload').doc_stamp(buf, name) or require('stance.cachekey').stamp(name),
+    doc_stamp = R['stance.editor.preload'].doc_stamp(buf, name) or R['stance.cachekey'].stamp(name),
     undo = {}, redo = {}, others = {}, cache = {}, dirty = false, collapsed = {},
-    trash = require('stance.core').store(),
+    trash = R['stance.core'].store(),
   }, M)
   local store, file, res = self:read_layer(self.annotator)
   if not store then return nil, file end
@@ -290,10 +291,10 @@ function M.attach(buf)
   end
   self.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, exists = file.exists,
     cached = file.cached, tail = {} }
-  if not file.cached then require('stance.editor.cache').later(self) end
+  if not file.cached then R['stance.editor.cache'].later(self) end
   if file.errors > 0 then
     self.readonly = M.unwritable(self, file)
-    require('stance.notify').line(self.readonly, vim.log.levels.WARN) -- one line: no Press ENTER
+    R['stance.notify'].line(self.readonly, vim.log.levels.WARN) -- one line: no Press ENTER
   end
   M.by_buf[buf] = self
   vim.api.nvim_buf_set_var(buf, 'stance_annotator', self.annotator)
@@ -301,23 +302,23 @@ function M.attach(buf)
   -- without a line end ('endofline' as read), never one added by 'fixendofline'; an edit
   -- undone is then byte-identical, and so are the annotations' offsets
   compat.set_buf_option(buf, 'fixendofline', false)
-  if require('stance.config').get().documents.readonly and vim.fn.filereadable(name) == 1 then
+  if R['stance.config'].get().documents.readonly and vim.fn.filereadable(name) == 1 then
     -- not 'readonly' (Neovim sets it for a file you may not write): it makes :w fail (E45)
     -- before the BufWriteCmd that writes the layer
     compat.set_buf_option(buf, 'modifiable', false)
     compat.set_buf_option(buf, 'readonly', false)
-    require('stance.editor.write').attach(self)
+    R['stance.editor.write'].attach(self)
   end
-  require('stance.editor.track').attach(self)
-  require('stance.editor.render').attach(self)
-  require('stance.editor.keys').attach(self)
+  R['stance.editor.track'].attach(self)
+  R['stance.editor.render'].attach(self)
+  R['stance.editor.keys'].attach(self)
   if res.moved == 0 and res.orphaned > 0 and store:header().hash == nil and (res.unsearched or 0) == 0 then
     -- written with its orphans (a file holding one records no hash): nothing changed since
-    require('stance.notify').warn(('%s: %d annotation(s) whose text is not in the document (orphans, kept; '
+    R['stance.notify'].warn(('%s: %d annotation(s) whose text is not in the document (orphans, kept; '
       .. ':Stance list orphans)'):format(rel, res.orphaned))
     self.rewrite = true
   elseif res.moved > 0 or res.orphaned > 0 then
-    require('stance.notify').warn(('%s: the text changed since the annotations were saved: '
+    R['stance.notify'].warn(('%s: the text changed since the annotations were saved: '
       .. '%d kept, %d moved (%d with a changed text), %d orphaned%s'):format(rel, res.placed, res.moved,
       res.fuzzy or 0, res.orphaned,
       res.orphaned > 0 and ' (kept; :Stance list orphans)' or '')
@@ -336,12 +337,12 @@ H.told = {}
 --- the name was found (git, $USER) rather than set: a name from another repository's config
 --- would otherwise fill a stray layer unseen.
 function H.say_annotator(root)
-  local whoami = require('stance.whoami')
+  local whoami = R['stance.whoami']
   local name, source = whoami.source(root)
   if whoami.explicit(source) or H.told[root] == name then return end
   H.told[root] = name
   vim.schedule(function()
-    require('stance.compat').echo(('stance: annotating as %s (from %s; :help stance-annotator)'):format(name, source))
+    R['stance.compat'].echo(('stance: annotating as %s (from %s; :help stance-annotator)'):format(name, source))
   end)
 end
 
@@ -350,9 +351,9 @@ end
 function M.detach(buf)
   local self = M.by_buf[buf]
   if not self then return end
-  if self.dirty or self.appended then require('stance.editor.persist').save(self, { force = true }) end
-  require('stance.editor.persist').cancel(self)
-  require('stance.editor.write').detach(self)
+  if self.dirty or self.appended then R['stance.editor.persist'].save(self, { force = true }) end
+  R['stance.editor.persist'].cancel(self)
+  R['stance.editor.write'].detach(self)
   M.by_buf[buf] = nil
   self.detached = true
 end
@@ -362,10 +363,10 @@ end
 ---@param quiet boolean|nil
 function M:changed(quiet)
   self.dirty = true
-  require('stance.editor.persist').schedule(self)
+  R['stance.editor.persist'].schedule(self)
   if not quiet then
-    require('stance.editor.render').redraw(self.buf)
-    require('stance.editor.nav').lists_changed(self)
+    R['stance.editor.render'].redraw(self.buf)
+    R['stance.editor.nav'].lists_changed(self)
   end
   M.redraw_status()
 end

@@ -280,8 +280,12 @@ function M.accept()
   -- the model's probability stays on it: an accepted suggestion decides its own sentence, and
   -- does not move how far the annotator read the document (|stance-model|)
   fields.confidence = ('%.3f'):format(it.p)
-  local a, b = require('stance.editor.ops').trim(s.buf, it.start, it.stop)
-  local rec, aerr = require('stance.editor.ops').create(s, { { a, b } }, fields)
+  local ops = require('stance.editor.ops')
+  local a, b = ops.trim(s.buf, it.start, it.stop)
+  -- (what `u` and <C-r> then say: "undone: accepting the suggestion climate favor 0.88")
+  local what = ('accepting the suggestion %s%s %.2f'):format(named and it.target and (it.target .. ' ') or '',
+    it.class, it.p)
+  local rec, aerr = ops.as_one(s, what, function() return ops.create(s, { { a, b } }, fields) end)
   if not rec then return require('stance.notify').line(aerr, vim.log.levels.ERROR) end
   forget(s, it)
   M.relearn(s)
@@ -353,11 +357,25 @@ function M.next()
   table.sort(parts)
   local guess = H.question(s, best)
   local named = s.suggest_res.setup.named
-  local what = guess and ('%s%s %.2f?'):format(named and (guess.target .. ' ') or '', guess.class, guess.p)
-  -- what to do first (the line is cut to fit the command line), then every target's guess
-  H.echo(('most to learn here: %s%s'):format(
-    what and ('its guess %s, g+ accepts it, g- rejects it (or annotate); '):format(what) or '',
-    table.concat(parts, ', ')))
+  -- one sentence that fits the command line (never a Press ENTER): the question first, then
+  -- why the cursor came here and the other targets' guesses, each only when there is room
+  local room = (vim.v.echospace or (vim.o.columns - 12)) - 1
+  local msg
+  if guess then
+    local what = ('%s%s'):format(named and (guess.target .. ' ') or '', guess.class)
+    msg = ('Is it %s (%.2f)? g+ accepts it, g- rejects it.'):format(what, guess.p)
+    local own = ('%s%s %.2f'):format(named and (guess.target .. ' ') or '', guess.class, guess.p)
+    local others = {}
+    for _, part in ipairs(parts) do
+      if part ~= own then others[#others + 1] = part end
+    end
+    if vim.fn.strdisplaywidth('Most to learn here. ' .. msg) <= room then msg = 'Most to learn here. ' .. msg end
+    local more = #others > 0 and (' Other guesses: %s.'):format(table.concat(others, ', ')) or ''
+    if more ~= '' and vim.fn.strdisplaywidth(msg .. more) <= room then msg = msg .. more end
+  else
+    msg = ('Most to learn here (its guesses: %s; none left to accept).'):format(table.concat(parts, ', '))
+  end
+  H.echo(msg)
   return best
 end
 

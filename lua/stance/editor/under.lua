@@ -14,6 +14,7 @@
 --- between the two windows, and would wrap their lines to other rows.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local R = require('stance.modules') -- (modules required at first use, kept)
 local H = { keys = {}, sigs = {}, wants = {} }
 
 M.ns = vim.api.nvim_create_namespace('stance_under')
@@ -50,7 +51,7 @@ function M.geometry(buf)
   for _, w in ipairs(vim.fn.win_findbuf(buf)) do
     local info = vim.fn.getwininfo(w)[1]
     if info then
-      local compat = require('stance.compat')
+      local compat = R['stance.compat']
       local opt = compat.win_option
       local g = { width = info.width - (info.textoff or 0), wrap = opt(w, 'wrap'),
         strict = opt(w, 'linebreak') or opt(w, 'breakindent') or compat.global_option('showbreak') ~= '' }
@@ -106,12 +107,12 @@ end
 
 --- The layer a window shows of its buffer as a side view (its annotator), else nil.
 function H.side_layer(win)
-  return require('stance.editor.render').sides[win]
+  return R['stance.editor.render'].sides[win]
 end
 
 --- Whether a window shows `buf` as another annotator's layer (a side view).
 function H.side_view(buf)
-  for w in pairs(require('stance.editor.render').sides) do
+  for w in pairs(R['stance.editor.render'].sides) do
     if vim.api.nvim_win_is_valid(w) and vim.api.nvim_win_get_buf(w) == buf then return true end
   end
   return false
@@ -131,8 +132,20 @@ end
 ---@param version integer the session's drawing version (changes with every annotation change)
 ---@param name string the annotator of the window's layer
 ---@param text string[]|nil the rows' text, when the caller has it
-function M.plan(win, buf, top, last, rows, version, name, text)
+---@param no_ends boolean|nil no row of `rows` has marks after it (nothing to look at)
+function M.plan(win, buf, top, last, rows, version, name, text, no_ends)
   local side = H.side_view(buf)
+  if no_ends and not side and not M.any(buf) then
+    -- no row with marks after it, none under any row: nothing under these (what this window
+    -- wants is noted as nothing, once)
+    local wants = H.wants[buf] or {}
+    H.wants[buf] = wants
+    local w = wants[win]
+    if not (w and w.name == name and next(w.want) == nil and not w.side and w.own == (H.side_layer(win) == nil)) then
+      wants[win] = { name = name, own = H.side_layer(win) == nil, side = false, want = {} }
+    end
+    return
+  end
   if not M.enabled and not side then
     -- inside the lines (Neovim 0.10+ without a side view): none under them
     for r = top, last do
@@ -257,7 +270,7 @@ function M.place(buf, top, last, want)
   if not vim.api.nvim_buf_is_valid(buf) then return M.clear(buf) end
   local sigs = H.sigs[buf] or {}
   H.sigs[buf] = sigs
-  require('stance.editor.rowmarks').reconcile(buf, M.ns, top, last, want, sigs, H.sig,
+  R['stance.editor.rowmarks'].reconcile(buf, M.ns, top, last, want, sigs, H.sig,
     function(vl) return { virt_lines = vl } end)
 end
 

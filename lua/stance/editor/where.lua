@@ -2,6 +2,7 @@
 --- shows), and the annotations under the cursor.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
+local R = require('stance.modules') -- (modules required at first use, kept)
 local H = { sizes = setmetatable({}, { __mode = 'k' }), memo = {}, buffers = 0, MAX_ROWS = 256, RECENT = 8 }
 
 --- Where rows of a buffer start (byte offsets), as asked of Neovim since its text last
@@ -20,7 +21,7 @@ function H.rows(buf)
       H.buffers = H.buffers + 1
       if H.buffers > 8 then H.memo, H.buffers = {}, 1 end
     end
-    m = { tick = tick, starts = {}, lens = {}, recent = {}, n = 0 }
+    m = { tick = tick, starts = {}, lens = {}, texts = {}, recent = {}, n = 0 }
     H.memo[buf] = m
   end
   return m
@@ -48,7 +49,28 @@ function M.remember(buf, first, lines)
   local m = H.rows(buf)
   for i, l in ipairs(lines) do
     H.know(m, first + i - 1, #l)
+    m.texts[first + i - 1] = l
   end
+end
+
+--- The text of rows `first`..`last` of `buf` as one string (lines joined by "\n"): those
+--- noted by M.remember since the text last changed (the operator's region, trimmed next),
+--- else read now.
+---@param buf integer
+---@param first integer
+---@param last integer
+---@return string
+function M.text(buf, first, last)
+  if buf == 0 then buf = vim.api.nvim_get_current_buf() end
+  local texts = H.rows(buf).texts
+  if first == last and texts[first] then return texts[first] end
+  local lines = {}
+  for r = first, last do
+    local l = texts[r]
+    if not l then return table.concat(vim.api.nvim_buf_get_lines(buf, first, last + 1, false), '\n') end
+    lines[#lines + 1] = l
+  end
+  return table.concat(lines, '\n')
 end
 
 --- Note the length of `row` in memo `m`, one of the rows M.pos looks at first (the last few
@@ -224,10 +246,10 @@ end
 ---@return stance.Session|nil
 ---@return table[]|string records, or the error
 function M.annotations_here()
-  local session = require('stance.editor.session')
+  local session = R['stance.editor.session']
   local s, err = session.current()
   if not s then return nil, err end
-  local layer = require('stance.editor.render').layer_of(s)
+  local layer = R['stance.editor.render'].layer_of(s)
   if not layer.own then
     return nil, ("this window shows %s's layer, which is read, never written here (gK inspects it)"):format(layer.name)
   end

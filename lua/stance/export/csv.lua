@@ -3,7 +3,8 @@
 --- row per file. Spans are "start-stop start-stop"; a sentence's labels are
 --- "annotator:label:target:stance:role" joined by ";", the annotators who are done joined by
 --- ";" (in a name, `\`, `:` and `;` are written `\\`, `\:` and `\;`, so that the fields
---- split back exactly); true is `true`.
+--- split back exactly); the model's suggestions over it (when exported) likewise as
+--- "annotator:label:target:stance:probability"; true is `true`.
 local M = {}
 
 --- A name inside a list field: the separators it holds escaped with a backslash.
@@ -47,6 +48,13 @@ function M.writer(out, unit, extra)
         for k, l in ipairs(v) do
           parts[k] = table.concat({ part(l.annotator), part(l.label), part(l.target), part(l.stance),
             part(l.role) }, ':')
+        end
+        v = table.concat(parts, ';')
+      elseif f == 'suggestions' and v then
+        local parts = {}
+        for k, l in ipairs(v) do
+          parts[k] = table.concat({ part(l.annotator), part(l.label), part(l.target), part(l.stance),
+            l.confidence and ('%.3f'):format(l.confidence) or '' }, ':')
         end
         v = table.concat(parts, ';')
       elseif f == 'done' and v then

@@ -29,6 +29,12 @@ function M.writer(out, unit, extra)
       end
       row.labels = json.array(row.labels)
     end
+    if row.suggestions then
+      for i, l in ipairs(row.suggestions) do
+        row.suggestions[i] = json.ordered(l, { 'annotator', 'label', 'target', 'stance', 'confidence' })
+      end
+      row.suggestions = json.array(row.suggestions)
+    end
     if row.spans then row.spans = json.array(row.spans) end
     if row.done then row.done = json.array(row.done) end
     out:write(json.encode(json.ordered(row, fields[row.kind or unit])), '\n')

@@ -10,14 +10,15 @@ local H = {}
 --- Fields of each kind of row, in order (a new field is only ever added at the end).
 M.fields = {
   annotation = { 'document', 'annotator', 'id', 'label', 'target', 'stance', 'role', 'start', 'stop', 'byte_start',
-    'byte_stop', 'line', 'col', 'spans', 'quote', 'note', 'author', 'created', 'confidence', 'kind', 'orphan' },
+    'byte_stop', 'line', 'col', 'spans', 'quote', 'note', 'author', 'created', 'confidence', 'kind', 'orphan',
+    'suggested' },
   relation = { 'document', 'annotator', 'id', 'type', 'from', 'to', 'from_label', 'to_label', 'from_quote',
     'to_quote', 'note', 'author', 'created', 'kind' },
   doclabel = { 'document', 'annotator', 'id', 'label', 'target', 'stance', 'note', 'author', 'created', 'status',
     'kind' },
-  sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done' },
+  sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done', 'suggestions' },
   sentence_target = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'target', 'annotator', 'stance',
-    'status' },
+    'status', 'suggested', 'confidence' },
 }
 M.annotation_fields = M.fields.annotation
 M.sentence_fields = M.fields.sentence
@@ -35,6 +36,7 @@ M.units = {
 
 ---@class stance.RowsOptions
 ---@field annotator string|nil "A,B": only these annotators
+---@field names string[]|nil the layers (stance.export.suggestions.names; default: annotator's, else every one)
 ---@field unit string|nil a key of M.units (default "annotation")
 
 --- The columns exports add after the fixed fields of every kind of row: `doc_COLUMN` for each
@@ -58,7 +60,7 @@ end
 ---@param warn fun(path: string, line: integer|nil, message: string)
 function M.each(c, opts, emit, warn)
   M.warn_unlisted(c, warn)
-  local names = require('stance.cli.args').list(opts.annotator)
+  local names = opts.names or require('stance.cli.args').list(opts.annotator)
   local kinds = M.units[opts.unit or 'annotation']
   local meta = c:metadata()
   for _, path in ipairs(c:paths()) do
@@ -86,10 +88,10 @@ function H.rows(c, path, names, kinds, warn)
   if not text then error(err, 0) end
   local rows = {}
   if kinds[1] == 'sentence' or kinds[1] == 'sentence_target' then return H.sentences(doc, names, warn, kinds[1]) end
-  for _, who in ipairs(names or doc:annotators()) do
+  for _, who in ipairs(require('stance.export.suggestions').of(doc, names)) do
     local layer = M.layer(doc, who, warn)
     if layer then
-      local placed = require('stance.export.placed').layer(layer, text)
+      local placed = require('stance.export.suggestions').placed(layer, text)
       local ctx = { doc = doc, text = text, model = assert(doc:model()), who = who, layer = layer, placed = placed }
       for _, kind in ipairs(kinds) do
         for _, rec in ipairs(placed.store:records(kind)) do
@@ -169,7 +171,7 @@ function H.annotation(ctx, rec, warn)
   local row = { kind = 'annotation', document = ctx.doc.path, annotator = ctx.who, id = rec.id, label = rec.label,
     target = rec.target, stance = rec.stance, role = rec.role, start = rec.spans[1][1],
     stop = rec.spans[#rec.spans][2], note = rec.note, author = rec.author or ctx.who, created = rec.created,
-    confidence = H.number(rec.confidence) }
+    confidence = H.number(rec.confidence), suggested = ctx.placed.suggestions or nil }
   local spans = {}
   for i, sp in ipairs(rec.spans) do
     spans[i] = { sp[1], sp[2] }
@@ -243,17 +245,20 @@ function H.sentences(doc, names, warn, kind)
   local text = doc:text()
   local done, layers = {}, {}
   local said = {} -- [who][target][sentence] = ordered map stance -> parts
+  local conf = {} -- [who][target .. '\0' .. sentence .. '\0' .. stance] = the highest confidence given it
+  local suggestions = {} -- [sentence] = the model's suggestions over it
   local targets, seen_target = {}, {}
   for _, t in ipairs(schema and schema.targets or {}) do
     targets[#targets + 1], seen_target[t.name] = t.name, true
   end
-  for _, who in ipairs(names or doc:annotators()) do
+  for _, who in ipairs(require('stance.export.suggestions').of(doc, names)) do
     local layer = M.layer(doc, who, warn, true)
     if layer then
-      layers[#layers + 1] = { who = who, status = layer:status() or 'in-progress' }
-      if layer:status() == 'done' then done[#done + 1] = who end
-      said[who] = {}
-      local placed = require('stance.export.placed').layer(layer, text)
+      local suggests = require('stance.export.suggestions').is_suggestions(who)
+      layers[#layers + 1] = { who = who, status = layer:status() or 'in-progress', suggests = suggests }
+      if layer:status() == 'done' and not suggests then done[#done + 1] = who end
+      said[who], conf[who] = {}, {}
+      local placed = require('stance.export.suggestions').placed(layer, text)
       for _, a in ipairs(placed.store:records('annotation')) do
         if placed.orphans[a.id] then
           local was = layer.file.store:get(a.id)
@@ -264,10 +269,20 @@ function H.sentences(doc, names, warn, kind)
           for _, s in ipairs(items.says(a, has_targets)) do
             if s[1] == 'stance' and type(s[2]) == 'table' and not a.conflict then stance = s[2] end
           end
+          local p = H.number(a.confidence)
           for _, hit in ipairs(items.units_of(units, a.spans)) do
             local l = labels[hit[1]]
-            l[#l + 1] = { annotator = who, label = a.label, target = a.target, stance = a.stance, role = a.role }
-            if stance then H.said(said[who], stance, hit, targets, seen_target) end
+            if placed.suggestions then
+              suggestions[hit[1]] = suggestions[hit[1]] or {}
+              l = suggestions[hit[1]]
+            end
+            l[#l + 1] = { annotator = who, label = a.label, target = a.target, stance = a.stance, role = a.role,
+              confidence = placed.suggestions and p or nil }
+            if stance then
+              H.said(said[who], stance, hit, targets, seen_target)
+              local k = tostring(stance[1]) .. '\0' .. hit[1] .. '\0' .. tostring(stance[2])
+              if p and (conf[who][k] or -1) < p then conf[who][k] = p end
+            end
           end
         end
       end
@@ -281,15 +296,17 @@ function H.sentences(doc, names, warn, kind)
       for k, who in ipairs(done) do
         who_done[k] = who
       end
-      base.labels, base.done = labels[i], who_done
+      base.labels, base.done, base.suggestions = labels[i], who_done, suggestions[i]
       rows[#rows + 1] = base
     else
       local before = items.before(items.ranker(schema and schema.stances))
       for _, t in ipairs(targets) do
         for _, l in ipairs(layers) do
           local by_v = said[l.who][t] and said[l.who][t][i]
-          local row = { target = t ~= false and t or nil, annotator = l.who, status = l.status,
-            stance = by_v and (items.pick(by_v, before)) or nil }
+          local stance = by_v and (items.pick(by_v, before)) or nil
+          local row = { target = t ~= false and t or nil, annotator = l.who, status = l.status, stance = stance,
+            suggested = l.suggests or nil,
+            confidence = stance and conf[l.who][tostring(t) .. '\0' .. i .. '\0' .. tostring(stance)] or nil }
           for k, v in pairs(base) do
             row[k] = v
           end

@@ -24,8 +24,9 @@ local M = {}
 --- annotation: as brat's authors advise, a text-bound annotation at the start stands in).
 M.DOCUMENT_TYPE = 'Document_label'
 
---- The values of the attribute `Status` that carries the layer's status (the annotator's
---- progress on the document) on a `Document_label` T of its own.
+--- The layer's statuses (the annotator's progress on the document): in a brat export's
+--- stance-status.tsv (stance.interop.brat_io); exports before session 13 wrote them as an
+--- attribute `Status` on a `Document_label` T of its own, which an import still reads.
 M.STATUS = { done = true, ['in-progress'] = true }
 
 --- brat attribute names for record fields (both ways).

@@ -151,6 +151,16 @@ function M.import(c, dir, who, status)
   end
   local list, lerr = H.pairs(dir)
   if not list then return nil, lerr end
+  -- each document's status, from a brat export of stance (--status overrides it)
+  local statuses = {}
+  if fs.exists(dir .. '/' .. M.STATUS_FILE) then
+    local st_text, st_err = H.read_inside(dir, rdir, M.STATUS_FILE)
+    if st_text then
+      statuses = M.read_statuses(st_text, dir .. '/' .. M.STATUS_FILE, report)
+    else
+      report:warn(dir .. '/' .. M.STATUS_FILE, nil, nil, '%s; the statuses it holds are not imported', st_err)
+    end
+  end
   local batch = require('stance.interop.batch').new(c.root)
   local docs, records, skipped, taken = 0, 0, 0, {}
   for _, p in ipairs(list) do
@@ -159,7 +169,8 @@ function M.import(c, dir, who, status)
     -- of the time of a document of 100k spans, for 4% less memory)
     collectgarbage('stop')
     local done, n = pcall(H.import_one, c, dir, rdir, p, who, { report = report, rename = rename,
-      declared = declared, wanted = wanted, batch = batch, taken = taken, status = status, schema = schema })
+      declared = declared, wanted = wanted, batch = batch, taken = taken, status = status, schema = schema,
+      statuses = statuses })
     collectgarbage('restart')
     if not done then error(n, 0) end
     if n then
@@ -233,12 +244,13 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   -- the common lines, in C; any other file in Lua (the same records)
   local store, n, used = read.fast(ann, model, { rename = ctx.rename, schema = ctx.schema })
   local skipped = 0
+  local status = ctx.status or ctx.statuses[p.rel]
   if store then
-    if ctx.status then store:set_header('status', ctx.status) end
+    if status then store:set_header('status', status) end
     check_utf8()
     declare.names(ctx.wanted, used)
   else
-    store, n, skipped = H.records(ann, text, model, shown, ctx, check_utf8)
+    store, n, skipped = H.records(ann, text, model, shown, ctx, check_utf8, status)
   end
   -- the layer first: a document is copied in only with its layer
   ok, why = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, who, text), '')
@@ -256,7 +268,7 @@ end
 
 --- The store of an .ann that brat_read.fast does not take, made by brat_read.records: the
 --- store, the number of records and of those skipped (each reported).
-function H.records(ann, text, model, shown, ctx, check_utf8)
+function H.records(ann, text, model, shown, ctx, check_utf8, status)
   local core = require('stance.core')
   local declare = require('stance.interop.declare')
   local report = ctx.report
@@ -269,7 +281,9 @@ function H.records(ann, text, model, shown, ctx, check_utf8)
     if pr.skipped then skipped = skipped + 1 end
   end
   local store = core.store()
-  if ctx.status or layer.status then store:set_header('status', ctx.status or layer.status) end
+  -- (a Status on a Document_label T of its own: what exports of stance wrote before
+  -- session 13, still read)
+  if status or layer.status then store:set_header('status', status or layer.status) end
   check_utf8()
   -- what the records use is declared in the schema (only those the store takes)
   local n = 0
@@ -338,7 +352,7 @@ function H.stale(dir, there, ours, batch, report)
     if not written[full] then
       -- (a document of the former export: its .ann, and its .txt when it had an .ann)
       local base = e.path:match('^(.*)%.ann$') or e.path:match('^(.*)%.txt$')
-      if ours and base and anns[base] then
+      if ours and ((base and anns[base]) or e.path == M.STATUS_FILE) then
         os.remove(full)
       else
         left[#left + 1] = e
@@ -349,6 +363,46 @@ function H.stale(dir, there, ours, batch, report)
     report:warn(dir, nil, nil, '%d file(s) there were not written by this export and are left as they are: %s', #left,
       H.some(left))
   end
+end
+
+--- The file of a brat export that says each exported layer's status on its document
+--- (brat has no document-level attribute, and a box over the first line would be a
+--- surprise to brat's users): tab-separated, a header line `document layer status`, then
+--- one line per document whose layer has a status (`done`, `in-progress`); brat lists no
+--- document of it (its name does not end in txt).
+M.STATUS_FILE = 'stance-status.tsv'
+
+--- The text of M.STATUS_FILE for { { document, layer, status }, ... }.
+function H.status_tsv(list)
+  local lines = { 'document\tlayer\tstatus' }
+  for _, e in ipairs(list) do
+    lines[#lines + 1] = table.concat({ (e[1]:gsub('[\t\r\n]', ' ')), (e[2]:gsub('[\t\r\n]', ' ')), e[3] }, '\t')
+  end
+  return table.concat(lines, '\n') .. '\n'
+end
+
+--- The statuses M.STATUS_FILE says, by the brat document (.txt) path: { [rel] = status };
+--- a line that says no known status is reported and ignored (report:warn(path, line, col, ...)).
+---@param text string
+---@param shown string the file, for the reports
+---@param report table stance.interop.report
+---@return table<string, string>
+function M.read_statuses(text, shown, report)
+  local said = {}
+  local n = 0
+  for line in (text or ''):gmatch('[^\n]+') do
+    n = n + 1
+    line = line:gsub('\r$', '')
+    local doc, _, status = line:match('^([^\t]*)\t([^\t]*)\t([^\t]*)$')
+    if n > 1 or doc ~= 'document' then
+      if doc and require('stance.interop.brat').STATUS[status] then
+        said[doc] = status
+      else
+        report:warn(shown, n, 1, 'not a line "document<TAB>layer<TAB>done|in-progress": ignored')
+      end
+    end
+  end
+  return said
 end
 
 --- The layer a document is exported from: the first of `names` that it has.
@@ -377,18 +431,27 @@ function H.layers(c)
   return list, count
 end
 
---- The layers to export when --annotator names none: the one the corpus has (or none);
---- with several, nil and why (brat has one .ann per document: which is the user's choice).
-function H.default_names(c)
-  local list, count = H.layers(c)
+--- The layers to export when --annotator names none: the one the corpus has (or none; the
+--- model's suggestions only `with` them); with several, nil and why (brat has one .ann per
+--- document: which is the user's choice).
+function H.default_names(c, with)
+  local all, count = H.layers(c)
+  local list, aside = {}, ''
+  for _, a in ipairs(all) do
+    if with or not require('stance.export.suggestions').is_suggestions(a) then
+      list[#list + 1] = a
+    else
+      aside = (' (and %s, the model\'s suggestions: only with --with-suggestions)'):format(a)
+    end
+  end
   if #list <= 1 then return list end
   local parts = {}
   for i, a in ipairs(list) do
     parts[i] = ('%s (%d document%s)'):format(a, count[a], count[a] == 1 and '' or 's')
   end
-  return nil, ('the corpus has %d layers: %s; brat holds one layer per document: name the one to export with '
+  return nil, ('the corpus has %d layers: %s%s; brat holds one layer per document: name the one to export with '
     .. '--annotator NAME (or --annotator A,B: on each document the first of them it has)'):format(#list,
-    table.concat(parts, ', '))
+    table.concat(parts, ', '), aside)
 end
 
 --- Export a layer of each document of corpus `c` (the first of `names` that has one;
@@ -398,14 +461,15 @@ end
 --- layer each document came from.
 ---@return integer|nil status
 ---@return string|nil err
-function M.export(c, dir, names, force)
+function M.export(c, dir, names, force, with)
   local fs = require('stance.fs')
+  local brat = require('stance.interop.brat')
   local bw = require('stance.interop.brat_write')
   local conf = require('stance.interop.brat_conf')
   local report = require('stance.interop.report').new()
   if not names or #names == 0 then
     local why
-    names, why = H.default_names(c)
+    names, why = H.default_names(c, with)
     if not names then return nil, why end
   end
   if H.within(fs.absolute(dir), c.root) then
@@ -434,7 +498,7 @@ function M.export(c, dir, names, force)
     if layer and layer.file and layer.file.store then bw.names_used(layer.file.store, seen) end
   end
   bw.plan_names(used, schema, seen)
-  local n, left, none, from = 0, 0, 0, {}
+  local n, left, none, from, statuses = 0, 0, 0, {}, {}
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))
     local who = H.chosen(doc, names)
@@ -445,7 +509,7 @@ function M.export(c, dir, names, force)
     if who and not text then
       report:warn(path, nil, nil, '%s; not exported', terr)
     elseif who and layer then
-      local placed = require('stance.export.placed').layer(layer, text)
+      local placed = require('stance.export.suggestions').placed(layer, text)
       local ann, problems = bw.write(placed.store, text, { used = used, orphans = placed.orphans })
       for _, pr in ipairs(problems) do
         local rec = pr.id and layer.file.store:get(pr.id)
@@ -461,9 +525,13 @@ function M.export(c, dir, names, force)
       else
         n = n + 1
         from[who] = (from[who] or 0) + 1
+        local status = layer.file.store:header().status
+        if brat.STATUS[status or ''] then statuses[#statuses + 1] = { base .. '.txt', who, status } end
       end
     end
   end
+  -- each annotator's progress (brat has no document-level attribute): in a file of its own
+  if #statuses > 0 then batch:add(M.STATUS_FILE, H.status_tsv(statuses)) end
   batch:add('annotation.conf', conf.annotation(used, schema))
   batch:add('visual.conf', conf.visual(used, schema))
   ok, err = batch:commit()

@@ -174,17 +174,6 @@ function H.textbounds(st, store)
       st.pid[rec.id] = t.pid
     end
   end
-  -- the layer's status: a Status on a Document_label T of its own
-  local status = store:header().status
-  if brat.STATUS[status or ''] then
-    local c = H.carrier(st)
-    if not c then
-      H.problem(st, nil, 'the status %s: the document has no text to carry it in brat: not exported', status)
-    else
-      doc.entities[#doc.entities + 1] = { pid = 't:status', frags = { c }, type = brat.DOCUMENT_TYPE }
-      doc.attributes[#doc.attributes + 1] = { target = 't:status', name = 'Status', value = status }
-    end
-  end
 end
 
 --- The values of a record's brat-* attributes by name (the first of each).

@@ -7,7 +7,10 @@
 --- annotation of the whole document (motivation `classifying`). Each annotation says the
 --- layer it comes from in `stance:layer` (a term of our own vocabulary, M.NS, declared in
 --- its @context next to the Web Annotation one): `creator` is who made the record, which in
---- gold (curated from the annotators) is not whose layer it is.
+--- gold (curated from the annotators) is not whose layer it is. The model's suggestions (its
+--- layer exported only when asked) have a creator of type `Software` and the motivation
+--- `questioning` (a question put to the annotator, which g+ accepts and g- rejects), never
+--- `classifying`, so that a reader taking classifying annotations as labels never takes them.
 local M = {}
 local H = {}
 
@@ -82,10 +85,10 @@ end
 --- layer's status on its document (`status`), and what the Web Annotation model has no
 --- place for: a confidence (a model's suggestion) and the attributes beyond the format's
 --- (brat-norm, brat-attr, ..., as an annotation file writes them), in our vocabulary.
-local function common(obj, rec, who, status)
+local function common(obj, rec, who, status, software)
   obj['@context'] = M.context()
   obj.type = 'Annotation'
-  obj.creator = { type = 'Person', name = rec.author or who }
+  obj.creator = { type = software and 'Software' or 'Person', name = rec.author or who }
   obj[M.LAYER] = who
   obj['stance:status'] = status
   obj['stance:confidence'] = rec.confidence ~= nil and tostring(rec.confidence) or nil
@@ -104,8 +107,9 @@ end
 ---@param base string|nil IRI prefix (default "urn:stance:")
 ---@param orphans table<string, boolean>|nil IDs of orphans
 ---@param status string|nil the layer's status on the document (done, in-progress)
+---@param suggestions boolean|nil the layer holds the model's suggestions (creator Software, motivation questioning)
 ---@return table[]
-function M.annotations(store, text, path, who, base, orphans, status)
+function M.annotations(store, text, path, who, base, orphans, status, suggestions)
   local core = require('stance.core')
   local model = core.text(text)
   local iri = H.iris(base)
@@ -129,14 +133,14 @@ function M.annotations(store, text, path, who, base, orphans, status)
         }
       end
     end
-    out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'classifying', body = bodies(rec),
-      target = #targets == 1 and targets[1] or targets }, rec, who, status)
+    out[#out + 1] = common({ id = iri.ann(rec.id), motivation = suggestions and 'questioning' or 'classifying',
+      body = bodies(rec), target = #targets == 1 and targets[1] or targets }, rec, who, status, suggestions)
   end
   for _, rec in ipairs(store:records('relation')) do
     out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'linking', target = iri.ann(rec.from),
       body = { iri.ann(rec.to),
         { type = 'TextualBody', purpose = 'tagging', value = rec.type, format = 'text/plain' } },
-    }, rec, who, status)
+    }, rec, who, status, suggestions)
     if rec.note then
       table.insert(out[#out].body,
         { type = 'TextualBody', purpose = 'commenting', value = rec.note, format = 'text/plain' })
@@ -144,7 +148,7 @@ function M.annotations(store, text, path, who, base, orphans, status)
   end
   for _, rec in ipairs(store:records('doclabel')) do
     out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'classifying', body = bodies(rec),
-      target = iri.doc(path) }, rec, who, status)
+      target = iri.doc(path) }, rec, who, status, suggestions)
   end
   return out
 end

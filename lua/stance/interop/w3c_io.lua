@@ -4,7 +4,7 @@
 local M = {}
 local H = {}
 
---- Every layer of the corpus (or of `names`) as Web Annotations: one AnnotationCollection,
+--- The layers `names` of the corpus (nil: every one) as Web Annotations: one AnnotationCollection,
 --- or JSON Lines (one annotation per line) when `lines`; each annotation carries its
 --- @context, so that it stands alone. A layer that cannot be exported is reported to
 --- `report` and left out.
@@ -18,7 +18,7 @@ function M.export(c, names, lines, base, report)
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))
     local text, terr = doc:text()
-    for _, who in ipairs(names or doc:annotators()) do
+    for _, who in ipairs(require('stance.export.suggestions').of(doc, names)) do
       local layer = text and require('stance.export.rows').layer(doc, who, warn)
       if not text then
         report:warn(path, nil, nil, '%s; not exported', terr)
@@ -26,13 +26,13 @@ function M.export(c, names, lines, base, report)
       elseif layer then
         local status = layer.file.store:header('status')
         local ok, got = pcall(function()
-          local placed = require('stance.export.placed').layer(layer, text)
+          local placed = require('stance.export.suggestions').placed(layer, text)
           for _, id in ipairs(require('stance.interop.declare').sorted(placed.orphans)) do
             local rec = layer.file.store:get(id)
             report:warn(layer.file.path, rec and rec.line, 1, 'annotation %s is an orphan (its text is no longer in '
               .. '%s): exported with its TextQuoteSelector only', id, path)
           end
-          return w3c.annotations(placed.store, text, path, who, base, placed.orphans, status)
+          return w3c.annotations(placed.store, text, path, who, base, placed.orphans, status, placed.suggestions)
         end)
         if ok then
           for _, a in ipairs(got) do

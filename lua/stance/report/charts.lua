@@ -240,7 +240,8 @@ end
 -- ---- calibration ----------------------------------------------------------------------------
 
 --- The reliability diagram of the model's probabilities (stance.model_eval's calibration):
---- mean probability of each bin against how often the likeliest stance was right, the
+--- mean probability the model gave its likeliest stance (never "none": what a suggestion
+--- shows) in each bin against how often the annotators gave that stance there, the
 --- diagonal of perfect calibration, and under it a bar of the number of pairs in each bin.
 ---@param spec {id: string, title: string, calibration: {bins: table[], ece: number, n: integer}}
 ---@return string svg
@@ -260,7 +261,7 @@ function M.calibration(spec)
   end
   out[#out + 1] = svg.rect(left, top, size, size, { stroke = '#444' })
   out[#out + 1] = svg.line(px(0), py(0), px(1), py(1), { stroke = '#888', dash = '5 4' })
-  out[#out + 1] = svg.text(16, top + size / 2, 'fraction right', { size = 11, anchor = 'middle', rotate = -90,
+  out[#out + 1] = svg.text(16, top + size / 2, 'annotators gave it', { size = 11, anchor = 'middle', rotate = -90,
     class = 'axis' })
   -- under the plot: how many pairs each bin holds (a bar each), then the x axis
   local bins, most = spec.calibration.bins or {}, 1
@@ -284,7 +285,7 @@ function M.calibration(spec)
     out[#out + 1] = svg.text(px(v), s0 + strip + 14, ('%.1f'):format(v), { size = 10, anchor = 'middle',
       class = 'axis x' })
   end
-  out[#out + 1] = svg.text(left + size / 2, s0 + strip + 32, 'mean predicted probability of the likeliest stance',
+  out[#out + 1] = svg.text(left + size / 2, s0 + strip + 32, 'probability of the likeliest stance (not none)',
     { size = 11, anchor = 'middle', class = 'axis' })
   local coords, pts = {}, {}
   for _, b in ipairs(bins) do
@@ -299,8 +300,8 @@ function M.calibration(spec)
   end
   for _, b in ipairs(pts) do
     out[#out + 1] = svg.marker('circle', px(b.confidence), py(b.accuracy), 4.5, { fill = '#0072b2', stroke = '#111',
-      title = ('%.1f-%.1f: %d pairs, mean probability %.3f, right %.3f'):format(b.from, b.to, b.n, b.confidence,
-        b.accuracy) })
+      title = ('%.1f-%.1f: %d pairs, mean probability %.3f, the annotators gave that stance in %.3f'):format(b.from,
+        b.to, b.n, b.confidence, b.accuracy) })
   end
   return svg.document(math.max(left + size + pad + 10, svg.width(caption, 11) + 2 * pad), s0 + strip + 42,
     table.concat(out), spec.title, spec.id)

@@ -370,8 +370,9 @@ function H.model(ctx)
     local body = require('stance.report.charts').calibration({ id = 'calibration', title = 'Calibration of the model',
       calibration = r.calibration })
     parts[#parts + 1] = H.figure(ctx, 'calibration', 'Calibration of the model', ('Reliability of the model\'s '
-      .. 'probabilities, held out: for each sentence and target, the likeliest stance and its probability, '
-      .. 'binned; a calibrated model lies on the diagonal.'), body)
+      .. 'probabilities, held out: for each sentence and target, the stance the model finds likeliest (never '
+      .. '"none": what a suggestion shows) and the probability it gives it, binned, against how often the '
+      .. 'annotators gave that stance there; a calibrated model lies on the diagonal.'), body)
   end
   H.section(ctx, 'model', 'The model', parts)
 end

@@ -6,8 +6,9 @@
 --- checked); the next commands ask the watcher. When: the schema's `corpus` record says
 --- `watch auto` (always) or `watch off` (never); when it says nothing, from M.THRESHOLD
 --- documents (a large corpus, where the check of every document costs more than the search:
---- M.THRESHOLD's note), and the command says so once on stderr. STANCE_WATCH (auto, off, or a
---- number of documents) takes the place of the schema's setting, for scripts and CI.
+--- the note of stance.watch.want.THRESHOLD), and the command says so once on stderr.
+--- STANCE_WATCH (auto, off, or a number of documents) takes the place of the schema's
+--- setting, for scripts and CI.
 ---
 --- The watcher is our own program (/proc/self/exe), started without a shell with the corpus
 --- root as its one operand, in a session of its own (no terminal), not a child of ours (no
@@ -32,48 +33,13 @@ M.RETRY_S = 600
 --- Seconds a watcher just started is taken to be starting (none other is started) until it
 --- holds the corpus; one that did not by then is taken as lost.
 M.STARTING_S = 10
---- Documents from which a corpus whose schema says nothing about `watch` gets a watcher.
---- Measured (session 12, a fresh `stance search --count`, news-shaped documents of
---- tests/bench/gen_corpus.lua, load 7 on two cores): the check of every document costs 3.6 ms
---- of CPU at 2,000 documents, 7.4 ms at 5,000, 14 ms at 10,000 and 49 ms at 37,718 (1.3 to
---- 1.8 us each), where the rest of the search costs 1.4-1.6 ms and an SQLite FTS5 count 3-6 ms:
---- from 5,000 documents the check alone costs more than the FTS5 count.
-M.THRESHOLD = 5000
---- The environment variable that takes the place of the schema's setting.
-M.ENV = 'STANCE_WATCH'
-
---- The setting in force for corpus `c`: STANCE_WATCH when set ("auto", "off", or a number
---- of documents: the default's threshold; any other value is "off": who set it meant to
---- control it), else the schema's `watch` ("auto" or "off"), else the default.
----@param c table stance.Corpus
----@return string mode "auto", "off" or "default" (from `threshold` documents)
----@return integer|nil threshold
-function M.setting(c)
-  local env = os.getenv(M.ENV)
-  if env and env ~= '' then
-    if env == 'auto' or env == 'off' then return env end
-    local n = tonumber(env)
-    if n and n >= 1 and n == math.floor(n) and n < 2 ^ 53 then return 'default', math.floor(n) end
-    return 'off'
-  end
-  local w = c:globs().watch
-  if w == 'auto' or w == 'off' then return w end
-  return 'default', M.THRESHOLD
-end
-
---- Whether corpus `c` of `n` documents gets a watcher started on demand (`n` nil: not known
---- yet; the default then answers nil: ask again when it is). The mode follows (M.setting).
----@param c table stance.Corpus
----@param n integer|nil
----@return boolean|nil
----@return string mode
-function M.wanted(c, n)
-  local mode, threshold = M.setting(c)
-  if mode == 'auto' then return true, mode end
-  if mode == 'off' then return false, mode end
-  if n == nil then return nil, mode end
-  return n >= threshold, mode
-end
+-- The setting and when it wants a watcher (stance.watch.want, which a command asks without
+-- loading this module): M.THRESHOLD, M.ENV, M.setting(c), M.wanted(c, n).
+local W = require('stance.watch.want')
+M.THRESHOLD = W.THRESHOLD
+M.ENV = W.ENV
+M.setting = W.setting
+M.wanted = W.wanted
 
 --- Start a watcher for corpus `c` of `n` documents when its setting asks for one (M.wanted),
 --- no watcher answered (`code`: why, as stance.watch.client.current says it) and none is

@@ -25,7 +25,7 @@
 local M = {}
 
 --- The socket's name in .stance (the watcher listens there, stance.watch.server).
-M.SOCKET = 'watch.sock'
+M.SOCKET = require('stance.watch.want').SOCKET
 --- The lock a watcher holds while it runs (one watcher per corpus).
 M.LOCK = 'watch.lock'
 --- The lock a command holds while it decides to start a watcher on demand (stance.watch.auto),

@@ -135,7 +135,22 @@ local function same(text, doc, schema)
   end
 end
 
+--- The side file of an export's statuses (stance-status.tsv): never raises, takes only known
+--- statuses, says every other line with its place.
+local function statuses(input)
+  local said, last = 0, lines_of(input)
+  local report = { warn = function(_, _, line, col)
+    assert(line >= 1 and line <= last and col == 1, 'a line of stance-status.tsv said without its place')
+    said = said + 1
+  end }
+  local got = require('stance.interop.brat_io').read_statuses(input, 'stance-status.tsv', report)
+  for doc, status in pairs(got) do
+    assert(type(doc) == 'string' and require('stance.interop.brat').STATUS[status], 'an unknown status taken')
+  end
+end
+
 return function(input)
+  statuses(input)
   local text, doc = input:match('^(.-)%z(.*)$')
   if not text then text, doc = input, DOCUMENT end
   same(text, doc, SCHEMA)

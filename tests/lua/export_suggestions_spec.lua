@@ -1,0 +1,103 @@
+-- Exports hold people's annotations; the model's suggestions only when asked, marked as
+-- such, and never a rejected one (a decision, not a label).
+local T = require('helpers')
+local json = require('stance.json')
+
+local SCHEMA = 'format stance 1\ntarget tax\nstance favor\nstance against\n'
+  .. 'label tax-favor\n  target tax\n  stance favor\n'
+
+--- A corpus where ana annotated the first sentence, the model suggested the second and a
+--- suggestion of the third was rejected by ana (g-): neither that suggestion nor the record
+--- of its rejection is a label.
+local function corpus()
+  local d = T.tmpdir()
+  os.execute('mkdir -p ' .. T.q(d .. '/.stance'))
+  T.write(d .. '/.stance/schema.stance', SCHEMA)
+  T.write(d .. '/a.txt', 'Taxes are good. Taxes fund schools. Taxes are fine.\n')
+  local c = assert(require('stance').open(d))
+  local doc = c:document('a.txt')
+  assert(doc:annotate({ start = 0, stop = 15, label = 'tax-favor', annotator = 'ana' }))
+  assert(doc:annotate({ start = 16, stop = 36, label = 'tax-favor', annotator = 'model', confidence = 0.81 }))
+  -- the suggestion `stance suggest` wrote there, then the editor's record of its rejection
+  assert(doc:annotate({ start = 37, stop = 52, label = 'tax-favor', annotator = 'model', confidence = 0.6 }))
+  assert(doc:annotate({ start = 37, stop = 52, label = 'tax-favor', annotator = 'model', confidence = 0.62,
+    note = 'rejected by ana' }))
+  assert(doc:set_status('done', 'ana'))
+  assert(c:save())
+  return d
+end
+
+local function stance(d, args)
+  return T.run(('cd %s && %s %s'):format(T.q(d), T.q(T.stance), args))
+end
+
+describe('stance export and the model\'s suggestions', function()
+  it('leaves them out by default, in every format', function()
+    local d = corpus()
+    for _, args in ipairs({ 'export --to csv', 'export --to csv --unit sentence', 'export --to csv --unit '
+      .. 'sentence-target', 'export --to jsonl', 'export --to w3c' }) do
+      local out, err, code = stance(d, args)
+      assert.are.equal(0, code, args .. err)
+      assert.falsy(out:find('model', 1, true), args .. '\n' .. out)
+      assert.truthy(out:find('ana', 1, true), args .. '\n' .. out)
+    end
+    local out, err, code = stance(d, 'export --to brat ' .. T.q(d .. '.brat'))
+    assert.are.equal(0, code, out .. err)
+    assert.truthy(out:find('layer ana (1)', 1, true), out)
+    local ann = T.read(d .. '.brat/a.ann')
+    assert.truthy(ann:find('Taxes are good.', 1, true), ann)
+    assert.falsy(ann:find('tax-favor 16', 1, true), ann)
+  end)
+
+  it('marks them when asked, with their probability, and never exports a rejected one', function()
+    local d = corpus()
+    for _, flag in ipairs({ '--with-suggestions', '--annotator ana,model' }) do
+      local out, err, code = stance(d, 'export --to csv ' .. flag)
+      assert.are.equal(0, code, err)
+      local lines = T.lines(out:gsub('\r\n$', ''))
+      assert.are.equal(3, #lines, out)
+      assert.truthy(lines[1]:find(',orphan,suggested\r?$'), lines[1])
+      assert.truthy(lines[2]:find('^a.txt,ana,'), out)
+      assert.truthy(lines[2]:find(',annotation,,\r?$'), lines[2])
+      assert.truthy(lines[3]:find('^a.txt,model,.*Taxes fund schools%..*,0%.81,annotation,,true\r?$'), lines[3])
+      assert.falsy(out:find('rejected', 1, true), out)
+    end
+    local out = stance(d, 'export --to csv --unit sentence --with-suggestions')
+    local lines = T.lines(out:gsub('\r\n$', ''))
+    assert.truthy(lines[1]:find(',labels,done,suggestions\r?$'), lines[1])
+    assert.truthy(lines[2]:find(',ana:tax%-favor:tax:favor:,ana,\r?$'), lines[2])
+    assert.truthy(lines[3]:find(',,ana,model:tax%-favor:tax:favor:0%.810\r?$'), lines[3])
+    assert.truthy(lines[4]:find(',,ana,\r?$'), lines[4])
+    out = stance(d, 'export --to csv --unit sentence-target --with-suggestions')
+    assert.truthy(out:find(',tax,model,favor,in%-progress,true,0%.81\r\n'), out)
+    assert.falsy(out:find(',tax,model,favor,in%-progress,true,0%.6'), out)
+    out = stance(d, 'export --to jsonl --unit sentence --with-suggestions')
+    local second = json.decode(T.lines(out)[2])
+    assert.are.equal(0, #second.labels)
+    assert.are.same({ annotator = 'model', label = 'tax-favor', target = 'tax', stance = 'favor', confidence = 0.81 },
+      second.suggestions[1])
+    -- W3C: software asking a question, not a person classifying
+    out = stance(d, 'export --to w3c --unit annotation --with-suggestions')
+    local n = 0
+    for _, line in ipairs(T.lines(out:gsub('\n$', ''))) do
+      local a = json.decode(line)
+      if a['stance:layer'] == 'model' then
+        n = n + 1
+        assert.are.same({ type = 'Software', name = 'model' }, a.creator)
+        assert.are.equal('questioning', a.motivation)
+        assert.are.equal('0.81', a['stance:confidence'])
+      else
+        assert.are.same({ type = 'Person', name = 'ana' }, a.creator)
+        assert.are.equal('classifying', a.motivation)
+      end
+    end
+    assert.are.equal(1, n)
+    -- brat: the suggestion with its Confidence, not the rejected one
+    local _, err, code = stance(d, 'export --to brat --annotator model ' .. T.q(d .. '.brat'))
+    assert.are.equal(0, code, err)
+    local ann = T.read(d .. '.brat/a.ann')
+    assert.truthy(ann:find('Taxes fund schools.', 1, true), ann)
+    assert.falsy(ann:find('Taxes are fine.', 1, true), ann)
+    assert.truthy(ann:find('Confidence T1 0.81', 1, true), ann)
+  end)
+end)
