@@ -12,7 +12,8 @@
  * vocabulary (the schema's values change what a file's problems are): another one's cache
  * is empty. Numbers are in the machine's byte order: a cache of this machine, never shared.
  *
- *   "STLAYC01" | u64 vocabulary digest | u64 entries | u64 table offset | entries | table
+ *   "STLAYC02" | u64 vocabulary digest | u64 entries | u64 table offset |
+ *   u64 annotations generation | entries | table
  *   entry: u64 XXH3-64 of the rest | u64 length of the rest | u32 key length | key |
  *          u64 dev, ino, size | i64 mtime_ns, ctime_ns | u64 bytes length | bytes |
  *          u64 snapshot length | snapshot
@@ -90,6 +91,16 @@ int stance_layercache_save(stance_layercache *c, const char *path, int prune, ch
 /* The same into memory (appended to `out`): for tests and fuzzing. 0 or STANCE_ENOMEM. */
 struct stance_buf;
 int stance_layercache_serialize(stance_layercache *c, int prune, struct stance_buf *out);
+
+/* The annotation files' generation (what `stance watch` answers for .stance/annotations,
+ * reduced to 64 bits by the caller; 0 is none) that the file loaded records: the caller
+ * recorded it when every entry kept was as of that generation. Nothing reads it yet to skip
+ * a stat: it is recorded for the vouched lookup of issue 18. 0 when nothing is loaded. */
+uint64_t stance_layercache_generation(const stance_layercache *c);
+/* The generation the next save records (0, the default: none). */
+void stance_layercache_set_generation(stance_layercache *c, uint64_t gen);
+/* Whether every entry loaded was found again with its identity (get/find) since the load. */
+int stance_layercache_all_seen(const stance_layercache *c);
 
 typedef struct stance_layercache_stats {
   uint64_t loaded, hits, misses, stale, put;

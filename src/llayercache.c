@@ -591,6 +591,40 @@ static int lc_stats(lua_State *L) {
   return 1;
 }
 
+/* The annotation files' generation `stance watch` answers ("<pid>.<start>.<count>") in the
+ * cache's header: 64 bits of it, never 0 (0 is none). */
+static uint64_t generation_of(const char *s, size_t n) {
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a: a few dozen bytes */
+  size_t i;
+  for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+  return h == 0 ? 1 : h;
+}
+
+/* cache:generation_is(gen) -> whether the file loaded records the generation `gen` */
+static int lc_generation_is(lua_State *L) {
+  llc *l = check_lc(L);
+  size_t n;
+  const char *s = luaL_checklstring(L, 2, &n);
+  lua_pushboolean(L, stance_layercache_generation(l->c) == generation_of(s, n));
+  return 1;
+}
+
+/* cache:set_generation(gen|nil): the generation the next save records (nil: none) */
+static int lc_set_generation(lua_State *L) {
+  llc *l = check_lc(L);
+  size_t n;
+  const char *s = luaL_optlstring(L, 2, NULL, &n);
+  stance_layercache_set_generation(l->c, s == NULL ? 0 : generation_of(s, n));
+  return 0;
+}
+
+/* cache:all_seen() -> whether every entry loaded was found again, unchanged, since */
+static int lc_all_seen(lua_State *L) {
+  llc *l = check_lc(L);
+  lua_pushboolean(L, stance_layercache_all_seen(l->c));
+  return 1;
+}
+
 static int lc_close(lua_State *L) {
   llc *l = luaL_checkudata(L, 1, LC_MT);
   unsigned i;
@@ -623,6 +657,7 @@ static int lc_tostring(lua_State *L) {
 static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
 static const luaL_Reg lc_methods[] = {
     {"read", lc_read}, {"view", lc_view}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
+    {"generation_is", lc_generation_is}, {"set_generation", lc_set_generation}, {"all_seen", lc_all_seen},
     {NULL, NULL}};
 
 /* The cache's class on the object on top (stance__setclass), made at the first cache with

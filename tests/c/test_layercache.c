@@ -360,7 +360,41 @@ static void layercache_finds_each_of_many_entries(void) {
   stance_store_free(s);
 }
 
+/* The annotations generation: none by default; the one set is what a save records and a
+ * load gives back; all_seen() only once every entry loaded was found again with its identity. */
+static void layercache_records_the_annotations_generation(void) {
+  stance_layercache *c, *d;
+  stance_buf out, again;
+  size_t i;
+  make_cache(&out);
+  c = stance_layercache_from_memory(out.data, out.len, 42);
+  CHECK(c != NULL);
+  CHECK(stance_layercache_generation(c) == 0);
+  CHECK_INT(stance_layercache_all_seen(c), 0);
+  for (i = 0; i + 1 < NFILES; i++) CHECK_INT(found(c, i, id_n(i)), 1);
+  CHECK_INT(stance_layercache_all_seen(c), 0);
+  CHECK_INT(found(c, NFILES - 1, id_n(NFILES)), 0); /* another identity: stale, not seen */
+  CHECK_INT(stance_layercache_all_seen(c), 0);
+  stance_layercache_set_generation(c, 0x1234567890abcdefULL);
+  stance_buf_init(&again);
+  CHECK_INT(stance_layercache_serialize(c, 0, &again), STANCE_OK);
+  stance_layercache_free(c);
+  d = stance_layercache_from_memory(again.data, again.len, 42);
+  CHECK(d != NULL && stance_layercache_generation(d) == 0x1234567890abcdefULL);
+  for (i = 0; i + 1 < NFILES; i++) CHECK_INT(found(d, i, id_n(i)), 1);
+  CHECK_INT(stance_layercache_all_seen(d), 1); /* the stale one was not saved */
+  stance_layercache_free(d);
+  /* another vocabulary: nothing loaded, no generation */
+  d = stance_layercache_from_memory(again.data, again.len, 43);
+  CHECK(d != NULL && stance_layercache_generation(d) == 0);
+  CHECK_INT(stance_layercache_all_seen(d), 1);
+  stance_layercache_free(d);
+  stance_buf_free(&again);
+  stance_buf_free(&out);
+}
+
 const test_case layercache_tests[] = {
+    {"layercache_records_the_annotations_generation", layercache_records_the_annotations_generation},
     {"layercache_gives_each_entry_back_for_its_identity_only", layercache_gives_each_entry_back_for_its_identity_only},
     {"layercache_damaged_anywhere_gives_the_same_or_nothing", layercache_damaged_anywhere_gives_the_same_or_nothing},
     {"layercache_saves_atomically_and_merges_what_was_put", layercache_saves_atomically_and_merges_what_was_put},

@@ -60,17 +60,23 @@ STANCE_FUZZ_TARGET(layercache) {
     const char *bytes;
     size_t len;
     stance_buf again;
-    int ok = 1;
+    int ok = 1, gen = 1;
     if (c == NULL) return 0;
     if (stance_layercache_get(c, "k", &id, &s, &bytes, &len) == 1) {
       ok = reads_back(s);
       stance_store_free(s);
     }
     stance_buf_init(&again);
-    (void)stance_layercache_serialize(c, 0, &again);
+    stance_layercache_set_generation(c, stance_layercache_generation(c));
+    if (stance_layercache_serialize(c, 0, &again) == STANCE_OK) {
+      stance_layercache *back = stance_layercache_from_memory(again.data, again.len, 7);
+      if (back != NULL && stance_layercache_generation(back) != stance_layercache_generation(c)) gen = 0;
+      stance_layercache_free(back);
+    }
     stance_buf_free(&again);
     stance_layercache_free(c);
     FUZZ_CHECK(ok, "a store from a cache writes a file that reads back without error");
+    FUZZ_CHECK(gen, "a cache saved again records the generation it was loaded with");
     return 0;
   }
   {
@@ -80,7 +86,7 @@ STANCE_FUZZ_TARGET(layercache) {
     stance_buf saved;
     char *w;
     size_t wn = 0;
-    int same, none, damaged = 0;
+    int same, none, damaged = 0, gen;
     stance_problems_init(&p);
     s = stance_read((const char *)data + 1, size - 1, NULL, &p);
     if (s == NULL || p.n > 0 || (w = fuzz_store_text(s, &wn)) == NULL) {
@@ -91,6 +97,7 @@ STANCE_FUZZ_TARGET(layercache) {
     stance_problems_free(&p);
     c = stance_layercache_from_memory(NULL, 0, 7);
     stance_buf_init(&saved);
+    if (c != NULL) stance_layercache_set_generation(c, (uint64_t)data[0] * 0x9e3779b97f4a7c15ULL);
     if (c == NULL || stance_layercache_put(c, "k", &id, (const char *)data + 1, size - 1, s) != STANCE_OK ||
         stance_layercache_serialize(c, 0, &saved) != STANCE_OK) {
       stance_layercache_free(c);
@@ -101,6 +108,7 @@ STANCE_FUZZ_TARGET(layercache) {
     }
     back = stance_layercache_from_memory(saved.data, saved.len, 7);
     same = back == NULL || lookup(back, &id, w, wn, data + 1, size - 1) == 1;
+    gen = back == NULL || stance_layercache_generation(back) == (uint64_t)data[0] * 0x9e3779b97f4a7c15ULL;
     stance_layercache_free(back);
     back = stance_layercache_from_memory(saved.data, saved.len, 7);
     none = back == NULL || lookup(back, &other, w, wn, data + 1, size - 1) == 0;
@@ -118,6 +126,7 @@ STANCE_FUZZ_TARGET(layercache) {
     free(w);
     FUZZ_CHECK(same, "an entry comes back as it was put");
     FUZZ_CHECK(none, "an entry of another identity does not come back");
+    FUZZ_CHECK(gen, "a saved cache records the generation set for it");
     FUZZ_CHECK(!damaged, "a damaged cache gives the entry as it was put or not at all");
   }
   return 0;
