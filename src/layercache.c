@@ -168,7 +168,7 @@ void stance_layercache_set_generation(stance_layercache *c, uint64_t gen) { c->g
 int stance_layercache_all_seen(const stance_layercache *c) {
   uint64_t i;
   for (i = 0; i < c->n; i++)
-    if (c->seen[i] != SEEN_HIT) return 0;
+    if (c->seen[i] == SEEN_NOT) return 0;
   return 1;
 }
 

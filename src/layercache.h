@@ -99,7 +99,8 @@ int stance_layercache_serialize(stance_layercache *c, int prune, struct stance_b
 uint64_t stance_layercache_generation(const stance_layercache *c);
 /* The generation the next save records (0, the default: none). */
 void stance_layercache_set_generation(stance_layercache *c, uint64_t gen);
-/* Whether every entry loaded was found again with its identity (get/find) since the load. */
+/* Whether every entry loaded was looked up since the load (get/find): found again with its
+ * identity, or found stale (dropped at the next save). */
 int stance_layercache_all_seen(const stance_layercache *c);
 
 typedef struct stance_layercache_stats {

@@ -68,6 +68,7 @@ typedef struct llc {
   int spill_tried; /* entries put go to a temporary file beside it (see spill_dir) */
   int64_t racy_ns;
   uint64_t saved_put, saved_stale;
+  uint64_t gen_want, gen_saved; /* the annotations generation set for the save, the last saved */
   dir_verdict dirs[DIRS];
   unsigned next_dir;
 } llc;
@@ -552,7 +553,8 @@ static int lc_save(lua_State *L) {
   struct stat lst;
   int rc;
   stance_layercache_stats_of(l->c, &st);
-  if (st.put == l->saved_put && st.stale == l->saved_stale && !prune) {
+  if (st.put == l->saved_put && st.stale == l->saved_stale && !prune &&
+      (l->gen_want == 0 || l->gen_want == l->gen_saved || l->gen_want == stance_layercache_generation(l->c))) {
     lua_pushboolean(L, 1);
     return 1;
   }
@@ -569,6 +571,7 @@ static int lc_save(lua_State *L) {
   if (rc != 0) return stance__fail(L, err, "EWRITE");
   l->saved_put = st.put;
   l->saved_stale = st.stale;
+  l->gen_saved = l->gen_want;
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -609,16 +612,19 @@ static int lc_generation_is(lua_State *L) {
   return 1;
 }
 
-/* cache:set_generation(gen|nil): the generation the next save records (nil: none) */
+/* cache:set_generation(gen|nil): the generation the next save records (nil: none); a save
+ * with nothing else to write writes it when the file loaded records another one */
 static int lc_set_generation(lua_State *L) {
   llc *l = check_lc(L);
-  size_t n;
+  size_t n = 0;
   const char *s = luaL_optlstring(L, 2, NULL, &n);
-  stance_layercache_set_generation(l->c, s == NULL ? 0 : generation_of(s, n));
+  l->gen_want = s == NULL ? 0 : generation_of(s, n);
+  stance_layercache_set_generation(l->c, l->gen_want);
   return 0;
 }
 
-/* cache:all_seen() -> whether every entry loaded was found again, unchanged, since */
+/* cache:all_seen() -> whether every entry loaded was found again since, or found stale (a
+ * save keeps none of those it did not check) */
 static int lc_all_seen(lua_State *L) {
   llc *l = check_lc(L);
   lua_pushboolean(L, stance_layercache_all_seen(l->c));

@@ -19,6 +19,8 @@ function L:layer_cache()
     if not vim and os.getenv('STANCE_LAYER_CACHE') ~= '0' then
       self._lcache = require('stance.core').layer_cache(self.root .. '/' .. Corpus.LAYER_CACHE,
         { root = self.root, vocab = self:vocab(), racy_ms = Corpus.LAYER_CACHE_RACY_MS }) or false
+      -- the annotation files' generation before any entry is checked (see L:save_layer_cache)
+      if self._lcache then self._lcache_gen = H.annotations_generation(self.root) end
     end
   end
   return self._lcache or nil
@@ -83,9 +85,24 @@ function L:view_context()
   return ctx
 end
 
+--- The generation of the annotation files a live watcher of the corpus answers (stance
+--- watch, stance.watch.client.current's fifth value), nil when none answers. Asked only when
+--- a watcher's socket is there.
+---@param root string
+---@return string|nil
+function H.annotations_generation(root)
+  local socket = root .. '/.stance/' .. require('stance.watch.want').SOCKET
+  if not require('stance.core').exists(socket) then return nil end
+  local _, _, _, _, gen = require('stance.watch.client').current(root)
+  return gen
+end
+
 --- Write the cache of parsed annotation files if a layer was read since that it did not
---- have (or had stale). A cache that cannot be written is no failure (the next run parses
---- again): the error is returned for who wants it.
+--- have (or had stale). It records the annotation files' generation asked when it was
+--- opened (see H.annotations_generation) when every entry it keeps was as of that one: the
+--- file loaded recorded the same, or each entry it kept was checked since (nothing takes
+--- the cache's word for it yet: issue 18's vouched pass will). A cache that cannot be
+--- written is no failure (the next run parses again): the error is returned for who wants it.
 ---@return boolean|nil ok
 ---@return string|nil err
 function L:save_layer_cache()
@@ -95,6 +112,8 @@ function L:save_layer_cache()
   local lc = rawget(self, '_lcache')
   if not lc then return true end
   lc:release()
+  local gen = rawget(self, '_lcache_gen')
+  lc:set_generation(gen and (lc:generation_is(gen) or lc:all_seen()) and gen or nil)
   local fs = require('stance.fs')
   local path = self.root .. '/' .. Corpus.LAYER_CACHE
   -- the folder made only inside the corpus (a committed .stance/cache link is not followed)
