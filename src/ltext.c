@@ -136,13 +136,17 @@ static int span_cb(void *ud, size_t a, size_t b) {
   return 0;
 }
 
+/* sentences([unit]): the units of the text, sentences ("sentence", the default) or lines
+ * ("line": a schema's `unit line`) */
 static int t_sentences(lua_State *L) {
+  static const char *const units[] = {"sentence", "line", NULL};
   stance_text *t = check_text(L);
+  int unit = luaL_checkoption(L, 2, "sentence", units);
   size_t len;
   const char *s = stance_text_bytes(t, &len);
   spans_out o = {L, t, 0};
   lua_newtable(L);
-  stance_sentences(s, len, span_cb, &o);
+  stance_units(s, len, unit == 1 ? STANCE_UNIT_LINE : STANCE_UNIT_SENTENCE, span_cb, &o);
   return 1;
 }
 

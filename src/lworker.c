@@ -12,6 +12,7 @@
 #include "hashjob.h"
 #include "cuejob.h"
 #include "modeljob.h"
+#include "text.h"
 #include "index.h"
 #include "indexfile.h"
 #include "indexjob.h"
@@ -405,12 +406,32 @@ static const char **string_list(lua_State *L, int opts, const char *key, const c
   return out;
 }
 
+/* The targets a document does not belong to, from its scope at the top of the stack: nil
+ * (it belongs to every target: none), or the list of the targets (from 1) it belongs to;
+ * numbers out of 1..targets are ignored. */
+static uint64_t outside_of(lua_State *L, int targets) {
+  uint64_t m = 0, all = targets >= 64 ? UINT64_MAX : ((uint64_t)1 << targets) - 1;
+  size_t k, n;
+  if (!lua_istable(L, -1)) return 0;
+  n = lua_rawlen(L, -1);
+  for (k = 0; k < n; k++) {
+    lua_Integer t;
+    lua_rawgeti(L, -1, (int)k + 1);
+    t = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    if (t >= 1 && t <= targets && t <= 64) m |= (uint64_t)1 << (t - 1);
+  }
+  return all & ~m;
+}
+
 /* worker:model(root, docs, opts) -> job. docs: { { path, predict = true | 'all' | false,
- * learn = boolean (default true), labels = { start, stop, target, class, ... } (optional:
+ * learn = boolean (default true), scope = { targets (from 1) it belongs to } (nil: all),
+ * labels = { start, stop, target, class, ... } (optional:
  * code points; target from 1; class 1: no stance, 2..: the stances, 0: covers without
  * teaching) }, ... }; opts: stances = { names }, targets = { names } (nil: one target, any
  * annotation's), layers = { folders of .stance/annotations to learn from }, prefer (one of
- * them: a document with a file in it is learnt from that file alone), and the model's
+ * them: a document with a file in it is learnt from that file alone), unit = 'line' (lines as
+ * units; default sentences), and the model's
  * options (lmodel.c: matcher, terms, features, learner, c, balanced, folds) */
 static int worker_model(lua_State *L) {
   lworker *lw = check_worker(L);
@@ -429,6 +450,10 @@ static int worker_model(lua_State *L) {
   o.stance_names = string_list(L, 4, "stances", stances_buf, STANCE_MODEL_MAX_CLASSES);
   o.target_names = string_list(L, 4, "targets", targets_buf, STANCE_MODEL_MAX_TARGETS + 1);
   o.layers = string_list(L, 4, "layers", layers_buf, 256);
+  lua_getfield(L, 4, "unit");
+  o.unit = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "line") == 0 ? STANCE_UNIT_LINE
+                                                                                     : STANCE_UNIT_SENTENCE;
+  lua_pop(L, 1);
   lua_getfield(L, 4, "prefer");
   o.prefer = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL; /* copied by the job */
   lua_pop(L, 1);
@@ -463,7 +488,9 @@ static int worker_model(lua_State *L) {
                                                                                                  : STANCE_PREDICT_NONE;
     lua_getfield(L, -3, "learn");
     docs[i].learn = lua_isnil(L, -1) || lua_toboolean(L, -1);
-    lua_pop(L, 3);
+    lua_getfield(L, -4, "scope");
+    docs[i].outside = outside_of(L, o.targets);
+    lua_pop(L, 4);
     lua_getfield(L, -1, "labels");
     nl = lua_istable(L, -1) ? lua_rawlen(L, -1) / 4 : 0;
     if (nl > 0 && (labels[i] = malloc(nl * sizeof **labels)) == NULL) oom = 1;

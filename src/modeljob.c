@@ -38,7 +38,7 @@ typedef struct modeljob {
   doc_examples *ex;
   uint32_t *upto;                /* per document: how far its annotators read it (code points) */
   size_t ndocs, *pred, npred;
-  int targets, classes;
+  int targets, classes, unit;
   char **target_names, **stance_names, **layers, *prefer;
   stance_features features;
   stance_train_opts train;
@@ -144,10 +144,10 @@ static size_t advance_cp(const unsigned char *u, size_t len, size_t from, size_t
   return cp;
 }
 
-static int sentences_of(const char *text, size_t len, sents *s) {
+static int sentences_of(const char *text, size_t len, int unit, sents *s) {
   size_t k, at = 0, cp = 0;
   s->n = 0;
-  stance_sentences(text, len, on_sentence, s);
+  stance_units(text, len, unit, on_sentence, s);
   if (s->oom) return -1;
   for (k = 0; k < 2 * s->n; k++) {
     cp = advance_cp((const unsigned char *)text, len, at, s->b[k], cp);
@@ -286,7 +286,8 @@ sorted:
   return 0;
 }
 
-/* The class of each target in each sentence (known[k * targets + t], -1 unknown). */
+/* The class of each target in each sentence (known[k * targets + t], -1 unknown, -2 a target
+ * the document does not belong to: neither an example nor predicted). */
 static int classes_of(modeljob *j, const stance_model_doc *doc, const sents *s, uint32_t read, signed char *known) {
   size_t k, next = 0, nactive = 0, i;
   size_t *active = malloc((doc->nlabels ? doc->nlabels : 1) * sizeof *active);
@@ -315,6 +316,7 @@ static int classes_of(modeljob *j, const stance_model_doc *doc, const sents *s, 
     }
     for (t = 0; t < j->targets; t++) {
       int c = best[t] > 0 ? best[t] : covered[t] ? -1 : best[t] == 0 ? 0 : a < read ? 0 : -1;
+      if (doc->outside >> t & 1) c = -2;
       known[k * (size_t)j->targets + (size_t)t] = (signed char)c;
     }
   }
@@ -352,7 +354,7 @@ static int read_item(modeljob *j, size_t d, char **text, size_t *cap, sents *s, 
   if (!doc->learn || (doc->nlabels == 0 && read == 0)) return 0;
   if (read_doc(j, d, text, cap, &len) != 0) return 0;
   *bytes = len;
-  if (sentences_of(*text, len, s) != 0) return -1;
+  if (sentences_of(*text, len, j->unit, s) != 0) return -1;
   j->res[d].sentences = s->n;
   known = malloc((s->n ? s->n : 1) * targets);
   spans = malloc((s->n ? s->n : 1) * 2 * sizeof *spans);
@@ -442,7 +444,7 @@ static int prepare_item(modeljob *j, size_t d, char **text, size_t *cap, sents *
   *n = 0;
   *len = 0;
   if (read_doc(j, d, text, cap, len) != 0) return 0;
-  if (sentences_of(*text, *len, s) != 0) return -1;
+  if (sentences_of(*text, *len, j->unit, s) != 0) return -1;
   r->sentences = s->n;
   if (s->n == 0) return 0;
   if ((r->known = malloc(s->n * targets)) == NULL) return -1;
@@ -450,7 +452,7 @@ static int prepare_item(modeljob *j, size_t d, char **text, size_t *cap, sents *
   /* the sentences to predict, kept in place at the front of the lists */
   for (k = 0; k < s->n; k++) {
     int unknown = 0;
-    for (t = 0; t < j->targets; t++) unknown |= r->known[k * targets + (size_t)t] < 0;
+    for (t = 0; t < j->targets; t++) unknown |= r->known[k * targets + (size_t)t] == -1;
     if (doc->predict != STANCE_PREDICT_ALL && !unknown) continue;
     s->b[2 * *n] = s->b[2 * k];
     s->b[2 * *n + 1] = s->b[2 * k + 1];
@@ -685,6 +687,7 @@ stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, 
     if (o->target_names[k] == NULL) return NULL;
   if ((j = calloc(1, sizeof *j)) == NULL) return NULL;
   j->targets = o->targets;
+  j->unit = o->unit;
   j->classes = o->classes;
   j->features = o->features;
   j->train = o->train;

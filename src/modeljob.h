@@ -36,6 +36,9 @@ typedef struct stance_model_doc {
   int predict;                  /* STANCE_PREDICT_*: none, the sentences with a target of
                                    unknown class, or all */
   int learn;                    /* learn from its labels (else they are only reported) */
+  uint64_t outside;             /* the targets it does not belong to (bit t: target t; a
+                                   schema's `documents`; 0: it belongs to all): its sentences
+                                   are neither examples nor predicted for them (known: -2) */
 } stance_model_doc;
 
 typedef struct stance_model_opts {
@@ -45,6 +48,7 @@ typedef struct stance_model_opts {
   int classes;                  /* 2..STANCE_MODEL_MAX_CLASSES, no stance included */
   const char *const *stance_names; /* classes - 1 names: the stances of classes 1.. */
   const char *const *layers;    /* folders under .stance/annotations/; NULL-terminated; NULL: none */
+  int unit;                     /* STANCE_UNIT_SENTENCE or STANCE_UNIT_LINE (text.h) */
   const char *prefer;           /* one of them, or NULL: a document with a file in it is learnt
                                    from that file alone (the curated layer) */
   stance_features features;     /* its matchers are only read, from several threads; they

@@ -467,6 +467,26 @@ static int paragraph_sentences(void *ud, size_t pa, size_t pb) {
   return emit(c, start, pb);
 }
 
+int stance_lines(const char *s, size_t len, stance_span_fn cb, void *ud) {
+  sent_ctx c;
+  size_t a = 0;
+  memset(&c, 0, sizeof c);
+  c.s = s;
+  c.cb = cb;
+  c.ud = ud;
+  while (a < len && !c.stop) {
+    const char *nl = memchr(s + a, '\n', len - a);
+    size_t b = nl ? (size_t)(nl - s) : len;
+    emit(&c, a, b); /* trimmed of its blanks ("\r" too); a blank line is no unit */
+    a = b + 1;
+  }
+  return c.count;
+}
+
+int stance_units(const char *s, size_t len, int unit, stance_span_fn cb, void *ud) {
+  return unit == STANCE_UNIT_LINE ? stance_lines(s, len, cb, ud) : stance_sentences(s, len, cb, ud);
+}
+
 int stance_sentences(const char *s, size_t len, stance_span_fn cb, void *ud) {
   sent_ctx c;
   c.s = s;

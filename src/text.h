@@ -85,5 +85,11 @@ int stance_paragraphs(const char *s, size_t len, stance_span_fn cb, void *ud);
  * decimals (4.2), or abbreviations (U.S., Jr., etc.) unless the next word clearly
  * starts a sentence. Leading and trailing blanks are not part of a sentence. */
 int stance_sentences(const char *s, size_t len, stance_span_fn cb, void *ud);
+/* Lines as units (a schema's `unit line`: one post per line): each line that is not blank,
+ * without blanks at either end; a unit never crosses a line end. */
+int stance_lines(const char *s, size_t len, stance_span_fn cb, void *ud);
+/* The units of a corpus: sentences (STANCE_UNIT_SENTENCE) or lines (STANCE_UNIT_LINE). */
+enum { STANCE_UNIT_SENTENCE = 0, STANCE_UNIT_LINE = 1 };
+int stance_units(const char *s, size_t len, int unit, stance_span_fn cb, void *ud);
 
 #endif

@@ -98,6 +98,13 @@ function M:schema()
   return self._schema or nil, self._schema_problems
 end
 
+--- The corpus's unit of annotation: 'sentence' (the default) or 'line' (the schema's
+--- `unit line`: each line that is not blank, never crossed; one post per line).
+---@return string
+function M:unit()
+  return require('stance.schema').unit(self:schema())
+end
+
 --- Forget what was read of the schema (it changed): the next use reads it again.
 function M:forget_schema()
   self._schema, self._schema_problems, self._vocab, self._globs = nil, nil, nil, nil

@@ -6,6 +6,7 @@
 ---@field path string relative to the corpus root
 ---@field abspath string
 local M = {}
+local H = {}
 M.__index = M
 
 -- modules a script's pass uses for every layer, found once (not when this one loads: they
@@ -61,12 +62,12 @@ function M:hash()
   return self._hash
 end
 
-local function spans(self, what)
+local function spans(self, what, arg)
   local t, err = self:model()
   if not t then return nil, err end
   local s = self:text()
   local out = {}
-  for i, sp in ipairs(t[what](t)) do
+  for i, sp in ipairs(t[what](t, arg)) do
     local line, col = t:pos(sp.start)
     out[i] = {
       start = sp.cp_start, stop = sp.cp_stop, byte_start = sp.start, byte_stop = sp.stop,
@@ -76,9 +77,18 @@ local function spans(self, what)
   return out
 end
 
---- Sentences: { {start, stop, byte_start, byte_stop, line, col, text}, ... }
+--- The corpus's units ("sentences"): sentences, or lines when the schema says `unit line`
+--- (stance.schema.unit): { {start, stop, byte_start, byte_stop, line, col, text}, ... }
 ---@return table[]|nil
-function M:sentences() return spans(self, 'sentences') end
+function M:sentences() return spans(self, 'sentences', self.corpus.unit and self.corpus:unit() or nil) end
+
+--- Whether the document belongs to target `target` (the schema's `documents` of it; every
+--- document does when it has none): outside, it is not judged for that target.
+---@param target string
+---@return boolean
+function M:in_scope(target)
+  return require('stance.schema').in_scope(self.corpus:schema(), target, self.path)
+end
 
 --- Paragraphs (separated by blank lines), like sentences().
 ---@return table[]|nil
@@ -181,7 +191,7 @@ function M:open_layer(name, existing)
   if not layer then
     -- a link is no one's layer: said, as every command that meets one says it
     if code == 'ELINK' then require('stance.layer_link').warn(err) end
-    return layer, err
+    return layer, err, code
   end
   -- (a script's layer without a file yet is looked at again: a file may come)
   if stamp == nil and not layer:exists() then stamp = '' end
@@ -327,12 +337,18 @@ local function collect(self, kind, filter)
   Annotation = Annotation or require('stance.annotation')
   local out -- (made by the first layer's, at its size)
   for _, name in ipairs(names) do
-    local layer
+    local layer, err, code
     if misses and misses[name] then
-      layer = self:kept_layer(name) or self:open_layer(name, true)
+      layer = self:kept_layer(name)
+      if not layer then layer, err, code = self:open_layer(name, true) end
     else
-      layer = existing_layer(self, name)
+      layer, err, code = existing_layer(self, name)
     end
+    if code == 'ELINK' then err = nil end -- a link is no one's layer (said as such, once)
+    -- a file with errors (cut short, git's conflict markers) gives what it lets us read, and
+    -- says so: kept for M:errors(), and said once per file to the host (stance.layer_errors.meet)
+    local broken = layer and rawget(layer.file, 'errors') ~= 0 and H.broken(layer)
+    if broken or (layer == nil and err) then H.keep_error(self, broken or H.unreadable(self, name, err)) end
     if layer then
       local store, orphans = placed(self, layer, kind)
       -- the layer's own store, lent to lazy annotations: the layer changes a copy from now on
@@ -353,20 +369,79 @@ local function collect(self, kind, filter)
   return out or {}
 end
 
+--- Keep `e` (a stance.ReadError) among those M:errors() gives, once per file.
+function H.keep_error(self, e)
+  local kept = rawget(self, '_read_errors')
+  if not kept then
+    kept = { by_file = {} }
+    rawset(self, '_read_errors', kept)
+  end
+  if kept.by_file[e.file] then return end
+  kept.by_file[e.file] = true
+  kept[#kept + 1] = e
+end
+
+---@class stance.ReadError
+---@field file string the annotation file, relative to the corpus
+---@field line integer|nil its first error's line (nil: the file could not be read at all)
+---@field col integer|nil
+---@field message string
+---@field errors integer how many errors it has
+---@field annotator string
+---@field where string FILE:LINE:COL: message
+
+--- The error a read met in `layer`'s file (its first), said once to the host.
+function H.broken(layer)
+  local e = require('stance.layer_errors').of_layer(layer)
+  if not e then return nil end
+  return H.said(layer.corpus, e)
+end
+
+--- The error of `name`'s file of `self` that could not be read (`err`), said once to the host.
+function H.unreadable(self, name, err)
+  local c = self.corpus
+  local file = require('stance.root').annotation_path(c.root, name, self.path)
+  return H.said(c, { annotator = name, path = self.path, file = file, errors = 1, message = err,
+    where = ('%s: %s'):format(require('stance.fs').relative(file, c.root), err) })
+end
+
+function H.said(c, e)
+  require('stance.layer_errors').meet(e)
+  return { file = require('stance.fs').relative(e.file, c.root), line = e.line, col = e.col, message = e.message,
+    errors = e.errors, annotator = e.annotator, where = e.where }
+end
+
 --- Annotations of the document, of every annotator or those in filter.annotator (a name
 --- or a list), optionally only those with the given label, target, stance, role, or
---- overlapping filter.range = {start, stop} (code points).
+--- overlapping filter.range = {start, stop} (code points). A layer file with errors (cut
+--- short, git's conflict markers) gives what it lets us read; M:errors() lists it. One value
+--- only (`table.insert(t, doc:annotations())` keeps working).
 ---@param filter table|nil
 ---@return stance.Annotation[]
-function M:annotations(filter) return collect(self, 'annotation', filter) end
+function M:annotations(filter) return (collect(self, 'annotation', filter)) end
 
---- Relations (filter: annotator, type).
+--- Relations (filter: annotator, type); errors as M:annotations.
 ---@return stance.Annotation[]
-function M:relations(filter) return collect(self, 'relation', filter) end
+function M:relations(filter) return (collect(self, 'relation', filter)) end
 
---- Document-level labels (filter: annotator, target, stance, label).
+--- Document-level labels (filter: annotator, target, stance, label); errors as M:annotations.
 ---@return stance.Annotation[]
-function M:labels(filter) return collect(self, 'doclabel', filter) end
+function M:labels(filter) return (collect(self, 'doclabel', filter)) end
+
+--- The layer files with errors (cut short, git's conflict markers, unreadable) that the reads
+--- of this document so far (annotations, relations, labels) met: each file's first error, once
+--- per file; nil when every file read was read whole.
+---@return stance.ReadError[]|nil
+function M:errors()
+  local kept = rawget(self, '_read_errors')
+  if not kept then return nil end
+  local out = {}
+  for i, e in ipairs(kept) do
+    out[i] = { file = e.file, line = e.line, col = e.col, message = e.message, errors = e.errors,
+      annotator = e.annotator, where = e.where }
+  end
+  return out
+end
 
 --- Annotate: spec = { start, stop } or { spans = {{start, stop}, ...} } (code points), label,
 --- and target, stance, role, note, confidence as the schema allows; annotator (default:

@@ -240,6 +240,7 @@ function H.unchecked(_, finish)
 end
 
 function H.save(w, c, path, stats, finish)
+  require('stance.ignored').ensure(c.root) -- (kept out of git status in an older corpus too)
   local job, jerr = w:save_index(c.idx, path)
   if not job then
     stats.save_error = jerr or 'the save could not start'

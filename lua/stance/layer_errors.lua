@@ -3,8 +3,10 @@
 --- read (what it lost would count as "no stance"), by every command that counts layers:
 --- stance agree (stance.agreement.items), stance report (stance.report.data), the model
 --- (stance.model, src/modeljob.c) and stance stats. Files read before without a problem come
---- from the layer cache (no parse).
+--- from the layer cache (no parse). A pass that reads the annotations too checks each document
+--- as it comes (M.document): its layers are read once, and kept by the document for them.
 local M = {}
+local H = {}
 
 ---@class stance.LayerError
 ---@field annotator string the layer
@@ -33,26 +35,96 @@ function M.scan(c, layers, paths)
       local file = root.annotation_path(c.root, l, path)
       if exists(file) then
         local f, err, code = annfile.read(file, vocab, c.root, true, cache)
-        local e
-        if f == nil then
-          -- (a link's refusal names the file already)
-          e = { where = code == 'ELINK' and err or ('%s: %s'):format(require('stance.fs').relative(file, c.root), err),
-            errors = 1, message = err }
-        elseif f then
-          local where, n = annfile.first_error(file, f.problems, c.root)
-          if where then
-            local first = annfile.errors(f.problems)
-            e = { where = where, errors = n, line = first.line, col = first.col, message = first.message }
-          end
-        end
-        if e then
-          e.annotator, e.path, e.file = l, path, file
-          out[#out + 1] = e
-        end
+        H.add(out, c, l, path, file, f, err, code)
       end
     end
   end
   return out
+end
+
+--- The files of `layers` on document `doc` that have errors, as M.scan gives them, each read
+--- once as the document reads its layers (stance.Document.open_layer): the document keeps
+--- them, so that its annotations of the others are not read again.
+---@param doc stance.Document
+---@param layers string[]
+---@return stance.LayerError[]
+function M.document(doc, layers)
+  local c = doc.corpus
+  local lc = c:layer_cache()
+  local out = {}
+  for _, l in ipairs(layers) do
+    local layer = doc:kept_layer(l)
+    local err, code
+    if not layer then
+      local view -- (false: not in the layer cache)
+      if lc then view = lc:view(c:layer_folder(l), doc.path) end
+      if lc and view ~= false then
+        -- nil: no file; a view: a file read without a problem, not kept (the document's pass
+        -- takes its annotations from the cache in one call)
+        layer = false
+      else
+        layer, err, code = doc:open_layer(l, true)
+      end
+    end
+    if layer or err then
+      local file = require('stance.root').annotation_path(c.root, l, doc.path)
+      H.add(out, c, l, doc.path, file, layer and layer.file, err, code)
+    end
+  end
+  return out
+end
+
+--- Add to `out` the error of `annotator`'s `file` on `path` read as `f` (nil: could not be
+--- read, `err`), if it has one.
+function H.add(out, c, annotator, path, file, f, err, code)
+  local annfile = require('stance.annfile')
+  local e
+  if f == nil then
+    -- (a link's refusal names the file already)
+    e = { where = code == 'ELINK' and err or ('%s: %s'):format(require('stance.fs').relative(file, c.root), err),
+      errors = 1, message = err }
+  elseif f then
+    local problems = rawget(f, 'problems')
+    local where, n
+    if problems then where, n = annfile.first_error(file, problems, c.root) end
+    if where then
+      local first = annfile.errors(problems)
+      e = { where = where, errors = n, line = first.line, col = first.col, message = first.message }
+    end
+  end
+  if e then
+    e.annotator, e.path, e.file = annotator, path, file
+    out[#out + 1] = e
+  end
+end
+
+--- The error of layer `layer` (read whole or not: its file's problems), or nil when its file was
+--- read without one.
+---@param layer stance.Layer
+---@return stance.LayerError|nil
+function M.of_layer(layer)
+  local f = layer.file
+  if (rawget(f, 'errors') or 0) == 0 then return nil end
+  local c = layer.corpus
+  local out = {}
+  H.add(out, c, layer.annotator, layer.doc.path, require('stance.root').annotation_path(c.root, layer.annotator,
+    layer.doc.path), f)
+  return out[1]
+end
+
+--- The layer files with errors that documents' reads met in this process (doc:annotations()
+--- and the like, see stance.Document): each given once to `M.sink` (`stance run` sets it: said
+--- on stderr), and counted in `M.met`.
+M.met = 0
+H.seen = {}
+
+--- Say `e` (a layer file with errors that a read met) to the sink, once per file.
+---@param e stance.LayerError
+function M.meet(e)
+  if H.seen[e.file] then return end
+  H.seen[e.file] = true
+  M.met = M.met + 1
+  if M.sink then M.sink(e) end
 end
 
 --- The same as a set: set[annotator][path] is the error of that file.

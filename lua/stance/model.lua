@@ -304,6 +304,8 @@ function M.start(c, opts, handlers)
     cindex[k] = i
   end
   local docs = {}
+  local schema = c:schema()
+  local scoped = st.named and require('stance.schema').scoped(schema)
   for i, path in ipairs(c:paths()) do
     local labels
     for _, l in ipairs((opts.labels or {})[path] or {}) do
@@ -315,10 +317,12 @@ function M.start(c, opts, handlers)
     end
     local p = not predict or predict[path] == true
     docs[i] = { path = path, predict = p and (opts.all and 'all' or true), learn = not learn or learn[path] == true,
-      labels = labels }
+      labels = labels, scope = scoped and H.scope(schema, st.targets, path) or nil }
   end
   local layers, prefer = M.layers(c, opts.annotators, opts.also)
-  local job, jerr = w:model(c.root, docs, H.job_opts(st, layers, prefer, opts))
+  local jo = H.job_opts(st, layers, prefer, opts)
+  jo.unit = c:unit()
+  local job, jerr = w:model(c.root, docs, jo)
   if not job then return nil, jerr end
   handlers = handlers or {}
   local done = handlers.on_done
@@ -331,6 +335,16 @@ function M.start(c, opts, handlers)
     if done then done(H.result(st, job, res, opts.decision)) end
   end
   return worker.track(job, handlers)
+end
+
+--- The targets (indices into `targets`) document `path` belongs to (the schema's `documents`):
+--- outside them its sentences are neither examples nor predicted.
+function H.scope(schema, targets, path)
+  local out, in_scope = {}, require('stance.schema').in_scope
+  for t, name in ipairs(targets) do
+    if in_scope(schema, name, path) then out[#out + 1] = t end
+  end
+  return out
 end
 
 --- The job's results in names.
@@ -364,7 +378,9 @@ function H.result(st, job, res, decision)
       for t, name in ipairs(st.targets) do
         local kn = r.known[(s - 1) * nt + t]
         local item = { known = kn > 0 and st.classes[kn] or nil, term = r.terms[(s - 1) * nt + t] == 1 }
-        if res.trained[t] then
+        if kn < 0 then
+          item = nil -- a target the document does not belong to (the schema's `documents`)
+        elseif res.trained[t] then
           local probs = {}
           local base = ((s - 1) * nt + (t - 1)) * nk
           for k = 1, nk do

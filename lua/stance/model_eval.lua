@@ -222,8 +222,8 @@ function H.score_fold(st, res, held, acc, bins)
     if is_held[d.path] and d.predicted > 0 then
       for _, s in ipairs(res.predictions(i)) do
         for _, t in ipairs(st.targets) do
-          local it = s.targets[t]
-          local gold = it.known
+          local it = s.targets[t] -- nil: a target the document does not belong to
+          local gold = it and it.known
           if gold then
             local ex, tex = res.examples[t], res.term_examples[t]
             local majority = H.most(ex, classes) or classes[1]

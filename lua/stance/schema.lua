@@ -18,6 +18,7 @@ M.path = '.stance/schema.stance'
 ---@field role string|nil
 ---@field ask string[]|nil labels: what to ask after the key ("target", "stance", "role")
 ---@field terms string[]|nil targets: words and phrases that name it (a final `*`: a prefix)
+---@field documents string[]|nil targets: globs of the documents it belongs to (nil: every one)
 ---@field line integer
 
 ---@class stance.Schema
@@ -28,7 +29,7 @@ M.path = '.stance/schema.stance'
 ---@field labels stance.SchemaEntry[]
 ---@field attributes stance.SchemaEntry[] attributes records may carry beyond the format's own
 ---@field by table<string, table<string, stance.SchemaEntry>> kind -> name -> entry
----@field corpus {include: string[], exclude: string[], not_annotators: string[], watch: string|nil}
+---@field corpus {include: string[], exclude: string[], not_annotators: string[], watch: string|nil, unit: string}
 
 --- Record kinds of a schema and the list each fills.
 H.kinds = { target = 'targets', stance = 'stances', role = 'roles', relation = 'relations', label = 'labels',
@@ -36,7 +37,7 @@ H.kinds = { target = 'targets', stance = 'stances', role = 'roles', relation = '
 H.corpus_attrs = { include = 'include', exclude = 'exclude', ['not-annotators'] = 'not_annotators' }
 H.attrs = {
   title = true, key = true, color = true, description = true,
-  target = 'label', stance = 'label', role = 'label', ask = 'label', terms = 'target',
+  target = 'label', stance = 'label', role = 'label', ask = 'label', terms = 'target', documents = 'target',
 }
 
 --- Parse a schema. Never fails: problems are listed ({line, col, severity, message}).
@@ -49,7 +50,7 @@ function M.parse(text)
   local s = {
     targets = {}, stances = {}, roles = {}, relations = {}, labels = {}, attributes = {},
     by = { target = {}, stance = {}, role = {}, relation = {}, label = {}, attribute = {} },
-    corpus = { include = {}, exclude = {}, not_annotators = {} },
+    corpus = { include = {}, exclude = {}, not_annotators = {}, unit = 'sentence' },
   }
   local function problem(l, col, severity, msg)
     problems[#problems + 1] = { line = l.line, col = col or l.col, severity = severity, message = msg }
@@ -117,14 +118,52 @@ function H.watch(cur, l, problem)
   cur.watch = v[1]
 end
 
+--- `unit sentence` (the default: sentences, never across a blank line) or `unit line` (each
+--- line that is not blank is a unit, never crossed: one post per line, as a tweet corpus has):
+--- the unit of `is`, `]u`, agreement, the model, suggestions, exports and progress.
+function H.unit(cur, l, problem)
+  local v = l.values
+  if #v ~= 1 or (v[1] ~= 'sentence' and v[1] ~= 'line') then
+    return problem(l, nil, 'error', '`unit` takes one value: sentence or line')
+  end
+  if cur.unit_line then
+    return problem(l, nil, 'error', ('`unit` given twice (first at line %d)'):format(cur.unit_line))
+  end
+  cur.unit, cur.unit_line = v[1], l.line
+end
+
+--- A target's documents: globs of corpus paths (as `include`'s: a glob without `/` matches a
+--- file's name in any folder) the target belongs to. Outside them a document is not judged for
+--- the target: "no annotation" there is not "no stance" (agreement, the model, suggestions, progress,
+--- exports leave it out for that target).
+function H.documents(cur, l, problem)
+  if #l.values == 0 then return problem(l, nil, 'error', '`documents` takes one or more globs of documents') end
+  for _, g in ipairs(l.values) do
+    if g == '' then return problem(l, nil, 'error', '`documents`: an empty glob matches no document') end
+    if g:sub(1, 1) == '/' or g:find('^%a:') then
+      return problem(l, nil, 'error', ("`documents`: '%s' is absolute; globs are relative to the corpus root")
+        :format(g))
+    end
+    for part in g:gmatch('[^/]+') do
+      if part == '..' or part == '.' then
+        return problem(l, nil, 'error', ("`documents`: '%s' has a '%s' part; globs name paths inside the corpus")
+          :format(g, part))
+      end
+    end
+  end
+  cur.documents = l.values
+  cur.documents_line = l.line
+end
+
 function H.attribute(cur, kind, l, problem)
   local key, v = l.name, l.values
   if kind == 'corpus' then
     local list = H.corpus_attrs[key]
     if not list then
       if key == 'watch' then return H.watch(cur, l, problem) end
-      return problem(l, nil, 'warning', ("unknown attribute '%s' in corpus (include, exclude, not-annotators, watch)")
-        :format(key))
+      if key == 'unit' then return H.unit(cur, l, problem) end
+      return problem(l, nil, 'warning',
+        ("unknown attribute '%s' in corpus (include, exclude, not-annotators, watch, unit)"):format(key))
     end
     for _, g in ipairs(v) do
       cur[list][#cur[list] + 1] = g
@@ -146,6 +185,7 @@ function H.attribute(cur, kind, l, problem)
     return
   end
   if key == 'terms' then return H.terms(cur, l, problem) end
+  if key == 'documents' then return H.documents(cur, l, problem) end
   if #v ~= 1 then return problem(l, nil, 'error', ('`%s` takes one value'):format(key)) end
   if key == 'key' and (#v[1] ~= 1 or not v[1]:match('^[%w%p]$')) then
     return problem(l, nil, 'error', ("key '%s' should be one letter, digit or sign"):format(v[1]))
@@ -200,6 +240,40 @@ function H.check(s, problem)
       end
     end
   end
+end
+
+--- Whether document `path` (relative to the corpus root) belongs to target `target` (a name
+--- or an entry): every document does, unless the schema's target lists `documents`.
+---@param s stance.Schema|nil
+---@param target string|stance.SchemaEntry|nil
+---@param path string
+---@return boolean
+function M.in_scope(s, target, path)
+  local e = target
+  if type(e) ~= 'table' then e = s and target and s.by.target[target] end
+  if not e or not e.documents then return true end
+  local match = require('stance.core').glob_match
+  for _, g in ipairs(e.documents) do
+    if match(g, path) then return true end
+  end
+  return false
+end
+
+--- Whether any target of the schema has `documents` (a scope narrower than the corpus).
+---@param s stance.Schema|nil
+---@return boolean
+function M.scoped(s)
+  for _, e in ipairs(s and s.targets or {}) do
+    if e.documents then return true end
+  end
+  return false
+end
+
+--- The corpus's unit: 'sentence' (the default) or 'line' (the schema's `unit line`).
+---@param s stance.Schema|nil
+---@return string
+function M.unit(s)
+  return s and s.corpus and s.corpus.unit or 'sentence'
 end
 
 --- The values the reader checks annotation files against (see core.read).

@@ -438,8 +438,8 @@ local function moved_figure(big, targets)
   sh(('cp %q %q'):format(top .. '/big.txt', top .. '-plain/big.txt'))
   local session = require('stance.editor.session')
   local notify = require('stance.notify')
-  local said, warn = nil, notify.warn
-  notify.warn = function(msg) said = msg end -- (its line on the screen, not in the time)
+  local said, line = nil, notify.line
+  notify.line = function(msg) said = msg end -- (its line on the screen, not in the time)
   local plain_t, plain_c, t, c = {}, {}, {}, {}
   local s
   for i = 1, 5 do
@@ -448,7 +448,7 @@ local function moved_figure(big, targets)
     s = assert(session.get(), 'not attached')
     assert(not s.file.cached, 'read from the annotation file')
   end
-  notify.warn = warn
+  notify.line = line
   local moved = tonumber(tostring(said):match('(%d+) moved') or '0')
   assert(moved == s.store:count('annotation'), ('%d of %d moved: %s'):format(moved, s.store:count('annotation'),
     tostring(said)))

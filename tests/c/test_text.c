@@ -208,7 +208,24 @@ static void paragraphs_are_separated_by_blank_lines(void) {
   CHECK_STR(c.out, "[one\ntwo][three]");
 }
 
+/* `unit line`: one post per line; a line never ends inside, nor does a unit cross a line
+ * end, whatever the punctuation (a tweet ending in a hashtag, an unclosed parenthesis). */
+static void lines_are_units(void) {
+  sents c;
+  c.s = "First post about it #tag\nSecond (open #tag\r\n  \n\tThird. Two sentences!  \nlast";
+  c.out[0] = '\0';
+  CHECK_INT(stance_lines(c.s, strlen(c.s), collect_sentence, &c), 4);
+  CHECK_STR(c.out, "[First post about it #tag][Second (open #tag][Third. Two sentences!][last]");
+  c.out[0] = '\0';
+  CHECK_INT(stance_units(c.s, strlen(c.s), STANCE_UNIT_SENTENCE, collect_sentence, &c), 3);
+  CHECK_STR(c.out, "[First post about it #tag\nSecond (open #tag][Third.][Two sentences!  \nlast]");
+  c.out[0] = '\0';
+  CHECK_INT(stance_lines("", 0, collect_sentence, &c), 0);
+  CHECK_INT(stance_lines("\n \n", 3, collect_sentence, &c), 0);
+}
+
 const test_case text_tests[] = {
+    {"lines_are_units", lines_are_units},
     {"text_offsets_match_a_naive_scan", text_offsets_match_a_naive_scan},
     {"text_lines_and_columns", text_lines_and_columns},
     {"text_reports_invalid_bytes", text_reports_invalid_bytes},

@@ -3,7 +3,7 @@
  * NUL, huge lines) through the text model, the word and sentence walks, the cue matcher
  * and the editor's frame. For every input:
  *   - byte <-> code point <-> (line, column) conversions agree and stay in range;
- *   - words, sentences and paragraphs are ordered, inside the text, and not empty;
+ *   - words, sentences, line units and paragraphs are ordered, inside the text, and not empty;
  *   - the frame's buffer <-> file conversions are inverse on the buffer's bytes (and with
  *     CRLF line ends, when every line has them).
  */
@@ -17,6 +17,7 @@
 typedef struct walk {
   size_t len, last_end, n;
   int bad;
+  const char *s;
 } walk;
 
 static int on_word(void *ud, size_t start, size_t end, const char *folded, size_t folded_len, int broken) {
@@ -34,6 +35,14 @@ static int on_span(void *ud, size_t start, size_t end) {
   if (start >= end || end > w->len || start < w->last_end) w->bad = 1;
   w->last_end = end;
   w->n++;
+  return 0;
+}
+
+/* A line unit: a span that never holds a line end. */
+static int on_line(void *ud, size_t start, size_t end) {
+  walk *w = ud;
+  on_span(ud, start, end);
+  if (!w->bad && memchr(w->s + start, '\n', end - start) != NULL) w->bad = 1;
   return 0;
 }
 
@@ -74,6 +83,10 @@ STANCE_FUZZ_TARGET(document) {
   memset(&w, 0, sizeof w);
   w.len = size;
   FUZZ_CHECK(stance_paragraphs(s, size, on_span, &w) >= 0 && !w.bad, "paragraphs are ordered, inside, not empty");
+  memset(&w, 0, sizeof w);
+  w.len = size;
+  w.s = s;
+  FUZZ_CHECK(stance_lines(s, size, on_line, &w) >= 0 && !w.bad, "line units are ordered, inside, not empty, one line");
   if ((cues = stance_cues_new()) != NULL) {
     stance_cues_add(cues, "should", 6, 0);
     stance_cues_add(cues, "must not", 8, 1);

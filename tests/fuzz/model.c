@@ -84,7 +84,8 @@ STANCE_FUZZ_TARGET(model) {
   if (model == NULL) setup();
   FUZZ_CHECK(model != NULL && scratch != NULL, "a model");
   memset(&sp, 0, sizeof sp);
-  stance_sentences(text, size, on_sentence, &sp);
+  /* the corpus's units: sentences, or lines (`unit line`) when the input's first byte is odd */
+  stance_units(text, size, size > 0 && (text[0] & 1) ? STANCE_UNIT_LINE : STANCE_UNIT_SENTENCE, on_sentence, &sp);
   if (sp.n == 0) return 0;
   if ((all = malloc(sp.n * 8 * sizeof *all)) == NULL) return 0;
   check(stance_model_predict_spans(model, scratch, text, size, sp.s, sp.n, all, NULL) == 0, "predicts", size);

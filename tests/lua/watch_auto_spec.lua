@@ -491,4 +491,40 @@ end
     assert.are.equal(0, code)
     assert.is_true(none_left(d))
   end)
+
+  it('keeps git status clean in a corpus whose .stance/.gitignore is an older one (the study, a watcher started)',
+    function()
+      if not linux then return pending('no inotify on this system') end
+      local study = require('helpers.study').corpus()
+      if not study then return pending('../shared/study is not here') end
+      -- a corpus in a repository (in a folder of it), with the .gitignore of an older stance init
+      local top = T.tmpdir()
+      local d = top .. '/corpus'
+      os.execute(('cp -r %s %s'):format(T.q(study), T.q(d)))
+      local old = { '# an older stance init', 'index.bin', 'cache/', '.*.lock', '.*.tmp', 'my-own-line' }
+      T.write(d .. '/.stance/.gitignore', table.concat(old, '\n') .. '\n')
+      local git = ('git -C %s -c user.name=t -c user.email=t@t '):format(T.q(top))
+      assert(os.execute(git .. 'init -q && ' .. git .. 'add -A && ' .. git .. 'commit -qm corpus'))
+      T.write(top .. '/.git/info/exclude', '# the user\'s own\n*.swp\n')
+      -- STANCE_WATCH=2: the search starts a watcher (watch.start, watch.starting, watch.lock, ...)
+      local c = count_env(d, '2')
+      assert.is_true(c > 0)
+      assert.is_true(vouched(d))
+      assert.are.equal(1, #watchers(d))
+      local st = io.popen(('git -C %s status --porcelain --untracked-files=all'):format(T.q(top)))
+      local porcelain = st:read('*a')
+      st:close()
+      assert.are.equal('', porcelain)
+      -- the user's lines kept; the tracked .gitignore not touched
+      local exclude = T.read(top .. '/.git/info/exclude')
+      assert.truthy(exclude:find('^# the user\'s own\n%*%.swp\n'), exclude)
+      assert.truthy(exclude:find('/corpus/.stance/watch.starting', 1, true), exclude)
+      assert.are.equal(table.concat(old, '\n') .. '\n', T.read(d .. '/.stance/.gitignore'))
+      local _, _, code = T.stance_run({ 'watch', '--stop', d })
+      assert.are.equal(0, code)
+      assert.is_true(none_left(d))
+      -- a second run adds nothing
+      count_env(d, 'off')
+      assert.are.equal(exclude, T.read(top .. '/.git/info/exclude'))
+    end)
 end)

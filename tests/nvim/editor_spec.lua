@@ -385,10 +385,11 @@ describe('the editor', function()
     vim.cmd('silent write')
     vim.cmd('silent! %bwipeout!')
     local notify = require('stance.notify')
-    local warn, said = notify.warn, {}
+    local warn, line, said = notify.warn, notify.line, {}
     notify.warn = function(msg) said[#said + 1] = msg end
+    notify.line = notify.warn
     local reopened = pcall(open, d, '01_charge_works.txt')
-    notify.warn = warn
+    notify.warn, notify.line = warn, line
     assert.is_true(reopened)
     said = table.concat(said, '\n')
     assert.truthy(said:find('1 annotation(s) whose text is not in the document (orphans', 1, true), said)

@@ -3,7 +3,8 @@
 -- only) and on doc/example: a quit that Neovim refuses (E37 for a document whose text was
 -- changed, E162 for a hidden buffer, :wq refused) leaves them where they were, with no frame
 -- drawn without them in between; a quit that happens (:q!, ZQ, :wq, ZZ) ends Neovim with them;
--- :q in one of several windows closes that one only. A refused :q says E37 once (not E37 and
+-- :q in one of several windows closes that one only, and with another tab page and 'hidden'
+-- closes that tab page (the document kept hidden). A refused :q says E37 once (not E37 and
 -- then E162 for the same buffer).
 local T = require('helpers')
 local tmux = require('helpers.tmux')
@@ -73,6 +74,9 @@ describe('side windows and the quits', function()
         nv:keys(':setlocal modifiable', 'Enter', 'x')
         assert.are.equal(true, nv:lua('return vim.bo.modified'))
         before = nv:settle() and layout(nv) -- (the summary drawn anew for the changed text)
+        -- a refused quit closes nothing (decided in QuitPre): no window is closed and put back
+        nv:lua([[_G.stance_closed = 0
+          vim.api.nvim_create_autocmd('WinClosed', { callback = function() _G.stance_closed = _G.stance_closed + 1 end })]])
         nv:keys(':q')
         nv:mark()
         local screen = nv:key('Enter', has('E37'), ':q refused')
@@ -82,6 +86,7 @@ describe('side windows and the quits', function()
         local out = nv:output()
         if FIRST[case] then assert.falsy(out:find(FIRST[case], 1, true), 'a frame without the side windows') end
         assert.are.equal(before, layout(nv))
+        assert.are.equal(0, nv:lua('return _G.stance_closed'), 'a side window closed by a refused :q')
         assert.are.equal('', nv:lua('return vim.bo.bufhidden'), 'the document\'s options as they were')
         assert.are.equal(doc, nv:lua("return vim.fn.expand('%:t')"), 'the cursor in the document')
         -- :qa with the document modified: E37/E162, the side windows stay
@@ -91,6 +96,7 @@ describe('side windows and the quits', function()
         screen = nv:settle()
         assert.truthy(legend(screen), tmux.plain(screen))
         assert.are.equal(before, layout(nv))
+        assert.are.equal(0, nv:lua('return _G.stance_closed'), 'a side window closed by a refused :qa')
         -- and the same command, once the change is undone, ends Neovim
         nv:keys('u')
         assert.are.equal(false, nv:lua('return vim.bo.modified'))
@@ -111,11 +117,29 @@ describe('side windows and the quits', function()
         nv:keys(':enew', 'Enter', 'ihello', 'Escape')
         nv:keys(':b ' .. doc, 'Enter')
         assert.are.equal(before, layout(nv))
+        nv:lua([[_G.stance_closed = 0
+          vim.api.nvim_create_autocmd('WinClosed', { callback = function() _G.stance_closed = _G.stance_closed + 1 end })]])
         nv:keys(':qa')
         local screen = nv:key('Enter', has('E162'), ':qa refused')
         if has('Press ENTER')(screen) then nv:key('Enter', legend, 'the prompt gone') end
         screen = nv:settle()
         assert.truthy(legend(screen), tmux.plain(screen))
+        assert.truthy(layout(nv):find('legend', 1, true), layout(nv))
+        assert.are.equal(0, nv:lua('return _G.stance_closed'), 'a side window closed by a refused :qa')
+        -- the changed buffer (not a document) made current by E162: :q refuses with E37 ('hidden' or
+        -- not), and closes nothing
+        assert.are.equal(true, nv:lua('return vim.bo.modified'))
+        nv:keys(':q')
+        screen = nv:key('Enter', has('E37'), ':q of a changed buffer refused')
+        assert.truthy(legend(nv:settle()), tmux.plain(screen))
+        assert.are.equal(0, nv:lua('return _G.stance_closed'), 'a side window closed by a refused :q')
+        assert.are.equal('', nv:lua('return vim.bo.bufhidden'))
+        -- :q! ends nothing either while a buffer in no window is changed (E162): the legend is back
+        -- (the refused :qa made that buffer the current one)
+        nv:keys(':b ' .. doc, 'Enter', ':q!')
+        screen = nv:key('Enter', has('E162'), ':q! refused')
+        if has('Press ENTER')(screen) then nv:key('Enter', legend, 'the prompt gone') end
+        assert.truthy(legend(nv:settle()), tmux.plain(screen))
         assert.truthy(layout(nv):find('legend', 1, true), layout(nv))
         -- two windows beside the legend: :q closes the current one only, the legend stays
         nv:keys(':b ' .. doc, 'Enter', ':split', 'Enter')
@@ -129,6 +153,48 @@ describe('side windows and the quits', function()
         nv:tmux('send-keys', '-t', nv.name, 'Enter')
         nv:wait(function() return nv:dead() end, ':qa! ends Neovim')
         assert.falsy(nv:output():find('E%d+:'))
+      end)
+    end)
+
+  it(':q of a changed document with another tab page: refused with \'nohidden\', closes its tab page with \'hidden\' (example)',
+    function()
+      local d, doc = corpus('example')
+      local nv = open(d, doc)
+      tmux.driving(nv, function()
+        with_panels(nv, true)
+        nv:keys(':tabnew', 'Enter')
+        nv:wait(function() return nv:lua('return #vim.api.nvim_list_tabpages()') == 2 end, 'a second tab page')
+        nv:key('g')
+        nv:key('T', legend, 'back in the first tab page')
+        local before = layout(nv)
+        assert.are.equal(3, #vim.split(before, ' '), before)
+        nv:keys(':setlocal modifiable', 'Enter', 'x')
+        assert.are.equal(true, nv:lua('return vim.bo.modified'))
+        before = nv:settle() and layout(nv)
+        -- 'nohidden': Neovim refuses (E37), the side windows stay
+        nv:keys(':set nohidden', 'Enter', ':q')
+        local screen = nv:key('Enter', has('E37'), ':q refused')
+        assert.truthy(legend(screen), tmux.plain(screen))
+        assert.are.equal(before, layout(nv))
+        assert.are.equal(2, nv:lua('return #vim.api.nvim_list_tabpages()'))
+        -- 'hidden': the window and its tab page close (the side windows with it), the document
+        -- stays loaded, hidden and changed; nothing refused
+        nv:keys(':set hidden', 'Enter', ':q')
+        nv:mark()
+        nv:key('Enter', function() return nv:lua('return #vim.api.nvim_list_tabpages()') == 1 end,
+          ':q closes the tab page')
+        screen = nv:settle()
+        assert.falsy(has('E37')(screen), tmux.plain(screen))
+        assert.falsy(has('E162')(screen), tmux.plain(screen))
+        assert.falsy(legend(screen), tmux.plain(screen))
+        assert.falsy(nv:output():find('E37', 1, true), 'E37 said')
+        assert.are.equal(1, nv:lua('return #vim.api.nvim_tabpage_list_wins(0)'))
+        local info = nv:lua('local b = vim.fn.getbufinfo(vim.fn.bufnr(...))[1]; return { b.hidden, b.changed, b.loaded }', doc)
+        assert.are.same({ 1, 1, 1 }, info)
+        assert.are.equal('', nv:lua('return vim.bo[vim.fn.bufnr(...)].bufhidden', doc), 'its options as they were')
+        nv:keys(':qa!')
+        nv:tmux('send-keys', '-t', nv.name, 'Enter')
+        nv:wait(function() return nv:dead() end, ':qa! ends Neovim')
       end)
     end)
 

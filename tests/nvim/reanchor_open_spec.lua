@@ -23,7 +23,7 @@ describe('opening a document edited since its annotations were saved', function(
       init = "require('stance').setup({ annotator = 'ana' })" })
     tmux.driving_to_quit(nv, function()
       -- said once it is open, and drawn: the annotations on their words, the new line plain
-      nv:wait(tmux.has(('0 kept, %d moved'):format(n)), 'the message of the moved annotations')
+      nv:wait(tmux.has(('text changed since saved: %d moved, 0 orphaned'):format(n)), 'the message of the moved annotations')
       local screen = nv:wait(tmux.colored('Traffic inside'), 'an annotation drawn on its words')
       assert.truthy(tmux.colored('Retail footfall')(screen), tmux.plain(screen))
       local row = tmux.row(screen, 'Editor')

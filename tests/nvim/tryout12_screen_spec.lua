@@ -18,8 +18,8 @@ local function corpus()
   return d
 end
 
-local function open(d, extra)
-  return T.tmux({ DOC }, { cwd = d, width = 160, height = 30, ready = "Should Offer Diplomatic",
+local function open(d, extra, width)
+  return T.tmux({ DOC }, { cwd = d, width = width or 160, height = 30, ready = "Should Offer Diplomatic",
     env = { STANCE_ANNOTATOR = 'ana' },
     init = "require('stance').setup({ annotator = 'ana' }); require('stance.editor.cache').delay = 1000"
       .. (extra or '') })
@@ -92,7 +92,7 @@ describe('tryout 12 on the screen', function()
         and T.read(d .. '/.stance/cache/ana/' .. DOC .. '.snap'):find(NOTE, 1, true) ~= nil)
       nv = open(d)
       tmux.driving_to_quit(nv, function()
-        local screen = nv:wait(has('the text changed since the annotations were saved'), 'the message of the move')
+        local screen = nv:wait(has('text changed since saved: '), 'the message of the move')
         assert.truthy(has('1 moved')(screen), tmux.plain(screen))
         screen = nv:wait(function(sc) return drawn(sc, HEAD) end, 'the headline drawn where it is now')
         assert.is_falsy(drawn(screen, NOTE), 'the inserted line is not annotated')
@@ -109,6 +109,30 @@ describe('tryout 12 on the screen', function()
       assert.is_nil(out:find('moved', 1, true), out)
     end)
 
+  it('the text changed since the annotations were saved: said on one line at 80 columns, the whole in :messages',
+    function()
+      local d = corpus()
+      if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      local nv = open(d)
+      tmux.driving_to_quit(nv, function()
+        annotate_headline(nv, d)
+        edit_on_disk(d)
+      end)
+      nv = open(d, nil, 80)
+      tmux.driving_to_quit(nv, function()
+        local screen = nv:wait(has('text changed since saved: 1 moved, 0 orphaned'), 'the message of the move')
+        assert.falsy(has('Press ENTER')(screen), tmux.plain(screen))
+        local rows = 0
+        for line in tmux.plain(screen):gmatch('[^\n]*') do
+          if line:find('(stance)', 1, true) then rows = rows + 1 end
+        end
+        assert.are.equal(1, rows, tmux.plain(screen))
+        local said = nv:lua("return vim.fn.execute('messages')")
+        assert.truthy(said:find('text changed since saved: 1 moved, 0 orphaned; ' .. DOC:gsub('%p', '%%%0')
+          .. ': %d+ kept, %d+ moved with a changed text'), said)
+      end)
+    end)
+
   it('the text changed on disk while open, reloaded (:checktime, autoread): re-anchored there, with the message',
     function()
       local d = corpus()
@@ -120,7 +144,7 @@ describe('tryout 12 on the screen', function()
         -- idle: the layer cache's write is due (delay 1 s here, 3 s by default)
         vim.loop.sleep(2500)
         nv:keys(':checktime', 'Enter')
-        nv:wait(has('the text changed since the annotations were saved'), 'the message of the move')
+        nv:wait(has('text changed since saved: '), 'the message of the move')
         nv:wait(function(sc) return drawn(sc, HEAD) end, 'the headline drawn where it is now')
         local screen = nv:keys('gg')
         assert.is_falsy(drawn(screen, NOTE), 'the inserted line is not annotated')
@@ -155,7 +179,7 @@ describe('tryout 12 on the screen', function()
     T.run(('touch -r %s %s'):format(T.q(d .. '/ref'), T.q(path)))
     nv = open(d)
     tmux.driving_to_quit(nv, function()
-      nv:wait(has('the text changed since the annotations were saved'), 'the message of the changed text')
+      nv:wait(has('text changed since saved: '), 'the message of the changed text')
     end)
   end)
   for _, answer in ipairs({ '+', '-' }) do

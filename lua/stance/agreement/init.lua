@@ -229,6 +229,18 @@ function H.present(f, schema)
   return f.name == 'stance' and schema ~= nil and #schema.stances > 0
 end
 
+--- The schema's targets that list `documents`: { { target, documents = globs } } (nil: none).
+function H.scopes(schema)
+  local out
+  for _, e in ipairs(schema and schema.targets or {}) do
+    if e.documents then
+      out = out or json.array()
+      out[#out + 1] = { target = e.name, documents = json.array(e.documents) }
+    end
+  end
+  return out
+end
+
 --- Agreement report for `corpus` (see :help stance-agreement); with `unit = "span"`, the
 --- report of stance.agreement.spans.
 ---@param corpus stance.Corpus
@@ -264,6 +276,9 @@ function M.compute(corpus, opts)
     not_counted = json.array(built.not_counted), documents = json.array(), fields = json.array(),
     incomplete = built.incomplete,
   }
+  -- the corpus's own unit and the targets' documents, said when not the defaults
+  if unit == 'sentence' and corpus:unit() ~= 'sentence' then report.sentence_is = corpus:unit() end
+  report.scopes = H.scopes(corpus:schema())
   for _, d in ipairs(built.documents) do
     report.documents[#report.documents + 1] = d
   end

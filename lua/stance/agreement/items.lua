@@ -280,7 +280,7 @@ function H.group(f, key)
   f.groups[key] = g
   f.group_list[#f.group_list + 1] = key
   for _, d in ipairs(f.docs) do
-    if d.empty_row and d.units > 0 then
+    if d.empty_row and d.units > 0 and H.in_scope(f, key, d.path) then
       g.tally:add(d.empty_row, d.units)
       f.pooled:add(d.empty_row, d.units)
       d.tally:add(d.empty_row, d.units)
@@ -459,6 +459,23 @@ function H.add_document(f, path, nunits, where, counted, winners, names, want_di
   local d = { path = path, units = nunits, empty_row = empty, tally = C.tally(m) }
   f.docs[#f.docs + 1] = d
   for _, g in ipairs(f.group_list) do
+    if H.in_scope(f, g, path) then H.add_group(f, g, d, path, nunits, where, counted, winners, names,
+        want_disagreements) end
+  end
+end
+
+--- Whether document `path` counts for group `g` of field `f`: a target's items come from the
+--- documents the schema's `documents` of it names (every one without); outside them "no
+--- annotation" is not "no stance" toward it (another target's document).
+function H.in_scope(f, g, path)
+  if not f.schema or not g then return true end
+  return require('stance.schema').in_scope(f.schema, g, path)
+end
+
+--- The items of document `path` in group `g` (see H.add_document).
+function H.add_group(f, g, d, path, nunits, where, counted, winners, names, want_disagreements)
+  local m = f.raters
+  do
     local group = f.groups[g]
     local touched, list, by_r = {}, {}, {}
     for r = 1, m do
@@ -477,7 +494,7 @@ function H.add_document(f, path, nunits, where, counted, winners, names, want_di
     -- document's tallies at once
     local t = C.tally(m)
     local rest = nunits - #list
-    if rest > 0 then t:add(empty, rest) end
+    if rest > 0 then t:add(d.empty_row, rest) end
     for _, u in ipairs(list) do
       local row = {}
       local first, differ = nil, false
@@ -686,6 +703,8 @@ function M.build(corpus, opts)
     label = H.field('label', m, H.plain_labels(schema), nil, false),
     document = H.field('document', m, schema and schema.stances, schema and schema.targets, true),
   }
+  -- a target's items only in its documents (the schema's `documents`)
+  if require('stance.schema').scoped(schema) then fields.stance.schema, fields.document.schema = schema, schema end
   -- the schema's targets are groups from the start, in its order
   if targets_in_schema then
     for _, e in ipairs(schema.targets) do

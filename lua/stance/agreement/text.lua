@@ -87,6 +87,16 @@ function H.preamble(out, report)
   end
   out[#out + 1] = ('agreement of %s on %d of %d document(s), unit %s'):format(
     table.concat(H.all_shown(report.annotators), ', '), counted, #report.documents, report.unit)
+    .. (report.sentence_is and (" (each %s: the schema's unit %s)"):format(report.sentence_is, report.sentence_is)
+      or '')
+  for _, sc in ipairs(report.scopes or {}) do
+    local globs = {}
+    for i, g in ipairs(sc.documents) do
+      globs[i] = H.shown(g)
+    end
+    out[#out + 1] = ('%s: only its documents (%s); other documents have no item of it'):format(H.shown(sc.target),
+      table.concat(globs, ' '))
+  end
   local incomplete = report.incomplete or {}
   if #incomplete > 0 then
     out[#out + 1] = ('INCOMPLETE: %d annotation file(s) with errors, each annotator left out of that document'

@@ -155,6 +155,7 @@ function H.check_file(path, schemas)
   -- an error of a record a git conflict marker cuts names the marker (as every command does)
   if type(problems) == 'table' then require('stance.annfile').explain(problems, text) end
   if store and loaded then H.check_labels(store, loaded, problems) end
+  if store and loaded then H.check_scope(store, loaded, problems) end
   if store and root then H.check_layer_place(path, root, store, text, problems) end
   if store and root then
     -- the document changed since the file was written: where is each annotation now?
@@ -191,6 +192,22 @@ function H.check_labels(store, schema, problems)
           problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
             message = ('%s %s: %s'):format(kind, rec.id, why) }
         end
+      end
+    end
+  end
+end
+
+--- A record toward a target whose `documents` (the schema's) leave its document out is a
+--- warning: agreement, the model and the exports do not count it there.
+function H.check_scope(store, schema, problems)
+  local doc = store:header().document
+  if not doc or not require('stance.schema').scoped(schema) then return end
+  for _, kind in ipairs({ 'annotation', 'doclabel' }) do
+    for _, rec in ipairs(store:records(kind)) do
+      if rec.target and not require('stance.schema').in_scope(schema, rec.target, doc) then
+        problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
+          message = ("%s %s: target %s is not judged in %s (the schema's `documents` of %s leave it out): not "
+            .. 'counted'):format(kind, rec.id, rec.target, doc, rec.target) }
       end
     end
   end

@@ -125,15 +125,10 @@ end
 
 --- What .stance/.gitignore holds: the index and the editor's cache are rebuilt from the
 --- files; a save's lock and temporary file (.NAME.lock, .NAME.tmp beside the file, left
---- only by a writer killed while saving, and removed by the next save) are its own.
+--- only by a writer killed while saving, and removed by the next save) are its own
+--- (stance.ignored: also kept out of git in corpora made before a line was added).
 function cmd.ignores()
-  return {
-    '# Made from the files (the search index, the editor\'s cache, the report), or a save\'s own',
-    '# (its lock, its temporary file), or a watcher\'s (stance watch): kept out of git.',
-    (require('stance.indexer').dir:gsub('^%.stance/', '')), 'cache/', 'report/', '.*.lock', '.*.tmp',
-    'watch.lock', 'watch.sock', 'watch-cookie-*', 'watch.log', 'watch.failed',
-    'watch.start', 'watch.starting',
-  }
+  return require('stance.ignored').lines()
 end
 
 --- Add to the .gitignore of `marker` (.stance/ of the corpus `dir`) the lines of
@@ -145,20 +140,18 @@ local function update_ignores(marker, dir)
   local text, err, code = fs.read(path, dir)
   if not text and code ~= 'ENOENT' then return nil, ('%s not updated: %s'):format(path, err) end
   text = text or ''
-  local have = {}
-  for line in text:gmatch('[^\n]+') do
-    have[line] = true
-  end
-  local add = {}
-  for _, line in ipairs(cmd.ignores()) do
-    if not have[line] and not line:match('^#') then add[#add + 1] = line end
-  end
-  if #add == 0 then return true end
+  local ignored = require('stance.ignored')
   local core = require('stance.core')
   if text == '' then return fs.write_inside(dir, path, table.concat(cmd.ignores(), '\n') .. '\n', '') end
   local expect = core.sha256(text)
-  if text:sub(-1) ~= '\n' then text = text .. '\n' end
-  return fs.write_inside(dir, path, text .. table.concat(add, '\n') .. '\n', expect)
+  -- an older init's unanchored lines (`cache/` also hid .stance/annotations/NAME/cache/...)
+  -- replaced by the anchored ones, in place; the user's own lines kept
+  local new = ignored.anchor(text)
+  if new:sub(-1) ~= '\n' then new = new .. '\n' end
+  local add = ignored.missing(new)
+  if #add > 0 then new = new .. table.concat(add, '\n') .. '\n' end
+  if new == text then return true end
+  return fs.write_inside(dir, path, new, expect)
 end
 
 --- Give the corpus `dir` a .gitattributes that sets the drivers for annotation files (added to
@@ -188,6 +181,7 @@ function cmd.run(opts, args)
   local marker = rdir .. '/.stance'
   if fs.exists(marker .. '/schema.stance') then
     io.stderr:write(('stance init: %s is a corpus already\n'):format(rdir))
+    require('stance.ignored').upgrade(rdir) -- (an older init's lines anchored, said on stderr)
     local done, uerr = update_ignores(marker, rdir)
     if not done then io.stderr:write('stance init: ', uerr, '\n') end
     if opts.git then

@@ -9,6 +9,10 @@ local cmd = {
     '`arg` set as for lua(1): arg[0] is SCRIPT, arg[1..] the arguments (also `...`).',
     'An error prints the script\'s traceback and exits with status 1. The script runs with',
     'Lua\'s generational garbage collector (collectgarbage("incremental") goes back).',
+    'A layer file with errors that the script reads (doc:annotations() gives what it lets us',
+    'read, doc:errors() each such file\'s first error) is said once on stderr as',
+    'FILE:LINE:COL: message; then the run exits with status 1 unless the script returns its',
+    'own exit status (it handled them): an integer, or true (0) or false (1).',
   }, '\n'),
   args = { min = 1 },
   stop_at_positional = true,
@@ -28,6 +32,8 @@ function cmd.run(_, args)
   -- its annotations): Lua 5.4's generational collector spends a quarter less time on a pass
   -- over a corpus than the incremental one (make bench, section index)
   collectgarbage('generational')
+  local layer_errors = require('stance.layer_errors')
+  layer_errors.sink = H.say
   local ok, res = xpcall(chunk, H.traceback, table.unpack(script_arg, 1, #script_arg))
   if not ok and tostring(res):find('interrupted!', 1, true) then error(res, 0) end
   -- the layers the script read, parsed, kept for the next run (see stance.Corpus.layer_cache)
@@ -36,7 +42,20 @@ function cmd.run(_, args)
     io.stderr:write(res, '\n')
     return 1
   end
-  return math.type(res) == 'integer' and res or 0
+  if math.type(res) == 'integer' then return res end
+  if res == true then return 0 end -- (a status of its own: handled)
+  if res == false then return 1 end
+  if layer_errors.met > 0 then
+    io.stderr:write(('stance run: %d layer file(s) with errors read in part (the annotations above not all there); '
+      .. 'a script that handles them returns its exit status\n'):format(layer_errors.met))
+    return 1
+  end
+  return 0
+end
+
+--- A layer file with errors that the script read, said once (its first error).
+function H.say(e)
+  io.stderr:write(require('stance.utf8').printable(e.where), '\n')
 end
 
 --- The script's own frames only: cut where the traceback enters this runner.

@@ -27,15 +27,10 @@ function cmd.run(opts, args)
     report:warn(path, nil, nil, '%s (not counted)', message)
   end)
   -- a layer file with errors is left out of its document whole (as stance agree, stance
-  -- report and the model leave it out), named at its first error, and the counts exit 1
-  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
-  if nerr then return nil, nerr end
-  local errors = require('stance.layer_errors').scan(c, names or c:layer_names())
-  for _, e in ipairs(errors) do
-    report:warn(e.file, e.line, e.col, "%s (%d error(s)); %s's file left out of %s: none of it counted (stance check "
-      .. 'lists them)', e.message, e.errors, e.annotator, e.path)
-  end
-  opts.left_out = require('stance.layer_errors').set(errors)
+  -- report and the model leave it out), named at its first error, and the counts exit 1:
+  -- checked document by document as the counts read it (stance.layer_errors.document: each
+  -- file read once)
+  opts.report = report
   local code, rerr = H.counts(c, opts)
   if not code then return nil, rerr end
   return (code == 0 and report.warnings > 0) and 1 or code
@@ -52,7 +47,7 @@ function H.counts(c, opts)
   local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
   if nerr then return nil, nerr end
   for doc in c:documents() do
-    local anns = H.annotations(doc, names, opts.left_out)
+    local anns = H.annotations(doc, names, opts.report)
     if #anns > 0 then docs_annotated = docs_annotated + 1 end
     for _, a in ipairs(anns) do
       total = total + 1
@@ -75,16 +70,25 @@ function H.counts(c, opts)
 end
 
 --- The annotations of `doc` that count (of `names`, or everyone's): not those of a layer
---- whose file of it has errors (`left_out`: stance.layer_errors.set), nor the suggestions an
---- annotator rejected (kept in the model layer as negative examples, with the stance refused).
-function H.annotations(doc, names, left_out)
+--- whose file of it has errors (said on `report`, stance.layer_errors.document: the others
+--- read once), nor the suggestions an annotator rejected (kept in the model layer as negative
+--- examples, with the stance refused).
+function H.annotations(doc, names, report)
   local model = require('stance.model')
   local out = {}
+  local all = names or doc.corpus:layer_names()
+  local errors = require('stance.layer_errors').document(doc, all)
   local kept = names
-  if left_out and next(left_out) then
+  if #errors > 0 then
+    local left = {}
+    for _, e in ipairs(errors) do
+      left[e.annotator] = true
+      report:warn(e.file, e.line, e.col, "%s (%d error(s)); %s's file left out of %s: none of it counted (stance check "
+        .. 'lists them)', e.message, e.errors, e.annotator, e.path)
+    end
     kept = {}
-    for _, name in ipairs(names or doc.corpus:layer_names()) do
-      if not (left_out[name] and left_out[name][doc.path]) then kept[#kept + 1] = name end
+    for _, name in ipairs(all) do
+      if not left[name] then kept[#kept + 1] = name end
     end
   end
   for _, a in ipairs(doc:annotations({ annotator = kept })) do
@@ -119,7 +123,7 @@ function H.by(c, opts)
       order[#order + 1] = value
     end
     g.documents = g.documents + 1
-    local anns = H.annotations(doc, names, opts.left_out)
+    local anns = H.annotations(doc, names, opts.report)
     if #anns > 0 then g.annotated_documents = g.annotated_documents + 1 end
     for _, a in ipairs(anns) do
       g.annotations = g.annotations + 1

@@ -115,6 +115,7 @@ function L:save_layer_cache()
   local gen = rawget(self, '_lcache_gen')
   lc:set_generation(gen and (lc:generation_is(gen) or lc:all_seen()) and gen or nil)
   local fs = require('stance.fs')
+  require('stance.ignored').ensure(self.root)
   local path = self.root .. '/' .. Corpus.LAYER_CACHE
   -- the folder made only inside the corpus (a committed .stance/cache link is not followed)
   local ok, err = fs.mkdir_p(fs.dirname(path), self.root)

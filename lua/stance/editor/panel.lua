@@ -65,14 +65,19 @@ end
 
 --- :q (:wq, :x, ZZ, ZQ, :qa) in the last window that is not a side window of ours closes those
 --- first: the legend is never left alone at full width, and Neovim quits when it was the last.
---- Their buffers are kept meanwhile: when the quit does not happen (E37, E162: a document
---- modified, :wq refused), they are put back as they were before the screen is drawn again
---- (H.restore), so a refused quit costs the user nothing.
+--- Whether the quit will go ahead is decided before anything is closed (stance.editor.quit_check,
+--- from the command line and the conditions of E37/E162): a quit that Neovim will refuse closes
+--- nothing, so no frame is drawn without them. Only when that cannot be known (ZQ, ZZ, a
+--- mapping or a script, with a buffer changed somewhere) are they closed with their buffers kept,
+--- and put back as they were (H.restore) when the quit did not happen.
 function H.on_quit()
   if H.quit_set then return end
   H.quit_set = true
+  local group = vim.api.nvim_create_augroup('stance_panel', { clear = true })
+  vim.api.nvim_create_autocmd('CmdlineLeave', { group = group, pattern = ':',
+    callback = function() require('stance.editor.quit_check').cmdline_leave() end })
   vim.api.nvim_create_autocmd('QuitPre', {
-    group = vim.api.nvim_create_augroup('stance_panel', { clear = true }),
+    group = group,
     callback = function()
       local cur = vim.api.nvim_get_current_win()
       if M.is_panel(cur) then return end
@@ -83,7 +88,7 @@ function H.on_quit()
           panels[#panels + 1] = win
         end
       end
-      if #panels == 0 then return end
+      if #panels == 0 or require('stance.editor.quit_check').will_quit(cur) == false then return end
       local closed = {}
       for _, win in ipairs(panels) do -- all measured before any is closed
         local buf = vim.api.nvim_win_get_buf(win)

@@ -3,6 +3,8 @@
 --- paragraph around the cursor, so that `gsis` annotates exactly one analysis unit. They
 --- serve the sentence text objects (`is`, `as`), the sentence motions (`)`, `(`) and the
 --- motions to the next sentence without a stance (`]u`, `[u`, :Stance next-unannotated).
+--- With the schema's `unit line` (one post per line) a unit is a line: each line is its own
+--- "paragraph", never crossed.
 local M = {}
 local H = { cache = {} }
 
@@ -73,18 +75,24 @@ function H.non_blank(buf, row, back)
   return nil
 end
 
+--- The corpus's unit for the buffer: 'sentence' or 'line' (stance.Corpus.unit).
+function H.unit(buf)
+  local s = require('stance.editor.session').get(buf)
+  return s and s.corpus and s.corpus:unit() or 'sentence'
+end
+
 --- The sentences of the paragraph of rows [r1, r2]: a list of {start, stop} (buffer bytes).
-function H.split(buf, r1, r2)
+function H.split(buf, r1, r2, unit)
   local tick = vim.api.nvim_buf_get_changedtick(buf)
   local c = H.cache[buf]
-  if c and c.tick == tick and c.r1 == r1 and c.r2 == r2 then return c.list end
+  if c and c.tick == tick and c.r1 == r1 and c.r2 == r2 and c.unit == unit then return c.list end
   local text = table.concat(vim.api.nvim_buf_get_lines(buf, r1, r2 + 1, false), '\n')
   local base = vim.api.nvim_buf_get_offset(buf, r1)
   local list = {}
-  for i, sp in ipairs(require('stance.core').text(text):sentences()) do
+  for i, sp in ipairs(require('stance.core').text(text):sentences(unit)) do
     list[i] = { base + sp.start, base + sp.stop }
   end
-  H.cache[buf] = { tick = tick, r1 = r1, r2 = r2, list = list }
+  H.cache[buf] = { tick = tick, r1 = r1, r2 = r2, unit = unit, list = list }
   return list
 end
 
@@ -92,8 +100,14 @@ end
 function H.paragraph_from(buf, row, back)
   local r = H.non_blank(buf, row, back)
   if not r then return nil end
-  local r1, r2 = H.paragraph(buf, r)
-  return H.split(buf, r1, r2), r1, r2
+  local unit = H.unit(buf)
+  local r1, r2
+  if unit == 'line' then
+    r1, r2 = r, r -- a line is its own unit: never joined to the next
+  else
+    r1, r2 = H.paragraph(buf, r)
+  end
+  return H.split(buf, r1, r2, unit), r1, r2
 end
 
 --- The sentences of the buffer from byte `off` on (back: before it, last first), one
@@ -253,6 +267,9 @@ function M.jump_unannotated(back, target, count)
     local schema = s.corpus:schema()
     if schema and next(schema.by.target) and not schema.by.target[target] then
       return require('stance.notify').error(("unknown target '%s'"):format(target))
+    end
+    if not require('stance.schema').in_scope(schema, target, s.rel) then
+      return require('stance.compat').echo(("not one of %s's documents (the schema's `documents`)"):format(target))
     end
   end
   local from = where.cursor()

@@ -312,21 +312,26 @@ function M.attach(buf)
   R['stance.editor.track'].attach(self)
   R['stance.editor.render'].attach(self)
   R['stance.editor.keys'].attach(self)
+  -- said on one line that fits (no Press ENTER), what it means first; the whole in :messages
+  local notify = R['stance.notify']
   if res.moved == 0 and res.orphaned > 0 and store:header().hash == nil and (res.unsearched or 0) == 0 then
     -- written with its orphans (a file holding one records no hash): nothing changed since
-    R['stance.notify'].warn(('%s: %d annotation(s) whose text is not in the document (orphans, kept; '
-      .. ':Stance list orphans)'):format(rel, res.orphaned))
+    notify.line(('%d annotation(s) whose text is not in the document (orphans, kept; :Stance list orphans): %s')
+      :format(res.orphaned, rel), vim.log.levels.WARN)
     self.rewrite = true
   elseif res.moved > 0 or res.orphaned > 0 then
-    R['stance.notify'].warn(('%s: the text changed since the annotations were saved: '
-      .. '%d kept, %d moved (%d with a changed text), %d orphaned%s'):format(rel, res.placed, res.moved,
-      res.fuzzy or 0, res.orphaned,
-      res.orphaned > 0 and ' (kept; :Stance list orphans)' or '')
-      .. ((res.unsearched or 0) > 0 and ('; %d not searched for (too costly a document)'):format(res.unsearched) or ''))
+    notify.line(('text changed since saved: %d moved, %d orphaned%s; %s: %d kept, %d moved with a changed text%s')
+      :format(res.moved, res.orphaned, res.orphaned > 0 and ' (kept; :Stance list orphans)' or '', rel, res.placed,
+        res.fuzzy or 0,
+        (res.unsearched or 0) > 0 and ('; %d not searched for (too costly a document)'):format(res.unsearched) or ''),
+      vim.log.levels.WARN)
     self.rewrite = true -- the file's offsets are out of date: the next write is a whole one
     if res.moved > 0 then self:changed() end
   end
   H.say_annotator(corpus.root)
+  -- an older corpus's .stance/.gitignore (its unanchored lines hid annotation files from git)
+  -- mended, said once on one line; last, so that it is the line seen (it is said only once)
+  R['stance.ignored'].upgrade(corpus.root)
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceAttach', modeline = false })
   return self
 end

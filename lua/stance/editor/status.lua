@@ -36,8 +36,8 @@ function M.done(undo)
   if not ok then return require('stance.notify').line(serr, vim.log.levels.ERROR) end
   local n = s.store:count('annotation')
   require('stance.compat').echo(undo and ('%s: in progress again (%s)'):format(s.rel, s.annotator)
-    or ('%s: done for %s (%d annotation%s; every other sentence: no stance)'):format(s.rel, s.annotator, n,
-      n == 1 and '' or 's'))
+    or ('%s: done for %s (%d annotation%s; every other %s: no stance%s)'):format(s.rel, s.annotator, n,
+      n == 1 and '' or 's', s.corpus:unit(), H.toward(s)))
   require('stance.editor.render').redraw(s.buf)
   return want
 end
@@ -76,9 +76,12 @@ function M.table(root)
   names[#names + 1] = gold
   local rows, errors = {}, {}
   local annfile = require('stance.annfile')
+  local schema = c:schema()
+  local scoped = require('stance.schema').scoped(schema)
   for _, path in ipairs(c:paths()) do
     local doc = c:document(path)
     local row = { path = path, cells = {} }
+    if scoped then row.targets = H.targets_of(schema, path) end
     for _, n in ipairs(names) do
       local file = require('stance.root').annotation_path(root, n, path)
       local cell = { status = 'not-started', count = 0 }
@@ -98,7 +101,23 @@ function M.table(root)
     end
     rows[#rows + 1] = row
   end
-  return { annotators = people, columns = names, left_out = left_out, rows = rows, errors = errors }
+  return { annotators = people, columns = names, left_out = left_out, rows = rows, errors = errors, scoped = scoped }
+end
+
+--- " toward T, U" when the schema's `documents` leave targets out of the session's document.
+function H.toward(s)
+  local schema = s.corpus:schema()
+  if not require('stance.schema').scoped(schema) then return '' end
+  return ' toward ' .. H.targets_of(schema, s.rel):gsub(' ', ', ')
+end
+
+--- The targets document `path` is judged for (the schema's `documents`), as one text.
+function H.targets_of(schema, path)
+  local out, in_scope = {}, require('stance.schema').in_scope
+  for _, e in ipairs(schema.targets) do
+    if in_scope(schema, e, path) then out[#out + 1] = e.name end
+  end
+  return #out > 0 and table.concat(out, ' ') or '-'
 end
 
 H.marks = { done = 'done', ['in-progress'] = 'in progress', ['not-started'] = '·', errors = 'errors' }
@@ -110,9 +129,10 @@ function M.lines(t)
   -- a document's name may hold any character but / and NUL: a line end or an escape is shown
   -- escaped (a buffer line cannot hold a line end)
   local printable = require('stance.utf8').printable
-  local width = #'document'
+  local width, twidth = #'document', #'targets'
   for _, r in ipairs(t.rows) do
     width = math.max(width, vim.fn.strdisplaywidth(printable(r.path)))
+    if r.targets then twidth = math.max(twidth, vim.fn.strdisplaywidth(r.targets)) end
   end
   local cols = {}
   for i, n in ipairs(t.columns) do
@@ -125,14 +145,15 @@ function M.lines(t)
   lines[1] = ('%d document%s, %d annotator%s%s: done, in progress, · not started  (<CR> opens a document)'):format(
     #t.rows, #t.rows == 1 and '' or 's', #t.annotators, #t.annotators == 1 and '' or 's', extra)
   lines[2] = ''
-  local head = pad('document', width + 2)
+  local head = pad('document', width + 2) .. (t.scoped and pad('targets', twidth + 2) or '')
   for i, n in ipairs(t.columns) do
     head = head .. pad(n, cols[i])
   end
   lines[3] = head
   local done = {}
   for _, r in ipairs(t.rows) do
-    local line = pad(printable(r.path), width + 2)
+    -- with the schema's `documents`, the targets each document is judged for
+    local line = pad(printable(r.path), width + 2) .. (t.scoped and pad(r.targets or '', twidth + 2) or '')
     for i, n in ipairs(t.columns) do
       local cell = r.cells[n]
       local counted = cell.status ~= 'not-started' and cell.status ~= 'errors'
@@ -143,7 +164,7 @@ function M.lines(t)
     end
     lines[#lines + 1] = line
   end
-  local foot = pad('done', width + 2)
+  local foot = pad('done', width + 2) .. (t.scoped and pad('', twidth + 2) or '')
   for i, n in ipairs(t.columns) do
     foot = foot .. pad(('%d/%d'):format(done[n] or 0, #t.rows), cols[i])
   end

@@ -12,38 +12,7 @@
 local M = {}
 local H = {}
 
---- The quits that discard (`:q!`, `:qa!`, ...), and the commands that write every changed
---- buffer (`:wa`, `:wqa`, `:xa`), by the shortest names Neovim takes for them.
-H.QUIT = { q = 'quit', qa = 'qall', quita = 'quitall' }
-H.WRITE_ALL = { wa = 'wall', wqa = 'wqall', xa = 'xall' }
-H.MODIFIERS = { sil = 'silent', conf = 'confirm', keepa = 'keepalt', noa = 'noautocmd', uns = 'unsilent',
-  verb = 'verbose', keepj = 'keepjumps', lockm = 'lockmarks', keepp = 'keeppatterns' }
-
---- Whether `word` is a name of the command of shortest name `short` and full name `full`.
-function H.is(word, short, full)
-  return #word >= #short and full:sub(1, #word) == word
-end
-
---- The commands of an Ex command line, each as { name, bang } (modifiers left out; "|"
---- separates them, as it does for these commands).
-function H.commands(line)
-  local out = {}
-  for piece in (line .. '|'):gmatch('([^|]*)|') do
-    local rest = piece:gsub('^[%s:]+', '')
-    for _ = 1, 8 do -- modifiers: `silent! qa!`
-      local w, tail = rest:match('^(%a+)!?%s+(.*)$')
-      local mod = false
-      for short, full in pairs(H.MODIFIERS) do
-        if w and H.is(w, short, full) then mod = true end
-      end
-      if not mod then break end
-      rest = tail
-    end
-    local name, bang = rest:match('^(%a+)(!?)')
-    if name then out[#out + 1] = { name = name, bang = bang == '!' } end
-  end
-  return out
-end
+local Q = require('stance.editor.quit_check')
 
 --- CmdlineLeave of ":": what the command about to run means for annotated documents. A quit
 --- with ! discards (M.quit_pre then says nothing); a write of every changed buffer (`:wa`)
@@ -56,22 +25,18 @@ function M.cmdline_leave()
   if not session then return end
   H.typed = true -- a quit of this command line knows its !
   vim.schedule(function() H.typed = nil end)
-  for _, c in ipairs(H.commands(vim.fn.getcmdline())) do
-    for short, full in pairs(H.QUIT) do
-      if c.bang and H.is(c.name, short, full) then
-        H.forced = true
-        vim.schedule(function() H.forced = nil end) -- this command only
-      end
+  for _, c in ipairs(Q.commands(vim.fn.getcmdline())) do
+    if c.bang and (Q.one_of(c.name, Q.QUIT) or Q.one_of(c.name, Q.QUIT_ALL)) then
+      H.forced = true
+      vim.schedule(function() H.forced = nil end) -- this command only
     end
-    for short, full in pairs(H.WRITE_ALL) do
-      if H.is(c.name, short, full) then
-        for _, s in pairs(session.by_buf) do
-          if s.dirty and s.write_cmd and not s.detached and vim.api.nvim_buf_is_valid(s.buf)
-              and not vim.bo[s.buf].modified then
-            vim.bo[s.buf].modified = true
-            s.held, s.quiet_write = true, true -- (one message per buffer would wait for Enter)
-            vim.schedule(function() M.sync(s) end) -- not written (the command failed before it)
-          end
+    if Q.one_of(c.name, Q.WRITE_ALL) then
+      for _, s in pairs(session.by_buf) do
+        if s.dirty and s.write_cmd and not s.detached and vim.api.nvim_buf_is_valid(s.buf)
+            and not vim.bo[s.buf].modified then
+          vim.bo[s.buf].modified = true
+          s.held, s.quiet_write = true, true -- (one message per buffer would wait for Enter)
+          vim.schedule(function() M.sync(s) end) -- not written (the command failed before it)
         end
       end
     end

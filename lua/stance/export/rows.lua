@@ -230,7 +230,9 @@ H.row = { annotation = H.annotation, relation = H.relation, doclabel = H.doclabe
 --- kind "sentence_target": one row per sentence, target (the schema's, then others given)
 --- and annotator with a layer on the document: the stance as agreement counts it (of
 --- several, the one covering the most of the sentence, then the first in the schema; none:
---- empty), and the annotator's status on the document (done: empty is "no stance").
+--- empty), and the annotator's status on the document (done: empty is "no stance"); a target
+--- whose `documents` (the schema's) leave the document out has no rows there: it was not
+--- judged for it.
 function H.sentences(doc, names, warn, kind)
   local items = require('stance.agreement.items')
   local sentences = doc:sentences() or {}
@@ -301,7 +303,7 @@ function H.sentences(doc, names, warn, kind)
     else
       local before = items.before(items.ranker(schema and schema.stances))
       for _, t in ipairs(targets) do
-        for _, l in ipairs(layers) do
+        for _, l in ipairs(require('stance.schema').in_scope(schema, t, doc.path) and layers or {}) do
           local by_v = said[l.who][t] and said[l.who][t][i]
           local stance = by_v and (items.pick(by_v, before)) or nil
           local row = { target = t ~= false and t or nil, annotator = l.who, status = l.status, stance = stance,

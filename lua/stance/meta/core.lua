@@ -431,8 +431,9 @@ function Text:line(line) end
 ---@param b integer
 ---@return string
 function Text:sub(a, b) end
+---@param unit 'sentence'|'line'|nil the corpus's unit (default sentences; lines: `unit line`)
 ---@return {start: integer, stop: integer, cp_start: integer, cp_stop: integer}[]
-function Text:sentences() end
+function Text:sentences(unit) end
 ---@return {start: integer, stop: integer, cp_start: integer, cp_stop: integer}[]
 function Text:paragraphs() end
 ---@return {start: integer, stop: integer, word: string, pos: integer}[]

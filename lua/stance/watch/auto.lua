@@ -72,6 +72,7 @@ function M.ensure(c, code, n)
   -- the decision is taken by one command at a time (never waited for: another deciding, this
   -- one starts nothing), and a watcher started is said to be starting until it holds the
   -- corpus: two commands at once start one watcher, and one of them says so
+  require('stance.ignored').ensure(c.root) -- (its lock and markers kept out of git status)
   local gate, gerr = core.stance_dir(c.root .. '/.stance')
   local locked, lcode
   if gate then locked, gerr, lcode = gate:lock(client.START_LOCK) end
@@ -138,6 +139,7 @@ end
 function M.record(root, why)
   local core = require('stance.core')
   if why then
+    require('stance.ignored').ensure(root)
     core.write_atomic(root .. '/.stance/' .. M.FAILED, os.date('!%Y-%m-%dT%H:%M:%SZ ') .. why .. '\n', nil,
       { root = root, cache = true })
     return

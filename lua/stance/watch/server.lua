@@ -53,6 +53,7 @@ function M.run(c, opts)
     return nil, ('the corpus is on a network file system (%s): changes made from elsewhere give no event'
       .. ' to watch; searches check every document'):format(remote), 'EREMOTE'
   end
+  require('stance.ignored').ensure(c.root) -- (its lock, socket and log kept out of git status)
   local ok
   ok, err, code = sd:lock(M.LOCK)
   -- one started on demand may meet the one it replaces still letting go

@@ -4,7 +4,9 @@
 --     and a message;
 --   - every entry it defines has a name and is found by its kind and name; vocab() works;
 --   - a search's quick read of the corpus records (core.markup_globs) finds the same `watch`
---     setting (watch auto starts a process: the two readers never disagree on it).
+--     setting (watch auto starts a process: the two readers never disagree on it);
+--   - the unit is sentence or line; a target's documents are relative globs inside the corpus
+--     (never absolute, never with a `..` part), and in_scope() answers for any path.
 local schema = require('stance.schema')
 local core = require('stance.core')
 
@@ -27,5 +29,12 @@ return function(text)
     end
   end
   schema.vocab(s)
+  assert(schema.unit(s) == 'sentence' or schema.unit(s) == 'line', 'the unit is sentence or line')
+  for _, e in ipairs(s.targets) do
+    for _, g in ipairs(e.documents or {}) do
+      assert(g ~= '' and g:sub(1, 1) ~= '/' and not ('/' .. g .. '/'):find('/%.%.?/'), 'documents: globs inside')
+    end
+    assert(type(schema.in_scope(s, e.name, 'a/b.txt')) == 'boolean', 'in_scope answers')
+  end
   assert(select(3, core.markup_globs(text)) == s.corpus.watch, 'markup_globs reads the watch setting as parse does')
 end
