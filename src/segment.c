@@ -167,8 +167,15 @@ static void trim(const char *s, size_t *a, size_t *b) {
     (*b)--;
 }
 
+/* A byte order mark (U+FEFF, EF BB BF) at the very start of a document is no text: no
+ * paragraph, sentence or line starts with it (offsets stay byte offsets into the file). */
+static size_t leading_bom(const char *s, size_t len) {
+  const unsigned char *u = (const unsigned char *)s;
+  return len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF ? 3 : 0;
+}
+
 int stance_paragraphs(const char *s, size_t len, stance_span_fn cb, void *ud) {
-  size_t i = 0, start = 0;
+  size_t i = leading_bom(s, len), start = 0;
   int in = 0, count = 0;
   while (i <= len) {
     const char *nl = i < len ? memchr(s + i, '\n', len - i) : NULL;
@@ -474,6 +481,7 @@ int stance_lines(const char *s, size_t len, stance_span_fn cb, void *ud) {
   c.s = s;
   c.cb = cb;
   c.ud = ud;
+  a = leading_bom(s, len);
   while (a < len && !c.stop) {
     const char *nl = memchr(s + a, '\n', len - a);
     size_t b = nl ? (size_t)(nl - s) : len;

@@ -45,7 +45,12 @@ function H.metatable(root)
   local methods
   methods = setmetatable({}, {
     __index = function(_, key)
-      if key == 'annotator' then return require('stance.whoami').name(root) end
+      if key == 'annotator' then
+        -- a reserved name (model, gold) is no one's layer: an error the script's host reports
+        local name, err = require('stance.whoami').name(root)
+        if not name then error(err, 0) end
+        return name
+      end
       -- a method of the layers' (H.layers), found as a table from then on
       if H.layers[key] then
         methods[key] = require('stance.corpus.layers')[key]

@@ -112,9 +112,11 @@ function M.check()
   h.start('stance.nvim: annotator')
   local here = require('stance.root').find(vim.fn.getcwd())
   local name, source = require('stance.whoami').source(here)
-  local line = ('you annotate as %s (from %s%s)'):format(name, source,
+  local line = name and ('you annotate as %s (from %s%s)'):format(name, source,
     here and source:find('^git') and ' in ' .. here or '')
-  if source == '$USER' or source == 'nothing set' then
+  if not name then
+    h.error(source) -- a reserved name, and how to choose another
+  elseif source == '$USER' or source == 'nothing set' then
     h.warn(line, { 'Say who you are: setup{ annotator = "name" }, $STANCE_ANNOTATOR or `git config user.name`' })
   else
     h.ok(line)

@@ -52,9 +52,11 @@ end
 
 --- Who you annotate as: in a document being annotated, the annotator of its session; else
 --- who you would annotate as ($STANCE_ANNOTATOR, setup{annotator}, `git config user.name`,
---- $USER). For the statusline: `%{v:lua.require'stance'.annotator()}`.
+--- $USER). For the statusline: `%{v:lua.require'stance'.annotator()}`. A reserved name
+--- (model, gold: no person's) gives '' and why.
 ---@param buf integer|nil default: the current buffer
 ---@return string
+---@return string|nil err
 function M.annotator(buf)
   local session = package.loaded['stance.editor.session']
   local s = session and session.get(buf)
@@ -63,7 +65,8 @@ function M.annotator(buf)
   buf = buf or vim.api.nvim_get_current_buf()
   local name = vim.api.nvim_buf_get_name(buf)
   local root = name ~= '' and require('stance.root').find(name) or nil
-  return require('stance.whoami').name(root)
+  local who, err = require('stance.whoami').name(root)
+  return who or '', err
 end
 
 return M

@@ -224,7 +224,32 @@ static void lines_are_units(void) {
   CHECK_INT(stance_lines("\n \n", 3, collect_sentence, &c), 0);
 }
 
+/* A byte order mark at the start of a document belongs to no unit; offsets stay the file's. */
+static void a_leading_bom_is_no_text(void) {
+  sents c;
+  c.s = "\xef\xbb\xbf" "First one. Second.\nThird";
+  c.out[0] = '\0';
+  CHECK_INT(stance_sentences(c.s, strlen(c.s), collect_sentence, &c), 3);
+  CHECK_STR(c.out, "[First one.][Second.][Third]");
+  c.out[0] = '\0';
+  CHECK_INT(stance_lines(c.s, strlen(c.s), collect_sentence, &c), 2);
+  CHECK_STR(c.out, "[First one. Second.][Third]");
+  c.out[0] = '\0';
+  CHECK_INT(stance_paragraphs(c.s, strlen(c.s), collect_sentence, &c), 1);
+  CHECK_STR(c.out, "[First one. Second.\nThird]");
+  /* only a document's BOM, only at its start: one alone is no unit, one inside stays */
+  c.s = "\xef\xbb\xbf\n\nA.\xef\xbb\xbf";
+  c.out[0] = '\0';
+  CHECK_INT(stance_sentences(c.s, strlen(c.s), collect_sentence, &c), 1);
+  CHECK_STR(c.out, "[A.\xef\xbb\xbf]");
+  c.out[0] = '\0';
+  CHECK_INT(stance_lines(c.s, strlen(c.s), collect_sentence, &c), 1);
+  CHECK_INT(stance_lines("\xef\xbb\xbf", 3, collect_sentence, &c), 0);
+  CHECK_INT(stance_sentences("\xef\xbb", 2, collect_sentence, &c), 1);
+}
+
 const test_case text_tests[] = {
+    {"a_leading_bom_is_no_text", a_leading_bom_is_no_text},
     {"lines_are_units", lines_are_units},
     {"text_offsets_match_a_naive_scan", text_offsets_match_a_naive_scan},
     {"text_lines_and_columns", text_lines_and_columns},

@@ -100,4 +100,33 @@ describe('stance export and the model\'s suggestions', function()
     assert.falsy(ann:find('Taxes are fine.', 1, true), ann)
     assert.truthy(ann:find('Confidence T1 0.81', 1, true), ann)
   end)
+
+  it('marks the model\'s document labels as questions too (W3C), never classifying', function()
+    local d = corpus()
+    local c = assert(require('stance').open(d))
+    local doc = c:document('a.txt')
+    assert(doc:set_label({ target = 'tax', stance = 'favor', annotator = 'model' }))
+    assert(doc:set_label({ target = 'tax', stance = 'against', annotator = 'ana' }))
+    assert(c:save())
+    local out, err, code = stance(d, 'export --to w3c --unit annotation --with-suggestions')
+    assert.are.equal(0, code, err)
+    local seen = {}
+    for _, line in ipairs(T.lines(out:gsub('\n$', ''))) do
+      local a = json.decode(line)
+      local doclabel = type(a.target) == 'string'
+      local key = a['stance:layer'] .. (doclabel and ':doc' or ':span')
+      seen[key] = (seen[key] or 0) + 1
+      if a['stance:layer'] == 'model' then
+        assert.are.same({ type = 'Software', name = 'model' }, a.creator)
+        assert.are.equal('questioning', a.motivation, line)
+      else
+        assert.are.equal('Person', a.creator.type)
+        assert.are.equal('classifying', a.motivation, line)
+      end
+    end
+    assert.are.same({ ['model:doc'] = 1, ['model:span'] = 1, ['ana:doc'] = 1, ['ana:span'] = 1 }, seen)
+    -- the collection too
+    out = stance(d, 'export --to w3c --with-suggestions')
+    assert.falsy(out:find('"classifying"[^}]*"Software"'), out)
+  end)
 end)

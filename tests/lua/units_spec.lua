@@ -145,6 +145,33 @@ describe('the unit line and targets\' documents', function()
     assert.equal('my grandmother said "Be good to the poor."', sentences[1].text:match('my grandmother.*poor%."'))
   end)
 
+  it('never start with a document\'s byte order mark (sentence and line units, the export)', function()
+    local BOM = '\239\187\191'
+    for _, unit in ipairs({ '', '  unit line\n' }) do
+      local d = T.tmpdir()
+      T.write(d .. '/.stance/schema.stance', 'format stance 1\ncorpus\n  include "*.txt"\n' .. unit
+        .. 'target tax\nstance favor\nstance against\nlabel tax-favor\n  target tax\n  stance favor\n')
+      T.write(d .. '/a.txt', BOM .. 'Taxes are good. Taxes fund schools.\nThey are fine.\n')
+      local c = assert(require('stance').open(d))
+      local doc = assert(c:document('a.txt'))
+      local list = assert(doc:sentences())
+      assert.are.equal(unit == '' and 3 or 2, #list, unit)
+      assert.are.equal(unit == '' and 'Taxes are good.' or 'Taxes are good. Taxes fund schools.', list[1].text)
+      -- offsets stay the file's: the first unit starts after the mark (3 bytes, 1 code point)
+      assert.are.equal(doc:byte_to_cp(3), list[1].start)
+      assert.are.equal(1, list[1].start)
+      assert(doc:annotate({ start = list[1].start, stop = list[1].stop, label = 'tax-favor', annotator = 'ana' }))
+      assert(doc:set_status('done', 'ana'))
+      assert(c:save())
+      for _, u in ipairs({ 'sentence', 'sentence-target' }) do
+        local out, err, code = T.run(('cd %s && %s export --to csv --unit %s'):format(T.q(d), T.q(T.stance), u))
+        assert.are.equal(0, code, err)
+        assert.falsy(out:find(BOM, 1, true), out)
+        assert.truthy(out:find('\na.txt,[^\n]*Taxes are good%.'), out)
+      end
+    end
+  end)
+
   it('keep agreement, the export and the model to each target\'s documents', function()
     local c = corpus(true)
     local report = assert(c:agreement({}))

@@ -170,6 +170,30 @@ describe('tryout 11 on the screen', function()
       assert.are.equal('Corpus Person', nv:lua('return require("stance").annotator()'))
     end)
   end)
+  it('refuses a git name that is a reserved layer (model), once, on one line, and annotates nothing', function()
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    assert(T.run(('git -C %s init -q && git -C %s config user.name model'):format(T.q(d), T.q(d))))
+    local nv = T.tmux({ d .. '/' .. DOC }, { cwd = '/', width = 160, height = 30, ready = 'Trump Should Offer',
+      env = { STANCE_ANNOTATOR = '' },
+      init = "require('stance').setup({ autosave = { delay = 60000 } })" })
+    driving(nv, function()
+      local screen = nv:wait(has('your annotator name "model" (from the corpus\'s git user.name) is reserved'),
+        'the refusal said')
+      assert.are.equal(1, tmux.count(screen, 'is reserved'))
+      assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
+      assert.is_nil(tmux.plain(screen):find('annotating as', 1, true))
+      assert.are.equal('', nv:lua('return require("stance").annotator()'))
+      -- the next document of the corpus says nothing again, and is no session either
+      nv:keys(':edit ' .. d .. '/001_6520dcfa8ca08700.txt')
+      screen = nv:key('Enter', has('001_6520dcfa8ca08700.txt'), 'the second document')
+      assert.is_nil(tmux.plain(screen):find('is reserved', 1, true))
+      assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true))
+      assert.is_false(nv:lua('return require("stance.editor.session").by_buf[vim.api.nvim_get_current_buf()] ~= nil'))
+      assert.is_nil(tmux.plain(screen):find('Error', 1, true))
+    end)
+    assert.is_false(T.exists(d .. '/.stance/annotations/model/' .. DOC .. '.stance'))
+  end)
   it('gX on a linked annotation says its relation went with it', function()
     local d = require('helpers.study').corpus()
     if not d then return pending('../shared/study and ../shared/corpus are not here') end

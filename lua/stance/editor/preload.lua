@@ -34,6 +34,7 @@ function M.start(buf, file)
   if not corpus then return end
   M.where[buf] = { name = name, corpus = corpus, rel = rel }
   local annotator = require('stance.whoami').name(corpus.root)
+  if not annotator then return end -- a reserved name: the session says so, and reads nothing
   local path = require('stance.root').annotation_path(corpus.root, annotator, rel)
   local K = require('stance.cachekey')
   local stamp = K.stamp(path)

@@ -275,8 +275,17 @@ function M.attach(buf)
   local corpus, rel = R['stance.editor.preload'].located(buf, name)
   if not corpus then corpus, rel = M.locate(name) end
   if not corpus then return nil, rel end
+  local annotator, aerr = R['stance.whoami'].name(corpus.root)
+  if not annotator then
+    -- a reserved name (model, gold): said once per corpus, on one line (no Press ENTER)
+    if not H.refused[corpus.root] then
+      H.refused[corpus.root] = true
+      R['stance.notify'].line(aerr, vim.log.levels.ERROR)
+    end
+    return nil
+  end
   local self = setmetatable({
-    buf = buf, corpus = corpus, rel = rel, annotator = R['stance.whoami'].name(corpus.root),
+    buf = buf, corpus = corpus, rel = rel, annotator = annotator,
     -- the document's stamp when the buffer read it: the layer cache's key (stance.editor.cache)
     doc_stamp = R['stance.editor.preload'].doc_stamp(buf, name) or R['stance.cachekey'].stamp(name),
     undo = {}, redo = {}, others = {}, cache = {}, dirty = false, collapsed = {},
@@ -337,6 +346,7 @@ function M.attach(buf)
 end
 
 H.told = {}
+H.refused = {}
 
 --- The first document of a corpus opened in this Neovim says who you annotate as, once, when
 --- the name was found (git, $USER) rather than set: a name from another repository's config
@@ -344,7 +354,7 @@ H.told = {}
 function H.say_annotator(root)
   local whoami = R['stance.whoami']
   local name, source = whoami.source(root)
-  if whoami.explicit(source) or H.told[root] == name then return end
+  if not name or whoami.explicit(source) or H.told[root] == name then return end
   H.told[root] = name
   vim.schedule(function()
     R['stance.compat'].echo(('stance: annotating as %s (from %s; :help stance-annotator)'):format(name, source))

@@ -68,7 +68,7 @@ function M.table(root)
     end
   end
   local me = require('stance.whoami').name(root)
-  if c:is_person(me) and not vim.tbl_contains(people, me) then
+  if me and c:is_person(me) and not vim.tbl_contains(people, me) then
     people[#people + 1] = me
     table.sort(people)
   end

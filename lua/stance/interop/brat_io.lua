@@ -336,7 +336,8 @@ end
 
 --- After an export into a folder that held files: in a folder of a former export, the
 --- documents (.ann and their .txt) this one did not write are removed (the corpus no longer
---- has them, or their layer); in another one (--force), they are left and said.
+--- has them, or their layer); in another one (--force), they are left and said. An older
+--- M.STATUS_FILE this one did not write (no layer had a status) is removed in either.
 function H.stale(dir, there, ours, batch, report)
   local written = {}
   for _, f in ipairs(batch.files) do
@@ -352,7 +353,8 @@ function H.stale(dir, there, ours, batch, report)
     if not written[full] then
       -- (a document of the former export: its .ann, and its .txt when it had an .ann)
       local base = e.path:match('^(.*)%.ann$') or e.path:match('^(.*)%.txt$')
-      if ours and ((base and anns[base]) or e.path == M.STATUS_FILE) then
+      -- (the statuses of another export, of other documents, are never left to be imported)
+      if (ours and base and anns[base]) or e.path == M.STATUS_FILE then
         os.remove(full)
       else
         left[#left + 1] = e
@@ -369,14 +371,28 @@ end
 --- (brat has no document-level attribute, and a box over the first line would be a
 --- surprise to brat's users): tab-separated, a header line `document layer status`, then
 --- one line per document whose layer has a status (`done`, `in-progress`); brat lists no
---- document of it (its name does not end in txt).
+--- document of it (its name does not end in txt). In a document's path and a layer's name a
+--- tab, CR, LF and backslash are written \t, \r, \n and \\ (read back so; another backslash
+--- stays as it is).
 M.STATUS_FILE = 'stance-status.tsv'
 
---- The text of M.STATUS_FILE for { { document, layer, status }, ... }.
-function H.status_tsv(list)
+local ESCAPE = { ['\t'] = '\\t', ['\r'] = '\\r', ['\n'] = '\\n', ['\\'] = '\\\\' }
+local UNESCAPE = { t = '\t', r = '\r', n = '\n', ['\\'] = '\\' }
+
+--- A field of M.STATUS_FILE: its tabs, line ends and backslashes escaped.
+function H.escape(s) return (s:gsub('[\t\r\n\\]', ESCAPE)) end
+
+--- A field as M.STATUS_FILE has it, unescaped.
+function H.unescape(s) return (s:gsub('\\(.)', function(c) return UNESCAPE[c] or '\\' .. c end)) end
+
+--- The text of M.STATUS_FILE for { { document, layer, status }, ... } (M.read_statuses reads
+--- it back).
+---@param list table[]
+---@return string
+function M.status_tsv(list)
   local lines = { 'document\tlayer\tstatus' }
   for _, e in ipairs(list) do
-    lines[#lines + 1] = table.concat({ (e[1]:gsub('[\t\r\n]', ' ')), (e[2]:gsub('[\t\r\n]', ' ')), e[3] }, '\t')
+    lines[#lines + 1] = table.concat({ H.escape(e[1]), H.escape(e[2]), e[3] }, '\t')
   end
   return table.concat(lines, '\n') .. '\n'
 end
@@ -396,7 +412,7 @@ function M.read_statuses(text, shown, report)
     local doc, _, status = line:match('^([^\t]*)\t([^\t]*)\t([^\t]*)$')
     if n > 1 or doc ~= 'document' then
       if doc and require('stance.interop.brat').STATUS[status] then
-        said[doc] = status
+        said[H.unescape(doc)] = status
       else
         report:warn(shown, n, 1, 'not a line "document<TAB>layer<TAB>done|in-progress": ignored')
       end
@@ -531,7 +547,7 @@ function M.export(c, dir, names, force, with)
     end
   end
   -- each annotator's progress (brat has no document-level attribute): in a file of its own
-  if #statuses > 0 then batch:add(M.STATUS_FILE, H.status_tsv(statuses)) end
+  if #statuses > 0 then batch:add(M.STATUS_FILE, M.status_tsv(statuses)) end
   batch:add('annotation.conf', conf.annotation(used, schema))
   batch:add('visual.conf', conf.visual(used, schema))
   ok, err = batch:commit()

@@ -4,7 +4,7 @@
 --- label `tagging`, target `identifying`, stance `assessing`, role `classifying`, note
 --- `commenting`. Relations are linking annotations (target: the source annotation; body:
 --- the other annotation and the type as `tagging`); a document's own stance is an
---- annotation of the whole document (motivation `classifying`). Each annotation says the
+--- annotation of the whole document (motivation `classifying`, `questioning` when suggested). Each annotation says the
 --- layer it comes from in `stance:layer` (a term of our own vocabulary, M.NS, declared in
 --- its @context next to the Web Annotation one): `creator` is who made the record, which in
 --- gold (curated from the annotators) is not whose layer it is. The model's suggestions (its
@@ -147,8 +147,8 @@ function M.annotations(store, text, path, who, base, orphans, status, suggestion
     end
   end
   for _, rec in ipairs(store:records('doclabel')) do
-    out[#out + 1] = common({ id = iri.ann(rec.id), motivation = 'classifying', body = bodies(rec),
-      target = iri.doc(path) }, rec, who, status, suggestions)
+    out[#out + 1] = common({ id = iri.ann(rec.id), motivation = suggestions and 'questioning' or 'classifying',
+      body = bodies(rec), target = iri.doc(path) }, rec, who, status, suggestions)
   end
   return out
 end

@@ -136,16 +136,26 @@ local function same(text, doc, schema)
 end
 
 --- The side file of an export's statuses (stance-status.tsv): never raises, takes only known
---- statuses, says every other line with its place.
+--- statuses, says every other line with its place; what the export writes of it reads back.
 local function statuses(input)
   local said, last = 0, lines_of(input)
   local report = { warn = function(_, _, line, col)
     assert(line >= 1 and line <= last and col == 1, 'a line of stance-status.tsv said without its place')
     said = said + 1
   end }
-  local got = require('stance.interop.brat_io').read_statuses(input, 'stance-status.tsv', report)
+  local io_ = require('stance.interop.brat_io')
+  local got = io_.read_statuses(input, 'stance-status.tsv', report)
+  local list = {}
   for doc, status in pairs(got) do
     assert(type(doc) == 'string' and require('stance.interop.brat').STATUS[status], 'an unknown status taken')
+    list[#list + 1] = { doc, 'layer\t\\n', status }
+  end
+  -- what the export writes of those paths (tabs, line ends, backslashes) reads back the same
+  local back = io_.read_statuses(io_.status_tsv(list), 'stance-status.tsv', { warn = function()
+    error('the statuses the export writes read back with a warning')
+  end })
+  for doc, status in pairs(got) do
+    assert(back[doc] == status, 'a path of stance-status.tsv does not read back: ' .. ('%q'):format(doc))
   end
 end
 
