@@ -322,7 +322,8 @@ for _, shape in ipairs(order) do
     -- the first run makes the cache of parsed layers, the second one uses it (each its own process)
     local first = output({ stance_bin, 'run', root .. '/tests/bench/scripts.lua', dir, '2', '6', 'first' })
     local out = output({ stance_bin, 'run', root .. '/tests/bench/scripts.lua', dir })
-    local function num(text, key) return tonumber(text:match(key .. ' ([%d.]+)')) end
+    -- (a key at the start of its line: `read_cpu_s` is not the end of `find_read_cpu_s`)
+    local function num(text, key) return tonumber(('\n' .. text):match('\n' .. key .. ' ([%d.]+)')) end
     -- the peer finds the files and reads them (a script without stance has to find them too)
     report.figure({ name = 'a script: open the corpus, every document and its annotations',
       time = num(out, 'iterate_s'),

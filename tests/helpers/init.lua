@@ -200,4 +200,21 @@ function M.report(fmt, ...)
   io.stdout:flush()
 end
 
+--- Run `git -C dir ARGS` (ARGS: shell words, quoted by the caller) as a test user; returns
+--- its output (stdout and stderr), stderr, exit status.
+---@param dir string
+---@param args string
+function M.git(dir, args)
+  return M.run(('git -C %s -c user.name=t -c user.email=t@t %s 2>&1'):format(M.q(dir), args))
+end
+
+--- Whether git ignores `rel` (a path below the repository's folder `top`).
+---@param top string
+---@param rel string
+---@return boolean
+function M.git_ignores(top, rel)
+  local ok = os.execute(('git -C %s check-ignore -q %s'):format(M.q(top), M.q(rel)))
+  return ok == true or ok == 0
+end
+
 return M

@@ -292,6 +292,20 @@ function M.count(screen, text)
   end
 end
 
+--- Assert a message said on one line, never a "Press ENTER" prompt (stance.notify.line):
+--- `start` on one row of `screen`, with "(stance) " before it; `whole` in :messages of `nv`.
+---@param nv table the session
+---@param screen string
+---@param start string
+---@param whole string
+function M.one_line(nv, screen, start, whole)
+  local plain = M.plain(screen)
+  assert(plain:find('Press ENTER', 1, true) == nil, plain)
+  assert(M.has('(stance) ' .. start)(screen), plain)
+  local messages = nv:lua("return vim.fn.execute('messages')")
+  assert(messages:find(whole, 1, true), messages)
+end
+
 --- Run `fn(nv)`, then close the session `nv` either way (an error raised again, with its screen).
 function M.driving(nv, fn)
   local ok, e = pcall(fn, nv)

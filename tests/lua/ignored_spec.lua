@@ -5,15 +5,7 @@
 local T = require('helpers')
 local ignored = require('stance.ignored')
 
-local function git(dir, args)
-  return T.run(('git -C %s -c user.name=t -c user.email=t@t %s 2>&1'):format(T.q(dir), args))
-end
-
---- Whether git ignores `rel` (a path below `top`).
-local function is_ignored(top, rel)
-  return os.execute(('git -C %s check-ignore -q %s'):format(T.q(top), T.q(rel))) == true
-    or os.execute(('git -C %s check-ignore -q %s'):format(T.q(top), T.q(rel))) == 0
-end
+local git, is_ignored = T.git, T.git_ignores
 
 local KEEP = { -- annotation files: shared
   '.stance/annotations/alice/report/q1.txt.stance', '.stance/annotations/alice/cache/q1.txt.stance',

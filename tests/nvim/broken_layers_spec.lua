@@ -29,16 +29,6 @@ local function first_error(rel, text)
   end
 end
 
---- A message said on one line, never a "Press ENTER" prompt (stance.notify.line): `start`
---- on one row of `screen`, with "(stance) " before it; `whole` in :messages.
-local function one_line(nv, screen, start, whole)
-  local plain = tmux.plain(screen)
-  assert.is_nil(plain:find('Press ENTER', 1, true), plain)
-  assert.truthy(has('(stance) ' .. start)(screen), plain)
-  local messages = nv:lua("return vim.fn.execute('messages')")
-  assert.truthy(messages:find(whole, 1, true), messages)
-end
-
 describe('layer files with errors, in a terminal', function()
   after_each(T.cleanup)
 
@@ -63,7 +53,7 @@ describe('layer files with errors, in a terminal', function()
           init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 60000 } })" })
         tmux.driving(nv, function()
           local screen = nv:wait(has('(stance) ' .. start), 'said on opening')
-          one_line(nv, screen, start, whole)
+          tmux.one_line(nv, screen, start, whole)
           assert.truthy(has('Trump Should Offer')(screen), tmux.plain(screen))
           --- `keys` typed (send-keys words), the last one read: refused on one line, no prompt
           local function refused(what, ...)
@@ -71,7 +61,7 @@ describe('layer files with errors, in a terminal', function()
             nv:keys(':messages clear', 'Enter')
             for i = 1, #keys - 1 do nv:keys(keys[i]) end
             screen = nv:key(keys[#keys], has('(stance) ' .. start), what)
-            one_line(nv, screen, start, whole)
+            tmux.one_line(nv, screen, start, whole)
             assert.falsy(has('label:')(screen), tmux.plain(screen))
           end
           refused('gs refused before its prompt', '4G', 'gsi', 's')
@@ -119,7 +109,7 @@ describe('layer files with errors, in a terminal', function()
       local start = 'cannot curate ' .. path .. ": fix ben's file (stance check lists every error), or curate without"
         .. ' it: :Stance curate ana,carl; '
       screen = nv:key('Enter', has('(stance) ' .. start), 'the refusal')
-      one_line(nv, screen, start, start .. "ben's file has 1 error(s), the first at " .. where .. '; what could not'
+      tmux.one_line(nv, screen, start, start .. "ben's file has 1 error(s), the first at " .. where .. '; what could not'
         .. ' be read would count as "no annotation"')
       assert.falsy(has('curation of')(screen), tmux.plain(screen))
       assert.falsy(has('(no annotation)')(screen), tmux.plain(screen))
@@ -158,7 +148,7 @@ describe('layer files with errors, in a terminal', function()
       nv:keys(':Stance curate')
       local screen = nv:key('Enter', has('(stance) cannot curate '), 'the refusal')
       assert.truthy(has('…')(screen), tmux.plain(screen))
-      one_line(nv, screen, 'cannot curate ', ('cannot curate %s: fix ben\'s file (stance check lists every error); ben\'s'
+      tmux.one_line(nv, screen, 'cannot curate ', ('cannot curate %s: fix ben\'s file (stance check lists every error); ben\'s'
         .. ' file has 1 error(s), the first at %s'):format(path, where))
       assert.falsy(has('curation of')(screen), tmux.plain(screen))
     end)
@@ -240,13 +230,13 @@ describe('layer files with errors, in a terminal', function()
         local start = 'reloaded from disk: your layer has 1 error(s): fix it to annotate; the first at '
           .. where:match('^%S+')
         local screen = nv:wait(has('(stance) ' .. start), 'the reload said')
-        one_line(nv, screen, start, 'reloaded from disk: your layer has 1 error(s): fix it to annotate; the first at '
+        tmux.one_line(nv, screen, start, 'reloaded from disk: your layer has 1 error(s): fix it to annotate; the first at '
           .. where .. '; stance check lists them')
         nv:keys('4G')
         nv:keys('gsi')
         screen = nv:key('s', has('(stance) your layer has 1 error(s): fix it'), 'refused at once')
         assert.falsy(has('label:')(screen), tmux.plain(screen))
-        one_line(nv, screen, 'your layer has 1 error(s): fix it to annotate',
+        tmux.one_line(nv, screen, 'your layer has 1 error(s): fix it to annotate',
           'nothing can be annotated or changed until it is fixed')
         screen = nv:key('u', has('Already at oldest change'), 'nothing to undo, said')
         assert.falsy(has('E21')(screen), tmux.plain(screen))

@@ -6,14 +6,7 @@ local T = require('helpers')
 local tmux = require('helpers.tmux')
 local has = tmux.has
 
-local function git(dir, args)
-  return T.run(('git -C %s -c user.name=t -c user.email=t@t %s 2>&1'):format(T.q(dir), args))
-end
-
-local function is_ignored(top, rel)
-  local ok = os.execute(('git -C %s check-ignore -q %s'):format(T.q(top), T.q(rel)))
-  return ok == true or ok == 0
-end
+local git, is_ignored = T.git, T.git_ignores
 
 describe('an older corpus opened in the editor', function()
   after_each(T.cleanup)

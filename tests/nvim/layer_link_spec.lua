@@ -9,16 +9,6 @@ local has = tmux.has
 
 local DOC = '000_6358a7516b2472dd.txt'
 
---- A message said on one line, never a "Press ENTER" prompt (stance.notify.line): `start`
---- on one row of `screen`, with "(stance) " before it; `whole` in :messages.
-local function one_line(nv, screen, start, whole)
-  local plain = tmux.plain(screen)
-  assert.is_nil(plain:find('Press ENTER', 1, true), plain)
-  assert.truthy(has('(stance) ' .. start)(screen), plain)
-  local messages = nv:lua("return vim.fn.execute('messages')")
-  assert.truthy(messages:find(whole, 1, true), messages)
-end
-
 --- The link `eve` taken away (as the refusal tells you to), the session told to look at the
 --- disk: waits until eve's new annotation is in a file of her own.
 local function link_removed(nv, eve)
@@ -55,7 +45,7 @@ describe('your layer file is a link, in a terminal', function()
       local screen = nv:wait(has('(stance) your layer is a link: remove it to annotate'), 'said on opening')
       assert.truthy(has('Trump Should Offer')(screen), tmux.plain(screen))
       assert.truthy(has('…')(screen), tmux.plain(screen))
-      one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
+      tmux.one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
       -- ana's annotation is not eve's: eve's layer holds none
       assert.are.equal(0, nv:lua("return #require('stance.editor.session').get().store:records('annotation')"))
       -- gsis: refused at once, before the label prompt
@@ -64,12 +54,12 @@ describe('your layer file is a link, in a terminal', function()
       nv:keys('gsi')
       screen = nv:key('s', has('(stance) your layer is a link: remove it to annotate'), 'refused at once')
       assert.falsy(has('label:')(screen), tmux.plain(screen))
-      one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
+      tmux.one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
       -- :Stance done: refused too
       nv:keys(':messages clear', 'Enter')
       nv:keys(':Stance done')
       screen = nv:key('Enter', has('(stance) your layer is a link: remove it'), ':Stance done refused')
-      one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
+      tmux.one_line(nv, screen, 'your layer is a link: remove it to annotate', refusal)
       -- a forced save: refused with the same message
       assert.are.equal(refusal, nv:lua("return select(2, require('stance.editor.persist').save("
         .. "require('stance.editor.session').get(), { force = true }))"))
@@ -105,7 +95,7 @@ describe('your layer file is a link, in a terminal', function()
         local start = 'your layer is a link: remove it to save your changes (kept here); .stance/annotations/eve/' .. DOC
           .. '.stance:1:1:'
         local screen = nv:key('Enter', has('(stance) ' .. start), 'the save refused')
-        one_line(nv, screen, start, 'your layer is a link: remove it to save your changes (kept here); ' .. said
+        tmux.one_line(nv, screen, start, 'your layer is a link: remove it to save your changes (kept here); ' .. said
           .. '; not saved through it, your changes are kept in this session and saved once a file is there, nothing'
           .. ' more can be changed until then')
         assert.are.equal('../ana/' .. DOC .. '.stance\n', (T.run('readlink ' .. T.q(eve))))

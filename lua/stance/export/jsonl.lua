@@ -22,18 +22,17 @@ function M.writer(out, unit, extra)
     fields[kind] = all
   end
   unit = rows.units[unit][1]
+  -- a list of records as a JSON array, each record's fields in the order of `keys`
+  local function ordered_array(list, keys)
+    for i, l in ipairs(list) do list[i] = json.ordered(l, keys) end
+    return json.array(list)
+  end
   return function(row)
     if row.labels then
-      for i, l in ipairs(row.labels) do
-        row.labels[i] = json.ordered(l, { 'annotator', 'label', 'target', 'stance', 'role' })
-      end
-      row.labels = json.array(row.labels)
+      row.labels = ordered_array(row.labels, { 'annotator', 'label', 'target', 'stance', 'role' })
     end
     if row.suggestions then
-      for i, l in ipairs(row.suggestions) do
-        row.suggestions[i] = json.ordered(l, { 'annotator', 'label', 'target', 'stance', 'confidence' })
-      end
-      row.suggestions = json.array(row.suggestions)
+      row.suggestions = ordered_array(row.suggestions, { 'annotator', 'label', 'target', 'stance', 'confidence' })
     end
     if row.spans then row.spans = json.array(row.spans) end
     if row.done then row.done = json.array(row.done) end
