@@ -328,7 +328,7 @@ int stance_layercache_find(stance_layercache *c, const char *key, const stance_l
   size_t klen = strlen(key);
   uint64_t h = key_hash(key, klen), i;
   unsigned char want[ID_BYTES];
-  put_id(want, id);
+  if (id != NULL) put_id(want, id);
   for (i = lower_bound(c, h); i < c->n && get64(c->table + i * 16) == h; i++) {
     uint64_t off = get64(c->table + i * 16 + 8);
     entry e;
@@ -339,7 +339,7 @@ int stance_layercache_find(stance_layercache *c, const char *key, const stance_l
     }
     if (e.keylen != klen || memcmp(e.key, key, klen) != 0) continue;
     /* the key is this file's: the entry is used now, or never again */
-    if (memcmp(e.id, want, ID_BYTES) != 0 || !parse_entry(c->map + off, e.len, 1, &e)) {
+    if ((id != NULL && memcmp(e.id, want, ID_BYTES) != 0) || !parse_entry(c->map + off, e.len, 1, &e)) {
       c->seen[i] = SEEN_STALE;
       c->st.stale++;
       break;

@@ -53,7 +53,9 @@ void stance_layercache_free(stance_layercache *c);
  * or damaged; STANCE_ENOMEM. */
 int stance_layercache_get(stance_layercache *c, const char *key, const stance_layer_id *id, stance_store **store,
                           const char **bytes, size_t *len);
-/* The entry of `key` if its identity is `id`, as get(), but its snapshot not loaded: 1 with
+/* The entry of `key` if its identity is `id` (NULL: whatever its identity, for a caller that
+ * vouches the file unchanged since the entry was put: see llayercache.c's vouched lookup), as
+ * get(), but its snapshot not loaded: 1 with
  * the snapshot (made under STANCE_LAYERCACHE_SNAP_KEY) in *snap and *snaplen, the bytes in
  * *bytes and *len (all inside the cache), and which entry it is in *which, for drop(); 0. */
 #define STANCE_LAYERCACHE_SNAP_KEY "layer"
