@@ -28,6 +28,10 @@ function cmd.run(_, args)
   end
   _G.arg = script_arg
   _G.stance = require('stance')
+  -- a pass over a large corpus's layers starts a watcher when none answers, as a search does
+  -- (stance.watch.auto's threshold or setting): the next runs take its word for what did
+  -- not change (:help stance-layer-cache)
+  require('stance.corpus').start_watcher = true
   -- a script makes objects by the hundred thousand that die young (a document, its layers,
   -- its annotations): Lua 5.4's generational collector spends a quarter less time on a pass
   -- over a corpus than the incremental one (make bench, section index)
