@@ -6,6 +6,7 @@ local L = {}
 local H = {}
 
 local Corpus = require('stance.corpus')
+local hrtime = require('stance.core').hrtime -- (asked at every document of a vouched pass)
 
 --- The cache of parsed annotation files (`.stance/cache/layers.bin`, see :help
 --- stance-layer-cache and core.layer_cache): in the `stance` host, every layer read goes
@@ -26,7 +27,7 @@ function L:layer_cache()
         local gen, id, code = H.watcher_answer(self.root)
         self._lcache_gen = gen
         if gen then
-          local at = require('stance.core').hrtime()
+          local at = hrtime()
           self._vouch = { gen = gen, id = id, ann = lc:vouch(gen, Corpus.VOUCH_MS), at = at }
         elseif Corpus.start_watcher then
           -- `stance run`: a watcher started for the next runs, as a search starts one
@@ -49,11 +50,9 @@ end
 function L:vouch_now()
   local v = rawget(self, '_vouch')
   if not v then return nil end
-  local core = require('stance.core')
-  local now = core.hrtime()
-  if now - v.at < Corpus.VOUCH_MS * 1e6 then return v end
+  if hrtime() - v.at < Corpus.VOUCH_MS * 1e6 then return v end
   local gen, id = H.watcher_answer(self.root)
-  v.at = core.hrtime()
+  v.at = hrtime()
   if v.ann then v.ann = gen == v.gen and self._lcache:vouch(gen, Corpus.VOUCH_MS) end
   if id ~= v.id then v.id = nil end
   if not v.ann and not v.id then
@@ -246,7 +245,8 @@ function L:layer_names()
   -- of its descriptor, kept open until the pass ends, core.dir_stamp; a folder replaced
   -- whole is seen within a second, as the layer cache's folders are)
   -- (in the host, the layer cache first: the watcher asked before the names are read)
-  local v = not vim and self:layer_cache() and self:vouch_now()
+  if not vim and self._lcache == nil then self:layer_cache() end
+  local v = rawget(self, '_vouch') and L.vouch_now(self)
   if v and v.ann and self._layer_names then return self._layer_names end
   local ds = self._annotations_stamp
   if not ds then
