@@ -239,6 +239,62 @@ describe('the vouched lookup of the layer cache', function()
     assert.are.equal(labels, settled(d))
   end)
 
+  it('stance run starts a watcher as a search does (a pass over the layers, from the threshold or with watch auto), '
+    .. 'and its third run is vouched for', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = corpus()
+    T.write(d .. '/pass.lua', table.concat({
+      'local c = assert(stance.open(arg[1]))',
+      'for doc in c:documents() do doc:annotations() end',
+      'io.write(c:layer_cache():stats().vouched)',
+    }, '\n'))
+    T.write(d .. '/open.lua', 'assert(stance.open(arg[1]))')
+    -- (a `stance run` keeps no file changed within 2 s of its read: the racily-clean rule)
+    sleep(2.1)
+    local function run(env, script)
+      return T.run(('%s %s run %s %s'):format(env, T.q(T.stance), T.q(d .. '/' .. script), T.q(d)))
+    end
+    local socket = d .. '/.stance/watch.sock'
+    -- below the threshold (the default), with watch off, or a script that reads no layer: none
+    local out, err, code = run('env -u STANCE_WATCH', 'pass.lua')
+    assert.are.equal(0, code, err)
+    assert.are.equal('', err)
+    out, err, code = run('STANCE_WATCH=off', 'pass.lua')
+    assert.are.equal(0, code, err)
+    assert.are.equal('0', out)
+    out, err, code = run('STANCE_WATCH=auto', 'open.lua')
+    assert.are.equal(0, code, err)
+    assert.is_false(core.exists(socket))
+    -- watch auto: the first pass starts one (and says so only for the default: not here)
+    out, err, code = run('STANCE_WATCH=auto', 'pass.lua')
+    assert.are.equal(0, code, err)
+    local up
+    for _ = 1, 400 do
+      local _, _, c = T.stance_run({ 'watch', '--status', d })
+      up = c == 0
+      if up then break end
+      sleep(0.05)
+    end
+    assert.is_true(up)
+    finally(function() T.stance_run({ 'watch', '--stop', d }) end)
+    -- the next records the watcher's answer, the one after takes its word
+    out, err, code = run('STANCE_WATCH=auto', 'pass.lua')
+    assert.are.equal(0, code, err)
+    assert.are.equal('0', out)
+    out, err, code = run('STANCE_WATCH=auto', 'pass.lua')
+    assert.are.equal(0, code, err)
+    assert.are.equal('6', out)
+    -- a default threshold of 3 documents: started as a search starts one, and said so
+    assert(T.stance_run({ 'watch', '--stop', d }))
+    out, err, code = run('STANCE_WATCH=3', 'pass.lua')
+    assert.are.equal(0, code, err)
+    assert.is_truthy(err:find('started `stance watch` in the background', 1, true))
+    for _ = 1, 400 do
+      if select(3, T.stance_run({ 'watch', '--status', d })) == 0 then break end
+      sleep(0.05)
+    end
+  end)
+
   it('never vouches for a layer in a folder reached through a link', function()
     if not linux then return pending('no inotify on this system') end
     local d = corpus()
