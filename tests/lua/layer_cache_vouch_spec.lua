@@ -256,18 +256,20 @@ describe('the vouched lookup of the layer cache', function()
     end
     local socket = d .. '/.stance/watch.sock'
     -- below the threshold (the default), with watch off, or a script that reads no layer: none
-    local out, err, code = run('env -u STANCE_WATCH', 'pass.lua')
+    local _, err, code = run('env -u STANCE_WATCH', 'pass.lua')
     assert.are.equal(0, code, err)
     assert.are.equal('', err)
+    local out
     out, err, code = run('STANCE_WATCH=off', 'pass.lua')
     assert.are.equal(0, code, err)
     assert.are.equal('0', out)
-    out, err, code = run('STANCE_WATCH=auto', 'open.lua')
+    _, err, code = run('STANCE_WATCH=auto', 'open.lua')
     assert.are.equal(0, code, err)
     assert.is_false(core.exists(socket))
     -- watch auto: the first pass starts one (and says so only for the default: not here)
-    out, err, code = run('STANCE_WATCH=auto', 'pass.lua')
+    _, err, code = run('STANCE_WATCH=auto', 'pass.lua')
     assert.are.equal(0, code, err)
+    assert.are.equal('', err)
     local up
     for _ = 1, 400 do
       local _, _, c = T.stance_run({ 'watch', '--status', d })
@@ -286,7 +288,7 @@ describe('the vouched lookup of the layer cache', function()
     assert.are.equal('6', out)
     -- a default threshold of 3 documents: started as a search starts one, and said so
     assert(T.stance_run({ 'watch', '--stop', d }))
-    out, err, code = run('STANCE_WATCH=3', 'pass.lua')
+    _, err, code = run('STANCE_WATCH=3', 'pass.lua')
     assert.are.equal(0, code, err)
     assert.is_truthy(err:find('started `stance watch` in the background', 1, true))
     for _ = 1, 400 do
