@@ -19,8 +19,8 @@
 #include "snapshot.h"
 #include "xxh3wide.h"
 
-#define MAGIC "STLAYC01"
-#define HEAD 32u        /* magic, digest, entries, table offset */
+#define MAGIC "STLAYC02"
+#define HEAD 40u        /* magic, digest, entries, table offset, annotations generation */
 #define ID_BYTES 40u    /* dev, ino, size, mtime_ns, ctime_ns */
 
 enum { SEEN_NOT = 0, SEEN_HIT = 1, SEEN_STALE = 2 };
@@ -48,6 +48,8 @@ struct stance_layercache {
   size_t maplen;
   stance_layercache_map *mapping;
   uint64_t digest, n; /* entries of the file loaded */
+  uint64_t gen_loaded; /* the annotations generation the file loaded records (0: none) */
+  uint64_t gen_save;   /* the one the next save records (0: none) */
   const unsigned char *table;
   unsigned char *seen; /* per entry of the table */
   added *add;
@@ -88,6 +90,7 @@ static void take(stance_layercache *c, uint64_t digest) {
   if (n > 0 && (c->seen = calloc((size_t)n, 1)) == NULL) return;
   c->table = c->map + toff;
   c->n = n;
+  c->gen_loaded = get64(c->map + 32);
 }
 
 static stance_layercache *new_cache(uint64_t digest) {
@@ -156,6 +159,17 @@ void stance_layercache_map_release(stance_layercache_map *m) {
   else
     free((void *)m->p);
   free(m);
+}
+
+uint64_t stance_layercache_generation(const stance_layercache *c) { return c->gen_loaded; }
+
+void stance_layercache_set_generation(stance_layercache *c, uint64_t gen) { c->gen_save = gen; }
+
+int stance_layercache_all_seen(const stance_layercache *c) {
+  uint64_t i;
+  for (i = 0; i < c->n; i++)
+    if (c->seen[i] == SEEN_NOT) return 0;
+  return 1;
 }
 
 stance_layercache_map *stance_layercache_mapping(const stance_layercache *c) { return c->mapping; }
@@ -314,7 +328,7 @@ int stance_layercache_find(stance_layercache *c, const char *key, const stance_l
   size_t klen = strlen(key);
   uint64_t h = key_hash(key, klen), i;
   unsigned char want[ID_BYTES];
-  put_id(want, id);
+  if (id != NULL) put_id(want, id);
   for (i = lower_bound(c, h); i < c->n && get64(c->table + i * 16) == h; i++) {
     uint64_t off = get64(c->table + i * 16 + 8);
     entry e;
@@ -325,7 +339,7 @@ int stance_layercache_find(stance_layercache *c, const char *key, const stance_l
     }
     if (e.keylen != klen || memcmp(e.key, key, klen) != 0) continue;
     /* the key is this file's: the entry is used now, or never again */
-    if (memcmp(e.id, want, ID_BYTES) != 0 || !parse_entry(c->map + off, e.len, 1, &e)) {
+    if ((id != NULL && memcmp(e.id, want, ID_BYTES) != 0) || !parse_entry(c->map + off, e.len, 1, &e)) {
       c->seen[i] = SEEN_STALE;
       c->st.stale++;
       break;
@@ -548,7 +562,7 @@ static int cmp_keys(const void *a, const void *b) {
 static int write_all(stance_layercache *c, int prune, sink_fn sink, void *ud) {
   size_t n = 0, i;
   row *rows, **by_key = NULL;
-  uint64_t off = HEAD, head[3];
+  uint64_t off = HEAD, head[4];
   char *buf = NULL; /* a spilled entry read back (one at a time: none is held in memory) */
   size_t cap = 0;
   int rc = -1;
@@ -566,6 +580,7 @@ static int write_all(stance_layercache *c, int prune, sink_fn sink, void *ud) {
   head[0] = c->digest;
   head[1] = n;
   head[2] = off;
+  head[3] = c->gen_save;
   if (sink(ud, MAGIC, 8) != 0 || sink(ud, head, sizeof head) != 0) goto done;
   for (i = 0; i < n; i++) {
     const row *r = by_key[i];

@@ -12,7 +12,8 @@
  * vocabulary (the schema's values change what a file's problems are): another one's cache
  * is empty. Numbers are in the machine's byte order: a cache of this machine, never shared.
  *
- *   "STLAYC01" | u64 vocabulary digest | u64 entries | u64 table offset | entries | table
+ *   "STLAYC02" | u64 vocabulary digest | u64 entries | u64 table offset |
+ *   u64 annotations generation | entries | table
  *   entry: u64 XXH3-64 of the rest | u64 length of the rest | u32 key length | key |
  *          u64 dev, ino, size | i64 mtime_ns, ctime_ns | u64 bytes length | bytes |
  *          u64 snapshot length | snapshot
@@ -52,7 +53,9 @@ void stance_layercache_free(stance_layercache *c);
  * or damaged; STANCE_ENOMEM. */
 int stance_layercache_get(stance_layercache *c, const char *key, const stance_layer_id *id, stance_store **store,
                           const char **bytes, size_t *len);
-/* The entry of `key` if its identity is `id`, as get(), but its snapshot not loaded: 1 with
+/* The entry of `key` if its identity is `id` (NULL: whatever its identity, for a caller that
+ * vouches the file unchanged since the entry was put: see llayercache.c's vouched lookup), as
+ * get(), but its snapshot not loaded: 1 with
  * the snapshot (made under STANCE_LAYERCACHE_SNAP_KEY) in *snap and *snaplen, the bytes in
  * *bytes and *len (all inside the cache), and which entry it is in *which, for drop(); 0. */
 #define STANCE_LAYERCACHE_SNAP_KEY "layer"
@@ -90,6 +93,17 @@ int stance_layercache_save(stance_layercache *c, const char *path, int prune, ch
 /* The same into memory (appended to `out`): for tests and fuzzing. 0 or STANCE_ENOMEM. */
 struct stance_buf;
 int stance_layercache_serialize(stance_layercache *c, int prune, struct stance_buf *out);
+
+/* The annotation files' generation (what `stance watch` answers for .stance/annotations,
+ * reduced to 64 bits by the caller; 0 is none) that the file loaded records: the caller
+ * recorded it when every entry kept was as of that generation. Nothing reads it yet to skip
+ * a stat: it is recorded for the vouched lookup of issue 18. 0 when nothing is loaded. */
+uint64_t stance_layercache_generation(const stance_layercache *c);
+/* The generation the next save records (0, the default: none). */
+void stance_layercache_set_generation(stance_layercache *c, uint64_t gen);
+/* Whether every entry loaded was looked up since the load (get/find): found again with its
+ * identity, or found stale (dropped at the next save). */
+int stance_layercache_all_seen(const stance_layercache *c);
 
 typedef struct stance_layercache_stats {
   uint64_t loaded, hits, misses, stale, put;

@@ -18,7 +18,12 @@
  *                 found stale since the last save, or with prune: then only the entries
  *                 found again are kept; else those of files no longer there are dropped)
  *   lc:release()  the folders' descriptors closed (the end of a pass over the corpus)
- *   lc:stats() -> {loaded, hits, misses, stale, put}
+ *   lc:stats() -> {loaded, hits, misses, stale, put, vouched}  (vouched: of the hits, those
+ *                 taken without a stat of their file)
+ *   lc:generation_is(gen), lc:set_generation(gen|nil), lc:all_seen()  the annotation files'
+ *                 generation (what `stance watch` answers) the file loaded records / the
+ *                 next save records (see stance.corpus.layers)
+ *   lc:vouch(gen|nil[, ms]) -> vouched, lc:vouching() -> bool  (the vouched lookup, below)
  *
  * What read() vouches for: the same store, problems and bytes as core.read_file(file, {root,
  * vocab}) would give now. It answers only for a regular file (not a link) whose folder
@@ -30,7 +35,16 @@
  * problem, did not change while read, and both its times were older than `racy_ms` when it
  * was read: a change after that gives it a later change time (which nothing can set back),
  * so a file edited within the clock's granularity of the read (same size, same times) is
- * never taken from the cache (git's racily-clean rule).
+ * never taken from the cache (git's racily-clean rule). A file with more than one name (a
+ * hard link) is never kept.
+ *
+ * The vouched lookup (issue 18): when a live `stance watch` answers now the generation of the
+ * annotation files that the file loaded records (nothing under .stance/annotations changed
+ * since every entry in it was checked), lc:vouch(gen) says so, for a second at most (the
+ * caller asks the watcher again after that): meanwhile an entry is taken without the stat of
+ * its file, when its folder is reached from the root without a link (inotify does not follow
+ * one). A file not in the cache, or in a folder reached through a link, is looked at as
+ * always; so is everything once the vouch is over or withdrawn (lc:vouch(nil)).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +71,7 @@ typedef struct dir_verdict {
   char *dir;
   int fd; /* the folder as verified: its files are looked up through it */
   int inside;
+  int plain; /* inside, and no link on the way from the root to it (see vouching) */
   int64_t at;
 } dir_verdict;
 
@@ -64,10 +79,15 @@ typedef struct llc {
   stance_layercache *c;
   stance_vocab *vocab;
   char *root_real;
+  char *root; /* as given (the paths asked for start with it) */
+  size_t rootlen;
   char *path;      /* of the saved cache */
   int spill_tried; /* entries put go to a temporary file beside it (see spill_dir) */
   int64_t racy_ns;
   uint64_t saved_put, saved_stale;
+  uint64_t gen_want, gen_saved; /* the annotations generation set for the save, the last saved */
+  int64_t vouch_until; /* CLOCK_MONOTONIC ns until which a watcher vouches (see lc_vouch); 0: none */
+  uint64_t vouched;    /* entries taken without a stat of their file (stats().vouched) */
   dir_verdict dirs[DIRS];
   unsigned next_dir;
 } llc;
@@ -102,16 +122,20 @@ static void forget_dir(dir_verdict *d) {
 /* The folder `dir` (len bytes) opened, when it resolves inside the root: its descriptor, or
  * -1 (outside, or it cannot be opened or resolved: read_file says why). The folder opened is
  * the one resolved (same device and inode), so that no swap between the two is trusted. */
-static int dir_inside(llc *l, const char *dir, size_t len) {
+static int dir_inside(llc *l, const char *dir, size_t len, int *plain) {
   int64_t t = now_ns(CLOCK_MONOTONIC);
   unsigned i;
   char *copy, real[PATH_MAX];
   struct stat a, b;
   int fd, inside;
+  size_t rl;
+  *plain = 0;
   for (i = 0; i < DIRS; i++) {
     dir_verdict *d = &l->dirs[i];
-    if (d->dir != NULL && strlen(d->dir) == len && memcmp(d->dir, dir, len) == 0 && t - d->at < DIR_TTL_NS)
+    if (d->dir != NULL && strlen(d->dir) == len && memcmp(d->dir, dir, len) == 0 && t - d->at < DIR_TTL_NS) {
+      *plain = d->plain;
       return d->inside ? d->fd : -1;
+    }
   }
   if ((copy = malloc(len + 1)) == NULL) return -1;
   memcpy(copy, dir, len);
@@ -123,12 +147,18 @@ static int dir_inside(llc *l, const char *dir, size_t len) {
   }
   inside = realpath(copy, real) != NULL && stance_real_inside(l->root_real, real) && stat(real, &a) == 0 &&
            fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  /* plain: resolved, it is the root's real path and the rest as asked (no link below the
+   * root: a watcher's inotify watches do not follow one, so it never vouches through one) */
+  rl = strlen(l->root_real);
   i = l->next_dir++ % DIRS;
   forget_dir(&l->dirs[i]);
+  l->dirs[i].plain = inside && len >= l->rootlen && memcmp(copy, l->root, l->rootlen) == 0 &&
+                     strncmp(real, l->root_real, rl) == 0 && strcmp(real + rl, copy + l->rootlen) == 0;
   l->dirs[i].dir = copy;
   l->dirs[i].fd = fd;
   l->dirs[i].inside = inside;
   l->dirs[i].at = t;
+  *plain = l->dirs[i].plain;
   return inside ? fd : -1;
 }
 
@@ -216,6 +246,10 @@ static void spill_dir(llc *l) {
     (void)stance_layercache_spill_to(l->c, "/tmp");
 }
 
+/* Whether a watcher vouches now that no annotation file changed since the cache's file
+ * recorded its generation (lc_vouch, for a second at most: then asked again). */
+static int vouching(const llc *l) { return l->vouch_until != 0 && now_ns(CLOCK_MONOTONIC) < l->vouch_until; }
+
 static int lc_read(lua_State *L) {
   llc *l = check_lc(L);
   const char *path = luaL_checkstring(L, 2), *slash = strrchr(path, '/'), *cached, *snap;
@@ -228,17 +262,25 @@ static int lc_read(lua_State *L) {
   size_t len = 0, snaplen;
   uint64_t which;
   int64_t t0;
-  int dir;
-  if (slash == NULL || slash == path || slash[1] == '\0' || (dir = dir_inside(l, path, (size_t)(slash - path))) < 0) {
+  int dir, plain, found;
+  if (slash == NULL || slash == path || slash[1] == '\0' ||
+      (dir = dir_inside(l, path, (size_t)(slash - path), &plain)) < 0) {
     lua_pushboolean(L, 0);
     return 1;
   }
-  if (fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
-    lua_pushboolean(L, 0);
-    return 1;
+  /* vouched (no change since the entry was put, in a folder reached without a link): the
+   * entry taken without a stat of the file */
+  found = plain && vouching(l) && stance_layercache_find(l->c, path, NULL, &snap, &snaplen, &cached, &len, &which) == 1;
+  if (found) l->vouched++;
+  if (!found) {
+    if (fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+      lua_pushboolean(L, 0);
+      return 1;
+    }
+    id_of(&st, &id);
+    found = stance_layercache_find(l->c, path, &id, &snap, &snaplen, &cached, &len, &which) == 1;
   }
-  id_of(&st, &id);
-  if (stance_layercache_find(l->c, path, &id, &snap, &snaplen, &cached, &len, &which) == 1) {
+  if (found) {
     /* the bytes lent from the cache's mapping (no copy): it stays mapped while they live */
     stance_layercache_map *m = stance_layercache_mapping(l->c);
     const char *why = "raw";
@@ -283,7 +325,9 @@ static int lc_read(lua_State *L) {
   stance__push_store(L, s);
   id_of(&before, &id);
   id_of(&after, &id2);
-  if (p.n == 0 && !p.oom && memcmp(&id, &id2, sizeof id) == 0 && id.size == (uint64_t)len &&
+  /* (a file of several names is never kept: a watcher of the annotations folder does not see
+   * a write through a name outside it, so none may vouch for it) */
+  if (p.n == 0 && !p.oom && before.st_nlink == 1 && memcmp(&id, &id2, sizeof id) == 0 && id.size == (uint64_t)len &&
       id.mtime_ns < t0 - l->racy_ns && id.ctime_ns < t0 - l->racy_ns) {
     if (!l->spill_tried) spill_dir(l);
     if (stance_layercache_put(l->c, path, &id, buf ? buf : "", len, s) == STANCE_ENOMEM) {
@@ -308,7 +352,7 @@ static int push_view_of(lua_State *L, llc *l, const char *prefix, size_t plen, c
   stance_layer_id id;
   size_t snaplen, len;
   uint64_t which;
-  int dir;
+  int dir, plain;
   stance_snapview *v;
   stance_layercache_map *m;
   if (plen == 0 || rlen == 0 || plen >= sizeof path || rlen >= sizeof path - plen ||
@@ -319,11 +363,16 @@ static int push_view_of(lua_State *L, llc *l, const char *prefix, size_t plen, c
   memcpy(path + plen, rel, rlen);
   memcpy(path + plen + rlen, ".stance", sizeof ".stance");
   slash = strrchr(path, '/');
-  if (slash == NULL || slash == path || (dir = dir_inside(l, path, (size_t)(slash - path))) < 0) return -1;
-  if (fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -1;
-  if (!S_ISREG(st.st_mode)) return -1;
-  id_of(&st, &id);
-  if (stance_layercache_find(l->c, path, &id, &snap, &snaplen, &cached, &len, &which) != 1) return -1;
+  if (slash == NULL || slash == path || (dir = dir_inside(l, path, (size_t)(slash - path), &plain)) < 0) return -1;
+  /* vouched: the entry without a stat of the file (a file not in the cache is looked at) */
+  if (plain && vouching(l) && stance_layercache_find(l->c, path, NULL, &snap, &snaplen, &cached, &len, &which) == 1) {
+    l->vouched++;
+  } else {
+    if (fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -1;
+    if (!S_ISREG(st.st_mode)) return -1;
+    id_of(&st, &id);
+    if (stance_layercache_find(l->c, path, &id, &snap, &snaplen, &cached, &len, &which) != 1) return -1;
+  }
   v = stance_snapview_open(snap, snaplen, STANCE_LAYERCACHE_SNAP_KEY, 1, &why);
   if (v == NULL) {
     if (why != NULL && strcmp(why, "memory") == 0) luaL_error(L, "out of memory");
@@ -552,7 +601,8 @@ static int lc_save(lua_State *L) {
   struct stat lst;
   int rc;
   stance_layercache_stats_of(l->c, &st);
-  if (st.put == l->saved_put && st.stale == l->saved_stale && !prune) {
+  if (st.put == l->saved_put && st.stale == l->saved_stale && !prune &&
+      (l->gen_want == 0 || l->gen_want == l->gen_saved || l->gen_want == stance_layercache_generation(l->c))) {
     lua_pushboolean(L, 1);
     return 1;
   }
@@ -569,6 +619,7 @@ static int lc_save(lua_State *L) {
   if (rc != 0) return stance__fail(L, err, "EWRITE");
   l->saved_put = st.put;
   l->saved_stale = st.stale;
+  l->gen_saved = l->gen_want;
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -577,7 +628,9 @@ static int lc_stats(lua_State *L) {
   llc *l = check_lc(L);
   stance_layercache_stats st;
   stance_layercache_stats_of(l->c, &st);
-  lua_createtable(L, 0, 5);
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, (lua_Integer)l->vouched);
+  lua_setfield(L, -2, "vouched");
   lua_pushinteger(L, (lua_Integer)st.loaded);
   lua_setfield(L, -2, "loaded");
   lua_pushinteger(L, (lua_Integer)st.hits);
@@ -591,6 +644,68 @@ static int lc_stats(lua_State *L) {
   return 1;
 }
 
+/* The annotation files' generation `stance watch` answers ("<pid>.<start>.<count>") in the
+ * cache's header: 64 bits of it, never 0 (0 is none). */
+static uint64_t generation_of(const char *s, size_t n) {
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a: a few dozen bytes */
+  size_t i;
+  for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+  return h == 0 ? 1 : h;
+}
+
+/* cache:generation_is(gen) -> whether the file loaded records the generation `gen` */
+static int lc_generation_is(lua_State *L) {
+  llc *l = check_lc(L);
+  size_t n;
+  const char *s = luaL_checklstring(L, 2, &n);
+  lua_pushboolean(L, stance_layercache_generation(l->c) == generation_of(s, n));
+  return 1;
+}
+
+/* cache:set_generation(gen|nil): the generation the next save records (nil: none); a save
+ * with nothing else to write writes it when the file loaded records another one */
+static int lc_set_generation(lua_State *L) {
+  llc *l = check_lc(L);
+  size_t n = 0;
+  const char *s = luaL_optlstring(L, 2, NULL, &n);
+  l->gen_want = s == NULL ? 0 : generation_of(s, n);
+  stance_layercache_set_generation(l->c, l->gen_want);
+  return 0;
+}
+
+/* cache:all_seen() -> whether every entry loaded was found again since, or found stale (a
+ * save keeps none of those it did not check) */
+static int lc_all_seen(lua_State *L) {
+  llc *l = check_lc(L);
+  lua_pushboolean(L, stance_layercache_all_seen(l->c));
+  return 1;
+}
+
+/* cache:vouch(gen|nil[, ms]) -> whether vouched: a live watcher answered `gen` (the annotation
+ * files' generation) just now; when the file loaded records that same generation, no
+ * annotation file nor folder changed since every entry in it was as it is: for `ms` (default
+ * 1000, at most 60000) a lookup (read, view, annotations) takes an entry without a stat of
+ * its file, in a folder reached without a link below the root (else, and for a file not in
+ * the cache, everything is looked at as without). nil or another generation: not vouched. */
+static int lc_vouch(lua_State *L) {
+  llc *l = check_lc(L);
+  size_t n = 0;
+  const char *s = luaL_optlstring(L, 2, NULL, &n);
+  lua_Integer ms = luaL_optinteger(L, 3, 1000);
+  if (ms < 0 || ms > 60000) return luaL_argerror(L, 3, "from 0 to 60000 ms");
+  l->vouch_until = 0;
+  if (s != NULL && stance_layercache_generation(l->c) != 0 && stance_layercache_generation(l->c) == generation_of(s, n))
+    l->vouch_until = now_ns(CLOCK_MONOTONIC) + (int64_t)ms * 1000000LL;
+  lua_pushboolean(L, l->vouch_until != 0);
+  return 1;
+}
+
+/* cache:vouching() -> whether a vouch (lc_vouch) holds now (false once its time is over) */
+static int lc_vouching(lua_State *L) {
+  lua_pushboolean(L, vouching(check_lc(L)));
+  return 1;
+}
+
 static int lc_close(lua_State *L) {
   llc *l = luaL_checkudata(L, 1, LC_MT);
   unsigned i;
@@ -600,6 +715,8 @@ static int lc_close(lua_State *L) {
   l->vocab = NULL;
   free(l->root_real);
   l->root_real = NULL;
+  free(l->root);
+  l->root = NULL;
   free(l->path);
   l->path = NULL;
   for (i = 0; i < DIRS; i++) forget_dir(&l->dirs[i]);
@@ -623,7 +740,8 @@ static int lc_tostring(lua_State *L) {
 static const luaL_Reg lc_meta[] = {{"__gc", lc_close}, {"__tostring", lc_tostring}, {NULL, NULL}};
 static const luaL_Reg lc_methods[] = {
     {"read", lc_read}, {"view", lc_view}, {"save", lc_save}, {"release", lc_release}, {"stats", lc_stats}, {"close", lc_close},
-    {NULL, NULL}};
+    {"generation_is", lc_generation_is}, {"set_generation", lc_set_generation}, {"all_seen", lc_all_seen},
+    {"vouch", lc_vouch}, {"vouching", lc_vouching}, {NULL, NULL}};
 
 /* The cache's class on the object on top (stance__setclass), made at the first cache with
  * annotations(): a closure of the keys it uses. */
@@ -667,6 +785,11 @@ static int l_layer_cache(lua_State *L) {
   if (realpath(root, real) == NULL) return stance__fail(L, strerror(errno), "ENOENT");
   if ((l->root_real = malloc(strlen(real) + 1)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
   memcpy(l->root_real, real, strlen(real) + 1);
+  l->rootlen = strlen(root);
+  while (l->rootlen > 1 && root[l->rootlen - 1] == '/') l->rootlen--;
+  if ((l->root = malloc(l->rootlen + 1)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  memcpy(l->root, root, l->rootlen);
+  l->root[l->rootlen] = '\0';
   if ((l->path = malloc(strlen(path) + 1)) == NULL) return stance__fail(L, "out of memory", "ENOMEM");
   memcpy(l->path, path, strlen(path) + 1);
   l->racy_ns = (int64_t)racy_ms * 1000000LL;

@@ -70,6 +70,7 @@ end
 H.layers = {
   layer_cache = true, layer_folder = true, layer_folders = true, view_context = true, save_layer_cache = true,
   annotators = true, layer_names = true, is_person = true, people = true, track_layer = true, save = true,
+  vouch_now = true, drop_vouch = true,
 }
 setmetatable(M, {
   __index = function(_, key)
@@ -84,6 +85,12 @@ H.opened = setmetatable({}, { __mode = 'k' })
 M.LAYER_CACHE = '.stance/cache/layers.bin'
 --- A file whose times are this recent when read is not kept in it (see core.layer_cache).
 M.LAYER_CACHE_RACY_MS = 2000
+--- How long a watcher's answer is taken as current in a script's pass (ms): then it is asked
+--- again (see stance.corpus.layers's vouch_now).
+M.VOUCH_MS = 1000
+--- Whether a pass over the layers starts a watcher when none answers (stance.watch.auto):
+--- `stance run` sets it (stance.cli.run); the library alone starts none.
+M.start_watcher = false
 
 --- Save the layer cache of every corpus opened in this process (`stance run` does, after
 --- the script).
@@ -166,6 +173,9 @@ end
 --- nil (read and hash the file). In the `stance` host an index not loaded yet is taken from
 --- its folder as saved, once (no check of the corpus: the stat of each document asked for is
 --- the check); in Neovim only the loaded one is used (the editor never waits on a load).
+--- In a script's pass that a live watcher vouches for (stance.corpus.layers's vouch_now: it
+--- answered just now that the saved index is current, and that index is the one loaded here),
+--- without the stat: every change made to a document before the question is in that index.
 ---@param rel string
 ---@return string|nil
 function M:known_hash(rel)
@@ -174,11 +184,20 @@ function M:known_hash(rel)
     self._saved = false
     if not vim then
       local core = require('stance.core')
+      local indexer = require('stance.indexer')
       local idx = core.index(self.root)
-      if idx and idx:load_saved(self.root .. '/' .. require('stance.indexer').dir) then self._saved = idx end
+      -- the index loaded is the one a watcher vouches for when its identity is the same
+      -- before and after the load (every save replaces it)
+      local before = rawget(self, '_vouch') and indexer.saved_id(self.root)
+      if idx and idx:load_saved(self.root .. '/' .. indexer.dir) then
+        self._saved = idx
+        if before and before == indexer.saved_id(self.root) then self._saved_id = before end
+      end
     end
   end
-  return self._saved and self._saved:known_hash(rel) or nil
+  if not self._saved then return nil end
+  local v = rawget(self, '_vouch') and self:vouch_now()
+  return self._saved:known_hash(rel, v and v.id ~= nil and v.id == self._saved_id) or nil
 end
 
 --- Whether the index has been built or loaded at least once.
@@ -212,6 +231,7 @@ end
 ---@return fun(): stance.Document|nil
 function M:documents()
   local list = H.paths(self)
+  self._ndocs = #list
   local i = 0
   return function()
     i = i + 1

@@ -359,6 +359,8 @@ end
 ---@return stance.MergeResult|nil merged
 function M:save()
   if not self.dirty then return true end
+  -- a watcher's word on the annotation files no longer holds in this pass (the write moves it)
+  if rawget(self.corpus, '_vouch') then self.corpus:drop_vouch() end
   local ok, err, code = require('stance.annfile').save(self.file)
   if ok == nil then return nil, err, code end
   self.dirty = false

@@ -22,7 +22,10 @@
 --                    answers). Below the threshold, `watch auto` (the watcher asked for)
 --                    too. Every watcher started is stopped at the end of the shape.
 --   scripts          a `stance run` script going through every document's annotations
---                    (tests/bench/scripts.lua), next to reading the annotation files.
+--                    (tests/bench/scripts.lua), next to reading the annotation files: as a
+--                    user's runs find it by default on news (a watcher started by the first,
+--                    its word taken from the third: no stat of the files), and with `watch
+--                    off` (every file checked: no target); the watcher stopped at the end.
 --   stance run tests/bench/index.lua BENCH_DIR [SHAPE...]   shapes: news large (default both)
 -- STANCE_BENCH_INDEX_MB (default 200) makes smaller corpora of the same shapes (a quick run).
 -- Processes are run with their arguments quoted (never a command line built from data).
@@ -319,22 +322,54 @@ for _, shape in ipairs(order) do
 
   -- scripts: open the corpus and go through every document's annotations
   if shape == 'news' then
-    -- the first run makes the cache of parsed layers, the second one uses it (each its own process)
-    local first = output({ stance_bin, 'run', root .. '/tests/bench/scripts.lua', dir, '2', '6', 'first' })
-    local out = output({ stance_bin, 'run', root .. '/tests/bench/scripts.lua', dir })
+    local function script(watch, ...)
+      local argv = { stance_bin, 'run', root .. '/tests/bench/scripts.lua', dir, ... }
+      if watch then argv = { 'env', 'STANCE_WATCH=' .. watch, table.unpack(argv) } end
+      return output(argv)
+    end
     -- (a key at the start of its line: `read_cpu_s` is not the end of `find_read_cpu_s`)
     local function num(text, key) return tonumber(('\n' .. text):match('\n' .. key .. ' ([%d.]+)')) end
+    -- without a watcher (`watch off`): the first run makes the cache of parsed layers, the
+    -- next ones use it, each file's stat checked (each its own process)
+    stop_watcher()
+    local first = script('off', '2', '6', 'first')
+    local unwatched = script('off')
+    assert(num(unwatched, 'vouched') == 0, 'a watcher vouched with watch off')
+    -- as a user's runs find it by default: the first starts a watcher (stance run does, from
+    -- stance.watch.auto.THRESHOLD documents, as a search does), the next checks every file and
+    -- records the watcher's answer, the one after (measured) takes its word: no stat
+    local out
+    local okm, merr = pcall(function()
+      script(nil)
+      local up
+      for _ = 1, 1200 do
+        up = vouches()
+        if up then break end
+        shell('sleep 0.05')
+      end
+      assert(up, 'no watcher started by stance run vouches within a minute')
+      script(nil)
+      out = script(nil)
+      assert(num(out, 'vouched') == num(out, 'files'), ('the watcher vouched for %s of %s files'):format(
+        tostring(num(out, 'vouched')), tostring(num(out, 'files'))))
+    end)
+    stop_watcher()
+    assert(okm, merr)
+    local note = ('%s files, %s annotations'):format(out:match('files (%d+)'), out:match('annotations (%d+)'))
     -- the peer finds the files and reads them (a script without stance has to find them too)
-    report.figure({ name = 'a script: open the corpus, every document and its annotations',
+    report.figure({ name = 'a script: open the corpus, every document and its annotations (a watcher runs)',
       time = num(out, 'iterate_s'),
       peer = 'finding and reading the annotation files', peer_time = num(out, 'find_read_s'), target = '<= 1x',
-      note = ('%s files, %s annotations'):format(out:match('files (%d+)'), out:match('annotations (%d+)')) })
+      note = note })
     report.figure({ name = 'the same in CPU time (the wall time on a shared machine is mostly the wait for a core)',
       time = num(out, 'iterate_cpu_s'), peer = 'finding and reading the annotation files (CPU time)',
       peer_time = num(out, 'find_read_cpu_s'), target = '<= 1x' })
     report.figure({ name = 'the same in CPU time, next to reading the files from a list made beforehand',
       time = num(out, 'iterate_cpu_s'), peer = 'reading the annotation files, listed before (CPU time)',
       peer_time = num(out, 'read_cpu_s'), note = 'the peer of sessions 11 and 12, which left the finding out' })
+    report.figure({ name = 'the same with watch off (every file checked, CPU time)',
+      time = num(unwatched, 'iterate_cpu_s'), peer = 'finding and reading the annotation files (CPU time)',
+      peer_time = num(unwatched, 'find_read_cpu_s'), note = 'a stat of each file, document and folder: no target' })
     report.figure({ name = 'the same, the first time (no layer cache yet: parsed, then saved)',
       time = num(first, 'iterate_s'), peer = 'finding and reading the annotation files',
       peer_time = num(first, 'find_read_s'),

@@ -2,6 +2,7 @@
 -- through every document's annotations, next to finding and reading the same annotation
 -- files (and, apart, to reading them from a list made beforehand); with
 -- `first`, without the cache of parsed layers (.stance/cache/layers.bin, made by that pass).
+-- `vouched` is how many annotation files a running watcher vouched for (no stat of them).
 --   stance run tests/bench/scripts.lua CORPUS [ANNOTATORS=2] [PER_FILE=6] [first]
 -- Annotation files are made once (for every document, each annotator) and kept. Prints
 -- "key value" lines.
@@ -85,12 +86,15 @@ local function iterate()
       if a.label then anns = anns + 1 end
     end
   end
-  return now() - t, docs, anns, cpu() - tc
+  local s, sc = now() - t, cpu() - tc
+  -- how many files a watcher vouched for (taken from the cache without a stat)
+  local lc = c:layer_cache()
+  return s, docs, anns, sc, lc and lc:stats().vouched or 0
 end
 -- with FIRST, as a script runs the first time: no cache of parsed layers yet (the pass parses
 -- every file and saves the cache); else as it runs once that cache exists (the steady state)
 if first == 'first' then os.remove(dir .. '/' .. require('stance.corpus').LAYER_CACHE) end
-local iterate_s, docs, anns, iterate_cpu = iterate()
+local iterate_s, docs, anns, iterate_cpu, vouched = iterate()
 print(('files %d'):format(#files))
 print(('bytes %d'):format(bytes))
 print(('docs %d'):format(docs))
@@ -101,3 +105,4 @@ print(('iterate_s %.3f'):format(iterate_s))
 print(('find_read_cpu_s %.3f'):format(find_read_cpu))
 print(('read_cpu_s %.3f'):format(read_cpu))
 print(('iterate_cpu_s %.3f'):format(iterate_cpu))
+print(('vouched %d'):format(vouched))

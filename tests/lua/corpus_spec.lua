@@ -114,7 +114,7 @@ describe('corpus', function()
       assert.are.equal(f, c[name], name)
       assert.are.equal(f, Corpus[name], name)
     end
-    assert.are.equal(11, n)
+    assert.are.equal(13, n)
   end)
 
   it('lists documents by the schema globs, lazily', function()

@@ -15,6 +15,9 @@ local cmd = {
     'own exit status (it handled them): an integer, or true (0) or false (1). A layer left',
     'out because its file or one of its folders is a symbolic link, or its folder has a name',
     'stance never gives one (doc/format.md 8.4), is said and ends the run the same way.',
+    'On a corpus of 5,000 documents or more (or with `watch auto`; never with `watch off` or',
+    'STANCE_WATCH=off) a script that reads the layers starts `stance watch` as a search does,',
+    'and the next runs take its word for unchanged files (:help stance-layer-vouch).',
   }, '\n'),
   args = { min = 1 },
   stop_at_positional = true,
@@ -30,6 +33,10 @@ function cmd.run(_, args)
   end
   _G.arg = script_arg
   _G.stance = require('stance')
+  -- a pass over a large corpus's layers starts a watcher when none answers, as a search does
+  -- (stance.watch.auto's threshold or setting): the next runs take its word for what did
+  -- not change (:help stance-layer-cache)
+  require('stance.corpus').start_watcher = true
   -- a script makes objects by the hundred thousand that die young (a document, its layers,
   -- its annotations): Lua 5.4's generational collector spends a quarter less time on a pass
   -- over a corpus than the incremental one (make bench, section index)

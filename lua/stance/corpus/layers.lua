@@ -6,6 +6,7 @@ local L = {}
 local H = {}
 
 local Corpus = require('stance.corpus')
+local hrtime = require('stance.core').hrtime -- (asked at every document of a vouched pass)
 
 --- The cache of parsed annotation files (`.stance/cache/layers.bin`, see :help
 --- stance-layer-cache and core.layer_cache): in the `stance` host, every layer read goes
@@ -17,11 +18,60 @@ function L:layer_cache()
   if self._lcache == nil then
     self._lcache = false
     if not vim and os.getenv('STANCE_LAYER_CACHE') ~= '0' then
-      self._lcache = require('stance.core').layer_cache(self.root .. '/' .. Corpus.LAYER_CACHE,
+      local lc = require('stance.core').layer_cache(self.root .. '/' .. Corpus.LAYER_CACHE,
         { root = self.root, vocab = self:vocab(), racy_ms = Corpus.LAYER_CACHE_RACY_MS }) or false
+      self._lcache = lc
+      if lc then
+        -- the annotation files' generation before any entry is checked (see L:save_layer_cache),
+        -- and whether the watcher vouches for the cache's entries (see L:vouch_now)
+        local gen, id, code = H.watcher_answer(self.root)
+        self._lcache_gen = gen
+        if gen then
+          local at = hrtime()
+          self._vouch = { gen = gen, id = id, ann = lc:vouch(gen, Corpus.VOUCH_MS), at = at }
+        elseif Corpus.start_watcher then
+          -- `stance run`: a watcher started for the next runs, as a search starts one
+          -- (stance.watch.auto: from its threshold of documents, or `watch auto`)
+          require('stance.watch.auto').ensure(self, code, rawget(self, '_ndocs'))
+        end
+      end
     end
   end
   return self._lcache or nil
+end
+
+--- What a live watcher vouches for now in a script's pass (see :help stance-layer-cache):
+--- nil when none; else {gen, id, ann, at}: `ann` true while the layer cache's entries are
+--- taken without a stat of their files (core.layer_cache's vouch), `id` the saved index the
+--- watcher says is current (stance.indexer.saved_id; nil: documents are checked). Asked
+--- again once Corpus.VOUCH_MS have passed since the last answer (a sync with the watcher):
+--- what changed since is no longer vouched for, for the rest of the pass.
+---@return table|nil
+function L:vouch_now()
+  local v = rawget(self, '_vouch')
+  if not v then return nil end
+  if hrtime() - v.at < Corpus.VOUCH_MS * 1e6 then return v end
+  local gen, id = H.watcher_answer(self.root)
+  v.at = hrtime()
+  if v.ann then v.ann = gen == v.gen and self._lcache:vouch(gen, Corpus.VOUCH_MS) end
+  if id ~= v.id then v.id = nil end
+  if not v.ann and not v.id then
+    self._vouch = false
+    return nil
+  end
+  return v
+end
+
+--- Withdraw the watcher's vouch for the annotation files for the rest of the pass: this
+--- process writes one (stance.Layer.save). The cache's entry of that file is stale, and the
+--- watcher's generation moves with the write: the next pass checks every file (and then is
+--- vouched for again).
+function L:drop_vouch()
+  local v = rawget(self, '_vouch')
+  if not v then return end
+  v.ann = false
+  self._lcache:vouch(nil)
+  if not v.id then self._vouch = false end
 end
 
 --- The folder of `name`'s annotation files, absolute, with a slash at the end (made once per
@@ -83,9 +133,29 @@ function L:view_context()
   return ctx
 end
 
+--- The generation of the annotation files a live watcher of the corpus answers (stance
+--- watch, stance.watch.client.current's fifth value), nil when none answers; and the saved
+--- index it says is current (its ID, stance.indexer.saved_id), or nil; or nil, nil and why
+--- none answered (stance.watch.client.current's code; "ENOENT": no socket). Asked only when
+--- a watcher's socket is there.
+---@param root string
+---@return string|nil gen
+---@return string|nil id
+---@return string|nil code
+function H.watcher_answer(root)
+  local socket = root .. '/.stance/' .. require('stance.watch.want').SOCKET
+  if not require('stance.core').exists(socket) then return nil, nil, 'ENOENT' end
+  local id, _, _, code, gen = require('stance.watch.client').current(root)
+  if not gen then return nil, nil, code end
+  return gen, id
+end
+
 --- Write the cache of parsed annotation files if a layer was read since that it did not
---- have (or had stale). A cache that cannot be written is no failure (the next run parses
---- again): the error is returned for who wants it.
+--- have (or had stale). It records the annotation files' generation asked when it was
+--- opened (see H.annotations_generation) when every entry it keeps was as of that one: the
+--- file loaded recorded the same, or each entry it kept was checked since (nothing takes
+--- the cache's word for it yet: issue 18's vouched pass will). A cache that cannot be
+--- written is no failure (the next run parses again): the error is returned for who wants it.
 ---@return boolean|nil ok
 ---@return string|nil err
 function L:save_layer_cache()
@@ -96,6 +166,8 @@ function L:save_layer_cache()
   local lc = rawget(self, '_lcache')
   if not lc then return true end
   lc:release()
+  local gen = rawget(self, '_lcache_gen')
+  lc:set_generation(gen and (lc:generation_is(gen) or lc:all_seen()) and gen or nil)
   local fs = require('stance.fs')
   require('stance.ignored').ensure(self.root)
   local path = self.root .. '/' .. Corpus.LAYER_CACHE
@@ -182,6 +254,10 @@ function L:layer_names()
   -- (asked for at every document of a pass: whether the folder changed is told by the stat
   -- of its descriptor, kept open until the pass ends, core.dir_stamp; a folder replaced
   -- whole is seen within a second, as the layer cache's folders are)
+  -- (in the host, the layer cache first: the watcher asked before the names are read)
+  if not vim and self._lcache == nil then self:layer_cache() end
+  local v = rawget(self, '_vouch') and L.vouch_now(self)
+  if v and v.ann and self._layer_names then return self._layer_names end
   local ds = self._annotations_stamp
   if not ds then
     ds = require('stance.core').dir_stamp(self.root .. '/' .. require('stance.root').annotations)

@@ -155,7 +155,7 @@ end
 ---@param n integer the corpus's documents
 function M.notice(c, n)
   io.stderr:write(('stance: started `stance watch` in the background for %s (%d documents), so that searches '
-    .. 'skip checking every document; `stance watch --stop` stops it (it ends after %d minutes unused), '
+    .. 'and scripts skip checking every file; `stance watch --stop` stops it (it ends after %d minutes unused), '
     .. '`watch off` in the schema\'s corpus record (or %s=off) never starts one\n'):format(
     require('stance.utf8').printable(c.root), n, math.floor(M.IDLE_S / 60), M.ENV))
 end

@@ -9,6 +9,10 @@
 ---   watcher -> "seen": it made a cookie file in .stance and saw that file's own event come
 ---              back, so every change made before the question is among what it has seen
 ---              (watchman's sync cookie); within a second, or the watcher is taken as hung;
+---   watcher -> "annotations GEN": the generation of the annotation files (.stance/annotations,
+---              watched whole): this watcher's identity (its pid and start time) and how many
+---              events it saw there, an overflowed queue counted as one; taken after "seen",
+---              so every change made there before the question is counted in it;
 ---   watcher -> "current ID": what it saw is indexed and saved (ID: stance.indexer.saved_id
 ---              of the saved index); or "no REASON";
 ---   watcher -> after "current", "schema ID" when the schema it chose the index's documents
@@ -37,7 +41,7 @@ M.CURRENT_MS = 5000
 local build
 
 --- The protocol's version: raised with every change of what a watcher's word means.
-M.PROTOCOL = 2
+M.PROTOCOL = 3
 
 --- This process's build of stance: its version, the protocol's, and the identity (inode,
 --- size, modification time) of the Lua files that say what a watcher vouches for and how
@@ -66,6 +70,9 @@ end
 ---   (indexer.schema_id), when the watcher says it
 ---@return string|nil code when none answers: "ENOENT" (no socket), "ECONNREFUSED" (nobody
 ---   listens: none runs); "EBUILD" when it answers as another build of stance
+---@return string|nil annotations the generation of the annotation files (.stance/annotations)
+---   when the watcher answered: the same string at two syncs means that no annotation file,
+---   nor their folders, changed between them (whether the index is current or not)
 function M.current(root)
   local core = require('stance.core')
   local sd, err, code = core.stance_dir(root .. '/.stance')
@@ -78,11 +85,14 @@ function M.current(root)
   line, err = conn:send('sync ' .. M.build() .. '\n')
   if line then line, err = conn:read_line(M.SEEN_MS) end
   if line == 'seen' then line, err = conn:read_line(M.CURRENT_MS) end
+  local annotations = line and line:match('^annotations (%S+)$')
+  if annotations then line, err = conn:read_line(M.SEEN_MS) end
   local id = line and line:match('^current (%S+)$')
   -- sent with "current" (a watcher that does not say it has closed the connection)
   local schema = id and conn:read_line(M.SEEN_MS)
   conn:close()
-  if id then return id, nil, schema and schema:match('^schema (%S+)$') end
+  if id then return id, nil, schema and schema:match('^schema (%S+)$'), nil, annotations end
+  if annotations and line and line:match('^no ') then return nil, line:sub(4), nil, nil, annotations end
   if line == 'no unknown request' or (line and line:match('^no another build')) then
     return nil, line:sub(4), nil, 'EBUILD'
   end

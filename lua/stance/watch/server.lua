@@ -15,6 +15,8 @@ local H = {}
 M.SOCKET = require('stance.watch.client').SOCKET
 M.LOCK = require('stance.watch.client').LOCK
 M.COOKIE = 'watch-cookie-'
+--- The annotation files' folder (relative to the root): watched, every change counted.
+M.ANNOTATIONS = require('stance.root').annotations
 --- Changed paths re-checked one by one up to this many; beyond, a full check.
 M.MAX_PENDING = 4096
 --- Connections open at once (each is a descriptor polled); a search beyond is closed at once
@@ -71,6 +73,9 @@ function M.run(c, opts)
     c = c, sd = sd, pending = {}, npending = 0, full = false, links = {}, byino = {}, ino_of = {},
     requests = {}, conns = {}, nconns = 0, since = {},
     cookies = 0, prefix = ('%s%d-'):format(M.COOKIE, H.pid()),
+    -- the generation of the annotation files: this watcher (its pid and start, never the
+    -- same for two) and the changes it saw there
+    agen = 0, ainstance = ('%d.%d'):format(H.pid(), core.hrtime()),
   }
   local res = { pcall(H.serve, st, opts) }
   -- (a socket left behind by a crash is replaced by the next watcher: sd_listen)
@@ -104,6 +109,12 @@ function H.serve(st, opts)
     local one
     one, err, code = ino:add(c.root .. '/.stance', '.stance')
     if not one then folders = nil end
+  end
+  if folders then
+    -- the annotation files: every change there counted (st.agen), not indexed
+    local n
+    n, err, code = ino:add(c.root .. '/' .. M.ANNOTATIONS, M.ANNOTATIONS, true)
+    if not n then folders = nil end
   end
   if not folders then return nil, H.limit_message(err, code), code end
   local stats
@@ -190,13 +201,23 @@ function H.drain(st)
     -- events were lost: a full check, and every waiting request has been seen (whatever it
     -- expected is covered by that check)
     st.full = true
+    st.agen = st.agen + 1
     for _, r in ipairs(st.requests) do
       r.seen = true
     end
   end
   for _, ev in ipairs(events) do
     local p = ev.path
-    if p == '.stance' or p:sub(1, 8) == '.stance/' then
+    if p == M.ANNOTATIONS or p:sub(1, #M.ANNOTATIONS + 1) == M.ANNOTATIONS .. '/' then
+      -- any change to the annotation files, their folders or the folder itself: counted; a
+      -- folder made or moved in is watched (whatever was made in it before is counted by
+      -- its own event, and read by a pass that asks after it)
+      st.agen = st.agen + 1
+      if ev.dir and not ev.self then
+        local n, err, code = st.ino:add(st.c.root .. '/' .. p, p, true)
+        if not n and code ~= 'ENOENT' then return H.limit_message(err, code) end
+      end
+    elseif p == '.stance' or p:sub(1, 8) == '.stance/' then
       local name = p:sub(9)
       if p == '.stance' and ev.self then return 'the .stance folder was moved or removed' end
       if name:sub(1, #st.prefix) == st.prefix then
@@ -345,10 +366,12 @@ function H.answer(st)
   local stats, err = H.update(st)
   -- the schema the documents were chosen by, when settled (see stance.watch.client)
   local schema = stats and H.settled(st) and ('schema ' .. st.schema_id .. '\n') or ''
+  -- the annotation files' generation: every change made before the cookie is counted in it
+  local agen = ('annotations %s.%d\n'):format(st.ainstance, st.agen)
   for _, r in ipairs(live) do
     local id = stats and st.meta_id
     local why = tostring(err or 'no saved index'):gsub('\n', ' ')
-    H.send(st, r.conn, id and ('current ' .. id .. '\n' .. schema) or ('no ' .. why .. '\n'))
+    H.send(st, r.conn, agen .. (id and ('current ' .. id .. '\n' .. schema) or ('no ' .. why .. '\n')))
     H.drop(st, r.conn)
   end
   return true
