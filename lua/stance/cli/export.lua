@@ -11,8 +11,9 @@ local cmd = {
     '       stance export --to brat [--annotator A,B] [--with-suggestions] [--force] DIR',
   }, '\n'),
   description = table.concat({
-    'An export holds people\'s annotations: every layer (gold too) but the model\'s, or those',
-    '--annotator names. The model\'s suggestions (its layer `model`: stance suggest, :Stance',
+    'An export holds people\'s annotations: every layer (gold too) but the model\'s and the',
+    'schema\'s not-annotators (only when --annotator names them), or those --annotator names.',
+    'The model\'s suggestions (its layer `model`: stance suggest, :Stance',
     'suggest) only when asked, by --with-suggestions or --annotator model, and then marked:',
     'column suggested = true and confidence its probability (sentence: in a column',
     'suggestions of their own, never in labels; W3C: creator of type Software, motivation',
