@@ -36,6 +36,7 @@ function M.writer(out, unit, extra)
     end
     if row.spans then row.spans = json.array(row.spans) end
     if row.done then row.done = json.array(row.done) end
+    if row.targets then row.targets = json.array(row.targets) end
     out:write(json.encode(json.ordered(row, fields[row.kind or unit])), '\n')
   end
 end
