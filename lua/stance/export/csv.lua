@@ -2,7 +2,8 @@
 --- without a value); fields quoted when they hold a comma, quote or line end. One kind of
 --- row per file. Spans are "start-stop start-stop"; a sentence's labels are
 --- "annotator:label:target:stance:role" joined by ";", the annotators who are done and the
---- targets the document belongs to joined by ";" (in a name, `\`, `:` and `;` are written `\\`, `\:` and `\;`, so that the fields
+--- targets the document belongs to joined by ";" (in a name, `\`, `:` and `;` are written
+--- `\\`, `\:` and `\;`, so that the fields
 --- split back exactly); the model's suggestions over it (when exported) likewise as
 --- "annotator:label:target:stance:probability"; true is `true`.
 local M = {}
