@@ -56,6 +56,17 @@ typedef struct stance_model_opts {
   stance_train_opts train;
 } stance_model_opts;
 
+/* An annotation file of a document that the job left out for its errors (git's conflict
+ * markers, a file cut short): learnt from not at all, as if absent. */
+typedef struct stance_model_skipped {
+  const char *layer;            /* its layer (the job's copy of the name) */
+  uint32_t line, col;           /* its first error (1-based; col in bytes) */
+  size_t errors;                /* how many it has */
+  char *message;                /* the first error's; when a git conflict marker below it cuts
+                                   its record: ", because a git conflict marker cuts its record
+                                   (line N: ...)" after it, as stance.annfile says it */
+} stance_model_skipped;
+
 /* What a document gave. */
 typedef struct stance_model_result {
   const char *path;
@@ -66,6 +77,9 @@ typedef struct stance_model_result {
   double *probs;                /* n x targets x classes */
   signed char *known;           /* n x targets: the class from the labels, -1 unknown */
   uint64_t *terms;              /* n: the targets whose terms it mentions (bit t) */
+  stance_model_skipped *skipped; /* its layers' files left out for their errors, in the order
+                                    read (the preferred layer first) */
+  size_t nskipped;
 } stance_model_result;
 
 /* NULL when out of memory or misused. */

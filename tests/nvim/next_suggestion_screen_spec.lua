@@ -40,4 +40,37 @@ describe(':Stance next-suggestion on the screen', function()
           'nothing left to ask: every sentence of ' .. DONE .. ' is labelled or decided toward sanctions')
       end)
     end)
+
+  it('the suggestions say a colleague\'s broken layer file once, with file:line:col, however often they are made',
+    function()
+      if not T.shared then return pending('../shared/study and ../shared/corpus are not here') end
+      local d = require('helpers.study').annotated(UNREAD)
+      local B = require('helpers.broken_layers')
+      local broken = B.DOCS[3]
+      B.copy(d, 'ben', { broken })
+      B.cut_in_note(B.path(d, 'ben', broken))
+      local file = B.path(d, 'ben', broken)
+      local annfile = require('stance.annfile')
+      local _, problems = require('stance.core').read(T.read(file))
+      local where, n = annfile.first_error(file, problems, d)
+      local whole = annfile.errors_said('ben', where, n, ('left out of %s: none of it learnt (stance check lists them)')
+        :format(broken))
+      local start = "suggestions: ben's file has " .. n .. ' error(s), the first at .stance/annotations/ben/' .. broken
+        .. '.stance:'
+      local nv = tmux.open({ UNREAD }, { cwd = d, width = 200, ready = 'Washington Post',
+        init = "require('stance').setup({ annotator = 'tester' })" })
+      tmux.driving_to_quit(nv, function()
+        nv:keys(':Stance suggest', 'Enter')
+        -- said on one line (whole in :messages), after the count of the suggestions
+        local screen = nv:wait(tmux.has('(stance) ' .. start), 'the broken file said', 60)
+        tmux.one_line(nv, screen, start, 'suggestions: ' .. whole)
+        -- made again: the count said, the file not again
+        nv:keys(':Stance suggest 0.9', 'Enter')
+        nv:wait('suggestion(s), learnt from', 'the suggestions made again', 60)
+        vim.loop.sleep(300)
+        assert.is_nil(tmux.plain(nv:screen()):find(start, 1, true), tmux.plain(nv:screen()))
+        local _, times = nv:lua("return vim.fn.execute('messages')"):gsub(start:gsub('%p', '%%%0'), '')
+        assert.are.equal(1, times)
+      end)
+    end)
 end)

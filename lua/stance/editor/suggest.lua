@@ -94,6 +94,19 @@ function H.show(s, res, rejected, min, quiet)
   return #s.suggestions
 end
 
+--- The layer files the job left out for their errors (stance.model.skipped: file:line:col of
+--- the first error, as the job met it: not read again here), each said once in the session, on
+--- one line of the message area (whole in :messages), however often the model learns again.
+function H.say_skipped(s, res)
+  s.skipped_said = s.skipped_said or {}
+  for _, line in ipairs(require('stance.model').skipped(s.corpus, res.documents)) do
+    if not s.skipped_said[line] then
+      s.skipped_said[line] = true
+      require('stance.notify').line('suggestions: ' .. line, vim.log.levels.WARN)
+    end
+  end
+end
+
 --- The text of a prediction's sentence (buffer bytes).
 function H.text(s, it)
   local r1, c1 = where.pos(s.buf, it.start)
@@ -173,6 +186,7 @@ function M.run(target, min, opts)
         return
       end
       local why_none
+      H.say_skipped(s, res)
       shown, why_none = H.show(s, res, rejected, min, opts.quiet)
       -- what making the suggestions left (the job's result as Lua tables) is collected while
       -- idle, not by the next screen updates
