@@ -3,8 +3,9 @@
 --- read (what it lost would count as "no stance"), by every command that counts layers:
 --- stance agree (stance.agreement.items), stance report (stance.report.data), the model
 --- (src/modeljob.c, which says the files it left out: stance.model.skipped) and stance
---- stats. Files read before without a problem come from the layer cache (no parse). A pass that reads the annotations too checks each document
---- as it comes (M.document): its layers are read once, and kept by the document for them.
+--- stats. Files read before without a problem come from the layer cache (no parse). A pass
+--- that reads the annotations too checks each document as it comes (M.document): its layers
+--- are read once, and kept by the document for them.
 local M = {}
 local H = {}
 
