@@ -23,39 +23,6 @@ local POSTS = {
   },
 }
 
-local SCHEMA = [[
-format stance 1
-corpus
-  include "*.txt"
-%s
-target atheism
-  key t
-%s
-target climate
-  key c
-%s
-stance favor
-  key f
-stance against
-  key a
-label atheism-favor
-  key 1
-  target atheism
-  stance favor
-label atheism-against
-  key 2
-  target atheism
-  stance against
-label climate-favor
-  key 3
-  target climate
-  stance favor
-label climate-against
-  key 4
-  target climate
-  stance against
-]]
-
 local FILES = { 'atheism_01.txt', 'atheism_02.txt', 'climate_01.txt' }
 
 --- A corpus of FILES (each the POSTS of its target, one per line) annotated by ana and ben
@@ -63,8 +30,7 @@ local FILES = { 'atheism_01.txt', 'atheism_02.txt', 'climate_01.txt' }
 --- same for both but one; `scoped`: the schema says `unit line` and each target's documents.
 local function corpus(scoped)
   local d = T.tmpdir()
-  T.write(d .. '/.stance/schema.stance', SCHEMA:format(scoped and '  unit line' or '',
-    scoped and '  documents "atheism_*.txt"' or '', scoped and '  documents "climate_*.txt"' or ''))
+  T.write(d .. '/.stance/schema.stance', require('helpers.tweets').schema(scoped))
   for _, f in ipairs(FILES) do
     T.write(d .. '/' .. f, table.concat(POSTS[f:match('^%a+')], '\n') .. '\n')
   end
