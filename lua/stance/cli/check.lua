@@ -167,12 +167,17 @@ function H.check_file(path, schemas)
     for _, p in ipairs(require('stance.reanchor').problems(res, text)) do
       problems[#problems + 1] = p
     end
-    table.sort(problems, function(a, b)
-      if a.line ~= b.line then return a.line < b.line end
-      return a.col < b.col
-    end)
+    H.by_place(problems)
   end
   return problems
+end
+
+--- Sort problems by line, then column.
+function H.by_place(problems)
+  table.sort(problems, function(a, b)
+    if a.line ~= b.line then return a.line < b.line end
+    return a.col < b.col
+  end)
 end
 
 --- A record whose target, stance or role contradicts what its label sets in the schema (a
@@ -255,10 +260,7 @@ function H.check_documents(root, parsed, text, problems)
           or '') }
     end
   end
-  table.sort(problems, function(a, b)
-    if a.line ~= b.line then return a.line < b.line end
-    return a.col < b.col
-  end)
+  H.by_place(problems)
 end
 
 --- A layer is the file in its annotator's folder (a link there is said before, see
