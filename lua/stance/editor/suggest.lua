@@ -427,7 +427,7 @@ function H.nothing_left(s)
     return ('nothing to ask: the model is sure of every sentence of %s still open'):format(s.rel)
   end
   return ('nothing left to ask: every sentence of %s is labelled or decided%s%s'):format(s.rel, toward,
-    open_other and ' (what is left is not prose: bylines, datelines)' or '')
+    open_other and ', but for lines that are not prose (bylines, datelines: never asked)' or '')
 end
 
 --- The model's best guess at sentence `it` (a prediction) shown as a ghost, marked as a
