@@ -212,13 +212,8 @@ static int record_between(const char *text, size_t len, uint32_t a, uint32_t b) 
   return 0;
 }
 
-/* Note in `res` that `layer`'s file (text[0, len), read with the problems `pr`) was left out
- * for its errors: its first error, said as stance.annfile.first_error says it (the git
- * conflict marker below it that cuts its record named). 0, or -1 when out of memory. */
-static int note_skipped(stance_model_result *res, const char *layer, const char *text, size_t len,
-                        const stance_problems *pr) {
+int stance_modeljob_first_error(const char *text, size_t len, const stance_problems *pr, stance_model_skipped *out) {
   const stance_problem *first = NULL, *cut = NULL;
-  stance_model_skipped *s;
   char *msg;
   size_t k, n;
   for (k = 0; k < pr->n; k++) {
@@ -244,18 +239,29 @@ static int note_skipped(stance_model_result *res, const char *layer, const char 
              (unsigned)cut->line, cut->message);
   else
     snprintf(msg, n, "%s", first->message ? first->message : "?");
+  out->layer = NULL;
+  out->line = first->line;
+  out->col = first->col;
+  out->errors = pr->errors;
+  out->message = msg;
+  return 1;
+}
+
+/* Note in `res` that `layer`'s file (text[0, len), read with the problems `pr`) was left out
+ * for its errors (stance_modeljob_first_error). 0, or -1 when out of memory. */
+static int note_skipped(stance_model_result *res, const char *layer, const char *text, size_t len,
+                        const stance_problems *pr) {
+  stance_model_skipped one, *s;
+  int rc = stance_modeljob_first_error(text, len, pr, &one);
+  if (rc <= 0) return rc;
   s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s);
   if (s == NULL) {
-    free(msg);
+    free(one.message);
     return -1;
   }
   res->skipped = s;
-  s += res->nskipped++;
-  s->layer = layer;
-  s->line = first->line;
-  s->col = first->col;
-  s->errors = pr->errors;
-  s->message = msg;
+  one.layer = layer;
+  s[res->nskipped++] = one;
   return 0;
 }
 

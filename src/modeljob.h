@@ -82,6 +82,13 @@ typedef struct stance_model_result {
   size_t nskipped;
 } stance_model_result;
 
+/* The first error of an annotation file (text[0, len) read with the problems `pr`) into *out
+ * (layer NULL; its message allocated, the caller frees it): 1; 0 when it has none; -1 when
+ * out of memory. */
+struct stance_problems;
+int stance_modeljob_first_error(const char *text, size_t len, const struct stance_problems *pr,
+                                stance_model_skipped *out);
+
 /* NULL when out of memory or misused. */
 stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, size_t ndocs,
                                 const stance_model_opts *opts);
