@@ -184,8 +184,8 @@ function M.run(target, min, opts)
         return
       end
       local why_none
-      H.say_skipped(s, res)
       shown, why_none = H.show(s, res, rejected, min, opts.quiet)
+      H.say_skipped(s, res) -- (after the count: the last line said stays on the screen)
       -- what making the suggestions left (the job's result as Lua tables) is collected while
       -- idle, not by the next screen updates
       require('stance.editor.idle_collect').start()
