@@ -401,6 +401,12 @@ int stance_write_file(const char *path, const char *data, size_t len, const stan
     return -1;
   }
   if (start(&f, path, err, errlen) != 0) return -1;
+  /* again under the lock, just before the temporary file and the rename in that folder: a
+   * link swapped in since the first look is not written through either */
+  if (o->root != NULL && stance_check_layer_path(o->root, path, err, errlen) != 0) {
+    stance_lock_release(&f.lock);
+    return -1;
+  }
   if ((rc = still_expected(path, o, err, errlen)) != 0) {
     stance_lock_release(&f.lock);
     return rc;

@@ -117,6 +117,35 @@ int stance_read_file(const char *path, const char *root, size_t max, char **data
   return 0;
 }
 
+int stance_check_layer_path(const char *root, const char *path, char *err, size_t errlen) {
+  static const char ann[] = "/.stance/annotations/";
+  char buf[PATH_MAX];
+  char *p;
+  size_t rl, n;
+  struct stat st;
+  if (root == NULL) return 0;
+  rl = strlen(root);
+  while (rl > 1 && root[rl - 1] == '/') rl--;
+  if (strncmp(path, root, rl) != 0 || strncmp(path + rl, ann, sizeof ann - 1) != 0) return 0;
+  n = strlen(path);
+  if (n >= sizeof buf) return fail(-ENAMETOOLONG, path, err, errlen);
+  memcpy(buf, path, n + 1);
+  /* each part after the annotations folder: the annotator's folder, the folders between, the file */
+  for (p = buf + rl + sizeof ann - 1; *p != '\0';) {
+    char *slash = strchr(p, '/');
+    if (slash != NULL) *slash = '\0';
+    if (lstat(buf, &st) == 0 && S_ISLNK(st.st_mode)) {
+      snprintf(err, errlen, "%s: a symbolic link: a layer's file and folders must be its own; not written through",
+               buf);
+      return STANCE_ELINK;
+    }
+    if (slash == NULL) break;
+    *slash = '/';
+    p = slash + 1;
+  }
+  return 0;
+}
+
 int stance_check_write(const char *root, const char *path, char *err, size_t errlen) {
   char dir[PATH_MAX], real[PATH_MAX];
   const char *slash = strrchr(path, '/');
@@ -133,6 +162,8 @@ int stance_check_write(const char *root, const char *path, char *err, size_t err
     dir[n] = '\0';
   }
   if ((rc = stance_resolve_inside(root, dir, real)) != 0) return fail(rc, dir, err, errlen);
+  /* an annotation file: no link among its folders below the annotations folder, nor itself */
+  if ((rc = stance_check_layer_path(root, path, err, errlen)) != 0) return rc;
   /* the file itself: replacing a link replaces the link, but what it holds now is read
    * first (the hash check), so a link out is refused as well */
   if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {

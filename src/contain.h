@@ -14,6 +14,7 @@
 #define STANCE_EOUTSIDE (-10001) /* the path resolves outside the root */
 #define STANCE_ENOTREG (-10002)  /* not a regular file */
 #define STANCE_ETOOBIG (-10003)  /* larger than the limit given */
+#define STANCE_ELINK (-10004)    /* a symbolic link where a layer's own file or folder must be */
 
 /* Whether the path `real` (already resolved: absolute, no links) is `root_real` or below it. */
 int stance_real_inside(const char *root_real, const char *real);
@@ -33,6 +34,13 @@ int stance_read_file(const char *path, const char *root, size_t max, char **data
  * exists, is not a link that leads out of it: what a write to `path` needs. 0 or a negative
  * code, with a message in `err`. */
 int stance_check_write(const char *root, const char *path, char *err, size_t errlen);
+
+/* When `path` is below `root`/.stance/annotations/: 0 when none of its parts from there (the
+ * annotator's folder, every folder between, the file itself) is a symbolic link, else
+ * STANCE_ELINK with a message naming the link (a layer's file and folders are its own: a
+ * link committed there is never written through, doc/format.md 8.4); 0 for any other path.
+ * One lstat per part. */
+int stance_check_layer_path(const char *root, const char *path, char *err, size_t errlen);
 
 /* The stamp of a file (what changes when it is rewritten): "size:mtime.ns:inode", the same
  * as stance.cachekey.stamp. */

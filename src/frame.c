@@ -969,8 +969,20 @@ int stance_frame_context(const stance_frame *f, const stance_range *spans, uint3
   last = stance_frame_to_file(f, spans[n - 1].end);
   ca = stance_text_byte_to_cp(f->t, first);
   cb = stance_text_byte_to_cp(f->t, last);
-  *prefix = slice(f->s, stance_text_cp_to_byte(f->t, ca > context ? ca - context : 0), first);
-  *suffix = slice(f->s, last, stance_text_cp_to_byte(f->t, cb + context < cps ? cb + context : cps));
+  {
+    /* the context is the text next to the quote: up to a NUL byte of the document at most (a
+     * value cannot hold one, doc/format.md 8.4), never the text beyond it cut short */
+    size_t pa = stance_text_cp_to_byte(f->t, ca > context ? ca - context : 0), pb = first;
+    size_t sa = last, sb = stance_text_cp_to_byte(f->t, cb + context < cps ? cb + context : cps);
+    const char *z;
+    for (z = f->s + pb; z > f->s + pa; z--)
+      if (z[-1] == '\0') break;
+    pa = (size_t)(z - f->s);
+    z = sb > sa ? memchr(f->s + sa, '\0', sb - sa) : NULL;
+    if (z != NULL) sb = (size_t)(z - f->s);
+    *prefix = slice(f->s, pa, pb);
+    *suffix = slice(f->s, sa, sb);
+  }
   if (*prefix == NULL || *suffix == NULL) {
     free(*quote);
     free(*prefix);

@@ -357,14 +357,28 @@ int stance_json_read(const char *s, size_t len, int max_depth, const stance_json
   return 0;
 }
 
-void stance_json_put_string(stance_buf *b, const char *s, size_t len) {
+size_t stance_json_put_string(stance_buf *b, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+  size_t invalid = 0;
   stance_buf_addc(b, '"');
   while (p < end) {
     unsigned char c = *p;
     const char *e = NULL;
     char u[6];
+    if (c >= 0x80) {
+      int n = utf8_seq(p, end);
+      if (n > 0) {
+        p += n;
+        continue;
+      }
+      /* JSON is UTF-8 (RFC 8259 8.1): a byte that starts no well-formed sequence is U+FFFD */
+      stance_buf_add(b, (const char *)run, (size_t)(p - run));
+      stance_buf_add(b, "\xEF\xBF\xBD", 3);
+      invalid++;
+      run = ++p;
+      continue;
+    }
     if (c >= 0x20 && c != 0x7F && c != '"' && c != '\\') {
       p++;
       continue;
@@ -393,6 +407,7 @@ void stance_json_put_string(stance_buf *b, const char *s, size_t len) {
   }
   stance_buf_add(b, (const char *)run, (size_t)(p - run));
   stance_buf_addc(b, '"');
+  return invalid;
 }
 
 #define TWO53 9007199254740992.0

@@ -62,8 +62,10 @@ int stance_json_read(const char *s, size_t len, int max_depth, const stance_json
                      stance_buf *scratch, stance_json_error *err);
 
 /* Append `s` as a JSON string: '"', the bytes as they are but '"', '\\' and the control
- * characters (U+0000-U+001F, U+007F: \b \f \n \r \t, else \u00XX), '"'. */
-void stance_json_put_string(stance_buf *b, const char *s, size_t len);
+ * characters (U+0000-U+001F, U+007F: \b \f \n \r \t, else \u00XX), and each byte that
+ * starts no well-formed UTF-8 sequence (JSON is UTF-8) as U+FFFD, '"'. Returns how many bytes
+ * were so replaced. */
+size_t stance_json_put_string(stance_buf *b, const char *s, size_t len);
 /* Append a number as the former Lua encoder wrote it: a whole number below 2^53 in
  * magnitude as an integer ("%d"), else "%.17g". Returns -1 (nothing appended) for NaN and
  * infinities. */

@@ -219,7 +219,7 @@ static int f_refresh(lua_State *L) {
 static int f_context(lua_State *L) {
   stance_frame *f = check_frame(L);
   lua_Integer context = luaL_optinteger(L, 3, 32);
-  size_t n, i, len = stance_frame_buf_len(f);
+  size_t n, i, len = stance_frame_buf_len(f), qlen;
   stance_range *sp;
   char *quote, *prefix, *suffix;
   int rc;
@@ -248,9 +248,11 @@ static int f_context(lua_State *L) {
     sp[i].end = (uint32_t)b;
   }
   rc = stance_frame_context(f, sp, (uint32_t)n, (uint32_t)context, &quote, &prefix, &suffix);
+  for (i = 0, qlen = n - 1; rc == STANCE_OK && i < n; i++) /* the quote whole: it may hold a NUL */
+    qlen += stance_frame_to_file(f, sp[i].end) - stance_frame_to_file(f, sp[i].start);
   free(sp);
   if (rc != STANCE_OK) return stance__fail(L, "out of memory", "ENOMEM");
-  lua_pushstring(L, quote);
+  lua_pushlstring(L, quote, qlen);
   lua_pushstring(L, prefix);
   lua_pushstring(L, suffix);
   free(quote);

@@ -74,15 +74,20 @@ static int l_exists(lua_State *L) {
   return 1;
 }
 
-static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+/* names kept with a byte of their kind before them (folders()), compared by the name */
+static int cmp_kinded(const void *a, const void *b) { return strcmp(*(char *const *)a + 1, *(char *const *)b + 1); }
 
 /* folders(dir) -> the names of the folders directly in `dir`, sorted (byte order): real
  * folders only (no link, whatever it points to), no hidden name (".x"), as the listing's
- * rules have it | nil, err, code. One readdir, no walk below them: what a corpus's
- * annotators' folders are found with. */
+ * rules have it; and the names of the symbolic links there (not hidden, sorted), which are
+ * no folder of `dir` | nil, err, code. One readdir, no walk below them: what a corpus's
+ * annotators' folders are found with (and the links among them said).
+ * folders(dir, "hidden") -> the hidden names instead (".x", of anything but "." and "..";
+ * the second table empty): what the listing leaves out, for saying so. */
 static int l_folders(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY), k;
+  int hidden = lua_isstring(L, 2) && strcmp(lua_tostring(L, 2), "hidden") == 0;
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY), k, links;
   DIR *d;
   struct dirent *de;
   char **names = NULL;
@@ -97,11 +102,19 @@ static int l_folders(lua_State *L) {
     struct stat st;
     size_t len;
     char *copy;
-    if (de->d_name[0] == '.') continue;
-    if (de->d_type != DT_DIR) {
+    char kind = 'd';
+    if (hidden) {
+      if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+    } else if (de->d_name[0] == '.') {
+      continue;
+    } else if (de->d_type == DT_LNK) {
+      kind = 'l';
+    } else if (de->d_type != DT_DIR) {
       /* a file system that does not say: ask (a link is no folder here) */
-      if (de->d_type != DT_UNKNOWN || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-          !S_ISDIR(st.st_mode))
+      if (de->d_type != DT_UNKNOWN || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (S_ISLNK(st.st_mode))
+        kind = 'l';
+      else if (!S_ISDIR(st.st_mode))
         continue;
     }
     if (n == cap) {
@@ -112,20 +125,25 @@ static int l_folders(lua_State *L) {
       cap = nc;
     }
     len = strlen(de->d_name);
-    if ((copy = malloc(len + 1)) == NULL) goto oom;
-    memcpy(copy, de->d_name, len + 1);
+    if (len > SIZE_MAX - 2 || (copy = malloc(len + 2)) == NULL) goto oom;
+    copy[0] = kind; /* (sorted by the name after it) */
+    memcpy(copy + 1, de->d_name, len + 1);
     names[n++] = copy;
   }
   closedir(d);
-  if (n > 0) qsort(names, n, sizeof *names, cmp_names);
+  if (n > 0) qsort(names, n, sizeof *names, cmp_kinded);
   lua_createtable(L, n > INT_MAX ? 0 : (int)n, 0);
-  for (i = 0, k = 0; i < n; i++) {
-    lua_pushstring(L, names[i]);
-    lua_rawseti(L, -2, ++k);
+  lua_createtable(L, 0, 0);
+  for (i = 0, k = 0, links = 0; i < n; i++) {
+    lua_pushstring(L, names[i] + 1);
+    if (names[i][0] == 'l')
+      lua_rawseti(L, -2, ++links);
+    else
+      lua_rawseti(L, -3, ++k);
     free(names[i]);
   }
   free(names);
-  return 1;
+  return 2;
 oom:
   closedir(d);
   for (i = 0; i < n; i++) free(names[i]);
@@ -233,7 +251,9 @@ static int opt_bool(lua_State *L, int opts, const char *name) {
  * Replaces the file under its lock (atomic.h). expect_hash: the SHA-256 hex the file must
  * still have ("" = must not exist); on a mismatch nothing is written and the code is
  * "ECHANGED". opts.stamp: the same with the file's stamp (when expect_hash is nil).
- * opts.root: the file must be inside that folder (links resolved), else "EOUTSIDE".
+ * opts.root: the file must be inside that folder (links resolved), else "EOUTSIDE"; an
+ * annotation file of it must have no link among its folders below .stance/annotations/ nor
+ * be one (checked again under the lock), else "ELINK".
  * opts.cache: no fsync (a cache that can be rebuilt). The result has the file's new stamp
  * and the SHA-256 of the data. */
 static int l_write_atomic(lua_State *L) {
@@ -253,7 +273,10 @@ static int l_write_atomic(lua_State *L) {
   o.new_stamp_len = sizeof stamp;
   rc = stance_write_file(path, data, len, &o, err, sizeof err);
   if (rc == 1) return stance__fail(L, err, "ECHANGED");
-  if (rc != 0) return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE" : "EWRITE");
+  if (rc != 0)
+    return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE"
+                                : strstr(err, "a layer's file and folders must be its own") ? "ELINK"
+                                                                                             : "EWRITE");
   lua_pushboolean(L, 1);
   lua_createtable(L, 0, 2);
   lua_pushstring(L, stamp);

@@ -182,6 +182,7 @@ typedef struct encoder {
   int null;    /* stack index of the null value, 0 in ordered mode */
   int cache;   /* stack index of a table: order list -> { key = rank } */
   int ordered; /* stack index of the rank map of the given order, 0 when none */
+  size_t invalid; /* bytes of invalid UTF-8 written as U+FFFD */
 } encoder;
 
 #define UNLISTED ((lua_Integer)1 << 40)
@@ -280,7 +281,7 @@ static void encode_object(encoder *e, int idx, int depth, int map) {
   for (j = 0; j < n; j++) {
     const key_ref *k = &sc->keys[base + j]; /* again each time: a nested object may move them */
     if (j > 0) stance_buf_addc(&sc->buf, ',');
-    stance_json_put_string(&sc->buf, k->s, k->len);
+    e->invalid += stance_json_put_string(&sc->buf, k->s, k->len);
     stance_buf_addc(&sc->buf, ':');
     lua_pushlstring(L, k->s, k->len);
     lua_rawget(L, idx);
@@ -370,7 +371,7 @@ static void encode(encoder *e, int idx, int depth) {
   case LUA_TSTRING: {
     size_t len;
     const char *s = lua_tolstring(L, idx, &len);
-    stance_json_put_string(b, s, len);
+    e->invalid += stance_json_put_string(b, s, len);
     break;
   }
   case LUA_TTABLE:
@@ -396,6 +397,7 @@ static int l_json_encode(lua_State *L) {
   lua_newtable(L);        /* 5 */
   e.cache = 5;
   e.ordered = 0;
+  e.invalid = 0;
   if (!lua_isnil(L, 3)) {
     rank_map(&e, 3); /* 6 */
     e.ordered = 6;
@@ -403,7 +405,8 @@ static int l_json_encode(lua_State *L) {
   encode(&e, 1, 0);
   if (e.sc->buf.oom) return luaL_error(L, "json: out of memory");
   lua_pushlstring(L, e.sc->buf.data ? e.sc->buf.data : "", e.sc->buf.len);
-  return 1;
+  lua_pushinteger(L, (lua_Integer)e.invalid);
+  return 2;
 }
 
 static const luaL_Reg scratch_meta[] = {{"__gc", scratch_gc}, {NULL, NULL}};

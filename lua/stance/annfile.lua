@@ -254,7 +254,7 @@ local function write(file, text)
   local fs = require('stance.fs')
   if file.root then
     -- a link put in the file's place since it was read is neither written through nor replaced
-    local link = require('stance.layer_link').refusal(file.path, file.root)
+    local link = require('stance.layer_link').refusal(file.path, file.root, true)
     if link then return nil, link, 'ELINK' end
     return fs.write_inside(file.root, file.path, text, M.hash(file))
   end
@@ -355,7 +355,7 @@ function M.create(path, store, document, annotator, text, root)
   local fs = require('stance.fs')
   local data = M.render(store, document, annotator, text)
   if root then
-    local link = require('stance.layer_link').refusal(path, root)
+    local link = require('stance.layer_link').refusal(path, root, true)
     if link then return nil, link end
     local ok, err = fs.write_inside(root, path, data, '')
     if not ok then return nil, err end

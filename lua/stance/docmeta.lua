@@ -61,6 +61,17 @@ function M.parse(text, is_document)
   for _, p in ipairs(csv_problems) do
     problems[#problems + 1] = p
   end
+  -- git's conflict markers (a merge of two edits of the table): named as such, their lines
+  -- no rows (the rows between them are, and the second side's are then a document's second row)
+  local kept = {}
+  for _, rec in ipairs(records) do
+    if rec.cols[1] == 1 and H.conflict_marker(table.concat(rec.fields, ',')) then
+      problem(rec.line, 1, 'error', M.CONFLICT)
+    else
+      kept[#kept + 1] = rec
+    end
+  end
+  records = kept
   local header = table.remove(records, 1)
   if not header then
     problem(1, 1, 'error', 'no header line: the first line names the columns, starting with `document`')
@@ -128,6 +139,50 @@ function M.parse(text, is_document)
     end
   end
   return H.sorted(meta)
+end
+
+--- The message of a line git writes around a merge conflict (as annotation files say it,
+--- doc/format.md 7).
+M.CONFLICT = 'unresolved git merge conflict: keep one row per document and remove the marker lines '
+  .. '(<<<<<<<, =======, >>>>>>>)'
+
+--- Whether a line is one git writes around a merge conflict: at column 1, seven `<`, `|`,
+--- `=` or `>`, then the line's end or a space (and a label).
+function H.conflict_marker(line)
+  local c = line:sub(1, 1)
+  if not c:match('^[<|=>]$') or line:sub(1, 7) ~= c:rep(7) then return false end
+  return #line == 7 or line:sub(8, 8) == ' '
+end
+
+--- The error a command that uses the metadata names (a git conflict marker first, as the
+--- summary of an annotation file's errors does), and how many errors there are; nil when
+--- the file has none.
+---@param meta stance.DocMeta
+---@return table|nil problem {line, col, severity, message}
+---@return integer errors
+function M.first_error(meta)
+  local first, n = nil, 0
+  for _, p in ipairs(meta.problems) do
+    if p.severity == 'error' then
+      n = n + 1
+      if not first or (p.message == M.CONFLICT and first.message ~= M.CONFLICT) then first = p end
+    end
+  end
+  return first, n
+end
+
+--- Say on `warn(path, line, message, col)` (the exports' warn) that the metadata a command
+--- uses has errors: its first, at its place, with how many; nothing when it has none. The
+--- values read are used (a spreadsheet's reading), but never silently.
+---@param meta stance.DocMeta
+---@param warn fun(path: string, line: integer|nil, message: string, col: integer|nil)
+---@return boolean said
+function M.warn_errors(meta, warn)
+  local first, n = M.first_error(meta)
+  if not first then return false end
+  warn(M.path, first.line, ('%s (%d error(s)); the metadata is used as far as it could be read (stance check lists '
+    .. 'them)'):format(first.message, n), first.col)
+  return true
 end
 
 --- Load the metadata of the corpus at `root` (empty when it has no file).

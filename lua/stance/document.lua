@@ -11,7 +11,8 @@ M.__index = M
 
 -- modules a script's pass uses for every layer, found once (not when this one loads: they
 -- load it themselves)
-local Layer, AnnFile, Annotation
+local Layer, AnnFile, Annotation, LayerLink
+local find = string.find
 
 --- A document of corpus `c` at `path` (relative); see stance.Corpus:document().
 ---@return stance.Document
@@ -272,7 +273,9 @@ local function existing_layer(self, name)
   -- file is one (no file: no layer, as open_layer finds); else read as open_layer does
   local c = self.corpus
   local lc = c:layer_cache()
-  if lc then
+  LayerLink = LayerLink or require('stance.layer_link')
+  -- (a layer whose folders hold a link is read, and refused, as open_layer reads it)
+  if lc and not LayerLink.folders_said(c, name, self.path) then
     local prefix = c:layer_folder(name)
     local view = lc:view(prefix, self.path)
     if view == nil then return nil end
@@ -321,6 +324,15 @@ local function collect(self, kind, filter)
   if type(names) == 'string' then names = { names } end
   local c = self.corpus
   names = names or c:layer_names()
+  -- no layer read through a link among its folders (said once: stance.layer_link); a document
+  -- in the folder of the one before, with the same names, none refused there: two plain
+  -- searches, no call (at every document of a pass)
+  local last, path = c._link_last, self.path
+  if not (last and last.names == names and find(path, last.prefix, 1, true) == 1
+      and not find(path, '/', last.n + 1, true)) then
+    LayerLink = LayerLink or require('stance.layer_link')
+    names = LayerLink.readable(c, names, path)
+  end
   local any = next(filter) ~= nil and not (next(filter) == 'annotator' and next(filter, 'annotator') == nil)
   -- in a script's pass (the `stance` host), a document's layers all views of the layer cache:
   -- its layers and their annotations made in one call (core.layer_cache's annotations(), as

@@ -29,10 +29,20 @@ end
 
 --- Encode a value on one line: object keys in the order json.ordered gives, then sorted;
 --- raises for what JSON cannot hold (a function, NaN, a key that is not a string, nesting
---- deeper than M.MAX_DEPTH).
+--- deeper than M.MAX_DEPTH). JSON is UTF-8: a byte of a string that starts no well-formed
+--- UTF-8 sequence is written as U+FFFD (M.encode_counted says how many were).
 ---@param v any
 ---@return string
 function M.encode(v)
+  return (core.json_encode(v, M.null))
+end
+
+--- M.encode, and how many bytes of invalid UTF-8 were written as U+FFFD (for an export to
+--- say where it lost them).
+---@param v any
+---@return string
+---@return integer invalid
+function M.encode_counted(v)
   return core.json_encode(v, M.null)
 end
 
@@ -43,7 +53,7 @@ end
 ---@param keys string[]
 ---@return string
 function M.encode_ordered(v, keys)
-  return core.json_encode(v, M.null, keys)
+  return (core.json_encode(v, M.null, keys))
 end
 
 --- Decode one JSON text (strict: a key twice in an object, invalid UTF-8 in a string, an

@@ -7,6 +7,7 @@
 ---@field file table stance.AnnFile
 ---@field dirty boolean
 local M = {}
+local H = {}
 M.__index = M
 
 local CONTEXT = 32 -- code points of prefix and suffix kept for re-anchoring
@@ -111,17 +112,88 @@ end
 
 --- quote, prefix and suffix of spans (code points) in the document's text.
 function M:context(spans)
-  local t = assert(self.doc:model())
-  local s = self.doc:text()
+  return M.context_of(self.doc:text(), assert(self.doc:model()), spans)
+end
+
+--- The quote of `spans` (code points) in `text` (`model`: its core.text), and its context:
+--- CONTEXT code points before and after, up to a NUL byte of the document at most (a value
+--- cannot hold one, doc/format.md 8.4): shorter then, never other text (as src/frame.c).
+---@param text string
+---@param model userdata core.text of `text`
+---@param spans integer[][]
+---@return string quote
+---@return string prefix
+---@return string suffix
+function M.context_of(text, model, spans)
   local parts = {}
   for i, sp in ipairs(spans) do
-    parts[i] = s:sub(t:cp_to_byte(sp[1]) + 1, t:cp_to_byte(sp[2]))
+    parts[i] = text:sub(model:cp_to_byte(sp[1]) + 1, model:cp_to_byte(sp[2]))
   end
   local first, last = spans[1][1], spans[#spans][2]
-  local cps = t:cps()
-  return table.concat(parts, ' '),
-    s:sub(t:cp_to_byte(math.max(0, first - CONTEXT)) + 1, t:cp_to_byte(first)),
-    s:sub(t:cp_to_byte(last) + 1, t:cp_to_byte(math.min(cps, last + CONTEXT)))
+  local cps = model:cps()
+  local prefix = text:sub(model:cp_to_byte(math.max(0, first - CONTEXT)) + 1, model:cp_to_byte(first))
+  local suffix = text:sub(model:cp_to_byte(last) + 1, model:cp_to_byte(math.min(cps, last + CONTEXT)))
+  local z = suffix:find('\0', 1, true)
+  if z then suffix = suffix:sub(1, z - 1) end
+  z = H.last_nul(prefix)
+  if z then prefix = prefix:sub(z + 1) end
+  return table.concat(parts, ' '), prefix, suffix
+end
+
+--- Take out of `store` (spans in code points of `text`) each annotation whose text holds a
+--- NUL byte (its quote could not keep it: M.nul_in_quote), and the relations to it, and give
+--- the others their context up to the NUL (M.context_of); an import's check before it
+--- writes (the editor and scripts refuse such a span the same way).
+--- Calls said(rec, why) for each annotation taken out; returns how many records were.
+---@param store userdata core.store
+---@param text string the document
+---@param said fun(rec: table, why: string)
+---@return integer
+function M.drop_nul(store, text, said)
+  if not text:find('\0', 1, true) then return 0 end
+  local model = require('stance.core').text(text)
+  local gone, n = {}, 0
+  for _, r in ipairs(store:records('annotation')) do
+    local quote, prefix, suffix = M.context_of(text, model, r.spans)
+    local why = M.nul_in_quote(quote, r.spans)
+    if why then
+      gone[r.id] = true
+      said(r, why)
+    elseif r.prefix ~= prefix or r.suffix ~= suffix then
+      -- a context cut at the NUL from the wrong side (a C string): the text next to the quote
+      assert(store:update(r.id, { prefix = prefix, suffix = suffix }))
+    end
+  end
+  for _, r in ipairs(store:records('relation')) do
+    if gone[r.from] or gone[r.to] then gone[r.id] = true end
+  end
+  for id in pairs(gone) do
+    if store:remove(id) then n = n + 1 end
+  end
+  return n
+end
+
+--- The position of the last NUL byte of `s`, or nil.
+function H.last_nul(s)
+  local at, i = nil, 0
+  while true do
+    i = s:find('\0', i + 1, true)
+    if not i then return at end
+    at = i
+  end
+end
+
+--- Why the text of `spans` cannot be an annotation's quote (it holds a NUL byte, which no
+--- value can keep: doc/format.md 8.4), or nil.
+---@param quote string the text of the spans (M:context)
+---@param spans integer[][] code points
+---@return string|nil
+function M.nul_in_quote(quote, spans)
+  local z = quote:find('\0', 1, true)
+  if not z then return nil end
+  return ('the text of %d-%d holds a NUL byte (code point %d): an annotation\'s quote cannot keep one '
+    .. '(doc/format.md 8.4); annotate the text before or after it'):format(spans[1][1], spans[#spans][2],
+    spans[1][1] + require('stance.utf8').len(quote:sub(1, z - 1)))
 end
 
 local function sorted_spans(spans)
@@ -160,6 +232,8 @@ function M:add(kind, fields)
     if not ok then return nil, err end
     rec.spans = spans
     rec.quote, rec.prefix, rec.suffix = self:context(spans)
+    local nul = M.nul_in_quote(rec.quote, spans)
+    if nul then return nil, nul end
   elseif kind == 'relation' then
     for _, which in ipairs({ 'from', 'to' }) do
       local target = fields[which]
@@ -217,6 +291,8 @@ function M:update(id, fields)
     if not ok then return nil, err end
     change.spans = spans
     change.quote, change.prefix, change.suffix = self:context(spans)
+    local nul = M.nul_in_quote(change.quote, spans)
+    if nul then return nil, nul end
   end
   if change.confidence then change.confidence = tostring(change.confidence) end
   change.modified = now()

@@ -43,27 +43,69 @@ function H.not_a_document(root, doc)
   return nil
 end
 
+--- The document whose annotations the file at `path` holds by its place (its path below its
+--- annotator's folder, `.stance` taken off), nil when it is no file of an annotator's folder of
+--- the corpus at `root`: what decides, over the file's `document` record (doc/format.md 8.4).
+---@param root string
+---@param path string
+---@return string|nil
+function M.document_of(root, path)
+  local fs = require('stance.fs')
+  local dir = fs.absolute(root .. '/' .. require('stance.root').annotations) .. '/'
+  local abs = fs.absolute(path)
+  if abs:sub(1, #dir) ~= dir then return nil end
+  return abs:sub(#dir + 1):match('^[^/]+/(.+)%.stance$')
+end
+
+--- The error when the `document` record of the annotation file at `path` (read as `store`,
+--- its text `text`) names another document than its place does (M.document_of): at the
+--- record's line; nil when they agree, or the file has no place or no record.
+---@param root string
+---@param path string
+---@param store stance.Store
+---@param text string|nil
+---@return table|nil problem {line, col, severity, message}
+function M.mismatch(root, path, store, text)
+  local said = store:header().document
+  local placed = said and M.document_of(root, path)
+  if not placed or said == placed then return nil end
+  local line = 1
+  if text then
+    local at = text:sub(1, 9) == 'document ' and 1 or text:find('\ndocument ')
+    if at and at > 1 then
+      local _, nl = text:sub(1, at):gsub('\n', '')
+      line = nl + 1
+    end
+  end
+  return { line = line, col = 1, severity = 'error', message = ('document %q names another document than the '
+    .. "file's place (%s): the place decides (exports, scripts, agreement and stance check read it as %s's); fix the "
+    .. 'record (stance fmt --reanchor leaves the file alone until then)'):format(said, placed, placed) }
+end
+
 --- Re-anchor the annotation file `store` (read from a file below corpus `root`).
 ---@param root string
 ---@param store stance.Store
----@param opts {force: boolean|nil, progress: fun(done: integer, total: integer)|nil}|nil force:
---- check even when the hash matches; progress: called as the annotations are gone through
+---@param opts {force: boolean|nil, progress: fun(done: integer, total: integer)|nil, document: string|nil}|nil
+--- force: check even when the hash matches; progress: called as the annotations are gone
+--- through; document: the document of the file's place (M.document_of), which decides over
+--- its `document` record
 ---@return stance.ReanchorResult
 function M.run(root, store, opts)
   opts = opts or {}
   local core = require('stance.core')
   local h = store:header()
-  local res = { checked = false, document = h.document, kept = 0, moved = 0, fuzzy = 0, orphaned = 0, outcomes = {} }
-  if not h.document then return res end
+  local doc = opts.document or h.document
+  local res = { checked = false, document = doc, kept = 0, moved = 0, fuzzy = 0, orphaned = 0, outcomes = {} }
+  if not doc then return res end
   -- the header is the file's word, not ours: only a document of the corpus is read (a
   -- regular file inside it that its globs take: never .git/config, whose text would be
   -- copied into the file as context)
-  local why = H.not_a_document(root, h.document)
+  local why = H.not_a_document(root, doc)
   if why then
     res.refused = why
     return res
   end
-  local text, err, code = require('stance.fs').read(root .. '/' .. h.document, root)
+  local text, err, code = require('stance.fs').read(root .. '/' .. doc, root)
   if not text then
     if code == 'ENOENT' then
       res.missing = true
@@ -154,13 +196,14 @@ function M.problems(res, text)
 end
 
 --- The file's new text after re-anchoring: moved annotations at their new place with
---- fresh quote and context, orphans as they were, the document's hash.
+--- fresh quote and context, orphans as they were, the document's hash (none when it holds
+--- an orphan: its offsets count in no one text, doc/format.md 8.3).
 ---@param res stance.ReanchorResult
 ---@param context integer|nil code points of prefix and suffix (default 32)
 ---@return string
 function M.write(res, context)
   res.frame:refresh(res.store, context or 32)
-  res.store:set_header('hash', res.hash)
+  res.store:set_header('hash', (res.orphaned or 0) == 0 and res.hash or nil)
   return res.frame:write(res.store)
 end
 

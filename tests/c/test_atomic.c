@@ -141,9 +141,53 @@ static void nothing_is_read_or_written_outside_the_root(void) {
   tmp_cleanup(out);
 }
 
+/* A link at a layer's folder or a folder between, inside the corpus, is not written through
+ * (adversary 14, finding 14): the write is refused naming the link, the file it leads to
+ * untouched; a real folder there is written to. */
+static void nothing_is_written_through_a_link_among_a_layers_folders(void) {
+  char dir[256], root[320], path[512], link[512], err[512];
+  stance_write_opts o;
+  char *data;
+  size_t len;
+  snprintf(dir, sizeof dir, "%s", tmp_dir());
+  snprintf(root, sizeof root, "%s/corpus", dir);
+  tmp_write(dir, "corpus/.stance/annotations/ben/sub/x.txt.stance", "ben", (size_t)-1);
+  tmp_write(dir, "corpus/.stance/annotations/ana/y.txt.stance", "ana", (size_t)-1);
+  snprintf(link, sizeof link, "%s/.stance/annotations/ana/sub", root);
+  CHECK_INT(symlink("../ben/sub", link), 0);
+  memset(&o, 0, sizeof o);
+  o.root = root;
+  snprintf(path, sizeof path, "%s/.stance/annotations/ana/sub/x.txt.stance", root);
+  CHECK_INT(stance_check_layer_path(root, path, err, sizeof err), STANCE_ELINK);
+  CHECK(strstr(err, "/.stance/annotations/ana/sub: a symbolic link") != NULL);
+  CHECK_INT(stance_write_file(path, "ana", 3, &o, err, sizeof err), -1);
+  CHECK(strstr(err, "/.stance/annotations/ana/sub: a symbolic link") != NULL);
+  snprintf(path, sizeof path, "%s/.stance/annotations/ben/sub/x.txt.stance", root);
+  CHECK_INT(stance_read_file(path, root, 0, &data, &len, err, sizeof err), 0);
+  CHECK(len == 3 && memcmp(data, "ben", 3) == 0);
+  free(data);
+  /* the annotator's folder itself, and the file itself */
+  snprintf(link, sizeof link, "%s/.stance/annotations/eve", root);
+  CHECK_INT(symlink("ben", link), 0);
+  snprintf(path, sizeof path, "%s/.stance/annotations/eve/sub/x.txt.stance", root);
+  CHECK_INT(stance_write_file(path, "eve", 3, &o, err, sizeof err), -1);
+  CHECK(strstr(err, "/.stance/annotations/eve: a symbolic link") != NULL);
+  snprintf(link, sizeof link, "%s/.stance/annotations/ana/z.txt.stance", root);
+  CHECK_INT(symlink("y.txt.stance", link), 0);
+  CHECK_INT(stance_write_file(link, "z", 1, &o, err, sizeof err), -1);
+  CHECK(strstr(err, "z.txt.stance: a symbolic link") != NULL);
+  /* a real folder: written */
+  snprintf(path, sizeof path, "%s/.stance/annotations/ana/y.txt.stance", root);
+  CHECK_INT(stance_write_file(path, "ana2", 4, &o, err, sizeof err), 0);
+  /* a path not below the annotations folder is not this rule's */
+  CHECK_INT(stance_check_layer_path(root, link + strlen(root) + 1, err, sizeof err), 0);
+  tmp_cleanup(dir);
+}
+
 const test_case atomic_tests[] = {
     {"lock_with_flock", lock_with_flock},
     {"lock_with_lock_files", lock_with_lock_files},
     {"write_checks_what_it_replaces_and_clears_leftovers", write_checks_what_it_replaces_and_clears_leftovers},
     {"nothing_is_read_or_written_outside_the_root", nothing_is_read_or_written_outside_the_root},
+    {"nothing_is_written_through_a_link_among_a_layers_folders", nothing_is_written_through_a_link_among_a_layers_folders},
     {NULL, NULL}};

@@ -388,11 +388,14 @@ describe('agreement on a corpus', function()
     -- x2 is past the end of the text (its text is gone): not counted, and said
     assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
     assert.falsy(out:find('covering no sentence', 1, true), out)
-    -- a layer whose folder's name holds a line end: quoted, one line still
+    -- a folder whose name holds a line end is no layer (stance never names one so, adversary
+    -- 14 finding 4): left out, said on one line on stderr, exit 1
     done_file(d, 'c\nd', 'a.txt')
-    out = T.stance_run({ 'agree', '--field', 'stance' }, nil, d)
-    assert.truthy(out:find('agreement of ana, ben, "c\\nd" on 1 of 1', 1, true), out)
-    assert.truthy(out:find('\ndocument%s+ana%s+ben%s+"c\\nd"\n'), out)
+    out, err, code = T.stance_run({ 'agree', '--field', 'stance' }, nil, d)
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(out:find('agreement of ana, ben on 1 of 1', 1, true), out)
+    assert.truthy(err:find(".stance/annotations/c\\nd:1:1: a folder named c\\nd, a name stance never gives", 1, true),
+      err)
     os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations/c\nd'))
     local r = json.decode((T.stance_run({ 'agree', '--json', '--field', 'stance' }, nil, d)))
     assert.are.same({ 'favor', 'against', 'none', '(no stance)', json.null }, r.fields[1].values)

@@ -886,6 +886,25 @@ describe('brat import: what every writer checks', function()
     assert.truthy(err:find('b.ann: warning: the corpus has b.txt, which is not a regular file; skipped', 1, true), err)
   end)
 
+  it('names and counts the .ann files of hidden folders and hidden names it leaves out', function()
+    local src = T.tmpdir()
+    for _, p in ipairs({ '.git/hooks/x', '.stance/annotations/ana/y', 'b', 'sub/.hid/z', 'sub/.w' }) do
+      T.write(src .. '/' .. p .. '.txt', TEXT)
+      T.write(src .. '/' .. p .. '.ann', 'T1\tcon 0 9\tSanctions\n')
+    end
+    local d = corpus(GEN)
+    local out, err, code = stance_cmd(d, 'import --from brat ' .. T.q(src))
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(out:find('imported 1 document(s), 1 record(s) as brat from ' .. src .. '; 4 skipped', 1, true), out)
+    for _, p in ipairs({ { '.git/hooks/x.ann', '.git' }, { '.stance/annotations/ana/y.ann', '.stance' },
+      { 'sub/.hid/z.ann', '.hid' }, { 'sub/.w.ann', '.w.ann' } }) do
+      assert.truthy(err:find(('%s/%s: warning: %s is hidden: an import never reads hidden files or folders'):format(src,
+        p[1], p[2]), 1, true), err)
+    end
+    assert.is_false(T.exists(d .. '/.git'))
+    assert.is_false(T.exists(d .. '/sub/.w.txt'))
+  end)
+
   it('writes nothing when the layer folder is a link out: no document, no schema addition', function()
     local d = corpus(GEN)
     local outside = T.tmpdir()

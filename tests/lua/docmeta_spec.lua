@@ -222,4 +222,34 @@ describe('document metadata on the command line', function()
     assert.truthy(err2:find("no column 'nope' in .stance/documents.csv (columns: title, author, outlet, date, genre, "
       .. 'document)', 1, true), err2)
   end)
+
+  it('names git conflict markers as such, and stats --by and exports say they used a table with errors', function()
+    local m = messages(docmeta.parse('document,outlet\n<<<<<<< HEAD\na.txt,A\n=======\na.txt,B\n>>>>>>> theirs\n'))
+    assert.are.same({ '2:1: error: ' .. docmeta.CONFLICT, '4:1: error: ' .. docmeta.CONFLICT,
+      '5:1: error: document "a.txt" has a row already (line 3): this one is left out',
+      '6:1: error: ' .. docmeta.CONFLICT }, m)
+    assert.truthy(docmeta.CONFLICT:find('^unresolved git merge conflict'))
+    local d = T.tmpdir() .. '/c'
+    T.run(('cp -r %s %s'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+    local path = d .. '/.stance/documents.csv'
+    local lines = T.lines(T.read(path))
+    table.insert(lines, 3, '<<<<<<< HEAD')
+    table.insert(lines, 5, '=======')
+    table.insert(lines, 6, (lines[4]:gsub('City Herald', 'Other Herald')))
+    table.insert(lines, 7, '>>>>>>> theirs')
+    T.write(path, table.concat(lines, '\n') .. '\n')
+    local cout = T.stance_run({ 'check' }, nil, d)
+    assert.truthy(cout:find('.stance/documents.csv:3:1: error: unresolved git merge conflict', 1, true), cout)
+    local said = '.stance/documents.csv:3:1: warning: unresolved git merge conflict'
+    for _, args in ipairs({ { 'stats', '--by', 'outlet' }, { 'export', '--to', 'csv' }, { 'export', '--to', 'jsonl' } }) do
+      local out, err, code = T.stance_run(args, nil, d)
+      assert.are.equal(1, code, err)
+      assert.truthy(err:find(said, 1, true), err)
+      assert.truthy(err:find('(4 error(s)); the metadata is used as far as it could be read', 1, true), err)
+      assert.truthy(out:find('City Herald', 1, true), out) -- what could be read is used
+    end
+    -- plain stats uses no metadata: nothing said
+    local _, err, code = T.stance_run({ 'stats' }, nil, d)
+    assert.are.equal(0, code, err)
+  end)
 end)

@@ -251,6 +251,31 @@ describe('watch auto', function()
     assert.is_false(T.exists(d .. '/.stance/watch.failed'))
   end)
 
+  it('says once why none starts: a link at .stance/watch.log, a file at .stance/watch.sock', function()
+    if not linux then return pending('no inotify on this system') end
+    local d = new(true)
+    local away = T.tmpdir() .. '/pwned-log'
+    assert(os.execute(('ln -s %s %s'):format(T.q(away), T.q(d .. '/.stance/watch.log'))))
+    local n, err = count_env(d, false)
+    assert.are.equal(2, n)
+    assert.truthy(err:find('stance: .stance/watch.log is a symbolic link (to ' .. away .. ')', 1, true), err)
+    assert.truthy(T.read(d .. '/.stance/watch.failed'):find('.stance/watch.log is a symbolic link', 1, true))
+    local _, again = count_env(d, false)
+    assert.are.equal('', again) -- said once: watch.failed says it from then on
+    sleep(0.3)
+    assert.are.same({}, watchers(d))
+    assert.is_false(T.exists(away)) -- nothing written through it
+    os.remove(d .. '/.stance/watch.log')
+    os.remove(d .. '/.stance/watch.failed')
+    T.write(d .. '/.stance/watch.sock', 'committed\n')
+    local _, serr = count_env(d, false)
+    assert.truthy(serr:find('stance: .stance/watch.sock is a file, not a socket', 1, true), serr)
+    assert.truthy(T.read(d .. '/.stance/watch.failed'):find('not a socket', 1, true))
+    sleep(0.3)
+    assert.are.same({}, watchers(d))
+    assert.are.equal('committed\n', T.read(d .. '/.stance/watch.sock'))
+  end)
+
   it('a watcher answers no to a search of another build of stance', function()
     if not linux then return pending('no inotify on this system') end
     local d = new(true)

@@ -72,7 +72,7 @@ function cmd.run(opts, args)
   local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   -- layer files that are links: never counted as anyone's, and said (stance.layer_link)
-  require('stance.layer_link').warn_all(c.root)
+  local left = require('stance.layer_link').warn_all(c.root)
   local report, rerr = c:agreement({ annotators = list(opts.annotators), unit = unit, fields = fields,
     targets = list(opts.target), in_progress = opts['in-progress'] and true or nil,
     disagreements = opts.disagreements and true or nil })
@@ -93,7 +93,8 @@ function cmd.run(opts, args)
     end
     return cmd.INCOMPLETE
   end
-  return 0
+  -- a layer left out (a link, a folder that is no annotator's: said above) exits 1
+  return left > 0 and 1 or 0
 end
 
 --- The exit status when an annotator's file has errors (the figures leave them out).

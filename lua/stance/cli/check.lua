@@ -40,6 +40,7 @@ function cmd.run(opts, args)
       files[#files + 1] = f
     end
     what = H.checked(root, files, schema_path, meta_path)
+    H.folders(root, files)
   else
     local err
     files, err = require('stance.cli.args').files(args)
@@ -125,9 +126,35 @@ function H.checked(root, files, schema_path, meta_path)
   return docs and ('%s of a corpus of %s'):format(list, H.plural(docs, 'document')) or list
 end
 
+--- The links below the annotations folder that are no annotation file (an annotator's
+--- folder, a folder between: nothing below them is listed, nor read) and the folders there
+--- whose name stance never makes and that hold no annotation file (each of those is said at
+--- its line 1): added to `files`, each said at its line 1 (stance.layer_link).
+function H.folders(root, files)
+  H.folder_said = {}
+  local listed = {}
+  for _, f in ipairs(files) do
+    listed[f] = true
+  end
+  for _, l in ipairs(require('stance.layer_link').scan(root)) do
+    local holds = false
+    if l.bad then
+      for _, f in ipairs(files) do
+        if f:sub(1, #l.path + 1) == l.path .. '/' then holds = true break end
+      end
+    end
+    if not listed[l.path] and not holds then
+      files[#files + 1] = l.path
+      H.folder_said[l.path] = l.message
+    end
+  end
+end
+
 --- Problems of one file: a schema is parsed as a schema, anything else as annotations
 --- checked against the schema of the corpus it is in.
 function H.check_file(path, schemas)
+  local said = H.folder_said and H.folder_said[path]
+  if said then return { { line = 1, col = 1, severity = 'error', message = said } } end
   if path:match('documents%.csv$') then return H.check_metadata(path) end
   local fs = require('stance.fs')
   local schema = require('stance.schema')
@@ -162,6 +189,7 @@ function H.check_file(path, schemas)
     -- the document changed since the file was written: where is each annotation now?
     -- (always checked: orphans written back after a re-anchoring stay listed)
     local res = require('stance.reanchor').run(root, store, { force = true,
+      document = require('stance.reanchor').document_of(root, path),
       progress = H.bar and function(done, total) H.bar:within(done, total) end })
     H.anchored[#H.anchored + 1] = res
     for _, p in ipairs(require('stance.reanchor').problems(res, text)) do
@@ -272,6 +300,9 @@ function H.check_layer_place(path, root, store, text, problems)
   if abs:sub(1, #dir) ~= dir then return end
   local folder = abs:sub(#dir + 1):match('^([^/]+)/')
   if not folder then return end
+  -- a `document` record that names another document than the file's place: the place decides
+  local mismatch = require('stance.reanchor').mismatch(root, path, store, text)
+  if mismatch then problems[#problems + 1] = mismatch end
   local who = store:header().annotator
   if who and R.slug(who) ~= folder then
     local line = 1

@@ -63,21 +63,28 @@ local function show(v)
     return table.concat(parts, ',')
   end
   if v == nil then return '(none)' end
-  v = tostring(v):gsub('\n', '\\n')
-  if #v > 60 then v = v:sub(1, 57) .. '...' end
+  -- a value from a collaborator's file: control characters shown escaped, never acting on
+  -- the terminal git runs this driver in (`git log -p` of a pulled branch)
+  v = require('stance.utf8').printable(tostring(v))
+  if #v > 60 then v = v:sub(1, 57):gsub('[\192-\255][\128-\191]*$', '') .. '...' end -- at a character
   return v
 end
 
+-- A name from the file (a label, a target, an ID) whole, its control characters escaped.
+local function named(v)
+  return require('stance.utf8').printable(tostring(v))
+end
+
 local function what(r)
-  local bits = { r.kind, r.id }
-  if r.conflict then bits[#bits + 1] = '[conflict ' .. r.conflict .. ']' end
+  local bits = { r.kind, named(r.id) }
+  if r.conflict then bits[#bits + 1] = '[conflict ' .. named(r.conflict) .. ']' end
   -- the arrow is kept for changes (old -> new): a label's target and a relation's ends are
   -- named in words
   if r.kind == 'relation' then
-    bits[#bits + 1] = ('%s (from %s to %s)'):format(r.type or '?', r.from or '?', r.to or '?')
+    bits[#bits + 1] = ('%s (from %s to %s)'):format(named(r.type or '?'), named(r.from or '?'), named(r.to or '?'))
   else
-    bits[#bits + 1] = r.label or r.stance or '?'
-    if r.target then bits[#bits + 1] = '(target ' .. r.target .. ')' end
+    bits[#bits + 1] = named(r.label or r.stance or '?')
+    if r.target then bits[#bits + 1] = '(target ' .. named(r.target) .. ')' end
   end
   if r.quote then bits[#bits + 1] = '"' .. show(r.quote) .. '"' end
   return table.concat(bits, ' ')
@@ -129,7 +136,7 @@ function cmd.lines(a, b)
       end
       table.sort(others)
       for _, f in ipairs(others) do
-        changes[#changes + 1] = ('%s %s -> %s'):format(NAMES[f] or f, show(ra[f]), show(rb[f]))
+        changes[#changes + 1] = ('%s %s -> %s'):format(named(NAMES[f] or f), show(ra[f]), show(rb[f]))
       end
       out[#out + 1] = '~ ' .. what(rb) .. ': ' .. table.concat(changes, '; ')
     end
@@ -146,18 +153,19 @@ function cmd.run(_, args)
   local a, aerr = load(pa)
   local b, berr = load(pb)
   if not a or not b then
+    local printable = require('stance.utf8').printable
     for _, e in ipairs({ aerr or false, berr or false }) do
-      if e then io.stderr:write('stance diff: ', e, '\n') end
+      if e then io.stderr:write('stance diff: ', printable(e), '\n') end
     end
     -- git stops at a diff driver that fails: say it in the diff and let it go on
     if name then
-      io.stdout:write('stance diff ', name, ': not compared: ', aerr or berr, '\n')
+      io.stdout:write('stance diff ', printable(name), ': not compared: ', printable(aerr or berr), '\n')
       return 0
     end
     return 2
   end
   local lines = cmd.lines(a, b)
-  if name and #lines > 0 then io.stdout:write('stance diff ', name, '\n') end
+  if name and #lines > 0 then io.stdout:write('stance diff ', require('stance.utf8').printable(name), '\n') end
   for _, l in ipairs(lines) do
     io.stdout:write(l, '\n')
   end

@@ -178,7 +178,7 @@ function cmd.run(opts, args)
       buf.parts[#buf.parts + 1] = s
     end
   end
-  local emit = require(module).writer(buf, unit, rows.meta_fields(c))
+  local emit = require(module).writer(buf, unit, rows.meta_fields(c), report:lossy_once())
   local function flush()
     sink:write(table.concat(buf.parts))
     buf.parts = {}

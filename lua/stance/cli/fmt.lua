@@ -61,9 +61,16 @@ function cmd.run(opts, args)
         refused = refused + 1
         say(io.stderr, ('stance fmt: %s: %d error(s), left alone (see stance check)\n'):format(path, file.errors))
       elseif opts.reanchor and not opts.check then
-        local res = root and require('stance.reanchor').run(root, file.store,
-          { progress = bar and function(done, total) bar:within(done, total) end })
-        if res and res.refused then
+        local R = require('stance.reanchor')
+        -- a `document` record that names another document than the file's place: not rewritten
+        local mismatch = root and R.mismatch(root, path, file.store, file.text)
+        local res = root and not mismatch and R.run(root, file.store,
+          { document = R.document_of(root, path),
+            progress = bar and function(done, total) bar:within(done, total) end })
+        if mismatch then
+          refused = refused + 1
+          say(io.stderr, ('stance fmt: %s:%d:%d: %s\n'):format(path, mismatch.line, mismatch.col, mismatch.message))
+        elseif res and res.refused then
           refused = refused + 1
           say(io.stderr, ('stance fmt: %s: document %q is not read: %s\n'):format(path, res.document, res.refused))
         elseif res and res.checked then

@@ -12,7 +12,9 @@ local cmd = {
     'A layer file with errors that the script reads (doc:annotations() gives what it lets us',
     'read, doc:errors() each such file\'s first error) is said once on stderr as',
     'FILE:LINE:COL: message; then the run exits with status 1 unless the script returns its',
-    'own exit status (it handled them): an integer, or true (0) or false (1).',
+    'own exit status (it handled them): an integer, or true (0) or false (1). A layer left',
+    'out because its file or one of its folders is a symbolic link, or its folder has a name',
+    'stance never gives one (doc/format.md 8.4), is said and ends the run the same way.',
   }, '\n'),
   args = { min = 1 },
   stop_at_positional = true,
@@ -45,6 +47,13 @@ function cmd.run(_, args)
   if math.type(res) == 'integer' then return res end
   if res == true then return 0 end -- (a status of its own: handled)
   if res == false then return 1 end
+  local ll = package.loaded['stance.layer_link'] -- (loaded when a layer met one)
+  local left = ll and ll.left or 0
+  if left > 0 then
+    io.stderr:write(('stance run: %d layer(s) or layer file(s) left out (links, or folders that are no annotator\'s: '
+      .. 'said above); a script that handles them returns its exit status\n'):format(left))
+    return 1
+  end
   if layer_errors.met > 0 then
     io.stderr:write(('stance run: %d layer file(s) with errors read in part (the annotations above not all there); '
       .. 'a script that handles them returns its exit status\n'):format(layer_errors.met))

@@ -101,6 +101,8 @@ end
 function H.by(c, opts)
   local column = opts.by
   local meta = c:metadata()
+  -- a table with errors (git's conflict markers, a quote never closed) is used as read, said
+  require('stance.docmeta').warn_errors(meta, opts.report:as_warn())
   local known = column == 'document'
   for _, name in ipairs(meta.columns) do
     if name == column then known = true end
@@ -178,18 +180,22 @@ function H.by(c, opts)
 end
 
 --- Rows of cells as aligned text: the first two columns to the left, numbers to the right.
+--- Cells come from files (metadata values, the schema's names): control characters are
+--- shown escaped, never acting (stance.utf8.printable).
 function H.align(rows)
+  local u = require('stance.utf8')
   local width = {}
   for _, r in ipairs(rows) do
     for i, cell in ipairs(r) do
-      width[i] = math.max(width[i] or 0, require('stance.utf8').len(cell))
+      r[i] = u.printable(cell)
+      width[i] = math.max(width[i] or 0, u.len(r[i]))
     end
   end
   local out = {}
   for _, r in ipairs(rows) do
     local cells = {}
     for i, cell in ipairs(r) do
-      local pad = (' '):rep(width[i] - require('stance.utf8').len(cell))
+      local pad = (' '):rep(width[i] - u.len(cell))
       cells[i] = i <= 2 and (cell .. pad) or (pad .. cell)
     end
     out[#out + 1] = (table.concat(cells, '  '):gsub('%s+$', ''))

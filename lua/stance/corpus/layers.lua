@@ -92,6 +92,7 @@ function L:save_layer_cache()
   -- the end of a pass: the folders' descriptors closed (opened again when asked)
   local ds = rawget(self, '_annotations_stamp')
   if ds then ds:release() end
+  require('stance.layer_link').forget(self)
   local lc = rawget(self, '_lcache')
   if not lc then return true end
   lc:release()
@@ -116,18 +117,27 @@ function L:annotators()
   local core = require('stance.core')
   local seen, out = {}, {}
   -- names only: no stat of each annotation file
+  local slug = require('stance.root').slug
   for _, path in ipairs(core.list(dir, { ext = { 'stance' }, names = true }) or {}) do
     local name = path:match('^([^/]+)/')
-    if name and not seen[name] then
+    -- a layer is its folder: one named as stance never names one is none (stance.layer_link)
+    if name and not seen[name] and slug(name) == name then
       seen[name] = true
       out[#out + 1] = name
     end
   end
   -- the folders without a layer yet: a file written into one later changes that folder only
-  local empty = {}
-  for _, name in ipairs(core.folders(dir) or {}) do
-    if not seen[name] then empty[#empty + 1] = dir .. '/' .. name end
+  local empty, bad = {}, {}
+  local folders, links = core.folders(dir)
+  for _, name in ipairs(folders or {}) do
+    if slug(name) ~= name then
+      bad[#bad + 1] = name
+    elseif not seen[name] then
+      empty[#empty + 1] = dir .. '/' .. name
+    end
   end
+  -- what is no layer among the annotators' folders: said (stance.layer_link)
+  if (links and #links > 0) or #bad > 0 then require('stance.layer_link').say_folders(self.root, links or {}, bad) end
   self._annotators_empty, self._annotators_stamp = empty, H.folder_stamp(dir, empty)
   self._annotators = H.with_unsaved(self, out, seen)
   return self._annotators
@@ -177,13 +187,25 @@ function L:layer_names()
     ds = require('stance.core').dir_stamp(self.root .. '/' .. require('stance.root').annotations)
     self._annotations_stamp = ds
   end
-  if ds:changed() then self._layer_names = nil end
-  if self._layer_names then return self._layer_names end
-  local out = require('stance.core').folders(self.root .. '/' .. require('stance.root').annotations) or {}
-  local seen = {}
-  for _, name in ipairs(out) do
-    seen[name] = true
+  if ds:changed() then
+    self._layer_names = nil
+    require('stance.layer_link').forget(self) -- (its folders asked again)
   end
+  if self._layer_names then return self._layer_names end
+  local slug = require('stance.root').slug
+  local out, seen, bad = {}, {}, {}
+  local folders, links = require('stance.core').folders(self.root .. '/' .. require('stance.root').annotations)
+  for _, name in ipairs(folders or {}) do
+    -- a layer is its folder: one named as stance never names one is none (stance.layer_link)
+    if slug(name) == name then
+      seen[name] = true
+      out[#out + 1] = name
+    else
+      bad[#bad + 1] = name
+    end
+  end
+  -- what is no layer among them (a link, a folder stance never makes): said
+  if (links and #links > 0) or #bad > 0 then require('stance.layer_link').say_folders(self.root, links or {}, bad) end
   self._layer_names = H.with_unsaved(self, out, seen)
   return self._layer_names
 end

@@ -163,6 +163,21 @@ function M.trim(buf, a, b)
   return a + lead, b - trail
 end
 
+--- Whether the text of `spans` (buffer bytes) can be a quote: not when it holds a NUL byte,
+--- which no value can keep (doc/format.md 8.4; scripts refuse it the same way, stance.layer).
+---@return boolean|nil ok
+---@return string|nil err
+function H.no_nul(s, spans)
+  local frame = s:get_frame()
+  local quote = frame:context(spans, 0)
+  if not quote:find('\0', 1, true) then return true end
+  local cps = {}
+  for i, sp in ipairs(spans) do
+    cps[i] = { frame:buf_to_cp(sp[1]), frame:buf_to_cp(sp[2]) }
+  end
+  return nil, R['stance.layer'].nul_in_quote(quote, cps)
+end
+
 --- Create an annotation over `spans` (buffer bytes) with `fields` (label, target, ...).
 ---@param s stance.Session
 ---@param spans integer[][]
@@ -184,6 +199,8 @@ function M.create(s, spans, fields)
   if #spans > 1 then table.sort(spans, function(x, y) return x[1] < y[1] end) end
   local total = R['stance.editor.where'].size(s.buf)
   ok, err = validate.spans(spans, total)
+  if not ok then return nil, err end
+  ok, err = H.no_nul(s, spans)
   if not ok then return nil, err end
   rec.spans = spans
   rec.author = rec.author or (s.annotator ~= s.store:header('annotator') and s.annotator or nil)
@@ -269,6 +286,8 @@ function M.resize(s, id, spans)
   table.sort(copy, function(x, y) return x[1] < y[1] end)
   local total = R['stance.editor.where'].size(s.buf)
   local ok, err = R['stance.validate'].spans(copy, total)
+  if not ok then return nil, err end
+  ok, err = H.no_nul(s, copy)
   if not ok then return nil, err end
   local change = { spans = copy, modified = now() }
   local back = { spans = rec.spans, modified = rec.modified or false }

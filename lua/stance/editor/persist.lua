@@ -250,9 +250,9 @@ end
 --- (s.readonly says why), tried again once the file there changes.
 function H.refuse_link(s, link)
   local where = require('stance.annfile').first_error(s.path, { link }, s.corpus.root)
-  s.readonly = ('your layer is a link: remove it to save your changes (kept here); %s; not saved through it,'
-    .. ' your changes are kept in this session and saved once a file is there, nothing more can be changed until'
-    .. ' then'):format(where)
+  s.readonly = ('%s: remove it to save your changes (kept here); %s; not saved through it, your changes are kept in'
+    .. ' this session and saved once a file is there, nothing more can be changed until then'):format(
+    link.folder and 'a folder of your layer is a link' or 'your layer is a link', where)
   s.readonly_disk = require('stance.editor.session').stamp(s.path)
 end
 

@@ -141,7 +141,8 @@ function M:read_layer(annotator)
   if link then
     R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
     return R['stance.core'].store(), { path = path, stamp = stamp, errors = 1, problems = { link }, size = 0,
-      exists = true, link = true }, { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
+      exists = true, link = link.folder and 'folder' or true },
+      { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
   end
   local pre = R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
   local cached, raw
@@ -215,7 +216,10 @@ end
 ---@return string
 function M:unwritable(file)
   local where, n = R['stance.annfile'].first_error(file.path, file.problems, self.corpus.root)
-  if file.link then
+  if file.link == 'folder' then
+    return ('a folder of your layer is a link: remove it to annotate; %s; nothing can be annotated or changed until'
+      .. ' the folder is your own'):format(where)
+  elseif file.link then
     return ('your layer is a link: remove it to annotate; %s; nothing can be annotated or changed until it is'
       .. ' a file of its own'):format(where)
   end

@@ -98,11 +98,18 @@ function H.write(s, args)
       .. ' written'):format(s.rel, s.store:count('annotation'), s.annotator))
     return
   end
+  -- a link in your layer's place or among its folders: said on one line (whole in :messages),
+  -- as the session says it, never a Press ENTER prompt
+  local link = require('stance.layer_link').problem(s.path, s.corpus.root)
   if not s.dirty then -- nothing of yours waits: the file on disk has errors
-    return H.say(('"%s": nothing to write; %s'):format(s.rel, err), 'WarningMsg')
+    local msg = ('"%s": nothing to write; %s'):format(s.rel, err)
+    if link then return require('stance.notify').line(msg, vim.log.levels.WARN) end
+    return H.say(msg, 'WarningMsg')
   end
   M.sync(s, true)
-  H.say(('"%s": annotations not written: %s. %s'):format(s.rel, err, H.options(s)), 'ErrorMsg')
+  local msg = ('"%s": annotations not written: %s. %s'):format(s.rel, err, H.options(s))
+  if link then return require('stance.notify').line(msg, vim.log.levels.ERROR) end
+  H.say(msg, 'ErrorMsg')
 end
 
 --- What one can do with the changes of `s` that cannot be written.

@@ -6,8 +6,10 @@ local M = {}
 ---@param out file* where to write
 ---@param unit string a unit of stance.export.rows (its kinds of rows)
 ---@param extra string[]|nil fields after the fixed ones (stance.export.rows.meta_fields)
+---@param lossy fun(path: string, line: integer|nil, what: string, n: integer)|nil told of a row
+--- whose strings held bytes of invalid UTF-8 (written as U+FFFD: JSON is UTF-8)
 ---@return fun(row: table)
-function M.writer(out, unit, extra)
+function M.writer(out, unit, extra, lossy)
   local json = require('stance.json')
   local rows = require('stance.export.rows')
   local fields = {}
@@ -37,7 +39,12 @@ function M.writer(out, unit, extra)
     if row.spans then row.spans = json.array(row.spans) end
     if row.done then row.done = json.array(row.done) end
     if row.targets then row.targets = json.array(row.targets) end
-    out:write(json.encode(json.ordered(row, fields[row.kind or unit])), '\n')
+    local text, invalid = json.encode_counted(json.ordered(row, fields[row.kind or unit]))
+    if invalid > 0 and lossy then
+      lossy(row.document or '?', row.line, ('%s%s'):format(row.kind or unit,
+        row.id and (' %s of %s'):format(row.id, row.annotator or '?') or ''), invalid)
+    end
+    out:write(text, '\n')
   end
 end
 

@@ -64,6 +64,7 @@ function M.each(c, opts, emit, warn)
   local names = opts.names or require('stance.cli.args').list(opts.annotator)
   local kinds = M.units[opts.unit or 'annotation']
   local meta = c:metadata()
+  require('stance.docmeta').warn_errors(meta, warn) -- its doc_ columns read as far as they could be
   for _, path in ipairs(c:paths()) do
     local ok, rows = pcall(H.rows, c, path, names, kinds, warn)
     if ok then

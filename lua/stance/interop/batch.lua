@@ -25,7 +25,7 @@ function M:add(rel, data, expect)
   local ok, err = fs.inside(self.root, rel)
   if not ok then return nil, err end
   -- an annotation file that is a link (even a broken one) is never replaced (stance.layer_link)
-  local link = require('stance.layer_link').refusal(self.root .. '/' .. rel, self.root)
+  local link = require('stance.layer_link').refusal(self.root .. '/' .. rel, self.root, true)
   if link then return nil, link end
   local dir = rel:match('^(.*)/[^/]*$')
   if dir and not self.dirs[dir] then

@@ -38,7 +38,44 @@ function H.pairs(dir)
       out_[#out_ + 1] = { ann = e.path, error = why }
     end
   end
+  -- .ann files the listing leaves out, hidden (".git/hooks/x.ann", ".x.ann"): never imported
+  -- (nothing is read from .git or .stance), but counted and named as skipped, as links are
+  for _, rel in ipairs(H.hidden_anns(dir)) do
+    local hidden = ('/' .. rel):match('/(%.[^/]*)')
+    out_[#out_ + 1] = { ann = rel, error = ('%s is hidden: an import never reads hidden files or folders (.git, '
+      .. '.stance)'):format(hidden) }
+  end
+  table.sort(out_, function(a, b) return a.ann < b.ann end)
   return out_
+end
+
+--- The .ann files below `dir` that have a hidden name or are in a hidden folder (at any
+--- depth; at most 64 folders deep), relative to `dir`, sorted.
+function H.hidden_anns(dir)
+  local core = require('stance.core')
+  local found = {}
+  local function walk(rel, depth)
+    local abs = rel == '' and dir or (dir .. '/' .. rel)
+    local function join(name) return rel == '' and name or (rel .. '/' .. name) end
+    for _, name in ipairs(core.folders(abs, 'hidden') or {}) do
+      local path = join(name)
+      local st = core.stat(dir .. '/' .. path)
+      if st and st.type == 'directory' then
+        for _, e in ipairs(core.list(dir .. '/' .. path, { ext = { 'ann' } }) or {}) do
+          found[#found + 1] = path .. '/' .. e.path
+        end
+      elseif name:match('%.ann$') then
+        found[#found + 1] = path
+      end
+    end
+    if depth >= 64 then return end
+    for _, name in ipairs(core.folders(abs) or {}) do
+      walk(join(name), depth + 1)
+    end
+  end
+  walk('', 0)
+  table.sort(found)
+  return found
 end
 
 --- Whether `rel` below `dir` is a link to a folder inside `dir` (whose files are listed at
@@ -218,7 +255,7 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   ok, why = fs.inside(c.root, layer_rel)
   if not ok then return skip('its layer %s: %s', layer_rel, why) end
   -- a link in the layer's place is never replaced (stance.layer_link)
-  local link = require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root)
+  local link = require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root, true)
   if link then return skip('%s', link) end
   if fs.exists(c.root .. '/' .. layer_rel) or ctx.taken[layer_rel] then
     return skip('%s already has a layer of %s (import with another --annotator)', rel, who)
@@ -252,6 +289,11 @@ function H.import_one(c, dir, rdir, p, who, ctx)
   else
     store, n, skipped = H.records(ann, text, model, shown, ctx, check_utf8, status)
   end
+  -- an annotation over a NUL byte of the document: skipped, as the editor and scripts refuse it
+  local nul = require('stance.layer').drop_nul(store, text, function(r, nwhy)
+    report:warn(shown, nil, nil, 'the annotation at %d-%d skipped: %s', r.spans[1][1], r.spans[#r.spans][2], nwhy)
+  end)
+  n, skipped = n - nul, skipped + nul
   -- the layer first: a document is copied in only with its layer
   ok, why = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, who, text), '')
   if not ok then return skip('%s', why) end

@@ -35,6 +35,33 @@ function M:warn(path, line, col, fmt, ...)
   self.warnings = self.warnings + 1
 end
 
+--- One note: said as a warning is (at path:line:col when line is given, else at path), but
+--- not counted in `warnings` (the exit status): what was done in full, with a loss said
+--- (bytes of invalid UTF-8 written into JSON as U+FFFD).
+---@param path string
+---@param line integer|nil
+---@param col integer|nil
+---@param fmt string
+---@param ... any
+function M:note(path, line, col, fmt, ...)
+  local where = M.escape(path) .. (line and (':%d:%d'):format(line, col or 1) or '')
+  self.out:write(where, ': note: ', M.escape(fmt:format(...)), '\n')
+end
+
+--- Say once, on this report, the first place where an export wrote bytes of invalid UTF-8
+--- as U+FFFD (JSON is UTF-8, RFC 8259 8.1): a function(path, line, what, n) to call for each
+--- value so written (the first call says it, the others are quiet).
+---@return fun(path: string, line: integer|nil, what: string, n: integer)
+function M:lossy_once()
+  local said = false
+  return function(path, line, what, n)
+    if said then return end
+    said = true
+    self:note(path, line, 1, '%s: %d byte(s) of invalid UTF-8 written as U+FFFD (JSON is UTF-8); the first such '
+      .. 'place in this export, others not said', what, n)
+  end
+end
+
 --- This report's warn as the exports' readers call it: warn(path, line, message, col), at
 --- column `col` (default 1) of the line when there is one (stance.export.rows).
 ---@return fun(path: string, line: integer|nil, message: string, col: integer|nil)

@@ -159,8 +159,10 @@ local ORDER = { '@context', 'id', 'type', 'motivation', 'creator', M.LAYER, 'sta
   'start', 'end', 'purpose', 'value', 'format', 'name', 'label', 'total', 'stance:layers', 'document', 'layer',
   'status', 'first', 'items', 'partOf', 'startIndex' }
 
---- JSON text of one annotation.
-function M.encode(a) return require('stance.json').encode_ordered(a, ORDER) end
+--- JSON text of one annotation, and how many bytes of invalid UTF-8 it wrote as U+FFFD.
+---@return string
+---@return integer invalid
+function M.encode(a) return require('stance.core').json_encode(a, require('stance.json').null, ORDER) end
 
 --- An AnnotationCollection holding `items` in one page (an empty one too); `layers` (may be
 --- nil) lists the layers it holds with their status on each document, as stance:layers
@@ -230,6 +232,10 @@ function M.read(text, base)
   local json = require('stance.json')
   local iri = H.iris(base)
   local problems, items, where = {}, {}, {}
+  -- JSON is UTF-8: a byte that is not (another tool's, an older stance's export) costs its
+  -- annotation only, not the file: read as a mark, the annotation holding one skipped below
+  local masked
+  text, masked = H.mask_invalid(text)
   local doc, err, pos = json.decode(text, where)
   local layers_said
   if doc == nil and err then
@@ -272,7 +278,12 @@ function M.read(text, base)
   local at = H.locator(text, where)
   local by_doc, relations = {}, {}
   for i, a in ipairs(items) do
-    local ok, why, place = pcall(H.item, a, iri, by_doc, relations, at)
+    local ok, why, place
+    if masked > 0 and H.holds(a, H.MARK) then
+      ok, why = true, 'a string holds invalid UTF-8 (JSON is UTF-8)'
+    else
+      ok, why, place = pcall(H.item, a, iri, by_doc, relations, at)
+    end
     if not ok or why then
       local line, col = at(type(place) == 'table' and place or a)
       problems[#problems + 1] = { line = line or 1, col = col or 1,
@@ -282,6 +293,64 @@ function M.read(text, base)
   end
   local layers = layers_said and H.layers_said(layers_said, iri, at, problems) or {}
   return by_doc, relations, problems, layers
+end
+
+--- What a byte of invalid UTF-8 is read as: U+10FFFF, a noncharacter no text holds.
+H.MARK = '\244\143\191\191'
+
+--- The length of the well-formed UTF-8 sequence at `p` of `s` (a byte >= 0x80), 0 if none.
+function H.seq(s, p)
+  local c = s:byte(p)
+  local n, lo, hi
+  if c >= 0xC2 and c <= 0xDF then
+    n, lo, hi = 2, 0x80, 0xBF
+  elseif c >= 0xE0 and c <= 0xEF then
+    n, lo, hi = 3, c == 0xE0 and 0xA0 or 0x80, c == 0xED and 0x9F or 0xBF
+  elseif c >= 0xF0 and c <= 0xF4 then
+    n, lo, hi = 4, c == 0xF0 and 0x90 or 0x80, c == 0xF4 and 0x8F or 0xBF
+  else
+    return 0
+  end
+  for i = 1, n - 1 do
+    local b = s:byte(p + i)
+    if not b or b < lo or b > hi then return 0 end
+    lo, hi = 0x80, 0xBF
+  end
+  return n
+end
+
+--- `text` with each byte that starts no well-formed UTF-8 sequence as H.MARK, and how many
+--- there were (0: `text` itself; also when it holds the mark already: then the decoder
+--- refuses the file as before).
+function H.mask_invalid(text)
+  local n = require('stance.core').text(text):invalid()
+  if n == 0 or text:find(H.MARK, 1, true) then return text, 0 end
+  local out, run, i = {}, 1, 1
+  while true do
+    local p = text:find('[\128-\255]', i)
+    if not p then break end
+    local k = H.seq(text, p)
+    if k > 0 then
+      i = p + k
+    else
+      out[#out + 1] = text:sub(run, p - 1)
+      out[#out + 1] = H.MARK
+      run, i = p + 1, p + 1
+    end
+  end
+  out[#out + 1] = text:sub(run)
+  return table.concat(out), n
+end
+
+--- Whether a decoded JSON value holds `mark` in a string (a key too), at any depth.
+function H.holds(v, mark, depth)
+  depth = depth or 0
+  if type(v) == 'string' then return v:find(mark, 1, true) ~= nil end
+  if type(v) ~= 'table' or depth > 200 then return false end
+  for k, x in pairs(v) do
+    if H.holds(k, mark, depth + 1) or H.holds(x, mark, depth + 1) then return true end
+  end
+  return false
 end
 
 --- The @base of the @context of `doc` (the collection, or the one annotation of a file), if

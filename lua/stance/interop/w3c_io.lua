@@ -13,6 +13,7 @@ local H = {}
 function M.export(c, names, lines, base, report)
   local w3c = require('stance.interop.w3c')
   local items, layers = {}, {}
+  local from = {} -- the layer file of each item
   local warn = report:as_warn()
   require('stance.export.rows').warn_unlisted(c, warn)
   for _, path in ipairs(c:paths()) do
@@ -37,6 +38,7 @@ function M.export(c, names, lines, base, report)
         if ok then
           for _, a in ipairs(got) do
             items[#items + 1] = a
+            from[#items] = layer.file
           end
           if status then layers[#layers + 1] = { document = path, layer = who, status = status } end
         else
@@ -45,15 +47,36 @@ function M.export(c, names, lines, base, report)
       end
     end
   end
+  local lossy = report:lossy_once()
   if lines then
     local out = {}
     for i, a in ipairs(items) do
-      out[i] = w3c.encode(a)
+      local bad
+      out[i], bad = w3c.encode(a)
+      if bad > 0 then H.lossy(a, from[i], bad, lossy) end
     end
     return table.concat(out, '\n') .. (#out > 0 and '\n' or ''), #items
   end
   local name = c.root:match('([^/]+)/*$') or c.root
-  return w3c.encode(w3c.collection(items, 'stance annotations of ' .. name, base, layers)) .. '\n', #items
+  local text, bad = w3c.encode(w3c.collection(items, 'stance annotations of ' .. name, base, layers))
+  -- JSON is UTF-8: bytes that are not were written as U+FFFD; the first item holding any said
+  for i = 1, bad > 0 and #items or 0 do
+    local _, n = w3c.encode(items[i])
+    if n > 0 then
+      H.lossy(items[i], from[i], n, lossy)
+      break
+    end
+  end
+  return text .. '\n', #items
+end
+
+--- Say (once, through `lossy`) that annotation `a` of layer file `file` held bytes of
+--- invalid UTF-8, at its record's line.
+function H.lossy(a, file, n, lossy)
+  local id = tostring(a.id or ''):match('annotation:(.*)$') or ''
+  id = id:gsub('%%(%x%x)', function(h) return string.char(tonumber(h, 16)) end)
+  local rec = id ~= '' and file.store:get(id) or nil
+  lossy(file.path, rec and rec.line, 'annotation ' .. id, n)
 end
 
 --- The document `dpath` names (from an IRI: data), as a path of the corpus: a regular file
@@ -213,7 +236,7 @@ function H.document_layers(c, ctx, dpath, recs)
     local first = group[1] or {}
     local inside, iwhy = fs.inside(c.root, layer_rel)
     -- a link in the layer's place is never replaced (stance.layer_link)
-    local link = inside and require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root)
+    local link = inside and require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root, true)
     if link then
       skipped = skipped + #group
       report:warn(path, first._line, first._col, '%s; its %d record(s) skipped', link, #group)
@@ -270,6 +293,17 @@ function H.layer(ctx, kept, name, rel, layer_rel, doc_text, status, given)
   for _, id in ipairs(res.orphan_ids) do
     local r = by_id[id]
     report:warn(path, r and r._line, r and r._col, 'annotation %s: its text is not in %s; kept as an orphan', id, rel)
+  end
+  -- an annotation over a NUL byte of the document: skipped, as the editor and scripts refuse it
+  local nul = require('stance.layer').drop_nul(store, doc_text, function(r, why)
+    local x = by_id[r.id]
+    report:warn(path, x and x._line, x and x._col, 'annotation %s skipped: %s', r.id, why)
+  end)
+  if nul > 0 then
+    ctx.skipped_in_layers = (ctx.skipped_in_layers or 0) + nul
+    if not status and store:count('annotation') + store:count('relation') + store:count('doclabel') == 0 then
+      return nil
+    end
   end
   if status then store:set_header('status', status) end
   local ok, berr = ctx.batch:add(layer_rel, require('stance.annfile').render(store, rel, name, doc_text), '')

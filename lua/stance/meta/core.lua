@@ -84,6 +84,15 @@ function core.mkdir(path) end
 ---@return string|nil err
 function core.list(dir, opts) end
 
+--- The names of the folders directly in `dir` (no link, no hidden name), sorted; with
+--- `which` "hidden", the hidden names there instead (of anything: ".git", ".x.ann").
+---@param dir string
+---@param which "hidden"|nil
+---@return string[]|nil
+---@return string|nil err
+---@return string|nil code
+function core.folders(dir, which) end
+
 --- Whether something is at `path` (following links).
 ---@param path string
 ---@return boolean

@@ -59,8 +59,20 @@ function M.ensure(c, code, n)
   -- only the `stance` command starts itself again: in lua5.4 (require('stance')) the
   -- program running is the interpreter, which `watch` means nothing to
   if not require('stance.core').in_host() then return nil, 'only the stance command starts a watcher' end
-  if code ~= 'ENOENT' and code ~= 'ECONNREFUSED' and code ~= 'EBUILD' then return nil, 'a watcher runs' end
   local core = require('stance.core')
+  -- a committed link at the log's name, or something else than a socket at the socket's,
+  -- keeps any watcher from starting (neither is written through): said once on stderr, and
+  -- recorded as a failed start (.stance/watch.failed: not tried again for M.RETRY_S)
+  local blocked = H.blocked(c.root)
+  if blocked then
+    local failed = core.stat(c.root .. '/.stance/' .. M.FAILED)
+    if not (failed and failed.mtime + M.RETRY_S > os.time() and failed.mtime <= os.time() + 60) then
+      io.stderr:write('stance: ', require('stance.utf8').printable(blocked), '\n')
+      M.record(c.root, blocked)
+    end
+    return nil, blocked
+  end
+  if code ~= 'ENOENT' and code ~= 'ECONNREFUSED' and code ~= 'EBUILD' then return nil, 'a watcher runs' end
   local client = require('stance.watch.client')
   local sd, err = core.stance_dir(c.root .. '/.stance')
   if not sd then return nil, err end -- no .stance, or not Linux (no inotify)
@@ -87,6 +99,29 @@ function M.ensure(c, code, n)
   sd:close()
   if pid and mode == 'default' then M.notice(c, n) end
   return pid, why
+end
+
+--- Why no watcher can start in the corpus at `root` whatever is tried: a symbolic link at
+--- .stance/watch.log (its output is never written through one), or something other than a
+--- socket at .stance/watch.sock (a file, a folder, a link: never replaced); nil when neither.
+function H.blocked(root)
+  local core = require('stance.core')
+  local fix = 'remove it so that `watch auto` can start a watcher (a watcher makes it itself; it is not to be '
+    .. 'committed)'
+  local log = '.stance/' .. M.LOG
+  local to = core.readlink(root .. '/' .. log)
+  if to then
+    return ('%s is a symbolic link (to %s): a watcher\'s output is never written through one, so none starts; %s')
+      :format(log, to, fix)
+  end
+  local sock = '.stance/' .. require('stance.watch.client').SOCKET
+  to = core.readlink(root .. '/' .. sock)
+  local st = core.stat(root .. '/' .. sock)
+  if to or (st and st.type ~= 'other') then
+    return ('%s is %s, not a socket: a watcher never replaces it, so none starts; %s'):format(sock,
+      to and ('a symbolic link (to ' .. to .. ')') or (st.type == 'directory' and 'a folder' or 'a file'), fix)
+  end
+  return nil
 end
 
 --- Start the watcher, under the start lock (`sd`: the corpus's .stance folder).
