@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "atomic.h"
+#include "clock.h"
 #include "contain.h"
 #include "hash.h"
 
@@ -50,11 +51,7 @@ static void sleep_ms(unsigned ms) {
   }
 }
 
-static unsigned long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (unsigned long long)ts.tv_sec * 1000ull + (unsigned long long)ts.tv_nsec / 1000000ull;
-}
+static unsigned long long now_ms(void) { return (unsigned long long)(stance_now_ns(CLOCK_MONOTONIC) / 1000000); }
 
 int stance_side_path(const char *path, const char *suffix, char *out, size_t outlen) {
   const char *slash = strrchr(path, '/');

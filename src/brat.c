@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "brat.h"
+#include "clock.h"
 
 typedef struct {
   size_t off, len, col; /* col: 1-based, in the line */
@@ -149,10 +150,8 @@ static uint64_t mix(uint64_t z) {
  * this library are (address space layout randomization), and a count of reads. */
 static void new_key(uint64_t key[2]) {
   static uint64_t reads;
-  struct timespec ts;
-  uint64_t k = 0;
+  uint64_t k = (uint64_t)stance_now_ns(CLOCK_REALTIME);
   int here = 0;
-  if (clock_gettime(CLOCK_REALTIME, &ts) == 0) k = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
   k = mix(k ^ (uint64_t)(uintptr_t)&here);
   k = mix(k ^ (uint64_t)(uintptr_t)&reads ^ ((uint64_t)getpid() << 32));
   key[0] = mix(k ^ ++reads);

@@ -17,6 +17,7 @@
 #include <malloc.h>
 #endif
 
+#include "clock.h"
 #include "hash.h"
 #include "indexfile.h"
 #include "indexjob.h"
@@ -99,12 +100,6 @@ typedef struct indexjob {
   const char **err_paths, **err_msgs;
   stance_indexjob_stats stats;
 } indexjob;
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int is_racy(const indexjob *j, int64_t mtime, int64_t ctime) {
   return mtime >= j->scan_ns - RACY_NS || ctime >= j->scan_ns - RACY_NS;
@@ -828,7 +823,7 @@ static int prepare(stance_job *job) {
   const uint32_t *order = NULL;
   uint64_t total = 0, acc = 0;
   int rc;
-  j->scan_ns = now_ns();
+  j->scan_ns = stance_now_ns(CLOCK_REALTIME);
   /* the job's own copy, made here on the worker: the owner's thread pays nothing */
   j->snap = j->base != NULL ? stance_index_copy(j->base) : stance_index_new();
   stance_index_free(j->base);

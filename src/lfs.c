@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "atomic.h"
 #include "contain.h"
 #include "hash.h"
@@ -589,12 +590,6 @@ typedef struct dirstamp {
   int64_t mtime_ns, ctime_ns;
 } dirstamp;
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static dirstamp *check_ds(lua_State *L) {
   dirstamp *d = luaL_checkudata(L, 1, DIRSTAMP_MT);
   if (d->path == NULL) luaL_argerror(L, 1, "the folder stamp is closed");
@@ -609,7 +604,7 @@ static void ds_close_fd(dirstamp *d) {
 static int ds_changed(lua_State *L) {
   dirstamp *d = check_ds(L);
   struct stat st, at;
-  int64_t t = mono_ns();
+  int64_t t = stance_now_ns(CLOCK_MONOTONIC);
   int ok, changed;
   if (d->fd >= 0 && t - d->resolved >= d->ttl_ns) {
     /* the path again: still the folder held? */

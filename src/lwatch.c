@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "compat.h"
 #include "lcore.h"
 
@@ -603,26 +604,21 @@ static int li_accept(lua_State *L) {
   return 1;
 }
 
-static long ms_since(const struct timespec *t0) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long)(t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
-}
+static long ms_since(int64_t t0) { return (long)((stance_now_ns(CLOCK_MONOTONIC) - t0) / 1000000); }
 
 /* poll one descriptor for `ev`, `ms` in all (a signal does not start the time again) */
 static int wait_fd(int fd, short ev, int ms) {
   struct pollfd p;
-  struct timespec t0;
+  int64_t t0 = stance_now_ns(CLOCK_MONOTONIC);
   int rc;
   long left = ms;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
   p.fd = fd;
   p.events = ev;
   for (;;) {
     p.revents = 0;
     rc = poll(&p, 1, (int)left);
     if (rc >= 0 || errno != EINTR) return rc;
-    if ((left = ms - ms_since(&t0)) <= 0) return 0;
+    if ((left = ms - ms_since(t0)) <= 0) return 0;
   }
 }
 
@@ -652,9 +648,8 @@ static int co_send(lua_State *L) {
 static int co_read_line(lua_State *L) {
   lsock *s = check_sock(L, CONN_MT);
   lua_Integer ms = luaL_optinteger(L, 2, 0);
-  struct timespec t0;
+  int64_t t0 = stance_now_ns(CLOCK_MONOTONIC);
   if (ms < 0 || ms > 3600000) return luaL_argerror(L, 2, "a time in milliseconds");
-  clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
     char *nl = s->len > 0 ? memchr(s->buf, '\n', s->len) : NULL;
     char chunk[4096];
@@ -680,7 +675,7 @@ static int co_read_line(lua_State *L) {
     if (r == 0) return stance__fail(L, "closed by the peer", "EOF");
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return fail_errno(L, "recv", errno);
-    left = (long)ms - ms_since(&t0);
+    left = (long)ms - ms_since(t0);
     if (left <= 0 || wait_fd(s->fd, POLLIN, (int)left) <= 0) return stance__fail(L, "no answer in time", "ETIMEDOUT");
   }
 }

@@ -309,7 +309,8 @@ static void push_cps(lua_State *L, const char *key, const uint32_t *v, size_t n)
 
 /* job:results() -> { targets, classes, examples = { [t] = { per class } }, term_examples (the
  * same, of the sentences mentioning a term of t), trained = { [t] = boolean }, thresholds = { [t] = the decision's }, documents = {
- * { path, sentences, predicted, error }, ... } }; job:results(i) -> { start = {...}, stop =
+ * { path, sentences, predicted, error, skipped = { { layer, line, col, errors, message }, ... } (its
+ * layers' files left out for their errors; absent when none) }, ... } }; job:results(i) -> { start = {...}, stop =
  * {...}, probs = { n x targets x classes }, known = { n x targets: class from 1, 0 unknown },
  * terms = { n x targets: 1 when the sentence mentions a term of the target, else 0 } } for
  * document i (code points). Classes: 1 is no stance, then the stances in the order given. */
@@ -376,6 +377,25 @@ static int model_results(lua_State *L, stance_job *job) {
     if (r[i].error != NULL) {
       lua_pushstring(L, r[i].error);
       lua_setfield(L, -2, "error");
+    }
+    if (r[i].nskipped > 0) {
+      lua_createtable(L, (int)r[i].nskipped, 0);
+      for (k = 0; k < r[i].nskipped; k++) {
+        const stance_model_skipped *s = &r[i].skipped[k];
+        lua_createtable(L, 0, 5);
+        lua_pushstring(L, s->layer);
+        lua_setfield(L, -2, "layer");
+        lua_pushinteger(L, (lua_Integer)s->line);
+        lua_setfield(L, -2, "line");
+        lua_pushinteger(L, (lua_Integer)s->col);
+        lua_setfield(L, -2, "col");
+        lua_pushinteger(L, (lua_Integer)s->errors);
+        lua_setfield(L, -2, "errors");
+        lua_pushstring(L, s->message);
+        lua_setfield(L, -2, "message");
+        lua_rawseti(L, -2, (int)k + 1);
+      }
+      lua_setfield(L, -2, "skipped");
     }
     lua_rawseti(L, -2, (int)i + 1);
   }

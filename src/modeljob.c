@@ -78,6 +78,8 @@ static void destroy(void *data) {
       free(j->res[i].probs);
       free(j->res[i].known);
       free(j->res[i].terms);
+      while (j->res[i].nskipped > 0) free(j->res[i].skipped[--j->res[i].nskipped].message);
+      free(j->res[i].skipped);
     }
     if (j->ex) free_examples(&j->ex[i]);
   }
@@ -188,6 +190,81 @@ static int layer_path(const modeljob *j, const char *layer, const stance_model_d
   return w > 0 && w < PATH_MAX;
 }
 
+static int is_conflict(const char *msg) {
+  static const char marker[] = "unresolved git merge conflict";
+  return msg != NULL && strncmp(msg, marker, sizeof marker - 1) == 0;
+}
+
+/* Whether a line of text[0, len) from line a + 1 to line b - 1 (1-based) starts a record (a
+ * letter, digit or underscore first). */
+static int record_between(const char *text, size_t len, uint32_t a, uint32_t b) {
+  uint32_t line = 1;
+  size_t i = 0;
+  while (i < len && line < b) {
+    if (line > a) {
+      unsigned char ch = (unsigned char)text[i];
+      if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_') return 1;
+    }
+    while (i < len && text[i] != '\n') i++;
+    i++;
+    line++;
+  }
+  return 0;
+}
+
+int stance_modeljob_first_error(const char *text, size_t len, const stance_problems *pr, stance_model_skipped *out) {
+  const stance_problem *first = NULL, *cut = NULL;
+  char *msg;
+  size_t k, n;
+  for (k = 0; k < pr->n; k++) {
+    const stance_problem *p = &pr->items[k];
+    if (p->severity != STANCE_SEV_ERROR) continue;
+    if (first == NULL || p->line < first->line || (p->line == first->line && p->col < first->col)) first = p;
+  }
+  if (first == NULL) return 0;
+  if (pr->errors > 1 && !is_conflict(first->message)) {
+    for (k = 0; k < pr->n; k++) { /* the first marker below it: inside its record or none is */
+      const stance_problem *p = &pr->items[k];
+      if (p->severity == STANCE_SEV_ERROR && is_conflict(p->message) && p->line > first->line &&
+          (cut == NULL || p->line < cut->line))
+        cut = p;
+    }
+    if (cut != NULL && record_between(text, len, first->line, cut->line)) cut = NULL;
+  }
+  n = strlen(first->message ? first->message : "?") + 1;
+  if (cut != NULL) n += strlen(cut->message) + 80;
+  if ((msg = malloc(n)) == NULL) return -1;
+  if (cut != NULL)
+    snprintf(msg, n, "%s, because a git conflict marker cuts its record (line %u: %s)", first->message,
+             (unsigned)cut->line, cut->message);
+  else
+    snprintf(msg, n, "%s", first->message ? first->message : "?");
+  out->layer = NULL;
+  out->line = first->line;
+  out->col = first->col;
+  out->errors = pr->errors;
+  out->message = msg;
+  return 1;
+}
+
+/* Note in `res` that `layer`'s file (text[0, len), read with the problems `pr`) was left out
+ * for its errors (stance_modeljob_first_error). 0, or -1 when out of memory. */
+static int note_skipped(stance_model_result *res, const char *layer, const char *text, size_t len,
+                        const stance_problems *pr) {
+  stance_model_skipped one, *s;
+  int rc = stance_modeljob_first_error(text, len, pr, &one);
+  if (rc <= 0) return rc;
+  s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s);
+  if (s == NULL) {
+    free(one.message);
+    return -1;
+  }
+  res->skipped = s;
+  one.layer = layer;
+  s[res->nskipped++] = one;
+  return 0;
+}
+
 /* Add the labels of `layer`'s annotation file of `doc` (read into *buf), and raise *read to
  * how far its annotator read the document (code points; UINT32_MAX: all): a file marked done,
  * else the end of its last annotation made by the annotator (not one with a `confidence`,
@@ -198,9 +275,9 @@ static int layer_path(const modeljob *j, const char *layer, const stance_model_d
  * errors (git's conflict markers, cut short) adds nothing and reads as ENOENT too, as
  * `stance agree` and `stance report` leave it out: the records it lost would be learnt as "no
  * stance" (a file marked done says every sentence was read), and a curated gold file
- * with errors leaves the document to its annotators. */
-static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char **buf, size_t *cap,
-                     size_t *room, uint32_t *read, int done_only) {
+ * with errors leaves the document to its annotators; it is noted in `res` (note_skipped). */
+static int add_layer(modeljob *j, stance_model_doc *doc, stance_model_result *res, const char *layer, char **buf,
+                     size_t *cap, size_t *room, uint32_t *read, int done_only) {
   char path[PATH_MAX];
   size_t len;
   stance_problems pr;
@@ -214,6 +291,10 @@ static int add_layer(modeljob *j, stance_model_doc *doc, const char *layer, char
   stance_problems_init(&pr);
   st = stance_read(*buf, len, NULL, &pr);
   errors = pr.errors;
+  if (st != NULL && errors > 0 && note_skipped(res, layer, *buf, len, &pr) != 0) {
+    stance_store_free(st);
+    st = NULL;
+  }
   stance_problems_free(&pr);
   if (st == NULL) return -1;
   if (errors > 0) { /* what it lets us read is not all its annotator said: as if absent */
@@ -273,13 +354,13 @@ static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t 
   int e;
   *read = 0;
   if (j->prefer != NULL) { /* curated: learnt from that file alone */
-    e = add_layer(j, doc, j->prefer, buf, cap, &room, read, 1);
+    e = add_layer(j, doc, &j->res[d], j->prefer, buf, cap, &room, read, 1);
     if (e == -1) return -1;
     if (e != ENOENT && e != ENOTDIR) goto sorted; /* read, or there but unreadable: not pooled */
   }
   for (k = 0; j->layers && j->layers[k]; k++) {
     if (j->prefer != NULL && strcmp(j->layers[k], j->prefer) == 0) continue; /* not there: seen above */
-    if (add_layer(j, doc, j->layers[k], buf, cap, &room, read, 0) == -1) return -1;
+    if (add_layer(j, doc, &j->res[d], j->layers[k], buf, cap, &room, read, 0) == -1) return -1;
   }
 sorted:
   qsort((stance_model_label *)doc->labels, doc->nlabels, sizeof *doc->labels, cmp_labels);

@@ -57,6 +57,17 @@ typedef struct stance_model_opts {
   stance_train_opts train;
 } stance_model_opts;
 
+/* An annotation file of a document that the job left out for its errors (git's conflict
+ * markers, a file cut short): learnt from not at all, as if absent. */
+typedef struct stance_model_skipped {
+  const char *layer;            /* its layer (the job's copy of the name) */
+  uint32_t line, col;           /* its first error (1-based; col in bytes) */
+  size_t errors;                /* how many it has */
+  char *message;                /* the first error's; when a git conflict marker below it cuts
+                                   its record: ", because a git conflict marker cuts its record
+                                   (line N: ...)" after it, as stance.annfile says it */
+} stance_model_skipped;
+
 /* What a document gave. */
 typedef struct stance_model_result {
   const char *path;
@@ -67,7 +78,17 @@ typedef struct stance_model_result {
   double *probs;                /* n x targets x classes */
   signed char *known;           /* n x targets: the class from the labels, -1 unknown */
   uint64_t *terms;              /* n: the targets whose terms it mentions (bit t) */
+  stance_model_skipped *skipped; /* its layers' files left out for their errors, in the order
+                                    read (the preferred layer first) */
+  size_t nskipped;
 } stance_model_result;
+
+/* The first error of an annotation file (text[0, len) read with the problems `pr`) into *out
+ * (layer NULL; its message allocated, the caller frees it): 1; 0 when it has none; -1 when
+ * out of memory. */
+struct stance_problems;
+int stance_modeljob_first_error(const char *text, size_t len, const struct stance_problems *pr,
+                                stance_model_skipped *out);
 
 /* NULL when out of memory or misused. */
 stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, size_t ndocs,

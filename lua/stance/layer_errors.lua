@@ -2,9 +2,10 @@
 --- cut short): each is left out of its document whole, never counted for what it lets us
 --- read (what it lost would count as "no stance"), by every command that counts layers:
 --- stance agree (stance.agreement.items), stance report (stance.report.data), the model
---- (stance.model, src/modeljob.c) and stance stats. Files read before without a problem come
---- from the layer cache (no parse). A pass that reads the annotations too checks each document
---- as it comes (M.document): its layers are read once, and kept by the document for them.
+--- (src/modeljob.c, which says the files it left out: stance.model.skipped) and stance
+--- stats. Files read before without a problem come from the layer cache (no parse). A pass
+--- that reads the annotations too checks each document as it comes (M.document): its layers
+--- are read once, and kept by the document for them.
 local M = {}
 local H = {}
 
@@ -18,31 +19,7 @@ local H = {}
 ---@field col integer|nil
 ---@field message string the first error's message, or why the file could not be read
 
---- The files of `layers` on `paths` (default: every document) that have errors, in document
---- then layer order.
----@param c stance.Corpus
----@param layers string[]
----@param paths string[]|nil
----@return stance.LayerError[]
-function M.scan(c, layers, paths)
-  local annfile, root = require('stance.annfile'), require('stance.root')
-  local exists = require('stance.core').exists
-  local vocab = c.vocab and c:vocab() or nil
-  local cache = c.layer_cache and c:layer_cache() or nil
-  local out = {}
-  for _, path in ipairs(paths or c:paths()) do
-    for _, l in ipairs(layers) do
-      local file = root.annotation_path(c.root, l, path)
-      if exists(file) then
-        local f, err, code = annfile.read(file, vocab, c.root, true, cache)
-        H.add(out, c, l, path, file, f, err, code)
-      end
-    end
-  end
-  return out
-end
-
---- The files of `layers` on document `doc` that have errors, as M.scan gives them, each read
+--- The files of `layers` on document `doc` that have errors (stance.LayerError), each read
 --- once as the document reads its layers (stance.Document.open_layer): the document keeps
 --- them, so that its annotations of the others are not read again.
 ---@param doc stance.Document

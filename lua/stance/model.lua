@@ -173,22 +173,30 @@ function M.layers(c, annotators, also)
   return layers, (not annotators and seen[gold]) and gold or nil, left
 end
 
---- The annotation files of `layers` (see M.layers) on `paths` (default: every document) that
---- have errors: the model learns nothing of them (as if absent, as stance agree and stance
---- report leave them out: what they lost would be learnt as "no stance"; a curated gold file
---- with errors leaves its document to the annotators). One line each: "NAME's file has N
---- error(s), the first at PATH:LINE:COL: message; left out of DOC: none of it learnt". Files
---- read before without a problem come from the layer cache (no parse).
+--- The annotation files that the model job left out for their errors (git's conflict markers,
+--- a file cut short: src/modeljob.c learns nothing of them, as if absent, as stance agree and
+--- stance report leave them out: what they lost would be learnt as "no stance"; a curated
+--- gold file with errors leaves its document to the annotators), as the job met them: no file
+--- is read again here. One line each, each file once however many results met it, in the
+--- order met: "NAME's file has N error(s), the first at PATH:LINE:COL: message; left out of
+--- DOC: none of it learnt".
 ---@param c stance.Corpus
----@param layers string[]
----@param paths string[]|nil
+---@param ... table[] the `documents` of one or more results of M.start or M.run
 ---@return string[]
-function M.problems(c, layers, paths)
-  local annfile = require('stance.annfile')
-  local out = {}
-  for _, e in ipairs(require('stance.layer_errors').scan(c, layers, paths)) do
-    out[#out + 1] = annfile.errors_said(e.annotator, e.where, e.errors,
-      ('left out of %s: none of it learnt (stance check lists them)'):format(e.path))
+function M.skipped(c, ...)
+  local annfile, root, fs = require('stance.annfile'), require('stance.root'), require('stance.fs')
+  local out, seen = {}, {}
+  for _, documents in ipairs({ ... }) do
+    for _, d in ipairs(documents) do
+      for _, s in ipairs(d.skipped or {}) do
+        local file = root.annotation_path(c.root, s.layer, d.path)
+        if not seen[file] then
+          seen[file] = true
+          out[#out + 1] = annfile.errors_said(s.layer, ('%s:%d:%d: %s'):format(fs.relative(file, c.root), s.line,
+            s.col, s.message), s.errors, ('left out of %s: none of it learnt (stance check lists them)'):format(d.path))
+        end
+      end
+    end
   end
   return out
 end

@@ -152,6 +152,7 @@ function M.evaluate(c, opts)
   for b = 1, M.BINS do
     bins[b] = { from = (b - 1) / M.BINS, to = b / M.BINS, n = 0, confidence = 0, right = 0 }
   end
+  local met = {} -- each fold's documents: the layer files its job left out for their errors
   for f = 1, k do
     local held, learn = {}, {}
     for i, p in ipairs(order) do
@@ -164,10 +165,12 @@ function M.evaluate(c, opts)
       max_features = opts.max_features, decision = opts.decision, labels = rejections }
     local res, rerr = model.run(c, run)
     if not res then return nil, rerr end
+    met[#met + 1] = res.documents
     H.score_fold(st, res, held, acc, bins)
   end
   local report = { documents = #docs, folds = k, classes = classes, targets = {},
-    problems = require('stance.json').array(model.problems(c, layers, docs)), layers = layers,
+    problems = require('stance.json').array(model.skipped(c, (table.unpack or unpack)(met))), -- luacheck: ignore 143
+    layers = layers,
     left_out = require('stance.json').array(H.left_out(left)) }
   for _, t in ipairs(st.targets) do
     local a = acc[t]

@@ -98,7 +98,7 @@ static void worker_trains_and_predicts_a_model(void) {
                 {2, 62, 68, {0, 0}}};
   stance_model_doc docs[3];
   stance_model_opts o;
-  static const char *stances[] = {"a", "b", NULL}, *targets[] = {"t", "u", NULL}, *layers[] = {"x", NULL};
+  static const char *stances[] = {"a", "b", NULL}, *targets[] = {"t", "u", NULL}, *layers[] = {"x", "y", NULL};
   stance_worker *w = stance_worker_new(2, err, sizeof err);
   stance_cues *cues = stance_cues_new(), *terms = stance_cues_new();
   stance_dataset *data;
@@ -121,6 +121,11 @@ static void worker_trains_and_predicts_a_model(void) {
             "format stance 1\n\ndocument d2.txt\n  status done\n\nannotation a1\n  span 17-41\n  label l\n"
             "  target t\n  stance b\n\nannotation a2\n  span 42-60\n  label l\n  target u\n  stance a\n\n"
             "annotation a3\n  span 0-4\n  label l\n  target other\n  stance a\n",
+            (size_t)-1);
+  /* d1's file of the layer "y" has errors (a git conflict marker cuts its record): learnt from not
+   * at all, and said in d1's result */
+  tmp_write(d, ".stance/annotations/y/d1.txt.stance",
+            "format stance 1\n\ndocument d1.txt\n  status done\n\nannotation b1\n<<<<<<< HEAD\n  span 0-4\n",
             (size_t)-1);
   memset(docs, 0, sizeof docs);
   docs[0].path = "d0.txt", docs[0].labels = l0, docs[0].nlabels = 3, docs[0].predict = STANCE_PREDICT_UNKNOWN;
@@ -165,6 +170,14 @@ static void worker_trains_and_predicts_a_model(void) {
   CHECK_INT(r[2].known[2 * 2 + 1], 1);
   CHECK_INT(r[2].known[0 * 2 + 0], 0); /* done: read without a stance */
   CHECK(r[2].terms[0] == 1 && r[2].terms[1] == 2);
+  CHECK_INT(r[0].nskipped + r[2].nskipped, 0);
+  CHECK_INT(r[1].nskipped, 1);
+  CHECK(strcmp(r[1].skipped[0].layer, "y") == 0);
+  CHECK_INT(r[1].skipped[0].line, 6);
+  CHECK_INT(r[1].skipped[0].col, 1);
+  CHECK(r[1].skipped[0].errors >= 2);
+  CHECK(strstr(r[1].skipped[0].message, ", because a git conflict marker cuts its record (line 7: unresolved git merge "
+                                        "conflict") != NULL);
   /* the same model, trained here on the same examples in the same order */
   data = stance_dataset_new(&o.features, 2, 3);
   for (k = 0; k < sizeof ref_ex / sizeof *ref_ex; k++)

@@ -177,4 +177,31 @@ describe('stance fmt', function()
     local _, problems = require('stance.core').read(T.read(f))
     assert.are.same({}, problems)
   end)
+
+  it('warns at its line and column about a target\'s documents glob that matches no document (the study)', function()
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local schema = d .. '/.stance/schema.stance'
+    -- sanctions kept to three op-eds, and a folder the corpus does not have; human-rights to none
+    T.write(schema, (assert(T.read(schema)):gsub('(target sanctions\n)', '%1  documents "00[0-2]_*.txt" "op-eds/*.txt"\n', 1)
+      :gsub('(target human%-rights\n)', '%1  documents "letters/*.txt"\n', 1)))
+    local lines = T.lines(assert(T.read(schema)))
+    local sl, hl
+    for i, l in ipairs(lines) do
+      if l:find('op-eds', 1, true) then sl = i end
+      if l:find('letters', 1, true) then hl = i end
+    end
+    local out, err, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code, err)
+    assert.are.equal(('.stance/schema.stance:%d:29: warning: target sanctions: documents \'op-eds/*.txt\' matches none '
+      .. 'of the corpus\'s 5 documents\n'
+      .. '.stance/schema.stance:%d:13: warning: target human-rights: documents \'letters/*.txt\' matches none of the '
+      .. 'corpus\'s 5 documents: the target is judged in no document\n'):format(sl, hl), out)
+    assert.truthy(err:find('0 errors, 2 warnings', 1, true), err)
+    -- every glob matching a document: nothing said
+    T.write(schema, (assert(T.read(schema)):gsub(' "op%-eds/%*%.txt"', ''):gsub('  documents "letters/%*%.txt"\n', '')))
+    out, err, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal('', out)
+    assert.are.equal(0, code, err)
+  end)
 end)

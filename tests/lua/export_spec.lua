@@ -277,7 +277,7 @@ describe('stance export', function()
     assert.is_true(found)
     local csv = csv_rows((T.stance_run({ 'export', '--to', 'csv', '--unit', 'sentence', d })))
     assert.are.same(with_meta({ 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done',
-      'suggestions' }), csv[1])
+      'suggestions', 'targets' }), csv[1])
     assert.are.equal(n + 1, #csv)
     for i = 2, #csv do
       assert.are.equal(table.concat(done[csv[i][1]], ';'), csv[i][8])
@@ -680,9 +680,9 @@ describe('stance export CSV lists', function()
     assert.are.equal(0, code, err)
     local row = out:match('\r\n(a%.txt,1,[^\r]*)\r\n')
     assert.truthy(row, out)
-    assert.truthy(row:find(',an\\;x:l\\\\a\\:b:t\\:1:s\\;x:,an\\;x,$'), row)
+    assert.truthy(row:find(',an\\;x:l\\\\a\\:b:t\\:1:s\\;x:,an\\;x,,t\\:1$'), row)
     -- split back: at unescaped ; then : then undo the escapes
-    local labels = row:match(',([^,]*),[^,]*,[^,]*$')
+    local labels = row:match(',([^,]*),[^,]*,[^,]*,[^,]*$')
     local function split(s, sep)
       local parts, cur, i = {}, {}, 1
       while i <= #s do

@@ -64,10 +64,10 @@ describe('stance export and the model\'s suggestions', function()
     end
     local out = stance(d, 'export --to csv --unit sentence --with-suggestions')
     local lines = T.lines(out:gsub('\r\n$', ''))
-    assert.truthy(lines[1]:find(',labels,done,suggestions\r?$'), lines[1])
-    assert.truthy(lines[2]:find(',ana:tax%-favor:tax:favor:,ana,\r?$'), lines[2])
-    assert.truthy(lines[3]:find(',,ana,model:tax%-favor:tax:favor:0%.810\r?$'), lines[3])
-    assert.truthy(lines[4]:find(',,ana,\r?$'), lines[4])
+    assert.truthy(lines[1]:find(',labels,done,suggestions,targets\r?$'), lines[1])
+    assert.truthy(lines[2]:find(',ana:tax%-favor:tax:favor:,ana,,tax\r?$'), lines[2])
+    assert.truthy(lines[3]:find(',,ana,model:tax%-favor:tax:favor:0%.810,tax\r?$'), lines[3])
+    assert.truthy(lines[4]:find(',,ana,,tax\r?$'), lines[4])
     out = stance(d, 'export --to csv --unit sentence-target --with-suggestions')
     assert.truthy(out:find(',tax,model,favor,in%-progress,true,0%.81\r\n'), out)
     assert.falsy(out:find(',tax,model,favor,in%-progress,true,0%.6'), out)
@@ -128,5 +128,43 @@ describe('stance export and the model\'s suggestions', function()
     -- the collection too
     out = stance(d, 'export --to w3c --with-suggestions')
     assert.falsy(out:find('"classifying"[^}]*"Software"'), out)
+  end)
+  it('leaves the schema\'s not-annotators out by default (the study: a lexicon\'s layer), in every format', function()
+    local study = require('helpers.study')
+    local d = study.with_layer('ana', study.DOC, { { sentence = 2, label = 'engagement-favor', role = 'claim' } },
+      'done')
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local c = assert(require('stance').open(d))
+    assert(c:document(study.DOC):annotate({ start = c:document(study.DOC):sentences()[3].start,
+      stop = c:document(study.DOC):sentences()[3].stop, label = 'sanctions-against', role = 'claim',
+      annotator = 'lexicon' }))
+    assert(c:save())
+    local schema = d .. '/.stance/schema.stance'
+    T.write(schema, (assert(T.read(schema)):gsub('corpus\n  include "%*%.txt"\n',
+      'corpus\n  include "*.txt"\n  not-annotators lexicon\n', 1)))
+    assert.truthy(T.read(schema):find('not-annotators lexicon', 1, true))
+    local formats = { 'export --to csv', 'export --to csv --unit sentence', 'export --to csv --unit sentence-target',
+      'export --to jsonl', 'export --to jsonl --unit sentence', 'export --to w3c' }
+    for _, args in ipairs(formats) do
+      for _, flag in ipairs({ '', ' --with-suggestions' }) do
+        local out, err, code = stance(d, args .. flag)
+        assert.are.equal(0, code, args .. flag .. err)
+        assert.falsy(out:find('lexicon', 1, true), args .. flag .. '\n' .. out)
+        assert.falsy(out:find('sanctions', 1, true) and not out:find('ana', 1, true), args .. flag)
+        assert.truthy(out:find('ana', 1, true), args .. flag .. '\n' .. out)
+      end
+      -- named: exported
+      local out, err, code = stance(d, args .. ' --annotator ana,lexicon')
+      assert.are.equal(0, code, args .. err)
+      assert.truthy(out:find('lexicon', 1, true), args .. '\n' .. out)
+    end
+    -- brat holds one layer a document: without --annotator, ana's, not a choice to make
+    local out, err, code = stance(d, 'export --to brat ' .. T.q(d .. '.brat'))
+    assert.are.equal(0, code, out .. err)
+    assert.truthy(out:find('layer ana (1)', 1, true), out)
+    assert.falsy(T.read(d .. '.brat/' .. study.DOC:gsub('%.txt$', '.ann')):find('sanctions', 1, true))
+    out, err, code = stance(d, 'export --to brat --annotator lexicon ' .. T.q(d .. '.brat2'))
+    assert.are.equal(0, code, out .. err)
+    assert.truthy(T.read(d .. '.brat2/' .. study.DOC:gsub('%.txt$', '.ann')):find('sanctions', 1, true))
   end)
 end)

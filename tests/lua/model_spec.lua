@@ -172,7 +172,11 @@ describe('the stance model', function()
       local c = assert(require('stance').open(d))
       local curated = assert(require('stance.model').run(c, { all = true }))
       assert.is_true(curated.examples.engagement.against > 0, 'gold done: learnt from it')
-      -- a layer file cut short: said, with its line and column, by stance eval and stance suggest
+      -- a layer file cut short, of a document gold has not curated (of a curated one, the job
+      -- reads gold's alone: nothing of the others is learnt, nothing of them is left out): said
+      -- with its line and column, by stance eval and stance suggest, as the model job met it
+      doc_path = '002_c6bce5e05bd0fd45.txt'
+      src = T.read(d .. '/.stance/annotations/fixture/' .. doc_path .. '.stance')
       os.execute(('mkdir -p %s'):format(T.q(d .. '/.stance/annotations/ben')))
       T.write(d .. '/.stance/annotations/ben/' .. doc_path .. '.stance', (src:gsub('annotator fixture',
         'annotator ben')):sub(1, 400))
@@ -228,7 +232,54 @@ describe('the stance model', function()
         assert.truthy(gp[i]:find(("^%s's file has %%d+ error%%(s%%), the first at %%.stance/annotations/%s/%s%%.stance:%%d+:%%d+: ")
           :format(who, who, D[i]:gsub('%p', '%%%0'))), gp[i])
         assert.truthy(gp[i]:find('; left out of ' .. D[i] .. ': none of it learnt', 1, true), gp[i])
+        -- as stance check and every reader say it (the git conflict marker that cuts a record named)
+        local annfile = require('stance.annfile')
+        local file = B.path(d, who, D[i])
+        local _, problems = require('stance.core').read(T.read(file))
+        local where, n = annfile.first_error(file, problems, d)
+        assert.are.equal(annfile.errors_said(who, where, n, ('left out of %s: none of it learnt (stance check lists '
+          .. 'them)'):format(D[i])), gp[i])
       end
+      -- the job says what it left out: the model reads no layer file in Lua, the broken ones
+      -- neither (each was read once, by the job)
+      local annfile = require('stance.annfile')
+      local read, reads = annfile.read, 0
+      annfile.read = function(...)
+        reads = reads + 1
+        return read(...)
+      end
+      local c2 = assert(require('stance').open(d))
+      local ok, res = pcall(model.run, c2, { all = true })
+      local said = ok and res and model.skipped(c2, res.documents, res.documents)
+      annfile.read = read
+      assert(ok and res, tostring(res))
+      assert.are.equal(0, reads)
+      assert.are.same(gp, said)
+    end)
+
+  it('says a layer file left out as stance check does: the git conflict marker that cuts its first record named',
+    function()
+      local d = study()
+      if not d then return pending('../shared/corpus is not here') end
+      local B = require('helpers.broken_layers')
+      local D = B.DOCS
+      -- ben's copy with a conflict marker before the span of its second record: that record has
+      -- no span (the first error), because the marker cuts it (the second)
+      B.copy(d, 'ben', { D[2] }, function(text)
+        local a = assert(text:find('\nannotation ', assert(text:find('\nannotation ', 1, true)) + 1, true))
+        local at = assert(text:find('\n  span ', a, true))
+        return text:sub(1, at) .. '<<<<<<< HEAD\n' .. text:sub(at + 1)
+      end)
+      local model, annfile = require('stance.model'), require('stance.annfile')
+      local c = assert(require('stance').open(d))
+      local res = assert(model.run(c, { all = true }))
+      local said = model.skipped(c, res.documents)
+      local file = B.path(d, 'ben', D[2])
+      local _, problems = require('stance.core').read(T.read(file))
+      local where, n = annfile.first_error(file, problems, d)
+      assert.truthy(where:find(', because a git conflict marker cuts its record (line ', 1, true), where)
+      assert.are.same({ annfile.errors_said('ben', where, n, ('left out of %s: none of it learnt (stance check lists '
+        .. 'them)'):format(D[2])) }, said)
     end)
 
   it('an accepted suggestion decides its own sentence: the sentences before it stay unread', function()

@@ -175,4 +175,14 @@ describe('plugin', function()
     assert.truthy(self_ms, log)
     T.report('plugin/stance.lua sourced in %.3f ms', tonumber(self_ms))
   end)
+
+  it('follows a partial reload of the editor\'s modules (stance.modules gives the module loaded again)', function()
+    local R = require('stance.modules')
+    local old = R['stance.editor.where']
+    package.loaded['stance.editor.where'] = nil
+    local new = require('stance.editor.where')
+    assert.are_not.equal(old, new)
+    assert.are.equal(new, R['stance.editor.where'])
+    assert.are.equal(new, rawget(R, 'stance.editor.where'))
+  end)
 end)

@@ -13,34 +13,9 @@ local POSTS = {
   'Faith keeps me going every morning #blessed #SemST',
 }
 
-local SCHEMA = [[
-format stance 1
-corpus
-  include "*.txt"
-  unit line
-target atheism
-  key t
-  documents "atheism_*.txt"
-target climate
-  key c
-  documents "climate_*.txt"
-stance favor
-  key f
-stance against
-  key a
-label atheism-favor
-  key 1
-  target atheism
-  stance favor
-label atheism-against
-  key 2
-  target atheism
-  stance against
-]]
-
 local function corpus()
   local d = T.tmpdir()
-  T.write(d .. '/.stance/schema.stance', SCHEMA)
+  T.write(d .. '/.stance/schema.stance', require('helpers.tweets').schema(true))
   T.write(d .. '/' .. DOC, table.concat(POSTS, '\n') .. '\n')
   T.write(d .. '/climate_01.txt', 'the climate is warming faster than models said #SemST\n')
   return d

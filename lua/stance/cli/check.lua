@@ -166,7 +166,8 @@ function H.check_file(path, schemas)
   local text, err = fs.read(path, root)
   if not text then return nil, ('not read: %s'):format(err) end
   if path:match('schema%.stance$') then
-    local _, problems = schema.parse(text)
+    local parsed, problems = schema.parse(text)
+    if root then H.check_documents(root, parsed, text, problems) end
     return problems
   end
   local vocab, loaded
@@ -194,12 +195,17 @@ function H.check_file(path, schemas)
     for _, p in ipairs(require('stance.reanchor').problems(res, text)) do
       problems[#problems + 1] = p
     end
-    table.sort(problems, function(a, b)
-      if a.line ~= b.line then return a.line < b.line end
-      return a.col < b.col
-    end)
+    H.by_place(problems)
   end
   return problems
+end
+
+--- Sort problems by line, then column.
+function H.by_place(problems)
+  table.sort(problems, function(a, b)
+    if a.line ~= b.line then return a.line < b.line end
+    return a.col < b.col
+  end)
 end
 
 --- A record whose target, stance or role contradicts what its label sets in the schema (a
@@ -239,6 +245,50 @@ function H.check_scope(store, schema, problems)
       end
     end
   end
+end
+
+--- A target's `documents` glob that matches no document of the corpus (a typo, a folder
+--- renamed) is a warning at the glob (line and column of the schema): the target is judged in
+--- no document that glob was meant for; when none of its globs matches, in none at all.
+function H.check_documents(root, parsed, text, problems)
+  local scoped = {}
+  for _, t in ipairs(parsed.targets) do
+    if t.documents then scoped[#scoped + 1] = t end
+  end
+  if #scoped == 0 then return end
+  local c = require('stance.corpus').open(root)
+  if not c then return end
+  local paths = c:paths()
+  local match = require('stance.core').glob_match
+  local lines = {}
+  for line in (text .. '\n'):gmatch('([^\n]*)\n') do
+    lines[#lines + 1] = line
+  end
+  for _, t in ipairs(scoped) do
+    local missed, at = {}, 1
+    local line = lines[t.documents_line] or ''
+    for _, g in ipairs(t.documents) do
+      -- the glob's column: where it stands on its line, quoted or bare (bytes, 1-based)
+      local quoted = '"' .. g:gsub('[\\"]', '\\%0') .. '"'
+      local col = line:find(quoted, at, true) or line:find(g, at, true) or 1
+      at = col + 1
+      local hit = false
+      for _, path in ipairs(paths) do
+        if match(g, path) then
+          hit = true
+          break
+        end
+      end
+      if not hit then missed[#missed + 1] = { glob = g, col = col } end
+    end
+    for _, m in ipairs(missed) do
+      problems[#problems + 1] = { line = t.documents_line, col = m.col, severity = 'warning',
+        message = ("target %s: documents '%s' matches none of the corpus's %d document%s%s"):format(t.name, m.glob,
+          #paths, #paths == 1 and '' or 's', #missed == #t.documents and ': the target is judged in no document'
+          or '') }
+    end
+  end
+  H.by_place(problems)
 end
 
 --- A layer is the file in its annotator's folder (a link there is said before, see

@@ -48,7 +48,7 @@ function cmd.run(opts, args)
   local rejected_labels, rejected = model.rejections(c, st.none)
   local result, why = model.run(c, { target = opts.target, annotators = names, setup = st, labels = rejected_labels })
   if not result then return nil, why end
-  for _, p in ipairs(model.problems(c, (model.layers(c, names)))) do
+  for _, p in ipairs(model.skipped(c, result.documents)) do
     io.stderr:write('stance suggest: ', p, '\n')
   end
   local trained = {}

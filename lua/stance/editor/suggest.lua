@@ -94,6 +94,19 @@ function H.show(s, res, rejected, min, quiet)
   return #s.suggestions
 end
 
+--- The layer files the job left out for their errors (stance.model.skipped: file:line:col of
+--- the first error, as the job met it: not read again here), each said once in the session, on
+--- one line of the message area (whole in :messages), however often the model learns again.
+function H.say_skipped(s, res)
+  s.skipped_said = s.skipped_said or {}
+  for _, line in ipairs(require('stance.model').skipped(s.corpus, res.documents)) do
+    if not s.skipped_said[line] then
+      s.skipped_said[line] = true
+      require('stance.notify').line('suggestions: ' .. line, vim.log.levels.WARN)
+    end
+  end
+end
+
 --- The text of a prediction's sentence (buffer bytes).
 function H.text(s, it)
   local r1, c1 = where.pos(s.buf, it.start)
@@ -172,6 +185,7 @@ function M.run(target, min, opts)
       end
       local why_none
       shown, why_none = H.show(s, res, rejected, min, opts.quiet)
+      H.say_skipped(s, res) -- (after the count: the last line said stays on the screen)
       -- what making the suggestions left (the job's result as Lua tables) is collected while
       -- idle, not by the next screen updates
       require('stance.editor.idle_collect').start()
@@ -335,15 +349,16 @@ end
 function M.next()
   local s, err = require('stance.editor.session').current()
   if not s then return require('stance.notify').error(err) end
-  if not s.predictions or #s.predictions == 0 then
-    return require('stance.notify').warn('no predictions: run :Stance suggest first')
+  if not s.suggest_res then
+    return require('stance.notify').line(s.suggest_job and 'the suggestions are still being made: a moment'
+      or 'no suggestions made yet for this document: run :Stance suggest first', vim.log.levels.WARN)
   end
   local best, most
-  for _, it in ipairs(s.predictions) do
+  for _, it in ipairs(s.predictions or {}) do
     local info = it.prose and M.information(it) or 0
     if info > 0 and (not most or info > most) then best, most = it, info end
   end
-  if not best then return require('stance.notify').warn('every sentence is labelled or is not prose') end
+  if not best then return require('stance.notify').line(H.nothing_left(s), vim.log.levels.WARN) end
   vim.cmd("normal! m'")
   where.jump(best.start)
   local parts = {}
@@ -375,6 +390,42 @@ function M.next()
   end
   H.echo(msg)
   return best
+end
+
+--- Why :Stance next-suggestion has no sentence to go to once suggestions were made: what is
+--- true of the document (every sentence labelled toward the targets the suggestions were for,
+--- those the document belongs to; or no model learnt for a target left open; or only lines
+--- that are not prose left).
+function H.nothing_left(s)
+  local res, schema = s.suggest_res, s.corpus:schema()
+  local in_scope = require('stance.schema').in_scope
+  local names, open_untrained, open_prose, open_other = {}, false, false, false
+  for _, t in ipairs(res.setup.targets) do
+    if not res.setup.named or in_scope(schema, t, s.rel) then names[#names + 1] = t end
+  end
+  for _, it in ipairs(s.predictions or {}) do
+    for _, p in pairs(it.targets) do
+      if not p.known then
+        if not p.probs then open_untrained = true
+        elseif it.prose then open_prose = true
+        else open_other = true end
+      end
+    end
+  end
+  local toward = ''
+  if res.setup.named then
+    toward = #names == 0 and ' (no target of the schema applies to it)'
+      or (' toward %s'):format(#names == 1 and names[1] or table.concat(names, ', '))
+  end
+  if open_untrained then
+    return ('nothing to ask: the model has learnt no target still open in %s (each needs a stance and sentences'
+      .. ' read without one)'):format(s.rel)
+  end
+  if open_prose then -- (every open guess was certain: no entropy)
+    return ('nothing to ask: the model is sure of every sentence of %s still open'):format(s.rel)
+  end
+  return ('nothing left to ask: every sentence of %s is labelled or decided%s%s'):format(s.rel, toward,
+    open_other and ', but for lines that are not prose (bylines, datelines: never asked)' or '')
 end
 
 --- The model's best guess at sentence `it` (a prediction) shown as a ghost, marked as a

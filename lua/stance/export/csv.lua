@@ -1,8 +1,9 @@
 --- CSV (RFC 4180): a header line, then one line per row, every column present (empty when
 --- without a value); fields quoted when they hold a comma, quote or line end. One kind of
 --- row per file. Spans are "start-stop start-stop"; a sentence's labels are
---- "annotator:label:target:stance:role" joined by ";", the annotators who are done joined by
---- ";" (in a name, `\`, `:` and `;` are written `\\`, `\:` and `\;`, so that the fields
+--- "annotator:label:target:stance:role" joined by ";", the annotators who are done and the
+--- targets the document belongs to joined by ";" (in a name, `\`, `:` and `;` are written
+--- `\\`, `\:` and `\;`, so that the fields
 --- split back exactly); the model's suggestions over it (when exported) likewise as
 --- "annotator:label:target:stance:probability"; true is `true`.
 local M = {}
@@ -57,7 +58,7 @@ function M.writer(out, unit, extra)
             l.confidence and ('%.3f'):format(l.confidence) or '' }, ':')
         end
         v = table.concat(parts, ';')
-      elseif f == 'done' and v then
+      elseif (f == 'done' or f == 'targets') and v then
         local parts = {}
         for k, name in ipairs(v) do
           parts[k] = part(name)

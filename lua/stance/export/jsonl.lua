@@ -38,6 +38,7 @@ function M.writer(out, unit, extra, lossy)
     end
     if row.spans then row.spans = json.array(row.spans) end
     if row.done then row.done = json.array(row.done) end
+    if row.targets then row.targets = json.array(row.targets) end
     local text, invalid = json.encode_counted(json.ordered(row, fields[row.kind or unit]))
     if invalid > 0 and lossy then
       lossy(row.document or '?', row.line, ('%s%s'):format(row.kind or unit,

@@ -16,7 +16,8 @@ M.fields = {
     'to_quote', 'note', 'author', 'created', 'kind' },
   doclabel = { 'document', 'annotator', 'id', 'label', 'target', 'stance', 'note', 'author', 'created', 'status',
     'kind' },
-  sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done', 'suggestions' },
+  sentence = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'labels', 'done', 'suggestions',
+    'targets' },
   sentence_target = { 'document', 'sentence', 'start', 'stop', 'line', 'text', 'target', 'annotator', 'stance',
     'status', 'suggested', 'confidence' },
 }
@@ -227,7 +228,11 @@ H.row = { annotation = H.annotation, relation = H.relation, doclabel = H.doclabe
 --- kind "sentence": one row per sentence, with labels = the annotations counted for it:
 --- { {annotator, label, target, stance, role}, ... } (orphans are reported and left out), and
 --- done = the annotators who marked the document done (a sentence without a label of theirs
---- has no stance for them; one not done has said nothing).
+--- has no stance for them; one not done has said nothing), and targets = the schema's targets
+--- the document belongs to (their `documents`), in its order: toward those alone does a
+--- sentence without a label of a done annotator's have no stance (the targets of the
+--- sentence-target rows and of agreement; a label toward another is an annotation of the
+--- sentence all the same, in labels).
 --- kind "sentence_target": one row per sentence, target (the schema's, then others given)
 --- and annotator with a layer on the document: the stance as agreement counts it (of
 --- several, the one covering the most of the sentence, then the first in the schema; none:
@@ -292,6 +297,11 @@ function H.sentences(doc, names, warn, kind)
     end
   end
   local rows = {}
+  local in_scope = require('stance.schema').in_scope
+  local scope = {} -- (kind sentence) the schema's targets the document belongs to
+  for _, t in ipairs(schema and schema.targets or {}) do
+    if in_scope(schema, t, doc.path) then scope[#scope + 1] = t.name end
+  end
   for i, s in ipairs(sentences) do
     local base = { document = doc.path, sentence = i, start = s.start, stop = s.stop, line = s.line, text = s.text }
     if kind == 'sentence' then
@@ -299,12 +309,16 @@ function H.sentences(doc, names, warn, kind)
       for k, who in ipairs(done) do
         who_done[k] = who
       end
-      base.labels, base.done, base.suggestions = labels[i], who_done, suggestions[i]
+      local in_doc = {}
+      for k, t in ipairs(scope) do
+        in_doc[k] = t
+      end
+      base.labels, base.done, base.suggestions, base.targets = labels[i], who_done, suggestions[i], in_doc
       rows[#rows + 1] = base
     else
       local before = items.before(items.ranker(schema and schema.stances))
       for _, t in ipairs(targets) do
-        for _, l in ipairs(require('stance.schema').in_scope(schema, t, doc.path) and layers or {}) do
+        for _, l in ipairs(in_scope(schema, t, doc.path) and layers or {}) do
           local by_v = said[l.who][t] and said[l.who][t][i]
           local stance = by_v and (items.pick(by_v, before)) or nil
           local row = { target = t ~= false and t or nil, annotator = l.who, status = l.status, stance = stance,

@@ -1,8 +1,9 @@
 --- The model's suggestions in exports. The `model` layer (stance suggest, :Stance suggest)
 --- holds machine suggestions, not people's annotations, and the suggestions annotators
 --- rejected (g-: a record with a note "rejected by NAME", kept as the model's negative
---- examples). Exports hold people's layers (gold among them) unless the model's is asked
---- for (--annotator model, --with-suggestions); then its records say they are suggestions
+--- examples). Exports hold people's layers (gold among them: not the model's, nor those the
+--- schema's `not-annotators` names) unless the model's is asked for (--annotator model,
+--- --with-suggestions; a not-annotator by --annotator NAME); then its records say they are suggestions
 --- (with the model's probability), and a rejected one is never a label: it is left out.
 local M = {}
 
@@ -15,12 +16,12 @@ M.LAYER = 'model'
 function M.is_suggestions(who) return who == M.LAYER end
 
 --- The layers an export holds: those `--annotator` names (value), plus the model's with
---- `with`; without --annotator, every layer but the model's (`{ people = true }`: see
---- M.of), or every one with `with` (nil). nil and an error for a name that is not a layer.
+--- `with`; without --annotator, people's layers (`{ people = true }`, with `suggestions =
+--- true` for `with`: see M.of). nil and an error for a name that is not a layer.
 ---@param c stance.Corpus
 ---@param value string|nil --annotator
 ---@param with boolean|nil --with-suggestions
----@return string[]|nil names
+---@return table|nil names
 ---@return string|nil err
 function M.names(c, value, with)
   if value then
@@ -35,12 +36,26 @@ function M.names(c, value, with)
     end
     return names
   end
-  if with then return nil end
-  return { people = true }
+  return { people = true, suggestions = with or nil }
+end
+
+--- Why layer `who` of corpus `c` is left out of an export that names no layer: the model's
+--- suggestions (unless `with`: --with-suggestions), or a layer the schema's `not-annotators`
+--- says is not a person's (a system's output: only when --annotator names it); nil when it
+--- is exported (a person's, or gold: the curated annotations).
+---@param c stance.Corpus
+---@param who string
+---@param with boolean|nil
+---@return string|nil why
+function M.left_out(c, who, with)
+  if M.is_suggestions(who) then return not with and 'the model\'s suggestions: only with --with-suggestions' or nil end
+  local person, what = c:is_person(who)
+  if person or who == 'gold' then return nil end
+  return what .. ': only when --annotator names it'
 end
 
 --- The layers of `doc` to export of `names` (from M.names): those it names, or each layer of
---- the document (but the model's for `{ people = true }`).
+--- the document that M.left_out keeps for `{ people = true }` (nil: every layer).
 ---@param doc stance.Document
 ---@param names string[]|table|nil
 ---@return string[]
@@ -49,7 +64,7 @@ function M.of(doc, names)
   if not names then return doc:annotators() end
   local out = {}
   for _, n in ipairs(doc:annotators()) do
-    if not M.is_suggestions(n) then out[#out + 1] = n end
+    if not M.left_out(doc.corpus, n, names.suggestions) then out[#out + 1] = n end
   end
   return out
 end

@@ -490,18 +490,17 @@ function H.layers(c)
 end
 
 --- The layers to export when --annotator names none: the one the corpus has (or none; the
---- model's suggestions only `with` them); with several, nil and why (brat has one .ann per
+--- model's suggestions only `with` them, a not-annotator's never: stance.export.suggestions.left_out);
+--- with several, nil and why (brat has one .ann per
 --- document: which is the user's choice).
 function H.default_names(c, with)
   local all, count = H.layers(c)
-  local list, aside = {}, ''
+  local list, asides = {}, {}
   for _, a in ipairs(all) do
-    if with or not require('stance.export.suggestions').is_suggestions(a) then
-      list[#list + 1] = a
-    else
-      aside = (' (and %s, the model\'s suggestions: only with --with-suggestions)'):format(a)
-    end
+    local why = require('stance.export.suggestions').left_out(c, a, with)
+    if why then asides[#asides + 1] = ('%s, %s'):format(a, why) else list[#list + 1] = a end
   end
+  local aside = #asides > 0 and (' (and %s)'):format(table.concat(asides, '; ')) or ''
   if #list <= 1 then return list end
   local parts = {}
   for i, a in ipairs(list) do

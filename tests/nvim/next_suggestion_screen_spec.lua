@@ -1,0 +1,76 @@
+-- :Stance next-suggestion on the screen (tmux, read right after each key), on the real study
+-- (../shared/study, stances favor and against only): before any suggestion it says to run
+-- :Stance suggest; in a document whose every sentence is labelled (done) it says that nothing
+-- is left to ask, toward which targets, never "run :Stance suggest first". Each Neovim of the
+-- matrix runs it.
+local T = require('helpers')
+local tmux = require('helpers.tmux')
+
+local DONE = '000_6358a7516b2472dd.txt' -- marked done in our annotation: every sentence decided
+local UNREAD = '004_e35aa5ebcc029514.txt'
+
+describe(':Stance next-suggestion on the screen', function()
+  after_each(T.cleanup)
+
+  it('says "run :Stance suggest first" before suggestions, "nothing left to ask" when every sentence is labelled',
+    function()
+      if not T.shared then return pending('../shared/study and ../shared/corpus are not here') end
+      local d = require('helpers.study').annotated(UNREAD)
+      local nv = tmux.open({ DONE }, { cwd = d, width = 200, ready = 'Should Offer Diplomatic',
+        init = "require('stance').setup({ annotator = 'tester' })" })
+      tmux.driving_to_quit(nv, function()
+        nv:keys(':Stance next-suggestion', 'Enter')
+        local screen = nv:wait('no suggestions made yet', 'no suggestions yet')
+        tmux.one_line(nv, screen, 'no suggestions made yet for this document: run :Stance suggest first',
+          'no suggestions made yet for this document: run :Stance suggest first')
+        nv:keys(':Stance suggest', 'Enter')
+        nv:wait('0 suggestion(s), learnt from', 'the suggestions made: none here', 60)
+        nv:keys(':Stance next-suggestion', 'Enter')
+        screen = nv:wait('nothing left to ask', 'what is true of the document')
+        local whole = 'nothing left to ask: every sentence of ' .. DONE .. ' is labelled or decided toward '
+          .. 'engagement, sanctions, human-rights, denuclearization-first'
+        tmux.one_line(nv, screen, 'nothing left to ask: every sentence of ' .. DONE, whole)
+        assert.is_nil(tmux.plain(screen):find('suggest first', 1, true), tmux.plain(screen))
+        -- the suggestions for one target: said toward that one
+        nv:keys(':Stance suggest sanctions', 'Enter')
+        nv:wait('0 suggestion(s), learnt from', 'the suggestions for sanctions', 60)
+        nv:keys(':Stance next-suggestion', 'Enter')
+        screen = nv:wait('labelled or decided toward sanctions', 'toward sanctions')
+        tmux.one_line(nv, screen, 'nothing left to ask: every sentence of ' .. DONE,
+          'nothing left to ask: every sentence of ' .. DONE .. ' is labelled or decided toward sanctions')
+      end)
+    end)
+
+  it('the suggestions say a colleague\'s broken layer file once, with file:line:col, however often they are made',
+    function()
+      if not T.shared then return pending('../shared/study and ../shared/corpus are not here') end
+      local d = require('helpers.study').annotated(UNREAD)
+      local B = require('helpers.broken_layers')
+      local broken = B.DOCS[3]
+      B.copy(d, 'ben', { broken })
+      B.cut_in_note(B.path(d, 'ben', broken))
+      local file = B.path(d, 'ben', broken)
+      local annfile = require('stance.annfile')
+      local _, problems = require('stance.core').read(T.read(file))
+      local where, n = annfile.first_error(file, problems, d)
+      local whole = annfile.errors_said('ben', where, n, ('left out of %s: none of it learnt (stance check lists them)')
+        :format(broken))
+      local start = "suggestions: ben's file has " .. n .. ' error(s), the first at .stance/annotations/ben/' .. broken
+        .. '.stance:'
+      local nv = tmux.open({ UNREAD }, { cwd = d, width = 200, ready = 'Washington Post',
+        init = "require('stance').setup({ annotator = 'tester' })" })
+      tmux.driving_to_quit(nv, function()
+        nv:keys(':Stance suggest', 'Enter')
+        -- said on one line (whole in :messages), after the count of the suggestions
+        local screen = nv:wait(tmux.has('(stance) ' .. start), 'the broken file said', 60)
+        tmux.one_line(nv, screen, start, 'suggestions: ' .. whole)
+        -- made again: the count said, the file not again
+        nv:keys(':Stance suggest 0.9', 'Enter')
+        nv:wait('suggestion(s), learnt from', 'the suggestions made again', 60)
+        vim.loop.sleep(300)
+        assert.is_nil(tmux.plain(nv:screen()):find(start, 1, true), tmux.plain(nv:screen()))
+        local _, times = nv:lua("return vim.fn.execute('messages')"):gsub(start:gsub('%p', '%%%0'), '')
+        assert.are.equal(1, times)
+      end)
+    end)
+end)
