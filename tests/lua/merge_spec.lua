@@ -278,7 +278,7 @@ describe('sharing through git', function()
     local d = T.tmpdir()
     T.write(d .. '/base', 'format stance 1\n')
     T.write(d .. '/ours', 'format stance 1\nannotation x\n  span 1-\n')
-    T.write(d .. '/theirs', 'format stance 1\n')
+    T.write(d .. '/theirs', 'format stance 1\n# theirs\n')
     local _, err, code = T.run(('%s merge %s %s %s doc.stance'):format(T.q(T.stance), T.q(d .. '/base'),
       T.q(d .. '/ours'), T.q(d .. '/theirs')))
     assert.are.equal(2, code)
