@@ -123,7 +123,8 @@ function cmd.run(_, args)
       what[#what + 1] = id
     end
     for _, h in ipairs(res.header_conflicts) do
-      what[#what + 1] = ("`%s` of the document record (ours kept; theirs' in it as a comment `# conflict theirs: ...`)"):format(h)
+      what[#what + 1] = ("`%s` of the document record (ours kept; theirs' in it as a comment"
+        .. " `# conflict theirs: ...`)"):format(h)
     end
     io.stderr:write(('stance merge: %s: %d conflict(s), both versions kept (conflict ours/theirs): %s\n'):format(
       name, res.conflicts, require('stance.utf8').printable(table.concat(what, ', '))))
