@@ -195,3 +195,32 @@ describe('stance merge settles by bytes what git settles without merging', funct
     assert.falsy(err:find('\27', 1, true))
   end)
 end)
+
+describe('stance merge of curation state files', function()
+  after_each(T.cleanup)
+
+  it('unites two curators\' rejections, takes a lifted one, keeps ours where both changed a value (said)', function()
+    local d = T.tmpdir()
+    local rel = '.stance/curation/doc.txt.json'
+    local json = require('stance.json')
+    local base = '{"based_on":{"g1":"ana"},"rejected":{"p1":true,"p2":true}}\n'
+    local ours = '{"based_on":{"g1":"ben","g2":"ana"},"rejected":{"p1":true,"p2":true,"p3":true}}\n'
+    local theirs = '{"based_on":{"g1":"cy"},"rejected":{"p1":true,"p4":true}}\n'
+    local out, err, code = merge(d, base, ours, theirs, rel)
+    assert.are.equal(1, code, err)
+    assert.are.equal(('stance merge: %s: 1 conflict(s), ours kept (a value changed on both sides): based_on g1\n')
+      :format(rel), err)
+    assert.are.same({ based_on = { g1 = 'ben', g2 = 'ana' }, rejected = { p1 = true, p3 = true, p4 = true } },
+      json.decode(out))
+    -- git's conflict markers in a side: FILE:LINE:COL, ours left alone
+    out, err, code = merge(d, base, ours, '<<<<<<< HEAD\n' .. theirs, rel)
+    assert.are.equal(2, code)
+    assert.truthy(err:find(rel .. ':1:1: unresolved git merge conflict', 1, true), err)
+    assert.are.equal(ours, out)
+    -- no conflict: exit 0
+    out, err, code = merge(d, base, ours, '{"based_on":{"g1":"ana"},"rejected":{"p2":true,"p5":true}}\n', rel)
+    assert.are.equal(0, code, err)
+    assert.are.same({ based_on = { g1 = 'ben', g2 = 'ana' }, rejected = { p2 = true, p3 = true, p5 = true } },
+      json.decode(out))
+  end)
+end)

@@ -97,6 +97,13 @@ describe('sharing through git', function()
     local out, _, code = T.run(('%s init %s'):format(T.q(T.stance), T.q(d)))
     assert.are.equal(0, code)
     assert.truthy(T.read(d .. '/.gitattributes'):find('.stance/annotations/**/*.stance merge=stance diff=stance', 1, true))
+    assert.truthy(T.read(d .. '/.gitattributes'):find('\n.stance/curation/**/*.json merge=stance\n', 1, true))
+    -- an older init's .gitattributes gets the curation files' line, once
+    T.write(d .. '/.gitattributes', '.stance/annotations/**/*.stance merge=stance diff=stance\n')
+    T.run(('%s init %s'):format(T.q(T.stance), T.q(d)))
+    T.run(('%s init %s'):format(T.q(T.stance), T.q(d)))
+    assert.are.equal('.stance/annotations/**/*.stance merge=stance diff=stance\n.stance/curation/**/*.json merge=stance\n',
+      T.read(d .. '/.gitattributes'))
     assert.truthy(out:find("git config merge.stance.driver '", 1, true))
     assert.truthy(out:find(' merge %O %A %B %P', 1, true))
   end)

@@ -21,6 +21,34 @@ local cmd = {
   args = { min = 3, max = 4 },
 }
 
+local H = {}
+
+--- One side of the merge of curation state file `name`, from its bytes `text` (false: no
+--- file): the decoded state, or nil and "NAME:LINE:COL: message (side); not merged".
+function H.state(text, name, side)
+  if not text or text:match('^%s*$') then return {} end
+  local p, state = require('stance.curation_state').problem(text)
+  if p then return nil, ('%s:%d:%d: %s (%s); not merged'):format(name, p.line, p.col, p.message, side) end
+  return state
+end
+
+--- The merge of curation state files (stance.curation_merge), from their bytes `x`: as
+--- merge_once returns.
+function H.curation(x, name, ohash)
+  local st = {}
+  for _, side in ipairs({ 'base', 'ours', 'theirs' }) do
+    local err
+    st[side], err = H.state(x[side], name, side)
+    if not st[side] then
+      io.stderr:write('stance merge: ', err, '\n')
+      return nil, nil, nil, 2
+    end
+  end
+  local merged, conflicts = require('stance.curation_merge').states(st.base, st.ours, st.theirs)
+  local res = { conflicts = #conflicts, conflict_ids = conflicts, header_conflicts = {}, ours_kept = true }
+  return require('stance.json').encode(merged) .. '\n', res, ohash
+end
+
 --- The bytes of one side (nil when the file does not exist), or nil, why.
 local function bytes(path, name, side)
   local text, err, code = require('stance.fs').read(path)
@@ -46,7 +74,7 @@ end
 --- The cases git's own merge settles without merging (both sides the same, or one side
 --- unchanged from the base) are settled by comparing bytes: nothing merged, and only a
 --- side taken whole is parsed (to refuse one with errors, as any merge does).
-local function merge_once(base_path, ours_path, theirs_path, name)
+local function merge_once(base_path, ours_path, theirs_path, name, json)
   local core = require('stance.core')
   local paths, x = { base = base_path, ours = ours_path, theirs = theirs_path }, {}
   for _, side in ipairs({ 'base', 'ours', 'theirs' }) do
@@ -61,13 +89,14 @@ local function merge_once(base_path, ours_path, theirs_path, name)
   local none = { conflicts = 0, conflict_ids = {}, header_conflicts = {} }
   if x.ours == x.theirs or x.base == x.theirs then return nil, none, ohash end -- ours as it is
   if x.base == x.ours and x.theirs then -- theirs, whole, once it reads without an error
-    local ok, terr = parse(x.theirs, name, 'theirs')
+    local ok, terr = (json and H.state or parse)(x.theirs, name, 'theirs')
     if not ok then
       io.stderr:write('stance merge: ', terr, '\n')
       return nil, nil, nil, 2
     end
     return x.theirs, none, ohash
   end
+  if json then return H.curation(x, name, ohash) end
   -- each side parsed, its text let go at once (the stores are what the merge needs)
   local st, errs = {}, {}
   for _, side in ipairs({ 'base', 'ours', 'theirs' }) do
@@ -101,7 +130,8 @@ function cmd.run(_, args)
   local res
   for _ = 1, 8 do
     local out, ohash, status
-    out, res, ohash, status = merge_once(base_path, ours_path, theirs_path, name)
+    out, res, ohash, status = merge_once(base_path, ours_path, theirs_path, name,
+      (args[4] or ours_path):match('%.json$') ~= nil)
     if not res then return status end
     if out == nil then break end
     -- replace OURS only if it is still what was merged (an editor may be saving it)
@@ -126,8 +156,9 @@ function cmd.run(_, args)
       what[#what + 1] = ("`%s` of the document record (ours kept; theirs' in it as a comment"
         .. " `# conflict theirs: ...`)"):format(h)
     end
-    io.stderr:write(('stance merge: %s: %d conflict(s), both versions kept (conflict ours/theirs): %s\n'):format(
-      name, res.conflicts, require('stance.utf8').printable(table.concat(what, ', '))))
+    io.stderr:write(('stance merge: %s: %d conflict(s), %s: %s\n'):format(name, res.conflicts,
+      res.ours_kept and 'ours kept (a value changed on both sides)' or 'both versions kept (conflict ours/theirs)',
+      require('stance.utf8').printable(table.concat(what, ', '))))
     return 1
   end
   return 0
