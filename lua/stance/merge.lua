@@ -223,22 +223,36 @@ end
 ---@param ours stance.Store
 ---@param theirs stance.Store
 ---@param names {ours: string|nil, theirs: string|nil}|nil the files' names, for messages
+---@param opts {in_place: boolean|nil}|nil in_place: the result is made in `ours` (changed,
+--- also when the merge fails: for a caller that drops it then), which saves a fourth store
 ---@return stance.MergeResult|nil
 ---@return string|nil err
 ---@return string|nil code "EUNRESOLVED": a record holds a conflict of an earlier merge and
 --- both sides changed it (err: NAME:LINE:COL: ...)
-function M.stores(base, ours, theirs, names)
+function M.stores(base, ours, theirs, names, opts)
   names = names or {}
+  local in_place = opts and opts.in_place
   local core = require('stance.core')
-  local out = core.store()
+  local out = in_place and ours or core.store()
+  local h, th = ours:header(), theirs:header()
+  local ocount, tcount = ours:count(), theirs:count()
   local res = { store = out, conflicts = 0, conflict_ids = {}, ours = 0, theirs = 0, header_conflicts = {} }
   local function add(store, slot, conflict)
     local ok, err = out:add_from(store, slot, conflict)
     if not ok then error(('merging %s: %s'):format(store:brief(slot) or '?', err), 0) end
   end
   local function emit(store, g)
+    if in_place and store == ours then return end -- there already
     for i = 1, 3 do
       if g[i] then add(store, g[i]) end
+    end
+  end
+  local SIDES = { false, 'ours', 'theirs' }
+  --- (in place) ours' versions of `id` taken out of the result
+  local function drop(g, id)
+    if not in_place then return end
+    for i = 1, 3 do
+      if g[i] then assert(ours:remove(id, SIDES[i] or nil)) end
     end
   end
   local function unresolved(store, g, id, side)
@@ -253,6 +267,7 @@ function M.stores(base, ours, theirs, names)
     if same_group(ours, og, theirs, tg) then
       emit(ours, og)
     elseif base and same_group(base, bg, ours, og) or not base and not og.any then
+      drop(og, id)
       emit(theirs, tg)
       res.theirs = res.theirs + 1
     elseif base and same_group(base, bg, theirs, tg) or not base and not tg.any then
@@ -265,7 +280,10 @@ function M.stores(base, ours, theirs, names)
     else
       res.conflicts = res.conflicts + 1
       res.conflict_ids[#res.conflict_ids + 1] = id
-      if og[1] then add(ours, og[1], 'ours') end
+      if og[1] then
+        add(ours, og[1], 'ours')
+        drop({ og[1] }, id)
+      end
       if tg[1] then add(theirs, tg[1], 'theirs') end
     end
   end
@@ -286,8 +304,9 @@ function M.stores(base, ours, theirs, names)
           return sa:same(a, sb, bb)
         end
         if same(ours, o, theirs, t) or same(base, b, theirs, t) then
-          if o then add(ours, o) end
+          if o and not in_place then add(ours, o) end
         elseif same(base, b, ours, o) then
+          if o and in_place then assert(ours:remove(id, conflict)) end
           if t then add(theirs, t) end
         else
           unresolved(store, { nil, slot }, id, store == ours and 'ours' or 'theirs')
@@ -305,16 +324,16 @@ function M.stores(base, ours, theirs, names)
   end
   H.doclabel_conflicts(out, base, res)
   H.header(base, ours, theirs, out, res)
-  local h = ours:header()
-  local th = theirs:header()
   -- The hash says which text the offsets count in. Sides that recorded different ones (one
   -- re-anchored to an edited document, the other annotated the old text) give records of
   -- both texts: the merge then records none, and every reader checks each annotation's
   -- quote against the document (re-anchoring what moved) instead of trusting the offsets.
-  if h.hash ~= nil and (h.hash == th.hash or th.hash == nil and theirs:count() == 0) then
+  if h.hash ~= nil and (h.hash == th.hash or th.hash == nil and tcount == 0) then
     out:set_header('hash', h.hash)
-  elseif h.hash == nil and th.hash ~= nil and ours:count() == 0 then
+  elseif h.hash == nil and th.hash ~= nil and ocount == 0 then
     out:set_header('hash', th.hash)
+  else
+    out:set_header('hash', nil)
   end
   res.hash_dropped = (h.hash or th.hash) ~= nil and out:header().hash == nil
   -- The status, three-way: the side that changed it wins; changed on both, "done" only when
@@ -326,7 +345,7 @@ function M.stores(base, ours, theirs, names)
   elseif th.status ~= bs and h.status ~= th.status then
     status = 'in-progress'
   end
-  if status then out:set_header('status', status) end
+  out:set_header('status', status)
   return res
 end
 

@@ -110,7 +110,7 @@ local function merge_once(base_path, ours_path, theirs_path, name, json)
     return nil, nil, nil, 2
   end
   local res, merr, code = require('stance.merge').stores(st.base, st.ours, st.theirs,
-    { ours = name, theirs = name })
+    { ours = name, theirs = name }, { in_place = true })
   st = nil -- luacheck: ignore 311
   if not res then
     io.stderr:write('stance merge: ', code == 'EUNRESOLVED' and '' or name .. ': ', merr, '\n')
