@@ -1093,13 +1093,14 @@ static int s_kept(lua_State *L) {
 }
 
 /* Whether `v` is whole lines ("...\n" each, no carriage return, none empty), each a
- * comment ("#...") when `comments`, else each an attribute or a `|` line going on from one
- * (as the reader keeps a document's unknown attributes) */
+ * comment ("#...") when `comments`, else each an attribute (a name starts with a lowercase
+ * letter) or a `  |` line going on from one (as the reader keeps a document's unknown
+ * attributes) */
 static int kept_lines(const char *v, int comments) {
   while (*v != '\0') {
     const char *nl = strchr(v, '\n');
     if (nl == NULL || nl == v || memchr(v, '\r', (size_t)(nl - v)) != NULL) return 0;
-    if (comments ? *v != '#' : (*v == '#' || *v == ' ' ? strncmp(v, "  |", 3) != 0 : 0)) return 0;
+    if (comments ? *v != '#' : !((*v >= 'a' && *v <= 'z') || strncmp(v, "  |", 3) == 0)) return 0;
     v = nl + 1;
   }
   return 1;

@@ -224,3 +224,31 @@ describe('stance merge of curation state files', function()
       json.decode(out))
   end)
 end)
+
+describe("the store's methods a merge uses", function()
+  it('kept()/set_kept() give and take the text kept as written, and refuse what would not read back', function()
+    local text = '# top\nformat stance 1\n\n# before\ndocument "d.txt"\n  annotator ana\n  reviewer "zoe"\n'
+      .. '  |more\n  # inside\n\nannotation a1\n  span 0-2\n  label x\n\n# end\n'
+    local s = assert(core.read(text))
+    assert.are.same({ head = '# top\n', doc_comments = '# before\n', doc_extras = 'reviewer "zoe"\n  |more\n',
+      doc_inner = '# inside\n', tail = '# end\n' }, s:kept())
+    local out = core.store()
+    for k, v in pairs(s:kept()) do
+      assert(out:set_kept(k, v))
+    end
+    out:set_header('document', 'd.txt')
+    out:set_header('annotator', 'ana')
+    assert(out:add_from(s, 1))
+    assert.are.equal(s:write(), out:write())
+    assert.is_true(out:same(1, s, 1))
+    assert(out:add_from(s, 1, 'ours'))
+    assert.are.equal(out:slot_of('a1', 'ours'), 2)
+    assert.is_false(out:same(2, s, 1))
+    for _, bad in ipairs({ { 'head', 'format stance 2\n' }, { 'tail', '# no end' }, { 'doc_inner', '#a\r\n' },
+      { 'doc_extras', '  |first\n' }, { 'doc_extras', '|x\n' }, { 'doc_extras', '# c\n' }, { 'doc_extras', 'A 1\n' } }) do
+      assert.has_error(function() out:set_kept(bad[1], bad[2]) end)
+    end
+    assert(out:set_kept('tail', nil))
+    assert.is_nil(out:kept().tail)
+  end)
+end)
