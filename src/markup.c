@@ -31,7 +31,7 @@ typedef struct parser {
   uint32_t line;
   enum { OUTSIDE, INSIDE, BROKEN } record;
   stance_problem_scope scope;   /* of the line being read */
-  const char *next_cr;          /* the first "\r" not before the line being read, or NULL */
+  const char *next_cr;          /* the first "\r" not before the line being read, or `end` */
   const char *end;
 } parser;
 
@@ -46,7 +46,10 @@ static const unsigned char word_stop[256] = {
 /* The first byte from s on that ends a run of plain string characters, or `end` (the end of
  * the line: "\n", "\r" or the end of the input `limit`, which bounds what is read): 16 or 8
  * bytes at a time, strings being most of an annotation file. */
-static const char *plain_run(const char *s, const char *end, const char *limit) {
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline const char *plain_run(const char *s, const char *end, const char *limit) {
 #if defined(__SSE2__) && defined(__GNUC__)
   const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), cr = _mm_set1_epi8('\r'),
                 nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
@@ -79,7 +82,10 @@ static const char *plain_run(const char *s, const char *end, const char *limit) 
 }
 
 /* The first byte from s on that ends a word, or `end` (as above). */
-static const char *word_end(const char *s, const char *end, const char *limit) {
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline const char *word_end(const char *s, const char *end, const char *limit) {
 #if defined(__SSE2__) && defined(__GNUC__)
   const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), quote = _mm_set1_epi8('"'),
                 cr = _mm_set1_epi8('\r'), nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
@@ -333,6 +339,27 @@ static int read_values(parser *p, const char *line, const char *s, const char *e
   return 1;
 }
 
+/* read_values() for the line most lines are, one space and one value to the end of the line
+ * (a word, or a string without escapes): 1 when the line is that (its value pushed), 0 when
+ * read_values() is to read it (anything else, every problem included), -1 when out of memory. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int one_value(parser *p, const char *line, const char *s, const char *end) {
+  const char *q;
+  p->nvalues = 0;
+  if (end - s < 2 || s[0] != ' ') return 0;
+  if (s[1] == '"') {
+    q = plain_run(s + 2, end, p->end);
+    if (q + 1 != end || *q != '"') return 0;
+    return push_value(p, s + 2, (size_t)(q - s - 2), (size_t)(s + 1 - line), STANCE_VALUE_STRING) ? -1 : 1;
+  }
+  if (word_stop[(unsigned char)s[1]]) return 0;
+  q = word_end(s + 1, end, p->end);
+  if (q != end) return 0;
+  return push_value(p, s + 1, (size_t)(q - s - 1), (size_t)(s + 1 - line), STANCE_VALUE_WORD) ? -1 : 1;
+}
+
 static int emit(parser *p, stance_line *l) {
   l->line = p->line;
   l->values = p->values;
@@ -363,9 +390,13 @@ static int parse_line(parser *p, const char *line, const char *end) {
   memset(&l, 0, sizeof l);
   p->nvalues = 0;
   p->scratch_used = 0;
-  if (p->next_cr != NULL && p->next_cr < line) /* one search for the next, not one per line */
+  /* next_cr is p->end when the input has no "\r" past the line being read: one compare per
+   * line (the lines of a file written with "\r\n" ends see theirs, each, once) */
+  if (p->next_cr < line) { /* one search for the next, not one per line */
     p->next_cr = memchr(line, '\r', (size_t)(p->end - line));
-  if (p->next_cr != NULL && p->next_cr < end) {
+    if (p->next_cr == NULL) p->next_cr = p->end;
+  }
+  if (p->next_cr < end) {
     /* Only the \r of a \r\n line end is allowed, and that one is gone already. */
     const char *cr = p->next_cr;
     {
@@ -385,6 +416,7 @@ static int parse_line(parser *p, const char *line, const char *end) {
       return 0;
     }
   }
+  if (end - s >= 2 && s[0] == ' ' && s[1] == ' ') s += 2; /* an attribute's indent, at once */
   while (s < end && is_blank(*s)) s++;
   p->scope = STANCE_SCOPE_OUTSIDE;
   if (s == end) { /* blank line: ends a record */
@@ -429,7 +461,8 @@ static int parse_line(parser *p, const char *line, const char *end) {
     l.col = 1;
     l.name = name;
     l.name_len = (uint32_t)(s - name);
-    rc = read_values(p, line, s, end);
+    rc = one_value(p, line, s, end);
+    if (rc == 0) rc = read_values(p, line, s, end);
     if (rc < 0) return -1;
     if (rc == 0) {
       p->record = BROKEN;
@@ -479,7 +512,8 @@ static int parse_line(parser *p, const char *line, const char *end) {
   l.col = (uint32_t)(name - line) + 1;
   l.name = name;
   l.name_len = (uint32_t)(s - name);
-  rc = read_values(p, line, s, end);
+  rc = one_value(p, line, s, end);
+  if (rc == 0) rc = read_values(p, line, s, end);
   if (rc < 0) return -1;
   if (rc == 0) {
     p->record = BROKEN;
@@ -505,6 +539,7 @@ int stance_markup_parse_from(const char *buf, size_t len, uint32_t first_line,
   if (first_line == 1 && len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) s += 3;
   p.end = end;
   p.next_cr = memchr(s, '\r', (size_t)(end - s));
+  if (p.next_cr == NULL) p.next_cr = end;
   while (s < end && rc == 0) {
     const char *nl = line_end(s, end);
     const char *e = nl ? nl : end;

@@ -308,6 +308,10 @@ static int classes_of(modeljob *j, const stance_model_doc *doc, const sents *s, 
       uint32_t from = l->start > a ? l->start : a, to = l->end < b ? l->end : b;
       int t0 = l->target < 0 ? 0 : l->target, t1 = l->target < 0 ? j->targets : l->target + 1;
       if (to <= from) continue;
+      /* a span counts for a sentence it overlaps by at least half of the shorter of the two,
+       * span by span (a discontinuous annotation's spans are not added up): the rule of
+       * agreement and the exports (stance.agreement.items.counts) */
+      if (2 * (uint64_t)(to - from) < (uint64_t)(l->end - l->start < b - a ? l->end - l->start : b - a)) continue;
       for (t = t0; t < t1 && t < j->targets; t++) {
         if (l->cls < 0) covered[t] = 1;
         else if (l->cls == 0 && best[t] < 0) best[t] = 0; /* no stance, said outright */

@@ -2,8 +2,9 @@
  * modeljob.h - the stance model (model.h) trained and applied on the worker's pool.
  *
  * Every document is read for its labels: the annotation files of the given layers, and labels
- * given here. A sentence's class for a target is the stance of the annotation toward that
- * target covering most of it; "no stance" (class 0) when no annotation gives that target a
+ * given here, one per span. A span counts for a sentence it overlaps by at least half of the
+ * shorter of the two (agreement's rule, stance.agreement.items.counts). A sentence's class
+ * for a target is the stance of the annotation toward that target covering most of it; "no stance" (class 0) when no annotation gives that target a
  * stance in a sentence the annotator has read: every sentence of a document whose file says
  * `status done`, otherwise the sentences that start before the end of the file's last
  * annotation without a `confidence` (one with it was accepted from a suggestion: it decides

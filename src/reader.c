@@ -153,6 +153,16 @@ static void vocab_list(const stance_vocab *v, stance_field f, char *out, size_t 
 
 #define NO_OFF ((size_t)-1)
 
+/* What is rare (a problem to say, a record of an unusual shape) kept out of the functions
+ * every line goes through: their frames stay small, their common path straight. */
+#if defined(__GNUC__)
+#define COLD __attribute__((noinline, cold))
+#define NOINLINE __attribute__((noinline))
+#else
+#define COLD
+#define NOINLINE
+#endif
+
 typedef enum { R_NONE, R_FORMAT, R_DOCUMENT, R_RECORD, R_SKIP } rstate;
 
 typedef struct pending_rel {
@@ -603,10 +613,11 @@ static int is_name(const stance_line *l, const char *name, size_t len) {
   return l->name_len == len && memcmp(l->name, name, len) == 0;
 }
 
-static void start_record(reader *r, const stance_line *l) {
-  char name[64];
+static void start_record_rare(reader *r, const stance_line *l);
+
+/* (not inlined: once per record, it would make the frame of on_line, once per line, bigger) */
+NOINLINE static void start_record(reader *r, const stance_line *l) {
   int kind;
-  size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
   finish_any(r);
   if (r->stopped) return;
   r->records++;
@@ -623,6 +634,14 @@ static void start_record(reader *r, const stance_line *l) {
       return;
     }
   }
+  start_record_rare(r, l);
+}
+
+/* start_record() past its common case: `format`, `document`, an unknown record, a bad id. */
+COLD static void start_record_rare(reader *r, const stance_line *l) {
+  char name[64];
+  int kind;
+  size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
   memcpy(name, l->name, n);
   name[n] = '\0';
   if (r->later_part && (strcmp(name, "format") == 0 || strcmp(name, "document") == 0)) {
@@ -737,63 +756,63 @@ static void add_extra(reader *r, stance_buf *b, const stance_line *l, int warn, 
   stance_buf_addc(b, '\n');
 }
 
+/* The digits from s on (11 at most: more is out of range anyway) as a number in *out; the
+ * byte after them, or NULL when there is none. */
+static inline const char *read_number(const char *s, const char *end, unsigned long long *out) {
+  const char *from = s, *lim = end - s > 11 ? s + 11 : end;
+  unsigned long long a = 0;
+  unsigned d;
+  while (s < lim && (d = (unsigned)(unsigned char)*s - '0') < 10) {
+    a = a * 10 + d;
+    s++;
+  }
+  *out = a;
+  return s == from ? NULL : s;
+}
+
 static int parse_range(const stance_value *v, stance_range *out) {
   const char *s = v->text, *end = v->text + v->len;
-  unsigned long long a = 0, b = 0;
-  int digits = 0;
-  while (s < end && *s >= '0' && *s <= '9' && digits < 11) a = a * 10 + (unsigned)(*s++ - '0'), digits++;
-  if (digits == 0 || s >= end || *s != '-') return 0;
-  s++;
-  digits = 0;
-  while (s < end && *s >= '0' && *s <= '9' && digits < 11) b = b * 10 + (unsigned)(*s++ - '0'), digits++;
-  if (digits == 0 || s != end || a > 0xFFFFFFFFull || b > 0xFFFFFFFFull) return 0;
+  unsigned long long a, b;
+  s = read_number(s, end, &a);
+  if (s == NULL || s >= end || *s != '-') return 0;
+  s = read_number(s + 1, end, &b);
+  if (s == NULL || s != end || a > 0xFFFFFFFFull || b > 0xFFFFFFFFull) return 0;
   out->start = (uint32_t)a;
   out->end = (uint32_t)b;
   return 1;
 }
 
+COLD static void bad_span(reader *r, const stance_line *l, uint32_t i) {
+  char v[64];
+  size_t k = l->values[i].len < sizeof v - 1 ? l->values[i].len : sizeof v - 1;
+  memcpy(v, l->values[i].text, k);
+  v[k] = '\0';
+  problem(r, l->line, l->values[i].col, STANCE_SEV_ERROR,
+          "bad span '%s' (expected START-END with START < END, e.g. 120-245)", v);
+  r->broken = 1;
+}
+
+COLD static int grow_spans(reader *r) {
+  uint32_t cap = r->spans_cap ? r->spans_cap * 2 : 8;
+  stance_range *ns = realloc(r->spans, cap * sizeof *ns);
+  if (ns == NULL) {
+    r->oom = 1;
+    return 0;
+  }
+  r->spans = ns;
+  r->spans_cap = cap;
+  return 1;
+}
+
+static void record_attribute_rare(reader *r, const stance_line *l, int f);
+
 static void record_attribute(reader *r, const stance_line *l) {
   int f;
-  char name[64];
-  size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
-  const char *kind;
   r->note_open = 0;
   r->extra_open = 0;
-  if (r->kind == STANCE_REC_ANNOTATION && is_name(l, "span", 4)) {
-    uint32_t i;
-    if (l->nvalues == 0) {
-      problem(r, l->line, l->col, STANCE_SEV_ERROR, "`span` needs at least one START-END");
-      r->broken = 1;
-    }
-    for (i = 0; i < l->nvalues; i++) {
-      stance_range rg;
-      if (!parse_range(&l->values[i], &rg) || rg.start >= rg.end) {
-        char v[64];
-        size_t k = l->values[i].len < sizeof v - 1 ? l->values[i].len : sizeof v - 1;
-        memcpy(v, l->values[i].text, k);
-        v[k] = '\0';
-        problem(r, l->line, l->values[i].col, STANCE_SEV_ERROR,
-                "bad span '%s' (expected START-END with START < END, e.g. 120-245)", v);
-        r->broken = 1;
-        continue;
-      }
-      if (r->nspans == r->spans_cap) {
-        uint32_t cap = r->spans_cap ? r->spans_cap * 2 : 8;
-        stance_range *ns = realloc(r->spans, cap * sizeof *ns);
-        if (ns == NULL) {
-          r->oom = 1;
-          return;
-        }
-        r->spans = ns;
-        r->spans_cap = cap;
-      }
-      r->spans[r->nspans++] = rg;
-    }
-    return;
-  }
   f = stance_field_from_name(l->name, l->name_len);
   if (f >= 0 && (r->fields >> f & 1u) && r->field[f] == NO_OFF && l->nvalues == 1) {
-    no_nul(r, l);
+    if (l->values[0].decoded) no_nul(r, l);
     r->field[f] = keep(r, &r->strs, l->values[0].text, l->values[0].len); /* the common case */
     r->field_line[f] = l->line;
     if (f == STANCE_F_NOTE) {
@@ -803,6 +822,32 @@ static void record_attribute(reader *r, const stance_line *l) {
     }
     return;
   }
+  if (f < 0 && r->kind == STANCE_REC_ANNOTATION && is_name(l, "span", 4)) { /* (not a field) */
+    uint32_t i;
+    if (l->nvalues == 0) {
+      problem(r, l->line, l->col, STANCE_SEV_ERROR, "`span` needs at least one START-END");
+      r->broken = 1;
+    }
+    for (i = 0; i < l->nvalues; i++) {
+      stance_range rg;
+      if (!parse_range(&l->values[i], &rg) || rg.start >= rg.end) {
+        bad_span(r, l, i);
+        continue;
+      }
+      if (r->nspans == r->spans_cap && !grow_spans(r)) return;
+      r->spans[r->nspans++] = rg;
+    }
+    return;
+  }
+  record_attribute_rare(r, l, f);
+}
+
+/* record_attribute() past its common case: an attribute stance does not know, one given
+ * twice, a note without a value, a value count that is wrong. */
+COLD static void record_attribute_rare(reader *r, const stance_line *l, int f) {
+  char name[64];
+  size_t n = l->name_len < sizeof name - 1 ? l->name_len : sizeof name - 1;
+  const char *kind;
   memcpy(name, l->name, n);
   name[n] = '\0';
   kind = stance_rec_kind_name(r->kind);

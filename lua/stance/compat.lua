@@ -139,11 +139,24 @@ function M.redraw_rows(buf, first, last, now)
   if now then vim.cmd('redraw') end
 end
 
---- Echo a line in the command line without adding it to the message history, shortened
---- to fit there (never a "Press ENTER" prompt).
+--- Echo a message on one line of the message area, never a "Press ENTER" prompt: cut to
+--- the room there with "…" when longer, the whole of it kept in |:messages| (the one-line
+--- rule of every message of the plugin; stance.notify.line is the same with "(stance) ").
 ---@param text string
-function M.echo(text)
+---@param hl string|nil highlight group (ErrorMsg, WarningMsg)
+---@param history boolean|nil false: not into :messages (a transient line, shown at once; else it is
+---  shown once the current command is over)
+function M.echo(text, hl, history)
   text = text:gsub('\n', ' ')
+  if history ~= false then
+    -- once the command that said it is over (an Ex command's message area is scrolled: a
+    -- second line there would ask "Press ENTER"): into the history whole, shown nowhere
+    -- (execute() takes what it would print), then cut on the screen
+    return vim.schedule(function()
+      pcall(vim.fn.execute, 'echomsg ' .. vim.fn.string(text), '')
+      M.echo(text, hl, false)
+    end)
+  end
   local room = vim.v.echospace
   if room == nil or room <= 0 then room = vim.o.columns - 12 end
   if vim.fn.strdisplaywidth(text) > room then
@@ -153,7 +166,16 @@ function M.echo(text)
     end
     text = text .. '…'
   end
-  vim.api.nvim_echo({ { text } }, false, {})
+  vim.api.nvim_echo({ { text, hl } }, false, {})
+end
+
+--- Say `msg` as an error (ErrorMsg, into :messages), as Neovim's own errors are: in a mapping
+--- of Operator-pending mode it aborts the pending operator, as a failing text object does.
+---@param msg string
+M.err_echo = vim.fn.has('nvim-0.11') == 1 and function(msg)
+  vim.api.nvim_echo({ { msg } }, true, { err = true })
+end or function(msg)
+  vim.api.nvim_err_writeln(msg)
 end
 
 --- Whether mapping `m` (a maparg() dictionary) is one of Neovim's own default mappings

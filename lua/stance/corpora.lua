@@ -58,10 +58,10 @@ function M.index(c, opts, after)
   c:index({
     rebuild = opts and opts.rebuild,
     on_progress = show and function(ev)
-      compat.echo(('stance: indexing %d/%d documents'):format(ev.done, ev.total))
+      compat.echo(('stance: indexing %d/%d documents'):format(ev.done, ev.total), nil, false)
     end or nil,
     on_done = function(stats, err)
-      if show then compat.echo('') end
+      if show then compat.echo('', nil, false) end
       if not stats then
         notify.error('indexing failed: ' .. tostring(err))
       else

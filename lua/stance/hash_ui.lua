@@ -9,10 +9,10 @@ function M.run(dir)
   local show = require('stance.config').get().progress.enabled
   local job, err = require('stance').hash(dir, nil, {
     on_progress = show and function(ev)
-      compat.echo(('stance: hashing %d/%d files'):format(ev.done, ev.total))
+      compat.echo(('stance: hashing %d/%d files'):format(ev.done, ev.total), nil, false)
     end or nil,
     on_done = function(ev)
-      if show then compat.echo('') end
+      if show then compat.echo('', nil, false) end
       if ev.state ~= 'done' then return notify.error(('hashing %s: %s'):format(dir, ev.error or ev.state)) end
       local lines = {}
       for _, r in ipairs(ev.job:results()) do

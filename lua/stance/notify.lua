@@ -4,12 +4,19 @@
 local M = {}
 
 local in_nvim = vim ~= nil and vim.api ~= nil
+local H = {}
+-- Neovim's own vim.notify, as it was when this module was loaded
+H.builtin = in_nvim and vim.notify or nil
 
+--- A message to the user. In Neovim: by the one-line rule (M.line: cut with "…" to the
+--- screen, whole in :messages), unless vim.notify was replaced (a notification plugin, a
+--- test): then through it, whole.
 ---@param msg string
 ---@param level? integer vim.log.levels value (default INFO)
 function M.notify(msg, level)
   if in_nvim then
     level = level or vim.log.levels.INFO
+    if vim.notify == H.builtin then return M.line(msg, level) end
     vim.schedule(function()
       vim.notify('(stance) ' .. msg, level)
     end)

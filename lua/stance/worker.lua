@@ -7,6 +7,7 @@
 --- The `stance` host: M.wait() blocks on the descriptor until a job ends.
 local M = {}
 local H = { worker = nil, poll = nil, handlers = {} }
+if vim then require('stance.editor.events').define() end -- VimLeavePre shuts the worker down
 
 ---@class stance.JobEvent
 ---@field kind 'progress'|'done'

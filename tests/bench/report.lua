@@ -80,15 +80,18 @@ end
 function M.now() return hrtime() / 1e9 end
 
 --- The median and the best of `n` timings of `fn()` in seconds (and what the last call
---- returned).
+--- returned). `before()`, when given, runs before each call, untimed: what the last call
+--- left to free (a store closed, its memory collected) is not counted in the next one.
 ---@param n integer
 ---@param fn fun(): any
+---@param before fun()|nil
 ---@return number median
 ---@return number best
 ---@return any result of the last call
-function M.median(n, fn)
+function M.median(n, fn, before)
   local t, last = {}, nil
   for i = 1, n do
+    if before then before() end
     local t0 = M.now()
     last = fn()
     t[i] = M.now() - t0

@@ -159,6 +159,17 @@ describe('plugin', function()
       [[lua io.stderr:write('loaded:' .. tostring(package.loaded['stance.core'] ~= nil or package.loaded['stance'] ~= nil or package.loaded['stance.command'] ~= nil))]],
     }, { '--startuptime', d .. '/startup.log' })
     assert.truthy(out:find('loaded:false', 1, true), out)
+    -- at the start only what finds a corpus document and a *.stance file; the autocommands
+    -- that serve loaded modules come with the first of them (stance.editor.events)
+    local events = [[lua local e = {} for _, a in ipairs(vim.api.nvim_get_autocmds({ group = 'stance' })) do ]]
+      .. [[e[#e + 1] = a.event end table.sort(e) io.stderr:write(table.concat(e, ',') .. ';')]]
+    out = child(T.root, { events, [[lua require('stance.worker')]], events })
+    assert.truthy(out:find('BufNewFile,BufReadPost,BufReadPre,FileType;', 1, true), out)
+    local after = out:match(';([^;]*);')
+    for _, e in ipairs({ 'BufWritePost', 'BufEnter', 'BufUnload', 'BufWipeout', 'ColorScheme', 'QuitPre',
+      'CmdlineLeave', 'OptionSet', 'VimLeavePre' }) do
+      assert.truthy(after and after:find(e, 1, true), e .. ' after a module of stance loaded: ' .. out)
+    end
     local log = T.read(d .. '/startup.log')
     local self_ms = log:match('[%d.]+%s+[%d.]+%s+([%d.]+): sourcing [^\n]*plugin/stance%.lua')
     assert.truthy(self_ms, log)

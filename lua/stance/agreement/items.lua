@@ -156,37 +156,47 @@ function H.first_after(stops, a)
   return lo
 end
 
---- The units an annotation counts toward, each with the parts of it inside the unit: those
---- it overlaps by at least half of the shorter of the two (in code points). The one rule of
---- agreement, the model's examples and the sentence exports (stance.export.rows).
+--- The units an annotation counts toward, each with the parts of it inside the unit. Each
+--- span of the annotation counts on its own (a discontinuous annotation's pieces are not
+--- pooled): a span counts for a unit it overlaps by at least half of the shorter of the two
+--- (in code points), and the annotation counts for every unit one of its spans counts for,
+--- with the parts of those spans. The one rule of agreement, the model's examples
+--- (src/modeljob.c's classes_of applies it span by span too) and the sentence exports
+--- (stance.export.rows).
 ---@param units {starts: integer[], stops: integer[]} sorted, not overlapping (code points)
 ---@param spans integer[][] the annotation's { start, stop } (code points)
----@return table[] { {unit index, { {lo, hi}, ... }}, ... }
+---@return table[] { {unit index, { {lo, hi}, ... }}, ... } in the order of the units
 function M.units_of(units, spans)
-  local len, over, parts, order = 0, {}, {}, {}
+  local parts, order = {}, {}
   for _, sp in ipairs(spans) do
     local a, b = sp[1], sp[2]
-    len = len + (b - a)
     local i = H.first_after(units.stops, a)
     while i <= #units.starts and units.starts[i] < b do
       local lo, hi = math.max(a, units.starts[i]), math.min(b, units.stops[i])
-      if hi > lo then
-        if not over[i] then
-          over[i], parts[i] = 0, {}
+      if hi > lo and M.counts(a, b, units.starts[i], units.stops[i]) then
+        if not parts[i] then
+          parts[i] = {}
           order[#order + 1] = i
         end
-        over[i] = over[i] + (hi - lo)
         parts[i][#parts[i] + 1] = { lo, hi }
       end
       i = i + 1
     end
   end
+  table.sort(order)
   local out = {}
-  for _, i in ipairs(order) do
-    local ulen = units.stops[i] - units.starts[i]
-    if 2 * over[i] >= math.min(len, ulen) then out[#out + 1] = { i, parts[i] } end
+  for k, i in ipairs(order) do
+    out[k] = { i, parts[i] }
   end
   return out
+end
+
+--- Whether span [a, b) counts for unit [ua, ub): they overlap by at least half of the
+--- shorter of the two (code points).
+---@return boolean
+function M.counts(a, b, ua, ub)
+  local over = math.min(b, ub) - math.max(a, ua)
+  return over > 0 and 2 * over >= math.min(b - a, ub - ua)
 end
 
 --- The value one annotator gives one item when they gave several: the one whose parts

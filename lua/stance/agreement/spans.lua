@@ -71,16 +71,18 @@ function M.compute(corpus, opts, asked)
   end
   local report = { unit = 'span', annotators = names, in_progress = opts.in_progress and 'counted' or 'left out',
     not_counted = json.array(left), fields = json.array() }
-  local offset, all_offset = 0, 0
+  local offset = 0
+  local in_docs = {} -- per document counted: its entry, its length, its units for αU
   local entries, err = Items.walk(corpus, names, opts, function(doc, entry, counted, layers)
     local cps = doc:model():cps()
-    local everyone = #entry.counted == m
+    local du = { entry = entry, cps = cps, units = {}, counted = counted }
+    in_docs[#in_docs + 1] = du
     local per = {} -- field -> rater -> spans
     for r = 1, m do
       if counted[r] then
         for _, rec in ipairs(layers[r]:placed_records('annotation')) do
           for _, said in ipairs(Items.says(rec, targets_in_schema)) do
-            H.add(fields[said[1]], said[1], said[2], rec, r, per, opts, everyone and all_offset, offset, cps)
+            H.add(fields[said[1]], said[1], said[2], rec, r, per, opts, du.units, offset, cps)
           end
         end
       end
@@ -99,11 +101,10 @@ function M.compute(corpus, opts, asked)
       end
     end
     offset = offset + cps
-    if everyone then all_offset = all_offset + cps end
-    entry.in_alpha_u = everyone
     return true
   end)
   if not entries then return nil, err end
+  local au_raters, all_offset = H.alpha_u_units(report, fields, names, in_docs)
   if opts.targets and not targets_in_schema then
     for _, t in ipairs(opts.targets) do
       local found = false
@@ -125,7 +126,7 @@ function M.compute(corpus, opts, asked)
         end
         return Items.before(vr)(x[3], y[3])
       end)
-      local au = C.alpha_u(f.units, m, 0, math.max(all_offset, 1))
+      local au = C.alpha_u(f.units, math.max(au_raters, 2), 0, math.max(all_offset, 1))
       local f1e, by_e = H.f1(f.pairs, false)
       local f1o, by_o = H.f1(f.pairs, true)
       local out = { field = fname, category = H.CATEGORY[fname], alpha_u = au.value, f1_exact = f1e, f1_overlap = f1o,
@@ -142,9 +143,59 @@ function M.compute(corpus, opts, asked)
   return report
 end
 
+--- αU's annotators and documents: the annotators who count on some document (one who marked
+--- none done, say who only began one, is not one of them), over the documents every one of
+--- them counts on; fields[f].units made of those documents' units, the annotators
+--- renumbered. report.alpha_u says what it counts and what it left out, and why.
+---@return integer raters
+---@return integer length of the continuum (code points)
+function H.alpha_u_units(report, fields, names, in_docs)
+  local counts_somewhere = {}
+  for _, du in ipairs(in_docs) do
+    for r in pairs(du.counted) do
+      if du.counted[r] then counts_somewhere[r] = true end
+    end
+  end
+  local index, who, idle = {}, {}, {}
+  for r, name in ipairs(names) do
+    if counts_somewhere[r] then
+      who[#who + 1] = name
+      index[r] = #who
+    else
+      idle[#idle + 1] = name
+    end
+  end
+  local used, left, at = {}, {}, 0
+  for _, du in ipairs(in_docs) do
+    local missing = {}
+    for r, name in ipairs(names) do
+      if index[r] and not du.counted[r] then
+        local st = du.entry.status and du.entry.status[name]
+        missing[#missing + 1] = name .. ' ' .. (type(st) == 'string' and st:gsub('-', ' ') or 'not counted')
+      end
+    end
+    du.entry.in_alpha_u = #missing == 0
+    if #missing == 0 then
+      used[#used + 1] = du.entry.path
+      for _, u in ipairs(du.units) do
+        local f = fields[u.field]
+        f.units[#f.units + 1] = { rater = index[u.rater], offset = at + u.start, length = u.length,
+          category = u.category }
+      end
+      at = at + du.cps
+    else
+      left[#left + 1] = { path = du.entry.path, missing = json.array(missing) }
+    end
+  end
+  report.alpha_u = { annotators = json.array(who), documents = json.array(used), left_out_documents = json.array(left),
+    left_out_annotators = json.array(idle) }
+  return #who, at
+end
+
 --- Add what record `rec` of rater `r` says for field `fname` (`what`: see Items.says): its
---- spans, as units of αU at `at` (nil: not every annotator counts on this document) and as
---- spans for F1 at `offset`; not when a span is outside the document's `cps` code points.
+--- spans, as units of αU into `units` (the document's, placed once αU's documents are
+--- known) and as spans for F1 at `offset`; not when a span is outside the document's `cps`
+--- code points.
 function H.add(f, fname, what, rec, r, per, opts, at, offset, cps)
   if not require('stance.validate').inside(rec.spans, cps) then
     f.not_counted.outside_text = (f.not_counted.outside_text or 0) + 1
@@ -172,9 +223,7 @@ function H.add(f, fname, what, rec, r, per, opts, at, offset, cps)
   per[fname] = per[fname] or {}
   per[fname][r] = per[fname][r] or {}
   for _, sp in ipairs(rec.spans or {}) do
-    if at then
-      f.units[#f.units + 1] = { rater = r, offset = at + sp[1], length = sp[2] - sp[1], category = cat }
-    end
+    at[#at + 1] = { field = fname, rater = r, start = sp[1], length = sp[2] - sp[1], category = cat }
     table.insert(per[fname][r], { offset + sp[1], offset + sp[2], cat })
   end
 end

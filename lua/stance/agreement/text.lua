@@ -293,6 +293,45 @@ function H.spans(out, report, metrics)
     out[#out + 1] = H.row(width, '(all)', cols, f)
     H.notes(out, f, 'span')
   end
+  if #report.fields > 0 and (not metrics or H.keep({ 'alpha_u' }, metrics)[1]) then
+    H.alpha_u_note(out, report.alpha_u)
+  end
+end
+
+--- What αU counted, and why it is "-" or left someone or some document out.
+function H.alpha_u_note(out, au)
+  if not au then return end
+  local who = {}
+  for i, n in ipairs(au.annotators) do
+    who[i] = H.shown(n)
+  end
+  local idle = {}
+  for i, n in ipairs(au.left_out_annotators) do
+    idle[i] = H.shown(n)
+  end
+  local docs = {}
+  for i, d in ipairs(au.left_out_documents) do
+    local miss = {}
+    for k, m in ipairs(d.missing) do
+      miss[k] = m
+    end
+    docs[i] = ('%s (%s)'):format(d.path, table.concat(miss, ', '))
+  end
+  if #idle == 0 and #docs == 0 and #au.documents > 0 then return end
+  local text
+  if #au.documents == 0 then
+    text = ('alphaU -: it needs documents every annotator counted marked done (%s), and none is'):format(
+      table.concat(who, ', '))
+  else
+    text = ('alphaU over the %d document(s) every annotator counted marked done (%s)'):format(#au.documents,
+      table.concat(who, ', '))
+  end
+  if #docs > 0 then text = text .. '; not over ' .. table.concat(docs, '; ') end
+  if #idle > 0 then
+    text = text .. ('; %s left out of alphaU: no document done with the others'):format(table.concat(idle, ', '))
+  end
+  out[#out + 1] = ''
+  H.wrapped(out, text .. ' (--annotators chooses whom)')
 end
 
 --- The report as lines.

@@ -1,5 +1,6 @@
 --- stance suggest: the model's predictions for the sentences nobody has read, written as the
 --- layer of the annotator `model` (never into a person's file).
+local H = {}
 local cmd = {
   summary = 'Write the model\'s stance predictions for unread sentences as the "model" layer',
   usage = 'stance suggest [--target T] [--min-prob P] [--annotators A,B] [DIR]',
@@ -8,17 +9,22 @@ local cmd = {
     'the schema (only T with --target), and predicts every sentence of prose none of them has read',
     '(a document marked done is read; one in progress is read up to the last annotation its annotator',
     'made, not counting accepted suggestions: those, with a `confidence`, decide their own sentence).',
-    'Where the',
-    'model predicts a stance toward a target with probability P or more (default 0: every stance it',
-    'predicts), it is written as an annotation of the layer "model": the schema\'s label for that',
-    'target and stance, the probability as `confidence`. The model layer is written again from',
+    'Without --min-prob it writes the model\'s decisions: the likeliest stance of a sentence toward a',
+    'target where its probability reaches the target\'s threshold (chosen on held-out documents when the',
+    'model learns; most sentences fall below it and get none). With --min-prob P it writes the likeliest',
+    'stance of every such sentence toward every target with a model whose probability is P or more,',
+    'decided or not: --min-prob 0 writes one for every unread sentence of prose and target. Each is',
+    'an annotation of the layer "model": the schema\'s label for that target and stance, the',
+    'probability as `confidence`. The message counts the unread sentences of prose considered, and',
+    'the (sentence, target) pairs left without a suggestion and why. The model layer is written again from',
     'scratch each time, but for the suggestions an annotator rejected (g- in the editor): those',
     'stay, teach the model that the sentence takes no such stance, and are not suggested again.',
     'Persons\' files are never touched.',
   }, '\n'),
   flags = {
     target = { arg = 'T', help = 'only this target' },
-    ['min-prob'] = { arg = 'P', help = 'lowest probability written (default 0: the model\'s decisions)' },
+    ['min-prob'] = { arg = 'P', help = 'the likeliest stance of every unread sentence and target with this'
+      .. ' probability or more, decided or not (default: the model\'s decisions only; 0: every one)' },
     annotators = { arg = 'A,B',
       help = 'whose annotations to learn from (default: all but model and the not-annotators)' },
   },
@@ -27,8 +33,10 @@ local cmd = {
 
 function cmd.run(opts, args)
   local cli = require('stance.cli')
-  local min = tonumber(opts['min-prob'] or 0)
-  if not min or min < 0 or min > 1 then return cli.usage_error('--min-prob should be from 0 to 1', 'suggest') end
+  local min = opts['min-prob'] and tonumber(opts['min-prob'])
+  if opts['min-prob'] and (not min or min < 0 or min > 1) then
+    return cli.usage_error('--min-prob should be from 0 to 1', 'suggest')
+  end
   local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
   local model = require('stance.model')
@@ -53,7 +61,9 @@ function cmd.run(opts, args)
       result.learnt)
   end
   local schema, named = c:schema(), result.setup.named
-  local written, docs = 0, 0
+  -- what was considered, and why a (sentence, target) pair got no suggestion
+  local n = { written = 0, docs = 0, sentences = 0, not_prose = 0, pairs = 0, undecided = 0, below = 0,
+    rejected = 0, no_label = 0 }
   for i, d in ipairs(result.documents) do
     if d.error then return nil, ('%s: %s'):format(d.path, d.error) end
     local doc = assert(c:document(d.path))
@@ -65,37 +75,82 @@ function cmd.run(opts, args)
       end
     end
     local refused = rejected[d.path] or {}
-    local n, sentences = 0, nil
+    local written, text_of = 0, nil
     for _, it in ipairs(d.predicted > 0 and result.predictions(i) or {}) do
-      for target, p in pairs(it.targets) do
-        if not p.known and p.class and p.class ~= result.setup.none and p.p >= min
-          and not refused[it.start .. ':' .. (named and target or '') .. ':' .. p.class] then
-          sentences = sentences or doc:sentences()
-          local text
-          for _, s in ipairs(sentences) do
-            if s.start == it.start then text = s.text end
+      local unread = false
+      for _, p in pairs(it.targets) do
+        if p.class and not p.known then unread = true end
+      end
+      if unread then
+        if not text_of then
+          text_of = {}
+          for _, s in ipairs(doc:sentences()) do
+            text_of[s.start] = s.text
           end
-          local label = model.label_for(schema, target, p.class)
-          if label and model.is_prose(text or '') then
-            local ok, aerr = layer:add('annotation', { spans = { { it.start, it.stop } }, label = label.name,
-              stance = p.class, target = named and target or nil, confidence = ('%.3f'):format(p.p) })
-            if not ok then return nil, ('%s: %s'):format(d.path, aerr) end
-            n = n + 1
+        end
+        if not model.is_prose(text_of[it.start] or '') then
+          n.not_prose = n.not_prose + 1
+        else
+          n.sentences = n.sentences + 1
+          for target, p in pairs(it.targets) do
+            if p.class and not p.known then
+              n.pairs = n.pairs + 1
+              -- the model's decision, or (--min-prob) the likeliest stance, decided or not
+              local class, prob = p.class, p.p
+              if min then class, prob = p.stance, p.stance_p end
+              local label = class and class ~= result.setup.none and model.label_for(schema, target, class)
+              if not class or class == result.setup.none then
+                n.undecided = n.undecided + 1
+              elseif min and prob < min then
+                n.below = n.below + 1
+              elseif refused[it.start .. ':' .. (named and target or '') .. ':' .. class] then
+                n.rejected = n.rejected + 1
+              elseif not label then
+                n.no_label = n.no_label + 1
+              else
+                local ok, aerr = layer:add('annotation', { spans = { { it.start, it.stop } }, label = label.name,
+                  stance = class, target = named and target or nil, confidence = ('%.3f'):format(prob) })
+                if not ok then return nil, ('%s: %s'):format(d.path, aerr) end
+                written = written + 1
+              end
+            end
           end
         end
       end
     end
-    if n > 0 or layer:exists() then
+    if written > 0 or layer:exists() then
       local ok, serr = layer:save()
       if not ok then return nil, serr end
     end
-    if n > 0 then docs = docs + 1 end
-    written = written + n
+    if written > 0 then n.docs = n.docs + 1 end
+    n.written = n.written + written
   end
   io.stdout:write(('stance suggest: %d suggestion(s) in %d document(s), learnt from %d labelled sentence(s) (targets'
-    .. ' with a model: %s); written as the layer "model"\n'):format(written, docs, result.learnt,
+    .. ' with a model: %s); written as the layer "model"\n'):format(n.written, n.docs, result.learnt,
     table.concat(trained, ', ')))
+  io.stdout:write(H.considered(n, min, #trained), '\n')
   return 0
+end
+
+--- The second line: what was considered and why the other (sentence, target) pairs got none.
+function H.considered(n, min, ntargets)
+  local why = {}
+  if n.undecided > 0 then
+    why[#why + 1] = min and ('%d with no stance the model can give'):format(n.undecided)
+      or ('%d decided no stance (the likeliest stance below its target\'s threshold; --min-prob 0 writes'
+        .. ' the likeliest of every one)'):format(n.undecided)
+  end
+  if n.below > 0 then why[#why + 1] = ('%d below --min-prob %s'):format(n.below, tostring(min)) end
+  if n.rejected > 0 then why[#why + 1] = ('%d rejected by an annotator (g-)'):format(n.rejected) end
+  if n.no_label > 0 then why[#why + 1] = ('%d with no label of the schema for the stance'):format(n.no_label) end
+  local s = ('  considered: %d unread sentence(s) of prose x %d target(s) with a model = %d pair(s)%s'):format(
+    n.sentences, ntargets, n.pairs, n.pairs ~= n.sentences * ntargets and ' (a target\'s `documents` leave some out,'
+      .. ' or a sentence was read for some targets)' or '')
+  s = s .. (#why > 0 and ('; without a suggestion: %s'):format(table.concat(why, ', ')) or '; a suggestion for each')
+  if n.not_prose > 0 then
+    s = s .. ('; %d unread sentence(s) not prose (bylines, datelines): none'):format(n.not_prose)
+  end
+  return s
 end
 
 return cmd

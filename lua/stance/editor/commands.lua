@@ -226,7 +226,7 @@ M.subcommands = {
   },
   summary = {
     desc = 'stance per target and paragraph, with a strip, in a side window',
-    run = function() require('stance.editor.summary').show() end,
+    run = function() require('stance.editor.summary').toggle() end,
   },
   report = {
     desc = 'write the report of the corpus (HTML with figures, and each figure as SVG) [output DIR]'

@@ -186,9 +186,43 @@ function H.describe(st, p, rec)
   -- the annotation's text, when it is not the whole passage shown above
   local a, b = rec.spans and rec.spans[1][1], rec.spans and rec.spans[#rec.spans][2]
   if p.kind == 'annotation' and (a ~= p.start or b ~= p.stop or #rec.spans > 1) then
-    s = s .. '  "' .. H.oneline(H.slice(st, a, b), 60) .. '"'
+    s = s .. '  ' .. H.pieces(st, rec.spans, 60)
   end
   return s
+end
+
+--- The text of an annotation's spans, each piece quoted on its own and joined by " … " (a
+--- discontinuous annotation is its pieces, not the text from its first start to its last
+--- end), cut after `max` bytes in all.
+function H.pieces(st, spans, max)
+  local out, left = {}, max
+  for i, sp in ipairs(spans) do
+    if left <= 0 then
+      out[#out + 1] = '…'
+      break
+    end
+    local piece = H.oneline(H.slice(st, sp[1], sp[2]), left)
+    out[i] = '"' .. piece .. '"'
+    left = left - #piece
+  end
+  return table.concat(out, ' … ')
+end
+
+--- The stretches to highlight for place `p` (code points): the spans of its versions'
+--- annotations, each piece alone; the place's extent when they have none (a relation's ends).
+function H.stretches(p)
+  if p.kind == 'relation' then return { { p.from.start, p.from.stop }, { p.to.start, p.to.stop } } end
+  local out = {}
+  for _, vs in pairs(p.versions or {}) do
+    for _, rec in ipairs(vs) do
+      for _, sp in ipairs(rec.spans or {}) do
+        out[#out + 1] = { sp[1], sp[2] }
+      end
+    end
+  end
+  if #out == 0 then return { { p.start, p.stop } } end
+  table.sort(out, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
+  return out
 end
 
 --- What the place is, in words, and its text.
@@ -224,9 +258,9 @@ function H.show_in_document(st, p)
   local frame = s:get_frame()
   local where = require('stance.editor.where')
   local first
-  for _, q in ipairs(p.kind == 'relation' and { p.from, p.to } or { p }) do
-    local r1, c1 = where.pos(st.doc_buf, frame:cp_to_buf(q.start))
-    local r2, c2 = where.pos(st.doc_buf, frame:cp_to_buf(q.stop))
+  for _, q in ipairs(H.stretches(p)) do
+    local r1, c1 = where.pos(st.doc_buf, frame:cp_to_buf(q[1]))
+    local r2, c2 = where.pos(st.doc_buf, frame:cp_to_buf(q[2]))
     vim.api.nvim_buf_set_extmark(st.doc_buf, H.place_ns, r1, c1, { end_row = r2, end_col = c2,
       hl_group = 'StanceCurate', priority = 200 })
     first = first or { r1, c1 }

@@ -259,7 +259,7 @@ function H.open(s, name, here, win)
   H.watch()
   H.keep_watch(s, name) -- its file changing on disk is drawn anew (M.refresh)
   local title = ('layer of %s (read only)'):format((name:gsub('%%', '%%%%')))
-  local mine = nil
+  local mine, mine_sl, was_sl = nil, nil, nil
   if vim.fn.exists('+winbar') == 1 then
     vim.wo[win].winbar = title
     -- yours says whose it is too, and keeps the rows of both windows level
@@ -268,12 +268,21 @@ function H.open(s, name, here, win)
       vim.wo[here].winbar = mine
     end
   else
+    -- before Neovim 0.8 (no window bar): the status lines say it, yours with its file and
+    -- place as the default status line has them
     vim.wo[win].statusline = title
+    was_sl = require('stance.compat').win_option(here, 'statusline')
+    mine_sl = ('your layer (%s)  %%<%%f %%h%%m%%r%%=%%-14.(%%l,%%c%%V%%) %%P'):format(
+      (s.annotator:gsub('%%', '%%%%')))
+    vim.wo[here].statusline = mine_sl
   end
   local function ended()
     H.forget(win)
     H.keep_watch(s, name) -- no longer watched once shown nowhere
     if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
+    if mine_sl and vim.api.nvim_win_is_valid(here) and vim.wo[here].statusline == mine_sl then
+      vim.wo[here].statusline = was_sl or ''
+    end
     -- its document stances leave the line under the first one
     vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)
   end

@@ -47,10 +47,24 @@ function M.jump(back, count)
     off, moved = nxt, true
   end
   if not moved then
-    return require('stance.notify').warn(back and 'no annotation before the cursor' or 'no annotation after the cursor')
+    H.stale = back and 'no annotation before the cursor' or 'no annotation after the cursor'
+    return require('stance.notify').warn(H.stale)
   end
   vim.cmd("normal! m'")
   where.jump(off)
+  if H.stale then H.clear_stale() end
+end
+
+--- After a jump that worked: the message of one that did not ("no annotation after the
+--- cursor") goes from the message area, when it is still the last message there (ours, never
+--- a message of yours or of another plugin since). It stays in :messages.
+function H.clear_stale()
+  local said = '(stance) ' .. H.stale
+  H.stale = nil
+  local ok, all = pcall(vim.fn.execute, 'messages')
+  if not ok then return end
+  local last = all:match('([^\n]*)\n*$')
+  if last == said then vim.api.nvim_echo({ { '' } }, false, {}) end
 end
 
 --- The buffer text of spans, one line, shortened.

@@ -4,6 +4,7 @@
 --- file and the document are read, the file parsed, the document's frame and hash made and
 --- the store placed in it. The session takes the result when it attaches at BufReadPost.
 local M = {}
+require('stance.editor.events').define() -- the autocommands that serve this module (once)
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 ---@type table<integer, {load: userdata, path: string, stamp: string, annotator: string}>

@@ -9,6 +9,7 @@
 --- mark in the sign column (real extmarks, only for the visible lines: Neovim 0.7 draws no
 --- ephemeral signs). The document's stances are a virtual line under its first line.
 local M = {}
+require('stance.editor.events').define() -- the autocommands that serve this module (once)
 -- The editor's modules are run by LuaJIT's interpreter, never traced (jit.off for each module
 -- and every function in it): they are glue around Neovim's API, and a trace stops at each
 -- call into it, so that LuaJIT kept recording and compiling short traces during the first

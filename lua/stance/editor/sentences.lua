@@ -223,14 +223,20 @@ function M.move(back)
   where.jump(target)
 end
 
---- Whether annotations of `store` give sentence [a, b) a stance (toward `target`, when given).
+--- Whether annotations of `store` give sentence [a, b) a stance (toward `target`, when given):
+--- a span of one counts for it by the rule of agreement and exports (stance.agreement.items
+--- .counts: it overlaps the sentence by at least half of the shorter of the two), so `]u`
+--- stops where they count no stance.
 function M.has_stance(store, a, b, target)
-  local n, slots = store:spans(a, b)
+  local n, slots, starts, stops = store:spans(a, b)
+  local counts = require('stance.agreement.items').counts
   for i = 1, n do
-    local rec = store:at(slots[i])
-    if rec and rec.kind == 'annotation' and rec.stance and not rec.orphan
-      and (target == nil or rec.target == target) then
-      return true
+    if counts(starts[i], stops[i], a, b) then
+      local rec = store:at(slots[i])
+      if rec and rec.kind == 'annotation' and rec.stance and not rec.orphan
+        and (target == nil or rec.target == target) then
+        return true
+      end
     end
   end
   return false

@@ -18,6 +18,7 @@
 ---@field others table<string, table> other annotators' layers { store, shown }
 ---@field cache table<integer, table> per slot: what rendering needs
 local M = {}
+require('stance.editor.events').define() -- the autocommands that serve this module (once)
 local H = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 local R = require('stance.modules') -- (modules required at first use, kept)

@@ -101,10 +101,8 @@ function H.text(s, it)
   return table.concat(vim.api.nvim_buf_get_text(s.buf, r1, c1, r2, c2, {}), ' ')
 end
 
---- Say `msg` on the command line, cut to fit it (no "Press ENTER").
+--- Say `msg` on the command line, cut to fit it (no "Press ENTER"), whole in :messages.
 function H.echo(msg)
-  local room = (vim.v.echospace or (vim.o.columns - 12)) - 1
-  if vim.fn.strdisplaywidth(msg) > room then msg = vim.fn.strcharpart(msg, 0, math.max(room - 1, 1)) .. '…' end
   require('stance.compat').echo(msg)
 end
 

@@ -32,10 +32,11 @@ end
 function M.lines(s)
   local doc = assert(s.corpus:document(s.rel))
   local frame = s:get_frame()
-  local paras = {}
+  local paras = { starts = {}, stops = {} }
   for i, p in ipairs(doc:paragraphs() or {}) do
-    paras[i] = { frame:cp_to_buf(p.start), frame:cp_to_buf(p.stop) }
+    paras.starts[i], paras.stops[i] = frame:cp_to_buf(p.start), frame:cp_to_buf(p.stop)
   end
+  local units_of = require('stance.agreement.items').units_of
   local by_target, found = {}, {}
   for _, r in ipairs(s.store:records('annotation')) do
     if r.stance and not r.orphan then
@@ -44,11 +45,11 @@ function M.lines(s)
       by_target[t] = by_target[t] or { total = {}, para = {} }
       local bt = by_target[t]
       bt.total[r.stance] = (bt.total[r.stance] or 0) + 1
-      for i, p in ipairs(paras) do
-        if r.spans[1][1] < p[2] and p[1] < r.spans[#r.spans][2] then
-          bt.para[i] = bt.para[i] or {}
-          bt.para[i][r.stance] = (bt.para[i][r.stance] or 0) + 1
-        end
+      -- the paragraphs it counts for, by agreement's rule (span by span)
+      for _, hit in ipairs(units_of(paras, r.spans)) do
+        local i = hit[1]
+        bt.para[i] = bt.para[i] or {}
+        bt.para[i][r.stance] = (bt.para[i][r.stance] or 0) + 1
       end
     end
   end
@@ -69,7 +70,7 @@ function M.lines(s)
   table.sort(targets, function(a, b)
     return before(a ~= '(no target)' and a or nil, b ~= '(no target)' and b or nil)
   end)
-  local lines, strips = { ('stance of %s, %d paragraphs'):format(s.rel, #paras) }, {}
+  local lines, strips = { ('stance of %s, %d paragraphs'):format(s.rel, #paras.starts) }, {}
   if not any then lines[#lines + 1] = 'no annotation with a stance yet' end
   local function counts(t, shares)
     local parts, all = {}, 0
@@ -93,7 +94,7 @@ function M.lines(s)
     lines[#lines + 1] = ('%s: %s'):format(t, counts(bt.total, true))
     lines[#lines + 1], heat[#lines + 1] = H.heat(values, bt.total)
     local strip = {}
-    for i = 1, #paras do
+    for i = 1, #paras.starts do
       local p, here = bt.para[i] or {}, {}
       for _, v in ipairs(values) do
         if (p[v] or 0) > 0 then here[#here + 1] = v end
@@ -146,6 +147,23 @@ function H.heat(values, total)
   end
   parts[#parts + 1] = (' %d'):format(all)
   return table.concat(parts), spans
+end
+
+--- :Stance summary: show the summary in a side window, or close it when one is open (typed
+--- in it or in the document, as :Stance legend). Returns its buffer (nil: closed).
+function M.toggle()
+  local closed = false
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    local ok, what = pcall(vim.api.nvim_win_get_var, win, 'stance_panel')
+    if ok and what == 'summary' and vim.api.nvim_win_is_valid(win) then
+      local buf = vim.api.nvim_win_get_buf(win)
+      if #vim.api.nvim_list_wins() > 1 then vim.api.nvim_win_close(win, true) end
+      if vim.api.nvim_buf_is_valid(buf) then pcall(vim.api.nvim_buf_delete, buf, { force = true }) end
+      closed = true
+    end
+  end
+  if closed then return nil end
+  return M.show()
 end
 
 --- Show the summary in a side window. Returns its buffer.

@@ -5,6 +5,14 @@ local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
 
 local where = require('stance.editor.where')
+local H = {}
+
+--- Fail as Vim's own text objects do: an error message, which makes Neovim abort the pending
+--- operator (`yia`, `dia`, `cia` change nothing, `c` starts no insert) and drop the keys typed
+--- after it; Visual mode has ended already.
+function H.fail(msg)
+  require('stance.compat').err_echo('(stance) ' .. msg)
+end
 
 ---@param around boolean `aa` rather than `ia`
 function M.select(around)
@@ -17,7 +25,7 @@ function M.select(around)
   local hit = hits[math.min(count, #hits)]
   if not hit then
     if vim.fn.mode():match('^[vV\22]') then vim.cmd('normal! \27') end
-    return
+    return H.fail('no annotation under the cursor')
   end
   local a, b = hit.start, hit.stop
   if around then

@@ -10,6 +10,7 @@
 --- seen it change. `:wa` (`:wqa`, `:xa`) writes the changes not yet saved (autosave pending) too;
 --- with none, it writes nothing.
 local M = {}
+require('stance.editor.events').define() -- the autocommands that serve this module (once)
 local H = {}
 
 local Q = require('stance.editor.quit_check')
@@ -85,14 +86,16 @@ end
 --- 'modifiable' with no OptionSet) a real write.
 function H.write(s, args)
   if s.detached or vim.bo[s.buf].modifiable then return H.real_write(s, args.file) end
-  local layer = vim.fn.fnamemodify(s.path, ':~:.')
   local quiet = s.quiet_write
   s.quiet_write = nil
   local ok, err = require('stance.editor.persist').save(s, { force = true })
   if ok then
     M.sync(s)
     if quiet then return end
-    H.say(('"%s": annotations written to %s; the text is read-only and not written'):format(s.rel, layer))
+    -- short enough for one line (the layer's file is where every layer of yours is:
+    -- :Stance layers, :help stance-persistence), cut with "…" when not, whole in :messages
+    require('stance.compat').echo(('"%s": %d annotation(s) written to your layer (%s); the text is read-only, not'
+      .. ' written'):format(s.rel, s.store:count('annotation'), s.annotator))
     return
   end
   if not s.dirty then -- nothing of yours waits: the file on disk has errors
