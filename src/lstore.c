@@ -1018,6 +1018,108 @@ static int s_copy(lua_State *L) {
   return 1;
 }
 
+/* slots() -> how many record slots the store has (removed ones included: at() gives nil) */
+static int s_slots(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)stance_store_slots(check_store(L)));
+  return 1;
+}
+
+/* slot_of(id[, side]) -> the slot of record `id` (side: that version of a merge conflict), or nil */
+static int s_slot_of(lua_State *L) {
+  stance_store *s = check_store(L);
+  const char *id = luaL_checkstring(L, 2);
+  const char *side = luaL_optstring(L, 3, NULL);
+  const stance_rec *r = side ? stance_store_get_conflict(s, id, side) : stance_store_get(s, id);
+  if (r == NULL || r->dead) return 0;
+  lua_pushinteger(L, (lua_Integer)r->index + 1);
+  return 1;
+}
+
+static const stance_rec *rec_of_slot(const stance_store *s, lua_Integer i) {
+  const stance_rec *r = i >= 1 && i <= (lua_Integer)stance_store_slots(s) ? stance_store_at(s, (uint32_t)(i - 1)) : NULL;
+  return r == NULL || r->dead ? NULL : r;
+}
+
+static int same_str(const char *a, const char *b) { return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0); }
+
+/* same(slot, other, other_slot) -> whether the two records say the same thing: kind, ID,
+ * fields, spans, unknown attributes and comments (their place in the file and the editor's
+ * marks aside); what stance.merge compares, without a table of either */
+static int s_same(lua_State *L) {
+  const stance_rec *a = rec_of_slot(check_store(L), luaL_checkinteger(L, 2));
+  const stance_rec *b = rec_of_slot(stance__check_store(L, 3), luaL_checkinteger(L, 4));
+  int f, same;
+  if (a == NULL || b == NULL) return luaL_error(L, "same(): no record in that slot");
+  same = a->kind == b->kind && same_str(a->id, b->id) && a->nspans == b->nspans &&
+         same_str(a->extras, b->extras) && same_str(a->comments, b->comments) && same_str(a->inner, b->inner);
+  for (f = 0; same && f < STANCE_F_COUNT; f++) same = same_str(a->f[f], b->f[f]);
+  if (same && a->nspans > 0) same = memcmp(a->spans, b->spans, a->nspans * sizeof *a->spans) == 0;
+  lua_pushboolean(L, same);
+  return 1;
+}
+
+/* add_from(other, slot[, conflict]) -> true | nil, err, code: a copy of the record in that
+ * slot of `other` (a conflict side given: marked so; false: unmarked), without its place in
+ * the file or the editor's marks */
+static int s_add_from(lua_State *L) {
+  stance_store *s = check_store(L);
+  const stance_rec *src = rec_of_slot(stance__check_store(L, 2), luaL_checkinteger(L, 3));
+  stance_rec r;
+  int rc;
+  if (src == NULL) return luaL_error(L, "add_from(): no record in that slot");
+  r = *src;
+  r.line = 0;
+  r.orphan = r.touched = 0;
+  r.dead = 0;
+  if (lua_type(L, 4) == LUA_TSTRING) r.f[STANCE_F_CONFLICT] = (char *)lua_tostring(L, 4);
+  else if (lua_type(L, 4) == LUA_TBOOLEAN && !lua_toboolean(L, 4)) r.f[STANCE_F_CONFLICT] = NULL;
+  rc = stance_store_add(s, &r, NULL);
+  if (rc != STANCE_OK) return fail_code(L, rc, r.id);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static const char *const kept_names[] = {"head", "doc_comments", "doc_extras", "doc_inner", "tail", NULL};
+
+/* kept() -> { head =, doc_comments =, doc_extras =, doc_inner =, tail = }: the file's text
+ * kept as written (comments before `format`, before and inside `document`, the document's
+ * attributes stance does not know, comments after the last record); absent when none */
+static int s_kept(lua_State *L) {
+  stance_store *s = check_store(L);
+  int t;
+  lua_createtable(L, 0, STANCE_T_COUNT);
+  for (t = 0; t < STANCE_T_COUNT; t++) set_str(L, kept_names[t], stance_store_get_text(s, (stance_kept)t));
+  return 1;
+}
+
+/* Whether `v` is whole lines ("...\n" each, no carriage return, none empty), each a
+ * comment ("#...") when `comments`, else each an attribute (a name starts with a lowercase
+ * letter) or a `  |` line going on from one (as the reader keeps a document's unknown
+ * attributes) */
+static int kept_lines(const char *v, int comments) {
+  while (*v != '\0') {
+    const char *nl = strchr(v, '\n');
+    if (nl == NULL || nl == v || memchr(v, '\r', (size_t)(nl - v)) != NULL) return 0;
+    if (comments ? *v != '#' : !((*v >= 'a' && *v <= 'z') || strncmp(v, "  |", 3) == 0)) return 0;
+    v = nl + 1;
+  }
+  return 1;
+}
+
+/* set_kept(name, value|nil) -> true: one of kept()'s texts (whole lines as kept() gives
+ * them; anything else is an error, so that the file written reads back as the same) */
+static int s_set_kept(lua_State *L) {
+  stance_store *s = check_store(L);
+  int t = luaL_checkoption(L, 2, NULL, kept_names);
+  const char *v = luaL_optstring(L, 3, NULL);
+  if (v != NULL && *v == '\0') v = NULL;
+  if (v != NULL && (!kept_lines(v, t != STANCE_T_DOC_EXTRAS) || (t == STANCE_T_DOC_EXTRAS && strncmp(v, "  |", 3) == 0)))
+    return luaL_argerror(L, 3, "not lines as kept() gives them");
+  if (stance_store_set_text(s, (stance_kept)t, v) != STANCE_OK) return stance__fail(L, "out of memory", "ENOMEM");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* find{ field = value, ... } -> records matching every given field */
 static int s_find(lua_State *L) {
   stance_store *s = check_store(L);
@@ -1825,7 +1927,8 @@ static const luaL_Reg store_methods[] = {
     {"remove", s_remove},   {"query", s_query},   {"spans", s_spans},
     {"overlaps", s_overlaps}, {"at", s_at}, {"brief", s_brief}, {"records", s_records}, {"lazy", s_lazy}, {"field", s_field}, {"copy", s_copy},
     {"find", s_find},       {"count", s_count}, {"tally", s_tally}, {"crosstab", s_crosstab}, {"orphans", s_orphans},   {"header", s_header},
-    {"set_header", s_set_header}, {"write", s_write}, {"memory", s_memory},
+    {"set_header", s_set_header}, {"kept", s_kept}, {"set_kept", s_set_kept}, {"slots", s_slots},
+    {"slot_of", s_slot_of}, {"same", s_same}, {"add_from", s_add_from}, {"write", s_write}, {"memory", s_memory},
     {"shift", s_shift},     {"mark", s_mark}, {"marked", s_marked},       {"snapshot", s_snapshot},
     {"close", s_close},     {NULL, NULL}};
 

@@ -297,6 +297,10 @@ local function merge_disk(file)
   for _, id in ipairs(res.conflict_ids) do
     m.conflict_ids[#m.conflict_ids + 1] = id
   end
+  for _, h in ipairs(res.header_conflicts) do -- (`annotator`, an attribute's name: theirs' in a comment)
+    m.header_conflicts = m.header_conflicts or {}
+    m.header_conflicts[#m.header_conflicts + 1] = h
+  end
   file.merged = m
   return res.store:write()
 end

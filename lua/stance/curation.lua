@@ -209,16 +209,7 @@ end
 
 --- The curation state file of a document: the rejections, which leave nothing in gold.
 function H.state_path(c, rel)
-  return ('%s/.stance/curation/%s.json'):format(c.root, rel)
-end
-
-function H.load_state(c, rel)
-  local text = require('stance.fs').read(H.state_path(c, rel), c.root)
-  local ok, t = pcall(function() return text and require('stance.json').decode(text) end)
-  t = ok and type(t) == 'table' and t or {}
-  if type(t.rejected) ~= 'table' then t.rejected = {} end
-  if type(t.based_on) ~= 'table' then t.based_on = {} end
-  return t
+  return require('stance.curation_state').path(c.root, rel)
 end
 
 --- The layers among `names` (and gold) whose files have errors: what could not be read of
@@ -304,10 +295,13 @@ function M.open(corpus, path, names, curator)
   if not gold then return nil, gerr end
   local broken, berr = H.unreadable(corpus, doc, names, gold)
   if broken then return nil, berr, broken end
+  -- a state file that cannot be parsed holds decisions: refused until fixed, never written over
+  local state, serr = require('stance.curation_state').load(corpus, doc.path)
+  if not state then return nil, serr end
   local places, outside = M.places(doc, names)
   local cur = { corpus = corpus, doc = doc, rel = doc.path, names = names, gold = gold, places = places,
     outside = outside, curator = curator or corpus.annotator, disputed = {}, agreed = {},
-    state = H.load_state(corpus, doc.path) }
+    state = state }
   for _, p in ipairs(cur.places) do
     table.insert(p.unanimous and cur.agreed or cur.disputed, p)
   end
@@ -584,6 +578,9 @@ end
 ---@return boolean|nil ok
 ---@return string|nil err
 function M:save()
+  -- the state file was changed since (a pull) and cannot be parsed now: not written over
+  local _, serr = require('stance.curation_state').load(self.corpus, self.rel)
+  if serr then return nil, serr end
   local counts = self:counts()
   self.gold:set_status(counts.done and 'done' or 'in-progress')
   local ok, err = self.gold:save()

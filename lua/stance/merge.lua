@@ -7,10 +7,6 @@ local H = {}
 
 local IGNORED = { line = true, slot = true, touched = true, orphan = true }
 
-local function key(r)
-  return r.kind .. '\0' .. r.id .. '\0' .. (r.conflict or '')
-end
-
 local function same_value(a, b)
   if type(a) ~= 'table' or type(b) ~= 'table' then return a == b end
   if #a ~= #b then return false end
@@ -35,33 +31,12 @@ function M.same(a, b)
   return true
 end
 
-local function copy(rec, conflict)
-  local out = {}
-  for k, v in pairs(rec) do
-    if not IGNORED[k] then out[k] = v end
-  end
-  if conflict then out.conflict = conflict end
-  return out
-end
-
-local function index(store)
-  local by, order = {}, {}
-  if store then
-    for _, kind in ipairs({ 'annotation', 'relation', 'doclabel' }) do
-      for _, r in ipairs(store:records(kind)) do
-        local k = key(r)
-        by[k] = r
-        order[#order + 1] = k
-      end
-    end
-  end
-  return by, order
-end
-
 ---@class stance.MergeResult
 ---@field store stance.Store the merged records
 ---@field conflicts integer records changed differently on both sides
----@field conflict_ids string[]
+---@field conflict_ids string[] the IDs of the records in conflict
+---@field header_conflicts string[] what of the header changed on both sides (`annotator`, an
+--- unknown attribute's name): ours kept, theirs' as a comment inside `document`
 ---@field ours integer changes kept from ours
 ---@field theirs integer changes taken from theirs
 ---@field hash_dropped boolean the sides recorded different hashes of the document: the
@@ -72,7 +47,7 @@ end
 --- record. When the merge brought such a pair (one of them not in the base) and they say
 --- different things, it is a conflict (both kept; `stance check` and the editor say it):
 --- counted in `res`, so that `stance merge` exits 1 and git reports the file.
-function H.doclabel_conflicts(out, base_index, res)
+function H.doclabel_conflicts(out, base, res)
   local by_target = {}
   for _, r in ipairs(out:records('doclabel')) do
     if r.target and not r.conflict then
@@ -83,7 +58,7 @@ function H.doclabel_conflicts(out, base_index, res)
   for _, list in pairs(by_target) do
     local new, differ = false, false
     for i, r in ipairs(list) do
-      if not base_index[key(r)] then new = true end
+      if not (base and base:slot_of(r.id)) then new = true end
       if i > 1 and (r.stance ~= list[1].stance or r.label ~= list[1].label) then differ = true end
     end
     if #list > 1 and new and differ then
@@ -93,67 +68,272 @@ function H.doclabel_conflicts(out, base_index, res)
   end
 end
 
---- Merge `ours` and `theirs`, both changed from `base` (nil: nothing in common).
+--- The versions of record `id` in `store` (nil: none): slots of the one without a conflict
+--- mark and of those marked `ours` and `theirs`, and whether any is marked.
+local function group(store, id)
+  if not store then return {} end
+  local g = { store:slot_of(id), store:slot_of(id, 'ours'), store:slot_of(id, 'theirs') }
+  g.marked = g[2] ~= nil or g[3] ~= nil
+  g.any = g[1] ~= nil or g.marked
+  return g
+end
+
+local function same_group(sa, a, sb, b)
+  for i = 1, 3 do
+    if (a[i] == nil) ~= (b[i] == nil) then return false end
+    if a[i] and not sa:same(a[i], sb, b[i]) then return false end
+  end
+  return true
+end
+
+local SIDE = { [false] = 1, ours = 2, theirs = 3 }
+
+--- The file's text kept as written, three-way (M.kept).
+local KEPT_COMMENTS = { 'head', 'doc_comments', 'doc_inner', 'tail' }
+
+local function lines(text)
+  local out = {}
+  for l in (text or ''):gmatch('[^\n]*\n') do
+    out[#out + 1] = l
+  end
+  return out
+end
+
+--- Comment lines, three-way: unchanged on one side, the other side's; changed on both,
+--- ours with theirs' new lines (not in the base, not in ours) after them: none is dropped.
+function H.comments(b, o, t)
+  if o == t or b == t then return o end
+  if b == o then return t end
+  local have, out = {}, o or ''
+  for _, l in ipairs(lines(b)) do
+    have[l] = true
+  end
+  for _, l in ipairs(lines(o)) do
+    have[l] = true
+  end
+  for _, l in ipairs(lines(t)) do
+    if not have[l] then
+      out = out .. l
+      have[l] = true
+    end
+  end
+  return out
+end
+
+--- The document's unknown attributes (kept() doc_extras) as a list of { key, text }: key
+--- the attribute's name and which of that name it is (`reviewer#1`), text its lines
+--- (`|` lines going on from it included).
+function H.attributes(extras)
+  local list, seen = {}, {}
+  for _, l in ipairs(lines(extras)) do
+    if l:sub(1, 3) == '  |' and #list > 0 then
+      list[#list].text = list[#list].text .. l
+    else
+      local name = l:match('^(%S+)') or l
+      seen[name] = (seen[name] or 0) + 1
+      list[#list + 1] = { key = name .. '#' .. seen[name], name = name, text = l }
+    end
+  end
+  return list
+end
+
+--- The header's kept lines a conflict adds inside `document`: theirs' version as comments.
+local function theirs_as_comment(text)
+  local out = {}
+  for _, l in ipairs(lines(text)) do
+    out[#out + 1] = '# conflict theirs: ' .. l
+  end
+  return table.concat(out)
+end
+
+--- The header three-way into `out`: comments (before `format`, before and inside `document`,
+--- after the last record), the document's attributes stance does not know, and its
+--- `document` and `annotator`. An attribute changed on both sides differently (or
+--- `document`/`annotator` changed by theirs to another value than ours') keeps ours' value,
+--- writes theirs' as a comment inside `document` (`# conflict theirs: ...`) and is a
+--- conflict (`res.header_conflicts`, counted in `res.conflicts`).
+function H.header(base, ours, theirs, out, res)
+  local bk, ok, tk = base and base:kept() or {}, ours:kept(), theirs:kept()
+  local bh, oh, th = base and base:header() or {}, ours:header(), theirs:header()
+  local extra_comments = {}
+  local function conflict(what, text)
+    res.conflicts = res.conflicts + 1
+    res.header_conflicts[#res.header_conflicts + 1] = what
+    extra_comments[#extra_comments + 1] = theirs_as_comment(text)
+  end
+  for _, name in ipairs({ 'document', 'annotator' }) do
+    local b, o, t = bh[name], oh[name], th[name]
+    local v = o
+    if o == nil then
+      v = t -- ours has no header (a file git's add/add gave empty)
+    elseif t ~= nil and t ~= o and t ~= b then -- theirs changed it (ours kept; said)
+      conflict(name, ('%s %s\n'):format(name, require('stance.core').quote(t)))
+    end
+    if v then out:set_header(name, v) end
+  end
+  -- unknown attributes, each three-way by its name (and which of that name it is)
+  local ba, oa, ta = H.attributes(bk.doc_extras), H.attributes(ok.doc_extras), H.attributes(tk.doc_extras)
+  local function by_key(list)
+    local m = {}
+    for _, a in ipairs(list) do
+      m[a.key] = a.text
+    end
+    return m
+  end
+  local bm, om, tm = by_key(ba), by_key(oa), by_key(ta)
+  local extras = {}
+  local function one(key, name)
+    local b, o, t = bm[key], om[key], tm[key]
+    local v
+    if o == t or b == t then
+      v = o
+    elseif b == o then
+      v = t
+    else
+      v = o
+      conflict(name, t or ('(%s removed)\n'):format(name))
+    end
+    if v then extras[#extras + 1] = v end
+  end
+  for _, a in ipairs(oa) do
+    one(a.key, a.name)
+  end
+  for _, a in ipairs(ta) do
+    if om[a.key] == nil then one(a.key, a.name) end
+  end
+  for _, a in ipairs(ba) do -- removed by ours, changed by theirs: a conflict said
+    if om[a.key] == nil and tm[a.key] == nil then one(a.key, a.name) end
+  end
+  out:set_kept('doc_extras', table.concat(extras))
+  for _, name in ipairs(KEPT_COMMENTS) do
+    local v = H.comments(bk[name], ok[name], tk[name])
+    if name == 'doc_inner' then
+      for _, c in ipairs(extra_comments) do
+        if not ('\n' .. (v or '')):find('\n' .. c, 1, true) then v = (v or '') .. c end
+      end
+    end
+    out:set_kept(name, v)
+  end
+end
+
+--- Merge `ours` and `theirs`, both changed from `base` (nil: nothing in common). The
+--- records are compared and copied in C (a Lua table is made only for an ID that has
+--- versions marked `conflict`); the header merged by H.header.
 ---@param base stance.Store|nil
 ---@param ours stance.Store
 ---@param theirs stance.Store
+---@param names {ours: string|nil, theirs: string|nil}|nil the files' names, for messages
+---@param opts {in_place: boolean|nil}|nil in_place: the result is made in `ours` (changed,
+--- also when the merge fails: for a caller that drops it then), which saves a fourth store
 ---@return stance.MergeResult|nil
 ---@return string|nil err
-function M.stores(base, ours, theirs)
+---@return string|nil code "EUNRESOLVED": a record holds a conflict of an earlier merge and
+--- both sides changed it (err: NAME:LINE:COL: ...)
+function M.stores(base, ours, theirs, names, opts)
+  names = names or {}
+  local in_place = opts and opts.in_place
   local core = require('stance.core')
-  local b = index(base)
-  local o, oorder = index(ours)
-  local t, torder = index(theirs)
-  local out = core.store()
-  local res = { store = out, conflicts = 0, conflict_ids = {}, ours = 0, theirs = 0 }
-  local done = {}
-  local function add(rec, conflict)
-    local ok, err = out:add(copy(rec, conflict))
-    if not ok then error(('merging %s: %s'):format(rec.id, err), 0) end
+  local out = in_place and ours or core.store()
+  local h, th = ours:header(), theirs:header()
+  local ocount, tcount = ours:count(), theirs:count()
+  local res = { store = out, conflicts = 0, conflict_ids = {}, ours = 0, theirs = 0, header_conflicts = {} }
+  local function add(store, slot, conflict)
+    local ok, err = out:add_from(store, slot, conflict)
+    if not ok then error(('merging %s: %s'):format(store:brief(slot) or '?', err), 0) end
   end
-  local function one(k)
-    if done[k] then return end
-    done[k] = true
-    local br, orec, trec = b[k], o[k], t[k]
-    if M.same(orec, trec) then
-      if orec then add(orec) end
-    elseif M.same(br, orec) then
-      if trec then add(trec) end
+  local function emit(store, g)
+    if in_place and store == ours then return end -- there already
+    for i = 1, 3 do
+      if g[i] then add(store, g[i]) end
+    end
+  end
+  local SIDES = { false, 'ours', 'theirs' }
+  --- (in place) ours' versions of `id` taken out of the result
+  local function drop(g, id)
+    if not in_place then return end
+    for i = 1, 3 do
+      if g[i] then assert(ours:remove(id, SIDES[i] or nil)) end
+    end
+  end
+  local function unresolved(store, g, id, side)
+    local rec = store:at(g[2] or g[3])
+    error({ code = 'EUNRESOLVED', message = ('%s:%d:1: %s %s holds an unresolved conflict from an earlier merge'
+      .. ' (`conflict ours`/`conflict theirs`, in %s) and the other side changed it too; resolve it first'
+      .. ' (keep one version, delete the other), then merge again'):format(names[side] or side,
+      rec and rec.line or 0, rec and rec.kind or 'record', id, side) }, 0)
+  end
+  local function unit(id)
+    local bg, og, tg = group(base, id), group(ours, id), group(theirs, id)
+    if same_group(ours, og, theirs, tg) then
+      emit(ours, og)
+    elseif base and same_group(base, bg, ours, og) or not base and not og.any then
+      drop(og, id)
+      emit(theirs, tg)
       res.theirs = res.theirs + 1
-    elseif M.same(br, trec) then
-      if orec then add(orec) end
+    elseif base and same_group(base, bg, theirs, tg) or not base and not tg.any then
+      emit(ours, og)
       res.ours = res.ours + 1
+    elseif og.marked then
+      unresolved(ours, og, id, 'ours')
+    elseif tg.marked then
+      unresolved(theirs, tg, id, 'theirs')
     else
       res.conflicts = res.conflicts + 1
-      res.conflict_ids[#res.conflict_ids + 1] = (orec or trec).id
-      if orec then add(orec, 'ours') end
-      if trec then add(trec, 'theirs') end
+      res.conflict_ids[#res.conflict_ids + 1] = id
+      if og[1] then
+        add(ours, og[1], 'ours')
+        drop({ og[1] }, id)
+      end
+      if tg[1] then add(theirs, tg[1], 'theirs') end
+    end
+  end
+  -- each ID once: at the first of its versions (unmarked, ours, theirs), ours' first
+  local function walk(store, skip)
+    for slot = 1, store:slots() do
+      local id, _, _, _, _, conflict = store:brief(slot)
+      if id and SIDE[conflict or false] then
+        local n = SIDE[conflict or false]
+        local first = n == 1 or (n == 2 and not store:slot_of(id)) or (n == 3 and not store:slot_of(id)
+          and not store:slot_of(id, 'ours'))
+        if first and not (skip and group(skip, id).any) then unit(id) end
+      elseif id and not (skip and skip:slot_of(id, conflict)) then
+        -- a version marked otherwise than ours/theirs: one record of its own
+        local b, o, t = base and base:slot_of(id, conflict), ours:slot_of(id, conflict), theirs:slot_of(id, conflict)
+        local function same(sa, a, sb, bb)
+          if a == nil or bb == nil then return a == bb end
+          return sa:same(a, sb, bb)
+        end
+        if same(ours, o, theirs, t) or same(base, b, theirs, t) then
+          if o and not in_place then add(ours, o) end
+        elseif same(base, b, ours, o) then
+          if o and in_place then assert(ours:remove(id, conflict)) end
+          if t then add(theirs, t) end
+        else
+          unresolved(store, { nil, slot }, id, store == ours and 'ours' or 'theirs')
+        end
+      end
     end
   end
   local ok, err = pcall(function()
-    for _, k in ipairs(oorder) do
-      one(k)
-    end
-    for _, k in ipairs(torder) do
-      one(k)
-    end
+    walk(ours)
+    walk(theirs, ours)
   end)
-  if not ok then return nil, err end
-  H.doclabel_conflicts(out, b, res)
-  local h = ours:header()
-  local th = theirs:header()
-  for _, name in ipairs({ 'document', 'annotator' }) do
-    local v = h[name] or th[name]
-    if v then out:set_header(name, v) end
+  if not ok then
+    if type(err) == 'table' then return nil, err.message, err.code end
+    return nil, err
   end
+  H.doclabel_conflicts(out, base, res)
+  H.header(base, ours, theirs, out, res)
   -- The hash says which text the offsets count in. Sides that recorded different ones (one
   -- re-anchored to an edited document, the other annotated the old text) give records of
   -- both texts: the merge then records none, and every reader checks each annotation's
   -- quote against the document (re-anchoring what moved) instead of trusting the offsets.
-  if h.hash ~= nil and (h.hash == th.hash or th.hash == nil and theirs:count() == 0) then
+  if h.hash ~= nil and (h.hash == th.hash or th.hash == nil and tcount == 0) then
     out:set_header('hash', h.hash)
-  elseif h.hash == nil and th.hash ~= nil and ours:count() == 0 then
+  elseif h.hash == nil and th.hash ~= nil and ocount == 0 then
     out:set_header('hash', th.hash)
+  else
+    out:set_header('hash', nil)
   end
   res.hash_dropped = (h.hash or th.hash) ~= nil and out:header().hash == nil
   -- The status, three-way: the side that changed it wins; changed on both, "done" only when
@@ -165,7 +345,7 @@ function M.stores(base, ours, theirs)
   elseif th.status ~= bs and h.status ~= th.status then
     status = 'in-progress'
   end
-  if status then out:set_header('status', status) end
+  out:set_header('status', status)
   return res
 end
 

@@ -242,4 +242,40 @@ describe('curation', function()
       local said = select(2, first:match('^(.-): error: (.*)$'))
       assert.truthy(err:find(('the first at %s: %s'):format(where, said), 1, true), err)
     end)
+
+  it('refuses a curation state file it cannot parse (conflict markers, cut short), FILE:LINE:COL, never writes over it',
+    function()
+      local d, path = study.curation()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      local c = assert(require('stance').open(d))
+      local cur = assert(C.open(c, path, nil, 'cora'))
+      cur:reject(cur.disputed[2])
+      assert(cur:save())
+      local rel = '.stance/curation/' .. path .. '.json'
+      local file = d .. '/' .. rel
+      local saved = assert(T.read(file))
+      assert.truthy(saved:find('"rejected"', 1, true), saved)
+      for _, case in ipairs({
+        -- what git leaves when two curators' decisions meet (no driver for *.json)
+        { '<<<<<<< HEAD\n' .. saved .. '=======\n{"rejected":{"zzz":true},"based_on":{}}\n>>>>>>> theirs\n', 1, 1,
+          'unresolved git merge conflict' },
+        { saved:sub(1, 20), 1, 16, 'not valid JSON: unterminated string' },
+      }) do
+        T.write(file, case[1])
+        local none, err = C.open(c, path, nil, 'cora')
+        assert.is_nil(none)
+        assert.truthy(err:find(('^%s:%d:%d: %s'):format(rel:gsub('%p', '%%%0'), case[2], case[3], case[4])), err)
+        assert.truthy(err:find('refused until it is fixed', 1, true), err)
+        -- a curation opened before the file broke does not write over it either
+        local _, serr = cur:save()
+        assert.truthy(serr and serr:find(rel, 1, true), serr)
+        assert.are.equal(case[1], T.read(file))
+        -- stance check names it
+        local out, _, code = T.stance_run({ 'check' }, nil, d)
+        assert.are.equal(1, code)
+        assert.truthy(out:find(('%s:%d:%d: error: %s'):format(rel, case[2], case[3], case[4]), 1, true), out)
+      end
+      T.write(file, saved)
+      assert(C.open(c, path, nil, 'cora'))
+    end)
 end)

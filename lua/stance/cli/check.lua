@@ -39,6 +39,11 @@ function cmd.run(opts, args)
     for _, f in ipairs(root_mod.annotation_files(root)) do
       files[#files + 1] = f
     end
+    -- the curators' decisions (a state file git's conflict markers cut is said, not ignored)
+    local cdir = root .. '/' .. require('stance.curation_state').dir
+    for _, e in ipairs(fs.list(cdir, { 'json' }) or {}) do
+      files[#files + 1] = cdir .. '/' .. e.path
+    end
     what = H.checked(root, files, schema_path, meta_path)
     H.folders(root, files)
   else
@@ -103,10 +108,11 @@ function H.plural(n, word) return ('%d %s%s'):format(n, word, n == 1 and '' or '
 --- What `stance check` in a corpus checked, in words: "the schema, documents.csv and 6
 --- annotation files (2 layers) of a corpus of 7 documents".
 function H.checked(root, files, schema_path, meta_path)
-  local parts, layers, n, seen = {}, 0, 0, {}
+  local parts, layers, n, seen, cur = {}, 0, 0, {}, 0
   local dir = root .. '/' .. require('stance.root').annotations .. '/'
   for _, f in ipairs(files) do
     local who = f:sub(1, #dir) == dir and f:sub(#dir + 1):match('^([^/]+)/')
+    if f:match('%.json$') then cur = cur + 1 end
     if who then
       n = n + 1
       if not seen[who] then
@@ -120,6 +126,7 @@ function H.checked(root, files, schema_path, meta_path)
   if fs.exists(meta_path) then parts[#parts + 1] = require('stance.docmeta').path:match('[^/]+$') end
   parts[#parts + 1] = H.plural(n, 'annotation file') .. (n == 0 and ' (no layer yet)' or (' (%s)'):format(
     H.plural(layers, 'layer')))
+  if cur > 0 then parts[#parts + 1] = H.plural(cur, 'curation file') end
   local c = require('stance').open(root)
   local docs = c and #c:paths() or nil
   local list = table.concat(parts, ', ', 1, #parts - 1) .. (#parts > 1 and ' and ' or '') .. parts[#parts]
@@ -156,6 +163,7 @@ function H.check_file(path, schemas)
   local said = H.folder_said and H.folder_said[path]
   if said then return { { line = 1, col = 1, severity = 'error', message = said } } end
   if path:match('documents%.csv$') then return H.check_metadata(path) end
+  if path:match('%.json$') then return H.check_curation(path) end
   local fs = require('stance.fs')
   local schema = require('stance.schema')
   -- a file of a corpus is read only when it is a regular file inside it (links resolved)
@@ -206,6 +214,18 @@ function H.by_place(problems)
     if a.line ~= b.line then return a.line < b.line end
     return a.col < b.col
   end)
+end
+
+--- A curation state file (.stance/curation/DOC.json): what cannot be parsed of it is an
+--- error (the curation of its document is refused until it is fixed).
+function H.check_curation(path)
+  local root = require('stance.root').of_file(path)
+  local text, err = require('stance.fs').read(path, root)
+  if not text then return nil, ('not read: %s'):format(err) end
+  local p = require('stance.curation_state').problem(text)
+  if not p then return {} end
+  return { { line = p.line, col = p.col, severity = 'error', message = p.message
+    .. '; curation of its document is refused until it is fixed' } }
 end
 
 --- A record whose target, stance or role contradicts what its label sets in the schema (a

@@ -18,6 +18,8 @@ cmd.attributes = table.concat({
   '# stance: annotation files merge and diff record by record (`stance init --git` registers',
   '# the drivers in a clone; without them git merges these files line by line).',
   '.stance/annotations/**/*.stance merge=stance diff=stance',
+  '# curation decisions (rejections, where gold came from): merged key by key',
+  '.stance/curation/**/*.json merge=stance',
   '',
 }, '\n')
 
@@ -164,7 +166,12 @@ local function update_attributes(dir)
     if code ~= 'ENOENT' then return nil, ('%s not updated: %s'):format(path, err) end
     return fs.write_inside(dir, path, cmd.attributes, '')
   end
-  if text:find('merge=stance', 1, true) then return true end
+  local curation = '.stance/curation/**/*.json merge=stance'
+  if text:find(curation, 1, true) then return true end
+  if text:find('merge=stance', 1, true) then -- an older init's: the curation files' line added
+    return fs.write_inside(dir, path, text .. (text:sub(-1) == '\n' and '' or '\n') .. curation .. '\n',
+      require('stance.core').sha256(text))
+  end
   return fs.write_inside(dir, path, text .. '\n' .. cmd.attributes, require('stance.core').sha256(text))
 end
 
@@ -183,6 +190,8 @@ function cmd.run(opts, args)
     io.stderr:write(('stance init: %s is a corpus already\n'):format(rdir))
     require('stance.ignored').upgrade(rdir) -- (an older init's lines anchored, said on stderr)
     local done, uerr = update_ignores(marker, rdir)
+    if not done then io.stderr:write('stance init: ', uerr, '\n') end
+    done, uerr = update_attributes(rdir) -- (an older init's: the curation files' line added)
     if not done then io.stderr:write('stance init: ', uerr, '\n') end
     if opts.git then
       local ok, err = register(dir)

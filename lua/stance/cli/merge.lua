@@ -21,56 +21,124 @@ local cmd = {
   args = { min = 3, max = 4 },
 }
 
---- One side (`side`: base, ours, theirs) of the merge of `name`, read from `path`: its store
---- and text, or nil and why (a file with errors is said as stance check says it, at its
---- first error: "NAME:LINE:COL: message (theirs: 2 error(s)); not merged").
-local function read(path, name, side)
-  local fs = require('stance.fs')
-  local text, err, code = fs.read(path)
-  if text == nil then
-    if code ~= 'ENOENT' then return nil, ('%s (%s): %s'):format(name, side, err) end
-    return require('stance.core').store(), nil
+local H = {}
+
+--- One side of the merge of curation state file `name`, from its bytes `text` (false: no
+--- file): the decoded state, or nil and "NAME:LINE:COL: message (side); not merged".
+function H.state(text, name, side)
+  if not text or text:match('^%s*$') then return {} end
+  local p, state = require('stance.curation_state').problem(text)
+  if p then return nil, ('%s:%d:%d: %s (%s); not merged'):format(name, p.line, p.col, p.message, side) end
+  return state
+end
+
+--- The merge of curation state files (stance.curation_merge), from their bytes `x`: as
+--- merge_once returns.
+function H.curation(x, name, ohash)
+  local st = {}
+  for _, side in ipairs({ 'base', 'ours', 'theirs' }) do
+    local err
+    st[side], err = H.state(x[side], name, side)
+    if not st[side] then
+      io.stderr:write('stance merge: ', err, '\n')
+      return nil, nil, nil, 2
+    end
   end
-  if text == '' then return require('stance.core').store(), text end -- git's base of add/add
-  local store, problems = require('stance.core').read(text)
+  local merged, conflicts = require('stance.curation_merge').states(st.base, st.ours, st.theirs)
+  local res = { conflicts = #conflicts, conflict_ids = conflicts, header_conflicts = {}, ours_kept = true }
+  return require('stance.json').encode(merged) .. '\n', res, ohash
+end
+
+--- The bytes of one side (nil when the file does not exist), or nil, why.
+local function bytes(path, name, side)
+  local text, err, code = require('stance.fs').read(path)
+  if text == nil and code ~= 'ENOENT' then return nil, ('%s (%s): %s'):format(name, side, err) end
+  return text or false
+end
+
+--- One side (`side`: base, ours, theirs) of the merge of `name`, parsed from its bytes `text`
+--- (false: no file): its store, or nil and why (a file with errors is said as stance check
+--- says it, at its first error: "NAME:LINE:COL: message (theirs: 2 error(s)); not merged").
+local function parse(text, name, side)
+  local core = require('stance.core')
+  if not text or text == '' then return core.store() end -- none, or git's base of add/add
+  local store, problems = core.read(text)
   if not store then return nil, ('%s (%s): %s'):format(name, side, problems) end
   local where, n = require('stance.annfile').first_error(name, problems)
   if where then return nil, ('%s (%s: %d error(s)); not merged'):format(where, side, n) end
-  return store, text
+  return store
 end
 
---- Merge once: the result and the text of OURS it was made from, or nil, exit status.
-local function merge_once(base_path, ours_path, theirs_path, name)
-  local base, berr = read(base_path, name, 'base')
-  local ours, otext = read(ours_path, name, 'ours')
-  local theirs, terr = read(theirs_path, name, 'theirs')
-  local err = not base and berr or (not ours and otext) or (not theirs and terr)
+--- Merge once: the text to write over OURS (nil: OURS stays as it is), the result (its
+--- counts), the SHA-256 of the OURS it was made from; or nil, nil, nil, exit status.
+--- The cases git's own merge settles without merging (both sides the same, or one side
+--- unchanged from the base) are settled by comparing bytes: nothing merged, and only a
+--- side taken whole is parsed (to refuse one with errors, as any merge does).
+local function merge_once(base_path, ours_path, theirs_path, name, json)
+  local core = require('stance.core')
+  local paths, x = { base = base_path, ours = ours_path, theirs = theirs_path }, {}
+  for _, side in ipairs({ 'base', 'ours', 'theirs' }) do
+    local text, err = bytes(paths[side], name, side)
+    if text == nil then
+      io.stderr:write('stance merge: ', err, '\n')
+      return nil, nil, nil, 2
+    end
+    x[side] = text
+  end
+  local ohash = x.ours and core.sha256(x.ours) or ''
+  local none = { conflicts = 0, conflict_ids = {}, header_conflicts = {} }
+  if x.ours == x.theirs or x.base == x.theirs then return nil, none, ohash end -- ours as it is
+  if x.base == x.ours and x.theirs then -- theirs, whole, once it reads without an error
+    local ok, terr = (json and H.state or parse)(x.theirs, name, 'theirs')
+    if not ok then
+      io.stderr:write('stance merge: ', terr, '\n')
+      return nil, nil, nil, 2
+    end
+    return x.theirs, none, ohash
+  end
+  if json then return H.curation(x, name, ohash) end
+  -- each side parsed, its text let go at once (the stores are what the merge needs)
+  local st, errs = {}, {}
+  for _, side in ipairs({ 'base', 'ours', 'theirs' }) do
+    st[side], errs[side] = parse(x[side], name, side)
+    x[side] = nil
+  end
+  collectgarbage()
+  local err = not st.base and errs.base or (not st.ours and errs.ours) or (not st.theirs and errs.theirs)
   if err then
     io.stderr:write('stance merge: ', err, '\n')
-    return nil, 2
+    return nil, nil, nil, 2
   end
-  local res, merr = require('stance.merge').stores(base, ours, theirs)
+  local res, merr, code = require('stance.merge').stores(st.base, st.ours, st.theirs,
+    { ours = name, theirs = name }, { in_place = true })
+  st = nil -- luacheck: ignore 311
   if not res then
-    io.stderr:write('stance merge: ', name, ': ', merr, '\n')
-    return nil, 2
+    io.stderr:write('stance merge: ', code == 'EUNRESOLVED' and '' or name .. ': ', merr, '\n')
+    return nil, nil, nil, 2
   end
-  return res, otext
+  local out = res.store:write()
+  res.store = nil
+  collectgarbage()
+  return out, res, ohash
 end
 
 function cmd.run(_, args)
   local base_path, ours_path, theirs_path = args[1], args[2], args[3]
-  local name = args[4] or ours_path
+  -- the name git passes (%P) is one a collaborator chose: shown escaped
+  local name = require('stance.utf8').printable(args[4] or ours_path)
   local core = require('stance.core')
   local res
   for _ = 1, 8 do
-    local otext
-    res, otext = merge_once(base_path, ours_path, theirs_path, name)
-    if not res then return otext end
+    local out, ohash, status
+    out, res, ohash, status = merge_once(base_path, ours_path, theirs_path, name,
+      (args[4] or ours_path):match('%.json$') ~= nil)
+    if not res then return status end
+    if out == nil then break end
     -- replace OURS only if it is still what was merged (an editor may be saving it)
-    local ok, werr, code = core.write_atomic(ours_path, res.store:write(), otext and core.sha256(otext) or '')
+    local ok, werr, code = core.write_atomic(ours_path, out, ohash)
     if ok then break end
     if code ~= 'ECHANGED' then
-      io.stderr:write('stance merge: ', werr, '\n')
+      io.stderr:write('stance merge: ', require('stance.utf8').printable(werr), '\n')
       return 2
     end
     res = nil
@@ -80,8 +148,17 @@ function cmd.run(_, args)
     return 2
   end
   if res.conflicts > 0 then
-    io.stderr:write(('stance merge: %s: %d conflict(s), both versions kept (conflict ours/theirs): %s\n'):format(
-      name, res.conflicts, table.concat(res.conflict_ids, ', ')))
+    local what = {}
+    for _, id in ipairs(res.conflict_ids) do
+      what[#what + 1] = id
+    end
+    for _, h in ipairs(res.header_conflicts) do
+      what[#what + 1] = ("`%s` of the document record (ours kept; theirs' in it as a comment"
+        .. " `# conflict theirs: ...`)"):format(h)
+    end
+    io.stderr:write(('stance merge: %s: %d conflict(s), %s: %s\n'):format(name, res.conflicts,
+      res.ours_kept and 'ours kept (a value changed on both sides)' or 'both versions kept (conflict ours/theirs)',
+      require('stance.utf8').printable(table.concat(what, ', '))))
     return 1
   end
   return 0

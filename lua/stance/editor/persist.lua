@@ -299,7 +299,7 @@ function M.merge(s, frame, ours_text, disk)
   local vocab = s.corpus:vocab()
   local ours = core.read(ours_text, { vocab = vocab })
   local base = s.file.exists and core.read(H.file_text(s) or '', { vocab = vocab }) or nil
-  local total = { theirs = 0, ours = 0, conflicts = 0, conflict_ids = {} }
+  local total = { theirs = 0, ours = 0, conflicts = 0, conflict_ids = {}, header = {} }
   for _ = 1, 8 do -- merge again while others keep writing the file
     local theirs, problems
     if disk then
@@ -322,6 +322,9 @@ function M.merge(s, frame, ours_text, disk)
     for _, id in ipairs(res.conflict_ids) do
       total.conflict_ids[#total.conflict_ids + 1] = id
     end
+    for _, h in ipairs(res.header_conflicts) do
+      total.header[#total.header + 1] = h
+    end
     local out = res.store:write()
     local ok, info, code = core.write_atomic(s.path, out, disk and core.sha256(disk) or '', { root = s.corpus.root })
     if ok then
@@ -336,6 +339,9 @@ function M.merge(s, frame, ours_text, disk)
       local file = ('; %s'):format(vim.fn.fnamemodify(s.path, ':~:.'))
       if total.conflicts > 0 then
         local quotes = {}
+        for _, h in ipairs(total.header) do -- ours kept, theirs' as a comment in the document record
+          quotes[#quotes + 1] = ('`%s` of the document record (theirs\' in a comment)'):format(h)
+        end
         for i, id in ipairs(total.conflict_ids) do
           if i > 3 then
             quotes[#quotes + 1] = '…'
