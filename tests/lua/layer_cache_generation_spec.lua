@@ -8,56 +8,8 @@ local core = require('stance.core')
 local Corpus = require('stance.corpus')
 local client = require('stance.watch.client')
 
-local linux = core.inotify() ~= nil
-
-local function sleep(s)
-  os.execute('sleep ' .. s)
-end
-
-local function gone(pid)
-  for _ = 1, 400 do
-    local f = io.open('/proc/' .. pid .. '/stat')
-    if not f then return true end
-    local s = f:read('*a')
-    f:close()
-    if s:match('^%d+ %b() (%a)') == 'Z' then return true end
-    sleep(0.05)
-  end
-  return false
-end
-
-local NAMES = { 'a.txt', 'sub/b.txt', 'sub/c.txt' }
-
-local function corpus()
-  local d = T.tmpdir()
-  local _, err, code = T.stance_run({ 'init', d })
-  assert(code == 0, err)
-  for i, name in ipairs(NAMES) do
-    T.write(d .. '/' .. name, ('Document %d says sanctions work.\n'):format(i))
-  end
-  local c = assert(stance.open(d))
-  for _, who in ipairs({ 'ana', 'ben' }) do
-    for _, name in ipairs(NAMES) do
-      assert(assert(c:document(name)):annotate({ start = 0, stop = 8, label = 'claim', annotator = who }))
-    end
-  end
-  assert(c:save())
-  return d
-end
-
---- Start `stance watch` on `d`: its pid once it answers.
-local function start(d)
-  local log = d .. '.watch.log'
-  local out = T.run(('(exec %s watch %s >%s 2>&1 </dev/null) & echo $!'):format(T.q(T.stance), T.q(d), T.q(log)))
-  local pid = assert(tonumber(out:match('%d+')))
-  for _ = 1, 400 do
-    local _, _, code = T.stance_run({ 'watch', '--status', d })
-    if code == 0 then return pid end
-    assert(core.exists('/proc/' .. pid), T.exists(log) and T.read(log) or '')
-    sleep(0.05)
-  end
-  error('the watcher did not answer within 20 s')
-end
+local W = require('helpers.watcher')
+local linux, sleep, gone, start, corpus = W.linux, W.sleep, W.gone, W.start, W.corpus
 
 --- The generation the watcher answers now.
 local function gen(d)

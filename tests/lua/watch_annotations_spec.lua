@@ -4,29 +4,9 @@
 -- is killed, hung or another one. (What a script's pass may skip on the strength of it is
 -- built on this.)
 local T = require('helpers')
-local core = require('stance.core')
 
-local linux = core.inotify() ~= nil
-
-local function sleep(s)
-  os.execute('sleep ' .. s)
-end
-
-local function kill(pid, sig)
-  os.execute(('kill -%s %d 2>/dev/null'):format(sig or 'TERM', pid))
-end
-
-local function gone(pid)
-  for _ = 1, 400 do
-    local f = io.open('/proc/' .. pid .. '/stat')
-    if not f then return true end
-    local s = f:read('*a')
-    f:close()
-    if s:match('^%d+ %b() (%a)') == 'Z' then return true end
-    sleep(0.05)
-  end
-  return false
-end
+local W = require('helpers.watcher')
+local linux, kill, gone, start = W.linux, W.kill, W.gone, W.start
 
 --- A corpus with two annotators' files.
 local function corpus()
@@ -39,20 +19,6 @@ local function corpus()
   T.write(d .. '/.stance/annotations/alice/sub/b.stance', 'alice b 1\n')
   T.write(d .. '/.stance/annotations/bob/a.stance', 'bob a 1\n')
   return d
-end
-
---- Start `stance watch` on `d`: its pid once it answers.
-local function start(d)
-  local log = d .. '.watch.log'
-  local out = T.run(('(exec %s watch %s >%s 2>&1 </dev/null) & echo $!'):format(T.q(T.stance), T.q(d), T.q(log)))
-  local pid = assert(tonumber(out:match('%d+')))
-  for _ = 1, 400 do
-    local _, _, code = T.stance_run({ 'watch', '--status', d })
-    if code == 0 then return pid end
-    assert(core.exists('/proc/' .. pid), T.exists(log) and T.read(log) or '')
-    sleep(0.05)
-  end
-  error('the watcher did not answer within 20 s')
 end
 
 --- The generation a fresh process is told (nil: none answered).

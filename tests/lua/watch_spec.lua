@@ -4,7 +4,8 @@
 local T = require('helpers')
 local core = require('stance.core')
 
-local linux = core.inotify() ~= nil
+local W = require('helpers.watcher')
+local linux, kill, gone = W.linux, W.kill, W.gone
 
 --- A corpus of a few documents, indexed.
 local function corpus()
@@ -17,9 +18,7 @@ local function corpus()
   return d
 end
 
-local function sleep(s)
-  os.execute('sleep ' .. s)
-end
+local sleep = W.sleep
 
 --- Start `stance watch` on `d` in the background: its pid, once it vouches for the index
 --- (or nil and its log when it ended).
@@ -37,22 +36,6 @@ local function start(d, limit_fds)
     sleep(0.05)
   end
   error('the watcher did not vouch within 20 s: ' .. (T.exists(log) and T.read(log) or ''))
-end
-
-local function kill(pid, sig)
-  os.execute(('kill -%s %d 2>/dev/null'):format(sig or 'TERM', pid))
-end
-
-local function gone(pid)
-  for _ = 1, 400 do
-    local f = io.open('/proc/' .. pid .. '/stat')
-    if not f then return true end
-    local s = f:read('*a')
-    f:close()
-    if s:match('^%d+ %b() (%a)') == 'Z' then return true end
-    sleep(0.05)
-  end
-  return false
 end
 
 --- What a fresh process sees: whether the watcher vouched, and the number of hits of `q`.
