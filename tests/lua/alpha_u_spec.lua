@@ -10,10 +10,8 @@ describe('αU with an annotator who has only begun', function()
   --- The study's articles; ana and ben done on the first with the same two annotations, cy
   --- in progress there with one; nil when ../shared is absent.
   local function corpus()
-    if not T.shared then return nil end
-    local d = T.tmpdir()
-    os.execute(('mkdir -p %s/.stance && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(
-      T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+    local d = require('helpers.study').corpus()
+    if not d then return nil end
     local c = assert(require('stance').open(d))
     local paths = c:paths()
     table.sort(paths)

@@ -29,10 +29,8 @@ describe('a discontinuous annotation on the study', function()
 
   --- The study's five articles and schema in a new folder; nil when ../shared is absent.
   local function study()
-    if not T.shared then return nil end
-    local d = T.tmpdir()
-    os.execute(('mkdir -p %s/.stance && cp %s/corpus/*.txt %s/ && cp %s/study/schema.stance %s/.stance/'):format(
-      T.q(d), T.q(T.shared), T.q(d), T.q(T.shared), T.q(d)))
+    local d = require('helpers.study').corpus()
+    if not d then return nil end
     local c = assert(require('stance').open(d))
     local paths = c:paths()
     table.sort(paths)
