@@ -254,6 +254,12 @@ function H.unreadable(corpus, doc, names, gold)
   return { unreadable = bad, others = others, gold = gwhere }, msg
 end
 
+--- A copy of a curation state (what it was when read: the base of the merge at a save).
+function H.copy_state(state)
+  local json = require('stance.json')
+  return json.decode(json.encode(state))
+end
+
 ---@class stance.Curation
 ---@field corpus stance.Corpus
 ---@field doc stance.Document
@@ -301,7 +307,7 @@ function M.open(corpus, path, names, curator)
   local places, outside = M.places(doc, names)
   local cur = { corpus = corpus, doc = doc, rel = doc.path, names = names, gold = gold, places = places,
     outside = outside, curator = curator or corpus.annotator, disputed = {}, agreed = {},
-    state = state }
+    state = state, state_base = H.copy_state(state) }
   for _, p in ipairs(cur.places) do
     table.insert(p.unanimous and cur.agreed or cur.disputed, p)
   end
@@ -574,22 +580,45 @@ function M:counts()
   return c
 end
 
---- Write gold (marked done when nothing is left, else in progress) and the rejections.
+--- Write gold (marked done when nothing is left, else in progress) and the curation state.
+--- The state file may have changed since the curation opened (another curator's session, a
+--- script, a pull through `stance merge`): the decisions made here are merged into what it
+--- has now (stance.curation_merge: the base is the state as this curation read it), written
+--- only over the bytes just read (else merged again), and the merge becomes this curation's
+--- state. A value changed both here and there differently (`based_on` of one gold record)
+--- keeps this curation's: said in the second result ("curation state ...: N conflict(s) ...").
 ---@return boolean|nil ok
----@return string|nil err
+---@return string|nil err_or_conflicts the error (ok nil), or what merged with a conflict
 function M:save()
+  local cs = require('stance.curation_state')
   -- the state file was changed since (a pull) and cannot be parsed now: not written over
-  local _, serr = require('stance.curation_state').load(self.corpus, self.rel)
+  local _, serr = cs.load(self.corpus, self.rel)
   if serr then return nil, serr end
   local counts = self:counts()
   self.gold:set_status(counts.done and 'done' or 'in-progress')
   local ok, err = self.gold:save()
   if not ok then return nil, err end
-  -- inside the corpus only (a committed .stance/curation link is not written through)
-  ok, err = require('stance.fs').write_inside(self.corpus.root, H.state_path(self.corpus, self.rel),
-    require('stance.json').encode(self.state) .. '\n')
-  if not ok then return nil, err end
-  return true
+  local json = require('stance.json')
+  for _ = 1, 8 do
+    local disk, derr, hash = cs.load(self.corpus, self.rel)
+    if not disk then return nil, derr end
+    local merged, conflicts = require('stance.curation_merge').states(self.state_base, self.state, disk)
+    merged.rejected, merged.based_on = merged.rejected or {}, merged.based_on or {}
+    -- inside the corpus only (a committed .stance/curation link is not written through)
+    local code
+    ok, err, code = require('stance.fs').write_inside(self.corpus.root, H.state_path(self.corpus, self.rel),
+      json.encode(merged) .. '\n', hash)
+    if ok then
+      self.state, self.state_base = merged, H.copy_state(merged)
+      if #conflicts == 0 then return true end
+      return true, ('curation state %s/%s.json: %d conflict(s), changed here and in the file meanwhile (another'
+        .. ' curator, a pull): yours kept: %s'):format(cs.dir, self.rel, #conflicts,
+        require('stance.utf8').printable(table.concat(conflicts, ', ')))
+    end
+    if code ~= 'ECHANGED' then return nil, err end
+  end
+  return nil, ('%s/%s.json keeps changing on disk; the curation state was not saved, try again'):format(cs.dir,
+    self.rel)
 end
 
 return M

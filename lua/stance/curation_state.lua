@@ -49,17 +49,20 @@ end
 
 --- The curation state of document `rel` of corpus `c`: { rejected = {...}, based_on = {...} }
 --- ({} of each when there is no file yet), or nil and "FILE:LINE:COL: message; curation of
---- DOC refused until it is fixed" when the file cannot be read or parsed.
+--- DOC refused until it is fixed" when the file cannot be read or parsed. The third result is
+--- the SHA-256 of the bytes read ("" when there is no file): a save writes only over them.
 ---@param c stance.Corpus
 ---@param rel string
 ---@return table|nil state
 ---@return string|nil err
+---@return string|nil hash
 function M.load(c, rel)
   local path = M.path(c.root, rel)
   local shown = ('%s/%s.json'):format(M.dir, rel)
   local text, rerr, code = require('stance.fs').read(path, c.root)
-  local t = {}
+  local t, hash = {}, ''
   if text then
+    hash = require('stance.core').sha256(text)
     local p, state = M.problem(text)
     if p then
       return nil, ('%s:%d:%d: %s; curation of %s refused until it is fixed (`stance check` says it too)'):format(
@@ -71,7 +74,7 @@ function M.load(c, rel)
   end
   t.rejected = t.rejected or {}
   t.based_on = t.based_on or {}
-  return t
+  return t, nil, hash
 end
 
 return M

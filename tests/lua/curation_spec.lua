@@ -278,4 +278,52 @@ describe('curation', function()
       T.write(file, saved)
       assert(C.open(c, path, nil, 'cora'))
     end)
+
+  it('merges its state with what the file has at a save: another curator\'s decisions kept, never written over',
+    function()
+      local d, path = study.curation()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      local file = d .. '/.stance/curation/' .. path .. '.json'
+      local json = require('stance.json')
+      local function state() return json.decode(T.read(file)) end
+      -- A opens first (a session open across another's save, or a pull through stance merge)
+      local a = assert(C.open(assert(require('stance').open(d)), path, nil, 'cora'))
+      local b = assert(C.open(assert(require('stance').open(d)), path, nil, 'dan'))
+      local k2, k3, k4 = b.disputed[2].key, b.disputed[3].key, b.disputed[4].key
+      b:reject(b.disputed[2])
+      assert(b:save())
+      assert.are.same({ [k2] = true }, state().rejected)
+      a:reject(a.disputed[3])
+      local ok, said = a:save()
+      assert.is_true(ok)
+      assert.is_nil(said)
+      -- both rejections: the union, in the file and in A's session
+      assert.are.same({ [k2] = true, [k3] = true }, state().rejected)
+      assert.are.same({ [k2] = true, [k3] = true }, a.state.rejected)
+      assert.are.equal('rejected', a:resolved(a.disputed[2]))
+      -- B lifts its rejection (takes ana's version); A, which has it now, does not bring it back
+      b = assert(C.open(assert(require('stance').open(d)), path, nil, 'dan'))
+      assert(b:accept(b.disputed[2], 'ana'))
+      assert(b:save())
+      a:reject(a.disputed[4])
+      assert(a:save())
+      assert.are.same({ [k3] = true, [k4] = true }, state().rejected)
+      -- a script rewrote the file meanwhile (the same gold record from another version): ours
+      -- kept, the conflict said
+      local p = a.disputed[1] -- the document's stance toward engagement
+      assert(a:own(p, 'ana', { stance = 'against' }))
+      local id = next(a.state.based_on)
+      assert.truthy(id)
+      local other = state()
+      other.based_on[id] = 'ben'
+      other.rejected.zzz = true
+      T.write(file, json.encode(other) .. '\n')
+      ok, said = a:save()
+      assert.is_true(ok)
+      assert.truthy(said and said:find('1 conflict(s)', 1, true) and said:find('based_on ' .. id, 1, true), said)
+      local now = state()
+      assert.are.equal('ana', now.based_on[id])
+      assert.is_true(now.rejected.zzz)
+      assert.are.same(now, a.state)
+    end)
 end)

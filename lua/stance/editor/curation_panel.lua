@@ -21,10 +21,13 @@ function H.notify_err(err)
   require('stance.notify').error(err)
 end
 
---- Write gold and the rejections, then show gold again where the document shows it.
+--- Write gold and the rejections (merged with what the state file has now: another
+--- curator's decisions are kept, a conflict said on one line), then show gold again where
+--- the document shows it.
 function H.save(st)
   local ok, err = st.cur:save()
   if not ok then return H.notify_err(err) end
+  if err then require('stance.notify').line(err, vim.log.levels.WARN) end
   local s = require('stance.editor.session').by_buf[st.doc_buf]
   if s and s.others[M.GOLD] then
     local shown = s.others[M.GOLD].shown
