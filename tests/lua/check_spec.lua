@@ -204,4 +204,21 @@ describe('stance fmt', function()
     assert.are.equal('', out)
     assert.are.equal(0, code, err)
   end)
+  it('takes a JSON file as a curation state only under .stance/curation/ of its corpus', function()
+    local d = T.tmpdir()
+    os.execute(('mkdir -p %s/.stance/curation %s/sub'):format(T.q(d), T.q(d)))
+    for _, f in ipairs({ 'data.json', 'sub/data.json', '.stance/curation/doc.txt.json' }) do
+      T.write(d .. '/' .. f, '[1,2]\n')
+    end
+    local out = T.stance_run({ 'check', 'data.json', 'sub/data.json', '.stance/curation/doc.txt.json' }, nil, d)
+    assert.falsy(out:find('data.json:1:1: error: not a curation state', 1, true), out)
+    assert.truthy(out:find('\ndata.json:1:1: error: missing `format stance 1`', 1, true)
+      or out:find('^data.json:1:1: error: ') , out)
+    assert.truthy(out:find('.stance/curation/doc.txt.json:1:1: error: not a curation state', 1, true), out)
+    -- from a folder below, the same file named through ..
+    out = T.stance_run({ 'check', '../.stance/curation/doc.txt.json', 'data.json' }, nil, d .. '/sub')
+    assert.truthy(out:find('../.stance/curation/doc.txt.json:1:1: error: not a curation state', 1, true), out)
+    assert.falsy(out:find('\ndata.json:1:1: error: not a curation state', 1, true) or out:find('^data.json:1:1: error: not'),
+      out)
+  end)
 end)

@@ -163,7 +163,7 @@ function H.check_file(path, schemas)
   local said = H.folder_said and H.folder_said[path]
   if said then return { { line = 1, col = 1, severity = 'error', message = said } } end
   if path:match('documents%.csv$') then return H.check_metadata(path) end
-  if path:match('%.json$') then return H.check_curation(path) end
+  if H.is_curation(path) then return H.check_curation(path) end
   local fs = require('stance.fs')
   local schema = require('stance.schema')
   -- a file of a corpus is read only when it is a regular file inside it (links resolved)
@@ -214,6 +214,20 @@ function H.by_place(problems)
     if a.line ~= b.line then return a.line < b.line end
     return a.col < b.col
   end)
+end
+
+--- Whether `path` is a curation state file: a *.json below <root>/.stance/curation/ of the
+--- corpus it is in (any other JSON file is no curation state; checked as any other file).
+function H.is_curation(path)
+  if not path:match('%.json$') then return false end
+  local root = require('stance.root').of_file(path)
+  if not root then return false end
+  local core = require('stance.core')
+  local dir, base = path:match('^(.*)/([^/]*)$')
+  local real_dir, real_root = core.realpath(dir or '.'), core.realpath(root)
+  if not real_dir or not real_root then return false end
+  local cdir = (real_root == '/' and '' or real_root) .. '/' .. require('stance.curation_state').dir
+  return (real_dir .. '/' .. (base or path)):sub(1, #cdir + 1) == cdir .. '/'
 end
 
 --- A curation state file (.stance/curation/DOC.json): what cannot be parsed of it is an
