@@ -91,7 +91,16 @@ describe('a merge keeps', function()
       assert.are.equal(1, code, err)
       assert.truthy(out:find('\n  reviewer "ann"\n', 1, true), out)
       assert.truthy(out:find('\n  # conflict theirs: reviewer "ben"\n', 1, true), out)
-      assert.truthy(err:find("1 conflict(s)", 1, true) and err:find("`reviewer` of the document record", 1, true), err)
+      -- a header-only conflict is worded as what happened (ours kept), never "both versions kept"
+      assert.truthy(err:find(': 1 conflict(s), `reviewer` of the document record: ours kept (theirs\' in it as a'
+        .. ' comment `# conflict theirs: ...`)\n', 1, true), err)
+      assert.falsy(err:find('both versions kept', 1, true), err)
+      -- with a record changed on both sides too: each said in its own words
+      out, err, code = merge(d, base, base:gsub('reviewer "zoe"', 'reviewer "ann"'):gsub('role claim', 'role premise', 1),
+        base:gsub('"zoe"', '"ben"'):gsub('role claim\n', 'role claim\n  note "theirs"\n', 1))
+      assert.are.equal(1, code, err)
+      assert.truthy(err:find(': 2 conflict(s), both versions kept (conflict ours/theirs): ', 1, true)
+        and err:find('; `reviewer` of the document record: ours kept', 1, true), err)
     end)
 
   it('says theirs changing the document or the annotator (ours kept), never drops it silently', function()

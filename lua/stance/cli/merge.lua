@@ -148,17 +148,18 @@ function cmd.run(_, args)
     return 2
   end
   if res.conflicts > 0 then
-    local what = {}
-    for _, id in ipairs(res.conflict_ids) do
-      what[#what + 1] = id
+    -- each kind of conflict with its own wording: a record changed on both sides is kept
+    -- twice; a header value (and a curation state's value) keeps ours
+    local parts, printable = {}, require('stance.utf8').printable
+    if #res.conflict_ids > 0 then
+      parts[#parts + 1] = (res.ours_kept and 'ours kept (a value changed on both sides): %s'
+        or 'both versions kept (conflict ours/theirs): %s'):format(printable(table.concat(res.conflict_ids, ', ')))
     end
     for _, h in ipairs(res.header_conflicts) do
-      what[#what + 1] = ("`%s` of the document record (ours kept; theirs' in it as a comment"
-        .. " `# conflict theirs: ...`)"):format(h)
+      parts[#parts + 1] = ("`%s` of the document record: ours kept (theirs' in it as a comment"
+        .. " `# conflict theirs: ...`)"):format(printable(h))
     end
-    io.stderr:write(('stance merge: %s: %d conflict(s), %s: %s\n'):format(name, res.conflicts,
-      res.ours_kept and 'ours kept (a value changed on both sides)' or 'both versions kept (conflict ours/theirs)',
-      require('stance.utf8').printable(table.concat(what, ', '))))
+    io.stderr:write(('stance merge: %s: %d conflict(s), %s\n'):format(name, res.conflicts, table.concat(parts, '; ')))
     return 1
   end
   return 0

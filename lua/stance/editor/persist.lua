@@ -338,10 +338,8 @@ function M.merge(s, frame, ours_text, disk)
         total.theirs, total.ours)
       local file = ('; %s'):format(vim.fn.fnamemodify(s.path, ':~:.'))
       if total.conflicts > 0 then
-        local quotes = {}
-        for _, h in ipairs(total.header) do -- ours kept, theirs' as a comment in the document record
-          quotes[#quotes + 1] = ('`%s` of the document record (theirs\' in a comment)'):format(h)
-        end
+        -- a record changed on both sides is kept twice; a header value keeps yours
+        local quotes, parts = {}, {}
         for i, id in ipairs(total.conflict_ids) do
           if i > 3 then
             quotes[#quotes + 1] = '…'
@@ -355,8 +353,14 @@ function M.merge(s, frame, ours_text, disk)
               and ('"%s"'):format(require('stance.editor.nav').quote(s.buf, rec.spans, 30)) or id
           end
         end
-        require('stance.notify').line(msg .. ('; %d conflict(s), both versions kept: %s (:Stance list conflicts)')
-          :format(total.conflicts, table.concat(quotes, ', ')) .. file, vim.log.levels.WARN)
+        if #quotes > 0 then
+          parts[#parts + 1] = ('both versions kept: %s (:Stance list conflicts)'):format(table.concat(quotes, ', '))
+        end
+        for _, h in ipairs(total.header) do -- ours kept, theirs' as a comment in the document record
+          parts[#parts + 1] = ('`%s` of the document record: yours kept (theirs\' in a comment)'):format(h)
+        end
+        require('stance.notify').line(msg .. ('; %d conflict(s), %s'):format(total.conflicts,
+          table.concat(parts, '; ')) .. file, vim.log.levels.WARN)
       else
         require('stance.notify').line(msg .. file)
       end
