@@ -114,4 +114,36 @@ describe('agreement and curation in a terminal', function()
     assert.are.equal(2, gold:count('relation'))
     assert.are.equal('against', gold:records('doclabel')[1].stance)
   end)
+  it(':Stance curate open while another curator saves: a decision keeps the other\'s rejection', function()
+    local d, path = study.curation()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local file = d .. '/.stance/curation/' .. path .. '.json'
+    local nv = T.tmux({ path }, { cwd = d, width = 140, height = 40,
+      init = "require('stance').setup({ annotator = 'lead' })" })
+    local X = tmux()
+    local key
+    local ok, err = pcall(function()
+      nv:keys(':Stance curate')
+      nv:key('Enter', 'disputed: 0 of 5 resolved')
+      -- another curator (another process) rejects the third disputed place and saves
+      local C = require('stance.curation')
+      local other = assert(C.open(assert(require('stance').open(d)), path, nil, 'dan'))
+      key = other.disputed[3].key
+      other:reject(other.disputed[3])
+      assert(other:save())
+      -- here: ben's document stance taken; saved merged with the other's rejection, which
+      -- counts here at once (and drops the relation from that place: 3 resolved)
+      local screen = nv:key('2', 'disputed: 3 of 5 resolved')
+      assert.truthy(X.plain(screen):find('disputed 2 of 5', 1, true), X.plain(screen))
+      screen = nv:key('x', 'disputed: 4 of 5 resolved')
+      assert.falsy(X.plain(screen):find('conflict', 1, true), X.plain(screen))
+    end)
+    nv:close()
+    assert(ok, err)
+    local state = require('stance.json').decode(assert(T.read(file)))
+    assert.is_true(state.rejected[key])
+    local n = 0
+    for _ in pairs(state.rejected) do n = n + 1 end
+    assert.are.equal(2, n, T.read(file))
+  end)
 end)
