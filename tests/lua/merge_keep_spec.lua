@@ -96,11 +96,11 @@ describe('a merge keeps', function()
         .. ' comment `# conflict theirs: ...`)\n', 1, true), err)
       assert.falsy(err:find('both versions kept', 1, true), err)
       -- with a record changed on both sides too: each said in its own words
-      out, err, code = merge(d, base, base:gsub('reviewer "zoe"', 'reviewer "ann"'):gsub('role claim', 'role premise', 1),
+      local _, err2, code2 = merge(d, base, base:gsub('reviewer "zoe"', 'reviewer "ann"'):gsub('role claim', 'role premise', 1),
         base:gsub('"zoe"', '"ben"'):gsub('role claim\n', 'role claim\n  note "theirs"\n', 1))
-      assert.are.equal(1, code, err)
-      assert.truthy(err:find(': 2 conflict(s), both versions kept (conflict ours/theirs): ', 1, true)
-        and err:find('; `reviewer` of the document record: ours kept', 1, true), err)
+      assert.are.equal(1, code2, err2)
+      assert.truthy(err2:find(': 2 conflict(s), both versions kept (conflict ours/theirs): ', 1, true)
+        and err2:find('; `reviewer` of the document record: ours kept', 1, true), err2)
     end)
 
   it('says theirs changing the document or the annotator (ours kept), never drops it silently', function()
