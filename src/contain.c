@@ -146,6 +146,42 @@ int stance_check_layer_path(const char *root, const char *path, char *err, size_
   return 0;
 }
 
+int stance_open_below(int dirfd, const char *rel, int flags, size_t *link_end) {
+  char buf[PATH_MAX];
+  char *p = buf;
+  size_t n = strlen(rel);
+  int fd = dirfd;
+  if (n >= sizeof buf) return -ENAMETOOLONG;
+  memcpy(buf, rel, n + 1);
+  for (;;) {
+    char *slash = strchr(p, '/');
+    struct stat st;
+    int next, e;
+    if (slash != NULL) *slash = '\0';
+    if (*p == '\0' || strcmp(p, ".") == 0 || strcmp(p, "..") == 0) {
+      if (fd != dirfd) close(fd);
+      return -EINVAL;
+    }
+    next = openat(fd, p, slash != NULL ? O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY
+                                       : flags | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) {
+      /* a link: ELOOP (EMLINK on FreeBSD, ENOTDIR where O_DIRECTORY is looked at first) */
+      e = -errno;
+      if ((e == -ELOOP || e == -EMLINK || e == -ENOTDIR) && fstatat(fd, p, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          S_ISLNK(st.st_mode)) {
+        if (link_end != NULL) *link_end = (size_t)(p - buf) + strlen(p);
+        e = STANCE_ELINK;
+      }
+      if (fd != dirfd) close(fd);
+      return e;
+    }
+    if (fd != dirfd) close(fd);
+    if (slash == NULL) return next;
+    fd = next;
+    p = slash + 1;
+  }
+}
+
 int stance_check_write(const char *root, const char *path, char *err, size_t errlen) {
   char dir[PATH_MAX], real[PATH_MAX];
   const char *slash = strrchr(path, '/');

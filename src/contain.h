@@ -42,6 +42,15 @@ int stance_check_write(const char *root, const char *path, char *err, size_t err
  * One lstat per part. */
 int stance_check_layer_path(const char *root, const char *path, char *err, size_t errlen);
 
+/* Open the file `rel` below the folder open at `dirfd` (a relative path, "ben/sub/x.stance")
+ * with `flags` (O_RDONLY | O_NONBLOCK ...), following no symbolic link at any of its parts:
+ * each folder opened from the one before with O_NOFOLLOW | O_DIRECTORY, the file with
+ * O_NOFOLLOW (what a reader of a layer needs: see stance_check_layer_path for a writer). A
+ * descriptor; STANCE_ELINK when a part is a symbolic link, *link_end then the length of `rel`
+ * up to the end of that part ("ben/sub"); else a negative errno (-ENOENT: a part is not
+ * there; -EINVAL: an empty, "." or ".." part). One openat per part. */
+int stance_open_below(int dirfd, const char *rel, int flags, size_t *link_end);
+
 /* The stamp of a file (what changes when it is rewritten): "size:mtime.ns:inode", the same
  * as stance.cachekey.stamp. */
 void stance_stamp_of(const struct stat *st, char *out, size_t outlen);

@@ -309,8 +309,9 @@ static void push_cps(lua_State *L, const char *key, const uint32_t *v, size_t n)
 
 /* job:results() -> { targets, classes, examples = { [t] = { per class } }, term_examples (the
  * same, of the sentences mentioning a term of t), trained = { [t] = boolean }, thresholds = { [t] = the decision's }, documents = {
- * { path, sentences, predicted, error, skipped = { { layer, line, col, errors, message }, ... } (its
- * layers' files left out for their errors; absent when none) }, ... } }; job:results(i) -> { start = {...}, stop =
+ * { path, sentences, predicted, error, skipped = { { layer, line, col, errors, message, link }, ... } (its
+ * layers' files left out for their errors, or reached through a link: `link` its path below the
+ * annotations folder, no message; absent when none) }, ... } }; job:results(i) -> { start = {...}, stop =
  * {...}, probs = { n x targets x classes }, known = { n x targets: class from 1, 0 unknown },
  * terms = { n x targets: 1 when the sentence mentions a term of the target, else 0 } } for
  * document i (code points). Classes: 1 is no stance, then the stances in the order given. */
@@ -393,6 +394,8 @@ static int model_results(lua_State *L, stance_job *job) {
         lua_setfield(L, -2, "errors");
         lua_pushstring(L, s->message);
         lua_setfield(L, -2, "message");
+        lua_pushstring(L, s->link); /* (nil for a file with errors) */
+        lua_setfield(L, -2, "link");
         lua_rawseti(L, -2, (int)k + 1);
       }
       lua_setfield(L, -2, "skipped");

@@ -10,6 +10,7 @@
 #include "modeljob.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "contain.h"
 #include "reader.h"
 #include "swar.h"
 #include "text.h"
@@ -40,6 +42,11 @@ typedef struct modeljob {
   size_t ndocs, *pred, npred;
   int targets, classes, unit;
   char **target_names, **stance_names, **layers, *prefer;
+  /* the annotations folder and each layer's folder (layers[k], then prefer), opened when the
+   * job starts (prepare): a layer file is opened from its folder with no link followed (see
+   * open_layer_file); -1: not open (dir_err[k] or ann_err says why; a file is then opened
+   * from the annotations folder, or not at all) */
+  int ann_fd, ann_err, *dir_fd, ndirs;
   stance_features features;
   stance_train_opts train;
   stance_dataset *data;
@@ -68,6 +75,7 @@ static void free_examples(doc_examples *e) {
 static void destroy(void *data) {
   modeljob *j = data;
   size_t i;
+  int k;
   if (j == NULL) return;
   for (i = 0; i < j->ndocs; i++) {
     free((char *)j->docs[i].path);
@@ -78,11 +86,19 @@ static void destroy(void *data) {
       free(j->res[i].probs);
       free(j->res[i].known);
       free(j->res[i].terms);
-      while (j->res[i].nskipped > 0) free(j->res[i].skipped[--j->res[i].nskipped].message);
+      while (j->res[i].nskipped > 0) {
+        stance_model_skipped *s = &j->res[i].skipped[--j->res[i].nskipped];
+        free(s->message);
+        free(s->link);
+      }
       free(j->res[i].skipped);
     }
     if (j->ex) free_examples(&j->ex[i]);
   }
+  for (k = 0; j->dir_fd != NULL && k < j->ndirs; k++)
+    if (j->dir_fd[k] >= 0) close(j->dir_fd[k]);
+  free(j->dir_fd);
+  if (j->ann_fd >= 0) close(j->ann_fd);
   free(j->docs);
   free(j->res);
   free(j->ex);
@@ -183,11 +199,42 @@ static int push_label(stance_model_doc *doc, size_t *room, uint32_t start, uint3
   return 0;
 }
 
-/* The path of `layer`'s annotation file of document `doc` into path[PATH_MAX]; 0 when it
- * does not fit. */
-static int layer_path(const modeljob *j, const char *layer, const stance_model_doc *doc, char *path) {
-  int w = snprintf(path, PATH_MAX, "%s/.stance/annotations/%s/%s.stance", j->root, layer, doc->path);
-  return w > 0 && w < PATH_MAX;
+/* Open the annotations folder and the folders of the layers (prepare): a layer's folder that
+ * is a symbolic link, or that cannot be opened, is left to open_layer_file (it says the link,
+ * file by file). */
+static void open_folders(modeljob *j) {
+  char path[PATH_MAX];
+  int k, w = snprintf(path, sizeof path, "%s/.stance/annotations", j->root);
+  if (w <= 0 || w >= (int)sizeof path) {
+    j->ann_err = ENAMETOOLONG;
+    return;
+  }
+  if ((j->ann_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY)) < 0) {
+    j->ann_err = errno;
+    return;
+  }
+  for (k = 0; j->dir_fd != NULL && k < j->ndirs; k++) {
+    const char *name = k < j->ndirs - (j->prefer != NULL) ? j->layers[k] : j->prefer;
+    j->dir_fd[k] = openat(j->ann_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  }
+}
+
+/* Open `layer`'s annotation file of document `doc` (the layer's folder open at `dir`, or -1)
+ * with no symbolic link followed from the annotations folder on: the layer's folder, the
+ * folders between, the file (doc/format.md 8.4: a layer's file and folders are its own; a
+ * link would make another's work learnt as this annotator's). `rel` (PATH_MAX) gets the
+ * file's path below the annotations folder. A descriptor, or a negative errno, or
+ * STANCE_ELINK with *link_end the length of `rel` up to the end of the part that is a link. */
+static int open_layer_file(const modeljob *j, const char *layer, int dir, const stance_model_doc *doc, char *rel,
+                           size_t *link_end) {
+  static const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY; /* a FIFO is refused by stance_read_fd */
+  size_t skip = strlen(layer) + 1;
+  int w = snprintf(rel, PATH_MAX, "%s/%s.stance", layer, doc->path), fd;
+  if (w <= 0 || w >= PATH_MAX) return -ENAMETOOLONG;
+  if (dir < 0) return j->ann_fd < 0 ? -j->ann_err : stance_open_below(j->ann_fd, rel, flags, link_end);
+  fd = stance_open_below(dir, rel + skip, flags, link_end);
+  if (fd == STANCE_ELINK) *link_end += skip;
+  return fd;
 }
 
 static int is_conflict(const char *msg) {
@@ -240,6 +287,7 @@ int stance_modeljob_first_error(const char *text, size_t len, const stance_probl
   else
     snprintf(msg, n, "%s", first->message ? first->message : "?");
   out->layer = NULL;
+  out->link = NULL;
   out->line = first->line;
   out->col = first->col;
   out->errors = pr->errors;
@@ -265,6 +313,28 @@ static int note_skipped(stance_model_result *res, const char *layer, const char 
   return 0;
 }
 
+/* Note in `res` that `layer`'s file (`rel`, below the annotations folder) was left out
+ * because the part of it rel[0, end) is a symbolic link (stance.model.skipped says it as the
+ * other readers do: stance.layer_link). 0, or -1 when out of memory. */
+static int note_link(stance_model_result *res, const char *layer, const char *rel, size_t end) {
+  stance_model_skipped *s;
+  char *link = malloc(end + 1);
+  if (link == NULL) return -1;
+  memcpy(link, rel, end);
+  link[end] = '\0';
+  if ((s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s)) == NULL) {
+    free(link);
+    return -1;
+  }
+  res->skipped = s;
+  s += res->nskipped++;
+  memset(s, 0, sizeof *s);
+  s->layer = layer;
+  s->line = s->col = 1;
+  s->link = link;
+  return 0;
+}
+
 /* Add the labels of `layer`'s annotation file of `doc` (read into *buf), and raise *read to
  * how far its annotator read the document (code points; UINT32_MAX: all): a file marked done,
  * else the end of its last annotation made by the annotator (not one with a `confidence`,
@@ -275,19 +345,24 @@ static int note_skipped(stance_model_result *res, const char *layer, const char 
  * errors (git's conflict markers, cut short) adds nothing and reads as ENOENT too, as
  * `stance agree` and `stance report` leave it out: the records it lost would be learnt as "no
  * stance" (a file marked done says every sentence was read), and a curated gold file
- * with errors leaves the document to its annotators; it is noted in `res` (note_skipped). */
-static int add_layer(modeljob *j, stance_model_doc *doc, stance_model_result *res, const char *layer, char **buf,
-                     size_t *cap, size_t *room, uint32_t *read, int done_only) {
-  char path[PATH_MAX];
-  size_t len;
+ * with errors leaves the document to its annotators; it is noted in `res` (note_skipped). So
+ * does a file reached through a symbolic link (the file itself, or a folder between it and
+ * the annotations folder: open_layer_file), noted in `res` too (note_link). `dir`: the
+ * layer's folder, open (or -1). */
+static int add_layer(modeljob *j, stance_model_doc *doc, stance_model_result *res, const char *layer, int dir,
+                     char **buf, size_t *cap, size_t *room, uint32_t *read, int done_only) {
+  char rel[PATH_MAX];
+  size_t len, link_end = 0;
   stance_problems pr;
   stance_store *st;
   const char *status;
-  int e;
+  int e, fd;
   size_t errors;
   uint32_t i, n, last = 0;
-  if (!layer_path(j, layer, doc, path)) return ENAMETOOLONG;
-  if ((e = stance_read_path(path, buf, cap, &len)) != 0) return e == ENOMEM ? -1 : e;
+  if ((fd = open_layer_file(j, layer, dir, doc, rel, &link_end)) == STANCE_ELINK)
+    return note_link(res, layer, rel, link_end) != 0 ? -1 : ENOENT;
+  if (fd < 0) return -fd;
+  if ((e = stance_read_fd(fd, buf, cap, &len)) != 0) return e == ENOMEM ? -1 : e;
   stance_problems_init(&pr);
   st = stance_read(*buf, len, NULL, &pr);
   errors = pr.errors;
@@ -354,13 +429,13 @@ static int read_labels(modeljob *j, size_t d, char **buf, size_t *cap, uint32_t 
   int e;
   *read = 0;
   if (j->prefer != NULL) { /* curated: learnt from that file alone */
-    e = add_layer(j, doc, &j->res[d], j->prefer, buf, cap, &room, read, 1);
+    e = add_layer(j, doc, &j->res[d], j->prefer, j->dir_fd[j->ndirs - 1], buf, cap, &room, read, 1);
     if (e == -1) return -1;
     if (e != ENOENT && e != ENOTDIR) goto sorted; /* read, or there but unreadable: not pooled */
   }
   for (k = 0; j->layers && j->layers[k]; k++) {
     if (j->prefer != NULL && strcmp(j->layers[k], j->prefer) == 0) continue; /* not there: seen above */
-    if (add_layer(j, doc, &j->res[d], j->layers[k], buf, cap, &room, read, 0) == -1) return -1;
+    if (add_layer(j, doc, &j->res[d], j->layers[k], j->dir_fd[k], buf, cap, &room, read, 0) == -1) return -1;
   }
 sorted:
   qsort((stance_model_label *)doc->labels, doc->nlabels, sizeof *doc->labels, cmp_labels);
@@ -710,6 +785,7 @@ static int prepare(stance_job *job) {
   modeljob *j = stance_job_data(job);
   stance_job_set_total(job, j->ndocs + j->npred, 0);
   if (j->ndocs == 0) j->ready = 1;
+  else open_folders(j);
   return 0;
 }
 
@@ -771,6 +847,7 @@ stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, 
   for (k = 0; o->target_names && k < o->targets; k++)
     if (o->target_names[k] == NULL) return NULL;
   if ((j = calloc(1, sizeof *j)) == NULL) return NULL;
+  j->ann_fd = -1;
   j->targets = o->targets;
   j->unit = o->unit;
   j->classes = o->classes;
@@ -787,6 +864,10 @@ stance_job *stance_modeljob_new(const char *root, const stance_model_doc *docs, 
   j->target_names = stance_strv_dup(o->target_names, &oom);
   j->layers = stance_strv_dup(o->layers, &oom);
   if (o->prefer != NULL && (j->prefer = stance_strdup(o->prefer)) == NULL) oom = 1;
+  for (k = 0; o->layers != NULL && o->layers[k] != NULL; k++) continue;
+  j->ndirs = k + (o->prefer != NULL);
+  if ((j->dir_fd = malloc((size_t)(j->ndirs ? j->ndirs : 1) * sizeof *j->dir_fd)) == NULL) oom = 1;
+  for (k = 0; j->dir_fd != NULL && k < j->ndirs; k++) j->dir_fd[k] = -1;
   if (j->root == NULL || j->docs == NULL || j->res == NULL || j->ex == NULL || j->pred == NULL || j->upto == NULL ||
       j->stance_names == NULL || oom)
     goto fail;

@@ -58,14 +58,20 @@ typedef struct stance_model_opts {
 } stance_model_opts;
 
 /* An annotation file of a document that the job left out for its errors (git's conflict
- * markers, a file cut short): learnt from not at all, as if absent. */
+ * markers, a file cut short), or because it is reached through a symbolic link (the file
+ * itself, the layer's folder or a folder between: `link` set, doc/format.md 8.4): learnt
+ * from not at all, as if absent. */
 typedef struct stance_model_skipped {
   const char *layer;            /* its layer (the job's copy of the name) */
   uint32_t line, col;           /* its first error (1-based; col in bytes) */
   size_t errors;                /* how many it has */
   char *message;                /* the first error's; when a git conflict marker below it cuts
                                    its record: ", because a git conflict marker cuts its record
-                                   (line N: ...)" after it, as stance.annfile says it */
+                                   (line N: ...)" after it, as stance.annfile says it; NULL
+                                   for a link */
+  char *link;                   /* a link: its path below the annotations folder ("ben/sub",
+                                   or the file's own "ben/sub/x.txt.stance"; line and col 1,
+                                   errors 0); else NULL */
 } stance_model_skipped;
 
 /* What a document gave. */

@@ -391,12 +391,12 @@ static int read_halves(int fd, char *buf, size_t size, size_t *n) {
   return 0;
 }
 
-static int read_path(const char *path, char **buf, size_t *cap, size_t *len, int threads) {
-  /* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer */
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), e, flags;
+/* The file open at `fd` (opened with O_NONBLOCK: a FIFO is refused here instead of waiting
+ * for a writer) read whole, as stance_read_path says; `fd` is closed. */
+static int read_fd(int fd, char **buf, size_t *cap, size_t *len, int threads) {
+  int e, flags;
   size_t n = 0;
   struct stat st;
-  if (fd < 0) return errno;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* a device, a FIFO, a folder: never read */
     e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
     close(fd);
@@ -450,9 +450,18 @@ static int read_path(const char *path, char **buf, size_t *cap, size_t *len, int
   return 0;
 }
 
+static int read_path(const char *path, char **buf, size_t *cap, size_t *len, int threads) {
+  /* O_NONBLOCK: a FIFO is refused by read_fd instead of waiting for a writer */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return errno;
+  return read_fd(fd, buf, cap, len, threads);
+}
+
 int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len) {
   return read_path(path, buf, cap, len, 1);
 }
+
+int stance_read_fd(int fd, char **buf, size_t *cap, size_t *len) { return read_fd(fd, buf, cap, len, 1); }
 
 int stance_read_path_threads(const char *path, char **buf, size_t *cap, size_t *len) {
   unsigned cpus = stance_cpus();

@@ -82,6 +82,9 @@ int stance_read_path(const char *path, char **buf, size_t *cap, size_t *len);
  * a thread of its own, unless one thread is all there is (stance_cpus()): for a file read
  * while the caller waits (the editor's core.read_file). */
 int stance_read_path_threads(const char *path, char **buf, size_t *cap, size_t *len);
+/* As stance_read_path, the file already open at `fd` (opened with O_NONBLOCK, so that opening
+ * a FIFO did not wait: it is refused here); `fd` is closed, whatever the outcome. */
+int stance_read_fd(int fd, char **buf, size_t *cap, size_t *len);
 
 char *stance_strdup(const char *s);
 char **stance_strv_dup(const char *const *v, int *oom);

@@ -230,6 +230,21 @@ function M.message(path, target, root)
     who and ("%s's"):format(who) or 'a layer')
 end
 
+--- What is said of the link at `path`, below `root`'s annotations folder, that a reader met
+--- without following it (src/modeljob.c says where it met one: stance.model.skipped), as
+--- every command says it: at the file when `file` (M.message), else at the folder (an
+--- annotator's folder or a folder between: M.folder_message): "PATH:1:1: a link to T: ...".
+---@param path string
+---@param root string
+---@param file boolean the link is the annotation file itself
+---@return string
+function M.link_said(path, root, file)
+  local target = M.target(path, root) or '(no link now)'
+  if file then return H.said(path, root, M.message(path, target, root)) end
+  local who = H.shown(path, root):match('^[^/]*/[^/]*/([^/]+)') or '?'
+  return H.said(path, root, M.folder_message({ folder = path, target = target, who = who }, root))
+end
+
 --- The problem `stance check` reports for the annotation file `path` when it is a link (an
 --- error at its line 1), nil when it is not (or, `root` given, is no file of an annotator's
 --- folder).

@@ -179,7 +179,10 @@ end
 --- gold file with errors leaves its document to the annotators), as the job met them: no file
 --- is read again here. One line each, each file once however many results met it, in the
 --- order met: "NAME's file has N error(s), the first at PATH:LINE:COL: message; left out of
---- DOC: none of it learnt".
+--- DOC: none of it learnt". And the symbolic links it met among the layers' files and folders
+--- (none followed: doc/format.md 8.4), each once, as every reader says one
+--- (stance.layer_link.link_said: "PATH:1:1: a link to T: a layer must be a file of its own;
+--- never read as ben's nor written through", or at the folder that is a link).
 ---@param c stance.Corpus
 ---@param ... table[] the `documents` of one or more results of M.start or M.run
 ---@return string[]
@@ -190,7 +193,14 @@ function M.skipped(c, ...)
     for _, d in ipairs(documents) do
       for _, s in ipairs(d.skipped or {}) do
         local file = root.annotation_path(c.root, s.layer, d.path)
-        if not seen[file] then
+        if s.link then
+          local path = c.root .. '/' .. root.annotations .. '/' .. s.link
+          if not seen[path] then
+            seen[path] = true
+            out[#out + 1] = require('stance.layer_link').link_said(path, c.root, s.link == s.layer .. '/' .. d.path
+              .. '.stance')
+          end
+        elseif not seen[file] then
           seen[file] = true
           out[#out + 1] = annfile.errors_said(s.layer, ('%s:%d:%d: %s'):format(fs.relative(file, c.root), s.line,
             s.col, s.message), s.errors, ('left out of %s: none of it learnt (stance check lists them)'):format(d.path))

@@ -23,13 +23,18 @@ function H.shuffle(list, seed)
 end
 
 --- The documents some layer of `layers` has a file for (what the annotators read), or with a
---- rejected suggestion (`also`: by path).
+--- rejected suggestion (`also`: by path). A file reached through a link (itself, or a folder
+--- between: stance.layer_link) is none of the layer's: the model job learns nothing of it
+--- (and says it, stance.model.skipped).
 function H.labelled(c, layers, also)
-  local fs, out = require('stance.fs'), {}
+  local fs, link, out = require('stance.fs'), require('stance.layer_link'), {}
   for _, path in ipairs(c:paths()) do
     local read = also[path] ~= nil
     for _, l in ipairs(layers) do
-      read = read or fs.exists(('%s/.stance/annotations/%s/%s.stance'):format(c.root, l, path))
+      if not read then
+        local file = ('%s/.stance/annotations/%s/%s.stance'):format(c.root, l, path)
+        read = fs.exists(file) and not link.problem(file, c.root)
+      end
     end
     if read then out[#out + 1] = path end
   end

@@ -4,6 +4,7 @@
  * refused; nothing is written through a link out of the root; leftovers are cleared.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,10 +185,60 @@ static void nothing_is_written_through_a_link_among_a_layers_folders(void) {
   tmp_cleanup(dir);
 }
 
+/* A reader of a layer (the model job) opens its file from the annotations folder with no link
+ * followed at any part (stance_open_below): a link at the annotator's folder, at a folder
+ * between or at the file is STANCE_ELINK, with where the link ends; real folders and a real
+ * file are opened; a missing part, a file where a folder is and "." or ".." are errors. */
+static void a_layer_file_is_opened_with_no_link_followed(void) {
+  char dir[256], ann[512], link[600], buf[8];
+  size_t end = 0;
+  int afd, fd;
+  snprintf(dir, sizeof dir, "%s", tmp_dir());
+  snprintf(ann, sizeof ann, "%s/corpus/.stance/annotations", dir);
+  tmp_write(dir, "corpus/.stance/annotations/ben/sub/x.txt.stance", "ben", (size_t)-1);
+  tmp_write(dir, "corpus/.stance/annotations/ana/y.txt.stance", "ana", (size_t)-1);
+  tmp_write(dir, "elsewhere.stance", "out", (size_t)-1);
+  snprintf(link, sizeof link, "%s/ana/sub", ann);
+  CHECK_INT(symlink("../ben/sub", link), 0);
+  snprintf(link, sizeof link, "%s/eve", ann);
+  CHECK_INT(symlink("ben", link), 0);
+  snprintf(link, sizeof link, "%s/ben/z.txt.stance", ann);
+  CHECK_INT(symlink("../../../../elsewhere.stance", link), 0);
+  snprintf(link, sizeof link, "%s/ben/gone.txt.stance", ann);
+  CHECK_INT(symlink("nowhere.stance", link), 0);
+  CHECK((afd = open(ann, O_RDONLY | O_DIRECTORY)) >= 0);
+  /* real folders and file: opened, the file's bytes */
+  CHECK((fd = stance_open_below(afd, "ben/sub/x.txt.stance", O_RDONLY, &end)) >= 0);
+  CHECK_INT(read(fd, buf, sizeof buf), 3);
+  CHECK(memcmp(buf, "ben", 3) == 0);
+  close(fd);
+  /* a folder between, the annotator's folder, the file, a link that leads nowhere */
+  CHECK_INT(stance_open_below(afd, "ana/sub/x.txt.stance", O_RDONLY, &end), STANCE_ELINK);
+  CHECK_INT(end, strlen("ana/sub"));
+  CHECK_INT(stance_open_below(afd, "eve/sub/x.txt.stance", O_RDONLY, &end), STANCE_ELINK);
+  CHECK_INT(end, strlen("eve"));
+  CHECK_INT(stance_open_below(afd, "ben/z.txt.stance", O_RDONLY, &end), STANCE_ELINK);
+  CHECK_INT(end, strlen("ben/z.txt.stance"));
+  CHECK_INT(stance_open_below(afd, "ben/gone.txt.stance", O_RDONLY, &end), STANCE_ELINK);
+  /* what the link leads to is never opened through it; opened as itself, it is */
+  CHECK((fd = stance_open_below(afd, "ben/sub", O_RDONLY | O_DIRECTORY, &end)) >= 0);
+  close(fd);
+  /* no such part, a file where a folder is, and parts that leave the folder or go nowhere */
+  CHECK_INT(stance_open_below(afd, "ben/none.txt.stance", O_RDONLY, &end), -ENOENT);
+  CHECK_INT(stance_open_below(afd, "zed/x.txt.stance", O_RDONLY, &end), -ENOENT);
+  CHECK_INT(stance_open_below(afd, "ana/y.txt.stance/x", O_RDONLY, &end), -ENOTDIR);
+  CHECK_INT(stance_open_below(afd, "ben/../ana/y.txt.stance", O_RDONLY, &end), -EINVAL);
+  CHECK_INT(stance_open_below(afd, "ben//sub/x.txt.stance", O_RDONLY, &end), -EINVAL);
+  CHECK_INT(stance_open_below(afd, "./ben/sub/x.txt.stance", O_RDONLY, &end), -EINVAL);
+  close(afd);
+  tmp_cleanup(dir);
+}
+
 const test_case atomic_tests[] = {
     {"lock_with_flock", lock_with_flock},
     {"lock_with_lock_files", lock_with_lock_files},
     {"write_checks_what_it_replaces_and_clears_leftovers", write_checks_what_it_replaces_and_clears_leftovers},
     {"nothing_is_read_or_written_outside_the_root", nothing_is_read_or_written_outside_the_root},
     {"nothing_is_written_through_a_link_among_a_layers_folders", nothing_is_written_through_a_link_among_a_layers_folders},
+    {"a_layer_file_is_opened_with_no_link_followed", a_layer_file_is_opened_with_no_link_followed},
     {NULL, NULL}};

@@ -282,6 +282,80 @@ describe('the stance model', function()
         .. 'them)'):format(D[2])) }, said)
     end)
 
+  it('learns nothing through a link among a layer\'s files and folders, and says each link once as every reader does',
+    function()
+      local d = study()
+      if not d then return pending('../shared/corpus is not here') end
+      local B = require('helpers.broken_layers')
+      local D = B.DOCS
+      local A = d .. '/.stance/annotations/'
+      local sub = { '003_7e305a588b2246b7.txt', '004_e35aa5ebcc029514.txt' }
+      -- two documents in a subfolder, coded by ana alone (fixture codes the other three)
+      os.execute(('mkdir -p %s/sub %sana/sub'):format(T.q(d), T.q(A)))
+      for _, rel in ipairs(sub) do
+        assert(os.rename(d .. '/' .. rel, d .. '/sub/' .. rel))
+        local text = T.read(A .. 'fixture/' .. rel .. '.stance')
+        T.write(A .. 'ana/sub/' .. rel .. '.stance', (text:gsub('annotator fixture', 'annotator ana')
+          :gsub('document "' .. rel, 'document "sub/' .. rel)))
+        assert(os.remove(A .. 'fixture/' .. rel .. '.stance'))
+      end
+      -- ben's own file of the second document; his first a link to a file out of the layers,
+      -- against where fixture said favor; his sub a link to ana's (ana's work as ben's)
+      B.copy(d, 'ben', { D[2] })
+      local ref = B.without(d, {}) -- (ben without the links: what must be learnt)
+      os.execute(('mkdir -p %s/elsewhere'):format(T.q(d)))
+      T.write(d .. '/elsewhere/x.stance', (T.read(B.path(d, 'fixture', D[1])):gsub('stance favor', 'stance against')
+        :gsub('annotator fixture', 'annotator ben')))
+      assert(T.run(('ln -s ../../../elsewhere/x.stance %s && ln -s ../ana/sub %s'):format(T.q(B.path(d, 'ben', D[1])),
+        T.q(A .. 'ben/sub'))))
+      -- learnt from fixture and ben only: ana's files count only if read through ben's link
+      local model = require('stance.model')
+      local opts = { annotators = { 'fixture', 'ben' }, all = true }
+      local want = assert(model.run(assert(require('stance').open(ref)), opts))
+      local c = assert(require('stance').open(d))
+      local got = assert(model.run(c, opts))
+      assert.are.same(want.examples, got.examples)
+      -- (the case is seen: the same files as files of ben's own are learnt)
+      local copied = B.without(d, {})
+      os.execute(('cd %s && rm %s/sub %s && cp -r %s/ana/sub %s/ben/ && cp elsewhere/x.stance %s'):format(
+        T.q(copied), T.q(copied .. '/.stance/annotations/ben'), T.q(B.path(copied, 'ben', D[1])),
+        T.q(copied .. '/.stance/annotations'), T.q(copied .. '/.stance/annotations'), T.q(B.path(copied, 'ben', D[1]))))
+      local seen = assert(model.run(assert(require('stance').open(copied)), opts))
+      assert.are_not.same(want.examples.engagement, seen.examples.engagement)
+      assert.are_not.same(want.examples.sanctions, seen.examples.sanctions)
+      -- each link said once, as the Lua readers say it: the file's as annfile.read refuses it,
+      -- the folder's as a pass over the layers says it (stance.layer_link.readable)
+      local _, file_err, code = require('stance.annfile').read(B.path(d, 'ben', D[1]), nil, d)
+      assert.are.equal('ELINK', code)
+      local folder_said = require('stance.layer_link').folders_said(c, 'ben', 'sub/' .. sub[1])
+      assert.are.same({ file_err, folder_said }, model.skipped(c, got.documents, got.documents))
+      assert.are.equal('.stance/annotations/ben/' .. D[1] .. '.stance:1:1: a link to elsewhere/x.stance: a layer must '
+        .. "be a file of its own; never read as ben's nor written through", file_err)
+      assert.are.equal('.stance/annotations/ben/sub:1:1: a link to .stance/annotations/ana/sub: a layer\'s folders must '
+        .. "be its own; nothing in it read as ben's nor written through", folder_said)
+      -- stance eval and stance suggest: the same figures as without the links, each link said once
+      for _, cmd in ipairs({ 'eval --json', 'suggest' }) do
+        local function run(dir)
+          local out, err, rc = T.run(('cd %s && %s %s --annotators fixture,ben'):format(T.q(dir), T.q(T.stance), cmd))
+          assert.are.equal(0, rc, err)
+          return out, err
+        end
+        local wout, werr = run(ref)
+        local gout, gerr = run(d)
+        if cmd == 'suggest' then
+          assert.are.equal(wout, gout)
+          assert.are.equal('', werr)
+          assert.are.equal(('stance suggest: %s\nstance suggest: %s\n'):format(file_err, folder_said), gerr)
+        else
+          local w, g = json.decode(wout), json.decode(gout)
+          assert.are.same({}, w.problems)
+          assert.are.same({ file_err, folder_said }, g.problems)
+          w.problems, g.problems = nil, nil
+          assert.are.same(w, g)
+        end
+      end
+    end)
+
   it('an accepted suggestion decides its own sentence: the sentences before it stay unread', function()
     local d = study()
     if not d then return pending('../shared/corpus is not here') end
@@ -369,12 +443,15 @@ describe('the stance model', function()
     os.execute(('mkdir -p %s/.stance/annotations/gold'):format(T.q(d)))
     T.write(d .. '/.stance/annotations/gold/' .. doc_path .. '.stance', (src:gsub('annotator fixture', 'annotator gold')))
     local log = d .. '/strace.log'
-    local _, err, code = T.run(('cd %s && strace -f -qq -o %s -e trace=access,faccessat,faccessat2,open,openat %s suggest >/dev/null')
+    -- (-y: a file opened from its folder's descriptor, as the model job opens a layer's, is
+    -- shown with that folder's path)
+    local _, err, code = T.run(('cd %s && strace -f -qq -y -o %s -e trace=access,faccessat,faccessat2,open,openat %s suggest >/dev/null')
       :format(T.q(d), T.q(log), T.q(T.stance)))
     assert.are.equal(0, code, err)
     local tested, opened = {}, {}
     for line in assert(T.read(log)):gmatch('[^\n]+') do
-      local path = line:match('"([^"]*/%.stance/annotations/gold/[^"]*)"')
+      local dir, name = line:match('<([^<>]*/%.stance/annotations/gold)>, "([^"/]+)"')
+      local path = dir and dir .. '/' .. name or line:match('"([^"]*/%.stance/annotations/gold/[^"]*)"')
       if path then
         if line:find('access', 1, true) then tested[#tested + 1] = line end
         if line:find('open', 1, true) then opened[path] = (opened[path] or 0) + 1 end
