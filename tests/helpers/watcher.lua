@@ -21,16 +21,19 @@ function W.kill(pid, sig)
   os.execute(('kill -%s %d 2>/dev/null'):format(sig or 'TERM', pid))
 end
 
---- Wait up to 20 s for `pid` to be gone (or a zombie): whether it is.
+--- Wait up to 20 s for `pid` to be gone, or a zombie whose every thread has ended (its
+--- files, the watcher's lock among them, are closed only when the last thread exits; the
+--- first thread is a zombie before): whether it is.
 ---@param pid integer
 ---@return boolean
 function W.gone(pid)
   for _ = 1, 400 do
-    local f = io.open('/proc/' .. pid .. '/stat')
+    local f = io.open('/proc/' .. pid .. '/status')
     if not f then return true end
     local s = f:read('*a')
     f:close()
-    if s:match('^%d+ %b() (%a)') == 'Z' then return true end
+    local threads = tonumber(s:match('\nThreads:%s*(%d+)')) or 0
+    if s:match('\nState:%s*(%a)') == 'Z' and threads <= 1 then return true end
     W.sleep(0.05)
   end
   return false
