@@ -39,6 +39,16 @@ function W.gone(pid)
   return false
 end
 
+--- Kill each watcher of `pids` (stopped ones too: CONT first) and wait until it is gone.
+---@param pids integer[]
+function W.reap(pids)
+  for _, pid in ipairs(pids) do
+    W.kill(pid, 'CONT')
+    W.kill(pid, 'KILL')
+    assert(W.gone(pid), ('watcher %d still there after kill -9'):format(pid))
+  end
+end
+
 --- Start `stance watch` on `d` (its log beside it): its pid once it answers.
 ---@param d string the corpus
 ---@return integer

@@ -9,7 +9,7 @@ local Corpus = require('stance.corpus')
 local client = require('stance.watch.client')
 
 local W = require('helpers.watcher')
-local linux, sleep, gone, start, corpus = W.linux, W.sleep, W.gone, W.start, W.corpus
+local linux, sleep, start, corpus = W.linux, W.sleep, W.start, W.corpus
 
 --- The generation the watcher answers now.
 local function gen(d)
@@ -56,10 +56,7 @@ describe('the layer cache\'s annotations generation', function()
   end)
   after_each(function()
     Corpus.LAYER_CACHE_RACY_MS = racy
-    for _, pid in ipairs(pids) do
-      os.execute(('kill -CONT %d 2>/dev/null; kill -KILL %d 2>/dev/null'):format(pid, pid))
-      assert.is_true(gone(pid))
-    end
+    W.reap(pids)
     T.cleanup()
   end)
 

@@ -72,10 +72,7 @@ describe('the vouched lookup of the layer cache', function()
   end)
   after_each(function()
     Corpus.LAYER_CACHE_RACY_MS = racy
-    for _, pid in ipairs(pids) do
-      os.execute(('kill -CONT %d 2>/dev/null; kill -KILL %d 2>/dev/null'):format(pid, pid))
-      assert.is_true(gone(pid))
-    end
+    W.reap(pids)
     T.cleanup()
   end)
 
