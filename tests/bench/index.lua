@@ -155,6 +155,14 @@ for _, shape in ipairs(order) do
   local function vouches()
     return os.execute(words({ stance_bin, 'watch', '--status', dir }) .. ' >/dev/null 2>&1') == true
   end
+  --- Wait up to a minute for a watcher started on demand to vouch; `who` started it.
+  local function await_vouch(who)
+    for _ = 1, 1200 do
+      if vouches() then return end
+      shell('sleep 0.05')
+    end
+    error('no watcher started by ' .. who .. ' vouches within a minute')
+  end
   local function stop_watcher()
     os.execute(words({ stance_bin, 'watch', '--stop', dir }) .. ' >/dev/null 2>&1')
     -- gone (its lock let go) before what follows, which must find none
@@ -281,13 +289,7 @@ for _, shape in ipairs(order) do
       else
         assert(said == '', 'the first search with watch auto said: ' .. said)
       end
-      local up
-      for _ = 1, 1200 do
-        up = vouches()
-        if up then break end
-        shell('sleep 0.05')
-      end
-      assert(up, 'no watcher started on demand vouches within a minute')
+      await_vouch('the first search')
       local ready = report.now() - t0
       report.figure({ name = watched
           and ('the first search (%d documents, by default): checks, starts a watcher (%s)'):format(docs, shape)
@@ -341,13 +343,7 @@ for _, shape in ipairs(order) do
     local out
     local okm, merr = pcall(function()
       script(nil)
-      local up
-      for _ = 1, 1200 do
-        up = vouches()
-        if up then break end
-        shell('sleep 0.05')
-      end
-      assert(up, 'no watcher started by stance run vouches within a minute')
+      await_vouch('stance run')
       script(nil)
       out = script(nil)
       assert(num(out, 'vouched') == num(out, 'files'), ('the watcher vouched for %s of %s files'):format(
