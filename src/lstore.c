@@ -279,11 +279,16 @@ static int s_add(lua_State *L) {
   return 1;
 }
 
-static int s_get(lua_State *L) {
-  stance_store *s = check_store(L);
+/* the record of arguments (id[, side]) at stack index 2: that version of a merge conflict
+ * when side is given; NULL when there is none */
+static const stance_rec *rec_arg(lua_State *L, stance_store *s) {
   const char *id = luaL_checkstring(L, 2);
   const char *side = luaL_optstring(L, 3, NULL);
-  const stance_rec *r = side ? stance_store_get_conflict(s, id, side) : stance_store_get(s, id);
+  return side ? stance_store_get_conflict(s, id, side) : stance_store_get(s, id);
+}
+
+static int s_get(lua_State *L) {
+  const stance_rec *r = rec_arg(L, check_store(L));
   if (r == NULL) return 0;
   push_rec(L, r);
   return 1;
@@ -1026,10 +1031,7 @@ static int s_slots(lua_State *L) {
 
 /* slot_of(id[, side]) -> the slot of record `id` (side: that version of a merge conflict), or nil */
 static int s_slot_of(lua_State *L) {
-  stance_store *s = check_store(L);
-  const char *id = luaL_checkstring(L, 2);
-  const char *side = luaL_optstring(L, 3, NULL);
-  const stance_rec *r = side ? stance_store_get_conflict(s, id, side) : stance_store_get(s, id);
+  const stance_rec *r = rec_arg(L, check_store(L));
   if (r == NULL || r->dead) return 0;
   lua_pushinteger(L, (lua_Integer)r->index + 1);
   return 1;
