@@ -37,6 +37,22 @@ describe('a discontinuous annotation on the study', function()
     return d, c, paths[1]
   end
 
+  --- What the model's examples say of engagement on sentences a and b of document `path`
+  --- (the class its annotations give each: { a's, b's }).
+  local function engagement_known(c, path, a, b)
+    local res = assert(require('stance.model').run(c, { predict = { path }, all = true }))
+    local at
+    for i, dr in ipairs(res.documents) do
+      if dr.path == path then at = i end
+    end
+    local known = {}
+    for _, p in ipairs(res.predictions(assert(at))) do
+      if p.start == a.start then known[1] = p.targets.engagement.known end
+      if p.start == b.start then known[2] = p.targets.engagement.known end
+    end
+    return known
+  end
+
   it('counts both pieces in agreement, the sentence exports, the model and stance eval', function()
     local d, c, path = study()
     if not d then return pending('../shared is absent: the study cannot be tried') end
@@ -78,16 +94,7 @@ describe('a discontinuous annotation on the study', function()
     -- the model's examples from ana alone: favor on both sentences
     os.execute(('rm -rf %s/.stance/annotations/ben'):format(T.q(d)))
     c = assert(require('stance').open(d))
-    local res = assert(require('stance.model').run(c, { predict = { path }, all = true }))
-    local at
-    for i, dr in ipairs(res.documents) do
-      if dr.path == path then at = i end
-    end
-    local known = {}
-    for _, p in ipairs(res.predictions(assert(at))) do
-      if p.start == a.start then known[1] = p.targets.engagement.known end
-      if p.start == b.start then known[2] = p.targets.engagement.known end
-    end
+    local known = engagement_known(c, path, a, b)
     assert.are.same({ 'favor', 'favor' }, known)
   end)
 
@@ -103,16 +110,7 @@ describe('a discontinuous annotation on the study', function()
     assert(doc:set_status('done', 'ana'))
     assert(c:save())
     c = assert(require('stance').open(d))
-    local res = assert(require('stance.model').run(c, { predict = { path }, all = true }))
-    local at
-    for i, dr in ipairs(res.documents) do
-      if dr.path == path then at = i end
-    end
-    local known = {}
-    for _, p in ipairs(res.predictions(assert(at))) do
-      if p.start == a.start then known[1] = p.targets.engagement.known end
-      if p.start == b.start then known[2] = p.targets.engagement.known end
-    end
+    local known = engagement_known(c, path, a, b)
     assert.are.equal('favor', known[1])
     assert.are_not.equal('favor', known[2])
   end)
