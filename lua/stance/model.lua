@@ -418,6 +418,33 @@ function H.result(st, job, res, decision)
   return out
 end
 
+--- How close the model is to deciding a sentence otherwise toward a target, from its
+--- probabilities `probs` ({ [class] = p }, stance.TargetPrediction's probs): the distance of
+--- its likeliest stance's probability from the target's threshold (below it: no stance), or,
+--- above it, the gap to the second likeliest stance when the target has two or more (the
+--- smaller of the two). 0: on the edge of its decision; nil: a
+--- decision the model is certain of (its probabilities 0 and 1 only). Active learning
+--- (:Stance next-suggestion) asks first where it is smallest.
+---@param probs table<string, number>
+---@param threshold number|nil the target's (stance.model.run's thresholds; 0.5 when nil)
+---@param none string the class of no stance
+---@return number|nil
+function M.closeness(probs, threshold, none)
+  local q1, q2, unsure = 0, nil, false
+  for class, q in pairs(probs) do
+    if q > 0 and q < 1 then unsure = true end
+    if class ~= none then
+      if q > q1 then q1, q2 = q, q1
+      elseif not q2 or q > q2 then q2 = q end
+    end
+  end
+  if not unsure then return nil end
+  threshold = threshold or 0.5
+  local d = math.abs(q1 - threshold)
+  if q1 >= threshold and q2 and q2 > 0 then d = math.min(d, q1 - q2) end
+  return d
+end
+
 --- The class the model gives a sentence toward a target from its probabilities
 --- probs[base + 1 .. base + nk] (class 1: no stance): the likeliest stance when its
 --- probability reaches the target's `threshold` (model.h: chosen on the held-out folds),

@@ -330,19 +330,25 @@ function M.reject()
   return true
 end
 
---- How much a sentence's label would teach the model: the entropy of its classes, summed
---- over the targets the annotators have not labelled it for (the model is least sure where
---- its probabilities are spread).
-function M.information(it)
-  local total = 0
-  for _, p in pairs(it.targets) do
-    if not p.known and p.probs then
-      for _, q in pairs(p.probs) do
-        if q > 0 then total = total - q * math.log(q) end
-      end
+--- How much a sentence's label would teach the model (active learning by uncertainty about
+--- its decisions): 1 minus the smallest closeness to a decision of the targets the annotators have not
+--- labelled it for (stance.model.closeness); 0 when the model is certain of every one (or has none). The sentence the
+--- model is nearest to deciding otherwise for some target is the one whose label moves it
+--- most (measured against the entropy of its classes summed over the targets, which chose
+--- worse than reading order: make bench, section model, active learning).
+---@param it table a prediction of the session (stance.model's sentence prediction)
+---@param res table the suggestions' result (stance.model.run: thresholds, setup.none)
+---@return number
+---@return string|nil target the target nearest to its decision
+function M.information(it, res)
+  local best, target
+  for t, p in pairs(it.targets) do
+    if not p.known then
+      local d = p.probs and require('stance.model').closeness(p.probs, res.thresholds[t], res.setup.none)
+      if d and (not best or d < best or (d == best and t < target)) then best, target = d, t end
     end
   end
-  return total
+  return best and 1 - best or 0, target
 end
 
 --- Go to the sentence whose label would teach the model most (not a byline or a dateline).
@@ -353,10 +359,11 @@ function M.next()
     return require('stance.notify').line(s.suggest_job and 'the suggestions are still being made: a moment'
       or 'no suggestions made yet for this document: run :Stance suggest first', vim.log.levels.WARN)
   end
-  local best, most
+  local best, most, toward
   for _, it in ipairs(s.predictions or {}) do
-    local info = it.prose and M.information(it) or 0
-    if info > 0 and (not most or info > most) then best, most = it, info end
+    local info, target = 0, nil
+    if it.prose then info, target = M.information(it, s.suggest_res) end
+    if info > 0 and (not most or info > most) then best, most, toward = it, info, target end
   end
   if not best then return require('stance.notify').line(H.nothing_left(s), vim.log.levels.WARN) end
   vim.cmd("normal! m'")
@@ -368,7 +375,7 @@ function M.next()
     end
   end
   table.sort(parts)
-  local guess = H.question(s, best)
+  local guess = H.question(s, best, toward)
   local named = s.suggest_res.setup.named
   -- one sentence that fits the command line (never a Press ENTER): the question first, then
   -- why the cursor came here and the other targets' guesses, each only when there is room
@@ -421,34 +428,47 @@ function H.nothing_left(s)
     return ('nothing to ask: the model has learnt no target still open in %s (each needs a stance and sentences'
       .. ' read without one)'):format(s.rel)
   end
-  if open_prose then -- (every open guess was certain: no entropy)
+  if open_prose then -- (every open guess was certain: M.information 0)
     return ('nothing to ask: the model is sure of every sentence of %s still open'):format(s.rel)
   end
   return ('nothing left to ask: every sentence of %s is labelled or decided%s%s'):format(s.rel, toward,
     open_other and ', but for lines that are not prose (bylines, datelines: never asked)' or '')
 end
 
---- The model's best guess at sentence `it` (a prediction) shown as a ghost, marked as a
---- question, when no ghost is there (its stances are all below the threshold shown): the
---- likeliest stance of the targets not labelled there, g+ and g- then act on it as on any
---- ghost. Returns the ghost (the one already there, or the question), nil when it has none.
-function H.question(s, it)
+--- The model's best guess at sentence `it` (a prediction) toward target `toward` (the one
+--- nearest to its decision: M.information) shown as a ghost, marked as a question, when no
+--- ghost of that target is there (its stances are all below the threshold shown): its
+--- likeliest stance not rejected there (without one: any ghost there, else the likeliest
+--- stance of the targets not labelled there); g+ and g- then act on it as on any ghost.
+--- Returns the ghost (the one already there, or the question), nil when it has none.
+function H.question(s, it, toward)
   for _, g in ipairs(s.suggestions or {}) do
-    if g.sentence == it then return g end
+    if g.sentence == it and (g.target == toward or not toward) then return g end
   end
   local none = s.suggest_res.setup.none
   local rejected = require('stance.model').rejected(assert(s.corpus:document(s.rel)), none)
-  local pick
-  for target, p in pairs(it.targets) do
-    if not p.known and p.probs then
-      for class, q in pairs(p.probs) do
-        if class ~= none and not rejected[it.cp[1] .. ':' .. target .. ':' .. class]
-          and (not pick or q > pick.p or (q == pick.p and (target < pick.target
-            or (target == pick.target and class < pick.class)))) then
-          pick = { target = target, class = class, p = q }
+  local function likeliest(only)
+    local pick
+    for target, p in pairs(it.targets) do
+      if not p.known and p.probs and (not only or target == only) then
+        for class, q in pairs(p.probs) do
+          if class ~= none and not rejected[it.cp[1] .. ':' .. target .. ':' .. class]
+            and (not pick or q > pick.p or (q == pick.p and (target < pick.target
+              or (target == pick.target and class < pick.class)))) then
+            pick = { target = target, class = class, p = q }
+          end
         end
       end
     end
+    return pick
+  end
+  -- the target nearest to its decision (M.information), else any ghost there, else the likeliest
+  local pick = toward and likeliest(toward)
+  if not pick then
+    for _, g in ipairs(s.suggestions or {}) do
+      if g.sentence == it then return g end
+    end
+    pick = likeliest()
   end
   if not pick then return nil end
   local g = { start = it.start, stop = it.stop, cp = it.cp, target = pick.target, class = pick.class, p = pick.p,
