@@ -22,7 +22,7 @@ function cmd.run(opts, args)
   if not c then return nil, err end
   -- an annotation file no layer is read from (a link out of the corpus, a broken link) is
   -- named on stderr, and the counts that leave it out exit 1
-  local report = require('stance.interop.report').new()
+  local report = require('stance.interop.report').new(nil, c.root)
   require('stance.export.rows').warn_unlisted(c, function(path, _, message)
     report:warn(path, nil, nil, '%s (not counted)', message)
   end)
