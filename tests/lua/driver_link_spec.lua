@@ -6,7 +6,7 @@
 -- them they never get such a path: git passes its own temporary files to the merge driver,
 -- and /dev/null to the diff driver for a file beyond a link (tried here).
 local T = require('helpers')
-local unpack_ = table.unpack or rawget(_G, 'unpack')
+local unpack_ = rawget(table, 'unpack') or rawget(_G, 'unpack')
 
 local DOC = 'The charge works. Traffic fell by a fifth. Buses run on time. Shops did not empty.\n'
 local BEN = '.stance/annotations/ben/sub/doc.txt.stance'

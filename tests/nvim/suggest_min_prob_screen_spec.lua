@@ -76,7 +76,9 @@ describe(':Stance suggest {min-prob} on the screen', function()
       -- 0.3: what stance suggest --min-prob 0.3 writes, more than the decisions
       nv:keys(':Stance suggest 0.3')
       screen = nv:key('Enter', ('stance: %d suggestion(s), learnt from'):format(n3), 'the suggestions at 0.3')
-      local ndecided, list = n, nil
+      assert.is_nil(tmux.plain(screen):find('Press ENTER', 1, true), tmux.plain(screen))
+      local ndecided = n
+      local list
       set, n, list = ghosts(nv)
       assert.are.same(at3, set)
       assert.are.equal(n3, n)
@@ -88,7 +90,7 @@ describe(':Stance suggest {min-prob} on the screen', function()
       end
       assert.truthy(new, 'a suggestion at 0.3 that is no decision')
       nv:keys(tostring(new.line) .. 'G')
-      screen = nv:key('z', nil)
+      nv:key('z', nil)
       screen = nv:key('t', tmux.has(new.label), 'the ghost ' .. new.label)
       local row = tmux.row(screen, new.label)
       local style = tmux.style_of(row, new.label)
