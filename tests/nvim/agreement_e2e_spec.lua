@@ -5,6 +5,16 @@ local study = require('helpers.study_layers')
 
 local function tmux() return require('helpers.tmux') end
 
+--- The study's curation (helpers.study_layers.curation) open in Neovim in tmux as the curator
+--- lead: the corpus, the document, its curation state file, the session; nil without ../shared.
+local function curating()
+  local d, path = study.curation()
+  if not d then return nil end
+  local nv = T.tmux({ path }, { cwd = d, width = 140, height = 40,
+    init = "require('stance').setup({ annotator = 'lead' })" })
+  return d, path, d .. '/.stance/curation/' .. path .. '.json', nv
+end
+
 describe('agreement and curation in a terminal', function()
   after_each(T.cleanup)
 
@@ -115,11 +125,8 @@ describe('agreement and curation in a terminal', function()
     assert.are.equal('against', gold:records('doclabel')[1].stance)
   end)
   it(':Stance curate open while another curator saves: a decision keeps the other\'s rejection', function()
-    local d, path = study.curation()
+    local d, path, file, nv = curating()
     if not d then return pending('../shared is absent: the study cannot be tried') end
-    local file = d .. '/.stance/curation/' .. path .. '.json'
-    local nv = T.tmux({ path }, { cwd = d, width = 140, height = 40,
-      init = "require('stance').setup({ annotator = 'lead' })" })
     local X = tmux()
     local key
     local ok, err = pcall(function()
@@ -148,12 +155,9 @@ describe('agreement and curation in a terminal', function()
   end)
   it(':Stance curate says on one line a conflict of its save\'s merge with the state file changed meanwhile',
     function()
-      local d, path = study.curation()
+      local d, path, file, nv = curating()
       if not d then return pending('../shared is absent: the study cannot be tried') end
-      local file = d .. '/.stance/curation/' .. path .. '.json'
       local json = require('stance.json')
-      local nv = T.tmux({ path }, { cwd = d, width = 140, height = 40,
-        init = "require('stance').setup({ annotator = 'lead' })" })
       local X = tmux()
       local id, screen
       local ok, err = pcall(function()
