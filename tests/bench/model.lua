@@ -557,6 +557,63 @@ local function semeval_active_learning(data)
     target = '<= 1x' })
 end
 
+-- The reliability of the probabilities on SemEval's test tweets (real data): each model learns
+-- from all the training tweets of its target; for each test tweet, the stance the model finds
+-- likeliest (never "none": what a suggestion shows) and its probability, in ten bins, next to
+-- how often the annotators gave that stance (stance.model_eval's table and its words).
+local function semeval_reliability(data)
+  local ev, CLASS = require('stance.model_eval'), { NONE = 1, FAVOR = 2, AGAINST = 3 }
+  local by, targets = {}, {}
+  for _, tw in ipairs(data.train) do
+    if not by[tw.target] then
+      by[tw.target] = {}
+      targets[#targets + 1] = tw.target
+    end
+    table.insert(by[tw.target], tw)
+  end
+  local bins = {}
+  for b = 1, ev.BINS do
+    bins[b] = { from = (b - 1) / ev.BINS, to = b / ev.BINS, n = 0, confidence = 0, right = 0 }
+  end
+  for _, t in ipairs(targets) do
+    local o = { classes = 3, terms = core.cues() }
+    for w in t:gmatch('[%w\128-\255]+') do -- the target's terms, as stance.semeval gives them
+      if #w >= 4 then o.terms:add(w:lower() .. '*', 1) end
+    end
+    local d = core.dataset(o)
+    for i, tw in ipairs(by[t]) do
+      d:add(tw.text, { CLASS[tw.stance] }, i)
+    end
+    local m = d:train()
+    for _, tw in ipairs(data.test) do
+      if tw.target == t and m:trained(1) then
+        local probs = m:predict(tw.text)[1]
+        local best = probs[2] >= probs[3] and 2 or 3
+        local b = bins[math.min(math.floor(probs[best] * ev.BINS) + 1, ev.BINS)]
+        b.n, b.confidence = b.n + 1, b.confidence + probs[best]
+        if CLASS[tw.stance] == best then b.right = b.right + 1 end
+      end
+    end
+    d:close()
+    m:close()
+  end
+  local n, ece = 0, 0
+  for _, b in ipairs(bins) do
+    n = n + b.n
+  end
+  for _, b in ipairs(bins) do
+    if b.n > 0 then
+      b.accuracy, b.confidence = b.right / b.n, b.confidence / b.n
+      ece = ece + b.n / n * math.abs(b.accuracy - b.confidence)
+    end
+  end
+  print('   on the test tweets (the models learnt from all the training tweets):')
+  for _, l in ipairs(ev.reliability_lines({ bins = bins, ece = ece, n = n }, { 'none', 'favor', 'against' }, '   ')) do
+    print(l)
+  end
+  return ece
+end
+
 -- 5. SemEval-2016 Task 6 -------------------------------------------------------------------
 do
   local dir = os.getenv('STANCE_BENCH_SEMEVAL')
@@ -601,6 +658,9 @@ do
       note = ('published bar %.4f'):format(sem.PUBLISHED_BAR) })
     report.figure({ name = 'SemEval-2016 Task 6: training 5 models on 2914 tweets (calibrated SVM)',
       time = res.model.train_s, peer = 'naive Bayes on the same', peer_time = res.nb.train_s, target = '<= 10x' })
+    local ece = semeval_reliability(data)
+    report.say(('   SemEval-2016 Task 6: expected calibration error on the test tweets %.3f (no target: the'
+      .. ' table above says where)'):format(ece))
     semeval_active_learning(data)
   end
 end
