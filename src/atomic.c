@@ -329,7 +329,9 @@ void stance_atomic_abort(stance_atomic *f) {
 
 int stance_atomic_commit(stance_atomic *f, int durable, char *err, size_t errlen) {
   int fd;
-  if (f->failed || (durable && fsync(f->fd) != 0) || (f->have_old && fchmod(f->fd, (mode_t)f->mode) != 0)) {
+  /* the mode first: the fsync then carries it with the data (after the fsync, only the
+   * folder's flush would, and only on a file system whose journal is one for all) */
+  if (f->failed || (f->have_old && fchmod(f->fd, (mode_t)f->mode) != 0) || (durable && fsync(f->fd) != 0)) {
     snprintf(err, errlen, "cannot write %s: %s", f->tmp, strerror(f->failed ? f->failed : errno));
     stance_atomic_abort(f);
     return -1;
@@ -417,7 +419,7 @@ int stance_write_file(const char *path, const char *data, size_t len, const stan
   }
   stance_atomic_write(&f, data, len);
   /* the commit releases the lock: the stamp is taken before, from the new file (size, time
-   * and inode do not change when it is renamed, nor with the commit's fsync and fchmod) */
+   * and inode do not change when it is renamed, nor with the commit's fchmod and fsync) */
   if (o->new_stamp != NULL) {
     struct stat st;
     if (fstat(f.fd, &st) == 0)

@@ -189,6 +189,31 @@ static void nothing_is_written_through_a_link_among_a_layers_folders(void) {
  * followed at any part (stance_open_below): a link at the annotator's folder, at a folder
  * between or at the file is STANCE_ELINK, with where the link ends; real folders and a real
  * file are opened; a missing part, a file where a folder is and "." or ".." are errors. */
+/* A replaced file keeps its mode (set on the temporary file before its fsync, so that the
+ * flush carries it), durable or not; a new file gets 0666 less the umask. */
+static void a_replaced_file_keeps_its_mode(void) {
+  const char *dir = tmp_dir();
+  char path[512], err[512];
+  struct stat st;
+  mode_t mask = umask(022);
+  umask(mask);
+  snprintf(path, sizeof path, "%s/a.stance", dir);
+  tmp_write(dir, "a.stance", "one", (size_t)-1);
+  CHECK_INT(chmod(path, 0604), 0);
+  CHECK_INT(stance_write_atomic(path, "two", 3, NULL, err, sizeof err), 0);
+  CHECK_INT(stat(path, &st), 0);
+  CHECK_INT((int)(st.st_mode & 07777), 0604);
+  CHECK_INT(chmod(path, 0640), 0);
+  CHECK_INT(stance_write_atomic_cache(path, "three", 5, err, sizeof err), 0);
+  CHECK_INT(stat(path, &st), 0);
+  CHECK_INT((int)(st.st_mode & 07777), 0640);
+  snprintf(path, sizeof path, "%s/b.stance", dir);
+  CHECK_INT(stance_write_atomic(path, "new", 3, NULL, err, sizeof err), 0);
+  CHECK_INT(stat(path, &st), 0);
+  CHECK_INT((int)(st.st_mode & 07777), (int)(0666 & ~mask));
+  tmp_cleanup(dir);
+}
+
 static void a_layer_file_is_opened_with_no_link_followed(void) {
   char dir[256], ann[512], link[600], buf[8];
   size_t end = 0;
@@ -241,4 +266,5 @@ const test_case atomic_tests[] = {
     {"nothing_is_read_or_written_outside_the_root", nothing_is_read_or_written_outside_the_root},
     {"nothing_is_written_through_a_link_among_a_layers_folders", nothing_is_written_through_a_link_among_a_layers_folders},
     {"a_layer_file_is_opened_with_no_link_followed", a_layer_file_is_opened_with_no_link_followed},
+    {"a_replaced_file_keeps_its_mode", a_replaced_file_keeps_its_mode},
     {NULL, NULL}};
