@@ -395,12 +395,16 @@ do
 end
 
 -- 5. SemEval-2016 Task 6 -------------------------------------------------------------------
+-- the folder a public data set's variable names, or nil after a line saying the part is skipped
+local function data_dir(var, what, files)
+  local dir = os.getenv(var)
+  if dir and dir ~= '' then return dir end
+  report.say(('   %s: skipped: set %s to a folder with %s'):format(what, var, files))
+end
 do
-  local dir = os.getenv('STANCE_BENCH_SEMEVAL')
-  if not dir or dir == '' then
-    report.say('   SemEval-2016 Task 6: skipped: set STANCE_BENCH_SEMEVAL to a folder with the task\'s files'
-      .. ' (trainingdata-all-annotations.txt, testdata-taskA-all-annotations.txt, trialdata-all-annotations.txt)')
-  else
+  local dir = data_dir('STANCE_BENCH_SEMEVAL', 'SemEval-2016 Task 6', "the task's files (trainingdata-all-annotations.txt,"
+    .. ' testdata-taskA-all-annotations.txt, trialdata-all-annotations.txt)')
+  if dir then
     local sem = require('stance.semeval')
     local data = assert(sem.load({ dir = dir }))
     local res = sem.evaluate(data)
@@ -447,11 +451,9 @@ end
 --    per target, F_avg of favor and against) with the same bar, on the official split; with
 --    the test file alone, 5-fold cross-validation over its tweets (stance.pstance.load).
 do
-  local dir = os.getenv('STANCE_BENCH_PSTANCE')
-  if not dir or dir == '' then
-    report.say('   P-Stance: skipped: set STANCE_BENCH_PSTANCE to a folder with its files (raw_train_all.csv,'
-      .. ' raw_val_all.csv, raw_test_all.csv; raw_test_all.csv alone: cross-validation on it)')
-  else
+  local dir = data_dir('STANCE_BENCH_PSTANCE', 'P-Stance', 'its files (raw_train_all.csv, raw_val_all.csv,'
+    .. ' raw_test_all.csv; raw_test_all.csv alone: cross-validation on it)')
+  if dir then
     local sem = require('stance.semeval')
     local data = assert(require('stance.pstance').load(dir))
     local rows, head
