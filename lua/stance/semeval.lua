@@ -341,13 +341,18 @@ end
 ---@param data table { train = rows } (M.load)
 ---@param candidates table<string, table> options by name
 ---@param opts table|nil folds (default 5), seeds (default { 7, 11 }), lexicon
----@return table scores { [name] = M.scores(...) with per = { [target] = scores } }
+---@return table scores { [name] = M.scores(...) with per = { [target] = scores } }, and `majority`
+---   (each target's most frequent class in the folds learnt from) unless a candidate has that name
 function M.cross_validate(data, candidates, opts)
   opts = opts or {}
   local core = require('stance.core')
   local k, seeds = opts.folds or 5, opts.seeds or { 7, 11 }
   local targets, by_target = H.by_target(data.train)
   local conf, per = {}, {}
+  local majority, majority_per = H.confusion(), {}
+  for _, t in ipairs(targets) do
+    majority_per[t] = H.confusion()
+  end
   for name in pairs(candidates) do
     conf[name], per[name] = H.confusion(), {}
     for _, t in ipairs(targets) do
@@ -365,6 +370,19 @@ function M.cross_validate(data, candidates, opts)
         learn[t], held[t] = {}, {}
         for i, r in ipairs(order[t]) do
           table.insert((i - 1) % k == f and held[t] or learn[t], r)
+        end
+      end
+      for _, t in ipairs(targets) do -- the majority class of the folds learnt from
+        local counts, best = { 0, 0, 0 }, 1
+        for _, r in ipairs(learn[t]) do
+          counts[CLASS[r.stance]] = counts[CLASS[r.stance]] + 1
+        end
+        for c = 2, 3 do
+          if counts[c] > counts[best] then best = c end
+        end
+        for _, r in ipairs(held[t]) do
+          local g = CLASS[r.stance]
+          majority[g][best], majority_per[t][g][best] = majority[g][best] + 1, majority_per[t][g][best] + 1
         end
       end
       for name, cand in pairs(candidates) do
@@ -386,6 +404,13 @@ function M.cross_validate(data, candidates, opts)
     out[name].per = {}
     for _, t in ipairs(targets) do
       out[name].per[t] = M.scores(per[name][t])
+    end
+  end
+  if not candidates.majority then
+    out.majority = M.scores(majority)
+    out.majority.per = {}
+    for _, t in ipairs(targets) do
+      out.majority.per[t] = M.scores(majority_per[t])
     end
   end
   out.targets = targets

@@ -615,12 +615,16 @@ local function semeval_reliability(data)
 end
 
 -- 5. SemEval-2016 Task 6 -------------------------------------------------------------------
+-- the folder a public data set's variable names, or nil after a line saying the part is skipped
+local function data_dir(var, what, files)
+  local dir = os.getenv(var)
+  if dir and dir ~= '' then return dir end
+  report.say(('   %s: skipped: set %s to a folder with %s'):format(what, var, files))
+end
 do
-  local dir = os.getenv('STANCE_BENCH_SEMEVAL')
-  if not dir or dir == '' then
-    report.say('   SemEval-2016 Task 6: skipped: set STANCE_BENCH_SEMEVAL to a folder with the task\'s files'
-      .. ' (trainingdata-all-annotations.txt, testdata-taskA-all-annotations.txt, trialdata-all-annotations.txt)')
-  else
+  local dir = data_dir('STANCE_BENCH_SEMEVAL', 'SemEval-2016 Task 6', "the task's files (trainingdata-all-annotations.txt,"
+    .. ' testdata-taskA-all-annotations.txt, trialdata-all-annotations.txt)')
+  if dir then
     local sem = require('stance.semeval')
     local data = assert(sem.load({ dir = dir }))
     local res = sem.evaluate(data)
@@ -662,5 +666,57 @@ do
     report.say(('   SemEval-2016 Task 6: expected calibration error on the test tweets %.3f (no target: the'
       .. ' table above says where)'):format(ece))
     semeval_active_learning(data)
+  end
+end
+
+-- 6. P-Stance (tweets favoring or against three politicians, no third stance) -----------------
+--    when STANCE_BENCH_PSTANCE names a folder with its released CSV files (kept out of this
+--    repository like SemEval's): the same protocol as SemEval's (stance.semeval: one model
+--    per target, F_avg of favor and against) with the same bar, on the official split; with
+--    the test file alone, 5-fold cross-validation over its tweets (stance.pstance.load).
+do
+  local dir = data_dir('STANCE_BENCH_PSTANCE', 'P-Stance', 'its files (raw_train_all.csv, raw_val_all.csv,'
+    .. ' raw_test_all.csv; raw_test_all.csv alone: cross-validation on it)')
+  if dir then
+    local sem = require('stance.semeval')
+    local data = assert(require('stance.pstance').load(dir))
+    local rows, head
+    if not data.cv then
+      local res = sem.evaluate(data)
+      head = ('   P-Stance (%s): %d training tweets (train + val), %d test tweets, one model per target'):format(dir,
+        res.train, res.test)
+      rows = { model = res.model, bar = res.bar, majority = res.majority, targets = {} }
+      for _, t in ipairs(res.targets) do
+        rows.targets[#rows.targets + 1] = { name = t.name, n = t.test, model = t.model, bar = t.bar,
+          majority = t.majority }
+      end
+    else
+      local cv = sem.cross_validate(data, { model = {}, bar = sem.bar_candidate() })
+      head = ('   P-Stance (%s): no training file: 5-fold CV (2 splits) over the %d tweets of %s, one model per'
+        .. ' target'):format(dir, #data.train, require('stance.pstance').FILES.test)
+      rows = { model = cv.model, bar = cv.bar, majority = cv.majority, targets = {} }
+      local n = {}
+      for _, row in ipairs(data.train) do
+        n[row.target] = (n[row.target] or 0) + 1
+      end
+      for _, t in ipairs(cv.targets) do
+        rows.targets[#rows.targets + 1] = { name = t, n = n[t], model = cv.model.per[t], bar = cv.bar.per[t],
+          majority = cv.majority.per[t] }
+      end
+    end
+    print(head)
+    print(('   %-36s %7s %7s %7s'):format('F_avg micro over all targets', 'F_avg', 'F favor', 'F agst'))
+    for _, name in ipairs({ 'model', 'bar', 'majority' }) do
+      local s = rows[name]
+      print(('   %-36s %7.4f %7.4f %7.4f'):format(name == 'bar' and 'bar: SVM word 1-3 + char 2-5 (here)' or name
+        == 'majority' and 'majority class' or name, s.f_avg, s.f_favor, s.f_against))
+    end
+    print(('   %-36s %6s %7s %7s %7s'):format('per target', 'scored', 'model', 'bar', 'major.'))
+    for _, t in ipairs(rows.targets) do
+      print(('   %-36s %6d %7.4f %7.4f %7.4f'):format(t.name, t.n, t.model.f_avg, t.bar.f_avg, t.majority.f_avg))
+    end
+    report.figure({ name = ('P-Stance: F_avg %s (micro over the targets)'):format(data.cv and 'in 5-fold CV on the test file'
+      or 'on the test set'), value = rows.model.f_avg, peer = 'the bar in this run: linear SVM, word 1-3 + char 2-5-grams',
+      peer_value = rows.bar.f_avg, target = '>= 1x' })
   end
 end
