@@ -226,7 +226,7 @@ function M.plan(s, win, buf, top, bot)
   end
   if M.cues_shown() then H.cues(s, g) end
   if s.suggestions and #s.suggestions > 0 then
-    R['stance.editor.suggest'].plan(s, g)
+    R['stance.editor.suggest'].plan(s, g, layers[1].own)
   end
   local fit = H.inline and H.fit_ends(win, g) or nil
   return rows, signed, bot, layers, text, fit, g.ends or false
