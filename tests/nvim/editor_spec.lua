@@ -994,6 +994,24 @@ describe('the editor', function()
     for _, it in ipairs(s.predictions) do
       if it.prose then assert.is_true(sg.information(best, s.suggest_res) >= sg.information(it, s.suggest_res)) end
     end
+    -- a question (no ghost shown at 0.99) stays when the suggestions are made again (the
+    -- retraining after an annotation), asked on the new model at the same sentence
+    local function here()
+      local off = require('stance.editor.where').cursor()
+      for _, g in ipairs(s.suggestions) do
+        if g.start <= off and off < g.stop then return g end
+      end
+    end
+    sg.run(nil, 0.99, { wait = true, quiet = true })
+    sg.next()
+    local q = assert(here())
+    assert.is_true(q.question)
+    sg.run(nil, 0.99, { wait = true, quiet = true })
+    local q2 = assert(here())
+    assert.are.same({ true, q.target, q.start }, { q2.question, q2.target, q2.start })
+    assert.are_not.equal(q, q2)
+    s.asked = nil
+    sg.run(nil, 0, { wait = true })
     -- accept one: a complete annotation (the label `favor` asks for the target: it is set)
     local it = s.suggestions[1]
     require('stance.editor.where').jump(it.start)

@@ -41,6 +41,58 @@ describe(':Stance next-suggestion on the screen', function()
       end)
     end)
 
+  it('g- then next-suggestion at once: the question stays on the screen (or it says it waits), g+ accepts it',
+    function()
+      if not T.shared then return pending('../shared/study and ../shared/corpus are not here') end
+      local d = require('helpers.study').annotated(UNREAD)
+      local nv = tmux.open({ UNREAD }, { cwd = d, width = 160, ready = 'Washington Post',
+        init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
+      -- the question the message asks ("Is it engagement favor (0.05)?"), and whether its
+      -- ghost ("engagement favor 0.05?", a guess or not) is on the screen
+      local function asked(screen)
+        local plain = tmux.plain(screen)
+        local what, p = plain:match('Is it (%S+ %S+) %((%d%.%d%d)%)%? g%+ accepts it, g%- rejects it%.')
+        return what, p, what and plain:find(what .. ' ' .. p .. '?', 1, true) ~= nil
+      end
+      local waiting = 'the model is learning from your last change: a moment'
+      tmux.driving_to_quit(nv, function()
+        nv:keys(':Stance suggest 0.2', 'Enter')
+        nv:wait('suggestion(s), learnt from', 'the suggestions', 60)
+        nv:key(':Stance next-suggestion', nil)
+        local screen = nv:key('Enter', 'g+ accepts it, g- rejects it.', 'the first question')
+        local what, _, shown = asked(screen)
+        assert.is_true(shown, tmux.plain(screen))
+        -- g-, and at once the next question (no key in between, no pause)
+        nv:tmux('send-keys', '-t', nv.name, 'g-', ':Stance next-suggestion', 'Enter')
+        screen = nv:wait(function(sc)
+          return tmux.plain(sc):find(waiting, 1, true) or (asked(sc) and not tmux.plain(sc):find('rejected:', 1, true))
+        end, 'the next question, or that it waits')
+        -- for 3 s: either it says it waits, or the question asked has its ghost on the screen
+        local last
+        for _ = 1, 10 do
+          screen = nv:screen()
+          local plain = tmux.plain(screen)
+          if not plain:find(waiting, 1, true) then
+            local w, p, here = asked(screen)
+            assert.is_true(here, 'the ghost of the question asked is not on the screen:\n' .. plain)
+            last = w .. ' ' .. p
+          else
+            tmux.one_line(nv, screen, waiting, waiting .. ' (then it goes on)')
+          end
+          vim.loop.sleep(300)
+        end
+        assert.is_not_nil(last, 'still waiting after 3 s')
+        assert.is_nil(tmux.plain(screen):find('no suggestion under the cursor', 1, true))
+        -- g+ accepts what is shown: its label, then the role asked
+        what = last:match('^(%S+ %S+)')
+        nv:key('g', nil)
+        nv:key('+', 'role:', 'the role prompt')
+        nv:key('c', 'accepted: ' .. what:gsub(' ', '-'), 'the question accepted')
+        nv:keys(':wa', 'Enter')
+        assert.is_nil((nv:deprecated()))
+      end)
+    end)
+
   it('the suggestions say a colleague\'s broken layer file once, with file:line:col, however often they are made',
     function()
       if not T.shared then return pending('../shared/study and ../shared/corpus are not here') end
