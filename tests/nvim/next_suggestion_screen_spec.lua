@@ -68,20 +68,29 @@ describe(':Stance next-suggestion on the screen', function()
           return tmux.plain(sc):find(waiting, 1, true) or (asked(sc) and not tmux.plain(sc):find('rejected:', 1, true))
         end, 'the next question, or that it waits')
         -- for 3 s: either it says it waits, or the question asked has its ghost on the screen
+        -- (waited for a moment: before Neovim 0.10 a ghost under its line is placed right after
+        -- the screen update that writes the question)
+        local function question(sc)
+          local w, p, here = asked(sc)
+          return here and w .. ' ' .. p
+        end
+        local function consistent(sc)
+          return tmux.plain(sc):find(waiting, 1, true) or question(sc)
+        end
         local last
         for _ = 1, 10 do
-          screen = nv:screen()
-          local plain = tmux.plain(screen)
-          if not plain:find(waiting, 1, true) then
-            local w, p, here = asked(screen)
-            assert.is_true(here, 'the ghost of the question asked is not on the screen:\n' .. plain)
-            last = w .. ' ' .. p
-          else
+          screen = nv:wait(consistent, 'the question with its ghost, or that it waits', 5)
+          if tmux.plain(screen):find(waiting, 1, true) then
             tmux.one_line(nv, screen, waiting, waiting .. ' (then it goes on)')
+          else
+            last = question(screen)
           end
           vim.loop.sleep(300)
         end
-        assert.is_not_nil(last, 'still waiting after 3 s')
+        -- (on a loaded machine the model may take longer)
+        if not last then last = question(nv:wait(question, 'the question after the wait')) end
+        screen = nv:wait(question, 'the question still there')
+        assert.are.equal(last, question(screen))
         assert.is_nil(tmux.plain(screen):find('no suggestion under the cursor', 1, true))
         -- g+ accepts what is shown: its label, then the role asked
         local what = last:match('^(%S+ %S+)')
