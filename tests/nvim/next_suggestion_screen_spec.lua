@@ -64,7 +64,7 @@ describe(':Stance next-suggestion on the screen', function()
         assert.is_true(shown, tmux.plain(screen))
         -- g-, and at once the next question (no key in between, no pause)
         nv:tmux('send-keys', '-t', nv.name, 'g-', ':Stance next-suggestion', 'Enter')
-        screen = nv:wait(function(sc)
+        nv:wait(function(sc)
           return tmux.plain(sc):find(waiting, 1, true) or (asked(sc) and not tmux.plain(sc):find('rejected:', 1, true))
         end, 'the next question, or that it waits')
         -- for 3 s: either it says it waits, or the question asked has its ghost on the screen
