@@ -908,6 +908,31 @@ static void record_text(reader *r, const stance_line *l) {
   if (r->state == R_RECORD) r->broken = 1;
 }
 
+/* A comment inside the `document` record that `stance merge` wrote for a header value both
+ * sides changed (`# conflict theirs: annotator "eve"`: ours kept above it, theirs' here) is
+ * said as a warning at the comment, as a record's `conflict` mark is: the conflict stays
+ * until one version is kept. The lines of a multi-line value (`# conflict theirs:   | ...`)
+ * go with the first. */
+COLD static void header_conflict(reader *r, const stance_line *l) {
+  static const char mark[] = "conflict theirs:";
+  const char *t = l->name, *end = l->name + l->name_len;
+  size_t n;
+  while (t < end && (*t == ' ' || *t == '\t')) t++;
+  if ((size_t)(end - t) < sizeof mark - 1 || memcmp(t, mark, sizeof mark - 1) != 0) return;
+  t += sizeof mark - 1;
+  if (t < end && *t == ' ') t++;
+  if (end - t >= 3 && memcmp(t, "  |", 3) == 0) return;
+  n = (size_t)(end - t);
+  if (n > 80) { /* (cut at a character's start) */
+    n = 80;
+    while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80) n--;
+  }
+  problem(r, l->line, l->col, STANCE_SEV_WARNING,
+          "document record is in conflict (a merge kept ours and wrote theirs' here: %.*s%s): keep one "
+          "version, delete this comment (to keep theirs', write its value in place of ours first)",
+          (int)n, t, n < (size_t)(end - t) ? "..." : "");
+}
+
 static int on_line(void *ud, const stance_line *l) {
   reader *r = ud;
   if (r->oom) return -1;
@@ -919,8 +944,10 @@ static int on_line(void *ud, const stance_line *l) {
     case STANCE_LINE_COMMENT:
       if (l->in_record && r->state == R_RECORD)
         add_comment(&r->inner, l);
-      else if (l->in_record && r->state == R_DOCUMENT)
+      else if (l->in_record && r->state == R_DOCUMENT) {
         add_comment(&r->inner, l);
+        header_conflict(r, l);
+      }
       else {
         if (!l->in_record) finish_any(r);
         add_comment(&r->pending, l);

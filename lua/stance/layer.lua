@@ -349,6 +349,29 @@ function M:set_status(status)
   return true
 end
 
+--- Before a save: when the file's hash is not the document's (the document changed since),
+--- its annotations are placed in the text now as every reader places them (stance.export.placed)
+--- and those not found again are marked orphans, so that the file is written without a hash
+--- (doc/format.md 8.3: a file holding an orphan records none; the writer leaves it out), as
+--- the editor, imports and `stance fmt --reanchor` write it. The offsets are left as they are
+--- (only `stance fmt --reanchor` and the editor write new places). A hash that is the
+--- document's is taken at its word, as the readers take it (no text read).
+function H.mark_orphans(self)
+  local store = self.file.store
+  local recorded = store:header('hash')
+  if recorded == nil or store:count('annotation') == 0 then return end
+  local hash = self.doc:hash()
+  if hash == nil or hash == recorded then return end
+  local text = self.doc:text()
+  if not text then return end
+  local p = require('stance.export.placed').layer(self, text)
+  if next(p.orphans) == nil then return end
+  store = own_store(self)
+  for id in pairs(p.orphans) do
+    store:mark(id, 'orphan', true)
+  end
+end
+
 --- Write the layer if it changed (atomic, under the file's lock; refused over a file read
 --- with errors). A file changed on disk since it was read is merged record by record with
 --- what changed here (see stance.annfile.save): the layer then holds the merge, and the
@@ -361,6 +384,7 @@ function M:save()
   if not self.dirty then return true end
   -- a watcher's word on the annotation files no longer holds in this pass (the write moves it)
   if rawget(self.corpus, '_vouch') then self.corpus:drop_vouch() end
+  H.mark_orphans(self)
   local ok, err, code = require('stance.annfile').save(self.file)
   if ok == nil then return nil, err, code end
   self.dirty = false

@@ -137,6 +137,17 @@ function H.attributes(extras)
   return list
 end
 
+--- Whether `value` of the header's `name` (`document`, `annotator`) is what the file's place
+--- says: `place.document` the document of its path (stance.reanchor.document_of),
+--- `place.folder` its annotator's folder (stance.root.slug of the name). False when the place
+--- is not known.
+---@param place {document: string|nil, folder: string|nil}|nil
+function H.fits(place, name, value)
+  if not place or value == nil then return false end
+  if name == 'document' then return place.document ~= nil and value == place.document end
+  return place.folder ~= nil and require('stance.root').slug(value) == place.folder
+end
+
 --- The header's kept lines a conflict adds inside `document`: theirs' version as comments.
 local function theirs_as_comment(text)
   local out = {}
@@ -151,8 +162,11 @@ end
 --- `document` and `annotator`. An attribute changed on both sides differently (or
 --- `document`/`annotator` changed by theirs to another value than ours') keeps ours' value,
 --- writes theirs' as a comment inside `document` (`# conflict theirs: ...`) and is a
---- conflict (`res.header_conflicts`, counted in `res.conflicts`).
-function H.header(base, ours, theirs, out, res)
+--- conflict (`res.header_conflicts`, counted in `res.conflicts`); but theirs' `document` or
+--- `annotator` that the file's place gives (`place`, see H.fits) while ours' does not is
+--- taken: the place decides which document and whose a layer is (a document renamed on
+--- theirs, its layer file moved with it).
+function H.header(base, ours, theirs, out, res, place)
   local bk, ok, tk = base and base:kept() or {}, ours:kept(), theirs:kept()
   local bh, oh, th = base and base:header() or {}, ours:header(), theirs:header()
   local extra_comments = {}
@@ -166,8 +180,12 @@ function H.header(base, ours, theirs, out, res)
     local v = o
     if o == nil then
       v = t -- ours has no header (a file git's add/add gave empty)
-    elseif t ~= nil and t ~= o and t ~= b then -- theirs changed it (ours kept; said)
-      conflict(name, ('%s %s\n'):format(name, require('stance.core').quote(t)))
+    elseif t ~= nil and t ~= o and t ~= b then
+      if H.fits(place, name, t) and not H.fits(place, name, o) then
+        v = t -- theirs' is what the place says (a rename on theirs): taken
+      else -- theirs changed it (ours kept; said)
+        conflict(name, ('%s %s\n'):format(name, require('stance.core').quote(t)))
+      end
     end
     if v then out:set_header(name, v) end
   end
@@ -223,8 +241,10 @@ end
 ---@param ours stance.Store
 ---@param theirs stance.Store
 ---@param names {ours: string|nil, theirs: string|nil}|nil the files' names, for messages
----@param opts {in_place: boolean|nil}|nil in_place: the result is made in `ours` (changed,
---- also when the merge fails: for a caller that drops it then), which saves a fourth store
+---@param opts {in_place: boolean|nil, place: table|nil}|nil in_place: the result is made in
+--- `ours` (changed, also when the merge fails: for a caller that drops it then), which saves
+--- a fourth store; place: what the merged file's path says ({document, folder}, see H.fits):
+--- theirs' `document` or `annotator` that it gives is taken, not a conflict
 ---@return stance.MergeResult|nil
 ---@return string|nil err
 ---@return string|nil code "EUNRESOLVED": a record holds a conflict of an earlier merge and
@@ -323,7 +343,7 @@ function M.stores(base, ours, theirs, names, opts)
     return nil, err
   end
   H.doclabel_conflicts(out, base, res)
-  H.header(base, ours, theirs, out, res)
+  H.header(base, ours, theirs, out, res, opts and opts.place)
   -- The hash says which text the offsets count in. Sides that recorded different ones (one
   -- re-anchored to an edited document, the other annotated the old text) give records of
   -- both texts: the merge then records none, and every reader checks each annotation's

@@ -430,6 +430,133 @@ do
     note = ('nearest a decision first is ahead from %s labels on'):format(ahead and tostring(ahead) or 'none') })
 end
 
+-- Active learning on SemEval's tweets (real data, one model per target): per target, 50
+-- training tweets in reading order, then 50 at a time, the next in reading order, the 50
+-- nearest a decision (as :Stance next-suggestion), or the 50 of most entropy, up to 350 (the
+-- smallest target has 395); the model scored on the test tweets (F_avg micro over the
+-- targets). Two reading orders: the file's, and a shuffle (seed 1); the mean of the two.
+local function semeval_active_learning(data)
+  local sem, model = require('stance.semeval'), require('stance.model')
+  local CLASS, NAMES = { NONE = 1, FAVOR = 2, AGAINST = 3 }, { 'none', 'favor', 'against' }
+  local by, test, targets = {}, {}, {}
+  for _, tw in ipairs(data.train) do
+    if not by[tw.target] then
+      by[tw.target] = {}
+      targets[#targets + 1] = tw.target
+    end
+    table.insert(by[tw.target], tw)
+  end
+  for _, tw in ipairs(data.test) do
+    if by[tw.target] then
+      test[tw.target] = test[tw.target] or {}
+      table.insert(test[tw.target], tw)
+    end
+  end
+  local pick = {
+    ['reading order'] = function(_, _, i) return -i end,
+    ['nearest decision'] = function(probs, th)
+      local named = {}
+      for k, q in ipairs(probs) do
+        named[NAMES[k]] = q
+      end
+      local d = model.closeness(named, th, 'none')
+      return d and -d or -math.huge
+    end,
+    entropy = function(probs)
+      local h = 0
+      for _, q in ipairs(probs) do
+        if q > 0 then h = h - q * math.log(q) end
+      end
+      return h
+    end,
+  }
+  local steps, orders, mean = { 50, 100, 150, 200, 250, 300, 350 }, { 0, 1 }, {}
+  for _, order in ipairs(orders) do
+    for _, strategy in ipairs(STRATEGY_NAMES) do
+      local conf = {}
+      for k = 1, #steps do
+        conf[k] = { { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 } }
+      end
+      for _, t in ipairs(targets) do
+        local pool = {}
+        for i, tw in ipairs(by[t]) do
+          pool[i] = tw
+        end
+        if order > 0 then
+          local x = order * 7919 + 1
+          for i = #pool, 2, -1 do
+            x = (x * 48271) % 2147483647
+            local j = x % i + 1
+            pool[i], pool[j] = pool[j], pool[i]
+          end
+        end
+        local taken, chosen = {}, {}
+        for i = 1, steps[1] do
+          taken[i], chosen[i] = true, pool[i]
+        end
+        for k = 1, #steps do
+          local o = { classes = 3, terms = core.cues() }
+          for w in t:gmatch('[%w\128-\255]+') do -- the target's terms, as stance.semeval gives them
+            if #w >= 4 then o.terms:add(w:lower() .. '*', 1) end
+          end
+          local d = core.dataset(o)
+          for i, tw in ipairs(chosen) do
+            d:add(tw.text, { CLASS[tw.stance] }, i)
+          end
+          local m = d:train()
+          local th = m:threshold(1)
+          for _, tw in ipairs(test[t] or {}) do
+            local guess = m:trained(1) and model.decide(m:predict(tw.text)[1], 0, 3, th) or 1
+            local g = CLASS[tw.stance]
+            conf[k][g][guess] = conf[k][g][guess] + 1
+          end
+          if k < #steps then
+            local cand = {}
+            for i, tw in ipairs(pool) do
+              if not taken[i] then
+                cand[#cand + 1] = { i = i, h = m:trained(1) and pick[strategy](m:predict(tw.text)[1], th, i) or -i }
+              end
+            end
+            table.sort(cand, function(a, b)
+              if a.h ~= b.h then return a.h > b.h end
+              return a.i < b.i
+            end)
+            for j = 1, math.min(steps[k + 1] - steps[k], #cand) do
+              taken[cand[j].i], chosen[#chosen + 1] = true, pool[cand[j].i]
+            end
+          end
+          d:close()
+          m:close()
+        end
+      end
+      mean[strategy] = mean[strategy] or {}
+      for k = 1, #steps do
+        mean[strategy][k] = (mean[strategy][k] or 0) + sem.scores(conf[k]).f_avg / #orders
+      end
+    end
+  end
+  print('   active learning on SemEval (per target: 50 tweets in reading order, then 50 at a time; test tweets scored)')
+  local head = ('   %-18s'):format('labels per target')
+  for _, n in ipairs(steps) do
+    head = head .. ('%7d'):format(n)
+  end
+  print(head .. '   (F_avg micro on the test set, mean of 2 reading orders)')
+  for _, strategy in ipairs(STRATEGY_NAMES) do
+    local line = ('   %-18s'):format(strategy == 'entropy' and 'entropy (before)' or strategy)
+    for k = 1, #steps do
+      line = line .. ('%7.3f'):format(mean[strategy][k])
+    end
+    print(line)
+  end
+  local goal, need = mean['reading order'][#steps], nil
+  for k = 1, #steps do
+    if not need and mean['nearest decision'][k] >= goal then need = steps[k] end
+  end
+  report.figure({ name = ('SemEval-2016 Task 6: active learning, labels per target to reach F_avg %.3f, nearest a '
+    .. 'decision first'):format(goal), value = need or math.huge, peer = 'reading order', peer_value = steps[#steps],
+    target = '<= 1x' })
+end
+
 -- 5. SemEval-2016 Task 6 -------------------------------------------------------------------
 do
   local dir = os.getenv('STANCE_BENCH_SEMEVAL')
@@ -474,5 +601,6 @@ do
       note = ('published bar %.4f'):format(sem.PUBLISHED_BAR) })
     report.figure({ name = 'SemEval-2016 Task 6: training 5 models on 2914 tweets (calibrated SVM)',
       time = res.model.train_s, peer = 'naive Bayes on the same', peer_time = res.nb.train_s, target = '<= 10x' })
+    semeval_active_learning(data)
   end
 end

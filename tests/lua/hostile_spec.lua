@@ -605,6 +605,55 @@ describe('scripts on a document that changed since its annotations were written'
     assert.truthy(T.read(root .. '/.stance/annotations/ana/doc.txt.stance'):find('span 0-17', 1, true))
   end)
 
+  it('save a layer holding an orphan without the hash its file had, as every writer does (the study)', function()
+    local S = require('helpers.study')
+    local d = S.with_layer('ana', S.DOC, { { sentence = 1, label = 'engagement-favor', role = 'claim' },
+      { sentence = 3, label = 'engagement-favor', role = 'premise' } })
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local f = d .. '/.stance/annotations/ana/' .. S.DOC .. '.stance'
+    local before = T.read(f)
+    local hash = before:match('\n  hash (sha256:%x+)\n')
+    assert.truthy(hash, before)
+    T.write(d .. '/add.lua', table.concat({
+      'local c = stance.open(arg[1])',
+      'local doc = assert(c:document(arg[2]))',
+      'local s = doc:sentences()[tonumber(arg[3])]',
+      "assert(doc:annotate({ start = s.start, stop = s.stop, label = 'engagement-favor', role = 'premise',",
+      "  annotator = 'ana' }))",
+      'assert(c:save())' }, '\n') .. '\n')
+    local function add(sentence)
+      local out, err, code = T.stance_run({ 'run', 'add.lua', d, S.DOC, tostring(sentence) }, nil, d)
+      assert.are.equal(0, code, out .. err)
+      return T.read(f)
+    end
+    -- the document unchanged: its hash is kept
+    local text = add(5)
+    assert.truthy(text:find('\n  hash ' .. hash .. '\n', 1, true), text)
+    -- the first sentence taken out of the document: its annotation is an orphan from now on
+    local c = assert(require('stance').open(d))
+    local ss = c:document(S.DOC):sentences()
+    local doc = T.read(d .. '/' .. S.DOC)
+    local model = core.text(doc)
+    T.write(d .. '/' .. S.DOC, doc:sub(1, model:cp_to_byte(ss[1].start)) .. doc:sub(model:cp_to_byte(ss[1].stop) + 1))
+    local orphan_id = before:match('annotation (%S+)\n  span ' .. ss[1].start .. '%-' .. ss[1].stop .. '\n')
+    assert.truthy(orphan_id, before)
+    text = add(6)
+    assert.falsy(text:find('\n  hash ', 1, true), text)
+    -- the orphan is kept as it was (its offsets and quote), and the others with it
+    local st = assert(core.read(text))
+    local was = assert(core.read(before)):get(orphan_id)
+    assert.are.same(was.spans, st:get(orphan_id).spans)
+    assert.are.equal(was.quote, st:get(orphan_id).quote)
+    assert.are.equal(4, st:count('annotation'))
+    -- every reader sees the orphan; check says it (and the file holds no hash to say otherwise)
+    local cout = T.stance_run({ 'check', f }, nil, d)
+    assert.truthy(cout:find('annotation ' .. orphan_id .. ': its text', 1, true), cout)
+    -- as `stance fmt --reanchor` writes it: no hash either
+    local _, ferr, fcode = T.stance_run({ 'fmt', '--reanchor', f }, nil, d)
+    assert.are.equal(0, fcode, ferr)
+    assert.falsy(T.read(f):find('\n  hash ', 1, true), T.read(f))
+  end)
+
   -- The document's hash as the index recorded it stands in for reading the document only
   -- while its stat (size, mtime, ctime, inode) is what the index saw.
   local OLD = '"2001-01-01 00:00:00"'

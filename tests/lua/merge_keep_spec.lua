@@ -119,6 +119,40 @@ describe('a merge keeps', function()
     assert.truthy(out:find('\n  # conflict theirs: document "other.txt"\n', 1, true), out)
   end)
 
+  it('a header conflict is said by stance check at its comment, as a record\'s conflict is, until resolved',
+    function()
+      local d, base = need()
+      if not d then return end
+      base = after(base, 'annotator fixture', '  reviewer "zoe"')
+      local ours = base:gsub('reviewer "zoe"', 'reviewer "ann"')
+      local out, err, code = merge(d, base, ours, base:gsub('"zoe"', '"ben"'):gsub('annotator fixture',
+        'annotator eve'))
+      assert.are.equal(1, code, err)
+      T.write(d .. '/' .. REL, out)
+      local cout, _, ccode = T.stance_run({ 'check', REL }, nil, d)
+      assert.are.equal(1, ccode, cout)
+      -- each at its comment's line and column, a warning (the file is valid: nothing is lost)
+      local lines, said = T.lines(out), {}
+      for i, l in ipairs(lines) do
+        local what = l:match('^  # conflict theirs: (.*)$')
+        if what then said[#said + 1] = ('%s:%d:3: warning: document record is in conflict (a merge kept ours and'
+          .. " wrote theirs' here: %s): keep one version, delete this comment (to keep theirs', write its value in"
+          .. ' place of ours first)'):format(REL, i, what) end
+      end
+      assert.are.equal(2, #said, out)
+      for _, want in ipairs(said) do
+        assert.truthy(cout:find(want .. '\n', 1, true), want .. '\n' .. cout)
+      end
+      local _, jerr = T.stance_run({ 'check', '--json', REL }, nil, d)
+      local jout = T.stance_run({ 'check', '--json', REL }, nil, d)
+      assert.truthy(jout:find('"severity":"warning","message":"document record is in conflict', 1, true), jout .. jerr)
+      -- resolved: theirs' reviewer taken in place of ours, ours' annotator kept; both comments gone
+      local fixed = out:gsub('reviewer "ann"', 'reviewer "ben"'):gsub('  # conflict theirs: [^\n]*\n', '')
+      T.write(d .. '/' .. REL, fixed)
+      cout = T.stance_run({ 'check', REL }, nil, d)
+      assert.falsy(cout:find('in conflict', 1, true), cout)
+    end)
+
   it('in a script\'s save that merges a file changed on disk', function()
     local d, base = need()
     if not d then return end

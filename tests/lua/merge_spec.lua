@@ -245,6 +245,63 @@ describe('sharing through git', function()
     assert.are.equal('', git(d, 'status --porcelain'))
   end)
 
+  it('takes a rename on one side (document renamed or annotator\'s folder, layer moved): the place decides', function()
+    local cases = {
+      { renamer = 'other', new = '.stance/annotations/ana/renamed.txt.stance', field = 'document', value = 'renamed.txt' },
+      { renamer = 'main', new = '.stance/annotations/ana/renamed.txt.stance', field = 'document', value = 'renamed.txt' },
+      { renamer = 'other', new = '.stance/annotations/anna/doc.txt.stance', field = 'annotator', value = 'anna' },
+    }
+    for _, case in ipairs(cases) do
+      local d = repo()
+      local editor = case.renamer == 'other' and 'main' or 'other'
+      -- one side renames the document (or the annotator's folder) and moves the layer, whose header follows
+      git(d, 'checkout -q ' .. case.renamer)
+      if case.field == 'document' then git(d, 'mv doc.txt renamed.txt') end
+      os.execute('mkdir -p ' .. T.q(d .. '/' .. case.new:match('^(.*)/')))
+      git(d, 'mv ' .. ANN .. ' ' .. case.new)
+      local s = core.read(T.read(d .. '/' .. case.new))
+      s:set_header(case.field, case.value)
+      T.write(d .. '/' .. case.new, s:write())
+      git(d, 'commit -q -am rename')
+      -- the other annotates meanwhile
+      change(d, editor, function(st) assert(st:add(ann('a3', 43, 61, 'premise'))) end)
+      git(d, 'checkout -q main')
+      local out, err, code = git(d, 'merge --no-edit other')
+      local what = case.renamer .. ' ' .. case.field
+      assert.are.equal(0, code, what .. ': ' .. out .. err)
+      assert.falsy(T.exists(d .. '/' .. ANN), what)
+      local text = T.read(d .. '/' .. case.new)
+      local st, problems = core.read(text)
+      assert.are.same({}, problems, text)
+      assert.are.equal(case.value, st:header()[case.field], text)
+      assert.truthy(st:get('a3') and st:get('a1'), text)
+      assert.falsy(text:find('conflict', 1, true), text)
+      assert.are.equal('', git(d, 'status --porcelain'), what)
+      local cout, cerr, ccode = T.run(('cd %s && %s check'):format(T.q(d), T.q(T.stance)))
+      assert.are.equal(0, ccode, what .. ': ' .. cout .. cerr)
+    end
+  end)
+
+  it('still says theirs naming another document or annotator than the file\'s place (ours kept)', function()
+    local d = repo()
+    change(d, 'other', function(s)
+      s:set_header('document', 'elsewhere.txt')
+      s:set_header('annotator', 'eve')
+    end)
+    change(d, 'main', function(s) assert(s:add(ann('a3', 43, 61, 'premise'))) end)
+    git(d, 'checkout -q main')
+    local out, err, code = git(d, 'merge --no-edit other')
+    assert.are_not.equal(0, code, out .. err)
+    assert.truthy((out .. err):find('`document` of the document record: ours kept', 1, true), out .. err)
+    assert.truthy((out .. err):find('`annotator` of the document record: ours kept', 1, true), out .. err)
+    local text = T.read(d .. '/' .. ANN)
+    local st = core.read(text)
+    assert.are.equal('doc.txt', st:header().document)
+    assert.are.equal('ana', st:header().annotator)
+    assert.truthy(text:find('\n  # conflict theirs: document "elsewhere.txt"\n', 1, true), text)
+    assert.truthy(text:find('\n  # conflict theirs: annotator "eve"\n', 1, true), text)
+  end)
+
   it('after a clean merge of sides anchored to different texts, no annotation is trusted blindly', function()
     local d = repo()
     -- main: the document gains a sentence at the start and the layer is re-anchored to it

@@ -328,6 +328,53 @@ describe('stance report', function()
       assert.is_nil(T.read(ref .. '/out/report.html'):find('LEFT OUT', 1, true))
     end)
 
+  it('lists the disagreements per target in the schema\'s order (the study: engagement, sanctions, human-rights)',
+    function()
+      local d = study()
+      if not d then return pending(SKIP_STUDY) end
+      -- ben disagrees with the fixture's annotator on three sentences of one document, one per target
+      local c = assert(require('stance').open(d))
+      local doc = assert(c:document('000_6358a7516b2472dd.txt'))
+      local s = doc:sentences()
+      for i, label in ipairs({ 'human-rights-against', 'sanctions-favor', 'engagement-against' }) do
+        assert(doc:annotate({ start = s[i + 4].start, stop = s[i + 4].stop, label = label, role = 'claim',
+          annotator = 'ben' }))
+      end
+      assert(doc:set_status('done', 'ben'))
+      assert(c:save())
+      local page = report(d)
+      local at = {}
+      for _, t in ipairs({ 'engagement', 'sanctions', 'human-rights' }) do
+        at[#at + 1] = assert(page:find('<h3>' .. t:gsub('%-', '%%-') .. ': %d+</h3>'), t)
+      end
+      assert.is_true(at[1] < at[2] and at[2] < at[3])
+    end)
+
+  it('says a documents.csv with errors at its first one, as stats --by and the exports do, and exits 3', function()
+    local d = study()
+    if not d then return pending(SKIP_STUDY) end
+    local ref = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
+    -- a quote never closed on line 3: the rows after it are read as one value
+    local path = d .. '/.stance/documents.csv'
+    local lines = T.lines(T.read(path))
+    lines[3] = lines[3]:gsub(',Outlet B,', ',"Outlet B,', 1)
+    T.write(path, table.concat(lines, '\n') .. '\n')
+    local _, serr, scode = T.stance_run({ 'stats', '--by', 'outlet' }, nil, d)
+    assert.are.equal(1, scode, serr)
+    local said = serr:match('(%.stance/documents%.csv:%d+:%d+: warning: [^\n]*)')
+    assert.truthy(said, serr)
+    local page, _, err = report(d, { '--no-model' }, 3)
+    assert.truthy(err:find(said .. '\n', 1, true), err)
+    local esc = require('stance.report.svg').esc
+    local where, message = said:match('^(.-): warning: (.*)$')
+    assert.truthy(page:find(esc('METADATA WITH ERRORS: ' .. where .. ': ' .. message), 1, true), page)
+    -- the table as it was: nothing said, exit 0
+    local rpage, _, rerr = report(ref, { '--no-model' })
+    assert.falsy(rerr:find('documents.csv', 1, true), rerr)
+    assert.falsy(rpage:find('METADATA WITH ERRORS', 1, true))
+  end)
+
   it('has the model\'s held-out scores and calibration curve when the study has a model layer', function()
     local d = study(true)
     if not d then return pending(SKIP_STUDY) end

@@ -387,6 +387,39 @@ describe('W3C Web Annotation', function()
     end
     assert.are.equal(want, n)
   end)
+
+  it('skips only the stance:layers entry whose name holds a byte of invalid UTF-8, said where (the study)', function()
+    local S = require('helpers.study')
+    local d = S.with_layer('ana', S.DOC, { { sentence = 1, label = 'engagement-favor', role = 'claim' } }, 'done')
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local c = assert(require('stance').open(d))
+    local paths = c:paths()
+    -- two layers without a record, each said by its status only (stance:layers)
+    assert(c:document(paths[2]):set_status('in-progress', 'bob'))
+    assert(c:document(paths[3]):set_status('done', 'cy'))
+    assert(c:save())
+    local out, err, code = stance(d, 'export --to w3c --output all.json')
+    assert.are.equal(0, code, out .. err)
+    local text = T.read(d .. '/all.json')
+    local n
+    text, n = text:gsub('"layer":"bob"', '"layer":"b\255ob"')
+    assert.are.equal(1, n, text)
+    T.write(d .. '/bad.json', text)
+    local e = fresh_study()
+    out, err, code = stance(e, 'import --from w3c ' .. T.q(d .. '/bad.json'))
+    assert.are.equal(1, code, out .. err)
+    -- said at the entry's place: the `{` that opens it
+    local line, col = err:match('bad%.json:(%d+):(%d+): warning: stance:layers entry 2 skipped: a string holds invalid '
+      .. 'UTF%-8 %(JSON is UTF%-8%)')
+    assert.truthy(line, err)
+    local lines = T.lines(text)
+    assert.are.equal('{"document":', lines[tonumber(line)]:sub(tonumber(col), tonumber(col) + 11))
+    -- the other entries and the annotation are imported; no layer named with the bad byte
+    local layers = T.run('ls -A ' .. T.q(e .. '/.stance/annotations'))
+    assert.are.same({ 'ana', 'cy' }, T.lines((layers:gsub('\n$', ''))))
+    assert.truthy(T.read(e .. '/.stance/annotations/cy/' .. paths[3] .. '.stance'):find('status done', 1, true))
+    assert.truthy(T.read(e .. '/.stance/annotations/ana/' .. S.DOC .. '.stance'):find('label engagement-favor', 1, true))
+  end)
 end)
 
 describe('W3C import: what every writer checks', function()

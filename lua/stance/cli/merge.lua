@@ -15,7 +15,12 @@ local cmd = {
     'only if nobody changed it meanwhile (else the merge is done again). When the sides',
     'recorded different hashes of the document, the result records none: its annotations are',
     'then checked against the document by `stance check`, `stance fmt --reanchor` and the',
-    'editor. As a git merge driver (`stance init --git` sets it up):',
+    'editor. The header\'s `document` and `annotator` changed by theirs keep ours (a conflict,',
+    'theirs\' left inside `document` as `# conflict theirs: ...`, which stance check says), unless',
+    'theirs\' is what PATH\'s place gives and ours\' is not (a rename on theirs: the place decides).',
+    'An annotation file of a corpus reached through a link (the file, or a folder between it',
+    'and .stance/annotations/NAME/) is neither read nor written: exit 2, the link said.',
+    'As a git merge driver (`stance init --git` sets it up):',
     '  git config merge.stance.driver "stance merge %O %A %B %P"',
   }, '\n'),
   args = { min = 3, max = 4 },
@@ -49,6 +54,31 @@ function H.curation(x, name, ohash)
   return require('stance.json').encode(merged) .. '\n', res, ohash
 end
 
+--- What the place of the merged file says (PATH, as git passes it: relative to the top of
+--- the worktree, where it runs the driver): { document, folder } when it is an annotation
+--- file of a corpus (stance.merge's place), else nil. Its folder need not exist yet (a layer
+--- moved on theirs): the deepest one that does finds the corpus.
+function H.place(path)
+  local core, R = require('stance.core'), require('stance.root')
+  local dir, rest = path:match('^(.*)/([^/]*)$')
+  if not dir then dir, rest = '.', path elseif dir == '' then dir = '/' end
+  local real = core.realpath(dir)
+  while not real do
+    local up, last = dir:match('^(.*)/([^/]*)$')
+    if not up then up, last = '.', dir end
+    if up == dir or last == '' then return nil end
+    dir, rest = up == '' and '/' or up, last .. '/' .. rest
+    real = core.realpath(dir)
+  end
+  local root = R.find(real)
+  if not root then return nil end
+  local abs = (real == '/' and '' or real) .. '/' .. rest
+  local document = require('stance.reanchor').document_of(root, abs)
+  if not document then return nil end
+  local annotations = (root == '/' and '' or root) .. '/' .. R.annotations .. '/'
+  return { document = document, folder = abs:sub(#annotations + 1):match('^([^/]+)/') }
+end
+
 --- The bytes of one side (nil when the file does not exist), or nil, why.
 local function bytes(path, name, side)
   local text, err, code = require('stance.fs').read(path)
@@ -74,7 +104,7 @@ end
 --- The cases git's own merge settles without merging (both sides the same, or one side
 --- unchanged from the base) are settled by comparing bytes: nothing merged, and only a
 --- side taken whole is parsed (to refuse one with errors, as any merge does).
-local function merge_once(base_path, ours_path, theirs_path, name, json)
+local function merge_once(base_path, ours_path, theirs_path, name, json, place)
   local core = require('stance.core')
   local paths, x = { base = base_path, ours = ours_path, theirs = theirs_path }, {}
   for _, side in ipairs({ 'base', 'ours', 'theirs' }) do
@@ -110,7 +140,7 @@ local function merge_once(base_path, ours_path, theirs_path, name, json)
     return nil, nil, nil, 2
   end
   local res, merr, code = require('stance.merge').stores(st.base, st.ours, st.theirs,
-    { ours = name, theirs = name }, { in_place = true })
+    { ours = name, theirs = name }, { in_place = true, place = place })
   st = nil -- luacheck: ignore 311
   if not res then
     io.stderr:write('stance merge: ', code == 'EUNRESOLVED' and '' or name .. ': ', merr, '\n')
@@ -127,11 +157,24 @@ function cmd.run(_, args)
   -- the name git passes (%P) is one a collaborator chose: shown escaped
   local name = require('stance.utf8').printable(args[4] or ours_path)
   local core = require('stance.core')
+  -- an annotation file of a corpus reached through a link (the file, its annotator's folder, a
+  -- folder between) is neither read nor written through, as by every command (never so as git
+  -- runs it: git passes its own temporary files)
+  for _, p in ipairs({ base_path, ours_path, theirs_path }) do
+    local why = require('stance.layer_link').named_refusal(p)
+    if why then
+      io.stderr:write('stance merge: ', require('stance.utf8').printable(why), '; not merged\n')
+      return 2
+    end
+  end
   local res
+  -- the place decides which document and whose a layer is: theirs' header that it gives is
+  -- taken (a document renamed on theirs, its layer moved with it), not a conflict
+  local place = args[4] and H.place(args[4]) or nil
   for _ = 1, 8 do
     local out, ohash, status
     out, res, ohash, status = merge_once(base_path, ours_path, theirs_path, name,
-      (args[4] or ours_path):match('%.json$') ~= nil)
+      (args[4] or ours_path):match('%.json$') ~= nil, place)
     if not res then return status end
     if out == nil then break end
     -- replace OURS only if it is still what was merged (an editor may be saving it)

@@ -24,8 +24,12 @@ local cmd = {
     'annotator out of it): the document\'s figures come from its other layers, as if the file',
     'were absent, and the page and stderr name the file and its first error (file:line:col).',
     '',
-    'Exit status: 0; 3 when the page is written but a layer file has errors (its figures and',
-    'agreement are incomplete, as said above); 1 on other errors.',
+    'A .stance/documents.csv with errors is used as far as it could be read (dates, authors,',
+    'outlets), and said on the page and on stderr at its first error, as stats --by and the',
+    'exports say it: FILE:LINE:COL: warning: ... (stance check lists them all).',
+    '',
+    'Exit status: 0; 3 when the page is written but a layer file or .stance/documents.csv has',
+    'errors (its figures and agreement are incomplete, as said above); 1 on other errors.',
   }, '\n'),
   flags = {
     output = { arg = 'DIR', help = 'where to write (default: .stance/report in the corpus)' },
@@ -57,6 +61,13 @@ function cmd.run(opts, args)
     if not ok then io.stderr:write('stance report: ', oerr, '\n') end
   end
   local incomplete = #(r.left_out or {}) > 0
+  local m = r.data.meta_error
+  if m then
+    -- said as stats --by and the exports say it (FILE:LINE:COL, quickfix-ready); the page is
+    -- written from what could be read, and says it too
+    require('stance.interop.report').new():warn(m.path, m.line, m.col, '%s', m.message)
+    incomplete = true
+  end
   if r.incomplete and #r.incomplete > 0 then
     for _, b in ipairs(r.incomplete) do
       io.stderr:write(require('stance.utf8').printable(('stance report: agreement incomplete: %s left out of %s: %s')

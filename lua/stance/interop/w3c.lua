@@ -291,7 +291,7 @@ function M.read(text, base)
           tostring(why or 'not an annotation')) }
     end
   end
-  local layers = layers_said and H.layers_said(layers_said, iri, at, problems) or {}
+  local layers = layers_said and H.layers_said(layers_said, iri, at, problems, masked > 0) or {}
   return by_doc, relations, problems, layers
 end
 
@@ -572,7 +572,9 @@ end
 
 --- What a collection says of its layers (stance:layers: { document, layer, status } each),
 --- checked: { { document = path, layer = name, status = ... } }; a bad entry is a problem.
-function H.layers_said(col, iri, at, problems)
+--- `masked`: the file held bytes of invalid UTF-8 (read as H.MARK): an entry holding one is
+--- skipped (its layer would be named with the mark), the others kept, as M.read does items.
+function H.layers_said(col, iri, at, problems, masked)
   local term = H.terms(col)
   local list = term('layers')
   local out = {}
@@ -582,6 +584,9 @@ function H.layers_said(col, iri, at, problems)
     local path, pwhy
     if type(e) == 'table' and type(e.document) == 'string' then path, pwhy = iri.path_of(e.document) end
     local status, why = H.status(type(e) == 'table' and e.status or nil)
+    if masked and H.holds(e, H.MARK) then
+      path, why = nil, 'a string holds invalid UTF-8 (JSON is UTF-8)'
+    end
     if not path or type(e.layer) ~= 'string' or not e.layer:match('%S') or status == false then
       local line, col_ = at(type(e) == 'table' and e or list)
       why = why or pwhy and ('its document %s %s'):format(e.document, pwhy)

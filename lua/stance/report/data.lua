@@ -36,6 +36,8 @@ local H = {}
 ---@field sources table<string, integer> documents per kind of source: gold, one, several, not-started
 ---@field problems string[] what could not be read (a file, and why)
 ---@field left_out {annotator: string, path: string, where: string, errors: integer}[] layer files with errors
+---@field meta_error {path: string, line: integer, col: integer, message: string}|nil the document
+--- metadata's first error (with how many), when it has any: its values are used as far as read
 --- (where: PATH:LINE:COL: message of the first): each counts for nothing on its document, as in stance agree
 
 --- The layers a report considers: `names` when given; else `gold` (when the corpus has it) and
@@ -84,6 +86,11 @@ function M.collect(c, opts)
   local d = { root = c.root, layers = layers, docs = {}, columns = meta.columns, dated = 0, annotations = 0,
     read = 0, averaged = 0, problems = {}, left_out = {},
     sources = { gold = 0, one = 0, several = 0, ['not-started'] = 0 } }
+  -- a table with errors (git's conflict markers, a quote never closed) is used as read, said
+  -- (as stats --by and the exports say it): on the page and stderr, with its first error's place
+  docmeta.warn_errors(meta, function(path, line, message, col)
+    d.meta_error = { path = path, line = line or 1, col = col or 1, message = message }
+  end)
   local by_path = {}
   for i, path in ipairs(c:paths()) do
     local row = meta.rows[path] or {}

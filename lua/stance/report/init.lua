@@ -135,6 +135,12 @@ function H.documents(ctx)
   local parts = {}
   local left = H.left_out_said(data)
   if left then parts[1] = html.p(left, 'note') end
+  local m = data.meta_error
+  if m then
+    parts[#parts + 1] = html.p(('METADATA WITH ERRORS: %s:%d:%d: %s. Dates, authors and outlets come from what '
+      .. 'could be read of it. Fix it (stance check) before publishing these figures.'):format(m.path, m.line, m.col,
+      m.message), 'note')
+  end
   parts[#parts + 1] = H.figure(ctx, 'heatmap', 'Stance per target per document', caption, body)
   H.section(ctx, 'documents', 'Stance per document', parts)
 end
@@ -300,7 +306,12 @@ function H.disagreements(field, names)
     local l = by_target[t]
     l[#l + 1] = d
   end
-  table.sort(order)
+  -- in the order of the agreement table above (the schema's), "no target" last
+  local entries = {}
+  for _, t in ipairs(field.targets or {}) do
+    if t.target ~= json.null and t.target then entries[#entries + 1] = { name = t.target } end
+  end
+  table.sort(order, require('stance.schema').order(entries))
   for _, t in ipairs(order) do
     local l = by_target[t]
     local rows = {}
