@@ -312,11 +312,21 @@ function H.prune(s)
   return gone
 end
 
---- The suggestions of the sentence under the cursor, likeliest first (or an empty list).
+--- The suggestions of the sentence under the cursor, likeliest first (or an empty list); the
+--- one :Stance next-suggestion asked about first of all (s.asked): `g+` and `g-` answer the
+--- question asked, also where the sentence has ghosts of other targets.
 function H.here(s)
   local off, out = where.cursor(), {}
+  local a = s.asked
   for _, it in ipairs(s.suggestions or {}) do
-    if it.start <= off and off < it.stop then out[#out + 1] = it end
+    if it.start <= off and off < it.stop then
+      if a and it.cp[1] == a.cp and it.target == a.target then
+        table.insert(out, 1, it)
+        a = nil
+      else
+        out[#out + 1] = it
+      end
+    end
   end
   return out
 end
