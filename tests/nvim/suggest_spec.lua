@@ -224,4 +224,58 @@ describe('suggestions in a terminal', function()
     nv:close()
     assert(ok, err)
   end)
+
+  -- tryout15 #3: on 0.7.2 a ghost after a long wrapped paragraph was cut at the window's edge
+  -- (`…forward as well.  engagement`); before 0.10 ghosts go as labels do (:help
+  -- stance-relations): after the line when their sentence ends it and they fit, else under it
+  local old = T.shared and vim.fn.has('nvim-0.10') == 0 and it or pending
+  old('before Neovim 0.10 the ghosts after a wrapped paragraph show whole at 100 columns, under it', function()
+    local doc = '003_7e305a588b2246b7.txt'
+    local d = require('helpers.study').annotated(doc) -- nobody has read doc
+    local nv = tmux.open({ doc }, { cwd = d, width = 100, height = 40, ready = 'Modest Proposal',
+      init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true" })
+    tmux.driving_to_quit(nv, function()
+      nv:keys(':Stance suggest 0.2', 'Enter')
+      nv:wait('suggestion(s)', 'the suggestions', 60)
+      -- the paragraph whose ghost was cut, at the top of the window
+      nv:keys('/official ties might also', 'Enter', '{', 'j', 'z', 't', ':echo ""', 'Enter')
+      -- the ghosts of the sentences of the paragraph at the top (their whole text, as drawn)
+      local ghosts = nv:lua([[
+        local s = require('stance.editor.session').get()
+        local where = require('stance.editor.where')
+        local top = vim.fn.line('w0') - 1
+        local out = {}
+        for _, g in ipairs(s.suggestions) do
+          local row = where.pos(s.buf, g.stop)
+          if row == top then
+            local line = vim.api.nvim_buf_get_lines(s.buf, row, row + 1, false)[1]
+            local ex = s.suggest_res.examples[g.target][g.class]
+            out[#out + 1] = { label = ('%s %s %.2f?'):format(g.target, g.class, g.p)
+              .. (ex < 20 and (' (%d example%s)'):format(ex, ex == 1 and '' or 's') or ''),
+              width = vim.fn.strdisplaywidth(line) }
+          end
+        end
+        return out]])
+      assert.is_true(#ghosts > 0)
+      local screen = nv:screen()
+      local rows = tmux.rows(screen)
+      -- its ghosts would not fit after it, in what its last screen row leaves (Neovim 0.7 cut
+      -- them there)
+      local after = ghosts[1].width % 100
+      for _, g in ipairs(ghosts) do
+        after = after + #g.label + 2
+      end
+      assert.is_true(after > 100, tmux.plain(screen))
+      for _, g in ipairs(ghosts) do
+        -- whole on one row: in a line under the paragraph ("  ⤷ …words ghost")
+        local found
+        for _, row in ipairs(rows) do
+          local plain = tmux.plain(row)
+          if plain:find(g.label, 1, true) then found = plain end
+        end
+        assert.is_not_nil(found, g.label .. ' not whole on the screen:\n' .. tmux.plain(screen))
+        assert.truthy(found:find('^  ⤷ …'), found)
+      end
+    end)
+  end)
 end)

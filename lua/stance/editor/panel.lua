@@ -1,7 +1,9 @@
 --- Side windows of text that the plugin shows beside the document (`:Stance legend`,
 --- `:Stance summary`): a vertical split at the right, as wide as its longest line (within
 --- the width it may take), read-only, wiped when closed, `q` closes it; :q in the document
---- closes them with it when no other window is left.
+--- closes them with it when no other window is left. Their lines wrap (at blanks, the rows
+--- after the first indented), whatever their width: a window opened beside one later (the
+--- summary beside the legend) makes it narrower, and its lines were cut at its edge.
 local M = {}
 local H = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
@@ -18,7 +20,7 @@ function M.width(lines)
 end
 
 --- Open `lines` in a new window at the right of the screen, `max` cells wide at most (with
---- 'wrap' when they do not fit: nothing is cut off). The cursor goes there with `enter`, else
+--- 'wrap': nothing is cut off, also when another window narrows it later). The cursor goes there with `enter`, else
 --- stays in the current window.
 ---@param lines string[]
 ---@param name string the buffer's name
@@ -38,7 +40,7 @@ function M.open(lines, name, max, what, enter)
   vim.bo[buf].bufhidden = 'wipe'
   vim.bo[buf].modifiable = false
   local need = M.width(lines) + 1 -- a column to spare: the end of the longest line stays clear
-  H.dress(win, what, need > max, math.max(1, math.min(need, max)))
+  H.dress(win, what, true, math.max(1, math.min(need, max)))
   vim.keymap.set('n', 'q', '<Cmd>close<CR>', { buffer = buf, desc = 'stance: close the ' .. what })
   H.on_quit()
   if not enter then vim.api.nvim_set_current_win(here) end
@@ -51,6 +53,8 @@ function H.dress(win, what, wrap, width)
   wo.number, wo.relativenumber, wo.signcolumn, wo.foldcolumn = false, false, 'no', '0'
   if vim.fn.exists('+statuscolumn') == 1 then wo.statuscolumn = '' end
   wo.wrap = wrap
+  -- wrapped at blanks, the rows after the first under the line's text ("  7 name  what": 4 in)
+  wo.linebreak, wo.breakindent, wo.breakindentopt = true, true, 'shift:4'
   vim.api.nvim_win_set_width(win, width)
   vim.api.nvim_win_set_var(win, 'stance_panel', what)
 end

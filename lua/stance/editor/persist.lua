@@ -55,6 +55,7 @@ function M.cancel(s)
     if not s.relearn_timer:is_closing() then s.relearn_timer:close() end
     s.relearn_timer = nil
   end
+  s.relearn_pending, s.next_waiting = nil, nil -- (no retraining to wait for: stance.editor.suggest)
   require('stance.editor.cache').cancel(s)
   if s.timer then
     s.timer:stop()

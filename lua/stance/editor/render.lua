@@ -4,10 +4,11 @@
 --- background, the target's underline, a bold underline where spans overlap, and after an
 --- annotation (at the end of its sentence; of its line before Neovim 0.10, or under it when
 --- they do not fit there: stance.editor.under) its label and its relations' marks; the
---- layers of others show over yours or beside it (suggestions' ghosts are real marks:
---- stance.editor.suggest). Lines with annotations of your own layer get a
---- mark in the sign column (real extmarks, only for the visible lines: Neovim 0.7 draws no
---- ephemeral signs). The document's stances are a virtual line under its first line.
+--- layers of others show over yours or beside it (suggestions' ghosts are real marks on
+--- Neovim 0.10+, before it ends planned as labels are: stance.editor.suggest). Lines with
+--- annotations of your own layer get a mark in the sign column (real extmarks, only for the
+--- visible lines: Neovim 0.7 draws no ephemeral signs). The document's stances are a virtual
+--- line under its first line.
 local M = {}
 require('stance.editor.events').define() -- the autocommands that serve this module (once)
 -- The editor's modules are run by LuaJIT's interpreter, never traced (jit.off for each module
@@ -226,7 +227,7 @@ function M.plan(s, win, buf, top, bot)
   end
   if M.cues_shown() then H.cues(s, g) end
   if s.suggestions and #s.suggestions > 0 then
-    R['stance.editor.suggest'].plan(s, g)
+    R['stance.editor.suggest'].plan(s, g, layers[1].own)
   end
   local fit = H.inline and H.fit_ends(win, g) or nil
   return rows, signed, bot, layers, text, fit, g.ends or false

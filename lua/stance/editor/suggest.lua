@@ -82,6 +82,7 @@ function H.show(s, res, rejected, min, quiet)
     end
   end
   s.suggest_res = res
+  H.ask_again(s)
   M.draw(s)
   require('stance.editor.render').redraw(s.buf)
   if #trained == 0 then
@@ -121,30 +122,40 @@ function H.echo(msg)
   require('stance.compat').echo(msg)
 end
 
---- The ghosts: real extmarks at the end of each suggested sentence (Neovim draws ephemeral
---- inline text on no version), inline on Neovim 0.10 and later, at the end of the line
---- before (where the sentence is highlighted as a suggestion).
+--- The ghosts: on Neovim 0.10 and later, real extmarks inline at the end of each suggested
+--- sentence (Neovim draws ephemeral inline text on no version). Before 0.10, where virtual
+--- text can only follow a line, they are drawn as the labels of annotations are (M.plan adds
+--- them to the window's plan): after the line when their sentence ends it and they fit in
+--- what is left of its last screen row, else in a virtual line under it, after the
+--- sentence's last words (stance.editor.under): a ghost after a long wrapped paragraph was
+--- cut at the window's edge, its stance and probability unseen.
 function M.draw(s)
   if not vim.api.nvim_buf_is_valid(s.buf) then return end
   vim.api.nvim_buf_clear_namespace(s.buf, M.ns, 0, -1)
-  local inline = vim.fn.has('nvim-0.10') == 1
-  local hl = require('stance.editor.highlight')
-  local named = s.suggest_res and s.suggest_res.setup.named
+  if not H.inline then return end
   for _, g in ipairs(s.suggestions or {}) do
     local row, col = where.pos(s.buf, g.stop)
-    local label = (named and (g.target .. ' ') or '') .. ('%s %.2f?'):format(g.class, g.p)
-    -- below the threshold, shown where :Stance next-suggestion went: a question to answer
-    if g.question then label = label .. ' (a guess: g+ / g-)' end
-    local ex = s.suggest_res and s.suggest_res.examples[g.target]
-    local n = ex and ex[g.class]
-    if n and n < M.few then label = label .. (' (%d example%s)'):format(n, n == 1 and '' or 's') end
-    local group = named and hl.ghost_group(g.target) or 'StanceSuggestionText'
-    if vim.fn.hlexists(group) == 0 then group = 'StanceSuggestionText' end
+    local chunk = H.chunk(s, g)
     pcall(vim.api.nvim_buf_set_extmark, s.buf, M.ns, row, col, {
-      virt_text = { { ' ' .. label .. (inline and ' ' or ''), group } },
-      virt_text_pos = inline and 'inline' or 'eol', right_gravity = false,
+      virt_text = { { chunk[1] .. ' ', chunk[2] } }, virt_text_pos = 'inline', right_gravity = false,
     })
   end
+end
+
+H.inline = vim.fn.has('nvim-0.10') == 1
+
+--- The text of ghost `g` and its highlight group: { ' engagement favor 0.54? (8 examples)', group }.
+function H.chunk(s, g)
+  local named = s.suggest_res and s.suggest_res.setup.named
+  local label = (named and (g.target .. ' ') or '') .. ('%s %.2f?'):format(g.class, g.p)
+  -- below the threshold, shown where :Stance next-suggestion went: a question to answer
+  if g.question then label = label .. ' (a guess: g+ / g-)' end
+  local ex = s.suggest_res and s.suggest_res.examples[g.target]
+  local n = ex and ex[g.class]
+  if n and n < M.few then label = label .. (' (%d example%s)'):format(n, n == 1 and '' or 's') end
+  local group = named and require('stance.editor.highlight').ghost_group(g.target) or 'StanceSuggestionText'
+  if vim.fn.hlexists(group) == 0 then group = 'StanceSuggestionText' end
+  return { ' ' .. label, group }
 end
 
 --- :Stance suggest [TARGET] [MIN-PROB]: train on the corpus's annotations and predict the
@@ -184,6 +195,7 @@ function M.run(target, min, opts)
       s.suggest_job, done = nil, true
       if s.detached then return end
       if not res then
+        s.next_waiting = nil
         if why ~= 'cancelled' then require('stance.notify').error('suggestions: ' .. tostring(why)) end
         return
       end
@@ -194,6 +206,7 @@ function M.run(target, min, opts)
       -- idle, not by the next screen updates
       require('stance.editor.idle_collect').start()
       if not shown and not opts.quiet then require('stance.notify').warn(why_none) end
+      H.went_on(s)
     end,
   })
   if not job then return require('stance.notify').error(err) end
@@ -219,13 +232,17 @@ function M.relearn(s)
   local uv = require('stance.compat').uv
   s.relearn_timer = s.relearn_timer or uv.new_timer()
   s.relearn_timer:stop()
+  s.relearn_pending = true -- (until the run starts: :Stance next-suggestion waits for it)
   s.relearn_timer:start(M.delay, 0, function()
     vim.schedule(function() H.relearn_now(s) end)
   end)
 end
 
 function H.relearn_now(s)
-  if s.detached or not vim.api.nvim_buf_is_valid(s.buf) then return end
+  if s.detached or not vim.api.nvim_buf_is_valid(s.buf) then
+    s.relearn_pending, s.next_waiting = nil, nil
+    return
+  end
   if vim.fn.bufwinid(s.buf) == -1 then
     if not s.relearn_later then
       s.relearn_later = true
@@ -236,7 +253,45 @@ function H.relearn_now(s)
     end
     return
   end
+  s.relearn_pending = nil
   M.run(s.suggest_target, s.suggest_min, { quiet = true, session = s })
+  if not s.suggest_job then s.next_waiting = nil end -- it did not start (and said why)
+end
+
+--- Whether suggestions are about to be made again or being made (a retraining pending after
+--- an annotation changed, or a run under way): what is shown is about to be replaced.
+function H.busy(s)
+  return s.relearn_pending or s.suggest_job ~= nil
+end
+
+--- After a run: when :Stance next-suggestion waited for it (the suggestions were being made
+--- again), it goes on now, in the window it was asked in, unless the cursor has moved since.
+function H.went_on(s)
+  local w = s.next_waiting
+  if not w or H.busy(s) then return end
+  s.next_waiting = nil
+  local win = vim.api.nvim_get_current_win()
+  if win ~= w.win or vim.api.nvim_win_get_buf(win) ~= s.buf then return end
+  local at = vim.api.nvim_win_get_cursor(win)
+  if at[1] ~= w.cursor[1] or at[2] ~= w.cursor[2] then return end
+  M.next(s)
+end
+
+--- The question :Stance next-suggestion asked (s.asked: the sentence and the target), asked
+--- again on the suggestions just made (recomputed on the new model, at the same sentence),
+--- so that a retraining does not take away what is on the screen and `g+`/`g-` act on it;
+--- forgotten when the sentence is labelled toward that target, or no longer predicted.
+function H.ask_again(s)
+  local a = s.asked
+  if not a then return end
+  s.asked = nil
+  for _, it in ipairs(s.predictions or {}) do
+    if it.cp[1] == a.cp and it.prose then
+      local p = it.targets[a.target]
+      if p and not p.known and p.probs then H.ask(s, it, a.target) end
+      return
+    end
+  end
 end
 
 --- Take out of the suggestions those whose sentence an annotation of yours covers toward
@@ -257,16 +312,27 @@ function H.prune(s)
   return gone
 end
 
---- The suggestions of the sentence under the cursor, likeliest first (or an empty list).
+--- The suggestions of the sentence under the cursor, likeliest first (or an empty list); the
+--- one :Stance next-suggestion asked about first of all (s.asked): `g+` and `g-` answer the
+--- question asked, also where the sentence has ghosts of other targets.
 function H.here(s)
   local off, out = where.cursor(), {}
+  local a = s.asked
   for _, it in ipairs(s.suggestions or {}) do
-    if it.start <= off and off < it.stop then out[#out + 1] = it end
+    if it.start <= off and off < it.stop then
+      if a and it.cp[1] == a.cp and it.target == a.target then
+        table.insert(out, 1, it)
+        a = nil
+      else
+        out[#out + 1] = it
+      end
+    end
   end
   return out
 end
 
 local function forget(s, it)
+  if s.asked and s.asked.cp == it.cp[1] then s.asked = nil end -- answered
   for i = #(s.suggestions or {}), 1, -1 do
     if s.suggestions[i] == it then table.remove(s.suggestions, i) end
   end
@@ -356,12 +422,24 @@ function M.information(it, res)
 end
 
 --- Go to the sentence whose label would teach the model most (not a byline or a dateline).
-function M.next()
-  local s, err = require('stance.editor.session').current()
+--- While the suggestions are being made (the first time, or again after an annotation, an
+--- acceptance or a rejection changed what the model learns from), it says "a moment" and
+--- goes there once they are made: what it would ask now would be gone a moment later.
+---@param s table|nil the session (default: the current one)
+function M.next(s)
+  local err
+  if not s then s, err = require('stance.editor.session').current() end
   if not s then return require('stance.notify').error(err) end
+  if H.busy(s) and (s.suggest_res or s.suggest_job) then
+    local win = vim.api.nvim_get_current_win()
+    s.next_waiting = { win = win, cursor = vim.api.nvim_win_get_cursor(win) }
+    return require('stance.notify').line(s.suggest_res
+      and 'the model is learning from your last change: a moment (then it goes on)'
+      or 'the suggestions are still being made: a moment (then it goes on)', vim.log.levels.WARN)
+  end
   if not s.suggest_res then
-    return require('stance.notify').line(s.suggest_job and 'the suggestions are still being made: a moment'
-      or 'no suggestions made yet for this document: run :Stance suggest first', vim.log.levels.WARN)
+    return require('stance.notify').line('no suggestions made yet for this document: run :Stance suggest first',
+      vim.log.levels.WARN)
   end
   local best, most, toward
   for _, it in ipairs(s.predictions or {}) do
@@ -446,6 +524,23 @@ end
 --- stance of the targets not labelled there); g+ and g- then act on it as on any ghost.
 --- Returns the ghost (the one already there, or the question), nil when it has none.
 function H.question(s, it, toward)
+  local g, made = H.ask(s, it, toward)
+  if made then
+    M.draw(s)
+    require('stance.editor.render').redraw(s.buf)
+  end
+  return g
+end
+
+--- The ghost H.question shows (and whether it was made now, put into s.suggestions), noted
+--- as the question asked (s.asked: H.ask_again).
+function H.ask(s, it, toward)
+  local g, made = H.guess(s, it, toward)
+  if g then s.asked = { cp = it.cp[1], target = g.target } end
+  return g, made
+end
+
+function H.guess(s, it, toward)
   for _, g in ipairs(s.suggestions or {}) do
     if g.sentence == it and (g.target == toward or not toward) then return g end
   end
@@ -484,14 +579,15 @@ function H.question(s, it, toward)
   end
   table.insert(list, at or #list + 1, g)
   s.suggestions = list
-  M.draw(s)
-  require('stance.editor.render').redraw(s.buf)
-  return g
+  return g, true
 end
 
---- Marks for the visible rows: the suggested sentences in the suggestion style.
+--- Marks for the visible rows: the suggested sentences in the suggestion style; before
+--- Neovim 0.10, the ghosts too, after their sentences as labels are (M.draw), in a window of
+--- the annotator's own layer (`own`: not in a side view of another's).
 ---@param g table the grid of stance.editor.render (top, bot, starts, rows, row_of)
-function M.plan(s, g)
+---@param own boolean|nil
+function M.plan(s, g, own)
   local top, bot, starts = g.top, g.bot, g.starts
   local list = s.suggestions or {}
   -- sentences are in text order and do not overlap: find the first visible one by halving
@@ -508,6 +604,7 @@ function M.plan(s, g)
       require('stance.editor.render').place(g, it.start, it.stop, { span = 'StanceSuggestion' }, true)
       last = it.sentence
     end
+    if not H.inline and own then require('stance.editor.render').place_end(g, it.stop, { H.chunk(s, it) }) end
   end
 end
 
