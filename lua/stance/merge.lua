@@ -141,11 +141,24 @@ end
 --- says: `place.document` the document of its path (stance.reanchor.document_of),
 --- `place.folder` its annotator's folder (stance.root.slug of the name). False when the place
 --- is not known.
----@param place {document: string|nil, folder: string|nil}|nil
+---@param place {document: string|nil, folder: string|nil, hash: string|nil}|nil
 function H.fits(place, name, value)
   if not place or value == nil then return false end
   if name == 'document' then return place.document ~= nil and value == place.document end
   return place.folder ~= nil and require('stance.root').slug(value) == place.folder
+end
+
+--- Whether the document at the file's place is the text ours' offsets count in: its hash
+--- (place.hash) is ours' `hash`; when git has not written it yet (a document new on theirs,
+--- checked out after the layer), theirs' layer records the same hash as ours'. (A theirs that
+--- records a hash its text does not have is seen by stance check: "its text changed".)
+---@param place {hash: string|nil}
+---@param oh table ours' header
+---@param th table theirs' header
+function H.same_text(place, oh, th)
+  if oh.hash == nil then return false end
+  if place.hash ~= nil then return place.hash == oh.hash end
+  return th.hash == oh.hash
 end
 
 --- The header's kept lines a conflict adds inside `document`: theirs' version as comments.
@@ -162,10 +175,12 @@ end
 --- `document` and `annotator`. An attribute changed on both sides differently (or
 --- `document`/`annotator` changed by theirs to another value than ours') keeps ours' value,
 --- writes theirs' as a comment inside `document` (`# conflict theirs: ...`) and is a
---- conflict (`res.header_conflicts`, counted in `res.conflicts`); but theirs' `document` or
---- `annotator` that the file's place gives (`place`, see H.fits) while ours' does not is
---- taken: the place decides which document and whose a layer is (a document renamed on
---- theirs, its layer file moved with it).
+--- conflict (`res.header_conflicts`, counted in `res.conflicts`); but theirs' `document`
+--- that the file's place gives (`place`, see H.fits) while ours' does not is taken when the
+--- document there is the very text ours recorded (H.same_text): a document
+--- renamed on theirs, its layer file moved with it. Never `annotator` (git calls the driver
+--- because ours changed the file: taking theirs' would give ours' new work to another
+--- person), nor a document of another text (ours' offsets count in its own).
 function H.header(base, ours, theirs, out, res, place)
   local bk, ok, tk = base and base:kept() or {}, ours:kept(), theirs:kept()
   local bh, oh, th = base and base:header() or {}, ours:header(), theirs:header()
@@ -181,8 +196,9 @@ function H.header(base, ours, theirs, out, res, place)
     if o == nil then
       v = t -- ours has no header (a file git's add/add gave empty)
     elseif t ~= nil and t ~= o and t ~= b then
-      if H.fits(place, name, t) and not H.fits(place, name, o) then
-        v = t -- theirs' is what the place says (a rename on theirs): taken
+      if name == 'document' and H.fits(place, name, t) and not H.fits(place, name, o)
+        and H.same_text(place, oh, th) then
+        v = t -- the same text at the place theirs names (a rename on theirs): taken
       else -- theirs changed it (ours kept; said)
         conflict(name, ('%s %s\n'):format(name, require('stance.core').quote(t)))
       end

@@ -21,6 +21,7 @@ local function write_layer(dir, recs)
   local s = core.store()
   s:set_header('document', 'doc.txt')
   s:set_header('annotator', 'ana')
+  s:set_header('hash', 'sha256:' .. core.sha256(DOC))
   for _, r in ipairs(recs) do
     assert(s:add(r))
   end
@@ -245,11 +246,10 @@ describe('sharing through git', function()
     assert.are.equal('', git(d, 'status --porcelain'))
   end)
 
-  it('takes a rename on one side (document renamed or annotator\'s folder, layer moved): the place decides', function()
+  it('takes a document renamed on one side (its layer moved with it, the same text): the place decides', function()
     local cases = {
       { renamer = 'other', new = '.stance/annotations/ana/renamed.txt.stance', field = 'document', value = 'renamed.txt' },
       { renamer = 'main', new = '.stance/annotations/ana/renamed.txt.stance', field = 'document', value = 'renamed.txt' },
-      { renamer = 'other', new = '.stance/annotations/anna/doc.txt.stance', field = 'annotator', value = 'anna' },
     }
     for _, case in ipairs(cases) do
       local d = repo()
@@ -281,6 +281,44 @@ describe('sharing through git', function()
       assert.are.equal(0, ccode, what .. ': ' .. cout .. cerr)
     end
   end)
+
+  it('never gives ours\' new work to another annotator or another text: a layer moved on theirs is a conflict',
+    function()
+      local cases = {
+        -- theirs moves ana's layer into eve's folder, `annotator eve`
+        { new = '.stance/annotations/eve/doc.txt.stance', field = 'annotator', value = 'eve', kept = 'ana' },
+        -- theirs points ana's layer at another document (both sides have it), of another text
+        { new = '.stance/annotations/ana/other.txt.stance', field = 'document', value = 'other.txt', kept = 'doc.txt',
+          other = true },
+      }
+      for _, case in ipairs(cases) do
+        local d = repo()
+        if case.other then -- a document both sides have
+          for _, b in ipairs({ 'main', 'other' }) do
+            git(d, 'checkout -q ' .. b)
+            T.write(d .. '/other.txt', 'Another text altogether, of other words.\n')
+            git(d, 'add other.txt')
+            git(d, 'commit -q -m other.txt')
+          end
+        end
+        git(d, 'checkout -q other')
+        os.execute('mkdir -p ' .. T.q(d .. '/' .. case.new:match('^(.*)/')))
+        git(d, 'mv ' .. ANN .. ' ' .. case.new)
+        local st = core.read(T.read(d .. '/' .. case.new))
+        st:set_header(case.field, case.value)
+        T.write(d .. '/' .. case.new, st:write())
+        git(d, 'commit -q -am move')
+        change(d, 'main', function(x) assert(x:add(ann('a3', 43, 61, 'premise'))) end)
+        git(d, 'checkout -q main')
+        local out, err, code = git(d, 'merge --no-edit other')
+        assert.are_not.equal(0, code, case.field .. ': ' .. out .. err)
+        local text = T.read(d .. '/' .. case.new)
+        local merged = core.read(text)
+        assert.are.equal(case.kept, merged:header()[case.field], text)
+        assert.truthy(merged:get('a3'), text)
+        assert.truthy(text:find('# conflict theirs: ' .. case.field, 1, true), text)
+      end
+    end)
 
   it('still says theirs naming another document or annotator than the file\'s place (ours kept)', function()
     local d = repo()

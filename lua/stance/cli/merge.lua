@@ -17,7 +17,8 @@ local cmd = {
     'then checked against the document by `stance check`, `stance fmt --reanchor` and the',
     'editor. The header\'s `document` and `annotator` changed by theirs keep ours (a conflict,',
     'theirs\' left inside `document` as `# conflict theirs: ...`, which stance check says), unless',
-    'theirs\' is what PATH\'s place gives and ours\' is not (a rename on theirs: the place decides).',
+    'theirs\' `document` is what PATH\'s place gives, ours\' is not, and the document there is the',
+    'text ours recorded (its hash): the document renamed on theirs, its layer moved with it.',
     'An annotation file of a corpus reached through a link (the file, or a folder between it',
     'and .stance/annotations/NAME/) is neither read nor written: exit 2, the link said.',
     'As a git merge driver (`stance init --git` sets it up):',
@@ -55,7 +56,8 @@ function H.curation(x, name, ohash)
 end
 
 --- What the place of the merged file says (PATH, as git passes it: relative to the top of
---- the worktree, where it runs the driver): { document, folder } when it is an annotation
+--- the worktree, where it runs the driver): { document, folder, hash (of the document's text
+--- there, when it exists) } when it is an annotation
 --- file of a corpus (stance.merge's place), else nil. Its folder need not exist yet (a layer
 --- moved on theirs): the deepest one that does finds the corpus.
 function H.place(path)
@@ -76,7 +78,10 @@ function H.place(path)
   local document = require('stance.reanchor').document_of(root, abs)
   if not document then return nil end
   local annotations = (root == '/' and '' or root) .. '/' .. R.annotations .. '/'
-  return { document = document, folder = abs:sub(#annotations + 1):match('^([^/]+)/') }
+  -- the text of the document there (a rename is taken only when it is the text ours counts in)
+  local text = require('stance.fs').read((root == '/' and '' or root) .. '/' .. document)
+  return { document = document, folder = abs:sub(#annotations + 1):match('^([^/]+)/'),
+    hash = text and ('sha256:' .. core.sha256(text)) or nil }
 end
 
 --- The bytes of one side (nil when the file does not exist), or nil, why.
