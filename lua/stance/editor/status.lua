@@ -67,14 +67,10 @@ function M.table(root)
       left_out[#left_out + 1] = n
     end
   end
-  local me = require('stance.whoami').name(root)
-  if me and c:is_person(me) and not vim.tbl_contains(people, me) then
-    people[#people + 1] = me
-    table.sort(people)
-  end
+  -- (people with a layer file only: a curator who only opened documents is no annotator)
   local names = vim.list_extend({}, people)
   names[#names + 1] = gold
-  local rows, errors = {}, {}
+  local rows, errors, stales = {}, {}, {}
   local annfile = require('stance.annfile')
   local schema = c:schema()
   local scoped = require('stance.schema').scoped(schema)
@@ -95,13 +91,22 @@ function M.table(root)
           errors[#errors + 1] = { annotator = n, path = path, where = where, errors = nerr }
         elseif layer then
           cell = { status = layer:status(), count = #layer:records('annotation') }
+          -- gold done that no longer decides everything (an annotator's layer changed since)
+          if n == gold and cell.status == 'done' then
+            local stale = require('stance.curation_stale').of(c, path)
+            if stale then
+              cell.undecided = stale.undecided
+              stales[#stales + 1] = stale
+            end
+          end
         end
       end
       row.cells[n] = cell
     end
     rows[#rows + 1] = row
   end
-  return { annotators = people, columns = names, left_out = left_out, rows = rows, errors = errors, scoped = scoped }
+  return { annotators = people, columns = names, left_out = left_out, rows = rows, errors = errors, scoped = scoped,
+    stale = stales }
 end
 
 --- " toward T, U" when the schema's `documents` leave targets out of the session's document.
@@ -158,7 +163,8 @@ function M.lines(t)
       local cell = r.cells[n]
       local counted = cell.status ~= 'not-started' and cell.status ~= 'errors'
       local text = H.marks[cell.status] .. (counted and (' (%d)'):format(cell.count) or '')
-      hls[#hls + 1] = { #lines, #line, #line + #text, H.groups[cell.status] }
+      if cell.undecided then text = text .. (', %d open'):format(cell.undecided) end
+      hls[#hls + 1] = { #lines, #line, #line + #text, cell.undecided and 'StanceStale' or H.groups[cell.status] }
       line = line .. pad(text, cols[i])
       if cell.status == 'done' then done[n] = (done[n] or 0) + 1 end
     end
@@ -170,8 +176,12 @@ function M.lines(t)
   end
   lines[#lines + 1] = ''
   lines[#lines + 1] = foot
-  -- each file with errors, where its first one is (a cell has no room for it)
-  if #(t.errors or {}) > 0 then lines[#lines + 1] = '' end
+  -- each file with errors, where its first one is (a cell has no room for it); each gold done
+  -- with places left to decide since
+  if #(t.errors or {}) + #(t.stale or {}) > 0 then lines[#lines + 1] = '' end
+  for _, st in ipairs(t.stale or {}) do
+    lines[#lines + 1] = printable(('gold of %s %s'):format(st.path, require('stance.curation_stale').said(st)))
+  end
   for _, e in ipairs(t.errors or {}) do
     lines[#lines + 1] = printable(require('stance.annfile').errors_said(e.annotator, e.where, e.errors,
       'neither done nor counted (stance check lists them)'))
@@ -189,7 +199,7 @@ function M.show()
   if not t then return require('stance.notify').error(err) end
   local lines, hls = M.lines(t)
   for group, link in pairs({ StanceDone = 'String', StanceInProgress = 'Special', StanceNotStarted = 'Comment',
-    StanceErrors = 'ErrorMsg' }) do
+    StanceErrors = 'ErrorMsg', StanceStale = 'WarningMsg' }) do
     vim.api.nvim_set_hl(0, group, { link = link, default = true })
   end
   local name = 'stance://progress'
