@@ -77,8 +77,14 @@ end
 
 --- Gold's status, and why, on a line of the panel.
 function H.gold_line(cur)
-  local _, why = cur:gold_status()
-  if why == 'stale' then
+  local status, why = cur:gold_status()
+  if why == 'marked' and status ~= 'done' then
+    -- taken back by the curator (:Stance done!): why it is not done of itself, if it is not
+    why = #cur:not_done() > 0 and 'waiting' or 'taken-back'
+  end
+  if why == 'taken-back' then
+    return 'gold: in progress, taken back: D (:Stance done) marks it done'
+  elseif why == 'stale' then
     return ('gold: done, but %d place(s) undecided since (an annotator\'s layer changed after it): your first'
       .. ' decision sets it in progress until the last'):format(H.left(cur))
   elseif why == 'waiting' then
