@@ -75,7 +75,9 @@ function H.waiting(cur)
     cur.rel)
 end
 
---- Gold's status, and why, on a line of the panel.
+--- Gold's status, and why, on a line of the panel, when it is not what the progress says
+--- (in progress while something is left, done when all is resolved): nil then (a narrow
+--- panel keeps the place's first version in view).
 function H.gold_line(cur)
   local status, why = cur:gold_status()
   if why == 'marked' and status ~= 'done' then
@@ -90,10 +92,11 @@ function H.gold_line(cur)
   elseif why == 'waiting' then
     return ('gold: in progress: %s not done with the document; marked done when they are and this opens again,'
       .. ' or now with D'):format(table.concat(cur:not_done(), ', '))
-  elseif why == 'open' then
-    return 'gold: in progress'
+  elseif why == 'marked' and #cur:not_done() > 0 then
+    return ('gold: done on your word (%s not done with the document): it counts as curated'):format(
+      table.concat(cur:not_done(), ', '))
   end
-  return 'gold: done: the document counts as curated'
+  return nil
 end
 
 --- D (:Stance done in the panel): mark gold done now, the curator's word, though an annotator
@@ -364,7 +367,8 @@ function M.render(st)
   for _, l in ipairs(progress) do
     lines[#lines + 1] = l
   end
-  lines[#lines + 1] = H.gold_line(cur)
+  local gold_line = H.gold_line(cur)
+  if gold_line then lines[#lines + 1] = gold_line end
   if cur.outside > 0 then
     lines[#lines + 1] = ('%d annotation(s) with a span outside the text not curated (:Stance list orphans)'):format(
       cur.outside)
