@@ -619,8 +619,9 @@ end
 
 --- The curator's own word on gold's status (saved with the next `save`): "done" marks it
 --- done though an annotator is still in progress (every sentence without an annotation in
---- gold then counts as "no stance"); refused while something is left to decide. "in-progress"
---- takes it back (until nothing is left and every annotator is done, see gold_status).
+--- gold then counts as "no stance"; the state file keeps who said so, `done_by`); refused
+--- while something is left to decide. "in-progress" takes it back (until nothing is left and
+--- every annotator is done, see gold_status).
 ---@param status string "done" or "in-progress"
 ---@return boolean|nil ok
 ---@return string|nil err
@@ -655,6 +656,12 @@ function M:save()
   -- whom this curation compared: `stance check` and `stance report` compare the same people
   -- when they look whether a gold marked done still decides everything
   self.state.annotators = self.names
+  -- the curator's word, kept: a gold done while an annotator is in progress was meant so
+  if self.marked == 'done' then
+    self.state.done_by = self.curator or true
+  elseif self.marked == 'in-progress' or self.gold:status() ~= 'done' then
+    self.state.done_by = nil
+  end
   local ok, err = self.gold:save()
   if not ok then return nil, err end
   local json = require('stance.json')

@@ -366,12 +366,22 @@ describe('curation', function()
       -- word takes it back, and gives it again
       cur = ana('in-progress')
       assert.are.same({ 'done', 'kept' }, { cur:gold_status() })
+      -- said by stance check (and report, :Stance progress): no curator's word for it
+      local stale = require('stance.curation_stale')
+      local st = stale.of(assert(require('stance').open(d)), path)
+      assert.are.same({ 0, { 'ana' } }, { st.undecided, st.not_done })
+      local out = T.stance_run({ 'check' }, nil, d)
+      assert.truthy(out:find(('gold is marked done, but ana not done with %s and no curator said so'):format(path), 1,
+        true), out)
       assert(cur:mark('in-progress'))
       assert(cur:save())
       assert.are.equal('in-progress', status())
       assert(cur:mark('done'))
       assert(cur:save())
       assert.are.equal('done', status())
+      -- the curator's word, kept in the state file: nothing to say any more
+      assert.is_nil(stale.of(assert(require('stance').open(d)), path))
+      assert.are.equal('cora', require('stance.json').decode(T.read(d .. '/.stance/curation/' .. path .. '.json')).done_by)
     end)
 
   -- tryout15 #11: an annotator's layer changed after the curation
@@ -403,7 +413,7 @@ describe('curation', function()
       end
       assert(c:save())
       local st = stale.of(assert(require('stance').open(d)), path)
-      assert.are.same({ path = path, undecided = 2, names = { 'ana', 'ben' } }, st)
+      assert.are.same({ path = path, undecided = 2, names = { 'ana', 'ben' }, not_done = {} }, st)
       -- stance check: a warning at gold's status line, FILE:LINE:COL
       local line
       local n = 0

@@ -122,4 +122,37 @@ describe('tryout 15 on the screen: curation', function()
         assert.are.equal('done', gold_status(d))
       end)
     end)
+
+  it('a gold done while its annotators are in progress, with no curator\'s word: progress and the panel say it, D confirms',
+    function()
+      local d = require('helpers.study').corpus()
+      if not d then return pending('../shared is not here') end
+      -- as an earlier version left it: gold marked done by the curation, ana and ben in progress
+      layer(d, 'ana', { { 3, 'engagement-favor', 'claim' } }, 'in-progress')
+      layer(d, 'ben', { { 3, 'engagement-favor', 'claim' } }, 'in-progress')
+      local C = require('stance.curation')
+      local cur = assert(C.open(assert(require('stance').open(d)), DOC, nil, 'carl'))
+      assert.are.equal(1, cur:apply_agreed())
+      cur.gold:set_status('done')
+      assert(cur.gold:save())
+      local nv = open(d, 'carl')
+      tmux.driving(nv, function()
+        nv:keys(':Stance progress')
+        local screen = nv:key('Enter', has('done (1) ?'), 'the progress view')
+        assert.truthy(tmux.plain(screen):find('gold of ' .. DOC .. ' is marked done, but ana, ben not done with ' .. DOC
+          .. ' and no curator said so', 1, true), tmux.plain(screen))
+        nv:key('q', function(sc) return not tmux.plain(sc):find('done (1) ?', 1, true) end, 'the view closed')
+        nv:keys(':Stance curate')
+        screen = nv:key('Enter', has('nothing disputed'), 'the panel')
+        -- (the panel wraps the line where its window ends)
+        assert.truthy(tmux.plain(screen):find('gold: done, though ana, ben not done with the document and no cu', 1,
+          true), tmux.plain(screen))
+        nv:wait(has('gold is marked done, but ana, ben not done with ' .. DOC), 'said when the curation opens')
+        screen = nv:key('D', has('gold marked done by you: ' .. DOC), 'D')
+        assert.truthy(tmux.plain(screen):find('gold: done on your word (ana, ben not done with the document)', 1, true),
+          tmux.plain(screen))
+        assert.are.equal('done', gold_status(d))
+        assert.are.equal('carl', require('stance.json').decode(T.read(d .. '/.stance/curation/' .. DOC .. '.json')).done_by)
+      end)
+    end)
 end)

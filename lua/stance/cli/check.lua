@@ -11,7 +11,8 @@ local cmd = {
     'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
     'their corpus. A gold file marked done while places are left to decide since (an',
-    'annotator\'s layer changed after the curation) is a warning at its status line.',
+    'annotator\'s layer changed after the curation), or while an annotator is in progress and',
+    'no curator said it is done, is a warning at its status line.',
     'With --json, one object per line: {path, line, col, severity, message}.',
     'A progress bar is drawn on stderr when it is a terminal.',
     'Exit status 1 when anything is found.',
@@ -355,8 +356,9 @@ function H.check_layer_place(path, root, store, text, problems)
 end
 
 --- Gold marked done while places are left to decide (an annotator's layer changed after the
---- curation, stance.curation_stale): a warning at gold's status line, since the model, stance
---- eval and stance report count the document from gold without them.
+--- curation), or while an annotator is in progress with no curator's word for it
+--- (stance.curation_stale): a warning at gold's status line, since the model, stance eval and
+--- stance report count the document from gold as it is.
 function H.check_gold(path, root, store, text, problems)
   if store:header().status ~= 'done' then return end
   local R = require('stance.root')

@@ -92,6 +92,9 @@ function H.gold_line(cur)
   elseif why == 'waiting' then
     return ('gold: in progress: %s not done with the document; marked done when they are and this opens again,'
       .. ' or now with D'):format(table.concat(cur:not_done(), ', '))
+  elseif why == 'kept' and #cur:not_done() > 0 and not cur.state.done_by then
+    return ('gold: done, though %s not done with the document and no curator said so: D confirms it, :Stance'
+      .. ' done! sets it in progress'):format(table.concat(cur:not_done(), ', '))
   elseif why == 'marked' and #cur:not_done() > 0 then
     return ('gold: done on your word (%s not done with the document): it counts as curated'):format(
       table.concat(cur:not_done(), ', '))
@@ -515,6 +518,10 @@ function M.start(names)
   if added > 0 then said[#said + 1] = ('%d place(s) all annotators agree on written to gold'):format(added) end
   if done then said[#said + 1] = 'nothing left to decide: gold marked done; ' .. s.rel .. ' now counts as curated' end
   if why == 'waiting' then said[#said + 1] = H.waiting(cur) end
+  if why == 'kept' and #cur:not_done() > 0 and not cur.state.done_by then
+    said[#said + 1] = ('gold is marked done, but %s not done with %s: D confirms it, :Stance done! sets it in'
+      .. ' progress'):format(table.concat(cur:not_done(), ', '), s.rel)
+  end
   if why == 'stale' then
     said[#said + 1] = ('gold was marked done, but %d place(s) are undecided since (an annotator\'s layer changed):'
       .. ' it stays done until your first decision, then in progress until the last'):format(H.left(cur))

@@ -163,7 +163,8 @@ function M.lines(t)
       local cell = r.cells[n]
       local counted = cell.status ~= 'not-started' and cell.status ~= 'errors'
       local text = H.marks[cell.status] .. (counted and (' (%d)'):format(cell.count) or '')
-      if cell.undecided then text = text .. (', %d open'):format(cell.undecided) end
+      if cell.undecided and cell.undecided > 0 then text = text .. (', %d open'):format(cell.undecided) end
+      if cell.undecided == 0 then text = text .. ' ?' end
       hls[#hls + 1] = { #lines, #line, #line + #text, cell.undecided and 'StanceStale' or H.groups[cell.status] }
       line = line .. pad(text, cols[i])
       if cell.status == 'done' then done[n] = (done[n] or 0) + 1 end
