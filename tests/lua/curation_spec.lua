@@ -373,6 +373,8 @@ describe('curation', function()
       local out = T.stance_run({ 'check' }, nil, d)
       assert.truthy(out:find(('gold is marked done, but ana not done with %s and no curator said so'):format(path), 1,
         true), out)
+      T.stance_run({ 'report', '--no-model' }, nil, d)
+      assert.truthy(T.read(d .. '/.stance/report/report.html'):find('gold, done, ana not done', 1, true))
       assert(cur:mark('in-progress'))
       assert(cur:save())
       assert.are.equal('in-progress', status())

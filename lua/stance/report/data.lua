@@ -20,6 +20,8 @@ local H = {}
 ---@field by_layer table<string, table> per source layer: { counts, total, status }
 ---@field undecided integer|nil counted from a gold marked done with this many places left to decide since
 --- (an annotator's layer changed after the curation, stance.curation_stale)
+---@field not_done string[]|nil counted from a gold marked done while these annotators are in progress, with no
+--- curator's word for it
 
 ---@class stance.ReportData
 ---@field root string
@@ -139,7 +141,7 @@ function M.collect(c, opts)
     if doc.source[1] == 'gold' and not named then
       local stale = require('stance.curation_stale').of(c, doc.path)
       if stale then
-        doc.undecided = stale.undecided
+        if stale.undecided > 0 then doc.undecided = stale.undecided else doc.not_done = stale.not_done end
         d.stale[#d.stale + 1] = stale
         d.problems[#d.problems + 1] = ('gold of %s %s'):format(doc.path, require('stance.curation_stale').said(stale))
       end
@@ -233,6 +235,7 @@ function M.source_said(doc)
   if doc.status == 'not-started' then return 'not started' end
   local status = doc.status == 'done' and 'done' or 'in progress'
   if doc.undecided then status = ('%s, %d place(s) undecided since'):format(status, doc.undecided) end
+  if doc.not_done then status = ('%s, %s not done'):format(status, table.concat(doc.not_done, ', ')) end
   if #doc.source == 1 then return doc.source[1] .. ', ' .. status end
   return 'mean of ' .. table.concat(doc.source, ', ') .. ', ' .. status
 end
