@@ -196,7 +196,7 @@ function H.check_file(path, schemas)
   if store and loaded then H.check_labels(store, loaded, problems) end
   if store and loaded then H.check_scope(store, loaded, problems) end
   if store and root then H.check_layer_place(path, root, store, text, problems) end
-  if store and root and #problems == 0 then H.check_gold(path, root, store, text, problems) end
+  if store and root and not H.has_error(problems) then H.check_gold(path, root, store, text, problems) end
   if store and root then
     -- the document changed since the file was written: where is each annotation now?
     -- (always checked: orphans written back after a re-anchoring stay listed)
@@ -353,6 +353,14 @@ function H.check_layer_place(path, root, store, text, problems)
       message = ("annotator %s in %s's folder: agreement and scripts count it as %s's (copied from another folder?)")
         :format(who, folder, folder) }
   end
+end
+
+--- Whether `problems` hold an error (not only warnings).
+function H.has_error(problems)
+  for _, p in ipairs(problems) do
+    if p.severity == 'error' then return true end
+  end
+  return false
 end
 
 --- Gold marked done while places are left to decide (an annotator's layer changed after the

@@ -416,7 +416,7 @@ function M.render(st)
   lines[#lines + 1] = 'e your own, from the version under the cursor'
   lines[#lines + 1] = 'n/p next/previous open one   q quit'
   lines[#lines + 1] = 'N/P next/previous, decided too (decide again to change)'
-  lines[#lines + 1] = 'D gold done now, though an annotator is not (:Stance done; ! undoes)'
+  lines[#lines + 1] = 'D gold done now (:Stance done; ! undoes)'
   vim.bo[st.buf].modifiable = true
   vim.api.nvim_buf_set_lines(st.buf, 0, -1, false, lines)
   vim.bo[st.buf].modifiable = false
