@@ -26,10 +26,12 @@
  *   lc:vouch(gen|nil[, ms]) -> vouched, lc:vouching() -> bool  (the vouched lookup, below)
  *
  * What read() vouches for: the same store, problems and bytes as core.read_file(file, {root,
- * vocab}) would give now. It answers only for a regular file (not a link) whose folder
- * resolves inside the root (links and .. resolved; the folder is opened, and its files
- * looked up through that descriptor, for a second before it is resolved again), and
- * leaves everything else to read_file (false). A file is taken from the cache only while its
+ * vocab}) would give now. It answers only for a regular file (not a link) whose folder is
+ * reached from the root without following a link (the root opened, then each folder below
+ * it from the one before with O_NOFOLLOW | O_DIRECTORY, as stance_open_below opens a layer's
+ * file: a link at an annotator's folder or a folder between is never followed, whatever the
+ * caller looked at before; the folder's files are looked up through that descriptor, for a
+ * second before it is opened again), and leaves everything else to read_file (false). A file is taken from the cache only while its
  * identity (device, inode, size, modification and change times to the nanosecond) is the
  * one it had when it was read; a file read now is kept for the next save only if it had no
  * problem, did not change while read, and both its times were older than `racy_ms` when it
@@ -119,16 +121,20 @@ static void forget_dir(dir_verdict *d) {
   d->fd = -1;
 }
 
-/* The folder `dir` (len bytes) opened, when it resolves inside the root: its descriptor, or
- * -1 (outside, or it cannot be opened or resolved: read_file says why). The folder opened is
- * the one resolved (same device and inode), so that no swap between the two is trusted. */
+/* The folder `dir` (len bytes, below the root as given) opened from the root without
+ * following a link: the root's real path opened, then each part of `dir` below it from the one
+ * before with O_NOFOLLOW | O_DIRECTORY (stance_open_below), so that a link anywhere below the
+ * root (an annotator's folder, a folder between: `ana/sub -> ../ben/sub`) is never followed,
+ * whatever the Lua side looked at before. Its descriptor, or -1 (not below the root, a link on
+ * the way, an empty, "." or ".." part, or it cannot be opened: read_file then says why). The
+ * verdict is kept for a second (DIR_TTL_NS). *plain: the folder was reached so (no link below
+ * the root: a watcher's inotify watches do not follow one either, see vouching). */
 static int dir_inside(llc *l, const char *dir, size_t len, int *plain) {
   int64_t t = now_ns(CLOCK_MONOTONIC);
   unsigned i;
-  char *copy, real[PATH_MAX];
-  struct stat a, b;
-  int fd, inside;
-  size_t rl;
+  char *copy;
+  size_t at;
+  int fd = -1, rootfd;
   *plain = 0;
   for (i = 0; i < DIRS; i++) {
     dir_verdict *d = &l->dirs[i];
@@ -137,29 +143,26 @@ static int dir_inside(llc *l, const char *dir, size_t len, int *plain) {
       return d->inside ? d->fd : -1;
     }
   }
+  /* the part of `dir` below the root: after the root as given and a slash ("/" as root: none) */
+  at = l->rootlen == 1 && l->root[0] == '/' ? 1 : l->rootlen + 1;
+  if (len <= at || memcmp(dir, l->root, l->rootlen) != 0 || dir[at - 1] != '/') return -1;
   if ((copy = malloc(len + 1)) == NULL) return -1;
   memcpy(copy, dir, len);
   copy[len] = '\0';
-  fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    free(copy);
-    return -1;
+  if ((rootfd = open(l->root_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY)) >= 0) {
+    fd = stance_open_below(rootfd, copy + at, O_RDONLY | O_DIRECTORY | O_NOCTTY, NULL);
+    close(rootfd);
+    if (fd < 0) fd = -1;
   }
-  inside = realpath(copy, real) != NULL && stance_real_inside(l->root_real, real) && stat(real, &a) == 0 &&
-           fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-  /* plain: resolved, it is the root's real path and the rest as asked (no link below the
-   * root: a watcher's inotify watches do not follow one, so it never vouches through one) */
-  rl = strlen(l->root_real);
   i = l->next_dir++ % DIRS;
   forget_dir(&l->dirs[i]);
-  l->dirs[i].plain = inside && len >= l->rootlen && memcmp(copy, l->root, l->rootlen) == 0 &&
-                     strncmp(real, l->root_real, rl) == 0 && strcmp(real + rl, copy + l->rootlen) == 0;
+  l->dirs[i].plain = fd >= 0;
   l->dirs[i].dir = copy;
   l->dirs[i].fd = fd;
-  l->dirs[i].inside = inside;
+  l->dirs[i].inside = fd >= 0;
   l->dirs[i].at = t;
   *plain = l->dirs[i].plain;
-  return inside ? fd : -1;
+  return fd;
 }
 
 /* Read the regular file `name` of the folder `dir` (not a link) whole, with its identity before and after. */

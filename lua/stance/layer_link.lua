@@ -276,6 +276,21 @@ function M.refusal(path, root, fresh)
   return p and H.said(path, root, p.message)
 end
 
+--- Why a file named on the command line (`stance merge`'s BASE, OURS and THEIRS, `stance
+--- diff`'s two files) is neither read nor written: when it is below a corpus's annotations
+--- folder by its name (".../.stance/annotations/NAME/...", no link resolved to find the
+--- corpus) and is a link, or a folder between is (M.refusal, asked now); nil for any other
+--- file (git's temporary files, a pipe). As git runs these drivers they never get such a
+--- path: git passes its own temporary files, or /dev/null for a file beyond a link.
+---@param path string
+---@return string|nil err "PATH:1:1: ..." (PATH relative to the corpus)
+function M.named_refusal(path)
+  local abs = require('stance.fs').absolute(path)
+  local at = find(abs, '/' .. require('stance.root').annotations .. '/', 1, true)
+  if not at then return nil end
+  return M.refusal(abs, at == 1 and '/' or sub(abs, 1, at - 1), true)
+end
+
 --- "PATH:1:1: MESSAGE", PATH relative to `root` (as M.refusal says it).
 function H.said(path, root, message)
   return ('%s:1:1: %s'):format(H.shown(path, root), message)

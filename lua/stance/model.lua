@@ -445,6 +445,21 @@ function M.closeness(probs, threshold, none)
   return d
 end
 
+--- What a suggestion gives a sentence toward one target from its prediction `p` (a target's
+--- item of out.predictions): without `min`, the model's decision (p.class: the likeliest
+--- stance where its probability reaches the target's threshold, else none) and its
+--- probability; with `min` (`stance suggest --min-prob`, `:Stance suggest {min-prob}`), the
+--- likeliest stance, decided or not, and its probability (the caller keeps those at `min` or
+--- more). One rule for the command and the editor.
+---@param p table
+---@param min number|nil
+---@return string|nil class
+---@return number|nil probability
+function M.suggested(p, min)
+  if min then return p.stance, p.stance_p end
+  return p.class, p.p
+end
+
 --- The class the model gives a sentence toward a target from its probabilities
 --- probs[base + 1 .. base + nk] (class 1: no stance): the likeliest stance when its
 --- probability reaches the target's `threshold` (model.h: chosen on the held-out folds),

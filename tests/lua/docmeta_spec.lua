@@ -223,6 +223,22 @@ describe('document metadata on the command line', function()
       .. 'document)', 1, true), err2)
   end)
 
+  it('stance stats --by lists the targets in the schema\'s order (the study: engagement before sanctions)', function()
+    local d = require('helpers.study').annotated('none')
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local out, err, code = T.stance_run({ 'stats', '--by', 'document' }, nil, d)
+    assert.are.equal(0, code, err)
+    local order, rank = {}, { engagement = 1, sanctions = 2, ['human-rights'] = 3, ['denuclearization-first'] = 4 }
+    for _, line in ipairs(T.lines(out)) do
+      local first, target = line:match('^(%S*)%s+(%S+)%s+%d')
+      if first and first ~= '' then order = {} end
+      if target and rank[target] then
+        assert.is_true(not order[#order] or rank[order[#order]] < rank[target], out)
+        order[#order + 1] = target
+      end
+    end
+  end)
+
   it('names git conflict markers as such, and stats --by and exports say they used a table with errors', function()
     local m = messages(docmeta.parse('document,outlet\n<<<<<<< HEAD\na.txt,A\n=======\na.txt,B\n>>>>>>> theirs\n'))
     assert.are.same({ '2:1: error: ' .. docmeta.CONFLICT, '4:1: error: ' .. docmeta.CONFLICT,

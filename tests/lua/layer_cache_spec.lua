@@ -195,6 +195,36 @@ describe('the layer cache', function()
     assert.are.equal(files(d) - #NAMES - 1, st.hits)
   end)
 
+  it('opens no folder through a link inside the corpus either, whatever its caller asked (ana/sub -> ../ben/sub)',
+    function()
+      local d = corpus()
+      sleep(0.3)
+      both(d) -- every file in the cache
+      local ann = d .. '/.stance/annotations/'
+      local deep = 'sub/deep/a b.txt'
+      -- ana's folder sub a link to ben's; eve's folder a link to ben's (inside the corpus)
+      assert(os.execute(('rm -r %s && ln -s ../ben/sub %s && ln -s ben %s'):format(T.q(ann .. 'ana/sub'),
+        T.q(ann .. 'ana/sub'), T.q(ann .. 'eve'))))
+      local lc = assert(assert(stance.open(d)):layer_cache())
+      -- (the Lua side filters such layers first: asked here directly, the cache follows none)
+      for _, via in ipairs({ path_of(d, 'ana', deep), path_of(d, 'eve', deep), path_of(d, 'eve', 'plain.txt') }) do
+        assert.are.equal(false, (lc:read(via)), via)
+        assert.are.equal(false, (lc:read(via, true)), via)
+      end
+      assert.are.equal(false, lc:view(ann .. 'ana/', deep))
+      assert.are.equal(false, lc:view(ann .. 'eve/', 'plain.txt'))
+      -- ben's own files, and ana's outside the link: from the cache
+      for _, own in ipairs({ path_of(d, 'ben', deep), path_of(d, 'ana', 'plain.txt') }) do
+        local store, _, _, how = lc:read(own)
+        assert.truthy(store, own)
+        assert.are.equal('store', how)
+      end
+      assert.truthy(lc:view(ann .. 'ben/', deep))
+      -- a folder reached with a `.` or `..` part: not for the cache (read_file decides)
+      assert.are.equal(false, (lc:read(ann .. 'ana/../ben/plain.txt.stance')))
+      lc:release()
+    end)
+
   it('gives what a fresh parse gives from a damaged, cut, foreign or linked-out cache', function()
     local d = corpus()
     sleep(0.3)

@@ -328,6 +328,28 @@ describe('stance report', function()
       assert.is_nil(T.read(ref .. '/out/report.html'):find('LEFT OUT', 1, true))
     end)
 
+  it('lists the disagreements per target in the schema\'s order (the study: engagement, sanctions, human-rights)',
+    function()
+      local d = study()
+      if not d then return pending(SKIP_STUDY) end
+      -- ben disagrees with the fixture's annotator on three sentences of one document, one per target
+      local c = assert(require('stance').open(d))
+      local doc = assert(c:document('000_6358a7516b2472dd.txt'))
+      local s = doc:sentences()
+      for i, label in ipairs({ 'human-rights-against', 'sanctions-favor', 'engagement-against' }) do
+        assert(doc:annotate({ start = s[i + 4].start, stop = s[i + 4].stop, label = label, role = 'claim',
+          annotator = 'ben' }))
+      end
+      assert(doc:set_status('done', 'ben'))
+      assert(c:save())
+      local page = report(d)
+      local at = {}
+      for _, t in ipairs({ 'engagement', 'sanctions', 'human-rights' }) do
+        at[#at + 1] = assert(page:find('<h3>' .. t:gsub('%-', '%%-') .. ': %d+</h3>'), t)
+      end
+      assert.is_true(at[1] < at[2] and at[2] < at[3])
+    end)
+
   it('has the model\'s held-out scores and calibration curve when the study has a model layer', function()
     local d = study(true)
     if not d then return pending(SKIP_STUDY) end

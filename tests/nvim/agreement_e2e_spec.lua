@@ -5,6 +5,16 @@ local study = require('helpers.study_layers')
 
 local function tmux() return require('helpers.tmux') end
 
+--- The study's curation (helpers.study_layers.curation) open in Neovim in tmux as the curator
+--- lead: the corpus, the document, its curation state file, the session; nil without ../shared.
+local function curating()
+  local d, path = study.curation()
+  if not d then return nil end
+  local nv = T.tmux({ path }, { cwd = d, width = 140, height = 40,
+    init = "require('stance').setup({ annotator = 'lead' })" })
+  return d, path, d .. '/.stance/curation/' .. path .. '.json', nv
+end
+
 describe('agreement and curation in a terminal', function()
   after_each(T.cleanup)
 
@@ -115,11 +125,8 @@ describe('agreement and curation in a terminal', function()
     assert.are.equal('against', gold:records('doclabel')[1].stance)
   end)
   it(':Stance curate open while another curator saves: a decision keeps the other\'s rejection', function()
-    local d, path = study.curation()
+    local d, path, file, nv = curating()
     if not d then return pending('../shared is absent: the study cannot be tried') end
-    local file = d .. '/.stance/curation/' .. path .. '.json'
-    local nv = T.tmux({ path }, { cwd = d, width = 140, height = 40,
-      init = "require('stance').setup({ annotator = 'lead' })" })
     local X = tmux()
     local key
     local ok, err = pcall(function()
@@ -146,4 +153,38 @@ describe('agreement and curation in a terminal', function()
     for _ in pairs(state.rejected) do n = n + 1 end
     assert.are.equal(2, n, T.read(file))
   end)
+  it(':Stance curate says on one line a conflict of its save\'s merge with the state file changed meanwhile',
+    function()
+      local d, path, file, nv = curating()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      local json = require('stance.json')
+      local X = tmux()
+      local id, screen
+      local ok, err = pcall(function()
+        nv:keys(':Stance curate')
+        nv:key('Enter', 'disputed: 0 of 5 resolved')
+        -- the document's stance toward engagement: the curator's own from ana's (against)
+        nv:key('e', nil)
+        screen = nv:key('a', 'disputed: 1 of 5 resolved')
+        assert.falsy(X.plain(screen):find('conflict', 1, true), X.plain(screen))
+        local state = json.decode(assert(T.read(file)))
+        id = next(state.based_on)
+        assert.are.same({ [id] = 'ana' }, state.based_on)
+        -- a script rewrites the state file meanwhile: that gold record made from ben's
+        state.based_on[id] = 'ben'
+        T.write(file, json.encode(state) .. '\n')
+        -- back to that place; ana's version taken as it is: the record goes here, changed there
+        screen = nv:key('P', 'disputed 1 of 5')
+        screen = nv:key('1', X.has('1 conflict(s)'), 'the conflict said')
+        local start = ('curation state .stance/curation/%s.json: 1 conflict(s), changed here and in the file'):format(
+          path)
+        X.one_line(nv, screen, start, start .. ' meanwhile (another curator, a pull): yours kept: based_on ' .. id)
+        assert.truthy(X.plain(screen):find('disputed: 1 of 5 resolved', 1, true), X.plain(screen))
+      end)
+      nv:close()
+      assert(ok, err)
+      -- yours kept: the record taken away here is not brought back by the file's change
+      local state = json.decode(assert(T.read(file)))
+      assert.is_nil(state.based_on[id], T.read(file))
+    end)
 end)

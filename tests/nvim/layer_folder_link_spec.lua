@@ -99,4 +99,42 @@ describe('a folder of your layer is a link, in a terminal', function()
     end)
     assert.are.equal(before, T.read(bens))
   end)
+
+  it(':Stance progress reads nothing through a link: the cell says "link", the lines below where it leads', function()
+    local d, ann = corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    -- and ana's file of another document a link to ben's file
+    local other = '001_6520dcfa8ca08700.txt'
+    os.execute(('ln -s ../ben/sub/%s.stance %s'):format(DOC, T.q(ann .. 'ana/' .. other .. '.stance')))
+    local nv = T.tmux({ other }, { cwd = d, width = 200, height = 30, ready = 'North Korea',
+      init = "require('stance').setup({ annotator = 'ana' })" })
+    tmux.driving(nv, function()
+      nv:keys(':messages clear', 'Enter')
+      nv:keys(':Stance progress')
+      local screen = nv:key('Enter', has('neither done nor counted'), 'the progress view')
+      -- ben's file is ben's (done, 1 annotation), never ana's
+      local row = tmux.plain(tmux.row(screen, 'sub/' .. DOC))
+      assert.truthy(row:find('^sub/' .. DOC:gsub('%p', '%%%0') .. '%s+link%s+done %(1%)'), row)
+      row = nil -- (the table's row, not the document's status line)
+      for _, r in ipairs(tmux.rows(screen)) do
+        if tmux.plain(r):find('^' .. other:gsub('%p', '%%%0') .. '%s%s') then row = tmux.plain(r) end
+      end
+      assert.truthy(row and row:find('^' .. other:gsub('%p', '%%%0') .. '%s+link%s+·'), row or tmux.plain(screen))
+      local st = tmux.style_of(tmux.row(screen, 'sub/' .. DOC), 'link')
+      local done = tmux.style_of(tmux.row(screen, 'sub/' .. DOC), 'done')
+      assert.are_not.same({ st.fg, st.bg }, { done.fg, done.bg }, 'link in a color of its own')
+      local lines = nv:lua('return vim.api.nvim_buf_get_lines(0, 0, -1, false)')
+      local said = table.concat(lines, '\n')
+      for _, want in ipairs({
+        ('.stance/annotations/ana/%s.stance:1:1: a link to .stance/annotations/ben/sub/%s.stance: a layer must be a file '
+          .. "of its own; never read as ana's nor written through; neither done nor counted"):format(other, DOC),
+        ('.stance/annotations/ana/sub/%s.stance:1:1: in .stance/annotations/ana/sub, a link to .stance/annotations/ben/'
+          .. "sub: a layer's folders must be its own; nothing in it read as ana's nor written through; neither done nor "
+          .. 'counted'):format(DOC) }) do
+        assert.truthy(said:find(want, 1, true), said)
+        assert.truthy(has(want:sub(1, 60))(screen), tmux.plain(screen))
+      end
+      assert.falsy(has('Press ENTER')(screen), tmux.plain(screen))
+    end)
+  end)
 end)

@@ -12,7 +12,8 @@ local cmd = {
     '(<(git show REV:FILE), /dev/stdin); /dev/null is empty. Exit status 0 when they say',
     'the same, 1 when they differ, 2 when a file cannot be read or parsed completely',
     '(path:line:col; nothing is compared); always 0 under git, which stops at a diff',
-    'driver that fails.',
+    'driver that fails. An annotation file of a corpus reached through a link (the file, or a',
+    'folder between it and .stance/annotations/NAME/) is not read: said as a file that cannot be.',
     'As a git diff driver: git config diff.stance.command "stance diff" (git passes',
     'PATH OLD-FILE OLD-HEX OLD-MODE NEW-FILE NEW-HEX NEW-MODE).',
   }, '\n'),
@@ -44,6 +45,9 @@ end
 -- of one that cannot be parsed completely, as path:line:col: a diff of half a file would
 -- show what is missing as removed).
 local function load(path)
+  -- an annotation file of a corpus reached through a link is not read (stance.layer_link)
+  local why = require('stance.layer_link').named_refusal(path)
+  if why then return nil, why end
   local text, err = text_of(path)
   if not text then return nil, err end
   if text == '' then return require('stance.core').store() end -- git's side of an add or delete

@@ -124,7 +124,7 @@ function H.w3c(opts, args)
   if not c then return nil, err end
   local refused = H.refused(c, opts.output)
   if refused then return nil, refused end
-  local report = require('stance.interop.report').new()
+  local report = require('stance.interop.report').new(nil, c.root)
   local names, nerr = require('stance.export.suggestions').names(c, opts.annotator, opts['with-suggestions'])
   if nerr then return nil, nerr end
   local text = require('stance.interop.w3c_io').export(c, names, unit == 'annotation', opts.base, report)
@@ -169,7 +169,7 @@ function cmd.run(opts, args)
   if nerr then return nil, nerr end
   local refused = H.refused(c, opts.output)
   if refused then return nil, refused end
-  local report = require('stance.interop.report').new()
+  local report = require('stance.interop.report').new(nil, c.root)
   local sink, finish = H.sink(opts)
   -- each document's rows are made whole in `buf`, then written: never half a document
   local buf = { parts = {} }

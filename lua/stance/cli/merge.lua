@@ -15,7 +15,9 @@ local cmd = {
     'only if nobody changed it meanwhile (else the merge is done again). When the sides',
     'recorded different hashes of the document, the result records none: its annotations are',
     'then checked against the document by `stance check`, `stance fmt --reanchor` and the',
-    'editor. As a git merge driver (`stance init --git` sets it up):',
+    'editor. An annotation file of a corpus reached through a link (the file, or a folder between it',
+    'and .stance/annotations/NAME/) is neither read nor written: exit 2, the link said.',
+    'As a git merge driver (`stance init --git` sets it up):',
     '  git config merge.stance.driver "stance merge %O %A %B %P"',
   }, '\n'),
   args = { min = 3, max = 4 },
@@ -127,6 +129,16 @@ function cmd.run(_, args)
   -- the name git passes (%P) is one a collaborator chose: shown escaped
   local name = require('stance.utf8').printable(args[4] or ours_path)
   local core = require('stance.core')
+  -- an annotation file of a corpus reached through a link (the file, its annotator's folder, a
+  -- folder between) is neither read nor written through, as by every command (never so as git
+  -- runs it: git passes its own temporary files)
+  for _, p in ipairs({ base_path, ours_path, theirs_path }) do
+    local why = require('stance.layer_link').named_refusal(p)
+    if why then
+      io.stderr:write('stance merge: ', require('stance.utf8').printable(why), '; not merged\n')
+      return 2
+    end
+  end
   local res
   for _ = 1, 8 do
     local out, ohash, status

@@ -22,7 +22,7 @@ function cmd.run(opts, args)
   if not c then return nil, err end
   -- an annotation file no layer is read from (a link out of the corpus, a broken link) is
   -- named on stderr, and the counts that leave it out exit 1
-  local report = require('stance.interop.report').new()
+  local report = require('stance.interop.report').new(nil, c.root)
   require('stance.export.rows').warn_unlisted(c, function(path, _, message)
     report:warn(path, nil, nil, '%s (not counted)', message)
   end)
@@ -155,6 +155,7 @@ function H.by(c, opts)
     io.stdout:write(json.encode({ by = column, stances = json.array(values), groups = json.array(list) }), '\n')
     return 0
   end
+  local target_order = require('stance.schema').order((c:schema() or {}).targets)
   local rows = { { column, 'target', 'documents', 'annotated', 'annotations' } }
   for _, v in ipairs(values) do
     rows[1][#rows[1] + 1] = v
@@ -164,7 +165,7 @@ function H.by(c, opts)
     for t in pairs(g.targets) do
       targets[#targets + 1] = t
     end
-    table.sort(targets)
+    table.sort(targets, target_order) -- the schema's order, as every listing
     if #targets == 0 then targets = { '-' } end
     for i, t in ipairs(targets) do
       local r = { i == 1 and g.value or '', t, i == 1 and tostring(g.documents) or '',

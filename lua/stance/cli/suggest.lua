@@ -96,8 +96,7 @@ function cmd.run(opts, args)
             if p.class and not p.known then
               n.pairs = n.pairs + 1
               -- the model's decision, or (--min-prob) the likeliest stance, decided or not
-              local class, prob = p.class, p.p
-              if min then class, prob = p.stance, p.stance_p end
+              local class, prob = model.suggested(p, min)
               local label = class and class ~= result.setup.none and model.label_for(schema, target, class)
               if not class or class == result.setup.none then
                 n.undecided = n.undecided + 1

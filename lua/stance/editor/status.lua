@@ -70,8 +70,9 @@ function M.table(root)
   -- (people with a layer file only: a curator who only opened documents is no annotator)
   local names = vim.list_extend({}, people)
   names[#names + 1] = gold
-  local rows, errors, stales = {}, {}, {}
+  local rows, errors, links, stales = {}, {}, {}, {}
   local annfile = require('stance.annfile')
+  local fs, ll = require('stance.fs'), require('stance.layer_link')
   local schema = c:schema()
   local scoped = require('stance.schema').scoped(schema)
   for _, path in ipairs(c:paths()) do
@@ -81,7 +82,14 @@ function M.table(root)
     for _, n in ipairs(names) do
       local file = require('stance.root').annotation_path(root, n, path)
       local cell = { status = 'not-started', count = 0 }
-      if require('stance.fs').exists(file) then
+      -- a file reached through a link (it, its annotator's folder, a folder between) is no
+      -- layer of this annotator's: not read, the cell says so and the line below where it leads
+      local exists = fs.exists(file)
+      local refused = (exists or ll.target(file)) and ll.refusal(file, root)
+      if refused then
+        cell = { status = 'link', count = 0 }
+        links[#links + 1] = refused
+      elseif exists then
         local layer = doc and doc:layer(n)
         local where, nerr
         if layer then where, nerr = annfile.first_error(layer.file.path, layer.file.problems, root) end
@@ -105,8 +113,8 @@ function M.table(root)
     end
     rows[#rows + 1] = row
   end
-  return { annotators = people, columns = names, left_out = left_out, rows = rows, errors = errors, scoped = scoped,
-    stale = stales }
+  return { annotators = people, columns = names, left_out = left_out, rows = rows, errors = errors, links = links,
+    scoped = scoped, stale = stales }
 end
 
 --- " toward T, U" when the schema's `documents` leave targets out of the session's document.
@@ -125,9 +133,9 @@ function H.targets_of(schema, path)
   return #out > 0 and table.concat(out, ' ') or '-'
 end
 
-H.marks = { done = 'done', ['in-progress'] = 'in progress', ['not-started'] = '·', errors = 'errors' }
+H.marks = { done = 'done', ['in-progress'] = 'in progress', ['not-started'] = '·', errors = 'errors', link = 'link' }
 H.groups = { done = 'StanceDone', ['in-progress'] = 'StanceInProgress', ['not-started'] = 'StanceNotStarted',
-  errors = 'StanceErrors' }
+  errors = 'StanceErrors', link = 'StanceErrors' }
 
 --- The lines of the progress view, and per line the highlights { line, col, end, group }.
 function M.lines(t)
@@ -161,7 +169,7 @@ function M.lines(t)
     local line = pad(printable(r.path), width + 2) .. (t.scoped and pad(r.targets or '', twidth + 2) or '')
     for i, n in ipairs(t.columns) do
       local cell = r.cells[n]
-      local counted = cell.status ~= 'not-started' and cell.status ~= 'errors'
+      local counted = cell.status ~= 'not-started' and cell.status ~= 'errors' and cell.status ~= 'link'
       local text = H.marks[cell.status] .. (counted and (' (%d)'):format(cell.count) or '')
       if cell.undecided and cell.undecided > 0 then text = text .. (', %d open'):format(cell.undecided) end
       if cell.undecided == 0 then text = text .. ' ?' end
@@ -186,6 +194,11 @@ function M.lines(t)
   for _, e in ipairs(t.errors or {}) do
     lines[#lines + 1] = printable(require('stance.annfile').errors_said(e.annotator, e.where, e.errors,
       'neither done nor counted (stance check lists them)'))
+  end
+  -- each file reached through a link, where it leads (no cell has room for it)
+  if #(t.links or {}) > 0 then lines[#lines + 1] = '' end
+  for _, said in ipairs(t.links or {}) do
+    lines[#lines + 1] = printable(said .. '; neither done nor counted')
   end
   return lines, hls
 end

@@ -58,6 +58,7 @@ function H.show(s, res, rejected, min, quiet)
   table.sort(trained)
   local frame = s:get_frame()
   s.predictions, s.suggestions = {}, {}
+  local suggested = require('stance.model').suggested
   for _, it in ipairs(at and res.predictions(at) or {}) do
     it.cp = { it.start, it.stop }
     it.start, it.stop = frame:cp_to_buf(it.cp[1]), frame:cp_to_buf(it.cp[2])
@@ -65,9 +66,10 @@ function H.show(s, res, rejected, min, quiet)
     s.predictions[#s.predictions + 1] = it
     local here = {}
     for target, p in pairs(it.targets) do
-      if it.prose and not p.known and p.class and p.class ~= res.setup.none and p.p >= min
-        and not rejected[it.cp[1] .. ':' .. target .. ':' .. p.class] then
-        here[#here + 1] = { start = it.start, stop = it.stop, cp = it.cp, target = target, class = p.class, p = p.p,
+      local class, prob = suggested(p, min)
+      if it.prose and not p.known and class and class ~= res.setup.none and prob >= (min or M.min)
+        and not rejected[it.cp[1] .. ':' .. target .. ':' .. class] then
+        here[#here + 1] = { start = it.start, stop = it.stop, cp = it.cp, target = target, class = class, p = prob,
           sentence = it }
       end
     end
@@ -147,10 +149,13 @@ end
 
 --- :Stance suggest [TARGET] [MIN-PROB]: train on the corpus's annotations and predict the
 --- document's sentences nobody has read, on the worker's threads; the suggestions appear when
---- the job is done. MIN-PROB (default 0.5): the lowest probability shown of the stances the
---- model predicts (0: every one it predicts). `opts.wait` waits for it (tests); `opts.quiet` says nothing.
+--- the job is done. Without MIN-PROB the model's decisions (the likeliest stance where it
+--- reaches its target's threshold) of probability M.min (0.5) or more; with it, as `stance
+--- suggest --min-prob`: the likeliest stance of every unread sentence and target whose
+--- probability is MIN-PROB or more, decided or not (0: every one). `opts.wait` waits for it
+--- (tests); `opts.quiet` says nothing.
 ---@param target string|nil
----@param min number|nil
+---@param min number|nil nil: the model's decisions
 ---@param opts {quiet: boolean|nil, wait: boolean|nil}|nil
 ---@return integer|nil shown with opts.wait: the suggestions shown
 function M.run(target, min, opts)
@@ -158,7 +163,6 @@ function M.run(target, min, opts)
   local s, err = opts.session, nil
   if not s then s, err = require('stance.editor.session').current() end
   if not s then return require('stance.notify').error(err) end
-  min = min or M.min
   s.suggest_min, s.suggest_target = min, target
   if s.dirty then require('stance.editor.persist').save(s, { force = true }) end
   if vim.bo[s.buf].modified then

@@ -523,7 +523,7 @@ function M.export(c, dir, names, force, with)
   local brat = require('stance.interop.brat')
   local bw = require('stance.interop.brat_write')
   local conf = require('stance.interop.brat_conf')
-  local report = require('stance.interop.report').new()
+  local report = require('stance.interop.report').new(nil, c.root)
   if not names or #names == 0 then
     local why
     names, why = H.default_names(c, with)

@@ -16,11 +16,19 @@ end
 ---@field warnings integer lines written
 ---@field out file*
 
---- A report writing to `out` (default stderr).
+--- A report writing to `out` (default stderr); with `root` (a corpus's), the places inside
+--- it are said relative to it, as stance check, agree and report say them.
 ---@param out file*|nil
+---@param root string|nil
 ---@return stance.Report
-function M.new(out)
-  return setmetatable({ warnings = 0, out = out or io.stderr }, { __index = M })
+function M.new(out, root)
+  return setmetatable({ warnings = 0, out = out or io.stderr, root = root }, { __index = M })
+end
+
+--- `path` as this report says it: relative to its corpus when inside it.
+function M:place(path)
+  if self.root then path = require('stance.fs').relative(path, self.root) end
+  return M.escape(path)
 end
 
 --- One warning: at path:line:col when line is given, else at path.
@@ -30,7 +38,7 @@ end
 ---@param fmt string
 ---@param ... any
 function M:warn(path, line, col, fmt, ...)
-  local where = M.escape(path) .. (line and (':%d:%d'):format(line, col or 1) or '')
+  local where = self:place(path) .. (line and (':%d:%d'):format(line, col or 1) or '')
   self.out:write(where, ': warning: ', M.escape(fmt:format(...)), '\n')
   self.warnings = self.warnings + 1
 end
@@ -44,7 +52,7 @@ end
 ---@param fmt string
 ---@param ... any
 function M:note(path, line, col, fmt, ...)
-  local where = M.escape(path) .. (line and (':%d:%d'):format(line, col or 1) or '')
+  local where = self:place(path) .. (line and (':%d:%d'):format(line, col or 1) or '')
   self.out:write(where, ': note: ', M.escape(fmt:format(...)), '\n')
 end
 

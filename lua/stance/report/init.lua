@@ -300,7 +300,12 @@ function H.disagreements(field, names)
     local l = by_target[t]
     l[#l + 1] = d
   end
-  table.sort(order)
+  -- in the order of the agreement table above (the schema's), "no target" last
+  local entries = {}
+  for _, t in ipairs(field.targets or {}) do
+    if t.target ~= json.null and t.target then entries[#entries + 1] = { name = t.target } end
+  end
+  table.sort(order, require('stance.schema').order(entries))
   for _, t in ipairs(order) do
     local l = by_target[t]
     local rows = {}
