@@ -67,7 +67,15 @@ function M.table(root)
       left_out[#left_out + 1] = n
     end
   end
-  -- (people with a layer file only: a curator who only opened documents is no annotator)
+  -- people with a layer only: a curator who only opened documents is no annotator; you are
+  -- one when your folder is there, even if nothing in it can be read (a link: its cells say so)
+  local me = require('stance.whoami').name(root)
+  local R = require('stance.root')
+  if me and c:is_person(me) and not vim.tbl_contains(people, me)
+    and require('stance.fs').exists(('%s/%s/%s'):format(root, R.annotations, R.slug(me))) then
+    people[#people + 1] = me
+    table.sort(people)
+  end
   local names = vim.list_extend({}, people)
   names[#names + 1] = gold
   local rows, errors, links, stales = {}, {}, {}, {}
