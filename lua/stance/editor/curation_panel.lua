@@ -59,6 +59,10 @@ function H.decided(st, ok, err)
       .. ' until the last is decided'):format(H.left(st.cur), st.cur.rel))
   elseif why == 'waiting' then
     echo(H.waiting(st.cur))
+  elseif st.was_stale and now == 'done' and H.left(st.cur) == 0 then
+    -- the only place left since gold was done, decided: it never went back in progress
+    st.was_stale = nil
+    echo(('nothing left to decide: gold of %s stays done, with the places decided since'):format(st.cur.rel))
   end
 end
 
@@ -70,8 +74,8 @@ end
 
 --- What a gold with nothing left to decide while an annotator is in progress says.
 function H.waiting(cur)
-  return ('nothing left to decide, but gold stays in progress: %s not done with %s (a sentence not read yet'
-    .. ' is no "no stance"); D (:Stance done) marks gold done now'):format(table.concat(cur:not_done(), ', '),
+  return ('nothing left to decide, but gold stays in progress: %s not done with %s (what they have not read'
+    .. ' is not "no stance" yet); D (:Stance done) marks gold done now'):format(table.concat(cur:not_done(), ', '),
     cur.rel)
 end
 
@@ -514,6 +518,7 @@ function M.start(names)
   -- (said only when this opening marked it: a curation finished before is just shown)
   local done = not was_done and cur:counts().done and cur.gold:status() == 'done'
   local _, why = cur:gold_status()
+  st.was_stale = why == 'stale'
   local said = {}
   if added > 0 then said[#said + 1] = ('%d place(s) all annotators agree on written to gold'):format(added) end
   if done then said[#said + 1] = 'nothing left to decide: gold marked done; ' .. s.rel .. ' now counts as curated' end
