@@ -31,6 +31,16 @@ local function layer(d, who, list, status)
   assert(c:save())
 end
 
+--- ana and ben agree on sentence 3 (engagement favor, a claim), each with `status`; the
+--- curation of it (by carl) with the agreed place in gold, not saved yet.
+local function agreed(d, status)
+  layer(d, 'ana', { { 3, 'engagement-favor', 'claim' } }, status)
+  layer(d, 'ben', { { 3, 'engagement-favor', 'claim' } }, status)
+  local cur = assert(require('stance.curation').open(assert(require('stance').open(d)), DOC, nil, 'carl'))
+  assert.are.equal(1, cur:apply_agreed())
+  return cur
+end
+
 --- Gold's status on disk.
 local function gold_status(d)
   local text = T.read(d .. GOLD)
@@ -86,12 +96,7 @@ describe('tryout 15 on the screen: curation', function()
       local d = require('helpers.study').corpus()
       if not d then return pending('../shared is not here') end
       -- curated: ana and ben agree on sentence 3, both done: gold done
-      layer(d, 'ana', { { 3, 'engagement-favor', 'claim' } }, 'done')
-      layer(d, 'ben', { { 3, 'engagement-favor', 'claim' } }, 'done')
-      local C = require('stance.curation')
-      local cur = assert(C.open(assert(require('stance').open(d)), DOC, nil, 'carl'))
-      assert.are.equal(1, cur:apply_agreed())
-      assert(cur:save())
+      assert(agreed(d, 'done'):save())
       assert.are.equal('done', gold_status(d))
       -- later ben annotates sentences 5 and 6
       layer(d, 'ben', { { 5, 'sanctions-favor', 'premise' }, { 6, 'sanctions-favor', 'premise' } })
@@ -128,11 +133,7 @@ describe('tryout 15 on the screen: curation', function()
       local d = require('helpers.study').corpus()
       if not d then return pending('../shared is not here') end
       -- as an earlier version left it: gold marked done by the curation, ana and ben in progress
-      layer(d, 'ana', { { 3, 'engagement-favor', 'claim' } }, 'in-progress')
-      layer(d, 'ben', { { 3, 'engagement-favor', 'claim' } }, 'in-progress')
-      local C = require('stance.curation')
-      local cur = assert(C.open(assert(require('stance').open(d)), DOC, nil, 'carl'))
-      assert.are.equal(1, cur:apply_agreed())
+      local cur = agreed(d, 'in-progress')
       cur.gold:set_status('done')
       assert(cur.gold:save())
       local nv = open(d, 'carl')
@@ -159,11 +160,7 @@ describe('tryout 15 on the screen: curation', function()
   it('#11: the one place left since gold was done, decided: gold stays done, and says so', function()
     local d = require('helpers.study').corpus()
     if not d then return pending('../shared is not here') end
-    layer(d, 'ana', { { 3, 'engagement-favor', 'claim' } }, 'done')
-    layer(d, 'ben', { { 3, 'engagement-favor', 'claim' } }, 'done')
-    local cur = assert(require('stance.curation').open(assert(require('stance').open(d)), DOC, nil, 'carl'))
-    cur:apply_agreed()
-    assert(cur:save())
+    assert(agreed(d, 'done'):save())
     layer(d, 'ben', { { 5, 'sanctions-favor', 'premise' } })
     local nv = open(d, 'carl')
     tmux.driving(nv, function()
