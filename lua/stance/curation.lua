@@ -501,10 +501,12 @@ function M:accept(p, name)
   self.state.rejected[p.key] = nil
   if not recs then
     self.state.rejected[p.key] = true
+    self.decided = true
     return true
   end
   local ok, err = H.write(self, p, recs, name)
   if not ok then return nil, err end
+  self.decided = true
   self:apply_agreed()
   return true
 end
@@ -536,6 +538,7 @@ function M:own(p, base, changes)
   self.state.rejected[p.key] = nil
   local ok, err = H.write(self, p, recs, base, changes)
   if not ok then return nil, err end
+  self.decided = true
   -- another target: this place keeps nothing for its own (the new one belongs to the
   -- other target's place, if there is one)
   if p.kind ~= 'relation' and changes.target ~= nil and (changes.target or false) ~= p.target then
@@ -549,6 +552,7 @@ end
 function M:reject(p)
   H.clear(self, p)
   self.state.rejected[p.key] = true
+  self.decided = true
 end
 
 ---@class stance.CurationCounts
@@ -580,7 +584,61 @@ function M:counts()
   return c
 end
 
---- Write gold (marked done when nothing is left, else in progress) and the curation state.
+--- The annotators compared whose own layer does not mark the document done (in progress):
+--- a sentence they have not annotated is not "no stance" yet, they may not have read it.
+---@return string[]
+function M:not_done()
+  local out, st = {}, self:statuses()
+  for _, n in ipairs(self.names) do
+    if st[n] ~= 'done' then out[#out + 1] = n end
+  end
+  return out
+end
+
+--- Gold's status at the next save, and why. Done only when nothing is left to decide and
+--- either every annotator compared is done with the document ("annotators-done"), gold was
+--- done already ("kept"), or the curator said so (`mark`: "marked"); while an annotator is in
+--- progress, a gold with nothing left stays in progress ("waiting"): what nobody has read yet
+--- would count as "no stance" for the model, stance eval and stance report. A gold marked
+--- done with places left to decide (an annotator's layer changed after it) stays done until
+--- the first decision of this curation ("stale"), then is in progress ("open") until the last.
+---@return string status "done" or "in-progress"
+---@return string why "annotators-done", "kept", "marked", "waiting", "stale" or "open"
+function M:gold_status()
+  local c = self:counts()
+  local now = self.gold:status()
+  if not c.done then
+    if now == 'done' and not self.decided then return 'done', 'stale' end
+    return 'in-progress', 'open'
+  end
+  if self.marked then return self.marked, 'marked' end
+  if now == 'done' then return 'done', 'kept' end
+  if #self:not_done() == 0 then return 'done', 'annotators-done' end
+  return 'in-progress', 'waiting'
+end
+
+--- The curator's own word on gold's status (saved with the next `save`): "done" marks it
+--- done though an annotator is still in progress (every sentence without an annotation in
+--- gold then counts as "no stance"; the state file keeps who said so, `done_by`); refused
+--- while something is left to decide. "in-progress" takes it back (until nothing is left and
+--- every annotator is done, see gold_status).
+---@param status string "done" or "in-progress"
+---@return boolean|nil ok
+---@return string|nil err
+function M:mark(status)
+  if status ~= 'done' and status ~= 'in-progress' then
+    error(('status should be done or in-progress, got %s'):format(tostring(status)), 2)
+  end
+  local c = self:counts()
+  if status == 'done' and not c.done then
+    local left = (c.disputed - c.resolved) + c.pending
+    return nil, ('gold of %s not marked done: %d place(s) left to decide'):format(self.rel, left)
+  end
+  self.marked = status
+  return true
+end
+
+--- Write gold (its status: see gold_status) and the curation state.
 --- The state file may have changed since the curation opened (another curator's session, a
 --- script, a pull through `stance merge`): the decisions made here are merged into what it
 --- has now (stance.curation_merge: the base is the state as this curation read it), written
@@ -594,8 +652,16 @@ function M:save()
   -- the state file was changed since (a pull) and cannot be parsed now: not written over
   local _, serr = cs.load(self.corpus, self.rel)
   if serr then return nil, serr end
-  local counts = self:counts()
-  self.gold:set_status(counts.done and 'done' or 'in-progress')
+  self.gold:set_status((self:gold_status()))
+  -- whom this curation compared: `stance check` and `stance report` compare the same people
+  -- when they look whether a gold marked done still decides everything
+  self.state.annotators = self.names
+  -- the curator's word, kept: a gold done while an annotator is in progress was meant so
+  if self.marked == 'done' then
+    self.state.done_by = self.curator or true
+  elseif self.marked == 'in-progress' or self.gold:status() ~= 'done' then
+    self.state.done_by = nil
+  end
   local ok, err = self.gold:save()
   if not ok then return nil, err end
   local json = require('stance.json')

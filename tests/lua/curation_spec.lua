@@ -259,7 +259,7 @@ describe('curation', function()
         -- what git leaves when two curators' decisions meet (no driver for *.json)
         { '<<<<<<< HEAD\n' .. saved .. '=======\n{"rejected":{"zzz":true},"based_on":{}}\n>>>>>>> theirs\n', 1, 1,
           'unresolved git merge conflict' },
-        { saved:sub(1, 20), 1, 16, 'not valid JSON: unterminated string' },
+        { saved:sub(1, 16), 1, 16, 'not valid JSON: unterminated string' },
       }) do
         T.write(file, case[1])
         local none, err = C.open(c, path, nil, 'cora')
@@ -325,5 +325,133 @@ describe('curation', function()
       assert.are.equal('ana', now.based_on[id])
       assert.is_true(now.rejected.zzz)
       assert.are.same(now, a.state)
+    end)
+
+  -- tryout15 #9: the study's rule: a sentence an annotator in progress has not annotated is
+  -- not "no stance" yet (they may not have read it)
+  it('keeps gold in progress while an annotator is in progress, nothing left to decide; the curator may mark it done',
+    function()
+      local d, path = study.curation()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      local function ana(status)
+        local c = assert(require('stance').open(d))
+        assert(assert(c:document(path)):set_status(status, 'ana'))
+        assert(c:save())
+        return assert(C.open(assert(require('stance').open(d)), path, nil, 'cora'))
+      end
+      local cur = ana('in-progress')
+      cur:apply_agreed()
+      -- the curator may not mark done what is left to decide
+      local ok, err = cur:mark('done')
+      assert.is_nil(ok)
+      assert.truthy(err:find('6 place(s) left to decide', 1, true), err) -- 5 disputed, 1 agreed relation
+      for _, p in ipairs(cur.disputed) do
+        cur:reject(p)
+      end
+      assert.is_true(cur:counts().done)
+      assert.are.same({ 'in-progress', 'waiting' }, { cur:gold_status() })
+      assert.are.same({ 'ana' }, cur:not_done())
+      assert(cur:save())
+      local function status()
+        local g = assert(require('stance.core').read(T.read(d .. '/.stance/annotations/gold/' .. path .. '.stance')))
+        return g:header().status
+      end
+      assert.are.equal('in-progress', status())
+      -- ana finishes: the next opening marks it done (nothing left, everyone done)
+      cur = ana('done')
+      assert.are.same({ 'done', 'annotators-done' }, { cur:gold_status() })
+      assert(cur:save())
+      assert.are.equal('done', status())
+      -- ana back in progress: a done gold stays done (the curation finished); the curator's
+      -- word takes it back, and gives it again
+      cur = ana('in-progress')
+      assert.are.same({ 'done', 'kept' }, { cur:gold_status() })
+      -- said by stance check (and report, :Stance progress): no curator's word for it
+      local stale = require('stance.curation_stale')
+      local st = stale.of(assert(require('stance').open(d)), path)
+      assert.are.same({ 0, { 'ana' } }, { st.undecided, st.not_done })
+      local out = T.stance_run({ 'check' }, nil, d)
+      assert.truthy(out:find(('gold is marked done, but ana not done with %s and no curator said so'):format(path), 1,
+        true), out)
+      T.stance_run({ 'report', '--no-model' }, nil, d)
+      assert.truthy(T.read(d .. '/.stance/report/report.html'):find('gold, done, ana not done', 1, true))
+      assert(cur:mark('in-progress'))
+      assert(cur:save())
+      assert.are.equal('in-progress', status())
+      assert(cur:mark('done'))
+      assert(cur:save())
+      assert.are.equal('done', status())
+      -- the curator's word, kept in the state file: nothing to say any more
+      assert.is_nil(stale.of(assert(require('stance').open(d)), path))
+      assert.are.equal('cora', require('stance.json').decode(T.read(d .. '/.stance/curation/' .. path .. '.json')).done_by)
+    end)
+
+  -- tryout15 #11: an annotator's layer changed after the curation
+  it('says a gold marked done with places left since (check at its status line, report); the first decision sets it in progress',
+    function()
+      local d, path, s = study.curation()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      local cur = assert(C.open(assert(require('stance').open(d)), path, nil, 'cora'))
+      cur:apply_agreed()
+      for _, p in ipairs(cur.disputed) do
+        cur:reject(p)
+      end
+      assert(cur:save())
+      local gold_file = d .. '/.stance/annotations/gold/' .. path .. '.stance'
+      local function status()
+        return assert(require('stance.core').read(T.read(gold_file))):header().status
+      end
+      assert.are.equal('done', status())
+      local stale = require('stance.curation_stale')
+      assert.is_nil(stale.of(assert(require('stance').open(d)), path))
+      local out, err = T.stance_run({ 'check' }, nil, d)
+      assert.truthy(err:find('0 errors, 1 warning', 1, true), err) -- ben's orphan
+      assert.falsy(out:find('gold is marked done', 1, true), out)
+      -- ben adds a stance on sentences 5 and 6 afterwards
+      local c = assert(require('stance').open(d))
+      for _, i in ipairs({ 5, 6 }) do
+        assert(assert(c:document(path)):annotate({ start = s[i].start, stop = s[i].stop, label = 'sanctions-favor',
+          role = 'premise', annotator = 'ben' }))
+      end
+      assert(c:save())
+      local st = stale.of(assert(require('stance').open(d)), path)
+      assert.are.same({ path = path, undecided = 2, names = { 'ana', 'ben' }, not_done = {} }, st)
+      -- stance check: a warning at gold's status line, FILE:LINE:COL
+      local line
+      local n = 0
+      for l in T.read(gold_file):gmatch('([^\n]*)\n') do
+        n = n + 1
+        if not line and l:match('^%s*status done$') then line = n end
+      end
+      out, err = T.stance_run({ 'check' }, nil, d)
+      assert.truthy(out:find(('.stance/annotations/gold/%s.stance:%d:3: warning: gold is marked done, but 2 place(s)'
+        .. ' are undecided: a layer of ana, ben changed after the curation'):format(path, line), 1, true), out)
+      assert.truthy(err:find('0 errors, 2 warnings', 1, true), err)
+      -- stance report: said on stderr, and on the page's row
+      local _, rerr = T.stance_run({ 'report', '--no-model' }, nil, d)
+      assert.truthy(rerr:find(('gold of %s is marked done, but 2 place(s) are undecided'):format(path), 1, true), rerr)
+      local page = T.read(d .. '/.stance/report/report.html')
+      assert.truthy(page:find('gold, done, 2 place(s) undecided since', 1, true))
+      -- the curation: still done when it opens (nothing decided yet), in progress at the
+      -- first decision, done again when the last is decided (the annotators are done)
+      cur = assert(C.open(assert(require('stance').open(d)), path, nil, 'cora'))
+      assert.are.same({ 'done', 'stale' }, { cur:gold_status() })
+      cur:apply_agreed()
+      assert(cur:save())
+      assert.are.equal('done', status())
+      local open = {}
+      for _, p in ipairs(cur.disputed) do
+        if not cur:resolved(p) then open[#open + 1] = p end
+      end
+      assert.are.equal(2, #open)
+      assert(cur:accept(open[1], 'ben'))
+      assert.are.same({ 'in-progress', 'open' }, { cur:gold_status() })
+      assert(cur:save())
+      assert.are.equal('in-progress', status())
+      assert(cur:reject(open[2]) == nil)
+      assert.are.same({ 'done', 'annotators-done' }, { cur:gold_status() })
+      assert(cur:save())
+      assert.are.equal('done', status())
+      assert.is_nil(stale.of(assert(require('stance').open(d)), path))
     end)
 end)

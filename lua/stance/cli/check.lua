@@ -10,7 +10,10 @@ local cmd = {
     'annotation file of the corpus around the current directory.',
     'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
-    'their corpus. With --json, one object per line: {path, line, col, severity, message}.',
+    'their corpus. A gold file marked done while places are left to decide since (an',
+    'annotator\'s layer changed after the curation), or while an annotator is in progress and',
+    'no curator said it is done, is a warning at its status line.',
+    'With --json, one object per line: {path, line, col, severity, message}.',
     'A progress bar is drawn on stderr when it is a terminal.',
     'Exit status 1 when anything is found.',
   }, '\n'),
@@ -22,7 +25,7 @@ local cmd = {
 }
 
 function cmd.run(opts, args)
-  H.anchored = {}
+  H.anchored, H.corpora = {}, {}
   local fs = require('stance.fs')
   local root_mod = require('stance.root')
   local files = {}
@@ -193,6 +196,7 @@ function H.check_file(path, schemas)
   if store and loaded then H.check_labels(store, loaded, problems) end
   if store and loaded then H.check_scope(store, loaded, problems) end
   if store and root then H.check_layer_place(path, root, store, text, problems) end
+  if store and root and not H.has_error(problems) then H.check_gold(path, root, store, text, problems) end
   if store and root then
     -- the document changed since the file was written: where is each annotation now?
     -- (always checked: orphans written back after a re-anchoring stay listed)
@@ -349,6 +353,41 @@ function H.check_layer_place(path, root, store, text, problems)
       message = ("annotator %s in %s's folder: agreement and scripts count it as %s's (copied from another folder?)")
         :format(who, folder, folder) }
   end
+end
+
+--- Whether `problems` hold an error (not only warnings).
+function H.has_error(problems)
+  for _, p in ipairs(problems) do
+    if p.severity == 'error' then return true end
+  end
+  return false
+end
+
+--- Gold marked done while places are left to decide (an annotator's layer changed after the
+--- curation), or while an annotator is in progress with no curator's word for it
+--- (stance.curation_stale): a warning at gold's status line, since the model, stance eval and
+--- stance report count the document from gold as it is.
+function H.check_gold(path, root, store, text, problems)
+  if store:header().status ~= 'done' then return end
+  local R = require('stance.root')
+  local dir = require('stance.fs').absolute(root .. '/' .. R.annotations) .. '/' .. R.slug('gold') .. '/'
+  local abs = require('stance.fs').absolute(path)
+  if abs:sub(1, #dir) ~= dir or not abs:match('%.stance$') then return end
+  H.corpora = H.corpora or {}
+  if H.corpora[root] == nil then H.corpora[root] = require('stance.corpus').open(root) or false end
+  local c = H.corpora[root]
+  if not c then return end
+  local stale = require('stance.curation_stale').of(c, abs:sub(#dir + 1, -8))
+  if not stale then return end
+  local line, col = 1, 1
+  local at = ('\n' .. text):find('\n([ \t]*)status%s')
+  if at then
+    local _, nl = text:sub(1, at):gsub('\n', '')
+    local indent = ('\n' .. text):match('\n([ \t]*)status%s', at)
+    line, col = nl + 1, #indent + 1
+  end
+  problems[#problems + 1] = { line = line, col = col, severity = 'warning',
+    message = 'gold ' .. require('stance.curation_stale').said(stale) }
 end
 
 --- Problems of a document metadata file (.stance/documents.csv): its CSV, columns and

@@ -280,8 +280,14 @@ M.subcommands = {
     run = function() require('stance.editor.legend').toggle() end,
   },
   done = {
-    desc = 'mark this document done for you (every sentence without an annotation: no stance); ! undoes',
-    run = function(_, cmd) require('stance.editor.status').done(cmd.bang) end,
+    desc = 'mark this document done for you (every sentence without an annotation: no stance); ! undoes;'
+      .. ' in the curation panel, gold',
+    run = function(_, cmd)
+      -- in the curation panel: gold's status (the curator's word), not a layer of one's own
+      local panel = package.loaded['stance.editor.curation_panel']
+      if panel and panel.done_here(cmd.bang) then return end
+      require('stance.editor.status').done(cmd.bang)
+    end,
   },
   progress = {
     desc = 'every document against every annotator: not started, in progress, done',

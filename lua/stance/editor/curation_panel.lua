@@ -40,17 +40,100 @@ function H.save(st)
 end
 
 --- After a decision: save, then go to the next open place. The decision that leaves nothing
---- to decide marks gold done (stance.curation): the document counts as curated from then on,
---- and the curator is told so.
+--- to decide marks gold done when the annotators are done with the document (stance.curation's
+--- gold_status): the document counts as curated from then on, and the curator is told so;
+--- while one is in progress gold stays in progress, and the curator is told why and what to
+--- do. The first decision on a gold marked done with places left since sets it in progress.
 function H.decided(st, ok, err)
   if not ok then return H.notify_err(err) end
-  local was = st.cur.gold:status() == 'done'
+  local was = st.cur.gold:status()
   H.save(st)
   M.next(st)
-  if not was and st.cur.gold:status() == 'done' then
-    require('stance.compat').echo(('gold marked done, nothing left to decide: %s now counts as curated (the model,'
-      .. ' stance eval, stance report count it from gold)'):format(st.cur.rel))
+  local now, why = st.cur.gold:status(), select(2, st.cur:gold_status())
+  local echo = require('stance.compat').echo
+  if was ~= 'done' and now == 'done' then
+    echo(('gold marked done, nothing left to decide: %s now counts as curated (the model, stance eval, stance'
+      .. ' report count it from gold)'):format(st.cur.rel))
+  elseif was == 'done' and now ~= 'done' then
+    echo(('gold in progress again: %d place(s) left to decide since it was done; %s counts from its annotators'
+      .. ' until the last is decided'):format(H.left(st.cur), st.cur.rel))
+  elseif why == 'waiting' then
+    echo(H.waiting(st.cur))
+  elseif st.was_stale and now == 'done' and H.left(st.cur) == 0 then
+    -- the only place left since gold was done, decided: it never went back in progress
+    st.was_stale = nil
+    echo(('nothing left to decide: gold of %s stays done, with the places decided since'):format(st.cur.rel))
   end
+end
+
+--- How many places are left to decide (disputed ones open, agreed ones not in gold).
+function H.left(cur)
+  local c = cur:counts()
+  return (c.disputed - c.resolved) + c.pending
+end
+
+--- What a gold with nothing left to decide while an annotator is in progress says.
+function H.waiting(cur)
+  return ('nothing left to decide, but gold stays in progress: %s not done with %s (what they have not read'
+    .. ' is not "no stance" yet); D (:Stance done) marks gold done now'):format(table.concat(cur:not_done(), ', '),
+    cur.rel)
+end
+
+--- Gold's status, and why, on a line of the panel, when it is not what the progress says
+--- (in progress while something is left, done when all is resolved): nil then (a narrow
+--- panel keeps the place's first version in view).
+function H.gold_line(cur)
+  local status, why = cur:gold_status()
+  if why == 'marked' and status ~= 'done' then
+    -- taken back by the curator (:Stance done!): why it is not done of itself, if it is not
+    why = #cur:not_done() > 0 and 'waiting' or 'taken-back'
+  end
+  if why == 'taken-back' then
+    return 'gold: in progress, taken back: D (:Stance done) marks it done'
+  elseif why == 'stale' then
+    return ('gold: done, but %d place(s) undecided since (an annotator\'s layer changed after it): your first'
+      .. ' decision sets it in progress until the last'):format(H.left(cur))
+  elseif why == 'waiting' then
+    return ('gold: in progress: %s not done with the document; marked done when they are and this opens again,'
+      .. ' or now with D'):format(table.concat(cur:not_done(), ', '))
+  elseif why == 'kept' and #cur:not_done() > 0 and not cur.state.done_by then
+    return ('gold: done, though %s not done with the document and no curator said so: D confirms it, :Stance'
+      .. ' done! sets it in progress'):format(table.concat(cur:not_done(), ', '))
+  elseif why == 'marked' and #cur:not_done() > 0 then
+    return ('gold: done on your word (%s not done with the document): it counts as curated'):format(
+      table.concat(cur:not_done(), ', '))
+  end
+  return nil
+end
+
+--- D (:Stance done in the panel): mark gold done now, the curator's word, though an annotator
+--- is in progress (every sentence without an annotation in gold then counts as "no stance");
+--- with `undo` (:Stance done!), in progress again.
+function M.mark(st, undo)
+  local ok, err = st.cur:mark(undo and 'in-progress' or 'done')
+  if not ok then return require('stance.notify').line(err, vim.log.levels.WARN) end
+  H.save(st)
+  M.render(st)
+  local now = st.cur.gold:status()
+  if undo then
+    require('stance.compat').echo(('gold of %s in progress again: it counts from its annotators'):format(st.cur.rel))
+  elseif now == 'done' then
+    local waiting = st.cur:not_done()
+    require('stance.compat').echo(('gold marked done by you: %s now counts as curated (every sentence without an'
+      .. ' annotation in gold: no stance)%s'):format(st.cur.rel, #waiting > 0 and ('; %s still in progress')
+      :format(table.concat(waiting, ', ')) or ''))
+  end
+  return now
+end
+
+--- :Stance done[!] while the current buffer is a curation panel: D there (true), else nothing.
+---@param undo boolean
+---@return boolean|nil handled
+function M.done_here(undo)
+  local st = M.current
+  if not st or vim.api.nvim_get_current_buf() ~= st.buf then return nil end
+  M.mark(st, undo)
+  return true
 end
 
 --- Accept the version of annotator `name` for the current place.
@@ -291,6 +374,8 @@ function M.render(st)
   for _, l in ipairs(progress) do
     lines[#lines + 1] = l
   end
+  local gold_line = H.gold_line(cur)
+  if gold_line then lines[#lines + 1] = gold_line end
   if cur.outside > 0 then
     lines[#lines + 1] = ('%d annotation(s) with a span outside the text not curated (:Stance list orphans)'):format(
       cur.outside)
@@ -335,6 +420,7 @@ function M.render(st)
   lines[#lines + 1] = 'e your own, from the version under the cursor'
   lines[#lines + 1] = 'n/p next/previous open one   q quit'
   lines[#lines + 1] = 'N/P next/previous, decided too (decide again to change)'
+  lines[#lines + 1] = 'D gold done now (:Stance done; ! undoes)'
   vim.bo[st.buf].modifiable = true
   vim.api.nvim_buf_set_lines(st.buf, 0, -1, false, lines)
   vim.bo[st.buf].modifiable = false
@@ -417,6 +503,7 @@ function M.start(names)
   map('p', function() M.next(st, true) end)
   map('N', function() M.next(st, false, true) end)
   map('P', function() M.next(st, true, true) end)
+  map('D', function() M.mark(st) end)
   map('q', function() vim.cmd('close') end)
   vim.api.nvim_create_autocmd('BufWipeout', { buffer = st.buf, once = true, callback = function()
     if vim.api.nvim_buf_is_valid(st.doc_buf) then vim.api.nvim_buf_clear_namespace(st.doc_buf, H.place_ns, 0, -1) end
@@ -430,12 +517,21 @@ function M.start(names)
   if #cur.disputed > 0 and cur:resolved(cur.disputed[1]) then M.next(st) else M.render(st) end
   -- (said only when this opening marked it: a curation finished before is just shown)
   local done = not was_done and cur:counts().done and cur.gold:status() == 'done'
-  if added > 0 or done then
-    require('stance.compat').echo(('%s%s'):format(
-      added > 0 and ('%d place(s) all annotators agree on written to gold'):format(added) or '',
-      done and ((added > 0 and '; ' or '') .. 'nothing disputed: gold marked done; ' .. s.rel
-        .. ' now counts as curated') or ''))
+  local _, why = cur:gold_status()
+  st.was_stale = why == 'stale'
+  local said = {}
+  if added > 0 then said[#said + 1] = ('%d place(s) all annotators agree on written to gold'):format(added) end
+  if done then said[#said + 1] = 'nothing left to decide: gold marked done; ' .. s.rel .. ' now counts as curated' end
+  if why == 'waiting' then said[#said + 1] = H.waiting(cur) end
+  if why == 'kept' and #cur:not_done() > 0 and not cur.state.done_by then
+    said[#said + 1] = ('gold is marked done, but %s not done with %s: D confirms it, :Stance done! sets it in'
+      .. ' progress'):format(table.concat(cur:not_done(), ', '), s.rel)
   end
+  if why == 'stale' then
+    said[#said + 1] = ('gold was marked done, but %d place(s) are undecided since (an annotator\'s layer changed):'
+      .. ' it stays done until your first decision, then in progress until the last'):format(H.left(cur))
+  end
+  if #said > 0 then require('stance.compat').echo(table.concat(said, '; ')) end
   return st
 end
 

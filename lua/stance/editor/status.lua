@@ -67,14 +67,18 @@ function M.table(root)
       left_out[#left_out + 1] = n
     end
   end
+  -- people with a layer only: a curator who only opened documents is no annotator; you are
+  -- one when your folder is there, even if nothing in it can be read (a link: its cells say so)
   local me = require('stance.whoami').name(root)
-  if me and c:is_person(me) and not vim.tbl_contains(people, me) then
+  local R = require('stance.root')
+  if me and c:is_person(me) and not vim.tbl_contains(people, me)
+    and require('stance.fs').exists(('%s/%s/%s'):format(root, R.annotations, R.slug(me))) then
     people[#people + 1] = me
     table.sort(people)
   end
   local names = vim.list_extend({}, people)
   names[#names + 1] = gold
-  local rows, errors, links = {}, {}, {}
+  local rows, errors, links, stales = {}, {}, {}, {}
   local annfile = require('stance.annfile')
   local fs, ll = require('stance.fs'), require('stance.layer_link')
   local schema = c:schema()
@@ -103,6 +107,14 @@ function M.table(root)
           errors[#errors + 1] = { annotator = n, path = path, where = where, errors = nerr }
         elseif layer then
           cell = { status = layer:status(), count = #layer:records('annotation') }
+          -- gold done that no longer decides everything (an annotator's layer changed since)
+          if n == gold and cell.status == 'done' then
+            local stale = require('stance.curation_stale').of(c, path)
+            if stale then
+              cell.undecided = stale.undecided
+              stales[#stales + 1] = stale
+            end
+          end
         end
       end
       row.cells[n] = cell
@@ -110,7 +122,7 @@ function M.table(root)
     rows[#rows + 1] = row
   end
   return { annotators = people, columns = names, left_out = left_out, rows = rows, errors = errors, links = links,
-    scoped = scoped }
+    scoped = scoped, stale = stales }
 end
 
 --- " toward T, U" when the schema's `documents` leave targets out of the session's document.
@@ -167,7 +179,9 @@ function M.lines(t)
       local cell = r.cells[n]
       local counted = cell.status ~= 'not-started' and cell.status ~= 'errors' and cell.status ~= 'link'
       local text = H.marks[cell.status] .. (counted and (' (%d)'):format(cell.count) or '')
-      hls[#hls + 1] = { #lines, #line, #line + #text, H.groups[cell.status] }
+      if cell.undecided and cell.undecided > 0 then text = text .. (', %d open'):format(cell.undecided) end
+      if cell.undecided == 0 then text = text .. ' ?' end
+      hls[#hls + 1] = { #lines, #line, #line + #text, cell.undecided and 'StanceStale' or H.groups[cell.status] }
       line = line .. pad(text, cols[i])
       if cell.status == 'done' then done[n] = (done[n] or 0) + 1 end
     end
@@ -179,8 +193,12 @@ function M.lines(t)
   end
   lines[#lines + 1] = ''
   lines[#lines + 1] = foot
-  -- each file with errors, where its first one is (a cell has no room for it)
-  if #(t.errors or {}) > 0 then lines[#lines + 1] = '' end
+  -- each file with errors, where its first one is (a cell has no room for it); each gold done
+  -- with places left to decide since
+  if #(t.errors or {}) + #(t.stale or {}) > 0 then lines[#lines + 1] = '' end
+  for _, st in ipairs(t.stale or {}) do
+    lines[#lines + 1] = printable(('gold of %s %s'):format(st.path, require('stance.curation_stale').said(st)))
+  end
   for _, e in ipairs(t.errors or {}) do
     lines[#lines + 1] = printable(require('stance.annfile').errors_said(e.annotator, e.where, e.errors,
       'neither done nor counted (stance check lists them)'))
@@ -203,7 +221,7 @@ function M.show()
   if not t then return require('stance.notify').error(err) end
   local lines, hls = M.lines(t)
   for group, link in pairs({ StanceDone = 'String', StanceInProgress = 'Special', StanceNotStarted = 'Comment',
-    StanceErrors = 'ErrorMsg' }) do
+    StanceErrors = 'ErrorMsg', StanceStale = 'WarningMsg' }) do
     vim.api.nvim_set_hl(0, group, { link = link, default = true })
   end
   local name = 'stance://progress'

@@ -18,6 +18,10 @@ local H = {}
 ---@field source string[] the layers its figures come from (none: not started)
 ---@field status string 'done' (every source marked it done), 'in-progress' or 'not-started'
 ---@field by_layer table<string, table> per source layer: { counts, total, status }
+---@field undecided integer|nil counted from a gold marked done with this many places left to decide since
+--- (an annotator's layer changed after the curation, stance.curation_stale)
+---@field not_done string[]|nil counted from a gold marked done while these annotators are in progress, with no
+--- curator's word for it
 
 ---@class stance.ReportData
 ---@field root string
@@ -35,6 +39,7 @@ local H = {}
 --- count from gold, from documents of one annotator, as the mean of several (and how many their files hold)
 ---@field sources table<string, integer> documents per kind of source: gold, one, several, not-started
 ---@field problems string[] what could not be read (a file, and why)
+---@field stale stance.StaleGold[] documents counted from a gold marked done with places left to decide
 ---@field left_out {annotator: string, path: string, where: string, errors: integer}[] layer files with errors
 ---@field meta_error {path: string, line: integer, col: integer, message: string}|nil the document
 --- metadata's first error (with how many), when it has any: its values are used as far as read
@@ -136,8 +141,18 @@ function M.collect(c, opts)
     end
   end
   local targets_found, stances_found = {}, {}
+  d.stale = {}
   for _, doc in ipairs(d.docs) do
     H.combine(d, doc, layers, named, targets_found, stances_found)
+    -- counted from a gold marked done that no longer decides everything: said, on the page too
+    if doc.source[1] == 'gold' and not named then
+      local stale = require('stance.curation_stale').of(c, doc.path)
+      if stale then
+        if stale.undecided > 0 then doc.undecided = stale.undecided else doc.not_done = stale.not_done end
+        d.stale[#d.stale + 1] = stale
+        d.problems[#d.problems + 1] = ('gold of %s %s'):format(doc.path, require('stance.curation_stale').said(stale))
+      end
+    end
   end
   d.counted = H.counted(layers, named, d.sources)
   local schema = c:schema()
@@ -226,6 +241,8 @@ end
 function M.source_said(doc)
   if doc.status == 'not-started' then return 'not started' end
   local status = doc.status == 'done' and 'done' or 'in progress'
+  if doc.undecided then status = ('%s, %d place(s) undecided since'):format(status, doc.undecided) end
+  if doc.not_done then status = ('%s, %s not done'):format(status, table.concat(doc.not_done, ', ')) end
   if #doc.source == 1 then return doc.source[1] .. ', ' .. status end
   return 'mean of ' .. table.concat(doc.source, ', ') .. ', ' .. status
 end

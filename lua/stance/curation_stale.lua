@@ -1,0 +1,67 @@
+--- Whether a document's gold, marked done, still decides everything: an annotator's layer
+--- changed after the curation (a correction, a new annotation) opens places gold has not
+--- decided, while the model, `stance eval` and `stance report` go on counting the document
+--- from gold as it is. And whether it is done while an annotator compared is in progress
+--- with no curator's word for it (marked so before gold waited for the annotators, or an
+--- annotator took their "done" back): what they have not read counts as "no stance".
+--- `stance check`, `stance report` and `:Stance progress` say so (the curation panel then
+--- decides them, see stance.curation's gold_status). No Neovim here.
+local M = {}
+
+---@class stance.StaleGold
+---@field path string the document
+---@field undecided integer places left to decide: disputed ones not decided, agreed ones not in gold
+---@field names string[] the annotators compared (those the curation compared, when they still have a layer)
+---@field not_done string[] of them, those in progress on the document, when no curator said gold is done
+
+--- Whether gold of document `rel` is marked done with places left to decide, or while an
+--- annotator is in progress (no curator's word for it); nil when it is not done, decides
+--- everything with its annotators done, or cannot be compared (fewer than two annotators, a layer
+--- file with errors: said by `stance check` as errors of their own).
+---@param corpus stance.Corpus
+---@param rel string
+---@return stance.StaleGold|nil
+function M.of(corpus, rel)
+  local C = require('stance.curation')
+  local doc = corpus:document(rel)
+  if not doc then return nil end
+  local gold = doc:layer(C.GOLD)
+  if not gold or gold:status() ~= 'done' then return nil end
+  local state = require('stance.curation_state').load(corpus, rel)
+  -- the people the curation compared, those of them who still have a layer on it
+  local names
+  if state and type(state.annotators) == 'table' then
+    local have = {}
+    for _, n in ipairs(doc:annotators()) do
+      have[n] = true
+    end
+    names = {}
+    for _, n in ipairs(state.annotators) do
+      if type(n) == 'string' and have[n] then names[#names + 1] = n end
+    end
+    if #names < 2 then names = nil end
+  end
+  local cur = C.open(corpus, rel, names)
+  if not cur then return nil end
+  local c = cur:counts()
+  local not_done = (state and state.done_by) and {} or cur:not_done()
+  if c.done and #not_done == 0 then return nil end
+  return { path = rel, undecided = (c.disputed - c.resolved) + c.pending, names = cur.names, not_done = not_done }
+end
+
+--- What a stale gold is, in words (after "gold of DOC "): the places left, why, what counts
+--- meanwhile, and what to do.
+---@param s stance.StaleGold
+---@return string
+function M.said(s)
+  if s.undecided == 0 then
+    return ('is marked done, but %s not done with %s and no curator said so: what they have not read counts as'
+      .. ' "no stance" (the model, stance eval, stance report); in :Stance curate, D confirms it, :Stance done!'
+      .. ' sets gold in progress'):format(table.concat(s.not_done, ', '), s.path)
+  end
+  return ('is marked done, but %d place(s) are undecided: a layer of %s changed after the curation; the model,'
+    .. ' stance eval and stance report count %s from gold without them until :Stance curate decides them'):format(
+    s.undecided, table.concat(s.names, ', '), s.path)
+end
+
+return M
