@@ -27,9 +27,27 @@ local function backgrounds()
     (cterm and cterm >= 16 and cterm <= 255) and colors256.xterm(cterm) or plain
 end
 
-local function name_part(name)
-  return (name:gsub('[^%w_]', '_'))
+--- The part of a group's name that names a stance, target or cue category: the name itself
+--- when it is plain (ASCII letters, digits and "_", no "__", at most 64 bytes: the groups a
+--- config links); any other name (longer, other characters, "__", empty) gives its first 32
+--- bytes with every character but those as "_", then "__" and 16 hex digits of its SHA-256,
+--- so that no group name is over Neovim's 200 bytes and no two names share a group (a plain
+--- part has no "__"; the others differ in their hash). The same in every session.
+---@param name string
+---@return string
+function M.name_part(name)
+  local part = H.parts[name]
+  if part then return part end
+  if #name <= 64 and name:find('^[A-Za-z0-9_]+$') and not name:find('__', 1, true) then
+    part = name
+  else
+    part = name:sub(1, 32):gsub('[^A-Za-z0-9_]', '_') .. '__' .. require('stance.core').sha256(name):sub(1, 16)
+  end
+  H.parts[name] = part
+  return part
 end
+H.parts = {}
+local name_part = M.name_part
 
 --- The group of spans with stance `name`, of the underline of target `name`, of the sign,
 --- of spans of another annotator's layer shown over yours.
@@ -43,10 +61,14 @@ function M.other_group(name)
 end
 --- The group of a suggestion's ghost text toward target `name` (in the target's color).
 function M.ghost_group(name) return 'StanceGhost_' .. name_part(name) end
+--- The group of the cues of lexicon category `name` (linked to StanceCue).
+function M.cue_group(name) return 'StanceCue_' .. name_part(name) end
 
+--- Define `group` (with `default`); a group Neovim refuses is left undefined (the records
+--- that would use it fall back to StanceLabel, StanceSign...), never an error on every redraw.
 local function define(group, spec)
   spec.default = true
-  vim.api.nvim_set_hl(0, group, spec)
+  pcall(vim.api.nvim_set_hl, 0, group, spec)
 end
 
 --- The color of each stance and target of `schema`, in the schema's order: its own, else

@@ -279,8 +279,8 @@ function H.cues(s, g)
   local base = g.starts[g.top]
   for i = 1, n do
     local a, b = base + ss[i], base + es[i]
-    local group = 'StanceCue_' .. lex.categories[cs[i]].name:gsub('[^%w_]', '_')
-    if vim.fn.hlexists(group) == 0 then vim.api.nvim_set_hl(0, group, { link = 'StanceCue', default = true }) end
+    local group = R['stance.editor.highlight'].cue_group(lex.categories[cs[i]].name)
+    if vim.fn.hlexists(group) == 0 then pcall(vim.api.nvim_set_hl, 0, group, { link = 'StanceCue', default = true }) end
     M.place(g, a, b, { span = group }, true)
   end
 end
