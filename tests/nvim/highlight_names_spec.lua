@@ -42,10 +42,12 @@ describe('highlight group names', function()
     for _, n in ipairs(TARGETS) do
       assert.are.equal(1, vim.fn.hlexists(hl.target_group(n)), n)
     end
-    -- the names a config links stay as they were
+    -- the names a config links stay as they were; of two names that would share one, the one
+    -- spelt as the group is keeps it
     assert.are.equal('StanceStance_favor', hl.stance_group('favor'))
     assert.are.equal('StanceStance_a_b', hl.stance_group('a_b'))
     assert.are.equal('StanceTarget_human_rights', hl.target_group('human_rights'))
+    assert.truthy(hl.target_group('human-rights'):find('^StanceTarget_human_rights__%x+$'))
     -- the others: a readable start, "__", 16 hex digits of the name's SHA-256 (the same in
     -- every session: sha256("a-b") = d44362d67d921091...)
     assert.are.equal('StanceStance_a_b__d44362d67d921091', hl.stance_group('a-b'))
@@ -55,6 +57,29 @@ describe('highlight group names', function()
     assert.are.equal(hl.stance_group(LONG_S), span)
     assert.are.equal(hl.target_group(LONG_T), tg)
     assert.are.equal(hl.sign_group(LONG_S), sign)
+  end)
+end)
+
+describe('highlight group names of the usual schemas', function()
+  it('are the names with "-" as "_", as before', function()
+    hl.define({ stances = { { name = 'favor' }, { name = 'pro-choice' } },
+      targets = { { name = 'congestion-charge' }, { name = 'human-rights' }, { name = 'x_y' } } })
+    assert.are.equal('StanceTarget_congestion_charge', hl.target_group('congestion-charge'))
+    assert.are.equal('StanceTarget_human_rights', hl.target_group('human-rights'))
+    assert.are.equal('StanceGhost_human_rights', hl.ghost_group('human-rights'))
+    assert.are.equal('StanceStance_pro_choice', hl.stance_group('pro-choice'))
+    assert.are.equal('StanceSign_pro_choice', hl.sign_group('pro-choice'))
+    assert.are.equal('StanceTarget_x_y', hl.target_group('x_y'))
+    assert.are.equal(1, vim.fn.hlexists('StanceTarget_congestion_charge'))
+    -- a name the schema has not: as before when it has only letters, digits and "_"
+    assert.are.equal('StanceStance_other', hl.stance_group('other'))
+    assert.truthy(hl.stance_group('other-one'):find('^StanceStance_other_one__%x+$'))
+    -- cue categories: the lexicon's names, apart from the schema's
+    hl.names({ 'deontic-modal', 'booster', 'a-b', 'a_b' }, 'cue')
+    assert.are.equal('StanceCue_deontic_modal', hl.cue_group('deontic-modal'))
+    assert.are.equal('StanceCue_booster', hl.cue_group('booster'))
+    assert.are.equal('StanceCue_a_b', hl.cue_group('a_b'))
+    assert.truthy(hl.cue_group('a-b'):find('^StanceCue_a_b__%x+$'))
   end)
 end)
 

@@ -267,7 +267,14 @@ end
 --- The cue lexicon of the session's corpus, compiled once.
 function H.lexicon(s)
   local c = s.corpus
-  if not c._lexicon then c._lexicon = R['stance.lexicon'].load(c.root) end
+  if not c._lexicon then
+    c._lexicon = R['stance.lexicon'].load(c.root)
+    local names = {}
+    for i, cat in ipairs(c._lexicon.categories or {}) do
+      names[i] = cat.name
+    end
+    R['stance.editor.highlight'].names(names, 'cue') -- (its groups named apart: highlight.name_part)
+  end
   return c._lexicon
 end
 
