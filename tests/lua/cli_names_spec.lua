@@ -66,3 +66,79 @@ describe('stance.cli.say', function()
     assert.are.equal('stance x: ' .. SHOWN .. ': 3\n', table.concat(parts))
   end)
 end)
+
+local ZWSP, RLO, ZWJ = '\226\128\139', '\226\128\174', '\226\128\141'
+local NFC, NFD = 'caf\195\169', 'cafe\204\129'
+
+describe('names that read alike', function()
+  local u = require('stance.utf8')
+
+  it('are shown apart: format characters escaped, blanks at the ends of a name too', function()
+    assert.are.equal('ana\\u200b', u.printable('ana' .. ZWSP))
+    assert.are.equal('\\u202eana', u.printable(RLO .. 'ana'))
+    assert.are.equal('\\ufeffx\\u2066y\\u00adz', u.printable('\239\187\191x\226\129\166y\194\173z'))
+    -- a line of text keeps its joiners, never its bidirectional overrides
+    assert.are.equal('a' .. ZWJ .. 'b\t\\u202ec', u.printable('a' .. ZWJ .. 'b\t' .. RLO .. 'c', true))
+    assert.are.equal('caf\195\169 \194\160x', u.printable(NFC .. ' \194\160x')) -- letters, blanks: as they are
+    assert.are.equal('ana\\x20', u.name('ana '))
+    assert.are.equal('\\x20\\u00a0ana\\x20\\x20', u.name(' \194\160ana  '))
+    assert.are.equal('a b', u.name('a b'))
+    assert.are.equal('ana\\x20   ', u.pad('ana ', 10))
+  end)
+
+  it('have one key: NFC and NFD, format characters, blanks at the ends, ASCII case', function()
+    local L = require('stance.lookalike')
+    local nfd = require('stance.nfd').nfd
+    assert.are.equal(NFD, nfd(NFC))
+    assert.are.equal('\225\132\128\225\133\161', nfd('\234\176\128')) -- a Hangul syllable, by rule
+    assert.are.equal('a\204\163\204\135', nfd('a\204\135\204\163')) -- marks in canonical order
+    assert.are.equal('\255x', nfd('\255x')) -- invalid UTF-8 kept
+    for _, n in ipairs({ 'ana ', ' ana', 'ana' .. ZWSP, RLO .. 'ana', 'Ana', 'ana\194\160' }) do
+      assert.are.equal(L.key('ana'), L.key(n), n)
+    end
+    assert.are.equal(L.key(NFC), L.key(NFD))
+    assert.are_not.equal(L.key('cafe'), L.key(NFC))
+    assert.are_not.equal(L.key('si'), L.key('s\195\173'))
+    assert.are.same({ { name = 'ana ', like = 'ana' }, { name = NFD, like = NFC } },
+      L.find({ 'ana', 'ana ', 'ana', NFC, 'ben', NFD }))
+  end)
+
+  it('stance check warns about layer folders and schema names that read alike; agree and stats show them apart',
+    function()
+      local root = T.tmpdir() .. '/c'
+      local _, err, code = T.stance_run({ 'init', root })
+      assert(code == 0, err)
+      T.write(root .. '/a.txt', TEXT)
+      T.write(root .. '/.stance/schema.stance', 'format stance 1\n\ntarget t\nstance favor\nstance "fav\\u{f6}r"\n'
+        .. 'stance "favo\\u{308}r"\nstance "against "\nlabel claim\nstance against\n')
+      local layers = { 'ana', 'ana ', 'ana' .. ZWSP, RLO .. 'ana', NFC, NFD }
+      for _, who in ipairs(layers) do
+        T.write(root .. '/.stance/annotations/' .. who .. '/a.txt.stance', layer('a.txt', 'favor')
+          :gsub('annotator ana', 'annotator "' .. who .. '"'))
+      end
+      local out, cerr, ccode = T.stance_run({ 'check' }, nil, root)
+      assert.are.equal(1, ccode, cerr)
+      local function warned(pat)
+        assert.truthy(out:find(pat, 1, true), pat .. '\n' .. out)
+      end
+      warned('.stance/annotations/ana :1:1: warning: layer folder "ana\\x20" reads as layer folder "ana"')
+      warned('.stance/annotations/ana\\u200b:1:1: warning: layer folder "ana\\u200b" reads as layer folder "ana"')
+      warned('.stance/annotations/\\u202eana:1:1: warning: layer folder "\\u202eana" reads as layer folder "ana"')
+      -- (the first in byte order is the one the others read as: NFD's e before NFC's \195)
+      warned('.stance/annotations/' .. NFC .. ':1:1: warning: layer folder "caf\\u00e9" reads as layer folder "cafe\\u0301"')
+      warned('.stance/schema.stance:6:8: warning: stance "favo\\u0308r" reads as stance "fav\\u00f6r" (line 5)')
+      warned('.stance/schema.stance:9:8: warning: stance "against" reads as stance "against\\x20" (line 7)')
+      assert.falsy(out:find(ZWSP, 1, true) or out:find(RLO, 1, true), out)
+      -- the tables: every layer told apart, nothing that reorders the line
+      local aout = T.stance_run({ 'agree' }, nil, root)
+      assert.truthy(aout:find('agreement of ana, "ana ", "ana\\u200b", ', 1, true), aout)
+      assert.truthy(aout:find(', "\\u202eana" on 1 of 1 document', 1, true), aout)
+      local sout = T.stance_run({ 'stats' }, nil, root)
+      for _, shown in ipairs({ '\nana\\x20 ', '\nana\\u200b ', '\n\\u202eana ' }) do
+        assert.truthy(sout:find(shown, 1, true), shown .. '\n' .. sout)
+      end
+      for _, o in ipairs({ aout, sout }) do
+        assert.falsy(o:find(ZWSP, 1, true) or o:find(RLO, 1, true), o)
+      end
+    end)
+end)
