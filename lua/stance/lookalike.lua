@@ -6,10 +6,11 @@ local M = {}
 
 --- What a name reads as: its Unicode canonical decomposition (equal for two names exactly
 --- when their NFC is), without format characters (stance.utf8.FORMAT) nor blanks at either
---- end (spaces, tabs, U+00A0), ASCII letters in lower case.
+--- end (spaces, tabs, U+00A0); with `fold`, ASCII letters in lower case too.
 ---@param name string
+---@param fold boolean|nil
 ---@return string
-function M.key(name)
+function M.key(name, fold)
   local format = require('stance.utf8').FORMAT
   local function drop(seq) if format[seq] ~= nil then return '' end end
   local s = require('stance.nfd').nfd(name)
@@ -19,19 +20,22 @@ function M.key(name)
     local before = s
     s = s:gsub('^' .. blank .. '+', ''):gsub(blank .. '+$', ''):gsub('^\194\160', ''):gsub('\194\160$', '')
   until s == before
+  if not fold then return s end
   return (s:gsub('[A-Z]', function(c) return string.char(c:byte() + 32) end))
 end
 
 --- The names of `names` that read as an earlier one does: { name, like } for each, `like`
---- the first of the list that reads the same (a name met twice is not a lookalike).
+--- the first of the list that reads the same (a name met twice is not a lookalike); `fold`:
+--- as M.key.
 ---@param names string[]
+---@param fold boolean|nil
 ---@return {name: string, like: string}[]
-function M.find(names)
+function M.find(names, fold)
   local first, out, seen = {}, {}, {}
   for _, n in ipairs(names) do
     if not seen[n] then
       seen[n] = true
-      local k = M.key(n)
+      local k = M.key(n, fold)
       if first[k] then
         out[#out + 1] = { name = n, like = first[k] }
       else
@@ -42,21 +46,23 @@ function M.find(names)
   return out
 end
 
---- What a lookalike is, said: `kind "NAME" looks like kind "LIKE"` and why they differ.
+--- What a lookalike is, said: `kind "NAME" reads as kind "LIKE"` and why.
 ---@param kind string
 ---@param name string
 ---@param like string
 ---@param where string|nil where `like` is ("line 12")
+---@param fold boolean|nil case folded too
 ---@return string
-function M.message(kind, name, like, where)
+function M.message(kind, name, like, where, fold)
   local u = require('stance.utf8')
   local nfd = require('stance.nfd').nfd
   if nfd(u.name(name)) == nfd(u.name(like)) then -- (letters composed otherwise: shown by code point)
     name, like = M.code_points(name), M.code_points(like)
   end
-  return ('%s "%s" reads as %s "%s"%s: the same after Unicode normalization (NFC) without format characters, '
-    .. 'blanks at the ends and ASCII case, but another name (a lookalike: rename one)'):format(kind, u.name(name),
-    kind, u.name(like), where and (' (%s)'):format(where) or '')
+  return ('%s "%s" reads as %s "%s"%s: the same after Unicode normalization (NFC) without format characters'
+    .. '%s, but another name (a lookalike: rename one)'):format(kind, u.name(name), kind, u.name(like),
+    where and (' (%s)'):format(where) or '',
+    fold and ', blanks at the ends and ASCII case' or ' and blanks at the ends')
 end
 
 --- `s` with each character that is not ASCII as \uXXXX (`fav\u00f6r`, `favo\u0308r`).
@@ -75,7 +81,7 @@ end
 
 --- The warnings of a parsed schema (stance.schema.parse): for each name of a kind (stance,
 --- target, label, role, relation, attribute) that reads as an earlier one of that kind, at
---- its line.
+--- its line. Case counts here: an import adds brat's `Claim` beside a `claim` of the schema.
 ---@param schema stance.Schema
 ---@return table[] problems { line, col, severity, message }
 function M.schema_problems(schema)

@@ -10,10 +10,10 @@ local cmd = {
     'annotation file of the corpus around the current directory.',
     'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
-    'their corpus. Names that read as another (layer folders, or schema names of one kind,',
-    'the same after NFC without format characters, blanks at the ends and ASCII case: `ana`',
-    'and `ana `) are warnings. With --json, one object per line: {path, line, col, severity,',
-    'message}.',
+    'their corpus. Names that read as another are warnings: layer folders the same after NFC',
+    'without format characters, blanks at the ends and ASCII case (`ana`, `ana `, `Ana`), and',
+    'schema names of one kind the same but for case. With --json, one object per line:',
+    '{path, line, col, severity, message}.',
     'A progress bar is drawn on stderr when it is a terminal.',
     'Exit status 1 when anything is found.',
   }, '\n'),
@@ -162,7 +162,7 @@ function H.folders(root, files)
 end
 
 --- Layer folders whose names read as another's (`ana` and `ana `, `ana` + U+200B, NFC and NFD
---- `café`: stance.lookalike): each but the first (in byte order) is a warning at its folder.
+--- `café`, `Ana`: stance.lookalike): each but the first (in byte order) is a warning at its folder.
 function H.lookalike_folders(root, files)
   H.lookalike_said = {}
   local dir = root .. '/' .. require('stance.root').annotations .. '/'
@@ -176,10 +176,11 @@ function H.lookalike_folders(root, files)
   end
   table.sort(names)
   local L = require('stance.lookalike')
-  for _, l in ipairs(L.find(names)) do
+  -- (case too: `Ana` and `ana` are one folder where the file system ignores case)
+  for _, l in ipairs(L.find(names, true)) do
     local path = dir .. l.name
     files[#files + 1] = path
-    H.lookalike_said[path] = L.message('layer folder', l.name, l.like)
+    H.lookalike_said[path] = L.message('layer folder', l.name, l.like, nil, true)
   end
 end
 
