@@ -69,14 +69,11 @@ end
 ---@param s string
 ---@return string
 function M.code_points(s)
-  return (s:gsub('[\192-\247][\128-\191]*', function(seq)
-    local c = seq:byte(1)
-    local cp = c >= 0xF0 and c - 0xF0 or c >= 0xE0 and c - 0xE0 or c - 0xC0
-    for i = 2, #seq do
-      cp = cp * 64 + seq:byte(i) - 0x80
-    end
-    return ('\\u%04x'):format(cp)
-  end))
+  local out = {}
+  for i, cp in ipairs(require('stance.nfd').decode(s)) do
+    out[i] = cp < 0 and ('\\x%02x'):format(-cp) or cp < 128 and string.char(cp) or ('\\u%04x'):format(cp)
+  end
+  return table.concat(out)
 end
 
 --- The warnings of a parsed schema (stance.schema.parse): for each name of a kind (stance,

@@ -25,7 +25,9 @@ function H.load()
 end
 
 --- The code points of `s` (a byte of invalid UTF-8 as -byte, kept apart).
-function H.decode(s)
+---@param s string
+---@return integer[]
+function M.decode(s)
   local out, i, n = {}, 1, #s
   while i <= n do
     local c = s:byte(i)
@@ -72,7 +74,7 @@ function M.nfd(s)
   if not s:find('[\128-\255]') then return s end -- ASCII is its own NFD
   H.load()
   local out = {}
-  for _, cp in ipairs(H.decode(s)) do
+  for _, cp in ipairs(M.decode(s)) do
     if cp >= 0xAC00 and cp <= 0xD7A3 then -- a Hangul syllable, by rule
       local i = cp - 0xAC00
       out[#out + 1] = 0x1100 + math.floor(i / 588)
