@@ -67,13 +67,28 @@ function M.usage()
   return table.concat(lines, '\n') .. '\n'
 end
 
+--- Write one message line on `stream` (io.stderr, io.stdout): `...` joined, with the control
+--- and format characters of the data in it (a file name, a layer's or a schema's name) shown
+--- escaped (stance.utf8.printable: \n, \x1b, \u202e), so that a name never drives the terminal
+--- nor splits a FILE:LINE:COL line. Every message of a command that names a file or a name
+--- from the data goes through it.
+---@param stream file*
+---@param ... any
+function M.say(stream, ...)
+  local parts = { ... }
+  for i = 1, select('#', ...) do
+    parts[i] = tostring(parts[i])
+  end
+  stream:write(require('stance.utf8').printable(table.concat(parts)), '\n')
+end
+
 --- Report a usage error in one line and return 2.
 ---@param msg string
 ---@param cmd string|nil
 ---@return integer
 function M.usage_error(msg, cmd)
   local hint = cmd and ("stance help " .. cmd) or 'stance --help'
-  io.stderr:write(('stance%s: %s (see \'%s\')\n'):format(cmd and (' ' .. cmd) or '', msg, hint))
+  M.say(io.stderr, ('stance%s: %s (see \'%s\')'):format(cmd and (' ' .. cmd) or '', msg, hint))
   return 2
 end
 
@@ -100,7 +115,7 @@ function H.main(argv)
   end
   local status, err = cmd.run(opts, pos)
   if status == nil then
-    io.stderr:write(('stance %s: %s\n'):format(name, tostring(err)))
+    M.say(io.stderr, ('stance %s: %s'):format(name, tostring(err)))
     return 1
   end
   return status

@@ -124,9 +124,9 @@ function H.search(c, query, opts, again, show)
 end
 
 --- `s` on one line: runs of white space (line ends too) become one space, other control
---- characters are shown escaped.
+--- characters are shown escaped (text: its joiners kept, stance.utf8.printable).
 function H.one_line(s)
-  return require('stance.utf8').printable((s:gsub('%s+', ' ')))
+  return require('stance.utf8').printable((s:gsub('%s+', ' ')), true)
 end
 
 function H.with_corpus(query, fn)

@@ -10,26 +10,63 @@ function M.len(s)
   return n
 end
 
+--- Unicode's format characters (category Cf) that a terminal draws as nothing or that
+--- reorder the line: by their UTF-8 bytes, true for the bidirectional controls (U+061C, U+200E,
+--- U+200F, U+202A-U+202E, U+2066-U+2069: escaped even in a line of text), false for the
+--- others (U+00AD, U+180E, U+200B-U+200D, U+2060-U+2064, U+206A-U+206F, U+FEFF).
+M.FORMAT = { ['\216\156'] = true, ['\226\128\142'] = true, ['\226\128\143'] = true,
+  ['\194\173'] = false, ['\225\160\142'] = false, ['\239\187\191'] = false }
+for b = 0xAA, 0xAE do M.FORMAT['\226\128' .. string.char(b)] = true end
+for b = 0xA6, 0xA9 do M.FORMAT['\226\129' .. string.char(b)] = true end
+for b = 0x8B, 0x8D do M.FORMAT['\226\128' .. string.char(b)] = false end
+for b = 0xA0, 0xA4 do M.FORMAT['\226\129' .. string.char(b)] = false end
+for b = 0xAA, 0xAF do M.FORMAT['\226\129' .. string.char(b)] = false end
+
+--- The code point of a UTF-8 sequence of two or three bytes, as \uXXXX.
+local function u_escape(seq)
+  local a, b, c = seq:byte(1, 3)
+  local cp = c and ((a - 0xE0) * 4096 + (b - 0x80) * 64 + (c - 0x80)) or ((a - 0xC0) * 64 + (b - 0x80))
+  return ('\\u%04x'):format(cp)
+end
+
 --- `s` as one line of a terminal: control characters (NUL, line ends, escapes) shown as
---- \n, \t, \x1b... instead of acting, and those of Unicode's C1 range (U+0080-U+009F, which
---- some terminals obey: U+009B starts a command) as \u009b. Labels, targets and paths come
---- from files.
+--- \n, \t, \x1b... instead of acting, those of Unicode's C1 range (U+0080-U+009F, which
+--- some terminals obey: U+009B starts a command) as \u009b, and Unicode's format characters
+--- (M.FORMAT: a zero-width space, a right-to-left override that would reorder the rest of the
+--- line) as \u200b, \u202e. Labels, targets and paths come from files.
 ---@param s string
----@param tabs boolean|nil leave tabs as they are (a line of text shown whole)
+---@param tabs boolean|nil a line of text shown whole: tabs left as they are, and of the format
+---   characters only the bidirectional controls escaped (a zero-width joiner is part of text)
 ---@return string
 function M.printable(s, tabs)
   local named = { ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = tabs and '\t' or '\\t' }
   s = s:gsub('[%c\127]', function(c) return named[c] or ('\\x%02x'):format(c:byte()) end)
-  return (s:gsub('\194([\128-\159])', function(c) return ('\\u%04x'):format(c:byte()) end))
+  s = s:gsub('\194([\128-\159])', function(c) return ('\\u%04x'):format(c:byte()) end)
+  if not s:find('[\194\216\225\226\239]') then return s end
+  local function format(seq)
+    local bidi = M.FORMAT[seq]
+    if bidi or (bidi == false and not tabs) then return u_escape(seq) end
+  end
+  return (s:gsub('[\194\216][\128-\191]', format):gsub('[\225\226\239][\128-\191][\128-\191]', format))
 end
 
---- `s` (printable) padded with spaces to `width` characters, or left as it is when longer:
+--- A name (a layer's, a schema's, a file's) as shown: printable, and its blanks at either end
+--- (spaces, U+00A0) escaped too, so that `ana ` and `ana` read apart in a table.
+---@param s string
+---@return string
+function M.name(s)
+  s = M.printable(s)
+  local function ends(b) return (b:gsub(' ', '\\x20'):gsub('\194\160', '\\u00a0')) end
+  return (s:gsub('^[ \194\160]+', ends):gsub('[ \194\160]+$', ends))
+end
+
+--- `s` (a name: M.name) padded with spaces to `width` characters, or left as it is when longer:
 --- string.format's widths stop at 99 and refuse strings with NUL bytes.
 ---@param s string
 ---@param width integer
 ---@return string
 function M.pad(s, width)
-  s = M.printable(s)
+  s = M.name(s)
   local n = M.len(s)
   return n < width and s .. (' '):rep(width - n) or s
 end

@@ -60,10 +60,17 @@ function H.value(field, v)
 end
 
 --- A name (annotator, path, target) as text: quoted when it holds a control character (a
---- folder or file name may hold a line end), so that one name stays on one line.
+--- folder or file name may hold a line end), so that one name stays on one line, and when it
+--- has a blank at either end or a format character (a zero-width space, a right-to-left
+--- override: shown escaped by stance.utf8.printable), so that `ana ` never reads as `ana`.
 function H.shown(name)
-  if type(name) ~= 'string' or not name:find('%c') then return name end
-  return (('%q'):format(name):gsub('\\\n', '\\n'))
+  if type(name) ~= 'string' then return name end
+  if not name:find('%c') and not name:find('^%s') and not name:find('%s$')
+    and require('stance.utf8').printable(name) == name then
+    return name
+  end
+  -- (escaped here, not only when the line is printed: the columns are as wide as shown)
+  return require('stance.utf8').printable((('%q'):format(name):gsub('\\\n', '\\n')))
 end
 
 --- Every name of a list, shown.

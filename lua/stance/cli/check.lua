@@ -12,7 +12,10 @@ local cmd = {
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
     'their corpus. A gold file marked done while places are left to decide since (an',
     'annotator\'s layer changed after the curation), or while an annotator is in progress and',
-    'no curator said it is done, is a warning at its status line.',
+    'no curator said it is done, is a warning at its status line. Names that read as another',
+    'are warnings: layer folders the same after NFC without format characters, blanks at the',
+    'ends and ASCII case (`ana`, `ana `, `Ana`), and schema names of one kind the same after',
+    'NFC without format characters and blanks at the ends (case counts there).',
     'With --json, one object per line: {path, line, col, severity, message}.',
     'A progress bar is drawn on stderr when it is a terminal.',
     'Exit status 1 when anything is found.',
@@ -49,6 +52,7 @@ function cmd.run(opts, args)
     end
     what = H.checked(root, files, schema_path, meta_path)
     H.folders(root, files)
+    H.lookalike_folders(root, files)
   else
     local err
     files, err = require('stance.cli.args').files(args)
@@ -160,11 +164,36 @@ function H.folders(root, files)
   end
 end
 
+--- Layer folders whose names read as another's (`ana` and `ana `, `ana` + U+200B, NFC and NFD
+--- `café`, `Ana`: stance.lookalike): each but the first (in byte order) is a warning at its folder.
+function H.lookalike_folders(root, files)
+  H.lookalike_said = {}
+  local dir = root .. '/' .. require('stance.root').annotations .. '/'
+  local names, seen = {}, {}
+  for _, f in ipairs(files) do
+    local who = f:sub(1, #dir) == dir and f:sub(#dir + 1):match('^([^/]+)/')
+    if who and not seen[who] then
+      seen[who] = true
+      names[#names + 1] = who
+    end
+  end
+  table.sort(names)
+  local L = require('stance.lookalike')
+  -- (case too: `Ana` and `ana` are one folder where the file system ignores case)
+  for _, l in ipairs(L.find(names, true)) do
+    local path = dir .. l.name
+    files[#files + 1] = path
+    H.lookalike_said[path] = L.message('layer folder', l.name, l.like, nil, true)
+  end
+end
+
 --- Problems of one file: a schema is parsed as a schema, anything else as annotations
 --- checked against the schema of the corpus it is in.
 function H.check_file(path, schemas)
   local said = H.folder_said and H.folder_said[path]
   if said then return { { line = 1, col = 1, severity = 'error', message = said } } end
+  said = H.lookalike_said and H.lookalike_said[path]
+  if said then return { { line = 1, col = 1, severity = 'warning', message = said } } end
   if path:match('documents%.csv$') then return H.check_metadata(path) end
   if H.is_curation(path) then return H.check_curation(path) end
   local fs = require('stance.fs')
@@ -179,6 +208,11 @@ function H.check_file(path, schemas)
   if path:match('schema%.stance$') then
     local parsed, problems = schema.parse(text)
     if root then H.check_documents(root, parsed, text, problems) end
+    -- names that read as another of their kind (`favör` in NFC and in NFD, `favor ` ...)
+    for _, p in ipairs(require('stance.lookalike').schema_problems(parsed)) do
+      problems[#problems + 1] = p
+    end
+    H.by_place(problems)
     return problems
   end
   local vocab, loaded
@@ -351,7 +385,8 @@ function H.check_layer_place(path, root, store, text, problems)
     end
     problems[#problems + 1] = { line = line, col = 3, severity = 'warning',
       message = ("annotator %s in %s's folder: agreement and scripts count it as %s's (copied from another folder?)")
-        :format(who, folder, folder) }
+        :format(require('stance.utf8').name(who), require('stance.utf8').name(folder),
+          require('stance.utf8').name(folder)) }
   end
 end
 

@@ -92,8 +92,8 @@ local function semeval(opts)
   out:write(('\n  %-34s %6s %6s %7s %7s %7s   %s\n'):format('F_avg per target', 'train', 'test', 'model', 'bar',
     'major.', 'test favor/against/none'))
   for _, t in ipairs(r.targets) do
-    out:write(('  %-34s %6d %6d %7.4f %7.4f %7.4f   %d/%d/%d\n'):format(t.name, t.train, t.test, t.model.f_avg,
-      t.bar.f_avg, t.majority.f_avg, t.support.FAVOR, t.support.AGAINST, t.support.NONE))
+    out:write(('  %s %6d %6d %7.4f %7.4f %7.4f   %d/%d/%d\n'):format(require('stance.utf8').pad(t.name, 34), t.train,
+      t.test, t.model.f_avg, t.bar.f_avg, t.majority.f_avg, t.support.FAVOR, t.support.AGAINST, t.support.NONE))
   end
   return 0
 end
@@ -119,32 +119,35 @@ function cmd.run(opts, args)
     annotators = require('stance.cli.args').list(opts.annotators), learner = opts.learner })
   if not r then return nil, rerr end
   for _, p in ipairs(r.problems) do
-    io.stderr:write('stance eval: ', p, '\n')
+    cli.say(io.stderr, 'stance eval: ', p)
   end
   if opts.json then
     io.stdout:write(require('stance.json').encode(r), '\n')
     return 0
   end
   local out = io.stdout
-  out:write(('%d documents held out in %d folds (seed %d); classes: %s\n'):format(r.documents, r.folds, seed,
+  -- names from the data (classes, layers, targets) shown escaped (stance.cli.say)
+  local say = cli.say
+  say(out, ('%d documents held out in %d folds (seed %d); classes: %s'):format(r.documents, r.folds, seed,
     table.concat(r.classes, ', ')))
-  out:write(('layers learnt from and scored on: %s\n'):format(table.concat(r.layers, ', ')))
+  say(out, ('layers learnt from and scored on: %s'):format(table.concat(r.layers, ', ')))
   for _, l in ipairs(r.left_out) do
-    out:write(('layer left out: %s (%s)\n'):format(l.name, l.why))
+    say(out, ('layer left out: %s (%s)'):format(l.name, l.why))
   end
   for _, t in ipairs(r.targets) do
     local sup = {}
     for _, k in ipairs(r.classes) do
       sup[#sup + 1] = ('%s %d'):format(k, t.support[k])
     end
-    out:write(('\n%s (%s; a model in %d of %d folds)\n'):format(t.name == '' and '(any target)' or t.name,
+    out:write('\n')
+    say(out, ('%s (%s; a model in %d of %d folds)'):format(t.name == '' and '(any target)' or t.name,
       table.concat(sup, ', '), t.trained_folds, r.folds))
     out:write(('  %-9s %7s %8s %9s   %s\n'):format('', 'F_avg', 'macro-F1', 'accuracy', 'F1 per class (model)'))
     local per = {}
     for _, k in ipairs(r.classes) do
       per[#per + 1] = ('%s %s'):format(k, require('stance.model_eval').figure(t.model.per[k].f1))
     end
-    out:write(row('model', t.model) .. '   ' .. table.concat(per, ', ') .. '\n')
+    say(out, row('model', t.model) .. '   ' .. table.concat(per, ', '))
     out:write(row('majority', t.majority) .. '\n')
     out:write(row('keyword', t.keyword) .. '\n')
     local why, said = {}, {}
@@ -161,7 +164,10 @@ function cmd.run(opts, args)
       out:write(('  – undefined (%s): %s\n'):format(w[1], w[2]))
     end
   end
-  out:write('\n', table.concat(require('stance.model_eval').reliability_lines(r.calibration, r.classes), '\n'), '\n')
+  out:write('\n')
+  for _, l in ipairs(require('stance.model_eval').reliability_lines(r.calibration, r.classes)) do
+    say(out, l)
+  end
   return 0
 end
 

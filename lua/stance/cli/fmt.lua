@@ -35,16 +35,16 @@ function cmd.run(opts, args)
   local bar = opts.reanchor and require('stance.cli.progress').files('stance fmt') or nil
   local function say(stream, ...) -- a message line: the bar is erased first, and drawn again after
     if bar then bar:finish() end
-    stream:write(...)
+    require('stance.cli').say(stream, ...)
   end
   local function save(path, file) -- rewritten in the canonical form (atomically; unless changed on disk)
     local ok, werr = annfile.save(file, { force = opts.force })
     if ok == nil then
       refused = refused + 1
-      say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
+      say(io.stderr, ('stance fmt: %s: not written: %s'):format(path, werr))
     elseif ok then
       changed = changed + 1
-      say(io.stdout, path, '\n')
+      say(io.stdout, path)
     end
   end
   for i, path in ipairs(files) do
@@ -56,10 +56,10 @@ function cmd.run(opts, args)
       if not file then
         -- one file that cannot be read or written stops only itself: the others are done
         refused = refused + 1
-        say(io.stderr, ('stance fmt: %s\n'):format(err))
+        say(io.stderr, ('stance fmt: %s'):format(err))
       elseif file.errors > 0 and not opts.force then
         refused = refused + 1
-        say(io.stderr, ('stance fmt: %s: %d error(s), left alone (see stance check)\n'):format(path, file.errors))
+        say(io.stderr, ('stance fmt: %s: %d error(s), left alone (see stance check)'):format(path, file.errors))
       elseif opts.reanchor and not opts.check then
         local R = require('stance.reanchor')
         -- a `document` record that names another document than the file's place: not rewritten
@@ -69,20 +69,20 @@ function cmd.run(opts, args)
             progress = bar and function(done, total) bar:within(done, total) end })
         if mismatch then
           refused = refused + 1
-          say(io.stderr, ('stance fmt: %s:%d:%d: %s\n'):format(path, mismatch.line, mismatch.col, mismatch.message))
+          say(io.stderr, ('stance fmt: %s:%d:%d: %s'):format(path, mismatch.line, mismatch.col, mismatch.message))
         elseif res and res.refused then
           refused = refused + 1
-          say(io.stderr, ('stance fmt: %s: document %q is not read: %s\n'):format(path, res.document, res.refused))
+          say(io.stderr, ('stance fmt: %s: document "%s" is not read: %s'):format(path, res.document, res.refused))
         elseif res and res.checked then
           local text = require('stance.reanchor').write(res)
           if text ~= file.text then
             local ok, werr = require('stance.fs').write_inside(root, path, text, annfile.hash(file))
             if ok then
               changed = changed + 1
-              say(io.stdout, ('%s: %d kept, %d moved, %d orphaned\n'):format(path, res.kept, res.moved, res.orphaned))
+              say(io.stdout, ('%s: %d kept, %d moved, %d orphaned'):format(path, res.kept, res.moved, res.orphaned))
             else
               refused = refused + 1
-              say(io.stderr, ('stance fmt: %s: not written: %s\n'):format(path, werr))
+              say(io.stderr, ('stance fmt: %s: not written: %s'):format(path, werr))
             end
           end
         else
@@ -91,7 +91,7 @@ function cmd.run(opts, args)
       elseif opts.check then
         if file.store:write() ~= file.text then
           changed = changed + 1
-          say(io.stdout, path, '\n')
+          say(io.stdout, path)
         end
       else
         save(path, file)

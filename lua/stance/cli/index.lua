@@ -32,11 +32,12 @@ function cmd.run(opts, args)
   if not stats then return nil, ierr end
   local secs = (core.hrtime() - t0) / 1e9
   local st = c.idx:stats()
+  local say = require('stance.cli').say
   for _, e in ipairs(stats.errors or {}) do
-    io.stderr:write(('stance index: %s: %s\n'):format(e.path, e.error))
+    say(io.stderr, ('stance index: %s: %s'):format(e.path, e.error))
   end
-  if stats.note then io.stderr:write('stance index: ', stats.note, '\n') end
-  if stats.save_error then io.stderr:write('stance index: not saved: ', stats.save_error, '\n') end
+  if stats.note then say(io.stderr, 'stance index: ', stats.note) end
+  if stats.save_error then say(io.stderr, 'stance index: not saved: ', stats.save_error) end
   if opts.json then
     io.stdout:write(require('stance.json').encode({
       documents = st.docs, indexed = stats.indexed, unchanged = stats.unchanged,

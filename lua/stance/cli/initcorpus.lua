@@ -187,12 +187,12 @@ function cmd.run(opts, args)
   local rdir = core.realpath(dir) or dir
   local marker = rdir .. '/.stance'
   if fs.exists(marker .. '/schema.stance') then
-    io.stderr:write(('stance init: %s is a corpus already\n'):format(rdir))
+    require('stance.cli').say(io.stderr, ('stance init: %s is a corpus already'):format(rdir))
     require('stance.ignored').upgrade(rdir) -- (an older init's lines anchored, said on stderr)
     local done, uerr = update_ignores(marker, rdir)
-    if not done then io.stderr:write('stance init: ', uerr, '\n') end
+    if not done then require('stance.cli').say(io.stderr, 'stance init: ', uerr) end
     done, uerr = update_attributes(rdir) -- (an older init's: the curation files' line added)
-    if not done then io.stderr:write('stance init: ', uerr, '\n') end
+    if not done then require('stance.cli').say(io.stderr, 'stance init: ', uerr) end
     if opts.git then
       local ok, err = register(dir)
       if not ok then return nil, err end

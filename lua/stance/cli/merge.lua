@@ -46,7 +46,7 @@ function H.curation(x, name, ohash)
     local err
     st[side], err = H.state(x[side], name, side)
     if not st[side] then
-      io.stderr:write('stance merge: ', err, '\n')
+      require('stance.cli').say(io.stderr, 'stance merge: ', err)
       return nil, nil, nil, 2
     end
   end
@@ -115,7 +115,7 @@ local function merge_once(base_path, ours_path, theirs_path, name, json, place)
   for _, side in ipairs({ 'base', 'ours', 'theirs' }) do
     local text, err = bytes(paths[side], name, side)
     if text == nil then
-      io.stderr:write('stance merge: ', err, '\n')
+      require('stance.cli').say(io.stderr, 'stance merge: ', err)
       return nil, nil, nil, 2
     end
     x[side] = text
@@ -126,7 +126,7 @@ local function merge_once(base_path, ours_path, theirs_path, name, json, place)
   if x.base == x.ours and x.theirs then -- theirs, whole, once it reads without an error
     local ok, terr = (json and H.state or parse)(x.theirs, name, 'theirs')
     if not ok then
-      io.stderr:write('stance merge: ', terr, '\n')
+      require('stance.cli').say(io.stderr, 'stance merge: ', terr)
       return nil, nil, nil, 2
     end
     return x.theirs, none, ohash
@@ -141,14 +141,14 @@ local function merge_once(base_path, ours_path, theirs_path, name, json, place)
   collectgarbage()
   local err = not st.base and errs.base or (not st.ours and errs.ours) or (not st.theirs and errs.theirs)
   if err then
-    io.stderr:write('stance merge: ', err, '\n')
+    require('stance.cli').say(io.stderr, 'stance merge: ', err)
     return nil, nil, nil, 2
   end
   local res, merr, code = require('stance.merge').stores(st.base, st.ours, st.theirs,
     { ours = name, theirs = name }, { in_place = true, place = place })
   st = nil -- luacheck: ignore 311
   if not res then
-    io.stderr:write('stance merge: ', code == 'EUNRESOLVED' and '' or name .. ': ', merr, '\n')
+    require('stance.cli').say(io.stderr, 'stance merge: ', code == 'EUNRESOLVED' and '' or name .. ': ', merr)
     return nil, nil, nil, 2
   end
   local out = res.store:write()
@@ -186,13 +186,13 @@ function cmd.run(_, args)
     local ok, werr, code = core.write_atomic(ours_path, out, ohash)
     if ok then break end
     if code ~= 'ECHANGED' then
-      io.stderr:write('stance merge: ', require('stance.utf8').printable(werr), '\n')
+      require('stance.cli').say(io.stderr, 'stance merge: ', werr)
       return 2
     end
     res = nil
   end
   if not res then
-    io.stderr:write('stance merge: ', name, ': OURS keeps changing on disk; not merged\n')
+    require('stance.cli').say(io.stderr, 'stance merge: ', name, ': OURS keeps changing on disk; not merged')
     return 2
   end
   if res.conflicts > 0 then
@@ -207,7 +207,8 @@ function cmd.run(_, args)
       parts[#parts + 1] = ("`%s` of the document record: ours kept (theirs' in it as a comment"
         .. " `# conflict theirs: ...`)"):format(printable(h))
     end
-    io.stderr:write(('stance merge: %s: %d conflict(s), %s\n'):format(name, res.conflicts, table.concat(parts, '; ')))
+    require('stance.cli').say(io.stderr, ('stance merge: %s: %d conflict(s), %s'):format(name, res.conflicts,
+      table.concat(parts, '; ')))
     return 1
   end
   return 0

@@ -55,7 +55,7 @@ function M:show(frac, text)
   local width = 30
   local fill = math.floor(math.min(1, math.max(0, frac)) * width + 0.5)
   io.stderr:write(('\r%s [%s%s] %3d%%  %s\027[K'):format(self.label, ('#'):rep(fill), (' '):rep(width - fill),
-    math.floor(frac * 100), text))
+    math.floor(frac * 100), require('stance.utf8').printable(text)))
   io.stderr:flush()
 end
 

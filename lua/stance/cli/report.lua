@@ -51,15 +51,16 @@ function cmd.run(opts, args)
   if not r then return nil, rerr end
   local fs = require('stance.fs')
   io.stdout:write(fs.absolute(r.html), '\n')
-  io.stderr:write(('stance report: %d documents, %s; %d figures in %s\n'):format(#r.data.docs,
+  local say = require('stance.cli').say
+  say(io.stderr, ('stance report: %d documents, %s; %d figures in %s'):format(#r.data.docs,
     require('stance.report.data').annotations_said(r.data), #r.figures, fs.absolute(r.dir .. '/figures')))
-  io.stderr:write('stance report: counted: ', r.data.counted, '\n')
+  say(io.stderr, 'stance report: counted: ', r.data.counted)
   for _, p in ipairs(r.data.problems) do
-    io.stderr:write('stance report: ', p, '\n')
+    say(io.stderr, 'stance report: ', p)
   end
   if opts.open then
     local ok, oerr = require('stance.report.open').open(fs.absolute(r.html))
-    if not ok then io.stderr:write('stance report: ', oerr, '\n') end
+    if not ok then say(io.stderr, 'stance report: ', oerr) end
   end
   local incomplete = #(r.left_out or {}) > 0
   local m = r.data.meta_error
@@ -71,8 +72,8 @@ function cmd.run(opts, args)
   end
   if r.incomplete and #r.incomplete > 0 then
     for _, b in ipairs(r.incomplete) do
-      io.stderr:write(require('stance.utf8').printable(('stance report: agreement incomplete: %s left out of %s: %s')
-        :format(b.annotator, b.path, b.where)), '\n')
+      say(io.stderr, ('stance report: agreement incomplete: %s left out of %s: %s'):format(b.annotator, b.path,
+        b.where))
     end
     incomplete = true
   end

@@ -71,7 +71,7 @@ end
 
 --- A layer file with errors that the script read, said once (its first error).
 function H.say(e)
-  io.stderr:write(require('stance.utf8').printable(e.where), '\n')
+  require('stance.cli').say(io.stderr, e.where)
 end
 
 --- The script's own frames only: cut where the traceback enters this runner.

@@ -113,10 +113,11 @@ end
 --- "left ... [KEYWORD] right ..." aligned on the keyword, with the place.
 function H.kwic_line(h, width)
   local u = require('stance.utf8')
-  local left = u.printable(((h.left or ''):gsub('%s+', ' ')))
-  local right = u.printable(((h.right or ''):gsub('%s+', ' ')))
-  return ('%s%s  %s  %s  (%s:%d)\n'):format(H.pad(left, width), '', u.printable(((h.match or ''):gsub('%s+', ' '))),
-    right, u.printable(h.path), h.line)
+  -- text (white space already one space): its joiners kept, its bidi controls escaped
+  local left = u.printable(((h.left or ''):gsub('%s+', ' ')), true)
+  local right = u.printable(((h.right or ''):gsub('%s+', ' ')), true)
+  local match = u.printable(((h.match or ''):gsub('%s+', ' ')), true)
+  return ('%s%s  %s  %s  (%s:%d)\n'):format(H.pad(left, width), '', match, right, u.printable(h.path), h.line)
 end
 
 --- Right-align `s` in `width` display cells (counting code points).

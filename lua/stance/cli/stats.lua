@@ -188,7 +188,7 @@ function H.align(rows)
   local width = {}
   for _, r in ipairs(rows) do
     for i, cell in ipairs(r) do
-      r[i] = u.printable(cell)
+      r[i] = u.name(cell)
       width[i] = math.max(width[i] or 0, u.len(r[i]))
     end
   end
@@ -227,7 +227,7 @@ function H.table(r)
       lines[#lines + 1] = ''
       local width = #field
       for _, k in ipairs(keys) do
-        width = math.max(width, u.len(u.printable(k)))
+        width = math.max(width, u.len(u.name(k)))
       end
       lines[#lines + 1] = ('%s  %6s'):format(u.pad(field, width), 'count')
       for _, k in ipairs(keys) do

@@ -49,7 +49,7 @@ function cmd.run(opts, args)
   local result, why = model.run(c, { target = opts.target, annotators = names, setup = st, labels = rejected_labels })
   if not result then return nil, why end
   for _, p in ipairs(model.skipped(c, result.documents)) do
-    io.stderr:write('stance suggest: ', p, '\n')
+    require('stance.cli').say(io.stderr, 'stance suggest: ', p)
   end
   local trained = {}
   for t, ok in pairs(result.trained) do
@@ -124,8 +124,8 @@ function cmd.run(opts, args)
     if written > 0 then n.docs = n.docs + 1 end
     n.written = n.written + written
   end
-  io.stdout:write(('stance suggest: %d suggestion(s) in %d document(s), learnt from %d labelled sentence(s) (targets'
-    .. ' with a model: %s); written as the layer "model"\n'):format(n.written, n.docs, result.learnt,
+  require('stance.cli').say(io.stdout, ('stance suggest: %d suggestion(s) in %d document(s), learnt from %d labelled'
+    .. ' sentence(s) (targets with a model: %s); written as the layer "model"'):format(n.written, n.docs, result.learnt,
     table.concat(trained, ', ')))
   io.stdout:write(H.considered(n, min, #trained), '\n')
   return 0

@@ -51,10 +51,10 @@ function cmd.run(opts, args)
   if opts.stop then
     local ok, why = require('stance.watch.client').stop(c.root)
     if ok then
-      io.stdout:write('stopped the watcher of ', c.root, '\n')
+      require('stance.cli').say(io.stdout, 'stopped the watcher of ', c.root)
       return 0
     end
-    io.stdout:write('no watcher stopped: ', tostring(why), '\n')
+    require('stance.cli').say(io.stdout, 'no watcher stopped: ', tostring(why))
     return 1
   end
   local idle = opts.idle and tonumber(opts.idle)
@@ -64,16 +64,16 @@ function cmd.run(opts, args)
   if opts.status then
     local ok, why = require('stance.watch.client').current(c.root)
     if ok then
-      io.stdout:write('current: a watcher vouches for the saved index of ', c.root, '\n')
+      require('stance.cli').say(io.stdout, 'current: a watcher vouches for the saved index of ', c.root)
       return 0
     end
-    io.stdout:write('not vouched for: ', tostring(why), '\n')
+    require('stance.cli').say(io.stdout, 'not vouched for: ', tostring(why))
     return 1
   end
   -- started on demand, the output goes to a log: each line says when
   local stamp = opts.auto and function() return os.date('!%Y-%m-%dT%H:%M:%SZ ') end or function() return '' end
   local say = function(...)
-    if not opts.quiet then io.stderr:write(stamp(), 'stance watch: ', ...) end
+    if not opts.quiet then require('stance.cli').say(io.stderr, stamp(), 'stance watch: ', ...) end
   end
   local auto = opts.auto and require('stance.watch.auto')
   local ready = false
@@ -83,12 +83,12 @@ function cmd.run(opts, args)
     on_ready = function(folders)
       ready = true
       if auto then auto.record(c.root, nil) end
-      say(('watching %d folders of %s (%s)\n'):format(folders, c.root,
+      say(('watching %d folders of %s (%s)'):format(folders, c.root,
         opts.auto and 'started on demand' or 'Ctrl-C stops'))
     end,
     on_update = function(st)
       if st.indexed + st.removed + st.failed > 0 then
-        say(('%d indexed, %d removed, %d failed\n'):format(st.indexed, st.removed, st.failed))
+        say(('%d indexed, %d removed, %d failed'):format(st.indexed, st.removed, st.failed))
       end
     end,
   })
@@ -98,8 +98,8 @@ function cmd.run(opts, args)
     if auto and not ready and wcode ~= 'EBUSY' then auto.record(c.root, tostring(werr)) end
     return nil, stamp() .. tostring(werr)
   end
-  if ended == 'idle' then say(('no search for %g s: ended\n'):format(idle)) end
-  if ended == 'stopped' then say('stopped (stance watch --stop)\n') end
+  if ended == 'idle' then say(('no search for %g s: ended'):format(idle)) end
+  if ended == 'stopped' then say('stopped (stance watch --stop)') end
   return 0
 end
 

@@ -27,9 +27,68 @@ local function backgrounds()
     (cterm and cterm >= 16 and cterm <= 255) and colors256.xterm(cterm) or plain
 end
 
-local function name_part(name)
-  return (name:gsub('[^%w_]', '_'))
+--- The part of a group's name that names a stance, target (`space` nil) or cue category
+--- (`space` 'cue'): the name with "-" as "_" when it is plain (ASCII letters, digits, "_" and
+--- "-", at most 64 bytes, no "__" once mapped: `human-rights` is human_rights, the groups a
+--- config links) and no other name of the schema (of the lexicon) maps to the same (`a-b`
+--- beside `a_b`: the one spelt with "_" keeps it; a name neither has: only when spelt so);
+--- any other name gives its first 32 bytes with every character but letters, digits and "_"
+--- as "_", then "__" and 16 hex digits of its SHA-256, so that no group name is over Neovim's
+--- 200 bytes and no two names share a group (a plain part has no "__"; the others differ in
+--- their hash). The same in every session for the same schema.
+---@param name string
+---@param space string|nil
+---@return string
+function M.name_part(name, space)
+  local ns = H.space(space)
+  local part = ns.parts[name]
+  if part then return part end
+  local mapped = name:gsub('-', '_')
+  local others = (ns.count[mapped] or 0) - (ns.spelt[name] and 1 or 0)
+  local ok = #name <= 64 and name:find('^[A-Za-z0-9_-]+$') and not mapped:find('__', 1, true)
+  if ns.spelt[name] then
+    ok = ok and (others == 0 or mapped == name)
+  else
+    ok = ok and mapped == name and others == 0
+  end
+  if ok then
+    part = mapped
+  else
+    part = name:sub(1, 32):gsub('[^A-Za-z0-9_]', '_') .. '__' .. require('stance.core').sha256(name):sub(1, 16)
+  end
+  ns.parts[name] = part
+  return part
 end
+
+H.spaces = {}
+function H.space(space)
+  local key = space or 'schema'
+  local ns = H.spaces[key]
+  if not ns then
+    ns = { parts = {}, spelt = {}, count = {} }
+    H.spaces[key] = ns
+  end
+  return ns
+end
+
+--- Say which names the schema has (its stances and targets, and the usual stances; `space`
+--- nil) or the lexicon (its categories, `space` 'cue'): a name whose part would be another's
+--- (`a-b` beside `a_b`, `a-b_c` beside `a_b-c`) is then named by its hash, but for the one
+--- spelt as its part, which keeps it.
+---@param names string[]
+---@param space string|nil
+function M.names(names, space)
+  local ns = { parts = {}, spelt = {}, count = {} }
+  H.spaces[space or 'schema'] = ns
+  for _, n in ipairs(names) do
+    if not ns.spelt[n] then
+      ns.spelt[n] = true
+      local mapped = n:gsub('-', '_')
+      ns.count[mapped] = (ns.count[mapped] or 0) + 1
+    end
+  end
+end
+local name_part = M.name_part
 
 --- The group of spans with stance `name`, of the underline of target `name`, of the sign,
 --- of spans of another annotator's layer shown over yours.
@@ -43,10 +102,14 @@ function M.other_group(name)
 end
 --- The group of a suggestion's ghost text toward target `name` (in the target's color).
 function M.ghost_group(name) return 'StanceGhost_' .. name_part(name) end
+--- The group of the cues of lexicon category `name` (linked to StanceCue).
+function M.cue_group(name) return 'StanceCue_' .. name_part(name, 'cue') end
 
+--- Define `group` (with `default`); a group Neovim refuses is left undefined (the records
+--- that would use it fall back to StanceLabel, StanceSign...), never an error on every redraw.
 local function define(group, spec)
   spec.default = true
-  vim.api.nvim_set_hl(0, group, spec)
+  pcall(vim.api.nvim_set_hl, 0, group, spec)
 end
 
 --- The color of each stance and target of `schema`, in the schema's order: its own, else
@@ -111,6 +174,14 @@ function M.define(schema)
   local dark = vim.o.background == 'dark'
   local alpha = dark and 0.35 or 0.25
   local stances, targets = M.colors(schema)
+  local names = {}
+  for _, e in ipairs(stances) do
+    names[#names + 1] = e.name
+  end
+  for _, e in ipairs(targets) do
+    names[#names + 1] = e.name
+  end
+  M.names(names)
   local cterm = M.colors256(schema, cbg, dark)
   for i, st in ipairs(stances) do
     define(M.stance_group(st.name), { bg = M.blend(st.color, bg, alpha), ctermbg = cterm.tints[i] })

@@ -268,7 +268,14 @@ end
 --- The cue lexicon of the session's corpus, compiled once.
 function H.lexicon(s)
   local c = s.corpus
-  if not c._lexicon then c._lexicon = R['stance.lexicon'].load(c.root) end
+  if not c._lexicon then
+    c._lexicon = R['stance.lexicon'].load(c.root)
+    local names = {}
+    for i, cat in ipairs(c._lexicon.categories or {}) do
+      names[i] = cat.name
+    end
+    R['stance.editor.highlight'].names(names, 'cue') -- (its groups named apart: highlight.name_part)
+  end
   return c._lexicon
 end
 
@@ -280,8 +287,8 @@ function H.cues(s, g)
   local base = g.starts[g.top]
   for i = 1, n do
     local a, b = base + ss[i], base + es[i]
-    local group = 'StanceCue_' .. lex.categories[cs[i]].name:gsub('[^%w_]', '_')
-    if vim.fn.hlexists(group) == 0 then vim.api.nvim_set_hl(0, group, { link = 'StanceCue', default = true }) end
+    local group = R['stance.editor.highlight'].cue_group(lex.categories[cs[i]].name)
+    if vim.fn.hlexists(group) == 0 then pcall(vim.api.nvim_set_hl, 0, group, { link = 'StanceCue', default = true }) end
     M.place(g, a, b, { span = group }, true)
   end
 end
