@@ -102,6 +102,36 @@ describe(':Stance next-suggestion on the screen', function()
       end)
     end)
 
+  it('its wait is dropped when the user does something else: Visual mode, another buffer (never a jump later)',
+    function()
+      local d = require('helpers.study').annotated(UNREAD)
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      local nv = tmux.open({ UNREAD, DONE }, { cwd = d, width = 160, ready = 'Washington Post',
+        init = "require('stance').setup({ annotator = 'tester' }) vim.o.wrap = true vim.o.hidden = true" })
+      tmux.driving_to_quit(nv, function()
+        nv:keys(':Stance suggest 0.2', 'Enter')
+        nv:wait('suggestion(s), learnt from', 'the suggestions', 60)
+        nv:key(':Stance next-suggestion', nil)
+        nv:key('Enter', 'g+ accepts it, g- rejects it.', 'the first question')
+        -- Visual mode at once after asking: the retraining ends, the cursor stays where v was typed
+        local before = nv:lua('return vim.api.nvim_win_get_cursor(0)')
+        nv:tmux('send-keys', '-t', nv.name, 'g-', ':Stance next-suggestion', 'Enter', 'v')
+        nv:wait(function(screen) return screen:find('-- VISUAL --', 1, true) end, 'Visual mode')
+        vim.loop.sleep(4000)
+        local st = nv:lua("return { mode = vim.api.nvim_get_mode().mode, cur = vim.api.nvim_win_get_cursor(0) }")
+        assert.are.equal('v', st.mode)
+        assert.are.same(before, st.cur)
+        nv:keys('Escape')
+        -- another buffer at once, back a while later: no jump on the way back
+        nv:tmux('send-keys', '-t', nv.name, 'g-', ':Stance next-suggestion', 'Enter', ':bnext', 'Enter')
+        vim.loop.sleep(3000)
+        nv:keys(':bprevious', 'Enter')
+        local back = nv:lua('return vim.api.nvim_win_get_cursor(0)')
+        vim.loop.sleep(4000)
+        assert.are.same(back, nv:lua('return vim.api.nvim_win_get_cursor(0)'))
+      end)
+    end)
+
   it('the suggestions say a colleague\'s broken layer file once, with file:line:col, however often they are made',
     function()
       if not T.shared then return pending('../shared/study and ../shared/corpus are not here') end

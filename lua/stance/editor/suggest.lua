@@ -265,7 +265,8 @@ function H.busy(s)
 end
 
 --- After a run: when :Stance next-suggestion waited for it (the suggestions were being made
---- again), it goes on now, in the window it was asked in, unless the cursor has moved since.
+--- again), it goes on now, in the window it was asked in, unless the cursor has moved since,
+--- the mode or the text changed, the user left (H.drop_wait_on_leave) or it took too long.
 function H.went_on(s)
   local w = s.next_waiting
   if not w or H.busy(s) then return end
@@ -274,7 +275,28 @@ function H.went_on(s)
   if win ~= w.win or vim.api.nvim_win_get_buf(win) ~= s.buf then return end
   local at = vim.api.nvim_win_get_cursor(win)
   if at[1] ~= w.cursor[1] or at[2] ~= w.cursor[2] then return end
+  -- only in Normal mode, the text as it was, soon after (never a jump out of the blue)
+  if vim.api.nvim_get_mode().mode ~= 'n' or vim.api.nvim_buf_get_changedtick(s.buf) ~= w.tick then return end
+  if (vim.uv or vim.loop).now() - w.at > H.WAIT_MS then return end
   M.next(s)
+end
+
+H.WAIT_MS = 15000 -- the longest :Stance next-suggestion goes on after its "a moment"
+
+--- The wait of :Stance next-suggestion is dropped when the user does something else: leaves
+--- the buffer or the window, or changes mode (Visual, Insert, a command line).
+function H.drop_wait_on_leave(s)
+  local group = vim.api.nvim_create_augroup('StanceNextWait', { clear = true })
+  local function drop()
+    s.next_waiting = nil
+    pcall(vim.api.nvim_del_augroup_by_id, group)
+    return true
+  end
+  vim.api.nvim_create_autocmd({ 'BufLeave', 'WinLeave', 'InsertEnter', 'CmdlineEnter' },
+    { group = group, callback = drop })
+  if vim.fn.exists('##ModeChanged') == 1 then -- Visual, Select (0.7.2 has no such event: the mode is checked)
+    vim.api.nvim_create_autocmd('ModeChanged', { group = group, pattern = '*:[vVsS\22\19]*', callback = drop })
+  end
 end
 
 --- The question :Stance next-suggestion asked (s.asked: the sentence and the target), asked
@@ -432,7 +454,9 @@ function M.next(s)
   if not s then return require('stance.notify').error(err) end
   if H.busy(s) and (s.suggest_res or s.suggest_job) then
     local win = vim.api.nvim_get_current_win()
-    s.next_waiting = { win = win, cursor = vim.api.nvim_win_get_cursor(win) }
+    s.next_waiting = { win = win, cursor = vim.api.nvim_win_get_cursor(win), at = (vim.uv or vim.loop).now(),
+      tick = vim.api.nvim_buf_get_changedtick(s.buf) }
+    H.drop_wait_on_leave(s)
     return require('stance.notify').line(s.suggest_res
       and 'the model is learning from your last change: a moment (then it goes on)'
       or 'the suggestions are still being made: a moment (then it goes on)', vim.log.levels.WARN)
