@@ -362,10 +362,17 @@ function H.mark_orphans(self)
   if recorded == nil or store:count('annotation') == 0 then return end
   local hash = self.doc:hash()
   if hash == nil or hash == recorded then return end
+  -- placed once per pair of hashes in this process: a script saving a layer again and again
+  -- (nothing orphaned the first time) does not place it every time
+  local key = recorded .. ' ' .. hash .. ' ' .. store:count('annotation')
+  if self._placed_whole == key then return end
   local text = self.doc:text()
   if not text then return end
   local p = require('stance.export.placed').layer(self, text)
-  if next(p.orphans) == nil then return end
+  if next(p.orphans) == nil then
+    self._placed_whole = key
+    return
+  end
   store = own_store(self)
   for id in pairs(p.orphans) do
     store:mark(id, 'orphan', true)
