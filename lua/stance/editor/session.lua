@@ -228,6 +228,19 @@ function M:unwritable(file)
     where or vim.fn.fnamemodify(file.path, ':~:.'))
 end
 
+--- Said on open: annotations of the layer without a quote in a document that changed since the
+--- file was written (its hash differs) cannot be known to be in place (doc/format.md 8.3).
+--- Hashes the document only when the file holds an annotation without a quote.
+function H.say_unverified(s, rel)
+  local recorded = s.store:header().hash
+  if not recorded or s.store:count('annotation') == 0 then return end
+  local u = R['stance.reanchor'].unverified(s.store, recorded, s:doc_hash())
+  if #u == 0 then return end
+  R['stance.notify'].line(('%d annotation(s) without a quote, and %s changed since they were annotated: they cannot be '
+    .. 're-anchored and may now cover other words (the first at line %d of your layer; stance check lists them);'
+    .. ' the file keeps its hash'):format(#u, rel, u[1].line or 1), vim.log.levels.WARN)
+end
+
 --- What tells whether an annotation file changed: size, time, inode ("" when there is none).
 --- Cheaper than hashing annotation files of tens of megabytes at each write. A link in a
 --- layer's place is stamped itself, never what it leads to (stance.layer_link: it is refused,
@@ -342,6 +355,7 @@ function M.attach(buf)
     self.rewrite = true -- the file's offsets are out of date: the next write is a whole one
     if res.moved > 0 then self:changed() end
   end
+  H.say_unverified(self, rel)
   H.say_annotator(corpus.root)
   -- an older corpus's .stance/.gitignore (its unanchored lines hid annotation files from git)
   -- mended, said once on one line; last, so that it is the line seen (it is said only once)
