@@ -119,4 +119,63 @@ describe('adversary 15', function()
       assert.matches('9 annotation%(s%) without a quote cannot be re%-anchored', ferr)
     end)
   end)
+
+  describe('15: a W3C source or layer with a control character once decoded', function()
+    it('is skipped at its place in the JSON, the rest imported; nothing written under a cut name', function()
+      local d = study()
+      if not d then return pending('../shared/study is not here') end
+      local out = run(d, 'export', '--to', 'w3c', '--annotator', 'ana', '--output', 'ana.json')
+      local items = require('stance.json').decode(T.read(d .. '/ana.json')).first.items
+      local json = require('stance.json')
+      local function copy(a, id, layer, source)
+        local b = json.decode(json.encode(a))
+        b.id, b['stance:layer'] = id, layer
+        if source then b.target.source = source end
+        return b
+      end
+      local list = { copy(items[1], 'urn:x:nul', 'zed', D0 .. '%00.png'), copy(items[2], 'urn:x:ok', 'zed'),
+        copy(items[3], 'urn:x:lay', 'qq\0x'), copy(items[4], 'urn:x:nl', 'qq\nx'),
+        copy(items[5], 'urn:x:cr', 'zed', D0 .. '%0D') }
+      T.write(d .. '/in.json', json.encode(list))
+      local err, code
+      out, err, code = run(d, 'import', '--from', 'w3c', 'in.json')
+      assert.equals(1, code, out .. err)
+      assert.matches('in%.json:%d+:%d+: warning: annotation 1 %(urn:x:nul%) skipped: its target ' .. D0:gsub('%p', '%%%0')
+        .. '%%00%.png names a path with a control character once decoded', err)
+      assert.matches('annotation 3 %(urn:x:lay%) skipped: its layer .* holds a control character', err)
+      assert.matches('annotation 4 %(urn:x:nl%) skipped: its layer .* holds a control character', err)
+      assert.matches('annotation 5 %(urn:x:cr%) skipped: its target .* control character', err)
+      assert.matches('imported 1 record%(s%) into 1 layer%(s%)', out)
+      local ls = T.run('cd ' .. T.q(d) .. ' && ls -A .stance/annotations .stance/annotations/zed')
+      assert.equals('.stance/annotations:\nana\nben\nzed\n\n.stance/annotations/zed:\n' .. items[2].target.source
+        :match('([^:]+)$') .. '.stance\n', ls)
+    end)
+
+    it('a stance:layers entry naming such a document is skipped at its place', function()
+      local d = study()
+      if not d then return pending('../shared/study is not here') end
+      T.write(d .. '/in.json', '{"type": "AnnotationCollection", "stance:layers": [\n  {"document": '
+        .. '"urn:stance:document:' .. D1 .. '%00zz", "layer": "qq", "status": "done"}],\n'
+        .. ' "first": {"type": "AnnotationPage", "items": []}}')
+      local out, err = run(d, 'import', '--from', 'w3c', 'in.json')
+      assert.matches('in%.json:2:3: warning: stance:layers entry 1 skipped: its document .* control character', err)
+      assert.matches('0 annotation file%(s%) written', out)
+      assert.is_false(T.exists(d .. '/.stance/annotations/qq/' .. D1))
+    end)
+
+    it('the path functions refuse a name holding a NUL', function()
+      local core = require('stance.core')
+      local d = T.tmpdir()
+      local ok, err = pcall(core.write_atomic, d .. '/a.stance\0.png', 'x')
+      assert.is_false(ok)
+      assert.matches('holds a NUL byte', err)
+      assert.is_false(T.exists(d .. '/a.stance'))
+      local w, werr, wcode, at = core.write_files({ { d .. '/b.txt', 'b' }, { d .. '/c\0d', 'c' } })
+      assert.is_nil(w)
+      assert.matches('holds a NUL byte', werr)
+      assert.equals('EINVAL', wcode)
+      assert.equals(2, at)
+      assert.is_false(T.exists(d .. '/c'))
+    end)
+  end)
 end)
