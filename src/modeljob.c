@@ -335,6 +335,29 @@ static int note_link(stance_model_result *res, const char *layer, const char *re
   return 0;
 }
 
+/* Note in `res` that `layer`'s file is a folder (git carries `ana/DOC.stance/x.stance`): an
+ * error at its line 1, said as a file with errors is (stance.annfile reads it so). 0, or -1
+ * when out of memory. */
+static int note_folder(stance_model_result *res, const char *layer) {
+  static const char said[] = "a folder, not an annotation file: nothing in it is read as this layer; remove or rename it";
+  stance_model_skipped *s;
+  char *msg = malloc(sizeof said);
+  if (msg == NULL) return -1;
+  memcpy(msg, said, sizeof said);
+  if ((s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s)) == NULL) {
+    free(msg);
+    return -1;
+  }
+  res->skipped = s;
+  s += res->nskipped++;
+  memset(s, 0, sizeof *s);
+  s->layer = layer;
+  s->line = s->col = 1;
+  s->errors = 1;
+  s->message = msg;
+  return 0;
+}
+
 /* Add the labels of `layer`'s annotation file of `doc` (read into *buf), and raise *read to
  * how far its annotator read the document (code points; UINT32_MAX: all): a file marked done,
  * else the end of its last annotation made by the annotator (not one with a `confidence`,
@@ -362,7 +385,8 @@ static int add_layer(modeljob *j, stance_model_doc *doc, stance_model_result *re
   if ((fd = open_layer_file(j, layer, dir, doc, rel, &link_end)) == STANCE_ELINK)
     return note_link(res, layer, rel, link_end) != 0 ? -1 : ENOENT;
   if (fd < 0) return -fd;
-  if ((e = stance_read_fd(fd, buf, cap, &len)) != 0) return e == ENOMEM ? -1 : e;
+  if ((e = stance_read_fd(fd, buf, cap, &len)) == EISDIR) return note_folder(res, layer) != 0 ? -1 : ENOENT;
+  if (e != 0) return e == ENOMEM ? -1 : e;
   stance_problems_init(&pr);
   st = stance_read(*buf, len, NULL, &pr);
   errors = pr.errors;

@@ -178,4 +178,64 @@ describe('adversary 15', function()
       assert.is_false(T.exists(d .. '/c'))
     end)
   end)
+
+  describe('14: a folder at a layer file name', function()
+    local FOLDER = 'a folder, not an annotation file: nothing in it is read as this layer; remove or rename it'
+    local function folder_corpus()
+      local d = study()
+      if not d then return nil end
+      local A = d .. '/.stance/annotations/ana/' .. D0 .. '.stance'
+      os.execute('rm ' .. T.q(A) .. ' && mkdir ' .. T.q(A))
+      T.write(A .. '/x.stance', T.read(d .. '/.stance/annotations/ben/' .. D1 .. '.stance'))
+      return d, '.stance/annotations/ana/' .. D0 .. '.stance:1:1: '
+    end
+
+    it('check: an error at its line 1; agree: ana left out of that document, incomplete (exit 3)', function()
+      local d, at = folder_corpus()
+      if not d then return pending('../shared/study is not here') end
+      local out, err, code = run(d, 'check')
+      assert.equals(1, code)
+      assert.truthy(out:find(at .. 'error: ' .. FOLDER, 1, true), out)
+      out, err, code = run(d, 'agree')
+      assert.equals(3, code, err)
+      assert.truthy(err:find('incomplete: ana left out of ' .. D0 .. ': ' .. at .. FOLDER, 1, true), err)
+      assert.matches('ben', out)
+    end)
+
+    it('a script: corpus:agreement() goes on, the layer named; doc:errors() lists it', function()
+      local d, at = folder_corpus()
+      if not d then return pending('../shared/study is not here') end
+      T.write(d .. '/s.lua', [[
+local c = assert(stance.open('.'))
+local r = assert(c:agreement({ annotators = { 'ana', 'ben' }, fields = { 'stance' } }))
+print('agreement', type(r))
+local doc = c:document(']] .. D0 .. [[')
+doc:annotations()
+for _, e in ipairs(doc:errors() or {}) do print('E', e.where) end
+]])
+      local out, err, code = run(d, 'run', 's.lua')
+      -- (as for any layer file with errors a script met: said, exit 1)
+      assert.equals(1, code, err)
+      assert.matches('agreement\ttable', out)
+      assert.truthy(out:find('E\t' .. at .. FOLDER, 1, true), out)
+      assert.truthy(err:find('1 layer file(s) with errors read in part', 1, true), err)
+      assert.not_matches('traceback', err)
+    end)
+
+    it('eval, suggest and report name it (report: exit 3, as for a file with errors)', function()
+      local d, at = folder_corpus()
+      if not d then return pending('../shared/study is not here') end
+      local said = "ana's file has 1 error(s), the first at " .. at .. FOLDER .. '; left out of ' .. D0
+      for _, cmd in ipairs({ 'eval', 'suggest' }) do
+        local _, err = run(d, cmd)
+        assert.truthy(err:find(said, 1, true), cmd .. ': ' .. err)
+      end
+      local _, err, code = run(d, 'report')
+      assert.equals(3, code, err)
+      assert.truthy(err:find(said, 1, true), err)
+      local _, xerr, xcode = run(d, 'export', '--to', 'csv', '--output', T.tmpdir() .. '/o.csv')
+      assert.equals(1, xcode)
+      assert.truthy(xerr:find(at, 1, true), xerr)
+    end)
+  end)
 end)

@@ -157,6 +157,14 @@ function H.folders(root, files)
       H.folder_said[l.path] = l.message
     end
   end
+  -- a folder at an annotation file's name: an unreadable layer file, said at its line 1
+  local annfile = require('stance.annfile')
+  for _, f in ipairs(annfile.folders_at(root)) do
+    if not H.folder_said[f.path] then
+      files[#files + 1] = f.path
+      H.folder_said[f.path] = annfile.FOLDER
+    end
+  end
 end
 
 --- Problems of one file: a schema is parsed as a schema, anything else as annotations

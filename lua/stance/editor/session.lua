@@ -144,6 +144,15 @@ function M:read_layer(annotator)
       exists = true, link = link.folder and 'folder' or true },
       { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
   end
+  -- a folder at the file's name (git carries `ana/DOC.stance/x.stance`): a layer file in error
+  -- at its line 1, nothing read from it, nothing written there (stance.annfile.FOLDER)
+  local st = R['stance.core'].stat(path)
+  if st and st.type == 'directory' then
+    R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
+    return R['stance.core'].store(), { path = path, stamp = stamp, errors = 1, size = 0, exists = true,
+      problems = { { line = 1, col = 1, severity = 'error', message = R['stance.annfile'].FOLDER } } },
+      { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
+  end
   local pre = R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
   local cached, raw
   if pre and pre.key then
