@@ -60,13 +60,14 @@ describe('adversary 15', function()
           out)
         assert.matches('0 annotations kept, 0 moved %(0 with a changed text%), 0 orphaned, 18 without a quote not checked', err)
         out, err, code = run(d, 'fmt', '--reanchor')
+        assert.equals(0, code, out .. err)
         assert.matches('ben/' .. D0:gsub('%p', '%%%0') .. '%.stance: 9 annotation%(s%) without a quote cannot be '
           .. 're%-anchored', err)
         -- nothing to write: the file is as it was, its hash the old text's
         assert.equals(before, T.read(A))
         assert.equals(old, hash_of(A))
         out, err, code = run(d, 'check')
-        assert.equals(1, code)
+        assert.equals(1, code, err)
         assert.matches('annotation s000%-01%-eng cannot be re%-anchored', out)
       end)
 
@@ -124,7 +125,7 @@ describe('adversary 15', function()
     it('is skipped at its place in the JSON, the rest imported; nothing written under a cut name', function()
       local d = study()
       if not d then return pending('../shared/study is not here') end
-      local out = run(d, 'export', '--to', 'w3c', '--annotator', 'ana', '--output', 'ana.json')
+      run(d, 'export', '--to', 'w3c', '--annotator', 'ana', '--output', 'ana.json')
       local items = require('stance.json').decode(T.read(d .. '/ana.json')).first.items
       local json = require('stance.json')
       local function copy(a, id, layer, source)
@@ -137,8 +138,7 @@ describe('adversary 15', function()
         copy(items[3], 'urn:x:lay', 'qq\0x'), copy(items[4], 'urn:x:nl', 'qq\nx'),
         copy(items[5], 'urn:x:cr', 'zed', D0 .. '%0D') }
       T.write(d .. '/in.json', json.encode(list))
-      local err, code
-      out, err, code = run(d, 'import', '--from', 'w3c', 'in.json')
+      local out, err, code = run(d, 'import', '--from', 'w3c', 'in.json')
       assert.equals(1, code, out .. err)
       assert.matches('in%.json:%d+:%d+: warning: annotation 1 %(urn:x:nul%) skipped: its target ' .. D0:gsub('%p', '%%%0')
         .. '%%00%.png names a path with a control character once decoded', err)
@@ -193,9 +193,10 @@ describe('adversary 15', function()
     it('check: an error at its line 1; agree: ana left out of that document, incomplete (exit 3)', function()
       local d, at = folder_corpus()
       if not d then return pending('../shared/study is not here') end
-      local out, err, code = run(d, 'check')
+      local out, _, code = run(d, 'check')
       assert.equals(1, code)
       assert.truthy(out:find(at .. 'error: ' .. FOLDER, 1, true), out)
+      local err
       out, err, code = run(d, 'agree')
       assert.equals(3, code, err)
       assert.truthy(err:find('incomplete: ana left out of ' .. D0 .. ': ' .. at .. FOLDER, 1, true), err)

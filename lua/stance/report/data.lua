@@ -123,7 +123,6 @@ function M.collect(c, opts)
         if not store then
           d.problems[#d.problems + 1] = ('%s/%s: %s'):format(dir, e.path, tostring(problems))
         else
-          local annfile = require('stance.annfile')
           local where, errors = annfile.first_error(dir .. '/' .. e.path, problems, c.root)
           if where then
             -- as stance agree does: a file with errors counts for nothing on its document (what
