@@ -94,6 +94,18 @@ describe('adversary 15', function()
         assert.not_matches('annotation q1', out)
       end)
 
+    it('agreement and exports take them as orphans: left out, marked, never read at other words', function()
+      local d = study()
+      if not d then return pending('../shared/study is not here') end
+      insert_top(d, D0)
+      local out, err = run(d, 'agree')
+      assert.matches('not counted: 18 annotation%(s%)', out .. err)
+      local csv = T.tmpdir() .. '/o.csv'
+      local _, xerr = run(d, 'export', '--to', 'csv', '--annotator', 'ana', '--output', csv)
+      assert.matches('ana/' .. D0:gsub('%p', '%%%0') .. '%.stance:8:1: warning: annotation s000%-01%-eng is an orphan',
+        xerr)
+    end)
+
     it('an unchanged document: nothing said, and fmt --reanchor records its hash as before', function()
       local d = study()
       if not d then return pending('../shared/study is not here') end
