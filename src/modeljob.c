@@ -313,17 +313,13 @@ static int note_skipped(stance_model_result *res, const char *layer, const char 
   return 0;
 }
 
-/* Note in `res` that `layer`'s file (`rel`, below the annotations folder) was left out
- * because the part of it rel[0, end) is a symbolic link (stance.model.skipped says it as the
- * other readers do: stance.layer_link). 0, or -1 when out of memory. */
-static int note_link(stance_model_result *res, const char *layer, const char *rel, size_t end) {
+/* Note in `res` that `layer`'s file was left out, at its line 1, for `link` or `message`
+ * (malloc'd, taken: freed here when out of memory). 0, or -1 when out of memory. */
+static int note_at_line1(stance_model_result *res, const char *layer, char *link, char *message, size_t errors) {
   stance_model_skipped *s;
-  char *link = malloc(end + 1);
-  if (link == NULL) return -1;
-  memcpy(link, rel, end);
-  link[end] = '\0';
-  if ((s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s)) == NULL) {
+  if ((link == NULL && message == NULL) || (s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s)) == NULL) {
     free(link);
+    free(message);
     return -1;
   }
   res->skipped = s;
@@ -331,8 +327,22 @@ static int note_link(stance_model_result *res, const char *layer, const char *re
   memset(s, 0, sizeof *s);
   s->layer = layer;
   s->line = s->col = 1;
+  s->errors = errors;
   s->link = link;
+  s->message = message;
   return 0;
+}
+
+/* Note in `res` that `layer`'s file (`rel`, below the annotations folder) was left out
+ * because the part of it rel[0, end) is a symbolic link (stance.model.skipped says it as the
+ * other readers do: stance.layer_link). 0, or -1 when out of memory. */
+static int note_link(stance_model_result *res, const char *layer, const char *rel, size_t end) {
+  char *link = malloc(end + 1);
+  if (link != NULL) {
+    memcpy(link, rel, end);
+    link[end] = '\0';
+  }
+  return note_at_line1(res, layer, link, NULL, 0);
 }
 
 /* Note in `res` that `layer`'s file is a folder (git carries `ana/DOC.stance/x.stance`): an
@@ -340,22 +350,9 @@ static int note_link(stance_model_result *res, const char *layer, const char *re
  * when out of memory. */
 static int note_folder(stance_model_result *res, const char *layer) {
   static const char said[] = "a folder, not an annotation file: nothing in it is read as this layer; remove or rename it";
-  stance_model_skipped *s;
   char *msg = malloc(sizeof said);
-  if (msg == NULL) return -1;
-  memcpy(msg, said, sizeof said);
-  if ((s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s)) == NULL) {
-    free(msg);
-    return -1;
-  }
-  res->skipped = s;
-  s += res->nskipped++;
-  memset(s, 0, sizeof *s);
-  s->layer = layer;
-  s->line = s->col = 1;
-  s->errors = 1;
-  s->message = msg;
-  return 0;
+  if (msg != NULL) memcpy(msg, said, sizeof said);
+  return note_at_line1(res, layer, NULL, msg, 1);
 }
 
 /* Add the labels of `layer`'s annotation file of `doc` (read into *buf), and raise *read to
