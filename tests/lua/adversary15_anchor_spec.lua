@@ -106,6 +106,27 @@ describe('adversary 15', function()
         xerr)
     end)
 
+    it('the writer keeps the hash of a file holding an orphan when it holds an annotation without a quote',
+      function()
+        local core = require('stance.core')
+        local H = 'sha256:' .. ('ab'):rep(32)
+        local function file(with_unquoted)
+          return 'format stance 1\n\ndocument "a.txt"\n  hash ' .. H .. '\n\nannotation q\n  span 0-5\n  label x\n'
+            .. '  quote "Hello"\n' .. (with_unquoted and '\nannotation n\n  span 6-11\n  label x\n' or '')
+        end
+        for _, with in ipairs({ true, false }) do
+          local store = assert(core.read(file(with)))
+          local res = core.frame('Other words here.'):anchor(store)
+          assert.equals(1, res.orphaned)
+          local out = store:write()
+          if with then
+            assert.truthy(out:find('hash ' .. H, 1, true), out)
+          else
+            assert.falsy(out:find('hash', 1, true), out)
+          end
+        end
+      end)
+
     it('an unchanged document: nothing said, and fmt --reanchor records its hash as before', function()
       local d = study()
       if not d then return pending('../shared/study is not here') end
