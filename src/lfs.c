@@ -24,6 +24,15 @@
 #include "compat.h"
 #include "lcore.h"
 
+/* The path argument `i`: a string without a NUL byte (the system would take the name cut at
+ * it: a file written or looked at under another name than the one asked for). */
+static const char *check_path(lua_State *L, int i) {
+  size_t len;
+  const char *path = luaL_checklstring(L, i, &len);
+  if (strlen(path) != len) luaL_argerror(L, i, "a path holds a NUL byte, which no file name can");
+  return path;
+}
+
 static const char *type_name(mode_t m) {
   if (S_ISREG(m)) return "file";
   if (S_ISDIR(m)) return "directory";
@@ -33,7 +42,7 @@ static const char *type_name(mode_t m) {
 
 /* stat(path) -> { type, size, mtime, mtime_ns, ctime, ctime_ns, mode, ino, dev } | nil, err, code */
 static int l_stat(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = check_path(L, 1);
   struct stat st;
   if (stat(path, &st) != 0) return stance__fail(L, strerror(errno), "ESTAT");
   lua_createtable(L, 0, 9);
@@ -70,7 +79,7 @@ static int l_stat(lua_State *L) {
 /* exists(path) -> whether something is there (following links): stat() without a table */
 static int l_exists(lua_State *L) {
   struct stat st;
-  lua_pushboolean(L, stat(luaL_checkstring(L, 1), &st) == 0);
+  lua_pushboolean(L, stat(check_path(L, 1), &st) == 0);
   return 1;
 }
 
@@ -85,7 +94,7 @@ static int cmp_kinded(const void *a, const void *b) { return strcmp(*(char *cons
  * folders(dir, "hidden") -> the hidden names instead (".x", of anything but "." and "..";
  * the second table empty): what the listing leaves out, for saying so. */
 static int l_folders(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = check_path(L, 1);
   int hidden = lua_isstring(L, 2) && strcmp(lua_tostring(L, 2), "hidden") == 0;
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY), k, links;
   DIR *d;
@@ -154,7 +163,7 @@ oom:
 /* realpath(path) -> absolute path without links | nil, err, code */
 static int l_realpath(lua_State *L) {
   char buf[PATH_MAX];
-  if (realpath(luaL_checkstring(L, 1), buf) == NULL)
+  if (realpath(check_path(L, 1), buf) == NULL)
     return stance__fail(L, strerror(errno), "ENOENT");
   lua_pushstring(L, buf);
   return 1;
@@ -165,7 +174,7 @@ static int l_realpath(lua_State *L) {
  * ("ENOENT" when nothing is there). */
 static int l_readlink(lua_State *L) {
   char buf[PATH_MAX];
-  ssize_t n = readlink(luaL_checkstring(L, 1), buf, sizeof buf);
+  ssize_t n = readlink(check_path(L, 1), buf, sizeof buf);
   if (n < 0) {
     if (errno == EINVAL) {
       lua_pushboolean(L, 0);
@@ -211,7 +220,7 @@ static int flush_parent(const char *path) {
 /* mkdir(path) -> true | nil, err, code (an existing folder is success; a folder made is on
  * disk, its parent flushed) */
 static int l_mkdir(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = check_path(L, 1);
   struct stat st;
   int err;
   if (mkdir(path, 0777) != 0) {
@@ -258,7 +267,7 @@ static int opt_bool(lua_State *L, int opts, const char *name) {
  * and the SHA-256 of the data. */
 static int l_write_atomic(lua_State *L) {
   size_t len;
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = check_path(L, 1);
   const char *data = luaL_checklstring(L, 2, &len);
   stance_write_opts o;
   char err[1024], hex[STANCE_HASH_HEXLEN + 1], stamp[128];
@@ -292,7 +301,7 @@ static int l_write_atomic(lua_State *L) {
  * (1-based); code "ECHANGED" when a file's expectation failed, else "EWRITE". */
 static int l_write_files(lua_State *L) {
   stance_atomic_file *files;
-  size_t n, i, failed = 0;
+  size_t n, i, failed = 0, plen;
   char err[512];
   int rc;
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -309,11 +318,16 @@ static int l_write_files(lua_State *L) {
     lua_rawgeti(L, -1, 1);
     lua_rawgeti(L, -2, 2);
     lua_rawgeti(L, -3, 3);
-    files[i].path = lua_tostring(L, -3);
+    files[i].path = lua_tolstring(L, -3, &plen);
     files[i].data = lua_tolstring(L, -2, &files[i].len);
     files[i].expect_hex = lua_tostring(L, -1);
     if (files[i].path == NULL || files[i].data == NULL)
       return luaL_argerror(L, 1, "each file should be {path, data[, expect_hash]}");
+    if (strlen(files[i].path) != plen) {
+      stance__fail(L, "a path holds a NUL byte, which no file name can", "EINVAL");
+      lua_pushinteger(L, (lua_Integer)i + 1);
+      return 4;
+    }
     lua_pop(L, 4);
   }
   rc = stance_write_atomic_many(files, n, 16, &failed, err, sizeof err);
@@ -332,7 +346,7 @@ static int l_write_files(lua_State *L) {
  * addition to a large file costs instead of a rewrite. opts.root as for write_atomic. */
 static int l_append_file(lua_State *L) {
   size_t len;
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = check_path(L, 1);
   const char *data = luaL_checklstring(L, 2, &len);
   lua_Integer size = luaL_checkinteger(L, 3);
   const char *expect = opt_string(L, 4, "stamp"), *root = opt_string(L, 4, "root");
@@ -353,7 +367,7 @@ static int l_append_file(lua_State *L) {
  * opts.root: the file must resolve inside that folder ("EOUTSIDE"); opts.max: at most that
  * many bytes ("ETOOBIG"). A missing file is "ENOENT". */
 static int l_readfile(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = check_path(L, 1);
   const char *root = opt_string(L, 2, "root");
   lua_Integer max = 0;
   char *data;
@@ -386,7 +400,7 @@ static int l_readfile(lua_State *L) {
 static int l_stamp(lua_State *L) {
   struct stat st;
   char out[128];
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = check_path(L, 1);
   if ((lua_toboolean(L, 2) ? lstat(path, &st) : stat(path, &st)) != 0) {
     lua_pushliteral(L, "");
     return 1;
@@ -440,7 +454,7 @@ static int globs_take(const void *ud, const char *rel) {
  * of `include` (globs) and none of `exclude`, without the entries in error, and without the
  * symbolic links that are another name of a path listed (stance_walk_alias) */
 static int l_list(lua_State *L) {
-  const char *dir = luaL_checkstring(L, 1);
+  const char *dir = check_path(L, 1);
   const char *exts[65], *inc[65], *exc[65];
   const char *const *use = NULL, *const *include = NULL, *const *exclude = NULL;
   int names = 0, links = 0;

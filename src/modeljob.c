@@ -313,17 +313,13 @@ static int note_skipped(stance_model_result *res, const char *layer, const char 
   return 0;
 }
 
-/* Note in `res` that `layer`'s file (`rel`, below the annotations folder) was left out
- * because the part of it rel[0, end) is a symbolic link (stance.model.skipped says it as the
- * other readers do: stance.layer_link). 0, or -1 when out of memory. */
-static int note_link(stance_model_result *res, const char *layer, const char *rel, size_t end) {
+/* Note in `res` that `layer`'s file was left out, at its line 1, for `link` or `message`
+ * (malloc'd, taken: freed here when out of memory). 0, or -1 when out of memory. */
+static int note_at_line1(stance_model_result *res, const char *layer, char *link, char *message, size_t errors) {
   stance_model_skipped *s;
-  char *link = malloc(end + 1);
-  if (link == NULL) return -1;
-  memcpy(link, rel, end);
-  link[end] = '\0';
-  if ((s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s)) == NULL) {
+  if ((link == NULL && message == NULL) || (s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s)) == NULL) {
     free(link);
+    free(message);
     return -1;
   }
   res->skipped = s;
@@ -331,8 +327,32 @@ static int note_link(stance_model_result *res, const char *layer, const char *re
   memset(s, 0, sizeof *s);
   s->layer = layer;
   s->line = s->col = 1;
+  s->errors = errors;
   s->link = link;
+  s->message = message;
   return 0;
+}
+
+/* Note in `res` that `layer`'s file (`rel`, below the annotations folder) was left out
+ * because the part of it rel[0, end) is a symbolic link (stance.model.skipped says it as the
+ * other readers do: stance.layer_link). 0, or -1 when out of memory. */
+static int note_link(stance_model_result *res, const char *layer, const char *rel, size_t end) {
+  char *link = malloc(end + 1);
+  if (link != NULL) {
+    memcpy(link, rel, end);
+    link[end] = '\0';
+  }
+  return note_at_line1(res, layer, link, NULL, 0);
+}
+
+/* Note in `res` that `layer`'s file is a folder (git carries `ana/DOC.stance/x.stance`): an
+ * error at its line 1, said as a file with errors is (stance.annfile reads it so). 0, or -1
+ * when out of memory. */
+static int note_folder(stance_model_result *res, const char *layer) {
+  static const char said[] = "a folder, not an annotation file: nothing in it is read as this layer; remove or rename it";
+  char *msg = malloc(sizeof said);
+  if (msg != NULL) memcpy(msg, said, sizeof said);
+  return note_at_line1(res, layer, NULL, msg, 1);
 }
 
 /* Add the labels of `layer`'s annotation file of `doc` (read into *buf), and raise *read to
@@ -362,7 +382,8 @@ static int add_layer(modeljob *j, stance_model_doc *doc, stance_model_result *re
   if ((fd = open_layer_file(j, layer, dir, doc, rel, &link_end)) == STANCE_ELINK)
     return note_link(res, layer, rel, link_end) != 0 ? -1 : ENOENT;
   if (fd < 0) return -fd;
-  if ((e = stance_read_fd(fd, buf, cap, &len)) != 0) return e == ENOMEM ? -1 : e;
+  if ((e = stance_read_fd(fd, buf, cap, &len)) == EISDIR) return note_folder(res, layer) != 0 ? -1 : ENOENT;
+  if (e != 0) return e == ENOMEM ? -1 : e;
   stance_problems_init(&pr);
   st = stance_read(*buf, len, NULL, &pr);
   errors = pr.errors;

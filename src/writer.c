@@ -189,13 +189,19 @@ int stance_write(const stance_store *s, stance_buf *out) {
 }
 
 /* Is an annotation of `s` an orphan (its text not found in the document)? */
-static int any_orphan(const stance_store *s) {
+/* Whether the file records no hash: it holds an orphan, and no annotation without a quote
+ * (placed by its offsets alone: they count in the recorded hash's text, and without it a
+ * change of the document could no longer be known, doc/format.md 8.3). */
+static int drops_hash(const stance_store *s) {
   uint32_t i, slots = stance_store_slots(s);
+  int orphan = 0;
   for (i = 0; i < slots; i++) {
     const stance_rec *r = stance_store_at(s, i);
-    if (!r->dead && r->orphan && r->kind == STANCE_REC_ANNOTATION) return 1;
+    if (r->dead || r->kind != STANCE_REC_ANNOTATION) continue;
+    if (r->orphan) orphan = 1;
+    else if (r->f[STANCE_F_QUOTE] == NULL) return 0;
   }
-  return 0;
+  return orphan;
 }
 
 int stance_write_conv(const stance_store *s, stance_buf *out, stance_conv conv, void *ud) {
@@ -209,8 +215,9 @@ int stance_write_conv(const stance_store *s, stance_buf *out, stance_conv conv, 
   if (doc != NULL) {
     /* The hash says which text every offset counts in: an orphan's offsets count in none
      * (its text is gone), so a file holding one records no hash, and every reader checks
-     * each quote against the document instead of trusting the offsets. */
-    const char *hash = any_orphan(s) ? NULL : stance_store_get_header(s, STANCE_H_HASH);
+     * each quote against the document instead of trusting the offsets; unless it holds an
+     * annotation without a quote, whose offsets count in the hash's text (drops_hash). */
+    const char *hash = drops_hash(s) ? NULL : stance_store_get_header(s, STANCE_H_HASH);
     const char *who = stance_store_get_header(s, STANCE_H_ANNOTATOR);
     const char *status = stance_store_get_header(s, STANCE_H_STATUS);
     stance_buf_addc(out, '\n');

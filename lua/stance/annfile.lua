@@ -222,11 +222,59 @@ function M.read(path, vocab, root, existing, cache)
       return setmetatable({ path = path, root = root, vocab = vocab, store = core.store(), problems = {}, errors = 0,
         hash = '', text = nil }, File)
     end
+    local folder = H.folder(path, root)
+    if folder then return folder end
     return nil, ('cannot read %s: %s'):format(path, problems)
   end
   -- the hash is computed when a save needs it (hashing a big file costs more than reading it)
   return setmetatable({ path = path, root = root, vocab = vocab, store = store, problems = problems,
     errors = count_errors(problems), bytes = bytes }, File)
+end
+
+--- A folder at an annotation file's name (git carries `ana/DOC.stance/x.stance`) read as a layer
+--- file with one error at its line 1: nothing in it, named with the reason by every reader as a
+--- file with errors is (agreement leaves the layer out of the document, the model and report
+--- name it, the editor cannot write there); nil when `path` is no folder.
+---@param path string
+---@param root string|nil
+---@return stance.AnnFile|nil
+function H.folder(path, root)
+  local st = require('stance.core').stat(path)
+  if not st or st.type ~= 'directory' then return nil end
+  return setmetatable({ path = path, root = root, store = require('stance.core').store(), errors = 1, folder = true,
+    problems = { { line = 1, col = 1, severity = 'error', message = M.FOLDER } }, hash = nil, text = nil }, File)
+end
+
+--- What every reader says of a folder at an annotation file's name (its error at line 1).
+M.FOLDER = 'a folder, not an annotation file: nothing in it is read as this layer; remove or rename it'
+
+--- The folders at an annotation file's name below the annotators' folders of the corpus at
+--- `root` (or of `annotator`'s only), not hidden, sorted: { path (absolute), annotator, document
+--- (the document whose layer file it stands for) }. One readdir per folder (core.folders), no
+--- file listed: what a corpus-wide listing of annotation files (files only) does not see.
+---@param root string
+---@param annotator string|nil
+---@return table[]
+function M.folders_at(root, annotator)
+  local core, R = require('stance.core'), require('stance.root')
+  local top = root .. '/' .. R.annotations
+  local out = {}
+  local function walk(dir, who, rel, depth)
+    if depth > 64 then return end
+    for _, name in ipairs(core.folders(dir) or {}) do
+      local r = rel and (rel .. '/' .. name) or name
+      if name:match('.%.stance$') then
+        out[#out + 1] = { path = dir .. '/' .. name, annotator = who, document = r:sub(1, -8) }
+      else
+        walk(dir .. '/' .. name, who, r, depth + 1)
+      end
+    end
+  end
+  for _, who in ipairs(annotator and { R.slug(annotator) } or core.folders(top) or {}) do
+    walk(top .. '/' .. who, who, nil, 1)
+  end
+  table.sort(out, function(a, b) return a.path < b.path end)
+  return out
 end
 
 --- The file `prefix .. rel .. ".stance"` that a layer cache gave as `view` (see

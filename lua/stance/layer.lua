@@ -61,6 +61,7 @@ end
 --- Whether the layer has an annotation file on disk.
 function M:exists()
   local file = self.file
+  if rawget(file, 'folder') then return true end -- a folder at its name: there, and in error
   local bytes = rawget(file, 'bytes') -- (false: written or merged since, see stance.AnnFile)
   if bytes == nil and rawget(file, 'view') ~= nil then return true end
   return (bytes and true) or rawget(file, 'text') ~= nil

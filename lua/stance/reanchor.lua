@@ -17,7 +17,10 @@ local H = {}
 ---@field orphaned integer
 ---@field unsearched integer of the orphans, those not searched for: the work budget of the
 --- document ran out (see :help stance-reanchor)
----@field outcomes table[] { id, line, outcome = "moved"|"fuzzy"|"orphan", from = {a, b}, to = {a, b} }
+---@field unverified integer of the kept, those without a quote in a document that changed: their
+--- offsets were taken as they are, with nothing to check them against (M.unverified)
+---@field recorded string|nil the hash the file records (sha256:...)
+---@field outcomes table[] { id, line, outcome = "moved"|"fuzzy"|"orphan"|"unverified", from = {a, b}, to = {a, b} }
 ---@field store stance.Store the annotations placed in the text (buffer bytes), when checked
 ---@field frame stance.Frame
 ---@field text string the document
@@ -82,6 +85,39 @@ function M.mismatch(root, path, store, text)
     .. 'record (stance fmt --reanchor leaves the file alone until then)'):format(said, placed, placed) }
 end
 
+--- The annotations of `store` that cannot be known to be in place: without a quote (nothing to
+--- find them again by, nor to check their offsets against), in a file whose recorded hash
+--- `recorded` is not the document's `current` (both `sha256:...`; a file without a hash says
+--- nothing of a change). Their offsets are kept, but they may now cover other words: no writer
+--- records the new hash over them (doc/format.md 8.3). Orphans are not counted (already said).
+---@param store stance.Store
+---@param recorded string|nil
+---@param current string|nil
+---@return table[] { id, line, from = {a, b} }, in the file's order
+function M.unverified(store, recorded, current)
+  local out = {}
+  if not recorded or not current or recorded == current then return out end
+  for _, r in ipairs(store:records('annotation')) do
+    if r.quote == nil and not r.orphan and r.spans and #r.spans > 0 then
+      out[#out + 1] = { id = r.id, line = r.line, from = { r.spans[1][1], r.spans[#r.spans][2] } }
+    end
+  end
+  table.sort(out, function(x, y) return (x.line or 0) < (y.line or 0) end)
+  return out
+end
+
+--- The hash a writer records for `store` in a document whose hash is `current`: `current`,
+--- unless the file holds annotations that cannot be known to be in place (M.unverified), then
+--- the one it records (their offsets count in that text, and the change stays known).
+---@param store stance.Store
+---@param current string
+---@return string|nil
+function M.hash_to_record(store, current)
+  local recorded = store:header().hash
+  if recorded and recorded ~= current and #M.unverified(store, recorded, current) > 0 then return recorded end
+  return current
+end
+
 --- Re-anchor the annotation file `store` (read from a file below corpus `root`).
 ---@param root string
 ---@param store stance.Store
@@ -95,7 +131,8 @@ function M.run(root, store, opts)
   local core = require('stance.core')
   local h = store:header()
   local doc = opts.document or h.document
-  local res = { checked = false, document = doc, kept = 0, moved = 0, fuzzy = 0, orphaned = 0, outcomes = {} }
+  local res = { checked = false, document = doc, kept = 0, moved = 0, fuzzy = 0, orphaned = 0, unverified = 0,
+    outcomes = {}, recorded = h.hash }
   if not doc then return res end
   -- the header is the file's word, not ours: only a document of the corpus is read (a
   -- regular file inside it that its globs take: never .git/config, whose text would be
@@ -124,6 +161,8 @@ function M.run(root, store, opts)
   for _, r in ipairs(store:records('annotation')) do
     before[r.id] = { spans = r.spans, line = r.line }
   end
+  -- (as read: their offsets in code points, before the anchoring places them in the text)
+  local unverified = res.changed and M.unverified(store, h.hash, 'sha256:' .. hash) or {}
   local frame = core.frame(text)
   local a = frame:anchor(store, { progress = opts.progress })
   res.kept, res.moved, res.orphaned, res.fuzzy = a.placed, a.moved, a.orphaned, a.fuzzy or 0
@@ -146,6 +185,19 @@ function M.run(root, store, opts)
     res.outcomes[#res.outcomes + 1] = { id = id, line = was.line, outcome = 'orphan',
       from = { was.spans[1][1], was.spans[#was.spans][2] } }
   end
+  -- kept where the file says, with nothing to check them by: said, never taken as placed
+  -- (one past the text's end is an orphan: said as such)
+  local orphan = {}
+  for _, id in ipairs(a.orphan_ids) do
+    orphan[id] = true
+  end
+  for _, u in ipairs(unverified) do
+    if not orphan[u.id] then
+      res.outcomes[#res.outcomes + 1] = { id = u.id, line = u.line, outcome = 'unverified', from = u.from }
+      res.unverified = res.unverified + 1
+    end
+  end
+  res.kept = res.kept - res.unverified
   table.sort(res.outcomes, function(x, y) return (x.line or 0) < (y.line or 0) end)
   res.store, res.frame, res.text, res.hash = store, frame, text, 'sha256:' .. hash
   return res
@@ -178,7 +230,11 @@ function M.problems(res, text)
   end
   for _, o in ipairs(res.outcomes) do
     local msg
-    if o.outcome == 'orphan' then
+    if o.outcome == 'unverified' then
+      msg = ('annotation %s cannot be re-anchored: no quote, and %s changed since it was annotated: %d-%d may now '
+        .. 'cover other words; check it and annotate it again (the file keeps its hash until then)'):format(o.id,
+        res.document, o.from[1], o.from[2])
+    elseif o.outcome == 'orphan' then
       msg = ('annotation %s: its text (%d-%d) is no longer in %s; kept as an orphan'):format(o.id, o.from[1],
         o.from[2], res.document)
     else
@@ -197,13 +253,19 @@ end
 
 --- The file's new text after re-anchoring: moved annotations at their new place with
 --- fresh quote and context, orphans as they were, the document's hash (none when it holds
---- an orphan: its offsets count in no one text, doc/format.md 8.3).
+--- an orphan: its offsets count in no one text; the hash it had, orphans or not, when it holds
+--- annotations without a quote that could not be checked, doc/format.md 8.3).
 ---@param res stance.ReanchorResult
 ---@param context integer|nil code points of prefix and suffix (default 32)
 ---@return string
 function M.write(res, context)
   res.frame:refresh(res.store, context or 32)
-  res.store:set_header('hash', (res.orphaned or 0) == 0 and res.hash or nil)
+  if (res.unverified or 0) > 0 then
+    -- the text their offsets count in (kept by the writer with orphans too)
+    res.store:set_header('hash', res.recorded)
+  else
+    res.store:set_header('hash', (res.orphaned or 0) == 0 and res.hash or nil)
+  end
   return res.frame:write(res.store)
 end
 

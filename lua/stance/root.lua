@@ -43,6 +43,14 @@ function M.annotation_files(root)
   return out
 end
 
+local H = {}
+
+--- Whether the folder `dir` (absolute) is inside a marker folder (a path part `.stance`).
+function H.inside_marker(dir)
+  local m = '/' .. M.marker
+  return dir:find(m .. '/', 1, true) ~= nil or dir:sub(-#m) == m
+end
+
 local function is_dir(path)
   local st = require('stance.core').stat(path)
   return st ~= nil and st.type == 'directory'
@@ -68,7 +76,10 @@ function M.find(path)
   local real = resolved
   if not is_dir(real) then real = real:match('^(.*)/[^/]*$') end
   while real and real ~= '' do
-    if marked(real) then return real, resolved end
+    -- a folder inside a corpus's .stance/ is never a root: a `.stance/` committed in an
+    -- annotator's folder would make that layer a corpus of its own, its documents not there
+    -- (its checks and re-anchoring off), doc/format.md 8.4
+    if marked(real) and not H.inside_marker(real) then return real, resolved end
     real = real:match('^(.*)/[^/]*$')
   end
   if marked('/') then return '/', resolved end

@@ -601,7 +601,9 @@ end
 function H.broken(doc, names, counted, layers)
   local list, set = require('stance.json').array(), {}
   for r, name in ipairs(names) do
-    local file = counted[r] and layers[r] and layers[r].file
+    local file = layers[r] and layers[r].file
+    -- (a folder at the file's name: read as nothing, which would be "not started" unsaid)
+    if file and not (counted[r] or rawget(file, 'folder')) then file = nil end
     if file then
       local where, n = require('stance.annfile').first_error(file.path, file.problems, doc.corpus.root)
       if where then

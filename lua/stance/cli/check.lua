@@ -88,7 +88,7 @@ function cmd.run(opts, args)
   -- runs it) keeps each problem on its own line
   io.stdout:flush()
   if not opts.quiet then
-    local changed, kept, moved, fuzzy, orphaned = 0, 0, 0, 0, 0
+    local changed, kept, moved, fuzzy, orphaned, unverified = 0, 0, 0, 0, 0, 0
     local docs = {} -- a document counts once, however many layers it has
     for _, r in ipairs(H.anchored) do
       if r.checked and (r.changed or r.moved + r.orphaned > 0) then
@@ -97,12 +97,14 @@ function cmd.run(opts, args)
           changed = changed + 1
         end
         kept, moved, fuzzy, orphaned = kept + r.kept, moved + r.moved, fuzzy + r.fuzzy, orphaned + r.orphaned
+        unverified = unverified + (r.unverified or 0)
       end
     end
     if changed > 0 then
       io.stderr:write(('stance check: %d document%s changed since annotated; %d annotation%s kept, %d moved '
-        .. '(%d with a changed text), %d orphaned\n'):format(changed, changed == 1 and '' or 's', kept,
-        kept == 1 and '' or 's', moved, fuzzy, orphaned))
+        .. '(%d with a changed text), %d orphaned%s\n'):format(changed, changed == 1 and '' or 's', kept,
+        kept == 1 and '' or 's', moved, fuzzy, orphaned, unverified > 0
+          and (', %d without a quote not checked (they may cover other words)'):format(unverified) or ''))
     end
     io.stderr:write(('stance check: %s%s %d error%s, %d warning%s\n'):format(what or H.plural(#files, 'file'),
       what and ':' or ',', errors, errors == 1 and '' or 's', warnings, warnings == 1 and '' or 's'))
@@ -160,6 +162,14 @@ function H.folders(root, files)
     if not listed[l.path] and not holds then
       files[#files + 1] = l.path
       H.folder_said[l.path] = l.message
+    end
+  end
+  -- a folder at an annotation file's name: an unreadable layer file, said at its line 1
+  local annfile = require('stance.annfile')
+  for _, f in ipairs(annfile.folders_at(root)) do
+    if not H.folder_said[f.path] then
+      files[#files + 1] = f.path
+      H.folder_said[f.path] = annfile.FOLDER
     end
   end
 end

@@ -75,6 +75,12 @@ function cmd.run(opts, args)
           say(io.stderr, ('stance fmt: %s: document "%s" is not read: %s'):format(path, res.document, res.refused))
         elseif res and res.checked then
           local text = require('stance.reanchor').write(res)
+          if res.unverified > 0 then
+            -- kept where the file says, unchecked: the file keeps its hash (doc/format.md 8.3)
+            say(io.stderr, ('stance fmt: %s: %d annotation(s) without a quote cannot be re-anchored (%s changed since '
+              .. 'annotated): the file keeps its hash; stance check lists them\n'):format(path, res.unverified,
+              res.document))
+          end
           if text ~= file.text then
             local ok, werr = require('stance.fs').write_inside(root, path, text, annfile.hash(file))
             if ok then

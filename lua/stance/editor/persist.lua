@@ -182,7 +182,8 @@ function M.save(s, opts)
   H.orphan(s, collapsed, frame)
   s.store:set_header('document', s.rel)
   s.store:set_header('annotator', s.annotator)
-  s.store:set_header('hash', s:doc_hash())
+  -- the new hash, unless annotations without a quote could not be checked in the changed text
+  s.store:set_header('hash', require('stance.reanchor').hash_to_record(s.store, s:doc_hash()))
   local out = frame:write(s.store)
   if out == H.file_text(s) then
     s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}

@@ -144,6 +144,15 @@ function M:read_layer(annotator)
       exists = true, link = link.folder and 'folder' or true },
       { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
   end
+  -- a folder at the file's name (git carries `ana/DOC.stance/x.stance`): a layer file in error
+  -- at its line 1, nothing read from it, nothing written there (stance.annfile.FOLDER)
+  local st = R['stance.core'].stat(path)
+  if st and st.type == 'directory' then
+    R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
+    return R['stance.core'].store(), { path = path, stamp = stamp, errors = 1, size = 0, exists = true,
+      problems = { { line = 1, col = 1, severity = 'error', message = R['stance.annfile'].FOLDER } } },
+      { placed = 0, moved = 0, fuzzy = 0, orphaned = 0, moved_ids = {}, orphan_ids = {} }
+  end
   local pre = R['stance.editor.preload'].take(self.buf, annotator, path, stamp)
   local cached, raw
   if pre and pre.key then
@@ -226,6 +235,19 @@ function M:unwritable(file)
   return ('your layer has %d error(s): fix it to annotate; the first at %s; stance check lists them; shown as far'
     .. ' as it could be read, nothing can be annotated or changed until it is fixed'):format(n,
     where or vim.fn.fnamemodify(file.path, ':~:.'))
+end
+
+--- Said on open: annotations of the layer without a quote in a document that changed since the
+--- file was written (its hash differs) cannot be known to be in place (doc/format.md 8.3).
+--- Hashes the document only when the file holds an annotation without a quote.
+function H.say_unverified(s, rel)
+  local recorded = s.store:header().hash
+  if not recorded or s.store:count('annotation') == 0 then return end
+  local u = R['stance.reanchor'].unverified(s.store, recorded, s:doc_hash())
+  if #u == 0 then return end
+  R['stance.notify'].line(('%d annotation(s) without a quote, and %s changed since they were annotated: they cannot be '
+    .. 're-anchored and may now cover other words (the first at line %d of your layer; stance check lists them);'
+    .. ' the file keeps its hash'):format(#u, rel, u[1].line or 1), vim.log.levels.WARN)
 end
 
 --- What tells whether an annotation file changed: size, time, inode ("" when there is none).
@@ -342,6 +364,7 @@ function M.attach(buf)
     self.rewrite = true -- the file's offsets are out of date: the next write is a whole one
     if res.moved > 0 then self:changed() end
   end
+  H.say_unverified(self, rel)
   H.say_annotator(corpus.root)
   -- an older corpus's .stance/.gitignore (its unanchored lines hid annotation files from git)
   -- mended, said once on one line; last, so that it is the line seen (it is said only once)

@@ -268,7 +268,8 @@ function M.save_as(s, file, bang)
   end
   s.store:set_header('document', s.rel)
   s.store:set_header('annotator', s.annotator)
-  s.store:set_header('hash', s:doc_hash())
+  -- the new hash, unless annotations without a quote could not be checked in the changed text
+  s.store:set_header('hash', require('stance.reanchor').hash_to_record(s.store, s:doc_hash()))
   local out = frame:write(s.store)
   if not out then return nil, 'the annotations could not be written out' end
   local ok, err = require('stance.core').write_atomic(path, out)

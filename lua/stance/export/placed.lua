@@ -5,7 +5,8 @@
 --- document changed since the file was written (its hash differs), or a span lies past its
 --- end, every annotation is re-anchored as `stance check` does, in memory (the file is not
 --- touched); those that cannot be found again are orphans, which an export reports and still
---- accounts for, instead of failing on them.
+--- accounts for, instead of failing on them; so are, in a document that changed, those without
+--- a quote (nothing to find them again by, doc/format.md 8.3).
 local M = {}
 
 --- Whether every annotation of `store` that has a quote has it at its spans in `text`
@@ -44,7 +45,8 @@ function M.layer(layer, text)
   for _, r in ipairs(store:records('annotation')) do
     if r.spans[#r.spans][2] > cps then fits = false end
   end
-  if fits and recorded == core.sha256(text) and quotes_hold(store, text, model) then return out end
+  local now = core.sha256(text)
+  if fits and recorded == now and quotes_hold(store, text, model) then return out end
   -- a copy, re-anchored in the text now
   local copy = core.read(store:write())
   local frame = core.frame(text)
@@ -56,11 +58,19 @@ function M.layer(layer, text)
   -- back to code points (orphans keep their old place, clamped to the text)
   local placed = core.read(frame:write(copy))
   out.store, out.moved = placed, res.moved or 0
+  -- the document changed since the file was written: an annotation without a quote cannot
+  -- be known to be in place (nothing to check its offsets by), an orphan here too
+  local changed = recorded ~= '' and recorded ~= now
   for _, r in ipairs(store:records('annotation')) do
     if orphan[r.id] then
       out.orphans[r.id] = true
       out.problems[#out.problems + 1] = { id = r.id, line = r.line, message = ('annotation %s: its text is no longer '
         .. 'in the document (an orphan; `stance check` lists it)'):format(r.id) }
+    elseif changed and r.quote == nil then
+      out.orphans[r.id] = true
+      out.problems[#out.problems + 1] = { id = r.id, line = r.line, message = ('annotation %s: no quote, and the '
+        .. 'document changed since it was annotated: it cannot be re-anchored (an orphan; `stance check` lists it)')
+        :format(r.id) }
     end
   end
   return out

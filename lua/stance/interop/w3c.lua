@@ -403,7 +403,17 @@ end
 function H.layer_of(term)
   local v = term('layer')
   if type(v) ~= 'string' or not v:match('%S') then return nil end
+  local why = H.bad_layer(v)
+  if why then return nil, why end
   return v
+end
+
+--- Why `name` (a stance:layer) names no layer: it holds a control character (a NUL would cut
+--- the folder's name where C reads it, a line end split it), nil when it does not.
+function H.bad_layer(name)
+  if name:find('%c') then
+    return ('its layer %s holds a control character (a NUL, a line end...): no layer is named so'):format(H.shown(name))
+  end
 end
 
 --- A layer's status as a file says it (done, in-progress), from stance:status; nil when
@@ -499,9 +509,11 @@ function H.item(a, iri, by_doc, relations, at)
   if status == false then return serr end
   local extras, eerr = H.extras(term('attributes'))
   if eerr then return eerr end
+  local layer, lerr = H.layer_of(term)
+  if lerr then return lerr end
   local line, col = at(a)
   local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who, extras = extras,
-    _layer = H.layer_of(term), _status = status, _line = line, _col = col }
+    _layer = layer, _status = status, _line = line, _col = col }
   local body = as_list(a.body or {})
   if a.motivation == 'linking' then
     local to, typ
@@ -587,7 +599,9 @@ function H.layers_said(col, iri, at, problems, masked)
     if masked and H.holds(e, H.MARK) then
       path, why = nil, 'a string holds invalid UTF-8 (JSON is UTF-8)'
     end
-    if not path or type(e.layer) ~= 'string' or not e.layer:match('%S') or status == false then
+    local lwhy = type(e) == 'table' and type(e.layer) == 'string' and H.bad_layer(e.layer)
+    why = why or lwhy or nil
+    if not path or type(e.layer) ~= 'string' or not e.layer:match('%S') or status == false or lwhy then
       local line, col_ = at(type(e) == 'table' and e or list)
       why = why or pwhy and ('its document %s %s'):format(e.document, pwhy)
       problems[#problems + 1] = { line = line or 1, col = col_ or 1, message = ('stance:layers entry %d skipped: %s')

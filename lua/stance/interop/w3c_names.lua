@@ -77,9 +77,14 @@ function M.documents(base, at_base)
   end
   -- a path decoded from an IRI that is absolute ("/etc/passwd", "%2Fetc"): refused here, where
   -- the annotation it came from is known, not left for the corpus to refuse later
+  -- and one holding a control character once decoded ("%00", "%0A"): no document or layer file
+  -- is named so (a NUL would cut the name where C reads it, doc/format.md 8.4)
   local function relative(path)
     if path and path:sub(1, 1) == '/' then
       return nil, ('names the absolute path %s: a document is named relative to the corpus root'):format(path)
+    end
+    if path and path:find('%c') then
+      return nil, 'names a path with a control character once decoded (a NUL, a line end...): no document is named so'
     end
     return path
   end
@@ -101,7 +106,8 @@ function M.documents(base, at_base)
     local rest = under(iri)
     if not rest or rest:find('[?#]') then return nil end
     local path = without_dots(dec(rest))
-    return path and path ~= '' and path:sub(1, 1) ~= '/' and path or nil
+    if not path or path == '' or path:sub(1, 1) == '/' then return nil end
+    return relative(path)
   end
 end
 

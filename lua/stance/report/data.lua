@@ -110,6 +110,22 @@ function M.collect(c, opts)
     links[l.path] = true
     d.problems[#d.problems + 1] = l.said .. '; not counted'
   end
+  -- a folder at a layer file's name: that layer's file of the document cannot be read (said,
+  -- left out, as a file with errors is)
+  local annfile = require('stance.annfile')
+  local asked = {}
+  for _, layer in ipairs(layers) do
+    asked[root_mod.slug(layer)] = layer
+  end
+  for _, f in ipairs(annfile.folders_at(c.root)) do
+    local layer = asked[f.annotator]
+    if layer and by_path[f.document] then
+      local where = ('%s:1:1: %s'):format(require('stance.fs').relative(f.path, c.root), annfile.FOLDER)
+      d.left_out[#d.left_out + 1] = { annotator = layer, path = f.document, where = where, errors = 1 }
+      d.problems[#d.problems + 1] = annfile.errors_said(layer, where, 1,
+        ('left out of %s: none of it counted (stance check lists them)'):format(f.document))
+    end
+  end
   for _, layer in ipairs(layers) do
     local dir = ('%s/%s/%s'):format(c.root, root_mod.annotations, root_mod.slug(layer))
     for _, e in ipairs(require('stance.fs').list(dir, { 'stance' }) or {}) do
@@ -119,7 +135,6 @@ function M.collect(c, opts)
         if not store then
           d.problems[#d.problems + 1] = ('%s/%s: %s'):format(dir, e.path, tostring(problems))
         else
-          local annfile = require('stance.annfile')
           local where, errors = annfile.first_error(dir .. '/' .. e.path, problems, c.root)
           if where then
             -- as stance agree does: a file with errors counts for nothing on its document (what
