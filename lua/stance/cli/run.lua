@@ -61,6 +61,12 @@ function cmd.run(_, args)
       .. 'said above); a script that handles them returns its exit status\n'):format(left))
     return 1
   end
+  local schema = package.loaded['stance.schema']
+  if schema and schema.met > 0 then
+    io.stderr:write('stance run: the schema has errors (said above): what the script read of it is not all there is; '
+      .. 'a script that handles them returns its exit status\n')
+    return 1
+  end
   if layer_errors.met > 0 then
     io.stderr:write(('stance run: %d layer file(s) with errors read in part (the annotations above not all there); '
       .. 'a script that handles them returns its exit status\n'):format(layer_errors.met))
