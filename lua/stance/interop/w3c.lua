@@ -275,6 +275,7 @@ function M.read(text, base)
     iri.path_of = require('stance.interop.w3c_names').documents(base, H.at_base(doc))
   end
   iri.creators = require('stance.interop.w3c_names').register()
+  iri.layers = require('stance.interop.w3c_names').register()
   local at = H.locator(text, where)
   local by_doc, relations = {}, {}
   for i, a in ipairs(items) do
@@ -414,6 +415,11 @@ function H.status(v)
   return false, ("stance:status should be done or in-progress, got %s"):format(H.shown(v))
 end
 
+--- A name from the file as a message shows it, quoted (the report escapes its control characters).
+function H.named(s)
+  return "'" .. s .. "'"
+end
+
 --- A JSON value as a message shows it.
 function H.shown(v)
   if type(v) == 'string' then return ("'%s'"):format(v) end
@@ -492,16 +498,24 @@ function H.item(a, iri, by_doc, relations, at)
   local first = who and iri.creators(who, identity)
   if first then
     return ('its creator %s is named %s, as %s is already: not merged into one layer (import with --annotator,'
-      .. ' or give the creators names of their own)'):format(identity, who, first), a.creator
+      .. ' or give the creators names of their own)'):format(H.named(identity), H.named(who),
+      H.named(first)), a.creator
   end
   local term = H.terms(a)
+  -- two layers of one folder (`a/b` and `a_b`) are not merged either
+  local layer = H.layer_of(term)
+  local had = layer and iri.layers(layer, layer)
+  if had then
+    return ('its stance:layer %s has the folder of layer %s (%s): not merged into one layer'):format(H.named(layer),
+      H.named(had), H.named(require('stance.root').slug(layer)))
+  end
   local status, serr = H.status(term('status'))
   if status == false then return serr end
   local extras, eerr = H.extras(term('attributes'))
   if eerr then return eerr end
   local line, col = at(a)
   local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who, extras = extras,
-    _layer = H.layer_of(term), _status = status, _line = line, _col = col }
+    _layer = layer, _status = status, _line = line, _col = col }
   local body = as_list(a.body or {})
   if a.motivation == 'linking' then
     local to, typ
