@@ -759,4 +759,21 @@ describe('W3C import: what every writer checks', function()
     assert.truthy(err:find('in.jsonl:1:1: warning: annotation 1 %(no id%) skipped: stance:attributes'), err)
     assert.is_false(T.exists(d .. '/.stance/annotations'))
   end)
+
+  it('refuses stance:attributes named as the document record\'s (hash, status, document), at their place', function()
+    local d = small(GEN)
+    local schema = T.read(d .. '/.stance/schema.stance')
+    for _, name in ipairs({ 'hash', 'status', 'document', 'annotator' }) do
+      local a = item('doc.txt', { { 'tagging', 'pro-alpha' } }, quote('Talks fail.'))
+      a['@context'] = { 'http://www.w3.org/ns/anno.jsonld', { stance = 'https://github.com/stance-nvim/stance.nvim/ns#' } }
+      a['stance:attributes'] = 'zz 1\n' .. name .. ' sha256:00\n'
+      T.write(d .. '/in.jsonl', json.encode(a) .. '\n')
+      local out, err, code = stance(d, 'import --from w3c --annotator eve in.jsonl')
+      assert.are.equal(1, code, out .. err)
+      assert.truthy(err:find(('in.jsonl:1:1: warning: annotation 1 (no id) skipped: stance:attributes: `%s` is an '
+        .. 'attribute of the file\'s document record'):format(name), 1, true), err)
+      assert.is_false(T.exists(d .. '/.stance/annotations'))
+      assert.are.equal(schema, T.read(d .. '/.stance/schema.stance')) -- no `attribute hash` declared
+    end
+  end)
 end)

@@ -446,8 +446,19 @@ function H.extras(v)
   if #recs ~= 1 or store:count('relation') + store:count('doclabel') > 0 or recs[1].extras ~= v then
     return nil, 'stance:attributes should hold attribute lines of an annotation file, and nothing else'
   end
+  -- the names of the file's own header record are no attributes of an annotation (the import
+  -- would declare them in the schema)
+  for name in ('\n' .. v):gmatch('\n([^%s|#][^%s]*)') do
+    if H.RESERVED[name] then
+      return nil, ('stance:attributes: `%s` is an attribute of the file\'s document record (%s), never of an '
+        .. 'annotation'):format(name, 'document, annotator, hash, status, reviewer')
+    end
+  end
   return v
 end
+
+--- The attributes of the document record of an annotation file (doc/format.md 4.1).
+H.RESERVED = { document = true, annotator = true, hash = true, status = true, reviewer = true, format = true }
 
 --- A confidence from stance:confidence (a number from 0 to 1, or its text), nil when
 --- absent; false and why when it is something else.
