@@ -161,14 +161,7 @@ end
 ---@return table|nil problem {line, col, severity, message}
 ---@return integer errors
 function M.first_error(meta)
-  local first, n = nil, 0
-  for _, p in ipairs(meta.problems) do
-    if p.severity == 'error' then
-      n = n + 1
-      if not first or (p.message == M.CONFLICT and first.message ~= M.CONFLICT) then first = p end
-    end
-  end
-  return first, n
+  return require('stance.annfile').conflict_first(meta.problems, M.CONFLICT)
 end
 
 --- Say on `warn(path, line, message, col)` (the exports' warn) that the metadata a command

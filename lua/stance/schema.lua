@@ -122,14 +122,7 @@ M.CONFLICT = 'unresolved git merge conflict: the schema is merged by hand (the m
 ---@return table|nil first {line, col, severity, message}
 ---@return integer errors
 function M.first_error(problems)
-  local first, n = nil, 0
-  for _, p in ipairs(problems or {}) do
-    if p.severity == 'error' then
-      n = n + 1
-      if not first or (p.message == M.CONFLICT and first.message ~= M.CONFLICT) then first = p end
-    end
-  end
-  return first, n
+  return require('stance.annfile').conflict_first(problems, M.CONFLICT)
 end
 
 --- How a schema with errors is said by a command that uses it (one line, the place first):
