@@ -45,6 +45,24 @@ end
 
 M.CONFLICT = '^unresolved git merge conflict'
 
+--- The error a command names of a file that is not a layer (the schema, documents.csv): a
+--- problem whose message is `conflict` (a git conflict marker) first, else the first error
+--- of `problems` (sorted by place); and how many errors there are.
+---@param problems table[]|nil {line, col, severity, message}
+---@param conflict string
+---@return table|nil first
+---@return integer errors
+function M.conflict_first(problems, conflict)
+  local first, n = nil, 0
+  for _, p in ipairs(problems or {}) do
+    if p.severity == 'error' then
+      n = n + 1
+      if not first or (p.message == conflict and first.message ~= conflict) then first = p end
+    end
+  end
+  return first, n
+end
+
 --- Say which errors a git conflict marker causes: an error of a record that a marker cuts
 --- in two (`annotation X has no span` when its span line is between `<<<<<<<` and `>>>>>>>`)
 --- gets the marker as its cause in its message. `text` is the file's; `problems` are changed

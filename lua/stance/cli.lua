@@ -113,13 +113,26 @@ function H.main(argv)
     io.stdout:write(args.help(name, cmd))
     return 0
   end
+  -- a schema with errors (git's conflict markers, a name defined twice) that the command
+  -- uses is said on stderr, FILE:LINE:COL first, and the command exits 1 (stance run: unless
+  -- the script returns its status); stance check lists it itself, the merge driver leaves it to git
+  local schema = not H.own_schema[name] and require('stance.schema')
+  if schema then
+    schema.sink = function(said)
+      io.stderr:write(('stance %s: %s\n'):format(name, require('stance.utf8').printable(said)))
+    end
+  end
   local status, err = cmd.run(opts, pos)
   if status == nil then
     M.say(io.stderr, ('stance %s: %s'):format(name, tostring(err)))
     return 1
   end
+  if schema and status == 0 and schema.met > 0 and name ~= 'run' then return 1 end
   return status
 end
+
+--- Commands that say a schema's errors their own way, or never use one.
+H.own_schema = { check = true, merge = true, init = true, hash = true, version = true, help = true, watch = true }
 
 function H.traceback(err)
   if type(err) == 'string' and err:find('interrupted!', 1, true) then return err end

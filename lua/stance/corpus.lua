@@ -106,6 +106,8 @@ function M:schema()
     local s, problems = require('stance.schema').load(self.root)
     self._schema = s or false
     self._schema_problems = problems or {}
+    -- one with errors is used as far as it reads, never silently (stance.schema.meet)
+    require('stance.schema').meet(self.root, self._schema_problems)
   end
   return self._schema or nil, self._schema_problems
 end

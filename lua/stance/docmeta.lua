@@ -129,7 +129,7 @@ function M.parse(text, is_document)
           row[name] = v
           if name == 'date' and not M.date_key(v) then
             problem(rec.lines[i], rec.cols[i], 'error', ('date %s: a date is YYYY, YYYY-MM, YYYY-MM-DD or '
-              .. 'YYYY-MM-DDThh:mm[:ss] (ISO 8601)'):format(H.show(v)))
+              .. 'YYYY-MM-DDThh:mm[:ss] (ISO 8601), a day of the calendar'):format(H.show(v)))
           end
         end
       end
@@ -161,14 +161,7 @@ end
 ---@return table|nil problem {line, col, severity, message}
 ---@return integer errors
 function M.first_error(meta)
-  local first, n = nil, 0
-  for _, p in ipairs(meta.problems) do
-    if p.severity == 'error' then
-      n = n + 1
-      if not first or (p.message == M.CONFLICT and first.message ~= M.CONFLICT) then first = p end
-    end
-  end
-  return first, n
+  return require('stance.annfile').conflict_first(meta.problems, M.CONFLICT)
 end
 
 --- Say on `warn(path, line, message, col)` (the exports' warn) that the metadata a command
@@ -234,15 +227,27 @@ function M.date_key(s)
   if not m or tonumber(m) < 1 or tonumber(m) > 12 then return nil end
   if rest2 == '' then return y .. '-' .. m end
   local d, rest3 = rest2:match('^%-(%d%d)(.*)$')
-  if not d or tonumber(d) < 1 or tonumber(d) > 31 then return nil end
+  -- a day of the calendar (2020-02-30 is none; 2020-02-29 is, 1900-02-29 is not)
+  if not d or tonumber(d) < 1 or tonumber(d) > H.days_in(tonumber(y), tonumber(m)) then return nil end
   if rest3 == '' then return ('%s-%s-%s'):format(y, m, d) end
   local hh, mm, tail = rest3:match('^[T ](%d%d):(%d%d)(.*)$')
   if not hh or tonumber(hh) > 23 or tonumber(mm) > 59 then return nil end
   local ss = tail:match('^:(%d%d)')
+  if ss and tonumber(ss) > 60 then return nil end -- (60: a leap second)
   if ss then tail = tail:sub(4) end
   tail = tail:gsub('^%.%d+', '')
-  if not (tail == '' or tail == 'Z' or tail:match('^[+-]%d%d:?%d%d$')) then return nil end
+  local zh, zm = tail:match('^[+-](%d%d):?(%d%d)$')
+  if zh and (tonumber(zh) > 23 or tonumber(zm) > 59) then return nil end
+  if not (tail == '' or tail == 'Z' or zh) then return nil end
   return ('%s-%s-%sT%s:%s:%s'):format(y, m, d, hh, mm, ss or '00')
+end
+
+--- The days of month `m` of year `y` (the Gregorian calendar, as ISO 8601's).
+function H.days_in(y, m)
+  if m == 2 then
+    return (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) and 29 or 28
+  end
+  return (m == 4 or m == 6 or m == 9 or m == 11) and 30 or 31
 end
 
 --- Why `path` cannot name a document, or nil.

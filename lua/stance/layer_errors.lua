@@ -72,6 +72,7 @@ function H.add(out, c, annotator, path, file, f, err, code)
   if e then
     e.annotator, e.path, e.file = annotator, path, file
     out[#out + 1] = e
+    M.meet(e) -- (an aggregate's pass, a script's call: said to the host as a read says it)
   end
 end
 
@@ -98,8 +99,10 @@ H.seen = {}
 --- Say `e` (a layer file with errors that a read met) to the sink, once per file.
 ---@param e stance.LayerError
 function M.meet(e)
-  if H.seen[e.file] then return end
-  H.seen[e.file] = true
+  -- (one file per layer and document, however its path is written)
+  local key = e.annotator and e.path and (e.annotator .. '\0' .. e.path) or e.file
+  if H.seen[key] then return end
+  H.seen[key] = true
   M.met = M.met + 1
   if M.sink then M.sink(e) end
 end

@@ -73,8 +73,8 @@ function M.parse(text)
         if #l.values ~= 1 then
           problem(l, 1, 'error', ('`%s` takes one value: its name'):format(l.name))
         elseif s.by[l.name][name] then
-          problem(l, 1, 'error', ('%s %s is defined twice (first at line %d)'):format(l.name, name,
-            s.by[l.name][name].line))
+          problem(l, 1, 'error', ('%s %s is defined twice: here and at %s:%d:1, the one every command uses '
+            .. '(keep one)'):format(l.name, name, M.path, s.by[l.name][name].line))
         else
           cur = { name = name, line = l.line }
           local list = s[H.kinds[l.name]]
@@ -103,8 +103,53 @@ function M.parse(text)
   end)
   for _, p in ipairs(problems) do
     p.scope = nil
+    -- the merge driver merges annotation files, never the schema: resolved by hand
+    if p.severity == 'error' and (p.message or ''):find('^unresolved git merge conflict') then
+      p.message = M.CONFLICT
+    end
   end
   return s, problems
+end
+
+--- The message of a line git writes around a merge conflict in the schema (the merge driver
+--- is registered for annotation and curation files only: a schema is merged by hand).
+M.CONFLICT = 'unresolved git merge conflict: the schema is merged by hand (the merge driver does not merge it): '
+  .. 'keep one side and remove the marker lines (<<<<<<<, =======, >>>>>>>)'
+
+--- The error every command that uses the schema names (a git conflict marker first, then the
+--- earliest), and how many errors there are; nil when the schema has none.
+---@param problems table[]|nil
+---@return table|nil first {line, col, severity, message}
+---@return integer errors
+function M.first_error(problems)
+  return require('stance.annfile').conflict_first(problems, M.CONFLICT)
+end
+
+--- How a schema with errors is said by a command that uses it (one line, the place first):
+--- ".stance/schema.stance:LINE:COL: message (N error(s)); ...", or nil when it has none.
+---@param problems table[]|nil
+---@return string|nil
+function M.errors_said(problems)
+  local first, n = M.first_error(problems)
+  if not first then return nil end
+  return ('%s:%d:%d: %s (%d error(s) in the schema); it is used as far as it could be read (stance check lists '
+    .. 'them)'):format(M.path, first.line or 1, first.col or 1, first.message, n)
+end
+
+--- The schemas with errors that commands of this process used (stance.Corpus.schema meets
+--- each): each said once to `M.sink` (the `stance` command sets it: stderr), counted in `M.met`.
+M.met = 0
+H.said = {}
+
+--- Say that the corpus at `root` uses a schema with `problems` (nothing when it has no error).
+---@param root string
+---@param problems table[]|nil
+function M.meet(root, problems)
+  local said = M.errors_said(problems)
+  if not said or H.said[root .. '\0' .. said] then return end
+  H.said[root .. '\0' .. said] = true
+  M.met = M.met + 1
+  if M.sink then M.sink(said, root) end
 end
 
 --- `watch auto` (a command that needs the index up to date starts `stance watch` for the

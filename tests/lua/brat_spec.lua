@@ -276,6 +276,14 @@ describe('brat', function()
       local d4 = corpus()
       local _, err = stance_cmd(d4, 'import --from brat ' .. T.q(dst))
       assert.truthy(err:find('stance-status.tsv:2:1: warning: not a line', 1, true), err)
+      -- nor is a path with a NUL byte or of a document without an .ann dropped unsaid
+      T.write(dst .. '/stance-status.tsv', 'document\tlayer\tstatus\ndoc.txt\0zz\tbrat\tdone\ngone.txt\tbrat\tdone\n'
+        .. 'doc.txt\tbrat\tdone\n')
+      local d5 = corpus()
+      _, err = stance_cmd(d5, 'import --from brat ' .. T.q(dst))
+      assert.truthy(err:find('stance-status.tsv:2:8: warning: a document path holds a NUL byte', 1, true), err)
+      assert.truthy(err:find('stance-status.tsv:3:1: warning: no document gone.txt with an .ann in ', 1, true), err)
+      assert.are.equal('done', assert(require('stance').open(d5)):document('doc.txt'):status('brat'))
     end)
 
   it('keeps the status of a document whose path holds a tab or a line end; leaves no stale status file', function()

@@ -18,6 +18,24 @@ describe('stance check', function()
     assert.are.equal(0, code)
   end)
 
+  it('checks the lexicon: its conflict markers, unknown records and attributes at their places', function()
+    local d = corpus()
+    T.write(d .. '/.stance/lexicon.stance', 'format stance 1\n<<<<<<< HEAD\ncategory a\n  cues foo\n=======\n'
+      .. 'category b\n  bogus 1\n>>>>>>> x\nzzz\n')
+    local out, err, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code)
+    local conflict = 'error: unresolved git merge conflict: the lexicon is merged by hand (the merge driver does not '
+      .. 'merge it): keep one side and remove the marker lines (<<<<<<<, =======, >>>>>>>)'
+    assert.are.equal(table.concat({
+      '.stance/lexicon.stance:2:1: ' .. conflict,
+      '.stance/lexicon.stance:5:1: ' .. conflict,
+      ".stance/lexicon.stance:7:1: warning: unknown attribute 'bogus' in category b (title, cues)",
+      '.stance/lexicon.stance:8:1: ' .. conflict,
+      ".stance/lexicon.stance:9:1: warning: unknown record 'zzz' in a lexicon (category)",
+    }, '\n') .. '\n', out)
+    assert.truthy(err:find('the schema, documents.csv, the lexicon and 6 annotation files', 1, true), err)
+  end)
+
   it('says an unresolved git merge conflict in a layer as such, at its line (example corpus and the study)', function()
     -- a real `git merge` without stance's merge driver: both branches relabel one annotation
     local conflicted = require('helpers.gitconflict').make

@@ -132,10 +132,14 @@ describe('document metadata', function()
   it('knows ISO 8601 dates and sorts them', function()
     for s, key in pairs({ ['2024'] = '2024', ['2024-03'] = '2024-03', ['2024-03-05'] = '2024-03-05',
       ['2024-03-05T10:20'] = '2024-03-05T10:20:00', ['2024-03-05T10:20:30Z'] = '2024-03-05T10:20:30',
-      ['2024-03-05 10:20:30+01:00'] = '2024-03-05T10:20:30' }) do
+      ['2024-03-05 10:20:30+01:00'] = '2024-03-05T10:20:30', ['2020-02-29'] = '2020-02-29',
+      ['2000-02-29'] = '2000-02-29', ['2024-04-30'] = '2024-04-30' }) do
       assert.are.equal(key, docmeta.date_key(s), s)
     end
-    for _, s in ipairs({ '24', '2024-3-5', '2024-00', '2024-01-32', '05/03/2024', 'March 2024', '2024-03-05T25:00' }) do
+    for _, s in ipairs({ '24', '2024-3-5', '2024-00', '2024-01-32', '05/03/2024', 'March 2024', '2024-03-05T25:00',
+      -- days no calendar has, times and zones no clock shows
+      '2020-02-30', '1900-02-29', '2023-02-29', '2024-04-31', '2024-06-31', '2024-03-05T10:20:61',
+      '9999-12-31T23:59:59+99:99', '2024-03-05T10:20+01:60' }) do
       assert.is_nil(docmeta.date_key(s), s)
     end
     assert.truthy(docmeta.date_key('2024') < docmeta.date_key('2024-01'))
@@ -168,7 +172,7 @@ describe('document metadata on the command line', function()
     assert.are.equal(table.concat({
       '.stance/documents.csv:6:1: warning: no document "missing.txt" in the corpus',
       '.stance/documents.csv:6:25: error: date "2026-02-30x": a date is YYYY, YYYY-MM, YYYY-MM-DD or '
-        .. 'YYYY-MM-DDThh:mm[:ss] (ISO 8601)',
+        .. 'YYYY-MM-DDThh:mm[:ss] (ISO 8601), a day of the calendar',
       '.stance/documents.csv:7:1: warning: no document "05.txt" in the corpus',
       '.stance/documents.csv:7:8: error: this quoted field is never closed (a `"` is missing)',
       '.stance/documents.csv:8:1: error: 2 fields where the header has 6 columns: the missing ones are empty',

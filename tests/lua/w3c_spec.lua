@@ -555,8 +555,8 @@ describe('W3C import: what every writer checks', function()
         .. 'https://other%.org/corpus/003_7e305a588b2246b7%.txt is not a document of ours'), err)
       assert.truthy(err:find('in.jsonl:5:%d+: warning: annotation 5 %b() skipped: its target %.%./003_7e305a588b2246b7'
         .. '%.txt is not a document of ours'), err)
-      assert.truthy(err:find('in.jsonl:6:%d+: warning: annotation 6 %b() skipped: its creator http://elsewhere%.org/zoe '
-        .. 'is named zoe, as http://ex%.org/user/zoe is already: not merged into one layer'), err)
+      assert.truthy(err:find("in.jsonl:6:%d+: warning: annotation 6 %b() skipped: its creator 'http://elsewhere%.org/zoe' "
+        .. "is named 'zoe', as 'http://ex%.org/user/zoe' is already: not merged into one layer"), err)
       assert.truthy(err:find('in.jsonl:7:%d+: warning: 1 annotation%(s%) of nothing%.txt skipped'), err)
       assert.truthy(out:find('imported 3 record(s) into 3 layer(s) from in.jsonl; 4 skipped', 1, true), out)
       local layers = T.run('ls -A ' .. T.q(d .. '/.stance/annotations'))
@@ -566,6 +566,29 @@ describe('W3C import: what every writer checks', function()
         local got = c:document(doc):annotations({ annotator = who })
         assert.are.equal(1, #got, who)
         assert.are.same({ 'sanctions', 'against', exact(i) }, { got[1].target, got[1].stance, got[1].quote })
+      end
+      -- creators whose names differ by a control character, a slash or blanks at the ends get one
+      -- folder: not merged either (the second reported at its place, skipped); nor are two
+      -- stance:layer names of one folder
+      for _, case in ipairs({
+        { { 'zo\te', 'zoe' }, "its creator 'zoe' is named 'zoe', as 'zo\\te' is already" },
+        { { { name = 'zo/e', type = 'Person' }, 'zo_e' }, "its creator 'zo_e' is named 'zo_e', as 'zo/e' is already" },
+        { { ' zoe', 'zoe' }, "its creator 'zoe' is named 'zoe', as ' zoe' is already" },
+        { { 'a/b', 'a_b' }, "its stance:layer 'a_b' has the folder of layer 'a/b' ('a_b')", true },
+      }) do
+        os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations'))
+        local two = { one(doc, case[1][1], 2), one(doc, case[1][2], 3) }
+        if case[3] then
+          for i, a in ipairs(two) do
+            a['stance:layer'], a.creator = a.creator, 'someone' .. i
+            a['@context'] = { 'http://www.w3.org/ns/anno.jsonld', { stance = require('stance.interop.w3c').NS } }
+          end
+        end
+        T.write(d .. '/two.jsonl', json.encode(two[1]) .. '\n' .. json.encode(two[2]) .. '\n')
+        out, err, code = stance(d, 'import --from w3c two.jsonl')
+        assert.are.equal(1, code, out .. err)
+        assert.truthy(err:find('two.jsonl:2:%d+: warning: annotation 2 %b() skipped: ' .. case[2]:gsub('%p', '%%%0')), err)
+        assert.truthy(out:find('imported 1 record(s) into 1 layer(s) from two.jsonl; 1 skipped', 1, true), out)
       end
       -- a collection's @base (JSON-LD) resolves its relative sources, without --base
       os.execute('rm -rf ' .. T.q(d .. '/.stance/annotations'))
@@ -735,5 +758,22 @@ describe('W3C import: what every writer checks', function()
     assert.are.equal(1, code, out .. err)
     assert.truthy(err:find('in.jsonl:1:1: warning: annotation 1 %(no id%) skipped: stance:attributes'), err)
     assert.is_false(T.exists(d .. '/.stance/annotations'))
+  end)
+
+  it('refuses stance:attributes named as the document record\'s (hash, status, document), at their place', function()
+    local d = small(GEN)
+    local schema = T.read(d .. '/.stance/schema.stance')
+    for _, name in ipairs({ 'hash', 'status', 'document', 'annotator' }) do
+      local a = item('doc.txt', { { 'tagging', 'pro-alpha' } }, quote('Talks fail.'))
+      a['@context'] = { 'http://www.w3.org/ns/anno.jsonld', { stance = 'https://github.com/stance-nvim/stance.nvim/ns#' } }
+      a['stance:attributes'] = 'zz 1\n' .. name .. ' sha256:00\n'
+      T.write(d .. '/in.jsonl', json.encode(a) .. '\n')
+      local out, err, code = stance(d, 'import --from w3c --annotator eve in.jsonl')
+      assert.are.equal(1, code, out .. err)
+      assert.truthy(err:find(('in.jsonl:1:1: warning: annotation 1 (no id) skipped: stance:attributes: `%s` is an '
+        .. 'attribute of the file\'s document record'):format(name), 1, true), err)
+      assert.is_false(T.exists(d .. '/.stance/annotations'))
+      assert.are.equal(schema, T.read(d .. '/.stance/schema.stance')) -- no `attribute hash` declared
+    end
   end)
 end)

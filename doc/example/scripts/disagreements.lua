@@ -1,7 +1,8 @@
 -- Where two annotators disagree, from the agreement API (`corpus:agreement`, the items of
 -- `stance agree`, :help stance-agreement): every (sentence, target) item to which they gave
 -- different stances (one of them perhaps none), on the documents both marked done, one per
--- line as path:line:col for the quickfix list; then Cohen's κ of each target.
+-- line as path:line:col for the quickfix list; then Cohen's κ of each target. The documents
+-- left out for a layer file with errors are listed on stderr.
 --
 --   stance run disagreements.lua A B [DIR]
 local a_name, b_name, dir = arg[1], arg[2], arg[3] or '.'
@@ -27,9 +28,16 @@ for _, d in ipairs(field.disagreements) do
     show(d.values[a_name]), b_name, show(d.values[b_name]), text))
 end
 
+-- the documents left out for a layer file with errors (stance run says the file's first error
+-- too, and exits 1), on stderr: the lines above stay a quickfix list (those not done by both are
+-- the summary's "both marked done")
 local both, kappas = 0, {}
 for _, doc in ipairs(report.documents) do
   if not doc.left_out then both = both + 1 end
+  for _, b in ipairs(doc.broken or {}) do
+    io.stderr:write(('left out: %s: %s\'s file has %d error(s), the first at %s\n'):format(doc.path, b.annotator,
+      b.errors, b.where))
+  end
 end
 for _, t in ipairs(field.targets or {}) do
   kappas[#kappas + 1] = ('%s %s'):format(show(t.target), t.kappa and ('%.3f'):format(t.kappa) or '-')

@@ -610,6 +610,9 @@ function H.broken(doc, names, counted, layers)
         counted[r] = false
         set[name] = true
         list[#list + 1] = { annotator = name, path = doc.path, where = where, errors = n }
+        -- said to the host as a document's read says it (stance run: on stderr, counted)
+        require('stance.layer_errors').meet({ annotator = name, path = doc.path, file = file.path, where = where,
+          errors = n })
       end
     end
   end

@@ -42,6 +42,8 @@ function cmd.run(opts, args)
     if fs.exists(schema_path) then files[#files + 1] = schema_path end
     local meta_path = root .. '/' .. require('stance.docmeta').path
     if fs.exists(meta_path) then files[#files + 1] = meta_path end
+    local lexicon_path = root .. '/' .. require('stance.lexicon').path
+    if fs.exists(lexicon_path) then files[#files + 1] = lexicon_path end
     for _, f in ipairs(root_mod.annotation_files(root)) do
       files[#files + 1] = f
     end
@@ -133,6 +135,7 @@ function H.checked(root, files, schema_path, meta_path)
   local fs = require('stance.fs')
   parts[#parts + 1] = fs.exists(schema_path) and 'the schema' or 'no schema'
   if fs.exists(meta_path) then parts[#parts + 1] = require('stance.docmeta').path:match('[^/]+$') end
+  if fs.exists(root .. '/' .. require('stance.lexicon').path) then parts[#parts + 1] = 'the lexicon' end
   parts[#parts + 1] = H.plural(n, 'annotation file') .. (n == 0 and ' (no layer yet)' or (' (%s)'):format(
     H.plural(layers, 'layer')))
   if cur > 0 then parts[#parts + 1] = H.plural(cur, 'curation file') end
@@ -215,6 +218,7 @@ function H.check_file(path, schemas)
   if link then return { link } end
   local text, err = fs.read(path, root)
   if not text then return nil, ('not read: %s'):format(err) end
+  if path:match('%.stance/lexicon%.stance$') then return H.check_lexicon(text) end
   if path:match('schema%.stance$') then
     local parsed, problems = schema.parse(text)
     if root then H.check_documents(root, parsed, text, problems) end
@@ -253,6 +257,21 @@ function H.check_file(path, schemas)
     end
     H.by_place(problems)
   end
+  return problems
+end
+
+--- The cue lexicon (.stance/lexicon.stance): what stance.lexicon.parse found (git's conflict
+--- markers, unknown records and attributes, cues it cannot match), by place.
+function H.check_lexicon(text)
+  local problems = require('stance.lexicon').parse(text).problems
+  for _, p in ipairs(problems) do
+    -- (the merge driver merges annotation and curation files only)
+    if p.severity == 'error' and (p.message or ''):find('^unresolved git merge conflict') then
+      p.message = 'unresolved git merge conflict: the lexicon is merged by hand (the merge driver does not merge '
+        .. 'it): keep one side and remove the marker lines (<<<<<<<, =======, >>>>>>>)'
+    end
+  end
+  H.by_place(problems)
   return problems
 end
 

@@ -71,6 +71,8 @@ local cmd = {
     output = { arg = 'FILE', help = 'write there (atomically) instead of stdout' },
     force = { help = 'with --to brat: write into a folder that is not empty (replacing the files of the same names)' },
     base = { arg = 'IRI', help = 'with --to w3c: prefix of document and annotation IRIs (default urn:stance:)' },
+    ['spreadsheet-safe'] = { help = 'with --to csv: a field a spreadsheet would run as a formula (starting with =, +, '
+      .. '-, @, a tab or CR; not a number) gets a single quote first (the data then differs from the files)' },
   },
   args = { min = 0, max = 1 },
   formats = { jsonl = 'stance.export.jsonl', csv = 'stance.export.csv' },
@@ -138,6 +140,9 @@ end
 function cmd.run(opts, args)
   local cli = require('stance.cli')
   if not opts.to then return cli.usage_error('--to is needed (jsonl, csv, w3c or brat)', 'export') end
+  if opts['spreadsheet-safe'] and opts.to ~= 'csv' then
+    return cli.usage_error('--spreadsheet-safe is for --to csv (a spreadsheet opens CSV)', 'export')
+  end
   if opts.to == 'w3c' then return H.w3c(opts, args) end
   if opts.to == 'brat' then
     if not args[1] then return cli.usage_error('--to brat needs the folder to write into', 'export') end
@@ -178,7 +183,8 @@ function cmd.run(opts, args)
       buf.parts[#buf.parts + 1] = s
     end
   end
-  local emit = require(module).writer(buf, unit, rows.meta_fields(c), report:lossy_once())
+  local emit = require(module).writer(buf, unit, rows.meta_fields(c), report:lossy_once(),
+    { spreadsheet_safe = opts['spreadsheet-safe'] })
   local function flush()
     sink:write(table.concat(buf.parts))
     buf.parts = {}

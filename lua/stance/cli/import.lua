@@ -55,6 +55,11 @@ function cmd.run(opts, args)
   end
   local c, err = require('stance.corpus').open('.')
   if not c then return nil, err end
+  -- an import adds to the schema and checks labels against it: never on one with errors
+  -- (half of a merge), which is said first (stance.schema.meet)
+  if require('stance.schema').first_error(select(2, c:schema())) then
+    return nil, 'nothing imported: the schema has errors (said above; stance check lists them): fix it first'
+  end
   if opts.from == 'w3c' then
     return require('stance.interop.w3c_io').import(c, args[1], opts.annotator, opts.base, opts.status)
   end

@@ -14,7 +14,9 @@ local cmd = {
     'FILE:LINE:COL: message; then the run exits with status 1 unless the script returns its',
     'own exit status (it handled them): an integer, or true (0) or false (1). A layer left',
     'out because its file or one of its folders is a symbolic link, or its folder has a name',
-    'stance never gives one (doc/format.md 8.4), is said and ends the run the same way.',
+    'stance never gives one (doc/format.md 8.4), is said and ends the run the same way; so',
+    'is a schema with errors that the script reads (its first error, :help stance-schema-errors),',
+    'and a layer file with errors that corpus:agreement() leaves out.',
     'On a corpus of 5,000 documents or more (or with `watch auto`; never with `watch off` or',
     'STANCE_WATCH=off) a script that reads the layers starts `stance watch` as a search does,',
     'and the next runs take its word for unchanged files (:help stance-layer-vouch).',
@@ -61,9 +63,15 @@ function cmd.run(_, args)
       .. 'said above); a script that handles them returns its exit status\n'):format(left))
     return 1
   end
+  local schema = package.loaded['stance.schema']
+  if schema and schema.met > 0 then
+    io.stderr:write('stance run: the schema has errors (said above): what the script read of it is not all there is; '
+      .. 'a script that handles them returns its exit status\n')
+    return 1
+  end
   if layer_errors.met > 0 then
-    io.stderr:write(('stance run: %d layer file(s) with errors read in part (the annotations above not all there); '
-      .. 'a script that handles them returns its exit status\n'):format(layer_errors.met))
+    io.stderr:write(('stance run: %d layer file(s) with errors met (read in part, or left out of an agreement, a '
+      .. 'report: said above); a script that handles them returns its exit status\n'):format(layer_errors.met))
     return 1
   end
   return 0

@@ -366,6 +366,10 @@ function M.attach(buf)
   end
   H.say_unverified(self, rel)
   H.say_annotator(corpus.root)
+  -- a schema with errors (git's conflict markers, a name defined twice) is used as far as it
+  -- reads: said at each document opened, on one line, its first error's place first
+  local said = R['stance.schema'].errors_said(select(2, corpus:schema()))
+  if said then notify.line(said, vim.log.levels.WARN) end
   -- an older corpus's .stance/.gitignore (its unanchored lines hid annotation files from git)
   -- mended, said once on one line; last, so that it is the line seen (it is said only once)
   R['stance.ignored'].upgrade(corpus.root)

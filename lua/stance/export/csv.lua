@@ -13,9 +13,20 @@ local function part(v)
   return (tostring(v or ''):gsub('[\\:;]', '\\%0'))
 end
 
-local function field(v)
+--- Whether a spreadsheet would take a cell for a formula: it starts with `=`, `+`, `-`, `@`,
+--- a tab or a carriage return (OWASP, "CSV Injection").
+---@param v string
+---@return boolean
+function M.formula_like(v)
+  return v:find('^[=+%-@\t\r]') ~= nil
+end
+
+local function field(v, safe)
   if v == nil then return '' end
   v = tostring(v)
+  -- (--spreadsheet-safe: a single quote first, which a spreadsheet shows as text; a number is
+  -- never changed, -0.5 stays a number)
+  if safe and M.formula_like(v) and not tonumber(v) then v = "'" .. v end
   if v:find('[,"\r\n]') then return '"' .. v:gsub('"', '""') .. '"' end
   return v
 end
@@ -23,8 +34,11 @@ end
 ---@param out file*
 ---@param unit string a unit of stance.export.rows with one kind of row
 ---@param extra string[]|nil columns after the fixed ones (stance.export.rows.meta_fields)
+---@param _ any (the jsonl writer's `lossy`)
+---@param opts {spreadsheet_safe: boolean|nil}|nil
 ---@return fun(row: table)
-function M.writer(out, unit, extra)
+function M.writer(out, unit, extra, _, opts)
+  local safe = opts and opts.spreadsheet_safe
   local rows = require('stance.export.rows')
   local fields = {}
   for _, f in ipairs(rows.fields[rows.units[unit][1]]) do
@@ -65,7 +79,7 @@ function M.writer(out, unit, extra)
         end
         v = table.concat(parts, ';')
       end
-      cells[i] = field(v)
+      cells[i] = field(v, safe)
     end
     out:write(table.concat(cells, ','), '\r\n')
   end

@@ -193,7 +193,19 @@ function M.import(c, dir, who, status)
   if fs.exists(dir .. '/' .. M.STATUS_FILE) then
     local st_text, st_err = H.read_inside(dir, rdir, M.STATUS_FILE)
     if st_text then
-      statuses = M.read_statuses(st_text, dir .. '/' .. M.STATUS_FILE, report)
+      local lines
+      statuses, lines = M.read_statuses(st_text, dir .. '/' .. M.STATUS_FILE, report)
+      -- a status of a document the folder has no .ann of is said, not dropped
+      local listed = {}
+      for _, p in ipairs(list) do
+        if p.rel then listed[p.rel] = true end
+      end
+      for _, doc in ipairs(declare.sorted(statuses)) do
+        if not listed[doc] then
+          report:warn(dir .. '/' .. M.STATUS_FILE, lines[doc], 1, 'no document %s with an .ann in %s: its status '
+            .. 'is not imported', doc, dir)
+        end
+      end
     else
       report:warn(dir .. '/' .. M.STATUS_FILE, nil, nil, '%s; the statuses it holds are not imported', st_err)
     end
@@ -445,22 +457,29 @@ end
 ---@param shown string the file, for the reports
 ---@param report table stance.interop.report
 ---@return table<string, string>
+---@return table<string, integer> lines the line of each document's status
 function M.read_statuses(text, shown, report)
-  local said = {}
+  local said, lines = {}, {}
   local n = 0
-  for line in (text or ''):gmatch('[^\n]+') do
+  -- (a line counts as a line of the file: blank ones too, as an editor numbers them)
+  for line in ((text or '') .. '\n'):gmatch('([^\n]*)\n') do
     n = n + 1
     line = line:gsub('\r$', '')
     local doc, _, status = line:match('^([^\t]*)\t([^\t]*)\t([^\t]*)$')
-    if n > 1 or doc ~= 'document' then
-      if doc and require('stance.interop.brat').STATUS[status] then
+    -- (a blank line, the file's last end: nothing)
+    if line ~= '' and (n > 1 or doc ~= 'document') then
+      local bad = doc and doc:find('\0', 1, true)
+      if bad then
+        report:warn(shown, n, bad, 'a document path holds a NUL byte (no file name can): ignored')
+      elseif doc and require('stance.interop.brat').STATUS[status] then
         said[H.unescape(doc)] = status
+        lines[H.unescape(doc)] = n
       else
         report:warn(shown, n, 1, 'not a line "document<TAB>layer<TAB>done|in-progress": ignored')
       end
     end
   end
-  return said
+  return said, lines
 end
 
 --- The layer a document is exported from: the first of `names` that it has.

@@ -275,6 +275,7 @@ function M.read(text, base)
     iri.path_of = require('stance.interop.w3c_names').documents(base, H.at_base(doc))
   end
   iri.creators = require('stance.interop.w3c_names').register()
+  iri.layers = require('stance.interop.w3c_names').register()
   local at = H.locator(text, where)
   local by_doc, relations = {}, {}
   for i, a in ipairs(items) do
@@ -424,6 +425,11 @@ function H.status(v)
   return false, ("stance:status should be done or in-progress, got %s"):format(H.shown(v))
 end
 
+--- A name from the file as a message shows it, quoted (the report escapes its control characters).
+function H.named(s)
+  return "'" .. s .. "'"
+end
+
 --- A JSON value as a message shows it.
 function H.shown(v)
   if type(v) == 'string' then return ("'%s'"):format(v) end
@@ -450,8 +456,19 @@ function H.extras(v)
   if #recs ~= 1 or store:count('relation') + store:count('doclabel') > 0 or recs[1].extras ~= v then
     return nil, 'stance:attributes should hold attribute lines of an annotation file, and nothing else'
   end
+  -- the names of the file's own header record are no attributes of an annotation (the import
+  -- would declare them in the schema)
+  for name in ('\n' .. v):gmatch('\n([^%s|#][^%s]*)') do
+    if H.RESERVED[name] then
+      return nil, ('stance:attributes: `%s` is an attribute of the file\'s document record (%s), never of an '
+        .. 'annotation'):format(name, 'document, annotator, hash, status, reviewer')
+    end
+  end
   return v
 end
+
+--- The attributes of the document record of an annotation file (doc/format.md 4.1).
+H.RESERVED = { document = true, annotator = true, hash = true, status = true, reviewer = true, format = true }
 
 --- A confidence from stance:confidence (a number from 0 to 1, or its text), nil when
 --- absent; false and why when it is something else.
@@ -502,9 +519,17 @@ function H.item(a, iri, by_doc, relations, at)
   local first = who and iri.creators(who, identity)
   if first then
     return ('its creator %s is named %s, as %s is already: not merged into one layer (import with --annotator,'
-      .. ' or give the creators names of their own)'):format(identity, who, first), a.creator
+      .. ' or give the creators names of their own)'):format(H.named(identity), H.named(who),
+      H.named(first)), a.creator
   end
   local term = H.terms(a)
+  -- two layers of one folder (`a/b` and `a_b`) are not merged either
+  local layer = H.layer_of(term)
+  local had = layer and iri.layers(layer, layer)
+  if had then
+    return ('its stance:layer %s has the folder of layer %s (%s): not merged into one layer'):format(H.named(layer),
+      H.named(had), H.named(require('stance.root').slug(layer)))
+  end
   local status, serr = H.status(term('status'))
   if status == false then return serr end
   local extras, eerr = H.extras(term('attributes'))

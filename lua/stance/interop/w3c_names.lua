@@ -139,7 +139,8 @@ function M.creator(creator)
     local id = type(creator.id) == 'string' and creator.id or nil
     for _, k in ipairs({ 'name', 'nickname' }) do
       local v = type(creator[k]) == 'string' and safe(creator[k])
-      if v then return v, id or v end
+      -- (identified as written: "zoe/x" is not "zoe_x", whose name it gets)
+      if v then return v, id or creator[k] end
     end
     if id then
       local v = absolute(id) and last_segment(id) or id
@@ -155,15 +156,17 @@ function M.creator(creator)
     return v, v and creator or nil
   end
   local v = safe(creator)
-  return v, v
+  return v, v and creator
 end
 
---- A register of the creators met in one import: each name stands for one creator. Returns
---- register(name, identity) -> nil, or the identity that had the name first (a collision).
+--- A register of the creators (or layers) met in one import: each folder of a layer
+--- (stance.root.slug of its name: `a/b` and `a_b` share one) stands for one of them. Returns
+--- register(name, identity) -> nil, or the identity that had the folder first (a collision).
 ---@return fun(name: string, identity: string): string|nil
 function M.register()
   local by_name = {}
   return function(name, identity)
+    name = require('stance.root').slug(name)
     local had = by_name[name]
     if had == nil then
       by_name[name] = identity

@@ -140,6 +140,8 @@ function M.collect(c, opts)
             -- as stance agree does: a file with errors counts for nothing on its document (what
             -- it lets us read is not all there is), whose figures come from its other layers
             d.left_out[#d.left_out + 1] = { annotator = layer, path = doc.path, where = where, errors = errors }
+            require('stance.layer_errors').meet({ annotator = layer, path = doc.path, file = dir .. '/' .. e.path,
+              where = where, errors = errors })
             d.problems[#d.problems + 1] = annfile.errors_said(layer, where, errors,
               ('left out of %s: none of it counted (stance check lists them)'):format(doc.path))
           else
