@@ -524,7 +524,8 @@ function H.item(a, iri, by_doc, relations, at)
   end
   local term = H.terms(a)
   -- two layers of one folder (`a/b` and `a_b`) are not merged either
-  local layer = H.layer_of(term)
+  local layer, lerr = H.layer_of(term)
+  if lerr then return lerr end
   local had = layer and iri.layers(layer, layer)
   if had then
     return ('its stance:layer %s has the folder of layer %s (%s): not merged into one layer'):format(H.named(layer),
@@ -534,8 +535,6 @@ function H.item(a, iri, by_doc, relations, at)
   if status == false then return serr end
   local extras, eerr = H.extras(term('attributes'))
   if eerr then return eerr end
-  local layer, lerr = H.layer_of(term)
-  if lerr then return lerr end
   local line, col = at(a)
   local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who, extras = extras,
     _layer = layer, _status = status, _line = line, _col = col }
