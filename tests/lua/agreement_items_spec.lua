@@ -489,6 +489,23 @@ describe('agreement on a corpus', function()
     assert.are.equal('not-started', r.documents[2].status.cy)
   end)
 
+  it('counts thousands of copies of one annotation as one (the same figures, linear work)', function()
+    local function with(copies)
+      local d = no_targets()
+      local body = {}
+      for i = 1, copies do
+        body[#body + 1] = ('annotation c%d\n  span 0-38\n  label favor\n  stance favor\n'):format(i)
+      end
+      body[#body + 1] = 'annotation z\n  span 0-18\n  label against\n  stance against\n'
+      done_file(d, 'ana', 'a.txt', table.concat(body, '\n'))
+      return assert(assert(require('stance').open(d)):agreement())
+    end
+    local one, many = with(1), with(3000)
+    assert.are.same(json.encode(one), json.encode(many))
+    -- the two values of ana's first sentence are still several
+    assert.are.same(1, field(many, 'stance').several.ana)
+  end)
+
   it('compares the spans per target and stance', function()
     local d = corpus()
     local r = assert(assert(require('stance').open(d)):agreement({ unit = 'span', fields = { 'stance' } }))
