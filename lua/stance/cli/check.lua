@@ -46,6 +46,7 @@ function cmd.run(opts, args)
     end
     what = H.checked(root, files, schema_path, meta_path)
     H.folders(root, files)
+    H.documents(root, files)
   else
     local err
     files, err = require('stance.cli.args').files(args)
@@ -58,7 +59,12 @@ function cmd.run(opts, args)
     if H.bar then H.bar:file(i, #files, H.display(path)) end
     -- a file that cannot be read (a link out of the corpus, a FIFO) is one problem of its
     -- own: the others are still checked
-    local problems, err = H.check_file(path, schemas)
+    local problems, err
+    if H.extra[path] then
+      problems = H.extra[path]
+    else
+      problems, err = H.check_file(path, schemas)
+    end
     if not problems then problems = { { line = 1, col = 1, severity = 'error', message = err } } end
     local shown = H.display(path)
     for _, p in ipairs(problems) do
@@ -128,9 +134,31 @@ function H.checked(root, files, schema_path, meta_path)
     H.plural(layers, 'layer')))
   if cur > 0 then parts[#parts + 1] = H.plural(cur, 'curation file') end
   local c = require('stance').open(root)
+  H.corpus = c
   local docs = c and #c:paths() or nil
   local list = table.concat(parts, ', ', 1, #parts - 1) .. (#parts > 1 and ' and ' or '') .. parts[#parts]
   return docs and ('%s of a corpus of %s'):format(list, H.plural(docs, 'document')) or list
+end
+
+--- Problems of files that are no stance file (a document), by path: see H.documents.
+H.extra = {}
+
+--- The documents no layer file can be made for (a name of more than 248 bytes: the layer's,
+--- NAME.stance, would be over 255): each said at its line 1, added to `files`.
+function H.documents(root, files)
+  local c = H.corpus
+  if not c then return end
+  local annfile = require('stance.annfile')
+  for _, path in ipairs(c:paths()) do
+    if annfile.too_long(path .. '.stance') then
+      local name = path:match('[^/]*$')
+      local full = root .. '/' .. path
+      files[#files + 1] = full
+      H.extra[full] = { { line = 1, col = 1, severity = 'warning', message = ('the document\'s name is too long for '
+        .. 'a layer file (%d bytes; a layer file is the name and .stance, at most %d bytes: rename it to %d '
+        .. 'bytes or fewer to annotate it)'):format(#name, annfile.NAME_MAX, annfile.NAME_MAX - #'.stance') } }
+    end
+  end
 end
 
 --- The links below the annotations folder that are no annotation file (an annotator's

@@ -1,0 +1,45 @@
+-- Documents whose names or places no file can have (adversary15 #8): a name of 249-255 bytes
+-- has no layer file (NAME.stance would be over 255 bytes): check says so, the readers see
+-- no layer (not an error), a save says why.
+local T = require('helpers')
+
+local function example()
+  local d = T.tmpdir()
+  os.execute(('cp -r %s/. %s/'):format(T.q(T.root .. '/doc/example/corpus'), T.q(d)))
+  return d
+end
+
+describe('a document name too long for a layer file', function()
+  after_each(T.cleanup)
+
+  it('is said by check, read as without layers, and a save says why', function()
+    local d = example()
+    local name = ('a'):rep(246) .. '.txt' -- 250 bytes: the layer's name would be 257
+    T.write(d .. '/' .. name, 'A short document about sanctions.\n')
+    local out, err, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code, err)
+    assert.truthy(out:find(name .. ":1:1: warning: the document's name is too long for a layer file (250 bytes",
+      1, true), out)
+    assert.truthy(out:find('248 bytes or fewer', 1, true), out)
+    -- stats counts it, without an error over layer files that cannot exist
+    local sout, serr, scode = T.stance_run({ 'stats' }, nil, d)
+    assert.are.equal(0, scode, serr)
+    assert.falsy(serr:find('File name too long', 1, true), serr)
+    assert.truthy(sout ~= '')
+    -- the scripting API: the document has no layer; saving one says why
+    local c = assert(require('stance').open(d))
+    local doc = assert(c:document(name))
+    assert(doc:annotate({ start = 0, stop = 7, label = 'favor', annotator = 'ana' }))
+    local ok, serr2 = c:save()
+    assert.is_falsy(ok)
+    assert.truthy(tostring(serr2):find('a document named with at most 248 bytes can have one', 1, true),
+      tostring(serr2))
+    -- a name of 248 bytes is fine
+    local fine = ('b'):rep(244) .. '.txt'
+    T.write(d .. '/' .. fine, 'Another one.\n')
+    c = assert(require('stance').open(d))
+    assert(assert(c:document(fine)):annotate({ start = 0, stop = 7, label = 'favor', annotator = 'ana' }))
+    assert(c:save())
+    assert.truthy(T.exists(d .. '/.stance/annotations/ana/' .. fine .. '.stance'))
+  end)
+end)
