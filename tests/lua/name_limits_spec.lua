@@ -1,6 +1,7 @@
 -- Documents whose names or places no file can have (adversary15 #8): a name of 249-255 bytes
 -- has no layer file (NAME.stance would be over 255 bytes): check says so, the readers see
--- no layer (not an error), a save says why.
+-- no layer (not an error), a save says why. A document deeper than PATH_MAX from / (#7):
+-- left out with the reason, the rest of the corpus read.
 local T = require('helpers')
 
 local function example()
@@ -41,5 +42,25 @@ describe('a document name too long for a layer file', function()
     assert(assert(c:document(fine)):annotate({ start = 0, stop = 7, label = 'favor', annotator = 'ana' }))
     assert(c:save())
     assert.truthy(T.exists(d .. '/.stance/annotations/ana/' .. fine .. '.stance'))
+  end)
+
+  it('says a place deeper than PATH_MAX from / and reads the rest of the corpus', function()
+    local d = example()
+    -- 83 folders of 49 bytes: 4066 bytes below the root (git checks such a tree out)
+    local rel = ('/' .. ('d'):rep(48)):rep(83):sub(2)
+    local py = ("import os; os.chdir(%q); os.makedirs(%q); open(%q, 'w').write('Deep zorblax text.\\n')")
+      :format(d, rel, rel .. '/deep.txt')
+    local pout, perr, pcode = T.run(('python3 -c %s 2>&1'):format(T.q(py)))
+    assert.are.equal(0, pcode, pout .. perr)
+    local out, err, code = T.stance_run({ 'check' }, nil, d)
+    assert.are.equal(1, code, err)
+    assert.truthy(out:find('warning: path too long: over PATH_MAX', 1, true), out)
+    assert.truthy(out:find('ENAMETOOLONG', 1, true), out)
+    for _, cmd in ipairs({ { 'index' }, { 'stats' }, { 'search', '--count', 'sanctions' } }) do
+      local _, cerr, ccode = T.stance_run(cmd, nil, d)
+      assert.are.equal(0, ccode, cmd[1] .. ': ' .. cerr)
+    end
+    T.run(('python3 -c %s'):format(T.q(("import shutil, os; os.chdir(%q); shutil.rmtree(%q)"):format(d,
+      rel:match('^[^/]+')))))
   end)
 end)

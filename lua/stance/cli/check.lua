@@ -143,12 +143,22 @@ end
 --- Problems of files that are no stance file (a document), by path: see H.documents.
 H.extra = {}
 
---- The documents no layer file can be made for (a name of more than 248 bytes: the layer's,
---- NAME.stance, would be over 255): each said at its line 1, added to `files`.
+--- The places the corpus's listing cannot enter (too long a path) and the documents no
+--- layer file can be made for (a name of more than 248 bytes: the layer's, NAME.stance,
+--- would be over 255): each said at its line 1, added to `files`.
 function H.documents(root, files)
   local c = H.corpus
   if not c then return end
   local annfile = require('stance.annfile')
+  -- what the listing could not enter: a place deeper than PATH_MAX from / (git checks such
+  -- a tree out), left out of every command; said here with the reason
+  for _, e in ipairs(require('stance.core').list(root) or {}) do
+    if e.error and e.error:find('^path too long') then
+      local full = root .. '/' .. e.path
+      files[#files + 1] = full
+      H.extra[full] = { { line = 1, col = 1, severity = 'warning', message = e.error } }
+    end
+  end
   for _, path in ipairs(c:paths()) do
     if annfile.too_long(path .. '.stance') then
       local name = path:match('[^/]*$')
