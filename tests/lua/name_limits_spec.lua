@@ -63,4 +63,22 @@ describe('a document name too long for a layer file', function()
     T.run(('python3 -c %s'):format(T.q(("import shutil, os; os.chdir(%q); shutil.rmtree(%q)"):format(d,
       rel:match('^[^/]+')))))
   end)
+
+  it('check warns at a pile of more than a thousand annotations over one place', function()
+    local d = example()
+    local doc = '01_charge_works.txt'
+    local body = { ('format stance 1\n\ndocument "%s"\n  annotator zed\n  status done\n'):format(doc) }
+    for i = 1, 1001 do
+      body[#body + 1] = ('\nannotation p%d\n  span 0-5\n  label claim\n'):format(i)
+    end
+    T.write(d .. '/.stance/annotations/zed/' .. doc .. '.stance', table.concat(body))
+    local out = T.stance_run({ 'check', '--quiet' }, nil, d)
+    assert.truthy(out:find('zed/' .. doc .. '.stance:7:1: warning: 1001 annotations over the same span 0-5 (the first: '
+      .. 'p1)', 1, true), out)
+    -- a thousand is not yet a pile
+    table.remove(body)
+    T.write(d .. '/.stance/annotations/zed/' .. doc .. '.stance', table.concat(body))
+    out = T.stance_run({ 'check', '--quiet' }, nil, d)
+    assert.falsy(out:find('annotations over the same span', 1, true), out)
+  end)
 end)

@@ -230,6 +230,7 @@ function H.check_file(path, schemas)
   if type(problems) == 'table' then require('stance.annfile').explain(problems, text) end
   if store and loaded then H.check_labels(store, loaded, problems) end
   if store and loaded then H.check_scope(store, loaded, problems) end
+  if store then H.check_piles(store, problems) end
   if store and root then H.check_layer_place(path, root, store, text, problems) end
   if store and root then
     -- the document changed since the file was written: where is each annotation now?
@@ -283,6 +284,38 @@ end
 --- A record whose target, stance or role contradicts what its label sets in the schema (a
 --- file written by hand, or by a tool that does not know the schema) is a warning: every
 --- writer of stance refuses one.
+--- The most annotations of one file over the same spans before check warns: past that it
+--- is no annotation but a pile (a script run in a loop, a hostile file: adversary15 #10),
+--- which every reader still reads within bounds but no one meant.
+H.PILE = 1000
+
+--- A warning at the first of more than H.PILE annotations of a file over the same spans.
+function H.check_piles(store, problems)
+  local count, first, order = {}, {}, {}
+  for _, rec in ipairs(store:records('annotation')) do
+    if rec.spans and #rec.spans > 0 then
+      local keys = {}
+      for i, sp in ipairs(rec.spans) do
+        keys[i] = sp[1] .. '-' .. sp[2]
+      end
+      local key = table.concat(keys, ',')
+      if not count[key] then
+        count[key], first[key] = 0, rec
+        order[#order + 1] = key
+      end
+      count[key] = count[key] + 1
+    end
+  end
+  for _, key in ipairs(order) do
+    if count[key] > H.PILE then
+      local rec = first[key]
+      problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
+        message = ('%d annotations over the same span %s (the first: %s): more than %d over one place is no '
+          .. 'annotation anyone made by hand; remove the copies'):format(count[key], key, rec.id, H.PILE) }
+    end
+  end
+end
+
 function H.check_labels(store, schema, problems)
   local validate = require('stance.validate')
   for _, kind in ipairs({ 'annotation', 'doclabel' }) do
