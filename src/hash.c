@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -129,8 +130,17 @@ int stance_hash_file(const char *path, char *hex, uint64_t *size, unsigned char 
   int fd, rc = 0;
   *size = 0;
   if (!READY()) return -ENOSYS;
-  fd = open(path, O_RDONLY);
+  /* O_NONBLOCK: a FIFO at the path must not block the open until a writer comes; anything
+   * not a regular file is refused (-EINVAL) before a byte is read */
+  fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return -errno;
+  {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      close(fd);
+      return -EINVAL;
+    }
+  }
   ctx = EVP_MD_CTX_new();
   if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
     rc = -ENOMEM;

@@ -1130,7 +1130,9 @@ static stance_mapped *mapped_new(const uint8_t *data, size_t size, int mmapped) 
 /* The bytes of a file, mapped: a load or a search reads a few places of it, each checked
  * against its page's checksum when first read. */
 static stance_mapped *map_file(int dfd, const char *name, char *err, size_t errlen, int *missing) {
-  int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO put at an index file's name (an archive can carry one) must not block
+   * the open until a writer comes; the fstat below then refuses anything not a regular file */
+  int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   struct stat st;
   void *p;
   stance_mapped *m;

@@ -593,6 +593,7 @@ void stance__push_lent_bytes(lua_State *L, const char *data, size_t len, void (*
  * ttl_ms. ds:release() closes the descriptor (the end of a pass; the next call opens it
  * again). */
 #define DIRSTAMP_MT "stance.dir_stamp"
+#define ATOMIC_MT "stance.atomic_stream"
 
 typedef struct dirstamp {
   char *path;
@@ -685,6 +686,69 @@ static int l_dir_stamp(lua_State *L) {
   return 1;
 }
 
+/* atomic_stream(path) -> writer | nil, err: a file written as it comes (:write(s)) that
+ * replaces `path` only at :commit() (fsynced, renamed over it under its lock, as
+ * write_atomic does); :abort() (or the collector) leaves `path` as it was. What an export
+ * too large to hold in memory needs. */
+typedef struct atomic_stream {
+  stance_atomic f;
+  int open;
+} atomic_stream;
+
+static atomic_stream *as_check(lua_State *L) {
+  return luaL_checkudata(L, 1, ATOMIC_MT);
+}
+
+static int as_write(lua_State *L) {
+  atomic_stream *a = as_check(L);
+  size_t len;
+  const char *data = luaL_checklstring(L, 2, &len);
+  if (!a->open) return luaL_error(L, "the file is already committed or aborted");
+  if (stance_atomic_write(&a->f, data, len) != 0) {
+    char err[4200];
+    snprintf(err, sizeof err, "cannot write %s: %s", a->f.tmp, strerror(a->f.failed));
+    stance_atomic_abort(&a->f);
+    a->open = 0;
+    return stance__fail(L, err, "EWRITE");
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int as_commit(lua_State *L) {
+  atomic_stream *a = as_check(L);
+  char err[1024];
+  if (!a->open) return luaL_error(L, "the file is already committed or aborted");
+  a->open = 0;
+  if (stance_atomic_commit(&a->f, 1, err, sizeof err) != 0) return stance__fail(L, err, "EWRITE");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int as_abort(lua_State *L) {
+  atomic_stream *a = as_check(L);
+  if (a->open) stance_atomic_abort(&a->f);
+  a->open = 0;
+  return 0;
+}
+
+static int l_atomic_stream(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  atomic_stream *a;
+  char err[1024];
+  if (memchr(path, '\0', len) != NULL) return luaL_argerror(L, 1, "a path without NUL");
+  a = lua_newuserdata(L, sizeof *a);
+  memset(a, 0, sizeof *a);
+  stance__setclass(L, ATOMIC_MT);
+  if (stance_atomic_open(&a->f, path, err, sizeof err) != 0) return stance__fail(L, err, "EWRITE");
+  a->open = 1;
+  return 1;
+}
+
+static const luaL_Reg as_meta[] = {{"__gc", as_abort}, {NULL, NULL}};
+static const luaL_Reg as_methods[] = {{"write", as_write}, {"commit", as_commit}, {"abort", as_abort}, {NULL, NULL}};
+
 static const luaL_Reg ds_meta[] = {{"__gc", ds_gc}, {NULL, NULL}};
 static const luaL_Reg ds_methods[] = {{"changed", ds_changed}, {"release", ds_release}, {NULL, NULL}};
 
@@ -700,6 +764,7 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"mkdir", l_mkdir},
                                     {"write_atomic", l_write_atomic},
                                     {"write_files", l_write_files},
+                                    {"atomic_stream", l_atomic_stream},
                                     {"append_file", l_append_file},
                                     {"stamp", l_stamp},
                                     {"dir_stamp", l_dir_stamp},
@@ -708,5 +773,6 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
 void stance__open_fs(lua_State *L) {
   stance__newclass(L, BYTES_MT, bytes_meta, bytes_methods);
   stance__newclass(L, DIRSTAMP_MT, ds_meta, ds_methods);
+  stance__newclass(L, ATOMIC_MT, as_meta, as_methods);
   luaL_setfuncs(L, fs_funcs, 0);
 }

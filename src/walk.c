@@ -18,6 +18,9 @@
 #include "walk.h"
 #include "worker.h"
 
+#define STANCE_STR2(x) #x
+#define STANCE_STR(x) STANCE_STR2(x)
+
 typedef struct walk_ctx {
   stance_walk *walk;
   const char *const *exts;
@@ -106,6 +109,22 @@ static int add(stance_walk *w, const char *rel, const struct stat *st, int link,
   return 0;
 }
 
+/* An entry whose path from / is PATH_MAX bytes or more (git checks out a tree deeper than
+ * that: it works relative to the work tree): listed with its path relative to the root and
+ * the reason, not entered; the rest of the corpus goes on. */
+#define TOO_LONG_MSG "path too long: over PATH_MAX (" STANCE_STR(PATH_MAX) " bytes) from / (ENAMETOOLONG); not listed"
+static int add_too_long(stance_walk *w, const char *rel, size_t rel_len, const char *name, size_t len) {
+  char *path = malloc(rel_len + 1 + len + 1);
+  int rc;
+  if (path == NULL) return -ENOMEM;
+  memcpy(path, rel, rel_len);
+  if (rel_len > 0) path[rel_len] = '/';
+  memcpy(path + rel_len + (rel_len > 0), name, len + 1);
+  rc = add(w, path, NULL, 0, TOO_LONG_MSG);
+  free(path);
+  return rc;
+}
+
 static int inside_root(const walk_ctx *c, const char *real) {
   return strncmp(real, c->root_real, c->root_len) == 0 &&
          (real[c->root_len] == '/' || real[c->root_len] == '\0' || c->root_len == 1);
@@ -175,7 +194,7 @@ static int walk_dir(walk_ctx *c, char *abs, size_t abs_len, char *rel, size_t re
     size_t len = strlen(nm);
     struct stat st;
     if (abs_len + 1 + len >= PATH_MAX || rel_len + 1 + len >= PATH_MAX) {
-      rc = add(c->walk, nm, NULL, 0, "path too long");
+      rc = add_too_long(c->walk, rel, rel_len, nm, len);
       continue;
     }
     abs[abs_len] = '/';
@@ -239,7 +258,13 @@ static int walk_from(walk_ctx *c, const char *root, const char *rel, char *err, 
   }
   c->root_len = strlen(c->root_real);
   if (c->root_len + 1 + rl >= PATH_MAX) {
-    snprintf(err, errlen, "%s/%s: path too long", root, rel);
+    /* a folder below the root too deep to open: said as an entry, as walk_dir does */
+    if (rl > 0) {
+      rc = add(c->walk, rel, NULL, 0, TOO_LONG_MSG);
+      if (rc != 0) snprintf(err, errlen, "%s: %s", root, strerror(-rc));
+      return rc;
+    }
+    snprintf(err, errlen, "%s: path too long", root);
     return -ENAMETOOLONG;
   }
   memcpy(abs, c->root_real, c->root_len + 1);

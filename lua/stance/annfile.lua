@@ -208,6 +208,21 @@ function M.errors_said(name, where, errors, consequence)
     consequence and ('; ' .. consequence) or '')
 end
 
+--- The longest name of a file (bytes, POSIX NAME_MAX on Linux and the BSDs).
+M.NAME_MAX = 255
+
+--- Why no file can be at `path`: its last name is longer than M.NAME_MAX bytes (a layer
+--- file of a document named with more than NAME_MAX - 7 bytes); nil when it can be.
+---@param path string
+---@return string|nil
+function M.too_long(path)
+  local name = path:match('[^/]*$')
+  if #name <= M.NAME_MAX then return nil end
+  return ('%s: the name is %d bytes, over the %d a file can have (a layer file is the document\'s name and '
+    .. '.stance: a document named with at most %d bytes can have one; rename the document)'):format(path, #name,
+      M.NAME_MAX, M.NAME_MAX - #'.stance')
+end
+
 --- Read `path` (a missing file reads as an empty one, ready to be created; or, with
 --- `existing`, as false: no empty one is made).
 ---@param path string
@@ -220,6 +235,13 @@ end
 ---@return string|nil err
 ---@return string|nil code "ELINK" when the file is a symbolic link (see stance.layer_link)
 function M.read(path, vocab, root, existing, cache)
+  if M.too_long(path) then
+    -- no file can have this name (a document named with 249-255 bytes): none there, and
+    -- saving it says why (stance check names the document)
+    if existing then return false end
+    return setmetatable({ path = path, root = root, vocab = vocab, store = require('stance.core').store(),
+      problems = {}, errors = 0, hash = '', text = nil }, File)
+  end
   if root then
     -- a link in an annotator's folder is never read as that annotator's layer (stance.layer_link)
     local link = require('stance.layer_link').refusal(path, root)
@@ -318,6 +340,8 @@ end
 
 local function write(file, text)
   local fs = require('stance.fs')
+  local long = M.too_long(file.path)
+  if long then return nil, long, 'EWRITE' end
   if file.root then
     -- a link put in the file's place since it was read is neither written through nor replaced
     local link = require('stance.layer_link').refusal(file.path, file.root, true)

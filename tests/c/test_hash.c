@@ -2,6 +2,8 @@
  * xxh3wide.c: XXH3 with AVX2, where it runs, the value of xxhash.h's at every length. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -42,6 +44,15 @@ static void hash_of_missing_file_is_an_error(void) {
   unsigned char buf[64];
   uint64_t size;
   CHECK(stance_hash_file("/nonexistent/stance", hex, &size, buf, sizeof buf, NULL) < 0);
+  {
+    /* a FIFO (an archive can put one at a layer's name): refused at once, never waited on */
+    const char *d = tmp_dir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/fifo.stance", d);
+    CHECK_INT(mkfifo(path, 0600), 0);
+    CHECK_INT(stance_hash_file(path, hex, &size, buf, sizeof buf, NULL), -EINVAL);
+    tmp_cleanup(d);
+  }
 }
 
 static void xxh3_wide_is_xxh3(void) {

@@ -4,6 +4,9 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "indexfile.h"
@@ -1542,6 +1545,48 @@ done:
   free(text);
 }
 
+/* A FIFO at the meta file's or a segment's name (an archive can carry one): the load is
+ * refused at once with the name (the index then rebuilt), never blocked waiting for a writer. */
+static void fifos_at_index_files_are_refused(void) {
+  corpus *c = malloc(sizeof *c);
+  stance_index *ix, *back;
+  const char *dir = tmp_dir();
+  char err[256], path[4200], seg[4200];
+  int missing = 0;
+  DIR *dd;
+  struct dirent *de;
+  make_corpus(c);
+  ix = build(c, 16);
+  CHECK_INT(stance_index_save(ix, dir, NULL, err, sizeof err), 0);
+  seg[0] = '\0';
+  if ((dd = opendir(dir)) != NULL) {
+    while ((de = readdir(dd)) != NULL)
+      if (strncmp(de->d_name, "seg-", 4) == 0) snprintf(seg, sizeof seg, "%s/%s", dir, de->d_name);
+    closedir(dd);
+  }
+  CHECK(seg[0] != '\0');
+  /* a segment: the meta names it, its open does not wait */
+  CHECK_INT(unlink(seg), 0);
+  CHECK_INT(mkfifo(seg, 0600), 0);
+  back = stance_index_load(dir, &missing, err, sizeof err);
+  CHECK(back == NULL);
+  CHECK(strstr(err, "not an index file") != NULL);
+  stance_index_free(back);
+  /* the meta itself */
+  snprintf(path, sizeof path, "%s/meta", dir);
+  CHECK_INT(unlink(path), 0);
+  CHECK_INT(mkfifo(path, 0600), 0);
+  back = stance_index_load(dir, &missing, err, sizeof err);
+  CHECK(back == NULL);
+  CHECK_INT(missing, 0);
+  CHECK(strstr(err, "meta: not an index file") != NULL);
+  stance_index_free(back);
+  snprintf(path, sizeof path, "%s", dir);
+  tmp_cleanup(path);
+  stance_index_free(ix);
+  free(c);
+}
+
 const test_case index_tests[] = {
     {"builder_starts_small_after_a_large_vocabulary", builder_starts_small_after_a_large_vocabulary},
     {"builder_counts_a_large_documents_words", builder_counts_a_large_documents_words},
@@ -1554,6 +1599,7 @@ const test_case index_tests[] = {
     {"queries_refuse_deep_nesting_and_run_long_chains", queries_refuse_deep_nesting_and_run_long_chains},
     {"dictionary_lookups_through_the_key_table", dictionary_lookups_through_the_key_table},
     {"index_file_round_trips_and_refuses_corruption", index_file_round_trips_and_refuses_corruption},
+    {"fifos_at_index_files_are_refused", fifos_at_index_files_are_refused},
     {"crafted_index_files_are_refused_or_fail_cleanly", crafted_index_files_are_refused_or_fail_cleanly},
     {"lazily_decoded_entries_equal_decoded_ones", lazily_decoded_entries_equal_decoded_ones},
     {"damaged_meta_pages_are_found_when_read", damaged_meta_pages_are_found_when_read},

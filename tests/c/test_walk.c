@@ -1,5 +1,8 @@
 /* walk.c: order, filters, hidden entries, symbolic links in and out of the root. */
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +118,76 @@ static void walk_stops_at_folders_nested_too_deep(void) {
   tmp_cleanup(d);
 }
 
+/* A tree deeper than PATH_MAX from / (git checks it out: it works relative to the work
+ * tree): the place is listed with its path and the reason, the rest of the corpus too; a
+ * walk started below it (an index job's folder) is an entry in error, never a failure. */
+#define LONG_NAME "dddddddddddddddddddddddddddddddddddddddddddddddd" /* 48 bytes */
+static void walk_lists_a_place_deeper_than_path_max(void) {
+  char d[PATH_MAX], rel[PATH_MAX];
+  stance_walk w;
+  char err[256];
+  int fd, levels = 0, i;
+  const stance_walk_entry *e = NULL;
+  size_t k;
+  snprintf(d, sizeof d, "%s", tmp_dir());
+  tmp_write(d, "top.txt", "top", (size_t)-1);
+  fd = open(d, O_RDONLY | O_DIRECTORY);
+  CHECK(fd >= 0);
+  /* made with mkdirat/openat: no path from / that long is ever used */
+  while (fd >= 0 && levels * 49 < PATH_MAX + 200) {
+    int next;
+    CHECK_INT(mkdirat(fd, LONG_NAME, 0777), 0);
+    next = openat(fd, LONG_NAME, O_RDONLY | O_DIRECTORY);
+    close(fd);
+    fd = next;
+    levels++;
+  }
+  if (fd >= 0) {
+    int f = openat(fd, "deep.txt", O_WRONLY | O_CREAT, 0666);
+    CHECK(f >= 0 && write(f, "deep", 4) == 4);
+    if (f >= 0) close(f);
+    close(fd);
+  }
+  CHECK_INT(stance_walk_run(&w, d, NULL, err, sizeof err), 0);
+  CHECK(find(&w, "top.txt") != NULL && find(&w, "top.txt")->error == NULL);
+  for (k = 0; k < w.n; k++)
+    if (w.entries[k].error != NULL) e = &w.entries[k];
+  CHECK(e != NULL);
+  if (e != NULL) {
+    CHECK(strncmp(e->path, LONG_NAME "/" LONG_NAME "/", 98) == 0);
+    CHECK(strstr(e->error, "path too long") != NULL && strstr(e->error, "ENAMETOOLONG") != NULL);
+  }
+  stance_walk_free(&w);
+  /* below: a folder whose path from / is too long */
+  rel[0] = '\0';
+  for (i = 0; i < levels - 1 && strlen(rel) + 50 < sizeof rel; i++) strcat(rel, i ? "/" LONG_NAME : LONG_NAME);
+  memset(&w, 0, sizeof w);
+  CHECK_INT(stance_walk_below(&w, d, rel, NULL, err, sizeof err), 0);
+  CHECK(w.n == 1 && w.entries[0].error != NULL && strstr(w.entries[0].error, "ENAMETOOLONG") != NULL);
+  stance_walk_free(&w);
+  /* removed from the bottom up, through descriptors (nftw would need the long paths) */
+  for (i = levels; i > 0; i--) {
+    int j;
+    fd = open(d, O_RDONLY | O_DIRECTORY);
+    for (j = 1; j < i && fd >= 0; j++) {
+      int next = openat(fd, LONG_NAME, O_RDONLY | O_DIRECTORY);
+      close(fd);
+      fd = next;
+    }
+    if (fd < 0) break;
+    if (i == levels) {
+      int last = openat(fd, LONG_NAME, O_RDONLY | O_DIRECTORY);
+      if (last >= 0) {
+        unlinkat(last, "deep.txt", 0);
+        close(last);
+      }
+    }
+    unlinkat(fd, LONG_NAME, AT_REMOVEDIR);
+    close(fd);
+  }
+  tmp_cleanup(d);
+}
+
 /* A big file read in two halves at once (stance_read_path_threads) is the same bytes as read
  * in one go; a reused buffer too; a file of one byte and an empty one read whole. */
 static void read_path_threads_reads_the_same_bytes(void) {
@@ -151,6 +224,7 @@ static void read_path_threads_reads_the_same_bytes(void) {
 const test_case walk_tests[] = {
     {"read_path_threads_reads_the_same_bytes", read_path_threads_reads_the_same_bytes},
     {"walk_stops_at_folders_nested_too_deep", walk_stops_at_folders_nested_too_deep},
+    {"walk_lists_a_place_deeper_than_path_max", walk_lists_a_place_deeper_than_path_max},
     {"walk_lists_files_sorted_skipping_hidden", walk_lists_files_sorted_skipping_hidden},
     {"walk_filters_by_extension", walk_filters_by_extension},
     {"walk_refuses_links_out_of_the_root", walk_refuses_links_out_of_the_root},

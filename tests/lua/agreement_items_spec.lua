@@ -489,6 +489,55 @@ describe('agreement on a corpus', function()
     assert.are.equal('not-started', r.documents[2].status.cy)
   end)
 
+  it('counts thousands of copies of one annotation as one (the same figures, linear work)', function()
+    local function with(copies)
+      local d = no_targets()
+      local body = {}
+      for i = 1, copies do
+        body[#body + 1] = ('annotation c%d\n  span 0-38\n  label favor\n  stance favor\n'):format(i)
+      end
+      body[#body + 1] = 'annotation z\n  span 0-18\n  label against\n  stance against\n'
+      done_file(d, 'ana', 'a.txt', table.concat(body, '\n'))
+      return assert(assert(require('stance').open(d)):agreement())
+    end
+    local one, many = with(1), with(3000)
+    assert.are.same(json.encode(one), json.encode(many))
+    -- the two values of ana's first sentence are still several
+    assert.are.same(1, field(many, 'stance').several.ana)
+  end)
+
+  it('keeps pairwise figures up to PAIRS_MAX annotators, pooled ones for more', function()
+    local C = require('stance.agreement.coefficients')
+    local function with(n)
+      local d = no_targets()
+      for i = 1, n do
+        local v = i % 3 == 0 and 'against' or 'favor'
+        done_file(d, ('r%02d'):format(i), 'a.txt', ('annotation x1\n  span 0-18\n  label %s\n  stance %s\n'):format(v, v))
+      end
+      return assert(assert(require('stance').open(d)):agreement())
+    end
+    local few = field(with(C.PAIRS_MAX - 2), 'stance').pooled -- and ana, ben
+    assert.is_nil(few.pairs_over)
+    assert.are.same(C.PAIRS_MAX * (C.PAIRS_MAX - 1) / 2, #few.pairs)
+    local r = with(C.PAIRS_MAX - 1)
+    local many = field(r, 'stance').pooled
+    assert.are.same(C.PAIRS_MAX, many.pairs_over)
+    assert.is_nil(many.pairs)
+    assert.is_number(many.alpha)
+    assert.is_number(many.fleiss)
+    local text = table.concat(require('stance.agreement').lines(r), '\n')
+    assert.truthy(text:find("kappa of each pair: not computed for more than " .. C.PAIRS_MAX, 1, true))
+    -- a tally of many raters never makes the pairs' tables
+    local t = C.tally(300)
+    local row = {}
+    for i = 1, 300 do
+      row[i] = i % 2 == 0
+    end
+    t:add(row, 5)
+    assert.are.same({}, t.pairs)
+    assert.is_number(t:alpha('nominal').value)
+  end)
+
   it('compares the spans per target and stance', function()
     local d = corpus()
     local r = assert(assert(require('stance').open(d)):agreement({ unit = 'span', fields = { 'stance' } }))

@@ -260,6 +260,37 @@ describe('stance export', function()
     assert.truthy(uerr:find('--spreadsheet-safe is for --to csv', 1, true), uerr)
   end)
 
+  it("writes a document's rows through a temporary file past a bound, the same bytes, the output whole", function()
+    local d = example()
+    local cmd = require('stance.cli.export')
+    local before = cmd.DOC_MEMORY
+    for _, fmt in ipairs({ 'csv', 'jsonl' }) do
+      local want, err, code = T.stance_run({ 'export', '--to', fmt, d })
+      assert.are.equal(0, code, err)
+      cmd.DOC_MEMORY = 64 -- every document spilled
+      local ok, rc = pcall(cmd.run, { to = fmt, output = d .. '/small.' .. fmt }, { d })
+      cmd.DOC_MEMORY = before
+      assert.is_true(ok, tostring(rc))
+      assert.are.equal(0, rc)
+      assert.are.equal(want, T.read(d .. '/small.' .. fmt))
+    end
+    -- the stream that --output writes: the file replaced only when committed
+    local core = require('stance.core')
+    local path = d .. '/stream.txt'
+    T.write(path, 'old\n')
+    local f = assert(core.atomic_stream(path))
+    assert(f:write('new '))
+    assert(f:write('text\n'))
+    assert.are.equal('old\n', T.read(path))
+    assert(f:commit())
+    assert.are.equal('new text\n', T.read(path))
+    f = assert(core.atomic_stream(path))
+    assert(f:write('half'))
+    f:abort()
+    assert.are.equal('new text\n', T.read(path))
+    assert.is_nil((core.atomic_stream(d .. '/no/such/folder/x')))
+  end)
+
   it('writes one record per sentence with the labels over it, and who is done with it', function()
     local d = example()
     -- ben has finished the first document: its sentences without his labels have no stance

@@ -17,6 +17,11 @@ local H = {}
 ---@field expected number expected agreement (κ) or disagreement (α)
 ---@field items integer items used
 
+--- The most raters whose every pair gets a contingency table (Cohen's κ, a confusion matrix):
+--- the pairs grow with the square of the raters (300 layers, 44,850 pairs an item); over
+--- this, only the pooled figures (Fleiss' κ, Krippendorff's α) are kept.
+M.PAIRS_MAX = 16
+
 ---@class stance.Tally
 ---@field raters integer
 ---@field keys any[] the categories seen, by index (in the order first seen)
@@ -32,6 +37,7 @@ function M.tally(raters)
   if type(raters) ~= 'number' or raters < 1 then error('tally needs the number of raters', 2) end
   return setmetatable({
     raters = raters,
+    pairwise = raters <= M.PAIRS_MAX,         -- the pairs' tables kept (see M.PAIRS_MAX)
     keys = {}, index = {},
     pairs = {},                               -- [a * raters + b] = { [ia] = { [ib] = count } }, a < b
     full = 0, sq = 0, total = {}, dis = {},   -- Fleiss: items rated by every rater
@@ -71,7 +77,7 @@ function Tally:add(row, weight)
     end
   end
   self.added = self.added + w
-  for x = 1, n do
+  for x = 1, self.pairwise and n or 0 do
     for y = x + 1, n do
       local key = RATER[x] * m + RATER[y]
       local p = self.pairs[key]
@@ -163,7 +169,7 @@ function Tally:merge(other)
     end
   end
   local m = self.raters
-  for a = 1, m do
+  for a = 1, self.pairwise and m or 0 do
     for b = a + 1, m do
       local p = other.pairs[a * m + b]
       if p then
@@ -231,6 +237,7 @@ end
 ---@param order any[]|nil category order (see Tally:categories)
 ---@return {keys: any[], counts: integer[][], items: integer}
 function Tally:confusion(a, b, order)
+  if not self.pairwise then error(('no pairwise tables over %d raters'):format(M.PAIRS_MAX), 2) end
   local keys = self:categories(order)
   local swap = a > b
   if swap then a, b = b, a end

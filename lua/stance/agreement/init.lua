@@ -10,6 +10,7 @@ local H = {}
 
 local json = require('stance.json')
 local Items = require('stance.agreement.items')
+local C = require('stance.agreement.coefficients')
 
 -- The report, as compute() returns it and `stance agree --json` prints it (json.null is
 -- "no value" in `values`, `target` and `value`). A stable API: stance report and scripts
@@ -78,7 +79,8 @@ local Items = require('stance.agreement.items')
 ---@field alpha_items integer
 ---@field alpha_observed number
 ---@field alpha_expected number
----@field pairs stance.AgreementPair[]|nil every pair of annotators
+---@field pairs stance.AgreementPair[]|nil every pair of annotators (up to `pairs_over` annotators)
+---@field pairs_over integer|nil set (to the limit) when there are more annotators than that: no pairs
 ---@field categories {value: string|userdata, fleiss: number|nil}[]|nil Fleiss' κ of each category
 
 ---@class stance.AgreementPair
@@ -134,7 +136,9 @@ function H.figures(t, names, order, with_pairs)
     fleiss = fl.value, fleiss_items = fl.items,
   }
   if m == 2 then out.kappa = t:cohen(1, 2).value end
-  if with_pairs then
+  if with_pairs and not t.pairwise then
+    out.pairs_over = C.PAIRS_MAX
+  elseif with_pairs then
     out.pairs = json.array()
     for a = 1, m do
       for b = a + 1, m do
@@ -151,6 +155,8 @@ function H.figures(t, names, order, with_pairs)
         }
       end
     end
+  end
+  if with_pairs then
     out.categories = json.array()
     for i, v in ipairs(fl.keys) do
       out.categories[i] = { value = H.out(v), fleiss = fl.categories[i] or nil }

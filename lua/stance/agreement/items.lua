@@ -353,6 +353,10 @@ end
 --- counted in f.several.
 function H.winners(fields, units, records, name, targets_in_schema, only_targets)
   local cover = {} -- field -> group -> unit -> value -> parts
+  -- what a record said once more (same field, group, value and spans) adds nothing: its
+  -- units are not looked up again, and a part already in a (unit, value)'s list is not added
+  -- again, so that thousands of copies of one annotation cost what one does (adversary15 #10)
+  local said_once, part_seen = {}, {}
   for _, rec in ipairs(records) do
     for _, said in ipairs(M.says(rec, targets_in_schema)) do
       local fname, what = said[1], said[2]
@@ -369,17 +373,32 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
         elseif rec.orphan then
           H.count(f.not_counted, 'orphan')
         else
-          local hits = rec.spans and #rec.spans > 0 and M.units_of(units, rec.spans) or {}
-          if #hits == 0 then H.count(f.not_counted, 'outside_units') end
-          for _, hit in ipairs(hits) do
-            cover[fname] = cover[fname] or H.ordered()
-            local by_u = H.at(cover[fname], what[1], H.ordered)
-            local by_v = H.at(by_u, hit[1], H.ordered)
-            local parts = H.at(by_v, what[2], function() return {} end)
-            for _, p in ipairs(hit[2]) do
-              parts[#parts + 1] = p
+          local key = H.said_key(fname, what, rec.spans)
+          local nhits = said_once[key]
+          if nhits == nil then
+            local hits = rec.spans and #rec.spans > 0 and M.units_of(units, rec.spans) or {}
+            said_once[key] = #hits
+            nhits = #hits
+            for _, hit in ipairs(hits) do
+              cover[fname] = cover[fname] or H.ordered()
+              local by_u = H.at(cover[fname], what[1], H.ordered)
+              local by_v = H.at(by_u, hit[1], H.ordered)
+              local parts = H.at(by_v, what[2], function() return {} end)
+              local seen = part_seen[parts]
+              if not seen then
+                seen = {}
+                part_seen[parts] = seen
+              end
+              for _, p in ipairs(hit[2]) do
+                local pk = p[1] .. '-' .. p[2]
+                if not seen[pk] then
+                  seen[pk] = true
+                  parts[#parts + 1] = p
+                end
+              end
             end
           end
+          if nhits == 0 then H.count(f.not_counted, 'outside_units') end
         end
       end
     end
@@ -403,6 +422,15 @@ function H.winners(fields, units, records, name, targets_in_schema, only_targets
     end
   end
   return out
+end
+
+--- A key of what a record says for a field: the field, the group, the value and the spans.
+function H.said_key(fname, what, spans)
+  local parts = { fname, tostring(what[1]), tostring(what[2]) }
+  for _, sp in ipairs(spans or {}) do
+    parts[#parts + 1] = sp[1] .. '-' .. sp[2]
+  end
+  return table.concat(parts, '\0')
 end
 
 --- Document stances of one annotator: an ordered map target -> {[1] = stance} (one unit:

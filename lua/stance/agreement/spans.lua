@@ -63,7 +63,8 @@ function M.compute(corpus, opts, asked)
   local fields = {}
   for _, f in ipairs(H.FIELDS) do
     fields[f] = { units = {}, pairs = {}, not_counted = {}, categories = {}, seen = {} }
-    for a = 1, m do
+    -- F1 of every pair: up to C.PAIRS_MAX annotators (the pairs grow with their square)
+    for a = 1, m <= C.PAIRS_MAX and m or 0 do
       for b = a + 1, m do
         fields[f].pairs[#fields[f].pairs + 1] = { {}, {}, a = a, b = b }
       end

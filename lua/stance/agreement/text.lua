@@ -206,7 +206,11 @@ function H.field(out, f, report, metrics)
     out[#out + 1] = H.row(width, r[1], cols, r[2])
   end
   if m > 2 and H.keep({ 'fleiss' }, metrics)[1] then H.fleiss_note(out, f.pooled, report.annotators) end
-  if m > 2 and (not metrics or H.keep({ 'kappa' }, metrics)[1]) then
+  if m > 2 and f.pooled.pairs_over and (not metrics or H.keep({ 'kappa' }, metrics)[1]) then
+    out[#out + 1] = ''
+    H.wrapped(out, ("Cohen's kappa of each pair: not computed for more than %d annotators (%d here: %d pairs); Fleiss' "
+      .. "kappa and Krippendorff's alpha pool them."):format(f.pooled.pairs_over, m, m * (m - 1) / 2))
+  elseif m > 2 and (not metrics or H.keep({ 'kappa' }, metrics)[1]) then
     out[#out + 1] = ''
     out[#out + 1] = "Cohen's kappa of each pair"
     local pcols = { 'items', 'agreement', 'kappa' }

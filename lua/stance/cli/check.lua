@@ -55,6 +55,7 @@ function cmd.run(opts, args)
     what = H.checked(root, files, schema_path, meta_path)
     H.folders(root, files)
     H.lookalike_folders(root, files)
+    H.documents(root, files)
   else
     local err
     files, err = require('stance.cli.args').files(args)
@@ -67,7 +68,12 @@ function cmd.run(opts, args)
     if H.bar then H.bar:file(i, #files, H.display(path)) end
     -- a file that cannot be read (a link out of the corpus, a FIFO) is one problem of its
     -- own: the others are still checked
-    local problems, err = H.check_file(path, schemas)
+    local problems, err
+    if H.extra[path] then
+      problems = H.extra[path]
+    else
+      problems, err = H.check_file(path, schemas)
+    end
     if not problems then problems = { { line = 1, col = 1, severity = 'error', message = err } } end
     local shown = H.display(path)
     for _, p in ipairs(problems) do
@@ -140,9 +146,41 @@ function H.checked(root, files, schema_path, meta_path)
     H.plural(layers, 'layer')))
   if cur > 0 then parts[#parts + 1] = H.plural(cur, 'curation file') end
   local c = require('stance').open(root)
+  H.corpus = c
   local docs = c and #c:paths() or nil
   local list = table.concat(parts, ', ', 1, #parts - 1) .. (#parts > 1 and ' and ' or '') .. parts[#parts]
   return docs and ('%s of a corpus of %s'):format(list, H.plural(docs, 'document')) or list
+end
+
+--- Problems of files that are no stance file (a document), by path: see H.documents.
+H.extra = {}
+
+--- The places the corpus's listing cannot enter (too long a path) and the documents no
+--- layer file can be made for (a name of more than 248 bytes: the layer's, NAME.stance,
+--- would be over 255): each said at its line 1, added to `files`.
+function H.documents(root, files)
+  local c = H.corpus
+  if not c then return end
+  local annfile = require('stance.annfile')
+  -- what the listing could not enter: a place deeper than PATH_MAX from / (git checks such
+  -- a tree out), left out of every command; said here with the reason
+  for _, e in ipairs(require('stance.core').list(root) or {}) do
+    if e.error and e.error:find('^path too long') then
+      local full = root .. '/' .. e.path
+      files[#files + 1] = full
+      H.extra[full] = { { line = 1, col = 1, severity = 'warning', message = e.error } }
+    end
+  end
+  for _, path in ipairs(c:paths()) do
+    if annfile.too_long(path .. '.stance') then
+      local name = path:match('[^/]*$')
+      local full = root .. '/' .. path
+      files[#files + 1] = full
+      H.extra[full] = { { line = 1, col = 1, severity = 'warning', message = ('the document\'s name is too long for '
+        .. 'a layer file (%d bytes; a layer file is the name and .stance, at most %d bytes: rename it to %d '
+        .. 'bytes or fewer to annotate it)'):format(#name, annfile.NAME_MAX, annfile.NAME_MAX - #'.stance') } }
+    end
+  end
 end
 
 --- The links below the annotations folder that are no annotation file (an annotator's
@@ -243,6 +281,7 @@ function H.check_file(path, schemas)
   if type(problems) == 'table' then require('stance.annfile').explain(problems, text) end
   if store and loaded then H.check_labels(store, loaded, problems) end
   if store and loaded then H.check_scope(store, loaded, problems) end
+  if store then H.check_piles(store, problems) end
   if store and root then H.check_layer_place(path, root, store, text, problems) end
   if store and root and not H.has_error(problems) then H.check_gold(path, root, store, text, problems) end
   if store and root then
@@ -312,6 +351,38 @@ end
 --- A record whose target, stance or role contradicts what its label sets in the schema (a
 --- file written by hand, or by a tool that does not know the schema) is a warning: every
 --- writer of stance refuses one.
+--- The most annotations of one file over the same spans before check warns: past that it
+--- is no annotation but a pile (a script run in a loop, a hostile file: adversary15 #10),
+--- which every reader still reads within bounds but no one meant.
+H.PILE = 1000
+
+--- A warning at the first of more than H.PILE annotations of a file over the same spans.
+function H.check_piles(store, problems)
+  local count, first, order = {}, {}, {}
+  for _, rec in ipairs(store:records('annotation')) do
+    if rec.spans and #rec.spans > 0 then
+      local keys = {}
+      for i, sp in ipairs(rec.spans) do
+        keys[i] = sp[1] .. '-' .. sp[2]
+      end
+      local key = table.concat(keys, ',')
+      if not count[key] then
+        count[key], first[key] = 0, rec
+        order[#order + 1] = key
+      end
+      count[key] = count[key] + 1
+    end
+  end
+  for _, key in ipairs(order) do
+    if count[key] > H.PILE then
+      local rec = first[key]
+      problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
+        message = ('%d annotations over the same span %s (the first: %s): more than %d over one place is no '
+          .. 'annotation anyone made by hand; remove the copies'):format(count[key], key, rec.id, H.PILE) }
+    end
+  end
+end
+
 function H.check_labels(store, schema, problems)
   local validate = require('stance.validate')
   for _, kind in ipairs({ 'annotation', 'doclabel' }) do

@@ -80,19 +80,73 @@ local cmd = {
 
 local H = {}
 
---- Where the export goes: stdout as it comes, or a file written whole at the end.
+--- Where the export goes: stdout as it comes, or a file written as it comes that replaces
+--- `--output` only when it is whole (core.atomic_stream: nothing of it held in memory).
+---@return table|nil sink with :write(...)
+---@return fun(): boolean|nil, string|nil finish (nil, err when the file could not be made)
 function H.sink(opts)
   if not opts.output then return io.stdout, function() return true end end
-  local chunks = {}
+  local f, err = require('stance.core').atomic_stream(opts.output)
+  if not f then return nil, err end
+  local failed
   local sink = { write = function(_, ...)
     for _, s in ipairs({ ... }) do
-      chunks[#chunks + 1] = s
+      if not failed then
+        local ok, werr = f:write(s)
+        if not ok then failed = werr end
+      end
     end
   end }
   return sink, function()
-    return require('stance.core').write_atomic(opts.output, table.concat(chunks))
+    if failed then return nil, failed end
+    return f:commit()
   end
 end
+
+--- A document's rows as they are made: in memory up to `limit` bytes, then in a temporary
+--- file, handed to the sink whole (:flush) or dropped (:drop): never half a document in the
+--- export, and never all of a huge document's rows in memory (adversary15 #10).
+function H.doc_buffer(limit)
+  local b = { parts = {}, size = 0 }
+  function b.write(_, ...)
+    for _, s in ipairs({ ... }) do
+      if b.spill then
+        b.spill:write(s)
+      else
+        b.parts[#b.parts + 1] = s
+        b.size = b.size + #s
+        if b.size > limit then
+          b.spill = io.tmpfile()
+          if b.spill then
+            b.spill:write(table.concat(b.parts))
+            b.parts = {}
+          end
+        end
+      end
+    end
+  end
+  function b.flush(_, sink)
+    sink:write(table.concat(b.parts))
+    b.parts, b.size = {}, 0
+    if b.spill then
+      b.spill:seek('set', 0)
+      for chunk in function() return b.spill:read(1048576) end do
+        sink:write(chunk)
+      end
+      b.spill:close()
+      b.spill = nil
+    end
+  end
+  function b.drop()
+    b.parts, b.size = {}, 0
+    if b.spill then b.spill:close() end
+    b.spill = nil
+  end
+  return b
+end
+
+--- Bytes of a document's rows kept in memory before they go to a temporary file.
+cmd.DOC_MEMORY = 8 * 1048576
 
 --- Why `--output` may not be written for corpus `c`: a file inside its .stance/ folder (a
 --- layer, the schema) or a document of it (links resolved); nil when it may.
@@ -131,6 +185,7 @@ function H.w3c(opts, args)
   if nerr then return nil, nerr end
   local text = require('stance.interop.w3c_io').export(c, names, unit == 'annotation', opts.base, report)
   local sink, finish = H.sink(opts)
+  if not sink then return nil, finish end
   sink:write(text)
   local ok, werr = finish()
   if not ok then return nil, werr end
@@ -176,18 +231,14 @@ function cmd.run(opts, args)
   if refused then return nil, refused end
   local report = require('stance.interop.report').new(nil, c.root)
   local sink, finish = H.sink(opts)
-  -- each document's rows are made whole in `buf`, then written: never half a document
-  local buf = { parts = {} }
-  function buf.write(_, ...)
-    for _, s in ipairs({ ... }) do
-      buf.parts[#buf.parts + 1] = s
-    end
-  end
+  if not sink then return nil, finish end
+  -- each document's rows are made whole in `buf` (memory, then a temporary file), then
+  -- written: never half a document
+  local buf = H.doc_buffer(cmd.DOC_MEMORY)
   local emit = require(module).writer(buf, unit, rows.meta_fields(c), report:lossy_once(),
     { spreadsheet_safe = opts['spreadsheet-safe'] })
   local function flush()
-    sink:write(table.concat(buf.parts))
-    buf.parts = {}
+    buf:flush(sink)
   end
   flush() -- the header
   rows.each(c, { names = names, unit = unit }, function(list, path)
@@ -199,7 +250,7 @@ function cmd.run(opts, args)
     if ok then
       flush()
     else
-      buf.parts = {}
+      buf:drop()
       report:warn(path, nil, nil, '%s; its rows are left out', tostring(eerr))
     end
   end, report:as_warn())

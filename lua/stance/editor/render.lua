@@ -120,9 +120,14 @@ end
 --- Place bytes [a, b) on the visible rows of grid `g` ({top, bot, starts, rows, row_of}):
 --- one mark {start_col, end_col, info} on each row it covers (`cue` marks take no part in
 --- the overlaps). Returns its first and last rows.
+--- The most marks of annotations drawn on one screen row (and virtual texts after spans):
+--- a layer of thousands of annotations over one place (a hostile file: adversary15 #10) is
+--- drawn with the first ones, and a redraw stays bounded.
+M.MAX_PER_ROW = 64
+
 function M.place(g, a, b, it, cue)
   -- (run for every span drawn: locals, no math.* looked up)
-  local row_of, starts, rows = g.row_of, g.starts, g.rows
+  local row_of, starts, rows, max = g.row_of, g.starts, g.rows, M.MAX_PER_ROW
   local sr = row_of(a)
   local er = b - 1 > a and row_of(b - 1) or sr
   local first, last = g.top, g.bot
@@ -137,7 +142,12 @@ function M.place(g, a, b, it, cue)
     local m
     if cue then m = { c1, c2, it, cue = true } else m = { c1, c2, it } end
     local list = rows[r]
-    if list then list[#list + 1] = m else rows[r] = { m } end
+    if not list then
+      rows[r] = { m }
+    elseif cue or #list < max then
+      list[#list + 1] = m
+      if #list == max and not cue then g.full = (g.full or 0) + 1 end
+    end
   end
   return sr, er
 end
@@ -152,6 +162,7 @@ function M.place_end(g, b, chunks)
   g.rows[r] = g.rows[r] or {}
   local list = g.rows[r]
   list.ends = list.ends or {}
+  if #list.ends >= M.MAX_PER_ROW then return end
   local col = math.min(b - g.starts[r], g.starts[r + 1] - g.starts[r] - 1)
   list.ends[#list.ends + 1] = { col = col, chunks = chunks }
 end
@@ -199,6 +210,8 @@ function M.plan(s, win, buf, top, bot)
     local n, slots, ss, es = layer.store:spans(a, b)
     local rel = cfg.relations and R['stance.editor.relations'].marks(s, layer) or {}
     for i = 1, n do
+      -- every visible row has its most marks: the rest of the spans would draw nothing
+      if g.full and g.full > bot - top then break end
       local it = info(s, layer, slots[i])
       if it then
         local sr, er = M.place(g, ss[i], es[i], it)

@@ -199,11 +199,22 @@ end
 function H.quote(ctx, rec)
   if not rec or not rec.spans then return nil end
   if ctx.placed.orphans[rec.id] then return rec.quote end
-  local m, parts = ctx.model, {}
+  local m, parts, keys = ctx.model, {}, {}
+  for i, sp in ipairs(rec.spans) do
+    keys[i] = sp[1] .. '-' .. sp[2]
+  end
+  -- one string for the spans of a document however many annotations have them (thousands
+  -- over one long span would each hold a copy of it otherwise: adversary15 #10)
+  local key = table.concat(keys, ',')
+  ctx.quotes = ctx.quotes or {}
+  local q = ctx.quotes[key]
+  if q then return q end
   for i, sp in ipairs(rec.spans) do
     parts[i] = ctx.text:sub(m:cp_to_byte(sp[1]) + 1, m:cp_to_byte(sp[2]))
   end
-  return table.concat(parts, ' ')
+  q = table.concat(parts, ' ')
+  ctx.quotes[key] = q
+  return q
 end
 
 function H.relation(ctx, rec)

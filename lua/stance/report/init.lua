@@ -16,6 +16,9 @@ local data_mod = require('stance.report.data')
 --- Most disagreements listed per target (the rest are counted; `stance agree
 --- --disagreements` lists them all).
 M.MAX_DISAGREEMENTS = 300
+--- The most confusion matrices drawn (targets x pairs of annotators): the first ones, in the
+--- order of the targets, then of the pairs; the caption says how many there were.
+M.MAX_MATRICES = 48
 
 --- Metadata columns that get a figure of their own, when the corpus has them.
 M.GROUP_COLUMNS = { 'author', 'outlet' }
@@ -252,10 +255,12 @@ function H.agreement(ctx)
     html.num(p.alpha) }
   parts[#parts + 1] = html.table({ 'target', { 'items', class = 'num' }, { 'agreement', class = 'num' },
     { 'Cohen\'s κ', class = 'num' }, { 'Krippendorff\'s α', class = 'num' } }, rows, 'agreement')
-  local matrices = {}
+  local matrices, all = {}, 0
   for _, t in ipairs(field.targets) do
     local target = t.target == json.null and '' or t.target
-    for _, pair in ipairs(t.pairs or {}) do
+    all = all + #(t.pairs or {})
+    for k = 1, math.min(#(t.pairs or {}), M.MAX_MATRICES - #matrices) do
+      local pair = t.pairs[k]
       local values = {}
       for i, v in ipairs(pair.confusion.values) do
         values[i] = v ~= json.null and v or false
@@ -269,7 +274,11 @@ function H.agreement(ctx)
       matrices = matrices })
     parts[#parts + 1] = H.figure(ctx, 'confusion', 'Confusion matrices per target', ('Per target and pair of '
       .. 'annotators: how many items the first (rows) and the second (columns) gave each value; agreement on the '
-      .. 'diagonal (outlined). Darker is more.'), body)
+      .. 'diagonal (outlined). Darker is more.') .. (all > #matrices and (' The first %d of %d (by target, then '
+      .. 'pair): stance agree --json has them all.'):format(#matrices, all) or ''), body)
+  elseif field.pooled.pairs_over then
+    parts[#parts + 1] = html.p(("No confusion matrix nor Cohen's κ per pair: %d annotators, more than %d (Fleiss' "
+      .. "κ and Krippendorff's α pool them)."):format(#report.annotators, field.pooled.pairs_over), 'note')
   end
   parts[#parts + 1] = H.disagreements(field, report.annotators)
   H.section(ctx, 'agreement', 'Agreement', parts)
