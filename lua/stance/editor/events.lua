@@ -53,6 +53,8 @@ function M.define()
     callback = function(args)
       local preload = package.loaded['stance.editor.preload']
       if preload then preload.cancel(args.buf) end -- a load its buffer will never take
+      local session = package.loaded['stance.editor.session']
+      if session then session.forget_history(args.buf) end
     end,
   })
   vim.api.nvim_create_autocmd('ColorScheme', {

@@ -87,19 +87,23 @@ end
 --- The new file state after writing `text` whole (`info`: what core.write_atomic returned).
 function H.written(s, text, info)
   s.file = { text = text, stamp = info.stamp, hash = info.hash, errors = 0, size = #text, tail = {},
-    exists = true }
+    exists = true, canonical = true }
   s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
   require('stance.editor.cache').later(s)
   require('stance.editor.write').sync(s) -- no longer held (:q refused)
 end
 
---- Only additions since the last write: append them to the file (one write and fdatasync)
---- instead of writing it whole. The file is then valid but not in canonical order until the
---- next whole write (any other change, :w, leaving the buffer or Neovim). Returns true, or
---- nil when the whole file must be written.
+--- Only additions since the last write, each coming after every record the file holds in
+--- the canonical order (annotations by position: a sentence after the last one annotated,
+--- a relation with the last ID), and the file canonical (written by this session): append
+--- them to the file (one write and fdatasync) instead of writing it whole; the file stays
+--- canonical. Returns true, or nil when the whole file must be written (an annotation
+--- before others, a file read from disk not known to be canonical).
 function H.append(s)
   local session = require('stance.editor.session')
-  if s.rewrite or not s.added or #s.added == 0 or not s.file.exists or not s.file.size then return nil end
+  if s.rewrite or not s.added or #s.added == 0 or not s.file.exists or not s.file.size or not s.file.canonical then
+    return nil
+  end
   local frame = s:get_frame()
   -- the quotes and contexts of the added annotations only: nothing else changed since the
   -- last write (a change of the text or of another annotation rewrites the whole file), and
@@ -107,7 +111,7 @@ function H.append(s)
   -- left the processor's caches cold for the next key
   local _, collapsed = frame:refresh(s.store, require('stance.config').get().context, s.added)
   if #collapsed > 0 then return nil end
-  local chunk = frame:write_records(s.store, s.added)
+  local chunk = frame:write_records(s.store, s.added) -- nil: not after every other record
   if not chunk then return nil end
   if session.stamp(s.path) ~= s.file.stamp then return nil end
   -- under the file's lock, only if it is still as last written (its stamp): see core.append_file

@@ -334,8 +334,9 @@ function Frame:refresh(store, context) end
 ---@return string prefix
 ---@return string suffix
 function Frame:context(spans, context) end
---- The text of the records `ids` alone, to append to the file (nil when the file ends with
---- comments of its own).
+--- The text of the records `ids` alone, in the writer's order, to append to the canonical
+--- text of the others: nil when that would not be canonical (one of them does not come after
+--- every other record, or the file ends with comments of its own).
 ---@param store stance.Store
 ---@param ids string[]
 ---@return string|nil
