@@ -1,0 +1,75 @@
+-- frame:write_records(store, ids): the text of new records to append to the canonical text of
+-- the others, only when the result is canonical too (they come after every other record);
+-- nil when it would not be (the editor then writes the file whole: tryout 15, finding 1).
+local core = require('stance.core')
+
+describe('frame:write_records', function()
+  -- spans in buffer bytes; "é" is two bytes, one code point
+  local text = 'Été un. Deux ici. Trois là. Quatre.\n'
+
+  local function store(...)
+    local s = core.store()
+    s:set_header('document', 'd.txt')
+    for _, r in ipairs({ ... }) do
+      assert(s:add(r))
+    end
+    return s
+  end
+
+  local function ann(id, a, b)
+    return { kind = 'annotation', id = id, label = 'claim', spans = { { a, b } } }
+  end
+
+  it('appends an annotation after every other one: the result is the canonical text', function()
+    local frame = core.frame(text)
+    local s = store(ann('a', 0, 8), ann('b', 10, 18))
+    local before = frame:write(s)
+    assert(s:add(ann('c', 20, 29)))
+    local chunk = assert(frame:write_records(s, { 'c' }))
+    assert.are.equal(frame:write(s), before .. chunk)
+  end)
+
+  it('several new ones in any order: written in the canonical order', function()
+    local frame = core.frame(text)
+    local s = store(ann('a', 0, 8))
+    local before = frame:write(s)
+    assert(s:add(ann('d', 30, 37)))
+    assert(s:add(ann('c', 20, 29)))
+    local chunk = assert(frame:write_records(s, { 'd', 'c', 'd' }))
+    assert.are.equal(frame:write(s), before .. chunk)
+  end)
+
+  it('nil for an annotation before another, or tied with one of a later ID', function()
+    local frame = core.frame(text)
+    local s = store(ann('a', 0, 8), ann('b', 20, 29))
+    assert(s:add(ann('c', 10, 18)))
+    assert.is_nil(frame:write_records(s, { 'c' }))
+    s = store(ann('z', 10, 18))
+    assert(s:add(ann('c', 10, 18)))
+    assert.is_nil(frame:write_records(s, { 'c' }))
+    -- the same span and a later ID: after it
+    s = store(ann('a', 10, 18))
+    assert(s:add(ann('c', 10, 18)))
+    assert.truthy(frame:write_records(s, { 'c' }))
+  end)
+
+  it('nil for an annotation when the file has a relation (relations come last)', function()
+    local frame = core.frame(text)
+    local s = store(ann('a', 0, 8), ann('b', 10, 18),
+      { kind = 'relation', id = 'r', type = 'supports', from = 'a', to = 'b' })
+    assert(s:add(ann('c', 20, 29)))
+    assert.is_nil(frame:write_records(s, { 'c' }))
+    -- a relation of a later ID than every other: appended
+    assert(s:remove('c'))
+    local before = frame:write(s)
+    assert(s:add({ kind = 'relation', id = 's', type = 'supports', from = 'b', to = 'a' }))
+    local chunk = assert(frame:write_records(s, { 's' }))
+    assert.are.equal(frame:write(s), before .. chunk)
+  end)
+
+  it('a record no longer there is skipped; none at all is the empty text', function()
+    local frame = core.frame(text)
+    local s = store(ann('a', 0, 8))
+    assert.are.equal('', frame:write_records(s, { 'gone' }))
+  end)
+end)
