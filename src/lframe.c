@@ -279,10 +279,10 @@ static int f_write(lua_State *L) {
   return 1;
 }
 
-/* write_records(store, ids) -> the text of those records, to append to the file, in the
- * writer's order; nil when the appended file would not be canonical: they do not all come
- * after every other record (stance_store_last_conv), or the file ends with comments (then
- * write the whole file). */
+/* write_records(store, ids[, anywhere]) -> the text of those records, to append to the file,
+ * in the writer's order; nil when the appended file would not be canonical: they do not all
+ * come after every other record (stance_store_last_conv; not asked with `anywhere`), or the
+ * file ends with comments (then write the whole file). */
 static int f_write_records(lua_State *L) {
   stance_frame *f = check_frame(L);
   stance_store *s = stance__check_store(L, 2);
@@ -307,7 +307,12 @@ static int f_write_records(lua_State *L) {
     }
     if (j == k) slots[k++] = r->index;
   }
-  last = stance_store_last_conv(s, slots, (uint32_t)k, conv_cp, f, order);
+  if (lua_toboolean(L, 4)) {
+    for (i = 0; i < k; i++) order[i] = (uint32_t)i;
+    last = 1;
+  } else {
+    last = stance_store_last_conv(s, slots, (uint32_t)k, conv_cp, f, order);
+  }
   if (last != 1) {
     free(slots);
     if (last == 0) return 0;

@@ -237,7 +237,9 @@ end
 -- Creating one annotation, as two figures: drawn (the keys `gsiwp`, a word labelled premise,
 -- then the screen update that shows it) next to Neovim's own reaction to a comparable edit
 -- (`gUiw`, an operator over the same word, then its screen update) in the plain copy; and
--- written (the save of the one new record, appended with fdatasync) next to Neovim's `:w`
+-- written (the save of the one new record, canonical: appended with fdatasync when it comes
+-- after every other record, else the file replaced with fsync and rename; these words are
+-- spread over the document, so most are the latter) next to Neovim's `:w`
 -- of the document with 'fsync'. They were one figure next to `:w` before: the disk's latency
 -- weighed on both sides then, and a slow disk made the plugin's own work look free.
 -- Why `gUiw` (reviewed in session 8, kept): it is the user action closest to ours, an
@@ -324,7 +326,7 @@ local function create_figures(label, plain, n)
     peer = "Neovim's gUiw on the same word, drawn", peer_time = median(peer), target = '<= 10x',
     note = ('median of %d, each next to its peer; quartiles %s; %d annotations after; %s'):format(n, spreads, made,
       cpu_note(op_cpu, peer_cpu)) })
-  report.figure({ name = label .. ': create one annotation, written (appended, fdatasync)', time = w,
+  report.figure({ name = label .. ': create one annotation, written canonical (appended when last, else replaced)', time = w,
     peer = ":w of the document (with 'fsync')", peer_time = median(edit), target = '<= 1x' })
   return o, w
 end
