@@ -16,27 +16,26 @@ describe('frame:write_records', function()
     return s
   end
 
+  --- Add the records `...` to `s`; the text of `ids` appended is the canonical text of all.
+  local function appends(frame, s, ids, ...)
+    local before = frame:write(s)
+    for _, r in ipairs({ ... }) do
+      assert(s:add(r))
+    end
+    local chunk = assert(frame:write_records(s, ids))
+    assert.are.equal(frame:write(s), before .. chunk)
+  end
+
   local function ann(id, a, b)
     return { kind = 'annotation', id = id, label = 'claim', spans = { { a, b } } }
   end
 
   it('appends an annotation after every other one: the result is the canonical text', function()
-    local frame = core.frame(text)
-    local s = store(ann('a', 0, 8), ann('b', 10, 18))
-    local before = frame:write(s)
-    assert(s:add(ann('c', 20, 29)))
-    local chunk = assert(frame:write_records(s, { 'c' }))
-    assert.are.equal(frame:write(s), before .. chunk)
+    appends(core.frame(text), store(ann('a', 0, 8), ann('b', 10, 18)), { 'c' }, ann('c', 20, 29))
   end)
 
   it('several new ones in any order: written in the canonical order', function()
-    local frame = core.frame(text)
-    local s = store(ann('a', 0, 8))
-    local before = frame:write(s)
-    assert(s:add(ann('d', 30, 37)))
-    assert(s:add(ann('c', 20, 29)))
-    local chunk = assert(frame:write_records(s, { 'd', 'c', 'd' }))
-    assert.are.equal(frame:write(s), before .. chunk)
+    appends(core.frame(text), store(ann('a', 0, 8)), { 'd', 'c', 'd' }, ann('d', 30, 37), ann('c', 20, 29))
   end)
 
   it('nil for an annotation before another, or tied with one of a later ID', function()
@@ -61,10 +60,7 @@ describe('frame:write_records', function()
     assert.is_nil(frame:write_records(s, { 'c' }))
     -- a relation of a later ID than every other: appended
     assert(s:remove('c'))
-    local before = frame:write(s)
-    assert(s:add({ kind = 'relation', id = 's', type = 'supports', from = 'b', to = 'a' }))
-    local chunk = assert(frame:write_records(s, { 's' }))
-    assert.are.equal(frame:write(s), before .. chunk)
+    appends(frame, s, { 's' }, { kind = 'relation', id = 's', type = 'supports', from = 'b', to = 'a' })
   end)
 
   it('with anywhere, in the order given, wherever they come (a layer too large to write whole)', function()
