@@ -279,10 +279,11 @@ static int f_write(lua_State *L) {
   return 1;
 }
 
-/* write_records(store, ids[, anywhere]) -> the text of those records, to append to the file,
- * in the writer's order; nil when the appended file would not be canonical: they do not all
- * come after every other record (stance_store_last_conv; not asked with `anywhere`), or the
- * file ends with comments (then write the whole file). */
+/* write_records(store, ids) -> the text of those records, to append to the file, in the
+ * canonical order among themselves, and whether the appended file stays canonical (they all come
+ * after every other record: stance_store_last_conv); nil when the file ends with comments (then
+ * write the whole file). The editor appends either way (one fdatasync) and, when not canonical,
+ * writes the file whole a moment later (stance.editor.tidy). */
 static int f_write_records(lua_State *L) {
   stance_frame *f = check_frame(L);
   stance_store *s = stance__check_store(L, 2);
@@ -307,15 +308,9 @@ static int f_write_records(lua_State *L) {
     }
     if (j == k) slots[k++] = r->index;
   }
-  if (lua_toboolean(L, 4)) {
-    for (i = 0; i < k; i++) order[i] = (uint32_t)i;
-    last = 1;
-  } else {
-    last = stance_store_last_conv(s, slots, (uint32_t)k, conv_cp, f, order);
-  }
-  if (last != 1) {
+  last = stance_store_last_conv(s, slots, (uint32_t)k, conv_cp, f, order);
+  if (last < 0) {
     free(slots);
-    if (last == 0) return 0;
     return stance__fail(L, "out of memory", "ENOMEM");
   }
   stance_buf_init(&b);
@@ -331,7 +326,8 @@ static int f_write_records(lua_State *L) {
   free(slots);
   lua_pushlstring(L, b.data ? b.data : "", b.len);
   stance_buf_free(&b);
-  return 1;
+  lua_pushboolean(L, last == 1);
+  return 2;
 }
 
 static int f_sha256(lua_State *L) {

@@ -23,6 +23,7 @@ function M.schedule(s)
       if not s.detached and s.dirty then M.save(s) end
     end)
   end)
+  require('stance.editor.tidy').later(s) -- a whole write pending waits for the last change
 end
 
 --- Write every session's pending changes now (Neovim is suspended: Ctrl-Z, :suspend; a
@@ -31,7 +32,7 @@ function M.save_all()
   local session = package.loaded['stance.editor.session']
   for _, s in pairs(session and session.by_buf or {}) do
     if s.dirty and not s.readonly and not s.detached then M.save(s) end
-  end
+  end  require('stance.editor.tidy').all() -- and in the canonical order (a shell may read them now)
 end
 
 --- Watch the folder of the annotation file of `s` (a file replaced by a rename, as git
@@ -56,6 +57,7 @@ function M.cancel(s)
     s.relearn_timer = nil
   end
   require('stance.editor.cache').cancel(s)
+  require('stance.editor.tidy').cancel(s)
   if s.timer then
     s.timer:stop()
     if not s.timer:is_closing() then s.timer:close() end
@@ -93,23 +95,16 @@ function H.written(s, text, info)
   require('stance.editor.write').sync(s) -- no longer held (:q refused)
 end
 
---- A layer file this large (a layer of some 10k annotations) takes a new annotation appended
---- wherever it goes, out of order until the next whole write: written whole, each annotation
---- would cost the whole file (a 33 MB layer: 655 ms against 4 ms appended, make bench).
-M.APPEND_ANYWHERE = 4 * 1024 * 1024
-
---- Only additions since the last write, each coming after every record the file holds in
---- the canonical order (annotations by position: a sentence after the last one annotated,
---- a relation with the last ID), and the file canonical (written by this session): append
---- them to the file (one write and fdatasync) instead of writing it whole; the file stays
---- canonical. Returns true, or nil when the whole file must be written (an annotation
---- before others, a file read from disk not known to be canonical). A file of
---- M.APPEND_ANYWHERE bytes or more takes any addition appended.
+--- Only additions since the last write: append them to the file (one write and fdatasync:
+--- safe on disk at once) instead of writing it whole. When they all come after every record
+--- the file holds in the canonical order (annotations by position: a sentence after the last
+--- one annotated, a relation with the last ID) and the file was canonical, it stays so; else
+--- it is written whole a moment later, off the user's path (stance.editor.tidy: about two
+--- seconds after the last change, at once at :w and quit). Returns true, or nil when the
+--- whole file must be written now.
 function H.append(s)
   local session = require('stance.editor.session')
   if s.rewrite or not s.added or #s.added == 0 or not s.file.exists or not s.file.size then return nil end
-  local anywhere = s.file.size >= M.APPEND_ANYWHERE
-  if not s.file.canonical and not anywhere then return nil end
   local frame = s:get_frame()
   -- the quotes and contexts of the added annotations only: nothing else changed since the
   -- last write (a change of the text or of another annotation rewrites the whole file), and
@@ -117,7 +112,7 @@ function H.append(s)
   -- left the processor's caches cold for the next key
   local _, collapsed = frame:refresh(s.store, require('stance.config').get().context, s.added)
   if #collapsed > 0 then return nil end
-  local chunk = frame:write_records(s.store, s.added, anywhere) -- nil: not after every other record
+  local chunk, last = frame:write_records(s.store, s.added) -- last: the file stays canonical
   if not chunk then return nil end
   if session.stamp(s.path) ~= s.file.stamp then return nil end
   -- under the file's lock, only if it is still as last written (its stamp): see core.append_file
@@ -132,7 +127,8 @@ function H.append(s)
   s.file.size = s.file.size + #chunk
   s.file.stamp, s.file.hash = stamp, nil
   s.added, s.dirty, s.appended = {}, false, true
-  if anywhere then s.file.canonical = nil end -- (not known: written whole at :w, unload, quit)
+  if not last then s.file.canonical = nil end -- written whole at idle (or not known: see tidy)
+  require('stance.editor.tidy').later(s)
   s.saves = (s.saves or 0) + 1
   require('stance.editor.session').redraw_status() -- the "+" goes
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
@@ -195,6 +191,7 @@ function M.save(s, opts)
   s.store:set_header('hash', s:doc_hash())
   local out = frame:write(s.store)
   if out == H.file_text(s) then
+    s.file.canonical = true -- (as written by the writer)
     s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
     require('stance.editor.session').redraw_status()
     return true

@@ -334,15 +334,14 @@ function Frame:refresh(store, context) end
 ---@return string prefix
 ---@return string suffix
 function Frame:context(spans, context) end
---- The text of the records `ids` alone, in the writer's order, to append to the canonical
---- text of the others: nil when that would not be canonical (one of them does not come after
---- every other record, or the file ends with comments of its own). With `anywhere`, in the
---- order of `ids`, wherever they come (the file is then out of order).
+--- The text of the records `ids` alone, in the writer's order, to append to the file, and
+--- whether appended to the canonical text of the others it is the canonical text of all
+--- (they all come after every other record); nil when the file ends with comments of its own.
 ---@param store stance.Store
 ---@param ids string[]
----@param anywhere boolean|nil
----@return string|nil
-function Frame:write_records(store, ids, anywhere) end
+---@return string|nil chunk
+---@return boolean|nil last
+function Frame:write_records(store, ids) end
 --- The store (buffer bytes) written in canonical form with code-point spans.
 ---@param store stance.Store
 ---@return string
