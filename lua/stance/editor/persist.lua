@@ -51,18 +51,11 @@ function M.cancel(s)
     require('stance.editor.file_watch').stop(s.watch.event)
     s.watch.event = nil
   end
-  if s.relearn_timer then
-    s.relearn_timer:stop()
-    if not s.relearn_timer:is_closing() then s.relearn_timer:close() end
-    s.relearn_timer = nil
-  end
+  local compat = require('stance.compat')
+  s.relearn_timer = compat.close_timer(s.relearn_timer)
   require('stance.editor.cache').cancel(s)
-  require('stance.editor.tidy').cancel(s)
-  if s.timer then
-    s.timer:stop()
-    if not s.timer:is_closing() then s.timer:close() end
-    s.timer = nil
-  end
+  s.tidy_timer = compat.close_timer(s.tidy_timer) -- (stance.editor.tidy)
+  s.timer = compat.close_timer(s.timer)
 end
 
 --- What the file holds, as last read or written (appended records joined on demand).

@@ -58,14 +58,4 @@ function M.all(root)
   end
 end
 
---- Stop the wait of `s` (detached).
----@param s stance.Session
-function M.cancel(s)
-  if s.tidy_timer then
-    s.tidy_timer:stop()
-    if not s.tidy_timer:is_closing() then s.tidy_timer:close() end
-    s.tidy_timer = nil
-  end
-end
-
 return M
