@@ -9,7 +9,14 @@ local dir = assert(os.getenv('STANCE_BENCH_DIR'))
 local root = assert(os.getenv('STANCE_ROOT'))
 local core = require('stance.core')
 local report = require('bench.report')
-report.section('editor')
+-- the figures of each Neovim under their own section ("editor nvim-0.11.6": tests/bench/run
+-- runs this on each version of the matrix); the version it names is the one running
+local nvim_v = vim.version()
+local version = ('%d.%d.%d'):format(nvim_v.major, nvim_v.minor, nvim_v.patch)
+local section = os.getenv('STANCE_BENCH_SECTION') or ('editor nvim-' .. version)
+assert(section == 'editor' or section:sub(1, #('editor nvim-' .. version)) == 'editor nvim-' .. version,
+  ('run as %s, but this is Neovim %s (%s)'):format(section, version, vim.v.progpath))
+report.section(section)
 report.output(function(line)
   out:write(line)
   out:flush()
@@ -242,7 +249,10 @@ end
 -- and the file is then written whole in the canonical order when the editor is idle, off the
 -- user's path: measured once after the loop, as a third figure) next to Neovim's `:w`
 -- of the document with 'fsync'. They were one figure next to `:w` before: the disk's latency
--- weighed on both sides then, and a slow disk made the plugin's own work look free.
+-- weighed on both sides then, and a slow disk made the plugin's own work look free. Each
+-- `:w` follows a save (`writes` of them, spread over the `n` creates): on a shared disk a
+-- flush takes from a fraction of a millisecond to several, and the seven `:w` made after all
+-- the creates, as before, met another moment of the disk than the saves did.
 -- Why `gUiw` (reviewed in session 8, kept): it is the user action closest to ours, an
 -- operator over the same text object of the same word, answered by the same one-row screen
 -- update, measured in the same run on a plain copy of the same document; both sides do work
@@ -251,11 +261,12 @@ end
 -- (checking the fields, the record, its undo step, its sign) is what this figure is about,
 -- not something a peer should hide. Native actions with a key after the operator (`r`, `f`)
 -- do less (no operator, no motion); a command-line edit (`:s`) is not a key.
-local function create_figures(label, plain, n)
+local function create_figures(label, plain, n, writes)
   local s = require('stance.editor.session').get()
   local persist = require('stance.editor.persist')
   local spots = word_spots()
   local op, save, edit, peer, op_cpu, peer_cpu = {}, {}, {}, {}, {}, {}
+  local pair = {} -- each save over the :w after it
   -- the peer in a copy outside the corpus, open beside the document (hidden when the other
   -- is shown): each create is measured next to a gUiw on the same word, in turn, so that a
   -- moment of load falls on both sides alike (measured in two runs one after the other, the
@@ -298,18 +309,18 @@ local function create_figures(label, plain, n)
     peer[#peer + 1] = ms(t0) / 1e3
     peer_cpu[#peer_cpu + 1] = cpu_ms() - c0
     vim.cmd('silent undo')
+    -- the document written with 'fsync', as a durable :w does, after this save
+    if math.floor(i * writes / n) > math.floor((i - 1) * writes / n) then
+      local fsync = vim.o.fsync
+      vim.o.fsync = true
+      t0 = uv.hrtime()
+      vim.cmd('silent write!')
+      edit[#edit + 1] = ms(t0) / 1e3
+      pair[#pair + 1] = save[#save] / edit[#edit]
+      vim.o.fsync = fsync
+    end
   end
   local made = #s.store:records('annotation')
-  -- the document written with 'fsync', as a durable :w does
-  vim.cmd('buffer ' .. plain_buf)
-  local fsync = vim.o.fsync
-  vim.o.fsync = true
-  for _ = 1, 7 do
-    local t0 = uv.hrtime()
-    vim.cmd('silent write!')
-    edit[#edit + 1] = ms(t0) / 1e3
-  end
-  vim.o.fsync = fsync
   vim.cmd('buffer ' .. buf)
   -- the whole write that puts the file in order, once, as the idle moment does it
   local tidy = require('stance.editor.tidy')
@@ -333,8 +344,10 @@ local function create_figures(label, plain, n)
     peer = "Neovim's gUiw on the same word, drawn", peer_time = median(peer), target = '<= 10x',
     note = ('median of %d, each next to its peer; quartiles %s; %d annotations after; %s'):format(n, spreads, made,
       cpu_note(op_cpu, peer_cpu)) })
-  report.figure({ name = label .. ': create one annotation, written (appended: on disk at once)', time = w,
-    peer = ":w of the document (with 'fsync')", peer_time = median(edit), target = '<= 1x' })
+  report.figure({ name = label .. ': create one annotation, written (appended, fdatasync)', time = w,
+    peer = ":w of the document (with 'fsync')", peer_time = median(edit), target = '<= 1x',
+    note = ('median of %d saves, and of %d :w, each after a save; quartiles ours %s, :w %s; '
+      .. 'each save over the :w after it: median %.2fx'):format(#save, #edit, spread(save), spread(edit), median(pair)) })
   report.figure({ name = label .. ': the file put in canonical order when idle (one whole write)', time = idle,
     peer = ":w of the document (with 'fsync')", peer_time = median(edit),
     note = ('once, about 2 s after the last change, off the keys; %s'):format(pending and 'written whole'
@@ -432,7 +445,7 @@ local function bench(label, doc, plain, opts)
     note = range(cold_t) .. '; ' .. cpu_note(cold_c, plain_c) })
   if opts.open_only then return end
   redraw_figures(label)
-  create_figures(label, plain, opts.creates or 41)
+  create_figures(label, plain, opts.creates or 41, opts.writes or 7)
 end
 
 -- The same document after a line was inserted at its top (the annotation file not written
@@ -490,9 +503,13 @@ local ok, err = xpcall(function()
   end
   annotated_document()
   sh(('cp %q %q'):format(big .. '/big.txt', big .. '-plain/big.txt'))
-  say('== editor%s (Neovim %s, a real screen in tmux of %dx%d; generated in %.1f s)',
-    one and ' (pinned to one core, STANCE_THREADS=1)' or '',
-    tostring(vim.version().major) .. '.' .. vim.version().minor .. '.' .. vim.version().patch,
+  -- the plugin and its modules from this checkout (first on the runtimepath)
+  local plugin = vim.api.nvim_get_runtime_file('plugin/stance.lua', false)[1]
+  local module = vim.api.nvim_get_runtime_file('lua/stance/core.lua', false)[1]
+  assert(plugin == root .. '/plugin/stance.lua' and module == root .. '/lua/stance/core.lua',
+    ('the plugin is not this checkout\'s: %s, %s'):format(tostring(plugin), tostring(module)))
+  say('== editor%s (Neovim %s, %s; a real screen in tmux of %dx%d; generated in %.1f s)',
+    one and ' (pinned to one core, STANCE_THREADS=1)' or '', version, vim.v.progpath,
     vim.o.columns, vim.o.lines, ms(t0) / 1000)
   bench('10 MB document, 100k annotations', big .. '/big.txt', big .. '-plain/big.txt', { open_only = one,
     targets = one and { cache = '<= 8x', first = '<= 10x' } or { cache = '<= 5x', first = '<= 6x' } })
@@ -503,7 +520,8 @@ local ok, err = xpcall(function()
   suggestion_figures(big .. '/big2.txt', big .. '-plain/big2.txt')
   -- the sample corpus with the example annotations (else the bundled example corpus)
   local sample = dir .. '/editor-sample'
-  local shared = root .. '/../shared/corpus'
+  -- (../shared as tests/shared.sh finds it: from a linked worktree too)
+  local shared = (os.getenv('STANCE_SHARED') or (root .. '/../shared')) .. '/corpus'
   local doc, files, schema = '000_6358a7516b2472dd.txt', shared, root .. '/doc/example/shared-corpus/schema.stance'
   local ann
   if vim.fn.isdirectory(shared) == 1 then
@@ -518,7 +536,7 @@ local ok, err = xpcall(function()
   sh(('cp %q %q/.stance/schema.stance'):format(schema, sample))
   sh(('cp %q %q'):format(ann, sample .. '/.stance/annotations/bench/' .. doc .. '.stance'))
   bench('sample article', sample .. '/' .. doc, sample .. '-plain/' .. doc,
-    { targets = { cache = '<= 2x', first = '<= 2x' }, opens = 21, creates = 31 })
+    { targets = { cache = '<= 2x', first = '<= 2x' }, opens = 21, creates = 31, writes = 31 })
 end, debug.traceback)
 if ok then
   say('   (editor section complete)')

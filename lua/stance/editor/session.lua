@@ -372,7 +372,10 @@ end
 function M.detach(buf)
   local self = M.by_buf[buf]
   if not self then return end
-  if self.dirty or self.appended then R['stance.editor.persist'].save(self, { force = true }) end
+  -- (and a file an append left out of order written whole: stance.editor.tidy)
+  if self.dirty or R['stance.editor.tidy'].pending(self) then
+    R['stance.editor.persist'].save(self, { force = true })
+  end
   R['stance.editor.persist'].cancel(self)
   R['stance.editor.write'].detach(self)
   M.by_buf[buf] = nil
