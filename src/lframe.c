@@ -279,33 +279,55 @@ static int f_write(lua_State *L) {
   return 1;
 }
 
-/* write_records(store, ids) -> the text of those records, to append to the file; nil when
- * the file ends with comments (then write the whole file). */
+/* write_records(store, ids) -> the text of those records, to append to the file, in the
+ * canonical order among themselves, and whether the appended file stays canonical (they all come
+ * after every other record: stance_store_last_conv); nil when the file ends with comments (then
+ * write the whole file). The editor appends either way (one fdatasync) and, when not canonical,
+ * writes the file whole a moment later (stance.editor.tidy). */
 static int f_write_records(lua_State *L) {
   stance_frame *f = check_frame(L);
   stance_store *s = stance__check_store(L, 2);
   stance_buf b;
-  size_t i, n;
+  uint32_t *slots, *order;
+  size_t i, n, k = 0;
+  int last;
   luaL_checktype(L, 3, LUA_TTABLE);
   n = lua_rawlen(L, 3);
-  stance_buf_init(&b);
+  if (n > UINT32_MAX / 2) return stance__fail(L, "too many records", "EINVAL");
+  slots = malloc((n ? n : 1) * 2 * sizeof *slots);
+  if (slots == NULL) return stance__fail(L, "out of memory", "ENOMEM");
+  order = slots + (n ? n : 1);
   for (i = 1; i <= n; i++) {
     const stance_rec *r;
-    int rc;
+    size_t j;
     lua_rawgeti(L, 3, (int)i);
     r = stance_store_get(s, luaL_checkstring(L, -1));
     lua_pop(L, 1);
-    if (r == NULL) continue;
-    rc = stance_write_one(s, r, &b, conv_cp, f);
+    if (r == NULL) continue; /* (added, then removed) */
+    for (j = 0; j < k && slots[j] != r->index; j++) {
+    }
+    if (j == k) slots[k++] = r->index;
+  }
+  last = stance_store_last_conv(s, slots, (uint32_t)k, conv_cp, f, order);
+  if (last < 0) {
+    free(slots);
+    return stance__fail(L, "out of memory", "ENOMEM");
+  }
+  stance_buf_init(&b);
+  for (i = 0; i < k; i++) {
+    int rc = stance_write_one(s, stance_store_at(s, slots[order[i]]), &b, conv_cp, f);
     if (rc != STANCE_OK) {
+      free(slots);
       stance_buf_free(&b);
       if (rc == STANCE_EINVAL) return 0;
       return stance__fail(L, "out of memory", "ENOMEM");
     }
   }
+  free(slots);
   lua_pushlstring(L, b.data ? b.data : "", b.len);
   stance_buf_free(&b);
-  return 1;
+  lua_pushboolean(L, last == 1);
+  return 2;
 }
 
 static int f_sha256(lua_State *L) {

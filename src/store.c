@@ -935,6 +935,48 @@ uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_co
   return idx;
 }
 
+/* The key of record `r` at `index` as stance_store_sorted_conv sorts it. */
+static void key_conv(sort_key *key, const stance_rec *r, uint32_t index, stance_conv conv, void *ud) {
+  key_of(key, r, index);
+  if (conv != NULL && r->nspans && !r->orphan) {
+    key->start = conv(ud, key->start);
+    key->end = conv(ud, key->end);
+  }
+}
+
+int stance_store_last_conv(const stance_store *s, const uint32_t *slots, uint32_t k, stance_conv conv, void *ud,
+                           uint32_t *order) {
+  sort_key small[16], *keys;
+  uint32_t i, j;
+  int last = 1;
+  if (k == 0) return 1;
+  keys = k <= 16 ? small : malloc((size_t)k * sizeof *keys);
+  if (keys == NULL) return STANCE_ENOMEM;
+  for (i = 0; i < k; i++) {
+    if (slots[i] >= s->nrecs || rec_at(s, slots[i])->dead) {
+      if (keys != small) free(keys);
+      return 0;
+    }
+    key_conv(&keys[i], rec_at(s, slots[i]), i, conv, ud);
+  }
+  qsort(keys, k, sizeof *keys, cmp_keys);
+  for (i = 0; i < k; i++) order[i] = keys[i].index;
+  for (i = 0; i < s->nrecs && last; i++) {
+    const stance_rec *r = rec_at(s, i);
+    sort_key other;
+    if (r->dead) continue;
+    for (j = 0; j < k && slots[j] != i; j++) {
+    }
+    if (j < k) continue; /* one of them */
+    /* (the kind first: no span to convert for a record of a kind that comes before) */
+    if (kind_order[r->kind] < keys[0].order) continue;
+    key_conv(&other, r, i, conv, ud);
+    if (cmp_keys(&other, &keys[0]) > 0) last = 0;
+  }
+  if (keys != small) free(keys);
+  return last;
+}
+
 int stance_recs_order(const stance_rec *recs, uint32_t n, uint32_t *idx) {
   sort_key small[32], *keys = n <= 32 ? small : malloc((size_t)n * sizeof *keys);
   uint32_t i;

@@ -182,6 +182,14 @@ typedef uint32_t (*stance_conv)(void *ud, uint32_t off);
 /* stance_store_sorted with the keys converted by `conv` (NULL: as they are). */
 uint32_t *stance_store_sorted_conv(const stance_store *s, uint32_t *n, stance_conv conv, void *ud);
 
+/* Whether the `k` live records at `slots` (distinct) come last in that order, after every
+ * other live record: then their text, in the order put into `order` (positions in `slots`),
+ * appended to the canonical text of the others is the canonical text of all. 1 yes, 0 no
+ * (also when a slot is not a live record), STANCE_ENOMEM. Stops at the first record that
+ * comes after one of them. */
+int stance_store_last_conv(const stance_store *s, const uint32_t *slots, uint32_t k, stance_conv conv, void *ud,
+                           uint32_t *order);
+
 /* Spans were changed in place (r->spans): rebuild the interval index at the next query. */
 void stance_store_reindex(stance_store *s);
 /* Build the interval index now if it is not built (the first query would): for a store made

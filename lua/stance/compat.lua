@@ -139,6 +139,18 @@ function M.redraw_rows(buf, first, last, now)
   if now then vim.cmd('redraw') end
 end
 
+--- Stop a libuv timer and close it unless it is closing already. Returns nil (for the field
+--- that held it).
+---@param t table|nil a uv timer
+---@return nil
+function M.close_timer(t)
+  if t then
+    t:stop()
+    if not t:is_closing() then t:close() end
+  end
+  return nil
+end
+
 --- Echo a message on one line of the message area, never a "Press ENTER" prompt: cut to
 --- the room there with "…" when longer, the whole of it kept in |:messages| (the one-line
 --- rule of every message of the plugin; stance.notify.line is the same with "(stance) ").

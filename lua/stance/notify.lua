@@ -49,18 +49,23 @@ function M.line(msg, level)
     local text = ('(stance) ' .. msg):gsub('\n', ' ')
     -- into the history whole, shown nowhere (execute() takes what it would print)
     pcall(vim.fn.execute, 'echomsg ' .. vim.fn.string(text), '')
-    local room = vim.v.echospace
-    if room == nil or room <= 0 then room = vim.o.columns - 12 end
-    if vim.fn.strdisplaywidth(text) > room then
-      local cut = room - 1
-      text = vim.fn.strcharpart(text, 0, math.max(1, cut))
-      while vim.fn.strdisplaywidth(text) > cut and #text > 0 do
-        text = vim.fn.strcharpart(text, 0, vim.fn.strchars(text) - 1)
-      end
-      text = text .. '…'
-    end
-    vim.api.nvim_echo({ { text, hl } }, false, {})
+    vim.api.nvim_echo({ { M.fit(text), hl } }, false, {})
   end)
+end
+
+--- `text` as it fits on one line of the message area: cut with "…" where it ends.
+---@param text string
+---@return string
+function M.fit(text)
+  local room = vim.v.echospace
+  if room == nil or room <= 0 then room = vim.o.columns - 12 end
+  if vim.fn.strdisplaywidth(text) <= room then return text end
+  local cut = room - 1
+  text = vim.fn.strcharpart(text, 0, math.max(1, cut))
+  while vim.fn.strdisplaywidth(text) > cut and #text > 0 do
+    text = vim.fn.strcharpart(text, 0, vim.fn.strchars(text) - 1)
+  end
+  return text .. '…'
 end
 
 return M

@@ -129,7 +129,10 @@ function M.remove(s, target)
     return R['stance.notify'].warn(('the document has no stance%s'):format(
       target and (' toward ' .. target) or ''))
   end
-  local ok, err = R['stance.editor.ops'].remove(s, d.id)
+  local ops = R['stance.editor.ops']
+  -- (what `u` and <C-r> say: "undone: removing the document stance toward sanctions")
+  local ok, err = ops.as_one(s, ('removing the document stance%s'):format(target and (' toward ' .. target) or ''),
+    function() return ops.remove(s, d.id) end)
   if not ok then return R['stance.notify'].line(err, vim.log.levels.ERROR) end
   R['stance.compat'].echo(('document stance%s removed (u brings it back)'):format(
     target and (' toward ' .. target) or ''))

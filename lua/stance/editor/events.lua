@@ -53,6 +53,16 @@ function M.define()
     callback = function(args)
       local preload = package.loaded['stance.editor.preload']
       if preload then preload.cancel(args.buf) end -- a load its buffer will never take
+      local session = package.loaded['stance.editor.session']
+      if session then session.forget_history(args.buf) end
+    end,
+  })
+  -- Neovim loses focus (another window, another program may read the layers now): a layer file
+  -- an append left out of the canonical order is written whole at once (stance.editor.tidy)
+  vim.api.nvim_create_autocmd('FocusLost', {
+    group = group,
+    callback = function()
+      if package.loaded['stance.editor.tidy'] then require('stance.editor.tidy').all() end
     end,
   })
   vim.api.nvim_create_autocmd('ColorScheme', {

@@ -32,7 +32,11 @@ function M.edit()
       local session = require('stance.editor.session').by_buf[sbuf]
       if not session then return require('stance.notify').error('the document is no longer open') end
       local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n'):gsub('%s+$', '')
-      local ok, err = require('stance.editor.ops').update(session, id, { note = text ~= '' and text or false })
+      local ops = require('stance.editor.ops')
+      -- named as the operation it is (what `u` and <C-r> say: "undone: note")
+      local ok, err = ops.as_one(session, text ~= '' and 'note' or 'removing the note', function()
+        return ops.update(session, id, { note = text ~= '' and text or false })
+      end)
       if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
       vim.bo[buf].modified = false
       require('stance.notify').notify(text ~= '' and 'note saved' or 'note removed')

@@ -23,6 +23,7 @@ function M.schedule(s)
       if not s.detached and s.dirty then M.save(s) end
     end)
   end)
+  require('stance.editor.tidy').later(s) -- a whole write pending waits for the last change
 end
 
 --- Write every session's pending changes now (Neovim is suspended: Ctrl-Z, :suspend; a
@@ -31,7 +32,7 @@ function M.save_all()
   local session = package.loaded['stance.editor.session']
   for _, s in pairs(session and session.by_buf or {}) do
     if s.dirty and not s.readonly and not s.detached then M.save(s) end
-  end
+  end  require('stance.editor.tidy').all() -- and in the canonical order (a shell may read them now)
 end
 
 --- Watch the folder of the annotation file of `s` (a file replaced by a rename, as git
@@ -50,18 +51,12 @@ function M.cancel(s)
     require('stance.editor.file_watch').stop(s.watch.event)
     s.watch.event = nil
   end
-  if s.relearn_timer then
-    s.relearn_timer:stop()
-    if not s.relearn_timer:is_closing() then s.relearn_timer:close() end
-    s.relearn_timer = nil
-  end
+  local compat = require('stance.compat')
+  s.relearn_timer = compat.close_timer(s.relearn_timer)
   s.relearn_pending, s.next_waiting = nil, nil -- (no retraining to wait for: stance.editor.suggest)
   require('stance.editor.cache').cancel(s)
-  if s.timer then
-    s.timer:stop()
-    if not s.timer:is_closing() then s.timer:close() end
-    s.timer = nil
-  end
+  s.tidy_timer = compat.close_timer(s.tidy_timer) -- (stance.editor.tidy)
+  s.timer = compat.close_timer(s.timer)
 end
 
 --- What the file holds, as last read or written (appended records joined on demand).
@@ -88,16 +83,19 @@ end
 --- The new file state after writing `text` whole (`info`: what core.write_atomic returned).
 function H.written(s, text, info)
   s.file = { text = text, stamp = info.stamp, hash = info.hash, errors = 0, size = #text, tail = {},
-    exists = true }
+    exists = true, canonical = true }
   s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
   require('stance.editor.cache').later(s)
   require('stance.editor.write').sync(s) -- no longer held (:q refused)
 end
 
---- Only additions since the last write: append them to the file (one write and fdatasync)
---- instead of writing it whole. The file is then valid but not in canonical order until the
---- next whole write (any other change, :w, leaving the buffer or Neovim). Returns true, or
---- nil when the whole file must be written.
+--- Only additions since the last write: append them to the file (one write and fdatasync:
+--- safe on disk at once) instead of writing it whole. When they all come after every record
+--- the file holds in the canonical order (annotations by position: a sentence after the last
+--- one annotated, a relation with the last ID) and the file was canonical, it stays so; else
+--- it is written whole a moment later, off the user's path (stance.editor.tidy: about two
+--- seconds after the last change, at once at :w and quit). Returns true, or nil when the
+--- whole file must be written now.
 function H.append(s)
   local session = require('stance.editor.session')
   if s.rewrite or not s.added or #s.added == 0 or not s.file.exists or not s.file.size then return nil end
@@ -108,7 +106,7 @@ function H.append(s)
   -- left the processor's caches cold for the next key
   local _, collapsed = frame:refresh(s.store, require('stance.config').get().context, s.added)
   if #collapsed > 0 then return nil end
-  local chunk = frame:write_records(s.store, s.added)
+  local chunk, last = frame:write_records(s.store, s.added) -- last: the file stays canonical
   if not chunk then return nil end
   if session.stamp(s.path) ~= s.file.stamp then return nil end
   -- under the file's lock, only if it is still as last written (its stamp): see core.append_file
@@ -123,6 +121,8 @@ function H.append(s)
   s.file.size = s.file.size + #chunk
   s.file.stamp, s.file.hash = stamp, nil
   s.added, s.dirty, s.appended = {}, false, true
+  if not last then s.file.canonical = nil end -- written whole at idle (or not known: see tidy)
+  require('stance.editor.tidy').later(s)
   s.saves = (s.saves or 0) + 1
   require('stance.editor.session').redraw_status() -- the "+" goes
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })
@@ -186,6 +186,7 @@ function M.save(s, opts)
   s.store:set_header('hash', require('stance.reanchor').hash_to_record(s.store, s:doc_hash()))
   local out = frame:write(s.store)
   if out == H.file_text(s) then
+    s.file.canonical = true -- (as written by the writer)
     s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
     require('stance.editor.session').redraw_status()
     return true

@@ -365,6 +365,7 @@ function M.attach(buf)
     if res.moved > 0 then self:changed() end
   end
   H.say_unverified(self, rel)
+  H.take_history(self) -- a reload (:e!) of the same text keeps the annotations' undo history
   H.say_annotator(corpus.root)
   -- a schema with errors (git's conflict markers, a name defined twice) is used as far as it
   -- reads: said at each document opened, on one line, its first error's place first
@@ -398,11 +399,45 @@ end
 function M.detach(buf)
   local self = M.by_buf[buf]
   if not self then return end
-  if self.dirty or self.appended then R['stance.editor.persist'].save(self, { force = true }) end
+  -- (and a file an append left out of order written whole: stance.editor.tidy)
+  if self.dirty or R['stance.editor.tidy'].pending(self) then
+    R['stance.editor.persist'].save(self, { force = true })
+  end
   R['stance.editor.persist'].cancel(self)
   R['stance.editor.write'].detach(self)
   M.by_buf[buf] = nil
   self.detached = true
+  H.keep_history(self)
+end
+
+--- The annotation history of buffers detached with everything saved (`:e!`, `:checktime`,
+--- `:bunload`), by buffer: taken back when the buffer shows the same document again with the
+--- same text, the same text history and the same layer file (H.take_history).
+H.kept = {}
+
+function H.keep_history(self)
+  H.kept[self.buf] = nil
+  if self.dirty or (#self.undo == 0 and #self.redo == 0) or not vim.api.nvim_buf_is_valid(self.buf) then return end
+  H.kept[self.buf] = { undo = self.undo, redo = self.redo, trash = self.trash, path = self.path,
+    annotator = self.annotator, stamp = self.file.stamp, doc_stamp = self.doc_stamp,
+    seq = vim.api.nvim_buf_call(self.buf, vim.fn.changenr) }
+end
+
+function H.take_history(self)
+  local k = H.kept[self.buf]
+  H.kept[self.buf] = nil
+  if not k or k.path ~= self.path or k.annotator ~= self.annotator or k.stamp ~= self.file.stamp
+      or k.doc_stamp ~= self.doc_stamp or self.rewrite or self.readonly
+      or k.seq ~= vim.api.nvim_buf_call(self.buf, vim.fn.changenr) then
+    return
+  end
+  self.undo, self.redo, self.trash = k.undo, k.redo, k.trash
+end
+
+--- The buffer is gone (wiped out): its kept history with it.
+---@param buf integer
+function M.forget_history(buf)
+  H.kept[buf] = nil
 end
 
 --- The annotations changed (an operation, or the text moved them): save later, and redraw

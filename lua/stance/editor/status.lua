@@ -55,6 +55,7 @@ function M.table(root)
   for _, s in pairs(session.by_buf) do
     if s.corpus.root == root and s.dirty and not s.readonly then require('stance.editor.persist').save(s) end
   end
+  require('stance.editor.tidy').all(root) -- and in the canonical order
   local c, err = require('stance').open(root)
   if not c then return nil, err end
   local people, left_out, gold = {}, {}, nil

@@ -24,8 +24,6 @@ function M.cmdline_leave()
   if type(ev) ~= 'table' or ev.abort or ev.cmdtype ~= ':' then return end
   local session = package.loaded['stance.editor.session']
   if not session then return end
-  H.typed = true -- a quit of this command line knows its !
-  vim.schedule(function() H.typed = nil end)
   for _, c in ipairs(Q.commands(vim.fn.getcmdline())) do
     if c.bang and (Q.one_of(c.name, Q.QUIT) or Q.one_of(c.name, Q.QUIT_ALL)) then
       H.forced = true
@@ -94,22 +92,23 @@ function H.write(s, args)
     if quiet then return end
     -- short enough for one line (the layer's file is where every layer of yours is:
     -- :Stance layers, :help stance-persistence), cut with "…" when not, whole in :messages
+    if not s.file.exists then -- no annotation of yours, and no file of yours to empty
+      require('stance.compat').echo(('"%s": nothing written: no annotation of yours on it (%s has no layer file'
+        .. ' here); the text is read-only, not written'):format(s.rel, s.annotator))
+      return
+    end
     require('stance.compat').echo(('"%s": %d annotation(s) written to your layer (%s); the text is read-only, not'
       .. ' written'):format(s.rel, s.store:count('annotation'), s.annotator))
     return
   end
-  -- a link in your layer's place or among its folders: said on one line (whole in :messages),
-  -- as the session says it, never a Press ENTER prompt
-  local link = require('stance.layer_link').problem(s.path, s.corpus.root)
+  -- said on one line, cut with "…" where the screen ends (whole in :messages), as the session
+  -- says it: never a Press ENTER prompt
   if not s.dirty then -- nothing of yours waits: the file on disk has errors
-    local msg = ('"%s": nothing to write; %s'):format(s.rel, err)
-    if link then return require('stance.notify').line(msg, vim.log.levels.WARN) end
-    return H.say(msg, 'WarningMsg')
+    return require('stance.notify').line(('"%s": nothing to write; %s'):format(s.rel, err), vim.log.levels.WARN)
   end
   M.sync(s, true)
-  local msg = ('"%s": annotations not written: %s. %s'):format(s.rel, err, H.options(s))
-  if link then return require('stance.notify').line(msg, vim.log.levels.ERROR) end
-  H.say(msg, 'ErrorMsg')
+  require('stance.notify').line(('"%s": annotations not written: %s. %s'):format(s.rel, err, H.options(s)),
+    vim.log.levels.ERROR)
 end
 
 --- What one can do with the changes of `s` that cannot be written.
@@ -161,9 +160,8 @@ end
 --- whether or not its watch has fired) are held (M.sync), so that Neovim refuses to quit
 --- (E37, E162); the documents whose changes are held say so: which file, where its first error
 --- is, what to do. Not for a quit with ! (`:q!`, `:qa!`, `ZQ`, a mapping's `<Cmd>q!`), which
---- discards them, silently: a quit typed on the command line (M.cmdline_leave) says it before
---- Neovim refuses; one that is not (ZQ, ZZ, a mapping, a script), whose ! cannot be known here,
---- says it only once it was refused (H.refused). A refused `:q` of the last window gives one
+--- discards them, silently: a quit (typed, ZZ, a mapping, a script) says it once it was refused,
+--- on one line with Neovim's error (H.refused). A refused `:q` of the last window gives one
 --- refusal (H.one_message), not Neovim's two.
 function M.quit_pre()
   local session = package.loaded['stance.editor.session']
@@ -178,12 +176,6 @@ function M.quit_pre()
   end
   if session.by_buf[vim.api.nvim_get_current_buf()] then H.one_message() end
   if #held == 0 then return end
-  if H.typed then
-    for _, s in ipairs(held) do
-      H.say(H.not_saved(s), 'WarningMsg')
-    end
-    return
-  end
   local win = vim.api.nvim_get_current_win()
   vim.v.errmsg = ''
   vim.schedule(function() H.refused(win, held) end)
@@ -196,20 +188,27 @@ end
 
 --- The turn of the loop after a quit that found changes held: when Neovim is still there and
 --- so is the quit's window, the quit was refused: its error (E37, E162: shown again, as what
---- follows is written over it) and then why, for each held document.
+--- follows is written over it) and then why, for each held document, on one line cut with
+--- "…" where the screen ends (whole in :messages): never a Press ENTER prompt. (Said before
+--- Neovim's error, it made two rows or more, and the prompt.)
 function H.refused(win, held)
   if vim.v.exiting ~= vim.NIL or not vim.api.nvim_win_is_valid(win) then return end
-  local chunks = {}
-  if vim.v.errmsg ~= '' then chunks[1] = { vim.v.errmsg, 'ErrorMsg' } end -- in :messages already
+  local why = {}
   for _, s in ipairs(held) do
     if s.held and vim.api.nvim_buf_is_valid(s.buf) and vim.bo[s.buf].modified then
       local text = H.not_saved(s)
       pcall(vim.fn.execute, 'echomsg ' .. vim.fn.string(text), '') -- into :messages, shown below
-      if #chunks > 0 then chunks[#chunks + 1] = { '\n' } end
-      chunks[#chunks + 1] = { text, 'WarningMsg' }
+      why[#why + 1] = text
     end
   end
-  if #chunks > 0 then vim.api.nvim_echo(chunks, false, {}) end
+  if #why == 0 then return end
+  local err = vim.v.errmsg -- in :messages already
+  local line = require('stance.notify').fit((err ~= '' and err .. ' ' or '') .. table.concat(why, '; '))
+  if err ~= '' and #line > #err then
+    vim.api.nvim_echo({ { err, 'ErrorMsg' }, { line:sub(#err + 1), 'WarningMsg' } }, false, {})
+  else
+    vim.api.nvim_echo({ { line, 'WarningMsg' } }, false, {})
+  end
 end
 
 --- A `:q` in the last window (the side windows of ours aside) of a modified document: Neovim,

@@ -334,11 +334,13 @@ function Frame:refresh(store, context) end
 ---@return string prefix
 ---@return string suffix
 function Frame:context(spans, context) end
---- The text of the records `ids` alone, to append to the file (nil when the file ends with
---- comments of its own).
+--- The text of the records `ids` alone, in the writer's order, to append to the file, and
+--- whether appended to the canonical text of the others it is the canonical text of all
+--- (they all come after every other record); nil when the file ends with comments of its own.
 ---@param store stance.Store
 ---@param ids string[]
----@return string|nil
+---@return string|nil chunk
+---@return boolean|nil last
 function Frame:write_records(store, ids) end
 --- The store (buffer bytes) written in canonical form with code-point spans.
 ---@param store stance.Store
