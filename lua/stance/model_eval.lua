@@ -153,10 +153,7 @@ function M.evaluate(c, opts)
     acc[t] = { model = H.confusion(classes), majority = H.confusion(classes), keyword = H.confusion(classes),
       trained = 0 }
   end
-  local bins = {}
-  for b = 1, M.BINS do
-    bins[b] = { from = (b - 1) / M.BINS, to = b / M.BINS, n = 0, confidence = 0, right = 0 }
-  end
+  local bins = M.bins()
   local met = {} -- each fold's documents: the layer files its job left out for their errors
   for f = 1, k do
     local held, learn = {}, {}
@@ -191,6 +188,26 @@ function M.evaluate(c, opts)
       model = M.scores(a.model, classes), majority = M.scores(a.majority, classes),
       keyword = M.scores(a.keyword, classes), terms = st.terms[t] }
   end
+  report.calibration = M.calibration(bins)
+  return report
+end
+
+--- Empty bins of a reliability table (M.BINS of them, by probability): { from, to, n,
+--- confidence (a sum, until M.calibration), right }.
+---@return table[]
+function M.bins()
+  local bins = {}
+  for b = 1, M.BINS do
+    bins[b] = { from = (b - 1) / M.BINS, to = b / M.BINS, n = 0, confidence = 0, right = 0 }
+  end
+  return bins
+end
+
+--- A reliability table from filled bins (M.bins; `n`, `confidence` summed, `right` counted):
+--- each bin's mean confidence and accuracy, and the expected calibration error.
+---@param bins table[]
+---@return table calibration { bins, ece, n }
+function M.calibration(bins)
   local ece, n = 0, 0
   for _, b in ipairs(bins) do
     n = n + b.n
@@ -203,8 +220,7 @@ function M.evaluate(c, opts)
     end
     b.right = nil
   end
-  report.calibration = { bins = bins, ece = ece, n = n }
-  return report
+  return { bins = bins, ece = ece, n = n }
 end
 
 --- The layers left out of learning and scoring (see stance.model.layers): { { name, why } }.

@@ -430,6 +430,19 @@ do
     note = ('nearest a decision first is ahead from %s labels on'):format(ahead and tostring(ahead) or 'none') })
 end
 
+-- SemEval's training tweets by target (in the file's order), and the targets in the order met.
+local function semeval_by_target(data)
+  local by, targets = {}, {}
+  for _, tw in ipairs(data.train) do
+    if not by[tw.target] then
+      by[tw.target] = {}
+      targets[#targets + 1] = tw.target
+    end
+    table.insert(by[tw.target], tw)
+  end
+  return by, targets
+end
+
 -- Active learning on SemEval's tweets (real data, one model per target): per target, 50
 -- training tweets in reading order, then 50 at a time, the next in reading order, the 50
 -- nearest a decision (as :Stance next-suggestion), or the 50 of most entropy, up to 350 (the
@@ -438,14 +451,8 @@ end
 local function semeval_active_learning(data)
   local sem, model = require('stance.semeval'), require('stance.model')
   local CLASS, NAMES = { NONE = 1, FAVOR = 2, AGAINST = 3 }, { 'none', 'favor', 'against' }
-  local by, test, targets = {}, {}, {}
-  for _, tw in ipairs(data.train) do
-    if not by[tw.target] then
-      by[tw.target] = {}
-      targets[#targets + 1] = tw.target
-    end
-    table.insert(by[tw.target], tw)
-  end
+  local by, targets = semeval_by_target(data)
+  local test = {}
   for _, tw in ipairs(data.test) do
     if by[tw.target] then
       test[tw.target] = test[tw.target] or {}
@@ -563,18 +570,8 @@ end
 -- how often the annotators gave that stance (stance.model_eval's table and its words).
 local function semeval_reliability(data)
   local ev, CLASS = require('stance.model_eval'), { NONE = 1, FAVOR = 2, AGAINST = 3 }
-  local by, targets = {}, {}
-  for _, tw in ipairs(data.train) do
-    if not by[tw.target] then
-      by[tw.target] = {}
-      targets[#targets + 1] = tw.target
-    end
-    table.insert(by[tw.target], tw)
-  end
-  local bins = {}
-  for b = 1, ev.BINS do
-    bins[b] = { from = (b - 1) / ev.BINS, to = b / ev.BINS, n = 0, confidence = 0, right = 0 }
-  end
+  local by, targets = semeval_by_target(data)
+  local bins = ev.bins()
   for _, t in ipairs(targets) do
     local o = { classes = 3, terms = core.cues() }
     for w in t:gmatch('[%w\128-\255]+') do -- the target's terms, as stance.semeval gives them
@@ -597,21 +594,12 @@ local function semeval_reliability(data)
     d:close()
     m:close()
   end
-  local n, ece = 0, 0
-  for _, b in ipairs(bins) do
-    n = n + b.n
-  end
-  for _, b in ipairs(bins) do
-    if b.n > 0 then
-      b.accuracy, b.confidence = b.right / b.n, b.confidence / b.n
-      ece = ece + b.n / n * math.abs(b.accuracy - b.confidence)
-    end
-  end
+  local cal = ev.calibration(bins)
   print('   on the test tweets (the models learnt from all the training tweets):')
-  for _, l in ipairs(ev.reliability_lines({ bins = bins, ece = ece, n = n }, { 'none', 'favor', 'against' }, '   ')) do
+  for _, l in ipairs(ev.reliability_lines(cal, { 'none', 'favor', 'against' }, '   ')) do
     print(l)
   end
-  return ece
+  return cal.ece
 end
 
 -- 5. SemEval-2016 Task 6 -------------------------------------------------------------------
