@@ -260,6 +260,40 @@ describe('stance export', function()
     assert.truthy(uerr:find('--spreadsheet-safe is for --to csv', 1, true), uerr)
   end)
 
+  it('stops and leaves --output as it was when a temporary file fails or the export is interrupted', function()
+    local d = example()
+    local cmd = require('stance.cli.export')
+    local out = d .. '/out.csv'
+    T.write(out, 'before\n')
+    -- a temporary file that cannot be made (a full /tmp): an error, nothing replaced
+    local before, tmpfile = cmd.DOC_MEMORY, io.tmpfile
+    cmd.DOC_MEMORY = 64
+    io.tmpfile = function() return nil, 'No space left on device' end -- luacheck: ignore 122
+    local ok, rc, err = pcall(cmd.run, { to = 'csv', output = out }, { d })
+    io.tmpfile = tmpfile -- luacheck: ignore 122
+    cmd.DOC_MEMORY = before
+    assert.is_true(ok, tostring(rc))
+    assert.is_nil(rc)
+    assert.truthy(tostring(err):find('No space left on device', 1, true), err)
+    assert.are.equal('before\n', T.read(out))
+    -- Ctrl-C in the middle (Lua's "interrupted!"): raised again, nothing replaced
+    local csv = require('stance.export.csv')
+    local writer = csv.writer
+    csv.writer = function(...)
+      local emit, n = writer(...), 0
+      return function(row)
+        n = n + 1
+        if n > 3 then error('interrupted!') end
+        return emit(row)
+      end
+    end
+    local ok2, e2 = pcall(cmd.run, { to = 'csv', output = out }, { d })
+    csv.writer = writer
+    assert.is_false(ok2)
+    assert.truthy(tostring(e2):find('interrupted!', 1, true), e2)
+    assert.are.equal('before\n', T.read(out))
+  end)
+
   it("writes a document's rows through a temporary file past a bound, the same bytes, the output whole", function()
     local d = example()
     local cmd = require('stance.cli.export')

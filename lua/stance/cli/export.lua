@@ -96,6 +96,9 @@ function H.sink(opts)
         if not ok then failed = werr end
       end
     end
+  end, abort = function()
+    if not failed or failed ~= 'aborted' then f:abort() end
+    failed = 'aborted'
   end }
   return sink, function()
     if failed then return nil, failed end
@@ -108,34 +111,44 @@ end
 --- export, and never all of a huge document's rows in memory (adversary15 #10).
 function H.doc_buffer(limit)
   local b = { parts = {}, size = 0 }
+  -- a temporary file that cannot be written (a full disk): the export fails, never a
+  -- document's rows lost without a word
+  local function check(ok, err)
+    if not ok then b.failed = b.failed or ('a temporary file for a document\'s rows: %s'):format(err) end
+    return ok
+  end
   function b.write(_, ...)
     for _, s in ipairs({ ... }) do
       if b.spill then
-        b.spill:write(s)
+        check(b.spill:write(s))
       else
         b.parts[#b.parts + 1] = s
         b.size = b.size + #s
         if b.size > limit then
-          b.spill = io.tmpfile()
-          if b.spill then
-            b.spill:write(table.concat(b.parts))
+          local err
+          b.spill, err = io.tmpfile()
+          if check(b.spill, err) then
+            check(b.spill:write(table.concat(b.parts)))
             b.parts = {}
           end
         end
       end
     end
   end
+  --- Hand the rows to `sink`: true, or nil and why (a temporary file failed; nothing handed).
   function b.flush(_, sink)
+    if b.failed then return nil, b.failed end
+    if b.spill and not check(b.spill:seek('set', 0)) then return nil, b.failed end
     sink:write(table.concat(b.parts))
     b.parts, b.size = {}, 0
     if b.spill then
-      b.spill:seek('set', 0)
       for chunk in function() return b.spill:read(1048576) end do
         sink:write(chunk)
       end
       b.spill:close()
       b.spill = nil
     end
+    return true
   end
   function b.drop()
     b.parts, b.size = {}, 0
@@ -237,11 +250,20 @@ function cmd.run(opts, args)
   local buf = H.doc_buffer(cmd.DOC_MEMORY)
   local emit = require(module).writer(buf, unit, rows.meta_fields(c), report:lossy_once(),
     { spreadsheet_safe = opts['spreadsheet-safe'] })
-  local function flush()
-    buf:flush(sink)
+  -- a failure that is not the document's (a temporary file, Ctrl-C): the export stops, and
+  -- --output is left as it was (never replaced by an export a document short)
+  local function stop(why)
+    buf:drop()
+    if sink.abort then sink.abort() end
+    error(why, 0)
   end
-  flush() -- the header
-  rows.each(c, { names = names, unit = unit }, function(list, path)
+  local function flush()
+    local ok, ferr = buf:flush(sink)
+    if not ok then stop({ failed = ('%s; the export stops%s'):format(ferr, opts.output
+      and (', %s not written'):format(opts.output) or '') }) end
+  end
+  local done, stopped = pcall(flush) -- the header
+  if done then done, stopped = pcall(rows.each, c, { names = names, unit = unit }, function(list, path)
     local ok, eerr = pcall(function()
       for _, row in ipairs(list) do
         emit(row)
@@ -249,11 +271,18 @@ function cmd.run(opts, args)
     end)
     if ok then
       flush()
+    elseif tostring(eerr):find('interrupted!', 1, true) then
+      stop(eerr)
     else
       buf:drop()
       report:warn(path, nil, nil, '%s; its rows are left out', tostring(eerr))
     end
-  end, report:as_warn())
+  end, report:as_warn()) end
+  if not done then
+    if type(stopped) == 'table' and stopped.failed then return nil, stopped.failed end
+    if sink.abort then sink.abort() end -- (an interruption, or a fault: --output stays as it was)
+    error(stopped, 0)
+  end
   local ok, werr = finish()
   if not ok then return nil, werr end
   return report.warnings > 0 and 1 or 0
