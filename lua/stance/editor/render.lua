@@ -120,10 +120,12 @@ end
 --- Place bytes [a, b) on the visible rows of grid `g` ({top, bot, starts, rows, row_of}):
 --- one mark {start_col, end_col, info} on each row it covers (`cue` marks take no part in
 --- the overlaps). Returns its first and last rows.
---- The most marks of annotations drawn on one screen row (and virtual texts after spans):
---- a layer of thousands of annotations over one place (a hostile file: adversary15 #10) is
---- drawn with the first ones, and a redraw stays bounded.
-M.MAX_PER_ROW = 64
+--- The most marks of annotations drawn on one row (a line of the buffer; and virtual texts
+--- after spans): a layer of thousands of annotations over one place (a hostile file:
+--- adversary15 #10) is drawn with the first ones, and a redraw stays bounded. Far above what
+--- people make: a paragraph on one line of the study (up to 1,468 characters) holds ~10
+--- sentences x 4 targets x the layers shown (64 cut such lines short: review15b).
+M.MAX_PER_ROW = 512
 
 function M.place(g, a, b, it, cue)
   -- (run for every span drawn: locals, no math.* looked up)
