@@ -31,31 +31,35 @@ end
 
 --- `s` as one line of a terminal: control characters (NUL, line ends, escapes) shown as
 --- \n, \t, \x1b... instead of acting, those of Unicode's C1 range (U+0080-U+009F, which
---- some terminals obey: U+009B starts a command) as \u009b, and Unicode's format characters
---- (M.FORMAT: a zero-width space, a right-to-left override that would reorder the rest of the
---- line) as \u200b, \u202e. Labels, targets and paths come from files.
+--- some terminals obey: U+009B starts a command) as \u009b, and the bidirectional controls
+--- (M.FORMAT true: a right-to-left override would reorder the rest of the line) as \u202e;
+--- with `all_format` every format character (a zero-width space as \u200b: a name that reads
+--- as another). Labels, targets and paths come from files.
 ---@param s string
----@param tabs boolean|nil a line of text shown whole: tabs left as they are, and of the format
----   characters only the bidirectional controls escaped (a zero-width joiner is part of text)
+---@param tabs boolean|nil a line of text shown whole: tabs left as they are
+---@param all_format boolean|nil every format character escaped (M.name), not only the
+---   bidirectional controls: a zero-width (non-)joiner is part of Persian or Hindi text, and
+---   of file names in them (a path with it escaped names no file: review15b)
 ---@return string
-function M.printable(s, tabs)
+function M.printable(s, tabs, all_format)
   local named = { ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = tabs and '\t' or '\\t' }
   s = s:gsub('[%c\127]', function(c) return named[c] or ('\\x%02x'):format(c:byte()) end)
   s = s:gsub('\194([\128-\159])', function(c) return ('\\u%04x'):format(c:byte()) end)
   if not s:find('[\194\216\225\226\239]') then return s end
   local function format(seq)
     local bidi = M.FORMAT[seq]
-    if bidi or (bidi == false and not tabs) then return u_escape(seq) end
+    if bidi or (bidi == false and all_format) then return u_escape(seq) end
   end
   return (s:gsub('[\194\216][\128-\191]', format):gsub('[\225\226\239][\128-\191][\128-\191]', format))
 end
 
---- A name (a layer's, a schema's, a file's) as shown: printable, and its blanks at either end
---- (spaces, U+00A0) escaped too, so that `ana ` and `ana` read apart in a table.
+--- A name (a layer's, a schema's) as shown: printable with every format character escaped,
+--- and its blanks at either end (spaces, U+00A0) escaped too, so that `ana `, `ana\u200b`
+--- and `ana` read apart in a table.
 ---@param s string
 ---@return string
 function M.name(s)
-  s = M.printable(s)
+  s = M.printable(s, false, true)
   local function ends(b) return (b:gsub(' ', '\\x20'):gsub('\194\160', '\\u00a0')) end
   return (s:gsub('^[ \194\160]+', ends):gsub('[ \194\160]+$', ends))
 end

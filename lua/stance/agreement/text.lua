@@ -66,11 +66,11 @@ end
 function H.shown(name)
   if type(name) ~= 'string' then return name end
   if not name:find('%c') and not name:find('^%s') and not name:find('%s$')
-    and require('stance.utf8').printable(name) == name then
+    and require('stance.utf8').printable(name, false, true) == name then
     return name
   end
   -- (escaped here, not only when the line is printed: the columns are as wide as shown)
-  return require('stance.utf8').printable((('%q'):format(name):gsub('\\\n', '\\n')))
+  return require('stance.utf8').printable((('%q'):format(name):gsub('\\\n', '\\n')), false, true)
 end
 
 --- Every name of a list, shown.
