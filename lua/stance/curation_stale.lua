@@ -14,8 +14,9 @@ local M = {}
 ---@field names string[] the annotators compared (those the curation compared, when they still have a layer)
 ---@field not_done string[] of them, those in progress on the document, when no curator said gold is done
 
---- Whether gold of document `rel` is marked done with places left to decide, or while an
---- annotator is in progress (no curator's word for it); nil when it is not done, decides
+--- Whether gold of document `rel` (made by a curation: it has a state file) is marked done with
+--- places left to decide, or while an annotator is in progress (no curator's word for it);
+--- nil when it is not done, has no curation state, decides
 --- everything with its annotators done, or cannot be compared (fewer than two annotators, a layer
 --- file with errors: said by `stance check` as errors of their own).
 ---@param corpus stance.Corpus
@@ -27,7 +28,12 @@ function M.of(corpus, rel)
   if not doc then return nil end
   local gold = doc:layer(C.GOLD)
   if not gold or gold:status() ~= 'done' then return nil end
-  local state = require('stance.curation_state').load(corpus, rel)
+  local state, _, hash = require('stance.curation_state').load(corpus, rel)
+  if not state then return nil end -- (a state file with errors: said by check as an error of its own)
+  -- a gold with no curation state (imported, written by a script or by hand, or curated with
+  -- nothing disputed) decided nothing here to compare with: only its annotators in progress
+  -- are said, not places it does not hold (review15b: such golds made `stance check` fail)
+  local decided_here = hash ~= ''
   -- the people the curation compared, those of them who still have a layer on it
   local names
   if state and type(state.annotators) == 'table' then
@@ -44,9 +50,10 @@ function M.of(corpus, rel)
   local cur = C.open(corpus, rel, names)
   if not cur then return nil end
   local c = cur:counts()
-  local not_done = (state and state.done_by) and {} or cur:not_done()
-  if c.done and #not_done == 0 then return nil end
-  return { path = rel, undecided = (c.disputed - c.resolved) + c.pending, names = cur.names, not_done = not_done }
+  local not_done = state.done_by and {} or cur:not_done()
+  local undecided = decided_here and (c.disputed - c.resolved) + c.pending or 0
+  if undecided == 0 and #not_done == 0 then return nil end
+  return { path = rel, undecided = undecided, names = cur.names, not_done = not_done }
 end
 
 --- What a stale gold is, in words (after "gold of DOC "): the places left, why, what counts

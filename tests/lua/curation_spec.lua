@@ -387,6 +387,29 @@ describe('curation', function()
     end)
 
   -- tryout15 #11: an annotator's layer changed after the curation
+  it('takes a gold no curation made (no state file: imported, a script) at its word: nothing said of its places',
+    function()
+      local d, path, s = study.curation()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      -- a gold written by a script: one annotation, marked done; ana and ben (done) disagree elsewhere
+      local c = assert(require('stance').open(d))
+      local doc = assert(c:document(path))
+      assert(doc:annotate({ start = s[1].start, stop = s[1].stop, label = 'engagement-favor', role = 'claim',
+        annotator = 'gold' }))
+      assert(doc:set_status('done', 'gold'))
+      assert(c:save())
+      assert.is_nil(require('stance.curation_stale').of(assert(require('stance').open(d)), path))
+      local out = T.stance_run({ 'check' }, nil, d)
+      assert.falsy(out:find('gold is marked done', 1, true), out)
+      -- with an annotator in progress, that is said all the same (what they have not read is no "no stance")
+      c = assert(require('stance').open(d))
+      assert(assert(c:document(path)):set_status('in-progress', 'ben'))
+      assert(c:save())
+      local st = require('stance.curation_stale').of(assert(require('stance').open(d)), path)
+      assert.are.same({ 'ben' }, st and st.not_done)
+      assert.are.equal(0, st.undecided)
+    end)
+
   it('says a gold marked done with places left since (check at its status line, report); the first decision sets it in progress',
     function()
       local d, path, s = study.curation()

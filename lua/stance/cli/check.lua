@@ -11,7 +11,7 @@ local cmd = {
     'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
     'their corpus. A gold file marked done while places are left to decide since (an',
-    'annotator\'s layer changed after the curation), or while an annotator is in progress and',
+    'annotator\'s layer changed after a curation that left a state file), or while an annotator is in progress and',
     'no curator said it is done, is a warning at its status line. Names that read as another',
     'are warnings: layer folders the same after NFC without format characters, blanks at the',
     'ends and ASCII case (`ana`, `ana `, `Ana`), and schema names of one kind the same after',
