@@ -302,9 +302,12 @@ function M.evaluate(data, opts)
   return report
 end
 
---- The training examples of each target, in the file's order, and the targets in order of
---- first appearance.
-function H.by_target(rows)
+--- The examples of each target, in the file's order, and the targets in order of first
+--- appearance.
+---@param rows table[] M.read's rows
+---@return string[] targets
+---@return table<string, table[]> by target
+function M.by_target(rows)
   local targets, by = {}, {}
   for _, r in ipairs(rows) do
     if not by[r.target] then
@@ -318,7 +321,10 @@ end
 
 --- A deterministic shuffle of a copy of `list` (a linear congruential generator seeded with
 --- `seed`).
-function H.shuffled(list, seed)
+---@param list table
+---@param seed integer
+---@return table
+function M.shuffled(list, seed)
   local out, x = {}, seed % 2147483647
   if x <= 0 then x = x + 2147483646 end
   for i, v in ipairs(list) do
@@ -347,7 +353,7 @@ function M.cross_validate(data, candidates, opts)
   opts = opts or {}
   local core = require('stance.core')
   local k, seeds = opts.folds or 5, opts.seeds or { 7, 11 }
-  local targets, by_target = H.by_target(data.train)
+  local targets, by_target = M.by_target(data.train)
   local conf, per = {}, {}
   local majority, majority_per = H.confusion(), {}
   for _, t in ipairs(targets) do
@@ -362,7 +368,7 @@ function M.cross_validate(data, candidates, opts)
   for _, seed in ipairs(seeds) do
     local order = {}
     for _, t in ipairs(targets) do
-      order[t] = H.shuffled(by_target[t], seed)
+      order[t] = M.shuffled(by_target[t], seed)
     end
     for f = 0, k - 1 do
       local learn, held = {}, {}

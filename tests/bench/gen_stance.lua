@@ -29,7 +29,7 @@ local T = {
     con = { 'radioactive waste', 'meltdown risk', 'huge cost overruns', 'uranium mining', 'decades of delays',
       'terror targets', 'cooling water taken from rivers' },
     tags_pro = { '#NuclearNow', '#GoNuclear' }, tags_con = { '#NoNukes', '#ShutThemDown' } },
-  { name = 'remote-work', terms = { 'remote work*', 'work* from home', 'wfh', 'telework*' },
+  { name = 'remote-work', terms = { 'remote work*', 'wfh', 'telework*' },
     names = { 'remote work', 'working from home', 'WFH', '#WFH', 'telework', 'home office', 'remote jobs' },
     pro = { 'no commute', 'more time with family', 'fewer pointless meetings', 'focus time', 'lower office costs',
       'hiring from anywhere' },

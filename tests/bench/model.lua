@@ -430,19 +430,6 @@ do
     note = ('nearest a decision first is ahead from %s labels on'):format(ahead and tostring(ahead) or 'none') })
 end
 
--- SemEval's training tweets by target (in the file's order), and the targets in the order met.
-local function semeval_by_target(data)
-  local by, targets = {}, {}
-  for _, tw in ipairs(data.train) do
-    if not by[tw.target] then
-      by[tw.target] = {}
-      targets[#targets + 1] = tw.target
-    end
-    table.insert(by[tw.target], tw)
-  end
-  return by, targets
-end
-
 -- Active learning on SemEval's tweets (real data, one model per target): per target, 50
 -- training tweets in reading order, then 50 at a time, the next in reading order, the 50
 -- nearest a decision (as :Stance next-suggestion), or the 50 of most entropy, up to 350 (the
@@ -451,7 +438,7 @@ end
 local function semeval_active_learning(data)
   local sem, model = require('stance.semeval'), require('stance.model')
   local CLASS, NAMES = { NONE = 1, FAVOR = 2, AGAINST = 3 }, { 'none', 'favor', 'against' }
-  local by, targets = semeval_by_target(data)
+  local targets, by = require('stance.semeval').by_target(data.train)
   local test = {}
   for _, tw in ipairs(data.test) do
     if by[tw.target] then
@@ -485,18 +472,7 @@ local function semeval_active_learning(data)
         conf[k] = { { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 } }
       end
       for _, t in ipairs(targets) do
-        local pool = {}
-        for i, tw in ipairs(by[t]) do
-          pool[i] = tw
-        end
-        if order > 0 then
-          local x = order * 7919 + 1
-          for i = #pool, 2, -1 do
-            x = (x * 48271) % 2147483647
-            local j = x % i + 1
-            pool[i], pool[j] = pool[j], pool[i]
-          end
-        end
+        local pool = order > 0 and sem.shuffled(by[t], order * 7919 + 1) or by[t]
         local taken, chosen = {}, {}
         for i = 1, steps[1] do
           taken[i], chosen[i] = true, pool[i]
@@ -570,7 +546,7 @@ end
 -- how often the annotators gave that stance (stance.model_eval's table and its words).
 local function semeval_reliability(data)
   local ev, CLASS = require('stance.model_eval'), { NONE = 1, FAVOR = 2, AGAINST = 3 }
-  local by, targets = semeval_by_target(data)
+  local targets, by = require('stance.semeval').by_target(data.train)
   local bins = ev.bins()
   for _, t in ipairs(targets) do
     local o = { classes = 3, terms = core.cues() }
