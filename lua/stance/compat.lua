@@ -151,6 +151,20 @@ function M.close_timer(t)
   return nil
 end
 
+--- (Re)start the one-shot timer `t` (made when nil): `fn` runs on the main loop `ms` ms from
+--- now, unless the timer is restarted first (a wait that each change makes again). Returns
+--- the timer (for the field that holds it).
+---@param t table|nil a uv timer
+---@param ms integer
+---@param fn function
+---@return table timer
+function M.restart_timer(t, ms, fn)
+  t = t or M.uv.new_timer()
+  t:stop()
+  t:start(ms, 0, function() vim.schedule(fn) end)
+  return t
+end
+
 --- Echo a message on one line of the message area, never a "Press ENTER" prompt: cut to
 --- the room there with "…" when longer, the whole of it kept in |:messages| (the one-line
 --- rule of every message of the plugin; stance.notify.line is the same with "(stance) ").

@@ -16,12 +16,8 @@ local uv = require('stance.compat').uv
 function M.schedule(s)
   local cfg = require('stance.config').get().autosave
   if not cfg.enabled or s.readonly then return end
-  if not s.timer then s.timer = uv.new_timer() end
-  s.timer:stop()
-  s.timer:start(cfg.delay, 0, function()
-    vim.schedule(function()
-      if not s.detached and s.dirty then M.save(s) end
-    end)
+  s.timer = require('stance.compat').restart_timer(s.timer, cfg.delay, function()
+    if not s.detached and s.dirty then M.save(s) end
   end)
   require('stance.editor.tidy').later(s) -- a whole write pending waits for the last change
 end
@@ -32,7 +28,8 @@ function M.save_all()
   local session = package.loaded['stance.editor.session']
   for _, s in pairs(session and session.by_buf or {}) do
     if s.dirty and not s.readonly and not s.detached then M.save(s) end
-  end  require('stance.editor.tidy').all() -- and in the canonical order (a shell may read them now)
+  end
+  require('stance.editor.tidy').all() -- and in the canonical order (a shell may read them now)
 end
 
 --- Watch the folder of the annotation file of `s` (a file replaced by a rename, as git

@@ -229,13 +229,8 @@ function M.relearn(s)
     M.draw(s)
     require('stance.editor.render').redraw(s.buf)
   end
-  local uv = require('stance.compat').uv
-  s.relearn_timer = s.relearn_timer or uv.new_timer()
-  s.relearn_timer:stop()
   s.relearn_pending = true -- (until the run starts: :Stance next-suggestion waits for it)
-  s.relearn_timer:start(M.delay, 0, function()
-    vim.schedule(function() H.relearn_now(s) end)
-  end)
+  s.relearn_timer = require('stance.compat').restart_timer(s.relearn_timer, M.delay, function() H.relearn_now(s) end)
 end
 
 function H.relearn_now(s)

@@ -7,7 +7,6 @@
 --- once at :w, on leaving the buffer or Neovim, when Neovim loses focus, and before this
 --- process reads the layers (M.now, M.all).
 local M = {}
-local uv = require('stance.compat').uv
 
 --- How long after the last change the file is written whole (ms).
 M.DELAY = 2000
@@ -25,11 +24,7 @@ end
 ---@param s stance.Session
 function M.later(s)
   if not M.pending(s) or s.detached then return end
-  if not s.tidy_timer then s.tidy_timer = uv.new_timer() end
-  s.tidy_timer:stop()
-  s.tidy_timer:start(M.DELAY, 0, function()
-    vim.schedule(function() M.idle(s) end)
-  end)
+  s.tidy_timer = require('stance.compat').restart_timer(s.tidy_timer, M.DELAY, function() M.idle(s) end)
 end
 
 --- The wait ended: written whole unless a key is half typed, text inserted, a command line
