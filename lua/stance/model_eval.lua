@@ -125,7 +125,9 @@ M.BINS = 10
 ---@param opts table|nil
 ---@return table|nil report { documents, folds, classes, layers (learnt from and scored on),
 --- left_out = { { name, why } } (layers that are not an annotator's), targets = { { name, support, model,
---- majority, keyword, trained_folds } }, calibration = { bins = { { from, to, n, confidence,
+--- majority, keyword, trained_folds, versus_keyword = { pairs, differ, model_right, keyword_right } (the
+--- held-out pairs, those the model decided otherwise than the keyword rule, and how many of
+--- those the annotators gave the model's class, the rule's) } }, calibration = { bins = { { from, to, n, confidence,
 --- accuracy } }, ece, n } }
 ---@return string|nil err
 function M.evaluate(c, opts)
@@ -151,7 +153,7 @@ function M.evaluate(c, opts)
   local acc = {}
   for _, t in ipairs(st.targets) do
     acc[t] = { model = H.confusion(classes), majority = H.confusion(classes), keyword = H.confusion(classes),
-      trained = 0 }
+      trained = 0, versus = { pairs = 0, differ = 0, model_right = 0, keyword_right = 0 } }
   end
   local bins = M.bins()
   local met = {} -- each fold's documents: the layer files its job left out for their errors
@@ -186,7 +188,7 @@ function M.evaluate(c, opts)
     end
     report.targets[#report.targets + 1] = { name = t, support = support, trained_folds = a.trained,
       model = M.scores(a.model, classes), majority = M.scores(a.majority, classes),
-      keyword = M.scores(a.keyword, classes), terms = st.terms[t] }
+      keyword = M.scores(a.keyword, classes), terms = st.terms[t], versus_keyword = a.versus }
   end
   report.calibration = M.calibration(bins)
   return report
@@ -232,6 +234,17 @@ function H.left_out(left)
   return out
 end
 
+--- Count a held-out pair in `v`, the model next to the keyword rule: where they decide
+--- otherwise, which of the two the annotators agree with (neither, when both are wrong).
+function H.versus(v, gold, model, keyword)
+  v.pairs = v.pairs + 1
+  if model ~= keyword then
+    v.differ = v.differ + 1
+    if model == gold then v.model_right = v.model_right + 1 end
+    if keyword == gold then v.keyword_right = v.keyword_right + 1 end
+  end
+end
+
 --- Score the held-out documents of one fold.
 function H.score_fold(st, res, held, acc, bins)
   local classes = st.classes
@@ -258,6 +271,7 @@ function H.score_fold(st, res, held, acc, bins)
             a.majority[gold][majority] = a.majority[gold][majority] + 1
             local kw = it.term and rule or classes[1]
             a.keyword[gold][kw] = a.keyword[gold][kw] + 1
+            H.versus(a.versus, gold, guess, kw)
             if it.probs then H.bin(bins, it, gold, classes) end
           end
         end

@@ -146,6 +146,9 @@ local function details(rep)
     print(('   %-24s %s %s %s | %s %s %s   %s%s'):format(t.name, fig(t.model.f_avg, 8), fig(t.majority.f_avg, 8),
       fig(t.keyword.f_avg, 8), fig(t.model.macro_f1, 8), fig(t.majority.macro_f1, 8), fig(t.keyword.macro_f1, 8),
       table.concat(sup, ', '), t.model.undefined and ('; – undefined: ' .. t.model.undefined) or ''))
+    local v = t.versus_keyword
+    print(('   %-24s decided %d of %d sentences otherwise than the keyword rule: right in %d, the rule in %d')
+      :format('', v.differ, v.pairs, v.model_right, v.keyword_right))
   end
   for _, l in ipairs(require('stance.model_eval').reliability_lines(rep.calibration, rep.classes, '   ')) do
     print(l)

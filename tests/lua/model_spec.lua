@@ -483,6 +483,10 @@ describe('the stance model', function()
       end
       assert.are.equal(0, t.majority.f_avg) -- "always none" finds no stance
       assert.are.equal(267, t.support.none + t.support.favor + t.support.against)
+      -- the model next to the keyword rule: where they decide otherwise, who is right
+      local v = t.versus_keyword
+      assert.are.equal(267, v.pairs)
+      assert.is_true(v.differ >= v.model_right + v.keyword_right and v.differ <= v.pairs, t.name)
     end
     local total = 0
     for _, b in ipairs(r.calibration.bins) do
@@ -500,6 +504,10 @@ describe('the stance model', function()
     local text = T.run(('cd %s && %s eval --target sanctions --learner lr'):format(T.q(d), T.q(T.stance)))
     assert.truthy(text:find('sanctions (none 244, favor 0, against 23', 1, true), text)
     assert.truthy(text:find('keyword%s+%d%.%d+%s+%d%.%d+'), text)
+    -- and what the model adds to the rule, in words
+    assert.truthy(text:find('model vs keyword rule: ', 1, true), text)
+    assert.truthy(text:find('the same decision for all 267 held%-out sentences') or
+      text:find('decided %d+ of 267 held%-out sentences otherwise; right in %d+ of them, the rule in %d+'), text)
     -- the reliability table says what it counts, in words
     assert.truthy(text:find('reliability of the probabilities (267 sentence-target pairs, held out)', 1, true), text)
     assert.truthy(text:find('(favor or against, never "none")', 1, true), text)

@@ -17,7 +17,10 @@ local cmd = {
     '`terms` takes the stance most often seen with them, else none). Then the reliability of the',
     'probabilities: for each sentence and target, the stance the model finds likeliest (a stance,',
     'never "none": what a suggestion shows) and the probability it gives it, binned, with how often',
-    'the annotators gave that stance there (calibrated: the two alike). --learner svm (default),',
+    'the annotators gave that stance there (calibrated: the two alike). Per target, too, the',
+    'sentences where the model and the keyword rule decide otherwise, and which of the two the',
+    'annotators agree with there: a model that decides every sentence as the rule adds nothing',
+    'beyond the target\'s terms (--json: versus_keyword). --learner svm (default),',
     'lr or nb compares learners. The same data and seed give the same figures.',
     '',
     'With --semeval, no corpus: a stance data set in the format of SemEval-2016 Task 6 (one tweet',
@@ -52,6 +55,22 @@ local cmd = {
 local function row(name, r)
   local fig = require('stance.model_eval').figure
   return ('  %-9s %s %s %s'):format(name, fig(r.f_avg, 7), fig(r.macro_f1, 8), fig(r.accuracy, 9))
+end
+
+--- What the model adds to the keyword rule, in words: where the two decide otherwise, and who
+--- is right there (a model that decides every pair as the rule has learnt nothing beyond the
+--- target's terms, whatever its figures).
+---@param v table a target's versus_keyword (stance.model_eval.evaluate)
+---@return string
+local function versus_line(v)
+  if v.pairs == 0 then return '  model vs keyword rule: no held-out sentence' end
+  if v.differ == 0 then
+    return ('  model vs keyword rule: the same decision for all %d held-out sentences (the model adds nothing'
+      .. ' beyond the target\'s terms here)'):format(v.pairs)
+  end
+  return ('  model vs keyword rule: decided %d of %d held-out sentences otherwise; right in %d of them, the rule in'
+    .. ' %d, neither in %d'):format(v.differ, v.pairs, v.model_right, v.keyword_right,
+      v.differ - v.model_right - v.keyword_right)
 end
 
 --- stance eval --semeval: the model on a data set of SemEval-2016 Task 6's format.
@@ -163,6 +182,7 @@ function cmd.run(opts, args)
     for _, w in ipairs(why) do
       out:write(('  – undefined (%s): %s\n'):format(w[1], w[2]))
     end
+    out:write(versus_line(t.versus_keyword), '\n')
   end
   out:write('\n')
   for _, l in ipairs(require('stance.model_eval').reliability_lines(r.calibration, r.classes)) do
