@@ -155,14 +155,39 @@ function H.float(head, items, tail)
   end
   vim.bo[buf].bufhidden = 'wipe'
   local height = math.min(#lines, math.max(1, vim.o.lines - vim.o.cmdheight - 3))
-  -- at the bottom of the screen, or at the top when the cursor (the text being annotated)
-  -- is in the lower half
-  local row = vim.o.lines - vim.o.cmdheight - height - 2
-  if vim.fn.screenrow() > vim.o.lines / 2 then row = 0 end
   return vim.api.nvim_open_win(buf, false, {
-    relative = 'editor', row = row, col = 0, width = width,
+    relative = 'editor', row = H.float_row(height), col = 0, width = width,
     height = height, style = 'minimal', border = 'single', focusable = false, zindex = 250,
   })
+end
+
+--- Where the question's float goes (its top row, 0-based): at the bottom of the windows,
+--- above the lowest status line (the file's name and position stay in sight) and the command
+--- line; at the top when the cursor (where the text being annotated starts) is in the lower
+--- half of the windows or the float at the bottom would cover it (and the one at the top
+--- would not). The cursor's row is its screen
+--- position in its window (screenpos: screenrow() is the command line's while an operator
+--- asks, on Neovim 0.7).
+---@param height integer the float's rows, its border not counted
+---@return integer
+function H.float_row(height)
+  local bottom, top = vim.o.lines - vim.o.cmdheight, nil
+  local lowest = 0
+  for _, w in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    if vim.api.nvim_win_get_config(w).relative == '' then
+      local pos = vim.api.nvim_win_get_position(w)
+      lowest = math.max(lowest, pos[1] + vim.api.nvim_win_get_height(w))
+      top = math.min(top or pos[1], pos[1])
+    end
+  end
+  if lowest > 0 and lowest < bottom then bottom = lowest end
+  top = top or 0
+  local row = math.max(top, bottom - height - 2)
+  local at = vim.fn.screenpos(0, vim.fn.line('.'), vim.fn.col('.')).row -- 1-based; 0: not shown
+  local r = at - 1 -- the cursor's row, 0-based
+  local under_bottom, under_top = r >= row, r <= top + height + 1
+  if at > 0 and not under_top and (under_bottom or r > (top + bottom) / 2) then row = top end
+  return row
 end
 
 --- Show the question (`items`: a function that makes its choices, called only when it is
