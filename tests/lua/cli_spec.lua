@@ -96,6 +96,11 @@ describe('stance CLI', function()
     { args = { 'hash', 'a', 'b' }, msg = "stance hash: unexpected argument b (see 'stance help hash')\n" },
     { args = { 'run' }, msg = "stance run: missing argument (expected at least 1) (see 'stance help run')\n" },
     { args = { 'help', 'nope' }, msg = "stance: unknown command 'nope' (see 'stance --help')\n" },
+    -- a mistyped flag: the one it most likely meant
+    { args = { 'eval', '--fold', '3' }, msg = "stance eval: unknown flag --fold (did you mean --folds?) (see 'stance help eval')\n" },
+    { args = { 'agree', '--jsn' }, msg = "stance agree: unknown flag --jsn (did you mean --json?) (see 'stance help agree')\n" },
+    { args = { 'export', '--ouptut', 'x' },
+      msg = "stance export: unknown flag --ouptut (did you mean --output?) (see 'stance help export')\n" },
   }) do
     it('rejects ' .. table.concat(case.args, ' ') .. ' in one line with status 2', function()
       local out, err, code = T.stance_run(case.args)
@@ -104,6 +109,20 @@ describe('stance CLI', function()
       assert.are.equal(case.msg, err)
     end)
   end
+
+  it('takes --annotator and --annotators for one another where a command takes a list of layers', function()
+    -- export, report and stats say --annotator; agree, eval and suggest --annotators
+    for _, cmd in ipairs({ 'agree', 'eval', 'suggest', 'export', 'report', 'stats' }) do
+      local spec = require('stance.cli.' .. cmd)
+      for _, flag in ipairs({ 'annotator', 'annotators' }) do
+        local opts, err = require('stance.cli.args').parse({ '--' .. flag, 'ana,ben' }, spec)
+        assert.truthy(opts, cmd .. ' --' .. flag .. ': ' .. tostring(err))
+        assert.are.equal('ana,ben', opts.annotator or opts.annotators, cmd)
+      end
+      local out = T.stance_run({ cmd, '--help' })
+      assert.truthy(out:find('(also --annotator', 1, true), cmd .. ': ' .. out)
+    end
+  end)
 
   describe('hash', function()
     it('prints what sha256sum prints for a generated folder', function()

@@ -24,7 +24,7 @@ local cmd = {
     '1 on other errors, 2 on a usage error.',
   }, '\n'),
   flags = {
-    annotators = { arg = 'A,B', help = 'these layers (default: every person\'s)' },
+    annotators = { arg = 'A,B', alias = 'annotator', help = 'these layers (default: every person\'s)' },
     unit = { arg = 'UNIT', help = 'sentence (default), token or span' },
     field = { arg = 'F,G', help = 'only these: stance, role, label, document' },
     target = { arg = 'T,U', help = 'only these targets' },

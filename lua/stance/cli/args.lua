@@ -5,12 +5,50 @@ local M = {}
 ---@field arg string|nil name of the value (a flag without `arg` is a boolean)
 ---@field help string
 ---@field short string|nil one-letter alias
+---@field alias string|nil another name of the flag (--annotator of --annotators: commands said one or the other)
 ---@field default any
 
 ---@class stance.CommandSpec
 ---@field flags table<string, stance.FlagSpec>|nil
 ---@field args {min: integer, max: integer|nil}|nil positional arguments (max nil: any)
 ---@field stop_at_positional boolean|nil everything after the first positional is positional
+
+--- The edit distance of two strings (insertions, deletions, substitutions, of bytes).
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do
+    prev[j] = j
+  end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a:byte(i) == b:byte(j) and 0 or 1))
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+--- The known flag a mistyped `name` most likely meant: one it is a prefix of or that is a
+--- prefix of it (--annotator for --annotators), else one within two edits (a third of its
+--- length at most); the nearest, then the first by name. nil when none is near.
+---@param name string the flag typed, without its dashes
+---@param flags table<string, stance.FlagSpec>
+---@return string|nil
+function M.nearest(name, flags)
+  local best, best_d
+  for known in pairs(flags) do
+    local d
+    if known:sub(1, #name) == name or name:sub(1, #known) == known then
+      d = 0
+    else
+      d = distance(name, known)
+      if d > 2 or d > #name / 3 then d = nil end
+    end
+    if d and (not best_d or d < best_d or (d == best_d and known < best)) then best, best_d = known, d end
+  end
+  return best
+end
 
 --- Parse `argv` (a list of strings) against `spec`.
 ---@param argv string[]
@@ -19,9 +57,10 @@ local M = {}
 ---@return string[]|string positionals, or the error message
 function M.parse(argv, spec)
   local flags = spec.flags or {}
-  local short = { h = 'help' }
+  local short, alias = { h = 'help' }, {}
   for name, f in pairs(flags) do
     if f.short then short[f.short] = name end
+    if f.alias then alias[f.alias] = name end
   end
   local opts, pos = {}, {}
   for name, f in pairs(flags) do
@@ -41,8 +80,12 @@ function M.parse(argv, spec)
       if name == 'help' then
         opts.help = true
       else
+        name = alias[name] or name
         local f = name and flags[name]
-        if not f then return nil, ('unknown flag %s'):format(a) end
+        if not f then
+          local near = name and M.nearest(name, flags)
+          return nil, ('unknown flag %s%s'):format(a, near and (' (did you mean --%s?)'):format(near) or '')
+        end
         if f.arg then
           if value == nil then
             i = i + 1
@@ -91,7 +134,7 @@ function M.help(name, cmd)
     local f = cmd.flags[flag]
     local left = (f.short and ('-' .. f.short .. ', ') or '') .. '--' .. flag
     if f.arg then left = left .. ' ' .. f.arg end
-    rows[#rows + 1] = { left, f.help }
+    rows[#rows + 1] = { left, f.help .. (f.alias and (' (also --%s)'):format(f.alias) or '') }
   end
   local width = 0
   for _, r in ipairs(rows) do

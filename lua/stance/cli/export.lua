@@ -64,7 +64,8 @@ local cmd = {
     unit = { arg = 'UNIT', help = 'jsonl: all (default), annotation, relation, doclabel, sentence, sentence-target; '
       .. 'csv: annotation (default), relation, doclabel, sentence, sentence-target; w3c: collection (default), '
       .. 'annotation' },
-    annotator = { arg = 'A,B', help = 'only these annotators (brat: the first of them each document has; '
+    annotator = { arg = 'A,B', alias = 'annotators',
+      help = 'only these annotators (brat: the first of them each document has; '
       .. 'default: the only layer)' },
     ['with-suggestions'] = { help = 'add the model\'s suggestions (layer model), marked as such; never the '
       .. 'rejected ones' },

@@ -34,7 +34,8 @@ local cmd = {
   }, '\n'),
   flags = {
     output = { arg = 'DIR', help = 'where to write (default: .stance/report in the corpus)' },
-    annotator = { arg = 'A,B', help = 'the layers counted (default: gold where curated, else its people)' },
+    annotator = { arg = 'A,B', alias = 'annotators',
+      help = 'the layers counted (default: gold where curated, else its people)' },
     ['no-model'] = { help = 'leave out the model\'s evaluation' },
     open = { help = 'open the page in the desktop\'s browser (xdg-open, or open on macOS)' },
   },

@@ -11,7 +11,7 @@ local cmd = {
   }, '\n'),
   flags = {
     json = { help = 'print one JSON object' },
-    annotator = { arg = 'A,B', help = 'count only these annotators\' annotations' },
+    annotator = { arg = 'A,B', alias = 'annotators', help = 'count only these annotators\' annotations' },
     by = { arg = 'COLUMN', help = 'per value of a document metadata column (or `document`)' },
   },
   args = { min = 0, max = 1 },

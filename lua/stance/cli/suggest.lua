@@ -25,7 +25,7 @@ local cmd = {
     target = { arg = 'T', help = 'only this target' },
     ['min-prob'] = { arg = 'P', help = 'the likeliest stance of every unread sentence and target with this'
       .. ' probability or more, decided or not (default: the model\'s decisions only; 0: every one)' },
-    annotators = { arg = 'A,B',
+    annotators = { arg = 'A,B', alias = 'annotator',
       help = 'whose annotations to learn from (default: all but model and the not-annotators)' },
   },
   args = { min = 0, max = 1 },
