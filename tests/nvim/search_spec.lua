@@ -143,6 +143,33 @@ describe('search in Neovim', function()
     assert(ok, err)
   end)
 
+  it(':Stance kwic fits each line to its window, the place first, on the study (tmux, 80 columns)', function()
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared/corpus is not here') end
+    local nv = T.tmux({ '000_6358a7516b2472dd.txt' }, { cwd = d, width = 80, height = 30, ready = 'Doug Bandow' })
+    local ok, err = pcall(function()
+      nv:keys(':')
+      nv:type('Stance kwic sanctions')
+      local tmux = require('helpers.tmux')
+      local screen = nv:key('Enter', '004_e35aa5ebcc029514.txt:', 'the concordance')
+      local at, n = nil, 0
+      for _, row in ipairs(tmux.rows(screen)) do
+        local p = tmux.plain(row)
+        if p:find('^00%d_%S+%.txt:%d+ ') then
+          n = n + 1
+          -- the place first, the keyword aligned on every line, nothing past the window
+          local k = vim.fn.strdisplaywidth(p:sub(1, (p:lower():find('sanction', 1, true) or 0) - 1))
+          at = at or k
+          assert.are.equal(at, k, p)
+          assert.is_true(vim.fn.strdisplaywidth(p) <= 80, p)
+        end
+      end
+      assert.is_true(n >= 10, tmux.plain(screen))
+    end)
+    nv:close()
+    assert(ok, err)
+  end)
+
   it('re-indexes a document that changes on disk', function()
     local d = corpus()
     vim.cmd('edit ' .. d .. '/one.txt')
