@@ -729,4 +729,76 @@ describe('the stance model', function()
     local st = assert(require('stance.model').setup(assert(require('stance').open(d))))
     assert.are.same({ 'human rights*' }, st.terms['human-rights'])
   end)
+
+  it('learns and suggests on generated schemas: only stances seen per target, no class invented, the same twice',
+    function()
+      local model = require('stance.model')
+      for seed = 1, 6 do
+        local g = require('helpers.gen_schema').new(seed)
+        -- the first target sees two stances (one for "We", one for "They say"), the others one
+        -- (every fourth "We" sentence) or none
+        local t1, s1, s2 = g.targets[1].name, g.stances[1].name, g.stances[2].name
+        local function label_of(target, stance)
+          for _, l in ipairs(g.labels) do
+            if l.target == target and l.stance == stance then return l.name end
+          end
+        end
+        local d, c = corpus(g.text, texts(6), function(i, text)
+          if text:find('^We ') then
+            if #g.targets > 1 and i % 4 == 0 then
+              return { label = label_of(g.targets[2].name, s1), target = g.targets[2].name, stance = s1 }
+            end
+            return { label = label_of(t1, s1), target = t1, stance = s1 }
+          end
+          if text:find('^They say ') then return { label = label_of(t1, s2), target = t1, stance = s2 } end
+        end)
+        local res = assert(model.run(c, { all = true }))
+        local again = assert(model.run(c, { all = true }))
+        assert.is_true(res.trained[t1], 'seed ' .. seed)
+        for ti, tg in ipairs(g.targets) do
+          local seen = {}
+          for k, n in pairs(res.examples[tg.name] or {}) do
+            if n > 0 then seen[k] = true end
+          end
+          for i in ipairs(res.documents) do
+            local a, b = res.predictions(i), again.predictions(i)
+            for j, sent in ipairs(a) do
+              local it = sent.targets[tg.name]
+              if it.probs then
+                local sum = 0
+                for k, p in pairs(it.probs) do
+                  sum = sum + p
+                  -- a class never seen for the target is never given a chance
+                  if not seen[k] then assert.are.equal(0, p, ('seed %d %s %s'):format(seed, tg.name, k)) end
+                end
+                assert.is_true(math.abs(sum - 1) < 1e-9)
+                assert.truthy(it.class == res.setup.classes[1] or seen[it.class], it.class)
+                assert.are.same(it.probs, b[j].targets[tg.name].probs, 'deterministic') -- the same twice
+              else
+                assert.is_nil(it.class)
+                assert.is_true(ti > 1, 'the first target has a model')
+              end
+            end
+          end
+        end
+        -- stance suggest writes the schema's names, complete (target and stance) and checkable
+        os.execute(('rm %s/.stance/annotations/ann/doc06.txt.stance'):format(T.q(d)))
+        local _, err, code = T.run(('cd %s && %s suggest'):format(T.q(d), T.q(T.stance)))
+        assert.are.equal(0, code, err)
+        local text = T.read(d .. '/.stance/annotations/model/doc06.txt.stance')
+        local known = {}
+        for _, x in ipairs(g.stances) do
+          known[x.name] = true
+        end
+        assert.truthy(text, 'no suggestion written')
+        local recs = require('stance.core').read(text):records('annotation')
+        assert.is_true(#recs > 0, 'seed ' .. seed)
+        for _, rec in ipairs(recs) do
+          assert.truthy(known[rec.stance], rec.stance)
+          assert.truthy(rec.target, 'a suggestion without a target')
+        end
+        local out, cerr, ccode = T.run(('cd %s && %s check'):format(T.q(d), T.q(T.stance)))
+        assert.are.equal(0, ccode, out .. cerr)
+      end
+    end)
 end)
