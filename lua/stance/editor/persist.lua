@@ -53,6 +53,7 @@ function M.cancel(s)
   s.relearn_pending, s.next_waiting = nil, nil -- (no retraining to wait for: stance.editor.suggest)
   require('stance.editor.cache').cancel(s)
   s.tidy_timer = compat.close_timer(s.tidy_timer) -- (stance.editor.tidy)
+  s.retry_timer = compat.close_timer(s.retry_timer) -- (a failed write's: H.failed)
   s.timer = compat.close_timer(s.timer)
 end
 
@@ -82,6 +83,7 @@ function H.written(s, text, info)
   s.file = { text = text, stamp = info.stamp, hash = info.hash, errors = 0, size = #text, tail = {},
     exists = true, canonical = true }
   s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
+  H.succeeded(s)
   require('stance.editor.cache').later(s)
   require('stance.editor.write').sync(s) -- no longer held (:q refused)
 end
@@ -118,6 +120,8 @@ function H.append(s)
   s.file.size = s.file.size + #chunk
   s.file.stamp, s.file.hash = stamp, nil
   s.added, s.dirty, s.appended = {}, false, true
+  H.succeeded(s)
+  require('stance.editor.write').sync(s) -- no longer held
   if not last then s.file.canonical = nil end -- written whole at idle (or not known: see tidy)
   require('stance.editor.tidy').later(s)
   s.saves = (s.saves or 0) + 1
@@ -284,8 +288,32 @@ end
 
 function H.failed(s, err)
   local msg = ('could not save the annotations of %s: %s'):format(s.rel, err)
-  require('stance.notify').line(msg, vim.log.levels.ERROR)
+  -- held: the buffer is 'modified', so that :q refuses (E37) and says why, rather than quit
+  -- with the changes unsaved (a full disk, a quota, a folder made read-only); tried again every
+  -- few seconds, and at each quit, until the write succeeds. Said once per reason.
+  s.write_error = err
+  require('stance.editor.write').sync(s, true)
+  if s.write_said ~= err then
+    s.write_said = err
+    require('stance.notify').line(msg .. '; your changes are kept and saved again every few seconds',
+      vim.log.levels.ERROR)
+  end
+  s.retry_timer = require('stance.compat').restart_timer(s.retry_timer, M.RETRY_MS, function()
+    if not s.detached and s.dirty and s.write_error and not s.readonly then M.save(s, { force = true }) end
+  end)
   return nil, msg
+end
+
+--- How long a failed write waits before it is tried again (ms).
+M.RETRY_MS = 3000
+
+--- A write of `s` succeeded: a failed one before it is over (said, if it was).
+function H.succeeded(s)
+  if s.write_error then
+    s.write_error, s.write_said = nil, nil
+    s.retry_timer = require('stance.compat').close_timer(s.retry_timer)
+    require('stance.notify').line(('the annotations of %s are saved'):format(s.rel))
+  end
 end
 
 --- The file changed on disk since it was read (a `git pull`, another Neovim): merge what

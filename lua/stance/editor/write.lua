@@ -115,6 +115,8 @@ end
 function H.options(s)
   local first = require('stance.layer_link').target(s.path, s.corpus.root)
     and 'Remove the link and they are saved into a file of your own; '
+    or (s.write_error and not s.readonly) and 'They are saved as soon as the file can be written again (tried every'
+      .. ' few seconds, and at each quit); '
     or 'Fix the file (stance check lists its errors) and they are merged into it; '
   return first .. ':Stance save FILE writes them to another file; :q! discards them'
 end
@@ -169,6 +171,10 @@ function M.quit_pre()
   local held = {}
   for _, s in pairs(session.by_buf) do
     if not H.forced then require('stance.editor.persist').refused_now(s) end
+    -- a write that failed is tried once more (the disk may have room again): held if it fails
+    if not H.forced and s.write_error and s.dirty and not s.readonly and not s.detached then
+      require('stance.editor.persist').save(s, { force = true })
+    end
     M.sync(s) -- written since (merged once the file was fixed): no longer held
     if not H.forced and s.held and vim.api.nvim_buf_is_valid(s.buf) and vim.bo[s.buf].modified then
       held[#held + 1] = s
@@ -243,7 +249,8 @@ function H.why(s)
     where, n = require('stance.annfile').first_error(s.path, problems, s.corpus.root)
   end
   if where then return ('%s has %d error(s), the first at %s'):format(vim.fn.fnamemodify(s.path, ':~:.'), n, where) end
-  return s.readonly or ('%s could not be written'):format(vim.fn.fnamemodify(s.path, ':~:.'))
+  return s.readonly or ('%s could not be written%s'):format(vim.fn.fnamemodify(s.path, ':~:.'),
+    s.write_error and (' (%s)'):format(s.write_error) or '')
 end
 
 --- :Stance save FILE: write the annotations of `s` as they are in this session to FILE (any
