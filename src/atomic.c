@@ -201,8 +201,8 @@ static int lock_take(stance_lock *l, const char *target, unsigned wait_ms, char 
     }
     if (!busy) return 0;
     if (now_ms() >= deadline) {
-      snprintf(err, errlen, "%s is being written by another process (its lock %s was held for %u s)", target,
-               l->path, wait_ms / 1000);
+      snprintf(err, errlen, "%s is being written by another process (its lock %s was held the %u.%03u s waited)",
+               target, l->path, wait_ms / 1000, wait_ms % 1000);
       return 1;
     }
     sleep_ms(pause);
@@ -212,6 +212,10 @@ static int lock_take(stance_lock *l, const char *target, unsigned wait_ms, char 
 
 int stance_lock_acquire(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen) {
   return lock_take(l, target, wait_ms, err, errlen) == 0 ? 0 : -1;
+}
+
+int stance_lock_try(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen) {
+  return lock_take(l, target, wait_ms, err, errlen);
 }
 
 void stance_lock_release(stance_lock *l) {
@@ -279,7 +283,9 @@ static int open_tmp(stance_atomic *f, char *err, size_t errlen) {
   return 0;
 }
 
-static int start(stance_atomic *f, const char *path, char *err, size_t errlen) {
+/* Ready `f` for `path` and take its lock, waiting up to `wait_ms`: 0, 1 (still held by
+ * another), -1. */
+static int start_waiting(stance_atomic *f, const char *path, unsigned wait_ms, char *err, size_t errlen) {
   memset(f, 0, sizeof *f);
   f->fd = -1;
   f->lock.fd = -1;
@@ -289,7 +295,11 @@ static int start(stance_atomic *f, const char *path, char *err, size_t errlen) {
   }
   strcpy(f->path, path);
   dir_of(path, f->dir, sizeof f->dir);
-  return stance_lock_acquire(&f->lock, path, STANCE_LOCK_WAIT_MS, err, errlen);
+  return lock_take(&f->lock, path, wait_ms, err, errlen);
+}
+
+static int start(stance_atomic *f, const char *path, char *err, size_t errlen) {
+  return start_waiting(f, path, STANCE_LOCK_WAIT_MS, err, errlen) == 0 ? 0 : -1;
 }
 
 int stance_atomic_open(stance_atomic *f, const char *path, char *err, size_t errlen) {
@@ -402,7 +412,8 @@ int stance_write_file(const char *path, const char *data, size_t len, const stan
     snprintf(err, errlen, "%s: hashing failed%s%s", path, why != NULL ? ": " : "", why != NULL ? why : "");
     return -1;
   }
-  if (start(&f, path, err, errlen) != 0) return -1;
+  if ((rc = start_waiting(&f, path, o->lock_wait_ms ? o->lock_wait_ms : STANCE_LOCK_WAIT_MS, err, errlen)) != 0)
+    return rc == 1 ? 2 : -1;
   /* again under the lock, just before the temporary file and the rename in that folder: a
    * link swapped in since the first look is not written through either */
   if (o->root != NULL && stance_check_layer_path(o->root, path, err, errlen) != 0) {
@@ -449,13 +460,21 @@ int stance_write_atomic_cache(const char *path, const char *data, size_t len, ch
 int stance_append_file(const char *path, const char *data, size_t len, uint64_t expect_size,
                        const char *expect_stamp, const char *root, char *stamp_out, size_t stamp_len,
                        char *err, size_t errlen) {
+  return stance_append_file_wait(path, data, len, expect_size, expect_stamp, root, 0, stamp_out, stamp_len, err,
+                                 errlen);
+}
+
+int stance_append_file_wait(const char *path, const char *data, size_t len, uint64_t expect_size,
+                            const char *expect_stamp, const char *root, unsigned wait_ms, char *stamp_out,
+                            size_t stamp_len, char *err, size_t errlen) {
   stance_lock lock;
   struct stat st;
   char now[128];
   size_t done = 0;
   int fd, rc = 0;
   if (root != NULL && stance_check_write(root, path, err, errlen) != 0) return -1;
-  if (stance_lock_acquire(&lock, path, STANCE_LOCK_WAIT_MS, err, errlen) != 0) return -1;
+  if ((rc = stance_lock_try(&lock, path, wait_ms ? wait_ms : STANCE_LOCK_WAIT_MS, err, errlen)) != 0)
+    return rc == 1 ? 2 : -1;
   fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     snprintf(err, errlen, "%s: %s", path, strerror(errno));

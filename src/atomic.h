@@ -34,6 +34,9 @@ typedef struct stance_lock {
  * `wait_ms`. 0, or -1 with a message in `err` (another process held it all that time, or
  * the folder cannot be written). */
 int stance_lock_acquire(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen);
+/* The same, telling a lock another process still held at the end of `wait_ms` (1) from an
+ * error (-1). */
+int stance_lock_try(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen);
 void stance_lock_release(stance_lock *l);
 /* Lock with exclusive lock files even where flock works (what a file system without flock
  * gets): for tests of that way. Process-wide; 0 goes back to flock. */
@@ -58,11 +61,15 @@ typedef struct stance_write_opts {
   char *new_hex;   /* when not NULL (STANCE_HASH_HEXLEN + 1 bytes): the SHA-256 written */
   char *new_stamp; /* when not NULL (new_stamp_len bytes): the file's stamp after the write */
   size_t new_stamp_len;
+  /* How long to wait for another writer's lock (ms); 0: STANCE_LOCK_WAIT_MS. An editor waits
+   * briefly and tries again later rather than freeze (2 is returned when it was still held). */
+  unsigned lock_wait_ms;
 } stance_write_opts;
 
 /* Replace the content of `path` with `data` (see above). An existing file keeps its
  * permission bits; a new one gets 0666 minus the umask. 0 on success; 1 when the file is not
- * what opts said it must be; -1 with a message in `err` on failure. */
+ * what opts said it must be; 2 when another process held its lock all the time waited (a
+ * message in `err`); -1 with a message in `err` on failure. */
 int stance_write_file(const char *path, const char *data, size_t len, const stance_write_opts *opts, char *err,
                       size_t errlen);
 
@@ -81,6 +88,11 @@ int stance_write_atomic_cache(const char *path, const char *data, size_t len, ch
 int stance_append_file(const char *path, const char *data, size_t len, uint64_t expect_size,
                        const char *expect_stamp, const char *root, char *new_stamp, size_t new_stamp_len,
                        char *err, size_t errlen);
+/* The same, waiting at most `wait_ms` for another writer's lock (0: STANCE_LOCK_WAIT_MS): 2
+ * when it was held all that time. */
+int stance_append_file_wait(const char *path, const char *data, size_t len, uint64_t expect_size,
+                            const char *expect_stamp, const char *root, unsigned wait_ms, char *new_stamp,
+                            size_t new_stamp_len, char *err, size_t errlen);
 
 /* The same as a stream, for content too large to build in memory first: open (takes the
  * lock), write (any number of times), then commit (or abort); both release the lock. */

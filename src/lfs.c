@@ -256,6 +256,22 @@ static int opt_bool(lua_State *L, int opts, const char *name) {
   return v;
 }
 
+/* opts.wait (seconds): how long to wait for another writer's lock (default: the library's,
+ * STANCE_LOCK_WAIT_MS); at least 1 ms, at most an hour. */
+static unsigned opt_wait_ms(lua_State *L, int idx) {
+  lua_Number w;
+  unsigned ms = 0;
+  if (!lua_istable(L, idx)) return 0;
+  lua_getfield(L, idx, "wait");
+  if (!lua_isnil(L, -1)) {
+    w = luaL_checknumber(L, -1);
+    if (!(w >= 0.001 && w <= 3600)) luaL_error(L, "opts.wait: seconds from 0.001 to 3600");
+    ms = (unsigned)(w * 1000);
+  }
+  lua_pop(L, 1);
+  return ms;
+}
+
 /* write_atomic(path, data[, expect_hash[, opts]]) -> true, {stamp, hash} | nil, err, code
  * Replaces the file under its lock (atomic.h). expect_hash: the SHA-256 hex the file must
  * still have ("" = must not exist); on a mismatch nothing is written and the code is
@@ -263,8 +279,9 @@ static int opt_bool(lua_State *L, int opts, const char *name) {
  * opts.root: the file must be inside that folder (links resolved), else "EOUTSIDE"; an
  * annotation file of it must have no link among its folders below .stance/annotations/ nor
  * be one (checked again under the lock), else "ELINK".
- * opts.cache: no fsync (a cache that can be rebuilt). The result has the file's new stamp
- * and the SHA-256 of the data. */
+ * opts.cache: no fsync (a cache that can be rebuilt). opts.wait: seconds to wait for another
+ * writer's lock (else "EBUSY", nothing written). The result has the file's new stamp and the
+ * SHA-256 of the data. */
 static int l_write_atomic(lua_State *L) {
   size_t len;
   const char *path = check_path(L, 1);
@@ -277,11 +294,13 @@ static int l_write_atomic(lua_State *L) {
   o.expect_stamp = opt_string(L, 4, "stamp");
   o.root = opt_string(L, 4, "root");
   o.durable = !opt_bool(L, 4, "cache");
+  o.lock_wait_ms = opt_wait_ms(L, 4);
   o.new_hex = hex;
   o.new_stamp = stamp;
   o.new_stamp_len = sizeof stamp;
   rc = stance_write_file(path, data, len, &o, err, sizeof err);
   if (rc == 1) return stance__fail(L, err, "ECHANGED");
+  if (rc == 2) return stance__fail(L, err, "EBUSY");
   if (rc != 0)
     return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE"
                                 : strstr(err, "a layer's file and folders must be its own") ? "ELINK"
@@ -343,7 +362,8 @@ static int l_write_files(lua_State *L) {
 /* append_file(path, data, size[, opts]) -> true, stamp | nil, err, code: append `data` to an
  * existing file that must still have `size` bytes and (opts.stamp) that stamp, under its
  * lock, in one write, then fdatasync (else "ECHANGED": someone else wrote it). What a small
- * addition to a large file costs instead of a rewrite. opts.root as for write_atomic. */
+ * addition to a large file costs instead of a rewrite. opts.root, opts.wait ("EBUSY") as for
+ * write_atomic. */
 static int l_append_file(lua_State *L) {
   size_t len;
   const char *path = check_path(L, 1);
@@ -353,8 +373,10 @@ static int l_append_file(lua_State *L) {
   char err[1024], stamp[128];
   int rc;
   if (size < 0) return luaL_argerror(L, 3, "a size");
-  rc = stance_append_file(path, data, len, (uint64_t)size, expect, root, stamp, sizeof stamp, err, sizeof err);
+  rc = stance_append_file_wait(path, data, len, (uint64_t)size, expect, root, opt_wait_ms(L, 4), stamp,
+                               sizeof stamp, err, sizeof err);
   if (rc == 1) return stance__fail(L, err, "ECHANGED");
+  if (rc == 2) return stance__fail(L, err, "EBUSY");
   if (rc != 0) return stance__fail(L, err, strstr(err, "leads outside") ? "EOUTSIDE" : "EWRITE");
   lua_pushboolean(L, 1);
   lua_pushstring(L, stamp);

@@ -45,12 +45,16 @@ function M.line(msg, level)
   if not in_nvim then return M.notify(msg, level) end
   level = level or vim.log.levels.INFO
   local hl = (level >= vim.log.levels.ERROR and 'ErrorMsg') or (level == vim.log.levels.WARN and 'WarningMsg') or nil
-  vim.schedule(function()
+  local function say()
+    -- a question open (the label's, a target's): said once it is answered, not over it
+    local prompt = package.loaded['stance.editor.prompt']
+    if prompt and prompt.asking() then return vim.defer_fn(say, 100) end
     local text = ('(stance) ' .. msg):gsub('\n', ' ')
     -- into the history whole, shown nowhere (execute() takes what it would print)
     pcall(vim.fn.execute, 'echomsg ' .. vim.fn.string(text), '')
     vim.api.nvim_echo({ { M.fit(text), hl } }, false, {})
-  end)
+  end
+  vim.schedule(say)
 end
 
 --- `text` as it fits on one line of the message area: cut with "…" where it ends.

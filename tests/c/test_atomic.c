@@ -259,7 +259,38 @@ static void a_layer_file_is_opened_with_no_link_followed(void) {
   tmp_cleanup(dir);
 }
 
+/* A writer that may wait only briefly for another's lock says so (2) and writes nothing; once
+ * the lock is free it writes. */
+static void a_brief_wait_for_a_held_lock_says_busy(void) {
+  const char *dir = tmp_dir();
+  char path[512], err[512], stamp[128];
+  stance_lock held, other;
+  stance_write_opts o;
+  char *data;
+  size_t len;
+  struct stat st;
+  snprintf(path, sizeof path, "%s/a.stance", dir);
+  tmp_write(dir, "a.stance", "one", (size_t)-1);
+  CHECK_INT(stance_lock_acquire(&held, path, 1000, err, sizeof err), 0);
+  memset(&o, 0, sizeof o);
+  o.lock_wait_ms = 30;
+  CHECK_INT(stance_write_file(path, "two", 3, &o, err, sizeof err), 2);
+  CHECK(strstr(err, "being written by another process") != NULL);
+  CHECK_INT(stat(path, &st), 0);
+  stance_stamp_of(&st, stamp, sizeof stamp);
+  CHECK_INT(stance_append_file_wait(path, "3", 1, 3, stamp, NULL, 30, NULL, 0, err, sizeof err), 2);
+  CHECK_INT(stance_lock_try(&other, path, 30, err, sizeof err), 1); /* held: 1, not an error */
+  CHECK_INT(stance_read_file(path, NULL, 0, &data, &len, err, sizeof err), 0);
+  CHECK(len == 3 && memcmp(data, "one", 3) == 0); /* nothing written */
+  free(data);
+  stance_lock_release(&held);
+  CHECK_INT(stance_append_file_wait(path, "3", 1, 3, stamp, NULL, 30, NULL, 0, err, sizeof err), 0);
+  CHECK_INT(stance_write_file(path, "two", 3, &o, err, sizeof err), 0);
+  tmp_cleanup(dir);
+}
+
 const test_case atomic_tests[] = {
+    {"a_brief_wait_for_a_held_lock_says_busy", a_brief_wait_for_a_held_lock_says_busy},
     {"lock_with_flock", lock_with_flock},
     {"lock_with_lock_files", lock_with_lock_files},
     {"write_checks_what_it_replaces_and_clears_leftovers", write_checks_what_it_replaces_and_clears_leftovers},

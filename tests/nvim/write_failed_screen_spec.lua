@@ -67,4 +67,46 @@ describe('a background save that fails', function()
       error(err, 0)
     end
   end)
+
+  it('another process holding the layer\'s lock: said at once, the keys answered, saved once it lets go', function()
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    if not os.execute('command -v flock >/dev/null 2>&1') then return pending('no flock(1) here') end
+    local folder = d .. '/.stance/annotations/ana'
+    local file = folder .. '/' .. DOC .. '.stance'
+    local nv = T.tmux({ DOC }, { cwd = d, width = 160, height = 30, ready = 'Doug Bandow',
+      init = "require('stance').setup({ annotator = 'ana', autosave = { delay = 200 } })" })
+    local ok, err = pcall(function()
+      local function written(word)
+        local deadline = os.time() + 30
+        repeat
+          local text = T.exists(file) and T.read(file)
+          if text and text:find(word, 1, true) then return true end
+          vim.loop.sleep(100)
+        until os.time() > deadline
+        return false
+      end
+      nv:keys(':call search("sensitive")', 'Enter', 'gsis1c')
+      assert.is_true(written('sensitive'), 'the first annotation saved')
+      -- another writer (a script, stance fmt, a merge) holds the lock for 10 s: the editor
+      -- waited 15 s on it per save, frozen; now it says so at once and goes on
+      os.execute(('flock -x %s -c "sleep 10" >/dev/null 2>&1 &'):format(T.q(folder .. '/.' .. DOC .. '.stance.lock')))
+      vim.loop.sleep(300)
+      nv:keys(':call search("ambassador")', 'Enter')
+      local screen = nv:key('gsis2c', 'another process is writing your layer', 'the busy lock said')
+      assert.truthy(tmux.plain(screen):find(DOC .. ' [+]', 1, true), 'held: ' .. tmux.plain(screen))
+      -- keys answered meanwhile: another annotation drawn while the lock is still held
+      nv:keys(':call search("spokesman")', 'Enter')
+      nv:key('gsis2c', tmux.colored('spokesman'), 'drawn while the lock is held')
+      assert.is_false(T.read(file):find('spokesman', 1, true) ~= nil, 'not written through the lock')
+      nv:wait(tmux.has('are saved'), 'saved once the lock is free', 40)
+      assert.is_true(written('ambassador') and written('spokesman'))
+      assert.is_nil((nv:deprecated()))
+    end)
+    if not ok then
+      nv:close()
+      error(err, 0)
+    end
+    nv:quit()
+  end)
 end)

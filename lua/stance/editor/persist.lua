@@ -110,10 +110,10 @@ function H.append(s)
   if session.stamp(s.path) ~= s.file.stamp then return nil end
   -- under the file's lock, only if it is still as last written (its stamp): see core.append_file
   local ok, stamp, code = require('stance.core').append_file(s.path, chunk, s.file.size,
-    { stamp = s.file.stamp, root = s.corpus.root })
+    { stamp = s.file.stamp, root = s.corpus.root, wait = M.LOCK_WAIT })
   if not ok then
     if code == 'ECHANGED' then return nil end
-    return H.failed(s, stamp)
+    return H.failed(s, stamp, code)
   end
   s.file.tail = s.file.tail or {}
   s.file.tail[#s.file.tail + 1] = chunk
@@ -218,11 +218,11 @@ function M.save(s, opts)
     end
   end
   local info, code
-  ok, info, code = core.write_atomic(s.path, out, expect, { root = s.corpus.root })
+  ok, info, code = core.write_atomic(s.path, out, expect, { root = s.corpus.root, wait = M.LOCK_WAIT })
   if not ok and code == 'ECHANGED' then -- written by someone else just now
     return M.merge(s, frame, out, fs.read(s.path, s.corpus.root))
   end
-  if not ok then return H.failed(s, info) end
+  if not ok then return H.failed(s, info, code) end
   if not s.file.exists then s.created = true end
   H.written(s, out, info)
   s.saves = (s.saves or 0) + 1
@@ -286,7 +286,10 @@ function M.refused_now(s)
   if where then H.refuse_errors(s, where) end
 end
 
-function H.failed(s, err)
+function H.failed(s, err, code)
+  if code == 'EBUSY' then -- (core.write_atomic's wait: M.LOCK_WAIT) said short, the path in :messages
+    err = 'another process is writing your layer now (it holds the file\'s lock: ' .. err .. ')'
+  end
   local msg = ('could not save the annotations of %s: %s'):format(s.rel, err)
   -- held: the buffer is 'modified', so that :q refuses (E37) and says why, rather than quit
   -- with the changes unsaved (a full disk, a quota, a folder made read-only); tried again every
@@ -306,6 +309,9 @@ end
 
 --- How long a failed write waits before it is tried again (ms).
 M.RETRY_MS = 3000
+--- How long a write waits for another process's lock on the layer (seconds): then EBUSY, the
+--- changes held and tried again (M.RETRY_MS), the editor never frozen by another writer.
+M.LOCK_WAIT = 0.1
 
 --- A write of `s` succeeded: a failed one before it is over (said, if it was).
 function H.succeeded(s)
@@ -354,7 +360,8 @@ function M.merge(s, frame, ours_text, disk)
       total.header[#total.header + 1] = h
     end
     local out = res.store:write()
-    local ok, info, code = core.write_atomic(s.path, out, disk and core.sha256(disk) or '', { root = s.corpus.root })
+    local ok, info, code = core.write_atomic(s.path, out, disk and core.sha256(disk) or '', { root = s.corpus.root,
+      wait = M.LOCK_WAIT })
     if ok then
       frame:anchor(res.store)
       local before = s.store
@@ -394,7 +401,7 @@ function M.merge(s, frame, ours_text, disk)
       end
       return true
     end
-    if code ~= 'ECHANGED' then return H.failed(s, info) end
+    if code ~= 'ECHANGED' then return H.failed(s, info, code) end
     -- what this merge started from is now the base of the next one
     base, ours = theirs, res.store
     disk = require('stance.fs').read(s.path, s.corpus.root)

@@ -252,6 +252,21 @@ end
 ---@param extra table[]|table|nil more choices { key ("x", "<BS>"), text, value }: picking one returns its value
 ---@return table|nil entry nil when cancelled
 function M.pick(what, entries, extra)
+  H.open = (H.open or 0) + 1
+  local ok, r = pcall(H.pick, what, entries, extra)
+  H.open = H.open - 1
+  if not ok then error(r, 0) end
+  return r
+end
+
+--- Whether a question is open (waiting for its key): a message would replace it on the
+--- command line (stance.notify.line waits for it to close).
+---@return boolean
+function M.asking()
+  return (H.open or 0) > 0
+end
+
+function H.pick(what, entries, extra)
   if #entries == 0 and not extra then return nil end
   local by_key = H.by_key(entries)
   -- the answer typed already (typed ahead, a macro, a mapping: nothing is shown then): an
