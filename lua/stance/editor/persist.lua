@@ -483,7 +483,7 @@ function M.check_disk(s)
   s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, tail = {},
     exists = file.exists, cached = file.cached }
   s.added, s.rewrite, s.appended = {}, false, false
-  s.readonly, s.readonly_disk = file.errors > 0 and s:unwritable(file) or nil, nil
+  s.readonly, s.readonly_disk = file.errors > 0 and s:unwritable(file) or s:moved(store) or nil, nil
   H.shown_anew(s, before, store)
   if s.readonly then
     require('stance.notify').line(('reloaded from disk: %s'):format(s.readonly), vim.log.levels.WARN)

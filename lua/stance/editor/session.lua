@@ -237,6 +237,24 @@ function M:unwritable(file)
     where or vim.fn.fnamemodify(file.path, ':~:.'))
 end
 
+--- Why the layer file of `self` is not its to write when its header names another annotator
+--- than the folder it is in (moved or copied there from another's folder, by hand or by a
+--- merge): writing it would put this annotator's name over the other's work, and `stance
+--- check` says the same of it. nil when it is its own.
+---@param store userdata the layer as read
+---@return string|nil
+function M:moved(store)
+  local who = store:header().annotator
+  -- the annotator's folder: the first below .stance/annotations/ (a document's own folders follow)
+  local base = self.corpus.root .. '/' .. R['stance.root'].annotations .. '/'
+  local folder = self.path and self.path:sub(1, #base) == base and self.path:sub(#base + 1):match('^([^/]+)/')
+  if not who or not folder or R['stance.root'].slug(who) == folder then return nil end
+  local utf8 = R['stance.utf8']
+  return ('your layer %s names annotator %s: moved or copied from %s\'s folder (git mv it back, stance check says'
+    .. ' where); shown, nothing can be annotated or changed in it here, so that their work is not written as %s\'s')
+    :format(vim.fn.fnamemodify(self.path, ':~:.'), utf8.name(who), utf8.name(who), utf8.name(self.annotator))
+end
+
 --- Said on open: annotations of the layer without a quote in a document that changed since the
 --- file was written (its hash differs) cannot be known to be in place (doc/format.md 8.3).
 --- Hashes the document only when the file holds an annotation without a quote.
@@ -331,6 +349,9 @@ function M.attach(buf)
   if file.errors > 0 then
     self.readonly = M.unwritable(self, file)
     R['stance.notify'].line(self.readonly, vim.log.levels.WARN) -- one line: no Press ENTER
+  elseif M.moved(self, store) then
+    self.readonly = M.moved(self, store)
+    R['stance.notify'].line(self.readonly, vim.log.levels.WARN)
   end
   M.by_buf[buf] = self
   vim.api.nvim_buf_set_var(buf, 'stance_annotator', self.annotator)
