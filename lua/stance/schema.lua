@@ -314,6 +314,52 @@ function M.scoped(s)
   return false
 end
 
+--- The schema as the editor offers it in document `path`: only the targets the document
+--- belongs to (M.in_scope), and only the labels that set none of the others; `s` itself when
+--- no target is scoped. (A copy of the lists and of `by`; the entries are shared.)
+---@param s stance.Schema|nil
+---@param path string
+---@return stance.Schema|nil
+function M.for_document(s, path)
+  if not s or not M.scoped(s) then return s end
+  local out, by = {}, {}
+  for k, v in pairs(s) do
+    out[k] = v
+  end
+  for k, v in pairs(s.by) do
+    by[k] = v
+  end
+  out.by = by
+  out.targets, by.target = {}, {}
+  for _, e in ipairs(s.targets) do
+    if M.in_scope(s, e, path) then
+      out.targets[#out.targets + 1] = e
+      by.target[e.name] = e
+    end
+  end
+  out.labels, by.label = {}, {}
+  for _, e in ipairs(s.labels) do
+    if not e.target or by.target[e.target] then
+      out.labels[#out.labels + 1] = e
+      by.label[e.name] = e
+    end
+  end
+  return out
+end
+
+--- Why an annotation or document stance toward `target` cannot be made in document `path`
+--- (the target's `documents` do not take it in), or nil when it can.
+---@param s stance.Schema|nil
+---@param target string|nil
+---@param path string
+---@return string|nil
+function M.out_of_scope(s, target, path)
+  if not target or M.in_scope(s, target, path) then return nil end
+  local e = s.by.target[target]
+  return ("target %s is not judged in %s (its documents: %s): nothing toward it is made here"):format(target, path,
+    table.concat(e.documents, ' '))
+end
+
 --- The corpus's unit: 'sentence' (the default) or 'line' (the schema's `unit line`).
 ---@param s stance.Schema|nil
 ---@return string

@@ -30,7 +30,7 @@ function M.edit(args, cmd)
   if s.readonly then return notify().line(s.readonly, vim.log.levels.ERROR) end -- before the prompt
   local fields = {}
   if #args == 0 then
-    fields = require('stance.editor.prompt').label(s.corpus:schema())
+    fields = require('stance.editor.prompt').label(s.corpus:schema(), nil, nil, nil, s.rel)
     if not fields then return end
   else
     if #args % 2 ~= 0 then

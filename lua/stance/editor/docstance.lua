@@ -142,9 +142,9 @@ end
 --- Ask for the target, each shown with the document's stance toward it now.
 function H.ask_target(s, schema)
   local entries = {}
-  for i, t in ipairs(schema.targets) do
+  for _, t in ipairs(R['stance.schema'].for_document(schema, s.rel).targets) do
     local d = H.find(s, t.name)
-    entries[i] = { name = t.name, key = t.key, color = t.color,
+    entries[#entries + 1] = { name = t.name, key = t.key, color = t.color,
       display = t.name .. (d and (' = ' .. (d.stance or d.label or '?')) or '') }
   end
   local e = R['stance.editor.prompt'].pick('document stance toward', entries)

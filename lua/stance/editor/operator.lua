@@ -120,7 +120,7 @@ local function annotate(spans, fields, origin)
   if #trimmed == 0 then return R['stance.notify'].warn('nothing to annotate there (only white space)') end
   if not fields then
     local extra = not H.preset and H.lazy_resize_choice(s, trimmed, origin) or nil
-    fields = R['stance.editor.prompt'].label(s.corpus:schema(), H.preset, extra)
+    fields = R['stance.editor.prompt'].label(s.corpus:schema(), H.preset, extra, nil, s.rel)
     if not fields then return end
     if fields.resize then
       H.fields = nil -- `.` asks again
@@ -217,7 +217,7 @@ function M.command(args, cmd)
     local err
     fields, err = H.command_fields(args, s.corpus:schema())
     if not fields then return R['stance.notify'].error(err) end
-    fields = R['stance.editor.prompt'].label(s.corpus:schema(), fields)
+    fields = R['stance.editor.prompt'].label(s.corpus:schema(), fields, nil, nil, s.rel)
     if not fields then return end
   end
   annotate(M.command_region(cmd), fields)

@@ -196,6 +196,8 @@ function M.create(s, spans, fields)
   if not ok then return nil, err end
   ok, err = validate.apply_label(rec, schema, 'annotation')
   if not ok then return nil, err end
+  err = R['stance.schema'].out_of_scope(schema, rec.target, s.rel)
+  if err then return nil, err end
   if #spans > 1 then table.sort(spans, function(x, y) return x[1] < y[1] end) end
   local total = R['stance.editor.where'].size(s.buf)
   ok, err = validate.spans(spans, total)
@@ -250,6 +252,10 @@ function M.update(s, id, fields)
     end
     ok, err = validate.apply_label(merged, schema, rec.kind)
     if not ok then return nil, err end
+    if merged.target ~= rec.target then
+      err = R['stance.schema'].out_of_scope(schema, merged.target, s.rel)
+      if err then return nil, err end
+    end
     for _, f in ipairs(label_fields) do
       if merged[f] ~= rec[f] then change[f] = merged[f] or false end
     end
@@ -386,6 +392,8 @@ function M.add(s, kind, fields)
   if kind == 'doclabel' then
     ok, err = validate.apply_label(rec, schema, kind)
     if not ok then return nil, err end
+    err = R['stance.schema'].out_of_scope(schema, rec.target, s.rel)
+    if err then return nil, err end
   end
   rec.created = now()
   ok, err = s.store:add(rec)

@@ -346,8 +346,11 @@ end
 ---@param preset table|nil
 ---@param extra table[]|nil more choices for the label question (see pick)
 ---@param keep table|nil current values { target, stance, role } that <Space> keeps
+---@param path string|nil the document (relative to the root): only its targets are offered, and the
+--- labels of no other target (stance.schema.for_document)
 ---@return table|nil fields { label, target, stance, role } or an extra choice's value; nil when cancelled
-function M.label(schema, preset, extra, keep)
+function M.label(schema, preset, extra, keep, path)
+  if path then schema = require('stance.schema').for_document(schema, path) end
   local fields = {}
   for k, v in pairs(preset or {}) do
     fields[k] = v
