@@ -169,6 +169,36 @@ function M.place_end(g, b, chunks)
   list.ends[#list.ends + 1] = { col = col, chunks = chunks }
 end
 
+--- The most relation marks drawn at one place (after the annotations ending at one byte of
+--- one layer): the rest are counted in one "+N more" mark there (:Stance list relations
+--- lists them all). A claim that hundreds of premises support would else pile up hundreds
+--- of marks after it, over as many screen rows.
+M.MAX_RELATION_MARKS = 16
+
+--- Add relation marks `marks` ({text, group} chunks) of an annotation ending at byte `stop`
+--- to `chunks`, counting those of the place already drawn (`at_end`, per byte: { n, more }):
+--- past M.MAX_RELATION_MARKS, one "+N more" chunk of the place counts them.
+function H.relation_chunks(at_end, stop, marks, chunks)
+  local place = at_end[stop]
+  if not place then
+    place = { n = 0 }
+    at_end[stop] = place
+  end
+  for _, m in ipairs(marks) do
+    if place.n < M.MAX_RELATION_MARKS then
+      place.n = place.n + 1
+      chunks[#chunks + 1] = m
+    else
+      place.hidden = (place.hidden or 0) + 1
+      if not place.more then
+        place.more = { '', 'StanceRelation' }
+        chunks[#chunks + 1] = place.more
+      end
+      place.more[1] = (' [+%d more]'):format(place.hidden)
+    end
+  end
+end
+
 --- Whether the span ending at `stop` is the last span of the annotation of `layer` at `slot`
 --- (asked each time: spans move with the text, and `it` is kept across edits).
 function H.last_span(layer, slot, it, stop)
@@ -210,6 +240,7 @@ function M.plan(s, win, buf, top, bot)
   local layers = M.layers_for(s, win)
   for _, layer in ipairs(layers) do
     local n, slots, ss, es = layer.store:spans(a, b)
+    local at_end = {} -- relation marks per place (the end byte of the spans they follow)
     local rel = cfg.relations and R['stance.editor.relations'].marks(s, layer) or {}
     for i = 1, n do
       -- every visible row has its most marks: the rest of the spans would draw nothing
@@ -227,9 +258,7 @@ function M.plan(s, win, buf, top, bot)
         if (labelled or marks) and H.last_span(layer, slots[i], it, es[i]) then
           local chunks = {}
           if labelled then chunks[1] = { ' ' .. it.label, it.label_group or 'StanceVirtText' } end
-          for _, m in ipairs(marks or {}) do
-            chunks[#chunks + 1] = m
-          end
+          if marks then H.relation_chunks(at_end, es[i], marks, chunks) end
           M.place_end(g, es[i], chunks)
         end
       end
