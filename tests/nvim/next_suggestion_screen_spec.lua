@@ -64,9 +64,11 @@ describe(':Stance next-suggestion on the screen', function()
         assert.is_true(shown, tmux.plain(screen))
         -- g-, and at once the next question (no key in between, no pause)
         nv:tmux('send-keys', '-t', nv.name, 'g-', ':Stance next-suggestion', 'Enter')
-        nv:wait(function(sc)
+        local ok, e = pcall(nv.wait, nv, function(sc)
           return tmux.plain(sc):find(waiting, 1, true) or (asked(sc) and not tmux.plain(sc):find('rejected:', 1, true))
         end, 'the next question, or that it waits')
+        -- (what was said, when it fails: the screen alone did not tell once, its middle cut)
+        if not ok then error(tostring(e) .. '\n:messages:\n' .. nv:lua("return vim.fn.execute('messages')"), 0) end
         -- for 3 s: either it says it waits, or the question asked has its ghost on the screen
         -- (waited for a moment: before Neovim 0.10 a ghost under its line is placed right after
         -- the screen update that writes the question)
