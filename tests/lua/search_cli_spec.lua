@@ -40,6 +40,32 @@ describe('stance index', function()
     assert.are.same({ 2, 0, 2 }, { j.documents, j.indexed, j.unchanged })
   end)
 
+  it('exits 1 when the index could not be saved (a read-only index folder), and says so', function()
+    local d = corpus()
+    local _, err, code = T.stance_run({ 'index' }, nil, d)
+    assert.are.equal(0, code, err)
+    T.write(d .. '/three.txt', 'Diplomacy first.\n')
+    local idx = d .. '/.stance/index.bin'
+    -- (root ignores permissions: the folder is made immutable where chattr can, else read-only)
+    local imm = select(3, T.run(('chattr +i %s 2>/dev/null'):format(T.q(idx)))) == 0
+    if not imm then T.run(('chmod a-w %s'):format(T.q(idx))) end
+    local out
+    out, err, code = T.stance_run({ 'index' }, nil, d)
+    local jout = T.stance_run({ 'index', '--json' }, nil, d)
+    T.run(imm and ('chattr -i %s'):format(T.q(idx)) or ('chmod u+w %s'):format(T.q(idx)))
+    if not imm and select(3, T.run('test "$(id -u)" = 0')) == 0 then
+      return pending('neither chattr nor permissions can stop root writing here')
+    end
+    assert.are.equal(1, code, out)
+    assert.truthy(err:find('stance index: not saved: ', 1, true), err)
+    assert.truthy(out:find('the index is not saved', 1, true), out)
+    assert.are.equal(false, require('stance.json').decode(jout).saved)
+    -- once the folder is writable again, saved and exit 0
+    out, err, code = T.stance_run({ 'index' }, nil, d)
+    assert.are.equal(0, code, err)
+    assert.falsy(out:find('not saved', 1, true), out)
+  end)
+
   it('draws progress only on a terminal', function()
     local d = corpus()
     T.run(('lua5.4 %s/tests/bench/gen_corpus.lua %s 20 2000 3 2>/dev/null'):format(T.q(T.root), T.q(d .. '/gen')))
@@ -203,6 +229,7 @@ describe('stance search', function()
     assert.are.same({ true, 2, 2, 0 }, { st.current, st.seen, st.unchanged, st.indexed })
     assert.are.equal(2, c:search('sanctions', { count = true }))
     for name, d in pairs(dirs) do changes[name](d, T.tmpdir()) end
+    local changed_at = require('stance.core').hrtime()
     for name, d in pairs(dirs) do
       local out, err, code = T.stance_run({ 'search', 'sanctions' }, nil, d)
       assert.are.same({ 0, expect[name] }, { code, out }, name .. ': ' .. err)
@@ -210,10 +237,14 @@ describe('stance search', function()
       out = T.stance_run({ 'search', '--no-update', 'sanctions' }, nil, d)
       assert.are.equal(expect[name], out, name)
     end
-    -- a change found makes the next check an update's (racy for 2 s), which agrees
+    -- a change found makes the next check an update's while it is racy (the file changed
+    -- within 2 s of the save: its stat cannot vouch for it), which agrees; later the saved
+    -- index is current (so checked only when this machine got here well within those 2 s:
+    -- a loaded one did not)
     c = assert(require('stance').open(dirs.changed))
+    local soon = (require('stance.core').hrtime() - changed_at) / 1e9 < 1.5
     st = assert(c:index())
-    assert.is_nil(st.current)
+    if soon then assert.is_nil(st.current) end
     assert.are.equal(1, c:search('sanctions', { count = true }))
   end)
 

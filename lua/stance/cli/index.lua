@@ -7,7 +7,8 @@ local cmd = {
     'on background threads, reusing the saved index (.stance/index.bin/) for what did not',
     'change: unchanged folders are not listed, each document gets one stat. A progress',
     'bar is drawn on stderr when it is a terminal; a summary line follows. Every document is',
-    'checked even when `stance watch` runs (a search would take its word).',
+    'checked even when `stance watch` runs (a search would take its word). Exit status 1 when',
+    'a document failed or the index could not be saved (said on stderr).',
   }, '\n'),
   flags = {
     rebuild = { help = 'ignore the saved index and index everything again' },
@@ -43,13 +44,16 @@ function cmd.run(opts, args)
       documents = st.docs, indexed = stats.indexed, unchanged = stats.unchanged,
       verified = stats.verified, removed = stats.removed, failed = stats.failed,
       listed = stats.listed, bytes = stats.bytes, words = st.words, terms = st.terms,
-      seconds = secs,
+      seconds = secs, saved = stats.save_error == nil,
     }), '\n')
   else
-    io.stdout:write(('%d documents (%d indexed, %d unchanged, %d removed, %d failed), %d words, %.2f s\n'):format(
-      st.docs, stats.indexed, stats.unchanged, stats.removed, stats.failed, st.words, secs))
+    io.stdout:write(('%d documents (%d indexed, %d unchanged, %d removed, %d failed), %d words, %.2f s%s\n'):format(
+      st.docs, stats.indexed, stats.unchanged, stats.removed, stats.failed, st.words, secs,
+      stats.save_error and ' (the index is not saved: the next run indexes them again)' or ''))
   end
-  return stats.failed > 0 and 1 or 0
+  -- an index that could not be saved is a failure (a job that checks the exit status would
+  -- take the corpus as indexed)
+  return (stats.failed > 0 or stats.save_error) and 1 or 0
 end
 
 return cmd
