@@ -13,13 +13,36 @@ local H = {}
 ---@field cols integer[] the column of each field
 ---@field stop_line integer where the record ends
 ---@field stop_col integer the column just past its last field
+---@field cut boolean|nil fields after the first max_fields were left out (M.each)
 
 --- Parse `text`. Never fails: what is not RFC 4180 is listed in `problems` ({line, col,
 --- severity, message}) and read the way a spreadsheet would read it.
 ---@param text string
+---@param opts table|nil { max_fields = the most fields kept of a record (the rest are
+--- skipped at the speed of a search, said once at the first one left out unless quiet_cut:
+--- the record's `cut` says it), max_total = the most fields read in all (the rest of the
+--- text left out, said at its place) }
 ---@return stance.CsvRecord[] records
 ---@return table[] problems
-function M.parse(text)
+function M.parse(text, opts)
+  local records = {}
+  local next_record, problems = M.each(text, opts)
+  for rec in next_record do
+    records[#records + 1] = rec
+  end
+  return records, problems
+end
+
+--- Read `text` a record at a time (the memory of one record, not of the table: a file of
+--- millions of fields costs no more than its text): an iterator of records (blank lines
+--- skipped) and the problems list it fills as it goes. Options as M.parse's.
+---@param text string
+---@param opts table|nil
+---@return fun(): stance.CsvRecord|nil
+---@return table[] problems
+function M.each(text, opts)
+  opts = opts or {}
+  local max_fields, max_total = opts.max_fields or math.huge, opts.max_total or math.huge
   local problems = {}
   local function problem(line, col, msg)
     problems[#problems + 1] = { line = line, col = col, severity = 'error', message = msg }
@@ -28,11 +51,27 @@ function M.parse(text)
   local pos = text:sub(1, 3) == '\239\187\191' and 4 or 1
   local n = #text
   local line, line_start = 1, pos
-  local records = {}
-  while pos <= n do
+  local total = 0
+  local function one()
     local rec = { line = line, fields = {}, lines = {}, cols = {} }
+    local first_col = pos - line_start + 1
     while true do
       local col = pos - line_start + 1
+      if #rec.fields >= max_fields or total >= max_total then
+        if total >= max_total then -- (this record left out whole, said at its start)
+          problem(rec.line, first_col, ('more than %d fields in the file: the rest of it is left out')
+            :format(max_total))
+          pos = n + 1
+          return nil
+        end
+        if not opts.quiet_cut then
+          problem(line, col, ('more than %d fields on this line: the rest of them are left out'):format(max_fields))
+        end
+        rec.cut = true
+        line, line_start, pos = H.skip_record(text, pos, line, line_start)
+        return rec
+      end
+      total = total + 1
       local value
       rec.lines[#rec.lines + 1], rec.cols[#rec.cols + 1] = line, col
       if text:byte(pos) == 34 then -- '"'
@@ -81,25 +120,61 @@ function M.parse(text)
         if pos > n then -- a last empty field at the end of the file
           rec.fields[#rec.fields + 1] = ''
           rec.lines[#rec.lines + 1], rec.cols[#rec.cols + 1] = line, pos - line_start + 1
-          break
+          return rec
         end
       else
-        break
+        return rec
       end
     end
-    rec.stop_line, rec.stop_col = line, pos - line_start + 1
-    local c = text:byte(pos)
-    if c == 13 and text:byte(pos + 1) == 10 then
-      pos = pos + 2
-    elseif c == 13 or c == 10 then
-      pos = pos + 1
+  end
+  local function next_record()
+    while pos <= n do
+      local rec = one()
+      if not rec then return nil end
+      rec.stop_line, rec.stop_col = line, pos - line_start + 1
+      local c = text:byte(pos)
+      if c == 13 and text:byte(pos + 1) == 10 then
+        pos = pos + 2
+      elseif c == 13 or c == 10 then
+        pos = pos + 1
+      end
+      line, line_start = line + 1, pos
+      if not (#rec.fields == 1 and H.blank(rec)) then return rec end
     end
-    line, line_start = line + 1, pos
-    if not (#rec.fields == 1 and H.blank(rec)) then
-      records[#records + 1] = rec
+    return nil
+  end
+  return next_record, problems
+end
+
+--- Past the fields of a record left out, from byte `pos` (the start of a field): the line,
+--- line start and byte of its end (its line break, or past the text), quotes followed (a
+--- line break inside a quoted field is no record's end) by plain searches for each of the
+--- three bytes (memchr's speed: a class pattern reads 60 MB in a second), never a field at a time.
+function H.skip_record(text, pos, line, line_start)
+  local n = #text
+  local quoted = false
+  local at = {}
+  local function next_of(ch)
+    local a = at[ch]
+    if not a or (a <= n and a < pos) then
+      a = text:find(ch, pos, true) or n + 1
+      at[ch] = a
+    end
+    return a
+  end
+  while true do
+    local a = math.min(next_of('"'), next_of('\r'), next_of('\n'))
+    if a > n then return line, line_start, n + 1 end
+    local c = text:byte(a)
+    if c == 34 then
+      quoted, pos = not quoted, a + 1
+    elseif not quoted then
+      return line, line_start, a
+    else
+      local b = (c == 13 and text:byte(a + 1) == 10) and a + 1 or a
+      line, line_start, pos = line + 1, b + 1, b + 1
     end
   end
-  return records, problems
 end
 
 --- A record that is one empty unquoted field: a blank line.
