@@ -48,6 +48,72 @@ describe('annotation markup in Neovim', function()
     assert.are.equal(4, vim.fn.foldclosed(5))
   end)
 
+  it('folds read off the records are the folds query\'s, on every layer of the example and the study', function()
+    -- (the study's: our annotation of its five articles, and its schema)
+    local files = {}
+    for _, pat in ipairs({ '/doc/example/**/*.stance', '/doc/example/*/.stance/**/*.stance', '/tests/fixtures/**/*.stance' }) do
+      vim.list_extend(files, vim.fn.glob(T.root .. pat, false, true))
+    end
+    assert.is_true(#files >= 12, #files)
+    local syntax = require('stance.syntax')
+    local query = require('stance.compat').ts.get_query('stance', 'folds')
+    for _, f in ipairs(files) do
+      vim.cmd('edit ' .. vim.fn.fnameescape(f))
+      local buf = vim.api.nvim_get_current_buf()
+      -- what the folds query says, over every node
+      local want = {}
+      local tree = vim.treesitter.get_parser(buf, 'stance'):parse()[1]
+      for id, node in query:iter_captures(tree:root(), buf, 0, -1) do
+        if query.captures[id] == 'fold' then
+          local a, _, b, ecol = node:range()
+          if ecol == 0 then b = b - 1 end
+          if b > a then
+            want[a + 1] = '>1'
+            for r = a + 1, b do want[r + 1] = '1' end
+          end
+        end
+      end
+      local got = {}
+      for l = 1, vim.api.nvim_buf_line_count(buf) do
+        want[l] = want[l] or '0'
+        got[l] = syntax.foldexpr(l)
+      end
+      assert.are.same(want, got, f)
+      -- and by lines, as a buffer too long to parse has them
+      local by_lines = syntax.levels_by_lines(buf)
+      for l = 1, #want do by_lines[l] = by_lines[l] or '0' end
+      assert.are.same(want, by_lines, f)
+      vim.cmd('bwipeout!')
+    end
+  end)
+
+  it('a line of a million escapes: no highlighting (said once), folds by record, keys answered (tmux)', function()
+    local d = T.tmpdir()
+    local text = T.read(example)
+    local a, b = text:find('\n  quote "[^\n]*\n')
+    assert.truthy(a, 'a quote in ' .. example)
+    local f = d .. '/long.stance'
+    T.write(f, text:sub(1, a) .. '  quote "' .. ('\\n'):rep(1000000) .. '"\n' .. text:sub(b + 1))
+    local tmux = require('helpers.tmux')
+    local nv = tmux.open({ f }, { cwd = d, width = 100, height = 20, ready = 'long.stance' })
+    tmux.driving_to_quit(nv, function()
+      local screen = nv:wait('highlighting is off', 'the line said', 15)
+      tmux.one_line(nv, screen, 'long.stance: line ', 'long.stance: line ' .. select(2, text:sub(1, a):gsub('\n', ''))
+        + 1 .. ' is 1953 KiB long: highlighting is off in this buffer (at most 512 KiB a line)')
+      -- every record folded under its first line, at once
+      screen = nv:key('zM', function(sc) return tmux.count(sc, '+--') >= 3 end, 'the records folded')
+      assert.truthy(tmux.plain(screen):find('annotation ', 1, true), tmux.plain(screen))
+      nv:key('zR', function(sc) return tmux.count(sc, '+--') == 0 end, 'the folds opened')
+      -- an edit answered at once and folds read again
+      nv:keys('G', 'o')
+      nv:type('# the end')
+      nv:key('Escape', '# the end', 'the edit')
+      nv:keys('gg')
+      nv:key('zM', function(sc) return tmux.count(sc, '+--') >= 3 end, 'folded after the edit')
+      nv:keys(':q!', 'Enter')
+    end)
+  end)
+
   it('shows the colors on screen (tmux)', function()
     local init = { init = 'vim.o.foldlevelstart = 99' }
     local colored = T.tmux_screen({ example }, nil, init)
