@@ -240,3 +240,73 @@ describe('stance fmt', function()
       out)
   end)
 end)
+
+describe('stance check on two stances of one annotator over one text', function()
+  after_each(T.cleanup)
+
+  --- A corpus of `schema_text` and one document, ana's layer on it holding one annotation per
+  --- item of `stances` over the same first sentence toward `target`.
+  local function with_stances(schema_text, target, stances, doc_text)
+    local core = require('stance.core')
+    local d = T.tmpdir()
+    T.write(d .. '/.stance/schema.stance', schema_text)
+    T.write(d .. '/doc.txt', doc_text)
+    local store = core.store()
+    store:set_header('document', 'doc.txt')
+    store:set_header('annotator', 'ana')
+    store:set_header('hash', 'sha256:' .. core.sha256(doc_text))
+    store:set_header('status', 'done')
+    local stop = doc_text:find('.', 1, true)
+    local schema = require('stance.schema').parse(schema_text)
+    -- a label of the schema that sets this stance toward this target, or leaves them open
+    local function label_for(st)
+      for _, l in ipairs(schema.labels) do
+        if (l.target == nil or l.target == target) and (l.stance == nil or l.stance == st) then return l.name end
+      end
+      error('no label for ' .. st)
+    end
+    for i, st in ipairs(stances) do
+      assert(store:add({ kind = 'annotation', id = ('two%09d'):format(i), spans = { { 0, stop } }, stance = st,
+        label = label_for(st),
+        target = target, quote = doc_text:sub(1, stop), created = '2026-12-01T10:00:00Z' }))
+    end
+    T.write(d .. '/.stance/annotations/ana/doc.txt.stance', store:write())
+    return d
+  end
+
+  it('warns at the second, naming the one agreement and the exports count (the study, a generated schema)', function()
+    local cases = {}
+    if T.shared then
+      local study = assert(T.read(T.shared .. '/study/schema.stance'))
+      -- against written first, favor second: favor counted, the study's first stance
+      cases[#cases + 1] = { schema = study, target = 'sanctions', stances = { 'against', 'favor' } }
+    end
+    local g = require('helpers.gen_schema').new(4)
+    local n = #g.stances
+    cases[#cases + 1] = { schema = g.text, target = g.targets[1].name,
+      stances = { g.stances[n].name, g.stances[1].name } }
+    for _, c in ipairs(cases) do
+      local text = 'Sanctions never worked here. The talks must go on.\n'
+      local d = with_stances(c.schema, c.target, c.stances, text)
+      local out, err, code = T.stance_run({ 'check' }, nil, d)
+      assert.are.equal(1, code, err)
+      local second, first = c.stances[2], c.stances[1]
+      assert.truthy(out:find(('annotation two000000002: %s toward %s over the same text as two000000001 %%(line %%d+%%), '
+        .. 'which says %s: two stances of one annotator there; agreement and the sentence exports count one %%(%s%%)')
+        :format(second:gsub('%p', '%%%0'), c.target:gsub('%p', '%%%0'), first:gsub('%p', '%%%0'),
+          second:gsub('%p', '%%%0'))), out)
+      -- what it says is what the export counts
+      local rows = T.stance_run({ 'export', '--unit', 'sentence-target', '--to', 'jsonl' }, nil, d)
+      local counted
+      for line in rows:gmatch('[^\n]+') do
+        local r = require('stance.json').decode(line)
+        if r.sentence == 1 and r.target == c.target and r.annotator == 'ana' then counted = r.stance end
+      end
+      assert.are.equal(second, counted, rows)
+      -- the same stance twice over one text is no contradiction: no warning
+      d = with_stances(c.schema, c.target, { first, first }, text)
+      out = T.stance_run({ 'check' }, nil, d)
+      assert.falsy(out:find('two stances', 1, true), out)
+    end
+  end)
+end)

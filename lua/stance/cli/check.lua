@@ -282,6 +282,7 @@ function H.check_file(path, schemas)
   if store and loaded then H.check_labels(store, loaded, problems) end
   if store and loaded then H.check_scope(store, loaded, problems) end
   if store then H.check_piles(store, problems) end
+  if store then H.check_two_stances(store, loaded, problems) end
   if store and root then H.check_layer_place(path, root, store, text, problems) end
   if store and root and not H.has_error(problems) then H.check_gold(path, root, store, text, problems) end
   if store and root then
@@ -356,16 +357,53 @@ end
 --- which every reader still reads within bounds but no one meant.
 H.PILE = 1000
 
+--- The spans of an annotation as one key ("12-40,50-61"), nil when it has none.
+function H.span_key(rec)
+  if not rec.spans or #rec.spans == 0 then return nil end
+  local keys = {}
+  for i, sp in ipairs(rec.spans) do
+    keys[i] = sp[1] .. '-' .. sp[2]
+  end
+  return table.concat(keys, ',')
+end
+
+--- A warning at an annotation that gives another stance toward the same target over the
+--- very spans of an earlier one of the file (one annotator saying favor and against of one
+--- text: a stray second create, a merge of two edits): agreement and the sentence exports
+--- count one of them, the first in the schema's order.
+function H.check_two_stances(store, schema, problems)
+  local first = {}
+  for _, rec in ipairs(store:records('annotation')) do
+    local key = H.span_key(rec)
+    if key and rec.stance then
+      local k = key .. '\0' .. (rec.target or '')
+      local f = first[k]
+      if not f then
+        first[k] = rec
+      elseif f.stance ~= rec.stance then
+        local counted = f.stance
+        local order = {}
+        for i, st in ipairs(schema and schema.stances or {}) do
+          order[st.name] = i
+        end
+        local a, b = order[f.stance], order[rec.stance]
+        if b and (not a or b < a) then counted = rec.stance end
+        problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
+          message = ('annotation %s: %s%s over the same text as %s (line %d), which says %s: two stances of one '
+            .. 'annotator there; agreement and the sentence exports count one (%s): delete the one not meant')
+            :format(rec.id, rec.stance, rec.target and (' toward ' .. rec.target) or '', f.id, f.line or 1, f.stance,
+              counted) }
+      end
+    end
+  end
+end
+
 --- A warning at the first of more than H.PILE annotations of a file over the same spans.
 function H.check_piles(store, problems)
   local count, first, order = {}, {}, {}
   for _, rec in ipairs(store:records('annotation')) do
-    if rec.spans and #rec.spans > 0 then
-      local keys = {}
-      for i, sp in ipairs(rec.spans) do
-        keys[i] = sp[1] .. '-' .. sp[2]
-      end
-      local key = table.concat(keys, ',')
+    local key = H.span_key(rec)
+    if key then
       if not count[key] then
         count[key], first[key] = 0, rec
         order[#order + 1] = key

@@ -215,7 +215,27 @@ function M.create(s, spans, fields)
   H.added(s, rec.id)
   H.record(s, 'annotate', { { op = 'trash', id = rec.id } }, { { op = 'restore', id = rec.id } })
   changed(s)
+  H.say_contradicted(s, live)
   return live
+end
+
+--- Say when annotation `rec`, just made, gives another stance toward the same target over
+--- the very text of an annotation of the layer (favor and against of one sentence: a
+--- stray second create): agreement and the exports count one of them (stance check warns
+--- at it too), so the one not meant should go.
+function H.say_contradicted(s, rec)
+  if not rec or not rec.stance or not rec.spans or #rec.spans == 0 then return end
+  for _, h in ipairs(s.store:query(rec.spans[1][1], rec.spans[#rec.spans][2])) do
+    local o = h.id ~= rec.id and not h.conflict and s.store:get(h.id)
+    if o and o.kind == 'annotation' and o.stance and o.stance ~= rec.stance and o.target == rec.target
+      and not o.orphan and vim.deep_equal(o.spans, rec.spans) then
+      local del = (R['stance.config'].get().mappings or {}).delete
+      R['stance.notify'].line(('this text is now both %s and %s%s in your layer: agreement and the exports count one;'
+        .. ' delete the one not meant%s'):format(o.stance, rec.stance, rec.target and (' toward ' .. rec.target) or '',
+        (del and del ~= '') and (' (' .. del .. ' on it)') or ''), vim.log.levels.WARN)
+      return
+    end
+  end
 end
 
 --- Change fields of annotation (or relation) `id`: label (which brings its target, stance and role),
