@@ -46,4 +46,33 @@ describe('a target scoped to other documents', function()
       assert.is_nil((nv:deprecated()))
     end)
   end)
+
+  it('is not offered by the curation panel\'s label question either', function()
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared/study and ../shared/corpus are not here') end
+    local schema = T.read(d .. '/.stance/schema.stance')
+    schema = schema:gsub('(\ntarget sanctions\n)', '%1  documents "004_*.txt"\n', 1)
+    T.write(d .. '/.stance/schema.stance', schema)
+    -- ana and ben disagree on sentence 3 toward engagement
+    local c = assert(require('stance').open(d))
+    local doc = assert(c:document(DOC))
+    local s3 = doc:sentences()[3]
+    assert(doc:annotate({ start = s3.start, stop = s3.stop, label = 'engagement-favor', role = 'claim', annotator = 'ana' }))
+    assert(doc:annotate({ start = s3.start, stop = s3.stop, label = 'engagement-against', role = 'claim',
+      annotator = 'ben' }))
+    assert(doc:set_status('done', 'ana'))
+    assert(doc:set_status('done', 'ben'))
+    assert(c:save())
+    local nv = T.tmux({ DOC }, { cwd = d, width = 160, height = 40, ready = 'Doug Bandow',
+      env = { STANCE_ANNOTATOR = 'carl' }, init = "require('stance').setup({ annotator = 'carl' })" })
+    tmux.driving(nv, function()
+      nv:keys(':Stance curate')
+      nv:key('Enter', tmux.has('disputed: 0 of 1 resolved'), 'the panel')
+      local screen = nv:key('e', tmux.has('engagement-favor'), 'the label question')
+      for _, name in ipairs({ 'sanctions-favor', 'sanctions-against' }) do
+        assert.is_nil(tmux.plain(screen):find(name, 1, true), name .. ' offered:\n' .. tmux.plain(screen))
+      end
+      nv:keys('Escape')
+    end)
+  end)
 end)

@@ -170,7 +170,9 @@ function H.changes(st, p, base)
   if p.kind == 'annotation' then
     -- what the new label asks for and the version had (its role, say) is offered as it was
     local rec = p.versions[base][1]
-    local fields = prompt.label(schema, nil, nil, { target = rec.target, stance = rec.stance, role = rec.role })
+    -- (only the targets judged in the document, as the editor's own question offers)
+    local fields = prompt.label(schema, nil, nil, { target = rec.target, stance = rec.stance, role = rec.role },
+      st.cur.rel)
     if not fields then return nil end
     local entry = schema and schema.by.label[fields.label]
     local changes = { label = fields.label }
