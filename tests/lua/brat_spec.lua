@@ -609,8 +609,8 @@ describe('stance -> brat -> stance', function()
   end
 
   --- What a layer says, without IDs: annotations, relations (by their ends) and document
-  --- labels, each as a string.
-  local function says(dir, who)
+  --- labels, each as a string (annotations without their quote when `unquoted`).
+  local function says(dir, who, unquoted)
     local c = assert(require('stance').open(dir))
     local out = {}
     for doc in c:documents() do
@@ -622,7 +622,7 @@ describe('stance -> brat -> stance', function()
         end
         sig[a.id] = table.concat(spans, ',')
         out[#out + 1] = table.concat({ doc.path, sig[a.id], a.label, a.target or '', a.stance or '', a.role or '',
-          a.note or '', a.quote }, '|')
+          a.note or '', not unquoted and a.quote or '' }, '|')
       end
       for _, r in ipairs(doc:relations({ annotator = who })) do
         out[#out + 1] = table.concat({ doc.path, 'relation', r.type, sig[r.from], sig[r.to], r.note or '' }, '|')
@@ -646,6 +646,37 @@ describe('stance -> brat -> stance', function()
     stance_cmd(back, 'export --to brat ' .. T.q(dst2))
     assert.are.equal(T.sha256sum(dst), T.sha256sum(dst2))
   end
+
+  it('exports the study as annotated in tests/fixtures/study: brat\'s parser and checker accept it, and it comes back',
+    function()
+      local d = require('helpers.study').annotated('none')
+      if not d then return pending('../shared (the study and its corpus) is not there') end
+      local dst = T.tmpdir() .. '/brat'
+      local out, err, code = stance_cmd(d, 'export --to brat ' .. T.q(dst))
+      assert.are.equal(0, code, out .. err)
+      assert.truthy(out:find('exported 5 document(s)', 1, true), out)
+      if TOOLS then
+        for _, tool in ipairs({ 'brat-load', 'brat-verify' }) do
+          local tout, terr, tcode = T.run(('python3 %s %s'):format(T.q(TOOLS .. '/' .. tool), T.q(dst)))
+          assert.are.equal(0, tcode, tool .. ':\n' .. tout .. terr)
+          assert.truthy(tout:find(tool == 'brat-load' and '5 of 5 documents load without error'
+            or '5 of 5 documents without issues', 1, true), tout)
+        end
+      end
+      -- back, into the study's corpus without annotations: the same layer (quotes aside: the
+      -- fixture has none, an import writes them)
+      local back = T.tmpdir()
+      os.execute(('mkdir -p %s/.stance && cp %s/*.txt %s/ && cp %s %s/.stance/'):format(T.q(back), T.q(d), T.q(back),
+        T.q(d .. '/.stance/schema.stance'), T.q(back)))
+      out, err, code = stance_cmd(back, 'import --from brat --annotator fixture ' .. T.q(dst))
+      assert.are.equal(0, code, out .. err)
+      assert.truthy(out:find('imported 5 document(s), 143 record(s) as fixture', 1, true), out)
+      assert.truthy(out:find('schema: nothing added', 1, true), out)
+      local want = says(d, 'fixture', true)
+      assert.are.equal(143 + 5, #want)
+      assert.are.same(want, says(back, 'fixture', true))
+      clean_and_same(back, dst)
+    end)
 
   it('keeps target, stance, role, notes, relations and document stances (the study)', function()
     if not T.shared then return pending('../shared (the study and its corpus) is not there') end
