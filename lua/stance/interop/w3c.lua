@@ -71,14 +71,45 @@ function H.iris(base)
   }
 end
 
+--- The label an import gives an annotation (or a document label) that has none we can
+--- map: no body of purpose tagging. An export writes no tagging body for it.
+M.UNLABELED = 'unlabeled'
+--- The attribute that keeps a body an import did not understand (its JSON text), which
+--- the export writes back as it came.
+M.BODY_ATTR = 'w3c-body'
+
+--- The bodies of a record: ours, then those it came with that we did not understand (in
+--- its w3c-body attributes); nil when it has none, an IRI when that is its only one.
 local function bodies(rec)
   local out = {}
   for _, f in ipairs({ 'label', 'target', 'stance', 'role', 'note' }) do
-    if rec[f] then
+    if rec[f] and not (f == 'label' and rec[f] == M.UNLABELED) then
       out[#out + 1] = { type = 'TextualBody', purpose = PURPOSE[f], value = rec[f], format = 'text/plain' }
     end
   end
-  return out
+  for _, x in ipairs(rec.extras and require('stance.interop.brat').extras(rec) or {}) do
+    local v = x[1] == M.BODY_ATTR and x[2][1] and require('stance.json').decode(x[2][1]) or nil
+    if v ~= nil then out[#out + 1] = v end
+  end
+  -- a body that is an IRI alone stays one; among others it is the same node as { id = IRI }
+  -- (the W3C test suite's schemas refuse an array holding a string)
+  if #out == 1 and type(out[1]) == 'string' then return out[1] end
+  for i, b in ipairs(out) do
+    if type(b) == 'string' then out[i] = { id = b } end
+  end
+  return #out > 0 and out or nil
+end
+
+--- A record's attributes beyond the format's, without the bodies it keeps (written as
+--- bodies): nil when nothing is left.
+local function attributes(rec)
+  local x = rec.extras
+  if not x or not x:find(M.BODY_ATTR, 1, true) then return x end
+  local out = {}
+  for line in x:gmatch('[^\n]+') do
+    if not line:match('^' .. M.BODY_ATTR:gsub('%-', '%%-') .. '[ \t]') then out[#out + 1] = line end
+  end
+  return #out > 0 and table.concat(out, '\n') .. '\n' or nil
 end
 
 --- What every annotation says: its @context, its creator, the layer it is in and that
@@ -92,7 +123,7 @@ local function common(obj, rec, who, status, software)
   obj[M.LAYER] = who
   obj['stance:status'] = status
   obj['stance:confidence'] = rec.confidence ~= nil and tostring(rec.confidence) or nil
-  obj['stance:attributes'] = rec.extras
+  obj['stance:attributes'] = attributes(rec)
   obj.created = rec.created
   obj.modified = rec.modified
   return obj
@@ -194,6 +225,15 @@ function H.flatten(doc)
   return doc
 end
 
+--- The problem of a JSON text the decoder refused (message `err` at byte `pos`, 0-based):
+--- { line, col, byte, message }.
+function H.json_problem(text, err, pos)
+  local before = text:sub(1, pos or 0)
+  local l = select(2, before:gsub('\n', '')) + 1
+  return { line = l, col = #before - (before:match('.*\n()') or 1) + 2, byte = pos or 0,
+    message = H.at_byte(err, pos or 0) }
+end
+
 --- A decoder's message with the byte offset of the whole file (0-based).
 function H.at_byte(msg, byte)
   return ('%s (byte %d)'):format(tostring(msg):gsub(' at byte %d+$', ''), byte)
@@ -221,14 +261,21 @@ end
 
 --- Read Web Annotations (`text`: JSON, or JSON Lines) into records per document. Each
 --- record has the place of its annotation in the text (`_line`, `_col`).
+--- With `opts` (the file's place: { root = its folder, rel = its name in it }), a
+--- collection's pages in other files of that folder are read too (stance.interop.w3c_pages);
+--- records and problems then say their file (`_file`, `file`) when it is not the first.
 ---@param text string
 ---@param base string|nil
+---@param opts { root: string, rel: string }|nil
 ---@return table by_doc { [path] = { {rec...}, ... } }
 ---@return table[] relations records of linking annotations (placed by their source later)
----@return table[] problems { line, col, byte, message }
+---@return table[] problems { line, col, byte, message, kept }: kept, an annotation kept with the label
+--- `unlabeled` (M.UNLABELED); else what is skipped
 ---@return table layers { { document = path, layer = name, status = ... } }: what a
 --- collection says of the layers it holds (stance:layers), checked
-function M.read(text, base)
+---@return string|nil refused why nothing may be imported (a page of the collection could
+--- not be read: said in the problems)
+function M.read(text, base, opts)
   local json = require('stance.json')
   local iri = H.iris(base)
   local problems, items, where = {}, {}, {}
@@ -237,7 +284,8 @@ function M.read(text, base)
   local masked
   text, masked = H.mask_invalid(text)
   local doc, err, pos = json.decode(text, where)
-  local layers_said
+  local layers_said, refused
+  local at = H.locator(text, where)
   if doc == nil and err then
     -- JSON Lines: one annotation per line
     local line_no, offset, ok_lines = 0, 0, 0
@@ -263,11 +311,40 @@ function M.read(text, base)
       offset = offset + #line + 1
     end
     if ok_lines == 0 then
-      local before = text:sub(1, pos or 0)
-      local l = select(2, before:gsub('\n', '')) + 1
-      problems = { { line = l, col = #before - (before:match('.*\n()') or 1) + 2, byte = pos or 0,
-        message = H.at_byte(err, pos or 0) } }
+      problems = { H.json_problem(text, err, pos) }
     end
+    at = H.locator(text, where)
+  elseif type(doc) == 'table' and (doc.type == 'AnnotationCollection' or doc.type == 'AnnotationPage' and doc.next) then
+    -- every page, those in other files of the folder too; each value placed in its own file
+    local files = { { where = where, at = at } }
+    local function parse(ptext, file)
+      local pmasked
+      ptext, pmasked = H.mask_invalid(ptext)
+      masked = masked + pmasked
+      local pwhere = {}
+      local v, perr, ppos = json.decode(ptext, pwhere)
+      if v == nil and perr then return nil, H.json_problem(ptext, perr, ppos) end
+      local pat = H.locator(ptext, pwhere)
+      files[#files + 1] = { where = pwhere, at = pat, file = file }
+      return v, pat
+    end
+    local pproblems
+    items, pproblems, refused = require('stance.interop.w3c_pages').items(doc, { root = opts and opts.root,
+      rel = opts and opts.rel or '', at = at, parse = parse })
+    for _, p in ipairs(pproblems) do
+      problems[#problems + 1] = p
+    end
+    if refused then items = {} end
+    at = function(v)
+      for _, f in ipairs(files) do
+        if f.where[v] then
+          local line, col = f.at(v)
+          return line, col, f.file
+        end
+      end
+    end
+    layers_said = doc.type == 'AnnotationCollection' and doc or nil
+    iri.path_of = require('stance.interop.w3c_names').documents(base, H.at_base(doc))
   else
     items = H.flatten(doc)
     layers_said = type(doc) == 'table' and doc.type == 'AnnotationCollection' and doc or nil
@@ -276,24 +353,28 @@ function M.read(text, base)
   end
   iri.creators = require('stance.interop.w3c_names').register()
   iri.layers = require('stance.interop.w3c_names').register()
-  local at = H.locator(text, where)
   local by_doc, relations = {}, {}
   for i, a in ipairs(items) do
-    local ok, why, place
+    local ok, why, place, unlabeled
     if masked > 0 and H.holds(a, H.MARK) then
       ok, why = true, 'a string holds invalid UTF-8 (JSON is UTF-8)'
     else
-      ok, why, place = pcall(H.item, a, iri, by_doc, relations, at)
+      ok, why, place, unlabeled = pcall(H.item, a, iri, by_doc, relations, at)
     end
-    if not ok or why then
-      local line, col = at(type(place) == 'table' and place or a)
-      problems[#problems + 1] = { line = line or 1, col = col or 1,
+    if ok and not why and unlabeled then
+      local line, col, file = at(a)
+      problems[#problems + 1] = { line = line or 1, col = col or 1, file = file, kept = true,
+        message = ('annotation %d (%s) has no label we can map (no TextualBody of purpose tagging): kept with the '
+          .. 'label %s'):format(i, tostring(str(a.id) or 'no id'), M.UNLABELED) }
+    elseif not ok or why then
+      local line, col, file = at(type(place) == 'table' and place or a)
+      problems[#problems + 1] = { line = line or 1, col = col or 1, file = file,
         message = ('annotation %d (%s) skipped: %s'):format(i, tostring(type(a) == 'table' and str(a.id) or 'no id'),
           tostring(why or 'not an annotation')) }
     end
   end
   local layers = layers_said and H.layers_said(layers_said, iri, at, problems, masked > 0) or {}
-  return by_doc, relations, problems, layers
+  return by_doc, relations, problems, layers, refused
 end
 
 --- What a byte of invalid UTF-8 is read as: U+10FFFF, a noncharacter no text holds.
@@ -535,9 +616,9 @@ function H.item(a, iri, by_doc, relations, at)
   if status == false then return serr end
   local extras, eerr = H.extras(term('attributes'))
   if eerr then return eerr end
-  local line, col = at(a)
+  local line, col, file = at(a)
   local rec = { id = id, created = str(a.created), modified = str(a.modified), author = who, extras = extras,
-    _layer = layer, _status = status, _line = line, _col = col }
+    _layer = layer, _status = status, _line = line, _col = col, _file = file }
   local body = as_list(a.body or {})
   if a.motivation == 'linking' then
     local to, typ
@@ -554,18 +635,26 @@ function H.item(a, iri, by_doc, relations, at)
     relations[#relations + 1] = rec
     return nil
   end
+  -- a body we understand gives a field; another is kept as it came (w3c-body), and one
+  -- without a label we can map is kept with the label `unlabeled` (said, never dropped)
+  local kept = {}
   for _, b in ipairs(body) do
-    if type(b) == 'table' and b.type == 'TextualBody' and FIELD[b.purpose] then
+    if type(b) == 'table' and b.type == 'TextualBody' and FIELD[b.purpose] and str(b.value) then
       rec[FIELD[b.purpose]] = str(b.value)
+    else
+      kept[#kept + 1] = require('stance.interop.brat').extra_line(M.BODY_ATTR, (M.encode(b)))
     end
   end
+  if #kept > 0 then rec.extras = (rec.extras or '') .. table.concat(kept, '\n') .. '\n' end
+  local unlabeled = rec.label == nil and not (type(a.target) == 'string' and rec.target and rec.stance)
+  if unlabeled then rec.label = M.UNLABELED end
   if type(a.target) == 'string' then
     local path, why = iri.path_of(a.target)
     if not path then return ('its target %s %s'):format(a.target, why or 'is not a document of ours') end
     rec.kind = 'doclabel'
     by_doc[path] = by_doc[path] or {}
     table.insert(by_doc[path], rec)
-    return nil
+    return nil, nil, unlabeled
   end
   local conf, cerr = H.confidence(term('confidence'))
   if conf == false then return cerr end
@@ -603,7 +692,7 @@ function H.item(a, iri, by_doc, relations, at)
   rec._spans, rec._quotes = spans, quotes
   by_doc[path] = by_doc[path] or {}
   table.insert(by_doc[path], rec)
-  return nil
+  return nil, nil, unlabeled
 end
 
 --- What a collection says of its layers (stance:layers: { document, layer, status } each),

@@ -105,11 +105,20 @@ function M.import(c, path, who, base, status)
   local report = require('stance.interop.report').new()
   local text, err = fs.read(path)
   if not text then return nil, err end
-  local by_doc, relations, problems, said = w3c.read(text, base)
-  local skipped = #problems
+  -- a collection's pages in other files are read from the folder of FILE, never from elsewhere
+  local fs_dir, fs_name = path:match('^(.*)/([^/]*)$')
+  local by_doc, relations, problems, said, refused = w3c.read(text, base,
+    { root = fs_dir == '' and '/' or fs_dir or '.', rel = fs_name or path })
+  local skipped, unlabeled = 0, 0
   for _, p in ipairs(problems) do
-    report:warn(path, p.line, p.col, '%s', p.message)
+    report:warn(p.file or path, p.line, p.col, '%s', p.message)
+    if p.kept then
+      unlabeled = unlabeled + 1
+    elseif not p.warn_only then
+      skipped = skipped + 1
+    end
   end
+  if refused then return nil, ('%s: nothing imported: %s'):format(path, refused) end
   -- relations go with the document of the annotation they start from
   local doc_of = {}
   for dpath, recs in pairs(by_doc) do
@@ -123,8 +132,8 @@ function M.import(c, path, who, base, status)
       table.insert(by_doc[d], rel)
     else
       skipped = skipped + 1
-      report:warn(path, rel._line, rel._col, 'relation %s skipped: its annotations are not imported from one document',
-        rel.id)
+      report:warn(rel._file or path, rel._line, rel._col,
+        'relation %s skipped: its annotations are not imported from one document', rel.id)
     end
   end
   -- the layers a collection lists (with their status), those without a record too
@@ -156,10 +165,10 @@ function M.import(c, path, who, base, status)
   local ok, werr = declare.write(c, schema_text, new_schema)
   if ok then ok, werr = ctx.batch:commit() end
   if not ok then return nil, werr end
-  io.stdout:write(('imported %d record(s) into %d layer(s) from %s; %d skipped%s; %d orphan(s); schema: %s added;'
+  io.stdout:write(('imported %d record(s) into %d layer(s) from %s; %d skipped%s; %d orphan(s);%s schema: %s added;'
     .. ' %d annotation file(s) written\n')
     :format(imported, layers, path, skipped, skipped > 0 and ' (reasons above)' or '', orphans,
-      declare.summary(counts), files))
+      unlabeled > 0 and (' %d kept unlabeled (said above);'):format(unlabeled) or '', declare.summary(counts), files))
   return skipped > 0 and 1 or 0
 end
 
@@ -174,7 +183,7 @@ function H.writable(ctx, group, rel, cps)
   local function skip(r, fmt, ...)
     skipped = skipped + 1
     gone[r.id] = true
-    ctx.report:warn(ctx.path, r._line, r._col, '%s %s skipped: ' .. fmt, r.kind, r.id, ...)
+    ctx.report:warn(r._file or ctx.path, r._line, r._col, '%s %s skipped: ' .. fmt, r.kind, r.id, ...)
   end
   for _, r in ipairs(group) do
     if r.kind ~= 'relation' then
@@ -210,8 +219,8 @@ function H.document_layers(c, ctx, dpath, recs)
   local report, path = ctx.report, ctx.path
   local rel, why = H.document(c, dpath)
   if not rel then
-    report:warn(path, recs[1] and recs[1]._line, recs[1] and recs[1]._col, '%d annotation(s) of %s skipped: %s', #recs,
-      dpath, why)
+    local r1 = recs[1] or {}
+    report:warn(r1._file or path, r1._line, r1._col, '%d annotation(s) of %s skipped: %s', #recs, dpath, why)
     return 0, 0, #recs, 0
   end
   local doc_text = fs.read(c.root .. '/' .. rel, c.root)
@@ -239,15 +248,15 @@ function H.document_layers(c, ctx, dpath, recs)
     local link = inside and require('stance.layer_link').refusal(c.root .. '/' .. layer_rel, c.root, true)
     if link then
       skipped = skipped + #group
-      report:warn(path, first._line, first._col, '%s; its %d record(s) skipped', link, #group)
+      report:warn(first._file or path, first._line, first._col, '%s; its %d record(s) skipped', link, #group)
     elseif not inside then
       skipped = skipped + #group
-      report:warn(path, first._line, first._col, 'the layer of %s on %s: %s; its %d record(s) skipped', name, rel, iwhy,
-        #group)
+      report:warn(first._file or path, first._line, first._col, 'the layer of %s on %s: %s; its %d record(s) skipped',
+        name, rel, iwhy, #group)
     elseif fs.exists(c.root .. '/' .. layer_rel) then
       skipped = skipped + #group
-      report:warn(path, first._line, first._col, '%s already has a layer of %s; its %d record(s) skipped (import '
-        .. 'with --annotator)', rel, name, #group)
+      report:warn(first._file or path, first._line, first._col, '%s already has a layer of %s; its %d record(s) '
+        .. 'skipped (import with --annotator)', rel, name, #group)
     else
       local kept, n_skipped = H.writable(ctx, group, rel, cps)
       skipped = skipped + n_skipped
@@ -284,7 +293,7 @@ function H.layer(ctx, kept, name, rel, layer_rel, doc_text, status, given)
     if r._error then skipped[#skipped + 1] = { r, r._error } end
   end
   for _, s in ipairs(skipped) do
-    report:warn(path, s[1]._line, s[1]._col, '%s %s skipped: %s', s[1].kind, s[1].id, s[2])
+    report:warn(s[1]._file or path, s[1]._line, s[1]._col, '%s %s skipped: %s', s[1].kind, s[1].id, s[2])
   end
   local by_id = {}
   for _, x in ipairs(kept) do
@@ -292,12 +301,13 @@ function H.layer(ctx, kept, name, rel, layer_rel, doc_text, status, given)
   end
   for _, id in ipairs(res.orphan_ids) do
     local r = by_id[id]
-    report:warn(path, r and r._line, r and r._col, 'annotation %s: its text is not in %s; kept as an orphan', id, rel)
+    report:warn(r and r._file or path, r and r._line, r and r._col, 'annotation %s: its text is not in %s; kept as an '
+      .. 'orphan', id, rel)
   end
   -- an annotation over a NUL byte of the document: skipped, as the editor and scripts refuse it
   local nul = require('stance.layer').drop_nul(store, doc_text, function(r, why)
     local x = by_id[r.id]
-    report:warn(path, x and x._line, x and x._col, 'annotation %s skipped: %s', r.id, why)
+    report:warn(x and x._file or path, x and x._line, x and x._col, 'annotation %s skipped: %s', r.id, why)
   end)
   if nul > 0 then
     ctx.skipped_in_layers = (ctx.skipped_in_layers or 0) + nul

@@ -5,7 +5,8 @@
 --   - what decodes is valid UTF-8 (every string and key), each array and object is placed
 --     (where) at its '[' or '{', and an object given one of its keys twice is refused;
 --   - the W3C reader never raises, its problems have a line and a column, and what it
---     reads is placed in a document as a store that writes a file that reads back.
+--     reads is placed in a document as a store that writes a file that reads back; a
+--     collection in pages it refuses (a loop, a page in another file) is said and gives nothing.
 local json = require('stance.json')
 local w3c = require('stance.interop.w3c')
 local core = require('stance.core')
@@ -45,9 +46,14 @@ return function(input)
       assert(dv == nil and derr:find('duplicate key', 1, true), 'a key twice is refused')
     end
   end
-  local by_doc, relations, problems = w3c.read(input)
+  local by_doc, relations, problems, _, refused = w3c.read(input)
   for _, p in ipairs(problems) do
     assert(p.line >= 1 and p.col >= 1 and type(p.message) == 'string', 'a problem without its place')
+  end
+  -- a collection whose pages cannot all be read (a loop; a page in a file: no file is read
+  -- without an import's folder) is said, and gives nothing
+  if refused then
+    assert(#problems > 0 and next(by_doc) == nil, 'a refused collection is said and gives nothing')
   end
   assert(type(relations) == 'table')
   for _, recs in pairs(by_doc) do
