@@ -52,12 +52,16 @@ function M.each(text, opts)
   local n = #text
   local line, line_start = 1, pos
   local total = 0
+  local skip_cache = {}
   local function one()
     local rec = { line = line, fields = {}, lines = {}, cols = {} }
     local first_col = pos - line_start + 1
     while true do
       local col = pos - line_start + 1
-      if #rec.fields >= max_fields or total >= max_total then
+      -- (a blank line is no field: never counted, never the one past the limit)
+      local c0 = text:byte(pos)
+      local blank = #rec.fields == 0 and (c0 == 10 or c0 == 13)
+      if not blank and (#rec.fields >= max_fields or total >= max_total) then
         if total >= max_total then -- (this record left out whole, said at its start)
           problem(rec.line, first_col, ('more than %d fields in the file: the rest of it is left out')
             :format(max_total))
@@ -68,10 +72,10 @@ function M.each(text, opts)
           problem(line, col, ('more than %d fields on this line: the rest of them are left out'):format(max_fields))
         end
         rec.cut = true
-        line, line_start, pos = H.skip_record(text, pos, line, line_start)
+        line, line_start, pos = H.skip_record(text, pos, line, line_start, skip_cache)
         return rec
       end
-      total = total + 1
+      if not blank then total = total + 1 end
       local value
       rec.lines[#rec.lines + 1], rec.cols[#rec.cols + 1] = line, col
       if text:byte(pos) == 34 then -- '"'
@@ -150,10 +154,11 @@ end
 --- line start and byte of its end (its line break, or past the text), quotes followed (a
 --- line break inside a quoted field is no record's end) by plain searches for each of the
 --- three bytes (memchr's speed: a class pattern reads 60 MB in a second), never a field at a time.
-function H.skip_record(text, pos, line, line_start)
+function H.skip_record(text, pos, line, line_start, at)
   local n = #text
   local quoted = false
-  local at = {}
+  local start = pos
+  at = at or {}
   local function next_of(ch)
     local a = at[ch]
     if not a or (a <= n and a < pos) then
@@ -167,7 +172,12 @@ function H.skip_record(text, pos, line, line_start)
     if a > n then return line, line_start, n + 1 end
     local c = text:byte(a)
     if c == 34 then
-      quoted, pos = not quoted, a + 1
+      if quoted then
+        if text:byte(a + 1) == 34 then pos = a + 2 else quoted, pos = false, a + 1 end
+      else
+        -- a quote opens a field only at its start (inside an unquoted one it is a character)
+        quoted, pos = a == start or text:byte(a - 1) == 44, a + 1
+      end
     elseif not quoted then
       return line, line_start, a
     else

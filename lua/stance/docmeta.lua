@@ -107,11 +107,14 @@ function M.parse(text, is_document)
       meta.columns[#meta.columns + 1] = name
     end
   end
-  local width = #header.fields
+  -- (a header cut at the reader's cap holds more than the columns read: rows are measured
+  -- against the columns kept, and a row cut there too says so at its end)
+  local width = math.min(#header.fields, M.MAX_COLUMNS + 1)
   for rec in next_record do
     local f = rec.fields
     if #f > width or rec.cut then
-      problem(rec.lines[width + 1], rec.cols[width + 1], 'error', ('%s%d fields where the header has %d columns: the '
+      problem(rec.lines[width + 1] or rec.stop_line, rec.cols[width + 1] or rec.stop_col, 'error',
+        ('%s%d fields where the header has %d columns: the '
         .. 'extra ones are left out'):format(rec.cut and 'more than ' or '', #f, width))
     elseif #f < width then
       problem(rec.stop_line, rec.stop_col, 'error', ('%d field%s where the header has %d columns: the missing ones '

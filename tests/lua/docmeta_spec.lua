@@ -131,6 +131,29 @@ describe('document metadata', function()
     assert.are.equal(7, meta.lines['y.txt'])
   end)
 
+  it('a header and rows over the column limit, a quote inside a skipped field: no error thrown, no row lost', function()
+    -- (review: a header of 1005 columns made every command that read it fail; a `5"` in the
+    -- skipped part of a row swallowed the rows after it)
+    local cols, vals = {}, {}
+    for i = 1, 1004 do cols[i], vals[i] = 'c' .. i, 'v' end
+    local wide = 'document,' .. table.concat(cols, ',') .. '\nd0.txt,' .. table.concat(vals, ',') .. '\n'
+    local meta = docmeta.parse(wide)
+    assert.truthy(meta.rows['d0.txt'])
+    local m = messages(meta)
+    assert.truthy(m[1]:find('more than 1000 columns', 1, true), table.concat(m, '\n'))
+    local recs, problems = csv.parse('document,a,b\nd1.txt,1,2,x,5",y\nd2.txt,3,4\nd3.txt,5,6\n', { max_fields = 3 })
+    assert.are.same({ 'document', 'd1.txt', 'd2.txt', 'd3.txt' },
+      { recs[1].fields[1], recs[2].fields[1], recs[3].fields[1], recs[4].fields[1] })
+    assert.are.same({ 2, 3, 4 }, { recs[2].line, recs[3].line, recs[4].line })
+    assert.are.equal(1, #problems)
+    -- a quoted field in the skipped part keeps its line break and its "" escape
+    recs = csv.parse('a,b\nx,y,"p\n""q"",\nr",z\nlast,row\n', { max_fields = 2 })
+    assert.are.same({ 'last', 5 }, { recs[3].fields[1], recs[3].line })
+    -- a blank line after exactly max_total fields is no field past the limit
+    recs, problems = csv.parse('a,b\nc,d\n\n', { max_total = 4 })
+    assert.are.same({ 2, 0 }, { #recs, #problems })
+  end)
+
   it('reads at most MAX_FIELDS fields in all: the rest of the file left out, said at its place', function()
     local keep = docmeta.MAX_FIELDS
     docmeta.MAX_FIELDS = 7
