@@ -43,6 +43,19 @@ function M:warn(path, line, col, fmt, ...)
   self.warnings = self.warnings + 1
 end
 
+--- One error: what refused the whole of an input (a collection whose pages could not all be
+--- read), said as a warning is but as an error; counted in `warnings` (the exit status).
+---@param path string
+---@param line integer|nil
+---@param col integer|nil
+---@param fmt string
+---@param ... any
+function M:error(path, line, col, fmt, ...)
+  local where = self:place(path) .. (line and (':%d:%d'):format(line, col or 1) or '')
+  self.out:write(where, ': error: ', M.escape(fmt:format(...)), '\n')
+  self.warnings = self.warnings + 1
+end
+
 --- One note: said as a warning is (at path:line:col when line is given, else at path), but
 --- not counted in `warnings` (the exit status): what was done in full, with a loss said
 --- (bytes of invalid UTF-8 written into JSON as U+FFFD).

@@ -230,7 +230,7 @@ end
 function H.json_problem(text, err, pos)
   local before = text:sub(1, pos or 0)
   local l = select(2, before:gsub('\n', '')) + 1
-  return { line = l, col = #before - (before:match('.*\n()') or 1) + 2, byte = pos or 0,
+  return { line = l, col = #before - (before:match('^.*\n()') or 1) + 2, byte = pos or 0,
     message = H.at_byte(err, pos or 0) }
 end
 
@@ -314,7 +314,8 @@ function M.read(text, base, opts)
       problems = { H.json_problem(text, err, pos) }
     end
     at = H.locator(text, where)
-  elseif type(doc) == 'table' and (doc.type == 'AnnotationCollection' or doc.type == 'AnnotationPage' and doc.next) then
+  elseif type(doc) == 'table' and (doc.type == 'AnnotationCollection'
+      or doc.type == 'AnnotationPage' and doc.next ~= nil and doc.next ~= json.null) then
     -- every page, those in other files of the folder too; each value placed in its own file
     local files = { { where = where, at = at } }
     local function parse(ptext, file)

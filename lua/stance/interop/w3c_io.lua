@@ -111,7 +111,11 @@ function M.import(c, path, who, base, status)
     { root = fs_dir == '' and '/' or fs_dir or '.', rel = fs_name or path })
   local skipped, unlabeled = 0, 0
   for _, p in ipairs(problems) do
-    report:warn(p.file or path, p.line, p.col, '%s', p.message)
+    if p.severity == 'error' then
+      report:error(p.file or path, p.line, p.col, '%s', p.message)
+    else
+      report:warn(p.file or path, p.line, p.col, '%s', p.message)
+    end
     if p.kept then
       unlabeled = unlabeled + 1
     elseif not p.warn_only then

@@ -48,8 +48,10 @@ end
 ---@return string|nil refused
 function M.items(doc, ctx)
   local items, problems = {}, {}
+  local null = require('stance.json').null
   local page = doc
   if doc.type == 'AnnotationCollection' then page = doc.first end
+  if page == null then page = nil end -- ("first": null, "next": null: no page)
   local seen_ids, seen_files, seen_pages = {}, {}, {}
   local core = require('stance.core')
   if ctx.root then seen_files[core.realpath(ctx.root .. '/' .. ctx.rel) or ctx.rel] = true end
@@ -58,7 +60,8 @@ function M.items(doc, ctx)
   local from_value = doc -- the value that names the page (for the place of a refusal)
   local function refuse(fmt, ...)
     local line, col = at(from_value)
-    problems[#problems + 1] = { file = file, line = line or 1, col = col or 1, message = fmt:format(...) }
+    problems[#problems + 1] = { file = file, line = line or 1, col = col or 1, message = fmt:format(...),
+      severity = 'error' }
     return items, problems, 'the collection\'s pages could not all be read (said above)'
   end
   local n = 0
@@ -85,7 +88,7 @@ function M.items(doc, ctx)
       local value, locate_or_problem = ctx.parse(text, pfile)
       if value == nil then
         local p = locate_or_problem
-        problems[#problems + 1] = { file = pfile, line = p.line, col = p.col, message = p.message }
+        problems[#problems + 1] = { file = pfile, line = p.line, col = p.col, message = p.message, severity = 'error' }
         return items, problems, ('page %d (%s) is not JSON (said above)'):format(n, pfile)
       end
       page, file, rel, at, from_value = value, pfile, prel, locate_or_problem, value
@@ -105,6 +108,7 @@ function M.items(doc, ctx)
     end
     from_value = page
     page = page.next
+    if page == null then page = nil end
   end
   if doc.type == 'AnnotationCollection' and doc.total ~= nil and doc.total ~= #items then
     local line, col = ctx.at(doc)
