@@ -82,8 +82,9 @@ function M.attach(buf)
 end
 
 --- Folds without the tree (a buffer with a line too long to parse at each key): a record is
---- a line that starts at column 1 with a keyword and the indented lines after it
---- (doc/format.md), folded under its first line as the folds query does.
+--- a line that starts at column 1 with a keyword and the indented lines after it up to a
+--- blank line, a comment at column 1 or the next record (doc/format.md), folded under its
+--- first line as the folds query does.
 ---@param buf integer
 ---@return table<integer, string> levels by line number ('>1', '1'; none for level 0)
 function M.levels_by_lines(buf)
@@ -102,12 +103,14 @@ function M.levels_by_lines(buf)
   local last = 0
   for i, line in ipairs(lines) do
     local c = line:sub(1, 1)
-    if c:match('^%s$') and line:find('%S') then
+    if not line:find('%S') then
+      close(last) -- (a blank line ends a record: doc/format.md)
+    elseif c:match('^%s$') then
       if start then last = i end
-    elseif c ~= '' and c ~= '#' and not c:match('%s') then
+    elseif c ~= '#' then
       close(last)
       start, last = i, i
-    elseif c == '#' or line:find('%S') then
+    else
       close(last)
     end
   end

@@ -292,7 +292,7 @@ describe('stance check on two stances of one annotator over one text', function(
       assert.are.equal(1, code, err)
       local second, first = c.stances[2], c.stances[1]
       assert.truthy(out:find(('annotation two000000002: %s toward %s over the same text as two000000001 %%(line %%d+%%), '
-        .. 'which says %s: two stances of one annotator there; agreement and the sentence exports count one %%(%s%%)')
+        .. 'which says %s: two stances of one annotator there; agreement and the sentence%%-target export count one %%(%s%%)')
         :format(second:gsub('%p', '%%%0'), c.target:gsub('%p', '%%%0'), first:gsub('%p', '%%%0'),
           second:gsub('%p', '%%%0'))), out)
       -- what it says is what the export counts
@@ -306,6 +306,20 @@ describe('stance check on two stances of one annotator over one text', function(
       -- the same stance twice over one text is no contradiction: no warning
       d = with_stances(c.schema, c.target, { first, first }, text)
       out = T.stance_run({ 'check' }, nil, d)
+      assert.falsy(out:find('two stances', 1, true), out)
+      -- nor are the two versions of a merge conflict (said as a conflict, counted by nobody)
+      d = with_stances(c.schema, c.target, { first, second }, text)
+      local path = d .. '/.stance/annotations/ana/doc.txt.stance'
+      local layer = T.read(path)
+      local marked = 0
+      layer = layer:gsub('\nannotation two00000000(%d)\n', function(i)
+        marked = marked + 1
+        return ('\nannotation two000000001\n  conflict %s\n'):format(i == '1' and 'ours' or 'theirs')
+      end)
+      assert.are.equal(2, marked)
+      T.write(path, layer)
+      out = T.stance_run({ 'check' }, nil, d)
+      assert.truthy(out:find('conflict', 1, true), out)
       assert.falsy(out:find('two stances', 1, true), out)
     end
   end)

@@ -55,6 +55,13 @@ describe('annotation markup in Neovim', function()
       vim.list_extend(files, vim.fn.glob(T.root .. pat, false, true))
     end
     assert.is_true(#files >= 12, #files)
+    -- and made-up markup: blank lines in and after records, indented comments after a blank
+    -- line (a top-level comment: review), text lines, comments at column 1
+    local made = T.tmpdir() .. '/made.stance'
+    T.write(made, table.concat({ 'format stance 1', '', '# before a1', 'annotation a1', '  span 0-5', '  # inside',
+      '  note "x"', '  | more', '', '  # after a blank line', 'annotation a2', '  span 6-9', '# at column 1',
+      '  label favor', 'annotation a3', '', '', 'relation r1', '  from a1', '  to a2', '' }, '\n'))
+    files[#files + 1] = made
     local syntax = require('stance.syntax')
     local query = require('stance.compat').ts.get_query('stance', 'folds')
     for _, f in ipairs(files) do

@@ -32,7 +32,7 @@ describe('two stances of yours over one text', function()
       nv:key('gsis', '1 engagement-favor', 'the label question')
       nv:key('2', 'role:', 'the role question')
       screen = nv:key('c', tmux.has(said), 'the contradiction said')
-      tmux.one_line(nv, screen, said, said .. ': agreement and the exports count one; delete the one not meant '
+      tmux.one_line(nv, screen, said, said .. ': agreement counts one of them; delete the one not meant '
         .. '(gX on it)')
       local n = nv:lua([[return #require('stance.editor.session').get().store:records('annotation')]])
       assert.are.equal(3, n)

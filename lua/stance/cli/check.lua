@@ -369,13 +369,14 @@ end
 
 --- A warning at an annotation that gives another stance toward the same target over the
 --- very spans of an earlier one of the file (one annotator saying favor and against of one
---- text: a stray second create, a merge of two edits): agreement and the sentence exports
---- count one of them, the first in the schema's order.
+--- text: a stray second create, a merge of two edits): agreement and the sentence-target
+--- export count one of them, the first in the schema's order.
 function H.check_two_stances(store, schema, problems)
   local first = {}
   for _, rec in ipairs(store:records('annotation')) do
     local key = H.span_key(rec)
-    if key and rec.stance then
+    -- (a version of a merge conflict is said as such, and counted by nobody)
+    if key and rec.stance and not rec.conflict then
       local k = key .. '\0' .. (rec.target or '')
       local f = first[k]
       if not f then
@@ -390,7 +391,7 @@ function H.check_two_stances(store, schema, problems)
         if b and (not a or b < a) then counted = rec.stance end
         problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
           message = ('annotation %s: %s%s over the same text as %s (line %d), which says %s: two stances of one '
-            .. 'annotator there; agreement and the sentence exports count one (%s): delete the one not meant')
+            .. 'annotator there; agreement and the sentence-target export count one (%s): delete the one not meant')
             :format(rec.id, rec.stance, rec.target and (' toward ' .. rec.target) or '', f.id, f.line or 1, f.stance,
               counted) }
       end

@@ -230,7 +230,7 @@ function H.say_contradicted(s, rec)
     if o and o.kind == 'annotation' and o.stance and o.stance ~= rec.stance and o.target == rec.target
       and not o.orphan and vim.deep_equal(o.spans, rec.spans) then
       local del = (R['stance.config'].get().mappings or {}).delete
-      R['stance.notify'].line(('this text is now both %s and %s%s in your layer: agreement and the exports count one;'
+      R['stance.notify'].line(('this text is now both %s and %s%s in your layer: agreement counts one of them;'
         .. ' delete the one not meant%s'):format(o.stance, rec.stance, rec.target and (' toward ' .. rec.target) or '',
         (del and del ~= '') and (' (' .. del .. ' on it)') or ''), vim.log.levels.WARN)
       return

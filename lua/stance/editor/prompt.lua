@@ -371,6 +371,11 @@ function M.label(schema, preset, extra, keep, path)
   --- The choice that keeps `keep[what]`, if there is one.
   local function keeping(what)
     local now = keep and keep[what]
+    -- (only a value still offered: a target the document's schema leaves out is not kept)
+    local offered = schema and schema.by[what]
+    if now and offered and (next(offered) ~= nil or (what == 'target' and path)) and not offered[now] then
+      now = nil
+    end
     return now and { { key = '<Space>', text = 'keep ' .. now, value = { name = now } } } or nil
   end
   for _, ask in ipairs(entry and entry.ask or {}) do

@@ -374,7 +374,7 @@ function M.accept()
     return require('stance.notify').error(("no label of the schema sets stance '%s'"):format(it.class))
   end
   local preset = { label = label.name, stance = it.class, target = target }
-  local fields = require('stance.editor.prompt').label(schema, preset)
+  local fields = require('stance.editor.prompt').label(schema, preset, nil, nil, s.rel)
   if not fields then return end
   -- the model's probability stays on it: an accepted suggestion decides its own sentence, and
   -- does not move how far the annotator read the document (|stance-model|)
