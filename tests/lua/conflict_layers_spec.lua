@@ -89,4 +89,56 @@ describe('a layer holding an unresolved merge conflict', function()
       true))
     assert.truthy(page:find('INCOMPLETE: 1 annotation file(s) with errors or unresolved merge conflicts', 1, true))
   end)
+
+  it('teaches the model nothing: stance eval and stance suggest learn as without the file, and say it', function()
+    local fixture = require('helpers.study')
+    local d = fixture.annotated('none')
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local doc = '001_6520dcfa8ca08700.txt'
+    local rel = '.stance/annotations/fixture/' .. doc .. '.stance'
+    local ref = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
+    os.remove(ref .. '/' .. rel)
+    local want = T.stance_run({ 'eval' }, nil, ref)
+    local id = conflict(d .. '/' .. rel)
+    local out, err, code = T.stance_run({ 'eval' }, nil, d)
+    assert.are.equal(0, code, err)
+    -- the examples learnt per target, as without the file (the document, without labels,
+    -- still takes a fold: the figures may move, as for a file with errors)
+    local function examples(text)
+      local list = {}
+      for l in text:gmatch('\n(%S+ %(none %d+, [^;]+);') do
+        list[#list + 1] = l
+      end
+      return list
+    end
+    assert.are.equal(4, #examples(want), want)
+    assert.are.same(examples(want), examples(out))
+    local said = "fixture's file holds 2 record(s) in an unresolved merge conflict (resolve it: keep one version),"
+      .. ' the first at ' .. rel .. ':'
+    assert.truthy(err:find('stance eval: ' .. said, 1, true), err)
+    assert.truthy(err:find(": annotation " .. id .. " is in conflict (the 'ours' version of a merge): keep one"
+      .. ' version, delete the other; left out of ' .. doc .. ': none of it learnt', 1, true), err)
+    -- suggestions: the model layer written as without the file (the document itself gets some)
+    local _, rerr, rcode = T.stance_run({ 'suggest' }, nil, ref)
+    assert.are.equal(0, rcode, rerr)
+    local sout, serr, scode = T.stance_run({ 'suggest' }, nil, d)
+    assert.are.equal(0, scode, serr)
+    assert.truthy(serr:find('stance suggest: ' .. said, 1, true), serr)
+    local function layer_of(root)
+      local list = {}
+      for _, f in ipairs({ '000_6358a7516b2472dd.txt', '001_6520dcfa8ca08700.txt', '002_c6bce5e05bd0fd45.txt',
+        '003_7e305a588b2246b7.txt', '004_e35aa5ebcc029514.txt' }) do
+        local path = root .. '/.stance/annotations/model/' .. f .. '.stance'
+        local s = T.exists(path) and core.read(T.read(path))
+        for _, r in ipairs(s and s:records('annotation') or {}) do
+          list[#list + 1] = ('%s %d %s %s %s'):format(f, r.spans[1][1], r.target, r.stance, r.confidence)
+        end
+      end
+      table.sort(list) -- (records of one sentence are in the order of their random IDs)
+      return list
+    end
+    assert.truthy(#layer_of(ref) > 0, sout)
+    assert.are.same(layer_of(ref), layer_of(d), sout)
+  end)
 end)
