@@ -291,6 +291,7 @@ int stance_modeljob_first_error(const char *text, size_t len, const stance_probl
   out->line = first->line;
   out->col = first->col;
   out->errors = pr->errors;
+  out->conflicts = 0;
   out->message = msg;
   return 1;
 }
