@@ -235,6 +235,8 @@ describe('a relation whose end the other side deleted', function()
       local cout = T.stance_run({ 'check', ANN }, nil, d)
       assert.truthy(cout:find('relation r2 is in conflict', 1, true), cout)
       assert.truthy(cout:find('annotation a3 is in conflict', 1, true), cout)
+      -- its end is there, as a version of the conflict: not said to be missing
+      assert.falsy(cout:find('no annotation with id', 1, true), cout)
     end)
 
   it('kept by ours while theirs deleted its end (direct call), the other way round', function()
