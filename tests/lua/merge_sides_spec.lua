@@ -137,6 +137,19 @@ describe('the merge driver refuses a side it cannot trust', function()
       end
     end)
 
+  it('an empty side of a curation file too (a JSON state, said as such)', function()
+    local d = need()
+    if not d then return end
+    T.write(d .. '/jb', '{"rejected": {}}\n')
+    T.write(d .. '/jo', '{"rejected": {"x": true}}\n')
+    T.write(d .. '/jt', '')
+    local _, err, code = T.stance_run({ 'merge', 'jb', 'jo', 'jt', '.stance/curation/' .. DOC .. '.json' }, nil, d)
+    assert.are.equal(2, code, err)
+    assert.truthy(err:find(DOC .. '.json: theirs (jt) is empty (0 bytes) where a curation file was expected', 1, true),
+      err)
+    assert.are.equal('{"rejected": {"x": true}}\n', T.read(d .. '/jo'))
+  end)
+
   it('a side it may not read: exit 2, the file named, OURS untouched', function()
     local d = need()
     if not d then return end

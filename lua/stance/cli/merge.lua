@@ -114,9 +114,10 @@ local function bytes(path, name, side)
     return refuse('cannot be read: ' .. printable(tostring(err)))
   end
   if side ~= 'base' and text:match('^%s*$') then
-    return refuse(('is empty (%d bytes, no `format stance 1` line) where a %s was expected (git passes an'
-      .. ' empty file only as BASE, for a file both sides added)'):format(#text,
-        name:match('%.json$') and 'curation file' or 'layer'))
+    local json = name:match('%.json$')
+    return refuse(('is empty (%d bytes%s) where a %s was expected (git passes an empty file only as BASE, for'
+      .. ' a file both sides added)'):format(#text, json and '' or ', no `format stance 1` line',
+        json and 'curation file' or 'layer'))
   end
   return text
 end
