@@ -383,7 +383,7 @@ static int model_results(lua_State *L, stance_job *job) {
       lua_createtable(L, (int)r[i].nskipped, 0);
       for (k = 0; k < r[i].nskipped; k++) {
         const stance_model_skipped *s = &r[i].skipped[k];
-        lua_createtable(L, 0, 5);
+        lua_createtable(L, 0, 6);
         lua_pushstring(L, s->layer);
         lua_setfield(L, -2, "layer");
         lua_pushinteger(L, (lua_Integer)s->line);
@@ -392,6 +392,10 @@ static int model_results(lua_State *L, stance_job *job) {
         lua_setfield(L, -2, "col");
         lua_pushinteger(L, (lua_Integer)s->errors);
         lua_setfield(L, -2, "errors");
+        if (s->conflicts > 0) {
+          lua_pushinteger(L, (lua_Integer)s->conflicts);
+          lua_setfield(L, -2, "conflicts");
+        }
         lua_pushstring(L, s->message);
         lua_setfield(L, -2, "message");
         lua_pushstring(L, s->link); /* (nil for a file with errors) */

@@ -291,6 +291,7 @@ int stance_modeljob_first_error(const char *text, size_t len, const stance_probl
   out->line = first->line;
   out->col = first->col;
   out->errors = pr->errors;
+  out->conflicts = 0;
   out->message = msg;
   return 1;
 }
@@ -310,6 +311,46 @@ static int note_skipped(stance_model_result *res, const char *layer, const char 
   res->skipped = s;
   one.layer = layer;
   s[res->nskipped++] = one;
+  return 0;
+}
+
+/* The first record of an unresolved merge conflict among the problems `pr` (the reader's
+ * warning at a `conflict` mark, src/reader.c: "annotation X is in conflict (the 'ours'
+ * version of a merge): ..."), and in *n how many there are; NULL when none is. */
+static const stance_problem *first_conflict(const stance_problems *pr, size_t *n) {
+  static const char mark[] = " is in conflict (the '";
+  const stance_problem *first = NULL;
+  size_t k;
+  *n = 0;
+  for (k = 0; k < pr->n; k++) {
+    const stance_problem *p = &pr->items[k];
+    if (p->severity != STANCE_SEV_WARNING || p->message == NULL || strstr(p->message, mark) == NULL) continue;
+    (*n)++;
+    if (first == NULL || p->line < first->line || (p->line == first->line && p->col < first->col)) first = p;
+  }
+  return first;
+}
+
+/* Note in `res` that `layer`'s file was left out for the `n` records of an unresolved merge
+ * conflict it holds, the first at `p` (its message copied). 0, or -1 when out of memory. */
+static int note_conflicts(stance_model_result *res, const char *layer, const stance_problem *p, size_t n) {
+  stance_model_skipped *s;
+  size_t len = strlen(p->message) + 1;
+  char *msg = malloc(len);
+  if (msg == NULL) return -1;
+  memcpy(msg, p->message, len);
+  if ((s = realloc(res->skipped, (res->nskipped + 1) * sizeof *s)) == NULL) {
+    free(msg);
+    return -1;
+  }
+  res->skipped = s;
+  s += res->nskipped++;
+  memset(s, 0, sizeof *s);
+  s->layer = layer;
+  s->line = p->line;
+  s->col = p->col;
+  s->conflicts = n;
+  s->message = msg;
   return 0;
 }
 
@@ -362,7 +403,8 @@ static int note_folder(stance_model_result *res, const char *layer) {
  * of memory; else the errno of reading the file (ENOENT: the layer has no file for it),
  * and nothing is added. With `done_only`, a file not marked done adds nothing either and
  * reads as ENOENT (a curation in progress is not the team's decision yet). A file with
- * errors (git's conflict markers, cut short) adds nothing and reads as ENOENT too, as
+ * errors (git's conflict markers, cut short), or that holds records of an unresolved merge
+ * conflict (`conflict ours`/`theirs`), adds nothing and reads as ENOENT too, as
  * `stance agree` and `stance report` leave it out: the records it lost would be learnt as "no
  * stance" (a file marked done says every sentence was read), and a curated gold file
  * with errors leaves the document to its annotators; it is noted in `res` (note_skipped). So
@@ -377,7 +419,8 @@ static int add_layer(modeljob *j, stance_model_doc *doc, stance_model_result *re
   stance_store *st;
   const char *status;
   int e, fd;
-  size_t errors;
+  size_t errors, nconflicts = 0;
+  const stance_problem *conflict;
   uint32_t i, n, last = 0;
   if ((fd = open_layer_file(j, layer, dir, doc, rel, &link_end)) == STANCE_ELINK)
     return note_link(res, layer, rel, link_end) != 0 ? -1 : ENOENT;
@@ -391,9 +434,16 @@ static int add_layer(modeljob *j, stance_model_doc *doc, stance_model_result *re
     stance_store_free(st);
     st = NULL;
   }
+  /* records of an unresolved merge conflict: two versions where the annotator has not
+   * decided; learnt from neither (nor the rest as "no stance"), as stance agree leaves it out */
+  if (st != NULL && errors == 0 && (conflict = first_conflict(&pr, &nconflicts)) != NULL &&
+      note_conflicts(res, layer, conflict, nconflicts) != 0) {
+    stance_store_free(st);
+    st = NULL;
+  }
   stance_problems_free(&pr);
   if (st == NULL) return -1;
-  if (errors > 0) { /* what it lets us read is not all its annotator said: as if absent */
+  if (errors > 0 || nconflicts > 0) { /* what it lets us read is not all its annotator said: as if absent */
     stance_store_free(st);
     return ENOENT;
   }

@@ -65,6 +65,9 @@ typedef struct stance_model_skipped {
   const char *layer;            /* its layer (the job's copy of the name) */
   uint32_t line, col;           /* its first error (1-based; col in bytes) */
   size_t errors;                /* how many it has */
+  size_t conflicts;             /* with no error: how many records it holds of an unresolved
+                                   merge conflict (`conflict ours`/`theirs`: not yet its
+                                   annotator's word), the first at line, col, said in message */
   char *message;                /* the first error's; when a git conflict marker below it cuts
                                    its record: ", because a git conflict marker cuts its record
                                    (line N: ...)" after it, as stance.annfile says it; NULL

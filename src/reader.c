@@ -1109,6 +1109,10 @@ static void check_relations(reader *r, const reader *of) {
     int k;
     for (k = 0; k < 2; k++) {
       const stance_rec *t = stance_store_get(r->store, ends[k]);
+      /* an end kept only as a version of a merge conflict (a relation whose end the other
+       * side deleted: both kept, marked): the marks say it, until one is resolved */
+      if (t == NULL) t = stance_store_get_conflict(r->store, ends[k], "theirs");
+      if (t == NULL) t = stance_store_get_conflict(r->store, ends[k], "ours");
       if (t == NULL || t->kind == STANCE_REC_RELATION)
         problem(r, of->rels[i].line, 1, STANCE_SEV_WARNING, "relation %s: no annotation with id %s",
                 of->refs.data + of->rels[i].id, ends[k]);

@@ -39,6 +39,8 @@ end
 --- unknown attribute's name): ours kept, theirs' as a comment inside `document`
 ---@field ours integer changes kept from ours
 ---@field theirs integer changes taken from theirs
+---@field dangling {id: string, ends: string[], side: string, deleted_by: string}[] relations kept
+--- on one side whose end the other deleted: both kept, marked `conflict SIDE` (H.dangling)
 ---@field hash_dropped boolean the sides recorded different hashes of the document: the
 --- merge records none (its annotations are checked against the document when read)
 
@@ -64,6 +66,53 @@ function H.doclabel_conflicts(out, base, res)
     if #list > 1 and new and differ then
       res.conflicts = res.conflicts + 1
       res.conflict_ids[#res.conflict_ids + 1] = list[1].id
+    end
+  end
+end
+
+--- A relation kept (or added, or changed) on one side whose end, an annotation, the other
+--- side deleted: the merge took the deletion and would leave the relation dangling. It is a
+--- conflict instead, recorded as one of a record deleted on one side and kept on the other
+--- (doc/format.md, section 7): the relation and its end (from the base, where the side that
+--- deleted it found it) both kept, marked `conflict SIDE` (the side that kept them): keep
+--- both, or delete both. Counted in `res.conflicts`, each in `res.dangling` ({id, ends, side,
+--- deleted_by}). A relation whose end is in no side nor the base (dangling in its own file)
+--- is left as it is: `stance check` says it there.
+function H.dangling(out, base, theirs, res)
+  if not base then return end -- nothing in common: nothing was deleted
+  local function present(store, id)
+    return store:slot_of(id) or store:slot_of(id, 'ours') or store:slot_of(id, 'theirs')
+  end
+  local restored = {}
+  for _, r in ipairs(out:records('relation')) do
+    local lost = {}
+    for _, e in ipairs({ r.from, r.to }) do
+      if e and not lost[e] and (restored[e] or not present(out, e) and base:slot_of(e)) then
+        lost[#lost + 1] = e
+        lost[e] = true
+      end
+    end
+    if #lost > 0 then
+      -- who kept the end: theirs when it still has it (ours deleted it), else ours
+      local side = restored[lost[1]] or (theirs:slot_of(lost[1]) and 'theirs' or 'ours')
+      if r.conflict then
+        side = r.conflict == 'ours' and 'ours' or r.conflict == 'theirs' and 'theirs' or side
+      else
+        assert(out:remove(r.id))
+        r.conflict = side
+        local ok, err = out:add(r)
+        if not ok then error(('merging relation %s: %s'):format(r.id, err), 0) end
+      end
+      for _, e in ipairs(lost) do
+        if not restored[e] then
+          local ok, err = out:add_from(base, base:slot_of(e), side)
+          if not ok then error(('merging annotation %s: %s'):format(e, err), 0) end
+          restored[e] = side
+        end
+      end
+      res.conflicts = res.conflicts + 1
+      res.dangling[#res.dangling + 1] = { id = r.id, ends = lost, side = side,
+        deleted_by = side == 'theirs' and 'ours' or 'theirs' }
     end
   end
 end
@@ -272,7 +321,8 @@ function M.stores(base, ours, theirs, names, opts)
   local out = in_place and ours or core.store()
   local h, th = ours:header(), theirs:header()
   local ocount, tcount = ours:count(), theirs:count()
-  local res = { store = out, conflicts = 0, conflict_ids = {}, ours = 0, theirs = 0, header_conflicts = {} }
+  local res = { store = out, conflicts = 0, conflict_ids = {}, ours = 0, theirs = 0, header_conflicts = {},
+    dangling = {} }
   local function add(store, slot, conflict)
     local ok, err = out:add_from(store, slot, conflict)
     if not ok then error(('merging %s: %s'):format(store:brief(slot) or '?', err), 0) end
@@ -359,6 +409,8 @@ function M.stores(base, ours, theirs, names, opts)
     return nil, err
   end
   H.doclabel_conflicts(out, base, res)
+  local dok, derr = pcall(H.dangling, out, base, theirs, res)
+  if not dok then return nil, derr end
   H.header(base, ours, theirs, out, res, opts and opts.place)
   -- The hash says which text the offsets count in. Sides that recorded different ones (one
   -- re-anchored to an edited document, the other annotated the old text) give records of

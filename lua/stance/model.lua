@@ -200,6 +200,11 @@ function M.skipped(c, ...)
             out[#out + 1] = require('stance.layer_link').link_said(path, c.root, s.link == s.layer .. '/' .. d.path
               .. '.stance')
           end
+        elseif not seen[file] and s.conflicts then
+          seen[file] = true
+          -- records of an unresolved merge conflict (stance.layer_conflicts)
+          out[#out + 1] = require('stance.layer_conflicts').said(s.layer, ('%s:%d:%d: %s'):format(fs.relative(file,
+            c.root), s.line, s.col, s.message), s.conflicts, ('left out of %s: none of it learnt'):format(d.path))
         elseif not seen[file] then
           seen[file] = true
           out[#out + 1] = annfile.errors_said(s.layer, ('%s:%d:%d: %s'):format(fs.relative(file, c.root), s.line,

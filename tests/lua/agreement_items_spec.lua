@@ -365,7 +365,7 @@ describe('agreement on a corpus', function()
     end
   end)
 
-  it('keeps hostile files apart: a stance spelled "(no stance)", spans outside the text, conflicts', function()
+  it('keeps hostile files apart: a stance spelled "(no stance)", spans outside the text', function()
     local d = T.tmpdir()
     T.write(d .. '/.stance/schema.stance', SCHEMA)
     T.write(d .. '/a.txt', 'One sentence here. Two sentences here.\n')
@@ -374,17 +374,17 @@ describe('agreement on a corpus', function()
       'annotation x2\n  span 99990-100000\n  label favor\n  target t1\n  stance favor\n',
       'annotation x3\n  span 5-10 12-18 19-25\n  label against\n  target t2\n  stance against\n',
     }, '\n'))
-    done_file(d, 'ben', 'a.txt', 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n  conflict ours\n')
+    -- (a file holding a merge conflict leaves ben out of a.txt whole: conflict_layers_spec)
+    done_file(d, 'ben', 'a.txt', 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n')
     local out, err, code = T.stance_run({ 'agree', '--disagreements', '--field', 'stance' }, nil, d)
     assert.are.equal(0, code, err)
     -- a value that is not a name is quoted, never read as no stance
-    assert.truthy(out:find('a.txt:1:1: t1: ana "(no stance)" | ben (no stance) | One sentence here.', 1, true), out)
+    assert.truthy(out:find('a.txt:1:1: t1: ana "(no stance)" | ben favor | One sentence here.', 1, true), out)
     -- x3 counts span by span (tryout 14 F4): 5-10 and 12-18 inside the first sentence, 19-25
     -- inside the second: it counts for both (its 17 code points added up would count for the
     -- first only)
     assert.truthy(out:find('a.txt:1:1: t2: ana against | ben (no stance)', 1, true), out)
     assert.truthy(out:find('a.txt:1:20: t2: ana against | ben (no stance)', 1, true), out)
-    assert.truthy(out:find('not counted: 1 annotation(s) in an unresolved merge conflict', 1, true), out)
     -- x2 is past the end of the text (its text is gone): not counted, and said
     assert.truthy(out:find('not counted: 1 annotation(s) with a span outside the text', 1, true), out)
     assert.falsy(out:find('covering no sentence', 1, true), out)

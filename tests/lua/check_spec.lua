@@ -130,6 +130,50 @@ describe('stance check', function()
     assert.falsy(out:find('^%.stance/annotations/ana/') or out:find('\n%.stance/annotations/ana/'), out)
   end)
 
+  it('gives the fix of a layer in another annotator\'s folder as a git mv line, its paths quoted for the shell',
+    function()
+      local d = require('helpers.study').annotated('000_6358a7516b2472dd.txt')
+      if not d then return pending('../shared is not here') end
+      local A = '.stance/annotations/'
+      local doc = '001_6520dcfa8ca08700.txt.stance'
+      local moved = A .. "e v'e/" .. doc
+      T.write(d .. '/' .. moved, T.read(d .. '/' .. A .. 'fixture/' .. doc):gsub('annotator fixture',
+        'annotator "zo\' e"', 1))
+      T.run(('cd %s && git init -q && git add -A && git -c user.name=t -c user.email=t@e.org commit -q -m base')
+        :format(T.q(d)))
+      local out, _, code = T.stance_run({ 'check' }, nil, d)
+      assert.are.equal(1, code)
+      local want = "mkdir -p -- '.stance/annotations/zo'\\'' e' && git mv -- '.stance/annotations/e v'\\''e/" .. doc
+        .. "' '.stance/annotations/zo'\\'' e/" .. doc .. "'"
+      local line = out:match('[^\n]*annotator zo\' e in e v\'e\'s folder[^\n]*')
+      assert.truthy(line and line:find('move it there: ' .. want .. ' (', 1, true), out)
+      -- the line does what it says (run here by the test, never by stance)
+      local _, err, rc = T.run(('cd %s && %s'):format(T.q(d), want))
+      assert.are.equal(0, rc, err)
+      assert.truthy(T.exists(d .. "/.stance/annotations/zo' e/" .. doc))
+      assert.truthy(T.run(('git -C %s status --porcelain'):format(T.q(d))):find('^R  '))
+      local out2 = T.stance_run({ 'check' }, nil, d)
+      assert.falsy(out2:find('folder', 1, true), out2)
+      -- a name with a control character: ANSI-C quotes, every byte outside printable ASCII as \xHH
+      local odd = A .. 'eve/' .. doc
+      T.write(d .. '/' .. odd, T.read(d .. '/' .. A .. 'fixture/' .. doc):gsub('annotator fixture',
+        'annotator "b\\nob\\u{202e}"', 1))
+      local out3 = T.stance_run({ 'check', odd }, nil, d)
+      local want3 = "mkdir -p -- $'.stance/annotations/b_ob\\xe2\\x80\\xae' && git mv -- .stance/annotations/eve/" .. doc
+        .. " $'.stance/annotations/b_ob\\xe2\\x80\\xae/" .. doc .. "'"
+      assert.truthy(out3:find('move it there: ' .. want3 .. ' (', 1, true), out3)
+      T.run(('cd %s && git add -A'):format(T.q(d)))
+      local _, err3, rc3 = T.run(('cd %s && bash -c %s'):format(T.q(d), T.q(want3)))
+      assert.are.equal(0, rc3, err3)
+      assert.truthy(T.exists(d .. '/.stance/annotations/b_ob\226\128\174/' .. doc))
+      -- the folder it names has the document's file: compare them instead
+      T.write(d .. '/' .. odd, T.read(d .. '/' .. A .. 'fixture/' .. doc))
+      T.run(('cd %s && git add -A'):format(T.q(d)))
+      local out4 = T.stance_run({ 'check', odd }, nil, d)
+      assert.truthy(out4:find("fixture's folder has a file of this document already: compare them (stance diff "
+        .. A .. 'fixture/' .. doc .. ' ' .. odd .. ') and keep one', 1, true), out4)
+    end)
+
   it('warns about an attribute it does not know, unless the schema declares it', function()
     local d = corpus()
     local f = d .. '/.stance/annotations/ana/04_letter.txt.stance'

@@ -103,7 +103,9 @@ function M.left_out_reason(names, status, in_progress, broken)
   local parts = {}
   for _, name in ipairs(names) do
     local st = status[name]
-    if broken and broken[name] then
+    if broken and broken[name] == 'conflicts' then
+      parts[#parts + 1] = name .. "'s file holds an unresolved merge conflict"
+    elseif broken and broken[name] then
       parts[#parts + 1] = name .. "'s file has errors"
     elseif st == 'not-started' then
       parts[#parts + 1] = name .. ' not started'
@@ -616,16 +618,24 @@ function H.warnings(doc, entry, names, counted, layers)
   end
   for _, b in ipairs(entry.broken or {}) do
     local name = b.annotator:find('%c') and ('%q'):format(b.annotator):gsub('\\\n', '\\n') or b.annotator
-    list[#list + 1] = require('stance.annfile').errors_said(name, b.where, b.errors,
-      ('%s is left out of this document (none of it counted, not even as no stance; stance check lists them)')
-        :format(name))
+    if b.conflicts then
+      list[#list + 1] = require('stance.layer_conflicts').said(name, b.where, b.conflicts,
+        ('%s is left out of this document (none of it counted, not even as no stance; stance check lists them)')
+          :format(name))
+    else
+      list[#list + 1] = require('stance.annfile').errors_said(name, b.where, b.errors,
+        ('%s is left out of this document (none of it counted, not even as no stance; stance check lists them)')
+          :format(name))
+    end
   end
   if #list > 0 then entry.warnings = list end
 end
 
---- The annotators counted on `doc` whose file of it has errors: left out of it (`counted[r]`
---- false), never counted as "no stance" where their lost records were. Returns them as
---- {annotator, path, where (PATH:LINE:COL: message), errors}, and the set of their names.
+--- The annotators counted on `doc` whose file of it has errors, or holds records of an
+--- unresolved merge conflict: left out of it (`counted[r]` false), never counted as "no
+--- stance" where their lost (or undecided) records were. Returns them as {annotator, path,
+--- where (PATH:LINE:COL: message), errors, conflicts (how many records are in conflict, for a
+--- file left out for them)}, and the set of their names (true, or 'conflicts').
 function H.broken(doc, names, counted, layers)
   local list, set = require('stance.json').array(), {}
   for r, name in ipairs(names) do
@@ -641,6 +651,15 @@ function H.broken(doc, names, counted, layers)
         -- said to the host as a document's read says it (stance run: on stderr, counted)
         require('stance.layer_errors').meet({ annotator = name, path = doc.path, file = file.path, where = where,
           errors = n })
+      else
+        -- records of an unresolved merge conflict: two versions where the annotator has not
+        -- decided (stance.layer_conflicts); the file left out as one with errors is
+        local cwhere, cn = require('stance.layer_conflicts').first(file.path, file.problems, doc.corpus.root)
+        if cwhere then
+          counted[r] = false
+          set[name] = 'conflicts'
+          list[#list + 1] = { annotator = name, path = doc.path, where = cwhere, errors = 0, conflicts = cn }
+        end
       end
     end
   end

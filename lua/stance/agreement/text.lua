@@ -106,8 +106,9 @@ function H.preamble(out, report)
   end
   local incomplete = report.incomplete or {}
   if #incomplete > 0 then
-    out[#out + 1] = ('INCOMPLETE: %d annotation file(s) with errors, each annotator left out of that document'
-      .. ' (not counted as no stance); fix them (stance check) before publishing these figures:'):format(#incomplete)
+    out[#out + 1] = ('INCOMPLETE: %d annotation file(s) with errors or unresolved merge conflicts, each annotator'
+      .. ' left out of that document (not counted as no stance); fix them (stance check) before publishing these'
+      .. ' figures:'):format(#incomplete)
     for _, b in ipairs(incomplete) do
       out[#out + 1] = ('  %s on %s: %s'):format(H.shown(b.annotator), H.shown(b.path), b.where)
     end

@@ -523,10 +523,34 @@ function H.check_layer_place(path, root, store, text, problems)
       line = nl + 1
     end
     problems[#problems + 1] = { line = line, col = 3, severity = 'warning',
-      message = ("annotator %s in %s's folder: agreement and scripts count it as %s's (copied from another folder?)")
+      message = ("annotator %s in %s's folder: agreement and scripts count it as %s's (copied or moved from another"
+        .. " folder, by hand or by a merge?); %s")
         :format(require('stance.utf8').name(who), require('stance.utf8').name(folder),
-          require('stance.utf8').name(folder)) }
+          require('stance.utf8').name(folder), H.move_said(abs, dir, R.slug(who), folder, who)) }
   end
+end
+
+--- How to put the layer file `abs` (in `folder` of the annotators' folder `dir`) where its
+--- header says it belongs (annotator `who`, folder `to`): a `git mv` command line to copy and
+--- run (never run by stance), its paths as stance check shows them, quoted for the shell
+--- (stance.shell); `mkdir -p` first when the folder is not there; when a file is there
+--- already, how to compare them instead.
+function H.move_said(abs, dir, to, folder, who)
+  local fs, shell = require('stance.fs'), require('stance.shell')
+  local new = dir .. to .. abs:sub(#dir + #folder + 1)
+  local old_s, new_s = H.display(abs), H.display(new)
+  local name = require('stance.utf8').name
+  if require('stance.core').exists(new) then
+    return ("%s's folder has a file of this document already: compare them (%s) and keep one"):format(name(who),
+      shell.line({ 'stance', 'diff', new_s, old_s }))
+  end
+  local mv_line = shell.line({ 'git', 'mv', '--', old_s, new_s })
+  local parent = new_s:match('^(.*)/[^/]*$')
+  if parent and not fs.is_dir(new:match('^(.*)/[^/]*$')) then
+    mv_line = shell.line({ 'mkdir', '-p', '--', parent }) .. ' && ' .. mv_line
+  end
+  return ("if it is %s's, move it there: %s (if it is %s's, write its name in `annotator`)"):format(name(who), mv_line,
+    name(folder))
 end
 
 --- Whether `problems` hold an error (not only warnings).

@@ -7,11 +7,16 @@ local cmd = {
     'Merges the changes from BASE to THEIRS into OURS, by record ID: what changed on one',
     'side only is taken, the same record changed differently on both sides is kept twice,',
     'marked `conflict ours` and `conflict theirs` (the file stays valid; `stance check` and',
-    'the editor show the conflict until one version is deleted). The result replaces OURS,',
+    'the editor show the conflict until one version is deleted); a relation kept on one side',
+    'whose end (an annotation) the other side deleted is kept with that end, both marked',
+    '`conflict SIDE` (the side that kept them), never left dangling. The result replaces OURS,',
     'atomically. Exit status: 0 merged cleanly, 1 conflicts (git then reports the file as',
     'conflicted), 2 a file could not be read completely (OURS is left as it was). PATH is',
-    'the name shown in messages. An empty or missing BASE is a file both sides created (git\'s',
-    'add/add): everything is merged from nothing in common. OURS is replaced under its lock,',
+    'the name shown in messages. An empty BASE (zero bytes, or blanks only) is a file both',
+    'sides created (git\'s add/add): everything is merged from nothing in common. A side that',
+    'does not exist, is a folder or cannot be read, and an empty OURS or THEIRS (a layer cut',
+    'to nothing: stance never writes one), is refused with exit 2, the file named, OURS left',
+    'as it was byte for byte (git then reports a conflict). OURS is replaced under its lock,',
     'only if nobody changed it meanwhile (else the merge is done again). When the sides',
     'recorded different hashes of the document, the result records none: its annotations are',
     'then checked against the document by `stance check`, `stance fmt --reanchor` and the',
@@ -84,11 +89,37 @@ function H.place(path)
     hash = text and ('sha256:' .. core.sha256(text)) or nil }
 end
 
---- The bytes of one side (nil when the file does not exist), or nil, why.
+--- What a side's file is when it cannot be merged, in words (nil: it can).
+local WHY = {
+  ENOENT = 'does not exist',
+  EISDIR = 'is a folder, not a file',
+  ENOTREG = 'is not a regular file',
+}
+
+--- The bytes of one side (`side`: base, ours, theirs; `path` as given, `name` the file's name
+--- for messages), or nil, why. Git always passes three files (an empty BASE when both sides
+--- added the file: add/add), so a side that does not exist, is not a regular file or cannot
+--- be read is refused, and so is an empty OURS or THEIRS (nothing but blanks: a layer file
+--- stance writes starts with `format stance 1`, so an empty one is a layer lost, a file cut
+--- to nothing); an empty BASE is "nothing in common" (git's add/add). Refused: git then
+--- reports the file as conflicted, OURS left as it was.
 local function bytes(path, name, side)
+  local printable = require('stance.utf8').printable
   local text, err, code = require('stance.fs').read(path)
-  if text == nil and code ~= 'ENOENT' then return nil, ('%s (%s): %s'):format(name, side, err) end
-  return text or false
+  local function refuse(why)
+    return nil, ('%s: %s (%s) %s; not merged, ours left as it was'):format(name, side, printable(path), why)
+  end
+  if text == nil then
+    if WHY[code] then return refuse(WHY[code]) end
+    return refuse('cannot be read: ' .. printable(tostring(err)))
+  end
+  if side ~= 'base' and text:match('^%s*$') then
+    local json = name:match('%.json$')
+    return refuse(('is empty (%d bytes%s) where a %s was expected (git passes an empty file only as BASE, for'
+      .. ' a file both sides added)'):format(#text, json and '' or ', no `format stance 1` line',
+        json and 'curation file' or 'layer'))
+  end
+  return text
 end
 
 --- One side (`side`: base, ours, theirs) of the merge of `name`, parsed from its bytes `text`
@@ -120,8 +151,8 @@ local function merge_once(base_path, ours_path, theirs_path, name, json, place)
     end
     x[side] = text
   end
-  local ohash = x.ours and core.sha256(x.ours) or ''
-  local none = { conflicts = 0, conflict_ids = {}, header_conflicts = {} }
+  local ohash = core.sha256(x.ours)
+  local none = { conflicts = 0, conflict_ids = {}, header_conflicts = {}, dangling = {} }
   if x.ours == x.theirs or x.base == x.theirs then return nil, none, ohash end -- ours as it is
   if x.base == x.ours and x.theirs then -- theirs, whole, once it reads without an error
     local ok, terr = (json and H.state or parse)(x.theirs, name, 'theirs')
@@ -202,6 +233,11 @@ function cmd.run(_, args)
     if #res.conflict_ids > 0 then
       parts[#parts + 1] = (res.ours_kept and 'ours kept (a value changed on both sides): %s'
         or 'both versions kept (conflict ours/theirs): %s'):format(printable(table.concat(res.conflict_ids, ', ')))
+    end
+    for _, g in ipairs(res.dangling or {}) do
+      parts[#parts + 1] = ('relation %s links annotation %s, which %s deleted: both kept, marked `conflict %s`'
+        .. ' (keep both, or delete both)'):format(printable(g.id), printable(table.concat(g.ends, ', ')),
+          g.deleted_by, g.side)
     end
     for _, h in ipairs(res.header_conflicts) do
       parts[#parts + 1] = ("`%s` of the document record: ours kept (theirs' in it as a comment"

@@ -136,7 +136,18 @@ function M.collect(c, opts)
           d.problems[#d.problems + 1] = ('%s/%s: %s'):format(dir, e.path, tostring(problems))
         else
           local where, errors = annfile.first_error(dir .. '/' .. e.path, problems, c.root)
-          if where then
+          local cwhere, cn
+          if not where then
+            cwhere, cn = require('stance.layer_conflicts').first(dir .. '/' .. e.path, problems, c.root)
+          end
+          if cwhere then
+            -- records of an unresolved merge conflict: both versions are not the annotator's
+            -- word (stance.layer_conflicts); left out as a file with errors is
+            d.left_out[#d.left_out + 1] = { annotator = layer, path = doc.path, where = cwhere, errors = 0,
+              conflicts = cn }
+            d.problems[#d.problems + 1] = require('stance.layer_conflicts').said(layer, cwhere, cn,
+              ('left out of %s: none of it counted'):format(doc.path))
+          elseif where then
             -- as stance agree does: a file with errors counts for nothing on its document (what
             -- it lets us read is not all there is), whose figures come from its other layers
             d.left_out[#d.left_out + 1] = { annotator = layer, path = doc.path, where = where, errors = errors }

@@ -155,12 +155,23 @@ function H.left_out_said(data)
   if #list == 0 then return nil end
   local items = {}
   for _, b in ipairs(list) do
-    items[#items + 1] = ('%s on %s (%d error%s, the first at %s)'):format(b.annotator, b.path, b.errors,
-      b.errors == 1 and '' or 's', b.where)
+    if b.conflicts then
+      items[#items + 1] = ('%s on %s (%d record%s in an unresolved merge conflict, the first at %s)'):format(
+        b.annotator, b.path, b.conflicts, b.conflicts == 1 and '' or 's', b.where)
+    else
+      items[#items + 1] = ('%s on %s (%d error%s, the first at %s)'):format(b.annotator, b.path, b.errors,
+        b.errors == 1 and '' or 's', b.where)
+    end
   end
-  return ('LEFT OUT: %d annotation file(s) with errors count in no figure of their document, which comes from its '
+  local errors, conflicts = false, false
+  for _, b in ipairs(list) do
+    if b.conflicts then conflicts = true else errors = true end
+  end
+  local what = errors and conflicts and 'errors or unresolved merge conflicts' or conflicts
+    and 'unresolved merge conflicts' or 'errors'
+  return ('LEFT OUT: %d annotation file(s) with %s count in no figure of their document, which comes from its '
     .. 'other layers, as if the file were absent: %s. Fix them (stance check) before publishing these figures.')
-    :format(#list, table.concat(items, '; '))
+    :format(#list, what, table.concat(items, '; '))
 end
 
 function H.over_time(ctx)
@@ -231,7 +242,8 @@ function H.agreement(ctx)
     for _, b in ipairs(report.incomplete) do
       items[#items + 1] = ('%s on %s: %s'):format(b.annotator, b.path, b.where)
     end
-    parts[#parts + 1] = html.p(('INCOMPLETE: %d annotation file(s) with errors; each annotator is left out of that '
+    parts[#parts + 1] = html.p(('INCOMPLETE: %d annotation file(s) with errors or unresolved merge conflicts; each'
+      .. ' annotator is left out of that '
       .. 'document (not counted as no stance): %s. Fix them (stance check) before publishing these figures.')
       :format(#items, table.concat(items, '; ')), 'note')
   end

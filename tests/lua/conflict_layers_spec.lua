@@ -1,0 +1,144 @@
+-- A layer file that still holds records of an unresolved merge conflict (`conflict ours` /
+-- `conflict theirs`, doc/format.md 7) is not its annotator's word yet: stance agree and
+-- stance report leave that annotator out of that document (as for a file with errors: never
+-- "no stance" where the conflict is), name the file and why, and exit 3; the model, stance
+-- eval and stance suggest learn nothing from it, and say so. On the study (STANCE_SHARED),
+-- annotated by two people with a fixed plan (helpers.study_layers).
+local T = require('helpers')
+local core = require('stance.core')
+local json = require('stance.json')
+local study = require('helpers.study_layers')
+
+--- Put a conflict into `file`: its first annotation with a stance kept twice, `conflict ours`
+--- as it was and `conflict theirs` with the other stance.
+local function conflict(file)
+  local s = assert(core.read(assert(T.read(file))))
+  local rec
+  for _, r in ipairs(s:records('annotation')) do
+    if r.stance then
+      rec = r
+      break
+    end
+  end
+  assert(rec, 'an annotation with a stance')
+  assert(s:remove(rec.id))
+  rec.conflict = 'ours'
+  assert(s:add(rec))
+  local label, stance = rec.label, rec.stance
+  rec.conflict, rec.label, rec.stance = 'theirs', nil, stance == 'favor' and 'against' or 'favor'
+  rec.label = label:gsub(stance .. '$', rec.stance)
+  assert(s:add(rec))
+  T.write(file, s:write())
+  return rec.id
+end
+
+describe('a layer holding an unresolved merge conflict', function()
+  after_each(T.cleanup)
+
+  it('is left out of agreement (the figures as without it), named with file:line:col, and agree exits 3',
+    function()
+      local d, paths = study.make()
+      if not d then return pending('../shared is absent: the study cannot be tried') end
+      local rel = '.stance/annotations/ben/' .. paths[1] .. '.stance'
+      -- the same corpus without ben's file of the first document: the figures it must give
+      local ref = T.tmpdir()
+      os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
+      os.remove(ref .. '/' .. rel)
+      local want = json.decode((T.stance_run({ 'agree', '--json' }, nil, ref)))
+      local id = conflict(d .. '/' .. rel)
+      local out, err, code = T.stance_run({ 'agree', '--json' }, nil, d)
+      assert.are.equal(3, code, err)
+      local r = json.decode(out)
+      assert.are.equal(1, #r.incomplete)
+      assert.are.equal('ben', r.incomplete[1].annotator)
+      assert.are.equal(paths[1], r.incomplete[1].path)
+      assert.truthy(r.incomplete[1].where:find(rel:gsub('%p', '%%%0') .. ':%d+:1: annotation ' .. id
+        .. " is in conflict %(the 'ours' version of a merge%)"), r.incomplete[1].where)
+      assert.are.same(want.fields, r.fields)
+      for _, e in ipairs(r.documents) do
+        if e.path == paths[1] then
+          assert.truthy(e.left_out:find("ben's file holds an unresolved merge conflict", 1, true), e.left_out)
+          assert.truthy(e.warnings[1]:find("ben's file holds 2 record(s) in an unresolved merge conflict", 1, true),
+            e.warnings[1])
+        end
+      end
+      out, err, code = T.stance_run({ 'agree' }, nil, d)
+      assert.are.equal(3, code)
+      assert.truthy(out:find('INCOMPLETE: 1 annotation file(s) with errors or unresolved merge conflicts', 1, true),
+        out)
+      assert.truthy(err:find('stance agree: incomplete: ben left out of ' .. paths[1] .. ': ' .. rel .. ':', 1, true),
+        err)
+      -- --unit span too
+      local _, serr, scode = T.stance_run({ 'agree', '--unit', 'span' }, nil, d)
+      assert.are.equal(3, scode, serr)
+    end)
+
+  it('counts in no figure of stance report, which says the file and exits 3', function()
+    local d, paths = study.make()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local rel = '.stance/annotations/ana/' .. paths[2] .. '.stance'
+    conflict(d .. '/' .. rel)
+    local _, err, code = T.stance_run({ 'report', '--no-model' }, nil, d)
+    assert.are.equal(3, code, err)
+    assert.truthy(err:find("stance report: ana's file holds 2 record(s) in an unresolved merge conflict"
+      .. ' (resolve it: keep one version), the first at ' .. rel .. ':', 1, true), err)
+    assert.truthy(err:find('left out of ' .. paths[2] .. ': none of it counted', 1, true), err)
+    assert.truthy(err:find('stance report: agreement incomplete: ana left out of ' .. paths[2], 1, true), err)
+    local page = assert(T.read(d .. '/.stance/report/report.html'))
+    assert.truthy(page:find('LEFT OUT: 1 annotation file(s) with unresolved merge conflicts count in no figure', 1,
+      true))
+    assert.truthy(page:find('INCOMPLETE: 1 annotation file(s) with errors or unresolved merge conflicts', 1, true))
+  end)
+
+  it('teaches the model nothing: stance eval and stance suggest learn as without the file, and say it', function()
+    local fixture = require('helpers.study')
+    local d = fixture.annotated('none')
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local doc = '001_6520dcfa8ca08700.txt'
+    local rel = '.stance/annotations/fixture/' .. doc .. '.stance'
+    local ref = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
+    os.remove(ref .. '/' .. rel)
+    local want = T.stance_run({ 'eval' }, nil, ref)
+    local id = conflict(d .. '/' .. rel)
+    local out, err, code = T.stance_run({ 'eval' }, nil, d)
+    assert.are.equal(0, code, err)
+    -- the examples learnt per target, as without the file (the document, without labels,
+    -- still takes a fold: the figures may move, as for a file with errors)
+    local function examples(text)
+      local list = {}
+      for l in text:gmatch('\n(%S+ %(none %d+, [^;]+);') do
+        list[#list + 1] = l
+      end
+      return list
+    end
+    assert.are.equal(4, #examples(want), want)
+    assert.are.same(examples(want), examples(out))
+    local said = "fixture's file holds 2 record(s) in an unresolved merge conflict (resolve it: keep one version),"
+      .. ' the first at ' .. rel .. ':'
+    assert.truthy(err:find('stance eval: ' .. said, 1, true), err)
+    assert.truthy(err:find(": annotation " .. id .. " is in conflict (the 'ours' version of a merge): keep one"
+      .. ' version, delete the other; left out of ' .. doc .. ': none of it learnt', 1, true), err)
+    -- suggestions: the model layer written as without the file (the document itself gets some)
+    local _, rerr, rcode = T.stance_run({ 'suggest' }, nil, ref)
+    assert.are.equal(0, rcode, rerr)
+    local sout, serr, scode = T.stance_run({ 'suggest' }, nil, d)
+    assert.are.equal(0, scode, serr)
+    assert.truthy(serr:find('stance suggest: ' .. said, 1, true), serr)
+    local function layer_of(root)
+      local list = {}
+      for _, f in ipairs({ '000_6358a7516b2472dd.txt', '001_6520dcfa8ca08700.txt', '002_c6bce5e05bd0fd45.txt',
+        '003_7e305a588b2246b7.txt', '004_e35aa5ebcc029514.txt' }) do
+        local path = root .. '/.stance/annotations/model/' .. f .. '.stance'
+        local s = T.exists(path) and core.read(T.read(path))
+        for _, r in ipairs(s and s:records('annotation') or {}) do
+          list[#list + 1] = ('%s %d %s %s %s'):format(f, r.spans[1][1], r.target, r.stance, r.confidence)
+        end
+      end
+      table.sort(list) -- (records of one sentence are in the order of their random IDs)
+      return list
+    end
+    assert.truthy(#layer_of(ref) > 0, sout)
+    assert.are.same(layer_of(ref), layer_of(d), sout)
+  end)
+end)
