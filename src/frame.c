@@ -162,7 +162,6 @@ static size_t match_after(const stance_frame *f, size_t at, const char *want) {
 #define MAX_OCCURRENCES 200000
 #define NO_BUDGET 2 /* a search gave up: the work budget ran out */
 #define INF32 UINT32_MAX
-#define HELD 3 /* found between its prefix and suffix, the quote changed */
 
 /* What one anchoring call shares between its searches: the text's gram index (made when the
  * first search needs it) and the work budget. */
@@ -528,25 +527,6 @@ static int held_end(const stance_frame *f, const char *sx, size_t at, size_t rad
     }
   }
   return found;
-}
-
-/* Whether the context of the one-span annotation `r` holds both edges of its exact place
- * shifted by `delta` code points: at least STANCE_HOLD_MIN bytes of its prefix before it and
- * of its suffix after it (all of a shorter one, from the document's start or to its end);
- * an annotation without context says nothing against its place. */
-static int edges_held(const stance_frame *f, const stance_rec *r, int64_t delta) {
-  const char *px = r->f[STANCE_F_PREFIX], *sx = r->f[STANCE_F_SUFFIX];
-  size_t x, y, pl, sl;
-  if (px == NULL || sx == NULL) return 1;
-  x = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[0].start + delta));
-  y = stance_text_cp_to_byte(f->t, (size_t)((int64_t)r->spans[0].end + delta));
-  pl = strlen(px);
-  sl = strlen(sx);
-  if (pl < STANCE_HOLD_MIN ? x != pl || match_before(f, x, px) != pl : match_before(f, x, px) < STANCE_HOLD_MIN)
-    return 0;
-  if (sl < STANCE_HOLD_MIN ? y + sl != f->len || match_after(f, y, sx) != sl : match_after(f, y, sx) < STANCE_HOLD_MIN)
-    return 0;
-  return 1;
 }
 
 /* Find the one-span annotation `r` approximately (see stance_frame_anchor): on success its
@@ -1175,18 +1155,6 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
       rc = STANCE_ENOMEM;
       break;
     }
-    if (found == 1 && r->nspans == 1 && !edges_held(f, r, delta)) {
-      /* the quote is there, but not between its prefix and suffix: the text between them,
-       * a little changed (a word taken out of the quote, then put back), is the
-       * annotation's when there is one */
-      size_t start_cp = r->spans[0].start > cps ? cps : r->spans[0].start;
-      int held = held_find(&c, r, q->p.quote, q->p.qlen, stance_text_cp_to_byte(f->t, start_cp), &delta_a, &delta_b);
-      if (held == STANCE_ENOMEM) {
-        rc = STANCE_ENOMEM;
-        break;
-      }
-      if (held == 1) found = HELD;
-    }
     if (found == 1) {
       to_buf_spans(f, r, delta, &hints.lo); /* (the look near is over: its hint is free) */
       r->touched = 1;
@@ -1199,10 +1167,9 @@ int stance_frame_anchor_ex(const stance_frame *f, stance_store *s, const stance_
       rc = STANCE_ENOMEM;
       break;
     }
-    if (found == 1 || found == HELD) {
-      size_t a, b;
-      a = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_a));
-      b = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_b));
+    if (found == 1) {
+      size_t a = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_a));
+      size_t b = stance_frame_to_buf(f, stance_text_cp_to_byte(f->t, delta_b));
       r->spans[0].start = (uint32_t)a;
       r->spans[0].end = (uint32_t)b;
       r->touched = 1;
