@@ -479,13 +479,18 @@ static int held_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t m
   return 1;
 }
 
+/* Bytes of context that hold an edge of an approximate match where the whole prefix or
+ * suffix is not there (8 would be found by chance inside the quote: "or not this " against
+ * "Not this "). */
+#define HOLD_PART 16
+
 /* The place near byte `at` (within `radius`) where the end of the prefix `px` holds the
- * start: the most of it there, at least STANCE_HOLD_MIN bytes (or all of it), then the
- * nearest. 1 and *x, or 0. */
-static int held_start(const stance_frame *f, const char *px, size_t at, size_t radius, size_t *x) {
+ * start: the most of it there, at least HOLD_PART bytes (or all of a shorter one, which was
+ * the text from the document's start and must still be), then the nearest. The bytes of it
+ * there and *x, or 0. */
+static size_t held_start(const stance_frame *f, const char *px, size_t at, size_t radius, size_t *x) {
   size_t pl = px ? strlen(px) : 0, lo = at > radius ? at - radius : 0, hi = at + radius, best = 0, bd = 0, y;
-  size_t need = pl < STANCE_HOLD_MIN ? pl : STANCE_HOLD_MIN;
-  int found = 0;
+  size_t need = pl < HOLD_PART ? pl : HOLD_PART;
   if (pl == 0) return 0;
   if (hi > f->len) hi = f->len;
   for (y = lo; y <= hi; y++) {
@@ -493,40 +498,48 @@ static int held_start(const stance_frame *f, const char *px, size_t at, size_t r
     if (y == 0 || f->s[y - 1] != px[pl - 1] || !char_boundary(f, y)) continue;
     k = match_before(f, y, px);
     if (k < need) continue;
-    if (pl < STANCE_HOLD_MIN && y != pl) continue; /* a short prefix: from the document's start */
+    if (pl < STANCE_HOLD_MIN && y != pl) continue;
     d = y > at ? y - at : at - y;
-    if (!found || k > best || (k == best && d < bd)) {
-      found = 1;
+    if (best == 0 || k > best || (k == best && d < bd)) {
       best = k;
       bd = d;
       *x = y;
     }
   }
-  return found;
+  return best;
 }
 
-/* The same for the end: the start of the suffix `sx` near byte `at`. */
-static int held_end(const stance_frame *f, const char *sx, size_t at, size_t radius, size_t *y) {
+/* The same for the end: the start of the suffix `sx` near byte `at` (a short one: to the
+ * document's end). */
+static size_t held_end(const stance_frame *f, const char *sx, size_t at, size_t radius, size_t *y) {
   size_t sl = sx ? strlen(sx) : 0, lo = at > radius ? at - radius : 0, hi = at + radius, best = 0, bd = 0, x;
-  size_t need = sl < STANCE_HOLD_MIN ? sl : STANCE_HOLD_MIN;
-  int found = 0;
+  size_t need = sl < HOLD_PART ? sl : HOLD_PART;
   if (sl == 0 || f->len == 0) return 0;
   if (hi >= f->len) hi = f->len - 1;
-  for (x = lo; x <= hi && x < f->len; x++) {
+  for (x = lo; x <= hi; x++) {
     size_t k, d;
     if (f->s[x] != sx[0] || !char_boundary(f, x)) continue;
     k = match_after(f, x, sx);
     if (k < need) continue;
-    if (sl < STANCE_HOLD_MIN && x + sl != f->len) continue; /* a short suffix: to the document's end */
+    if (sl < STANCE_HOLD_MIN && x + sl != f->len) continue;
     d = x > at ? x - at : at - x;
-    if (!found || k > best || (k == best && d < bd)) {
-      found = 1;
+    if (best == 0 || k > best || (k == best && d < bd)) {
       best = k;
       bd = d;
       *y = x;
     }
   }
-  return found;
+  return best;
+}
+
+/* The byte edits of the quote `q` (m bytes) from the text [x, y): 0..k, -1 when more than k
+ * (k <= STANCE_FUZZY_MAX_EDITS), NO_BUDGET as -NO_BUDGET. */
+static long edits_between(anchor_ctx *c, const char *q, size_t m, size_t x, size_t y, size_t k) {
+  uint32_t cost[BAND_MAX];
+  size_t j = y - x;
+  if (y < x || (j > m ? j - m : m - j) > k) return -1;
+  if (edits_from(c, q, m, x, k, cost) != 0) return -NO_BUDGET;
+  return cost[j + k - m] > k ? -1 : (long)cost[j + k - m];
 }
 
 /* Find the one-span annotation `r` approximately (see stance_frame_anchor): on success its
@@ -535,8 +548,10 @@ static int fuzzy_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t 
   const stance_frame *f = c->f;
   size_t k = qlen / STANCE_FUZZY_DIVISOR, start_cp, kk, x = 0, y = 0;
   best_place p;
+  const char *px = r->f[STANCE_F_PREFIX], *sx = r->f[STANCE_F_SUFFIX];
+  size_t ka, kb, wa, wb;
   long n;
-  int ha, hb, held;
+  int held;
   if (k > STANCE_FUZZY_MAX_EDITS) k = STANCE_FUZZY_MAX_EDITS;
   start_cp = r->spans[0].start > stance_text_cps(f->t) ? stance_text_cps(f->t) : r->spans[0].start;
   /* between its whole prefix and suffix first: where both edges are held, the context decides */
@@ -564,24 +579,33 @@ static int fuzzy_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t 
   if (!p.found) return 0;
   /* Each edge where its context holds it (a free alignment's edge may slide into the next
    * word or sentence over an edited word), else widened to whole words. */
-  ha = held_start(f, r->f[STANCE_F_PREFIX], p.a, 2 * k + STANCE_HOLD_MIN, &x);
-  hb = held_end(f, r->f[STANCE_F_SUFFIX], p.b, 2 * k + STANCE_HOLD_MIN, &y);
-  if (ha && hb && y > x) {
-    /* both held: the quote's edits from the text between decide, as between its whole
-     * context (an edit and its revert alike) */
-    uint32_t cost[BAND_MAX];
-    long lim = held_limit(qlen, y - x);
-    size_t j = y - x;
-    if (lim < 0 || (j > qlen ? j - qlen : qlen - j) > (size_t)lim) return 0;
-    if (edits_from(c, q, qlen, x, (size_t)lim, cost) != 0) return NO_BUDGET;
-    if (cost[j + (size_t)lim - qlen] > (uint32_t)lim) return 0;
+  ka = held_start(f, px, p.a, 2 * k + HOLD_PART, &x);
+  kb = held_end(f, sx, p.b, 2 * k + HOLD_PART, &y);
+  wa = p.a;
+  wb = p.b;
+  word_start(f, q, &wa);
+  word_end(f, q, qlen, &wb);
+  if (ka > 0 && ka == strlen(px) && kb > 0 && kb == strlen(sx)) {
+    /* the whole prefix and suffix there: the text between is the annotation's only within
+     * the limit of step 3 (which it is not, or step 3 had found it): an edit and its revert
+     * alike are orphans */
+    long lim = held_limit(qlen, y > x ? y - x : 0), e;
+    if (lim < 0 || y <= x) return 0;
+    e = edits_between(c, q, qlen, x, y, (size_t)lim);
+    if (e == -NO_BUDGET) return NO_BUDGET;
+    if (e < 0) return 0;
     p.a = x;
     p.b = y;
   } else {
-    if (ha && x < p.b) p.a = x;
-    else word_start(f, q, &p.a);
-    if (hb && y > p.a) p.b = y;
-    else word_end(f, q, qlen, &p.b);
+    size_t sa = ka ? x : wa, sb = kb ? y : wb;
+    if (ka || kb) {
+      /* a part of the context holds an edge: kept when the quote is within its limit there */
+      long e = sb > sa ? edits_between(c, q, qlen, sa, sb, k) : -1;
+      if (e == -NO_BUDGET) return NO_BUDGET;
+      if (e < 0) sa = wa, sb = wb;
+    }
+    p.a = sa;
+    p.b = sb;
   }
   p.a = char_start(f, p.a);
   if (p.b < f->len) p.b = char_start(f, p.b);
