@@ -281,6 +281,17 @@ static void anchor_keeps_the_edges_its_context_holds(void) {
     CHECK(place_one(t2, at, q_old, prefix, suffix, &a, &b));
     CHECK_INT(a, at);
   }
+  /* the word before the quote changed as well as one inside it: 8 bytes of the prefix's end
+   * ("or not this ") are found inside the quote ("Not this "), which holds no edge (it made
+   * an orphan); the start is widened to the quote's first word */
+  {
+    const char *t3 = "kdc would. Zllxjtjlj dxvhdzbzr fybw or not altered vmjqfwhe rslobane. Not this on dtlhlzhln "
+                     "lffhd said changed tzlhfnrll dpdrpzxld more this drvzfzrvb her on vgbo were jgrkxodo rjldt zafg.";
+    CHECK(place_one(t3, 40, "vmjqfwhe rslobane. Not this on dtlhlzhln lffhd said hhdjd tzlhfnrll dpdrpzxld more this "
+                    "drvzfzrvb", "tjlj dxvhdzbzr fybw or not this ", " her on vgbo were jgrkxodo rjldt", &a, &b));
+    CHECK_INT(a, 51);
+    CHECK_INT(b, 150);
+  }
   /* code points: é, CJK, emoji; a span that starts a paragraph */
   {
     const char *o = "Les élèves étudient.\n\nÉté brûlant à Montréal 🎉 chez Zoë, 東京 の 会議. Après.";
