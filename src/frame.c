@@ -377,8 +377,12 @@ typedef struct held_places {
   size_t sl;
   uint32_t *x;
   size_t n, cap;
-  int oom;
+  int oom, many;
 } held_places;
+
+/* More places than this between a whole prefix and suffix (a text that repeats itself):
+ * step 3 says nothing, the approximate search decides. */
+#define HELD_MAX 256
 
 static int held_keep(held_places *h, size_t x) {
   size_t j;
@@ -387,6 +391,10 @@ static int held_keep(held_places *h, size_t x) {
   for (j = h->lo; j <= h->hi; j++)
     if (suffix_holds(h->f, h->sx, h->sl, x + j)) break;
   if (j > h->hi) return 0; /* no end held: not a place where both are */
+  if (h->n >= HELD_MAX) {
+    h->many = 1;
+    return 1;
+  }
   if (h->n == h->cap) {
     size_t cap = h->cap ? h->cap * 2 : 16;
     uint32_t *nx = realloc(h->x, cap * sizeof *nx);
@@ -443,6 +451,7 @@ static int held_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t m
   }
   if (h.oom) rc = STANCE_ENOMEM;
   else if (c->budget.exhausted) rc = NO_BUDGET;
+  else if (h.many) h.n = 0; /* nothing to say */
   /* 1, 2, 4... edits allowed: the fewest win, and few cost little */
   for (kk = 1; rc == 0 && h.n > 0; kk = kk * 2 < band ? kk * 2 : band) {
     if (kk > band) kk = band;
