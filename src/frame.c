@@ -161,6 +161,7 @@ static size_t match_after(const stance_frame *f, size_t at, const char *want) {
 
 #define MAX_OCCURRENCES 200000
 #define NO_BUDGET 2 /* a search gave up: the work budget ran out */
+#define INF32 UINT32_MAX
 
 /* What one anchoring call shares between its searches: the text's gram index (made when the
  * first search needs it) and the work budget. */
@@ -268,11 +269,14 @@ static int wordish(unsigned char c) {
 
 /* A fuzzy match does not start or end inside a word unless the quote did: the start moves
  * back to the word's start, the end on to the word's end (and over the quote's final
- * punctuation when the text has it there). */
-static void word_bounds(const stance_frame *f, const char *q, size_t qlen, size_t *a, size_t *b) {
-  unsigned char first = (unsigned char)q[0], last = (unsigned char)q[qlen - 1];
-  if (wordish(first))
-    while (*a > 0 && wordish((unsigned char)f->s[*a - 1]) && wordish((unsigned char)f->s[*a])) (*a)--;
+ * punctuation when the text has it there). Only an edge its context does not hold moves. */
+static void word_start(const stance_frame *f, const char *q, size_t *a) {
+  if (wordish((unsigned char)q[0]))
+    while (*a > 0 && *a < f->len && wordish((unsigned char)f->s[*a - 1]) && wordish((unsigned char)f->s[*a])) (*a)--;
+}
+static void word_end(const stance_frame *f, const char *q, size_t qlen, size_t *b) {
+  unsigned char last = (unsigned char)q[qlen - 1];
+  if (*b == 0) return;
   if (*b < f->len && wordish((unsigned char)f->s[*b - 1]) && wordish((unsigned char)f->s[*b])) {
     while (*b < f->len && wordish((unsigned char)f->s[*b])) (*b)++;
   }
@@ -283,6 +287,10 @@ static void word_bounds(const stance_frame *f, const char *q, size_t qlen, size_
 static size_t char_start(const stance_frame *f, size_t b) {
   while (b > 0 && b < f->len && ((unsigned char)f->s[b] & 0xC0) == 0x80) b--;
   return b;
+}
+
+static int char_boundary(const stance_frame *f, size_t b) {
+  return b == 0 || b >= f->len || ((unsigned char)f->s[b] & 0xC0) != 0x80;
 }
 
 static int approx_cb(void *ud, size_t a, size_t b, size_t edits) {
@@ -303,14 +311,261 @@ static int approx_cb(void *ud, size_t a, size_t b, size_t edits) {
   return 0;
 }
 
+/* ---- edges held by the context ---------------------------------------------------------- */
+
+/* The edits a quote of `m` bytes may have from its new text of `n` bytes when its context
+ * holds both edges: a third of the longer (the same both ways: an edit and its revert), at
+ * most STANCE_FUZZY_MAX_EDITS; -1 when both are shorter than STANCE_FUZZY_MIN_QUOTE. */
+static long held_limit(size_t m, size_t n) {
+  size_t longer = m > n ? m : n, k = longer / STANCE_FUZZY_HELD_DIVISOR;
+  if (longer < STANCE_FUZZY_MIN_QUOTE) return -1;
+  return (long)(k > STANCE_FUZZY_MAX_EDITS ? STANCE_FUZZY_MAX_EDITS : k);
+}
+
+#define BAND_MAX (2 * STANCE_FUZZY_MAX_EDITS + 1)
+
+/* The edit distance (bytes) of the quote `q` (m bytes) from the text starting at file byte
+ * `x`, for every end x + j with |j - m| <= k (k <= STANCE_FUZZY_MAX_EDITS): cost[j - m + k],
+ * exact where it is at most k, above k otherwise. 0, or NO_BUDGET. */
+static int edits_from(anchor_ctx *c, const char *q, size_t m, size_t x, size_t k, uint32_t *cost) {
+  uint32_t rows[2][BAND_MAX], *prev = rows[0], *cur = rows[1], *t;
+  size_t w = 2 * k + 1, o, i, room = c->f->len - x;
+  const unsigned char *s = (const unsigned char *)c->f->s + x;
+  for (o = 0; o < w; o++) /* row 0: j = o - k text bytes inserted */
+    prev[o] = o >= k && o - k <= room ? (uint32_t)(o - k) : INF32;
+  for (i = 1; i <= m; i++) {
+    uint32_t row_min = INF32;
+    unsigned char ch = (unsigned char)q[i - 1];
+    if (stance_budget_spend(&c->budget, w) != 0) return NO_BUDGET;
+    for (o = 0; o < w; o++) {
+      /* text column j = i + o - k */
+      uint32_t v = INF32;
+      if (i + o < k || i + o - k > room) {
+        cur[o] = INF32;
+        continue;
+      }
+      if (i + o - k >= 1 && prev[o] < INF32) v = prev[o] + (s[i + o - k - 1] != ch); /* both */
+      if (o + 1 < w && prev[o + 1] < INF32 && prev[o + 1] + 1 < v) v = prev[o + 1] + 1; /* a quote byte gone */
+      if (o >= 1 && cur[o - 1] < INF32 && cur[o - 1] + 1 < v) v = cur[o - 1] + 1;       /* a text byte added */
+      cur[o] = v;
+      if (v < row_min) row_min = v;
+    }
+    t = prev, prev = cur, cur = t;
+    if (row_min > k) { /* rows never get cheaper */
+      for (o = 0; o < w; o++) cost[o] = INF32;
+      return 0;
+    }
+  }
+  memcpy(cost, prev, w * sizeof *cost);
+  return 0;
+}
+
+/* Whether the suffix `sx` (sl bytes) holds an end at byte y: all of it there (when shorter
+ * than STANCE_HOLD_MIN, it was the text up to the document's end, and must still be). */
+static int suffix_holds(const stance_frame *f, const char *sx, size_t sl, size_t y) {
+  if (y > f->len || !char_boundary(f, y)) return 0;
+  if (sl < STANCE_HOLD_MIN && y + sl != f->len) return 0;
+  return f->len - y >= sl && memcmp(f->s + y, sx, sl) == 0;
+}
+
+/* The places where the whole prefix ends (candidates of a start held by the context). */
+typedef struct held_places {
+  const stance_frame *f;
+  stance_budget *budget;
+  size_t pl, lo, hi; /* a suffix must hold an end in [x + lo, x + hi] */
+  const char *sx;
+  size_t sl;
+  uint32_t *x;
+  size_t n, cap;
+  int oom, many;
+} held_places;
+
+/* More places than this between a whole prefix and suffix (a text that repeats itself):
+ * step 3 says nothing, the approximate search decides. */
+#define HELD_MAX 256
+
+static int held_keep(held_places *h, size_t x) {
+  size_t j;
+  if (!char_boundary(h->f, x)) return 0;
+  if (stance_budget_spend(h->budget, h->hi - h->lo + 1) != 0) return 1;
+  for (j = h->lo; j <= h->hi; j++)
+    if (suffix_holds(h->f, h->sx, h->sl, x + j)) break;
+  if (j > h->hi) return 0; /* no end held: not a place where both are */
+  if (h->n >= HELD_MAX) {
+    h->many = 1;
+    return 1;
+  }
+  if (h->n == h->cap) {
+    size_t cap = h->cap ? h->cap * 2 : 16;
+    uint32_t *nx = realloc(h->x, cap * sizeof *nx);
+    if (nx == NULL) {
+      h->oom = 1;
+      return 1;
+    }
+    h->x = nx;
+    h->cap = cap;
+  }
+  h->x[h->n++] = (uint32_t)x;
+  return 0;
+}
+
+static int held_cb(void *ud, size_t at, size_t end, size_t edits) {
+  held_places *h = ud;
+  (void)at;
+  (void)edits;
+  return held_keep(h, end);
+}
+
+/* Find the one-span annotation `r` between its whole prefix and its whole suffix: the text
+ * there within held_limit edits of the quote (fewest edits, then nearest to where it was,
+ * then first). Both edges are where the context puts them, never widened. 1 found (file code
+ * points [*a, *b)), 0 none, NO_BUDGET, STANCE_ENOMEM. */
+static int held_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t m, size_t near, size_t *a,
+                     size_t *b) {
+  const stance_frame *f = c->f;
+  const char *px = r->f[STANCE_F_PREFIX], *sx = r->f[STANCE_F_SUFFIX];
+  size_t band = m / 2, kk, i, o, best_x = 0, best_y = 0, best_dist = 0;
+  uint32_t cost[BAND_MAX], best_edits = INF32;
+  held_places h;
+  int rc = 0;
+  if (px == NULL || sx == NULL || m == 0) return 0; /* no context: nothing holds an edge */
+  if (band > STANCE_FUZZY_MAX_EDITS) band = STANCE_FUZZY_MAX_EDITS;
+  if (m + band < STANCE_FUZZY_MIN_QUOTE) return 0;
+  memset(&h, 0, sizeof h);
+  h.f = f;
+  h.budget = &c->budget;
+  h.pl = strlen(px);
+  h.sx = sx;
+  h.sl = strlen(sx);
+  h.lo = m > band ? m - band : 1;
+  if (h.lo == 0) h.lo = 1;
+  h.hi = m + band;
+  if (h.pl < STANCE_HOLD_MIN) {
+    /* a short prefix was the text from the document's start: it must still be */
+    if (h.pl <= f->len && memcmp(f->s, px, h.pl) == 0) held_keep(&h, h.pl);
+  } else {
+    long n;
+    if (ctx_index(c) != STANCE_OK) return STANCE_ENOMEM;
+    n = stance_qgrams_find(c->g, f->s, f->len, px, h.pl, MAX_OCCURRENCES, &c->budget, held_cb, &h);
+    if (n < 0) rc = NO_BUDGET;
+  }
+  if (h.oom) rc = STANCE_ENOMEM;
+  else if (c->budget.exhausted) rc = NO_BUDGET;
+  else if (h.many) h.n = 0; /* nothing to say */
+  /* 1, 2, 4... edits allowed: the fewest win, and few cost little */
+  for (kk = 1; rc == 0 && h.n > 0; kk = kk * 2 < band ? kk * 2 : band) {
+    if (kk > band) kk = band;
+    for (i = 0; i < h.n && rc == 0; i++) {
+      size_t x = h.x[i];
+      if (edits_from(c, q, m, x, kk, cost) != 0) {
+        rc = NO_BUDGET;
+        break;
+      }
+      for (o = 0; o < 2 * kk + 1; o++) {
+        size_t j, y, dist;
+        long lim;
+        if (cost[o] > kk || m + o < kk) continue;
+        j = m + o - kk;
+        y = x + j;
+        if (j == 0 || (lim = held_limit(m, j)) < 0 || cost[o] > (uint32_t)lim) continue;
+        if (!suffix_holds(f, sx, h.sl, y)) continue;
+        dist = x > near ? x - near : near - x;
+        if (cost[o] < best_edits || (cost[o] == best_edits && (dist < best_dist || (dist == best_dist && x < best_x)))) {
+          best_edits = cost[o];
+          best_x = x;
+          best_y = y;
+          best_dist = dist;
+        }
+      }
+    }
+    if (best_edits != INF32 || kk >= band) break;
+  }
+  free(h.x);
+  if (rc != 0) return rc;
+  if (best_edits == INF32) return 0;
+  *a = stance_text_byte_to_cp(f->t, best_x);
+  *b = stance_text_byte_to_cp(f->t, best_y);
+  return 1;
+}
+
+/* Bytes of context that hold an edge of an approximate match where the whole prefix or
+ * suffix is not there (8 would be found by chance inside the quote: "or not this " against
+ * "Not this "). */
+#define HOLD_PART 16
+
+/* The place near byte `at` (within `radius`) where the end of the prefix `px` holds the
+ * start: the most of it there, at least HOLD_PART bytes (or all of a shorter one, which was
+ * the text from the document's start and must still be), then the nearest. The bytes of it
+ * there and *x, or 0. */
+static size_t held_start(const stance_frame *f, const char *px, size_t at, size_t radius, size_t *x) {
+  size_t pl = px ? strlen(px) : 0, lo = at > radius ? at - radius : 0, hi = at + radius, best = 0, bd = 0, y;
+  size_t need = pl < HOLD_PART ? pl : HOLD_PART;
+  if (pl == 0) return 0;
+  if (hi > f->len) hi = f->len;
+  for (y = lo; y <= hi; y++) {
+    size_t k, d;
+    if (y == 0 || f->s[y - 1] != px[pl - 1] || !char_boundary(f, y)) continue;
+    k = match_before(f, y, px);
+    if (k < need) continue;
+    if (pl < STANCE_HOLD_MIN && y != pl) continue;
+    d = y > at ? y - at : at - y;
+    if (best == 0 || k > best || (k == best && d < bd)) {
+      best = k;
+      bd = d;
+      *x = y;
+    }
+  }
+  return best;
+}
+
+/* The same for the end: the start of the suffix `sx` near byte `at` (a short one: to the
+ * document's end). */
+static size_t held_end(const stance_frame *f, const char *sx, size_t at, size_t radius, size_t *y) {
+  size_t sl = sx ? strlen(sx) : 0, lo = at > radius ? at - radius : 0, hi = at + radius, best = 0, bd = 0, x;
+  size_t need = sl < HOLD_PART ? sl : HOLD_PART;
+  if (sl == 0 || f->len == 0) return 0;
+  if (hi >= f->len) hi = f->len - 1;
+  for (x = lo; x <= hi; x++) {
+    size_t k, d;
+    if (f->s[x] != sx[0] || !char_boundary(f, x)) continue;
+    k = match_after(f, x, sx);
+    if (k < need) continue;
+    if (sl < STANCE_HOLD_MIN && x + sl != f->len) continue;
+    d = x > at ? x - at : at - x;
+    if (best == 0 || k > best || (k == best && d < bd)) {
+      best = k;
+      bd = d;
+      *y = x;
+    }
+  }
+  return best;
+}
+
+/* The byte edits of the quote `q` (m bytes) from the text [x, y): 0..k, -1 when more than k
+ * (k <= STANCE_FUZZY_MAX_EDITS), NO_BUDGET as -NO_BUDGET. */
+static long edits_between(anchor_ctx *c, const char *q, size_t m, size_t x, size_t y, size_t k) {
+  uint32_t cost[BAND_MAX];
+  size_t j = y - x;
+  if (y < x || (j > m ? j - m : m - j) > k) return -1;
+  if (edits_from(c, q, m, x, k, cost) != 0) return -NO_BUDGET;
+  return cost[j + k - m] > k ? -1 : (long)cost[j + k - m];
+}
+
 /* Find the one-span annotation `r` approximately (see stance_frame_anchor): on success its
  * new spans in file code points [*a, *b) and 1; 0 when not found; NO_BUDGET; STANCE_ENOMEM. */
 static int fuzzy_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t qlen, size_t *a, size_t *b) {
   const stance_frame *f = c->f;
-  size_t k = qlen / STANCE_FUZZY_DIVISOR, start_cp, kk;
+  size_t k = qlen / STANCE_FUZZY_DIVISOR, start_cp, kk, x = 0, y = 0;
   best_place p;
+  const char *px = r->f[STANCE_F_PREFIX], *sx = r->f[STANCE_F_SUFFIX];
+  size_t ka, kb, wa, wb;
   long n;
+  int held;
   if (k > STANCE_FUZZY_MAX_EDITS) k = STANCE_FUZZY_MAX_EDITS;
+  start_cp = r->spans[0].start > stance_text_cps(f->t) ? stance_text_cps(f->t) : r->spans[0].start;
+  /* between its whole prefix and suffix first: where both edges are held, the context decides */
+  held = held_find(c, r, q, qlen, stance_text_cp_to_byte(f->t, start_cp), a, b);
+  if (held != 0) return held;
   if (qlen < STANCE_FUZZY_MIN_QUOTE) return 0;
   if (ctx_index(c) != STANCE_OK) return STANCE_ENOMEM;
   memset(&p, 0, sizeof p);
@@ -318,7 +573,6 @@ static int fuzzy_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t 
   p.r = r;
   p.quote = q;
   p.qlen = qlen;
-  start_cp = r->spans[0].start > stance_text_cps(f->t) ? stance_text_cps(f->t) : r->spans[0].start;
   p.near = stance_text_cp_to_byte(f->t, start_cp);
   /* With 1, 2, 4... edits allowed, up to k: the fewest edits win, and a search that allows
    * few is far cheaper (its filter counts only the rarest grams of the quote, and lets few
@@ -332,7 +586,36 @@ static int fuzzy_find(anchor_ctx *c, const stance_rec *r, const char *q, size_t 
     if (p.found || kk >= k) break;
   }
   if (!p.found) return 0;
-  word_bounds(f, q, qlen, &p.a, &p.b);
+  /* Each edge where its context holds it (a free alignment's edge may slide into the next
+   * word or sentence over an edited word), else widened to whole words. */
+  ka = held_start(f, px, p.a, 2 * k + HOLD_PART, &x);
+  kb = held_end(f, sx, p.b, 2 * k + HOLD_PART, &y);
+  wa = p.a;
+  wb = p.b;
+  word_start(f, q, &wa);
+  word_end(f, q, qlen, &wb);
+  if (ka > 0 && ka == strlen(px) && kb > 0 && kb == strlen(sx)) {
+    /* the whole prefix and suffix there: the text between is the annotation's only within
+     * the limit of step 3 (which it is not, or step 3 had found it): an edit and its revert
+     * alike are orphans */
+    long lim = held_limit(qlen, y > x ? y - x : 0), e;
+    if (lim < 0 || y <= x) return 0;
+    e = edits_between(c, q, qlen, x, y, (size_t)lim);
+    if (e == -NO_BUDGET) return NO_BUDGET;
+    if (e < 0) return 0;
+    p.a = x;
+    p.b = y;
+  } else {
+    size_t sa = ka ? x : wa, sb = kb ? y : wb;
+    if (ka || kb) {
+      /* a part of the context holds an edge: kept when the quote is within its limit there */
+      long e = sb > sa ? edits_between(c, q, qlen, sa, sb, k) : -1;
+      if (e == -NO_BUDGET) return NO_BUDGET;
+      if (e < 0) sa = wa, sb = wb;
+    }
+    p.a = sa;
+    p.b = sb;
+  }
   p.a = char_start(f, p.a);
   if (p.b < f->len) p.b = char_start(f, p.b);
   if (p.b <= p.a) return 0;

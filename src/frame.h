@@ -68,6 +68,14 @@ typedef struct stance_anchor_opts {
 #define STANCE_FUZZY_MAX_EDITS 64
 /* Shorter quotes are only found exactly: a few edits can turn them into other words. */
 #define STANCE_FUZZY_MIN_QUOTE 16
+/* Where the whole prefix and the whole suffix are still there, the text between is the
+ * annotation's when it is at most a third of the longer of the two (quote and text) away
+ * from the quote: the same limit for an edit and its revert. */
+#define STANCE_FUZZY_HELD_DIVISOR 3
+/* Bytes of the context next to an edge that hold it where it is (word-widening never moves
+ * a held edge); a shorter prefix or suffix holds an edge only at the document's start or
+ * end, as it was. */
+#define STANCE_HOLD_MIN 8
 
 /* Called for each annotation that moved (orphan = 0; 2 when found with a changed quote) or
  * was made an orphan (1). */

@@ -2,7 +2,9 @@
 --- carry, the same from Neovim and from `stance warm`. Both hosts.
 local M = {}
 
-M.VERSION = 1
+--- Bumped when the places a layer is given in its text may change (a cache keeps the places
+--- made when it was saved): 2, re-anchoring's edges held by the context.
+M.VERSION = 2
 
 --- Stamp of a file: size, time, inode ("" when there is none); the same as the writers'
 --- (core.write_atomic, core.append_file) return.

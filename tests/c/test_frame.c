@@ -216,6 +216,97 @@ static void anchor_finds_changed_quotes_fuzzily(void) {
   stance_store_free(s);
 }
 
+/* Anchor one annotation (quote, prefix, suffix; its old place at code point `old`) in
+ * `text`: 1 and its new place in code points, or 0 (an orphan). */
+static int place_one(const char *text, size_t old, const char *quote, const char *prefix, const char *suffix,
+                     size_t *a, size_t *b) {
+  stance_frame *f = stance_frame_new(text, strlen(text), 0);
+  stance_store *s = stance_store_new();
+  stance_anchor_result res;
+  stance_range r;
+  const stance_rec *rec;
+  int placed = 0;
+  const char *c;
+  r.start = (uint32_t)old;
+  r.end = r.start;
+  for (c = quote; *c; c++) r.end += ((unsigned char)*c & 0xC0) != 0x80; /* code points */
+  CHECK_INT(add_span(s, "x", &r, 1, quote, prefix, suffix), STANCE_OK);
+  CHECK_INT(stance_frame_anchor(f, s, &res, NULL, NULL), STANCE_OK);
+  rec = stance_store_get(s, "x");
+  if (!rec->orphan) {
+    placed = 1;
+    *a = stance_frame_buf_to_cp(f, rec->spans[0].start);
+    *b = stance_frame_buf_to_cp(f, rec->spans[0].end);
+  }
+  stance_frame_free(f);
+  stance_store_free(s);
+  return placed;
+}
+
+static void anchor_keeps_the_edges_its_context_holds(void) {
+  /* the report's round trip: a quote's first word replaced by "Insisting on", then put back;
+   * both times the span is exactly the quote's extent between its prefix and suffix (before,
+   * the start went 5 characters back into the sentence before, the end was cut short) */
+  const char *old = "Critics said the charge would empty the shops. It did not. Retail footfall in the centre\n"
+                    "rose by 4.2 percent last year, faster than in the suburbs. People who no longer sit in\ntraffic.";
+  const char *edited = "Critics said the charge would empty the shops. It did not. Insisting on footfall in the centre\n"
+                       "rose by 4.2 percent last year, faster than in the suburbs. People who no longer sit in\ntraffic.";
+  const char *q_old = "Retail footfall in the centre\nrose by 4.2 percent last year, faster than in the suburbs.";
+  const char *q_new = "Insisting on footfall in the centre\nrose by 4.2 percent last year, faster than in the suburbs.";
+  const char *prefix = "ld empty the shops. It did not. ", *suffix = " People who no longer sit in\ntra";
+  size_t a = 0, b = 0, at = (size_t)(strstr(old, "Retail") - old);
+  char q[128], t[512];
+  int k;
+  CHECK(place_one(edited, at, q_old, prefix, suffix, &a, &b));
+  CHECK_INT(a, at);
+  CHECK_INT(b, at + strlen(q_new));
+  CHECK(place_one(old, at, q_new, prefix, suffix, &a, &b));
+  CHECK_INT(a, at);
+  CHECK_INT(b, at + strlen(q_old));
+  /* the limit is the same both ways: a third of the longer (88 bytes: 29 edits), here the
+   * first k bytes replaced */
+  for (k = 29; k <= 30; k++) {
+    memcpy(q, q_old, strlen(q_old) + 1);
+    memset(q, 'X', (size_t)k);
+    snprintf(t, sizeof t, "%.*s%s%s", (int)at, old, q, old + at + strlen(q_old));
+    CHECK_INT(place_one(t, at, q_old, prefix, suffix, &a, &b), k == 29);
+    CHECK_INT(place_one(old, at, q, prefix, suffix, &a, &b), k == 29);
+    if (k == 29) CHECK_INT(a, at);
+  }
+  /* the prefix holds the start, the suffix changed too: the end is widened to a word, the
+   * start stays where the prefix ends (never into "not.") */
+  {
+    const char *t2 = "Critics said the charge would empty the shops. It did not. Insisting on footfall in the centre\n"
+                     "rose by 4.2 percent last year, faster than in the suburbs! Nobody who no longer sits in\ntraffic.";
+    CHECK(place_one(t2, at, q_old, prefix, suffix, &a, &b));
+    CHECK_INT(a, at);
+  }
+  /* the word before the quote changed as well as one inside it: 8 bytes of the prefix's end
+   * ("or not this ") are found inside the quote ("Not this "), which holds no edge (it made
+   * an orphan); the start is widened to the quote's first word */
+  {
+    const char *t3 = "kdc would. Zllxjtjlj dxvhdzbzr fybw or not altered vmjqfwhe rslobane. Not this on dtlhlzhln "
+                     "lffhd said changed tzlhfnrll dpdrpzxld more this drvzfzrvb her on vgbo were jgrkxodo rjldt zafg.";
+    CHECK(place_one(t3, 40, "vmjqfwhe rslobane. Not this on dtlhlzhln lffhd said hhdjd tzlhfnrll dpdrpzxld more this "
+                    "drvzfzrvb", "tjlj dxvhdzbzr fybw or not this ", " her on vgbo were jgrkxodo rjldt", &a, &b));
+    CHECK_INT(a, 51);
+    CHECK_INT(b, 150);
+  }
+  /* code points: é, CJK, emoji; a span that starts a paragraph */
+  {
+    const char *o = "Les élèves étudient.\n\nÉté brûlant à Montréal 🎉 chez Zoë, 東京 の 会議. Après.";
+    const char *e = "Les élèves étudient.\n\nUn été très brûlant à Montréal 🎉 chez Zoë, 東京 の 会議. Après.";
+    const char *qo = "Été brûlant à Montréal 🎉 chez Zoë, 東京 の 会議.";
+    const char *qe = "Un été très brûlant à Montréal 🎉 chez Zoë, 東京 の 会議.";
+    CHECK(place_one(e, 22, qo, "Les élèves étudient.\n\n", " Après.", &a, &b));
+    CHECK_INT(a, 22);
+    CHECK_INT(b, 22 + 51); /* code points of qe */
+    CHECK(place_one(o, 22, qe, "Les élèves étudient.\n\n", " Après.", &a, &b));
+    CHECK_INT(a, 22);
+    CHECK_INT(b, 22 + 43);
+  }
+}
+
 static void anchor_checks_every_quote(void) {
   /* offsets are never trusted blindly (a merge, a tool or a collaborator may have written
    * wrong ones under the right hash): a stale quote is searched for, else an orphan */
@@ -804,6 +895,7 @@ const test_case frame_tests[] = {
     {"shift_reports_touched_spans", shift_reports_touched_spans},
     {"anchor_finds_annotations_again", anchor_finds_annotations_again},
     {"anchor_finds_changed_quotes_fuzzily", anchor_finds_changed_quotes_fuzzily},
+    {"anchor_keeps_the_edges_its_context_holds", anchor_keeps_the_edges_its_context_holds},
     {"anchor_checks_every_quote", anchor_checks_every_quote},
     {"anchor_finds_edited_quotes_in_a_large_text", anchor_finds_edited_quotes_in_a_large_text},
     {"anchor_stops_searching_when_the_budget_runs_out", anchor_stops_searching_when_the_budget_runs_out},
