@@ -64,6 +64,24 @@ function M.example_corpus()
   return d
 end
 
+--- A fresh corpus (`stance init`) whose schema is `schema` and whose one document `doc.txt`
+--- holds `text`: the folder.
+---@param schema string
+---@param text string
+---@return string
+function M.init_corpus(schema, text)
+  local d = M.tmpdir()
+  M.run(('%s init %s'):format(M.q(M.stance), M.q(d)))
+  M.write(d .. '/.stance/schema.stance', schema)
+  M.write(d .. '/doc.txt', text)
+  return d
+end
+
+--- Run `stance ARGS` (a command line, already quoted) in folder `dir`: out, err, code.
+function M.stance_in(dir, args)
+  return M.run(('cd %s && %s %s'):format(M.q(dir), M.q(M.stance), args))
+end
+
 function M.cleanup()
   for _, d in ipairs(M.tmps or {}) do
     os.execute('rm -rf ' .. M.q(d))

@@ -9,17 +9,8 @@ local SCHEMA = 'format stance 1\ntarget tax\nstance favor\nstance against\nlabel
   .. '  stance favor\n'
 local TEXT = 'Alpha beta gamma.\nDelta epsilon.\n'
 
-local function corpus()
-  local d = T.tmpdir()
-  T.run(('%s init %s'):format(T.q(T.stance), T.q(d)))
-  T.write(d .. '/.stance/schema.stance', SCHEMA)
-  T.write(d .. '/doc.txt', TEXT)
-  return d
-end
-
-local function stance(dir, args)
-  return T.run(('cd %s && %s %s'):format(T.q(dir), T.q(T.stance), args))
-end
+local function corpus() return T.init_corpus(SCHEMA, TEXT) end
+local stance = T.stance_in
 
 local function target(a, b)
   return { source = 'doc.txt', selector = { type = 'TextPositionSelector', start = a, ['end'] = b } }

@@ -12,17 +12,8 @@ local TEXT = 'Alpha beta gamma.\nDelta epsilon zeta.\n'
 -- the words annotated, one per item
 local WORDS = { { 0, 5 }, { 6, 10 }, { 11, 16 }, { 18, 23 }, { 24, 31 } }
 
-local function corpus()
-  local d = T.tmpdir()
-  T.run(('%s init %s'):format(T.q(T.stance), T.q(d)))
-  T.write(d .. '/.stance/schema.stance', SCHEMA)
-  T.write(d .. '/doc.txt', TEXT)
-  return d
-end
-
-local function stance(dir, args)
-  return T.run(('cd %s && %s %s'):format(T.q(dir), T.q(T.stance), args))
-end
+local function corpus() return T.init_corpus(SCHEMA, TEXT) end
+local stance = T.stance_in
 
 local function item(i)
   return { ['@context'] = 'http://www.w3.org/ns/anno.jsonld', type = 'Annotation', id = 'http://ex.org/a' .. i,
