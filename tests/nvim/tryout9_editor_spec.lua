@@ -78,8 +78,10 @@ describe('tryout 9 in the editor', function()
       nv:key('Enter', has('ben: engagement-favor'), "ben's layer shown")
       -- a script changes ben's layer: drawn anew with no key, and said
       write_layer(d, 'ben', 'engagement-against')
-      local screen = nv:wait(has('ben: engagement-against'), "ben's new label with no key")
-      assert.falsy(has('ben: engagement-favor')(screen), tmux.plain(screen))
+      -- (every label of the new file, none of the old: once in CI on 0.11.6 a screen showed the
+      -- first changed row drawn anew and the two below it not yet, within the same update)
+      nv:wait(function(sc) return has('ben: engagement-against')(sc) and not has('ben: engagement-favor')(sc) end,
+        "ben's new labels with no key, and none of the old")
       nv:wait(has("ben's layer changed on disk: shown anew"), 'the notice')
       -- a broken version (a bad pull): said with file:line:col
       local path = d .. '/.stance/annotations/ben/' .. DOC .. '.stance'
