@@ -141,4 +141,53 @@ describe('a layer holding an unresolved merge conflict', function()
     assert.truthy(#layer_of(ref) > 0, sout)
     assert.are.same(layer_of(ref), layer_of(d), sout)
   end)
+  it('is in no export nor in stance stats: left out whole, said at its first record in conflict, exit 1', function()
+    local d, paths = study.make()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local rel = '.stance/annotations/ben/' .. paths[1] .. '.stance'
+    -- the corpus without ben's file of the first document: what every export must hold
+    local ref = T.tmpdir()
+    os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
+    os.remove(ref .. '/' .. rel)
+    local id = conflict(d .. '/' .. rel)
+    local said = rel .. ':%d+:%d+: warning: annotation ' .. id .. " is in conflict %(the 'ours' version of a merge%):"
+      .. " keep one version, delete the other; ben's file holds 2 record%(s%) in an unresolved merge conflict %(resolve"
+      .. ' it: keep one version%): left out of ' .. paths[1]:gsub('%p', '%%%0') .. ', none of it '
+    for _, args in ipairs({ { 'export', '--to', 'csv' }, { 'export', '--to', 'jsonl' },
+      { 'export', '--to', 'csv', '--unit', 'sentence' }, { 'export', '--to', 'jsonl', '--unit', 'sentence-target' },
+      { 'export', '--to', 'w3c' }, { 'stats', '--json' }, { 'stats' } }) do
+      local want, werr, wcode = T.stance_run(args, nil, ref)
+      assert.are.equal(0, wcode, werr)
+      local out, err, code = T.stance_run(args, nil, d)
+      local what = table.concat(args, ' ')
+      assert.are.equal(1, code, what .. ': ' .. err) -- the old code: 0, both versions in
+      assert.truthy(err:find(said .. (args[1] == 'stats' and 'counted' or 'exported')), what .. ': ' .. err)
+      assert.falsy(out:find(id, 1, true), what)
+      if args[3] ~= 'w3c' then assert.is_true(want == out, what) end -- (w3c: the collection's label is the folder's)
+    end
+    -- brat: the document's .ann without ben's annotations
+    local function brat(dir)
+      local to = T.tmpdir()
+      local _, err, code = T.stance_run({ 'export', '--to', 'brat', '--annotator', 'ben', to }, nil, dir)
+      return to, err, code
+    end
+    local wto = brat(ref)
+    local to, err, code = brat(d)
+    assert.are.equal(1, code, err)
+    assert.truthy(err:find(said .. 'exported'), err)
+    -- the same files with the same bytes as without ben's file of the document (the old code
+    -- wrote both versions into its .ann)
+    local function files(dir)
+      local list = {}
+      local p = io.popen(('cd %s && find . -type f | sort'):format(T.q(dir)))
+      for f in p:lines() do
+        local bytes = T.read(dir .. '/' .. f)
+        list[#list + 1] = f .. ' ' .. #bytes .. ' ' .. (bytes:find(id, 1, true) and 'conflict' or '')
+      end
+      p:close()
+      return list
+    end
+    assert.truthy(#files(wto) > 0)
+    assert.are.same(files(wto), files(to))
+  end)
 end)
