@@ -190,4 +190,36 @@ describe('a layer holding an unresolved merge conflict', function()
     assert.truthy(#files(wto) > 0)
     assert.are.same(files(wto), files(to))
   end)
+  it('is said once to a stance run script that reads it, which gets both versions marked, and exits 1', function()
+    local d, paths = study.make()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local rel = '.stance/annotations/ben/' .. paths[1] .. '.stance'
+    local id = conflict(d .. '/' .. rel)
+    local script = ([[
+local c = assert(stance.open('.'))
+local doc = assert(c:document(%q))
+for _ = 1, 2 do -- read twice: said once
+  for _, a in ipairs(doc:annotations({ annotator = 'ben' })) do
+    if a.id == %q then print(a.id, a.stance, a.conflict) end
+  end
+end
+%%s
+]]):format(paths[1], id)
+    T.write(d .. '/s.lua', script:format(''))
+    local out, err, code = T.run(('cd %s && %s run s.lua'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(1, code, err) -- the old code: 0, nothing said
+    local said = "ben's file holds 2 record(s) in an unresolved merge conflict (resolve it: keep one version), the first"
+      .. ' at ' .. rel .. ':'
+    assert.are.equal(1, select(2, err:gsub(said:gsub('%p', '%%%0'), '')), err)
+    assert.truthy(err:find('; its annotations of ' .. paths[1] .. ' come as both versions, each with its `conflict`\n',
+      1, true), err)
+    assert.truthy(err:find('stance run: 1 layer file(s) with errors or an unresolved merge conflict met', 1, true), err)
+    assert.are.equal(2, select(2, out:gsub('\tours\n', '')), out)
+    assert.are.equal(2, select(2, out:gsub('\ttheirs\n', '')), out)
+    -- a script that returns its status has handled them
+    T.write(d .. '/s.lua', script:format('return 0'))
+    local _, err2, code2 = T.run(('cd %s && %s run s.lua'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, code2, err2)
+    assert.truthy(err2:find(said, 1, true), err2)
+  end)
 end)
