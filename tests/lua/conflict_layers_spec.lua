@@ -32,6 +32,14 @@ local function conflict(file)
   return rec.id
 end
 
+--- A copy of the corpus `d` without the file `rel` (what the figures and exports must be).
+local function without(d, rel)
+  local ref = T.tmpdir()
+  os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
+  os.remove(ref .. '/' .. rel)
+  return ref
+end
+
 describe('a layer holding an unresolved merge conflict', function()
   after_each(T.cleanup)
 
@@ -41,9 +49,7 @@ describe('a layer holding an unresolved merge conflict', function()
       if not d then return pending('../shared is absent: the study cannot be tried') end
       local rel = '.stance/annotations/ben/' .. paths[1] .. '.stance'
       -- the same corpus without ben's file of the first document: the figures it must give
-      local ref = T.tmpdir()
-      os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
-      os.remove(ref .. '/' .. rel)
+      local ref = without(d, rel)
       local want = json.decode((T.stance_run({ 'agree', '--json' }, nil, ref)))
       local id = conflict(d .. '/' .. rel)
       local out, err, code = T.stance_run({ 'agree', '--json' }, nil, d)
@@ -96,9 +102,7 @@ describe('a layer holding an unresolved merge conflict', function()
     if not d then return pending('../shared is absent: the study cannot be tried') end
     local doc = '001_6520dcfa8ca08700.txt'
     local rel = '.stance/annotations/fixture/' .. doc .. '.stance'
-    local ref = T.tmpdir()
-    os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
-    os.remove(ref .. '/' .. rel)
+    local ref = without(d, rel)
     local want = T.stance_run({ 'eval' }, nil, ref)
     local id = conflict(d .. '/' .. rel)
     local out, err, code = T.stance_run({ 'eval' }, nil, d)
@@ -146,9 +150,7 @@ describe('a layer holding an unresolved merge conflict', function()
     if not d then return pending('../shared is absent: the study cannot be tried') end
     local rel = '.stance/annotations/ben/' .. paths[1] .. '.stance'
     -- the corpus without ben's file of the first document: what every export must hold
-    local ref = T.tmpdir()
-    os.execute(('cp -r %s/. %s/'):format(T.q(d), T.q(ref)))
-    os.remove(ref .. '/' .. rel)
+    local ref = without(d, rel)
     local id = conflict(d .. '/' .. rel)
     local said = rel .. ':%d+:%d+: warning: annotation ' .. id .. " is in conflict %(the 'ours' version of a merge%):"
       .. " keep one version, delete the other; ben's file holds 2 record%(s%) in an unresolved merge conflict %(resolve"

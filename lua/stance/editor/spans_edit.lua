@@ -210,21 +210,15 @@ function M.command(how, spans)
   if not s then return R['stance.notify'].error(err) end
   if s.readonly then return R['stance.notify'].line(s.readonly, vim.log.levels.ERROR) end
   if #spans == 0 then return R['stance.notify'].warn('nothing there (only white space)') end
-  local nav = R['stance.editor.nav']
-  if how == 'add' then
-    local recs = M.addable(s, spans, R['stance.editor.where'].cursor())
-    if #recs == 0 then
-      return R['stance.notify'].error('no annotation to add it to: annotate the first part (gs), then add this one')
-    end
-    local rec = nav.pick_record(s, recs, 'add to')
-    return rec and M.add(s, rec, spans)
-  end
-  local recs = M.removable(s, spans)
+  local add = how == 'add'
+  local recs = add and M.addable(s, spans, R['stance.editor.where'].cursor()) or M.removable(s, spans)
   if #recs == 0 then
-    return R['stance.notify'].error('no annotation there keeps some text without it (gX deletes one)')
+    return R['stance.notify'].error(add
+      and 'no annotation to add it to: annotate the first part (gs), then add this one'
+      or 'no annotation there keeps some text without it (gX deletes one)')
   end
-  local rec = nav.pick_record(s, recs, 'take out of')
-  return rec and M.remove(s, rec, spans)
+  local rec = R['stance.editor.nav'].pick_record(s, recs, add and 'add to' or 'take out of')
+  return rec and (add and M.add or M.remove)(s, rec, spans)
 end
 
 return M
