@@ -369,6 +369,19 @@ int stance_atomic_commit(stance_atomic *f, int durable, char *err, size_t errlen
   return 0;
 }
 
+static void (*race_hook)(int step, const char *path, void *arg);
+static void *race_hook_arg;
+
+void stance_atomic_test_hook(void (*fn)(int step, const char *path, void *arg), void *arg) {
+  race_hook = fn;
+  race_hook_arg = arg;
+}
+
+#define RACE_HOOK(step, path) \
+  do { \
+    if (race_hook != NULL) race_hook((step), (path), race_hook_arg); \
+  } while (0)
+
 /* Whether the file at `path` is what `o` expects, under its lock: 0 yes, 1 no, -1 error. */
 static int still_expected(const char *path, const stance_write_opts *o, char *err, size_t errlen) {
   if (o->expect_hex != NULL) {
@@ -407,6 +420,7 @@ int stance_write_file(const char *path, const char *data, size_t len, const stan
   stance_atomic f;
   int rc;
   if (o->root != NULL && stance_check_write(o->root, path, err, errlen) != 0) return -1;
+  if (o->root != NULL) RACE_HOOK(1, path);
   if (o->new_hex != NULL && stance_hash_buffer(data, len, o->new_hex) != 0) {
     const char *why = stance_hash_error();
     snprintf(err, errlen, "%s: hashing failed%s%s", path, why != NULL ? ": " : "", why != NULL ? why : "");
@@ -424,6 +438,7 @@ int stance_write_file(const char *path, const char *data, size_t len, const stan
     stance_lock_release(&f.lock);
     return rc;
   }
+  if (o->root != NULL) RACE_HOOK(2, path);
   if (open_tmp(&f, err, errlen) != 0) {
     stance_lock_release(&f.lock);
     return -1;
@@ -473,8 +488,10 @@ int stance_append_file_wait(const char *path, const char *data, size_t len, uint
   size_t done = 0;
   int fd, rc = 0;
   if (root != NULL && stance_check_write(root, path, err, errlen) != 0) return -1;
+  if (root != NULL) RACE_HOOK(1, path);
   if ((rc = stance_lock_try(&lock, path, wait_ms ? wait_ms : STANCE_LOCK_WAIT_MS, err, errlen)) != 0)
     return rc == 1 ? 2 : -1;
+  if (root != NULL) RACE_HOOK(2, path);
   fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     snprintf(err, errlen, "%s: %s", path, strerror(errno));

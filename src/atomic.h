@@ -146,4 +146,10 @@ int stance_write_atomic_many(const stance_atomic_file *files, size_t n, int thre
  * file written; 2: flushed; 3: renamed). NULL removes it. */
 void stance_atomic_many_test_hook(void (*fn)(int step, void *arg), void *arg);
 
+/* For tests: `fn` is called by stance_write_file and stance_append_file_wait, when given a
+ * root, between the check of the path and its use: step 1 once the path is checked, before
+ * anything is made; step 2 with the file's lock held, just before the temporary file is made
+ * (or the data appended). NULL removes it. */
+void stance_atomic_test_hook(void (*fn)(int step, const char *path, void *arg), void *arg);
+
 #endif
