@@ -25,8 +25,9 @@
 #define STANCE_LOCK_STALE_S 120   /* an exclusive lock file older than this is broken */
 
 typedef struct stance_lock {
-  int fd;   /* -1 when not held */
-  int excl; /* held as an exclusive lock file (no flock on this file system) */
+  int fd;    /* -1 when not held */
+  int excl;  /* held as an exclusive lock file (no flock on this file system) */
+  int dirfd; /* the folder it is in, held open (its last part of `path` there), or AT_FDCWD */
   char path[4096];
 } stance_lock;
 
@@ -96,11 +97,19 @@ int stance_append_file_wait(const char *path, const char *data, size_t len, uint
 
 /* The same as a stream, for content too large to build in memory first: open (takes the
  * lock), write (any number of times), then commit (or abort); both release the lock. */
+struct stance_write_dir;
+
 typedef struct stance_atomic {
   int fd, have_old, failed;
   unsigned mode;
   stance_lock lock;
   char tmp[4096], path[4096], dir[4096];
+  /* given a root (stance_write_file): the folder held (the lock, the temporary file, the
+   * rename and the flush are in it, by name), and the root (for a file that is a link);
+   * else AT_FDCWD, NULL, NULL: by path */
+  int dirfd;
+  const char *root;
+  const struct stance_write_dir *wd;
 } stance_atomic;
 
 int stance_atomic_open(stance_atomic *f, const char *path, char *err, size_t errlen);
