@@ -14,6 +14,18 @@
  * this host, or after STANCE_LOCK_STALE_S seconds. Processes on different machines sharing
  * a network file system are serialized only as far as that file system's locks work (NFS
  * with its lock manager does; doc/format.md, section 8).
+ *
+ * Given a corpus root (stance_write_file's opts.root, stance_append_file's root), the file's
+ * folder is opened once, from the root, one part at a time (stance_open_write_dir: no link
+ * followed by the kernel, none leading out of the root, none among an annotation file's own
+ * folders), and all that follows happens in that folder through its descriptor, by name:
+ * the lock (flock, and the exclusive lock file where there is none), the read of what is
+ * replaced (its hash, stamp and mode; a file that is a link is read where it leads below the
+ * root only, and replaced, never written through), the temporary file, the removal of what a
+ * killed writer left, the rename, the append, and the fsync of the folder (the descriptor
+ * itself). A folder of the path swapped for a link, or moved, after that open (a race between
+ * the check and the use) changes nothing: the write lands in the folder that was checked, or
+ * nowhere. Without a root, everything goes by the path as given.
  */
 #ifndef STANCE_ATOMIC_H
 #define STANCE_ATOMIC_H
@@ -55,8 +67,9 @@ typedef struct stance_write_opts {
   const char *expect_hex;
   /* Or (when expect_hex is NULL) its stamp (stance_stamp_of): the cheap check of appends. */
   const char *expect_stamp;
-  /* When not NULL: the file's folder must resolve inside this folder (links and .. resolved),
-   * and the file must not be a link out of it. */
+  /* When not NULL: the file's folder must resolve inside this folder (links and .. resolved,
+   * part by part from it), and the file must not be a link out of it; the folder is then held
+   * open and written in through its descriptor (see above). */
   const char *root;
   int durable; /* fsync the file and the folder (not for caches that can be rebuilt) */
   char *new_hex;   /* when not NULL (STANCE_HASH_HEXLEN + 1 bytes): the SHA-256 written */
@@ -84,8 +97,9 @@ int stance_write_atomic_cache(const char *path, const char *data, size_t len, ch
 
 /* Append `data` to the existing file `path`, under its lock, when it still has the stamp
  * `expect_stamp` (stance_stamp_of) and `expect_size` bytes; then fdatasync. A failed write
- * is taken back off. 0 (the new stamp in new_stamp when not NULL), 1 when the file changed,
- * -1 with a message. */
+ * is taken back off. The file itself is never a link (O_NOFOLLOW); with `root`, its folder is
+ * opened and held as stance_write_file does. 0 (the new stamp in new_stamp when not NULL), 1
+ * when the file changed, -1 with a message. */
 int stance_append_file(const char *path, const char *data, size_t len, uint64_t expect_size,
                        const char *expect_stamp, const char *root, char *new_stamp, size_t new_stamp_len,
                        char *err, size_t errlen);
