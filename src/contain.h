@@ -33,7 +33,8 @@ int stance_read_file(const char *path, const char *root, size_t max, char **data
 
 /* Check that the folder of `path` resolves inside `root`, and that `path` itself, when it
  * exists, is not a link that leads out of it: what a write to `path` needs. 0 or a negative
- * code, with a message in `err`. */
+ * code, with a message in `err`. By path: what it checked may change before a use; the
+ * atomic writer opens the folder instead (stance_open_write_dir) and writes through it. */
 int stance_check_write(const char *root, const char *path, char *err, size_t errlen);
 
 /* When `path` is below `root`/.stance/annotations/: 0 when none of its parts from there (the
