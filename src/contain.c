@@ -404,8 +404,13 @@ static int walk_below(int rootfd, const char *root, const char *rel, int last_fl
         rl = strlen(root_real);
         if (rl == 1) rl = 0; /* the root is "/" */
         if (strncmp(target, root_real, rl) != 0 || (target[rl] != '\0' && target[rl] != '/')) {
-          e = STANCE_EOUTSIDE;
-          goto fail;
+          /* or the root as given, when absolute (a link to it by that name) */
+          rl = strlen(root);
+          while (rl > 0 && root[rl - 1] == '/') rl--;
+          if (root[0] != '/' || strncmp(target, root, rl) != 0 || (target[rl] != '\0' && target[rl] != '/')) {
+            e = STANCE_EOUTSIDE;
+            goto fail;
+          }
         }
         t = target + rl;
         if (cur != rootfd) close(cur);

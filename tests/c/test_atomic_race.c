@@ -236,7 +236,7 @@ static void a_layer_file_that_is_a_link(void) {
 
 /* ".." and links in the path, as before: resolved, and refused only when they lead out. */
 static void dots_and_links_in_the_path(void) {
-  char dir[256], root[320], path[700], err[1024], want[700], link[700];
+  char dir[256], root[320], path[800], err[1024], want[700], link[800];
   stance_write_opts o;
   snprintf(dir, sizeof dir, "%s", tmp_dir());
   snprintf(root, sizeof root, "%s/corpus", dir);
@@ -301,6 +301,38 @@ static void dots_and_links_in_the_path(void) {
   check_file(want, "out");
   snprintf(want, sizeof want, "%s/outside", dir);
   CHECK_INT(entries(want), 1);
+  /* the root given through a link, and a link inside naming the root by that name */
+  snprintf(want, sizeof want, "%s/root-link", dir);
+  CHECK_INT(symlink("corpus", want), 0);
+  o.root = want;
+  snprintf(link, sizeof link, "%s/by-name", root);
+  snprintf(path, sizeof path, "%s/cache", want);
+  CHECK_INT(symlink(path, link), 0);
+  snprintf(path, sizeof path, "%s/by-name/i.snap", want);
+  CHECK_INT(stance_write_file(path, "i", 1, &o, err, sizeof err), 0);
+  snprintf(path, sizeof path, "%s/cache/i.snap", root);
+  check_file(path, "i");
+  /* a root written with a trailing slash; a corpus whose .stance is a link inside it (a
+   * layer's own folders are the ones below .stance/annotations/) */
+  snprintf(want, sizeof want, "%s/", root);
+  o.root = want;
+  snprintf(path, sizeof path, "%s/cache/h.snap", root);
+  CHECK_INT(stance_write_file(path, "h", 1, &o, err, sizeof err), 0);
+  check_file(path, "h");
+  o.root = root;
+  tmp_write(dir, "corpus/real-stance/annotations/ana/x.txt.stance", "ana", (size_t)-1);
+  snprintf(link, sizeof link, "%s/.stance", root);
+  CHECK_INT(symlink("real-stance", link), 0);
+  snprintf(path, sizeof path, "%s/.stance/annotations/ana/x.txt.stance", root);
+  CHECK_INT(stance_write_file(path, "ana2", 4, &o, err, sizeof err), 0);
+  snprintf(want, sizeof want, "%s/real-stance/annotations/ana/x.txt.stance", root);
+  check_file(want, "ana2");
+  snprintf(link, sizeof link, "%s/real-stance/annotations/eve", root);
+  CHECK_INT(symlink("ana", link), 0);
+  snprintf(path, sizeof path, "%s/.stance/annotations/eve/x.txt.stance", root);
+  CHECK_INT(stance_write_file(path, "eve", 3, &o, err, sizeof err), -1);
+  CHECK(strstr(err, "/.stance/annotations/eve: a symbolic link") != NULL);
+  check_file(want, "ana2");
   /* a folder that is not there: its name and why */
   snprintf(path, sizeof path, "%s/none/x.snap", root);
   CHECK_INT(stance_write_file(path, "x", 1, &o, err, sizeof err), -1);
