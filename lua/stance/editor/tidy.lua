@@ -60,7 +60,11 @@ end
 ---@return boolean
 function M.start(s)
   if s.tidy_job then return true end
-  if s.detached or s.readonly or s.dirty or s.rewrite or not s.file.exists or s.tidy_refused == s.file.stamp then
+  -- only a file whose records this session wrote whole (or appended) from the buffer: their
+  -- quotes and contexts are what persist.save would make of them, so that the job's bytes
+  -- are its bytes; a file read from disk is written whole here the first time
+  if s.detached or s.readonly or s.dirty or s.rewrite or not s.file.exists or not s.file.fresh
+    or s.tidy_refused == s.file.stamp then
     return false
   end
   local t0 = require('stance.compat').uv.hrtime()
@@ -81,14 +85,14 @@ function M.start(s)
   ok, job = pcall(w.tidy, w, s.path, { stamp = s.file.stamp, root = s.corpus.root, vocab = s.corpus:vocab(),
     document = h.document, hash = h.hash, annotator = h.annotator, status = h.status, wait = M.LOCK_WAIT })
   if not ok or not job then return false end
-  s.tidy_job, s.tidy_from = job, s.file.stamp
+  s.tidy_job, s.tidy_from, s.tidy_began = job, s.file.stamp, t0
   require('stance.worker').track(job, { on_done = function() M.arrived(s, job) end })
   H.took(s, 'start', t0)
   return true
 end
 
 --- Milliseconds of the main thread that the last job's start and end took (`s.tidy_ms`), for
---- measurements.
+--- measurements (and when it began and ended: s.tidy_began, s.tidy_ended, uv.hrtime()).
 function H.took(s, what, t0)
   s.tidy_ms = s.tidy_ms or {}
   s.tidy_ms[what] = (require('stance.compat').uv.hrtime() - t0) / 1e6
@@ -107,12 +111,15 @@ function M.arrived(s, job)
   s.tidy_job = nil
   local ok, r = pcall(job.results, job)
   if not ok or type(r) ~= 'table' then r = { outcome = 'failed', error = tostring(r) } end
-  s.tidy_outcome = r.outcome
+  s.tidy_outcome, s.tidy_ended = r.outcome, t0
+  s.tidy_outcomes = s.tidy_outcomes or {} -- (the last few, for tests and measurements)
+  table.insert(s.tidy_outcomes, r.outcome)
+  if #s.tidy_outcomes > 16 then table.remove(s.tidy_outcomes, 1) end
   if s.detached then return end
   local same = s.file.stamp == s.tidy_from
   if r.outcome == 'written' and same then
     s.file = { text = r.text, stamp = r.stamp, hash = r.hash, errors = 0, size = r.size, tail = {}, exists = true,
-      canonical = true }
+      canonical = true, fresh = true }
     s.appended = false
     s.saves = (s.saves or 0) + 1
     require('stance.editor.cache').later(s)
