@@ -2,8 +2,8 @@
 -- seconds after the last change: stance.editor.tidy) runs on the worker: keys typed while it
 -- runs are echoed at once (read on the screen, capture-pane -e, after each key); another
 -- process appending to the file meanwhile makes it give up (the file is taken in as any
--- change on disk, and written whole as before), and the file ends whole, canonical, with both
--- writers' records. A layer of about 33 MB made in a temp corpus.
+-- change on disk, and written whole at the next idle moment), and the file ends whole,
+-- canonical, with both writers' records. A layer of about 33 MB made in a temp corpus.
 local T = require('helpers')
 local tmux = require('helpers.tmux')
 local uv = vim.uv or vim.loop
@@ -58,11 +58,7 @@ vim.o.statusline = 'LINE=%l'
         end
       end
       nv:wait(tmux.colored('Line 6 sentence 1'), 'the annotations drawn', 60)
-      -- a layer read from disk is written whole on the main thread the first time (its quotes
-      -- and contexts made from the buffer): :w does it now, out of the way of the measure
-      nv:keys(':w', 'Enter')
-      until_lua('return s.file.canonical == true and not s.dirty', 'the first :w')
-      -- and the layer's cache (stance.editor.cache: a snapshot of the store, made on the main
+      -- the layer's cache (stance.editor.cache: a snapshot of the store, made on the main
       -- thread a few seconds after a layer is read or written whole) made before the measure
       until_lua("return (vim.uv or vim.loop).fs_stat(require('stance.editor.cache').path(s, 'ana')) ~= nil",
         'the layer cache written')
@@ -96,9 +92,17 @@ vim.o.statusline = 'LINE=%l'
       print(('  %d keys echoed in (ms): %s; the file written whole after key %s'):format(#times,
         table.concat(shown, ' '), tostring(whole_at)))
       assert.truthy(whole_at, 'the file was written whole while keys were typed')
+      -- (bounds for a loaded machine: at a load of 8 on two cores, 40-350 ms; the old code kept
+      -- a key waiting 1.6-1.8 s, the whole write's time on the main thread)
       for i, ms in ipairs(times) do
-        assert.is_true(ms < 300, ('key %d echoed in %.0f ms'):format(i, ms)) -- (the old code: 0.9-1.8 s)
+        assert.is_true(ms < 600, ('key %d echoed in %.0f ms'):format(i, ms))
       end
+      local sorted = {}
+      for i, ms in ipairs(times) do
+        sorted[i] = ms
+      end
+      table.sort(sorted)
+      assert.is_true(sorted[math.ceil(#sorted / 2)] < 250, 'the median key echoed within 250 ms')
       -- it ran on the worker, and keys were typed while it ran
       local t = lua('return { s.tidy_began, s.tidy_ended, s.tidy_outcome }')
       local began, ended, outcome = t[1], t[2], t[3]
@@ -125,6 +129,7 @@ vim.o.statusline = 'LINE=%l'
       nv:keys(':2Stance annotate against engagement', 'Enter')
       until_lua("return s.appended == true and require('stance.editor.tidy').pending(s)", 'the second append')
       until_lua('return s.tidy_job ~= nil', 'the whole write to start')
+      local job_began = lua('return s.tidy_began')
       local st = assert(uv.fs_stat(path))
       local appended_at = uv.hrtime()
       local ok, _, code = core.append_file(path, chunk, st.size, { stamp = core.stamp(path, true) })
@@ -132,12 +137,12 @@ vim.o.statusline = 'LINE=%l'
       until_lua("return s.tidy_job == nil and not require('stance.editor.tidy').pending(s) "
         .. "and s.store:get('zother000001') ~= nil", 'the file written whole with both')
       local outcomes = lua('return s.tidy_outcomes')
-      t = lua('return { s.tidy_began, s.tidy_ended }')
-      print(('  outcomes: %s; the other append %.0f ms after the last job began (it ran %.0f ms)'):format(
-        table.concat(outcomes, ' '), (appended_at - t[1]) / 1e6, (t[2] - t[1]) / 1e6))
-      -- (then the file read again, with the other record whose quote and context this session did
-      -- not make, is written whole at the next idle moment by the main thread's write, as before)
-      assert.are.equal('changed', outcomes[#outcomes], 'the job gave up over the other append')
+      print(('  outcomes: %s; the other append %.0f ms after the job began'):format(table.concat(outcomes, ' '),
+        (appended_at - job_began) / 1e6))
+      -- then the file is read again (the other record in), and written whole on the worker at
+      -- the next idle moment
+      assert.are.equal('changed', outcomes[#outcomes - 1], 'the job gave up over the other append')
+      assert.are.equal('written', outcomes[#outcomes])
       text = T.read(path)
       store = assert(require('stance.core').read(text))
       assert.are.equal(store:write(), text, 'canonical')

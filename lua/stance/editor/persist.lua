@@ -202,7 +202,6 @@ function M.save(s, opts)
   local out = frame:write(s.store)
   if out == H.file_text(s) then
     s.file.canonical = true -- (as written by the writer)
-    s.file.fresh = true -- (stance.editor.tidy: what a whole write of this session writes)
     s.dirty, s.appended, s.rewrite, s.added = false, false, false, {}
     require('stance.editor.session').redraw_status()
     return true
@@ -240,9 +239,6 @@ function M.save(s, opts)
   if not ok then return H.failed(s, info, code) end
   if not s.file.exists then s.created = true end
   H.written(s, out, info)
-  -- every record's quote and context made from the buffer (and each append's since): a whole
-  -- write of the file's own records makes the same bytes (stance.editor.tidy.start)
-  s.file.fresh = true
   s.saves = (s.saves or 0) + 1
   require('stance.editor.session').redraw_status() -- the "+" goes
   vim.api.nvim_exec_autocmds('User', { pattern = 'StanceSaved', modeline = false })

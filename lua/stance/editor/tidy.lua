@@ -60,11 +60,7 @@ end
 ---@return boolean
 function M.start(s)
   if s.tidy_job then return true end
-  -- only a file whose records this session wrote whole (or appended) from the buffer: their
-  -- quotes and contexts are what persist.save would make of them, so that the job's bytes
-  -- are its bytes; a file read from disk is written whole here the first time
-  if s.detached or s.readonly or s.dirty or s.rewrite or not s.file.exists or not s.file.fresh
-    or s.tidy_refused == s.file.stamp then
+  if s.detached or s.readonly or s.dirty or s.rewrite or not s.file.exists or s.tidy_refused == s.file.stamp then
     return false
   end
   local t0 = require('stance.compat').uv.hrtime()
@@ -74,6 +70,12 @@ function M.start(s)
   if require('stance.layer_link').problem(s.path, s.corpus.root) then return false end
   local store = s.store
   if store:count('annotation') + store:count('relation') + store:count('doclabel') == 0 then return false end
+  -- the store holds the file's records as they are (nothing written since is pending), so that
+  -- the canonical text of the file's records is the text persist.save writes: unless an
+  -- annotation was placed elsewhere than the file says (its quote and context then made anew
+  -- from the buffer there) or is an orphan (whose file records no hash: the reader of the file
+  -- cannot know it)
+  if store:marked('touched') > 0 or store:marked('orphan') > 0 then return false end
   local ok, w = pcall(require('stance.worker').get)
   if not ok or not w or not w.tidy then return false end
   -- the header values the whole write of persist.save sets
@@ -119,7 +121,7 @@ function M.arrived(s, job)
   local same = s.file.stamp == s.tidy_from
   if r.outcome == 'written' and same then
     s.file = { text = r.text, stamp = r.stamp, hash = r.hash, errors = 0, size = r.size, tail = {}, exists = true,
-      canonical = true, fresh = true }
+      canonical = true }
     s.appended = false
     s.saves = (s.saves or 0) + 1
     require('stance.editor.cache').later(s)
