@@ -198,6 +198,8 @@ static int prepare(stance_job *job) {
 
 static const stance_job_ops tidy_ops = {"tidy", prepare, NULL, NULL, destroy};
 
+int stance_tidyjob_run_here(stance_job *job) { return prepare(job); }
+
 static char *dup_or_null(const char *s, int *oom) {
   char *d;
   if (s == NULL) return NULL;

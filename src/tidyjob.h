@@ -58,6 +58,10 @@ const char *stance_tidyjob_hash(stance_job *job);
 /* WRITTEN or SAME: the file's text (malloc'd, the caller frees it), taken once; else NULL. */
 char *stance_tidyjob_take_text(stance_job *job, size_t *len);
 
+/* Run a job made by stance_tidyjob_new (not submitted) on the caller's thread, to its end:
+ * what the fuzz target does without a worker. 0, or a negative code (out of memory). */
+int stance_tidyjob_run_here(stance_job *job);
+
 /* For tests: `fn` is called on the worker's thread at each step (1: the file read and
  * parsed; 2: its canonical text made, just before the locked write). NULL removes it. */
 void stance_tidyjob_test_hook(void (*fn)(int step, void *arg), void *arg);
