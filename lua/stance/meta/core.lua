@@ -553,7 +553,8 @@ function Worker:hash(dir, opts) end
 --- { outcome = "written"|"same"|"changed"|"busy"|"errors"|"failed"|"cancelled", stamp, hash,
 --- size, text (stance.Bytes, handed out once), error }.
 ---@param path string
----@param opts {stamp: string, root: string|nil, vocab: table|stance.Vocab|nil, document: string|nil, hash: string|nil, annotator: string|nil, status: string|nil, wait: number|nil}
+---@param opts {stamp: string, root: string|nil, vocab: table|stance.Vocab|nil, document: string|nil,
+---  hash: string|nil, annotator: string|nil, status: string|nil, wait: number|nil}
 ---@return stance.Job|nil
 function Worker:tidy(path, opts) end
 ---@param idx stance.Index
