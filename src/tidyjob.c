@@ -93,6 +93,10 @@ static int prepare(stance_job *job) {
   stance_buf out;
   stance_write_opts wo;
   int h, rc;
+  /* its progress says how far it went (1: begun; 2: its locked write begun, not stopped any
+   * more), read by whoever stops it: a job stopped before it began never writes anything,
+   * as it looks at cancellation only after it says so */
+  stance_job_advance(job, 1, 0);
   if (stopped(job, t)) return 0;
   /* only the file the editor knows: the stamp first (a file changed since is merged by the
    * editor, which knows what it held), then read, then the stamp again (not changed while
@@ -171,6 +175,7 @@ static int prepare(stance_job *job) {
     stance_buf_free(&out);
     return 0;
   }
+  stance_job_advance(job, 1, 0);
   if (test_hook != NULL) test_hook(2, test_hook_arg);
   /* under the file's lock, only while it still has the stamp read (an append or a write by
    * anyone since: nothing written, the editor merges); from here on it is not stopped */

@@ -12,7 +12,9 @@
  * it gives up and writes nothing: the editor's own write, which merges, takes over.
  *
  * Nothing here touches a lua_State; the outcome is read once the job has ended, whatever its
- * state (a job cancelled after its rename still says it wrote).
+ * state (a job cancelled after its rename still says it wrote). Its progress (items done)
+ * says how far it went: 0 not begun (cancelled now, it never writes anything), 1 begun, 2
+ * its locked write begun (it is not stopped any more).
  */
 #ifndef STANCE_TIDYJOB_H
 #define STANCE_TIDYJOB_H

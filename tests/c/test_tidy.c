@@ -136,6 +136,11 @@ static void tidy_writes_the_canonical_text_in_place(void) {
   stamp_of(path, after);
   CHECK(strcmp(before, after) != 0);
   CHECK_STR(stance_tidyjob_stamp(job), after);
+  {
+    stance_job_progress pr;
+    stance_job_get_progress(job, &pr);
+    CHECK_INT(pr.done, 2); /* begun, then its locked write begun */
+  }
   CHECK_INT(strlen(stance_tidyjob_hash(job)), 64);
   text = stance_tidyjob_take_text(job, &tlen);
   CHECK(text != NULL && tlen == len && memcmp(text, got, len) == 0);
@@ -283,6 +288,11 @@ static void tidy_cancelled_before_it_starts_writes_nothing(void) {
   CHECK(run_to_end(w, job));
   CHECK_INT(stance_tidyjob_outcome(job, NULL), STANCE_TIDY_CANCELLED);
   CHECK(stance_tidyjob_take_text(job, &len) == NULL);
+  {
+    stance_job_progress pr;
+    stance_job_get_progress(job, &pr);
+    CHECK(pr.done <= 1); /* stopped before its write */
+  }
   got = slurp(path, &len);
   CHECK(got != NULL && len == strlen(out_of_order) && memcmp(got, out_of_order, len) == 0);
   free(got);

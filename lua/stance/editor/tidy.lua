@@ -144,13 +144,21 @@ function M.arrived(s, job)
 end
 
 --- Stop the job of `s` (when one runs) and wait for its end, its outcome taken (M.arrived):
---- what a synchronous write of the file does first, so that the two never race. A job past
---- its last look at cancellation (its locked write begun) is waited for.
+--- what a synchronous write of the file does first, so that the two never race. A job not
+--- begun yet is left (it writes nothing once stopped); one past its last look at
+--- cancellation (its locked write begun) is waited for.
 ---@param s stance.Session
 function M.settle(s)
   local job = s.tidy_job
   if not job then return end
   job:cancel()
+  if job:progress().done == 0 then
+    -- not begun (waiting for a thread of the worker, busy with other jobs): it never writes
+    -- anything now, and is not waited for
+    s.tidy_job = nil
+    M.later(s)
+    return
+  end
   local uv = require('stance.compat').uv
   local deadline = uv.hrtime() + M.SETTLE_MS * 1e6
   local state = job:state()
