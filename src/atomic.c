@@ -68,6 +68,15 @@ int stance_side_path(const char *path, const char *suffix, char *out, size_t out
   return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
+/* `path` (a lock's, a temporary file's, the file's own) as openat and the others take it with
+ * `dirfd`: whole with AT_FDCWD, else its last part (its folder is the one open at dirfd). */
+static const char *at_name(int dirfd, const char *path) {
+  const char *slash;
+  if (dirfd == AT_FDCWD) return path;
+  slash = strrchr(path, '/');
+  return slash != NULL ? slash + 1 : path;
+}
+
 /* ---- the lock -------------------------------------------------------------------------------- */
 
 static int no_flock(int e) {
@@ -78,10 +87,10 @@ static int no_flock(int e) {
       ;
 }
 
-/* Whether the exclusive lock file at `path` (with status `st`) belongs to nobody any more. */
-static int excl_stale(const char *path, const struct stat *st) {
+/* Whether the exclusive lock file of `l` (with status `st`) belongs to nobody any more. */
+static int excl_stale(const stance_lock *l, const struct stat *st) {
   char buf[512], host[256];
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), n;
+  int fd = openat(l->dirfd, at_name(l->dirfd, l->path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), n;
   long pid = 0;
   if (time(NULL) - st->st_mtime > STANCE_LOCK_STALE_S) {
     if (fd >= 0) close(fd);
@@ -108,7 +117,8 @@ static int excl_stale(const char *path, const struct stat *st) {
 static int excl_try(stance_lock *l) {
   char info[320], host[256];
   struct stat st;
-  int fd = open(l->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+  const char *name = at_name(l->dirfd, l->path);
+  int fd = openat(l->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
   if (fd >= 0) {
     if (gethostname(host, sizeof host) != 0) strcpy(host, "?");
     host[sizeof host - 1] = '\0';
@@ -116,7 +126,7 @@ static int excl_try(stance_lock *l) {
     if (write_all(fd, info, strlen(info)) != 0) {
       int e = errno;
       close(fd);
-      unlink(l->path);
+      unlinkat(l->dirfd, name, 0);
       errno = e;
       return -1;
     }
@@ -125,16 +135,19 @@ static int excl_try(stance_lock *l) {
     return 0;
   }
   if (errno != EEXIST) return -1;
-  if (lstat(l->path, &st) == 0 && (S_ISLNK(st.st_mode) || excl_stale(l->path, &st))) {
+  if (fstatat(l->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (S_ISLNK(st.st_mode) || excl_stale(l, &st))) {
     /* break it: move it aside, and remove it only if it is still the one found stale */
-    char aside[4200];
+    char aside_path[4200];
+    const char *aside;
     struct stat moved;
-    snprintf(aside, sizeof aside, "%s.broken-%ld", l->path, (long)getpid());
-    if (rename(l->path, aside) == 0) {
-      if (lstat(aside, &moved) == 0 && moved.st_ino == st.st_ino && moved.st_dev == st.st_dev)
-        unlink(aside);
-      else if (link(aside, l->path) == 0 || errno == EEXIST)
-        unlink(aside); /* a live lock taken by mistake: put back */
+    snprintf(aside_path, sizeof aside_path, "%s.broken-%ld", l->path, (long)getpid());
+    aside = at_name(l->dirfd, aside_path);
+    if (renameat(l->dirfd, name, l->dirfd, aside) == 0) {
+      if (fstatat(l->dirfd, aside, &moved, AT_SYMLINK_NOFOLLOW) == 0 && moved.st_ino == st.st_ino &&
+          moved.st_dev == st.st_dev)
+        unlinkat(l->dirfd, aside, 0);
+      else if (linkat(l->dirfd, aside, l->dirfd, name, 0) == 0 || errno == EEXIST)
+        unlinkat(l->dirfd, aside, 0); /* a live lock taken by mistake: put back */
     }
   }
   return 1;
@@ -145,17 +158,21 @@ static int lock_files_only;
 void stance_lock_use_files(int on) { lock_files_only = on != 0; }
 
 /* stance_lock_acquire that tells a lock still held by another at the end of `wait_ms` (1) from
- * an error (-1). */
-static int lock_take(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen) {
+ * an error (-1); in the folder open at `dirfd` (the lock's name there), or by path
+ * (AT_FDCWD). */
+static int lock_take(stance_lock *l, int dirfd, const char *target, unsigned wait_ms, char *err, size_t errlen) {
   unsigned long long deadline = now_ms() + wait_ms;
   unsigned pause = 1;
   int use_excl = lock_files_only;
+  const char *name;
   l->fd = -1;
   l->excl = 0;
+  l->dirfd = dirfd;
   if (stance_side_path(target, ".lock", l->path, sizeof l->path) != 0) {
     snprintf(err, errlen, "%s: path too long", target);
     return -1;
   }
+  name = at_name(dirfd, l->path);
   for (;;) {
     int busy;
     if (use_excl) {
@@ -167,10 +184,10 @@ static int lock_take(stance_lock *l, const char *target, unsigned wait_ms, char 
       busy = rc == 1;
     } else {
       struct stat a, b;
-      int fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+      int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
       if (fd < 0) {
         if (errno == ELOOP || errno == EMLINK) { /* a link planted there: not ours to follow */
-          unlink(l->path);
+          unlinkat(dirfd, name, 0);
           continue;
         }
         snprintf(err, errlen, "cannot lock %s (%s): %s", target, l->path, strerror(errno));
@@ -178,7 +195,8 @@ static int lock_take(stance_lock *l, const char *target, unsigned wait_ms, char 
       }
       if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
         /* still the lock file at that name? (its last holder removes it when done) */
-        if (fstat(fd, &a) == 0 && lstat(l->path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+        if (fstat(fd, &a) == 0 && fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino &&
+            a.st_dev == b.st_dev) {
           l->fd = fd;
           return 0;
         }
@@ -188,7 +206,7 @@ static int lock_take(stance_lock *l, const char *target, unsigned wait_ms, char 
       busy = errno == EWOULDBLOCK || errno == EAGAIN || errno == EINTR;
       if (!busy && no_flock(errno)) {
         close(fd);
-        unlink(l->path);
+        unlinkat(dirfd, name, 0);
         use_excl = 1;
         continue;
       }
@@ -211,16 +229,17 @@ static int lock_take(stance_lock *l, const char *target, unsigned wait_ms, char 
 }
 
 int stance_lock_acquire(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen) {
-  return lock_take(l, target, wait_ms, err, errlen) == 0 ? 0 : -1;
+  return lock_take(l, AT_FDCWD, target, wait_ms, err, errlen) == 0 ? 0 : -1;
 }
 
 int stance_lock_try(stance_lock *l, const char *target, unsigned wait_ms, char *err, size_t errlen) {
-  return lock_take(l, target, wait_ms, err, errlen);
+  return lock_take(l, AT_FDCWD, target, wait_ms, err, errlen);
 }
 
 void stance_lock_release(stance_lock *l) {
   if (l->fd < 0) return;
-  unlink(l->path); /* while held: whoever opened it before sees it is gone, and retries */
+  /* while held: whoever opened it before sees it is gone, and retries */
+  unlinkat(l->dirfd, at_name(l->dirfd, l->path), 0);
   close(l->fd);
   l->fd = -1;
 }
@@ -255,25 +274,58 @@ static void dir_of(const char *path, char *dir, size_t dirlen) {
   dir[n] = '\0';
 }
 
+/* The status of the file f replaces, as a reader sees it (a link followed: below the root
+ * only, given one). 0, or a negative errno (-ENOENT: none) or STANCE_EOUTSIDE. */
+static int target_stat(const stance_atomic *f, struct stat *st) {
+  int fd, rc = 0;
+  if (f->wd == NULL) return stat(f->path, st) == 0 ? 0 : -errno;
+  if (fstatat(f->dirfd, f->wd->name, st, AT_SYMLINK_NOFOLLOW) != 0) return -errno;
+  if (!S_ISLNK(st->st_mode)) return 0;
+  if ((fd = stance_open_write_target(f->root, f->wd, O_RDONLY | O_NONBLOCK | O_NOCTTY)) < 0) return fd;
+  if (fstat(fd, st) != 0) rc = -errno;
+  close(fd);
+  return rc;
+}
+
+/* SHA-256 of the file f replaces into `hex` ("" when it does not exist). 0, -EINVAL (not a
+ * regular file), another negative errno, or STANCE_EOUTSIDE. */
+static int target_hash(const stance_atomic *f, char *hex) {
+  unsigned char buf[65536];
+  uint64_t size;
+  int fd, rc;
+  if (f->wd == NULL) return current_hash(f->path, hex);
+  fd = stance_open_write_target(f->root, f->wd, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  if (fd == -ENOENT) {
+    hex[0] = '\0';
+    return 0;
+  }
+  if (fd < 0) return fd;
+  rc = stance_hash_fd(fd, hex, &size, buf, sizeof buf, NULL);
+  close(fd);
+  return rc;
+}
+
 /* Open the temporary file beside f->path (the lock is held: the name is ours; whatever a
  * killed writer left there is removed, and a link there is never followed). */
 static int open_tmp(stance_atomic *f, char *err, size_t errlen) {
   struct stat st;
-  f->have_old = stat(f->path, &st) == 0;
+  const char *tmp;
+  f->have_old = target_stat(f, &st) == 0;
   f->mode = f->have_old ? (unsigned)(st.st_mode & 07777) : 0666;
   if (stance_side_path(f->path, ".tmp", f->tmp, sizeof f->tmp) != 0) {
     snprintf(err, errlen, "%s: path too long", f->path);
     return -1;
   }
+  tmp = at_name(f->dirfd, f->tmp);
   /* O_EXCL with 0666: a new file gets the umask applied, as any other new file would */
-  f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, f->have_old ? 0600 : 0666);
+  f->fd = openat(f->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, f->have_old ? 0600 : 0666);
   if (f->fd < 0 && errno == EEXIST) {
-    if (unlink(f->tmp) != 0 && errno != ENOENT) {
+    if (unlinkat(f->dirfd, tmp, 0) != 0 && errno != ENOENT) {
       snprintf(err, errlen, "cannot remove %s: %s", f->tmp, strerror(errno));
       f->tmp[0] = '\0';
       return -1;
     }
-    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, f->have_old ? 0600 : 0666);
+    f->fd = openat(f->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, f->have_old ? 0600 : 0666);
   }
   if (f->fd < 0) {
     snprintf(err, errlen, "cannot create a temporary file in %s: %s", f->dir, strerror(errno));
@@ -283,27 +335,33 @@ static int open_tmp(stance_atomic *f, char *err, size_t errlen) {
   return 0;
 }
 
-/* Ready `f` for `path` and take its lock, waiting up to `wait_ms`: 0, 1 (still held by
- * another), -1. */
-static int start_waiting(stance_atomic *f, const char *path, unsigned wait_ms, char *err, size_t errlen) {
+/* `f` ready for `path` (nothing open), in the folder `wd` holds (NULL: by path). */
+static void atomic_init(stance_atomic *f, const char *root, const stance_write_dir *wd) {
   memset(f, 0, sizeof *f);
   f->fd = -1;
   f->lock.fd = -1;
+  f->lock.dirfd = AT_FDCWD;
+  f->dirfd = wd != NULL ? wd->fd : AT_FDCWD;
+  f->root = wd != NULL ? root : NULL;
+  f->wd = wd;
+}
+
+/* Ready `f` for `path` and take its lock, waiting up to `wait_ms`: 0, 1 (still held by
+ * another), -1. */
+static int start_waiting(stance_atomic *f, const char *path, const char *root, const stance_write_dir *wd,
+                         unsigned wait_ms, char *err, size_t errlen) {
+  atomic_init(f, root, wd);
   if (strlen(path) >= sizeof f->path) {
     snprintf(err, errlen, "%s: path too long", path);
     return -1;
   }
   strcpy(f->path, path);
   dir_of(path, f->dir, sizeof f->dir);
-  return lock_take(&f->lock, path, wait_ms, err, errlen);
-}
-
-static int start(stance_atomic *f, const char *path, char *err, size_t errlen) {
-  return start_waiting(f, path, STANCE_LOCK_WAIT_MS, err, errlen) == 0 ? 0 : -1;
+  return lock_take(&f->lock, f->dirfd, path, wait_ms, err, errlen);
 }
 
 int stance_atomic_open(stance_atomic *f, const char *path, char *err, size_t errlen) {
-  if (start(f, path, err, errlen) != 0) return -1;
+  if (start_waiting(f, path, NULL, NULL, STANCE_LOCK_WAIT_MS, err, errlen) != 0) return -1;
   if (open_tmp(f, err, errlen) != 0) {
     stance_lock_release(&f->lock);
     return -1;
@@ -332,7 +390,7 @@ int stance_atomic_pwrite(stance_atomic *f, const void *data, size_t len, uint64_
 void stance_atomic_abort(stance_atomic *f) {
   if (f->fd >= 0) close(f->fd);
   f->fd = -1;
-  if (f->tmp[0]) unlink(f->tmp);
+  if (f->tmp[0]) unlinkat(f->dirfd, at_name(f->dirfd, f->tmp), 0);
   f->tmp[0] = '\0';
   stance_lock_release(&f->lock);
 }
@@ -353,15 +411,16 @@ int stance_atomic_commit(stance_atomic *f, int durable, char *err, size_t errlen
     return -1;
   }
   f->fd = -1;
-  if (rename(f->tmp, f->path) != 0) {
+  if (renameat(f->dirfd, at_name(f->dirfd, f->tmp), f->dirfd, at_name(f->dirfd, f->path)) != 0) {
     snprintf(err, errlen, "cannot replace %s: %s", f->path, strerror(errno));
     stance_atomic_abort(f);
     return -1;
   }
   f->tmp[0] = '\0';
-  /* The rename itself must reach the disk too. */
-  fd = durable ? open(f->dir, O_RDONLY | O_CLOEXEC) : -1;
-  if (fd >= 0) {
+  /* The rename itself must reach the disk too: the folder held, or the one at its path. */
+  if (durable && f->dirfd != AT_FDCWD) {
+    fsync(f->dirfd);
+  } else if (durable && (fd = open(f->dir, O_RDONLY | O_CLOEXEC)) >= 0) {
     fsync(fd);
     close(fd);
   }
@@ -369,13 +428,30 @@ int stance_atomic_commit(stance_atomic *f, int durable, char *err, size_t errlen
   return 0;
 }
 
-/* Whether the file at `path` is what `o` expects, under its lock: 0 yes, 1 no, -1 error. */
-static int still_expected(const char *path, const stance_write_opts *o, char *err, size_t errlen) {
+static void (*race_hook)(int step, const char *path, void *arg);
+static void *race_hook_arg;
+
+void stance_atomic_test_hook(void (*fn)(int step, const char *path, void *arg), void *arg) {
+  race_hook = fn;
+  race_hook_arg = arg;
+}
+
+#define RACE_HOOK(step, path) \
+  do { \
+    if (race_hook != NULL) race_hook((step), (path), race_hook_arg); \
+  } while (0)
+
+/* Whether the file f replaces is what `o` expects, under its lock: 0 yes, 1 no, -1 error. */
+static int still_expected(const stance_atomic *f, const stance_write_opts *o, char *err, size_t errlen) {
+  const char *path = f->path;
   if (o->expect_hex != NULL) {
     char now[STANCE_HASH_HEXLEN + 1];
-    int rc = current_hash(path, now);
+    int rc = target_hash(f, now);
     if (rc != 0) {
-      snprintf(err, errlen, "%s: %s", path, rc == -EINVAL ? "not a regular file" : strerror(-rc));
+      snprintf(err, errlen, "%s: %s", path,
+               rc == -EINVAL           ? "not a regular file"
+               : rc == STANCE_EOUTSIDE ? "leads outside the corpus (links and .. are resolved)"
+                                       : strerror(-rc));
       return -1;
     }
     if (strcmp(now, o->expect_hex) != 0) {
@@ -385,9 +461,11 @@ static int still_expected(const char *path, const stance_write_opts *o, char *er
   } else if (o->expect_stamp != NULL) {
     char now[128];
     struct stat st;
-    if (stat(path, &st) != 0) {
-      if (errno != ENOENT) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    int rc = target_stat(f, &st);
+    if (rc != 0) {
+      if (rc != -ENOENT) {
+        snprintf(err, errlen, "%s: %s", path,
+                 rc == STANCE_EOUTSIDE ? "leads outside the corpus (links and .. are resolved)" : strerror(-rc));
         return -1;
       }
       now[0] = '\0';
@@ -402,31 +480,46 @@ static int still_expected(const char *path, const stance_write_opts *o, char *er
   return 0;
 }
 
+/* Under the lock, just before the temporary file and the rename: a layer's file that became
+ * a link since the folder was opened is not replaced either. 0, or -1 with a message. */
+static int layer_file_still_own(const stance_atomic *f, char *err, size_t errlen) {
+  struct stat st;
+  if (f->wd == NULL || !f->wd->layer) return 0;
+  if (fstatat(f->dirfd, f->wd->name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(st.st_mode)) return 0;
+  snprintf(err, errlen, "%s: a symbolic link: a layer's file and folders must be its own; not written through",
+           f->path);
+  return -1;
+}
+
 int stance_write_file(const char *path, const char *data, size_t len, const stance_write_opts *o, char *err,
                       size_t errlen) {
   stance_atomic f;
+  stance_write_dir wd;
   int rc;
-  if (o->root != NULL && stance_check_write(o->root, path, err, errlen) != 0) return -1;
+  /* given a root: the folder checked is the folder held, and every write below is in it */
+  if (o->root != NULL && stance_open_write_dir(o->root, path, &wd, err, errlen) != 0) return -1;
+  if (o->root != NULL) RACE_HOOK(1, path);
   if (o->new_hex != NULL && stance_hash_buffer(data, len, o->new_hex) != 0) {
     const char *why = stance_hash_error();
     snprintf(err, errlen, "%s: hashing failed%s%s", path, why != NULL ? ": " : "", why != NULL ? why : "");
-    return -1;
+    rc = -1;
+    goto done;
   }
-  if ((rc = start_waiting(&f, path, o->lock_wait_ms ? o->lock_wait_ms : STANCE_LOCK_WAIT_MS, err, errlen)) != 0)
-    return rc == 1 ? 2 : -1;
-  /* again under the lock, just before the temporary file and the rename in that folder: a
-   * link swapped in since the first look is not written through either */
-  if (o->root != NULL && stance_check_layer_path(o->root, path, err, errlen) != 0) {
-    stance_lock_release(&f.lock);
-    return -1;
+  rc = start_waiting(&f, path, o->root, o->root != NULL ? &wd : NULL,
+                     o->lock_wait_ms ? o->lock_wait_ms : STANCE_LOCK_WAIT_MS, err, errlen);
+  if (rc != 0) {
+    rc = rc == 1 ? 2 : -1;
+    goto done;
   }
-  if ((rc = still_expected(path, o, err, errlen)) != 0) {
+  if ((rc = still_expected(&f, o, err, errlen)) != 0) {
     stance_lock_release(&f.lock);
-    return rc;
+    goto done;
   }
-  if (open_tmp(&f, err, errlen) != 0) {
+  if (o->root != NULL) RACE_HOOK(2, path);
+  if (layer_file_still_own(&f, err, errlen) != 0 || open_tmp(&f, err, errlen) != 0) {
     stance_lock_release(&f.lock);
-    return -1;
+    rc = -1;
+    goto done;
   }
   stance_atomic_write(&f, data, len);
   /* the commit releases the lock: the stamp is taken before, from the new file (size, time
@@ -438,7 +531,10 @@ int stance_write_file(const char *path, const char *data, size_t len, const stan
     else
       o->new_stamp[0] = '\0';
   }
-  return stance_atomic_commit(&f, o->durable, err, errlen) != 0 ? -1 : 0;
+  rc = stance_atomic_commit(&f, o->durable, err, errlen) != 0 ? -1 : 0;
+done:
+  if (o->root != NULL) close(wd.fd);
+  return rc;
 }
 
 int stance_write_atomic(const char *path, const char *data, size_t len, const char *expect_hex,
@@ -464,23 +560,13 @@ int stance_append_file(const char *path, const char *data, size_t len, uint64_t 
                                  errlen);
 }
 
-int stance_append_file_wait(const char *path, const char *data, size_t len, uint64_t expect_size,
-                            const char *expect_stamp, const char *root, unsigned wait_ms, char *stamp_out,
-                            size_t stamp_len, char *err, size_t errlen) {
-  stance_lock lock;
+/* The append of stance_append_file_wait, its lock held, into the file open at `fd`. */
+static int append_locked(int fd, const char *path, const char *data, size_t len, uint64_t expect_size,
+                         const char *expect_stamp, char *stamp_out, size_t stamp_len, char *err, size_t errlen) {
   struct stat st;
   char now[128];
   size_t done = 0;
-  int fd, rc = 0;
-  if (root != NULL && stance_check_write(root, path, err, errlen) != 0) return -1;
-  if ((rc = stance_lock_try(&lock, path, wait_ms ? wait_ms : STANCE_LOCK_WAIT_MS, err, errlen)) != 0)
-    return rc == 1 ? 2 : -1;
-  fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    stance_lock_release(&lock);
-    return -1;
-  }
+  int rc = 0;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != expect_size) {
     rc = 1;
   } else if (expect_stamp != NULL) {
@@ -490,7 +576,6 @@ int stance_append_file_wait(const char *path, const char *data, size_t len, uint
   if (rc == 1) {
     snprintf(err, errlen, "%s changed on disk since it was written", path);
     close(fd);
-    stance_lock_release(&lock);
     return 1;
   }
   while (done < len) {
@@ -502,7 +587,6 @@ int stance_append_file_wait(const char *path, const char *data, size_t len, uint
       (void)!ftruncate(fd, (off_t)expect_size);
       snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
       close(fd);
-      stance_lock_release(&lock);
       return -1;
     }
     done += (size_t)n;
@@ -512,7 +596,6 @@ int stance_append_file_wait(const char *path, const char *data, size_t len, uint
     (void)!ftruncate(fd, (off_t)expect_size);
     snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
     close(fd);
-    stance_lock_release(&lock);
     return -1;
   }
   if (stamp_out != NULL && stamp_len > 0) {
@@ -523,11 +606,39 @@ int stance_append_file_wait(const char *path, const char *data, size_t len, uint
   }
   if (close(fd) != 0) {
     snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    stance_lock_release(&lock);
     return -1;
   }
-  stance_lock_release(&lock);
   return 0;
+}
+
+int stance_append_file_wait(const char *path, const char *data, size_t len, uint64_t expect_size,
+                            const char *expect_stamp, const char *root, unsigned wait_ms, char *stamp_out,
+                            size_t stamp_len, char *err, size_t errlen) {
+  stance_lock lock;
+  stance_write_dir wd;
+  int dirfd = AT_FDCWD, fd, rc;
+  /* given a root: the folder checked is the folder held, and the append is in it */
+  if (root != NULL) {
+    if (stance_open_write_dir(root, path, &wd, err, errlen) != 0) return -1;
+    dirfd = wd.fd;
+    RACE_HOOK(1, path);
+  }
+  if ((rc = lock_take(&lock, dirfd, path, wait_ms ? wait_ms : STANCE_LOCK_WAIT_MS, err, errlen)) != 0) {
+    rc = rc == 1 ? 2 : -1;
+    goto done;
+  }
+  if (root != NULL) RACE_HOOK(2, path);
+  fd = openat(dirfd, at_name(dirfd, path), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    rc = -1;
+  } else {
+    rc = append_locked(fd, path, data, len, expect_size, expect_stamp, stamp_out, stamp_len, err, errlen);
+  }
+  stance_lock_release(&lock);
+done:
+  if (root != NULL) close(wd.fd);
+  return rc;
 }
 
 /* ---- several files at once ----------------------------------------------------------- */
@@ -664,6 +775,7 @@ static void let_go(batch *b, size_t i) {
     stance_lock l;
     l.fd = p->lock_fd;
     l.excl = p->lock_excl;
+    l.dirfd = AT_FDCWD;
     snprintf(l.path, sizeof l.path, "%s", p->lock_path);
     stance_lock_release(&l);
   }
@@ -682,7 +794,7 @@ static void let_go_all(batch *b) {
  * held ones are let go first (their files are checked again before their renames). */
 static int lock_file(batch *b, size_t i, stance_lock *l, char *err, size_t errlen) {
   if (b->held > 0) {
-    int rc = lock_take(l, b->files[i].path, 0, err, errlen);
+    int rc = lock_take(l, AT_FDCWD, b->files[i].path, 0, err, errlen);
     if (rc <= 0) return rc;
     let_go_all(b);
   }
@@ -788,9 +900,7 @@ static int write_one(batch *b, size_t i, char *err, size_t errlen) {
   stance_atomic f;
   struct stat st;
   int e, rc;
-  memset(&f, 0, sizeof f);
-  f.fd = -1;
-  f.lock.fd = -1;
+  atomic_init(&f, NULL, NULL);
   if (strlen(file->path) >= sizeof f.path) {
     snprintf(err, errlen, "%s: path too long", file->path);
     return -1;

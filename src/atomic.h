@@ -14,6 +14,18 @@
  * this host, or after STANCE_LOCK_STALE_S seconds. Processes on different machines sharing
  * a network file system are serialized only as far as that file system's locks work (NFS
  * with its lock manager does; doc/format.md, section 8).
+ *
+ * Given a corpus root (stance_write_file's opts.root, stance_append_file's root), the file's
+ * folder is opened once, from the root, one part at a time (stance_open_write_dir: no link
+ * followed by the kernel, none leading out of the root, none among an annotation file's own
+ * folders), and all that follows happens in that folder through its descriptor, by name:
+ * the lock (flock, and the exclusive lock file where there is none), the read of what is
+ * replaced (its hash, stamp and mode; a file that is a link is read where it leads below the
+ * root only, and replaced, never written through), the temporary file, the removal of what a
+ * killed writer left, the rename, the append, and the fsync of the folder (the descriptor
+ * itself). A folder of the path swapped for a link, or moved, after that open (a race between
+ * the check and the use) changes nothing: the write lands in the folder that was checked, or
+ * nowhere. Without a root, everything goes by the path as given.
  */
 #ifndef STANCE_ATOMIC_H
 #define STANCE_ATOMIC_H
@@ -25,8 +37,9 @@
 #define STANCE_LOCK_STALE_S 120   /* an exclusive lock file older than this is broken */
 
 typedef struct stance_lock {
-  int fd;   /* -1 when not held */
-  int excl; /* held as an exclusive lock file (no flock on this file system) */
+  int fd;    /* -1 when not held */
+  int excl;  /* held as an exclusive lock file (no flock on this file system) */
+  int dirfd; /* the folder it is in, held open (its last part of `path` there), or AT_FDCWD */
   char path[4096];
 } stance_lock;
 
@@ -54,8 +67,9 @@ typedef struct stance_write_opts {
   const char *expect_hex;
   /* Or (when expect_hex is NULL) its stamp (stance_stamp_of): the cheap check of appends. */
   const char *expect_stamp;
-  /* When not NULL: the file's folder must resolve inside this folder (links and .. resolved),
-   * and the file must not be a link out of it. */
+  /* When not NULL: the file's folder must resolve inside this folder (links and .. resolved,
+   * part by part from it), and the file must not be a link out of it; the folder is then held
+   * open and written in through its descriptor (see above). */
   const char *root;
   int durable; /* fsync the file and the folder (not for caches that can be rebuilt) */
   char *new_hex;   /* when not NULL (STANCE_HASH_HEXLEN + 1 bytes): the SHA-256 written */
@@ -83,8 +97,9 @@ int stance_write_atomic_cache(const char *path, const char *data, size_t len, ch
 
 /* Append `data` to the existing file `path`, under its lock, when it still has the stamp
  * `expect_stamp` (stance_stamp_of) and `expect_size` bytes; then fdatasync. A failed write
- * is taken back off. 0 (the new stamp in new_stamp when not NULL), 1 when the file changed,
- * -1 with a message. */
+ * is taken back off. The file itself is never a link (O_NOFOLLOW); with `root`, its folder is
+ * opened and held as stance_write_file does. 0 (the new stamp in new_stamp when not NULL), 1
+ * when the file changed, -1 with a message. */
 int stance_append_file(const char *path, const char *data, size_t len, uint64_t expect_size,
                        const char *expect_stamp, const char *root, char *new_stamp, size_t new_stamp_len,
                        char *err, size_t errlen);
@@ -96,11 +111,19 @@ int stance_append_file_wait(const char *path, const char *data, size_t len, uint
 
 /* The same as a stream, for content too large to build in memory first: open (takes the
  * lock), write (any number of times), then commit (or abort); both release the lock. */
+struct stance_write_dir;
+
 typedef struct stance_atomic {
   int fd, have_old, failed;
   unsigned mode;
   stance_lock lock;
   char tmp[4096], path[4096], dir[4096];
+  /* given a root (stance_write_file): the folder held (the lock, the temporary file, the
+   * rename and the flush are in it, by name), and the root (for a file that is a link);
+   * else AT_FDCWD, NULL, NULL: by path */
+  int dirfd;
+  const char *root;
+  const struct stance_write_dir *wd;
 } stance_atomic;
 
 int stance_atomic_open(stance_atomic *f, const char *path, char *err, size_t errlen);
@@ -145,5 +168,11 @@ int stance_write_atomic_many(const stance_atomic_file *files, size_t n, int thre
 /* For tests: `fn` is called between the steps of stance_write_atomic_many (1: every temporary
  * file written; 2: flushed; 3: renamed). NULL removes it. */
 void stance_atomic_many_test_hook(void (*fn)(int step, void *arg), void *arg);
+
+/* For tests: `fn` is called by stance_write_file and stance_append_file_wait, when given a
+ * root, between the check of the path and its use: step 1 once the path is checked, before
+ * anything is made; step 2 with the file's lock held, just before the temporary file is made
+ * (or the data appended). NULL removes it. */
+void stance_atomic_test_hook(void (*fn)(int step, const char *path, void *arg), void *arg);
 
 #endif

@@ -246,3 +246,315 @@ void stance_stamp_of(const struct stat *st, char *out, size_t outlen) {
 cut: /* (never with the 128 bytes callers give) */
   out[0] = '\0';
 }
+
+/* ---- a folder to write in, opened from the root ------------------------------------------ */
+
+#define WALK_LINKS 40 /* links followed in one walk at most (Linux's own limit) */
+
+/* Open the folder `real` (a path below `rootfd` with no link, "." nor "..": "" is the root
+ * itself) again from the root, following no link. A descriptor or a negative errno. */
+static int reopen_real(int rootfd, const char *real) {
+  char buf[PATH_MAX];
+  char *p = buf;
+  int fd = rootfd;
+  size_t n = strlen(real);
+  if (n == 0) return rootfd;
+  if (n >= sizeof buf) return -ENAMETOOLONG;
+  memcpy(buf, real, n + 1);
+  for (;;) {
+    char *slash = strchr(p, '/');
+    int next;
+    if (slash != NULL) *slash = '\0';
+    next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (next < 0) {
+      int e = -errno;
+      if (fd != rootfd) close(fd);
+      return e;
+    }
+    if (fd != rootfd) close(fd);
+    fd = next;
+    if (slash == NULL) return fd;
+    p = slash + 1;
+  }
+}
+
+/* Open `rel` below the folder open at `rootfd` (the root), one part at a time from there:
+ * each folder with openat(O_NOFOLLOW | O_DIRECTORY), the last part with `last_flags` and
+ * O_NOFOLLOW. A link is never followed by the kernel: its target is read (readlinkat) and
+ * walked in its place, from the folder it is in (an absolute one from the root, when it
+ * names a place below `root_real`, the root resolved: else it leads out). ".." goes back one
+ * folder of the walk, and out of the root is STANCE_EOUTSIDE. A part of the original `rel`
+ * that is a link and begins at `layer_from` or after is STANCE_ELINK (*link_end then the
+ * length of `rel` up to its end). `real` (PATH_MAX bytes, when not NULL) gets where the walk
+ * ended below the root ("" the root itself; no link, "." nor ".."). A descriptor (the root's
+ * own when the walk ends there), or a negative code. */
+static int walk_below(int rootfd, const char *root, const char *rel, int last_flags, size_t layer_from,
+                      size_t *link_end, char *real) {
+  char rest[2 * PATH_MAX], target[PATH_MAX], here[PATH_MAX], root_real[PATH_MAX];
+  /* what is left to walk is rest[pos..restlen); its last `orig` bytes are rel's own */
+  size_t restlen = strlen(rel), rellen = restlen, orig = restlen, pos = 0, reallen = 0;
+  int cur = rootfd, links = 0, e;
+  root_real[0] = '\0';
+  if (restlen >= sizeof rest) return -ENAMETOOLONG;
+  memcpy(rest, rel, restlen + 1);
+  here[0] = '\0';
+  for (;;) {
+    size_t clen, end, k;
+    int last = 1, next;
+    char saved;
+    struct stat st;
+    while (pos < restlen && rest[pos] == '/') pos++;
+    if (pos == restlen) break;
+    for (clen = 0; pos + clen < restlen && rest[pos + clen] != '/'; clen++) {
+    }
+    end = pos + clen;
+    for (k = end; k < restlen && last; k++)
+      if (rest[k] != '/') last = 0;
+    if (clen == 1 && rest[pos] == '.') {
+      pos = end;
+      continue;
+    }
+    if (clen == 2 && rest[pos] == '.' && rest[pos + 1] == '.') {
+      char *up;
+      if (reallen == 0) {
+        e = STANCE_EOUTSIDE;
+        goto fail;
+      }
+      up = strrchr(here, '/');
+      reallen = up != NULL ? (size_t)(up - here) : 0;
+      here[reallen] = '\0';
+      if (cur != rootfd) close(cur);
+      if ((cur = reopen_real(rootfd, here)) < 0) {
+        e = cur;
+        cur = rootfd;
+        goto fail;
+      }
+      pos = end;
+      continue;
+    }
+    saved = rest[end];
+    rest[end] = '\0';
+    next = openat(cur, rest + pos,
+                  last ? last_flags | O_NOFOLLOW | O_CLOEXEC : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (next >= 0) {
+      if (last) {
+        if (real != NULL) {
+          if (reallen + 1 + clen >= PATH_MAX) {
+            close(next);
+            e = -ENAMETOOLONG;
+            goto fail;
+          }
+          memcpy(real, here, reallen);
+          if (reallen > 0) real[reallen++] = '/';
+          memcpy(real + reallen, rest + pos, clen + 1);
+        }
+        if (cur != rootfd) close(cur);
+        close(rootfd);
+        return next;
+      }
+      if (reallen + 1 + clen >= sizeof here) {
+        close(next);
+        e = -ENAMETOOLONG;
+        goto fail;
+      }
+      if (reallen > 0) here[reallen++] = '/';
+      memcpy(here + reallen, rest + pos, clen + 1);
+      reallen += clen;
+      if (cur != rootfd) close(cur);
+      cur = next;
+      rest[end] = saved;
+      pos = end;
+      continue;
+    }
+    /* a link: ELOOP (EMLINK on FreeBSD, ENOTDIR where O_DIRECTORY is looked at first) */
+    e = -errno;
+    if ((e != -ELOOP && e != -EMLINK && e != -ENOTDIR) || fstatat(cur, rest + pos, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISLNK(st.st_mode))
+      goto fail;
+    /* the original text is what is left of `rest` at its end: this part is its own */
+    if (restlen - pos <= orig && rellen - (restlen - pos) >= layer_from) {
+      if (link_end != NULL) *link_end = rellen - (restlen - end);
+      e = STANCE_ELINK;
+      goto fail;
+    }
+    if (++links > WALK_LINKS) {
+      e = -ELOOP;
+      goto fail;
+    }
+    {
+      ssize_t n = readlinkat(cur, rest + pos, target, sizeof target);
+      size_t tlen, left;
+      const char *t = target;
+      if (n < 0) {
+        e = -errno;
+        goto fail;
+      }
+      if ((size_t)n >= sizeof target) {
+        e = -ENAMETOOLONG;
+        goto fail;
+      }
+      target[n] = '\0';
+      rest[end] = saved;
+      if (target[0] == '/') { /* from the root, when it names a place below it */
+        size_t rl;
+        if (root_real[0] == '\0' && realpath(root, root_real) == NULL) {
+          e = -errno;
+          goto fail;
+        }
+        rl = strlen(root_real);
+        if (rl == 1) rl = 0; /* the root is "/" */
+        if (strncmp(target, root_real, rl) != 0 || (target[rl] != '\0' && target[rl] != '/')) {
+          /* or the root as given, when absolute (a link to it by that name) */
+          rl = strlen(root);
+          while (rl > 0 && root[rl - 1] == '/') rl--;
+          if (root[0] != '/' || strncmp(target, root, rl) != 0 || (target[rl] != '\0' && target[rl] != '/')) {
+            e = STANCE_EOUTSIDE;
+            goto fail;
+          }
+        }
+        t = target + rl;
+        if (cur != rootfd) close(cur);
+        cur = rootfd;
+        reallen = 0;
+        here[0] = '\0';
+      }
+      /* the rest of the walk: the link's target, then what followed the link */
+      tlen = strlen(t);
+      left = restlen - end;
+      if (tlen + 1 + left >= sizeof rest) {
+        e = -ENAMETOOLONG;
+        goto fail;
+      }
+      memmove(rest + tlen + 1, rest + end, left + 1);
+      memcpy(rest, t, tlen);
+      rest[tlen] = '/';
+      restlen = tlen + 1 + left;
+      if (orig > left) orig = left;
+      pos = 0;
+    }
+  }
+  /* ended on a folder ("", ".", "..", a link to a folder as the last part) */
+  if (real != NULL) memcpy(real, here, reallen + 1);
+  if (cur != rootfd) close(rootfd);
+  return cur;
+fail:
+  if (cur != rootfd) close(cur);
+  close(rootfd);
+  return e;
+}
+
+/* The folder of `path` and its name: `dir` (PATH_MAX bytes) as stance_check_write names it. */
+static int dir_and_name(const char *path, char *dir, const char **name) {
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL) {
+    strcpy(dir, ".");
+    *name = path;
+  } else {
+    size_t n = (size_t)(slash - path);
+    if (n >= PATH_MAX) return -ENAMETOOLONG;
+    if (n == 0) n = 1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    *name = slash + 1;
+  }
+  return 0;
+}
+
+static int open_root(const char *root) {
+  int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+  return fd >= 0 ? fd : -errno;
+}
+
+static int layer_link(const char *path, size_t n, char *err, size_t errlen) {
+  snprintf(err, errlen, "%.*s: a symbolic link: a layer's file and folders must be its own; not written through",
+           (int)n, path);
+  return STANCE_ELINK;
+}
+
+int stance_open_write_dir(const char *root, const char *path, stance_write_dir *wd, char *err, size_t errlen) {
+  static const char ann[] = ".stance/annotations/";
+  char dir[PATH_MAX], relbuf[PATH_MAX];
+  const char *rel = NULL;
+  size_t rl, layer_from = (size_t)-1, link_end = 0, prefix = 0;
+  struct stat st;
+  int rc, fd = -1;
+  wd->fd = -1;
+  wd->layer = 0;
+  wd->below[0] = '\0';
+  if ((rc = dir_and_name(path, dir, &wd->name)) != 0) return fail(rc, path, err, errlen);
+  if (wd->name[0] == '\0' || strcmp(wd->name, ".") == 0 || strcmp(wd->name, "..") == 0)
+    return fail(-EISDIR, path, err, errlen);
+  /* the folder below the root: as written, when the path begins with the root */
+  rl = strlen(root);
+  while (rl > 1 && root[rl - 1] == '/') rl--;
+  if (rl == 1 && root[0] == '/' && path[0] == '/') {
+    rel = path + 1;
+  } else if (rl > 0 && strncmp(path, root, rl) == 0 && path[rl] == '/') {
+    rel = path + rl + 1;
+  }
+  if (rel != NULL) {
+    size_t n = wd->name > rel ? (size_t)(wd->name - 1 - rel) : 0;
+    prefix = (size_t)(rel - path);
+    memcpy(relbuf, rel, n);
+    relbuf[n] = '\0';
+    /* an annotation file: no link among its own folders, from the annotator's on */
+    if (strncmp(rel, ann, sizeof ann - 1) == 0) {
+      wd->layer = 1;
+      layer_from = sizeof ann - 1;
+    }
+    if ((fd = open_root(root)) < 0) return fail(fd, root, err, errlen);
+    fd = walk_below(fd, root, relbuf, O_RDONLY | O_DIRECTORY | O_NOCTTY, layer_from, &link_end, wd->below);
+    if (fd == STANCE_ELINK) return layer_link(path, prefix + link_end, err, errlen);
+  }
+  if (rel == NULL || (fd == STANCE_EOUTSIDE && !wd->layer)) {
+    /* else (or when ".." leaves the root on the way: "root/../root/x", not in a layer's
+     * path) where its folder resolves now; the walk below then checks it, part by part */
+    char real[PATH_MAX], root_real[PATH_MAX];
+    size_t n;
+    if (realpath(dir, real) == NULL) return fail(-errno, dir, err, errlen);
+    if (realpath(root, root_real) == NULL) return fail(-errno, dir, err, errlen);
+    if (!stance_real_inside(root_real, real)) return fail(STANCE_EOUTSIDE, dir, err, errlen);
+    n = strlen(root_real);
+    rel = real + (n == 1 ? 1 : n);
+    while (*rel == '/') rel++;
+    snprintf(relbuf, sizeof relbuf, "%s", rel);
+    if ((fd = open_root(root)) < 0) return fail(fd, root, err, errlen);
+    fd = walk_below(fd, root, relbuf, O_RDONLY | O_DIRECTORY | O_NOCTTY, (size_t)-1, NULL, wd->below);
+  }
+  if (fd < 0) return fail(fd, dir, err, errlen);
+  wd->fd = fd;
+  /* the file itself: replacing a link replaces the link, but what it holds now is read first
+   * (the hash check), so a link out is refused as well; a layer's file is never one */
+  if (fstatat(fd, wd->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+    if (wd->layer) {
+      rc = layer_link(path, strlen(path), err, errlen);
+    } else {
+      int t = stance_open_write_target(root, wd, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+      if (t >= 0) close(t);
+      rc = t == STANCE_EOUTSIDE ? fail(t, path, err, errlen) : 0;
+    }
+    if (rc != 0) {
+      close(fd);
+      wd->fd = -1;
+      return rc;
+    }
+  }
+  return 0;
+}
+
+int stance_open_write_target(const char *root, const stance_write_dir *wd, int flags) {
+  char rel[PATH_MAX];
+  int fd, n;
+  struct stat st;
+  fd = openat(wd->fd, wd->name, flags | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) return fd;
+  fd = -errno;
+  if ((fd != -ELOOP && fd != -EMLINK) || fstatat(wd->fd, wd->name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISLNK(st.st_mode))
+    return fd;
+  /* a link: where it leads from the folder walked, below the root only */
+  n = snprintf(rel, sizeof rel, "%s%s%s", wd->below, wd->below[0] ? "/" : "", wd->name);
+  if (n < 0 || (size_t)n >= sizeof rel) return -ENAMETOOLONG;
+  if ((fd = open_root(root)) < 0) return fd;
+  return walk_below(fd, root, rel, flags, (size_t)-1, NULL, NULL);
+}

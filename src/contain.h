@@ -7,6 +7,7 @@
 #ifndef STANCE_CONTAIN_H
 #define STANCE_CONTAIN_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -32,7 +33,8 @@ int stance_read_file(const char *path, const char *root, size_t max, char **data
 
 /* Check that the folder of `path` resolves inside `root`, and that `path` itself, when it
  * exists, is not a link that leads out of it: what a write to `path` needs. 0 or a negative
- * code, with a message in `err`. */
+ * code, with a message in `err`. By path: what it checked may change before a use; the
+ * atomic writer opens the folder instead (stance_open_write_dir) and writes through it. */
 int stance_check_write(const char *root, const char *path, char *err, size_t errlen);
 
 /* When `path` is below `root`/.stance/annotations/: 0 when none of its parts from there (the
@@ -50,6 +52,32 @@ int stance_check_layer_path(const char *root, const char *path, char *err, size_
  * up to the end of that part ("ben/sub"); else a negative errno (-ENOENT: a part is not
  * there; -EINVAL: an empty, "." or ".." part). One openat per part. */
 int stance_open_below(int dirfd, const char *rel, int flags, size_t *link_end);
+
+/* The folder of a file to be written, held open: what stance_open_write_dir checked is what
+ * every write in it reaches, whatever is renamed or linked along its path afterwards. */
+typedef struct stance_write_dir {
+  int fd;               /* the folder (O_RDONLY | O_DIRECTORY) */
+  int layer;            /* the file is an annotation file: below root/.stance/annotations/ */
+  const char *name;     /* the file's name in the folder: the last part of the path given */
+  char below[PATH_MAX]; /* the folder's path below the root as walked ("" the root itself) */
+} stance_write_dir;
+
+/* Open the folder of `path` to write the file there, from `root` (opened as given): one part
+ * at a time with openat(O_NOFOLLOW | O_DIRECTORY); a link is never followed by the kernel:
+ * its target is read and walked in its place, from the folder it is in, so that a part
+ * leading above the root (by ".." or a link, absolute or not) is refused (STANCE_EOUTSIDE,
+ * "leads outside the corpus"), as is any link among an annotation file's own folders below
+ * root/.stance/annotations/ or at the file itself (STANCE_ELINK, as stance_check_layer_path
+ * says it), and a file that is a link leading out. A path that does not begin with `root` as
+ * written (or whose ".." leave it on the way) is first resolved (realpath) to know its folder
+ * below the root, then walked the same way. 0 (wd->fd open: the caller closes it), or a
+ * negative code with a message in `err`. One openat per part. */
+int stance_open_write_dir(const char *root, const char *path, stance_write_dir *wd, char *err, size_t errlen);
+
+/* Open the file of `wd` with `flags` (O_RDONLY ...) in its folder, not following a link
+ * there, except (for reading what a link holds) to where it leads below `root`. A
+ * descriptor, or a negative code (-ENOENT: no such file; STANCE_EOUTSIDE: a link out). */
+int stance_open_write_target(const char *root, const stance_write_dir *wd, int flags);
 
 /* The stamp of a file (what changes when it is rewritten): "size:mtime.ns:inode", the same
  * as stance.cachekey.stamp. */

@@ -124,22 +124,29 @@ int stance_hash_buffer(const void *data, size_t len, char *hex) {
 
 int stance_hash_file(const char *path, char *hex, uint64_t *size, unsigned char *buf,
                      size_t buflen, struct stance_job *job) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0;
-  EVP_MD_CTX *ctx;
-  int fd, rc = 0;
+  int fd, rc;
   *size = 0;
   if (!READY()) return -ENOSYS;
   /* O_NONBLOCK: a FIFO at the path must not block the open until a writer comes; anything
    * not a regular file is refused (-EINVAL) before a byte is read */
   fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return -errno;
+  rc = stance_hash_fd(fd, hex, size, buf, buflen, job);
+  close(fd);
+  return rc;
+}
+
+int stance_hash_fd(int fd, char *hex, uint64_t *size, unsigned char *buf, size_t buflen,
+                   struct stance_job *job) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  EVP_MD_CTX *ctx;
+  int rc = 0;
+  *size = 0;
+  if (!READY()) return -ENOSYS;
   {
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      close(fd);
-      return -EINVAL;
-    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return -EINVAL;
   }
   ctx = EVP_MD_CTX_new();
   if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
@@ -174,6 +181,5 @@ int stance_hash_file(const char *path, char *hex, uint64_t *size, unsigned char 
   to_hex(md, hex);
 done:
   if (ctx != NULL) EVP_MD_CTX_free(ctx);
-  close(fd);
   return rc;
 }

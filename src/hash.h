@@ -27,5 +27,9 @@ void stance_hash_hex(const unsigned char *raw, char *hex);
  * (returns -ECANCELED). 0, or a negative errno. `size` gets the bytes hashed. */
 int stance_hash_file(const char *path, char *hex, uint64_t *size, unsigned char *buf,
                      size_t buflen, struct stance_job *job);
+/* The same with the file open at `fd` (read from where it is; left open): -EINVAL when it is
+ * not a regular file. */
+int stance_hash_fd(int fd, char *hex, uint64_t *size, unsigned char *buf, size_t buflen,
+                   struct stance_job *job);
 
 #endif

@@ -278,7 +278,9 @@ static unsigned opt_wait_ms(lua_State *L, int idx) {
  * "ECHANGED". opts.stamp: the same with the file's stamp (when expect_hash is nil).
  * opts.root: the file must be inside that folder (links resolved), else "EOUTSIDE"; an
  * annotation file of it must have no link among its folders below .stance/annotations/ nor
- * be one (checked again under the lock), else "ELINK".
+ * be one (the file checked again under the lock), else "ELINK". The folder is opened from
+ * the root part by part and written in through that descriptor only (atomic.h): a folder
+ * swapped for a link meanwhile is not written through.
  * opts.cache: no fsync (a cache that can be rebuilt). opts.wait: seconds to wait for another
  * writer's lock (else "EBUSY", nothing written). The result has the file's new stamp and the
  * SHA-256 of the data. */

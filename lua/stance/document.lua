@@ -361,6 +361,7 @@ local function collect(self, kind, filter)
     -- says so: kept for M:errors(), and said once per file to the host (stance.layer_errors.meet)
     local broken = layer and rawget(layer.file, 'errors') ~= 0 and H.broken(layer)
     if broken or (layer == nil and err) then H.keep_error(self, broken or H.unreadable(self, name, err)) end
+    if layer and not broken then H.conflicts(self, layer) end
     if layer then
       local store, orphans = placed(self, layer, kind)
       -- the layer's own store, lent to lazy annotations: the layer changes a copy from now on
@@ -379,6 +380,24 @@ local function collect(self, kind, filter)
     end
   end
   return out or {}
+end
+
+--- A layer file holding records of an unresolved merge conflict (stance.layer_conflicts): its
+--- annotations come as both versions, each with its `conflict` ('ours', 'theirs'); said once
+--- per file to the host, as a file with errors is (a script that counts them would count
+--- both), not kept among M:errors() (the file has none). A file the layer cache gave has no
+--- problem at all.
+function H.conflicts(self, layer)
+  local first, n = require('stance.layer_conflicts').first_problem(rawget(layer.file, 'problems'))
+  if not first then return end
+  local c = self.corpus
+  local file = require('stance.root').annotation_path(c.root, layer.annotator, self.path)
+  local where = ('%s:%d:%d: %s'):format(require('stance.fs').relative(file, c.root), first.line or 0, first.col or 0,
+    first.message)
+  require('stance.layer_errors').meet({ annotator = layer.annotator, path = self.path, file = file, conflicts = n,
+    line = first.line, col = first.col, message = first.message, errors = 0,
+    where = require('stance.layer_conflicts').said(layer.annotator, where, n,
+      ('its annotations of %s come as both versions, each with its `conflict`'):format(self.path)) })
 end
 
 --- Keep `e` (a stance.ReadError) among those M:errors() gives, once per file.

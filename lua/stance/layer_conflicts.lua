@@ -17,6 +17,18 @@ M.MARK = " is in conflict %(the '"
 ---@return string|nil where
 ---@return integer n
 function M.first(path, problems, root)
+  local first, n = M.first_problem(problems)
+  if not first then return nil, 0 end
+  local rel = root and require('stance.fs').relative(path, root) or path
+  return ('%s:%d:%d: %s'):format(rel, first.line or 0, first.col or 0, first.message), n
+end
+
+--- The first record in conflict among a file's `problems` (the reader's problem at its mark:
+--- line, col, message) and how many records are marked; nil, 0 when none is.
+---@param problems table[]|nil
+---@return table|nil problem
+---@return integer n
+function M.first_problem(problems)
   local first, n = nil, 0
   for _, p in ipairs(problems or {}) do
     if p.severity == 'warning' and (p.message or ''):find(M.MARK) then
@@ -27,9 +39,7 @@ function M.first(path, problems, root)
       end
     end
   end
-  if not first then return nil, 0 end
-  local rel = root and require('stance.fs').relative(path, root) or path
-  return ('%s:%d:%d: %s'):format(rel, first.line or 0, first.col or 0, first.message), n
+  return first, n
 end
 
 --- How such a file is said everywhere: "ben's file holds 2 record(s) in an unresolved merge

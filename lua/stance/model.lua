@@ -183,12 +183,16 @@ end
 --- (none followed: doc/format.md 8.4), each once, as every reader says one
 --- (stance.layer_link.link_said: "PATH:1:1: a link to T: a layer must be a file of its own;
 --- never read as ben's nor written through", or at the folder that is a link).
+--- With them, the exit status of a command that went on without them (as stance agree's): 3
+--- when a file with errors or a merge conflict was left out (what was made is incomplete), else
+--- 1 when a link was, else 0.
 ---@param c stance.Corpus
 ---@param ... table[] the `documents` of one or more results of M.start or M.run
----@return string[]
+---@return string[] said
+---@return integer status
 function M.skipped(c, ...)
   local annfile, root, fs = require('stance.annfile'), require('stance.root'), require('stance.fs')
-  local out, seen = {}, {}
+  local out, seen, status = {}, {}, 0
   for _, documents in ipairs({ ... }) do
     for _, d in ipairs(documents) do
       for _, s in ipairs(d.skipped or {}) do
@@ -197,23 +201,24 @@ function M.skipped(c, ...)
           local path = c.root .. '/' .. root.annotations .. '/' .. s.link
           if not seen[path] then
             seen[path] = true
+            if status == 0 then status = 1 end
             out[#out + 1] = require('stance.layer_link').link_said(path, c.root, s.link == s.layer .. '/' .. d.path
               .. '.stance')
           end
         elseif not seen[file] and s.conflicts then
-          seen[file] = true
+          seen[file], status = true, 3
           -- records of an unresolved merge conflict (stance.layer_conflicts)
           out[#out + 1] = require('stance.layer_conflicts').said(s.layer, ('%s:%d:%d: %s'):format(fs.relative(file,
             c.root), s.line, s.col, s.message), s.conflicts, ('left out of %s: none of it learnt'):format(d.path))
         elseif not seen[file] then
-          seen[file] = true
+          seen[file], status = true, 3
           out[#out + 1] = annfile.errors_said(s.layer, ('%s:%d:%d: %s'):format(fs.relative(file, c.root), s.line,
             s.col, s.message), s.errors, ('left out of %s: none of it learnt (stance check lists them)'):format(d.path))
         end
       end
     end
   end
-  return out
+  return out, status
 end
 
 ---@class stance.Prediction

@@ -130,6 +130,8 @@ M.BINS = 10
 --- those the annotators gave the model's class, the rule's) } }, calibration = { bins = { { from, to, n, confidence,
 --- accuracy } }, ece, n } }
 ---@return string|nil err
+---@return integer|nil status 3 when a file with errors or a merge conflict was left out of the
+--- figures (named in `problems`), 1 when only a link was, else 0 (stance.model.skipped)
 function M.evaluate(c, opts)
   opts = opts or {}
   local model = require('stance.model')
@@ -172,8 +174,9 @@ function M.evaluate(c, opts)
     met[#met + 1] = res.documents
     H.score_fold(st, res, held, acc, bins)
   end
+  local problems, status = model.skipped(c, (table.unpack or unpack)(met)) -- luacheck: ignore 143
   local report = { documents = #docs, folds = k, classes = classes, targets = {},
-    problems = require('stance.json').array(model.skipped(c, (table.unpack or unpack)(met))), -- luacheck: ignore 143
+    problems = require('stance.json').array(problems),
     layers = layers,
     left_out = require('stance.json').array(H.left_out(left)) }
   for _, t in ipairs(st.targets) do
@@ -191,7 +194,7 @@ function M.evaluate(c, opts)
       keyword = M.scores(a.keyword, classes), terms = st.terms[t], versus_keyword = a.versus }
   end
   report.calibration = M.calibration(bins)
-  return report
+  return report, nil, status
 end
 
 --- Empty bins of a reliability table (M.BINS of them, by probability): { from, to, n,

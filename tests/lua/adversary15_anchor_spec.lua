@@ -252,7 +252,7 @@ for _, e in ipairs(doc:errors() or {}) do print('E', e.where) end
       assert.equals(1, code, err)
       assert.matches('agreement\ttable', out)
       assert.truthy(out:find('E\t' .. at .. FOLDER, 1, true), out)
-      assert.truthy(err:find('1 layer file(s) with errors met', 1, true), err)
+      assert.truthy(err:find('1 layer file(s) with errors or an unresolved merge conflict met', 1, true), err)
       assert.not_matches('traceback', err)
     end)
 

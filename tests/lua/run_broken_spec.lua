@@ -60,7 +60,7 @@ describe('stance run and layer files with errors', function()
       assert.are.equal(2, select(2, out:gsub('error ' .. rel:gsub('%p', '%%%0') .. ':%d+:%d+:ben:', '')), out)
     end
     assert.falsy(err:find(B.DOCS[3], 1, true), err) -- read whole: nothing said
-    assert.truthy(err:find('stance run: 2 layer file(s) with errors met', 1, true), err)
+    assert.truthy(err:find('stance run: 2 layer file(s) with errors or an unresolved merge conflict met', 1, true), err)
   end)
 
   it('exits with the status the script returns (it handled them), the files still said', function()
@@ -105,7 +105,7 @@ describe('stance run and layer files with errors', function()
       assert.truthy(err:find('left out: ' .. B.DOCS[i] .. ": ben's file has %d+ error%(s%), the first at "
         .. rel:gsub('%p', '%%%0') .. ':%d+:%d+: '), err)
     end
-    assert.truthy(err:find('stance run: 2 layer file(s) with errors met', 1, true), err)
+    assert.truthy(err:find('stance run: 2 layer file(s) with errors or an unresolved merge conflict met', 1, true), err)
     assert.falsy(out:find('stance run', 1, true), out)
     -- a script that looks at report.documents[i].left_out and returns its status keeps it
     T.write(d .. '/s.lua', 'local r = assert(assert(stance.open(".")):agreement({ annotators = { "fixture", "ben" } }))\n'

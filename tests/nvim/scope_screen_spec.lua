@@ -75,4 +75,48 @@ describe('a target scoped to other documents', function()
       nv:keys('Escape')
     end)
   end)
+  it('is not kept by the curation panel\'s own version either (<Space> keeps only a target offered there)',
+    function()
+      local d = require('helpers.study').corpus()
+      if not d then return pending('../shared/study and ../shared/corpus are not here') end
+      -- ana and ben disagree on sentence 3 toward sanctions, annotated before the schema kept
+      -- sanctions to 004_*.txt (a pull brought the new schema)
+      local c = assert(require('stance').open(d))
+      local doc = assert(c:document(DOC))
+      local s3 = doc:sentences()[3]
+      assert(doc:annotate({ start = s3.start, stop = s3.stop, label = 'sanctions-favor', role = 'claim',
+        annotator = 'ana' }))
+      assert(doc:annotate({ start = s3.start, stop = s3.stop, label = 'sanctions-against', role = 'claim',
+        annotator = 'ben' }))
+      assert(doc:set_status('done', 'ana'))
+      assert(doc:set_status('done', 'ben'))
+      assert(c:save())
+      local schema = T.read(d .. '/.stance/schema.stance')
+      schema = schema:gsub('(\ntarget sanctions\n)', '%1  documents "004_*.txt"\n', 1)
+      T.write(d .. '/.stance/schema.stance', schema)
+      local nv = T.tmux({ DOC }, { cwd = d, width = 160, height = 40, ready = 'Doug Bandow',
+        env = { STANCE_ANNOTATOR = 'carl' }, init = "require('stance').setup({ annotator = 'carl' })" })
+      tmux.driving(nv, function()
+        nv:keys(':Stance curate')
+        nv:key('Enter', tmux.has('disputed: 0 of 1 resolved'), 'the panel')
+        -- the curator's own version: a general label asks for the target
+        -- (the question's own rows: the panel above it shows both versions, sanctions and all)
+        local function question(screen, head)
+          local plain = tmux.plain(screen)
+          local from = assert(plain:find(head, 1, true), plain)
+          return plain:sub(from, (plain:find('<CR> name', from, true)))
+        end
+        local screen = nv:key('e', tmux.has('engagement-favor'), 'the label question')
+        assert.is_nil(question(screen, 'label:'):find('sanctions', 1, true), tmux.plain(screen))
+        screen = nv:key('f', tmux.has('target:'), 'the target question')
+        -- the version's own target is out of this document's scope: not kept, not offered
+        local asked = question(screen, 'target:')
+        assert.is_nil(asked:find('sanctions', 1, true), tmux.plain(screen))
+        assert.truthy(asked:find('engagement', 1, true), tmux.plain(screen))
+        -- the role it had is still kept (<Space>)
+        screen = nv:key('e', tmux.has('role:'), 'the role question')
+        assert.truthy(question(screen, 'role:'):find('keep claim', 1, true), tmux.plain(screen))
+        nv:keys('Escape')
+      end)
+    end)
 end)

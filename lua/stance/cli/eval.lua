@@ -38,6 +38,12 @@ local cmd = {
     'when no sentence has a stance toward the target and none was predicted, macro-F1 when the',
     'examples and predictions hold one class only (always "none" would score 1.000), the F1 of a',
     'class with neither examples nor predictions.',
+    '',
+    'Exit status: 0; 3 when the figures are printed but an annotator\'s file was left out (it has',
+    'errors, such as git\'s conflict markers or a file cut short, or holds records of an unresolved',
+    'merge conflict): the model neither learnt from it nor was scored on it, and each such file is',
+    'named on stderr with where (--json: in `problems`); 1 when a layer file or folder left out is',
+    'a symbolic link (named the same way), or on other errors; 2 on a bad command line.',
   }, '\n'),
   flags = {
     target = { arg = 'T', help = 'only this target' },
@@ -135,15 +141,16 @@ function cmd.run(opts, args)
   end
   local c, err = require('stance.corpus').open(args[1] or '.')
   if not c then return nil, err end
-  local r, rerr = require('stance.model_eval').evaluate(c, { target = opts.target, folds = folds, seed = seed,
+  local r, rerr, status = require('stance.model_eval').evaluate(c, { target = opts.target, folds = folds, seed = seed,
     annotators = require('stance.cli.args').list(opts.annotators), learner = opts.learner })
   if not r then return nil, rerr end
   for _, p in ipairs(r.problems) do
     cli.say(io.stderr, 'stance eval: ', p)
   end
+  -- figures made without a file (said above): a script must not take them for complete ones
   if opts.json then
     io.stdout:write(require('stance.json').encode(r), '\n')
-    return 0
+    return status
   end
   local out = io.stdout
   -- names from the data (classes, layers, targets) shown escaped (stance.cli.say)
@@ -189,7 +196,7 @@ function cmd.run(opts, args)
   for _, l in ipairs(require('stance.model_eval').reliability_lines(r.calibration, r.classes)) do
     say(out, l)
   end
-  return 0
+  return status
 end
 
 return cmd

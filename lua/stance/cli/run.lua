@@ -70,8 +70,9 @@ function cmd.run(_, args)
     return 1
   end
   if layer_errors.met > 0 then
-    io.stderr:write(('stance run: %d layer file(s) with errors met (read in part, or left out of an agreement, a '
-      .. 'report: said above); a script that handles them returns its exit status\n'):format(layer_errors.met))
+    io.stderr:write(('stance run: %d layer file(s) with errors or an unresolved merge conflict met (read in part or'
+      .. ' as both versions, or left out of an agreement, a report: said above); a script that handles them returns'
+      .. ' its exit status\n'):format(layer_errors.met))
     return 1
   end
   return 0

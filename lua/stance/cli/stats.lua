@@ -79,13 +79,26 @@ function H.annotations(doc, names, report)
   local all = names or doc.corpus:layer_names()
   local errors = require('stance.layer_errors').document(doc, all)
   local kept = names
-  if #errors > 0 then
-    local left = {}
-    for _, e in ipairs(errors) do
-      left[e.annotator] = true
-      report:warn(e.file, e.line, e.col, "%s (%d error(s)); %s's file left out of %s: none of it counted (stance check "
-        .. 'lists them)', e.message, e.errors, e.annotator, e.path)
+  local left = {}
+  for _, e in ipairs(errors) do
+    left[e.annotator] = true
+    report:warn(e.file, e.line, e.col, "%s (%d error(s)); %s's file left out of %s: none of it counted (stance check "
+      .. 'lists them)', e.message, e.errors, e.annotator, e.path)
+  end
+  -- a file holding records of an unresolved merge conflict (both versions, not yet the
+  -- annotator's word: stance.layer_conflicts), left out as stance report leaves it out; read
+  -- already (the layer cache vouches only for a file without a problem)
+  for _, name in ipairs(all) do
+    local layer = not left[name] and doc:kept_layer(name)
+    local first, n = require('stance.layer_conflicts').first_problem(layer and layer.file.problems)
+    if first then
+      left[name] = true
+      report:warn(layer.file.path, first.line, first.col, "%s; %s's file holds %d record(s) in an unresolved merge"
+        .. ' conflict (resolve it: keep one version): left out of %s, none of it counted', first.message, name, n,
+        doc.path)
     end
+  end
+  if next(left) then
     kept = {}
     for _, name in ipairs(all) do
       if not left[name] then kept[#kept + 1] = name end

@@ -20,6 +20,12 @@ local cmd = {
     'scratch each time, but for the suggestions an annotator rejected (g- in the editor): those',
     'stay, teach the model that the sentence takes no such stance, and are not suggested again.',
     'Persons\' files are never touched.',
+    '',
+    'Exit status: 0; 3 when the suggestions are written but an annotator\'s file was left out (it',
+    'has errors, such as git\'s conflict markers or a file cut short, or holds records of an',
+    'unresolved merge conflict): the model did not learn from it, and its sentences count as unread;',
+    'each such file is named on stderr with where; 1 when a layer file or folder left out is a',
+    'symbolic link (named the same way), or on other errors; 2 on a bad command line.',
   }, '\n'),
   flags = {
     target = { arg = 'T', help = 'only this target' },
@@ -48,7 +54,8 @@ function cmd.run(opts, args)
   local rejected_labels, rejected = model.rejections(c, st.none)
   local result, why = model.run(c, { target = opts.target, annotators = names, setup = st, labels = rejected_labels })
   if not result then return nil, why end
-  for _, p in ipairs(model.skipped(c, result.documents)) do
+  local skipped, status = model.skipped(c, result.documents)
+  for _, p in ipairs(skipped) do
     require('stance.cli').say(io.stderr, 'stance suggest: ', p)
   end
   local trained = {}
@@ -128,7 +135,8 @@ function cmd.run(opts, args)
     .. ' sentence(s) (targets with a model: %s); written as the layer "model"'):format(n.written, n.docs, result.learnt,
     table.concat(trained, ', ')))
   io.stdout:write(H.considered(n, min, #trained), '\n')
-  return 0
+  -- written without a file (said above): not a complete run for a script
+  return status
 end
 
 --- The second line: what was considered and why the other (sentence, target) pairs got none.

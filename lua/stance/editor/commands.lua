@@ -22,9 +22,9 @@ end
 
 --- :Stance edit [field value ...]: change the annotation under the cursor. Without
 --- arguments: pick a new label (and what it asks for). :[range]Stance edit spans: the range
---- becomes its spans.
+--- becomes its spans (`add`: another of its spans; `remove`: taken out of them).
 function M.edit(args, cmd)
-  if args[1] == 'spans' then return require('stance.editor.operator').edit_spans(cmd or { range = 0 }) end
+  if args[1] == 'spans' then return require('stance.editor.operator').edit_spans(cmd or { range = 0 }, args[2]) end
   local s, rec = require('stance.editor.where').annotation_here()
   if not s then return notify().error(rec) end
   if s.readonly then return notify().line(s.readonly, vim.log.levels.ERROR) end -- before the prompt
@@ -144,9 +144,11 @@ M.subcommands = {
   edit = {
     desc = 'change the annotation under the cursor: a new label, FIELD VALUE pairs, or spans (the range)',
     run = M.edit,
-    complete = function(arglead)
-      return vim.tbl_filter(function(x) return x:sub(1, #arglead) == arglead end,
-        { 'spans', 'label', 'target', 'stance', 'role' })
+    complete = function(arglead, words)
+      -- (words: the command line's words, the subcommand's name first)
+      local list = { 'spans', 'label', 'target', 'stance', 'role' }
+      if words and words[#words - 1] == 'spans' then list = { 'add', 'remove' } end
+      return vim.tbl_filter(function(x) return x:sub(1, #arglead) == arglead end, list)
     end,
   },
   delete = { desc = 'delete the annotation under the cursor (picked when several are there)', run = M.delete },

@@ -48,13 +48,7 @@ end
 
 --- `spans` (buffer bytes) without the white space at their ends, and without the empty ones.
 function H.trimmed(s, spans)
-  local ops = R['stance.editor.ops']
-  local out = {}
-  for _, sp in ipairs(spans) do
-    local a, b = ops.trim(s.buf, sp[1], sp[2])
-    if b > a then out[#out + 1] = { a, b } end
-  end
-  return out
+  return R['stance.editor.spans_edit'].trimmed(s, spans)
 end
 
 --- The annotations whose spans `spans` could replace: those under byte `origin` (where the
@@ -84,10 +78,17 @@ function H.resize_choice(recs)
   return { { key = '<Tab>', text = #recs == 1 and 'resize it' or 'resize one', value = { resize = recs } } }
 end
 
---- The resize choice of the region `spans` (see H.resizable), looked for only when the
---- question is shown or <Tab> is typed (a label typed at once needs none of it).
-function H.lazy_resize_choice(s, spans, origin)
-  return { keys = { '<Tab>' }, make = function() return H.resize_choice(H.resizable(s, spans, origin)) end }
+--- The choices of the region `spans` besides the labels: <Tab> resizes an annotation to it
+--- (see H.resizable), `+` adds it to one as another span, `-` takes it out of one
+--- (stance.editor.spans_edit); looked for only when the question is shown or one of their
+--- keys is typed (a label typed at once needs none of it).
+function H.lazy_span_choices(s, spans, origin, schema)
+  local keys, make = R['stance.editor.spans_edit'].choices(s, spans, origin, schema)
+  table.insert(keys, 1, '<Tab>')
+  return { keys = keys, make = function()
+    local out = H.resize_choice(H.resizable(s, spans, origin)) or {}
+    return vim.list_extend(out, make())
+  end }
 end
 
 --- Which of `recs` to resize: the only one, or the one picked by number.
@@ -99,6 +100,7 @@ end
 function M.resize(s, rec, spans)
   local ok, err = R['stance.editor.ops'].resize(s, rec.id, spans)
   if not ok then return R['stance.notify'].line(err, vim.log.levels.ERROR) end
+  R['stance.editor.spans_edit'].remember(s, rec.id)
   R['stance.compat'].echo(('resized %s: "%s"'):format(R['stance.editor.nav'].describe(rec),
     R['stance.editor.nav'].quote(s.buf, spans, 60)))
   return ok
@@ -119,18 +121,29 @@ local function annotate(spans, fields, origin)
   local trimmed = H.trimmed(s, spans)
   if #trimmed == 0 then return R['stance.notify'].warn('nothing to annotate there (only white space)') end
   if not fields then
-    local extra = not H.preset and H.lazy_resize_choice(s, trimmed, origin) or nil
-    fields = R['stance.editor.prompt'].label(s.corpus:schema(), H.preset, extra, nil, s.rel)
+    local schema = s.corpus:schema()
+    local extra = not H.preset and H.lazy_span_choices(s, trimmed, origin, schema) or nil
+    fields = R['stance.editor.prompt'].label(schema, H.preset, extra, nil, s.rel)
     if not fields then return end
+    local nav = R['stance.editor.nav']
     if fields.resize then
       H.fields = nil -- `.` asks again
       local rec = H.which(s, fields.resize)
       return rec and M.resize(s, rec, trimmed)
+    elseif fields.add_to then
+      H.fields = nil
+      local rec = nav.pick_record(s, fields.add_to, 'add to')
+      return rec and R['stance.editor.spans_edit'].add(s, rec, trimmed)
+    elseif fields.take_from then
+      H.fields = nil
+      local rec = nav.pick_record(s, fields.take_from, 'take out of')
+      return rec and R['stance.editor.spans_edit'].remove(s, rec, trimmed)
     end
   end
   H.fields = fields
   local rec, aerr = R['stance.editor.ops'].create(s, trimmed, fields)
   if not rec then return R['stance.notify'].line(aerr, vim.log.levels.ERROR) end
+  R['stance.editor.spans_edit'].remember(s, rec.id)
   return rec
 end
 
@@ -239,17 +252,24 @@ function M.command_region(cmd)
   return { { where.offset(0, l1 - 1, 0), where.offset(0, l2 - 1, #last) } }
 end
 
---- :[range]Stance edit spans: the range (or the visual selection it was typed from) becomes
---- the spans of the annotation under the cursor, else of the one the range overlaps.
+--- :[range]Stance edit spans [add|remove]: the range (or the visual selection it was typed
+--- from) becomes the spans of the annotation under the cursor, else of the one the range
+--- overlaps; with `add`, another span of one (stance.editor.spans_edit); with `remove`, taken
+--- out of one.
 ---@param cmd table
-function M.edit_spans(cmd)
+---@param how string|nil nil, "add" or "remove"
+function M.edit_spans(cmd, how)
   local s, err = R['stance.editor.session'].current()
   if not s then return R['stance.notify'].error(err) end
+  if how and how ~= 'add' and how ~= 'remove' then
+    return R['stance.notify'].error(("usage: :'<,'>Stance edit spans [add|remove] (not '%s')"):format(how))
+  end
   if cmd.range == 0 then
-    return R['stance.notify'].error(
-      'which text? select it, then :\'<,\'>Stance edit spans (or gs over a motion)')
+    return R['stance.notify'].error(("which text? select it, then :'<,'>Stance edit spans%s (or gs over a motion)")
+      :format(how and (' ' .. how) or ''))
   end
   local spans = H.trimmed(s, M.command_region(cmd))
+  if how then return R['stance.editor.spans_edit'].command(how, spans) end
   if #spans == 0 then return R['stance.notify'].warn('nothing there (only white space)') end
   local recs = H.resizable(s, spans, where.cursor())
   if #recs == 0 then

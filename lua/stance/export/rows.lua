@@ -127,7 +127,8 @@ end
 --- The layer of `who` on `doc` to export, or nil when there is none on disk. What an export
 --- leaves out is said through warn(path, line, message), never dropped without a word: a
 --- layer that cannot be read (a link out of the corpus, a FIFO), and each record of its file
---- that could not be (an error at its line). With `whole` (the sentence units, whose
+--- that could not be (an error at its line); a file holding records of an unresolved merge
+--- conflict is left out whole, said at its first. With `whole` (the sentence units, whose
 --- sentences without a stance read as "no stance"), a file with errors is left out whole, as
 --- stance agree leaves it out: said once, at its first error.
 ---@param doc table stance.Document
@@ -152,6 +153,16 @@ function M.layer(doc, who, warn, whole)
         .. 'as no stance (stance check lists them)'):format(first.message, n, who, doc.path), first.col)
       return nil
     end
+  end
+  -- records of an unresolved merge conflict: two versions where the annotator has not decided
+  -- (stance.layer_conflicts); the file is left out of the document as agreement, the report
+  -- and the model leave it out: an export never holds both versions as if both were meant
+  local conflict, nc = require('stance.layer_conflicts').first_problem(layer.file.problems)
+  if conflict then
+    warn(layer.file.path, conflict.line, ("%s; %s's file holds %d record(s) in an unresolved merge conflict"
+      .. ' (resolve it: keep one version): left out of %s, none of it exported'):format(conflict.message, who, nc,
+      doc.path), conflict.col)
+    return nil
   end
   for _, p in ipairs(layer.file.problems or {}) do
     if p.severity == 'error' then

@@ -105,7 +105,8 @@ function core.exists(path) end
 ---@param data string
 ---@param expect_hash string|nil SHA-256 hex the file must still have ("" = must not exist)
 ---@param opts {root: string|nil, stamp: string|nil, cache: boolean|nil}|nil root: the file
---- must be inside that folder (links resolved); stamp: the file's stamp must be this (when
+--- must be inside that folder (links resolved part by part from it; the folder is then held
+--- open and written in through it only); stamp: the file's stamp must be this (when
 --- expect_hash is nil); cache: no fsync
 ---@return boolean|nil ok
 ---@return {stamp: string, hash: string}|string|nil info the new stamp and the data's SHA-256, or the error
