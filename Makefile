@@ -87,7 +87,7 @@ endif
 MOD_LIBS    = $(TS_LIBS) $(MOD_UV_LIBS) $(CRYPTO_LINK) -lm
 
 # The library proper (no Lua) and its Lua binding.
-LIB_SRC  := src/bratfast.c src/modeljob.c src/load.c src/cuejob.c src/textfeat.c src/linear.c src/model.c src/cues.c src/snapshot.c src/frame.c src/qgram.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/buf.c src/markup.c \
+LIB_SRC  := src/bratfast.c src/modeljob.c src/load.c src/cuejob.c src/textfeat.c src/linear.c src/model.c src/cues.c src/snapshot.c src/frame.c src/qgram.c src/job.c src/worker.c src/walk.c src/hash.c src/hashjob.c src/tidyjob.c src/buf.c src/markup.c \
             src/syntaxdump.c src/xxh3wide.c src/arena.c src/store.c src/problems.c src/reader.c src/writer.c \
             src/atomic.c src/contain.c src/text.c src/segment.c src/index.c src/builder.c src/query.c src/indexjob.c \
             src/indexfile.c src/layercache.c src/brat.c src/json.c

@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "hashjob.h"
+#include "tidyjob.h"
 #include "cuejob.h"
 #include "modeljob.h"
 #include "text.h"
@@ -116,6 +117,9 @@ static int job_error(lua_State *L) {
 static int job_results(lua_State *L) {
   ljob *j = check_job(L, 1);
   stance_job_state s = stance_job_get_state(j->job);
+  /* a tidy job says what it did whatever its end (cancelled after its rename: written) */
+  if (strcmp(stance_job_kind(j->job), "tidy") == 0 && s != STANCE_JOB_PENDING && s != STANCE_JOB_RUNNING)
+    return j->results(L, j->job);
   if (s == STANCE_JOB_FAILED) return stance__fail(L, stance_job_error(j->job), "EFAILED");
   if (s == STANCE_JOB_CANCELLED) return stance__fail(L, "the job was cancelled", "ECANCELED");
   if (s != STANCE_JOB_DONE) return stance__fail(L, "the job has not finished", "EBUSY");
@@ -221,6 +225,86 @@ static int worker_hash(lua_State *L) {
   const char **exts = read_exts(L, 3, buf);
   stance_job *job = stance_hashjob_new(root, exts);
   int n = submit(L, lw, job, hash_results);
+  return n;
+}
+
+/* ---- the tidy job ------------------------------------------------------------------ */
+
+static int tidy_results(lua_State *L, stance_job *job) {
+  const char *why = NULL;
+  stance_tidy_outcome o = stance_tidyjob_outcome(job, &why);
+  size_t len;
+  char *text;
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, stance_tidy_outcome_name(o));
+  lua_setfield(L, -2, "outcome");
+  if (why != NULL && why[0] != '\0') {
+    lua_pushstring(L, why);
+    lua_setfield(L, -2, "error");
+  }
+  if (o == STANCE_TIDY_WRITTEN || o == STANCE_TIDY_SAME) {
+    lua_pushstring(L, stance_tidyjob_stamp(job));
+    lua_setfield(L, -2, "stamp");
+    if (o == STANCE_TIDY_WRITTEN) {
+      lua_pushstring(L, stance_tidyjob_hash(job));
+      lua_setfield(L, -2, "hash");
+    }
+    text = stance_tidyjob_take_text(job, &len);
+    if (text != NULL || len == 0) {
+      lua_pushinteger(L, (lua_Integer)len);
+      lua_setfield(L, -2, "size");
+    }
+    if (text != NULL) {
+      stance__push_bytes(L, text, len); /* owned by the bytes from here: no copy of the file */
+      lua_setfield(L, -2, "text");
+    }
+  }
+  return 1;
+}
+
+static const char *opt_field(lua_State *L, int opts, const char *key) {
+  const char *v;
+  if (!lua_istable(L, opts)) return NULL;
+  lua_getfield(L, opts, key);
+  if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
+    luaL_argerror(L, opts, lua_pushfstring(L, "%s should be a string", key));
+  v = lua_tostring(L, -1); /* kept alive by the opts table */
+  lua_pop(L, 1);
+  return v;
+}
+
+/* tidy(path, {stamp, root, vocab, document, hash, annotator, status, wait}) -> job: write the
+ * layer file `path` again in its canonical form on the worker, only while it has the stamp
+ * `stamp` (core.stamp(path, true)); see tidyjob.h. job:results() once it has ended (whatever
+ * its state) -> { outcome = "written"|"same"|"changed"|"busy"|"errors"|"failed"|"cancelled",
+ * stamp, hash, size, text (a stance.bytes, once), error } */
+static int worker_tidy(lua_State *L) {
+  lworker *lw = check_worker(L);
+  stance_tidy_opts o;
+  int owned = 0, n;
+  lua_Number wait = 0;
+  stance_job *job;
+  memset(&o, 0, sizeof o);
+  o.path = luaL_checkstring(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  o.expect_stamp = opt_field(L, 3, "stamp");
+  if (o.expect_stamp == NULL) return luaL_argerror(L, 3, "stamp is needed");
+  o.root = opt_field(L, 3, "root");
+  o.headers[STANCE_H_DOCUMENT] = opt_field(L, 3, "document");
+  o.headers[STANCE_H_HASH] = opt_field(L, 3, "hash");
+  o.headers[STANCE_H_ANNOTATOR] = opt_field(L, 3, "annotator");
+  o.headers[STANCE_H_STATUS] = opt_field(L, 3, "status");
+  lua_getfield(L, 3, "wait");
+  if (!lua_isnil(L, -1)) wait = luaL_checknumber(L, -1);
+  lua_pop(L, 1);
+  if (!(wait >= 0 && wait <= 3600)) return luaL_argerror(L, 3, "wait should be seconds from 0 to 3600");
+  o.lock_wait_ms = (unsigned)(wait * 1000.0);
+  if (wait > 0 && o.lock_wait_ms == 0) o.lock_wait_ms = 1;
+  o.durable = 1;
+  o.vocab = stance__read_vocab(L, 3, &owned);
+  job = stance_tidyjob_new(&o); /* (copies the vocabulary) */
+  if (owned) stance_vocab_free((stance_vocab *)o.vocab);
+  n = submit(L, lw, job, tidy_results);
   return n;
 }
 
@@ -921,7 +1005,7 @@ static const luaL_Reg job_methods[] = {
 static const luaL_Reg worker_meta[] = {
     {"__gc", worker_close}, {"__tostring", worker_tostring}, {NULL, NULL}};
 static const luaL_Reg worker_methods[] = {
-    {"hash", worker_hash}, {"cues", worker_cues}, {"model", worker_model}, {"index", worker_index}, {"save_index", worker_save_index},
+    {"hash", worker_hash}, {"tidy", worker_tidy}, {"cues", worker_cues}, {"model", worker_model}, {"index", worker_index}, {"save_index", worker_save_index},
     {"load_index", worker_load_index}, {"watch", worker_watch}, {"watch_wait", worker_watch_wait}, {"unwatch", worker_unwatch},
     {"poll", worker_poll},     {"wait", worker_wait},
     {"fd", worker_fd},     {"tasks", worker_tasks},   {"active", worker_active},

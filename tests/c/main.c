@@ -17,12 +17,13 @@
 
 extern const test_case walk_tests[], hash_tests[], worker_tests[], markup_tests[], store_tests[],
     reader_tests[], fuzz_seed_tests[], atomic_tests[], text_tests[], index_tests[], frame_tests[], cues_tests[],
-    load_tests[], atomic_many_tests[], model_tests[], layercache_tests[], brat_tests[], json_tests[], hostalloc_tests[], atomic_race_tests[];
+    load_tests[], atomic_many_tests[], model_tests[], layercache_tests[], brat_tests[], json_tests[], hostalloc_tests[], atomic_race_tests[],
+    tidy_tests[];
 static const test_case *const suites[] = {walk_tests,   hash_tests,  worker_tests,
                                                 markup_tests, store_tests, reader_tests,
                                                 fuzz_seed_tests, atomic_tests, text_tests, index_tests, frame_tests,
                                                 cues_tests, load_tests, atomic_many_tests, model_tests, layercache_tests, brat_tests,
-                                                json_tests, hostalloc_tests, atomic_race_tests, NULL};
+                                                json_tests, hostalloc_tests, atomic_race_tests, tidy_tests, NULL};
 
 static int failed_checks;
 

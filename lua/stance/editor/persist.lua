@@ -53,6 +53,7 @@ function M.cancel(s)
   s.relearn_pending, s.next_waiting = nil, nil -- (no retraining to wait for: stance.editor.suggest)
   require('stance.editor.cache').cancel(s)
   s.tidy_timer = compat.close_timer(s.tidy_timer) -- (stance.editor.tidy)
+  if s.tidy_job then s.tidy_job:cancel() end -- (its write checks the file's stamp under the lock)
   s.retry_timer = compat.close_timer(s.retry_timer) -- (a failed write's: H.failed)
   s.timer = compat.close_timer(s.timer)
 end
@@ -109,8 +110,18 @@ function H.append(s)
   if not chunk then return nil end
   if session.stamp(s.path) ~= s.file.stamp then return nil end
   -- under the file's lock, only if it is still as last written (its stamp): see core.append_file
-  local ok, stamp, code = require('stance.core').append_file(s.path, chunk, s.file.size,
-    { stamp = s.file.stamp, root = s.corpus.root, wait = M.LOCK_WAIT })
+  local function append()
+    return require('stance.core').append_file(s.path, chunk, s.file.size,
+      { stamp = s.file.stamp, root = s.corpus.root, wait = M.LOCK_WAIT })
+  end
+  local ok, stamp, code = append()
+  if not ok and (code == 'ECHANGED' or code == 'EBUSY') and s.tidy_job then
+    -- the whole write on the worker (stance.editor.tidy) replaced the file, or is replacing
+    -- it, just now: its outcome taken, the append made to what it wrote
+    require('stance.editor.tidy').settle(s)
+    if session.stamp(s.path) ~= s.file.stamp then return nil end
+    ok, stamp, code = append()
+  end
   if not ok then
     if code == 'ECHANGED' then return nil end
     return H.failed(s, stamp, code)
@@ -172,6 +183,9 @@ function M.save(s, opts)
     return nil, s.readonly
   end
   if not opts.force and H.append(s) then return true end
+  -- a whole write on the worker still running is stopped (or waited for), its outcome taken
+  -- first: the two never race (stance.editor.tidy)
+  require('stance.editor.tidy').settle(s)
   if not s.frame and not vim.api.nvim_buf_is_loaded(s.buf) then
     -- its text is gone: spans and quotes made from it would be empty
     return H.failed(s, 'the buffer was unloaded before its annotations were written')
@@ -276,6 +290,7 @@ end
 ---@param s stance.Session
 function M.refused_now(s)
   if s.detached or not s.dirty or s.readonly then return end
+  require('stance.editor.tidy').settle(s)
   local link = require('stance.layer_link').problem(s.path, s.corpus.root)
   if link then return H.refuse_link(s, link) end
   if require('stance.editor.session').stamp(s.path) == s.file.stamp then return end
@@ -454,6 +469,9 @@ end
 ---@param s stance.Session
 function M.check_disk(s)
   if s.detached then return end
+  -- the whole write on the worker replaces the file: looked at when its outcome is taken
+  -- (stance.editor.tidy.arrived), never read here meanwhile
+  if s.tidy_job then return end
   if vim.api.nvim_get_mode().mode == 'n' then require('stance.editor.layers').refresh(s) end
   if not s.watch then M.watch(s) end
   local stamp = require('stance.editor.session').stamp(s.path)
@@ -479,11 +497,17 @@ function M.check_disk(s)
   end
   local store, file = s:read_layer(s.annotator)
   if not store then return end
+  local tidy = require('stance.editor.tidy')
+  local pending = tidy.pending(s) -- an append of ours left out of order: still in the file read
   local before = s.store
   s.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, tail = {},
     exists = file.exists, cached = file.cached }
   s.added, s.rewrite, s.appended = {}, false, false
   s.readonly, s.readonly_disk = file.errors > 0 and s:unwritable(file) or s:moved(store) or nil, nil
+  if pending and not s.readonly then -- written whole at idle all the same (the same when it is canonical now)
+    s.appended = true
+    tidy.later(s)
+  end
   H.shown_anew(s, before, store)
   if s.readonly then
     require('stance.notify').line(('reloaded from disk: %s'):format(s.readonly), vim.log.levels.WARN)

@@ -547,6 +547,17 @@ local Worker = {}
 ---@param opts {ext: string[]}|nil
 ---@return stance.Job|nil
 function Worker:hash(dir, opts) end
+--- Write the layer file `path` again in its canonical form on the worker, only while it has
+--- the stamp `opts.stamp` (core.stamp(path, true)): read, parsed (refused at any error),
+--- the header values given set, written and renamed over it under its lock only if nobody
+--- wrote it meanwhile (src/tidyjob.h). job:results() once it has ended, whatever its state:
+--- { outcome = "written"|"same"|"changed"|"busy"|"errors"|"failed"|"cancelled", stamp, hash,
+--- size, text (stance.Bytes, handed out once), error }.
+---@param path string
+---@param opts {stamp: string, root: string|nil, vocab: table|stance.Vocab|nil, document: string|nil,
+---  hash: string|nil, annotator: string|nil, status: string|nil, wait: number|nil}
+---@return stance.Job|nil
+function Worker:tidy(path, opts) end
 ---@param idx stance.Index
 ---@param opts {include: string[]|nil, exclude: string[]|nil, only: string[]|nil, dir: string|nil, rebuild: boolean|nil}|nil
 ---@return stance.Job|nil
