@@ -192,7 +192,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # The fuzz targets of readers written in Lua run the real lua/ modules: the tests link Lua
 # 5.4 and the binding.
 TEST_INC := -Isrc -Itests/fuzz $(LUA54_CFLAGS)
-TEST_HDR := tests/c/check.h tests/c/main.c $(wildcard tests/fuzz/*.h) $(wildcard src/*.h)
+TEST_HDR := tests/c/check.h tests/c/worker_run.h tests/c/main.c $(wildcard tests/fuzz/*.h) $(wildcard src/*.h)
 
 $(TEST_BIN): $(C_TESTS) $(TEST_HDR) $(LIB_SRC) $(LUA_SRC) $(HOST_SRC) $(TS_OBJ)
 	@mkdir -p $(@D)

@@ -7,6 +7,7 @@
 
 #include "atomic.h"
 #include "check.h"
+#include "worker_run.h"
 #include "contain.h"
 #include "hash.h"
 #include "reader.h"
@@ -39,21 +40,6 @@ static const char appended[] =
     "  label stance\n"
     "  target t\n"
     "  stance favor\n";
-
-static int run_to_end(stance_worker *w, stance_job *job) {
-  stance_event ev[16];
-  int done = 0, spins = 0;
-  while (!done && spins++ < 10000) {
-    size_t n, i;
-    stance_worker_wait(w, 1000);
-    n = stance_worker_drain(w, ev, 16);
-    for (i = 0; i < n; i++) {
-      if (ev[i].job == job && ev[i].kind == STANCE_EVENT_DONE) done = 1;
-      stance_job_unref(ev[i].job);
-    }
-  }
-  return done;
-}
 
 static char *slurp(const char *path, size_t *len) {
   char *data = NULL, err[512];
@@ -104,7 +90,7 @@ static stance_tidy_outcome tidy(stance_worker *w, const char *path, const char *
   CHECK(job != NULL);
   if (job == NULL) return STANCE_TIDY_NONE;
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job));
+  CHECK(test_run_to_end(w, job, NULL));
   out = stance_tidyjob_outcome(job, why);
   if (why != NULL) { /* (the job's own, freed with it) */
     static char copy[1400];
@@ -285,7 +271,7 @@ static void tidy_cancelled_before_it_starts_writes_nothing(void) {
   job = stance_tidyjob_new(&o);
   stance_job_cancel(job);
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job));
+  CHECK(test_run_to_end(w, job, NULL));
   CHECK_INT(stance_tidyjob_outcome(job, NULL), STANCE_TIDY_CANCELLED);
   CHECK(stance_tidyjob_take_text(job, &len) == NULL);
   {

@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "check.h"
+#include "worker_run.h"
 #include <math.h>
 #include <string.h>
 
@@ -18,8 +19,9 @@
 #include "walk.h"
 #include "worker.h"
 
-/* Drain until `job` delivers its DONE event; counts the progress events seen on the way. */
-static int run_to_end(stance_worker *w, stance_job *job, int *progress_events) {
+/* Drain until `job` delivers its DONE event; counts the progress events seen on the way
+ * (worker_run.h: the other suites' jobs too). */
+int test_run_to_end(stance_worker *w, stance_job *job, int *progress_events) {
   stance_event ev[16];
   int done = 0, spins = 0;
   if (progress_events) *progress_events = 0;
@@ -55,7 +57,7 @@ static void worker_hashes_a_folder(void) {
   job = stance_hashjob_new(d, NULL);
   CHECK_INT(stance_worker_submit(w, job), 0);
   CHECK(stance_job_id(job) > 0);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
   n = stance_hashjob_results(job, &r);
   CHECK_INT(n, 50);
@@ -147,7 +149,7 @@ static void worker_trains_and_predicts_a_model(void) {
   job = stance_modeljob_new(d, docs, 3, &o);
   CHECK(job != NULL);
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
   CHECK_INT(stance_modeljob_results(job, &r), 3);
   CHECK_INT(stance_modeljob_examples(job, 0, 0, 0), 4);
@@ -231,7 +233,7 @@ static stance_job *model_job_on(stance_worker *w, const char *d, const stance_mo
   job = stance_modeljob_new(d, docs, n, &o);
   CHECK(job != NULL);
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
   return job;
 }
@@ -348,7 +350,7 @@ static void worker_cancels_a_running_job(void) {
   while (stance_job_get_state(job) == STANCE_JOB_PENDING) uv_sleep(1);
   CHECK_INT(stance_worker_active(w), 1);
   stance_job_cancel(job);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   CHECK_INT(stance_job_get_state(job), STANCE_JOB_CANCELLED);
   CHECK_INT(stance_worker_active(w), 0);
   stance_job_unref(job);
@@ -361,7 +363,7 @@ static void worker_reports_failure_with_a_message(void) {
   stance_job *job = stance_hashjob_new("/nonexistent/stance/corpus", NULL);
   CHECK(stance_worker_tasks(w) >= 1);
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   CHECK_INT(stance_job_get_state(job), STANCE_JOB_FAILED);
   CHECK(strstr(stance_job_error(job), "/nonexistent/stance/corpus") != NULL);
   stance_job_unref(job);
@@ -400,7 +402,7 @@ static void worker_coalesces_progress(void) {
   uint64_t t0 = uv_hrtime(), ms;
   int events = 0;
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job, &events));
+  CHECK(test_run_to_end(w, job, &events));
   ms = (uv_hrtime() - t0) / 1000000u;
   stance_job_get_progress(job, &p);
   CHECK_INT(p.done, 200000);
@@ -513,7 +515,7 @@ static void worker_builds_indexes_to_swap_in(void) {
     /* update (the first round from nothing), then save, each swapped in */
     job = stance_indexjob_new(d, NULL, NULL, NULL, round == 0 ? NULL : live, 2, dir);
     CHECK_INT(stance_worker_submit(w, job), 0);
-    CHECK(run_to_end(w, job, NULL));
+    CHECK(test_run_to_end(w, job, NULL));
     CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
     fresh = stance_indexjob_take(job, live, &stale);
     CHECK(fresh != NULL && !stale && fresh != live);
@@ -521,13 +523,13 @@ static void worker_builds_indexes_to_swap_in(void) {
     stance_job_unref(job);
     job = stance_releasejob_new(live);
     CHECK_INT(stance_worker_submit(w, job), 0);
-    CHECK(run_to_end(w, job, NULL));
+    CHECK(test_run_to_end(w, job, NULL));
     stance_job_unref(job);
     live = fresh;
     CHECK_INT(count_word(live, "zeppelins"), round == 2 ? 2 : 1);
     job = stance_savejob_new(live, dir);
     CHECK_INT(stance_worker_submit(w, job), 0);
-    CHECK(run_to_end(w, job, NULL));
+    CHECK(test_run_to_end(w, job, NULL));
     CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
     fresh = stance_savejob_take(job, live, &stale);
     CHECK(fresh != NULL && !stale);
@@ -541,9 +543,9 @@ static void worker_builds_indexes_to_swap_in(void) {
   job = stance_indexjob_new(d, NULL, NULL, NULL, live, 2, dir);
   stale_job = stance_indexjob_new(d, NULL, NULL, NULL, live, 2, dir);
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   CHECK_INT(stance_worker_submit(w, stale_job), 0);
-  CHECK(run_to_end(w, stale_job, NULL));
+  CHECK(test_run_to_end(w, stale_job, NULL));
   fresh = stance_indexjob_take(job, live, &stale);
   CHECK(fresh != NULL && !stale);
   stance_index_free(live);
@@ -554,7 +556,7 @@ static void worker_builds_indexes_to_swap_in(void) {
   /* loaded, then updated: paths in the loaded file outlive the loaded index */
   job = stance_loadjob_new(dir, 0);
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   fresh = stance_loadjob_take(job);
   CHECK(fresh != NULL);
   stance_job_unref(job);
@@ -563,7 +565,7 @@ static void worker_builds_indexes_to_swap_in(void) {
   tmp_write(d, "sub2/doc05.txt", "zeppelins now\n", (size_t)-1);
   job = stance_indexjob_new(d, NULL, NULL, NULL, live, 2, dir);
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   fresh = stance_indexjob_take(job, live, &stale);
   CHECK(fresh != NULL && !stale);
   stance_job_unref(job);
@@ -586,7 +588,7 @@ static void update_and_save(stance_worker *w, const char *d, const char *const *
   CHECK(live != NULL || missing);
   job = stance_indexjob_new(d, include, NULL, NULL, live, 2, dir);
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
   fresh = stance_indexjob_take(job, live, &stale);
   CHECK(fresh != NULL && !stale);
@@ -594,7 +596,7 @@ static void update_and_save(stance_worker *w, const char *d, const char *const *
   stance_index_free(live);
   job = stance_savejob_new(fresh, dir);
   CHECK_INT(stance_worker_submit(w, job), 0);
-  CHECK(run_to_end(w, job, NULL));
+  CHECK(test_run_to_end(w, job, NULL));
   CHECK_INT(stance_job_get_state(job), STANCE_JOB_DONE);
   stance_job_unref(job);
   stance_index_free(fresh);
