@@ -388,15 +388,15 @@ end
 --- both), not kept among M:errors() (the file has none). A file the layer cache gave has no
 --- problem at all.
 function H.conflicts(self, layer)
-  local first, n = require('stance.layer_conflicts').first_problem(rawget(layer.file, 'problems'))
-  if not first then return end
+  local problems = rawget(layer.file, 'problems')
+  if not problems or #problems == 0 then return end
   local c = self.corpus
+  local conflicts = require('stance.layer_conflicts')
   local file = require('stance.root').annotation_path(c.root, layer.annotator, self.path)
-  local where = ('%s:%d:%d: %s'):format(require('stance.fs').relative(file, c.root), first.line or 0, first.col or 0,
-    first.message)
+  local where, n = conflicts.first(file, problems, c.root)
+  if not where then return end
   require('stance.layer_errors').meet({ annotator = layer.annotator, path = self.path, file = file, conflicts = n,
-    line = first.line, col = first.col, message = first.message, errors = 0,
-    where = require('stance.layer_conflicts').said(layer.annotator, where, n,
+    errors = 0, where = conflicts.said(layer.annotator, where, n,
       ('its annotations of %s come as both versions, each with its `conflict`'):format(self.path)) })
 end
 

@@ -54,4 +54,19 @@ function M.said(name, where, n, consequence)
     .. ' the first at %s%s'):format(name, n, where, consequence and ('; ' .. consequence) or '')
 end
 
+--- How a command that leaves such a file out of a document says it, at the first record in
+--- conflict (`first`, M.first_problem: the line said is its own): its message, then "NAME's file
+--- holds N record(s) in an unresolved merge conflict (resolve it: keep one version): left out of
+--- DOC, none of it WHAT" (exported, counted).
+---@param first table the first record's problem (message)
+---@param name string the layer's annotator
+---@param n integer
+---@param doc string the document's path
+---@param what string
+---@return string
+function M.left_out_said(first, name, n, doc, what)
+  return ("%s; %s's file holds %d record(s) in an unresolved merge conflict (resolve it: keep one version): left"
+    .. ' out of %s, none of it %s'):format(first.message, name, n, doc, what)
+end
+
 return M

@@ -88,14 +88,14 @@ function H.annotations(doc, names, report)
   -- a file holding records of an unresolved merge conflict (both versions, not yet the
   -- annotator's word: stance.layer_conflicts), left out as stance report leaves it out; read
   -- already (the layer cache vouches only for a file without a problem)
+  local conflicts = require('stance.layer_conflicts')
   for _, name in ipairs(all) do
     local layer = not left[name] and doc:kept_layer(name)
-    local first, n = require('stance.layer_conflicts').first_problem(layer and layer.file.problems)
+    local first, n = conflicts.first_problem(layer and layer.file.problems)
     if first then
       left[name] = true
-      report:warn(layer.file.path, first.line, first.col, "%s; %s's file holds %d record(s) in an unresolved merge"
-        .. ' conflict (resolve it: keep one version): left out of %s, none of it counted', first.message, name, n,
-        doc.path)
+      report:warn(layer.file.path, first.line, first.col, '%s', conflicts.left_out_said(first, name, n, doc.path,
+        'counted'))
     end
   end
   if next(left) then

@@ -157,11 +157,10 @@ function M.layer(doc, who, warn, whole)
   -- records of an unresolved merge conflict: two versions where the annotator has not decided
   -- (stance.layer_conflicts); the file is left out of the document as agreement, the report
   -- and the model leave it out: an export never holds both versions as if both were meant
-  local conflict, nc = require('stance.layer_conflicts').first_problem(layer.file.problems)
+  local conflicts = require('stance.layer_conflicts')
+  local conflict, nc = conflicts.first_problem(layer.file.problems)
   if conflict then
-    warn(layer.file.path, conflict.line, ("%s; %s's file holds %d record(s) in an unresolved merge conflict"
-      .. ' (resolve it: keep one version): left out of %s, none of it exported'):format(conflict.message, who, nc,
-      doc.path), conflict.col)
+    warn(layer.file.path, conflict.line, conflicts.left_out_said(conflict, who, nc, doc.path, 'exported'), conflict.col)
     return nil
   end
   for _, p in ipairs(layer.file.problems or {}) do
