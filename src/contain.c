@@ -289,11 +289,11 @@ static int reopen_real(int rootfd, const char *real) {
  * ended below the root ("" the root itself; no link, "." nor ".."). A descriptor (the root's
  * own when the walk ends there), or a negative code. */
 static int walk_below(int rootfd, const char *root, const char *rel, int last_flags, size_t layer_from,
-                      size_t *link_end, char *real) {
+                      size_t *link_end, char *real, int create) {
   char rest[2 * PATH_MAX], target[PATH_MAX], here[PATH_MAX], root_real[PATH_MAX];
   /* what is left to walk is rest[pos..restlen); its last `orig` bytes are rel's own */
   size_t restlen = strlen(rel), rellen = restlen, orig = restlen, pos = 0, reallen = 0;
-  int cur = rootfd, links = 0, e;
+  int cur = rootfd, links = 0, made = 0, e;
   root_real[0] = '\0';
   if (restlen >= sizeof rest) return -ENAMETOOLONG;
   memcpy(rest, rel, restlen + 1);
@@ -366,8 +366,24 @@ static int walk_below(int rootfd, const char *root, const char *rel, int last_fl
       pos = end;
       continue;
     }
-    /* a link: ELOOP (EMLINK on FreeBSD, ENOTDIR where O_DIRECTORY is looked at first) */
     e = -errno;
+    /* a folder that is not there: made in the folder the walk holds open (never through a
+     * link), flushed there, then opened as any other (a few times at most: another process
+     * may remove it meanwhile) */
+    if (create && e == -ENOENT && made < WALK_LINKS) {
+      made++;
+      if (mkdirat(cur, rest + pos, 0777) != 0 && errno != EEXIST) {
+        e = -errno;
+        goto fail;
+      }
+      if (fsync(cur) != 0 && errno != EINVAL && errno != EBADF) {
+        e = -errno;
+        goto fail;
+      }
+      rest[end] = saved;
+      continue;
+    }
+    /* a link: ELOOP (EMLINK on FreeBSD, ENOTDIR where O_DIRECTORY is looked at first) */
     if ((e != -ELOOP && e != -EMLINK && e != -ENOTDIR) || fstatat(cur, rest + pos, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
         !S_ISLNK(st.st_mode))
       goto fail;
@@ -503,7 +519,7 @@ int stance_open_write_dir(const char *root, const char *path, stance_write_dir *
       layer_from = sizeof ann - 1;
     }
     if ((fd = open_root(root)) < 0) return fail(fd, root, err, errlen);
-    fd = walk_below(fd, root, relbuf, O_RDONLY | O_DIRECTORY | O_NOCTTY, layer_from, &link_end, wd->below);
+    fd = walk_below(fd, root, relbuf, O_RDONLY | O_DIRECTORY | O_NOCTTY, layer_from, &link_end, wd->below, 0);
     if (fd == STANCE_ELINK) return layer_link(path, prefix + link_end, err, errlen);
   }
   if (rel == NULL || (fd == STANCE_EOUTSIDE && !wd->layer)) {
@@ -519,7 +535,7 @@ int stance_open_write_dir(const char *root, const char *path, stance_write_dir *
     while (*rel == '/') rel++;
     snprintf(relbuf, sizeof relbuf, "%s", rel);
     if ((fd = open_root(root)) < 0) return fail(fd, root, err, errlen);
-    fd = walk_below(fd, root, relbuf, O_RDONLY | O_DIRECTORY | O_NOCTTY, (size_t)-1, NULL, wd->below);
+    fd = walk_below(fd, root, relbuf, O_RDONLY | O_DIRECTORY | O_NOCTTY, (size_t)-1, NULL, wd->below, 0);
   }
   if (fd < 0) return fail(fd, dir, err, errlen);
   wd->fd = fd;
@@ -556,5 +572,25 @@ int stance_open_write_target(const char *root, const stance_write_dir *wd, int f
   n = snprintf(rel, sizeof rel, "%s%s%s", wd->below, wd->below[0] ? "/" : "", wd->name);
   if (n < 0 || (size_t)n >= sizeof rel) return -ENAMETOOLONG;
   if ((fd = open_root(root)) < 0) return fd;
-  return walk_below(fd, root, rel, flags, (size_t)-1, NULL, NULL);
+  return walk_below(fd, root, rel, flags, (size_t)-1, NULL, NULL, 0);
+}
+
+int stance_mkdir_inside(const char *root, const char *path, char *err, size_t errlen) {
+  size_t rl = strlen(root);
+  const char *rel;
+  int fd;
+  while (rl > 1 && root[rl - 1] == '/') rl--;
+  if (rl == 1 && root[0] == '/' && path[0] == '/') {
+    rel = path + 1;
+  } else if (rl > 0 && strncmp(path, root, rl) == 0 && (path[rl] == '/' || path[rl] == '\0')) {
+    rel = path + rl;
+  } else {
+    return fail(STANCE_EOUTSIDE, path, err, errlen);
+  }
+  if (strlen(rel) >= PATH_MAX) return fail(-ENAMETOOLONG, path, err, errlen);
+  if ((fd = open_root(root)) < 0) return fail(fd, root, err, errlen);
+  fd = walk_below(fd, root, rel, O_RDONLY | O_DIRECTORY | O_NOCTTY, (size_t)-1, NULL, NULL, 1);
+  if (fd < 0) return fail(fd, path, err, errlen);
+  close(fd);
+  return 0;
 }

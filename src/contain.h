@@ -79,6 +79,14 @@ int stance_open_write_dir(const char *root, const char *path, stance_write_dir *
  * descriptor, or a negative code (-ENOENT: no such file; STANCE_EOUTSIDE: a link out). */
 int stance_open_write_target(const char *root, const stance_write_dir *wd, int flags);
 
+/* Make the folder `path` (`root` itself or a path below it as written) and every folder
+ * missing on the way, from `root` (opened as given) one part at a time as
+ * stance_open_write_dir walks: a link is never followed by the kernel but walked in its place,
+ * and one leading above the root (by ".." or a link) is refused before anything is made
+ * there (STANCE_EOUTSIDE, "leads outside the corpus"); each folder made is flushed in its
+ * parent. 0 (an existing folder too), or a negative code with a message in `err`. */
+int stance_mkdir_inside(const char *root, const char *path, char *err, size_t errlen);
+
 /* The stamp of a file (what changes when it is rewritten): "size:mtime.ns:inode", the same
  * as stance.cachekey.stamp. */
 void stance_stamp_of(const struct stat *st, char *out, size_t outlen);

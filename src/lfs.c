@@ -233,6 +233,20 @@ static int l_mkdir(lua_State *L) {
   return 1;
 }
 
+/* mkdir_inside(root, path) -> true | nil, err, code: the folder `path` (the root or a path
+ * below it as written) and every folder missing on the way, made from the root part by part
+ * without following a link out of it (contain.h: stance_mkdir_inside; "EOUTSIDE" before
+ * anything is made outside), each flushed in its parent; an existing folder is success. */
+static int l_mkdir_inside(lua_State *L) {
+  const char *root = check_path(L, 1);
+  const char *path = check_path(L, 2);
+  char err[1024];
+  int rc = stance_mkdir_inside(root, path, err, sizeof err);
+  if (rc != 0) return stance__fail(L, err, rc == STANCE_EOUTSIDE ? "EOUTSIDE" : "EMKDIR");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* Field `name` of the options table at `opts` as a string, or NULL. */
 static const char *opt_string(lua_State *L, int opts, const char *name) {
   const char *v = NULL;
@@ -785,7 +799,7 @@ static const luaL_Reg fs_funcs[] = {{"stat", l_stat},
                                     {"folders", l_folders},
                                     {"exists", l_exists},
                                     {"realpath", l_realpath}, {"readlink", l_readlink},
-                                    {"mkdir", l_mkdir},
+                                    {"mkdir", l_mkdir}, {"mkdir_inside", l_mkdir_inside},
                                     {"write_atomic", l_write_atomic},
                                     {"write_files", l_write_files},
                                     {"atomic_stream", l_atomic_stream},

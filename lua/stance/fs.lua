@@ -42,25 +42,33 @@ function M.is_dir(path)
 end
 
 --- Make `path` and its missing parents. With `root` (a folder above `path`), every folder
---- from there down must resolve inside it: a link out of the corpus is never written through.
+--- from there down is made from the root, one part at a time, never through a link that
+--- leads out of it (core.mkdir_inside: refused before anything is made there, also when a
+--- folder is swapped for a link meanwhile); the root's own parents are made first.
 ---@param path string
 ---@param root string|nil
 ---@return boolean|nil ok
 ---@return string|nil err
+---@return string|nil code "EOUTSIDE" for a link or ".." out of the root
 function M.mkdir_p(path, root)
   local core = require('stance.core')
+  local r = root and root:gsub('/+$', '')
+  if r == '' then r = '/' end
+  if r and (path == r or path:sub(1, #r + 1) == r .. '/' or (r == '/' and path:sub(1, 1) == '/')) then
+    if not M.is_dir(r) then
+      local ok, err = M.mkdir_p(r)
+      if not ok then return nil, err end
+    end
+    local ok, err, code = core.mkdir_inside(r, path)
+    if ok then return true end
+    if code == 'EOUTSIDE' then return nil, ('cannot make %s: %s; not written through'):format(path, err), code end
+    return nil, ('cannot make %s: %s'):format(path, err), code
+  end
   local acc = path:sub(1, 1) == '/' and '' or '.'
-  local real_root = root and (core.realpath(root) or root)
   for part in path:gmatch('[^/]+') do
     acc = acc .. '/' .. part
     local ok, err = core.mkdir(acc)
     if not ok then return nil, ('cannot make %s: %s'):format(acc, err) end
-    if real_root and (acc == root or acc:sub(1, #root + 1) == root .. '/') then
-      local real = core.realpath(acc) or ''
-      if real ~= real_root and real:sub(1, #real_root + 1) ~= real_root .. '/' and real_root ~= '/' then
-        return nil, ('%s leads outside the corpus at %s; not written through'):format(acc, root), 'EOUTSIDE'
-      end
-    end
   end
   return true
 end

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,6 +391,115 @@ static void odd_and_long_names(void) {
   tmp_cleanup(dir);
 }
 
+
+/* stance_mkdir_inside: folders made from the root part by part; a link inside is walked, one
+ * out (or a ".." out) is refused before anything is made outside, dangling or not. */
+static void folders_made_from_the_root(void) {
+  char dir[256], root[320], out[320], path[800], link[800], err[1024];
+  struct stat st;
+  snprintf(dir, sizeof dir, "%s", tmp_dir());
+  snprintf(root, sizeof root, "%s/corpus", dir);
+  snprintf(out, sizeof out, "%s/outside", dir);
+  tmp_write(dir, "corpus/cache/keep", "k", (size_t)-1);
+  tmp_write(dir, "outside/keep", "o", (size_t)-1);
+  /* nested folders made; the root and an existing folder are success */
+  snprintf(path, sizeof path, "%s/a/b/c", root);
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), 0);
+  CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), 0);
+  CHECK_INT(stance_mkdir_inside(root, root, err, sizeof err), 0);
+  snprintf(path, sizeof path, "%s/", root);
+  CHECK_INT(stance_mkdir_inside(path, root, err, sizeof err), 0);
+  /* a link to a folder inside: made where it leads */
+  snprintf(link, sizeof link, "%s/alias", root);
+  CHECK_INT(symlink("cache", link), 0);
+  snprintf(path, sizeof path, "%s/alias/new/deeper", root);
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), 0);
+  snprintf(path, sizeof path, "%s/cache/new/deeper", root);
+  CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+  /* a dangling link inside: its target made */
+  snprintf(link, sizeof link, "%s/later", root);
+  CHECK_INT(symlink("made/by/link", link), 0);
+  snprintf(path, sizeof path, "%s/later/x", root);
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), 0);
+  snprintf(path, sizeof path, "%s/made/by/link/x", root);
+  CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+  /* a link out (to a folder, and dangling: relative and absolute): refused, nothing made */
+  snprintf(link, sizeof link, "%s/out", root);
+  CHECK_INT(symlink("../outside", link), 0);
+  snprintf(path, sizeof path, "%s/out/ana", root);
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), STANCE_EOUTSIDE);
+  CHECK(strstr(err, "leads outside the corpus") != NULL);
+  snprintf(link, sizeof link, "%s/gone", root);
+  snprintf(path, sizeof path, "%s/missing", out);
+  CHECK_INT(symlink(path, link), 0);
+  snprintf(path, sizeof path, "%s/gone/ana", root);
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), STANCE_EOUTSIDE);
+  snprintf(link, sizeof link, "%s/gone2", root);
+  CHECK_INT(symlink("../outside/missing2", link), 0);
+  snprintf(path, sizeof path, "%s/gone2", root);
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), STANCE_EOUTSIDE);
+  /* ".." out, and a path not below the root */
+  snprintf(path, sizeof path, "%s/a/../../outside/dots", root);
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), STANCE_EOUTSIDE);
+  CHECK_INT(stance_mkdir_inside(root, out, err, sizeof err), STANCE_EOUTSIDE);
+  snprintf(path, sizeof path, "%sx/y", root);
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), STANCE_EOUTSIDE);
+  CHECK_INT(entries(out), 1);
+  /* a file where a folder should be */
+  snprintf(path, sizeof path, "%s/cache/keep/sub", root);
+  CHECK_INT(stance_mkdir_inside(root, path, err, sizeof err), -ENOTDIR);
+  tmp_cleanup(dir);
+}
+
+/* A folder of the path swapped for a link out and back, over and over, by another thread
+ * while folders are made below it: nothing is ever made outside. */
+typedef struct flipper {
+  char from[512], moved[600], to[512];
+  volatile int stop;
+  int flips;
+} flipper;
+
+static void *flip(void *arg) {
+  flipper *f = arg;
+  while (!f->stop) {
+    if (rename(f->from, f->moved) != 0) continue;
+    if (symlink(f->to, f->from) == 0) {
+      unlink(f->from);
+      f->flips++;
+    }
+    rename(f->moved, f->from);
+  }
+  return NULL;
+}
+
+static void folders_made_while_a_folder_is_swapped(void) {
+  char dir[256], root[320], out[320], path[800], err[1024];
+  flipper f;
+  pthread_t th;
+  int i, made = 0, refused = 0;
+  snprintf(dir, sizeof dir, "%s", tmp_dir());
+  snprintf(root, sizeof root, "%s/corpus", dir);
+  snprintf(out, sizeof out, "%s/outside", dir);
+  tmp_write(dir, "corpus/cache/keep", "k", (size_t)-1);
+  tmp_write(dir, "outside/keep", "o", (size_t)-1);
+  memset(&f, 0, sizeof f);
+  snprintf(f.from, sizeof f.from, "%s/cache", root);
+  snprintf(f.moved, sizeof f.moved, "%s/cache.aside", root);
+  snprintf(f.to, sizeof f.to, "%s", out);
+  CHECK_INT(pthread_create(&th, NULL, flip, &f), 0);
+  for (i = 0; i < 3000; i++) {
+    snprintf(path, sizeof path, "%s/cache/n%d/m", root, i % 50);
+    if (stance_mkdir_inside(root, path, err, sizeof err) == 0) made++; else refused++;
+  }
+  f.stop = 1;
+  pthread_join(th, NULL);
+  CHECK(f.flips > 0);
+  CHECK(made + refused == 3000);
+  CHECK_INT(entries(out), 1);
+  tmp_cleanup(dir);
+}
+
 const test_case atomic_race_tests[] = {
     {"swap_after_the_check_write", swap_after_the_check_write},
     {"swap_under_the_lock_write", swap_under_the_lock_write},
@@ -401,4 +511,6 @@ const test_case atomic_race_tests[] = {
     {"a_layer_file_that_is_a_link", a_layer_file_that_is_a_link},
     {"dots_and_links_in_the_path", dots_and_links_in_the_path},
     {"odd_and_long_names", odd_and_long_names},
+    {"folders_made_from_the_root", folders_made_from_the_root},
+    {"folders_made_while_a_folder_is_swapped", folders_made_while_a_folder_is_swapped},
     {NULL, NULL}};

@@ -269,6 +269,28 @@ describe('a hostile corpus cannot make stance write outside it', function()
     assert.are.equal('doc.txt.stance\n', T.run('ls -A ' .. T.q(dir)))
   end)
 
+  it('makes no folder outside through a folder swapped for a link out while it makes folders', function()
+    local root, d = setup()
+    local fs = require('stance.fs')
+    local cache, aside = root .. '/.stance/cache', root .. '/.stance/cache.aside'
+    assert(fs.mkdir_p(cache, root))
+    os.execute(('mkdir -p %s'):format(T.q(d .. '/elsewhere')))
+    -- another process swaps the folder for a link out and back, over and over
+    local stop = d .. '/stop'
+    local flipper = ('while [ ! -e %s ]; do mv %s %s && ln -s %s %s && rm %s; mv %s %s; done'):format(
+      T.q(stop), T.q(cache), T.q(aside), T.q(d .. '/elsewhere'), T.q(cache), T.q(cache), T.q(aside), T.q(cache))
+    os.execute(('sh -c %s >/dev/null 2>&1 &'):format(T.q(flipper)))
+    local made, refused = 0, 0
+    for i = 1, 1500 do
+      -- (refused: a link out met, or the folder moved aside at that moment)
+      if fs.mkdir_p(('%s/n%d/m'):format(cache, i), root) then made = made + 1 else refused = refused + 1 end
+    end
+    T.write(stop, '')
+    os.execute('sleep 0.2')
+    assert.truthy(refused > 0 and made > 0, ('made %d, refused %d'):format(made, refused))
+    assert.are.equal('', T.run('ls -A ' .. T.q(d .. '/elsewhere')))
+  end)
+
   it('refuses a corpus whose .stance folder is a link out of it', function()
     local root, d = setup()
     os.execute(('mv %s %s && ln -s %s %s'):format(T.q(root .. '/.stance'), T.q(d .. '/marker'), T.q(d .. '/marker'),
