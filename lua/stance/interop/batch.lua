@@ -56,7 +56,7 @@ function M:commit()
   table.sort(self.dir_list)
   for _, dir in ipairs(self.dir_list) do
     local ok, err = fs.inside(self.root, dir)
-    if ok then ok, err = fs.mkdir_p(self.root .. '/' .. dir) end
+    if ok then ok, err = fs.mkdir_p(self.root .. '/' .. dir, self.root) end
     if ok then ok, err = fs.inside(self.root, dir) end
     if not ok then return nil, err end
   end
