@@ -377,7 +377,10 @@ describe('agreement on a corpus', function()
     -- (a file holding a merge conflict leaves ben out of a.txt whole: conflict_layers_spec)
     done_file(d, 'ben', 'a.txt', 'annotation y1\n  span 0-18\n  label favor\n  target t1\n  stance favor\n')
     local out, err, code = T.stance_run({ 'agree', '--disagreements', '--field', 'stance' }, nil, d)
-    assert.are.equal(0, code, err)
+    -- a stance the schema does not have: counted as a value of its own, said, exit 1
+    assert.are.equal(1, code, err)
+    assert.truthy(out:find([[ana: 1 record with stance '(no stance)', which the schema does not have (the first at]]
+      .. [[ .stance/annotations/ana/a.txt.stance:]], 1, true), out)
     -- a value that is not a name is quoted, never read as no stance
     assert.truthy(out:find('a.txt:1:1: t1: ana "(no stance)" | ben favor | One sentence here.', 1, true), out)
     -- x3 counts span by span (tryout 14 F4): 5-10 and 12-18 inside the first sentence, 19-25

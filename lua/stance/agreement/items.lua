@@ -314,11 +314,15 @@ function H.count(t, key, n)
 end
 
 --- What record `rec` says, field by field in a fixed order: a list of {field, what}, `what`
---- being {group (target, or false), value} or why it is not counted.
+--- being {group (target, or false), value} or why it is not counted. `targets_in_schema`:
+--- the schema's targets (a set: a stance toward another target is not counted, its
+--- "unknown_target"), or true when it has some, or false.
 function M.says(rec, targets_in_schema)
   local out = {}
   if rec.stance then
-    if rec.target then
+    if rec.target and type(targets_in_schema) == 'table' and not targets_in_schema[rec.target] then
+      out[#out + 1] = { 'stance', 'unknown_target' }
+    elseif rec.target then
       out[#out + 1] = { 'stance', { rec.target, rec.stance } }
     elseif targets_in_schema then
       out[#out + 1] = { 'stance', 'without_target' }
@@ -444,6 +448,8 @@ function H.doc_stances(f, records, targets_in_schema, only_targets, name)
       local t = rec.target or (not targets_in_schema and false) or nil
       if rec.conflict then
         H.count(f.not_counted, 'in_conflict')
+      elseif t and type(targets_in_schema) == 'table' and not targets_in_schema[t] then
+        H.count(f.not_counted, 'unknown_target')
       elseif t == nil then
         H.count(f.not_counted, 'without_target')
       elseif only_targets and not only_targets[t] then
@@ -599,8 +605,10 @@ function M.values(f)
 end
 
 --- What the report says about the layers counted on a document: one annotated another
---- version of the text; one's file has records that could not be read (not counted).
-function H.warnings(doc, entry, names, counted, layers)
+--- version of the text; one's file has records that could not be read (not counted); records
+--- whose target or stance the schema does not have, or without the target or stance their
+--- label sets (H.unknown_values).
+function H.warnings(doc, entry, names, counted, layers, schema)
   local hash = doc:hash()
   local list = {}
   for r, who in ipairs(names) do
@@ -614,6 +622,7 @@ function H.warnings(doc, entry, names, counted, layers)
           .. ' not found are not counted: stance check lists them, stance fmt --reanchor writes the new places)')
           :format(name)
       end
+      entry.not_as_meant = (entry.not_as_meant or 0) + H.unknown_values(list, name, file, schema)
     end
   end
   for _, b in ipairs(entry.broken or {}) do
@@ -629,6 +638,57 @@ function H.warnings(doc, entry, names, counted, layers)
     end
   end
   if #list > 0 then entry.warnings = list end
+end
+
+--- Warnings (into `list`) for the records of annotator `name`'s `file` that the figures
+--- cannot count as their annotator meant: a target or stance the schema does not have (a
+--- typo: "sanction"), or a label that sets a target or stance the record does not have (a line
+--- deleted by hand: counted toward no target). One line for each kind, with how many and the
+--- first's place (file:line); stance check lists every one. Returns how many.
+---@return integer
+function H.unknown_values(list, name, file, schema)
+  if not schema then return 0 end
+  local validate = require('stance.validate')
+  local found = {}
+  local function note(key, rec, what, effect)
+    local f = found[key]
+    if not f then
+      f = { n = 0, line = rec.line or 1, what = what, effect = effect }
+      found[key] = f
+      found[#found + 1] = key
+    end
+    f.n = f.n + 1
+  end
+  for _, kind in ipairs({ 'annotation', 'doclabel' }) do
+    for _, rec in ipairs(file.store:records(kind)) do
+      if not rec.conflict then
+        for _, field in ipairs({ 'target', 'stance' }) do
+          local v = rec[field]
+          local known = schema.by[field]
+          if type(v) == 'string' and known and next(known) ~= nil and not known[v] then
+            note(field .. '\0' .. v, rec, ("%s '%s', which the schema does not have"):format(field, v),
+              field == 'target' and 'not counted' or 'counted as a value of its own')
+          end
+        end
+        local entry = type(rec.label) == 'string' and schema.by.label[rec.label]
+        for _, field in ipairs(entry and validate.label_fields(kind) or {}) do
+          if field ~= 'role' and entry[field] and (rec[field] == nil or rec[field] == false) then
+            note('no ' .. field .. '\0' .. rec.label, rec, ("no %s, where its label '%s' sets %s %s"):format(field,
+              rec.label, field, entry[field]), field == 'target' and 'not counted' or 'counted as no stance')
+          end
+        end
+      end
+    end
+  end
+  local where = file.path and require('stance.fs').relative(file.path, file.root or '') or name
+  local total = 0
+  for _, key in ipairs(found) do
+    local f = found[key]
+    total = total + f.n
+    list[#list + 1] = ('%s: %d record%s with %s (the first at %s:%d): %s; stance check lists them')
+      :format(name, f.n, f.n == 1 and '' or 's', f.what, where, f.line, f.effect)
+  end
+  return total
 end
 
 --- The annotators counted on `doc` whose file of it has errors, or holds records of an
@@ -701,9 +761,9 @@ function M.walk(corpus, names, opts, each)
     end
     if #entry.counted < 2 then
       entry.left_out = M.left_out_reason(names, status, opts.in_progress, broken_set)
-      if #broken > 0 then H.warnings(doc, entry, names, counted, layers) end
+      if #broken > 0 then H.warnings(doc, entry, names, counted, layers, corpus:schema()) end
     else
-      H.warnings(doc, entry, names, counted, layers)
+      H.warnings(doc, entry, names, counted, layers, corpus:schema())
       local ok, err = each(doc, entry, counted, layers)
       if not ok then return nil, err end
     end
@@ -756,6 +816,8 @@ function M.build(corpus, opts)
   if not names then return nil, left end
   local schema = corpus:schema()
   local targets_in_schema = schema and #schema.targets > 0
+  -- (a record toward a target the schema does not have is not counted: M.says)
+  local known_targets = targets_in_schema and schema.by.target or false
   local only_targets, terr = M.wanted_targets(schema, opts.targets)
   if terr then return nil, terr end
   local m = #names
@@ -786,9 +848,9 @@ function M.build(corpus, opts)
     for r, name in ipairs(names) do
       if counted[r] then
         local layer = layers[r]
-        winners[r] = H.winners(fields, units, layer:placed_records('annotation'), name, targets_in_schema,
+        winners[r] = H.winners(fields, units, layer:placed_records('annotation'), name, known_targets,
           only_targets)
-        doc_winners[r] = H.doc_stances(fields.document, layer:records('doclabel'), targets_in_schema, only_targets,
+        doc_winners[r] = H.doc_stances(fields.document, layer:records('doclabel'), known_targets, only_targets,
           name)
       end
     end

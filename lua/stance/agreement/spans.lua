@@ -82,7 +82,7 @@ function M.compute(corpus, opts, asked)
     for r = 1, m do
       if counted[r] then
         for _, rec in ipairs(layers[r]:placed_records('annotation')) do
-          for _, said in ipairs(Items.says(rec, targets_in_schema)) do
+          for _, said in ipairs(Items.says(rec, targets_in_schema and schema.by.target or false)) do
             H.add(fields[said[1]], said[1], said[2], rec, r, per, opts, du.units, offset, cps)
           end
         end

@@ -169,6 +169,7 @@ function H.notes(out, f, unit)
   end
   local why = {
     without_target = 'with a stance but no target',
+    unknown_target = 'toward a target the schema does not have (stance check lists them)',
     in_conflict = 'in an unresolved merge conflict',
     outside_units = ('covering no %s by half'):format(unit),
     outside_text = 'with a span outside the text',

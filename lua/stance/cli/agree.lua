@@ -23,7 +23,10 @@ local cmd = {
     'annotator\'s word): that annotator is left out of that document (never counted as "no',
     'stance"), the figures are printed with an INCOMPLETE line naming each (annotator,',
     'document, file:line:col and why), and the same is said on stderr; 1 on other errors, 2',
-    'on a usage error.',
+    'on a usage error. Records with a target or stance the schema does not have, or without',
+    'the target or stance their label sets, are said at their document (a target the schema',
+    'does not have and a missing target are not counted; a missing stance counts as no',
+    'stance): exit 1.',
   }, '\n'),
   flags = {
     annotators = { arg = 'A,B', alias = 'annotator', help = 'these layers (default: every person\'s)' },
@@ -95,8 +98,18 @@ function cmd.run(opts, args)
     end
     return cmd.INCOMPLETE
   end
-  -- a layer left out (a link, a folder that is no annotator's: said above) exits 1
-  return left > 0 and 1 or 0
+  -- a layer left out (a link, a folder that is no annotator's: said above), or records not
+  -- counted as their annotator meant (a target the schema does not have, one its label sets
+  -- missing: said on the document's lines), exits 1
+  local miscounted = 0
+  for _, d in ipairs(report.documents or {}) do
+    miscounted = miscounted + (d.not_as_meant or 0)
+  end
+  if miscounted > 0 then
+    io.stderr:write(('stance agree: %d record(s) not counted as their annotator meant (the warnings above; stance'
+      .. ' check lists them)\n'):format(miscounted))
+  end
+  return (left > 0 or miscounted > 0) and 1 or 0
 end
 
 --- The exit status when an annotator's file has errors (the figures leave them out).

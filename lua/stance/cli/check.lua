@@ -7,7 +7,8 @@ local cmd = {
   description = table.concat({
     'PATH is an annotation file, a schema, a document metadata file (documents.csv) or a',
     'folder (its *.stance files). Without PATH: the schema, .stance/documents.csv and every',
-    'annotation file of the corpus around the current directory.',
+    'annotation file of the corpus around the current directory; with a corpus\'s folder',
+    '(the one holding .stance/) as the only PATH, the same of that corpus.',
     'Each problem is printed as "path:line:col: error|warning: message", the format Vim\'s',
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
     'their corpus. A gold file marked done while places are left to decide since (an',
@@ -33,8 +34,10 @@ function cmd.run(opts, args)
   local root_mod = require('stance.root')
   local files = {}
   local what -- in a corpus: what was checked, in words (H.checked)
-  if #args == 0 then
-    local root = root_mod.find('.')
+  -- a corpus's folder given (its .stance/ in it): the whole corpus, as without PATH there
+  local whole = #args == 0 or (#args == 1 and fs.is_dir(args[1]) and fs.is_dir(args[1] .. '/.stance'))
+  if whole then
+    local root = root_mod.find(args[1] or '.')
     if not root then
       return nil, 'not inside a corpus (no .stance/ folder here or above); give paths, or run `stance init`'
     end
@@ -436,6 +439,17 @@ function H.check_labels(store, schema, problems)
         if not ok then
           problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
             message = ('%s %s: %s'):format(kind, rec.id, why) }
+        end
+        -- a target or stance the label sets that the record does not have (a line deleted by
+        -- hand): agreement, the model and the exports take the record's own (none)
+        local entry = schema.by.label[rec.label]
+        for _, f in ipairs({ 'target', 'stance' }) do
+          if entry[f] and (rec[f] == nil or rec[f] == false) then
+            problems[#problems + 1] = { line = rec.line or 1, col = 1, severity = 'warning',
+              message = ("%s %s: no %s, where its label '%s' sets %s %s: %s by agreement, the model and the"
+                .. ' exports; add `%s %s`'):format(kind, rec.id, f, rec.label, f, entry[f],
+                f == 'target' and 'counted toward no target' or 'counted as no stance', f, entry[f]) }
+          end
         end
       end
     end
