@@ -147,7 +147,7 @@ describe('stance stats', function()
         assert.are.equal(1, code, err)
         assert.are.same(json.decode(want), json.decode(got))
         for i = 1, 2 do
-          assert.truthy(('\n' .. err):find(('\n%%.stance/annotations/ben/%s.stance:%%d+:%%d+: warning: [^\n]*; ben\'s file left out of '
+          assert.truthy(('\n' .. err):find(('\n%%.stance/annotations/ben/%s.stance:%%d+:%%d+: error: [^\n]*; ben\'s file left out of '
             .. '%s: none of it counted'):format(D[i]:gsub('%p', '%%%0'), D[i]:gsub('%p', '%%%0'))), err)
         end
       end

@@ -82,7 +82,7 @@ function H.annotations(doc, names, report)
   local left = {}
   for _, e in ipairs(errors) do
     left[e.annotator] = true
-    report:warn(e.file, e.line, e.col, "%s (%d error(s)); %s's file left out of %s: none of it counted (stance check "
+    report:error(e.file, e.line, e.col, "%s (%d error(s)); %s's file left out of %s: none of it counted (stance check "
       .. 'lists them)', e.message, e.errors, e.annotator, e.path)
   end
   -- a file holding records of an unresolved merge conflict (both versions, not yet the

@@ -166,7 +166,8 @@ function M.layer(doc, who, warn, whole)
   for _, p in ipairs(layer.file.problems or {}) do
     if p.severity == 'error' then
       -- (at the column stance check gives it)
-      warn(layer.file.path, p.line, ('%s: what it concerns is left out (stance check)'):format(p.message), p.col)
+      warn(layer.file.path, p.line, ('%s: what it concerns is left out (stance check)'):format(p.message), p.col,
+        'error')
     end
   end
   return layer

@@ -83,11 +83,19 @@ function M:lossy_once()
   end
 end
 
---- This report's warn as the exports' readers call it: warn(path, line, message, col), at
---- column `col` (default 1) of the line when there is one (stance.export.rows).
----@return fun(path: string, line: integer|nil, message: string, col: integer|nil)
+--- This report's warn as the exports' readers call it: warn(path, line, message, col,
+--- severity), at column `col` (default 1) of the line when there is one; said as an error
+--- when `severity` is "error" (a record of an annotation file that cannot be read: as stance
+--- check says it), else as a warning (stance.export.rows).
+---@return fun(path: string, line: integer|nil, message: string, col: integer|nil, severity: string|nil)
 function M:as_warn()
-  return function(path, line, message, col) self:warn(path, line, line and (col or 1), '%s', message) end
+  return function(path, line, message, col, severity)
+    if severity == 'error' then
+      self:error(path, line, line and (col or 1), '%s', message)
+    else
+      self:warn(path, line, line and (col or 1), '%s', message)
+    end
+  end
 end
 
 return M
