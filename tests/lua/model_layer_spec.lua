@@ -105,4 +105,128 @@ describe('the model layer', function()
     assert.are.equal(text, T.read(d .. '/' .. MODEL4))
   end)
 
+  it('merges two people\'s runs through git into one suggestion per sentence and target', function()
+    if not T.shared then return pending('../shared/corpus is not here') end
+    local d = T.tmpdir()
+    T.git(d, 'init -q -b main')
+    local _, ierr, icode = T.run(('cd %s && %s init --git .'):format(T.q(d), T.q(T.stance)))
+    assert.are.equal(0, icode, ierr)
+    study(d)
+    T.git(d, 'add -A')
+    T.git(d, 'commit -q -m study')
+    T.git(d, 'branch ana')
+    -- ben: every likely stance
+    suggest(d, '--min-prob 0.05')
+    local ben = by_place(T.read(d .. '/' .. MODEL4))
+    T.git(d, 'add -A')
+    T.git(d, 'commit -q -m ben')
+    -- ana, a second later: the model's decisions
+    os.execute('sleep 1.1')
+    T.git(d, 'checkout -q ana')
+    suggest(d, '')
+    local ana = by_place(T.read(d .. '/' .. MODEL4))
+    T.git(d, 'add -A')
+    T.git(d, 'commit -q -m ana')
+    local shared = 0
+    for key in pairs(ana) do
+      if ben[key] then shared = shared + 1 end
+    end
+    assert.is_true(shared > 0)
+    local out, _, code = T.git(d, 'merge -q --no-edit main')
+    assert.are.equal(0, code, out)
+    local merged = by_place(T.read(d .. '/' .. MODEL4)) -- fails on a second suggestion for a place
+    assert.are.equal(count(ben) + count(ana) - shared, count(merged))
+    -- the export has one row per suggestion
+    local csv, cerr, ccode = T.run(('cd %s && STANCE_WATCH=off %s export --to csv --with-suggestions'):format(
+      T.q(d), T.q(T.stance)))
+    assert.are.equal(0, ccode, cerr)
+    local rows = 0
+    for line in csv:gmatch('[^\n]+') do
+      if line:find(DOC4, 1, true) and line:find('model', 1, true) then rows = rows + 1 end
+    end
+    assert.are.equal(count(merged), rows)
+  end)
+end)
+
+describe('stance merge of the model layer', function()
+  after_each(T.cleanup)
+
+  local function layer(recs)
+    local s = core.store()
+    s:set_header('document', 'doc.txt')
+    s:set_header('annotator', 'model')
+    for _, r in ipairs(recs) do
+      assert(s:add(r))
+    end
+    return s:write()
+  end
+  local function sug(id, conf, created, extra)
+    local r = { kind = 'annotation', id = id, spans = { { 0, 17 } }, label = 'favor', stance = 'favor',
+      target = 'engagement', confidence = conf, created = created }
+    for k, v in pairs(extra or {}) do
+      r[k] = v
+    end
+    return r
+  end
+  local function merge(base, ours, theirs)
+    local d = T.tmpdir()
+    T.write(d .. '/base', base)
+    T.write(d .. '/ours', ours)
+    T.write(d .. '/theirs', theirs)
+    local out, err, code = T.stance_run({ 'merge', 'base', 'ours', 'theirs',
+      '.stance/annotations/model/doc.txt.stance' }, nil, d)
+    local s, problems = core.read(T.read(d .. '/ours'))
+    for _, p in ipairs(problems) do
+      assert.are_not.equal('error', p.severity, p.message)
+    end
+    return s, code, out .. err
+  end
+
+  it('keeps one version of a suggestion both sides made differently: the newer, never a conflict', function()
+    local s, code, said = merge('', layer({ sug('s1', '0.237', '2026-12-01T10:00:00Z') }),
+      layer({ sug('s1', '0.412', '2026-12-01T11:00:00Z') }))
+    assert.are.equal(0, code, said)
+    assert.are.equal(1, s:count('annotation'))
+    assert.are.equal('0.412', s:get('s1').confidence)
+    assert.is_nil(s:get('s1').conflict)
+    assert.truthy(said:find('one version kept', 1, true), said)
+    -- ours the newer: ours
+    s, code = merge('', layer({ sug('s1', '0.237', '2026-12-01T12:00:00Z') }),
+      layer({ sug('s1', '0.412', '2026-12-01T11:00:00Z') }))
+    assert.are.equal(0, code)
+    assert.are.equal('0.237', s:get('s1').confidence)
+  end)
+
+  it('keeps a rejection over a suggestion of the same ID, and a change over a deletion', function()
+    local rej = sug('s1', '0.237', '2026-12-01T10:00:00Z', { note = 'rejected by ana' })
+    local s, code, said = merge('', layer({ rej }), layer({ sug('s1', '0.412', '2026-12-01T11:00:00Z') }))
+    assert.are.equal(0, code, said)
+    assert.are.equal('rejected by ana', s:get('s1').note)
+    local base = layer({ sug('s1', '0.237', '2026-12-01T10:00:00Z') })
+    s, code, said = merge(base, layer({}), layer({ sug('s1', '0.412', '2026-12-01T11:00:00Z') }))
+    assert.are.equal(0, code, said)
+    assert.are.equal('0.412', s:get('s1').confidence)
+    assert.is_nil(s:get('s1').conflict)
+  end)
+
+  it('keeps one of two suggestions with minted IDs for the same sentence and target (the newer)', function()
+    local s, code, said = merge('', layer({ sug('3nfxvjno5o4w', '0.237', '2026-12-01T10:00:00Z') }),
+      layer({ sug('beezavr3g5qo', '0.237', '2026-12-01T11:00:00Z'),
+        sug('other', '0.5', '2026-12-01T11:00:00Z', { target = 'sanctions', label = 'against', stance = 'against' }) }))
+    assert.are.equal(0, code, said)
+    assert.are.equal(2, s:count('annotation'))
+    assert.truthy(s:get('beezavr3g5qo') and s:get('other'))
+    assert.truthy(said:find('1 second suggestion', 1, true), said)
+  end)
+
+  it('still keeps both versions of a person\'s record changed on both sides', function()
+    local function person(text) return (text:gsub('annotator model', 'annotator ana')) end
+    local d = T.tmpdir()
+    T.write(d .. '/base', '')
+    T.write(d .. '/ours', person(layer({ sug('s1', '0.237', '2026-12-01T10:00:00Z') })))
+    T.write(d .. '/theirs', person(layer({ sug('s1', '0.412', '2026-12-01T11:00:00Z') })))
+    local _, _, code = T.stance_run({ 'merge', 'base', 'ours', 'theirs', '.stance/annotations/ana/doc.txt.stance' },
+      nil, d)
+    assert.are.equal(1, code)
+  end)
 end)
