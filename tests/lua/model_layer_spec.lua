@@ -105,6 +105,29 @@ describe('the model layer', function()
     assert.are.equal(text, T.read(d .. '/' .. MODEL4))
   end)
 
+  it('decides again a suggestion an older merge left in conflict (both versions): none left marked', function()
+    if not T.shared then return pending('../shared/corpus is not here') end
+    local d = T.tmpdir()
+    study(d)
+    suggest(d, '--min-prob 0.05')
+    local sugg, _, store = by_place(T.read(d .. '/' .. MODEL4))
+    local _, r = next(sugg)
+    -- as stance merge wrote it before the model layer's own rule: both versions, marked
+    assert(store:remove(r.id))
+    local theirs = {}
+    for k, v in pairs(r) do
+      theirs[k] = v
+    end
+    r.conflict, theirs.conflict, theirs.confidence = 'ours', 'theirs', '0.999'
+    r.line, r.slot, theirs.line, theirs.slot = nil, nil, nil, nil
+    assert(store:add(r))
+    assert(store:add(theirs))
+    T.write(d .. '/' .. MODEL4, store:write())
+    suggest(d, '--min-prob 0.05')
+    local after = by_place(T.read(d .. '/' .. MODEL4)) -- fails on a record marked `conflict`
+    assert.are.equal(count(sugg), count(after))
+  end)
+
   it('merges two people\'s runs through git into one suggestion per sentence and target', function()
     if not T.shared then return pending('../shared/corpus is not here') end
     local d = T.tmpdir()

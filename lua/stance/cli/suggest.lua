@@ -84,7 +84,16 @@ function cmd.run(opts, args)
     -- that a run on unchanged data leaves the file as it was, byte for byte; the others go
     local before, kept = {}, {}
     for _, r in ipairs(layer:records('annotation')) do
-      if model.is_rejection(r) then kept[r.id] = 'rejection' else before[r.id] = r end
+      if model.is_rejection(r) then
+        kept[r.id] = 'rejection'
+      elseif r.conflict then
+        -- both versions an older merge left (stance before the model layer's merge: never
+        -- now): decided again by this run
+        local ok, rerr = layer:remove(r.id, r.conflict)
+        if not ok then return nil, ('%s: %s'):format(d.path, rerr) end
+      else
+        before[r.id] = r
+      end
     end
     for _, r in ipairs(layer:records('relation')) do
       if not model.is_rejection(r) then layer:remove(r.id) end
