@@ -285,5 +285,14 @@ describe('stance stats and the model layer', function()
     assert.are.equal('model', j.not_counted[1].layer)
     local by = stats('--by document')
     assert.truthy(by:find('layers not counted: model', 1, true), by)
+    -- rejected in the editor (g-: a record of its own beside the suggestion until the next
+    -- `stance suggest`): neither counted, as exports leave both out
+    local sg, _, store = by_place(T.read(d .. '/' .. MODEL4))
+    local _, r = next(sg)
+    assert(store:add({ kind = 'annotation', id = core.new_id(), spans = r.spans, label = r.label, stance = r.stance,
+      target = r.target, confidence = r.confidence, note = 'rejected by ana', created = '2026-12-01T10:00:00Z' }))
+    T.write(d .. '/' .. MODEL4, store:write())
+    with = stats('--with-suggestions')
+    assert.are.equal(people + sugg - 1, tonumber(with:match('annotations%s+(%d+)')), with)
   end)
 end)

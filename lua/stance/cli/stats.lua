@@ -1,6 +1,9 @@
 --- stance stats: the corpus in numbers.
 local H = {}
 
+--- The model's layer of suggestions (stance.export.suggestions).
+local MODEL = 'model'
+
 local cmd = {
   summary = 'Documents, words, annotations per label, target, stance and annotator',
   usage = 'stance stats [--json] [--annotator A,B] [--with-suggestions] [--by COLUMN] [DIR]',
@@ -75,9 +78,6 @@ function H.counts(c, opts)
   end
   return 0
 end
-
---- The model's layer of suggestions (stance.export.suggestions).
-local MODEL = 'model'
 
 --- The layers counted: those --annotator names (model among them when --with-suggestions),
 --- else nil (every layer's) with --with-suggestions, else every layer but the model's; and
@@ -155,8 +155,16 @@ function H.annotations(doc, names, report)
       if not left[name] then kept[#kept + 1] = name end
     end
   end
-  for _, a in ipairs(doc:annotations({ annotator = kept })) do
-    if not (a.annotator == 'model' and model.is_rejection(a)) then out[#out + 1] = a end
+  -- of the model's layer (--with-suggestions) neither the rejections nor the suggestions they
+  -- refused (the same stance toward the same target at the same place: written by a `stance
+  -- suggest` before the annotator's g-), as exports leave them out (stance.export.suggestions)
+  local anns, refused = doc:annotations({ annotator = kept }), {}
+  local function key(a) return (a.start or '') .. ':' .. (a.target or '') .. ':' .. (a.stance or '') end
+  for _, a in ipairs(anns) do
+    if a.annotator == MODEL and model.is_rejection(a) then refused[key(a)] = true end
+  end
+  for _, a in ipairs(anns) do
+    if not (a.annotator == MODEL and (model.is_rejection(a) or refused[key(a)])) then out[#out + 1] = a end
   end
   return out
 end
