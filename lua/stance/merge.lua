@@ -88,16 +88,27 @@ end
 --- one and changed on the other, which version the merge keeps: true for theirs. A side that
 --- deleted it gives way to the one that changed it (the next `stance suggest` decides again);
 --- an annotator's rejection (g-) beats a suggestion; else the newer (`modified`, `created`),
---- ours when as new. Machine output: never a conflict for people to settle by hand.
+--- ours when as new; ours when they differ in their times only (`created`, `modified`: two
+--- runs that suggested the same, the second value true). Machine output: never a conflict
+--- for people to settle by hand.
 ---@param o table|nil ours' version
 ---@param t table|nil theirs'
----@return boolean
+---@return boolean theirs
+---@return boolean alike
 function H.model_theirs(o, t)
-  if not o or not t then return o == nil end
+  if not o or not t then return o == nil, false end
+  local function untimed(r)
+    local c = {}
+    for k, v in pairs(r) do
+      if k ~= 'created' and k ~= 'modified' then c[k] = v end
+    end
+    return c
+  end
+  if M.same(untimed(o), untimed(t)) then return false, true end
   local model = require('stance.model')
   local ro, rt = model.is_rejection(o), model.is_rejection(t)
-  if ro ~= rt then return rt end
-  return made(t) > made(o)
+  if ro ~= rt then return rt, false end
+  return made(t) > made(o), false
 end
 
 --- The model layer merged: one suggestion per sentence and target. Suggestions minted with
@@ -427,8 +438,9 @@ function M.stores(base, ours, theirs, names, opts)
       unresolved(theirs, tg, id, 'theirs')
     elseif is_model then
       -- the model layer: machine suggestions, one version of each, never a conflict (H.model_theirs)
-      res.model_chosen = res.model_chosen + 1
-      if H.model_theirs(og[1] and ours:at(og[1]), tg[1] and theirs:at(tg[1])) then
+      local take, alike = H.model_theirs(og[1] and ours:at(og[1]), tg[1] and theirs:at(tg[1]))
+      if not alike then res.model_chosen = res.model_chosen + 1 end
+      if take then
         drop(og, id)
         emit(theirs, tg)
         res.theirs = res.theirs + 1

@@ -220,6 +220,15 @@ describe('stance merge of the model layer', function()
     assert.are.equal('0.237', s:get('s1').confidence)
   end)
 
+  it('keeps ours, unsaid, of a suggestion both sides made the same at other times', function()
+    local s, code, said = merge('', layer({ sug('s1', '0.237', '2026-12-01T10:00:00Z') }),
+      layer({ sug('s1', '0.237', '2026-12-01T11:00:00Z') }))
+    assert.are.equal(0, code, said)
+    assert.are.equal(1, s:count('annotation'))
+    assert.are.equal('2026-12-01T10:00:00Z', s:get('s1').created)
+    assert.are.equal('', said)
+  end)
+
   it('keeps a rejection over a suggestion of the same ID, and a change over a deletion', function()
     local rej = sug('s1', '0.237', '2026-12-01T10:00:00Z', { note = 'rejected by ana' })
     local s, code, said = merge('', layer({ rej }), layer({ sug('s1', '0.412', '2026-12-01T11:00:00Z') }))
