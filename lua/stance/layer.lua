@@ -303,12 +303,15 @@ function M:update(id, fields)
   return store:get(fields.id or id)
 end
 
---- Remove record `id` (and relations that point to it).
+--- Remove record `id` (and relations that point to it); with `conflict` (`ours`, `theirs`),
+--- its version so marked by a merge.
+---@param id string
+---@param conflict string|nil
 ---@return boolean|nil ok
 ---@return string|nil err
-function M:remove(id)
+function M:remove(id, conflict)
   local store = own_store(self)
-  local ok, err = store:remove(id)
+  local ok, err = store:remove(id, conflict)
   if not ok then return nil, err end
   for _, rel in ipairs(store:records('relation')) do
     if rel.from == id or rel.to == id then store:remove(rel.id) end

@@ -70,6 +70,78 @@ function H.doclabel_conflicts(out, base, res)
   end
 end
 
+--- Whether the files merged are the model layer (stance suggest's suggestions): by the
+--- file's place (its annotator folder `model`), else by ours' `annotator`.
+function H.is_model(ours, place)
+  if place and place.folder then return place.folder == 'model' end
+  return ours:header().annotator == 'model'
+end
+
+--- The time a record of the model layer was last made: its `modified`, else its `created`
+--- (RFC 3339 in UTC: compared as strings); '' without either.
+local function made(r)
+  return r.modified or r.created or ''
+end
+
+--- Of one suggestion of the model layer (one ID: model.suggestion_id derives it from the
+--- document, the sentence and the target) changed differently on both sides, or deleted on
+--- one and changed on the other, which version the merge keeps: true for theirs. A side that
+--- deleted it gives way to the one that changed it (the next `stance suggest` decides again);
+--- an annotator's rejection (g-) beats a suggestion; else the newer (`modified`, `created`),
+--- ours when as new; ours when they differ in their times only (`created`, `modified`: two
+--- runs that suggested the same, the second value true). Machine output: never a conflict
+--- for people to settle by hand.
+---@param o table|nil ours' version
+---@param t table|nil theirs'
+---@return boolean theirs
+---@return boolean alike
+function H.model_theirs(o, t)
+  if not o or not t then return o == nil, false end
+  local function untimed(r)
+    local c = {}
+    for k, v in pairs(r) do
+      if k ~= 'created' and k ~= 'modified' then c[k] = v end
+    end
+    return c
+  end
+  if M.same(untimed(o), untimed(t)) then return false, true end
+  local model = require('stance.model')
+  local ro, rt = model.is_rejection(o), model.is_rejection(t)
+  if ro ~= rt then return rt, false end
+  return made(t) > made(o), false
+end
+
+--- The model layer merged: one suggestion per sentence and target. Suggestions minted with
+--- random IDs (stance before suggestion IDs were derived, or two versions of stance on two
+--- sides) made at the same place toward the same target by both sides would both be kept:
+--- the newer stays (the smaller ID when as new), the others are removed
+--- (`res.model_duplicates` counts them). Rejections and records in conflict are left alone.
+function H.model_duplicates(out, res)
+  local model = require('stance.model')
+  local best, drop = {}, {}
+  for _, r in ipairs(out:records('annotation')) do
+    if not r.conflict and not model.is_rejection(r) then
+      local parts = {}
+      for i, sp in ipairs(r.spans or {}) do
+        parts[i] = sp[1] .. '-' .. sp[2]
+      end
+      local key = table.concat(parts, ',') .. ' ' .. (r.target or '')
+      local b = best[key]
+      if not b then
+        best[key] = r
+      else
+        local newer = made(r) > made(b) or (made(r) == made(b) and r.id < b.id)
+        drop[#drop + 1] = newer and b.id or r.id
+        if newer then best[key] = r end
+      end
+    end
+  end
+  for _, id in ipairs(drop) do
+    assert(out:remove(id))
+  end
+  res.model_duplicates = #drop
+end
+
 --- A relation kept (or added, or changed) on one side whose end, an annotation, the other
 --- side deleted: the merge took the deletion and would leave the relation dangling. It is a
 --- conflict instead, recorded as one of a record deleted on one side and kept on the other
@@ -322,7 +394,8 @@ function M.stores(base, ours, theirs, names, opts)
   local h, th = ours:header(), theirs:header()
   local ocount, tcount = ours:count(), theirs:count()
   local res = { store = out, conflicts = 0, conflict_ids = {}, ours = 0, theirs = 0, header_conflicts = {},
-    dangling = {} }
+    dangling = {}, model_chosen = 0, model_duplicates = 0 }
+  local is_model = H.is_model(ours, opts and opts.place)
   local function add(store, slot, conflict)
     local ok, err = out:add_from(store, slot, conflict)
     if not ok then error(('merging %s: %s'):format(store:brief(slot) or '?', err), 0) end
@@ -363,6 +436,18 @@ function M.stores(base, ours, theirs, names, opts)
       unresolved(ours, og, id, 'ours')
     elseif tg.marked then
       unresolved(theirs, tg, id, 'theirs')
+    elseif is_model then
+      -- the model layer: machine suggestions, one version of each, never a conflict (H.model_theirs)
+      local take, alike = H.model_theirs(og[1] and ours:at(og[1]), tg[1] and theirs:at(tg[1]))
+      if not alike then res.model_chosen = res.model_chosen + 1 end
+      if take then
+        drop(og, id)
+        emit(theirs, tg)
+        res.theirs = res.theirs + 1
+      else
+        emit(ours, og)
+        res.ours = res.ours + 1
+      end
     else
       res.conflicts = res.conflicts + 1
       res.conflict_ids[#res.conflict_ids + 1] = id
@@ -408,6 +493,7 @@ function M.stores(base, ours, theirs, names, opts)
     if type(err) == 'table' then return nil, err.message, err.code end
     return nil, err
   end
+  if is_model then H.model_duplicates(out, res) end
   H.doclabel_conflicts(out, base, res)
   local dok, derr = pcall(H.dangling, out, base, theirs, res)
   if not dok then return nil, derr end

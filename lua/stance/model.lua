@@ -259,6 +259,36 @@ function M.rejected(doc, none)
   return set, labels
 end
 
+--- The ID of the suggestion toward `target` ('' or nil: no target) on `spans` (code points)
+--- of document `path`: derived from what it is, never random (doc/format.md 4.5), so that
+--- two people's `stance suggest` runs give the same suggestion the same ID (their merge is one
+--- record, stance.merge) and a run on unchanged data writes the same file again. 12
+--- characters of base32 (as minted IDs) from SHA-256 of "suggestion", the path, the spans and
+--- the target. With `stance` (a second ID when a rejection holds the first): that too.
+---@param path string
+---@param spans integer[][]
+---@param target string|nil
+---@param stance string|nil
+---@return string
+function M.suggestion_id(path, spans, target, stance)
+  local parts = {}
+  for i, sp in ipairs(spans) do
+    parts[i] = sp[1] .. '-' .. sp[2]
+  end
+  local hex = require('stance.core').sha256(table.concat({ 'suggestion', path, table.concat(parts, ','),
+    target or '', stance or '' }, '\0'))
+  local alphabet, out = 'abcdefghijklmnopqrstuvwxyz234567', {}
+  for c = 0, 2 do -- 60 bits: three times 20 bits (5 hex digits) as 4 characters
+    local n = tonumber(hex:sub(c * 5 + 1, c * 5 + 5), 16)
+    for _ = 1, 4 do
+      local k = n % 32
+      out[#out + 1] = alphabet:sub(k + 1, k + 1)
+      n = (n - k) / 32
+    end
+  end
+  return table.concat(out)
+end
+
 --- Whether record `r` of the "model" layer is a rejected suggestion (kept as a negative example).
 ---@param r table
 ---@return boolean

@@ -119,13 +119,17 @@ describe('stance stats', function()
       '  target congestion-charge', '  stance favor', '  confidence 0.9', '  note "rejected by ana"',
       '', 'annotation s1', '  span 11-20', '  label favor', '  target congestion-charge', '  stance favor',
       '  confidence 0.8', '' }, '\n'))
+    -- (the model's suggestions are counted only when asked: --with-suggestions)
     js = assert(json.decode((T.stance_run({ 'stats', '--json', d }))))
+    assert.are.equal(total, js.annotations)
+    js = assert(json.decode((T.stance_run({ 'stats', '--json', '--with-suggestions', d }))))
     assert.are.equal(total + 1, js.annotations)
     assert.are.equal(1, js.by.annotator.model)
     local before = js
     os.remove(d .. '/.stance/annotations/model/01_charge_works.txt.stance')
     local function first_group()
-      return assert(json.decode((T.stance_run({ 'stats', '--json', '--by', 'document', d })))).groups[1]
+      return assert(json.decode((T.stance_run({ 'stats', '--json', '--by', 'document', '--with-suggestions', d }))))
+        .groups[1]
     end
     local without = first_group()
     T.write(d .. '/.stance/annotations/model/01_charge_works.txt.stance', table.concat({ 'format stance 1', '',

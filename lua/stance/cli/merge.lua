@@ -24,6 +24,10 @@ local cmd = {
     'theirs\' left inside `document` as `# conflict theirs: ...`, which stance check says), unless',
     'theirs\' `document` is what PATH\'s place gives, ours\' is not, and the document there is the',
     'text ours recorded (its hash): the document renamed on theirs, its layer moved with it.',
+    'The model layer (PATH in the folder `model`, else a file whose annotator is model) never',
+    'conflicts: of a suggestion made differently on both sides one version is kept (a rejection,',
+    'else the newer), a change over a deletion, and of two suggestions for one sentence and target',
+    'the newer; said on stderr, exit 0.',
     'An annotation file of a corpus reached through a link (the file, or a folder between it',
     'and .stance/annotations/NAME/) is neither read nor written: exit 2, the link said.',
     'As a git merge driver (`stance init --git` sets it up):',
@@ -225,6 +229,20 @@ function cmd.run(_, args)
   if not res then
     require('stance.cli').say(io.stderr, 'stance merge: ', name, ': OURS keeps changing on disk; not merged')
     return 2
+  end
+  if (res.model_chosen or 0) + (res.model_duplicates or 0) > 0 then
+    -- the model layer: one version of each suggestion, never a conflict (stance.merge)
+    local parts = {}
+    if res.model_chosen > 0 then
+      parts[#parts + 1] = ('%d suggestion(s) made differently on both sides: one version kept (a rejection, else'
+        .. ' the newer)'):format(res.model_chosen)
+    end
+    if res.model_duplicates > 0 then
+      parts[#parts + 1] = ('%d second suggestion(s) for a sentence and target removed (the newer kept)'):format(
+        res.model_duplicates)
+    end
+    require('stance.cli').say(io.stderr, ('stance merge: %s: the model layer: %s'):format(name,
+      table.concat(parts, '; ')))
   end
   if res.conflicts > 0 then
     -- each kind of conflict with its own wording: a record changed on both sides is kept

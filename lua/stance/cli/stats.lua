@@ -1,10 +1,19 @@
 --- stance stats: the corpus in numbers.
 local H = {}
 
+--- The model's layer of suggestions (stance.export.suggestions).
+local MODEL = 'model'
+
 local cmd = {
   summary = 'Documents, words, annotations per label, target, stance and annotator',
-  usage = 'stance stats [--json] [--annotator A,B] [--by COLUMN] [DIR]',
+  usage = 'stance stats [--json] [--annotator A,B] [--with-suggestions] [--by COLUMN] [DIR]',
   description = table.concat({
+    'Counts people\'s annotations: the model\'s suggestions (the layer "model", written by',
+    '`stance suggest`) are left out, as stance agree, stance report and stance export leave them',
+    'out, and a corpus that has them says so (`layers not counted: model ...`; in --json,',
+    '`not_counted`). --with-suggestions counts them too (rejected ones never), as does',
+    '--annotator naming model.',
+    '',
     'With --by COLUMN (a column of the document metadata, .stance/documents.csv, or',
     '`document`): per value of that column (documents without one: "(none)") and target, the',
     'documents, how many are annotated, and the annotations of each stance.',
@@ -13,6 +22,7 @@ local cmd = {
     json = { help = 'print one JSON object' },
     annotator = { arg = 'A,B', alias = 'annotators', help = 'count only these annotators\' annotations' },
     by = { arg = 'COLUMN', help = 'per value of a document metadata column (or `document`)' },
+    ['with-suggestions'] = { help = 'count the model\'s suggestions (layer model) too' },
   },
   args = { min = 0, max = 1 },
 }
@@ -44,7 +54,7 @@ function H.counts(c, opts)
   local ist = c.idx:stats()
   local counts = { label = {}, target = {}, stance = {}, role = {}, annotator = {} }
   local total, docs_annotated = 0, 0
-  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  local names, left, nerr = H.names(c, opts)
   if nerr then return nil, nerr end
   for doc in c:documents() do
     local anns = H.annotations(doc, names, opts.report)
@@ -59,7 +69,7 @@ function H.counts(c, opts)
   end
   local result = {
     documents = ist.docs, words = ist.words, bytes = ist.bytes, annotations = total,
-    annotated_documents = docs_annotated, by = counts,
+    annotated_documents = docs_annotated, by = counts, not_counted = require('stance.json').array(left),
   }
   if opts.json then
     io.stdout:write(require('stance.json').encode(result), '\n')
@@ -67,6 +77,47 @@ function H.counts(c, opts)
     io.stdout:write(H.table(result))
   end
   return 0
+end
+
+--- The layers counted: those --annotator names (model among them when --with-suggestions),
+--- else nil (every layer's) with --with-suggestions, else every layer but the model's; and
+--- the layers not counted that the corpus has ({ { layer, reason } }: the model's, when left
+--- out), or nil, nil, err.
+---@return string[]|nil names
+---@return {layer: string, reason: string}[] left
+---@return string|nil err
+function H.names(c, opts)
+  local with = opts['with-suggestions']
+  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  if nerr then return nil, {}, nerr end
+  local all, has = c:layer_names(), false
+  for _, n in ipairs(all) do
+    if n == MODEL then has = true end
+  end
+  if names then
+    local named = false
+    for _, n in ipairs(names) do
+      if n == MODEL then named = true end
+    end
+    if with and has and not named then names[#names + 1] = MODEL end
+    return names, {}
+  end
+  if with or not has then return nil, {} end
+  names = {}
+  for _, n in ipairs(all) do
+    if n ~= MODEL then names[#names + 1] = n end
+  end
+  return names, { { layer = MODEL, reason = "the model's suggestions: --with-suggestions counts them" } }
+end
+
+--- The line that says which layers were not counted (as stance agree says it), or nil.
+function H.not_counted(left)
+  if #left == 0 then return nil end
+  local parts = {}
+  for i, l in ipairs(left) do
+    parts[i] = ('%s (%s)'):format(require('stance.utf8').name(l.layer), l.reason)
+  end
+  return 'layers not counted: ' .. table.concat(parts, ', ')
 end
 
 --- The annotations of `doc` that count (of `names`, or everyone's): not those of a layer
@@ -104,8 +155,16 @@ function H.annotations(doc, names, report)
       if not left[name] then kept[#kept + 1] = name end
     end
   end
-  for _, a in ipairs(doc:annotations({ annotator = kept })) do
-    if not (a.annotator == 'model' and model.is_rejection(a)) then out[#out + 1] = a end
+  -- of the model's layer (--with-suggestions) neither the rejections nor the suggestions they
+  -- refused (the same stance toward the same target at the same place: written by a `stance
+  -- suggest` before the annotator's g-), as exports leave them out (stance.export.suggestions)
+  local anns, refused = doc:annotations({ annotator = kept }), {}
+  local function key(a) return (a.start or '') .. ':' .. (a.target or '') .. ':' .. (a.stance or '') end
+  for _, a in ipairs(anns) do
+    if a.annotator == MODEL and model.is_rejection(a) then refused[key(a)] = true end
+  end
+  for _, a in ipairs(anns) do
+    if not (a.annotator == MODEL and (model.is_rejection(a) or refused[key(a)])) then out[#out + 1] = a end
   end
   return out
 end
@@ -125,7 +184,7 @@ function H.by(c, opts)
       require('stance.docmeta').path, table.concat(meta.columns, ', ') .. (#meta.columns > 0 and ', ' or '')
       .. 'document'), 'stats')
   end
-  local names, nerr = require('stance.cli.args').layers(c, opts.annotator)
+  local names, left, nerr = H.names(c, opts)
   if nerr then return nil, nerr end
   local groups, order, stances = {}, {}, {}
   for _, path in ipairs(c:paths()) do
@@ -165,9 +224,12 @@ function H.by(c, opts)
   end
   if opts.json then
     local json = require('stance.json')
-    io.stdout:write(json.encode({ by = column, stances = json.array(values), groups = json.array(list) }), '\n')
+    io.stdout:write(json.encode({ by = column, stances = json.array(values), groups = json.array(list),
+      not_counted = json.array(left) }), '\n')
     return 0
   end
+  local said = H.not_counted(left)
+  if said then io.stdout:write(said, '\n') end
   local target_order = require('stance.schema').order((c:schema() or {}).targets)
   local rows = { { column, 'target', 'documents', 'annotated', 'annotations' } }
   for _, v in ipairs(values) do
@@ -224,6 +286,7 @@ function H.table(r)
     ('words        %d'):format(r.words),
     ('annotations  %d'):format(r.annotations),
   }
+  lines[#lines + 1] = H.not_counted(r.not_counted)
   for _, field in ipairs({ 'annotator', 'label', 'target', 'stance', 'role' }) do
     local t = r.by[field]
     local keys = {}

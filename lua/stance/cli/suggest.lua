@@ -16,9 +16,12 @@ local cmd = {
     'decided or not: --min-prob 0 writes one for every unread sentence of prose and target. Each is',
     'an annotation of the layer "model": the schema\'s label for that target and stance, the',
     'probability as `confidence`. The message counts the unread sentences of prose considered, and',
-    'the (sentence, target) pairs left without a suggestion and why. The model layer is written again from',
-    'scratch each time, but for the suggestions an annotator rejected (g- in the editor): those',
-    'stay, teach the model that the sentence takes no such stance, and are not suggested again.',
+    'the (sentence, target) pairs left without a suggestion and why. The model layer holds this run\'s',
+    'suggestions and, of the last run\'s, the suggestions an annotator rejected (g- in the editor):',
+    'those stay, teach the model that the sentence takes no such stance, and are not suggested again.',
+    'A suggestion\'s ID is derived from its document, sentence and target (never random), and one',
+    'the last run made the same is kept as it was: run again on unchanged data, the files stay byte',
+    'for byte, and two people\'s runs merge to one suggestion per sentence and target (stance merge).',
     'Persons\' files are never touched.',
     '',
     'Exit status: 0; 3 when the suggestions are written but an annotator\'s file was left out (it',
@@ -76,10 +79,24 @@ function cmd.run(opts, args)
     local doc = assert(c:document(d.path))
     local layer, lerr = doc:layer('model')
     if not layer then return nil, lerr end
-    for _, kind in ipairs({ 'annotation', 'relation' }) do
-      for _, r in ipairs(layer:records(kind)) do
-        if not model.is_rejection(r) then layer:remove(r.id) end
+    -- the suggestions of the last run by ID (model.suggestion_id: derived from the document,
+    -- sentence and target): one made again the same is kept as it is (its `created` too), so
+    -- that a run on unchanged data leaves the file as it was, byte for byte; the others go
+    local before, kept = {}, {}
+    for _, r in ipairs(layer:records('annotation')) do
+      if model.is_rejection(r) then
+        kept[r.id] = 'rejection'
+      elseif r.conflict then
+        -- both versions an older merge left (stance before the model layer's merge: never
+        -- now): decided again by this run
+        local ok, rerr = layer:remove(r.id, r.conflict)
+        if not ok then return nil, ('%s: %s'):format(d.path, rerr) end
+      else
+        before[r.id] = r
       end
+    end
+    for _, r in ipairs(layer:records('relation')) do
+      if not model.is_rejection(r) then layer:remove(r.id) end
     end
     local refused = rejected[d.path] or {}
     local written, text_of = 0, nil
@@ -114,15 +131,19 @@ function cmd.run(opts, args)
               elseif not label then
                 n.no_label = n.no_label + 1
               else
-                local ok, aerr = layer:add('annotation', { spans = { { it.start, it.stop } }, label = label.name,
-                  stance = class, target = named and target or nil, confidence = ('%.3f'):format(prob) })
-                if not ok then return nil, ('%s: %s'):format(d.path, aerr) end
+                local fields = { spans = { { it.start, it.stop } }, label = label.name, stance = class,
+                  target = named and target or nil, confidence = ('%.3f'):format(prob) }
+                local id, aerr = H.place(layer, d.path, fields, before, kept)
+                if not id then return nil, ('%s: %s'):format(d.path, aerr) end
                 written = written + 1
               end
             end
           end
         end
       end
+    end
+    for id in pairs(before) do
+      if not kept[id] then layer:remove(id) end
     end
     if written > 0 or layer:exists() then
       local ok, serr = layer:save()
@@ -137,6 +158,46 @@ function cmd.run(opts, args)
   io.stdout:write(H.considered(n, min, #trained), '\n')
   -- written without a file (said above): not a complete run for a script
   return status
+end
+
+--- Write suggestion `fields` into the model layer under its ID (model.suggestion_id), or keep
+--- the record of the last run (`before`, by ID) that says the same (marked in `kept`, where
+--- the rejections' IDs are already): the ID, or nil, err. A rejection that holds the ID (a
+--- suggestion rejected by writing its note by hand) stays: the suggestion then takes the ID
+--- that adds its stance.
+function H.place(layer, path, fields, before, kept)
+  local model = require('stance.model')
+  local id = model.suggestion_id(path, fields.spans, fields.target)
+  if kept[id] == 'rejection' then
+    id = model.suggestion_id(path, fields.spans, fields.target, fields.stance)
+    if kept[id] == 'rejection' then return nil, ('suggestion %s: a rejection holds its ID'):format(id) end
+  end
+  local old = before[id]
+  if old and H.same(layer, old, fields) then
+    kept[id] = true
+    return id
+  end
+  if old then
+    local ok, err = layer:remove(id)
+    if not ok then return nil, err end
+  end
+  fields.id = id
+  local rec, err = layer:add('annotation', fields)
+  if not rec then return nil, err end
+  kept[id] = true
+  return id
+end
+
+--- Whether record `r` of the last run is suggestion `f` (its place, label, stance, target,
+--- probability, and the words it quotes now).
+function H.same(layer, r, f)
+  for _, k in ipairs({ 'label', 'stance', 'target', 'confidence', 'note' }) do
+    if r[k] ~= f[k] then return false end
+  end
+  local sp = r.spans or {}
+  if #sp ~= 1 or sp[1][1] ~= f.spans[1][1] or sp[1][2] ~= f.spans[1][2] or r.orphan or r.conflict then return false end
+  local quote, prefix, suffix = layer:context(f.spans)
+  return r.quote == quote and r.prefix == prefix and r.suffix == suffix
 end
 
 --- The second line: what was considered and why the other (sentence, target) pairs got none.
