@@ -782,13 +782,48 @@ static int parse_range(const stance_value *v, stance_range *out) {
   return 1;
 }
 
+/* What is wrong with a span that parse_range refused, when it is two numbers: 1, an offset
+ * past the largest (more than 10 digits, or above 4294967295); 2, an end not after its
+ * start; 0, anything else. */
+COLD static int span_fault(const char *s, const char *end) {
+  unsigned long long n[2] = {0, 0};
+  int k;
+  for (k = 0; k < 2; k++) {
+    const char *from = s;
+    int big = 0;
+    while (s < end && *s >= '0' && *s <= '9') {
+      if (s - from >= 10) big = 1;
+      else n[k] = n[k] * 10 + (unsigned)(*s - '0');
+      s++;
+    }
+    if (s == from) return 0;
+    if (big || n[k] > 0xFFFFFFFFull) n[k] = ~0ull;
+    if (k == 0) {
+      if (s >= end || *s != '-') return 0;
+      s++;
+    }
+  }
+  if (s != end) return 0;
+  if (n[0] == ~0ull || n[1] == ~0ull) return 1;
+  return n[0] >= n[1] ? 2 : 0;
+}
+
 COLD static void bad_span(reader *r, const stance_line *l, uint32_t i) {
   char v[64];
   size_t k = l->values[i].len < sizeof v - 1 ? l->values[i].len : sizeof v - 1;
+  int fault = span_fault(l->values[i].text, l->values[i].text + l->values[i].len);
   memcpy(v, l->values[i].text, k);
   v[k] = '\0';
-  problem(r, l->line, l->values[i].col, STANCE_SEV_ERROR,
-          "bad span '%s' (expected START-END with START < END, e.g. 120-245)", v);
+  if (fault == 1)
+    problem(r, l->line, l->values[i].col, STANCE_SEV_ERROR,
+            "bad span '%s%s': an offset past the largest, 4294967295 (offsets count code points of the document)", v,
+            l->values[i].len > k ? "..." : "");
+  else if (fault == 2)
+    problem(r, l->line, l->values[i].col, STANCE_SEV_ERROR,
+            "bad span '%s': it ends where it starts or before (expected START-END with START < END, e.g. 120-245)", v);
+  else
+    problem(r, l->line, l->values[i].col, STANCE_SEV_ERROR,
+            "bad span '%s' (expected START-END with START < END, e.g. 120-245)", v);
   r->broken = 1;
 }
 

@@ -164,7 +164,8 @@ static void reader_loads_valid_records_around_broken_ones(void) {
   const char *expect[] = {
       "9:9: error: unterminated string (a string ends on its line)",
       "11:1: error: annotation nolabel has no label",
-      "15:8: error: bad span '9-7' (expected START-END with START < END, e.g. 120-245)",
+      "15:8: error: bad span '9-7': it ends where it starts or before (expected START-END with START < END, e.g. "
+      "120-245)",
       "18:1: error: duplicate id ok1 (first at line 3)",
       "25:3: error: `label` given twice (first at line 24)",
       "27:1: error: unknown record 'frobnicate' (an annotation file has document, annotation, "
@@ -480,14 +481,37 @@ static void reader_scans_long_words_and_names_and_finds_nul_escapes(void) {
   CHECK(problem_at(&p, 16, 11, "unexpected 'A': separate values with a space"));
   CHECK(problem_at(&p, 21, 29, "unexpected '\"': separate values with a space"));
   CHECK(problem_at(&p, 23, 12, "bad id 'abcdefghijklmnop!'"));
-  CHECK(problem_at(&p, 28, 8, "bad span '0-12345678901'"));
+  CHECK(problem_at(&p, 28, 8, "bad span '0-12345678901': an offset past the largest, 4294967295"));
   CHECK(p.n == 7);
   CHECK(stance_store_get(s, "c") == NULL && stance_store_get(s, "d") == NULL && stance_store_get(s, "e") == NULL);
   stance_store_free(s);
   stance_problems_free(&p);
 }
 
+/* Why a span is refused, said in its words: an offset past the largest (however many digits),
+ * an end not after its start, anything else; the largest offset is read. */
+static void reader_says_why_a_span_is_bad(void) {
+  const char *text =
+      "format stance 1\n\n"
+      "annotation a1\n  span 4294967296-4294967300\n  label a\n\n"
+      "annotation a2\n  span 141-99999999999999999999999999999999999999999999999999999999999999999999999\n  label a\n\n"
+      "annotation a3\n  span 5-5\n  label a\n\n"
+      "annotation a4\n  span 2x-50\n  label a\n\n"
+      "annotation a5\n  span 4294967294-4294967295\n  label a\n";
+  stance_problems p;
+  stance_store *s = read_str(text, &p);
+  CHECK(problem_at(&p, 4, 8, "bad span '4294967296-4294967300': an offset past the largest, 4294967295"));
+  CHECK(problem_at(&p, 8, 8, "...': an offset past the largest, 4294967295"));
+  CHECK(problem_at(&p, 12, 8, "bad span '5-5': it ends where it starts or before"));
+  CHECK(problem_at(&p, 16, 8, "bad span '2x-50' (expected START-END"));
+  CHECK(p.n == 4);
+  CHECK(stance_store_get(s, "a5") != NULL);
+  stance_store_free(s);
+  stance_problems_free(&p);
+}
+
 const test_case reader_tests[] = {
+    {"reader_says_why_a_span_is_bad", reader_says_why_a_span_is_bad},
     {"reader_scans_long_words_and_names_and_finds_nul_escapes", reader_scans_long_words_and_names_and_finds_nul_escapes},
     {"reader_reads_in_parts_as_it_reads_whole", reader_reads_in_parts_as_it_reads_whole},
     {"store_check_takes_comments_and_refuses_what_reads_as_records",
