@@ -87,4 +87,19 @@ describe('stance agree and check on records the schema does not count as meant (
       .. "'sanctions%%-against' sets target sanctions: counted toward no target"):format(D4:gsub('%.', '%%.'), line)),
       cout .. cerr)
   end)
+  it('every file of ben broken: the documents and the last line say why (not "mark it done"), exit 3', function()
+    local d = study()
+    if not d then return pending('../shared/study is not here') end
+    for _, f in ipairs(T.lines((T.run('ls ' .. T.q(d .. '/.stance/annotations/ben')):gsub('\n$', '')))) do
+      local path = d .. '/.stance/annotations/ben/' .. f
+      T.write(path, (T.read(path):gsub('\n  span (%d+)%-(%d+)\n', '\n  span %1-%2x\n', 1)))
+    end
+    local out, err, code = T.stance_run({ 'agree', d })
+    assert.are.equal(3, code, err)
+    assert.truthy(out:find(D4 .. "%s+done%s+done%s+left out: fewer than two annotators counted %(ben's file has errors%)"),
+      out)
+    assert.truthy(out:find('no document counts: files with errors or unresolved merge conflicts leave their annotators'
+      .. ' out', 1, true), out)
+    assert.falsy(out:find('mark it done', 1, true), out)
+  end)
 end)

@@ -100,9 +100,10 @@ end
 --- Why a document is left out: fewer than two annotators count on it (`broken`: the names
 --- whose file of it has errors, left out of it).
 function M.left_out_reason(names, status, in_progress, broken)
-  local parts = {}
+  local parts, any_broken = {}, false
   for _, name in ipairs(names) do
     local st = status[name]
+    if broken and broken[name] then any_broken = true end
     if broken and broken[name] == 'conflicts' then
       parts[#parts + 1] = name .. "'s file holds an unresolved merge conflict"
     elseif broken and broken[name] then
@@ -113,7 +114,9 @@ function M.left_out_reason(names, status, in_progress, broken)
       parts[#parts + 1] = name .. ' in progress'
     end
   end
-  return 'fewer than two annotators done (' .. table.concat(parts, ', ') .. ')'
+  -- (a file with errors leaves out an annotator who marked the document done: not "done" then)
+  return ('fewer than two annotators %s ('):format(any_broken and 'counted' or 'done') .. table.concat(parts, ', ')
+    .. ')'
 end
 
 -- ---- units --------------------------------------------------------------------------------

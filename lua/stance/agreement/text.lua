@@ -362,11 +362,16 @@ function M.lines(report, metrics)
       H.field(out, f, report, metrics)
     end
   end
-  local counted = 0
+  local counted, broken = 0, false
   for _, d in ipairs(report.documents) do
     if not d.left_out then counted = counted + 1 end
+    if d.broken and #d.broken > 0 then broken = true end
   end
-  if counted == 0 then
+  if counted == 0 and broken then
+    out[#out + 1] = ''
+    out[#out + 1] = 'no document counts: files with errors or unresolved merge conflicts leave their annotators out'
+      .. ' (see above; stance check lists them), and a document counts once two annotators or more are counted'
+  elseif counted == 0 then
     out[#out + 1] = ''
     out[#out + 1] = 'no document counts: a document counts once two annotators or more mark it done (status done'
       .. ' in their annotation files); --in-progress counts documents in progress'
