@@ -157,12 +157,13 @@ end
 ---@param annotator string|nil
 ---@return table|nil stance.Layer
 ---@return string|nil err
+---@return string|nil code "ELINK" for a layer file that is a link (stance.layer_link)
 function M:layer(annotator)
   annotator = annotator or self.corpus.annotator
   local have = self:kept_layer(annotator)
   if have then return have end
-  local layer, err = self:open_layer(annotator)
-  if not layer then return nil, err end
+  local layer, err, code = self:open_layer(annotator)
+  if not layer then return nil, err, code end
   return layer
 end
 

@@ -59,7 +59,7 @@ function H.add(out, c, annotator, path, file, f, err, code)
   if f == nil then
     -- (a link's refusal names the file already)
     e = { where = code == 'ELINK' and err or ('%s: %s'):format(require('stance.fs').relative(file, c.root), err),
-      errors = 1, message = err }
+      errors = 1, message = err, link = code == 'ELINK' or nil }
   elseif f then
     local problems = rawget(f, 'problems')
     local where, n

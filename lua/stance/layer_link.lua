@@ -311,6 +311,14 @@ M.left = 0
 --- Say `err` (see M.refusal) through stance.notify, once per process: a script's pass or a
 --- curation meets the same link at each question about that layer.
 ---@param err string
+--- Take `err` (a link's refusal, as M.refusal says it) as said already: a command that named
+--- it in its own words (stance.export.rows.warn_unlisted) does not have it said again when a
+--- document's layers are read.
+---@param err string
+function M.mark_said(err)
+  said[err] = true
+end
+
 function M.warn(err)
   if said[err] then return end
   said[err] = true

@@ -458,6 +458,35 @@ describe('a hostile corpus, the files around the annotations', function()
     end
   end)
 
+  it('a link is said once, at its line 1, by each command; an export of another layer alone does not say it', function()
+    local root, d = setup()
+    T.write(root .. '/.stance/annotations/ana/doc.txt.stance', table.concat({
+      'format stance 1', '', 'document "doc.txt"', '  annotator ana', '', 'annotation good1', '  span 0-17',
+      '  label claim', '' }, '\n'))
+    T.write(root .. '/two.txt', DOC)
+    local other = hostile_layer(d, 'two.txt', 'two.txt')
+    os.execute(('mkdir -p %s && ln -s %s %s'):format(T.q(root .. '/.stance/annotations/ben'), T.q(other),
+      T.q(root .. '/.stance/annotations/ben/two.txt.stance')))
+    local place = '.stance/annotations/ben/two.txt.stance:1:1: error: a link to '
+    for _, args in ipairs({ { 'export', '--to', 'csv' }, { 'export', '--to', 'jsonl' },
+      { 'export', '--to', 'w3c' }, { 'stats' }, { 'stats', '--by', 'document' } }) do
+      local _, err, code = run(root, args)
+      local what = table.concat(args, ' ')
+      assert.are.equal(1, code, what .. ': ' .. err)
+      local _, n = err:gsub('a link to ', '')
+      assert.are.equal(1, n, what .. ': ' .. err)
+      assert.truthy(err:find(place, 1, true), what .. ': ' .. err)
+    end
+    for _, args in ipairs({ { 'export', '--to', 'csv', '--annotator', 'ana' }, { 'export', '--to', 'w3c', '--annotator',
+      'ana' }, { 'export', '--to', 'brat', T.tmpdir() .. '/brat', '--annotator', 'ana' },
+      { 'stats', '--annotator', 'ana' } }) do
+      local _, err, code = run(root, args)
+      local what = table.concat(args, ' ')
+      assert.are.equal(0, code, what .. ': ' .. err)
+      assert.falsy(err:find('two.txt.stance', 1, true), what .. ': ' .. err)
+    end
+  end)
+
   it('a NUL byte in a value is an error, never a value cut short by a rewrite', function()
     local root = setup()
     local path = root .. '/.stance/annotations/ana/doc.txt.stance'

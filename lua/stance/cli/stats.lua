@@ -33,9 +33,10 @@ function cmd.run(opts, args)
   -- an annotation file no layer is read from (a link out of the corpus, a broken link) is
   -- named on stderr, and the counts that leave it out exit 1
   local report = require('stance.interop.report').new(nil, c.root)
-  require('stance.export.rows').warn_unlisted(c, function(path, _, message)
-    report:warn(path, nil, nil, '%s (not counted)', message)
-  end)
+  local names = (opts.annotator or opts['with-suggestions']) and H.names(c, opts) or nil
+  require('stance.export.rows').warn_unlisted(c, function(path, line, message, col)
+    report:error(path, line, col, '%s (not counted)', message)
+  end, names)
   -- a layer file with errors is left out of its document whole (as stance agree, stance
   -- report and the model leave it out), named at its first error, and the counts exit 1:
   -- checked document by document as the counts read it (stance.layer_errors.document: each
@@ -133,8 +134,11 @@ function H.annotations(doc, names, report)
   local left = {}
   for _, e in ipairs(errors) do
     left[e.annotator] = true
-    report:error(e.file, e.line, e.col, "%s (%d error(s)); %s's file left out of %s: none of it counted (stance check "
-      .. 'lists them)', e.message, e.errors, e.annotator, e.path)
+    -- (a link was said with the files no layer is read from: not twice)
+    if not e.link then
+      report:error(e.file, e.line, e.col, "%s (%d error(s)); %s's file left out of %s: none of it counted (stance "
+        .. 'check lists them)', e.message, e.errors, e.annotator, e.path)
+    end
   end
   -- a file holding records of an unresolved merge conflict (both versions, not yet the
   -- annotator's word: stance.layer_conflicts), left out as stance report leaves it out; read

@@ -60,8 +60,8 @@ end
 ---@param emit fun(rows: table[], path: string)
 ---@param warn fun(path: string, line: integer|nil, message: string)
 function M.each(c, opts, emit, warn)
-  M.warn_unlisted(c, warn)
   local names = opts.names or require('stance.cli.args').list(opts.annotator)
+  M.warn_unlisted(c, warn, names)
   local kinds = M.units[opts.unit or 'annotation']
   local meta = c:metadata()
   require('stance.docmeta').warn_errors(meta, warn) -- its doc_ columns read as far as they could be
@@ -106,21 +106,41 @@ function H.rows(c, path, names, kinds, warn)
 end
 
 --- Annotation files that no layer is read from (a link, wherever it leads; a file in error):
---- each said through warn(path, nil, message), so that an export never leaves one out
---- without a word.
+--- each said once through warn(path, line, message, col, "error"), at its line 1 as stance
+--- check says it, so that an export never leaves one out without a word. With `names` (the
+--- layers a command reads), only those in their folders: a link in another annotator's folder
+--- is nothing the command left out. A link said here is not said again when a document's
+--- layers are read (stance.layer_link.warn).
 ---@param c table stance.Corpus
----@param warn fun(path: string, line: integer|nil, message: string)
-function M.warn_unlisted(c, warn)
-  local dir = c.root .. '/' .. require('stance.root').annotations
+---@param warn fun(path: string, line: integer|nil, message: string, col: integer|nil, severity: string|nil)
+---@param names string[]|nil
+function M.warn_unlisted(c, warn, names)
+  local R = require('stance.root')
+  local dir = c.root .. '/' .. R.annotations
+  local wanted -- (no names, or none: every layer)
+  if names and #names > 0 then
+    wanted = {}
+    for _, n in ipairs(names) do
+      wanted[R.slug(n)] = true
+    end
+  end
+  local function counts(path)
+    if not wanted then return true end
+    local rel = path:sub(#dir + 2)
+    return wanted[rel:match('^[^/]+') or rel] == true
+  end
   -- a link is never read as a layer, wherever it leads (stance.layer_link)
-  local links = {}
-  for _, l in ipairs(require('stance.layer_link').scan(c.root)) do
+  local link, links = require('stance.layer_link'), {}
+  for _, l in ipairs(link.scan(c.root)) do
     links[l.path] = true
-    warn(l.path, nil, ('%s; left out'):format(l.message))
+    link.mark_said(l.said)
+    if counts(l.path) then warn(l.path, 1, ('%s; left out'):format(l.message), 1, 'error') end
   end
   for _, e in ipairs(require('stance.core').list(dir, { ext = { 'stance' } }) or {}) do
     local path = dir .. '/' .. e.path
-    if e.error and not links[path] then warn(path, nil, ('%s; left out'):format(e.error)) end
+    if e.error and not links[path] and counts(path) then
+      warn(path, 1, ('%s; left out'):format(e.error), 1, 'error')
+    end
   end
 end
 
@@ -137,10 +157,13 @@ end
 ---@param whole boolean|nil
 ---@return table|nil stance.Layer
 function M.layer(doc, who, warn, whole)
-  local layer, err = doc:layer(who)
+  local layer, err, code = doc:layer(who)
   if not layer then
-    warn(require('stance.root').annotation_path(doc.corpus.root, who, doc.path), nil,
-      ('%s; left out'):format(err))
+    -- (a link was said with the files no layer is read from, M.warn_unlisted: not twice)
+    if code ~= 'ELINK' then
+      warn(require('stance.root').annotation_path(doc.corpus.root, who, doc.path), nil,
+        ('%s; left out'):format(err))
+    end
     return nil
   end
   if not layer:exists() then return nil end

@@ -543,6 +543,7 @@ function M.export(c, dir, names, force, with)
   local bw = require('stance.interop.brat_write')
   local conf = require('stance.interop.brat_conf')
   local report = require('stance.interop.report').new(nil, c.root)
+  local asked = names and #names > 0 and names or nil -- (the links said: of those layers, else of all)
   if not names or #names == 0 then
     local why
     names, why = H.default_names(c, with)
@@ -561,7 +562,7 @@ function M.export(c, dir, names, force, with)
   local ok, err = fs.mkdir_p(dir)
   if not ok then return nil, err end
   local warn = report:as_warn()
-  require('stance.export.rows').warn_unlisted(c, warn)
+  require('stance.export.rows').warn_unlisted(c, warn, asked)
   local batch = require('stance.interop.batch').new(dir)
   local used = bw.new_used()
   local schema = c:schema()

@@ -15,7 +15,7 @@ function M.export(c, names, lines, base, report)
   local items, layers = {}, {}
   local from = {} -- the layer file of each item
   local warn = report:as_warn()
-  require('stance.export.rows').warn_unlisted(c, warn)
+  require('stance.export.rows').warn_unlisted(c, warn, names)
   for _, path in ipairs(c:paths()) do
     local doc = assert(c:document(path))
     local text, terr = doc:text()
