@@ -239,6 +239,12 @@ describe('a hostile corpus cannot make stance write outside it', function()
     assert.are_not.equal(0, code, out)
     assert.truthy(err:find('leads outside the corpus', 1, true), err)
     assert.are.equal('', T.run('ls -A ' .. T.q(d .. '/elsewhere')))
+    -- stance check says the link, with the way out
+    out, err, code = run(root, { 'check' })
+    assert.are.equal(1, code, out .. err)
+    assert.truthy(out:find('.stance/cache:1:1: warning: a link to ' .. d .. '/elsewhere (outside the corpus), where'
+      .. ' stance keeps what it derives from the files: nothing is written through it', 1, true), out)
+    assert.truthy(out:find('git rm --cached .stance/cache', 1, true), out)
   end)
 
   it('saves no annotation through a link out of the corpus, nor through planted lock or temporary links', function()

@@ -59,6 +59,7 @@ function cmd.run(opts, args)
     H.folders(root, files)
     H.lookalike_folders(root, files)
     H.documents(root, files)
+    H.derived_links(root, files)
   else
     local err
     files, err = require('stance.cli.args').files(args)
@@ -157,6 +158,28 @@ end
 
 --- Problems of files that are no stance file (a document), by path: see H.documents.
 H.extra = {}
+
+--- The folders stance makes below .stance/ for what it derives from the files (the caches, the
+--- search index, the report), where one is a link (committed by a collaborator, or put there):
+--- nothing is written through it (every write into a corpus refuses one), so the editor's
+--- cache, the index or the report are not kept there and every open reads the files again;
+--- said at its line 1 with the way out, added to `files`.
+H.DERIVED = { 'cache', 'index.bin', 'report' }
+
+function H.derived_links(root, files)
+  local link = require('stance.layer_link')
+  for _, name in ipairs(H.DERIVED) do
+    local full = root .. '/.stance/' .. name
+    local target = link.target(full, root)
+    if target then
+      files[#files + 1] = full
+      H.extra[full] = { { line = 1, col = 1, severity = 'warning', message = ('a link to %s, where stance keeps what'
+        .. ' it derives from the files: nothing is written through it (the editor\'s cache, the index and the report'
+        .. ' are not kept; each open reads the files again); remove it (`git rm --cached .stance/%s` if it was'
+        .. ' committed)'):format(target, name) } }
+    end
+  end
+end
 
 --- The places the corpus's listing cannot enter (too long a path) and the documents no
 --- layer file can be made for (a name of more than 248 bytes: the layer's, NAME.stance,
