@@ -548,7 +548,8 @@ static void finish_record(reader *r) {
   r->pending.len = 0;
   if (rec.f[STANCE_F_CONFLICT] != NULL)
     problem(r, r->field_line[STANCE_F_CONFLICT] ? r->field_line[STANCE_F_CONFLICT] : r->line, 1, STANCE_SEV_WARNING,
-            "%s %s is in conflict (the '%s' version of a merge): keep one version, delete the other",
+            "%s %s is in conflict (the '%s' version of a merge): keep one version, delete the other (a version "
+            "alone: the other side deleted it; keep it or delete it)",
             stance_rec_kind_name(r->kind), id, rec.f[STANCE_F_CONFLICT]);
   if (r->vocab != NULL) {
     check_vocab(r, STANCE_F_LABEL, "label");

@@ -122,7 +122,8 @@ describe('a layer holding an unresolved merge conflict', function()
       .. ' the first at ' .. rel .. ':'
     assert.truthy(err:find('stance eval: ' .. said, 1, true), err)
     assert.truthy(err:find(": annotation " .. id .. " is in conflict (the 'ours' version of a merge): keep one"
-      .. ' version, delete the other; left out of ' .. doc .. ': none of it learnt', 1, true), err)
+      .. ' version, delete the other (a version alone: the other side deleted it; keep it or delete it); left out of '
+      .. doc .. ': none of it learnt', 1, true), err)
     -- suggestions: the model layer written as without the file (the document itself gets some)
     local _, rerr, rcode = T.stance_run({ 'suggest' }, nil, ref)
     assert.are.equal(0, rcode, rerr)
@@ -153,7 +154,8 @@ describe('a layer holding an unresolved merge conflict', function()
     local ref = without(d, rel)
     local id = conflict(d .. '/' .. rel)
     local said = rel .. ':%d+:%d+: warning: annotation ' .. id .. " is in conflict %(the 'ours' version of a merge%):"
-      .. " keep one version, delete the other; ben's file holds 2 record%(s%) in an unresolved merge conflict %(resolve"
+      .. ' keep one version, delete the other %(a version alone: the other side deleted it; keep it or delete it%);'
+      .. " ben's file holds 2 record%(s%) in an unresolved merge conflict %(resolve"
       .. ' it: keep one version%): left out of ' .. paths[1]:gsub('%p', '%%%0') .. ', none of it '
     for _, args in ipairs({ { 'export', '--to', 'csv' }, { 'export', '--to', 'jsonl' },
       { 'export', '--to', 'csv', '--unit', 'sentence' }, { 'export', '--to', 'jsonl', '--unit', 'sentence-target' },
