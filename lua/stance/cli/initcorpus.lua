@@ -187,7 +187,10 @@ function cmd.run(opts, args)
   local rdir = core.realpath(dir) or dir
   local marker = rdir .. '/.stance'
   if fs.exists(marker .. '/schema.stance') then
-    require('stance.cli').say(io.stderr, ('stance init: %s is a corpus already'):format(rdir))
+    -- (not a failure: an existing corpus is brought up to date, its drivers registered)
+    require('stance.cli').say(io.stderr, ('stance init: %s is a corpus already: %s'):format(rdir,
+      opts.git and 'its .gitignore and .gitattributes brought up to date, the drivers registered in this clone'
+      or 'its .gitignore and .gitattributes brought up to date (--git registers the drivers in this clone)'))
     require('stance.ignored').upgrade(rdir) -- (an older init's lines anchored, said on stderr)
     local done, uerr = update_ignores(marker, rdir)
     if not done then require('stance.cli').say(io.stderr, 'stance init: ', uerr) end
