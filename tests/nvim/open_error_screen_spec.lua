@@ -60,8 +60,8 @@ describe('the error about your layer on opening, the annotator named by git', fu
     tmux.driving(nv, function()
       local start = 'your layer is a link: remove it to annotate; .stance/annotations/ana/' .. DOC4 .. '.stance:1:1:'
       nv:wait(has('(stance) your layer is a link'), 'the refusal')
+      nv:settle(400)
       local screen = nv:settle(400)
-      screen = nv:settle(400)
       assert(has('(stance) ' .. start)(screen), tmux.plain(screen))
       assert.is_nil(tmux.plain(screen):find('annotating as', 1, true))
       local messages = nv:lua("return vim.fn.execute('messages')")
