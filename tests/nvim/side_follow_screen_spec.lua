@@ -59,6 +59,14 @@ describe(':Stance side after :e other.txt, in a terminal', function()
         local s = require('stance.editor.session').get(vim.api.nvim_win_get_buf(w))
         local l = require('stance.editor.render').layer_of(s, w)
         return l.name == 'ben' and l.store:count('annotation') or -1]]))
+      -- the document read again (:e!): a new session of the same buffer, ben's layer still drawn beside
+      nv:keys(':e!')
+      nv:key('Enter', nil)
+      assert.are.equal('ben 1', nv:lua([[
+        local w = vim.api.nvim_tabpage_list_wins(0)[2]
+        local s = require('stance.editor.session').get(vim.api.nvim_win_get_buf(w))
+        local l = require('stance.editor.render').layer_of(s, w)
+        return l.name .. ' ' .. l.store:count('annotation')]]))
       -- scroll-bound: the side view keeps your first line
       nv:keys('G')
       nv:wait(function()

@@ -340,10 +340,12 @@ function H.follow(side)
   local here = H.pairs[side]
   if not (here and vim.api.nvim_win_is_valid(here) and vim.api.nvim_win_is_valid(side)) then return end
   local buf = vim.api.nvim_win_get_buf(here)
-  if vim.api.nvim_win_get_buf(side) == buf then return end
+  local s = require('stance.editor.session').get(buf)
+  -- (the same buffer with a new session: the document read again, `:e!`; NAME's layer is
+  -- loaded into it, else the side view would draw yours)
+  if vim.api.nvim_win_get_buf(side) == buf and H.sess[side] == s then return end
   local render = require('stance.editor.render')
   local name, old = render.sides[side], H.sess[side]
-  local s = require('stance.editor.session').get(buf)
   local layer, err
   if not s then
     err = 'your window shows no document of a corpus'
@@ -355,18 +357,18 @@ function H.follow(side)
   end
   if not layer then
     H.close(side)
-    if old then H.keep_watch(old, name) end
+    if old and old ~= s then H.keep_watch(old, name) end
     return require('stance.notify').line(("the side view of %s's layer closed: %s"):format(name, err))
   end
   -- NAME's layer of the new document, in the same window
   local pad = H.pad[side]
-  vim.api.nvim_win_set_buf(side, buf)
+  if vim.api.nvim_win_get_buf(side) ~= buf then vim.api.nvim_win_set_buf(side, buf) end
   H.sess[side] = s
   vim.wo[side].scrollbind = false
   vim.wo[side].signcolumn = 'no'
   vim.wo[side].foldcolumn = tostring(pad or 0)
   H.title(side)
-  if old then H.keep_watch(old, name) end -- the old document's: no longer shown here
+  if old and old ~= s then H.keep_watch(old, name) end -- the old document's: no longer shown here
   H.keep_watch(s, name)
   H.keys[side] = nil
   H.align(side)
@@ -654,14 +656,14 @@ function H.watch()
     for side, here in pairs(H.pairs) do
       if here == win then vim.schedule(function() H.follow(side) end) end
     end
-    -- the side view itself shows another buffer: no longer a side view
+    -- the side view itself shows another buffer: no longer a side view (the same one read
+    -- again, `:e!` there: NAME's layer loaded into its new session)
     if H.pairs[win] then
       vim.schedule(function()
         local here = H.pairs[win]
-        if here and vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_is_valid(here)
-            and vim.api.nvim_win_get_buf(win) ~= vim.api.nvim_win_get_buf(here) then
-          H.release(win)
-        end
+        if not (here and vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_is_valid(here)) then return end
+        if vim.api.nvim_win_get_buf(win) ~= vim.api.nvim_win_get_buf(here) then return H.release(win) end
+        H.follow(win)
       end)
     end
   end })

@@ -318,6 +318,7 @@ end
 ---@param spans integer[][]
 ---@return table|nil record
 ---@return string|nil err
+---@return boolean|nil unchanged the spans it has: nothing changed
 function M.resize(s, id, spans)
   if s.readonly then return nil, s.readonly end
   local rec = s.store:get(id)
