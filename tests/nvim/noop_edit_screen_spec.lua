@@ -1,8 +1,8 @@
 -- An edit that changes no field is no change (the team's workflow on the study: `:Stance edit
 -- role claim` on a claim marked the record `modified`, and a collaborator's edit of its role
 -- then conflicted at the pull): nothing written, no `modified`, no undo step, a message that
--- says nothing changed; by :Stance edit, by the relabel key with the same answers, by
--- :Stance doc with the stance it has. A real edit still is one. Neovim in tmux on the study
+-- says nothing changed; by :Stance edit, by the relabel key with the same answers, by a
+-- note written as it was, by :Stance doc with the stance it has. A real edit still is one. Neovim in tmux on the study
 -- of ../shared, the screen read right after each key, then the file.
 local T = require('helpers')
 local tmux = require('helpers.tmux')
@@ -41,6 +41,12 @@ describe('an edit that changes nothing, in a terminal', function()
       nv:key('1', has('role'), 'the role asked')
       nv:key('c', nil)
       unchanged('gS 1 c')
+      -- its note (it has none) written empty: nothing changed
+      nv:key('gC', nil)
+      nv:keys(':w')
+      nv:key('Enter', has('(stance) nothing changed: the note is as it was'), 'the note written as it was')
+      assert.are.equal(0, nv:lua("return #require('stance.editor.session').get(vim.fn.bufnr('" .. DOC .. "')).undo"))
+      nv:keys(':q', 'Enter')
       nv:keys(':Stance doc favor engagement')
       nv:key('Enter', nil)
       nv:keys(':Stance doc favor engagement')
