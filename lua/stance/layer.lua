@@ -251,7 +251,26 @@ function M:add(kind, fields)
   return self.file.store:get(rec.id)
 end
 
---- Change fields of record `id` (false removes a field; `spans` moves an annotation).
+--- Whether a record's field `old` (nil when it has none) is already what `new` sets (false
+--- removes a field; spans compared span by span).
+---@return boolean
+function H.same(old, new)
+  if new == false or new == nil then return old == nil end
+  if type(old) == 'table' and type(new) == 'table' then
+    if #old ~= #new then return false end
+    for i = 1, #new do
+      if not H.same(old[i], new[i]) then return false end
+    end
+    for k, v in pairs(new) do
+      if type(k) ~= 'number' and not H.same(old[k], v) then return false end
+    end
+    return true
+  end
+  return old == new
+end
+
+--- Change fields of record `id` (false removes a field; `spans` moves an annotation). Fields
+--- given the values they have change nothing (the record is returned as it was, unwritten).
 ---@return table|nil record
 ---@return string|nil err
 function M:update(id, fields)
@@ -286,16 +305,25 @@ function M:update(id, fields)
       role = merged.role }, schema, rec.kind)
     if not ok then return nil, err end
   end
+  change.spans = nil
   if fields.spans then
     local spans = sorted_spans(fields.spans)
     ok, err = require('stance.validate').spans(spans, self.doc:model():cps())
     if not ok then return nil, err end
-    change.spans = spans
-    change.quote, change.prefix, change.suffix = self:context(spans)
-    local nul = M.nul_in_quote(change.quote, spans)
-    if nul then return nil, nul end
+    if not H.same(rec.spans, spans) then
+      change.spans = spans
+      change.quote, change.prefix, change.suffix = self:context(spans)
+      local nul = M.nul_in_quote(change.quote, spans)
+      if nul then return nil, nul end
+    end
   end
   if change.confidence then change.confidence = tostring(change.confidence) end
+  -- a field given the value it has is no change, and an update that changes none is no
+  -- update: no `modified` (it would conflict with a collaborator's edit of the record), no write
+  for k, v in pairs(change) do
+    if H.same(rec[k], v) then change[k] = nil end
+  end
+  if next(change) == nil then return rec end
   change.modified = now()
   ok, err = store:update(id, change)
   if not ok then return nil, err end

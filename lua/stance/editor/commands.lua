@@ -45,9 +45,15 @@ function M.edit(args, cmd)
       fields[f] = v ~= '-' and v or false
     end
   end
-  local ok, err = require('stance.editor.ops').update(s, rec.id, fields)
+  local ok, err, unchanged = require('stance.editor.ops').update(s, rec.id, fields)
   if not ok then return notify().line(err, vim.log.levels.ERROR) end
   local nav = require('stance.editor.nav')
+  if unchanged then
+    -- nothing written, no `modified` (a collaborator's edit of it merges cleanly), no undo step
+    require('stance.compat').echo(('nothing changed: %s "%s" is so already'):format(nav.describe(ok),
+      nav.quote(s.buf, ok.spans, 40)))
+    return ok
+  end
   require('stance.compat').echo(('edited: %s "%s" (u undoes it)'):format(nav.describe(ok),
     nav.quote(s.buf, ok.spans, 40)))
   return ok

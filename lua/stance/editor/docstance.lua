@@ -107,18 +107,22 @@ function M.set(s, target, stance)
   local ops = R['stance.editor.ops']
   local d = H.find(s, target)
   -- the stance and the removal of the others are one operation: one `u` undoes both
-  local ok, err = ops.as_one(s, 'document stance', function()
+  local ok, err, unchanged = ops.as_one(s, 'document stance', function()
     if not d then return ops.add(s, 'doclabel', { stance = stance, target = target }) end
-    local rec, uerr = ops.update(s, d.id, { stance = stance, label = d.label or false })
+    local rec, uerr, same = ops.update(s, d.id, { stance = stance, label = d.label or false })
     if not rec then return nil, uerr end
     -- one stance per target: a second doclabel toward it (two writers merged by git) goes
     for _, other in ipairs(s.store:records('doclabel')) do
-      if other.target == target and other.id ~= d.id and not other.conflict then ops.remove(s, other.id) end
+      if other.target == target and other.id ~= d.id and not other.conflict then
+        ops.remove(s, other.id)
+        same = false
+      end
     end
-    return rec
+    return rec, nil, same
   end)
   if not ok then return R['stance.notify'].line(err, vim.log.levels.ERROR) end
-  R['stance.compat'].echo(('document stance%s: %s'):format(target and (' toward ' .. target) or '', stance))
+  R['stance.compat'].echo(('%sdocument stance%s: %s'):format(unchanged and 'nothing changed: ' or '',
+    target and (' toward ' .. target) or '', stance))
   return ok
 end
 

@@ -2,7 +2,9 @@
 --- NAME` toggles: each of NAME's spans underlined in its stance's color, with NAME and its
 --- label after it), or side by side (`:Stance side NAME`: a split of the same buffer,
 --- scroll-bound, that draws NAME's layer in full colors; gK there inspects NAME's
---- annotations). They follow edits of the text; they are never written.
+--- annotations). They follow edits of the text; they are never written. A side view follows
+--- its window of your layer to another document (NAME's layer of it), or closes when NAME has
+--- none there (H.follow).
 ---
 --- A side view stays level with your window row for row: the same first line in both (kept
 --- here on WinScrolled, not by 'scrollbind': Neovim's scrollbind moves the other window by
@@ -16,7 +18,7 @@
 --- other (the window you are in leads), so that a closed fold takes one row in both.
 local M = {}
 if jit then jit.off(true, true) end -- interpreted, not traced: see stance.editor.render
-local H = { pairs = {}, pad = {}, keys = {}, was = {} }
+local H = { pairs = {}, pad = {}, keys = {}, was = {}, sess = {}, titles = {}, ended = {} }
 
 --- The options of a window that a side view sets (given back when it becomes a window of
 --- your layer again).
@@ -255,46 +257,54 @@ function H.open(s, name, here, win)
   -- column is the room that keeps its text as wide as yours (H.align)
   vim.wo[win].signcolumn = 'no'
   vim.wo[win].foldcolumn = '0'
-  H.pairs[win], H.pad[win], H.keys[win] = here, 0, nil
+  H.pairs[win], H.pad[win], H.keys[win], H.sess[win] = here, 0, nil, s
   H.watch()
   H.keep_watch(s, name) -- its file changing on disk is drawn anew (M.refresh)
-  local title = ('layer of %s (read only)'):format((name:gsub('%%', '%%%%')))
-  local mine, mine_sl, was_sl = nil, nil, nil
+  local t = { title = ('layer of %s (read only)'):format((name:gsub('%%', '%%%%'))) }
+  H.titles[win] = t
   if vim.fn.exists('+winbar') == 1 then
-    vim.wo[win].winbar = title
     -- yours says whose it is too, and keeps the rows of both windows level
-    if vim.wo[here].winbar == '' then
-      mine = ('your layer (%s)'):format((s.annotator:gsub('%%', '%%%%')))
-      vim.wo[here].winbar = mine
-    end
+    if vim.wo[here].winbar == '' then t.mine = ('your layer (%s)'):format((s.annotator:gsub('%%', '%%%%'))) end
   else
     -- before Neovim 0.8 (no window bar): the status lines say it, yours with its file and
     -- place as the default status line has them
-    vim.wo[win].statusline = title
-    was_sl = require('stance.compat').win_option(here, 'statusline')
-    mine_sl = ('your layer (%s)  %%<%%f %%h%%m%%r%%=%%-14.(%%l,%%c%%V%%) %%P'):format(
+    t.was_sl = require('stance.compat').win_option(here, 'statusline')
+    t.mine_sl = ('your layer (%s)  %%<%%f %%h%%m%%r%%=%%-14.(%%l,%%c%%V%%) %%P'):format(
       (s.annotator:gsub('%%', '%%%%')))
-    vim.wo[here].statusline = mine_sl
   end
+  H.title(win)
   local function ended()
+    -- (the session of the document the side view shows last: it follows your window, H.follow)
+    local now = H.sess[win] or s
     H.forget(win)
-    H.keep_watch(s, name) -- no longer watched once shown nowhere
+    H.keep_watch(now, name) -- no longer watched once shown nowhere
+    local mine, mine_sl = t.mine, t.mine_sl
     if mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar == mine then vim.wo[here].winbar = '' end
     if mine_sl and vim.api.nvim_win_is_valid(here) and vim.wo[here].statusline == mine_sl then
-      vim.wo[here].statusline = was_sl or ''
+      vim.wo[here].statusline = t.was_sl or ''
     end
     -- its document stances leave the line under the first one
-    vim.schedule(function() require('stance.editor.render').redraw(s.buf) end)
+    vim.schedule(function()
+      if now.detached or not vim.api.nvim_buf_is_valid(now.buf) then return end
+      require('stance.editor.render').redraw(now.buf)
+    end)
   end
+  H.ended[win] = ended
   vim.api.nvim_create_autocmd('WinClosed', { pattern = tostring(win), once = true, callback = function()
     H.was[win] = nil
-    ended()
+    if H.ended[win] == ended then
+      H.ended[win] = nil
+      ended()
+    end
   end })
   -- your window closed first (<C-w>o in the side view): the side view closes with it, or
   -- becomes a window of your layer again when it is the last one
   vim.api.nvim_create_autocmd('WinClosed', { pattern = tostring(here), once = true, callback = function()
     if H.pairs[win] ~= here then return end
-    ended()
+    if H.ended[win] == ended then
+      H.ended[win] = nil
+      ended()
+    end
     vim.schedule(function() H.close(win) end)
   end })
   H.align(win, true)
@@ -304,10 +314,94 @@ function H.open(s, name, here, win)
   require('stance.editor.render').redraw(s.buf)
 end
 
+--- The window bars (status lines before Neovim 0.8) of side view `win` and of its window of
+--- your layer: set again when a window's change of buffer took them (H.follow).
+function H.title(win)
+  local t, here = H.titles[win], H.pairs[win]
+  if not t or not here then return end
+  if vim.fn.exists('+winbar') == 1 then
+    if vim.wo[win].winbar ~= t.title then vim.wo[win].winbar = t.title end
+    if t.mine and vim.api.nvim_win_is_valid(here) and vim.wo[here].winbar ~= t.mine then
+      vim.wo[here].winbar = t.mine
+    end
+  else
+    if vim.wo[win].statusline ~= t.title then vim.wo[win].statusline = t.title end
+    if vim.api.nvim_win_is_valid(here) and vim.wo[here].statusline ~= t.mine_sl then
+      vim.wo[here].statusline = t.mine_sl
+    end
+  end
+end
+
+--- Your window of side view `side` shows another buffer (`:e other.txt`, `:bnext`, a jump to
+--- a tag): the side view follows it when NAME has a layer of that document (the same split,
+--- NAME's layer of the new document in it, scroll-bound again); else it closes, said on one
+--- line. (|:Stance-side|: a split of the same buffer as yours, never of another.)
+function H.follow(side)
+  local here = H.pairs[side]
+  if not (here and vim.api.nvim_win_is_valid(here) and vim.api.nvim_win_is_valid(side)) then return end
+  local buf = vim.api.nvim_win_get_buf(here)
+  local s = require('stance.editor.session').get(buf)
+  -- (the same buffer with a new session: the document read again, `:e!`; NAME's layer is
+  -- loaded into it, else the side view would draw yours)
+  if vim.api.nvim_win_get_buf(side) == buf and H.sess[side] == s then return end
+  local render = require('stance.editor.render')
+  local name, old = render.sides[side], H.sess[side]
+  local layer, err
+  if not s then
+    err = 'your window shows no document of a corpus'
+  elseif s.annotator == name then
+    err = ('%s is the layer of your window'):format(name)
+  else
+    layer, err = H.known(s, name)
+    if layer then layer, err = M.load(s, name) end
+  end
+  if not layer then
+    H.close(side)
+    if old and old ~= s then H.keep_watch(old, name) end
+    return require('stance.notify').line(("the side view of %s's layer closed: %s"):format(name, err))
+  end
+  -- NAME's layer of the new document, in the same window
+  local pad = H.pad[side]
+  if vim.api.nvim_win_get_buf(side) ~= buf then vim.api.nvim_win_set_buf(side, buf) end
+  H.sess[side] = s
+  vim.wo[side].scrollbind = false
+  vim.wo[side].signcolumn = 'no'
+  vim.wo[side].foldcolumn = tostring(pad or 0)
+  H.title(side)
+  if old and old ~= s then H.keep_watch(old, name) end -- the old document's: no longer shown here
+  H.keep_watch(s, name)
+  H.keys[side] = nil
+  H.align(side)
+  H.sync(here)
+  s:forget()
+  render.redraw(s.buf)
+end
+
+--- The side view `win` shows another buffer than your window (`:e other.txt` typed in it):
+--- it is a window of its own from then on (the options it had as a side view given back, no
+--- title, not scroll-bound), the buffer's own layer drawn in it.
+function H.release(win)
+  if not vim.api.nvim_win_is_valid(win) then return end
+  local ended = H.ended[win]
+  H.ended[win] = nil
+  if ended then ended() else H.forget(win) end
+  local was = H.was[win] or {}
+  H.was[win] = nil
+  pcall(vim.api.nvim_win_del_var, win, 'stance_layer')
+  for o, v in pairs(was) do
+    vim.wo[win][o] = v
+  end
+  local s = require('stance.editor.session').get(vim.api.nvim_win_get_buf(win))
+  if s then
+    s:forget()
+    require('stance.editor.render').redraw(s.buf)
+  end
+end
+
 --- Window `win` is no longer a side view: what the session keeps of it goes.
 function H.forget(win)
   require('stance.editor.render').sides[win] = nil
-  H.pairs[win], H.pad[win], H.keys[win] = nil, nil, nil
+  H.pairs[win], H.pad[win], H.keys[win], H.sess[win], H.titles[win] = nil, nil, nil, nil, nil
 end
 
 --- Close the side view `win`, or (the last window) give it back a window's own options.
@@ -554,6 +648,25 @@ function H.watch()
     end)
   end })
   vim.api.nvim_create_autocmd({ 'VimResized', 'WinEnter' }, { group = group, callback = later })
+  -- your window of a side view shows another buffer: the side view follows it (H.follow),
+  -- once the document's session is made (at its BufReadPost, before this)
+  vim.api.nvim_create_autocmd('BufWinEnter', { group = group, callback = function()
+    if next(H.pairs) == nil then return end
+    local win = vim.api.nvim_get_current_win()
+    for side, here in pairs(H.pairs) do
+      if here == win then vim.schedule(function() H.follow(side) end) end
+    end
+    -- the side view itself shows another buffer: no longer a side view (the same one read
+    -- again, `:e!` there: NAME's layer loaded into its new session)
+    if H.pairs[win] then
+      vim.schedule(function()
+        local here = H.pairs[win]
+        if not (here and vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_is_valid(here)) then return end
+        if vim.api.nvim_win_get_buf(win) ~= vim.api.nvim_win_get_buf(here) then return H.release(win) end
+        H.follow(win)
+      end)
+    end
+  end })
   vim.api.nvim_create_autocmd('WinScrolled', { group = group, callback = function(ev)
     if next(H.pairs) == nil then return end
     -- the window scrolled: the current one when it is in a pair (the keys), else the one named

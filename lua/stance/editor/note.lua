@@ -34,11 +34,12 @@ function M.edit()
       local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n'):gsub('%s+$', '')
       local ops = require('stance.editor.ops')
       -- named as the operation it is (what `u` and <C-r> say: "undone: note")
-      local ok, err = ops.as_one(session, text ~= '' and 'note' or 'removing the note', function()
+      local ok, err, unchanged = ops.as_one(session, text ~= '' and 'note' or 'removing the note', function()
         return ops.update(session, id, { note = text ~= '' and text or false })
       end)
       if not ok then return require('stance.notify').line(err, vim.log.levels.ERROR) end
       vim.bo[buf].modified = false
+      if unchanged then return require('stance.notify').notify('nothing changed: the note is as it was') end
       require('stance.notify').notify(text ~= '' and 'note saved' or 'note removed')
     end,
   })

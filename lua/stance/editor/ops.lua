@@ -238,10 +238,21 @@ function H.say_contradicted(s, rec)
   end
 end
 
+--- Whether a record's field `old` (nil when it has none) is already what `new` sets (false
+--- removes the field; spans compared span by span).
+---@return boolean
+function M.same(old, new)
+  if new == false or new == nil then return old == nil end
+  if type(old) == 'table' and type(new) == 'table' then return vim.deep_equal(old, new) end
+  return old == new
+end
+
 --- Change fields of annotation (or relation) `id`: label (which brings its target, stance and role),
---- target, stance, role, note, type; false removes a field.
+--- target, stance, role, note, type; false removes a field. Fields given the values they have
+--- change nothing: the record is returned as it was, with `unchanged` true.
 ---@return table|nil record
 ---@return string|nil err
+---@return boolean|nil unchanged
 function M.update(s, id, fields)
   if s.readonly then return nil, s.readonly end
   local rec = s.store:get(id)
@@ -280,6 +291,12 @@ function M.update(s, id, fields)
       if merged[f] ~= rec[f] then change[f] = merged[f] or false end
     end
   end
+  -- a field given the value it has is no change: an edit that changes none is no edit (no
+  -- `modified`, no write, no undo step), else it would conflict with a collaborator's edit
+  for k, v in pairs(change) do
+    if M.same(rec[k], v) then change[k] = nil end
+  end
+  if next(change) == nil then return rec, nil, true end
   change.modified = now()
   local back = {}
   for k in pairs(change) do
@@ -301,6 +318,7 @@ end
 ---@param spans integer[][]
 ---@return table|nil record
 ---@return string|nil err
+---@return boolean|nil unchanged the spans it has: nothing changed
 function M.resize(s, id, spans)
   if s.readonly then return nil, s.readonly end
   local rec = s.store:get(id)
@@ -315,6 +333,7 @@ function M.resize(s, id, spans)
   if not ok then return nil, err end
   ok, err = H.no_nul(s, copy)
   if not ok then return nil, err end
+  if M.same(rec.spans, copy) then return rec, nil, true end -- the spans it has: no change
   local change = { spans = copy, modified = now() }
   local back = { spans = rec.spans, modified = rec.modified or false }
   H.leave(s, id)
@@ -439,7 +458,7 @@ end
 function M.as_one(s, what, fn)
   if s.grouped then return fn() end
   s.grouped = { undo = {}, redo = {} }
-  local ok, a, b = pcall(fn)
+  local ok, a, b, c = pcall(fn)
   local g = s.grouped
   s.grouped = nil
   if #g.redo > 0 then
@@ -453,7 +472,7 @@ function M.as_one(s, what, fn)
     H.record(s, what, undo, redo)
   end
   if not ok then error(a, 0) end
-  return a, b
+  return a, b, c
 end
 
 --- What an undone or redone operation says when its annotation is no longer there.

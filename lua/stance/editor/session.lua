@@ -346,6 +346,9 @@ function M.attach(buf)
   self.file = { text = file.text, stamp = file.stamp, errors = file.errors, size = file.size, exists = file.exists,
     cached = file.cached, tail = {} }
   if not file.cached then R['stance.editor.cache'].later(self) end
+  -- who you annotate as (once, when the name was found rather than set) is said first: what
+  -- follows (your layer's error, a changed text) is then the line on the screen, not under it
+  H.say_annotator(corpus.root)
   if file.errors > 0 then
     self.readonly = M.unwritable(self, file)
     R['stance.notify'].line(self.readonly, vim.log.levels.WARN) -- one line: no Press ENTER
@@ -387,7 +390,6 @@ function M.attach(buf)
   end
   H.say_unverified(self, rel)
   H.take_history(self) -- a reload (:e!) of the same text keeps the annotations' undo history
-  H.say_annotator(corpus.root)
   -- a schema with errors (git's conflict markers, a name defined twice) is used as far as it
   -- reads: said at each document opened, on one line, its first error's place first
   local said = R['stance.schema'].errors_said(select(2, corpus:schema()))
@@ -410,9 +412,9 @@ function H.say_annotator(root)
   local name, source = whoami.source(root)
   if not name or whoami.explicit(source) or H.told[root] == name then return end
   H.told[root] = name
-  vim.schedule(function()
-    R['stance.compat'].echo(('stance: annotating as %s (from %s; :help stance-annotator)'):format(name, source))
-  end)
+  -- scheduled once (as stance.notify.line is): the messages said after it on opening come
+  -- after it, on the screen and in :messages
+  R['stance.compat'].echo(('stance: annotating as %s (from %s; :help stance-annotator)'):format(name, source))
 end
 
 --- Stop annotating the buffer (after saving what is not saved).
