@@ -17,7 +17,7 @@ local has = require('helpers.tmux').has
 --- The study's five articles and schema, and tester's layer of DOC: annotation c1 on the
 --- headline in conflict (ours: engagement favor, claim; theirs: engagement against,
 --- premise) and h1 (human-rights favor) on the same words. nil without ../shared.
-local function corpus()
+local function corpus(alone)
   if not T.shared or not T.exists(T.shared .. '/corpus/' .. DOC) then return nil end
   local d = T.tmpdir()
   os.execute(('mkdir -p %s/.stance/annotations/tester && cp %s/corpus/*.txt %s/ && cp %s %s/.stance/'):format(T.q(d),
@@ -30,8 +30,8 @@ local function corpus()
   T.write(d .. '/.stance/annotations/tester/' .. DOC .. '.stance', table.concat({
     'format stance 1\n', ('document "%s"\n  hash sha256:%s\n  annotator tester\n'):format(DOC, hash),
     ann('c1', 'engagement-favor', 'engagement', 'favor', 'claim', 'ours'),
-    ann('c1', 'engagement-against', 'engagement', 'against', 'premise', 'theirs'),
-    ann('h1', 'human-rights-favor', 'human-rights', 'favor', 'claim'),
+    not alone and ann('c1', 'engagement-against', 'engagement', 'against', 'premise', 'theirs') or nil,
+    not alone and ann('h1', 'human-rights-favor', 'human-rights', 'favor', 'claim') or nil,
   }, '\n'))
   return d
 end
@@ -125,6 +125,25 @@ require('stance').setup({ annotator = 'tester', autosave = { delay = 60000 } })
     -- one left: no question
     screen = nv:key('gX', has('deleted engagement-favor'), 'the last one deleted at once')
     assert.falsy(has('delete:')(screen), tmux.plain(screen))
+    assert.are.equal('', nv:lua(RECORDS))
+  end)
+  it('a version alone (the other side deleted it): :Stance keep and gX say so, not "both"', function()
+    local d = corpus(true)
+    if not d then return pending('../shared/corpus is not here') end
+    nv = T.tmux({ DOC }, { cwd = d, width = 160, height = 30, ready = 'Trump Should Offer', init = [[
+require('stance').setup({ annotator = 'tester', autosave = { delay = 60000 } })
+]] })
+    assert.are.equal('c1 engagement-favor ours', nv:lua(RECORDS))
+    nv:keys('gg0', ':')
+    nv:type('Stance keep')
+    local screen = nv:key('Enter', has('kept the ours version'), 'the keep said')
+    assert.truthy(has('the only one: the other side had deleted it')(screen), tmux.plain(screen))
+    assert.falsy(has('both')(screen), tmux.plain(screen))
+    assert.are.equal('c1 engagement-favor -', nv:lua(RECORDS))
+    nv:key('u', has('undone: resolve'), 'the undo said')
+    assert.are.equal('c1 engagement-favor ours', nv:lua(RECORDS))
+    screen = nv:key('gX', has('deleted the ours version'), 'the delete said')
+    assert.truthy(has('(u brings it back)')(screen), tmux.plain(screen))
     assert.are.equal('', nv:lua(RECORDS))
   end)
 end)

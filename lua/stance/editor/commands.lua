@@ -70,10 +70,13 @@ function M.delete()
   local rec = nav.pick_record(s, recs, 'delete')
   if not rec then return end
   if rec.conflict then
+    -- (a version alone: the other side deleted the annotation)
+    local alone = not s.store:get(rec.id, rec.conflict == 'ours' and 'theirs' or 'ours')
     local what, err = require('stance.editor.ops').resolve(s, rec.id, rec.conflict, false)
     if not what then return notify().line(err, vim.log.levels.ERROR) end
-    require('stance.compat').echo(('deleted the %s version of %s "%s"%s (u brings both back)'):format(rec.conflict,
-      rec.label or '', nav.quote(s.buf, rec.spans, 40), what == 'deleted' and '' or ', ' .. what))
+    require('stance.compat').echo(('deleted the %s version of %s "%s"%s (u brings %s back)'):format(rec.conflict,
+      rec.label or '', nav.quote(s.buf, rec.spans, 40), what == 'deleted' and '' or ', ' .. what,
+      alone and 'it' or 'both'))
     return true
   end
   local links = 0 -- its relations go with it: said, as they are not drawn on its text
@@ -104,10 +107,13 @@ function M.keep()
   end
   local rec = require('stance.editor.nav').pick_record(s, versions, 'keep')
   if not rec then return end
+  -- (a version alone: the other side deleted the annotation; kept, it is no longer in conflict)
+  local alone = not s.store:get(rec.id, rec.conflict == 'ours' and 'theirs' or 'ours')
   local what, err = require('stance.editor.ops').resolve(s, rec.id, rec.conflict, true)
   if not what then return notify().line(err, vim.log.levels.ERROR) end
-  require('stance.compat').echo(('kept the %s version of %s "%s" (u brings both back)'):format(rec.conflict,
-    rec.label or '', require('stance.editor.nav').quote(s.buf, rec.spans, 40)))
+  require('stance.compat').echo(('kept the %s version of %s "%s" (%s)'):format(rec.conflict,
+    rec.label or '', require('stance.editor.nav').quote(s.buf, rec.spans, 40),
+    alone and 'the only one: the other side had deleted it; u makes it a conflict again' or 'u brings both back'))
   return true
 end
 
