@@ -286,6 +286,11 @@ describe('document metadata on the command line', function()
   it('stance stats --by lists the targets in the schema\'s order (the study: engagement before sanctions)', function()
     local d = require('helpers.study').annotated('none')
     if not d then return pending('../shared is absent: the study cannot be tried') end
+    -- the study has no documents.csv: --by a column says how to make one, not "columns: document"
+    local _, berr, bcode = T.stance_run({ 'stats', '--by', 'outlet' }, nil, d)
+    assert.are.equal(2, bcode, berr)
+    assert.truthy(berr:find("no column 'outlet': the corpus has no .stance/documents.csv (a CSV file: a header line with"
+      .. ' `document` and one column per field, such as outlet', 1, true), berr)
     local out, err, code = T.stance_run({ 'stats', '--by', 'document' }, nil, d)
     assert.are.equal(0, code, err)
     local order, rank = {}, { engagement = 1, sanctions = 2, ['human-rights'] = 3, ['denuclearization-first'] = 4 }

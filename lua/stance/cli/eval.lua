@@ -5,7 +5,8 @@ local cmd = {
   usage = 'stance eval [--target T] [--folds K] [--seed S] [--annotators A,B] [--learner L] [--json] [DIR]\n'
     .. '       stance eval --semeval DIR|TRAIN[,TRAIN...] [--test FILE] [--json]',
   description = table.concat({
-    'The documents the annotators have read (those with an annotation file) are split into K folds',
+    'The documents the annotators have read (those with an annotation file, or with a suggestion',
+    'rejected in the editor: a rejection is an annotator\'s "no such stance" there) are split into K folds',
     '(default 10; one document per fold when there are K or fewer), shuffled with seed S (default',
     '1). For each fold the model learns from the other documents (see `stance suggest`) and',
     'predicts every sentence of the fold\'s; a sentence\'s class toward a target is the stance of',

@@ -184,8 +184,14 @@ function H.by(c, opts)
     if name == column then known = true end
   end
   if not known then
+    local docmeta = require('stance.docmeta')
+    if not require('stance.fs').exists(c.root .. '/' .. docmeta.path) then
+      return require('stance.cli').usage_error(("no column '%s': the corpus has no %s (a CSV file: a header line"
+        .. " with `document` and one column per field, such as %s, then one row per document: :help"
+        .. " stance-metadata); --by document works without it"):format(column, docmeta.path, column), 'stats')
+    end
     return require('stance.cli').usage_error(("no column '%s' in %s (columns: %s)"):format(column,
-      require('stance.docmeta').path, table.concat(meta.columns, ', ') .. (#meta.columns > 0 and ', ' or '')
+      docmeta.path, table.concat(meta.columns, ', ') .. (#meta.columns > 0 and ', ' or '')
       .. 'document'), 'stats')
   end
   local names, left, nerr = H.names(c, opts)
