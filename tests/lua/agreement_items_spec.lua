@@ -353,6 +353,26 @@ describe('agreement on a corpus', function()
     assert.truthy(out:find('layers not counted: baseline', 1, true), out)
   end)
 
+  it('stance stats counts what the exports hold: not the model nor the schema\'s not-annotators, unless named', function()
+    local d = corpus()
+    local function annotators(...)
+      local out, err, code = T.stance_run({ 'stats', '--json', ... }, nil, d)
+      assert.are.equal(0, code, err)
+      local names = {}
+      for n in pairs(json.decode(out).by.annotator) do
+        names[#names + 1] = n
+      end
+      table.sort(names)
+      return table.concat(names, ','), out
+    end
+    assert.are.equal('ana,ben,gold', (annotators()))
+    assert.are.equal('ana,ben,gold,model', (annotators('--with-suggestions')))
+    assert.are.equal('baseline', (annotators('--annotator', 'baseline')))
+    local out = T.stance_run({ 'stats' }, nil, d)
+    assert.truthy(out:find("layers not counted: model (the model's suggestions: --with-suggestions counts them),"
+      .. " baseline (named in the schema's not-annotators: --annotator baseline counts it)", 1, true), out)
+  end)
+
   it('gives in this host, again and again, the bytes the stance command gives', function()
     -- under LuaJIT (Neovim's Lua), pairs() can drop entries once a loop is compiled
     -- (LuaJIT issues 827, 1510): many runs in one process make the loops hot

@@ -81,9 +81,9 @@ function H.counts(c, opts)
 end
 
 --- The layers counted: those --annotator names (model among them when --with-suggestions),
---- else nil (every layer's) with --with-suggestions, else every layer but the model's; and
---- the layers not counted that the corpus has ({ { layer, reason } }: the model's, when left
---- out), or nil, nil, err.
+--- else every layer but the model's (unless --with-suggestions) and those the schema's
+--- not-annotators names, as the exports count them (nil: every layer); and the layers not
+--- counted that the corpus has ({ { layer, reason } }), or nil, nil, err.
 ---@return string[]|nil names
 ---@return {layer: string, reason: string}[] left
 ---@return string|nil err
@@ -103,12 +103,25 @@ function H.names(c, opts)
     if with and has and not named then names[#names + 1] = MODEL end
     return names, {}
   end
-  if with or not has then return nil, {} end
+  -- as the exports count them: the layers the schema's not-annotators names (a system's
+  -- output, a pre-annotation) only when --annotator names them
+  local left = {}
   names = {}
   for _, n in ipairs(all) do
-    if n ~= MODEL then names[#names + 1] = n end
+    local _, what = c:is_person(n)
+    if n == MODEL then
+      if with then names[#names + 1] = n end
+    elseif what and n ~= 'gold' then
+      left[#left + 1] = { layer = n, reason = what .. ': --annotator ' .. n .. ' counts it' }
+    else
+      names[#names + 1] = n
+    end
   end
-  return names, { { layer = MODEL, reason = "the model's suggestions: --with-suggestions counts them" } }
+  if has and not with then
+    table.insert(left, 1, { layer = MODEL, reason = "the model's suggestions: --with-suggestions counts them" })
+  end
+  if #left == 0 then return nil, {} end
+  return names, left
 end
 
 --- The line that says which layers were not counted (as stance agree says it), or nil.
