@@ -14,8 +14,6 @@ local where = require('stance.editor.where')
 
 M.ns = vim.api.nvim_create_namespace('stance_suggestions')
 M.delay = 800
---- The lowest probability of a suggestion shown by default: more likely right than wrong.
-M.min = 0.5
 --- A ghost whose stance the model saw fewer examples of than this (toward its target) says
 --- how many: its probability is calibrated on those few.
 M.few = 20
@@ -67,7 +65,9 @@ function H.show(s, res, rejected, min, quiet)
     local here = {}
     for target, p in pairs(it.targets) do
       local class, prob = suggested(p, min)
-      if it.prose and not p.known and class and class ~= res.setup.none and prob >= (min or M.min)
+      -- (one definition with stance suggest and stance eval: the model's decision, whatever its
+      -- probability, or with MIN-PROB the likeliest stance of that probability or more)
+      if it.prose and not p.known and class and class ~= res.setup.none and (not min or prob >= min)
         and not rejected[it.cp[1] .. ':' .. target .. ':' .. class] then
         here[#here + 1] = { start = it.start, stop = it.stop, cp = it.cp, target = target, class = class, p = prob,
           sentence = it }
@@ -160,9 +160,9 @@ end
 
 --- :Stance suggest [TARGET] [MIN-PROB]: train on the corpus's annotations and predict the
 --- document's sentences nobody has read, on the worker's threads; the suggestions appear when
---- the job is done. Without MIN-PROB the model's decisions (the likeliest stance where it
---- reaches its target's threshold) of probability M.min (0.5) or more; with it, as `stance
---- suggest --min-prob`: the likeliest stance of every unread sentence and target whose
+--- the job is done. Without MIN-PROB the model's decisions as `stance suggest` and `stance
+--- eval` make them (the likeliest stance where it reaches its target's threshold, whatever
+--- its probability: the ghost shows it); with it, as `stance suggest --min-prob`: the likeliest stance of every unread sentence and target whose
 --- probability is MIN-PROB or more, decided or not (0: every one). `opts.wait` waits for it
 --- (tests); `opts.quiet` says nothing.
 ---@param target string|nil
