@@ -162,9 +162,9 @@ end
 --- document's sentences nobody has read, on the worker's threads; the suggestions appear when
 --- the job is done. Without MIN-PROB the model's decisions as `stance suggest` and `stance
 --- eval` make them (the likeliest stance where it reaches its target's threshold, whatever
---- its probability: the ghost shows it); with it, as `stance suggest --min-prob`: the likeliest stance of every unread sentence and target whose
---- probability is MIN-PROB or more, decided or not (0: every one). `opts.wait` waits for it
---- (tests); `opts.quiet` says nothing.
+--- its probability: the ghost shows it); with it, as `stance suggest --min-prob`: the
+--- likeliest stance of every unread sentence and target whose probability is MIN-PROB or more,
+--- decided or not (0: every one). `opts.wait` waits for it (tests); `opts.quiet` says nothing.
 ---@param target string|nil
 ---@param min number|nil nil: the model's decisions
 ---@param opts {quiet: boolean|nil, wait: boolean|nil}|nil
