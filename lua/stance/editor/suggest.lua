@@ -123,22 +123,90 @@ function H.echo(msg)
 end
 
 --- The ghosts: on Neovim 0.10 and later, real extmarks inline at the end of each suggested
---- sentence (Neovim draws ephemeral inline text on no version). Before 0.10, where virtual
---- text can only follow a line, they are drawn as the labels of annotations are (M.plan adds
---- them to the window's plan): after the line when their sentence ends it and they fit in
---- what is left of its last screen row, else in a virtual line under it, after the
---- sentence's last words (stance.editor.under): a ghost after a long wrapped paragraph was
---- cut at the window's edge, its stance and probability unseen.
+--- sentence, one per sentence end with its ghosts in order (s.ghost_places): Neovim then
+--- knows the rows each line takes (scrolling, the cursor kept in view). Neovim wraps virtual
+--- text at any cell: the window's plan (stance.editor.render) fits each place's ghosts with
+--- the row's other marks (stance.editor.wrapfit), and M.refit sets the blanks that move a
+--- ghost whole to the next screen row (a ghost was cut in two at the window's edge: "enga" /
+--- "gement favor 0.10?"). Before 0.10, where virtual text can only follow a line, they are
+--- drawn as the labels of annotations are (M.plan adds them to the window's plan): after the
+--- line when their sentence ends it and they fit in what is left of its last screen row,
+--- else in a virtual line under it, after the sentence's last words (stance.editor.under): a
+--- ghost after a long wrapped paragraph was cut at the window's edge, its stance and
+--- probability unseen.
 function M.draw(s)
   if not vim.api.nvim_buf_is_valid(s.buf) then return end
   vim.api.nvim_buf_clear_namespace(s.buf, M.ns, 0, -1)
+  local old = {}
+  for _, p in ipairs(s.ghost_places or {}) do
+    old[p.stop .. '\0' .. p.sig] = p
+  end
+  s.ghost_places = nil
   if not H.inline then return end
+  local places = {}
   for _, g in ipairs(s.suggestions or {}) do
-    local row, col = where.pos(s.buf, g.stop)
-    local chunk = H.chunk(s, g)
-    pcall(vim.api.nvim_buf_set_extmark, s.buf, M.ns, row, col, {
-      virt_text = { { chunk[1] .. ' ', chunk[2] } }, virt_text_pos = 'inline', right_gravity = false,
-    })
+    local p = places[#places]
+    if not (p and p.stop == g.stop) then
+      p = { stop = g.stop, chunks = {} }
+      places[#places + 1] = p
+    end
+    p.chunks[#p.chunks + 1] = H.chunk(s, g)
+  end
+  for _, p in ipairs(places) do
+    p.sig = M.sig(p.chunks)
+    local before = old[p.stop .. '\0' .. p.sig] -- (fitted as it was: drawn whole at once)
+    p.shown = before and before.shown or nil
+    local row, col = where.pos(s.buf, p.stop)
+    local ok, id = pcall(vim.api.nvim_buf_set_extmark, s.buf, M.ns, row, col, {
+      virt_text = p.shown or p.chunks, virt_text_pos = 'inline', right_gravity = false, priority = H.PRIORITY })
+    if ok then p.id = id end
+  end
+  s.ghost_places = places
+end
+
+--- The priority of the ghosts' marks: after the labels of annotations that end at the same
+--- place (stance.editor.render draws them at 153), as the window's plan fits them.
+H.PRIORITY = 160
+
+--- A signature of virtual text `chunks` (its texts and groups).
+function M.sig(chunks)
+  local parts = {}
+  for i, c in ipairs(chunks) do
+    parts[i] = c[1] .. '\1' .. (c[2] or '')
+  end
+  return table.concat(parts, '\2')
+end
+
+--- Ghosts fitted anew to the rows of the window they are drawn in (stance.editor.render,
+--- after its plan: a place's chunks with the blanks that move a ghost to the next screen
+--- row, or as they are): `fits` is a list of { place, shown }; the marks of the places still
+--- shown are set again with it.
+function M.refit(s, fits)
+  if not vim.api.nvim_buf_is_valid(s.buf) then return end
+  local current = {}
+  for _, p in ipairs(s.ghost_places or {}) do
+    current[p] = true
+  end
+  local first
+  for _, f in ipairs(fits) do
+    local p, shown = f[1], f[2]
+    if current[p] and p.id and M.sig(shown) ~= M.sig(p.shown or p.chunks) then
+      local at = vim.api.nvim_buf_get_extmark_by_id(s.buf, M.ns, p.id, {})
+      if at and at[1] and pcall(vim.api.nvim_buf_set_extmark, s.buf, M.ns, at[1], at[2], { id = p.id,
+        virt_text = shown, virt_text_pos = 'inline', right_gravity = false, priority = H.PRIORITY }) then
+        p.shown = M.sig(shown) ~= p.sig and shown or nil
+        first = math.min(first or at[1], at[1])
+      end
+    end
+  end
+  -- the windows drawn again whole (not cleared): Neovim drew the last line of a window, shown
+  -- in part, as it was, also when its rows were drawn again (a ghost cut there until CTRL-L)
+  if first then
+    for _, w in ipairs(vim.fn.win_findbuf(s.buf)) do
+      if not pcall(vim.api.nvim__redraw, { win = w, valid = false }) then
+        require('stance.compat').redraw_rows(s.buf, first, vim.api.nvim_buf_line_count(s.buf))
+      end
+    end
   end
 end
 
@@ -603,12 +671,14 @@ end
 
 --- Marks for the visible rows: the suggested sentences in the suggestion style; before
 --- Neovim 0.10, the ghosts too, after their sentences as labels are (M.draw), in a window of
---- the annotator's own layer (`own`: not in a side view of another's).
+--- the annotator's own layer (`own`: not in a side view of another's); from 0.10, the places
+--- of the ghosts' real marks (s.ghost_places), fitted with the row's other marks (M.refit).
 ---@param g table the grid of stance.editor.render (top, bot, starts, rows, row_of)
 ---@param own boolean|nil
 function M.plan(s, g, own)
   local top, bot, starts = g.top, g.bot, g.starts
   local list = s.suggestions or {}
+  local render = require('stance.editor.render')
   -- sentences are in text order and do not overlap: find the first visible one by halving
   local lo, hi = 1, #list + 1
   while lo < hi do
@@ -620,10 +690,22 @@ function M.plan(s, g, own)
     local it = list[i]
     if it.start >= starts[bot + 1] then break end
     if it.stop > starts[top] and it.sentence ~= last then
-      require('stance.editor.render').place(g, it.start, it.stop, { span = 'StanceSuggestion' }, true)
+      render.place(g, it.start, it.stop, { span = 'StanceSuggestion' }, true)
       last = it.sentence
     end
-    if not H.inline and own then require('stance.editor.render').place_end(g, it.stop, { H.chunk(s, it) }) end
+    if not H.inline and own then render.place_end(g, it.stop, { H.chunk(s, it) }) end
+  end
+  if not H.inline then return end
+  local places = s.ghost_places or {}
+  lo, hi = 1, #places + 1
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if places[mid].stop <= starts[top] then lo = mid + 1 else hi = mid end
+  end
+  for i = lo, #places do
+    local p = places[i]
+    if p.stop > starts[bot + 1] then break end
+    render.place_end(g, p.stop, p.chunks, p)
   end
 end
 

@@ -173,6 +173,17 @@ function M.fit(g, line, ends)
         H.cells_on(p, p.w - p.col)
         shown[#shown + 1] = { text, c[2] }
         H.cells_on(p, H.cells(text, 0, g))
+      elseif p.col == 0 and p.rows > 1 and c[1]:find('^ ') then
+        -- at the start of a row the text before filled to its end: without its leading blank
+        if not shown then
+          shown = {}
+          for j = 1, k - 1 do
+            shown[j] = e.chunks[j]
+          end
+        end
+        local text = c[1]:sub(2)
+        shown[#shown + 1] = { text, c[2] }
+        H.cells_on(p, H.cells(text, 0, g))
       else
         if shown then shown[#shown + 1] = c end
         H.cells_on(p, n)
