@@ -99,7 +99,7 @@ describe('ghosts in wrapped lines', function()
       check('signcolumn=auto, no sign, no number column')
       for _, opts in ipairs({ 'number', 'relativenumber', 'nonumber norelativenumber signcolumn=yes',
         'signcolumn=no number', 'signcolumn=number', 'signcolumn=auto nonumber foldcolumn=3',
-        'foldcolumn=0' }) do
+        'foldcolumn=0 linebreak', 'breakindent showbreak=>\\ ', 'nolinebreak nobreakindent showbreak= number' }) do
         nv:keys(':set ' .. opts)
         nv:key('Enter', nil)
         check(opts)
