@@ -42,7 +42,7 @@ end
 --- What the model job predicted for the session's document: s.predictions (sentences, bytes)
 --- and s.suggestions (per sentence and target with a stance predicted, in text order).
 function H.show(s, res, rejected, min, quiet)
-  if vim.bo[s.buf].modified then
+  if vim.bo[s.buf].modified and not s.held then
     return nil, 'the document changed while the model ran: write it and suggest again'
   end
   local at
@@ -244,7 +244,20 @@ function M.run(target, min, opts)
   if not s then return require('stance.notify').error(err) end
   s.suggest_min, s.suggest_target = min, target
   if s.dirty then require('stance.editor.persist').save(s, { force = true }) end
-  if vim.bo[s.buf].modified then
+  if s.dirty and (s.readonly or s.write_error) then
+    -- your changes are not saved (your layer's file has errors on disk, a link is in its
+    -- place, a write failed): the model would learn from the file without them. A retraining
+    -- waits quietly until they are saved (persist says why, and learns then); :Stance suggest
+    -- says the real reason, never "write the document" (its 'modified' is for the changes held)
+    s.relearn_held = true
+    if opts.quiet then
+      s.next_waiting = nil
+      return
+    end
+    return require('stance.notify').line('suggestions wait for your changes to be saved: '
+      .. (s.readonly or s.write_error), vim.log.levels.ERROR)
+  end
+  if vim.bo[s.buf].modified and not s.held then
     return require('stance.notify').error('write the document first: suggestions are made for the text as saved')
   end
   if s.suggest_job then s.suggest_job:cancel() end -- a newer run replaces it
