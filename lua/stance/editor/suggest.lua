@@ -558,6 +558,7 @@ function M.next(s)
   end
   table.sort(parts)
   local guess = H.question(s, best, toward)
+  H.in_view(s, vim.api.nvim_get_current_win(), (where.pos(s.buf, best.stop)))
   local named = s.suggest_res.setup.named
   -- one sentence that fits the command line (never a Press ENTER): the question first, then
   -- why the cursor came here and the other targets' guesses, each only when there is room
@@ -579,6 +580,31 @@ function M.next(s)
   end
   H.echo(msg)
   return best
+end
+
+--- The ghost asked about at line `row` (0-based) of window `win` brought into view: the jump
+--- shows the cursor's row only, and on Neovim 0.7 the ghost may be on a virtual line under
+--- the line (stance.editor.under, placed after the screen update): the cursor went to the
+--- last row of the window and the question's ghost was below it. After the screen update, the
+--- view scrolls (CTRL-E, the cursor kept) until the line is shown whole with the lines under
+--- it, or the line is at the top.
+function H.in_view(s, win, row)
+  vim.cmd('redraw') -- (the marks and virtual lines of the rows now shown are placed after it)
+  vim.schedule(function()
+    if not (vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_get_buf(win) == s.buf) then return end
+    local under = require('stance.editor.under')
+    local below = #vim.api.nvim_buf_get_extmarks(s.buf, under.ns, { row, 0 }, { row, -1 }, { limit = 1 }) > 0
+    local last = vim.api.nvim_buf_line_count(s.buf)
+    -- the line whole (its ghost inside or after it), and the virtual lines under it: drawn as
+    -- the filler above the next line
+    local want = math.min(row + (below and 2 or 1), last)
+    vim.api.nvim_win_call(win, function()
+      for _ = 1, 100 do
+        if vim.fn.line('w$') >= want or vim.fn.line('w0') >= math.min(row + 1, vim.fn.line('.')) then return end
+        vim.cmd('normal! \5')
+      end
+    end)
+  end)
 end
 
 --- Why :Stance next-suggestion has no sentence to go to once suggestions were made: what is
