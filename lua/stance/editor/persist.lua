@@ -335,6 +335,13 @@ function H.succeeded(s)
     s.retry_timer = require('stance.compat').close_timer(s.retry_timer)
     require('stance.notify').line(('the annotations of %s are saved'):format(s.rel))
   end
+  if s.relearn_held and not s.dirty then
+    -- suggestions waited for your changes to be saved (stance.editor.suggest): learnt now
+    s.relearn_held = nil
+    vim.schedule(function()
+      if not s.detached then require('stance.editor.suggest').relearn(s) end
+    end)
+  end
 end
 
 --- The file changed on disk since it was read (a `git pull`, another Neovim): merge what

@@ -156,17 +156,34 @@ end
 
 --- Virtual text `chunks` ({text, group} pairs) right after byte `b` (the end of a span, a
 --- sentence), when it is on a visible row: inline there on Neovim 0.10+, at the end of the
---- row before.
-function M.place_end(g, b, chunks)
+--- row before. With `ghost` (a place of suggestions' ghosts, stance.editor.suggest: a real
+--- mark of its own, not drawn here), it is only fitted with the row's marks (`ghosts`).
+function M.place_end(g, b, chunks, ghost)
   local r = g.row_of(math.max(b - 1, g.starts[g.top]))
   if r < g.top or r > g.bot then return end
-  g.ends = true
   g.rows[r] = g.rows[r] or {}
   local list = g.rows[r]
+  local col = math.min(b - g.starts[r], g.starts[r + 1] - g.starts[r] - 1)
+  if ghost then
+    list.ghosts = list.ghosts or {}
+    list.ghosts[#list.ghosts + 1] = { col = col, chunks = chunks, ghost = ghost }
+    return
+  end
+  g.ends = true
   list.ends = list.ends or {}
   if #list.ends >= M.MAX_PER_ROW then return end
-  local col = math.min(b - g.starts[r], g.starts[r + 1] - g.starts[r] - 1)
   list.ends[#list.ends + 1] = { col = col, chunks = chunks }
+end
+
+--- The marks inside row plan `list` that take room in its screen rows: its ends, then the
+--- ghosts' places (nil when none).
+function H.all_ends(list)
+  if not list then return nil end
+  if not list.ghosts then return list.ends end
+  if not list.ends then return list.ghosts end
+  local all = {}
+  vim.list_extend(all, list.ends)
+  return vim.list_extend(all, list.ghosts)
 end
 
 --- The most relation marks drawn at one place (after the annotations ending at one byte of
@@ -274,7 +291,31 @@ function M.plan(s, win, buf, top, bot)
     R['stance.editor.suggest'].plan(s, g, layers[1].own)
   end
   local fit = H.inline and H.fit_ends(win, g) or nil
+  if H.inline and s.ghost_places then H.refit_ghosts(s, win, buf, g) end
   return rows, signed, bot, layers, text, fit, g.ends or false
+end
+
+--- The ghosts' places on the rows of grid `g` as fitted (H.fit_ends) in window `win`, set on
+--- their real marks after this screen update (stance.editor.suggest.refit) where they differ
+--- from what is drawn. The marks belong to the buffer: they are fitted to one window, the
+--- current one when it shows the buffer, else the first that does (never two windows in
+--- turn, each undoing the other's fit).
+function H.refit_ghosts(s, win, buf, g)
+  local cur = vim.api.nvim_get_current_win()
+  local want = vim.api.nvim_win_get_buf(cur) == buf and cur or vim.fn.win_findbuf(buf)[1]
+  if win ~= want then return end
+  local fits
+  local sig = R['stance.editor.suggest'].sig
+  for _, list in pairs(g.rows) do
+    for _, e in ipairs(list.ghosts or H.none) do
+      local p, shown = e.ghost, e.shown or e.chunks
+      if sig(shown) ~= sig(p.shown or p.chunks) then
+        fits = fits or {}
+        fits[#fits + 1] = { p, shown }
+      end
+    end
+  end
+  if fits then vim.schedule(function() R['stance.editor.suggest'].refit(s, fits) end) end
 end
 
 --- Marks inside wrapped rows kept whole (stance.editor.wrapfit): the chunks each row's marks
@@ -283,12 +324,12 @@ end
 function H.fit_ends(win, g)
   local geometry, key
   for r, list in pairs(g.rows) do
-    if list.ends then
+    if list.ends or list.ghosts then
       if not key then
         geometry, key = R['stance.editor.wrapfit'].geometry(win)
         if not geometry then return key end
       end
-      R['stance.editor.wrapfit'].fit(geometry, g.text[r - g.top + 1] or '', list.ends)
+      R['stance.editor.wrapfit'].fit(geometry, g.text[r - g.top + 1] or '', H.all_ends(list))
     end
   end
   return key
@@ -870,8 +911,8 @@ function H.with_moved(s, buf, groups)
           local rows, text = plan[1], plan[5]
           for r = lo, hi do
             local old, new, line = p.rows[r], rows[r], text[r - lo + 1] or ''
-            local old_ends = old and not old.under and old.ends or nil
-            local new_ends = new and not new.under and new.ends or nil
+            local old_ends = old and not old.under and H.all_ends(old) or nil
+            local new_ends = new and not new.under and H.all_ends(new) or nil
             -- (no marks inside the row before or after: the same height, not worked out)
             if old_ends or new_ends then
               g = g or wrapfit.geometry(win)

@@ -14,8 +14,6 @@ local where = require('stance.editor.where')
 
 M.ns = vim.api.nvim_create_namespace('stance_suggestions')
 M.delay = 800
---- The lowest probability of a suggestion shown by default: more likely right than wrong.
-M.min = 0.5
 --- A ghost whose stance the model saw fewer examples of than this (toward its target) says
 --- how many: its probability is calibrated on those few.
 M.few = 20
@@ -44,7 +42,7 @@ end
 --- What the model job predicted for the session's document: s.predictions (sentences, bytes)
 --- and s.suggestions (per sentence and target with a stance predicted, in text order).
 function H.show(s, res, rejected, min, quiet)
-  if vim.bo[s.buf].modified then
+  if vim.bo[s.buf].modified and not s.held then
     return nil, 'the document changed while the model ran: write it and suggest again'
   end
   local at
@@ -67,7 +65,9 @@ function H.show(s, res, rejected, min, quiet)
     local here = {}
     for target, p in pairs(it.targets) do
       local class, prob = suggested(p, min)
-      if it.prose and not p.known and class and class ~= res.setup.none and prob >= (min or M.min)
+      -- (one definition with stance suggest and stance eval: the model's decision, whatever its
+      -- probability, or with MIN-PROB the likeliest stance of that probability or more)
+      if it.prose and not p.known and class and class ~= res.setup.none and (not min or prob >= min)
         and not rejected[it.cp[1] .. ':' .. target .. ':' .. class] then
         here[#here + 1] = { start = it.start, stop = it.stop, cp = it.cp, target = target, class = class, p = prob,
           sentence = it }
@@ -123,22 +123,90 @@ function H.echo(msg)
 end
 
 --- The ghosts: on Neovim 0.10 and later, real extmarks inline at the end of each suggested
---- sentence (Neovim draws ephemeral inline text on no version). Before 0.10, where virtual
---- text can only follow a line, they are drawn as the labels of annotations are (M.plan adds
---- them to the window's plan): after the line when their sentence ends it and they fit in
---- what is left of its last screen row, else in a virtual line under it, after the
---- sentence's last words (stance.editor.under): a ghost after a long wrapped paragraph was
---- cut at the window's edge, its stance and probability unseen.
+--- sentence, one per sentence end with its ghosts in order (s.ghost_places): Neovim then
+--- knows the rows each line takes (scrolling, the cursor kept in view). Neovim wraps virtual
+--- text at any cell: the window's plan (stance.editor.render) fits each place's ghosts with
+--- the row's other marks (stance.editor.wrapfit), and M.refit sets the blanks that move a
+--- ghost whole to the next screen row (a ghost was cut in two at the window's edge: "enga" /
+--- "gement favor 0.10?"). Before 0.10, where virtual text can only follow a line, they are
+--- drawn as the labels of annotations are (M.plan adds them to the window's plan): after the
+--- line when their sentence ends it and they fit in what is left of its last screen row,
+--- else in a virtual line under it, after the sentence's last words (stance.editor.under): a
+--- ghost after a long wrapped paragraph was cut at the window's edge, its stance and
+--- probability unseen.
 function M.draw(s)
   if not vim.api.nvim_buf_is_valid(s.buf) then return end
   vim.api.nvim_buf_clear_namespace(s.buf, M.ns, 0, -1)
+  local old = {}
+  for _, p in ipairs(s.ghost_places or {}) do
+    old[p.stop .. '\0' .. p.sig] = p
+  end
+  s.ghost_places = nil
   if not H.inline then return end
+  local places = {}
   for _, g in ipairs(s.suggestions or {}) do
-    local row, col = where.pos(s.buf, g.stop)
-    local chunk = H.chunk(s, g)
-    pcall(vim.api.nvim_buf_set_extmark, s.buf, M.ns, row, col, {
-      virt_text = { { chunk[1] .. ' ', chunk[2] } }, virt_text_pos = 'inline', right_gravity = false,
-    })
+    local p = places[#places]
+    if not (p and p.stop == g.stop) then
+      p = { stop = g.stop, chunks = {} }
+      places[#places + 1] = p
+    end
+    p.chunks[#p.chunks + 1] = H.chunk(s, g)
+  end
+  for _, p in ipairs(places) do
+    p.sig = M.sig(p.chunks)
+    local before = old[p.stop .. '\0' .. p.sig] -- (fitted as it was: drawn whole at once)
+    p.shown = before and before.shown or nil
+    local row, col = where.pos(s.buf, p.stop)
+    local ok, id = pcall(vim.api.nvim_buf_set_extmark, s.buf, M.ns, row, col, {
+      virt_text = p.shown or p.chunks, virt_text_pos = 'inline', right_gravity = false, priority = H.PRIORITY })
+    if ok then p.id = id end
+  end
+  s.ghost_places = places
+end
+
+--- The priority of the ghosts' marks: after the labels of annotations that end at the same
+--- place (stance.editor.render draws them at 153), as the window's plan fits them.
+H.PRIORITY = 160
+
+--- A signature of virtual text `chunks` (its texts and groups).
+function M.sig(chunks)
+  local parts = {}
+  for i, c in ipairs(chunks) do
+    parts[i] = c[1] .. '\1' .. (c[2] or '')
+  end
+  return table.concat(parts, '\2')
+end
+
+--- Ghosts fitted anew to the rows of the window they are drawn in (stance.editor.render,
+--- after its plan: a place's chunks with the blanks that move a ghost to the next screen
+--- row, or as they are): `fits` is a list of { place, shown }; the marks of the places still
+--- shown are set again with it.
+function M.refit(s, fits)
+  if not vim.api.nvim_buf_is_valid(s.buf) then return end
+  local current = {}
+  for _, p in ipairs(s.ghost_places or {}) do
+    current[p] = true
+  end
+  local first
+  for _, f in ipairs(fits) do
+    local p, shown = f[1], f[2]
+    if current[p] and p.id and M.sig(shown) ~= M.sig(p.shown or p.chunks) then
+      local at = vim.api.nvim_buf_get_extmark_by_id(s.buf, M.ns, p.id, {})
+      if at and at[1] and pcall(vim.api.nvim_buf_set_extmark, s.buf, M.ns, at[1], at[2], { id = p.id,
+        virt_text = shown, virt_text_pos = 'inline', right_gravity = false, priority = H.PRIORITY }) then
+        p.shown = M.sig(shown) ~= p.sig and shown or nil
+        first = math.min(first or at[1], at[1])
+      end
+    end
+  end
+  -- the windows drawn again whole (not cleared): Neovim drew the last line of a window, shown
+  -- in part, as it was, also when its rows were drawn again (a ghost cut there until CTRL-L)
+  if first then
+    for _, w in ipairs(vim.fn.win_findbuf(s.buf)) do
+      if not pcall(vim.api.nvim__redraw, { win = w, valid = false }) then
+        require('stance.compat').redraw_rows(s.buf, first, vim.api.nvim_buf_line_count(s.buf))
+      end
+    end
   end
 end
 
@@ -160,11 +228,11 @@ end
 
 --- :Stance suggest [TARGET] [MIN-PROB]: train on the corpus's annotations and predict the
 --- document's sentences nobody has read, on the worker's threads; the suggestions appear when
---- the job is done. Without MIN-PROB the model's decisions (the likeliest stance where it
---- reaches its target's threshold) of probability M.min (0.5) or more; with it, as `stance
---- suggest --min-prob`: the likeliest stance of every unread sentence and target whose
---- probability is MIN-PROB or more, decided or not (0: every one). `opts.wait` waits for it
---- (tests); `opts.quiet` says nothing.
+--- the job is done. Without MIN-PROB the model's decisions as `stance suggest` and `stance
+--- eval` make them (the likeliest stance where it reaches its target's threshold, whatever
+--- its probability: the ghost shows it); with it, as `stance suggest --min-prob`: the
+--- likeliest stance of every unread sentence and target whose probability is MIN-PROB or more,
+--- decided or not (0: every one). `opts.wait` waits for it (tests); `opts.quiet` says nothing.
 ---@param target string|nil
 ---@param min number|nil nil: the model's decisions
 ---@param opts {quiet: boolean|nil, wait: boolean|nil}|nil
@@ -176,7 +244,20 @@ function M.run(target, min, opts)
   if not s then return require('stance.notify').error(err) end
   s.suggest_min, s.suggest_target = min, target
   if s.dirty then require('stance.editor.persist').save(s, { force = true }) end
-  if vim.bo[s.buf].modified then
+  if s.dirty and (s.readonly or s.write_error) then
+    -- your changes are not saved (your layer's file has errors on disk, a link is in its
+    -- place, a write failed): the model would learn from the file without them. A retraining
+    -- waits quietly until they are saved (persist says why, and learns then); :Stance suggest
+    -- says the real reason, never "write the document" (its 'modified' is for the changes held)
+    s.relearn_held = true
+    if opts.quiet then
+      s.next_waiting = nil
+      return
+    end
+    return require('stance.notify').line('suggestions wait for your changes to be saved: '
+      .. (s.readonly or s.write_error), vim.log.levels.ERROR)
+  end
+  if vim.bo[s.buf].modified and not s.held then
     return require('stance.notify').error('write the document first: suggestions are made for the text as saved')
   end
   if s.suggest_job then s.suggest_job:cancel() end -- a newer run replaces it
@@ -477,6 +558,7 @@ function M.next(s)
   end
   table.sort(parts)
   local guess = H.question(s, best, toward)
+  H.in_view(s, vim.api.nvim_get_current_win(), (where.pos(s.buf, best.stop)))
   local named = s.suggest_res.setup.named
   -- one sentence that fits the command line (never a Press ENTER): the question first, then
   -- why the cursor came here and the other targets' guesses, each only when there is room
@@ -498,6 +580,31 @@ function M.next(s)
   end
   H.echo(msg)
   return best
+end
+
+--- The ghost asked about at line `row` (0-based) of window `win` brought into view: the jump
+--- shows the cursor's row only, and on Neovim 0.7 the ghost may be on a virtual line under
+--- the line (stance.editor.under, placed after the screen update): the cursor went to the
+--- last row of the window and the question's ghost was below it. After the screen update, the
+--- view scrolls (CTRL-E, the cursor kept) until the line is shown whole with the lines under
+--- it, or the line is at the top.
+function H.in_view(s, win, row)
+  vim.cmd('redraw') -- (the marks and virtual lines of the rows now shown are placed after it)
+  vim.schedule(function()
+    if not (vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_get_buf(win) == s.buf) then return end
+    local under = require('stance.editor.under')
+    local below = #vim.api.nvim_buf_get_extmarks(s.buf, under.ns, { row, 0 }, { row, -1 }, { limit = 1 }) > 0
+    local last = vim.api.nvim_buf_line_count(s.buf)
+    -- the line whole (its ghost inside or after it), and the virtual lines under it: drawn as
+    -- the filler above the next line
+    local want = math.min(row + (below and 2 or 1), last)
+    vim.api.nvim_win_call(win, function()
+      for _ = 1, 100 do
+        if vim.fn.line('w$') >= want or vim.fn.line('w0') >= math.min(row + 1, vim.fn.line('.')) then return end
+        vim.cmd('normal! \5')
+      end
+    end)
+  end)
 end
 
 --- Why :Stance next-suggestion has no sentence to go to once suggestions were made: what is
@@ -603,12 +710,14 @@ end
 
 --- Marks for the visible rows: the suggested sentences in the suggestion style; before
 --- Neovim 0.10, the ghosts too, after their sentences as labels are (M.draw), in a window of
---- the annotator's own layer (`own`: not in a side view of another's).
+--- the annotator's own layer (`own`: not in a side view of another's); from 0.10, the places
+--- of the ghosts' real marks (s.ghost_places), fitted with the row's other marks (M.refit).
 ---@param g table the grid of stance.editor.render (top, bot, starts, rows, row_of)
 ---@param own boolean|nil
 function M.plan(s, g, own)
   local top, bot, starts = g.top, g.bot, g.starts
   local list = s.suggestions or {}
+  local render = require('stance.editor.render')
   -- sentences are in text order and do not overlap: find the first visible one by halving
   local lo, hi = 1, #list + 1
   while lo < hi do
@@ -620,10 +729,22 @@ function M.plan(s, g, own)
     local it = list[i]
     if it.start >= starts[bot + 1] then break end
     if it.stop > starts[top] and it.sentence ~= last then
-      require('stance.editor.render').place(g, it.start, it.stop, { span = 'StanceSuggestion' }, true)
+      render.place(g, it.start, it.stop, { span = 'StanceSuggestion' }, true)
       last = it.sentence
     end
-    if not H.inline and own then require('stance.editor.render').place_end(g, it.stop, { H.chunk(s, it) }) end
+    if not H.inline and own then render.place_end(g, it.stop, { H.chunk(s, it) }) end
+  end
+  if not H.inline then return end
+  local places = s.ghost_places or {}
+  lo, hi = 1, #places + 1
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if places[mid].stop <= starts[top] then lo = mid + 1 else hi = mid end
+  end
+  for i = lo, #places do
+    local p = places[i]
+    if p.stop > starts[bot + 1] then break end
+    render.place_end(g, p.stop, p.chunks, p)
   end
 end
 

@@ -108,9 +108,13 @@ function H.cells_on(p, n)
   end
 end
 
---- Go on by the text `text`: by cells, or with 'linebreak' word by word (a word that does not
---- fit in what is left of the row starts the next one, unless it is longer than a row).
-function H.text_on(p, text)
+--- Go on by the text `text`: by cells, or with 'linebreak' word by word, as Neovim breaks
+--- (charsize_regular): at a break character before a word, the word and the break characters
+--- after it up to the next word (in the line's text `after` too, past this piece; virtual
+--- text in between is not counted) must fit in what is left of the row, else the word starts
+--- the next one, unless it is longer than a row. (A word that would end on the row's last
+--- cell with a blank after it goes to the next row: measured on 0.10.4 and 0.11.6.)
+function H.text_on(p, text, after)
   if text == '' then return end
   if not p.g.lbr then return H.cells_on(p, H.cells(text, p.vcol, p.g)) end
   local at = 1
@@ -118,12 +122,36 @@ function H.text_on(p, text)
     local a, b = text:find(p.g.breakat, at)
     local word = text:sub(at, (a or #text + 1) - 1)
     local n = H.cells(word, p.vcol, p.g)
-    if n > 0 and p.col > 0 and p.col + n > p.w and n <= p.cont then H.newrow(p) end
+    if n > 0 and p.col > 0 and n <= p.cont and p.col + n + H.tail(p, text, a, after) > p.w then H.newrow(p) end
     H.cells_on(p, n)
     if not a then return end
     H.cells_on(p, H.cells(text:sub(a, b), p.vcol, p.g))
     at = b + 1
   end
+end
+
+--- The cells Neovim counts after a word of `text` that ends before byte `a` (nil: at the end
+--- of `text`, the word going on in `after`): the rest of the word in `after`, then the break
+--- characters up to the next word.
+function H.tail(p, text, a, after)
+  local rest = a and text:sub(a) or ''
+  if not a then
+    local word = (after or ''):match('^[^' .. p.g.breakat:sub(2)) or ''
+    rest = (after or ''):sub(#word + 1)
+    return H.cells(word, 0, p.g) + H.breaks(p, rest)
+  end
+  local n = H.breaks(p, rest)
+  if n == #rest then n = n + H.breaks(p, after or '') end -- (the piece ends in break characters)
+  return n
+end
+
+--- How many break characters `text` starts with (one cell each: 'breakat' takes ASCII only).
+function H.breaks(p, text)
+  local n = 0
+  while n < #text and text:sub(n + 1, n + 1):find(p.g.breakat) do
+    n = n + 1
+  end
+  return n
 end
 
 --- The marks of a row by their place in it (those at one place in the order given).
@@ -154,7 +182,7 @@ function M.fit(g, line, ends)
   local done = 0
   for _, e in ipairs(H.in_order(ends)) do
     if e.col > done then
-      H.text_on(p, line:sub(done + 1, e.col))
+      H.text_on(p, line:sub(done + 1, e.col), line:sub(e.col + 1))
       done = e.col
     end
     local shown
@@ -171,6 +199,17 @@ function M.fit(g, line, ends)
         local text = c[1]:gsub('^ ', '')
         shown[#shown + 1] = { (' '):rep(p.w - p.col) }
         H.cells_on(p, p.w - p.col)
+        shown[#shown + 1] = { text, c[2] }
+        H.cells_on(p, H.cells(text, 0, g))
+      elseif p.col == 0 and p.rows > 1 and c[1]:find('^ ') then
+        -- at the start of a row the text before filled to its end: without its leading blank
+        if not shown then
+          shown = {}
+          for j = 1, k - 1 do
+            shown[j] = e.chunks[j]
+          end
+        end
+        local text = c[1]:sub(2)
         shown[#shown + 1] = { text, c[2] }
         H.cells_on(p, H.cells(text, 0, g))
       else
@@ -193,7 +232,7 @@ function M.height(g, line, ends)
   local done = 0
   for _, e in ipairs(H.in_order(ends or {})) do
     if e.col > done then
-      H.text_on(p, line:sub(done + 1, e.col))
+      H.text_on(p, line:sub(done + 1, e.col), line:sub(e.col + 1))
       done = e.col
     end
     for _, c in ipairs(e.shown or e.chunks) do
