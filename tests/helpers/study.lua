@@ -56,6 +56,27 @@ function M.annotated(unread)
   return d
 end
 
+--- A temporary corpus of the five articles with our annotation of them copied into the layer
+--- of each of `names` (the `annotator` header renamed): annotators who agree on everything,
+--- to change one of them; nil when ../shared is not here.
+---@param names string[]
+---@return string|nil
+function M.annotated_as(names)
+  if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then return nil end
+  local d = T.tmpdir()
+  local fx = T.root .. '/tests/fixtures/study'
+  os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/schema.stance %s/.stance/')
+    :format(T.q(d), T.q(T.shared), T.q(d), T.q(fx), T.q(d)))
+  local files = T.lines((T.run('ls ' .. T.q(fx .. '/annotations/fixture')):gsub('\n$', '')))
+  for _, who in ipairs(names) do
+    for _, f in ipairs(files) do
+      local text = T.read(fx .. '/annotations/fixture/' .. f):gsub('annotator fixture', 'annotator ' .. who)
+      T.write(d .. '/.stance/annotations/' .. who .. '/' .. f, text)
+    end
+  end
+  return d
+end
+
 --- The hooks of a spec on the study: before each test a fresh corpus of the study (annotator
 --- ana, autosave far away); after it, every buffer wiped and the temporaries removed. Returns
 --- need(): the test's corpus, or nil after marking the test pending when ../shared is not here.

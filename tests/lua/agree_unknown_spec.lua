@@ -9,19 +9,7 @@ local D4 = '004_e35aa5ebcc029514.txt'
 
 --- The study with ana's and ben's layers (copies of the fixture's), or nil without ../shared.
 local function study()
-  if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then return nil end
-  local d = T.tmpdir()
-  local fx = T.root .. '/tests/fixtures/study'
-  os.execute(('mkdir -p %s/.stance/annotations/ana %s/.stance/annotations/ben && cp %s/corpus/*.txt %s/ && '
-    .. 'cp %s/schema.stance %s/.stance/'):format(T.q(d), T.q(d), T.q(T.shared), T.q(d), T.q(fx), T.q(d)))
-  local names = T.run('ls ' .. T.q(fx .. '/annotations/fixture'))
-  for _, f in ipairs(T.lines((names:gsub('\n$', '')))) do
-    for _, who in ipairs({ 'ana', 'ben' }) do
-      local text = T.read(fx .. '/annotations/fixture/' .. f):gsub('annotator fixture', 'annotator ' .. who)
-      T.write(d .. '/.stance/annotations/' .. who .. '/' .. f, text)
-    end
-  end
-  return d
+  return require('helpers.study').annotated_as({ 'ana', 'ben' })
 end
 
 --- ben's file of D4 with its first `target sanctions` line changed by `edit` (nil: deleted);

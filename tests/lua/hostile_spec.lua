@@ -444,7 +444,9 @@ describe('a hostile corpus, the files around the annotations', function()
     assert.truthy(berr:find('ana/doc.txt.stance:11:', 1, true), berr)
   end)
 
-  it('an export and stats name a layer file that is a link out of the corpus, which they leave out', function()
+  --- A corpus where ana has a layer of doc.txt and ben's file of two.txt is a link to a hostile
+  --- layer outside it.
+  local function link_corpus()
     local root, d = setup()
     T.write(root .. '/.stance/annotations/ana/doc.txt.stance', table.concat({
       'format stance 1', '', 'document "doc.txt"', '  annotator ana', '', 'annotation good1', '  span 0-17',
@@ -453,6 +455,11 @@ describe('a hostile corpus, the files around the annotations', function()
     local other = hostile_layer(d, 'two.txt', 'two.txt')
     os.execute(('mkdir -p %s && ln -s %s %s'):format(T.q(root .. '/.stance/annotations/ben'), T.q(other),
       T.q(root .. '/.stance/annotations/ben/two.txt.stance')))
+    return root
+  end
+
+  it('an export and stats name a layer file that is a link out of the corpus, which they leave out', function()
+    local root = link_corpus()
     for _, args in ipairs({ { 'export', '--to', 'csv' }, { 'export', '--to', 'w3c' },
       { 'export', '--to', 'brat', T.tmpdir() .. '/brat' }, { 'stats' }, { 'stats', '--json' },
       { 'stats', '--by', 'document' } }) do
@@ -465,14 +472,7 @@ describe('a hostile corpus, the files around the annotations', function()
   end)
 
   it('a link is said once, at its line 1, by each command; an export of another layer alone does not say it', function()
-    local root, d = setup()
-    T.write(root .. '/.stance/annotations/ana/doc.txt.stance', table.concat({
-      'format stance 1', '', 'document "doc.txt"', '  annotator ana', '', 'annotation good1', '  span 0-17',
-      '  label claim', '' }, '\n'))
-    T.write(root .. '/two.txt', DOC)
-    local other = hostile_layer(d, 'two.txt', 'two.txt')
-    os.execute(('mkdir -p %s && ln -s %s %s'):format(T.q(root .. '/.stance/annotations/ben'), T.q(other),
-      T.q(root .. '/.stance/annotations/ben/two.txt.stance')))
+    local root = link_corpus()
     local place = '.stance/annotations/ben/two.txt.stance:1:1: error: a link to '
     for _, args in ipairs({ { 'export', '--to', 'csv' }, { 'export', '--to', 'jsonl' },
       { 'export', '--to', 'w3c' }, { 'stats' }, { 'stats', '--by', 'document' } }) do
