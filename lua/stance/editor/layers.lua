@@ -385,6 +385,12 @@ function H.release(win)
   local ended = H.ended[win]
   H.ended[win] = nil
   if ended then ended() else H.forget(win) end
+  H.restore(win)
+end
+
+--- Give window `win` back the options it had before it was a side view, and draw its
+--- buffer's own layer in it.
+function H.restore(win)
   local was = H.was[win] or {}
   H.was[win] = nil
   pcall(vim.api.nvim_win_del_var, win, 'stance_layer')
@@ -408,18 +414,10 @@ end
 function H.close(win)
   if not vim.api.nvim_win_is_valid(win) then return end
   H.forget(win)
-  local was = H.was[win] or {}
-  H.was[win] = nil
   if not pcall(vim.api.nvim_win_close, win, false) then
-    pcall(vim.api.nvim_win_del_var, win, 'stance_layer')
-    for o, v in pairs(was) do
-      vim.wo[win][o] = v
-    end
-    local s = require('stance.editor.session').get(vim.api.nvim_win_get_buf(win))
-    if s then
-      s:forget()
-      require('stance.editor.render').redraw(s.buf)
-    end
+    H.restore(win)
+  else
+    H.was[win] = nil
   end
 end
 
