@@ -186,16 +186,20 @@ function M.fit(g, line, ends)
       done = e.col
     end
     local shown
+    -- (the chunks drawn as they are, up to the k-th: the start of what is drawn otherwise)
+    local function drawn(k)
+      if shown then return shown end
+      shown = {}
+      for j = 1, k - 1 do
+        shown[j] = e.chunks[j]
+      end
+      return shown
+    end
     for k, c in ipairs(e.chunks) do
       local n = H.cells(c[1], 0, g)
       if p.col > 0 and p.col + n > p.w and n - 1 <= p.cont then
         -- not whole in what is left of this row: blanks to its end, the mark on the next
-        if not shown then
-          shown = {}
-          for j = 1, k - 1 do
-            shown[j] = e.chunks[j]
-          end
-        end
+        drawn(k)
         local text = c[1]:gsub('^ ', '')
         shown[#shown + 1] = { (' '):rep(p.w - p.col) }
         H.cells_on(p, p.w - p.col)
@@ -203,12 +207,7 @@ function M.fit(g, line, ends)
         H.cells_on(p, H.cells(text, 0, g))
       elseif p.col == 0 and p.rows > 1 and c[1]:find('^ ') then
         -- at the start of a row the text before filled to its end: without its leading blank
-        if not shown then
-          shown = {}
-          for j = 1, k - 1 do
-            shown[j] = e.chunks[j]
-          end
-        end
+        drawn(k)
         local text = c[1]:sub(2)
         shown[#shown + 1] = { text, c[2] }
         H.cells_on(p, H.cells(text, 0, g))
