@@ -376,6 +376,8 @@ end
 --- keeps nothing), or nil (open). A relation whose end was rejected is "dropped".
 ---@return string|nil
 function M:resolved(p)
+  -- two curators' decisions merged into a conflict: open until decided again
+  if (self.state.conflicts or {})[p.key] then return nil end
   if self.state.rejected[p.key] then return 'rejected' end
   if p.kind == 'annotation' then
     return #H.gold_in(self, p) > 0 and 'accepted' or nil
@@ -387,6 +389,53 @@ function M:resolved(p)
     if self:resolved(e) == 'rejected' then return 'dropped' end
   end
   return nil
+end
+
+--- Gold's records in place `p`.
+function H.gold_at(cur, p)
+  if p.kind == 'annotation' then return H.gold_in(cur, p) end
+  if p.kind == 'doclabel' then return H.gold_doclabels(cur, p) end
+  return H.gold_relations(cur, p)
+end
+
+--- Where gold and the curation record disagree on place `p`, in words (nil: they do not):
+--- two curators' decisions merged into a conflict (stance.curation_merge), a place the record
+--- rejected that gold holds, one it accepted that gold lacks (gold changed by hand, by a merge,
+--- by a script). The second result: "conflict", "rejected" or "accepted"; the third, gold's
+--- records there.
+---@return string|nil message
+---@return string|nil kind
+---@return table[]|nil records
+function M:disagreement(p)
+  local st = self.state
+  local CM = require('stance.curation_merge')
+  local c = (st.conflicts or {})[p.key]
+  if type(c) == 'table' then
+    return ('two curators decided it differently (ours %s, theirs %s; merged): open until decided again'):format(
+      CM.said(c.ours), CM.said(c.theirs)), 'conflict', H.gold_at(self, p)
+  end
+  local recs = H.gold_at(self, p)
+  if st.rejected[p.key] and #recs > 0 then
+    return ('the curation record rejected it, but gold holds it (%d record(s)): decide it again'):format(#recs),
+      'rejected', recs
+  end
+  if (st.accepted or {})[p.key] ~= nil and #recs == 0 then
+    return ('the curation record %s, but gold has nothing here: decide it again'):format(
+      CM.said({ accepted = st.accepted[p.key] })), 'accepted', recs
+  end
+  return nil
+end
+
+--- Every place where gold and the curation record disagree (see disagreement), in order:
+--- { { place, message, kind, records }, ... }.
+---@return table[]
+function M:disagreements()
+  local out = {}
+  for _, p in ipairs(self.places) do
+    local msg, kind, recs = self:disagreement(p)
+    if msg then out[#out + 1] = { place = p, message = msg, kind = kind, records = recs } end
+  end
+  return out
 end
 
 --- Whether the ends of relation place `p` are in gold.
@@ -498,14 +547,15 @@ function M:accept(p, name)
     return nil, 'the ends of this relation are not in gold: decide them first'
   end
   H.clear(self, p)
-  self.state.rejected[p.key] = nil
+  H.decide(self, p, nil)
   if not recs then
-    self.state.rejected[p.key] = true
+    H.decide(self, p, 'rejected')
     self.decided = true
     return true
   end
   local ok, err = H.write(self, p, recs, name)
   if not ok then return nil, err end
+  H.decide(self, p, name)
   self.decided = true
   self:apply_agreed()
   return true
@@ -535,23 +585,44 @@ function M:own(p, base, changes)
     if not ok then return nil, err end
   end
   H.clear(self, p)
-  self.state.rejected[p.key] = nil
+  H.decide(self, p, nil)
   local ok, err = H.write(self, p, recs, base, changes)
   if not ok then return nil, err end
   self.decided = true
   -- another target: this place keeps nothing for its own (the new one belongs to the
   -- other target's place, if there is one)
   if p.kind ~= 'relation' and changes.target ~= nil and (changes.target or false) ~= p.target then
-    self.state.rejected[p.key] = true
+    H.decide(self, p, 'rejected')
+  else
+    H.decide(self, p, { version = base, changed = changes })
   end
   self:apply_agreed()
   return true
 end
 
+--- Record the decision of place `p` in the state: 'rejected', whose version gold took (a name,
+--- or { version = NAME, changed = {...} } for the curator's own), or nil (none yet). A
+--- decision ends a conflict of two curators' decisions there (stance.curation_merge).
+function H.decide(cur, p, d)
+  local st = cur.state
+  st.rejected[p.key] = nil
+  if st.accepted then st.accepted[p.key] = nil end
+  if st.conflicts then
+    st.conflicts[p.key] = nil
+    if next(st.conflicts) == nil then st.conflicts = nil end
+  end
+  if d == 'rejected' then
+    st.rejected[p.key] = true
+  elseif d ~= nil then
+    st.accepted = st.accepted or {}
+    st.accepted[p.key] = d
+  end
+end
+
 --- Reject every version of place `p`: gold keeps nothing there.
 function M:reject(p)
   H.clear(self, p)
-  self.state.rejected[p.key] = true
+  H.decide(self, p, 'rejected')
   self.decided = true
 end
 
@@ -670,6 +741,8 @@ function M:save()
     if not disk then return nil, derr end
     local merged, conflicts = require('stance.curation_merge').states(self.state_base, self.state, disk)
     merged.rejected, merged.based_on = merged.rejected or {}, merged.based_on or {}
+    if next(merged.accepted or {}) == nil then merged.accepted = nil end
+    if next(merged.conflicts or {}) == nil then merged.conflicts = nil end
     -- inside the corpus only (a committed .stance/curation link is not written through)
     local code
     ok, err, code = require('stance.fs').write_inside(self.corpus.root, H.state_path(self.corpus, self.rel),
