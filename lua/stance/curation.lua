@@ -709,6 +709,34 @@ function M:mark(status)
   return true
 end
 
+--- The fingerprint of what annotator `name`'s layer gives the curation (its annotations where
+--- they are, document stances, relations with their ends; not notes of the file, order or IDs):
+--- "sha256:...", or nil when it has no layer. Kept in the state (`layers`) when a save leaves
+--- nothing to decide, so that a stale gold names the layers changed since (stance.curation_stale).
+---@param name string
+---@return string|nil
+function M:fingerprint(name)
+  local layer = self.doc:layer(name)
+  if not layer then return nil end
+  local list = {}
+  for _, rec in ipairs(layer:placed_records('annotation')) do
+    if not rec.conflict then list[#list + 1] = 'a:' .. H.signature(rec) end
+  end
+  for _, rec in ipairs(layer:records('doclabel')) do
+    if not rec.conflict then list[#list + 1] = 'd:' .. H.signature(rec) end
+  end
+  local store = layer.file.store
+  for _, rel in ipairs(layer:records('relation')) do
+    local from, to = store:get(rel.from), store:get(rel.to)
+    if not rel.conflict then
+      list[#list + 1] = ('r:%s:%s>%s'):format(rel.type or '', from and H.signature(from) or '?',
+        to and H.signature(to) or '?')
+    end
+  end
+  table.sort(list)
+  return 'sha256:' .. require('stance.core').sha256(table.concat(list, '\n'))
+end
+
 --- Write gold (its status: see gold_status) and the curation state.
 --- The state file may have changed since the curation opened (another curator's session, a
 --- script, a pull through `stance merge`): the decisions made here are merged into what it
@@ -727,6 +755,14 @@ function M:save()
   -- whom this curation compared: `stance check` and `stance report` compare the same people
   -- when they look whether a gold marked done still decides everything
   self.state.annotators = self.names
+  -- the layers everything was decided with: a stale gold names those changed since
+  if self:counts().done then
+    local fps = {}
+    for _, n in ipairs(self.names) do
+      fps[n] = self:fingerprint(n)
+    end
+    self.state.layers = fps
+  end
   -- the curator's word, kept: a gold done while an annotator is in progress was meant so
   if self.marked == 'done' then
     self.state.done_by = self.curator or true

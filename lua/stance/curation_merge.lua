@@ -112,6 +112,20 @@ function M.states(base, ours, theirs)
     local b, o, t = base[k], ours[k], theirs[k]
     if k == 'rejected' or k == 'accepted' then -- below, place by place
       out[k] = nil
+    elseif k == 'layers' and type(o or {}) == 'table' and type(t or {}) == 'table' then
+      -- the layers each curation decided everything with: a name whose versions differ is
+      -- not known (a stale gold then says it may have changed), never a conflict
+      local m = {}
+      for _, s in ipairs({ o or {}, t or {} }) do
+        for name in pairs(s) do
+          m[name] = true
+        end
+      end
+      for name in pairs(m) do
+        local b1, o1, t1 = (b or {})[name], (o or {})[name], (t or {})[name]
+        if same(o1, t1) or same(b1, t1) then m[name] = o1 elseif same(b1, o1) then m[name] = t1 else m[name] = nil end
+      end
+      out[k] = m
     elseif (k == 'based_on' or k == 'conflicts') and type(o or {}) == 'table' and type(t or {}) == 'table' then
       local m, ids = {}, {}
       for _, s in ipairs({ b or {}, o or {}, t or {} }) do
