@@ -400,9 +400,10 @@ end
 
 --- Where gold and the curation record disagree on place `p`, in words (nil: they do not):
 --- two curators' decisions merged into a conflict (stance.curation_merge), a place the record
---- rejected that gold holds, one it accepted that gold lacks (gold changed by hand, by a merge,
---- by a script). The second result: "conflict", "rejected" or "accepted"; the third, gold's
---- records there.
+--- rejected that gold holds, one it accepted that gold lacks or holds more records of than
+--- the version taken has (gold changed by hand, by a merge of two curators' golds, by a script).
+--- The second result: "conflict", "rejected", "accepted" or "twice"; the third, gold's records
+--- there.
 ---@return string|nil message
 ---@return string|nil kind
 ---@return table[]|nil records
@@ -419,9 +420,17 @@ function M:disagreement(p)
     return ('the curation record rejected it, but gold holds it (%d record(s)): decide it again'):format(#recs),
       'rejected', recs
   end
-  if (st.accepted or {})[p.key] ~= nil and #recs == 0 then
+  local acc = (st.accepted or {})[p.key]
+  if acc ~= nil and #recs == 0 then
     return ('the curation record %s, but gold has nothing here: decide it again'):format(
-      CM.said({ accepted = st.accepted[p.key] })), 'accepted', recs
+      CM.said({ accepted = acc })), 'accepted', recs
+  end
+  -- the same decision made by two curators, their golds merged: each added its copy
+  local whose = type(acc) == 'table' and acc.version or acc
+  local n = type(whose) == 'string' and p.versions[whose] and #p.versions[whose]
+  if n and #recs > n then
+    return ('the curation record %s (%d record(s)), but gold holds %d here (two curators\' golds merged?):'
+      .. ' decide it again'):format(CM.said({ accepted = acc }), n, #recs), 'twice', recs
   end
   return nil
 end
