@@ -116,7 +116,7 @@ function M.said(s)
   end
   if #why == 0 then why[1] = 'gold or the curation record changed after the curation' end
   return ('is marked done, but %d place(s) are undecided: %s; the model, stance eval and stance report count %s'
-    .. ' from gold without them until :Stance curate decides them'):format(s.undecided, table.concat(why, '; '),
+    .. ' from gold as it is until :Stance curate decides them'):format(s.undecided, table.concat(why, '; '),
     s.path)
 end
 

@@ -52,4 +52,39 @@ describe('the curation panel', function()
     local gold = assert(require('stance.core').read(T.read(d .. '/.stance/annotations/gold/' .. DOC .. '.stance')))
     assert.are.equal(0, #gold:find({ target = 'sanctions' }))
   end)
+
+  it('shows a place two curators decided differently (merged into conflicts) open, and a decision ends it', function()
+    local d = require('helpers.study').corpus()
+    if not d then return pending('../shared is not here') end
+    layer(d, 'ana', { { 3, 'engagement-favor', 'claim' } })
+    layer(d, 'ben', { { 3, 'engagement-against', 'premise' }, { 5, 'sanctions-favor', 'premise' } })
+    local cur = assert(require('stance.curation').open(assert(require('stance').open(d)), DOC, nil, 'carl'))
+    assert(cur:accept(cur.disputed[1], 'ana'))
+    cur:reject(cur.disputed[2])
+    assert(cur:save())
+    assert.are.equal('done', cur.gold:status())
+    -- as the merge driver leaves it when another curator accepted ben's version meanwhile
+    local file = d .. '/.stance/curation/' .. DOC .. '.json'
+    local json = require('stance.json')
+    local st = json.decode(T.read(file))
+    local key = cur.disputed[2].key
+    st.rejected[key] = nil
+    st.conflicts = { [key] = { ours = { rejected = true }, theirs = { accepted = 'ben' } } }
+    T.write(file, json.encode(st) .. '\n')
+    local nv = T.tmux({ DOC }, { cwd = d, width = 160, height = 40, ready = 'Should Offer Diplomatic',
+      env = { STANCE_ANNOTATOR = 'carl' },
+      init = "require('stance').setup({ annotator = 'carl' }); require('stance.editor.cache').delay = 1000" })
+    tmux.driving(nv, function()
+      nv:keys(':Stance curate')
+      local screen = nv:key('Enter', has('disputed 2 of 2'), 'the panel')
+      local plain = tmux.plain(screen)
+      assert.truthy(plain:find('disputed: 1 of 2 resolved', 1, true), plain)
+      assert.truthy(plain:find('two curators decided 1 place(s) differently', 1, true), plain)
+      assert.truthy(plain:find('! two curators decided it differently (ours rejected, theirs', 1, true), plain)
+      screen = nv:key('x', has('all resolved'), 'rejected again')
+      plain = tmux.plain(screen)
+      assert.falsy(plain:find('two curators', 1, true), plain)
+    end)
+    assert.is_nil(json.decode(T.read(file)).conflicts)
+  end)
 end)

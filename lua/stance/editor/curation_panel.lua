@@ -91,8 +91,8 @@ function H.gold_line(cur)
   if why == 'taken-back' then
     return 'gold: in progress, taken back: D (:Stance done) marks it done'
   elseif why == 'stale' then
-    return ('gold: done, but %d place(s) undecided since (an annotator\'s layer changed after it): your first'
-      .. ' decision sets it in progress until the last'):format(H.left(cur))
+    return ('gold: done, but %d place(s) undecided since (%s): your first decision sets it in progress until the'
+      .. ' last'):format(H.left(cur), H.why_stale(cur))
   elseif why == 'waiting' then
     return ('gold: in progress: %s not done with the document; marked done when they are and this opens again,'
       .. ' or now with D'):format(table.concat(cur:not_done(), ', '))
@@ -104,6 +104,17 @@ function H.gold_line(cur)
       table.concat(cur:not_done(), ', '))
   end
   return nil
+end
+
+--- Why a gold marked done has places undecided, in a few words: two curators' decisions
+--- merged into conflicts (stance.curation_merge), or an annotator's layer changed after it.
+function H.why_stale(cur)
+  local n = 0
+  for _ in pairs(cur.state.conflicts or {}) do
+    n = n + 1
+  end
+  if n > 0 then return ('two curators decided %d place(s) differently'):format(n) end
+  return "an annotator's layer changed after it"
 end
 
 --- D (:Stance done in the panel): mark gold done now, the curator's word, though an annotator
@@ -550,8 +561,9 @@ function M.start(names)
       .. ' progress'):format(table.concat(cur:not_done(), ', '), s.rel)
   end
   if why == 'stale' then
-    said[#said + 1] = ('gold was marked done, but %d place(s) are undecided since (an annotator\'s layer changed):'
-      .. ' it stays done until your first decision, then in progress until the last'):format(H.left(cur))
+    said[#said + 1] = ('gold was marked done, but %d place(s) are undecided since (%s):'
+      .. ' it stays done until your first decision, then in progress until the last'):format(H.left(cur),
+      H.why_stale(cur))
   end
   if #said > 0 then require('stance.compat').echo(table.concat(said, '; ')) end
   return st
