@@ -795,9 +795,14 @@ function M:save()
     if ok then
       self.state, self.state_base = merged, H.copy_state(merged)
       if #conflicts == 0 then return true end
+      -- a value changed on both sides keeps yours; a place decided differently is open again
+      local words = {}
+      for i, c in ipairs(conflicts) do
+        words[i] = c:match('^place ') and c or ('yours kept: ' .. c)
+      end
       return true, ('curation state %s/%s.json: %d conflict(s), changed here and in the file meanwhile (another'
-        .. ' curator, a pull): yours kept: %s'):format(cs.dir, self.rel, #conflicts,
-        require('stance.utf8').printable(table.concat(conflicts, ', ')))
+        .. ' curator, a pull): %s'):format(cs.dir, self.rel, #conflicts,
+        require('stance.utf8').printable(table.concat(words, ', ')))
     end
     if code ~= 'ECHANGED' then return nil, err end
   end

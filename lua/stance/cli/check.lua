@@ -29,7 +29,7 @@ local cmd = {
 }
 
 function cmd.run(opts, args)
-  H.anchored, H.corpora = {}, {}
+  H.anchored, H.corpora, H.disagree = {}, {}, {}
   local fs = require('stance.fs')
   local root_mod = require('stance.root')
   local files = {}
@@ -398,6 +398,15 @@ function H.disagreements(root, path)
     if abs:sub(1, #d) == d then rel = abs:sub(#d + 1):gsub('%.json$', ''):gsub('%.stance$', '') end
   end
   if not rel then return {} end
+  -- once per document (its gold file and its state file both ask)
+  H.disagree = H.disagree or {}
+  local memo = root .. '\0' .. rel
+  if H.disagree[memo] == nil then H.disagree[memo] = H.disagreements_of(root, rel) end
+  return H.disagree[memo]
+end
+
+--- Where gold and the curation record of document `rel` of the corpus at `root` disagree.
+function H.disagreements_of(root, rel)
   H.corpora = H.corpora or {}
   if H.corpora[root] == nil then H.corpora[root] = require('stance.corpus').open(root) or false end
   local c = H.corpora[root]

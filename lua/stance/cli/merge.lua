@@ -258,7 +258,7 @@ function cmd.run(_, args)
         printable(table.concat(res.conflict_ids, ', ')))
     end
     for _, c in ipairs(res.said or {}) do
-      parts[#parts + 1] = printable(c:match('^based_on ') and ('ours kept (a value changed on both sides): ' .. c) or c)
+      parts[#parts + 1] = printable(c:match('^place ') and c or ('ours kept (a value changed on both sides): ' .. c))
     end
     for _, g in ipairs(res.dangling or {}) do
       parts[#parts + 1] = ('relation %s links annotation %s, which %s deleted: both kept, marked `conflict %s`'
