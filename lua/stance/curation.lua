@@ -764,6 +764,18 @@ function M:save()
   -- whom this curation compared: `stance check` and `stance report` compare the same people
   -- when they look whether a gold marked done still decides everything
   self.state.annotators = self.names
+  -- a conflict of two curators' decisions whose place is no longer there (a layer changed
+  -- since: its places are new, open) has nothing left to decide
+  if self.state.conflicts then
+    local keys = {}
+    for _, p in ipairs(self.places) do
+      keys[p.key] = true
+    end
+    for k in pairs(self.state.conflicts) do
+      if not keys[k] then self.state.conflicts[k] = nil end
+    end
+    if next(self.state.conflicts) == nil then self.state.conflicts = nil end
+  end
   -- the layers everything was decided with: a stale gold names those changed since
   if self:counts().done then
     local fps = {}

@@ -206,3 +206,42 @@ describe('two curation sessions at once', function()
     assert.truthy(b:disagreement(b.disputed[2]):find('two curators decided it differently', 1, true))
   end)
 end)
+
+describe('a conflict of two curators\' decisions', function()
+  after_each(T.cleanup)
+
+  it('whose place is gone (a layer changed since) is said so, and the next save removes it', function()
+    local d, path = repo()
+    if not d then return pending('../shared is absent: the study cannot be tried') end
+    local ka
+    curate(d, path, 'main', 'cora', function(cur, a)
+      ka = a.key
+      assert(cur:accept(a, 'ana'))
+    end)
+    curate(d, path, 'other', 'dan', function(cur, a) cur:reject(a) end)
+    T.git(d, 'checkout -q main')
+    T.git(d, 'merge other -m merged')
+    T.git(d, 'add -A')
+    T.git(d, 'commit -q -m merged')
+    assert.truthy(state(d, path).conflicts[ka])
+    -- ana makes her human rights annotation a claim: the place is another one now
+    local c = assert(require('stance').open(d))
+    local layer = assert(assert(c:document(path)):layer('ana'))
+    for _, rec in ipairs(layer:records('annotation')) do
+      if rec.target == 'human-rights' then assert(layer:update(rec.id, { role = 'claim' })) end
+    end
+    assert(c:save())
+    local out = T.stance_run({ 'check' }, nil, d)
+    assert.truthy(out:find('its place is no longer there (a layer changed since)', 1, true), out)
+    local cur = assert(C.open(assert(require('stance').open(d)), path, nil, 'cora'))
+    local open
+    for _, p in ipairs(cur.disputed) do
+      if p.key ~= ka and p.target == 'human-rights' then open = p end
+    end
+    assert(cur:accept(open, 'ana'))
+    assert(cur:save())
+    assert.is_nil(state(d, path).conflicts)
+    out = T.stance_run({ 'check' }, nil, d)
+    assert.falsy(out:find('two curators', 1, true), out)
+  end)
+end)

@@ -360,16 +360,21 @@ function H.check_curation(path)
   local problems, CM = {}, require('stance.curation_merge')
   -- two curators' different decisions of one place, merged (stance.curation_merge): an error
   -- until a curator decides it again
+  local found = H.disagreements(root, path)
   for key, c in pairs(type(state.conflicts) == 'table' and state.conflicts or {}) do
     local line, col = CS.position(text, 'conflicts', key)
+    local gone = found.keys and not found.keys[key]
     problems[#problems + 1] = { line = line, col = col, severity = 'error', message = ('two curators decided place'
-      .. ' %s differently (ours %s, theirs %s; merged): open until a curator decides it again in :Stance curate'
-      .. ' (gold holds meanwhile what the merge of gold left there)'):format(require('stance.utf8').printable(key),
-      CM.said(type(c) == 'table' and c.ours), CM.said(type(c) == 'table' and c.theirs)) }
+      .. ' %s differently (ours %s, theirs %s; merged): %s'):format(require('stance.utf8').printable(key),
+      CM.said(type(c) == 'table' and c.ours), CM.said(type(c) == 'table' and c.theirs), gone
+        and ('its place is no longer there (a layer changed since): the next save of the curation (a decision in'
+          .. ' :Stance curate) removes the entry')
+        or 'open until a curator decides it again in :Stance curate (gold holds meanwhile what the merge of gold'
+          .. ' left there)') }
   end
   -- a place the record accepted that gold lacks: said here, at the decision (one gold holds
   -- that the record rejected is said in gold's file, at the record)
-  for _, d in ipairs(H.disagreements(root, path)) do
+  for _, d in ipairs(found) do
     if d.kind == 'accepted' then
       local line, col = CS.position(text, 'accepted', d.place.key)
       problems[#problems + 1] = { line = line, col = col, severity = 'warning',
@@ -424,7 +429,13 @@ function H.disagreements_of(root, rel)
   end
   local cur = require('stance.curation').open(c, rel, #names >= 2 and names or nil)
   if not cur then return {} end
-  return cur:disagreements()
+  local out = cur:disagreements()
+  -- the places there are now (a conflict of a place no longer there is said so)
+  out.keys = {}
+  for _, p in ipairs(cur.places) do
+    out.keys[p.key] = true
+  end
+  return out
 end
 
 --- A record whose target, stance or role contradicts what its label sets in the schema (a
