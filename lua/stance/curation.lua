@@ -376,6 +376,8 @@ end
 --- keeps nothing), or nil (open). A relation whose end was rejected is "dropped".
 ---@return string|nil
 function M:resolved(p)
+  -- two curators' decisions merged into a conflict: open until decided again
+  if (self.state.conflicts or {})[p.key] then return nil end
   if self.state.rejected[p.key] then return 'rejected' end
   if p.kind == 'annotation' then
     return #H.gold_in(self, p) > 0 and 'accepted' or nil
@@ -387,6 +389,62 @@ function M:resolved(p)
     if self:resolved(e) == 'rejected' then return 'dropped' end
   end
   return nil
+end
+
+--- Gold's records in place `p`.
+function H.gold_at(cur, p)
+  if p.kind == 'annotation' then return H.gold_in(cur, p) end
+  if p.kind == 'doclabel' then return H.gold_doclabels(cur, p) end
+  return H.gold_relations(cur, p)
+end
+
+--- Where gold and the curation record disagree on place `p`, in words (nil: they do not):
+--- two curators' decisions merged into a conflict (stance.curation_merge), a place the record
+--- rejected that gold holds, one it accepted that gold lacks or holds more records of than
+--- the version taken has (gold changed by hand, by a merge of two curators' golds, by a script).
+--- The second result: "conflict", "rejected", "accepted" or "twice"; the third, gold's records
+--- there.
+---@return string|nil message
+---@return string|nil kind
+---@return table[]|nil records
+function M:disagreement(p)
+  local st = self.state
+  local CM = require('stance.curation_merge')
+  local c = (st.conflicts or {})[p.key]
+  if type(c) == 'table' then
+    return ('two curators decided it differently (ours %s, theirs %s; merged): open until decided again'):format(
+      CM.said(c.ours), CM.said(c.theirs)), 'conflict', H.gold_at(self, p)
+  end
+  local recs = H.gold_at(self, p)
+  if st.rejected[p.key] and #recs > 0 then
+    return ('the curation record rejected it, but gold holds it (%d record(s)): decide it again'):format(#recs),
+      'rejected', recs
+  end
+  local acc = (st.accepted or {})[p.key]
+  if acc ~= nil and #recs == 0 then
+    return ('the curation record %s, but gold has nothing here: decide it again'):format(
+      CM.said({ accepted = acc })), 'accepted', recs
+  end
+  -- the same decision made by two curators, their golds merged: each added its copy
+  local whose = type(acc) == 'table' and acc.version or acc
+  local n = type(whose) == 'string' and p.versions[whose] and #p.versions[whose]
+  if n and #recs > n then
+    return ('the curation record %s (%d record(s)), but gold holds %d here (two curators\' golds merged?):'
+      .. ' decide it again'):format(CM.said({ accepted = acc }), n, #recs), 'twice', recs
+  end
+  return nil
+end
+
+--- Every place where gold and the curation record disagree (see disagreement), in order:
+--- { { place, message, kind, records }, ... }.
+---@return table[]
+function M:disagreements()
+  local out = {}
+  for _, p in ipairs(self.places) do
+    local msg, kind, recs = self:disagreement(p)
+    if msg then out[#out + 1] = { place = p, message = msg, kind = kind, records = recs } end
+  end
+  return out
 end
 
 --- Whether the ends of relation place `p` are in gold.
@@ -498,14 +556,15 @@ function M:accept(p, name)
     return nil, 'the ends of this relation are not in gold: decide them first'
   end
   H.clear(self, p)
-  self.state.rejected[p.key] = nil
+  H.decide(self, p, nil)
   if not recs then
-    self.state.rejected[p.key] = true
+    H.decide(self, p, 'rejected')
     self.decided = true
     return true
   end
   local ok, err = H.write(self, p, recs, name)
   if not ok then return nil, err end
+  H.decide(self, p, name)
   self.decided = true
   self:apply_agreed()
   return true
@@ -535,23 +594,44 @@ function M:own(p, base, changes)
     if not ok then return nil, err end
   end
   H.clear(self, p)
-  self.state.rejected[p.key] = nil
+  H.decide(self, p, nil)
   local ok, err = H.write(self, p, recs, base, changes)
   if not ok then return nil, err end
   self.decided = true
   -- another target: this place keeps nothing for its own (the new one belongs to the
   -- other target's place, if there is one)
   if p.kind ~= 'relation' and changes.target ~= nil and (changes.target or false) ~= p.target then
-    self.state.rejected[p.key] = true
+    H.decide(self, p, 'rejected')
+  else
+    H.decide(self, p, { version = base, changed = changes })
   end
   self:apply_agreed()
   return true
 end
 
+--- Record the decision of place `p` in the state: 'rejected', whose version gold took (a name,
+--- or { version = NAME, changed = {...} } for the curator's own), or nil (none yet). A
+--- decision ends a conflict of two curators' decisions there (stance.curation_merge).
+function H.decide(cur, p, d)
+  local st = cur.state
+  st.rejected[p.key] = nil
+  if st.accepted then st.accepted[p.key] = nil end
+  if st.conflicts then
+    st.conflicts[p.key] = nil
+    if next(st.conflicts) == nil then st.conflicts = nil end
+  end
+  if d == 'rejected' then
+    st.rejected[p.key] = true
+  elseif d ~= nil then
+    st.accepted = st.accepted or {}
+    st.accepted[p.key] = d
+  end
+end
+
 --- Reject every version of place `p`: gold keeps nothing there.
 function M:reject(p)
   H.clear(self, p)
-  self.state.rejected[p.key] = true
+  H.decide(self, p, 'rejected')
   self.decided = true
 end
 
@@ -638,6 +718,34 @@ function M:mark(status)
   return true
 end
 
+--- The fingerprint of what annotator `name`'s layer gives the curation (its annotations where
+--- they are, document stances, relations with their ends; not notes of the file, order or IDs):
+--- "sha256:...", or nil when it has no layer. Kept in the state (`layers`) when a save leaves
+--- nothing to decide, so that a stale gold names the layers changed since (stance.curation_stale).
+---@param name string
+---@return string|nil
+function M:fingerprint(name)
+  local layer = self.doc:layer(name)
+  if not layer then return nil end
+  local list = {}
+  for _, rec in ipairs(layer:placed_records('annotation')) do
+    if not rec.conflict then list[#list + 1] = 'a:' .. H.signature(rec) end
+  end
+  for _, rec in ipairs(layer:records('doclabel')) do
+    if not rec.conflict then list[#list + 1] = 'd:' .. H.signature(rec) end
+  end
+  local store = layer.file.store
+  for _, rel in ipairs(layer:records('relation')) do
+    local from, to = store:get(rel.from), store:get(rel.to)
+    if not rel.conflict then
+      list[#list + 1] = ('r:%s:%s>%s'):format(rel.type or '', from and H.signature(from) or '?',
+        to and H.signature(to) or '?')
+    end
+  end
+  table.sort(list)
+  return 'sha256:' .. require('stance.core').sha256(table.concat(list, '\n'))
+end
+
 --- Write gold (its status: see gold_status) and the curation state.
 --- The state file may have changed since the curation opened (another curator's session, a
 --- script, a pull through `stance merge`): the decisions made here are merged into what it
@@ -656,6 +764,26 @@ function M:save()
   -- whom this curation compared: `stance check` and `stance report` compare the same people
   -- when they look whether a gold marked done still decides everything
   self.state.annotators = self.names
+  -- a conflict of two curators' decisions whose place is no longer there (a layer changed
+  -- since: its places are new, open) has nothing left to decide
+  if self.state.conflicts then
+    local keys = {}
+    for _, p in ipairs(self.places) do
+      keys[p.key] = true
+    end
+    for k in pairs(self.state.conflicts) do
+      if not keys[k] then self.state.conflicts[k] = nil end
+    end
+    if next(self.state.conflicts) == nil then self.state.conflicts = nil end
+  end
+  -- the layers everything was decided with: a stale gold names those changed since
+  if self:counts().done then
+    local fps = {}
+    for _, n in ipairs(self.names) do
+      fps[n] = self:fingerprint(n)
+    end
+    self.state.layers = fps
+  end
   -- the curator's word, kept: a gold done while an annotator is in progress was meant so
   if self.marked == 'done' then
     self.state.done_by = self.curator or true
@@ -670,6 +798,8 @@ function M:save()
     if not disk then return nil, derr end
     local merged, conflicts = require('stance.curation_merge').states(self.state_base, self.state, disk)
     merged.rejected, merged.based_on = merged.rejected or {}, merged.based_on or {}
+    if next(merged.accepted or {}) == nil then merged.accepted = nil end
+    if next(merged.conflicts or {}) == nil then merged.conflicts = nil end
     -- inside the corpus only (a committed .stance/curation link is not written through)
     local code
     ok, err, code = require('stance.fs').write_inside(self.corpus.root, H.state_path(self.corpus, self.rel),
@@ -677,9 +807,14 @@ function M:save()
     if ok then
       self.state, self.state_base = merged, H.copy_state(merged)
       if #conflicts == 0 then return true end
+      -- a value changed on both sides keeps yours; a place decided differently is open again
+      local words = {}
+      for i, c in ipairs(conflicts) do
+        words[i] = c:match('^place ') and c or ('yours kept: ' .. c)
+      end
       return true, ('curation state %s/%s.json: %d conflict(s), changed here and in the file meanwhile (another'
-        .. ' curator, a pull): yours kept: %s'):format(cs.dir, self.rel, #conflicts,
-        require('stance.utf8').printable(table.concat(conflicts, ', ')))
+        .. ' curator, a pull): %s'):format(cs.dir, self.rel, #conflicts,
+        require('stance.utf8').printable(table.concat(words, ', ')))
     end
     if code ~= 'ECHANGED' then return nil, err end
   end

@@ -39,7 +39,7 @@ function M.problem(text)
   if type(t) ~= 'table' or t[1] ~= nil then
     return { line = 1, col = 1, message = 'not a curation state (a JSON object with "rejected" and "based_on")' }
   end
-  for _, k in ipairs({ 'rejected', 'based_on' }) do
+  for _, k in ipairs({ 'rejected', 'based_on', 'accepted', 'conflicts' }) do
     if t[k] ~= nil and (type(t[k]) ~= 'table' or t[k][1] ~= nil) then
       return { line = 1, col = 1, message = ('"%s" is not an object'):format(k) }
     end
@@ -47,8 +47,24 @@ function M.problem(text)
   return nil, t
 end
 
---- The curation state of document `rel` of corpus `c`: { rejected = {...}, based_on = {...} }
---- ({} of each when there is no file yet), or nil and "FILE:LINE:COL: message; curation of
+--- Where key `key` of object `section` ("conflicts", "accepted", ...) is in the text of a
+--- state file: line, column (1, 1 when it is not found).
+---@param text string
+---@param section string
+---@param key string
+---@return integer line
+---@return integer col
+function M.position(text, section, key)
+  local json = require('stance.json')
+  local from = text:find(json.encode(section) .. '%s*:') or 1
+  local at = text:find(json.encode(key), from, true)
+  if not at then return 1, 1 end
+  return require('stance.csv_reader').position(text, at)
+end
+
+--- The curation state of document `rel` of corpus `c`: { rejected = {...}, based_on = {...},
+--- accepted = {...}|nil, conflicts = {...}|nil } ({} of the first two when there is no file yet),
+--- or nil and "FILE:LINE:COL: message; curation of
 --- DOC refused until it is fixed" when the file cannot be read or parsed. The third result is
 --- the SHA-256 of the bytes read ("" when there is no file): a save writes only over them.
 ---@param c stance.Corpus

@@ -13,7 +13,12 @@ local cmd = {
     'quickfix reads (:cfile, :make). Annotation files are checked against the schema of',
     'their corpus. A gold file marked done while places are left to decide since (an',
     'annotator\'s layer changed after a curation that left a state file), or while an annotator is in progress and',
-    'no curator said it is done, is a warning at its status line. Names that read as another',
+    'no curator said it is done, is a warning at its status line (when a layer compared has',
+    'errors: "cannot tell whether it is current"). Where gold and its curation record',
+    '(.stance/curation/DOC.json) disagree: a place the record rejected that gold holds (a',
+    'warning at gold\'s record), one it accepted that gold lacks (at the decision in the record),',
+    'and a place two curators decided differently, merged (an error at the record\'s entry, until',
+    'a curator decides it again in :Stance curate). Names that read as another',
     'are warnings: layer folders the same after NFC without format characters, blanks at the',
     'ends and ASCII case (`ana`, `ana `, `Ana`), and schema names of one kind the same after',
     'NFC without format characters and blanks at the ends (case counts there).',
@@ -29,7 +34,7 @@ local cmd = {
 }
 
 function cmd.run(opts, args)
-  H.anchored, H.corpora = {}, {}
+  H.anchored, H.corpora, H.disagree = {}, {}, {}
   local fs = require('stance.fs')
   local root_mod = require('stance.root')
   local files = {}
@@ -369,10 +374,91 @@ function H.check_curation(path)
   local root = require('stance.root').of_file(path)
   local text, err = require('stance.fs').read(path, root)
   if not text then return nil, ('not read: %s'):format(err) end
-  local p = require('stance.curation_state').problem(text)
-  if not p then return {} end
-  return { { line = p.line, col = p.col, severity = 'error', message = p.message
-    .. '; curation of its document is refused until it is fixed' } }
+  local CS = require('stance.curation_state')
+  local p, state = CS.problem(text)
+  if p then
+    return { { line = p.line, col = p.col, severity = 'error', message = p.message
+      .. '; curation of its document is refused until it is fixed' } }
+  end
+  local problems, CM = {}, require('stance.curation_merge')
+  -- two curators' different decisions of one place, merged (stance.curation_merge): an error
+  -- until a curator decides it again
+  local found = H.disagreements(root, path)
+  for key, c in pairs(type(state.conflicts) == 'table' and state.conflicts or {}) do
+    local line, col = CS.position(text, 'conflicts', key)
+    local gone = found.keys and not found.keys[key]
+    problems[#problems + 1] = { line = line, col = col, severity = 'error', message = ('two curators decided place'
+      .. ' %s differently (ours %s, theirs %s; merged): %s'):format(require('stance.utf8').printable(key),
+      CM.said(type(c) == 'table' and c.ours), CM.said(type(c) == 'table' and c.theirs), gone
+        and ('its place is no longer there (a layer changed since): the next save of the curation (a decision in'
+          .. ' :Stance curate) removes the entry')
+        or 'open until a curator decides it again in :Stance curate (gold holds meanwhile what the merge of gold'
+          .. ' left there)') }
+  end
+  -- a place the record accepted that gold lacks: said here, at the decision (one gold holds
+  -- that the record rejected is said in gold's file, at the record)
+  for _, d in ipairs(found) do
+    if d.kind == 'accepted' then
+      local line, col = CS.position(text, 'accepted', d.place.key)
+      problems[#problems + 1] = { line = line, col = col, severity = 'warning',
+        message = ('gold and the curation record disagree on %s: %s'):format(H.place_said(d.place), d.message) }
+    end
+  end
+  H.by_place(problems)
+  return problems
+end
+
+--- A place in words: "annotation of sanctions at 1216-1400", "stance of the document toward
+--- engagement", "relation between ...".
+function H.place_said(p)
+  if p.kind == 'annotation' then
+    return ('the annotation place of %s at %d-%d'):format(tostring(p.target or 'no target'), p.start, p.stop)
+  elseif p.kind == 'doclabel' then
+    return ("the document's stance toward %s"):format(tostring(p.target or 'no target'))
+  end
+  return ('the relation place from %s to %s'):format(H.place_said(p.from), H.place_said(p.to))
+end
+
+--- Where gold and the curation record of the document of `path` (its gold file, or its
+--- curation state file) disagree (stance.curation's disagreements); {} when the curation
+--- cannot be opened (a layer with errors: said as errors of its own).
+function H.disagreements(root, path)
+  local fs, R = require('stance.fs'), require('stance.root')
+  local abs = fs.absolute(path)
+  local rel
+  for _, dir in ipairs({ require('stance.curation_state').dir, R.annotations .. '/' .. R.slug('gold') }) do
+    local d = fs.absolute(root .. '/' .. dir) .. '/'
+    if abs:sub(1, #d) == d then rel = abs:sub(#d + 1):gsub('%.json$', ''):gsub('%.stance$', '') end
+  end
+  if not rel then return {} end
+  -- once per document (its gold file and its state file both ask)
+  H.disagree = H.disagree or {}
+  local memo = root .. '\0' .. rel
+  if H.disagree[memo] == nil then H.disagree[memo] = H.disagreements_of(root, rel) end
+  return H.disagree[memo]
+end
+
+--- Where gold and the curation record of document `rel` of the corpus at `root` disagree.
+function H.disagreements_of(root, rel)
+  H.corpora = H.corpora or {}
+  if H.corpora[root] == nil then H.corpora[root] = require('stance.corpus').open(root) or false end
+  local c = H.corpora[root]
+  if not c or not c:document(rel) then return {} end
+  local state = require('stance.curation_state').load(c, rel)
+  if not state or not state.annotators then return {} end
+  local names = {}
+  for _, n in ipairs(type(state.annotators) == 'table' and state.annotators or {}) do
+    if type(n) == 'string' then names[#names + 1] = n end
+  end
+  local cur = require('stance.curation').open(c, rel, #names >= 2 and names or nil)
+  if not cur then return {} end
+  local out = cur:disagreements()
+  -- the places there are now (a conflict of a place no longer there is said so)
+  out.keys = {}
+  for _, p in ipairs(cur.places) do
+    out.keys[p.key] = true
+  end
+  return out
 end
 
 --- A record whose target, stance or role contradicts what its label sets in the schema (a
@@ -603,6 +689,16 @@ end
 --- (stance.curation_stale): a warning at gold's status line, since the model, stance eval and
 --- stance report count the document from gold as it is.
 function H.check_gold(path, root, store, text, problems)
+  -- a place the curation record rejected that gold holds: said at gold's record
+  for _, d in ipairs(H.disagreements(root, path)) do
+    if d.kind ~= 'accepted' then
+      for _, rec in ipairs(d.records) do
+        local here = store:get(rec.id)
+        problems[#problems + 1] = { line = here and here.line or 1, col = 1, severity = 'warning',
+          message = ('gold and the curation record disagree on %s: %s'):format(H.place_said(d.place), d.message) }
+      end
+    end
+  end
   if store:header().status ~= 'done' then return end
   local R = require('stance.root')
   local dir = require('stance.fs').absolute(root .. '/' .. R.annotations) .. '/' .. R.slug('gold') .. '/'

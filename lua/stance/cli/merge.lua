@@ -20,7 +20,11 @@ local cmd = {
     'only if nobody changed it meanwhile (else the merge is done again). When the sides',
     'recorded different hashes of the document, the result records none: its annotations are',
     'then checked against the document by `stance check`, `stance fmt --reanchor` and the',
-    'editor. The header\'s `document` and `annotator` changed by theirs keep ours (a conflict,',
+    'editor. A curation state file (.stance/curation/DOC.json) merges place by place: a place',
+    'decided differently on both sides (accepted and rejected, two versions accepted) is left open,',
+    'both decisions kept in its "conflicts" (exit 1; stance check says it, :Stance curate decides',
+    'it again); rejections made on either side are kept. The header\'s `document` and `annotator`',
+    'changed by theirs keep ours (a conflict,',
     'theirs\' left inside `document` as `# conflict theirs: ...`, which stance check says), unless',
     'theirs\' `document` is what PATH\'s place gives, ours\' is not, and the document there is the',
     'text ours recorded (its hash): the document renamed on theirs, its layer moved with it.',
@@ -60,7 +64,8 @@ function H.curation(x, name, ohash)
     end
   end
   local merged, conflicts = require('stance.curation_merge').states(st.base, st.ours, st.theirs)
-  local res = { conflicts = #conflicts, conflict_ids = conflicts, header_conflicts = {}, ours_kept = true }
+  -- each conflict said in its own words (a place decided differently, a value of ours kept)
+  local res = { conflicts = #conflicts, conflict_ids = {}, header_conflicts = {}, said = conflicts }
   return require('stance.json').encode(merged) .. '\n', res, ohash
 end
 
@@ -249,8 +254,11 @@ function cmd.run(_, args)
     -- twice; a header value (and a curation state's value) keeps ours
     local parts, printable = {}, require('stance.utf8').printable
     if #res.conflict_ids > 0 then
-      parts[#parts + 1] = (res.ours_kept and 'ours kept (a value changed on both sides): %s'
-        or 'both versions kept (conflict ours/theirs): %s'):format(printable(table.concat(res.conflict_ids, ', ')))
+      parts[#parts + 1] = ('both versions kept (conflict ours/theirs): %s'):format(
+        printable(table.concat(res.conflict_ids, ', ')))
+    end
+    for _, c in ipairs(res.said or {}) do
+      parts[#parts + 1] = printable(c:match('^place ') and c or ('ours kept (a value changed on both sides): ' .. c))
     end
     for _, g in ipairs(res.dangling or {}) do
       parts[#parts + 1] = ('relation %s links annotation %s, which %s deleted: both kept, marked `conflict %s`'

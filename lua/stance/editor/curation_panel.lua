@@ -91,8 +91,8 @@ function H.gold_line(cur)
   if why == 'taken-back' then
     return 'gold: in progress, taken back: D (:Stance done) marks it done'
   elseif why == 'stale' then
-    return ('gold: done, but %d place(s) undecided since (an annotator\'s layer changed after it): your first'
-      .. ' decision sets it in progress until the last'):format(H.left(cur))
+    return ('gold: done, but %d place(s) undecided since (%s): your first decision sets it in progress until the'
+      .. ' last'):format(H.left(cur), H.why_stale(cur))
   elseif why == 'waiting' then
     return ('gold: in progress: %s not done with the document; marked done when they are and this opens again,'
       .. ' or now with D'):format(table.concat(cur:not_done(), ', '))
@@ -104,6 +104,17 @@ function H.gold_line(cur)
       table.concat(cur:not_done(), ', '))
   end
   return nil
+end
+
+--- Why a gold marked done has places undecided, in a few words: two curators' decisions
+--- merged into conflicts (stance.curation_merge), or an annotator's layer changed after it.
+function H.why_stale(cur)
+  local n = 0
+  for _ in pairs(cur.state.conflicts or {}) do
+    n = n + 1
+  end
+  if n > 0 then return ('two curators decided %d place(s) differently'):format(n) end
+  return "an annotator's layer changed after it"
 end
 
 --- D (:Stance done in the panel): mark gold done now, the curator's word, though an annotator
@@ -206,14 +217,21 @@ function M.edit(st)
   H.decided(st, st.cur:own(p, base, changes))
 end
 
---- Go to the next (or previous) open place; stay when there is none. With `any`, to the
---- next (previous) disputed place, decided or not (to change a decision).
+--- Whether place `p` is one to decide: open, or where gold and the curation record disagree
+--- (stance.curation's disagreement: a rejected place gold holds, an accepted one it lacks).
+function H.to_decide(cur, p)
+  return not cur:resolved(p) or cur:disagreement(p) ~= nil
+end
+
+--- Go to the next (or previous) open place (or one where gold and the curation record
+--- disagree); stay when there is none. With `any`, to the next (previous) disputed place,
+--- decided or not (to change a decision).
 function M.next(st, back, any)
   local list = st.cur.disputed
   local n = #list
   for step = 1, n do
     local i = back and ((st.index - 1 - step) % n) + 1 or ((st.index - 1 + step) % n) + 1
-    if any or not st.cur:resolved(list[i]) then
+    if any or H.to_decide(st.cur, list[i]) then
       st.index = i
       break
     end
@@ -336,6 +354,15 @@ function H.progress(cur)
   return { ('disputed: %d of %d resolved'):format(c.resolved, c.disputed), agreed }, c
 end
 
+--- How many places gold and the curation record disagree on, in words (nil: none): the
+--- curator goes to them with n.
+function H.disagree_line(cur)
+  local n = #cur:disagreements()
+  if n == 0 then return nil end
+  return ('! gold and the curation record disagree on %d place(s) (n goes to them; stance check lists them):'
+    .. ' decide them again'):format(n)
+end
+
 --- Highlight place `p` in the document's window and show it there.
 function H.show_in_document(st, p)
   if not vim.api.nvim_buf_is_valid(st.doc_buf) then return end
@@ -378,6 +405,8 @@ function M.render(st)
   end
   local gold_line = H.gold_line(cur)
   if gold_line then lines[#lines + 1] = gold_line end
+  local disagree = H.disagree_line(cur)
+  if disagree then lines[#lines + 1] = disagree end
   if cur.outside > 0 then
     lines[#lines + 1] = ('%d annotation(s) with a span outside the text not curated (:Stance list orphans)'):format(
       cur.outside)
@@ -392,6 +421,8 @@ function M.render(st)
     local what, text = H.what(st, p)
     lines[#lines + 1] = ('disputed %d of %d: %s%s'):format(st.index, counts.disputed, what,
       state and (' (' .. state .. ')') or '')
+    local why = cur:disagreement(p)
+    if why then lines[#lines + 1] = '! ' .. why end
     if text then
       lines[#lines + 1] = ''
       for _, l in ipairs(vim.split(text, '\n', { plain = true })) do
@@ -516,7 +547,7 @@ function M.start(names)
   local was_done = cur.gold:status() == 'done'
   if added > 0 or cur:counts().done then H.save(st) end
   M.current = st
-  if #cur.disputed > 0 and cur:resolved(cur.disputed[1]) then M.next(st) else M.render(st) end
+  if #cur.disputed > 0 and not H.to_decide(cur, cur.disputed[1]) then M.next(st) else M.render(st) end
   -- (said only when this opening marked it: a curation finished before is just shown)
   local done = not was_done and cur:counts().done and cur.gold:status() == 'done'
   local _, why = cur:gold_status()
@@ -530,8 +561,9 @@ function M.start(names)
       .. ' progress'):format(table.concat(cur:not_done(), ', '), s.rel)
   end
   if why == 'stale' then
-    said[#said + 1] = ('gold was marked done, but %d place(s) are undecided since (an annotator\'s layer changed):'
-      .. ' it stays done until your first decision, then in progress until the last'):format(H.left(cur))
+    said[#said + 1] = ('gold was marked done, but %d place(s) are undecided since (%s):'
+      .. ' it stays done until your first decision, then in progress until the last'):format(H.left(cur),
+      H.why_stale(cur))
   end
   if #said > 0 then require('stance.compat').echo(table.concat(said, '; ')) end
   return st

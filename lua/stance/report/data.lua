@@ -176,7 +176,13 @@ function M.collect(c, opts)
     if doc.source[1] == 'gold' and not named then
       local stale = require('stance.curation_stale').of(c, doc.path)
       if stale then
-        if stale.undecided > 0 then doc.undecided = stale.undecided else doc.not_done = stale.not_done end
+        if stale.unknown then
+          doc.unknown = true
+        elseif stale.undecided > 0 then
+          doc.undecided = stale.undecided
+        else
+          doc.not_done = stale.not_done
+        end
         d.stale[#d.stale + 1] = stale
         d.problems[#d.problems + 1] = ('gold of %s %s'):format(doc.path, require('stance.curation_stale').said(stale))
       end
@@ -271,6 +277,7 @@ function M.source_said(doc)
   local status = doc.status == 'done' and 'done' or 'in progress'
   if doc.undecided then status = ('%s, %d place(s) undecided since'):format(status, doc.undecided) end
   if doc.not_done then status = ('%s, %s not done'):format(status, table.concat(doc.not_done, ', ')) end
+  if doc.unknown then status = status .. ', current? (a layer with errors)' end
   if #doc.source == 1 then return doc.source[1] .. ', ' .. status end
   return 'mean of ' .. table.concat(doc.source, ', ') .. ', ' .. status
 end
