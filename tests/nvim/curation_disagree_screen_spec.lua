@@ -20,23 +20,36 @@ local function layer(d, who, list)
   assert(c:save())
 end
 
+--- ana's and ben's layers of DOC (they disagree on sentence 3; ben alone annotates sentence 5)
+--- curated by carl: ana's version of the first place accepted, the second rejected; the
+--- curation (stance.curation), saved.
+local function curated(d)
+  layer(d, 'ana', { { 3, 'engagement-favor', 'claim' } })
+  layer(d, 'ben', { { 3, 'engagement-against', 'premise' }, { 5, 'sanctions-favor', 'premise' } })
+  local cur = assert(require('stance.curation').open(assert(require('stance').open(d)), DOC, nil, 'carl'))
+  assert(cur:accept(cur.disputed[1], 'ana'))
+  cur:reject(cur.disputed[2])
+  assert(cur:save())
+  return cur
+end
+
+--- Neovim in tmux on DOC of corpus `d`, annotating as carl.
+local function open_as_carl(d)
+  return T.tmux({ DOC }, { cwd = d, width = 160, height = 40, ready = 'Should Offer Diplomatic',
+    env = { STANCE_ANNOTATOR = 'carl' },
+    init = "require('stance').setup({ annotator = 'carl' }); require('stance.editor.cache').delay = 1000" })
+end
+
 describe('the curation panel', function()
   after_each(T.cleanup)
 
   it('says where gold holds a place the curation record rejected, goes there, and a decision ends it', function()
     local d = require('helpers.study').corpus()
     if not d then return pending('../shared is not here') end
-    layer(d, 'ana', { { 3, 'engagement-favor', 'claim' } })
-    layer(d, 'ben', { { 3, 'engagement-against', 'premise' }, { 5, 'sanctions-favor', 'premise' } })
-    local cur = assert(require('stance.curation').open(assert(require('stance').open(d)), DOC, nil, 'carl'))
-    assert(cur:accept(cur.disputed[1], 'ana'))
-    cur:reject(cur.disputed[2])
-    assert(cur:save())
+    curated(d)
     -- ben's sanctions annotation in gold after all (by hand, or an old merge of two golds)
     layer(d, 'gold', { { 5, 'sanctions-favor', 'premise' } })
-    local nv = T.tmux({ DOC }, { cwd = d, width = 160, height = 40, ready = 'Should Offer Diplomatic',
-      env = { STANCE_ANNOTATOR = 'carl' },
-      init = "require('stance').setup({ annotator = 'carl' }); require('stance.editor.cache').delay = 1000" })
+    local nv = open_as_carl(d)
     tmux.driving(nv, function()
       nv:keys(':Stance curate')
       local screen = nv:key('Enter', has('disputed 2 of 2'), 'the panel')
@@ -56,12 +69,7 @@ describe('the curation panel', function()
   it('shows a place two curators decided differently (merged into conflicts) open, and a decision ends it', function()
     local d = require('helpers.study').corpus()
     if not d then return pending('../shared is not here') end
-    layer(d, 'ana', { { 3, 'engagement-favor', 'claim' } })
-    layer(d, 'ben', { { 3, 'engagement-against', 'premise' }, { 5, 'sanctions-favor', 'premise' } })
-    local cur = assert(require('stance.curation').open(assert(require('stance').open(d)), DOC, nil, 'carl'))
-    assert(cur:accept(cur.disputed[1], 'ana'))
-    cur:reject(cur.disputed[2])
-    assert(cur:save())
+    local cur = curated(d)
     assert.are.equal('done', cur.gold:status())
     -- as the merge driver leaves it when another curator accepted ben's version meanwhile
     local file = d .. '/.stance/curation/' .. DOC .. '.json'
@@ -71,9 +79,7 @@ describe('the curation panel', function()
     st.rejected[key] = nil
     st.conflicts = { [key] = { ours = { rejected = true }, theirs = { accepted = 'ben' } } }
     T.write(file, json.encode(st) .. '\n')
-    local nv = T.tmux({ DOC }, { cwd = d, width = 160, height = 40, ready = 'Should Offer Diplomatic',
-      env = { STANCE_ANNOTATOR = 'carl' },
-      init = "require('stance').setup({ annotator = 'carl' }); require('stance.editor.cache').delay = 1000" })
+    local nv = open_as_carl(d)
     tmux.driving(nv, function()
       nv:keys(':Stance curate')
       local screen = nv:key('Enter', has('disputed 2 of 2'), 'the panel')
