@@ -65,8 +65,9 @@ function M.annotated_as(names)
   if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then return nil end
   local d = T.tmpdir()
   local fx = T.root .. '/tests/fixtures/study'
-  os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/schema.stance %s/.stance/')
-    :format(T.q(d), T.q(T.shared), T.q(d), T.q(fx), T.q(d)))
+  -- (the articles writable: a test may change a document)
+  os.execute(('mkdir -p %s/.stance/annotations && cp %s/corpus/*.txt %s/ && cp %s/schema.stance %s/.stance/ && '
+    .. 'chmod u+w %s/*.txt'):format(T.q(d), T.q(T.shared), T.q(d), T.q(fx), T.q(d), T.q(d)))
   local files = T.lines((T.run('ls ' .. T.q(fx .. '/annotations/fixture')):gsub('\n$', '')))
   for _, who in ipairs(names) do
     for _, f in ipairs(files) do

@@ -12,20 +12,7 @@ local D1 = '001_6520dcfa8ca08700.txt'
 --- The study's five articles with the fixture annotations as layers ana and ben; nil when
 --- ../shared is not here.
 local function study()
-  if not T.shared or not T.exists(T.shared .. '/study/schema.stance') then return nil end
-  local d = T.tmpdir()
-  local fx = T.root .. '/tests/fixtures/study'
-  os.execute(('mkdir -p %s/.stance/annotations/ana %s/.stance/annotations/ben && cp %s/corpus/*.txt %s/ && '
-    .. 'cp %s/schema.stance %s/.stance/ && chmod u+w %s/*.txt'):format(T.q(d), T.q(d), T.q(T.shared), T.q(d),
-    T.q(fx), T.q(d), T.q(d)))
-  local names = T.run('ls ' .. T.q(fx .. '/annotations/fixture'))
-  for _, f in ipairs(T.lines((names:gsub('\n$', '')))) do
-    for _, who in ipairs({ 'ana', 'ben' }) do
-      local text = T.read(fx .. '/annotations/fixture/' .. f):gsub('annotator fixture', 'annotator ' .. who)
-      T.write(d .. '/.stance/annotations/' .. who .. '/' .. f, text)
-    end
-  end
-  return d
+  return require('helpers.study').annotated_as({ 'ana', 'ben' })
 end
 
 --- Insert a line at the top of document `doc` of `d` (the text moves by 23 code points).
